@@ -1,0 +1,87 @@
+/** Environment → typed configuration. Fails fast at boot with one readable message per bad variable. */
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = z.url().optional();
+const emptyAsUnset = (value: unknown) => value === "" ? undefined : value;
+
+const EnvSchema = z.object({
+  PORT: z.preprocess(emptyAsUnset, port.default(8000)),
+  HOSTNAME: z.preprocess(emptyAsUnset, z.string().default("0.0.0.0")),
+  ASTAPA_BASE_URL: z.preprocess(emptyAsUnset, optionalUrl),
+  DATABASE_URL: z.preprocess(
+    emptyAsUnset,
+    z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+  ),
+  ASTAPA_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default("./.astapa")),
+  ASTAPA_MASTER_KEY: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
+  ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
+  SMTP_URL: z.preprocess(emptyAsUnset, z.string().regex(/^smtps?:\/\//, "must be an smtp:// URL").optional()),
+  XENDIT_SECRET_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
+  XENDIT_CALLBACK_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
+  XENDIT_BASE_URL: z.preprocess(emptyAsUnset, optionalUrl),
+  GOOGLE_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
+  GOOGLE_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  GITHUB_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
+  GITHUB_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+});
+
+export type Config = {
+  port: number;
+  hostname: string;
+  /** The issuer: every absolute URL Astapa emits starts with it. Origin only, no trailing slash. */
+  baseUrl: string;
+  /** Whether the base URL was configured or derived from the port. */
+  baseUrlConfigured: boolean;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  masterKey: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error";
+  smtpUrl: string | undefined;
+  xendit: { secretKey?: string; callbackToken?: string; baseUrl?: string };
+  google: { clientId?: string; clientSecret?: string };
+  github: { clientId?: string; clientSecret?: string };
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads configuration from an environment map (defaults to the process environment). */
+export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    hostname: e.HOSTNAME,
+    baseUrl: normaliseBaseUrl(e.ASTAPA_BASE_URL ?? `http://localhost:${e.PORT}`),
+    baseUrlConfigured: e.ASTAPA_BASE_URL !== undefined,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.ASTAPA_DATA_DIR,
+    masterKey: e.ASTAPA_MASTER_KEY,
+    logLevel: e.ASTAPA_LOG_LEVEL,
+    smtpUrl: e.SMTP_URL,
+    xendit: {
+      secretKey: e.XENDIT_SECRET_KEY,
+      callbackToken: e.XENDIT_CALLBACK_TOKEN,
+      baseUrl: e.XENDIT_BASE_URL,
+    },
+    google: { clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET },
+    github: { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET },
+  };
+}
+
+/** The issuer must be an origin (scheme + host + port) so discovery finds it in every order. */
+function normaliseBaseUrl(raw: string): string {
+  const url = new URL(raw);
+  if (url.pathname !== "/" || url.search || url.hash) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ASTAPA_BASE_URL: must be an origin without a path (got ${raw})`,
+    );
+  }
+  return url.origin;
+}

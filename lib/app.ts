@@ -1,0 +1,49 @@
+/** Builds the Hono application: middleware, static files, file-system routes, error handling. */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv, Deps } from "./app_env.ts";
+import { AppError } from "./http/errors.ts";
+import { requestContext, securityHeaders } from "./http/middleware.ts";
+import { errorResponse } from "./http/respond.tsx";
+import { serveStatic } from "./http/static.ts";
+import { registerIsland } from "./islands/Island.tsx";
+import { islandNames, ISLANDS_DIR } from "./islands/build.ts";
+import { registerRoutes } from "./router/routes.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
+
+/** The whole HTTP surface, ready for `Deno.serve(app.fetch)` or `app.request()` in tests. */
+export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
+  await loadIslands();
+  const app = new Hono<AppEnv>();
+  app.use("*", async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.use("*", requestContext, securityHeaders);
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("payload_too_large");
+      },
+    }),
+  );
+  app.use("/static/*", serveStatic);
+  await registerRoutes(app, ROUTES_DIR);
+  app.notFound((c) => errorResponse(c, new AppError("not_found")));
+  app.onError((error, c) => errorResponse(c, error));
+  return app;
+}
+
+async function loadIslands(): Promise<void> {
+  for (const name of await islandNames()) {
+    const mod = await import(new URL(`${name}.tsx`, ISLANDS_DIR).href);
+    if (typeof mod.default !== "function") {
+      throw new Error(`islands/${name}.tsx must default-export a component`);
+    }
+    registerIsland(name, mod.default);
+  }
+}

@@ -1,0 +1,20 @@
+/** What every handler can reach: configuration, the database and built assets, as Hono context variables. */
+import type { Context } from "hono";
+import type { Config } from "../config.ts";
+import type { Sql } from "../db/client.ts";
+import type { IslandAssets } from "./islands/build.ts";
+
+export type Deps = {
+  config: Config;
+  sql: Sql;
+  assets: IslandAssets;
+};
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    deps: Deps;
+  };
+};
+
+export type Ctx = Context<AppEnv>;

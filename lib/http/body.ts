@@ -1,0 +1,78 @@
+/**
+ * Request bodies: JSON or form-encoded, validated with a zod schema. Every failure is a 4xx AppError.
+ * Form fields that repeat become arrays, so a schema expecting one string refuses them.
+ */
+import type { Context } from "hono";
+import type { z } from "zod";
+import { AppError } from "./errors.ts";
+
+export type BodyKind = "json" | "form";
+
+/** Reads and validates the body; `accept` limits which encodings the endpoint takes. */
+export async function readBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  accept: BodyKind[] = ["json", "form"],
+): Promise<z.infer<S>> {
+  const kind = bodyKind(c.req.header("content-type"));
+  if (!kind || !accept.includes(kind)) {
+    throw new AppError("unsupported_media_type", { description: mediaHint(accept) });
+  }
+  const raw = kind === "json" ? await readJson(c) : formToObject(await readText(c));
+  return validate(schema, raw);
+}
+
+/** Validates any untrusted value (query strings, JSON) and turns zod issues into field errors. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields: Record<string, string[]> = {};
+  for (const issue of result.error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "(body)";
+    (fields[key] ??= []).push(issue.message);
+  }
+  throw new AppError("validation_failed", { fields });
+}
+
+export function bodyKind(contentType: string | undefined): BodyKind | null {
+  const mediaType = contentType?.split(";")[0].trim().toLowerCase();
+  if (mediaType === "application/json" || mediaType?.endsWith("+json")) return "json";
+  if (mediaType === "application/x-www-form-urlencoded") return "form";
+  return null;
+}
+
+/** URL-encoded form → object; a key that appears twice maps to an array of its values. */
+export function formToObject(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (const [key, value] of new URLSearchParams(text)) {
+    const prior = out[key];
+    out[key] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
+  }
+  return { ...out };
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await readText(c);
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new AppError("invalid_json", { cause });
+  }
+}
+
+async function readText(c: Context): Promise<string> {
+  try {
+    return await c.req.text();
+  } catch (cause) {
+    // Body-limit aborts and broken uploads surface here.
+    if (cause instanceof AppError) throw cause;
+    throw new AppError("invalid_request", { description: "The request body could not be read.", cause });
+  }
+}
+
+function mediaHint(accept: BodyKind[]): string {
+  const names = accept.map((kind) =>
+    kind === "json" ? "application/json" : "application/x-www-form-urlencoded"
+  );
+  return `Send the body as ${names.join(" or ")}.`;
+}

@@ -1,0 +1,87 @@
+/**
+ * The error catalogue: one stable snake_case code per failure, its HTTP status and the message the client
+ * sees. Internal causes never reach the client; they are logged with the request id.
+ */
+
+export const ERRORS = {
+  invalid_request: { status: 400, message: "The request is malformed." },
+  invalid_json: { status: 400, message: "The request body is not valid JSON." },
+  validation_failed: { status: 400, message: "Some fields are missing or invalid." },
+  unauthorized: { status: 401, message: "Authentication is required." },
+  forbidden: { status: 403, message: "You are not allowed to do this." },
+  not_found: { status: 404, message: "Nothing lives at this address." },
+  method_not_allowed: { status: 405, message: "This address does not accept that method." },
+  conflict: { status: 409, message: "The request conflicts with the current state." },
+  payload_too_large: { status: 413, message: "The request body is larger than 1 MiB." },
+  unsupported_media_type: {
+    status: 415,
+    message: "Send the body as application/json or application/x-www-form-urlencoded.",
+  },
+  rate_limited: { status: 429, message: "Too many requests. Try again shortly." },
+  internal_error: { status: 500, message: "Something went wrong on our side." },
+  service_unavailable: { status: 503, message: "The service is not ready. Try again shortly." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export type ErrorBody = {
+  error: string;
+  error_description: string;
+  /** Field → problems, for validation failures. */
+  fields?: Record<string, string[]>;
+};
+
+/** A failure the client should hear about, in catalogue terms. */
+export class AppError extends Error {
+  override name = "AppError";
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly description: string;
+  readonly fields?: Record<string, string[]>;
+  readonly headers?: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    options: {
+      description?: string;
+      fields?: Record<string, string[]>;
+      headers?: Record<string, string>;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(options.description ?? ERRORS[code].message, { cause: options.cause });
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.description = options.description ?? ERRORS[code].message;
+    this.fields = options.fields;
+    this.headers = options.headers;
+  }
+
+  /** The JSON body API clients receive. */
+  toBody(): ErrorBody {
+    return {
+      error: this.code,
+      error_description: this.description,
+      ...(this.fields ? { fields: this.fields } : {}),
+    };
+  }
+}
+
+/** Postgres SQLSTATEs that are the client's fault, and the catalogue code each becomes. */
+const SQLSTATE_CODES: Record<string, ErrorCode> = {
+  "23505": "conflict", // unique_violation
+  "23503": "conflict", // foreign_key_violation
+  "23514": "validation_failed", // check_violation
+  "22P02": "invalid_request", // invalid_text_representation
+  "42501": "forbidden", // insufficient_privilege
+};
+
+/** Maps any thrown value to an AppError; unknown failures become internal_error (keeping the cause). */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const sqlstate = (error as { code?: unknown } | null)?.code;
+  if (typeof sqlstate === "string" && sqlstate in SQLSTATE_CODES) {
+    return new AppError(SQLSTATE_CODES[sqlstate], { cause: error });
+  }
+  return new AppError("internal_error", { cause: error });
+}

@@ -1,0 +1,32 @@
+/** JSON-lines logging to stdout: one object per line, easy to grep and to ship. */
+
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+export type LogLevel = keyof typeof LEVELS;
+export type LogFields = Record<string, unknown>;
+
+let threshold: number = LEVELS.info;
+let sink: (line: string) => void = (line) => console.log(line);
+
+/** Sets the lowest level written, and optionally where lines go (tests capture them). */
+export function configureLog(level: LogLevel, write?: (line: string) => void): void {
+  threshold = LEVELS[level];
+  if (write) sink = write;
+}
+
+export function log(level: LogLevel, msg: string, fields: LogFields = {}): void {
+  if (LEVELS[level] < threshold) return;
+  sink(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }, errorReplacer));
+}
+
+/** Errors serialise as name, message, SQLSTATE and stack, with their causes. */
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const code = (value as { code?: unknown }).code;
+  return {
+    name: value.name,
+    message: value.message,
+    ...(code !== undefined ? { code } : {}),
+    stack: value.stack?.split("\n").slice(1, 6).map((line) => line.trim()),
+    ...(value.cause !== undefined ? { cause: value.cause } : {}),
+  };
+}

@@ -1,0 +1,40 @@
+/** Turns failures into responses: RFC-shaped JSON for API clients, a readable page for people. */
+import { renderToString } from "preact-render-to-string";
+import type { Ctx } from "../app_env.ts";
+import { Layout } from "../../components/Layout.tsx";
+import { ErrorPage } from "../../components/ErrorPage.tsx";
+import { AppError, toAppError } from "./errors.ts";
+import { log } from "./log.ts";
+
+const MACHINE_PATHS = /^\/(api|\.well-known)\/|^\/(healthz|readyz)$/;
+
+/** API paths always get JSON; other paths get HTML when the client asks for it. */
+export function wantsHtml(c: Ctx): boolean {
+  if (MACHINE_PATHS.test(c.req.path)) return false;
+  return (c.req.header("accept") ?? "").includes("text/html");
+}
+
+export function errorResponse(c: Ctx, thrown: unknown): Response {
+  const error = toAppError(thrown);
+  const requestId = c.get("requestId") ?? "";
+  if (error.status >= 500) {
+    log("error", "request failed", { request_id: requestId, code: error.code, error: error.cause ?? error });
+  }
+  const headers = new Headers(error.headers);
+  headers.set("cache-control", "no-store");
+  if (wantsHtml(c)) {
+    headers.set("content-type", "text/html; charset=utf-8");
+    const html = renderToString(
+      <Layout title={`Error ${error.status}`} clientScript={c.var.deps.assets.clientScript}>
+        <ErrorPage status={error.status} message={error.description} requestId={requestId} />
+      </Layout>,
+    );
+    return new Response(`<!doctype html>${html}`, { status: error.status, headers });
+  }
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(error.toBody()), { status: error.status, headers });
+}
+
+export function notFound(): never {
+  throw new AppError("not_found");
+}

@@ -1,0 +1,95 @@
+/**
+ * File-system routes in the manner of Fresh: routes/a/[id].ts serves /a/:id. A route module exports
+ * `handler` (method → function) and, for pages, a default component; `_middleware.ts` exports `middleware`
+ * for its folder and everything below it.
+ */
+import type { Hono, MiddlewareHandler } from "hono";
+import type { ComponentType } from "preact";
+import { relative, sep } from "node:path";
+import type { AppEnv, Ctx } from "../app_env.ts";
+import { AppError } from "../http/errors.ts";
+import { page, type PageProps, type PageResult, renderPage } from "./page.tsx";
+
+export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+export type Method = typeof METHODS[number];
+
+// deno-lint-ignore no-explicit-any
+export type Handler<D = any> = (c: Ctx) => Response | PageResult<D> | Promise<Response | PageResult<D>>;
+// deno-lint-ignore no-explicit-any
+export type Handlers<D = any> = Partial<Record<Method, Handler<D>>>;
+
+type RouteModule = {
+  handler?: Handlers;
+  // deno-lint-ignore no-explicit-any
+  default?: ComponentType<PageProps<any>>;
+  middleware?: MiddlewareHandler<AppEnv> | MiddlewareHandler<AppEnv>[];
+};
+
+export type RouteFile = { file: string; path: string; kind: "route" | "middleware" };
+
+/** Lists route files under `dir` with their URL patterns, static before dynamic, middleware first. */
+export async function scanRoutes(dir: string): Promise<RouteFile[]> {
+  const files: RouteFile[] = [];
+  const walk = async (folder: string) => {
+    for await (const entry of Deno.readDir(folder)) {
+      const full = `${folder}/${entry.name}`;
+      if (entry.isDirectory) await walk(full);
+      else if (/\.(ts|tsx)$/.test(entry.name) && !/_test\.tsx?$/.test(entry.name)) {
+        const rel = relative(dir, full).split(sep).join("/");
+        const isMiddleware = /(^|\/)_middleware\.tsx?$/.test(rel);
+        files.push({ file: full, path: toUrlPattern(rel), kind: isMiddleware ? "middleware" : "route" });
+      }
+    }
+  };
+  await walk(dir);
+  return files.sort((a, b) =>
+    (a.kind === b.kind ? 0 : a.kind === "middleware" ? -1 : 1) ||
+    a.path.split("/").length - b.path.split("/").length ||
+    Number(a.path.includes(":")) - Number(b.path.includes(":")) ||
+    a.path.localeCompare(b.path)
+  );
+}
+
+/** routes/api/[id].ts → /api/:id; index files serve their folder; _middleware serves its folder. */
+export function toUrlPattern(relativeFile: string): string {
+  const segments = relativeFile.replace(/\.(ts|tsx)$/, "").split("/");
+  const last = segments.at(-1);
+  if (last === "index" || last === "_middleware") segments.pop();
+  const path = segments.map((s) => s.replace(/^\[([A-Za-z_][A-Za-z0-9_]*)\]$/, ":$1")).join("/");
+  return `/${path}`;
+}
+
+/** Imports every route module and registers it on the app. */
+export async function registerRoutes(app: Hono<AppEnv>, dir: string): Promise<void> {
+  for (const route of await scanRoutes(dir)) {
+    const mod: RouteModule = await import(new URL(`file://${route.file}`).href);
+    if (route.kind === "middleware") {
+      if (!mod.middleware) throw new Error(`${route.file} must export \`middleware\``);
+      const middlewares = Array.isArray(mod.middleware) ? mod.middleware : [mod.middleware];
+      const scope = route.path === "/" ? "*" : `${route.path}/*`;
+      for (const middleware of middlewares) app.use(scope, middleware);
+      continue;
+    }
+    const handlers: Handlers = mod.handler ?? {};
+    if (!mod.handler && !mod.default) {
+      throw new Error(`${route.file} exports neither \`handler\` nor a page component`);
+    }
+    if (mod.default && !handlers.GET) handlers.GET = () => page(undefined);
+    for (const method of METHODS) {
+      const handler = handlers[method];
+      if (!handler) continue;
+      app.on(method, route.path, async (c: Ctx): Promise<Response> => {
+        const result = await handler(c);
+        if (result instanceof Response) return result;
+        if (!mod.default) throw new Error(`${route.file} returned page data but has no page component`);
+        return renderPage(c, mod.default, result);
+      });
+    }
+    const allowed = METHODS.filter((m) => handlers[m]);
+    app.all(route.path, () => {
+      throw new AppError("method_not_allowed", {
+        headers: { Allow: (handlers.GET ? [...allowed, "HEAD"] : allowed).join(", ") },
+      });
+    });
+  }
+}

@@ -1,0 +1,79 @@
+/** Astapa's server: configuration → database → migrations → islands → app → serve. */
+import { ConfigError, loadConfig } from "./config.ts";
+import { openDatabase } from "./db/connect.ts";
+import { takeOverSignals } from "./db/embedded.ts";
+import { migrate, MigrationError } from "./db/migrate.ts";
+import { createApp } from "./lib/app.ts";
+import { configureLog, log } from "./lib/http/log.ts";
+import { acquireInstanceLock, AlreadyRunningError } from "./lib/instance_lock.ts";
+import { buildIslands } from "./lib/islands/build.ts";
+import { resolve } from "node:path";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  configureLog(config.logLevel);
+  const lock = config.databaseUrl ? null : await acquireInstanceLock(resolve(config.dataDir), config.baseUrl);
+  const database = await openDatabase(config);
+  const applied = await migrate(database.sql);
+  const assets = await buildIslands();
+  const app = await createApp({ config, sql: database.sql, assets });
+
+  const server = Deno.serve({
+    hostname: config.hostname,
+    port: config.port,
+    onListen: ({ port }) => {
+      const where = config.baseUrlConfigured ? config.baseUrl : `http://localhost:${port}`;
+      log("info", "listening", {
+        url: where,
+        port,
+        database: database.location,
+        migrations_applied: applied.length,
+      });
+      console.error(banner(where, database.location));
+    },
+  }, app.fetch);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log("info", "stopping", { signal });
+    await server.shutdown();
+    await database.close();
+    await lock?.release();
+    log("info", "stopped", {});
+    Deno.exit(0);
+  };
+  takeOverSignals();
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+}
+
+function banner(url: string, dataLocation: string): string {
+  return [
+    "",
+    `  Astapa is listening on ${url}`,
+    `  Data: ${dataLocation}`,
+    "",
+    "  Next steps:",
+    "    deno task astapa account create --email you@example.com",
+    "        a dashboard login for you",
+    '    deno task astapa project create --name "My app" --redirect-uri http://localhost:3000/callback',
+    "        a client_id and client_secret for your app",
+    `    open ${url}/`,
+    "        the start page, with the integration steps",
+    "",
+  ].join("\n");
+}
+
+try {
+  await main();
+} catch (error) {
+  if (
+    error instanceof ConfigError || error instanceof AlreadyRunningError || error instanceof MigrationError
+  ) {
+    console.error(error.message);
+    Deno.exit(error instanceof AlreadyRunningError ? 3 : 1);
+  }
+  throw error;
+}
