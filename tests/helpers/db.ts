@@ -1,0 +1,47 @@
+/**
+ * Each test file gets its own database, cloned from the run's migrated template (see tests/harness/run.ts).
+ * Use inside a file:  const db = await testDatabase();  …  Deno.test.afterAll(() => db.close());
+ */
+import postgres from "postgres";
+import { createPool, type Sql } from "../../db/client.ts";
+
+export type TestDatabase = { name: string; url: string; sql: Sql; close(): Promise<void> };
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export function testEnv(name: string): string {
+  const value = Deno.env.get(name);
+  if (!value) throw new Error(`${name} is not set: run tests with \`deno task test\`, which provides it`);
+  return value;
+}
+
+/** A fresh database: migrated (from the template) or empty (`{ empty: true }`, for migration tests). */
+export async function testDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
+  const adminUrl = testEnv("ASTAPA_TEST_ADMIN_URL");
+  const template = testEnv("ASTAPA_TEST_TEMPLATE");
+  const name = `${template.replace("astapa_template_", "astapa_test_")}_${crypto.randomUUID().slice(0, 8)}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(
+      options.empty ? `create database ${name}` : `create database ${name} template ${template}`,
+    );
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  const sql = createPool(url, { max: 4, applicationName: "astapa-test" });
+  return {
+    name,
+    url,
+    sql,
+    async close() {
+      await sql.end({ timeout: 5 });
+      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists ${name} with (force)`).finally(() => dropper.end());
+    },
+  };
+}
