@@ -1,5 +1,6 @@
 /** Reads `deno test`'s closing line ("ok | 12 passed (3 steps) | 0 failed (2s)") into counts. */
 export function summarise(output: string, succeeded: boolean): { passed: number; failed: number } {
+  // deno-lint-ignore no-control-regex -- strips colour codes in case NO_COLOR was not honoured
   const lines = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n");
   let passed = 0;
   let failed = 0;

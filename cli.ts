@@ -1,0 +1,71 @@
+/**
+ * The admin CLI: `deno task astapa <command>`. Works against the same database as the server (the embedded
+ * data folder or DATABASE_URL), also while the server runs. Exit codes: 0 ok, 1 failed, 2 bad usage.
+ */
+import { ConfigError, loadConfig } from "./config.ts";
+import { openDatabase } from "./db/connect.ts";
+import { MigrationError } from "./db/migrate.ts";
+import { parseArgs, UsageError } from "./lib/cli/args.ts";
+import { DB_USAGE, dbCommand } from "./lib/cli/db_commands.ts";
+import { createOutput } from "./lib/cli/output.ts";
+import { toAppError } from "./lib/http/errors.ts";
+
+const USAGE = `Usage: deno task astapa <command> [options] [--json]
+
+Commands:
+${DB_USAGE}
+
+Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see README.md.`;
+
+const COMMANDS = { db: dbCommand };
+
+export async function runCli(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    return usage(error);
+  }
+  const name = args.positionals[0];
+  if (!name || args.flags.has("help")) {
+    console.log(USAGE);
+    return name || args.flags.has("help") ? 0 : 2;
+  }
+  const command = COMMANDS[name as keyof typeof COMMANDS];
+  if (!command) return usage(new UsageError(`Unknown command "${name}"`));
+
+  const config = loadConfig();
+  const database = await openDatabase(config, { applicationName: "astapa-cli" });
+  try {
+    return await command(database.sql, args, createOutput(args.json));
+  } catch (error) {
+    if (error instanceof UsageError) return usage(error);
+    if (error instanceof MigrationError) {
+      console.error(error.message);
+      return 1;
+    }
+    const appError = toAppError(error);
+    if (appError.code === "internal_error") throw error;
+    console.error(`${appError.code}: ${appError.description}`);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
+
+function usage(error: unknown): number {
+  console.error(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+  return 2;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await runCli(Deno.args));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      Deno.exit(1);
+    }
+    throw error;
+  }
+}

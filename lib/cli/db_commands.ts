@@ -1,0 +1,35 @@
+/** `astapa db migrate|status`: the DBA's view of the migrations. */
+import type { Sql } from "../../db/client.ts";
+import { migrate, migrationStatus } from "../../db/migrate.ts";
+import { type ParsedArgs, UsageError } from "./args.ts";
+import type { Output } from "./output.ts";
+
+export const DB_USAGE = `  db migrate                 apply pending migrations
+  db status                  list applied and pending migrations`;
+
+export async function dbCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
+  const [, action] = args.positionals;
+  if (action === "migrate") {
+    const applied = await migrate(sql);
+    const names = applied.map((m) => `${m.version}_${m.name}`);
+    out.result({ applied: names }, names.length ? `Applied:\n  ${names.join("\n  ")}` : "Up to date.");
+    return 0;
+  }
+  if (action === "status") {
+    const status = await migrationStatus(sql);
+    out.result(
+      {
+        applied: status.applied.map((m) => ({ version: m.version, name: m.name, applied_at: m.appliedAt })),
+        pending: status.pending.map((m) => ({ version: m.version, name: m.name })),
+        problems: status.problems,
+      },
+      [
+        ...status.applied.map((m) => `applied  ${m.version}_${m.name}  ${m.appliedAt.toISOString()}`),
+        ...status.pending.map((m) => `pending  ${m.version}_${m.name}`),
+        ...status.problems.map((p) => `problem  ${p}`),
+      ].join("\n") || "No migrations.",
+    );
+    return status.problems.length ? 1 : 0;
+  }
+  throw new UsageError(`Unknown db command "${action ?? ""}"`);
+}
