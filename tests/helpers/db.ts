@@ -45,3 +45,24 @@ export async function testDatabase(options: { empty?: boolean } = {}): Promise<T
     },
   };
 }
+
+const ROLLBACK = Symbol("rollback");
+
+/** Runs `work` in a transaction that is always rolled back, returning what `work` returned. */
+export async function rolledBack<T>(sql: Sql, work: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    await sql.begin(async (tx) => {
+      result = await work(tx);
+      throw ROLLBACK;
+    });
+  } catch (error) {
+    if (error !== ROLLBACK) throw error;
+  }
+  return result!;
+}
+
+/** Plain rows (postgres.js returns array subclasses that strict deep-equality tells apart). */
+export function rows<T>(result: readonly T[]): T[] {
+  return result.map((row) => ({ ...row }));
+}

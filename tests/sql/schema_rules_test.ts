@@ -1,0 +1,90 @@
+/**
+ * Rules every migration must keep, checked against the real catalog. They apply to tables and functions
+ * added later without anyone remembering to add a test.
+ */
+import assert from "node:assert/strict";
+import { rolledBack, rows, testDatabase } from "../helpers/db.ts";
+import { asApp } from "../../db/client.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const TABLES_WITHOUT_FORCED_RLS = `
+  select format('%I.%I', n.nspname, c.relname) as name
+  from pg_class c
+  join pg_namespace n on n.oid = c.relnamespace
+  where c.relkind in ('r', 'p')
+    and n.nspname not in ('pg_catalog', 'information_schema')
+    and exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'project_id' and not a.attisdropped)
+    and not (c.relrowsecurity and c.relforcerowsecurity)
+  order by 1`;
+
+Deno.test("schema — every table with a project_id column has RLS enabled and forced", async () => {
+  assert.deepEqual(rows(await db.sql.unsafe(TABLES_WITHOUT_FORCED_RLS)), []);
+});
+
+Deno.test("schema — the RLS check itself catches a table that forgets to force RLS", async () => {
+  await rolledBack(db.sql, async (tx) => {
+    await tx.unsafe(`create table astapa.forgetful (project_id text primary key)`);
+    await tx.unsafe(`alter table astapa.forgetful enable row level security`);
+    assert.deepEqual((await tx.unsafe(TABLES_WITHOUT_FORCED_RLS)).map((r) => r.name), ["astapa.forgetful"]);
+    await tx.unsafe(`alter table astapa.forgetful force row level security`);
+    assert.deepEqual(rows(await tx.unsafe(TABLES_WITHOUT_FORCED_RLS)), []);
+  });
+});
+
+Deno.test("schema — every table in astapa has a comment", async () => {
+  const rows = await db.sql`
+    select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'astapa' and c.relkind in ('r', 'p') and obj_description(c.oid, 'pg_class') is null`;
+  assert.deepEqual(rows.map((r) => r.relname), []);
+});
+
+Deno.test("schema — no function in astapa or api is executable by PUBLIC", async () => {
+  const rows = await db.sql`
+    select p.oid::regprocedure::text as name
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname in ('astapa', 'api') and has_function_privilege('public', p.oid, 'execute')`;
+  assert.deepEqual(rows.map((r) => r.name), []);
+});
+
+Deno.test("schema — functions pin search_path to empty; definer functions say why in a comment", async () => {
+  const rows = await db.sql`
+    select p.oid::regprocedure::text as name, p.prosecdef as definer,
+           coalesce(p.proconfig, '{}') as config, obj_description(p.oid, 'pg_proc') as comment
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname in ('astapa', 'api') and p.prokind = 'f'`;
+  assert.ok(rows.length > 0);
+  for (const row of rows) {
+    assert.ok(row.config.includes('search_path=""'), `${row.name} sets search_path = ''`);
+    if (row.definer) assert.ok(row.comment, `${row.name} is security definer and needs a comment saying why`);
+  }
+});
+
+Deno.test("roles — the app role owns nothing, cannot bypass RLS, and is not a superuser", async () => {
+  const [role] = await db.sql`
+    select rolsuper, rolbypassrls, rolcanlogin from pg_roles where rolname = 'astapa_app'`;
+  assert.deepEqual({ ...role }, { rolsuper: false, rolbypassrls: false, rolcanlogin: false });
+  const owned = await db.sql`
+    select c.relname from pg_class c join pg_roles r on r.oid = c.relowner where r.rolname = 'astapa_app'`;
+  assert.deepEqual(rows(owned), []);
+  const [owner] = await db.sql`select rolbypassrls, rolsuper from pg_roles where rolname = 'astapa_owner'`;
+  assert.deepEqual({ ...owner }, { rolbypassrls: false, rolsuper: false });
+});
+
+Deno.test("request context — the project setting is per transaction and absent by default", async () => {
+  const seen = await asApp(db.sql, "proj_abc", async (tx) => {
+    const [row] = await tx`select current_user as role, astapa.current_project_id() as project`;
+    return { ...row };
+  });
+  assert.deepEqual(seen, { role: "astapa_app", project: "proj_abc" });
+  const none = await asApp(db.sql, null, async (tx) => {
+    const [row] = await tx`select astapa.current_project_id() as project`;
+    return row.project;
+  });
+  assert.equal(none, null);
+  const [after] = await db
+    .sql`select current_user as role, current_setting('astapa.project_id', true) as project`;
+  assert.notEqual(after.role, "astapa_app");
+  assert.ok(!after.project, "the setting did not leak past the transaction");
+});
