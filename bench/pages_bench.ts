@@ -1,0 +1,31 @@
+/**
+ * Page rendering cost, as a ratio to the cheapest request through the same middleware stack (/healthz),
+ * measured in the same run: `deno task bench`. No database is touched (the pool connects lazily).
+ */
+import { createApp } from "../lib/app.ts";
+import { loadConfig } from "../config.ts";
+import { createPool } from "../db/client.ts";
+import { configureLog } from "../lib/http/log.ts";
+
+configureLog("error");
+const config = loadConfig({
+  ASTAPA_BASE_URL: "http://bench.local",
+  DATABASE_URL: "postgres://unused@127.0.0.1:1/x",
+});
+const app = await createApp({
+  config,
+  sql: createPool(config.databaseUrl!),
+  assets: { clientScript: "/static/build/bench/lib/islands/client.js" },
+});
+
+Deno.bench({ name: "GET /healthz (JSON, full middleware)", group: "request", baseline: true }, async () => {
+  await (await app.request("/healthz")).arrayBuffer();
+});
+
+Deno.bench({ name: "GET / (server-rendered page with an island)", group: "request" }, async () => {
+  await (await app.request("/", { headers: { accept: "text/html" } })).arrayBuffer();
+});
+
+Deno.bench({ name: "GET /missing (HTML error page)", group: "request" }, async () => {
+  await (await app.request("/missing", { headers: { accept: "text/html" } })).arrayBuffer();
+});

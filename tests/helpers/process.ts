@@ -1,0 +1,77 @@
+/** Runs Astapa's own entry points (main.ts, cli.ts) as child processes, the way a person would. */
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+export type ServerProcess = {
+  url: string;
+  output: string[];
+  child: Deno.ChildProcess;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+};
+
+/** Starts `main.ts` with the given environment and waits until it says where it listens. */
+export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    cwd: ROOT,
+    env: { PORT: "0", NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output: string[] = [];
+  let announce: (url: string) => void;
+  const listening = new Promise<string>((resolve) => announce = resolve);
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    let partial = "";
+    for await (const chunk of stream) {
+      const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        output.push(line);
+        const match = /Astapa is listening on (\S+)/.exec(line);
+        if (match) announce(match[1]);
+      }
+    }
+    if (partial) output.push(partial);
+  };
+  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  const exited = child.status.then((status) => status.code);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const url = await Promise.race([
+    listening,
+    exited.then((code) => Promise.reject(new Error(`server exited with ${code}:\n${output.join("\n")}`))),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("\n")}`)), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  return {
+    url,
+    output,
+    child,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+      const code = await exited;
+      await drained;
+      return code;
+    },
+  };
+}
+
+/** Runs a one-shot command (`main.ts` or `cli.ts …`) to completion. */
+export async function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}

@@ -1,0 +1,98 @@
+/**
+ * The service as a person runs it: `main.ts` on an embedded Postgres in its own data folder, and several
+ * instances on one DATABASE_URL.
+ */
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { join } from "node:path";
+import { run, startServer } from "../helpers/process.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { runningPostmaster } from "../../db/embedded.ts";
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+Deno.test("server — embedded Postgres: starts, refuses a second start, stops cleanly, keeps data", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "astapa-serve-" });
+  const env = { ASTAPA_DATA_DIR: dataDir };
+  try {
+    const first = await startServer(env);
+    const text = first.output.join("\n");
+    assert.match(text, /Data: .*astapa-serve-.*\/pg/);
+    assert.match(text, /Next steps:/);
+    assert.deepEqual((await getJson(`${first.url}/readyz`)).body, {
+      status: "ready",
+      database: "up",
+      migrations: "applied",
+    });
+
+    const second = await run(["main.ts"], { ...env, PORT: "0" });
+    assert.equal(second.code, 3);
+    assert.match(second.stderr, /Astapa is already running on this data folder \(pid \d+/);
+
+    // The CLI attaches to the running cluster rather than starting another, and leaves it running.
+    const status = await run(["cli.ts", "db", "status", "--json"], env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(JSON.parse(status.stdout).pending.length, 0);
+    assert.equal((await getJson(`${first.url}/readyz`)).status, 200);
+
+    const credentials = JSON.parse(await Deno.readTextFile(join(dataDir, "postgres.json")));
+    const postmaster = await runningPostmaster(join(dataDir, "pg"));
+    assert.ok(postmaster, "the cluster is running");
+    const sql = postgres({ ...credentials, host: "127.0.0.1", port: postmaster.port, max: 1 });
+    await sql`create table public.kept (note text)`;
+    await sql`insert into public.kept values ('still here')`;
+    await sql.end();
+
+    assert.equal(await first.stop("SIGTERM"), 0, "SIGTERM exits cleanly");
+    assert.ok(first.output.some((line) => line.includes('"msg":"stopped"')));
+    assert.equal(await runningPostmaster(join(dataDir, "pg")), null, "Postgres stopped with the server");
+    await assert.rejects(() => Deno.stat(join(dataDir, "astapa.pid")), Deno.errors.NotFound);
+
+    const again = await startServer(env);
+    try {
+      assert.equal((await getJson(`${again.url}/readyz`)).status, 200);
+      const next = await runningPostmaster(join(dataDir, "pg"));
+      const reopened = postgres({ ...credentials, host: "127.0.0.1", port: next!.port, max: 1 });
+      const rows = await reopened`select note from public.kept`;
+      await reopened.end();
+      assert.deepEqual(rows.map((r) => r.note), ["still here"]);
+    } finally {
+      assert.equal(await again.stop("SIGINT"), 0, "SIGINT exits cleanly too");
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("server — two instances on one fresh DATABASE_URL start together without migration races", async () => {
+  const db = await testDatabase({ empty: true });
+  try {
+    const env = { DATABASE_URL: db.url };
+    const servers = await Promise.all([startServer(env), startServer(env)]);
+    try {
+      for (const server of servers) assert.equal((await getJson(`${server.url}/readyz`)).status, 200);
+      const [row] = await db.sql`select count(*)::int as n, count(distinct version)::int as d
+                                 from astapa_meta.schema_migrations`;
+      assert.equal(row.n, row.d, "no migration recorded twice");
+    } finally {
+      for (const server of servers) assert.equal(await server.stop(), 0);
+    }
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("server — bad configuration stops boot with a readable message", async () => {
+  const result = await run(["main.ts"], {
+    PORT: "eighty",
+    ASTAPA_BASE_URL: "https://auth.example.com/astapa",
+  });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /Invalid configuration:\n {2}PORT: /);
+  const base = await run(["main.ts"], { ASTAPA_BASE_URL: "https://auth.example.com/astapa" });
+  assert.equal(base.code, 1);
+  assert.match(base.stderr, /ASTAPA_BASE_URL: must be an origin without a path/);
+});
