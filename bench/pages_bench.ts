@@ -6,16 +6,20 @@ import { createApp } from "../lib/app.ts";
 import { loadConfig } from "../config.ts";
 import { createPool } from "../db/client.ts";
 import { configureLog } from "../lib/http/log.ts";
+import { deriveKey } from "../lib/tokens/master_key.ts";
+import { KeyStore } from "../lib/tokens/signing_keys.ts";
 
 configureLog("error");
 const config = loadConfig({
   ASTAPA_BASE_URL: "http://bench.local",
   DATABASE_URL: "postgres://unused@127.0.0.1:1/x",
 });
+const sql = createPool(config.databaseUrl!);
 const app = await createApp({
   config,
-  sql: createPool(config.databaseUrl!),
+  sql,
   assets: { clientScript: "/static/build/bench/lib/islands/client.js" },
+  keys: new KeyStore(sql, await deriveKey("bench-master-key-bench-master-key-bench")),
 });
 
 Deno.bench({ name: "GET /healthz (JSON, full middleware)", group: "request", baseline: true }, async () => {

@@ -3,11 +3,13 @@ import type { Context } from "hono";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import type { IslandAssets } from "./islands/build.ts";
+import type { KeyStore } from "./tokens/signing_keys.ts";
 
 export type Deps = {
   config: Config;
   sql: Sql;
   assets: IslandAssets;
+  keys: KeyStore;
 };
 
 export type AppEnv = {

@@ -5,7 +5,11 @@ import type { Config } from "../../config.ts";
 import { createApp } from "../../lib/app.ts";
 import type { AppEnv, Deps } from "../../lib/app_env.ts";
 import { configureLog } from "../../lib/http/log.ts";
+import { deriveKey } from "../../lib/tokens/master_key.ts";
+import { KeyStore } from "../../lib/tokens/signing_keys.ts";
 import { type TestDatabase, testDatabase, testEnv } from "./db.ts";
+
+export const TEST_MASTER_KEY = "test-master-key-test-master-key-0123456789";
 
 export type TestApp = {
   app: Hono<AppEnv>;
@@ -22,7 +26,14 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
   configureLog("debug", (line) => logs.push(JSON.parse(line)));
   const db = await testDatabase();
   const config = loadConfig({ ASTAPA_BASE_URL: "http://astapa.test", DATABASE_URL: db.url, ...env });
-  const deps: Deps = { config, sql: db.sql, assets: { clientScript: testEnv("ASTAPA_TEST_CLIENT_SCRIPT") } };
+  const keys = new KeyStore(db.sql, await deriveKey(TEST_MASTER_KEY));
+  await keys.ensureKeys();
+  const deps: Deps = {
+    config,
+    sql: db.sql,
+    assets: { clientScript: testEnv("ASTAPA_TEST_CLIENT_SCRIPT") },
+    keys,
+  };
   const app = await createApp(deps);
   return { app, deps, db, config, logs, close: () => db.close() };
 }

@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { join } from "node:path";
 import { run, startServer } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { runningPostmaster } from "../../db/embedded.ts";
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -70,19 +71,30 @@ Deno.test("server — embedded Postgres: starts, refuses a second start, stops c
 Deno.test("server — two instances on one fresh DATABASE_URL start together without migration races", async () => {
   const db = await testDatabase({ empty: true });
   try {
-    const env = { DATABASE_URL: db.url };
+    const env = { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY };
     const servers = await Promise.all([startServer(env), startServer(env)]);
     try {
       for (const server of servers) assert.equal((await getJson(`${server.url}/readyz`)).status, 200);
       const [row] = await db.sql`select count(*)::int as n, count(distinct version)::int as d
                                  from astapa_meta.schema_migrations`;
       assert.equal(row.n, row.d, "no migration recorded twice");
+      const [a, b] = await Promise.all(
+        servers.map((server) => getJson(`${server.url}/.well-known/jwks.json`)),
+      );
+      assert.deepEqual(a.body, b.body, "both instances publish the same keys");
+      assert.equal((a.body.keys as unknown[]).length, 2, "one active and one next key, installed once");
     } finally {
       for (const server of servers) assert.equal(await server.stop(), 0);
     }
   } finally {
     await db.close();
   }
+});
+
+Deno.test("server — DATABASE_URL without ASTAPA_MASTER_KEY is refused: instances must share the key", async () => {
+  const result = await run(["main.ts"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /ASTAPA_MASTER_KEY: required with DATABASE_URL/);
 });
 
 Deno.test("server — bad configuration stops boot with a readable message", async () => {

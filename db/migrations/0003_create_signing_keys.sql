@@ -1,0 +1,101 @@
+-- Token signing keys, deployment-wide (one issuer serves every project).
+-- A key is 'next' (published in the JWKS before use, so verifiers have cached it by the time it signs),
+-- then 'active' (signs), then 'retired' (still published until tokens it signed have expired).
+
+create table astapa.signing_keys (
+  kid text not null,
+  state text not null,
+  public_jwk jsonb not null,
+  private_key bytea not null,
+  created_at timestamptz not null default now(),
+  activated_at timestamptz,
+  retired_at timestamptz,
+  constraint signing_keys_pkey primary key (kid),
+  constraint signing_keys_kid_check check (kid ~ '^[A-Za-z0-9_-]{16,64}$'),
+  constraint signing_keys_state_check check (state in ('next', 'active', 'retired')),
+  constraint signing_keys_public_jwk_check check (
+    public_jwk ->> 'kty' = 'RSA' and public_jwk ->> 'kid' = kid and not public_jwk ? 'd'
+  )
+);
+
+comment on table astapa.signing_keys is
+  'RS256 keys that sign access tokens. private_key is AES-256-GCM ciphertext (12-byte IV, then ciphertext and '
+  'tag) under the deployment master key with the kid as additional data; the database never sees it in clear.';
+
+create unique index signing_keys_one_active_idx on astapa.signing_keys (state) where state = 'active';
+create unique index signing_keys_one_next_idx on astapa.signing_keys (state) where state = 'next';
+comment on index astapa.signing_keys_one_active_idx is 'At most one key signs at a time.';
+
+grant select, insert, update on astapa.signing_keys to astapa_app;
+
+create function api.signing_keys(retired_for interval default interval '1 day')
+  returns table (kid text, state text, public_jwk jsonb, private_key bytea)
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select k.kid, k.state, k.public_jwk, k.private_key
+    from astapa.signing_keys k
+    where k.state <> 'retired' or k.retired_at > pg_catalog.now() - retired_for
+    order by case k.state when 'active' then 0 when 'next' then 1 else 2 end, k.created_at desc
+  $$;
+
+comment on function api.signing_keys(interval) is
+  'The keys to publish and sign with: active first, then next, then keys retired within retired_for.';
+
+create function api.install_signing_keys(
+  active_kid text, active_jwk jsonb, active_private bytea,
+  next_kid text, next_jwk jsonb, next_private bytea
+) returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Instances booting together may all try: the first wins, the others keep what it installed.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.signing_keys'));
+    if exists (select from astapa.signing_keys where state = 'active') then
+      return false;
+    end if;
+    insert into astapa.signing_keys (kid, state, public_jwk, private_key, activated_at)
+      values (active_kid, 'active', active_jwk, active_private, pg_catalog.now());
+    insert into astapa.signing_keys (kid, state, public_jwk, private_key)
+      values (next_kid, 'next', next_jwk, next_private)
+      on conflict do nothing;
+    return true;
+  end
+  $$;
+
+comment on function api.install_signing_keys(text, jsonb, bytea, text, jsonb, bytea) is
+  'Installs the first active key and its successor when none is active; returns false if another instance did.';
+
+create function api.rotate_signing_keys(new_next_kid text, new_next_jwk jsonb, new_next_private bytea)
+  returns text
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    promoted text;
+  begin
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.signing_keys'));
+    select kid into promoted from astapa.signing_keys where state = 'next';
+    if promoted is null then
+      raise exception 'there is no next key to promote; start the server once to install keys'
+        using errcode = 'AS409';
+    end if;
+    update astapa.signing_keys set state = 'retired', retired_at = pg_catalog.now() where state = 'active';
+    update astapa.signing_keys set state = 'active', activated_at = pg_catalog.now() where kid = promoted;
+    insert into astapa.signing_keys (kid, state, public_jwk, private_key)
+      values (new_next_kid, 'next', new_next_jwk, new_next_private);
+    return promoted;
+  end
+  $$;
+
+comment on function api.rotate_signing_keys(text, jsonb, bytea) is
+  'Promotes the next key to active, retires the old active key (still published for a day), and stores a '
+  'new next key. Returns the kid now signing.';
+
+grant execute on function api.signing_keys(interval) to astapa_app;
+grant execute on function api.install_signing_keys(text, jsonb, bytea, text, jsonb, bytea) to astapa_app;
+grant execute on function api.rotate_signing_keys(text, jsonb, bytea) to astapa_app;

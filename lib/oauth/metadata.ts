@@ -1,0 +1,41 @@
+/**
+ * Authorization server metadata (RFC 8414) and OpenID Provider metadata: one document, served at both
+ * well-known addresses. Every URL derives from the issuer, which is the deployment's origin.
+ */
+
+export const SCOPES = ["openid", "email", "profile", "offline_access"] as const;
+
+export function authorizationServerMetadata(issuer: string) {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/auth/login`,
+    token_endpoint: `${issuer}/api/platform/token`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    revocation_endpoint: `${issuer}/api/platform/revoke`,
+    introspection_endpoint: `${issuer}/api/platform/introspect`,
+    userinfo_endpoint: `${issuer}/api/platform/userinfo`,
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
+    grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+    code_challenge_methods_supported: ["S256"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    scopes_supported: [...SCOPES],
+    claims_supported: [
+      "sub",
+      "email",
+      "email_verified",
+      "project_id",
+      "custom_claims",
+      "iss",
+      "aud",
+      "exp",
+      "iat",
+    ],
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: ["RS256"],
+    authorization_response_iss_parameter_supported: true,
+    service_documentation: `${issuer}/docs`,
+  };
+}

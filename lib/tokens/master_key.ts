@@ -1,0 +1,94 @@
+/**
+ * The deployment master key encrypts signing keys at rest (AES-256-GCM). It comes from ASTAPA_MASTER_KEY,
+ * or — for an embedded, single-instance deployment — from a file generated into the data folder.
+ * With DATABASE_URL it must be configured: every instance on that database needs the same key.
+ */
+import { join, resolve } from "node:path";
+import { type Config, ConfigError } from "../../config.ts";
+import { base64url } from "./encoding.ts";
+
+const KEY_FILE = "master.key";
+
+/** Returns the AES-GCM key derived from the configured or stored master secret. */
+export async function loadMasterKey(config: Config): Promise<CryptoKey> {
+  const secret = config.masterKey ?? (await masterSecretFromDataDir(config));
+  return await deriveKey(secret);
+}
+
+async function masterSecretFromDataDir(config: Config): Promise<string> {
+  if (config.databaseUrl) {
+    throw new ConfigError(
+      "Invalid configuration:\n  ASTAPA_MASTER_KEY: required with DATABASE_URL (every instance must share it); " +
+        "make one with: openssl rand -base64 32",
+    );
+  }
+  const file = join(resolve(config.dataDir), KEY_FILE);
+  try {
+    return (await Deno.readTextFile(file)).trim();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const secret = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+  try {
+    await Deno.writeTextFile(file, secret + "\n", { mode: 0o600, createNew: true });
+    return secret;
+  } catch (error) {
+    // Another process created it between our read and write: use theirs.
+    if (error instanceof Deno.errors.AlreadyExists) return (await Deno.readTextFile(file)).trim();
+    throw error;
+  }
+}
+
+/** HKDF-SHA256 turns any long-enough secret string into a 256-bit AES-GCM key. */
+export async function deriveKey(secret: string): Promise<CryptoKey> {
+  if (secret.length < 32) {
+    throw new ConfigError("Invalid configuration:\n  ASTAPA_MASTER_KEY: at least 32 characters");
+  }
+  const material = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), "HKDF", false, [
+    "deriveKey",
+  ]);
+  return await crypto.subtle.deriveKey(
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: new Uint8Array(0),
+      info: new TextEncoder().encode("astapa signing keys"),
+    },
+    material,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
+}
+
+/** AES-256-GCM with a random 96-bit IV; `context` is bound as additional data. Output: IV ‖ ciphertext+tag. */
+export async function seal(
+  key: CryptoKey,
+  plaintext: Uint8Array<ArrayBuffer>,
+  context: string,
+): Promise<Uint8Array> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const additionalData = new TextEncoder().encode(context);
+  const ciphertext = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData }, key, plaintext),
+  );
+  const out = new Uint8Array(iv.length + ciphertext.length);
+  out.set(iv);
+  out.set(ciphertext, iv.length);
+  return out;
+}
+
+/** Reverses `seal`; fails if the key, the context or a single byte differs. */
+export async function open(
+  key: CryptoKey,
+  sealed: Uint8Array,
+  context: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const additionalData = new TextEncoder().encode(context);
+  const plaintext = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: sealed.slice(0, 12), additionalData },
+    key,
+    sealed.slice(12),
+  );
+  return new Uint8Array(plaintext);
+}
