@@ -20,6 +20,22 @@ export const ERRORS = {
   rate_limited: { status: 429, message: "Too many requests. Try again shortly." },
   internal_error: { status: 500, message: "Something went wrong on our side." },
   service_unavailable: { status: 503, message: "The service is not ready. Try again shortly." },
+
+  // OAuth 2.0 codes, spelled exactly as RFC 6749 §5.2, RFC 6750 §3.1 and RFC 8707 define them.
+  invalid_client: { status: 401, message: "Client authentication failed." },
+  invalid_grant: {
+    status: 400,
+    message: "The grant is invalid, expired, revoked or was issued to another client.",
+  },
+  unauthorized_client: { status: 400, message: "This client may not use this grant type." },
+  unsupported_grant_type: { status: 400, message: "This grant type is not supported." },
+  invalid_scope: {
+    status: 400,
+    message: "The requested scope is invalid or exceeds what the client may ask for.",
+  },
+  invalid_target: { status: 400, message: "The requested resource is invalid or unknown." },
+  invalid_token: { status: 401, message: "The access token is invalid or expired." },
+  insufficient_scope: { status: 403, message: "The access token lacks the scope this request needs." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

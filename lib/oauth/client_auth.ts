@@ -1,0 +1,64 @@
+/**
+ * Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3.1):
+ * HTTP Basic (client_secret_basic), client_id + client_secret in the body (client_secret_post), or a bare
+ * client_id for public clients (none). Using two methods at once is refused.
+ */
+import { AppError } from "../http/errors.ts";
+import type { OAuthParams } from "./params.ts";
+
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
+export type PresentedClient = { clientId: string; secret: string | null; method: ClientAuthMethod };
+
+/** Basic failures carry the challenge RFC 6749 §5.2 asks for. */
+export const BASIC_CHALLENGE = { "WWW-Authenticate": 'Basic realm="astapa", charset="UTF-8"' };
+
+/** Reads which client is calling and how it authenticates; does not check the secret. */
+export function presentedClient(authorization: string | undefined, params: OAuthParams): PresentedClient {
+  if (authorization !== undefined && /^basic /i.test(authorization)) {
+    const basic = decodeBasic(authorization.slice(6).trim());
+    if (params.client_secret !== undefined) {
+      throw new AppError("invalid_request", {
+        description: "Use one client authentication method, not two.",
+      });
+    }
+    if (params.client_id !== undefined && params.client_id !== basic.clientId) {
+      throw new AppError("invalid_request", {
+        description: "client_id differs from the Authorization header.",
+      });
+    }
+    return { ...basic, method: "client_secret_basic" };
+  }
+  const clientId = params.client_id;
+  if (clientId === undefined) {
+    throw new AppError("invalid_client", {
+      description: "Identify the client with client_id or HTTP Basic.",
+    });
+  }
+  const secret = params.client_secret ?? null;
+  return { clientId, secret, method: secret === null ? "none" : "client_secret_post" };
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded before base64, so decode both. */
+function decodeBasic(encoded: string): { clientId: string; secret: string } {
+  const fail = () =>
+    new AppError("invalid_client", {
+      description: "The Authorization header is malformed.",
+      headers: BASIC_CHALLENGE,
+    });
+  let decoded: string;
+  try {
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(atob(encoded), (ch) => ch.charCodeAt(0)),
+    );
+  } catch {
+    throw fail();
+  }
+  const colon = decoded.indexOf(":");
+  if (colon < 1) throw fail();
+  try {
+    const formDecode = (part: string) => decodeURIComponent(part.replace(/\+/g, " "));
+    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw fail();
+  }
+}
