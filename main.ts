@@ -7,7 +7,7 @@ import { createApp } from "./lib/app.ts";
 import { configureLog, log } from "./lib/http/log.ts";
 import { acquireInstanceLock, AlreadyRunningError } from "./lib/instance_lock.ts";
 import { buildIslands } from "./lib/islands/build.ts";
-import { loadMasterKey } from "./lib/tokens/master_key.ts";
+import { loadMasterKeys } from "./lib/tokens/master_key.ts";
 import { KeyStore } from "./lib/tokens/signing_keys.ts";
 import { resolve } from "node:path";
 
@@ -15,13 +15,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   configureLog(config.logLevel);
   const lock = config.databaseUrl ? null : await acquireInstanceLock(resolve(config.dataDir), config.baseUrl);
-  const masterKey = await loadMasterKey(config);
+  const masterKeys = await loadMasterKeys(config);
   const database = await openDatabase(config);
   const applied = await migrate(database.sql);
-  const keys = new KeyStore(database.sql, masterKey);
+  const keys = new KeyStore(database.sql, masterKeys.sealing);
   await keys.ensureKeys();
   const assets = await buildIslands();
-  const app = await createApp({ config, sql: database.sql, assets, keys });
+  const app = await createApp({ config, sql: database.sql, assets, keys, masterKeys });
 
   const server = Deno.serve({
     hostname: config.hostname,

@@ -6,7 +6,7 @@ import { createApp } from "../lib/app.ts";
 import { loadConfig } from "../config.ts";
 import { createPool } from "../db/client.ts";
 import { configureLog } from "../lib/http/log.ts";
-import { deriveKey } from "../lib/tokens/master_key.ts";
+import { deriveMasterKeys } from "../lib/tokens/master_key.ts";
 import { KeyStore } from "../lib/tokens/signing_keys.ts";
 
 configureLog("error");
@@ -15,11 +15,13 @@ const config = loadConfig({
   DATABASE_URL: "postgres://unused@127.0.0.1:1/x",
 });
 const sql = createPool(config.databaseUrl!);
+const masterKeys = await deriveMasterKeys("bench-master-key-bench-master-key-bench");
 const app = await createApp({
   config,
   sql,
   assets: { clientScript: "/static/build/bench/lib/islands/client.js" },
-  keys: new KeyStore(sql, await deriveKey("bench-master-key-bench-master-key-bench")),
+  keys: new KeyStore(sql, masterKeys.sealing),
+  masterKeys,
 });
 
 Deno.bench({ name: "GET /healthz (JSON, full middleware)", group: "request", baseline: true }, async () => {

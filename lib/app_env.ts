@@ -4,12 +4,14 @@ import type { Config } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import type { IslandAssets } from "./islands/build.ts";
 import type { KeyStore } from "./tokens/signing_keys.ts";
+import type { MasterKeys } from "./tokens/master_key.ts";
 
 export type Deps = {
   config: Config;
   sql: Sql;
   assets: IslandAssets;
   keys: KeyStore;
+  masterKeys: MasterKeys;
 };
 
 export type AppEnv = {

@@ -9,10 +9,17 @@ import { base64url } from "./encoding.ts";
 
 const KEY_FILE = "master.key";
 
-/** Returns the AES-GCM key derived from the configured or stored master secret. */
-export async function loadMasterKey(config: Config): Promise<CryptoKey> {
-  const secret = config.masterKey ?? (await masterSecretFromDataDir(config));
-  return await deriveKey(secret);
+/** Keys derived from the master secret, one per purpose, so no key serves two. */
+export type MasterKeys = {
+  /** AES-256-GCM: seals signing keys at rest. */
+  sealing: CryptoKey;
+  /** HMAC-SHA256: derives a refresh token's successor from the token, so retries get the same one. */
+  successor: CryptoKey;
+};
+
+/** Derives the master keys from the configured or stored master secret. */
+export async function loadMasterKeys(config: Config): Promise<MasterKeys> {
+  return await deriveMasterKeys(config.masterKey ?? (await masterSecretFromDataDir(config)));
 }
 
 async function masterSecretFromDataDir(config: Config): Promise<string> {
@@ -39,26 +46,39 @@ async function masterSecretFromDataDir(config: Config): Promise<string> {
   }
 }
 
-/** HKDF-SHA256 turns any long-enough secret string into a 256-bit AES-GCM key. */
-export async function deriveKey(secret: string): Promise<CryptoKey> {
+/** HKDF-SHA256 turns any long-enough secret string into independent keys. */
+export async function deriveMasterKeys(secret: string): Promise<MasterKeys> {
   if (secret.length < 32) {
     throw new ConfigError("Invalid configuration:\n  ASTAPA_MASTER_KEY: at least 32 characters");
   }
   const material = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), "HKDF", false, [
     "deriveKey",
   ]);
-  return await crypto.subtle.deriveKey(
-    {
-      name: "HKDF",
-      hash: "SHA-256",
-      salt: new Uint8Array(0),
-      info: new TextEncoder().encode("astapa signing keys"),
-    },
-    material,
-    { name: "AES-GCM", length: 256 },
-    false,
-    ["encrypt", "decrypt"],
-  );
+  const hkdf = (info: string) => ({
+    name: "HKDF",
+    hash: "SHA-256",
+    salt: new Uint8Array(0),
+    info: new TextEncoder().encode(info),
+  });
+  return {
+    sealing: await crypto.subtle.deriveKey(
+      hkdf("astapa signing keys"),
+      material,
+      { name: "AES-GCM", length: 256 },
+      false,
+      [
+        "encrypt",
+        "decrypt",
+      ],
+    ),
+    successor: await crypto.subtle.deriveKey(
+      hkdf("astapa refresh successor"),
+      material,
+      { name: "HMAC", hash: "SHA-256", length: 256 },
+      false,
+      ["sign"],
+    ),
+  };
 }
 
 /** AES-256-GCM with a random 96-bit IV; `context` is bound as additional data. Output: IV ‖ ciphertext+tag. */

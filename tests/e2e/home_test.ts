@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
-import { listen, testApp } from "../helpers/app.ts";
+import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 
-const t = await testApp();
-const server = listen(t.app);
+const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
   await disconnectBrowser();
-  await server.close();
   await t.close();
 });
 
 Deno.test("home page — the QuickStart island hydrates and switches tabs on click", async () => {
   const { page, problems, close } = await openPage();
   try {
-    await page.goto(`${server.origin}/`);
+    await page.goto(`${t.origin}/`);
     await page.locator('[data-island="QuickStart"][data-hydrated="true"]').waitFor();
     const code = page.locator("#quickstart-code");
     assert.match(await code.innerText(), /auth\/login/);
@@ -34,7 +32,7 @@ Deno.test("home page — the QuickStart island hydrates and switches tabs on cli
 Deno.test("error page — a missing page renders a readable page with a reference", async () => {
   const { page, close } = await openPage();
   try {
-    const response = await page.goto(`${server.origin}/no-such-page`);
+    const response = await page.goto(`${t.origin}/no-such-page`);
     assert.equal(response?.status(), 404);
     assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Page not found");
     assert.match(await page.locator("code").last().innerText(), /^[0-9a-f-]{36}$/);

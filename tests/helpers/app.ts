@@ -1,11 +1,10 @@
 /** The real app on a fresh database, for handler tests through `app.request()` or a real listener. */
 import type { Hono } from "hono";
-import { loadConfig } from "../../config.ts";
-import type { Config } from "../../config.ts";
+import { type Config, loadConfig } from "../../config.ts";
 import { createApp } from "../../lib/app.ts";
 import type { AppEnv, Deps } from "../../lib/app_env.ts";
 import { configureLog } from "../../lib/http/log.ts";
-import { deriveKey } from "../../lib/tokens/master_key.ts";
+import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
 import { KeyStore } from "../../lib/tokens/signing_keys.ts";
 import { type TestDatabase, testDatabase, testEnv } from "./db.ts";
 
@@ -16,30 +15,50 @@ export type TestApp = {
   deps: Deps;
   db: TestDatabase;
   config: Config;
+  /** The issuer; with `listen`, also where the app is served. */
+  origin: string;
   /** Log lines the app wrote, parsed. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
 };
 
-export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Builds the app on its own database. With `listen: true` it is also served on a loopback port, and that
+ * origin is the issuer (strict clients check that discovery and tokens name the address they called).
+ */
+export async function testApp(
+  options: { env?: Record<string, string>; listen?: boolean } = {},
+): Promise<TestApp> {
   const logs: Record<string, unknown>[] = [];
   configureLog("debug", (line) => logs.push(JSON.parse(line)));
+  let app: Hono<AppEnv> | undefined;
+  const server = options.listen
+    ? Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req, info) => app!.fetch(req, info))
+    : null;
+  const origin = server ? `http://127.0.0.1:${server.addr.port}` : "http://astapa.test";
   const db = await testDatabase();
-  const config = loadConfig({ ASTAPA_BASE_URL: "http://astapa.test", DATABASE_URL: db.url, ...env });
-  const keys = new KeyStore(db.sql, await deriveKey(TEST_MASTER_KEY));
+  const config = loadConfig({ ASTAPA_BASE_URL: origin, DATABASE_URL: db.url, ...options.env });
+  const masterKeys = await deriveMasterKeys(TEST_MASTER_KEY);
+  const keys = new KeyStore(db.sql, masterKeys.sealing);
   await keys.ensureKeys();
   const deps: Deps = {
     config,
     sql: db.sql,
     assets: { clientScript: testEnv("ASTAPA_TEST_CLIENT_SCRIPT") },
     keys,
+    masterKeys,
   };
-  const app = await createApp(deps);
-  return { app, deps, db, config, logs, close: () => db.close() };
-}
-
-/** Serves the app on a free loopback port (for the browser); returns its origin. */
-export function listen(app: Hono<AppEnv>): { origin: string; close(): Promise<void> } {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
-  return { origin: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+  app = await createApp(deps);
+  return {
+    app,
+    deps,
+    db,
+    config,
+    origin,
+    logs,
+    async close() {
+      await server?.shutdown();
+      await db.close();
+    },
+  };
 }

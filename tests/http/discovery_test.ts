@@ -37,6 +37,10 @@ Deno.test("jwks — RSA signing keys with kid, use and alg, and never a private 
     assert.match(key.kid, /^[A-Za-z0-9_-]{43}$/);
     for (const part of ["d", "p", "q", "dp", "dq", "qi"]) assert.ok(!(part in key), `no ${part}`);
   }
+  assert.equal(res.headers.get("cache-control"), "public, max-age=300");
+  const etag = res.headers.get("etag")!;
+  const again = await t.app.request("/.well-known/jwks.json", { headers: { "if-none-match": etag } });
+  assert.equal(again.status, 304, "unchanged keys revalidate by ETag");
 });
 
 Deno.test("jwks — a token signed with the active key verifies with jose against the published set", async () => {
