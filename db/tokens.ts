@@ -1,0 +1,105 @@
+/** Typed calls to the token functions in SQL (db/migrations/*_create_token_functions.sql). */
+import { z } from "zod";
+import { asApp, type Sql } from "./client.ts";
+import { AppError } from "../lib/http/errors.ts";
+import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
+
+const UserGrantSchema = z.object({
+  sub: z.string(),
+  email: z.string(),
+  email_verified: z.boolean(),
+  project_id: z.string(),
+  custom_claims: z.looseObject({ plan: z.string(), role: z.string().optional(), feature_flags: z.array(z.string()) }),
+  scope: z.string().optional(),
+  resource: z.string().optional(),
+  auth_time: z.number().optional(),
+  nonce: z.string().optional(),
+  access_ttl: z.number().int(),
+  refresh_expires_in: z.number().int().optional(),
+});
+
+const GrantError = z.object({ error: z.literal("invalid_grant"), error_description: z.string() });
+
+/** A grant function answers with claims, or with an error object when it had to revoke something first. */
+function userGrant(result: unknown): UserGrant {
+  const failure = GrantError.safeParse(result);
+  if (failure.success) throw new AppError("invalid_grant", { description: failure.data.error_description });
+  if (result === null) throw new AppError("invalid_grant", { description: "The user no longer exists." });
+  return UserGrantSchema.parse(result) as UserGrant;
+}
+
+export type CodeRedemption = {
+  codeHash: Uint8Array;
+  clientId: string;
+  redirectUri: string;
+  codeVerifier: string | null;
+  refreshHash: Uint8Array;
+};
+
+export async function redeemAuthorizationCode(sql: Sql, projectId: string, r: CodeRedemption): Promise<UserGrant> {
+  const [row] = await asApp(sql, projectId, (tx) =>
+    tx`select api.redeem_authorization_code(${r.codeHash}, ${r.clientId}, ${r.redirectUri}, ${r.codeVerifier},
+                                             ${r.refreshHash}) as result`);
+  return userGrant(row.result);
+}
+
+export type RefreshRotation = {
+  tokenHash: Uint8Array;
+  clientId: string;
+  successorHash: Uint8Array;
+  scope: string | null;
+};
+
+export async function rotateRefreshToken(sql: Sql, projectId: string, r: RefreshRotation): Promise<UserGrant> {
+  const [row] = await asApp(sql, projectId, (tx) =>
+    tx`select api.rotate_refresh_token(${r.tokenHash}, ${r.clientId}, ${r.successorHash}, ${r.scope}) as result`);
+  return userGrant(row.result);
+}
+
+const ClientGrantSchema = z.object({
+  project_id: z.string(),
+  scope: z.string().optional(),
+  resource: z.string().optional(),
+  access_ttl: z.number().int(),
+});
+
+export async function clientCredentialsGrant(
+  sql: Sql,
+  projectId: string,
+  scope: string | null,
+  resource: string | null,
+): Promise<ClientGrant> {
+  const [row] = await asApp(sql, projectId, (tx) =>
+    tx`select api.client_credentials_grant(${scope}, ${resource}) as result`);
+  return ClientGrantSchema.parse(row.result);
+}
+
+/** Revokes every refresh token of the user the token belongs to (a refresh token, or a user id). */
+export async function revokeUserRefreshTokens(
+  sql: Sql,
+  projectId: string,
+  by: { refreshHash: Uint8Array } | { userId: string },
+): Promise<number> {
+  return await asApp(sql, projectId, async (tx) => {
+    const userId = "userId" in by
+      ? by.userId
+      : (await tx`select api.refresh_token_owner(${by.refreshHash}) as user_id`)[0].user_id;
+    if (userId === null) return 0;
+    const [row] = await tx`select api.revoke_user_refresh_tokens(${userId}) as revoked`;
+    return row.revoked as number;
+  });
+}
+
+export async function introspectRefreshToken(
+  sql: Sql,
+  projectId: string,
+  tokenHash: Uint8Array,
+): Promise<Record<string, unknown> | null> {
+  const [row] = await asApp(sql, projectId, (tx) => tx`select api.introspect_refresh_token(${tokenHash}) as result`);
+  return row.result;
+}
+
+export async function userInfo(sql: Sql, projectId: string, userId: string): Promise<Record<string, unknown> | null> {
+  const [row] = await asApp(sql, projectId, (tx) => tx`select api.user_info(${userId}) as result`);
+  return row.result;
+}

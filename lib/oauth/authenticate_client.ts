@@ -1,0 +1,59 @@
+/**
+ * Authenticates the calling client against the project it names, with brute-force protection shared by every
+ * instance: after 10 failures for one client_id, or 30 from one address, within 5 minutes, further attempts
+ * wait for the window to pass (429 with Retry-After) without the secret being checked.
+ */
+import { getConnInfo } from "hono/deno";
+import type { Ctx } from "../app_env.ts";
+import { asApp } from "../../db/client.ts";
+import { AppError } from "../http/errors.ts";
+import { sha256 } from "../tokens/encoding.ts";
+import { BASIC_CHALLENGE, type ClientAuthMethod, presentedClient } from "./client_auth.ts";
+import type { OAuthParams } from "./params.ts";
+
+export const CLIENT_FAILURES = { perClient: 10, perAddress: 30, windowSeconds: 300 };
+
+export type AuthenticatedClient = { projectId: string; clientId: string; method: ClientAuthMethod };
+
+export async function authenticateClient(c: Ctx, params: OAuthParams): Promise<AuthenticatedClient> {
+  const presented = presentedClient(c.req.header("authorization"), params);
+  const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
+  if (presented.secret === null) {
+    throw new AppError("invalid_client", { description: "This client must authenticate with its secret." });
+  }
+  const buckets = [
+    { name: `client_auth:client:${presented.clientId.slice(0, 100)}`, max: CLIENT_FAILURES.perClient },
+    { name: `client_auth:address:${clientAddress(c)}`, max: CLIENT_FAILURES.perAddress },
+  ];
+  const secretHash = await sha256(presented.secret);
+  const outcome = await asApp(c.var.deps.sql, null, async (tx) => {
+    for (const bucket of buckets) {
+      const [{ wait }] = await tx`select api.rate_limit_wait(${bucket.name}, ${bucket.max}) as wait`;
+      if (wait > 0) return { wait };
+    }
+    const [{ project }] = await tx`
+      select api.verify_client_credentials(${presented.clientId}, ${secretHash}) as project`;
+    if (project) return { project: project as string };
+    for (const bucket of buckets) {
+      await tx`select api.rate_limit_hit(${bucket.name}, ${bucket.max}, ${CLIENT_FAILURES.windowSeconds})`;
+    }
+    return {};
+  });
+  if ("wait" in outcome) {
+    throw new AppError("rate_limited", {
+      description: "Too many failed client authentications. Try again later.",
+      headers: { "Retry-After": String(outcome.wait) },
+    });
+  }
+  if (!outcome.project) throw new AppError("invalid_client", { headers: challenge });
+  return { projectId: outcome.project, clientId: presented.clientId, method: presented.method };
+}
+
+/** The peer address; behind a proxy this is the proxy (forwarded headers are not trusted by default). */
+export function clientAddress(c: Ctx): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown"; // app.request() in tests has no connection
+  }
+}

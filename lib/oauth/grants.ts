@@ -1,0 +1,100 @@
+/**
+ * The three grants of the token endpoint. Each takes the authenticated client and the request parameters,
+ * makes one call into SQL (which owns the state and the rules) and signs what it returns.
+ */
+import type { Ctx } from "../app_env.ts";
+import { clientCredentialsGrant, redeemAuthorizationCode, rotateRefreshToken } from "../../db/tokens.ts";
+import { AppError } from "../http/errors.ts";
+import { clientAccessToken, idToken, type IssueContext, type UserGrant, userAccessToken } from "../tokens/access_tokens.ts";
+import { sha256 } from "../tokens/encoding.ts";
+import { newRefreshToken, successorOf } from "../tokens/refresh_tokens.ts";
+import type { AuthenticatedClient } from "./authenticate_client.ts";
+import { type OAuthParams, required } from "./params.ts";
+import { parseResource, parseScope } from "./scope.ts";
+
+/** RFC 6749 §5.1 success body; absent members are left out, never null. */
+export type TokenResponse = {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  refresh_token?: string;
+  scope?: string;
+  id_token?: string;
+};
+
+type Grant = (c: Ctx, client: AuthenticatedClient, params: OAuthParams) => Promise<TokenResponse>;
+
+const authorizationCode: Grant = async (c, client, params) => {
+  const code = required(params, "code");
+  const refreshToken = newRefreshToken();
+  const grant = await redeemAuthorizationCode(c.var.deps.sql, client.projectId, {
+    codeHash: await sha256(code),
+    clientId: client.clientId,
+    redirectUri: required(params, "redirect_uri"),
+    codeVerifier: params.code_verifier ?? null,
+    refreshHash: await sha256(refreshToken),
+  });
+  return await userTokens(c, client, grant, refreshToken);
+};
+
+const refreshToken: Grant = async (c, client, params) => {
+  const presented = required(params, "refresh_token");
+  const successor = await successorOf(c.var.deps.masterKeys.successor, presented);
+  const grant = await rotateRefreshToken(c.var.deps.sql, client.projectId, {
+    tokenHash: await sha256(presented),
+    clientId: client.clientId,
+    successorHash: await sha256(successor),
+    scope: parseScope(params.scope),
+  });
+  return await userTokens(c, client, grant, successor);
+};
+
+const clientCredentials: Grant = async (c, client, params) => {
+  const grant = await clientCredentialsGrant(
+    c.var.deps.sql,
+    client.projectId,
+    parseScope(params.scope),
+    parseResource(params.resource),
+  );
+  const token = await clientAccessToken(grant, await issueContext(c, client));
+  return {
+    access_token: token,
+    token_type: "Bearer",
+    expires_in: grant.access_ttl,
+    ...(grant.scope ? { scope: grant.scope } : {}),
+  };
+};
+
+async function userTokens(
+  c: Ctx,
+  client: AuthenticatedClient,
+  grant: UserGrant,
+  refresh: string,
+): Promise<TokenResponse> {
+  const ctx = await issueContext(c, client);
+  const scopes = grant.scope?.split(" ") ?? [];
+  return {
+    access_token: await userAccessToken(grant, ctx),
+    token_type: "Bearer",
+    expires_in: grant.access_ttl,
+    refresh_token: refresh,
+    ...(grant.scope ? { scope: grant.scope } : {}),
+    ...(scopes.includes("openid") ? { id_token: await idToken(grant, ctx) } : {}),
+  };
+}
+
+async function issueContext(c: Ctx, client: AuthenticatedClient): Promise<IssueContext> {
+  return { issuer: c.var.deps.config.baseUrl, clientId: client.clientId, key: await c.var.deps.keys.active() };
+}
+
+export const GRANTS: Record<string, Grant> = {
+  authorization_code: authorizationCode,
+  refresh_token: refreshToken,
+  client_credentials: clientCredentials,
+};
+
+export function grantFor(grantType: string): Grant {
+  const grant = GRANTS[grantType];
+  if (!grant) throw new AppError("unsupported_grant_type", { description: `grant_type ${grantType} is not supported.` });
+  return grant;
+}

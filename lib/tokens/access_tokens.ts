@@ -1,0 +1,78 @@
+/**
+ * Access tokens (RFC 9068 profile, plus the claims the product page promises) and OpenID ID tokens.
+ * Claims come from the grant functions in SQL, read fresh at every issue.
+ */
+import { signJwt } from "./jws.ts";
+import type { SigningKey } from "./signing_keys.ts";
+
+/** What SQL returns for a user grant (see astapa.grant_result). */
+export type UserGrant = {
+  sub: string;
+  email: string;
+  email_verified: boolean;
+  project_id: string;
+  custom_claims: { plan: string; role?: string; feature_flags: string[]; [key: string]: unknown };
+  scope?: string;
+  resource?: string;
+  auth_time?: number;
+  nonce?: string;
+  access_ttl: number;
+  refresh_expires_in?: number;
+};
+
+export type IssueContext = { issuer: string; clientId: string; key: SigningKey; now?: number };
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** The user's access token: aud is the client, or the resource the client asked for. */
+export function userAccessToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
+  const iat = ctx.now ?? nowSeconds();
+  return signJwt(ctx.key, "at+jwt", {
+    sub: grant.sub,
+    email: grant.email,
+    email_verified: grant.email_verified,
+    project_id: grant.project_id,
+    custom_claims: grant.custom_claims,
+    iss: ctx.issuer,
+    aud: grant.resource ?? ctx.clientId,
+    exp: iat + grant.access_ttl,
+    iat,
+    jti: crypto.randomUUID(),
+    client_id: ctx.clientId,
+    ...(grant.scope ? { scope: grant.scope } : {}),
+  });
+}
+
+/** OpenID Connect ID token, when the grant includes the openid scope. */
+export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
+  const iat = ctx.now ?? nowSeconds();
+  return signJwt(ctx.key, "JWT", {
+    iss: ctx.issuer,
+    sub: grant.sub,
+    aud: ctx.clientId,
+    exp: iat + grant.access_ttl,
+    iat,
+    ...(grant.auth_time ? { auth_time: grant.auth_time } : {}),
+    ...(grant.nonce ? { nonce: grant.nonce } : {}),
+    email: grant.email,
+    email_verified: grant.email_verified,
+  });
+}
+
+export type ClientGrant = { project_id: string; scope?: string; resource?: string; access_ttl: number };
+
+/** A machine token (client_credentials): the client is its own subject. */
+export function clientAccessToken(grant: ClientGrant, ctx: IssueContext): Promise<string> {
+  const iat = ctx.now ?? nowSeconds();
+  return signJwt(ctx.key, "at+jwt", {
+    sub: ctx.clientId,
+    project_id: grant.project_id,
+    iss: ctx.issuer,
+    aud: grant.resource ?? ctx.clientId,
+    exp: iat + grant.access_ttl,
+    iat,
+    jti: crypto.randomUUID(),
+    client_id: ctx.clientId,
+    ...(grant.scope ? { scope: grant.scope } : {}),
+  });
+}

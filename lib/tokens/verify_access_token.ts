@@ -1,0 +1,33 @@
+/**
+ * Verifies one of our own access tokens: RS256 only, our issuer, `typ: at+jwt`, against the published keys.
+ * Returns null for anything that is not a valid, unexpired Astapa access token.
+ */
+import { createLocalJWKSet, type JWTPayload, jwtVerify } from "jose";
+import type { KeyStore } from "./signing_keys.ts";
+
+export type AccessTokenClaims = JWTPayload & {
+  sub: string;
+  client_id: string;
+  project_id: string;
+  scope?: string;
+};
+
+export async function verifyAccessToken(
+  keys: KeyStore,
+  issuer: string,
+  token: string,
+): Promise<AccessTokenClaims | null> {
+  if (token.length > 8192) return null;
+  try {
+    const jwks = createLocalJWKSet(await keys.jwks());
+    const { payload } = await jwtVerify(token, jwks, { issuer, algorithms: ["RS256"], typ: "at+jwt" });
+    if (typeof payload.sub !== "string" || typeof payload.client_id !== "string") return null;
+    if (typeof payload.project_id !== "string") return null;
+    return payload as AccessTokenClaims;
+  } catch {
+    return null;
+  }
+}
+
+/** User tokens carry a numeric sub; machine tokens carry the client id. */
+export const isUserToken = (claims: AccessTokenClaims) => /^\d+$/.test(claims.sub);

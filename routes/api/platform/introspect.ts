@@ -1,0 +1,32 @@
+import type { Handlers } from "../../../lib/router/routes.ts";
+import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
+import { readOAuthParams, required } from "../../../lib/oauth/params.ts";
+import { introspectRefreshToken, userInfo } from "../../../db/tokens.ts";
+import { sha256 } from "../../../lib/tokens/encoding.ts";
+import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
+
+const INACTIVE = { active: false };
+
+/**
+ * Introspection (RFC 7662) for the calling client's project. Anything not active — unknown, expired,
+ * revoked, another project's, a disabled user's — is `{"active": false}` and nothing more.
+ */
+export const handler: Handlers = {
+  async POST(c) {
+    const params = await readOAuthParams(c);
+    const client = await authenticateClient(c, params);
+    const token = required(params, "token");
+    const { sql, keys, config } = c.var.deps;
+    const headers = { "cache-control": "no-store" };
+
+    const refresh = await introspectRefreshToken(sql, client.projectId, await sha256(token));
+    if (refresh) return c.json(refresh, 200, headers);
+
+    const claims = await verifyAccessToken(keys, config.baseUrl, token);
+    if (!claims || claims.project_id !== client.projectId) return c.json(INACTIVE, 200, headers);
+    if (isUserToken(claims) && !(await userInfo(sql, client.projectId, claims.sub))) {
+      return c.json(INACTIVE, 200, headers);
+    }
+    return c.json({ active: true, token_type: "access_token", ...claims }, 200, headers);
+  },
+};
