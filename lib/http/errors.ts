@@ -92,10 +92,25 @@ const SQLSTATE_CODES: Record<string, ErrorCode> = {
   "42501": "forbidden", // insufficient_privilege
 };
 
+/**
+ * Astapa's own SQLSTATEs, raised by `api.*` functions (class "AS", which Postgres leaves unused). Their
+ * messages are written for the caller, so they become the error description.
+ */
+export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
+  AS400: "validation_failed",
+  AS403: "forbidden",
+  AS404: "not_found",
+  AS409: "conflict",
+};
+
 /** Maps any thrown value to an AppError; unknown failures become internal_error (keeping the cause). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const sqlstate = (error as { code?: unknown } | null)?.code;
+  const { code: sqlstate, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof sqlstate === "string" && sqlstate in API_SQLSTATE_CODES) {
+    const description = typeof message === "string" && message ? message : undefined;
+    return new AppError(API_SQLSTATE_CODES[sqlstate], { description, cause: error });
+  }
   if (typeof sqlstate === "string" && sqlstate in SQLSTATE_CODES) {
     return new AppError(SQLSTATE_CODES[sqlstate], { cause: error });
   }
