@@ -9,7 +9,11 @@ const UserGrantSchema = z.object({
   email: z.string(),
   email_verified: z.boolean(),
   project_id: z.string(),
-  custom_claims: z.looseObject({ plan: z.string(), role: z.string().optional(), feature_flags: z.array(z.string()) }),
+  custom_claims: z.looseObject({
+    plan: z.string(),
+    role: z.string().optional(),
+    feature_flags: z.array(z.string()),
+  }),
   scope: z.string().optional(),
   resource: z.string().optional(),
   auth_time: z.number().optional(),
@@ -36,10 +40,18 @@ export type CodeRedemption = {
   refreshHash: Uint8Array;
 };
 
-export async function redeemAuthorizationCode(sql: Sql, projectId: string, r: CodeRedemption): Promise<UserGrant> {
-  const [row] = await asApp(sql, projectId, (tx) =>
-    tx`select api.redeem_authorization_code(${r.codeHash}, ${r.clientId}, ${r.redirectUri}, ${r.codeVerifier},
-                                             ${r.refreshHash}) as result`);
+export async function redeemAuthorizationCode(
+  sql: Sql,
+  projectId: string,
+  r: CodeRedemption,
+): Promise<UserGrant> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) =>
+      tx`select api.redeem_authorization_code(${r.codeHash}, ${r.clientId}, ${r.redirectUri}, ${r.codeVerifier},
+                                             ${r.refreshHash}) as result`,
+  );
   return userGrant(row.result);
 }
 
@@ -50,9 +62,17 @@ export type RefreshRotation = {
   scope: string | null;
 };
 
-export async function rotateRefreshToken(sql: Sql, projectId: string, r: RefreshRotation): Promise<UserGrant> {
-  const [row] = await asApp(sql, projectId, (tx) =>
-    tx`select api.rotate_refresh_token(${r.tokenHash}, ${r.clientId}, ${r.successorHash}, ${r.scope}) as result`);
+export async function rotateRefreshToken(
+  sql: Sql,
+  projectId: string,
+  r: RefreshRotation,
+): Promise<UserGrant> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) =>
+      tx`select api.rotate_refresh_token(${r.tokenHash}, ${r.clientId}, ${r.successorHash}, ${r.scope}) as result`,
+  );
   return userGrant(row.result);
 }
 
@@ -69,8 +89,11 @@ export async function clientCredentialsGrant(
   scope: string | null,
   resource: string | null,
 ): Promise<ClientGrant> {
-  const [row] = await asApp(sql, projectId, (tx) =>
-    tx`select api.client_credentials_grant(${scope}, ${resource}) as result`);
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.client_credentials_grant(${scope}, ${resource}) as result`,
+  );
   return ClientGrantSchema.parse(row.result);
 }
 
@@ -95,11 +118,19 @@ export async function introspectRefreshToken(
   projectId: string,
   tokenHash: Uint8Array,
 ): Promise<Record<string, unknown> | null> {
-  const [row] = await asApp(sql, projectId, (tx) => tx`select api.introspect_refresh_token(${tokenHash}) as result`);
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.introspect_refresh_token(${tokenHash}) as result`,
+  );
   return row.result;
 }
 
-export async function userInfo(sql: Sql, projectId: string, userId: string): Promise<Record<string, unknown> | null> {
+export async function userInfo(
+  sql: Sql,
+  projectId: string,
+  userId: string,
+): Promise<Record<string, unknown> | null> {
   const [row] = await asApp(sql, projectId, (tx) => tx`select api.user_info(${userId}) as result`);
   return row.result;
 }

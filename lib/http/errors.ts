@@ -101,6 +101,11 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS403: "forbidden",
   AS404: "not_found",
   AS409: "conflict",
+  // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
+  AS4G0: "invalid_grant",
+  AS4S0: "invalid_scope",
+  AS4T0: "invalid_target",
+  AS4U0: "unauthorized_client",
 };
 
 /** Maps any thrown value to an AppError; unknown failures become internal_error (keeping the cause). */

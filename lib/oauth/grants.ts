@@ -5,7 +5,13 @@
 import type { Ctx } from "../app_env.ts";
 import { clientCredentialsGrant, redeemAuthorizationCode, rotateRefreshToken } from "../../db/tokens.ts";
 import { AppError } from "../http/errors.ts";
-import { clientAccessToken, idToken, type IssueContext, type UserGrant, userAccessToken } from "../tokens/access_tokens.ts";
+import {
+  clientAccessToken,
+  idToken,
+  type IssueContext,
+  userAccessToken,
+  type UserGrant,
+} from "../tokens/access_tokens.ts";
 import { sha256 } from "../tokens/encoding.ts";
 import { newRefreshToken, successorOf } from "../tokens/refresh_tokens.ts";
 import type { AuthenticatedClient } from "./authenticate_client.ts";
@@ -84,7 +90,11 @@ async function userTokens(
 }
 
 async function issueContext(c: Ctx, client: AuthenticatedClient): Promise<IssueContext> {
-  return { issuer: c.var.deps.config.baseUrl, clientId: client.clientId, key: await c.var.deps.keys.active() };
+  return {
+    issuer: c.var.deps.config.baseUrl,
+    clientId: client.clientId,
+    key: await c.var.deps.keys.active(),
+  };
 }
 
 export const GRANTS: Record<string, Grant> = {
@@ -95,6 +105,10 @@ export const GRANTS: Record<string, Grant> = {
 
 export function grantFor(grantType: string): Grant {
   const grant = GRANTS[grantType];
-  if (!grant) throw new AppError("unsupported_grant_type", { description: `grant_type ${grantType} is not supported.` });
+  if (!grant) {
+    throw new AppError("unsupported_grant_type", {
+      description: `grant_type ${grantType} is not supported.`,
+    });
+  }
   return grant;
 }

@@ -15,7 +15,9 @@ export const handler: Handlers = {
     const client = await authenticateClient(c, params);
     const token = required(params, "token");
     const { sql, keys, config } = c.var.deps;
-    const revoked = await revokeUserRefreshTokens(sql, client.projectId, { refreshHash: await sha256(token) });
+    const revoked = await revokeUserRefreshTokens(sql, client.projectId, {
+      refreshHash: await sha256(token),
+    });
     if (revoked === 0 && params.token_type_hint !== "refresh_token") {
       const claims = await verifyAccessToken(keys, config.baseUrl, token);
       if (claims && claims.project_id === client.projectId && isUserToken(claims)) {
