@@ -31,9 +31,10 @@ export async function testApp(
 ): Promise<TestApp> {
   const logs: Record<string, unknown>[] = [];
   configureLog("debug", (line) => logs.push(JSON.parse(line)));
-  let app: Hono<AppEnv> | undefined;
+  // The listener comes first (its port is the issuer); requests reach the app once it is built.
+  const served: { app?: Hono<AppEnv> } = {};
   const server = options.listen
-    ? Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req, info) => app!.fetch(req, info))
+    ? Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req, info) => served.app!.fetch(req, info))
     : null;
   const origin = server ? `http://127.0.0.1:${server.addr.port}` : "http://astapa.test";
   const db = await testDatabase();
@@ -48,7 +49,7 @@ export async function testApp(
     keys,
     masterKeys,
   };
-  app = await createApp(deps);
+  const app = served.app = await createApp(deps);
   return {
     app,
     deps,
