@@ -34,7 +34,10 @@ export async function testApp(
   // The listener comes first (its port is the issuer); requests reach the app once it is built.
   const served: { app?: Hono<AppEnv> } = {};
   const server = options.listen
-    ? Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req, info) => served.app!.fetch(req, info))
+    ? Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      (req, info) => served.app!.fetch(req, info),
+    )
     : null;
   const origin = server ? `http://127.0.0.1:${server.addr.port}` : "http://astapa.test";
   const db = await testDatabase();
