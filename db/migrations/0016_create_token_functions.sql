@@ -6,17 +6,33 @@
 -- Failures that must also revoke something (a replayed code, a reused refresh token) cannot raise, or the
 -- revocation would roll back with them: those functions return {"error": "invalid_grant", ...} instead.
 
+create function astapa.setting_seconds(settings jsonb, key text) returns integer
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select case when pg_catalog.jsonb_typeof(settings -> key) = 'number'
+                then least(greatest((settings ->> key)::numeric, 0), 2147483647)::integer end
+  $$;
+
+comment on function astapa.setting_seconds(jsonb, text) is
+  'A whole number of seconds from a settings object, or null when the key is absent or not a number.';
+
+grant execute on function astapa.setting_seconds(jsonb, text) to astapa_app;
+
 create function astapa.token_policy(
   out access_ttl integer, out refresh_ttl integer, out refresh_grace integer)
   language sql
   stable
   set search_path = ''
   as $$
-    -- Per-project lifetimes from settings, clamped to sane bounds; defaults: 1 h, 30 d, 10 s.
+    -- Per-project lifetimes from settings, clamped to sane bounds; defaults: 1 h, 30 d, 10 s. A setting that
+    -- is not a number is ignored rather than failing every token request of the project.
     select
-      least(greatest(coalesce((s ->> 'access_token_ttl')::integer, 3600), 300), 86400),
-      least(greatest(coalesce((s ->> 'refresh_token_ttl')::integer, 2592000), 3600), 31536000),
-      least(greatest(coalesce((s ->> 'refresh_grace_seconds')::integer, 10), 0), 60)
+      least(greatest(coalesce(astapa.setting_seconds(s, 'access_token_ttl'), 3600), 300), 86400),
+      least(greatest(coalesce(astapa.setting_seconds(s, 'refresh_token_ttl'), 2592000), 3600), 31536000),
+      least(greatest(coalesce(astapa.setting_seconds(s, 'refresh_grace_seconds'), 10), 0), 60)
     from (select p.settings as s from astapa.projects p where p.id = astapa.current_project_id()) as project
   $$;
 

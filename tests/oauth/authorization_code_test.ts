@@ -152,6 +152,21 @@ Deno.test("authorization_code — openid scope adds an ID token with the nonce",
   assert.equal(claimsOf(body.access_token).scope, "openid email");
 });
 
+Deno.test("authorization_code — the project's access token lifetime shows in expires_in and exp", async () => {
+  const short = await seedProject(t.db.sql, { settings: { access_token_ttl: 900 } });
+  const user = await seedUser(t.db.sql, short.projectId);
+  const code = await issueCode(t.db.sql, short, { userId: user });
+  const { body } = await postJson(t, TOKEN, {
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: short.redirectUri,
+    ...credentials(short),
+  });
+  assert.equal(body.expires_in, 900);
+  const claims = claimsOf(body.access_token) as { exp: number; iat: number };
+  assert.equal(claims.exp - claims.iat, 900);
+});
+
 Deno.test("authorization_code — a disabled user gets no tokens", async () => {
   const blocked = await seedUser(t.db.sql, project.projectId, "blocked@example.com");
   const code = await issueCode(t.db.sql, project, { userId: blocked });
