@@ -11,7 +11,7 @@ import {
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
-export const USER_USAGE = `  user list --project ID      list a project's users
+export const USER_USAGE = `  user list --project ID     list a project's users
   user show --project ID SUB show a user and the claims their tokens carry
   user claims --project ID SUB --set JSON
                              set some of plan, role, feature_flags, extra (null clears; absent keys stay)`;
