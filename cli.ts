@@ -4,20 +4,26 @@
  */
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
-import { MigrationError } from "./db/migrate.ts";
+import { migrate, MigrationError } from "./db/migrate.ts";
 import { parseArgs, UsageError } from "./lib/cli/args.ts";
+import { ACCOUNT_USAGE, accountCommand } from "./lib/cli/account_commands.ts";
 import { DB_USAGE, dbCommand } from "./lib/cli/db_commands.ts";
+import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
+import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
 import { createOutput } from "./lib/cli/output.ts";
 import { toAppError } from "./lib/http/errors.ts";
 
 const USAGE = `Usage: deno task astapa <command> [options] [--json]
 
 Commands:
+${PROJECT_USAGE}
+${USER_USAGE}
+${ACCOUNT_USAGE}
 ${DB_USAGE}
 
 Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see README.md.`;
 
-const COMMANDS = { db: dbCommand };
+const COMMANDS = { project: projectCommand, user: userCommand, account: accountCommand, db: dbCommand };
 
 export async function runCli(argv: string[]): Promise<number> {
   let args;
@@ -37,6 +43,8 @@ export async function runCli(argv: string[]): Promise<number> {
   const config = loadConfig();
   const database = await openDatabase(config, { applicationName: "astapa-cli" });
   try {
+    // Every command but `db` needs the current schema: bring a fresh or older database up to date first.
+    if (name !== "db") await migrate(database.sql);
     return await command(database.sql, args, createOutput(args.json));
   } catch (error) {
     if (error instanceof UsageError) return usage(error);

@@ -21,15 +21,25 @@ export function createPool(url: string, options: PoolOptions = {}): Sql {
   });
 }
 
+export type AppContext = {
+  /** Who acts, for the audit log (`astapa.actor`): e.g. "cli" or "account:12". Unset means "app". */
+  actor?: string;
+};
+
 /**
  * Runs `work` as the app role in one transaction. With a project id, RLS shows that project's rows only;
  * without one, tenant tables show nothing.
  */
-export function asApp<T>(sql: Sql, projectId: string | null, work: (tx: Tx) => Promise<T>): Promise<T> {
+export function asApp<T>(
+  sql: Sql,
+  projectId: string | null,
+  work: (tx: Tx) => Promise<T>,
+  context: AppContext = {},
+): Promise<T> {
   return sql.begin(async (tx) => {
     await tx`select set_config('role', 'astapa_app', true), set_config('astapa.project_id', ${
       projectId ?? ""
-    }, true)`;
+    }, true), set_config('astapa.actor', ${context.actor ?? ""}, true)`;
     return await work(tx);
   }) as Promise<T>;
 }

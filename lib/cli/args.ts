@@ -51,3 +51,13 @@ export function allowFlags(args: ParsedArgs, known: string[]): void {
     }
   }
 }
+
+/** The positionals after the command words, exactly `names.length` of them (named for the usage message). */
+export function operands(args: ParsedArgs, skip: number, names: string[]): string[] {
+  const rest = args.positionals.slice(skip);
+  if (rest.length !== names.length) {
+    const expected = names.length ? names.join(" ") : "nothing";
+    throw new UsageError(`Expected ${expected} after "${args.positionals.slice(0, skip).join(" ")}"`);
+  }
+  return rest;
+}

@@ -1,0 +1,115 @@
+/** Typed wrappers around the user and claim functions in `api` (migrations 0009 and 0010). */
+import { z } from "zod";
+import type { Tx } from "./client.ts";
+import { ModeSchema } from "./projects.ts";
+import { result } from "./result.ts";
+
+export const UserSchema = z.object({
+  /** The JWT `sub`. */
+  id: z.string().regex(/^\d+$/),
+  email: z.string(),
+  email_verified: z.boolean(),
+  disabled: z.boolean(),
+  environment: ModeSchema,
+  created_at: z.string(),
+  last_sign_in_at: z.string().nullable(),
+});
+export type User = z.infer<typeof UserSchema>;
+
+/** Exactly the access token's `custom_claims`. */
+export const TokenClaimsSchema = z.strictObject({
+  plan: z.string(),
+  role: z.string().optional(),
+  feature_flags: z.array(z.string()),
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+export type TokenClaims = z.infer<typeof TokenClaimsSchema>;
+
+/** What `setUserClaims` accepts: keys given replace the stored value, null clears, absent keys stay. */
+export type ClaimsUpdate = {
+  plan?: string | null;
+  role?: string | null;
+  feature_flags?: string[];
+  extra?: Record<string, unknown>;
+};
+
+const SignInUserSchema = z.object({
+  id: z.string(),
+  password_hash: z.string().nullable(),
+  disabled: z.boolean(),
+});
+
+/** Creates a user in the project's current environment (conflict when the email is taken in any case). */
+export function createUser(
+  tx: Tx,
+  projectId: string,
+  input: { email: string; passwordHash?: string; emailVerified?: boolean },
+): Promise<User> {
+  return result(
+    tx`select api.create_user(${projectId}, ${input.email}, ${input.passwordHash ?? null}::text,
+      ${input.emailVerified ?? false}) as result`,
+    UserSchema,
+  );
+}
+
+/** The user with this email (any case) in the project's current environment, or null. */
+export function findUserByEmail(tx: Tx, projectId: string, email: string): Promise<User | null> {
+  return result(tx`select api.find_user_by_email(${projectId}, ${email}) as result`, UserSchema.nullable());
+}
+
+/** The user with this id (the JWT sub); not_found otherwise. */
+export function getUser(tx: Tx, projectId: string, userId: string): Promise<User> {
+  return result(tx`select api.get_user(${projectId}, ${userId}::bigint) as result`, UserSchema);
+}
+
+/** A page of users in id order, after `afterId`. */
+export function listUsers(
+  tx: Tx,
+  projectId: string,
+  page: { size?: number; afterId?: string } = {},
+): Promise<User[]> {
+  return result(
+    tx`select api.list_users(${projectId}, ${page.size ?? 100}, ${page.afterId ?? "0"}::bigint) as result`,
+    z.array(UserSchema),
+  );
+}
+
+/** Disables a user (or re-enables with `disabled: false`). */
+export function disableUser(tx: Tx, projectId: string, userId: string, disabled = true): Promise<User> {
+  return result(
+    tx`select api.disable_user(${projectId}, ${userId}::bigint, ${disabled}) as result`,
+    UserSchema,
+  );
+}
+
+/** For the hosted login: id, argon2id hash and disabled flag of the user with this email, or null. */
+export function userForSignIn(
+  tx: Tx,
+  projectId: string,
+  email: string,
+): Promise<z.infer<typeof SignInUserSchema> | null> {
+  return result(
+    tx`select api.user_for_sign_in(${projectId}, ${email}) as result`,
+    SignInUserSchema.nullable(),
+  );
+}
+
+/** Sets some claims and returns the token claims that result. */
+export function setUserClaims(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  claims: ClaimsUpdate,
+): Promise<TokenClaims> {
+  // Sent as text: postgres.js would JSON-encode a string parameter typed jsonb a second time.
+  const json = JSON.stringify(claims);
+  return result(
+    tx`select api.set_user_claims(${projectId}, ${userId}::bigint, ${json}::text::jsonb) as result`,
+    TokenClaimsSchema,
+  );
+}
+
+/** The `custom_claims` object for this user's access tokens. */
+export function tokenClaims(tx: Tx, projectId: string, userId: string): Promise<TokenClaims> {
+  return result(tx`select api.token_claims(${projectId}, ${userId}::bigint) as result`, TokenClaimsSchema);
+}

@@ -1,0 +1,91 @@
+/** `astapa user …`: look at a project's users and set their token claims. */
+import { asApp, type Sql } from "../../db/client.ts";
+import {
+  type ClaimsUpdate,
+  getUser,
+  listUsers,
+  setUserClaims,
+  tokenClaims,
+  type User,
+} from "../../db/users.ts";
+import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
+import { type Output, table } from "./output.ts";
+
+export const USER_USAGE = `  user list --project ID     list a project's users
+  user show --project ID SUB show a user and the claims their tokens carry
+  user claims --project ID SUB --set JSON
+                             set some of plan, role, feature_flags, extra (null clears; absent keys stay)`;
+
+const CLI = { actor: "cli" };
+
+export async function userCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
+  const action = args.positionals[1];
+  switch (action) {
+    case "list": {
+      allowFlags(args, ["project"]);
+      operands(args, 2, []);
+      const project = flag(args, "project", true);
+      const users = await asApp(sql, project, (tx) => listUsers(tx, project, { size: 1000 }), CLI);
+      out.result(
+        users,
+        users.map((u) =>
+          `${u.id.padStart(6)}  ${u.environment.padEnd(10)}  ${u.email}${u.disabled ? "  (disabled)" : ""}`
+        )
+          .join("\n") || "No users.",
+      );
+      return 0;
+    }
+    case "show": {
+      allowFlags(args, ["project"]);
+      const project = flag(args, "project", true);
+      const [sub] = operands(args, 2, ["SUB"]).map(userId);
+      const shown = await asApp(sql, project, async (tx) => {
+        const user = await getUser(tx, project, sub);
+        return { user, claims: user.disabled ? null : await tokenClaims(tx, project, sub) };
+      }, CLI);
+      out.result({ ...shown.user, token_claims: shown.claims }, describe(shown.user, shown.claims));
+      return 0;
+    }
+    case "claims": {
+      allowFlags(args, ["project", "set"]);
+      const project = flag(args, "project", true);
+      const [sub] = operands(args, 2, ["SUB"]).map(userId);
+      const claims = parseClaims(flag(args, "set", true));
+      const result = await asApp(sql, project, (tx) => setUserClaims(tx, project, sub, claims), CLI);
+      out.result(result, JSON.stringify(result, null, 2));
+      return 0;
+    }
+  }
+  throw new UsageError(`Unknown user command "${action ?? ""}"`);
+}
+
+function userId(value: string): string {
+  if (!/^[1-9]\d{0,18}$/.test(value)) throw new UsageError(`A user's SUB is a number, not "${value}"`);
+  return value;
+}
+
+function parseClaims(text: string): ClaimsUpdate {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--set must be JSON, e.g. '{"role":"admin","feature_flags":["beta"]}'`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError("--set must be a JSON object");
+  }
+  // The database checks every key and value and explains what is wrong.
+  return parsed as ClaimsUpdate;
+}
+
+function describe(user: User, claims: unknown): string {
+  return table([
+    ["sub", user.id],
+    ["email", `${user.email}${user.email_verified ? " (verified)" : ""}`],
+    ["environment", user.environment],
+    ["disabled", String(user.disabled)],
+    ["created_at", user.created_at],
+    ["last_sign_in_at", user.last_sign_in_at ?? "never"],
+    ["token_claims", claims ? JSON.stringify(claims) : "(none: the user is disabled)"],
+  ]);
+}

@@ -1,0 +1,109 @@
+/** api.set_user_claims and api.token_claims: what tokens say, and the bounds that keep them small. */
+import assert from "node:assert/strict";
+import { asApp } from "../../db/client.ts";
+import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { testDatabase } from "../helpers/db.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const project = await seedProject(db.sql);
+const claims = (user: string) =>
+  appValue(db.sql, project.id, (tx) => tx`select api.token_claims(${project.id}, ${user})`);
+const set = (user: string, value: unknown) =>
+  appValue(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.set_user_claims(${project.id}, ${user}, ${JSON.stringify(value)}::text::jsonb)`,
+  );
+
+Deno.test("api.token_claims — a new user: plan free, no role, no flags", async () => {
+  const user = await seedUser(db.sql, project.id, "new@example.com");
+  assert.deepEqual(await claims(user), { plan: "free", feature_flags: [] });
+});
+
+Deno.test("api.set_user_claims — given keys replace, absent keys stay, null clears; extra under its own key", async () => {
+  const user = await seedUser(db.sql, project.id, "claims@example.com");
+  assert.deepEqual(await set(user, { role: "admin", feature_flags: ["beta", "new-editor"] }), {
+    plan: "free",
+    role: "admin",
+    feature_flags: ["beta", "new-editor"],
+  });
+  assert.deepEqual(await set(user, { plan: "pro", extra: { team: "core" } }), {
+    plan: "pro",
+    role: "admin",
+    feature_flags: ["beta", "new-editor"],
+    extra: { team: "core" },
+  });
+  assert.deepEqual(await set(user, { role: null, plan: null, feature_flags: [], extra: {} }), {
+    plan: "free",
+    feature_flags: [],
+  });
+  assert.deepEqual(await claims(user), { plan: "free", feature_flags: [] });
+  const audited = await appValue(
+    db.sql,
+    project.id,
+    (tx) =>
+      tx`select count(*)::int from astapa.audit_log where action = 'user_claims.set' and target = ${
+        "user:" + user
+      }`,
+  );
+  assert.equal(audited, 3);
+});
+
+Deno.test("api.set_user_claims — refuses unknown keys, long roles, too many flags, big extra", async () => {
+  const user = await seedUser(db.sql, project.id, "bounds@example.com");
+  const cases: [unknown, RegExp][] = [
+    [[], /JSON object/],
+    [{ admin: true }, /Unknown claim/],
+    [{ role: "r".repeat(65) }, /role must be/],
+    [{ role: 7 }, /role must be/],
+    [{ plan: "Pro Plan" }, /plan must be/],
+    [{ feature_flags: "beta" }, /feature_flags must be/],
+    [{ feature_flags: [1] }, /feature_flags must be/],
+    [{ feature_flags: ["a", "a"] }, /feature_flags must be/],
+    [{ feature_flags: Array.from({ length: 51 }, (_, i) => `f${i}`) }, /feature_flags must be/],
+    [{ feature_flags: ["f".repeat(65)] }, /feature_flags must be/],
+    [{ extra: [1] }, /extra must be/],
+    [{ extra: { blob: "x".repeat(4100) } }, /extra must be/],
+  ];
+  for (const [value, message] of cases) await rejectsAs(set(user, value), "validation_failed", message);
+  assert.deepEqual(await claims(user), { plan: "free", feature_flags: [] }, "nothing was written");
+  await rejectsAs(set("999999", { role: "x" }), "not_found");
+});
+
+Deno.test("user_claims — the table's checks hold even for writes that skip the function", async () => {
+  const user = await seedUser(db.sql, project.id, "direct@example.com");
+  await rejectsAs(
+    asApp(
+      db.sql,
+      project.id,
+      (tx) =>
+        tx`insert into astapa.user_claims (project_id, user_id, extra) values (${project.id}, ${user}, ${
+          JSON.stringify({ blob: "x".repeat(5000) })
+        }::text::jsonb)`,
+    ),
+    "validation_failed",
+  );
+  await rejectsAs(
+    asApp(
+      db.sql,
+      project.id,
+      (tx) =>
+        tx`insert into astapa.user_claims (project_id, user_id, role) values (${project.id}, ${user}, '')`,
+    ),
+    "validation_failed",
+  );
+});
+
+Deno.test("api.token_claims — unknown user not found; disabled user forbidden", async () => {
+  const user = await seedUser(db.sql, project.id, "gone@example.com");
+  await asApp(db.sql, project.id, (tx) => tx`select api.disable_user(${project.id}, ${user})`);
+  await rejectsAs(claims(user), "forbidden", /disabled/);
+  await rejectsAs(claims("999999"), "not_found");
+  const other = await seedProject(db.sql);
+  await rejectsAs(
+    asApp(db.sql, other.id, (tx) => tx`select api.token_claims(${project.id}, ${user})`),
+    "not_found",
+  );
+});

@@ -1,0 +1,208 @@
+/** api.* user and account functions: happy paths, each error, and what "the same user" means. */
+import assert from "node:assert/strict";
+import { asApp } from "../../db/client.ts";
+import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { testDatabase } from "../helpers/db.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+
+Deno.test("api.create_user — user in the project's current environment, id is the sub; audited", async () => {
+  const p = await seedProject(db.sql);
+  const user = await appValue<Record<string, unknown>>(
+    db.sql,
+    p.id,
+    (tx) => tx`select api.create_user(${p.id}, ' Ada@Example.com ', ${ARGON}, true)`,
+  );
+  assert.match(user.id as string, /^\d+$/);
+  assert.deepEqual(
+    [user.email, user.email_verified, user.disabled, user.environment, user.last_sign_in_at],
+    ["Ada@Example.com", true, false, "sandbox", null],
+  );
+  assert.ok(!("password_hash" in user));
+  const audit = await appValue(
+    db.sql,
+    p.id,
+    (tx) => tx`select target from astapa.audit_log where action = 'user.create'`,
+  );
+  assert.equal(audit, `user:${user.id}`);
+});
+
+Deno.test("api.create_user — emails differing only in case are the same user; refusals", async () => {
+  const p = await seedProject(db.sql);
+  await seedUser(db.sql, p.id, "grace@example.com");
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.create_user(${p.id}, 'GRACE@Example.COM')`),
+    "conflict",
+    /already exists/,
+  );
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.create_user(${p.id}, 'not-an-email')`),
+    "validation_failed",
+  );
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.create_user(${p.id}, 'x@example.com', 'plaintext')`),
+    "validation_failed",
+    /argon2id/,
+  );
+  const other = await seedProject(db.sql);
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.create_user(${other.id}, 'x@example.com')`),
+    "not_found",
+  );
+});
+
+Deno.test("users — the same email in two projects is two users; in two environments of one project, two", async () => {
+  const a = await seedProject(db.sql);
+  const b = await seedProject(db.sql);
+  const inA = await seedUser(db.sql, a.id, "lin@example.com");
+  const inB = await seedUser(db.sql, b.id, "LIN@example.com");
+  assert.notEqual(inA, inB);
+
+  await asApp(db.sql, a.id, (tx) => tx`select api.update_project(${a.id}, mode => 'production')`);
+  const production = await seedUser(db.sql, a.id, "Lin@Example.com");
+  assert.notEqual(production, inA);
+  const found = await appValue<Record<string, unknown>>(
+    db.sql,
+    a.id,
+    (tx) => tx`select api.find_user_by_email(${a.id}, 'lin@EXAMPLE.com')`,
+  );
+  assert.deepEqual([found.id, found.environment], [production, "production"]);
+});
+
+Deno.test("api.find_user_by_email / api.get_user / api.list_users — found, missing, paged", async () => {
+  const p = await seedProject(db.sql);
+  const first = await seedUser(db.sql, p.id, "one@example.com");
+  const second = await seedUser(db.sql, p.id, "two@example.com");
+  assert.equal(
+    await appValue(
+      db.sql,
+      p.id,
+      (tx) => tx`select api.find_user_by_email(${p.id}, 'ONE@example.com') ->> 'id'`,
+    ),
+    first,
+  );
+  assert.equal(
+    await appValue(db.sql, p.id, (tx) => tx`select api.find_user_by_email(${p.id}, 'nobody@example.com')`),
+    null,
+  );
+  assert.equal(
+    await appValue(db.sql, p.id, (tx) => tx`select api.get_user(${p.id}, ${second}) ->> 'email'`),
+    "two@example.com",
+  );
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.get_user(${p.id}, 999999)`),
+    "not_found",
+    /was not found/,
+  );
+
+  const all = await appValue<{ id: string }[]>(db.sql, p.id, (tx) => tx`select api.list_users(${p.id})`);
+  assert.deepEqual(all.map((u) => u.id), [first, second]);
+  const page = await appValue<{ id: string }[]>(
+    db.sql,
+    p.id,
+    (tx) => tx`select api.list_users(${p.id}, 1, ${first})`,
+  );
+  assert.deepEqual(page.map((u) => u.id), [second]);
+  await rejectsAs(asApp(db.sql, p.id, (tx) => tx`select api.list_users(${p.id}, 0)`), "validation_failed");
+  await rejectsAs(asApp(db.sql, null, (tx) => tx`select api.list_users(${p.id})`), "not_found");
+});
+
+Deno.test("api.disable_user — disables and re-enables; audited; unknown user refused", async () => {
+  const p = await seedProject(db.sql);
+  const id = await seedUser(db.sql, p.id, "off@example.com");
+  assert.equal(
+    await appValue(db.sql, p.id, (tx) => tx`select api.disable_user(${p.id}, ${id}) ->> 'disabled'`),
+    "true",
+  );
+  assert.equal(
+    await appValue(db.sql, p.id, (tx) => tx`select api.disable_user(${p.id}, ${id}, false) ->> 'disabled'`),
+    "false",
+  );
+  const actions = await appValue(
+    db.sql,
+    p.id,
+    (tx) => tx`select array_agg(action order by id) from astapa.audit_log where target = ${"user:" + id}`,
+  );
+  assert.deepEqual(actions, ["user.create", "user.disable", "user.enable"]);
+  await rejectsAs(asApp(db.sql, p.id, (tx) => tx`select api.disable_user(${p.id}, 999999)`), "not_found");
+});
+
+Deno.test("api.user_for_sign_in — the hash for the acting project only; the app role cannot select it", async () => {
+  const p = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const id = await asApp(
+    db.sql,
+    p.id,
+    async (tx) =>
+      (await tx`select api.create_user(${p.id}, 'pw@example.com', ${ARGON}) ->> 'id' as id`)[0].id,
+  );
+  const found = await appValue(
+    db.sql,
+    p.id,
+    (tx) => tx`select api.user_for_sign_in(${p.id}, 'PW@example.com')`,
+  );
+  assert.deepEqual(found, { id, password_hash: ARGON, disabled: false });
+  assert.equal(
+    await appValue(db.sql, p.id, (tx) => tx`select api.user_for_sign_in(${p.id}, 'no@example.com')`),
+    null,
+  );
+  await rejectsAs(
+    asApp(db.sql, other.id, (tx) => tx`select api.user_for_sign_in(${p.id}, 'pw@example.com')`),
+    "forbidden",
+  );
+  await rejectsAs(asApp(db.sql, p.id, (tx) => tx`select password_hash from astapa.users`), "forbidden");
+  await rejectsAs(asApp(db.sql, p.id, (tx) => tx`select * from astapa.users`), "forbidden");
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select id from astapa.users where password_hash like '$argon2id$%'`),
+    "forbidden",
+  );
+});
+
+Deno.test("api.create_account / api.add_member — accounts unique in any case; memberships per project", async () => {
+  const p = await seedProject(db.sql);
+  const account = await appValue<Record<string, string>>(
+    db.sql,
+    null,
+    (tx) => tx`select api.create_account('Dev@Example.com', ${ARGON})`,
+  );
+  assert.equal(account.email, "Dev@Example.com");
+  await rejectsAs(
+    asApp(db.sql, null, (tx) => tx`select api.create_account('dev@EXAMPLE.com', null)`),
+    "conflict",
+  );
+  await rejectsAs(
+    asApp(db.sql, null, (tx) => tx`select api.create_account('nope', null)`),
+    "validation_failed",
+  );
+  await rejectsAs(
+    asApp(db.sql, null, (tx) => tx`select api.create_account('a@b.c', 'plain')`),
+    "validation_failed",
+  );
+
+  const member = await appValue(
+    db.sql,
+    p.id,
+    (tx) => tx`select api.add_member(${p.id}, ${account.id}, 'admin')`,
+  );
+  assert.deepEqual(member, { project_id: p.id, account_id: account.id, role: "admin" });
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.add_member(${p.id}, ${account.id}, 'viewer')`),
+    "conflict",
+  );
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.add_member(${p.id}, ${account.id}, 'god')`),
+    "validation_failed",
+  );
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.add_member(${p.id}, 999999, 'viewer')`),
+    "not_found",
+  );
+  await rejectsAs(
+    asApp(db.sql, null, (tx) => tx`select api.add_member(${p.id}, ${account.id}, 'viewer')`),
+    "not_found",
+  );
+  await rejectsAs(asApp(db.sql, null, (tx) => tx`select password_hash from astapa.accounts`), "forbidden");
+});
