@@ -1,11 +1,28 @@
 /**
- * Random secrets and their digests. Secrets are 256 random bits in base64url (URL-safe, no padding) behind a
- * recognisable prefix, so secret scanners can spot a leaked one. Postgres only ever sees the SHA-256.
+ * Random secrets and their digests. Secrets are 256 random bits in base64url (URL-safe, no padding), client
+ * secrets behind a recognisable prefix so secret scanners can spot a leaked one. Postgres only ever sees the
+ * SHA-256 of a secret, code or token.
  */
 
-/** 256 random bits, base64url, after `prefix`. */
-export function randomSecret(prefix: string, bytes = 32): string {
-  return prefix + base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+/** base64url without padding (RFC 7515 §2). */
+export const base64url = {
+  encode(bytes: Uint8Array): string {
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  },
+  decode(text: string): Uint8Array<ArrayBuffer> {
+    if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new TypeError("not base64url");
+    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  },
+};
+
+/** `bytes` of randomness as base64url (32 bytes → 43 characters, 256 bits), after an optional prefix. */
+export function randomSecret(prefix = "", bytes = 32): string {
+  return prefix + base64url.encode(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 /** A new client secret: `acs_` + 43 URL-safe characters. */
@@ -14,10 +31,6 @@ export function newClientSecret(): string {
 }
 
 /** SHA-256 of the UTF-8 text: what the database stores and compares. */
-export async function sha256(text: string): Promise<Uint8Array> {
+export async function sha256(text: string): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
-function base64url(data: Uint8Array): string {
-  return btoa(String.fromCharCode(...data)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }

@@ -7,7 +7,7 @@ import { getConnInfo } from "hono/deno";
 import type { Ctx } from "../app_env.ts";
 import { asApp } from "../../db/client.ts";
 import { AppError } from "../http/errors.ts";
-import { sha256 } from "../tokens/encoding.ts";
+import { sha256 } from "../secrets.ts";
 import { BASIC_CHALLENGE, type ClientAuthMethod, presentedClient } from "./client_auth.ts";
 import type { OAuthParams } from "./params.ts";
 

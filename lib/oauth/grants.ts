@@ -12,7 +12,7 @@ import {
   userAccessToken,
   type UserGrant,
 } from "../tokens/access_tokens.ts";
-import { sha256 } from "../tokens/encoding.ts";
+import { sha256 } from "../secrets.ts";
 import { newRefreshToken, successorOf } from "../tokens/refresh_tokens.ts";
 import type { AuthenticatedClient } from "./authenticate_client.ts";
 import { type OAuthParams, required } from "./params.ts";

@@ -2,7 +2,7 @@
  * Compact JWS with RS256 (RFC 7515). Signing sits behind `sign` so a faster RSA implementation can replace
  * WebCrypto's without touching token code; PKCS#1 v1.5 is deterministic, so both must give identical bytes.
  */
-import { base64url } from "./encoding.ts";
+import { base64url } from "../secrets.ts";
 import type { SigningKey } from "./signing_keys.ts";
 
 export type JwtHeader = { alg: "RS256"; typ: string; kid: string };

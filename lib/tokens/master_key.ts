@@ -5,7 +5,7 @@
  */
 import { join, resolve } from "node:path";
 import { type Config, ConfigError } from "../../config.ts";
-import { base64url } from "./encoding.ts";
+import { base64url } from "../secrets.ts";
 
 const KEY_FILE = "master.key";
 

@@ -3,10 +3,10 @@
  * HMAC(successor key, token): whoever presents the same token inside the grace window gets the same successor,
  * which is what lets concurrent refreshes (several tabs, server rendering) agree instead of logging out.
  */
-import { base64url, randomToken } from "./encoding.ts";
+import { base64url, randomSecret } from "../secrets.ts";
 
 export function newRefreshToken(): string {
-  return randomToken(32);
+  return randomSecret();
 }
 
 export async function successorOf(successorKey: CryptoKey, token: string): Promise<string> {

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { asApp, type Sql } from "../../db/client.ts";
-import { base64url } from "./encoding.ts";
+import { base64url } from "../secrets.ts";
 import { open, seal } from "./master_key.ts";
 
 const REFRESH_MS = 60_000;

@@ -2,25 +2,42 @@
 import assert from "node:assert/strict";
 import { asApp, type Sql, type Tx } from "../../db/client.ts";
 import { type ErrorCode, toAppError } from "../../lib/http/errors.ts";
+import { newClientSecret } from "../../lib/secrets.ts";
 
-export type SeededProject = { id: string; clientId: string; secret: string };
+export type SeededProject = { id: string; clientId: string; secret: string; redirectUri: string };
 
 /** A project created by api.create_project, with its client secret known to the test. */
-export async function seedProject(sql: Sql, name = "Test project"): Promise<SeededProject> {
-  const secret = `acs_${crypto.randomUUID()}`;
+export async function seedProject(
+  sql: Sql,
+  options: { name?: string; redirectUri?: string; settings?: Record<string, unknown> } = {},
+): Promise<SeededProject> {
+  const secret = newClientSecret();
+  const redirectUri = options.redirectUri ?? "https://app.example/callback";
   return await asApp(sql, null, async (tx) => {
     const [row] = await tx`
       select p ->> 'project_id' as id, p ->> 'client_id' as client_id
-      from api.create_project(${name}, array['https://app.example/callback'],
+      from api.create_project(${options.name ?? "Test project"}, array[${redirectUri}],
                               sha256(convert_to(${secret}, 'UTF8'))) as p`;
-    return { id: row.id, clientId: row.client_id, secret };
+    if (options.settings) {
+      await tx`update astapa.projects set settings = ${
+        tx.json(options.settings as never)
+      } where id = ${row.id}`;
+    }
+    return { id: row.id, clientId: row.client_id, secret, redirectUri };
   });
 }
 
 /** A user created by api.create_user in `projectId`; returns its id (the sub). */
-export function seedUser(sql: Sql, projectId: string, email: string): Promise<string> {
+export function seedUser(
+  sql: Sql,
+  projectId: string,
+  email = "ayu@example.com",
+  options: { verified?: boolean } = {},
+): Promise<string> {
   return asApp(sql, projectId, async (tx) => {
-    const [row] = await tx`select api.create_user(${projectId}, ${email}) ->> 'id' as id`;
+    const [row] = await tx`select api.create_user(${projectId}, ${email}, null, ${
+      options.verified ?? false
+    }) ->> 'id' as id`;
     return row.id as string;
   });
 }

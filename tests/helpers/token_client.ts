@@ -1,6 +1,6 @@
 /** Calls the token-family endpoints of a test app the way an app's backend would. */
 import type { TestApp } from "./app.ts";
-import type { SeededProject } from "./oauth.ts";
+import type { SeededProject } from "./identity.ts";
 
 export type Body = Record<string, string>;
 
@@ -31,7 +31,7 @@ export async function postForm(t: TestApp, path: string, body: Body, headers: Re
 /** client_secret_post credentials for a seeded project. */
 export const credentials = (p: SeededProject): Body => ({
   client_id: p.clientId,
-  client_secret: p.clientSecret,
+  client_secret: p.secret,
 });
 
 /** Decodes a JWT's payload without verifying (tests verify separately with jose). */

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { testApp } from "../helpers/app.ts";
 import { basic, issueCode, pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
-import { sha256 } from "../../lib/tokens/encoding.ts";
+import { sha256 } from "../../lib/secrets.ts";
 import { claimsOf, credentials, postForm, postJson } from "../helpers/token_client.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql);
-const userId = await seedUser(t.db.sql, project.projectId, "Ayu@Example.com");
+const userId = await seedUser(t.db.sql, project.id, "Ayu@Example.com", { verified: true });
 const TOKEN = "/api/platform/token";
 
 const exchange = (code: string, extra: Record<string, string> = {}) =>
@@ -60,7 +60,7 @@ Deno.test("authorization_code — the product page's JSON exchange returns the p
   assert.equal(typeof payload.sub, "string");
   assert.equal(payload.email, "Ayu@Example.com");
   assert.equal(payload.email_verified, true);
-  assert.equal(payload.project_id, project.projectId);
+  assert.equal(payload.project_id, project.id);
   assert.deepEqual(payload.custom_claims, { plan: "free", feature_flags: [] });
   assert.equal(payload.client_id, project.clientId);
   assert.equal(payload.exp! - payload.iat!, 3600);
@@ -72,7 +72,7 @@ Deno.test("authorization_code — form body with HTTP Basic works too", async ()
     t,
     TOKEN,
     { grant_type: "authorization_code", code, redirect_uri: project.redirectUri },
-    { authorization: basic(project.clientId, project.clientSecret) },
+    { authorization: basic(project.clientId, project.secret) },
   );
   assert.equal(res.status, 200, JSON.stringify(body));
   assert.equal(claimsOf(body.access_token).sub, userId);
@@ -154,7 +154,7 @@ Deno.test("authorization_code — openid scope adds an ID token with the nonce",
 
 Deno.test("authorization_code — the project's access token lifetime shows in expires_in and exp", async () => {
   const short = await seedProject(t.db.sql, { settings: { access_token_ttl: 900 } });
-  const user = await seedUser(t.db.sql, short.projectId);
+  const user = await seedUser(t.db.sql, short.id);
   const code = await issueCode(t.db.sql, short, { userId: user });
   const { body } = await postJson(t, TOKEN, {
     grant_type: "authorization_code",
@@ -168,7 +168,7 @@ Deno.test("authorization_code — the project's access token lifetime shows in e
 });
 
 Deno.test("authorization_code — a disabled user gets no tokens", async () => {
-  const blocked = await seedUser(t.db.sql, project.projectId, "blocked@example.com");
+  const blocked = await seedUser(t.db.sql, project.id, "blocked@example.com");
   const code = await issueCode(t.db.sql, project, { userId: blocked });
   await t.db.sql`update astapa.users set disabled = true where id = ${blocked}`;
   const { body } = await exchange(code);
@@ -177,7 +177,7 @@ Deno.test("authorization_code — a disabled user gets no tokens", async () => {
 
 Deno.test("authorization_code — a project restricted to other grants answers unauthorized_client", async () => {
   const restricted = await seedProject(t.db.sql, { settings: { grant_types: ["client_credentials"] } });
-  const user = await seedUser(t.db.sql, restricted.projectId);
+  const user = await seedUser(t.db.sql, restricted.id);
   const code = await issueCode(t.db.sql, restricted, { userId: user });
   const { res, body } = await postJson(t, TOKEN, {
     grant_type: "authorization_code",

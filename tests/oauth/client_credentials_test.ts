@@ -31,7 +31,7 @@ Deno.test("client_credentials — a scoped machine token whose subject is the cl
   });
   assert.equal(payload.sub, project.clientId);
   assert.equal(payload.client_id, project.clientId);
-  assert.equal(payload.project_id, project.projectId);
+  assert.equal(payload.project_id, project.id);
   assert.equal(payload.scope, "reports:read");
   assert.equal(payload.email, undefined, "no user claims in a machine token");
 });
@@ -89,9 +89,9 @@ Deno.test("token errors — repeated parameters, two auth methods and odd bodies
   assert.equal((await repeated.json()).error, "invalid_request");
   const both = await postForm(t, TOKEN, {
     grant_type: "client_credentials",
-    client_secret: project.clientSecret,
+    client_secret: project.secret,
   }, {
-    authorization: basic(project.clientId, project.clientSecret),
+    authorization: basic(project.clientId, project.secret),
   });
   assert.equal(both.body.error, "invalid_request");
   for (
@@ -134,7 +134,7 @@ Deno.test("token errors — a wrong secret is 401 invalid_client, with a Basic c
 Deno.test("token errors — Basic credentials are form-decoded (RFC 6749 §2.3.1)", async () => {
   // Our ids and secrets are URL-safe, so encoding changes nothing, but an encoded form must decode to them.
   const encoded = `Basic ${
-    btoa(`${encodeURIComponent(project.clientId)}:${encodeURIComponent(project.clientSecret)}`)
+    btoa(`${encodeURIComponent(project.clientId)}:${encodeURIComponent(project.secret)}`)
   }`;
   const { res } = await postForm(t, TOKEN, { grant_type: "client_credentials" }, { authorization: encoded });
   assert.equal(res.status, 200);
@@ -149,13 +149,13 @@ Deno.test("brute force — ten failures lock the client out for a while, across 
       client_secret: secret,
     });
   for (let i = 0; i < 10; i++) assert.equal((await attempt(`guess-${i}`)).res.status, 401);
-  const locked = await attempt(victim.clientSecret);
+  const locked = await attempt(victim.secret);
   assert.equal(locked.res.status, 429, "even the right secret waits");
   assert.equal(locked.body.error, "rate_limited");
   assert.ok(Number(locked.res.headers.get("retry-after")) > 0);
   await t.db.sql`delete from astapa.rate_limits where bucket like 'client_auth:%'`;
   assert.equal(
-    (await attempt(victim.clientSecret)).res.status,
+    (await attempt(victim.secret)).res.status,
     200,
     "after the window, the right secret works",
   );

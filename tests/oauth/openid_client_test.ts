@@ -12,10 +12,10 @@ import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 const t = await testApp({ listen: true });
 Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql, { settings: { client_credentials_scopes: ["reports:read"] } });
-const userId = await seedUser(t.db.sql, project.projectId, "strict@example.com");
+const userId = await seedUser(t.db.sql, project.id, "strict@example.com");
 
 // Loopback HTTP only for the test; every other check openid-client makes stays on.
-const discover = (auth = oidc.ClientSecretPost(project.clientSecret)) =>
+const discover = (auth = oidc.ClientSecretPost(project.secret)) =>
   oidc.discovery(new URL(t.origin), project.clientId, undefined, auth, {
     execute: [oidc.allowInsecureRequests],
   });
@@ -65,7 +65,7 @@ Deno.test("openid-client — discovery, code + PKCE, ID token, refresh, userinfo
 });
 
 Deno.test("openid-client — client_secret_basic, introspection and revocation", async () => {
-  const config = await discover(oidc.ClientSecretBasic(project.clientSecret));
+  const config = await discover(oidc.ClientSecretBasic(project.secret));
   const tokens = await codeFlow(config);
   const active = await oidc.tokenIntrospection(config, tokens.refresh_token!);
   assert.equal(active.active, true);

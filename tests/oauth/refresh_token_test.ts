@@ -29,15 +29,15 @@ const refresh = (project: Awaited<ReturnType<typeof seedProject>>, token: string
 
 Deno.test("refresh_token — rotates on every use and carries fresh claims", async () => {
   const project = await seedProject(t.db.sql);
-  const userId = await seedUser(t.db.sql, project.projectId);
+  const userId = await seedUser(t.db.sql, project.id);
   const first = await signIn(project, userId);
   assert.deepEqual(claimsOf(first.access_token).custom_claims, { plan: "free", feature_flags: [] });
 
   await asApp(
     t.db.sql,
-    project.projectId,
+    project.id,
     (tx) =>
-      tx`select api.set_user_claims(${project.projectId}, ${userId},
+      tx`select api.set_user_claims(${project.id}, ${userId},
          ${tx.json({ plan: "pro", role: "admin", feature_flags: ["beta_dashboard"] })})`,
   );
 
@@ -56,14 +56,14 @@ Deno.test("refresh_token — rotates on every use and carries fresh claims", asy
 
 Deno.test("refresh_token — 20 concurrent refreshes of one token agree on one successor, nobody is logged out", async () => {
   const project = await seedProject(t.db.sql);
-  const userId = await seedUser(t.db.sql, project.projectId);
+  const userId = await seedUser(t.db.sql, project.id);
   const { refresh_token } = await signIn(project, userId);
   const results = await Promise.all(Array.from({ length: 20 }, () => refresh(project, refresh_token)));
   for (const { res, body } of results) assert.equal(res.status, 200, JSON.stringify(body));
   const successors = new Set(results.map(({ body }) => body.refresh_token));
   assert.equal(successors.size, 1, "exactly one successor");
   const [row] = await t.db.sql`select count(*)::int as live, count(revoked_at)::int as revoked
-                               from astapa.refresh_tokens where project_id = ${project.projectId}`;
+                               from astapa.refresh_tokens where project_id = ${project.id}`;
   assert.deepEqual({ ...row }, { live: 2, revoked: 0 });
   const [successor] = successors;
   assert.equal((await refresh(project, successor)).res.status, 200, "the shared successor still works");
@@ -71,7 +71,7 @@ Deno.test("refresh_token — 20 concurrent refreshes of one token agree on one s
 
 Deno.test("refresh_token — reuse after the grace window revokes the whole family", async () => {
   const project = await seedProject(t.db.sql, { settings: { refresh_grace_seconds: 0 } });
-  const userId = await seedUser(t.db.sql, project.projectId);
+  const userId = await seedUser(t.db.sql, project.id);
   const { refresh_token } = await signIn(project, userId);
   const rotated = await refresh(project, refresh_token);
   assert.equal(rotated.res.status, 200);
@@ -83,17 +83,17 @@ Deno.test("refresh_token — reuse after the grace window revokes the whole fami
   const successor = await refresh(project, rotated.body.refresh_token);
   assert.equal(successor.body.error, "invalid_grant", "the thief's successor is dead too");
   const [row] = await t.db.sql`select count(*) filter (where revoked_reason = 'reuse_detected')::int as n
-                               from astapa.refresh_tokens where project_id = ${project.projectId}`;
+                               from astapa.refresh_tokens where project_id = ${project.id}`;
   assert.equal(row.n, 2);
 });
 
 Deno.test("refresh_token — the grace window does not outlive itself", async () => {
   const project = await seedProject(t.db.sql);
-  const userId = await seedUser(t.db.sql, project.projectId);
+  const userId = await seedUser(t.db.sql, project.id);
   const { refresh_token } = await signIn(project, userId);
   assert.equal((await refresh(project, refresh_token)).res.status, 200);
   await t.db.sql`update astapa.refresh_tokens set used_at = now() - interval '11 seconds'
-                 where project_id = ${project.projectId} and used_at is not null`;
+                 where project_id = ${project.id} and used_at is not null`;
   const late = await refresh(project, refresh_token);
   assert.equal(late.body.error, "invalid_grant");
 });
@@ -101,7 +101,7 @@ Deno.test("refresh_token — the grace window does not outlive itself", async ()
 Deno.test("refresh_token — bound to its client; scope may narrow but never grow", async () => {
   const project = await seedProject(t.db.sql);
   const other = await seedProject(t.db.sql);
-  const userId = await seedUser(t.db.sql, project.projectId);
+  const userId = await seedUser(t.db.sql, project.id);
   const { refresh_token } = await signIn(project, userId, "openid email");
   const stolen = await refresh(other, refresh_token);
   assert.equal(stolen.body.error, "invalid_grant");
@@ -115,7 +115,7 @@ Deno.test("refresh_token — bound to its client; scope may narrow but never gro
 
 Deno.test("refresh_token — a disabled user can no longer refresh", async () => {
   const project = await seedProject(t.db.sql);
-  const userId = await seedUser(t.db.sql, project.projectId);
+  const userId = await seedUser(t.db.sql, project.id);
   const { refresh_token } = await signIn(project, userId);
   await t.db.sql`update astapa.users set disabled = true where id = ${userId}`;
   assert.equal((await refresh(project, refresh_token)).body.error, "invalid_grant");

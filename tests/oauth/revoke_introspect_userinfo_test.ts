@@ -26,7 +26,7 @@ const refreshWith = (token: string) =>
   });
 
 Deno.test("revoke — a refresh token signs the user out everywhere: every refresh token dies", async () => {
-  const userId = await seedUser(t.db.sql, project.projectId, "revoke-1@example.com");
+  const userId = await seedUser(t.db.sql, project.id, "revoke-1@example.com");
   const [laptop, phone] = [await signIn(userId), await signIn(userId)];
   const { res, body } = await postForm(t, "/api/platform/revoke", {
     token: laptop.refresh_token,
@@ -39,7 +39,7 @@ Deno.test("revoke — a refresh token signs the user out everywhere: every refre
 });
 
 Deno.test("revoke — an access token works as the handle too (JSON body)", async () => {
-  const userId = await seedUser(t.db.sql, project.projectId, "revoke-2@example.com");
+  const userId = await seedUser(t.db.sql, project.id, "revoke-2@example.com");
   const session = await signIn(userId);
   const { res } = await postJson(t, "/api/platform/revoke", {
     token: session.access_token,
@@ -54,7 +54,7 @@ Deno.test("revoke — unknown tokens get 200; another project's client cannot re
     (await postForm(t, "/api/platform/revoke", { token: "nonsense", ...credentials(project) })).res.status,
     200,
   );
-  const userId = await seedUser(t.db.sql, project.projectId, "revoke-3@example.com");
+  const userId = await seedUser(t.db.sql, project.id, "revoke-3@example.com");
   const session = await signIn(userId);
   const foreign = await postForm(t, "/api/platform/revoke", {
     token: session.refresh_token,
@@ -73,7 +73,7 @@ Deno.test("revoke — needs client authentication and a token", async () => {
 });
 
 Deno.test("introspect — live refresh and access tokens are active with their claims", async () => {
-  const userId = await seedUser(t.db.sql, project.projectId, "introspect@example.com");
+  const userId = await seedUser(t.db.sql, project.id, "introspect@example.com");
   const session = await signIn(userId);
   const refresh = await postForm(t, "/api/platform/introspect", {
     token: session.refresh_token,
@@ -96,7 +96,7 @@ Deno.test("introspect — live refresh and access tokens are active with their c
 });
 
 Deno.test("introspect — everything else is exactly {active: false}", async () => {
-  const userId = await seedUser(t.db.sql, project.projectId, "inactive@example.com");
+  const userId = await seedUser(t.db.sql, project.id, "inactive@example.com");
   const session = await signIn(userId);
   const inactive = [
     ["garbage", "not-a-token", project],
@@ -122,7 +122,7 @@ Deno.test("introspect — everything else is exactly {active: false}", async () 
 });
 
 Deno.test("userinfo — the current user for a Bearer token; 401 with a challenge otherwise", async () => {
-  const userId = await seedUser(t.db.sql, project.projectId, "me@example.com");
+  const userId = await seedUser(t.db.sql, project.id, "me@example.com", { verified: true });
   const session = await signIn(userId);
   const res = await t.app.request("/api/platform/userinfo", {
     headers: { authorization: `Bearer ${session.access_token}` },
@@ -132,7 +132,7 @@ Deno.test("userinfo — the current user for a Bearer token; 401 with a challeng
     sub: userId,
     email: "me@example.com",
     email_verified: true,
-    project_id: project.projectId,
+    project_id: project.id,
     custom_claims: { plan: "free", feature_flags: [] },
   });
 

@@ -10,8 +10,8 @@ import { rows, testDatabase } from "../helpers/db.ts";
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
-const a = await seedProject(db.sql, "A");
-const b = await seedProject(db.sql, "B");
+const a = await seedProject(db.sql, { name: "A" });
+const b = await seedProject(db.sql, { name: "B" });
 const userA = await seedUser(db.sql, a.id, "same@example.com");
 const userB = await seedUser(db.sql, b.id, "same@example.com");
 for (const [project, user] of [[a.id, userA], [b.id, userB]]) {

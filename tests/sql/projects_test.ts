@@ -65,8 +65,8 @@ Deno.test("api.create_project — refuses bad names, redirect URIs, hashes, and 
 });
 
 Deno.test("api.get_project — the acting project; another project's id is not found", async () => {
-  const a = await seedProject(db.sql, "A");
-  const b = await seedProject(db.sql, "B");
+  const a = await seedProject(db.sql, { name: "A" });
+  const b = await seedProject(db.sql, { name: "B" });
   assert.equal(await appValue(db.sql, a.id, (tx) => tx`select api.get_project(${a.id}) ->> 'name'`), "A");
   await rejectsAs(
     asApp(db.sql, a.id, (tx) => tx`select api.get_project(${b.id})`),
@@ -77,7 +77,7 @@ Deno.test("api.get_project — the acting project; another project's id is not f
 });
 
 Deno.test("api.list_projects — every project for the operator, refused while acting for one", async () => {
-  const a = await seedProject(db.sql, "Listed");
+  const a = await seedProject(db.sql, { name: "Listed" });
   const listed = await appValue<{ project_id: string }[]>(
     db.sql,
     null,

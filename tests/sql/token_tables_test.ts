@@ -3,36 +3,44 @@ import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
-import { sha256 } from "../../lib/tokens/encoding.ts";
+import { sha256 } from "../../lib/secrets.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
 const a = await seedProject(db.sql);
 const b = await seedProject(db.sql);
-const userA = await seedUser(db.sql, a.projectId);
+const userA = await seedUser(db.sql, a.id);
 const codeA = await issueCode(db.sql, a, { userId: userA });
-await asApp(db.sql, a.projectId, async (tx) =>
-  tx`select api.redeem_authorization_code(${await sha256(codeA)}, ${a.clientId}, ${a.redirectUri}, null,
-                                           ${await sha256("refresh-a")})`);
+await asApp(
+  db.sql,
+  a.id,
+  async (tx) =>
+    tx`select api.redeem_authorization_code(${await sha256(codeA)}, ${a.clientId}, ${a.redirectUri}, null,
+                                           ${await sha256("refresh-a")})`,
+);
 
 for (const table of ["authorization_codes", "refresh_tokens"]) {
   Deno.test(`${table} — the owning project sees its rows; another project and no project see none`, async () => {
     const count = (project: string | null) =>
-      asApp(db.sql, project, async (tx) => (await tx.unsafe(`select count(*)::int as n from astapa.${table}`))[0].n);
-    assert.equal(await count(a.projectId), 1);
-    assert.equal(await count(b.projectId), 0, "even without a where clause");
+      asApp(
+        db.sql,
+        project,
+        async (tx) => (await tx.unsafe(`select count(*)::int as n from astapa.${table}`))[0].n,
+      );
+    assert.equal(await count(a.id), 1);
+    assert.equal(await count(b.id), 0, "even without a where clause");
     assert.equal(await count(null), 0);
   });
 
   Deno.test(`${table} — another project cannot change or delete them`, async () => {
-    const changed = await asApp(db.sql, b.projectId, async (tx) => {
+    const changed = await asApp(db.sql, b.id, async (tx) => {
       const column = table === "refresh_tokens" ? "revoked_at" : "redeemed_at";
       return (await tx.unsafe(`update astapa.${table} set ${column} = now() returning 1`)).length;
     });
     assert.equal(changed, 0);
     await assert.rejects(
-      () => asApp(db.sql, a.projectId, (tx) => tx.unsafe(`delete from astapa.${table}`)),
+      () => asApp(db.sql, a.id, (tx) => tx.unsafe(`delete from astapa.${table}`)),
       /permission denied/,
       "the app role may not delete at all",
     );
@@ -42,11 +50,15 @@ for (const table of ["authorization_codes", "refresh_tokens"]) {
 Deno.test("authorization_codes — a code cannot be issued into another project", async () => {
   await assert.rejects(
     () =>
-      asApp(db.sql, b.projectId, async (tx) =>
-        tx`insert into astapa.authorization_codes (project_id, code_hash, client_id, user_id, redirect_uri,
+      asApp(
+        db.sql,
+        b.id,
+        async (tx) =>
+          tx`insert into astapa.authorization_codes (project_id, code_hash, client_id, user_id, redirect_uri,
              auth_time, expires_at)
-           values (${a.projectId}, ${await sha256("x")}, ${a.clientId}, ${userA}, ${a.redirectUri}, now(),
-             now() + interval '1 minute')`),
+           values (${a.id}, ${await sha256("x")}, ${a.clientId}, ${userA}, ${a.redirectUri}, now(),
+             now() + interval '1 minute')`,
+      ),
     /row-level security/,
   );
 });
@@ -56,44 +68,64 @@ Deno.test("api.issue_authorization_code — lifetimes outside 1–600 s raise AS
     () => issueCode(db.sql, a, { userId: userA, ttlSeconds: 601 }),
     (e: { code?: string }) => e.code === "AS400",
   );
-  const [row] = rows(await db.sql`
-    select count(*)::int as n from astapa.authorization_codes where expires_at > created_at + interval '10 minutes'`);
+  const [row] = rows(
+    await db.sql`
+    select count(*)::int as n from astapa.authorization_codes where expires_at > created_at + interval '10 minutes'`,
+  );
   assert.equal(row.n, 0);
 });
 
 Deno.test("api.rotate_refresh_token — unknown tokens raise AS4G0 (invalid_grant)", async () => {
   await assert.rejects(
     () =>
-      asApp(db.sql, a.projectId, async (tx) =>
-        tx`select api.rotate_refresh_token(${await sha256("nope")}, ${a.clientId}, ${await sha256("n")}, null)`),
+      asApp(
+        db.sql,
+        a.id,
+        async (tx) =>
+          tx`select api.rotate_refresh_token(${await sha256("nope")}, ${a.clientId}, ${await sha256(
+            "n",
+          )}, null)`,
+      ),
     (e: { code?: string }) => e.code === "AS4G0",
   );
 });
 
 Deno.test("astapa.pkce_s256 — matches RFC 7636 appendix B", async () => {
-  const [row] = await db.sql`select astapa.pkce_s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk') as challenge`;
+  const [row] = await db
+    .sql`select astapa.pkce_s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk') as challenge`;
   assert.equal(row.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 });
 
 Deno.test("astapa.token_policy — per-project lifetimes, clamped to sane bounds", async () => {
   const policy = async (settings: Record<string, unknown>) => {
     const p = await seedProject(db.sql, { settings });
-    return await asApp(db.sql, p.projectId, async (tx) => ({ ...(await tx`select * from astapa.token_policy()`)[0] }));
+    return await asApp(
+      db.sql,
+      p.id,
+      async (tx) => ({ ...(await tx`select * from astapa.token_policy()`)[0] }),
+    );
   };
   assert.deepEqual(await policy({}), { access_ttl: 3600, refresh_ttl: 2592000, refresh_grace: 10 });
-  assert.deepEqual(await policy({ access_token_ttl: 900, refresh_token_ttl: 86400, refresh_grace_seconds: 5 }), {
-    access_ttl: 900,
-    refresh_ttl: 86400,
-    refresh_grace: 5,
-  });
+  assert.deepEqual(
+    await policy({ access_token_ttl: 900, refresh_token_ttl: 86400, refresh_grace_seconds: 5 }),
+    {
+      access_ttl: 900,
+      refresh_ttl: 86400,
+      refresh_grace: 5,
+    },
+  );
   assert.deepEqual(await policy({ access_token_ttl: 5, refresh_token_ttl: 1, refresh_grace_seconds: 9999 }), {
     access_ttl: 300,
     refresh_ttl: 3600,
     refresh_grace: 60,
   });
-  assert.deepEqual(await policy({ access_token_ttl: "soon", refresh_token_ttl: null, refresh_grace_seconds: [1] }), {
-    access_ttl: 3600,
-    refresh_ttl: 2592000,
-    refresh_grace: 10,
-  }, "junk settings fall back to defaults");
+  assert.deepEqual(
+    await policy({ access_token_ttl: "soon", refresh_token_ttl: null, refresh_grace_seconds: [1] }),
+    {
+      access_ttl: 3600,
+      refresh_ttl: 2592000,
+      refresh_grace: 10,
+    },
+    "junk settings fall back to defaults",
+  );
 });

@@ -2,7 +2,7 @@ import type { Handlers } from "../../../lib/router/routes.ts";
 import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
 import { readOAuthParams, required } from "../../../lib/oauth/params.ts";
 import { introspectRefreshToken, userInfo } from "../../../db/tokens.ts";
-import { sha256 } from "../../../lib/tokens/encoding.ts";
+import { sha256 } from "../../../lib/secrets.ts";
 import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
 
 const INACTIVE = { active: false };
