@@ -99,3 +99,18 @@ comment on function api.rotate_signing_keys(text, jsonb, bytea) is
 grant execute on function api.signing_keys(interval) to astapa_app;
 grant execute on function api.install_signing_keys(text, jsonb, bytea, text, jsonb, bytea) to astapa_app;
 grant execute on function api.rotate_signing_keys(text, jsonb, bytea) to astapa_app;
+
+create function api.list_signing_keys()
+  returns table (kid text, state text, created_at timestamptz, activated_at timestamptz, retired_at timestamptz)
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select k.kid, k.state, k.created_at, k.activated_at, k.retired_at
+    from astapa.signing_keys k
+    order by case k.state when 'next' then 0 when 'active' then 1 else 2 end, k.created_at desc
+  $$;
+
+comment on function api.list_signing_keys() is 'Every signing key with its history, for operators (never key material).';
+
+grant execute on function api.list_signing_keys() to astapa_app;
