@@ -1,0 +1,192 @@
+/**
+ * The Astapa client for an app's backend: sign-in URLs with PKCE, code exchange, refresh, revocation,
+ * token verification, the Claims API and checkout. Runs on Deno, Node 18+ and any runtime with fetch and
+ * WebCrypto.
+ */
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
+import { challengeOf, randomValue } from "./pkce.ts";
+
+export type AstapaOptions = {
+  /** The deployment's origin, e.g. "https://auth.example.com" — also the issuer of its tokens. */
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Default redirect URI for loginUrl() and exchangeCode(). */
+  redirectUri?: string;
+  fetch?: typeof fetch;
+};
+
+export type Tokens = {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+  expiresIn: number;
+  scope?: string;
+};
+
+export type CustomClaims = { plan: string; role?: string; feature_flags: string[]; [key: string]: unknown };
+
+/** The verified claims of an Astapa access token. */
+export type AstapaClaims = JWTPayload & {
+  sub: string;
+  email?: string;
+  email_verified?: boolean;
+  project_id: string;
+  client_id: string;
+  scope?: string;
+  custom_claims?: CustomClaims;
+};
+
+export type LoginRequest = { url: string; state: string; codeVerifier: string; nonce?: string };
+
+export function createAstapa(options: AstapaOptions) {
+  const issuer = new URL(options.baseUrl).origin;
+  const http = options.fetch ?? fetch;
+  const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", issuer));
+  const basic = `Basic ${
+    btoa(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`)
+  }`;
+
+  async function call(path: string, init: RequestInit): Promise<Response> {
+    let res: Response;
+    try {
+      res = await http(new URL(path, issuer), {
+        ...init,
+        headers: { authorization: basic, accept: "application/json", ...init.headers },
+      });
+    } catch (cause) {
+      throw new AstapaError("network_error", `Astapa is unreachable: ${(cause as Error).message}`, 0);
+    }
+    if (!res.ok) throw await errorFrom(res);
+    return res;
+  }
+
+  async function form(path: string, params: Record<string, string | undefined>): Promise<Response> {
+    const body = new URLSearchParams(
+      Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+    return await call(path, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+    });
+  }
+
+  async function tokens(params: Record<string, string | undefined>): Promise<Tokens> {
+    const body = await (await form("/api/platform/token", params)).json();
+    if (typeof body.access_token !== "string") {
+      throw new AstapaError("invalid_response", "No access token", 200);
+    }
+    return {
+      accessToken: body.access_token,
+      refreshToken: body.refresh_token,
+      idToken: body.id_token,
+      expiresIn: body.expires_in,
+      scope: body.scope,
+    };
+  }
+
+  async function json<T>(path: string, method = "GET", body?: unknown): Promise<T> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { "content-type": "application/json" };
+    }
+    return await (await call(path, init)).json();
+  }
+
+  const redirect = (uri?: string) => {
+    const value = uri ?? options.redirectUri;
+    if (!value) throw new AstapaError("invalid_request", "redirectUri is required", 0);
+    return value;
+  };
+
+  return {
+    issuer,
+
+    /** The hosted-login URL, with state and a PKCE challenge. Keep state and codeVerifier for the callback. */
+    async loginUrl(request: { redirectUri?: string; scope?: string; state?: string; nonce?: string } = {}) {
+      const state = request.state ?? randomValue();
+      const codeVerifier = randomValue();
+      const url = new URL("/auth/login", issuer);
+      url.search = new URLSearchParams({
+        client_id: options.clientId,
+        redirect_uri: redirect(request.redirectUri),
+        response_type: "code",
+        state,
+        code_challenge: await challengeOf(codeVerifier),
+        code_challenge_method: "S256",
+        ...(request.scope ? { scope: request.scope } : {}),
+        ...(request.nonce ? { nonce: request.nonce } : {}),
+      }).toString();
+      return { url: url.toString(), state, codeVerifier, nonce: request.nonce } satisfies LoginRequest;
+    },
+
+    /** Trades the callback's code for tokens. Pass the state you kept to have it checked. */
+    exchangeCode(input: { code: string; codeVerifier: string; redirectUri?: string }) {
+      return tokens({
+        grant_type: "authorization_code",
+        code: input.code,
+        code_verifier: input.codeVerifier,
+        redirect_uri: redirect(input.redirectUri),
+      });
+    },
+
+    /** A fresh access token (with fresh claims) and the refresh token's successor. */
+    refresh(refreshToken: string, scope?: string) {
+      return tokens({ grant_type: "refresh_token", refresh_token: refreshToken, scope });
+    },
+
+    /** Signs the token's user out everywhere: every refresh token of theirs stops working. */
+    async revoke(token: string): Promise<void> {
+      await form("/api/platform/revoke", { token });
+    },
+
+    /** A machine token for this app itself. */
+    clientCredentials(scope?: string, resource?: string) {
+      return tokens({ grant_type: "client_credentials", scope, resource });
+    },
+
+    /** Verifies an access token locally (JWKS cached), pinning issuer, audience, RS256 and `typ: at+jwt`. */
+    async verify(token: string, audience: string = options.clientId): Promise<AstapaClaims> {
+      try {
+        const { payload } = await jwtVerify(token, jwks, {
+          issuer,
+          audience,
+          algorithms: ["RS256"],
+          typ: "at+jwt",
+        });
+        return payload as AstapaClaims;
+      } catch (cause) {
+        throw new AstapaAuthError(
+          "invalid_token",
+          `The access token is not valid: ${(cause as Error).message}`,
+          401,
+        );
+      }
+    },
+
+    claims: {
+      /** The claims a user's next token will carry. */
+      get: (sub: string) => json<CustomClaims>(`/api/platform/users/${encodeURIComponent(sub)}/claims`),
+      /** Changes a user's plan, role, feature flags or custom claims; returns the resulting custom_claims. */
+      set: (sub: string, changes: Partial<CustomClaims>) =>
+        json<CustomClaims>(`/api/platform/users/${encodeURIComponent(sub)}/claims`, "PATCH", changes),
+    },
+
+    checkout: {
+      /** Starts a checkout for a user and plan; send the user to the returned checkout_url. */
+      create: (
+        input: { user: string; plan: string; method?: string; success_url?: string; failure_url?: string },
+      ) =>
+        json<{ checkout_id: string; checkout_url: string; status: string; amount: number; currency: string }>(
+          "/api/platform/checkout",
+          "POST",
+          input,
+        ),
+    },
+  };
+}
+
+export type Astapa = ReturnType<typeof createAstapa>;

@@ -1,0 +1,89 @@
+/**
+ * Gatekeeping by plan or scope, for Hono, Express and plain `Request` handlers. Each reads the Bearer token,
+ * verifies it with the client's JWKS, and answers 401 (no or bad token) or 403 (wrong plan or scope) as JSON.
+ */
+import type { Astapa, AstapaClaims } from "./client.ts";
+import { AstapaAuthError, AstapaError } from "./errors.ts";
+
+type Rule = (claims: AstapaClaims) => string | null;
+
+export const planRule = (plans: string[]): Rule => (claims) =>
+  plans.includes(claims.custom_claims?.plan ?? "")
+    ? null
+    : `This needs one of these plans: ${plans.join(", ")}.`;
+
+export const scopeRule = (scopes: string[]): Rule => (claims) => {
+  const granted = new Set((claims.scope ?? "").split(" "));
+  return scopes.every((scope) => granted.has(scope)) ? null : `This needs the scope: ${scopes.join(" ")}.`;
+};
+
+/** Verifies the request's Bearer token and applies the rule; throws AstapaAuthError with 401 or 403. */
+export async function authorize(astapa: Astapa, authorization: string | null | undefined, rule: Rule) {
+  const match = /^Bearer (\S+)$/i.exec(authorization ?? "");
+  if (!match) {
+    throw new AstapaAuthError("unauthorized", "Sign in first: send Authorization: Bearer <token>.", 401);
+  }
+  const claims = await astapa.verify(match[1]);
+  const problem = rule(claims);
+  if (problem) throw new AstapaAuthError("forbidden", problem, 403);
+  return claims;
+}
+
+function errorResponse(error: unknown): Response {
+  if (!(error instanceof AstapaError)) throw error;
+  const status = error.status || 401;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (status === 401) headers["www-authenticate"] = 'Bearer error="invalid_token"';
+  return new Response(JSON.stringify({ error: error.code, error_description: error.message }), {
+    status,
+    headers,
+  });
+}
+
+/** Hono: `app.get("/pro", hono(astapa, planRule(["pro"])), handler)`; claims in `c.get("astapa")`. */
+export function hono(astapa: Astapa, rule: Rule) {
+  // deno-lint-ignore no-explicit-any
+  return async (c: any, next: () => Promise<void>) => {
+    try {
+      c.set("astapa", await authorize(astapa, c.req.header("authorization"), rule));
+    } catch (error) {
+      return errorResponse(error);
+    }
+    await next();
+  };
+}
+
+/** Express: `app.get("/pro", express(astapa, planRule(["pro"])), handler)`; claims in `req.astapa`. */
+export function express(astapa: Astapa, rule: Rule) {
+  // deno-lint-ignore no-explicit-any
+  return (req: any, res: any, next: (error?: unknown) => void) => {
+    authorize(astapa, req.headers?.authorization, rule).then(
+      (claims) => {
+        req.astapa = claims;
+        next();
+      },
+      async (error) => {
+        if (!(error instanceof AstapaError)) return next(error);
+        const response = errorResponse(error);
+        res.status(response.status).set(Object.fromEntries(response.headers)).send(await response.text());
+      },
+    );
+  };
+}
+
+/** Plain handlers: `withAuthorization(astapa, planRule(["pro"]), (req, claims) => new Response("hi"))`. */
+export function withAuthorization(
+  astapa: Astapa,
+  rule: Rule,
+  handler: (request: Request, claims: AstapaClaims) => Response | Promise<Response>,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    let claims: AstapaClaims;
+    try {
+      claims = await authorize(astapa, request.headers.get("authorization"), rule);
+    } catch (error) {
+      return errorResponse(error);
+    }
+    return await handler(request, claims);
+  };
+}

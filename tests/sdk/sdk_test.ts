@@ -1,0 +1,176 @@
+/** The SDK against a real, served Astapa: sign-in with PKCE, verification, plan gates, refresh and revoke. */
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import express from "express";
+import { asApp } from "../../db/client.ts";
+import { testApp } from "../helpers/app.ts";
+import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
+import { AstapaAuthError, AstapaError, createAstapa } from "../../sdk/mod.ts";
+
+const t = await testApp({ listen: true });
+const project = await seedProject(t.db.sql, { redirectUri: "http://localhost:3000/callback" });
+const astapa = createAstapa({
+  baseUrl: t.origin,
+  clientId: project.clientId,
+  clientSecret: project.secret,
+  redirectUri: project.redirectUri,
+});
+
+const expressApp = express();
+expressApp.get(
+  "/pro",
+  astapa.requirePlan.express("pro"),
+  (req: { astapa: { sub: string } }, res: { json(v: unknown): void }) => {
+    res.json({ sub: req.astapa.sub });
+  },
+);
+const expressServer = expressApp.listen(0);
+const expressPort = await new Promise<number>((resolve) => {
+  const address = () => (expressServer.address() as { port: number }).port;
+  expressServer.listening ? resolve(address()) : expressServer.on("listening", () => resolve(address()));
+});
+Deno.test.afterAll(async () => {
+  await new Promise((resolve) => expressServer.close(resolve));
+  await t.close();
+});
+
+/** What the hosted login does after the person signs in: issue a code for the SDK's challenge. */
+async function signIn(userId: string) {
+  const login = await astapa.loginUrl({ scope: "openid email" });
+  const params = new URL(login.url).searchParams;
+  assert.equal(params.get("code_challenge_method"), "S256");
+  const code = await issueCode(t.db.sql, project, {
+    userId,
+    scope: params.get("scope")!,
+    codeChallenge: params.get("code_challenge")!,
+  });
+  return await astapa.exchangeCode({ code, codeVerifier: login.codeVerifier });
+}
+
+Deno.test("sdk — loginUrl points at the hosted login with state and PKCE", async () => {
+  const login = await astapa.loginUrl();
+  const url = new URL(login.url);
+  assert.equal(url.origin + url.pathname, `${t.origin}/auth/login`);
+  assert.equal(url.searchParams.get("client_id"), project.clientId);
+  assert.equal(url.searchParams.get("redirect_uri"), project.redirectUri);
+  assert.equal(url.searchParams.get("state"), login.state);
+  assert.match(login.codeVerifier, /^[A-Za-z0-9_-]{43}$/);
+  assert.notEqual((await astapa.loginUrl()).state, login.state);
+});
+
+Deno.test("sdk — exchangeCode, verify, refresh with fresh claims, revoke", async () => {
+  const userId = await seedUser(t.db.sql, project.id, "sdk@example.com", { verified: true });
+  const tokens = await signIn(userId);
+  assert.equal(tokens.expiresIn, 3600);
+  assert.ok(tokens.idToken);
+  const claims = await astapa.verify(tokens.accessToken);
+  assert.equal(claims.sub, userId);
+  assert.equal(claims.custom_claims?.plan, "free");
+
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => tx`select api.set_user_claims(${project.id}, ${userId}, ${tx.json({ plan: "pro" })})`,
+  );
+  const refreshed = await astapa.refresh(tokens.refreshToken!);
+  assert.equal((await astapa.verify(refreshed.accessToken)).custom_claims?.plan, "pro");
+
+  await astapa.revoke(refreshed.refreshToken!);
+  await assert.rejects(() => astapa.refresh(refreshed.refreshToken!), (error: AstapaError) => {
+    assert.equal(error.code, "invalid_grant");
+    assert.equal(error.status, 400);
+    return true;
+  });
+});
+
+Deno.test("sdk — verify refuses tampered, foreign-audience and non-JWT tokens", async () => {
+  const userId = await seedUser(t.db.sql, project.id, "tamper@example.com");
+  const { accessToken } = await signIn(userId);
+  const [header, payload, signature] = accessToken.split(".");
+  const forged = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+  forged.custom_claims.plan = "enterprise";
+  const tampered = `${header}.${
+    btoa(JSON.stringify(forged)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_")
+  }.${signature}`;
+  for (const token of [tampered, "nonsense", accessToken.slice(0, -2)]) {
+    await assert.rejects(() => astapa.verify(token), AstapaAuthError);
+  }
+  await assert.rejects(() => astapa.verify(accessToken, "someone-else"), AstapaAuthError);
+});
+
+Deno.test("sdk — requirePlan for Hono, Express and plain handlers: 401, 403, then through", async () => {
+  const userId = await seedUser(t.db.sql, project.id, "gate@example.com");
+  const free = (await signIn(userId)).accessToken;
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => tx`select api.set_user_claims(${project.id}, ${userId}, ${tx.json({ plan: "pro" })})`,
+  );
+  const pro = (await signIn(userId)).accessToken;
+
+  const hono = new Hono<{ Variables: { astapa: { sub: string } } }>();
+  hono.get("/pro", astapa.requirePlan.hono("pro", "team"), (c) => c.json({ sub: c.get("astapa").sub }));
+  const plain = astapa.requirePlan.handler(["pro"], (_req, claims) => Response.json({ sub: claims.sub }));
+
+  const callers: [string, (token?: string) => Promise<Response>][] = [
+    [
+      "hono",
+      (token) =>
+        Promise.resolve(hono.request("/pro", { headers: token ? { authorization: `Bearer ${token}` } : {} })),
+    ],
+    [
+      "plain",
+      (token) =>
+        plain(new Request("http://app/pro", { headers: token ? { authorization: `Bearer ${token}` } : {} })),
+    ],
+    [
+      "express",
+      (token) =>
+        fetch(`http://127.0.0.1:${expressPort}/pro`, {
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        }),
+    ],
+  ];
+  for (const [name, call] of callers) {
+    const none = await call();
+    assert.equal(none.status, 401, name);
+    assert.equal((await none.json()).error, "unauthorized", name);
+    const wrongPlan = await call(free);
+    assert.equal(wrongPlan.status, 403, name);
+    assert.match((await wrongPlan.json()).error_description, /pro, team|pro/, name);
+    const ok = await call(pro);
+    assert.equal(ok.status, 200, name);
+    assert.deepEqual(await ok.json(), { sub: userId }, name);
+  }
+});
+
+Deno.test("sdk — requireScope gates machine tokens by scope", async () => {
+  const machine = await seedProject(t.db.sql, {
+    settings: { client_credentials_scopes: ["jobs:run", "jobs:read"] },
+  });
+  const client = createAstapa({
+    baseUrl: t.origin,
+    clientId: machine.clientId,
+    clientSecret: machine.secret,
+  });
+  const handler = client.requireScope.handler(["jobs:run"], () => new Response("ran"));
+  const reader = await client.clientCredentials("jobs:read");
+  const runner = await client.clientCredentials("jobs:run");
+  const call = (token: string) =>
+    handler(new Request("http://app/run", { headers: { authorization: `Bearer ${token}` } }));
+  assert.equal((await call(reader.accessToken)).status, 403);
+  assert.equal((await call(runner.accessToken)).status, 200);
+});
+
+Deno.test("sdk — Astapa's errors arrive typed; an unreachable server is a network_error", async () => {
+  const wrong = createAstapa({ baseUrl: t.origin, clientId: project.clientId, clientSecret: "wrong" });
+  await assert.rejects(
+    () => wrong.clientCredentials(),
+    (error: AstapaError) => error.code === "invalid_client" && error.status === 401,
+  );
+  const offline = createAstapa({ baseUrl: "http://127.0.0.1:9", clientId: "x", clientSecret: "y" });
+  await assert.rejects(
+    () => offline.clientCredentials(),
+    (error: AstapaError) => error.code === "network_error",
+  );
+});
