@@ -15,7 +15,13 @@ import {
 import { sha256 } from "../secrets.ts";
 import { newRefreshToken, successorOf } from "../tokens/refresh_tokens.ts";
 import type { AuthenticatedClient } from "./authenticate_client.ts";
-import { type OAuthParams, required } from "./params.ts";
+import type { OAuthParams } from "./params.ts";
+import {
+  AuthorizationCodeRequest,
+  ClientCredentialsRequest,
+  parseParams,
+  RefreshTokenRequest,
+} from "./schemas.ts";
 import { parseResource, parseScope } from "./scope.ts";
 
 /** RFC 6749 §5.1 success body; absent members are left out, never null. */
@@ -31,36 +37,37 @@ export type TokenResponse = {
 type Grant = (c: Ctx, client: AuthenticatedClient, params: OAuthParams) => Promise<TokenResponse>;
 
 const authorizationCode: Grant = async (c, client, params) => {
-  const code = required(params, "code");
+  const request = parseParams(AuthorizationCodeRequest, params);
   const refreshToken = newRefreshToken();
   const grant = await redeemAuthorizationCode(c.var.deps.sql, client.projectId, {
-    codeHash: await sha256(code),
+    codeHash: await sha256(request.code),
     clientId: client.clientId,
-    redirectUri: required(params, "redirect_uri"),
-    codeVerifier: params.code_verifier ?? null,
+    redirectUri: request.redirect_uri,
+    codeVerifier: request.code_verifier ?? null,
     refreshHash: await sha256(refreshToken),
   });
   return await userTokens(c, client, grant, refreshToken);
 };
 
 const refreshToken: Grant = async (c, client, params) => {
-  const presented = required(params, "refresh_token");
-  const successor = await successorOf(c.var.deps.masterKeys.successor, presented);
+  const request = parseParams(RefreshTokenRequest, params);
+  const successor = await successorOf(c.var.deps.masterKeys.successor, request.refresh_token);
   const grant = await rotateRefreshToken(c.var.deps.sql, client.projectId, {
-    tokenHash: await sha256(presented),
+    tokenHash: await sha256(request.refresh_token),
     clientId: client.clientId,
     successorHash: await sha256(successor),
-    scope: parseScope(params.scope),
+    scope: parseScope(request.scope),
   });
   return await userTokens(c, client, grant, successor);
 };
 
 const clientCredentials: Grant = async (c, client, params) => {
+  const request = parseParams(ClientCredentialsRequest, params);
   const grant = await clientCredentialsGrant(
     c.var.deps.sql,
     client.projectId,
-    parseScope(params.scope),
-    parseResource(params.resource),
+    parseScope(request.scope),
+    parseResource(request.resource),
   );
   const token = await clientAccessToken(grant, await issueContext(c, client));
   return {

@@ -1,9 +1,16 @@
 import type { Handlers } from "../../../lib/router/routes.ts";
 import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
-import { readOAuthParams, required } from "../../../lib/oauth/params.ts";
+import { readOAuthParams } from "../../../lib/oauth/params.ts";
+import {
+  IntrospectionResponse,
+  OAuthErrorResponse,
+  parseParams,
+  TokenHandleRequest,
+} from "../../../lib/oauth/schemas.ts";
 import { introspectRefreshToken, userInfo } from "../../../db/tokens.ts";
 import { sha256 } from "../../../lib/secrets.ts";
 import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
+import type { RouteDoc } from "../../../lib/openapi.ts";
 
 const INACTIVE = { active: false };
 
@@ -15,7 +22,7 @@ export const handler: Handlers = {
   async POST(c) {
     const params = await readOAuthParams(c);
     const client = await authenticateClient(c, params);
-    const token = required(params, "token");
+    const { token } = parseParams(TokenHandleRequest, params);
     const { sql, keys, config } = c.var.deps;
     const headers = { "cache-control": "no-store" };
 
@@ -28,5 +35,18 @@ export const handler: Handlers = {
       return c.json(INACTIVE, 200, headers);
     }
     return c.json({ active: true, token_type: "access_token", ...claims }, 200, headers);
+  },
+};
+
+export const openapi: RouteDoc = {
+  post: {
+    tag: "Tokens",
+    summary: "Introspect a token (RFC 7662)",
+    auth: "client",
+    body: { schema: TokenHandleRequest, media: ["form", "json"] },
+    responses: {
+      200: { description: "{active: false} or the token's claims", schema: IntrospectionResponse },
+      401: { description: "invalid_client", schema: OAuthErrorResponse },
+    },
   },
 };

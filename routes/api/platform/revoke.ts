@@ -1,9 +1,11 @@
 import type { Handlers } from "../../../lib/router/routes.ts";
 import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
-import { readOAuthParams, required } from "../../../lib/oauth/params.ts";
+import { readOAuthParams } from "../../../lib/oauth/params.ts";
+import { OAuthErrorResponse, parseParams, TokenHandleRequest } from "../../../lib/oauth/schemas.ts";
 import { revokeUserRefreshTokens } from "../../../db/tokens.ts";
 import { sha256 } from "../../../lib/secrets.ts";
 import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
+import type { RouteDoc } from "../../../lib/openapi.ts";
 
 /**
  * Revocation (RFC 7009). Given a user's refresh or access token, every refresh token of that user in the
@@ -13,17 +15,33 @@ export const handler: Handlers = {
   async POST(c) {
     const params = await readOAuthParams(c);
     const client = await authenticateClient(c, params);
-    const token = required(params, "token");
+    const { token, token_type_hint } = parseParams(TokenHandleRequest, params);
     const { sql, keys, config } = c.var.deps;
     const revoked = await revokeUserRefreshTokens(sql, client.projectId, {
       refreshHash: await sha256(token),
     });
-    if (revoked === 0 && params.token_type_hint !== "refresh_token") {
+    if (revoked === 0 && token_type_hint !== "refresh_token") {
       const claims = await verifyAccessToken(keys, config.baseUrl, token);
       if (claims && claims.project_id === client.projectId && isUserToken(claims)) {
         await revokeUserRefreshTokens(sql, client.projectId, { userId: claims.sub });
       }
     }
     return c.body(null, 200, { "cache-control": "no-store" });
+  },
+};
+
+export const openapi: RouteDoc = {
+  post: {
+    tag: "Tokens",
+    summary: "Sign a user out everywhere",
+    description:
+      "Revokes every refresh token of the token's user in the project (RFC 7009: 200 for unknown tokens).",
+    auth: "client",
+    body: { schema: TokenHandleRequest, media: ["form", "json"] },
+    responses: {
+      200: { description: "Revoked, or nothing to revoke" },
+      400: { description: "invalid_request", schema: OAuthErrorResponse },
+      401: { description: "invalid_client", schema: OAuthErrorResponse },
+    },
   },
 };

@@ -2,6 +2,8 @@ import type { Handlers } from "../../../lib/router/routes.ts";
 import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
 import { grantFor } from "../../../lib/oauth/grants.ts";
 import { readOAuthParams, required } from "../../../lib/oauth/params.ts";
+import { OAuthErrorResponse, TokenRequest, TokenResponse } from "../../../lib/oauth/schemas.ts";
+import type { RouteDoc } from "../../../lib/openapi.ts";
 
 /** The token endpoint (RFC 6749 §3.2): form or JSON in, tokens out, never cached. */
 export const handler: Handlers = {
@@ -11,5 +13,24 @@ export const handler: Handlers = {
     const client = await authenticateClient(c, params);
     const tokens = await grant(c, client, params);
     return c.json(tokens, 200, { "cache-control": "no-store", pragma: "no-cache" });
+  },
+};
+
+export const openapi: RouteDoc = {
+  post: {
+    tag: "Tokens",
+    summary: "Exchange a grant for tokens",
+    description: "authorization_code (with PKCE), refresh_token (rotating) or client_credentials.",
+    auth: "client",
+    body: { schema: TokenRequest, media: ["form", "json"] },
+    responses: {
+      200: { description: "Tokens", schema: TokenResponse },
+      400: {
+        description: "invalid_request, invalid_grant, unsupported_grant_type, …",
+        schema: OAuthErrorResponse,
+      },
+      401: { description: "invalid_client", schema: OAuthErrorResponse },
+      429: { description: "Too many failed client authentications", schema: OAuthErrorResponse },
+    },
   },
 };

@@ -3,6 +3,8 @@ import type { Ctx } from "../../../lib/app_env.ts";
 import { AppError } from "../../../lib/http/errors.ts";
 import { userInfo } from "../../../db/tokens.ts";
 import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
+import { OAuthErrorResponse, UserInfoResponse } from "../../../lib/oauth/schemas.ts";
+import type { RouteDoc } from "../../../lib/openapi.ts";
 
 /** OpenID Connect userinfo: the signed-in user's current claims, for a Bearer access token (RFC 6750). */
 async function userinfo(c: Ctx): Promise<Response> {
@@ -25,3 +27,14 @@ async function userinfo(c: Ctx): Promise<Response> {
 }
 
 export const handler: Handlers = { GET: userinfo, POST: userinfo };
+
+const userinfoDoc = {
+  tag: "Tokens",
+  summary: "The signed-in user's current claims",
+  auth: "bearer",
+  responses: {
+    200: { description: "The user", schema: UserInfoResponse },
+    401: { description: "invalid_token", schema: OAuthErrorResponse },
+  },
+} as const;
+export const openapi: RouteDoc = { get: userinfoDoc, post: userinfoDoc };

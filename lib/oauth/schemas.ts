@@ -1,0 +1,94 @@
+/**
+ * The token-family request and response shapes, as zod schemas. The endpoints validate with them and the
+ * OpenAPI document (/api/openapi.json) is generated from them, so the reference cannot drift from the code.
+ */
+import { z } from "zod";
+import { AppError } from "../http/errors.ts";
+import type { OAuthParams } from "./params.ts";
+
+const clientAuth = {
+  client_id: z.string().optional().describe("With client_secret_post; optional with HTTP Basic."),
+  client_secret: z.string().optional().describe("client_secret_post; omit when using HTTP Basic."),
+};
+
+export const AuthorizationCodeRequest = z.object({
+  grant_type: z.literal("authorization_code"),
+  code: z.string().describe("The code from the hosted login's redirect."),
+  redirect_uri: z.string().describe("The redirect_uri of the authorization request, exactly."),
+  code_verifier: z.string().optional().describe("PKCE verifier; required when a code_challenge was sent."),
+  ...clientAuth,
+});
+
+export const RefreshTokenRequest = z.object({
+  grant_type: z.literal("refresh_token"),
+  refresh_token: z.string(),
+  scope: z.string().optional().describe("A subset of the originally granted scope."),
+  ...clientAuth,
+});
+
+export const ClientCredentialsRequest = z.object({
+  grant_type: z.literal("client_credentials"),
+  scope: z.string().optional().describe("Space-separated; defaults to every scope the client may use."),
+  resource: z.string().optional().describe("RFC 8707 resource indicator; becomes the token's aud."),
+  ...clientAuth,
+});
+
+export const TokenRequest = z.discriminatedUnion("grant_type", [
+  AuthorizationCodeRequest,
+  RefreshTokenRequest,
+  ClientCredentialsRequest,
+]);
+
+export const TokenResponse = z.object({
+  access_token: z.string().describe("RS256 JWT, typ at+jwt."),
+  token_type: z.literal("Bearer"),
+  expires_in: z.number().int(),
+  refresh_token: z.string().optional(),
+  scope: z.string().optional(),
+  id_token: z.string().optional().describe("When the openid scope was granted."),
+});
+
+export const TokenHandleRequest = z.object({
+  token: z.string().describe("A refresh token or an access token."),
+  token_type_hint: z.enum(["refresh_token", "access_token"]).optional(),
+  ...clientAuth,
+});
+
+export const IntrospectionResponse = z.looseObject({
+  active: z.boolean(),
+  token_type: z.enum(["access_token", "refresh_token"]).optional(),
+  sub: z.string().optional(),
+  client_id: z.string().optional(),
+  scope: z.string().optional(),
+  exp: z.number().optional(),
+  iat: z.number().optional(),
+});
+
+export const UserInfoResponse = z.object({
+  sub: z.string(),
+  email: z.string(),
+  email_verified: z.boolean(),
+  project_id: z.string(),
+  custom_claims: z.looseObject({
+    plan: z.string(),
+    role: z.string().optional(),
+    feature_flags: z.array(z.string()),
+  }),
+});
+
+export const OAuthErrorResponse = z.object({
+  error: z.string().describe("An RFC 6749 error code, e.g. invalid_grant."),
+  error_description: z.string(),
+});
+
+/** Validates OAuth parameters; any problem is `invalid_request` naming the parameter. */
+export function parseParams<S extends z.ZodType>(schema: S, params: OAuthParams): z.infer<S> {
+  const result = schema.safeParse(params);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = issue.path.join(".") || "request";
+  const missing = issue.code === "invalid_type" && params[name] === undefined;
+  throw new AppError("invalid_request", {
+    description: missing ? `The ${name} parameter is missing.` : `The ${name} parameter is invalid.`,
+  });
+}
