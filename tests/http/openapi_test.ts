@@ -29,9 +29,6 @@ Deno.test("openapi — the reference page renders every documented endpoint with
   assert.match(html, /POST \/api\/platform\/token/);
   assert.match(
     html,
-  assert.match(html, /<code>code<\/code><\/td><td>string<\/td><td>for authorization_code<\/td>/);
-  assert.match(
-    html,
     /<code>grant_type<\/code><\/td><td>&quot;authorization_code&quot; \| &quot;refresh_token&quot;/,
   );
   assert.match(html, /<code>code<\/code><\/td><td>string<\/td><td>for authorization_code<\/td>/);
