@@ -15,7 +15,8 @@ export function createPool(url: string, options: PoolOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
     idle_timeout: 30,
-    connect_timeout: 10,
+    // Fail fast when the database is unreachable: the request answers 503 instead of hanging.
+    connect_timeout: 3,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? "astapa" },
   });

@@ -27,6 +27,8 @@ export type EmbeddedCluster = {
 export type EmbeddedOptions = {
   /** Throwaway clusters (tests) trade durability for speed. */
   durable?: boolean;
+  /** A fixed port instead of a free one (outage tests restart a cluster where clients expect it). */
+  port?: number;
   maxConnections?: number;
 };
 
@@ -48,7 +50,7 @@ export async function startEmbeddedPostgres(
     return { url: urlFor(credentials, running.port), dataDir: clusterDir, stop: () => Promise.resolve() };
   }
 
-  const port = await freePort();
+  const port = options.port ?? freePort();
   const durabilityFlags = options.durable === false
     ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     : [];

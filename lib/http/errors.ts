@@ -108,10 +108,20 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4U0: "unauthorized_client",
 };
 
+/**
+ * The database is down, restarting or full: the request may succeed later, so the client hears 503 with
+ * Retry-After instead of a 500. (postgres.js and socket error codes, and SQLSTATE classes 08, 57P and 53300.)
+ */
+const UNAVAILABLE =
+  /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|08...|57P0[1-3]|53300)$/;
+
 /** Maps any thrown value to an AppError; unknown failures become internal_error (keeping the cause). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const { code: sqlstate, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof sqlstate === "string" && UNAVAILABLE.test(sqlstate)) {
+    return new AppError("service_unavailable", { cause: error, headers: { "Retry-After": "5" } });
+  }
   if (typeof sqlstate === "string" && sqlstate in API_SQLSTATE_CODES) {
     const description = typeof message === "string" && message ? message : undefined;
     return new AppError(API_SQLSTATE_CODES[sqlstate], { description, cause: error });

@@ -1,0 +1,52 @@
+/** Nothing secret reaches the logs: client secrets, codes, verifiers, refresh and access tokens. */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { basic, issueCode, pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
+import { credentials, postForm, postJson } from "../helpers/token_client.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+Deno.test("logs — a full token lifecycle, failures included, writes no secret", async () => {
+  const project = await seedProject(t.db.sql);
+  const userId = await seedUser(t.db.sql, project.id);
+  const { verifier, challenge } = await pkcePair();
+  const code = await issueCode(t.db.sql, project, { userId, codeChallenge: challenge });
+  const secrets = [project.secret, code, verifier];
+
+  const issued = await postJson(t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code,
+    code_verifier: verifier,
+    redirect_uri: project.redirectUri,
+    ...credentials(project),
+  });
+  secrets.push(issued.body.access_token, issued.body.refresh_token);
+  await postJson(t, "/api/platform/token", { grant_type: "authorization_code", code, redirect_uri: "x" });
+  const refreshed = await postForm(t, "/api/platform/token?refresh_token=in-query", {
+    grant_type: "refresh_token",
+    refresh_token: issued.body.refresh_token,
+  }, { authorization: basic(project.clientId, project.secret) });
+  secrets.push(refreshed.body.refresh_token, refreshed.body.access_token);
+  await postForm(t, "/api/platform/introspect", {
+    token: refreshed.body.access_token,
+    ...credentials(project),
+  });
+  await postForm(t, "/api/platform/token", {
+    grant_type: "client_credentials",
+    client_id: project.clientId,
+    client_secret: `${project.secret}x`,
+  });
+  await t.app.request("/api/platform/userinfo", {
+    headers: { authorization: `Bearer ${refreshed.body.access_token}` },
+  });
+  await postForm(t, "/api/platform/revoke", { token: refreshed.body.refresh_token, ...credentials(project) });
+
+  const written = JSON.stringify(t.logs);
+  assert.ok(t.logs.length >= 8, "requests were logged");
+  for (const secret of secrets) {
+    assert.equal(typeof secret, "string");
+    assert.ok(!written.includes(secret), `a secret (${secret.slice(0, 6)}…) appears in the logs`);
+  }
+  assert.ok(!written.includes("in-query"), "query strings are not logged");
+});
