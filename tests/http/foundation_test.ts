@@ -112,3 +112,16 @@ Deno.test("static files — no escape from static/ and no odd file types", async
     await res.body?.cancel();
   }
 });
+
+Deno.test("security headers — HSTS only when the deployment is served over https", async () => {
+  assert.equal((await t.app.request("/healthz")).headers.get("strict-transport-security"), null);
+  const secure = await testApp({ env: { ASTAPA_BASE_URL: "https://auth.example.com" } });
+  try {
+    const res = await secure.app.request("/healthz");
+    assert.equal(res.headers.get("strict-transport-security"), "max-age=31536000; includeSubDomains");
+    assert.match(res.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
+    assert.doesNotMatch(res.headers.get("content-security-policy") ?? "", /unsafe-inline/);
+  } finally {
+    await secure.close();
+  }
+});
