@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   ),
   ASTAPA_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default("./.astapa")),
   ASTAPA_MASTER_KEY: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
+  ASTAPA_KEY_ROTATION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).optional()),
   ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
   SMTP_URL: z.preprocess(emptyAsUnset, z.string().regex(/^smtps?:\/\//, "must be an smtp:// URL").optional()),
   XENDIT_SECRET_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -36,6 +37,8 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   masterKey: string | undefined;
+  /** Rotate signing keys automatically once the active one is this many days old; unset = by hand only. */
+  keyRotationDays: number | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
   smtpUrl: string | undefined;
   xendit: { secretKey?: string; callbackToken?: string; baseUrl?: string };
@@ -63,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     databaseUrl: e.DATABASE_URL,
     dataDir: e.ASTAPA_DATA_DIR,
     masterKey: e.ASTAPA_MASTER_KEY,
+    keyRotationDays: e.ASTAPA_KEY_ROTATION_DAYS,
     logLevel: e.ASTAPA_LOG_LEVEL,
     smtpUrl: e.SMTP_URL,
     xendit: {

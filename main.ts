@@ -9,6 +9,7 @@ import { acquireInstanceLock, AlreadyRunningError } from "./lib/instance_lock.ts
 import { buildIslands } from "./lib/islands/build.ts";
 import { loadMasterKeys } from "./lib/tokens/master_key.ts";
 import { KeyStore } from "./lib/tokens/signing_keys.ts";
+import { scheduleKeyRotation } from "./lib/tokens/key_rotation.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const applied = await migrate(database.sql);
   const keys = new KeyStore(database.sql, masterKeys.sealing);
   await keys.ensureKeys();
+  const stopRotation = config.keyRotationDays ? scheduleKeyRotation(keys, config.keyRotationDays) : () => {};
   const assets = await buildIslands();
   const app = await createApp({ config, sql: database.sql, assets, keys, masterKeys });
 
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log("info", "stopping", { signal });
+    stopRotation();
     await server.shutdown();
     await database.close();
     await lock?.release();

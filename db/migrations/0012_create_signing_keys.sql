@@ -114,3 +114,27 @@ create function api.list_signing_keys()
 comment on function api.list_signing_keys() is 'Every signing key with its history, for operators (never key material).';
 
 grant execute on function api.list_signing_keys() to astapa_app;
+
+create function api.rotate_signing_keys_if_older(max_age interval, new_next_kid text, new_next_jwk jsonb,
+                                                 new_next_private bytea)
+  returns text
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- The same lock as api.rotate_signing_keys: of several instances checking at once, one rotates.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.signing_keys'));
+    if exists (select from astapa.signing_keys
+               where state = 'active' and activated_at > pg_catalog.now() - max_age) then
+      return null;
+    end if;
+    return api.rotate_signing_keys(new_next_kid, new_next_jwk, new_next_private);
+  end
+  $$;
+
+comment on function api.rotate_signing_keys_if_older(interval, text, jsonb, bytea) is
+  'Scheduled rotation: rotates only when the active key has signed for longer than max_age; returns the new '
+  'active kid, or null when no rotation was due.';
+
+grant execute on function api.rotate_signing_keys_if_older(interval, text, jsonb, bytea) to astapa_app;

@@ -97,6 +97,20 @@ export class KeyStore {
     return row.kid;
   }
 
+  /** Rotates when the active key is older than `maxAgeDays`; returns the new kid, or null when not due. */
+  async rotateIfOlder(maxAgeDays: number): Promise<string | null> {
+    const next = await generateKey(this.#masterKey);
+    const [row] = await asApp(
+      this.#sql,
+      null,
+      (tx) =>
+        tx`select api.rotate_signing_keys_if_older(make_interval(days => ${maxAgeDays}), ${next.kid},
+           ${tx.json(next.jwk)}, ${next.sealed}) as kid`,
+    );
+    if (row.kid) this.invalidate();
+    return row.kid;
+  }
+
   /** The key that signs now. */
   async active(): Promise<SigningKey> {
     return (await this.#current()).active;

@@ -103,3 +103,13 @@ Deno.test("keys — private keys are stored sealed, bound to their kid", async (
   t.deps.keys.invalidate();
   await t.deps.keys.active();
 });
+
+Deno.test("keys — scheduled rotation waits for the key to age, then rotates once", async () => {
+  assert.equal(await t.deps.keys.rotateIfOlder(30), null);
+  await t.db
+    .sql`update astapa.signing_keys set activated_at = now() - interval '31 days' where state = 'active'`;
+  const kid = await t.deps.keys.rotateIfOlder(30);
+  assert.ok(kid);
+  assert.equal((await t.deps.keys.active()).kid, kid);
+  assert.equal(await t.deps.keys.rotateIfOlder(30), null, "the new key is young");
+});

@@ -76,3 +76,20 @@ Deno.test("signing_keys — a published key with a private part, or two active k
     /signing_keys_one_active_idx/,
   );
 });
+
+Deno.test("api.rotate_signing_keys_if_older — rotates only when the active key is older than the limit", async () => {
+  await rolledBack(db.sql, async (tx) => {
+    await tx`set local role astapa_app`;
+    await tx`select api.install_signing_keys(${KID_A}, ${tx.json(jwk(KID_A))}, ${new Uint8Array([1])},
+                                             ${KID_B}, ${tx.json(jwk(KID_B))}, ${new Uint8Array([2])})`;
+    const young = await tx`select api.rotate_signing_keys_if_older(interval '1 day', ${KID_C},
+                             ${tx.json(jwk(KID_C))}, ${new Uint8Array([3])}) as kid`;
+    assert.equal(young[0].kid, null, "a fresh key is not due");
+    await tx`reset role`;
+    await tx`update astapa.signing_keys set activated_at = now() - interval '2 days' where state = 'active'`;
+    await tx`set local role astapa_app`;
+    const due = await tx`select api.rotate_signing_keys_if_older(interval '1 day', ${KID_C},
+                           ${tx.json(jwk(KID_C))}, ${new Uint8Array([3])}) as kid`;
+    assert.equal(due[0].kid, KID_B, "the next key took over");
+  });
+});
