@@ -3,7 +3,7 @@
  * `custom_claims.plan === "pro"`, and upgrades through Astapa's hosted checkout. Everything Astapa-specific
  * is the SDK; the rest is an ordinary Hono app with a cookie session.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { type AstapaClaims, createAstapa, type Tokens } from "../../sdk/mod.ts";
 
@@ -22,7 +22,7 @@ export function createShop(options: ShopOptions) {
   const sessions = new Map<string, Session>();
   const app = new Hono();
 
-  const session = (c: Parameters<Parameters<typeof app.get>[1]>[0]) => {
+  const session = (c: Context) => {
     let id = getCookie(c, "shop_session");
     if (!id || !sessions.has(id)) {
       id = crypto.randomUUID();
