@@ -3,17 +3,9 @@ import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { AppError } from "../lib/http/errors.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
+import { UserInfoResponse } from "../lib/oauth/schemas.ts";
 
-const UserGrantSchema = z.object({
-  sub: z.string(),
-  email: z.string(),
-  email_verified: z.boolean(),
-  project_id: z.string(),
-  custom_claims: z.looseObject({
-    plan: z.string(),
-    role: z.string().optional(),
-    feature_flags: z.array(z.string()),
-  }),
+const UserGrantSchema = UserInfoResponse.extend({
   scope: z.string().optional(),
   resource: z.string().optional(),
   auth_time: z.number().optional(),

@@ -24,15 +24,15 @@ export type IssueContext = { issuer: string; clientId: string; key: SigningKey; 
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** The user's access token: aud is the client, or the resource the client asked for. */
-export function userAccessToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
+/** The RFC 9068 claims every access token carries; aud is the client, or the resource it asked for. */
+function accessToken(
+  ctx: IssueContext,
+  grant: { resource?: string; scope?: string; access_ttl: number },
+  subject: Record<string, unknown>,
+): Promise<string> {
   const iat = ctx.now ?? nowSeconds();
   return signJwt(ctx.key, "at+jwt", {
-    sub: grant.sub,
-    email: grant.email,
-    email_verified: grant.email_verified,
-    project_id: grant.project_id,
-    custom_claims: grant.custom_claims,
+    ...subject,
     iss: ctx.issuer,
     aud: grant.resource ?? ctx.clientId,
     exp: iat + grant.access_ttl,
@@ -40,6 +40,17 @@ export function userAccessToken(grant: UserGrant, ctx: IssueContext): Promise<st
     jti: crypto.randomUUID(),
     client_id: ctx.clientId,
     ...(grant.scope ? { scope: grant.scope } : {}),
+  });
+}
+
+/** The user's access token, with the product page's claims first. */
+export function userAccessToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
+  return accessToken(ctx, grant, {
+    sub: grant.sub,
+    email: grant.email,
+    email_verified: grant.email_verified,
+    project_id: grant.project_id,
+    custom_claims: grant.custom_claims,
   });
 }
 
@@ -63,16 +74,5 @@ export type ClientGrant = { project_id: string; scope?: string; resource?: strin
 
 /** A machine token (client_credentials): the client is its own subject. */
 export function clientAccessToken(grant: ClientGrant, ctx: IssueContext): Promise<string> {
-  const iat = ctx.now ?? nowSeconds();
-  return signJwt(ctx.key, "at+jwt", {
-    sub: ctx.clientId,
-    project_id: grant.project_id,
-    iss: ctx.issuer,
-    aud: grant.resource ?? ctx.clientId,
-    exp: iat + grant.access_ttl,
-    iat,
-    jti: crypto.randomUUID(),
-    client_id: ctx.clientId,
-    ...(grant.scope ? { scope: grant.scope } : {}),
-  });
+  return accessToken(ctx, grant, { sub: ctx.clientId, project_id: grant.project_id });
 }
