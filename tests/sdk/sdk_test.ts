@@ -9,6 +9,11 @@ import { AstapaAuthError, AstapaError, createAstapa } from "../../sdk/mod.ts";
 
 const t = await testApp({ listen: true });
 const project = await seedProject(t.db.sql, { redirectUri: "http://localhost:3000/callback" });
+await asApp(
+  t.db.sql,
+  project.id,
+  (tx) => tx`select api.create_plan(${project.id}, '{"key": "pro", "name": "Pro"}')`,
+);
 const astapa = createAstapa({
   baseUrl: t.origin,
   clientId: project.clientId,
