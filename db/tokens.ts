@@ -6,6 +6,7 @@ import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
 import { UserInfoResponse } from "../lib/oauth/schemas.ts";
 
 const UserGrantSchema = UserInfoResponse.extend({
+  environment: z.literal("sandbox").optional(),
   scope: z.string().optional(),
   resource: z.string().optional(),
   auth_time: z.number().optional(),

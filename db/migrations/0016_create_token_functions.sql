@@ -62,6 +62,36 @@ comment on function astapa.assert_grant_allowed(text) is
 
 grant execute on function astapa.assert_grant_allowed(text) to astapa_app;
 
+create function astapa.assert_user_may_sign_in(user_id bigint) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    candidate record;
+  begin
+    select u.disabled, u.environment, p.mode into candidate
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.id = user_id;
+    if not found then
+      raise exception 'the user no longer exists' using errcode = 'AS4G0';
+    end if;
+    if candidate.disabled then
+      raise exception 'the user is disabled' using errcode = 'AS4G0';
+    end if;
+    -- Sandbox and production data never mix: once a project goes live, its sandbox users get no tokens.
+    if candidate.environment <> candidate.mode then
+      raise exception 'this user belongs to the project''s % data, and the project is in % mode',
+        candidate.environment, candidate.mode using errcode = 'AS4G0';
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_user_may_sign_in(bigint) is
+  'Raises AS4G0 unless the user exists, is enabled, and belongs to the environment the project is in now.';
+
+grant execute on function astapa.assert_user_may_sign_in(bigint) to astapa_app;
+
 create function astapa.grant_result(
   user_id bigint, scope text, resource text, auth_time timestamptz, nonce text, refresh_expires_at timestamptz)
   returns jsonb
@@ -75,6 +105,8 @@ create function astapa.grant_result(
       'email', u.email,
       'email_verified', u.email_verified,
       'project_id', u.project_id,
+      -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
+      'environment', nullif(u.environment, 'production'),
       'custom_claims', api.token_claims(u.project_id, u.id),
       'scope', scope,
       'resource', resource,
@@ -178,9 +210,7 @@ create function api.redeem_authorization_code(
       or astapa.pkce_s256(code_verifier) <> code.code_challenge) then
       raise exception 'code_verifier does not match the code_challenge' using errcode = 'AS4G0';
     end if;
-    if exists (select from astapa.users u where u.project_id = code.project_id and u.id = code.user_id and u.disabled) then
-      raise exception 'the user is disabled' using errcode = 'AS4G0';
-    end if;
+    perform astapa.assert_user_may_sign_in(code.user_id);
 
     select * into policy from astapa.token_policy();
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
@@ -228,10 +258,7 @@ create function api.rotate_refresh_token(
       pg_catalog.string_to_array(requested_scope, ' ') <@ pg_catalog.string_to_array(presented.scope, ' ')) then
       raise exception 'the requested scope exceeds the scope originally granted' using errcode = 'AS4S0';
     end if;
-    if exists (select from astapa.users u
-               where u.project_id = presented.project_id and u.id = presented.user_id and u.disabled) then
-      raise exception 'the user is disabled' using errcode = 'AS4G0';
-    end if;
+    perform astapa.assert_user_may_sign_in(presented.user_id);
 
     select * into policy from astapa.token_policy();
     if presented.used_at is not null then
@@ -326,10 +353,13 @@ create function api.user_info(user_id bigint) returns jsonb
       'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'project_id', u.project_id,
       'custom_claims', api.token_claims(u.project_id, u.id))
     from astapa.users u
+    join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.id = user_info.user_id and not u.disabled
+      and u.environment = p.mode
   $$;
 
-comment on function api.user_info(bigint) is 'OpenID userinfo claims for an enabled user of the current project.';
+comment on function api.user_info(bigint) is
+  'OpenID userinfo claims for an enabled user of the current project in the project''s current environment.';
 
 grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer) to astapa_app;
 grant execute on function api.redeem_authorization_code(bytea, text, text, text, bytea) to astapa_app;

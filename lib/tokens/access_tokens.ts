@@ -11,6 +11,8 @@ export type UserGrant = {
   email: string;
   email_verified: boolean;
   project_id: string;
+  /** Present, as "sandbox", only on sandbox users' tokens. */
+  environment?: "sandbox";
   custom_claims: { plan: string; role?: string; feature_flags: string[]; [key: string]: unknown };
   scope?: string;
   resource?: string;
@@ -51,6 +53,7 @@ export function userAccessToken(grant: UserGrant, ctx: IssueContext): Promise<st
     email_verified: grant.email_verified,
     project_id: grant.project_id,
     custom_claims: grant.custom_claims,
+    ...(grant.environment ? { environment: grant.environment } : {}),
   });
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createLocalJWKSet, jwtVerify } from "jose";
+import { asApp } from "../../db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, issueCode, pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
 import { sha256 } from "../../lib/secrets.ts";
@@ -48,6 +49,7 @@ Deno.test("authorization_code — the product page's JSON exchange returns the p
       "custom_claims",
       "email",
       "email_verified",
+      "environment",
       "exp",
       "iat",
       "iss",
@@ -61,6 +63,7 @@ Deno.test("authorization_code — the product page's JSON exchange returns the p
   assert.equal(payload.email, "Ayu@Example.com");
   assert.equal(payload.email_verified, true);
   assert.equal(payload.project_id, project.id);
+  assert.equal(payload.environment, "sandbox", "projects start in sandbox, and their tokens say so");
   assert.deepEqual(payload.custom_claims, { plan: "free", feature_flags: [] });
   assert.equal(payload.client_id, project.clientId);
   assert.equal(payload.exp! - payload.iat!, 3600);
@@ -187,4 +190,39 @@ Deno.test("authorization_code — a project restricted to other grants answers u
   });
   assert.equal(res.status, 400);
   assert.equal(body.error, "unauthorized_client");
+});
+
+Deno.test("environments — going live: production tokens carry no environment claim; sandbox users get none", async () => {
+  const shop = await seedProject(t.db.sql);
+  const tester = await seedUser(t.db.sql, shop.id, "tester@example.com");
+  const sandboxSession = await postJson(t, TOKEN, {
+    grant_type: "authorization_code",
+    code: await issueCode(t.db.sql, shop, { userId: tester }),
+    redirect_uri: shop.redirectUri,
+    ...credentials(shop),
+  });
+  assert.equal(claimsOf(sandboxSession.body.access_token).environment, "sandbox");
+
+  await asApp(t.db.sql, shop.id, (tx) => tx`select api.update_project(${shop.id}, mode => 'production')`);
+  const refresh = await postJson(t, TOKEN, {
+    grant_type: "refresh_token",
+    refresh_token: sandboxSession.body.refresh_token,
+    ...credentials(shop),
+  });
+  assert.equal(refresh.body.error, "invalid_grant");
+  assert.match(refresh.body.error_description, /sandbox data, and the project is in production mode/);
+  const userinfo = await t.app.request("/api/platform/userinfo", {
+    headers: { authorization: `Bearer ${sandboxSession.body.access_token}` },
+  });
+  assert.equal(userinfo.status, 401, "a sandbox token is not accepted by a live project");
+
+  const customer = await seedUser(t.db.sql, shop.id, "customer@example.com");
+  const live = await postJson(t, TOKEN, {
+    grant_type: "authorization_code",
+    code: await issueCode(t.db.sql, shop, { userId: customer }),
+    redirect_uri: shop.redirectUri,
+    ...credentials(shop),
+  });
+  assert.equal(live.res.status, 200);
+  assert.equal(claimsOf(live.body.access_token).environment, undefined, "exactly the documented claims");
 });
