@@ -8,6 +8,7 @@ import { migrate, MigrationError } from "./db/migrate.ts";
 import { parseArgs, UsageError } from "./lib/cli/args.ts";
 import { ACCOUNT_USAGE, accountCommand } from "./lib/cli/account_commands.ts";
 import { DB_USAGE, dbCommand } from "./lib/cli/db_commands.ts";
+import { PLAN_BOOLEANS, PLAN_USAGE, planCommand } from "./lib/cli/plan_commands.ts";
 import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
 import { createOutput } from "./lib/cli/output.ts";
@@ -18,17 +19,24 @@ const USAGE = `Usage: deno task astapa <command> [options] [--json]
 Commands:
 ${PROJECT_USAGE}
 ${USER_USAGE}
+${PLAN_USAGE}
 ${ACCOUNT_USAGE}
 ${DB_USAGE}
 
 Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see README.md.`;
 
-const COMMANDS = { project: projectCommand, user: userCommand, account: accountCommand, db: dbCommand };
+const COMMANDS = {
+  project: projectCommand,
+  user: userCommand,
+  plan: planCommand,
+  account: accountCommand,
+  db: dbCommand,
+};
 
 export async function runCli(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv);
+    args = parseArgs(argv, ["json", "help", ...PLAN_BOOLEANS]);
   } catch (error) {
     return usage(error);
   }
