@@ -9,6 +9,7 @@ import { parseArgs, UsageError } from "./lib/cli/args.ts";
 import { ACCOUNT_USAGE, accountCommand } from "./lib/cli/account_commands.ts";
 import { DB_USAGE, dbCommand } from "./lib/cli/db_commands.ts";
 import { KEYS_USAGE, keysCommand } from "./lib/cli/keys_commands.ts";
+import { PLAN_BOOLEANS, PLAN_USAGE, planCommand } from "./lib/cli/plan_commands.ts";
 import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
 import { createOutput } from "./lib/cli/output.ts";
@@ -19,6 +20,7 @@ const USAGE = `Usage: deno task astapa <command> [options] [--json]
 Commands:
 ${PROJECT_USAGE}
 ${USER_USAGE}
+${PLAN_USAGE}
 ${ACCOUNT_USAGE}
 ${KEYS_USAGE}
 ${DB_USAGE}
@@ -28,6 +30,7 @@ Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see RE
 const COMMANDS = {
   project: projectCommand,
   user: userCommand,
+  plan: planCommand,
   account: accountCommand,
   keys: keysCommand,
   db: dbCommand,
@@ -36,7 +39,7 @@ const COMMANDS = {
 export async function runCli(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv);
+    args = parseArgs(argv, ["json", "help", ...PLAN_BOOLEANS]);
   } catch (error) {
     return usage(error);
   }

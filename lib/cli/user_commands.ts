@@ -1,10 +1,10 @@
 /** `astapa user …`: look at a project's users and set their token claims. */
 import { asApp, type Sql } from "../../db/client.ts";
 import {
-  type ClaimsUpdate,
+  type ClaimsPatch,
   getUser,
   listUsers,
-  setUserClaims,
+  patchUserClaims,
   tokenClaims,
   type User,
 } from "../../db/users.ts";
@@ -14,7 +14,7 @@ import { type Output, table } from "./output.ts";
 export const USER_USAGE = `  user list --project ID     list a project's users
   user show --project ID SUB show a user and the claims their tokens carry
   user claims --project ID SUB --set JSON
-                             set some of plan, role, feature_flags and custom keys (null clears; absent keys stay)`;
+                             change plan, role, feature_flags, custom keys (null clears; absent stay)`;
 
 const CLI = { actor: "cli" };
 
@@ -51,7 +51,7 @@ export async function userCommand(sql: Sql, args: ParsedArgs, out: Output): Prom
       const project = flag(args, "project", true);
       const [sub] = operands(args, 2, ["SUB"]).map(userId);
       const claims = parseClaims(flag(args, "set", true));
-      const result = await asApp(sql, project, (tx) => setUserClaims(tx, project, sub, claims), CLI);
+      const result = await asApp(sql, project, (tx) => patchUserClaims(tx, project, sub, claims, "cli"), CLI);
       out.result(result, JSON.stringify(result, null, 2));
       return 0;
     }
@@ -64,7 +64,7 @@ function userId(value: string): string {
   return value;
 }
 
-function parseClaims(text: string): ClaimsUpdate {
+function parseClaims(text: string): ClaimsPatch {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -75,7 +75,7 @@ function parseClaims(text: string): ClaimsUpdate {
     throw new UsageError("--set must be a JSON object");
   }
   // The database checks every key and value and explains what is wrong.
-  return parsed as ClaimsUpdate;
+  return parsed as ClaimsPatch;
 }
 
 function describe(user: User, claims: unknown): string {

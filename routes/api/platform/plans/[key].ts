@@ -1,0 +1,37 @@
+import { z } from "zod";
+import type { Handlers } from "../../../../lib/router/routes.ts";
+import type { Ctx } from "../../../../lib/app_env.ts";
+import { asApp } from "../../../../db/client.ts";
+import { getPlan, updatePlan } from "../../../../db/plans.ts";
+import { validate } from "../../../../lib/http/body.ts";
+import { AppError } from "../../../../lib/http/errors.ts";
+import {
+  authenticateProject,
+  authenticateProjectWithBody,
+  NO_STORE,
+} from "../../../../lib/http/project_client.ts";
+import { PlanFields } from "./index.ts";
+
+const PlanChanges = z.strictObject({ ...PlanFields, name: PlanFields.name.optional() });
+
+function keyParam(c: Ctx): string {
+  const key = c.req.param("key") ?? "";
+  if (!/^[a-z0-9_-]{1,64}$/.test(key)) throw new AppError("not_found");
+  return key;
+}
+
+/** GET one plan; PATCH some of its fields (`archived: true` archives it; its subscribers keep it). */
+export const handler: Handlers = {
+  async GET(c) {
+    const projectId = await authenticateProject(c);
+    const key = keyParam(c);
+    return c.json(await asApp(c.var.deps.sql, projectId, (tx) => getPlan(tx, projectId, key)), 200, NO_STORE);
+  },
+  async PATCH(c) {
+    const { projectId, body } = await authenticateProjectWithBody(c);
+    const key = keyParam(c);
+    const changes = validate(PlanChanges, body);
+    const plan = await asApp(c.var.deps.sql, projectId, (tx) => updatePlan(tx, projectId, key, changes));
+    return c.json(plan, 200, NO_STORE);
+  },
+};

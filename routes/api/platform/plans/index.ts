@@ -1,0 +1,41 @@
+import { z } from "zod";
+import type { Handlers } from "../../../../lib/router/routes.ts";
+import { asApp } from "../../../../db/client.ts";
+import { createPlan, IntervalSchema, listPlans } from "../../../../db/plans.ts";
+import { validate } from "../../../../lib/http/body.ts";
+import {
+  authenticateProject,
+  authenticateProjectWithBody,
+  NO_STORE,
+} from "../../../../lib/http/project_client.ts";
+
+/** Types only: the database checks the values (key format, price range, claim names) and names the field. */
+export const PlanFields = {
+  name: z.string(),
+  description: z.string().optional(),
+  price_idr: z.number().int().optional(),
+  interval: IntervalSchema.optional(),
+  claims: z.record(z.string(), z.json()).optional(),
+  default: z.literal(true).optional(),
+  sort_order: z.number().int().optional(),
+  archived: z.boolean().optional(),
+};
+const NewPlan = z.strictObject({ key: z.string(), ...PlanFields });
+const Query = z.object({ include_archived: z.enum(["true", "false"]).optional() });
+
+/** GET lists the project's plans (archived ones with ?include_archived=true); POST creates one (201). */
+export const handler: Handlers = {
+  async GET(c) {
+    const projectId = await authenticateProject(c);
+    const query = validate(Query, { include_archived: c.req.query("include_archived") });
+    const all = query.include_archived === "true";
+    const plans = await asApp(c.var.deps.sql, projectId, (tx) => listPlans(tx, projectId, all));
+    return c.json({ plans }, 200, NO_STORE);
+  },
+  async POST(c) {
+    const { projectId, body } = await authenticateProjectWithBody(c);
+    const plan = validate(NewPlan, body);
+    const created = await asApp(c.var.deps.sql, projectId, (tx) => createPlan(tx, projectId, plan));
+    return c.json(created, 201, NO_STORE);
+  },
+};

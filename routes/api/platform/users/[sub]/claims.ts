@@ -1,0 +1,44 @@
+import { z } from "zod";
+import type { Handlers } from "../../../../../lib/router/routes.ts";
+import { asApp } from "../../../../../db/client.ts";
+import { patchUserClaims, tokenClaims } from "../../../../../db/users.ts";
+import { validate } from "../../../../../lib/http/body.ts";
+import {
+  authenticateProject,
+  authenticateProjectWithBody,
+  NO_STORE,
+  subParam,
+} from "../../../../../lib/http/project_client.ts";
+
+/**
+ * The Claims API: types here, meaning in SQL (api.patch_user_claims checks names, sizes and that the plan
+ * exists, and names the fields at fault). Any other key is a custom claim.
+ */
+const ClaimsPatch = z.object({
+  plan: z.string().nullable().optional(),
+  role: z.string().nullable().optional(),
+  feature_flags: z.array(z.string()).optional(),
+}).catchall(z.json()).refine((patch) => Object.keys(patch).length > 0, {
+  message: "Send at least one claim to change.",
+});
+
+/**
+ * GET: the user's custom_claims exactly as their next token carries them. PATCH: change plan (through
+ * api.assign_plan, source claims_api), role, feature_flags and custom keys (merged; null removes), then the same.
+ * Another project's user is 404, like a user that does not exist.
+ */
+export const handler: Handlers = {
+  async GET(c) {
+    const projectId = await authenticateProject(c);
+    const sub = subParam(c);
+    const claims = await asApp(c.var.deps.sql, projectId, (tx) => tokenClaims(tx, projectId, sub));
+    return c.json(claims, 200, NO_STORE);
+  },
+  async PATCH(c) {
+    const { projectId, body } = await authenticateProjectWithBody(c);
+    const sub = subParam(c);
+    const patch = validate(ClaimsPatch, body);
+    const claims = await asApp(c.var.deps.sql, projectId, (tx) => patchUserClaims(tx, projectId, sub, patch));
+    return c.json(claims, 200, NO_STORE);
+  },
+};

@@ -1,0 +1,110 @@
+/** `deno task astapa plan …` as an operator runs it: a subprocess against this file's database. */
+import assert from "node:assert/strict";
+import { testDatabase } from "../helpers/db.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+
+async function astapa(args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    env: { DATABASE_URL: db.url, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  return {
+    code: output.code,
+    stdout,
+    stderr: new TextDecoder().decode(output.stderr),
+    json: () => JSON.parse(stdout),
+  };
+}
+
+Deno.test("cli plan — create, list, assign, archive; the user's claims follow", async () => {
+  const project = await seedProject(db.sql);
+  const user = await seedUser(db.sql, project.id, "buyer@example.com");
+  const created = await astapa([
+    "plan",
+    "create",
+    "--project",
+    project.id,
+    "--key",
+    "pro",
+    "--name",
+    "Pro",
+    "--price",
+    "99000",
+    "--flag",
+    "export_csv",
+    "--flag",
+    "beta",
+    "--claims",
+    '{"seats": 5}',
+    "--default",
+    "--json",
+  ]);
+  assert.equal(created.code, 0, created.stderr);
+  assert.deepEqual(created.json().claims, { seats: 5, feature_flags: ["export_csv", "beta"] });
+  assert.equal(created.json().default, true);
+
+  const listed = await astapa(["plan", "list", "--project", project.id]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /^pro +Rp 99\.000 \/ month +Pro {2}\(default\)$/m);
+  assert.match(listed.stdout, /^free /m);
+
+  assert.equal(
+    (await astapa(["plan", "create", "--project", project.id, "--key", "team", "--name", "Team"])).code,
+    0,
+  );
+  const assigned = await astapa(["plan", "assign", "--project", project.id, user, "team", "--json"]);
+  assert.equal(assigned.code, 0, assigned.stderr);
+  assert.equal(assigned.json().source, "cli");
+  const shown = await astapa(["user", "show", "--project", project.id, user, "--json"]);
+  assert.equal(shown.json().token_claims.plan, "team");
+
+  const archived = await astapa(["plan", "archive", "--project", project.id, "team", "--json"]);
+  assert.equal(archived.code, 0, archived.stderr);
+  assert.equal(archived.json().archived, true);
+  const visible = await astapa(["plan", "list", "--project", project.id, "--json"]);
+  assert.deepEqual(visible.json().map((p: { key: string }) => p.key).sort(), ["free", "pro"]);
+  const all = await astapa(["plan", "list", "--project", project.id, "--all", "--json"]);
+  assert.equal(all.json().length, 3);
+});
+
+Deno.test("cli plan — bad usage exits 2; refusals from SQL exit 1 naming the problem", async () => {
+  const project = await seedProject(db.sql);
+  for (
+    const args of [
+      ["plan", "create", "--project", project.id, "--name", "No key"],
+      ["plan", "create", "--project", project.id, "--key", "x", "--name", "X", "--price", "9.5"],
+      ["plan", "create", "--project", project.id, "--key", "x", "--name", "X", "--interval", "weekly"],
+      ["plan", "archive", "--project", project.id],
+      ["plan", "assign", "--project", project.id, "abc", "pro"],
+      ["plan", "upgrade"],
+    ]
+  ) {
+    const run = await astapa(args);
+    assert.equal(run.code, 2, `${args.join(" ")} → ${run.stderr}`);
+  }
+  const reserved = await astapa([
+    "plan",
+    "create",
+    "--project",
+    project.id,
+    "--key",
+    "x",
+    "--name",
+    "X",
+    "--claims",
+    '{"sub": 1}',
+  ]);
+  assert.equal(reserved.code, 1);
+  assert.match(reserved.stderr, /^validation_failed: sub is a reserved claim name/);
+  const archiveDefault = await astapa(["plan", "archive", "--project", project.id, "free"]);
+  assert.equal(archiveDefault.code, 1);
+  assert.match(archiveDefault.stderr, /default plan cannot be archived/);
+});
