@@ -179,3 +179,22 @@ Deno.test("sdk — Astapa's errors arrive typed; an unreachable server is a netw
     (error: AstapaError) => error.code === "network_error",
   );
 });
+
+Deno.test("sdk — claims.set changes the plan; the next refresh carries it; claims.get agrees", async () => {
+  const userId = await seedUser(t.db.sql, project.id, "claims@example.com");
+  const tokens = await signIn(userId);
+  const updated = await astapa.claims.set(userId, {
+    plan: "pro",
+    role: "admin",
+    feature_flags: ["export_csv"],
+  });
+  assert.deepEqual(updated, { plan: "pro", role: "admin", feature_flags: ["export_csv"] });
+  assert.deepEqual(await astapa.claims.get(userId), updated);
+  const refreshed = await astapa.refresh(tokens.refreshToken!);
+  assert.deepEqual((await astapa.verify(refreshed.accessToken)).custom_claims, updated);
+  await assert.rejects(
+    () => astapa.claims.set(userId, { plan: "no-such-plan" }),
+    (error: AstapaError) => error.status === 400 && error.code === "validation_failed",
+  );
+  await assert.rejects(() => astapa.claims.get("999999"), (error: AstapaError) => error.status === 404);
+});
