@@ -16,14 +16,30 @@ export const UserSchema = z.object({
 });
 export type User = z.infer<typeof UserSchema>;
 
-/** Exactly the access token's `custom_claims`. */
-export const TokenClaimsSchema = z.strictObject({
+/** Exactly the access token's `custom_claims`: plan, role?, feature_flags, and custom claims beside them. */
+export const TokenClaimsSchema = z.looseObject({
   plan: z.string(),
   role: z.string().optional(),
   feature_flags: z.array(z.string()),
-  extra: z.record(z.string(), z.unknown()).optional(),
 });
 export type TokenClaims = z.infer<typeof TokenClaimsSchema>;
+
+/** A JSON value, as custom claims hold. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/**
+ * What `patchUserClaims` accepts: plan (null: the default plan), role (null clears), feature_flags (replaced),
+ * and custom keys (merged; null removes one).
+ */
+export type ClaimsPatch = {
+  plan?: string | null;
+  role?: string | null;
+  feature_flags?: string[];
+  [custom: string]: Json | undefined;
+};
+
+/** Who changes a plan, as the subscription history records it. */
+export type PlanSource = "payment" | "claims_api" | "dashboard" | "cli" | "default";
 
 /** What `setUserClaims` accepts: keys given replace the stored value, null clears, absent keys stay. */
 export type ClaimsUpdate = {
@@ -112,4 +128,19 @@ export function setUserClaims(
 /** The `custom_claims` object for this user's access tokens. */
 export function tokenClaims(tx: Tx, projectId: string, userId: string): Promise<TokenClaims> {
   return result(tx`select api.token_claims(${projectId}, ${userId}::bigint) as result`, TokenClaimsSchema);
+}
+
+/** Applies a claims patch (plan changes go through api.assign_plan) and returns the resulting custom_claims. */
+export function patchUserClaims(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  patch: ClaimsPatch,
+  source: PlanSource = "claims_api",
+): Promise<TokenClaims> {
+  const json = JSON.stringify(patch);
+  return result(
+    tx`select api.patch_user_claims(${projectId}, ${userId}::bigint, ${json}::text::jsonb, ${source}) as result`,
+    TokenClaimsSchema,
+  );
 }

@@ -14,7 +14,7 @@ import { type Output, table } from "./output.ts";
 export const USER_USAGE = `  user list --project ID     list a project's users
   user show --project ID SUB show a user and the claims their tokens carry
   user claims --project ID SUB --set JSON
-                             set some of plan, role, feature_flags, extra (null clears; absent keys stay)`;
+                             set some of plan, role, feature_flags and custom keys (null clears; absent keys stay)`;
 
 const CLI = { actor: "cli" };
 

@@ -114,10 +114,30 @@ export function toAppError(error: unknown): AppError {
   const { code: sqlstate, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof sqlstate === "string" && sqlstate in API_SQLSTATE_CODES) {
     const description = typeof message === "string" && message ? message : undefined;
-    return new AppError(API_SQLSTATE_CODES[sqlstate], { description, cause: error });
+    const fields = fieldsFromDetail((error as { detail?: unknown }).detail);
+    return new AppError(API_SQLSTATE_CODES[sqlstate], { description, fields, cause: error });
   }
   if (typeof sqlstate === "string" && sqlstate in SQLSTATE_CODES) {
     return new AppError(SQLSTATE_CODES[sqlstate], { cause: error });
   }
   return new AppError("internal_error", { cause: error });
+}
+
+/**
+ * `api.*` functions name the fields at fault in DETAIL as JSON, {"field": ["problem", …]}
+ * (astapa.raise_problems); anything else in DETAIL is not for the client.
+ */
+function fieldsFromDetail(detail: unknown): Record<string, string[]> | undefined {
+  if (typeof detail !== "string" || !detail.startsWith("{")) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(detail);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
+    const entries = Object.entries(parsed);
+    const valid = entries.every(([, problems]) =>
+      Array.isArray(problems) && problems.every((problem) => typeof problem === "string")
+    );
+    return valid && entries.length ? Object.fromEntries(entries) as Record<string, string[]> : undefined;
+  } catch {
+    return undefined;
+  }
 }

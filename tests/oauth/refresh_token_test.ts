@@ -36,9 +36,11 @@ Deno.test("refresh_token — rotates on every use and carries fresh claims", asy
   await asApp(
     t.db.sql,
     project.id,
-    (tx) =>
-      tx`select api.set_user_claims(${project.id}, ${userId},
-         ${tx.json({ plan: "pro", role: "admin", feature_flags: ["beta_dashboard"] })})`,
+    async (tx) => {
+      await tx`select api.create_plan(${project.id}, '{"key": "pro", "name": "Pro"}')`;
+      await tx`select api.set_user_claims(${project.id}, ${userId},
+         ${tx.json({ plan: "pro", role: "admin", feature_flags: ["beta_dashboard"] })})`;
+    },
   );
 
   const { res, body } = await refresh(project, first.refresh_token);

@@ -22,8 +22,13 @@ Deno.test("api.token_claims — a new user: plan free, no role, no flags", async
   assert.deepEqual(await claims(user), { plan: "free", feature_flags: [] });
 });
 
-Deno.test("api.set_user_claims — given keys replace, absent keys stay, null clears; extra under its own key", async () => {
+Deno.test("api.set_user_claims — given keys replace, absent keys stay, null clears; extra keys are custom claims", async () => {
   const user = await seedUser(db.sql, project.id, "claims@example.com");
+  await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.create_plan(${project.id}, '{"key": "pro", "name": "Pro"}')`,
+  );
   assert.deepEqual(await set(user, { role: "admin", feature_flags: ["beta", "new-editor"] }), {
     plan: "free",
     role: "admin",
@@ -33,7 +38,7 @@ Deno.test("api.set_user_claims — given keys replace, absent keys stay, null cl
     plan: "pro",
     role: "admin",
     feature_flags: ["beta", "new-editor"],
-    extra: { team: "core" },
+    team: "core",
   });
   assert.deepEqual(await set(user, { role: null, plan: null, feature_flags: [], extra: {} }), {
     plan: "free",

@@ -22,6 +22,8 @@ for (const [project, user] of [[a.id, userA], [b.id, userB]]) {
     const [account] =
       await tx`select api.create_account(${`dev-${project}@example.com`}, null) ->> 'id' as id`;
     await tx`select api.add_member(${project}, ${account.id}, 'owner')`;
+    await tx`select api.create_plan(${project}, '{"key": "pro", "name": "Pro"}')`;
+    await tx`select api.assign_plan(${project}, ${user}, 'pro', 'claims_api')`;
   });
 }
 
@@ -33,6 +35,9 @@ const TABLES = [
   { table: "astapa.identities", columns: "*", project: "project_id" },
   { table: "astapa.memberships", columns: "*", project: "project_id" },
   { table: "astapa.audit_log", columns: "*", project: "project_id" },
+  { table: "astapa.plans", columns: "*", project: "project_id" },
+  { table: "astapa.subscriptions", columns: "*", project: "project_id" },
+  { table: "astapa.events", columns: "*", project: "project_id" },
 ];
 
 const seen = (project: string | null, table: string, columns: string, column: string) =>
@@ -61,8 +66,10 @@ Deno.test("isolation — another project cannot update or delete a project's row
     (await tx`update astapa.memberships set role = 'viewer' where project_id = ${a.id}`).count,
     (await tx`delete from astapa.memberships where project_id = ${a.id}`).count,
     (await tx`delete from astapa.identities where project_id = ${a.id}`).count,
+    (await tx`update astapa.plans set name = 'hijacked' where project_id = ${a.id}`).count,
+    (await tx`update astapa.subscriptions set status = 'expired' where project_id = ${a.id}`).count,
   ]);
-  assert.deepEqual(touched, [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(touched, [0, 0, 0, 0, 0, 0, 0, 0]);
   const untouched = await asApp(db.sql, null, async (tx) => {
     await tx`select set_config('astapa.project_id', ${a.id}, true)`;
     const [row] = await tx`
@@ -88,6 +95,9 @@ Deno.test("isolation — inserting rows for another project, or for none, is ref
     `insert into astapa.user_claims (project_id, user_id) values ('${a.id}', ${userA})`,
     `insert into astapa.identities (project_id, provider, subject, user_id) values ('${a.id}', 'google', 'g', ${userA})`,
     `insert into astapa.audit_log (project_id, actor, action) values ('${a.id}', 'x', 'project.update')`,
+    `insert into astapa.plans (project_id, key, name) values ('${a.id}', 'stolen', 'Stolen')`,
+    `insert into astapa.subscriptions (project_id, user_id, plan_key, source) values ('${a.id}', ${userA}, 'pro', 'cli')`,
+    `insert into astapa.events (project_id, type, data) values ('${a.id}', 'user.created', '{}')`,
     `insert into astapa.projects (id, name, client_id, client_secret_hash)
        values ('proj_aaaaaaaaaaaaaaaa', 'X', 'cid_aaaaaaaaaaaaaaaaaaaaaaaa', sha256(''::bytea))`,
   ];
@@ -105,6 +115,11 @@ Deno.test("isolation — the app role cannot change the audit log or delete proj
       "delete from astapa.projects",
       "delete from astapa.users",
       "update astapa.projects set client_id = 'cid_x'",
+      "delete from astapa.plans",
+      "delete from astapa.subscriptions",
+      "delete from astapa.events",
+      "update astapa.events set type = 'payment.failed'",
+      "update astapa.subscriptions set plan_key = 'free'",
     ]
   ) {
     await rejectsAs(asApp(db.sql, a.id, (tx) => tx.unsafe(statement)), "forbidden");
