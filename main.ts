@@ -9,6 +9,8 @@ import { acquireInstanceLock, AlreadyRunningError } from "./lib/instance_lock.ts
 import { buildIslands } from "./lib/islands/build.ts";
 import { loadMasterKeys } from "./lib/tokens/master_key.ts";
 import { KeyStore } from "./lib/tokens/signing_keys.ts";
+import { createSandboxXendit } from "./lib/payments/accounts.ts";
+import { PaymentEventWorker } from "./lib/payments/worker.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -21,7 +23,11 @@ async function main(): Promise<void> {
   const keys = new KeyStore(database.sql, masterKeys.sealing);
   await keys.ensureKeys();
   const assets = await buildIslands();
-  const app = await createApp({ config, sql: database.sql, assets, keys, masterKeys });
+  const xenditSandbox = createSandboxXendit(config);
+  const app = await createApp({ config, sql: database.sql, assets, keys, masterKeys, xenditSandbox });
+  // Applies Xendit callbacks; drains what arrived while no instance ran before taking new ones.
+  const paymentWorker = new PaymentEventWorker(database.sql);
+  await paymentWorker.start();
 
   const server = Deno.serve({
     hostname: config.hostname,
@@ -44,6 +50,8 @@ async function main(): Promise<void> {
     stopping = true;
     log("info", "stopping", { signal });
     await server.shutdown();
+    xenditSandbox.close();
+    await paymentWorker.stop();
     await database.close();
     await lock?.release();
     log("info", "stopped", {});

@@ -6,6 +6,7 @@ import type { AppEnv, Deps } from "../../lib/app_env.ts";
 import { configureLog } from "../../lib/http/log.ts";
 import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
 import { KeyStore } from "../../lib/tokens/signing_keys.ts";
+import { createSandboxXendit } from "../../lib/payments/accounts.ts";
 import { type TestDatabase, testDatabase, testEnv } from "./db.ts";
 
 export const TEST_MASTER_KEY = "test-master-key-test-master-key-0123456789";
@@ -51,6 +52,7 @@ export async function testApp(
     assets: { clientScript: testEnv("ASTAPA_TEST_CLIENT_SCRIPT") },
     keys,
     masterKeys,
+    xenditSandbox: createSandboxXendit(config),
   };
   const app = served.app = await createApp(deps);
   return {
@@ -61,6 +63,7 @@ export async function testApp(
     origin,
     logs,
     async close() {
+      deps.xenditSandbox.close();
       await server?.shutdown();
       await db.close();
     },
