@@ -8,8 +8,9 @@ import { configureLog, log } from "./lib/http/log.ts";
 import { acquireInstanceLock, AlreadyRunningError } from "./lib/instance_lock.ts";
 import { buildIslands } from "./lib/islands/build.ts";
 import { loadMasterKeys } from "./lib/tokens/master_key.ts";
-import { KeyStore } from "./lib/tokens/signing_keys.ts";
 import { scheduleKeyRotation } from "./lib/tokens/key_rotation.ts";
+import { createDeps } from "./lib/deps.ts";
+import { PaymentEventWorker } from "./lib/payments/worker.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -19,11 +20,14 @@ async function main(): Promise<void> {
   const masterKeys = await loadMasterKeys(config);
   const database = await openDatabase(config);
   const applied = await migrate(database.sql);
-  const keys = new KeyStore(database.sql, masterKeys.sealing);
-  await keys.ensureKeys();
-  const stopRotation = config.keyRotationDays ? scheduleKeyRotation(keys, config.keyRotationDays) : () => {};
-  const assets = await buildIslands();
-  const app = await createApp({ config, sql: database.sql, assets, keys, masterKeys });
+  const deps = await createDeps({ config, sql: database.sql, masterKeys, assets: await buildIslands() });
+  const stopRotation = config.keyRotationDays
+    ? scheduleKeyRotation(deps.keys, config.keyRotationDays)
+    : () => {};
+  const app = await createApp(deps);
+  // Applies Xendit callbacks; drains what arrived while no instance ran before taking new ones.
+  const paymentWorker = new PaymentEventWorker(database.sql);
+  await paymentWorker.start();
 
   const server = Deno.serve({
     hostname: config.hostname,
@@ -47,6 +51,8 @@ async function main(): Promise<void> {
     log("info", "stopping", { signal });
     stopRotation();
     await server.shutdown();
+    deps.close();
+    await paymentWorker.stop();
     await database.close();
     await lock?.release();
     log("info", "stopped", {});

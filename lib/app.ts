@@ -9,6 +9,7 @@ import { serveStatic } from "./http/static.ts";
 import { registerIsland } from "./islands/Island.tsx";
 import { islandNames, ISLANDS_DIR } from "./islands/build.ts";
 import { registerRoutes } from "./router/routes.ts";
+import { SANDBOX_PATH } from "./payments/accounts.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
@@ -32,6 +33,9 @@ export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
     }),
   );
   app.use("/static/*", serveStatic);
+  // The offline sandbox's Xendit: its API and hosted invoice page here, its callbacks straight into this app.
+  app.route(SANDBOX_PATH, deps.xenditSandbox.app);
+  deps.xenditSandbox.webhooks.useDeliver((request) => Promise.resolve(app.fetch(request)));
   await registerRoutes(app, ROUTES_DIR);
   app.notFound((c) => errorResponse(c, new AppError("not_found")));
   app.onError((error, c) => errorResponse(c, error));

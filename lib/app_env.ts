@@ -5,6 +5,7 @@ import type { Sql } from "../db/client.ts";
 import type { IslandAssets } from "./islands/build.ts";
 import type { KeyStore } from "./tokens/signing_keys.ts";
 import type { MasterKeys } from "./tokens/master_key.ts";
+import type { XenditSimulator } from "./payments/xendit_simulator/simulator.ts";
 
 export type Deps = {
   config: Config;
@@ -12,6 +13,8 @@ export type Deps = {
   assets: IslandAssets;
   keys: KeyStore;
   masterKeys: MasterKeys;
+  /** The built-in Xendit simulator: sandbox projects without keys pay through it (mounted at /sandbox/xendit). */
+  xenditSandbox: XenditSimulator;
 };
 
 export type AppEnv = {

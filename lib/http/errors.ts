@@ -20,6 +20,15 @@ export const ERRORS = {
   rate_limited: { status: 429, message: "Too many requests. Try again shortly." },
   internal_error: { status: 500, message: "Something went wrong on our side." },
   service_unavailable: { status: 503, message: "The service is not ready. Try again shortly." },
+  payments_not_configured: {
+    status: 409,
+    message:
+      "Payments are not configured for this project: add Xendit keys (sandbox projects can use the simulator).",
+  },
+  payment_provider_error: {
+    status: 502,
+    message: "The payment provider did not accept the charge. Try again shortly.",
+  },
 
   // OAuth 2.0 codes, spelled exactly as RFC 6749 §5.2, RFC 6750 §3.1 and RFC 8707 define them.
   invalid_client: { status: 401, message: "Client authentication failed." },

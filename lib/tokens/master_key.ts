@@ -15,6 +15,8 @@ export type MasterKeys = {
   sealing: CryptoKey;
   /** HMAC-SHA256: derives a refresh token's successor from the token, so retries get the same one. */
   successor: CryptoKey;
+  /** AES-256-GCM: seals payment provider secrets (per-project Xendit keys) at rest. */
+  payments: CryptoKey;
 };
 
 /** Derives the master keys from the configured or stored master secret. */
@@ -77,6 +79,13 @@ export async function deriveMasterKeys(secret: string): Promise<MasterKeys> {
       { name: "HMAC", hash: "SHA-256", length: 256 },
       false,
       ["sign"],
+    ),
+    payments: await crypto.subtle.deriveKey(
+      hkdf("astapa payment provider keys"),
+      material,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
     ),
   };
 }

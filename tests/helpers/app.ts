@@ -5,7 +5,7 @@ import { createApp } from "../../lib/app.ts";
 import type { AppEnv, Deps } from "../../lib/app_env.ts";
 import { configureLog } from "../../lib/http/log.ts";
 import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
-import { KeyStore } from "../../lib/tokens/signing_keys.ts";
+import { createDeps } from "../../lib/deps.ts";
 import { type TestDatabase, testDatabase, testEnv } from "./db.ts";
 
 export const TEST_MASTER_KEY = "test-master-key-test-master-key-0123456789";
@@ -42,16 +42,12 @@ export async function testApp(
   const origin = server ? `http://127.0.0.1:${server.addr.port}` : "http://astapa.test";
   const db = await testDatabase();
   const config = loadConfig({ ASTAPA_BASE_URL: origin, DATABASE_URL: db.url, ...options.env });
-  const masterKeys = await deriveMasterKeys(TEST_MASTER_KEY);
-  const keys = new KeyStore(db.sql, masterKeys.sealing);
-  await keys.ensureKeys();
-  const deps: Deps = {
+  const deps = await createDeps({
     config,
     sql: db.sql,
+    masterKeys: await deriveMasterKeys(TEST_MASTER_KEY),
     assets: { clientScript: testEnv("ASTAPA_TEST_CLIENT_SCRIPT") },
-    keys,
-    masterKeys,
-  };
+  });
   const app = served.app = await createApp(deps);
   return {
     app,
@@ -61,6 +57,7 @@ export async function testApp(
     origin,
     logs,
     async close() {
+      deps.close();
       await server?.shutdown();
       await db.close();
     },

@@ -10,7 +10,7 @@ import { loadConfig } from "../../config.ts";
 import { createApp } from "../../lib/app.ts";
 import { configureLog } from "../../lib/http/log.ts";
 import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
-import { KeyStore } from "../../lib/tokens/signing_keys.ts";
+import { createDeps } from "../../lib/deps.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testEnv } from "../helpers/db.ts";
@@ -22,19 +22,17 @@ Deno.test("outage — Postgres stops: 503 fast, readyz red, process up; it retur
   const port = freePort();
   let cluster = await startEmbeddedPostgres(dir, { durable: false, port });
   const sql = createPool(cluster.url, { max: 4 });
+  let deps: Awaited<ReturnType<typeof createDeps>> | undefined;
   try {
     await migrate(sql);
-    const masterKeys = await deriveMasterKeys(TEST_MASTER_KEY);
-    const keys = new KeyStore(sql, masterKeys.sealing);
-    await keys.ensureKeys();
     const config = loadConfig({ ASTAPA_BASE_URL: "http://astapa.test", DATABASE_URL: cluster.url });
-    const app = await createApp({
+    deps = await createDeps({
       config,
       sql,
-      keys,
-      masterKeys,
+      masterKeys: await deriveMasterKeys(TEST_MASTER_KEY),
       assets: { clientScript: testEnv("ASTAPA_TEST_CLIENT_SCRIPT") },
     });
+    const app = await createApp(deps);
     const project = await seedProject(sql, { settings: { client_credentials_scopes: [] } });
     const token = () =>
       app.request("/api/platform/token", {
@@ -74,6 +72,7 @@ Deno.test("outage — Postgres stops: 503 fast, readyz red, process up; it retur
       "the outage was logged with its cause",
     );
   } finally {
+    deps?.close();
     await sql.end({ timeout: 1 });
     await cluster.stop();
     await Deno.remove(dir, { recursive: true });

@@ -1,0 +1,149 @@
+/** Typed wrappers around the checkout, payment and payment-event functions in `api` (migrations 0500–0504). */
+import { z } from "zod";
+import type { Tx } from "./client.ts";
+import { result } from "./result.ts";
+
+export const XenditAccountSchema = z.enum(["project", "deployment", "simulator"]);
+export type XenditAccount = z.infer<typeof XenditAccountSchema>;
+
+export const PaymentSchema = z.object({
+  kind: z.enum(["payment_request", "invoice"]),
+  provider_id: z.string(),
+  method: z.enum(["qris", "bank_transfer", "ovo", "gopay"]),
+  bank: z.string().nullable(),
+  status: z.enum(["pending", "paid", "failed", "expired"]),
+  details: z.record(z.string(), z.string()),
+  expires_at: z.string().nullable(),
+  paid_at: z.string().nullable(),
+});
+
+export const CheckoutSchema = z.object({
+  checkout_id: z.string(),
+  sub: z.string(),
+  plan: z.string(),
+  plan_name: z.string(),
+  interval: z.enum(["month", "year", "one_time"]),
+  amount: z.number().int(),
+  currency: z.literal("IDR"),
+  status: z.enum(["open", "pending", "paid", "expired"]),
+  method: z.enum(["qris", "bank_transfer", "ovo", "gopay"]).nullable(),
+  bank: z.string().nullable(),
+  xendit_account: XenditAccountSchema,
+  environment: z.enum(["sandbox", "production"]),
+  period_start: z.string().nullable(),
+  success_url: z.string().nullable(),
+  failure_url: z.string().nullable(),
+  expires_at: z.string(),
+  paid_at: z.string().nullable(),
+  created_at: z.string(),
+  payment: PaymentSchema.nullable(),
+});
+export type Checkout = z.infer<typeof CheckoutSchema>;
+
+export type NewCheckout = {
+  sub: string;
+  plan: string;
+  xendit_account: XenditAccount;
+  success_url?: string;
+  failure_url?: string;
+  period_start?: string;
+  ttl_seconds?: number;
+};
+
+export function createCheckout(tx: Tx, projectId: string, checkout: NewCheckout): Promise<Checkout> {
+  return result(
+    tx`select api.create_checkout(${projectId}, ${JSON.stringify(checkout)}::text::jsonb) as result`,
+    CheckoutSchema,
+  );
+}
+
+export function getCheckout(tx: Tx, projectId: string, checkoutId: string): Promise<Checkout | null> {
+  return result(
+    tx`select api.get_checkout(${projectId}, ${checkoutId}) as result`,
+    CheckoutSchema.nullable(),
+  );
+}
+
+export type NewPayment = {
+  kind: "payment_request" | "invoice";
+  provider_id: string;
+  method: string;
+  bank?: string;
+  details: Record<string, string>;
+  expires_at: string | null;
+};
+
+export function recordPayment(
+  tx: Tx,
+  projectId: string,
+  checkoutId: string,
+  payment: NewPayment,
+): Promise<Checkout> {
+  return result(
+    tx`select api.record_payment(${projectId}, ${checkoutId}, ${
+      JSON.stringify(payment)
+    }::text::jsonb) as result`,
+    CheckoutSchema,
+  );
+}
+
+const CheckoutAccountSchema = z.object({
+  project_id: z.string(),
+  xendit_account: XenditAccountSchema,
+  environment: z.enum(["sandbox", "production"]),
+}).nullable();
+
+/** Whose checkout a callback names (runs with no project set). */
+export function checkoutAccount(tx: Tx, checkoutId: string): Promise<z.infer<typeof CheckoutAccountSchema>> {
+  return result(tx`select api.checkout_account(${checkoutId}) as result`, CheckoutAccountSchema);
+}
+
+export function recordPaymentEvent(
+  tx: Tx,
+  projectId: string,
+  event: { providerId: string; status: string; checkoutId: string; body: unknown },
+): Promise<{ event_id: number | null; duplicate: boolean }> {
+  return result(
+    tx`select api.record_payment_event(${projectId}, ${event.providerId}, ${event.status}, ${event.checkoutId},
+                                        ${JSON.stringify(event.body)}::text::jsonb) as result`,
+    z.object({ event_id: z.coerce.number().nullable(), duplicate: z.boolean() }),
+  );
+}
+
+export async function projectsWithPaymentEvents(tx: Tx): Promise<string[]> {
+  const [row] = await tx`select api.projects_with_payment_events() as result`;
+  return z.array(z.string()).parse(row.result);
+}
+
+export const AppliedEventSchema = z.object({ event_id: z.coerce.number(), outcome: z.string() }).nullable();
+
+/** Applies the project's next unprocessed payment event; null when none is left. */
+export function applyPaymentEvent(tx: Tx, projectId: string): Promise<z.infer<typeof AppliedEventSchema>> {
+  return result(tx`select api.apply_payment_event(${projectId}) as result`, AppliedEventSchema);
+}
+
+export async function xenditKeys(
+  tx: Tx,
+  projectId: string,
+  environment: string,
+): Promise<{ secretKeySealed: Uint8Array; callbackTokenSealed: Uint8Array } | null> {
+  const [row] = await tx`select api.xendit_keys(${projectId}, ${environment}) as result`;
+  const parsed = z.object({ secret_key_sealed: z.base64(), callback_token_sealed: z.base64() }).nullable()
+    .parse(row.result);
+  if (!parsed) return null;
+  const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return {
+    secretKeySealed: bytes(parsed.secret_key_sealed),
+    callbackTokenSealed: bytes(parsed.callback_token_sealed),
+  };
+}
+
+export async function setXenditKeys(
+  tx: Tx,
+  projectId: string,
+  environment: string,
+  sealed: { secretKey: Uint8Array; callbackToken: Uint8Array } | null,
+): Promise<void> {
+  await tx`select api.set_xendit_keys(${projectId}, ${environment}, ${sealed?.secretKey ?? null},
+                                      ${sealed?.callbackToken ?? null})`;
+}

@@ -1,0 +1,18 @@
+/** Builds what handlers share (lib/app_env.ts Deps) once the database is open: the server, tests and benches. */
+import type { Config } from "../config.ts";
+import type { Sql } from "../db/client.ts";
+import type { Deps } from "./app_env.ts";
+import type { IslandAssets } from "./islands/build.ts";
+import { createSandboxXendit } from "./payments/accounts.ts";
+import type { MasterKeys } from "./tokens/master_key.ts";
+import { KeyStore } from "./tokens/signing_keys.ts";
+
+export type DepsInput = { config: Config; sql: Sql; masterKeys: MasterKeys; assets: IslandAssets };
+
+/** Installs signing keys if the deployment has none and starts the sandbox Xendit simulator. */
+export async function createDeps(input: DepsInput): Promise<Deps & { close(): void }> {
+  const keys = new KeyStore(input.sql, input.masterKeys.sealing);
+  await keys.ensureKeys();
+  const xenditSandbox = createSandboxXendit(input.config);
+  return { ...input, keys, xenditSandbox, close: () => xenditSandbox.close() };
+}

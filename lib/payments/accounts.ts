@@ -1,0 +1,116 @@
+/**
+ * Which Xendit account a project's charges go through, in order: the project's own keys for its environment
+ * (sealed in Postgres), the deployment's XENDIT_SECRET_KEY (a test key serves sandbox projects, a live key
+ * production ones), and — for sandbox projects only — the built-in simulator mounted at /sandbox/xendit.
+ */
+import type { Config } from "../../config.ts";
+import { asApp, type Sql } from "../../db/client.ts";
+import { type XenditAccount, xenditKeys } from "../../db/payments.ts";
+import { open, seal } from "../tokens/master_key.ts";
+import { randomSecret } from "../secrets.ts";
+import type { XenditConnection } from "./xendit.ts";
+import { XenditSimulator } from "./xendit_simulator/simulator.ts";
+
+export const SANDBOX_SECRET_KEY = "xnd_development_astapa_offline_sandbox";
+export const SANDBOX_PATH = "/sandbox/xendit";
+
+export type ResolvedXendit = { account: XenditAccount; connection: XenditConnection; callbackToken: string };
+
+export type PaymentDeps = {
+  config: Config;
+  sql: Sql;
+  masterKeys: { payments: CryptoKey };
+  xenditSandbox: XenditSimulator;
+};
+
+/** The built-in simulator for sandbox projects without keys; its callbacks go to this server's webhook. */
+export function createSandboxXendit(config: Config): XenditSimulator {
+  return new XenditSimulator({
+    baseUrl: `${config.baseUrl}${SANDBOX_PATH}`,
+    accounts: [{
+      secretKey: SANDBOX_SECRET_KEY,
+      callbackToken: randomSecret("sim_"),
+      webhookUrl: `${config.baseUrl}/api/webhooks/xendit`,
+      businessId: "astapa-offline-sandbox",
+    }],
+  });
+}
+
+const isTestKey = (key: string) => key.startsWith("xnd_development_");
+
+/** The account new charges of this project use, or null when payments are not configured for it. */
+export async function chooseXendit(
+  deps: PaymentDeps,
+  projectId: string,
+  environment: "sandbox" | "production",
+): Promise<ResolvedXendit | null> {
+  return await xenditAccount(deps, projectId, environment, "project") ??
+    xenditDeployment(deps, environment) ??
+    (environment === "sandbox" ? xenditSimulator(deps) : null);
+}
+
+/** The named account of a project (what a checkout recorded), or null when it no longer exists. */
+export async function xenditAccount(
+  deps: PaymentDeps,
+  projectId: string,
+  environment: "sandbox" | "production",
+  account: XenditAccount,
+): Promise<ResolvedXendit | null> {
+  if (account === "deployment") return xenditDeployment(deps, environment);
+  if (account === "simulator") return environment === "sandbox" ? xenditSimulator(deps) : null;
+  const sealed = await asApp(deps.sql, projectId, (tx) => xenditKeys(tx, projectId, environment));
+  if (!sealed) return null;
+  const text = async (bytes: Uint8Array, field: string) =>
+    new TextDecoder().decode(
+      await open(deps.masterKeys.payments, bytes, sealContext(projectId, environment, field)),
+    );
+  return {
+    account: "project",
+    connection: {
+      secretKey: await text(sealed.secretKeySealed, "secret_key"),
+      baseUrl: deps.config.xendit.baseUrl,
+    },
+    callbackToken: await text(sealed.callbackTokenSealed, "callback_token"),
+  };
+}
+
+/** Seals a project's keys for api.set_xendit_keys. */
+export async function sealXenditKeys(
+  key: CryptoKey,
+  projectId: string,
+  environment: string,
+  keys: { secretKey: string; callbackToken: string },
+): Promise<{ secretKey: Uint8Array; callbackToken: Uint8Array }> {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  return {
+    secretKey: await seal(key, bytes(keys.secretKey), sealContext(projectId, environment, "secret_key")),
+    callbackToken: await seal(
+      key,
+      bytes(keys.callbackToken),
+      sealContext(projectId, environment, "callback_token"),
+    ),
+  };
+}
+
+function sealContext(projectId: string, environment: string, field: string): string {
+  return `astapa xendit ${projectId} ${environment} ${field}`;
+}
+
+function xenditDeployment(deps: PaymentDeps, environment: string): ResolvedXendit | null {
+  const { secretKey, callbackToken, baseUrl } = deps.config.xendit;
+  if (!secretKey || !callbackToken || isTestKey(secretKey) !== (environment === "sandbox")) return null;
+  return { account: "deployment", connection: { secretKey, baseUrl }, callbackToken };
+}
+
+/** The token the built-in simulator signs its callbacks with. */
+export function sandboxCallbackToken(sandbox: XenditSimulator): string {
+  return sandbox.accounts.get(SANDBOX_SECRET_KEY)!.callbackToken;
+}
+
+function xenditSimulator(deps: PaymentDeps): ResolvedXendit {
+  return {
+    account: "simulator",
+    connection: { secretKey: SANDBOX_SECRET_KEY, baseUrl: deps.xenditSandbox.baseUrl },
+    callbackToken: sandboxCallbackToken(deps.xenditSandbox),
+  };
+}

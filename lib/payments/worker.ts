@@ -1,0 +1,87 @@
+/**
+ * Applies stored Xendit callbacks. Every instance runs one: it LISTENs on astapa_payment_events (a wake-up
+ * call only — the table is the truth), drains the backlog when it starts, and applies each event in its own
+ * transaction through api.apply_payment_event (FOR UPDATE SKIP LOCKED), so instances share the work and an
+ * instance dying mid-batch leaves its in-flight event to the next drain.
+ */
+import { asApp, type Sql } from "../../db/client.ts";
+import { applyPaymentEvent, projectsWithPaymentEvents } from "../../db/payments.ts";
+import { log } from "../http/log.ts";
+
+export type AppliedEvent = { projectId: string; eventId: number; outcome: string };
+
+export type WorkerOptions = {
+  /** Called inside each event's transaction after it was applied, before commit (tests stop workers here). */
+  beforeCommit?: (event: AppliedEvent) => Promise<void>;
+  /** Called after each commit. */
+  onApplied?: (event: AppliedEvent) => void;
+};
+
+export class PaymentEventWorker {
+  #draining: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+  #unlisten: (() => Promise<void>) | null = null;
+
+  constructor(readonly sql: Sql, readonly options: WorkerOptions = {}) {}
+
+  /** Listens for new events, then drains what is already waiting. */
+  async start(): Promise<void> {
+    const listener = await this.sql.listen(
+      "astapa_payment_events",
+      () => void this.drain(),
+      () => void this.drain(),
+    );
+    this.#unlisten = () => listener.unlisten();
+    await this.drain();
+  }
+
+  /** Applies every unprocessed event; concurrent calls coalesce into one more pass. */
+  drain(): Promise<void> {
+    if (this.#draining) {
+      this.#again = true;
+      return this.#draining;
+    }
+    this.#draining = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#pass();
+        } while (this.#again && !this.#stopped);
+      } catch (error) {
+        if (!this.#stopped) log("error", "payment_worker_failed", { error: String(error) });
+      } finally {
+        this.#draining = null;
+      }
+    })();
+    return this.#draining;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#unlisten?.().catch(() => {});
+    await this.#draining;
+  }
+
+  async #pass(): Promise<void> {
+    const projects = await asApp(this.sql, null, (tx) => projectsWithPaymentEvents(tx));
+    for (const projectId of projects) {
+      while (!this.#stopped) {
+        const applied = await asApp(this.sql, projectId, async (tx) => {
+          const result = await applyPaymentEvent(tx, projectId);
+          if (!result) return null;
+          const event = { projectId, eventId: result.event_id, outcome: result.outcome };
+          await this.options.beforeCommit?.(event);
+          return event;
+        });
+        if (!applied) break;
+        log("info", "payment_event_applied", {
+          project_id: applied.projectId,
+          event_id: applied.eventId,
+          outcome: applied.outcome,
+        });
+        this.options.onApplied?.(applied);
+      }
+    }
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The one place Astapa talks to Xendit, through the unmodified xendit-node client. QRIS, virtual accounts and
+ * OVO use the Payment Request API with an idempotency key; GoPay (absent from that API's SDK enum) uses the
+ * Invoice API, whose create call has no idempotency key — so the external_id is unique per billing period and
+ * looked up before creating. Amounts are whole rupiah and checked against the method's limits first.
+ */
+import { Xendit, XenditSdkError } from "xendit-node";
+import type { Invoice } from "xendit-node/invoice/models/index.js";
+import type { PaymentRequest } from "xendit-node/payment_request/models/index.js";
+import { type Bank, limitProblem, type Method } from "./methods.ts";
+
+export type XenditConnection = { secretKey: string; baseUrl?: string };
+
+export type ChargeRequest = {
+  method: Method;
+  bank?: Bank;
+  /** OVO: the customer's number, +628… */
+  mobileNumber?: string;
+  amount: number;
+  /** Our reference (the checkout id): reference_id, or the invoice's external_id. */
+  reference: string;
+  /** Same key, same charge: a retried create returns the first answer. */
+  idempotencyKey: string;
+  description: string;
+  customerName: string;
+  payerEmail?: string;
+  expiresAt: Date;
+  successUrl?: string;
+  failureUrl?: string;
+  metadata: Record<string, string>;
+};
+
+export type ChargeStatus = "pending" | "paid" | "failed" | "expired";
+
+export type Charge = {
+  kind: "payment_request" | "invoice";
+  /** pr-… or the invoice id: what callbacks name. */
+  providerId: string;
+  status: ChargeStatus;
+  amount: number;
+  expiresAt: string | null;
+  /** What the checkout page shows: qr_string, bank + virtual_account_number, mobile_number, invoice_url. */
+  details: Record<string, string>;
+};
+
+/** A payment that Xendit refused or could not take; `limit` when Astapa refused before calling. */
+export class ChargeError extends Error {
+  override name = "ChargeError";
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number | null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const clients = new Map<string, Xendit>();
+
+/** One client per key and URL (the SDK logs a line each time one is made with a test key). */
+export function xenditClient(connection: XenditConnection): Xendit {
+  const xenditURL = connection.baseUrl?.replace(/\/+$/, "");
+  const cacheKey = `${connection.secretKey}\0${xenditURL ?? ""}`;
+  let client = clients.get(cacheKey);
+  if (!client) {
+    if (clients.size > 1000) clients.clear();
+    clients.set(cacheKey, client = new Xendit({ secretKey: connection.secretKey, xenditURL }));
+  }
+  return client;
+}
+
+/** Creates (or finds again) the charge for `request`. */
+export async function createCharge(connection: XenditConnection, request: ChargeRequest): Promise<Charge> {
+  const problem = limitProblem(request.method, request.amount, request.bank);
+  if (problem) throw new ChargeError(problem, "limit", null);
+  const xendit = xenditClient(connection);
+  try {
+    if (request.method === "gopay") return invoiceCharge(await findOrCreateInvoice(xendit, request));
+    return paymentRequestCharge(
+      await xendit.PaymentRequest.createPaymentRequest({
+        idempotencyKey: request.idempotencyKey,
+        data: {
+          referenceId: request.reference,
+          amount: request.amount,
+          currency: "IDR",
+          description: request.description,
+          metadata: request.metadata,
+          paymentMethod: paymentMethodFor(request),
+        },
+      }),
+    );
+  } catch (error) {
+    throw asChargeError(error);
+  }
+}
+
+/** The charge's current state at Xendit (reconciliation of checkouts whose callback never came). */
+export async function fetchCharge(
+  connection: XenditConnection,
+  kind: Charge["kind"],
+  providerId: string,
+): Promise<Charge> {
+  const xendit = xenditClient(connection);
+  try {
+    return kind === "invoice"
+      ? invoiceCharge(await xendit.Invoice.getInvoiceById({ invoiceId: providerId }))
+      : paymentRequestCharge(
+        await xendit.PaymentRequest.getPaymentRequestByID({ paymentRequestId: providerId }),
+      );
+  } catch (error) {
+    throw asChargeError(error);
+  }
+}
+
+async function findOrCreateInvoice(xendit: Xendit, request: ChargeRequest): Promise<Invoice> {
+  const existing = await xendit.Invoice.getInvoices({ externalId: request.reference });
+  const usable = existing.find((inv) =>
+    inv.status === "PENDING" || inv.status === "PAID" || inv.status === "SETTLED"
+  );
+  if (usable) return usable;
+  return await xendit.Invoice.createInvoice({
+    data: {
+      externalId: request.reference,
+      amount: request.amount,
+      currency: "IDR",
+      payerEmail: request.payerEmail,
+      description: request.description,
+      invoiceDuration: Math.max(60, Math.round((request.expiresAt.getTime() - Date.now()) / 1000)),
+      paymentMethods: ["GOPAY"],
+      successRedirectUrl: request.successUrl,
+      failureRedirectUrl: request.failureUrl,
+      metadata: request.metadata,
+    },
+  });
+}
+
+function paymentMethodFor(request: ChargeRequest) {
+  const base = { reusability: "ONE_TIME_USE" as const, referenceId: request.reference };
+  switch (request.method) {
+    case "qris":
+      return {
+        ...base,
+        type: "QR_CODE" as const,
+        qrCode: { channelCode: "QRIS" as const, channelProperties: { expiresAt: request.expiresAt } },
+      };
+    case "bank_transfer":
+      return {
+        ...base,
+        type: "VIRTUAL_ACCOUNT" as const,
+        virtualAccount: {
+          channelCode: request.bank ?? "BCA",
+          channelProperties: { customerName: request.customerName, expiresAt: request.expiresAt },
+        },
+      };
+    case "ovo":
+      return {
+        ...base,
+        type: "EWALLET" as const,
+        ewallet: {
+          channelCode: "OVO" as const,
+          channelProperties: {
+            mobileNumber: request.mobileNumber,
+            successReturnUrl: request.successUrl,
+            failureReturnUrl: request.failureUrl,
+          },
+        },
+      };
+    default:
+      throw new ChargeError(`${request.method} does not use the Payment Request API`, "unsupported", null);
+  }
+}
+
+const PR_STATUS: Record<string, ChargeStatus> = {
+  SUCCEEDED: "paid",
+  FAILED: "failed",
+  EXPIRED: "expired",
+  CANCELED: "failed",
+  VOIDED: "failed",
+};
+
+function paymentRequestCharge(pr: PaymentRequest): Charge {
+  const method = pr.paymentMethod;
+  const details: Record<string, string> = {};
+  let expiresAt: Date | undefined;
+  if (method.qrCode?.channelProperties?.qrString) {
+    details.qr_string = method.qrCode.channelProperties.qrString;
+    expiresAt = method.qrCode.channelProperties.expiresAt;
+  }
+  if (method.virtualAccount) {
+    details.bank = String(method.virtualAccount.channelCode);
+    details.virtual_account_number = method.virtualAccount.channelProperties.virtualAccountNumber ?? "";
+    expiresAt = method.virtualAccount.channelProperties.expiresAt;
+  }
+  if (method.ewallet?.channelProperties?.mobileNumber) {
+    details.mobile_number = method.ewallet.channelProperties.mobileNumber;
+  }
+  return {
+    kind: "payment_request",
+    providerId: pr.id,
+    status: PR_STATUS[pr.status] ?? "pending",
+    amount: pr.amount ?? 0,
+    expiresAt: expiresAt?.toISOString() ?? null,
+    details,
+  };
+}
+
+function invoiceCharge(invoice: Invoice): Charge {
+  const status: ChargeStatus = invoice.status === "PAID" || invoice.status === "SETTLED"
+    ? "paid"
+    : invoice.status === "EXPIRED"
+    ? "expired"
+    : "pending";
+  return {
+    kind: "invoice",
+    providerId: invoice.id ?? "",
+    status,
+    amount: invoice.amount,
+    expiresAt: invoice.expiryDate.toISOString(),
+    details: { invoice_url: invoice.invoiceUrl },
+  };
+}
+
+function asChargeError(error: unknown): ChargeError {
+  if (error instanceof ChargeError) return error;
+  if (error instanceof XenditSdkError) {
+    return new ChargeError(
+      error.errorMessage || "Xendit refused the payment.",
+      error.errorCode || "xendit",
+      Number(error.status) || null,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new ChargeError("Xendit could not be reached.", "unreachable", null, { cause: error });
+}

@@ -1,0 +1,47 @@
+import { z } from "zod";
+import type { Handlers } from "../../../lib/router/routes.ts";
+import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
+import { readOAuthParams } from "../../../lib/oauth/params.ts";
+import { validate } from "../../../lib/http/body.ts";
+import { chargeCheckout, checkoutResponse, openCheckout } from "../../../lib/payments/checkout.ts";
+import { BANKS, METHODS } from "../../../lib/payments/methods.ts";
+
+const CheckoutParams = z.object({
+  user: z.string().regex(/^\d{1,18}$/, "The user's id (the sub)."),
+  plan: z.string().regex(/^[a-z0-9_-]{1,64}$/),
+  method: z.enum(METHODS).optional(),
+  bank: z.enum(BANKS).optional(),
+  mobile_number: z.string().regex(/^\+628\d{7,12}$/, "An Indonesian number in E.164 format (+628…).")
+    .optional(),
+  success_url: z.url().max(2000).optional(),
+  failure_url: z.url().max(2000).optional(),
+});
+
+/**
+ * Opens a checkout for one of the project's users (client credentials, as at the token endpoint). With a
+ * method, the charge is created at once and its details (qr_string, virtual_account_number, invoice_url…)
+ * come back under `payment`; without, the user picks one on checkout_url.
+ */
+export const handler: Handlers = {
+  async POST(c) {
+    const params = await readOAuthParams(c);
+    const client = await authenticateClient(c, params);
+    const { client_id: _id, client_secret: _secret, ...rest } = params;
+    const input = validate(CheckoutParams, rest);
+    const deps = c.var.deps;
+    let checkout = await openCheckout(deps, client.projectId, {
+      sub: input.user,
+      plan: input.plan,
+      success_url: input.success_url,
+      failure_url: input.failure_url,
+    });
+    if (input.method) {
+      checkout = await chargeCheckout(deps, client.projectId, checkout.checkout_id, {
+        method: input.method,
+        bank: input.bank,
+        mobileNumber: input.mobile_number,
+      });
+    }
+    return c.json(checkoutResponse(deps.config.baseUrl, checkout), 201, { "cache-control": "no-store" });
+  },
+};

@@ -1,0 +1,93 @@
+import { z } from "zod";
+import type { Handlers } from "../../../lib/router/routes.ts";
+import { asApp } from "../../../db/client.ts";
+import { checkoutAccount, recordPaymentEvent } from "../../../db/payments.ts";
+import { AppError } from "../../../lib/http/errors.ts";
+import { log } from "../../../lib/http/log.ts";
+import { sandboxCallbackToken, xenditAccount } from "../../../lib/payments/accounts.ts";
+import { tokensEqual } from "../../../lib/payments/callback_token.ts";
+
+/** Payment Request API callbacks: { event, business_id, created, data: { payment_request_id, reference_id, … } }. */
+const PaymentCallback = z.looseObject({
+  event: z.string(),
+  data: z.looseObject({
+    payment_request_id: z.string().min(1).max(255),
+    reference_id: z.string().max(255),
+    status: z.string().regex(/^[A-Z_]{1,40}$/),
+  }),
+});
+
+/** Invoice API callbacks: { id, external_id, status, … }. */
+const InvoiceCallback = z.looseObject({
+  id: z.string().min(1).max(255),
+  external_id: z.string().max(255),
+  status: z.string().regex(/^[A-Z_]{1,40}$/),
+});
+
+/**
+ * Xendit callbacks. Xendit names no project, so the checkout id it carries back (reference_id, or the invoice's
+ * external_id) finds the project and which keys made the charge; x-callback-token must equal that account's
+ * token (constant-time). Verified callbacks are stored and answered at once; workers apply them.
+ */
+export const handler: Handlers = {
+  async POST(c) {
+    const token = c.req.header("x-callback-token");
+    if (!token) throw new AppError("unauthorized", { description: "x-callback-token is missing." });
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch (cause) {
+      if (cause instanceof AppError) throw cause;
+      throw new AppError("invalid_json", { cause });
+    }
+    const event = readCallback(body);
+    const deps = c.var.deps;
+    const owner = await asApp(deps.sql, null, (tx) => checkoutAccount(tx, event.checkoutId));
+    const expected = owner
+      ? (await xenditAccount(deps, owner.project_id, owner.environment, owner.xendit_account))?.callbackToken
+      : undefined;
+    if (!owner) {
+      // Not one of ours (another app on the same Xendit account, or a forgery). Tell Xendit to stop retrying
+      // only when it proves to be Xendit; store nothing either way.
+      const known = [sandboxCallbackToken(deps.xenditSandbox), deps.config.xendit.callbackToken];
+      if (!(await anyTokenEquals(token, known))) throw new AppError("unauthorized");
+      log("warn", "xendit_callback_unknown_reference", { reference: event.checkoutId.slice(0, 64) });
+      return c.json({ received: false, reason: "unknown reference" }, 202);
+    }
+    if (!expected || !(await tokensEqual(token, expected))) throw new AppError("unauthorized");
+    const stored = await asApp(
+      deps.sql,
+      owner.project_id,
+      (tx) => recordPaymentEvent(tx, owner.project_id, event),
+    );
+    return c.json({ received: true, duplicate: stored.duplicate }, 200);
+  },
+};
+
+function readCallback(
+  body: unknown,
+): { providerId: string; status: string; checkoutId: string; body: unknown } {
+  const payment = PaymentCallback.safeParse(body);
+  if (payment.success) {
+    const { payment_request_id, reference_id, status } = payment.data.data;
+    return { providerId: payment_request_id, status, checkoutId: reference_id, body };
+  }
+  const invoice = InvoiceCallback.safeParse(body);
+  if (invoice.success) {
+    return {
+      providerId: invoice.data.id,
+      status: invoice.data.status,
+      checkoutId: invoice.data.external_id,
+      body,
+    };
+  }
+  throw new AppError("validation_failed", {
+    description: "Not a Xendit Payment Request or Invoice callback.",
+  });
+}
+
+async function anyTokenEquals(token: string, candidates: (string | undefined)[]): Promise<boolean> {
+  let matched = false;
+  for (const candidate of candidates) if (candidate && await tokensEqual(token, candidate)) matched = true;
+  return matched;
+}

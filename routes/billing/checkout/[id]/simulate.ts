@@ -1,0 +1,28 @@
+import type { Handlers } from "../../../../lib/router/routes.ts";
+import { AppError } from "../../../../lib/http/errors.ts";
+import { findCheckout } from "../../../../lib/payments/find_checkout.ts";
+
+/**
+ * Offline sandbox only: "simulate payment" on the checkout page. The built-in simulator pays the charge and
+ * sends its callback, which then takes the same path as Xendit's (webhook → event → worker).
+ */
+export const handler: Handlers = {
+  async POST(c) {
+    const { checkout } = await findCheckout(c.var.deps.sql, c.req.param("id")!);
+    if (checkout.xendit_account !== "simulator" || checkout.environment !== "sandbox") {
+      throw new AppError("forbidden", {
+        description: "Only offline-sandbox checkouts can be paid by simulation.",
+      });
+    }
+    if (!checkout.payment || checkout.payment.status !== "pending") {
+      throw new AppError("conflict", { description: "Choose a payment method first." });
+    }
+    try {
+      c.var.deps.xenditSandbox.pay(checkout.payment.provider_id);
+    } catch (cause) {
+      throw new AppError("conflict", { description: "This charge can no longer be paid.", cause });
+    }
+    if (c.req.header("accept")?.includes("application/json")) return c.json({ simulated: true });
+    return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
+  },
+};

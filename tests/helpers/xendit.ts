@@ -1,0 +1,66 @@
+/** The Xendit simulator on a loopback port, with an account whose callbacks go where the test says. */
+import { XenditSimulator } from "../../lib/payments/xendit_simulator/simulator.ts";
+
+export const TEST_SECRET_KEY = "xnd_development_test_secret_key_0123456789";
+export const TEST_CALLBACK_TOKEN = "test-callback-token-0123456789abcdef";
+
+export type ServedSimulator = {
+  sim: XenditSimulator;
+  /** Give this to xendit-node as xenditURL. */
+  url: string;
+  close(): Promise<void>;
+};
+
+/** Serves a simulator; callbacks go to `webhookUrl` (settable later through sim.accounts). */
+export function serveSimulator(
+  options: { webhookUrl?: string; retryDelaysMs?: number[]; secretKey?: string; callbackToken?: string } = {},
+): ServedSimulator {
+  const holder: { sim?: XenditSimulator } = {};
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) => holder.sim!.app.fetch(request),
+  );
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  const sim = holder.sim = new XenditSimulator({
+    baseUrl: url,
+    retryDelaysMs: options.retryDelaysMs ?? [5, 10, 20],
+    accounts: [{
+      secretKey: options.secretKey ?? TEST_SECRET_KEY,
+      callbackToken: options.callbackToken ?? TEST_CALLBACK_TOKEN,
+      webhookUrl: options.webhookUrl ?? "http://127.0.0.1:9/unset",
+      businessId: "5f27a14a9bf05c73dd040bc8",
+    }],
+  });
+  return {
+    sim,
+    url,
+    async close() {
+      sim.close();
+      await server.shutdown();
+    },
+  };
+}
+
+export type Receiver = {
+  url: string;
+  received: { token: string | null; body: unknown }[];
+  /** Status codes to answer, in order; then 200. */
+  answers: number[];
+  close(): Promise<void>;
+};
+
+/** A webhook endpoint that records what arrives. */
+export function serveReceiver(): Receiver {
+  const received: Receiver["received"] = [];
+  const answers: number[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    received.push({ token: request.headers.get("x-callback-token"), body: await request.json() });
+    return new Response(null, { status: answers.shift() ?? 200 });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/hook`,
+    received,
+    answers,
+    close: () => server.shutdown(),
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Each method end to end in the offline sandbox: checkout API → the unmodified xendit-node pays through the
+ * built-in simulator → its callback reaches the webhook → the worker applies it → subscription active →
+ * refresh → the JWT names the paid plan.
+ */
+import assert from "node:assert/strict";
+import { Xendit } from "xendit-node";
+import { asApp } from "../../db/client.ts";
+import { currentSubscription } from "../../db/plans.ts";
+import { SANDBOX_SECRET_KEY } from "../../lib/payments/accounts.ts";
+import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+import { testApp } from "../helpers/app.ts";
+import { basic, issueCode } from "../helpers/oauth.ts";
+import { seedShop, waitFor } from "../helpers/payments.ts";
+import { claimsOf, postForm, postJson } from "../helpers/token_client.ts";
+
+const t = await testApp({ listen: true });
+const worker = new PaymentEventWorker(t.db.sql);
+await worker.start();
+Deno.test.afterAll(async () => {
+  await worker.stop();
+  await t.close();
+});
+
+const sandbox = new Xendit({ secretKey: SANDBOX_SECRET_KEY, xenditURL: `${t.origin}/sandbox/xendit` });
+
+async function planInToken(shop: Awaited<ReturnType<typeof seedShop>>): Promise<unknown> {
+  const code = await issueCode(t.db.sql, shop.project, {
+    userId: shop.userId,
+    scope: "openid offline_access",
+  });
+  const auth = { authorization: basic(shop.project.clientId, shop.project.secret) };
+  const first = await postForm(t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: shop.project.redirectUri,
+  }, auth);
+  assert.equal(first.res.status, 200, JSON.stringify(first.body));
+  const refreshed = await postForm(t, "/api/platform/token", {
+    grant_type: "refresh_token",
+    refresh_token: first.body.refresh_token,
+  }, auth);
+  assert.equal(refreshed.res.status, 200, JSON.stringify(refreshed.body));
+  return (claimsOf(refreshed.body.access_token).custom_claims as { plan: string }).plan;
+}
+
+async function checkout(shop: Awaited<ReturnType<typeof seedShop>>, body: Record<string, string>) {
+  return await postJson(t, "/api/platform/checkout", { user: shop.userId, plan: "pro", ...body }, {
+    authorization: basic(shop.project.clientId, shop.project.secret),
+  });
+}
+
+async function paidSubscription(shop: Awaited<ReturnType<typeof seedShop>>) {
+  return await waitFor(async () => {
+    const state = await asApp(
+      t.db.sql,
+      shop.project.id,
+      (tx) => currentSubscription(tx, shop.project.id, shop.userId),
+    );
+    return state.subscription?.source === "payment" && state.subscription.status === "active"
+      ? state
+      : undefined;
+  }, "the subscription to become active");
+}
+
+Deno.test("payments — QRIS end to end: checkout, simulator pays, webhook, worker, refresh → plan pro", async () => {
+  const shop = await seedShop(t.db.sql);
+  assert.equal(await planInToken(shop), "free");
+  const { res, body } = await checkout(shop, { method: "qris" });
+  assert.equal(res.status, 201, JSON.stringify(body));
+  assert.match(body.checkout_id, /^chk_[a-z2-7]{24}$/);
+  assert.equal(body.checkout_url, `${t.origin}/billing/checkout/${body.checkout_id}`);
+  assert.equal(body.amount, 99_000);
+  assert.equal(body.currency, "IDR");
+  assert.equal(body.status, "pending");
+  assert.match(body.payment.qr_string, /^000201/);
+
+  const [pr] = [...t.deps.xenditSandbox.paymentRequests.values()].filter((p) =>
+    p.referenceId === body.checkout_id
+  );
+  await sandbox.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: pr.id });
+  await t.deps.xenditSandbox.webhooks.idle();
+  const state = await paidSubscription(shop);
+  assert.equal(state.plan, "pro");
+  const paidThrough = new Date(state.subscription!.paid_through!).getTime();
+  assert.ok(paidThrough > Date.now() + 27 * 86400_000, "about a month paid");
+  assert.equal(await planInToken(shop), "pro");
+});
+
+Deno.test("payments — bank transfer (BNI virtual account) end to end", async () => {
+  const shop = await seedShop(t.db.sql, { email: "budi@example.com" });
+  const { res, body } = await checkout(shop, { method: "bank_transfer", bank: "BNI" });
+  assert.equal(res.status, 201, JSON.stringify(body));
+  assert.equal(body.payment.bank, "BNI");
+  assert.match(body.payment.virtual_account_number, /^\d{12,16}$/);
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
+    p.referenceId === body.checkout_id
+  )!;
+  await sandbox.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: pr.id });
+  await paidSubscription(shop);
+  assert.equal(await planInToken(shop), "pro");
+});
+
+Deno.test("payments — OVO end to end: the phone number is required, the push is paid", async () => {
+  const shop = await seedShop(t.db.sql, { email: "citra@example.com" });
+  const missing = await checkout(shop, { method: "ovo" });
+  assert.equal(missing.res.status, 400);
+  assert.ok(missing.body.fields.mobile_number);
+  const { res, body } = await checkout(shop, { method: "ovo", mobile_number: "+6281234567890" });
+  assert.equal(res.status, 201, JSON.stringify(body));
+  assert.equal(body.payment.mobile_number, "+6281234567890");
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
+    p.referenceId === body.checkout_id
+  )!;
+  t.deps.xenditSandbox.pay(pr.id); // the customer approves the push in the OVO app
+  await paidSubscription(shop);
+  assert.equal(await planInToken(shop), "pro");
+});
+
+Deno.test("payments — GoPay end to end through the Invoice API and its hosted page", async () => {
+  const shop = await seedShop(t.db.sql, { email: "dewi@example.com" });
+  const { res, body } = await checkout(shop, {
+    method: "gopay",
+    success_url: "https://shop.example/thanks",
+  });
+  assert.equal(res.status, 201, JSON.stringify(body));
+  assert.match(body.payment.invoice_url, new RegExp(`^${t.origin}/sandbox/xendit/web/invoices/`));
+  // Choosing GoPay again finds the same invoice (external_id = checkout id) instead of a second one.
+  const again = await postJson(t, `/billing/checkout/${body.checkout_id}/method`, { method: "gopay" });
+  assert.ok(again.res.status < 400, String(again.res.status));
+  assert.equal(
+    [...t.deps.xenditSandbox.invoices.values()].filter((i) => i.externalId === body.checkout_id).length,
+    1,
+  );
+  const paid = await fetch(`${body.payment.invoice_url}/pay`, { method: "POST", redirect: "manual" });
+  assert.equal(paid.status, 303);
+  assert.equal(paid.headers.get("location"), "https://shop.example/thanks");
+  await paidSubscription(shop);
+  assert.equal(await planInToken(shop), "pro");
+});
+
+Deno.test("payments — checkout API: limits, URLs off the registered origins, unknown plans and users", async () => {
+  const shop = await seedShop(t.db.sql, { email: "eka@example.com", price: 15_000_000 });
+  const qris = await checkout(shop, { method: "qris" });
+  assert.equal(qris.res.status, 400);
+  assert.match(qris.body.error_description, /10,000,000/);
+  const offsite = await checkout(shop, { success_url: "https://evil.example/ok" });
+  assert.equal(offsite.res.status, 400);
+  assert.ok(offsite.body.fields?.success_url);
+  assert.equal((await checkout(shop, { plan: "gold" })).res.status, 400);
+  assert.equal((await checkout(shop, { plan: "free" })).res.status, 400);
+  assert.equal((await checkout(shop, { user: "999999" })).res.status, 404);
+  const noAuth = await postJson(t, "/api/platform/checkout", { user: shop.userId, plan: "pro" });
+  assert.equal(noAuth.res.status, 401);
+});

@@ -1,0 +1,212 @@
+import assert from "node:assert/strict";
+import { Xendit, XenditSdkError } from "xendit-node";
+import { InvoiceCallbackFromJSON } from "xendit-node/invoice/models/index.js";
+import { PaymentCallbackFromJSON } from "xendit-node/payment_request/models/index.js";
+import { ChargeError, type ChargeRequest, createCharge, fetchCharge } from "../../lib/payments/xendit.ts";
+import { crc16 } from "../../lib/payments/xendit_simulator/qris.ts";
+import { serveReceiver, serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+
+const receiver = serveReceiver();
+const served = serveSimulator({ webhookUrl: receiver.url });
+const connection = { secretKey: TEST_SECRET_KEY, baseUrl: served.url };
+Deno.test.afterAll(async () => {
+  await served.close();
+  await receiver.close();
+});
+
+function request(overrides: Partial<ChargeRequest>): ChargeRequest {
+  return {
+    method: "qris",
+    amount: 99_000,
+    reference: `chk_${crypto.randomUUID()}`,
+    idempotencyKey: crypto.randomUUID(),
+    description: "Pro, one month",
+    customerName: "Ayu Lestari",
+    expiresAt: new Date(Date.now() + 3600_000),
+    metadata: { project_id: "proj_test" },
+    ...overrides,
+  };
+}
+
+async function sdkError(promise: Promise<unknown>): Promise<XenditSdkError> {
+  const error = await promise.then(() => assert.fail("expected an error"), (e) => e);
+  assert.ok(error instanceof XenditSdkError, String(error));
+  return error;
+}
+
+Deno.test("xendit simulator — Basic auth: an unknown key is 401 INVALID_API_KEY", async () => {
+  const xendit = new Xendit({ secretKey: "xnd_development_wrong", xenditURL: served.url });
+  const error = await sdkError(xendit.Invoice.getInvoices({}));
+  assert.equal(error.status, 401);
+  assert.equal(error.errorCode, "INVALID_API_KEY");
+  const bare = await fetch(`${served.url}/v2/invoices`);
+  assert.equal(bare.status, 401);
+  await bare.body?.cancel();
+});
+
+Deno.test("xendit simulator — QRIS through xendit-node: qr_string, GET, simulate, payment.succeeded callback", async () => {
+  const charge = await createCharge(connection, request({}));
+  assert.equal(charge.kind, "payment_request");
+  assert.equal(charge.status, "pending");
+  const qr = charge.details.qr_string;
+  assert.match(qr, /^000201/);
+  assert.equal(qr.slice(-4), crc16(qr.slice(0, -4)), "QRIS CRC is valid");
+  assert.ok(qr.includes("540599000"), "the amount is in the payload");
+
+  const xendit = new Xendit({ secretKey: TEST_SECRET_KEY, xenditURL: served.url });
+  const fetched = await xendit.PaymentRequest.getPaymentRequestByID({ paymentRequestId: charge.providerId });
+  assert.equal(fetched.status, "PENDING");
+  assert.equal(fetched.paymentMethod.qrCode?.channelProperties?.qrString, qr);
+
+  const before = receiver.received.length;
+  const simulated = await xendit.PaymentRequest.simulatePaymentRequestPayment({
+    paymentRequestId: charge.providerId,
+  });
+  assert.equal(simulated.status, "SUCCEEDED");
+  await served.sim.webhooks.idle();
+  const callback = receiver.received.slice(before).find((r) =>
+    (r.body as { data: { payment_request_id: string } }).data.payment_request_id === charge.providerId
+  );
+  assert.ok(callback);
+  assert.equal(callback.token, TEST_CALLBACK_TOKEN);
+  const parsed = PaymentCallbackFromJSON(callback.body);
+  assert.equal(parsed.event, "payment.succeeded");
+  assert.equal(parsed.data?.status, "SUCCEEDED");
+  assert.equal(parsed.data?.amount, 99_000);
+  assert.equal((await fetchCharge(connection, "payment_request", charge.providerId)).status, "paid");
+});
+
+Deno.test("xendit simulator — idempotency-key replays the first answer and refuses another body", async () => {
+  const key = crypto.randomUUID();
+  const expiresAt = new Date(Date.now() + 3600_000);
+  const first = await createCharge(
+    connection,
+    request({ idempotencyKey: key, reference: "chk_same", expiresAt }),
+  );
+  const again = await createCharge(
+    connection,
+    request({ idempotencyKey: key, reference: "chk_same", expiresAt }),
+  );
+  assert.equal(again.providerId, first.providerId);
+  assert.equal(again.details.qr_string, first.details.qr_string);
+  const other = await createCharge(
+    connection,
+    request({ idempotencyKey: key, reference: "chk_other", expiresAt }),
+  )
+    .catch((e) => e);
+  assert.ok(other instanceof ChargeError);
+  assert.equal(other.status, 409);
+});
+
+Deno.test("xendit simulator — bank transfer: a virtual account number per bank; BCA under 10,000 refused", async () => {
+  for (const bank of ["BCA", "BNI", "MANDIRI"] as const) {
+    const charge = await createCharge(connection, request({ method: "bank_transfer", bank }));
+    assert.equal(charge.details.bank, bank);
+    assert.match(charge.details.virtual_account_number, /^\d{12,16}$/);
+  }
+  // Astapa refuses before calling…
+  const local = await createCharge(
+    connection,
+    request({ method: "bank_transfer", bank: "BCA", amount: 5_000 }),
+  )
+    .catch((e) => e);
+  assert.ok(local instanceof ChargeError && local.code === "limit");
+  // …and the simulator refuses the same as Xendit when called directly.
+  const xendit = new Xendit({ secretKey: TEST_SECRET_KEY, xenditURL: served.url });
+  const error = await sdkError(xendit.PaymentRequest.createPaymentRequest({
+    data: {
+      referenceId: "chk_x",
+      amount: 5_000,
+      currency: "IDR",
+      paymentMethod: {
+        type: "VIRTUAL_ACCOUNT",
+        reusability: "ONE_TIME_USE",
+        virtualAccount: { channelCode: "BCA", channelProperties: { customerName: "Ayu" } },
+      },
+    },
+  }));
+  assert.equal(error.status, 400);
+  assert.equal(error.errorCode, "API_VALIDATION_ERROR");
+  assert.match(error.errorMessage ?? "", /BCA/);
+});
+
+Deno.test("xendit simulator — OVO needs a +628 number and at least IDR 100", async () => {
+  const charge = await createCharge(connection, request({ method: "ovo", mobileNumber: "+6281234567890" }));
+  assert.equal(charge.details.mobile_number, "+6281234567890");
+  const badNumber = await createCharge(connection, request({ method: "ovo", mobileNumber: "0812" })).catch((
+    e,
+  ) => e);
+  assert.ok(badNumber instanceof ChargeError);
+  assert.equal(badNumber.code, "API_VALIDATION_ERROR");
+  const tooSmall = await createCharge(
+    connection,
+    request({ method: "ovo", amount: 99, mobileNumber: "+6281234567890" }),
+  )
+    .catch((e) => e);
+  assert.ok(tooSmall instanceof ChargeError && tooSmall.code === "limit");
+});
+
+Deno.test("xendit simulator — QRIS over 10,000,000 is refused before Xendit is called", async () => {
+  const count = served.sim.paymentRequests.size;
+  const error = await createCharge(connection, request({ amount: 10_000_001 })).catch((e) => e);
+  assert.ok(error instanceof ChargeError && error.code === "limit");
+  assert.match(error.message, /10,000,000/);
+  assert.equal(served.sim.paymentRequests.size, count);
+});
+
+Deno.test("xendit simulator — GoPay invoice: complete body, external_id looked up before creating, expire, PAID callback", async () => {
+  const reference = `chk_${crypto.randomUUID()}`;
+  const first = await createCharge(
+    connection,
+    request({ method: "gopay", reference, successUrl: "https://app.example/ok" }),
+  );
+  const second = await createCharge(connection, request({ method: "gopay", reference }));
+  assert.equal(second.providerId, first.providerId, "the same billing period reuses its invoice");
+  assert.match(first.details.invoice_url, new RegExp(`^${served.url}/web/invoices/`));
+
+  const xendit = new Xendit({ secretKey: TEST_SECRET_KEY, xenditURL: served.url });
+  const invoice = await xendit.Invoice.getInvoiceById({ invoiceId: first.providerId });
+  assert.equal(invoice.externalId, reference);
+  assert.deepEqual(invoice.availableEwallets.map((e) => e.ewalletType), ["GOPAY"]);
+  assert.ok(invoice.expiryDate instanceof Date && invoice.created instanceof Date);
+  assert.equal((await xendit.Invoice.getInvoices({ externalId: reference })).length, 1);
+
+  // The hosted page pays it and sends the PAID callback.
+  const before = receiver.received.length;
+  const page = await fetch(first.details.invoice_url);
+  assert.match(await page.text(), /Pay with GoPay/);
+  const paid = await fetch(`${first.details.invoice_url}/pay`, { method: "POST", redirect: "manual" });
+  assert.equal(paid.status, 303);
+  assert.equal(paid.headers.get("location"), "https://app.example/ok");
+  await served.sim.webhooks.idle();
+  const callback = InvoiceCallbackFromJSON(receiver.received[before].body);
+  assert.equal(callback.id, first.providerId);
+  assert.equal(callback.status, "PAID");
+  assert.equal(callback.externalId, reference);
+  assert.equal(callback.paymentChannel, "GOPAY");
+
+  // A paid invoice cannot be expired; a fresh one can, through the SDK.
+  const other = await createCharge(connection, request({ method: "gopay" }));
+  const expired = await xendit.Invoice.expireInvoice({ invoiceId: other.providerId });
+  assert.equal(expired.status, "EXPIRED");
+  const afterExpiry = await createCharge(connection, request({ method: "gopay", reference }));
+  assert.equal(afterExpiry.providerId, first.providerId, "a PAID invoice is found again, not duplicated");
+});
+
+Deno.test("xendit simulator — webhook sender retries on non-2xx, can send twice and with a wrong token", async () => {
+  const charge = await createCharge(connection, request({}));
+  const before = receiver.received.length;
+  receiver.answers.push(500, 503);
+  served.sim.pay(charge.providerId);
+  await served.sim.webhooks.idle();
+  assert.equal(receiver.received.length - before, 3, "two failures, then delivered");
+
+  const twice = await createCharge(connection, request({}));
+  const mark = receiver.received.length;
+  served.sim.pay(twice.providerId, { times: 2, token: "wrong" });
+  await served.sim.webhooks.idle();
+  const got = receiver.received.slice(mark);
+  assert.equal(got.length, 2);
+  assert.deepEqual(got.map((r) => r.token), ["wrong", "wrong"]);
+  assert.deepEqual(got[0].body, got[1].body);
+});
