@@ -1,0 +1,157 @@
+/**
+ * The authorization request (RFC 6749 §4.1.1, RFC 7636, RFC 8707) behind /auth/login and /auth/signup.
+ * A bad client_id or redirect_uri is shown as a page and never redirected (the redirect URI is not trusted
+ * yet); every other problem goes back to the app as ?error=…&state=…&iss=….
+ */
+import type { Sql } from "../../db/client.ts";
+import { asApp } from "../../db/client.ts";
+import { parseResource, parseScope } from "../oauth/scope.ts";
+import { AppError } from "../http/errors.ts";
+
+export type AuthorizeRequest = {
+  clientId: string;
+  redirectUri: string;
+  state?: string;
+  scope: string;
+  codeChallenge?: string;
+  nonce?: string;
+  resource?: string;
+  prompt?: string;
+  project: { id: string; name: string; mode: string };
+};
+
+/** The app should hear about this one at its redirect_uri. */
+export class AuthorizeRedirectError extends Error {
+  constructor(
+    readonly request: Pick<AuthorizeRequest, "redirectUri" | "state">,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PARAMS = [
+  "client_id",
+  "redirect_uri",
+  "response_type",
+  "state",
+  "scope",
+  "code_challenge",
+  "code_challenge_method",
+  "nonce",
+  "resource",
+  "prompt",
+] as const;
+
+/** Reads and checks the request; throws AppError (a page) or AuthorizeRedirectError (back to the app). */
+export async function parseAuthorizeRequest(sql: Sql, query: URLSearchParams): Promise<AuthorizeRequest> {
+  for (const name of PARAMS) {
+    if (query.getAll(name).length > 1) {
+      throw new AppError("invalid_request", { description: `The ${name} parameter appears more than once.` });
+    }
+  }
+  const get = (name: typeof PARAMS[number]) => query.get(name) || undefined;
+  const clientId = get("client_id");
+  const redirectUri = get("redirect_uri");
+  if (!clientId) throw new AppError("invalid_request", { description: "The link is missing its client_id." });
+  const client = await asApp(
+    sql,
+    null,
+    async (tx) => (await tx`select api.authorization_client(${clientId}) as c`)[0].c,
+  );
+  if (!client) {
+    throw new AppError("invalid_client", { description: "This app is not registered with Astapa." });
+  }
+  if (!redirectUri || !matchRedirectUri(client.redirect_uris, redirectUri)) {
+    throw new AppError("invalid_request", {
+      description:
+        "The redirect_uri is missing or not registered for this app, so we will not send you there.",
+    });
+  }
+  const back = { redirectUri, state: get("state") };
+  const fail = (code: string, message: string) => new AuthorizeRedirectError(back, code, message);
+  if (get("response_type") !== undefined && get("response_type") !== "code") {
+    throw fail("unsupported_response_type", "Only response_type=code is supported.");
+  }
+  const challenge = get("code_challenge");
+  const method = get("code_challenge_method");
+  if (challenge !== undefined && (method ?? "plain") !== "S256") {
+    throw fail("invalid_request", "code_challenge_method must be S256.");
+  }
+  if (challenge !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(challenge)) {
+    throw fail("invalid_request", "code_challenge must be a base64url SHA-256 (43 characters).");
+  }
+  if (method !== undefined && challenge === undefined) {
+    throw fail("invalid_request", "code_challenge is missing.");
+  }
+  let scope: string | null;
+  let resource: string | null;
+  try {
+    scope = parseScope(get("scope"));
+    resource = parseResource(get("resource"));
+  } catch (error) {
+    throw fail((error as AppError).code, (error as AppError).description);
+  }
+  if ((get("nonce")?.length ?? 0) > 500 || (back.state?.length ?? 0) > 2000) {
+    throw fail("invalid_request", "state or nonce is too long.");
+  }
+  return {
+    clientId,
+    redirectUri,
+    state: back.state,
+    scope: scope ?? "",
+    codeChallenge: challenge,
+    nonce: get("nonce"),
+    resource: resource ?? undefined,
+    prompt: get("prompt"),
+    project: { id: client.project_id, name: client.name, mode: client.mode },
+  };
+}
+
+/**
+ * Exact string match (RFC 6749 §3.1.2.3), except that a registered loopback URI matches any port, as native
+ * apps listen on a port the OS picks (RFC 8252 §7.3).
+ */
+export function matchRedirectUri(registered: string[], presented: string): boolean {
+  if (registered.includes(presented)) return true;
+  let url: URL;
+  try {
+    url = new URL(presented);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== "http:" || !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) return false;
+  const withoutPort = (u: URL) => `${u.protocol}//${u.hostname}${u.pathname}${u.search}`;
+  return registered.some((uri) => {
+    try {
+      const candidate = new URL(uri);
+      return candidate.hostname === url.hostname && withoutPort(candidate) === withoutPort(url) && !url.hash;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The app's redirect URI with our parameters added (its own query kept), always with state and iss. */
+export function redirectTo(
+  request: Pick<AuthorizeRequest, "redirectUri" | "state">,
+  issuer: string,
+  params: Record<string, string>,
+): string {
+  const url = new URL(request.redirectUri);
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  if (request.state !== undefined) url.searchParams.set("state", request.state);
+  url.searchParams.set("iss", issuer);
+  return url.toString();
+}
+
+/** The request as a query string again, to carry through the form. */
+export function requestQuery(query: URLSearchParams): string {
+  const kept = new URLSearchParams();
+  for (const name of PARAMS) {
+    const value = query.get(name);
+    if (value) kept.set(name, value);
+  }
+  return kept.toString();
+}

@@ -1,0 +1,55 @@
+/**
+ * What the hosted login keeps in the browser: a session cookie per project (its SHA-256 is in Postgres) and
+ * a CSRF token (double submit: a cookie and a hidden field that must match, compared in constant time).
+ */
+import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { randomSecret } from "../secrets.ts";
+
+export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
+
+function secure(c: Context): boolean {
+  return (c.var.deps?.config.baseUrl ?? "").startsWith("https://");
+}
+
+/** `__Host-` cookies need Secure, so plain-http development falls back to an unprefixed name. */
+export function cookieName(c: Context, base: string): string {
+  return secure(c) ? `__Host-${base}` : base;
+}
+
+export function sessionCookieName(c: Context, projectId: string): string {
+  return cookieName(c, `astapa_session_${projectId}`);
+}
+
+export function readSession(c: Context, projectId: string): string | undefined {
+  return getCookie(c, sessionCookieName(c, projectId));
+}
+
+export function writeSession(c: Context, projectId: string, token: string | null): void {
+  setCookie(c, sessionCookieName(c, projectId), token ?? "", {
+    path: "/",
+    httpOnly: true,
+    secure: secure(c),
+    sameSite: "Lax",
+    maxAge: token ? SESSION_TTL_SECONDS : 0,
+  });
+}
+
+/** The CSRF token for this browser, minted on first use. */
+export function csrfToken(c: Context): string {
+  const name = cookieName(c, "astapa_csrf");
+  let token = getCookie(c, name);
+  if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
+    token = randomSecret();
+    setCookie(c, name, token, { path: "/", httpOnly: true, secure: secure(c), sameSite: "Lax" });
+  }
+  return token;
+}
+
+export function csrfValid(c: Context, submitted: unknown): boolean {
+  const expected = getCookie(c, cookieName(c, "astapa_csrf"));
+  if (!expected || typeof submitted !== "string" || submitted.length !== expected.length) return false;
+  let difference = 0;
+  for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ submitted.charCodeAt(i);
+  return difference === 0;
+}

@@ -1,0 +1,65 @@
+/** The hosted pages in English and Bahasa Indonesia: ?lang= wins, then Accept-Language, then English. */
+import type { Context } from "hono";
+
+export const LANGUAGES = ["en", "id"] as const;
+export type Lang = typeof LANGUAGES[number];
+
+const en = {
+  signInTitle: "Sign in",
+  signInTo: "Sign in to continue to",
+  signUpTitle: "Create your account",
+  signUpTo: "Create an account for",
+  email: "Email",
+  password: "Password",
+  passwordHint: "At least 8 characters.",
+  signIn: "Sign in",
+  signUp: "Create account",
+  noAccount: "New here?",
+  haveAccount: "Already have an account?",
+  createOne: "Create an account",
+  signInInstead: "Sign in",
+  wrongCredentials: "That email and password do not match an account.",
+  tooMany: "Too many attempts. Wait a few minutes and try again.",
+  emailTaken: "An account with this email already exists. Sign in instead.",
+  invalidEmail: "Enter a valid email address.",
+  weakPassword: "Use at least 8 characters.",
+  staleForm: "This form expired. Please try again.",
+  language: "Bahasa Indonesia",
+  signedOut: "You are signed out.",
+};
+type Messages = typeof en;
+
+const id: Messages = {
+  signInTitle: "Masuk",
+  signInTo: "Masuk untuk melanjutkan ke",
+  signUpTitle: "Buat akun Anda",
+  signUpTo: "Buat akun untuk",
+  email: "Email",
+  password: "Kata sandi",
+  passwordHint: "Minimal 8 karakter.",
+  signIn: "Masuk",
+  signUp: "Buat akun",
+  noAccount: "Baru di sini?",
+  haveAccount: "Sudah punya akun?",
+  createOne: "Buat akun",
+  signInInstead: "Masuk",
+  wrongCredentials: "Email dan kata sandi tidak cocok dengan akun mana pun.",
+  tooMany: "Terlalu banyak percobaan. Tunggu beberapa menit lalu coba lagi.",
+  emailTaken: "Akun dengan email ini sudah ada. Silakan masuk.",
+  invalidEmail: "Masukkan alamat email yang valid.",
+  weakPassword: "Gunakan minimal 8 karakter.",
+  staleForm: "Formulir ini kedaluwarsa. Silakan coba lagi.",
+  language: "English",
+  signedOut: "Anda sudah keluar.",
+};
+
+export const MESSAGES: Record<Lang, Messages> = { en, id };
+export type MessageKey = keyof Messages;
+
+export function pickLang(c: Context): Lang {
+  const asked = c.req.query("lang");
+  if (asked === "en" || asked === "id") return asked;
+  const accept = c.req.header("accept-language") ?? "";
+  const first = accept.split(",").map((part) => part.trim().split(";")[0].toLowerCase().slice(0, 2))[0];
+  return first === "id" || first === "ms" ? "id" : "en";
+}

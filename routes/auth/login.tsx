@@ -1,0 +1,96 @@
+import { z } from "zod";
+import type { Handlers } from "../../lib/router/routes.ts";
+import { page, type PageProps } from "../../lib/router/page.tsx";
+import { readBody } from "../../lib/http/body.ts";
+import { sessionUser, userForSignIn } from "../../db/login.ts";
+import { hashPassword, verifyPassword } from "../../lib/passwords.ts";
+import { randomSecret } from "../../lib/secrets.ts";
+import { csrfValid, readSession } from "../../lib/login/browser.ts";
+import { countFailedSignIn, finishSignIn, signInWait } from "../../lib/login/flow.ts";
+import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "../../lib/login/pages.ts";
+import { MESSAGES } from "../../lib/login/i18n.ts";
+import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+
+const SignInForm = z.object({
+  request: z.string().max(8000),
+  csrf: z.string().max(100),
+  email: z.string().max(254),
+  password: z.string().max(1024),
+});
+
+// Verifying against a throwaway hash when the email is unknown keeps both answers equally slow.
+let decoy: Promise<string> | undefined;
+
+/** The authorization endpoint: returning people go straight back; others sign in. */
+export const handler: Handlers<AuthPageData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    const session = readSession(c, request.project.id);
+    if (session && request.prompt !== "login") {
+      const userId = await sessionUser(c.var.deps.sql, request.project.id, session);
+      if (userId) return await finishSignIn(c, request, userId, false);
+    }
+    return page(authPageData(c, request, query), { title: MESSAGES.en.signInTitle });
+  },
+
+  async POST(c) {
+    const form = await readBody(c, SignInForm, ["form"]);
+    const query = new URLSearchParams(form.request);
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    const again = (error: AuthPageData["error"], status: number) =>
+      page(authPageData(c, request, query, { email: form.email, error }), { title: "Sign in", status });
+    if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
+    const { sql } = c.var.deps;
+    if (await signInWait(c, request.project.id, form.email) > 0) return again("tooMany", 429);
+    const user = await userForSignIn(sql, request.project.id, form.email);
+    const hash = user?.password_hash ?? await (decoy ??= hashPassword(randomSecret()));
+    const matches = await verifyPassword(hash, form.password);
+    if (!user || !user.password_hash || user.disabled || !matches) {
+      await countFailedSignIn(c, request.project.id, form.email);
+      return again("wrongCredentials", 422);
+    }
+    return await finishSignIn(c, request, user.id, true);
+  },
+};
+
+/** The sign-in form. */
+export default function SignIn({ data }: PageProps<AuthPageData>) {
+  const t = MESSAGES[data.lang];
+  return (
+    <AuthCard
+      lang={data.lang}
+      title="signInTitle"
+      subtitle="signInTo"
+      appName={data.appName}
+      error={data.error}
+      switchHref={flowHref("/auth/login", data, data.lang === "en" ? "id" : "en")}
+    >
+      <form method="post" action={`/auth/login?lang=${data.lang}`} novalidate>
+        <input type="hidden" name="request" value={data.request} />
+        <input type="hidden" name="csrf" value={data.csrf} />
+        <Field
+          name="email"
+          label={t.email}
+          type="email"
+          value={data.email}
+          autocomplete="username"
+          invalid={!!data.error}
+        />
+        <Field
+          name="password"
+          label={t.password}
+          type="password"
+          autocomplete="current-password"
+          invalid={!!data.error}
+        />
+        <button type="submit">{t.signIn}</button>
+      </form>
+      <p>
+        {t.noAccount} <a href={flowHref("/auth/signup", data)}>{t.createOne}</a>
+      </p>
+    </AuthCard>
+  );
+}

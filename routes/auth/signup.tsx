@@ -1,0 +1,92 @@
+import { z } from "zod";
+import type { Handlers } from "../../lib/router/routes.ts";
+import { page, type PageProps } from "../../lib/router/page.tsx";
+import { readBody } from "../../lib/http/body.ts";
+import { toAppError } from "../../lib/http/errors.ts";
+import { createUser } from "../../db/login.ts";
+import { hashPassword } from "../../lib/passwords.ts";
+import { csrfValid } from "../../lib/login/browser.ts";
+import { finishSignIn } from "../../lib/login/flow.ts";
+import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "../../lib/login/pages.ts";
+import { MESSAGES } from "../../lib/login/i18n.ts";
+import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+
+const SignUpForm = z.object({
+  request: z.string().max(8000),
+  csrf: z.string().max(100),
+  email: z.string().max(254),
+  password: z.string().max(1024),
+});
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** Sign-up for the app's project, then straight back to the app signed in. */
+export const handler: Handlers<AuthPageData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    return page(authPageData(c, request, query), { title: MESSAGES.en.signUpTitle });
+  },
+
+  async POST(c) {
+    const form = await readBody(c, SignUpForm, ["form"]);
+    const query = new URLSearchParams(form.request);
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    const again = (error: AuthPageData["error"], status: number) =>
+      page(authPageData(c, request, query, { email: form.email, error }), { title: "Sign up", status });
+    if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
+    const email = form.email.trim();
+    if (!EMAIL.test(email)) return again("invalidEmail", 422);
+    if (form.password.length < 8) return again("weakPassword", 422);
+    let userId: string;
+    try {
+      userId = await createUser(c.var.deps.sql, request.project.id, email, await hashPassword(form.password));
+    } catch (error) {
+      if (toAppError(error).code === "conflict") return again("emailTaken", 409);
+      throw error;
+    }
+    return await finishSignIn(c, request, userId, true);
+  },
+};
+
+/** The sign-up form. */
+export default function SignUp({ data }: PageProps<AuthPageData>) {
+  const t = MESSAGES[data.lang];
+  return (
+    <AuthCard
+      lang={data.lang}
+      title="signUpTitle"
+      subtitle="signUpTo"
+      appName={data.appName}
+      error={data.error}
+      switchHref={flowHref("/auth/signup", data, data.lang === "en" ? "id" : "en")}
+    >
+      <form method="post" action={`/auth/signup?lang=${data.lang}`} novalidate>
+        <input type="hidden" name="request" value={data.request} />
+        <input type="hidden" name="csrf" value={data.csrf} />
+        <Field
+          name="email"
+          label={t.email}
+          type="email"
+          value={data.email}
+          autocomplete="email"
+          invalid={data.error === "invalidEmail" || data.error === "emailTaken"}
+        />
+        <Field
+          name="password"
+          label={t.password}
+          type="password"
+          autocomplete="new-password"
+          hint={t.passwordHint}
+          invalid={data.error === "weakPassword"}
+        />
+        <button type="submit">{t.signUp}</button>
+      </form>
+      <p>
+        {t.haveAccount} <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>
+      </p>
+    </AuthCard>
+  );
+}
