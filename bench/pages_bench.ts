@@ -8,6 +8,7 @@ import { createPool } from "../db/client.ts";
 import { configureLog } from "../lib/http/log.ts";
 import { deriveMasterKeys } from "../lib/tokens/master_key.ts";
 import { KeyStore } from "../lib/tokens/signing_keys.ts";
+import { createSandboxXendit } from "../lib/payments/accounts.ts";
 
 configureLog("error");
 const config = loadConfig({
@@ -22,6 +23,7 @@ const app = await createApp({
   assets: { clientScript: "/static/build/bench/lib/islands/client.js" },
   keys: new KeyStore(sql, masterKeys.sealing),
   masterKeys,
+  xenditSandbox: createSandboxXendit(config),
 });
 
 Deno.bench({ name: "GET /healthz (JSON, full middleware)", group: "request", baseline: true }, async () => {

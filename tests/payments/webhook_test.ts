@@ -186,7 +186,7 @@ Deno.test("worker — killed mid-batch, then two workers restart: every event ap
     },
   });
   const draining = a.start();
-  await waitFor(async () => applied === 3, "worker A to reach its third event");
+  await waitFor(() => Promise.resolve(applied === 3), "worker A to reach its third event");
   // …and the process dies: every connection it had is cut.
   await t.db
     .sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'astapa-worker-a'`;

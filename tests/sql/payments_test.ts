@@ -146,7 +146,7 @@ Deno.test("api.record_payment_event + api.apply_payment_event — dedupe, order 
     outcomes.push(applied.outcome);
   }
   assert.deepEqual(outcomes, ["no_change", "paid"]);
-  assert.equal((await as(b.project.id, (tx) => record("FAILED"))).duplicate, false);
+  assert.equal((await record("FAILED")).duplicate, false);
   assert.equal((await as(b.project.id, (tx) => applyPaymentEvent(tx, b.project.id)))?.outcome, "no_change");
   const after = await as(b.project.id, (tx) => getCheckout(tx, b.project.id, checkout.checkout_id));
   assert.equal(after?.status, "paid");

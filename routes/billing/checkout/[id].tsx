@@ -84,7 +84,7 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
           <fieldset>
             <legend>{payment ? "Pay another way" : "How would you like to pay?"}</legend>
             {methodsFor(checkout.amount).map((method) => (
-              <label>
+              <label key={method}>
                 <input
                   type="radio"
                   name="method"
@@ -98,7 +98,7 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
             <label>
               Bank (for bank transfer){" "}
               <select name="bank">
-                {BANKS.map((bank) => <option value={bank}>{bank}</option>)}
+                {BANKS.map((bank) => <option key={bank} value={bank}>{bank}</option>)}
               </select>
             </label>
             <label>
