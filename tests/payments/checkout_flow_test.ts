@@ -153,3 +153,33 @@ Deno.test("payments — checkout API: limits, URLs off the registered origins, u
   const noAuth = await postJson(t, "/api/platform/checkout", { user: shop.userId, plan: "pro" });
   assert.equal(noAuth.res.status, 401);
 });
+
+Deno.test("checkout page — choose QRIS by form, QR and simulate button shown, paid status over SSE", async () => {
+  const shop = await seedShop(t.db.sql, { email: "fajar@example.com" });
+  const { body } = await checkout(shop, { success_url: "https://shop.example/thanks" });
+  const url = `/billing/checkout/${body.checkout_id}`;
+  const first = await t.app.request(url);
+  assert.equal(first.status, 200);
+  const html = await first.text();
+  for (const label of ["QRIS", "Bank transfer", "OVO", "GoPay"]) assert.ok(html.includes(label), label);
+
+  const chosen = await t.app.request(`${url}/method`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "method=qris",
+  });
+  assert.equal(chosen.status, 303);
+  const withQr = await (await t.app.request(url)).text();
+  assert.match(withQr, /<img class="qr" src="data:image\/svg\+xml;base64,/);
+  assert.ok(withQr.includes("Simulate payment"));
+
+  const simulated = await t.app.request(`${url}/simulate`, { method: "POST" });
+  assert.equal(simulated.status, 303);
+  await paidSubscription(shop);
+  const events = await fetch(`${t.origin}${url}/events`);
+  assert.equal(events.headers.get("content-type"), "text/event-stream");
+  const text = await events.text(); // the stream ends once the checkout is paid
+  assert.match(text, /event: status\ndata: \{"status":"paid","payment_status":"paid"\}/);
+  const paidPage = await (await t.app.request(url)).text();
+  assert.ok(paidPage.includes("https://shop.example/thanks"));
+});

@@ -84,7 +84,7 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
           <fieldset>
             <legend>{payment ? "Pay another way" : "How would you like to pay?"}</legend>
             {methodsFor(checkout.amount).map((method) => (
-              <label>
+              <label key={method}>
                 <input
                   type="radio"
                   name="method"
