@@ -98,6 +98,8 @@ const SQLSTATE_CODES: Record<string, ErrorCode> = {
   "23503": "conflict", // foreign_key_violation
   "23514": "validation_failed", // check_violation
   "22P02": "invalid_request", // invalid_text_representation
+  "22021": "invalid_request", // character_not_in_repertoire: a NUL byte, which text cannot hold
+  "22001": "validation_failed", // string_data_right_truncation
   "42501": "forbidden", // insufficient_privilege
 };
 
