@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   ASTAPA_MASTER_KEY: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
   ASTAPA_KEY_ROTATION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).optional()),
   ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
+  MAIL_FROM: z.preprocess(emptyAsUnset, z.string().max(200).optional()),
   SMTP_URL: z.preprocess(emptyAsUnset, z.string().regex(/^smtps?:\/\//, "must be an smtp:// URL").optional()),
   XENDIT_SECRET_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
   XENDIT_CALLBACK_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -41,6 +42,8 @@ export type Config = {
   keyRotationDays: number | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
   smtpUrl: string | undefined;
+  /** The From of Astapa's mail; defaults to no-reply at the base URL's host. */
+  mailFrom: string;
   xendit: { secretKey?: string; callbackToken?: string; baseUrl?: string };
   google: { clientId?: string; clientSecret?: string };
   github: { clientId?: string; clientSecret?: string };
@@ -69,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     keyRotationDays: e.ASTAPA_KEY_ROTATION_DAYS,
     logLevel: e.ASTAPA_LOG_LEVEL,
     smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `Astapa <no-reply@${new URL(e.ASTAPA_BASE_URL ?? "http://localhost").hostname}>`,
     xendit: {
       secretKey: e.XENDIT_SECRET_KEY,
       callbackToken: e.XENDIT_CALLBACK_TOKEN,

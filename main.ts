@@ -11,6 +11,7 @@ import { loadMasterKeys } from "./lib/tokens/master_key.ts";
 import { scheduleKeyRotation } from "./lib/tokens/key_rotation.ts";
 import { createDeps } from "./lib/deps.ts";
 import { PaymentEventWorker } from "./lib/payments/worker.ts";
+import { MailSender } from "./lib/mail/sender.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -28,6 +29,9 @@ async function main(): Promise<void> {
   // Applies Xendit callbacks; drains what arrived while no instance ran before taking new ones.
   const paymentWorker = new PaymentEventWorker(database.sql);
   await paymentWorker.start();
+  // Without SMTP_URL, mail stays in the outbox (readable by the operator) instead of being sent.
+  const mailSender = config.smtpUrl ? new MailSender(database.sql, config.smtpUrl, config.mailFrom) : null;
+  await mailSender?.start();
 
   const server = Deno.serve({
     hostname: config.hostname,
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
     await server.shutdown();
     deps.close();
     await paymentWorker.stop();
+    await mailSender?.stop();
     await database.close();
     await lock?.release();
     log("info", "stopped", {});

@@ -19,19 +19,65 @@ export async function userForSignIn(sql: Sql, projectId: string, email: string) 
   return row.u === null ? null : SignInRecord.parse(row.u);
 }
 
+export type OutgoingMail = { subject: string; body: string; kind: string };
+
+/** Creates the user and queues their verification mail, in one transaction. */
 export async function createUser(
   sql: Sql,
   projectId: string,
+  user: { email: string; passwordHash: string },
+  verification: { tokenHash: Uint8Array; mail: OutgoingMail },
+): Promise<string> {
+  return await asApp(sql, projectId, async (tx) => {
+    const [row] = await tx`
+      select api.create_user(${projectId}, ${user.email}, ${user.passwordHash}, false) ->> 'id' as id`;
+    await tx`select api.issue_email_token(${row.id}, 'verify_email', ${verification.tokenHash})`;
+    await tx`select api.queue_mail(${user.email}, ${verification.mail.subject}, ${verification.mail.body},
+                                   ${verification.mail.kind})`;
+    return row.id as string;
+  }, { actor: "hosted_login" });
+}
+
+/** Queues a reset link when the email belongs to an enabled user; says nothing either way. */
+export async function requestPasswordReset(
+  sql: Sql,
+  projectId: string,
   email: string,
+  tokenHash: Uint8Array,
+  mail: OutgoingMail,
+): Promise<void> {
+  await asApp(sql, projectId, async (tx) => {
+    const [row] = await tx`select api.user_for_sign_in(${projectId}, ${email}) as u`;
+    if (!row.u || row.u.disabled) return;
+    await tx`select api.issue_email_token(${row.u.id}, 'reset_password', ${tokenHash})`;
+    // To the address as registered, whatever case the person typed it in now.
+    await tx`select api.queue_mail(api.get_user(${projectId}, ${row.u.id}) ->> 'email', ${mail.subject}, ${mail.body},
+                                   ${mail.kind})`;
+  }, { actor: "hosted_login" });
+}
+
+export async function verifyEmail(sql: Sql, projectId: string, token: string): Promise<string> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    async (tx) => tx`select api.verify_email(${await sha256(token)})::text as user_id`,
+  );
+  return row.user_id;
+}
+
+export async function resetPassword(
+  sql: Sql,
+  projectId: string,
+  token: string,
   passwordHash: string,
 ): Promise<string> {
   const [row] = await asApp(
     sql,
     projectId,
-    (tx) => tx`select api.create_user(${projectId}, ${email}, ${passwordHash}, false) ->> 'id' as id`,
+    async (tx) => tx`select api.reset_password(${await sha256(token)}, ${passwordHash})::text as user_id`,
     { actor: "hosted_login" },
   );
-  return row.id;
+  return row.user_id;
 }
 
 export async function sessionUser(sql: Sql, projectId: string, token: string): Promise<string | null> {

@@ -26,6 +26,19 @@ const en = {
   staleForm: "This form expired. Please try again.",
   language: "Bahasa Indonesia",
   signedOut: "You are signed out.",
+  forgot: "Forgot your password?",
+  forgotTitle: "Reset your password",
+  forgotFor: "Reset your password for",
+  forgotIntro: "Enter your email and we will send you a link to choose a new password.",
+  sendLink: "Send the link",
+  linkSent: "If an account uses that email, a reset link is on its way. It works for one hour.",
+  resetTitle: "Choose a new password",
+  newPassword: "New password",
+  setPassword: "Save and sign in",
+  verifiedTitle: "Email confirmed",
+  verifiedFor: "Thank you —",
+  verifiedBody: "Your email address is confirmed. You can close this tab.",
+  linkExpired: "This link is unknown, already used or expired. Ask for a new one.",
 };
 type Messages = typeof en;
 
@@ -51,6 +64,19 @@ const id: Messages = {
   staleForm: "Formulir ini kedaluwarsa. Silakan coba lagi.",
   language: "English",
   signedOut: "Anda sudah keluar.",
+  forgot: "Lupa kata sandi?",
+  forgotTitle: "Atur ulang kata sandi",
+  forgotFor: "Atur ulang kata sandi untuk",
+  forgotIntro: "Masukkan email Anda dan kami akan mengirim tautan untuk membuat kata sandi baru.",
+  sendLink: "Kirim tautan",
+  linkSent: "Jika ada akun dengan email itu, tautan atur ulang sedang dikirim. Tautan berlaku satu jam.",
+  resetTitle: "Buat kata sandi baru",
+  newPassword: "Kata sandi baru",
+  setPassword: "Simpan dan masuk",
+  verifiedTitle: "Email terkonfirmasi",
+  verifiedFor: "Terima kasih —",
+  verifiedBody: "Alamat email Anda sudah terkonfirmasi. Anda boleh menutup tab ini.",
+  linkExpired: "Tautan ini tidak dikenal, sudah dipakai, atau kedaluwarsa. Minta tautan baru.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

@@ -21,6 +21,10 @@ export type AuthPageData = {
   csrf: string;
   email?: string;
   error?: MessageKey;
+  /** A confirmation to show instead of the form. */
+  notice?: MessageKey;
+  /** The mailed link's token, carried by the reset form. */
+  token?: string;
 };
 
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
@@ -41,7 +45,7 @@ export function authPageData(
   c: Ctx,
   request: AuthorizeRequest,
   query: URLSearchParams,
-  extra: { email?: string; error?: MessageKey } = {},
+  extra: { email?: string; error?: MessageKey; notice?: MessageKey; token?: string } = {},
 ): AuthPageData {
   return {
     lang: pickLang(c),

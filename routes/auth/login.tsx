@@ -89,6 +89,9 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
         <button type="submit">{t.signIn}</button>
       </form>
       <p>
+        <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
+      </p>
+      <p>
         {t.noAccount} <a href={flowHref("/auth/signup", data)}>{t.createOne}</a>
       </p>
     </AuthCard>

@@ -8,7 +8,9 @@ import { hashPassword } from "../../lib/passwords.ts";
 import { csrfValid } from "../../lib/login/browser.ts";
 import { finishSignIn } from "../../lib/login/flow.ts";
 import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "../../lib/login/pages.ts";
-import { MESSAGES } from "../../lib/login/i18n.ts";
+import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
+import { verificationMail } from "../../lib/login/mail.ts";
+import { randomSecret, sha256 } from "../../lib/secrets.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 
 const SignUpForm = z.object({
@@ -40,9 +42,20 @@ export const handler: Handlers<AuthPageData> = {
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again("invalidEmail", 422);
     if (form.password.length < 8) return again("weakPassword", 422);
+    const token = randomSecret();
+    const link = `${c.var.deps.config.baseUrl}/auth/verify?${new URLSearchParams({
+      client_id: request.clientId,
+      token,
+      lang: pickLang(c),
+    })}`;
     let userId: string;
     try {
-      userId = await createUser(c.var.deps.sql, request.project.id, email, await hashPassword(form.password));
+      userId = await createUser(
+        c.var.deps.sql,
+        request.project.id,
+        { email, passwordHash: await hashPassword(form.password) },
+        { tokenHash: await sha256(token), mail: verificationMail(pickLang(c), request.project.name, link) },
+      );
     } catch (error) {
       if (toAppError(error).code === "conflict") return again("emailTaken", 409);
       throw error;

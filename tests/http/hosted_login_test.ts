@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
+import { sessionCookie, submitForm } from "../helpers/login.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -82,22 +83,8 @@ Deno.test("authorize — Bahasa Indonesia by Accept-Language or ?lang", async ()
   assert.match(await byParam.text(), /Buat akun Anda/);
 });
 
-/** Fetches the form (for its CSRF cookie and token) and posts it, as a browser would. */
-async function submit(path: string, fields: Record<string, string>, params: Record<string, string>) {
-  const query = new URLSearchParams({
-    client_id: project.clientId,
-    redirect_uri: project.redirectUri,
-    ...params,
-  });
-  const form = await t.app.request(`${path}?${query}`);
-  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1];
-  return await t.app.request(path, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
-    body: new URLSearchParams({ request: query.toString(), csrf, ...fields }),
-  });
-}
+const submit = (path: string, fields: Record<string, string>, params: Record<string, string>) =>
+  submitForm(t, project, path, fields, params);
 
 Deno.test("sign-up then sign-in — each ends at the app with a code the token endpoint redeems", async () => {
   const { verifier, challenge } = await pkcePair();
@@ -182,10 +169,7 @@ Deno.test("sessions — a returning browser goes straight back; prompt=login ask
     { email: "returning@example.com", password: "long enough" },
     {},
   );
-  const cookie = (signedUp.headers.get("set-cookie") ?? "").split(/,(?=\s*astapa)/).map((c) =>
-    c.split(";")[0]
-  )
-    .find((c) => c.startsWith(`astapa_session_${project.id}`))!;
+  const cookie = sessionCookie(signedUp, project.id)!;
   const query = new URLSearchParams({
     client_id: project.clientId,
     redirect_uri: project.redirectUri,

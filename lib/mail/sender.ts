@@ -1,0 +1,99 @@
+/**
+ * Delivers the mail outbox over SMTP (SMTP_URL). Every instance runs one sender: it wakes on
+ * NOTIFY astapa_mail, sweeps every 30 s for retries, and claims rows with SKIP LOCKED so no message goes twice.
+ */
+import nodemailer from "nodemailer";
+import type { Sql } from "../../db/client.ts";
+import { asApp } from "../../db/client.ts";
+import { log } from "../http/log.ts";
+
+const SWEEP_MS = 30_000;
+
+export type MailRow = {
+  project_id: string;
+  id: string;
+  to_address: string;
+  subject: string;
+  body_text: string;
+};
+type Transport = { sendMail(message: Record<string, unknown>): Promise<unknown> };
+
+export class MailSender {
+  #sql: Sql;
+  #transport: Transport;
+  #from: string;
+  #timer?: ReturnType<typeof setInterval>;
+  #listening?: { unlisten(): Promise<void> };
+  #running: Promise<void> | null = null;
+  #again = false;
+
+  constructor(sql: Sql, smtpUrl: string, from: string) {
+    this.#sql = sql;
+    this.#transport = nodemailer.createTransport(smtpUrl);
+    this.#from = from;
+  }
+
+  async start(): Promise<void> {
+    this.#listening = await this.#sql.listen("astapa_mail", () => this.drain());
+    this.#timer = setInterval(() => this.drain(), SWEEP_MS);
+    await this.drain();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#listening?.unlisten();
+    await this.#running;
+  }
+
+  /** Sends everything due; concurrent calls fold into one pass plus one more. */
+  drain(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.#pass().finally(() => {
+      this.#running = null;
+      if (this.#again) {
+        this.#again = false;
+        this.drain();
+      }
+    });
+    return this.#running;
+  }
+
+  async #pass(): Promise<void> {
+    try {
+      const projects: string[] = await asApp(
+        this.#sql,
+        null,
+        async (tx) => (await tx`select api.projects_with_mail() as ids`)[0].ids,
+      );
+      for (const projectId of projects) {
+        const batch = await asApp(
+          this.#sql,
+          projectId,
+          (tx) => tx<MailRow[]>`select * from api.claim_mail(20)`,
+        );
+        for (const mail of batch) await this.#send(projectId, mail);
+      }
+    } catch (error) {
+      log("warn", "mail pass failed", { error });
+    }
+  }
+
+  async #send(projectId: string, mail: MailRow): Promise<void> {
+    let failure: string | null = null;
+    try {
+      await this.#transport.sendMail({
+        from: this.#from,
+        to: mail.to_address,
+        subject: mail.subject,
+        text: mail.body_text,
+      });
+    } catch (error) {
+      failure = error instanceof Error ? error.message.slice(0, 500) : String(error);
+      log("warn", "mail not delivered", { project_id: projectId, mail_id: mail.id, error: failure });
+    }
+    await asApp(this.#sql, projectId, (tx) => tx`select api.mail_delivered(${mail.id}, ${failure})`);
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import type { Handlers } from "../../lib/router/routes.ts";
+import { page, type PageProps } from "../../lib/router/page.tsx";
+import { readBody } from "../../lib/http/body.ts";
+import { requestPasswordReset } from "../../db/login.ts";
+import { randomSecret, sha256 } from "../../lib/secrets.ts";
+import { csrfValid } from "../../lib/login/browser.ts";
+import { countFailedSignIn, signInWait } from "../../lib/login/flow.ts";
+import { resetMail } from "../../lib/login/mail.ts";
+import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "../../lib/login/pages.ts";
+import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
+import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+
+const ForgotForm = z.object({
+  request: z.string().max(8000),
+  csrf: z.string().max(100),
+  email: z.string().max(254),
+});
+
+/**
+ * "Forgot your password?": the answer is the same whether or not the email has an account, and requests count
+ * against the same per-email limit as failed sign-ins, so neither guessing nor mail-bombing pays.
+ */
+export const handler: Handlers<AuthPageData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    return page(authPageData(c, request, query), { title: MESSAGES.en.forgotTitle });
+  },
+
+  async POST(c) {
+    const form = await readBody(c, ForgotForm, ["form"]);
+    const query = new URLSearchParams(form.request);
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    const show = (extra: Partial<AuthPageData>, status: number) =>
+      page(authPageData(c, request, query, { email: form.email, ...extra }), { title: "Reset", status });
+    if (!csrfValid(c, form.csrf)) return show({ error: "staleForm" }, 403);
+    if (await signInWait(c, request.project.id, form.email) > 0) return show({ error: "tooMany" }, 429);
+    await countFailedSignIn(c, request.project.id, form.email);
+    const token = randomSecret();
+    const link = `${c.var.deps.config.baseUrl}/auth/reset?${query}&${new URLSearchParams({
+      token,
+      lang: pickLang(c),
+    })}`;
+    await requestPasswordReset(
+      c.var.deps.sql,
+      request.project.id,
+      form.email,
+      await sha256(token),
+      resetMail(pickLang(c), request.project.name, link),
+    );
+    return show({ notice: "linkSent" }, 200);
+  },
+};
+
+/** Asks for the email to send a reset link to. */
+export default function Forgot({ data }: PageProps<AuthPageData>) {
+  const t = MESSAGES[data.lang];
+  return (
+    <AuthCard
+      lang={data.lang}
+      title="forgotTitle"
+      subtitle="forgotFor"
+      appName={data.appName}
+      error={data.error}
+      switchHref={flowHref("/auth/forgot", data, data.lang === "en" ? "id" : "en")}
+    >
+      {data.notice
+        ? <p role="status">{t[data.notice]}</p>
+        : (
+          <form method="post" action={`/auth/forgot?lang=${data.lang}`} novalidate>
+            <p>{t.forgotIntro}</p>
+            <input type="hidden" name="request" value={data.request} />
+            <input type="hidden" name="csrf" value={data.csrf} />
+            <Field name="email" label={t.email} type="email" value={data.email} autocomplete="email" />
+            <button type="submit">{t.sendLink}</button>
+          </form>
+        )}
+      <p>
+        <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>
+      </p>
+    </AuthCard>
+  );
+}

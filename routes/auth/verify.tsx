@@ -1,0 +1,42 @@
+import type { Handlers } from "../../lib/router/routes.ts";
+import { page, type PageProps } from "../../lib/router/page.tsx";
+import { asApp } from "../../db/client.ts";
+import { verifyEmail } from "../../db/login.ts";
+import { AppError, toAppError } from "../../lib/http/errors.ts";
+import { type Lang, MESSAGES, pickLang } from "../../lib/login/i18n.ts";
+
+type VerifyData = { lang: Lang; appName: string; verified: boolean };
+
+/** The mailed verification link: confirms the address once. */
+export const handler: Handlers<VerifyData> = {
+  async GET(c) {
+    const clientId = c.req.query("client_id") ?? "";
+    const token = c.req.query("token") ?? "";
+    const client = await asApp(
+      c.var.deps.sql,
+      null,
+      async (tx) => (await tx`select api.authorization_client(${clientId}) as c`)[0].c,
+    );
+    if (!client) throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
+    let verified = true;
+    try {
+      await verifyEmail(c.var.deps.sql, client.project_id, token);
+    } catch (error) {
+      if (toAppError(error).code !== "invalid_grant") throw error;
+      verified = false;
+    }
+    const data = { lang: pickLang(c), appName: client.name, verified };
+    return page(data, { title: MESSAGES.en.verifiedTitle, status: verified ? 200 : 400 });
+  },
+};
+
+export default function Verified({ data }: PageProps<VerifyData>) {
+  const t = MESSAGES[data.lang];
+  return (
+    <section class="card auth" lang={data.lang}>
+      <p class="eyebrow">{data.appName}</p>
+      <h1 id="auth-heading">{data.verified ? t.verifiedTitle : t.linkExpired}</h1>
+      {data.verified && <p>{t.verifiedBody}</p>}
+    </section>
+  );
+}

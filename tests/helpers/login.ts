@@ -1,0 +1,49 @@
+/** Drives the hosted login's forms the way a browser does: fetch the form (CSRF cookie + token), post it. */
+import type { TestApp } from "./app.ts";
+import type { SeededProject } from "./identity.ts";
+
+export async function submitForm(
+  t: TestApp,
+  project: SeededProject,
+  path: string,
+  fields: Record<string, string>,
+  params: Record<string, string> = {},
+  extraQuery = "",
+): Promise<Response> {
+  const query = new URLSearchParams({
+    client_id: project.clientId,
+    redirect_uri: project.redirectUri,
+    ...params,
+  });
+  const form = await t.app.request(`${path}?${query}${extraQuery}`);
+  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
+  const html = await form.text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!csrf) throw new Error(`no form at ${path}: ${form.status} ${html.slice(0, 200)}`);
+  const hidden = Object.fromEntries(
+    [...html.matchAll(/<input type="hidden" name="(token)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+  );
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&") ?? path;
+  return await t.app.request(action, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({ request: query.toString(), csrf, ...hidden, ...fields }),
+  });
+}
+
+/** The `name=value` of the project's session cookie set by a response. */
+export function sessionCookie(res: Response, projectId: string): string | undefined {
+  return res.headers.getSetCookie().map((cookie) => cookie.split(";")[0])
+    .find((cookie) => cookie.startsWith(`astapa_session_${projectId}=`));
+}
+
+/** The text of a delivered message, with quoted-printable soft breaks and escapes undone. */
+export function mailText(data: string): string {
+  const [headers, ...rest] = data.split("\n\n");
+  const body = rest.join("\n\n");
+  if (!/content-transfer-encoding:\s*quoted-printable/i.test(headers)) return body;
+  return body.replace(/=\n/g, "").replace(
+    /=([0-9A-F]{2})/g,
+    (_, hex) => String.fromCharCode(parseInt(hex, 16)),
+  );
+}

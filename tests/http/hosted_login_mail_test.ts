@@ -1,0 +1,148 @@
+/** Verification and password reset through real mail: the outbox, the SMTP sender, and a local SMTP server. */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { seedProject } from "../helpers/identity.ts";
+import { mailText, sessionCookie, submitForm } from "../helpers/login.ts";
+import { startSmtpSink } from "../helpers/smtp_sink.ts";
+import { postForm } from "../helpers/token_client.ts";
+import { MailSender } from "../../lib/mail/sender.ts";
+
+const t = await testApp();
+const sink = startSmtpSink();
+const sender = new MailSender(t.db.sql, sink.url, "Astapa <no-reply@astapa.test>");
+await sender.start();
+Deno.test.afterAll(async () => {
+  await sender.stop();
+  sink.close();
+  await t.close();
+});
+const project = await seedProject(t.db.sql, { name: "Warung", redirectUri: "https://warung.example/cb" });
+
+/** The first https link in a delivered mail, as a path the test app can request. */
+async function mailedLink(to: string, subject: RegExp): Promise<string> {
+  const mail = await sink.waitFor(to, subject);
+  const link = /http:\/\/astapa\.test(\/auth\/[^\s]+)/.exec(mailText(mail.data))?.[1];
+  assert.ok(link, "the mail carries a link");
+  return link;
+}
+
+Deno.test("verification — sign-up mails a link that confirms the address once", async () => {
+  const res = await submitForm(t, project, "/auth/signup", {
+    email: "sari@example.com",
+    password: "rendang enak",
+  });
+  assert.equal(res.status, 303);
+  const link = await mailedLink("sari@example.com", /Subject: Confirm your email for Warung/);
+  const first = await t.app.request(link);
+  assert.equal(first.status, 200);
+  assert.match(await first.text(), /Email confirmed/);
+  const [user] = await t.db.sql`select email_verified from astapa.users where email = 'sari@example.com'`;
+  assert.equal(user.email_verified, true);
+  const again = await t.app.request(link);
+  assert.equal(again.status, 400, "the link works once");
+  await again.body?.cancel();
+});
+
+Deno.test("verification — mail is in the person's language", async () => {
+  await submitForm(
+    t,
+    project,
+    "/auth/signup",
+    { email: "dewi@example.com", password: "nasi goreng" },
+    {},
+    "&lang=id",
+  );
+  const mail = await sink.waitFor("dewi@example.com");
+  assert.match(mailText(mail.data), /Konfirmasi alamat email Anda untuk Warung/);
+});
+
+Deno.test("reset — a mailed link sets a new password, signs in, and signs every other session out", async () => {
+  const signedUp = await submitForm(t, project, "/auth/signup", {
+    email: "eko@example.com",
+    password: "old password",
+  });
+  const oldCode = new URL(signedUp.headers.get("location")!).searchParams.get("code")!;
+  const tokens = await postForm(t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code: oldCode,
+    redirect_uri: project.redirectUri,
+    client_id: project.clientId,
+    client_secret: project.secret,
+  });
+  assert.equal(tokens.res.status, 200);
+
+  const asked = await submitForm(t, project, "/auth/forgot", { email: "EKO@example.com" });
+  assert.equal(asked.status, 200);
+  assert.match(await asked.text(), /If an account uses that email/);
+  const link = await mailedLink("eko@example.com", /Subject: Reset your Warung password/);
+  const form = await t.app.request(link);
+  assert.equal(form.status, 200);
+  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
+  const html = await form.text();
+  const field = (name: string) =>
+    new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1].replace(/&amp;/g, "&");
+  const reset = await t.app.request("/auth/reset", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({
+      request: field("request"),
+      csrf: field("csrf"),
+      token: field("token"),
+      password: "brand new password",
+    }),
+  });
+  assert.equal(reset.status, 303);
+  assert.ok(new URL(reset.headers.get("location")!).searchParams.get("code"), "back to the app signed in");
+
+  const refresh = await postForm(t, "/api/platform/token", {
+    grant_type: "refresh_token",
+    refresh_token: tokens.body.refresh_token,
+    client_id: project.clientId,
+    client_secret: project.secret,
+  });
+  assert.equal(refresh.body.error, "invalid_grant", "sessions from before the reset are gone");
+  const oldPassword = await submitForm(t, project, "/auth/login", {
+    email: "eko@example.com",
+    password: "old password",
+  });
+  assert.equal(oldPassword.status, 422);
+  const newPassword = await submitForm(t, project, "/auth/login", {
+    email: "eko@example.com",
+    password: "brand new password",
+  });
+  assert.equal(newPassword.status, 303);
+});
+
+Deno.test("reset — an unknown email gets the same answer and no mail", async () => {
+  const asked = await submitForm(t, project, "/auth/forgot", { email: "nobody@example.com" });
+  assert.equal(asked.status, 200);
+  assert.match(await asked.text(), /If an account uses that email/);
+  await sender.drain();
+  assert.equal(sink.messages.filter((m) => m.to.includes("nobody@example.com")).length, 0);
+});
+
+Deno.test("sign-out — ends the session and returns to a registered URI only", async () => {
+  const signedUp = await submitForm(t, project, "/auth/signup", {
+    email: "out@example.com",
+    password: "long enough",
+  });
+  const cookie = sessionCookie(signedUp, project.id)!;
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  const out = await t.app.request(
+    `/auth/logout?client_id=${project.clientId}&post_logout_redirect_uri=${
+      encodeURIComponent(project.redirectUri)
+    }&state=z`,
+    { headers: { cookie } },
+  );
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get("location"), `${project.redirectUri}?state=z`);
+  const after = await t.app.request(`/auth/login?${query}`, { headers: { cookie } });
+  assert.equal(after.status, 200, "the old cookie no longer signs in");
+  await after.body?.cancel();
+  const elsewhere = await t.app.request(
+    `/auth/logout?client_id=${project.clientId}&post_logout_redirect_uri=https://evil.example/`,
+    { headers: { accept: "text/html" } },
+  );
+  assert.equal(elsewhere.status, 200);
+  assert.match(await elsewhere.text(), /You are signed out/);
+});
