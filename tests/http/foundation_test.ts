@@ -125,3 +125,17 @@ Deno.test("security headers — HSTS only when the deployment is served over htt
     await secure.close();
   }
 });
+
+Deno.test("stylesheet — braces balance, so no rule swallows the ones after it", async () => {
+  const css = (await Deno.readTextFile(new URL("../../static/styles.css", import.meta.url))).replace(
+    /\/\*[\s\S]*?\*\//g,
+    "",
+  );
+  let depth = 0;
+  for (const [i, line] of css.split("\n").entries()) {
+    depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
+    assert.ok(depth >= 0 && depth <= 2, `line ${i + 1}: nesting ${depth}`);
+    if (/^\.[a-z].*\{$/.test(line)) assert.equal(depth, 1, `line ${i + 1} opens a top-level rule: ${line}`);
+  }
+  assert.equal(depth, 0);
+});
