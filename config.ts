@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   ASTAPA_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default("./.astapa")),
   ASTAPA_MASTER_KEY: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
   ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
+  ASTAPA_RS256_SIGNER: z.preprocess(emptyAsUnset, z.enum(["auto", "webcrypto"]).default("auto")),
+  ASTAPA_LIBCRYPTO: z.preprocess(emptyAsUnset, z.string().optional()),
   SMTP_URL: z.preprocess(emptyAsUnset, z.string().regex(/^smtps?:\/\//, "must be an smtp:// URL").optional()),
   XENDIT_SECRET_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
   XENDIT_CALLBACK_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -37,6 +39,9 @@ export type Config = {
   dataDir: string;
   masterKey: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** RS256: "auto" signs with OpenSSL's libcrypto (found by name, or at `libcrypto`) when it loads and passes
+   * its self-test, else WebCrypto; "webcrypto" never loads libcrypto. */
+  signer: { signer: "auto" | "webcrypto"; libcrypto?: string };
   smtpUrl: string | undefined;
   xendit: { secretKey?: string; callbackToken?: string; baseUrl?: string };
   google: { clientId?: string; clientSecret?: string };
@@ -64,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     dataDir: e.ASTAPA_DATA_DIR,
     masterKey: e.ASTAPA_MASTER_KEY,
     logLevel: e.ASTAPA_LOG_LEVEL,
+    signer: { signer: e.ASTAPA_RS256_SIGNER, libcrypto: e.ASTAPA_LIBCRYPTO },
     smtpUrl: e.SMTP_URL,
     xendit: {
       secretKey: e.XENDIT_SECRET_KEY,

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const masterKeys = await loadMasterKeys(config);
   const database = await openDatabase(config);
   const applied = await migrate(database.sql);
-  const keys = new KeyStore(database.sql, masterKeys.sealing);
+  const keys = new KeyStore(database.sql, masterKeys.sealing, config.signer);
   await keys.ensureKeys();
   const assets = await buildIslands();
   const app = await createApp({ config, sql: database.sql, assets, keys, masterKeys });
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     stopping = true;
     log("info", "stopping", { signal });
     await server.shutdown();
+    keys.close();
     await database.close();
     await lock?.release();
     log("info", "stopped", {});

@@ -43,7 +43,7 @@ export async function testApp(
   const db = await testDatabase();
   const config = loadConfig({ ASTAPA_BASE_URL: origin, DATABASE_URL: db.url, ...options.env });
   const masterKeys = await deriveMasterKeys(TEST_MASTER_KEY);
-  const keys = new KeyStore(db.sql, masterKeys.sealing);
+  const keys = new KeyStore(db.sql, masterKeys.sealing, config.signer);
   await keys.ensureKeys();
   const deps: Deps = {
     config,
@@ -62,6 +62,7 @@ export async function testApp(
     logs,
     async close() {
       await server?.shutdown();
+      keys.close();
       await db.close();
     },
   };
