@@ -15,6 +15,10 @@ import { basic } from "../tests/helpers/oauth.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
 const CONCURRENCY = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 50);
+/** Runs only the scenarios whose name matches (a regular expression), e.g. BENCH_ONLY=client_credentials. */
+const ONLY = new RegExp(Deno.env.get("BENCH_ONLY") ?? "");
+/** A folder for a V8 CPU profile of the (OpenSSL-signing) Astapa server, written when it stops. */
+const CPU_PROF = Deno.env.get("BENCH_CPU_PROF");
 const MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
 const deno = Deno.execPath();
 const here = (path: string) => new URL(path, import.meta.url).pathname;
@@ -73,7 +77,8 @@ async function loopback(): Promise<void> {
       deno,
       (port) => ["run", "--allow-net", here("./loopback/hello.ts"), String(port)],
     );
-    const astapa = await start("astapa", deno, () => ["run", "-A", here("../main.ts")]);
+    const profile = CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [];
+    const astapa = await start("astapa", deno, () => ["run", "-A", ...profile, here("../main.ts")]);
     const webcrypto = await start("astapa-webcrypto", deno, () => ["run", "-A", here("../main.ts")], {
       ASTAPA_RS256_SIGNER: "webcrypto",
     });
@@ -85,6 +90,7 @@ async function loopback(): Promise<void> {
       server: ServerProcess,
       scenario: Partial<Scenario>,
     ) => {
+      if (!ONLY.test(name)) return;
       server.resetRss();
       const result = await load({
         method: "GET",
