@@ -18,6 +18,8 @@ const EnvSchema = z.object({
   ASTAPA_KEY_ROTATION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).optional()),
   ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
   MAIL_FROM: z.preprocess(emptyAsUnset, z.string().max(200).optional()),
+  ASTAPA_RS256_SIGNER: z.preprocess(emptyAsUnset, z.enum(["auto", "webcrypto"]).default("auto")),
+  ASTAPA_LIBCRYPTO: z.preprocess(emptyAsUnset, z.string().optional()),
   SMTP_URL: z.preprocess(emptyAsUnset, z.string().regex(/^smtps?:\/\//, "must be an smtp:// URL").optional()),
   XENDIT_SECRET_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
   XENDIT_CALLBACK_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -41,6 +43,9 @@ export type Config = {
   /** Rotate signing keys automatically once the active one is this many days old; unset = by hand only. */
   keyRotationDays: number | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** RS256: "auto" signs with OpenSSL's libcrypto (found by name, or at `libcrypto`) when it loads and passes
+   * its self-test, else WebCrypto; "webcrypto" never loads libcrypto. */
+  signer: { signer: "auto" | "webcrypto"; libcrypto?: string };
   smtpUrl: string | undefined;
   /** The From of Astapa's mail; defaults to no-reply at the base URL's host. */
   mailFrom: string;
@@ -71,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     masterKey: e.ASTAPA_MASTER_KEY,
     keyRotationDays: e.ASTAPA_KEY_ROTATION_DAYS,
     logLevel: e.ASTAPA_LOG_LEVEL,
+    signer: { signer: e.ASTAPA_RS256_SIGNER, libcrypto: e.ASTAPA_LIBCRYPTO },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `Astapa <no-reply@${new URL(e.ASTAPA_BASE_URL ?? "http://localhost").hostname}>`,
     xendit: {

@@ -21,7 +21,7 @@ const app = await createApp({
   config,
   sql,
   assets: { clientScript: "/static/build/bench/lib/islands/client.js" },
-  keys: new KeyStore(sql, masterKeys.sealing),
+  keys: new KeyStore(sql, masterKeys.sealing, config.signer),
   masterKeys,
   xenditSandbox: createSandboxXendit(config),
 });

@@ -9,10 +9,21 @@ import { KeyStore } from "./tokens/signing_keys.ts";
 
 export type DepsInput = { config: Config; sql: Sql; masterKeys: MasterKeys; assets: IslandAssets };
 
-/** Installs signing keys if the deployment has none and starts the sandbox Xendit simulator. */
+/**
+ * Installs signing keys if the deployment has none (signing through OpenSSL when it can) and starts the sandbox
+ * Xendit simulator. close() frees the native keys and stops the simulator.
+ */
 export async function createDeps(input: DepsInput): Promise<Deps & { close(): void }> {
-  const keys = new KeyStore(input.sql, input.masterKeys.sealing);
+  const keys = new KeyStore(input.sql, input.masterKeys.sealing, input.config.signer);
   await keys.ensureKeys();
   const xenditSandbox = createSandboxXendit(input.config);
-  return { ...input, keys, xenditSandbox, close: () => xenditSandbox.close() };
+  return {
+    ...input,
+    keys,
+    xenditSandbox,
+    close() {
+      xenditSandbox.close();
+      keys.close();
+    },
+  };
 }

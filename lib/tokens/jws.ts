@@ -1,6 +1,6 @@
 /**
- * Compact JWS with RS256 (RFC 7515). Signing sits behind `sign` so a faster RSA implementation can replace
- * WebCrypto's without touching token code; PKCS#1 v1.5 is deterministic, so both must give identical bytes.
+ * Compact JWS with RS256 (RFC 7515). Signing sits behind `rs256` so a faster RSA implementation replaces
+ * WebCrypto's without touching token code; PKCS#1 v1.5 is deterministic, so both give identical bytes.
  */
 import { base64url } from "../secrets.ts";
 import type { SigningKey } from "./signing_keys.ts";
@@ -9,9 +9,14 @@ export type JwtHeader = { alg: "RS256"; typ: string; kid: string };
 
 const encoder = new TextEncoder();
 
-/** RSASSA-PKCS1-v1_5 with SHA-256 over `data`. */
-export async function rs256(key: CryptoKey, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, data));
+/**
+ * RSASSA-PKCS1-v1_5 with SHA-256 over `data`: OpenSSL when the key has a native copy that is still open
+ * (lib/tokens/openssl_rsa.ts), else WebCrypto. Both give the same bytes.
+ */
+export async function rs256(key: SigningKey, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const native = key.native?.sign(data);
+  if (native) return await native;
+  return new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key.privateKey, data));
 }
 
 /** Signs a JWT: header and claims as JSON, base64url, then the RS256 signature. */
@@ -24,5 +29,5 @@ export async function signJwt(
   const input = `${base64url.encode(encoder.encode(JSON.stringify(header)))}.${
     base64url.encode(encoder.encode(JSON.stringify(claims)))
   }`;
-  return `${input}.${base64url.encode(await rs256(key.privateKey, encoder.encode(input)))}`;
+  return `${input}.${base64url.encode(await rs256(key, encoder.encode(input)))}`;
 }

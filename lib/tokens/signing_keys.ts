@@ -5,8 +5,10 @@
  */
 import { z } from "zod";
 import { asApp, type Sql } from "../../db/client.ts";
+import { log } from "../http/log.ts";
 import { base64url } from "../secrets.ts";
 import { open, seal } from "./master_key.ts";
+import { importNativeRsaKey, type NativeRsaKey, openLibcrypto } from "./openssl_rsa.ts";
 
 const REFRESH_MS = 60_000;
 
@@ -27,7 +29,11 @@ const KeyRow = z.object({
   private_key: z.instanceof(Uint8Array),
 });
 
-export type SigningKey = { kid: string; privateKey: CryptoKey };
+/** A private key ready to sign: WebCrypto always, OpenSSL too when available (see lib/tokens/jws.ts rs256). */
+export type SigningKey = { kid: string; privateKey: CryptoKey; native: NativeRsaKey | null };
+
+/** Which RS256 implementation signs: "auto" prefers OpenSSL's libcrypto, "webcrypto" never loads it. */
+export type SignerOptions = { signer: "auto" | "webcrypto"; libcrypto?: string };
 
 type NewKey = { kid: string; jwk: PublicJwk; sealed: Uint8Array };
 
@@ -61,12 +67,18 @@ async function thumbprint(n: string, e: string): Promise<string> {
 export class KeyStore {
   #sql: Sql;
   #masterKey: CryptoKey;
+  #signer: SignerOptions;
   #loaded: Promise<{ active: SigningKey; published: PublicJwk[] }> | null = null;
   #loadedAt = 0;
+  /** The active key as last imported: the periodic refresh reuses it, so a key is decrypted and loaded once. */
+  #signing: SigningKey | null = null;
+  /** Set by invalidate(): the next load decrypts and imports the active key again. */
+  #reimport = false;
 
-  constructor(sql: Sql, masterKey: CryptoKey) {
+  constructor(sql: Sql, masterKey: CryptoKey, signer: SignerOptions = { signer: "auto" }) {
     this.#sql = sql;
     this.#masterKey = masterKey;
+    this.#signer = signer;
   }
 
   /** Installs the first keys if the deployment has none (safe when several instances boot at once). */
@@ -121,8 +133,17 @@ export class KeyStore {
     return { keys: (await this.#current()).published };
   }
 
+  /** Forgets the loaded keys: the next use reads, decrypts and imports them again. */
   invalidate(): void {
     this.#loaded = null;
+    this.#reimport = true;
+  }
+
+  /** Frees the native copy of the signing key (signatures in flight finish first). */
+  close(): void {
+    this.#signing?.native?.close();
+    this.#signing = null;
+    this.invalidate();
   }
 
   #current() {
@@ -141,8 +162,41 @@ export class KeyStore {
     if (!active) {
       throw new Error("No active signing key: the server installs one at start (KeyStore.ensureKeys)");
     }
-    const pkcs8 = await open(this.#masterKey, active.private_key, active.kid);
-    const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, RSA, false, ["sign"]);
-    return { active: { kid: active.kid, privateKey }, published: keys.map((key) => key.public_jwk) };
+    let signing = this.#signing;
+    if (signing?.kid !== active.kid || this.#reimport) {
+      this.#reimport = false;
+      signing = await this.#importKey(active.kid, active.private_key);
+      this.#signing?.native?.close(); // requests still holding the old key finish on it, then it is freed
+      this.#signing = signing;
+    }
+    return { active: signing, published: keys.map((key) => key.public_jwk) };
+  }
+
+  async #importKey(kid: string, sealed: Uint8Array): Promise<SigningKey> {
+    const pkcs8 = await open(this.#masterKey, sealed, kid);
+    try {
+      const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, RSA, false, ["sign"]);
+      return { kid, privateKey, native: await this.#nativeKey(kid, pkcs8, privateKey) };
+    } finally {
+      pkcs8.fill(0);
+    }
+  }
+
+  /** OpenSSL's copy of the key, or null (with a log line saying why) when WebCrypto signs. */
+  async #nativeKey(kid: string, pkcs8: Uint8Array, privateKey: CryptoKey): Promise<NativeRsaKey | null> {
+    if (this.#signer.signer === "webcrypto") {
+      log("info", "rs256 signer", { signer: "webcrypto", kid, reason: "ASTAPA_RS256_SIGNER=webcrypto" });
+      return null;
+    }
+    const opened = openLibcrypto(this.#signer.libcrypto);
+    const result = "lib" in opened
+      ? await importNativeRsaKey(opened.lib, pkcs8, privateKey)
+      : { error: `libcrypto unavailable: ${opened.error}` };
+    if ("error" in result) {
+      log("warn", "rs256 signer", { signer: "webcrypto", kid, reason: result.error });
+      return null;
+    }
+    log("info", "rs256 signer", { signer: "openssl", kid });
+    return result.key;
   }
 }

@@ -1,0 +1,55 @@
+/** The benchmark's database: a throwaway embedded Postgres, migrated, with one project, users and codes. */
+import { asApp, createPool, type Sql } from "../../db/client.ts";
+import { startEmbeddedPostgres } from "../../db/embedded.ts";
+import { migrate } from "../../db/migrate.ts";
+import { randomSecret, sha256 } from "../../lib/secrets.ts";
+import { type SeededProject, seedProject, seedUser } from "../../tests/helpers/identity.ts";
+import { pkcePair } from "../../tests/helpers/oauth.ts";
+
+export const SCOPE = "reports:read";
+
+export type BenchDatabase = { url: string; sql: Sql; stop(): Promise<void> };
+
+/** Starts Postgres in a temp folder (no fsync: a benchmark, not a deployment) and migrates it. */
+export async function startDatabase(): Promise<BenchDatabase> {
+  const dir = await Deno.makeTempDir({ prefix: "astapa-bench-pg-" });
+  const cluster = await startEmbeddedPostgres(dir, { durable: false, maxConnections: 200 });
+  const sql = createPool(cluster.url, { max: 4, applicationName: "astapa-bench" });
+  await migrate(sql);
+  return {
+    url: cluster.url,
+    sql,
+    async stop() {
+      await sql.end({ timeout: 5 });
+      await cluster.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+export type Seed = { project: SeededProject; userId: string; verifier: string; challenge: string };
+
+export async function seed(sql: Sql): Promise<Seed> {
+  const project = await seedProject(sql, {
+    name: "Bench",
+    settings: { client_credentials_scopes: [SCOPE] },
+  });
+  const userId = await seedUser(sql, project.id, "bench@example.com", { verified: true });
+  return { project, userId, ...(await pkcePair()) };
+}
+
+/** `count` authorization codes with PKCE S256 for the seeded user, as the hosted login would issue them. */
+export async function issueCodes(sql: Sql, s: Seed, count: number, scope: string): Promise<string[]> {
+  const codes = Array.from({ length: count }, () => randomSecret());
+  const hashes = await Promise.all(codes.map((code) => sha256(code)));
+  await asApp(sql, s.project.id, async (tx) => {
+    // Pipelined in one transaction: thousands of codes in about a second.
+    await Promise.all(
+      hashes.map((hash) =>
+        tx`select api.issue_authorization_code(${hash}, ${s.project.clientId}, ${s.userId},
+           ${s.project.redirectUri}, ${scope}, null, ${s.challenge}, 'S256', null, now(), 600)`
+      ),
+    );
+  });
+  return codes;
+}

@@ -1,0 +1,100 @@
+/** Server processes for the loopback benchmarks: start, wait until they answer, sample RSS, stop. */
+
+export type ServerProcess = {
+  name: string;
+  origin: string;
+  pid: number;
+  /** Highest resident set size seen since the last `resetRss()`, in MB. */
+  peakRssMb(): number;
+  resetRss(): void;
+  stop(): Promise<void>;
+};
+
+/** A free loopback port (the OS picks one; the listener is closed before the server binds it). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Spawns `command args`, waits until GET `readyPath` answers below 500, and samples its RSS every 100 ms. */
+export async function startServer(options: {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  env?: Record<string, string>;
+  readyPath: string;
+}): Promise<ServerProcess> {
+  const origin = `http://127.0.0.1:${options.port}`;
+  const child = new Deno.Command(options.command, {
+    args: options.args,
+    env: options.env,
+    stdout: "null", // request logs stay on (as in production) but are not kept
+    stderr: "piped",
+  }).spawn();
+  const stderr: string[] = [];
+  (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      stderr.push(chunk);
+      if (stderr.length > 50) stderr.shift();
+    }
+  })();
+  let exited = false;
+  child.status.then(() => exited = true);
+
+  const deadline = performance.now() + 60_000;
+  while (true) {
+    if (exited) throw new Error(`${options.name} exited during start:\n${stderr.join("")}`);
+    if (performance.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${options.name} did not answer within 60 s:\n${stderr.join("")}`);
+    }
+    try {
+      const res = await fetch(origin + options.readyPath);
+      await res.body?.cancel();
+      if (res.status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  let peak = 0;
+  const sample = () => {
+    peak = Math.max(peak, rssMb(child.pid));
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    name: options.name,
+    origin,
+    pid: child.pid,
+    peakRssMb: () => {
+      sample();
+      return peak;
+    },
+    resetRss: () => {
+      peak = rssMb(child.pid);
+    },
+    async stop() {
+      clearInterval(timer);
+      if (!exited) child.kill("SIGTERM");
+      const timeout = setTimeout(() => !exited && child.kill("SIGKILL"), 10_000);
+      await child.status;
+      clearTimeout(timeout);
+    },
+  };
+}
+
+/** VmRSS of a process in MB (0 once it has gone). */
+export function rssMb(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
