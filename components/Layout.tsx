@@ -1,11 +1,11 @@
 import type { ComponentChildren } from "preact";
 
-type LayoutProps = { title?: string; clientScript: string; children: ComponentChildren };
+type LayoutProps = { title?: string; lang?: string; clientScript: string; children: ComponentChildren };
 
 /** The document shell every page shares. Scripts and styles come from our origin only (see the CSP). */
-export function Layout({ title, clientScript, children }: LayoutProps) {
+export function Layout({ title, lang = "en", clientScript, children }: LayoutProps) {
   return (
-    <html lang="en">
+    <html lang={lang}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />

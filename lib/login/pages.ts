@@ -3,6 +3,7 @@
  * sending protocol errors back to the app, and the data their pages render.
  */
 import type { Ctx } from "../app_env.ts";
+import { page, type PageResult } from "../router/page.tsx";
 import {
   AuthorizeRedirectError,
   type AuthorizeRequest,
@@ -11,7 +12,7 @@ import {
   requestQuery,
 } from "./authorize_request.ts";
 import { csrfToken } from "./browser.ts";
-import { type Lang, type MessageKey, pickLang } from "./i18n.ts";
+import { type Lang, type MessageKey, MESSAGES, pickLang } from "./i18n.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -59,4 +60,9 @@ export function authPageData(
 /** The link to the same flow in the other language, or on the sibling page. */
 export function flowHref(path: string, data: AuthPageData, lang: Lang = data.lang): string {
   return `${path}?${data.request}${data.request ? "&" : ""}lang=${lang}`;
+}
+
+/** A hosted-login page: titled and tagged in the person's language. */
+export function authPage(data: AuthPageData, title: MessageKey, status = 200): PageResult<AuthPageData> {
+  return page(data, { title: MESSAGES[data.lang][title], lang: data.lang, status });
 }

@@ -9,11 +9,14 @@ import { Layout } from "../../components/Layout.tsx";
 
 const PAGE = Symbol("page");
 
-export type PageResult<D> = { [PAGE]: true; data: D; title?: string; status?: number };
+export type PageResult<D> = { [PAGE]: true; data: D; title?: string; status?: number; lang?: string };
 export type PageProps<D = undefined> = { data: D; url: URL; params: Record<string, string> };
 
 /** Marks handler output as page data for the route's component. */
-export function page<D>(data: D, options: { title?: string; status?: number } = {}): PageResult<D> {
+export function page<D>(
+  data: D,
+  options: { title?: string; status?: number; lang?: string } = {},
+): PageResult<D> {
   return { [PAGE]: true, data, ...options };
 }
 
@@ -25,7 +28,7 @@ export function renderPage<D>(
 ): Response {
   const props: PageProps<D> = { data: result.data, url: new URL(c.req.url), params: c.req.param() };
   const html = renderToString(
-    <Layout title={result.title} clientScript={c.var.deps.assets.clientScript}>
+    <Layout title={result.title} lang={result.lang} clientScript={c.var.deps.assets.clientScript}>
       <Component {...props} />
     </Layout>,
   );

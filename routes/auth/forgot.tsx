@@ -1,13 +1,19 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
+import type { PageProps } from "../../lib/router/page.tsx";
 import { readBody } from "../../lib/http/body.ts";
 import { requestPasswordReset } from "../../db/login.ts";
 import { randomSecret, sha256 } from "../../lib/secrets.ts";
 import { csrfValid } from "../../lib/login/browser.ts";
 import { countFailedSignIn, signInWait } from "../../lib/login/flow.ts";
 import { resetMail } from "../../lib/login/mail.ts";
-import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "../../lib/login/pages.ts";
+import {
+  authorizeRequest,
+  authPage,
+  type AuthPageData,
+  authPageData,
+  flowHref,
+} from "../../lib/login/pages.ts";
 import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 
@@ -26,7 +32,7 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    return page(authPageData(c, request, query), { title: MESSAGES.en.forgotTitle });
+    return authPage(authPageData(c, request, query), "forgotTitle");
   },
 
   async POST(c) {
@@ -35,7 +41,7 @@ export const handler: Handlers<AuthPageData> = {
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
     const show = (extra: Partial<AuthPageData>, status: number) =>
-      page(authPageData(c, request, query, { email: form.email, ...extra }), { title: "Reset", status });
+      authPage(authPageData(c, request, query, { email: form.email, ...extra }), "forgotTitle", status);
     if (!csrfValid(c, form.csrf)) return show({ error: "staleForm" }, 403);
     if (await signInWait(c, request.project.id, form.email) > 0) return show({ error: "tooMany" }, 429);
     await countFailedSignIn(c, request.project.id, form.email);

@@ -1,14 +1,20 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
+import type { PageProps } from "../../lib/router/page.tsx";
 import { readBody } from "../../lib/http/body.ts";
 import { sessionUser, userForSignIn } from "../../db/login.ts";
 import { hashPassword, verifyPassword } from "../../lib/passwords.ts";
 import { randomSecret } from "../../lib/secrets.ts";
 import { csrfValid, readSession } from "../../lib/login/browser.ts";
 import { countFailedSignIn, finishSignIn, signInWait } from "../../lib/login/flow.ts";
-import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "../../lib/login/pages.ts";
-import { MESSAGES } from "../../lib/login/i18n.ts";
+import {
+  authorizeRequest,
+  authPage,
+  type AuthPageData,
+  authPageData,
+  flowHref,
+} from "../../lib/login/pages.ts";
+import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 
 const SignInForm = z.object({
@@ -32,7 +38,7 @@ export const handler: Handlers<AuthPageData> = {
       const userId = await sessionUser(c.var.deps.sql, request.project.id, session);
       if (userId) return await finishSignIn(c, request, userId, false);
     }
-    return page(authPageData(c, request, query), { title: MESSAGES.en.signInTitle });
+    return authPage(authPageData(c, request, query), "signInTitle");
   },
 
   async POST(c) {
@@ -41,7 +47,7 @@ export const handler: Handlers<AuthPageData> = {
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
     const again = (error: AuthPageData["error"], status: number) =>
-      page(authPageData(c, request, query, { email: form.email, error }), { title: "Sign in", status });
+      authPage(authPageData(c, request, query, { email: form.email, error }), "signInTitle", status);
     if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
     const { sql } = c.var.deps;
     if (await signInWait(c, request.project.id, form.email) > 0) return again("tooMany", 429);

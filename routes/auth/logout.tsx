@@ -32,7 +32,8 @@ export const handler: Handlers<SignedOut> = {
         return c.redirect(url.toString(), 303);
       }
     }
-    return page({ lang: pickLang(c) }, { title: MESSAGES.en.signedOut });
+    const lang = pickLang(c);
+    return page({ lang }, { title: MESSAGES[lang].signedOut, lang });
   },
 };
 

@@ -1,14 +1,20 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
+import type { PageProps } from "../../lib/router/page.tsx";
 import { readBody } from "../../lib/http/body.ts";
 import { toAppError } from "../../lib/http/errors.ts";
 import { resetPassword } from "../../db/login.ts";
 import { hashPassword } from "../../lib/passwords.ts";
 import { csrfValid } from "../../lib/login/browser.ts";
 import { finishSignIn } from "../../lib/login/flow.ts";
-import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "../../lib/login/pages.ts";
-import { MESSAGES } from "../../lib/login/i18n.ts";
+import {
+  authorizeRequest,
+  authPage,
+  type AuthPageData,
+  authPageData,
+  flowHref,
+} from "../../lib/login/pages.ts";
+import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 
 const ResetForm = z.object({
@@ -25,7 +31,7 @@ export const handler: Handlers<AuthPageData> = {
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
     const token = query.get("token") ?? "";
-    return page(authPageData(c, request, query, { token }), { title: MESSAGES.en.resetTitle });
+    return authPage(authPageData(c, request, query, { token }), "resetTitle");
   },
 
   async POST(c) {
@@ -34,7 +40,7 @@ export const handler: Handlers<AuthPageData> = {
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
     const again = (error: AuthPageData["error"], status: number) =>
-      page(authPageData(c, request, query, { token: form.token, error }), { title: "Reset", status });
+      authPage(authPageData(c, request, query, { token: form.token, error }), "resetTitle", status);
     if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
     if (form.password.length < 8) return again("weakPassword", 422);
     let userId: string;

@@ -1,13 +1,19 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
+import type { PageProps } from "../../lib/router/page.tsx";
 import { readBody } from "../../lib/http/body.ts";
 import { toAppError } from "../../lib/http/errors.ts";
 import { createUser } from "../../db/login.ts";
 import { hashPassword } from "../../lib/passwords.ts";
 import { csrfValid } from "../../lib/login/browser.ts";
 import { finishSignIn } from "../../lib/login/flow.ts";
-import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "../../lib/login/pages.ts";
+import {
+  authorizeRequest,
+  authPage,
+  type AuthPageData,
+  authPageData,
+  flowHref,
+} from "../../lib/login/pages.ts";
 import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { verificationMail } from "../../lib/login/mail.ts";
 import { randomSecret, sha256 } from "../../lib/secrets.ts";
@@ -28,7 +34,7 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    return page(authPageData(c, request, query), { title: MESSAGES.en.signUpTitle });
+    return authPage(authPageData(c, request, query), "signUpTitle");
   },
 
   async POST(c) {
@@ -37,7 +43,7 @@ export const handler: Handlers<AuthPageData> = {
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
     const again = (error: AuthPageData["error"], status: number) =>
-      page(authPageData(c, request, query, { email: form.email, error }), { title: "Sign up", status });
+      authPage(authPageData(c, request, query, { email: form.email, error }), "signUpTitle", status);
     if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again("invalidEmail", 422);

@@ -26,7 +26,11 @@ export const handler: Handlers<VerifyData> = {
       verified = false;
     }
     const data = { lang: pickLang(c), appName: client.name, verified };
-    return page(data, { title: MESSAGES.en.verifiedTitle, status: verified ? 200 : 400 });
+    return page(data, {
+      title: MESSAGES[data.lang].verifiedTitle,
+      lang: data.lang,
+      status: verified ? 200 : 400,
+    });
   },
 };
 
