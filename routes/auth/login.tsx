@@ -14,7 +14,7 @@ import {
   authPageData,
   flowHref,
 } from "../../lib/login/pages.ts";
-import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
+import { MESSAGES } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 
 const SignInForm = z.object({
