@@ -11,6 +11,7 @@ import { loadMasterKeys } from "./lib/tokens/master_key.ts";
 import { scheduleKeyRotation } from "./lib/tokens/key_rotation.ts";
 import { createDeps } from "./lib/deps.ts";
 import { PaymentEventWorker } from "./lib/payments/worker.ts";
+import { BillingScheduler } from "./lib/payments/billing_scheduler.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -28,6 +29,9 @@ async function main(): Promise<void> {
   // Applies Xendit callbacks; drains what arrived while no instance ran before taking new ones.
   const paymentWorker = new PaymentEventWorker(database.sql);
   await paymentWorker.start();
+  // Renewals, grace and expiry, reconciliation of stale charges: a pass now, then every minute.
+  const billing = new BillingScheduler(deps);
+  billing.start();
 
   const server = Deno.serve({
     hostname: config.hostname,
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
     log("info", "stopping", { signal });
     stopRotation();
     await server.shutdown();
+    await billing.stop();
     deps.close();
     await paymentWorker.stop();
     await database.close();
