@@ -120,7 +120,7 @@ Deno.test("billing — two instances' passes at once open each renewal exactly o
   });
   const b = new BillingScheduler(t.deps, { clock: () => now });
   const passA = a.pass();
-  await waitFor(async () => held, "A to hold a step open");
+  await waitFor(() => Promise.resolve(held), "A to hold a step open");
   const reportB = await b.pass();
   bDone();
   const reportA = await passA;
