@@ -12,6 +12,7 @@ import { scheduleKeyRotation } from "./lib/tokens/key_rotation.ts";
 import { createDeps } from "./lib/deps.ts";
 import { PaymentEventWorker } from "./lib/payments/worker.ts";
 import { MailSender } from "./lib/mail/sender.ts";
+import { BillingScheduler } from "./lib/payments/billing_scheduler.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
   // Without SMTP_URL, mail stays in the outbox (readable by the operator) instead of being sent.
   const mailSender = config.smtpUrl ? new MailSender(database.sql, config.smtpUrl, config.mailFrom) : null;
   await mailSender?.start();
+  // Renewals, grace and expiry, reconciliation of stale charges: a pass now, then every minute.
+  const billing = new BillingScheduler(deps);
+  billing.start();
 
   const server = Deno.serve({
     hostname: config.hostname,
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     log("info", "stopping", { signal });
     stopRotation();
     await server.shutdown();
+    await billing.stop();
     deps.close();
     await paymentWorker.stop();
     await mailSender?.stop();

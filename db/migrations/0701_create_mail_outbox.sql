@@ -7,6 +7,7 @@ create table astapa.mail_outbox (
   to_address text not null,
   subject text not null,
   body_text text not null,
+  body_html text,
   kind text not null,
   created_at timestamptz not null default pg_catalog.now(),
   next_attempt_at timestamptz not null default pg_catalog.now(),
@@ -16,9 +17,10 @@ create table astapa.mail_outbox (
   constraint mail_outbox_pkey primary key (project_id, id),
   constraint mail_outbox_project_id_fkey foreign key (project_id) references astapa.projects (id),
   constraint mail_outbox_to_address_check check (pg_catalog.length(to_address) <= 254 and to_address ~ '^[^@\s]+@[^@\s]+$'),
-  constraint mail_outbox_subject_check check (pg_catalog.length(subject) between 1 and 200),
-  constraint mail_outbox_body_text_check check (pg_catalog.length(body_text) <= 20000),
-  constraint mail_outbox_kind_check check (kind ~ '^[a-z_]{1,40}$')
+  constraint mail_outbox_subject_check check (pg_catalog.length(subject) between 1 and 300),
+  constraint mail_outbox_body_text_check check (pg_catalog.length(body_text) between 1 and 65536),
+  constraint mail_outbox_body_html_check check (pg_catalog.length(body_html) <= 262144),
+  constraint mail_outbox_kind_check check (kind ~ '^[a-z_]{1,64}$')
 );
 
 create index mail_outbox_unsent_idx on astapa.mail_outbox (next_attempt_at) where sent_at is null;

@@ -44,8 +44,15 @@ const PARAMS = [
   "prompt",
 ] as const;
 
-/** Reads and checks the request; throws AppError (a page) or AuthorizeRedirectError (back to the app). */
-export async function parseAuthorizeRequest(sql: Sql, query: URLSearchParams): Promise<AuthorizeRequest> {
+/**
+ * Reads and checks the request; throws AppError (a page) or AuthorizeRedirectError (back to the app).
+ * `ownRedirectUris` are Astapa's own pages that every project may sign in to (the billing page).
+ */
+export async function parseAuthorizeRequest(
+  sql: Sql,
+  query: URLSearchParams,
+  ownRedirectUris: string[] = [],
+): Promise<AuthorizeRequest> {
   for (const name of PARAMS) {
     if (query.getAll(name).length > 1) {
       throw new AppError("invalid_request", { description: `The ${name} parameter appears more than once.` });
@@ -63,7 +70,7 @@ export async function parseAuthorizeRequest(sql: Sql, query: URLSearchParams): P
   if (!client) {
     throw new AppError("invalid_client", { description: "This app is not registered with Astapa." });
   }
-  if (!redirectUri || !matchRedirectUri(client.redirect_uris, redirectUri)) {
+  if (!redirectUri || !matchRedirectUri([...client.redirect_uris, ...ownRedirectUris], redirectUri)) {
     throw new AppError("invalid_request", {
       description:
         "The redirect_uri is missing or not registered for this app, so we will not send you there.",

@@ -31,7 +31,10 @@ export type AuthPageData = {
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
 export async function authorizeRequest(c: Ctx, query: URLSearchParams): Promise<AuthorizeRequest | Response> {
   try {
-    return await parseAuthorizeRequest(c.var.deps.sql, query);
+    // Astapa's billing page signs people in through the same flow (routes/billing/callback.ts).
+    return await parseAuthorizeRequest(c.var.deps.sql, query, [
+      `${c.var.deps.config.baseUrl}/billing/callback`,
+    ]);
   } catch (error) {
     if (!(error instanceof AuthorizeRedirectError)) throw error;
     const target = redirectTo(error.request, c.var.deps.config.baseUrl, {

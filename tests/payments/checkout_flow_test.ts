@@ -160,20 +160,29 @@ Deno.test("checkout page — choose QRIS by form, QR and simulate button shown, 
   const url = `/billing/checkout/${body.checkout_id}`;
   const first = await t.app.request(url);
   assert.equal(first.status, 200);
+  const cookie = first.headers.get("set-cookie")!.split(";")[0];
   const html = await first.text();
+  const csrf = html.match(/name="csrf" value="([^"]+)"/)![1];
   for (const label of ["QRIS", "Bank transfer", "OVO", "GoPay"]) assert.ok(html.includes(label), label);
 
-  const chosen = await t.app.request(`${url}/method`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: "method=qris",
-  });
+  const form = (path: string, body: string, withCookie = true) =>
+    t.app.request(`${url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...(withCookie ? { cookie } : {}) },
+      body,
+    });
+  // Forms without this browser's CSRF token (or from another browser) are refused.
+  assert.equal((await form("/method", "method=qris")).status, 403);
+  assert.equal((await form("/method", `method=qris&csrf=${csrf}`, false)).status, 403);
+  const chosen = await form("/method", `method=qris&csrf=${csrf}`);
   assert.equal(chosen.status, 303);
-  const withQr = await (await t.app.request(url)).text();
+  const withQr = await (await t.app.request(url, { headers: { cookie } })).text();
   assert.match(withQr, /<img class="qr" src="data:image\/svg\+xml;base64,/);
   assert.ok(withQr.includes("Simulate payment"));
 
-  const simulated = await t.app.request(`${url}/simulate`, { method: "POST" });
+  assert.equal((await t.app.request(`${url}/simulate`, { method: "POST" })).status, 403, "bodyless POST");
+  assert.equal((await form("/simulate", "csrf=wrong")).status, 403);
+  const simulated = await form("/simulate", `csrf=${csrf}`);
   assert.equal(simulated.status, 303);
   await paidSubscription(shop);
   const events = await fetch(`${t.origin}${url}/events`);

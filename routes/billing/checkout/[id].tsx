@@ -7,8 +7,9 @@ import { BANKS, METHOD_LABELS, methodsFor } from "../../../lib/payments/methods.
 import { qrDataUrl } from "../../../lib/payments/qr_svg.ts";
 import CheckoutLive from "../../../islands/CheckoutLive.tsx";
 import CopyButton from "../../../islands/CopyButton.tsx";
+import { csrfToken } from "../../../lib/login/browser.ts";
 
-type CheckoutData = { checkout: Checkout; qr: string | null; sandbox: boolean };
+type CheckoutData = { checkout: Checkout; qr: string | null; sandbox: boolean; csrf: string };
 
 export const handler: Handlers<CheckoutData> = {
   async GET(c) {
@@ -19,6 +20,7 @@ export const handler: Handlers<CheckoutData> = {
       checkout,
       qr: qrString ? qrDataUrl(qrString) : null,
       sandbox: checkout.xendit_account === "simulator",
+      csrf: csrfToken(c),
     }, { title: `Pay for ${checkout.plan_name}` });
   },
 };
@@ -27,7 +29,7 @@ const rupiah = (amount: number) => `IDR ${amount.toLocaleString("id-ID")}`;
 
 /** The hosted checkout: method choice, the charge's details (QR, VA number, OVO, GoPay link), live status. */
 export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
-  const { checkout, qr, sandbox } = data;
+  const { checkout, qr, sandbox, csrf } = data;
   const action = `/billing/checkout/${checkout.checkout_id}`;
   const payment = checkout.payment;
   const open = checkout.status === "open" || checkout.status === "pending";
@@ -74,6 +76,7 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
           )}
           {sandbox && (
             <form method="post" action={`${action}/simulate`}>
+              <input type="hidden" name="csrf" value={csrf} />
               <button type="submit" class="button secondary">Simulate payment</button>
             </form>
           )}
@@ -81,6 +84,7 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
       )}
       {open && (
         <form method="post" action={`${action}/method`} class="methods">
+          <input type="hidden" name="csrf" value={csrf} />
           <fieldset>
             <legend>{payment ? "Pay another way" : "How would you like to pay?"}</legend>
             {methodsFor(checkout.amount).map((method) => (

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import type { Handlers } from "../../../../lib/router/routes.ts";
-import { readBody } from "../../../../lib/http/body.ts";
+import { CsrfField, isForm, readPageBody } from "../../../../lib/payments/page_forms.ts";
 import { chargeCheckout, checkoutResponse } from "../../../../lib/payments/checkout.ts";
 import { findCheckout } from "../../../../lib/payments/find_checkout.ts";
 import { BANKS, METHODS } from "../../../../lib/payments/methods.ts";
 
 const Choice = z.object({
+  ...CsrfField,
   method: z.enum(METHODS),
   bank: z.enum(BANKS).optional(),
   mobile_number: z.preprocess(
@@ -14,17 +15,20 @@ const Choice = z.object({
   ),
 });
 
-/** The checkout page's method choice: creates (or finds again) the charge; forms are redirected back. */
+/**
+ * The checkout page's method choice: creates (or finds again) the charge; forms (with the page's CSRF token)
+ * are redirected back, JSON gets the checkout.
+ */
 export const handler: Handlers = {
   async POST(c) {
-    const choice = await readBody(c, Choice);
+    const choice = await readPageBody(c, Choice);
     const { projectId } = await findCheckout(c.var.deps.sql, c.req.param("id")!);
     const checkout = await chargeCheckout(c.var.deps, projectId, c.req.param("id")!, {
       method: choice.method,
       bank: choice.bank,
       mobileNumber: choice.mobile_number,
     });
-    if (c.req.header("content-type")?.startsWith("application/x-www-form-urlencoded")) {
+    if (isForm(c)) {
       return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
     }
     return c.json(checkoutResponse(c.var.deps.config.baseUrl, checkout), 200, {

@@ -1,6 +1,10 @@
 import type { Handlers } from "../../../../lib/router/routes.ts";
 import { AppError } from "../../../../lib/http/errors.ts";
 import { findCheckout } from "../../../../lib/payments/find_checkout.ts";
+import { CsrfField, isForm, readPageBody } from "../../../../lib/payments/page_forms.ts";
+import { z } from "zod";
+
+const Simulate = z.object(CsrfField);
 
 /**
  * Offline sandbox only: "simulate payment" on the checkout page. The built-in simulator pays the charge and
@@ -8,6 +12,7 @@ import { findCheckout } from "../../../../lib/payments/find_checkout.ts";
  */
 export const handler: Handlers = {
   async POST(c) {
+    await readPageBody(c, Simulate);
     const { checkout } = await findCheckout(c.var.deps.sql, c.req.param("id")!);
     if (checkout.xendit_account !== "simulator" || checkout.environment !== "sandbox") {
       throw new AppError("forbidden", {
@@ -22,7 +27,7 @@ export const handler: Handlers = {
     } catch (cause) {
       throw new AppError("conflict", { description: "This charge can no longer be paid.", cause });
     }
-    if (c.req.header("accept")?.includes("application/json")) return c.json({ simulated: true });
+    if (!isForm(c)) return c.json({ simulated: true });
     return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
   },
 };

@@ -1,0 +1,111 @@
+/** Typed wrappers around the renewal, reconciliation and mail functions in `api` (migrations 0800–0803). */
+import { z } from "zod";
+import type { Tx } from "./client.ts";
+import { CheckoutSchema, XenditAccountSchema } from "./payments.ts";
+import { SubscriptionSchema } from "./plans.ts";
+import { result } from "./result.ts";
+
+export const RenewalStepSchema = z.object({
+  action: z.enum(["renew", "past_due", "expire", "end", "none"]),
+  sub: z.string(),
+  plan: z.string().optional(),
+  subscription: SubscriptionSchema.nullable().optional(),
+  checkout: CheckoutSchema.nullable().optional(),
+  email: z.string().nullable().optional(),
+}).nullable();
+export type RenewalStep = NonNullable<z.infer<typeof RenewalStepSchema>>;
+
+/**
+ * One step of the renewal pass at `now` (null when nothing is left). `xenditAccount` is the account a renewal
+ * checkout pays through; null when the project cannot take payments (no renewal is opened then).
+ */
+export function renewalStep(
+  tx: Tx,
+  projectId: string,
+  now: Date,
+  xenditAccount: z.infer<typeof XenditAccountSchema> | null,
+): Promise<z.infer<typeof RenewalStepSchema>> {
+  return result(
+    tx`select api.renewal_step(${projectId}, ${now.toISOString()}::timestamptz, ${xenditAccount}) as result`,
+    RenewalStepSchema,
+  );
+}
+
+/** Cancels the user's paid subscription at the end of what is paid. */
+export function cancelSubscription(tx: Tx, projectId: string, userId: string) {
+  return result(
+    tx`select api.cancel_subscription(${projectId}, ${userId}::bigint) as result`,
+    SubscriptionSchema,
+  );
+}
+
+/** Undoes a cancel while the paid period runs. */
+export function resumeSubscription(tx: Tx, projectId: string, userId: string, now = new Date()) {
+  return result(
+    tx`select api.resume_subscription(${projectId}, ${userId}::bigint, ${now.toISOString()}::timestamptz)
+      as result`,
+    SubscriptionSchema,
+  );
+}
+
+/** Projects with paid subscriptions or unpaid checkouts (runs with no project set). */
+export async function projectsWithBillingWork(tx: Tx): Promise<string[]> {
+  const [row] = await tx`select api.projects_with_billing_work() as result`;
+  return z.array(z.string()).parse(row.result);
+}
+
+export const StalePaymentSchema = z.object({
+  checkout_id: z.string(),
+  kind: z.enum(["payment_request", "invoice"]),
+  provider_id: z.string(),
+  method: z.string(),
+  amount: z.number().int(),
+  xendit_account: XenditAccountSchema,
+  environment: z.enum(["sandbox", "production"]),
+});
+export type StalePayment = z.infer<typeof StalePaymentSchema>;
+
+/** Claims pending charges older than `olderThanSeconds` for a check with Xendit. */
+export function claimStalePayments(
+  tx: Tx,
+  projectId: string,
+  now: Date,
+  olderThanSeconds: number,
+  maxRows = 50,
+): Promise<StalePayment[]> {
+  return result(
+    tx`select api.claim_stale_payments(${projectId}, ${now.toISOString()}::timestamptz, ${olderThanSeconds},
+      ${maxRows}) as result`,
+    z.array(StalePaymentSchema),
+  );
+}
+
+/** Marks checkouts past their expires_at expired; returns how many. */
+export async function expireCheckouts(tx: Tx, projectId: string, now: Date): Promise<number> {
+  const [row] =
+    await tx`select api.expire_checkouts(${projectId}, ${now.toISOString()}::timestamptz) as result`;
+  return z.number().int().parse(row.result);
+}
+
+export type Mail = { to: string; template: string; subject: string; text: string; html?: string };
+
+export const QueuedMailSchema = z.object({
+  id: z.coerce.number(),
+  to: z.string(),
+  template: z.string(),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string().nullable(),
+  created_at: z.string(),
+  sent_at: z.string().nullable(),
+});
+
+/** Puts a mail in the outbox inside the caller's transaction. */
+export async function queueMail(tx: Tx, projectId: string, mail: Mail): Promise<number> {
+  const [row] = await tx`select api.queue_mail(${projectId}, ${JSON.stringify(mail)}::text::jsonb) as result`;
+  return z.coerce.number().parse(row.result);
+}
+
+export function listMail(tx: Tx, projectId: string, max = 50) {
+  return result(tx`select api.list_mail(${projectId}, ${max}) as result`, z.array(QueuedMailSchema));
+}

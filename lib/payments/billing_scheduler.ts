@@ -1,0 +1,101 @@
+/**
+ * The billing pass every instance runs periodically: for each project with billing work, renewals (next
+ * period's checkout + mail, past_due, expiry to the default plan, cancel at period end), then reconciliation
+ * of stale charges and expiry of old checkouts. Instances share the work safely: each step locks its
+ * subscription or charge with FOR UPDATE SKIP LOCKED, and a renewal checkout is unique per period.
+ * The clock is injectable, so tests move time instead of sleeping.
+ */
+import { asApp } from "../../db/client.ts";
+import { projectsWithBillingWork, type RenewalStep } from "../../db/billing.ts";
+import { log } from "../http/log.ts";
+import type { PaymentDeps } from "./accounts.ts";
+import { reconcileProject } from "./reconcile.ts";
+import { renewProject, type StepHook } from "./renewals.ts";
+
+export type Clock = () => Date;
+
+export type BillingOptions = {
+  clock?: Clock;
+  /** How often a pass runs (default 60 s). */
+  intervalMs?: number;
+  /** A charge pending longer than this is asked about with Xendit's GET (default 15 minutes). */
+  staleSeconds?: number;
+  /** Called inside each renewal step's transaction, before commit (tests hold steps open here). */
+  beforeCommit?: StepHook;
+};
+
+export type PassReport = {
+  renewals: (RenewalStep & { projectId: string })[];
+  reconciled: number;
+  expired: number;
+};
+
+export class BillingScheduler {
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #running: Promise<PassReport> | null = null;
+  #stopped = false;
+
+  constructor(readonly deps: PaymentDeps, readonly options: BillingOptions = {}) {}
+
+  /** Runs a pass now and then every intervalMs. */
+  start(): void {
+    this.#stopped = false;
+    void this.#tick();
+    this.#timer = setInterval(() => void this.#tick(), this.options.intervalMs ?? 60_000);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#running?.catch(() => {});
+  }
+
+  /** One pass at the clock's time (or `now`); overlapping calls wait for the running one. */
+  pass(now?: Date): Promise<PassReport> {
+    if (this.#running) return this.#running;
+    this.#running = this.#pass(now ?? (this.options.clock ?? (() => new Date()))())
+      .finally(() => this.#running = null);
+    return this.#running;
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped || this.#running) return;
+    try {
+      const report = await this.pass();
+      if (report.renewals.length || report.reconciled || report.expired) {
+        log("info", "billing_pass", {
+          renewals: report.renewals.length,
+          reconciled: report.reconciled,
+          expired: report.expired,
+        });
+      }
+    } catch (error) {
+      if (!this.#stopped) log("error", "billing_pass_failed", { error: String(error) });
+    }
+  }
+
+  async #pass(now: Date): Promise<PassReport> {
+    const report: PassReport = { renewals: [], reconciled: 0, expired: 0 };
+    const projects = await asApp(this.deps.sql, null, (tx) => projectsWithBillingWork(tx));
+    for (const projectId of projects) {
+      if (this.#stopped) break;
+      try {
+        const steps = await renewProject(this.deps, projectId, now, this.options.beforeCommit);
+        report.renewals.push(...steps.map((step) => ({ ...step, projectId })));
+        const reconciled = await reconcileProject(
+          this.deps,
+          projectId,
+          now,
+          this.options.staleSeconds ?? 900,
+        );
+        report.reconciled += reconciled.recorded;
+        report.expired += reconciled.expired;
+      } catch (error) {
+        // One project's trouble (e.g. unreadable keys) must not stop the others' renewals.
+        log("error", "billing_project_failed", { project_id: projectId, error: String(error) });
+      }
+    }
+    return report;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * CSRF for the hosted billing pages' mutating endpoints. A browser form must carry the page's CSRF token
+ * (double submit, lib/login/browser.ts); JSON is accepted without one, because a cross-site page cannot send
+ * application/json without a CORS preflight, which Astapa never grants. Anything else (a bodyless or
+ * text/plain POST, which any site can send) is refused.
+ */
+import { z } from "zod";
+import type { Ctx } from "../app_env.ts";
+import { bodyKind, readBody } from "../http/body.ts";
+import { AppError } from "../http/errors.ts";
+import { csrfValid } from "../login/browser.ts";
+
+export const CsrfField = { csrf: z.string().max(100).optional() };
+
+const STALE = "This form has expired or came from another site: reload the page and try again.";
+
+/** Reads a JSON or form body; a form without this browser's CSRF token is refused (403). */
+export async function readPageBody<S extends z.ZodType<{ csrf?: string }>>(
+  c: Ctx,
+  schema: S,
+): Promise<z.infer<S>> {
+  const kind = bodyKind(c.req.header("content-type"));
+  if (kind !== "json" && kind !== "form") {
+    throw new AppError("forbidden", { description: STALE });
+  }
+  const body = await readBody(c, schema);
+  if (kind === "form" && !csrfValid(c, body.csrf)) throw new AppError("forbidden", { description: STALE });
+  return body;
+}
+
+/** True when the request came from one of our forms (and should be redirected back, not answered JSON). */
+export function isForm(c: Ctx): boolean {
+  return bodyKind(c.req.header("content-type")) === "form";
+}

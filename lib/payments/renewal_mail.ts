@@ -1,0 +1,43 @@
+/**
+ * The renewal notice: the next period's pay link, in English and Bahasa Indonesia in one mail (the outbox
+ * does not know the person's language yet). Plain text plus a small HTML version with the same content.
+ */
+import type { Mail } from "../../db/billing.ts";
+
+export type RenewalNotice = {
+  to: string;
+  planName: string;
+  amount: number;
+  /** When the period being paid for starts (the current paid_through). */
+  periodStart: string;
+  payUrl: string;
+};
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+const date = (iso: string, locale: string) =>
+  new Date(iso).toLocaleDateString(locale, {
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    timeZone: "UTC",
+  });
+
+export function renewalMail(notice: RenewalNotice): Mail {
+  const amount = `IDR ${notice.amount.toLocaleString("id-ID")}`;
+  const en = `Your ${notice.planName} plan renews on ${date(notice.periodStart, "en-GB")}. ` +
+    `Pay ${amount} for the next period here:`;
+  const id = `Paket ${notice.planName} Anda diperpanjang pada ${date(notice.periodStart, "id-ID")}. ` +
+    `Bayar ${amount} untuk periode berikutnya di sini:`;
+  return {
+    to: notice.to,
+    template: "renewal_due",
+    subject: `${notice.planName}: pay for your next period / bayar periode berikutnya`,
+    text: `${en}\n${notice.payUrl}\n\n${id}\n${notice.payUrl}\n`,
+    html:
+      `<p>${escapeHtml(en)}<br><a href="${escapeHtml(notice.payUrl)}">${escapeHtml(notice.payUrl)}</a></p>` +
+      `<p lang="id">${escapeHtml(id)}<br><a href="${escapeHtml(notice.payUrl)}">${
+        escapeHtml(notice.payUrl)
+      }</a></p>`,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The renewal part of the billing pass for one project: steps through api.renewal_step until nothing is due.
+ * A step that opens the next period's checkout queues the pay-link mail in the same transaction, so the mail
+ * exists exactly when the checkout does.
+ */
+import { asApp } from "../../db/client.ts";
+import { queueMail, type RenewalStep, renewalStep } from "../../db/billing.ts";
+import { getProject } from "../../db/projects.ts";
+import { chooseXendit, type PaymentDeps } from "./accounts.ts";
+import { renewalMail } from "./renewal_mail.ts";
+
+export type StepHook = (step: RenewalStep & { projectId: string }) => Promise<void>;
+
+/** Runs every due renewal step of a project at `now`; returns the steps taken (without "none"). */
+export async function renewProject(
+  deps: PaymentDeps,
+  projectId: string,
+  now: Date,
+  beforeCommit?: StepHook,
+): Promise<RenewalStep[]> {
+  const project = await asApp(deps.sql, projectId, (tx) => getProject(tx, projectId));
+  // Renewals pay through the account new charges use now (null: payments not configured, no checkout).
+  const account = (await chooseXendit(deps, projectId, project.mode))?.account ?? null;
+  const taken: RenewalStep[] = [];
+  for (let guard = 0; guard < 10_000; guard++) {
+    const step = await asApp(deps.sql, projectId, async (tx) => {
+      const step = await renewalStep(tx, projectId, now, account);
+      if (!step) return null;
+      if (step.action === "renew" && step.checkout && step.email) {
+        await queueMail(
+          tx,
+          projectId,
+          renewalMail({
+            to: step.email,
+            planName: step.checkout.plan_name,
+            amount: step.checkout.amount,
+            periodStart: step.checkout.period_start ?? now.toISOString(),
+            payUrl: `${deps.config.baseUrl}/billing/checkout/${step.checkout.checkout_id}`,
+          }),
+        );
+      }
+      await beforeCommit?.({ ...step, projectId });
+      return step;
+    }, { actor: "billing" });
+    if (!step) break;
+    if (step.action !== "none") taken.push(step);
+  }
+  return taken;
+}

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import type { Handlers } from "../../lib/router/routes.ts";
+import { page, type PageProps } from "../../lib/router/page.tsx";
+import type { Ctx } from "../../lib/app_env.ts";
+import { asApp } from "../../db/client.ts";
+import { sessionUser } from "../../db/login.ts";
+import { currentSubscription, listPlans, type Plan } from "../../db/plans.ts";
+import { validate } from "../../lib/http/body.ts";
+import { AppError } from "../../lib/http/errors.ts";
+import { csrfToken, readSession } from "../../lib/login/browser.ts";
+import { openCheckout } from "../../lib/payments/checkout.ts";
+import { CsrfField, readPageBody } from "../../lib/payments/page_forms.ts";
+
+const Query = z.object({ client_id: z.string().regex(/^cid_[a-z2-7]{24}$/, "A client_id (cid_…).") });
+const Choice = z.object({ ...CsrfField, client_id: Query.shape.client_id, plan: z.string().max(64) });
+
+type BillingData = { clientId: string; appName: string; plans: Plan[]; current: string; csrf: string };
+
+/** The project a client id names, and the signed-in user of this browser there (null: not signed in). */
+async function signedIn(c: Ctx, clientId: string) {
+  const client = await asApp(
+    c.var.deps.sql,
+    null,
+    async (tx) => (await tx`select api.authorization_client(${clientId}) as c`)[0].c,
+  ) as { project_id: string; name: string } | null;
+  if (!client) throw new AppError("not_found", { description: "This app is not registered with Astapa." });
+  const session = readSession(c, client.project_id);
+  const userId = session ? await sessionUser(c.var.deps.sql, client.project_id, session) : null;
+  return { projectId: client.project_id, appName: client.name, userId };
+}
+
+/** Through the hosted login (a session for this browser), then back here. */
+function signInFirst(c: Ctx, clientId: string): Response {
+  const login = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: `${c.var.deps.config.baseUrl}/billing/callback`,
+    response_type: "code",
+    scope: "openid",
+    state: clientId,
+  });
+  return c.redirect(`/auth/login?${login}`, 303);
+}
+
+/** The hosted plan picker: a signed-in user of the app chooses a paid plan and goes to its checkout. */
+export const handler: Handlers<BillingData> = {
+  async GET(c) {
+    const { client_id: clientId } = validate(Query, { client_id: c.req.query("client_id") });
+    const who = await signedIn(c, clientId);
+    if (!who.userId) return signInFirst(c, clientId);
+    const { plans, current } = await asApp(c.var.deps.sql, who.projectId, async (tx) => ({
+      plans: await listPlans(tx, who.projectId),
+      current: (await currentSubscription(tx, who.projectId, who.userId!)).plan,
+    }));
+    c.header("cache-control", "no-store");
+    return page({
+      clientId,
+      appName: who.appName,
+      plans: plans.filter((plan) => plan.price_idr > 0),
+      current,
+      csrf: csrfToken(c),
+    }, { title: `Plans · ${who.appName}` });
+  },
+
+  async POST(c) {
+    const choice = await readPageBody(c, Choice);
+    const who = await signedIn(c, choice.client_id);
+    if (!who.userId) return signInFirst(c, choice.client_id);
+    const checkout = await openCheckout(c.var.deps, who.projectId, { sub: who.userId, plan: choice.plan });
+    return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
+  },
+};
+
+const rupiah = (amount: number) => `IDR ${amount.toLocaleString("id-ID")}`;
+
+/** Plan cards with IDR prices; each is a form that opens a checkout for that plan. */
+export default function BillingPage({ data }: PageProps<BillingData>) {
+  return (
+    <section class="card billing">
+      <p class="eyebrow">{data.appName}</p>
+      <h1>Choose a plan</h1>
+      {data.plans.length === 0 && <p>This app has no paid plans yet.</p>}
+      <ul class="plans">
+        {data.plans.map((plan) => (
+          <li key={plan.key} class="plan">
+            <h2>{plan.name}</h2>
+            {plan.description && <p>{plan.description}</p>}
+            <p class="amount">
+              {rupiah(plan.price_idr)} {plan.interval === "one_time" ? "once" : `per ${plan.interval}`}
+            </p>
+            {plan.key === data.current
+              ? <p class="current">Your current plan</p>
+              : (
+                <form method="post" action="/billing">
+                  <input type="hidden" name="csrf" value={data.csrf} />
+                  <input type="hidden" name="client_id" value={data.clientId} />
+                  <input type="hidden" name="plan" value={plan.key} />
+                  <button type="submit" class="button">Choose {plan.name}</button>
+                </form>
+              )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

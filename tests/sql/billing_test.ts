@@ -1,0 +1,328 @@
+/**
+ * SQL tests for renewals, cancel/resume, reconciliation and the mail outbox (migrations 0800–0803): happy
+ * paths, each error, and the policies. `now` is an argument of every step, so the clock is the test's.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "../../db/client.ts";
+import {
+  cancelSubscription,
+  claimStalePayments,
+  expireCheckouts,
+  listMail,
+  projectsWithBillingWork,
+  queueMail,
+  renewalStep,
+  resumeSubscription,
+} from "../../db/billing.ts";
+import { assignPlan, currentSubscription } from "../../db/plans.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "../../db/payments.ts";
+import { rows, testDatabase } from "../helpers/db.ts";
+import { rejectsAs, seedUser } from "../helpers/identity.ts";
+import { seedShop } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const a = await seedShop(db.sql, { email: "a@example.com" });
+const b = await seedShop(db.sql, { email: "b@example.com" });
+const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =>
+  asApp(db.sql, projectId, work);
+const DAY = 86_400_000;
+const at = (base: Date, days: number) => new Date(base.getTime() + days * DAY);
+
+/** A user of `shop` who paid for pro until `paidThrough` (a month from its start). */
+async function payingUser(shop: typeof a, email: string, paidThrough: Date): Promise<string> {
+  const userId = await seedUser(db.sql, shop.project.id, email);
+  await as(shop.project.id, (tx) =>
+    assignPlan(tx, shop.project.id, userId, "pro", "payment", {
+      start: at(paidThrough, -30).toISOString(),
+      end: paidThrough.toISOString(),
+    }));
+  return userId;
+}
+
+const step = (shop: typeof a, now: Date, account: "simulator" | null = "simulator") =>
+  as(shop.project.id, (tx) => renewalStep(tx, shop.project.id, now, account));
+
+async function eventsOf(projectId: string, type: string) {
+  return await as(
+    projectId,
+    async (tx) =>
+      rows(await tx`select data from astapa.events where type = ${type} order by id`).map((r) => r.data),
+  );
+}
+
+Deno.test("api.renewal_step — opens the next period's checkout once, with the pay-link data", async () => {
+  const a = await seedShop(db.sql, { email: "owner@example.com" });
+  const paidThrough = new Date("2031-03-01T00:00:00Z");
+  const user = await payingUser(a, "renew@example.com", paidThrough);
+  // Eight days before: not yet (notice is seven days by default).
+  assert.equal(await step(a, at(paidThrough, -8)), null);
+  const renewed = await step(a, at(paidThrough, -6));
+  assert.equal(renewed?.action, "renew");
+  assert.equal(renewed?.sub, user);
+  assert.equal(renewed?.email, "renew@example.com");
+  assert.equal(renewed?.checkout?.plan, "pro");
+  assert.equal(renewed?.checkout?.amount, 99_000);
+  assert.equal(new Date(renewed!.checkout!.period_start!).getTime(), paidThrough.getTime());
+  // One checkout per period: the next step finds nothing to do.
+  assert.equal(await step(a, at(paidThrough, -5)), null);
+  const due = await eventsOf(a.project.id, "subscription.renewal_due");
+  assert.equal(due.at(-1).checkout_id, renewed?.checkout?.checkout_id);
+});
+
+Deno.test("api.renewal_step — paying the renewal extends from paid_through, not from now", async () => {
+  const a = await seedShop(db.sql, { email: "owner@example.com" });
+  const paidThrough = new Date("2031-04-01T00:00:00Z");
+  const user = await payingUser(a, "pays-renewal@example.com", paidThrough);
+  const renewed = await step(a, at(paidThrough, -3));
+  const checkoutId = renewed!.checkout!.checkout_id;
+  await as(a.project.id, async (tx) => {
+    await recordPayment(tx, a.project.id, checkoutId, {
+      kind: "payment_request",
+      provider_id: `pr-${checkoutId}`,
+      method: "qris",
+      details: { qr_string: "000201" },
+      expires_at: null,
+    });
+    await recordPaymentEvent(tx, a.project.id, {
+      providerId: `pr-${checkoutId}`,
+      status: "SUCCEEDED",
+      checkoutId,
+      body: { data: { amount: 99_000 } },
+    });
+  });
+  while (await as(a.project.id, (tx) => applyPaymentEvent(tx, a.project.id)));
+  const state = await as(a.project.id, (tx) => currentSubscription(tx, a.project.id, user));
+  assert.equal(state.subscription?.status, "active");
+  assert.equal(new Date(state.subscription!.paid_through!).toISOString(), "2031-05-01T00:00:00.000Z");
+  assert.equal(await step(a, at(paidThrough, 1)), null, "nothing due: the next period is paid");
+});
+
+Deno.test("api.renewal_step — past_due at paid_through, expired to the default plan after the grace", async () => {
+  const b = await seedShop(db.sql, { email: "owner@example.com" });
+  const paidThrough = new Date("2031-06-01T00:00:00Z");
+  const user = await payingUser(b, "lapses@example.com", paidThrough);
+  assert.equal((await step(b, at(paidThrough, -1)))?.action, "renew");
+  const pastDue = await step(b, at(paidThrough, 0.5));
+  assert.equal(pastDue?.action, "past_due");
+  assert.equal(pastDue?.subscription?.status, "past_due");
+  let state = await as(b.project.id, (tx) => currentSubscription(tx, b.project.id, user));
+  assert.equal(state.plan, "pro", "past_due still grants the plan (grace)");
+  assert.equal(await step(b, at(paidThrough, 2.9)), null, "within the three days of grace");
+  const expired = await step(b, at(paidThrough, 3.1));
+  assert.equal(expired?.action, "expire");
+  state = await as(b.project.id, (tx) => currentSubscription(tx, b.project.id, user));
+  assert.equal(state.plan, "free");
+  assert.equal(state.subscription?.source, "default");
+  assert.equal(state.history[0].plan, "pro");
+  assert.equal(state.history[0].status, "expired");
+  const updates = await eventsOf(b.project.id, "subscription.updated");
+  assert.deepEqual(updates.slice(-2).map((d) => [d.subscription.status, d.previous_plan]), [
+    ["past_due", "pro"],
+    ["active", "pro"],
+  ]);
+  const renewalStatus = await as(
+    b.project.id,
+    async (tx) =>
+      rows(await tx`select status from astapa.checkouts where user_id = ${user}`).map((r) => r.status),
+  );
+  assert.deepEqual(renewalStatus, ["expired"], "the unpaid renewal checkout is expired with it");
+  assert.equal(await step(b, at(paidThrough, 40)), null);
+});
+
+Deno.test("api.renewal_step — grace is a project setting; no account means no renewal checkout", async () => {
+  const shop = await seedShop(db.sql, { email: "grace@example.com" });
+  await db
+    .sql`update astapa.projects set settings = '{"billing_grace_days": 0}' where id = ${shop.project.id}`;
+  const paidThrough = new Date("2031-07-01T00:00:00Z");
+  await payingUser(shop, "nograce@example.com", paidThrough);
+  assert.equal(await step(shop, at(paidThrough, -1), null), null, "payments not configured: nothing opened");
+  assert.equal((await step(shop, at(paidThrough, 0.01), null))?.action, "expire");
+});
+
+Deno.test("api.renewal_step — errors: no now, unknown account, unknown project", async () => {
+  const p = a.project.id;
+  await rejectsAs(as(p, (tx) => tx`select api.renewal_step(${p}, null, 'simulator')`), "validation_failed");
+  await rejectsAs(
+    as(p, (tx) => tx`select api.renewal_step(${p}, now(), 'paypal')`),
+    "validation_failed",
+    /xendit_account/,
+  );
+  await rejectsAs(as(p, (tx) => tx`select api.renewal_step('proj_nope', now(), null)`), "not_found");
+  // Another project's id while acting as this one: RLS hides it, so it is unknown too.
+  await rejectsAs(as(p, (tx) => tx`select api.renewal_step(${b.project.id}, now(), null)`), "not_found");
+});
+
+Deno.test("api.cancel_subscription — keeps the plan to period end, opens no renewal, then ends", async () => {
+  const a = await seedShop(db.sql, { email: "owner@example.com" });
+  const paidThrough = new Date("2031-08-01T00:00:00Z");
+  const user = await payingUser(a, "cancels@example.com", paidThrough);
+  const canceled = await as(a.project.id, (tx) => cancelSubscription(tx, a.project.id, user));
+  assert.equal(canceled.status, "canceled");
+  assert.equal(new Date(canceled.current_period_end!).getTime(), paidThrough.getTime());
+  const again = await as(a.project.id, (tx) => cancelSubscription(tx, a.project.id, user));
+  assert.equal(again.status, "canceled", "cancelling twice changes nothing");
+  const state = await as(a.project.id, (tx) => currentSubscription(tx, a.project.id, user));
+  assert.equal(state.plan, "pro", "paid until 2031: still granted");
+  assert.equal(await step(a, at(paidThrough, -2)), null, "no renewal for a canceled subscription");
+  const ended = await step(a, at(paidThrough, 0.1));
+  assert.equal(ended?.action, "end");
+  const after = await as(a.project.id, (tx) => currentSubscription(tx, a.project.id, user));
+  assert.equal(after.plan, "free");
+  assert.equal(after.history[0].status, "canceled");
+});
+
+Deno.test("api.cancel_subscription / api.resume_subscription — resume before the end; errors", async () => {
+  const a = await seedShop(db.sql, { email: "owner@example.com" });
+  const paidThrough = new Date("2031-09-01T00:00:00Z");
+  const user = await payingUser(a, "resumes@example.com", paidThrough);
+  const p = a.project.id;
+  await as(p, (tx) => cancelSubscription(tx, p, user));
+  const resumed = await as(p, (tx) => resumeSubscription(tx, p, user, at(paidThrough, -10)));
+  assert.equal(resumed.status, "active");
+  await rejectsAs(as(p, (tx) => resumeSubscription(tx, p, user)), "conflict", /no canceled subscription/);
+  await rejectsAs(as(p, (tx) => cancelSubscription(tx, p, "424242")), "not_found");
+  await rejectsAs(as(p, (tx) => resumeSubscription(tx, p, "424242")), "not_found");
+  const freeUser = await seedUser(db.sql, p, "free-user@example.com");
+  await rejectsAs(as(p, (tx) => cancelSubscription(tx, p, freeUser)), "conflict", /no paid subscription/);
+  await as(p, (tx) => cancelSubscription(tx, p, user));
+  await rejectsAs(
+    as(p, (tx) => resumeSubscription(tx, p, user, at(paidThrough, 1))),
+    "conflict",
+    /still running/,
+  );
+  // Another project's user is unknown here.
+  await rejectsAs(as(p, (tx) => cancelSubscription(tx, p, b.userId)), "not_found");
+});
+
+Deno.test("api.queue_mail / api.list_mail — queued in the caller's transaction; bad mail is refused", async () => {
+  const mail = { to: "ayu@example.com", template: "renewal_due", subject: "Pay", text: "Link" };
+  const id = await as(a.project.id, (tx) => queueMail(tx, a.project.id, mail));
+  assert.ok(id > 0);
+  const listed = await as(a.project.id, (tx) => listMail(tx, a.project.id, 500));
+  assert.ok(listed.some((m) => m.id === id && m.subject === "Pay" && m.sent_at === null));
+  for (
+    const bad of [{ ...mail, to: "nobody" }, { ...mail, subject: "" }, { ...mail, text: "" }, {
+      ...mail,
+      template: "X!",
+    }]
+  ) {
+    await rejectsAs(as(a.project.id, (tx) => queueMail(tx, a.project.id, bad)), "validation_failed");
+  }
+  await rejectsAs(
+    as(a.project.id, (tx) => tx`select api.queue_mail(${a.project.id}, '[]'::jsonb)`),
+    "validation_failed",
+  );
+});
+
+Deno.test("astapa.mail_outbox — policies: the owner project, another project, no project", async () => {
+  await as(
+    a.project.id,
+    (tx) => queueMail(tx, a.project.id, { to: "x@example.com", template: "t", subject: "s", text: "t" }),
+  );
+  const seen = (projectId: string | null) =>
+    as(
+      projectId,
+      async (tx) => rows(await tx`select project_id from astapa.mail_outbox`).map((r) => r.project_id),
+    );
+  assert.ok((await seen(a.project.id)).every((p) => p === a.project.id));
+  assert.ok((await seen(a.project.id)).length > 0);
+  assert.ok(!(await seen(b.project.id)).includes(a.project.id));
+  assert.deepEqual(await seen(null), []);
+  // Writing another project's mail, or mail for no project, is refused by policy.
+  await assert.rejects(
+    as(
+      b.project.id,
+      (tx) =>
+        tx`insert into astapa.mail_outbox (project_id, to_address, kind, subject, body_text)
+       values (${a.project.id}, 'x@example.com', 't', 's', 't')`,
+    ),
+  );
+  await assert.rejects(
+    as(null, (tx) =>
+      tx`insert into astapa.mail_outbox (project_id, to_address, kind, subject, body_text)
+       values (${a.project.id}, 'x@example.com', 't', 's', 't')`),
+  );
+  const touched = await as(
+    b.project.id,
+    async (tx) =>
+      (await tx`update astapa.mail_outbox set sent_at = now() where project_id = ${a.project.id}`).count,
+  );
+  assert.equal(touched, 0);
+});
+
+Deno.test("api.projects_with_billing_work — lists projects only, outside any project", async () => {
+  const shop = await seedShop(db.sql, { email: "work@example.com" });
+  const idle = await seedShop(db.sql, { email: "idle@example.com" });
+  await payingUser(shop, "worker@example.com", new Date("2032-01-01T00:00:00Z"));
+  const projects = await as(null, (tx) => projectsWithBillingWork(tx));
+  assert.ok(projects.includes(shop.project.id));
+  assert.ok(!projects.includes(idle.project.id));
+  await rejectsAs(as(a.project.id, (tx) => projectsWithBillingWork(tx)), "forbidden");
+  // Its owner-only policies give the app role nothing, even with the setting on.
+  const visible = await as(null, async (tx) => {
+    await tx`select set_config('astapa.list_billing_projects', 'on', true)`;
+    return [
+      ...rows(await tx`select project_id from astapa.subscriptions`),
+      ...rows(await tx`select project_id from astapa.checkouts`),
+    ];
+  });
+  assert.deepEqual(visible, []);
+});
+
+async function pendingCharge(shop: typeof a, providerId: string, ttlSeconds = 86_400) {
+  const checkout = await as(shop.project.id, (tx) =>
+    createCheckout(tx, shop.project.id, {
+      sub: shop.userId,
+      plan: "pro",
+      xendit_account: "simulator",
+      ttl_seconds: ttlSeconds,
+    }));
+  await as(shop.project.id, (tx) =>
+    recordPayment(tx, shop.project.id, checkout.checkout_id, {
+      kind: "payment_request",
+      provider_id: providerId,
+      method: "qris",
+      details: {},
+      expires_at: null,
+    }));
+  return checkout;
+}
+
+Deno.test("api.claim_stale_payments — old pending charges once per period; errors", async () => {
+  const shop = await seedShop(db.sql, { email: "stale@example.com" });
+  const p = shop.project.id;
+  const checkout = await pendingCharge(shop, "pr-stale-1");
+  const now = new Date();
+  assert.deepEqual(await as(p, (tx) => claimStalePayments(tx, p, now, 600)), [], "too young");
+  const later = at(now, 1 / 48); // 30 minutes on
+  const claimed = await as(p, (tx) => claimStalePayments(tx, p, later, 600));
+  assert.deepEqual(claimed.map((c) => [c.checkout_id, c.provider_id, c.kind, c.xendit_account]), [
+    [checkout.checkout_id, "pr-stale-1", "payment_request", "simulator"],
+  ]);
+  assert.deepEqual(await as(p, (tx) => claimStalePayments(tx, p, later, 600)), [], "just checked");
+  assert.equal((await as(p, (tx) => claimStalePayments(tx, p, at(later, 1), 600))).length, 1);
+  assert.deepEqual(await as(b.project.id, (tx) => claimStalePayments(tx, p, at(later, 2), 600)), []);
+  await rejectsAs(as(p, (tx) => tx`select api.claim_stale_payments(${p}, null, 600)`), "validation_failed");
+  await rejectsAs(as(p, (tx) => claimStalePayments(tx, p, later, -1)), "validation_failed");
+});
+
+Deno.test("api.expire_checkouts — unpaid checkouts past expires_at, with their charges; errors", async () => {
+  const shop = await seedShop(db.sql, { email: "expiry@example.com" });
+  const p = shop.project.id;
+  const checkout = await pendingCharge(shop, "pr-expire-1", 3600);
+  assert.equal(await as(p, (tx) => expireCheckouts(tx, p, new Date())), 0);
+  assert.equal(await as(b.project.id, (tx) => expireCheckouts(tx, p, at(new Date(), 1))), 0, "RLS");
+  assert.equal(await as(p, (tx) => expireCheckouts(tx, p, at(new Date(), 1))), 1);
+  const [state] = await as(
+    p,
+    async (tx) =>
+      rows(
+        await tx`select c.status as checkout, y.status as payment from astapa.checkouts c
+                  join astapa.payments y on y.checkout_id = c.id where c.public_id = ${checkout.checkout_id}`,
+      ),
+  );
+  assert.deepEqual(state, { checkout: "expired", payment: "expired" });
+  await rejectsAs(as(p, (tx) => tx`select api.expire_checkouts(${p}, null)`), "validation_failed");
+});
