@@ -2,7 +2,9 @@
  * What the sign-in and sign-up routes share: reading the authorization request from the query or the form,
  * sending protocol errors back to the app, and the data their pages render.
  */
+import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
+import { readBody } from "../http/body.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import {
   AuthorizeRedirectError,
@@ -11,7 +13,7 @@ import {
   redirectTo,
   requestQuery,
 } from "./authorize_request.ts";
-import { csrfToken } from "./browser.ts";
+import { csrfToken, csrfValid } from "./browser.ts";
 import { type Lang, type MessageKey, MESSAGES, pickLang } from "./i18n.ts";
 
 export type AuthPageData = {
@@ -68,4 +70,39 @@ export function flowHref(path: string, data: AuthPageData, lang: Lang = data.lan
 /** A hosted-login page: titled and tagged in the person's language. */
 export function authPage(data: AuthPageData, title: MessageKey, status = 200): PageResult<AuthPageData> {
   return page(data, { title: MESSAGES[data.lang][title], lang: data.lang, status });
+}
+
+/** What every hosted-login form posts: the authorization request it belongs to, and the CSRF token. */
+export const AuthForm = z.object({ request: z.string().max(8000), csrf: z.string().max(100) });
+
+export type PostedForm<F> = {
+  form: F;
+  query: URLSearchParams;
+  request: AuthorizeRequest;
+  /** The same page again, keeping what was typed, with what went wrong or what happened. */
+  again(extra: { error?: MessageKey; notice?: MessageKey }, status: number): PageResult<AuthPageData>;
+};
+
+/**
+ * Reads a posted hosted-login form: the request it carries (a protocol error redirects to the app), then the
+ * CSRF check (a stale form is shown again with a message). Anything but a PostedForm is the answer to send.
+ */
+export async function readAuthForm<S extends typeof AuthForm>(
+  c: Ctx,
+  schema: S,
+  title: MessageKey,
+): Promise<PostedForm<z.infer<S>> | Response | PageResult<AuthPageData>> {
+  const form = await readBody(c, schema, ["form"]);
+  const query = new URLSearchParams(form.request);
+  const request = await authorizeRequest(c, query);
+  if (request instanceof Response) return request;
+  const typed = form as { email?: string; token?: string };
+  const again = (extra: { error?: MessageKey; notice?: MessageKey }, status: number) =>
+    authPage(
+      authPageData(c, request, query, { email: typed.email, token: typed.token, ...extra }),
+      title,
+      status,
+    );
+  if (!csrfValid(c, form.csrf)) return again({ error: "staleForm" }, 403);
+  return { form, query, request, again };
 }

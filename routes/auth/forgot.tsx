@@ -1,27 +1,23 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
-import { readBody } from "../../lib/http/body.ts";
 import { requestPasswordReset } from "../../db/login.ts";
 import { randomSecret, sha256 } from "../../lib/secrets.ts";
-import { csrfValid } from "../../lib/login/browser.ts";
 import { countFailedSignIn, signInWait } from "../../lib/login/flow.ts";
 import { resetMail } from "../../lib/login/mail.ts";
 import {
+  AuthForm,
   authorizeRequest,
   authPage,
   type AuthPageData,
   authPageData,
   flowHref,
+  readAuthForm,
 } from "../../lib/login/pages.ts";
 import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 
-const ForgotForm = z.object({
-  request: z.string().max(8000),
-  csrf: z.string().max(100),
-  email: z.string().max(254),
-});
+const ForgotForm = AuthForm.extend({ email: z.string().max(254) });
 
 /**
  * "Forgot your password?": the answer is the same whether or not the email has an account, and requests count
@@ -36,13 +32,9 @@ export const handler: Handlers<AuthPageData> = {
   },
 
   async POST(c) {
-    const form = await readBody(c, ForgotForm, ["form"]);
-    const query = new URLSearchParams(form.request);
-    const request = await authorizeRequest(c, query);
-    if (request instanceof Response) return request;
-    const show = (extra: Partial<AuthPageData>, status: number) =>
-      authPage(authPageData(c, request, query, { email: form.email, ...extra }), "forgotTitle", status);
-    if (!csrfValid(c, form.csrf)) return show({ error: "staleForm" }, 403);
+    const posted = await readAuthForm(c, ForgotForm, "forgotTitle");
+    if (!("again" in posted)) return posted;
+    const { form, query, request, again: show } = posted;
     if (await signInWait(c, request.project.id, form.email) > 0) return show({ error: "tooMany" }, 429);
     await countFailedSignIn(c, request.project.id, form.email);
     const token = randomSecret();

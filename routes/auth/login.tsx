@@ -1,28 +1,24 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
-import { readBody } from "../../lib/http/body.ts";
 import { sessionUser, userForSignIn } from "../../db/login.ts";
 import { hashPassword, verifyPassword } from "../../lib/passwords.ts";
 import { randomSecret } from "../../lib/secrets.ts";
-import { csrfValid, readSession } from "../../lib/login/browser.ts";
+import { readSession } from "../../lib/login/browser.ts";
 import { countFailedSignIn, finishSignIn, signInWait } from "../../lib/login/flow.ts";
 import {
+  AuthForm,
   authorizeRequest,
   authPage,
   type AuthPageData,
   authPageData,
   flowHref,
+  readAuthForm,
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 
-const SignInForm = z.object({
-  request: z.string().max(8000),
-  csrf: z.string().max(100),
-  email: z.string().max(254),
-  password: z.string().max(1024),
-});
+const SignInForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
 // Verifying against a throwaway hash when the email is unknown keeps both answers equally slow.
 let decoy: Promise<string> | undefined;
@@ -42,21 +38,17 @@ export const handler: Handlers<AuthPageData> = {
   },
 
   async POST(c) {
-    const form = await readBody(c, SignInForm, ["form"]);
-    const query = new URLSearchParams(form.request);
-    const request = await authorizeRequest(c, query);
-    if (request instanceof Response) return request;
-    const again = (error: AuthPageData["error"], status: number) =>
-      authPage(authPageData(c, request, query, { email: form.email, error }), "signInTitle", status);
-    if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
+    const posted = await readAuthForm(c, SignInForm, "signInTitle");
+    if (!("again" in posted)) return posted;
+    const { form, request, again } = posted;
     const { sql } = c.var.deps;
-    if (await signInWait(c, request.project.id, form.email) > 0) return again("tooMany", 429);
+    if (await signInWait(c, request.project.id, form.email) > 0) return again({ error: "tooMany" }, 429);
     const user = await userForSignIn(sql, request.project.id, form.email);
     const hash = user?.password_hash ?? await (decoy ??= hashPassword(randomSecret()));
     const matches = await verifyPassword(hash, form.password);
     if (!user || !user.password_hash || user.disabled || !matches) {
       await countFailedSignIn(c, request.project.id, form.email);
-      return again("wrongCredentials", 422);
+      return again({ error: "wrongCredentials" }, 422);
     }
     return await finishSignIn(c, request, user.id, true);
   },

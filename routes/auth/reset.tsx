@@ -1,28 +1,23 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
-import { readBody } from "../../lib/http/body.ts";
 import { toAppError } from "../../lib/http/errors.ts";
 import { resetPassword } from "../../db/login.ts";
 import { hashPassword } from "../../lib/passwords.ts";
-import { csrfValid } from "../../lib/login/browser.ts";
 import { finishSignIn } from "../../lib/login/flow.ts";
 import {
+  AuthForm,
   authorizeRequest,
   authPage,
   type AuthPageData,
   authPageData,
   flowHref,
+  readAuthForm,
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 
-const ResetForm = z.object({
-  request: z.string().max(8000),
-  csrf: z.string().max(100),
-  token: z.string().max(100),
-  password: z.string().max(1024),
-});
+const ResetForm = AuthForm.extend({ token: z.string().max(100), password: z.string().max(1024) });
 
 /** The mailed reset link: choose a new password, then back to the app signed in. */
 export const handler: Handlers<AuthPageData> = {
@@ -35,14 +30,10 @@ export const handler: Handlers<AuthPageData> = {
   },
 
   async POST(c) {
-    const form = await readBody(c, ResetForm, ["form"]);
-    const query = new URLSearchParams(form.request);
-    const request = await authorizeRequest(c, query);
-    if (request instanceof Response) return request;
-    const again = (error: AuthPageData["error"], status: number) =>
-      authPage(authPageData(c, request, query, { token: form.token, error }), "resetTitle", status);
-    if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
-    if (form.password.length < 8) return again("weakPassword", 422);
+    const posted = await readAuthForm(c, ResetForm, "resetTitle");
+    if (!("again" in posted)) return posted;
+    const { form, request, again } = posted;
+    if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
     let userId: string;
     try {
       userId = await resetPassword(
@@ -52,7 +43,7 @@ export const handler: Handlers<AuthPageData> = {
         await hashPassword(form.password),
       );
     } catch (error) {
-      if (toAppError(error).code === "invalid_grant") return again("linkExpired", 400);
+      if (toAppError(error).code === "invalid_grant") return again({ error: "linkExpired" }, 400);
       throw error;
     }
     return await finishSignIn(c, request, userId, true);

@@ -1,30 +1,25 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
-import { readBody } from "../../lib/http/body.ts";
 import { toAppError } from "../../lib/http/errors.ts";
 import { createUser } from "../../db/login.ts";
 import { hashPassword } from "../../lib/passwords.ts";
-import { csrfValid } from "../../lib/login/browser.ts";
 import { finishSignIn } from "../../lib/login/flow.ts";
 import {
+  AuthForm,
   authorizeRequest,
   authPage,
   type AuthPageData,
   authPageData,
   flowHref,
+  readAuthForm,
 } from "../../lib/login/pages.ts";
 import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { verificationMail } from "../../lib/login/mail.ts";
 import { randomSecret, sha256 } from "../../lib/secrets.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 
-const SignUpForm = z.object({
-  request: z.string().max(8000),
-  csrf: z.string().max(100),
-  email: z.string().max(254),
-  password: z.string().max(1024),
-});
+const SignUpForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
@@ -38,16 +33,12 @@ export const handler: Handlers<AuthPageData> = {
   },
 
   async POST(c) {
-    const form = await readBody(c, SignUpForm, ["form"]);
-    const query = new URLSearchParams(form.request);
-    const request = await authorizeRequest(c, query);
-    if (request instanceof Response) return request;
-    const again = (error: AuthPageData["error"], status: number) =>
-      authPage(authPageData(c, request, query, { email: form.email, error }), "signUpTitle", status);
-    if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
+    const posted = await readAuthForm(c, SignUpForm, "signUpTitle");
+    if (!("again" in posted)) return posted;
+    const { form, request, again } = posted;
     const email = form.email.trim();
-    if (!EMAIL.test(email)) return again("invalidEmail", 422);
-    if (form.password.length < 8) return again("weakPassword", 422);
+    if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
+    if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
     const token = randomSecret();
     const link = `${c.var.deps.config.baseUrl}/auth/verify?${new URLSearchParams({
       client_id: request.clientId,
@@ -63,7 +54,7 @@ export const handler: Handlers<AuthPageData> = {
         { tokenHash: await sha256(token), mail: verificationMail(pickLang(c), request.project.name, link) },
       );
     } catch (error) {
-      if (toAppError(error).code === "conflict") return again("emailTaken", 409);
+      if (toAppError(error).code === "conflict") return again({ error: "emailTaken" }, 409);
       throw error;
     }
     return await finishSignIn(c, request, userId, true);
