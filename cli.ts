@@ -10,6 +10,8 @@ import { ACCOUNT_USAGE, accountCommand } from "./lib/cli/account_commands.ts";
 import { DB_USAGE, dbCommand } from "./lib/cli/db_commands.ts";
 import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
+import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_client_commands.ts";
+import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { createOutput } from "./lib/cli/output.ts";
 import { toAppError } from "./lib/http/errors.ts";
 
@@ -19,11 +21,21 @@ Commands:
 ${PROJECT_USAGE}
 ${USER_USAGE}
 ${ACCOUNT_USAGE}
+${RESOURCE_USAGE}
+${MACHINE_CLIENT_USAGE}
 ${DB_USAGE}
 
 Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see README.md.`;
 
-const COMMANDS = { project: projectCommand, user: userCommand, account: accountCommand, db: dbCommand };
+const COMMANDS = {
+  project: projectCommand,
+  user: userCommand,
+  account: accountCommand,
+  resource: resourceCommand,
+  scope: scopeCommand,
+  "machine-client": machineClientCommand,
+  db: dbCommand,
+};
 
 export async function runCli(argv: string[]): Promise<number> {
   let args;
