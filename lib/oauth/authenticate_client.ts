@@ -72,3 +72,21 @@ export function clientAddress(c: Ctx): string {
     return "unknown"; // app.request() in tests has no connection
   }
 }
+
+/**
+ * Management APIs (e.g. /api/platform/machine-clients) act with the project's own credentials over HTTP
+ * Basic; a machine client may not manage clients.
+ */
+export async function authenticateProject(c: Ctx): Promise<string> {
+  if (!/^basic /i.test(c.req.header("authorization") ?? "")) {
+    throw new AppError("unauthorized", {
+      description: "Authenticate with the project's client_id and client_secret over HTTP Basic.",
+      headers: BASIC_CHALLENGE,
+    });
+  }
+  const client = await authenticateClient(c, {});
+  if (client.kind !== "project") {
+    throw new AppError("forbidden", { description: "Only the project's own client may manage clients." });
+  }
+  return client.projectId;
+}
