@@ -12,6 +12,8 @@ import { KEYS_USAGE, keysCommand } from "./lib/cli/keys_commands.ts";
 import { PLAN_BOOLEANS, PLAN_USAGE, planCommand } from "./lib/cli/plan_commands.ts";
 import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
+import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_client_commands.ts";
+import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { createOutput } from "./lib/cli/output.ts";
 import { toAppError } from "./lib/http/errors.ts";
 
@@ -23,6 +25,8 @@ ${USER_USAGE}
 ${PLAN_USAGE}
 ${ACCOUNT_USAGE}
 ${KEYS_USAGE}
+${RESOURCE_USAGE}
+${MACHINE_CLIENT_USAGE}
 ${DB_USAGE}
 
 Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see README.md.`;
@@ -33,6 +37,9 @@ const COMMANDS = {
   plan: planCommand,
   account: accountCommand,
   keys: keysCommand,
+  resource: resourceCommand,
+  scope: scopeCommand,
+  "machine-client": machineClientCommand,
   db: dbCommand,
 };
 

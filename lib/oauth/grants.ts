@@ -4,6 +4,7 @@
  */
 import type { Ctx } from "../app_env.ts";
 import { clientCredentialsGrant, redeemAuthorizationCode, rotateRefreshToken } from "../../db/tokens.ts";
+import { machineClientGrant } from "../../db/machine_clients.ts";
 import { AppError } from "../http/errors.ts";
 import {
   clientAccessToken,
@@ -36,7 +37,17 @@ export type TokenResponse = {
 
 type Grant = (c: Ctx, client: AuthenticatedClient, params: OAuthParams) => Promise<TokenResponse>;
 
+/** Machine clients act for themselves only: user grants belong to the project's own client. */
+function assertProjectClient(client: AuthenticatedClient, grantType: string): void {
+  if (client.kind !== "project") {
+    throw new AppError("unauthorized_client", {
+      description: `Machine clients use client_credentials, not ${grantType}.`,
+    });
+  }
+}
+
 const authorizationCode: Grant = async (c, client, params) => {
+  assertProjectClient(client, "authorization_code");
   const request = parseParams(AuthorizationCodeRequest, params);
   const refreshToken = newRefreshToken();
   const grant = await redeemAuthorizationCode(c.var.deps.sql, client.projectId, {
@@ -50,6 +61,7 @@ const authorizationCode: Grant = async (c, client, params) => {
 };
 
 const refreshToken: Grant = async (c, client, params) => {
+  assertProjectClient(client, "refresh_token");
   const request = parseParams(RefreshTokenRequest, params);
   const successor = await successorOf(c.var.deps.masterKeys.successor, request.refresh_token);
   const grant = await rotateRefreshToken(c.var.deps.sql, client.projectId, {
@@ -61,14 +73,15 @@ const refreshToken: Grant = async (c, client, params) => {
   return await userTokens(c, client, grant, successor);
 };
 
+/** client_credentials: a machine client's own scopes and resources, or the project client's settings. */
 const clientCredentials: Grant = async (c, client, params) => {
   const request = parseParams(ClientCredentialsRequest, params);
-  const grant = await clientCredentialsGrant(
-    c.var.deps.sql,
-    client.projectId,
-    parseScope(request.scope),
-    parseResource(request.resource),
-  );
+  const scope = parseScope(request.scope);
+  const resource = parseResource(request.resource);
+  const { sql } = c.var.deps;
+  const grant = client.kind === "machine"
+    ? await machineClientGrant(sql, client.projectId, client.clientId, scope, resource)
+    : await clientCredentialsGrant(sql, client.projectId, scope, resource);
   const token = await clientAccessToken(grant, await issueContext(c, client));
   return {
     access_token: token,

@@ -28,3 +28,12 @@ export function parseResource(raw: string | undefined): string | null {
   }
   return url.pathname === "/" && !url.search ? url.origin : url.href;
 }
+
+/** parseResource for management input: the canonical form, or null when it is not a valid resource URI. */
+export function canonicalResource(raw: string): string | null {
+  try {
+    return parseResource(raw);
+  } catch {
+    return null;
+  }
+}

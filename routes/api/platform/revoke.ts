@@ -17,6 +17,8 @@ export const handler: Handlers = {
     const client = await authenticateClient(c, params);
     const { token, token_type_hint } = parseParams(TokenHandleRequest, params);
     const { sql, keys, config } = c.var.deps;
+    // Machine clients hold no user tokens; what they present is treated as unknown (RFC 7009 §2.2: 200).
+    if (client.kind !== "project") return c.body(null, 200, { "cache-control": "no-store" });
     const revoked = await revokeUserRefreshTokens(sql, client.projectId, {
       refreshHash: await sha256(token),
     });

@@ -1,0 +1,134 @@
+/** Typed wrappers around the machine-client functions (db/migrations/0304, 0305). */
+import { z } from "zod";
+import { asApp, type Sql, type Tx } from "./client.ts";
+import { result } from "./result.ts";
+import { newClientSecret, sha256 } from "../lib/secrets.ts";
+import type { ClientGrant } from "../lib/tokens/access_tokens.ts";
+
+export const MachineClientSchema = z.object({
+  client_id: z.string(),
+  project_id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  resources: z.array(z.string()),
+  access_token_ttl: z.number().int().optional(),
+  enabled: z.boolean(),
+  secret_rotated_at: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type MachineClient = z.infer<typeof MachineClientSchema>;
+
+/** A machine client with the secret just issued: the only time anyone sees it. */
+export type MachineClientWithSecret = MachineClient & { client_secret: string };
+
+export type MachineClientInput = {
+  name: string;
+  scopes?: string[];
+  resources?: string[];
+  accessTokenTtl?: number | null;
+};
+
+export async function createMachineClient(
+  tx: Tx,
+  input: MachineClientInput,
+): Promise<MachineClientWithSecret> {
+  const secret = newClientSecret();
+  const client = await result(
+    tx`select api.create_machine_client(${input.name}, ${await sha256(secret)}, ${input.scopes ?? []}::text[],
+      ${input.resources ?? []}::text[], ${input.accessTokenTtl ?? null}::integer) as result`,
+    MachineClientSchema,
+  );
+  return { ...client, client_secret: secret };
+}
+
+export function listMachineClients(tx: Tx): Promise<MachineClient[]> {
+  return result(tx`select api.list_machine_clients() as result`, z.array(MachineClientSchema));
+}
+
+export function getMachineClient(tx: Tx, clientId: string): Promise<MachineClient> {
+  return result(tx`select api.get_machine_client(${clientId}) as result`, MachineClientSchema);
+}
+
+export type MachineClientChanges = {
+  name?: string;
+  scopes?: string[];
+  resources?: string[];
+  /** 0 (or null) returns to the project's lifetime. */
+  accessTokenTtl?: number | null;
+  enabled?: boolean;
+};
+
+/** Changes the given fields; omitted ones stay as they are. */
+export function updateMachineClient(
+  tx: Tx,
+  clientId: string,
+  changes: MachineClientChanges,
+): Promise<MachineClient> {
+  const ttl = changes.accessTokenTtl === undefined ? null : changes.accessTokenTtl ?? 0;
+  return result(
+    tx`select api.update_machine_client(${clientId}, name => ${changes.name ?? null}::text,
+      scopes => ${changes.scopes ?? null}::text[], resources => ${changes.resources ?? null}::text[],
+      access_token_ttl => ${ttl}::integer, enabled => ${changes.enabled ?? null}::boolean) as result`,
+    MachineClientSchema,
+  );
+}
+
+/** Issues a new secret; the old one stops verifying at once. */
+export async function rotateMachineClientSecret(tx: Tx, clientId: string): Promise<MachineClientWithSecret> {
+  const secret = newClientSecret();
+  const client = await result(
+    tx`select api.rotate_machine_client_secret(${clientId}, ${await sha256(secret)}) as result`,
+    MachineClientSchema,
+  );
+  return { ...client, client_secret: secret };
+}
+
+export async function deleteMachineClient(tx: Tx, clientId: string): Promise<void> {
+  await tx`select api.delete_machine_client(${clientId})`;
+}
+
+const ClientGrantSchema = z.object({
+  project_id: z.string(),
+  scope: z.string().optional(),
+  resource: z.string().optional(),
+  access_ttl: z.number().int(),
+});
+
+/** The client_credentials decision for a machine client of `projectId`. */
+export function machineClientGrant(
+  sql: Sql,
+  projectId: string,
+  clientId: string,
+  scope: string | null,
+  resource: string | null,
+): Promise<ClientGrant> {
+  return asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(
+        tx`select api.machine_client_grant(${clientId}, ${scope}, ${resource}) as result`,
+        ClientGrantSchema,
+      ),
+  );
+}
+
+export const VerifiedClientSchema = z.object({
+  project_id: z.string(),
+  kind: z.enum(["project", "machine"]),
+  enabled: z.boolean(),
+});
+export type VerifiedClient = z.infer<typeof VerifiedClientSchema>;
+
+/** Which client these credentials belong to (either kind), or null when they do not match. */
+export async function verifyClient(
+  tx: Tx,
+  clientId: string,
+  secretHash: Uint8Array,
+): Promise<VerifiedClient | null> {
+  return await result(
+    tx`select api.verify_client(${clientId}, ${secretHash}) as result`,
+    VerifiedClientSchema.nullable(),
+  );
+}

@@ -1,0 +1,14 @@
+/**
+ * Runs the example MCP server:
+ *   ASTAPA_ISSUER=https://auth.example.com MCP_RESOURCE=https://mcp.example.com/mcp PORT=8787 \
+ *     deno run -A examples/mcp-server/main.ts
+ * Register MCP_RESOURCE in your Astapa project first (deno task astapa resource add …).
+ */
+import { notesServer } from "./server.ts";
+
+const issuer = Deno.env.get("ASTAPA_ISSUER") ?? "http://localhost:8000";
+const port = Number(Deno.env.get("PORT") ?? 8787);
+const resource = Deno.env.get("MCP_RESOURCE") ?? `http://localhost:${port}/mcp`;
+
+Deno.serve({ port }, notesServer({ issuer, resource }));
+console.log(`MCP server ${resource} trusts tokens from ${issuer}`);

@@ -1,0 +1,107 @@
+/** `astapa resource …` and `astapa scope …`: a project's protected resources and declared scopes. */
+import { asApp, type Sql } from "../../db/client.ts";
+import {
+  addResource,
+  declareScope,
+  listResources,
+  listScopes,
+  removeResource,
+  removeScope,
+} from "../../db/resources.ts";
+import { AppError } from "../http/errors.ts";
+import { parseResource } from "../oauth/scope.ts";
+import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
+import type { Output } from "./output.ts";
+
+export const RESOURCE_USAGE = `  resource add --project ID URI [--name N]
+                             register a protected resource (API or MCP server URL; unique deployment-wide)
+  resource list|remove --project ID [URI]
+  scope add --project ID NAME [--description D]
+                             declare a scope machine clients may be given
+  scope list|remove --project ID [NAME]`;
+
+const CLI = { actor: "cli" };
+
+export async function resourceCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
+  const action = args.positionals[1];
+  const project = () => flag(args, "project", true);
+  switch (action) {
+    case "add": {
+      allowFlags(args, ["project", "name"]);
+      const [uri] = operands(args, 2, ["URI"]);
+      const added = await asApp(
+        sql,
+        project(),
+        (tx) => addResource(tx, canonical(uri), flag(args, "name")),
+        CLI,
+      );
+      out.result(added, `Registered ${added.uri}.`);
+      return 0;
+    }
+    case "list": {
+      allowFlags(args, ["project"]);
+      operands(args, 2, []);
+      const resources = await asApp(sql, project(), (tx) => listResources(tx), CLI);
+      out.result(
+        resources,
+        resources.map((r) => `${r.uri}  ${r.name}`.trimEnd()).join("\n") || "No resources.",
+      );
+      return 0;
+    }
+    case "remove": {
+      allowFlags(args, ["project"]);
+      const [uri] = operands(args, 2, ["URI"]);
+      await asApp(sql, project(), (tx) => removeResource(tx, canonical(uri)), CLI);
+      out.result({ uri: canonical(uri), removed: true }, `Removed ${canonical(uri)}.`);
+      return 0;
+    }
+  }
+  throw new UsageError(`Unknown resource command "${action ?? ""}"`);
+}
+
+export async function scopeCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
+  const action = args.positionals[1];
+  const project = () => flag(args, "project", true);
+  switch (action) {
+    case "add": {
+      allowFlags(args, ["project", "description"]);
+      const [name] = operands(args, 2, ["NAME"]);
+      const scope = await asApp(
+        sql,
+        project(),
+        (tx) => declareScope(tx, name, flag(args, "description")),
+        CLI,
+      );
+      out.result(scope, `Declared ${scope.name}.`);
+      return 0;
+    }
+    case "list": {
+      allowFlags(args, ["project"]);
+      operands(args, 2, []);
+      const scopes = await asApp(sql, project(), (tx) => listScopes(tx), CLI);
+      out.result(
+        scopes,
+        scopes.map((s) => `${s.name}  ${s.description}`.trimEnd()).join("\n") || "No scopes.",
+      );
+      return 0;
+    }
+    case "remove": {
+      allowFlags(args, ["project"]);
+      const [name] = operands(args, 2, ["NAME"]);
+      await asApp(sql, project(), (tx) => removeScope(tx, name), CLI);
+      out.result({ name, removed: true }, `Removed ${name}.`);
+      return 0;
+    }
+  }
+  throw new UsageError(`Unknown scope command "${action ?? ""}"`);
+}
+
+/** The stored form: `https://host/` and `https://host` are one resource. */
+function canonical(uri: string): string {
+  try {
+    return parseResource(uri)!;
+  } catch (error) {
+    if (error instanceof AppError) throw new UsageError(error.description);
+    throw error;
+  }
+}
