@@ -12,6 +12,7 @@ import {
 } from "./authorize_request.ts";
 import { csrfToken } from "./browser.ts";
 import { type Lang, type MessageKey, pickLang } from "./i18n.ts";
+import type { ProviderId } from "./social/providers.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -25,6 +26,8 @@ export type AuthPageData = {
   notice?: MessageKey;
   /** The mailed link's token, carried by the reset form. */
   token?: string;
+  /** Sign-in providers whose buttons the page shows. */
+  providers?: ProviderId[];
 };
 
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
@@ -45,7 +48,13 @@ export function authPageData(
   c: Ctx,
   request: AuthorizeRequest,
   query: URLSearchParams,
-  extra: { email?: string; error?: MessageKey; notice?: MessageKey; token?: string } = {},
+  extra: {
+    email?: string;
+    error?: MessageKey;
+    notice?: MessageKey;
+    token?: string;
+    providers?: ProviderId[];
+  } = {},
 ): AuthPageData {
   return {
     lang: pickLang(c),

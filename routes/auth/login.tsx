@@ -10,6 +10,8 @@ import { countFailedSignIn, finishSignIn, signInWait } from "../../lib/login/flo
 import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+import { SocialButtons } from "../../components/login/SocialButtons.tsx";
+import { enabledProviders } from "../../lib/login/social/providers.ts";
 
 const SignInForm = z.object({
   request: z.string().max(8000),
@@ -32,7 +34,8 @@ export const handler: Handlers<AuthPageData> = {
       const userId = await sessionUser(c.var.deps.sql, request.project.id, session);
       if (userId) return await finishSignIn(c, request, userId, false);
     }
-    return page(authPageData(c, request, query), { title: MESSAGES.en.signInTitle });
+    const providers = await enabledProviders(c.var.deps, request.project);
+    return page(authPageData(c, request, query, { providers }), { title: MESSAGES.en.signInTitle });
   },
 
   async POST(c) {
@@ -40,8 +43,12 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URLSearchParams(form.request);
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
+    const providers = await enabledProviders(c.var.deps, request.project);
     const again = (error: AuthPageData["error"], status: number) =>
-      page(authPageData(c, request, query, { email: form.email, error }), { title: "Sign in", status });
+      page(authPageData(c, request, query, { email: form.email, error, providers }), {
+        title: "Sign in",
+        status,
+      });
     if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
     const { sql } = c.var.deps;
     if (await signInWait(c, request.project.id, form.email) > 0) return again("tooMany", 429);
@@ -68,6 +75,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
       error={data.error}
       switchHref={flowHref("/auth/login", data, data.lang === "en" ? "id" : "en")}
     >
+      <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
       <form method="post" action={`/auth/login?lang=${data.lang}`} novalidate>
         <input type="hidden" name="request" value={data.request} />
         <input type="hidden" name="csrf" value={data.csrf} />

@@ -12,6 +12,8 @@ import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { verificationMail } from "../../lib/login/mail.ts";
 import { randomSecret, sha256 } from "../../lib/secrets.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+import { SocialButtons } from "../../components/login/SocialButtons.tsx";
+import { enabledProviders } from "../../lib/login/social/providers.ts";
 
 const SignUpForm = z.object({
   request: z.string().max(8000),
@@ -28,7 +30,8 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    return page(authPageData(c, request, query), { title: MESSAGES.en.signUpTitle });
+    const providers = await enabledProviders(c.var.deps, request.project);
+    return page(authPageData(c, request, query, { providers }), { title: MESSAGES.en.signUpTitle });
   },
 
   async POST(c) {
@@ -36,8 +39,12 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URLSearchParams(form.request);
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
+    const providers = await enabledProviders(c.var.deps, request.project);
     const again = (error: AuthPageData["error"], status: number) =>
-      page(authPageData(c, request, query, { email: form.email, error }), { title: "Sign up", status });
+      page(authPageData(c, request, query, { email: form.email, error, providers }), {
+        title: "Sign up",
+        status,
+      });
     if (!csrfValid(c, form.csrf)) return again("staleForm", 403);
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again("invalidEmail", 422);
@@ -76,6 +83,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
       error={data.error}
       switchHref={flowHref("/auth/signup", data, data.lang === "en" ? "id" : "en")}
     >
+      <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
       <form method="post" action={`/auth/signup?lang=${data.lang}`} novalidate>
         <input type="hidden" name="request" value={data.request} />
         <input type="hidden" name="csrf" value={data.csrf} />
