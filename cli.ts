@@ -12,6 +12,7 @@ import { KEYS_USAGE, keysCommand } from "./lib/cli/keys_commands.ts";
 import { PLAN_BOOLEANS, PLAN_USAGE, planCommand } from "./lib/cli/plan_commands.ts";
 import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
+import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
 import { createOutput } from "./lib/cli/output.ts";
 import { toAppError } from "./lib/http/errors.ts";
 
@@ -19,6 +20,7 @@ const USAGE = `Usage: deno task astapa <command> [options] [--json]
 
 Commands:
 ${PROJECT_USAGE}
+${SOCIAL_USAGE}
 ${USER_USAGE}
 ${PLAN_USAGE}
 ${ACCOUNT_USAGE}
@@ -29,6 +31,7 @@ Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see RE
 
 const COMMANDS = {
   project: projectCommand,
+  social: socialCommand,
   user: userCommand,
   plan: planCommand,
   account: accountCommand,

@@ -17,6 +17,7 @@ import {
 export type GoogleAccount = { sub: string; email: string; email_verified: boolean; name?: string };
 
 type Grant = {
+  clientId: string;
   redirectUri: string;
   challenge?: string;
   nonce?: string;
@@ -28,6 +29,8 @@ export type FakeGoogle = FakeServer & {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** More registered OAuth clients (id → secret), e.g. a project's own app. */
+  extraClients: Record<string, string>;
   /** Who the next authorize request signs in as. */
   approveAs: GoogleAccount;
   /** When set, authorize refuses with this error (e.g. "access_denied") instead. */
@@ -44,6 +47,9 @@ export async function startFakeGoogle(
   const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" }] };
   const grants = new Map<string, Grant>();
   const accessTokens = new Map<string, GoogleAccount>();
+
+  const secretOf = (clientId: string): string | undefined =>
+    clientId === fake.clientId ? fake.clientSecret : fake.extraClients[clientId];
 
   const server = serveFake(async (req, url) => {
     const issuer = fake.issuer;
@@ -70,7 +76,8 @@ export async function startFakeGoogle(
         fake.authorizeRequests.push(q);
         const redirectUri = q.get("redirect_uri");
         // Google shows its own error page (never a redirect) for an unknown client or redirect URI.
-        if (q.get("client_id") !== fake.clientId || !redirectUri) {
+        const clientId = q.get("client_id") ?? "";
+        if (secretOf(clientId) === undefined || !redirectUri) {
           return new Response("Error 400: invalid_request", { status: 400 });
         }
         const state = q.get("state") ?? undefined;
@@ -83,6 +90,7 @@ export async function startFakeGoogle(
         }
         const code = `4/${newCode()}`;
         grants.set(code, {
+          clientId,
           redirectUri,
           challenge: q.get("code_challenge") ?? undefined,
           nonce: q.get("nonce") ?? undefined,
@@ -94,12 +102,13 @@ export async function startFakeGoogle(
       case "POST /token": {
         const form = new URLSearchParams(await req.text());
         const client = clientCredentials(req, form);
-        if (client.id !== fake.clientId || client.secret !== fake.clientSecret) {
+        if (!client.id || client.secret === undefined || secretOf(client.id) !== client.secret) {
           return json({ error: "invalid_client", error_description: "Unauthorized" }, 401);
         }
         const grant = grants.get(form.get("code") ?? "");
         if (
           form.get("grant_type") !== "authorization_code" || !grant || grant.used ||
+          grant.clientId !== client.id ||
           grant.redirectUri !== form.get("redirect_uri") ||
           !(await pkceMatches(grant.challenge, form.get("code_verifier")))
         ) {
@@ -109,7 +118,7 @@ export async function startFakeGoogle(
         const accessToken = `ya29.${newCode()}`;
         accessTokens.set(accessToken, grant.account);
         const idToken = await new SignJWT({
-          azp: fake.clientId,
+          azp: grant.clientId,
           email: grant.account.email,
           email_verified: grant.account.email_verified,
           ...(grant.account.name ? { name: grant.account.name } : {}),
@@ -117,7 +126,7 @@ export async function startFakeGoogle(
         })
           .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
           .setIssuer(issuer)
-          .setAudience(fake.clientId)
+          .setAudience(grant.clientId)
           .setSubject(grant.account.sub)
           .setIssuedAt()
           .setExpirationTime("1h")
@@ -150,6 +159,7 @@ export async function startFakeGoogle(
     clientId: options.clientId ?? "fake-google-client.apps.googleusercontent.com",
     clientSecret: options.clientSecret ?? "GOCSPX-fake-secret",
     approveAs: { sub: "100000000000000000001", email: "sari@gmail.test", email_verified: true },
+    extraClients: {},
     authorizeRequests: [],
   };
   return fake;

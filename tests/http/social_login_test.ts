@@ -223,27 +223,23 @@ Deno.test("social — a disabled provider has no button and its routes are 404",
 });
 
 Deno.test("social — a project's own sealed credentials win over the deployment's", async () => {
-  const sealed = await sealProviderSecret(t.deps.masterKeys.social, "proj_placeholder", "google", "x");
-  assert.match(sealed, /^[A-Za-z0-9_-]+$/);
   const own = await seedProject(t.db.sql);
+  const sealed = await sealProviderSecret(t.deps.masterKeys.social, own.id, "google", "own-secret");
   await t.db.sql`update astapa.projects set settings = ${
     t.db.sql.json({
-      social_login: {
-        google: {
-          client_id: "project-own-client",
-          client_secret_sealed: await sealProviderSecret(
-            t.deps.masterKeys.social,
-            own.id,
-            "google",
-            "own-secret",
-          ),
-        },
-      },
+      social_login: { google: { client_id: "project-own-client", client_secret_sealed: sealed } },
     })
   } where id = ${own.id}`;
+  google.extraClients["project-own-client"] = "own-secret";
+  google.approveAs = { sub: "g-own", email: "own@example.com", email_verified: true };
   const started = await start("google", own);
-  assert.equal(started.start.status, 303);
   assert.equal(google.authorizeRequests.at(-1)!.get("client_id"), "project-own-client");
-  // The fake knows only the deployment's client, as Google would refuse an unknown one.
-  assert.equal(started.back, undefined);
+  assert.equal((await appTokens(await callback(started), own)).email, "own@example.com");
+
+  // Sealed for another project (copied settings), the secret does not open: the provider is not offered.
+  const copy = await seedProject(t.db.sql, {
+    settings: { social_login: { google: { client_id: "project-own-client", client_secret_sealed: sealed } } },
+  });
+  const query = new URLSearchParams({ client_id: copy.clientId, redirect_uri: copy.redirectUri });
+  assert.equal((await t.app.request(`/auth/social/google?${query}`, { headers: html })).status, 404);
 });
