@@ -14,6 +14,7 @@ import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
 import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_client_commands.ts";
 import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
+import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
 import { createOutput } from "./lib/cli/output.ts";
 import { toAppError } from "./lib/http/errors.ts";
 
@@ -21,6 +22,7 @@ const USAGE = `Usage: deno task astapa <command> [options] [--json]
 
 Commands:
 ${PROJECT_USAGE}
+${SOCIAL_USAGE}
 ${USER_USAGE}
 ${PLAN_USAGE}
 ${ACCOUNT_USAGE}
@@ -33,6 +35,7 @@ Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see RE
 
 const COMMANDS = {
   project: projectCommand,
+  social: socialCommand,
   user: userCommand,
   plan: planCommand,
   account: accountCommand,

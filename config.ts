@@ -28,6 +28,9 @@ const EnvSchema = z.object({
   GOOGLE_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
   GITHUB_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
   GITHUB_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  GOOGLE_ISSUER: z.preprocess(emptyAsUnset, z.url().default("https://accounts.google.com")),
+  GITHUB_BASE_URL: z.preprocess(emptyAsUnset, z.url().default("https://github.com")),
+  GITHUB_API_URL: z.preprocess(emptyAsUnset, z.url().default("https://api.github.com")),
 });
 
 export type Config = {
@@ -50,8 +53,10 @@ export type Config = {
   /** The From of Astapa's mail; defaults to no-reply at the base URL's host. */
   mailFrom: string;
   xendit: { secretKey?: string; callbackToken?: string; baseUrl?: string };
-  google: { clientId?: string; clientSecret?: string };
-  github: { clientId?: string; clientSecret?: string };
+  /** Deployment-wide sign-in credentials; `issuer` is overridable so tests can use a local fake. */
+  google: { clientId?: string; clientSecret?: string; issuer: string };
+  /** `baseUrl` serves authorize + access_token, `apiUrl` serves /user and /user/emails. */
+  github: { clientId?: string; clientSecret?: string; baseUrl: string; apiUrl: string };
 };
 
 export class ConfigError extends Error {
@@ -84,8 +89,17 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       callbackToken: e.XENDIT_CALLBACK_TOKEN,
       baseUrl: e.XENDIT_BASE_URL,
     },
-    google: { clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET },
-    github: { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET },
+    google: {
+      clientId: e.GOOGLE_CLIENT_ID,
+      clientSecret: e.GOOGLE_CLIENT_SECRET,
+      issuer: e.GOOGLE_ISSUER.replace(/\/$/, ""),
+    },
+    github: {
+      clientId: e.GITHUB_CLIENT_ID,
+      clientSecret: e.GITHUB_CLIENT_SECRET,
+      baseUrl: e.GITHUB_BASE_URL.replace(/\/$/, ""),
+      apiUrl: e.GITHUB_API_URL.replace(/\/$/, ""),
+    },
   };
 }
 

@@ -17,7 +17,7 @@ export type AuthorizeRequest = {
   nonce?: string;
   resource?: string;
   prompt?: string;
-  project: { id: string; name: string; mode: string };
+  project: { id: string; name: string; mode: string; settings: Record<string, unknown> };
 };
 
 /** The app should hear about this one at its redirect_uri. */
@@ -112,7 +112,7 @@ export async function parseAuthorizeRequest(
     nonce: get("nonce"),
     resource: resource ?? undefined,
     prompt: get("prompt"),
-    project: { id: client.project_id, name: client.name, mode: client.mode },
+    project: { id: client.project_id, name: client.name, mode: client.mode, settings: client.settings ?? {} },
   };
 }
 

@@ -39,6 +39,19 @@ const en = {
   verifiedFor: "Thank you —",
   verifiedBody: "Your email address is confirmed. You can close this tab.",
   linkExpired: "This link is unknown, already used or expired. Ask for a new one.",
+  continueWithGoogle: "Continue with Google",
+  continueWithGithub: "Continue with GitHub",
+  orUseEmail: "or use your email",
+  socialTitle: "Sign-in did not finish",
+  socialFor: "Signing in to",
+  backToSignIn: "Back to sign in",
+  socialDenied: "You cancelled the sign-in or did not allow access. Nothing was shared.",
+  socialStale: "This sign-in attempt expired or was started in another browser or tab. Please start again.",
+  socialFailed: "The provider could not confirm who you are. Please try again.",
+  socialNoEmail: "The provider did not share a verified email address, which this app needs to sign you in.",
+  socialNotLinked:
+    "An account with this email already exists, but the email is not verified on both sides, so we did not link them. Sign in with your password instead.",
+  socialAccountDisabled: "This account is disabled.",
 };
 type Messages = typeof en;
 
@@ -77,6 +90,20 @@ const id: Messages = {
   verifiedFor: "Terima kasih —",
   verifiedBody: "Alamat email Anda sudah terkonfirmasi. Anda boleh menutup tab ini.",
   linkExpired: "Tautan ini tidak dikenal, sudah dipakai, atau kedaluwarsa. Minta tautan baru.",
+  continueWithGoogle: "Lanjutkan dengan Google",
+  continueWithGithub: "Lanjutkan dengan GitHub",
+  orUseEmail: "atau gunakan email Anda",
+  socialTitle: "Proses masuk tidak selesai",
+  socialFor: "Masuk ke",
+  backToSignIn: "Kembali ke halaman masuk",
+  socialDenied: "Anda membatalkan proses masuk atau tidak memberi izin. Tidak ada data yang dibagikan.",
+  socialStale: "Percobaan masuk ini kedaluwarsa atau dimulai di browser atau tab lain. Silakan mulai lagi.",
+  socialFailed: "Penyedia tidak dapat memastikan identitas Anda. Silakan coba lagi.",
+  socialNoEmail:
+    "Penyedia tidak membagikan alamat email terverifikasi, yang diperlukan aplikasi ini untuk masuk.",
+  socialNotLinked:
+    "Akun dengan email ini sudah ada, tetapi email belum terverifikasi di kedua sisi, jadi tidak kami tautkan. Silakan masuk dengan kata sandi.",
+  socialAccountDisabled: "Akun ini dinonaktifkan.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

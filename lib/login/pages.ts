@@ -15,6 +15,7 @@ import {
 } from "./authorize_request.ts";
 import { csrfToken, csrfValid } from "./browser.ts";
 import { type Lang, type MessageKey, MESSAGES, pickLang } from "./i18n.ts";
+import { enabledProviders, type ProviderId } from "./social/providers.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -28,6 +29,8 @@ export type AuthPageData = {
   notice?: MessageKey;
   /** The mailed link's token, carried by the reset form. */
   token?: string;
+  /** Sign-in providers whose buttons the page shows. */
+  providers?: ProviderId[];
 };
 
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
@@ -51,7 +54,13 @@ export function authPageData(
   c: Ctx,
   request: AuthorizeRequest,
   query: URLSearchParams,
-  extra: { email?: string; error?: MessageKey; notice?: MessageKey; token?: string } = {},
+  extra: {
+    email?: string;
+    error?: MessageKey;
+    notice?: MessageKey;
+    token?: string;
+    providers?: ProviderId[];
+  } = {},
 ): AuthPageData {
   return {
     lang: pickLang(c),
@@ -97,9 +106,10 @@ export async function readAuthForm<S extends typeof AuthForm>(
   const request = await authorizeRequest(c, query);
   if (request instanceof Response) return request;
   const typed = form as { email?: string; token?: string };
+  const providers = await enabledProviders(c.var.deps, request.project);
   const again = (extra: { error?: MessageKey; notice?: MessageKey }, status: number) =>
     authPage(
-      authPageData(c, request, query, { email: typed.email, token: typed.token, ...extra }),
+      authPageData(c, request, query, { email: typed.email, token: typed.token, providers, ...extra }),
       title,
       status,
     );

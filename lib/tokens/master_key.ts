@@ -17,6 +17,8 @@ export type MasterKeys = {
   successor: CryptoKey;
   /** AES-256-GCM: seals payment provider secrets (per-project Xendit keys) at rest. */
   payments: CryptoKey;
+  /** AES-256-GCM: seals sign-in provider secrets (per-project Google/GitHub) and the social-login cookie. */
+  social: CryptoKey;
 };
 
 /** Derives the master keys from the configured or stored master secret. */
@@ -82,6 +84,13 @@ export async function deriveMasterKeys(secret: string): Promise<MasterKeys> {
     ),
     payments: await crypto.subtle.deriveKey(
       hkdf("astapa payment provider keys"),
+      material,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
+    ),
+    social: await crypto.subtle.deriveKey(
+      hkdf("astapa social sign-in"),
       material,
       { name: "AES-GCM", length: 256 },
       false,

@@ -17,6 +17,8 @@ import {
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+import { SocialButtons } from "../../components/login/SocialButtons.tsx";
+import { enabledProviders } from "../../lib/login/social/providers.ts";
 
 const SignInForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
@@ -34,7 +36,8 @@ export const handler: Handlers<AuthPageData> = {
       const userId = await sessionUser(c.var.deps.sql, request.project.id, session);
       if (userId) return await finishSignIn(c, request, userId, false);
     }
-    return authPage(authPageData(c, request, query), "signInTitle");
+    const providers = await enabledProviders(c.var.deps, request.project);
+    return authPage(authPageData(c, request, query, { providers }), "signInTitle");
   },
 
   async POST(c) {
@@ -66,6 +69,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
       error={data.error}
       switchHref={flowHref("/auth/login", data, data.lang === "en" ? "id" : "en")}
     >
+      <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
       <form method="post" action={`/auth/login?lang=${data.lang}`} novalidate>
         <input type="hidden" name="request" value={data.request} />
         <input type="hidden" name="csrf" value={data.csrf} />

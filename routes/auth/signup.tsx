@@ -18,6 +18,8 @@ import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { verificationMail } from "../../lib/login/mail.ts";
 import { randomSecret, sha256 } from "../../lib/secrets.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+import { SocialButtons } from "../../components/login/SocialButtons.tsx";
+import { enabledProviders } from "../../lib/login/social/providers.ts";
 
 const SignUpForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
@@ -29,7 +31,8 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    return authPage(authPageData(c, request, query), "signUpTitle");
+    const providers = await enabledProviders(c.var.deps, request.project);
+    return authPage(authPageData(c, request, query, { providers }), "signUpTitle");
   },
 
   async POST(c) {
@@ -73,6 +76,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
       error={data.error}
       switchHref={flowHref("/auth/signup", data, data.lang === "en" ? "id" : "en")}
     >
+      <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
       <form method="post" action={`/auth/signup?lang=${data.lang}`} novalidate>
         <input type="hidden" name="request" value={data.request} />
         <input type="hidden" name="csrf" value={data.csrf} />

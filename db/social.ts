@@ -1,0 +1,25 @@
+/** Typed call for social sign-in (db/migrations/0900_create_identity_sign_in.sql). */
+import { z } from "zod";
+import { asApp, type Sql } from "./client.ts";
+
+const Outcome = z.object({ user_id: z.string(), created: z.boolean(), linked: z.boolean() });
+
+export type ProviderIdentity = {
+  provider: "google" | "github";
+  subject: string;
+  email: string;
+  emailVerified: boolean;
+};
+
+/** The user behind a provider identity: found, linked by verified email, or created. */
+export async function signInWithIdentity(sql: Sql, projectId: string, identity: ProviderIdentity) {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) =>
+      tx`select api.sign_in_with_identity(${identity.provider}, ${identity.subject}, ${identity.email},
+                                          ${identity.emailVerified}) as outcome`,
+    { actor: `hosted_login:${identity.provider}` },
+  );
+  return Outcome.parse(row.outcome);
+}

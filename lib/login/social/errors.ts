@@ -1,0 +1,21 @@
+/** What can go wrong in a social sign-in, as the message the hosted page shows and its status. */
+import * as oauth from "oauth4webapi";
+import type { MessageKey } from "../i18n.ts";
+
+export class SocialSignInError extends Error {
+  constructor(readonly messageKey: MessageKey, readonly status: number, cause?: unknown) {
+    super(messageKey, { cause });
+  }
+}
+
+/** Maps a failure of the upstream exchange (oauth4webapi or our own checks) to what the person reads. */
+export function upstreamFailure(error: unknown): SocialSignInError {
+  if (error instanceof SocialSignInError) return error;
+  if (error instanceof oauth.AuthorizationResponseError) {
+    return error.error === "access_denied"
+      ? new SocialSignInError("socialDenied", 403, error)
+      : new SocialSignInError("socialFailed", 400, error);
+  }
+  // Network trouble, an expired or reused code, a token or ID token that fails validation.
+  return new SocialSignInError("socialFailed", 400, error);
+}

@@ -1,0 +1,58 @@
+/**
+ * The upstream round trip's memory: state, nonce and PKCE verifier, plus the app's original authorization
+ * request, sealed (AES-GCM under the master key) into a short-lived cookie. The cookie binds the flow to this
+ * browser (a callback in another browser has no cookie), the state binds the callback to this cookie, and the
+ * sealed request sends the person back to the app they came from. Nothing is stored server-side.
+ */
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import type { Ctx } from "../../app_env.ts";
+import { open, seal } from "../../tokens/master_key.ts";
+import { base64url } from "../../secrets.ts";
+import { cookieName } from "../browser.ts";
+
+const FLOW_TTL_SECONDS = 600;
+const CONTEXT = "astapa social flow cookie";
+
+const Flow = z.object({
+  provider: z.enum(["google", "github"]),
+  projectId: z.string(),
+  state: z.string(),
+  nonce: z.string(),
+  verifier: z.string(),
+  /** The app's authorization request as a query string. */
+  request: z.string(),
+  lang: z.enum(["en", "id"]),
+  expiresAt: z.number(),
+});
+export type SocialFlow = z.infer<typeof Flow>;
+
+const name = (c: Ctx) => cookieName(c, "astapa_social");
+
+export async function writeFlow(c: Ctx, flow: Omit<SocialFlow, "expiresAt">): Promise<void> {
+  const body = JSON.stringify({ ...flow, expiresAt: Date.now() + FLOW_TTL_SECONDS * 1000 });
+  const sealed = await seal(c.var.deps.masterKeys.social, new TextEncoder().encode(body), CONTEXT);
+  setCookie(c, name(c), base64url.encode(sealed), {
+    path: "/",
+    httpOnly: true,
+    secure: c.var.deps.config.baseUrl.startsWith("https://"),
+    // Lax: the provider's redirect back is a top-level GET navigation, which carries Lax cookies.
+    sameSite: "Lax",
+    maxAge: FLOW_TTL_SECONDS,
+  });
+}
+
+/** The flow this browser started, once: the cookie is cleared whatever happens next. Null when absent,
+ * tampered with, or expired. */
+export async function takeFlow(c: Ctx): Promise<SocialFlow | null> {
+  const raw = getCookie(c, name(c));
+  if (raw === undefined) return null;
+  deleteCookie(c, name(c), { path: "/", secure: c.var.deps.config.baseUrl.startsWith("https://") });
+  try {
+    const plain = await open(c.var.deps.masterKeys.social, base64url.decode(raw), CONTEXT);
+    const flow = Flow.parse(JSON.parse(new TextDecoder().decode(plain)));
+    return flow.expiresAt > Date.now() ? flow : null;
+  } catch {
+    return null;
+  }
+}

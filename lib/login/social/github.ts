@@ -1,0 +1,77 @@
+/**
+ * GitHub as an OAuth 2.0 provider through oauth4webapi (GitHub has no OpenID Connect for people): the
+ * authorization code flow with state and PKCE (S256, which GitHub supports), then `GET /user` for the stable
+ * numeric id and `GET /user/emails` for the primary address and whether GitHub verified it. A GitHub
+ * account without a verified primary email cannot sign in: the email is what identifies the person to the app.
+ */
+import * as oauth from "oauth4webapi";
+import { z } from "zod";
+import type { ProviderIdentity } from "../../../db/social.ts";
+import { SocialSignInError } from "./errors.ts";
+import type { Upstream } from "./upstream.ts";
+
+const GitHubUser = z.object({ id: z.number().int() });
+const GitHubEmails = z.array(z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }));
+
+export function github(baseUrl: string, apiUrl: string): Upstream {
+  const as: oauth.AuthorizationServer = {
+    issuer: baseUrl,
+    authorization_endpoint: `${baseUrl}/login/oauth/authorize`,
+    token_endpoint: `${baseUrl}/login/oauth/access_token`,
+  };
+  const insecure = (url: string) => ({ [oauth.allowInsecureRequests]: url.startsWith("http://") });
+
+  async function api(accessToken: string, path: string): Promise<unknown> {
+    const headers = new Headers({
+      accept: "application/vnd.github+json",
+      "user-agent": "Astapa",
+      "x-github-api-version": "2022-11-28",
+    });
+    const response = await oauth.protectedResourceRequest(
+      accessToken,
+      "GET",
+      new URL(`${apiUrl}${path}`),
+      headers,
+      null,
+      insecure(apiUrl),
+    );
+    if (!response.ok) throw new Error(`GitHub ${path} answered ${response.status}`);
+    return await response.json();
+  }
+
+  return {
+    async authorizationUrl(credentials, redirectUri, flow) {
+      const url = new URL(as.authorization_endpoint!);
+      url.search = new URLSearchParams({
+        client_id: credentials.clientId,
+        redirect_uri: redirectUri,
+        scope: "read:user user:email",
+        state: flow.state,
+        code_challenge: await oauth.calculatePKCECodeChallenge(flow.verifier),
+        code_challenge_method: "S256",
+        allow_signup: "true",
+      }).toString();
+      return url;
+    },
+
+    async identity(credentials, redirectUri, callback, flow): Promise<ProviderIdentity> {
+      const client: oauth.Client = { client_id: credentials.clientId };
+      const params = oauth.validateAuthResponse(as, client, callback, flow.state);
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretPost(credentials.clientSecret),
+        params,
+        redirectUri,
+        flow.verifier,
+        insecure(baseUrl),
+      );
+      const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
+      const user = GitHubUser.parse(await api(tokens.access_token, "/user"));
+      const primary = GitHubEmails.parse(await api(tokens.access_token, "/user/emails"))
+        .find((entry) => entry.primary && entry.verified);
+      if (!primary) throw new SocialSignInError("socialNoEmail", 422);
+      return { provider: "github", subject: String(user.id), email: primary.email, emailVerified: true };
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** The page a stopped social sign-in renders: readable, in the person's language, never a 5xx. */
+import type { Ctx } from "../../app_env.ts";
+import { log } from "../../http/log.ts";
+import { page } from "../../router/page.tsx";
+import type { SocialProblemData } from "../../../components/login/SocialProblem.tsx";
+import { MESSAGES } from "../i18n.ts";
+import type { SocialSignInError } from "./errors.ts";
+
+export function problemPage(c: Ctx, failure: SocialSignInError, data: Omit<SocialProblemData, "error">) {
+  log("info", "social_sign_in_stopped", {
+    requestId: c.var.requestId,
+    provider: c.req.param("provider"),
+    reason: failure.messageKey,
+    cause: failure.cause === undefined ? undefined : String(failure.cause),
+  });
+  return page<SocialProblemData>({ ...data, error: failure.messageKey }, {
+    title: MESSAGES[data.lang].socialTitle,
+    status: failure.status,
+  });
+}

@@ -1,0 +1,31 @@
+/** The two halves of an upstream sign-in every provider implements, and the provider for a name. */
+import type { Config } from "../../../config.ts";
+import type { ProviderIdentity } from "../../../db/social.ts";
+import type { ProviderCredentials, ProviderId } from "./providers.ts";
+import { google } from "./google.ts";
+import { github } from "./github.ts";
+
+export type UpstreamFlow = { state: string; nonce: string; verifier: string };
+
+export type Upstream = {
+  /** Where to send the browser to sign in upstream. */
+  authorizationUrl(credentials: ProviderCredentials, redirectUri: string, flow: UpstreamFlow): Promise<URL>;
+  /** Checks the callback, redeems the code and returns who signed in; throws on any failure. */
+  identity(
+    credentials: ProviderCredentials,
+    redirectUri: string,
+    callback: URL,
+    flow: UpstreamFlow,
+  ): Promise<ProviderIdentity>;
+};
+
+export function upstream(config: Config, provider: ProviderId): Upstream {
+  return provider === "google"
+    ? google(config.google.issuer)
+    : github(config.github.baseUrl, config.github.apiUrl);
+}
+
+/** The one callback URL per provider registered with Google / GitHub. */
+export function callbackUrl(config: Config, provider: ProviderId): string {
+  return `${config.baseUrl}/auth/social/${provider}/callback`;
+}

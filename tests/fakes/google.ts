@@ -1,0 +1,166 @@
+/**
+ * A local Google speaking OpenID Connect closely enough for the unmodified oauth4webapi: discovery,
+ * authorize (auto-approves as `approveAs`, or answers `deny` with error=access_denied), token (client secret,
+ * redirect_uri and PKCE checked, single-use codes, an RS256 ID token with nonce), JWKS and userinfo.
+ */
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import {
+  clientCredentials,
+  type FakeServer,
+  json,
+  newCode,
+  pkceMatches,
+  redirectBack,
+  serveFake,
+} from "./serve.ts";
+
+export type GoogleAccount = { sub: string; email: string; email_verified: boolean; name?: string };
+
+type Grant = {
+  clientId: string;
+  redirectUri: string;
+  challenge?: string;
+  nonce?: string;
+  account: GoogleAccount;
+  used: boolean;
+};
+
+export type FakeGoogle = FakeServer & {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** More registered OAuth clients (id → secret), e.g. a project's own app. */
+  extraClients: Record<string, string>;
+  /** Who the next authorize request signs in as. */
+  approveAs: GoogleAccount;
+  /** When set, authorize refuses with this error (e.g. "access_denied") instead. */
+  deny?: string;
+  /** Authorization requests seen, for assertions on what Astapa sent. */
+  authorizeRequests: URLSearchParams[];
+};
+
+export async function startFakeGoogle(
+  options: { clientId?: string; clientSecret?: string } = {},
+): Promise<FakeGoogle> {
+  const { publicKey, privateKey } = await generateKeyPair("RS256");
+  const kid = "fake-google-1";
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" }] };
+  const grants = new Map<string, Grant>();
+  const accessTokens = new Map<string, GoogleAccount>();
+
+  const secretOf = (clientId: string): string | undefined =>
+    clientId === fake.clientId ? fake.clientSecret : fake.extraClients[clientId];
+
+  const server = serveFake(async (req, url) => {
+    const issuer = fake.issuer;
+    switch (`${req.method} ${url.pathname}`) {
+      case "GET /.well-known/openid-configuration":
+        return json({
+          issuer,
+          authorization_endpoint: `${issuer}/o/oauth2/v2/auth`,
+          token_endpoint: `${issuer}/token`,
+          userinfo_endpoint: `${issuer}/v1/userinfo`,
+          jwks_uri: `${issuer}/oauth2/v3/certs`,
+          response_types_supported: ["code", "id_token", "code id_token"],
+          subject_types_supported: ["public"],
+          id_token_signing_alg_values_supported: ["RS256"],
+          scopes_supported: ["openid", "email", "profile"],
+          token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+          code_challenge_methods_supported: ["plain", "S256"],
+          grant_types_supported: ["authorization_code", "refresh_token"],
+        });
+      case "GET /oauth2/v3/certs":
+        return json(jwks);
+      case "GET /o/oauth2/v2/auth": {
+        const q = url.searchParams;
+        fake.authorizeRequests.push(q);
+        const redirectUri = q.get("redirect_uri");
+        // Google shows its own error page (never a redirect) for an unknown client or redirect URI.
+        const clientId = q.get("client_id") ?? "";
+        if (secretOf(clientId) === undefined || !redirectUri) {
+          return new Response("Error 400: invalid_request", { status: 400 });
+        }
+        const state = q.get("state") ?? undefined;
+        if (fake.deny) return redirectBack(redirectUri, { error: fake.deny, state });
+        if (q.get("response_type") !== "code" || !(q.get("scope") ?? "").split(" ").includes("openid")) {
+          return redirectBack(redirectUri, { error: "invalid_request", state });
+        }
+        if (q.has("code_challenge") && q.get("code_challenge_method") !== "S256") {
+          return redirectBack(redirectUri, { error: "invalid_request", state });
+        }
+        const code = `4/${newCode()}`;
+        grants.set(code, {
+          clientId,
+          redirectUri,
+          challenge: q.get("code_challenge") ?? undefined,
+          nonce: q.get("nonce") ?? undefined,
+          account: { ...fake.approveAs },
+          used: false,
+        });
+        return redirectBack(redirectUri, { code, state, scope: q.get("scope") ?? undefined });
+      }
+      case "POST /token": {
+        const form = new URLSearchParams(await req.text());
+        const client = clientCredentials(req, form);
+        if (!client.id || client.secret === undefined || secretOf(client.id) !== client.secret) {
+          return json({ error: "invalid_client", error_description: "Unauthorized" }, 401);
+        }
+        const grant = grants.get(form.get("code") ?? "");
+        if (
+          form.get("grant_type") !== "authorization_code" || !grant || grant.used ||
+          grant.clientId !== client.id ||
+          grant.redirectUri !== form.get("redirect_uri") ||
+          !(await pkceMatches(grant.challenge, form.get("code_verifier")))
+        ) {
+          return json({ error: "invalid_grant", error_description: "Bad Request" }, 400);
+        }
+        grant.used = true;
+        const accessToken = `ya29.${newCode()}`;
+        accessTokens.set(accessToken, grant.account);
+        const idToken = await new SignJWT({
+          azp: grant.clientId,
+          email: grant.account.email,
+          email_verified: grant.account.email_verified,
+          ...(grant.account.name ? { name: grant.account.name } : {}),
+          ...(grant.nonce ? { nonce: grant.nonce } : {}),
+        })
+          .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
+          .setIssuer(issuer)
+          .setAudience(grant.clientId)
+          .setSubject(grant.account.sub)
+          .setIssuedAt()
+          .setExpirationTime("1h")
+          .sign(privateKey);
+        return json({
+          access_token: accessToken,
+          expires_in: 3599,
+          scope: "openid https://www.googleapis.com/auth/userinfo.email",
+          token_type: "Bearer",
+          id_token: idToken,
+        });
+      }
+      case "GET /v1/userinfo": {
+        const token = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
+        const account = token ? accessTokens.get(token) : undefined;
+        if (!account) {
+          return json({ error: "invalid_request" }, 401, {
+            "www-authenticate": 'Bearer error="invalid_token"',
+          });
+        }
+        return json(account);
+      }
+    }
+    return json({ error: "not_found" }, 404);
+  });
+
+  const fake: FakeGoogle = {
+    ...server,
+    issuer: server.origin,
+    clientId: options.clientId ?? "fake-google-client.apps.googleusercontent.com",
+    clientSecret: options.clientSecret ?? "GOCSPX-fake-secret",
+    approveAs: { sub: "100000000000000000001", email: "sari@gmail.test", email_verified: true },
+    extraClients: {},
+    authorizeRequests: [],
+  };
+  return fake;
+}
