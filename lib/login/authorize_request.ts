@@ -17,6 +17,8 @@ export type AuthorizeRequest = {
   nonce?: string;
   resource?: string;
   prompt?: string;
+  /** An email the app suggests; it pre-fills the form. */
+  loginHint?: string;
   project: { id: string; name: string; mode: string; settings: Record<string, unknown> };
 };
 
@@ -42,6 +44,7 @@ const PARAMS = [
   "nonce",
   "resource",
   "prompt",
+  "login_hint",
 ] as const;
 
 /**
@@ -112,6 +115,7 @@ export async function parseAuthorizeRequest(
     nonce: get("nonce"),
     resource: resource ?? undefined,
     prompt: get("prompt"),
+    loginHint: get("login_hint")?.slice(0, 254),
     project: { id: client.project_id, name: client.name, mode: client.mode, settings: client.settings ?? {} },
   };
 }

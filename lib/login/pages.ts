@@ -113,6 +113,10 @@ export async function readAuthForm<S extends typeof AuthForm>(
       title,
       status,
     );
-  if (!csrfValid(c, form.csrf)) return again({ error: "staleForm" }, 403);
+  // A form posted from another site is refused even with a valid token (browsers send Origin on POST).
+  const origin = c.req.header("origin");
+  const foreign = origin !== undefined && origin !== "null" &&
+    origin !== new URL(c.var.deps.config.baseUrl).origin;
+  if (foreign || !csrfValid(c, form.csrf)) return again({ error: "staleForm" }, 403);
   return { form, query, request, again };
 }

@@ -16,6 +16,7 @@ import {
   readAuthForm,
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
+import { redirectTo } from "../../lib/login/authorize_request.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 import { SocialButtons } from "../../components/login/SocialButtons.tsx";
 import { enabledProviders } from "../../lib/login/social/providers.ts";
@@ -36,8 +37,16 @@ export const handler: Handlers<AuthPageData> = {
       const userId = await sessionUser(c.var.deps.sql, request.project.id, session);
       if (userId) return await finishSignIn(c, request, userId, false);
     }
+    if (request.prompt === "none") {
+      // OIDC Core §3.1.2.6: the app asked not to show anything; nobody is signed in here.
+      const target = redirectTo(request, c.var.deps.config.baseUrl, {
+        error: "login_required",
+        error_description: "Nobody is signed in to this app in this browser.",
+      });
+      return c.redirect(target, 303);
+    }
     const providers = await enabledProviders(c.var.deps, request.project);
-    return authPage(authPageData(c, request, query, { providers }), "signInTitle");
+    return authPage(authPageData(c, request, query, { providers, email: request.loginHint }), "signInTitle");
   },
 
   async POST(c) {

@@ -182,3 +182,41 @@ Deno.test("sessions — a returning browser goes straight back; prompt=login ask
   assert.equal(forced.status, 200);
   await forced.body?.cancel();
 });
+
+Deno.test("authorize — prompt=none without a session goes back with login_required; login_hint pre-fills", async () => {
+  const none = await authorize({
+    client_id: project.clientId,
+    redirect_uri: project.redirectUri,
+    state: "n",
+    prompt: "none",
+  });
+  assert.equal(none.status, 303);
+  const location = new URL(none.headers.get("location")!);
+  assert.equal(location.searchParams.get("error"), "login_required");
+  assert.equal(location.searchParams.get("state"), "n");
+  const hinted = await authorize({
+    client_id: project.clientId,
+    redirect_uri: project.redirectUri,
+    login_hint: "ayu@example.com",
+  });
+  assert.match(await hinted.text(), /value="ayu@example.com"/);
+});
+
+Deno.test("sign-in — a form posted from another origin is refused, token or not", async () => {
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  const form = await t.app.request(`/auth/login?${query}`);
+  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1];
+  const res = await t.app.request("/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: "https://evil.example" },
+    body: new URLSearchParams({
+      request: query.toString(),
+      csrf,
+      email: "x@example.com",
+      password: "whatever!",
+    }),
+  });
+  assert.equal(res.status, 403);
+  await res.body?.cancel();
+});
