@@ -9,6 +9,7 @@ import { parseArgs, UsageError } from "./lib/cli/args.ts";
 import { ACCOUNT_USAGE, accountCommand } from "./lib/cli/account_commands.ts";
 import { DB_USAGE, dbCommand } from "./lib/cli/db_commands.ts";
 import { KEYS_USAGE, keysCommand } from "./lib/cli/keys_commands.ts";
+import { MAIL_USAGE, mailCommand } from "./lib/cli/mail_commands.ts";
 import { PLAN_BOOLEANS, PLAN_USAGE, planCommand } from "./lib/cli/plan_commands.ts";
 import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
@@ -27,6 +28,7 @@ ${USER_USAGE}
 ${PLAN_USAGE}
 ${ACCOUNT_USAGE}
 ${KEYS_USAGE}
+${MAIL_USAGE}
 ${RESOURCE_USAGE}
 ${MACHINE_CLIENT_USAGE}
 ${DB_USAGE}
@@ -40,6 +42,7 @@ const COMMANDS = {
   plan: planCommand,
   account: accountCommand,
   keys: keysCommand,
+  mail: mailCommand,
   resource: resourceCommand,
   scope: scopeCommand,
   "machine-client": machineClientCommand,

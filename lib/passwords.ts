@@ -20,3 +20,52 @@ export async function verifyPassword(phc: string, password: string): Promise<boo
     return false;
   }
 }
+
+// The most used passwords in public breach lists (NIST SP 800-63B §5.1.1.2 asks to refuse them).
+const COMMON = new Set([
+  "12345678",
+  "123456789",
+  "1234567890",
+  "password",
+  "password1",
+  "password123",
+  "qwerty123",
+  "qwertyuiop",
+  "11111111",
+  "00000000",
+  "iloveyou",
+  "abc12345",
+  "abcd1234",
+  "1q2w3e4r",
+  "1qaz2wsx",
+  "sunshine",
+  "princess",
+  "football",
+  "baseball",
+  "welcome1",
+  "admin123",
+  "letmein1",
+  "monkey123",
+  "dragon123",
+  "passw0rd",
+  "p@ssw0rd",
+  "qwerty12",
+  "zaq12wsx",
+  "asdfghjkl",
+  "123123123",
+  "987654321",
+  "superman",
+  "bismillah",
+  "indonesia",
+  "jakarta123",
+  "sayangku",
+  "cintaku1",
+  "rahasia123",
+  "katasandi",
+  "12341234",
+]);
+
+/** True for a password from the most-used lists, compared case-insensitively. */
+export function isCommonPassword(password: string): boolean {
+  return COMMON.has(password.toLowerCase());
+}

@@ -45,6 +45,7 @@ const PARAMS = [
   "resource",
   "prompt",
   "login_hint",
+  "ui_locales",
 ] as const;
 
 /**

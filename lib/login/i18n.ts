@@ -23,6 +23,7 @@ const en = {
   emailTaken: "An account with this email already exists. Sign in instead.",
   invalidEmail: "Enter a valid email address.",
   weakPassword: "Use at least 8 characters.",
+  commonPassword: "That password is one of the most common ones. Choose another.",
   staleForm: "This form expired. Please try again.",
   language: "Bahasa Indonesia",
   signedOut: "You are signed out.",
@@ -74,6 +75,7 @@ const id: Messages = {
   emailTaken: "Akun dengan email ini sudah ada. Silakan masuk.",
   invalidEmail: "Masukkan alamat email yang valid.",
   weakPassword: "Gunakan minimal 8 karakter.",
+  commonPassword: "Kata sandi itu termasuk yang paling umum. Pilih yang lain.",
   staleForm: "Formulir ini kedaluwarsa. Silakan coba lagi.",
   language: "English",
   signedOut: "Anda sudah keluar.",
@@ -112,6 +114,11 @@ export type MessageKey = keyof Messages;
 export function pickLang(c: Context): Lang {
   const asked = c.req.query("lang");
   if (asked === "en" || asked === "id") return asked;
+  // OIDC ui_locales: space-separated BCP 47 tags in order of preference.
+  for (const tag of (c.req.query("ui_locales") ?? "").split(" ")) {
+    const language = tag.slice(0, 2).toLowerCase();
+    if (language === "en" || language === "id") return language;
+  }
   const accept = c.req.header("accept-language") ?? "";
   const first = accept.split(",").map((part) => part.trim().split(";")[0].toLowerCase().slice(0, 2))[0];
   return first === "id" || first === "ms" ? "id" : "en";

@@ -16,7 +16,7 @@ import {
   readAuthForm,
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
-import { redirectTo } from "../../lib/login/authorize_request.ts";
+import { redirectTo, requestQuery } from "../../lib/login/authorize_request.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
 import { SocialButtons } from "../../components/login/SocialButtons.tsx";
 import { enabledProviders } from "../../lib/login/social/providers.ts";
@@ -37,6 +37,7 @@ export const handler: Handlers<AuthPageData> = {
       const userId = await sessionUser(c.var.deps.sql, request.project.id, session);
       if (userId) return await finishSignIn(c, request, userId, false);
     }
+    if (request.prompt === "create") return c.redirect(`/auth/signup?${requestQuery(query)}`, 303);
     if (request.prompt === "none") {
       // OIDC Core §3.1.2.6: the app asked not to show anything; nobody is signed in here.
       const target = redirectTo(request, c.var.deps.config.baseUrl, {

@@ -3,7 +3,7 @@ import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
 import { toAppError } from "../../lib/http/errors.ts";
 import { resetPassword } from "../../db/login.ts";
-import { hashPassword } from "../../lib/passwords.ts";
+import { hashPassword, isCommonPassword } from "../../lib/passwords.ts";
 import { finishSignIn } from "../../lib/login/flow.ts";
 import {
   AuthForm,
@@ -34,6 +34,7 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, request, again } = posted;
     if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
+    if (isCommonPassword(form.password)) return again({ error: "commonPassword" }, 422);
     let userId: string;
     try {
       userId = await resetPassword(
@@ -74,7 +75,7 @@ export default function Reset({ data }: PageProps<AuthPageData>) {
           type="password"
           autocomplete="new-password"
           hint={t.passwordHint}
-          invalid={data.error === "weakPassword"}
+          invalid={data.error === "weakPassword" || data.error === "commonPassword"}
         />
         <button type="submit">{t.setPassword}</button>
       </form>

@@ -3,7 +3,7 @@ import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
 import { toAppError } from "../../lib/http/errors.ts";
 import { createUser } from "../../db/login.ts";
-import { hashPassword } from "../../lib/passwords.ts";
+import { hashPassword, isCommonPassword } from "../../lib/passwords.ts";
 import { finishSignIn } from "../../lib/login/flow.ts";
 import {
   AuthForm,
@@ -42,6 +42,7 @@ export const handler: Handlers<AuthPageData> = {
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
     if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
+    if (isCommonPassword(form.password)) return again({ error: "commonPassword" }, 422);
     const token = randomSecret();
     const link = `${c.var.deps.config.baseUrl}/auth/verify?${new URLSearchParams({
       client_id: request.clientId,
@@ -94,7 +95,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
           type="password"
           autocomplete="new-password"
           hint={t.passwordHint}
-          invalid={data.error === "weakPassword"}
+          invalid={data.error === "weakPassword" || data.error === "commonPassword"}
         />
         <button type="submit">{t.signUp}</button>
       </form>

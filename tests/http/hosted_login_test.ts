@@ -220,3 +220,22 @@ Deno.test("sign-in — a form posted from another origin is refused, token or no
   assert.equal(res.status, 403);
   await res.body?.cancel();
 });
+
+Deno.test("sign-up — the most common passwords are refused; prompt=create opens sign-up; ui_locales picks id", async () => {
+  const common = await submit("/auth/signup", { email: "common@example.com", password: "Password123" }, {});
+  assert.equal(common.status, 422);
+  assert.match(await common.text(), /one of the most common/);
+  const create = await authorize({
+    client_id: project.clientId,
+    redirect_uri: project.redirectUri,
+    prompt: "create",
+  });
+  assert.equal(create.status, 303);
+  assert.match(create.headers.get("location")!, /^\/auth\/signup\?/);
+  const indonesian = await authorize({
+    client_id: project.clientId,
+    redirect_uri: project.redirectUri,
+    ui_locales: "id-ID en",
+  });
+  assert.match(await indonesian.text(), /<html lang="id">/);
+});
