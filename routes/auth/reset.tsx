@@ -16,6 +16,8 @@ import {
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+import { Island } from "../../lib/islands/Island.tsx";
+import PasswordStrength from "../../islands/PasswordStrength.tsx";
 
 const ResetForm = AuthForm.extend({ token: z.string().max(100), password: z.string().max(1024) });
 
@@ -76,6 +78,10 @@ export default function Reset({ data }: PageProps<AuthPageData>) {
           autocomplete="new-password"
           hint={t.passwordHint}
           invalid={data.error === "weakPassword" || data.error === "commonPassword"}
+        />
+        <Island
+          of={PasswordStrength}
+          props={{ inputId: "password", labels: [t.strength0, t.strength1, t.strength2, t.strength3] }}
         />
         <button type="submit">{t.setPassword}</button>
       </form>

@@ -18,6 +18,8 @@ import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { verificationMail } from "../../lib/login/mail.ts";
 import { randomSecret, sha256 } from "../../lib/secrets.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+import { Island } from "../../lib/islands/Island.tsx";
+import PasswordStrength from "../../islands/PasswordStrength.tsx";
 import { SocialButtons } from "../../components/login/SocialButtons.tsx";
 import { enabledProviders } from "../../lib/login/social/providers.ts";
 
@@ -96,6 +98,10 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
           autocomplete="new-password"
           hint={t.passwordHint}
           invalid={data.error === "weakPassword" || data.error === "commonPassword"}
+        />
+        <Island
+          of={PasswordStrength}
+          props={{ inputId: "password", labels: [t.strength0, t.strength1, t.strength2, t.strength3] }}
         />
         <button type="submit">{t.signUp}</button>
       </form>

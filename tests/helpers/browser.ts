@@ -1,5 +1,11 @@
 /** A page in the run's shared Chromium (started by tests/harness/run.ts), in a context of its own. */
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from "playwright-core";
 import { testEnv } from "./db.ts";
 
 export type TestPage = {
@@ -11,10 +17,10 @@ export type TestPage = {
 
 let shared: Promise<Browser> | null = null;
 
-export async function openPage(): Promise<TestPage> {
+export async function openPage(options: BrowserContextOptions = {}): Promise<TestPage> {
   shared ??= chromium.connect(testEnv("ASTAPA_TEST_BROWSER_WS"));
   const browser = await shared;
-  const context: BrowserContext = await browser.newContext();
+  const context: BrowserContext = await browser.newContext(options);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("console", (message) => {
@@ -29,4 +35,11 @@ export async function openPage(): Promise<TestPage> {
 export async function disconnectBrowser(): Promise<void> {
   if (shared) await (await shared).close();
   shared = null;
+}
+
+/** Saves a screenshot under tests/artifacts/ (git-ignored) for a person to look at. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = new URL("../artifacts/", import.meta.url);
+  await Deno.mkdir(dir, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, dir).pathname, fullPage: true });
 }
