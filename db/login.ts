@@ -56,6 +56,30 @@ export async function requestPasswordReset(
   }, { actor: "hosted_login" });
 }
 
+/** Mails a new verification link when the email belongs to an enabled, unverified user; silent otherwise. */
+export async function resendVerification(
+  sql: Sql,
+  projectId: string,
+  email: string,
+  tokenHash: Uint8Array,
+  mail: OutgoingMail,
+): Promise<void> {
+  await asApp(sql, projectId, async (tx) => {
+    const [row] = await tx`select api.user_for_sign_in(${projectId}, ${email}) as u`;
+    if (!row.u || row.u.disabled) return;
+    const [user] = await tx`select api.get_user(${projectId}, ${row.u.id}) as u`;
+    if (user.u.email_verified) return;
+    await tx`select api.issue_email_token(${row.u.id}, 'verify_email', ${tokenHash})`;
+    await tx`select api.queue_mail(${user.u.email}, ${mail.subject}, ${mail.body}, ${mail.kind})`;
+  }, { actor: "hosted_login" });
+}
+
+/** Whether the user has confirmed their address. */
+export async function isEmailVerified(sql: Sql, projectId: string, userId: string): Promise<boolean> {
+  const [row] = await asApp(sql, projectId, (tx) => tx`select api.get_user(${projectId}, ${userId}) as u`);
+  return row.u?.email_verified === true;
+}
+
 export async function verifyEmail(sql: Sql, projectId: string, token: string): Promise<string> {
   const [row] = await asApp(
     sql,

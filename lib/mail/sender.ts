@@ -25,7 +25,7 @@ export class MailSender {
   #timer?: ReturnType<typeof setInterval>;
   #listening?: { unlisten(): Promise<void> };
   #running: Promise<void> | null = null;
-  #again = false;
+  #queued: Promise<void> | null = null;
 
   constructor(sql: Sql, smtpUrl: string, from: string) {
     this.#sql = sql;
@@ -45,20 +45,23 @@ export class MailSender {
     await this.#running;
   }
 
-  /** Sends everything due; concurrent calls fold into one pass plus one more. */
+  /**
+   * Sends everything due. Passes run one at a time; calls made while one runs share the single pass queued
+   * after it, so a burst of notifications costs two passes and every caller's mail is covered when it resolves.
+   */
   drain(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = this.#pass().finally(() => {
-      this.#running = null;
-      if (this.#again) {
-        this.#again = false;
-        this.drain();
-      }
+    if (this.#queued) return this.#queued;
+    const after = this.#running ?? Promise.resolve();
+    const pass: Promise<void> = after.then(() => {
+      this.#queued = null;
+      return this.#pass();
     });
-    return this.#running;
+    this.#queued = pass;
+    this.#running = pass.finally(() => {
+      if (this.#running === settled) this.#running = null;
+    });
+    const settled = this.#running;
+    return pass;
   }
 
   async #pass(): Promise<void> {

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
-import { sessionUser, userForSignIn } from "../../db/login.ts";
+import { isEmailVerified, sessionUser, userForSignIn } from "../../db/login.ts";
+import { requiresVerifiedEmail } from "../../lib/login/verification.ts";
 import { hashPassword, verifyPassword } from "../../lib/passwords.ts";
 import { randomSecret } from "../../lib/secrets.ts";
 import { readSession } from "../../lib/login/browser.ts";
@@ -18,6 +19,7 @@ import {
 import { MESSAGES } from "../../lib/login/i18n.ts";
 import { redirectTo, requestQuery } from "../../lib/login/authorize_request.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+import { CheckEmail } from "../../components/login/CheckEmail.tsx";
 import { SocialButtons } from "../../components/login/SocialButtons.tsx";
 import { enabledProviders } from "../../lib/login/social/providers.ts";
 
@@ -63,6 +65,9 @@ export const handler: Handlers<AuthPageData> = {
       await countFailedSignIn(c, request.project.id, form.email);
       return again({ error: "wrongCredentials" }, 422);
     }
+    if (requiresVerifiedEmail(request) && !(await isEmailVerified(sql, request.project.id, user.id))) {
+      return again({ notice: "verifyFirst" }, 403);
+    }
     return await finishSignIn(c, request, user.id, true);
   },
 };
@@ -80,6 +85,15 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
       switchHref={flowHref("/auth/login", data, data.lang === "en" ? "id" : "en")}
     >
       <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
+      {data.notice && (
+        <CheckEmail
+          lang={data.lang}
+          notice={data.notice}
+          request={data.request}
+          csrf={data.csrf}
+          email={data.email}
+        />
+      )}
       <form method="post" action={`/auth/login?lang=${data.lang}`} novalidate>
         <input type="hidden" name="request" value={data.request} />
         <input type="hidden" name="csrf" value={data.csrf} />

@@ -14,10 +14,10 @@ import {
   flowHref,
   readAuthForm,
 } from "../../lib/login/pages.ts";
-import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
-import { verificationMail } from "../../lib/login/mail.ts";
-import { randomSecret, sha256 } from "../../lib/secrets.ts";
+import { MESSAGES } from "../../lib/login/i18n.ts";
+import { newVerification, requiresVerifiedEmail } from "../../lib/login/verification.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+import { CheckEmail } from "../../components/login/CheckEmail.tsx";
 import { Island } from "../../lib/islands/Island.tsx";
 import PasswordStrength from "../../islands/PasswordStrength.tsx";
 import { SocialButtons } from "../../components/login/SocialButtons.tsx";
@@ -45,24 +45,22 @@ export const handler: Handlers<AuthPageData> = {
     if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
     if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
     if (isCommonPassword(form.password)) return again({ error: "commonPassword" }, 422);
-    const token = randomSecret();
-    const link = `${c.var.deps.config.baseUrl}/auth/verify?${new URLSearchParams({
-      client_id: request.clientId,
-      token,
-      lang: pickLang(c),
-    })}`;
+    const verification = await newVerification(c, request, posted.query);
     let userId: string;
     try {
       userId = await createUser(
         c.var.deps.sql,
         request.project.id,
         { email, passwordHash: await hashPassword(form.password) },
-        { tokenHash: await sha256(token), mail: verificationMail(pickLang(c), request.project.name, link) },
+        verification,
       );
     } catch (error) {
-      if (toAppError(error).code === "conflict") return again({ error: "emailTaken" }, 409);
-      throw error;
+      if (toAppError(error).code !== "conflict") throw error;
+      // Where addresses must be confirmed, a taken one gets the same answer as a new one: no enumeration.
+      if (requiresVerifiedEmail(request)) return again({ notice: "checkEmail" }, 200);
+      return again({ error: "emailTaken" }, 409);
     }
+    if (requiresVerifiedEmail(request)) return again({ notice: "checkEmail" }, 200);
     return await finishSignIn(c, request, userId, true);
   },
 };
@@ -80,6 +78,15 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
       switchHref={flowHref("/auth/signup", data, data.lang === "en" ? "id" : "en")}
     >
       <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
+      {data.notice && (
+        <CheckEmail
+          lang={data.lang}
+          notice={data.notice}
+          request={data.request}
+          csrf={data.csrf}
+          email={data.email}
+        />
+      )}
       <form method="post" action={`/auth/signup?lang=${data.lang}`} novalidate>
         <input type="hidden" name="request" value={data.request} />
         <input type="hidden" name="csrf" value={data.csrf} />

@@ -5,7 +5,7 @@ import { verifyEmail } from "../../db/login.ts";
 import { AppError, toAppError } from "../../lib/http/errors.ts";
 import { type Lang, MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 
-type VerifyData = { lang: Lang; appName: string; verified: boolean };
+type VerifyData = { lang: Lang; appName: string; verified: boolean; continueHref?: string };
 
 /** The mailed verification link: confirms the address once. */
 export const handler: Handlers<VerifyData> = {
@@ -25,7 +25,10 @@ export const handler: Handlers<VerifyData> = {
       if (toAppError(error).code !== "invalid_grant") throw error;
       verified = false;
     }
-    const data = { lang: pickLang(c), appName: client.name, verified };
+    // The sign-up's own authorization request, so "Continue" leads back into the app the person came from.
+    const next = new URLSearchParams(c.req.query("continue") ?? "");
+    const continueHref = next.get("client_id") === clientId ? `/auth/login?${next}` : undefined;
+    const data = { lang: pickLang(c), appName: client.name, verified, continueHref };
     return page(data, {
       title: MESSAGES[data.lang].verifiedTitle,
       lang: data.lang,
@@ -41,6 +44,11 @@ export default function Verified({ data }: PageProps<VerifyData>) {
       <p class="eyebrow">{data.appName}</p>
       <h1 id="auth-heading">{data.verified ? t.verifiedTitle : t.linkExpired}</h1>
       {data.verified && <p>{t.verifiedBody}</p>}
+      {data.continueHref && (
+        <p>
+          <a class="button" href={data.continueHref}>{t.continueTo}</a>
+        </p>
+      )}
     </section>
   );
 }

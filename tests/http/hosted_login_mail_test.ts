@@ -146,3 +146,57 @@ Deno.test("sign-out — ends the session and returns to a registered URI only", 
   assert.equal(elsewhere.status, 200);
   assert.match(await elsewhere.text(), /You are signed out/);
 });
+
+Deno.test("require_verified_email — sign-up waits for the link; sign-in too; resend works; Continue leads back", async () => {
+  const strict = await seedProject(t.db.sql, {
+    name: "Bank Rakyat",
+    redirectUri: "https://bank.example/cb",
+    settings: { require_verified_email: true },
+  });
+  const signedUp = await submitForm(t, strict, "/auth/signup", {
+    email: "rina@example.com",
+    password: "long and careful",
+  });
+  assert.equal(signedUp.status, 200, "no redirect before the address is confirmed");
+  assert.match(await signedUp.text(), /Check your email/);
+  const taken = await submitForm(t, strict, "/auth/signup", {
+    email: "rina@example.com",
+    password: "another one!",
+  });
+  assert.equal(taken.status, 200);
+  assert.match(await taken.text(), /Check your email/, "a taken address looks the same");
+
+  const early = await submitForm(t, strict, "/auth/login", {
+    email: "rina@example.com",
+    password: "long and careful",
+  });
+  assert.equal(early.status, 403);
+  assert.match(await early.text(), /Confirm your email address first/);
+
+  const query = new URLSearchParams({ client_id: strict.clientId, redirect_uri: strict.redirectUri });
+  const form = await t.app.request(`/auth/login?${query}`);
+  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1];
+  const resent = await t.app.request("/auth/resend", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({ request: query.toString(), csrf, email: "rina@example.com" }),
+  });
+  assert.equal(resent.status, 200);
+  assert.match(await resent.text(), /Check your email/);
+  await sender.drain();
+  const links = sink.messages.filter((m) => m.to.includes("rina@example.com"));
+  assert.equal(links.length, 2, "the first mail and the resent one");
+
+  const link = /http:\/\/astapa\.test(\/auth\/[^\s]+)/.exec(mailText(links[1].data))![1];
+  const verified = await t.app.request(link);
+  const page = await verified.text();
+  assert.match(page, /Email confirmed/);
+  const next = /href="(\/auth\/login\?[^"]+)"/.exec(page)![1].replace(/&amp;/g, "&");
+  assert.match(next, new RegExp(`client_id=${strict.clientId}`));
+  const now = await submitForm(t, strict, "/auth/login", {
+    email: "rina@example.com",
+    password: "long and careful",
+  });
+  assert.equal(now.status, 303, "confirmed: straight to the app");
+});

@@ -1,0 +1,21 @@
+import { type Lang, type MessageKey, MESSAGES } from "../../lib/login/i18n.ts";
+
+type CheckEmailProps = { lang: Lang; notice: MessageKey; request: string; csrf: string; email?: string };
+
+/** "Check your email" with a way to have the verification link sent again. */
+export function CheckEmail({ lang, notice, request, csrf, email }: CheckEmailProps) {
+  const t = MESSAGES[lang];
+  return (
+    <>
+      <p role="status" class="notice">{t[notice]}</p>
+      {email && (
+        <form method="post" action={`/auth/resend?lang=${lang}`}>
+          <input type="hidden" name="request" value={request} />
+          <input type="hidden" name="csrf" value={csrf} />
+          <input type="hidden" name="email" value={email} />
+          <button type="submit" class="button secondary">{t.resend}</button>
+        </form>
+      )}
+    </>
+  );
+}

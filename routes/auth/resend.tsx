@@ -1,0 +1,28 @@
+import { z } from "zod";
+import type { Handlers } from "../../lib/router/routes.ts";
+import { resendVerification } from "../../db/login.ts";
+import { countFailedSignIn, signInWait } from "../../lib/login/flow.ts";
+import { AuthForm, readAuthForm } from "../../lib/login/pages.ts";
+import { newVerification } from "../../lib/login/verification.ts";
+
+const ResendForm = AuthForm.extend({ email: z.string().max(254) });
+
+/**
+ * "Send the link again": the same answer whether or not the address needs one, throttled with the sign-in
+ * attempts of that email so it cannot flood a mailbox.
+ */
+export const handler: Handlers = {
+  async POST(c) {
+    const posted = await readAuthForm(c, ResendForm, "signInTitle");
+    if (!("again" in posted)) return posted;
+    const { form, query, request, again } = posted;
+    if (await signInWait(c, request.project.id, form.email) > 0) return again({ error: "tooMany" }, 429);
+    await countFailedSignIn(c, request.project.id, form.email);
+    const { tokenHash, mail } = await newVerification(c, request, query);
+    await resendVerification(c.var.deps.sql, request.project.id, form.email, tokenHash, mail);
+    return again({ notice: "checkEmail" }, 200);
+  },
+};
+
+/** Answers with the sign-in page, showing the notice and the form to try again. */
+export { default } from "./login.tsx";
