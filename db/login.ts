@@ -19,7 +19,7 @@ export async function userForSignIn(sql: Sql, projectId: string, email: string) 
   return row.u === null ? null : SignInRecord.parse(row.u);
 }
 
-export type OutgoingMail = { subject: string; body: string; kind: string };
+export type OutgoingMail = { subject: string; body: string; html?: string; kind: string };
 
 /** Creates the user and queues their verification mail, in one transaction. */
 export async function createUser(
@@ -33,7 +33,7 @@ export async function createUser(
       select api.create_user(${projectId}, ${user.email}, ${user.passwordHash}, false) ->> 'id' as id`;
     await tx`select api.issue_email_token(${row.id}, 'verify_email', ${verification.tokenHash})`;
     await tx`select api.queue_mail(${user.email}, ${verification.mail.subject}, ${verification.mail.body},
-                                   ${verification.mail.kind})`;
+                                   ${verification.mail.kind}, ${verification.mail.html ?? null})`;
     return row.id as string;
   }, { actor: "hosted_login" });
 }
@@ -52,7 +52,7 @@ export async function requestPasswordReset(
     await tx`select api.issue_email_token(${row.u.id}, 'reset_password', ${tokenHash})`;
     // To the address as registered, whatever case the person typed it in now.
     await tx`select api.queue_mail(api.get_user(${projectId}, ${row.u.id}) ->> 'email', ${mail.subject}, ${mail.body},
-                                   ${mail.kind})`;
+                                   ${mail.kind}, ${mail.html ?? null})`;
   }, { actor: "hosted_login" });
 }
 
@@ -70,7 +70,8 @@ export async function resendVerification(
     const [user] = await tx`select api.get_user(${projectId}, ${row.u.id}) as u`;
     if (user.u.email_verified) return;
     await tx`select api.issue_email_token(${row.u.id}, 'verify_email', ${tokenHash})`;
-    await tx`select api.queue_mail(${user.u.email}, ${mail.subject}, ${mail.body}, ${mail.kind})`;
+    await tx`select api.queue_mail(${user.u.email}, ${mail.subject}, ${mail.body}, ${mail.kind},
+                                   ${mail.html ?? null})`;
   }, { actor: "hosted_login" });
 }
 

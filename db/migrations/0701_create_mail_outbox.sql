@@ -51,7 +51,8 @@ create policy "definer functions see which projects have mail to send" on astapa
 
 grant select, insert, update (attempts, next_attempt_at, sent_at, last_error) on astapa.mail_outbox to astapa_app;
 
-create function api.queue_mail(to_address text, subject text, body_text text, kind text) returns bigint
+create function api.queue_mail(to_address text, subject text, body_text text, kind text, body_html text default null)
+  returns bigint
   language plpgsql
   volatile
   set search_path = ''
@@ -59,8 +60,8 @@ create function api.queue_mail(to_address text, subject text, body_text text, ki
   declare
     new_id bigint;
   begin
-    insert into astapa.mail_outbox (project_id, to_address, subject, body_text, kind)
-    values (astapa.current_project_id(), to_address, subject, body_text, kind)
+    insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
+    values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
     returning id into new_id;
     -- Delivered on commit: a rolled-back change sends nothing.
     perform pg_catalog.pg_notify('astapa_mail', astapa.current_project_id());
@@ -68,7 +69,8 @@ create function api.queue_mail(to_address text, subject text, body_text text, ki
   end
   $$;
 
-comment on function api.queue_mail(text, text, text, text) is 'Queues a message for the current project.';
+comment on function api.queue_mail(text, text, text, text, text) is
+  'Queues a message (plain text, optionally HTML too) for the current project.';
 
 create function api.projects_with_mail() returns text[]
   language plpgsql
@@ -129,7 +131,7 @@ create function api.mail_delivered(id bigint, error text default null) returns v
 
 comment on function api.mail_delivered(bigint, text) is 'Records a delivery attempt: sent, or the error to retry after.';
 
-grant execute on function api.queue_mail(text, text, text, text) to astapa_app;
+grant execute on function api.queue_mail(text, text, text, text, text) to astapa_app;
 grant execute on function api.projects_with_mail() to astapa_app;
 grant execute on function api.claim_mail(integer) to astapa_app;
 grant execute on function api.mail_delivered(bigint, text) to astapa_app;

@@ -15,6 +15,7 @@ export type MailRow = {
   to_address: string;
   subject: string;
   body_text: string;
+  body_html: string | null;
 };
 type Transport = { sendMail(message: Record<string, unknown>): Promise<unknown> };
 
@@ -92,6 +93,7 @@ export class MailSender {
         to: mail.to_address,
         subject: mail.subject,
         text: mail.body_text,
+        ...(mail.body_html ? { html: mail.body_html } : {}),
       });
     } catch (error) {
       failure = error instanceof Error ? error.message.slice(0, 500) : String(error);

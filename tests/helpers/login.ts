@@ -37,10 +37,15 @@ export function sessionCookie(res: Response, projectId: string): string | undefi
     .find((cookie) => cookie.startsWith(`astapa_session_${projectId}=`));
 }
 
-/** The text of a delivered message, with quoted-printable soft breaks and escapes undone. */
+/** The plain-text part of a delivered message, with quoted-printable soft breaks and escapes undone. */
 export function mailText(data: string): string {
   const [headers, ...rest] = data.split("\n\n");
   const body = rest.join("\n\n");
+  const boundary = /boundary="?([^";\n]+)"?/i.exec(headers)?.[1];
+  if (boundary) {
+    const part = body.split(`--${boundary}`).find((p) => /content-type:\s*text\/plain/i.test(p));
+    return part ? mailText(part.replace(/^\n/, "")) : "";
+  }
   if (!/content-transfer-encoding:\s*quoted-printable/i.test(headers)) return body;
   return body.replace(/=\n/g, "").replace(
     /=([0-9A-F]{2})/g,

@@ -26,6 +26,8 @@ async function mailedLink(to: string, subject: RegExp): Promise<string> {
   return link;
 }
 
+const mail0 = () => sink.messages.find((m) => m.to.includes("sari@example.com"))!.data;
+
 Deno.test("verification — sign-up mails a link that confirms the address once", async () => {
   const res = await submitForm(t, project, "/auth/signup", {
     email: "sari@example.com",
@@ -38,6 +40,7 @@ Deno.test("verification — sign-up mails a link that confirms the address once"
   assert.match(await first.text(), /Email confirmed/);
   const [user] = await t.db.sql`select email_verified from astapa.users where email = 'sari@example.com'`;
   assert.equal(user.email_verified, true);
+  assert.match(mail0(), /Content-Type: text\/html/i, "an HTML part travels with the text");
   const again = await t.app.request(link);
   assert.equal(again.status, 400, "the link works once");
   await again.body?.cancel();
