@@ -74,7 +74,8 @@ export async function registerRoutes(app: Hono<AppEnv>, dir: string): Promise<vo
     if (!mod.handler && !mod.default) {
       throw new Error(`${route.file} exports neither \`handler\` nor a page component`);
     }
-    if (mod.default && !handlers.GET) handlers.GET = () => page(undefined);
+    // A bare page (no handler) answers GET with no data; a module with handlers serves only those.
+    if (mod.default && !mod.handler) handlers.GET = () => page(undefined);
     for (const method of METHODS) {
       const handler = handlers[method];
       if (!handler) continue;
