@@ -3,7 +3,7 @@ import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
 import { requestPasswordReset } from "../../db/login.ts";
 import { randomSecret, sha256 } from "../../lib/secrets.ts";
-import { countFailedSignIn, signInWait } from "../../lib/login/flow.ts";
+import { countAttempt, signInWait } from "../../lib/login/flow.ts";
 import { resetMail } from "../../lib/login/mail.ts";
 import {
   AuthForm,
@@ -35,8 +35,8 @@ export const handler: Handlers<AuthPageData> = {
     const posted = await readAuthForm(c, ForgotForm, "forgotTitle");
     if (!("again" in posted)) return posted;
     const { form, query, request, again: show } = posted;
-    if (await signInWait(c, request.project.id, form.email) > 0) return show({ error: "tooMany" }, 429);
-    await countFailedSignIn(c, request.project.id, form.email);
+    if (await signInWait(c, request.project, form.email) > 0) return show({ error: "tooMany" }, 429);
+    await countAttempt(c, request.project, form.email, "password_reset.requested");
     const token = randomSecret();
     const link = `${c.var.deps.config.baseUrl}/auth/reset?${query}&${new URLSearchParams({
       token,

@@ -6,7 +6,7 @@ import { requiresVerifiedEmail } from "../../lib/login/verification.ts";
 import { hashPassword, verifyPassword } from "../../lib/passwords.ts";
 import { randomSecret } from "../../lib/secrets.ts";
 import { readSession } from "../../lib/login/browser.ts";
-import { countFailedSignIn, finishSignIn, signInWait } from "../../lib/login/flow.ts";
+import { countAttempt, finishSignIn, signInWait } from "../../lib/login/flow.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -57,12 +57,12 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, request, again } = posted;
     const { sql } = c.var.deps;
-    if (await signInWait(c, request.project.id, form.email) > 0) return again({ error: "tooMany" }, 429);
+    if (await signInWait(c, request.project, form.email) > 0) return again({ error: "tooMany" }, 429);
     const user = await userForSignIn(sql, request.project.id, form.email);
     const hash = user?.password_hash ?? await (decoy ??= hashPassword(randomSecret()));
     const matches = await verifyPassword(hash, form.password);
     if (!user || !user.password_hash || user.disabled || !matches) {
-      await countFailedSignIn(c, request.project.id, form.email);
+      await countAttempt(c, request.project, form.email, "sign_in.failed");
       return again({ error: "wrongCredentials" }, 422);
     }
     if (requiresVerifiedEmail(request) && !(await isEmailVerified(sql, request.project.id, user.id))) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import { resendVerification } from "../../db/login.ts";
-import { countFailedSignIn, signInWait } from "../../lib/login/flow.ts";
+import { countAttempt, signInWait } from "../../lib/login/flow.ts";
 import { AuthForm, readAuthForm } from "../../lib/login/pages.ts";
 import { newVerification } from "../../lib/login/verification.ts";
 
@@ -16,8 +16,8 @@ export const handler: Handlers = {
     const posted = await readAuthForm(c, ResendForm, "signInTitle");
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
-    if (await signInWait(c, request.project.id, form.email) > 0) return again({ error: "tooMany" }, 429);
-    await countFailedSignIn(c, request.project.id, form.email);
+    if (await signInWait(c, request.project, form.email) > 0) return again({ error: "tooMany" }, 429);
+    await countAttempt(c, request.project, form.email, "verification.resent");
     const { tokenHash, mail } = await newVerification(c, request, query);
     await resendVerification(c.var.deps.sql, request.project.id, form.email, tokenHash, mail);
     return again({ notice: "checkEmail" }, 200);

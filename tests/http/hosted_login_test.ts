@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { asApp } from "../../db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
@@ -150,17 +151,41 @@ Deno.test("sign-in — a missing or wrong CSRF token is refused", async () => {
   assert.match(await res.text(), /This form expired/);
 });
 
-Deno.test("sign-in — ten wrong passwords lock the email for a while", async () => {
-  await submit("/auth/signup", { email: "victim@example.com", password: "the real one" }, {});
+Deno.test("sign-in — in production ten wrong passwords lock the email; each failure is audited", async () => {
+  const live = await seedProject(t.db.sql, { name: "Live shop", redirectUri: "https://live.example/cb" });
+  await asApp(t.db.sql, live.id, (tx) => tx`select api.update_project(${live.id}, mode => 'production')`);
+  const attempt = (password: string) =>
+    submitForm(t, live, "/auth/login", { email: "victim@example.com", password });
+  await submitForm(t, live, "/auth/signup", { email: "victim@example.com", password: "the real one" });
+  for (let i = 0; i < 10; i++) assert.equal((await attempt(`guess-${i}`)).status, 422);
+  const locked = await attempt("the real one");
+  assert.equal(locked.status, 429);
+  assert.match(await locked.text(), /Too many attempts/);
+  const audit = await asApp(
+    t.db.sql,
+    live.id,
+    (tx) =>
+      tx`select action, count(*)::int as n from astapa.audit_log
+       where project_id = ${live.id} and action like 'sign_in.%' group by action order by action`,
+  );
+  assert.deepEqual(audit.map((r) => ({ ...r })), [
+    { action: "sign_in.failed", n: 10 },
+    { action: "sign_in.locked_out", n: 1 },
+  ]);
+});
+
+Deno.test("sign-in — sandbox projects get the relaxed limit: ten failures do not lock", async () => {
+  await submit("/auth/signup", { email: "tester@example.com", password: "the real one" }, {});
   for (let i = 0; i < 10; i++) {
     assert.equal(
-      (await submit("/auth/login", { email: "victim@example.com", password: `guess-${i}` }, {})).status,
+      (await submit("/auth/login", { email: "tester@example.com", password: `guess-${i}` }, {})).status,
       422,
     );
   }
-  const locked = await submit("/auth/login", { email: "victim@example.com", password: "the real one" }, {});
-  assert.equal(locked.status, 429);
-  assert.match(await locked.text(), /Too many attempts/);
+  assert.equal(
+    (await submit("/auth/login", { email: "tester@example.com", password: "the real one" }, {})).status,
+    303,
+  );
 });
 
 Deno.test("sessions — a returning browser goes straight back; prompt=login asks again", async () => {
