@@ -15,6 +15,20 @@ export type Operation = {
   query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 };
+/** The JSON every API error answers with (lib/http/errors.ts). */
+export const ErrorResponse = z.object({
+  error: z.string().describe("A stable snake_case code from the error catalogue."),
+  error_description: z.string(),
+  fields: z.record(z.string(), z.array(z.string())).optional().describe("Field → problems (validation)."),
+});
+
+/** Responses most project-credential endpoints share. */
+export const COMMON_ERRORS = {
+  400: { description: "validation_failed (with fields) or invalid_request", schema: ErrorResponse },
+  401: { description: "invalid_client", schema: ErrorResponse },
+  404: { description: "not_found (also for another project's ids)", schema: ErrorResponse },
+};
+
 export type RouteDoc = Partial<Record<"get" | "post" | "put" | "patch" | "delete", Operation>>;
 
 const MEDIA = { json: "application/json", form: "application/x-www-form-urlencoded" } as const;

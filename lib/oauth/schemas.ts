@@ -64,16 +64,20 @@ export const IntrospectionResponse = z.looseObject({
   iat: z.number().optional(),
 });
 
+/** `custom_claims` exactly as tokens carry it (api.token_claims). */
+export const CustomClaims = z.looseObject({
+  plan: z.string(),
+  role: z.string().optional(),
+  feature_flags: z.array(z.string()),
+});
+
+/** Who a token's user is; userinfo answers with this, and user grants start with it. */
 export const UserInfoResponse = z.object({
   sub: z.string(),
   email: z.string(),
   email_verified: z.boolean(),
   project_id: z.string(),
-  custom_claims: z.looseObject({
-    plan: z.string(),
-    role: z.string().optional(),
-    feature_flags: z.array(z.string()),
-  }),
+  custom_claims: CustomClaims,
 });
 
 export const OAuthErrorResponse = z.object({

@@ -33,3 +33,21 @@ Deno.test("openapi — the reference page renders every documented endpoint with
   );
   assert.match(html, /<code>code<\/code><\/td><td>string<\/td><td>for authorization_code<\/td>/);
 });
+
+Deno.test("openapi — plans, claims, checkout and machine clients are documented from their schemas", async () => {
+  const doc = await (await t.app.request("/api/openapi.json")).json();
+  const claims = doc.paths["/api/platform/users/{sub}/claims"];
+  assert.ok(claims.get && claims.patch);
+  assert.ok(claims.patch.requestBody.content["application/json"].schema.properties.plan);
+  assert.equal(
+    doc.paths["/api/platform/checkout"].post.requestBody.content["application/json"].schema.properties.plan
+      .type,
+    "string",
+  );
+  assert.ok(doc.paths["/api/platform/plans"].post);
+  assert.ok(doc.paths["/api/platform/plans/{key}"].patch);
+  assert.ok(doc.paths["/api/platform/machine-clients"].post);
+  assert.ok(
+    doc.paths["/api/platform/users"].get.parameters.some((p: { name: string }) => p.name === "email"),
+  );
+});

@@ -5,6 +5,7 @@ import { readOAuthParams } from "../../../lib/oauth/params.ts";
 import { validate } from "../../../lib/http/body.ts";
 import { chargeCheckout, checkoutResponse, openCheckout } from "../../../lib/payments/checkout.ts";
 import { BANKS, METHODS } from "../../../lib/payments/methods.ts";
+import { COMMON_ERRORS, type RouteDoc } from "../../../lib/openapi.ts";
 
 const CheckoutParams = z.object({
   user: z.string().regex(/^\d{1,18}$/, "The user's id (the sub)."),
@@ -43,5 +44,17 @@ export const handler: Handlers = {
       });
     }
     return c.json(checkoutResponse(deps.config.baseUrl, checkout), 201, { "cache-control": "no-store" });
+  },
+};
+
+export const openapi: RouteDoc = {
+  post: {
+    tag: "Payments",
+    summary: "Open a checkout for a user and plan",
+    description:
+      "With `method`, the charge is created at once; otherwise the user picks one at checkout_url.",
+    auth: "client",
+    body: { schema: CheckoutParams, media: ["json", "form"] },
+    responses: { 201: { description: "The checkout" }, ...COMMON_ERRORS },
   },
 };

@@ -4,6 +4,7 @@ import { createMachineClient, listMachineClients } from "../../../../db/machine_
 import { readBody } from "../../../../lib/http/body.ts";
 import { MachineClientBody } from "../../../../lib/http/machine_client_body.ts";
 import { authenticateProject } from "../../../../lib/oauth/authenticate_client.ts";
+import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -25,5 +26,20 @@ export const handler: Handlers = {
         accessTokenTtl: body.access_token_ttl,
       }), { actor: "api" });
     return c.json(client, 201, NO_STORE);
+  },
+};
+
+export const openapi: RouteDoc = {
+  get: {
+    tag: "Machine clients",
+    summary: "List the project's machine clients (agents, MCP clients)",
+    auth: "client",
+    responses: { 200: { description: "Machine clients" }, 401: COMMON_ERRORS[401] },
+  },
+  post: {
+    tag: "Machine clients",
+    summary: "Create a machine client; its secret is in this answer only",
+    auth: "client",
+    responses: { 201: { description: "The client, with client_secret" }, ...COMMON_ERRORS },
   },
 };

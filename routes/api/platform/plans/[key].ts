@@ -11,6 +11,7 @@ import {
   NO_STORE,
 } from "../../../../lib/http/project_client.ts";
 import { PlanFields } from "./index.ts";
+import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
 
 const PlanChanges = z.strictObject({ ...PlanFields, name: PlanFields.name.optional() });
 
@@ -33,5 +34,22 @@ export const handler: Handlers = {
     const changes = validate(PlanChanges, body);
     const plan = await asApp(c.var.deps.sql, projectId, (tx) => updatePlan(tx, projectId, key, changes));
     return c.json(plan, 200, NO_STORE);
+  },
+};
+
+export const openapi: RouteDoc = {
+  get: {
+    tag: "Plans",
+    summary: "One plan",
+    auth: "client",
+    responses: { 200: { description: "The plan" }, 401: COMMON_ERRORS[401], 404: COMMON_ERRORS[404] },
+  },
+  patch: {
+    tag: "Plans",
+    summary: "Change or archive a plan",
+    description: "`archived: true` archives it; its subscribers keep it.",
+    auth: "client",
+    body: { schema: PlanChanges, media: ["json"] },
+    responses: { 200: { description: "The plan" }, ...COMMON_ERRORS },
   },
 };

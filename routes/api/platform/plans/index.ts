@@ -8,6 +8,7 @@ import {
   authenticateProjectWithBody,
   NO_STORE,
 } from "../../../../lib/http/project_client.ts";
+import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
 
 /** Types only: the database checks the values (key format, price range, claim names) and names the field. */
 export const PlanFields = {
@@ -37,5 +38,22 @@ export const handler: Handlers = {
     const plan = validate(NewPlan, body);
     const created = await asApp(c.var.deps.sql, projectId, (tx) => createPlan(tx, projectId, plan));
     return c.json(created, 201, NO_STORE);
+  },
+};
+
+export const openapi: RouteDoc = {
+  get: {
+    tag: "Plans",
+    summary: "List the project's plans",
+    auth: "client",
+    query: Query,
+    responses: { 200: { description: "Plans" }, 401: COMMON_ERRORS[401] },
+  },
+  post: {
+    tag: "Plans",
+    summary: "Create a plan",
+    auth: "client",
+    body: { schema: NewPlan, media: ["json"] },
+    responses: { 201: { description: "The plan" }, ...COMMON_ERRORS },
   },
 };

@@ -5,6 +5,7 @@ import { findUserByEmail } from "../../../../db/users.ts";
 import { validate } from "../../../../lib/http/body.ts";
 import { AppError } from "../../../../lib/http/errors.ts";
 import { authenticateProject, NO_STORE } from "../../../../lib/http/project_client.ts";
+import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
 
 const Query = z.object({ email: z.string().trim().min(3).max(254) });
 
@@ -17,5 +18,15 @@ export const handler: Handlers = {
     if (!user) throw new AppError("not_found", { description: "No user has this email in this project." });
     const { id, ...rest } = user;
     return c.json({ sub: id, ...rest }, 200, NO_STORE);
+  },
+};
+
+export const openapi: RouteDoc = {
+  get: {
+    tag: "Claims",
+    summary: "Find a user's sub by email",
+    auth: "client",
+    query: Query,
+    responses: { 200: { description: "The user" }, ...COMMON_ERRORS },
   },
 };

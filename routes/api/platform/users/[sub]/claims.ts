@@ -9,6 +9,8 @@ import {
   NO_STORE,
   subParam,
 } from "../../../../../lib/http/project_client.ts";
+import { COMMON_ERRORS, type RouteDoc } from "../../../../../lib/openapi.ts";
+import { CustomClaims } from "../../../../../lib/oauth/schemas.ts";
 
 /**
  * The Claims API: types here, meaning in SQL (api.patch_user_claims checks names, sizes and that the plan
@@ -40,5 +42,29 @@ export const handler: Handlers = {
     const patch = validate(ClaimsPatch, body);
     const claims = await asApp(c.var.deps.sql, projectId, (tx) => patchUserClaims(tx, projectId, sub, patch));
     return c.json(claims, 200, NO_STORE);
+  },
+};
+
+export const openapi: RouteDoc = {
+  get: {
+    tag: "Claims",
+    summary: "A user's custom_claims, exactly as their next token carries them",
+    auth: "client",
+    responses: {
+      200: { description: "custom_claims", schema: CustomClaims },
+      401: COMMON_ERRORS[401],
+      404: COMMON_ERRORS[404],
+    },
+  },
+  patch: {
+    tag: "Claims",
+    summary: "Change a user's plan, role, feature flags or custom claims",
+    description: "A plan change goes through the subscription (source claims_api); null removes a claim.",
+    auth: "client",
+    body: { schema: ClaimsPatch, media: ["json"] },
+    responses: {
+      200: { description: "The resulting custom_claims", schema: CustomClaims },
+      ...COMMON_ERRORS,
+    },
   },
 };
