@@ -77,3 +77,27 @@ Deno.test("hosted login — with JavaScript off, sign-up and sign-in still work 
     await close();
   }
 });
+
+Deno.test("hosted login — the sign-up page loads at most 15 KB of JavaScript, gzipped", async () => {
+  const { page, close } = await openPage();
+  const scripts: Promise<Uint8Array>[] = [];
+  page.on("response", (response) => {
+    if (response.request().resourceType() === "script") scripts.push(response.body());
+  });
+  try {
+    await page.goto(loginUrl().replace("/auth/login", "/auth/signup"));
+    await page.locator('[data-island="PasswordStrength"][data-hydrated="true"]').waitFor();
+    const gzipped = await Promise.all(scripts.map(async (pending) => {
+      const body = new Uint8Array(await pending);
+      const stream = new Blob([body]).stream().pipeThrough(
+        new CompressionStream("gzip"),
+      );
+      return (await new Response(stream).arrayBuffer()).byteLength;
+    }));
+    const total = gzipped.reduce((sum, n) => sum + n, 0);
+    assert.ok(scripts.length >= 2, "the loader and the island were fetched");
+    assert.ok(total <= 15 * 1024, `${total} bytes of gzipped JavaScript`);
+  } finally {
+    await close();
+  }
+});
