@@ -10,6 +10,7 @@ import { buildIslands } from "./lib/islands/build.ts";
 import { loadMasterKeys } from "./lib/tokens/master_key.ts";
 import { KeyStore } from "./lib/tokens/signing_keys.ts";
 import { scheduleKeyRotation } from "./lib/tokens/key_rotation.ts";
+import { ensureConsole } from "./lib/dashboard/console.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -22,8 +23,9 @@ async function main(): Promise<void> {
   const keys = new KeyStore(database.sql, masterKeys.sealing);
   await keys.ensureKeys();
   const stopRotation = config.keyRotationDays ? scheduleKeyRotation(keys, config.keyRotationDays) : () => {};
+  const consoleClient = await ensureConsole(database.sql, config.baseUrl);
   const assets = await buildIslands();
-  const app = await createApp({ config, sql: database.sql, assets, keys, masterKeys });
+  const app = await createApp({ config, sql: database.sql, assets, keys, masterKeys, consoleClient });
 
   const server = Deno.serve({
     hostname: config.hostname,

@@ -22,6 +22,13 @@ const app = await createApp({
   assets: { clientScript: "/static/build/bench/lib/islands/client.js" },
   keys: new KeyStore(sql, masterKeys.sealing),
   masterKeys,
+  // No database in this benchmark: the console client is a placeholder the measured pages never use.
+  consoleClient: {
+    projectId: "proj_bench",
+    clientId: "cid_bench",
+    redirectUri: "http://bench.local/dashboard/callback",
+    signInAvailable: false,
+  },
 });
 
 Deno.bench({ name: "GET /healthz (JSON, full middleware)", group: "request", baseline: true }, async () => {

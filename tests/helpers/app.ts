@@ -6,6 +6,7 @@ import type { AppEnv, Deps } from "../../lib/app_env.ts";
 import { configureLog } from "../../lib/http/log.ts";
 import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
 import { KeyStore } from "../../lib/tokens/signing_keys.ts";
+import { ensureConsole } from "../../lib/dashboard/console.ts";
 import { type TestDatabase, testDatabase, testEnv } from "./db.ts";
 
 export const TEST_MASTER_KEY = "test-master-key-test-master-key-0123456789";
@@ -51,6 +52,7 @@ export async function testApp(
     assets: { clientScript: testEnv("ASTAPA_TEST_CLIENT_SCRIPT") },
     keys,
     masterKeys,
+    consoleClient: await ensureConsole(db.sql, config.baseUrl),
   };
   const app = served.app = await createApp(deps);
   return {

@@ -13,6 +13,7 @@ import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
 import { KeyStore } from "../../lib/tokens/signing_keys.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
+import { ensureConsole } from "../../lib/dashboard/console.ts";
 import { testEnv } from "../helpers/db.ts";
 
 Deno.test("outage — Postgres stops: 503 fast, readyz red, process up; it returns: service resumes", async () => {
@@ -34,6 +35,7 @@ Deno.test("outage — Postgres stops: 503 fast, readyz red, process up; it retur
       keys,
       masterKeys,
       assets: { clientScript: testEnv("ASTAPA_TEST_CLIENT_SCRIPT") },
+      consoleClient: await ensureConsole(sql, config.baseUrl),
     });
     const project = await seedProject(sql, { settings: { client_credentials_scopes: [] } });
     const token = () =>
