@@ -18,7 +18,10 @@ export const LOGIN_COOKIE = "astapa_dashboard_login";
 const LOGIN_TTL_SECONDS = 10 * 60;
 const PAIR = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 
-/** The hosted-login URL to send the developer to; the state and PKCE verifier wait in a cookie. */
+/**
+ * The hosted-login URL to send the developer to; the state and PKCE verifier wait in a cookie. Only when
+ * `consoleClient.signInAvailable` (the caller explains otherwise).
+ */
 export async function beginSignIn(c: Ctx): Promise<string> {
   const { config, consoleClient } = c.var.deps;
   if (!consoleClient.signInAvailable) {
