@@ -176,3 +176,18 @@ Deno.test("CSRF — a mutating POST without the token, or with another session's
   assert.equal(otherSession, null);
   assert.equal((await postAs(t, owner, "/dashboard/projects/new", { name: "x" }, null)).status, 403);
 });
+
+Deno.test("members — owners invite by email; the invitee signs in and sees the project; admins cannot invite", async () => {
+  const { projectId } = await createProject("Team");
+  const path = `/dashboard/projects/${projectId}/members`;
+  const invited = await postAs(t, owner, path, { email: "teammate@dev.example", role: "admin" });
+  assert.equal(invited.status, 303);
+  const html = await (await getAs(t, owner, invited.headers.get("location")!)).text();
+  assert.match(html, /<h1>Members<\/h1>/);
+  assert.match(html, /teammate@dev\.example<\/td><td>admin<\/td><td>invited/);
+  const teammate = await signInDeveloper(t, "teammate@dev.example");
+  assert.match(await (await getAs(t, teammate, "/dashboard")).text(), /Team<\/a>/);
+  const again = await postAs(t, owner, path, { email: "teammate@dev.example", role: "viewer" });
+  assert.equal(again.status, 422, "already a member");
+  assert.equal((await postAs(t, teammate, path, { email: "x@dev.example", role: "viewer" })).status, 403);
+});
