@@ -24,6 +24,13 @@ const app = await createApp({
   keys: new KeyStore(sql, masterKeys.sealing, config.signer),
   masterKeys,
   xenditSandbox: createSandboxXendit(config),
+  // No database in this benchmark: the console client is a placeholder the measured pages never use.
+  consoleClient: {
+    projectId: "proj_bench",
+    clientId: "cid_bench",
+    redirectUri: "http://bench.local/dashboard/callback",
+    signInAvailable: false,
+  },
 });
 
 Deno.bench({ name: "GET /healthz (JSON, full middleware)", group: "request", baseline: true }, async () => {

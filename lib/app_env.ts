@@ -6,6 +6,8 @@ import type { IslandAssets } from "./islands/build.ts";
 import type { KeyStore } from "./tokens/signing_keys.ts";
 import type { MasterKeys } from "./tokens/master_key.ts";
 import type { XenditSimulator } from "./payments/xendit_simulator/simulator.ts";
+import type { ConsoleClient } from "./dashboard/console.ts";
+import type { DashboardSession } from "../db/dashboard.ts";
 
 export type Deps = {
   config: Config;
@@ -15,13 +17,20 @@ export type Deps = {
   masterKeys: MasterKeys;
   /** The built-in Xendit simulator: sandbox projects without keys pay through it (mounted at /sandbox/xendit). */
   xenditSandbox: XenditSimulator;
+  /** The built-in console project the dashboard signs developers in through. */
+  consoleClient: ConsoleClient;
 };
 
 export type AppEnv = {
   Variables: {
     requestId: string;
     deps: Deps;
+    /** Under /dashboard: the signed-in developer, set by routes/dashboard/_middleware.ts. */
+    dashboard?: SignedInDeveloper;
   };
 };
+
+/** A dashboard request's developer and the CSRF token its forms must carry. */
+export type SignedInDeveloper = { session: DashboardSession; sessionHash: Uint8Array; csrf: string };
 
 export type Ctx = Context<AppEnv>;

@@ -6,6 +6,7 @@ import type { IslandAssets } from "./islands/build.ts";
 import { createSandboxXendit } from "./payments/accounts.ts";
 import type { MasterKeys } from "./tokens/master_key.ts";
 import { KeyStore } from "./tokens/signing_keys.ts";
+import { ensureConsole } from "./dashboard/console.ts";
 
 export type DepsInput = { config: Config; sql: Sql; masterKeys: MasterKeys; assets: IslandAssets };
 
@@ -17,10 +18,13 @@ export async function createDeps(input: DepsInput): Promise<Deps & { close(): vo
   const keys = new KeyStore(input.sql, input.masterKeys.sealing, input.config.signer);
   await keys.ensureKeys();
   const xenditSandbox = createSandboxXendit(input.config);
+  // The dashboard signs developers in through this deployment's own console project, created if missing.
+  const consoleClient = await ensureConsole(input.sql, input.config.baseUrl);
   return {
     ...input,
     keys,
     xenditSandbox,
+    consoleClient,
     close() {
       xenditSandbox.close();
       keys.close();

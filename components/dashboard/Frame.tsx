@@ -1,0 +1,51 @@
+import type { ComponentChildren } from "preact";
+
+/** What every dashboard page shows around its content: who is signed in, sign-out, where you are. */
+export type FrameData = { email: string; csrf: string; deploymentOwner: boolean };
+
+type FrameProps = {
+  frame: FrameData;
+  crumbs?: { href: string; label: string }[];
+  children: ComponentChildren;
+};
+
+export function Frame({ frame, crumbs = [], children }: FrameProps) {
+  return (
+    <>
+      <header class="dash-header">
+        <a class="dash-brand" href="/dashboard">Astapa dashboard</a>
+        <span class="muted">{frame.email}</span>
+        <form method="post" action="/dashboard/logout" class="inline">
+          <CsrfField token={frame.csrf} />
+          <button type="submit" class="link">Sign out</button>
+        </form>
+      </header>
+      {crumbs.length > 0 && (
+        <nav class="crumbs" aria-label="Breadcrumb">
+          {crumbs.map((crumb) => <a key={crumb.href} href={crumb.href}>{crumb.label}</a>)}
+        </nav>
+      )}
+      {children}
+    </>
+  );
+}
+
+/** The hidden field every mutating dashboard form carries (checked in routes/dashboard/_middleware.ts). */
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name="csrf" value={token} />;
+}
+
+/** A short message after an action, or an error to fix. */
+export function Notice({ notice, error }: { notice?: string; error?: string }) {
+  return (
+    <>
+      {notice && <p class="notice" role="status">{notice}</p>}
+      {error && <p class="alert" role="alert">{error}</p>}
+    </>
+  );
+}
+
+/** sandbox / production, as a badge. */
+export function ModeBadge({ mode }: { mode: string }) {
+  return <span class={`badge ${mode}`}>{mode}</span>;
+}

@@ -1,0 +1,124 @@
+import type { Project } from "../../db/projects.ts";
+import type { MemberRole } from "../../db/accounts.ts";
+import type { TokenClaims, User } from "../../db/users.ts";
+import type { Plan, Subscription } from "../../db/plans.ts";
+import { CsrfField, Frame, type FrameData, ModeBadge, Notice } from "./Frame.tsx";
+
+export type UserViewData = {
+  frame: FrameData;
+  project: Project;
+  role: MemberRole;
+  user: User;
+  plan: string;
+  subscription: Subscription | null;
+  history: Subscription[];
+  plans: Plan[];
+  /** null while the user is disabled (disabled users get no tokens). */
+  claims: TokenClaims | null;
+  notice?: string;
+  error?: string;
+};
+
+/** One user: who they are, their plan and its history, their token claims; assign a plan, disable. */
+export function UserView({ data }: { data: UserViewData }) {
+  const { project, user } = data;
+  const base = `/dashboard/projects/${project.project_id}`;
+  const action = `${base}/users/${user.id}`;
+  const canEdit = data.role !== "viewer";
+  return (
+    <Frame
+      frame={data.frame}
+      crumbs={[
+        { href: "/dashboard", label: "Projects" },
+        { href: base, label: project.name },
+        { href: `${base}/users`, label: "Users" },
+      ]}
+    >
+      <h1>{user.email}</h1>
+      <Notice notice={data.notice} error={data.error} />
+      <section class="card" aria-labelledby="user-heading">
+        <h2 id="user-heading">Account</h2>
+        <dl class="facts">
+          <dt>sub</dt>
+          <dd>
+            <code>{user.id}</code>
+          </dd>
+          <dt>Environment</dt>
+          <dd>
+            <ModeBadge mode={user.environment} />
+          </dd>
+          <dt>Email</dt>
+          <dd>{user.email_verified ? "verified" : "not verified"}</dd>
+          <dt>Status</dt>
+          <dd>{user.disabled ? "disabled" : "active"}</dd>
+          <dt>Created</dt>
+          <dd>{user.created_at}</dd>
+          <dt>Last sign-in</dt>
+          <dd>{user.last_sign_in_at ?? "never"}</dd>
+        </dl>
+        {canEdit && (
+          <form method="post" action={`${action}/disabled`} class="form inline-form">
+            <CsrfField token={data.frame.csrf} />
+            <input type="hidden" name="disabled" value={user.disabled ? "false" : "true"} />
+            <button type="submit" class={user.disabled ? "button secondary" : "button danger"}>
+              {user.disabled ? "Enable this user" : "Disable this user"}
+            </button>
+          </form>
+        )}
+      </section>
+      <section class="card" aria-labelledby="plan-heading">
+        <h2 id="plan-heading">Plan</h2>
+        <p>
+          Tokens say <code>plan: "{data.plan}"</code>
+          {data.subscription
+            ? ` (${data.subscription.status}, since ${data.subscription.current_period_start})`
+            : ""}.
+        </p>
+        {canEdit && data.plans.length > 0 && (
+          <form method="post" action={`${action}/plan`} class="form inline-form">
+            <CsrfField token={data.frame.csrf} />
+            <label for="plan">Assign a plan</label>
+            <select id="plan" name="plan">
+              {data.plans.map((plan) => (
+                <option key={plan.key} value={plan.key} selected={plan.key === data.plan}>
+                  {plan.name} ({plan.key})
+                </option>
+              ))}
+            </select>
+            <button type="submit" class="button">Assign</button>
+          </form>
+        )}
+        {data.history.length > 0 && (
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">Plan</th>
+                <th scope="col">Status</th>
+                <th scope="col">Source</th>
+                <th scope="col">From</th>
+                <th scope="col">Ended</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.history.map((s) => (
+                <tr key={s.created_at}>
+                  <td>{s.plan}</td>
+                  <td>{s.status}</td>
+                  <td>{s.source}</td>
+                  <td>{s.current_period_start}</td>
+                  <td>{s.ended_at ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section class="card" aria-labelledby="claims-heading">
+        <h2 id="claims-heading">Token claims</h2>
+        {data.claims
+          ? <pre><code>{JSON.stringify({ custom_claims: data.claims }, null, 2)}</code></pre>
+          : <p class="muted">Disabled users get no tokens.</p>}
+      </section>
+    </Frame>
+  );
+}

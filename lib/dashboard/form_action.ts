@@ -1,0 +1,62 @@
+/**
+ * The shape of every dashboard form: check the member's role, run one action in the same transaction, then
+ * 303 back to the page with a `?done=` key — or, when the SQL function refuses the input, render the page
+ * again with its message and 422 (in a fresh transaction: the refused one is aborted).
+ */
+import type { Ctx } from "../app_env.ts";
+import type { Tx } from "../../db/client.ts";
+import type { MemberRole } from "../../db/accounts.ts";
+import { toAppError } from "../http/errors.ts";
+import { page, type PageResult } from "../router/page.tsx";
+import { withProject } from "./access.ts";
+
+/** An action's own refusal (bad input, duplicate, nothing to remove), as opposed to an access refusal. */
+class ActionRefused extends Error {
+  constructor(readonly description: string) {
+    super(description);
+  }
+}
+
+const REFUSALS = new Set(["validation_failed", "conflict", "not_found"]);
+
+export type Loader<D> = (
+  tx: Tx,
+  role: MemberRole,
+  projectId: string,
+  extra: { error?: string },
+) => Promise<D>;
+
+export type FormAction<D> = {
+  needed: MemberRole;
+  /** Where `?done=` goes: the page the form sits on. */
+  back: string;
+  /** The page's data, for a re-render with an error (or an answer rendered at once). */
+  load: Loader<D>;
+  /** Answers a `?done=` key to redirect with, or page data to render now (e.g. a secret shown once). */
+  run: (tx: Tx, projectId: string, role: MemberRole) => Promise<string | D>;
+  title: (data: D) => string;
+};
+
+export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Response | PageResult<D>> {
+  try {
+    const outcome = await withProject(c, form.needed, async (tx, role, projectId) => {
+      try {
+        return await form.run(tx, projectId, role);
+      } catch (thrown) {
+        const error = toAppError(thrown);
+        if (REFUSALS.has(error.code)) throw new ActionRefused(error.description);
+        throw thrown;
+      }
+    });
+    if (typeof outcome === "string") return c.redirect(`${form.back}?done=${outcome}`, 303);
+    return page(outcome, { title: form.title(outcome) });
+  } catch (thrown) {
+    if (!(thrown instanceof ActionRefused)) throw thrown;
+    const data = await withProject(
+      c,
+      "viewer",
+      (tx, role, projectId) => form.load(tx, role, projectId, { error: thrown.description }),
+    );
+    return page(data, { title: form.title(data), status: 422 });
+  }
+}

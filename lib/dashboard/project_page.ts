@@ -1,0 +1,55 @@
+/** Loading a project's dashboard page, for its GET and for the forms that re-render it with a message. */
+import type { Ctx } from "../app_env.ts";
+import type { Tx } from "../../db/client.ts";
+import type { MemberRole } from "../../db/accounts.ts";
+import { getProject } from "../../db/projects.ts";
+import type { ProjectViewData } from "../../components/dashboard/ProjectView.tsx";
+import { frameOf } from "./frame.ts";
+import type { PageResult } from "../router/page.tsx";
+import { formAction } from "./form_action.ts";
+
+/** What each `?done=` after a redirect says. */
+export const DONE_MESSAGES: Record<string, string> = {
+  redirect_uri_added: "Redirect URI added.",
+  redirect_uri_removed: "Redirect URI removed.",
+  mode_production: "The project is live: it is in production mode now.",
+  mode_sandbox: "The project is back in sandbox mode.",
+};
+
+export async function projectView(
+  c: Ctx,
+  tx: Tx,
+  projectId: string,
+  role: MemberRole,
+  extra: Partial<Pick<ProjectViewData, "notice" | "error" | "newSecret">> = {},
+): Promise<ProjectViewData> {
+  return {
+    frame: frameOf(c),
+    project: await getProject(tx, projectId),
+    role,
+    baseUrl: c.var.deps.config.baseUrl,
+    notice: DONE_MESSAGES[c.req.query("done") ?? ""],
+    ...extra,
+  };
+}
+
+/**
+ * Runs a project-page form's action for a member with at least `needed`: a `?done=` key redirects back to
+ * the project page; page extras (a new secret) render it at once; a refusal re-renders it with 422.
+ */
+export function projectAction(
+  c: Ctx,
+  needed: MemberRole,
+  action: (tx: Tx, projectId: string) => Promise<string | Partial<ProjectViewData>>,
+): Promise<Response | PageResult<ProjectViewData>> {
+  return formAction<ProjectViewData>(c, {
+    needed,
+    back: `/dashboard/projects/${c.req.param("id")}`,
+    load: (tx, role, projectId, extra) => projectView(c, tx, projectId, role, extra),
+    run: async (tx, projectId, role) => {
+      const answer = await action(tx, projectId);
+      return typeof answer === "string" ? answer : await projectView(c, tx, projectId, role, answer);
+    },
+    title: (data) => data.project.name,
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Everything under /dashboard needs a signed-in developer (except the sign-in round trip itself), and every
+ * mutating request must carry the session's CSRF token in its form. Answers are never cached.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../lib/app_env.ts";
+import { AppError } from "../../lib/http/errors.ts";
+import { bodyKind, formToObject } from "../../lib/http/body.ts";
+import { constantTimeEqual, readSession } from "../../lib/dashboard/session.ts";
+
+const SIGN_IN_PATHS = new Set(["/dashboard/login", "/dashboard/callback"]);
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
+
+export const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (SIGN_IN_PATHS.has(c.req.path)) return await next();
+  const signedIn = await readSession(c);
+  if (!signedIn) {
+    if (SAFE_METHODS.has(c.req.method)) return c.redirect("/dashboard/login", 303);
+    throw new AppError("unauthorized", { description: "Sign in to the dashboard first." });
+  }
+  if (!SAFE_METHODS.has(c.req.method)) {
+    if (bodyKind(c.req.header("content-type")) !== "form") {
+      throw new AppError("unsupported_media_type", {
+        description: "Dashboard forms send application/x-www-form-urlencoded.",
+      });
+    }
+    // Hono keeps the text, so the handler reads the same body again.
+    const sent = formToObject(await c.req.text()).csrf;
+    if (typeof sent !== "string" || !constantTimeEqual(sent, signedIn.csrf)) {
+      throw new AppError("forbidden", {
+        description:
+          "This form has expired or did not come from the dashboard. Reload the page and try again.",
+      });
+    }
+  }
+  c.set("dashboard", signedIn);
+  await next();
+  c.res.headers.set("cache-control", "no-store");
+};

@@ -1,0 +1,72 @@
+import type { Handlers } from "../../lib/router/routes.ts";
+import { page, type PageProps } from "../../lib/router/page.tsx";
+import { asApp } from "../../db/client.ts";
+import { type AccountProject, listAccountProjects } from "../../db/dashboard.ts";
+import { actorOf, developer } from "../../lib/dashboard/access.ts";
+import { frameOf } from "../../lib/dashboard/frame.ts";
+import { Frame, type FrameData, ModeBadge } from "../../components/dashboard/Frame.tsx";
+
+type ProjectsData = { frame: FrameData; projects: AccountProject[] };
+
+export const handler: Handlers<ProjectsData> = {
+  GET: async (c) => {
+    const signedIn = developer(c);
+    const projects = await asApp(
+      c.var.deps.sql,
+      null,
+      (tx) => listAccountProjects(tx, signedIn.session.id),
+      { actor: actorOf(signedIn) },
+    );
+    return page({ frame: frameOf(c), projects }, { title: "Projects" });
+  },
+};
+
+/** GET /dashboard: the projects this developer is a member of. */
+export default function Projects({ data }: PageProps<ProjectsData>) {
+  return (
+    <Frame frame={data.frame}>
+      <div class="dash-title">
+        <h1>Projects</h1>
+        <a class="button" href="/dashboard/projects/new">New project</a>
+      </div>
+      {data.projects.length === 0
+        ? (
+          <section class="card">
+            <h2>No projects yet</h2>
+            <p>
+              Create a project to get a <code>client_id</code> and <code>client_secret</code>{" "}
+              for your app, then add its callback URL as a redirect URI.
+            </p>
+          </section>
+        )
+        : (
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Mode</th>
+                <th scope="col">Client ID</th>
+                <th scope="col">Your role</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.projects.map((project) => (
+                <tr>
+                  <td>
+                    <a href={`/dashboard/projects/${project.project_id}`}>{project.name}</a>
+                  </td>
+                  <td>
+                    <ModeBadge mode={project.mode} />
+                  </td>
+                  <td>
+                    <code>{project.client_id}</code>
+                  </td>
+                  <td>{project.role}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+    </Frame>
+  );
+}
