@@ -19,6 +19,7 @@ export const DOC_PAGES: DocPage[] = [
     summary: "createAstapa(): sign-in, verification and plan gates in a few lines.",
   },
   { slug: "hosted-login", title: "Hosted login", summary: "Sign-up, sign-in, verification, password reset." },
+  { slug: "social-login", title: "Google and GitHub", summary: "Social sign-in on the hosted login." },
   {
     slug: "plans",
     title: "Plans and the Claims API",
@@ -26,6 +27,8 @@ export const DOC_PAGES: DocPage[] = [
   },
   { slug: "payments", title: "Payments", summary: "QRIS, GoPay, OVO and bank transfer through Xendit." },
   { slug: "mcp", title: "MCP auth", summary: "Machine clients, scopes, resources, MCP servers." },
+  { slug: "dashboard", title: "Dashboard", summary: "Developers, projects, going live." },
+  { slug: "security", title: "Security", summary: "Threat model, defaults, and the tests that hold them." },
   {
     slug: "identity",
     title: "Projects, users and claims",
