@@ -11,6 +11,11 @@ import { DB_USAGE, dbCommand } from "./lib/cli/db_commands.ts";
 import { PLAN_BOOLEANS, PLAN_USAGE, planCommand } from "./lib/cli/plan_commands.ts";
 import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
+import { WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
+import type { Config } from "./config.ts";
+import type { Sql } from "./db/client.ts";
+import type { ParsedArgs } from "./lib/cli/args.ts";
+import type { Output } from "./lib/cli/output.ts";
 import { createOutput } from "./lib/cli/output.ts";
 import { toAppError } from "./lib/http/errors.ts";
 
@@ -20,15 +25,19 @@ Commands:
 ${PROJECT_USAGE}
 ${USER_USAGE}
 ${PLAN_USAGE}
+${WEBHOOK_USAGE}
 ${ACCOUNT_USAGE}
 ${DB_USAGE}
 
 Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see README.md.`;
 
-const COMMANDS = {
+type Command = (sql: Sql, args: ParsedArgs, out: Output, config: Config) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
   project: projectCommand,
   user: userCommand,
   plan: planCommand,
+  webhook: webhookCommand,
   account: accountCommand,
   db: dbCommand,
 };
@@ -45,7 +54,7 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(USAGE);
     return name || args.flags.has("help") ? 0 : 2;
   }
-  const command = COMMANDS[name as keyof typeof COMMANDS];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) return usage(new UsageError(`Unknown command "${name}"`));
 
   const config = loadConfig();
@@ -53,7 +62,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     // Every command but `db` needs the current schema: bring a fresh or older database up to date first.
     if (name !== "db") await migrate(database.sql);
-    return await command(database.sql, args, createOutput(args.json));
+    return await command(database.sql, args, createOutput(args.json), config);
   } catch (error) {
     if (error instanceof UsageError) return usage(error);
     if (error instanceof MigrationError) {

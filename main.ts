@@ -9,6 +9,7 @@ import { acquireInstanceLock, AlreadyRunningError } from "./lib/instance_lock.ts
 import { buildIslands } from "./lib/islands/build.ts";
 import { loadMasterKeys } from "./lib/tokens/master_key.ts";
 import { KeyStore } from "./lib/tokens/signing_keys.ts";
+import { WebhookWorker } from "./lib/webhooks/worker.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
   await keys.ensureKeys();
   const assets = await buildIslands();
   const app = await createApp({ config, sql: database.sql, assets, keys, masterKeys });
+  // App webhooks go out from this process too; start() first works through what is already waiting.
+  const webhooks = new WebhookWorker({ sql: database.sql, sealing: masterKeys.sealing });
+  await webhooks.start();
 
   const server = Deno.serve({
     hostname: config.hostname,
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
     stopping = true;
     log("info", "stopping", { signal });
     await server.shutdown();
+    await webhooks.stop();
     await database.close();
     await lock?.release();
     log("info", "stopped", {});
