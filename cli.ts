@@ -16,6 +16,11 @@ import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
 import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_client_commands.ts";
 import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
+import { WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
+import type { Config } from "./config.ts";
+import type { Sql } from "./db/client.ts";
+import type { ParsedArgs } from "./lib/cli/args.ts";
+import type { Output } from "./lib/cli/output.ts";
 import { createOutput } from "./lib/cli/output.ts";
 import { toAppError } from "./lib/http/errors.ts";
 
@@ -26,6 +31,7 @@ ${PROJECT_USAGE}
 ${SOCIAL_USAGE}
 ${USER_USAGE}
 ${PLAN_USAGE}
+${WEBHOOK_USAGE}
 ${ACCOUNT_USAGE}
 ${KEYS_USAGE}
 ${MAIL_USAGE}
@@ -35,11 +41,14 @@ ${DB_USAGE}
 
 Configuration comes from the environment (DATABASE_URL, ASTAPA_DATA_DIR); see README.md.`;
 
-const COMMANDS = {
+type Command = (sql: Sql, args: ParsedArgs, out: Output, config: Config) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
   project: projectCommand,
   social: socialCommand,
   user: userCommand,
   plan: planCommand,
+  webhook: webhookCommand,
   account: accountCommand,
   keys: keysCommand,
   mail: mailCommand,
@@ -61,7 +70,7 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(USAGE);
     return name || args.flags.has("help") ? 0 : 2;
   }
-  const command = COMMANDS[name as keyof typeof COMMANDS];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) return usage(new UsageError(`Unknown command "${name}"`));
 
   const config = loadConfig();
@@ -69,7 +78,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     // Every command but `db` needs the current schema: bring a fresh or older database up to date first.
     if (name !== "db") await migrate(database.sql);
-    return await command(database.sql, args, createOutput(args.json));
+    return await command(database.sql, args, createOutput(args.json), config);
   } catch (error) {
     if (error instanceof UsageError) return usage(error);
     if (error instanceof MigrationError) {

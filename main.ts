@@ -13,6 +13,7 @@ import { createDeps } from "./lib/deps.ts";
 import { PaymentEventWorker } from "./lib/payments/worker.ts";
 import { MailSender } from "./lib/mail/sender.ts";
 import { BillingScheduler } from "./lib/payments/billing_scheduler.ts";
+import { WebhookWorker } from "./lib/webhooks/worker.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -36,6 +37,9 @@ async function main(): Promise<void> {
   // Renewals, grace and expiry, reconciliation of stale charges: a pass now, then every minute.
   const billing = new BillingScheduler(deps);
   billing.start();
+  // App webhooks go out from this process too; start() first works through what is already waiting.
+  const webhooks = new WebhookWorker({ sql: database.sql, sealing: masterKeys.sealing });
+  await webhooks.start();
 
   const server = Deno.serve({
     hostname: config.hostname,
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     log("info", "stopping", { signal });
     stopRotation();
     await server.shutdown();
+    await webhooks.stop();
     await billing.stop();
     deps.close();
     await paymentWorker.stop();

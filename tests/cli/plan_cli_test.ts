@@ -1,7 +1,8 @@
-/** `deno task astapa plan …` as an operator runs it: a subprocess against this file's database. */
+/** `deno task astapa plan|webhook …` as an operator runs it: a subprocess against this file's database. */
 import assert from "node:assert/strict";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
+import { TEST_MASTER_KEY } from "../helpers/app.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -11,7 +12,7 @@ const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 async function astapa(args: string[]) {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
-    env: { DATABASE_URL: db.url, NO_COLOR: "1" },
+    env: { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -107,4 +108,59 @@ Deno.test("cli plan — bad usage exits 2; refusals from SQL exit 1 naming the p
   const archiveDefault = await astapa(["plan", "archive", "--project", project.id, "free"]);
   assert.equal(archiveDefault.code, 1);
   assert.match(archiveDefault.stderr, /default plan cannot be archived/);
+});
+
+Deno.test("cli webhook — set prints the secret once; show hides it; deliveries list what waits; rotate, remove", async () => {
+  const project = await seedProject(db.sql);
+  const set = await astapa([
+    "webhook",
+    "set",
+    "--project",
+    project.id,
+    "--url",
+    "https://app.example/hooks",
+    "--event",
+    "user.created",
+    "--json",
+  ]);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.json().secret, /^whsec_/);
+  assert.deepEqual(set.json().events, ["user.created"]);
+  const again = await astapa([
+    "webhook",
+    "set",
+    "--project",
+    project.id,
+    "--url",
+    "https://app.example/v2",
+    "--json",
+  ]);
+  assert.equal(again.json().secret, undefined, "changing the url keeps the secret, so none is printed");
+  const shown = await astapa(["webhook", "show", "--project", project.id]);
+  assert.match(shown.stdout, /^url +https:\/\/app\.example\/v2$/m);
+  assert.ok(!shown.stdout.includes(set.json().secret));
+
+  await seedUser(db.sql, project.id, "hooked@example.com");
+  const deliveries = await astapa(["webhook", "deliveries", "--project", project.id, "--status", "pending"]);
+  assert.match(deliveries.stdout, /user\.created +pending +attempts 0/);
+
+  const rotated = await astapa(["webhook", "rotate-secret", "--project", project.id, "--json"]);
+  assert.notEqual(rotated.json().secret, set.json().secret);
+  assert.equal((await astapa(["webhook", "remove", "--project", project.id])).code, 0);
+  const failed = await astapa(["webhook", "deliveries", "--project", project.id, "--json"]);
+  assert.equal(failed.json()[0].status, "failed");
+  const bad = await astapa([
+    "webhook",
+    "set",
+    "--project",
+    project.id,
+    "--url",
+    "https://x.example",
+    "--event",
+    "x",
+  ]);
+  assert.equal(bad.code, 2);
+  const http = await astapa(["webhook", "set", "--project", project.id, "--url", "http://x.example/h"]);
+  assert.equal(http.code, 1);
+  assert.match(http.stderr, /^validation_failed: Use an absolute https URL/);
 });

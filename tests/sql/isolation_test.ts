@@ -23,6 +23,7 @@ for (const [project, user] of [[a.id, userA], [b.id, userB]]) {
       await tx`select api.create_account(${`dev-${project}@example.com`}, null) ->> 'id' as id`;
     await tx`select api.add_member(${project}, ${account.id}, 'owner')`;
     await tx`select api.create_plan(${project}, '{"key": "pro", "name": "Pro"}')`;
+    await tx`select api.set_webhook_endpoint(${project}, 'https://hooks.example/in', ${new Uint8Array(40)})`;
     await tx`select api.assign_plan(${project}, ${user}, 'pro', 'claims_api')`;
   });
 }
@@ -38,6 +39,8 @@ const TABLES = [
   { table: "astapa.plans", columns: "*", project: "project_id" },
   { table: "astapa.subscriptions", columns: "*", project: "project_id" },
   { table: "astapa.events", columns: "*", project: "project_id" },
+  { table: "astapa.webhook_endpoints", columns: "*", project: "project_id" },
+  { table: "astapa.webhook_deliveries", columns: "*", project: "project_id" },
 ];
 
 const seen = (project: string | null, table: string, columns: string, column: string) =>
@@ -68,8 +71,12 @@ Deno.test("isolation — another project cannot update or delete a project's row
     (await tx`delete from astapa.identities where project_id = ${a.id}`).count,
     (await tx`update astapa.plans set name = 'hijacked' where project_id = ${a.id}`).count,
     (await tx`update astapa.subscriptions set status = 'expired' where project_id = ${a.id}`).count,
+    (await tx`update astapa.webhook_endpoints set url = 'https://evil.example' where project_id = ${a.id}`)
+      .count,
+    (await tx`delete from astapa.webhook_endpoints where project_id = ${a.id}`).count,
+    (await tx`update astapa.webhook_deliveries set status = 'failed' where project_id = ${a.id}`).count,
   ]);
-  assert.deepEqual(touched, [0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(touched, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   const untouched = await asApp(db.sql, null, async (tx) => {
     await tx`select set_config('astapa.project_id', ${a.id}, true)`;
     const [row] = await tx`
@@ -98,6 +105,9 @@ Deno.test("isolation — inserting rows for another project, or for none, is ref
     `insert into astapa.plans (project_id, key, name) values ('${a.id}', 'stolen', 'Stolen')`,
     `insert into astapa.subscriptions (project_id, user_id, plan_key, source) values ('${a.id}', ${userA}, 'pro', 'cli')`,
     `insert into astapa.events (project_id, type, data) values ('${a.id}', 'user.created', '{}')`,
+    `insert into astapa.webhook_endpoints (project_id, url, secret_sealed) values ('${a.id}', 'https://x.example', '\\x${
+      "00".repeat(40)
+    }')`,
     `insert into astapa.projects (id, name, client_id, client_secret_hash)
        values ('proj_aaaaaaaaaaaaaaaa', 'X', 'cid_aaaaaaaaaaaaaaaaaaaaaaaa', sha256(''::bytea))`,
   ];
@@ -120,6 +130,8 @@ Deno.test("isolation — the app role cannot change the audit log or delete proj
       "delete from astapa.events",
       "update astapa.events set type = 'payment.failed'",
       "update astapa.subscriptions set plan_key = 'free'",
+      "delete from astapa.webhook_deliveries",
+      "update astapa.webhook_deliveries set event_id = 1",
     ]
   ) {
     await rejectsAs(asApp(db.sql, a.id, (tx) => tx.unsafe(statement)), "forbidden");

@@ -1,0 +1,154 @@
+/** Typed wrappers around the webhook functions in `api` (migration 0209). */
+import { z } from "zod";
+import type { Sql, Tx } from "./client.ts";
+import { asApp } from "./client.ts";
+import { result } from "./result.ts";
+
+export const EVENT_TYPES = [
+  "user.created",
+  "subscription.updated",
+  "payment.succeeded",
+  "payment.failed",
+] as const;
+export type EventType = typeof EVENT_TYPES[number];
+
+export const WebhookEndpointSchema = z.object({
+  url: z.string(),
+  events: z.array(z.enum(EVENT_TYPES)),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type WebhookEndpoint = z.infer<typeof WebhookEndpointSchema>;
+
+export const DeliveryStatusSchema = z.enum(["pending", "sending", "delivered", "failed"]);
+export type DeliveryStatus = z.infer<typeof DeliveryStatusSchema>;
+
+export const DeliverySchema = z.object({
+  id: z.string(),
+  event_id: z.string(),
+  event_type: z.enum(EVENT_TYPES),
+  status: DeliveryStatusSchema,
+  attempts: z.number().int(),
+  last_status: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  last_attempt_at: z.string().nullable(),
+  next_attempt_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+  created_at: z.string(),
+});
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+/** What the worker sends: the event as the app receives it, where, and with which (sealed) secret. */
+export const ClaimedDeliverySchema = z.object({
+  delivery_id: z.string(),
+  attempt: z.number().int(),
+  url: z.string(),
+  secret_sealed: z.string(),
+  event: z.object({
+    id: z.string(),
+    type: z.enum(EVENT_TYPES),
+    created_at: z.string(),
+    project_id: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  }),
+});
+export type ClaimedDelivery = z.infer<typeof ClaimedDeliverySchema>;
+
+/** Sets the endpoint; `secretSealed` null keeps an existing endpoint's secret. */
+export function setWebhookEndpoint(
+  tx: Tx,
+  projectId: string,
+  input: { url: string; secretSealed: Uint8Array | null; events?: EventType[] },
+): Promise<WebhookEndpoint> {
+  return result(
+    tx`select api.set_webhook_endpoint(${projectId}, ${input.url}, ${input.secretSealed}::bytea,
+      ${input.events ?? null}::text[]) as result`,
+    WebhookEndpointSchema,
+  );
+}
+
+export function rotateWebhookSecret(
+  tx: Tx,
+  projectId: string,
+  secretSealed: Uint8Array,
+): Promise<WebhookEndpoint> {
+  return result(
+    tx`select api.rotate_webhook_secret(${projectId}, ${secretSealed}) as result`,
+    WebhookEndpointSchema,
+  );
+}
+
+export function getWebhookEndpoint(tx: Tx, projectId: string): Promise<WebhookEndpoint | null> {
+  return result(
+    tx`select api.get_webhook_endpoint(${projectId}) as result`,
+    WebhookEndpointSchema.nullable(),
+  );
+}
+
+export async function removeWebhookEndpoint(tx: Tx, projectId: string): Promise<void> {
+  await tx`select api.remove_webhook_endpoint(${projectId})`;
+}
+
+export function listWebhookDeliveries(
+  tx: Tx,
+  projectId: string,
+  options: { status?: DeliveryStatus; max?: number } = {},
+): Promise<Delivery[]> {
+  return result(
+    tx`select api.list_webhook_deliveries(${projectId}, ${options.status ?? null}::text, ${
+      options.max ?? 50
+    }) as result`,
+    z.array(DeliverySchema),
+  );
+}
+
+/** Projects with deliveries due now, across the deployment (the worker acts for no project yet). */
+export function projectsWithDueWebhooks(sql: Sql, max = 100): Promise<string[]> {
+  return asApp(
+    sql,
+    null,
+    (tx) => result(tx`select api.projects_with_due_webhooks(${max}) as result`, z.array(z.string())),
+  );
+}
+
+/** Claims due deliveries of one project for a lease. */
+export function claimWebhookDeliveries(
+  sql: Sql,
+  projectId: string,
+  max: number,
+  leaseSeconds: number,
+): Promise<ClaimedDelivery[]> {
+  return asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(
+        tx`select api.claim_webhook_deliveries(${projectId}, ${max}, ${leaseSeconds}) as result`,
+        z.array(ClaimedDeliverySchema),
+      ),
+  );
+}
+
+/** Records one attempt's outcome; null when the claim had already passed to another attempt. */
+export function recordWebhookAttempt(
+  sql: Sql,
+  projectId: string,
+  attempt: {
+    deliveryId: string;
+    attempt: number;
+    httpStatus: number | null;
+    error: string | null;
+    retryIn: number | null;
+  },
+): Promise<DeliveryStatus | null> {
+  return asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(
+        tx`select api.record_webhook_attempt(${projectId}, ${attempt.deliveryId}::bigint, ${attempt.attempt},
+          ${attempt.httpStatus}::integer, ${attempt.error}::text, ${attempt.retryIn}::integer) as result`,
+        DeliveryStatusSchema.nullable(),
+      ),
+  );
+}

@@ -1,0 +1,129 @@
+/** `astapa webhook …`: a project's webhook endpoint, its signing secret, and how deliveries went. */
+import type { Config } from "../../config.ts";
+import { asApp, type Sql } from "../../db/client.ts";
+import {
+  DeliveryStatusSchema,
+  EVENT_TYPES,
+  type EventType,
+  getWebhookEndpoint,
+  listWebhookDeliveries,
+  removeWebhookEndpoint,
+  rotateWebhookSecret,
+  setWebhookEndpoint,
+  type WebhookEndpoint,
+} from "../../db/webhooks.ts";
+import { loadMasterKeys } from "../tokens/master_key.ts";
+import { newWebhookSecret, sealWebhookSecret } from "../webhooks/signature.ts";
+import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
+import { type Output, table } from "./output.ts";
+
+export const WEBHOOK_USAGE = `  webhook set --project ID --url URL [--event TYPE …]
+                             send the project's events to URL (all types unless --event is given);
+                             a new endpoint prints its signing secret, once
+  webhook show --project ID  show the endpoint (never the secret)
+  webhook rotate-secret --project ID
+                             issue a new signing secret (printed once); the old one stops at once
+  webhook remove --project ID
+                             stop sending; deliveries still waiting are marked failed
+  webhook deliveries --project ID [--status pending|sending|delivered|failed]
+                             the latest deliveries: status, attempts, last HTTP status and error`;
+
+const CLI = { actor: "cli" };
+
+export async function webhookCommand(
+  sql: Sql,
+  args: ParsedArgs,
+  out: Output,
+  config: Config,
+): Promise<number> {
+  const action = args.positionals[1];
+  operands(args, 2, []);
+  const project = () => flag(args, "project", true);
+  const sealed = async (projectId: string, secret: string) =>
+    await sealWebhookSecret((await loadMasterKeys(config)).sealing, projectId, secret);
+  switch (action) {
+    case "set": {
+      allowFlags(args, ["project", "url", "event"]);
+      const id = project();
+      const url = flag(args, "url", true);
+      const events = args.flags.get("event")?.map(eventType);
+      const secret = newWebhookSecret();
+      const secretSealed = await sealed(id, secret);
+      const { endpoint, isNew } = await asApp(sql, id, async (tx) => {
+        const isNew = (await getWebhookEndpoint(tx, id)) === null;
+        const endpoint = await setWebhookEndpoint(tx, id, {
+          url,
+          secretSealed: isNew ? secretSealed : null,
+          events,
+        });
+        return { endpoint, isNew };
+      }, CLI);
+      showEndpoint(out, endpoint, isNew ? secret : undefined);
+      return 0;
+    }
+    case "show": {
+      allowFlags(args, ["project"]);
+      const id = project();
+      const endpoint = await asApp(sql, id, (tx) => getWebhookEndpoint(tx, id), CLI);
+      if (!endpoint) {
+        out.result(null, "No webhook endpoint.");
+        return 0;
+      }
+      showEndpoint(out, endpoint);
+      return 0;
+    }
+    case "rotate-secret": {
+      allowFlags(args, ["project"]);
+      const id = project();
+      const secret = newWebhookSecret();
+      const secretSealed = await sealed(id, secret);
+      showEndpoint(out, await asApp(sql, id, (tx) => rotateWebhookSecret(tx, id, secretSealed), CLI), secret);
+      return 0;
+    }
+    case "remove": {
+      allowFlags(args, ["project"]);
+      const id = project();
+      await asApp(sql, id, (tx) => removeWebhookEndpoint(tx, id), CLI);
+      out.result({ removed: true }, "Webhook endpoint removed.");
+      return 0;
+    }
+    case "deliveries": {
+      allowFlags(args, ["project", "status"]);
+      const id = project();
+      const statusText = flag(args, "status");
+      const status = statusText === undefined ? undefined : DeliveryStatusSchema.safeParse(statusText).data;
+      if (statusText !== undefined && !status) {
+        throw new UsageError(`--status is pending, sending, delivered or failed, not "${statusText}"`);
+      }
+      const deliveries = await asApp(sql, id, (tx) => listWebhookDeliveries(tx, id, { status }), CLI);
+      out.result(
+        deliveries,
+        deliveries.map((d) =>
+          `${d.id.padStart(6)}  ${d.event_type.padEnd(20)}  ${d.status.padEnd(9)}  attempts ${d.attempts}` +
+          `${d.last_status ? `  HTTP ${d.last_status}` : ""}${d.last_error ? `  ${d.last_error}` : ""}`
+        ).join("\n") || "No deliveries.",
+      );
+      return 0;
+    }
+  }
+  throw new UsageError(`Unknown webhook command "${action ?? ""}"`);
+}
+
+function eventType(value: string): EventType {
+  if (!(EVENT_TYPES as readonly string[]).includes(value)) {
+    throw new UsageError(`--event is one of ${EVENT_TYPES.join(", ")}, not "${value}"`);
+  }
+  return value as EventType;
+}
+
+function showEndpoint(out: Output, endpoint: WebhookEndpoint, secret?: string): void {
+  out.result(
+    secret ? { ...endpoint, secret } : endpoint,
+    table([
+      ["url", endpoint.url],
+      ["events", endpoint.events.join(", ")],
+      ...(secret ? [["secret", `${secret}  (shown once: store it now)`] as [string, string]] : []),
+      ["updated_at", endpoint.updated_at],
+    ]),
+  );
+}

@@ -1,0 +1,56 @@
+/** A local webhook receiver (a real HTTP server on 127.0.0.1) and endpoint setup through the SQL API. */
+import { asApp, type Sql } from "../../db/client.ts";
+import { type EventType, setWebhookEndpoint } from "../../db/webhooks.ts";
+import { newWebhookSecret, sealWebhookSecret } from "../../lib/webhooks/signature.ts";
+
+export type Received = { headers: Headers; body: string; json: Record<string, unknown> };
+
+export type Receiver = {
+  url: string;
+  received: Received[];
+  /** What the next requests are answered with; a promise holds the answer back until it settles. */
+  respond: (request: Received, index: number) => number | Promise<number>;
+  /** Resolves once `count` requests have arrived. */
+  waitFor(count: number): Promise<void>;
+  close(): Promise<void>;
+};
+
+export function startReceiver(): Receiver {
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const receiver: Receiver = {
+    url: "",
+    received: [],
+    respond: () => 200,
+    waitFor(count) {
+      if (receiver.received.length >= count) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ count, resolve }));
+    },
+    close: () => server.shutdown(),
+  };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = await req.text();
+    const request = { headers: req.headers, body, json: JSON.parse(body) };
+    const index = receiver.received.push(request) - 1;
+    for (const waiter of waiters.filter((w) => receiver.received.length >= w.count)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+    return new Response(null, { status: await receiver.respond(request, index) });
+  });
+  receiver.url = `http://127.0.0.1:${server.addr.port}/hooks`;
+  return receiver;
+}
+
+/** Points the project's webhooks at `url` with a new secret, which is returned. */
+export async function setEndpoint(
+  sql: Sql,
+  sealing: CryptoKey,
+  projectId: string,
+  url: string,
+  events?: EventType[],
+): Promise<string> {
+  const secret = newWebhookSecret();
+  const secretSealed = await sealWebhookSecret(sealing, projectId, secret);
+  await asApp(sql, projectId, (tx) => setWebhookEndpoint(tx, projectId, { url, secretSealed, events }));
+  return secret;
+}
