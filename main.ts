@@ -85,12 +85,12 @@ function banner(url: string, dataLocation: string): string {
     `  Data: ${dataLocation}`,
     "",
     "  Next steps:",
-    "    deno task astapa account create --email you@example.com",
-    "        a dashboard login for you",
+    `    open ${url}/dashboard`,
+    "        the first developer to sign up there owns this deployment",
     '    deno task astapa project create --name "My app" --redirect-uri http://localhost:3000/callback',
-    "        a client_id and client_secret for your app",
-    `    open ${url}/`,
-    "        the start page, with the integration steps",
+    "        or from the terminal: a client_id and client_secret for your app",
+    `    open ${url}/docs`,
+    "        the quick start, the API reference and the SDK",
     "",
   ].join("\n");
 }
