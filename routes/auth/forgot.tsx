@@ -16,6 +16,7 @@ import {
 } from "../../lib/login/pages.ts";
 import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
+import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
 
 const ForgotForm = AuthForm.extend({ email: z.string().max(254) });
 
@@ -53,32 +54,33 @@ export const handler: Handlers<AuthPageData> = {
   },
 };
 
-/** Asks for the email to send a reset link to. */
+/** Asks for the email to send a reset link to; once sent, says so instead. */
 export default function Forgot({ data }: PageProps<AuthPageData>) {
   const t = MESSAGES[data.lang];
+  const back = (
+    <p>
+      <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>
+    </p>
+  );
+  if (data.notice) {
+    return (
+      <AuthCard
+        lang={data.lang}
+        title="forgotTitle"
+        subtitle="forgotFor"
+        appName={data.appName}
+        switchHref={flowHref("/auth/forgot", data, data.lang === "en" ? "id" : "en")}
+      >
+        <p role="status">{t[data.notice]}</p>
+        {back}
+      </AuthCard>
+    );
+  }
   return (
-    <AuthCard
-      lang={data.lang}
-      title="forgotTitle"
-      subtitle="forgotFor"
-      appName={data.appName}
-      error={data.error}
-      switchHref={flowHref("/auth/forgot", data, data.lang === "en" ? "id" : "en")}
-    >
-      {data.notice
-        ? <p role="status">{t[data.notice]}</p>
-        : (
-          <form method="post" action={`/auth/forgot?lang=${data.lang}`} novalidate>
-            <p>{t.forgotIntro}</p>
-            <input type="hidden" name="request" value={data.request} />
-            <input type="hidden" name="csrf" value={data.csrf} />
-            <Field name="email" label={t.email} type="email" value={data.email} autocomplete="email" />
-            <button type="submit">{t.sendLink}</button>
-          </form>
-        )}
-      <p>
-        <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>
-      </p>
-    </AuthCard>
+    <AuthFormPage data={data} path="/auth/forgot" title="forgotTitle" subtitle="forgotFor" after={back}>
+      <p>{t.forgotIntro}</p>
+      <Field name="email" label={t.email} type="email" value={data.email} autocomplete="email" />
+      <button type="submit">{t.sendLink}</button>
+    </AuthFormPage>
   );
 }

@@ -18,10 +18,9 @@ import {
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
 import { redirectTo, requestQuery } from "../../lib/login/authorize_request.ts";
-import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
-import { CheckEmail } from "../../components/login/CheckEmail.tsx";
-import { SocialButtons } from "../../components/login/SocialButtons.tsx";
+import { Field } from "../../components/login/AuthCard.tsx";
 import { enabledProviders } from "../../lib/login/social/providers.ts";
+import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
 
 const SignInForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
@@ -76,50 +75,39 @@ export const handler: Handlers<AuthPageData> = {
 export default function SignIn({ data }: PageProps<AuthPageData>) {
   const t = MESSAGES[data.lang];
   return (
-    <AuthCard
-      lang={data.lang}
+    <AuthFormPage
+      data={data}
+      path="/auth/login"
       title="signInTitle"
       subtitle="signInTo"
-      appName={data.appName}
-      error={data.error}
-      switchHref={flowHref("/auth/login", data, data.lang === "en" ? "id" : "en")}
+      social
+      after={
+        <>
+          <p>
+            <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
+          </p>
+          <p>
+            {t.noAccount} <a href={flowHref("/auth/signup", data)}>{t.createOne}</a>
+          </p>
+        </>
+      }
     >
-      <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
-      {data.notice && (
-        <CheckEmail
-          lang={data.lang}
-          notice={data.notice}
-          request={data.request}
-          csrf={data.csrf}
-          email={data.email}
-        />
-      )}
-      <form method="post" action={`/auth/login?lang=${data.lang}`} novalidate>
-        <input type="hidden" name="request" value={data.request} />
-        <input type="hidden" name="csrf" value={data.csrf} />
-        <Field
-          name="email"
-          label={t.email}
-          type="email"
-          value={data.email}
-          autocomplete="username"
-          invalid={!!data.error}
-        />
-        <Field
-          name="password"
-          label={t.password}
-          type="password"
-          autocomplete="current-password"
-          invalid={!!data.error}
-        />
-        <button type="submit">{t.signIn}</button>
-      </form>
-      <p>
-        <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
-      </p>
-      <p>
-        {t.noAccount} <a href={flowHref("/auth/signup", data)}>{t.createOne}</a>
-      </p>
-    </AuthCard>
+      <Field
+        name="email"
+        label={t.email}
+        type="email"
+        value={data.email}
+        autocomplete="username"
+        invalid={!!data.error}
+      />
+      <Field
+        name="password"
+        label={t.password}
+        type="password"
+        autocomplete="current-password"
+        invalid={!!data.error}
+      />
+      <button type="submit">{t.signIn}</button>
+    </AuthFormPage>
   );
 }

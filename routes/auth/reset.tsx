@@ -11,13 +11,12 @@ import {
   authPage,
   type AuthPageData,
   authPageData,
-  flowHref,
   readAuthForm,
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
-import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
-import { Island } from "../../lib/islands/Island.tsx";
-import PasswordStrength from "../../islands/PasswordStrength.tsx";
+
+import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
+import { NewPassword } from "../../components/login/NewPassword.tsx";
 
 const ResetForm = AuthForm.extend({ token: z.string().max(100), password: z.string().max(1024) });
 
@@ -57,34 +56,16 @@ export const handler: Handlers<AuthPageData> = {
 export default function Reset({ data }: PageProps<AuthPageData>) {
   const t = MESSAGES[data.lang];
   return (
-    <AuthCard
-      lang={data.lang}
+    <AuthFormPage
+      data={data}
+      path="/auth/reset"
       title="resetTitle"
       subtitle="forgotFor"
-      appName={data.appName}
-      error={data.error}
-      switchHref={`${flowHref("/auth/reset", data, data.lang === "en" ? "id" : "en")}&token=${
-        data.token ?? ""
-      }`}
+      keep={`&token=${data.token ?? ""}`}
     >
-      <form method="post" action={`/auth/reset?lang=${data.lang}`} novalidate>
-        <input type="hidden" name="request" value={data.request} />
-        <input type="hidden" name="csrf" value={data.csrf} />
-        <input type="hidden" name="token" value={data.token} />
-        <Field
-          name="password"
-          label={t.newPassword}
-          type="password"
-          autocomplete="new-password"
-          hint={t.passwordHint}
-          invalid={data.error === "weakPassword" || data.error === "commonPassword"}
-        />
-        <Island
-          of={PasswordStrength}
-          props={{ inputId: "password", labels: [t.strength0, t.strength1, t.strength2, t.strength3] }}
-        />
-        <button type="submit">{t.setPassword}</button>
-      </form>
-    </AuthCard>
+      <input type="hidden" name="token" value={data.token} />
+      <NewPassword data={data} label={t.newPassword} />
+      <button type="submit">{t.setPassword}</button>
+    </AuthFormPage>
   );
 }

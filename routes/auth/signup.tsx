@@ -16,12 +16,10 @@ import {
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
 import { newVerification, requiresVerifiedEmail } from "../../lib/login/verification.ts";
-import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
-import { CheckEmail } from "../../components/login/CheckEmail.tsx";
-import { Island } from "../../lib/islands/Island.tsx";
-import PasswordStrength from "../../islands/PasswordStrength.tsx";
-import { SocialButtons } from "../../components/login/SocialButtons.tsx";
+import { Field } from "../../components/login/AuthCard.tsx";
 import { enabledProviders } from "../../lib/login/social/providers.ts";
+import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
+import { NewPassword } from "../../components/login/NewPassword.tsx";
 
 const SignUpForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
@@ -69,52 +67,28 @@ export const handler: Handlers<AuthPageData> = {
 export default function SignUp({ data }: PageProps<AuthPageData>) {
   const t = MESSAGES[data.lang];
   return (
-    <AuthCard
-      lang={data.lang}
+    <AuthFormPage
+      data={data}
+      path="/auth/signup"
       title="signUpTitle"
       subtitle="signUpTo"
-      appName={data.appName}
-      error={data.error}
-      switchHref={flowHref("/auth/signup", data, data.lang === "en" ? "id" : "en")}
+      social
+      after={
+        <p>
+          {t.haveAccount} <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>
+        </p>
+      }
     >
-      <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
-      {data.notice && (
-        <CheckEmail
-          lang={data.lang}
-          notice={data.notice}
-          request={data.request}
-          csrf={data.csrf}
-          email={data.email}
-        />
-      )}
-      <form method="post" action={`/auth/signup?lang=${data.lang}`} novalidate>
-        <input type="hidden" name="request" value={data.request} />
-        <input type="hidden" name="csrf" value={data.csrf} />
-        <Field
-          name="email"
-          label={t.email}
-          type="email"
-          value={data.email}
-          autocomplete="email"
-          invalid={data.error === "invalidEmail" || data.error === "emailTaken"}
-        />
-        <Field
-          name="password"
-          label={t.password}
-          type="password"
-          autocomplete="new-password"
-          hint={t.passwordHint}
-          invalid={data.error === "weakPassword" || data.error === "commonPassword"}
-        />
-        <Island
-          of={PasswordStrength}
-          props={{ inputId: "password", labels: [t.strength0, t.strength1, t.strength2, t.strength3] }}
-        />
-        <button type="submit">{t.signUp}</button>
-      </form>
-      <p>
-        {t.haveAccount} <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>
-      </p>
-    </AuthCard>
+      <Field
+        name="email"
+        label={t.email}
+        type="email"
+        value={data.email}
+        autocomplete="email"
+        invalid={data.error === "invalidEmail" || data.error === "emailTaken"}
+      />
+      <NewPassword data={data} label={t.password} />
+      <button type="submit">{t.signUp}</button>
+    </AuthFormPage>
   );
 }

@@ -1,0 +1,59 @@
+import type { ComponentChildren } from "preact";
+import type { AuthPageData } from "../../lib/login/pages.ts";
+import { flowHref } from "../../lib/login/pages.ts";
+import type { MessageKey } from "../../lib/login/i18n.ts";
+import { AuthCard } from "./AuthCard.tsx";
+import { CheckEmail } from "./CheckEmail.tsx";
+import { SocialButtons } from "./SocialButtons.tsx";
+
+type AuthFormPageProps = {
+  data: AuthPageData;
+  /** The page's own path: the form posts here and the language switch links here. */
+  path: string;
+  title: MessageKey;
+  subtitle: MessageKey;
+  /** Offer the Google/GitHub buttons (sign-in and sign-up). */
+  social?: boolean;
+  /** Extra query for the language switch (the reset link's token). */
+  keep?: string;
+  /** The form's fields and button; what follows the form goes in `after`. */
+  children: ComponentChildren;
+  after?: ComponentChildren;
+};
+
+/**
+ * Every hosted-login form page: the card, the social buttons, a notice with "send again", and a form that
+ * carries the authorization request and the CSRF token.
+ */
+export function AuthFormPage(
+  { data, path, title, subtitle, social, keep, children, after }: AuthFormPageProps,
+) {
+  const other = data.lang === "en" ? "id" : "en";
+  return (
+    <AuthCard
+      lang={data.lang}
+      title={title}
+      subtitle={subtitle}
+      appName={data.appName}
+      error={data.error}
+      switchHref={`${flowHref(path, data, other)}${keep ?? ""}`}
+    >
+      {social && <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />}
+      {data.notice && (
+        <CheckEmail
+          lang={data.lang}
+          notice={data.notice}
+          request={data.request}
+          csrf={data.csrf}
+          email={data.email}
+        />
+      )}
+      <form method="post" action={`${path}?lang=${data.lang}`} novalidate>
+        <input type="hidden" name="request" value={data.request} />
+        <input type="hidden" name="csrf" value={data.csrf} />
+        {children}
+      </form>
+      {after}
+    </AuthCard>
+  );
+}
