@@ -1,6 +1,6 @@
 /** Typed wrappers around the machine-client functions (db/migrations/0304, 0305). */
 import { z } from "zod";
-import { asApp, type Sql, type Tx } from "./client.ts";
+import type { Tx } from "./client.ts";
 import { result } from "./result.ts";
 import { newClientSecret, sha256 } from "../lib/secrets.ts";
 import type { ClientGrant } from "../lib/tokens/access_tokens.ts";
@@ -95,22 +95,16 @@ const ClientGrantSchema = z.object({
   access_ttl: z.number().int(),
 });
 
-/** The client_credentials decision for a machine client of `projectId`. */
+/** The client_credentials decision, in a transaction already acting for the client's project. */
 export function machineClientGrant(
-  sql: Sql,
-  projectId: string,
+  tx: Tx,
   clientId: string,
   scope: string | null,
   resource: string | null,
 ): Promise<ClientGrant> {
-  return asApp(
-    sql,
-    projectId,
-    (tx) =>
-      result(
-        tx`select api.machine_client_grant(${clientId}, ${scope}, ${resource}) as result`,
-        ClientGrantSchema,
-      ),
+  return result(
+    tx`select api.machine_client_grant(${clientId}, ${scope}, ${resource}) as result`,
+    ClientGrantSchema,
   );
 }
 
@@ -130,5 +124,31 @@ export async function verifyClient(
   return await result(
     tx`select api.verify_client(${clientId}, ${secretHash}) as result`,
     VerifiedClientSchema.nullable(),
+  );
+}
+
+/** A brute-force bucket: after `max` failures within `window_seconds`, attempts wait for the window to end. */
+export type FailureBucket = { name: string; max: number; window_seconds: number };
+
+const ClientAuthOutcomeSchema = z.union([
+  z.object({ wait: z.number().int().positive() }),
+  z.object({ client: VerifiedClientSchema }),
+  z.object({}).strict(),
+]);
+export type ClientAuthOutcome = z.infer<typeof ClientAuthOutcomeSchema>;
+
+/**
+ * api.authenticate_client: the lockout checks, the secret check and the failure count in one round trip. On
+ * success with an enabled client, the rest of the transaction acts for its project.
+ */
+export async function authenticateClientIn(
+  tx: Tx,
+  clientId: string,
+  secretHash: Uint8Array,
+  buckets: FailureBucket[],
+): Promise<ClientAuthOutcome> {
+  return await result(
+    tx`select api.authenticate_client(${clientId}, ${secretHash}, ${tx.json(buckets)}) as result`,
+    ClientAuthOutcomeSchema,
   );
 }

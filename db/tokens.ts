@@ -1,6 +1,6 @@
 /** Typed calls to the token functions in SQL (db/migrations/*_create_token_functions.sql). */
 import { z } from "zod";
-import { asApp, type Sql } from "./client.ts";
+import { asApp, type Sql, type Tx } from "./client.ts";
 import { AppError } from "../lib/http/errors.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
 import { UserInfoResponse } from "../lib/oauth/schemas.ts";
@@ -76,17 +76,13 @@ const ClientGrantSchema = z.object({
   access_ttl: z.number().int(),
 });
 
+/** The client_credentials decision, in a transaction already acting for the project. */
 export async function clientCredentialsGrant(
-  sql: Sql,
-  projectId: string,
+  tx: Tx,
   scope: string | null,
   resource: string | null,
 ): Promise<ClientGrant> {
-  const [row] = await asApp(
-    sql,
-    projectId,
-    (tx) => tx`select api.client_credentials_grant(${scope}, ${resource}) as result`,
-  );
+  const [row] = await tx`select api.client_credentials_grant(${scope}, ${resource}) as result`;
   return ClientGrantSchema.parse(row.result);
 }
 

@@ -5,10 +5,10 @@
  */
 import { getConnInfo } from "hono/deno";
 import type { Ctx } from "../app_env.ts";
-import { asApp } from "../../db/client.ts";
+import { asApp, type Tx } from "../../db/client.ts";
 import { AppError } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
-import { type VerifiedClient, verifyClient } from "../../db/machine_clients.ts";
+import { authenticateClientIn, type FailureBucket, type VerifiedClient } from "../../db/machine_clients.ts";
 import { BASIC_CHALLENGE, type ClientAuthMethod, presentedClient } from "./client_auth.ts";
 import type { OAuthParams } from "./params.ts";
 
@@ -23,45 +23,55 @@ export type AuthenticatedClient = {
 };
 
 export async function authenticateClient(c: Ctx, params: OAuthParams): Promise<AuthenticatedClient> {
+  return (await authenticateClientThen(c, params, () => Promise.resolve(null))).client;
+}
+
+/**
+ * Authenticates the client, then runs `work` for it in the same transaction, which already acts for the
+ * client's project (RLS). The client_credentials grant uses this to cost one transaction per request.
+ * `work` runs only for an enabled client; if it throws, its transaction rolls back (a successful
+ * authentication writes nothing, so nothing is lost).
+ */
+export async function authenticateClientThen<T>(
+  c: Ctx,
+  params: OAuthParams,
+  work: (tx: Tx, client: AuthenticatedClient) => Promise<T>,
+): Promise<{ client: AuthenticatedClient; result: T }> {
   const presented = presentedClient(c.req.header("authorization"), params);
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   if (presented.secret === null) {
     throw new AppError("invalid_client", { description: "This client must authenticate with its secret." });
   }
-  const buckets = [
+  const buckets: FailureBucket[] = [
     { name: `client_auth:client:${presented.clientId.slice(0, 100)}`, max: CLIENT_FAILURES.perClient },
     { name: `client_auth:address:${clientAddress(c)}`, max: CLIENT_FAILURES.perAddress },
-  ];
+  ].map((bucket) => ({ ...bucket, window_seconds: CLIENT_FAILURES.windowSeconds }));
   const secretHash = await sha256(presented.secret);
+  // Failures are counted by api.authenticate_client and committed with this transaction; the errors are
+  // thrown after it, so a rejected attempt still counts.
   const outcome = await asApp(c.var.deps.sql, null, async (tx) => {
-    for (const bucket of buckets) {
-      const [{ wait }] = await tx`select api.rate_limit_wait(${bucket.name}, ${bucket.max}) as wait`;
-      if (wait > 0) return { wait };
-    }
-    const client = await verifyClient(tx, presented.clientId, secretHash);
-    if (client) return { client };
-    for (const bucket of buckets) {
-      await tx`select api.rate_limit_hit(${bucket.name}, ${bucket.max}, ${CLIENT_FAILURES.windowSeconds})`;
-    }
-    return {};
+    const outcome = await authenticateClientIn(tx, presented.clientId, secretHash, buckets);
+    if (!("client" in outcome) || !outcome.client.enabled) return { outcome };
+    const client: AuthenticatedClient = {
+      projectId: outcome.client.project_id,
+      clientId: presented.clientId,
+      kind: outcome.client.kind,
+      method: presented.method,
+    };
+    return { outcome, client, result: await work(tx, client) };
   });
-  if ("wait" in outcome) {
+  if ("wait" in outcome.outcome) {
     throw new AppError("rate_limited", {
       description: "Too many failed client authentications. Try again later.",
-      headers: { "Retry-After": String(outcome.wait) },
+      headers: { "Retry-After": String(outcome.outcome.wait) },
     });
   }
-  if (!outcome.client) throw new AppError("invalid_client", { headers: challenge });
+  if (!("client" in outcome.outcome)) throw new AppError("invalid_client", { headers: challenge });
   // The secret was right, so saying why is safe (and not counted as a failed guess).
-  if (!outcome.client.enabled) {
+  if (!("client" in outcome) || !outcome.client) {
     throw new AppError("invalid_client", { description: "This client is disabled.", headers: challenge });
   }
-  return {
-    projectId: outcome.client.project_id,
-    clientId: presented.clientId,
-    kind: outcome.client.kind,
-    method: presented.method,
-  };
+  return { client: outcome.client, result: outcome.result as T };
 }
 
 /** The peer address; behind a proxy this is the proxy (forwarded headers are not trusted by default). */

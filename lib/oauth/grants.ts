@@ -15,7 +15,11 @@ import {
 } from "../tokens/access_tokens.ts";
 import { sha256 } from "../secrets.ts";
 import { newRefreshToken, successorOf } from "../tokens/refresh_tokens.ts";
-import type { AuthenticatedClient } from "./authenticate_client.ts";
+import {
+  authenticateClient,
+  authenticateClientThen,
+  type AuthenticatedClient,
+} from "./authenticate_client.ts";
 import type { OAuthParams } from "./params.ts";
 import {
   AuthorizationCodeRequest,
@@ -36,6 +40,13 @@ export type TokenResponse = {
 };
 
 type Grant = (c: Ctx, client: AuthenticatedClient, params: OAuthParams) => Promise<TokenResponse>;
+
+/** A grant as the token endpoint runs it: client authentication included. */
+export type TokenGrant = (c: Ctx, params: OAuthParams) => Promise<TokenResponse>;
+
+/** A user grant: authenticate the client, then redeem in a transaction of its own. */
+const afterAuthentication = (grant: Grant): TokenGrant => async (c, params) =>
+  await grant(c, await authenticateClient(c, params), params);
 
 /** Machine clients act for themselves only: user grants belong to the project's own client. */
 function assertProjectClient(client: AuthenticatedClient, grantType: string): void {
@@ -73,15 +84,19 @@ const refreshToken: Grant = async (c, client, params) => {
   return await userTokens(c, client, grant, successor);
 };
 
-/** client_credentials: a machine client's own scopes and resources, or the project client's settings. */
-const clientCredentials: Grant = async (c, client, params) => {
-  const request = parseParams(ClientCredentialsRequest, params);
-  const scope = parseScope(request.scope);
-  const resource = parseResource(request.resource);
-  const { sql } = c.var.deps;
-  const grant = client.kind === "machine"
-    ? await machineClientGrant(sql, client.projectId, client.clientId, scope, resource)
-    : await clientCredentialsGrant(sql, client.projectId, scope, resource);
+/**
+ * client_credentials: a machine client's own scopes and resources, or the project client's settings. The
+ * grant is decided in the client authentication's transaction: one transaction per request.
+ */
+const clientCredentials: TokenGrant = async (c, params) => {
+  const { client, result: grant } = await authenticateClientThen(c, params, (tx, client) => {
+    const request = parseParams(ClientCredentialsRequest, params);
+    const scope = parseScope(request.scope);
+    const resource = parseResource(request.resource);
+    return client.kind === "machine"
+      ? machineClientGrant(tx, client.clientId, scope, resource)
+      : clientCredentialsGrant(tx, scope, resource);
+  });
   const token = await clientAccessToken(grant, await issueContext(c, client));
   return {
     access_token: token,
@@ -117,13 +132,13 @@ async function issueContext(c: Ctx, client: AuthenticatedClient): Promise<IssueC
   };
 }
 
-export const GRANTS: Record<string, Grant> = {
-  authorization_code: authorizationCode,
-  refresh_token: refreshToken,
+export const GRANTS: Record<string, TokenGrant> = {
+  authorization_code: afterAuthentication(authorizationCode),
+  refresh_token: afterAuthentication(refreshToken),
   client_credentials: clientCredentials,
 };
 
-export function grantFor(grantType: string): Grant {
+export function grantFor(grantType: string): TokenGrant {
   const grant = GRANTS[grantType];
   if (!grant) {
     throw new AppError("unsupported_grant_type", {

@@ -1,5 +1,4 @@
 import type { Handlers } from "../../../lib/router/routes.ts";
-import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
 import { grantFor } from "../../../lib/oauth/grants.ts";
 import { readOAuthParams, required } from "../../../lib/oauth/params.ts";
 import { OAuthErrorResponse, TokenRequest, TokenResponse } from "../../../lib/oauth/schemas.ts";
@@ -10,8 +9,7 @@ export const handler: Handlers = {
   async POST(c) {
     const params = await readOAuthParams(c);
     const grant = grantFor(required(params, "grant_type"));
-    const client = await authenticateClient(c, params);
-    const tokens = await grant(c, client, params);
+    const tokens = await grant(c, params); // authenticates the client first
     return c.json(tokens, 200, { "cache-control": "no-store", pragma: "no-cache" });
   },
 };
