@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { basic, issueCode, pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
 import { credentials, postForm, postJson } from "../helpers/token_client.ts";
+import { sessionCookie, submitForm } from "../helpers/login.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -49,4 +50,30 @@ Deno.test("logs — a full token lifecycle, failures included, writes no secret"
     assert.ok(!written.includes(secret), `a secret (${secret.slice(0, 6)}…) appears in the logs`);
   }
   assert.ok(!written.includes("in-query"), "query strings are not logged");
+});
+
+Deno.test("logs — the hosted login (password, session cookie, CSRF token, codes, mailed links) writes no secret", async () => {
+  const project = await seedProject(t.db.sql, { redirectUri: "https://logs.example/cb" });
+  const password = "correct horse battery staple";
+  const signedUp = await submitForm(t, project, "/auth/signup", { email: "quiet@example.com", password });
+  const secrets = [password, project.secret];
+  const session = sessionCookie(signedUp, project.id)!;
+  secrets.push(session.split("=")[1], new URL(signedUp.headers.get("location")!).searchParams.get("code")!);
+  await submitForm(t, project, "/auth/login", {
+    email: "quiet@example.com",
+    password: "wrong but secret too",
+  });
+  secrets.push("wrong but secret too");
+  await submitForm(t, project, "/auth/forgot", { email: "quiet@example.com" });
+  const mails = await t.db
+    .sql`select body_text from astapa.mail_outbox where to_address = 'quiet@example.com'`;
+  for (const mail of mails) {
+    const token = /[?&]token=([A-Za-z0-9_-]+)/.exec(mail.body_text)?.[1];
+    if (token) secrets.push(token);
+  }
+  assert.ok(secrets.length >= 6, "the verification and reset tokens were found");
+  const written = JSON.stringify(t.logs);
+  for (const secret of secrets) {
+    assert.ok(!written.includes(secret), `a secret (${secret.slice(0, 4)}…) appears in the logs`);
+  }
 });
