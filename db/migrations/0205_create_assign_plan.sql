@@ -32,6 +32,9 @@ comment on function astapa.grants_plan(astapa.subscriptions) is
 
 grant execute on function astapa.grants_plan(astapa.subscriptions) to astapa_app;
 
+-- Changes are stamped with clock_timestamp() taken once the per-user lock is held, not now() (the start of
+-- the transaction): a caller that queued behind another must not end that one's subscription before it
+-- started (tests/reliability/races_test.ts).
 create function api.assign_plan(project_id text, user_id bigint, plan_key text, source text,
                                 period tstzrange default null, paid_through timestamptz default null)
   returns jsonb
@@ -45,6 +48,7 @@ create function api.assign_plan(project_id text, user_id bigint, plan_key text, 
     started astapa.subscriptions;
     previous_plan text;
     new_paid_through timestamptz;
+    changed_at timestamptz;
   begin
     if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default') then
       raise exception using errcode = 'AS400', detail = '{"source": ["Unknown source."]}',
@@ -61,6 +65,9 @@ create function api.assign_plan(project_id text, user_id bigint, plan_key text, 
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- The change happens now that the lock is ours, not when the transaction began: a caller that queued
+    -- behind another must not end that one's subscription before it started.
+    changed_at := pg_catalog.clock_timestamp();
     select * into current from astapa.subscriptions as s
     where s.project_id = assign_plan.project_id and s.user_id = assign_plan.user_id and s.ended_at is null;
     select * into chosen from astapa.plans as p
@@ -85,12 +92,12 @@ create function api.assign_plan(project_id text, user_id bigint, plan_key text, 
     end if;
     previous_plan := astapa.user_plan(project_id, user_id);
     if current.id is not null then
-      update astapa.subscriptions as s set ended_at = pg_catalog.now()
+      update astapa.subscriptions as s set ended_at = changed_at
       where s.project_id = current.project_id and s.id = current.id;
     end if;
     insert into astapa.subscriptions (project_id, user_id, plan_key, status, source, current_period_start,
                                       current_period_end, paid_through)
-    values (project_id, user_id, chosen.key, 'active', source, coalesce(pg_catalog.lower(period), pg_catalog.now()),
+    values (project_id, user_id, chosen.key, 'active', source, coalesce(pg_catalog.lower(period), changed_at),
             pg_catalog.upper(period), new_paid_through)
     returning * into started;
     perform astapa.audit(project_id, 'subscription.assign', 'user:' || user_id,
