@@ -9,6 +9,7 @@ import { acquireInstanceLock, AlreadyRunningError } from "./lib/instance_lock.ts
 import { buildIslands } from "./lib/islands/build.ts";
 import { loadMasterKeys } from "./lib/tokens/master_key.ts";
 import { scheduleKeyRotation } from "./lib/tokens/key_rotation.ts";
+import { scheduleGrantSweep } from "./lib/tokens/grant_sweeper.ts";
 import { createDeps } from "./lib/deps.ts";
 import { PaymentEventWorker } from "./lib/payments/worker.ts";
 import { MailSender } from "./lib/mail/sender.ts";
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const database = await openDatabase(config);
   const applied = await migrate(database.sql);
   const deps = await createDeps({ config, sql: database.sql, masterKeys, assets: await buildIslands() });
+  const stopSweep = scheduleGrantSweep(database.sql);
   const stopRotation = config.keyRotationDays
     ? scheduleKeyRotation(deps.keys, config.keyRotationDays)
     : () => {};
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     stopping = true;
     log("info", "stopping", { signal });
     stopRotation();
+    stopSweep();
     await server.shutdown();
     await webhooks.stop();
     await billing.stop();

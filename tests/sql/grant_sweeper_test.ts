@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { asApp } from "../../db/client.ts";
+import { sha256 } from "../../lib/secrets.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const sweep = () =>
+  asApp(db.sql, null, async (tx) => (await tx`select api.sweep_grants() as swept`)[0].swept);
+
+Deno.test("api.sweep_grants — old expired codes and week-dead families go; live and recent ones stay", async () => {
+  const project = await seedProject(db.sql);
+  const user = await seedUser(db.sql, project.id);
+  const oldCode = await issueCode(db.sql, project, { userId: user });
+  const freshCode = await issueCode(db.sql, project, { userId: user });
+  await db.sql`update astapa.authorization_codes set created_at = now() - interval '3 days',
+                 expires_at = now() - interval '3 days' + interval '60 seconds' where code_hash = ${await sha256(
+    oldCode,
+  )}`;
+  const redeem = async (code: string, refresh: string) =>
+    await asApp(
+      db.sql,
+      project.id,
+      async (tx) =>
+        tx`select api.redeem_authorization_code(${await sha256(
+          code,
+        )}, ${project.clientId}, ${project.redirectUri},
+                                              null, ${await sha256(refresh)})`,
+    );
+  await redeem(freshCode, "live-family");
+  const deadCode = await issueCode(db.sql, project, { userId: user });
+  await redeem(deadCode, "dead-family");
+  await db.sql`update astapa.refresh_tokens set revoked_at = now() - interval '8 days',
+                 created_at = now() - interval '9 days' where token_hash = ${await sha256("dead-family")}`;
+
+  assert.deepEqual(await sweep(), { authorization_codes: 1, refresh_tokens: 1 });
+  const left = await db.sql`select token_hash from astapa.refresh_tokens`;
+  assert.equal(left.length, 1);
+  assert.deepEqual(new Uint8Array(left[0].token_hash), await sha256("live-family"));
+  assert.deepEqual(await sweep(), { authorization_codes: 0, refresh_tokens: 0 }, "nothing more to sweep");
+});
+
+Deno.test("api.sweep_grants — refused while acting for a project (AS403); the app role still cannot delete", async () => {
+  const project = await seedProject(db.sql);
+  await assert.rejects(
+    () => asApp(db.sql, project.id, (tx) => tx`select api.sweep_grants()`),
+    (e: { code?: string }) => e.code === "AS403",
+  );
+  await assert.rejects(
+    () =>
+      asApp(db.sql, null, async (tx) => {
+        await tx`select set_config('astapa.sweep_grants', 'on', true)`;
+        await tx`delete from astapa.refresh_tokens`;
+      }),
+    /permission denied/,
+  );
+});
