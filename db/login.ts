@@ -1,6 +1,6 @@
 /** Typed calls for the hosted login (db/migrations/0700_create_login_sessions.sql and the user API). */
 import { z } from "zod";
-import { asApp, type Sql } from "./client.ts";
+import { asApp, type Sql, type Tx } from "./client.ts";
 import { sha256 } from "../lib/secrets.ts";
 
 const SignInRecord = z.object({
@@ -31,48 +31,33 @@ export async function createUser(
   return await asApp(sql, projectId, async (tx) => {
     const [row] = await tx`
       select api.create_user(${projectId}, ${user.email}, ${user.passwordHash}, false) ->> 'id' as id`;
-    await tx`select api.issue_email_token(${row.id}, 'verify_email', ${verification.tokenHash})`;
-    await tx`select api.queue_mail(${user.email}, ${verification.mail.subject}, ${verification.mail.body},
-                                   ${verification.mail.kind}, ${verification.mail.html ?? null})`;
+    await sendLink(tx, user.email, "verify_email", verification);
     return row.id as string;
   }, { actor: "hosted_login" });
 }
 
-/** Queues a reset link when the email belongs to an enabled user; says nothing either way. */
-export async function requestPasswordReset(
+/**
+ * Mails a link (a reset, or a verification while the address is unconfirmed) to the enabled user behind an
+ * email; silent when there is nobody to mail, so the page can answer the same either way.
+ */
+export async function mailEmailLink(
   sql: Sql,
   projectId: string,
   email: string,
-  tokenHash: Uint8Array,
-  mail: OutgoingMail,
+  purpose: "verify_email" | "reset_password",
+  link: { tokenHash: Uint8Array; mail: OutgoingMail },
 ): Promise<void> {
-  await asApp(sql, projectId, async (tx) => {
-    const [row] = await tx`select api.user_for_sign_in(${projectId}, ${email}) as u`;
-    if (!row.u || row.u.disabled) return;
-    await tx`select api.issue_email_token(${row.u.id}, 'reset_password', ${tokenHash})`;
-    // To the address as registered, whatever case the person typed it in now.
-    await tx`select api.queue_mail(api.get_user(${projectId}, ${row.u.id}) ->> 'email', ${mail.subject}, ${mail.body},
-                                   ${mail.kind}, ${mail.html ?? null})`;
-  }, { actor: "hosted_login" });
+  await asApp(sql, projectId, (tx) => sendLink(tx, email, purpose, link), { actor: "hosted_login" });
 }
 
-/** Mails a new verification link when the email belongs to an enabled, unverified user; silent otherwise. */
-export async function resendVerification(
-  sql: Sql,
-  projectId: string,
+function sendLink(
+  tx: Tx,
   email: string,
-  tokenHash: Uint8Array,
-  mail: OutgoingMail,
-): Promise<void> {
-  await asApp(sql, projectId, async (tx) => {
-    const [row] = await tx`select api.user_for_sign_in(${projectId}, ${email}) as u`;
-    if (!row.u || row.u.disabled) return;
-    const [user] = await tx`select api.get_user(${projectId}, ${row.u.id}) as u`;
-    if (user.u.email_verified) return;
-    await tx`select api.issue_email_token(${row.u.id}, 'verify_email', ${tokenHash})`;
-    await tx`select api.queue_mail(${user.u.email}, ${mail.subject}, ${mail.body}, ${mail.kind},
-                                   ${mail.html ?? null})`;
-  }, { actor: "hosted_login" });
+  purpose: "verify_email" | "reset_password",
+  { tokenHash, mail }: { tokenHash: Uint8Array; mail: OutgoingMail },
+) {
+  return tx`select api.mail_email_link(${email}, ${purpose}, ${tokenHash}, ${mail.subject}, ${mail.body},
+                                       ${mail.kind}, ${mail.html ?? null})`;
 }
 
 /** Whether the user has confirmed their address. */

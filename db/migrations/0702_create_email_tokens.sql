@@ -120,3 +120,36 @@ comment on function api.reset_password(bytea, text) is
 grant execute on function api.issue_email_token(bigint, text, bytea) to astapa_app;
 grant execute on function api.verify_email(bytea) to astapa_app;
 grant execute on function api.reset_password(bytea, text) to astapa_app;
+
+create function api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text,
+                                    kind text, body_html text default null)
+  returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    found_user record;
+  begin
+    -- The enabled user of this project's current environment behind the address, in any letter case.
+    select u.id, u.email, u.email_verified into found_user
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
+    -- Silence, not an error, when there is nobody to mail: the pages answer the same either way.
+    if not found or (purpose = 'verify_email' and found_user.email_verified) then
+      return false;
+    end if;
+    perform api.issue_email_token(found_user.id, purpose, token_hash);
+    -- To the address as registered, whatever case it was typed in now.
+    perform api.queue_mail(found_user.email, subject, body_text, kind, body_html);
+    return true;
+  end
+  $$;
+
+comment on function api.mail_email_link(text, text, bytea, text, text, text, text) is
+  'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an '
+  'email in the current project and environment, and queues its mail. Returns false, silently, when nobody '
+  'qualifies.';
+
+grant execute on function api.mail_email_link(text, text, bytea, text, text, text, text) to astapa_app;

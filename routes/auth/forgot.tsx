@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
-import { requestPasswordReset } from "../../db/login.ts";
+import { mailEmailLink } from "../../db/login.ts";
 import { randomSecret, sha256 } from "../../lib/secrets.ts";
 import { countAttempt, signInWait } from "../../lib/login/flow.ts";
 import { resetMail } from "../../lib/login/mail.ts";
@@ -43,12 +43,12 @@ export const handler: Handlers<AuthPageData> = {
       token,
       lang: pickLang(c),
     })}`;
-    await requestPasswordReset(
+    await mailEmailLink(
       c.var.deps.sql,
       request.project.id,
       form.email,
-      await sha256(token),
-      resetMail(pickLang(c), request.project.name, link),
+      "reset_password",
+      { tokenHash: await sha256(token), mail: resetMail(pickLang(c), request.project.name, link) },
     );
     return show({ notice: "linkSent" }, 200);
   },

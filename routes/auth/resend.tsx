@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
-import { resendVerification } from "../../db/login.ts";
+import { mailEmailLink } from "../../db/login.ts";
 import { countAttempt, signInWait } from "../../lib/login/flow.ts";
 import { AuthForm, readAuthForm } from "../../lib/login/pages.ts";
 import { newVerification } from "../../lib/login/verification.ts";
@@ -18,8 +18,8 @@ export const handler: Handlers = {
     const { form, query, request, again } = posted;
     if (await signInWait(c, request.project, form.email) > 0) return again({ error: "tooMany" }, 429);
     await countAttempt(c, request.project, form.email, "verification.resent");
-    const { tokenHash, mail } = await newVerification(c, request, query);
-    await resendVerification(c.var.deps.sql, request.project.id, form.email, tokenHash, mail);
+    const link = await newVerification(c, request, query);
+    await mailEmailLink(c.var.deps.sql, request.project.id, form.email, "verify_email", link);
     return again({ notice: "checkEmail" }, 200);
   },
 };
