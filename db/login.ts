@@ -7,6 +7,7 @@ const SignInRecord = z.object({
   id: z.string(),
   password_hash: z.string().nullable(),
   disabled: z.boolean(),
+  email_verified: z.boolean(),
 });
 
 /** The user behind an email in the project's current environment, with the hash to check the password. */
@@ -58,12 +59,6 @@ function sendLink(
 ) {
   return tx`select api.mail_email_link(${email}, ${purpose}, ${tokenHash}, ${mail.subject}, ${mail.body},
                                        ${mail.kind}, ${mail.html ?? null})`;
-}
-
-/** Whether the user has confirmed their address. */
-export async function isEmailVerified(sql: Sql, projectId: string, userId: string): Promise<boolean> {
-  const [row] = await asApp(sql, projectId, (tx) => tx`select api.get_user(${projectId}, ${userId}) as u`);
-  return row.u?.email_verified === true;
 }
 
 export async function verifyEmail(sql: Sql, projectId: string, token: string): Promise<string> {

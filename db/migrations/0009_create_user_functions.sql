@@ -157,7 +157,8 @@ create function api.user_for_sign_in(project_id text, email text) returns jsonb
       raise exception using errcode = 'AS403', message = 'Sign-in lookups are for the project the request acts for.';
     end if;
     return (
-      select pg_catalog.jsonb_build_object('id', u.id::text, 'password_hash', u.password_hash, 'disabled', u.disabled)
+      select pg_catalog.jsonb_build_object('id', u.id::text, 'password_hash', u.password_hash, 'disabled', u.disabled,
+                                          'email_verified', u.email_verified)
       from astapa.users as u
       join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
       where u.project_id = user_for_sign_in.project_id
@@ -166,7 +167,7 @@ create function api.user_for_sign_in(project_id text, email text) returns jsonb
   $$;
 
 comment on function api.user_for_sign_in(text, text) is
-  'For the hosted login: the user''s id, argon2id password hash and disabled flag, or null, so the server can '
+  'For the hosted login: the user''s id, argon2id password hash, disabled and email_verified flags, or null, so the server can '
   'verify a password. Security definer because the app role cannot select password hashes; RLS still applies '
   '(the owner is not exempt) and the guard refuses any project but the one the transaction acts for.';
 

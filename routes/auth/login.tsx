@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
-import { isEmailVerified, sessionUser, userForSignIn } from "../../db/login.ts";
+import { sessionUser, userForSignIn } from "../../db/login.ts";
 import { requiresVerifiedEmail } from "../../lib/login/verification.ts";
 import { hashPassword, verifyPassword } from "../../lib/passwords.ts";
 import { randomSecret } from "../../lib/secrets.ts";
@@ -64,7 +64,7 @@ export const handler: Handlers<AuthPageData> = {
       await countAttempt(c, request.project, form.email, "sign_in.failed");
       return again({ error: "wrongCredentials" }, 422);
     }
-    if (requiresVerifiedEmail(request) && !(await isEmailVerified(sql, request.project.id, user.id))) {
+    if (requiresVerifiedEmail(request) && !user.email_verified) {
       return again({ notice: "verifyFirst" }, 403);
     }
     return await finishSignIn(c, request, user.id, true);

@@ -144,7 +144,7 @@ Deno.test("api.user_for_sign_in — the hash for the acting project only; the ap
     p.id,
     (tx) => tx`select api.user_for_sign_in(${p.id}, 'PW@example.com')`,
   );
-  assert.deepEqual(found, { id, password_hash: ARGON, disabled: false });
+  assert.deepEqual(found, { id, password_hash: ARGON, disabled: false, email_verified: false });
   assert.equal(
     await appValue(db.sql, p.id, (tx) => tx`select api.user_for_sign_in(${p.id}, 'no@example.com')`),
     null,
