@@ -60,7 +60,8 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-async function readText(c: Context): Promise<string> {
+/** The raw body; a broken upload is invalid_request and the body limit stays payload_too_large. */
+export async function readText(c: Context): Promise<string> {
   try {
     return await c.req.text();
   } catch (cause) {

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { AppError } from "../http/errors.ts";
-import { bodyKind } from "../http/body.ts";
+import { bodyKind, readText } from "../http/body.ts";
 
 export type OAuthParams = Record<string, string>;
 
@@ -16,13 +16,7 @@ export async function readOAuthParams(c: Context): Promise<OAuthParams> {
       description: "Send parameters as application/x-www-form-urlencoded or application/json.",
     });
   }
-  let text: string;
-  try {
-    text = await c.req.text();
-  } catch (cause) {
-    if (cause instanceof AppError) throw cause;
-    throw new AppError("invalid_request", { description: "The request body could not be read.", cause });
-  }
+  const text = await readText(c);
   return kind === "form" ? fromForm(text) : fromJson(text);
 }
 
