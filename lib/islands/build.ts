@@ -3,6 +3,7 @@
  * Preact is shared). Output goes to static/build/<content hash>/, which is served as immutable.
  */
 import { join } from "node:path";
+import { hex } from "../secrets.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 export const ISLANDS_DIR = new URL("islands/", ROOT);
@@ -75,7 +76,7 @@ async function hashTree(dir: string): Promise<string> {
     parts.push(new TextEncoder().encode(file.slice(dir.length)), await Deno.readFile(file));
   }
   const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(await new Blob(parts).arrayBuffer()));
-  return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(digest).slice(0, 8));
 }
 
 async function isDirectory(path: string): Promise<boolean> {

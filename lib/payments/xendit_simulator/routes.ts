@@ -6,6 +6,7 @@ import { qrisString } from "./qris.ts";
 import type { SimulatorAccount, XenditSimulator } from "./simulator.ts";
 import { SimulatorError } from "./simulator.ts";
 import { channelProblem, firstIssue, InvoiceInput, PaymentRequestInput } from "./validate.ts";
+import { hex } from "../../secrets.ts";
 
 export type SimEnv = { Variables: { account: SimulatorAccount } };
 
@@ -251,9 +252,7 @@ function vaNumber(bank: string): string {
 }
 
 function hexId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
+  return hex(crypto.getRandomValues(new Uint8Array(12)));
 }
 
 function escapeHtml(text: string): string {
