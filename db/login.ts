@@ -3,6 +3,21 @@ import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
 import { sha256 } from "../lib/secrets.ts";
 
+const AuthorizationClient = z.object({
+  project_id: z.string(),
+  name: z.string(),
+  mode: z.enum(["sandbox", "production"]),
+  redirect_uris: z.array(z.string()),
+  settings: z.record(z.string(), z.unknown()),
+});
+export type AuthorizationClient = z.infer<typeof AuthorizationClient>;
+
+/** The project a client id names, as the hosted login needs it, or null (before any project is known). */
+export async function authorizationClient(sql: Sql, clientId: string): Promise<AuthorizationClient | null> {
+  const [row] = await asApp(sql, null, (tx) => tx`select api.authorization_client(${clientId}) as c`);
+  return row.c === null ? null : AuthorizationClient.parse(row.c);
+}
+
 const SignInRecord = z.object({
   id: z.string(),
   password_hash: z.string().nullable(),

@@ -4,9 +4,9 @@
  * yet); every other problem goes back to the app as ?error=…&state=…&iss=….
  */
 import type { Sql } from "../../db/client.ts";
-import { asApp } from "../../db/client.ts";
 import { parseResource, parseScope } from "../oauth/scope.ts";
 import { AppError } from "../http/errors.ts";
+import { authorizationClient } from "../../db/login.ts";
 
 export type AuthorizeRequest = {
   clientId: string;
@@ -66,11 +66,7 @@ export async function parseAuthorizeRequest(
   const clientId = get("client_id");
   const redirectUri = get("redirect_uri");
   if (!clientId) throw new AppError("invalid_request", { description: "The link is missing its client_id." });
-  const client = await asApp(
-    sql,
-    null,
-    async (tx) => (await tx`select api.authorization_client(${clientId}) as c`)[0].c,
-  );
+  const client = await authorizationClient(sql, clientId);
   if (!client) {
     throw new AppError("invalid_client", { description: "This app is not registered with Astapa." });
   }
@@ -117,7 +113,7 @@ export async function parseAuthorizeRequest(
     resource: resource ?? undefined,
     prompt: get("prompt"),
     loginHint: get("login_hint")?.slice(0, 254),
-    project: { id: client.project_id, name: client.name, mode: client.mode, settings: client.settings ?? {} },
+    project: { id: client.project_id, name: client.name, mode: client.mode, settings: client.settings },
   };
 }
 

@@ -1,7 +1,6 @@
 import type { Handlers } from "../../lib/router/routes.ts";
 import { page, type PageProps } from "../../lib/router/page.tsx";
-import { asApp } from "../../db/client.ts";
-import { endSession } from "../../db/login.ts";
+import { authorizationClient, endSession } from "../../db/login.ts";
 import { readSession, writeSession } from "../../lib/login/browser.ts";
 import { matchRedirectUri } from "../../lib/login/authorize_request.ts";
 import { type Lang, MESSAGES, pickLang } from "../../lib/login/i18n.ts";
@@ -15,11 +14,7 @@ type SignedOut = { lang: Lang };
 export const handler: Handlers<SignedOut> = {
   async GET(c) {
     const clientId = c.req.query("client_id") ?? "";
-    const client = await asApp(
-      c.var.deps.sql,
-      null,
-      async (tx) => (await tx`select api.authorization_client(${clientId}) as c`)[0].c,
-    );
+    const client = await authorizationClient(c.var.deps.sql, clientId);
     if (client) {
       const session = readSession(c, client.project_id);
       if (session) await endSession(c.var.deps.sql, client.project_id, session);

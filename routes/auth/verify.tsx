@@ -1,7 +1,6 @@
 import type { Handlers } from "../../lib/router/routes.ts";
 import { page, type PageProps } from "../../lib/router/page.tsx";
-import { asApp } from "../../db/client.ts";
-import { verifyEmail } from "../../db/login.ts";
+import { authorizationClient, verifyEmail } from "../../db/login.ts";
 import { AppError, toAppError } from "../../lib/http/errors.ts";
 import { type Lang, MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 
@@ -12,11 +11,7 @@ export const handler: Handlers<VerifyData> = {
   async GET(c) {
     const clientId = c.req.query("client_id") ?? "";
     const token = c.req.query("token") ?? "";
-    const client = await asApp(
-      c.var.deps.sql,
-      null,
-      async (tx) => (await tx`select api.authorization_client(${clientId}) as c`)[0].c,
-    );
+    const client = await authorizationClient(c.var.deps.sql, clientId);
     if (!client) throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
     let verified = true;
     try {

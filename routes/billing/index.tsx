@@ -3,7 +3,7 @@ import type { Handlers } from "../../lib/router/routes.ts";
 import { page, type PageProps } from "../../lib/router/page.tsx";
 import type { Ctx } from "../../lib/app_env.ts";
 import { asApp } from "../../db/client.ts";
-import { sessionUser } from "../../db/login.ts";
+import { authorizationClient, sessionUser } from "../../db/login.ts";
 import { currentSubscription, listPlans, type Plan } from "../../db/plans.ts";
 import { validate } from "../../lib/http/body.ts";
 import { AppError } from "../../lib/http/errors.ts";
@@ -18,11 +18,7 @@ type BillingData = { clientId: string; appName: string; plans: Plan[]; current: 
 
 /** The project a client id names, and the signed-in user of this browser there (null: not signed in). */
 async function signedIn(c: Ctx, clientId: string) {
-  const client = await asApp(
-    c.var.deps.sql,
-    null,
-    async (tx) => (await tx`select api.authorization_client(${clientId}) as c`)[0].c,
-  ) as { project_id: string; name: string } | null;
+  const client = await authorizationClient(c.var.deps.sql, clientId);
   if (!client) throw new AppError("not_found", { description: "This app is not registered with Astapa." });
   const session = readSession(c, client.project_id);
   const userId = session ? await sessionUser(c.var.deps.sql, client.project_id, session) : null;
