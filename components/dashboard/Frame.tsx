@@ -6,10 +6,28 @@ export type FrameData = { email: string; csrf: string; deploymentOwner: boolean 
 type FrameProps = {
   frame: FrameData;
   crumbs?: { href: string; label: string }[];
+  /** On a project's pages: the project and which of its sections this page is (a PROJECT_SECTIONS key). */
+  project?: { id: string; section: ProjectSection };
   children: ComponentChildren;
 };
 
-export function Frame({ frame, crumbs = [], children }: FrameProps) {
+/** A project's pages, in the order its navigation shows them; the key is the URL segment after the id. */
+export const PROJECT_SECTIONS = {
+  "": "Overview",
+  users: "Users",
+  plans: "Plans",
+  payments: "Payments",
+  "machine-clients": "Machine clients",
+  webhooks: "Webhooks",
+  mail: "Mail",
+  audit: "Audit log",
+  members: "Members",
+  settings: "Settings",
+} as const;
+
+export type ProjectSection = keyof typeof PROJECT_SECTIONS;
+
+export function Frame({ frame, crumbs = [], project, children }: FrameProps) {
   return (
     <>
       <header class="dash-header">
@@ -25,8 +43,22 @@ export function Frame({ frame, crumbs = [], children }: FrameProps) {
           {crumbs.map((crumb) => <a key={crumb.href} href={crumb.href}>{crumb.label}</a>)}
         </nav>
       )}
+      {project && <ProjectNav id={project.id} section={project.section} />}
       {children}
     </>
+  );
+}
+
+function ProjectNav({ id, section }: { id: string; section: ProjectSection }) {
+  const base = `/dashboard/projects/${id}`;
+  return (
+    <nav class="project-nav" aria-label="Project">
+      {Object.entries(PROJECT_SECTIONS).map(([key, label]) => (
+        <a key={key} href={key ? `${base}/${key}` : base} aria-current={key === section ? "page" : undefined}>
+          {label}
+        </a>
+      ))}
+    </nav>
   );
 }
 

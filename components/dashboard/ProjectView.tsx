@@ -23,15 +23,15 @@ export function ProjectView({ data }: { data: ProjectViewData }) {
   const base = `/dashboard/projects/${project.project_id}`;
   const canEdit = role !== "viewer";
   return (
-    <Frame frame={data.frame} crumbs={[{ href: "/dashboard", label: "Projects" }]}>
+    <Frame
+      frame={data.frame}
+      crumbs={[{ href: "/dashboard", label: "Projects" }]}
+      project={{ id: project.project_id, section: "" }}
+    >
       <div class="dash-title">
         <h1>
           {project.name} <ModeBadge mode={project.mode} />
         </h1>
-        <nav class="actions" aria-label="Project">
-          <a class="button secondary" href={`${base}/users`}>Users</a>
-          <a class="button secondary" href={`${base}/members`}>Members</a>
-        </nav>
       </div>
       <Notice notice={data.notice} error={data.error} />
       {data.newSecret && <Credentials clientId={project.client_id} clientSecret={data.newSecret} />}

@@ -33,6 +33,7 @@ export function UserView({ data }: { data: UserViewData }) {
         { href: base, label: project.name },
         { href: `${base}/users`, label: "Users" },
       ]}
+      project={{ id: project.project_id, section: "users" }}
     >
       <h1>{user.email}</h1>
       <Notice notice={data.notice} error={data.error} />

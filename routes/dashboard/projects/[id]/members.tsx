@@ -67,6 +67,7 @@ export default function MembersPage({ data }: PageProps<MembersData>) {
     <Frame
       frame={data.frame}
       crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      project={{ id: data.project.project_id, section: "members" }}
     >
       <h1>Members</h1>
       <Notice notice={data.notice} error={data.error} />

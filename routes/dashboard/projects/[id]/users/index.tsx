@@ -47,6 +47,7 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
     <Frame
       frame={data.frame}
       crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      project={{ id: data.project.project_id, section: "users" }}
     >
       <h1>Users</h1>
       <form method="get" action={`${base}/users`} class="form inline-form search">
