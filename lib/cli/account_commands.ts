@@ -1,15 +1,23 @@
-/** `astapa account create`: a developer account with a one-time password, optionally a project member. */
+/**
+ * `astapa account create`: invites a developer (optionally straight into a project). There is no password to
+ * hand out: developers sign in through the console project's hosted login, and the account is linked to the
+ * console user whose verified email matches it (docs/dashboard.md).
+ */
 import { addMember, createAccount, MemberRoleSchema } from "../../db/accounts.ts";
 import { asApp, type Sql } from "../../db/client.ts";
-import { hashPassword } from "../passwords.ts";
-import { randomSecret } from "../secrets.ts";
+import type { Config } from "../../config.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
 export const ACCOUNT_USAGE = `  account create --email E [--project ID [--role owner|admin|viewer]]
-                             create a developer account; prints a one-time password, once`;
+                             invite a developer; they sign in at /dashboard with that (verified) email`;
 
-export async function accountCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
+export async function accountCommand(
+  sql: Sql,
+  args: ParsedArgs,
+  out: Output,
+  config: Config,
+): Promise<number> {
   const action = args.positionals[1];
   if (action !== "create") throw new UsageError(`Unknown account command "${action ?? ""}"`);
   allowFlags(args, ["email", "project", "role"]);
@@ -20,27 +28,24 @@ export async function accountCommand(sql: Sql, args: ParsedArgs, out: Output): P
   if (!role.success) throw new UsageError("--role must be owner, admin or viewer");
   if (!project && args.flags.has("role")) throw new UsageError("--role needs --project");
 
-  // 144 random bits; the account must choose its own password at first sign-in.
-  const password = randomSecret("", 18);
-  const passwordHash = await hashPassword(password);
-  const created = await asApp(sql, project ?? null, async (tx) => {
-    const account = await createAccount(tx, { email, passwordHash, passwordResetRequired: true });
+  const { account, membership } = await asApp(sql, project ?? null, async (tx) => {
+    const account = await createAccount(tx, { email, passwordHash: null, passwordResetRequired: false });
     const membership = project ? await addMember(tx, project, account.id, role.data) : null;
     return { account, membership };
   }, { actor: "cli" });
 
-  const { account, membership } = created;
+  const signIn = `${config.baseUrl}/dashboard`;
   out.result(
     {
       account_id: account.id,
       email: account.email,
-      one_time_password: password,
+      sign_in_url: signIn,
       ...(membership ? { project_id: membership.project_id, role: membership.role } : {}),
     },
     table([
       ["account_id", account.id],
       ["email", account.email],
-      ["one_time_password", `${password}  (shown once; it must be changed at first sign-in)`],
+      ["sign_in_url", `${signIn}  (sign up or sign in there with this email, then verify it)`],
       ...(membership
         ? [["member_of", `${membership.project_id} as ${membership.role}`] as [string, string]]
         : []),

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { verifyClientCredentials } from "../../db/projects.ts";
-import { verifyPassword } from "../../lib/passwords.ts";
 import { type TestDatabase, testDatabase } from "../helpers/db.ts";
 
 const db = await testDatabase();
@@ -186,7 +185,7 @@ Deno.test("cli user — list, show and claims for a project's users", async () =
   assert.equal(elsewhere.code, 1, "another project's id does not reach this user");
 });
 
-Deno.test("cli account create — prints a one-time password that matches the stored argon2id hash", async () => {
+Deno.test("cli account create — invites a developer without a password, as a member of the project", async () => {
   const id = (await astapa([
     "project",
     "create",
@@ -201,10 +200,12 @@ Deno.test("cli account create — prints a one-time password that matches the st
   assert.equal(run.code, 0, run.stderr);
   const out = run.json() as Record<string, string>;
   assert.equal(out.role, "owner");
-  const [row] = await db
-    .sql`select password_hash, password_reset_required from astapa.accounts where id = ${out.account_id}`;
-  assert.ok(await verifyPassword(row.password_hash, out.one_time_password));
-  assert.equal(row.password_reset_required, true);
+  assert.equal(out.project_id, id);
+  assert.match(out.sign_in_url, /^http.*\/dashboard$/);
+  assert.equal("one_time_password" in out, false);
+  const [row] = await db.sql`select password_hash, password_reset_required, console_user_id
+    from astapa.accounts where id = ${out.account_id}`;
+  assert.deepEqual(row, { password_hash: null, password_reset_required: false, console_user_id: null });
   const again = await astapa(["account", "create", "--email", "dev@team.EXAMPLE"]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /^conflict: An account with this email already exists\./);
