@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   ASTAPA_MASTER_KEY: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
   ASTAPA_KEY_ROTATION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).optional()),
   ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
+  ASTAPA_TRUST_PROXY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(10).default(0)),
   MAIL_FROM: z.preprocess(emptyAsUnset, z.string().max(200).optional()),
   ASTAPA_RS256_SIGNER: z.preprocess(emptyAsUnset, z.enum(["auto", "webcrypto"]).default("auto")),
   ASTAPA_LIBCRYPTO: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -46,6 +47,8 @@ export type Config = {
   /** Rotate signing keys automatically once the active one is this many days old; unset = by hand only. */
   keyRotationDays: number | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** How many reverse proxies in front of Astapa append to X-Forwarded-For (0: trust none of it). */
+  trustProxyHops: number;
   /** RS256: "auto" signs with OpenSSL's libcrypto (found by name, or at `libcrypto`) when it loads and passes
    * its self-test, else WebCrypto; "webcrypto" never loads libcrypto. */
   signer: { signer: "auto" | "webcrypto"; libcrypto?: string };
@@ -81,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     masterKey: e.ASTAPA_MASTER_KEY,
     keyRotationDays: e.ASTAPA_KEY_ROTATION_DAYS,
     logLevel: e.ASTAPA_LOG_LEVEL,
+    trustProxyHops: e.ASTAPA_TRUST_PROXY,
     signer: { signer: e.ASTAPA_RS256_SIGNER, libcrypto: e.ASTAPA_LIBCRYPTO },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `Astapa <no-reply@${new URL(e.ASTAPA_BASE_URL ?? "http://localhost").hostname}>`,

@@ -6,7 +6,7 @@ import type { Ctx } from "../app_env.ts";
 import { asApp } from "../../db/client.ts";
 import { completeSignIn } from "../../db/login.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
-import { clientAddress } from "../oauth/authenticate_client.ts";
+import { clientAddress } from "../http/client_address.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 import { SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
 

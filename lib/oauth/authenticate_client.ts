@@ -3,7 +3,7 @@
  * and learns its project, with brute-force protection shared by every instance: after 10 failures for one client_id, or 30 from one address, within 5 minutes, further attempts
  * wait for the window to pass (429 with Retry-After) without the secret being checked.
  */
-import { getConnInfo } from "hono/deno";
+import { clientAddress } from "../http/client_address.ts";
 import type { Ctx } from "../app_env.ts";
 import { asApp, type Tx } from "../../db/client.ts";
 import { AppError } from "../http/errors.ts";
@@ -72,15 +72,6 @@ export async function authenticateClientThen<T>(
     throw new AppError("invalid_client", { description: "This client is disabled.", headers: challenge });
   }
   return { client: outcome.client, result: outcome.result as T };
-}
-
-/** The peer address; behind a proxy this is the proxy (forwarded headers are not trusted by default). */
-export function clientAddress(c: Ctx): string {
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown"; // app.request() in tests has no connection
-  }
 }
 
 /**
