@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   configureLog(config.logLevel);
   const lock = config.databaseUrl ? null : await acquireInstanceLock(resolve(config.dataDir), config.baseUrl);
   const masterKeys = await loadMasterKeys(config);
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, { asServer: lock !== null });
   const applied = await migrate(database.sql);
   const deps = await createDeps({ config, sql: database.sql, masterKeys, assets: await buildIslands() });
   const stopSweep = scheduleGrantSweep(database.sql);

@@ -12,12 +12,13 @@ export type Database = {
   close(): Promise<void>;
 };
 
+/** `asServer`: the caller holds the data folder's instance lock, so the embedded cluster is its to stop. */
 export async function openDatabase(
   config: Config,
-  options: { applicationName?: string } = {},
+  options: { applicationName?: string; asServer?: boolean } = {},
 ): Promise<Database> {
   if (config.databaseUrl) {
-    const sql = createPool(config.databaseUrl, options);
+    const sql = createPool(config.databaseUrl, { applicationName: options.applicationName });
     return {
       sql,
       location: redact(config.databaseUrl),
@@ -26,14 +27,14 @@ export async function openDatabase(
     };
   }
   const cluster = await startEmbeddedPostgres(config.dataDir);
-  const sql = createPool(cluster.url, options);
+  const sql = createPool(cluster.url, { applicationName: options.applicationName });
   return {
     sql,
     location: join(resolve(config.dataDir), "pg"),
     embedded: true,
     async close() {
       await sql.end({ timeout: 5 });
-      await cluster.stop();
+      await cluster.stop({ asServer: options.asServer });
     },
   };
 }

@@ -10,6 +10,7 @@ import exitHook from "async-exit-hook";
 import { z } from "zod";
 import { dirname, join, resolve } from "node:path";
 import { hex } from "../lib/secrets.ts";
+import { lockHolder } from "../lib/instance_lock.ts";
 
 const DATABASE = "astapa";
 const SUPERUSER = "postgres";
@@ -21,8 +22,13 @@ export type EmbeddedCluster = {
   url: string;
   /** Folder holding the cluster files. */
   dataDir: string;
-  /** Stops the cluster if this process started it; a no-op when it attached to a running one. */
-  stop(): Promise<void>;
+  /**
+   * Stops the cluster when it is this process's to stop: one it started, unless the data folder's server has
+   * since attached to it (a CLI command must not pull the database from under a running server); or, with
+   * `{ asServer: true }` (the caller holds the instance lock), one it attached to — a smart shutdown, which
+   * waits for other processes' sessions to end.
+   */
+  stop(options?: { asServer?: boolean }): Promise<void>;
 };
 
 export type EmbeddedOptions = {
@@ -48,7 +54,13 @@ export async function startEmbeddedPostgres(
 
   const running = await runningPostmaster(clusterDir);
   if (running) {
-    return { url: urlFor(credentials, running.port), dataDir: clusterDir, stop: () => Promise.resolve() };
+    return {
+      url: urlFor(credentials, running.port),
+      dataDir: clusterDir,
+      stop: async ({ asServer = false } = {}) => {
+        if (asServer) await smartShutdown(clusterDir, running.pid);
+      },
+    };
   }
 
   const port = options.port ?? freePort();
@@ -90,7 +102,27 @@ export async function startEmbeddedPostgres(
   }
   const url = urlFor(credentials, port);
   await ensureDatabase(url);
-  return { url, dataDir: clusterDir, stop: () => cluster.stop() };
+  return {
+    url,
+    dataDir: clusterDir,
+    stop: async ({ asServer = false } = {}) => {
+      if (!asServer && (await serverHolding(root))) return; // it stops the cluster when it stops
+      await cluster.stop();
+    },
+  };
+}
+
+/** SIGTERM asks the postmaster for a smart shutdown; waits (up to 10 s) for it to finish. */
+async function smartShutdown(clusterDir: string, pid: number): Promise<void> {
+  try {
+    Deno.kill(pid, "SIGTERM");
+  } catch {
+    return; // already gone
+  }
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    if (!(await runningPostmaster(clusterDir))) return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
 }
 
 /**
@@ -115,6 +147,12 @@ export async function runningPostmaster(clusterDir: string): Promise<{ pid: numb
   const port = Number(portLine);
   if (!Number.isInteger(pid) || !Number.isInteger(port)) return null;
   return (await exists(`/proc/${pid}`)) ? { pid, port } : null;
+}
+
+/** Whether another live process holds the data folder's instance lock (a server runs on it). */
+async function serverHolding(root: string): Promise<boolean> {
+  const holder = await lockHolder(root);
+  return holder !== null && holder.pid !== Deno.pid;
 }
 
 /** As root, Postgres runs as the `postgres` OS user, which needs execute permission on every ancestor. */

@@ -37,6 +37,12 @@ export async function acquireInstanceLock(dataDir: string, url: string): Promise
   throw new AlreadyRunningError(`Could not take the instance lock ${file}; another Astapa is starting.`);
 }
 
+/** The live process holding the data folder's lock, if any. */
+export async function lockHolder(dataDir: string): Promise<{ pid: number; url: string } | null> {
+  const holder = await readHolder(join(dataDir, "astapa.pid"));
+  return holder && (await isAlive(holder.pid)) ? holder : null;
+}
+
 async function readHolder(file: string): Promise<{ pid: number; url: string } | null> {
   try {
     const parsed = JSON.parse(await Deno.readTextFile(file));

@@ -24,7 +24,8 @@ async function failedAuthFrom(t: typeof direct, forwardedFor: string): Promise<s
   });
   assert.equal(res.status, 401);
   await res.body?.cancel();
-  const rows = await t.db.sql`select bucket from astapa.rate_limits where bucket like 'client_auth:address:%'`;
+  const rows = await t.db
+    .sql`select bucket from astapa.rate_limits where bucket like 'client_auth:address:%'`;
   await t.db.sql`delete from astapa.rate_limits`;
   return rows.map((row) => row.bucket);
 }
