@@ -53,12 +53,38 @@ export async function buildIslands(): Promise<IslandAssets> {
     } catch (error) {
       // Another process built the same sources first: its output is identical.
       if (!(error instanceof Deno.errors.AlreadyExists) && !(await isDirectory(target))) throw error;
+      const now = new Date();
+      await Deno.utime(target, now, now); // in use again: not pruned
     }
+    await pruneBuilds(version);
     return { clientScript: `/static/build/${version}/lib/islands/client.js` };
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
 }
+
+/**
+ * Older builds stay for a week, so a page rendered by an instance that has not restarted yet (or a browser
+ * holding an old page) still finds its scripts; after that they are removed. Staging left by a crashed build
+ * goes after an hour.
+ */
+export async function pruneBuilds(current: string, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  for await (const entry of Deno.readDir(BUILD_DIR)) {
+    if (!entry.isDirectory || entry.name === current) continue;
+    const path = join(BUILD_DIR.pathname, entry.name);
+    const modified = (await Deno.stat(path)).mtime?.getTime() ?? now;
+    const keep = entry.name.startsWith(".staging-") ? HOUR : WEEK;
+    if (now - modified > keep) {
+      await Deno.remove(path, { recursive: true }).catch(() => {}); // another instance pruned it first
+      removed.push(entry.name);
+    }
+  }
+  return removed;
+}
+
+const HOUR = 3_600_000;
+const WEEK = 7 * 24 * HOUR;
 
 async function hashTree(dir: string): Promise<string> {
   const files: string[] = [];
