@@ -115,7 +115,17 @@ export async function projectsWithPaymentEvents(tx: Tx): Promise<string[]> {
   return z.array(z.string()).parse(row.result);
 }
 
-export const AppliedEventSchema = z.object({ event_id: z.coerce.number(), outcome: z.string() }).nullable();
+export const AppliedEventSchema = z.object({
+  event_id: z.coerce.number(),
+  outcome: z.string(),
+  /** Only with outcome "error": why the event could not be applied (it is set aside, not retried). */
+  error: z.string().optional(),
+}).nullable();
+
+/** Puts an event that failed to apply back in line (after its cause is fixed); not_found for any other. */
+export function requeuePaymentEvent(tx: Tx, projectId: string, eventId: number): Promise<unknown> {
+  return tx`select api.requeue_payment_event(${projectId}, ${eventId})`;
+}
 
 /** Applies the project's next unprocessed payment event; null when none is left. */
 export function applyPaymentEvent(tx: Tx, projectId: string): Promise<z.infer<typeof AppliedEventSchema>> {

@@ -8,13 +8,15 @@ import { asApp, type Sql } from "../../db/client.ts";
 import { applyPaymentEvent, projectsWithPaymentEvents } from "../../db/payments.ts";
 import { log } from "../http/log.ts";
 
-export type AppliedEvent = { projectId: string; eventId: number; outcome: string };
+export type AppliedEvent = { projectId: string; eventId: number; outcome: string; error?: string };
 
 export type WorkerOptions = {
   /** Called inside each event's transaction after it was applied, before commit (tests stop workers here). */
   beforeCommit?: (event: AppliedEvent) => Promise<void>;
   /** Called after each commit. */
   onApplied?: (event: AppliedEvent) => void;
+  /** After a transient failure, the next pass comes this much later at the latest (default 5 s). */
+  retryMs?: number;
 };
 
 export class PaymentEventWorker {
@@ -22,6 +24,7 @@ export class PaymentEventWorker {
   #again = false;
   #stopped = false;
   #unlisten: (() => Promise<void>) | null = null;
+  #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly sql: Sql, readonly options: WorkerOptions = {}) {}
 
@@ -59,6 +62,7 @@ export class PaymentEventWorker {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#retry);
     await this.#unlisten?.().catch(() => {});
     await this.#draining;
   }
@@ -66,22 +70,37 @@ export class PaymentEventWorker {
   async #pass(): Promise<void> {
     const projects = await asApp(this.sql, null, (tx) => projectsWithPaymentEvents(tx));
     for (const projectId of projects) {
-      while (!this.#stopped) {
-        const applied = await asApp(this.sql, projectId, async (tx) => {
-          const result = await applyPaymentEvent(tx, projectId);
-          if (!result) return null;
-          const event = { projectId, eventId: result.event_id, outcome: result.outcome };
-          await this.options.beforeCommit?.(event);
-          return event;
-        });
-        if (!applied) break;
-        log("info", "payment_event_applied", {
-          project_id: applied.projectId,
-          event_id: applied.eventId,
-          outcome: applied.outcome,
-        });
-        this.options.onApplied?.(applied);
+      try {
+        await this.#applyAll(projectId);
+      } catch (error) {
+        // Transient (the event was rolled back and stays first in line): other projects go on, and this
+        // one is tried again shortly even if no new callback arrives to wake the worker.
+        if (this.#stopped) return;
+        log("warn", "payment_event_retry", { project_id: projectId, error: String(error) });
+        clearTimeout(this.#retry);
+        this.#retry = setTimeout(() => void this.drain(), this.options.retryMs ?? 5_000);
       }
+    }
+  }
+
+  async #applyAll(projectId: string): Promise<void> {
+    while (!this.#stopped) {
+      const applied = await asApp(this.sql, projectId, async (tx) => {
+        const result = await applyPaymentEvent(tx, projectId);
+        if (!result) return null;
+        const event = { projectId, eventId: result.event_id, outcome: result.outcome, error: result.error };
+        await this.options.beforeCommit?.(event);
+        return event;
+      });
+      if (!applied) return;
+      // An event that cannot be applied is set aside (outcome "error") so the ones after it are not held up.
+      log(applied.error ? "error" : "info", "payment_event_applied", {
+        project_id: applied.projectId,
+        event_id: applied.eventId,
+        outcome: applied.outcome,
+        ...(applied.error ? { error: applied.error } : {}),
+      });
+      this.options.onApplied?.(applied);
     }
   }
 }

@@ -187,12 +187,14 @@ Deno.test("worker — killed mid-batch, then two workers restart: every event ap
   });
   const draining = a.start();
   await waitFor(() => Promise.resolve(applied === 3), "worker A to reach its third event");
-  // …and the process dies: every connection it had is cut.
+  // …and the process dies: it starts nothing more (a live worker would go on with other projects), and
+  // every connection it had is cut.
+  const dying = a.stop().catch(() => {});
   await t.db
     .sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'astapa-worker-a'`;
   release();
   await draining.catch(() => {});
-  await a.stop().catch(() => {});
+  await dying;
   await poolA.end({ timeout: 0 });
 
   const committed = await t.db
