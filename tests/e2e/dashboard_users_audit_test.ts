@@ -78,14 +78,19 @@ Deno.test("dashboard e2e — edit claims, sign out everywhere, read the mail out
     await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
     await page.getByLabel("Action").fill("user.sign_out_everywhere");
     await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/action=user\.sign_out_everywhere/);
     const entry = await page.locator("table.audit-list tbody tr").first().innerText();
     assert.match(entry, /dev@dev\.example/);
     assert.match(entry, /user\.sign_out_everywhere/);
     assert.match(entry, /"sessions":1/);
     await screenshot(page, "dashboard-audit");
-    // The one 422 is the refused claims form above, on purpose.
-    const unexpected = problems.filter((p) => !p.includes("status of 422"));
-    assert.equal(problems.length - unexpected.length, 1);
+    // The one 422 is the refused claims form above, on purpose; a favicon load cut short by the next
+    // navigation (a busy machine) is not a failure.
+    const refused = problems.filter((p) => p.includes("status of 422"));
+    assert.equal(refused.length, 1);
+    const unexpected = problems.filter((p) =>
+      !p.includes("status of 422") && !/\/favicon\.svg: net::ERR_ABORTED/.test(p)
+    );
     assert.deepEqual(unexpected, [], "no console errors, CSP violations or failed requests");
   } finally {
     await close();
