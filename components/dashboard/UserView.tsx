@@ -2,7 +2,10 @@ import type { Project } from "../../db/projects.ts";
 import type { MemberRole } from "../../db/accounts.ts";
 import type { TokenClaims, User } from "../../db/users.ts";
 import type { Plan, Subscription } from "../../db/plans.ts";
+import type { LoginSession, OwnClaims, SignInMethod } from "../../db/user_admin.ts";
+import type { AuditEntry } from "../../db/project_logs.ts";
 import { CsrfField, Frame, type FrameData, ModeBadge, Notice } from "./Frame.tsx";
+import { ClaimsForm, Sessions, SignInMethods, SubscriptionFacts, UserAudit } from "./UserSections.tsx";
 
 export type UserViewData = {
   frame: FrameData;
@@ -15,11 +18,20 @@ export type UserViewData = {
   plans: Plan[];
   /** null while the user is disabled (disabled users get no tokens). */
   claims: TokenClaims | null;
+  /** What the claims form edits: the user's own role, flags and custom claims (not the plan's). */
+  ownClaims: OwnClaims;
+  methods: SignInMethod[];
+  sessions: LoginSession[];
+  /** The user's latest audit entries. */
+  audit: AuditEntry[];
   notice?: string;
   error?: string;
 };
 
-/** One user: who they are, their plan and its history, their token claims; assign a plan, disable. */
+/**
+ * One user: who they are, how they sign in, their sessions, plan, subscription and its history, token claims
+ * and audit entries; admins assign a plan, cancel/resume, edit claims, unlink, sign out everywhere, disable.
+ */
 export function UserView({ data }: { data: UserViewData }) {
   const { project, user } = data;
   const base = `/dashboard/projects/${project.project_id}`;
@@ -67,6 +79,8 @@ export function UserView({ data }: { data: UserViewData }) {
           </form>
         )}
       </section>
+      <SignInMethods methods={data.methods} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <Sessions sessions={data.sessions} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
       <section class="card" aria-labelledby="plan-heading">
         <h2 id="plan-heading">Plan</h2>
         <p>
@@ -75,6 +89,12 @@ export function UserView({ data }: { data: UserViewData }) {
             ? ` (${data.subscription.status}, since ${data.subscription.current_period_start})`
             : ""}.
         </p>
+        <SubscriptionFacts
+          subscription={data.subscription}
+          action={action}
+          csrf={data.frame.csrf}
+          canEdit={canEdit}
+        />
         {canEdit && data.plans.length > 0 && (
           <form method="post" action={`${action}/plan`} class="form inline-form">
             <CsrfField token={data.frame.csrf} />
@@ -119,7 +139,13 @@ export function UserView({ data }: { data: UserViewData }) {
         {data.claims
           ? <pre><code>{JSON.stringify({ custom_claims: data.claims }, null, 2)}</code></pre>
           : <p class="muted">Disabled users get no tokens.</p>}
+        {canEdit && <ClaimsForm own={data.ownClaims} action={action} csrf={data.frame.csrf} />}
       </section>
+      <UserAudit
+        entries={data.audit}
+        auditHref={`${base}/audit?user=${user.id}`}
+        usersBase={`${base}/users`}
+      />
     </Frame>
   );
 }

@@ -3,19 +3,30 @@ import type { Ctx } from "../app_env.ts";
 import type { Tx } from "../../db/client.ts";
 import type { MemberRole } from "../../db/accounts.ts";
 import { getProject } from "../../db/projects.ts";
-import { getUser, tokenClaims } from "../../db/users.ts";
+import { tokenClaims } from "../../db/users.ts";
 import { currentSubscription, listPlans } from "../../db/plans.ts";
+import { getEnvironmentUser, listLoginSessions, signInMethods, userOwnClaims } from "../../db/user_admin.ts";
+import { listAudit } from "../../db/project_logs.ts";
 import type { UserViewData } from "../../components/dashboard/UserView.tsx";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
-import type { Loader } from "./form_action.ts";
+import { formAction, type Loader } from "./form_action.ts";
+import type { PageResult } from "../router/page.tsx";
 
-const USER_ID = /^\d{1,19}$/;
+const USER_ID = /^\d{1,18}$/;
+
+/** How many of the user's audit entries their page shows (the audit page has the rest). */
+export const USER_AUDIT_ROWS = 20;
 
 export const USER_DONE_MESSAGES: Record<string, string> = {
   plan_assigned: "Plan assigned: the user's next token carries it.",
   disabled: "User disabled: they cannot sign in or refresh tokens.",
   enabled: "User enabled again.",
+  claims_saved: "Claims saved: the user's next token carries them.",
+  identity_unlinked: "Sign-in method removed.",
+  signed_out: "Signed out everywhere: every session ended and every refresh token revoked.",
+  subscription_canceled: "Subscription canceled: the plan stays until the end of the paid period.",
+  subscription_resumed: "Subscription resumed: it renews again.",
 };
 
 /** The `:sub` in the URL, or not_found. */
@@ -25,10 +36,14 @@ export function userIdOf(c: Ctx): string {
   return sub;
 }
 
+/**
+ * The user page's data. The user must belong to the project's current environment: a production page
+ * never shows a sandbox user (404), and vice versa.
+ */
 export function userView(c: Ctx): Loader<UserViewData> {
   return async (tx: Tx, role: MemberRole, projectId: string, extra: { error?: string }) => {
     const userId = userIdOf(c);
-    const user = await getUser(tx, projectId, userId);
+    const user = await getEnvironmentUser(tx, projectId, userId);
     const state = await currentSubscription(tx, projectId, userId);
     return {
       frame: frameOf(c),
@@ -40,8 +55,34 @@ export function userView(c: Ctx): Loader<UserViewData> {
       history: state.history,
       plans: await listPlans(tx, projectId),
       claims: user.disabled ? null : await tokenClaims(tx, projectId, userId),
+      ownClaims: await userOwnClaims(tx, projectId, userId),
+      methods: await signInMethods(tx, projectId, userId),
+      sessions: await listLoginSessions(tx, projectId, userId),
+      audit: await listAudit(tx, projectId, { filters: { user: userId }, size: USER_AUDIT_ROWS }),
       notice: USER_DONE_MESSAGES[c.req.query("done") ?? ""],
       ...extra,
     };
   };
+}
+
+/**
+ * A form on the user page (admins only): the user must be in the project's current environment, then `run`
+ * does one thing and names the `?done=` key; a refusal re-renders the page with 422.
+ */
+export function userAction(
+  c: Ctx,
+  run: (tx: Tx, projectId: string, userId: string) => Promise<string>,
+): Promise<Response | PageResult<UserViewData>> {
+  const userId = userIdOf(c);
+  return formAction(c, {
+    needed: "admin",
+    back: `/dashboard/projects/${c.req.param("id")}/users/${userId}`,
+    load: userView(c),
+    run: async (tx, projectId) => {
+      // Another environment's user: refused here, and the re-render's load answers 404.
+      await getEnvironmentUser(tx, projectId, userId);
+      return await run(tx, projectId, userId);
+    },
+    title: (data) => data.user.email,
+  });
 }

@@ -3,7 +3,8 @@ import type { Handlers } from "../../../../../lib/router/routes.ts";
 import { page, type PageProps } from "../../../../../lib/router/page.tsx";
 import { validate } from "../../../../../lib/http/body.ts";
 import { getProject, type Project } from "../../../../../db/projects.ts";
-import { findUserByEmail, listUsers, type User } from "../../../../../db/users.ts";
+import { findUserByEmail, type User } from "../../../../../db/users.ts";
+import { listEnvironmentUsers } from "../../../../../db/user_admin.ts";
 import { withProject } from "../../../../../lib/dashboard/access.ts";
 import { frameOf } from "../../../../../lib/dashboard/frame.ts";
 import { Frame, type FrameData, ModeBadge } from "../../../../../components/dashboard/Frame.tsx";
@@ -12,7 +13,7 @@ const PAGE_SIZE = 50;
 
 const Query = z.object({
   email: z.string().trim().max(254).optional(),
-  after: z.string().regex(/^\d{1,19}$/).optional(),
+  after: z.string().regex(/^\d{1,18}$/).optional(),
 });
 
 type UsersData = {
@@ -32,7 +33,7 @@ export const handler: Handlers<UsersData> = {
         const found = await findUserByEmail(tx, projectId, query.email);
         return { frame: frameOf(c), project, users: found ? [found] : [], email: query.email };
       }
-      const users = await listUsers(tx, projectId, { size: PAGE_SIZE, afterId: query.after });
+      const users = await listEnvironmentUsers(tx, projectId, { size: PAGE_SIZE, afterId: query.after });
       const next = users.length === PAGE_SIZE ? users.at(-1)!.id : undefined;
       return { frame: frameOf(c), project, users, email: "", next };
     });
@@ -40,7 +41,7 @@ export const handler: Handlers<UsersData> = {
   },
 };
 
-/** GET /dashboard/projects/:id/users: every user, or the one with an email (in the project's current mode). */
+/** GET /dashboard/projects/:id/users: the users of the project's current mode, or the one with an email. */
 export default function UsersPage({ data }: PageProps<UsersData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   return (

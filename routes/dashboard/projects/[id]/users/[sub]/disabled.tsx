@@ -3,8 +3,7 @@ import type { Handlers } from "../../../../../../lib/router/routes.ts";
 import type { PageProps } from "../../../../../../lib/router/page.tsx";
 import { readBody } from "../../../../../../lib/http/body.ts";
 import { disableUser } from "../../../../../../db/users.ts";
-import { formAction } from "../../../../../../lib/dashboard/form_action.ts";
-import { userIdOf, userView } from "../../../../../../lib/dashboard/user_page.ts";
+import { userAction } from "../../../../../../lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "../../../../../../components/dashboard/UserView.tsx";
 
 const DisabledForm = z.object({ csrf: z.string(), disabled: z.enum(["true", "false"]) });
@@ -13,17 +12,10 @@ const DisabledForm = z.object({ csrf: z.string(), disabled: z.enum(["true", "fal
 export const handler: Handlers<UserViewData> = {
   POST: async (c) => {
     const form = await readBody(c, DisabledForm, ["form"]);
-    const userId = userIdOf(c);
-    return formAction(c, {
-      needed: "admin",
-      back: `/dashboard/projects/${c.req.param("id")}/users/${userId}`,
-      load: userView(c),
-      run: async (tx, projectId) => {
-        const disabled = form.disabled === "true";
-        await disableUser(tx, projectId, userId, disabled);
-        return disabled ? "disabled" : "enabled";
-      },
-      title: (data) => data.user.email,
+    return userAction(c, async (tx, projectId, userId) => {
+      const disabled = form.disabled === "true";
+      await disableUser(tx, projectId, userId, disabled);
+      return disabled ? "disabled" : "enabled";
     });
   },
 };

@@ -1,0 +1,186 @@
+/** The parts of a user's page that look after their access: sign-in methods, sessions, claims, audit. */
+import type { LoginSession, OwnClaims, SignInMethod } from "../../db/user_admin.ts";
+import type { AuditEntry } from "../../db/project_logs.ts";
+import type { Subscription } from "../../db/plans.ts";
+import { shortTime } from "../../lib/dashboard/format.ts";
+import { AuditTable } from "./AuditTable.tsx";
+import { CsrfField } from "./Frame.tsx";
+
+type Editable = { action: string; csrf: string; canEdit: boolean };
+
+const PROVIDER_NAMES = { password: "Password", google: "Google", github: "GitHub" } as const;
+
+export function SignInMethods({ methods, action, csrf, canEdit }: Editable & { methods: SignInMethod[] }) {
+  return (
+    <section class="card" aria-labelledby="methods-heading">
+      <h2 id="methods-heading">Ways to sign in</h2>
+      {methods.length === 0
+        ? <p class="muted">None: this user cannot sign in until they reset their password.</p>
+        : (
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">Provider</th>
+                <th scope="col">Subject / email</th>
+                <th scope="col">Linked</th>
+                {canEdit && <th scope="col"></th>}
+              </tr>
+            </thead>
+            <tbody>
+              {methods.map((method) => (
+                <tr key={`${method.provider}:${method.subject ?? ""}`}>
+                  <td>{PROVIDER_NAMES[method.provider]}</td>
+                  <td>
+                    {method.subject && <code>{method.subject}</code>} {method.email ?? ""}
+                  </td>
+                  <td>{shortTime(method.linked_at)}</td>
+                  {canEdit && (
+                    <td>
+                      <form method="post" action={`${action}/identities`} class="inline">
+                        <CsrfField token={csrf} />
+                        <input type="hidden" name="provider" value={method.provider} />
+                        {method.subject && <input type="hidden" name="subject" value={method.subject} />}
+                        <button type="submit" class="link danger" disabled={methods.length === 1}>
+                          {method.provider === "password" ? "Remove password" : "Unlink"}
+                        </button>
+                      </form>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      {canEdit && methods.length === 1 && (
+        <p class="muted">The only way this user can sign in cannot be removed.</p>
+      )}
+    </section>
+  );
+}
+
+export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessions: LoginSession[] }) {
+  return (
+    <section class="card" aria-labelledby="sessions-heading">
+      <h2 id="sessions-heading">Sessions</h2>
+      {sessions.length === 0 ? <p class="muted">No hosted-login sessions.</p> : (
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((session) => (
+              <tr key={session.created_at}>
+                <td>{shortTime(session.created_at)}</td>
+                <td>{shortTime(session.expires_at)}</td>
+                <td>
+                  {session.live
+                    ? "live"
+                    : session.ended_at
+                    ? `ended ${shortTime(session.ended_at)}`
+                    : "expired"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {canEdit && (
+        <form method="post" action={`${action}/sessions`} class="form inline-form">
+          <CsrfField token={csrf} />
+          <button type="submit" class="button danger">Sign out everywhere</button>
+          <span class="muted">Ends every session and revokes every refresh token.</span>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** The current subscription's period, with cancel (at period end) or resume for a paid one. */
+export function SubscriptionFacts(
+  { subscription, action, csrf, canEdit }: Editable & { subscription: Subscription | null },
+) {
+  if (!subscription) return <p class="muted">No subscription: the project's default plan applies.</p>;
+  const running = subscription.current_period_end === null ||
+    new Date(subscription.current_period_end) > new Date();
+  return (
+    <>
+      <dl class="facts">
+        <dt>Plan</dt>
+        <dd>{subscription.plan}</dd>
+        <dt>Status</dt>
+        <dd>{subscription.status}</dd>
+        <dt>Period</dt>
+        <dd>
+          {shortTime(subscription.current_period_start)} –{" "}
+          {subscription.current_period_end ? shortTime(subscription.current_period_end) : "open-ended"}
+        </dd>
+        <dt>Paid through</dt>
+        <dd>{subscription.paid_through ? shortTime(subscription.paid_through) : "not paid (assigned)"}</dd>
+      </dl>
+      {canEdit && subscription.paid_through && (
+        <form method="post" action={`${action}/subscription`} class="form inline-form">
+          <CsrfField token={csrf} />
+          {subscription.status === "canceled"
+            ? (
+              <>
+                <input type="hidden" name="action" value="resume" />
+                <button type="submit" class="button secondary" disabled={!running}>
+                  Resume subscription
+                </button>
+              </>
+            )
+            : (
+              <>
+                <input type="hidden" name="action" value="cancel" />
+                <button type="submit" class="button danger">Cancel at period end</button>
+              </>
+            )}
+        </form>
+      )}
+    </>
+  );
+}
+
+export function ClaimsForm({ own, action, csrf }: { own: OwnClaims; action: string; csrf: string }) {
+  const extra = Object.keys(own.extra).length ? JSON.stringify(own.extra, null, 2) : "";
+  return (
+    <form method="post" action={`${action}/claims`} class="form">
+      <CsrfField token={csrf} />
+      <h3>Edit this user's claims</h3>
+      <label for="claim-role">Role</label>
+      <input id="claim-role" name="role" value={own.role ?? ""} maxLength={64} placeholder="admin" />
+      <label for="claim-flags">Feature flags (comma or space separated)</label>
+      <input
+        id="claim-flags"
+        name="feature_flags"
+        value={own.feature_flags.join(", ")}
+        placeholder="beta_dashboard"
+      />
+      <label for="claim-extra">Custom claims (a JSON object; a key left out is removed)</label>
+      <textarea id="claim-extra" name="extra" rows={5} placeholder='{"seats": 5}'>{extra}</textarea>
+      <button type="submit" class="button">Save claims</button>
+    </form>
+  );
+}
+
+export function UserAudit({ entries, auditHref, usersBase }: {
+  entries: AuditEntry[];
+  auditHref: string;
+  usersBase: string;
+}) {
+  return (
+    <section class="card" aria-labelledby="audit-heading">
+      <h2 id="audit-heading">Audit log</h2>
+      {entries.length === 0
+        ? <p class="muted">Nothing recorded yet.</p>
+        : <AuditTable entries={entries} usersBase={usersBase} />}
+      <p>
+        <a href={auditHref}>Everything about this user in the audit log</a>
+      </p>
+    </section>
+  );
+}

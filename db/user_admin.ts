@@ -1,0 +1,97 @@
+/**
+ * Typed wrappers for looking after one user from the dashboard (migrations 1401–1402): the user in the
+ * project's current environment, their ways to sign in, their sessions, their own claims.
+ */
+import { z } from "zod";
+import type { Tx } from "./client.ts";
+import { type User, UserSchema } from "./users.ts";
+import { result } from "./result.ts";
+
+export const SignInMethodSchema = z.object({
+  provider: z.enum(["password", "google", "github"]),
+  subject: z.string().nullable(),
+  email: z.string().nullable(),
+  linked_at: z.string(),
+});
+export type SignInMethod = z.infer<typeof SignInMethodSchema>;
+
+export const LoginSessionSchema = z.object({
+  created_at: z.string(),
+  expires_at: z.string(),
+  ended_at: z.string().nullable(),
+  live: z.boolean(),
+});
+export type LoginSession = z.infer<typeof LoginSessionSchema>;
+
+export const OwnClaimsSchema = z.object({
+  role: z.string().nullable(),
+  feature_flags: z.array(z.string()),
+  extra: z.record(z.string(), z.json()),
+});
+export type OwnClaims = z.infer<typeof OwnClaimsSchema>;
+
+const SignOutSchema = z.object({ sessions: z.number().int(), refresh_tokens: z.number().int() });
+
+/** The user when they belong to the project's current environment; not_found otherwise. */
+export function getEnvironmentUser(tx: Tx, projectId: string, userId: string): Promise<User> {
+  return result(tx`select api.get_environment_user(${projectId}, ${userId}::bigint) as result`, UserSchema);
+}
+
+/** A page of the project's users in its current environment, in id order after `afterId`. */
+export function listEnvironmentUsers(
+  tx: Tx,
+  projectId: string,
+  page: { size: number; afterId?: string },
+): Promise<User[]> {
+  return result(
+    tx`select api.list_environment_users(${projectId}, ${page.size}, ${
+      page.afterId ?? "0"
+    }::bigint) as result`,
+    z.array(UserSchema),
+  );
+}
+
+/** The user's password (whether set) and linked Google/GitHub identities, oldest first. */
+export function signInMethods(tx: Tx, projectId: string, userId: string): Promise<SignInMethod[]> {
+  return result(
+    tx`select api.user_sign_in_methods(${projectId}, ${userId}::bigint) as result`,
+    z.array(SignInMethodSchema),
+  );
+}
+
+/** Removes one way to sign in (never the last: conflict); answers the methods left. */
+export function unlinkSignInMethod(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  method: { provider: string; subject?: string },
+): Promise<SignInMethod[]> {
+  return result(
+    tx`select api.unlink_sign_in_method(${projectId}, ${userId}::bigint, ${method.provider},
+      ${method.subject ?? null}::text) as result`,
+    z.array(SignInMethodSchema),
+  );
+}
+
+/** The user's hosted-login sessions, newest first. */
+export function listLoginSessions(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  max = 20,
+): Promise<LoginSession[]> {
+  return result(
+    tx`select api.list_login_sessions(${projectId}, ${userId}::bigint, ${max}) as result`,
+    z.array(LoginSessionSchema),
+  );
+}
+
+/** Ends every session of the user and revokes every refresh token; answers how many of each. */
+export function signOutEverywhere(tx: Tx, projectId: string, userId: string) {
+  return result(tx`select api.sign_out_everywhere(${projectId}, ${userId}::bigint) as result`, SignOutSchema);
+}
+
+/** The claims set on the user themself (not the plan's): role, feature_flags, extra. */
+export function userOwnClaims(tx: Tx, projectId: string, userId: string): Promise<OwnClaims> {
+  return result(tx`select api.user_own_claims(${projectId}, ${userId}::bigint) as result`, OwnClaimsSchema);
+}

@@ -1,0 +1,92 @@
+import { z } from "zod";
+import type { Handlers } from "../../../../lib/router/routes.ts";
+import { page, type PageProps } from "../../../../lib/router/page.tsx";
+import { validate } from "../../../../lib/http/body.ts";
+import { getProject, type Project } from "../../../../db/projects.ts";
+import { type AuditEntry, listAudit } from "../../../../db/project_logs.ts";
+import { withProject } from "../../../../lib/dashboard/access.ts";
+import { frameOf } from "../../../../lib/dashboard/frame.ts";
+import { Frame, type FrameData } from "../../../../components/dashboard/Frame.tsx";
+import { AuditTable } from "../../../../components/dashboard/AuditTable.tsx";
+
+const PAGE_SIZE = 50;
+
+const Query = z.object({
+  action: z.string().trim().max(100).regex(/^([a-z_]+(\.[a-z_]*)?)?$/, {
+    message: "An action looks like user.create (or user. for every user action).",
+  }).optional(),
+  actor: z.string().trim().max(254).optional(),
+  user: z.string().trim().regex(/^(\d{1,18})?$/, { message: "Filter by user with their sub (digits)." })
+    .optional(),
+  before: z.string().regex(/^\d{1,18}$/).optional(),
+});
+type Filters = { action: string; actor: string; user: string };
+
+type AuditData = {
+  frame: FrameData;
+  project: Project;
+  entries: AuditEntry[];
+  filters: Filters;
+  next?: string;
+};
+
+export const handler: Handlers<AuditData> = {
+  GET: async (c) => {
+    const query = validate(Query, c.req.query());
+    const filters = { action: query.action ?? "", actor: query.actor ?? "", user: query.user ?? "" };
+    const data = await withProject(c, "viewer", async (tx, _role, projectId) => {
+      const entries = await listAudit(tx, projectId, {
+        filters: Object.fromEntries(Object.entries(filters).filter(([, value]) => value)),
+        beforeId: query.before,
+        size: PAGE_SIZE,
+      });
+      const next = entries.length === PAGE_SIZE ? entries.at(-1)!.id : undefined;
+      return { frame: frameOf(c), project: await getProject(tx, projectId), entries, filters, next };
+    });
+    return page(data, { title: `Audit log · ${data.project.name}` });
+  },
+};
+
+/** GET /dashboard/projects/:id/audit: who did what, newest first; filter by action, actor, user. */
+export default function AuditPage({ data }: PageProps<AuditData>) {
+  const base = `/dashboard/projects/${data.project.project_id}`;
+  const { filters } = data;
+  const older = new URLSearchParams({ ...nonEmpty(filters), before: data.next ?? "" });
+  return (
+    <Frame
+      frame={data.frame}
+      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      project={{ id: data.project.project_id, section: "audit" }}
+    >
+      <h1>Audit log</h1>
+      <p class="muted">
+        Entries about the other mode's users are not shown ({data.project.mode} mode now).
+      </p>
+      <form method="get" action={`${base}/audit`} class="form inline-form search">
+        <label for="action">Action</label>
+        <input id="action" name="action" value={filters.action} placeholder="user.create or user." />
+        <label for="actor">Actor</label>
+        <input id="actor" name="actor" value={filters.actor} placeholder="email, account:12, cli, app" />
+        <label for="user">User (sub)</label>
+        <input id="user" name="user" value={filters.user} inputMode="numeric" placeholder="42" />
+        <button type="submit" class="button secondary">Filter</button>
+      </form>
+      {data.entries.length === 0
+        ? (
+          <p class="muted">
+            No entries{filters.action || filters.actor || filters.user ? " match" : " yet"}.
+          </p>
+        )
+        : <AuditTable entries={data.entries} usersBase={`${base}/users`} />}
+      {data.next && (
+        <p>
+          <a href={`${base}/audit?${older}`}>Older entries</a>
+        </p>
+      )}
+    </Frame>
+  );
+}
+
+function nonEmpty(filters: Filters): Record<string, string> {
+  return Object.fromEntries(Object.entries(filters).filter(([, value]) => value));
+}

@@ -1,0 +1,119 @@
+import { z } from "zod";
+import type { Handlers } from "../../../../lib/router/routes.ts";
+import { page, type PageProps } from "../../../../lib/router/page.tsx";
+import { validate } from "../../../../lib/http/body.ts";
+import { getProject, type Project } from "../../../../db/projects.ts";
+import {
+  listMailOutbox,
+  type MailStatus,
+  MailStatusSchema,
+  type OutboxMail,
+} from "../../../../db/project_logs.ts";
+import { withProject } from "../../../../lib/dashboard/access.ts";
+import { frameOf } from "../../../../lib/dashboard/frame.ts";
+import { shortTime } from "../../../../lib/dashboard/format.ts";
+import { Frame, type FrameData } from "../../../../components/dashboard/Frame.tsx";
+
+const PAGE_SIZE = 50;
+
+const Query = z.object({
+  status: z.union([MailStatusSchema, z.literal("")]).optional(),
+  before: z.string().regex(/^\d{1,18}$/).optional(),
+});
+
+type MailData = {
+  frame: FrameData;
+  project: Project;
+  mails: OutboxMail[];
+  status?: MailStatus;
+  next?: string;
+};
+
+export const handler: Handlers<MailData> = {
+  GET: async (c) => {
+    const query = validate(Query, c.req.query());
+    const status = query.status || undefined;
+    const data = await withProject(c, "viewer", async (tx, _role, projectId) => {
+      const mails = await listMailOutbox(tx, projectId, { status, beforeId: query.before, size: PAGE_SIZE });
+      const next = mails.length === PAGE_SIZE ? mails.at(-1)!.id : undefined;
+      return { frame: frameOf(c), project: await getProject(tx, projectId), mails, status, next };
+    });
+    return page(data, { title: `Mail · ${data.project.name}` });
+  },
+};
+
+/**
+ * GET /dashboard/projects/:id/mail: the outbox (this mode's mail), newest first. Never the subject or body:
+ * they hold sign-in and reset links.
+ */
+export default function MailPage({ data }: PageProps<MailData>) {
+  const base = `/dashboard/projects/${data.project.project_id}`;
+  const older = new URLSearchParams({
+    ...(data.status ? { status: data.status } : {}),
+    before: data.next ?? "",
+  });
+  return (
+    <Frame
+      frame={data.frame}
+      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      project={{ id: data.project.project_id, section: "mail" }}
+    >
+      <h1>Mail</h1>
+      <p class="muted">
+        What Astapa sends your users in {data.project.mode}{" "}
+        mode. Bodies are never shown: they hold sign-in links.
+      </p>
+      <form method="get" action={`${base}/mail`} class="form inline-form search">
+        <label for="status">Status</label>
+        <select id="status" name="status">
+          <option value="">any</option>
+          {MailStatusSchema.options.map((status) => (
+            <option key={status} value={status} selected={status === data.status}>{status}</option>
+          ))}
+        </select>
+        <button type="submit" class="button secondary">Filter</button>
+      </form>
+      {data.mails.length === 0
+        ? <p class="muted">{data.status ? `No ${data.status} mail.` : "No mail yet."}</p>
+        : (
+          <table class="list mail-list">
+            <thead>
+              <tr>
+                <th scope="col">To</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Locale</th>
+                <th scope="col">Status</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Last error</th>
+                <th scope="col">Queued</th>
+                <th scope="col">Sent</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.mails.map((mail) => (
+                <tr key={mail.id}>
+                  <td>{mail.to}</td>
+                  <td>
+                    <code>{mail.kind}</code>
+                  </td>
+                  <td>{mail.locale ?? ""}</td>
+                  <td>
+                    <span class={`badge mail-${mail.status}`}>{mail.status}</span>
+                  </td>
+                  <td>{mail.attempts}</td>
+                  <td>{mail.last_error ?? ""}</td>
+                  <td>{shortTime(mail.created_at)}</td>
+                  <td>{shortTime(mail.sent_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      {data.next && (
+        <p>
+          <a href={`${base}/mail?${older}`}>Older mail</a>
+        </p>
+      )}
+    </Frame>
+  );
+}

@@ -1,0 +1,257 @@
+/**
+ * The user page's forms: edit claims (the Claims API's function and messages), unlink a sign-in method (never
+ * the last), sign out everywhere (sessions and refresh tokens), cancel/resume a paid subscription, the user's
+ * audit entries; viewers read only; CSRF; every change audited as the developer.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { issueCode } from "../helpers/oauth.ts";
+import { credentials, postForm } from "../helpers/token_client.ts";
+import { asApp } from "../../db/client.ts";
+import { addMember } from "../../db/accounts.ts";
+import { assignPlan, createPlan } from "../../db/plans.ts";
+import { tokenClaims } from "../../db/users.ts";
+import { sessionUser } from "../../db/login.ts";
+import { sha256 } from "../../lib/secrets.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+const owner = await signInDeveloper(t, "owner@dev.example");
+await inviteDeveloper(t, "viewer@dev.example");
+const viewer = await signInDeveloper(t, "viewer@dev.example");
+const project = await seedProject(t.db.sql, { name: "Shop" });
+await asApp(t.db.sql, project.id, async (tx) => {
+  await addMember(tx, project.id, owner.accountId, "owner");
+  await createPlan(tx, project.id, { key: "pro", name: "Pro", price_idr: 99000 });
+});
+await addDeveloperTo(t, project.id, viewer.accountId, "viewer");
+const base = `/dashboard/projects/${project.id}`;
+
+async function passwordUser(email: string): Promise<string> {
+  return await asApp(t.db.sql, project.id, async (tx) => {
+    const [row] = await tx`select api.create_user(${project.id}, ${email}, ${ARGON}, true) ->> 'id' as id`;
+    return row.id as string;
+  });
+}
+
+async function lastAudit(action: string) {
+  const [row] = await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => tx`select actor, details from astapa.audit_log where action = ${action} order by id desc limit 1`,
+  );
+  return row;
+}
+
+Deno.test("user page — shows ways to sign in, sessions, subscription, own claims and the user's audit", async () => {
+  const ayu = await passwordUser("ayu@example.com");
+  await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id, email)
+    values (${project.id}, 'github', 'gh-4242', ${ayu}, 'ayu@users.github.example')`;
+  await asApp(
+    t.db.sql,
+    project.id,
+    async (tx) => tx`select api.start_login_session(${ayu}, ${await sha256("s1")})`,
+  );
+  const html = await (await getAs(t, owner, `${base}/users/${ayu}`)).text();
+  assert.match(html, /<h2 id="methods-heading">Ways to sign in<\/h2>/);
+  assert.match(html, /<td>GitHub<\/td>/);
+  assert.match(html, /gh-4242/);
+  assert.match(html, /<td>Password<\/td>/);
+  assert.match(html, /<h2 id="sessions-heading">Sessions<\/h2>[\s\S]*<td>live<\/td>/);
+  assert.match(html, /Sign out everywhere/);
+  assert.match(
+    html,
+    /No subscription: the project&#39;s default plan applies|No subscription: the project's default plan/,
+  );
+  assert.match(html, /name="extra"/);
+  assert.match(html, /<h2 id="audit-heading">Audit log<\/h2>[\s\S]*user\.sign_in/);
+  assert.ok(html.includes(`href="${base}/audit?user=${ayu}"`), "links to the full audit log for this user");
+  const asViewer = await (await getAs(t, viewer, `${base}/users/${ayu}`)).text();
+  for (const form of ["claims", "identities", "sessions", "subscription"]) {
+    assert.ok(!asViewer.includes(`/users/${ayu}/${form}"`), `no ${form} form for viewers`);
+  }
+});
+
+Deno.test("user page — editing claims goes through the Claims API function; the next token carries them", async () => {
+  const budi = await seedUser(t.db.sql, project.id, "budi@example.com");
+  const saved = await postAs(t, owner, `${base}/users/${budi}/claims`, {
+    role: "editor",
+    feature_flags: "beta_dashboard, export_csv beta_dashboard",
+    extra: '{"seats": 5, "company_id": "acme"}',
+  });
+  assert.equal(saved.status, 303);
+  assert.match(await (await getAs(t, owner, saved.headers.get("location")!)).text(), /Claims saved/);
+  const claims = await asApp(t.db.sql, project.id, (tx) => tokenClaims(tx, project.id, budi));
+  assert.deepEqual(claims, {
+    plan: "free",
+    role: "editor",
+    feature_flags: ["beta_dashboard", "export_csv"],
+    seats: 5,
+    company_id: "acme",
+  });
+  assert.equal((await lastAudit("user_claims.set")).actor, `account:${owner.accountId}`);
+  // Leaving a custom key out of the JSON removes it; an empty role clears it.
+  await postAs(t, owner, `${base}/users/${budi}/claims`, {
+    role: "",
+    feature_flags: "",
+    extra: '{"seats": 6}',
+  });
+  assert.deepEqual(await asApp(t.db.sql, project.id, (tx) => tokenClaims(tx, project.id, budi)), {
+    plan: "free",
+    feature_flags: [],
+    seats: 6,
+  });
+});
+
+Deno.test("user page — refused claims re-render with 422 and a message naming the problem; nothing changes", async () => {
+  const citra = await seedUser(t.db.sql, project.id, "citra@example.com");
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ extra: "{seats: 5" }, /Custom claims must be valid JSON/],
+    [{ extra: "[1, 2]" }, /Custom claims must be a JSON object/],
+    [{ extra: '{"plan": "pro"}' }, /plan has its own field/],
+    [{ extra: '{"iss": "me"}' }, /iss/],
+    [{ extra: '{"bad name": 1}' }, /bad name/],
+    [{ role: "x".repeat(65) }, /role/i],
+    [{ feature_flags: "a".repeat(65) }, /feature_flags/],
+  ];
+  for (const [fields, message] of cases) {
+    const res = await postAs(t, owner, `${base}/users/${citra}/claims`, {
+      role: "",
+      feature_flags: "",
+      ...fields,
+    });
+    assert.equal(res.status, 422, JSON.stringify(fields));
+    const html = await res.text();
+    assert.match(html, /<p class="alert" role="alert">/);
+    assert.match(html, message, JSON.stringify(fields));
+  }
+  assert.deepEqual(await asApp(t.db.sql, project.id, (tx) => tokenClaims(tx, project.id, citra)), {
+    plan: "free",
+    feature_flags: [],
+  });
+});
+
+Deno.test("user page — unlinking a sign-in method; the last one is refused with 422", async () => {
+  const dewi = await passwordUser("dewi@example.com");
+  await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id)
+    values (${project.id}, 'google', 'g-77', ${dewi})`;
+  const unlinked = await postAs(t, owner, `${base}/users/${dewi}/identities`, {
+    provider: "google",
+    subject: "g-77",
+  });
+  assert.equal(unlinked.status, 303);
+  assert.match(
+    await (await getAs(t, owner, unlinked.headers.get("location")!)).text(),
+    /Sign-in method removed/,
+  );
+  assert.deepEqual((await lastAudit("identity.unlink")).details, { provider: "google" });
+  const last = await postAs(t, owner, `${base}/users/${dewi}/identities`, { provider: "password" });
+  assert.equal(last.status, 422);
+  assert.match(await last.text(), /only way this user can sign in/);
+  const missing = await postAs(t, owner, `${base}/users/${dewi}/identities`, {
+    provider: "github",
+    subject: "x",
+  });
+  assert.equal(missing.status, 422);
+  assert.match(await missing.text(), /no github identity x/);
+  assert.equal(
+    (await postAs(t, owner, `${base}/users/${dewi}/identities`, { provider: "myspace" })).status,
+    400,
+  );
+});
+
+Deno.test("user page — sign out everywhere ends sessions and revokes refresh tokens (the token endpoint refuses)", async () => {
+  const eka = await passwordUser("eka@example.com");
+  await asApp(
+    t.db.sql,
+    project.id,
+    async (tx) => tx`select api.start_login_session(${eka}, ${await sha256("cookie-1")})`,
+  );
+  const code = await issueCode(t.db.sql, project, { userId: eka });
+  const grant = await postForm(t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: project.redirectUri,
+    ...credentials(project),
+  });
+  assert.equal(grant.res.status, 200);
+  assert.equal(await sessionUser(t.db.sql, project.id, "cookie-1"), eka);
+  const res = await postAs(t, owner, `${base}/users/${eka}/sessions`, {});
+  assert.equal(res.status, 303);
+  assert.match(await (await getAs(t, owner, res.headers.get("location")!)).text(), /Signed out everywhere/);
+  assert.equal(await sessionUser(t.db.sql, project.id, "cookie-1"), null);
+  const refreshed = await postForm(t, "/api/platform/token", {
+    grant_type: "refresh_token",
+    refresh_token: grant.body.refresh_token,
+    ...credentials(project),
+  });
+  assert.equal(refreshed.res.status, 400);
+  assert.equal(refreshed.body.error, "invalid_grant");
+  const audit = await lastAudit("user.sign_out_everywhere");
+  assert.deepEqual([audit.actor, audit.details], [`account:${owner.accountId}`, {
+    sessions: 1,
+    refresh_tokens: 1,
+  }]);
+});
+
+Deno.test("user page — a paid subscription is canceled at period end and resumed; nothing paid is 422", async () => {
+  const fajar = await seedUser(t.db.sql, project.id, "fajar@example.com");
+  const nothing = await postAs(t, owner, `${base}/users/${fajar}/subscription`, { action: "cancel" });
+  assert.equal(nothing.status, 422);
+  assert.match(await nothing.text(), /no paid subscription to cancel/);
+  const start = new Date(Date.now() - 86_400_000).toISOString();
+  const end = new Date(Date.now() + 29 * 86_400_000).toISOString();
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => assignPlan(tx, project.id, fajar, "pro", "payment", { start, end }),
+  );
+  const page = await (await getAs(t, owner, `${base}/users/${fajar}`)).text();
+  assert.match(page, /Cancel at period end/);
+  const canceled = await postAs(t, owner, `${base}/users/${fajar}/subscription`, { action: "cancel" });
+  assert.equal(canceled.status, 303);
+  const after = await (await getAs(t, owner, canceled.headers.get("location")!)).text();
+  assert.match(after, /Subscription canceled/);
+  assert.match(after, /<dd>canceled<\/dd>/);
+  assert.match(after, /Resume subscription/);
+  assert.equal((await lastAudit("subscription.cancel")).actor, `account:${owner.accountId}`);
+  const resumed = await postAs(t, owner, `${base}/users/${fajar}/subscription`, { action: "resume" });
+  assert.equal(resumed.status, 303);
+  assert.match(await (await getAs(t, owner, resumed.headers.get("location")!)).text(), /<dd>active<\/dd>/);
+  const again = await postAs(t, owner, `${base}/users/${fajar}/subscription`, { action: "resume" });
+  assert.equal(again.status, 422);
+  assert.match(await again.text(), /no canceled subscription still running/);
+});
+
+Deno.test("user page — viewers cannot change anything; every form needs the CSRF token", async () => {
+  const gita = await passwordUser("gita@example.com");
+  const forms: [string, Record<string, string>][] = [
+    ["claims", { role: "x", feature_flags: "", extra: "" }],
+    ["identities", { provider: "password" }],
+    ["sessions", {}],
+    ["subscription", { action: "cancel" }],
+  ];
+  for (const [form, fields] of forms) {
+    assert.equal((await postAs(t, viewer, `${base}/users/${gita}/${form}`, fields)).status, 403, form);
+    assert.equal((await postAs(t, owner, `${base}/users/${gita}/${form}`, fields, null)).status, 403, form);
+    assert.equal(
+      (await postAs(t, owner, `${base}/users/${gita}/${form}`, fields, "wrong")).status,
+      403,
+      form,
+    );
+  }
+  assert.equal(
+    (await asApp(t.db.sql, project.id, (tx) => tokenClaims(tx, project.id, gita))).role,
+    undefined,
+  );
+  const stranger = await (async () => {
+    await inviteDeveloper(t, "stranger@dev.example");
+    return await signInDeveloper(t, "stranger@dev.example");
+  })();
+  assert.equal((await postAs(t, stranger, `${base}/users/${gita}/sessions`, {})).status, 404);
+  assert.equal((await getAs(t, stranger, `${base}/users/${gita}`)).status, 404);
+});
