@@ -154,3 +154,17 @@ Deno.test("mail_outbox policies — a project cannot queue mail for another proj
     /row-level security/,
   );
 });
+
+Deno.test("mail_outbox — the locale and environment stamped at queueing outlive the erased body", async () => {
+  const project = await seedProject(db.sql);
+  const id = await asApp(
+    db.sql,
+    project.id,
+    async (tx) =>
+      (await tx`select api.queue_mail('lang@example.com', 'Konfirmasi', 'Buka tautan',
+      'verify_email', '<!doctype html><html lang="id"><body>Buka</body></html>') as id`)[0].id,
+  );
+  await asApp(db.sql, project.id, (tx) => tx`select api.mail_delivered(${id})`);
+  const [row] = await db.sql`select locale, environment, body_html from astapa.mail_outbox where id = ${id}`;
+  assert.deepEqual({ ...row }, { locale: "id", environment: "sandbox", body_html: null });
+});
