@@ -72,7 +72,7 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
                 <td>{client.resources.join(" ") || "—"}</td>
                 <td>{client.access_token_ttl ? `${client.access_token_ttl} s` : "project's"}</td>
                 <td>{client.enabled ? "enabled" : "disabled"}</td>
-                <td>{client.created_at.slice(0, 10)}</td>
+                <td>{new Date(client.created_at).toISOString().slice(0, 10)}</td>
                 {canEdit && (
                   <td class="actions">
                     <form method="post" action={`${page}/${client.client_id}/secret`} class="inline">

@@ -20,7 +20,7 @@ export type WebhooksData = {
 };
 
 function when(iso: string | null): string {
-  return iso ? iso.replace("T", " ").slice(0, 19) : "—";
+  return iso ? `${new Date(iso).toISOString().replace("T", " ").slice(0, 19)} UTC` : "—";
 }
 
 /** GET /dashboard/projects/:id/webhooks and the answers of its forms. */
@@ -57,7 +57,7 @@ export function WebhooksView({ data }: { data: WebhooksData }) {
             <dl class="facts">
               <dt>URL</dt>
               <dd>
-                <code data-endpoint-url>{endpoint.url}</code>
+                <code id="endpoint-url">{endpoint.url}</code>
               </dd>
               <dt>Events</dt>
               <dd>{endpoint.events.join(", ")}</dd>
