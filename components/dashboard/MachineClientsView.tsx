@@ -48,50 +48,52 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
         />
       )}
       {data.clients.length === 0 ? <p class="muted">No machine clients yet.</p> : (
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Client ID</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Resources</th>
-              <th scope="col">Token lifetime</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              {canEdit && <th scope="col">Actions</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {data.clients.map((client) => (
-              <tr key={client.client_id}>
-                <td>{client.name}</td>
-                <td>
-                  <code>{client.client_id}</code>
-                </td>
-                <td>{client.scopes.join(" ") || "—"}</td>
-                <td>{client.resources.join(" ") || "—"}</td>
-                <td>{client.access_token_ttl ? `${client.access_token_ttl} s` : "project's"}</td>
-                <td>{client.enabled ? "enabled" : "disabled"}</td>
-                <td>{new Date(client.created_at).toISOString().slice(0, 10)}</td>
-                {canEdit && (
-                  <td class="actions">
-                    <form method="post" action={`${page}/${client.client_id}/secret`} class="inline">
-                      {csrf}
-                      <button type="submit" class="link">Rotate secret</button>
-                    </form>{" "}
-                    <form method="post" action={`${page}/${client.client_id}/enabled`} class="inline">
-                      {csrf}
-                      <input type="hidden" name="enabled" value={client.enabled ? "false" : "true"} />
-                      <button type="submit" class={client.enabled ? "link danger" : "link"}>
-                        {client.enabled ? "Disable" : "Enable"}
-                      </button>
-                    </form>
-                  </td>
-                )}
+        <div class="table-scroll">
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Client ID</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Resources</th>
+                <th scope="col">Token lifetime</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+                {canEdit && <th scope="col">Actions</th>}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.clients.map((client) => (
+                <tr key={client.client_id}>
+                  <td>{client.name}</td>
+                  <td>
+                    <code>{client.client_id}</code>
+                  </td>
+                  <td>{client.scopes.join(" ") || "—"}</td>
+                  <td>{client.resources.join(" ") || "—"}</td>
+                  <td>{client.access_token_ttl ? `${client.access_token_ttl} s` : "project's"}</td>
+                  <td>{client.enabled ? "enabled" : "disabled"}</td>
+                  <td>{new Date(client.created_at).toISOString().slice(0, 10)}</td>
+                  {canEdit && (
+                    <td class="actions">
+                      <form method="post" action={`${page}/${client.client_id}/secret`} class="inline">
+                        {csrf}
+                        <button type="submit" class="link">Rotate secret</button>
+                      </form>{" "}
+                      <form method="post" action={`${page}/${client.client_id}/enabled`} class="inline">
+                        {csrf}
+                        <input type="hidden" name="enabled" value={client.enabled ? "false" : "true"} />
+                        <button type="submit" class={client.enabled ? "link danger" : "link"}>
+                          {client.enabled ? "Disable" : "Enable"}
+                        </button>
+                      </form>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {canEdit && (
         <form method="post" action={page} class="card form">
@@ -200,7 +202,7 @@ function ResourcesSection({ data, page, canEdit }: SectionProps) {
             maxLength={2000}
             placeholder="https://mcp.example.com/mcp"
           />
-          <label for="resource-name">Name</label>
+          <label for="resource-name">Display name</label>
           <input id="resource-name" name="name" maxLength={100} />
           <button type="submit" class="button">Register</button>
         </form>

@@ -109,7 +109,7 @@ function EndpointForm({ data, page }: PartProps) {
 
 function EndpointActions({ data, page, endpoint }: PartProps & { endpoint: WebhookEndpoint }) {
   return (
-    <div class="actions">
+    <div class="endpoint-actions">
       <form method="post" action={`${page}/enabled`} class="inline">
         <CsrfField token={data.frame.csrf} />
         <input type="hidden" name="enabled" value={endpoint.enabled ? "false" : "true"} />
@@ -141,30 +141,32 @@ function DeliveryLog({ data, page, canEdit }: PartProps & { canEdit: boolean }) 
       {deliveries.length === 0
         ? <p class="muted">No deliveries {data.paged ? "older than these" : "yet"}.</p>
         : (
-          <table class="list deliveries">
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
-                <th scope="col">Next attempt</th>
-                <th scope="col">Delivered</th>
-                {canEdit && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.map((delivery) => (
-                <DeliveryRow
-                  key={delivery.id}
-                  data={data}
-                  page={page}
-                  delivery={delivery}
-                  canEdit={canEdit}
-                />
-              ))}
-            </tbody>
-          </table>
+          <div class="table-scroll">
+            <table class="list deliveries">
+              <thead>
+                <tr>
+                  <th scope="col">Event</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Last answer</th>
+                  <th scope="col">Next attempt</th>
+                  <th scope="col">Delivered</th>
+                  {canEdit && <th scope="col">Actions</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {deliveries.map((delivery) => (
+                  <DeliveryRow
+                    key={delivery.id}
+                    data={data}
+                    page={page}
+                    delivery={delivery}
+                    canEdit={canEdit}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       <p class="actions">
         {data.paged && <a href={page}>Newest</a>}{" "}
@@ -182,7 +184,9 @@ function DeliveryRow(
   return (
     <tr data-delivery={delivery.id} data-status={delivery.status}>
       <td>
-        <code>{delivery.event_type}</code> <span class="muted">{delivery.event_id}</span>
+        <code>{delivery.event_type}</code>
+        <br />
+        <small class="muted">{delivery.event_id}</small>
       </td>
       <td>{delivery.status}</td>
       <td>{delivery.attempts}</td>

@@ -9,6 +9,8 @@ import { log } from "../../lib/http/log.ts";
 import type { Ctx } from "../../lib/app_env.ts";
 import { actorOf, developer } from "../../lib/dashboard/access.ts";
 import { frameOf } from "../../lib/dashboard/frame.ts";
+import { Island } from "../../lib/islands/Island.tsx";
+import CopyButton from "../../islands/CopyButton.tsx";
 import { CsrfField, Frame, type FrameData, Notice } from "../../components/dashboard/Frame.tsx";
 
 const RotateForm = z.object({ csrf: z.string(), confirm: z.string().max(10).optional() });
@@ -69,34 +71,37 @@ export default function KeysPage({ data }: PageProps<KeysData>) {
       <p>
         Every project's tokens are signed with the deployment's active key. Apps verify them against the JWKS:
       </p>
-      <p class="copy-row">
+      <div class="copy-row">
         <code>{data.jwksUrl}</code>
-      </p>
+        <Island of={CopyButton} props={{ text: data.jwksUrl, label: "Copy" }} />
+      </div>
       <Notice notice={data.notice} error={data.error} />
-      <table class="list">
-        <thead>
-          <tr>
-            <th scope="col">Key id</th>
-            <th scope="col">State</th>
-            <th scope="col">Created</th>
-            <th scope="col">Activated</th>
-            <th scope="col">Retired</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.keys.map((key) => (
-            <tr key={key.kid} data-state={key.state}>
-              <td>
-                <code>{key.kid}</code>
-              </td>
-              <td>{key.state}</td>
-              <td>{when(key.created_at)}</td>
-              <td>{when(key.activated_at)}</td>
-              <td>{when(key.retired_at)}</td>
+      <div class="table-scroll">
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">Key id</th>
+              <th scope="col">State</th>
+              <th scope="col">Created</th>
+              <th scope="col">Activated</th>
+              <th scope="col">Retired</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.keys.map((key) => (
+              <tr key={key.kid} data-state={key.state}>
+                <td>
+                  <code>{key.kid}</code>
+                </td>
+                <td>{key.state}</td>
+                <td>{when(key.created_at)}</td>
+                <td>{when(key.activated_at)}</td>
+                <td>{when(key.retired_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <form method="post" action="/dashboard/keys" class="card form">
         <CsrfField token={data.frame.csrf} />
         <h2>Rotate now</h2>
