@@ -1,9 +1,12 @@
 /**
  * The SSRF guard for webhook URLs: on a shared deployment, a project in production must not point Astapa's
  * delivery worker at the server's own network (loopback, private ranges, link-local cloud metadata, …).
- * Checked when a URL is saved from the dashboard, against the address literal or every address its host
- * resolves to. ASTAPA_WEBHOOK_ALLOW_PRIVATE=true turns it off for single-tenant deployments.
+ * Checked when a URL is saved from the dashboard and again before every delivery attempt (a name may be
+ * re-pointed later), against the address literal or every address its host resolves to.
+ * ASTAPA_WEBHOOK_ALLOW_PRIVATE=true turns it off for single-tenant deployments.
  */
+import { asApp, type Sql } from "../../db/client.ts";
+import { getProject } from "../../db/projects.ts";
 
 /** IPv4 ranges no production webhook may reach (RFC 6890 special-purpose, multicast and reserved). */
 const PRIVATE_V4: [number, number][] = [
@@ -100,4 +103,20 @@ export async function internalTargetReason(
   if (addresses.length === 0) return `${host} does not resolve, so it cannot be checked.`;
   const internal = addresses.find(isInternalAddress);
   return internal ? `${host} resolves to the internal address ${internal}.` : null;
+}
+
+/**
+ * The delivery worker's check (WebhookWorkerOptions.checkTarget): production projects may not send to internal
+ * addresses unless `allowPrivate`; sandbox projects may (local receivers while developing).
+ */
+export function productionTargetCheck(
+  sql: Sql,
+  allowPrivate: boolean,
+  resolve: Resolver = systemResolver,
+): (projectId: string, url: string) => Promise<string | null> {
+  return async (projectId, url) => {
+    if (allowPrivate) return null;
+    const { mode } = await asApp(sql, projectId, (tx) => getProject(tx, projectId));
+    return mode === "production" ? await internalTargetReason(url, resolve) : null;
+  };
 }
