@@ -32,6 +32,7 @@ const EnvSchema = z.object({
   GOOGLE_ISSUER: z.preprocess(emptyAsUnset, z.url().default("https://accounts.google.com")),
   GITHUB_BASE_URL: z.preprocess(emptyAsUnset, z.url().default("https://github.com")),
   GITHUB_API_URL: z.preprocess(emptyAsUnset, z.url().default("https://api.github.com")),
+  ASTAPA_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUnset, z.enum(["true", "false"]).default("false")),
 });
 
 export type Config = {
@@ -60,6 +61,8 @@ export type Config = {
   google: { clientId?: string; clientSecret?: string; issuer: string };
   /** `baseUrl` serves authorize + access_token, `apiUrl` serves /user and /user/emails. */
   github: { clientId?: string; clientSecret?: string; baseUrl: string; apiUrl: string };
+  /** Production projects may point webhooks at internal addresses (single-tenant deployments only). */
+  webhookAllowPrivate: boolean;
 };
 
 export class ConfigError extends Error {
@@ -104,6 +107,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       baseUrl: e.GITHUB_BASE_URL.replace(/\/$/, ""),
       apiUrl: e.GITHUB_API_URL.replace(/\/$/, ""),
     },
+    webhookAllowPrivate: e.ASTAPA_WEBHOOK_ALLOW_PRIVATE === "true",
   };
 }
 

@@ -15,6 +15,7 @@ import { PaymentEventWorker } from "./lib/payments/worker.ts";
 import { MailSender } from "./lib/mail/sender.ts";
 import { BillingScheduler } from "./lib/payments/billing_scheduler.ts";
 import { WebhookWorker } from "./lib/webhooks/worker.ts";
+import { productionTargetCheck } from "./lib/webhooks/address_guard.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
@@ -40,7 +41,11 @@ async function main(): Promise<void> {
   const billing = new BillingScheduler(deps);
   billing.start();
   // App webhooks go out from this process too; start() first works through what is already waiting.
-  const webhooks = new WebhookWorker({ sql: database.sql, sealing: masterKeys.sealing });
+  const webhooks = new WebhookWorker({
+    sql: database.sql,
+    sealing: masterKeys.sealing,
+    checkTarget: productionTargetCheck(database.sql, config.webhookAllowPrivate),
+  });
   await webhooks.start();
 
   const server = Deno.serve({

@@ -15,6 +15,7 @@ export type EventType = typeof EVENT_TYPES[number];
 export const WebhookEndpointSchema = z.object({
   url: z.string(),
   events: z.array(z.enum(EVENT_TYPES)),
+  enabled: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -85,6 +86,18 @@ export function getWebhookEndpoint(tx: Tx, projectId: string): Promise<WebhookEn
   );
 }
 
+/** Enables or pauses the endpoint; pausing marks waiting deliveries failed (they can be resent later). */
+export function setWebhookEndpointEnabled(
+  tx: Tx,
+  projectId: string,
+  enabled: boolean,
+): Promise<WebhookEndpoint> {
+  return result(
+    tx`select api.set_webhook_endpoint_enabled(${projectId}, ${enabled}) as result`,
+    WebhookEndpointSchema,
+  );
+}
+
 export async function removeWebhookEndpoint(tx: Tx, projectId: string): Promise<void> {
   await tx`select api.remove_webhook_endpoint(${projectId})`;
 }
@@ -150,5 +163,37 @@ export function recordWebhookAttempt(
           ${attempt.httpStatus}::integer, ${attempt.error}::text, ${attempt.retryIn}::integer) as result`,
         DeliveryStatusSchema.nullable(),
       ),
+  );
+}
+
+export const DeliveryPageSchema = z.object({
+  deliveries: z.array(DeliverySchema),
+  older: z.string().nullable(),
+});
+export type DeliveryPage = z.infer<typeof DeliveryPageSchema>;
+
+/** One page of the delivery log, newest first; `older` is the `before` of the next page (null: last page). */
+export function webhookDeliveryPage(
+  tx: Tx,
+  projectId: string,
+  options: { before?: string | null; max?: number } = {},
+): Promise<DeliveryPage> {
+  return result(
+    tx`select api.webhook_delivery_page(${projectId}, ${options.before ?? null}::bigint, ${
+      options.max ?? 25
+    }) as result`,
+    DeliveryPageSchema,
+  );
+}
+
+/** Queues a failed delivery again, due now; conflict when it is not failed or there is no endpoint. */
+export function resendWebhookDelivery(
+  tx: Tx,
+  projectId: string,
+  deliveryId: string,
+): Promise<{ id: string; status: DeliveryStatus; attempts: number }> {
+  return result(
+    tx`select api.resend_webhook_delivery(${projectId}, ${deliveryId}::bigint) as result`,
+    z.object({ id: z.string(), status: DeliveryStatusSchema, attempts: z.number().int() }),
   );
 }

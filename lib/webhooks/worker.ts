@@ -32,6 +32,11 @@ export type WebhookWorkerOptions = {
   timeoutMs?: number;
   leaseSeconds?: number;
   batchSize?: number;
+  /**
+   * Asked before each attempt: a reason not to send to `url` for this project (the SSRF guard, see
+   * address_guard.ts productionTargetCheck), or null to send. Default: always send.
+   */
+  checkTarget?: (projectId: string, url: string) => Promise<string | null>;
 };
 
 export class WebhookWorker {
@@ -55,6 +60,7 @@ export class WebhookWorker {
       timeoutMs: 10_000,
       leaseSeconds: 60,
       batchSize: 20,
+      checkTarget: () => Promise.resolve(null),
       ...options,
     };
   }
@@ -120,10 +126,12 @@ export class WebhookWorker {
   }
 
   async #deliver(projectId: string, delivery: ClaimedDelivery): Promise<void> {
-    const { sql, sealing, timeoutMs, maxAttempts, backoffSeconds } = this.#options;
+    const { sql, sealing, timeoutMs, maxAttempts, backoffSeconds, checkTarget } = this.#options;
     let httpStatus: number | null = null;
     let error: string | null = null;
     try {
+      const refused = await checkTarget(projectId, delivery.url);
+      if (refused) throw new TargetRefused(refused);
       const secret = await openWebhookSecret(
         sealing,
         projectId,
@@ -145,7 +153,11 @@ export class WebhookWorker {
       httpStatus = res.status;
       if (!res.ok) error = `The endpoint answered ${res.status}.`;
     } catch (cause) {
-      error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      error = cause instanceof TargetRefused
+        ? cause.message
+        : cause instanceof Error
+        ? `${cause.name}: ${cause.message}`
+        : String(cause);
     }
     const delivered = httpStatus !== null && httpStatus >= 200 && httpStatus < 300;
     const retryIn = delivered || delivery.attempt >= maxAttempts ? null : backoffSeconds(delivery.attempt);
@@ -180,5 +192,12 @@ export class WebhookWorker {
       this.#retryAt = Infinity;
       this.wake();
     }, at - Date.now());
+  }
+}
+
+/** The attempt was not made: the target is not allowed (recorded as the attempt's error, then retried). */
+class TargetRefused extends Error {
+  constructor(reason: string) {
+    super(`Not sent: ${reason}`);
   }
 }

@@ -29,6 +29,11 @@ export default function Projects({ data }: PageProps<ProjectsData>) {
         <h1>Projects</h1>
         <a class="button" href="/dashboard/projects/new">New project</a>
       </div>
+      {data.frame.deploymentOwner && (
+        <p class="muted">
+          You own this deployment: <a href="/dashboard/keys">signing keys</a>.
+        </p>
+      )}
       {data.projects.length === 0
         ? (
           <section class="card">

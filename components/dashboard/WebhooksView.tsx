@@ -1,0 +1,208 @@
+import type { MemberRole } from "../../db/accounts.ts";
+import type { Project } from "../../db/projects.ts";
+import { type Delivery, type DeliveryPage, EVENT_TYPES, type WebhookEndpoint } from "../../db/webhooks.ts";
+import { allows } from "../../lib/dashboard/access.ts";
+import { CsrfField, Frame, type FrameData, Notice } from "./Frame.tsx";
+import { SecretOnce } from "./SecretOnce.tsx";
+
+export type WebhooksData = {
+  frame: FrameData;
+  project: Project;
+  role: MemberRole;
+  endpoint: WebhookEndpoint | null;
+  deliveries: DeliveryPage;
+  /** Whether this is an older page of the log (a link back to the newest is shown). */
+  paged: boolean;
+  /** A signing secret just created or rotated: on this one answer only. */
+  secret?: string;
+  notice?: string;
+  error?: string;
+};
+
+function when(iso: string | null): string {
+  return iso ? `${new Date(iso).toISOString().replace("T", " ").slice(0, 19)} UTC` : "—";
+}
+
+/** GET /dashboard/projects/:id/webhooks and the answers of its forms. */
+export function WebhooksView({ data }: { data: WebhooksData }) {
+  const base = `/dashboard/projects/${data.project.project_id}`;
+  const page = `${base}/webhooks`;
+  const canEdit = allows(data.role, "admin");
+  const endpoint = data.endpoint;
+  return (
+    <Frame
+      frame={data.frame}
+      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      project={{ id: data.project.project_id, section: "webhooks" }}
+    >
+      <h1>Webhooks</h1>
+      <p class="muted">
+        Astapa POSTs this project's events to your endpoint, signed with Standard Webhooks headers (<code>
+          webhook-id
+        </code>, <code>webhook-timestamp</code>,{" "}
+        <code>webhook-signature</code>). Failed attempts are retried for about a day.
+      </p>
+      <Notice notice={data.notice} error={data.error} />
+      {data.secret && (
+        <SecretOnce
+          heading="Signing secret"
+          values={[{ name: "signing_secret", value: data.secret }]}
+          warning="Copy the signing secret now: it is not shown again. If you lose it, rotate it."
+        />
+      )}
+      <section class="card" aria-labelledby="endpoint-heading">
+        <h2 id="endpoint-heading">Endpoint</h2>
+        {endpoint
+          ? (
+            <dl class="facts">
+              <dt>URL</dt>
+              <dd>
+                <code id="endpoint-url">{endpoint.url}</code>
+              </dd>
+              <dt>Events</dt>
+              <dd>{endpoint.events.join(", ")}</dd>
+              <dt>Status</dt>
+              <dd>{endpoint.enabled ? "enabled" : "paused"}</dd>
+              <dt>Since</dt>
+              <dd>{when(endpoint.created_at)}</dd>
+            </dl>
+          )
+          : <p class="muted">No webhook endpoint yet.</p>}
+        {canEdit && <EndpointForm data={data} page={page} />}
+        {canEdit && endpoint && <EndpointActions data={data} page={page} endpoint={endpoint} />}
+      </section>
+      <DeliveryLog data={data} page={page} canEdit={canEdit} />
+    </Frame>
+  );
+}
+
+type PartProps = { data: WebhooksData; page: string };
+
+function EndpointForm({ data, page }: PartProps) {
+  const chosen = new Set<string>(data.endpoint?.events ?? EVENT_TYPES);
+  return (
+    <form method="post" action={page} class="form">
+      <CsrfField token={data.frame.csrf} />
+      <label for="url">{data.endpoint ? "Change the URL" : "URL"}</label>
+      <input
+        id="url"
+        name="url"
+        type="url"
+        required
+        maxLength={2000}
+        placeholder="https://yourapp.example/webhooks/astapa"
+        value={data.endpoint?.url ?? ""}
+      />
+      <fieldset>
+        <legend>Event types</legend>
+        {EVENT_TYPES.map((type) => (
+          <label key={type}>
+            <input type="checkbox" name="events" value={type} checked={chosen.has(type)} />{" "}
+            <code>{type}</code>
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" class="button">{data.endpoint ? "Save endpoint" : "Add endpoint"}</button>
+    </form>
+  );
+}
+
+function EndpointActions({ data, page, endpoint }: PartProps & { endpoint: WebhookEndpoint }) {
+  return (
+    <div class="endpoint-actions">
+      <form method="post" action={`${page}/enabled`} class="inline">
+        <CsrfField token={data.frame.csrf} />
+        <input type="hidden" name="enabled" value={endpoint.enabled ? "false" : "true"} />
+        <button type="submit" class="button secondary">{endpoint.enabled ? "Pause" : "Enable"}</button>
+      </form>
+      <form method="post" action={`${page}/secret`} class="form inline-form">
+        <CsrfField token={data.frame.csrf} />
+        <label>
+          <input type="checkbox" name="confirm" value="yes" required /> The current secret stops at once
+        </label>
+        <button type="submit" class="button secondary">Rotate signing secret</button>
+      </form>
+      <form method="post" action={`${page}/remove`} class="form inline-form">
+        <CsrfField token={data.frame.csrf} />
+        <label>
+          <input type="checkbox" name="confirm" value="yes" required /> Stop sending and forget this endpoint
+        </label>
+        <button type="submit" class="button danger">Remove endpoint</button>
+      </form>
+    </div>
+  );
+}
+
+function DeliveryLog({ data, page, canEdit }: PartProps & { canEdit: boolean }) {
+  const { deliveries, older } = data.deliveries;
+  return (
+    <section class="card" aria-labelledby="deliveries-heading">
+      <h2 id="deliveries-heading">Deliveries</h2>
+      {deliveries.length === 0
+        ? <p class="muted">No deliveries {data.paged ? "older than these" : "yet"}.</p>
+        : (
+          <div class="table-scroll">
+            <table class="list deliveries">
+              <thead>
+                <tr>
+                  <th scope="col">Event</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Last answer</th>
+                  <th scope="col">Next attempt</th>
+                  <th scope="col">Delivered</th>
+                  {canEdit && <th scope="col">Actions</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {deliveries.map((delivery) => (
+                  <DeliveryRow
+                    key={delivery.id}
+                    data={data}
+                    page={page}
+                    delivery={delivery}
+                    canEdit={canEdit}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      <p class="actions">
+        {data.paged && <a href={page}>Newest</a>}{" "}
+        {older && <a href={`${page}?before=${older}`}>Older deliveries</a>}
+      </p>
+    </section>
+  );
+}
+
+function DeliveryRow(
+  { data, page, delivery, canEdit }: PartProps & { delivery: Delivery; canEdit: boolean },
+) {
+  const answer = [delivery.last_status ? `HTTP ${delivery.last_status}` : "", delivery.last_error ?? ""]
+    .filter(Boolean).join(" · ") || "—";
+  return (
+    <tr data-delivery={delivery.id} data-status={delivery.status}>
+      <td>
+        <code>{delivery.event_type}</code>
+        <br />
+        <small class="muted">{delivery.event_id}</small>
+      </td>
+      <td>{delivery.status}</td>
+      <td>{delivery.attempts}</td>
+      <td>{answer}</td>
+      <td>{when(delivery.next_attempt_at)}</td>
+      <td>{when(delivery.delivered_at)}</td>
+      {canEdit && (
+        <td>
+          {delivery.status === "failed" && (
+            <form method="post" action={`${page}/deliveries/${delivery.id}/resend`} class="inline">
+              <CsrfField token={data.frame.csrf} />
+              <button type="submit" class="link">Resend</button>
+            </form>
+          )}
+        </td>
+      )}
+    </tr>
+  );
+}

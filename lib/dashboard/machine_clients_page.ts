@@ -1,0 +1,59 @@
+/**
+ * The machine-clients page (…/machine-clients): its data, the `?done=` messages, and the shape of its forms
+ * (every action re-renders or redirects back to this one page).
+ */
+import type { Ctx } from "../app_env.ts";
+import type { Tx } from "../../db/client.ts";
+import type { MemberRole } from "../../db/accounts.ts";
+import { listMachineClients } from "../../db/machine_clients.ts";
+import { listResources, listScopes } from "../../db/resources.ts";
+import { getProject } from "../../db/projects.ts";
+import type { MachineClientsData } from "../../components/dashboard/MachineClientsView.tsx";
+import type { PageResult } from "../router/page.tsx";
+import { frameOf } from "./frame.ts";
+import { formAction } from "./form_action.ts";
+
+const DONE_MESSAGES: Record<string, string> = {
+  client_enabled: "Machine client enabled: it can get tokens again.",
+  client_disabled: "Machine client disabled: its token requests are refused from now on.",
+  scope_declared: "Scope saved.",
+  scope_removed: "Scope removed (and from every machine client that had it).",
+  resource_added: "Resource registered.",
+  resource_removed: "Resource removed (and from every machine client that had it).",
+};
+
+export async function machineClientsView(
+  c: Ctx,
+  tx: Tx,
+  projectId: string,
+  role: MemberRole,
+  extra: Partial<Pick<MachineClientsData, "error" | "notice" | "issued">> = {},
+): Promise<MachineClientsData> {
+  return {
+    frame: frameOf(c),
+    project: await getProject(tx, projectId),
+    role,
+    clients: await listMachineClients(tx),
+    scopes: await listScopes(tx),
+    resources: await listResources(tx),
+    notice: DONE_MESSAGES[c.req.query("done") ?? ""],
+    ...extra,
+  };
+}
+
+/** Runs one form of the page for a member with at least `needed` (admin for every change). */
+export function machineClientsAction(
+  c: Ctx,
+  run: (tx: Tx, projectId: string) => Promise<string | Partial<MachineClientsData>>,
+): Promise<Response | PageResult<MachineClientsData>> {
+  return formAction<MachineClientsData>(c, {
+    needed: "admin",
+    back: `/dashboard/projects/${c.req.param("id")}/machine-clients`,
+    load: (tx, role, projectId, extra) => machineClientsView(c, tx, projectId, role, extra),
+    run: async (tx, projectId, role) => {
+      const answer = await run(tx, projectId);
+      return typeof answer === "string" ? answer : await machineClientsView(c, tx, projectId, role, answer);
+    },
+    title: (data) => `Machine clients · ${data.project.name}`,
+  });
+}

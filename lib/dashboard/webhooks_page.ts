@@ -1,0 +1,81 @@
+/**
+ * The webhooks page (…/webhooks): the project's endpoint, its delivery log a page at a time, the `?done=`
+ * messages, and the shape of its forms (every action answers with this one page).
+ */
+import type { Ctx } from "../app_env.ts";
+import type { Tx } from "../../db/client.ts";
+import type { MemberRole } from "../../db/accounts.ts";
+import { getProject } from "../../db/projects.ts";
+import { getWebhookEndpoint, webhookDeliveryPage } from "../../db/webhooks.ts";
+import type { WebhooksData } from "../../components/dashboard/WebhooksView.tsx";
+import type { PageResult } from "../router/page.tsx";
+import { AppError } from "../http/errors.ts";
+import { internalTargetReason } from "../webhooks/address_guard.ts";
+import { frameOf } from "./frame.ts";
+import { formAction } from "./form_action.ts";
+
+const DONE_MESSAGES: Record<string, string> = {
+  endpoint_saved: "Webhook endpoint saved.",
+  endpoint_enabled: "Webhook endpoint enabled: new events are delivered again.",
+  endpoint_disabled:
+    "Webhook endpoint paused: no deliveries until you enable it; waiting ones were marked failed.",
+  endpoint_removed: "Webhook endpoint removed; deliveries still waiting were marked failed.",
+  resent: "Delivery queued again: the next attempt is due now.",
+};
+
+export const DELIVERIES_PER_PAGE = 25;
+const CURSOR = /^[1-9]\d{0,17}$/;
+
+export async function webhooksView(
+  c: Ctx,
+  tx: Tx,
+  projectId: string,
+  role: MemberRole,
+  extra: Partial<Pick<WebhooksData, "error" | "notice" | "secret">> = {},
+): Promise<WebhooksData> {
+  const before = c.req.query("before");
+  // A cursor that is not a delivery id is a bad link, not a reason to fail: show the newest page.
+  const cursor = before && CURSOR.test(before) ? before : null;
+  return {
+    frame: frameOf(c),
+    project: await getProject(tx, projectId),
+    role,
+    endpoint: await getWebhookEndpoint(tx, projectId),
+    deliveries: await webhookDeliveryPage(tx, projectId, { before: cursor, max: DELIVERIES_PER_PAGE }),
+    paged: cursor !== null,
+    notice: DONE_MESSAGES[c.req.query("done") ?? ""],
+    ...extra,
+  };
+}
+
+/** Runs one form of the page for an admin: a `?done=` key redirects back, page extras render it now. */
+export function webhooksAction(
+  c: Ctx,
+  run: (tx: Tx, projectId: string) => Promise<string | Partial<WebhooksData>>,
+): Promise<Response | PageResult<WebhooksData>> {
+  return formAction<WebhooksData>(c, {
+    needed: "admin",
+    back: `/dashboard/projects/${c.req.param("id")}/webhooks`,
+    load: (tx, role, projectId, extra) => webhooksView(c, tx, projectId, role, extra),
+    run: async (tx, projectId, role) => {
+      const answer = await run(tx, projectId);
+      return typeof answer === "string" ? answer : await webhooksView(c, tx, projectId, role, answer);
+    },
+    title: (data) => `Webhooks · ${data.project.name}`,
+  });
+}
+
+/**
+ * The SSRF guard: a production project's webhook may not reach internal addresses unless the deployment
+ * allows it (ASTAPA_WEBHOOK_ALLOW_PRIVATE=true). Sandbox projects may (local receivers while developing).
+ */
+export async function assertWebhookTarget(c: Ctx, tx: Tx, projectId: string, url: string): Promise<void> {
+  if (c.var.deps.config.webhookAllowPrivate) return;
+  if ((await getProject(tx, projectId)).mode !== "production") return;
+  const reason = await internalTargetReason(url);
+  if (reason) {
+    throw new AppError("validation_failed", {
+      description: `A production webhook must reach a public address: ${reason}`,
+    });
+  }
+}

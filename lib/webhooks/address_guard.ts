@@ -1,0 +1,122 @@
+/**
+ * The SSRF guard for webhook URLs: on a shared deployment, a project in production must not point Astapa's
+ * delivery worker at the server's own network (loopback, private ranges, link-local cloud metadata, …).
+ * Checked when a URL is saved from the dashboard and again before every delivery attempt (a name may be
+ * re-pointed later), against the address literal or every address its host resolves to.
+ * ASTAPA_WEBHOOK_ALLOW_PRIVATE=true turns it off for single-tenant deployments.
+ */
+import { asApp, type Sql } from "../../db/client.ts";
+import { getProject } from "../../db/projects.ts";
+
+/** IPv4 ranges no production webhook may reach (RFC 6890 special-purpose, multicast and reserved). */
+const PRIVATE_V4: [number, number][] = [
+  [0x00000000, 8], // "this network"
+  [0x0a000000, 8], // private
+  [0x64400000, 10], // carrier-grade NAT
+  [0x7f000000, 8], // loopback
+  [0xa9fe0000, 16], // link-local (cloud metadata lives here)
+  [0xac100000, 12], // private
+  [0xc0000000, 24], // IETF protocol assignments
+  [0xc0a80000, 16], // private
+  [0xc6120000, 15], // benchmarking
+  [0xe0000000, 4], // multicast
+  [0xf0000000, 4], // reserved and broadcast
+];
+
+function v4Number(ip: string): number | null {
+  const parts = ip.split(".");
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return null;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+function privateV4(ip: string): boolean {
+  const n = v4Number(ip);
+  if (n === null) return false;
+  return PRIVATE_V4.some(([base, bits]) =>
+    Math.floor(n / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits))
+  );
+}
+
+/** The eight 16-bit groups of an IPv6 address (with an embedded IPv4 tail), or null when it is not one. */
+function v6Groups(ip: string): number[] | null {
+  let text = ip.toLowerCase();
+  const tail = text.match(/:(\d+\.\d+\.\d+\.\d+)$/);
+  if (tail) {
+    const n = v4Number(tail[1]);
+    if (n === null) return null;
+    text = text.slice(0, -tail[1].length) + `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+  }
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const parse = (part: string) =>
+    part === "" ? [] : part.split(":").map((g) => /^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN);
+  const head = parse(halves[0]);
+  const rest = halves.length === 2 ? parse(halves[1]) : [];
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill(0), ...rest];
+  return groups.some(Number.isNaN) ? null : groups;
+}
+
+function privateV6(ip: string): boolean {
+  const g = v6Groups(ip);
+  if (!g) return false;
+  if (g.slice(0, 7).every((x) => x === 0) && g[7] <= 1) return true; // :: and ::1
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) { // IPv4-mapped
+    return privateV4(`${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`);
+  }
+  return (g[0] & 0xfe00) === 0xfc00 || // unique local
+    (g[0] & 0xffc0) === 0xfe80 || // link-local
+    (g[0] & 0xff00) === 0xff00; // multicast
+}
+
+/** Whether an IP address (v4 or v6, without brackets) is loopback, private, link-local or otherwise internal. */
+export function isInternalAddress(ip: string): boolean {
+  return privateV4(ip) || privateV6(ip);
+}
+
+export type Resolver = (host: string, type: "A" | "AAAA") => Promise<string[]>;
+
+const systemResolver: Resolver = (host, type) => Deno.resolveDns(host, type);
+
+/**
+ * Why `url` may not be a production webhook, or null when it may: its host is, or resolves to, an internal
+ * address; or it does not resolve at all (it could not be checked).
+ */
+export async function internalTargetReason(
+  url: string,
+  resolve: Resolver = systemResolver,
+): Promise<string | null> {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return null; // not a URL: the SQL function names that problem
+  }
+  const literal = host.replace(/^\[(.*)\]$/, "$1");
+  if (v4Number(literal) !== null || v6Groups(literal) !== null) {
+    return isInternalAddress(literal) ? `${host} is an internal address.` : null;
+  }
+  if (literal === "localhost" || literal.endsWith(".localhost")) return `${host} is this server itself.`;
+  const answers = await Promise.allSettled([resolve(literal, "A"), resolve(literal, "AAAA")]);
+  const addresses = answers.flatMap((a) => a.status === "fulfilled" ? a.value : []);
+  if (addresses.length === 0) return `${host} does not resolve, so it cannot be checked.`;
+  const internal = addresses.find(isInternalAddress);
+  return internal ? `${host} resolves to the internal address ${internal}.` : null;
+}
+
+/**
+ * The delivery worker's check (WebhookWorkerOptions.checkTarget): production projects may not send to internal
+ * addresses unless `allowPrivate`; sandbox projects may (local receivers while developing).
+ */
+export function productionTargetCheck(
+  sql: Sql,
+  allowPrivate: boolean,
+  resolve: Resolver = systemResolver,
+): (projectId: string, url: string) => Promise<string | null> {
+  return async (projectId, url) => {
+    if (allowPrivate) return null;
+    const { mode } = await asApp(sql, projectId, (tx) => getProject(tx, projectId));
+    return mode === "production" ? await internalTargetReason(url, resolve) : null;
+  };
+}

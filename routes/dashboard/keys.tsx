@@ -1,0 +1,119 @@
+import { z } from "zod";
+import type { Handlers } from "../../lib/router/routes.ts";
+import { page, type PageProps } from "../../lib/router/page.tsx";
+import { asApp } from "../../db/client.ts";
+import { listSigningKeys, type SigningKeyRow } from "../../db/signing_keys.ts";
+import { readBody } from "../../lib/http/body.ts";
+import { AppError } from "../../lib/http/errors.ts";
+import { log } from "../../lib/http/log.ts";
+import type { Ctx } from "../../lib/app_env.ts";
+import { actorOf, developer } from "../../lib/dashboard/access.ts";
+import { frameOf } from "../../lib/dashboard/frame.ts";
+import { Island } from "../../lib/islands/Island.tsx";
+import CopyButton from "../../islands/CopyButton.tsx";
+import { CsrfField, Frame, type FrameData, Notice } from "../../components/dashboard/Frame.tsx";
+
+const RotateForm = z.object({ csrf: z.string(), confirm: z.string().max(10).optional() });
+
+type KeysData = { frame: FrameData; keys: SigningKeyRow[]; jwksUrl: string; notice?: string; error?: string };
+
+/** Signing keys belong to the whole deployment: only its owner sees this page (others: 404). */
+function requireDeploymentOwner(c: Ctx): void {
+  if (!developer(c).session.deployment_owner) throw new AppError("not_found");
+}
+
+async function keysView(c: Ctx, extra: Pick<KeysData, "notice" | "error"> = {}): Promise<KeysData> {
+  const keys = await asApp(c.var.deps.sql, null, (tx) => listSigningKeys(tx), {
+    actor: actorOf(developer(c)),
+  });
+  return {
+    frame: frameOf(c),
+    keys,
+    jwksUrl: `${c.var.deps.config.baseUrl}/.well-known/jwks.json`,
+    notice: c.req.query("done") === "rotated"
+      ? "Rotated: the next key signs now and a new next key is published. Running servers switch within a minute."
+      : undefined,
+    ...extra,
+  };
+}
+
+export const handler: Handlers<KeysData> = {
+  GET: async (c) => {
+    requireDeploymentOwner(c);
+    return page(await keysView(c), { title: "Signing keys" });
+  },
+  /** Rotate now: the same KeyStore path as `astapa keys rotate`. */
+  POST: async (c) => {
+    requireDeploymentOwner(c);
+    const form = await readBody(c, RotateForm, ["form"]);
+    if (form.confirm !== "yes") {
+      const data = await keysView(c, { error: "Tick the box to confirm the rotation." });
+      return page(data, { title: "Signing keys", status: 422 });
+    }
+    const store = c.var.deps.keys;
+    await store.ensureKeys();
+    const kid = await store.rotate();
+    // Keys have no project, so the audit log (per project) cannot hold this: the server log does.
+    log("info", "signing keys rotated", { actor: actorOf(developer(c)), active_kid: kid });
+    return c.redirect("/dashboard/keys?done=rotated", 303);
+  },
+};
+
+function when(date: Date | null): string {
+  return date ? date.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "—";
+}
+
+/** GET /dashboard/keys: the deployment's token signing keys; rotate now. */
+export default function KeysPage({ data }: PageProps<KeysData>) {
+  return (
+    <Frame frame={data.frame} crumbs={[{ href: "/dashboard", label: "Projects" }]}>
+      <h1>Signing keys</h1>
+      <p>
+        Every project's tokens are signed with the deployment's active key. Apps verify them against the JWKS:
+      </p>
+      <div class="copy-row">
+        <code>{data.jwksUrl}</code>
+        <Island of={CopyButton} props={{ text: data.jwksUrl, label: "Copy" }} />
+      </div>
+      <Notice notice={data.notice} error={data.error} />
+      <div class="table-scroll">
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">Key id</th>
+              <th scope="col">State</th>
+              <th scope="col">Created</th>
+              <th scope="col">Activated</th>
+              <th scope="col">Retired</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.keys.map((key) => (
+              <tr key={key.kid} data-state={key.state}>
+                <td>
+                  <code>{key.kid}</code>
+                </td>
+                <td>{key.state}</td>
+                <td>{when(key.created_at)}</td>
+                <td>{when(key.activated_at)}</td>
+                <td>{when(key.retired_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <form method="post" action="/dashboard/keys" class="card form">
+        <CsrfField token={data.frame.csrf} />
+        <h2>Rotate now</h2>
+        <p class="muted">
+          The next key (already published) starts signing; the active key retires but stays published for a
+          day, so tokens it signed keep verifying. A new next key is published.
+        </p>
+        <label>
+          <input type="checkbox" name="confirm" value="yes" required /> Rotate the deployment's signing keys
+        </label>
+        <button type="submit" class="button">Rotate signing keys</button>
+      </form>
+    </Frame>
+  );
+}

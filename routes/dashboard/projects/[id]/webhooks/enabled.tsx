@@ -1,0 +1,24 @@
+import { z } from "zod";
+import type { Handlers } from "../../../../../lib/router/routes.ts";
+import type { PageProps } from "../../../../../lib/router/page.tsx";
+import { readBody } from "../../../../../lib/http/body.ts";
+import { setWebhookEndpointEnabled } from "../../../../../db/webhooks.ts";
+import { webhooksAction } from "../../../../../lib/dashboard/webhooks_page.ts";
+import { type WebhooksData, WebhooksView } from "../../../../../components/dashboard/WebhooksView.tsx";
+
+const EnabledForm = z.object({ csrf: z.string(), enabled: z.enum(["true", "false"]) });
+
+/** POST …/webhooks/enabled: pause the endpoint (waiting deliveries fail, resendable) or enable it again. */
+export const handler: Handlers<WebhooksData> = {
+  POST: async (c) => {
+    const form = await readBody(c, EnabledForm, ["form"]);
+    return webhooksAction(c, async (tx, projectId) => {
+      await setWebhookEndpointEnabled(tx, projectId, form.enabled === "true");
+      return form.enabled === "true" ? "endpoint_enabled" : "endpoint_disabled";
+    });
+  },
+};
+
+export default function WebhookEnabledPage({ data }: PageProps<WebhooksData>) {
+  return <WebhooksView data={data} />;
+}

@@ -1,0 +1,280 @@
+/** The webhooks page: the endpoint (secret shown once), pausing, the paged delivery log, resend; roles, CSRF. */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import {
+  addDeveloperTo,
+  getAs,
+  inviteDeveloper,
+  postAs,
+  signInDeveloper,
+  type TestDeveloper,
+} from "../helpers/dashboard.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { asApp } from "../../db/client.ts";
+import { addMember } from "../../db/accounts.ts";
+import { updateProject } from "../../db/projects.ts";
+import { claimWebhookDeliveries, getWebhookEndpoint, recordWebhookAttempt } from "../../db/webhooks.ts";
+import { openWebhookSecret } from "../../lib/webhooks/signature.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+const owner = await signInDeveloper(t, "owner@dev.example");
+
+async function ownedProject(name: string, mode: "sandbox" | "production" = "sandbox") {
+  const project = await seedProject(t.db.sql, { name });
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await addMember(tx, project.id, owner.accountId, "owner");
+    if (mode === "production") await updateProject(tx, project.id, { mode });
+  });
+  return { id: project.id, page: `/dashboard/projects/${project.id}/webhooks` };
+}
+
+/** A form POST whose fields may repeat (the event-type checkboxes). */
+function postFields(developer: TestDeveloper, path: string, fields: [string, string][]): Promise<Response> {
+  return Promise.resolve(t.app.request(path, {
+    method: "POST",
+    headers: {
+      accept: "text/html",
+      cookie: developer.cookie,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams([["csrf", developer.csrf], ...fields]),
+  }));
+}
+
+async function followed(res: Response): Promise<string> {
+  assert.equal(res.status, 303, await res.clone().text());
+  return await (await getAs(t, owner, res.headers.get("location")!)).text();
+}
+
+const sealedSecret = async (projectId: string) => {
+  const [row] = await t.db
+    .sql`select secret_sealed from astapa.webhook_endpoints where project_id = ${projectId}`;
+  return new Uint8Array(row.secret_sealed);
+};
+
+/** Every due delivery of the project is attempted once and given up on (HTTP 500, no retry). */
+async function failAll(projectId: string): Promise<void> {
+  for (const claimed of await claimWebhookDeliveries(t.db.sql, projectId, 100, 60)) {
+    await recordWebhookAttempt(t.db.sql, projectId, {
+      deliveryId: claimed.delivery_id,
+      attempt: claimed.attempt,
+      httpStatus: 500,
+      error: "The endpoint answered 500.",
+      retryIn: null,
+    });
+  }
+}
+
+Deno.test("webhooks — adding an endpoint shows its signing secret once; editing keeps it", async () => {
+  const { id, page } = await ownedProject("Hooks");
+  assert.match(await (await getAs(t, owner, page)).text(), /No webhook endpoint yet/);
+  const added = await postFields(owner, page, [
+    ["url", "https://app.example/hooks"],
+    ["events", "user.created"],
+    ["events", "payment.succeeded"],
+  ]);
+  assert.equal(added.status, 200);
+  const html = await added.text();
+  const secret = /data-credential="signing_secret">(whsec_[A-Za-z0-9+/=]+)</.exec(html)![1];
+  assert.equal(await openWebhookSecret(t.deps.masterKeys.sealing, id, await sealedSecret(id)), secret);
+  assert.match(html, /Webhook endpoint added/);
+  const again = await (await getAs(t, owner, page)).text();
+  assert.ok(!again.includes(secret), "not shown again");
+  assert.match(again, /<dd>user\.created, payment\.succeeded<\/dd>/);
+
+  const before = await sealedSecret(id);
+  const saved = await followed(
+    await postFields(owner, page, [["url", "https://app.example/v2"], ["events", "subscription.updated"]]),
+  );
+  assert.match(saved, /Webhook endpoint saved/);
+  assert.match(saved, /id="endpoint-url">https:\/\/app\.example\/v2</);
+  assert.deepEqual(await sealedSecret(id), before, "the secret stays");
+  const audit = await asApp(
+    t.db.sql,
+    id,
+    (tx) => tx`select actor from astapa.audit_log where action = 'webhook.set' order by id`,
+  );
+  assert.deepEqual(audit.map((row) => row.actor), Array(2).fill(`account:${owner.accountId}`));
+});
+
+Deno.test("webhooks — rotate (confirmed) shows a new secret once; pause and enable; remove (confirmed)", async () => {
+  const { id, page } = await ownedProject("Rotating");
+  await postFields(owner, page, [["url", "https://app.example/hooks"], ["events", "user.created"]]);
+  const unconfirmed = await postAs(t, owner, `${page}/secret`, {});
+  assert.equal(unconfirmed.status, 422);
+  assert.match(await unconfirmed.text(), /Tick the box to confirm/);
+  const rotated = await postAs(t, owner, `${page}/secret`, { confirm: "yes" });
+  assert.equal(rotated.status, 200);
+  const secret = /data-credential="signing_secret">(whsec_[A-Za-z0-9+/=]+)</.exec(await rotated.text())![1];
+  assert.equal(await openWebhookSecret(t.deps.masterKeys.sealing, id, await sealedSecret(id)), secret);
+
+  const paused = await followed(await postAs(t, owner, `${page}/enabled`, { enabled: "false" }));
+  assert.match(paused, /Webhook endpoint paused/);
+  assert.match(paused, /<dd>paused<\/dd>/);
+  await seedUser(t.db.sql, id, "while-paused@example.com");
+  assert.match(paused, /No deliveries yet/);
+  assert.match(
+    await followed(await postAs(t, owner, `${page}/enabled`, { enabled: "true" })),
+    /<dd>enabled<\/dd>/,
+  );
+
+  assert.equal((await postAs(t, owner, `${page}/remove`, {})).status, 422);
+  const removed = await followed(await postAs(t, owner, `${page}/remove`, { confirm: "yes" }));
+  assert.match(removed, /Webhook endpoint removed/);
+  assert.equal(await asApp(t.db.sql, id, (tx) => getWebhookEndpoint(tx, id)), null);
+  const nothing = await postAs(t, owner, `${page}/remove`, { confirm: "yes" });
+  assert.equal(nothing.status, 422);
+  assert.match(await nothing.text(), /no webhook endpoint/);
+});
+
+Deno.test("webhooks — bad input re-renders with the reason (422)", async () => {
+  const { page } = await ownedProject("Bad input");
+  const cases: [[string, string][], RegExp][] = [
+    [[["url", " "], ["events", "user.created"]], /Enter the URL/],
+    [[["url", "https://app.example/hooks"]], /Pick at least one event type/],
+    [
+      [["url", "https://app.example/hooks"], ["events", "user.deleted"]],
+      /user\.deleted is not an event type/,
+    ],
+    [[["url", "http://app.example/hooks"], ["events", "user.created"]], /Use an absolute https URL/],
+    [[["url", "https://app.example/#x"], ["events", "user.created"]], /without a fragment/],
+  ];
+  for (const [fields, message] of cases) {
+    const res = await postFields(owner, page, fields);
+    assert.equal(res.status, 422, JSON.stringify(fields));
+    assert.match(await res.text(), message);
+  }
+  const pausedNone = await postAs(t, owner, `${page}/enabled`, { enabled: "false" });
+  assert.equal(pausedNone.status, 422);
+  assert.equal((await postAs(t, owner, `${page}/enabled`, { enabled: "maybe" })).status, 400);
+});
+
+Deno.test("webhooks — production projects may not point at internal addresses; sandbox may", async () => {
+  const live = await ownedProject("Live", "production");
+  for (
+    const url of [
+      "http://127.0.0.1:9/hooks",
+      "http://localhost:9/hooks",
+      "https://10.1.2.3/hooks",
+      "https://169.254.169.254/latest",
+      "https://[fd00::1]/hooks",
+      "https://[::ffff:192.168.0.1]/x",
+    ]
+  ) {
+    const res = await postFields(owner, live.page, [["url", url], ["events", "user.created"]]);
+    assert.equal(res.status, 422, url);
+    assert.match(await res.text(), /A production webhook must reach a public address/, url);
+  }
+  const publicAddress = await postFields(owner, live.page, [["url", "https://93.184.215.14/hooks"], [
+    "events",
+    "user.created",
+  ]]);
+  assert.equal(publicAddress.status, 200);
+  const sandbox = await ownedProject("Local");
+  const loopback = await postFields(owner, sandbox.page, [["url", "http://127.0.0.1:9/hooks"], [
+    "events",
+    "user.created",
+  ]]);
+  assert.equal(loopback.status, 200);
+});
+
+Deno.test("webhooks — ASTAPA_WEBHOOK_ALLOW_PRIVATE=true lets production projects use internal addresses", async () => {
+  const single = await testApp({ env: { ASTAPA_WEBHOOK_ALLOW_PRIVATE: "true" } });
+  try {
+    const dev = await signInDeveloper(single, "solo@dev.example");
+    const project = await seedProject(single.db.sql, { name: "Single tenant" });
+    await asApp(single.db.sql, project.id, async (tx) => {
+      await addMember(tx, project.id, dev.accountId, "owner");
+      await updateProject(tx, project.id, { mode: "production" });
+    });
+    const res = await single.app.request(`/dashboard/projects/${project.id}/webhooks`, {
+      method: "POST",
+      headers: {
+        accept: "text/html",
+        cookie: dev.cookie,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ csrf: dev.csrf, url: "http://127.0.0.1:9/hooks", events: "user.created" }),
+    });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /Webhook endpoint added/);
+  } finally {
+    await single.close();
+  }
+});
+
+Deno.test("webhooks — the delivery log pages through deliveries; a failed one is resent", async () => {
+  const { id, page } = await ownedProject("Log");
+  await postFields(owner, page, [["url", "https://app.example/hooks"], ["events", "user.created"]]);
+  for (let n = 0; n < 27; n++) await seedUser(t.db.sql, id, `log${n}@example.com`);
+  await failAll(id);
+  const first = await (await getAs(t, owner, page)).text();
+  assert.equal(first.match(/<tr data-delivery=/g)?.length, 25);
+  assert.match(first, /data-status="failed"/);
+  assert.match(first, /HTTP 500 · The endpoint answered 500\./);
+  const older = /href="([^"]+\?before=\d+)"/.exec(first)![1];
+  const second = await (await getAs(t, owner, older.replaceAll("&amp;", "&"))).text();
+  assert.equal(second.match(/<tr data-delivery=/g)?.length, 2);
+  assert.ok(!/\?before=/.test(second), "the last page links no further");
+  assert.match(second, />Newest</);
+  assert.equal(
+    (await getAs(t, owner, `${page}?before=nonsense`)).status,
+    200,
+    "a bad cursor shows the newest",
+  );
+
+  const delivery = /data-delivery="(\d+)" data-status="failed"/.exec(first)![1];
+  const resent = await followed(await postAs(t, owner, `${page}/deliveries/${delivery}/resend`, {}));
+  assert.match(resent, /Delivery queued again/);
+  assert.match(resent, new RegExp(`data-delivery="${delivery}" data-status="pending"`));
+  const twice = await postAs(t, owner, `${page}/deliveries/${delivery}/resend`, {});
+  assert.equal(twice.status, 422);
+  assert.match(await twice.text(), /Only a failed delivery can be resent; this one is pending/);
+  assert.equal((await postAs(t, owner, `${page}/deliveries/99999999/resend`, {})).status, 422);
+  assert.equal((await postAs(t, owner, `${page}/deliveries/0x1/resend`, {})).status, 422);
+  const [audit] = await asApp(
+    t.db.sql,
+    id,
+    (tx) => tx`select actor, target from astapa.audit_log where action = 'webhook.resend'`,
+  );
+  assert.deepEqual({ ...audit }, { actor: `account:${owner.accountId}`, target: delivery });
+});
+
+Deno.test("webhooks — viewers read the log but every change is 403; strangers get 404; CSRF is checked", async () => {
+  const { id, page } = await ownedProject("Viewed");
+  await postFields(owner, page, [["url", "https://app.example/hooks"], ["events", "user.created"]]);
+  await seedUser(t.db.sql, id, "seen@example.com");
+  await failAll(id);
+  await inviteDeveloper(t, "viewer@dev.example");
+  const viewer = await signInDeveloper(t, "viewer@dev.example");
+  await addDeveloperTo(t, id, viewer.accountId, "viewer");
+  const read = await getAs(t, viewer, page);
+  assert.equal(read.status, 200);
+  const html = await read.text();
+  assert.match(html, /data-status="failed"/);
+  assert.ok(!html.includes("/resend"), "no resend button for viewers");
+  assert.ok(!html.includes("Save endpoint"), "no endpoint form for viewers");
+  const delivery = /data-delivery="(\d+)"/.exec(html)![1];
+  const posts: [string, Record<string, string>][] = [
+    [page, { url: "https://evil.example/hooks", events: "user.created" }],
+    [`${page}/secret`, { confirm: "yes" }],
+    [`${page}/enabled`, { enabled: "false" }],
+    [`${page}/remove`, { confirm: "yes" }],
+    [`${page}/deliveries/${delivery}/resend`, {}],
+  ];
+  for (const [path, fields] of posts) {
+    assert.equal((await postAs(t, viewer, path, fields)).status, 403, path);
+  }
+  await inviteDeveloper(t, "stranger@dev.example");
+  const stranger = await signInDeveloper(t, "stranger@dev.example");
+  assert.equal((await getAs(t, stranger, page)).status, 404);
+  assert.equal((await postAs(t, stranger, `${page}/remove`, { confirm: "yes" })).status, 404);
+  assert.equal((await postAs(t, owner, `${page}/remove`, { confirm: "yes" }, null)).status, 403);
+  assert.equal(
+    (await postAs(t, owner, `${page}/deliveries/${delivery}/resend`, {}, viewer.csrf)).status,
+    403,
+  );
+  assert.ok(await asApp(t.db.sql, id, (tx) => getWebhookEndpoint(tx, id)), "still there");
+});

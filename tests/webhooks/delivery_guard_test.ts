@@ -1,0 +1,65 @@
+/** The SSRF guard at delivery time: a production project's endpoint on an internal address is not called. */
+import assert from "node:assert/strict";
+import { asApp } from "../../db/client.ts";
+import { updateProject } from "../../db/projects.ts";
+import { listWebhookDeliveries } from "../../db/webhooks.ts";
+import { configureLog } from "../../lib/http/log.ts";
+import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
+import { productionTargetCheck } from "../../lib/webhooks/address_guard.ts";
+import { WebhookWorker } from "../../lib/webhooks/worker.ts";
+import { TEST_MASTER_KEY } from "../helpers/app.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { setEndpoint, startReceiver } from "../helpers/webhooks.ts";
+
+configureLog("error", () => {}); // attempts log at info/warn; this file asserts on the outbox instead
+const db = await testDatabase();
+const { sealing } = await deriveMasterKeys(TEST_MASTER_KEY);
+const receiver = startReceiver();
+Deno.test.afterAll(async () => {
+  await receiver.close();
+  await db.close();
+});
+
+/** A project whose endpoint is the loopback receiver (set through SQL, as the CLI may) with one event waiting. */
+async function projectWithEvent(mode: "sandbox" | "production") {
+  const project = await seedProject(db.sql);
+  await setEndpoint(db.sql, sealing, project.id, receiver.url);
+  if (mode === "production") {
+    await asApp(db.sql, project.id, (tx) => updateProject(tx, project.id, { mode }));
+  }
+  await seedUser(db.sql, project.id, `${mode}@example.com`);
+  return project.id;
+}
+
+const worker = (allowPrivate: boolean) =>
+  new WebhookWorker({
+    sql: db.sql,
+    sealing,
+    maxAttempts: 1,
+    checkTarget: productionTargetCheck(db.sql, allowPrivate),
+  });
+
+const lastDelivery = async (projectId: string) =>
+  (await asApp(db.sql, projectId, (tx) => listWebhookDeliveries(tx, projectId)))[0];
+
+Deno.test("delivery guard — production: not sent to loopback, recorded why; sandbox: sent", async () => {
+  const live = await projectWithEvent("production");
+  const local = await projectWithEvent("sandbox");
+  const before = receiver.received.length;
+  await worker(false).settle();
+  const refused = await lastDelivery(live);
+  assert.equal(refused.status, "failed");
+  assert.equal(refused.last_status, null);
+  assert.equal(refused.last_error, "Not sent: 127.0.0.1 is an internal address.");
+  assert.equal((await lastDelivery(local)).status, "delivered");
+  assert.equal(receiver.received.length, before + 1, "only the sandbox project's event arrived");
+  assert.equal(receiver.received.at(-1)!.json.project_id, local);
+});
+
+Deno.test("delivery guard — ASTAPA_WEBHOOK_ALLOW_PRIVATE lets production deliver to internal addresses", async () => {
+  const live = await projectWithEvent("production");
+  await worker(true).settle();
+  assert.equal((await lastDelivery(live)).status, "delivered");
+  assert.equal(receiver.received.at(-1)!.json.project_id, live);
+});
