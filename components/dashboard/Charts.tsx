@@ -6,6 +6,11 @@ import type { MethodRevenue, SignupDay } from "../../db/dashboard_payments.ts";
 import { formatRupiah, methodLabel } from "../../lib/dashboard/rupiah.ts";
 
 const WIDTH = 640;
+
+/** "1 payment", "2 payments". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
 const HEIGHT = 220;
 const PAD = { top: 16, right: 12, bottom: 36, left: 40 };
 
@@ -31,7 +36,7 @@ export function SignupsChart({ days, mode }: { days: SignupDay[]; mode: string }
       >
         <title id="signups-title">Sign-ups per day, last {days.length} days ({mode})</title>
         <desc id="signups-desc">
-          {total} new {mode} users from {first} to {last} (UTC days); the busiest day had {busiest}.
+          {count(total, `new ${mode} user`)} from {first} to {last} (UTC days); the busiest day had {busiest}.
         </desc>
         <line
           class="axis"
@@ -56,7 +61,7 @@ export function SignupsChart({ days, mode }: { days: SignupDay[]; mode: string }
                 data-day={d.day}
                 data-count={d.count}
               >
-                <title>{d.day}: {d.count} sign-up{d.count === 1 ? "" : "s"}</title>
+                <title>{d.day}: {count(d.count, "sign-up")}</title>
               </rect>
               {labelled.has(i) && (
                 <text class="tick" x={x + slot / 2} y={HEIGHT - PAD.bottom + 16} text-anchor="middle">
@@ -68,7 +73,7 @@ export function SignupsChart({ days, mode }: { days: SignupDay[]; mode: string }
         })}
       </svg>
       <figcaption>
-        <strong>{total}</strong> sign-ups in the last {days.length} days
+        <strong>{count(total, "sign-up")}</strong> in the last {days.length} days
       </figcaption>
       <details>
         <summary>Sign-ups as a table</summary>
@@ -117,7 +122,9 @@ export function RevenueChart(
         <title id="revenue-title">Revenue by payment method, last {days} days ({mode})</title>
         <desc id="revenue-desc">
           {formatRupiah(total)} paid in total. {methods
-            .map((m) => `${methodLabel(m.method)}: ${formatRupiah(m.amount)} from ${m.payments} payments`)
+            .map((m) =>
+              `${methodLabel(m.method)}: ${formatRupiah(m.amount)} from ${count(m.payments, "payment")}`
+            )
             .join("; ")}.
         </desc>
         {methods.map((m, i) => {
@@ -133,10 +140,12 @@ export function RevenueChart(
                 width={Math.max(w, m.amount > 0 ? 1 : 0)}
                 height={ROW - 12}
               >
-                <title>{methodLabel(m.method)}: {formatRupiah(m.amount)} ({m.payments} payments)</title>
+                <title>
+                  {methodLabel(m.method)}: {formatRupiah(m.amount)} ({count(m.payments, "payment")})
+                </title>
               </rect>
               <text class="value" x={labelW + Math.max(w, 0) + 8} y={y + ROW / 2 + 4}>
-                {formatRupiah(m.amount)} · {m.payments}
+                {formatRupiah(m.amount)} · {count(m.payments, "payment")}
               </text>
             </g>
           );

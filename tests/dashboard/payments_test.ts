@@ -142,7 +142,7 @@ Deno.test("payments page — production shows none of the sandbox's payments, an
   pay(sandboxId);
   await paid(shop, sandboxId);
   const sandboxPage = await (await getAs(t, owner, `${shop.base}/payments`)).text();
-  assert.match(sandboxPage, /QRIS: Rp 99\.000 from 1 payments/);
+  assert.match(sandboxPage, /QRIS: Rp 99\.000 from 1 payment\b/);
   await asApp(t.db.sql, shop.project.id, (tx) => updateProject(tx, shop.project.id, { mode: "production" }));
   const productionUser = await seedUser(t.db.sql, shop.project.id, "live@example.com");
   const productionId = await asApp(
@@ -160,7 +160,7 @@ Deno.test("payments page — production shows none of the sandbox's payments, an
   assert.ok(production.includes(productionId));
   assert.ok(!production.includes(sandboxId), "sandbox payments stay in sandbox");
   assert.match(production, /QRIS: Rp 0 from 0 payments/);
-  assert.match(production, /1 new production users/);
+  assert.match(production, /1 new production user from/);
   await asApp(t.db.sql, shop.project.id, (tx) => updateProject(tx, shop.project.id, { mode: "sandbox" }));
   const sandbox = await (await getAs(t, owner, `${shop.base}/payments`)).text();
   assert.ok(sandbox.includes(sandboxId) && !sandbox.includes(productionId));
@@ -171,7 +171,7 @@ Deno.test("payments page — charts are SVG with a title, a description and text
   const html = await (await getAs(t, owner, `${shop.base}/payments`)).text();
   assert.match(html, /<svg[^>]*role="img"[^>]*aria-labelledby="signups-title signups-desc"/);
   assert.match(html, /<title id="signups-title">Sign-ups per day, last 30 days \(sandbox\)<\/title>/);
-  assert.match(html, /<desc id="signups-desc">1 new sandbox users from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d/);
+  assert.match(html, /<desc id="signups-desc">1 new sandbox user from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d/);
   assert.equal(html.match(/<rect class="bar"[^>]*data-day=/g)?.length, 30);
   assert.match(
     html,

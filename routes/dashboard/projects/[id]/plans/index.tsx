@@ -83,7 +83,7 @@ export default function PlansPage({ data }: PageProps<PlansData>) {
                 {!plan.default && !plan.archived && <span class="muted">available</span>}
               </td>
               {admin && (
-                <td class="actions">
+                <td class="plan-actions">
                   {!plan.default && (
                     <form method="post" action={`${base}/plans/${plan.key}/archived`} class="inline">
                       <CsrfField token={data.frame.csrf} />
