@@ -89,7 +89,7 @@ export default function PlanPage({ data }: PageProps<PlanData>) {
             <button type="submit" class="button">Save plan</button>
           </form>
           {!plan.default && (
-            <div class="card form">
+            <div class="card form inline-form">
               <form method="post" action={`${base}/plans/${plan.key}/archived`} class="inline">
                 <CsrfField token={data.frame.csrf} />
                 <input type="hidden" name="archived" value={plan.archived ? "false" : "true"} />
