@@ -1,0 +1,38 @@
+/** Rows of the payments list; rendered on the server and, for live updates, by the PaymentsLive island. */
+import type { PaymentRow } from "../../db/dashboard_payments.ts";
+import { formatRupiah, formatWhen, methodLabel } from "../../lib/dashboard/rupiah.ts";
+
+export function PaymentsTable({ rows, base }: { rows: PaymentRow[]; base: string }) {
+  return (
+    <table class="list payments">
+      <thead>
+        <tr>
+          <th scope="col">Status</th>
+          <th scope="col">Method</th>
+          <th scope="col">Amount</th>
+          <th scope="col">User</th>
+          <th scope="col">Plan</th>
+          <th scope="col">Created</th>
+          <th scope="col">Paid</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={row.checkout_id} data-checkout={row.checkout_id} data-status={row.status}>
+            <td>
+              <span class={`badge status-${row.status}`}>{row.status}</span>
+            </td>
+            <td>{methodLabel(row.method, row.bank)}</td>
+            <td class="number">{formatRupiah(row.amount)}</td>
+            <td>
+              <a href={`${base}/users/${row.sub}`}>{row.email ?? `user ${row.sub}`}</a>
+            </td>
+            <td>{row.plan_name ?? row.plan}</td>
+            <td>{formatWhen(row.created_at)}</td>
+            <td>{formatWhen(row.paid_at)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,49 @@
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import type { PaymentRow } from "../db/dashboard_payments.ts";
+import { PaymentsTable } from "../components/dashboard/PaymentRows.tsx";
+
+type PaymentsLiveProps = {
+  rows: PaymentRow[];
+  /** Project page base, for links to users. */
+  base: string;
+  /** The server-sent events to follow (first page only), starting after this page was listed; or null. */
+  feed: string | null;
+  filter: { status?: string; method?: string };
+};
+
+const STATES: Record<string, string> = {
+  idle: "Reload the page to see new payments.",
+  live: "Live: new payments appear at the top as they happen.",
+  lost: "Live feed interrupted; reconnecting…",
+};
+
+/**
+ * The payments list, kept current by the dashboard's payment feed: a payment that changes moves to the top
+ * (or is added there), if it fits the page's filter. Without JavaScript this is the server's list as is.
+ */
+export default function PaymentsLive({ rows, base, feed, filter }: PaymentsLiveProps) {
+  const list = useSignal(rows);
+  const state = useSignal<"idle" | "live" | "lost">("idle");
+  useEffect(() => {
+    if (!feed) return;
+    const source = new EventSource(feed);
+    source.addEventListener("open", () => state.value = "live");
+    source.addEventListener("error", () => state.value = "lost");
+    source.addEventListener("payment", (event) => {
+      const { payment } = JSON.parse((event as MessageEvent).data) as { payment: PaymentRow };
+      if (filter.status && payment.status !== filter.status) return;
+      if (filter.method && payment.method !== filter.method) return;
+      list.value = [payment, ...list.value.filter((row) => row.checkout_id !== payment.checkout_id)];
+    });
+    return () => source.close();
+  }, [feed]);
+  return (
+    <div class="payments-live">
+      {feed && <p class="muted live-state" role="status" data-live={state.value}>{STATES[state.value]}</p>}
+      {list.value.length === 0
+        ? <p class="muted empty">No payments yet.</p>
+        : <PaymentsTable rows={list.value} base={base} />}
+    </div>
+  );
+}

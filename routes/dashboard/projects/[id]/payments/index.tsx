@@ -1,0 +1,144 @@
+import { z } from "zod";
+import type { Handlers } from "../../../../../lib/router/routes.ts";
+import { page, type PageProps } from "../../../../../lib/router/page.tsx";
+import { validate } from "../../../../../lib/http/body.ts";
+import { getProject, type Project } from "../../../../../db/projects.ts";
+import {
+  CheckoutStatusSchema,
+  listPayments,
+  type MethodRevenue,
+  MethodSchema,
+  paymentFeedCursor,
+  type PaymentRow,
+  revenueByMethod,
+  type SignupDay,
+  signupsPerDay,
+} from "../../../../../db/dashboard_payments.ts";
+import { withProject } from "../../../../../lib/dashboard/access.ts";
+import { frameOf } from "../../../../../lib/dashboard/frame.ts";
+import { METHOD_LABELS } from "../../../../../lib/dashboard/rupiah.ts";
+import { Island } from "../../../../../lib/islands/Island.tsx";
+import { Frame, type FrameData, ModeBadge } from "../../../../../components/dashboard/Frame.tsx";
+import { RevenueChart, SignupsChart } from "../../../../../components/dashboard/Charts.tsx";
+import PaymentsLive from "../../../../../islands/PaymentsLive.tsx";
+
+const PAGE_SIZE = 50;
+const CHART_DAYS = 30;
+
+// An empty select ("any") sends an empty string: the same as leaving the filter out.
+const blankIsAbsent = (value: unknown) => value === "" ? undefined : value;
+const Query = z.object({
+  status: z.preprocess(blankIsAbsent, CheckoutStatusSchema.optional()),
+  method: z.preprocess(blankIsAbsent, MethodSchema.optional()),
+  before: z.string().regex(/^\d{1,18}$/).optional(),
+});
+type Filter = z.infer<typeof Query>;
+
+type PaymentsData = {
+  frame: FrameData;
+  project: Project;
+  rows: PaymentRow[];
+  filter: Filter;
+  next?: string;
+  /** The feed's starting point, taken before the list was read (the first page only). */
+  cursor: string | null;
+  signups: SignupDay[];
+  revenue: MethodRevenue[];
+};
+
+export const handler: Handlers<PaymentsData> = {
+  GET: async (c) => {
+    const filter = validate(Query, c.req.query());
+    const data = await withProject(c, "viewer", async (tx, _role, projectId): Promise<PaymentsData> => {
+      const cursor = filter.before ? null : await paymentFeedCursor(tx, projectId);
+      const rows = await listPayments(tx, projectId, {
+        status: filter.status,
+        method: filter.method,
+        before: filter.before,
+        size: PAGE_SIZE,
+      });
+      return {
+        frame: frameOf(c),
+        project: await getProject(tx, projectId),
+        rows,
+        filter,
+        next: rows.length === PAGE_SIZE ? rows.at(-1)!.id : undefined,
+        cursor,
+        signups: await signupsPerDay(tx, projectId, CHART_DAYS),
+        revenue: await revenueByMethod(tx, projectId, CHART_DAYS),
+      };
+    });
+    return page(data, { title: `Payments · ${data.project.name}` });
+  },
+};
+
+function query(filter: Filter, before?: string): string {
+  const params = new URLSearchParams();
+  if (filter.status) params.set("status", filter.status);
+  if (filter.method) params.set("method", filter.method);
+  if (before) params.set("before", before);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/** GET /dashboard/projects/:id/payments: checkouts of the current mode, live; sign-up and revenue charts. */
+export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
+  const base = `/dashboard/projects/${data.project.project_id}`;
+  const { filter } = data;
+  const feed = data.cursor === null ? null : `${base}/payments/events?after=${data.cursor}`;
+  return (
+    <Frame
+      frame={data.frame}
+      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      project={{ id: data.project.project_id, section: "payments" }}
+    >
+      <h1>Payments</h1>
+      <p class="muted">
+        Checkouts and payments of this project's <ModeBadge mode={data.project.mode} />{" "}
+        mode only; amounts in whole rupiah.
+      </p>
+      <section class="charts" aria-label="Last 30 days">
+        <div class="card">
+          <h2>Sign-ups per day</h2>
+          <SignupsChart days={data.signups} mode={data.project.mode} />
+        </div>
+        <div class="card">
+          <h2>Revenue by method</h2>
+          <RevenueChart methods={data.revenue} days={CHART_DAYS} mode={data.project.mode} />
+        </div>
+      </section>
+      <form method="get" action={`${base}/payments`} class="form inline-form filters">
+        <label for="status">Status</label>
+        <select id="status" name="status">
+          <option value="">any</option>
+          {CheckoutStatusSchema.options.map((status) => (
+            <option key={status} value={status} selected={filter.status === status}>{status}</option>
+          ))}
+        </select>
+        <label for="method">Method</label>
+        <select id="method" name="method">
+          <option value="">any</option>
+          {MethodSchema.options.map((method) => (
+            <option key={method} value={method} selected={filter.method === method}>
+              {METHOD_LABELS[method]}
+            </option>
+          ))}
+        </select>
+        <button type="submit" class="button secondary">Filter</button>
+      </form>
+      <Island
+        of={PaymentsLive}
+        props={{
+          rows: data.rows,
+          base,
+          feed,
+          filter: { status: filter.status, method: filter.method },
+        }}
+      />
+      <p class="pager">
+        {filter.before && <a href={`${base}/payments${query(filter)}`}>Newest</a>}{" "}
+        {data.next && <a href={`${base}/payments${query(filter, data.next)}`}>Older payments</a>}
+      </p>
+    </Frame>
+  );
+}

@@ -1,0 +1,267 @@
+/**
+ * The dashboard's Payments page over HTTP: the list (filters, keyset pages, sandbox vs production), the
+ * charts, roles, and the live feed — server-sent events of a payment that goes through the real flow
+ * (checkout API → simulator pays → Xendit webhook → worker → NOTIFY), resumable with Last-Event-ID.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { addDeveloperTo, getAs, inviteDeveloper, signInDeveloper } from "../helpers/dashboard.ts";
+import { seedUser } from "../helpers/identity.ts";
+import { basic } from "../helpers/oauth.ts";
+import { seedShop, waitFor } from "../helpers/payments.ts";
+import { eventReader } from "../helpers/sse.ts";
+import { postJson } from "../helpers/token_client.ts";
+import { asApp } from "../../db/client.ts";
+import { createCheckout } from "../../db/payments.ts";
+import { updateProject } from "../../db/projects.ts";
+import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+
+const t = await testApp({ listen: true });
+const worker = new PaymentEventWorker(t.db.sql);
+await worker.start();
+Deno.test.afterAll(async () => {
+  await worker.stop();
+  await t.close();
+});
+
+const owner = await signInDeveloper(t, "owner@dev.example");
+await inviteDeveloper(t, "viewer@dev.example");
+const viewer = await signInDeveloper(t, "viewer@dev.example");
+await inviteDeveloper(t, "stranger@dev.example");
+const stranger = await signInDeveloper(t, "stranger@dev.example");
+
+async function shopFor(email: string) {
+  const shop = await seedShop(t.db.sql, { email });
+  await addDeveloperTo(t, shop.project.id, owner.accountId, "owner");
+  await addDeveloperTo(t, shop.project.id, viewer.accountId, "viewer");
+  return { ...shop, base: `/dashboard/projects/${shop.project.id}` };
+}
+type TestShop = Awaited<ReturnType<typeof shopFor>>;
+
+/** A checkout with a QRIS charge through the platform API (the simulator makes the charge). */
+async function qrisCheckout(shop: TestShop, userId = shop.userId): Promise<string> {
+  const { res, body } = await postJson(t, "/api/platform/checkout", {
+    user: userId,
+    plan: "pro",
+    method: "qris",
+  }, {
+    authorization: basic(shop.project.clientId, shop.project.secret),
+  });
+  assert.equal(res.status, 201, JSON.stringify(body));
+  return body.checkout_id;
+}
+
+/** The customer pays: the simulator sends Xendit's callback to the webhook, the worker applies it. */
+function pay(checkoutId: string): void {
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) => p.referenceId === checkoutId)!;
+  t.deps.xenditSandbox.pay(pr.id);
+}
+
+async function paid(shop: TestShop, checkoutId: string): Promise<void> {
+  await waitFor(async () => {
+    const html = await (await getAs(t, owner, `${shop.base}/payments?status=paid`)).text();
+    return html.includes(checkoutId);
+  }, "the payment to be applied");
+}
+
+function rowOf(html: string, checkoutId: string): string {
+  const match = new RegExp(`<tr[^>]*data-checkout="${checkoutId}"[^>]*>([\\s\\S]*?)</tr>`).exec(html);
+  assert.ok(match, `a row for ${checkoutId}`);
+  return match[0];
+}
+
+function openFeed(shop: TestShop, headers: Record<string, string> = {}, who = owner) {
+  return Promise.resolve(t.app.request(`${shop.base}/payments/events`, {
+    headers: { accept: "text/event-stream", cookie: who.cookie, ...headers },
+  }));
+}
+
+Deno.test("payments page — status, method, amount in rupiah, user, plan and times; filters", async () => {
+  const shop = await shopFor("list@example.com");
+  const paidId = await qrisCheckout(shop);
+  pay(paidId);
+  await paid(shop, paidId);
+  const pendingId = await qrisCheckout(shop);
+  const res = await getAs(t, owner, `${shop.base}/payments`);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /<h1>Payments<\/h1>/);
+  assert.match(html, /aria-current="page">Payments</);
+  const row = rowOf(html, paidId);
+  assert.match(row, /data-status="paid"/);
+  assert.match(row, />QRIS</);
+  assert.match(row, /Rp 99\.000/);
+  assert.match(row, /list@example\.com/);
+  assert.match(row, />Pro</);
+  assert.match(row, /\d{4}, \d\d:\d\d UTC[\s\S]*\d{4}, \d\d:\d\d UTC/, "created and paid times");
+  assert.match(rowOf(html, pendingId), /data-status="pending"/);
+  assert.ok(html.indexOf(pendingId) < html.indexOf(paidId), "newest first");
+
+  const onlyPaid = await (await getAs(t, owner, `${shop.base}/payments?status=paid`)).text();
+  assert.ok(onlyPaid.includes(paidId) && !onlyPaid.includes(`data-checkout="${pendingId}"`));
+  assert.match(onlyPaid, /<option value="paid" selected/);
+  const gopay = await (await getAs(t, owner, `${shop.base}/payments?method=gopay`)).text();
+  assert.ok(!gopay.includes(`data-checkout="${paidId}"`));
+  assert.match(gopay, /No payments yet/);
+  const any = await (await getAs(t, owner, `${shop.base}/payments?status=&method=qris`)).text();
+  assert.ok(any.includes(paidId) && any.includes(pendingId));
+  assert.equal((await getAs(t, owner, `${shop.base}/payments?status=refunded`)).status, 400);
+  assert.equal((await getAs(t, owner, `${shop.base}/payments?before=abc`)).status, 400);
+});
+
+Deno.test("payments page — 50 a page, older pages by keyset, no live feed on older pages", async () => {
+  const shop = await shopFor("pages@example.com");
+  const ids = await asApp(t.db.sql, shop.project.id, async (tx) => {
+    const made: string[] = [];
+    for (let i = 0; i < 52; i++) {
+      const checkout = await createCheckout(tx, shop.project.id, {
+        sub: shop.userId,
+        plan: "pro",
+        xendit_account: "simulator",
+      });
+      made.push(checkout.checkout_id);
+    }
+    return made;
+  });
+  const first = await (await getAs(t, owner, `${shop.base}/payments`)).text();
+  assert.equal(first.match(/data-checkout="/g)?.length, 50);
+  assert.ok(first.includes(ids[51]) && !first.includes(ids[1]));
+  assert.match(first, /payments\/events\?after=\d+/);
+  const older = /href="([^"]*before=\d+)">Older payments/.exec(first)?.[1];
+  assert.ok(older, "a link to older payments");
+  const second = await (await getAs(t, owner, older.replaceAll("&amp;", "&"))).text();
+  assert.equal(second.match(/data-checkout="/g)?.length, 2);
+  assert.ok(second.includes(ids[0]) && second.includes(ids[1]));
+  assert.ok(!second.includes("Older payments"));
+  assert.ok(!/payments\/events/.test(second), "older pages are not live");
+});
+
+Deno.test("payments page — production shows none of the sandbox's payments, and the reverse", async () => {
+  const shop = await shopFor("sandbox@example.com");
+  const sandboxId = await qrisCheckout(shop);
+  pay(sandboxId);
+  await paid(shop, sandboxId);
+  const sandboxPage = await (await getAs(t, owner, `${shop.base}/payments`)).text();
+  assert.match(sandboxPage, /QRIS: Rp 99\.000 from 1 payment\b/);
+  await asApp(t.db.sql, shop.project.id, (tx) => updateProject(tx, shop.project.id, { mode: "production" }));
+  const productionUser = await seedUser(t.db.sql, shop.project.id, "live@example.com");
+  const productionId = await asApp(
+    t.db.sql,
+    shop.project.id,
+    async (tx) =>
+      (await createCheckout(tx, shop.project.id, {
+        sub: productionUser,
+        plan: "pro",
+        xendit_account: "deployment",
+      }))
+        .checkout_id,
+  );
+  const production = await (await getAs(t, owner, `${shop.base}/payments`)).text();
+  assert.ok(production.includes(productionId));
+  assert.ok(!production.includes(sandboxId), "sandbox payments stay in sandbox");
+  assert.match(production, /QRIS: Rp 0 from 0 payments/);
+  assert.match(production, /1 new production user from/);
+  await asApp(t.db.sql, shop.project.id, (tx) => updateProject(tx, shop.project.id, { mode: "sandbox" }));
+  const sandbox = await (await getAs(t, owner, `${shop.base}/payments`)).text();
+  assert.ok(sandbox.includes(sandboxId) && !sandbox.includes(productionId));
+});
+
+Deno.test("payments page — charts are SVG with a title, a description and text labels", async () => {
+  const shop = await shopFor("charts@example.com");
+  const html = await (await getAs(t, owner, `${shop.base}/payments`)).text();
+  assert.match(html, /<svg[^>]*role="img"[^>]*aria-labelledby="signups-title signups-desc"/);
+  assert.match(html, /<title id="signups-title">Sign-ups per day, last 30 days \(sandbox\)<\/title>/);
+  assert.match(html, /<desc id="signups-desc">1 new sandbox user from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d/);
+  assert.equal(html.match(/<rect class="bar"[^>]*data-day=/g)?.length, 30);
+  assert.match(
+    html,
+    /<title id="revenue-title">Revenue by payment method, last 30 days \(sandbox\)<\/title>/,
+  );
+  for (const label of ["QRIS", "GoPay", "OVO", "Virtual account"]) {
+    assert.match(html, new RegExp(`<text class="label"[^>]*>${label}</text>`));
+  }
+  assert.match(html, /<summary>Sign-ups as a table<\/summary>/);
+});
+
+Deno.test("payments page — viewers read; strangers get 404; signed-out visitors go to sign-in", async () => {
+  const shop = await shopFor("roles@example.com");
+  assert.equal((await getAs(t, viewer, `${shop.base}/payments`)).status, 200);
+  assert.equal((await getAs(t, stranger, `${shop.base}/payments`)).status, 404);
+  const anonymous = await getAs(t, null, `${shop.base}/payments`);
+  assert.equal(anonymous.status, 303);
+  assert.equal(anonymous.headers.get("location"), "/dashboard/login");
+  const strangerFeed = await openFeed(shop, {}, stranger);
+  assert.equal(strangerFeed.status, 404);
+  await strangerFeed.body?.cancel();
+  const anonymousFeed = await t.app.request(`${shop.base}/payments/events`);
+  assert.equal(anonymousFeed.status, 303);
+  await anonymousFeed.body?.cancel();
+});
+
+Deno.test("payments feed — a paid payment arrives as a server-sent event; a viewer may follow it", async () => {
+  const shop = await shopFor("feed@example.com");
+  const res = await openFeed(shop, {}, viewer);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  const feed = eventReader(res);
+  try {
+    const checkoutId = await qrisCheckout(shop);
+    pay(checkoutId);
+    const event = await feed.next((e) => e.event === "payment");
+    const { outcome, payment } = JSON.parse(event.data);
+    assert.equal(outcome, "paid");
+    assert.equal(payment.checkout_id, checkoutId);
+    assert.equal(payment.status, "paid");
+    assert.equal(payment.method, "qris");
+    assert.equal(payment.amount, 99_000);
+    assert.equal(payment.email, "feed@example.com");
+    assert.match(event.id ?? "", /^\d+$/);
+  } finally {
+    await feed.stop();
+  }
+});
+
+Deno.test("payments feed — Last-Event-ID resumes from the durable table: nothing lost, nothing repeated", async () => {
+  const shop = await shopFor("resume@example.com");
+  const live = eventReader(await openFeed(shop));
+  let firstEventId: string;
+  const firstCheckout = await qrisCheckout(shop);
+  try {
+    pay(firstCheckout);
+    const first = await live.next((e) => e.event === "payment");
+    firstEventId = first.id!;
+  } finally {
+    await live.stop();
+  }
+  // While nobody listens, a second payment is made.
+  const secondCheckout = await qrisCheckout(shop);
+  pay(secondCheckout);
+  await paid(shop, secondCheckout);
+  // Reconnecting with the last id seen delivers the missed payment first, and not the one already seen.
+  const resumed = eventReader(await openFeed(shop, { "last-event-id": firstEventId }));
+  try {
+    const next = await resumed.next((e) => e.event === "payment");
+    assert.equal(JSON.parse(next.data).payment.checkout_id, secondCheckout);
+    assert.ok(Number(next.id) > Number(firstEventId));
+  } finally {
+    await resumed.stop();
+  }
+  // The page's own starting point (?after=) works the same; a garbage Last-Event-ID starts from now.
+  const fromStart = eventReader(await openFeed(shop, { "last-event-id": "0" }));
+  try {
+    const replayed = await fromStart.next((e) => e.event === "payment");
+    assert.equal(JSON.parse(replayed.data).payment.checkout_id, firstCheckout);
+  } finally {
+    await fromStart.stop();
+  }
+  const fromNow = eventReader(await openFeed(shop, { "last-event-id": "not-a-number" }));
+  try {
+    const thirdCheckout = await qrisCheckout(shop);
+    pay(thirdCheckout);
+    const event = await fromNow.next((e) => e.event === "payment");
+    assert.equal(JSON.parse(event.data).payment.checkout_id, thirdCheckout);
+  } finally {
+    await fromNow.stop();
+  }
+});
