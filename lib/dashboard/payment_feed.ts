@@ -29,35 +29,3 @@ export async function watchPayments(sql: Sql, onWake: () => void): Promise<() =>
   const own = watchers;
   return () => own.callbacks.delete(onWake);
 }
-
-/**
- * A latch for one feed: `wake()` marks it dirty and ends a pending `wait()`; `wait()` returns at once when a
- * wake came since the last wait (so a notification that arrives during a query is not lost), else after `ms`.
- */
-export class Wakeup {
-  #dirty = false;
-  #resolve: (() => void) | null = null;
-
-  wake(): void {
-    this.#dirty = true;
-    this.#resolve?.();
-  }
-
-  /** True when woken, false on timeout. */
-  wait(ms: number): Promise<boolean> {
-    if (this.#dirty) {
-      this.#dirty = false;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => finish(false), ms);
-      const finish = (woken: boolean) => {
-        clearTimeout(timer);
-        this.#resolve = null;
-        this.#dirty = false;
-        resolve(woken);
-      };
-      this.#resolve = () => finish(true);
-    });
-  }
-}

@@ -4,6 +4,7 @@ import { asApp } from "../../../../db/client.ts";
 import { getCheckout } from "../../../../db/payments.ts";
 import { watchCheckout } from "../../../../lib/payments/checkout_feed.ts";
 import { findCheckout } from "../../../../lib/payments/find_checkout.ts";
+import { Wakeup } from "../../../../lib/http/wakeup.ts";
 
 const KEEPALIVE_MS = 15_000;
 
@@ -13,8 +14,11 @@ export const handler: Handlers = {
     const sql = c.var.deps.sql;
     const { projectId, checkout } = await findCheckout(sql, c.req.param("id")!);
     return streamSSE(c, async (stream) => {
-      let wake: () => void = () => {};
-      const stop = await watchCheckout(sql, checkout.checkout_id, () => wake());
+      // A latch, not a callback swapped in before each wait: a payment applied while the status is being
+      // read must still wake the next wait.
+      const wakeup = new Wakeup();
+      const stop = await watchCheckout(sql, checkout.checkout_id, () => wakeup.wake());
+      stream.onAbort(() => wakeup.wake());
       try {
         let last = "";
         while (!stream.aborted) {
@@ -23,15 +27,8 @@ export const handler: Handlers = {
           if (data !== last) await stream.writeSSE({ event: "status", data });
           last = data;
           if (now?.status === "paid" || now?.status === "expired") break;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, KEEPALIVE_MS);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-            stream.onAbort(() => wake());
-          });
-          if (!stream.aborted) await stream.write(": keep-alive\n\n");
+          const woken = await wakeup.wait(KEEPALIVE_MS);
+          if (!woken && !stream.aborted) await stream.write(": keep-alive\n\n");
         }
       } finally {
         stop();

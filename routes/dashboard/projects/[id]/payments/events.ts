@@ -1,7 +1,8 @@
 import { streamSSE } from "hono/streaming";
 import type { Handlers } from "../../../../../lib/router/routes.ts";
 import { withProject } from "../../../../../lib/dashboard/access.ts";
-import { Wakeup, watchPayments } from "../../../../../lib/dashboard/payment_feed.ts";
+import { watchPayments } from "../../../../../lib/dashboard/payment_feed.ts";
+import { Wakeup } from "../../../../../lib/http/wakeup.ts";
 import { paymentFeed, paymentFeedCursor } from "../../../../../db/dashboard_payments.ts";
 import { log } from "../../../../../lib/http/log.ts";
 
