@@ -17,8 +17,8 @@ export const CLIENT_FAILURES = { perClient: 10, perAddress: 30, windowSeconds: 3
 export type AuthenticatedClient = {
   projectId: string;
   clientId: string;
-  /** The project's own client, or a machine client of that project. */
-  kind: VerifiedClient["kind"];
+  /** The project's own client, a machine client of that project, or a dynamically registered client. */
+  kind: VerifiedClient["kind"] | "dynamic";
   method: ClientAuthMethod;
 };
 
