@@ -307,7 +307,7 @@ Deno.test("api.rotate_refresh_token — keeps the resource; naming another is in
   const RESOURCE = "https://mcp.a.example/mcp";
   const code = await issue(a.id, userA, publicClient.client_id, RESOURCE, pkce.challenge);
   const { refresh } = await redeem(a.id, code, publicClient.client_id, pkce.verifier, RESOURCE);
-  const rotate = async (resource: string | null, project = a.id) =>
+  const rotate = (resource: string | null, project = a.id) =>
     appValue<Record<string, unknown>>(
       db.sql,
       project,
