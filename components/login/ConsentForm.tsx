@@ -23,7 +23,10 @@ export function ConsentForm({ data }: { data: AuthPageData }) {
       <form method="post" action={`/auth/consent?lang=${data.lang}`}>
         <input type="hidden" name="request" value={data.request} />
         <input type="hidden" name="csrf" value={data.csrf} />
-        <button type="submit">{t.allow}</button>
+        <p class="consent-actions">
+          <button type="submit" name="decision" value="allow">{t.allow}</button>{" "}
+          <button type="submit" name="decision" value="deny" class="button secondary">{t.deny}</button>
+        </p>
       </form>
     </AuthCard>
   );

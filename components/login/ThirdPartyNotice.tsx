@@ -8,8 +8,13 @@ export function ThirdPartyNotice({ lang, thirdParty }: { lang: Lang; thirdParty:
     <div class="notice third-party" role="note">
       <p>
         <strong class="client-name">“{thirdParty.clientName}”</strong> {t.wantsAccess}{" "}
-        <strong>{thirdParty.resourceName || thirdParty.resource}</strong>{" "}
-        (<code>{thirdParty.resource}</code>).
+        {thirdParty.resourceName
+          ? (
+            <>
+              <strong>{thirdParty.resourceName}</strong> (<code>{thirdParty.resource}</code>)
+            </>
+          )
+          : <strong>{thirdParty.resource}</strong>}.
       </p>
       <p class="muted">{t.unverifiedClient}</p>
     </div>

@@ -67,6 +67,7 @@ const en = {
   consentTitle: "Allow access",
   consentSignedIn: "You are signed in to",
   allow: "Allow",
+  deny: "Deny",
 };
 type Messages = typeof en;
 
@@ -134,6 +135,7 @@ const id: Messages = {
   consentTitle: "Izinkan akses",
   consentSignedIn: "Anda sudah masuk ke",
   allow: "Izinkan",
+  deny: "Tolak",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

@@ -396,7 +396,7 @@ Deno.test("DCR — a signed-in person is asked before a self-registered client g
   const stale = await t.app.request(form.action, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: form.cookie },
-    body: new URLSearchParams({ request: form.request, csrf: "x".repeat(43) }),
+    body: new URLSearchParams({ request: form.request, csrf: "x".repeat(43), decision: "allow" }),
   });
   assert.equal(stale.status, 403, "CSRF-checked");
   await stale.body?.cancel();
@@ -404,12 +404,22 @@ Deno.test("DCR — a signed-in person is asked before a self-registered client g
   const allowed = await t.app.request(form.action, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: form.cookie },
-    body: new URLSearchParams({ request: form.request, csrf: form.csrf }),
+    body: new URLSearchParams({ request: form.request, csrf: form.csrf, decision: "allow" }),
   });
   const back = authorizationResponse(allowed, REDIRECT);
   assert.equal(back.state, "st");
   const { res } = await redeem(clientId, back.code!, verifier, NOTES);
   assert.equal(res.status, 200);
+
+  const denied = await t.app.request(form.action, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: form.cookie },
+    body: new URLSearchParams({ request: form.request, csrf: form.csrf, decision: "deny" }),
+  });
+  const refusal = authorizationResponse(denied, REDIRECT);
+  assert.equal(refusal.error, "access_denied");
+  assert.equal(refusal.code, null);
+  assert.equal(refusal.state, "st");
 
   const signedOut = await t.app.request(form.action, {
     method: "POST",
@@ -417,7 +427,7 @@ Deno.test("DCR — a signed-in person is asked before a self-registered client g
       "content-type": "application/x-www-form-urlencoded",
       cookie: form.cookie.replace(/astapa_session_[^;]+(; )?/, ""),
     },
-    body: new URLSearchParams({ request: form.request, csrf: form.csrf }),
+    body: new URLSearchParams({ request: form.request, csrf: form.csrf, decision: "allow" }),
   });
   assert.equal(signedOut.status, 303);
   assert.match(
