@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";
+import type { FailureBucket } from "./machine_clients.ts";
 
 export const DynamicClientSchema = z.object({
   client_id: z.string(),
@@ -53,12 +54,32 @@ export function dynamicClient(sql: Sql, clientId: string): Promise<DynamicClient
   );
 }
 
-export function verifyDynamicClient(sql: Sql, clientId: string, secretHash: Uint8Array): Promise<boolean> {
-  return asApp(
-    sql,
-    null,
-    (tx) => result(tx`select api.verify_dynamic_client(${clientId}, ${secretHash}) as result`, z.boolean()),
-  );
+/**
+ * A confidential dynamic client's secret check behind the same lockout counters as other clients: a locked
+ * bucket answers with the wait before the secret is looked at; a wrong secret counts one hit in every bucket.
+ */
+export function verifyDynamicClient(
+  sql: Sql,
+  clientId: string,
+  secretHash: Uint8Array,
+  buckets: FailureBucket[],
+): Promise<{ wait: number } | { verified: boolean }> {
+  return asApp(sql, null, async (tx) => {
+    for (const bucket of buckets) {
+      const [row] = await tx`select api.rate_limit_wait(${bucket.name}, ${bucket.max}) as wait`;
+      if (row.wait > 0) return { wait: row.wait as number };
+    }
+    const verified = await result(
+      tx`select api.verify_dynamic_client(${clientId}, ${secretHash}) as result`,
+      z.boolean(),
+    );
+    if (!verified) {
+      for (const bucket of buckets) {
+        await tx`select api.rate_limit_hit(${bucket.name}, ${bucket.max}, ${bucket.window_seconds})`;
+      }
+    }
+    return { verified };
+  });
 }
 
 export const ResourceOwnerSchema = z.object({

@@ -8,7 +8,7 @@ import type { Ctx } from "../app_env.ts";
 import { dynamicClient, resourceOwner, verifyDynamicClient } from "../../db/dynamic_clients.ts";
 import { AppError } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
-import type { AuthenticatedClient } from "./authenticate_client.ts";
+import { type AuthenticatedClient, failureBuckets } from "./authenticate_client.ts";
 import { BASIC_CHALLENGE, type PresentedClient } from "./client_auth.ts";
 import type { OAuthParams } from "./params.ts";
 import { parseResource } from "./scope.ts";
@@ -17,7 +17,7 @@ export const DYNAMIC_CLIENT_PREFIX = "dcl_";
 
 /**
  * Authenticates a dynamic client (public: client_id alone; confidential: its secret, Basic or post) and finds
- * the project from the request's resource. Secrets are 256-bit random, so no lockout counters are kept for them.
+ * the project from the request's resource. Wrong secrets count in the same lockout buckets as other clients'.
  */
 export async function authenticateDynamicClient(
   c: Ctx,
@@ -37,8 +37,21 @@ export async function authenticateDynamicClient(
     }
   } else if (presented.secret === null) {
     throw new AppError("invalid_client", { description: "This client must authenticate with its secret." });
-  } else if (!await verifyDynamicClient(sql, presented.clientId, await sha256(presented.secret))) {
-    throw new AppError("invalid_client", { headers: challenge });
+  } else {
+    const buckets = failureBuckets(c, presented.clientId);
+    const outcome = await verifyDynamicClient(
+      sql,
+      presented.clientId,
+      await sha256(presented.secret),
+      buckets,
+    );
+    if ("wait" in outcome) {
+      throw new AppError("rate_limited", {
+        description: "Too many failed client authentications. Try again later.",
+        headers: { "Retry-After": String(outcome.wait) },
+      });
+    }
+    if (!outcome.verified) throw new AppError("invalid_client", { headers: challenge });
   }
   const resource = parseResource(params.resource);
   if (resource === null) {

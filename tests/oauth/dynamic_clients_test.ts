@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { testApp } from "../helpers/app.ts";
+import { CLIENT_FAILURES } from "../../lib/oauth/authenticate_client.ts";
 import { seedRegistry } from "../helpers/machine_clients.ts";
 import { basic, pkcePair, seedProject } from "../helpers/oauth.ts";
 import { claimsOf, postForm } from "../helpers/token_client.ts";
@@ -477,4 +478,27 @@ Deno.test("discovery — registration_endpoint, public clients, PKCE S256 and th
     assert.deepEqual(metadata.code_challenge_methods_supported, ["S256"]);
     assert.equal(metadata.authorization_response_iss_parameter_supported, true);
   }
+});
+
+Deno.test("DCR — wrong secrets of a confidential dynamic client count toward the client lockout", async () => {
+  const registered = await register({ client_name: "Guessed agent", redirect_uris: [REDIRECT] });
+  const { client_id: clientId, client_secret: secret } = registered.body;
+  const attempt = (guess: string) =>
+    token(
+      {
+        grant_type: "authorization_code",
+        code: "x",
+        code_verifier: "y",
+        redirect_uri: REDIRECT,
+        resource: NOTES,
+      },
+      { authorization: basic(clientId, guess) },
+    );
+  for (let i = 0; i < CLIENT_FAILURES.perClient; i++) {
+    assert.equal((await attempt(`acs_guess_${i}`)).res.status, 401);
+  }
+  const locked = await attempt(secret);
+  assert.equal(locked.res.status, 429, "even the right secret waits for the window");
+  assert.ok(Number(locked.res.headers.get("retry-after")) > 0);
+  assert.equal(locked.body.error, "rate_limited");
 });
