@@ -31,6 +31,8 @@ export type CodeRedemption = {
   redirectUri: string;
   codeVerifier: string | null;
   refreshHash: Uint8Array;
+  /** The token request's resource (RFC 8707), which must be the one the code was issued for. */
+  resource?: string | null;
 };
 
 export async function redeemAuthorizationCode(
@@ -43,7 +45,7 @@ export async function redeemAuthorizationCode(
     projectId,
     (tx) =>
       tx`select api.redeem_authorization_code(${r.codeHash}, ${r.clientId}, ${r.redirectUri}, ${r.codeVerifier},
-                                             ${r.refreshHash}) as result`,
+                                             ${r.refreshHash}, ${r.resource ?? null}) as result`,
   );
   return userGrant(row.result);
 }
@@ -53,6 +55,8 @@ export type RefreshRotation = {
   clientId: string;
   successorHash: Uint8Array;
   scope: string | null;
+  /** The token request's resource, which must be the one the sign-in was for. */
+  resource?: string | null;
 };
 
 export async function rotateRefreshToken(
@@ -64,7 +68,8 @@ export async function rotateRefreshToken(
     sql,
     projectId,
     (tx) =>
-      tx`select api.rotate_refresh_token(${r.tokenHash}, ${r.clientId}, ${r.successorHash}, ${r.scope}) as result`,
+      tx`select api.rotate_refresh_token(${r.tokenHash}, ${r.clientId}, ${r.successorHash}, ${r.scope},
+                                       ${r.resource ?? null}) as result`,
   );
   return userGrant(row.result);
 }

@@ -5,6 +5,7 @@ import type { MessageKey } from "../../lib/login/i18n.ts";
 import { AuthCard } from "./AuthCard.tsx";
 import { CheckEmail } from "./CheckEmail.tsx";
 import { SocialButtons } from "./SocialButtons.tsx";
+import { ThirdPartyNotice } from "./ThirdPartyNotice.tsx";
 
 type AuthFormPageProps = {
   data: AuthPageData;
@@ -38,6 +39,7 @@ export function AuthFormPage(
       error={data.error}
       switchHref={`${flowHref(path, data, other)}${keep ?? ""}`}
     >
+      {data.thirdParty && <ThirdPartyNotice lang={data.lang} thirdParty={data.thirdParty} />}
       {social && <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />}
       {data.notice && (
         <CheckEmail

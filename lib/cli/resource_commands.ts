@@ -8,6 +8,7 @@ import {
   removeResource,
   removeScope,
 } from "../../db/resources.ts";
+import { getProject, updateProject } from "../../db/projects.ts";
 import { AppError } from "../http/errors.ts";
 import { parseResource } from "../oauth/scope.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
@@ -16,6 +17,8 @@ import type { Output } from "./output.ts";
 export const RESOURCE_USAGE = `  resource add --project ID URI [--name N]
                              register a protected resource (API or MCP server URL; unique deployment-wide)
   resource list|remove --project ID [URI]
+  resource dynamic-clients on|off --project ID
+                             let self-registered (RFC 7591) clients sign people in for these resources
   scope add --project ID NAME [--description D]
                              declare a scope machine clients may be given
   scope list|remove --project ID [NAME]`;
@@ -53,6 +56,22 @@ export async function resourceCommand(sql: Sql, args: ParsedArgs, out: Output): 
       const [uri] = operands(args, 2, ["URI"]);
       await asApp(sql, project(), (tx) => removeResource(tx, canonical(uri)), CLI);
       out.result({ uri: canonical(uri), removed: true }, `Removed ${canonical(uri)}.`);
+      return 0;
+    }
+    case "dynamic-clients": {
+      allowFlags(args, ["project"]);
+      const [state] = operands(args, 2, ["on|off"]);
+      if (state !== "on" && state !== "off") throw new UsageError('Say "on" or "off".');
+      const id = project();
+      const updated = await asApp(sql, id, async (tx) => {
+        const { settings } = await getProject(tx, id);
+        return await updateProject(tx, id, { settings: { ...settings, dynamic_clients: state === "on" } });
+      }, CLI);
+      const on = updated.settings.dynamic_clients === true;
+      out.result(
+        { project_id: updated.project_id, dynamic_clients: on },
+        `Dynamically registered clients for ${updated.project_id}: ${on ? "accepted" : "refused"}.`,
+      );
       return 0;
     }
   }

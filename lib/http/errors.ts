@@ -45,6 +45,9 @@ export const ERRORS = {
   invalid_target: { status: 400, message: "The requested resource is invalid or unknown." },
   invalid_token: { status: 401, message: "The access token is invalid or expired." },
   insufficient_scope: { status: 403, message: "The access token lacks the scope this request needs." },
+  // RFC 7591 §3.2.2 (dynamic client registration).
+  invalid_redirect_uri: { status: 400, message: "A redirect URI is invalid or not allowed." },
+  invalid_client_metadata: { status: 400, message: "The client metadata is invalid or not supported." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

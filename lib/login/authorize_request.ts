@@ -7,6 +7,9 @@ import type { Sql } from "../../db/client.ts";
 import { parseResource, parseScope } from "../oauth/scope.ts";
 import { AppError } from "../http/errors.ts";
 import { authorizationClient } from "../../db/login.ts";
+import { dynamicClient } from "../../db/dynamic_clients.ts";
+import { DYNAMIC_CLIENT_PREFIX } from "../oauth/dynamic_client_auth.ts";
+import { dynamicClientTarget, type ThirdParty } from "./dynamic_client_target.ts";
 
 export type AuthorizeRequest = {
   clientId: string;
@@ -20,6 +23,8 @@ export type AuthorizeRequest = {
   /** An email the app suggests; it pre-fills the form. */
   loginHint?: string;
   project: { id: string; name: string; mode: string; settings: Record<string, unknown> };
+  /** Set for a dynamically registered client: who it says it is (unverified) and what it wants to reach. */
+  thirdParty?: ThirdParty;
 };
 
 /** The app should hear about this one at its redirect_uri. */
@@ -66,11 +71,16 @@ export async function parseAuthorizeRequest(
   const clientId = get("client_id");
   const redirectUri = get("redirect_uri");
   if (!clientId) throw new AppError("invalid_request", { description: "The link is missing its client_id." });
-  const client = await authorizationClient(sql, clientId);
-  if (!client) {
+  const dynamic = clientId.startsWith(DYNAMIC_CLIENT_PREFIX);
+  const registered = dynamic ? await dynamicClient(sql, clientId) : null;
+  const client = dynamic ? null : await authorizationClient(sql, clientId);
+  const redirectUris = registered?.redirect_uris ?? client?.redirect_uris;
+  if (!redirectUris) {
     throw new AppError("invalid_client", { description: "This app is not registered with Astapa." });
   }
-  if (!redirectUri || !matchRedirectUri([...client.redirect_uris, ...ownRedirectUris], redirectUri)) {
+  // Astapa's own pages sign in for projects' own clients only, never for a self-registered one.
+  const allowed = [...redirectUris, ...(dynamic ? [] : ownRedirectUris)];
+  if (!redirectUri || !matchRedirectUri(allowed, redirectUri)) {
     throw new AppError("invalid_request", {
       description:
         "The redirect_uri is missing or not registered for this app, so we will not send you there.",
@@ -103,7 +113,7 @@ export async function parseAuthorizeRequest(
   if ((get("nonce")?.length ?? 0) > 500 || (back.state?.length ?? 0) > 2000) {
     throw fail("invalid_request", "state or nonce is too long.");
   }
-  return {
+  const request = {
     clientId,
     redirectUri,
     state: back.state,
@@ -113,6 +123,16 @@ export async function parseAuthorizeRequest(
     resource: resource ?? undefined,
     prompt: get("prompt"),
     loginHint: get("login_hint")?.slice(0, 254),
+  };
+  if (registered) {
+    return {
+      ...request,
+      ...await dynamicClientTarget(sql, registered, { scope, resource, challenge }, fail),
+    };
+  }
+  if (!client) throw new Error("unreachable: a client was found above");
+  return {
+    ...request,
     project: { id: client.project_id, name: client.name, mode: client.mode, settings: client.settings },
   };
 }

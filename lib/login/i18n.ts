@@ -61,6 +61,13 @@ const en = {
   socialNotLinked:
     "An account with this email already exists, but the email is not verified on both sides, so we did not link them. Sign in with your password instead.",
   socialAccountDisabled: "This account is disabled.",
+  wantsAccess: "wants to access",
+  unverifiedClient:
+    "This app registered itself: its name is its own claim, not checked by the project. Continue only if you started this from an app you trust.",
+  consentTitle: "Allow access",
+  consentSignedIn: "You are signed in to",
+  allow: "Allow",
+  deny: "Deny",
 };
 type Messages = typeof en;
 
@@ -122,6 +129,13 @@ const id: Messages = {
   socialNotLinked:
     "Akun dengan email ini sudah ada, tetapi email belum terverifikasi di kedua sisi, jadi tidak kami tautkan. Silakan masuk dengan kata sandi.",
   socialAccountDisabled: "Akun ini dinonaktifkan.",
+  wantsAccess: "ingin mengakses",
+  unverifiedClient:
+    "Aplikasi ini mendaftar sendiri: namanya adalah klaimnya sendiri, tidak diperiksa oleh proyek. Lanjutkan hanya jika Anda memulainya dari aplikasi yang Anda percayai.",
+  consentTitle: "Izinkan akses",
+  consentSignedIn: "Anda sudah masuk ke",
+  allow: "Izinkan",
+  deny: "Tolak",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

@@ -16,6 +16,7 @@ import {
 import { csrfToken, csrfValid } from "./browser.ts";
 import { type Lang, type MessageKey, MESSAGES, pickLang } from "./i18n.ts";
 import { enabledProviders, type ProviderId } from "./social/providers.ts";
+import type { ThirdParty } from "./dynamic_client_target.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -31,6 +32,10 @@ export type AuthPageData = {
   token?: string;
   /** Sign-in providers whose buttons the page shows. */
   providers?: ProviderId[];
+  /** A dynamically registered client asks: its unverified name and the resource it wants. */
+  thirdParty?: ThirdParty;
+  /** Someone is signed in already: ask them to allow the (dynamically registered) client instead. */
+  consent?: boolean;
 };
 
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
@@ -60,6 +65,7 @@ export function authPageData(
     notice?: MessageKey;
     token?: string;
     providers?: ProviderId[];
+    consent?: boolean;
   } = {},
 ): AuthPageData {
   return {
@@ -67,6 +73,7 @@ export function authPageData(
     appName: request.project.name,
     request: requestQuery(query),
     csrf: csrfToken(c),
+    ...(request.thirdParty ? { thirdParty: request.thirdParty } : {}),
     ...extra,
   };
 }

@@ -17,8 +17,8 @@ export const CLIENT_FAILURES = { perClient: 10, perAddress: 30, windowSeconds: 3
 export type AuthenticatedClient = {
   projectId: string;
   clientId: string;
-  /** The project's own client, or a machine client of that project. */
-  kind: VerifiedClient["kind"];
+  /** The project's own client, a machine client of that project, or a dynamically registered client. */
+  kind: VerifiedClient["kind"] | "dynamic";
   method: ClientAuthMethod;
 };
 
@@ -42,10 +42,7 @@ export async function authenticateClientThen<T>(
   if (presented.secret === null) {
     throw new AppError("invalid_client", { description: "This client must authenticate with its secret." });
   }
-  const buckets: FailureBucket[] = [
-    { name: `client_auth:client:${presented.clientId.slice(0, 100)}`, max: CLIENT_FAILURES.perClient },
-    { name: `client_auth:address:${clientAddress(c)}`, max: CLIENT_FAILURES.perAddress },
-  ].map((bucket) => ({ ...bucket, window_seconds: CLIENT_FAILURES.windowSeconds }));
+  const buckets = failureBuckets(c, presented.clientId);
   const secretHash = await sha256(presented.secret);
   // Failures are counted by api.authenticate_client and committed with this transaction; the errors are
   // thrown after it, so a rejected attempt still counts.
@@ -72,6 +69,14 @@ export async function authenticateClientThen<T>(
     throw new AppError("invalid_client", { description: "This client is disabled.", headers: challenge });
   }
   return { client: outcome.client, result: outcome.result as T };
+}
+
+/** The lockout counters a client authentication checks and counts failures in (every kind of client). */
+export function failureBuckets(c: Ctx, clientId: string): FailureBucket[] {
+  return [
+    { name: `client_auth:client:${clientId.slice(0, 100)}`, max: CLIENT_FAILURES.perClient },
+    { name: `client_auth:address:${clientAddress(c)}`, max: CLIENT_FAILURES.perAddress },
+  ].map((bucket) => ({ ...bucket, window_seconds: CLIENT_FAILURES.windowSeconds }));
 }
 
 /**

@@ -21,6 +21,8 @@ import {
   type AuthenticatedClient,
 } from "./authenticate_client.ts";
 import type { OAuthParams } from "./params.ts";
+import { presentedClient } from "./client_auth.ts";
+import { authenticateDynamicClient, DYNAMIC_CLIENT_PREFIX } from "./dynamic_client_auth.ts";
 import {
   AuthorizationCodeRequest,
   ClientCredentialsRequest,
@@ -44,13 +46,21 @@ type Grant = (c: Ctx, client: AuthenticatedClient, params: OAuthParams) => Promi
 /** A grant as the token endpoint runs it: client authentication included. */
 export type TokenGrant = (c: Ctx, params: OAuthParams) => Promise<TokenResponse>;
 
-/** A user grant: authenticate the client, then redeem in a transaction of its own. */
-const afterAuthentication = (grant: Grant): TokenGrant => async (c, params) =>
-  await grant(c, await authenticateClient(c, params), params);
+/**
+ * A user grant: authenticate the client (a dynamically registered one finds its project by the resource it
+ * sends), then redeem in a transaction of its own.
+ */
+const afterAuthentication = (grant: Grant): TokenGrant => async (c, params) => {
+  const presented = presentedClient(c.req.header("authorization"), params);
+  const client = presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)
+    ? await authenticateDynamicClient(c, presented, params)
+    : await authenticateClient(c, params);
+  return await grant(c, client, params);
+};
 
-/** Machine clients act for themselves only: user grants belong to the project's own client. */
+/** Machine clients act for themselves only: user grants belong to the project's own and dynamic clients. */
 function assertProjectClient(client: AuthenticatedClient, grantType: string): void {
-  if (client.kind !== "project") {
+  if (client.kind === "machine") {
     throw new AppError("unauthorized_client", {
       description: `Machine clients use client_credentials, not ${grantType}.`,
     });
@@ -67,6 +77,7 @@ const authorizationCode: Grant = async (c, client, params) => {
     redirectUri: request.redirect_uri,
     codeVerifier: request.code_verifier ?? null,
     refreshHash: await sha256(refreshToken),
+    resource: parseResource(request.resource),
   });
   return await userTokens(c, client, grant, refreshToken);
 };
@@ -80,6 +91,7 @@ const refreshToken: Grant = async (c, client, params) => {
     clientId: client.clientId,
     successorHash: await sha256(successor),
     scope: parseScope(request.scope),
+    resource: parseResource(request.resource),
   });
   return await userTokens(c, client, grant, successor);
 };
@@ -89,6 +101,12 @@ const refreshToken: Grant = async (c, client, params) => {
  * grant is decided in the client authentication's transaction: one transaction per request.
  */
 const clientCredentials: TokenGrant = async (c, params) => {
+  if (presentedClient(c.req.header("authorization"), params).clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+    throw new AppError("unauthorized_client", {
+      description:
+        "Dynamically registered clients sign people in; only machine clients use client_credentials.",
+    });
+  }
   const { client, result: grant } = await authenticateClientThen(c, params, (tx, client) => {
     const request = parseParams(ClientCredentialsRequest, params);
     const scope = parseScope(request.scope);

@@ -14,12 +14,13 @@ export function authorizationServerMetadata(issuer: string) {
     revocation_endpoint: `${issuer}/api/platform/revoke`,
     introspection_endpoint: `${issuer}/api/platform/introspect`,
     userinfo_endpoint: `${issuer}/api/platform/userinfo`,
+    registration_endpoint: `${issuer}/api/platform/register`,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
     grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
     code_challenge_methods_supported: ["S256"],
-    // No "none" yet: public clients (PKCE only) arrive with dynamic client registration.
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    // "none": public clients registered dynamically (RFC 7591), always with PKCE.
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
     introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
     scopes_supported: [...SCOPES],

@@ -16,6 +16,9 @@ export const AuthorizationCodeRequest = z.object({
   code: z.string().describe("The code from the hosted login's redirect."),
   redirect_uri: z.string().describe("The redirect_uri of the authorization request, exactly."),
   code_verifier: z.string().optional().describe("PKCE verifier; required when a code_challenge was sent."),
+  resource: z.string().optional().describe(
+    "RFC 8707: the resource the authorization request named (required for dynamically registered clients).",
+  ),
   ...clientAuth,
 });
 
@@ -23,6 +26,7 @@ export const RefreshTokenRequest = z.object({
   grant_type: z.literal("refresh_token"),
   refresh_token: z.string(),
   scope: z.string().optional().describe("A subset of the originally granted scope."),
+  resource: z.string().optional().describe("RFC 8707: the resource the sign-in was for; it stays the aud."),
   ...clientAuth,
 });
 

@@ -21,6 +21,7 @@ import { redirectTo, requestQuery } from "../../lib/login/authorize_request.ts";
 import { Field } from "../../components/login/AuthCard.tsx";
 import { enabledProviders } from "../../lib/login/social/providers.ts";
 import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
+import { ConsentForm } from "../../components/login/ConsentForm.tsx";
 
 const SignInForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
@@ -36,6 +37,18 @@ export const handler: Handlers<AuthPageData> = {
     const session = readSession(c, request.project.id);
     if (session && request.prompt !== "login") {
       const userId = await sessionUser(c.var.deps.sql, request.project.id, session);
+      // A self-registered client never gets a code silently: the signed-in person allows it first.
+      if (userId && request.thirdParty) {
+        if (request.prompt === "none") {
+          const target = redirectTo(request, c.var.deps.config.baseUrl, {
+            error: "consent_required",
+            error_description:
+              "This app needs the person to allow it, which prompt=none does not let us ask.",
+          });
+          return c.redirect(target, 303);
+        }
+        return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
+      }
       if (userId) return await finishSignIn(c, request, userId, false);
     }
     if (request.prompt === "create") return c.redirect(`/auth/signup?${requestQuery(query)}`, 303);
@@ -73,6 +86,7 @@ export const handler: Handlers<AuthPageData> = {
 
 /** The sign-in form. */
 export default function SignIn({ data }: PageProps<AuthPageData>) {
+  if (data.consent) return <ConsentForm data={data} />;
   const t = MESSAGES[data.lang];
   return (
     <AuthFormPage

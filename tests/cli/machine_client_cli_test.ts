@@ -150,3 +150,17 @@ Deno.test("cli machine-client — usage errors exit 2, refusals exit 1 with the 
   assert.match(undeclared.stderr, /validation_failed: Scope admin is not declared/);
   assert.equal((await astapa("machine-client", "frobnicate", "--project", project.id)).code, 2);
 });
+
+Deno.test("cli resource dynamic-clients — the per-project switch for self-registered clients", async () => {
+  const settings = async () =>
+    (await asApp(db.sql, project.id, (tx) => tx`select settings from astapa.projects`))[0].settings;
+  const on = await astapa("resource", "dynamic-clients", "on", "--project", project.id, "--json");
+  assert.equal(on.code, 0, on.stderr);
+  assert.deepEqual(on.json(), { project_id: project.id, dynamic_clients: true });
+  assert.equal((await settings()).dynamic_clients, true);
+  const off = await astapa("resource", "dynamic-clients", "off", "--project", project.id);
+  assert.equal(off.code, 0, off.stderr);
+  assert.match(off.stdout, /refused/);
+  assert.equal((await settings()).dynamic_clients, false);
+  assert.equal((await astapa("resource", "dynamic-clients", "maybe", "--project", project.id)).code, 2);
+});

@@ -1,0 +1,22 @@
+import type { ThirdParty } from "../../lib/login/dynamic_client_target.ts";
+import { type Lang, MESSAGES } from "../../lib/login/i18n.ts";
+
+/** "<name> wants to access <resource>": a self-registered client's name, marked as its own unverified claim. */
+export function ThirdPartyNotice({ lang, thirdParty }: { lang: Lang; thirdParty: ThirdParty }) {
+  const t = MESSAGES[lang];
+  return (
+    <div class="notice third-party" role="note">
+      <p>
+        <strong class="client-name">“{thirdParty.clientName}”</strong> {t.wantsAccess}{" "}
+        {thirdParty.resourceName
+          ? (
+            <>
+              <strong>{thirdParty.resourceName}</strong> (<code>{thirdParty.resource}</code>)
+            </>
+          )
+          : <strong>{thirdParty.resource}</strong>}.
+      </p>
+      <p class="muted">{t.unverifiedClient}</p>
+    </div>
+  );
+}

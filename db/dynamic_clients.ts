@@ -1,0 +1,104 @@
+/** Typed wrappers around the dynamic-client functions (db/migrations/1000–1002). */
+import { z } from "zod";
+import { asApp, type Sql } from "./client.ts";
+import { result } from "./result.ts";
+import type { FailureBucket } from "./machine_clients.ts";
+
+export const DynamicClientSchema = z.object({
+  client_id: z.string(),
+  client_name: z.string().optional(),
+  redirect_uris: z.array(z.string()),
+  grant_types: z.array(z.string()),
+  response_types: z.array(z.string()),
+  token_endpoint_auth_method: z.enum(["none", "client_secret_basic", "client_secret_post"]),
+  scope: z.string().optional(),
+}).passthrough();
+export type DynamicClient = z.infer<typeof DynamicClientSchema>;
+
+export type DynamicClientInput = {
+  client_name?: string;
+  redirect_uris: string[];
+  grant_types: string[];
+  token_endpoint_auth_method: DynamicClient["token_endpoint_auth_method"];
+  scope?: string;
+  /** The other registered fields, echoed back as given. */
+  metadata: Record<string, unknown>;
+};
+
+const Registration = z.union([
+  z.object({ wait: z.number().int() }),
+  DynamicClientSchema.extend({ client_id_issued_at: z.number().int() }),
+]);
+
+/** Registers a client, or says how long this address must wait (past its hourly allowance). */
+export function registerDynamicClient(
+  sql: Sql,
+  input: DynamicClientInput,
+  secretHash: Uint8Array | null,
+  limit: { address: string; perHour: number },
+): Promise<z.infer<typeof Registration>> {
+  return asApp(sql, null, (tx) =>
+    result(
+      tx`select api.register_dynamic_client(${tx.json(input as never)}, ${secretHash}, ${limit.address},
+                                            ${limit.perHour}) as result`,
+      Registration,
+    ));
+}
+
+/** A registered client's metadata, or null. */
+export function dynamicClient(sql: Sql, clientId: string): Promise<DynamicClient | null> {
+  return asApp(
+    sql,
+    null,
+    (tx) => result(tx`select api.dynamic_client(${clientId}) as result`, DynamicClientSchema.nullable()),
+  );
+}
+
+/**
+ * A confidential dynamic client's secret check behind the same lockout counters as other clients: a locked
+ * bucket answers with the wait before the secret is looked at; a wrong secret counts one hit in every bucket.
+ */
+export function verifyDynamicClient(
+  sql: Sql,
+  clientId: string,
+  secretHash: Uint8Array,
+  buckets: FailureBucket[],
+): Promise<{ wait: number } | { verified: boolean }> {
+  return asApp(sql, null, async (tx) => {
+    for (const bucket of buckets) {
+      const [row] = await tx`select api.rate_limit_wait(${bucket.name}, ${bucket.max}) as wait`;
+      if (row.wait > 0) return { wait: row.wait as number };
+    }
+    const verified = await result(
+      tx`select api.verify_dynamic_client(${clientId}, ${secretHash}) as result`,
+      z.boolean(),
+    );
+    if (!verified) {
+      for (const bucket of buckets) {
+        await tx`select api.rate_limit_hit(${bucket.name}, ${bucket.max}, ${bucket.window_seconds})`;
+      }
+    }
+    return { verified };
+  });
+}
+
+export const ResourceOwnerSchema = z.object({
+  project_id: z.string(),
+  name: z.string(),
+  mode: z.enum(["sandbox", "production"]),
+  settings: z.record(z.string(), z.unknown()),
+  resource: z.string(),
+  resource_name: z.string(),
+  dynamic_clients: z.boolean(),
+  scopes: z.array(z.string()),
+});
+export type ResourceOwner = z.infer<typeof ResourceOwnerSchema>;
+
+/** The project that owns a protected resource (canonical URI), or null. */
+export function resourceOwner(sql: Sql, resource: string): Promise<ResourceOwner | null> {
+  return asApp(
+    sql,
+    null,
+    (tx) => result(tx`select api.resource_owner(${resource}) as result`, ResourceOwnerSchema.nullable()),
+  );
+}

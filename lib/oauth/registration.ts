@@ -1,0 +1,152 @@
+/**
+ * Dynamic Client Registration (RFC 7591): reading a client's metadata strictly and answering with what was
+ * registered. Registered clients may only sign people in (authorization code with PKCE, refresh tokens); the
+ * project a sign-in belongs to comes later, from the resource the client asks for.
+ */
+import { z } from "zod";
+import type { DynamicClientInput } from "../../db/dynamic_clients.ts";
+import { AppError } from "../http/errors.ts";
+import { parseScope } from "./scope.ts";
+
+/** Registrations per address per hour, counted in Postgres for every instance. */
+export const REGISTRATIONS_PER_HOUR = 20;
+
+const AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"] as const;
+const GRANT_TYPES = ["authorization_code", "refresh_token"];
+const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
+
+const metadataError = (description: string) => new AppError("invalid_client_metadata", { description });
+
+/**
+ * https anywhere, http only on a loopback host (RFC 8252 §7.3), absolute, no fragment, no userinfo, no
+ * whitespace: the same rule as astapa.is_valid_redirect_uri, checked here to name the offending URI.
+ */
+export function redirectUriProblem(uri: unknown): string | null {
+  if (typeof uri !== "string" || uri.length === 0 || uri.length > 2000) {
+    return "must be a URL of 1–2000 characters";
+  }
+  if (/[\s#]/.test(uri)) return "must not contain a fragment or whitespace";
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return "must be an absolute URL";
+  }
+  if (url.username || url.password || /^[a-z]+:\/\/[^/?]*@/i.test(uri)) return "must not contain userinfo";
+  if (url.protocol === "https:" && /^https:\/\/[^/?@\s:]+(:[0-9]{1,5})?([/?].*)?$/.test(uri)) return null;
+  if (url.protocol === "http:" && LOOPBACK.includes(url.hostname) && /^http:\/\/[^/?]+([/?].*)?$/.test(uri)) {
+    return null;
+  }
+  return "must use https (http only on 127.0.0.1, localhost or [::1])";
+}
+
+const optionalString = (max: number) => z.string().max(max).optional();
+const url = z.string().max(2000).refine((value) => {
+  try {
+    return ["https:", "http:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, "must be an http(s) URL");
+
+/** The fields echoed back as given; anything else a client sends is ignored (RFC 7591 §2). */
+const EchoedMetadata = z.object({
+  client_uri: url.optional(),
+  logo_uri: url.optional(),
+  tos_uri: url.optional(),
+  policy_uri: url.optional(),
+  contacts: z.array(z.string().max(254)).max(10).optional(),
+  software_id: optionalString(200),
+  software_version: optionalString(200),
+  application_type: z.enum(["web", "native"]).optional(),
+});
+
+/** Checks a registration request; throws invalid_redirect_uri or invalid_client_metadata naming the problem. */
+export function parseRegistration(body: unknown): DynamicClientInput {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw metadataError("The registration request must be a JSON object.");
+  }
+  const raw = body as Record<string, unknown>;
+  const uris = raw.redirect_uris;
+  if (!Array.isArray(uris) || uris.length === 0 || uris.length > 10) {
+    throw new AppError("invalid_redirect_uri", {
+      description: "redirect_uris must be an array of 1 to 10 URLs.",
+    });
+  }
+  for (const uri of uris) {
+    const problem = redirectUriProblem(uri);
+    if (problem) {
+      throw new AppError("invalid_redirect_uri", {
+        description: `redirect_uri ${JSON.stringify(String(uri).slice(0, 200))} ${problem}.`,
+      });
+    }
+  }
+  if (new Set(uris).size !== uris.length) {
+    throw new AppError("invalid_redirect_uri", { description: "redirect_uris lists a URL twice." });
+  }
+  const method = raw.token_endpoint_auth_method ?? "client_secret_basic"; // RFC 7591 §2's default
+  if (!AUTH_METHODS.includes(method as typeof AUTH_METHODS[number])) {
+    throw metadataError(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(", ")}.`);
+  }
+  const grantTypes = raw.grant_types ?? ["authorization_code"];
+  if (
+    !Array.isArray(grantTypes) || !grantTypes.includes("authorization_code") ||
+    !grantTypes.every((grant) => GRANT_TYPES.includes(grant))
+  ) {
+    throw metadataError(
+      "grant_types must include authorization_code and may add refresh_token; clients acting for themselves " +
+        "(client_credentials) are created by the project as machine clients.",
+    );
+  }
+  const responseTypes = raw.response_types ?? ["code"];
+  if (!Array.isArray(responseTypes) || responseTypes.length !== 1 || responseTypes[0] !== "code") {
+    throw metadataError('response_types must be ["code"].');
+  }
+  const name = raw.client_name;
+  // deno-lint-ignore no-control-regex
+  if (name !== undefined && (typeof name !== "string" || name.length > 100 || /[\x00-\x1f\x7f]/.test(name))) {
+    throw metadataError("client_name must be text of at most 100 characters.");
+  }
+  let scope: string | null = null;
+  if (raw.scope !== undefined) {
+    if (typeof raw.scope !== "string" || raw.scope.length > 1000) {
+      throw metadataError("scope must be a string.");
+    }
+    try {
+      scope = parseScope(raw.scope);
+    } catch {
+      throw metadataError("scope must be space-separated scope tokens.");
+    }
+  }
+  const echoed = EchoedMetadata.safeParse(raw);
+  if (!echoed.success) {
+    const issue = echoed.error.issues[0];
+    throw metadataError(`${issue.path.join(".")}: ${issue.message}.`);
+  }
+  return {
+    ...(name ? { client_name: name as string } : {}),
+    redirect_uris: uris as string[],
+    grant_types: [...new Set(grantTypes as string[])],
+    token_endpoint_auth_method: method as DynamicClientInput["token_endpoint_auth_method"],
+    ...(scope ? { scope } : {}),
+    metadata: JSON.parse(JSON.stringify(echoed.data)),
+  };
+}
+
+/** The request as documented (OpenAPI); parseRegistration is what checks it. */
+export const RegistrationRequest = z.object({
+  redirect_uris: z.array(z.string()).describe("1–10 URLs: https, or http on a loopback host; no fragment."),
+  token_endpoint_auth_method: z.enum(AUTH_METHODS).optional()
+    .describe('"none" for a public client (PKCE only); default client_secret_basic.'),
+  grant_types: z.array(z.enum(["authorization_code", "refresh_token"])).optional(),
+  response_types: z.array(z.literal("code")).optional(),
+  client_name: z.string().max(100).optional().describe("Shown to the person signing in, marked unverified."),
+  scope: z.string().optional(),
+}).extend(EchoedMetadata.shape);
+
+export const RegistrationResponse = RegistrationRequest.extend({
+  client_id: z.string().describe("dcl_…"),
+  client_id_issued_at: z.number().int(),
+  client_secret: z.string().optional().describe("Only for client_secret_basic / client_secret_post."),
+  client_secret_expires_at: z.number().int().optional().describe("0: the secret does not expire."),
+});

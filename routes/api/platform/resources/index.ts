@@ -1,0 +1,59 @@
+import type { Handlers } from "../../../../lib/router/routes.ts";
+import { asApp } from "../../../../db/client.ts";
+import { addResource, listResources, removeResource } from "../../../../db/resources.ts";
+import { readBody, validate } from "../../../../lib/http/body.ts";
+import { ResourceBody, ResourceQuery } from "../../../../lib/http/registry_body.ts";
+import { authenticateProject } from "../../../../lib/oauth/authenticate_client.ts";
+import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
+
+const NO_STORE = { "cache-control": "no-store" };
+
+/** The project's protected resources (APIs, MCP servers), with the project's own credentials (HTTP Basic). */
+export const handler: Handlers = {
+  async GET(c) {
+    const projectId = await authenticateProject(c);
+    return c.json(await asApp(c.var.deps.sql, projectId, (tx) => listResources(tx)), 200, NO_STORE);
+  },
+  async POST(c) {
+    const projectId = await authenticateProject(c);
+    const body = await readBody(c, ResourceBody, ["json"]);
+    const added = await asApp(c.var.deps.sql, projectId, (tx) => addResource(tx, body.uri, body.name), {
+      actor: "api",
+    });
+    return c.json(added, 201, NO_STORE);
+  },
+  /** ?uri=…: a URI does not fit in a path segment. */
+  async DELETE(c) {
+    const projectId = await authenticateProject(c);
+    const { uri } = validate(ResourceQuery, { uri: c.req.query("uri") });
+    await asApp(c.var.deps.sql, projectId, (tx) => removeResource(tx, uri), { actor: "api" });
+    return c.body(null, 204);
+  },
+};
+
+export const openapi: RouteDoc = {
+  get: {
+    tag: "Machine clients",
+    summary: "List the project's protected resources",
+    auth: "client",
+    responses: { 200: { description: "Resources" }, 401: COMMON_ERRORS[401] },
+  },
+  post: {
+    tag: "Machine clients",
+    summary: "Register a protected resource (unique across the deployment; becomes a token's aud)",
+    auth: "client",
+    body: { schema: ResourceBody, media: ["json"] },
+    responses: {
+      201: { description: "The resource, in canonical form" },
+      409: { description: "conflict: already registered (by this or another project)" },
+      ...COMMON_ERRORS,
+    },
+  },
+  delete: {
+    tag: "Machine clients",
+    summary: "Remove a protected resource (?uri=…); machine clients lose it at once",
+    auth: "client",
+    query: ResourceQuery,
+    responses: { 204: { description: "Removed" }, ...COMMON_ERRORS },
+  },
+};
