@@ -19,7 +19,8 @@ comment on function astapa.refresh_max_age() is
 grant execute on function astapa.refresh_max_age() to astapa_app;
 
 create or replace function api.rotate_refresh_token(
-  token_hash bytea, client_id text, successor_hash bytea, requested_scope text)
+  token_hash bytea, client_id text, successor_hash bytea, requested_scope text,
+  resource text default null)
   returns jsonb
   language plpgsql
   volatile
@@ -34,6 +35,7 @@ create or replace function api.rotate_refresh_token(
     sign_in_ends timestamptz;
   begin
     perform astapa.assert_grant_allowed('refresh_token');
+    perform astapa.assert_dynamic_client_allowed(client_id);
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
     select * into presented from astapa.refresh_tokens r
     where r.project_id = astapa.current_project_id() and r.token_hash = rotate_refresh_token.token_hash
@@ -43,6 +45,11 @@ create or replace function api.rotate_refresh_token(
     end if;
     if presented.client_id is distinct from rotate_refresh_token.client_id then
       raise exception 'the refresh token was issued to another client' using errcode = 'AS4G0';
+    end if;
+    -- The audience stays what the sign-in was for: a refresh may not move the token to another resource.
+    if resource is not null and resource is distinct from presented.resource then
+      raise exception 'the resource differs from the one this refresh token was issued for'
+        using errcode = 'AS4T0';
     end if;
     if requested_scope is not null and not (
       pg_catalog.string_to_array(requested_scope, ' ') <@ pg_catalog.string_to_array(presented.scope, ' ')) then
@@ -87,7 +94,8 @@ create or replace function api.rotate_refresh_token(
   end
   $$;
 
-comment on function api.rotate_refresh_token(bytea, text, bytea, text) is
+comment on function api.rotate_refresh_token(bytea, text, bytea, text, text) is
   'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry '
-  'yields the same one). Reuse after the grace window revokes the family and returns an invalid_grant object. '
-  'A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0).';
+  'yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace '
+  'window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after '
+  'auth_time, however often its tokens are used (AS4G0).';

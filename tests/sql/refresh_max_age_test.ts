@@ -91,3 +91,12 @@ Deno.test("astapa.refresh_max_age — clamped to 1 hour–10 years; a non-number
     null,
   );
 });
+
+Deno.test("api.rotate_refresh_token — one function, the resource-aware signature (no stale overload left)", async () => {
+  const rows = await db.sql`select pg_catalog.pg_get_function_identity_arguments(p.oid) as args
+    from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+    where n.nspname = 'api' and p.proname = 'rotate_refresh_token'`;
+  assert.deepEqual(rows.map((row) => row.args), [
+    "token_hash bytea, client_id text, successor_hash bytea, requested_scope text, resource text",
+  ]);
+});

@@ -3,7 +3,7 @@ import type { Handlers } from "../../../lib/router/routes.ts";
 import { registerDynamicClient } from "../../../db/dynamic_clients.ts";
 import { readBody } from "../../../lib/http/body.ts";
 import { AppError } from "../../../lib/http/errors.ts";
-import { clientAddress } from "../../../lib/oauth/authenticate_client.ts";
+import { clientAddress } from "../../../lib/http/client_address.ts";
 import {
   parseRegistration,
   RegistrationRequest,
