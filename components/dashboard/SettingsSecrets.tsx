@@ -69,8 +69,9 @@ export function SocialProviders({ data, base, canEdit }: SectionProps) {
         );
       })}
       <p class="hint">
-        Register <code>{"<your Astapa>"}/auth/social/&lt;google|github&gt;/callback</code>{" "}
-        as the callback URL of your own OAuth app. Secrets are sealed and never shown again.
+        Callback URLs to register with your own OAuth app:{" "}
+        <code>{data.baseUrl}/auth/social/google/callback</code> and{" "}
+        <code>{data.baseUrl}/auth/social/github/callback</code>. Secrets are sealed and never shown again.
       </p>
     </section>
   );

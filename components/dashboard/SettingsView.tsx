@@ -13,6 +13,8 @@ export type SettingsData = {
   project: Project;
   role: MemberRole;
   isConsole: boolean;
+  /** This deployment's base URL, for the social callback URLs to register. */
+  baseUrl: string;
   limits: TokenLifetimeLimits;
   /** Whether the project has its own (sealed) keys per environment; the keys are never shown. */
   xendit: { sandbox: boolean; production: boolean };

@@ -12,7 +12,32 @@ comment on column astapa.projects.deleted_at is
   'When the project was deleted (api.delete_project); its credentials no longer exist, its records stay.';
 
 grant select (deleted_at) on astapa.projects to astapa_app;
-grant update (client_id, deleted_at) on astapa.projects to astapa_app;
+grant update (deleted_at) on astapa.projects to astapa_app;
+
+create function astapa.retire_client_id(project_id text) returns void
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  begin
+    if not exists (select from astapa.projects as p
+                   where p.id = retire_client_id.project_id and p.id = astapa.current_project_id()
+                     and p.deleted_at is not null) then
+      raise exception using errcode = 'AS403', message = 'Only a deleted project''s client id is retired.';
+    end if;
+    update astapa.projects as p set client_id = astapa.random_id('cid_', 24)
+    where p.id = retire_client_id.project_id;
+  end
+  $$;
+
+comment on function astapa.retire_client_id(text) is
+  'Gives a deleted project a new random client id, so the old one names nothing (hosted login, billing). '
+  'Security definer because the app role may never change a client id; guard: only the project the '
+  'transaction acts for, and only once api.delete_project has marked it deleted.';
+
+revoke execute on function astapa.retire_client_id(text) from public;
+grant execute on function astapa.retire_client_id(text) to astapa_app;
 
 create function api.delete_project(project_id text, confirm_name text) returns jsonb
   language plpgsql
@@ -48,10 +73,10 @@ create function api.delete_project(project_id text, confirm_name text) returns j
           'sandbox first, then delete it; its payment records are kept either way.', live_payments);
     end if;
     update astapa.projects as p
-    set client_id = astapa.random_id('cid_', 24),
-        client_secret_hash = pg_catalog.sha256(pg_catalog.uuid_send(pg_catalog.gen_random_uuid())),
+    set client_secret_hash = pg_catalog.sha256(pg_catalog.uuid_send(pg_catalog.gen_random_uuid())),
         redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where p.id = delete_project.project_id;
+    perform astapa.retire_client_id(project_id);
     update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
     where r.project_id = delete_project.project_id and r.revoked_at is null;
     update astapa.login_sessions as s set ended_at = pg_catalog.now()

@@ -62,6 +62,7 @@ export async function settingsView(
     project,
     role,
     isConsole: c.var.deps.consoleClient.projectId === projectId,
+    baseUrl: c.var.deps.config.baseUrl,
     limits: await tokenLifetimeLimits(tx),
     xendit: { sandbox: await keys("sandbox"), production: await keys("production") },
     deploymentLiveXendit: hasLiveDeploymentXendit(c.var.deps.config),
