@@ -352,3 +352,13 @@ Deno.test("astapa.retire_client_id — only for the acting project, only once it
   const clientId = await appValue(db.sql, p.id, (tx) => tx`select client_id from astapa.projects`);
   assert.equal(clientId, p.clientId);
 });
+
+Deno.test("api.list_projects — a deleted project leaves the operator's list", async () => {
+  const gone = await seedProject(db.sql, { name: "Gone" });
+  const listed = async () =>
+    (await appValue<{ project_id: string }[]>(db.sql, null, (tx) => tx`select api.list_projects()`))
+      .map((p) => p.project_id);
+  assert.ok((await listed()).includes(gone.id));
+  await deleteProject(gone.id, "Gone");
+  assert.ok(!(await listed()).includes(gone.id));
+});
