@@ -56,14 +56,20 @@ export function listProjects(tx: Tx): Promise<ProjectSummary[]> {
   return result(tx`select api.list_projects() as result`, z.array(ProjectSummarySchema));
 }
 
-/** Changes name, mode and/or settings; omitted fields stay as they are. */
-export function updateProject(
+/**
+ * Changes name, mode and/or settings; omitted fields stay as they are. Going live needs live Xendit keys:
+ * `deploymentLiveXendit` tells the SQL whether the deployment has default live keys (it cannot read the env).
+ */
+export async function updateProject(
   tx: Tx,
   projectId: string,
-  changes: { name?: string; mode?: Mode; settings?: Record<string, unknown> },
+  changes: { name?: string; mode?: Mode; settings?: Record<string, unknown>; deploymentLiveXendit?: boolean },
 ): Promise<Project> {
   const settings = changes.settings === undefined ? null : JSON.stringify(changes.settings);
-  return result(
+  await tx`select set_config('astapa.deployment_live_xendit', ${
+    changes.deploymentLiveXendit ? "on" : ""
+  }, true)`;
+  return await result(
     tx`select api.update_project(${projectId}, name => ${changes.name ?? null}::text,
       mode => ${changes.mode ?? null}::text, settings => ${settings}::text::jsonb) as result`,
     ProjectSchema,

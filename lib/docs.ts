@@ -28,6 +28,11 @@ export const DOC_PAGES: DocPage[] = [
   { slug: "payments", title: "Payments", summary: "QRIS, GoPay, OVO and bank transfer through Xendit." },
   { slug: "mcp", title: "MCP auth", summary: "Machine clients, scopes, resources, MCP servers." },
   { slug: "dashboard", title: "Dashboard", summary: "Developers, projects, going live." },
+  {
+    slug: "project-settings",
+    title: "Project settings",
+    summary: "Origins, lifetimes, providers, Xendit keys, going live, deletion.",
+  },
   { slug: "security", title: "Security", summary: "Threat model, defaults, and the tests that hold them." },
   {
     slug: "identity",

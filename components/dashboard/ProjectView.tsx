@@ -111,6 +111,11 @@ function ModeSection({ data, base }: { data: ProjectViewData; base: string }) {
           ? "Sandbox has relaxed rate limits and its users are kept apart from production's: when you go live, sandbox users cannot sign in to production."
           : "Production users are kept apart from sandbox ones; switching back to sandbox hides them until you return."}
       </p>
+      {project.mode === "sandbox" && (
+        <p class="muted">
+          Going live needs live Xendit keys: set them in <a href={`${base}/settings`}>Settings</a>.
+        </p>
+      )}
       {data.role === "owner"
         ? (
           <form method="post" action={`${base}/mode`} class="form">

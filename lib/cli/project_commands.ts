@@ -11,6 +11,8 @@ import {
   rotateClientSecret,
   updateProject,
 } from "../../db/projects.ts";
+import { loadConfig } from "../../config.ts";
+import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
 import { allowFlags, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
@@ -74,7 +76,12 @@ export async function projectCommand(sql: Sql, args: ParsedArgs, out: Output): P
       const [id, mode] = operands(args, 2, ["ID", "sandbox|production"]);
       const parsed = ModeSchema.safeParse(mode);
       if (!parsed.success) throw new UsageError(`Mode must be sandbox or production, not "${mode}"`);
-      showProject(out, await asApp(sql, id, (tx) => updateProject(tx, id, { mode: parsed.data }), CLI));
+      // Going live needs live Xendit keys: the project's own, or the deployment's (XENDIT_* in this env).
+      const deploymentLiveXendit = hasLiveDeploymentXendit(loadConfig());
+      showProject(
+        out,
+        await asApp(sql, id, (tx) => updateProject(tx, id, { mode: parsed.data, deploymentLiveXendit }), CLI),
+      );
       return 0;
     }
     case "rotate-secret": {

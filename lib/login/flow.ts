@@ -30,7 +30,7 @@ export async function finishSignIn(c: Ctx, request: AuthorizeRequest, userId: st
  * Password attempts per 15 minutes, counted in Postgres for every instance: production 10 per email and 50 per
  * address; sandbox projects get a relaxed profile (30 and 150) for testing.
  */
-const ATTEMPTS = {
+export const ATTEMPTS = {
   production: { perEmail: 10, perAddress: 50 },
   sandbox: { perEmail: 30, perAddress: 150 },
   windowSeconds: 900,

@@ -38,6 +38,12 @@ export function createSandboxXendit(config: Config): XenditSimulator {
 
 const isTestKey = (key: string) => key.startsWith("xnd_development_");
 
+/** Whether the deployment's default Xendit account is a live one (production projects may use it). */
+export function hasLiveDeploymentXendit(config: Config): boolean {
+  const { secretKey, callbackToken } = config.xendit;
+  return Boolean(secretKey && callbackToken && !isTestKey(secretKey));
+}
+
 /** The account new charges of this project use, or null when payments are not configured for it. */
 export async function chooseXendit(
   deps: PaymentDeps,

@@ -4,9 +4,12 @@ import { asApp } from "../../db/client.ts";
 import { type AccountProject, listAccountProjects } from "../../db/dashboard.ts";
 import { actorOf, developer } from "../../lib/dashboard/access.ts";
 import { frameOf } from "../../lib/dashboard/frame.ts";
-import { Frame, type FrameData, ModeBadge } from "../../components/dashboard/Frame.tsx";
+import { Frame, type FrameData, ModeBadge, Notice } from "../../components/dashboard/Frame.tsx";
 
-type ProjectsData = { frame: FrameData; projects: AccountProject[] };
+type ProjectsData = { frame: FrameData; projects: AccountProject[]; notice?: string };
+
+// After a deletion on a project's Settings page, which sends the owner back here.
+const DONE: Record<string, string> = { project_deleted: "Project deleted: its credentials no longer work." };
 
 export const handler: Handlers<ProjectsData> = {
   GET: async (c) => {
@@ -17,7 +20,8 @@ export const handler: Handlers<ProjectsData> = {
       (tx) => listAccountProjects(tx, signedIn.session.id),
       { actor: actorOf(signedIn) },
     );
-    return page({ frame: frameOf(c), projects }, { title: "Projects" });
+    const notice = DONE[c.req.query("done") ?? ""];
+    return page({ frame: frameOf(c), projects, notice }, { title: "Projects" });
   },
 };
 
@@ -29,6 +33,7 @@ export default function Projects({ data }: PageProps<ProjectsData>) {
         <h1>Projects</h1>
         <a class="button" href="/dashboard/projects/new">New project</a>
       </div>
+      <Notice notice={data.notice} />
       {data.frame.deploymentOwner && (
         <p class="muted">
           You own this deployment: <a href="/dashboard/keys">signing keys</a>.

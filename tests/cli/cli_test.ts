@@ -18,10 +18,14 @@ const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
 type Run = { code: number; stdout: string; stderr: string; json: () => Record<string, unknown> };
 
-async function astapa(args: string[], database: TestDatabase = db): Promise<Run> {
+async function astapa(
+  args: string[],
+  database: TestDatabase = db,
+  env: Record<string, string> = {},
+): Promise<Run> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
-    env: { DATABASE_URL: database.url, NO_COLOR: "1" },
+    env: { DATABASE_URL: database.url, NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -86,7 +90,15 @@ Deno.test("cli project — list, mode, redirect-uri add/remove, human output", a
   const listed = await astapa(["project", "list", "--json"]);
   assert.ok((listed.json() as unknown as { project_id: string }[]).some((p) => p.project_id === id));
 
-  const mode = await astapa(["project", "mode", id, "production", "--json"]);
+  const refused = await astapa(["project", "mode", id, "production", "--json"]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /Add live Xendit keys before going live/);
+  // The deployment's default live keys are enough to go live.
+  const live = {
+    XENDIT_SECRET_KEY: "xnd_production_deployment_default",
+    XENDIT_CALLBACK_TOKEN: "live-token",
+  };
+  const mode = await astapa(["project", "mode", id, "production", "--json"], db, live);
   assert.equal(mode.json().mode, "production");
 
   const added = await astapa(["project", "redirect-uri", "add", id, "https://b.example/other", "--json"]);

@@ -3,6 +3,7 @@ import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { asApp } from "../../db/client.ts";
 import { verifyClientCredentials } from "../../db/projects.ts";
+import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -100,6 +101,10 @@ Deno.test("dashboard — the mode toggle needs the typed name, then flips the pr
   const wrong = await postAs(t, owner, path, { mode: "production", confirm: "go live" });
   assert.equal(wrong.status, 422);
   assert.match(await wrong.text(), /type the project name exactly/);
+  const keyless = await postAs(t, owner, path, { mode: "production", confirm: "Go live" });
+  assert.equal(keyless.status, 422);
+  assert.match(await keyless.text(), /Add live Xendit keys before going live/);
+  await giveLiveXenditKeys(t.db.sql, projectId);
   const ok = await postAs(t, owner, path, { mode: "production", confirm: "Go live" });
   assert.equal(ok.status, 303);
   const html = await (await getAs(t, owner, ok.headers.get("location")!)).text();

@@ -79,7 +79,12 @@ Deno.test("dashboard story — sign up as the first developer, ship an app, assi
     await person.click("#refresh");
     await person.waitForFunction(() => document.querySelector("#plan")?.textContent === "pro");
 
-    // Going live: sandbox people stay in the sandbox.
+    // Going live needs live Xendit keys, entered on the Settings page; sandbox people stay in the sandbox.
+    await dev.goto(`${t.origin}/dashboard/projects/${projectId}/settings`);
+    await dev.getByLabel("Live secret key").fill("xnd_production_kopi_live_key_1");
+    await dev.getByLabel("Live webhook verification token").fill("kopi-live-callback-token");
+    await dev.getByRole("button", { name: "Save live keys" }).click();
+    await dev.getByText("Xendit keys saved").waitFor();
     await dev.goto(projectUrl);
     await dev.getByLabel(/Type the project name/).fill("Kopi Shop");
     await dev.getByRole("button", { name: "Go live: switch to production" }).click();

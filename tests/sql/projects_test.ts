@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { appValue, rejectsAs, seedProject } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -98,6 +99,7 @@ Deno.test("api.list_projects — every project for the operator, refused while a
 
 Deno.test("api.update_project — name, mode, settings; each refusal", async () => {
   const a = await seedProject(db.sql);
+  await giveLiveXenditKeys(db.sql, a.id);
   const updated = await appValue<Record<string, unknown>>(
     db.sql,
     a.id,

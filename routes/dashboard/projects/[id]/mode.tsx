@@ -3,6 +3,7 @@ import type { Handlers } from "../../../../lib/router/routes.ts";
 import type { PageProps } from "../../../../lib/router/page.tsx";
 import { readBody } from "../../../../lib/http/body.ts";
 import { getProject, ModeSchema, updateProject } from "../../../../db/projects.ts";
+import { hasLiveDeploymentXendit } from "../../../../lib/payments/accounts.ts";
 import { AppError } from "../../../../lib/http/errors.ts";
 import { projectAction } from "../../../../lib/dashboard/project_page.ts";
 import { ProjectView, type ProjectViewData } from "../../../../components/dashboard/ProjectView.tsx";
@@ -20,7 +21,8 @@ export const handler: Handlers<ProjectViewData> = {
           description: `To switch modes, type the project name exactly: ${project.name}.`,
         });
       }
-      await updateProject(tx, projectId, { mode: form.mode });
+      const deploymentLiveXendit = hasLiveDeploymentXendit(c.var.deps.config);
+      await updateProject(tx, projectId, { mode: form.mode, deploymentLiveXendit });
       return `mode_${form.mode}`;
     });
   },

@@ -1,0 +1,46 @@
+/**
+ * Typed wrappers around the settings and deletion functions (db/migrations/1100_create_project_settings_functions.sql,
+ * 1102_create_delete_project.sql).
+ */
+import { z } from "zod";
+import type { Tx } from "./client.ts";
+import { result } from "./result.ts";
+import { type Project, ProjectSchema } from "./projects.ts";
+
+const Limit = z.object({ default: z.number().int(), min: z.number().int(), max: z.number().int() });
+
+export const TokenLifetimeLimitsSchema = z.object({
+  access_token_ttl: Limit,
+  refresh_token_ttl: Limit,
+  refresh_grace_seconds: Limit,
+});
+export type TokenLifetimeLimits = z.infer<typeof TokenLifetimeLimitsSchema>;
+export type TokenLifetimeKey = keyof TokenLifetimeLimits;
+
+/** Defaults and bounds of the token lifetime settings, from the SQL that enforces them. */
+export function tokenLifetimeLimits(tx: Tx): Promise<TokenLifetimeLimits> {
+  return result(tx`select api.token_lifetime_limits() as result`, TokenLifetimeLimitsSchema);
+}
+
+/**
+ * Sets the given settings (allowed_origins, token lifetimes, require_verified_email, social_login); null
+ * removes one. Other settings are kept; social_login merges per provider.
+ */
+export function updateProjectSettings(
+  tx: Tx,
+  projectId: string,
+  changes: Record<string, unknown>,
+): Promise<Project> {
+  return result(
+    tx`select api.update_project_settings(${projectId}, ${JSON.stringify(changes)}::text::jsonb) as result`,
+    ProjectSchema,
+  );
+}
+
+/** Soft-deletes the project once its name is typed; see docs/project-settings.md for what that switches off. */
+export function deleteProject(tx: Tx, projectId: string, confirmName: string): Promise<{ name: string }> {
+  return result(
+    tx`select api.delete_project(${projectId}, ${confirmName}) as result`,
+    z.object({ project_id: z.string(), name: z.string(), deleted: z.literal(true) }),
+  );
+}

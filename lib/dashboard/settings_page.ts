@@ -1,0 +1,96 @@
+/** Loading a project's Settings page, for its GET and for the forms on it (each re-renders it on refusal). */
+import type { Ctx } from "../app_env.ts";
+import type { Tx } from "../../db/client.ts";
+import type { MemberRole } from "../../db/accounts.ts";
+import { getProject } from "../../db/projects.ts";
+import { xenditKeys } from "../../db/payments.ts";
+import { tokenLifetimeLimits } from "../../db/project_settings.ts";
+import type { SettingsData, SocialState } from "../../components/dashboard/SettingsView.tsx";
+import { type ProviderId, PROVIDERS } from "../login/social/providers.ts";
+import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
+import { ATTEMPTS } from "../login/flow.ts";
+import { CLIENT_FAILURES } from "../oauth/authenticate_client.ts";
+import type { PageResult } from "../router/page.tsx";
+import { formAction } from "./form_action.ts";
+import { frameOf } from "./frame.ts";
+
+/** What each `?done=` after a settings form says. */
+export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
+  origins_saved: "Allowed origins saved.",
+  lifetimes_saved: "Token lifetimes saved: new tokens use them.",
+  verification_saved: "Email verification policy saved.",
+  social_saved: "Social sign-in saved.",
+  xendit_saved: "Xendit keys saved (sealed; they are not shown again).",
+  xendit_removed: "Xendit keys removed.",
+};
+
+/** The rate-limit profiles, from the constants the hosted login and client authentication enforce. */
+export function rateLimitProfiles(): SettingsData["rateLimits"] {
+  return {
+    signIn: {
+      sandbox: ATTEMPTS.sandbox,
+      production: ATTEMPTS.production,
+      windowSeconds: ATTEMPTS.windowSeconds,
+    },
+    clientAuth: CLIENT_FAILURES,
+  };
+}
+
+function socialState(c: Ctx, settings: Record<string, unknown>, provider: ProviderId): SocialState {
+  const social = (settings.social_login ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const own = social[provider];
+  if (own?.enabled === false) return { state: "off" };
+  if (typeof own?.client_id === "string" && own.client_secret_sealed) {
+    return { state: "own", clientId: own.client_id };
+  }
+  const deployment = c.var.deps.config[provider];
+  return { state: deployment.clientId && deployment.clientSecret ? "deployment" : "unavailable" };
+}
+
+export async function settingsView(
+  c: Ctx,
+  tx: Tx,
+  projectId: string,
+  role: MemberRole,
+  extra: { error?: string } = {},
+): Promise<SettingsData> {
+  const project = await getProject(tx, projectId);
+  const keys = async (environment: "sandbox" | "production") =>
+    (await xenditKeys(tx, projectId, environment)) !== null;
+  return {
+    frame: frameOf(c),
+    project,
+    role,
+    isConsole: c.var.deps.consoleClient.projectId === projectId,
+    baseUrl: c.var.deps.config.baseUrl,
+    limits: await tokenLifetimeLimits(tx),
+    xendit: { sandbox: await keys("sandbox"), production: await keys("production") },
+    deploymentLiveXendit: hasLiveDeploymentXendit(c.var.deps.config),
+    social: Object.fromEntries(PROVIDERS.map((p) => [p, socialState(c, project.settings, p)])) as Record<
+      ProviderId,
+      SocialState
+    >,
+    rateLimits: rateLimitProfiles(),
+    notice: SETTINGS_DONE_MESSAGES[c.req.query("done") ?? ""],
+    ...extra,
+  };
+}
+
+/**
+ * Runs a settings form's action for a member with at least `needed`: a `?done=` key redirects back to the
+ * Settings page (or `back`), a refusal re-renders it with 422.
+ */
+export function settingsAction(
+  c: Ctx,
+  needed: MemberRole,
+  action: (tx: Tx, projectId: string) => Promise<string>,
+  back = `/dashboard/projects/${c.req.param("id")}/settings`,
+): Promise<Response | PageResult<SettingsData>> {
+  return formAction<SettingsData>(c, {
+    needed,
+    back,
+    load: (tx, role, projectId, extra) => settingsView(c, tx, projectId, role, extra),
+    run: (tx, projectId) => action(tx, projectId),
+    title: (data) => `Settings · ${data.project.name}`,
+  });
+}

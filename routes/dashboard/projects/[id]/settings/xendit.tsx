@@ -1,0 +1,58 @@
+import { z } from "zod";
+import type { Handlers } from "../../../../../lib/router/routes.ts";
+import type { PageProps } from "../../../../../lib/router/page.tsx";
+import { readBody } from "../../../../../lib/http/body.ts";
+import { ModeSchema } from "../../../../../db/projects.ts";
+import { setXenditKeys } from "../../../../../db/payments.ts";
+import { AppError } from "../../../../../lib/http/errors.ts";
+import { sealXenditKeys } from "../../../../../lib/payments/accounts.ts";
+import { settingsAction } from "../../../../../lib/dashboard/settings_page.ts";
+import { type SettingsData, SettingsView } from "../../../../../components/dashboard/SettingsView.tsx";
+
+const XenditForm = z.object({
+  csrf: z.string(),
+  environment: ModeSchema,
+  action: z.enum(["save", "remove"]),
+  secret_key: z.string().trim().max(500).default(""),
+  callback_token: z.string().trim().max(500).default(""),
+});
+
+// Xendit's secret keys say which mode they are for; a test key in production would take no real money.
+const KEY = {
+  sandbox: /^xnd_development_[A-Za-z0-9_-]{8,}$/,
+  production: /^xnd_production_[A-Za-z0-9_-]{8,}$/,
+};
+
+/** POST /dashboard/projects/:id/settings/xendit: a project's test or live keys, sealed; or removes them. */
+export const handler: Handlers<SettingsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, XenditForm, ["form"]);
+    return settingsAction(c, "admin", async (tx, projectId) => {
+      if (form.action === "remove") {
+        await setXenditKeys(tx, projectId, form.environment, null);
+        return "xendit_removed";
+      }
+      const kind = form.environment === "production" ? "live (xnd_production_…)" : "test (xnd_development_…)";
+      if (!KEY[form.environment].test(form.secret_key)) {
+        throw new AppError("validation_failed", {
+          description: `The ${form.environment} secret key must be a Xendit ${kind} secret key.`,
+        });
+      }
+      if (form.callback_token.length < 8) {
+        throw new AppError("validation_failed", {
+          description: "Enter the webhook verification token from Xendit's dashboard (Settings → Webhooks).",
+        });
+      }
+      const sealed = await sealXenditKeys(c.var.deps.masterKeys.payments, projectId, form.environment, {
+        secretKey: form.secret_key,
+        callbackToken: form.callback_token,
+      });
+      await setXenditKeys(tx, projectId, form.environment, sealed);
+      return "xendit_saved";
+    });
+  },
+};
+
+export default function XenditPage({ data }: PageProps<SettingsData>) {
+  return <SettingsView data={data} />;
+}
