@@ -32,6 +32,7 @@ const LIFETIMES: { key: TokenLifetimeKey; label: string }[] = [
   { key: "access_token_ttl", label: "Access token lifetime" },
   { key: "refresh_token_ttl", label: "Refresh token lifetime (from last use)" },
   { key: "refresh_grace_seconds", label: "Refresh reuse grace (concurrent tabs)" },
+  { key: "refresh_token_max_age", label: "Sign-in maximum age (however often refreshed)" },
 ];
 
 /** Seconds as people read them: 3600 → "1 h", 2592000 → "30 d". */

@@ -2,19 +2,35 @@
 -- Like Auth0's and Zitadel's absolute lifetime, a sign-in now ends settings.refresh_token_max_age seconds
 -- after the person signed in (default 90 days, 1 hour to 10 years), however often its tokens are used.
 
+-- One more lifetime with its bounds in the one table of them (1100), so the settings API and page take it.
+create or replace function astapa.token_lifetime_limits() returns jsonb
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select '{"access_token_ttl": {"default": 3600, "min": 300, "max": 86400},
+             "refresh_token_ttl": {"default": 2592000, "min": 3600, "max": 31536000},
+             "refresh_grace_seconds": {"default": 10, "min": 0, "max": 60},
+             "refresh_token_max_age": {"default": 7776000, "min": 3600, "max": 315360000}}'::jsonb
+  $$;
+
+comment on function astapa.token_lifetime_limits() is
+  'Token lifetime settings: default, min and max seconds for access_token_ttl, refresh_token_ttl, '
+  'refresh_grace_seconds and refresh_token_max_age. The one source of these numbers.';
+
 create function astapa.refresh_max_age() returns integer
   language sql
   stable
   set search_path = ''
   as $$
-    select least(greatest(coalesce(astapa.setting_seconds(p.settings, 'refresh_token_max_age'), 7776000), 3600),
-                 315360000)
+    select astapa.clamp_setting(p.settings, 'refresh_token_max_age')
     from astapa.projects p where p.id = astapa.current_project_id()
   $$;
 
 comment on function astapa.refresh_max_age() is
   'How long a sign-in of the current project lasts at most, in seconds: settings.refresh_token_max_age clamped '
-  'to 1 h–10 years, default 90 days.';
+  'to astapa.token_lifetime_limits() (1 h–10 years, default 90 days).';
 
 grant execute on function astapa.refresh_max_age() to astapa_app;
 

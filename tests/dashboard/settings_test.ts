@@ -102,14 +102,19 @@ Deno.test("settings — lifetimes within bounds are saved, empty means default, 
     access_token_ttl: "900",
     refresh_token_ttl: "",
     refresh_grace_seconds: "0",
+    refresh_token_max_age: "604800",
   });
   assert.equal(ok.status, 303);
   const saved = await settingsOf(projectId);
-  assert.deepEqual([saved.access_token_ttl, saved.refresh_token_ttl, saved.refresh_grace_seconds], [
-    900,
-    undefined,
-    0,
-  ]);
+  assert.deepEqual(
+    [
+      saved.access_token_ttl,
+      saved.refresh_token_ttl,
+      saved.refresh_grace_seconds,
+      saved.refresh_token_max_age,
+    ],
+    [900, undefined, 0, 604800],
+  );
   const page = await (await getAs(t, admin, settings)).text();
   assert.match(page, /name="access_token_ttl"[^>]*value="900"/);
   for (
@@ -121,6 +126,7 @@ Deno.test("settings — lifetimes within bounds are saved, empty means default, 
         /refresh_token_ttl must be a whole number of seconds from 3600 to 31536000/,
       ],
       ["refresh_grace_seconds", "ten", /refresh_grace_seconds must be a whole number/],
+      ["refresh_token_max_age", "60", /refresh_token_max_age must be a whole number of seconds from 3600/],
     ] as const
   ) {
     const res = await postAs(t, admin, `${settings}/lifetimes`, { [field]: value });

@@ -12,6 +12,7 @@ const LifetimesForm = z.object({
   access_token_ttl: Seconds,
   refresh_token_ttl: Seconds,
   refresh_grace_seconds: Seconds,
+  refresh_token_max_age: Seconds,
 });
 
 /** Empty → the default (the key is removed); a number → that; anything else goes to SQL, which says why not. */
@@ -20,7 +21,7 @@ function seconds(text: string): number | string | null {
   return /^-?\d+$/.test(text) ? Number(text) : text;
 }
 
-/** POST /dashboard/projects/:id/settings/lifetimes: access, refresh and grace seconds (admins). */
+/** POST /dashboard/projects/:id/settings/lifetimes: access, refresh, grace and sign-in max age (admins). */
 export const handler: Handlers<SettingsData> = {
   POST: async (c) => {
     const form = await readBody(c, LifetimesForm, ["form"]);
@@ -29,6 +30,7 @@ export const handler: Handlers<SettingsData> = {
         access_token_ttl: seconds(form.access_token_ttl),
         refresh_token_ttl: seconds(form.refresh_token_ttl),
         refresh_grace_seconds: seconds(form.refresh_grace_seconds),
+        refresh_token_max_age: seconds(form.refresh_token_max_age),
       });
       return "lifetimes_saved";
     });
