@@ -1,10 +1,16 @@
 /**
- * The three grants of the token endpoint. Each takes the authenticated client and the request parameters,
- * makes one call into SQL (which owns the state and the rules) and signs what it returns.
+ * The three grants of the token endpoint. Each authenticates the client and makes its grant in one SQL
+ * statement (SQL owns the state and the rules), then signs what it returns.
  */
 import type { Ctx } from "../app_env.ts";
-import { clientCredentialsGrant, redeemAuthorizationCode, rotateRefreshToken } from "../../db/tokens.ts";
-import { machineClientGrant } from "../../db/machine_clients.ts";
+import {
+  clientCredentialsGrantCall,
+  clientGrant,
+  redeemAuthorizationCodeCall,
+  rotateRefreshTokenCall,
+  userGrant,
+} from "../../db/tokens.ts";
+import { machineClientGrantCall } from "../../db/machine_clients.ts";
 import { AppError } from "../http/errors.ts";
 import {
   clientAccessToken,
@@ -15,11 +21,7 @@ import {
 } from "../tokens/access_tokens.ts";
 import { sha256 } from "../secrets.ts";
 import { newRefreshToken, successorOf } from "../tokens/refresh_tokens.ts";
-import {
-  authenticateClient,
-  authenticateClientThen,
-  type AuthenticatedClient,
-} from "./authenticate_client.ts";
+import { authenticateClientAndGrant, type AuthenticatedClient } from "./authenticate_client.ts";
 import type { OAuthParams } from "./params.ts";
 import {
   AuthorizationCodeRequest,
@@ -39,14 +41,8 @@ export type TokenResponse = {
   id_token?: string;
 };
 
-type Grant = (c: Ctx, client: AuthenticatedClient, params: OAuthParams) => Promise<TokenResponse>;
-
 /** A grant as the token endpoint runs it: client authentication included. */
 export type TokenGrant = (c: Ctx, params: OAuthParams) => Promise<TokenResponse>;
-
-/** A user grant: authenticate the client, then redeem in a transaction of its own. */
-const afterAuthentication = (grant: Grant): TokenGrant => async (c, params) =>
-  await grant(c, await authenticateClient(c, params), params);
 
 /** Machine clients act for themselves only: user grants belong to the project's own client. */
 function assertProjectClient(client: AuthenticatedClient, grantType: string): void {
@@ -57,46 +53,78 @@ function assertProjectClient(client: AuthenticatedClient, grantType: string): vo
   }
 }
 
-const authorizationCode: Grant = async (c, client, params) => {
-  assertProjectClient(client, "authorization_code");
-  const request = parseParams(AuthorizationCodeRequest, params);
-  const refreshToken = newRefreshToken();
-  const grant = await redeemAuthorizationCode(c.var.deps.sql, client.projectId, {
-    codeHash: await sha256(request.code),
-    clientId: client.clientId,
-    redirectUri: request.redirect_uri,
-    codeVerifier: request.code_verifier ?? null,
-    refreshHash: await sha256(refreshToken),
-  });
-  return await userTokens(c, client, grant, refreshToken);
-};
-
-const refreshToken: Grant = async (c, client, params) => {
-  assertProjectClient(client, "refresh_token");
-  const request = parseParams(RefreshTokenRequest, params);
-  const successor = await successorOf(c.var.deps.masterKeys.successor, request.refresh_token);
-  const grant = await rotateRefreshToken(c.var.deps.sql, client.projectId, {
-    tokenHash: await sha256(request.refresh_token),
-    clientId: client.clientId,
-    successorHash: await sha256(successor),
-    scope: parseScope(request.scope),
-  });
-  return await userTokens(c, client, grant, successor);
-};
-
 /**
- * client_credentials: a machine client's own scopes and resources, or the project client's settings. The
- * grant is decided in the client authentication's transaction: one transaction per request.
+ * Reads the request before the client is authenticated (so the grant can go to SQL in the authentication's
+ * statement), keeping any error to throw after authentication: a bad client is still told so first.
  */
-const clientCredentials: TokenGrant = async (c, params) => {
-  const { client, result: grant } = await authenticateClientThen(c, params, (tx, client) => {
-    const request = parseParams(ClientCredentialsRequest, params);
-    const scope = parseScope(request.scope);
-    const resource = parseResource(request.resource);
-    return client.kind === "machine"
-      ? machineClientGrant(tx, client.clientId, scope, resource)
-      : clientCredentialsGrant(tx, scope, resource);
+async function prepare<T>(read: () => Promise<T> | T): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await read() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** Each grant: client authentication and the grant in ONE statement, one round trip to Postgres. */
+const authorizationCode: TokenGrant = async (c, params) => {
+  const refreshToken = newRefreshToken();
+  const request = await prepare(async () => {
+    const request = parseParams(AuthorizationCodeRequest, params);
+    return {
+      codeHash: await sha256(request.code),
+      redirectUri: request.redirect_uri,
+      codeVerifier: request.code_verifier ?? null,
+      refreshHash: await sha256(refreshToken),
+    };
   });
+  const { client, grant } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
+    project: "value" in request ? redeemAuthorizationCodeCall(sql, { ...request.value, clientId }) : null,
+    machine: null,
+  }));
+  assertProjectClient(client, "authorization_code");
+  if ("error" in request) throw request.error;
+  return await userTokens(c, client, userGrant(grant), refreshToken);
+};
+
+const refreshToken: TokenGrant = async (c, params) => {
+  const request = await prepare(async () => {
+    const request = parseParams(RefreshTokenRequest, params);
+    const successor = await successorOf(c.var.deps.masterKeys.successor, request.refresh_token);
+    return {
+      successor,
+      tokenHash: await sha256(request.refresh_token),
+      successorHash: await sha256(successor),
+      scope: parseScope(request.scope),
+    };
+  });
+  const { client, grant } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
+    project: "value" in request ? rotateRefreshTokenCall(sql, { ...request.value, clientId }) : null,
+    machine: null,
+  }));
+  assertProjectClient(client, "refresh_token");
+  if ("error" in request) throw request.error;
+  return await userTokens(c, client, userGrant(grant), request.value.successor);
+};
+
+/** client_credentials: a machine client's own scopes and resources, or the project client's settings. */
+const clientCredentials: TokenGrant = async (c, params) => {
+  const request = await prepare(() => {
+    const request = parseParams(ClientCredentialsRequest, params);
+    return { scope: parseScope(request.scope), resource: parseResource(request.resource) };
+  });
+  const { client, grant: result } = await authenticateClientAndGrant(
+    c,
+    params,
+    (sql, clientId) =>
+      "value" in request
+        ? {
+          project: clientCredentialsGrantCall(sql, request.value.scope, request.value.resource),
+          machine: machineClientGrantCall(sql, clientId, request.value.scope, request.value.resource),
+        }
+        : { project: null, machine: null },
+  );
+  if ("error" in request) throw request.error;
+  const grant = clientGrant(result);
   const token = await clientAccessToken(grant, await issueContext(c, client));
   return {
     access_token: token,
@@ -133,8 +161,8 @@ async function issueContext(c: Ctx, client: AuthenticatedClient): Promise<IssueC
 }
 
 export const GRANTS: Record<string, TokenGrant> = {
-  authorization_code: afterAuthentication(authorizationCode),
-  refresh_token: afterAuthentication(refreshToken),
+  authorization_code: authorizationCode,
+  refresh_token: refreshToken,
   client_credentials: clientCredentials,
 };
 
