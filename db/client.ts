@@ -66,8 +66,13 @@ export function appSettings(sql: Sql, projectId: string | null, context: AppCont
 
 /**
  * Runs ONE statement as the app role in one round trip, without BEGIN/COMMIT: the statement is its own
- * transaction. `query` gets the name of a materialized CTE (`app`) that makes the asApp settings, and must
- * read from it (`… from app`): its row is produced, settings made, before anything reading it runs.
+ * transaction. `query` gets a materialized CTE (`app`) that makes the asApp settings, and must read from it
+ * (`… from app`): its row is produced, settings made, before anything reading it runs.
+ *
+ * The statement may only CALL api.* functions, never name a table: Postgres applies RLS (and checks EXECUTE)
+ * when a statement is planned, which is before its first step sets the role, so a table named here would be
+ * read as the login role. Functions with `set search_path` (every api.* function; tests/sql/schema_rules)
+ * are never inlined, so their queries are planned as they run, as astapa_app (tests/sql/app_statement_test).
  */
 export function asAppStatement<T extends readonly object[]>(
   sql: Sql,
