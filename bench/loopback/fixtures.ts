@@ -39,14 +39,25 @@ export async function seed(sql: Sql): Promise<Seed> {
 }
 
 /** `count` authorization codes with PKCE S256 for the seeded user, as the hosted login would issue them. */
-export async function issueCodes(sql: Sql, s: Seed, count: number, scope: string): Promise<string[]> {
+export function issueCodes(sql: Sql, s: Seed, count: number, scope: string): Promise<string[]> {
+  return issueCodesFor(sql, s, s.userId, count, scope);
+}
+
+/** issueCodes for another user of the seeded project. */
+export async function issueCodesFor(
+  sql: Sql,
+  s: Seed,
+  userId: string,
+  count: number,
+  scope: string,
+): Promise<string[]> {
   const codes = Array.from({ length: count }, () => randomSecret());
   const hashes = await Promise.all(codes.map((code) => sha256(code)));
   await asApp(sql, s.project.id, async (tx) => {
     // Pipelined in one transaction: thousands of codes in about a second.
     await Promise.all(
       hashes.map((hash) =>
-        tx`select api.issue_authorization_code(${hash}, ${s.project.clientId}, ${s.userId},
+        tx`select api.issue_authorization_code(${hash}, ${s.project.clientId}, ${userId},
            ${s.project.redirectUri}, ${scope}, null, ${s.challenge}, 'S256', null, now(), 600)`
       ),
     );
