@@ -9,7 +9,7 @@
 import { issueCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import type { LoadResult, Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
-import { freePort, type ServerProcess, startServer } from "./loopback/servers.ts";
+import { ASTAPA_RUN_FLAGS, freePort, rssMb, type ServerProcess, startServer } from "./loopback/servers.ts";
 import { basic } from "../tests/helpers/oauth.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 4);
@@ -31,7 +31,7 @@ export async function compare(other: string): Promise<void> {
       const server = await startServer({
         name,
         command: Deno.execPath(),
-        args: ["run", "-A", ...extra, main],
+        args: ["run", "-A", ...ASTAPA_RUN_FLAGS, ...extra, main],
         port,
         readyPath: "/.well-known/openid-configuration",
         env: {
@@ -48,6 +48,10 @@ export async function compare(other: string): Promise<void> {
     };
     const a = await start("this", sides.this, THIS_ARGS);
     const b = await start("other", sides.other);
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // start-up work (e.g. the billing pass) settles
+    const idle = `idle RSS after start: this ${a.peakRssMb().toFixed(0)} MB, other ${
+      b.peakRssMb().toFixed(0)
+    } MB`;
     const auth = { authorization: basic(s.project.clientId, s.project.secret) };
     const form = { "content-type": "application/x-www-form-urlencoded" };
     const redeem = {
@@ -69,7 +73,7 @@ export async function compare(other: string): Promise<void> {
       }),
     };
     console.log(
-      `\nthis tree vs ${other}: ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONCURRENCY} in flight.\n`,
+      `\nthis tree vs ${other}: ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONCURRENCY} in flight; ${idle}.\n`,
     );
     console.log(
       "| scenario | this req/s (rounds) | other req/s (rounds) | this ÷ other | this p50/p99 ms | " +

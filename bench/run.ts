@@ -13,7 +13,7 @@ import { issueCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import type { Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
 import { baselineLines, type Baselines, type Row, table, targets } from "./loopback/report.ts";
-import { freePort, type ServerProcess, startServer } from "./loopback/servers.ts";
+import { ASTAPA_RUN_FLAGS, freePort, type ServerProcess, startServer } from "./loopback/servers.ts";
 import { seedPayments, startXendit, webhookToPlan } from "./loopback/payments.ts";
 import { loginPageScript } from "./loopback/login_page.ts";
 import { basic } from "../tests/helpers/oauth.ts";
@@ -94,10 +94,19 @@ async function loopback(): Promise<void> {
       (port) => ["run", "--allow-net", here("./loopback/hello.ts"), String(port)],
     );
     const profile = CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [];
-    const astapa = await start("astapa", deno, () => ["run", "-A", ...profile, here("../main.ts")]);
-    const webcrypto = await start("astapa-webcrypto", deno, () => ["run", "-A", here("../main.ts")], {
-      ASTAPA_RS256_SIGNER: "webcrypto",
-    });
+    const astapa = await start(
+      "astapa",
+      deno,
+      () => ["run", "-A", ...ASTAPA_RUN_FLAGS, ...profile, here("../main.ts")],
+    );
+    const webcrypto = await start(
+      "astapa-webcrypto",
+      deno,
+      () => ["run", "-A", ...ASTAPA_RUN_FLAGS, here("../main.ts")],
+      {
+        ASTAPA_RS256_SIGNER: "webcrypto",
+      },
+    );
     const peer = await startPeer(start, s.project.clientId, s.project.secret);
 
     const measure = async (
