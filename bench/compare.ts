@@ -4,9 +4,10 @@
  * alternating rounds (A, B, A, B, …) so that load from other work on the machine hits both alike. Prints the
  * median of each side's rounds and their ratio. BENCH_ROUNDS (default 4), BENCH_SECONDS (default 2),
  * BENCH_CONCURRENCY (default 50), BENCH_ONLY as for the loopback suite. BENCH_THIS_ARGS: extra `deno run`
- * arguments for this tree's server, e.g. V8 flags (compare with `.` as the other checkout to try a flag).
+ * arguments for this tree's server, e.g. V8 flags, and BENCH_THIS_ENV its extra environment (compare with
+ * `.` as the other checkout to try a flag or a setting).
  */
-import { issueCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
+import { issueCodes, issueUserCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import type { LoadResult, Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
 import { ASTAPA_RUN_FLAGS, freePort, rssMb, type ServerProcess, startServer } from "./loopback/servers.ts";
@@ -18,6 +19,10 @@ const CONCURRENCY = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 50);
 const ONLY = new RegExp(Deno.env.get("BENCH_ONLY") ?? "");
 const MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
 const THIS_ARGS = (Deno.env.get("BENCH_THIS_ARGS") ?? "").split(" ").filter(Boolean);
+/** Extra environment for this tree's server, e.g. BENCH_THIS_ENV='ASTAPA_DB_POOL_SIZE=4'. */
+const THIS_ENV = Object.fromEntries(
+  (Deno.env.get("BENCH_THIS_ENV") ?? "").split(" ").filter(Boolean).map((pair) => pair.split("=", 2)),
+);
 
 export async function compare(other: string): Promise<void> {
   const mainOf = (dir: string) => new URL("main.ts", new URL(`file://${Deno.realPathSync(dir)}/`)).pathname;
@@ -26,7 +31,7 @@ export async function compare(other: string): Promise<void> {
   const servers: ServerProcess[] = [];
   try {
     const s = await seed(db.sql);
-    const start = async (name: string, main: string, extra: string[] = []) => {
+    const start = async (name: string, main: string, extra: string[] = [], env = {}) => {
       const port = freePort();
       const server = await startServer({
         name,
@@ -41,12 +46,13 @@ export async function compare(other: string): Promise<void> {
           HOSTNAME: "127.0.0.1",
           ASTAPA_BASE_URL: `http://127.0.0.1:${port}`,
           ASTAPA_LOG_LEVEL: "info",
+          ...env,
         },
       });
       servers.push(server);
       return server;
     };
-    const a = await start("this", sides.this, THIS_ARGS);
+    const a = await start("this", sides.this, THIS_ARGS, THIS_ENV);
     const b = await start("other", sides.other);
     await new Promise((resolve) => setTimeout(resolve, 2000)); // start-up work (e.g. the billing pass) settles
     const idle = `idle RSS after start: this ${a.peakRssMb().toFixed(0)} MB, other ${
@@ -69,7 +75,7 @@ export async function compare(other: string): Promise<void> {
         ...token,
         kind: "refresh",
         form: { grant_type: "refresh_token" },
-        credentials: await refreshChains(server, await issueCodes(db.sql, s, CONCURRENCY, ""), auth, redeem),
+        credentials: await refreshChains(server, await issueUserCodes(db.sql, s, CONCURRENCY), auth, redeem),
       }),
     };
     console.log(

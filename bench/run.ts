@@ -9,7 +9,7 @@
  * Everything it starts (Postgres in a temp folder, servers, load processes) stops when it ends.
  */
 import { inProcessSignRates, opensslSpeed } from "./loopback/baselines.ts";
-import { issueCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
+import { issueCodes, issueUserCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import type { Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
 import { baselineLines, type Baselines, type Row, table, targets } from "./loopback/report.ts";
@@ -164,7 +164,7 @@ async function loopback(): Promise<void> {
       redirect_uri: s.project.redirectUri,
       code_verifier: s.verifier,
     };
-    const chains = await refreshChains(astapa, await issueCodes(db.sql, s, CONCURRENCY, ""), auth, redeem);
+    const chains = await refreshChains(astapa, await issueUserCodes(db.sql, s, CONCURRENCY), auth, redeem);
     await measure("refresh_token", "rotation (DB write), 1 signature", astapa, {
       url: "/api/platform/token",
       method: "POST",
@@ -203,7 +203,7 @@ async function loopback(): Promise<void> {
     if (ONLY.test(webhook)) {
       astapa.resetRss();
       const samples = Number(Deno.env.get("BENCH_WEBHOOK_SAMPLES") ?? 100);
-      const { result, refreshesPerSample } = await webhookToPlan({
+      const { result, refreshesPerSample, callbackP50 } = await webhookToPlan({
         sql: db.sql,
         seed: s,
         origin: astapa.origin,
@@ -214,7 +214,8 @@ async function loopback(): Promise<void> {
         name: webhook,
         note:
           `latency, ${result.requests} sequential samples: POST /api/webhooks/xendit (SUCCEEDED) until a ` +
-          `refresh carries plan "pro" (${refreshesPerSample.toFixed(2)} refreshes per sample)`,
+          `refresh carries plan "pro" (callback answered in ${callbackP50.toFixed(1)} ms p50; ` +
+          `${refreshesPerSample.toFixed(2)} refreshes per sample)`,
         result,
         rssMb: astapa.peakRssMb(),
       });

@@ -17,7 +17,7 @@ export async function openDatabase(
   options: { applicationName?: string } = {},
 ): Promise<Database> {
   if (config.databaseUrl) {
-    const sql = createPool(config.databaseUrl, options);
+    const sql = createPool(config.databaseUrl, { max: config.databasePoolSize, ...options });
     return {
       sql,
       location: redact(config.databaseUrl),
@@ -26,7 +26,7 @@ export async function openDatabase(
     };
   }
   const cluster = await startEmbeddedPostgres(config.dataDir);
-  const sql = createPool(cluster.url, options);
+  const sql = createPool(cluster.url, { max: config.databasePoolSize, ...options });
   return {
     sql,
     location: join(resolve(config.dataDir), "pg"),

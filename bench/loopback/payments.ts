@@ -52,7 +52,7 @@ export async function webhookToPlan(options: {
   origin: string;
   xendit: ServedSimulator;
   samples: number;
-}): Promise<{ result: LoadResult; refreshesPerSample: number }> {
+}): Promise<{ result: LoadResult; refreshesPerSample: number; callbackP50: number }> {
   const { sql, seed: s, origin, xendit } = options;
   const auth = basic(s.project.clientId, s.project.secret);
   const token = async (form: Record<string, string>) => {
@@ -66,6 +66,7 @@ export async function webhookToPlan(options: {
     return body as { access_token: string; refresh_token: string };
   };
   const latencies: number[] = [];
+  const answered: number[] = [];
   let failures = 0;
   let refreshes = 0;
   for (let i = 0; i < options.samples; i++) {
@@ -98,6 +99,7 @@ export async function webhookToPlan(options: {
       body,
     });
     await callback.body?.cancel();
+    answered.push(performance.now() - sent);
     if (!callback.ok) {
       failures++;
       continue;
@@ -116,5 +118,6 @@ export async function webhookToPlan(options: {
   return {
     result: { requests: latencies.length, failures, rps: NaN, p50: at(0.5), p99: at(0.99), exhausted: false },
     refreshesPerSample: refreshes / Math.max(1, latencies.length),
+    callbackP50: answered.toSorted((a, b) => a - b)[Math.floor(answered.length / 2)],
   };
 }
