@@ -14,6 +14,7 @@ const EnvSchema = z.object({
     z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
   ),
   ASTAPA_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default("./.astapa")),
+  ASTAPA_DB_POOL_SIZE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(100).default(10)),
   ASTAPA_MASTER_KEY: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
   ASTAPA_KEY_ROTATION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).optional()),
   ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
@@ -43,6 +44,8 @@ export type Config = {
   /** Whether the base URL was configured or derived from the port. */
   baseUrlConfigured: boolean;
   databaseUrl: string | undefined;
+  /** Connections this process keeps to Postgres (postgres.js pipelines queries on them when all are busy). */
+  databasePoolSize: number;
   dataDir: string;
   masterKey: string | undefined;
   /** Rotate signing keys automatically once the active one is this many days old; unset = by hand only. */
@@ -83,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     baseUrl: normaliseBaseUrl(e.ASTAPA_BASE_URL ?? `http://localhost:${e.PORT}`),
     baseUrlConfigured: e.ASTAPA_BASE_URL !== undefined,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.ASTAPA_DB_POOL_SIZE,
     dataDir: e.ASTAPA_DATA_DIR,
     masterKey: e.ASTAPA_MASTER_KEY,
     keyRotationDays: e.ASTAPA_KEY_ROTATION_DAYS,

@@ -4,14 +4,22 @@
  *   deno task bench              both parts
  *   deno task bench loopback     the loopback suite only (BENCH_SECONDS=5, BENCH_CONCURRENCY=50)
  *   deno task bench micro        `deno bench` only
+ *   deno task bench compare DIR  this tree's server against DIR's, alternating rounds (bench/compare.ts)
+ *   deno task bench growth       how cost grows: 1M refresh tokens and codes, EXPLAIN ANALYZE (bench/growth.ts)
  * Everything it starts (Postgres in a temp folder, servers, load processes) stops when it ends.
  */
 import { inProcessSignRates, opensslSpeed } from "./loopback/baselines.ts";
-import { issueCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
-import type { LoadResult, Scenario } from "./loopback/load.ts";
+import { issueCodes, issueUserCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
+import type { Scenario } from "./loopback/load.ts";
+import { load, refreshChains } from "./loopback/drive.ts";
 import { baselineLines, type Baselines, type Row, table, targets } from "./loopback/report.ts";
-import { freePort, type ServerProcess, startServer } from "./loopback/servers.ts";
+import { ASTAPA_RUN_FLAGS, freePort, type ServerProcess, startServer } from "./loopback/servers.ts";
+import { seedPayments, startXendit, webhookToPlan } from "./loopback/payments.ts";
+import { loginPageScript } from "./loopback/login_page.ts";
 import { basic } from "../tests/helpers/oauth.ts";
+import { growth } from "./growth.ts";
+import { compare } from "./compare.ts";
+import { deriveMasterKeys } from "../lib/tokens/master_key.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
 const CONCURRENCY = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 50);
@@ -23,12 +31,15 @@ const MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
 const deno = Deno.execPath();
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
+/** `growth` (1M refresh tokens, EXPLAIN ANALYZE) is slow, so it runs only when named. */
 const parts = Deno.args.length ? Deno.args : ["micro", "loopback"];
 if (parts.includes("micro")) {
   const { success } = await new Deno.Command(deno, { args: ["bench", "-A", here("./")] }).spawn().status;
   if (!success) Deno.exit(1);
 }
 if (parts.includes("loopback")) await loopback();
+if (parts.includes("growth")) await growth();
+if (parts[0] === "compare") await compare(parts[1] ?? "");
 
 async function loopback(): Promise<void> {
   const cores = navigator.hardwareConcurrency;
@@ -43,10 +54,14 @@ async function loopback(): Promise<void> {
 
   const stops: (() => Promise<unknown>)[] = [];
   const rows: Row[] = [];
+  let loginScriptKb: number | null = null;
   try {
     const db = await startDatabase();
     stops.push(() => db.stop());
     const s = await seed(db.sql);
+    await seedPayments(db.sql, s, await deriveMasterKeys(MASTER_KEY));
+    const xendit = startXendit();
+    stops.push(() => xendit.close());
     const auth = { authorization: basic(s.project.clientId, s.project.secret) };
     const form = { "content-type": "application/x-www-form-urlencoded" };
 
@@ -65,6 +80,7 @@ async function loopback(): Promise<void> {
           HOSTNAME: "127.0.0.1",
           ASTAPA_BASE_URL: `http://127.0.0.1:${port}`,
           ASTAPA_LOG_LEVEL: "info",
+          XENDIT_BASE_URL: xendit.url,
           ...extra,
         },
       });
@@ -78,10 +94,19 @@ async function loopback(): Promise<void> {
       (port) => ["run", "--allow-net", here("./loopback/hello.ts"), String(port)],
     );
     const profile = CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [];
-    const astapa = await start("astapa", deno, () => ["run", "-A", ...profile, here("../main.ts")]);
-    const webcrypto = await start("astapa-webcrypto", deno, () => ["run", "-A", here("../main.ts")], {
-      ASTAPA_RS256_SIGNER: "webcrypto",
-    });
+    const astapa = await start(
+      "astapa",
+      deno,
+      () => ["run", "-A", ...ASTAPA_RUN_FLAGS, ...profile, here("../main.ts")],
+    );
+    const webcrypto = await start(
+      "astapa-webcrypto",
+      deno,
+      () => ["run", "-A", ...ASTAPA_RUN_FLAGS, here("../main.ts")],
+      {
+        ASTAPA_RS256_SIGNER: "webcrypto",
+      },
+    );
     const peer = await startPeer(start, s.project.clientId, s.project.secret);
 
     const measure = async (
@@ -139,7 +164,7 @@ async function loopback(): Promise<void> {
       redirect_uri: s.project.redirectUri,
       code_verifier: s.verifier,
     };
-    const chains = await refreshChains(astapa, await issueCodes(db.sql, s, CONCURRENCY, ""), auth, redeem);
+    const chains = await refreshChains(astapa, await issueUserCodes(db.sql, s, CONCURRENCY), auth, redeem);
     await measure("refresh_token", "rotation (DB write), 1 signature", astapa, {
       url: "/api/platform/token",
       method: "POST",
@@ -157,57 +182,53 @@ async function loopback(): Promise<void> {
       form: redeem,
       credentials: codes,
     });
-    rows.push(
-      { name: "hosted login page", note: "not built yet (hosted login issue)", result: null, rssMb: null },
-      {
-        name: "payment webhook → plan in refreshed JWT",
-        note: "not built yet (payments issue)",
-        result: null,
-        rssMb: null,
-      },
+    const login = new URLSearchParams({
+      response_type: "code",
+      client_id: s.project.clientId,
+      redirect_uri: s.project.redirectUri,
+      scope: "openid",
+      state: "bench-state",
+      code_challenge: s.challenge,
+      code_challenge_method: "S256",
+    });
+    const script = await loginPageScript(`${astapa.origin}/auth/login?${login}`);
+    await measure(
+      "hosted login page",
+      `GET /auth/login (valid client and redirect URI), Preact SSR; ${script.note}`,
+      astapa,
+      { url: `/auth/login?${login}` },
     );
+    loginScriptKb = script.gzipKb;
+    const webhook = "payment webhook → plan in refreshed JWT";
+    if (ONLY.test(webhook)) {
+      astapa.resetRss();
+      const samples = Number(Deno.env.get("BENCH_WEBHOOK_SAMPLES") ?? 100);
+      const { result, refreshesPerSample, callbackP50 } = await webhookToPlan({
+        sql: db.sql,
+        seed: s,
+        origin: astapa.origin,
+        xendit,
+        samples,
+      });
+      rows.push({
+        name: webhook,
+        note:
+          `latency, ${result.requests} sequential samples: POST /api/webhooks/xendit (SUCCEEDED) until a ` +
+          `refresh carries plan "pro" (callback answered in ${callbackP50.toFixed(1)} ms p50; ` +
+          `${refreshesPerSample.toFixed(2)} refreshes per sample)`,
+        result,
+        rssMb: astapa.peakRssMb(),
+      });
+      console.log(`  ${webhook}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
+    }
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error) => console.error("cleanup:", error));
   }
   console.log(
     `\n${baselineLines(baselines)}\n\n${table(rows, baselines)}\n\nTargets (issue 11):\n\n${
-      targets(rows, baselines)
+      targets(rows, baselines, { loginScriptKb })
     }`,
   );
-}
-
-/** Runs one scenario in a separate load-generator process. */
-async function load(scenario: Scenario): Promise<LoadResult> {
-  const file = await Deno.makeTempFile({ prefix: "astapa-bench-", suffix: ".json" });
-  try {
-    await Deno.writeTextFile(file, JSON.stringify(scenario));
-    const { stdout, stderr, success } = await new Deno.Command(deno, {
-      args: ["run", "--allow-net", "--allow-read", here("./loopback/load.ts"), file],
-    }).output();
-    if (!success) throw new Error(`load generator failed:\n${new TextDecoder().decode(stderr)}`);
-    return JSON.parse(new TextDecoder().decode(stdout));
-  } finally {
-    await Deno.remove(file);
-  }
-}
-
-/** One refresh token per load worker, each from a real code redemption. */
-async function refreshChains(
-  server: ServerProcess,
-  codes: string[],
-  headers: Record<string, string>,
-  redeem: Record<string, string>,
-): Promise<string[]> {
-  return await Promise.all(codes.map(async (code) => {
-    const res = await fetch(`${server.origin}/api/platform/token`, {
-      method: "POST",
-      headers,
-      body: new URLSearchParams({ ...redeem, code }),
-    });
-    const body = await res.json();
-    if (!res.ok) throw new Error(`code redemption failed: ${JSON.stringify(body)}`);
-    return body.refresh_token as string;
-  }));
 }
 
 /** oidc-provider under Node (its own runtime) when `node` is installed, else under Deno. */

@@ -7,6 +7,8 @@ import postgres from "postgres";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
+/** A piece of SQL with its parameters, to be placed inside another query (postgres.js fragment). */
+export type Fragment = postgres.Fragment;
 
 export type PoolOptions = { max?: number; applicationName?: string };
 
@@ -38,11 +40,47 @@ export function asApp<T>(
   context: AppContext = {},
 ): Promise<T> {
   return sql.begin(async (tx) => {
-    await tx`select set_config('role', 'astapa_app', true), set_config('astapa.project_id', ${
-      projectId ?? ""
-    }, true), set_config('astapa.actor', ${context.actor ?? ""}, true)`;
-    return await work(tx);
+    // Not awaited: the settings travel in the same network write as work's first statement (postgres.js
+    // pipelines on the transaction's connection), so they cost no round trip of their own. They still run
+    // first, and a failure among them aborts the transaction; it is reported below.
+    const settings = tx`select ${appSettings(sql, projectId, context)}`.execute();
+    settings.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
+    try {
+      return await work(tx);
+    } finally {
+      await settings;
+    }
   }) as Promise<T>;
+}
+
+/**
+ * The settings asApp makes, as select-list items: role astapa_app (so RLS applies), the project and the actor,
+ * all transaction-local.
+ */
+export function appSettings(sql: Sql, projectId: string | null, context: AppContext = {}): Fragment {
+  return sql`set_config('role', 'astapa_app', true), set_config('astapa.project_id', ${
+    projectId ?? ""
+  }, true),
+    set_config('astapa.actor', ${context.actor ?? ""}, true)`;
+}
+
+/**
+ * Runs ONE statement as the app role in one round trip, without BEGIN/COMMIT: the statement is its own
+ * transaction. `query` gets a materialized CTE (`app`) that makes the asApp settings, and must read from it
+ * (`… from app`): its row is produced, settings made, before anything reading it runs.
+ *
+ * The statement may only CALL api.* functions, never name a table: Postgres applies RLS (and checks EXECUTE)
+ * when a statement is planned, which is before its first step sets the role, so a table named here would be
+ * read as the login role. Functions with `set search_path` (every api.* function; tests/sql/schema_rules)
+ * are never inlined, so their queries are planned as they run, as astapa_app (tests/sql/app_statement_test).
+ */
+export function asAppStatement<T extends readonly object[]>(
+  sql: Sql,
+  projectId: string | null,
+  query: (app: Fragment) => postgres.PendingQuery<T>,
+  context: AppContext = {},
+): postgres.PendingQuery<T> {
+  return query(sql`app as materialized (select ${appSettings(sql, projectId, context)})`);
 }
 
 /** True when the database answers a trivial query within the pool's connect timeout. */

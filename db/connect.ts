@@ -18,7 +18,10 @@ export async function openDatabase(
   options: { applicationName?: string; asServer?: boolean } = {},
 ): Promise<Database> {
   if (config.databaseUrl) {
-    const sql = createPool(config.databaseUrl, { applicationName: options.applicationName });
+    const sql = createPool(config.databaseUrl, {
+      max: config.databasePoolSize,
+      applicationName: options.applicationName,
+    });
     return {
       sql,
       location: redact(config.databaseUrl),
@@ -27,7 +30,10 @@ export async function openDatabase(
     };
   }
   const cluster = await startEmbeddedPostgres(config.dataDir);
-  const sql = createPool(cluster.url, { applicationName: options.applicationName });
+  const sql = createPool(cluster.url, {
+    max: config.databasePoolSize,
+    applicationName: options.applicationName,
+  });
   return {
     sql,
     location: join(resolve(config.dataDir), "pg"),

@@ -1,9 +1,8 @@
 /** Typed wrappers around the machine-client functions (db/migrations/0304, 0305). */
 import { z } from "zod";
-import type { Tx } from "./client.ts";
+import { asAppStatement, type Fragment, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 import { newClientSecret, sha256 } from "../lib/secrets.ts";
-import type { ClientGrant } from "../lib/tokens/access_tokens.ts";
 
 export const MachineClientSchema = z.object({
   client_id: z.string(),
@@ -88,24 +87,15 @@ export async function deleteMachineClient(tx: Tx, clientId: string): Promise<voi
   await tx`select api.delete_machine_client(${clientId})`;
 }
 
-const ClientGrantSchema = z.object({
-  project_id: z.string(),
-  scope: z.string().optional(),
-  resource: z.string().optional(),
-  access_ttl: z.number().int(),
-});
-
-/** The client_credentials decision, in a transaction already acting for the client's project. */
-export function machineClientGrant(
-  tx: Tx,
+/** The client_credentials decision for a machine client, as a call to place in a statement acting for its
+ * project (db/tokens.ts clientGrant reads it). */
+export function machineClientGrantCall(
+  sql: Sql,
   clientId: string,
   scope: string | null,
   resource: string | null,
-): Promise<ClientGrant> {
-  return result(
-    tx`select api.machine_client_grant(${clientId}, ${scope}, ${resource}) as result`,
-    ClientGrantSchema,
-  );
+): Fragment {
+  return sql`api.machine_client_grant(${clientId}, ${scope}, ${resource})`;
 }
 
 export const VerifiedClientSchema = z.object({
@@ -137,18 +127,39 @@ const ClientAuthOutcomeSchema = z.union([
 ]);
 export type ClientAuthOutcome = z.infer<typeof ClientAuthOutcomeSchema>;
 
+/** What a grant decided in the authentication's statement may call, per kind of client (null: nothing). */
+export type GrantCalls = { project: Fragment | null; machine: Fragment | null };
+
 /**
- * api.authenticate_client: the lockout checks, the secret check and the failure count in one round trip. On
- * success with an enabled client, the rest of the transaction acts for its project.
+ * api.authenticate_client and, for an enabled client, the grant of its kind, in ONE statement and one round
+ * trip (no BEGIN/COMMIT: the statement is its own transaction, run as astapa_app). The grant runs after the
+ * authentication has set the client's project (the `auth` CTE is materialized before the select list reads
+ * it) and only when the secret matched, so a wrong secret counts as a failure and the grant never runs. A grant
+ * that raises rolls the statement back; a successful authentication writes nothing, so nothing is lost.
  */
-export async function authenticateClientIn(
-  tx: Tx,
+export async function authenticateClientAnd(
+  sql: Sql,
   clientId: string,
   secretHash: Uint8Array,
   buckets: FailureBucket[],
-): Promise<ClientAuthOutcome> {
-  return await result(
-    tx`select api.authenticate_client(${clientId}, ${secretHash}, ${tx.json(buckets)}) as result`,
-    ClientAuthOutcomeSchema,
+  grant: (sql: Sql, clientId: string) => GrantCalls,
+): Promise<{ outcome: ClientAuthOutcome; grant: unknown }> {
+  const calls = grant(sql, clientId);
+  const [row] = await asAppStatement(
+    sql,
+    null,
+    (app) =>
+      sql`with ${app},
+        auth as materialized (
+          select api.authenticate_client(${clientId}, ${secretHash}, ${
+        sql.json(buckets)
+      }) as outcome from app)
+        select outcome as result,
+          case when (outcome #>> '{client,enabled}')::boolean then
+            case outcome #>> '{client,kind}' when 'project' then ${calls.project ?? sql`null::jsonb`}
+                                             when 'machine' then ${calls.machine ?? sql`null::jsonb`} end
+          end as grant
+        from auth`,
   );
+  return { outcome: ClientAuthOutcomeSchema.parse(row.result), grant: row.grant };
 }

@@ -1,6 +1,6 @@
 /** Typed calls to the token functions in SQL (db/migrations/*_create_token_functions.sql). */
 import { z } from "zod";
-import { asApp, type Sql, type Tx } from "./client.ts";
+import { asApp, type Fragment, type Sql } from "./client.ts";
 import { AppError } from "../lib/http/errors.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
 import { UserInfoResponse } from "../lib/oauth/schemas.ts";
@@ -18,7 +18,7 @@ const UserGrantSchema = UserInfoResponse.extend({
 const GrantError = z.object({ error: z.literal("invalid_grant"), error_description: z.string() });
 
 /** A grant function answers with claims, or with an error object when it had to revoke something first. */
-function userGrant(result: unknown): UserGrant {
+export function userGrant(result: unknown): UserGrant {
   const failure = GrantError.safeParse(result);
   if (failure.success) throw new AppError("invalid_grant", { description: failure.data.error_description });
   if (result === null) throw new AppError("invalid_grant", { description: "The user no longer exists." });
@@ -43,11 +43,15 @@ export async function redeemAuthorizationCode(
   const [row] = await asApp(
     sql,
     projectId,
-    (tx) =>
-      tx`select api.redeem_authorization_code(${r.codeHash}, ${r.clientId}, ${r.redirectUri}, ${r.codeVerifier},
-                                             ${r.refreshHash}, ${r.resource ?? null}) as result`,
+    (tx) => tx`select ${redeemAuthorizationCodeCall(sql, r)} as result`,
   );
   return userGrant(row.result);
+}
+
+/** api.redeem_authorization_code as a call to place in a statement acting for the project (userGrant reads it). */
+export function redeemAuthorizationCodeCall(sql: Sql, r: CodeRedemption): Fragment {
+  return sql`api.redeem_authorization_code(${r.codeHash}, ${r.clientId}, ${r.redirectUri}, ${r.codeVerifier},
+                                           ${r.refreshHash}, ${r.resource ?? null})`;
 }
 
 export type RefreshRotation = {
@@ -59,19 +63,20 @@ export type RefreshRotation = {
   resource?: string | null;
 };
 
+/** Rotates a refresh token in a transaction of its own (clients authenticated apart, e.g. dynamic ones). */
 export async function rotateRefreshToken(
   sql: Sql,
   projectId: string,
   r: RefreshRotation,
 ): Promise<UserGrant> {
-  const [row] = await asApp(
-    sql,
-    projectId,
-    (tx) =>
-      tx`select api.rotate_refresh_token(${r.tokenHash}, ${r.clientId}, ${r.successorHash}, ${r.scope},
-                                       ${r.resource ?? null}) as result`,
-  );
+  const [row] = await asApp(sql, projectId, (tx) => tx`select ${rotateRefreshTokenCall(sql, r)} as result`);
   return userGrant(row.result);
+}
+
+/** api.rotate_refresh_token as a call to place in a statement acting for the project (userGrant reads it). */
+export function rotateRefreshTokenCall(sql: Sql, r: RefreshRotation): Fragment {
+  return sql`api.rotate_refresh_token(${r.tokenHash}, ${r.clientId}, ${r.successorHash}, ${r.scope},
+                                      ${r.resource ?? null})`;
 }
 
 const ClientGrantSchema = z.object({
@@ -81,14 +86,18 @@ const ClientGrantSchema = z.object({
   access_ttl: z.number().int(),
 });
 
-/** The client_credentials decision, in a transaction already acting for the project. */
-export async function clientCredentialsGrant(
-  tx: Tx,
+/** The client_credentials decision, as a call to place in a statement acting for the project. */
+export function clientCredentialsGrantCall(
+  sql: Sql,
   scope: string | null,
   resource: string | null,
-): Promise<ClientGrant> {
-  const [row] = await tx`select api.client_credentials_grant(${scope}, ${resource}) as result`;
-  return ClientGrantSchema.parse(row.result);
+): Fragment {
+  return sql`api.client_credentials_grant(${scope}, ${resource})`;
+}
+
+/** What api.client_credentials_grant and api.machine_client_grant answer. */
+export function clientGrant(result: unknown): ClientGrant {
+  return ClientGrantSchema.parse(result);
 }
 
 /** Revokes every refresh token of the user the token belongs to (a refresh token, or a user id). */

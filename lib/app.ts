@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv, Deps } from "./app_env.ts";
 import { AppError } from "./http/errors.ts";
-import { requestContext, securityHeaders } from "./http/middleware.ts";
+import { requestHandling } from "./http/middleware.ts";
 import { errorResponse } from "./http/respond.tsx";
 import { serveStatic } from "./http/static.ts";
 import { registerIsland } from "./islands/Island.tsx";
@@ -18,20 +18,15 @@ const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
 export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
   await loadIslands();
   const app = new Hono<AppEnv>();
-  app.use("*", async (c, next) => {
-    c.set("deps", deps);
-    await next();
+  app.use("*", requestHandling(deps));
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError("payload_too_large");
+    },
   });
-  app.use("*", requestContext, securityHeaders);
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError("payload_too_large");
-      },
-    }),
-  );
+  // GET and HEAD handlers never read a body, so they skip the limit's wrapper.
+  app.use("*", (c, next) => c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next));
   app.use("/static/*", serveStatic);
   // The offline sandbox's Xendit: its API and hosted invoice page here, its callbacks straight into this app.
   app.route(SANDBOX_PATH, deps.xenditSandbox.app);

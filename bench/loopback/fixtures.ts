@@ -39,17 +39,43 @@ export async function seed(sql: Sql): Promise<Seed> {
 }
 
 /** `count` authorization codes with PKCE S256 for the seeded user, as the hosted login would issue them. */
-export async function issueCodes(sql: Sql, s: Seed, count: number, scope: string): Promise<string[]> {
+export function issueCodes(sql: Sql, s: Seed, count: number, scope: string): Promise<string[]> {
+  return issueCodesFor(sql, s, s.userId, count, scope);
+}
+
+/** issueCodes for another user of the seeded project. */
+export async function issueCodesFor(
+  sql: Sql,
+  s: Seed,
+  userId: string,
+  count: number,
+  scope: string,
+): Promise<string[]> {
   const codes = Array.from({ length: count }, () => randomSecret());
   const hashes = await Promise.all(codes.map((code) => sha256(code)));
   await asApp(sql, s.project.id, async (tx) => {
     // Pipelined in one transaction: thousands of codes in about a second.
     await Promise.all(
       hashes.map((hash) =>
-        tx`select api.issue_authorization_code(${hash}, ${s.project.clientId}, ${s.userId},
+        tx`select api.issue_authorization_code(${hash}, ${s.project.clientId}, ${userId},
            ${s.project.redirectUri}, ${scope}, null, ${s.challenge}, 'S256', null, now(), 600)`
       ),
     );
   });
+  return codes;
+}
+
+/**
+ * One code for each of `count` new users: the starts of refresh chains. One user per chain, as clients
+ * refreshing at the same moment belong to different people: chains of a single user would all lock that
+ * user's row (the foreign key check of every new refresh token), a contention real traffic does not have.
+ */
+export async function issueUserCodes(sql: Sql, s: Seed, count: number): Promise<string[]> {
+  const batch = crypto.randomUUID().slice(0, 8);
+  const codes: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const userId = await seedUser(sql, s.project.id, `chain-${batch}-${i}@example.com`, { verified: true });
+    codes.push(...await issueCodesFor(sql, s, userId, 1, ""));
+  }
   return codes;
 }

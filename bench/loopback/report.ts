@@ -47,7 +47,7 @@ export function baselineLines(b: Baselines): string {
 
 type Target = { what: string; value: number | null; goal: number; atMost?: boolean };
 
-export function targets(rows: Row[], b: Baselines): string {
+export function targets(rows: Row[], b: Baselines, extra: { loginScriptKb: number | null }): string {
   const rps = (name: string) => rows.find((row) => row.name === name)?.result?.rps ?? null;
   const div = (a: number | null, c: number | null) => (a === null || c === null || c === 0 ? null : a / c);
   const cc = rps("client_credentials");
@@ -74,6 +74,13 @@ export function targets(rows: Row[], b: Baselines): string {
     { what: "refresh_token ÷ client_credentials", value: div(rps("refresh_token"), cc), goal: 0.5 },
     { what: "JWKS ÷ hello-world", value: div(rps("JWKS"), rps("hello-world")), goal: 0.8 },
     { what: "discovery ÷ hello-world", value: div(rps("discovery"), rps("hello-world")), goal: 0.8 },
+    {
+      what: "payment webhook → plan in refreshed JWT, p99 (ms)",
+      value: rows.find((row) => row.name.startsWith("payment webhook"))?.result?.p99 ?? null,
+      goal: 100,
+      atMost: true,
+    },
+    { what: "hosted login page JS (KB, gzip)", value: extra.loginScriptKb, goal: 15, atMost: true },
     { what: "peak RSS of Astapa under load (MB)", value: maxRss || null, goal: 150, atMost: true },
   ];
   return [
@@ -87,5 +94,5 @@ export function targets(rows: Row[], b: Baselines): string {
 }
 
 function ratio(a: number | null, b: number | null): string {
-  return a === null || b === null || b === 0 ? "n/a" : `${(a / b).toFixed(2)}×`;
+  return a === null || b === null || b === 0 || Number.isNaN(a) ? "n/a" : `${(a / b).toFixed(2)}×`;
 }

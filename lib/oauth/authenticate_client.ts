@@ -5,10 +5,15 @@
  */
 import { clientAddress } from "../http/client_address.ts";
 import type { Ctx } from "../app_env.ts";
-import { asApp, type Tx } from "../../db/client.ts";
+import type { Sql } from "../../db/client.ts";
 import { AppError } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
-import { authenticateClientIn, type FailureBucket, type VerifiedClient } from "../../db/machine_clients.ts";
+import {
+  authenticateClientAnd,
+  type FailureBucket,
+  type GrantCalls,
+  type VerifiedClient,
+} from "../../db/machine_clients.ts";
 import { BASIC_CHALLENGE, type ClientAuthMethod, presentedClient } from "./client_auth.ts";
 import type { OAuthParams } from "./params.ts";
 
@@ -23,20 +28,21 @@ export type AuthenticatedClient = {
 };
 
 export async function authenticateClient(c: Ctx, params: OAuthParams): Promise<AuthenticatedClient> {
-  return (await authenticateClientThen(c, params, () => Promise.resolve(null))).client;
+  return (await authenticateClientAndGrant(c, params, () => NO_GRANT)).client;
 }
 
+const NO_GRANT: GrantCalls = { project: null, machine: null };
+
 /**
- * Authenticates the client, then runs `work` for it in the same transaction, which already acts for the
- * client's project (RLS). The client_credentials grant uses this to cost one transaction per request.
- * `work` runs only for an enabled client; if it throws, its transaction rolls back (a successful
- * authentication writes nothing, so nothing is lost).
+ * Authenticates the client and, in the same statement (one round trip, acting for the client's project),
+ * calls the grant `grant` names for its kind. The grant runs only for an enabled client whose secret matched;
+ * `grant` is null when the client's kind has no call (the caller decides what that means).
  */
-export async function authenticateClientThen<T>(
+export async function authenticateClientAndGrant(
   c: Ctx,
   params: OAuthParams,
-  work: (tx: Tx, client: AuthenticatedClient) => Promise<T>,
-): Promise<{ client: AuthenticatedClient; result: T }> {
+  grant: (sql: Sql, clientId: string) => GrantCalls,
+): Promise<{ client: AuthenticatedClient; grant: unknown }> {
   const presented = presentedClient(c.req.header("authorization"), params);
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   if (presented.secret === null) {
@@ -44,31 +50,33 @@ export async function authenticateClientThen<T>(
   }
   const buckets = failureBuckets(c, presented.clientId);
   const secretHash = await sha256(presented.secret);
-  // Failures are counted by api.authenticate_client and committed with this transaction; the errors are
-  // thrown after it, so a rejected attempt still counts.
-  const outcome = await asApp(c.var.deps.sql, null, async (tx) => {
-    const outcome = await authenticateClientIn(tx, presented.clientId, secretHash, buckets);
-    if (!("client" in outcome) || !outcome.client.enabled) return { outcome };
-    const client: AuthenticatedClient = {
-      projectId: outcome.client.project_id,
-      clientId: presented.clientId,
-      kind: outcome.client.kind,
-      method: presented.method,
-    };
-    return { outcome, client, result: await work(tx, client) };
-  });
-  if ("wait" in outcome.outcome) {
+  // Failures are counted by api.authenticate_client and committed with the statement; the errors are thrown
+  // after it, so a rejected attempt still counts.
+  const { outcome, grant: granted } = await authenticateClientAnd(
+    c.var.deps.sql,
+    presented.clientId,
+    secretHash,
+    buckets,
+    grant,
+  );
+  if ("wait" in outcome) {
     throw new AppError("rate_limited", {
       description: "Too many failed client authentications. Try again later.",
-      headers: { "Retry-After": String(outcome.outcome.wait) },
+      headers: { "Retry-After": String(outcome.wait) },
     });
   }
-  if (!("client" in outcome.outcome)) throw new AppError("invalid_client", { headers: challenge });
+  if (!("client" in outcome)) throw new AppError("invalid_client", { headers: challenge });
   // The secret was right, so saying why is safe (and not counted as a failed guess).
-  if (!("client" in outcome) || !outcome.client) {
+  if (!outcome.client.enabled) {
     throw new AppError("invalid_client", { description: "This client is disabled.", headers: challenge });
   }
-  return { client: outcome.client, result: outcome.result as T };
+  const client: AuthenticatedClient = {
+    projectId: outcome.client.project_id,
+    clientId: presented.clientId,
+    kind: outcome.client.kind,
+    method: presented.method,
+  };
+  return { client, grant: granted };
 }
 
 /** The lockout counters a client authentication checks and counts failures in (every kind of client). */

@@ -1,10 +1,18 @@
 /**
- * The three grants of the token endpoint. Each takes the authenticated client and the request parameters,
- * makes one call into SQL (which owns the state and the rules) and signs what it returns.
+ * The three grants of the token endpoint. Each authenticates the client and makes its grant in one SQL
+ * statement (SQL owns the state and the rules), then signs what it returns.
  */
 import type { Ctx } from "../app_env.ts";
-import { clientCredentialsGrant, redeemAuthorizationCode, rotateRefreshToken } from "../../db/tokens.ts";
-import { machineClientGrant } from "../../db/machine_clients.ts";
+import {
+  clientCredentialsGrantCall,
+  clientGrant,
+  redeemAuthorizationCode,
+  redeemAuthorizationCodeCall,
+  rotateRefreshToken,
+  rotateRefreshTokenCall,
+  userGrant,
+} from "../../db/tokens.ts";
+import { machineClientGrantCall } from "../../db/machine_clients.ts";
 import { AppError } from "../http/errors.ts";
 import {
   clientAccessToken,
@@ -15,11 +23,7 @@ import {
 } from "../tokens/access_tokens.ts";
 import { sha256 } from "../secrets.ts";
 import { newRefreshToken, successorOf } from "../tokens/refresh_tokens.ts";
-import {
-  authenticateClient,
-  authenticateClientThen,
-  type AuthenticatedClient,
-} from "./authenticate_client.ts";
+import { authenticateClientAndGrant, type AuthenticatedClient } from "./authenticate_client.ts";
 import type { OAuthParams } from "./params.ts";
 import { presentedClient } from "./client_auth.ts";
 import { authenticateDynamicClient, DYNAMIC_CLIENT_PREFIX } from "./dynamic_client_auth.ts";
@@ -41,22 +45,8 @@ export type TokenResponse = {
   id_token?: string;
 };
 
-type Grant = (c: Ctx, client: AuthenticatedClient, params: OAuthParams) => Promise<TokenResponse>;
-
 /** A grant as the token endpoint runs it: client authentication included. */
 export type TokenGrant = (c: Ctx, params: OAuthParams) => Promise<TokenResponse>;
-
-/**
- * A user grant: authenticate the client (a dynamically registered one finds its project by the resource it
- * sends), then redeem in a transaction of its own.
- */
-const afterAuthentication = (grant: Grant): TokenGrant => async (c, params) => {
-  const presented = presentedClient(c.req.header("authorization"), params);
-  const client = presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)
-    ? await authenticateDynamicClient(c, presented, params)
-    : await authenticateClient(c, params);
-  return await grant(c, client, params);
-};
 
 /** Machine clients act for themselves only: user grants belong to the project's own and dynamic clients. */
 function assertProjectClient(client: AuthenticatedClient, grantType: string): void {
@@ -67,39 +57,93 @@ function assertProjectClient(client: AuthenticatedClient, grantType: string): vo
   }
 }
 
-const authorizationCode: Grant = async (c, client, params) => {
-  assertProjectClient(client, "authorization_code");
-  const request = parseParams(AuthorizationCodeRequest, params);
-  const refreshToken = newRefreshToken();
-  const grant = await redeemAuthorizationCode(c.var.deps.sql, client.projectId, {
-    codeHash: await sha256(request.code),
-    clientId: client.clientId,
-    redirectUri: request.redirect_uri,
-    codeVerifier: request.code_verifier ?? null,
-    refreshHash: await sha256(refreshToken),
-    resource: parseResource(request.resource),
-  });
-  return await userTokens(c, client, grant, refreshToken);
-};
-
-const refreshToken: Grant = async (c, client, params) => {
-  assertProjectClient(client, "refresh_token");
-  const request = parseParams(RefreshTokenRequest, params);
-  const successor = await successorOf(c.var.deps.masterKeys.successor, request.refresh_token);
-  const grant = await rotateRefreshToken(c.var.deps.sql, client.projectId, {
-    tokenHash: await sha256(request.refresh_token),
-    clientId: client.clientId,
-    successorHash: await sha256(successor),
-    scope: parseScope(request.scope),
-    resource: parseResource(request.resource),
-  });
-  return await userTokens(c, client, grant, successor);
-};
+/**
+ * Reads the request before the client is authenticated (so the grant can go to SQL in the authentication's
+ * statement), keeping any error to throw after authentication: a bad client is still told so first.
+ */
+async function prepare<T>(read: () => Promise<T> | T): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await read() };
+  } catch (error) {
+    return { error };
+  }
+}
 
 /**
- * client_credentials: a machine client's own scopes and resources, or the project client's settings. The
- * grant is decided in the client authentication's transaction: one transaction per request.
+ * A dynamically registered client (dcl_…) belongs to no project: it is authenticated first, which finds the
+ * project from the resource it sends, and its grant follows in a transaction of its own.
  */
+async function dynamicClient(c: Ctx, params: OAuthParams): Promise<AuthenticatedClient | null> {
+  const presented = presentedClient(c.req.header("authorization"), params);
+  if (!presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) return null;
+  return await authenticateDynamicClient(c, presented, params);
+}
+
+/**
+ * Each grant of a project's own client: client authentication and the grant in ONE statement, one round trip
+ * to Postgres.
+ */
+const authorizationCode: TokenGrant = async (c, params) => {
+  const refreshToken = newRefreshToken();
+  const request = await prepare(async () => {
+    const request = parseParams(AuthorizationCodeRequest, params);
+    return {
+      codeHash: await sha256(request.code),
+      redirectUri: request.redirect_uri,
+      codeVerifier: request.code_verifier ?? null,
+      refreshHash: await sha256(refreshToken),
+      resource: parseResource(request.resource),
+    };
+  });
+  const dynamic = await dynamicClient(c, params);
+  if (dynamic) {
+    if ("error" in request) throw request.error;
+    const grant = await redeemAuthorizationCode(c.var.deps.sql, dynamic.projectId, {
+      ...request.value,
+      clientId: dynamic.clientId,
+    });
+    return await userTokens(c, dynamic, grant, refreshToken);
+  }
+  const { client, grant } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
+    project: "value" in request ? redeemAuthorizationCodeCall(sql, { ...request.value, clientId }) : null,
+    machine: null,
+  }));
+  assertProjectClient(client, "authorization_code");
+  if ("error" in request) throw request.error;
+  return await userTokens(c, client, userGrant(grant), refreshToken);
+};
+
+const refreshToken: TokenGrant = async (c, params) => {
+  const request = await prepare(async () => {
+    const request = parseParams(RefreshTokenRequest, params);
+    const successor = await successorOf(c.var.deps.masterKeys.successor, request.refresh_token);
+    return {
+      successor,
+      tokenHash: await sha256(request.refresh_token),
+      successorHash: await sha256(successor),
+      scope: parseScope(request.scope),
+      resource: parseResource(request.resource),
+    };
+  });
+  const dynamic = await dynamicClient(c, params);
+  if (dynamic) {
+    if ("error" in request) throw request.error;
+    const grant = await rotateRefreshToken(c.var.deps.sql, dynamic.projectId, {
+      ...request.value,
+      clientId: dynamic.clientId,
+    });
+    return await userTokens(c, dynamic, grant, request.value.successor);
+  }
+  const { client, grant } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
+    project: "value" in request ? rotateRefreshTokenCall(sql, { ...request.value, clientId }) : null,
+    machine: null,
+  }));
+  assertProjectClient(client, "refresh_token");
+  if ("error" in request) throw request.error;
+  return await userTokens(c, client, userGrant(grant), request.value.successor);
+};
+
+/** client_credentials: a machine client's own scopes and resources, or the project client's settings. */
 const clientCredentials: TokenGrant = async (c, params) => {
   if (presentedClient(c.req.header("authorization"), params).clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
     throw new AppError("unauthorized_client", {
@@ -107,14 +151,23 @@ const clientCredentials: TokenGrant = async (c, params) => {
         "Dynamically registered clients sign people in; only machine clients use client_credentials.",
     });
   }
-  const { client, result: grant } = await authenticateClientThen(c, params, (tx, client) => {
+  const request = await prepare(() => {
     const request = parseParams(ClientCredentialsRequest, params);
-    const scope = parseScope(request.scope);
-    const resource = parseResource(request.resource);
-    return client.kind === "machine"
-      ? machineClientGrant(tx, client.clientId, scope, resource)
-      : clientCredentialsGrant(tx, scope, resource);
+    return { scope: parseScope(request.scope), resource: parseResource(request.resource) };
   });
+  const { client, grant: result } = await authenticateClientAndGrant(
+    c,
+    params,
+    (sql, clientId) =>
+      "value" in request
+        ? {
+          project: clientCredentialsGrantCall(sql, request.value.scope, request.value.resource),
+          machine: machineClientGrantCall(sql, clientId, request.value.scope, request.value.resource),
+        }
+        : { project: null, machine: null },
+  );
+  if ("error" in request) throw request.error;
+  const grant = clientGrant(result);
   const token = await clientAccessToken(grant, await issueContext(c, client));
   return {
     access_token: token,
@@ -151,8 +204,8 @@ async function issueContext(c: Ctx, client: AuthenticatedClient): Promise<IssueC
 }
 
 export const GRANTS: Record<string, TokenGrant> = {
-  authorization_code: afterAuthentication(authorizationCode),
-  refresh_token: afterAuthentication(refreshToken),
+  authorization_code: authorizationCode,
+  refresh_token: refreshToken,
   client_credentials: clientCredentials,
 };
 

@@ -4,7 +4,7 @@
  * Invoice API, whose create call has no idempotency key — so the external_id is unique per billing period and
  * looked up before creating. Amounts are whole rupiah and checked against the method's limits first.
  */
-import { Xendit, XenditSdkError } from "xendit-node";
+import type { Xendit, XenditSdkError } from "xendit-node";
 import type { Invoice } from "xendit-node/invoice/models/index.js";
 import type { PaymentRequest } from "xendit-node/payment_request/models/index.js";
 import { type Bank, limitProblem, type Method } from "./methods.ts";
@@ -58,14 +58,26 @@ export class ChargeError extends Error {
 
 const clients = new Map<string, Xendit>();
 
+type Sdk = { Xendit: typeof Xendit; XenditSdkError: typeof XenditSdkError };
+/**
+ * The SDK is loaded on first use: it is about 10 MB resident, which a server that takes no payment (or has
+ * not yet) does not need to hold.
+ */
+let sdk: Sdk | undefined;
+
 /** One client per key and URL (the SDK logs a line each time one is made with a test key). */
-export function xenditClient(connection: XenditConnection): Xendit {
+export async function xenditClient(connection: XenditConnection): Promise<Xendit> {
+  if (!sdk) {
+    // Typed through the static names: the CommonJS module's dynamic-import type differs, its values do not.
+    const module = await import("xendit-node") as unknown as Sdk;
+    sdk = { Xendit: module.Xendit, XenditSdkError: module.XenditSdkError };
+  }
   const xenditURL = connection.baseUrl?.replace(/\/+$/, "");
   const cacheKey = `${connection.secretKey}\0${xenditURL ?? ""}`;
   let client = clients.get(cacheKey);
   if (!client) {
     if (clients.size > 1000) clients.clear();
-    clients.set(cacheKey, client = new Xendit({ secretKey: connection.secretKey, xenditURL }));
+    clients.set(cacheKey, client = new sdk.Xendit({ secretKey: connection.secretKey, xenditURL }));
   }
   return client;
 }
@@ -74,7 +86,7 @@ export function xenditClient(connection: XenditConnection): Xendit {
 export async function createCharge(connection: XenditConnection, request: ChargeRequest): Promise<Charge> {
   const problem = limitProblem(request.method, request.amount, request.bank);
   if (problem) throw new ChargeError(problem, "limit", null);
-  const xendit = xenditClient(connection);
+  const xendit = await xenditClient(connection);
   try {
     if (request.method === "gopay") return invoiceCharge(await findOrCreateInvoice(xendit, request));
     return paymentRequestCharge(
@@ -101,7 +113,7 @@ export async function fetchCharge(
   kind: Charge["kind"],
   providerId: string,
 ): Promise<Charge> {
-  const xendit = xenditClient(connection);
+  const xendit = await xenditClient(connection);
   try {
     return kind === "invoice"
       ? invoiceCharge(await xendit.Invoice.getInvoiceById({ invoiceId: providerId }))
@@ -223,7 +235,8 @@ function invoiceCharge(invoice: Invoice): Charge {
 
 function asChargeError(error: unknown): ChargeError {
   if (error instanceof ChargeError) return error;
-  if (error instanceof XenditSdkError) {
+  // The SDK is loaded whenever one of its errors exists (a client was made first).
+  if (sdk && error instanceof sdk.XenditSdkError) {
     return new ChargeError(
       error.errorMessage || "Xendit refused the payment.",
       error.errorCode || "xendit",

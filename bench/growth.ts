@@ -1,0 +1,223 @@
+/**
+ * `deno task bench growth`: how the token path's cost grows with the data. Times refresh rotation and code
+ * redemption (the SQL of the token endpoint, one statement each as the server runs it) on a fresh database,
+ * then again after seeding GROWTH_TOKENS refresh tokens (default 1,000,000) and as many used authorization
+ * codes across GROWTH_PROJECTS projects and GROWTH_USERS users with generate_series, and prints the
+ * EXPLAIN ANALYZE of every statement inside api.rotate_refresh_token and api.redeem_authorization_code
+ * (auto_explain of nested statements) plus table and index sizes.
+ */
+import postgres from "postgres";
+import { asApp, asAppStatement, type Sql } from "../db/client.ts";
+import { redeemAuthorizationCodeCall, rotateRefreshTokenCall } from "../db/tokens.ts";
+import { randomSecret, sha256 } from "../lib/secrets.ts";
+import { issueCodes, type Seed, seed, startDatabase } from "./loopback/fixtures.ts";
+
+const TOKENS = Number(Deno.env.get("GROWTH_TOKENS") ?? 1_000_000);
+const PROJECTS = Number(Deno.env.get("GROWTH_PROJECTS") ?? 100);
+const USERS = Number(Deno.env.get("GROWTH_USERS") ?? 100_000);
+const SAMPLES = Number(Deno.env.get("GROWTH_SAMPLES") ?? 500);
+
+export async function growth(): Promise<void> {
+  const db = await startDatabase();
+  try {
+    const s = await seed(db.sql);
+    console.log(`\nHow cost grows: ${SAMPLES} sequential calls per measurement, one statement each.`);
+    const fresh = await measure(db.sql, s);
+    const started = performance.now();
+    await grow(db.sql, s);
+    const seeded = `${((performance.now() - started) / 1000).toFixed(0)} s`;
+    const grown = await measure(db.sql, s);
+    const sizes = await tableSizes(db.sql);
+    const plans = await explained(db.url, s);
+    console.log(
+      `\nSeeded ${TOKENS} refresh tokens and ${TOKENS} used codes over ${PROJECTS} projects and ` +
+        `${USERS} users in ${seeded} (then VACUUM ANALYZE).\n`,
+    );
+    console.log("| call | fresh p50 ms | fresh p99 ms | grown p50 ms | grown p99 ms |");
+    console.log("| --- | ---: | ---: | ---: | ---: |");
+    for (const name of Object.keys(fresh) as (keyof typeof fresh)[]) {
+      const [a, b] = [fresh[name], grown[name]];
+      console.log(
+        `| ${name} | ${a.p50.toFixed(2)} | ${a.p99.toFixed(2)} | ${b.p50.toFixed(2)} | ${b.p99.toFixed(2)} |`,
+      );
+    }
+    console.log(`\n${sizes}\n\n${plans}`);
+  } finally {
+    await db.stop();
+  }
+}
+
+/** Rotation (a chain, as a client refreshes) and redemption, timed one call at a time. */
+async function measure(sql: Sql, s: Seed) {
+  const codes = await issueCodes(sql, s, SAMPLES + 1, "");
+  let refresh = randomSecret();
+  // The chain starts from a real redemption.
+  const first = codes.pop()!;
+  await asApp(sql, s.project.id, async (tx) =>
+    tx`select ${
+      redeemAuthorizationCodeCall(sql, {
+        codeHash: await sha256(first),
+        clientId: s.project.clientId,
+        redirectUri: s.project.redirectUri,
+        codeVerifier: s.verifier,
+        refreshHash: await sha256(refresh),
+      })
+    }`);
+  const rotations: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const successor = randomSecret();
+    const [tokenHash, successorHash] = [await sha256(refresh), await sha256(successor)];
+    const t0 = performance.now();
+    const [row] = await asAppStatement(
+      sql,
+      s.project.id,
+      (app) =>
+        sql`with ${app} select ${
+          rotateRefreshTokenCall(sql, { tokenHash, clientId: s.project.clientId, successorHash, scope: null })
+        } as result from app`,
+    );
+    rotations.push(performance.now() - t0);
+    if (row.result?.error) throw new Error(JSON.stringify(row.result));
+    refresh = successor;
+  }
+  const redemptions: number[] = [];
+  for (const code of codes) {
+    const [codeHash, refreshHash] = [await sha256(code), await sha256(randomSecret())];
+    const t0 = performance.now();
+    const [row] = await asAppStatement(
+      sql,
+      s.project.id,
+      (app) =>
+        sql`with ${app} select ${
+          redeemAuthorizationCodeCall(sql, {
+            codeHash,
+            clientId: s.project.clientId,
+            redirectUri: s.project.redirectUri,
+            codeVerifier: s.verifier,
+            refreshHash,
+          })
+        } as result from app`,
+    );
+    redemptions.push(performance.now() - t0);
+    if (row.result?.error) throw new Error(JSON.stringify(row.result));
+  }
+  return {
+    "api.rotate_refresh_token": stats(rotations),
+    "api.redeem_authorization_code": stats(redemptions),
+  };
+}
+
+function stats(samples: number[]) {
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length / 2)], p99: samples[Math.floor(samples.length * 0.99)] };
+}
+
+/**
+ * Projects, users and TOKENS refresh tokens (families of 10: one live token, nine used ones, as rotation
+ * leaves them) plus TOKENS used codes, spread evenly; a tenth of the users belong to the benchmark project.
+ */
+async function grow(sql: Sql, s: Seed): Promise<void> {
+  // Ids in the alphabet their checks allow: digits spelled as letters.
+  await sql`insert into astapa.projects (id, name, client_id, client_secret_hash, redirect_uris)
+    select 'proj_' || translate(lpad(g::text, 16, '0'), '0123456789', 'abcdefghij'), 'Growth ' || g,
+           'cid_' || translate(lpad(g::text, 24, '0'), '0123456789', 'abcdefghij'),
+           sha256(convert_to('secret' || g, 'UTF8')), array['https://growth.example/callback']
+    from generate_series(1, ${PROJECTS - 1}) g`;
+  await sql`insert into astapa.users (project_id, email, email_verified, environment)
+    select case when g % ${PROJECTS} = 0 then ${s.project.id}
+                else 'proj_' || translate(lpad((g % ${PROJECTS})::text, 16, '0'), '0123456789', 'abcdefghij') end,
+           'user' || g || '@growth.example', true, 'sandbox'
+    from generate_series(1, ${USERS}) g`;
+  await sql`create temporary table growth_users as
+    select project_id, id, row_number() over () as n from astapa.users where email like '%@growth.example'`;
+  await sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, expires_at,
+                                               used_at)
+    select u.project_id, sha256(convert_to('rt' || g, 'UTF8')),
+           md5('family' || (g / 10))::uuid, u.id, 'cid_growth', now() + interval '30 days',
+           case when g % 10 <> 9 then now() end
+    from generate_series(0, ${TOKENS - 1}) g
+    join growth_users u on u.n = 1 + (g / 10) % ${USERS}`;
+  await sql`insert into astapa.authorization_codes (project_id, code_hash, client_id, user_id, redirect_uri,
+                                                    auth_time, expires_at, redeemed_at)
+    select u.project_id, sha256(convert_to('code' || g, 'UTF8')), 'cid_growth', u.id,
+           'https://growth.example/callback', now(), now() + interval '10 minutes', now()
+    from generate_series(0, ${TOKENS - 1}) g
+    join growth_users u on u.n = 1 + g % ${USERS}`;
+  await sql`vacuum analyze`;
+}
+
+async function tableSizes(sql: Sql): Promise<string> {
+  const rows = await sql`
+    select c.relname as name, c.reltuples::bigint as rows,
+           pg_size_pretty(pg_relation_size(c.oid)) as heap, pg_size_pretty(pg_indexes_size(c.oid)) as indexes
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'astapa' and c.relname in ('refresh_tokens', 'authorization_codes', 'users', 'projects')
+    order by c.relname`;
+  return [
+    "| table | rows | heap | indexes |",
+    "| --- | ---: | ---: | ---: |",
+    ...rows.map((r) => `| ${r.name} | ${r.rows} | ${r.heap} | ${r.indexes} |`),
+  ].join("\n");
+}
+
+/** EXPLAIN ANALYZE of the statements inside one rotation and one redemption, via auto_explain. */
+async function explained(url: string, s: Seed): Promise<string> {
+  const notices: string[] = [];
+  const one = postgres(url, { max: 1, onnotice: (n) => notices.push(n.message) });
+  try {
+    await one`load 'auto_explain'`;
+    await one`select set_config('auto_explain.log_min_duration', '0', false),
+                     set_config('auto_explain.log_analyze', 'on', false),
+                     set_config('auto_explain.log_buffers', 'on', false),
+                     set_config('auto_explain.log_nested_statements', 'on', false),
+                     set_config('client_min_messages', 'log', false)`;
+    const [code] = await issueCodes(one as unknown as Sql, s, 1, "");
+    notices.length = 0;
+    const refresh = randomSecret();
+    const [refreshHash, codeHash, successorHash] = [
+      await sha256(refresh),
+      await sha256(code),
+      await sha256(randomSecret()),
+    ];
+    await asAppStatement(
+      one as unknown as Sql,
+      s.project.id,
+      (app) =>
+        one`with ${app} select ${
+          redeemAuthorizationCodeCall(one as unknown as Sql, {
+            codeHash,
+            clientId: s.project.clientId,
+            redirectUri: s.project.redirectUri,
+            codeVerifier: s.verifier,
+            refreshHash,
+          })
+        } from app`,
+    );
+    const redemption = notices.splice(0);
+    await asAppStatement(
+      one as unknown as Sql,
+      s.project.id,
+      (app) =>
+        one`with ${app} select ${
+          rotateRefreshTokenCall(one as unknown as Sql, {
+            tokenHash: refreshHash,
+            clientId: s.project.clientId,
+            successorHash,
+            scope: null,
+          })
+        } from app`,
+    );
+    const rotation = notices.splice(0);
+    // Only the statements that touch the growing tables; the rest (settings, claims) do not depend on them.
+    const block = (title: string, lines: string[]) =>
+      `### ${title}\n\n${lines.length} statements ran inside it; those on the growing tables:\n\n\`\`\`\n${
+        lines.filter((l) => /astapa\.(refresh_tokens|authorization_codes)\b/.test(l) && !l.includes("app as"))
+          .map((l) => l.trim()).join("\n\n")
+      }\n\`\`\``;
+    return `${block("EXPLAIN ANALYZE inside api.redeem_authorization_code", redemption)}\n\n${
+      block("EXPLAIN ANALYZE inside api.rotate_refresh_token", rotation)
+    }`;
+  } finally {
+    await one.end();
+  }
+}
