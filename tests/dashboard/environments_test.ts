@@ -4,6 +4,7 @@
  * disappear the same way.
  */
 import assert from "node:assert/strict";
+import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
 import { getAs, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
@@ -21,6 +22,7 @@ const project = await seedProject(t.db.sql, { name: "Shop" });
 await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, owner.accountId, "owner"));
 const base = `/dashboard/projects/${project.id}`;
 
+await giveLiveXenditKeys(t.db.sql, project.id); // going live needs them
 const setMode = (mode: "sandbox" | "production") =>
   asApp(t.db.sql, project.id, (tx) => updateProject(tx, project.id, { mode }));
 

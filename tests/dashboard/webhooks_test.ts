@@ -1,5 +1,6 @@
 /** The webhooks page: the endpoint (secret shown once), pausing, the paged delivery log, resend; roles, CSRF. */
 import assert from "node:assert/strict";
+import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
 import {
   addDeveloperTo,
@@ -23,6 +24,7 @@ const owner = await signInDeveloper(t, "owner@dev.example");
 
 async function ownedProject(name: string, mode: "sandbox" | "production" = "sandbox") {
   const project = await seedProject(t.db.sql, { name });
+  if (mode === "production") await giveLiveXenditKeys(t.db.sql, project.id); // going live needs them
   await asApp(t.db.sql, project.id, async (tx) => {
     await addMember(tx, project.id, owner.accountId, "owner");
     if (mode === "production") await updateProject(tx, project.id, { mode });
@@ -185,6 +187,7 @@ Deno.test("webhooks — ASTAPA_WEBHOOK_ALLOW_PRIVATE=true lets production projec
   try {
     const dev = await signInDeveloper(single, "solo@dev.example");
     const project = await seedProject(single.db.sql, { name: "Single tenant" });
+    await giveLiveXenditKeys(single.db.sql, project.id);
     await asApp(single.db.sql, project.id, async (tx) => {
       await addMember(tx, project.id, dev.accountId, "owner");
       await updateProject(tx, project.id, { mode: "production" });

@@ -3,6 +3,7 @@
  * and unlinking, sessions and signing out everywhere, own claims, the audit log and mail outbox listings.
  */
 import assert from "node:assert/strict";
+import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp, type Sql } from "../../db/client.ts";
@@ -25,8 +26,9 @@ const { sql } = db;
 
 const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
 
-function setMode(projectId: string, mode: "sandbox" | "production") {
-  return asApp(sql, projectId, (tx) => updateProject(tx, projectId, { mode }));
+async function setMode(projectId: string, mode: "sandbox" | "production") {
+  if (mode === "production") await giveLiveXenditKeys(sql, projectId); // going live needs them
+  return await asApp(sql, projectId, (tx) => updateProject(tx, projectId, { mode }));
 }
 
 async function passwordUser(projectId: string, email: string): Promise<string> {
