@@ -7,10 +7,10 @@
  * arguments for this tree's server, e.g. V8 flags, and BENCH_THIS_ENV its extra environment (compare with
  * `.` as the other checkout to try a flag or a setting).
  */
-import { issueCodes, issueUserCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
+import { issueUserCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import type { LoadResult, Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
-import { ASTAPA_RUN_FLAGS, freePort, rssMb, type ServerProcess, startServer } from "./loopback/servers.ts";
+import { ASTAPA_RUN_FLAGS, freePort, type ServerProcess, startServer } from "./loopback/servers.ts";
 import { basic } from "../tests/helpers/oauth.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 4);

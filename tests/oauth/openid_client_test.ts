@@ -46,7 +46,11 @@ Deno.test("openid-client — discovery, code + PKCE, ID token, refresh, userinfo
   assert.equal(config.serverMetadata().issuer, t.origin);
   const tokens = await codeFlow(config);
   assert.equal(tokens.token_type, "bearer");
-  assert.equal(tokens.expiresIn(), 3600);
+  assert.equal(
+    tokens.expires_in,
+    3600,
+    "the token response says one hour (expiresIn() counts down from receipt)",
+  );
   assert.equal(tokens.claims()?.sub, userId);
 
   const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
