@@ -46,6 +46,9 @@ export function notesServer(options: NotesServerOptions): (req: Request) => Prom
     if (pathname !== mcpPath) return new Response("Not found", { status: 404 });
     try {
       const caller = await verify(req.headers.get("authorization"));
+      // Stateless, and it never writes to a client unasked: no standalone SSE stream (GET) and no session to
+      // end (DELETE). 405 is how the Streamable HTTP transport says so, and clients go on without one.
+      if (req.method !== "POST") return new Response(null, { status: 405, headers: { allow: "POST" } });
       const parsedBody = req.method === "POST" ? await req.json().catch(() => undefined) : undefined;
       for (const tool of calledTools(parsedBody)) requireScopes(caller, TOOL_SCOPES[tool] ?? []);
       const server = buildServer(notes);
