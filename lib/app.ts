@@ -6,6 +6,7 @@ import { AppError } from "./http/errors.ts";
 import { requestHandling } from "./http/middleware.ts";
 import { errorResponse } from "./http/respond.tsx";
 import { serveStatic } from "./http/static.ts";
+import { CORS_PATHS, oauthCors } from "./http/cors.ts";
 import { registerIsland } from "./islands/Island.tsx";
 import { islandNames, ISLANDS_DIR } from "./islands/build.ts";
 import { registerRoutes } from "./router/routes.ts";
@@ -27,6 +28,7 @@ export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
   });
   // GET and HEAD handlers never read a body, so they skip the limit's wrapper.
   app.use("*", (c, next) => c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next));
+  for (const path of CORS_PATHS) app.use(path, oauthCors);
   app.use("/static/*", serveStatic);
   // The offline sandbox's Xendit: its API and hosted invoice page here, its callbacks straight into this app.
   app.route(SANDBOX_PATH, deps.xenditSandbox.app);
