@@ -35,17 +35,14 @@ export type CodeRedemption = {
   resource?: string | null;
 };
 
-export async function redeemAuthorizationCode(
-  sql: Sql,
-  projectId: string,
-  r: CodeRedemption,
-): Promise<UserGrant> {
-  const [row] = await asApp(
-    sql,
-    projectId,
-    (tx) => tx`select ${redeemAuthorizationCodeCall(sql, r)} as result`,
-  );
+/** A user grant's call (below) in a transaction of its own, for a client authenticated apart from it. */
+export async function userGrantAs(sql: Sql, projectId: string, call: Fragment): Promise<UserGrant> {
+  const [row] = await asApp(sql, projectId, (tx) => tx`select ${call} as result`);
   return userGrant(row.result);
+}
+
+export function redeemAuthorizationCode(sql: Sql, projectId: string, r: CodeRedemption): Promise<UserGrant> {
+  return userGrantAs(sql, projectId, redeemAuthorizationCodeCall(sql, r));
 }
 
 /** api.redeem_authorization_code as a call to place in a statement acting for the project (userGrant reads it). */
@@ -62,16 +59,6 @@ export type RefreshRotation = {
   /** The token request's resource, which must be the one the sign-in was for. */
   resource?: string | null;
 };
-
-/** Rotates a refresh token in a transaction of its own (clients authenticated apart, e.g. dynamic ones). */
-export async function rotateRefreshToken(
-  sql: Sql,
-  projectId: string,
-  r: RefreshRotation,
-): Promise<UserGrant> {
-  const [row] = await asApp(sql, projectId, (tx) => tx`select ${rotateRefreshTokenCall(sql, r)} as result`);
-  return userGrant(row.result);
-}
 
 /** api.rotate_refresh_token as a call to place in a statement acting for the project (userGrant reads it). */
 export function rotateRefreshTokenCall(sql: Sql, r: RefreshRotation): Fragment {

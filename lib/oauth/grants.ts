@@ -3,14 +3,14 @@
  * statement (SQL owns the state and the rules), then signs what it returns.
  */
 import type { Ctx } from "../app_env.ts";
+import type { Fragment, Sql } from "../../db/client.ts";
 import {
   clientCredentialsGrantCall,
   clientGrant,
-  redeemAuthorizationCode,
   redeemAuthorizationCodeCall,
-  rotateRefreshToken,
   rotateRefreshTokenCall,
   userGrant,
+  userGrantAs,
 } from "../../db/tokens.ts";
 import { machineClientGrantCall } from "../../db/machine_clients.ts";
 import { AppError } from "../http/errors.ts";
@@ -69,20 +69,43 @@ async function prepare<T>(read: () => Promise<T> | T): Promise<{ value: T } | { 
   }
 }
 
-/**
- * A dynamically registered client (dcl_…) belongs to no project: it is authenticated first, which finds the
- * project from the resource it sends, and its grant follows in a transaction of its own.
- */
-async function dynamicClient(c: Ctx, params: OAuthParams): Promise<AuthenticatedClient | null> {
-  const presented = presentedClient(c.req.header("authorization"), params);
-  if (!presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) return null;
-  return await authenticateDynamicClient(c, presented, params);
-}
+/** What a prepared user-grant request names once the client is known. */
+type GrantCall<R> = (sql: Sql, request: R & { clientId: string }) => Fragment;
 
 /**
- * Each grant of a project's own client: client authentication and the grant in ONE statement, one round trip
- * to Postgres.
+ * Authenticates the client and runs the user grant's SQL call for it. The project's own client: both in ONE
+ * statement, one round trip. A dynamically registered client (dcl_…) belongs to no project: its
+ * authentication finds the project from the resource it sends, and the call follows in a transaction of its
+ * own.
  */
+async function userGrantFor<R>(
+  c: Ctx,
+  params: OAuthParams,
+  grantType: string,
+  request: { value: R } | { error: unknown },
+  call: GrantCall<R>,
+): Promise<{ client: AuthenticatedClient; grant: UserGrant; request: R }> {
+  const presented = presentedClient(c.req.header("authorization"), params);
+  if (presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+    const client = await authenticateDynamicClient(c, presented, params);
+    if ("error" in request) throw request.error;
+    const { sql } = c.var.deps;
+    const grant = await userGrantAs(
+      sql,
+      client.projectId,
+      call(sql, { ...request.value, clientId: client.clientId }),
+    );
+    return { client, grant, request: request.value };
+  }
+  const { client, grant } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
+    project: "value" in request ? call(sql, { ...request.value, clientId }) : null,
+    machine: null,
+  }));
+  assertProjectClient(client, grantType);
+  if ("error" in request) throw request.error;
+  return { client, grant: userGrant(grant), request: request.value };
+}
+
 const authorizationCode: TokenGrant = async (c, params) => {
   const refreshToken = newRefreshToken();
   const request = await prepare(async () => {
@@ -95,22 +118,14 @@ const authorizationCode: TokenGrant = async (c, params) => {
       resource: parseResource(request.resource),
     };
   });
-  const dynamic = await dynamicClient(c, params);
-  if (dynamic) {
-    if ("error" in request) throw request.error;
-    const grant = await redeemAuthorizationCode(c.var.deps.sql, dynamic.projectId, {
-      ...request.value,
-      clientId: dynamic.clientId,
-    });
-    return await userTokens(c, dynamic, grant, refreshToken);
-  }
-  const { client, grant } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
-    project: "value" in request ? redeemAuthorizationCodeCall(sql, { ...request.value, clientId }) : null,
-    machine: null,
-  }));
-  assertProjectClient(client, "authorization_code");
-  if ("error" in request) throw request.error;
-  return await userTokens(c, client, userGrant(grant), refreshToken);
+  const { client, grant } = await userGrantFor(
+    c,
+    params,
+    "authorization_code",
+    request,
+    redeemAuthorizationCodeCall,
+  );
+  return await userTokens(c, client, grant, refreshToken);
 };
 
 const refreshToken: TokenGrant = async (c, params) => {
@@ -125,22 +140,14 @@ const refreshToken: TokenGrant = async (c, params) => {
       resource: parseResource(request.resource),
     };
   });
-  const dynamic = await dynamicClient(c, params);
-  if (dynamic) {
-    if ("error" in request) throw request.error;
-    const grant = await rotateRefreshToken(c.var.deps.sql, dynamic.projectId, {
-      ...request.value,
-      clientId: dynamic.clientId,
-    });
-    return await userTokens(c, dynamic, grant, request.value.successor);
-  }
-  const { client, grant } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
-    project: "value" in request ? rotateRefreshTokenCall(sql, { ...request.value, clientId }) : null,
-    machine: null,
-  }));
-  assertProjectClient(client, "refresh_token");
-  if ("error" in request) throw request.error;
-  return await userTokens(c, client, userGrant(grant), request.value.successor);
+  const { client, grant, request: read } = await userGrantFor(
+    c,
+    params,
+    "refresh_token",
+    request,
+    rotateRefreshTokenCall,
+  );
+  return await userTokens(c, client, grant, read.successor);
 };
 
 /** client_credentials: a machine client's own scopes and resources, or the project client's settings. */
