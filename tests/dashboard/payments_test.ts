@@ -4,7 +4,7 @@
  * (checkout API → simulator pays → Xendit webhook → worker → NOTIFY), resumable with Last-Event-ID.
  */
 import assert from "node:assert/strict";
-import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedUser } from "../helpers/identity.ts";
@@ -144,8 +144,7 @@ Deno.test("payments page — production shows none of the sandbox's payments, an
   await paid(shop, sandboxId);
   const sandboxPage = await (await getAs(t, owner, `${shop.base}/payments`)).text();
   assert.match(sandboxPage, /QRIS: Rp 99\.000 from 1 payment\b/);
-  await giveLiveXenditKeys(t.db.sql, shop.project.id);
-  await asApp(t.db.sql, shop.project.id, (tx) => updateProject(tx, shop.project.id, { mode: "production" }));
+  await takeLive(t.db.sql, shop.project.id);
   const productionUser = await seedUser(t.db.sql, shop.project.id, "live@example.com");
   const productionId = await asApp(
     t.db.sql,

@@ -1,12 +1,11 @@
 /** The dashboard's Plans pages over HTTP: list with prices and subscribers, create, edit, archive, default. */
 import assert from "node:assert/strict";
-import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp } from "../../db/client.ts";
 import { assignPlan, createPlan, getPlan, listPlans } from "../../db/plans.ts";
-import { updateProject } from "../../db/projects.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -229,7 +228,6 @@ Deno.test("plans page — subscribers are counted in the project's current mode 
   await asApp(t.db.sql, other.id, (tx) => assignPlan(tx, other.id, sandboxUser, "pro", "dashboard"));
   const path = `/dashboard/projects/${other.id}/plans`;
   assert.match(rowOf(await (await getAs(t, owner, path)).text(), "pro"), /data-subscribers="1"/);
-  await giveLiveXenditKeys(t.db.sql, other.id);
-  await asApp(t.db.sql, other.id, (tx) => updateProject(tx, other.id, { mode: "production" }));
+  await takeLive(t.db.sql, other.id);
   assert.match(rowOf(await (await getAs(t, owner, path)).text(), "pro"), /data-subscribers="0"/);
 });

@@ -1,6 +1,6 @@
 /** The webhooks page: the endpoint (secret shown once), pausing, the paged delivery log, resend; roles, CSRF. */
 import assert from "node:assert/strict";
-import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
 import {
   addDeveloperTo,
@@ -13,7 +13,6 @@ import {
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp } from "../../db/client.ts";
 import { addMember } from "../../db/accounts.ts";
-import { updateProject } from "../../db/projects.ts";
 import { claimWebhookDeliveries, getWebhookEndpoint, recordWebhookAttempt } from "../../db/webhooks.ts";
 import { openWebhookSecret } from "../../lib/webhooks/signature.ts";
 
@@ -24,11 +23,8 @@ const owner = await signInDeveloper(t, "owner@dev.example");
 
 async function ownedProject(name: string, mode: "sandbox" | "production" = "sandbox") {
   const project = await seedProject(t.db.sql, { name });
-  if (mode === "production") await giveLiveXenditKeys(t.db.sql, project.id); // going live needs them
-  await asApp(t.db.sql, project.id, async (tx) => {
-    await addMember(tx, project.id, owner.accountId, "owner");
-    if (mode === "production") await updateProject(tx, project.id, { mode });
-  });
+  await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, owner.accountId, "owner"));
+  if (mode === "production") await takeLive(t.db.sql, project.id);
   return { id: project.id, page: `/dashboard/projects/${project.id}/webhooks` };
 }
 
@@ -187,11 +183,8 @@ Deno.test("webhooks — ASTAPA_WEBHOOK_ALLOW_PRIVATE=true lets production projec
   try {
     const dev = await signInDeveloper(single, "solo@dev.example");
     const project = await seedProject(single.db.sql, { name: "Single tenant" });
-    await giveLiveXenditKeys(single.db.sql, project.id);
-    await asApp(single.db.sql, project.id, async (tx) => {
-      await addMember(tx, project.id, dev.accountId, "owner");
-      await updateProject(tx, project.id, { mode: "production" });
-    });
+    await asApp(single.db.sql, project.id, (tx) => addMember(tx, project.id, dev.accountId, "owner"));
+    await takeLive(single.db.sql, project.id);
     const res = await single.app.request(`/dashboard/projects/${project.id}/webhooks`, {
       method: "POST",
       headers: {

@@ -1,6 +1,7 @@
 /** Live Xendit keys for a project, so tests can take it to production (going live requires them). */
 import { asApp, type Sql } from "../../db/client.ts";
 import { setXenditKeys } from "../../db/payments.ts";
+import { updateProject } from "../../db/projects.ts";
 import { sealXenditKeys } from "../../lib/payments/accounts.ts";
 import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
 import { TEST_MASTER_KEY } from "./app.ts";
@@ -13,4 +14,12 @@ export async function giveLiveXenditKeys(sql: Sql, projectId: string): Promise<v
     callbackToken: "live-callback-token-for-tests",
   });
   await asApp(sql, projectId, (tx) => setXenditKeys(tx, projectId, "production", sealed), { actor: "test" });
+}
+
+/** Takes a project live the way an owner does: live keys first (going live requires them), then the mode. */
+export async function takeLive(sql: Sql, projectId: string): Promise<void> {
+  await giveLiveXenditKeys(sql, projectId);
+  await asApp(sql, projectId, (tx) => updateProject(tx, projectId, { mode: "production" }), {
+    actor: "test",
+  });
 }

@@ -4,7 +4,7 @@ import { testApp } from "../helpers/app.ts";
 import { pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { sessionCookie, submitForm } from "../helpers/login.ts";
-import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -154,8 +154,7 @@ Deno.test("sign-in — a missing or wrong CSRF token is refused", async () => {
 
 Deno.test("sign-in — in production ten wrong passwords lock the email; each failure is audited", async () => {
   const live = await seedProject(t.db.sql, { name: "Live shop", redirectUri: "https://live.example/cb" });
-  await giveLiveXenditKeys(t.db.sql, live.id);
-  await asApp(t.db.sql, live.id, (tx) => tx`select api.update_project(${live.id}, mode => 'production')`);
+  await takeLive(t.db.sql, live.id);
   const attempt = (password: string) =>
     submitForm(t, live, "/auth/login", { email: "victim@example.com", password });
   await submitForm(t, live, "/auth/signup", { email: "victim@example.com", password: "the real one" });

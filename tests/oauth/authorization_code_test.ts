@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { asApp } from "../../db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, issueCode, pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
 import { sha256 } from "../../lib/secrets.ts";
 import { claimsOf, credentials, postForm, postJson } from "../helpers/token_client.ts";
-import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -204,8 +203,7 @@ Deno.test("environments — going live: production tokens carry no environment c
   });
   assert.equal(claimsOf(sandboxSession.body.access_token).environment, "sandbox");
 
-  await giveLiveXenditKeys(t.db.sql, shop.id);
-  await asApp(t.db.sql, shop.id, (tx) => tx`select api.update_project(${shop.id}, mode => 'production')`);
+  await takeLive(t.db.sql, shop.id);
   const refresh = await postJson(t, TOKEN, {
     grant_type: "refresh_token",
     refresh_token: sandboxSession.body.refresh_token,

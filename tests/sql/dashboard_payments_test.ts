@@ -19,16 +19,10 @@ import { updateProject } from "../../db/projects.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
-import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
-
-/** Going live needs live Xendit keys. */
-async function goLive(projectId: string): Promise<void> {
-  await giveLiveXenditKeys(db.sql, projectId);
-  await as(projectId, (tx) => updateProject(tx, projectId, { mode: "production" }));
-}
 
 const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =>
   asApp(db.sql, projectId, work);
@@ -86,7 +80,7 @@ Deno.test("api.plan_subscriber_counts — active current subscriptions per plan,
                where project_id = ${p} and user_id = ${second} and ended_at is null`;
   assert.deepEqual(await as(p, (tx) => planSubscriberCounts(tx, p)), { pro: 1, free: 1 });
   // In production the sandbox subscribers are not counted.
-  await goLive(p);
+  await takeLive(db.sql, p);
   assert.deepEqual(await as(p, (tx) => planSubscriberCounts(tx, p)), {});
   const other = await seedShop(db.sql, { email: "count-other@example.com" });
   await rejectsAs(as(other.project.id, (tx) => planSubscriberCounts(tx, p)), "not_found");
@@ -127,7 +121,7 @@ Deno.test("api.list_payments — newest first, filtered, a page at a time, curre
   const page2 = await as(p, (tx) => listPayments(tx, p, { size: 2, before: page1[1].id }));
   assert.deepEqual(page2.map((row) => row.checkout_id), [paidQris.checkout_id]);
 
-  await goLive(p);
+  await takeLive(db.sql, p);
   assert.deepEqual(await as(p, (tx) => listPayments(tx, p, {})), [], "sandbox checkouts stay in sandbox");
   await as(p, (tx) => updateProject(tx, p, { mode: "sandbox" }));
   assert.equal((await as(p, (tx) => listPayments(tx, p, {}))).length, 3);
@@ -195,7 +189,7 @@ Deno.test("api.payment_feed — applied events after a cursor, never past one st
   assert.deepEqual((await as(p, (tx) => paymentFeed(tx, p, resumed.cursor))).events, []);
 
   // Production does not see sandbox events, but its cursor still passes them.
-  await goLive(p);
+  await takeLive(db.sql, p);
   const production = await as(p, (tx) => paymentFeed(tx, p, "0"));
   assert.deepEqual(production.events, []);
   assert.equal(production.cursor, resumed.cursor);
@@ -233,7 +227,7 @@ Deno.test("api.signups_per_day — every day of the window, users of the current
   assert.equal(days[0].day, "2026-02-09");
   assert.deepEqual(days.slice(-2), [{ day: "2026-03-09", count: 2 }, { day: "2026-03-10", count: 1 }]);
   assert.equal(days.reduce((sum, d) => sum + d.count, 0), 3, "the day before the window is left out");
-  await goLive(p);
+  await takeLive(db.sql, p);
   const production = await as(p, (tx) => signupsPerDay(tx, p, 30, until));
   assert.equal(production.reduce((sum, d) => sum + d.count, 0), 0);
   await rejectsAs(as(p, (tx) => signupsPerDay(tx, p, 0)), "validation_failed", /days/);
@@ -267,7 +261,7 @@ Deno.test("api.revenue_by_method — paid charges per method in the window, ever
   ]);
   const longer = await as(p, (tx) => revenueByMethod(tx, p, 60));
   assert.equal(longer.find((r) => r.method === "gopay")!.amount, 99_000);
-  await goLive(p);
+  await takeLive(db.sql, p);
   assert.ok((await as(p, (tx) => revenueByMethod(tx, p))).every((r) => r.amount === 0));
   await rejectsAs(as(p, (tx) => revenueByMethod(tx, p, 0)), "validation_failed", /days/);
   const other = await seedShop(db.sql, { email: "revenue-other@example.com" });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -62,8 +62,7 @@ Deno.test("users — the same email in two projects is two users; in two environ
   const inB = await seedUser(db.sql, b.id, "LIN@example.com");
   assert.notEqual(inA, inB);
 
-  await giveLiveXenditKeys(db.sql, a.id);
-  await asApp(db.sql, a.id, (tx) => tx`select api.update_project(${a.id}, mode => 'production')`);
+  await takeLive(db.sql, a.id);
   const production = await seedUser(db.sql, a.id, "Lin@Example.com");
   assert.notEqual(production, inA);
   const found = await appValue<Record<string, unknown>>(

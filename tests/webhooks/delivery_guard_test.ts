@@ -1,8 +1,7 @@
 /** The SSRF guard at delivery time: a production project's endpoint on an internal address is not called. */
 import assert from "node:assert/strict";
-import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 import { asApp } from "../../db/client.ts";
-import { updateProject } from "../../db/projects.ts";
 import { listWebhookDeliveries } from "../../db/webhooks.ts";
 import { configureLog } from "../../lib/http/log.ts";
 import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
@@ -26,10 +25,7 @@ Deno.test.afterAll(async () => {
 async function projectWithEvent(mode: "sandbox" | "production") {
   const project = await seedProject(db.sql);
   await setEndpoint(db.sql, sealing, project.id, receiver.url);
-  if (mode === "production") {
-    await giveLiveXenditKeys(db.sql, project.id); // going live needs them
-    await asApp(db.sql, project.id, (tx) => updateProject(tx, project.id, { mode }));
-  }
+  if (mode === "production") await takeLive(db.sql, project.id);
   await seedUser(db.sql, project.id, `${mode}@example.com`);
   return project.id;
 }
