@@ -10,14 +10,19 @@
 import { issueUserCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import type { LoadResult, Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
-import { ASTAPA_RUN_FLAGS, freePort, type ServerProcess, startServer } from "./loopback/servers.ts";
+import {
+  ASTAPA_RUN_FLAGS,
+  astapaEnv,
+  freePort,
+  type ServerProcess,
+  startServer,
+} from "./loopback/servers.ts";
 import { basic } from "../tests/helpers/oauth.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 4);
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 2);
 const CONCURRENCY = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 50);
 const ONLY = new RegExp(Deno.env.get("BENCH_ONLY") ?? "");
-const MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
 const THIS_ARGS = (Deno.env.get("BENCH_THIS_ARGS") ?? "").split(" ").filter(Boolean);
 /** Extra environment for this tree's server, e.g. BENCH_THIS_ENV='ASTAPA_DB_POOL_SIZE=4'. */
 const THIS_ENV = Object.fromEntries(
@@ -40,12 +45,7 @@ export async function compare(other: string): Promise<void> {
         port,
         readyPath: "/.well-known/openid-configuration",
         env: {
-          DATABASE_URL: db.url,
-          ASTAPA_MASTER_KEY: MASTER_KEY,
-          PORT: String(port),
-          HOSTNAME: "127.0.0.1",
-          ASTAPA_BASE_URL: `http://127.0.0.1:${port}`,
-          ASTAPA_LOG_LEVEL: "info",
+          ...astapaEnv(db.url, port),
           ...env,
         },
       });

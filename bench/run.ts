@@ -13,7 +13,14 @@ import { issueCodes, issueUserCodes, SCOPE, seed, startDatabase } from "./loopba
 import type { Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
 import { baselineLines, type Baselines, type Row, table, targets } from "./loopback/report.ts";
-import { ASTAPA_RUN_FLAGS, freePort, type ServerProcess, startServer } from "./loopback/servers.ts";
+import {
+  ASTAPA_RUN_FLAGS,
+  astapaEnv,
+  BENCH_MASTER_KEY,
+  freePort,
+  type ServerProcess,
+  startServer,
+} from "./loopback/servers.ts";
 import { seedPayments, startXendit, webhookToPlan } from "./loopback/payments.ts";
 import { loginPageScript } from "./loopback/login_page.ts";
 import { basic } from "../tests/helpers/oauth.ts";
@@ -27,7 +34,6 @@ const CONCURRENCY = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 50);
 const ONLY = new RegExp(Deno.env.get("BENCH_ONLY") ?? "");
 /** A folder for a V8 CPU profile of the (OpenSSL-signing) Astapa server, written when it stops. */
 const CPU_PROF = Deno.env.get("BENCH_CPU_PROF");
-const MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
 const deno = Deno.execPath();
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
@@ -59,7 +65,7 @@ async function loopback(): Promise<void> {
     const db = await startDatabase();
     stops.push(() => db.stop());
     const s = await seed(db.sql);
-    await seedPayments(db.sql, s, await deriveMasterKeys(MASTER_KEY));
+    await seedPayments(db.sql, s, await deriveMasterKeys(BENCH_MASTER_KEY));
     const xendit = startXendit();
     stops.push(() => xendit.close());
     const auth = { authorization: basic(s.project.clientId, s.project.secret) };
@@ -74,12 +80,7 @@ async function loopback(): Promise<void> {
         port,
         readyPath: "/.well-known/openid-configuration",
         env: {
-          DATABASE_URL: db.url,
-          ASTAPA_MASTER_KEY: MASTER_KEY,
-          PORT: String(port),
-          HOSTNAME: "127.0.0.1",
-          ASTAPA_BASE_URL: `http://127.0.0.1:${port}`,
-          ASTAPA_LOG_LEVEL: "info",
+          ...astapaEnv(db.url, port),
           XENDIT_BASE_URL: xendit.url,
           ...extra,
         },

@@ -6,6 +6,21 @@
  */
 export const ASTAPA_RUN_FLAGS = ["--v8-flags=--max-semi-space-size=4"];
 
+/** The master key every benchmarked Astapa shares (they share one database). */
+export const BENCH_MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
+
+/** The environment of an Astapa instance under test on 127.0.0.1:port. */
+export function astapaEnv(databaseUrl: string, port: number): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    ASTAPA_MASTER_KEY: BENCH_MASTER_KEY,
+    PORT: String(port),
+    HOSTNAME: "127.0.0.1",
+    ASTAPA_BASE_URL: `http://127.0.0.1:${port}`,
+    ASTAPA_LOG_LEVEL: "info",
+  };
+}
+
 export type ServerProcess = {
   name: string;
   origin: string;
