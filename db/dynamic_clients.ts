@@ -64,22 +64,11 @@ export function verifyDynamicClient(
   secretHash: Uint8Array,
   buckets: FailureBucket[],
 ): Promise<{ wait: number } | { verified: boolean }> {
-  return asApp(sql, null, async (tx) => {
-    for (const bucket of buckets) {
-      const [row] = await tx`select api.rate_limit_wait(${bucket.name}, ${bucket.max}) as wait`;
-      if (row.wait > 0) return { wait: row.wait as number };
-    }
-    const verified = await result(
-      tx`select api.verify_dynamic_client(${clientId}, ${secretHash}) as result`,
-      z.boolean(),
-    );
-    if (!verified) {
-      for (const bucket of buckets) {
-        await tx`select api.rate_limit_hit(${bucket.name}, ${bucket.max}, ${bucket.window_seconds})`;
-      }
-    }
-    return { verified };
-  });
+  return asApp(sql, null, (tx) =>
+    result(
+      tx`select api.authenticate_dynamic_client(${clientId}, ${secretHash}, ${tx.json(buckets)}) as result`,
+      z.union([z.object({ wait: z.number().int() }), z.object({ verified: z.boolean() })]),
+    ));
 }
 
 export const ResourceOwnerSchema = z.object({

@@ -156,6 +156,40 @@ Deno.test("api.verify_dynamic_client — id and secret hash match, or false", as
   );
 });
 
+Deno.test("api.authenticate_dynamic_client — the shared lockout: wait first, a wrong secret counts in every bucket", async () => {
+  const buckets = [
+    { name: "t:dcl:client", max: 2, window_seconds: 60 },
+    { name: "t:dcl:address", max: 3, window_seconds: 60 },
+  ];
+  const attempt = async (value: string) =>
+    await appValue<Record<string, unknown>>(
+      db.sql,
+      null,
+      async (tx) =>
+        tx`select api.authenticate_dynamic_client(${confidential.client_id}, ${await digest(value)}, ${
+          tx.json(buckets)
+        })`,
+    );
+  const hits = async (bucket: string) =>
+    (await db.sql`select hits from astapa.rate_limits where bucket = ${bucket}`)[0]?.hits ?? 0;
+  assert.deepEqual(await attempt(secret), { verified: true });
+  assert.equal(await hits("t:dcl:client"), 0, "a right secret counts nothing");
+  assert.deepEqual(await attempt("acs_wrong"), { verified: false });
+  assert.deepEqual(await attempt("acs_wrong"), { verified: false });
+  assert.deepEqual([await hits("t:dcl:client"), await hits("t:dcl:address")], [2, 2]);
+  const locked = await attempt(secret);
+  assert.ok(typeof locked.wait === "number" && locked.wait > 0, JSON.stringify(locked));
+  assert.equal(await hits("t:dcl:client"), 2, "a locked attempt is not counted again");
+  await rejectsAs(
+    asApp(
+      db.sql,
+      null,
+      (tx) => tx`select api.authenticate_dynamic_client('dcl_x', ${new Uint8Array(32)}, '{}')`,
+    ),
+    "validation_failed",
+  );
+});
+
 Deno.test("api.resource_owner — the project owning a resource, its switch and scopes; refused once a project is set", async () => {
   const owner = await appValue<Record<string, unknown>>(
     db.sql,
