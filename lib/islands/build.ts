@@ -73,7 +73,9 @@ export async function pruneBuilds(current: string, now = Date.now()): Promise<st
   for await (const entry of Deno.readDir(BUILD_DIR)) {
     if (!entry.isDirectory || entry.name === current) continue;
     const path = join(BUILD_DIR.pathname, entry.name);
-    const modified = (await Deno.stat(path)).mtime?.getTime() ?? now;
+    // Another instance building at the same moment may rename or remove its folder under us.
+    const modified = (await Deno.stat(path).catch(() => null))?.mtime?.getTime();
+    if (modified === undefined) continue;
     const keep = entry.name.startsWith(".staging-") ? HOUR : WEEK;
     if (now - modified > keep) {
       await Deno.remove(path, { recursive: true }).catch(() => {}); // another instance pruned it first

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BUILD_DIR, pruneBuilds } from "../../lib/islands/build.ts";
+import { BUILD_DIR, buildIslands, pruneBuilds } from "../../lib/islands/build.ts";
 
 const DAY = 24 * 3_600_000;
 
@@ -32,4 +32,9 @@ Deno.test("island builds — older builds go after a week, crashed staging after
       await Deno.remove(path, { recursive: true }).catch(() => {});
     }
   }
+});
+
+Deno.test("island builds — builds started at once all succeed and agree on one version", async () => {
+  const builds = await Promise.all([buildIslands(), buildIslands(), buildIslands()]);
+  assert.equal(new Set(builds.map((build) => build.clientScript)).size, 1);
 });
