@@ -27,6 +27,11 @@ export function createPool(url: string, options: PoolOptions = {}): Sql {
 export type AppContext = {
   /** Who acts, for the audit log (`astapa.actor`): e.g. "cli" or "account:12". Unset means "app". */
   actor?: string;
+  /**
+   * The kind of client that authenticated (`astapa.client_kind`): machine and self-registered clients may not
+   * write the tables the management API changes (migration 2000's triggers). Unset for developers and the CLI.
+   */
+  clientKind?: "project" | "machine" | "dynamic";
 };
 
 /**
@@ -54,14 +59,15 @@ export function asApp<T>(
 }
 
 /**
- * The settings asApp makes, as select-list items: role astapa_app (so RLS applies), the project and the actor,
- * all transaction-local.
+ * The settings asApp makes, as select-list items: role astapa_app (so RLS applies), the project, the actor and
+ * the client kind, all transaction-local.
  */
 export function appSettings(sql: Sql, projectId: string | null, context: AppContext = {}): Fragment {
   return sql`set_config('role', 'astapa_app', true), set_config('astapa.project_id', ${
     projectId ?? ""
   }, true),
-    set_config('astapa.actor', ${context.actor ?? ""}, true)`;
+    set_config('astapa.actor', ${context.actor ?? ""}, true),
+    set_config('astapa.client_kind', ${context.clientKind ?? ""}, true)`;
 }
 
 /**

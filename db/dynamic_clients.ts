@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";
-import type { FailureBucket } from "./machine_clients.ts";
+import type { FailureBucket } from "./client_authentication.ts";
 
 export const DynamicClientSchema = z.object({
   client_id: z.string(),

@@ -8,6 +8,8 @@ import type { MasterKeys } from "./tokens/master_key.ts";
 import type { XenditSimulator } from "./payments/xendit_simulator/simulator.ts";
 import type { ConsoleClient } from "./dashboard/console.ts";
 import type { DashboardSession } from "../db/dashboard.ts";
+import type { Caller } from "./router/callers.ts";
+import type { AuthenticatedClient } from "./oauth/authenticate_client.ts";
 
 export type Deps = {
   config: Config;
@@ -27,6 +29,10 @@ export type AppEnv = {
     deps: Deps;
     /** Under /dashboard: the signed-in developer, set by routes/dashboard/_middleware.ts. */
     dashboard?: SignedInDeveloper;
+    /** Who the route declares may call it (lib/router/callers.ts), set by its family's `authorize`. */
+    caller?: Caller;
+    /** The client the family's `authorize` authenticated, when the route declares client callers. */
+    client?: AuthenticatedClient;
   };
 };
 

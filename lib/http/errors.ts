@@ -36,6 +36,8 @@ export const ERRORS = {
     status: 400,
     message: "The grant is invalid, expired, revoked or was issued to another client.",
   },
+  // 400 at the token endpoint (RFC 6749 §5.2); elsewhere a known client of the wrong kind hears it with 403
+  // (AppError's `status` option, WRONG_CLIENT_KIND).
   unauthorized_client: { status: 400, message: "This client may not use this grant type." },
   unsupported_grant_type: { status: 400, message: "This grant type is not supported." },
   invalid_scope: {
@@ -74,12 +76,14 @@ export class AppError extends Error {
       description?: string;
       fields?: Record<string, string[]>;
       headers?: Record<string, string>;
+      /** Only where an RFC pins another status for the same code (WRONG_CLIENT_KIND). */
+      status?: number;
       cause?: unknown;
     } = {},
   ) {
     super(options.description ?? ERRORS[code].message, { cause: options.cause });
     this.code = code;
-    this.status = ERRORS[code].status;
+    this.status = options.status ?? ERRORS[code].status;
     this.description = options.description ?? ERRORS[code].message;
     this.fields = options.fields;
     this.headers = options.headers;
@@ -120,7 +124,11 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4S0: "invalid_scope",
   AS4T0: "invalid_target",
   AS4U0: "unauthorized_client",
+  AS4U3: "unauthorized_client", // a client of the wrong kind: answered with WRONG_CLIENT_KIND's 403
 };
+
+/** The status a known client of a kind the route does not accept hears with unauthorized_client. */
+export const WRONG_CLIENT_KIND = 403;
 
 /**
  * The database is down, restarting or full: the request may succeed later, so the client hears 503 with
@@ -139,7 +147,8 @@ export function toAppError(error: unknown): AppError {
   if (typeof sqlstate === "string" && sqlstate in API_SQLSTATE_CODES) {
     const description = typeof message === "string" && message ? message : undefined;
     const fields = fieldsFromDetail((error as { detail?: unknown }).detail);
-    return new AppError(API_SQLSTATE_CODES[sqlstate], { description, fields, cause: error });
+    const status = sqlstate === "AS4U3" ? WRONG_CLIENT_KIND : undefined;
+    return new AppError(API_SQLSTATE_CODES[sqlstate], { description, fields, status, cause: error });
   }
   if (typeof sqlstate === "string" && sqlstate in SQLSTATE_CODES) {
     return new AppError(SQLSTATE_CODES[sqlstate], { cause: error });

@@ -1,33 +1,64 @@
 /**
- * Authenticates the calling client — a project's own client (cid_…) or one of its machine clients (mcl_…) —
- * and learns its project, with brute-force protection shared by every instance: after 10 failures for one client_id, or 30 from one address, within 5 minutes, further attempts
- * wait for the window to pass (429 with Retry-After) without the secret being checked.
+ * The one client-authentication entry point: who is calling — the project's own client (cid_…), one of its
+ * machine clients (mcl_…) or a self-registered client (dcl_…) — checked against the kinds the route declares
+ * (lib/router/callers.ts, set on the context by the route family's `authorize`). A known client of another kind
+ * is 403 `unauthorized_client`, audited in its project; an unknown client or a wrong secret is 401
+ * `invalid_client` behind the shared lockout: failures are counted per (client, address) and per address, and
+ * a per-client ceiling slows only the addresses that failed, so a correct secret from a clean address always
+ * gets through (issue 17 item 11).
  */
 import { clientAddress } from "../http/client_address.ts";
 import type { Ctx } from "../app_env.ts";
 import type { Sql } from "../../db/client.ts";
-import { AppError } from "../http/errors.ts";
+import { AppError, WRONG_CLIENT_KIND } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
 import {
   authenticateClientAnd,
   type FailureBucket,
   type GrantCalls,
-  type VerifiedClient,
-} from "../../db/machine_clients.ts";
+  recordRefusedClient,
+} from "../../db/client_authentication.ts";
+import type { Caller, ClientKind } from "../router/callers.ts";
 import { BASIC_CHALLENGE, type ClientAuthMethod, presentedClient } from "./client_auth.ts";
+import {
+  DYNAMIC_CLIENT_PREFIX,
+  dynamicClientProject,
+  verifyDynamicClientSecret,
+} from "./dynamic_client_auth.ts";
 import type { OAuthParams } from "./params.ts";
 
-export const CLIENT_FAILURES = { perClient: 10, perAddress: 30, windowSeconds: 300 };
+/**
+ * perPair: failures of one client from one address before that pair waits; perAddress: failures from one
+ * address (any client) before it waits; perClient: failures of one client from anywhere before every address
+ * that has failed for it waits too (clean addresses are spared).
+ */
+export const CLIENT_FAILURES = { perPair: 10, perAddress: 30, perClient: 10, windowSeconds: 300 };
 
 export type AuthenticatedClient = {
   projectId: string;
   clientId: string;
-  /** The project's own client, a machine client of that project, or a dynamically registered client. */
-  kind: VerifiedClient["kind"] | "dynamic";
+  kind: ClientKind;
   method: ClientAuthMethod;
 };
 
+/** The client kinds the route's declaration accepts; a route without one may not authenticate clients. */
+function acceptedKinds(c: Ctx): readonly ClientKind[] {
+  const caller: Caller | undefined = c.get("caller");
+  if (caller?.kind !== "clients") {
+    throw new Error(`${c.req.method} ${c.req.path} authenticates a client but declares no client callers`);
+  }
+  return caller.clients;
+}
+
+/** Authenticates the calling client and checks its kind against the route's declaration. */
 export async function authenticateClient(c: Ctx, params: OAuthParams): Promise<AuthenticatedClient> {
+  const accepts = acceptedKinds(c);
+  const presented = presentedClient(c.req.header("authorization"), params);
+  if (presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+    await verifyDynamicClientSecret(c, presented);
+    if (!accepts.includes("dynamic")) refuseKind(c, presented.clientId, "dynamic", accepts);
+    return { ...presented, projectId: await dynamicClientProject(c, params), kind: "dynamic" };
+  }
   return (await authenticateClientAndGrant(c, params, () => NO_GRANT)).client;
 }
 
@@ -35,14 +66,16 @@ const NO_GRANT: GrantCalls = { project: null, machine: null };
 
 /**
  * Authenticates the client and, in the same statement (one round trip, acting for the client's project),
- * calls the grant `grant` names for its kind. The grant runs only for an enabled client whose secret matched;
- * `grant` is null when the client's kind has no call (the caller decides what that means).
+ * calls the grant `grant` names for its kind. The grant runs only for an enabled client whose secret matched
+ * and whose kind the route accepts; `grant` is null when the client's kind has no call (the caller decides
+ * what that means).
  */
 export async function authenticateClientAndGrant(
   c: Ctx,
   params: OAuthParams,
   grant: (sql: Sql, clientId: string) => GrantCalls,
 ): Promise<{ client: AuthenticatedClient; grant: unknown }> {
+  const accepts = acceptedKinds(c);
   const presented = presentedClient(c.req.header("authorization"), params);
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   if (presented.secret === null) {
@@ -50,6 +83,13 @@ export async function authenticateClientAndGrant(
   }
   const buckets = failureBuckets(c, presented.clientId);
   const secretHash = await sha256(presented.secret);
+  const calls = (sql: Sql, clientId: string): GrantCalls => {
+    const named = grant(sql, clientId);
+    return {
+      project: accepts.includes("project") ? named.project : null,
+      machine: accepts.includes("machine") ? named.machine : null,
+    };
+  };
   // Failures are counted by api.authenticate_client and committed with the statement; the errors are thrown
   // after it, so a rejected attempt still counts.
   const { outcome, grant: granted } = await authenticateClientAnd(
@@ -57,7 +97,7 @@ export async function authenticateClientAndGrant(
     presented.clientId,
     secretHash,
     buckets,
-    grant,
+    calls,
   );
   if ("wait" in outcome) {
     throw new AppError("rate_limited", {
@@ -70,6 +110,15 @@ export async function authenticateClientAndGrant(
   if (!outcome.client.enabled) {
     throw new AppError("invalid_client", { description: "This client is disabled.", headers: challenge });
   }
+  if (!accepts.includes(outcome.client.kind)) {
+    await recordRefusedClient(c.var.deps.sql, outcome.client.project_id, {
+      clientId: presented.clientId,
+      kind: outcome.client.kind,
+      method: c.req.method,
+      path: c.req.path,
+    });
+    refuseKind(c, presented.clientId, outcome.client.kind, accepts);
+  }
   const client: AuthenticatedClient = {
     projectId: outcome.client.project_id,
     clientId: presented.clientId,
@@ -79,28 +128,38 @@ export async function authenticateClientAndGrant(
   return { client, grant: granted };
 }
 
-/** The lockout counters a client authentication checks and counts failures in (every kind of client). */
-export function failureBuckets(c: Ctx, clientId: string): FailureBucket[] {
-  return [
-    { name: `client_auth:client:${clientId.slice(0, 100)}`, max: CLIENT_FAILURES.perClient },
-    { name: `client_auth:address:${clientAddress(c)}`, max: CLIENT_FAILURES.perAddress },
-  ].map((bucket) => ({ ...bucket, window_seconds: CLIENT_FAILURES.windowSeconds }));
+const KIND_NAMES: Record<ClientKind, string> = {
+  project: "the project's own client",
+  machine: "a machine client",
+  dynamic: "a self-registered client",
+};
+
+/** 403 unauthorized_client: the credentials are right, the kind of client is not one this route serves. */
+function refuseKind(c: Ctx, clientId: string, kind: ClientKind, accepts: readonly ClientKind[]): never {
+  throw new AppError("unauthorized_client", {
+    status: WRONG_CLIENT_KIND,
+    description: `${c.req.method} ${c.req.path} accepts ${accepts.map((k) => KIND_NAMES[k]).join(" or ")}; ` +
+      `${clientId.slice(0, 40)} is ${KIND_NAMES[kind]}.`,
+  });
 }
 
 /**
- * Management APIs (e.g. /api/platform/machine-clients) act with the project's own credentials over HTTP
- * Basic; a machine client may not manage clients.
+ * The lockout buckets a client authentication checks and counts failures in (every kind of client): the
+ * (client, address) pair and the address lock themselves; the client's ceiling spares clean addresses.
  */
-export async function authenticateProject(c: Ctx): Promise<string> {
-  if (!/^basic /i.test(c.req.header("authorization") ?? "")) {
-    throw new AppError("unauthorized", {
-      description: "Authenticate with the project's client_id and client_secret over HTTP Basic.",
-      headers: BASIC_CHALLENGE,
-    });
-  }
-  const client = await authenticateClient(c, {});
-  if (client.kind !== "project") {
-    throw new AppError("forbidden", { description: "Only the project's own client may manage clients." });
-  }
-  return client.projectId;
+export function failureBuckets(c: Ctx, clientId: string): FailureBucket[] {
+  const client = clientId.slice(0, 100);
+  const address = clientAddress(c);
+  const pair = `client_auth:pair:${client}:${address}`;
+  const window_seconds = CLIENT_FAILURES.windowSeconds;
+  return [
+    { name: pair, max: CLIENT_FAILURES.perPair, window_seconds },
+    { name: `client_auth:address:${address}`, max: CLIENT_FAILURES.perAddress, window_seconds },
+    {
+      name: `client_auth:client:${client}`,
+      max: CLIENT_FAILURES.perClient,
+      window_seconds,
+      spare_if_clean: pair,
+    },
+  ];
 }

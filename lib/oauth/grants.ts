@@ -23,10 +23,14 @@ import {
 } from "../tokens/access_tokens.ts";
 import { sha256 } from "../secrets.ts";
 import { newRefreshToken, successorOf } from "../tokens/refresh_tokens.ts";
-import { authenticateClientAndGrant, type AuthenticatedClient } from "./authenticate_client.ts";
+import {
+  authenticateClient,
+  authenticateClientAndGrant,
+  type AuthenticatedClient,
+} from "./authenticate_client.ts";
 import type { OAuthParams } from "./params.ts";
 import { presentedClient } from "./client_auth.ts";
-import { authenticateDynamicClient, DYNAMIC_CLIENT_PREFIX } from "./dynamic_client_auth.ts";
+import { DYNAMIC_CLIENT_PREFIX } from "./dynamic_client_auth.ts";
 import {
   AuthorizationCodeRequest,
   ClientCredentialsRequest,
@@ -87,7 +91,7 @@ async function userGrantFor<R>(
 ): Promise<{ client: AuthenticatedClient; grant: UserGrant; request: R }> {
   const presented = presentedClient(c.req.header("authorization"), params);
   if (presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
-    const client = await authenticateDynamicClient(c, presented, params);
+    const client = await authenticateClient(c, params);
     if ("error" in request) throw request.error;
     const { sql } = c.var.deps;
     const grant = await userGrantAs(

@@ -9,6 +9,7 @@ import { relative, sep } from "node:path";
 import type { AppEnv, Ctx } from "../app_env.ts";
 import { AppError } from "../http/errors.ts";
 import { page, type PageProps, type PageResult, renderPage } from "./page.tsx";
+import { type Caller, callerFor, type Callers } from "./callers.ts";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type Method = typeof METHODS[number];
@@ -23,7 +24,14 @@ type RouteModule = {
   // deno-lint-ignore no-explicit-any
   default?: ComponentType<PageProps<any>>;
   middleware?: MiddlewareHandler<AppEnv> | MiddlewareHandler<AppEnv>[];
+  /** Who may call each method (lib/router/callers.ts); required below a middleware exporting `authorize`. */
+  callers?: Callers;
+  /** On a `_middleware.ts`: the check in front of every handler below it, given the route's declaration. */
+  authorize?: (caller: Caller) => MiddlewareHandler<AppEnv>;
 };
+
+/** One method of one route and who may call it (undefined outside families that authorize). */
+export type DeclaredRoute = { file: string; path: string; method: Method; caller?: Caller };
 
 export type RouteFile = { file: string; path: string; kind: "route" | "middleware" };
 
@@ -60,7 +68,10 @@ export function toUrlPattern(relativeFile: string): string {
 }
 
 /** Imports every route module and registers it on the app. */
-export async function registerRoutes(app: Hono<AppEnv>, dir: string): Promise<void> {
+export async function registerRoutes(app: Hono<AppEnv>, dir: string): Promise<DeclaredRoute[]> {
+  const declared: DeclaredRoute[] = [];
+  // Folder URL → its middleware's authorize; the nearest one above a route guards it.
+  const authorizers = new Map<string, (caller: Caller) => MiddlewareHandler<AppEnv>>();
   for (const route of await scanRoutes(dir)) {
     const mod: RouteModule = await import(new URL(`file://${route.file}`).href);
     if (route.kind === "middleware") {
@@ -68,6 +79,7 @@ export async function registerRoutes(app: Hono<AppEnv>, dir: string): Promise<vo
       const middlewares = Array.isArray(mod.middleware) ? mod.middleware : [mod.middleware];
       const scope = route.path === "/" ? "*" : `${route.path}/*`;
       for (const middleware of middlewares) app.use(scope, middleware);
+      if (mod.authorize) authorizers.set(route.path, mod.authorize);
       continue;
     }
     const handlers: Handlers = mod.handler ?? {};
@@ -76,9 +88,19 @@ export async function registerRoutes(app: Hono<AppEnv>, dir: string): Promise<vo
     }
     // A bare page (no handler) answers GET with no data; a module with handlers serves only those.
     if (mod.default && !mod.handler) handlers.GET = () => page(undefined);
+    const authorize = authorizerOf(authorizers, route.path);
     for (const method of METHODS) {
       const handler = handlers[method];
       if (!handler) continue;
+      const caller = callerFor(mod.callers, method);
+      if (authorize && !caller) {
+        throw new Error(
+          `${route.file} must declare who may call ${method} (export \`callers\`, lib/router/callers.ts)`,
+        );
+      }
+      declared.push({ file: route.file, path: route.path, method, caller });
+      // Registered first, so it runs before the handler (and `next()` leads to it).
+      if (authorize && caller) app.on(method, route.path, authorize(caller));
       app.on(method, route.path, async (c: Ctx): Promise<Response> => {
         const result = await handler(c);
         if (result instanceof Response) return result;
@@ -92,5 +114,14 @@ export async function registerRoutes(app: Hono<AppEnv>, dir: string): Promise<vo
         headers: { Allow: (handlers.GET ? [...allowed, "HEAD"] : allowed).join(", ") },
       });
     });
+  }
+  return declared;
+}
+
+/** The authorize of the nearest folder at or above `path` whose middleware exports one. */
+function authorizerOf<T>(authorizers: Map<string, T>, path: string): T | undefined {
+  for (let folder = path;; folder = folder.slice(0, folder.lastIndexOf("/")) || "/") {
+    const found = authorizers.get(folder);
+    if (found || folder === "/") return found;
   }
 }

@@ -1,7 +1,7 @@
 /** `astapa resource|scope|machine-client …` as an operator runs them: subprocesses against this file's database. */
 import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
-import { verifyClient } from "../../db/machine_clients.ts";
+import { verifyClient } from "../../db/client_authentication.ts";
 import { sha256 } from "../../lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject } from "../helpers/identity.ts";

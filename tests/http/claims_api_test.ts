@@ -115,11 +115,12 @@ Deno.test("claims api — client credentials in the JSON body work for PATCH; no
 
   const none = await call("GET", `/api/platform/users/${user}/claims`, null);
   assert.equal(none.res.status, 401);
-  assert.equal(none.body.error, "unauthorized");
+  assert.equal(none.body.error, "invalid_client", "one client authentication, one RFC 6749 answer");
   assert.match(none.res.headers.get("www-authenticate") ?? "", /^Basic /);
   const wrong = await call("GET", `/api/platform/users/${user}/claims`, { ...project, secret: "acs_wrong" });
   assert.equal(wrong.res.status, 401);
-  assert.equal(wrong.body.error, "unauthorized");
+  assert.equal(wrong.body.error, "invalid_client");
+  assert.match(wrong.res.headers.get("www-authenticate") ?? "", /^Basic /);
 });
 
 Deno.test("claims api — another project's user is 404 (not 403), and stays unchanged", async () => {

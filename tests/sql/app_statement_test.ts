@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { asApp, asAppStatement } from "../../db/client.ts";
-import { authenticateClientAnd, type FailureBucket } from "../../db/machine_clients.ts";
+import { authenticateClientAnd, type FailureBucket } from "../../db/client_authentication.ts";
 import { sha256 } from "../../lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";

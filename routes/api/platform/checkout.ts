@@ -1,11 +1,15 @@
 import { z } from "zod";
 import type { Handlers } from "../../../lib/router/routes.ts";
-import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
 import { readOAuthParams } from "../../../lib/oauth/params.ts";
 import { validate } from "../../../lib/http/body.ts";
 import { chargeCheckout, checkoutResponse, openCheckout } from "../../../lib/payments/checkout.ts";
 import { BANKS, METHODS } from "../../../lib/payments/methods.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../lib/openapi.ts";
+import { clientOf } from "../../../lib/platform/caller.ts";
+import { clients } from "../../../lib/router/callers.ts";
+
+/** Opening a checkout puts a user on a paid plan: the project's own client only. */
+export const callers = clients("project");
 
 const CheckoutParams = z.object({
   user: z.string().regex(/^\d{1,18}$/, "The user's id (the sub)."),
@@ -26,7 +30,7 @@ const CheckoutParams = z.object({
 export const handler: Handlers = {
   async POST(c) {
     const params = await readOAuthParams(c);
-    const client = await authenticateClient(c, params);
+    const client = clientOf(c);
     const { client_id: _id, client_secret: _secret, ...rest } = params;
     const input = validate(CheckoutParams, rest);
     const deps = c.var.deps;

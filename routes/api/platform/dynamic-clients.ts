@@ -1,12 +1,13 @@
 import type { Handlers } from "../../../lib/router/routes.ts";
-import { asApp } from "../../../db/client.ts";
 import { getProject, updateProject } from "../../../db/projects.ts";
 import { readBody } from "../../../lib/http/body.ts";
-import { DynamicClientsBody } from "../../../lib/http/registry_body.ts";
-import { authenticateProject } from "../../../lib/oauth/authenticate_client.ts";
+import { DynamicClientsBody } from "../../../lib/platform/registry_body.ts";
+import { asClient } from "../../../lib/platform/caller.ts";
+import { NO_STORE } from "../../../lib/platform/params.ts";
+import { clients } from "../../../lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../lib/openapi.ts";
 
-const NO_STORE = { "cache-control": "no-store" };
+export const callers = clients("project");
 
 /**
  * The per-project switch (settings.dynamic_clients) deciding whether self-registered (RFC 7591) clients may sign
@@ -14,17 +15,15 @@ const NO_STORE = { "cache-control": "no-store" };
  */
 export const handler: Handlers = {
   async GET(c) {
-    const projectId = await authenticateProject(c);
-    const project = await asApp(c.var.deps.sql, projectId, (tx) => getProject(tx, projectId));
+    const project = await asClient(c, (tx, projectId) => getProject(tx, projectId));
     return c.json({ enabled: project.settings.dynamic_clients === true }, 200, NO_STORE);
   },
   async PUT(c) {
-    const projectId = await authenticateProject(c);
     const { enabled } = await readBody(c, DynamicClientsBody, ["json"]);
-    const project = await asApp(c.var.deps.sql, projectId, async (tx) => {
+    const project = await asClient(c, async (tx, projectId) => {
       const { settings } = await getProject(tx, projectId);
       return await updateProject(tx, projectId, { settings: { ...settings, dynamic_clients: enabled } });
-    }, { actor: "api" });
+    });
     return c.json({ enabled: project.settings.dynamic_clients === true }, 200, NO_STORE);
   },
 };

@@ -1,5 +1,4 @@
 import type { Handlers } from "../../../lib/router/routes.ts";
-import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
 import { readOAuthParams } from "../../../lib/oauth/params.ts";
 import {
   IntrospectionResponse,
@@ -11,8 +10,13 @@ import { introspectRefreshToken, userInfo } from "../../../db/tokens.ts";
 import { sha256 } from "../../../lib/secrets.ts";
 import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
 import type { RouteDoc } from "../../../lib/openapi.ts";
+import { clientOf } from "../../../lib/platform/caller.ts";
+import { clients } from "../../../lib/router/callers.ts";
 
 const INACTIVE = { active: false };
+
+/** A machine client introspects the tokens it holds; self-registered clients have no project to ask in. */
+export const callers = clients("project", "machine");
 
 /**
  * Introspection (RFC 7662) for the calling client's project. Anything not active — unknown, expired,
@@ -21,7 +25,7 @@ const INACTIVE = { active: false };
 export const handler: Handlers = {
   async POST(c) {
     const params = await readOAuthParams(c);
-    const client = await authenticateClient(c, params);
+    const client = clientOf(c);
     const { token } = parseParams(TokenHandleRequest, params);
     const { sql, keys, config } = c.var.deps;
     const headers = { "cache-control": "no-store" };

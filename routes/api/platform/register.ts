@@ -13,6 +13,12 @@ import {
 import { OAuthErrorResponse } from "../../../lib/oauth/schemas.ts";
 import { newClientSecret, sha256 } from "../../../lib/secrets.ts";
 import type { RouteDoc } from "../../../lib/openapi.ts";
+import { publicRoute } from "../../../lib/router/callers.ts";
+
+export const callers = publicRoute(
+  "RFC 7591: anyone may register (rate-limited per address); the client may do nothing until a project's " +
+    "resource and a person's consent let it",
+);
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 

@@ -1,11 +1,18 @@
 import type { Handlers } from "../../../lib/router/routes.ts";
-import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
 import { readOAuthParams } from "../../../lib/oauth/params.ts";
 import { OAuthErrorResponse, parseParams, TokenHandleRequest } from "../../../lib/oauth/schemas.ts";
 import { revokeUserRefreshTokens } from "../../../db/tokens.ts";
 import { sha256 } from "../../../lib/secrets.ts";
 import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
 import type { RouteDoc } from "../../../lib/openapi.ts";
+import { clientOf } from "../../../lib/platform/caller.ts";
+import { clients } from "../../../lib/router/callers.ts";
+
+/**
+ * Self-registered clients are not served yet: revoking their own refresh tokens needs a lookup by token across
+ * projects (they belong to none), and revoking the user's every session is more than they may do.
+ */
+export const callers = clients("project", "machine");
 
 /**
  * Revocation (RFC 7009). Given a user's refresh or access token, every refresh token of that user in the
@@ -14,7 +21,7 @@ import type { RouteDoc } from "../../../lib/openapi.ts";
 export const handler: Handlers = {
   async POST(c) {
     const params = await readOAuthParams(c);
-    const client = await authenticateClient(c, params);
+    const client = clientOf(c);
     const { token, token_type_hint } = parseParams(TokenHandleRequest, params);
     const { sql, keys, config } = c.var.deps;
     // Machine clients hold no user tokens; what they present is treated as unknown (RFC 7009 §2.2: 200).

@@ -5,6 +5,9 @@ import { userInfo } from "../../../db/tokens.ts";
 import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
 import { OAuthErrorResponse, UserInfoResponse } from "../../../lib/oauth/schemas.ts";
 import type { RouteDoc } from "../../../lib/openapi.ts";
+import { ACCESS_TOKEN } from "../../../lib/router/callers.ts";
+
+export const callers = ACCESS_TOKEN;
 
 /** OpenID Connect userinfo: the signed-in user's current claims, for a Bearer access token (RFC 6750). */
 async function userinfo(c: Ctx): Promise<Response> {

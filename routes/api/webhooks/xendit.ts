@@ -6,6 +6,9 @@ import { AppError } from "../../../lib/http/errors.ts";
 import { log } from "../../../lib/http/log.ts";
 import { sandboxCallbackToken, xenditAccount } from "../../../lib/payments/accounts.ts";
 import { tokensEqual } from "../../../lib/payments/callback_token.ts";
+import { PAYMENT_CALLBACK } from "../../../lib/router/callers.ts";
+
+export const callers = PAYMENT_CALLBACK;
 
 /** Payment Request API callbacks: { event, business_id, created, data: { payment_request_id, reference_id, … } }. */
 const PaymentCallback = z.looseObject({

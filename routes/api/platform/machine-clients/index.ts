@@ -1,30 +1,29 @@
 import type { Handlers } from "../../../../lib/router/routes.ts";
-import { asApp } from "../../../../db/client.ts";
 import { createMachineClient, listMachineClients } from "../../../../db/machine_clients.ts";
 import { readBody } from "../../../../lib/http/body.ts";
-import { MachineClientBody } from "../../../../lib/http/machine_client_body.ts";
-import { authenticateProject } from "../../../../lib/oauth/authenticate_client.ts";
+import { MachineClientBody } from "../../../../lib/platform/machine_client_body.ts";
+import { asClient } from "../../../../lib/platform/caller.ts";
+import { NO_STORE } from "../../../../lib/platform/params.ts";
+import { clients } from "../../../../lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
 
-const NO_STORE = { "cache-control": "no-store" };
+export const callers = clients("project");
 
 /** A project's machine clients, with the project's own credentials (HTTP Basic). */
 export const handler: Handlers = {
   async GET(c) {
-    const projectId = await authenticateProject(c);
-    return c.json(await asApp(c.var.deps.sql, projectId, (tx) => listMachineClients(tx)), 200, NO_STORE);
+    return c.json(await asClient(c, (tx) => listMachineClients(tx)), 200, NO_STORE);
   },
   /** 201 with the client secret: the only time it is shown. */
   async POST(c) {
-    const projectId = await authenticateProject(c);
     const body = await readBody(c, MachineClientBody, ["json"]);
-    const client = await asApp(c.var.deps.sql, projectId, (tx) =>
+    const client = await asClient(c, (tx) =>
       createMachineClient(tx, {
         name: body.name,
         scopes: body.scopes,
         resources: body.resources,
         accessTokenTtl: body.access_token_ttl,
-      }), { actor: "api" });
+      }));
     return c.json(client, 201, NO_STORE);
   },
 };

@@ -1,15 +1,12 @@
 import { z } from "zod";
 import type { Handlers } from "../../../../lib/router/routes.ts";
 import type { Ctx } from "../../../../lib/app_env.ts";
-import { asApp } from "../../../../db/client.ts";
 import { getPlan, updatePlan } from "../../../../db/plans.ts";
 import { validate } from "../../../../lib/http/body.ts";
 import { AppError } from "../../../../lib/http/errors.ts";
-import {
-  authenticateProject,
-  authenticateProjectWithBody,
-  NO_STORE,
-} from "../../../../lib/http/project_client.ts";
+import { asClient, bodyWithoutCredentials } from "../../../../lib/platform/caller.ts";
+import { NO_STORE } from "../../../../lib/platform/params.ts";
+import { clients } from "../../../../lib/router/callers.ts";
 import { PlanFields } from "./index.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
 
@@ -21,18 +18,18 @@ function keyParam(c: Ctx): string {
   return key;
 }
 
+export const callers = clients("project");
+
 /** GET one plan; PATCH some of its fields (`archived: true` archives it; its subscribers keep it). */
 export const handler: Handlers = {
   async GET(c) {
-    const projectId = await authenticateProject(c);
     const key = keyParam(c);
-    return c.json(await asApp(c.var.deps.sql, projectId, (tx) => getPlan(tx, projectId, key)), 200, NO_STORE);
+    return c.json(await asClient(c, (tx, projectId) => getPlan(tx, projectId, key)), 200, NO_STORE);
   },
   async PATCH(c) {
-    const { projectId, body } = await authenticateProjectWithBody(c);
     const key = keyParam(c);
-    const changes = validate(PlanChanges, body);
-    const plan = await asApp(c.var.deps.sql, projectId, (tx) => updatePlan(tx, projectId, key, changes));
+    const changes = validate(PlanChanges, await bodyWithoutCredentials(c));
+    const plan = await asClient(c, (tx, projectId) => updatePlan(tx, projectId, key, changes));
     return c.json(plan, 200, NO_STORE);
   },
 };

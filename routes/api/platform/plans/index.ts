@@ -1,13 +1,10 @@
 import { z } from "zod";
 import type { Handlers } from "../../../../lib/router/routes.ts";
-import { asApp } from "../../../../db/client.ts";
 import { createPlan, IntervalSchema, listPlans } from "../../../../db/plans.ts";
 import { validate } from "../../../../lib/http/body.ts";
-import {
-  authenticateProject,
-  authenticateProjectWithBody,
-  NO_STORE,
-} from "../../../../lib/http/project_client.ts";
+import { asClient, bodyWithoutCredentials } from "../../../../lib/platform/caller.ts";
+import { NO_STORE } from "../../../../lib/platform/params.ts";
+import { clients } from "../../../../lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
 
 /** Types only: the database checks the values (key format, price range, claim names) and names the field. */
@@ -24,19 +21,19 @@ export const PlanFields = {
 const NewPlan = z.strictObject({ key: z.string(), ...PlanFields });
 const Query = z.object({ include_archived: z.enum(["true", "false"]).optional() });
 
+export const callers = clients("project");
+
 /** GET lists the project's plans (archived ones with ?include_archived=true); POST creates one (201). */
 export const handler: Handlers = {
   async GET(c) {
-    const projectId = await authenticateProject(c);
     const query = validate(Query, { include_archived: c.req.query("include_archived") });
     const all = query.include_archived === "true";
-    const plans = await asApp(c.var.deps.sql, projectId, (tx) => listPlans(tx, projectId, all));
+    const plans = await asClient(c, (tx, projectId) => listPlans(tx, projectId, all));
     return c.json({ plans }, 200, NO_STORE);
   },
   async POST(c) {
-    const { projectId, body } = await authenticateProjectWithBody(c);
-    const plan = validate(NewPlan, body);
-    const created = await asApp(c.var.deps.sql, projectId, (tx) => createPlan(tx, projectId, plan));
+    const plan = validate(NewPlan, await bodyWithoutCredentials(c));
+    const created = await asClient(c, (tx, projectId) => createPlan(tx, projectId, plan));
     return c.json(created, 201, NO_STORE);
   },
 };

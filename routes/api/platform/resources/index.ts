@@ -1,32 +1,28 @@
 import type { Handlers } from "../../../../lib/router/routes.ts";
-import { asApp } from "../../../../db/client.ts";
 import { addResource, listResources, removeResource } from "../../../../db/resources.ts";
 import { readBody, validate } from "../../../../lib/http/body.ts";
-import { ResourceBody, ResourceQuery } from "../../../../lib/http/registry_body.ts";
-import { authenticateProject } from "../../../../lib/oauth/authenticate_client.ts";
+import { ResourceBody, ResourceQuery } from "../../../../lib/platform/registry_body.ts";
+import { asClient } from "../../../../lib/platform/caller.ts";
+import { NO_STORE } from "../../../../lib/platform/params.ts";
+import { clients } from "../../../../lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
 
-const NO_STORE = { "cache-control": "no-store" };
+export const callers = clients("project");
 
 /** The project's protected resources (APIs, MCP servers), with the project's own credentials (HTTP Basic). */
 export const handler: Handlers = {
   async GET(c) {
-    const projectId = await authenticateProject(c);
-    return c.json(await asApp(c.var.deps.sql, projectId, (tx) => listResources(tx)), 200, NO_STORE);
+    return c.json(await asClient(c, (tx) => listResources(tx)), 200, NO_STORE);
   },
   async POST(c) {
-    const projectId = await authenticateProject(c);
     const body = await readBody(c, ResourceBody, ["json"]);
-    const added = await asApp(c.var.deps.sql, projectId, (tx) => addResource(tx, body.uri, body.name), {
-      actor: "api",
-    });
+    const added = await asClient(c, (tx) => addResource(tx, body.uri, body.name));
     return c.json(added, 201, NO_STORE);
   },
   /** ?uri=…: a URI does not fit in a path segment. */
   async DELETE(c) {
-    const projectId = await authenticateProject(c);
     const { uri } = validate(ResourceQuery, { uri: c.req.query("uri") });
-    await asApp(c.var.deps.sql, projectId, (tx) => removeResource(tx, uri), { actor: "api" });
+    await asClient(c, (tx) => removeResource(tx, uri));
     return c.body(null, 204);
   },
 };

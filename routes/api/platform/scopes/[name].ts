@@ -1,14 +1,15 @@
 import type { Handlers } from "../../../../lib/router/routes.ts";
-import { asApp } from "../../../../db/client.ts";
 import { removeScope } from "../../../../db/resources.ts";
-import { authenticateProject } from "../../../../lib/oauth/authenticate_client.ts";
+import { asClient } from "../../../../lib/platform/caller.ts";
+import { clients } from "../../../../lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
+
+export const callers = clients("project");
 
 /** Withdraws a declared scope: every machine client loses it at once. */
 export const handler: Handlers = {
   async DELETE(c) {
-    const projectId = await authenticateProject(c);
-    await asApp(c.var.deps.sql, projectId, (tx) => removeScope(tx, c.req.param("name")!), { actor: "api" });
+    await asClient(c, (tx) => removeScope(tx, c.req.param("name")!));
     return c.body(null, 204);
   },
 };

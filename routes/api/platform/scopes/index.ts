@@ -1,31 +1,23 @@
 import type { Handlers } from "../../../../lib/router/routes.ts";
-import { asApp } from "../../../../db/client.ts";
 import { declareScope, listScopes } from "../../../../db/resources.ts";
 import { readBody } from "../../../../lib/http/body.ts";
-import { ScopeBody } from "../../../../lib/http/registry_body.ts";
-import { authenticateProject } from "../../../../lib/oauth/authenticate_client.ts";
+import { ScopeBody } from "../../../../lib/platform/registry_body.ts";
+import { asClient } from "../../../../lib/platform/caller.ts";
+import { NO_STORE } from "../../../../lib/platform/params.ts";
+import { clients } from "../../../../lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
 
-const NO_STORE = { "cache-control": "no-store" };
+export const callers = clients("project");
 
 /** The scopes a project declares for machine clients and its resources, with the project's own credentials. */
 export const handler: Handlers = {
   async GET(c) {
-    const projectId = await authenticateProject(c);
-    return c.json(await asApp(c.var.deps.sql, projectId, (tx) => listScopes(tx)), 200, NO_STORE);
+    return c.json(await asClient(c, (tx) => listScopes(tx)), 200, NO_STORE);
   },
   /** Declares a scope, or redescribes one already declared. */
   async POST(c) {
-    const projectId = await authenticateProject(c);
     const body = await readBody(c, ScopeBody, ["json"]);
-    const scope = await asApp(
-      c.var.deps.sql,
-      projectId,
-      (tx) => declareScope(tx, body.name, body.description),
-      {
-        actor: "api",
-      },
-    );
+    const scope = await asClient(c, (tx) => declareScope(tx, body.name, body.description));
     return c.json(scope, 200, NO_STORE);
   },
 };

@@ -1,14 +1,10 @@
 import { z } from "zod";
 import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { asApp } from "../../../../../db/client.ts";
 import { patchUserClaims, tokenClaims } from "../../../../../db/users.ts";
 import { validate } from "../../../../../lib/http/body.ts";
-import {
-  authenticateProject,
-  authenticateProjectWithBody,
-  NO_STORE,
-  subParam,
-} from "../../../../../lib/http/project_client.ts";
+import { asClient, bodyWithoutCredentials } from "../../../../../lib/platform/caller.ts";
+import { NO_STORE, subParam } from "../../../../../lib/platform/params.ts";
+import { clients } from "../../../../../lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../../../lib/openapi.ts";
 import { CustomClaims } from "../../../../../lib/oauth/schemas.ts";
 
@@ -24,6 +20,8 @@ const ClaimsPatch = z.object({
   message: "Send at least one claim to change.",
 });
 
+export const callers = clients("project");
+
 /**
  * GET: the user's custom_claims exactly as their next token carries them. PATCH: change plan (through
  * api.assign_plan, source claims_api), role, feature_flags and custom keys (merged; null removes), then the same.
@@ -31,16 +29,14 @@ const ClaimsPatch = z.object({
  */
 export const handler: Handlers = {
   async GET(c) {
-    const projectId = await authenticateProject(c);
     const sub = subParam(c);
-    const claims = await asApp(c.var.deps.sql, projectId, (tx) => tokenClaims(tx, projectId, sub));
+    const claims = await asClient(c, (tx, projectId) => tokenClaims(tx, projectId, sub));
     return c.json(claims, 200, NO_STORE);
   },
   async PATCH(c) {
-    const { projectId, body } = await authenticateProjectWithBody(c);
     const sub = subParam(c);
-    const patch = validate(ClaimsPatch, body);
-    const claims = await asApp(c.var.deps.sql, projectId, (tx) => patchUserClaims(tx, projectId, sub, patch));
+    const patch = validate(ClaimsPatch, await bodyWithoutCredentials(c));
+    const claims = await asClient(c, (tx, projectId) => patchUserClaims(tx, projectId, sub, patch));
     return c.json(claims, 200, NO_STORE);
   },
 };

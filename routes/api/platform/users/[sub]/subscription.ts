@@ -1,15 +1,17 @@
 import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { asApp } from "../../../../../db/client.ts";
 import { currentSubscription } from "../../../../../db/plans.ts";
-import { authenticateProject, NO_STORE, subParam } from "../../../../../lib/http/project_client.ts";
+import { asClient } from "../../../../../lib/platform/caller.ts";
+import { NO_STORE, subParam } from "../../../../../lib/platform/params.ts";
+import { clients } from "../../../../../lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../../../lib/openapi.ts";
+
+export const callers = clients("project");
 
 /** The plan a user's tokens name now, their current subscription (null: the default plan) and history. */
 export const handler: Handlers = {
   async GET(c) {
-    const projectId = await authenticateProject(c);
     const sub = subParam(c);
-    const state = await asApp(c.var.deps.sql, projectId, (tx) => currentSubscription(tx, projectId, sub));
+    const state = await asClient(c, (tx, projectId) => currentSubscription(tx, projectId, sub));
     return c.json(state, 200, NO_STORE);
   },
 };

@@ -1,0 +1,52 @@
+/**
+ * Who may call a route, declared by the route itself. A route family whose `_middleware.ts` exports
+ * `authorize` (e.g. routes/api/) requires every route module below it to export `callers` — for all its
+ * methods or per method — and the router refuses to start when one is missing. The family's `authorize` reads
+ * the declaration in front of the handler, and the matrix test (tests/http/authorization_matrix_test.ts) tries
+ * every declared route with every kind of credential.
+ */
+import type { Method } from "./routes.ts";
+
+/** cid_… (the project's own client), mcl_… (a machine client), dcl_… (a self-registered client). */
+export type ClientKind = "project" | "machine" | "dynamic";
+
+export type Caller =
+  /** Anyone; nothing is authenticated (say why, for docs/security.md's reader). */
+  | { kind: "public"; why: string }
+  /**
+   * Clients of these kinds, authenticated by the family middleware before the handler runs (`middleware`), or
+   * by the handler itself through the same entry point when it must share a statement with its work
+   * (`handler`: the token endpoint's one-statement grants, docs/performance.md).
+   */
+  | { kind: "clients"; clients: readonly ClientKind[]; authenticatedBy: "middleware" | "handler" }
+  /** A user's access token (RFC 6750 Bearer), verified by the handler. */
+  | { kind: "access_token" }
+  /** Xendit, proving itself with the project's callback token (verified by the handler). */
+  | { kind: "payment_callback" };
+
+export type Callers = Caller | Partial<Record<Method, Caller>>;
+
+/** Anyone may call; `why` says what protects it instead. */
+export function publicRoute(why: string): Caller {
+  return { kind: "public", why };
+}
+
+/** Clients of these kinds, authenticated before the handler runs (the handler reads `clientOf(c)`). */
+export function clients(...kinds: ClientKind[]): Caller {
+  return { kind: "clients", clients: kinds, authenticatedBy: "middleware" };
+}
+
+/** Clients of these kinds, authenticated by the handler in its own statement (the token endpoint). */
+export function clientsInHandler(...kinds: ClientKind[]): Caller {
+  return { kind: "clients", clients: kinds, authenticatedBy: "handler" };
+}
+
+export const ACCESS_TOKEN: Caller = { kind: "access_token" };
+export const PAYMENT_CALLBACK: Caller = { kind: "payment_callback" };
+
+/** The declaration for one method, or undefined when the module declares none for it. */
+export function callerFor(callers: Callers | undefined, method: Method): Caller | undefined {
+  if (callers === undefined) return undefined;
+  if ("kind" in callers && typeof callers.kind === "string") return callers as Caller;
+  return (callers as Partial<Record<Method, Caller>>)[method];
+}
