@@ -13,7 +13,7 @@ import { registerRoutes } from "./router/routes.ts";
 import { SANDBOX_PATH } from "./payments/accounts.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
+export const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
 
 /** The whole HTTP surface, ready for `Deno.serve(app.fetch)` or `app.request()` in tests. */
 export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {

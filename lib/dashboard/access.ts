@@ -11,6 +11,8 @@ import { AppError } from "../http/errors.ts";
 
 const RANK: Record<MemberRole, number> = { viewer: 0, admin: 1, owner: 2 };
 const PROJECT_ID = /^proj_[a-z2-7]{16}$/;
+const PROJECT_PAGE = /^\/dashboard\/projects\/([^/]+)(\/|$)/;
+const READS = new Set(["GET", "HEAD"]);
 
 /** The developer the dashboard middleware signed in; every dashboard page runs behind it. */
 export function developer(c: Ctx): SignedInDeveloper {
@@ -51,4 +53,23 @@ export async function withProject<T>(
     }
     return await work(tx, role, projectId);
   }, { actor: actorOf(signedIn) });
+}
+
+/**
+ * The family-wide check routes/dashboard/_middleware.ts makes before any handler of a project's pages runs (so
+ * no form is read for a caller who may not post it): members only (others 404), and viewers only read (403 on
+ * every other method). Each handler's withProject then checks the role its change needs.
+ */
+export async function assertMayReachProject(c: Ctx, signedIn: SignedInDeveloper): Promise<void> {
+  const match = PROJECT_PAGE.exec(c.req.path);
+  if (!match || match[1] === "new") return;
+  const projectId = match[1]; // ids are plain ASCII: anything encoded is simply not one
+  if (!PROJECT_ID.test(projectId)) throw new AppError("not_found");
+  const role = await asApp(c.var.deps.sql, projectId, (tx) => memberRole(tx, projectId, signedIn.session.id));
+  if (!role) throw new AppError("not_found", { description: "You are not a member of this project." });
+  if (role === "viewer" && !READS.has(c.req.method)) {
+    throw new AppError("forbidden", {
+      description: "Viewers can look but not change anything in this project.",
+    });
+  }
 }

@@ -32,6 +32,7 @@ export function presentedClient(authorization: string | undefined, params: OAuth
   if (clientId === undefined) {
     throw new AppError("invalid_client", {
       description: "Identify the client with client_id or HTTP Basic.",
+      headers: BASIC_CHALLENGE, // no credential at all: say how to send one (RFC 7235 §3.1)
     });
   }
   const secret = params.client_secret ?? null;

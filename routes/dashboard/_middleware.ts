@@ -1,12 +1,14 @@
 /**
- * Everything under /dashboard needs a signed-in developer (except the sign-in round trip itself), and every
- * mutating request must carry the session's CSRF token in its form. Answers are never cached.
+ * Everything under /dashboard needs a signed-in developer (except the sign-in round trip itself), every
+ * mutating request must carry the session's CSRF token in its form, and a project's pages are for its members
+ * (viewers read only) — checked here, before any handler reads a form. Answers are never cached.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../lib/app_env.ts";
 import { AppError } from "../../lib/http/errors.ts";
 import { bodyKind, formToObject } from "../../lib/http/body.ts";
 import { constantTimeEqual, readSession } from "../../lib/dashboard/session.ts";
+import { assertMayReachProject } from "../../lib/dashboard/access.ts";
 
 const SIGN_IN_PATHS = new Set(["/dashboard/login", "/dashboard/callback"]);
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
@@ -33,6 +35,7 @@ export const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
       });
     }
   }
+  await assertMayReachProject(c, signedIn);
   c.set("dashboard", signedIn);
   await next();
   c.res.headers.set("cache-control", "no-store");
