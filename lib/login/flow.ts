@@ -7,6 +7,7 @@ import { asApp } from "../../db/client.ts";
 import { completeSignIn } from "../../db/login.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { clientAddress } from "../http/client_address.ts";
+import type { FailureBucket } from "../../db/client_authentication.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 import { SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
 
@@ -28,7 +29,10 @@ export async function finishSignIn(c: Ctx, request: AuthorizeRequest, userId: st
 
 /**
  * Password attempts per 15 minutes, counted in Postgres for every instance: production 10 per email and 50 per
- * address; sandbox projects get a relaxed profile (30 and 150) for testing.
+ * address; sandbox projects get a relaxed profile (30 and 150) for testing. The email's count is public-keyed
+ * (anyone can type a victim's email), so for passwords it only slows addresses that failed for that email:
+ * the (email, address) pair locks itself, and a correct password from a clean address still signs in (issue
+ * 17 item 11). Mail-sending attempts (reset, resend) keep the strict per-email limit: it caps mail to a victim.
  */
 export const ATTEMPTS = {
   production: { perEmail: 10, perAddress: 50 },
@@ -37,30 +41,44 @@ export const ATTEMPTS = {
 };
 
 type Project = AuthorizeRequest["project"];
+/** password: a sign-in attempt (clean addresses spared); mail: an attempt that sends mail (strict). */
+export type AttemptKind = "password" | "mail";
 
-function buckets(c: Ctx, project: Project, email: string) {
+function buckets(c: Ctx, project: Project, email: string, kind: AttemptKind): FailureBucket[] {
   const limits = project.mode === "production" ? ATTEMPTS.production : ATTEMPTS.sandbox;
+  const who = `${project.id}:${email.trim().toLowerCase().slice(0, 254)}`;
+  const address = clientAddress(c);
+  const pair = `sign_in:pair:${who}:${address}`;
+  const window_seconds = ATTEMPTS.windowSeconds;
   return [
-    { name: `sign_in:email:${project.id}:${email.trim().toLowerCase().slice(0, 254)}`, max: limits.perEmail },
-    { name: `sign_in:address:${clientAddress(c)}`, max: limits.perAddress },
+    { name: pair, max: limits.perEmail, window_seconds },
+    { name: `sign_in:address:${address}`, max: limits.perAddress, window_seconds },
+    {
+      name: `sign_in:email:${who}`,
+      max: limits.perEmail,
+      window_seconds,
+      ...(kind === "password" ? { spare_if_clean: pair } : {}),
+    },
   ];
 }
 
-/** Seconds to wait before another password attempt for this email or address; 0 when allowed. */
-export async function signInWait(c: Ctx, project: Project, email: string): Promise<number> {
+/** Seconds to wait before another attempt for this email from this address; 0 when allowed. */
+export async function signInWait(
+  c: Ctx,
+  project: Project,
+  email: string,
+  kind: AttemptKind = "mail",
+): Promise<number> {
+  const limits = buckets(c, project, email, kind);
   return await asApp(c.var.deps.sql, null, async (tx) => {
-    let wait = 0;
-    for (const bucket of buckets(c, project, email)) {
-      const [row] = await tx`select api.rate_limit_wait(${bucket.name}, ${bucket.max}) as wait`;
-      wait = Math.max(wait, row.wait);
-    }
-    return wait;
+    const [row] = await tx`select astapa.client_lockout_wait(${tx.json(limits)}) as wait`;
+    return row.wait as number;
   });
 }
 
 /**
- * Counts an attempt against the email's and the address's limits and writes it to the project's audit log
- * (`action`: a failed sign-in, a reset request, a resent link), noting when it locks the email out.
+ * Counts an attempt against the email's, the address's and the pair's limits and writes it to the project's
+ * audit log (`action`: a failed sign-in, a reset request, a resent link), noting when it locks the email out.
  */
 export async function countAttempt(
   c: Ctx,
@@ -68,18 +86,15 @@ export async function countAttempt(
   email: string,
   action: "sign_in.failed" | "password_reset.requested" | "verification.resent",
 ): Promise<void> {
+  const limits = buckets(c, project, email, "mail");
   await asApp(c.var.deps.sql, project.id, async (tx) => {
-    let locked = false;
-    for (const bucket of buckets(c, project, email)) {
-      await tx`select api.rate_limit_hit(${bucket.name}, ${bucket.max}, ${ATTEMPTS.windowSeconds})`;
-      // This attempt used up the allowance: the next one will have to wait.
-      const [row] = await tx`select api.rate_limit_wait(${bucket.name}, ${bucket.max}) as wait`;
-      locked ||= row.wait > 0;
-    }
+    await tx`select astapa.count_client_failure(${tx.json(limits)})`;
+    // This attempt used up an allowance: the next one will have to wait (or, for passwords, a clean address).
+    const [row] = await tx`select astapa.client_lockout_wait(${tx.json(limits)}) as wait`;
     const target = `email:${email.trim().toLowerCase().slice(0, 254)}`;
     const details = { address: clientAddress(c) };
     await tx`select astapa.audit(${project.id}, ${action}, ${target}, ${tx.json(details)})`;
-    if (locked) {
+    if (row.wait > 0) {
       await tx`select astapa.audit(${project.id}, 'sign_in.locked_out', ${target}, ${tx.json(details)})`;
     }
   }, { actor: "hosted_login" });

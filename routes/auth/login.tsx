@@ -69,7 +69,9 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, request, again } = posted;
     const { sql } = c.var.deps;
-    if (await signInWait(c, request.project, form.email) > 0) return again({ error: "tooMany" }, 429);
+    if (await signInWait(c, request.project, form.email, "password") > 0) {
+      return again({ error: "tooMany" }, 429);
+    }
     const user = await userForSignIn(sql, request.project.id, form.email);
     const hash = user?.password_hash ?? await (decoy ??= hashPassword(randomSecret()));
     const matches = await verifyPassword(hash, form.password);
