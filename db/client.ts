@@ -4,6 +4,7 @@
  * request acts for in the transaction-local setting `astapa.project_id` that the policies read.
  */
 import postgres from "postgres";
+import { AsyncLocalStorage } from "node:async_hooks";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -33,6 +34,18 @@ export type AppContext = {
    */
   clientKind?: "project" | "machine" | "dynamic";
 };
+
+type ClientKind = NonNullable<AppContext["clientKind"]>;
+const actingClient = new AsyncLocalStorage<ClientKind>();
+
+/**
+ * Runs `work` (a request's handler) on behalf of an authenticated client: every asApp and asAppStatement inside
+ * it, however deep, sets `astapa.client_kind` to `kind` unless told otherwise — so a route that forgets to say
+ * which client it acts for still cannot write management tables for a machine or self-registered client.
+ */
+export function actAsClient<T>(kind: ClientKind, work: () => T): T {
+  return actingClient.run(kind, work);
+}
 
 /**
  * Runs `work` as the app role in one transaction. With a project id, RLS shows that project's rows only;
@@ -67,7 +80,7 @@ export function appSettings(sql: Sql, projectId: string | null, context: AppCont
     projectId ?? ""
   }, true),
     set_config('astapa.actor', ${context.actor ?? ""}, true),
-    set_config('astapa.client_kind', ${context.clientKind ?? ""}, true)`;
+    set_config('astapa.client_kind', ${context.clientKind ?? actingClient.getStore() ?? ""}, true)`;
 }
 
 /**

@@ -11,6 +11,7 @@ import { AppError } from "../../lib/http/errors.ts";
 import { authenticateClient } from "../../lib/oauth/authenticate_client.ts";
 import { BASIC_CHALLENGE } from "../../lib/oauth/client_auth.ts";
 import { credentialsInBody } from "../../lib/platform/caller.ts";
+import { actAsClient } from "../../db/client.ts";
 
 /** Nothing for the whole family: authorization is per route (below). */
 export const middleware: MiddlewareHandler<AppEnv> = (_c, next) => next();
@@ -26,7 +27,10 @@ export function authorize(caller: Caller): MiddlewareHandler<AppEnv> {
           headers: BASIC_CHALLENGE,
         });
       }
-      c.set("client", await authenticateClient(c, params));
+      const client = await authenticateClient(c, params);
+      c.set("client", client);
+      // Everything the handler runs in SQL carries the client's kind (db/client.ts, migration 2000).
+      return await actAsClient(client.kind, next);
     }
     await next();
   };

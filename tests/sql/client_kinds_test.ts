@@ -5,7 +5,7 @@
  * (api.record_refused_client), and a lockout bucket can spare clean callers (astapa.client_lockout_wait).
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { actAsClient, asApp } from "../../db/client.ts";
 import { createPlan } from "../../db/plans.ts";
 import { addResource } from "../../db/resources.ts";
 import { patchUserClaims } from "../../db/users.ts";
@@ -126,4 +126,26 @@ Deno.test("astapa.client_lockout_wait — a locked bucket with spare_if_clean sp
     "without spare_if_clean: locked",
   );
   await rejectsAs(wait([{ name: "x", max: 1, window_seconds: 1, spare_if_clean: 3 }]), "validation_failed");
+});
+
+Deno.test("actAsClient — every transaction inside carries the client's kind, so one that forgets to say is refused too", async () => {
+  await rejectsAs(
+    actAsClient(
+      "machine",
+      () => asApp(db.sql, a.id, (tx) => createPlan(tx, a.id, { key: "forgot", name: "X" })),
+    ),
+    "unauthorized_client",
+  );
+  const kind = await actAsClient(
+    "machine",
+    () =>
+      asApp(db.sql, a.id, async (tx) => (await tx`select astapa.current_client_kind() as k`)[0].k, {
+        clientKind: "project",
+      }),
+  );
+  assert.equal(kind, "project", "an explicit kind wins");
+  assert.equal(
+    await asApp(db.sql, a.id, async (tx) => (await tx`select astapa.current_client_kind() as k`)[0].k),
+    null,
+  );
 });
