@@ -18,6 +18,22 @@ export async function authorizationClient(sql: Sql, clientId: string): Promise<A
   return row.c === null ? null : AuthorizationClient.parse(row.c);
 }
 
+/**
+ * Raises invalid_scope / invalid_target unless every scope is declared by the project (or an OpenID one) and
+ * the resource is registered by it: the authorization request's check before anyone signs in.
+ */
+export async function checkAuthorizationTarget(
+  sql: Sql,
+  projectId: string,
+  target: { scope: string | null; resource: string | null },
+): Promise<void> {
+  await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.check_authorization_target(${target.scope}, ${target.resource})`,
+  );
+}
+
 const SignInRecord = z.object({
   id: z.string(),
   password_hash: z.string().nullable(),
