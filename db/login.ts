@@ -135,18 +135,26 @@ export type CodeRequest = {
   nonce?: string;
 };
 
-/** Starts a session (when a new sign-in gives one) and issues the authorization code, in one transaction. */
+/** A new browser session; `replaces` is the hash of the one this browser held, which ends with it. */
+export type NewSession = { tokenHash: Uint8Array; ttlSeconds: number; replaces?: Uint8Array };
+
+/**
+ * Starts a session (when a new sign-in gives one, ending the browser's previous one) and issues the
+ * authorization code (unless the client must be allowed first: null), in one transaction.
+ */
 export async function completeSignIn(
   sql: Sql,
   projectId: string,
   userId: string,
-  code: CodeRequest,
-  session: { tokenHash: Uint8Array; ttlSeconds: number } | null,
+  code: CodeRequest | null,
+  session: NewSession | null,
 ): Promise<void> {
   await asApp(sql, projectId, async (tx) => {
+    if (session?.replaces) await tx`select api.end_login_session(${session.replaces})`;
     if (session) {
       await tx`select api.start_login_session(${userId}, ${session.tokenHash}, ${session.ttlSeconds})`;
     }
+    if (!code) return;
     await tx`select api.issue_authorization_code(${code.codeHash}, ${code.clientId}, ${userId}, ${code.redirectUri},
       ${code.scope}, ${code.resource ?? null}, ${code.codeChallenge ?? null}, ${
       code.codeChallenge ? "S256" : null
