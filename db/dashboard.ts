@@ -55,6 +55,11 @@ export function ensureConsoleProject(
   );
 }
 
+/** The base URLs this deployment's servers booted with, oldest first (the transaction then acts for the console). */
+export function consoleBaseUrls(tx: Tx): Promise<string[]> {
+  return result(tx`select api.console_base_urls() as result`, z.array(z.string()));
+}
+
 /** The developer account this console user signs in as (forbidden when the deployment is invite-only). */
 export function linkConsoleAccount(tx: Tx, consoleUserId: string): Promise<Developer> {
   return result(tx`select api.link_console_account(${consoleUserId}::bigint) as result`, DeveloperSchema);

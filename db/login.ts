@@ -18,6 +18,22 @@ export async function authorizationClient(sql: Sql, clientId: string): Promise<A
   return row.c === null ? null : AuthorizationClient.parse(row.c);
 }
 
+/**
+ * Raises invalid_scope / invalid_target unless every scope is declared by the project (or an OpenID one) and
+ * the resource is registered by it: the authorization request's check before anyone signs in.
+ */
+export async function checkAuthorizationTarget(
+  sql: Sql,
+  projectId: string,
+  target: { scope: string | null; resource: string | null },
+): Promise<void> {
+  await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.check_authorization_target(${target.scope}, ${target.resource})`,
+  );
+}
+
 const SignInRecord = z.object({
   id: z.string(),
   password_hash: z.string().nullable(),
@@ -119,18 +135,26 @@ export type CodeRequest = {
   nonce?: string;
 };
 
-/** Starts a session (when a new sign-in gives one) and issues the authorization code, in one transaction. */
+/** A new browser session; `replaces` is the hash of the one this browser held, which ends with it. */
+export type NewSession = { tokenHash: Uint8Array; ttlSeconds: number; replaces?: Uint8Array };
+
+/**
+ * Starts a session (when a new sign-in gives one, ending the browser's previous one) and issues the
+ * authorization code (unless the client must be allowed first: null), in one transaction.
+ */
 export async function completeSignIn(
   sql: Sql,
   projectId: string,
   userId: string,
-  code: CodeRequest,
-  session: { tokenHash: Uint8Array; ttlSeconds: number } | null,
+  code: CodeRequest | null,
+  session: NewSession | null,
 ): Promise<void> {
   await asApp(sql, projectId, async (tx) => {
+    if (session?.replaces) await tx`select api.end_login_session(${session.replaces})`;
     if (session) {
       await tx`select api.start_login_session(${userId}, ${session.tokenHash}, ${session.ttlSeconds})`;
     }
+    if (!code) return;
     await tx`select api.issue_authorization_code(${code.codeHash}, ${code.clientId}, ${userId}, ${code.redirectUri},
       ${code.scope}, ${code.resource ?? null}, ${code.codeChallenge ?? null}, ${
       code.codeChallenge ? "S256" : null

@@ -14,6 +14,11 @@ export type AstapaOptions = {
   clientSecret: string;
   /** Default redirect URI for loginUrl() and exchangeCode(). */
   redirectUri?: string;
+  /**
+   * The project's id (`proj_…`). When set, verify() refuses a token of any other project even if its audience
+   * matches — set it, especially when verifying for a resource (an MCP server's URL).
+   */
+  projectId?: string;
   fetch?: typeof fetch;
 };
 
@@ -148,7 +153,10 @@ export function createAstapa(options: AstapaOptions) {
       return tokens({ grant_type: "client_credentials", scope, resource });
     },
 
-    /** Verifies an access token locally (JWKS cached), pinning issuer, audience, RS256 and `typ: at+jwt`. */
+    /**
+     * Verifies an access token locally (JWKS cached), pinning issuer, audience, RS256, `typ: at+jwt` and, with
+     * the projectId option, the token's project.
+     */
     async verify(token: string, audience: string = options.clientId): Promise<AstapaClaims> {
       try {
         const { payload } = await jwtVerify(token, jwks, {
@@ -157,6 +165,9 @@ export function createAstapa(options: AstapaOptions) {
           algorithms: ["RS256"],
           typ: "at+jwt",
         });
+        if (options.projectId !== undefined && payload.project_id !== options.projectId) {
+          throw new Error(`the token belongs to another project (${String(payload.project_id)})`);
+        }
         return payload as AstapaClaims;
       } catch (cause) {
         throw new AstapaAuthError(

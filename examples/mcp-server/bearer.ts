@@ -1,6 +1,7 @@
 /**
  * The protected-resource half of MCP authorization, for any MCP server that trusts Astapa: RFC 9728 metadata,
- * Bearer token checks (RS256 JWT from Astapa's JWKS, issuer, `typ: at+jwt`, audience = this server), and the
+ * Bearer token checks (RS256 JWT from Astapa's JWKS, issuer, `typ: at+jwt`, audience = this server, project_id =
+ * the project that registered it), and the
  * 401/403 answers with the `WWW-Authenticate` challenges MCP clients follow (RFC 6750 §3, RFC 9728 §5.1).
  */
 import { createRemoteJWKSet, jwtVerify } from "jose";
@@ -10,6 +11,8 @@ export type ResourceOptions = {
   resource: string;
   /** Astapa's issuer (its origin). */
   issuer: string;
+  /** The Astapa project that registered the resource (`proj_…`): tokens of any other project are refused. */
+  projectId: string;
   /** Every scope some tool needs, advertised in the metadata. */
   scopesSupported: string[];
   resourceName?: string;
@@ -62,6 +65,8 @@ export function bearerVerifier(options: ResourceOptions) {
         algorithms: ["RS256"],
         typ: "at+jwt",
       });
+      // One issuer serves every project: the audience names this server, and the project must be its owner.
+      if (payload.project_id !== options.projectId) throw new Error("the token belongs to another project");
       const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
       return {
         token: match[1],

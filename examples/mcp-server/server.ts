@@ -24,7 +24,7 @@ export const TOOL_SCOPES: Record<string, string[]> = {
   add_note: ["notes:write"],
 };
 
-export type NotesServerOptions = { resource: string; issuer: string };
+export type NotesServerOptions = { resource: string; issuer: string; projectId: string };
 
 /** A fetch handler serving the MCP endpoint at the resource's path and its RFC 9728 metadata. */
 export function notesServer(options: NotesServerOptions): (req: Request) => Promise<Response> {

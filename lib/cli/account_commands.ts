@@ -5,6 +5,7 @@
  */
 import { addMember, createAccount, MemberRoleSchema } from "../../db/accounts.ts";
 import { asApp, type Sql } from "../../db/client.ts";
+import { consoleBaseUrls } from "../../db/dashboard.ts";
 import type { Config } from "../../config.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
@@ -34,7 +35,7 @@ export async function accountCommand(
     return { account, membership };
   }, { actor: "cli" });
 
-  const signIn = `${config.baseUrl}/dashboard`;
+  const signIn = `${await dashboardBaseUrl(sql, config)}/dashboard`;
   out.result(
     {
       account_id: account.id,
@@ -52,4 +53,14 @@ export async function accountCommand(
     ]),
   );
   return 0;
+}
+
+/**
+ * Where developers sign in: ASTAPA_BASE_URL when the CLI has it, else the address the deployment's servers
+ * booted with (the newest https one, or the newest), and localhost only when no server has run yet.
+ */
+async function dashboardBaseUrl(sql: Sql, config: Config): Promise<string> {
+  if (config.baseUrlConfigured) return config.baseUrl;
+  const served = await asApp(sql, null, (tx) => consoleBaseUrls(tx));
+  return served.findLast((url) => url.startsWith("https://")) ?? served.at(-1) ?? config.baseUrl;
 }

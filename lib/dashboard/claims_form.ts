@@ -5,6 +5,7 @@
  */
 import type { ClaimsPatch, Json } from "../../db/users.ts";
 import { AppError } from "../http/errors.ts";
+import { parseJson } from "../http/json.ts";
 
 export type ClaimsForm = { role: string; feature_flags: string; extra: string };
 
@@ -31,7 +32,7 @@ function parseExtra(text: string): Record<string, Json> {
   if (!text.trim()) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJson(text);
   } catch {
     refuse('Custom claims must be valid JSON, for example {"seats": 5, "company_id": "acme"}.');
   }

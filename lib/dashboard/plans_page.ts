@@ -13,6 +13,7 @@ import { planSubscriberCounts } from "../../db/dashboard_payments.ts";
 import { getProject, type Project } from "../../db/projects.ts";
 import type { FrameData } from "../../components/dashboard/Frame.tsx";
 import { AppError } from "../http/errors.ts";
+import { parseJson } from "../http/json.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
 
@@ -119,7 +120,7 @@ function claimsOf(form: PlanForm): { [key: string]: Json } {
   let other: unknown = {};
   if (form.claims.trim()) {
     try {
-      other = JSON.parse(form.claims);
+      other = parseJson(form.claims);
     } catch {
       throw refused("claims", 'Other claims must be a JSON object, e.g. {"seats": 5}.');
     }

@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { AppError } from "./errors.ts";
+import { parseJsonBody } from "./json.ts";
 
 export type BodyKind = "json" | "form";
 
@@ -52,12 +53,7 @@ export function formToObject(text: string): Record<string, string | string[]> {
 }
 
 async function readJson(c: Context): Promise<unknown> {
-  const text = await readText(c);
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new AppError("invalid_json", { cause });
-  }
+  return parseJsonBody(await readText(c));
 }
 
 /** The raw body; a broken upload is invalid_request and the body limit stays payload_too_large. */

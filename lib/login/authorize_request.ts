@@ -5,8 +5,8 @@
  */
 import type { Sql } from "../../db/client.ts";
 import { parseResource, parseScope } from "../oauth/scope.ts";
-import { AppError } from "../http/errors.ts";
-import { authorizationClient } from "../../db/login.ts";
+import { AppError, toAppError } from "../http/errors.ts";
+import { authorizationClient, checkAuthorizationTarget } from "../../db/login.ts";
 import { dynamicClient } from "../../db/dynamic_clients.ts";
 import { DYNAMIC_CLIENT_PREFIX } from "../oauth/dynamic_client_auth.ts";
 import { dynamicClientTarget, type ThirdParty } from "./dynamic_client_target.ts";
@@ -131,6 +131,14 @@ export async function parseAuthorizeRequest(
     };
   }
   if (!client) throw new Error("unreachable: a client was found above");
+  // The project's own client may name only its project's resources and scopes (issue 17 #7).
+  try {
+    await checkAuthorizationTarget(sql, client.project_id, { scope, resource });
+  } catch (error) {
+    const refused = toAppError(error);
+    if (refused.code !== "invalid_scope" && refused.code !== "invalid_target") throw error;
+    throw fail(refused.code, refused.description);
+  }
   return {
     ...request,
     project: { id: client.project_id, name: client.name, mode: client.mode, settings: client.settings },

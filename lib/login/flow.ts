@@ -4,16 +4,17 @@
  */
 import type { Ctx } from "../app_env.ts";
 import { asApp } from "../../db/client.ts";
-import { completeSignIn } from "../../db/login.ts";
+import { completeSignIn, type NewSession } from "../../db/login.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { clientAddress } from "../http/client_address.ts";
 import type { FailureBucket } from "../../db/client_authentication.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
-import { SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
+import { readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
+import { authPage, authPageData } from "./pages.ts";
 
 export async function finishSignIn(c: Ctx, request: AuthorizeRequest, userId: string, newSession: boolean) {
   const code = randomSecret();
-  const sessionToken = newSession ? randomSecret() : null;
+  const session = newSession ? await newBrowserSession(c, request) : null;
   await completeSignIn(c.var.deps.sql, request.project.id, userId, {
     codeHash: await sha256(code),
     clientId: request.clientId,
@@ -22,9 +23,39 @@ export async function finishSignIn(c: Ctx, request: AuthorizeRequest, userId: st
     resource: request.resource,
     codeChallenge: request.codeChallenge,
     nonce: request.nonce,
-  }, sessionToken ? { tokenHash: await sha256(sessionToken), ttlSeconds: SESSION_TTL_SECONDS } : null);
-  if (sessionToken) writeSession(c, request.project.id, sessionToken);
+  }, session?.record ?? null);
+  if (session) writeSession(c, request.project.id, session.token);
   return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
+}
+
+/**
+ * The end of a sign-in reached through a mailed link (a password reset). Whoever started the request may not be
+ * the person who clicked: a self-registered client, which nobody vetted, gets no code until that person allows
+ * it on the consent page (issue 17 #8). The person is signed in either way.
+ */
+export async function finishMailedSignIn(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  userId: string,
+) {
+  if (!request.thirdParty) return await finishSignIn(c, request, userId, true);
+  const session = await newBrowserSession(c, request);
+  await completeSignIn(c.var.deps.sql, request.project.id, userId, null, session.record);
+  writeSession(c, request.project.id, session.token);
+  return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
+}
+
+/** A fresh session token, replacing the one this browser held for the project (prompt=login, a reset). */
+async function newBrowserSession(c: Ctx, request: AuthorizeRequest) {
+  const token = randomSecret();
+  const previous = readSession(c, request.project.id);
+  const record: NewSession = {
+    tokenHash: await sha256(token),
+    ttlSeconds: SESSION_TTL_SECONDS,
+    ...(previous ? { replaces: await sha256(previous) } : {}),
+  };
+  return { token, record };
 }
 
 /**

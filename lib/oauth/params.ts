@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import { AppError } from "../http/errors.ts";
+import { JsonTooComplexError, parseJson } from "../http/json.ts";
 import { bodyKind, readText } from "../http/body.ts";
 
 export type OAuthParams = Record<string, string>;
@@ -36,9 +37,14 @@ function fromForm(text: string): OAuthParams {
 function fromJson(text: string): OAuthParams {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJson(text);
   } catch (cause) {
-    throw new AppError("invalid_request", { description: "The request body is not valid JSON.", cause });
+    throw new AppError("invalid_request", {
+      description: cause instanceof JsonTooComplexError
+        ? "The JSON body is nested too deeply or too long."
+        : "The request body is not valid JSON.",
+      cause,
+    });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new AppError("invalid_request", { description: "The JSON body must be an object." });

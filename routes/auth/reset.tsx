@@ -4,7 +4,7 @@ import type { PageProps } from "../../lib/router/page.tsx";
 import { toAppError } from "../../lib/http/errors.ts";
 import { resetPassword } from "../../db/login.ts";
 import { hashPassword, isCommonPassword } from "../../lib/passwords.ts";
-import { finishSignIn } from "../../lib/login/flow.ts";
+import { finishMailedSignIn } from "../../lib/login/flow.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -16,6 +16,7 @@ import {
 import { MESSAGES } from "../../lib/login/i18n.ts";
 
 import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
+import { ConsentForm } from "../../components/login/ConsentForm.tsx";
 import { NewPassword } from "../../components/login/NewPassword.tsx";
 
 const ResetForm = AuthForm.extend({ token: z.string().max(100), password: z.string().max(1024) });
@@ -33,7 +34,7 @@ export const handler: Handlers<AuthPageData> = {
   async POST(c) {
     const posted = await readAuthForm(c, ResetForm, "resetTitle");
     if (!("again" in posted)) return posted;
-    const { form, request, again } = posted;
+    const { form, query, request, again } = posted;
     if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
     if (isCommonPassword(form.password)) return again({ error: "commonPassword" }, 422);
     let userId: string;
@@ -48,12 +49,14 @@ export const handler: Handlers<AuthPageData> = {
       if (toAppError(error).code === "invalid_grant") return again({ error: "linkExpired" }, 400);
       throw error;
     }
-    return await finishSignIn(c, request, userId, true);
+    // The reset link may have been requested by someone else for a client of theirs: no code without consent.
+    return await finishMailedSignIn(c, request, query, userId);
   },
 };
 
-/** The new-password form. */
+/** The new-password form; after it, the consent step for a self-registered client. */
 export default function Reset({ data }: PageProps<AuthPageData>) {
+  if (data.consent) return <ConsentForm data={data} />;
   const t = MESSAGES[data.lang];
   return (
     <AuthFormPage

@@ -23,13 +23,14 @@ import { postForm } from "../helpers/token_client.ts";
 const t = await testApp({ listen: true });
 const mcpHttp = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => handler(req));
 const RESOURCE = `http://127.0.0.1:${mcpHttp.addr.port}/mcp`;
-const handler = notesServer({ issuer: t.origin, resource: RESOURCE });
 Deno.test.afterAll(async () => {
   await mcpHttp.shutdown();
   await t.close();
 });
 
 const project = await seedProject(t.db.sql);
+// The server pins the project that registered its resource (issue 17 #7).
+const handler = notesServer({ issuer: t.origin, resource: RESOURCE, projectId: project.id });
 const OTHER_RESOURCE = "https://other-mcp.example.com";
 await seedRegistry(t.db.sql, project.id, {
   resources: [RESOURCE, OTHER_RESOURCE],
@@ -171,6 +172,18 @@ Deno.test("example server — an expired token is invalid_token; a missing scope
   const allowed = await callTool(readOnly, "list_notes");
   assert.equal(allowed.status, 200);
   await allowed.body?.cancel();
+});
+
+Deno.test("example server — a token for this resource but of another project is invalid_token", async () => {
+  // Astapa no longer issues one (tests/oauth/cross_tenant_audience_test.ts); the server refuses it anyway.
+  const foreign = await clientAccessToken(
+    { project_id: "proj_someoneelse", scope: "notes:read notes:write", resource: RESOURCE, access_ttl: 300 },
+    { issuer: t.origin, clientId: reader.clientId, key: await t.deps.keys.active() },
+  );
+  const res = await callTool(foreign, "list_notes");
+  assert.equal(res.status, 401);
+  assert.match(challenge(res), /error="invalid_token"/);
+  await res.body?.cancel();
 });
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);

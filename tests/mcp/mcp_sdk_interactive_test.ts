@@ -32,13 +32,14 @@ import {
 const t = await testApp({ listen: true });
 const mcpHttp = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => handler(req));
 const RESOURCE = `http://127.0.0.1:${mcpHttp.addr.port}/mcp`;
-const handler = notesServer({ issuer: t.origin, resource: RESOURCE });
 Deno.test.afterAll(async () => {
   await mcpHttp.shutdown();
   await t.close();
 });
 
 const project = await seedProject(t.db.sql, { name: "Notes", settings: { dynamic_clients: true } });
+// The server pins the project that registered its resource (issue 17 #7).
+const handler = notesServer({ issuer: t.origin, resource: RESOURCE, projectId: project.id });
 await seedRegistry(t.db.sql, project.id, { resources: [RESOURCE], scopes: ["notes:read", "notes:write"] });
 const userId = await seedPasswordUser(t.db.sql, project.id, "ayu@example.com", "correct horse battery");
 

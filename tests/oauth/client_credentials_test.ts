@@ -4,6 +4,8 @@ import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/oauth.ts";
 import { credentials, postForm } from "../helpers/token_client.ts";
 import { basic } from "../helpers/oauth.ts";
+import { asApp } from "../../db/client.ts";
+import { addResource } from "../../db/resources.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -13,6 +15,8 @@ const project = await seedProject(t.db.sql, {
     resources: ["https://mcp.example.com"],
   },
 });
+// settings.resources lists what the project client may ask for; each must also be registered by the project.
+await asApp(t.db.sql, project.id, (tx) => addResource(tx, "https://mcp.example.com"));
 const TOKEN = "/api/platform/token";
 const grant = (extra: Record<string, string> = {}) =>
   postForm(t, TOKEN, { grant_type: "client_credentials", ...credentials(project), ...extra });

@@ -6,6 +6,7 @@ import { asApp } from "../../db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import { AstapaAuthError, AstapaError, createAstapa } from "../../sdk/mod.ts";
+import { clientAccessToken } from "../../lib/tokens/access_tokens.ts";
 
 const t = await testApp({ listen: true });
 const project = await seedProject(t.db.sql, { redirectUri: "http://localhost:3000/callback" });
@@ -101,6 +102,26 @@ Deno.test("sdk — verify refuses tampered, foreign-audience and non-JWT tokens"
     await assert.rejects(() => astapa.verify(token), AstapaAuthError);
   }
   await assert.rejects(() => astapa.verify(accessToken, "someone-else"), AstapaAuthError);
+});
+
+Deno.test("sdk — with projectId set, verify refuses a token of another project for the same audience", async () => {
+  const resource = "https://mcp.shared-name.example";
+  const foreign = await clientAccessToken(
+    { project_id: "proj_someoneelse", scope: "notes:read", resource, access_ttl: 300 },
+    { issuer: t.origin, clientId: "cid_someoneelse", key: await t.deps.keys.active() },
+  );
+  const pinned = createAstapa({
+    baseUrl: t.origin,
+    clientId: project.clientId,
+    clientSecret: project.secret,
+    projectId: project.id,
+  });
+  await assert.rejects(() => pinned.verify(foreign, resource), /another project/);
+  const own = await clientAccessToken(
+    { project_id: project.id, scope: "notes:read", resource, access_ttl: 300 },
+    { issuer: t.origin, clientId: project.clientId, key: await t.deps.keys.active() },
+  );
+  assert.equal((await pinned.verify(own, resource)).project_id, project.id);
 });
 
 Deno.test("sdk — requirePlan for Hono, Express and plain handlers: 401, 403, then through", async () => {

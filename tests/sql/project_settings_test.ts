@@ -318,7 +318,6 @@ Deno.test("api.delete_project — refuses the console, other projects, and a liv
   await rejectsAs(deleteProject(a.id, "A", null), "not_found");
 
   const live = await seedProject(db.sql, { name: "Live" });
-  const userId = await seedUser(db.sql, live.id, "payer@example.com");
   await asApp(
     db.sql,
     live.id,
@@ -326,6 +325,8 @@ Deno.test("api.delete_project — refuses the console, other projects, and a liv
   );
   await giveLiveXenditKeys(db.sql, live.id);
   await setMode(live.id, "production");
+  // A live payer is a production user: sandbox users of a live project cannot check out (migration 2052).
+  const userId = await seedUser(db.sql, live.id, "payer@example.com");
   await paidLiveCheckout(live.id, userId);
   await rejectsAs(
     deleteProject(live.id, "Live"),

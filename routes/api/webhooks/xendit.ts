@@ -3,6 +3,8 @@ import type { Handlers } from "../../../lib/router/routes.ts";
 import { asApp } from "../../../db/client.ts";
 import { checkoutAccount, recordPaymentEvent } from "../../../db/payments.ts";
 import { AppError } from "../../../lib/http/errors.ts";
+import { parseJsonBody } from "../../../lib/http/json.ts";
+import { readText } from "../../../lib/http/body.ts";
 import { log } from "../../../lib/http/log.ts";
 import { sandboxCallbackToken, xenditAccount } from "../../../lib/payments/accounts.ts";
 import { tokensEqual } from "../../../lib/payments/callback_token.ts";
@@ -36,13 +38,7 @@ export const handler: Handlers = {
   async POST(c) {
     const token = c.req.header("x-callback-token");
     if (!token) throw new AppError("unauthorized", { description: "x-callback-token is missing." });
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch (cause) {
-      if (cause instanceof AppError) throw cause;
-      throw new AppError("invalid_json", { cause });
-    }
+    const body = parseJsonBody(await readText(c));
     const event = readCallback(body);
     const deps = c.var.deps;
     const owner = await asApp(deps.sql, null, (tx) => checkoutAccount(tx, event.checkoutId));

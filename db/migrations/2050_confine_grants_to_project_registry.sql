@@ -1,0 +1,329 @@
+-- Every grant names only what its project owns (issue 17, item 7). A project's own client could ask the hosted
+-- login for another project's protected resource, an undeclared scope or any URL as audience, and got them in
+-- its token. Now a resource must be registered by the project (astapa.resources) and every scope declared by it
+-- (astapa.scopes) or be one of the OpenID user scopes. The authorization request checks this first (and
+-- redirects with invalid_scope / invalid_target); SQL checks it again when a code is issued, redeemed or a
+-- refresh token rotated, so a caller that forgets cannot mint such a token.
+--
+-- Also here, because they restate the same functions:
+-- - a failed PKCE check voids the code (item 12): the redemption returns an error object instead of raising, so
+--   marking the code used survives, and a later correct verifier is refused;
+-- - the project client's client_credentials resource must be registered by the project as well as listed in
+--   settings.resources (settings are free JSON and could name another project's resource);
+-- - a refresh token of a user outside the project's current environment (sandbox users once live) introspects
+--   as inactive, as it can no longer be used.
+
+create function astapa.assert_grant_target(scope text, resource text) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    undeclared text;
+  begin
+    select pg_catalog.string_agg(s, ' ' order by s) into undeclared
+    from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) as s
+    where s <> '' and s not in ('openid', 'email', 'profile', 'offline_access')
+      and not exists (select from astapa.scopes d
+                      where d.project_id = astapa.current_project_id() and d.name = s);
+    if undeclared is not null then
+      raise exception 'not a scope this project declares: %', undeclared using errcode = 'AS4S0';
+    end if;
+    if resource is not null and not exists (
+      select from astapa.resources r
+      where r.project_id = astapa.current_project_id() and r.uri = assert_grant_target.resource) then
+      raise exception 'the resource is not one this project registered' using errcode = 'AS4T0';
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_grant_target(text, text) is
+  'Raises AS4S0 (invalid_scope) for a scope the current project did not declare (the OpenID user scopes are '
+  'always allowed) and AS4T0 (invalid_target) for a resource it did not register. Every user grant calls it.';
+
+grant execute on function astapa.assert_grant_target(text, text) to astapa_app;
+
+create function api.check_authorization_target(scope text, resource text) returns void
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.assert_grant_target(scope, resource)
+  $$;
+
+comment on function api.check_authorization_target(text, text) is
+  'The authorization request''s check, before anyone signs in: see astapa.assert_grant_target.';
+
+grant execute on function api.check_authorization_target(text, text) to astapa_app;
+
+create or replace function api.issue_authorization_code(
+  code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text,
+  code_challenge text, code_challenge_method text, nonce text, auth_time timestamptz, ttl_seconds integer default 60)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if ttl_seconds not between 1 and 600 then
+      raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
+    end if;
+    perform astapa.assert_grant_target(scope, resource);
+    insert into astapa.authorization_codes (
+      project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at)
+    values (
+      astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
+      code_challenge, code_challenge_method, nonce, auth_time,
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+  end
+  $$;
+
+comment on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer) is
+  'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope '
+  'and resource must be the project''s own (astapa.assert_grant_target).';
+
+create or replace function api.redeem_authorization_code(
+  code_hash bytea, client_id text, redirect_uri text, code_verifier text, refresh_hash bytea,
+  resource text default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    code astapa.authorization_codes;
+    family uuid := pg_catalog.gen_random_uuid();
+    policy record;
+    refresh_expires timestamptz;
+    revoked integer;
+  begin
+    perform astapa.assert_grant_allowed('authorization_code');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    select * into code from astapa.authorization_codes c
+    where c.project_id = astapa.current_project_id() and c.code_hash = redeem_authorization_code.code_hash
+    for update;
+    if not found then
+      raise exception 'the authorization code is unknown' using errcode = 'AS4G0';
+    end if;
+    if code.redeemed_at is not null and code.refresh_family is null then
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The authorization code is void: a code_verifier that did not match was presented for it.');
+    end if;
+    if code.redeemed_at is not null then
+      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued.
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
+      where r.project_id = code.project_id and r.family_id = code.refresh_family and r.revoked_at is null;
+      get diagnostics revoked = row_count;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The authorization code was already used; tokens issued with it are revoked.', 'revoked', revoked);
+    end if;
+    if code.expires_at <= pg_catalog.now() then
+      raise exception 'the authorization code has expired' using errcode = 'AS4G0';
+    end if;
+    if code.client_id is distinct from redeem_authorization_code.client_id then
+      raise exception 'the authorization code was issued to another client' using errcode = 'AS4G0';
+    end if;
+    if code.redirect_uri is distinct from redeem_authorization_code.redirect_uri then
+      raise exception 'redirect_uri does not match the authorization request' using errcode = 'AS4G0';
+    end if;
+    -- RFC 8707 §2.2: the token request may narrow to a resource the authorization named, never name another.
+    if resource is not null and resource is distinct from code.resource then
+      raise exception 'the resource differs from the one the authorization request named' using errcode = 'AS4T0';
+    end if;
+    if code.code_challenge is null and pg_catalog.starts_with(code.client_id, 'dcl_') then
+      raise exception 'dynamically registered clients must use PKCE' using errcode = 'AS4G0';
+    end if;
+    if code.code_challenge is null and code_verifier is not null then
+      raise exception 'code_verifier was sent but the authorization request had no code_challenge'
+        using errcode = 'AS4G0';
+    end if;
+    if code.code_challenge is not null and (
+      code_verifier is null or code_verifier !~ '^[A-Za-z0-9._~-]{43,128}$'
+      or astapa.pkce_s256(code_verifier) <> code.code_challenge) then
+      -- Whoever holds the code without its verifier gets no second guess: the code is void from now on
+      -- (returned, not raised, so that this survives the statement).
+      update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
+      where c.project_id = code.project_id and c.code_hash = code.code_hash;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'code_verifier does not match the code_challenge; the authorization code is now void.');
+    end if;
+    perform astapa.assert_user_may_sign_in(code.user_id);
+    perform astapa.assert_grant_target(code.scope, code.resource);
+
+    select * into policy from astapa.token_policy();
+    refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
+    update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
+    where c.project_id = code.project_id and c.code_hash = code.code_hash;
+    insert into astapa.refresh_tokens (
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+    values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
+            code.auth_time, refresh_expires);
+    update astapa.users u set last_sign_in_at = pg_catalog.now()
+    where u.project_id = code.project_id and u.id = code.user_id;
+    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires);
+  end
+  $$;
+
+comment on function api.redeem_authorization_code(bytea, text, text, text, bytea, text) is
+  'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; '
+  'scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes '
+  'that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic '
+  'clients need PKCE and a project that accepts them.';
+
+create or replace function api.rotate_refresh_token(
+  token_hash bytea, client_id text, successor_hash bytea, requested_scope text,
+  resource text default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    presented astapa.refresh_tokens;
+    successor astapa.refresh_tokens;
+    policy record;
+    refresh_expires timestamptz;
+    signed_in_at timestamptz;
+    sign_in_ends timestamptz;
+  begin
+    perform astapa.assert_grant_allowed('refresh_token');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
+    select * into presented from astapa.refresh_tokens r
+    where r.project_id = astapa.current_project_id() and r.token_hash = rotate_refresh_token.token_hash
+    for update;
+    if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
+      raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
+    end if;
+    if presented.client_id is distinct from rotate_refresh_token.client_id then
+      raise exception 'the refresh token was issued to another client' using errcode = 'AS4G0';
+    end if;
+    -- The audience stays what the sign-in was for: a refresh may not move the token to another resource.
+    if resource is not null and resource is distinct from presented.resource then
+      raise exception 'the resource differs from the one this refresh token was issued for'
+        using errcode = 'AS4T0';
+    end if;
+    if requested_scope is not null and not (
+      pg_catalog.string_to_array(requested_scope, ' ') <@ pg_catalog.string_to_array(presented.scope, ' ')) then
+      raise exception 'the requested scope exceeds the scope originally granted' using errcode = 'AS4S0';
+    end if;
+    perform astapa.assert_user_may_sign_in(presented.user_id);
+    -- A sign-in keeps only what its project still owns: a resource or scope withdrawn (or never the project's,
+    -- from before this check) ends it here.
+    perform astapa.assert_grant_target(presented.scope, presented.resource);
+    -- However often it is used, a sign-in ends max_age after it happened (tokens from before auth_time was
+    -- recorded fall back to the family's first token).
+    signed_in_at := coalesce(presented.auth_time, (select pg_catalog.min(r.created_at) from astapa.refresh_tokens r
+      where r.project_id = presented.project_id and r.family_id = presented.family_id));
+    sign_in_ends := signed_in_at + pg_catalog.make_interval(secs => astapa.refresh_max_age());
+    if sign_in_ends <= pg_catalog.now() then
+      raise exception 'the sign-in this refresh token belongs to has reached its maximum age; sign in again'
+        using errcode = 'AS4G0';
+    end if;
+
+    select * into policy from astapa.token_policy();
+    if presented.used_at is not null then
+      select * into successor from astapa.refresh_tokens r
+      where r.project_id = presented.project_id and r.parent_id = presented.id;
+      if presented.used_at > pg_catalog.now() - pg_catalog.make_interval(secs => policy.refresh_grace)
+         and successor.token_hash = rotate_refresh_token.successor_hash and successor.revoked_at is null then
+        -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
+        return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
+          presented.resource, presented.auth_time, null, successor.expires_at);
+      end if;
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
+      where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The refresh token was already used; every token of this sign-in is revoked.');
+    end if;
+
+    refresh_expires := least(pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl), sign_in_ends);
+    update astapa.refresh_tokens r set used_at = pg_catalog.now()
+    where r.project_id = presented.project_id and r.id = presented.id;
+    insert into astapa.refresh_tokens (
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at)
+    values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
+            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires);
+    return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
+      presented.resource, presented.auth_time, null, refresh_expires);
+  end
+  $$;
+
+comment on function api.rotate_refresh_token(bytea, text, bytea, text, text) is
+  'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry '
+  'yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace '
+  'window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after '
+  'auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the '
+  'project''s own (AS4S0 / AS4T0).';
+
+create or replace function api.client_credentials_grant(requested_scope text, resource text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    settings jsonb;
+    allowed_scopes text[];
+    allowed_resources text[];
+    granted text[];
+  begin
+    perform astapa.assert_grant_allowed('client_credentials');
+    select p.settings into settings from astapa.projects p where p.id = astapa.current_project_id();
+    if not found then
+      raise exception 'no project is set for this transaction' using errcode = 'AS404';
+    end if;
+    allowed_scopes := coalesce(
+      array(select pg_catalog.jsonb_array_elements_text(settings -> 'client_credentials_scopes')), '{}');
+    allowed_resources := coalesce(array(select pg_catalog.jsonb_array_elements_text(settings -> 'resources')), '{}');
+    -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
+    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed_scopes);
+    if not granted <@ allowed_scopes then
+      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    end if;
+    -- settings are free JSON: the resource must also be registered by this project, or settings could name
+    -- another project's resource as this token's audience.
+    if resource is not null and not (
+      resource = any (allowed_resources)
+      and exists (select from astapa.resources r
+                  where r.project_id = astapa.current_project_id() and r.uri = client_credentials_grant.resource)) then
+      raise exception 'the requested resource is not registered for this project' using errcode = 'AS4T0';
+    end if;
+    return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'project_id', astapa.current_project_id(),
+      'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
+      'resource', resource,
+      'access_ttl', (select access_ttl from astapa.token_policy())));
+  end
+  $$;
+
+comment on function api.client_credentials_grant(text, text) is
+  'Decides a client_credentials grant for the current project''s own client: scope within settings '
+  'client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
+
+create or replace function api.introspect_refresh_token(token_hash bytea) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'active', true,
+      'token_type', 'refresh_token',
+      'client_id', r.client_id,
+      'sub', r.user_id::text,
+      'scope', nullif(r.scope, ''),
+      'iat', pg_catalog.floor(extract(epoch from r.created_at))::bigint,
+      'exp', pg_catalog.floor(extract(epoch from r.expires_at))::bigint,
+      'project_id', r.project_id))
+    from astapa.refresh_tokens r
+    join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
+    join astapa.projects p on p.id = r.project_id
+    where r.project_id = astapa.current_project_id() and r.token_hash = introspect_refresh_token.token_hash
+      and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
+      -- A sandbox user's token after going live (or the reverse) can no longer be refreshed: not active.
+      and u.environment = p.mode
+  $$;
+
+comment on function api.introspect_refresh_token(bytea) is
+  'RFC 7662 fields for a live refresh token of the current project, or null when it is not active (revoked, '
+  'used, expired, its user disabled or outside the project''s current environment).';

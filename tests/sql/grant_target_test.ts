@@ -1,0 +1,133 @@
+/**
+ * Migration 2050: every user grant names only its project's registered resources and declared scopes (issue 17
+ * #7), a failed PKCE check voids the code, the project client's client_credentials resource must be registered,
+ * and a refresh token outside the project's current environment introspects as inactive.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "../../db/client.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { issueCode, pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
+import { rejectsAs } from "../helpers/identity.ts";
+import { addResource, declareScope } from "../../db/resources.ts";
+import { sha256 } from "../../lib/secrets.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const OWN = "https://own.example/mcp";
+const THEIRS = "https://theirs.example/mcp";
+const project = await seedProject(db.sql, {
+  settings: { client_credentials_scopes: ["jobs"], resources: [OWN, THEIRS] },
+});
+const other = await seedProject(db.sql);
+await asApp(db.sql, project.id, async (tx) => {
+  await addResource(tx, OWN);
+  await declareScope(tx, "notes:read");
+});
+await asApp(db.sql, other.id, async (tx) => {
+  await addResource(tx, THEIRS);
+  await declareScope(tx, "notes:write");
+});
+
+const check = (projectId: string | null, scope: string | null, resource: string | null) =>
+  asApp(db.sql, projectId, (tx) => tx`select api.check_authorization_target(${scope}, ${resource})`);
+
+Deno.test("api.check_authorization_target — own resources, declared and OpenID scopes pass", async () => {
+  await check(project.id, "openid email profile offline_access notes:read", OWN);
+  await check(project.id, null, null);
+  await check(project.id, "", null);
+});
+
+Deno.test("api.check_authorization_target — another project's resource or scope, or none at all, is refused", async () => {
+  await rejectsAs(check(project.id, null, THEIRS), "invalid_target");
+  await rejectsAs(check(project.id, null, "https://anything.example"), "invalid_target");
+  await rejectsAs(check(project.id, "openid notes:write", null), "invalid_scope", /notes:write/);
+  await rejectsAs(
+    check(project.id, "admin:all billing:refund", OWN),
+    "invalid_scope",
+    /admin:all billing:refund/,
+  );
+  await rejectsAs(check(null, null, OWN), "invalid_target"); // no project: nothing is anyone's
+  await rejectsAs(check(other.id, null, OWN), "invalid_target");
+});
+
+Deno.test("api.issue_authorization_code — refuses what the project does not own", async () => {
+  const user = await seedUser(db.sql, project.id, "issue@example.com");
+  await rejectsAs(issueCode(db.sql, project, { userId: user, resource: THEIRS }), "invalid_target");
+  await rejectsAs(issueCode(db.sql, project, { userId: user, scope: "notes:write" }), "invalid_scope");
+  assert.ok(await issueCode(db.sql, project, { userId: user, scope: "openid notes:read", resource: OWN }));
+});
+
+const redeem = (code: string, verifier: string | null, refresh: string) =>
+  asApp(
+    db.sql,
+    project.id,
+    async (tx) =>
+      (await tx`select api.redeem_authorization_code(${await sha256(code)}, ${project.clientId},
+      ${project.redirectUri}, ${verifier}, ${await sha256(refresh)}) as grant`)[0].grant,
+  );
+
+Deno.test("api.redeem_authorization_code — a wrong verifier voids the code (the update survives)", async () => {
+  const user = await seedUser(db.sql, project.id, "void@example.com");
+  const { verifier, challenge } = await pkcePair();
+  const code = await issueCode(db.sql, project, { userId: user, codeChallenge: challenge });
+  const wrong = await redeem(code, (await pkcePair()).verifier, "void-1");
+  assert.equal(wrong.error, "invalid_grant");
+  const [row] = await db
+    .sql`select redeemed_at is not null as voided, refresh_family from astapa.authorization_codes
+    where code_hash = ${await sha256(code)}`;
+  assert.deepEqual({ ...row }, { voided: true, refresh_family: null });
+  const late = await redeem(code, verifier, "void-2");
+  assert.equal(late.error, "invalid_grant");
+  assert.match(late.error_description, /void/);
+  const [tokens] = await db.sql`select count(*)::int as n from astapa.refresh_tokens
+    where token_hash in (${await sha256("void-1")}, ${await sha256("void-2")})`;
+  assert.equal(tokens.n, 0);
+});
+
+Deno.test("api.redeem_authorization_code / rotate_refresh_token — check the target again", async () => {
+  const user = await seedUser(db.sql, project.id, "again@example.com");
+  const code = await issueCode(db.sql, project, { userId: user, scope: "notes:read", resource: OWN });
+  await redeem(code, null, "again-1");
+  // The project gives the resource up: the sign-in that named it ends at its next refresh.
+  await asApp(db.sql, project.id, (tx) => tx`select api.remove_resource(${OWN})`);
+  const rotate = asApp(
+    db.sql,
+    project.id,
+    async (tx) =>
+      tx`select api.rotate_refresh_token(${await sha256("again-1")}, ${project.clientId},
+      ${await sha256("again-2")}, null)`,
+  );
+  await rejectsAs(rotate, "invalid_target");
+  await asApp(db.sql, project.id, (tx) => addResource(tx, OWN));
+  const stale = await issueCode(db.sql, project, { userId: user, scope: "notes:read" });
+  await asApp(db.sql, project.id, (tx) => tx`select api.remove_scope('notes:read')`);
+  await rejectsAs(redeem(stale, null, "again-3"), "invalid_scope");
+  await asApp(db.sql, project.id, (tx) => declareScope(tx, "notes:read"));
+});
+
+Deno.test("api.client_credentials_grant — a resource in settings must also be registered by the project", async () => {
+  const grant = (resource: string) =>
+    asApp(db.sql, project.id, (tx) => tx`select api.client_credentials_grant('jobs', ${resource}) as g`);
+  await rejectsAs(grant(THEIRS), "invalid_target");
+  assert.equal((await grant(OWN))[0].g.resource, OWN);
+});
+
+Deno.test("api.introspect_refresh_token — a sandbox user's token is inactive once the project is live", async () => {
+  const user = await seedUser(db.sql, project.id, "sandbox@example.com");
+  const code = await issueCode(db.sql, project, { userId: user });
+  await redeem(code, null, "sandbox-1");
+  const introspect = () =>
+    asApp(
+      db.sql,
+      project.id,
+      async (tx) => (await tx`select api.introspect_refresh_token(${await sha256("sandbox-1")}) as r`)[0].r,
+    );
+  assert.equal((await introspect()).active, true);
+  await db.sql`update astapa.projects set mode = 'production' where id = ${project.id}`;
+  try {
+    assert.equal(await introspect(), null);
+  } finally {
+    await db.sql`update astapa.projects set mode = 'sandbox' where id = ${project.id}`;
+  }
+});
