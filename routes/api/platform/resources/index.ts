@@ -1,6 +1,7 @@
 import type { Handlers } from "../../../../lib/router/routes.ts";
 import { asApp } from "../../../../db/client.ts";
-import { addResource, listResources, removeResource } from "../../../../db/resources.ts";
+import { listResources, removeResource } from "../../../../db/resources.ts";
+import { proofOptions, registerResource } from "../../../../lib/oauth/resource_registration.ts";
 import { readBody, validate } from "../../../../lib/http/body.ts";
 import { ResourceBody, ResourceQuery } from "../../../../lib/http/registry_body.ts";
 import { authenticateProject } from "../../../../lib/oauth/authenticate_client.ts";
@@ -17,7 +18,8 @@ export const handler: Handlers = {
   async POST(c) {
     const projectId = await authenticateProject(c);
     const body = await readBody(c, ResourceBody, ["json"]);
-    const added = await asApp(c.var.deps.sql, projectId, (tx) => addResource(tx, body.uri, body.name), {
+    const { sql, config } = c.var.deps;
+    const added = await registerResource({ sql, proof: proofOptions(config) }, projectId, body, {
       actor: "api",
     });
     return c.json(added, 201, NO_STORE);
@@ -45,6 +47,7 @@ export const openapi: RouteDoc = {
     body: { schema: ResourceBody, media: ["json"] },
     responses: {
       201: { description: "The resource, in canonical form" },
+      403: { description: "forbidden: a production project has not proved control (docs/mcp.md)" },
       409: { description: "conflict: already registered (by this or another project)" },
       ...COMMON_ERRORS,
     },

@@ -4,7 +4,7 @@
  * receiver proves no second lookup happened.
  */
 import assert from "node:assert/strict";
-import { postPinned } from "../../lib/webhooks/pinned_post.ts";
+import { postPinned } from "../../lib/webhooks/pinned_request.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 const cert = await Deno.readTextFile(new URL("hooks.example.test.pem", fixtures));
@@ -23,7 +23,7 @@ function receiver(tls: boolean) {
   return { seen, port: server.addr.port, close: () => server.shutdown() };
 }
 
-Deno.test("pinned post — plain HTTP goes to the checked address with the original Host header", async () => {
+Deno.test("pinned request — plain HTTP goes to the checked address with the original Host header", async () => {
   const r = receiver(false);
   try {
     const status = await postPinned({
@@ -40,7 +40,7 @@ Deno.test("pinned post — plain HTTP goes to the checked address with the origi
   }
 });
 
-Deno.test("pinned post — HTTPS keeps SNI and certificate checks for the original name", async () => {
+Deno.test("pinned request — HTTPS keeps SNI and certificate checks for the original name", async () => {
   const r = receiver(true);
   try {
     const status = await postPinned({
