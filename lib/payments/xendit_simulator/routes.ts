@@ -35,7 +35,7 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
   });
 
   app.use("*", async (c, next) => {
-    const account = accountFor(sim, c.req.header("authorization"));
+    const account = await accountFor(sim, c.req.header("authorization"));
     if (!account) {
       return c.json({
         error_code: "INVALID_API_KEY",
@@ -151,17 +151,20 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
   return app;
 }
 
-function accountFor(sim: XenditSimulator, header: string | undefined): SimulatorAccount | undefined {
+async function accountFor(
+  sim: XenditSimulator,
+  header: string | undefined,
+): Promise<SimulatorAccount | null> {
   const match = header?.match(/^Basic ([A-Za-z0-9+/=]+)$/);
-  if (!match) return undefined;
+  if (!match) return null;
   let decoded: string;
   try {
     decoded = atob(match[1]);
   } catch {
-    return undefined;
+    return null;
   }
   const colon = decoded.indexOf(":");
-  return colon < 0 ? undefined : sim.accounts.get(decoded.slice(0, colon));
+  return colon < 0 ? null : await sim.account(decoded.slice(0, colon));
 }
 
 async function jsonBody(c: Context): Promise<unknown> {

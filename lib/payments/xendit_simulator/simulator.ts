@@ -27,6 +27,8 @@ export type SimulatorOptions = {
   /** Absolute URL the simulator is reachable at (invoice_url and the hosted pages use it). No trailing slash. */
   baseUrl: string;
   accounts?: SimulatorAccount[];
+  /** Finds an account not given up front by its secret key (the offline sandbox: per-project keys in Postgres). */
+  findAccount?: (secretKey: string) => Promise<SimulatorAccount | null>;
   retryDelaysMs?: number[];
   deliver?: Deliver;
 };
@@ -40,9 +42,11 @@ export class XenditSimulator {
   readonly webhooks: WebhookSender;
   baseUrl: string;
   readonly app: Hono<SimEnv>;
+  readonly #findAccount: SimulatorOptions["findAccount"];
 
   constructor(options: SimulatorOptions) {
     this.baseUrl = options.baseUrl;
+    this.#findAccount = options.findAccount;
     for (const account of options.accounts ?? []) this.addAccount(account);
     this.webhooks = new WebhookSender({ retryDelaysMs: options.retryDelaysMs, deliver: options.deliver });
     this.app = simulatorApp(this);
@@ -50,6 +54,15 @@ export class XenditSimulator {
 
   addAccount(account: SimulatorAccount): void {
     this.accounts.set(account.secretKey, account);
+  }
+
+  /** The account a secret key authenticates, known already or found (then remembered); null for none. */
+  async account(secretKey: string): Promise<SimulatorAccount | null> {
+    const known = this.accounts.get(secretKey);
+    if (known || !this.#findAccount) return known ?? null;
+    const found = await this.#findAccount(secretKey);
+    if (found) this.addAccount(found);
+    return found;
   }
 
   /** Test mode: the customer pays. Sends payment.succeeded (or the invoice's PAID callback). */
