@@ -51,6 +51,22 @@ from displaced_resources d;
 
 delete from astapa.resources r using displaced_resources d where r.project_id = d.project_id and r.uri = d.uri;
 
+-- The canonical form now drops a path's trailing slash too (`https://h/mcp/` → `https://h/mcp`, as every grant
+-- and lookup now normalises a request): stored URIs, clients' lists and the resources grants are bound to follow.
+alter table astapa.refresh_tokens no force row level security;
+alter table astapa.authorization_codes no force row level security;
+update astapa.resources set uri = pg_catalog.rtrim(uri, '/') where uri !~ '[?]' and uri ~ '[^/]/+$';
+update astapa.machine_clients m
+set resources = array(select case when r !~ '[?]' then pg_catalog.rtrim(r, '/') else r end
+                      from pg_catalog.unnest(m.resources) as r)
+where exists (select 1 from pg_catalog.unnest(m.resources) as r where r !~ '[?]' and r ~ '[^/]/+$');
+update astapa.refresh_tokens set resource = pg_catalog.rtrim(resource, '/')
+where resource !~ '[?]' and resource ~ '[^/]/+$';
+update astapa.authorization_codes set resource = pg_catalog.rtrim(resource, '/')
+where resource !~ '[?]' and resource ~ '[^/]/+$';
+alter table astapa.refresh_tokens force row level security;
+alter table astapa.authorization_codes force row level security;
+
 alter table astapa.resources force row level security;
 alter table astapa.machine_clients force row level security;
 alter table astapa.audit_log force row level security;
