@@ -2,7 +2,8 @@
  * Which Xendit account a project's charges go through, in order: the project's own keys for its environment
  * (sealed in Postgres), the deployment's XENDIT_SECRET_KEY (a test key serves sandbox projects, a live key
  * production ones), and — for sandbox projects only — the built-in simulator mounted at /sandbox/xendit, where
- * each project has its own generated key and callback token (sandbox_accounts.ts).
+ * each project has its own generated key and callback token (sandbox_accounts.ts) and the charges live in
+ * Postgres (sandbox_charges.ts), shared by every instance.
  */
 import type { Config } from "../../config.ts";
 import { asApp, type Sql } from "../../db/client.ts";
@@ -11,6 +12,7 @@ import { open, seal } from "../tokens/master_key.ts";
 import type { XenditConnection } from "./xendit.ts";
 import { XenditSimulator } from "./xendit_simulator/simulator.ts";
 import { sandboxAccountForKey, sandboxKeys } from "./sandbox_accounts.ts";
+import { postgresSimulatorStorage } from "./sandbox_charges.ts";
 
 export const SANDBOX_PATH = "/sandbox/xendit";
 
@@ -39,6 +41,12 @@ export function createSandboxXendit(
       const found = await sandboxAccountForKey(deps, secretKey);
       return found && { ...found.keys, webhookUrl, businessId: found.projectId };
     },
+    findAccountById: async (projectId) => ({
+      ...await sandboxKeys(deps, projectId),
+      webhookUrl,
+      businessId: projectId,
+    }),
+    persistence: postgresSimulatorStorage(deps.sql),
   });
 }
 

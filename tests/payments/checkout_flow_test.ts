@@ -121,7 +121,7 @@ Deno.test("payments — OVO end to end: the phone number is required, the push i
   const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
     p.referenceId === body.checkout_id
   )!;
-  t.deps.xenditSandbox.pay(pr.id); // the customer approves the push in the OVO app
+  await t.deps.xenditSandbox.settle(pr.id, "pay"); // the customer approves the push in the OVO app
   await paidSubscription(shop);
   assert.equal(await planInToken(shop), "pro");
 });

@@ -64,3 +64,48 @@ Deno.test("sandbox accounts — instance B accepts the key and callback token in
   assert.equal(forged.status, 401);
   await forged.body?.cancel();
 });
+
+Deno.test("sandbox charges — a charge made on A is paid once by B's Simulate payment; idempotency keys replay on B", async () => {
+  const shop = await seedShop(a.db.sql, { email: "shared@example.com" });
+  const { res, body } = await postJson(a, "/api/platform/checkout", {
+    user: shop.userId,
+    plan: "pro",
+    method: "qris",
+  }, { authorization: basic(shop.project.clientId, shop.project.secret) });
+  assert.equal(res.status, 201, JSON.stringify(body));
+  const simulate = (app: typeof b) =>
+    app.request(`/billing/checkout/${body.checkout_id}/simulate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+  const paid = await simulate(b);
+  assert.equal(paid.status, 200, await paid.clone().text());
+  await paid.body?.cancel();
+  await bDeps.xenditSandbox.webhooks.idle();
+  const again = await simulate(a.app);
+  assert.equal(again.status, 409, "A sees the charge B paid: paid once");
+  await again.body?.cancel();
+
+  const key = (await sandboxKeys(a.deps, shop.project.id)).secretKey;
+  const create = (app: typeof b) =>
+    app.request("/sandbox/xendit/payment_requests", {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${btoa(`${key}:`)}`,
+        "content-type": "application/json",
+        "idempotency-key": "same-key-on-two-instances",
+      },
+      body: JSON.stringify({
+        reference_id: "ref-1",
+        amount: 10_000,
+        currency: "IDR",
+        payment_method: { type: "QR_CODE", reusability: "ONE_TIME_USE", qr_code: { channel_code: "QRIS" } },
+      }),
+    });
+  const first = await create(a.app);
+  assert.equal(first.status, 201, await first.clone().text());
+  const replayed = await create(b);
+  assert.equal(replayed.status, 201);
+  assert.equal((await replayed.json()).id, (await first.json()).id, "B replays A's answer");
+});
