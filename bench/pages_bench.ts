@@ -23,7 +23,7 @@ const app = await createApp({
   assets: { clientScript: "/static/build/bench/lib/islands/client.js" },
   keys: new KeyStore(sql, masterKeys.sealing, config.signer),
   masterKeys,
-  xenditSandbox: createSandboxXendit(config),
+  xenditSandbox: createSandboxXendit(config, { sql, masterKeys }),
   // No database in this benchmark: the console client is a placeholder the measured pages never use.
   consoleClient: {
     projectId: "proj_bench",

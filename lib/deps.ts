@@ -17,7 +17,7 @@ export type DepsInput = { config: Config; sql: Sql; masterKeys: MasterKeys; asse
 export async function createDeps(input: DepsInput): Promise<Deps & { close(): void }> {
   const keys = new KeyStore(input.sql, input.masterKeys.sealing, input.config.signer);
   await keys.ensureKeys();
-  const xenditSandbox = createSandboxXendit(input.config);
+  const xenditSandbox = createSandboxXendit(input.config, input);
   // The dashboard signs developers in through this deployment's own console project, created if missing.
   const consoleClient = await ensureConsole(input.sql, input.config.baseUrl);
   return {

@@ -2,6 +2,7 @@
 import { asApp, type Sql } from "../../db/client.ts";
 import {
   addResource,
+  assignResource,
   declareScope,
   listResources,
   listScopes,
@@ -9,13 +10,15 @@ import {
   removeScope,
 } from "../../db/resources.ts";
 import { getProject, updateProject } from "../../db/projects.ts";
-import { AppError } from "../http/errors.ts";
-import { parseResource } from "../oauth/scope.ts";
+import { canonicalResource } from "../oauth/scope.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
 
 export const RESOURCE_USAGE = `  resource add --project ID URI [--name N]
                              register a protected resource (API or MCP server URL; unique deployment-wide)
+  resource assign --project ID URI [--name N]
+                             deployment owner: give URI to this project, taking it from any other
+                             (settles a dispute; the owner's word counts as proof of control)
   resource list|remove --project ID [URI]
   resource dynamic-clients on|off --project ID
                              let self-registered (RFC 7591) clients sign people in for these resources
@@ -41,13 +44,27 @@ export async function resourceCommand(sql: Sql, args: ParsedArgs, out: Output): 
       out.result(added, `Registered ${added.uri}.`);
       return 0;
     }
+    case "assign": {
+      allowFlags(args, ["project", "name"]);
+      const [uri] = operands(args, 2, ["URI"]);
+      const assigned = await asApp(
+        sql,
+        null,
+        (tx) => assignResource(tx, canonical(uri), project(), flag(args, "name")),
+        CLI,
+      );
+      out.result(assigned, `Assigned ${assigned.uri} to ${project()}.`);
+      return 0;
+    }
     case "list": {
       allowFlags(args, ["project"]);
       operands(args, 2, []);
       const resources = await asApp(sql, project(), (tx) => listResources(tx), CLI);
       out.result(
         resources,
-        resources.map((r) => `${r.uri}  ${r.name}`.trimEnd()).join("\n") || "No resources.",
+        resources.map((r) => `${r.uri}  ${r.name}`.trimEnd()).join(
+          "\n",
+        ) || "No resources.",
       );
       return 0;
     }
@@ -115,12 +132,11 @@ export async function scopeCommand(sql: Sql, args: ParsedArgs, out: Output): Pro
   throw new UsageError(`Unknown scope command "${action ?? ""}"`);
 }
 
-/** The stored form: `https://host/` and `https://host` are one resource. */
+/** The stored form (canonicalResource): `https://HOST/mcp/` and `https://host/mcp` are one resource. */
 function canonical(uri: string): string {
-  try {
-    return parseResource(uri)!;
-  } catch (error) {
-    if (error instanceof AppError) throw new UsageError(error.description);
-    throw error;
+  const form = canonicalResource(uri);
+  if (form === null) {
+    throw new UsageError(`${uri} is not an absolute URI without a fragment or user information.`);
   }
+  return form;
 }

@@ -1,17 +1,19 @@
 /**
  * Which Xendit account a project's charges go through, in order: the project's own keys for its environment
  * (sealed in Postgres), the deployment's XENDIT_SECRET_KEY (a test key serves sandbox projects, a live key
- * production ones), and — for sandbox projects only — the built-in simulator mounted at /sandbox/xendit.
+ * production ones), and — for sandbox projects only — the built-in simulator mounted at /sandbox/xendit, where
+ * each project has its own generated key and callback token (sandbox_accounts.ts) and the charges live in
+ * Postgres (sandbox_charges.ts), shared by every instance.
  */
 import type { Config } from "../../config.ts";
 import { asApp, type Sql } from "../../db/client.ts";
 import { type XenditAccount, xenditKeys } from "../../db/payments.ts";
 import { open, seal } from "../tokens/master_key.ts";
-import { randomSecret } from "../secrets.ts";
 import type { XenditConnection } from "./xendit.ts";
 import { XenditSimulator } from "./xendit_simulator/simulator.ts";
+import { sandboxAccountForKey, sandboxKeys } from "./sandbox_accounts.ts";
+import { postgresSimulatorStorage } from "./sandbox_charges.ts";
 
-export const SANDBOX_SECRET_KEY = "xnd_development_astapa_offline_sandbox";
 export const SANDBOX_PATH = "/sandbox/xendit";
 
 export type ResolvedXendit = { account: XenditAccount; connection: XenditConnection; callbackToken: string };
@@ -23,16 +25,28 @@ export type PaymentDeps = {
   xenditSandbox: XenditSimulator;
 };
 
-/** The built-in simulator for sandbox projects without keys; its callbacks go to this server's webhook. */
-export function createSandboxXendit(config: Config): XenditSimulator {
+/**
+ * The built-in simulator for sandbox projects without keys: it knows no key of its own and authenticates each
+ * call with a project's generated key (found in Postgres); callbacks go to this server's webhook with that
+ * project's token.
+ */
+export function createSandboxXendit(
+  config: Config,
+  deps: { sql: Sql; masterKeys: { payments: CryptoKey } },
+): XenditSimulator {
+  const webhookUrl = `${config.baseUrl}/api/webhooks/xendit`;
   return new XenditSimulator({
     baseUrl: `${config.baseUrl}${SANDBOX_PATH}`,
-    accounts: [{
-      secretKey: SANDBOX_SECRET_KEY,
-      callbackToken: randomSecret("sim_"),
-      webhookUrl: `${config.baseUrl}/api/webhooks/xendit`,
-      businessId: "astapa-offline-sandbox",
-    }],
+    findAccount: async (secretKey) => {
+      const found = await sandboxAccountForKey(deps, secretKey);
+      return found && { ...found.keys, webhookUrl, businessId: found.projectId };
+    },
+    findAccountById: async (projectId) => ({
+      ...await sandboxKeys(deps, projectId),
+      webhookUrl,
+      businessId: projectId,
+    }),
+    persistence: postgresSimulatorStorage(deps.sql),
   });
 }
 
@@ -52,7 +66,7 @@ export async function chooseXendit(
 ): Promise<ResolvedXendit | null> {
   return await xenditAccount(deps, projectId, environment, "project") ??
     xenditDeployment(deps, environment) ??
-    (environment === "sandbox" ? xenditSimulator(deps) : null);
+    (environment === "sandbox" ? await xenditSimulator(deps, projectId) : null);
 }
 
 /** The named account of a project (what a checkout recorded), or null when it no longer exists. */
@@ -63,7 +77,9 @@ export async function xenditAccount(
   account: XenditAccount,
 ): Promise<ResolvedXendit | null> {
   if (account === "deployment") return xenditDeployment(deps, environment);
-  if (account === "simulator") return environment === "sandbox" ? xenditSimulator(deps) : null;
+  if (account === "simulator") {
+    return environment === "sandbox" ? await xenditSimulator(deps, projectId) : null;
+  }
   const sealed = await asApp(deps.sql, projectId, (tx) => xenditKeys(tx, projectId, environment));
   if (!sealed) return null;
   const text = async (bytes: Uint8Array, field: string) =>
@@ -108,15 +124,12 @@ function xenditDeployment(deps: PaymentDeps, environment: string): ResolvedXendi
   return { account: "deployment", connection: { secretKey, baseUrl }, callbackToken };
 }
 
-/** The token the built-in simulator signs its callbacks with. */
-export function sandboxCallbackToken(sandbox: XenditSimulator): string {
-  return sandbox.accounts.get(SANDBOX_SECRET_KEY)!.callbackToken;
-}
-
-function xenditSimulator(deps: PaymentDeps): ResolvedXendit {
+/** The project's own simulator account (made on first use). */
+async function xenditSimulator(deps: PaymentDeps, projectId: string): Promise<ResolvedXendit> {
+  const keys = await sandboxKeys(deps, projectId);
   return {
     account: "simulator",
-    connection: { secretKey: SANDBOX_SECRET_KEY, baseUrl: deps.xenditSandbox.baseUrl },
-    callbackToken: sandboxCallbackToken(deps.xenditSandbox),
+    connection: { secretKey: keys.secretKey, baseUrl: deps.xenditSandbox.baseUrl },
+    callbackToken: keys.callbackToken,
   };
 }

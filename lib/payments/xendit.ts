@@ -4,6 +4,7 @@
  * Invoice API, whose create call has no idempotency key — so the external_id is unique per billing period and
  * looked up before creating. Amounts are whole rupiah and checked against the method's limits first.
  */
+import { log } from "../http/log.ts";
 import type { Xendit, XenditSdkError } from "xendit-node";
 import type { Invoice } from "xendit-node/invoice/models/index.js";
 import type { PaymentRequest } from "xendit-node/payment_request/models/index.js";
@@ -125,12 +126,26 @@ export async function fetchCharge(
   }
 }
 
+/**
+ * createInvoice has no idempotency key, so a retried charge looks for the invoice it may already have made.
+ * It adopts one only when every term it would have set matches — amount, currency, both redirect URLs — so an
+ * invoice someone else created under the same external_id (an attacker's redirect, another amount) is never
+ * adopted: a fresh one is made instead, and the mismatch is logged.
+ */
 async function findOrCreateInvoice(xendit: Xendit, request: ChargeRequest): Promise<Invoice> {
   const existing = await xendit.Invoice.getInvoices({ externalId: request.reference });
-  const usable = existing.find((inv) =>
+  const live = existing.filter((inv) =>
     inv.status === "PENDING" || inv.status === "PAID" || inv.status === "SETTLED"
   );
+  const usable = live.find((inv) => invoiceMatches(inv, request));
   if (usable) return usable;
+  if (live.length > 0) {
+    log("warn", "xendit_invoice_not_adopted", {
+      reference: request.reference,
+      invoices: live.map((inv) => inv.id),
+      reason: "an invoice with this external_id has other terms (amount, currency or redirect URLs)",
+    });
+  }
   return await xendit.Invoice.createInvoice({
     data: {
       externalId: request.reference,
@@ -145,6 +160,17 @@ async function findOrCreateInvoice(xendit: Xendit, request: ChargeRequest): Prom
       metadata: request.metadata,
     },
   });
+}
+
+/** Whether an invoice found by external_id carries exactly the terms this charge would set. */
+export function invoiceMatches(
+  invoice: Pick<Invoice, "amount" | "currency" | "successRedirectUrl" | "failureRedirectUrl">,
+  request: Pick<ChargeRequest, "amount" | "successUrl" | "failureUrl">,
+): boolean {
+  return invoice.amount === request.amount &&
+    invoice.currency === "IDR" &&
+    (invoice.successRedirectUrl ?? undefined) === (request.successUrl ?? undefined) &&
+    (invoice.failureRedirectUrl ?? undefined) === (request.failureUrl ?? undefined);
 }
 
 function paymentMethodFor(request: ChargeRequest) {

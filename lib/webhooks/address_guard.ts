@@ -2,7 +2,9 @@
  * The SSRF guard for webhook URLs: on a shared deployment, a project in production must not point Astapa's
  * delivery worker at the server's own network (loopback, private ranges, link-local cloud metadata, …).
  * Checked when a URL is saved from the dashboard and again before every delivery attempt (a name may be
- * re-pointed later), against the address literal or every address its host resolves to.
+ * re-pointed later), against the address literal or every address its host resolves to. The delivery then
+ * connects to the address that was checked (pinned_request.ts), never resolving the name a second time: a DNS
+ * answer that changes between check and connect (rebinding) cannot reach an internal address.
  * ASTAPA_WEBHOOK_ALLOW_PRIVATE=true turns it off for single-tenant deployments.
  */
 import { asApp, type Sql } from "../../db/client.ts";
@@ -79,44 +81,58 @@ export type Resolver = (host: string, type: "A" | "AAAA") => Promise<string[]>;
 
 const systemResolver: Resolver = (host, type) => Deno.resolveDns(host, type);
 
+/** The guard's verdict on a URL: refused with a reason, or allowed through `address` (null: connect by name). */
+export type TargetDecision = { refused: string } | { address: string | null };
+
 /**
- * Why `url` may not be a production webhook, or null when it may: its host is, or resolves to, an internal
- * address; or it does not resolve at all (it could not be checked).
+ * Whether `url` may be a production webhook, resolving its host once: refused when the host is, or resolves
+ * to, an internal address, or does not resolve at all (it could not be checked); otherwise the address to
+ * connect to (the first public answer), so the connection goes where the check looked.
  */
-export async function internalTargetReason(
-  url: string,
-  resolve: Resolver = systemResolver,
-): Promise<string | null> {
+export async function checkTarget(url: string, resolve: Resolver = systemResolver): Promise<TargetDecision> {
   let host: string;
   try {
     host = new URL(url).hostname;
   } catch {
-    return null; // not a URL: the SQL function names that problem
+    return { address: null }; // not a URL: the SQL function names that problem, and fetch will fail
   }
   const literal = host.replace(/^\[(.*)\]$/, "$1");
   if (v4Number(literal) !== null || v6Groups(literal) !== null) {
-    return isInternalAddress(literal) ? `${host} is an internal address.` : null;
+    return isInternalAddress(literal) ? { refused: `${host} is an internal address.` } : { address: literal };
   }
-  if (literal === "localhost" || literal.endsWith(".localhost")) return `${host} is this server itself.`;
+  if (literal === "localhost" || literal.endsWith(".localhost")) {
+    return { refused: `${host} is this server itself.` };
+  }
   const answers = await Promise.allSettled([resolve(literal, "A"), resolve(literal, "AAAA")]);
   const addresses = answers.flatMap((a) => a.status === "fulfilled" ? a.value : []);
-  if (addresses.length === 0) return `${host} does not resolve, so it cannot be checked.`;
+  if (addresses.length === 0) return { refused: `${host} does not resolve, so it cannot be checked.` };
   const internal = addresses.find(isInternalAddress);
-  return internal ? `${host} resolves to the internal address ${internal}.` : null;
+  if (internal) return { refused: `${host} resolves to the internal address ${internal}.` };
+  return { address: addresses[0] };
+}
+
+/** Why `url` may not be a production webhook, or null when it may (the dashboard's check when saving). */
+export async function internalTargetReason(
+  url: string,
+  resolve: Resolver = systemResolver,
+): Promise<string | null> {
+  const decision = await checkTarget(url, resolve);
+  return "refused" in decision ? decision.refused : null;
 }
 
 /**
  * The delivery worker's check (WebhookWorkerOptions.checkTarget): production projects may not send to internal
- * addresses unless `allowPrivate`; sandbox projects may (local receivers while developing).
+ * addresses unless `allowPrivate`, and send to the address checked; sandbox projects may (local receivers
+ * while developing) and connect by name.
  */
 export function productionTargetCheck(
   sql: Sql,
   allowPrivate: boolean,
   resolve: Resolver = systemResolver,
-): (projectId: string, url: string) => Promise<string | null> {
+): (projectId: string, url: string) => Promise<TargetDecision> {
   return async (projectId, url) => {
-    if (allowPrivate) return null;
+    if (allowPrivate) return { address: null };
     const { mode } = await asApp(sql, projectId, (tx) => getProject(tx, projectId));
-    return mode === "production" ? await internalTargetReason(url, resolve) : null;
+    return mode === "production" ? await checkTarget(url, resolve) : { address: null };
   };
 }

@@ -16,6 +16,8 @@ import {
 } from "../../db/webhooks.ts";
 import { log } from "../http/log.ts";
 import { openWebhookSecret, signatureHeaders } from "./signature.ts";
+import type { TargetDecision } from "./address_guard.ts";
+import { postPinned } from "./pinned_request.ts";
 
 /** Seconds before retry n (n = attempts so far): 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then give up. */
 export const RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600, 43200];
@@ -34,9 +36,10 @@ export type WebhookWorkerOptions = {
   batchSize?: number;
   /**
    * Asked before each attempt: a reason not to send to `url` for this project (the SSRF guard, see
-   * address_guard.ts productionTargetCheck), or null to send. Default: always send.
+   * address_guard.ts productionTargetCheck), or the address to send to (the one checked; null: by name).
+   * Default: always send, by name.
    */
-  checkTarget?: (projectId: string, url: string) => Promise<string | null>;
+  checkTarget?: (projectId: string, url: string) => Promise<TargetDecision>;
 };
 
 export class WebhookWorker {
@@ -60,7 +63,7 @@ export class WebhookWorker {
       timeoutMs: 10_000,
       leaseSeconds: 60,
       batchSize: 20,
-      checkTarget: () => Promise.resolve(null),
+      checkTarget: () => Promise.resolve({ address: null }),
       ...options,
     };
   }
@@ -130,28 +133,27 @@ export class WebhookWorker {
     let httpStatus: number | null = null;
     let error: string | null = null;
     try {
-      const refused = await checkTarget(projectId, delivery.url);
-      if (refused) throw new TargetRefused(refused);
+      const target = await checkTarget(projectId, delivery.url);
+      if ("refused" in target) throw new TargetRefused(target.refused);
       const secret = await openWebhookSecret(
         sealing,
         projectId,
         Uint8Array.from(atob(delivery.secret_sealed), (c) => c.charCodeAt(0)),
       );
       const body = JSON.stringify(delivery.event);
-      const res = await fetch(delivery.url, {
-        method: "POST",
+      const status = await postPinned({
+        url: delivery.url,
+        address: target.address,
         headers: {
           "content-type": "application/json",
           "user-agent": "Astapa-Webhooks/1",
           ...(await signatureHeaders(secret, delivery.event.id, body)),
         },
         body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
-      await res.body?.cancel();
-      httpStatus = res.status;
-      if (!res.ok) error = `The endpoint answered ${res.status}.`;
+      httpStatus = status;
+      if (status < 200 || status >= 300) error = `The endpoint answered ${status}.`;
     } catch (cause) {
       error = cause instanceof TargetRefused
         ? cause.message

@@ -10,6 +10,7 @@ import {
   type TestDeveloper,
 } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 import { basic } from "../helpers/oauth.ts";
 import { claimsOf, postForm } from "../helpers/token_client.ts";
 import { asApp } from "../../db/client.ts";
@@ -223,4 +224,20 @@ Deno.test("machine clients — viewers read but every change is 403; strangers g
     body: "name=x",
   });
   assert.equal(unsigned.status, 401);
+});
+
+Deno.test("machine clients — a production project's resource without proof of control re-renders with the reason", async () => {
+  const live = await seedProject(t.db.sql, { name: "Live notes" });
+  await asApp(t.db.sql, live.id, (tx) => addMember(tx, live.id, owner.accountId, "owner"));
+  await takeLive(t.db.sql, live.id);
+  const res = await postAs(t, owner, `/dashboard/projects/${live.id}/machine-clients/resources`, {
+    intent: "add",
+    uri: "https://127.0.0.1:9/mcp",
+  });
+  assert.equal(res.status, 422);
+  const html = await res.text();
+  assert.match(html, /Prove you control https:\/\/127\.0\.0\.1:9\/mcp/);
+  assert.match(html, /internal address/, "the proof fetch went through the SSRF guard");
+  const listed = await asApp(t.db.sql, live.id, (tx) => tx`select api.list_resources() as r`);
+  assert.deepEqual(listed[0].r, []);
 });

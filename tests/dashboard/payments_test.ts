@@ -53,9 +53,9 @@ async function qrisCheckout(shop: TestShop, userId = shop.userId): Promise<strin
 }
 
 /** The customer pays: the simulator sends Xendit's callback to the webhook, the worker applies it. */
-function pay(checkoutId: string): void {
+async function pay(checkoutId: string): Promise<void> {
   const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) => p.referenceId === checkoutId)!;
-  t.deps.xenditSandbox.pay(pr.id);
+  await t.deps.xenditSandbox.settle(pr.id, "pay");
 }
 
 async function paid(shop: TestShop, checkoutId: string): Promise<void> {
@@ -80,7 +80,7 @@ function openFeed(shop: TestShop, headers: Record<string, string> = {}, who = ow
 Deno.test("payments page — status, method, amount in rupiah, user, plan and times; filters", async () => {
   const shop = await shopFor("list@example.com");
   const paidId = await qrisCheckout(shop);
-  pay(paidId);
+  await pay(paidId);
   await paid(shop, paidId);
   const pendingId = await qrisCheckout(shop);
   const res = await getAs(t, owner, `${shop.base}/payments`);
@@ -140,7 +140,7 @@ Deno.test("payments page — 50 a page, older pages by keyset, no live feed on o
 Deno.test("payments page — production shows none of the sandbox's payments, and the reverse", async () => {
   const shop = await shopFor("sandbox@example.com");
   const sandboxId = await qrisCheckout(shop);
-  pay(sandboxId);
+  await pay(sandboxId);
   await paid(shop, sandboxId);
   const sandboxPage = await (await getAs(t, owner, `${shop.base}/payments`)).text();
   assert.match(sandboxPage, /QRIS: Rp 99\.000 from 1 payment\b/);
@@ -208,7 +208,7 @@ Deno.test("payments feed — a paid payment arrives as a server-sent event; a vi
   const feed = eventReader(res);
   try {
     const checkoutId = await qrisCheckout(shop);
-    pay(checkoutId);
+    await pay(checkoutId);
     const event = await feed.next((e) => e.event === "payment");
     const { outcome, payment } = JSON.parse(event.data);
     assert.equal(outcome, "paid");
@@ -229,7 +229,7 @@ Deno.test("payments feed — Last-Event-ID resumes from the durable table: nothi
   let firstEventId: string;
   const firstCheckout = await qrisCheckout(shop);
   try {
-    pay(firstCheckout);
+    await pay(firstCheckout);
     const first = await live.next((e) => e.event === "payment");
     firstEventId = first.id!;
   } finally {
@@ -237,7 +237,7 @@ Deno.test("payments feed — Last-Event-ID resumes from the durable table: nothi
   }
   // While nobody listens, a second payment is made.
   const secondCheckout = await qrisCheckout(shop);
-  pay(secondCheckout);
+  await pay(secondCheckout);
   await paid(shop, secondCheckout);
   // Reconnecting with the last id seen delivers the missed payment first, and not the one already seen.
   const resumed = eventReader(await openFeed(shop, { "last-event-id": firstEventId }));
@@ -259,7 +259,7 @@ Deno.test("payments feed — Last-Event-ID resumes from the durable table: nothi
   const fromNow = eventReader(await openFeed(shop, { "last-event-id": "not-a-number" }));
   try {
     const thirdCheckout = await qrisCheckout(shop);
-    pay(thirdCheckout);
+    await pay(thirdCheckout);
     const event = await fromNow.next((e) => e.event === "payment");
     assert.equal(JSON.parse(event.data).payment.checkout_id, thirdCheckout);
   } finally {

@@ -67,7 +67,7 @@ Deno.test("dashboard e2e — plans: list in rupiah, create a plan; payments: a p
     const charge = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
       p.referenceId === body.checkout_id
     )!;
-    t.deps.xenditSandbox.pay(charge.id);
+    await t.deps.xenditSandbox.settle(charge.id, "pay");
     const row = page.locator(`tr[data-checkout="${body.checkout_id}"][data-status="paid"]`);
     await row.waitFor({ timeout: 15_000 });
     const text = await row.innerText();

@@ -5,14 +5,17 @@ import { addResource, declareScope } from "../../db/resources.ts";
 
 export type SeededMachineClient = { clientId: string; secret: string; projectId: string };
 
-/** Registers resources and declares scopes for a project (idempotent for scopes). */
+/**
+ * Registers resources and declares scopes for a project (idempotent for scopes). The resources count as proven
+ * (their owner's metadata checked), as a production project's would be; resource_claims_test covers proof.
+ */
 export async function seedRegistry(
   sql: Sql,
   projectId: string,
   registry: { resources?: string[]; scopes?: string[] },
 ): Promise<void> {
   await asApp(sql, projectId, async (tx) => {
-    for (const uri of registry.resources ?? []) await addResource(tx, uri);
+    for (const uri of registry.resources ?? []) await addResource(tx, uri, "", true);
     for (const scope of registry.scopes ?? []) await declareScope(tx, scope, `Lets a client ${scope}`);
   });
 }

@@ -71,7 +71,7 @@ Deno.test("billing — renewal mail with a pay link, paid in the sandbox, then p
 
   // The user pays the renewal in the offline sandbox: the new period starts at the old paid_through.
   const charged = await chargeCheckout(t.deps, p, checkoutId, { method: "qris" });
-  t.deps.xenditSandbox.pay(charged.payment!.provider_id);
+  await t.deps.xenditSandbox.settle(charged.payment!.provider_id, "pay");
   const renewed = await waitFor(async () => {
     const state = await subscriptionOf(p, shop.userId);
     return state.subscription!.paid_through !== null &&
@@ -142,7 +142,7 @@ Deno.test("billing — reconciliation applies a payment whose callback was lost;
   const p = shop.project.id;
   const opened = await openCheckout(t.deps, p, { sub: shop.userId, plan: "pro" });
   const charged = await chargeCheckout(t.deps, p, opened.checkout_id, { method: "qris" });
-  t.deps.xenditSandbox.pay(charged.payment!.provider_id, { times: 0 }); // paid at Xendit; no callback
+  await t.deps.xenditSandbox.settle(charged.payment!.provider_id, "pay", { times: 0 }); // paid at Xendit; no callback
   const abandoned = await openCheckout(t.deps, p, { sub: shop.userId, plan: "pro" });
 
   let now = new Date();

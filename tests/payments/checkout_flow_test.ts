@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Xendit } from "xendit-node";
 import { asApp } from "../../db/client.ts";
 import { currentSubscription } from "../../db/plans.ts";
-import { SANDBOX_SECRET_KEY } from "../../lib/payments/accounts.ts";
+import { sandboxKeys } from "../../lib/payments/sandbox_accounts.ts";
 import { PaymentEventWorker } from "../../lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, issueCode } from "../helpers/oauth.ts";
@@ -22,7 +22,12 @@ Deno.test.afterAll(async () => {
   await t.close();
 });
 
-const sandbox = new Xendit({ secretKey: SANDBOX_SECRET_KEY, xenditURL: `${t.origin}/sandbox/xendit` });
+/** xendit-node on the offline sandbox with the project's own simulator key (each project has one). */
+const sandbox = async (projectId: string) =>
+  new Xendit({
+    secretKey: (await sandboxKeys(t.deps, projectId)).secretKey,
+    xenditURL: `${t.origin}/sandbox/xendit`,
+  });
 
 async function planInToken(shop: Awaited<ReturnType<typeof seedShop>>): Promise<unknown> {
   const code = await issueCode(t.db.sql, shop.project, {
@@ -78,7 +83,9 @@ Deno.test("payments — QRIS end to end: checkout, simulator pays, webhook, work
   const [pr] = [...t.deps.xenditSandbox.paymentRequests.values()].filter((p) =>
     p.referenceId === body.checkout_id
   );
-  await sandbox.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: pr.id });
+  await (await sandbox(shop.project.id)).PaymentRequest.simulatePaymentRequestPayment({
+    paymentRequestId: pr.id,
+  });
   await t.deps.xenditSandbox.webhooks.idle();
   const state = await paidSubscription(shop);
   assert.equal(state.plan, "pro");
@@ -96,7 +103,9 @@ Deno.test("payments — bank transfer (BNI virtual account) end to end", async (
   const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
     p.referenceId === body.checkout_id
   )!;
-  await sandbox.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: pr.id });
+  await (await sandbox(shop.project.id)).PaymentRequest.simulatePaymentRequestPayment({
+    paymentRequestId: pr.id,
+  });
   await paidSubscription(shop);
   assert.equal(await planInToken(shop), "pro");
 });
@@ -112,7 +121,7 @@ Deno.test("payments — OVO end to end: the phone number is required, the push i
   const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
     p.referenceId === body.checkout_id
   )!;
-  t.deps.xenditSandbox.pay(pr.id); // the customer approves the push in the OVO app
+  await t.deps.xenditSandbox.settle(pr.id, "pay"); // the customer approves the push in the OVO app
   await paidSubscription(shop);
   assert.equal(await planInToken(shop), "pro");
 });

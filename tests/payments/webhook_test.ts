@@ -4,6 +4,7 @@
  * (sealed) test keys to a simulator on a loopback port, which calls the app's webhook over HTTP.
  */
 import assert from "node:assert/strict";
+import { sandboxKeys } from "../../lib/payments/sandbox_accounts.ts";
 import { asApp, createPool } from "../../db/client.ts";
 import { currentSubscription } from "../../db/plans.ts";
 import { setXenditKeys } from "../../db/payments.ts";
@@ -11,6 +12,7 @@ import { sealXenditKeys } from "../../lib/payments/accounts.ts";
 import { chargeCheckout, openCheckout } from "../../lib/payments/checkout.ts";
 import { PaymentEventWorker } from "../../lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
+import { seedProject } from "../helpers/identity.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
@@ -148,7 +150,8 @@ Deno.test("webhook — unknown ids: an unknown checkout is acknowledged and drop
   assert.equal(refused.status, 401);
   await refused.body?.cancel();
   // …while the offline sandbox's own token is acknowledged (202) so its sender stops retrying.
-  const sandboxToken = t.deps.xenditSandbox.accounts.values().next().value!.callbackToken;
+  const sandboxProject = await seedProject(t.db.sql);
+  const sandboxToken = (await sandboxKeys(t.deps, sandboxProject.id)).callbackToken;
   const acknowledged = await post(JSON.stringify(stranger), sandboxToken);
   assert.equal(acknowledged.status, 202);
   await acknowledged.body?.cancel();

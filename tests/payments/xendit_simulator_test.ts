@@ -160,7 +160,10 @@ Deno.test("xendit simulator — GoPay invoice: complete body, external_id looked
     connection,
     request({ method: "gopay", reference, successUrl: "https://app.example/ok" }),
   );
-  const second = await createCharge(connection, request({ method: "gopay", reference }));
+  const second = await createCharge(
+    connection,
+    request({ method: "gopay", reference, successUrl: "https://app.example/ok" }),
+  );
   assert.equal(second.providerId, first.providerId, "the same billing period reuses its invoice");
   assert.match(first.details.invoice_url, new RegExp(`^${served.url}/web/invoices/`));
 
@@ -189,8 +192,21 @@ Deno.test("xendit simulator — GoPay invoice: complete body, external_id looked
   const other = await createCharge(connection, request({ method: "gopay" }));
   const expired = await xendit.Invoice.expireInvoice({ invoiceId: other.providerId });
   assert.equal(expired.status, "EXPIRED");
-  const afterExpiry = await createCharge(connection, request({ method: "gopay", reference }));
+  const afterExpiry = await createCharge(
+    connection,
+    request({ method: "gopay", reference, successUrl: "https://app.example/ok" }),
+  );
   assert.equal(afterExpiry.providerId, first.providerId, "a PAID invoice is found again, not duplicated");
+  // Only with the same terms: another redirect or amount under this external_id is never adopted.
+  for (
+    const terms of [{ successUrl: "https://evil.example/" }, {
+      successUrl: "https://app.example/ok",
+      amount: 1000,
+    }]
+  ) {
+    const mismatched = await createCharge(connection, request({ method: "gopay", reference, ...terms }));
+    assert.notEqual(mismatched.providerId, first.providerId, JSON.stringify(terms));
+  }
 });
 
 Deno.test("xendit simulator — webhook sender retries on non-2xx, can send twice and with a wrong token", async () => {

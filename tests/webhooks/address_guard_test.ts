@@ -1,6 +1,11 @@
 /** The SSRF guard for production webhook URLs: internal address literals and names resolving to them. */
 import assert from "node:assert/strict";
-import { internalTargetReason, isInternalAddress, type Resolver } from "../../lib/webhooks/address_guard.ts";
+import {
+  checkTarget,
+  internalTargetReason,
+  isInternalAddress,
+  type Resolver,
+} from "../../lib/webhooks/address_guard.ts";
 
 Deno.test("isInternalAddress — loopback, private, link-local, CGNAT, multicast and mapped forms; not public ones", () => {
   const internal = [
@@ -65,4 +70,31 @@ Deno.test("internalTargetReason — literals, localhost, and every address a nam
   assert.match((await internalTargetReason("https://0x7f.1/x", resolve))!, /internal address/);
   assert.match((await internalTargetReason("https://2130706433/x", resolve))!, /internal address/);
   assert.equal(await internalTargetReason("not a url", resolve), null, "left to the URL check");
+});
+
+/** A resolver that answers `first` the first time it is asked for a type and `later` after that (rebinding). */
+function rebindingResolver(first: string, later: string) {
+  const asked: string[] = [];
+  const resolve: Resolver = (host, type) => {
+    asked.push(`${host} ${type}`);
+    if (type === "AAAA") return Promise.reject(new Error("NODATA"));
+    return Promise.resolve([asked.filter((a) => a.endsWith(" A")).length === 1 ? first : later]);
+  };
+  return { resolve, asked };
+}
+
+Deno.test("checkTarget — resolves once and hands back the address it checked (DNS rebinding)", async () => {
+  const dns = rebindingResolver("93.184.215.14", "127.0.0.1");
+  const decision = await checkTarget("https://rebind.example/hooks", dns.resolve);
+  assert.deepEqual(decision, { address: "93.184.215.14" });
+  assert.deepEqual(dns.asked, ["rebind.example A", "rebind.example AAAA"], "one question per record type");
+  // A second check sees the rebound answer and refuses it: the verdict is per attempt, and each attempt
+  // connects to what its own check saw.
+  assert.deepEqual(await checkTarget("https://rebind.example/hooks", dns.resolve), {
+    refused: "rebind.example resolves to the internal address 127.0.0.1.",
+  });
+  assert.deepEqual(await checkTarget("https://93.184.215.14/x", dns.resolve), { address: "93.184.215.14" });
+  assert.deepEqual(await checkTarget("http://[::1]/x", dns.resolve), {
+    refused: "[::1] is an internal address.",
+  });
 });

@@ -1,7 +1,7 @@
 /** The simulator's HTTP surface: Xendit's endpoints, a hosted invoice page, and test-mode controls. */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { invoiceBody, MERCHANT_NAME, paymentRequestBody } from "./bodies.ts";
+import { invoiceBody, type InvoiceRecord, MERCHANT_NAME, paymentRequestBody } from "./bodies.ts";
 import { qrisString } from "./qris.ts";
 import type { SimulatorAccount, XenditSimulator } from "./simulator.ts";
 import { SimulatorError } from "./simulator.ts";
@@ -22,20 +22,18 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
   });
 
   // The hosted invoice page (Xendit's checkout): no API key, like the real one.
-  app.get("/web/invoices/:id", (c) => {
-    const invoice = sim.invoices.get(c.req.param("id"));
-    if (!invoice) throw new SimulatorError(404, "DATA_NOT_FOUND", "Could not find invoice");
+  app.get("/web/invoices/:id", async (c) => {
+    const invoice = await anyInvoice(sim, c.req.param("id"));
     return c.html(invoicePage(sim, invoice.id, invoice.amount, invoice.status, invoice.description ?? ""));
   });
-  app.post("/web/invoices/:id/pay", (c) => {
-    const invoice = sim.invoices.get(c.req.param("id"));
-    if (!invoice) throw new SimulatorError(404, "DATA_NOT_FOUND", "Could not find invoice");
-    if (invoice.status === "PENDING") sim.pay(invoice.id);
+  app.post("/web/invoices/:id/pay", async (c) => {
+    const invoice = await anyInvoice(sim, c.req.param("id"));
+    if (invoice.status === "PENDING") await sim.settle(invoice.id, "pay");
     return c.redirect(invoice.successRedirectUrl ?? `${sim.baseUrl}/web/invoices/${invoice.id}`, 303);
   });
 
   app.use("*", async (c, next) => {
-    const account = accountFor(sim, c.req.header("authorization"));
+    const account = await accountFor(sim, c.req.header("authorization"));
     if (!account) {
       return c.json({
         error_code: "INVALID_API_KEY",
@@ -48,11 +46,10 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
 
   app.post("/payment_requests", async (c) => {
     const raw = await jsonBody(c);
-    const key = c.req.header("idempotency-key");
-    const replayKey = key ? `${c.var.account.secretKey}\0${key}` : null;
+    const key = c.req.header("idempotency-key")?.slice(0, 255);
     const requestHash = JSON.stringify(raw);
-    if (replayKey) {
-      const prior = sim.idempotency.get(replayKey);
+    if (key) {
+      const prior = await sim.remembered(c.var.account, key);
       if (prior && prior.requestHash !== requestHash) {
         throw new SimulatorError(
           409,
@@ -66,15 +63,19 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
     if (!parsed.success) throw new SimulatorError(400, "API_VALIDATION_ERROR", firstIssue(parsed.error));
     const problem = channelProblem(parsed.data);
     if (problem) throw new SimulatorError(400, "API_VALIDATION_ERROR", problem);
-    const body = createPaymentRequest(sim, c.var.account, parsed.data);
-    if (replayKey) sim.idempotency.set(replayKey, { requestHash, status: 201, body });
+    const body = await createPaymentRequest(sim, c.var.account, parsed.data);
+    if (key) {
+      // Another instance may have answered the same key meanwhile: the first answer stays the answer.
+      const kept = await sim.remember(c.var.account, key, { requestHash, status: 201, body });
+      return c.json(kept.body, kept.status as 201);
+    }
     return c.json(body, 201);
   });
 
-  app.get("/payment_requests/:id", (c) => c.json(paymentRequestBody(ownPaymentRequest(sim, c))));
+  app.get("/payment_requests/:id", async (c) => c.json(paymentRequestBody(await ownPaymentRequest(sim, c))));
 
-  app.post("/payment_requests/:id/payments/simulate", (c) => {
-    const pr = ownPaymentRequest(sim, c);
+  app.post("/payment_requests/:id/payments/simulate", async (c) => {
+    const pr = await ownPaymentRequest(sim, c);
     if (pr.type === "EWALLET") {
       throw new SimulatorError(
         400,
@@ -82,7 +83,7 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
         "simulation is only available for QR_CODE and VIRTUAL_ACCOUNT",
       );
     }
-    sim.pay(pr.id);
+    await sim.settle(pr.id, "pay");
     return c.json({ status: "SUCCEEDED", message: "Payment simulation has been processed" });
   });
 
@@ -92,7 +93,7 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
     const input = parsed.data;
     const now = new Date();
     const id = hexId();
-    sim.invoices.set(id, {
+    const record: InvoiceRecord & { secretKey: string } = {
       secretKey: c.var.account.secretKey,
       id,
       externalId: input.external_id,
@@ -111,39 +112,40 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
       paidAt: null,
       paymentChannel: null,
       paymentId: null,
-    });
-    return c.json(invoiceBody(sim.invoices.get(id)!, sim.baseUrl));
+    };
+    await sim.store(c.var.account, { kind: "invoice", record });
+    return c.json(invoiceBody(record, sim.baseUrl));
   };
   app.post("/v2/invoices/", createInvoice);
   app.post("/v2/invoices", createInvoice);
 
-  app.get("/v2/invoices", (c) => {
+  app.get("/v2/invoices", async (c) => {
     const externalId = c.req.query("external_id");
-    const list = [...sim.invoices.values()]
-      .filter((inv) => inv.secretKey === c.var.account.secretKey)
-      .filter((inv) => externalId === undefined || inv.externalId === externalId)
-      .sort((a, b) => b.created.localeCompare(a.created))
-      .slice(0, Number(c.req.query("limit") ?? 10) || 10);
+    const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 10) || 10, 1), 100);
+    const list = await sim.listInvoices(c.var.account, externalId, limit);
     return c.json(list.map((inv) => invoiceBody(inv, sim.baseUrl)));
   });
-  app.get("/v2/invoices/:id", (c) => c.json(invoiceBody(ownInvoice(sim, c), sim.baseUrl)));
+  app.get("/v2/invoices/:id", async (c) => c.json(invoiceBody(await ownInvoice(sim, c), sim.baseUrl)));
 
-  app.post("/invoices/:id/expire!", (c) => {
-    const invoice = ownInvoice(sim, c);
-    sim.expire(invoice.id);
-    return c.json(invoiceBody(invoice, sim.baseUrl));
+  app.post("/invoices/:id/expire!", async (c) => {
+    const invoice = await ownInvoice(sim, c);
+    await sim.settle(invoice.id, "expire");
+    return c.json(invoiceBody(await ownInvoice(sim, c), sim.baseUrl));
   });
 
   // Test-mode controls that Xendit offers in its dashboard rather than its API.
-  app.post("/_simulator/:kind/:id/:action", (c) => {
+  app.post("/_simulator/:kind/:id/:action", async (c) => {
     const { kind, id, action } = c.req.param();
-    if (kind === "payment_requests") ownPaymentRequest(sim, c);
-    else if (kind === "invoices") ownInvoice(sim, c);
+    if (kind === "payment_requests") await ownPaymentRequest(sim, c);
+    else if (kind === "invoices") await ownInvoice(sim, c);
     else throw new SimulatorError(404, "NOT_FOUND", "unknown simulator control");
-    if (action === "pay") sim.pay(id);
-    else if (action === "fail") sim.fail(id);
-    else if (action === "expire") sim.expire(id);
-    else throw new SimulatorError(404, "NOT_FOUND", "unknown simulator control");
+    if (action !== "pay" && action !== "fail" && action !== "expire") {
+      throw new SimulatorError(404, "NOT_FOUND", "unknown simulator control");
+    }
+    if (action === "fail" && kind === "invoices") {
+      throw new SimulatorError(404, "DATA_NOT_FOUND", "Payment request not found");
+    }
+    await sim.settle(id, action);
     return c.json({ status: "OK" });
   });
 
@@ -151,17 +153,20 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
   return app;
 }
 
-function accountFor(sim: XenditSimulator, header: string | undefined): SimulatorAccount | undefined {
+async function accountFor(
+  sim: XenditSimulator,
+  header: string | undefined,
+): Promise<SimulatorAccount | null> {
   const match = header?.match(/^Basic ([A-Za-z0-9+/=]+)$/);
-  if (!match) return undefined;
+  if (!match) return null;
   let decoded: string;
   try {
     decoded = atob(match[1]);
   } catch {
-    return undefined;
+    return null;
   }
   const colon = decoded.indexOf(":");
-  return colon < 0 ? undefined : sim.accounts.get(decoded.slice(0, colon));
+  return colon < 0 ? null : await sim.account(decoded.slice(0, colon));
 }
 
 async function jsonBody(c: Context): Promise<unknown> {
@@ -172,23 +177,34 @@ async function jsonBody(c: Context): Promise<unknown> {
   }
 }
 
-function ownPaymentRequest(sim: XenditSimulator, c: Context<SimEnv>) {
-  const pr = sim.paymentRequests.get(c.req.param("id") ?? "");
-  if (!pr || pr.secretKey !== c.var.account.secretKey) {
+async function ownPaymentRequest(sim: XenditSimulator, c: Context<SimEnv>) {
+  const charge = await sim.findCharge(c.req.param("id") ?? "");
+  if (charge?.kind !== "payment_request" || charge.record.secretKey !== c.var.account.secretKey) {
     throw new SimulatorError(404, "DATA_NOT_FOUND", "Payment request not found");
   }
-  return pr;
+  return charge.record;
 }
 
-function ownInvoice(sim: XenditSimulator, c: Context<SimEnv>) {
-  const invoice = sim.invoices.get(c.req.param("id") ?? "");
-  if (!invoice || invoice.secretKey !== c.var.account.secretKey) {
+async function ownInvoice(sim: XenditSimulator, c: Context<SimEnv>) {
+  const charge = await sim.findCharge(c.req.param("id") ?? "");
+  if (charge?.kind !== "invoice" || charge.record.secretKey !== c.var.account.secretKey) {
     throw new SimulatorError(404, "DATA_NOT_FOUND", "Could not find invoice");
   }
-  return invoice;
+  return charge.record;
 }
 
-function createPaymentRequest(sim: XenditSimulator, account: SimulatorAccount, input: PaymentRequestInput) {
+/** An invoice by id alone: the hosted page, whose unguessable id is the capability (as at Xendit). */
+async function anyInvoice(sim: XenditSimulator, id: string) {
+  const charge = /^[0-9a-f]{24}$/.test(id) ? await sim.findCharge(id) : undefined;
+  if (charge?.kind !== "invoice") throw new SimulatorError(404, "DATA_NOT_FOUND", "Could not find invoice");
+  return charge.record;
+}
+
+async function createPaymentRequest(
+  sim: XenditSimulator,
+  account: SimulatorAccount,
+  input: PaymentRequestInput,
+) {
   const now = new Date();
   const id = `pr-${crypto.randomUUID()}`;
   const method = input.payment_method;
@@ -234,7 +250,7 @@ function createPaymentRequest(sim: XenditSimulator, account: SimulatorAccount, i
     updated: now.toISOString(),
     paymentId: null,
   };
-  sim.paymentRequests.set(id, record);
+  await sim.store(account, { kind: "payment_request", record });
   return paymentRequestBody(record);
 }
 

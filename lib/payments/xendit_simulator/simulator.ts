@@ -13,6 +13,13 @@ import {
   type PaymentRequestRecord,
 } from "./bodies.ts";
 import { type Deliver, type DeliveryOptions, WebhookSender } from "./webhooks.ts";
+import type { Remembered, SimulatorPersistence, StoredCharge } from "./persistence.ts";
+
+type Keyed<T> = T & { secretKey: string };
+export type OwnedCharge =
+  | { kind: "invoice"; record: Keyed<InvoiceRecord> }
+  | { kind: "payment_request"; record: Keyed<PaymentRequestRecord> };
+export type SettleAction = "pay" | "fail" | "expire";
 
 export type SimulatorAccount = {
   secretKey: string;
@@ -27,6 +34,12 @@ export type SimulatorOptions = {
   /** Absolute URL the simulator is reachable at (invoice_url and the hosted pages use it). No trailing slash. */
   baseUrl: string;
   accounts?: SimulatorAccount[];
+  /** Finds an account not given up front by its secret key (the offline sandbox: per-project keys in Postgres). */
+  findAccount?: (secretKey: string) => Promise<SimulatorAccount | null>;
+  /** Finds an account by its businessId (for charges loaded from `persistence`). */
+  findAccountById?: (businessId: string) => Promise<SimulatorAccount | null>;
+  /** Shared storage for charges and idempotency keys (the offline sandbox: Postgres). */
+  persistence?: SimulatorPersistence;
   retryDelaysMs?: number[];
   deliver?: Deliver;
 };
@@ -40,9 +53,15 @@ export class XenditSimulator {
   readonly webhooks: WebhookSender;
   baseUrl: string;
   readonly app: Hono<SimEnv>;
+  readonly #findAccount: SimulatorOptions["findAccount"];
+  readonly #findAccountById: SimulatorOptions["findAccountById"];
+  readonly persistence: SimulatorPersistence | undefined;
 
   constructor(options: SimulatorOptions) {
     this.baseUrl = options.baseUrl;
+    this.#findAccount = options.findAccount;
+    this.#findAccountById = options.findAccountById;
+    this.persistence = options.persistence;
     for (const account of options.accounts ?? []) this.addAccount(account);
     this.webhooks = new WebhookSender({ retryDelaysMs: options.retryDelaysMs, deliver: options.deliver });
     this.app = simulatorApp(this);
@@ -52,8 +71,18 @@ export class XenditSimulator {
     this.accounts.set(account.secretKey, account);
   }
 
+  /** The account a secret key authenticates, known already or found (then remembered); null for none. */
+  async account(secretKey: string): Promise<SimulatorAccount | null> {
+    const known = this.accounts.get(secretKey);
+    if (known || !this.#findAccount) return known ?? null;
+    const found = await this.#findAccount(secretKey);
+    if (found) this.addAccount(found);
+    return found;
+  }
+
   /** Test mode: the customer pays. Sends payment.succeeded (or the invoice's PAID callback). */
   pay(id: string, delivery: DeliveryOptions = {}): void {
+    this.#memoryOnly();
     const pr = this.paymentRequests.get(id);
     if (pr) {
       this.#settle(pr, "SUCCEEDED", delivery);
@@ -76,11 +105,13 @@ export class XenditSimulator {
 
   /** The charge fails (payment requests only): payment.failed. */
   fail(id: string, delivery: DeliveryOptions = {}): void {
+    this.#memoryOnly();
     this.#settle(this.#paymentRequest(id), "FAILED", delivery);
   }
 
   /** The charge expires unpaid: payment.expired, or the invoice's EXPIRED callback. */
   expire(id: string, delivery: DeliveryOptions = {}): void {
+    this.#memoryOnly();
     const pr = this.paymentRequests.get(id);
     if (pr) {
       this.#settle(pr, "EXPIRED", delivery);
@@ -108,6 +139,113 @@ export class XenditSimulator {
 
   close(): void {
     this.webhooks.close();
+  }
+
+  /** Records a new charge (in memory, and in the shared storage when there is one). */
+  async store(account: SimulatorAccount, charge: OwnedCharge): Promise<void> {
+    if (charge.kind === "invoice") this.invoices.set(charge.record.id, charge.record);
+    else this.paymentRequests.set(charge.record.id, charge.record);
+    await this.persistence?.save(account.businessId, unkeyed(charge));
+  }
+
+  /** A charge by id as it is now (from the shared storage when there is one), or undefined. */
+  async findCharge(id: string): Promise<OwnedCharge | undefined> {
+    if (!this.persistence) {
+      const pr = this.paymentRequests.get(id);
+      if (pr) return { kind: "payment_request", record: pr };
+      const invoice = this.invoices.get(id);
+      return invoice && { kind: "invoice", record: invoice };
+    }
+    const loaded = await this.persistence.load(id);
+    const account = loaded && await this.#accountById(loaded.accountId);
+    if (!loaded || !account) return undefined;
+    return this.#remember(
+      { ...loaded.charge, record: { ...loaded.charge.record, secretKey: account.secretKey } } as OwnedCharge,
+    );
+  }
+
+  /** The account's invoices, newest first, optionally by external_id. */
+  async listInvoices(account: SimulatorAccount, externalId: string | undefined, limit: number) {
+    if (!this.persistence) {
+      return [...this.invoices.values()]
+        .filter((inv) => inv.secretKey === account.secretKey)
+        .filter((inv) => externalId === undefined || inv.externalId === externalId)
+        .sort((a, b) => b.created.localeCompare(a.created))
+        .slice(0, limit);
+    }
+    const found = await this.persistence.invoices(account.businessId, externalId, limit);
+    return found.map((record) =>
+      (this.#remember({ kind: "invoice", record: { ...record, secretKey: account.secretKey } }) as {
+        record: Keyed<InvoiceRecord>;
+      }).record
+    );
+  }
+
+  /** What an idempotency key was used with, for this account. */
+  async remembered(account: SimulatorAccount, key: string): Promise<Remembered | undefined> {
+    if (this.persistence) return (await this.persistence.remembered(account.businessId, key)) ?? undefined;
+    return this.idempotency.get(`${account.secretKey}\0${key}`);
+  }
+
+  /** Keeps the first answer given for an idempotency key; returns the one kept. */
+  async remember(account: SimulatorAccount, key: string, value: Remembered): Promise<Remembered> {
+    if (this.persistence) return await this.persistence.remember(account.businessId, key, value);
+    const replayKey = `${account.secretKey}\0${key}`;
+    const prior = this.idempotency.get(replayKey);
+    if (prior) return prior;
+    this.idempotency.set(replayKey, value);
+    return value;
+  }
+
+  /**
+   * Pays, fails or expires a charge as it is now in the shared storage, once: with several instances, the
+   * status change is compare-and-set, so a second attempt is a 409, not a second callback.
+   */
+  async settle(id: string, action: SettleAction, delivery: DeliveryOptions = {}): Promise<void> {
+    if (!this.persistence) {
+      if (action === "pay") this.pay(id, delivery);
+      else if (action === "fail") this.fail(id, delivery);
+      else this.expire(id, delivery);
+      return;
+    }
+    const charge = await this.findCharge(id);
+    if (!charge) throw new SimulatorError(404, "DATA_NOT_FOUND", "Could not find the charge");
+    const from = charge.record.status;
+    const next = structuredClone(charge.record);
+    const body = charge.kind === "invoice"
+      ? changeInvoice(next as Keyed<InvoiceRecord>, action)
+      : changePaymentRequest(next as Keyed<PaymentRequestRecord>, action);
+    const account = await this.#accountById(
+      charge.kind === "invoice"
+        ? (charge.record as InvoiceRecord).userId
+        : (charge.record as PaymentRequestRecord).businessId,
+    );
+    const moved = await this.persistence.transition(
+      account?.businessId ?? "",
+      unkeyed({ kind: charge.kind, record: next } as OwnedCharge),
+      [from],
+    );
+    if (!moved) throw new SimulatorError(409, "CHARGE_NOT_PENDING", "the charge changed meanwhile");
+    this.#remember({ kind: charge.kind, record: next } as OwnedCharge);
+    this.#notify(next.secretKey, body, delivery);
+  }
+
+  /** The synchronous controls change memory only: with shared storage they would diverge from it. */
+  #memoryOnly(): void {
+    if (this.persistence) throw new Error("This simulator shares its charges: use settle().");
+  }
+
+  #remember(charge: OwnedCharge): OwnedCharge {
+    if (charge.kind === "invoice") this.invoices.set(charge.record.id, charge.record);
+    else this.paymentRequests.set(charge.record.id, charge.record);
+    return charge;
+  }
+
+  async #accountById(businessId: string): Promise<SimulatorAccount | null> {
+    for (const account of this.accounts.values()) if (account.businessId === businessId) return account;
+    const found = await this.#findAccountById?.(businessId) ?? null;
+    if (found) this.addAccount(found);
+    return found;
   }
 
   #settle(
@@ -149,4 +287,44 @@ export class SimulatorError extends Error {
   constructor(readonly status: number, readonly errorCode: string, message: string) {
     super(message);
   }
+}
+
+/** The record without its key, as shared storage keeps it. */
+function unkeyed(charge: OwnedCharge): StoredCharge {
+  const { secretKey: _key, ...record } = charge.record;
+  return { kind: charge.kind, record } as StoredCharge;
+}
+
+/** Applies `action` to an invoice (a copy); the callback body to send. */
+function changeInvoice(invoice: InvoiceRecord, action: SettleAction): Record<string, unknown> {
+  if (invoice.status !== "PENDING") {
+    throw new SimulatorError(409, "INVOICE_NOT_PENDING", "invoice is not pending");
+  }
+  const now = new Date().toISOString();
+  if (action === "pay") {
+    Object.assign(invoice, {
+      status: "PAID",
+      paidAt: now,
+      updated: now,
+      paymentChannel: "GOPAY",
+      paymentId: `ewc_${crypto.randomUUID()}`,
+    });
+    return invoiceCallbackBody(invoice, "PAID");
+  }
+  if (action === "fail") throw new SimulatorError(404, "DATA_NOT_FOUND", "Payment request not found");
+  Object.assign(invoice, { status: "EXPIRED", updated: now });
+  return invoiceCallbackBody(invoice, "EXPIRED");
+}
+
+/** Applies `action` to a payment request (a copy); the callback body to send. */
+function changePaymentRequest(pr: PaymentRequestRecord, action: SettleAction): Record<string, unknown> {
+  if (pr.status !== "PENDING" && pr.status !== "REQUIRES_ACTION") {
+    throw new SimulatorError(409, "PAYMENT_REQUEST_NOT_PENDING", `payment request is ${pr.status}`);
+  }
+  const status = action === "pay" ? "SUCCEEDED" : action === "fail" ? "FAILED" : "EXPIRED";
+  pr.status = status;
+  pr.updated = new Date().toISOString();
+  if (status === "SUCCEEDED") pr.paymentId = `py-${crypto.randomUUID()}`;
+  if (status === "FAILED") pr.failureCode = "INSUFFICIENT_BALANCE";
+  return paymentCallbackBody(pr, status) as Record<string, unknown>;
 }

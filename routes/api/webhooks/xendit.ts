@@ -6,7 +6,8 @@ import { AppError } from "../../../lib/http/errors.ts";
 import { parseJsonBody } from "../../../lib/http/json.ts";
 import { readText } from "../../../lib/http/body.ts";
 import { log } from "../../../lib/http/log.ts";
-import { sandboxCallbackToken, xenditAccount } from "../../../lib/payments/accounts.ts";
+import { xenditAccount } from "../../../lib/payments/accounts.ts";
+import { isSandboxToken } from "../../../lib/payments/sandbox_accounts.ts";
 import { tokensEqual } from "../../../lib/payments/callback_token.ts";
 import { PAYMENT_CALLBACK } from "../../../lib/router/callers.ts";
 
@@ -48,8 +49,10 @@ export const handler: Handlers = {
     if (!owner) {
       // Not one of ours (another app on the same Xendit account, or a forgery). Tell Xendit to stop retrying
       // only when it proves to be Xendit; store nothing either way.
-      const known = [sandboxCallbackToken(deps.xenditSandbox), deps.config.xendit.callbackToken];
-      if (!(await anyTokenEquals(token, known))) throw new AppError("unauthorized");
+      const deployment = deps.config.xendit.callbackToken;
+      const fromXendit = (deployment !== undefined && await tokensEqual(token, deployment)) ||
+        await isSandboxToken(deps, token);
+      if (!fromXendit) throw new AppError("unauthorized");
       log("warn", "xendit_callback_unknown_reference", { reference: event.checkoutId.slice(0, 64) });
       return c.json({ received: false, reason: "unknown reference" }, 202);
     }
@@ -83,10 +86,4 @@ function readCallback(
   throw new AppError("validation_failed", {
     description: "Not a Xendit Payment Request or Invoice callback.",
   });
-}
-
-async function anyTokenEquals(token: string, candidates: (string | undefined)[]): Promise<boolean> {
-  let matched = false;
-  for (const candidate of candidates) if (candidate && await tokensEqual(token, candidate)) matched = true;
-  return matched;
 }

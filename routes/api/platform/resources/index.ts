@@ -1,8 +1,9 @@
 import type { Handlers } from "../../../../lib/router/routes.ts";
-import { addResource, listResources, removeResource } from "../../../../db/resources.ts";
+import { listResources, removeResource } from "../../../../db/resources.ts";
+import { proofOptions, registerResource } from "../../../../lib/oauth/resource_registration.ts";
 import { readBody, validate } from "../../../../lib/http/body.ts";
 import { ResourceBody, ResourceQuery } from "../../../../lib/platform/registry_body.ts";
-import { asClient } from "../../../../lib/platform/caller.ts";
+import { asClient, clientOf } from "../../../../lib/platform/caller.ts";
 import { NO_STORE } from "../../../../lib/platform/params.ts";
 import { clients } from "../../../../lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
@@ -16,7 +17,12 @@ export const handler: Handlers = {
   },
   async POST(c) {
     const body = await readBody(c, ResourceBody, ["json"]);
-    const added = await asClient(c, (tx) => addResource(tx, body.uri, body.name));
+    const { sql, config } = c.var.deps;
+    const client = clientOf(c);
+    const added = await registerResource({ sql, proof: proofOptions(config) }, client.projectId, body, {
+      actor: "api",
+      clientKind: client.kind,
+    });
     return c.json(added, 201, NO_STORE);
   },
   /** ?uri=…: a URI does not fit in a path segment. */
@@ -41,6 +47,7 @@ export const openapi: RouteDoc = {
     body: { schema: ResourceBody, media: ["json"] },
     responses: {
       201: { description: "The resource, in canonical form" },
+      403: { description: "forbidden: a production project has not proved control (docs/mcp.md)" },
       409: { description: "conflict: already registered (by this or another project)" },
       ...COMMON_ERRORS,
     },

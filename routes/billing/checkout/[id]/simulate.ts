@@ -23,7 +23,7 @@ export const handler: Handlers = {
       throw new AppError("conflict", { description: "Choose a payment method first." });
     }
     try {
-      c.var.deps.xenditSandbox.pay(checkout.payment.provider_id);
+      await c.var.deps.xenditSandbox.settle(checkout.payment.provider_id, "pay");
     } catch (cause) {
       throw new AppError("conflict", { description: "This charge can no longer be paid.", cause });
     }

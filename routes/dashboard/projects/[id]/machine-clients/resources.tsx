@@ -3,7 +3,10 @@ import type { Handlers } from "../../../../../lib/router/routes.ts";
 import type { PageProps } from "../../../../../lib/router/page.tsx";
 import { readBody } from "../../../../../lib/http/body.ts";
 import { addResource, removeResource } from "../../../../../db/resources.ts";
+import { getProject } from "../../../../../db/projects.ts";
 import { canonicalResource } from "../../../../../lib/oauth/scope.ts";
+import { proofForMode, proofOptions } from "../../../../../lib/oauth/resource_registration.ts";
+import { AppError } from "../../../../../lib/http/errors.ts";
 import { refuse } from "../../../../../lib/dashboard/form_fields.ts";
 import { machineClientsAction } from "../../../../../lib/dashboard/machine_clients_page.ts";
 import {
@@ -22,14 +25,20 @@ const ResourceForm = z.object({
 export const handler: Handlers<MachineClientsData> = {
   POST: async (c) => {
     const form = await readBody(c, ResourceForm, ["form"]);
-    return machineClientsAction(c, async (tx) => {
+    return machineClientsAction(c, async (tx, projectId) => {
       if (form.intent === "remove") {
         await removeResource(tx, form.uri);
         return "resource_removed";
       }
       const uri = canonicalResource(form.uri.trim());
       if (!uri) refuse(`${form.uri} is not an absolute URI without a fragment.`);
-      await addResource(tx, uri, form.name?.trim() ?? "");
+      // A production project proves control (a fetch of at most a few seconds, admins only, rare).
+      const { mode } = await getProject(tx, projectId);
+      const proven = await proofForMode(proofOptions(c.var.deps.config), mode, projectId, uri).catch((e) => {
+        if (e instanceof AppError) refuse(e.description);
+        throw e;
+      });
+      await addResource(tx, uri, form.name?.trim() ?? "", proven);
       return "resource_added";
     });
   },
