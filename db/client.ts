@@ -96,6 +96,25 @@ async function inAppRole<T>(
 }
 
 /**
+ * Runs statements outside asApp with the same failover rule: retried while they certainly did not run. With
+ * `{ read: true }` (the caller promises `attempt` changes nothing) a broken connection is retried too.
+ */
+export function retrying<T>(
+  sql: Sql,
+  attempt: () => Promise<T>,
+  options: { read?: boolean } = {},
+): Promise<T> {
+  const failover = failoverOf(sql);
+  if (!failover) return attempt();
+  const once = !options.read ? attempt : () =>
+    attempt().catch((error) => {
+      if (failureKind(error) !== "unknown") throw error;
+      throw new RolledBackError("A read lost its connection; reads are safe to repeat.", { cause: error });
+    });
+  return retryNotApplied(once, (error) => failover.recheck(error));
+}
+
+/**
  * The settings asApp makes, as select-list items: role astapa_app (so RLS applies), the project and the actor,
  * all transaction-local.
  */

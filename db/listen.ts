@@ -91,14 +91,14 @@ export class ListenHub {
         onclose: () => {
           if (this.#session !== session) return;
           this.#session = null;
-          void session.end({ timeout: 0 }).catch(() => {});
+          void session.end().catch(() => {});
           this.#lost(null);
         },
       } as postgres.Options<Record<string, never>>);
       try {
         await session`select 1`;
       } catch (error) {
-        void session.end({ timeout: 0 });
+        void session.end();
         throw error;
       }
       this.#session = session;
@@ -113,7 +113,7 @@ export class ListenHub {
     this.#reconnecting = true;
     const old = this.#session;
     this.#session = null;
-    void old?.end({ timeout: 0 }).catch(() => {});
+    void old?.end().catch(() => {});
     const backoff = this.options.backoffMs ?? [100, 250, 500, 1_000, 2_000];
     void (async () => {
       let cause = error;
@@ -129,7 +129,7 @@ export class ListenHub {
           cause = failure;
           const session = this.#session;
           this.#session = null;
-          void session?.end({ timeout: 0 }).catch(() => {});
+          void session?.end().catch(() => {});
           if (attempt % 10 === 0) log("warn", "listen_reconnect_failed", { error: String(failure) });
         }
       }

@@ -1,6 +1,6 @@
 /** Typed wrappers around the machine-client functions (db/migrations/0304, 0305). */
 import { z } from "zod";
-import { asAppStatement, type Fragment, type Sql, type Tx } from "./client.ts";
+import { asAppStatement, type Fragment, retrying, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 import { newClientSecret, sha256 } from "../lib/secrets.ts";
 
@@ -145,21 +145,23 @@ export async function authenticateClientAnd(
   grant: (sql: Sql, clientId: string) => GrantCalls,
 ): Promise<{ outcome: ClientAuthOutcome; grant: unknown }> {
   const calls = grant(sql, clientId);
-  const [row] = await asAppStatement(
-    sql,
-    null,
-    (app) =>
-      sql`with ${app},
+  // One statement, its own transaction: retried only while it certainly did not run (db/failover.ts).
+  const [row] = await retrying(sql, () =>
+    asAppStatement(
+      sql,
+      null,
+      (app) =>
+        sql`with ${app},
         auth as materialized (
           select api.authenticate_client(${clientId}, ${secretHash}, ${
-        sql.json(buckets)
-      }) as outcome from app)
+          sql.json(buckets)
+        }) as outcome from app)
         select outcome as result,
           case when (outcome #>> '{client,enabled}')::boolean then
             case outcome #>> '{client,kind}' when 'project' then ${calls.project ?? sql`null::jsonb`}
                                              when 'machine' then ${calls.machine ?? sql`null::jsonb`} end
           end as grant
         from auth`,
-  );
+    ));
   return { outcome: ClientAuthOutcomeSchema.parse(row.result), grant: row.grant };
 }

@@ -53,24 +53,33 @@ export function splitHosts(url: string): { targets: Target[]; wantsPrimary: bool
   return { targets, wantsPrimary: hosts.length > 1 || attrs === "read-write" || attrs === "primary" };
 }
 
+const SESSION_CLOSED = Object.assign(new Error("a pooled session closed"), { code: "CONNECTION_CLOSED" });
+
 /** Opens a pool following the primary (see the module comment). */
 export function createFailoverPool(url: string, settings: PoolSettings): postgres.Sql {
   const { targets, wantsPrimary } = splitHosts(url);
+  // Any session closing (killed, refused, the server gone) is a hint to look for the primary: so statements
+  // run outside asApp (workers' sweeps, /readyz) follow a failover too. recheck is throttled and shared.
+  const poolSettings: PoolSettings = wantsPrimary
+    ? { ...settings, onclose: () => void failover.recheck(SESSION_CLOSED) }
+    : settings;
   let target = targets[0];
-  let pool = postgres(target.url, settings);
+  let pool = postgres(target.url, poolSettings);
   let probing: Promise<void> | null = null;
   let lastProbe = 0;
+  let again: ReturnType<typeof setTimeout> | undefined;
+  let ended = false;
 
   const swapTo = (next: Target) => {
     const old = pool;
     const oldTarget = target;
     target = next;
-    pool = postgres(next.url, settings);
+    pool = postgres(next.url, poolSettings);
     log("warn", next === oldTarget ? "database_sessions_renewed" : "database_primary_changed", {
       primary: next.address,
     });
     hub.moved();
-    void old.end({ timeout: 5 }).catch(() => {});
+    void old.end().catch(() => {}); // no timeout: a forced end races postgres.js writes (a null-socket crash)
   };
 
   const failover: Failover = {
@@ -86,6 +95,12 @@ export function createFailoverPool(url: string, settings: PoolSettings): postgre
       if (performance.now() - lastProbe < 200) return Promise.resolve();
       probing = findPrimary(targets, settings).then((primary) => {
         lastProbe = performance.now();
+        // Mid-failover no host is primary yet: look again shortly, so the pool moves as soon as one is, even
+        // if no request fails to remind it (reads still succeed on a demoted primary).
+        if (!primary && !ended) {
+          clearTimeout(again);
+          again = setTimeout(() => void failover.recheck(new NoPrimaryError("still looking")), 500);
+        }
         if (primary && primary !== target) swapTo(primary);
         else if (primary === target && (error as { code?: string } | null)?.code === "25006") swapTo(target);
       }).finally(() => probing = null);
@@ -95,7 +110,13 @@ export function createFailoverPool(url: string, settings: PoolSettings): postgre
 
   const hub = new ListenHub({ url: () => target.url, recheck: (error) => failover.recheck(error) });
 
+  const renew = () => swapTo(target);
+  renewals.add(renew);
+  installWriteAfterCloseGuard();
   const end = async (options?: { timeout?: number }) => {
+    ended = true;
+    clearTimeout(again);
+    renewals.delete(renew);
     await hub.close();
     await pool.end(options);
   };
@@ -112,6 +133,31 @@ export function createFailoverPool(url: string, settings: PoolSettings): postgre
   });
   if (wantsPrimary) void failover.recheck(new NoPrimaryError("first look"));
   return proxy;
+}
+
+/** Every open failover pool's "start over with fresh sessions". */
+const renewals = new Set<() => void>();
+let guarded = false;
+
+/**
+ * postgres.js 3.4.9 (the latest) crashes the process when the server ends a session (57P01 on a failover)
+ * while a transaction still has a statement to send — begin()'s own ROLLBACK included: the write is scheduled
+ * with setImmediate and runs after the socket was dropped (`Cannot read properties of null (reading 'write')`,
+ * seen under load in tests/reliability/patroni_failover_test.ts). The uncaught error is stopped here, and every
+ * pool starts over, because the connection object it came from keeps the unsent bytes and would send them
+ * ahead of its next startup message.
+ */
+function installWriteAfterCloseGuard(): void {
+  if (guarded) return;
+  guarded = true;
+  globalThis.addEventListener("error", (event) => {
+    const error = event.error;
+    if (!(error instanceof TypeError) || !error.message.includes("reading 'write'")) return;
+    if (!String(error.stack).includes("postgres/src/connection.js")) return;
+    event.preventDefault();
+    log("warn", "database_write_after_close", { pools_renewed: renewals.size });
+    for (const renewal of renewals) renewal();
+  });
 }
 
 /** The first host (in URL order) that is writable now, or null. */
@@ -133,7 +179,7 @@ async function findPrimary(targets: Target[], settings: PoolSettings): Promise<T
     } catch {
       return false;
     } finally {
-      void probe.end({ timeout: 0 }).catch(() => {});
+      void probe.end().catch(() => {});
     }
   }));
   const index = answers.indexOf(true);
