@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { asApp, createPool, type Sql } from "../../db/client.ts";
+import { asApp, createPool, retrying, type Sql } from "../../db/client.ts";
 import { failureKind, OutcomeUnknownError } from "../../db/failover.ts";
 import { FAILOVER, failoverOf, splitHosts } from "../../db/pool.ts";
 import { freePort } from "../../db/embedded.ts";
@@ -178,4 +178,21 @@ Deno.test("failover pool — LISTEN session killed: re-listened, onlisten runs a
   } finally {
     await sql.end({ timeout: 1 });
   }
+});
+
+Deno.test("failover pool — retrying(): a broken read is repeated, a broken write is not", async () => {
+  let rechecks = 0;
+  const pool = {
+    [FAILOVER]: { recheck: () => Promise.resolve(void rechecks++), current: () => "fake:5432" },
+  } as unknown as Sql;
+  const broken = () => Object.assign(new Error("write CONNECTION_CLOSED"), { code: "CONNECTION_CLOSED" });
+  let reads = 0;
+  const read = await retrying(pool, () => reads++ === 0 ? Promise.reject(broken()) : Promise.resolve("row"), {
+    read: true,
+  });
+  assert.deepEqual([read, reads, rechecks], ["row", 2, 1]);
+  let writes = 0;
+  const write = await retrying(pool, () => (writes++, Promise.reject(broken()))).catch((error) => error);
+  assert.equal((write as { code?: string }).code, "CONNECTION_CLOSED");
+  assert.equal(writes, 1, "a statement that may have committed is not sent again");
 });
