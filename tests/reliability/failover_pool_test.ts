@@ -11,6 +11,7 @@ import { failureKind, OutcomeUnknownError } from "../../db/failover.ts";
 import { FAILOVER, failoverOf, splitHosts } from "../../db/pool.ts";
 import { freePort } from "../../db/embedded.ts";
 import { toAppError } from "../../lib/http/errors.ts";
+import { configureLog } from "../../lib/http/log.ts";
 import { testDatabase, testEnv } from "../helpers/db.ts";
 
 const db = await testDatabase();
@@ -195,4 +196,31 @@ Deno.test("failover pool — retrying(): a broken read is repeated, a broken wri
   const write = await retrying(pool, () => (writes++, Promise.reject(broken()))).catch((error) => error);
   assert.equal((write as { code?: string }).code, "CONNECTION_CLOSED");
   assert.equal(writes, 1, "a statement that may have committed is not sent again");
+});
+
+Deno.test("failover pool — postgres.js's write-after-close TypeError is stopped and the pools start over", async () => {
+  const lines: string[] = [];
+  configureLog("info", (line) => lines.push(line)); // this file's own worker: later tests log here too
+
+  const sql = createPool(db.url, { max: 2 });
+  try {
+    await sql`select 1`;
+    // The error postgres.js 3.4.9 throws from a timer when a server ends a session under a queued statement.
+    const error = new TypeError("Cannot read properties of null (reading 'write')");
+    error.stack = `${error.message}\n    at Immediate.nextWrite ` +
+      "(file:///x/node_modules/.deno/postgres@3.4.9/node_modules/postgres/src/connection.js:255:22)";
+    const event = new ErrorEvent("error", { error, cancelable: true });
+    globalThis.dispatchEvent(event);
+    assert.equal(event.defaultPrevented, true, "the process is not ended by it");
+    assert.ok(lines.some((line) => line.includes('"database_write_after_close"')));
+    assert.ok(lines.some((line) => line.includes('"database_sessions_renewed"')), "the pool started over");
+    const [row] = await sql`select 2 as two`;
+    assert.equal(row.two, 2, "and works on fresh sessions");
+    const other = new ErrorEvent("error", { error: new TypeError("unrelated"), cancelable: true });
+    globalThis.addEventListener("error", (e) => e.preventDefault(), { once: true });
+    globalThis.dispatchEvent(other);
+    assert.equal(lines.filter((line) => line.includes('"database_write_after_close"')).length, 1);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 });
