@@ -39,6 +39,12 @@ export async function patroniUnavailable(): Promise<string | null> {
   return null;
 }
 
+function killQuietly(pid: number): void {
+  try {
+    if (pid > 0) Deno.kill(pid, "SIGKILL");
+  } catch { /* already gone */ }
+}
+
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
@@ -168,7 +174,7 @@ export async function startPatroniCluster(): Promise<PatroniCluster> {
       const pid = Number((await Deno.readTextFile(`${dir}/${name}/postmaster.pid`)).split("\n")[0]);
       node.child?.kill("SIGKILL"); // setpriv and sh exec: this pid is patroni's own
       await node.child?.status;
-      await new Deno.Command("kill", { args: ["-KILL", String(pid)] }).output();
+      killQuietly(pid);
     },
     start(name) {
       startNode(nodes.find((n) => n.name === name)!);
@@ -203,13 +209,23 @@ export async function startPatroniCluster(): Promise<PatroniCluster> {
           (text) => text.split("\n")[0],
           () => null,
         );
-        if (pid) await new Deno.Command("kill", { args: ["-KILL", pid] }).output();
+        if (pid) killQuietly(Number(pid));
       }
       etcd.kill("SIGKILL");
       await etcd.status;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+      globalThis.removeEventListener("unload", orphans);
     },
   };
+  // A test process that dies without stop() must not leave postmasters behind (Patroni's die with it).
+  const orphans = () => {
+    for (const node of nodes) {
+      try {
+        killQuietly(Number(Deno.readTextFileSync(`${dir}/${node.name}/postmaster.pid`).split("\n")[0]));
+      } catch { /* no cluster there */ }
+    }
+  };
+  globalThis.addEventListener("unload", orphans);
   try {
     await cluster.healthy();
     await createDatabase(binDir, nodes);
