@@ -3,8 +3,10 @@
  * one transaction, `SET LOCAL ROLE astapa_app` (a non-owner role, so RLS applies), and the project the
  * request acts for in the transaction-local setting `astapa.project_id` that the policies read.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import { AsyncLocalStorage } from "node:async_hooks";
+import { failureKind, OutcomeUnknownError, retryNotApplied, RolledBackError } from "./failover.ts";
+import { createFailoverPool, failoverOf } from "./pool.ts";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -13,9 +15,12 @@ export type Fragment = postgres.Fragment;
 
 export type PoolOptions = { max?: number; applicationName?: string };
 
-/** Opens a pool. Notices are dropped (migrations raise them); bigint columns come back as strings. */
+/**
+ * Opens a pool. Notices are dropped (migrations raise them); bigint columns come back as strings. `url` may
+ * name several hosts (libpq style); the pool follows the primary across a failover (pool.ts).
+ */
 export function createPool(url: string, options: PoolOptions = {}): Sql {
-  return postgres(url, {
+  return createFailoverPool(url, {
     max: options.max ?? 10,
     idle_timeout: 30,
     // Fail fast when the database is unreachable: the request answers 503 instead of hanging.
@@ -50,6 +55,10 @@ export function actAsClient<T>(kind: ClientKind, work: () => T): T {
 /**
  * Runs `work` as the app role in one transaction. With a project id, RLS shows that project's rows only;
  * without one, tenant tables show nothing.
+ *
+ * Across a failover the whole transaction is run again when it certainly did not commit (db/failover.ts):
+ * `work` must therefore do nothing but SQL on `tx` (it may run more than once, only one run commits). A COMMIT
+ * whose answer was lost is not retried: it throws OutcomeUnknownError (503 outcome_unknown).
  */
 export function asApp<T>(
   sql: Sql,
@@ -57,18 +66,70 @@ export function asApp<T>(
   work: (tx: Tx) => Promise<T>,
   context: AppContext = {},
 ): Promise<T> {
-  return sql.begin(async (tx) => {
-    // Not awaited: the settings travel in the same network write as work's first statement (postgres.js
-    // pipelines on the transaction's connection), so they cost no round trip of their own. They still run
-    // first, and a failure among them aborts the transaction; it is reported below.
-    const settings = tx`select ${appSettings(sql, projectId, context)}`.execute();
-    settings.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
-    try {
-      return await work(tx);
-    } finally {
-      await settings;
-    }
-  }) as Promise<T>;
+  const failover = failoverOf(sql);
+  const once = () => oneTransaction(sql, projectId, work, context);
+  if (!failover) return once();
+  return retryNotApplied(once, (error) => failover.recheck(error));
+}
+
+async function oneTransaction<T>(
+  sql: Sql,
+  projectId: string | null,
+  work: (tx: Tx) => Promise<T>,
+  context: AppContext,
+): Promise<T> {
+  let committing = false;
+  try {
+    return await sql.begin(async (tx) => {
+      const value = await inAppRole(sql, tx, projectId, work, context);
+      committing = true; // postgres.js sends COMMIT once this callback resolves
+      return value;
+    }) as T;
+  } catch (error) {
+    if (failureKind(error) !== "unknown") throw error;
+    if (committing) throw new OutcomeUnknownError("The connection broke during COMMIT.", { cause: error });
+    throw new RolledBackError("The connection broke before COMMIT: the transaction was rolled back.", {
+      cause: error,
+    });
+  }
+}
+
+async function inAppRole<T>(
+  sql: Sql,
+  tx: Tx,
+  projectId: string | null,
+  work: (tx: Tx) => Promise<T>,
+  context: AppContext,
+): Promise<T> {
+  // Not awaited: the settings travel in the same network write as work's first statement (postgres.js
+  // pipelines on the transaction's connection), so they cost no round trip of their own. They still run
+  // first, and a failure among them aborts the transaction; it is reported below.
+  const settings = tx`select ${appSettings(sql, projectId, context)}`.execute();
+  settings.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
+  try {
+    return await work(tx);
+  } finally {
+    await settings;
+  }
+}
+
+/**
+ * Runs statements outside asApp with the same failover rule: retried while they certainly did not run. With
+ * `{ read: true }` (the caller promises `attempt` changes nothing) a broken connection is retried too.
+ */
+export function retrying<T>(
+  sql: Sql,
+  attempt: () => Promise<T>,
+  options: { read?: boolean } = {},
+): Promise<T> {
+  const failover = failoverOf(sql);
+  if (!failover) return attempt();
+  const once = !options.read ? attempt : () =>
+    attempt().catch((error) => {
+      if (failureKind(error) !== "unknown") throw error;
+      throw new RolledBackError("A read lost its connection; reads are safe to repeat.", { cause: error });
+    });
+  return retryNotApplied(once, (error) => failover.recheck(error));
 }
 
 /**

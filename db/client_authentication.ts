@@ -5,7 +5,7 @@
  * caller.
  */
 import { z } from "zod";
-import { asApp, asAppStatement, type Fragment, type Sql, type Tx } from "./client.ts";
+import { asApp, asAppStatement, type Fragment, retrying, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 
 export const VerifiedClientSchema = z.object({
@@ -58,22 +58,24 @@ export async function authenticateClientAnd(
   grant: (sql: Sql, clientId: string) => GrantCalls,
 ): Promise<{ outcome: ClientAuthOutcome; grant: unknown }> {
   const calls = grant(sql, clientId);
-  const [row] = await asAppStatement(
-    sql,
-    null,
-    (app) =>
-      sql`with ${app},
+  // One statement, its own transaction: retried only while it certainly did not run (db/failover.ts).
+  const [row] = await retrying(sql, () =>
+    asAppStatement(
+      sql,
+      null,
+      (app) =>
+        sql`with ${app},
         auth as materialized (
           select api.authenticate_client(${clientId}, ${secretHash}, ${
-        sql.json(buckets)
-      }) as outcome from app)
+          sql.json(buckets)
+        }) as outcome from app)
         select outcome as result,
           case when (outcome #>> '{client,enabled}')::boolean then
             case outcome #>> '{client,kind}' when 'project' then ${calls.project ?? sql`null::jsonb`}
                                              when 'machine' then ${calls.machine ?? sql`null::jsonb`} end
           end as grant
         from auth`,
-  );
+    ));
   return { outcome: ClientAuthOutcomeSchema.parse(row.result), grant: row.grant };
 }
 

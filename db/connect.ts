@@ -47,6 +47,10 @@ export async function openDatabase(
 
 /** A connection string without its password, for logs and banners. */
 export function redact(url: string): string {
+  // Several hosts (libpq style) are not a WHATWG URL: blank the password by pattern instead.
+  if (/^postgres(?:ql)?:\/\/[^/?#]*,/.test(url)) {
+    return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/, "$1***@");
+  }
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";

@@ -20,6 +20,12 @@ export const ERRORS = {
   rate_limited: { status: 429, message: "Too many requests. Try again shortly." },
   internal_error: { status: 500, message: "Something went wrong on our side." },
   service_unavailable: { status: 503, message: "The service is not ready. Try again shortly." },
+  outcome_unknown: {
+    status: 503,
+    message:
+      "The database connection was lost while this change was being saved: it may or may not have been " +
+      "applied. Check before repeating it, unless repeating it is harmless.",
+  },
   payments_not_configured: {
     status: 409,
     message:
@@ -131,16 +137,22 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
 export const WRONG_CLIENT_KIND = 403;
 
 /**
- * The database is down, restarting or full: the request may succeed later, so the client hears 503 with
- * Retry-After instead of a 500. (postgres.js and socket error codes, and SQLSTATE classes 08, 57P and 53300.)
+ * The database is down, restarting, switching primaries or full: the request may succeed later, so the client
+ * hears 503 with Retry-After instead of a 500. (postgres.js and socket error codes, SQLSTATE classes 08, 57P,
+ * 53300 and 25006 — a primary turned standby — and db/failover.ts's NO_PRIMARY and ROLLED_BACK.)
  */
 const UNAVAILABLE =
-  /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|08...|57P0[1-3]|53300)$/;
+  /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|08...|57P0[1-3]|53300|25006|NO_PRIMARY|ROLLED_BACK)$/;
 
 /** Maps any thrown value to an AppError; unknown failures become internal_error (keeping the cause). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const { code: sqlstate, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (sqlstate === "OUTCOME_UNKNOWN") {
+    // db/failover.ts: COMMIT's answer was lost. Xendit and other retrying callers repeat the request, and the
+    // operations they repeat are idempotent by key (payment events by provider id).
+    return new AppError("outcome_unknown", { cause: error, headers: { "Retry-After": "5" } });
+  }
   if (typeof sqlstate === "string" && UNAVAILABLE.test(sqlstate)) {
     return new AppError("service_unavailable", { cause: error, headers: { "Retry-After": "5" } });
   }

@@ -35,7 +35,8 @@ export class MailSender {
   }
 
   async start(): Promise<void> {
-    this.#listening = await this.#sql.listen("astapa_mail", () => this.drain());
+    // The third callback runs again after every re-listen (a failover): send what was queued meanwhile.
+    this.#listening = await this.#sql.listen("astapa_mail", () => this.drain(), () => void this.drain());
     this.#timer = setInterval(() => this.drain(), SWEEP_MS);
     await this.drain();
   }

@@ -71,7 +71,8 @@ export class WebhookWorker {
   /** Listens, starts the sweep, and works through the backlog before resolving. */
   async start(): Promise<void> {
     this.#stopping = false;
-    const listener = await this.#options.sql.listen("astapa_events", () => this.wake());
+    // The third callback runs again after every re-listen (a failover): catch up on what was missed meanwhile.
+    const listener = await this.#options.sql.listen("astapa_events", () => this.wake(), () => this.wake());
     this.#unlisten = () => listener.unlisten();
     this.#sweep = setInterval(() => this.wake(), this.#options.sweepSeconds * 1000);
     await this.settle();
