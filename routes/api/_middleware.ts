@@ -16,6 +16,7 @@ import { actAsClient } from "../../db/client.ts";
 /** Nothing for the whole family: authorization is per route (below). */
 export const middleware: MiddlewareHandler<AppEnv> = (_c, next) => next();
 
+/** The check the router puts in front of each /api handler, given the route's declaration for its method. */
 export function authorize(caller: Caller): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("caller", caller);
