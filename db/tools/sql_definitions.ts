@@ -36,6 +36,15 @@ export function readDefinitions(
 ): Definition[] {
   const byKey = new Map<string, Definition>();
   let droppedPolicy = ""; // a current file's `drop policy if exists` + `create policy` pair is one definition
+  // A dropped object made again (a new signature, a recreated policy) stays in its area.
+  const droppedAreas = new Map<string, string>();
+  const named = (key: string) => key.replace(/\(.*$/, "");
+  const forget = (key: string) => {
+    const known = byKey.get(key);
+    if (known) droppedAreas.set(named(key), known.area);
+    return byKey.delete(key);
+  };
+  const areaFor = (key: string, version: string) => droppedAreas.get(named(key)) ?? areaOf(version, key);
   for (const migration of history) {
     for (const { text } of splitStatements(migration.sql)) {
       const words = normalise(text);
@@ -52,7 +61,7 @@ export function readDefinitions(
         const known = byKey.get(key);
         if (known) restated(key, where);
         if (known) known.create = create;
-        else byKey.set(key, { key, area: areaOf(migration.version, key), create, privileges: [] });
+        else byKey.set(key, { key, area: areaFor(key, migration.version), create, privileges: [] });
         continue;
       }
       const target = FUNCTION_TARGET.exec(words);
@@ -60,7 +69,7 @@ export function readDefinitions(
         const key = functionKey(target[1], words, target[0].length);
         const known = byKey.get(key);
         if (!known) throw new Error(`${where}: "${words.slice(0, 60)}…" names ${key}, which is not defined`);
-        if (/^drop /i.test(words)) byKey.delete(key);
+        if (/^drop /i.test(words)) forget(key);
         else if (/^comment /i.test(words)) known.comment = text;
         else if (!known.privileges.includes(text)) known.privileges.push(text);
         continue;
@@ -68,7 +77,7 @@ export function readDefinitions(
       const drop = DROP_POLICY.exec(words);
       if (drop) {
         const key = `policy ${drop[2]} ${identifier(drop[1])}`;
-        if (byKey.delete(key)) droppedPolicy = key;
+        if (forget(key)) droppedPolicy = key;
         continue;
       }
       const policy = POLICY.exec(words);
@@ -78,7 +87,7 @@ export function readDefinitions(
         const known = byKey.get(key);
         if (known || dropped === key) restated(key, where);
         if (known) known.create = create;
-        else byKey.set(key, { key, area: areaOf(migration.version, key), create, privileges: [] });
+        else byKey.set(key, { key, area: areaFor(key, migration.version), create, privileges: [] });
         continue;
       }
       const trigger = TRIGGER.exec(words);
@@ -88,7 +97,7 @@ export function readDefinitions(
         const known = byKey.get(key);
         if (known) restated(key, where);
         if (known) known.create = create;
-        else byKey.set(key, { key, area: areaOf(migration.version, key), create, privileges: [] });
+        else byKey.set(key, { key, area: areaFor(key, migration.version), create, privileges: [] });
       }
     }
   }

@@ -67,5 +67,5 @@ function push(statements: Statement[], chunk: string): void {
 
 /** Words of a statement with comments removed and whitespace folded (for classifying it). */
 export function normalise(text: string): string {
-  return text.replace(/--[^\n]*/g, " ").replace(/\s+/g, " ").trim();
+  return text.replace(/--[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ").replace(/\s+/g, " ").trim();
 }
