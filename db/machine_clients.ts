@@ -1,4 +1,4 @@
-/** Typed wrappers around the machine-client functions (db/migrations/0304, 0305). */
+/** Typed wrappers around the machine-client functions (db/api/clients.sql). */
 import { z } from "zod";
 import { asAppStatement, type Fragment, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
