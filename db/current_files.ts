@@ -87,8 +87,8 @@ export async function currentFilesStatus(
     ? `The database's SQL functions and policies (db/api) were replaced on ${
       mine.replaced_at!.toISOString()
     } ` +
-      "by a newer Astapa's: run a newer Astapa. (Going back to older definitions on purpose is a forward " +
-      "change: edit the files so the set is new; see docs/database.md.)"
+      "by a newer Astapa's: run a newer Astapa. (To put this build's definitions back on purpose — a rollback, " +
+      "or an older branch in development — run `deno task astapa db migrate --reapply`.)"
     : null;
   return { pending: true, changed, problem };
 }
@@ -119,7 +119,7 @@ export async function applyCurrentFiles(
       insert into astapa_meta.current_file_sets (checksum, files) values (${set.checksum}, ${
       connection.json(files)
     })
-      on conflict (checksum) do update set applied_at = now()`;
+      on conflict (checksum) do update set applied_at = now(), replaced_at = null`;
     await connection.unsafe("commit");
   } catch (cause) {
     await connection.unsafe("rollback");

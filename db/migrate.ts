@@ -85,11 +85,13 @@ export async function migrationStatus(
 /**
  * Applies pending migrations, then db/api if it changed; returns the migrations applied by this call.
  * `apiDir: null` applies versioned migrations only (what builds before db/api did; tests use it).
+ * `reapply` applies this build's db/api even where the database already replaced it (an operator's choice).
  */
 export async function migrate(
   sql: Sql,
   dir: URL = MIGRATIONS_DIR,
   apiDir: URL | null = API_DIR,
+  options: { reapply?: boolean } = {},
 ): Promise<Migration[]> {
   const files = await readMigrations(dir);
   const currentFiles = apiDir ? await readCurrentFiles(apiDir).catch(asMigrationError) : null;
@@ -110,7 +112,7 @@ export async function migrate(
         ${CURRENT_FILES_TABLE}`);
       const status = compare(files, await appliedMigrations(connection));
       const api = currentFiles ? await currentFilesStatus(connection, currentFiles) : null;
-      if (api?.problem) status.problems.push(api.problem);
+      if (api?.problem && !options.reapply) status.problems.push(api.problem);
       if (status.problems.length) throw new MigrationError(status.problems.join("\n"));
       for (const migration of status.pending) {
         await connection.unsafe("begin");
@@ -128,7 +130,7 @@ export async function migrate(
           throw new MigrationError(`Migration ${label(migration)} failed: ${message}`, { cause });
         }
       }
-      if (currentFiles && (api?.pending || status.pending.length)) {
+      if (currentFiles && (api?.pending || status.pending.length || options.reapply)) {
         // Versioned migrations may have dropped what a current file defines: re-apply after any of them.
         await applyCurrentFiles(connection, currentFiles).catch(asMigrationError);
       }

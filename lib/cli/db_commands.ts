@@ -5,14 +5,15 @@ import { dumpSchema, SCHEMA_FILE } from "../../db/schema_dump.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
 
-export const DB_USAGE = `  db migrate                 apply pending migrations
+export const DB_USAGE =
+  `  db migrate [--reapply]     apply pending migrations (--reapply: this build's db/api, even if replaced)
   db status                  list applied and pending migrations and db/api files
   db schema [--write]        print the schema from the catalogs (--write: into db/schema.sql)`;
 
 export async function dbCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
   const [, action] = args.positionals;
   if (action === "migrate") {
-    const applied = await migrate(sql);
+    const applied = await migrate(sql, undefined, undefined, { reapply: args.flags.has("reapply") });
     const names = applied.map((m) => `${m.version}_${m.name}`);
     out.result({ applied: names }, names.length ? `Applied:\n  ${names.join("\n  ")}` : "Up to date.");
     return 0;

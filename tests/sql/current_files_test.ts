@@ -151,6 +151,17 @@ Deno.test("current files — an older build meeting a newer database refuses to 
     );
     const [comment] = await db.sql`select obj_description('astapa'::regnamespace, 'pg_namespace') as text`;
     assert.equal(comment.text, "Newer.", "the refused builds changed nothing");
+
+    // An operator who means it (a rollback; an older branch in development) puts this build's set back.
+    assert.deepEqual(await migrate(db.sql, MIGRATIONS_DIR, API_DIR, { reapply: true }), []);
+    assert.deepEqual((await migrationStatus(db.sql)).problems, []);
+    const live = await db.sql`select checksum from astapa_meta.current_file_sets where replaced_at is null`;
+    assert.deepEqual(live.map((r) => r.checksum), [(await readCurrentFiles()).checksum]);
+    await assert.rejects(
+      () => migrate(db.sql, MIGRATIONS_DIR, newer),
+      /by a newer Astapa's/,
+      "now the edit is older",
+    );
   } finally {
     await Promise.all([remove(newer), remove(preLayout)]);
     await db.close();
