@@ -14,7 +14,13 @@ import { type Definition, readDefinitions } from "./sql_definitions.ts";
 import { areaOfMigration, AREAS } from "./areas.ts";
 
 const history = (await readMigrations()).filter((m) => m.version < FIRST_LAYOUT_VERSION);
-const definitions = readDefinitions(history, areaOfMigration);
+let definitions: Definition[];
+try {
+  definitions = readDefinitions(history, areaOfMigration);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  Deno.exit(1);
+}
 
 const dir = API_DIR.pathname;
 for await (const entry of Deno.readDir(dir)) {
