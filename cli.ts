@@ -61,7 +61,7 @@ const COMMANDS: Record<string, Command> = {
 export async function runCli(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, ["json", "help", ...PLAN_BOOLEANS]);
+    args = parseArgs(argv, ["json", "help", "write", "reapply", ...PLAN_BOOLEANS]);
   } catch (error) {
     return usage(error);
   }

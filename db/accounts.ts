@@ -1,4 +1,4 @@
-/** Typed wrappers around the account functions in `api` (db/migrations/0011_create_account_functions.sql). */
+/** Typed wrappers around the account functions in `api` (db/api/console.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { result } from "./result.ts";

@@ -1,4 +1,4 @@
-/** Typed wrappers around the renewal, reconciliation and mail functions in `api` (migrations 0800–0803). */
+/** Typed wrappers around the renewal, reconciliation and mail functions in `api` (db/api/billing.sql, db/api/mail.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { CheckoutSchema, XenditAccountSchema } from "./payments.ts";

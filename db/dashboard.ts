@@ -1,5 +1,5 @@
 /**
- * Typed wrappers around the dashboard's functions in `api` (migrations 0600–0605): the console project,
+ * Typed wrappers around the dashboard's functions in `api` (db/api/console.sql): the console project,
  * developer accounts linked to console users, dashboard sessions and an account's projects.
  */
 import { z } from "zod";

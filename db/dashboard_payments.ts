@@ -1,5 +1,5 @@
 /**
- * Typed wrappers for the dashboard's Plans and Payments pages (migrations 1200–1203): subscriber counts, the
+ * Typed wrappers for the dashboard's Plans and Payments pages (db/api/dashboard.sql): subscriber counts, the
  * payments list, the live feed over payment_events, and the chart aggregates.
  */
 import { z } from "zod";

@@ -1,4 +1,4 @@
-/** Typed wrappers around the dynamic-client functions (db/migrations/1000–1002). */
+/** Typed wrappers around the dynamic-client functions (db/api/clients.sql; grants in db/api/tokens.sql). */
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";

@@ -1,4 +1,4 @@
-/** Typed calls for the hosted login (db/migrations/0700_create_login_sessions.sql and the user API). */
+/** Typed calls for the hosted login (db/api/login.sql and the user API). */
 import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
 import { sha256 } from "../lib/secrets.ts";

@@ -1,4 +1,4 @@
-/** Typed wrappers around the machine-client functions (db/migrations/0304, 0305). */
+/** Typed wrappers around the machine-client functions (db/api/clients.sql). */
 import { z } from "zod";
 import type { Fragment, Sql, Tx } from "./client.ts";
 import { result } from "./result.ts";

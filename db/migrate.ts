@@ -1,13 +1,26 @@
 /**
- * Forward-only migrations: db/migrations/NNNN_verb_object.sql, applied in order, each in its own transaction,
- * all under one advisory lock so instances starting together apply each file exactly once.
- * Every file after the first runs as `astapa_owner` (created by the first), so the owner role owns the schema.
+ * Forward-only migrations: db/migrations/NNNN_verb_object.sql (and the read-only history in
+ * db/migrations/history/), applied in order, each in its own transaction; then the current-state files of
+ * db/api when they changed (current_files.ts) — all under one advisory lock so instances starting together
+ * apply each change exactly once. Every file after the first runs as `astapa_owner` (created by the first),
+ * so the owner role owns the schema. See docs/database.md.
  */
 import type postgres from "postgres";
 import type { Sql } from "./client.ts";
 import { hex, sha256 } from "../lib/secrets.ts";
+import {
+  API_DIR,
+  applyCurrentFiles,
+  CURRENT_FILES_TABLE,
+  CurrentFilesError,
+  type CurrentFilesStatus,
+  currentFilesStatus,
+  readCurrentFiles,
+} from "./current_files.ts";
 
 export const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
+/** Migrations that landed before db/api existed: never edited, never added to (see docs/database.md). */
+const HISTORY_DIR = "history/";
 const LOCK_KEY = 0x61_73_74_61; // "asta": one lock for every Astapa migrator on this database
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
@@ -18,21 +31,32 @@ export type MigrationStatus = {
   pending: Migration[];
   /** Problems that stop `migrate`: edited landed files, or versions the database has and this build lacks. */
   problems: string[];
+  /** db/api against the set the database applied last (null when the build is versioned-only). */
+  currentFiles: CurrentFilesStatus | null;
 };
 
 export class MigrationError extends Error {
   override name = "MigrationError";
 }
 
-/** Reads the migration files in version order. */
+/** Reads the migration files (the folder's and its history/ folder's) in version order. */
 export async function readMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
   const migrations: Migration[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
-    const match = FILE_NAME.exec(entry.name);
-    if (!match) throw new MigrationError(`Migration file ${entry.name} must be named NNNN_verb_object.sql`);
-    const sql = await Deno.readTextFile(new URL(entry.name, dir));
-    migrations.push({ version: match[1], name: match[2], sql, checksum: hex(await sha256(sql)) });
+  for (const folder of [new URL(HISTORY_DIR, dir), dir]) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(folder));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound && folder !== dir) continue;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
+      const match = FILE_NAME.exec(entry.name);
+      if (!match) throw new MigrationError(`Migration file ${entry.name} must be named NNNN_verb_object.sql`);
+      const sql = await Deno.readTextFile(new URL(entry.name, folder));
+      migrations.push({ version: match[1], name: match[2], sql, checksum: hex(await sha256(sql)) });
+    }
   }
   migrations.sort((a, b) => a.version.localeCompare(b.version));
   for (let i = 1; i < migrations.length; i++) {
@@ -44,15 +68,33 @@ export async function readMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
 }
 
 /** Compares the files with what the database recorded. Read-only. */
-export async function migrationStatus(sql: Sql, dir: URL = MIGRATIONS_DIR): Promise<MigrationStatus> {
+export async function migrationStatus(
+  sql: Sql,
+  dir: URL = MIGRATIONS_DIR,
+  apiDir: URL | null = API_DIR,
+): Promise<MigrationStatus> {
   const files = await readMigrations(dir);
   const applied = await appliedMigrations(sql);
-  return compare(files, applied);
+  const status = compare(files, applied);
+  if (!apiDir) return status;
+  const currentFiles = await currentFilesStatus(sql, await readCurrentFiles(apiDir));
+  if (currentFiles.problem) status.problems.push(currentFiles.problem);
+  return { ...status, currentFiles };
 }
 
-/** Applies pending migrations; returns the ones applied by this call. */
-export async function migrate(sql: Sql, dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
+/**
+ * Applies pending migrations, then db/api if it changed; returns the migrations applied by this call.
+ * `apiDir: null` applies versioned migrations only (what builds before db/api did; tests use it).
+ * `reapply` applies this build's db/api even where the database already replaced it (an operator's choice).
+ */
+export async function migrate(
+  sql: Sql,
+  dir: URL = MIGRATIONS_DIR,
+  apiDir: URL | null = API_DIR,
+  options: { reapply?: boolean } = {},
+): Promise<Migration[]> {
   const files = await readMigrations(dir);
+  const currentFiles = apiDir ? await readCurrentFiles(apiDir).catch(asMigrationError) : null;
   const connection = await sql.reserve();
   try {
     await connection`select pg_advisory_lock(${LOCK_KEY})`;
@@ -66,8 +108,11 @@ export async function migrate(sql: Sql, dir: URL = MIGRATIONS_DIR): Promise<Migr
           applied_at timestamptz not null default now()
         );
         comment on table astapa_meta.schema_migrations is
-          'One row per applied file of db/migrations, with the SHA-256 of its text when applied.';`);
+          'One row per applied file of db/migrations, with the SHA-256 of its text when applied.';
+        ${CURRENT_FILES_TABLE}`);
       const status = compare(files, await appliedMigrations(connection));
+      const api = currentFiles ? await currentFilesStatus(connection, currentFiles) : null;
+      if (api?.problem && !options.reapply) status.problems.push(api.problem);
       if (status.problems.length) throw new MigrationError(status.problems.join("\n"));
       for (const migration of status.pending) {
         await connection.unsafe("begin");
@@ -84,6 +129,10 @@ export async function migrate(sql: Sql, dir: URL = MIGRATIONS_DIR): Promise<Migr
           const message = cause instanceof Error ? cause.message : String(cause);
           throw new MigrationError(`Migration ${label(migration)} failed: ${message}`, { cause });
         }
+      }
+      if (currentFiles && (api?.pending || status.pending.length || options.reapply)) {
+        // Versioned migrations may have dropped what a current file defines: re-apply after any of them.
+        await applyCurrentFiles(connection, currentFiles).catch(asMigrationError);
       }
       return status.pending;
     } finally {
@@ -139,7 +188,12 @@ function compare(files: Migration[], applied: AppliedMigration[]): MigrationStat
       );
     }
   }
-  return { applied, pending, problems };
+  return { applied, pending, problems, currentFiles: null };
+}
+
+function asMigrationError(error: unknown): never {
+  if (error instanceof CurrentFilesError) throw new MigrationError(error.message, { cause: error });
+  throw error;
 }
 
 const label = (m: Migration) => `${m.version}_${m.name}.sql`;

@@ -1,4 +1,4 @@
-/** Typed wrappers around the checkout, payment and payment-event functions in `api` (migrations 0500–0504). */
+/** Typed wrappers around the checkout, payment and payment-event functions in `api` (db/api/payments.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { result } from "./result.ts";

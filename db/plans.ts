@@ -1,4 +1,4 @@
-/** Typed wrappers around the plan and subscription functions in `api` (migrations 0204–0205). */
+/** Typed wrappers around the plan and subscription functions in `api` (db/api/plans.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import type { Json, PlanSource } from "./users.ts";

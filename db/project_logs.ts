@@ -1,4 +1,4 @@
-/** Typed wrappers for the dashboard's audit log and mail outbox listings (migration 1403). */
+/** Typed wrappers for the dashboard's audit log and mail outbox listings (db/api/dashboard.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { result } from "./result.ts";

@@ -1,6 +1,5 @@
 /**
- * Typed wrappers around the settings and deletion functions (db/migrations/1100_create_project_settings_functions.sql,
- * 1102_create_delete_project.sql).
+ * Typed wrappers around the settings and deletion functions (db/api/projects.sql).
  */
 import { z } from "zod";
 import type { Tx } from "./client.ts";

@@ -1,4 +1,4 @@
-/** Typed wrappers around the project functions in `api` (db/migrations/0008_create_project_functions.sql). */
+/** Typed wrappers around the project functions in `api` (db/api/projects.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { result } from "./result.ts";

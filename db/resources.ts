@@ -1,4 +1,4 @@
-/** Typed wrappers around the protected-resource and scope functions (db/migrations/0303, 2100). */
+/** Typed wrappers around the protected-resource and scope functions (db/api/resources.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { result } from "./result.ts";

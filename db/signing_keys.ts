@@ -1,4 +1,4 @@
-/** Typed wrapper around api.list_signing_keys (db/migrations/0012): states and dates, never key material. */
+/** Typed wrapper around api.list_signing_keys (db/api/signing_keys.sql): states and dates, never key material. */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 

@@ -1,4 +1,4 @@
-/** Typed call for social sign-in (db/migrations/0900_create_identity_sign_in.sql). */
+/** Typed call for social sign-in (db/api/login.sql). */
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 

@@ -1,4 +1,4 @@
-/** Typed calls to the token functions in SQL (db/migrations/*_create_token_functions.sql). */
+/** Typed calls to the token functions in SQL (db/api/tokens.sql). */
 import { z } from "zod";
 import { asApp, type Fragment, type Sql } from "./client.ts";
 import { AppError } from "../lib/http/errors.ts";

@@ -1,5 +1,5 @@
 /**
- * Typed wrappers for looking after one user from the dashboard (migrations 1401–1402): the user in the
+ * Typed wrappers for looking after one user from the dashboard (db/api/users.sql): the user in the
  * project's current environment, their ways to sign in, their sessions, their own claims.
  */
 import { z } from "zod";

@@ -1,4 +1,4 @@
-/** Typed wrappers around the user and claim functions in `api` (migrations 0009 and 0010). */
+/** Typed wrappers around the user and claim functions in `api` (db/api/users.sql, db/api/claims.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { ModeSchema } from "./projects.ts";

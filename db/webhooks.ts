@@ -1,4 +1,4 @@
-/** Typed wrappers around the webhook functions in `api` (migration 0209). */
+/** Typed wrappers around the webhook functions in `api` (db/api/webhooks.sql). */
 import { z } from "zod";
 import type { Sql, Tx } from "./client.ts";
 import { asApp } from "./client.ts";

@@ -40,6 +40,11 @@ export const DOC_PAGES: DocPage[] = [
     summary: "How tenants and users are kept in Postgres.",
   },
   {
+    slug: "database",
+    title: "The database, for DBAs",
+    summary: "Where the SQL lives: schema.sql, db/api, migrations; how to change it.",
+  },
+  {
     slug: "self-hosting",
     title: "Self-hosting",
     summary: "Configuration, Postgres, several instances, migrations.",

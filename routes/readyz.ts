@@ -2,7 +2,7 @@ import type { Handlers } from "../lib/router/routes.ts";
 import { ping } from "../db/client.ts";
 import { migrationStatus } from "../db/migrate.ts";
 
-/** Readiness: the database answers and every migration this build carries is applied. */
+/** Readiness: the database answers, every migration this build carries is applied, and so is its db/api. */
 export const handler: Handlers = {
   async GET(c) {
     const { sql } = c.var.deps;
@@ -12,7 +12,7 @@ export const handler: Handlers = {
       ? "unknown"
       : status.problems.length
       ? "inconsistent"
-      : status.pending.length
+      : status.pending.length || status.currentFiles?.pending
       ? "pending"
       : "applied";
     const ready = database && migrations === "applied";

@@ -236,4 +236,14 @@ Deno.test("cli — migrates a fresh database before the first command", async ()
   assert.equal(run.code, 0, run.stderr);
   const status = await astapa(["db", "status", "--json"], fresh);
   assert.deepEqual((status.json() as { pending: unknown[] }).pending, []);
+  const api = (status.json() as { current_files: { pending: boolean; changed: string[] } }).current_files;
+  assert.deepEqual(api, { pending: false, changed: [], problem: null }, "db/api applied too");
+});
+
+Deno.test("cli — db schema prints the schema from the catalogs, as db/schema.sql holds it", async () => {
+  const run = await astapa(["db", "schema"], fresh);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^-- The whole schema of an Astapa database/);
+  assert.match(run.stdout, /create table astapa\.projects \(/);
+  assert.match(run.stdout, /alter table astapa\.users force row level security;/);
 });

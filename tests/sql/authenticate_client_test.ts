@@ -1,4 +1,4 @@
-/** SQL tests for api.authenticate_client (migration 0901): lockout checks, secret check and failure count in one. */
+/** SQL tests for api.authenticate_client (db/api/clients.sql): lockout checks, secret check and failure count in one. */
 import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { rejectsAs, seedProject } from "../helpers/identity.ts";

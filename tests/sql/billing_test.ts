@@ -1,5 +1,5 @@
 /**
- * SQL tests for renewals, cancel/resume, reconciliation and the mail outbox (migrations 0800–0803): happy
+ * SQL tests for renewals, cancel/resume, reconciliation and the mail outbox (db/api/billing.sql, db/api/mail.sql): happy
  * paths, each error, and the policies. `now` is an argument of every step, so the clock is the test's.
  */
 import assert from "node:assert/strict";

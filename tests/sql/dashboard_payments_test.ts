@@ -1,5 +1,5 @@
 /**
- * SQL tests for the dashboard's Plans and Payments functions (migrations 1200–1203): subscriber counts, the
+ * SQL tests for the dashboard's Plans and Payments functions (db/api/dashboard.sql): subscriber counts, the
  * payments list, the live feed over payment_events, and the chart aggregates — each in the project's current
  * mode only, each refused for another project or none.
  */

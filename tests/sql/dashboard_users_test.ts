@@ -1,5 +1,5 @@
 /**
- * The dashboard's user functions (migrations 1400–1403): users of the current environment, sign-in methods
+ * The dashboard's user functions (db/api/users.sql, db/api/dashboard.sql): users of the current environment, sign-in methods
  * and unlinking, sessions and signing out everywhere, own claims, the audit log and mail outbox listings.
  */
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-/** SQL tests for dynamic clients and resource-bound grants (migrations 1000–1002). */
+/** SQL tests for dynamic clients and resource-bound grants (db/api/clients.sql, db/api/tokens.sql). */
 import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";

@@ -1,4 +1,4 @@
-/** SQL tests for protected resources, scopes, machine clients and client verification (migrations 0300–0305). */
+/** SQL tests for protected resources, scopes, machine clients and client verification (db/api/resources.sql, db/api/clients.sql). */
 import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { appValue, rejectsAs, seedProject } from "../helpers/identity.ts";

@@ -1,4 +1,4 @@
-/** SQL tests for the payment tables and functions (migrations 0500–0504): happy paths, errors, policies. */
+/** SQL tests for the payment tables and functions (db/api/payments.sql): happy paths, errors, policies. */
 import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import {

@@ -1,6 +1,6 @@
 /**
- * SQL tests for migrations 1100–1102: settings validation, token lifetime bounds, the go-live rule and project
- * deletion — each happy path and each refusal, as the app role.
+ * SQL tests for the settings functions of db/api/projects.sql: settings validation, token lifetime bounds,
+ * the go-live rule and project deletion — each happy path and each refusal, as the app role.
  */
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "../../db/client.ts";

@@ -1,0 +1,365 @@
+-- Renewals and reconciliation.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+create or replace function astapa.setting_days(settings jsonb, key text, fallback integer) returns interval
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select pg_catalog.make_interval(days => case
+      when pg_catalog.jsonb_typeof(settings -> key) = 'number' and (settings ->> key)::numeric between 0 and 365
+      then (settings ->> key)::numeric::integer else fallback end)
+  $$;
+
+comment on function astapa.setting_days(jsonb, text, integer) is
+  'A whole number of days (0–365) from project settings as an interval; anything else is the fallback.';
+
+grant execute on function astapa.setting_days(jsonb, text, integer) to astapa_app;
+
+create or replace function astapa.renewal_action(s astapa.subscriptions, now timestamptz, grace interval, notice interval,
+                                      can_renew boolean)
+  returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select case
+      when s.ended_at is not null or s.paid_through is null then null
+      when s.status = 'canceled' then
+        case when coalesce(s.current_period_end, s.paid_through) <= now then 'end' end
+      when s.status not in ('active', 'past_due') then null
+      when s.paid_through + grace <= now then 'expire'
+      when s.status = 'active' and s.paid_through <= now then 'past_due'
+      when can_renew and s.paid_through - notice <= now
+        and exists (select from astapa.plans as p
+                    where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
+                      and p.price_idr > 0 and p.interval in ('month', 'year'))
+        and exists (select from astapa.users as u
+                    where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
+        and not exists (select from astapa.checkouts as c
+                        where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
+                          and c.period_start = s.paid_through) then 'renew'
+    end
+  $$;
+
+comment on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean) is
+  'What the renewal pass must do with a subscription at `now`: end (canceled, period over), expire (grace '
+  'over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
+
+grant execute on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean)
+  to astapa_app;
+
+create or replace function astapa.expire_renewal_checkouts(project_id text, user_id bigint) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    expired_id text;
+  begin
+    for expired_id in
+      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = expire_renewal_checkouts.project_id and c.user_id = expire_renewal_checkouts.user_id
+        and c.period_start is not null and c.status in ('open', 'pending')
+      returning c.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+  end
+  $$;
+
+comment on function astapa.expire_renewal_checkouts(text, bigint) is
+  'Expires a user''s unpaid renewal checkouts (their subscription ended: there is no period left to pay for).';
+
+grant execute on function astapa.expire_renewal_checkouts(text, bigint) to astapa_app;
+
+create or replace function api.renewal_step(project_id text, now timestamptz, xendit_account text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    settings jsonb;
+    grace interval;
+    notice interval;
+    picked bigint;
+    s astapa.subscriptions;
+    action text;
+    checkout jsonb;
+    subscription jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    select p.settings into settings from astapa.projects as p where p.id = renewal_step.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
+    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    -- Instances share the work: each takes a subscription nobody else holds.
+    select s2.id into picked from astapa.subscriptions as s2
+    where s2.project_id = renewal_step.project_id and s2.ended_at is null and s2.paid_through is not null
+      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null) is not null
+    order by s2.paid_through, s2.id
+    for update skip locked
+    limit 1;
+    if not found then
+      return null;
+    end if;
+    -- A new statement, so a new snapshot: whatever another pass committed before we got the lock is seen here.
+    select * into s from astapa.subscriptions as s2 where s2.project_id = renewal_step.project_id and s2.id = picked;
+    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null);
+    if action is null then
+      return pg_catalog.jsonb_build_object('action', 'none', 'sub', s.user_id::text);
+    end if;
+    if action = 'past_due' then
+      update astapa.subscriptions as s2 set status = 'past_due'
+      where s2.project_id = s.project_id and s2.id = s.id
+      returning * into s;
+      subscription := astapa.subscription_json(s);
+      perform astapa.audit(project_id, 'subscription.past_due', 'user:' || s.user_id,
+        pg_catalog.jsonb_build_object('plan', s.plan_key, 'paid_through', s.paid_through));
+      perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
+        'subscription', subscription, 'previous_plan', s.plan_key));
+    elsif action in ('expire', 'end') then
+      -- Back to the default plan through the one function that changes plans (history, audit, event).
+      subscription := api.assign_plan(project_id, s.user_id, astapa.default_plan_key(project_id), 'default');
+      if action = 'expire' then
+        update astapa.subscriptions as s2 set status = 'expired'
+        where s2.project_id = s.project_id and s2.id = s.id;
+      end if;
+      perform astapa.expire_renewal_checkouts(project_id, s.user_id);
+    else
+      checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
+        'sub', s.user_id::text, 'plan', s.plan_key, 'xendit_account', xendit_account,
+        'period_start', s.paid_through,
+        'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.paid_through + grace - now), 3600),
+                             31536000)::integer));
+      subscription := astapa.subscription_json(s);
+      perform astapa.emit_event(project_id, 'subscription.renewal_due', pg_catalog.jsonb_build_object(
+        'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
+        'period_start', s.paid_through));
+    end if;
+    return pg_catalog.jsonb_build_object('action', action, 'sub', s.user_id::text, 'plan', s.plan_key,
+      'subscription', subscription, 'checkout', checkout,
+      'email', (select u.email from astapa.users as u where u.project_id = s.project_id and u.id = s.user_id));
+  end
+  $$;
+
+comment on function api.renewal_step(text, timestamptz, text) is
+  'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next '
+  'period''s checkout with xendit_account (null: payments not configured, no checkout), marks past_due, or '
+  'ends/expires a subscription back to the default plan. Settings billing_grace_days (3) and '
+  'billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+
+grant execute on function api.renewal_step(text, timestamptz, text) to astapa_app;
+
+create or replace function api.cancel_subscription(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    s astapa.subscriptions;
+  begin
+    perform from astapa.users as u
+    where u.project_id = cancel_subscription.project_id and u.id = cancel_subscription.user_id
+    for no key update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into s from astapa.subscriptions as s2
+    where s2.project_id = cancel_subscription.project_id and s2.user_id = cancel_subscription.user_id
+      and s2.ended_at is null
+    for update;
+    if s.id is null or s.paid_through is null or s.status not in ('active', 'past_due', 'canceled') then
+      raise exception using errcode = 'AS409', message = 'There is no paid subscription to cancel.';
+    end if;
+    if s.status = 'canceled' then
+      return astapa.subscription_json(s);
+    end if;
+    update astapa.subscriptions as s2 set status = 'canceled',
+      current_period_end = greatest(s2.paid_through, s2.current_period_start + interval '1 second')
+    where s2.project_id = s.project_id and s2.id = s.id
+    returning * into s;
+    perform astapa.audit(project_id, 'subscription.cancel', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('plan', s.plan_key, 'ends_at', s.current_period_end));
+    perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
+      'subscription', astapa.subscription_json(s), 'previous_plan', s.plan_key));
+    return astapa.subscription_json(s);
+  end
+  $$;
+
+comment on function api.cancel_subscription(text, bigint) is
+  'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): '
+  'the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown '
+  'user; AS409 nothing paid to cancel.';
+
+grant execute on function api.cancel_subscription(text, bigint) to astapa_app;
+
+create or replace function api.resume_subscription(project_id text, user_id bigint, now timestamptz default pg_catalog.now())
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    s astapa.subscriptions;
+  begin
+    perform from astapa.users as u
+    where u.project_id = resume_subscription.project_id and u.id = resume_subscription.user_id
+    for no key update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into s from astapa.subscriptions as s2
+    where s2.project_id = resume_subscription.project_id and s2.user_id = resume_subscription.user_id
+      and s2.ended_at is null
+    for update;
+    if s.id is null or s.status <> 'canceled' or s.current_period_end <= now then
+      raise exception using errcode = 'AS409', message = 'There is no canceled subscription still running to resume.';
+    end if;
+    update astapa.subscriptions as s2 set status = case when s2.paid_through > now then 'active' else 'past_due' end
+    where s2.project_id = s.project_id and s2.id = s.id
+    returning * into s;
+    perform astapa.audit(project_id, 'subscription.resume', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('plan', s.plan_key));
+    perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
+      'subscription', astapa.subscription_json(s), 'previous_plan', s.plan_key));
+    return astapa.subscription_json(s);
+  end
+  $$;
+
+comment on function api.resume_subscription(text, bigint, timestamptz) is
+  'Undoes a cancel while the paid period still runs: renewals resume. AS404 unknown user; AS409 nothing '
+  'canceled and still running.';
+
+grant execute on function api.resume_subscription(text, bigint, timestamptz) to astapa_app;
+
+drop policy if exists "definer functions see which projects have paid subscriptions" on astapa.subscriptions;
+create policy "definer functions see which projects have paid subscriptions" on astapa.subscriptions
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on' and ended_at is null
+         and paid_through is not null);
+
+drop policy if exists "definer functions see which projects have unpaid checkouts" on astapa.checkouts;
+create policy "definer functions see which projects have unpaid checkouts" on astapa.checkouts
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on' and status in ('open', 'pending'));
+
+create or replace function api.projects_with_billing_work() returns text[]
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'projects_with_billing_work runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.list_billing_projects', 'on', true);
+    select pg_catalog.array_agg(distinct w.project_id) into projects from (
+      select s.project_id from astapa.subscriptions as s where s.ended_at is null and s.paid_through is not null
+      union
+      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
+    perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
+    return coalesce(projects, '{}');
+  end
+  $$;
+
+comment on function api.projects_with_billing_work() is
+  'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions or '
+  'unpaid checkouts. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
+  'project set.';
+
+revoke execute on function api.projects_with_billing_work() from public;
+
+grant execute on function api.projects_with_billing_work() to astapa_app;
+
+create or replace function api.claim_stale_payments(project_id text, now timestamptz, older_than_seconds integer,
+                                         max_rows integer default 50)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    claimed jsonb;
+  begin
+    if now is null or older_than_seconds is null or older_than_seconds < 0 then
+      raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
+    end if;
+    -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance.
+    with stale as (
+      select y.id from astapa.payments as y
+      join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
+      where y.project_id = claim_stale_payments.project_id and y.status = 'pending'
+        and c.status in ('open', 'pending')
+        and y.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
+        and (y.checked_at is null or y.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+      order by y.id
+      for update of y skip locked
+      limit least(greatest(max_rows, 1), 500)),
+    stamped as (
+      update astapa.payments as y set checked_at = now
+      from stale where y.project_id = claim_stale_payments.project_id and y.id = stale.id
+      returning y.*)
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'checkout_id', c.public_id, 'kind', st.kind, 'provider_id', st.provider_id, 'method', st.method,
+        'amount', st.amount, 'xendit_account', c.xendit_account, 'environment', c.environment) order by st.id), '[]')
+      into claimed
+    from stamped as st
+    join astapa.checkouts as c on c.project_id = st.project_id and c.id = st.checkout_id;
+    return claimed;
+  end
+  $$;
+
+comment on function api.claim_stale_payments(text, timestamptz, integer, integer) is
+  'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time (FOR '
+  'UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. '
+  'AS400 without now or with a negative age.';
+
+grant execute on function api.claim_stale_payments(text, timestamptz, integer, integer) to astapa_app;
+
+create or replace function api.expire_checkouts(project_id text, now timestamptz) returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    expired_id bigint;
+    expired_public_id text;
+    total integer := 0;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'Expiring checkouts needs now.';
+    end if;
+    for expired_id, expired_public_id in
+      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now
+      returning c.id, c.public_id
+    loop
+      -- A charge that Xendit still settles later is applied all the same (apply_payment_event: paid wins).
+      update astapa.payments as y set status = 'expired', updated_at = pg_catalog.now()
+      where y.project_id = expire_checkouts.project_id and y.checkout_id = expired_id and y.status = 'pending';
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_public_id);
+      total := total + 1;
+    end loop;
+    return total;
+  end
+  $$;
+
+comment on function api.expire_checkouts(text, timestamptz) is
+  'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their '
+  'pending charges), notifying astapa_checkouts; returns how many. AS400 without now.';
+
+grant execute on function api.expire_checkouts(text, timestamptz) to astapa_app;

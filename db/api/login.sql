@@ -1,0 +1,333 @@
+-- Hosted login: sessions, email tokens, social sign-in.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+create or replace function api.authorization_client(client_id text) returns jsonb
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    found_client jsonb;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Client lookups happen before a project is chosen.';
+    end if;
+    if client_id is null or client_id !~ '^cid_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows this one project to the owner for the next query only (on an error, rollback undoes it).
+    perform pg_catalog.set_config('astapa.lookup_client_id', client_id, true);
+    select pg_catalog.jsonb_build_object('project_id', p.id, 'name', p.name, 'mode', p.mode,
+             'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris), 'settings', p.settings)
+      into found_client
+    from astapa.projects p where p.client_id = authorization_client.client_id;
+    perform pg_catalog.set_config('astapa.lookup_client_id', '', true);
+    return found_client;
+  end
+  $$;
+
+comment on function api.authorization_client(text) is
+  'For /auth/login: the project a client id names (id, name, mode, redirect URIs, settings) or null. Security '
+  'definer because no project is known yet; it sees only that one project, through the owner-only policy '
+  '"definer functions find the project a client id names", and refuses to run once a project is set.';
+
+grant execute on function api.authorization_client(text) to astapa_app;
+
+drop policy if exists "a project reads its own login sessions" on astapa.login_sessions;
+create policy "a project reads its own login sessions" on astapa.login_sessions
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project starts login sessions for its own users" on astapa.login_sessions;
+create policy "a project starts login sessions for its own users" on astapa.login_sessions
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project ends its own login sessions" on astapa.login_sessions;
+create policy "a project ends its own login sessions" on astapa.login_sessions
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer default 604800)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if ttl_seconds not between 60 and 2592000 then
+      raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
+    end if;
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+    values (astapa.current_project_id(), token_hash, user_id,
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+    update astapa.users u set last_sign_in_at = pg_catalog.now()
+    where u.project_id = astapa.current_project_id() and u.id = start_login_session.user_id;
+    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id);
+  end
+  $$;
+
+comment on function api.start_login_session(bigint, bytea, integer) is
+  'Records a signed-in browser for the current project (7 days by default) and the sign-in time.';
+
+grant execute on function api.start_login_session(bigint, bytea, integer) to astapa_app;
+
+create or replace function api.login_session_user(token_hash bytea) returns bigint
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select s.user_id
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = login_session_user.token_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.environment = p.mode
+  $$;
+
+comment on function api.login_session_user(bytea) is
+  'The user a live session belongs to, or null (ended, expired, disabled user, or the other environment).';
+
+grant execute on function api.login_session_user(bytea) to astapa_app;
+
+create or replace function api.end_login_session(token_hash bytea) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = astapa.current_project_id() and s.token_hash = end_login_session.token_hash
+      and s.ended_at is null
+  $$;
+
+comment on function api.end_login_session(bytea) is 'Signs the browser out of the current project.';
+
+grant execute on function api.end_login_session(bytea) to astapa_app;
+
+drop policy if exists "a project reads its own email tokens" on astapa.email_tokens;
+create policy "a project reads its own email tokens" on astapa.email_tokens
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project issues its own email tokens" on astapa.email_tokens;
+create policy "a project issues its own email tokens" on astapa.email_tokens
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project uses up its own email tokens" on astapa.email_tokens;
+create policy "a project uses up its own email tokens" on astapa.email_tokens
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function api.issue_email_token(user_id bigint, purpose text, token_hash bytea) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if purpose = 'reset_password' then
+      update astapa.email_tokens t set used_at = pg_catalog.now()
+      where t.project_id = astapa.current_project_id() and t.user_id = issue_email_token.user_id
+        and t.purpose = 'reset_password' and t.used_at is null;
+    end if;
+    insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+    values (astapa.current_project_id(), token_hash, user_id, purpose,
+            pg_catalog.now() + case purpose when 'reset_password' then interval '1 hour' else interval '3 days' end);
+  end
+  $$;
+
+comment on function api.issue_email_token(bigint, text, bytea) is
+  'Stores a mailed link''s hash: verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
+
+grant execute on function api.issue_email_token(bigint, text, bytea) to astapa_app;
+
+create or replace function api.verify_email(token_hash bytea) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    owner bigint;
+  begin
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = astapa.current_project_id() and t.token_hash = verify_email.token_hash
+      and t.purpose = 'verify_email' and t.used_at is null and t.expires_at > pg_catalog.now()
+    returning t.user_id into owner;
+    if owner is null then
+      raise exception 'this verification link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    update astapa.users u set email_verified = true
+    where u.project_id = astapa.current_project_id() and u.id = owner;
+    perform astapa.audit(astapa.current_project_id(), 'user.email_verified', 'user:' || owner);
+    return owner;
+  end
+  $$;
+
+comment on function api.verify_email(bytea) is 'Uses a verification link once and marks the address verified.';
+
+grant execute on function api.verify_email(bytea) to astapa_app;
+
+create or replace function api.reset_password(token_hash bytea, password_hash text) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    owner bigint;
+  begin
+    if password_hash !~ '^\$argon2id\$' then
+      raise exception 'password hashes must be argon2id' using errcode = 'AS400';
+    end if;
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = astapa.current_project_id() and t.token_hash = reset_password.token_hash
+      and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
+    returning t.user_id into owner;
+    if owner is null then
+      raise exception 'this reset link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    -- The mailbox proved ownership, and whoever knew the old password is now out everywhere.
+    update astapa.users u set password_hash = reset_password.password_hash, email_verified = true
+    where u.project_id = astapa.current_project_id() and u.id = owner;
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = astapa.current_project_id() and s.user_id = owner and s.ended_at is null;
+    perform api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
+    perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner);
+    return owner;
+  end
+  $$;
+
+comment on function api.reset_password(bytea, text) is
+  'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and '
+  'revokes every refresh token of the user.';
+
+grant execute on function api.reset_password(bytea, text) to astapa_app;
+
+create or replace function api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text,
+                                    kind text, body_html text default null)
+  returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    found_user record;
+  begin
+    -- The enabled user of this project's current environment behind the address, in any letter case.
+    select u.id, u.email, u.email_verified into found_user
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
+    -- Silence, not an error, when there is nobody to mail: the pages answer the same either way.
+    if not found or (purpose = 'verify_email' and found_user.email_verified) then
+      return false;
+    end if;
+    perform api.issue_email_token(found_user.id, purpose, token_hash);
+    -- To the address as registered, whatever case it was typed in now.
+    perform api.queue_mail(found_user.email, subject, body_text, kind, body_html);
+    return true;
+  end
+  $$;
+
+comment on function api.mail_email_link(text, text, bytea, text, text, text, text) is
+  'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an '
+  'email in the current project and environment, and queues its mail. Returns false, silently, when nobody '
+  'qualifies.';
+
+grant execute on function api.mail_email_link(text, text, bytea, text, text, text, text) to astapa_app;
+
+create or replace function api.sign_in_with_identity(provider text, subject text, email text, email_verified boolean)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    mode text;
+    -- Named columns, not users%rowtype: the app role may not read password_hash.
+    found_user record;
+    existed boolean;
+    linked_user_id bigint;
+    clean_email text := pg_catalog.btrim(email);
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'Social sign-in acts for one project.';
+    end if;
+    mode := astapa.require_project(project);
+    if provider is null or provider not in ('google', 'github') then
+      raise exception using errcode = 'AS400', message = 'The provider must be google or github.';
+    end if;
+    if subject is null or pg_catalog.length(subject) not between 1 and 255 then
+      raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';
+    end if;
+    -- Two first sign-ins of one identity at once must not create two users.
+    perform pg_catalog.pg_advisory_xact_lock(
+      pg_catalog.hashtextextended(project || ' ' || provider || ' ' || subject, 0));
+
+    select i.user_id into linked_user_id from astapa.identities i
+    where i.project_id = project and i.provider = sign_in_with_identity.provider
+      and i.subject = sign_in_with_identity.subject;
+
+    if linked_user_id is not null then
+      select u.id, u.email, u.email_verified, u.disabled, u.environment into found_user
+      from astapa.users u where u.project_id = project and u.id = linked_user_id;
+      if found_user.environment <> mode then
+        raise exception using errcode = 'AS409',
+          message = 'This account belongs to the project''s other environment (sandbox or production).';
+      end if;
+      if found_user.disabled then
+        raise exception using errcode = 'AS403', message = 'This account is disabled.';
+      end if;
+      -- The provider has just proved control of the user's address: that is a verification.
+      if email_verified and not found_user.email_verified
+         and pg_catalog.lower(found_user.email) = pg_catalog.lower(clean_email) then
+        update astapa.users u set email_verified = true where u.project_id = project and u.id = found_user.id;
+      end if;
+      return pg_catalog.jsonb_build_object('user_id', found_user.id::text, 'created', false, 'linked', false);
+    end if;
+
+    perform astapa.assert_email(clean_email);
+    select u.id, u.email, u.email_verified, u.disabled, u.environment into found_user
+    from astapa.users u
+    where u.project_id = project and u.environment = mode and pg_catalog.lower(u.email) = pg_catalog.lower(clean_email);
+    existed := found;
+
+    if not existed then
+      linked_user_id := (api.create_user(project, clean_email, null, coalesce(email_verified, false)) ->> 'id')::bigint;
+    elsif not coalesce(email_verified, false) then
+      raise exception using errcode = 'AS409', message =
+        'An account with this email already exists, and the provider has not verified the address, so they '
+        'are not linked. Sign in with your password instead.';
+    elsif not found_user.email_verified then
+      raise exception using errcode = 'AS409', message =
+        'An account with this email already exists but its address is not confirmed yet, so they are not '
+        'linked. Confirm the email from the message we sent, or sign in with your password.';
+    elsif found_user.disabled then
+      raise exception using errcode = 'AS403', message = 'This account is disabled.';
+    else
+      linked_user_id := found_user.id;
+    end if;
+
+    insert into astapa.identities (project_id, provider, subject, user_id, email)
+    values (project, sign_in_with_identity.provider, sign_in_with_identity.subject, linked_user_id, clean_email);
+    perform astapa.audit(project, 'user.identity_link', 'user:' || linked_user_id,
+      pg_catalog.jsonb_build_object('provider', sign_in_with_identity.provider,
+                                    'created', not existed));
+    return pg_catalog.jsonb_build_object('user_id', linked_user_id::text, 'created', not existed,
+                                         'linked', existed);
+  end
+  $$;
+
+comment on function api.sign_in_with_identity(text, text, text, boolean) is
+  'Social sign-in for the current project: the user a provider identity belongs to, else a new link to the '
+  'user with the same email when both sides verified it, else a new user (email_verified as the provider '
+  'says). Returns {user_id, created, linked}. AS409 when an account with the email exists but cannot be '
+  'linked safely, or belongs to the other environment; AS403 when the user is disabled.';
+
+grant execute on function api.sign_in_with_identity(text, text, text, boolean) to astapa_app;

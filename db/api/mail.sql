@@ -1,0 +1,182 @@
+-- The mail outbox.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own mail" on astapa.mail_outbox;
+create policy "a project reads its own mail" on astapa.mail_outbox
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project queues its own mail" on astapa.mail_outbox;
+create policy "a project queues its own mail" on astapa.mail_outbox
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records delivery of its own mail" on astapa.mail_outbox;
+create policy "a project records delivery of its own mail" on astapa.mail_outbox
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions see which projects have mail to send" on astapa.mail_outbox;
+create policy "definer functions see which projects have mail to send" on astapa.mail_outbox
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.list_mail_projects', true) = 'on');
+
+create or replace function api.queue_mail(to_address text, subject text, body_text text, kind text, body_html text default null)
+  returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    new_id bigint;
+  begin
+    insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
+    values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
+    returning id into new_id;
+    -- Delivered on commit: a rolled-back change sends nothing.
+    perform pg_catalog.pg_notify('astapa_mail', astapa.current_project_id());
+    return new_id;
+  end
+  $$;
+
+comment on function api.queue_mail(text, text, text, text, text) is
+  'Queues a message (plain text, optionally HTML too) for the current project.';
+
+grant execute on function api.queue_mail(text, text, text, text, text) to astapa_app;
+
+create or replace function api.projects_with_mail() returns text[]
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'projects_with_mail runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.list_mail_projects', 'on', true);
+    select pg_catalog.array_agg(distinct m.project_id) into projects
+    from astapa.mail_outbox m where m.sent_at is null and m.next_attempt_at <= pg_catalog.now();
+    perform pg_catalog.set_config('astapa.list_mail_projects', '', true);
+    return coalesce(projects, '{}');
+  end
+  $$;
+
+comment on function api.projects_with_mail() is
+  'Definer: a sender serves every project, so it must learn which have mail due; it returns ids only and then '
+  'claims the mail as each project (RLS). Runs only without a project set.';
+
+grant execute on function api.projects_with_mail() to astapa_app;
+
+create or replace function api.claim_mail(batch integer default 20)
+  returns setof astapa.mail_outbox
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    -- SKIP LOCKED: senders in several instances share the work without sending a message twice.
+    update astapa.mail_outbox m
+    set attempts = m.attempts + 1,
+        next_attempt_at = pg_catalog.now() + pg_catalog.make_interval(secs => least(3600, 30 * power(2, m.attempts)))
+    where (m.project_id, m.id) in (
+      select o.project_id, o.id from astapa.mail_outbox o
+      where o.project_id = astapa.current_project_id() and o.sent_at is null
+        and o.next_attempt_at <= pg_catalog.now() and o.attempts < 8
+      order by o.id limit batch
+      for update skip locked)
+    returning m.*
+  $$;
+
+comment on function api.claim_mail(integer) is
+  'Claims due mail of the current project for one delivery attempt (the next attempt backs off: 30 s, 1 min, …, '
+  '1 h; 8 attempts at most).';
+
+grant execute on function api.claim_mail(integer) to astapa_app;
+
+create or replace function api.mail_delivered(id bigint, error text default null) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    update astapa.mail_outbox m
+    set sent_at = case when error is null then pg_catalog.now() end,
+        last_error = error,
+        body_text = case when error is null then '(erased after delivery)' else m.body_text end,
+        body_html = case when error is null then null else m.body_html end
+    where m.project_id = astapa.current_project_id() and m.id = mail_delivered.id
+  $$;
+
+comment on function api.mail_delivered(bigint, text) is
+  'Records a delivery attempt: sent (the body is erased; it may hold single-use links), or the error to retry '
+  'after (the body is kept).';
+
+grant execute on function api.mail_delivered(bigint, text) to astapa_app;
+
+create or replace function api.queue_mail(project_id text, mail jsonb) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    new_id bigint;
+  begin
+    if pg_catalog.jsonb_typeof(mail) is distinct from 'object' or coalesce(mail ->> 'to', '') !~ '^[^@\s]+@[^@\s]+$'
+       or coalesce(mail ->> 'subject', '') = '' or coalesce(mail ->> 'text', '') = ''
+       or coalesce(mail ->> 'template', '') !~ '^[a-z_]{1,64}$' then
+      raise exception using errcode = 'AS400',
+        message = 'A mail needs to (an address), template, subject and text.';
+    end if;
+    insert into astapa.mail_outbox (project_id, to_address, kind, subject, body_text, body_html)
+    values (project_id, mail ->> 'to', mail ->> 'template', mail ->> 'subject', mail ->> 'text', mail ->> 'html')
+    returning id into new_id;
+    perform pg_catalog.pg_notify('astapa_mail', project_id);
+    return new_id;
+  end
+  $$;
+
+comment on function api.queue_mail(text, jsonb) is
+  'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs '
+  'astapa_mail with the project id. AS400 without an address, template, subject or text.';
+
+grant execute on function api.queue_mail(text, jsonb) to astapa_app;
+
+create or replace function api.list_mail(project_id text, max_rows integer default 50) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'id', m.id, 'to', m.to_address, 'template', m.kind, 'subject', m.subject, 'text', m.body_text,
+        'html', m.body_html, 'created_at', m.created_at, 'sent_at', m.sent_at) order by m.id desc), '[]')
+    from (select * from astapa.mail_outbox as o where o.project_id = list_mail.project_id
+          order by o.id desc limit least(greatest(max_rows, 1), 500)) as m
+  $$;
+
+comment on function api.list_mail(text, integer) is 'The project''s newest mail (at most max_rows, 1–500), newest first.';
+
+grant execute on function api.list_mail(text, integer) to astapa_app;
+
+create or replace function astapa.set_mail_environment() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    select p.mode into new.environment from astapa.projects as p where p.id = new.project_id;
+    new.locale := pg_catalog.substring(new.body_html, '^<!doctype html><html lang="([A-Za-z-]{2,12})"');
+    return new;
+  end
+  $$;
+
+comment on function astapa.set_mail_environment() is
+  'Trigger: stamps queued mail with the environment (the project''s mode) it was written in and its locale.';
+
+grant execute on function astapa.set_mail_environment() to astapa_app;
+
+create or replace trigger mail_outbox_set_environment before insert on astapa.mail_outbox
+  for each row execute function astapa.set_mail_environment();

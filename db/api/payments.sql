@@ -1,0 +1,579 @@
+-- Xendit keys, checkouts, payments and payment events.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own xendit keys" on astapa.xendit_keys;
+create policy "a project reads its own xendit keys" on astapa.xendit_keys
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project stores its own xendit keys" on astapa.xendit_keys;
+create policy "a project stores its own xendit keys" on astapa.xendit_keys
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project replaces its own xendit keys" on astapa.xendit_keys;
+create policy "a project replaces its own xendit keys" on astapa.xendit_keys
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project removes its own xendit keys" on astapa.xendit_keys;
+create policy "a project removes its own xendit keys" on astapa.xendit_keys
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+create or replace function api.set_xendit_keys(project_id text, environment text, secret_key_sealed bytea,
+                                    callback_token_sealed bytea)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if environment is null or environment not in ('sandbox', 'production') then
+      raise exception using errcode = 'AS400', message = 'environment must be sandbox or production.';
+    end if;
+    if secret_key_sealed is null or callback_token_sealed is null then
+      delete from astapa.xendit_keys as k
+      where k.project_id = set_xendit_keys.project_id and k.environment = set_xendit_keys.environment;
+    else
+      insert into astapa.xendit_keys as k (project_id, environment, secret_key_sealed, callback_token_sealed)
+      values (project_id, environment, secret_key_sealed, callback_token_sealed)
+      on conflict on constraint xendit_keys_pkey do update
+        set secret_key_sealed = excluded.secret_key_sealed, callback_token_sealed = excluded.callback_token_sealed,
+            updated_at = pg_catalog.now();
+    end if;
+    perform astapa.audit(project_id, 'xendit_keys.set', 'project:' || project_id,
+      pg_catalog.jsonb_build_object('environment', environment, 'removed', secret_key_sealed is null));
+  end
+  $$;
+
+comment on function api.set_xendit_keys(text, text, bytea, bytea) is
+  'Stores (or, given nulls, removes) a project''s sealed Xendit keys for one environment. AS400 bad environment.';
+
+grant execute on function api.set_xendit_keys(text, text, bytea, bytea) to astapa_app;
+
+create or replace function api.xendit_keys(project_id text, environment text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'secret_key_sealed', pg_catalog.translate(pg_catalog.encode(k.secret_key_sealed, 'base64'), E'\n', ''),
+      'callback_token_sealed', pg_catalog.translate(pg_catalog.encode(k.callback_token_sealed, 'base64'), E'\n', ''))
+    from astapa.xendit_keys as k
+    where k.project_id = xendit_keys.project_id and k.environment = xendit_keys.environment
+  $$;
+
+comment on function api.xendit_keys(text, text) is
+  'A project''s sealed Xendit keys for an environment (base64), or null when it has none.';
+
+grant execute on function api.xendit_keys(text, text) to astapa_app;
+
+drop policy if exists "a project reads its own checkouts" on astapa.checkouts;
+create policy "a project reads its own checkouts" on astapa.checkouts
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project opens its own checkouts" on astapa.checkouts;
+create policy "a project opens its own checkouts" on astapa.checkouts
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own checkouts" on astapa.checkouts;
+create policy "a project updates its own checkouts" on astapa.checkouts
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions find the checkout a callback names" on astapa.checkouts;
+create policy "definer functions find the checkout a callback names" on astapa.checkouts
+  for select to astapa_owner
+  using (public_id = nullif(pg_catalog.current_setting('astapa.lookup_checkout', true), ''));
+
+drop policy if exists "a project reads its own payments" on astapa.payments;
+create policy "a project reads its own payments" on astapa.payments
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own payments" on astapa.payments;
+create policy "a project records its own payments" on astapa.payments
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own payments" on astapa.payments;
+create policy "a project updates its own payments" on astapa.payments
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own payment events" on astapa.payment_events;
+create policy "a project reads its own payment events" on astapa.payment_events
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own payment events" on astapa.payment_events;
+create policy "a project records its own payment events" on astapa.payment_events
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project marks its own payment events processed" on astapa.payment_events;
+create policy "a project marks its own payment events processed" on astapa.payment_events
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions see which projects have unprocessed payment events" on astapa.payment_events;
+create policy "definer functions see which projects have unprocessed payment events" on astapa.payment_events
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.list_payment_event_projects', true) = 'on' and processed_at is null);
+
+create or replace function astapa.notify_payment_event() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Delivered at commit: a worker never wakes for a row it cannot see yet.
+    perform pg_catalog.pg_notify('astapa_payment_events', new.id::text);
+    return null;
+  end
+  $$;
+
+comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
+
+grant execute on function astapa.notify_payment_event() to astapa_app;
+
+create or replace trigger payment_events_notify after insert on astapa.payment_events
+  for each row execute function astapa.notify_payment_event();
+
+create or replace function astapa.url_origin(url text) returns text
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$ select pg_catalog.lower(pg_catalog.substring(url, '^(https?://[^/?#]+)')) $$;
+
+comment on function astapa.url_origin(text) is 'scheme://host[:port] of an http(s) URL, lower-cased; null otherwise.';
+
+grant execute on function astapa.url_origin(text) to astapa_app;
+
+create or replace function astapa.checkout_json(c astapa.checkouts) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'checkout_id', c.public_id, 'sub', c.user_id::text, 'plan', c.plan_key,
+      'plan_name', (select p.name from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
+      'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
+      'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
+      'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
+      'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
+      'paid_at', c.paid_at, 'created_at', c.created_at,
+      'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
+                    'method', y.method, 'bank', y.bank, 'status', y.status, 'details', y.details,
+                    'expires_at', y.expires_at, 'paid_at', y.paid_at)
+                  from astapa.payments as y
+                  where y.project_id = c.project_id and y.checkout_id = c.id
+                  order by (y.status = 'paid') desc, y.id desc limit 1))
+  $$;
+
+comment on function astapa.checkout_json(astapa.checkouts) is
+  'A checkout as the API and the checkout page show it, with its latest (or paid) payment.';
+
+grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
+
+create or replace function api.create_checkout(project_id text, checkout jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    chosen astapa.plans;
+    project_mode text;
+    redirect_uris text[];
+    target_user bigint;
+    origins text[];
+    url_field text;
+    created astapa.checkouts;
+  begin
+    if pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
+    end if;
+    select p.mode, p.redirect_uris into project_mode, redirect_uris
+    from astapa.projects as p where p.id = create_checkout.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    if coalesce(checkout ->> 'sub', '') !~ '^[0-9]{1,18}$' then
+      raise exception using errcode = 'AS400', detail = '{"user": ["A user id (sub) is required."]}',
+        message = 'user must be a user id (the sub).';
+    end if;
+    select u.id into target_user from astapa.users as u
+    where u.project_id = create_checkout.project_id and u.id = (checkout ->> 'sub')::bigint and not u.disabled;
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
+    end if;
+    select * into chosen from astapa.plans as p
+    where p.project_id = create_checkout.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
+    if not found then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["No such plan, or it is archived."]}',
+        message = pg_catalog.format('There is no plan %s to buy in this project.', checkout ->> 'plan');
+    end if;
+    if chosen.price_idr < 1 then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["This plan is free."]}',
+        message = pg_catalog.format('Plan %s is free: there is nothing to pay.', chosen.key);
+    end if;
+    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on.
+    select pg_catalog.array_agg(distinct astapa.url_origin(u)) into origins from pg_catalog.unnest(redirect_uris) as u;
+    foreach url_field in array array['success_url', 'failure_url'] loop
+      if checkout ? url_field and (astapa.url_origin(checkout ->> url_field) is null
+          or not astapa.url_origin(checkout ->> url_field) = any (coalesce(origins, '{}'))
+          or pg_catalog.length(checkout ->> url_field) > 2000) then
+        raise exception using errcode = 'AS400',
+          detail = pg_catalog.jsonb_build_object(url_field, pg_catalog.jsonb_build_array(
+            'Must be on the origin of one of the project''s redirect URIs.'))::text,
+          message = pg_catalog.format('%s must be on the origin of one of the project''s redirect URIs.', url_field);
+      end if;
+    end loop;
+    insert into astapa.checkouts (project_id, user_id, plan_key, amount, xendit_account, environment, period_start,
+                                  success_url, failure_url, expires_at)
+    values (project_id, target_user, chosen.key, chosen.price_idr, coalesce(checkout ->> 'xendit_account', 'simulator'),
+            project_mode, (checkout ->> 'period_start')::timestamptz, checkout ->> 'success_url',
+            checkout ->> 'failure_url',
+            pg_catalog.now() + pg_catalog.make_interval(secs => coalesce((checkout ->> 'ttl_seconds')::integer, 86400)))
+    returning * into created;
+    perform astapa.audit(project_id, 'checkout.create', 'user:' || target_user,
+      pg_catalog.jsonb_build_object('checkout', created.public_id, 'plan', chosen.key, 'amount', created.amount));
+    return astapa.checkout_json(created);
+  end
+  $$;
+
+comment on function api.create_checkout(text, jsonb) is
+  'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?}: '
+  'the amount is the plan''s price. AS400 free/archived/unknown plan or a URL off the registered origins '
+  '(DETAIL names the field); AS404 unknown or disabled user.';
+
+grant execute on function api.create_checkout(text, jsonb) to astapa_app;
+
+create or replace function api.get_checkout(project_id text, checkout_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.checkout_json(c) from astapa.checkouts as c
+    where c.project_id = get_checkout.project_id and c.public_id = get_checkout.checkout_id
+  $$;
+
+comment on function api.get_checkout(text, text) is 'A checkout by its public id, or null.';
+
+grant execute on function api.get_checkout(text, text) to astapa_app;
+
+create or replace function api.record_payment(project_id text, checkout_id text, payment jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.checkouts;
+  begin
+    select * into target from astapa.checkouts as c
+    where c.project_id = record_payment.project_id and c.public_id = record_payment.checkout_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
+    end if;
+    if target.status in ('paid', 'expired') then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
+    end if;
+    insert into astapa.payments as y (project_id, checkout_id, kind, provider_id, method, bank, amount, details, expires_at)
+    values (project_id, target.id, payment ->> 'kind', payment ->> 'provider_id', payment ->> 'method',
+            payment ->> 'bank', target.amount, coalesce(payment -> 'details', '{}'),
+            (payment ->> 'expires_at')::timestamptz)
+    on conflict on constraint payments_provider_id_key do update set updated_at = pg_catalog.now();
+    update astapa.checkouts as c
+    set status = 'pending', method = payment ->> 'method', bank = payment ->> 'bank', updated_at = pg_catalog.now()
+    where c.project_id = target.project_id and c.id = target.id
+    returning * into target;
+    -- A callback that beat this row here was kept as unknown_payment: apply it now.
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = record_payment.project_id and e.provider_id = payment ->> 'provider_id'
+      and e.outcome = 'unknown_payment';
+    return astapa.checkout_json(target);
+  end
+  $$;
+
+comment on function api.record_payment(text, text, jsonb) is
+  'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at} to an open checkout (again: '
+  'no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired.';
+
+grant execute on function api.record_payment(text, text, jsonb) to astapa_app;
+
+create or replace function api.checkout_account(checkout_id text) returns jsonb
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    found_checkout astapa.checkouts;
+  begin
+    -- Only for requests that act for no project yet (the webhook); it reveals the owner of one checkout id.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'checkout_account runs outside any project.';
+    end if;
+    if checkout_id is null or checkout_id !~ '^chk_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_checkout', checkout_id, true);
+    select * into found_checkout from astapa.checkouts as c where c.public_id = checkout_id;
+    perform pg_catalog.set_config('astapa.lookup_checkout', '', true);
+    if found_checkout.project_id is null then
+      return null;
+    end if;
+    return pg_catalog.jsonb_build_object('project_id', found_checkout.project_id,
+      'xendit_account', found_checkout.xendit_account, 'environment', found_checkout.environment);
+  end
+  $$;
+
+comment on function api.checkout_account(text) is
+  'Definer: a Xendit callback names a checkout but no project. Returns the checkout''s project, whose keys made '
+  'its charges and its environment — nothing else — so the webhook can check the right callback token. Runs '
+  'only without a project set (AS403 otherwise).';
+
+revoke execute on function api.checkout_account(text) from public;
+
+grant execute on function api.checkout_account(text) to astapa_app;
+
+create or replace function api.record_payment_event(project_id text, provider_id text, provider_status text,
+                                         checkout_id text, body jsonb)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    new_id bigint;
+  begin
+    if provider_id is null or pg_catalog.length(provider_id) not between 1 and 255
+       or provider_status is null or provider_status !~ '^[A-Z_]{1,40}$' then
+      raise exception using errcode = 'AS400', message = 'A callback needs a payment id and a status.';
+    end if;
+    insert into astapa.payment_events as e (project_id, provider_id, provider_status, checkout_public_id, body)
+    values (project_id, provider_id, provider_status, checkout_id, body)
+    on conflict on constraint payment_events_dedupe_key do nothing
+    returning e.id into new_id;
+    return pg_catalog.jsonb_build_object('event_id', new_id, 'duplicate', new_id is null);
+  end
+  $$;
+
+comment on function api.record_payment_event(text, text, text, text, jsonb) is
+  'Stores a verified callback; the same payment id and status again is a duplicate and stores nothing. '
+  'The insert NOTIFYs astapa_payment_events. AS400 without an id or a status.';
+
+grant execute on function api.record_payment_event(text, text, text, text, jsonb) to astapa_app;
+
+create or replace function api.projects_with_payment_events() returns text[]
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'projects_with_payment_events runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.list_payment_event_projects', 'on', true);
+    select pg_catalog.array_agg(distinct e.project_id) into projects
+    from astapa.payment_events as e where e.processed_at is null;
+    perform pg_catalog.set_config('astapa.list_payment_event_projects', '', true);
+    return coalesce(projects, '{}');
+  end
+  $$;
+
+comment on function api.projects_with_payment_events() is
+  'Definer: workers serve every project, so they must learn which projects have unprocessed payment events. '
+  'Returns project ids only; the events are then applied as each project (RLS). Runs only without a project set.';
+
+revoke execute on function api.projects_with_payment_events() from public;
+
+grant execute on function api.projects_with_payment_events() to astapa_app;
+
+create or replace function astapa.payment_status(provider_status text) returns text
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select case
+      when provider_status in ('SUCCEEDED', 'PAID', 'SETTLED', 'COMPLETED', 'CAPTURED') then 'paid'
+      when provider_status in ('FAILED', 'CANCELED', 'CANCELLED', 'VOIDED') then 'failed'
+      when provider_status = 'EXPIRED' then 'expired'
+      else 'pending'
+    end
+  $$;
+
+comment on function astapa.payment_status(text) is 'A Xendit status (Payment Request or Invoice) as a payments.status.';
+
+grant execute on function astapa.payment_status(text) to astapa_app;
+
+create or replace function api.apply_payment_event(project_id text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    ev astapa.payment_events;
+    applied_outcome text;
+    failure text;
+  begin
+    -- The oldest unprocessed event nobody else is applying.
+    select * into ev from astapa.payment_events as e
+    where e.project_id = apply_payment_event.project_id and e.processed_at is null
+    order by e.id
+    for update skip locked
+    limit 1;
+    if not found then
+      return null;
+    end if;
+    begin
+      applied_outcome := astapa.apply_payment_event_row(ev);
+    exception when others then
+      -- 40: serialization/deadlock, 53: resources, 57: shutdown, 08: connection, 55P03: lock wait: try again.
+      if pg_catalog.left(sqlstate, 2) in ('40', '53', '57', '08') or sqlstate = '55P03' then
+        raise;
+      end if;
+      -- The subtransaction rolled back whatever the event had changed; only the event row is marked.
+      applied_outcome := 'error';
+      failure := pg_catalog.left(sqlstate || ': ' || sqlerrm, 2000);
+    end;
+    update astapa.payment_events as e
+    set processed_at = pg_catalog.now(), outcome = applied_outcome, error = failure
+    where e.project_id = ev.project_id and e.id = ev.id;
+    return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'event_id', ev.id, 'outcome', applied_outcome, 'error', failure));
+  end
+  $$;
+
+comment on function api.apply_payment_event(text) is
+  'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and '
+  'marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate '
+  'changes nothing; a success extends the subscription once through api.assign_plan and emits payment.succeeded. '
+  'An event that fails for good is marked outcome error (its changes rolled back) so later events are not held '
+  'up; transient failures raise and are retried.';
+
+grant execute on function api.apply_payment_event(text) to astapa_app;
+
+create or replace function astapa.apply_payment_event_row(ev astapa.payment_events) returns text
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    pay astapa.payments;
+    target astapa.checkouts;
+    chosen astapa.plans;
+    current astapa.subscriptions;
+    new_status text;
+    applied_outcome text;
+    amount_paid numeric;
+    period_start timestamptz;
+    period_end timestamptz;
+  begin
+    new_status := astapa.payment_status(ev.provider_status);
+    select * into pay from astapa.payments as y
+    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
+    for update;
+    if not found then
+      applied_outcome := 'unknown_payment';
+    elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then
+      -- Paid is final; a late PENDING undoes nothing; a duplicate changes nothing.
+      applied_outcome := 'no_change';
+    else
+      select * into target from astapa.checkouts as c
+      where c.project_id = pay.project_id and c.id = pay.checkout_id
+      for update;
+      if new_status in ('failed', 'expired') then
+        update astapa.payments as y set status = new_status, updated_at = pg_catalog.now()
+        where y.project_id = pay.project_id and y.id = pay.id;
+        applied_outcome := new_status;
+        perform astapa.emit_event(ev.project_id, 'payment.failed', pg_catalog.jsonb_build_object(
+          'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
+          'method', pay.method, 'status', new_status, 'amount', pay.amount));
+      else
+        amount_paid := coalesce(ev.body #>> '{data,amount}', ev.body ->> 'paid_amount', ev.body ->> 'amount')::numeric;
+        if amount_paid is distinct from pay.amount then
+          applied_outcome := 'amount_mismatch';
+        else
+          update astapa.payments as y set status = 'paid', paid_at = pg_catalog.now(), updated_at = pg_catalog.now()
+          where y.project_id = pay.project_id and y.id = pay.id;
+          if target.status = 'paid' then
+            -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
+            applied_outcome := 'paid_again';
+          else
+            update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
+              bank = pay.bank, updated_at = pg_catalog.now()
+            where c.project_id = target.project_id and c.id = target.id;
+            select * into chosen from astapa.plans as p
+            where p.project_id = target.project_id and p.key = target.plan_key;
+            select * into current from astapa.subscriptions as s
+            where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
+            -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
+            period_start := coalesce(target.period_start,
+              case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
+                        and current.paid_through > pg_catalog.now() then current.paid_through end,
+              pg_catalog.now());
+            period_end := case chosen.interval
+              when 'month' then period_start + interval '1 month'
+              when 'year' then period_start + interval '1 year' end;
+            perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
+              pg_catalog.tstzrange(period_start, period_end), period_end);
+            perform astapa.emit_event(ev.project_id, 'payment.succeeded', pg_catalog.jsonb_build_object(
+              'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
+              'method', pay.method, 'amount', pay.amount, 'paid_through', period_end));
+            applied_outcome := 'paid';
+          end if;
+        end if;
+      end if;
+      perform pg_catalog.pg_notify('astapa_checkouts', target.public_id);
+    end if;
+    return applied_outcome;
+  end
+  $$;
+
+comment on function astapa.apply_payment_event_row(astapa.payment_events) is
+  'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot.';
+
+grant execute on function astapa.apply_payment_event_row(astapa.payment_events) to astapa_app;
+
+create or replace function api.requeue_payment_event(project_id text, event_id bigint) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    requeued bigint;
+  begin
+    update astapa.payment_events as e set processed_at = null, outcome = null, error = null
+    where e.project_id = requeue_payment_event.project_id and e.id = event_id and e.outcome = 'error'
+    returning e.id into requeued;
+    if requeued is null then
+      raise exception using errcode = 'AS404', message = 'No payment event with this id failed to apply.';
+    end if;
+    perform astapa.audit(project_id, 'payment_event.requeued', 'payment_event:' || event_id, '{}');
+    perform pg_catalog.pg_notify('astapa_payment_events', event_id::text);
+    return pg_catalog.jsonb_build_object('event_id', requeued, 'requeued', true);
+  end
+  $$;
+
+comment on function api.requeue_payment_event(text, bigint) is
+  'Puts an event that failed to apply (outcome error) back in line, after the cause is fixed; audited. AS404 '
+  'for any other event.';
+
+grant execute on function api.requeue_payment_event(text, bigint) to astapa_app;

@@ -1,0 +1,717 @@
+-- Projects: creation, keys, settings, going live and deletion.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+create or replace function astapa.random_id(prefix text, length integer) returns text
+  language sql
+  volatile
+  parallel safe
+  set search_path = ''
+  as $$
+    select prefix || pg_catalog.string_agg(
+      pg_catalog.substr('abcdefghijklmnopqrstuvwxyz234567', (pg_catalog.get_byte(r.bytes, s.i) & 31) + 1, 1),
+      '' order by s.i)
+    from (select pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
+                 || pg_catalog.uuid_send(pg_catalog.gen_random_uuid()) as bytes) as r,
+         lateral (select i from pg_catalog.generate_series(0, 31) as i
+                  where i not in (6, 22) order by i limit length) as s
+  $$;
+
+comment on function astapa.random_id(text, integer) is
+  'A public identifier: prefix + up to 30 random base32 characters (5 bits each) from gen_random_uuid().';
+
+grant execute on function astapa.random_id(text, integer) to astapa_app;
+
+create or replace function astapa.is_valid_redirect_uri(uri text) returns boolean
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select pg_catalog.length(uri) <= 2000
+      and uri !~ '[\s#]'
+      and (uri ~ '^https://[^/?@\s:]+(:[0-9]{1,5})?(/.*)?(\?.*)?$'
+        or uri ~ '^http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?(/.*)?(\?.*)?$')
+  $$;
+
+comment on function astapa.is_valid_redirect_uri(text) is
+  'True for an absolute https URL, or http on localhost/127.0.0.1/[::1]; no fragment, no whitespace, no userinfo.';
+
+grant execute on function astapa.is_valid_redirect_uri(text) to astapa_app;
+
+create or replace function astapa.are_valid_redirect_uris(uris text[]) returns boolean
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select pg_catalog.cardinality(uris) <= 50
+      and pg_catalog.array_position(uris, null) is null
+      and coalesce(bool_and(astapa.is_valid_redirect_uri(u)), true)
+      and count(distinct u) = pg_catalog.cardinality(uris)
+    from pg_catalog.unnest(uris) as u
+  $$;
+
+comment on function astapa.are_valid_redirect_uris(text[]) is
+  'At most 50 distinct valid redirect URIs (see astapa.is_valid_redirect_uri).';
+
+grant execute on function astapa.are_valid_redirect_uris(text[]) to astapa_app;
+
+drop policy if exists "a project reads its own row" on astapa.projects;
+create policy "a project reads its own row" on astapa.projects
+  for select to astapa_app, astapa_owner
+  using (id = (select astapa.current_project_id()));
+
+drop policy if exists "a project is created as the project the transaction acts for" on astapa.projects;
+create policy "a project is created as the project the transaction acts for" on astapa.projects
+  for insert to astapa_app, astapa_owner
+  with check (id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own row" on astapa.projects;
+create policy "a project updates its own row" on astapa.projects
+  for update to astapa_app, astapa_owner
+  using (id = (select astapa.current_project_id()))
+  with check (id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions find the project a client id names" on astapa.projects;
+create policy "definer functions find the project a client id names" on astapa.projects
+  for select to astapa_owner
+  using (client_id = nullif(pg_catalog.current_setting('astapa.lookup_client_id', true), ''));
+
+drop policy if exists "definer functions list every project for the operator" on astapa.projects;
+create policy "definer functions list every project for the operator" on astapa.projects
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.list_all_projects', true) = 'on');
+
+create or replace function astapa.project_json(project_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'project_id', p.id, 'name', p.name, 'mode', p.mode, 'client_id', p.client_id,
+      'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris), 'settings', p.settings,
+      'created_at', p.created_at, 'updated_at', p.updated_at)
+    from astapa.projects as p
+    where p.id = project_json.project_id
+  $$;
+
+comment on function astapa.project_json(text) is
+  'A project as the API returns it (never the secret hash); null when the project is not visible.';
+
+grant execute on function astapa.project_json(text) to astapa_app;
+
+create or replace function astapa.assert_redirect_uri(uri text) returns void
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  begin
+    if uri is null or not astapa.is_valid_redirect_uri(uri) then
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('Redirect URI %s is not allowed: use an absolute https URL (http only on '
+          'localhost, 127.0.0.1 or [::1]) without a fragment.', coalesce(uri, 'null'));
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_redirect_uri(text) is 'Raises AS400 with a readable message for a bad redirect URI.';
+
+grant execute on function astapa.assert_redirect_uri(text) to astapa_app;
+
+create or replace function astapa.assert_secret_hash(secret_hash bytea) returns void
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  begin
+    if secret_hash is null or pg_catalog.length(secret_hash) <> 32 then
+      raise exception using errcode = 'AS400', message = 'The client secret hash must be a SHA-256 digest (32 bytes).';
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_secret_hash(bytea) is 'Raises AS400 unless given a 32-byte digest.';
+
+grant execute on function astapa.assert_secret_hash(bytea) to astapa_app;
+
+create or replace function astapa.require_project(project_id text) returns text
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    found_mode text;
+  begin
+    select p.mode into found_mode from astapa.projects as p where p.id = require_project.project_id;
+    if found_mode is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Project %s was not found.', project_id);
+    end if;
+    return found_mode;
+  end
+  $$;
+
+comment on function astapa.require_project(text) is
+  'The visible project''s mode, or AS404. Another project''s id is not found, by RLS.';
+
+grant execute on function astapa.require_project(text) to astapa_app;
+
+create or replace function api.create_project(name text, redirect_uris text[], client_secret_hash bytea) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    new_id text := astapa.random_id('proj_', 16);
+    uri text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403',
+        message = 'A project cannot be created while acting for another project.';
+    end if;
+    if name is null or pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
+      raise exception using errcode = 'AS400', message = 'A project name must be 1 to 100 characters.';
+    end if;
+    foreach uri in array coalesce(redirect_uris, '{}') loop
+      perform astapa.assert_redirect_uri(uri);
+    end loop;
+    if not astapa.are_valid_redirect_uris(coalesce(redirect_uris, '{}')) then
+      raise exception using errcode = 'AS400', message = 'Redirect URIs must be distinct, at most 50.';
+    end if;
+    perform astapa.assert_secret_hash(client_secret_hash);
+    -- From here on the transaction acts for the new project (the insert policy checks exactly that).
+    perform pg_catalog.set_config('astapa.project_id', new_id, true);
+    insert into astapa.projects (id, name, client_id, client_secret_hash, redirect_uris)
+    values (new_id, pg_catalog.btrim(name), astapa.random_id('cid_', 24), client_secret_hash,
+            coalesce(redirect_uris, '{}'));
+    perform astapa.audit(new_id, 'project.create', new_id,
+      pg_catalog.jsonb_build_object('name', pg_catalog.btrim(name), 'redirect_uris', redirect_uris));
+    return astapa.project_json(new_id);
+  end
+  $$;
+
+comment on function api.create_project(text, text[], bytea) is
+  'Creates a project in sandbox mode and makes the transaction act for it. Refused (AS403) while acting for '
+  'another project.';
+
+grant execute on function api.create_project(text, text[], bytea) to astapa_app;
+
+create or replace function api.get_project(project_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.require_project(project_id);
+    return astapa.project_json(project_id);
+  end
+  $$;
+
+comment on function api.get_project(text) is 'The project, or AS404 when it is not the one the transaction acts for.';
+
+grant execute on function api.get_project(text) to astapa_app;
+
+create or replace function api.list_projects() returns jsonb
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    listed jsonb;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Projects cannot be listed while acting for one project.';
+    end if;
+    -- Only for this one query (on an error the transaction's rollback undoes it).
+    perform pg_catalog.set_config('astapa.list_all_projects', 'on', true);
+    listed := coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'project_id', p.id, 'name', p.name, 'mode', p.mode, 'client_id', p.client_id, 'created_at', p.created_at)
+        order by p.created_at, p.id)
+      from astapa.projects as p
+      where p.deleted_at is null), '[]');
+    perform pg_catalog.set_config('astapa.list_all_projects', '', true);
+    return listed;
+  end
+  $$;
+
+comment on function api.list_projects() is
+  'Every project not deleted (no secrets), for the operator''s CLI. Security definer because listing crosses '
+  'projects: its set_config turns on the owner-only policy "definer functions list every project for the '
+  'operator" for its one query. Guard: refused while the transaction acts for a project, so a request cannot '
+  'list its neighbours.';
+
+grant execute on function api.list_projects() to astapa_app;
+
+create or replace function api.update_project(project_id text, name text default null, mode text default null,
+                                              settings jsonb default null) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    changes jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('name', name, 'mode', mode));
+    current_mode text;
+  begin
+    current_mode := astapa.require_project(project_id);
+    if name is not null and pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
+      raise exception using errcode = 'AS400', message = 'A project name must be 1 to 100 characters.';
+    end if;
+    if mode is not null and mode not in ('sandbox', 'production') then
+      raise exception using errcode = 'AS400', message = 'A project''s mode is sandbox or production.';
+    end if;
+    if settings is not null and (pg_catalog.jsonb_typeof(settings) <> 'object'
+                                 or pg_catalog.octet_length(settings::text) > 16384) then
+      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object of at most 16 KiB.';
+    end if;
+    -- The console takes no payments (it signs developers in), so it is the one project exempt.
+    if mode = 'production' and current_mode <> 'production'
+       and not exists (select from astapa.deployment as d where d.console_project_id = update_project.project_id)
+       and not astapa.can_take_live_payments(project_id) then
+      raise exception using errcode = 'AS409',
+        message = 'Add live Xendit keys before going live: set this project''s live secret key and webhook '
+          'verification token on the project''s Settings page, or give the deployment XENDIT_SECRET_KEY and '
+          'XENDIT_CALLBACK_TOKEN with a live key. Production projects cannot take payments without them.';
+    end if;
+    update astapa.projects as p
+    set name = coalesce(pg_catalog.btrim(update_project.name), p.name),
+        mode = coalesce(update_project.mode, p.mode),
+        settings = coalesce(update_project.settings, p.settings),
+        updated_at = pg_catalog.now()
+    where p.id = update_project.project_id;
+    if settings is not null then
+      changes := changes || '{"settings": "changed"}';
+    end if;
+    perform astapa.audit(project_id, 'project.update', project_id, changes);
+    return astapa.project_json(project_id);
+  end
+  $$;
+
+comment on function api.update_project(text, text, text, jsonb) is
+  'Changes name, mode and/or settings (null leaves a field as it is). Mode applies to users created from now on. '
+  'Switching to production needs live Xendit keys (the project''s own, or the deployment''s as stated by '
+  'astapa.deployment_live_xendit); AS409 says how to add them. The console project is exempt.';
+
+grant execute on function api.update_project(text, text, text, jsonb) to astapa_app;
+
+create or replace function api.add_redirect_uri(project_id text, uri text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    current_uris text[];
+  begin
+    perform astapa.require_project(project_id);
+    perform astapa.assert_redirect_uri(uri);
+    select p.redirect_uris into current_uris from astapa.projects as p where p.id = add_redirect_uri.project_id
+    for update;
+    if uri = any (current_uris) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('Redirect URI %s is already allowed.', uri);
+    end if;
+    if pg_catalog.cardinality(current_uris) >= 50 then
+      raise exception using errcode = 'AS400', message = 'A project may have at most 50 redirect URIs.';
+    end if;
+    update astapa.projects as p
+    set redirect_uris = p.redirect_uris || uri, updated_at = pg_catalog.now()
+    where p.id = add_redirect_uri.project_id;
+    perform astapa.audit(project_id, 'redirect_uri.add', uri);
+    return astapa.project_json(project_id);
+  end
+  $$;
+
+comment on function api.add_redirect_uri(text, text) is
+  'Allows one more redirect URI (exact string). AS400 when invalid, AS409 when already allowed.';
+
+grant execute on function api.add_redirect_uri(text, text) to astapa_app;
+
+create or replace function api.remove_redirect_uri(project_id text, uri text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.require_project(project_id);
+    update astapa.projects as p
+    set redirect_uris = pg_catalog.array_remove(p.redirect_uris, uri), updated_at = pg_catalog.now()
+    where p.id = remove_redirect_uri.project_id and uri = any (p.redirect_uris);
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Redirect URI %s is not allowed for '
+        'this project, so there is nothing to remove.', uri);
+    end if;
+    perform astapa.audit(project_id, 'redirect_uri.remove', uri);
+    return astapa.project_json(project_id);
+  end
+  $$;
+
+comment on function api.remove_redirect_uri(text, text) is 'Stops allowing a redirect URI; AS404 when it was not allowed.';
+
+grant execute on function api.remove_redirect_uri(text, text) to astapa_app;
+
+create or replace function api.rotate_client_secret(project_id text, client_secret_hash bytea) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.require_project(project_id);
+    perform astapa.assert_secret_hash(client_secret_hash);
+    update astapa.projects as p
+    set client_secret_hash = rotate_client_secret.client_secret_hash, updated_at = pg_catalog.now()
+    where p.id = rotate_client_secret.project_id;
+    perform astapa.audit(project_id, 'client_secret.rotate', project_id);
+    return astapa.project_json(project_id);
+  end
+  $$;
+
+comment on function api.rotate_client_secret(text, bytea) is
+  'Replaces the client secret hash; the old secret stops verifying at once (no grace period).';
+
+grant execute on function api.rotate_client_secret(text, bytea) to astapa_app;
+
+create or replace function api.verify_client_credentials(client_id text, client_secret_hash bytea) returns text
+  language sql
+  volatile
+  security invoker
+  set search_path = ''
+  as $$
+    select v.found ->> 'project_id'
+    from (select api.verify_client(client_id, client_secret_hash) as found) as v
+    where (v.found ->> 'enabled')::boolean
+  $$;
+
+comment on function api.verify_client_credentials(text, bytea) is
+  'The project whose enabled client (the project''s own or a machine client) has this id and secret (SHA-256), '
+  'or null. See api.verify_client.';
+
+grant execute on function api.verify_client_credentials(text, bytea) to astapa_app;
+
+create or replace function astapa.token_lifetime_limits() returns jsonb
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select '{"access_token_ttl": {"default": 3600, "min": 300, "max": 86400},
+             "refresh_token_ttl": {"default": 2592000, "min": 3600, "max": 31536000},
+             "refresh_grace_seconds": {"default": 10, "min": 0, "max": 60},
+             "refresh_token_max_age": {"default": 7776000, "min": 3600, "max": 315360000}}'::jsonb
+  $$;
+
+comment on function astapa.token_lifetime_limits() is
+  'Token lifetime settings: default, min and max seconds for access_token_ttl, refresh_token_ttl, '
+  'refresh_grace_seconds and refresh_token_max_age. The one source of these numbers.';
+
+grant execute on function astapa.token_lifetime_limits() to astapa_app;
+
+create or replace function api.token_lifetime_limits() returns jsonb
+  language sql
+  immutable
+  set search_path = ''
+  as $$ select astapa.token_lifetime_limits() $$;
+
+comment on function api.token_lifetime_limits() is
+  'The token lifetime settings with their default, min and max (seconds), for pages and tools to show.';
+
+grant execute on function api.token_lifetime_limits() to astapa_app;
+
+create or replace function astapa.clamp_setting(settings jsonb, key text) returns integer
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select least(greatest(coalesce(astapa.setting_seconds(settings, key), (l ->> 'default')::integer),
+                          (l ->> 'min')::integer), (l ->> 'max')::integer)
+    from (select astapa.token_lifetime_limits() -> key as l) as limits
+  $$;
+
+comment on function astapa.clamp_setting(jsonb, text) is
+  'A token lifetime setting in seconds: its default when absent, clamped to its bounds.';
+
+grant execute on function astapa.clamp_setting(jsonb, text) to astapa_app;
+
+create or replace function astapa.is_exact_origin(origin text) returns boolean
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select pg_catalog.length(origin) <= 300
+      and (origin ~ '^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$'
+        or origin ~ '^http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?$')
+  $$;
+
+comment on function astapa.is_exact_origin(text) is
+  'True for an origin as browsers send it: https://host[:port] (lower case), or http on localhost, 127.0.0.1 '
+  'or [::1]; no path, query, fragment, userinfo or trailing slash.';
+
+grant execute on function astapa.is_exact_origin(text) to astapa_app;
+
+create or replace function astapa.social_provider_problem(provider text, entry jsonb) returns text
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select case
+      when entry is null or entry = 'null'::jsonb then null
+      when provider not in ('google', 'github') then
+        pg_catalog.format('Social sign-in providers are google and github, not %s.', provider)
+      when pg_catalog.jsonb_typeof(entry) <> 'object'
+        or exists (select from pg_catalog.jsonb_object_keys(entry) as k
+                   where k not in ('enabled', 'client_id', 'client_secret_sealed')) then
+        pg_catalog.format('social_login.%s takes enabled, client_id and client_secret_sealed only.', provider)
+      when entry ? 'enabled' and pg_catalog.jsonb_typeof(entry -> 'enabled') <> 'boolean' then
+        pg_catalog.format('social_login.%s.enabled must be true or false.', provider)
+      when (entry ? 'client_id') <> (entry ? 'client_secret_sealed') then
+        pg_catalog.format('social_login.%s needs both a client id and a client secret.', provider)
+      when entry ? 'client_id' and (pg_catalog.jsonb_typeof(entry -> 'client_id') <> 'string'
+        or pg_catalog.length(pg_catalog.btrim(entry ->> 'client_id')) not between 1 and 500) then
+        pg_catalog.format('The %s client id must be 1 to 500 characters.', provider)
+      when entry ? 'client_secret_sealed' and (pg_catalog.jsonb_typeof(entry -> 'client_secret_sealed') <> 'string'
+        or (entry ->> 'client_secret_sealed') !~ '^[A-Za-z0-9_-]{40,}$'
+        or pg_catalog.length(entry ->> 'client_secret_sealed') > 4000) then
+        pg_catalog.format('The %s client secret must be sealed by the server (base64url).', provider)
+    end
+  $$;
+
+comment on function astapa.social_provider_problem(text, jsonb) is
+  'A readable reason a settings.social_login.<provider> entry is refused, or null when it is valid.';
+
+grant execute on function astapa.social_provider_problem(text, jsonb) to astapa_app;
+
+create or replace function astapa.setting_problem(key text, value jsonb) returns text
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  declare
+    limits jsonb := astapa.token_lifetime_limits() -> key;
+    origin text;
+    provider text;
+  begin
+    if value is null or value = 'null'::jsonb then
+      return null;
+    end if;
+    if limits is not null then
+      if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
+         or value::numeric not between (limits ->> 'min')::numeric and (limits ->> 'max')::numeric then
+        return pg_catalog.format('%s must be a whole number of seconds from %s to %s.', key, limits ->> 'min',
+          limits ->> 'max');
+      end if;
+      return null;
+    end if;
+    case key
+    when 'require_verified_email' then
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'require_verified_email must be true or false.';
+      end if;
+    when 'allowed_origins' then
+      if pg_catalog.jsonb_typeof(value) <> 'array' then
+        return 'allowed_origins must be a list of origins.';
+      end if;
+      if pg_catalog.jsonb_array_length(value) > 50 then
+        return 'A project may allow at most 50 origins.';
+      end if;
+      for origin in select pg_catalog.jsonb_array_elements(value)::text loop
+        if pg_catalog.left(origin, 1) <> '"' or not astapa.is_exact_origin(origin::jsonb #>> '{}') then
+          return pg_catalog.format('Allowed origin %s is not an origin: use scheme://host[:port] in lower case, '
+            'with no path and no trailing slash (https, or http on localhost), e.g. https://app.example.',
+            origin::jsonb #>> '{}');
+        end if;
+      end loop;
+      if (select count(distinct o) from pg_catalog.jsonb_array_elements_text(value) as o)
+         <> pg_catalog.jsonb_array_length(value) then
+        return 'Each allowed origin may be listed once.';
+      end if;
+    when 'social_login' then
+      if pg_catalog.jsonb_typeof(value) <> 'object' then
+        return 'social_login must be an object with google and/or github.';
+      end if;
+      for provider in select pg_catalog.jsonb_object_keys(value) loop
+        if astapa.social_provider_problem(provider, value -> provider) is not null then
+          return astapa.social_provider_problem(provider, value -> provider);
+        end if;
+      end loop;
+    else
+      return pg_catalog.format('%s is not a setting this function changes.', key);
+    end case;
+    return null;
+  end
+  $$;
+
+comment on function astapa.setting_problem(text, jsonb) is
+  'A readable reason a value is refused for one of the settings api.update_project_settings changes, or null.';
+
+grant execute on function astapa.setting_problem(text, jsonb) to astapa_app;
+
+create or replace function api.update_project_settings(project_id text, changes jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    change record;
+    problem text;
+    merged jsonb;
+    logged jsonb := '{}';
+  begin
+    perform astapa.require_project(project_id);
+    if changes is null or pg_catalog.jsonb_typeof(changes) <> 'object' or changes = '{}'::jsonb then
+      raise exception using errcode = 'AS400', message = 'Give the settings to change as a non-empty JSON object.';
+    end if;
+    for change in select e.key, e.value from pg_catalog.jsonb_each(changes) as e loop
+      problem := astapa.setting_problem(change.key, change.value);
+      if problem is not null then
+        raise exception using errcode = 'AS400', message = problem;
+      end if;
+      -- The audit log never holds secrets: sealed provider secrets are logged as which providers changed.
+      logged := logged || pg_catalog.jsonb_build_object(change.key, case
+        when change.key = 'social_login' and pg_catalog.jsonb_typeof(change.value) = 'object' then
+          (select pg_catalog.jsonb_object_agg(k, case
+             when coalesce(change.value -> k, 'null') = 'null' then 'default'
+             when change.value -> k -> 'enabled' = 'false' then 'off'
+             else 'own_app' end)
+           from pg_catalog.jsonb_object_keys(change.value) as k)
+        else change.value end);
+    end loop;
+    select p.settings into merged from astapa.projects as p where p.id = update_project_settings.project_id
+    for update;
+    -- Providers merge one by one, so changing Google leaves GitHub as it was; null removes a provider.
+    if pg_catalog.jsonb_typeof(changes -> 'social_login') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{social_login}',
+        coalesce(merged -> 'social_login', '{}') || (changes -> 'social_login'));
+    end if;
+    merged := pg_catalog.jsonb_strip_nulls(merged || changes);
+    if pg_catalog.octet_length(merged::text) > 16384 then
+      raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
+    end if;
+    update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
+    where p.id = update_project_settings.project_id;
+    perform astapa.audit(project_id, 'project.settings', project_id, logged);
+    return astapa.project_json(project_id);
+  end
+  $$;
+
+comment on function api.update_project_settings(text, jsonb) is
+  'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
+  'require_verified_email and social_login, each validated (AS400 with the reason); other settings are kept. '
+  'Audited as project.settings without secrets.';
+
+grant execute on function api.update_project_settings(text, jsonb) to astapa_app;
+
+create or replace function astapa.can_take_live_payments(project_id text) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.current_setting('astapa.deployment_live_xendit', true), '') = 'on'
+      or exists (select from astapa.xendit_keys as k
+                 where k.project_id = can_take_live_payments.project_id and k.environment = 'production')
+  $$;
+
+comment on function astapa.can_take_live_payments(text) is
+  'True when the project has its own live Xendit keys, or the caller says the deployment has default live keys '
+  '(astapa.deployment_live_xendit = on).';
+
+grant execute on function astapa.can_take_live_payments(text) to astapa_app;
+
+create or replace function astapa.retire_client_id(project_id text) returns void
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  begin
+    if not exists (select from astapa.projects as p
+                   where p.id = retire_client_id.project_id and p.id = astapa.current_project_id()
+                     and p.deleted_at is not null) then
+      raise exception using errcode = 'AS403', message = 'Only a deleted project''s client id is retired.';
+    end if;
+    update astapa.projects as p set client_id = astapa.random_id('cid_', 24)
+    where p.id = retire_client_id.project_id;
+  end
+  $$;
+
+comment on function astapa.retire_client_id(text) is
+  'Gives a deleted project a new random client id, so the old one names nothing (hosted login, billing). '
+  'Security definer because the app role may never change a client id; guard: only the project the '
+  'transaction acts for, and only once api.delete_project has marked it deleted.';
+
+revoke execute on function astapa.retire_client_id(text) from public;
+
+grant execute on function astapa.retire_client_id(text) to astapa_app;
+
+create or replace function api.delete_project(project_id text, confirm_name text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    found record;
+    live_payments bigint;
+    ended jsonb;
+  begin
+    perform astapa.require_project(project_id);
+    select p.name, p.mode, p.deleted_at into found
+    from astapa.projects as p where p.id = delete_project.project_id for update;
+    if exists (select from astapa.deployment as d where d.console_project_id = delete_project.project_id) then
+      raise exception using errcode = 'AS403',
+        message = 'The console project signs developers in to this deployment; it cannot be deleted.';
+    end if;
+    if found.deleted_at is not null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Project %s was deleted already.', project_id);
+    end if;
+    if confirm_name is null or pg_catalog.btrim(confirm_name) <> found.name then
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('To delete this project, type its name exactly: %s.', found.name);
+    end if;
+    select count(*) into live_payments
+    from astapa.payments as pay
+    join astapa.checkouts as c on c.project_id = pay.project_id and c.id = pay.checkout_id
+    where pay.project_id = delete_project.project_id and pay.status = 'paid' and c.environment = 'production';
+    if found.mode = 'production' and live_payments > 0 then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('This project is live and has taken %s live payments. Switch it back to '
+          'sandbox first, then delete it; its payment records are kept either way.', live_payments);
+    end if;
+    update astapa.projects as p
+    set client_secret_hash = pg_catalog.sha256(pg_catalog.uuid_send(pg_catalog.gen_random_uuid())),
+        redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
+    where p.id = delete_project.project_id;
+    perform astapa.retire_client_id(project_id);
+    update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+    where r.project_id = delete_project.project_id and r.revoked_at is null;
+    update astapa.login_sessions as s set ended_at = pg_catalog.now()
+    where s.project_id = delete_project.project_id and s.ended_at is null;
+    update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
+    where m.project_id = delete_project.project_id and m.enabled;
+    if exists (select from astapa.webhook_endpoints as e where e.project_id = delete_project.project_id) then
+      perform api.remove_webhook_endpoint(project_id);
+    end if;
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = delete_project.project_id and c.status in ('open', 'pending');
+    update astapa.payments as pay set status = 'expired', updated_at = pg_catalog.now()
+    where pay.project_id = delete_project.project_id and pay.status = 'pending';
+    with closed as (
+      update astapa.subscriptions as s set ended_at = pg_catalog.now()
+      where s.project_id = delete_project.project_id and s.ended_at is null
+      returning s.id)
+    select pg_catalog.jsonb_build_object('subscriptions_ended', count(*)) into ended from closed;
+    delete from astapa.memberships as m where m.project_id = delete_project.project_id;
+    perform astapa.audit(project_id, 'project.delete', project_id,
+      ended || pg_catalog.jsonb_build_object('name', found.name, 'mode', found.mode));
+    return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
+  end
+  $$;
+
+comment on function api.delete_project(text, text) is
+  'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, '
+  'sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, '
+  'members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already '
+  'deleted, AS409 for a production project with live paid payments (switch to sandbox first).';
+
+grant execute on function api.delete_project(text, text) to astapa_app;

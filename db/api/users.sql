@@ -1,0 +1,434 @@
+-- Users and identities.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own users" on astapa.users;
+create policy "a project reads its own users" on astapa.users
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project adds its own users" on astapa.users;
+create policy "a project adds its own users" on astapa.users
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own users" on astapa.users;
+create policy "a project updates its own users" on astapa.users
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own identities" on astapa.identities;
+create policy "a project reads its own identities" on astapa.identities
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project links identities to its own users" on astapa.identities;
+create policy "a project links identities to its own users" on astapa.identities
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project unlinks its own identities" on astapa.identities;
+create policy "a project unlinks its own identities" on astapa.identities
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+create or replace function astapa.user_json(project_id text, user_id bigint) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
+      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at)
+    from astapa.users as u
+    where u.project_id = user_json.project_id and u.id = user_json.user_id
+  $$;
+
+comment on function astapa.user_json(text, bigint) is
+  'A user as the API returns it (id as a string, the JWT sub; never the password hash); null when not visible.';
+
+grant execute on function astapa.user_json(text, bigint) to astapa_app;
+
+create or replace function astapa.assert_email(email text) returns void
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  begin
+    if email is null or pg_catalog.length(email) > 254 or email !~ '^[^@\s]+@[^@\s]+$' then
+      raise exception using errcode = 'AS400', message = 'An email address looks like name@example.com.';
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_email(text) is 'Raises AS400 unless the text looks like an email address.';
+
+grant execute on function astapa.assert_email(text) to astapa_app;
+
+create or replace function api.create_user(project_id text, email text, password_hash text default null,
+                                email_verified boolean default false) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    mode text := astapa.require_project(project_id);
+    new_id bigint;
+  begin
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    if password_hash is not null and password_hash !~ '^\$argon2id\$' then
+      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+    end if;
+    begin
+      insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+      values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
+      returning id into new_id;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+    end;
+    perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
+    return astapa.user_json(project_id, new_id);
+  end
+  $$;
+
+comment on function api.create_user(text, text, text, boolean) is
+  'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there.';
+
+grant execute on function api.create_user(text, text, text, boolean) to astapa_app;
+
+create or replace function api.find_user_by_email(project_id text, email text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.user_json(u.project_id, u.id)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = find_user_by_email.project_id
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
+  $$;
+
+comment on function api.find_user_by_email(text, text) is
+  'The user with this email (any case) in the project''s current environment, or null.';
+
+grant execute on function api.find_user_by_email(text, text) to astapa_app;
+
+create or replace function api.get_user(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    found jsonb := astapa.user_json(project_id, user_id);
+  begin
+    if found is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return found;
+  end
+  $$;
+
+comment on function api.get_user(text, bigint) is 'The user, or AS404 (also for another project''s user, by RLS).';
+
+grant execute on function api.get_user(text, bigint) to astapa_app;
+
+create or replace function api.list_users(project_id text, page_size integer default 100, after_id bigint default 0)
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.require_project(project_id);
+    if page_size not between 1 and 1000 then
+      raise exception using errcode = 'AS400', message = 'A page holds 1 to 1000 users.';
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
+      from (select u.project_id, u.id from astapa.users as u
+            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0)
+            order by u.id limit page_size) as page), '[]');
+  end
+  $$;
+
+comment on function api.list_users(text, integer, bigint) is
+  'A page of the project''s users (every environment) in id order, after after_id; AS404 for an unknown project.';
+
+grant execute on function api.list_users(text, integer, bigint) to astapa_app;
+
+create or replace function api.disable_user(project_id text, user_id bigint, disabled boolean default true) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    update astapa.users as u set disabled = disable_user.disabled
+    where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id);
+    return astapa.user_json(project_id, user_id);
+  end
+  $$;
+
+comment on function api.disable_user(text, bigint, boolean) is
+  'Disables (or with disabled = false re-enables) a user; AS404 when not in this project.';
+
+grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
+
+create or replace function api.user_for_sign_in(project_id text, email text) returns jsonb
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'Sign-in lookups are for the project the request acts for.';
+    end if;
+    return (
+      select pg_catalog.jsonb_build_object('id', u.id::text, 'password_hash', u.password_hash, 'disabled', u.disabled,
+                                          'email_verified', u.email_verified)
+      from astapa.users as u
+      join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+      where u.project_id = user_for_sign_in.project_id
+        and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
+  end
+  $$;
+
+comment on function api.user_for_sign_in(text, text) is
+  'For the hosted login: the user''s id, argon2id password hash, disabled and email_verified flags, or null, so the server can '
+  'verify a password. Security definer because the app role cannot select password hashes; RLS still applies '
+  '(the owner is not exempt) and the guard refuses any project but the one the transaction acts for.';
+
+grant execute on function api.user_for_sign_in(text, text) to astapa_app;
+
+create or replace function api.get_environment_user(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    found jsonb;
+  begin
+    select astapa.user_json(u.project_id, u.id) into found
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = get_environment_user.project_id and u.id = get_environment_user.user_id;
+    if found is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return found;
+  end
+  $$;
+
+comment on function api.get_environment_user(text, bigint) is
+  'The user when they belong to the project''s current environment; AS404 otherwise (unknown, another '
+  'project''s, or the other environment''s user).';
+
+grant execute on function api.get_environment_user(text, bigint) to astapa_app;
+
+create or replace function api.list_environment_users(project_id text, page_size integer default 50, after_id bigint default 0)
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    current_mode text := astapa.require_project(project_id);
+  begin
+    if page_size is null or page_size not between 1 and 1000 then
+      raise exception using errcode = 'AS400', message = 'A page holds 1 to 1000 users.';
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
+      from (select u.project_id, u.id from astapa.users as u
+            where u.project_id = list_environment_users.project_id and u.environment = current_mode
+              and u.id > coalesce(after_id, 0)
+            order by u.id limit page_size) as page), '[]');
+  end
+  $$;
+
+comment on function api.list_environment_users(text, integer, bigint) is
+  'A page of the project''s users in its current environment, in id order after after_id. AS400 page size '
+  'outside 1–1000; AS404 unknown project.';
+
+grant execute on function api.list_environment_users(text, integer, bigint) to astapa_app;
+
+create or replace function api.user_sign_in_methods(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    has_password boolean;
+    registered_email text;
+    registered_at timestamptz;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'Sign-in methods are listed for the project the request acts for.';
+    end if;
+    select u.password_hash is not null, u.email, u.created_at into has_password, registered_email, registered_at
+    from astapa.users as u where u.project_id = user_sign_in_methods.project_id and u.id = user_sign_in_methods.user_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return (
+      select coalesce(pg_catalog.jsonb_agg(m.method order by m.linked_at, m.method ->> 'provider'), '[]')
+      from (
+        select pg_catalog.jsonb_build_object('provider', 'password', 'subject', null, 'email', registered_email,
+                 'linked_at', registered_at) as method, registered_at as linked_at
+        where has_password
+        union all
+        select pg_catalog.jsonb_build_object('provider', i.provider, 'subject', i.subject, 'email', i.email,
+                 'linked_at', i.created_at), i.created_at
+        from astapa.identities as i
+        where i.project_id = user_sign_in_methods.project_id and i.user_id = user_sign_in_methods.user_id) as m);
+  end
+  $$;
+
+comment on function api.user_sign_in_methods(text, bigint) is
+  'A user''s ways to sign in: {provider: password|google|github, subject, email, linked_at}, oldest first. '
+  'Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS '
+  'still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
+
+grant execute on function api.user_sign_in_methods(text, bigint) to astapa_app;
+
+create or replace function api.unlink_sign_in_method(project_id text, user_id bigint, provider text, subject text default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    methods jsonb;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'Sign-in methods are changed for the project the request acts for.';
+    end if;
+    if provider is null or provider not in ('password', 'google', 'github') then
+      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google or github.';
+    end if;
+    -- One change at a time per user, so two unlinks cannot together remove the last two methods.
+    perform from astapa.users as u
+    where u.project_id = unlink_sign_in_method.project_id and u.id = unlink_sign_in_method.user_id
+    for no key update;
+    methods := api.user_sign_in_methods(project_id, user_id);
+    if not exists (select from pg_catalog.jsonb_array_elements(methods) as m
+                   where m ->> 'provider' = provider
+                     and (provider = 'password' or m ->> 'subject' = unlink_sign_in_method.subject)) then
+      raise exception using errcode = 'AS404', message = case when provider = 'password'
+        then 'This user has no password to remove.'
+        else pg_catalog.format('This user has no %s identity %s.', provider, coalesce(subject, '(none given)')) end;
+    end if;
+    if pg_catalog.jsonb_array_length(methods) = 1 then
+      raise exception using errcode = 'AS409',
+        message = 'This is the only way this user can sign in: link another method (or let them set a password) first.';
+    end if;
+    if provider = 'password' then
+      update astapa.users as u set password_hash = null
+      where u.project_id = unlink_sign_in_method.project_id and u.id = unlink_sign_in_method.user_id;
+    else
+      delete from astapa.identities as i
+      where i.project_id = unlink_sign_in_method.project_id and i.user_id = unlink_sign_in_method.user_id
+        and i.provider = unlink_sign_in_method.provider and i.subject = unlink_sign_in_method.subject;
+    end if;
+    perform astapa.audit(project_id, 'identity.unlink', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('provider', provider));
+    return api.user_sign_in_methods(project_id, user_id);
+  end
+  $$;
+
+comment on function api.unlink_sign_in_method(text, bigint, text, text) is
+  'Removes one way to sign in (the password, or a google/github identity by subject), never the last one, and '
+  'audits identity.unlink. Security definer because it must see whether a password is set (the app role '
+  'cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; '
+  'AS409 the last method.';
+
+grant execute on function api.unlink_sign_in_method(text, bigint, text, text) to astapa_app;
+
+create or replace function api.list_login_sessions(project_id text, user_id bigint, max_rows integer default 20) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    if astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return (
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
+          'live', s.ended_at is null and s.expires_at > pg_catalog.now()) order by s.created_at desc), '[]')
+      from (select * from astapa.login_sessions as l
+            where l.project_id = list_login_sessions.project_id and l.user_id = list_login_sessions.user_id
+            order by l.created_at desc limit least(greatest(max_rows, 1), 100)) as s);
+  end
+  $$;
+
+comment on function api.list_login_sessions(text, bigint, integer) is
+  'A user''s hosted-login sessions, newest first (at most max_rows, 1–100): started, expires, ended, live. '
+  'Never the token hash. AS404 unknown user.';
+
+grant execute on function api.list_login_sessions(text, bigint, integer) to astapa_app;
+
+create or replace function api.sign_out_everywhere(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    sessions integer;
+    refresh_tokens integer;
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    with ended as (
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = sign_out_everywhere.project_id and s.user_id = sign_out_everywhere.user_id
+        and s.ended_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer into sessions from ended;
+    -- The same revocation POST /api/platform/revoke performs.
+    refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
+    perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens));
+    return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens);
+  end
+  $$;
+
+comment on function api.sign_out_everywhere(text, bigint) is
+  'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, '
+  'reason revoked_by_admin); audits user.sign_out_everywhere with the counts. AS404 unknown user.';
+
+grant execute on function api.sign_out_everywhere(text, bigint) to astapa_app;
+
+create or replace function api.user_own_claims(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    if astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_build_object('role', c.role, 'feature_flags', pg_catalog.to_jsonb(c.feature_flags),
+                                          'extra', c.extra)
+      from astapa.user_claims as c
+      where c.project_id = user_own_claims.project_id and c.user_id = user_own_claims.user_id),
+      '{"role": null, "feature_flags": [], "extra": {}}');
+  end
+  $$;
+
+comment on function api.user_own_claims(text, bigint) is
+  'The claims set on the user themself (role, feature_flags, extra custom claims), without the plan''s: what '
+  'the dashboard''s claims form edits. AS404 unknown user.';
+
+grant execute on function api.user_own_claims(text, bigint) to astapa_app;

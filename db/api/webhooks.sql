@@ -1,0 +1,509 @@
+-- Events and app webhooks.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own events" on astapa.events;
+create policy "a project reads its own events" on astapa.events
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own events" on astapa.events;
+create policy "a project records its own events" on astapa.events
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function astapa.emit_event(project_id text, type text, data jsonb) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    new_id bigint;
+  begin
+    insert into astapa.events (project_id, type, data) values (project_id, type, data) returning id into new_id;
+    -- Delivered at commit, and not at all on rollback: listeners never hear of an event that did not happen.
+    perform pg_catalog.pg_notify('astapa_events', new_id::text);
+    return new_id;
+  end
+  $$;
+
+comment on function astapa.emit_event(text, text, jsonb) is
+  'Records an event and notifies astapa_events with its id. Called inside the transaction that made the change.';
+
+grant execute on function astapa.emit_event(text, text, jsonb) to astapa_app;
+
+create or replace function astapa.emit_user_created() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.emit_event(new.project_id, 'user.created',
+      pg_catalog.jsonb_build_object('user', astapa.user_json(new.project_id, new.id)));
+    return null;
+  end
+  $$;
+
+comment on function astapa.emit_user_created() is 'Trigger: every new user is a user.created event.';
+
+grant execute on function astapa.emit_user_created() to astapa_app;
+
+create or replace trigger users_emit_user_created after insert on astapa.users
+  for each row execute function astapa.emit_user_created();
+
+create or replace function astapa.webhook_event_types() returns text[]
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed'] $$;
+
+comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
+
+grant execute on function astapa.webhook_event_types() to astapa_app;
+
+drop policy if exists "a project reads its own webhook endpoint" on astapa.webhook_endpoints;
+create policy "a project reads its own webhook endpoint" on astapa.webhook_endpoints
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project sets its own webhook endpoint" on astapa.webhook_endpoints;
+create policy "a project sets its own webhook endpoint" on astapa.webhook_endpoints
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project changes its own webhook endpoint" on astapa.webhook_endpoints;
+create policy "a project changes its own webhook endpoint" on astapa.webhook_endpoints
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project removes its own webhook endpoint" on astapa.webhook_endpoints;
+create policy "a project removes its own webhook endpoint" on astapa.webhook_endpoints
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own webhook deliveries" on astapa.webhook_deliveries;
+create policy "a project reads its own webhook deliveries" on astapa.webhook_deliveries
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project queues its own webhook deliveries" on astapa.webhook_deliveries;
+create policy "a project queues its own webhook deliveries" on astapa.webhook_deliveries
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own webhook deliveries" on astapa.webhook_deliveries;
+create policy "a project updates its own webhook deliveries" on astapa.webhook_deliveries
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions find projects with due webhooks" on astapa.webhook_deliveries;
+create policy "definer functions find projects with due webhooks" on astapa.webhook_deliveries
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.find_due_webhooks', true) = 'on');
+
+create or replace function astapa.queue_webhook_deliveries() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    insert into astapa.webhook_deliveries (project_id, event_id)
+    select e.project_id, new.id from astapa.webhook_endpoints as e
+    where e.project_id = new.project_id and e.enabled and new.type = any (e.events);
+    return null;
+  end
+  $$;
+
+comment on function astapa.queue_webhook_deliveries() is
+  'Trigger: queues a delivery of each new event to the project''s endpoint when it is enabled and subscribes '
+  'to its type.';
+
+grant execute on function astapa.queue_webhook_deliveries() to astapa_app;
+
+create or replace trigger events_queue_webhook_deliveries after insert on astapa.events
+  for each row execute function astapa.queue_webhook_deliveries();
+
+create or replace function astapa.webhook_endpoint_json(project_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('url', e.url, 'events', pg_catalog.to_jsonb(e.events),
+      'enabled', e.enabled, 'created_at', e.created_at, 'updated_at', e.updated_at)
+    from astapa.webhook_endpoints as e
+    where e.project_id = webhook_endpoint_json.project_id
+  $$;
+
+comment on function astapa.webhook_endpoint_json(text) is 'A webhook endpoint as the API shows it (never its secret).';
+
+grant execute on function astapa.webhook_endpoint_json(text) to astapa_app;
+
+create or replace function api.set_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    problems jsonb := '{}';
+  begin
+    perform astapa.require_project(project_id);
+    if url is null or not astapa.is_valid_redirect_uri(url) then
+      problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
+    end if;
+    if events is not null and (pg_catalog.cardinality(events) not between 1 and 4
+                               or not events <@ astapa.webhook_event_types()) then
+      problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
+        'events must name one or more of ' || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
+    end if;
+    if secret_sealed is null and astapa.webhook_endpoint_json(project_id) is null then
+      problems := problems || '{"secret": ["A new webhook endpoint needs a signing secret."]}';
+    end if;
+    perform astapa.raise_problems(nullif(problems, '{}'));
+    update astapa.webhook_endpoints as e
+    set url = set_webhook_endpoint.url,
+        secret_sealed = coalesce(set_webhook_endpoint.secret_sealed, e.secret_sealed),
+        events = coalesce(set_webhook_endpoint.events, e.events),
+        updated_at = pg_catalog.now()
+    where e.project_id = set_webhook_endpoint.project_id;
+    if not found then
+      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, events)
+      values (project_id, url, secret_sealed, coalesce(events, astapa.webhook_event_types()));
+    end if;
+    perform astapa.audit(project_id, 'webhook.set', url,
+      pg_catalog.jsonb_build_object('events', (select e.events from astapa.webhook_endpoints as e
+                                               where e.project_id = set_webhook_endpoint.project_id),
+                                    'new_secret', secret_sealed is not null));
+    return astapa.webhook_endpoint_json(project_id);
+  end
+  $$;
+
+comment on function api.set_webhook_endpoint(text, text, bytea, text[]) is
+  'Sets the project''s webhook endpoint (url, optional event types). A new endpoint needs a sealed secret; an '
+  'existing one keeps its secret when secret_sealed is null. AS400 names the field at fault.';
+
+grant execute on function api.set_webhook_endpoint(text, text, bytea, text[]) to astapa_app;
+
+create or replace function api.rotate_webhook_secret(project_id text, secret_sealed bytea) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    update astapa.webhook_endpoints as e
+    set secret_sealed = rotate_webhook_secret.secret_sealed, updated_at = pg_catalog.now()
+    where e.project_id = rotate_webhook_secret.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+    end if;
+    perform astapa.audit(project_id, 'webhook.rotate_secret', project_id);
+    return astapa.webhook_endpoint_json(project_id);
+  end
+  $$;
+
+comment on function api.rotate_webhook_secret(text, bytea) is
+  'Replaces the signing secret; deliveries from now on (retries included) are signed with the new one.';
+
+grant execute on function api.rotate_webhook_secret(text, bytea) to astapa_app;
+
+create or replace function api.get_webhook_endpoint(project_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$ select astapa.webhook_endpoint_json(project_id) $$;
+
+comment on function api.get_webhook_endpoint(text) is 'The project''s webhook endpoint, or null.';
+
+grant execute on function api.get_webhook_endpoint(text) to astapa_app;
+
+create or replace function api.remove_webhook_endpoint(project_id text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    delete from astapa.webhook_endpoints as e where e.project_id = remove_webhook_endpoint.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+    end if;
+    update astapa.webhook_deliveries as d
+    set status = 'failed', last_error = 'The webhook endpoint was removed.', lease_until = null
+    where d.project_id = remove_webhook_endpoint.project_id and d.status = 'pending';
+    perform astapa.audit(project_id, 'webhook.remove', project_id);
+  end
+  $$;
+
+comment on function api.remove_webhook_endpoint(text) is
+  'Removes the endpoint; deliveries still waiting are marked failed. AS404 when there is none.';
+
+grant execute on function api.remove_webhook_endpoint(text) to astapa_app;
+
+create or replace function api.projects_with_due_webhooks(max_projects integer default 100) returns text[]
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    found_projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Due webhooks are found across projects, not for one.';
+    end if;
+    perform pg_catalog.set_config('astapa.find_due_webhooks', 'on', true);
+    select array(
+      select d.project_id from astapa.webhook_deliveries as d
+      where (d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
+         or (d.status = 'sending' and d.lease_until <= pg_catalog.now())
+      group by d.project_id
+      order by min(d.next_attempt_at)
+      limit max_projects) into found_projects;
+    perform pg_catalog.set_config('astapa.find_due_webhooks', '', true);
+    return found_projects;
+  end
+  $$;
+
+comment on function api.projects_with_due_webhooks(integer) is
+  'Which projects have webhook deliveries due, oldest first, so the worker can claim them per project (as the '
+  'app role, under RLS). Security definer because the worker acts for no project yet: its set_config turns on '
+  'the owner-only policy "definer functions find projects with due webhooks" for this one query and returns '
+  'project ids only. Guard: refused while the transaction acts for a project.';
+
+grant execute on function api.projects_with_due_webhooks(integer) to astapa_app;
+
+create or replace function api.claim_webhook_deliveries(project_id text, max_deliveries integer default 20,
+                                             lease_seconds integer default 60)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    result jsonb;
+  begin
+    if max_deliveries not between 1 and 1000 or lease_seconds not between 1 and 3600 then
+      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 deliveries for a lease of 1 to 3600 seconds.';
+    end if;
+    with due as (
+        select d.id from astapa.webhook_deliveries as d
+        join astapa.webhook_endpoints as e on e.project_id = d.project_id
+        where d.project_id = claim_webhook_deliveries.project_id
+          and ((d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
+               or (d.status = 'sending' and d.lease_until <= pg_catalog.now()))
+        order by d.next_attempt_at, d.id
+        limit max_deliveries
+        -- Another worker's claims are skipped, not waited for: each row goes to exactly one worker at a time.
+        for update of d skip locked),
+      claimed as (
+        update astapa.webhook_deliveries as d
+        set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
+            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+        from due
+        where d.project_id = claim_webhook_deliveries.project_id and d.id = due.id
+        returning d.id, d.event_id, d.attempts)
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'delivery_id', c.id::text, 'attempt', c.attempts, 'url', e.url,
+        'secret_sealed', pg_catalog.encode(e.secret_sealed, 'base64'),
+        'event', pg_catalog.jsonb_build_object('id', ev.public_id, 'type', ev.type, 'created_at', ev.created_at,
+                                               'project_id', ev.project_id, 'data', ev.data)) order by c.id), '[]')
+      into result
+      from claimed as c
+      join astapa.events as ev on ev.project_id = claim_webhook_deliveries.project_id and ev.id = c.event_id
+      join astapa.webhook_endpoints as e on e.project_id = claim_webhook_deliveries.project_id;
+    return result;
+  end
+  $$;
+
+comment on function api.claim_webhook_deliveries(text, integer, integer) is
+  'Claims up to max_deliveries due deliveries of the project (pending and due, or sending with an expired '
+  'lease) for lease_seconds, counting an attempt each; returns what to send: event, url, sealed secret, attempt.';
+
+grant execute on function api.claim_webhook_deliveries(text, integer, integer) to astapa_app;
+
+create or replace function api.record_webhook_attempt(project_id text, delivery_id bigint, attempt integer,
+                                           http_status integer, error text, retry_in_seconds integer)
+  returns text
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    outcome text := case when http_status between 200 and 299 then 'delivered'
+                         when retry_in_seconds is null then 'failed'
+                         else 'pending' end;
+  begin
+    update astapa.webhook_deliveries as d
+    set status = outcome,
+        lease_until = null,
+        last_status = case when http_status between 100 and 599 then http_status end,
+        last_error = pg_catalog.left(record_webhook_attempt.error, 500),
+        delivered_at = case when outcome = 'delivered' then pg_catalog.now() end,
+        next_attempt_at = case when outcome = 'pending'
+                               then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
+                               else d.next_attempt_at end
+    -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
+    where d.project_id = record_webhook_attempt.project_id and d.id = delivery_id
+      and d.status = 'sending' and d.attempts = attempt;
+    return case when found then outcome end;
+  end
+  $$;
+
+comment on function api.record_webhook_attempt(text, bigint, integer, integer, text, integer) is
+  'Records how attempt number `attempt` went: 2xx delivered; otherwise pending again in retry_in_seconds, or '
+  'failed when that is null. Returns the new status, or null when the claim was no longer this attempt''s.';
+
+grant execute on function api.record_webhook_attempt(text, bigint, integer, integer, text, integer) to astapa_app;
+
+create or replace function api.list_webhook_deliveries(project_id text, status text default null, max_deliveries integer default 50)
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.require_project(project_id);
+    if status is not null and status not in ('pending', 'sending', 'delivered', 'failed') then
+      raise exception using errcode = 'AS400', detail = '{"status": ["pending, sending, delivered or failed."]}',
+        message = 'status must be pending, sending, delivered or failed.';
+    end if;
+    if max_deliveries not between 1 and 1000 then
+      raise exception using errcode = 'AS400', message = 'List 1 to 1000 deliveries.';
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'id', d.id::text, 'event_id', ev.public_id, 'event_type', ev.type, 'status', d.status,
+        'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
+        'last_attempt_at', d.last_attempt_at, 'next_attempt_at',
+        case when d.status = 'pending' then d.next_attempt_at end,
+        'delivered_at', d.delivered_at, 'created_at', d.created_at) order by d.id desc)
+      from (select * from astapa.webhook_deliveries as w
+            where w.project_id = list_webhook_deliveries.project_id
+              and (list_webhook_deliveries.status is null or w.status = list_webhook_deliveries.status)
+            order by w.id desc limit max_deliveries) as d
+      join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id), '[]');
+  end
+  $$;
+
+comment on function api.list_webhook_deliveries(text, text, integer) is
+  'The project''s latest webhook deliveries (optionally of one status), newest first: event, status, attempts, '
+  'last HTTP status and error, when the next attempt is due.';
+
+grant execute on function api.list_webhook_deliveries(text, text, integer) to astapa_app;
+
+create or replace function api.webhook_delivery_page(project_id text, before_id bigint default null,
+                                          max_deliveries integer default 25)
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    rows jsonb;
+  begin
+    perform astapa.require_project(project_id);
+    if max_deliveries not between 1 and 200 then
+      raise exception using errcode = 'AS400', message = 'Show 1 to 200 deliveries a page.';
+    end if;
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'id', d.id::text, 'event_id', ev.public_id, 'event_type', ev.type, 'status', d.status,
+        'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
+        'last_attempt_at', d.last_attempt_at, 'next_attempt_at',
+        case when d.status = 'pending' then d.next_attempt_at end,
+        'delivered_at', d.delivered_at, 'created_at', d.created_at) order by d.id desc), '[]')
+    into rows
+    from (select * from astapa.webhook_deliveries as w
+          where w.project_id = webhook_delivery_page.project_id
+            and (before_id is null or w.id < before_id)
+          order by w.id desc limit max_deliveries + 1) as d
+    join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id;
+    -- One row more than a page was read to learn whether an older page exists.
+    return pg_catalog.jsonb_build_object(
+      'deliveries', pg_catalog.jsonb_path_query_array(rows, pg_catalog.format('$[0 to %s]', max_deliveries - 1)::jsonpath),
+      'older', case when pg_catalog.jsonb_array_length(rows) > max_deliveries
+                    then rows -> (max_deliveries - 1) ->> 'id' end);
+  end
+  $$;
+
+comment on function api.webhook_delivery_page(text, bigint, integer) is
+  'One page of the project''s webhook deliveries, newest first, older than before_id when given: '
+  '{deliveries, older}; older is the id to pass as before_id for the next page, or null on the last page.';
+
+grant execute on function api.webhook_delivery_page(text, bigint, integer) to astapa_app;
+
+create or replace function api.set_webhook_endpoint_enabled(project_id text, enabled boolean) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if enabled is null then
+      raise exception using errcode = 'AS400', message = 'enabled must be true or false.';
+    end if;
+    update astapa.webhook_endpoints as e
+    set enabled = set_webhook_endpoint_enabled.enabled, updated_at = pg_catalog.now()
+    where e.project_id = set_webhook_endpoint_enabled.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+    end if;
+    if not enabled then
+      update astapa.webhook_deliveries as d
+      set status = 'failed', last_error = 'The webhook endpoint was disabled.', lease_until = null
+      where d.project_id = set_webhook_endpoint_enabled.project_id and d.status = 'pending';
+    end if;
+    perform astapa.audit(project_id, case when enabled then 'webhook.enable' else 'webhook.disable' end, project_id);
+    return astapa.webhook_endpoint_json(project_id);
+  end
+  $$;
+
+comment on function api.set_webhook_endpoint_enabled(text, boolean) is
+  'Enables or pauses the project''s webhook endpoint; pausing marks waiting deliveries failed (resendable '
+  'later). AS404 when there is no endpoint.';
+
+grant execute on function api.set_webhook_endpoint_enabled(text, boolean) to astapa_app;
+
+create or replace function api.resend_webhook_delivery(project_id text, delivery_id bigint) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    current_status text;
+  begin
+    perform astapa.require_project(project_id);
+    select d.status into current_status from astapa.webhook_deliveries as d
+    where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project has no such webhook delivery.';
+    end if;
+    if current_status <> 'failed' then
+      raise exception using errcode = 'AS409',
+        message = 'Only a failed delivery can be resent; this one is ' || current_status || '.';
+    end if;
+    if not exists (select from astapa.webhook_endpoints as e where e.project_id = resend_webhook_delivery.project_id) then
+      raise exception using errcode = 'AS409', message = 'This project has no webhook endpoint to resend to.';
+    end if;
+    if not (select e.enabled from astapa.webhook_endpoints as e where e.project_id = resend_webhook_delivery.project_id) then
+      raise exception using errcode = 'AS409', message = 'The webhook endpoint is disabled: enable it to resend.';
+    end if;
+    update astapa.webhook_deliveries as d
+    set status = 'pending', next_attempt_at = pg_catalog.now(), lease_until = null, delivered_at = null
+    where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id;
+    perform astapa.audit(project_id, 'webhook.resend', delivery_id::text);
+    -- A wake-up call for the delivery workers (they LISTEN on the events channel); the row is the truth.
+    perform pg_catalog.pg_notify('astapa_events', '');
+    return (select pg_catalog.jsonb_build_object('id', d.id::text, 'status', d.status, 'attempts', d.attempts)
+            from astapa.webhook_deliveries as d
+            where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id);
+  end
+  $$;
+
+comment on function api.resend_webhook_delivery(text, bigint) is
+  'Queues a failed delivery again, due now (attempts carry on), and wakes the workers. AS404 for an unknown '
+  'delivery; AS409 when it is not failed or the project has no enabled endpoint.';
+
+grant execute on function api.resend_webhook_delivery(text, bigint) to astapa_app;

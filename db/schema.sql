@@ -1,0 +1,6198 @@
+-- The whole schema of an Astapa database, generated from its catalogs by `deno task astapa db schema`.
+-- Do not edit: change db/migrations (tables) or db/api (functions, triggers, policies), then regenerate
+-- (docs/database.md). tests/sql/schema_file_test.ts fails when this file and a fresh migrate differ.
+
+create schema api authorization astapa_owner;
+comment on schema api is 'Functions the application calls, defined in db/api/*.sql. EXECUTE is granted per function, never by default.';
+grant usage on schema api to astapa_app;
+create schema astapa authorization astapa_owner;
+comment on schema astapa is 'Astapa''s tables. Private: the app role reaches rows only as RLS allows.';
+grant usage on schema astapa to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.accounts (
+  id bigint generated always as identity not null,
+  email text not null,
+  password_hash text,
+  password_reset_required boolean default false not null,
+  created_at timestamp with time zone default now() not null,
+  console_user_id bigint,
+  deployment_owner boolean default false not null,
+  constraint accounts_pkey PRIMARY KEY (id),
+  constraint accounts_console_user_id_key UNIQUE (console_user_id),
+  constraint accounts_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint accounts_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text)
+);
+comment on table astapa.accounts is 'Developers who administer projects. Email unique case-insensitively. password_hash (argon2id) is null for an invited account that has not set one; the app role cannot select it.';
+comment on column astapa.accounts.password_reset_required is 'True while the account still has the one-time password it was created with.';
+comment on column astapa.accounts.console_user_id is 'The console project''s user (sub) this account signs in as; null until its first dashboard sign-in.';
+comment on column astapa.accounts.deployment_owner is 'Owns the deployment: may invite developers. The first account to sign in to the dashboard becomes one.';
+CREATE UNIQUE INDEX accounts_email_key ON astapa.accounts USING btree (lower(email));
+grant insert (email, password_hash, password_reset_required) on astapa.accounts to astapa_app;
+grant select (id, email, password_reset_required, created_at, console_user_id, deployment_owner) on astapa.accounts to astapa_app;
+grant update (password_hash, password_reset_required) on astapa.accounts to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.audit_log (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  actor text not null,
+  action text not null,
+  target text,
+  details jsonb default '{}'::jsonb not null,
+  at timestamp with time zone default now() not null,
+  constraint audit_log_pkey PRIMARY KEY (project_id, id),
+  constraint audit_log_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint audit_log_action_check CHECK (action ~ '^[a-z_]+\.[a-z_]+$'::text),
+  constraint audit_log_actor_check CHECK (length(actor) >= 1 AND length(actor) <= 200),
+  constraint audit_log_details_check CHECK (jsonb_typeof(details) = 'object'::text)
+);
+alter table astapa.audit_log enable row level security;
+alter table astapa.audit_log force row level security;
+comment on table astapa.audit_log is 'Append-only record of changes to a project: actor (cli, account:<id>, app), action (noun.verb), target, details. Never holds secrets.';
+CREATE INDEX audit_log_target_idx ON astapa.audit_log USING btree (project_id, target, id);
+grant insert, select on astapa.audit_log to astapa_app;
+create policy "a project appends to its own audit log" on astapa.audit_log as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own audit log" on astapa.audit_log as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.authorization_codes (
+  project_id text not null,
+  code_hash bytea not null,
+  client_id text not null,
+  user_id bigint not null,
+  redirect_uri text not null,
+  scope text default ''::text not null,
+  resource text,
+  code_challenge text,
+  code_challenge_method text,
+  nonce text,
+  auth_time timestamp with time zone not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  redeemed_at timestamp with time zone,
+  refresh_family uuid,
+  constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
+  constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint authorization_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint authorization_codes_lifetime_check CHECK (expires_at <= (created_at + '00:10:00'::interval)),
+  constraint authorization_codes_nonce_check CHECK (length(nonce) <= 500),
+  constraint authorization_codes_pkce_check CHECK (code_challenge IS NULL AND code_challenge_method IS NULL OR code_challenge ~ '^[A-Za-z0-9_-]{43}$'::text AND code_challenge_method = 'S256'::text),
+  constraint authorization_codes_resource_check CHECK (length(resource) <= 2000),
+  constraint authorization_codes_scope_check CHECK (length(scope) <= 1000)
+);
+alter table astapa.authorization_codes enable row level security;
+alter table astapa.authorization_codes force row level security;
+comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
+CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
+grant insert, select on astapa.authorization_codes to astapa_app;
+grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
+create policy "a project issues its own authorization codes" on astapa.authorization_codes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own authorization codes" on astapa.authorization_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project redeems its own authorization codes" on astapa.authorization_codes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds expired authorization codes" on astapa.authorization_codes as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes expired authorization codes" on astapa.authorization_codes as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
+create table astapa.checkouts (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  public_id text default astapa.random_id('chk_'::text, 24) not null,
+  user_id bigint not null,
+  plan_key text not null,
+  amount bigint not null,
+  currency text default 'IDR'::text not null,
+  status text default 'open'::text not null,
+  method text,
+  bank text,
+  xendit_account text not null,
+  environment text not null,
+  period_start timestamp with time zone,
+  success_url text,
+  failure_url text,
+  expires_at timestamp with time zone not null,
+  paid_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint checkouts_pkey PRIMARY KEY (project_id, id),
+  constraint checkouts_public_id_key UNIQUE (public_id),
+  constraint checkouts_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
+  constraint checkouts_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint checkouts_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
+  constraint checkouts_bank_check CHECK (bank IS NULL OR (bank = ANY (ARRAY['BCA'::text, 'BNI'::text, 'BRI'::text, 'MANDIRI'::text, 'PERMATA'::text]))),
+  constraint checkouts_currency_check CHECK (currency = 'IDR'::text),
+  constraint checkouts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text]))),
+  constraint checkouts_public_id_check CHECK (public_id ~ '^chk_[a-z2-7]{24}$'::text),
+  constraint checkouts_status_check CHECK (status = ANY (ARRAY['open'::text, 'pending'::text, 'paid'::text, 'expired'::text])),
+  constraint checkouts_urls_check CHECK (length(success_url) <= 2000 AND length(failure_url) <= 2000),
+  constraint checkouts_xendit_account_check CHECK (xendit_account = ANY (ARRAY['project'::text, 'deployment'::text, 'simulator'::text]))
+);
+alter table astapa.checkouts enable row level security;
+alter table astapa.checkouts force row level security;
+comment on table astapa.checkouts is 'One purchase of a plan for one billing period. status: open (no charge yet), pending (a charge waits), paid, expired. xendit_account says whose keys made its charges (project, deployment or the built-in simulator), so callbacks are checked against the matching token. period_start is set for renewals (the period paid for).';
+CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE (period_start IS NOT NULL);
+CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
+CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
+grant select on astapa.checkouts to astapa_app;
+grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at) on astapa.checkouts to astapa_app;
+grant update (status, method, bank, paid_at, updated_at) on astapa.checkouts to astapa_app;
+create policy "a project opens its own checkouts" on astapa.checkouts as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own checkouts" on astapa.checkouts as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own checkouts" on astapa.checkouts as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the checkout a callback names" on astapa.checkouts as permissive for select to astapa_owner
+  using ((public_id = NULLIF(current_setting('astapa.lookup_checkout'::text, true), ''::text)));
+create policy "definer functions see which projects have unpaid checkouts" on astapa.checkouts as permissive for select to astapa_owner
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['open'::text, 'pending'::text]))));
+
+-- owner: astapa_owner
+create table astapa.dashboard_sessions (
+  session_hash bytea not null,
+  account_id bigint not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  ended_at timestamp with time zone,
+  constraint dashboard_sessions_pkey PRIMARY KEY (session_hash),
+  constraint dashboard_sessions_account_id_fkey FOREIGN KEY (account_id) REFERENCES astapa.accounts(id),
+  constraint dashboard_sessions_lifetime_check CHECK (expires_at > created_at AND expires_at <= (created_at + '30 days'::interval)),
+  constraint dashboard_sessions_session_hash_check CHECK (length(session_hash) = 32)
+);
+comment on table astapa.dashboard_sessions is 'Signed-in dashboard browsers, by the SHA-256 of the cookie token; live until expires_at or ended_at.';
+CREATE INDEX dashboard_sessions_account_id_idx ON astapa.dashboard_sessions USING btree (account_id);
+CREATE INDEX dashboard_sessions_expires_at_idx ON astapa.dashboard_sessions USING btree (expires_at);
+grant insert, select on astapa.dashboard_sessions to astapa_app;
+grant update (ended_at) on astapa.dashboard_sessions to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.deployment (
+  singleton boolean default true not null,
+  console_project_id text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint deployment_pkey PRIMARY KEY (singleton),
+  constraint deployment_console_project_id_fkey FOREIGN KEY (console_project_id) REFERENCES astapa.projects(id),
+  constraint deployment_singleton_check CHECK (singleton)
+);
+comment on table astapa.deployment is 'One row per deployment: which project is the console (the dashboard''s own sign-in). Deployment-wide, no tenant data, so no RLS; the app role may read it and insert it once, never change it.';
+grant insert, select on astapa.deployment to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.dynamic_clients (
+  client_id text not null,
+  client_name text default ''::text not null,
+  redirect_uris text[] not null,
+  grant_types text[] default '{authorization_code}'::text[] not null,
+  token_endpoint_auth_method text not null,
+  secret_hash bytea,
+  scope text default ''::text not null,
+  metadata jsonb default '{}'::jsonb not null,
+  registered_from text default ''::text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint dynamic_clients_pkey PRIMARY KEY (client_id),
+  constraint dynamic_clients_auth_method_check CHECK (token_endpoint_auth_method = ANY (ARRAY['none'::text, 'client_secret_basic'::text, 'client_secret_post'::text])),
+  constraint dynamic_clients_client_id_check CHECK (client_id ~ '^dcl_[a-z2-7]{24}$'::text),
+  constraint dynamic_clients_client_name_check CHECK (length(client_name) <= 100),
+  constraint dynamic_clients_grant_types_check CHECK (('authorization_code'::text = ANY (grant_types)) AND grant_types <@ '{authorization_code,refresh_token}'::text[]),
+  constraint dynamic_clients_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 8192),
+  constraint dynamic_clients_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 10 AND astapa.are_valid_redirect_uris(redirect_uris)),
+  constraint dynamic_clients_registered_from_check CHECK (length(registered_from) <= 100),
+  constraint dynamic_clients_scope_check CHECK (length(scope) <= 1000),
+  constraint dynamic_clients_secret_hash_check CHECK ((token_endpoint_auth_method = 'none'::text) = (secret_hash IS NULL) AND (secret_hash IS NULL OR length(secret_hash) = 32))
+);
+comment on table astapa.dynamic_clients is 'Self-registered clients (RFC 7591), deployment-wide: no project owns them. They sign a person in to the project whose protected resource they name, and only if that project''s settings.dynamic_clients is true. metadata keeps the other registered fields to echo (client_uri, logo_uri, contacts, software_id, …). The secret of a confidential client is kept only as its SHA-256, which the app role cannot select.';
+comment on column astapa.dynamic_clients.registered_from is 'The address the registration came from, for tracing abuse.';
+CREATE INDEX dynamic_clients_created_at_idx ON astapa.dynamic_clients USING btree (created_at);
+grant insert (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, secret_hash, scope, metadata, registered_from) on astapa.dynamic_clients to astapa_app;
+grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at) on astapa.dynamic_clients to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.email_tokens (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  purpose text not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint email_tokens_pkey PRIMARY KEY (project_id, token_hash),
+  constraint email_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint email_tokens_lifetime_check CHECK (expires_at <= (created_at + '3 days'::interval)),
+  constraint email_tokens_purpose_check CHECK (purpose = ANY (ARRAY['verify_email'::text, 'reset_password'::text])),
+  constraint email_tokens_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.email_tokens enable row level security;
+alter table astapa.email_tokens force row level security;
+comment on table astapa.email_tokens is 'Links mailed to users: verify_email (3 days) and reset_password (1 hour). Single use; a new reset link replaces the older ones.';
+CREATE INDEX email_tokens_user_idx ON astapa.email_tokens USING btree (project_id, user_id);
+grant insert, select on astapa.email_tokens to astapa_app;
+grant update (used_at) on astapa.email_tokens to astapa_app;
+create policy "a project issues its own email tokens" on astapa.email_tokens as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own email tokens" on astapa.email_tokens as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own email tokens" on astapa.email_tokens as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.events (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  public_id text default astapa.random_id('evt_'::text, 24) not null,
+  type text not null,
+  data jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  constraint events_pkey PRIMARY KEY (project_id, id),
+  constraint events_public_id_key UNIQUE (public_id),
+  constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text]))
+);
+alter table astapa.events enable row level security;
+alter table astapa.events force row level security;
+comment on table astapa.events is 'Durable events of a project (append-only). public_id (evt_…) is what webhooks send as their id; NOTIFY astapa_events carries id, nothing else.';
+grant select on astapa.events to astapa_app;
+grant insert (project_id, type, data) on astapa.events to astapa_app;
+create policy "a project reads its own events" on astapa.events as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own events" on astapa.events as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER events_queue_webhook_deliveries AFTER INSERT ON astapa.events FOR EACH ROW EXECUTE FUNCTION astapa.queue_webhook_deliveries();
+
+-- owner: astapa_owner
+create table astapa.identities (
+  project_id text not null,
+  provider text not null,
+  subject text not null,
+  user_id bigint not null,
+  email text,
+  created_at timestamp with time zone default now() not null,
+  constraint identities_pkey PRIMARY KEY (project_id, provider, subject),
+  constraint identities_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint identities_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text])),
+  constraint identities_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
+);
+alter table astapa.identities enable row level security;
+alter table astapa.identities force row level security;
+comment on table astapa.identities is 'Social sign-in identities: the provider''s subject for a user of this project.';
+CREATE INDEX identities_user_idx ON astapa.identities USING btree (project_id, user_id);
+grant delete, insert, select on astapa.identities to astapa_app;
+create policy "a project links identities to its own users" on astapa.identities as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own identities" on astapa.identities as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project unlinks its own identities" on astapa.identities as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.login_sessions (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  ended_at timestamp with time zone,
+  constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
+  constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
+  constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.login_sessions enable row level security;
+alter table astapa.login_sessions force row level security;
+comment on table astapa.login_sessions is 'Hosted-login browser sessions, one per person per project per browser: within its lifetime a returning person is sent back to the app without typing the password again. Only the SHA-256 of the cookie is kept.';
+CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
+grant insert, select on astapa.login_sessions to astapa_app;
+grant update (ended_at) on astapa.login_sessions to astapa_app;
+create policy "a project ends its own login sessions" on astapa.login_sessions as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own login sessions" on astapa.login_sessions as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts login sessions for its own users" on astapa.login_sessions as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.machine_clients (
+  project_id text not null,
+  client_id text not null,
+  name text not null,
+  secret_hash bytea not null,
+  scopes text[] default '{}'::text[] not null,
+  resources text[] default '{}'::text[] not null,
+  access_token_ttl integer,
+  enabled boolean default true not null,
+  secret_rotated_at timestamp with time zone default now() not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint machine_clients_pkey PRIMARY KEY (project_id, client_id),
+  constraint machine_clients_client_id_key UNIQUE (client_id),
+  constraint machine_clients_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint machine_clients_access_token_ttl_check CHECK (access_token_ttl >= 300 AND access_token_ttl <= 86400),
+  constraint machine_clients_client_id_check CHECK (client_id ~ '^mcl_[a-z2-7]{24}$'::text),
+  constraint machine_clients_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
+  constraint machine_clients_resources_check CHECK (cardinality(resources) <= 50 AND array_position(resources, NULL::text) IS NULL),
+  constraint machine_clients_scopes_check CHECK (cardinality(scopes) <= 50 AND array_position(scopes, NULL::text) IS NULL),
+  constraint machine_clients_secret_hash_check CHECK (length(secret_hash) = 32)
+);
+alter table astapa.machine_clients enable row level security;
+alter table astapa.machine_clients force row level security;
+comment on table astapa.machine_clients is 'Clients that act for themselves (client_credentials): allowed scopes (declared in astapa.scopes), allowed resources (registered in astapa.resources; each becomes aud), an optional access token lifetime overriding the project''s, and an enabled switch. The secret is kept only as its SHA-256, which the app role cannot select.';
+comment on column astapa.machine_clients.secret_hash is 'SHA-256 of the client secret (shown once, at creation or rotation, and never stored).';
+grant delete on astapa.machine_clients to astapa_app;
+grant insert (project_id, client_id, name, secret_hash, scopes, resources, access_token_ttl) on astapa.machine_clients to astapa_app;
+grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at) on astapa.machine_clients to astapa_app;
+grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at) on astapa.machine_clients to astapa_app;
+create policy "a project adds its own machine clients" on astapa.machine_clients as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project deletes its own machine clients" on astapa.machine_clients as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own machine clients" on astapa.machine_clients as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own machine clients" on astapa.machine_clients as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the machine client a client id names" on astapa.machine_clients as permissive for select to astapa_owner
+  using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
+
+-- owner: astapa_owner
+create table astapa.mail_outbox (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  to_address text not null,
+  subject text not null,
+  body_text text not null,
+  body_html text,
+  kind text not null,
+  created_at timestamp with time zone default now() not null,
+  next_attempt_at timestamp with time zone default now() not null,
+  attempts integer default 0 not null,
+  sent_at timestamp with time zone,
+  last_error text,
+  environment text,
+  locale text,
+  constraint mail_outbox_pkey PRIMARY KEY (project_id, id),
+  constraint mail_outbox_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint mail_outbox_body_html_check CHECK (length(body_html) <= 262144),
+  constraint mail_outbox_body_text_check CHECK (length(body_text) >= 1 AND length(body_text) <= 65536),
+  constraint mail_outbox_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint mail_outbox_kind_check CHECK (kind ~ '^[a-z_]{1,64}$'::text),
+  constraint mail_outbox_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 300),
+  constraint mail_outbox_to_address_check CHECK (length(to_address) <= 254 AND to_address ~ '^[^@\s]+@[^@\s]+$'::text)
+);
+alter table astapa.mail_outbox enable row level security;
+alter table astapa.mail_outbox force row level security;
+comment on table astapa.mail_outbox is 'Outgoing mail per project. Rows are the truth (NOTIFY astapa_mail only wakes senders); unsent rows retry with backoff, and with no SMTP configured they stay here for the operator to read.';
+comment on column astapa.mail_outbox.environment is 'The project''s mode when the mail was queued (set by a trigger, so every way of queueing is covered); null for mail queued before this column existed.';
+comment on column astapa.mail_outbox.locale is 'The HTML part''s <html lang> when the mail was queued (the hosted login writes one into every HTML part), or null for plain-text-only mail.';
+CREATE INDEX mail_outbox_unsent_idx ON astapa.mail_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
+grant insert, select on astapa.mail_outbox to astapa_app;
+grant update (body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
+create policy "a project queues its own mail" on astapa.mail_outbox as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own mail" on astapa.mail_outbox as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records delivery of its own mail" on astapa.mail_outbox as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions see which projects have mail to send" on astapa.mail_outbox as permissive for select to astapa_owner
+  using ((current_setting('astapa.list_mail_projects'::text, true) = 'on'::text));
+CREATE TRIGGER mail_outbox_set_environment BEFORE INSERT ON astapa.mail_outbox FOR EACH ROW EXECUTE FUNCTION astapa.set_mail_environment();
+
+-- owner: astapa_owner
+create table astapa.memberships (
+  project_id text not null,
+  account_id bigint not null,
+  role text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint memberships_pkey PRIMARY KEY (project_id, account_id),
+  constraint memberships_account_id_fkey FOREIGN KEY (account_id) REFERENCES astapa.accounts(id),
+  constraint memberships_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint memberships_role_check CHECK (role = ANY (ARRAY['owner'::text, 'admin'::text, 'viewer'::text]))
+);
+alter table astapa.memberships enable row level security;
+alter table astapa.memberships force row level security;
+comment on table astapa.memberships is 'Which accounts administer a project: owner, admin or viewer.';
+CREATE INDEX memberships_account_id_idx ON astapa.memberships USING btree (account_id);
+grant delete, insert, select on astapa.memberships to astapa_app;
+grant update (role) on astapa.memberships to astapa_app;
+create policy "a project adds its own members" on astapa.memberships as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own members' roles" on astapa.memberships as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own members" on astapa.memberships as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own members" on astapa.memberships as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions list an account's memberships" on astapa.memberships as permissive for select to astapa_owner
+  using ((account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint));
+
+-- owner: astapa_owner
+create table astapa.payment_events (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  provider text default 'xendit'::text not null,
+  provider_id text not null,
+  provider_status text not null,
+  checkout_public_id text not null,
+  body jsonb not null,
+  received_at timestamp with time zone default now() not null,
+  processed_at timestamp with time zone,
+  outcome text,
+  error text,
+  constraint payment_events_pkey PRIMARY KEY (project_id, id),
+  constraint payment_events_dedupe_key UNIQUE (project_id, provider, provider_id, provider_status),
+  constraint payment_events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint payment_events_body_check CHECK (jsonb_typeof(body) = 'object'::text AND octet_length(body::text) <= 65536),
+  constraint payment_events_error_check CHECK (length(error) <= 2000 AND (error IS NULL OR outcome = 'error'::text)),
+  constraint payment_events_processed_check CHECK ((processed_at IS NULL) = (outcome IS NULL)),
+  constraint payment_events_provider_check CHECK (provider = 'xendit'::text),
+  constraint payment_events_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
+  constraint payment_events_provider_status_check CHECK (provider_status ~ '^[A-Z_]{1,40}$'::text)
+);
+alter table astapa.payment_events enable row level security;
+alter table astapa.payment_events force row level security;
+comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, paid_again, or error (with the message in error; requeue with api.requeue_payment_event).';
+comment on column astapa.payment_events.error is 'Why applying the event failed (outcome ''error''); null otherwise.';
+CREATE INDEX payment_events_unprocessed_idx ON astapa.payment_events USING btree (project_id, id) WHERE (processed_at IS NULL);
+grant select on astapa.payment_events to astapa_app;
+grant insert (project_id, provider_id, provider_status, checkout_public_id, body) on astapa.payment_events to astapa_app;
+grant update (processed_at, outcome, error) on astapa.payment_events to astapa_app;
+create policy "a project marks its own payment events processed" on astapa.payment_events as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own payment events" on astapa.payment_events as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own payment events" on astapa.payment_events as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions see which projects have unprocessed payment e" on astapa.payment_events as permissive for select to astapa_owner
+  using (((current_setting('astapa.list_payment_event_projects'::text, true) = 'on'::text) AND (processed_at IS NULL)));
+CREATE TRIGGER payment_events_notify AFTER INSERT ON astapa.payment_events FOR EACH ROW EXECUTE FUNCTION astapa.notify_payment_event();
+
+-- owner: astapa_owner
+create table astapa.payments (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  checkout_id bigint not null,
+  provider text default 'xendit'::text not null,
+  kind text not null,
+  provider_id text not null,
+  method text not null,
+  bank text,
+  amount bigint not null,
+  status text default 'pending'::text not null,
+  details jsonb default '{}'::jsonb not null,
+  expires_at timestamp with time zone,
+  paid_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  checked_at timestamp with time zone,
+  constraint payments_pkey PRIMARY KEY (project_id, id),
+  constraint payments_provider_id_key UNIQUE (project_id, provider, provider_id),
+  constraint payments_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id) ON DELETE CASCADE,
+  constraint payments_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
+  constraint payments_details_check CHECK (jsonb_typeof(details) = 'object'::text AND octet_length(details::text) <= 8192),
+  constraint payments_kind_check CHECK (kind = ANY (ARRAY['payment_request'::text, 'invoice'::text])),
+  constraint payments_method_check CHECK (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text])),
+  constraint payments_provider_check CHECK (provider = 'xendit'::text),
+  constraint payments_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
+  constraint payments_status_check CHECK (status = ANY (ARRAY['pending'::text, 'paid'::text, 'failed'::text, 'expired'::text]))
+);
+alter table astapa.payments enable row level security;
+alter table astapa.payments force row level security;
+comment on table astapa.payments is 'Charges at Xendit for a checkout: kind payment_request (QRIS, VA, OVO) or invoice (GoPay), provider_id (pr-… or the invoice id), status pending → paid | failed | expired (paid is final), details the page shows (qr_string, virtual_account_number, mobile_number, invoice_url).';
+comment on column astapa.payments.checked_at is 'When reconciliation last asked Xendit about this pending charge.';
+CREATE INDEX payments_checkout_idx ON astapa.payments USING btree (project_id, checkout_id, id);
+grant select on astapa.payments to astapa_app;
+grant insert (project_id, checkout_id, kind, provider_id, method, bank, amount, status, details, expires_at) on astapa.payments to astapa_app;
+grant update (status, details, paid_at, updated_at, checked_at) on astapa.payments to astapa_app;
+create policy "a project reads its own payments" on astapa.payments as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own payments" on astapa.payments as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own payments" on astapa.payments as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.plans (
+  project_id text not null,
+  key text not null,
+  name text not null,
+  description text default ''::text not null,
+  price_idr bigint default 0 not null,
+  "interval" text default 'month'::text not null,
+  claims jsonb default '{}'::jsonb not null,
+  is_default boolean default false not null,
+  sort_order integer default 0 not null,
+  archived_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint plans_pkey PRIMARY KEY (project_id, key),
+  constraint plans_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint plans_claims_check CHECK (astapa.are_valid_plan_claims(claims)),
+  constraint plans_default_check CHECK (NOT (is_default AND archived_at IS NOT NULL)),
+  constraint plans_description_check CHECK (length(description) <= 1000),
+  constraint plans_interval_check CHECK ("interval" = ANY (ARRAY['month'::text, 'year'::text, 'one_time'::text])),
+  constraint plans_key_check CHECK (key ~ '^[a-z0-9_-]{1,64}$'::text),
+  constraint plans_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
+  constraint plans_price_idr_check CHECK (price_idr >= 0 AND price_idr <= '1000000000000'::bigint)
+);
+alter table astapa.plans enable row level security;
+alter table astapa.plans force row level security;
+comment on table astapa.plans is 'Subscription tiers of a project: key (the JWT''s custom_claims.plan), price in whole rupiah, interval (month, year, one_time), claims the plan grants (feature_flags and custom keys), one default plan per project, archived_at (archived plans keep their subscribers but cannot be assigned anew).';
+CREATE UNIQUE INDEX plans_default_key ON astapa.plans USING btree (project_id) WHERE is_default;
+grant insert, select on astapa.plans to astapa_app;
+grant update (name, description, price_idr, "interval", claims, is_default, sort_order, archived_at, updated_at) on astapa.plans to astapa_app;
+create policy "a project adds its own plans" on astapa.plans as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own plans" on astapa.plans as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own plans" on astapa.plans as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.projects (
+  id text not null,
+  name text not null,
+  mode text default 'sandbox'::text not null,
+  client_id text not null,
+  client_secret_hash bytea not null,
+  redirect_uris text[] default '{}'::text[] not null,
+  settings jsonb default '{}'::jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  deleted_at timestamp with time zone,
+  constraint projects_pkey PRIMARY KEY (id),
+  constraint projects_client_id_key UNIQUE (client_id),
+  constraint projects_client_id_check CHECK (client_id ~ '^cid_[a-z2-7]{24}$'::text),
+  constraint projects_client_secret_hash_check CHECK (length(client_secret_hash) = 32),
+  constraint projects_id_check CHECK (id ~ '^proj_[a-z2-7]{16}$'::text),
+  constraint projects_mode_check CHECK (mode = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint projects_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
+  constraint projects_redirect_uris_check CHECK (astapa.are_valid_redirect_uris(redirect_uris)),
+  constraint projects_settings_check CHECK (jsonb_typeof(settings) = 'object'::text AND octet_length(settings::text) <= 16384)
+);
+alter table astapa.projects enable row level security;
+alter table astapa.projects force row level security;
+comment on table astapa.projects is 'Tenants. The client secret is kept only as its SHA-256 (client_secret_hash), which the app role cannot select; api.verify_client_credentials compares against it. mode decides the environment of new users.';
+comment on column astapa.projects.client_secret_hash is 'SHA-256 of the client secret (the secret itself is shown once, at creation or rotation, and never stored).';
+comment on column astapa.projects.redirect_uris is 'Allowed redirect URIs, matched as exact strings.';
+comment on column astapa.projects.settings is 'Token lifetimes, rate-limit profile, provider settings (object, ≤ 16 KiB).';
+comment on column astapa.projects.deleted_at is 'When the project was deleted (api.delete_project); its credentials no longer exist, its records stay.';
+grant insert (id, name, mode, client_id, client_secret_hash, redirect_uris, settings) on astapa.projects to astapa_app;
+grant select (id, name, mode, client_id, redirect_uris, settings, created_at, updated_at, deleted_at) on astapa.projects to astapa_app;
+grant update (name, mode, client_secret_hash, redirect_uris, settings, updated_at, deleted_at) on astapa.projects to astapa_app;
+create policy "a project is created as the project the transaction acts for" on astapa.projects as permissive for insert to astapa_app, astapa_owner
+  with check ((id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own row" on astapa.projects as permissive for select to astapa_app, astapa_owner
+  using ((id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own row" on astapa.projects as permissive for update to astapa_app, astapa_owner
+  using ((id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the project a client id names" on astapa.projects as permissive for select to astapa_owner
+  using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
+create policy "definer functions list every project for the operator" on astapa.projects as permissive for select to astapa_owner
+  using ((current_setting('astapa.list_all_projects'::text, true) = 'on'::text));
+create policy "definer functions list the projects an account is a member of" on astapa.projects as permissive for select to astapa_owner
+  using ((EXISTS ( SELECT
+   FROM astapa.memberships m
+  WHERE ((m.project_id = projects.id) AND (m.account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint)))));
+CREATE TRIGGER projects_create_free_plan AFTER INSERT ON astapa.projects FOR EACH ROW EXECUTE FUNCTION astapa.create_free_plan();
+
+-- owner: astapa_owner
+create table astapa.rate_limits (
+  bucket text not null,
+  window_start timestamp with time zone not null,
+  window_seconds integer not null,
+  hits integer not null,
+  constraint rate_limits_pkey PRIMARY KEY (bucket),
+  constraint rate_limits_bucket_check CHECK (length(bucket) <= 300),
+  constraint rate_limits_hits_check CHECK (hits >= 0),
+  constraint rate_limits_window_seconds_check CHECK (window_seconds >= 1 AND window_seconds <= 86400)
+);
+comment on table astapa.rate_limits is 'One counter per bucket for its current window. Rows whose window ended are stale and are swept as new hits arrive.';
+grant delete, insert, select, update on astapa.rate_limits to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.refresh_tokens (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  token_hash bytea not null,
+  family_id uuid not null,
+  parent_id bigint,
+  user_id bigint not null,
+  client_id text not null,
+  scope text default ''::text not null,
+  resource text,
+  auth_time timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  revoked_at timestamp with time zone,
+  revoked_reason text,
+  constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
+  constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
+  constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
+  constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text])),
+  constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.refresh_tokens enable row level security;
+alter table astapa.refresh_tokens force row level security;
+comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
+CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
+CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
+CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
+grant insert, select on astapa.refresh_tokens to astapa_app;
+grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
+create policy "a project issues its own refresh tokens" on astapa.refresh_tokens as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project rotates and revokes its own refresh tokens" on astapa.refresh_tokens as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds dead refresh token families" on astapa.refresh_tokens as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
+create table astapa.resources (
+  project_id text not null,
+  uri text not null,
+  name text default ''::text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint resources_pkey PRIMARY KEY (project_id, uri),
+  constraint resources_uri_key UNIQUE (uri),
+  constraint resources_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint resources_name_check CHECK (length(name) <= 100),
+  constraint resources_uri_check CHECK (astapa.is_valid_resource_uri(uri))
+);
+alter table astapa.resources enable row level security;
+alter table astapa.resources force row level security;
+comment on table astapa.resources is 'Protected resources (APIs, MCP servers) a project owns. uri is unique across the deployment: a token request''s resource parameter names one project, and becomes the token''s aud.';
+grant delete, insert, select on astapa.resources to astapa_app;
+create policy "a project reads its own resources" on astapa.resources as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project registers its own resources" on astapa.resources as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own resources" on astapa.resources as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the resource a lookup names" on astapa.resources as permissive for select to astapa_owner
+  using ((uri = NULLIF(current_setting('astapa.lookup_resource'::text, true), ''::text)));
+
+-- owner: astapa_owner
+create table astapa.scopes (
+  project_id text not null,
+  name text not null,
+  description text default ''::text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint scopes_pkey PRIMARY KEY (project_id, name),
+  constraint scopes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint scopes_description_check CHECK (length(description) <= 500),
+  constraint scopes_name_check CHECK (astapa.is_valid_scope_name(name))
+);
+alter table astapa.scopes enable row level security;
+alter table astapa.scopes force row level security;
+comment on table astapa.scopes is 'Scopes a project declares for machine clients and protected resources (name + description).';
+grant delete, insert, select on astapa.scopes to astapa_app;
+grant update (description) on astapa.scopes to astapa_app;
+create policy "a project declares its own scopes" on astapa.scopes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own scopes" on astapa.scopes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project redescribes its own scopes" on astapa.scopes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own scopes" on astapa.scopes as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.signing_keys (
+  kid text not null,
+  state text not null,
+  public_jwk jsonb not null,
+  private_key bytea not null,
+  created_at timestamp with time zone default now() not null,
+  activated_at timestamp with time zone,
+  retired_at timestamp with time zone,
+  constraint signing_keys_pkey PRIMARY KEY (kid),
+  constraint signing_keys_kid_check CHECK (kid ~ '^[A-Za-z0-9_-]{16,64}$'::text),
+  constraint signing_keys_public_jwk_check CHECK ((public_jwk ->> 'kty'::text) = 'RSA'::text AND (public_jwk ->> 'kid'::text) = kid AND NOT public_jwk ? 'd'::text),
+  constraint signing_keys_state_check CHECK (state = ANY (ARRAY['next'::text, 'active'::text, 'retired'::text]))
+);
+comment on table astapa.signing_keys is 'RS256 keys that sign access tokens. private_key is AES-256-GCM ciphertext (12-byte IV, then ciphertext and tag) under the deployment master key with the kid as additional data; the database never sees it in clear.';
+CREATE UNIQUE INDEX signing_keys_one_active_idx ON astapa.signing_keys USING btree (state) WHERE (state = 'active'::text);
+comment on index astapa.signing_keys_one_active_idx is 'At most one key signs at a time.';
+CREATE UNIQUE INDEX signing_keys_one_next_idx ON astapa.signing_keys USING btree (state) WHERE (state = 'next'::text);
+grant insert, select, update on astapa.signing_keys to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.subscriptions (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  user_id bigint not null,
+  plan_key text not null,
+  status text default 'active'::text not null,
+  source text not null,
+  current_period_start timestamp with time zone default now() not null,
+  current_period_end timestamp with time zone,
+  paid_through timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  ended_at timestamp with time zone,
+  constraint subscriptions_pkey PRIMARY KEY (project_id, id),
+  constraint subscriptions_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
+  constraint subscriptions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint subscriptions_period_check CHECK (current_period_end IS NULL OR current_period_end > current_period_start),
+  constraint subscriptions_source_check CHECK (source = ANY (ARRAY['payment'::text, 'claims_api'::text, 'dashboard'::text, 'cli'::text, 'default'::text])),
+  constraint subscriptions_status_check CHECK (status = ANY (ARRAY['active'::text, 'past_due'::text, 'canceled'::text, 'expired'::text]))
+);
+alter table astapa.subscriptions enable row level security;
+alter table astapa.subscriptions force row level security;
+comment on table astapa.subscriptions is 'A user''s plan over time: the row with ended_at null is current. status active or past_due grants the plan; canceled grants it until current_period_end; expired does not (the default plan applies). source says who assigned it: payment, claims_api, dashboard, cli or default.';
+CREATE UNIQUE INDEX subscriptions_current_key ON astapa.subscriptions USING btree (project_id, user_id) WHERE (ended_at IS NULL);
+CREATE INDEX subscriptions_user_idx ON astapa.subscriptions USING btree (project_id, user_id, id);
+grant select on astapa.subscriptions to astapa_app;
+grant insert (project_id, user_id, plan_key, status, source, current_period_start, current_period_end, paid_through) on astapa.subscriptions to astapa_app;
+grant update (status, current_period_end, paid_through, ended_at) on astapa.subscriptions to astapa_app;
+create policy "a project changes its own subscriptions" on astapa.subscriptions as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own subscriptions" on astapa.subscriptions as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts subscriptions for its own users" on astapa.subscriptions as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions see which projects have paid subscriptions" on astapa.subscriptions as permissive for select to astapa_owner
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (ended_at IS NULL) AND (paid_through IS NOT NULL)));
+
+-- owner: astapa_owner
+create table astapa.user_claims (
+  project_id text not null,
+  user_id bigint not null,
+  plan text,
+  role text,
+  feature_flags text[] default '{}'::text[] not null,
+  extra jsonb default '{}'::jsonb not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint user_claims_pkey PRIMARY KEY (project_id, user_id),
+  constraint user_claims_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint user_claims_extra_check CHECK (jsonb_typeof(extra) = 'object'::text AND octet_length(extra::text) <= 4096),
+  constraint user_claims_extra_names_check CHECK (astapa.are_valid_custom_claims(extra)) NOT VALID,
+  constraint user_claims_feature_flags_check CHECK (astapa.are_valid_feature_flags(feature_flags)),
+  constraint user_claims_plan_check CHECK (plan ~ '^[a-z0-9_-]{1,64}$'::text),
+  constraint user_claims_role_check CHECK (role ~ '^[^[:cntrl:]]{1,64}$'::text)
+);
+alter table astapa.user_claims enable row level security;
+alter table astapa.user_claims force row level security;
+comment on table astapa.user_claims is 'What a user''s access tokens say about them beyond their plan (see api.token_claims): role, feature_flags, and extra (custom claims, placed at the top level of custom_claims). plan is retired (plans come from subscriptions) and always null for new writes.';
+grant insert, select on astapa.user_claims to astapa_app;
+grant update (plan, role, feature_flags, extra, updated_at) on astapa.user_claims to astapa_app;
+create policy "a project changes its own users' claims" on astapa.user_claims as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users' claims" on astapa.user_claims as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project sets claims for its own users" on astapa.user_claims as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.users (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  email text not null,
+  email_verified boolean default false not null,
+  password_hash text,
+  disabled boolean default false not null,
+  environment text not null,
+  created_at timestamp with time zone default now() not null,
+  last_sign_in_at timestamp with time zone,
+  constraint users_pkey PRIMARY KEY (project_id, id),
+  constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text)
+);
+alter table astapa.users enable row level security;
+alter table astapa.users force row level security;
+comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
+comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider.';
+CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
+grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
+create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own users" on astapa.users as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
+
+-- owner: astapa_owner
+create table astapa.webhook_deliveries (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  event_id bigint not null,
+  status text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  next_attempt_at timestamp with time zone default now() not null,
+  lease_until timestamp with time zone,
+  last_attempt_at timestamp with time zone,
+  last_status integer,
+  last_error text,
+  delivered_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint webhook_deliveries_pkey PRIMARY KEY (project_id, id),
+  constraint webhook_deliveries_event_fkey FOREIGN KEY (project_id, event_id) REFERENCES astapa.events(project_id, id),
+  constraint webhook_deliveries_attempts_check CHECK (attempts >= 0),
+  constraint webhook_deliveries_last_error_check CHECK (length(last_error) <= 500),
+  constraint webhook_deliveries_last_status_check CHECK (last_status >= 100 AND last_status <= 599),
+  constraint webhook_deliveries_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sending'::text, 'delivered'::text, 'failed'::text]))
+);
+alter table astapa.webhook_deliveries enable row level security;
+alter table astapa.webhook_deliveries force row level security;
+comment on table astapa.webhook_deliveries is 'Outbox of app webhooks: status pending (due at next_attempt_at), sending (claimed until lease_until), delivered, or failed (gave up). attempts, last_status and last_error show how each try went.';
+CREATE INDEX webhook_deliveries_due_idx ON astapa.webhook_deliveries USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
+CREATE INDEX webhook_deliveries_event_idx ON astapa.webhook_deliveries USING btree (project_id, event_id);
+grant select on astapa.webhook_deliveries to astapa_app;
+grant insert (project_id, event_id) on astapa.webhook_deliveries to astapa_app;
+grant update (status, attempts, next_attempt_at, lease_until, last_attempt_at, last_status, last_error, delivered_at) on astapa.webhook_deliveries to astapa_app;
+create policy "a project queues its own webhook deliveries" on astapa.webhook_deliveries as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own webhook deliveries" on astapa.webhook_deliveries as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own webhook deliveries" on astapa.webhook_deliveries as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find projects with due webhooks" on astapa.webhook_deliveries as permissive for select to astapa_owner
+  using ((current_setting('astapa.find_due_webhooks'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
+create table astapa.webhook_endpoints (
+  project_id text not null,
+  url text not null,
+  secret_sealed bytea not null,
+  events text[] default astapa.webhook_event_types() not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  enabled boolean default true not null,
+  constraint webhook_endpoints_pkey PRIMARY KEY (project_id),
+  constraint webhook_endpoints_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= 4 AND events <@ astapa.webhook_event_types()),
+  constraint webhook_endpoints_secret_sealed_check CHECK (length(secret_sealed) >= 28 AND length(secret_sealed) <= 200),
+  constraint webhook_endpoints_url_check CHECK (astapa.is_valid_redirect_uri(url))
+);
+alter table astapa.webhook_endpoints enable row level security;
+alter table astapa.webhook_endpoints force row level security;
+comment on table astapa.webhook_endpoints is 'One webhook endpoint per project: url (https, or http on loopback), the event types it receives, and its signing secret sealed under the deployment''s master key (never stored in the clear).';
+comment on column astapa.webhook_endpoints.enabled is 'false pauses the endpoint: no deliveries are queued for it until it is enabled again.';
+grant delete, insert, select on astapa.webhook_endpoints to astapa_app;
+grant update (url, secret_sealed, events, updated_at, enabled) on astapa.webhook_endpoints to astapa_app;
+create policy "a project changes its own webhook endpoint" on astapa.webhook_endpoints as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own webhook endpoint" on astapa.webhook_endpoints as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own webhook endpoint" on astapa.webhook_endpoints as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project sets its own webhook endpoint" on astapa.webhook_endpoints as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.xendit_keys (
+  project_id text not null,
+  environment text not null,
+  secret_key_sealed bytea not null,
+  callback_token_sealed bytea not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint xendit_keys_pkey PRIMARY KEY (project_id, environment),
+  constraint xendit_keys_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint xendit_keys_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint xendit_keys_sealed_check CHECK (length(secret_key_sealed) >= 29 AND length(secret_key_sealed) <= 1024 AND length(callback_token_sealed) >= 29 AND length(callback_token_sealed) <= 1024)
+);
+alter table astapa.xendit_keys enable row level security;
+alter table astapa.xendit_keys force row level security;
+comment on table astapa.xendit_keys is 'A project''s own Xendit secret key and callback verification token per environment, sealed by the app (IV ‖ AES-GCM ciphertext, additional data names project, environment and field).';
+grant delete, insert, select on astapa.xendit_keys to astapa_app;
+grant update (secret_key_sealed, callback_token_sealed, updated_at) on astapa.xendit_keys to astapa_app;
+create policy "a project reads its own xendit keys" on astapa.xendit_keys as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own xendit keys" on astapa.xendit_keys as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project replaces its own xendit keys" on astapa.xendit_keys as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project stores its own xendit keys" on astapa.xendit_keys as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_member(project_id text, account_id bigint, role text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    if role is null or role not in ('owner', 'admin', 'viewer') then
+      raise exception using errcode = 'AS400', message = 'A member''s role is owner, admin or viewer.';
+    end if;
+    if not exists (select from astapa.accounts as a where a.id = add_member.account_id) then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Account %s was not found.', account_id);
+    end if;
+    begin
+      insert into astapa.memberships (project_id, account_id, role) values (project_id, account_id, role);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'This account is already a member of this project.';
+    end;
+    perform astapa.audit(project_id, 'member.add', 'account:' || account_id, pg_catalog.jsonb_build_object('role', role));
+    return pg_catalog.jsonb_build_object('project_id', project_id, 'account_id', account_id::text, 'role', role);
+  end
+  $function$;
+comment on function api.add_member(text,bigint,text) is 'Lets an account administer the project as owner, admin or viewer. AS404 unknown project/account, AS409 twice.';
+grant execute on function api.add_member(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_redirect_uri(project_id text, uri text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    current_uris text[];
+  begin
+    perform astapa.require_project(project_id);
+    perform astapa.assert_redirect_uri(uri);
+    select p.redirect_uris into current_uris from astapa.projects as p where p.id = add_redirect_uri.project_id
+    for update;
+    if uri = any (current_uris) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('Redirect URI %s is already allowed.', uri);
+    end if;
+    if pg_catalog.cardinality(current_uris) >= 50 then
+      raise exception using errcode = 'AS400', message = 'A project may have at most 50 redirect URIs.';
+    end if;
+    update astapa.projects as p
+    set redirect_uris = p.redirect_uris || uri, updated_at = pg_catalog.now()
+    where p.id = add_redirect_uri.project_id;
+    perform astapa.audit(project_id, 'redirect_uri.add', uri);
+    return astapa.project_json(project_id);
+  end
+  $function$;
+comment on function api.add_redirect_uri(text,text) is 'Allows one more redirect URI (exact string). AS400 when invalid, AS409 when already allowed.';
+grant execute on function api.add_redirect_uri(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_resource(uri text, name text DEFAULT ''::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    added astapa.resources;
+  begin
+    if astapa.current_project_id() is null then
+      raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
+    end if;
+    if uri is null or not astapa.is_valid_resource_uri(uri) then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        'Resource %s is not allowed: use an absolute https URI (http only on localhost, 127.0.0.1 or [::1]) '
+        'with a lower-case host, no fragment, and no trailing slash after a bare host.', coalesce(uri, 'null'));
+    end if;
+    if pg_catalog.length(coalesce(name, '')) > 100 then
+      raise exception using errcode = 'AS400', message = 'A resource name is at most 100 characters.';
+    end if;
+    begin
+      insert into astapa.resources (project_id, uri, name)
+      values (astapa.current_project_id(), uri, coalesce(pg_catalog.btrim(name), ''))
+      returning * into added;
+    exception when unique_violation then
+      -- The URI is unique across the deployment: it may belong to another project, which we do not name.
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Resource %s is already registered (resources are unique across the deployment).', uri);
+    end;
+    perform astapa.audit(added.project_id, 'resource.add', uri);
+    return astapa.resource_json(added);
+  end
+  $function$;
+comment on function api.add_resource(text,text) is 'Registers a protected resource URI (canonical form, see astapa.is_valid_resource_uri) for the current project; AS409 when any project already has it.';
+grant execute on function api.add_resource(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.apply_payment_event(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    ev astapa.payment_events;
+    applied_outcome text;
+    failure text;
+  begin
+    -- The oldest unprocessed event nobody else is applying.
+    select * into ev from astapa.payment_events as e
+    where e.project_id = apply_payment_event.project_id and e.processed_at is null
+    order by e.id
+    for update skip locked
+    limit 1;
+    if not found then
+      return null;
+    end if;
+    begin
+      applied_outcome := astapa.apply_payment_event_row(ev);
+    exception when others then
+      -- 40: serialization/deadlock, 53: resources, 57: shutdown, 08: connection, 55P03: lock wait: try again.
+      if pg_catalog.left(sqlstate, 2) in ('40', '53', '57', '08') or sqlstate = '55P03' then
+        raise;
+      end if;
+      -- The subtransaction rolled back whatever the event had changed; only the event row is marked.
+      applied_outcome := 'error';
+      failure := pg_catalog.left(sqlstate || ': ' || sqlerrm, 2000);
+    end;
+    update astapa.payment_events as e
+    set processed_at = pg_catalog.now(), outcome = applied_outcome, error = failure
+    where e.project_id = ev.project_id and e.id = ev.id;
+    return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'event_id', ev.id, 'outcome', applied_outcome, 'error', failure));
+  end
+  $function$;
+comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success extends the subscription once through api.assign_plan and emits payment.succeeded. An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
+grant execute on function api.apply_payment_event(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.assign_plan(project_id text, user_id bigint, plan_key text, source text, period tstzrange DEFAULT NULL::tstzrange, paid_through timestamp with time zone DEFAULT NULL::timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen astapa.plans;
+    current astapa.subscriptions;
+    started astapa.subscriptions;
+    previous_plan text;
+    new_paid_through timestamptz;
+    changed_at timestamptz;
+  begin
+    if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default') then
+      raise exception using errcode = 'AS400', detail = '{"source": ["Unknown source."]}',
+        message = 'source must be payment, claims_api, dashboard, cli or default.';
+    end if;
+    if period is not null and (pg_catalog.isempty(period) or pg_catalog.lower(period) is null) then
+      raise exception using errcode = 'AS400', detail = '{"period": ["A period needs a start."]}',
+        message = 'A subscription period needs a start (and may have an end).';
+    end if;
+    -- Serialises plan changes per user: concurrent assignments queue here instead of racing on history.
+    perform from astapa.users as u
+    where u.project_id = assign_plan.project_id and u.id = assign_plan.user_id
+    for no key update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- The change happens now that the lock is ours, not when the transaction began: a caller that queued
+    -- behind another must not end that one's subscription before it started.
+    changed_at := pg_catalog.clock_timestamp();
+    select * into current from astapa.subscriptions as s
+    where s.project_id = assign_plan.project_id and s.user_id = assign_plan.user_id and s.ended_at is null;
+    select * into chosen from astapa.plans as p
+    where p.project_id = assign_plan.project_id and p.key = assign_plan.plan_key;
+    if not found then
+      raise exception using errcode = 'AS400', detail = pg_catalog.jsonb_build_object('plan', pg_catalog.jsonb_build_array(
+          pg_catalog.format('There is no plan %s in this project.', plan_key)))::text,
+        message = pg_catalog.format('There is no plan %s in this project.', plan_key);
+    end if;
+    if chosen.archived_at is not null and current.plan_key is distinct from chosen.key then
+      raise exception using errcode = 'AS400', detail = pg_catalog.jsonb_build_object('plan', pg_catalog.jsonb_build_array(
+          pg_catalog.format('Plan %s is archived: its subscribers keep it, nobody new can get it.', plan_key)))::text,
+        message = pg_catalog.format('Plan %s is archived: its subscribers keep it, nobody new can get it.', plan_key);
+    end if;
+    new_paid_through := coalesce(paid_through, case when source = 'payment' then pg_catalog.upper(period) end);
+    -- Assigning what the user already has (same plan, active, same period) changes nothing and says nothing.
+    if current.id is not null and current.plan_key = chosen.key and current.status = 'active'
+       and (period is null or (current.current_period_start = pg_catalog.lower(period)
+                               and current.current_period_end is not distinct from pg_catalog.upper(period)))
+       and (new_paid_through is null or current.paid_through is not distinct from new_paid_through) then
+      return astapa.subscription_json(current);
+    end if;
+    previous_plan := astapa.user_plan(project_id, user_id);
+    if current.id is not null then
+      update astapa.subscriptions as s set ended_at = changed_at
+      where s.project_id = current.project_id and s.id = current.id;
+    end if;
+    insert into astapa.subscriptions (project_id, user_id, plan_key, status, source, current_period_start,
+                                      current_period_end, paid_through)
+    values (project_id, user_id, chosen.key, 'active', source, coalesce(pg_catalog.lower(period), changed_at),
+            pg_catalog.upper(period), new_paid_through)
+    returning * into started;
+    perform astapa.audit(project_id, 'subscription.assign', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('plan', chosen.key, 'previous_plan', previous_plan, 'source', source));
+    perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
+      'subscription', astapa.subscription_json(started), 'previous_plan', previous_plan));
+    return astapa.subscription_json(started);
+  end
+  $function$;
+comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) is 'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an active one for period (default: from now, open-ended), audits, and emits subscription.updated. paid_through defaults to the period''s end for payments. Assigning what the user already has is a no-op. AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
+grant execute on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.authenticate_client(client_id text, client_secret_hash bytea, buckets jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    wait integer := astapa.client_lockout_wait(buckets);
+    found jsonb;
+  begin
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('wait', wait);
+    end if;
+    found := api.verify_client(client_id, client_secret_hash);
+    if found is not null then
+      -- An enabled client's project is who the rest of the transaction acts for (RLS reads this setting), so
+      -- the grant can follow in the same transaction.
+      if (found ->> 'enabled')::boolean then
+        perform pg_catalog.set_config('astapa.project_id', found ->> 'project_id', true);
+      end if;
+      return pg_catalog.jsonb_build_object('client', found);
+    end if;
+    perform astapa.count_client_failure(buckets);
+    return '{}'::jsonb;
+  end
+  $function$;
+comment on function api.authenticate_client(text,bytea,jsonb) is 'Authenticates a client (id and SHA-256 of its secret) behind brute-force limits, in one call. buckets: [{name, max, window_seconds}]. Returns {wait: seconds} when a bucket is locked (the secret is not checked), {client: <api.verify_client result>} when the secret matches — and, for an enabled client, sets astapa.project_id for the rest of the transaction — or {} after counting a failure in every bucket.';
+grant execute on function api.authenticate_client(text,bytea,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.authenticate_dynamic_client(client_id text, client_secret_hash bytea, buckets jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    wait integer := astapa.client_lockout_wait(buckets);
+    verified boolean;
+  begin
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('wait', wait);
+    end if;
+    verified := api.verify_dynamic_client(client_id, client_secret_hash);
+    if not verified then
+      perform astapa.count_client_failure(buckets);
+    end if;
+    return pg_catalog.jsonb_build_object('verified', verified);
+  end
+  $function$;
+comment on function api.authenticate_dynamic_client(text,bytea,jsonb) is 'A confidential dynamic client''s secret check behind the same lockout as api.authenticate_client: {wait} when a bucket is locked (the secret is not checked), else {verified}, a failure counted in every bucket.';
+grant execute on function api.authenticate_dynamic_client(text,bytea,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.authorization_client(client_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_client jsonb;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Client lookups happen before a project is chosen.';
+    end if;
+    if client_id is null or client_id !~ '^cid_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows this one project to the owner for the next query only (on an error, rollback undoes it).
+    perform pg_catalog.set_config('astapa.lookup_client_id', client_id, true);
+    select pg_catalog.jsonb_build_object('project_id', p.id, 'name', p.name, 'mode', p.mode,
+             'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris), 'settings', p.settings)
+      into found_client
+    from astapa.projects p where p.client_id = authorization_client.client_id;
+    perform pg_catalog.set_config('astapa.lookup_client_id', '', true);
+    return found_client;
+  end
+  $function$;
+comment on function api.authorization_client(text) is 'For /auth/login: the project a client id names (id, name, mode, redirect URIs, settings) or null. Security definer because no project is known yet; it sees only that one project, through the owner-only policy "definer functions find the project a client id names", and refuses to run once a project is set.';
+grant execute on function api.authorization_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.cancel_subscription(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    s astapa.subscriptions;
+  begin
+    perform from astapa.users as u
+    where u.project_id = cancel_subscription.project_id and u.id = cancel_subscription.user_id
+    for no key update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into s from astapa.subscriptions as s2
+    where s2.project_id = cancel_subscription.project_id and s2.user_id = cancel_subscription.user_id
+      and s2.ended_at is null
+    for update;
+    if s.id is null or s.paid_through is null or s.status not in ('active', 'past_due', 'canceled') then
+      raise exception using errcode = 'AS409', message = 'There is no paid subscription to cancel.';
+    end if;
+    if s.status = 'canceled' then
+      return astapa.subscription_json(s);
+    end if;
+    update astapa.subscriptions as s2 set status = 'canceled',
+      current_period_end = greatest(s2.paid_through, s2.current_period_start + interval '1 second')
+    where s2.project_id = s.project_id and s2.id = s.id
+    returning * into s;
+    perform astapa.audit(project_id, 'subscription.cancel', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('plan', s.plan_key, 'ends_at', s.current_period_end));
+    perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
+      'subscription', astapa.subscription_json(s), 'previous_plan', s.plan_key));
+    return astapa.subscription_json(s);
+  end
+  $function$;
+comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
+grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.checkout_account(checkout_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_checkout astapa.checkouts;
+  begin
+    -- Only for requests that act for no project yet (the webhook); it reveals the owner of one checkout id.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'checkout_account runs outside any project.';
+    end if;
+    if checkout_id is null or checkout_id !~ '^chk_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_checkout', checkout_id, true);
+    select * into found_checkout from astapa.checkouts as c where c.public_id = checkout_id;
+    perform pg_catalog.set_config('astapa.lookup_checkout', '', true);
+    if found_checkout.project_id is null then
+      return null;
+    end if;
+    return pg_catalog.jsonb_build_object('project_id', found_checkout.project_id,
+      'xendit_account', found_checkout.xendit_account, 'environment', found_checkout.environment);
+  end
+  $function$;
+comment on function api.checkout_account(text) is 'Definer: a Xendit callback names a checkout but no project. Returns the checkout''s project, whose keys made its charges and its environment — nothing else — so the webhook can check the right callback token. Runs only without a project set (AS403 otherwise).';
+grant execute on function api.checkout_account(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.claim_mail(batch integer DEFAULT 20)
+ RETURNS SETOF astapa.mail_outbox
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    -- SKIP LOCKED: senders in several instances share the work without sending a message twice.
+    update astapa.mail_outbox m
+    set attempts = m.attempts + 1,
+        next_attempt_at = pg_catalog.now() + pg_catalog.make_interval(secs => least(3600, 30 * power(2, m.attempts)))
+    where (m.project_id, m.id) in (
+      select o.project_id, o.id from astapa.mail_outbox o
+      where o.project_id = astapa.current_project_id() and o.sent_at is null
+        and o.next_attempt_at <= pg_catalog.now() and o.attempts < 8
+      order by o.id limit batch
+      for update skip locked)
+    returning m.*
+  $function$;
+comment on function api.claim_mail(integer) is 'Claims due mail of the current project for one delivery attempt (the next attempt backs off: 30 s, 1 min, …, 1 h; 8 attempts at most).';
+grant execute on function api.claim_mail(integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.claim_stale_payments(project_id text, now timestamp with time zone, older_than_seconds integer, max_rows integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    claimed jsonb;
+  begin
+    if now is null or older_than_seconds is null or older_than_seconds < 0 then
+      raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
+    end if;
+    -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance.
+    with stale as (
+      select y.id from astapa.payments as y
+      join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
+      where y.project_id = claim_stale_payments.project_id and y.status = 'pending'
+        and c.status in ('open', 'pending')
+        and y.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
+        and (y.checked_at is null or y.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+      order by y.id
+      for update of y skip locked
+      limit least(greatest(max_rows, 1), 500)),
+    stamped as (
+      update astapa.payments as y set checked_at = now
+      from stale where y.project_id = claim_stale_payments.project_id and y.id = stale.id
+      returning y.*)
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'checkout_id', c.public_id, 'kind', st.kind, 'provider_id', st.provider_id, 'method', st.method,
+        'amount', st.amount, 'xendit_account', c.xendit_account, 'environment', c.environment) order by st.id), '[]')
+      into claimed
+    from stamped as st
+    join astapa.checkouts as c on c.project_id = st.project_id and c.id = st.checkout_id;
+    return claimed;
+  end
+  $function$;
+comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
+grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.claim_webhook_deliveries(project_id text, max_deliveries integer DEFAULT 20, lease_seconds integer DEFAULT 60)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    result jsonb;
+  begin
+    if max_deliveries not between 1 and 1000 or lease_seconds not between 1 and 3600 then
+      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 deliveries for a lease of 1 to 3600 seconds.';
+    end if;
+    with due as (
+        select d.id from astapa.webhook_deliveries as d
+        join astapa.webhook_endpoints as e on e.project_id = d.project_id
+        where d.project_id = claim_webhook_deliveries.project_id
+          and ((d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
+               or (d.status = 'sending' and d.lease_until <= pg_catalog.now()))
+        order by d.next_attempt_at, d.id
+        limit max_deliveries
+        -- Another worker's claims are skipped, not waited for: each row goes to exactly one worker at a time.
+        for update of d skip locked),
+      claimed as (
+        update astapa.webhook_deliveries as d
+        set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
+            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+        from due
+        where d.project_id = claim_webhook_deliveries.project_id and d.id = due.id
+        returning d.id, d.event_id, d.attempts)
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'delivery_id', c.id::text, 'attempt', c.attempts, 'url', e.url,
+        'secret_sealed', pg_catalog.encode(e.secret_sealed, 'base64'),
+        'event', pg_catalog.jsonb_build_object('id', ev.public_id, 'type', ev.type, 'created_at', ev.created_at,
+                                               'project_id', ev.project_id, 'data', ev.data)) order by c.id), '[]')
+      into result
+      from claimed as c
+      join astapa.events as ev on ev.project_id = claim_webhook_deliveries.project_id and ev.id = c.event_id
+      join astapa.webhook_endpoints as e on e.project_id = claim_webhook_deliveries.project_id;
+    return result;
+  end
+  $function$;
+comment on function api.claim_webhook_deliveries(text,integer,integer) is 'Claims up to max_deliveries due deliveries of the project (pending and due, or sending with an expired lease) for lease_seconds, counting an attempt each; returns what to send: event, url, sealed secret, attempt.';
+grant execute on function api.claim_webhook_deliveries(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.client_credentials_grant(requested_scope text, resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    settings jsonb;
+    allowed_scopes text[];
+    allowed_resources text[];
+    granted text[];
+  begin
+    perform astapa.assert_grant_allowed('client_credentials');
+    select p.settings into settings from astapa.projects p where p.id = astapa.current_project_id();
+    if not found then
+      raise exception 'no project is set for this transaction' using errcode = 'AS404';
+    end if;
+    allowed_scopes := coalesce(
+      array(select pg_catalog.jsonb_array_elements_text(settings -> 'client_credentials_scopes')), '{}');
+    allowed_resources := coalesce(array(select pg_catalog.jsonb_array_elements_text(settings -> 'resources')), '{}');
+    -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
+    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed_scopes);
+    if not granted <@ allowed_scopes then
+      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    end if;
+    if resource is not null and not resource = any (allowed_resources) then
+      raise exception 'the requested resource is not registered for this project' using errcode = 'AS4T0';
+    end if;
+    return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'project_id', astapa.current_project_id(),
+      'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
+      'resource', resource,
+      'access_ttl', (select access_ttl from astapa.token_policy())));
+  end
+  $function$;
+comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes, resource among settings resources.';
+grant execute on function api.client_credentials_grant(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_account(email text, password_hash text, password_reset_required boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    created jsonb;
+  begin
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    if password_hash is not null and password_hash !~ '^\$argon2id\$' then
+      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+    end if;
+    begin
+      insert into astapa.accounts as a (email, password_hash, password_reset_required)
+      values (pg_catalog.btrim(email), password_hash, coalesce(password_reset_required, true))
+      returning pg_catalog.jsonb_build_object('id', a.id::text, 'email', a.email,
+        'password_reset_required', a.password_reset_required, 'created_at', a.created_at) into created;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'An account with this email already exists.';
+    end;
+    return created;
+  end
+  $function$;
+comment on function api.create_account(text,text,boolean) is 'Creates a developer account (email unique in any case). password_hash is argon2id or null for an invite.';
+grant execute on function api.create_account(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_checkout(project_id text, checkout jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen astapa.plans;
+    project_mode text;
+    redirect_uris text[];
+    target_user bigint;
+    origins text[];
+    url_field text;
+    created astapa.checkouts;
+  begin
+    if pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
+    end if;
+    select p.mode, p.redirect_uris into project_mode, redirect_uris
+    from astapa.projects as p where p.id = create_checkout.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    if coalesce(checkout ->> 'sub', '') !~ '^[0-9]{1,18}$' then
+      raise exception using errcode = 'AS400', detail = '{"user": ["A user id (sub) is required."]}',
+        message = 'user must be a user id (the sub).';
+    end if;
+    select u.id into target_user from astapa.users as u
+    where u.project_id = create_checkout.project_id and u.id = (checkout ->> 'sub')::bigint and not u.disabled;
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
+    end if;
+    select * into chosen from astapa.plans as p
+    where p.project_id = create_checkout.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
+    if not found then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["No such plan, or it is archived."]}',
+        message = pg_catalog.format('There is no plan %s to buy in this project.', checkout ->> 'plan');
+    end if;
+    if chosen.price_idr < 1 then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["This plan is free."]}',
+        message = pg_catalog.format('Plan %s is free: there is nothing to pay.', chosen.key);
+    end if;
+    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on.
+    select pg_catalog.array_agg(distinct astapa.url_origin(u)) into origins from pg_catalog.unnest(redirect_uris) as u;
+    foreach url_field in array array['success_url', 'failure_url'] loop
+      if checkout ? url_field and (astapa.url_origin(checkout ->> url_field) is null
+          or not astapa.url_origin(checkout ->> url_field) = any (coalesce(origins, '{}'))
+          or pg_catalog.length(checkout ->> url_field) > 2000) then
+        raise exception using errcode = 'AS400',
+          detail = pg_catalog.jsonb_build_object(url_field, pg_catalog.jsonb_build_array(
+            'Must be on the origin of one of the project''s redirect URIs.'))::text,
+          message = pg_catalog.format('%s must be on the origin of one of the project''s redirect URIs.', url_field);
+      end if;
+    end loop;
+    insert into astapa.checkouts (project_id, user_id, plan_key, amount, xendit_account, environment, period_start,
+                                  success_url, failure_url, expires_at)
+    values (project_id, target_user, chosen.key, chosen.price_idr, coalesce(checkout ->> 'xendit_account', 'simulator'),
+            project_mode, (checkout ->> 'period_start')::timestamptz, checkout ->> 'success_url',
+            checkout ->> 'failure_url',
+            pg_catalog.now() + pg_catalog.make_interval(secs => coalesce((checkout ->> 'ttl_seconds')::integer, 86400)))
+    returning * into created;
+    perform astapa.audit(project_id, 'checkout.create', 'user:' || target_user,
+      pg_catalog.jsonb_build_object('checkout', created.public_id, 'plan', chosen.key, 'amount', created.amount));
+    return astapa.checkout_json(created);
+  end
+  $function$;
+comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?}: the amount is the plan''s price. AS400 free/archived/unknown plan or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user.';
+grant execute on function api.create_checkout(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_machine_client(name text, secret_hash bytea, scopes text[] DEFAULT '{}'::text[], resources text[] DEFAULT '{}'::text[], access_token_ttl integer DEFAULT NULL::integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id text := astapa.random_id('mcl_', 24);
+    distinct_scopes text[] := array(select distinct s from pg_catalog.unnest(coalesce(scopes, '{}')) as s order by s);
+    distinct_resources text[] := array(
+      select distinct r from pg_catalog.unnest(coalesce(resources, '{}')) as r order by r);
+  begin
+    if astapa.current_project_id() is null then
+      raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
+    end if;
+    if name is null then
+      raise exception using errcode = 'AS400', message = 'A machine client name must be 1 to 100 characters.';
+    end if;
+    perform astapa.assert_secret_hash(secret_hash);
+    perform astapa.assert_machine_client_fields(name, distinct_scopes, distinct_resources, access_token_ttl);
+    insert into astapa.machine_clients (project_id, client_id, name, secret_hash, scopes, resources, access_token_ttl)
+    values (astapa.current_project_id(), new_id, pg_catalog.btrim(name), secret_hash, distinct_scopes,
+            distinct_resources, access_token_ttl);
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.create', new_id,
+      pg_catalog.jsonb_build_object('name', pg_catalog.btrim(name), 'scopes', distinct_scopes,
+                                    'resources', distinct_resources));
+    return astapa.machine_client_json(new_id);
+  end
+  $function$;
+comment on function api.create_machine_client(text,bytea,text[],text[],integer) is 'Creates an enabled machine client for the current project with declared scopes and registered resources.';
+grant execute on function api.create_machine_client(text,bytea,text[],text[],integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_plan(project_id text, plan jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    perform astapa.raise_problems(astapa.plan_problems(plan, true));
+    if plan -> 'default' = 'true' then
+      update astapa.plans as p set is_default = false, updated_at = pg_catalog.now()
+      where p.project_id = create_plan.project_id and p.is_default;
+    end if;
+    begin
+      insert into astapa.plans (project_id, key, name, description, price_idr, interval, claims, is_default,
+                                sort_order, archived_at)
+      values (project_id, plan ->> 'key', pg_catalog.btrim(plan ->> 'name'), coalesce(plan ->> 'description', ''),
+              coalesce((plan ->> 'price_idr')::bigint, 0), coalesce(plan ->> 'interval', 'month'),
+              coalesce(plan -> 'claims', '{}'), coalesce((plan ->> 'default')::boolean, false),
+              coalesce((plan ->> 'sort_order')::integer, 0),
+              case when plan -> 'archived' = 'true' then pg_catalog.now() end);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', detail = '{"key": ["A plan with this key already exists."]}',
+        message = pg_catalog.format('Plan %s already exists in this project.', plan ->> 'key');
+    end;
+    perform astapa.audit(project_id, 'plan.create', 'plan:' || (plan ->> 'key'), plan - 'description');
+    return astapa.plan_json(project_id, plan ->> 'key');
+  end
+  $function$;
+comment on function api.create_plan(text,jsonb) is 'Creates a plan from {key, name, description?, price_idr?, interval?, claims?, default?, sort_order?}; AS400 with per-field problems, AS409 when the key is taken. default: true moves the default to it.';
+grant execute on function api.create_plan(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_project(name text, redirect_uris text[], client_secret_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id text := astapa.random_id('proj_', 16);
+    uri text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403',
+        message = 'A project cannot be created while acting for another project.';
+    end if;
+    if name is null or pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
+      raise exception using errcode = 'AS400', message = 'A project name must be 1 to 100 characters.';
+    end if;
+    foreach uri in array coalesce(redirect_uris, '{}') loop
+      perform astapa.assert_redirect_uri(uri);
+    end loop;
+    if not astapa.are_valid_redirect_uris(coalesce(redirect_uris, '{}')) then
+      raise exception using errcode = 'AS400', message = 'Redirect URIs must be distinct, at most 50.';
+    end if;
+    perform astapa.assert_secret_hash(client_secret_hash);
+    -- From here on the transaction acts for the new project (the insert policy checks exactly that).
+    perform pg_catalog.set_config('astapa.project_id', new_id, true);
+    insert into astapa.projects (id, name, client_id, client_secret_hash, redirect_uris)
+    values (new_id, pg_catalog.btrim(name), astapa.random_id('cid_', 24), client_secret_hash,
+            coalesce(redirect_uris, '{}'));
+    perform astapa.audit(new_id, 'project.create', new_id,
+      pg_catalog.jsonb_build_object('name', pg_catalog.btrim(name), 'redirect_uris', redirect_uris));
+    return astapa.project_json(new_id);
+  end
+  $function$;
+comment on function api.create_project(text,text[],bytea) is 'Creates a project in sandbox mode and makes the transaction act for it. Refused (AS403) while acting for another project.';
+grant execute on function api.create_project(text,text[],bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_user(project_id text, email text, password_hash text DEFAULT NULL::text, email_verified boolean DEFAULT false)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+    new_id bigint;
+  begin
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    if password_hash is not null and password_hash !~ '^\$argon2id\$' then
+      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+    end if;
+    begin
+      insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+      values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
+      returning id into new_id;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+    end;
+    perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
+    return astapa.user_json(project_id, new_id);
+  end
+  $function$;
+comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there.';
+grant execute on function api.create_user(text,text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.current_subscription(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    current astapa.subscriptions;
+  begin
+    if astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = current_subscription.project_id and s.user_id = current_subscription.user_id
+      and s.ended_at is null;
+    return pg_catalog.jsonb_build_object(
+      'plan', astapa.user_plan(project_id, user_id),
+      'subscription', case when current.id is not null then astapa.subscription_json(current) end,
+      'history', coalesce((
+        select pg_catalog.jsonb_agg(astapa.subscription_json(s) order by s.id desc)
+        from astapa.subscriptions as s
+        where s.project_id = current_subscription.project_id and s.user_id = current_subscription.user_id
+          and s.ended_at is not null), '[]'));
+  end
+  $function$;
+comment on function api.current_subscription(text,bigint) is 'The plan a user''s tokens name now, their current subscription (null: the default plan applies) and earlier ones, newest first. AS404 unknown user.';
+grant execute on function api.current_subscription(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.dashboard_session(session_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.account_json(s.account_id) || pg_catalog.jsonb_build_object('expires_at', s.expires_at)
+    from astapa.dashboard_sessions as s
+    where s.session_hash = dashboard_session.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+  $function$;
+comment on function api.dashboard_session(bytea) is 'The account a live dashboard session signs in (with the session''s expiry), or null.';
+grant execute on function api.dashboard_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.declare_scope(name text, description text DEFAULT ''::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    declared astapa.scopes;
+  begin
+    if astapa.current_project_id() is null then
+      raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
+    end if;
+    if name is null or not astapa.is_valid_scope_name(name) then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        'Scope %s is not allowed: use 1 to 100 printable ASCII characters without spaces, quotes or '
+        'backslashes; openid, email, profile and offline_access are reserved.', coalesce(name, 'null'));
+    end if;
+    if pg_catalog.length(coalesce(description, '')) > 500 then
+      raise exception using errcode = 'AS400', message = 'A scope description is at most 500 characters.';
+    end if;
+    insert into astapa.scopes as s (project_id, name, description)
+    values (astapa.current_project_id(), name, coalesce(pg_catalog.btrim(description), ''))
+    on conflict on constraint scopes_pkey do update set description = excluded.description
+    returning * into declared;
+    perform astapa.audit(declared.project_id, 'scope.declare', name);
+    return pg_catalog.jsonb_build_object('name', declared.name, 'description', declared.description);
+  end
+  $function$;
+comment on function api.declare_scope(text,text) is 'Declares a scope for the current project, or changes the description of one already declared.';
+grant execute on function api.declare_scope(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_machine_client(client_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    delete from astapa.machine_clients m
+    where m.project_id = astapa.current_project_id() and m.client_id = delete_machine_client.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.delete', client_id);
+  end
+  $function$;
+comment on function api.delete_machine_client(text) is 'Deletes a machine client of the current project (tokens already issued live out their short lifetime).';
+grant execute on function api.delete_machine_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_project(project_id text, confirm_name text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    found record;
+    live_payments bigint;
+    ended jsonb;
+  begin
+    perform astapa.require_project(project_id);
+    select p.name, p.mode, p.deleted_at into found
+    from astapa.projects as p where p.id = delete_project.project_id for update;
+    if exists (select from astapa.deployment as d where d.console_project_id = delete_project.project_id) then
+      raise exception using errcode = 'AS403',
+        message = 'The console project signs developers in to this deployment; it cannot be deleted.';
+    end if;
+    if found.deleted_at is not null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Project %s was deleted already.', project_id);
+    end if;
+    if confirm_name is null or pg_catalog.btrim(confirm_name) <> found.name then
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('To delete this project, type its name exactly: %s.', found.name);
+    end if;
+    select count(*) into live_payments
+    from astapa.payments as pay
+    join astapa.checkouts as c on c.project_id = pay.project_id and c.id = pay.checkout_id
+    where pay.project_id = delete_project.project_id and pay.status = 'paid' and c.environment = 'production';
+    if found.mode = 'production' and live_payments > 0 then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('This project is live and has taken %s live payments. Switch it back to '
+          'sandbox first, then delete it; its payment records are kept either way.', live_payments);
+    end if;
+    update astapa.projects as p
+    set client_secret_hash = pg_catalog.sha256(pg_catalog.uuid_send(pg_catalog.gen_random_uuid())),
+        redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
+    where p.id = delete_project.project_id;
+    perform astapa.retire_client_id(project_id);
+    update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+    where r.project_id = delete_project.project_id and r.revoked_at is null;
+    update astapa.login_sessions as s set ended_at = pg_catalog.now()
+    where s.project_id = delete_project.project_id and s.ended_at is null;
+    update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
+    where m.project_id = delete_project.project_id and m.enabled;
+    if exists (select from astapa.webhook_endpoints as e where e.project_id = delete_project.project_id) then
+      perform api.remove_webhook_endpoint(project_id);
+    end if;
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = delete_project.project_id and c.status in ('open', 'pending');
+    update astapa.payments as pay set status = 'expired', updated_at = pg_catalog.now()
+    where pay.project_id = delete_project.project_id and pay.status = 'pending';
+    with closed as (
+      update astapa.subscriptions as s set ended_at = pg_catalog.now()
+      where s.project_id = delete_project.project_id and s.ended_at is null
+      returning s.id)
+    select pg_catalog.jsonb_build_object('subscriptions_ended', count(*)) into ended from closed;
+    delete from astapa.memberships as m where m.project_id = delete_project.project_id;
+    perform astapa.audit(project_id, 'project.delete', project_id,
+      ended || pg_catalog.jsonb_build_object('name', found.name, 'mode', found.mode));
+    return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
+  end
+  $function$;
+comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first).';
+grant execute on function api.delete_project(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.disable_user(project_id text, user_id bigint, disabled boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    update astapa.users as u set disabled = disable_user.disabled
+    where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id);
+    return astapa.user_json(project_id, user_id);
+  end
+  $function$;
+comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project.';
+grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.dynamic_client(client_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select d.metadata || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'client_id', d.client_id,
+      'client_name', nullif(d.client_name, ''),
+      'redirect_uris', pg_catalog.to_jsonb(d.redirect_uris),
+      'grant_types', pg_catalog.to_jsonb(d.grant_types),
+      'response_types', pg_catalog.jsonb_build_array('code'),
+      'token_endpoint_auth_method', d.token_endpoint_auth_method,
+      'scope', nullif(d.scope, '')))
+    from astapa.dynamic_clients d
+    where d.client_id = dynamic_client.client_id
+  $function$;
+comment on function api.dynamic_client(text) is 'A dynamically registered client''s metadata as RFC 7591 spells it (never its secret), or null.';
+grant execute on function api.dynamic_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.end_dashboard_session(session_hash bytea)
+ RETURNS boolean
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    with ended as (
+      update astapa.dashboard_sessions as s set ended_at = pg_catalog.now()
+      where s.session_hash = end_dashboard_session.session_hash and s.ended_at is null
+      returning 1)
+    select exists (select from ended)
+  $function$;
+comment on function api.end_dashboard_session(bytea) is 'Ends a dashboard session (sign-out); false when it was not live.';
+grant execute on function api.end_dashboard_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.end_login_session(token_hash bytea)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = astapa.current_project_id() and s.token_hash = end_login_session.token_hash
+      and s.ended_at is null
+  $function$;
+comment on function api.end_login_session(bytea) is 'Signs the browser out of the current project.';
+grant execute on function api.end_login_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.ensure_console_project(redirect_uri text, client_secret_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    console_id text;
+    -- A plain-http base URL off loopback cannot be a redirect URI (see astapa.is_valid_redirect_uri): the
+    -- console then exists without one and the dashboard explains why sign-in is unavailable.
+    usable boolean := coalesce(astapa.is_valid_redirect_uri(redirect_uri), false);
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403',
+        message = 'The console project cannot be ensured while acting for another project.';
+    end if;
+    -- Instances booting together queue here; the second one finds the first one's row.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.console_project'));
+    select d.console_project_id into console_id from astapa.deployment as d;
+    if console_id is null then
+      console_id := api.create_project('Astapa console',
+        case when usable then array[redirect_uri] else '{}'::text[] end, client_secret_hash) ->> 'project_id';
+      insert into astapa.deployment (console_project_id) values (console_id);
+      -- Developers are real people from the first day: the console never runs in sandbox.
+      perform api.update_project(console_id, mode => 'production');
+    else
+      perform pg_catalog.set_config('astapa.project_id', console_id, true);
+      -- Another base URL (a second instance, a moved deployment) adds its callback; existing ones stay.
+      if usable and not exists (select from astapa.projects as p
+                                where p.id = console_id and ensure_console_project.redirect_uri = any (p.redirect_uris)) then
+        perform api.add_redirect_uri(console_id, redirect_uri);
+      end if;
+    end if;
+    return (select pg_catalog.jsonb_build_object('project_id', p.id, 'client_id', p.client_id,
+              'redirect_uri_allowed', ensure_console_project.redirect_uri = any (p.redirect_uris))
+            from astapa.projects as p where p.id = console_id);
+  end
+  $function$;
+comment on function api.ensure_console_project(text,bytea) is 'The console project (id, client id, whether this redirect URI is allowed), created in production mode on first boot; adds the redirect URI when missing and allowed. Makes the transaction act for the console project. Safe under concurrent boots (advisory lock). Refused (AS403) while acting for another project.';
+grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    expired_id bigint;
+    expired_public_id text;
+    total integer := 0;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'Expiring checkouts needs now.';
+    end if;
+    for expired_id, expired_public_id in
+      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now
+      returning c.id, c.public_id
+    loop
+      -- A charge that Xendit still settles later is applied all the same (apply_payment_event: paid wins).
+      update astapa.payments as y set status = 'expired', updated_at = pg_catalog.now()
+      where y.project_id = expire_checkouts.project_id and y.checkout_id = expired_id and y.status = 'pending';
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_public_id);
+      total := total + 1;
+    end loop;
+    return total;
+  end
+  $function$;
+comment on function api.expire_checkouts(text,timestamp with time zone) is 'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their pending charges), notifying astapa_checkouts; returns how many. AS400 without now.';
+grant execute on function api.expire_checkouts(text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.find_user_by_email(project_id text, email text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.user_json(u.project_id, u.id)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = find_user_by_email.project_id
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
+  $function$;
+comment on function api.find_user_by_email(text,text) is 'The user with this email (any case) in the project''s current environment, or null.';
+grant execute on function api.find_user_by_email(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_checkout(project_id text, checkout_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.checkout_json(c) from astapa.checkouts as c
+    where c.project_id = get_checkout.project_id and c.public_id = get_checkout.checkout_id
+  $function$;
+comment on function api.get_checkout(text,text) is 'A checkout by its public id, or null.';
+grant execute on function api.get_checkout(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_environment_user(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found jsonb;
+  begin
+    select astapa.user_json(u.project_id, u.id) into found
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = get_environment_user.project_id and u.id = get_environment_user.user_id;
+    if found is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return found;
+  end
+  $function$;
+comment on function api.get_environment_user(text,bigint) is 'The user when they belong to the project''s current environment; AS404 otherwise (unknown, another project''s, or the other environment''s user).';
+grant execute on function api.get_environment_user(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_machine_client(client_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found jsonb := astapa.machine_client_json(client_id);
+  begin
+    if found is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    return found;
+  end
+  $function$;
+comment on function api.get_machine_client(text) is 'One machine client of the current project, or AS404.';
+grant execute on function api.get_machine_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_plan(project_id text, key text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found jsonb := astapa.plan_json(project_id, key);
+  begin
+    if found is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Plan %s was not found in this project.', key);
+    end if;
+    return found;
+  end
+  $function$;
+comment on function api.get_plan(text,text) is 'One plan, or AS404.';
+grant execute on function api.get_plan(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_project(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    return astapa.project_json(project_id);
+  end
+  $function$;
+comment on function api.get_project(text) is 'The project, or AS404 when it is not the one the transaction acts for.';
+grant execute on function api.get_project(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_user(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found jsonb := astapa.user_json(project_id, user_id);
+  begin
+    if found is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return found;
+  end
+  $function$;
+comment on function api.get_user(text,bigint) is 'The user, or AS404 (also for another project''s user, by RLS).';
+grant execute on function api.get_user(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_webhook_endpoint(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$ select astapa.webhook_endpoint_json(project_id) $function$;
+comment on function api.get_webhook_endpoint(text) is 'The project''s webhook endpoint, or null.';
+grant execute on function api.get_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.install_signing_keys(active_kid text, active_jwk jsonb, active_private bytea, next_kid text, next_jwk jsonb, next_private bytea)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Instances booting together may all try: the first wins, the others keep what it installed.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.signing_keys'));
+    if exists (select from astapa.signing_keys where state = 'active') then
+      return false;
+    end if;
+    insert into astapa.signing_keys (kid, state, public_jwk, private_key, activated_at)
+      values (active_kid, 'active', active_jwk, active_private, pg_catalog.now());
+    insert into astapa.signing_keys (kid, state, public_jwk, private_key)
+      values (next_kid, 'next', next_jwk, next_private)
+      on conflict do nothing;
+    return true;
+  end
+  $function$;
+comment on function api.install_signing_keys(text,jsonb,bytea,text,jsonb,bytea) is 'Installs the first active key and its successor when none is active; returns false if another instance did.';
+grant execute on function api.install_signing_keys(text,jsonb,bytea,text,jsonb,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.introspect_refresh_token(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'active', true,
+      'token_type', 'refresh_token',
+      'client_id', r.client_id,
+      'sub', r.user_id::text,
+      'scope', nullif(r.scope, ''),
+      'iat', pg_catalog.floor(extract(epoch from r.created_at))::bigint,
+      'exp', pg_catalog.floor(extract(epoch from r.expires_at))::bigint,
+      'project_id', r.project_id))
+    from astapa.refresh_tokens r
+    join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
+    where r.project_id = astapa.current_project_id() and r.token_hash = introspect_refresh_token.token_hash
+      and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
+  $function$;
+comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for a live refresh token of the current project, or null when it is not active.';
+grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.invite_account(email text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    account_id bigint;
+  begin
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    select a.id into account_id from astapa.accounts as a
+    where pg_catalog.lower(a.email) = pg_catalog.lower(pg_catalog.btrim(invite_account.email));
+    if account_id is null then
+      begin
+        insert into astapa.accounts (email, password_reset_required) values (pg_catalog.btrim(email), false)
+        returning id into account_id;
+      exception when unique_violation then
+        -- Invited by someone else a moment ago.
+        select a.id into account_id from astapa.accounts as a
+        where pg_catalog.lower(a.email) = pg_catalog.lower(pg_catalog.btrim(invite_account.email));
+      end;
+    end if;
+    return astapa.account_json(account_id);
+  end
+  $function$;
+comment on function api.invite_account(text) is 'The account for this email (any case), creating it as an invitation (no sign-in yet) when missing.';
+grant execute on function api.invite_account(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if ttl_seconds not between 1 and 600 then
+      raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
+    end if;
+    insert into astapa.authorization_codes (
+      project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at)
+    values (
+      astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
+      code_challenge, code_challenge_method, nonce, auth_time,
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+  end
+  $function$;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default.';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if purpose = 'reset_password' then
+      update astapa.email_tokens t set used_at = pg_catalog.now()
+      where t.project_id = astapa.current_project_id() and t.user_id = issue_email_token.user_id
+        and t.purpose = 'reset_password' and t.used_at is null;
+    end if;
+    insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+    values (astapa.current_project_id(), token_hash, user_id, purpose,
+            pg_catalog.now() + case purpose when 'reset_password' then interval '1 hour' else interval '3 days' end);
+  end
+  $function$;
+comment on function api.issue_email_token(bigint,text,bytea) is 'Stores a mailed link''s hash: verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
+grant execute on function api.issue_email_token(bigint,text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.link_console_account(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    console_id text := (select d.console_project_id from astapa.deployment as d);
+    console_user astapa.users;
+    account record;
+  begin
+    if console_id is null or astapa.current_project_id() is distinct from console_id then
+      raise exception using errcode = 'AS403', message = 'Developer accounts are linked as the console project only.';
+    end if;
+    select * into console_user from astapa.users as u where u.project_id = console_id and u.id = link_console_account.user_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Console user %s was not found.', user_id);
+    end if;
+    if console_user.disabled then
+      raise exception using errcode = 'AS403', message = 'This developer sign-in is disabled.';
+    end if;
+    -- One linker at a time, so two first sign-ins on a fresh install cannot both become the owner.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.link_console_account'));
+    select a.id, a.console_user_id into account
+    from astapa.accounts as a where a.console_user_id = link_console_account.user_id;
+    if found then
+      return astapa.account_json(account.id);
+    end if;
+    select a.id, a.console_user_id into account
+    from astapa.accounts as a where pg_catalog.lower(a.email) = pg_catalog.lower(console_user.email);
+    if found then
+      if account.console_user_id is not null then
+        raise exception using errcode = 'AS409',
+          message = 'The developer account for this email signs in as another console user.';
+      end if;
+      -- An invitation is claimed only by someone who proved they read that mailbox.
+      if not console_user.email_verified then
+        raise exception using errcode = 'AS403',
+          message = pg_catalog.format('Verify %s first: follow the link in the email we sent, then sign in again.',
+            console_user.email);
+      end if;
+      update astapa.accounts as a set console_user_id = link_console_account.user_id where a.id = account.id;
+    elsif not exists (select from astapa.accounts) then
+      insert into astapa.accounts (email, console_user_id, deployment_owner)
+      values (console_user.email, link_console_account.user_id, true) returning id, console_user_id into account;
+    else
+      raise exception using errcode = 'AS403',
+        message = pg_catalog.format('This deployment is invite-only: ask its owner to invite %s.', console_user.email);
+    end if;
+    -- Accounts made with the CLI before anyone signed in: the first of them to sign in owns the deployment.
+    if not exists (select from astapa.accounts as a where a.deployment_owner) then
+      update astapa.accounts as a set deployment_owner = true where a.id = account.id;
+    end if;
+    perform astapa.audit(console_id, 'account.link', 'account:' || account.id,
+      pg_catalog.jsonb_build_object('console_user_id', user_id::text));
+    return astapa.account_json(account.id);
+  end
+  $function$;
+comment on function api.link_console_account(bigint) is 'The developer account a console user signs in as: already linked; or an invited account with the same (verified) email, linked now; or, on a fresh install with no accounts, a new account that owns the deployment. Otherwise AS403 (invite-only). Security definer because it sets console_user_id and deployment_owner, which the app role may not write. Guard: only while acting for the console project, and only for a user of it (RLS still filters users to that project).';
+grant execute on function api.link_console_account(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_account_projects(account_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    listed jsonb;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Projects cannot be listed while acting for one project.';
+    end if;
+    if account_id is null or astapa.current_actor() is distinct from 'account:' || account_id then
+      raise exception using errcode = 'AS403', message = 'An account lists only its own projects.';
+    end if;
+    -- Only for this one query (on an error the transaction's rollback undoes it).
+    perform pg_catalog.set_config('astapa.list_account_projects', account_id::text, true);
+    listed := coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'project_id', p.id, 'name', p.name, 'mode', p.mode, 'client_id', p.client_id, 'created_at', p.created_at,
+        'role', m.role) order by p.created_at, p.id)
+      from astapa.memberships as m
+      join astapa.projects as p on p.id = m.project_id
+      where m.account_id = list_account_projects.account_id), '[]');
+    perform pg_catalog.set_config('astapa.list_account_projects', '', true);
+    return listed;
+  end
+  $function$;
+comment on function api.list_account_projects(bigint) is 'The projects an account is a member of, with its role (no secrets), for the dashboard. Security definer because the list crosses projects: its set_config turns on the owner-only policies "definer functions list an account''s memberships" and "… the projects an account is a member of" for its one query. Guards: refused while acting for a project, and only for the account the transaction acts as (astapa.actor).';
+grant execute on function api.list_account_projects(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_audit(project_id text, filters jsonb DEFAULT '{}'::jsonb, before_id bigint DEFAULT NULL::bigint, max_rows integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    current_mode text := astapa.require_project(project_id);
+    wanted_actor text := nullif(pg_catalog.btrim(filters ->> 'actor'), '');
+    wanted_action text := nullif(pg_catalog.btrim(filters ->> 'action'), '');
+    wanted_user text := nullif(pg_catalog.btrim(filters ->> 'user'), '');
+  begin
+    if filters is null or pg_catalog.jsonb_typeof(filters) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(filters) as k where k not in ('actor', 'action', 'user')) then
+      raise exception using errcode = 'AS400', message = 'Audit filters are actor, action and user.';
+    end if;
+    if max_rows is null or max_rows not between 1 and 200 then
+      raise exception using errcode = 'AS400', message = 'A page holds 1 to 200 audit entries.';
+    end if;
+    if wanted_user is not null and wanted_user !~ '^[0-9]{1,18}$' then
+      raise exception using errcode = 'AS400', message = 'Filter by user with their sub (digits only).';
+    end if;
+    if wanted_action is not null and wanted_action !~ '^[a-z_]+(\.[a-z_]*)?$' then
+      raise exception using errcode = 'AS400',
+        message = 'An action looks like user.create (or user. for every user action).';
+    end if;
+    -- A developer's email stands for their account.
+    if wanted_actor ~ '@' then
+      select 'account:' || a.id into wanted_actor from astapa.accounts as a
+      where pg_catalog.lower(a.email) = pg_catalog.lower(wanted_actor);
+      wanted_actor := coalesce(wanted_actor, 'account:none');
+    end if;
+    return (
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', e.id::text, 'at', e.at, 'actor', e.actor, 'actor_email', e.actor_email, 'action', e.action,
+          'target', e.target, 'details', e.details) order by e.id desc), '[]')
+      from (
+        select l.id, l.at, l.actor, acc.email as actor_email, l.action, l.target, l.details
+        from astapa.audit_log as l
+        left join astapa.users as u
+          on u.project_id = l.project_id and u.id = astapa.audit_user_id(l.target)
+        left join astapa.accounts as acc
+          on acc.id = case when l.actor ~ '^account:[0-9]{1,18}$' then pg_catalog.substr(l.actor, 9)::bigint end
+        where l.project_id = list_audit.project_id
+          and (before_id is null or l.id < before_id)
+          and (u.id is null or u.environment = current_mode)
+          and (wanted_actor is null or l.actor = wanted_actor)
+          and (wanted_action is null or l.action = wanted_action
+               or (wanted_action ~ '\.$' and pg_catalog.starts_with(l.action, wanted_action)))
+          and (wanted_user is null or l.target = 'user:' || wanted_user)
+        order by l.id desc
+        limit max_rows) as e);
+  end
+  $function$;
+comment on function api.list_audit(text,jsonb,bigint,integer) is 'The project''s audit log, newest first, before before_id (keyset), at most max_rows (1–200). filters: actor (exact, or a developer''s email), action (exact, or a prefix ending in a dot), user (a sub: target user:<sub>). Entries about the other environment''s users are left out; account actors come with their email. AS400 bad filters or size; AS404 unknown project.';
+grant execute on function api.list_audit(text,jsonb,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_environment_users(project_id text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    current_mode text := astapa.require_project(project_id);
+  begin
+    if page_size is null or page_size not between 1 and 1000 then
+      raise exception using errcode = 'AS400', message = 'A page holds 1 to 1000 users.';
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
+      from (select u.project_id, u.id from astapa.users as u
+            where u.project_id = list_environment_users.project_id and u.environment = current_mode
+              and u.id > coalesce(after_id, 0)
+            order by u.id limit page_size) as page), '[]');
+  end
+  $function$;
+comment on function api.list_environment_users(text,integer,bigint) is 'A page of the project''s users in its current environment, in id order after after_id. AS400 page size outside 1–1000; AS404 unknown project.';
+grant execute on function api.list_environment_users(text,integer,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_login_sessions(project_id text, user_id bigint, max_rows integer DEFAULT 20)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return (
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
+          'live', s.ended_at is null and s.expires_at > pg_catalog.now()) order by s.created_at desc), '[]')
+      from (select * from astapa.login_sessions as l
+            where l.project_id = list_login_sessions.project_id and l.user_id = list_login_sessions.user_id
+            order by l.created_at desc limit least(greatest(max_rows, 1), 100)) as s);
+  end
+  $function$;
+comment on function api.list_login_sessions(text,bigint,integer) is 'A user''s hosted-login sessions, newest first (at most max_rows, 1–100): started, expires, ended, live. Never the token hash. AS404 unknown user.';
+grant execute on function api.list_login_sessions(text,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_machine_clients()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.machine_client_json(m.client_id) order by m.created_at, m.client_id),
+                    '[]')
+    from astapa.machine_clients m
+    where m.project_id = astapa.current_project_id()
+  $function$;
+comment on function api.list_machine_clients() is 'The current project''s machine clients, oldest first.';
+grant execute on function api.list_machine_clients() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_mail(project_id text, max_rows integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'id', m.id, 'to', m.to_address, 'template', m.kind, 'subject', m.subject, 'text', m.body_text,
+        'html', m.body_html, 'created_at', m.created_at, 'sent_at', m.sent_at) order by m.id desc), '[]')
+    from (select * from astapa.mail_outbox as o where o.project_id = list_mail.project_id
+          order by o.id desc limit least(greatest(max_rows, 1), 500)) as m
+  $function$;
+comment on function api.list_mail(text,integer) is 'The project''s newest mail (at most max_rows, 1–500), newest first.';
+grant execute on function api.list_mail(text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_mail_outbox(project_id text, status text DEFAULT NULL::text, before_id bigint DEFAULT NULL::bigint, max_rows integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    current_mode text := astapa.require_project(project_id);
+  begin
+    if status is not null and status not in ('queued', 'sent', 'failed') then
+      raise exception using errcode = 'AS400', message = 'A mail status is queued, sent or failed.';
+    end if;
+    if max_rows is null or max_rows not between 1 and 200 then
+      raise exception using errcode = 'AS400', message = 'A page holds 1 to 200 messages.';
+    end if;
+    return (
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', m.id::text, 'to', m.to_address, 'kind', m.kind, 'locale', m.locale, 'status', m.status,
+          'attempts', m.attempts, 'last_error', m.last_error, 'created_at', m.created_at, 'sent_at', m.sent_at,
+          'next_attempt_at', case when m.status = 'queued' then m.next_attempt_at end) order by m.id desc), '[]')
+      from (
+        select o.*, case when o.sent_at is not null then 'sent' when o.attempts >= 8 then 'failed' else 'queued' end
+                 as status
+        from astapa.mail_outbox as o
+        where o.project_id = list_mail_outbox.project_id
+          and (before_id is null or o.id < before_id)
+          and (o.environment is null or o.environment = current_mode)
+          and (list_mail_outbox.status is null
+               or list_mail_outbox.status = case when o.sent_at is not null then 'sent'
+                                                 when o.attempts >= 8 then 'failed' else 'queued' end)
+        order by o.id desc
+        limit max_rows) as m);
+  end
+  $function$;
+comment on function api.list_mail_outbox(text,text,bigint,integer) is 'The project''s outbox without bodies or subjects (they hold links), newest first, before before_id, at most max_rows (1–200), optionally one status: queued, sent, failed (8 attempts without success). Only the current environment''s mail (and mail from before environments were recorded). AS400 bad status or size; AS404 unknown project.';
+grant execute on function api.list_mail_outbox(text,text,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_members(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    return coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('account_id', a.id::text, 'email', a.email,
+        'role', m.role, 'signed_in', a.console_user_id is not null) order by m.created_at, a.id)
+      from astapa.memberships as m
+      join astapa.accounts as a on a.id = m.account_id
+      where m.project_id = list_members.project_id), '[]');
+  end
+  $function$;
+comment on function api.list_members(text) is 'The project''s members with their emails and roles; signed_in is false for an invitation not yet used.';
+grant execute on function api.list_members(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_payments(project_id text, filter jsonb DEFAULT '{}'::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+    problems jsonb := '{}';
+    page_size integer;
+  begin
+    if pg_catalog.jsonb_typeof(filter) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'filter must be a JSON object.';
+    end if;
+    if filter ? 'status' and filter ->> 'status' not in ('open', 'pending', 'paid', 'expired') then
+      problems := problems || '{"status": ["status must be open, pending, paid or expired."]}';
+    end if;
+    if filter ? 'method' and filter ->> 'method' not in ('qris', 'bank_transfer', 'ovo', 'gopay') then
+      problems := problems || '{"method": ["method must be qris, bank_transfer, ovo or gopay."]}';
+    end if;
+    if filter ? 'before' and coalesce(filter ->> 'before', '') !~ '^[0-9]{1,18}$' then
+      problems := problems || '{"before": ["before must be a checkout''s id (a whole number)."]}';
+    end if;
+    if filter ? 'size' and not astapa.is_whole_number(filter -> 'size', 1, 200) then
+      problems := problems || '{"size": ["size must be a whole number from 1 to 200."]}';
+    end if;
+    perform astapa.raise_problems(nullif(problems, '{}'));
+    page_size := coalesce((filter ->> 'size')::integer, 50);
+    return coalesce((
+      select pg_catalog.jsonb_agg(astapa.dashboard_payment_json(c) order by c.id desc)
+      from (select * from astapa.checkouts as c
+            where c.project_id = list_payments.project_id and c.environment = mode
+              and (not filter ? 'status' or c.status = filter ->> 'status')
+              and (not filter ? 'method' or c.method = filter ->> 'method')
+              and (not filter ? 'before' or c.id < (filter ->> 'before')::bigint)
+            order by c.id desc
+            limit page_size) as c), '[]');
+  end
+  $function$;
+comment on function api.list_payments(text,jsonb) is 'A page of the project''s checkouts in its current mode, newest first: filter {status?, method?, before? (a row''s id: the rows older than it), size? (1-200, default 50)}. AS400 naming the bad filter field.';
+grant execute on function api.list_payments(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_plans(project_id text, include_archived boolean DEFAULT false)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    return coalesce((
+      select pg_catalog.jsonb_agg(astapa.plan_json(p.project_id, p.key) order by p.sort_order, p.price_idr, p.key)
+      from astapa.plans as p
+      where p.project_id = list_plans.project_id and (include_archived or p.archived_at is null)), '[]');
+  end
+  $function$;
+comment on function api.list_plans(text,boolean) is 'The project''s plans by sort_order, price and key; archived ones only when asked.';
+grant execute on function api.list_plans(text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_projects()
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    listed jsonb;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Projects cannot be listed while acting for one project.';
+    end if;
+    -- Only for this one query (on an error the transaction's rollback undoes it).
+    perform pg_catalog.set_config('astapa.list_all_projects', 'on', true);
+    listed := coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'project_id', p.id, 'name', p.name, 'mode', p.mode, 'client_id', p.client_id, 'created_at', p.created_at)
+        order by p.created_at, p.id)
+      from astapa.projects as p
+      where p.deleted_at is null), '[]');
+    perform pg_catalog.set_config('astapa.list_all_projects', '', true);
+    return listed;
+  end
+  $function$;
+comment on function api.list_projects() is 'Every project not deleted (no secrets), for the operator''s CLI. Security definer because listing crosses projects: its set_config turns on the owner-only policy "definer functions list every project for the operator" for its one query. Guard: refused while the transaction acts for a project, so a request cannot list its neighbours.';
+grant execute on function api.list_projects() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_resources()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.resource_json(r) order by r.uri), '[]')
+    from astapa.resources r
+    where r.project_id = astapa.current_project_id()
+  $function$;
+comment on function api.list_resources() is 'The current project''s protected resources, by URI.';
+grant execute on function api.list_resources() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_scopes()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(
+      pg_catalog.jsonb_build_object('name', s.name, 'description', s.description) order by s.name), '[]')
+    from astapa.scopes s
+    where s.project_id = astapa.current_project_id()
+  $function$;
+comment on function api.list_scopes() is 'The current project''s declared scopes, by name.';
+grant execute on function api.list_scopes() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_signing_keys()
+ RETURNS TABLE(kid text, state text, created_at timestamp with time zone, activated_at timestamp with time zone, retired_at timestamp with time zone)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select k.kid, k.state, k.created_at, k.activated_at, k.retired_at
+    from astapa.signing_keys k
+    order by case k.state when 'next' then 0 when 'active' then 1 else 2 end, k.created_at desc
+  $function$;
+comment on function api.list_signing_keys() is 'Every signing key with its history, for operators (never key material).';
+grant execute on function api.list_signing_keys() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_users(project_id text, page_size integer DEFAULT 100, after_id bigint DEFAULT 0)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    if page_size not between 1 and 1000 then
+      raise exception using errcode = 'AS400', message = 'A page holds 1 to 1000 users.';
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
+      from (select u.project_id, u.id from astapa.users as u
+            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0)
+            order by u.id limit page_size) as page), '[]');
+  end
+  $function$;
+comment on function api.list_users(text,integer,bigint) is 'A page of the project''s users (every environment) in id order, after after_id; AS404 for an unknown project.';
+grant execute on function api.list_users(text,integer,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_webhook_deliveries(project_id text, status text DEFAULT NULL::text, max_deliveries integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    if status is not null and status not in ('pending', 'sending', 'delivered', 'failed') then
+      raise exception using errcode = 'AS400', detail = '{"status": ["pending, sending, delivered or failed."]}',
+        message = 'status must be pending, sending, delivered or failed.';
+    end if;
+    if max_deliveries not between 1 and 1000 then
+      raise exception using errcode = 'AS400', message = 'List 1 to 1000 deliveries.';
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'id', d.id::text, 'event_id', ev.public_id, 'event_type', ev.type, 'status', d.status,
+        'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
+        'last_attempt_at', d.last_attempt_at, 'next_attempt_at',
+        case when d.status = 'pending' then d.next_attempt_at end,
+        'delivered_at', d.delivered_at, 'created_at', d.created_at) order by d.id desc)
+      from (select * from astapa.webhook_deliveries as w
+            where w.project_id = list_webhook_deliveries.project_id
+              and (list_webhook_deliveries.status is null or w.status = list_webhook_deliveries.status)
+            order by w.id desc limit max_deliveries) as d
+      join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id), '[]');
+  end
+  $function$;
+comment on function api.list_webhook_deliveries(text,text,integer) is 'The project''s latest webhook deliveries (optionally of one status), newest first: event, status, attempts, last HTTP status and error, when the next attempt is due.';
+grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.login_session_user(token_hash bytea)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select s.user_id
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = login_session_user.token_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.login_session_user(bytea) is 'The user a live session belongs to, or null (ended, expired, disabled user, or the other environment).';
+grant execute on function api.login_session_user(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.machine_client_grant(client_id text, requested_scope text, resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    client record;
+    allowed text[];
+    granted text[];
+  begin
+    select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
+    from astapa.machine_clients m
+    where m.project_id = astapa.current_project_id() and m.client_id = machine_client_grant.client_id;
+    if not found or not client.enabled then
+      raise exception 'this machine client is unknown or disabled' using errcode = 'AS4U0';
+    end if;
+    -- Only scopes the project still declares count, so withdrawing a scope takes effect at once.
+    allowed := array(select s from pg_catalog.unnest(client.scopes) as s
+                     where exists (select from astapa.scopes d
+                                   where d.project_id = astapa.current_project_id() and d.name = s)
+                     order by s);
+    -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
+    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed);
+    if not granted <@ allowed then
+      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    end if;
+    if resource is not null and not (
+      resource = any (client.resources)
+      and exists (select from astapa.resources r
+                  where r.project_id = astapa.current_project_id() and r.uri = machine_client_grant.resource)) then
+      raise exception 'the requested resource is not one this client may ask for' using errcode = 'AS4T0';
+    end if;
+    return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'project_id', astapa.current_project_id(),
+      'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
+      'resource', resource,
+      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
+  end
+  $function$;
+comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
+grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mail_delivered(id bigint, error text DEFAULT NULL::text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.mail_outbox m
+    set sent_at = case when error is null then pg_catalog.now() end,
+        last_error = error,
+        body_text = case when error is null then '(erased after delivery)' else m.body_text end,
+        body_html = case when error is null then null else m.body_html end
+    where m.project_id = astapa.current_project_id() and m.id = mail_delivered.id
+  $function$;
+comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links), or the error to retry after (the body is kept).';
+grant execute on function api.mail_delivered(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text, kind text, body_html text DEFAULT NULL::text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    found_user record;
+  begin
+    -- The enabled user of this project's current environment behind the address, in any letter case.
+    select u.id, u.email, u.email_verified into found_user
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
+    -- Silence, not an error, when there is nobody to mail: the pages answer the same either way.
+    if not found or (purpose = 'verify_email' and found_user.email_verified) then
+      return false;
+    end if;
+    perform api.issue_email_token(found_user.id, purpose, token_hash);
+    -- To the address as registered, whatever case it was typed in now.
+    perform api.queue_mail(found_user.email, subject, body_text, kind, body_html);
+    return true;
+  end
+  $function$;
+comment on function api.mail_email_link(text,text,bytea,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment, and queues its mail. Returns false, silently, when nobody qualifies.';
+grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.member_role(project_id text, account_id bigint)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select m.role from astapa.memberships as m
+    where m.project_id = member_role.project_id and m.account_id = member_role.account_id
+  $function$;
+comment on function api.member_role(text,bigint) is 'The account''s role (owner, admin, viewer) in the project the transaction acts for, or null.';
+grant execute on function api.member_role(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    stored astapa.user_claims;
+    custom jsonb;
+    extra jsonb;
+  begin
+    perform astapa.raise_problems(astapa.claims_problems(patch, false));
+    if astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into stored from astapa.user_claims as c
+    where c.project_id = patch_user_claims.project_id and c.user_id = patch_user_claims.user_id
+    for update;
+    -- Custom keys merge (RFC 7396): a value sets the key, null removes it.
+    custom := patch - 'plan' - 'role' - 'feature_flags';
+    extra := (coalesce(stored.extra, '{}') - array(select pg_catalog.jsonb_object_keys(custom)))
+             || coalesce((select pg_catalog.jsonb_object_agg(e.k, e.v) from pg_catalog.jsonb_each(custom) as e(k, v)
+                          where e.v <> 'null'), '{}');
+    if not astapa.are_valid_custom_claims(extra) then
+      raise exception using errcode = 'AS400',
+        detail = '{"claims": ["Custom claims are limited to 50 keys and 4 KiB of JSON."]}',
+        message = 'With this change the user''s custom claims would exceed 50 keys or 4 KiB of JSON.';
+    end if;
+    if patch ? 'plan' then
+      perform api.assign_plan(project_id, user_id,
+        coalesce(patch ->> 'plan', astapa.default_plan_key(project_id)), source);
+    end if;
+    if patch - 'plan' <> '{}' then
+      insert into astapa.user_claims as c (project_id, user_id, role, feature_flags, extra)
+      values (project_id, user_id, patch ->> 'role',
+              array(select pg_catalog.jsonb_array_elements_text(coalesce(patch -> 'feature_flags', '[]'))), extra)
+      on conflict on constraint user_claims_pkey do update
+      set role = case when patch_user_claims.patch ? 'role' then excluded.role else c.role end,
+          feature_flags = case when patch_user_claims.patch ? 'feature_flags' then excluded.feature_flags
+                               else c.feature_flags end,
+          extra = excluded.extra,
+          updated_at = pg_catalog.now();
+      perform astapa.audit(project_id, 'user_claims.set', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('keys', (select pg_catalog.jsonb_agg(k) from pg_catalog.jsonb_object_keys(patch) as k)));
+    end if;
+    return api.token_claims(project_id, user_id);
+  end
+  $function$;
+comment on function api.patch_user_claims(text,bigint,jsonb,text) is 'Changes a user''s claims: plan (through api.assign_plan with source; null returns to the default plan), role (null clears), feature_flags (replaced), custom keys (merged; null removes). All or nothing. Returns the resulting custom_claims. AS400 with DETAIL {field: [problem]}; AS404 unknown user.';
+grant execute on function api.patch_user_claims(text,bigint,jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.payment_feed(project_id text, after_event bigint, size integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+    horizon bigint;
+  begin
+    if after_event is null or after_event < 0 then
+      raise exception using errcode = 'AS400', message = 'after_event must be an event id (0 or more).';
+    end if;
+    if size is null or size not between 1 and 500 then
+      raise exception using errcode = 'AS400', message = 'size must be from 1 to 500.';
+    end if;
+    horizon := astapa.payment_feed_horizon(project_id);
+    return (
+      with passed as (
+        select e.* from astapa.payment_events as e
+        where e.project_id = payment_feed.project_id and e.id > after_event
+          and (horizon is null or e.id < horizon)
+        order by e.id
+        limit size)
+      select pg_catalog.jsonb_build_object(
+        'cursor', coalesce((select pg_catalog.max(passed.id) from passed), after_event)::text,
+        'events', coalesce((
+          select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'event_id', passed.id::text, 'outcome', passed.outcome,
+                   'payment', astapa.dashboard_payment_json(c)) order by passed.id)
+          from passed
+          join astapa.checkouts as c
+            on c.project_id = passed.project_id and c.public_id = passed.checkout_public_id
+          where c.environment = mode), '[]')));
+  end
+  $function$;
+comment on function api.payment_feed(text,bigint,integer) is 'Applied payment events after after_event (up to size, stopping before the oldest unapplied one) for checkouts in the project''s current mode, each with its checkout as the payments list shows it; cursor is the last event passed (also ones of the other mode). AS400 for a bad after_event or size.';
+grant execute on function api.payment_feed(text,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.payment_feed_cursor(project_id text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    horizon bigint;
+  begin
+    perform astapa.require_project(project_id);
+    horizon := astapa.payment_feed_horizon(project_id);
+    return coalesce(
+      (select e.id from astapa.payment_events as e
+       where e.project_id = payment_feed_cursor.project_id and (horizon is null or e.id < horizon)
+       order by e.id desc limit 1), 0);
+  end
+  $function$;
+comment on function api.payment_feed_cursor(text) is 'Where a new feed starts: the id of the project''s latest payment event the feed has already passed (0 for none). A page lists payments, then follows the feed from here. AS404 for a project that is not visible.';
+grant execute on function api.payment_feed_cursor(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.plan_subscriber_counts(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+  begin
+    -- Users of the project's current mode only: sandbox subscribers are not production's, and vice versa.
+    return coalesce((
+      select pg_catalog.jsonb_object_agg(counted.plan_key, counted.subscribers)
+      from (select s.plan_key, pg_catalog.count(*) as subscribers
+            from astapa.subscriptions as s
+            join astapa.users as u on u.project_id = s.project_id and u.id = s.user_id
+            where s.project_id = plan_subscriber_counts.project_id and s.ended_at is null
+              and s.status = 'active' and u.environment = mode
+            group by s.plan_key) as counted), '{}');
+  end
+  $function$;
+comment on function api.plan_subscriber_counts(text) is 'Plan key → number of active current subscriptions of users in the project''s current mode (plans without subscribers are absent). AS404 for a project that is not visible.';
+grant execute on function api.plan_subscriber_counts(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.projects_with_billing_work()
+ RETURNS text[]
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'projects_with_billing_work runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.list_billing_projects', 'on', true);
+    select pg_catalog.array_agg(distinct w.project_id) into projects from (
+      select s.project_id from astapa.subscriptions as s where s.ended_at is null and s.paid_through is not null
+      union
+      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
+    perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
+    return coalesce(projects, '{}');
+  end
+  $function$;
+comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions or unpaid checkouts. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
+grant execute on function api.projects_with_billing_work() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.projects_with_due_webhooks(max_projects integer DEFAULT 100)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Due webhooks are found across projects, not for one.';
+    end if;
+    perform pg_catalog.set_config('astapa.find_due_webhooks', 'on', true);
+    select array(
+      select d.project_id from astapa.webhook_deliveries as d
+      where (d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
+         or (d.status = 'sending' and d.lease_until <= pg_catalog.now())
+      group by d.project_id
+      order by min(d.next_attempt_at)
+      limit max_projects) into found_projects;
+    perform pg_catalog.set_config('astapa.find_due_webhooks', '', true);
+    return found_projects;
+  end
+  $function$;
+comment on function api.projects_with_due_webhooks(integer) is 'Which projects have webhook deliveries due, oldest first, so the worker can claim them per project (as the app role, under RLS). Security definer because the worker acts for no project yet: its set_config turns on the owner-only policy "definer functions find projects with due webhooks" for this one query and returns project ids only. Guard: refused while the transaction acts for a project.';
+grant execute on function api.projects_with_due_webhooks(integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.projects_with_mail()
+ RETURNS text[]
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'projects_with_mail runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.list_mail_projects', 'on', true);
+    select pg_catalog.array_agg(distinct m.project_id) into projects
+    from astapa.mail_outbox m where m.sent_at is null and m.next_attempt_at <= pg_catalog.now();
+    perform pg_catalog.set_config('astapa.list_mail_projects', '', true);
+    return coalesce(projects, '{}');
+  end
+  $function$;
+comment on function api.projects_with_mail() is 'Definer: a sender serves every project, so it must learn which have mail due; it returns ids only and then claims the mail as each project (RLS). Runs only without a project set.';
+grant execute on function api.projects_with_mail() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.projects_with_payment_events()
+ RETURNS text[]
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'projects_with_payment_events runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.list_payment_event_projects', 'on', true);
+    select pg_catalog.array_agg(distinct e.project_id) into projects
+    from astapa.payment_events as e where e.processed_at is null;
+    perform pg_catalog.set_config('astapa.list_payment_event_projects', '', true);
+    return coalesce(projects, '{}');
+  end
+  $function$;
+comment on function api.projects_with_payment_events() is 'Definer: workers serve every project, so they must learn which projects have unprocessed payment events. Returns project ids only; the events are then applied as each project (RLS). Runs only without a project set.';
+grant execute on function api.projects_with_payment_events() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.queue_mail(project_id text, mail jsonb)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id bigint;
+  begin
+    if pg_catalog.jsonb_typeof(mail) is distinct from 'object' or coalesce(mail ->> 'to', '') !~ '^[^@\s]+@[^@\s]+$'
+       or coalesce(mail ->> 'subject', '') = '' or coalesce(mail ->> 'text', '') = ''
+       or coalesce(mail ->> 'template', '') !~ '^[a-z_]{1,64}$' then
+      raise exception using errcode = 'AS400',
+        message = 'A mail needs to (an address), template, subject and text.';
+    end if;
+    insert into astapa.mail_outbox (project_id, to_address, kind, subject, body_text, body_html)
+    values (project_id, mail ->> 'to', mail ->> 'template', mail ->> 'subject', mail ->> 'text', mail ->> 'html')
+    returning id into new_id;
+    perform pg_catalog.pg_notify('astapa_mail', project_id);
+    return new_id;
+  end
+  $function$;
+comment on function api.queue_mail(text,jsonb) is 'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs astapa_mail with the project id. AS400 without an address, template, subject or text.';
+grant execute on function api.queue_mail(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.queue_mail(to_address text, subject text, body_text text, kind text, body_html text DEFAULT NULL::text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id bigint;
+  begin
+    insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
+    values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
+    returning id into new_id;
+    -- Delivered on commit: a rolled-back change sends nothing.
+    perform pg_catalog.pg_notify('astapa_mail', astapa.current_project_id());
+    return new_id;
+  end
+  $function$;
+comment on function api.queue_mail(text,text,text,text,text) is 'Queues a message (plain text, optionally HTML too) for the current project.';
+grant execute on function api.queue_mail(text,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rate_limit_hit(bucket text, max_hits integer, window_seconds integer)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    counted integer;
+    started timestamptz;
+  begin
+    if max_hits < 1 or window_seconds not between 1 and 86400 then
+      raise exception 'max_hits must be positive and window_seconds between 1 and 86400' using errcode = 'AS400';
+    end if;
+    insert into astapa.rate_limits as r (bucket, window_start, window_seconds, hits)
+      values (rate_limit_hit.bucket, pg_catalog.now(), rate_limit_hit.window_seconds, 1)
+      on conflict on constraint rate_limits_pkey do update
+        set hits = case when r.window_start + pg_catalog.make_interval(secs => r.window_seconds) <= pg_catalog.now()
+                        then 1 else r.hits + 1 end,
+            window_start = case when r.window_start + pg_catalog.make_interval(secs => r.window_seconds) <= pg_catalog.now()
+                                then pg_catalog.now() else r.window_start end,
+            window_seconds = excluded.window_seconds
+      returning r.hits, r.window_start into counted, started;
+    -- Sweep a few stale rows now and then instead of running a job.
+    if pg_catalog.random() < 0.01 then
+      delete from astapa.rate_limits r
+      where r.ctid in (
+        select s.ctid from astapa.rate_limits s
+        where s.window_start + pg_catalog.make_interval(secs => s.window_seconds) < pg_catalog.now()
+        limit 100);
+    end if;
+    if counted <= max_hits then
+      return 0;
+    end if;
+    return greatest(1, ceil(extract(epoch from started + pg_catalog.make_interval(secs => window_seconds) - pg_catalog.now())))::integer;
+  end
+  $function$;
+comment on function api.rate_limit_hit(text,integer,integer) is 'Counts one hit in the bucket''s window. Returns 0 while within max_hits, else the seconds until the window ends (for Retry-After).';
+grant execute on function api.rate_limit_hit(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rate_limit_wait(bucket text, max_hits integer)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(max(
+      greatest(1, ceil(extract(epoch from r.window_start + pg_catalog.make_interval(secs => r.window_seconds)
+                                           - pg_catalog.now())))::integer), 0)
+    from astapa.rate_limits r
+    where r.bucket = rate_limit_wait.bucket
+      and r.hits >= max_hits
+      and r.window_start + pg_catalog.make_interval(secs => r.window_seconds) > pg_catalog.now()
+  $function$;
+comment on function api.rate_limit_wait(text,integer) is 'Without counting a hit: seconds until the bucket allows another attempt when it already holds max_hits (a lockout check before verifying a credential), else 0.';
+grant execute on function api.rate_limit_wait(text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.checkouts;
+  begin
+    select * into target from astapa.checkouts as c
+    where c.project_id = record_payment.project_id and c.public_id = record_payment.checkout_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
+    end if;
+    if target.status in ('paid', 'expired') then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
+    end if;
+    insert into astapa.payments as y (project_id, checkout_id, kind, provider_id, method, bank, amount, details, expires_at)
+    values (project_id, target.id, payment ->> 'kind', payment ->> 'provider_id', payment ->> 'method',
+            payment ->> 'bank', target.amount, coalesce(payment -> 'details', '{}'),
+            (payment ->> 'expires_at')::timestamptz)
+    on conflict on constraint payments_provider_id_key do update set updated_at = pg_catalog.now();
+    update astapa.checkouts as c
+    set status = 'pending', method = payment ->> 'method', bank = payment ->> 'bank', updated_at = pg_catalog.now()
+    where c.project_id = target.project_id and c.id = target.id
+    returning * into target;
+    -- A callback that beat this row here was kept as unknown_payment: apply it now.
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = record_payment.project_id and e.provider_id = payment ->> 'provider_id'
+      and e.outcome = 'unknown_payment';
+    return astapa.checkout_json(target);
+  end
+  $function$;
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired.';
+grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_payment_event(project_id text, provider_id text, provider_status text, checkout_id text, body jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id bigint;
+  begin
+    if provider_id is null or pg_catalog.length(provider_id) not between 1 and 255
+       or provider_status is null or provider_status !~ '^[A-Z_]{1,40}$' then
+      raise exception using errcode = 'AS400', message = 'A callback needs a payment id and a status.';
+    end if;
+    insert into astapa.payment_events as e (project_id, provider_id, provider_status, checkout_public_id, body)
+    values (project_id, provider_id, provider_status, checkout_id, body)
+    on conflict on constraint payment_events_dedupe_key do nothing
+    returning e.id into new_id;
+    return pg_catalog.jsonb_build_object('event_id', new_id, 'duplicate', new_id is null);
+  end
+  $function$;
+comment on function api.record_payment_event(text,text,text,text,jsonb) is 'Stores a verified callback; the same payment id and status again is a duplicate and stores nothing. The insert NOTIFYs astapa_payment_events. AS400 without an id or a status.';
+grant execute on function api.record_payment_event(text,text,text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_webhook_attempt(project_id text, delivery_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    outcome text := case when http_status between 200 and 299 then 'delivered'
+                         when retry_in_seconds is null then 'failed'
+                         else 'pending' end;
+  begin
+    update astapa.webhook_deliveries as d
+    set status = outcome,
+        lease_until = null,
+        last_status = case when http_status between 100 and 599 then http_status end,
+        last_error = pg_catalog.left(record_webhook_attempt.error, 500),
+        delivered_at = case when outcome = 'delivered' then pg_catalog.now() end,
+        next_attempt_at = case when outcome = 'pending'
+                               then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
+                               else d.next_attempt_at end
+    -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
+    where d.project_id = record_webhook_attempt.project_id and d.id = delivery_id
+      and d.status = 'sending' and d.attempts = attempt;
+    return case when found then outcome end;
+  end
+  $function$;
+comment on function api.record_webhook_attempt(text,bigint,integer,integer,text,integer) is 'Records how attempt number `attempt` went: 2xx delivered; otherwise pending again in retry_in_seconds, or failed when that is null. Returns the new status, or null when the claim was no longer this attempt''s.';
+grant execute on function api.record_webhook_attempt(text,bigint,integer,integer,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.redeem_authorization_code(code_hash bytea, client_id text, redirect_uri text, code_verifier text, refresh_hash bytea, resource text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    code astapa.authorization_codes;
+    family uuid := pg_catalog.gen_random_uuid();
+    policy record;
+    refresh_expires timestamptz;
+    revoked integer;
+  begin
+    perform astapa.assert_grant_allowed('authorization_code');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    select * into code from astapa.authorization_codes c
+    where c.project_id = astapa.current_project_id() and c.code_hash = redeem_authorization_code.code_hash
+    for update;
+    if not found then
+      raise exception 'the authorization code is unknown' using errcode = 'AS4G0';
+    end if;
+    if code.redeemed_at is not null then
+      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued.
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
+      where r.project_id = code.project_id and r.family_id = code.refresh_family and r.revoked_at is null;
+      get diagnostics revoked = row_count;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The authorization code was already used; tokens issued with it are revoked.', 'revoked', revoked);
+    end if;
+    if code.expires_at <= pg_catalog.now() then
+      raise exception 'the authorization code has expired' using errcode = 'AS4G0';
+    end if;
+    if code.client_id is distinct from redeem_authorization_code.client_id then
+      raise exception 'the authorization code was issued to another client' using errcode = 'AS4G0';
+    end if;
+    if code.redirect_uri is distinct from redeem_authorization_code.redirect_uri then
+      raise exception 'redirect_uri does not match the authorization request' using errcode = 'AS4G0';
+    end if;
+    -- RFC 8707 §2.2: the token request may narrow to a resource the authorization named, never name another.
+    if resource is not null and resource is distinct from code.resource then
+      raise exception 'the resource differs from the one the authorization request named' using errcode = 'AS4T0';
+    end if;
+    if code.code_challenge is null and pg_catalog.starts_with(code.client_id, 'dcl_') then
+      raise exception 'dynamically registered clients must use PKCE' using errcode = 'AS4G0';
+    end if;
+    if code.code_challenge is null and code_verifier is not null then
+      raise exception 'code_verifier was sent but the authorization request had no code_challenge'
+        using errcode = 'AS4G0';
+    end if;
+    if code.code_challenge is not null and (
+      code_verifier is null or code_verifier !~ '^[A-Za-z0-9._~-]{43,128}$'
+      or astapa.pkce_s256(code_verifier) <> code.code_challenge) then
+      raise exception 'code_verifier does not match the code_challenge' using errcode = 'AS4G0';
+    end if;
+    perform astapa.assert_user_may_sign_in(code.user_id);
+
+    select * into policy from astapa.token_policy();
+    refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
+    update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
+    where c.project_id = code.project_id and c.code_hash = code.code_hash;
+    insert into astapa.refresh_tokens (
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+    values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
+            code.auth_time, refresh_expires);
+    update astapa.users u set last_sign_in_at = pg_catalog.now()
+    where u.project_id = code.project_id and u.id = code.user_id;
+    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires);
+  end
+  $function$;
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked) and starts a refresh-token family. A second redemption revokes that family and returns an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
+grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.refresh_token_owner(token_hash bytea)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select r.user_id from astapa.refresh_tokens r
+    where r.project_id = astapa.current_project_id() and r.token_hash = refresh_token_owner.token_hash
+  $function$;
+comment on function api.refresh_token_owner(bytea) is 'The user a refresh token (live or not) belongs to in the current project, or null.';
+grant execute on function api.refresh_token_owner(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.register_dynamic_client(client jsonb, secret_hash bytea, address text, max_per_hour integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    wait integer;
+    new_id text;
+    issued timestamptz;
+  begin
+    if pg_catalog.jsonb_typeof(client) is distinct from 'object'
+       or pg_catalog.jsonb_typeof(client -> 'redirect_uris') is distinct from 'array'
+       or pg_catalog.jsonb_typeof(coalesce(client -> 'grant_types', '[]')) <> 'array'
+       or pg_catalog.jsonb_typeof(coalesce(client -> 'metadata', '{}')) <> 'object' then
+      raise exception 'client must be an object with a redirect_uris array (grant_types an array, metadata an object)'
+        using errcode = 'AS400';
+    end if;
+    -- Counted before anything is stored: every accepted registration uses up one of the address's allowance.
+    wait := api.rate_limit_hit('client_registration:address:' || pg_catalog.left(coalesce(address, ''), 100),
+                               max_per_hour, 3600);
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('wait', wait);
+    end if;
+    insert into astapa.dynamic_clients (
+      client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, secret_hash, scope, metadata,
+      registered_from)
+    values (
+      astapa.random_id('dcl_', 24),
+      coalesce(client ->> 'client_name', ''),
+      array(select pg_catalog.jsonb_array_elements_text(client -> 'redirect_uris')),
+      coalesce(nullif(array(select pg_catalog.jsonb_array_elements_text(client -> 'grant_types')), '{}'),
+               '{authorization_code}'),
+      coalesce(client ->> 'token_endpoint_auth_method', 'client_secret_basic'),
+      secret_hash,
+      coalesce(client ->> 'scope', ''),
+      coalesce(client -> 'metadata', '{}'),
+      pg_catalog.left(coalesce(address, ''), 100))
+    returning client_id, created_at into new_id, issued;
+    return api.dynamic_client(new_id) || pg_catalog.jsonb_build_object(
+      'client_id_issued_at', pg_catalog.floor(extract(epoch from issued))::bigint);
+  end
+  $function$;
+comment on function api.register_dynamic_client(jsonb,bytea,text,integer) is 'Registers a client (RFC 7591) from {client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata}, secret_hash null for a public client. At most max_per_hour registrations per address: past it, returns {wait: seconds} and stores nothing. Otherwise returns the registered metadata (api.dynamic_client) plus client_id_issued_at.';
+grant execute on function api.register_dynamic_client(jsonb,bytea,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    update astapa.projects as p
+    set redirect_uris = pg_catalog.array_remove(p.redirect_uris, uri), updated_at = pg_catalog.now()
+    where p.id = remove_redirect_uri.project_id and uri = any (p.redirect_uris);
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Redirect URI %s is not allowed for '
+        'this project, so there is nothing to remove.', uri);
+    end if;
+    perform astapa.audit(project_id, 'redirect_uri.remove', uri);
+    return astapa.project_json(project_id);
+  end
+  $function$;
+comment on function api.remove_redirect_uri(text,text) is 'Stops allowing a redirect URI; AS404 when it was not allowed.';
+grant execute on function api.remove_redirect_uri(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_resource(uri text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    delete from astapa.resources r where r.project_id = astapa.current_project_id() and r.uri = remove_resource.uri;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Resource %s is not registered.', uri);
+    end if;
+    -- Clients stop being allowed it at once (the grant checks the registry too; this keeps listings honest).
+    update astapa.machine_clients m
+    set resources = pg_catalog.array_remove(m.resources, remove_resource.uri), updated_at = pg_catalog.now()
+    where m.project_id = astapa.current_project_id() and remove_resource.uri = any (m.resources);
+    perform astapa.audit(astapa.current_project_id(), 'resource.remove', uri);
+  end
+  $function$;
+comment on function api.remove_resource(text) is 'Unregisters a resource of the current project and takes it off every machine client; AS404 when unknown.';
+grant execute on function api.remove_resource(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_scope(name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    delete from astapa.scopes s where s.project_id = astapa.current_project_id() and s.name = remove_scope.name;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Scope %s is not declared.', name);
+    end if;
+    update astapa.machine_clients m
+    set scopes = pg_catalog.array_remove(m.scopes, remove_scope.name), updated_at = pg_catalog.now()
+    where m.project_id = astapa.current_project_id() and remove_scope.name = any (m.scopes);
+    perform astapa.audit(astapa.current_project_id(), 'scope.remove', name);
+  end
+  $function$;
+comment on function api.remove_scope(text) is 'Withdraws a scope of the current project and takes it off every machine client; AS404 when unknown.';
+grant execute on function api.remove_scope(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_webhook_endpoint(project_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    delete from astapa.webhook_endpoints as e where e.project_id = remove_webhook_endpoint.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+    end if;
+    update astapa.webhook_deliveries as d
+    set status = 'failed', last_error = 'The webhook endpoint was removed.', lease_until = null
+    where d.project_id = remove_webhook_endpoint.project_id and d.status = 'pending';
+    perform astapa.audit(project_id, 'webhook.remove', project_id);
+  end
+  $function$;
+comment on function api.remove_webhook_endpoint(text) is 'Removes the endpoint; deliveries still waiting are marked failed. AS404 when there is none.';
+grant execute on function api.remove_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.renewal_step(project_id text, now timestamp with time zone, xendit_account text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    settings jsonb;
+    grace interval;
+    notice interval;
+    picked bigint;
+    s astapa.subscriptions;
+    action text;
+    checkout jsonb;
+    subscription jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    select p.settings into settings from astapa.projects as p where p.id = renewal_step.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
+    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    -- Instances share the work: each takes a subscription nobody else holds.
+    select s2.id into picked from astapa.subscriptions as s2
+    where s2.project_id = renewal_step.project_id and s2.ended_at is null and s2.paid_through is not null
+      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null) is not null
+    order by s2.paid_through, s2.id
+    for update skip locked
+    limit 1;
+    if not found then
+      return null;
+    end if;
+    -- A new statement, so a new snapshot: whatever another pass committed before we got the lock is seen here.
+    select * into s from astapa.subscriptions as s2 where s2.project_id = renewal_step.project_id and s2.id = picked;
+    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null);
+    if action is null then
+      return pg_catalog.jsonb_build_object('action', 'none', 'sub', s.user_id::text);
+    end if;
+    if action = 'past_due' then
+      update astapa.subscriptions as s2 set status = 'past_due'
+      where s2.project_id = s.project_id and s2.id = s.id
+      returning * into s;
+      subscription := astapa.subscription_json(s);
+      perform astapa.audit(project_id, 'subscription.past_due', 'user:' || s.user_id,
+        pg_catalog.jsonb_build_object('plan', s.plan_key, 'paid_through', s.paid_through));
+      perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
+        'subscription', subscription, 'previous_plan', s.plan_key));
+    elsif action in ('expire', 'end') then
+      -- Back to the default plan through the one function that changes plans (history, audit, event).
+      subscription := api.assign_plan(project_id, s.user_id, astapa.default_plan_key(project_id), 'default');
+      if action = 'expire' then
+        update astapa.subscriptions as s2 set status = 'expired'
+        where s2.project_id = s.project_id and s2.id = s.id;
+      end if;
+      perform astapa.expire_renewal_checkouts(project_id, s.user_id);
+    else
+      checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
+        'sub', s.user_id::text, 'plan', s.plan_key, 'xendit_account', xendit_account,
+        'period_start', s.paid_through,
+        'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.paid_through + grace - now), 3600),
+                             31536000)::integer));
+      subscription := astapa.subscription_json(s);
+      perform astapa.emit_event(project_id, 'subscription.renewal_due', pg_catalog.jsonb_build_object(
+        'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
+        'period_start', s.paid_through));
+    end if;
+    return pg_catalog.jsonb_build_object('action', action, 'sub', s.user_id::text, 'plan', s.plan_key,
+      'subscription', subscription, 'checkout', checkout,
+      'email', (select u.email from astapa.users as u where u.project_id = s.project_id and u.id = s.user_id));
+  end
+  $function$;
+comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout), marks past_due, or ends/expires a subscription back to the default plan. Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+grant execute on function api.renewal_step(text,timestamp with time zone,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.requeue_payment_event(project_id text, event_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    requeued bigint;
+  begin
+    update astapa.payment_events as e set processed_at = null, outcome = null, error = null
+    where e.project_id = requeue_payment_event.project_id and e.id = event_id and e.outcome = 'error'
+    returning e.id into requeued;
+    if requeued is null then
+      raise exception using errcode = 'AS404', message = 'No payment event with this id failed to apply.';
+    end if;
+    perform astapa.audit(project_id, 'payment_event.requeued', 'payment_event:' || event_id, '{}');
+    perform pg_catalog.pg_notify('astapa_payment_events', event_id::text);
+    return pg_catalog.jsonb_build_object('event_id', requeued, 'requeued', true);
+  end
+  $function$;
+comment on function api.requeue_payment_event(text,bigint) is 'Puts an event that failed to apply (outcome error) back in line, after the cause is fixed; audited. AS404 for any other event.';
+grant execute on function api.requeue_payment_event(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.resend_webhook_delivery(project_id text, delivery_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    current_status text;
+  begin
+    perform astapa.require_project(project_id);
+    select d.status into current_status from astapa.webhook_deliveries as d
+    where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project has no such webhook delivery.';
+    end if;
+    if current_status <> 'failed' then
+      raise exception using errcode = 'AS409',
+        message = 'Only a failed delivery can be resent; this one is ' || current_status || '.';
+    end if;
+    if not exists (select from astapa.webhook_endpoints as e where e.project_id = resend_webhook_delivery.project_id) then
+      raise exception using errcode = 'AS409', message = 'This project has no webhook endpoint to resend to.';
+    end if;
+    if not (select e.enabled from astapa.webhook_endpoints as e where e.project_id = resend_webhook_delivery.project_id) then
+      raise exception using errcode = 'AS409', message = 'The webhook endpoint is disabled: enable it to resend.';
+    end if;
+    update astapa.webhook_deliveries as d
+    set status = 'pending', next_attempt_at = pg_catalog.now(), lease_until = null, delivered_at = null
+    where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id;
+    perform astapa.audit(project_id, 'webhook.resend', delivery_id::text);
+    -- A wake-up call for the delivery workers (they LISTEN on the events channel); the row is the truth.
+    perform pg_catalog.pg_notify('astapa_events', '');
+    return (select pg_catalog.jsonb_build_object('id', d.id::text, 'status', d.status, 'attempts', d.attempts)
+            from astapa.webhook_deliveries as d
+            where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id);
+  end
+  $function$;
+comment on function api.resend_webhook_delivery(text,bigint) is 'Queues a failed delivery again, due now (attempts carry on), and wakes the workers. AS404 for an unknown delivery; AS409 when it is not failed or the project has no enabled endpoint.';
+grant execute on function api.resend_webhook_delivery(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.reset_password(token_hash bytea, password_hash text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    owner bigint;
+  begin
+    if password_hash !~ '^\$argon2id\$' then
+      raise exception 'password hashes must be argon2id' using errcode = 'AS400';
+    end if;
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = astapa.current_project_id() and t.token_hash = reset_password.token_hash
+      and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
+    returning t.user_id into owner;
+    if owner is null then
+      raise exception 'this reset link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    -- The mailbox proved ownership, and whoever knew the old password is now out everywhere.
+    update astapa.users u set password_hash = reset_password.password_hash, email_verified = true
+    where u.project_id = astapa.current_project_id() and u.id = owner;
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = astapa.current_project_id() and s.user_id = owner and s.ended_at is null;
+    perform api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
+    perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner);
+    return owner;
+  end
+  $function$;
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and revokes every refresh token of the user.';
+grant execute on function api.reset_password(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.resource_owner(resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    owner record;
+    answer jsonb;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Resource lookups happen before a project is chosen.';
+    end if;
+    if resource is null or not astapa.is_valid_resource_uri(resource) then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_resource', resource, true);
+    select r.project_id, r.name into owner from astapa.resources r where r.uri = resource_owner.resource;
+    perform pg_catalog.set_config('astapa.lookup_resource', '', true);
+    if owner.project_id is null then
+      return null;
+    end if;
+    -- Acts for the owning project for one read through that project's own policies, then lets go again.
+    perform pg_catalog.set_config('astapa.project_id', owner.project_id, true);
+    select pg_catalog.jsonb_build_object(
+             'project_id', p.id, 'name', p.name, 'mode', p.mode, 'settings', p.settings,
+             'resource', resource, 'resource_name', owner.name,
+             'dynamic_clients', coalesce(p.settings -> 'dynamic_clients' = 'true'::jsonb, false),
+             'scopes', coalesce((select pg_catalog.jsonb_agg(s.name order by s.name) from astapa.scopes s
+                                 where s.project_id = p.id), '[]'::jsonb))
+      into answer
+    from astapa.projects p where p.id = owner.project_id;
+    perform pg_catalog.set_config('astapa.project_id', '', true);
+    return answer;
+  end
+  $function$;
+comment on function api.resource_owner(text) is 'For a dynamic client''s authorization request: the project owning a protected resource (id, name, mode, settings, whether it accepts dynamic clients, its declared scopes) and the resource''s name, or null. Security definer because no project is known yet; it sees only the one resource named (policy "definer functions find the resource a lookup names"), then that project''s row and scopes through the project''s own policies, and refuses to run once a project is set.';
+grant execute on function api.resource_owner(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.resume_subscription(project_id text, user_id bigint, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    s astapa.subscriptions;
+  begin
+    perform from astapa.users as u
+    where u.project_id = resume_subscription.project_id and u.id = resume_subscription.user_id
+    for no key update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into s from astapa.subscriptions as s2
+    where s2.project_id = resume_subscription.project_id and s2.user_id = resume_subscription.user_id
+      and s2.ended_at is null
+    for update;
+    if s.id is null or s.status <> 'canceled' or s.current_period_end <= now then
+      raise exception using errcode = 'AS409', message = 'There is no canceled subscription still running to resume.';
+    end if;
+    update astapa.subscriptions as s2 set status = case when s2.paid_through > now then 'active' else 'past_due' end
+    where s2.project_id = s.project_id and s2.id = s.id
+    returning * into s;
+    perform astapa.audit(project_id, 'subscription.resume', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('plan', s.plan_key));
+    perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
+      'subscription', astapa.subscription_json(s), 'previous_plan', s.plan_key));
+    return astapa.subscription_json(s);
+  end
+  $function$;
+comment on function api.resume_subscription(text,bigint,timestamp with time zone) is 'Undoes a cancel while the paid period still runs: renewals resume. AS404 unknown user; AS409 nothing canceled and still running.';
+grant execute on function api.resume_subscription(text,bigint,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.revenue_by_method(project_id text, days integer DEFAULT 30, until timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+    since timestamptz;
+  begin
+    if days is null or days not between 1 and 366 then
+      raise exception using errcode = 'AS400', message = 'days must be from 1 to 366.';
+    end if;
+    -- The same window as signups_per_day: from the start of the first of the UTC days.
+    since := (((until at time zone 'UTC')::date - (days - 1))::timestamp at time zone 'UTC');
+    return (
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'method', totals.method, 'amount', totals.amount, 'payments', totals.payments)
+             order by totals.position)
+      from (select m.method, m.position, coalesce(pg_catalog.sum(paid.amount), 0)::bigint as amount,
+                   pg_catalog.count(paid.id) as payments
+            from (values ('qris', 1), ('gopay', 2), ('ovo', 3), ('bank_transfer', 4)) as m(method, position)
+            left join lateral (
+              select y.id, y.amount from astapa.payments as y
+              join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
+              where y.project_id = revenue_by_method.project_id and y.method = m.method and y.status = 'paid'
+                and c.environment = mode and y.paid_at >= since and y.paid_at <= until) as paid on true
+            group by m.method, m.position) as totals);
+  end
+  $function$;
+comment on function api.revenue_by_method(text,integer,timestamp with time zone) is '[{method, amount, payments}] for qris, gopay, ovo and bank_transfer: paid charges of the project''s current mode paid in the days (UTC) days ending on until''s. AS400 unless 1 <= days <= 366.';
+grant execute on function api.revenue_by_method(text,integer,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    with revoked as (
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = reason
+      where r.project_id = astapa.current_project_id() and r.user_id = revoke_user_refresh_tokens.user_id
+        and r.revoked_at is null
+      returning 1)
+    select count(*)::integer from revoked
+  $function$;
+comment on function api.revoke_user_refresh_tokens(bigint,text) is 'Revokes every live refresh token of a user in the current project; returns how many.';
+grant execute on function api.revoke_user_refresh_tokens(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rotate_client_secret(project_id text, client_secret_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    perform astapa.assert_secret_hash(client_secret_hash);
+    update astapa.projects as p
+    set client_secret_hash = rotate_client_secret.client_secret_hash, updated_at = pg_catalog.now()
+    where p.id = rotate_client_secret.project_id;
+    perform astapa.audit(project_id, 'client_secret.rotate', project_id);
+    return astapa.project_json(project_id);
+  end
+  $function$;
+comment on function api.rotate_client_secret(text,bytea) is 'Replaces the client secret hash; the old secret stops verifying at once (no grace period).';
+grant execute on function api.rotate_client_secret(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rotate_machine_client_secret(client_id text, secret_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.assert_secret_hash(secret_hash);
+    update astapa.machine_clients m
+    set secret_hash = rotate_machine_client_secret.secret_hash, secret_rotated_at = pg_catalog.now(),
+        updated_at = pg_catalog.now()
+    where m.project_id = astapa.current_project_id() and m.client_id = rotate_machine_client_secret.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.rotate_secret', client_id);
+    return astapa.machine_client_json(client_id);
+  end
+  $function$;
+comment on function api.rotate_machine_client_secret(text,bytea) is 'Replaces a machine client''s secret hash; the old secret stops verifying at once.';
+grant execute on function api.rotate_machine_client_secret(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rotate_refresh_token(token_hash bytea, client_id text, successor_hash bytea, requested_scope text, resource text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    presented astapa.refresh_tokens;
+    successor astapa.refresh_tokens;
+    policy record;
+    refresh_expires timestamptz;
+    signed_in_at timestamptz;
+    sign_in_ends timestamptz;
+  begin
+    perform astapa.assert_grant_allowed('refresh_token');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
+    select * into presented from astapa.refresh_tokens r
+    where r.project_id = astapa.current_project_id() and r.token_hash = rotate_refresh_token.token_hash
+    for update;
+    if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
+      raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
+    end if;
+    if presented.client_id is distinct from rotate_refresh_token.client_id then
+      raise exception 'the refresh token was issued to another client' using errcode = 'AS4G0';
+    end if;
+    -- The audience stays what the sign-in was for: a refresh may not move the token to another resource.
+    if resource is not null and resource is distinct from presented.resource then
+      raise exception 'the resource differs from the one this refresh token was issued for'
+        using errcode = 'AS4T0';
+    end if;
+    if requested_scope is not null and not (
+      pg_catalog.string_to_array(requested_scope, ' ') <@ pg_catalog.string_to_array(presented.scope, ' ')) then
+      raise exception 'the requested scope exceeds the scope originally granted' using errcode = 'AS4S0';
+    end if;
+    perform astapa.assert_user_may_sign_in(presented.user_id);
+    -- However often it is used, a sign-in ends max_age after it happened (tokens from before auth_time was
+    -- recorded fall back to the family's first token).
+    signed_in_at := coalesce(presented.auth_time, (select pg_catalog.min(r.created_at) from astapa.refresh_tokens r
+      where r.project_id = presented.project_id and r.family_id = presented.family_id));
+    sign_in_ends := signed_in_at + pg_catalog.make_interval(secs => astapa.refresh_max_age());
+    if sign_in_ends <= pg_catalog.now() then
+      raise exception 'the sign-in this refresh token belongs to has reached its maximum age; sign in again'
+        using errcode = 'AS4G0';
+    end if;
+
+    select * into policy from astapa.token_policy();
+    if presented.used_at is not null then
+      select * into successor from astapa.refresh_tokens r
+      where r.project_id = presented.project_id and r.parent_id = presented.id;
+      if presented.used_at > pg_catalog.now() - pg_catalog.make_interval(secs => policy.refresh_grace)
+         and successor.token_hash = rotate_refresh_token.successor_hash and successor.revoked_at is null then
+        -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
+        return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
+          presented.resource, presented.auth_time, null, successor.expires_at);
+      end if;
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
+      where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The refresh token was already used; every token of this sign-in is revoked.');
+    end if;
+
+    refresh_expires := least(pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl), sign_in_ends);
+    update astapa.refresh_tokens r set used_at = pg_catalog.now()
+    where r.project_id = presented.project_id and r.id = presented.id;
+    insert into astapa.refresh_tokens (
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at)
+    values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
+            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires);
+    return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
+      presented.resource, presented.auth_time, null, refresh_expires);
+  end
+  $function$;
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0).';
+grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rotate_signing_keys(new_next_kid text, new_next_jwk jsonb, new_next_private bytea)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    promoted text;
+  begin
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.signing_keys'));
+    select kid into promoted from astapa.signing_keys where state = 'next';
+    if promoted is null then
+      raise exception 'there is no next key to promote; start the server once to install keys'
+        using errcode = 'AS409';
+    end if;
+    update astapa.signing_keys set state = 'retired', retired_at = pg_catalog.now() where state = 'active';
+    update astapa.signing_keys set state = 'active', activated_at = pg_catalog.now() where kid = promoted;
+    insert into astapa.signing_keys (kid, state, public_jwk, private_key)
+      values (new_next_kid, 'next', new_next_jwk, new_next_private);
+    return promoted;
+  end
+  $function$;
+comment on function api.rotate_signing_keys(text,jsonb,bytea) is 'Promotes the next key to active, retires the old active key (still published for a day), and stores a new next key. Returns the kid now signing.';
+grant execute on function api.rotate_signing_keys(text,jsonb,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rotate_signing_keys_if_older(max_age interval, new_next_kid text, new_next_jwk jsonb, new_next_private bytea)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The same lock as api.rotate_signing_keys: of several instances checking at once, one rotates.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.signing_keys'));
+    if exists (select from astapa.signing_keys
+               where state = 'active' and activated_at > pg_catalog.now() - max_age) then
+      return null;
+    end if;
+    return api.rotate_signing_keys(new_next_kid, new_next_jwk, new_next_private);
+  end
+  $function$;
+comment on function api.rotate_signing_keys_if_older(interval,text,jsonb,bytea) is 'Scheduled rotation: rotates only when the active key has signed for longer than max_age; returns the new active kid, or null when no rotation was due.';
+grant execute on function api.rotate_signing_keys_if_older(interval,text,jsonb,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rotate_webhook_secret(project_id text, secret_sealed bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    update astapa.webhook_endpoints as e
+    set secret_sealed = rotate_webhook_secret.secret_sealed, updated_at = pg_catalog.now()
+    where e.project_id = rotate_webhook_secret.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+    end if;
+    perform astapa.audit(project_id, 'webhook.rotate_secret', project_id);
+    return astapa.webhook_endpoint_json(project_id);
+  end
+  $function$;
+comment on function api.rotate_webhook_secret(text,bytea) is 'Replaces the signing secret; deliveries from now on (retries included) are signed with the new one.';
+grant execute on function api.rotate_webhook_secret(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_user_claims(project_id text, user_id bigint, claims jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    problem text := astapa.claims_problem(claims);
+    patch jsonb;
+  begin
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem;
+    end if;
+    patch := claims - 'extra';
+    if claims ? 'extra' then
+      patch := patch || coalesce((
+        select pg_catalog.jsonb_object_agg(k, 'null'::jsonb) from astapa.user_claims as c, pg_catalog.jsonb_object_keys(c.extra) as k
+        where c.project_id = set_user_claims.project_id and c.user_id = set_user_claims.user_id), '{}')
+        || (claims -> 'extra');
+    end if;
+    return api.patch_user_claims(project_id, user_id, patch, 'claims_api');
+  end
+  $function$;
+comment on function api.set_user_claims(text,bigint,jsonb) is 'Sets some of plan, role, feature_flags, extra (keys given replace, null clears, absent keys stay) through api.patch_user_claims and returns the resulting token claims. AS400 when invalid, AS404 unknown user.';
+grant execute on function api.set_user_claims(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] DEFAULT NULL::text[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    problems jsonb := '{}';
+  begin
+    perform astapa.require_project(project_id);
+    if url is null or not astapa.is_valid_redirect_uri(url) then
+      problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
+    end if;
+    if events is not null and (pg_catalog.cardinality(events) not between 1 and 4
+                               or not events <@ astapa.webhook_event_types()) then
+      problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
+        'events must name one or more of ' || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
+    end if;
+    if secret_sealed is null and astapa.webhook_endpoint_json(project_id) is null then
+      problems := problems || '{"secret": ["A new webhook endpoint needs a signing secret."]}';
+    end if;
+    perform astapa.raise_problems(nullif(problems, '{}'));
+    update astapa.webhook_endpoints as e
+    set url = set_webhook_endpoint.url,
+        secret_sealed = coalesce(set_webhook_endpoint.secret_sealed, e.secret_sealed),
+        events = coalesce(set_webhook_endpoint.events, e.events),
+        updated_at = pg_catalog.now()
+    where e.project_id = set_webhook_endpoint.project_id;
+    if not found then
+      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, events)
+      values (project_id, url, secret_sealed, coalesce(events, astapa.webhook_event_types()));
+    end if;
+    perform astapa.audit(project_id, 'webhook.set', url,
+      pg_catalog.jsonb_build_object('events', (select e.events from astapa.webhook_endpoints as e
+                                               where e.project_id = set_webhook_endpoint.project_id),
+                                    'new_secret', secret_sealed is not null));
+    return astapa.webhook_endpoint_json(project_id);
+  end
+  $function$;
+comment on function api.set_webhook_endpoint(text,text,bytea,text[]) is 'Sets the project''s webhook endpoint (url, optional event types). A new endpoint needs a sealed secret; an existing one keeps its secret when secret_sealed is null. AS400 names the field at fault.';
+grant execute on function api.set_webhook_endpoint(text,text,bytea,text[]) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_webhook_endpoint_enabled(project_id text, enabled boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if enabled is null then
+      raise exception using errcode = 'AS400', message = 'enabled must be true or false.';
+    end if;
+    update astapa.webhook_endpoints as e
+    set enabled = set_webhook_endpoint_enabled.enabled, updated_at = pg_catalog.now()
+    where e.project_id = set_webhook_endpoint_enabled.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+    end if;
+    if not enabled then
+      update astapa.webhook_deliveries as d
+      set status = 'failed', last_error = 'The webhook endpoint was disabled.', lease_until = null
+      where d.project_id = set_webhook_endpoint_enabled.project_id and d.status = 'pending';
+    end if;
+    perform astapa.audit(project_id, case when enabled then 'webhook.enable' else 'webhook.disable' end, project_id);
+    return astapa.webhook_endpoint_json(project_id);
+  end
+  $function$;
+comment on function api.set_webhook_endpoint_enabled(text,boolean) is 'Enables or pauses the project''s webhook endpoint; pausing marks waiting deliveries failed (resendable later). AS404 when there is no endpoint.';
+grant execute on function api.set_webhook_endpoint_enabled(text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_xendit_keys(project_id text, environment text, secret_key_sealed bytea, callback_token_sealed bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if environment is null or environment not in ('sandbox', 'production') then
+      raise exception using errcode = 'AS400', message = 'environment must be sandbox or production.';
+    end if;
+    if secret_key_sealed is null or callback_token_sealed is null then
+      delete from astapa.xendit_keys as k
+      where k.project_id = set_xendit_keys.project_id and k.environment = set_xendit_keys.environment;
+    else
+      insert into astapa.xendit_keys as k (project_id, environment, secret_key_sealed, callback_token_sealed)
+      values (project_id, environment, secret_key_sealed, callback_token_sealed)
+      on conflict on constraint xendit_keys_pkey do update
+        set secret_key_sealed = excluded.secret_key_sealed, callback_token_sealed = excluded.callback_token_sealed,
+            updated_at = pg_catalog.now();
+    end if;
+    perform astapa.audit(project_id, 'xendit_keys.set', 'project:' || project_id,
+      pg_catalog.jsonb_build_object('environment', environment, 'removed', secret_key_sealed is null));
+  end
+  $function$;
+comment on function api.set_xendit_keys(text,text,bytea,bytea) is 'Stores (or, given nulls, removes) a project''s sealed Xendit keys for one environment. AS400 bad environment.';
+grant execute on function api.set_xendit_keys(text,text,bytea,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sign_in_with_identity(provider text, subject text, email text, email_verified boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    mode text;
+    -- Named columns, not users%rowtype: the app role may not read password_hash.
+    found_user record;
+    existed boolean;
+    linked_user_id bigint;
+    clean_email text := pg_catalog.btrim(email);
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'Social sign-in acts for one project.';
+    end if;
+    mode := astapa.require_project(project);
+    if provider is null or provider not in ('google', 'github') then
+      raise exception using errcode = 'AS400', message = 'The provider must be google or github.';
+    end if;
+    if subject is null or pg_catalog.length(subject) not between 1 and 255 then
+      raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';
+    end if;
+    -- Two first sign-ins of one identity at once must not create two users.
+    perform pg_catalog.pg_advisory_xact_lock(
+      pg_catalog.hashtextextended(project || ' ' || provider || ' ' || subject, 0));
+
+    select i.user_id into linked_user_id from astapa.identities i
+    where i.project_id = project and i.provider = sign_in_with_identity.provider
+      and i.subject = sign_in_with_identity.subject;
+
+    if linked_user_id is not null then
+      select u.id, u.email, u.email_verified, u.disabled, u.environment into found_user
+      from astapa.users u where u.project_id = project and u.id = linked_user_id;
+      if found_user.environment <> mode then
+        raise exception using errcode = 'AS409',
+          message = 'This account belongs to the project''s other environment (sandbox or production).';
+      end if;
+      if found_user.disabled then
+        raise exception using errcode = 'AS403', message = 'This account is disabled.';
+      end if;
+      -- The provider has just proved control of the user's address: that is a verification.
+      if email_verified and not found_user.email_verified
+         and pg_catalog.lower(found_user.email) = pg_catalog.lower(clean_email) then
+        update astapa.users u set email_verified = true where u.project_id = project and u.id = found_user.id;
+      end if;
+      return pg_catalog.jsonb_build_object('user_id', found_user.id::text, 'created', false, 'linked', false);
+    end if;
+
+    perform astapa.assert_email(clean_email);
+    select u.id, u.email, u.email_verified, u.disabled, u.environment into found_user
+    from astapa.users u
+    where u.project_id = project and u.environment = mode and pg_catalog.lower(u.email) = pg_catalog.lower(clean_email);
+    existed := found;
+
+    if not existed then
+      linked_user_id := (api.create_user(project, clean_email, null, coalesce(email_verified, false)) ->> 'id')::bigint;
+    elsif not coalesce(email_verified, false) then
+      raise exception using errcode = 'AS409', message =
+        'An account with this email already exists, and the provider has not verified the address, so they '
+        'are not linked. Sign in with your password instead.';
+    elsif not found_user.email_verified then
+      raise exception using errcode = 'AS409', message =
+        'An account with this email already exists but its address is not confirmed yet, so they are not '
+        'linked. Confirm the email from the message we sent, or sign in with your password.';
+    elsif found_user.disabled then
+      raise exception using errcode = 'AS403', message = 'This account is disabled.';
+    else
+      linked_user_id := found_user.id;
+    end if;
+
+    insert into astapa.identities (project_id, provider, subject, user_id, email)
+    values (project, sign_in_with_identity.provider, sign_in_with_identity.subject, linked_user_id, clean_email);
+    perform astapa.audit(project, 'user.identity_link', 'user:' || linked_user_id,
+      pg_catalog.jsonb_build_object('provider', sign_in_with_identity.provider,
+                                    'created', not existed));
+    return pg_catalog.jsonb_build_object('user_id', linked_user_id::text, 'created', not existed,
+                                         'linked', existed);
+  end
+  $function$;
+comment on function api.sign_in_with_identity(text,text,text,boolean) is 'Social sign-in for the current project: the user a provider identity belongs to, else a new link to the user with the same email when both sides verified it, else a new user (email_verified as the provider says). Returns {user_id, created, linked}. AS409 when an account with the email exists but cannot be linked safely, or belongs to the other environment; AS403 when the user is disabled.';
+grant execute on function api.sign_in_with_identity(text,text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sign_out_everywhere(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    sessions integer;
+    refresh_tokens integer;
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    with ended as (
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = sign_out_everywhere.project_id and s.user_id = sign_out_everywhere.user_id
+        and s.ended_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer into sessions from ended;
+    -- The same revocation POST /api/platform/revoke performs.
+    refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
+    perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens));
+    return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens);
+  end
+  $function$;
+comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin); audits user.sign_out_everywhere with the counts. AS404 unknown user.';
+grant execute on function api.sign_out_everywhere(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.signing_keys(retired_for interval DEFAULT '1 day'::interval)
+ RETURNS TABLE(kid text, state text, public_jwk jsonb, private_key bytea)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select k.kid, k.state, k.public_jwk, k.private_key
+    from astapa.signing_keys k
+    where k.state <> 'retired' or k.retired_at > pg_catalog.now() - retired_for
+    order by case k.state when 'active' then 0 when 'next' then 1 else 2 end, k.created_at desc
+  $function$;
+comment on function api.signing_keys(interval) is 'The keys to publish and sign with: active first, then next, then keys retired within retired_for.';
+grant execute on function api.signing_keys(interval) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.signups_per_day(project_id text, days integer DEFAULT 30, until timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+    last_day date;
+  begin
+    if days is null or days not between 1 and 366 then
+      raise exception using errcode = 'AS400', message = 'days must be from 1 to 366.';
+    end if;
+    last_day := (until at time zone 'UTC')::date;
+    return (
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'day', pg_catalog.to_char(d.day, 'YYYY-MM-DD'),
+               'count', (select pg_catalog.count(*) from astapa.users as u
+                         where u.project_id = signups_per_day.project_id and u.environment = mode
+                           and u.created_at >= (d.day::timestamp at time zone 'UTC')
+                           and u.created_at < ((d.day + 1)::timestamp at time zone 'UTC')))
+             order by d.day)
+      from pg_catalog.generate_series(0, days - 1) as g(n)
+      cross join lateral (select last_day - (days - 1) + g.n as day) as d);
+  end
+  $function$;
+comment on function api.signups_per_day(text,integer,timestamp with time zone) is '[{day: YYYY-MM-DD, count}] for the days (UTC) days ending on until''s: users created in the project''s current mode. AS400 unless 1 <= days <= 366; AS404 for a project that is not visible.';
+grant execute on function api.signups_per_day(text,integer,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_dashboard_session(session_hash bytea, account_id bigint, ttl_seconds integer)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    expires timestamptz;
+  begin
+    if session_hash is null or pg_catalog.length(session_hash) <> 32 then
+      raise exception using errcode = 'AS400', message = 'A session is stored as a SHA-256 digest (32 bytes).';
+    end if;
+    if ttl_seconds is null or ttl_seconds not between 60 and 2592000 then
+      raise exception using errcode = 'AS400', message = 'Dashboard sessions last 1 minute to 30 days.';
+    end if;
+    if not exists (select from astapa.accounts as a where a.id = start_dashboard_session.account_id) then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Account %s was not found.', account_id);
+    end if;
+    insert into astapa.dashboard_sessions (session_hash, account_id, expires_at)
+    values (session_hash, account_id, pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds))
+    returning expires_at into expires;
+    return expires;
+  end
+  $function$;
+comment on function api.start_dashboard_session(bytea,bigint,integer) is 'Starts a dashboard session for the account, stored by the SHA-256 of its cookie token; returns its expiry.';
+grant execute on function api.start_dashboard_session(bytea,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if ttl_seconds not between 60 and 2592000 then
+      raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
+    end if;
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+    values (astapa.current_project_id(), token_hash, user_id,
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+    update astapa.users u set last_sign_in_at = pg_catalog.now()
+    where u.project_id = astapa.current_project_id() and u.id = start_login_session.user_id;
+    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id);
+  end
+  $function$;
+comment on function api.start_login_session(bigint,bytea,integer) is 'Records a signed-in browser for the current project (7 days by default) and the sign-in time.';
+grant execute on function api.start_login_session(bigint,bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sweep_grants()
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    codes integer;
+    tokens integer;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.sweep_grants', 'on', true);
+    delete from astapa.authorization_codes c where c.expires_at < pg_catalog.now() - interval '1 day';
+    get diagnostics codes = row_count;
+    delete from astapa.refresh_tokens r
+    where (r.project_id, r.family_id) in (
+      select f.project_id, f.family_id from astapa.refresh_tokens f
+      group by f.project_id, f.family_id
+      having pg_catalog.bool_and(f.revoked_at is not null or f.used_at is not null or f.expires_at < pg_catalog.now())
+         and pg_catalog.max(greatest(f.created_at, f.used_at, f.revoked_at)) < pg_catalog.now() - interval '7 days');
+    get diagnostics tokens = row_count;
+    perform pg_catalog.set_config('astapa.sweep_grants', '', true);
+    return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens);
+  end
+  $function$;
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+grant execute on function api.sweep_grants() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.token_claims(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    user_disabled boolean;
+    claims astapa.user_claims;
+    plan_key text;
+    granted jsonb;
+  begin
+    select u.disabled into user_disabled
+    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id;
+    if user_disabled is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    elsif user_disabled then
+      raise exception using errcode = 'AS403', message = 'This user is disabled, so no token may describe them.';
+    end if;
+    select * into claims
+    from astapa.user_claims as c where c.project_id = token_claims.project_id and c.user_id = token_claims.user_id;
+    plan_key := astapa.user_plan(project_id, user_id);
+    granted := coalesce((select p.claims from astapa.plans as p
+                         where p.project_id = token_claims.project_id and p.key = plan_key), '{}');
+    -- Custom keys: the plan's, then the user's over them. plan, role, feature_flags last, so nothing shadows them.
+    return (granted - 'feature_flags') || coalesce(claims.extra, '{}') || pg_catalog.jsonb_strip_nulls(
+      pg_catalog.jsonb_build_object(
+        'plan', plan_key,
+        'role', claims.role,
+        -- The plan's flags, then the user's own, each once, in that order.
+        'feature_flags', coalesce((
+          select pg_catalog.jsonb_agg(f.flag order by f.position)
+          from (select flag, min(position) as position
+                from (select g.flag, g.position
+                      from pg_catalog.jsonb_array_elements_text(coalesce(granted -> 'feature_flags', '[]'))
+                        with ordinality as g(flag, position)
+                      union all
+                      select u.flag, 1000 + u.position
+                      from pg_catalog.unnest(coalesce(claims.feature_flags, '{}'::text[]))
+                        with ordinality as u(flag, position)) as both_flags
+                group by flag) as f), '[]')));
+  end
+  $function$;
+comment on function api.token_claims(text,bigint) is 'Exactly the access token''s custom_claims: plan (the current subscription''s, else the default plan), role (when set), feature_flags (the plan''s and the user''s, always, maybe []), and custom claims at the top level (the user''s over the plan''s). AS404 unknown user, AS403 disabled user.';
+grant execute on function api.token_claims(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.token_lifetime_limits()
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$ select astapa.token_lifetime_limits() $function$;
+comment on function api.token_lifetime_limits() is 'The token lifetime settings with their default, min and max (seconds), for pages and tools to show.';
+grant execute on function api.token_lifetime_limits() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.unlink_sign_in_method(project_id text, user_id bigint, provider text, subject text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    methods jsonb;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'Sign-in methods are changed for the project the request acts for.';
+    end if;
+    if provider is null or provider not in ('password', 'google', 'github') then
+      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google or github.';
+    end if;
+    -- One change at a time per user, so two unlinks cannot together remove the last two methods.
+    perform from astapa.users as u
+    where u.project_id = unlink_sign_in_method.project_id and u.id = unlink_sign_in_method.user_id
+    for no key update;
+    methods := api.user_sign_in_methods(project_id, user_id);
+    if not exists (select from pg_catalog.jsonb_array_elements(methods) as m
+                   where m ->> 'provider' = provider
+                     and (provider = 'password' or m ->> 'subject' = unlink_sign_in_method.subject)) then
+      raise exception using errcode = 'AS404', message = case when provider = 'password'
+        then 'This user has no password to remove.'
+        else pg_catalog.format('This user has no %s identity %s.', provider, coalesce(subject, '(none given)')) end;
+    end if;
+    if pg_catalog.jsonb_array_length(methods) = 1 then
+      raise exception using errcode = 'AS409',
+        message = 'This is the only way this user can sign in: link another method (or let them set a password) first.';
+    end if;
+    if provider = 'password' then
+      update astapa.users as u set password_hash = null
+      where u.project_id = unlink_sign_in_method.project_id and u.id = unlink_sign_in_method.user_id;
+    else
+      delete from astapa.identities as i
+      where i.project_id = unlink_sign_in_method.project_id and i.user_id = unlink_sign_in_method.user_id
+        and i.provider = unlink_sign_in_method.provider and i.subject = unlink_sign_in_method.subject;
+    end if;
+    perform astapa.audit(project_id, 'identity.unlink', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('provider', provider));
+    return api.user_sign_in_methods(project_id, user_id);
+  end
+  $function$;
+comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github identity by subject), never the last one, and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; AS409 the last method.';
+grant execute on function api.unlink_sign_in_method(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_machine_client(client_id text, name text DEFAULT NULL::text, scopes text[] DEFAULT NULL::text[], resources text[] DEFAULT NULL::text[], access_token_ttl integer DEFAULT NULL::integer, enabled boolean DEFAULT NULL::boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_scopes text[] := array(select distinct s from pg_catalog.unnest(scopes) as s order by s);
+    new_resources text[] := array(select distinct r from pg_catalog.unnest(resources) as r order by r);
+  begin
+    -- access_token_ttl 0 means "the project's lifetime again"; null leaves it as it is.
+    perform astapa.assert_machine_client_fields(name, coalesce(new_scopes, '{}'), coalesce(new_resources, '{}'),
+                                                nullif(access_token_ttl, 0));
+    update astapa.machine_clients m
+    set name = coalesce(pg_catalog.btrim(update_machine_client.name), m.name),
+        scopes = case when update_machine_client.scopes is null then m.scopes else new_scopes end,
+        resources = case when update_machine_client.resources is null then m.resources else new_resources end,
+        access_token_ttl = case when update_machine_client.access_token_ttl is null then m.access_token_ttl
+                                else nullif(update_machine_client.access_token_ttl, 0) end,
+        enabled = coalesce(update_machine_client.enabled, m.enabled),
+        updated_at = pg_catalog.now()
+    where m.project_id = astapa.current_project_id() and m.client_id = update_machine_client.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.update', client_id,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('name', name, 'scopes', scopes,
+        'resources', resources, 'access_token_ttl', access_token_ttl, 'enabled', enabled)));
+    return astapa.machine_client_json(client_id);
+  end
+  $function$;
+comment on function api.update_machine_client(text,text,text[],text[],integer,boolean) is 'Changes a machine client; null leaves a field as it is, access_token_ttl 0 returns to the project''s lifetime.';
+grant execute on function api.update_machine_client(text,text,text[],text[],integer,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_plan(project_id text, key text, changes jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    current astapa.plans;
+  begin
+    perform astapa.require_project(project_id);
+    perform astapa.raise_problems(astapa.plan_problems(changes, false));
+    select * into current from astapa.plans as p
+    where p.project_id = update_plan.project_id and p.key = update_plan.key
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Plan %s was not found in this project.', key);
+    end if;
+    if current.is_default and changes -> 'archived' = 'true' then
+      raise exception using errcode = 'AS400', detail = '{"archived": ["The default plan cannot be archived."]}',
+        message = 'The default plan cannot be archived; make another plan the default first.';
+    end if;
+    if changes -> 'default' = 'true' and (current.archived_at is not null and changes -> 'archived' is distinct from 'false') then
+      raise exception using errcode = 'AS400', detail = '{"default": ["An archived plan cannot be the default."]}',
+        message = 'An archived plan cannot be the default; unarchive it too.';
+    end if;
+    if changes -> 'default' = 'true' then
+      update astapa.plans as p set is_default = false, updated_at = pg_catalog.now()
+      where p.project_id = update_plan.project_id and p.is_default and p.key <> update_plan.key;
+    end if;
+    update astapa.plans as p
+    set name = coalesce(pg_catalog.btrim(changes ->> 'name'), p.name),
+        description = coalesce(changes ->> 'description', p.description),
+        price_idr = coalesce((changes ->> 'price_idr')::bigint, p.price_idr),
+        interval = coalesce(changes ->> 'interval', p.interval),
+        claims = coalesce(changes -> 'claims', p.claims),
+        sort_order = coalesce((changes ->> 'sort_order')::integer, p.sort_order),
+        is_default = p.is_default or coalesce(changes -> 'default' = 'true', false),
+        archived_at = case when changes -> 'archived' = 'true' then coalesce(p.archived_at, pg_catalog.now())
+                           when changes -> 'archived' = 'false' then null
+                           else p.archived_at end,
+        updated_at = pg_catalog.now()
+    where p.project_id = update_plan.project_id and p.key = update_plan.key;
+    perform astapa.audit(project_id,
+      case when changes -> 'archived' = 'true' then 'plan.archive' else 'plan.update' end,
+      'plan:' || key, changes - 'description');
+    return astapa.plan_json(project_id, key);
+  end
+  $function$;
+comment on function api.update_plan(text,text,jsonb) is 'Changes some of a plan''s fields (archived: true archives it; its subscribers keep it). AS404 unknown plan, AS400 per-field problems, including archiving the default plan.';
+grant execute on function api.update_plan(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_project(project_id text, name text DEFAULT NULL::text, mode text DEFAULT NULL::text, settings jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    changes jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('name', name, 'mode', mode));
+    current_mode text;
+  begin
+    current_mode := astapa.require_project(project_id);
+    if name is not null and pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
+      raise exception using errcode = 'AS400', message = 'A project name must be 1 to 100 characters.';
+    end if;
+    if mode is not null and mode not in ('sandbox', 'production') then
+      raise exception using errcode = 'AS400', message = 'A project''s mode is sandbox or production.';
+    end if;
+    if settings is not null and (pg_catalog.jsonb_typeof(settings) <> 'object'
+                                 or pg_catalog.octet_length(settings::text) > 16384) then
+      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object of at most 16 KiB.';
+    end if;
+    -- The console takes no payments (it signs developers in), so it is the one project exempt.
+    if mode = 'production' and current_mode <> 'production'
+       and not exists (select from astapa.deployment as d where d.console_project_id = update_project.project_id)
+       and not astapa.can_take_live_payments(project_id) then
+      raise exception using errcode = 'AS409',
+        message = 'Add live Xendit keys before going live: set this project''s live secret key and webhook '
+          'verification token on the project''s Settings page, or give the deployment XENDIT_SECRET_KEY and '
+          'XENDIT_CALLBACK_TOKEN with a live key. Production projects cannot take payments without them.';
+    end if;
+    update astapa.projects as p
+    set name = coalesce(pg_catalog.btrim(update_project.name), p.name),
+        mode = coalesce(update_project.mode, p.mode),
+        settings = coalesce(update_project.settings, p.settings),
+        updated_at = pg_catalog.now()
+    where p.id = update_project.project_id;
+    if settings is not null then
+      changes := changes || '{"settings": "changed"}';
+    end if;
+    perform astapa.audit(project_id, 'project.update', project_id, changes);
+    return astapa.project_json(project_id);
+  end
+  $function$;
+comment on function api.update_project(text,text,text,jsonb) is 'Changes name, mode and/or settings (null leaves a field as it is). Mode applies to users created from now on. Switching to production needs live Xendit keys (the project''s own, or the deployment''s as stated by astapa.deployment_live_xendit); AS409 says how to add them. The console project is exempt.';
+grant execute on function api.update_project(text,text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_project_settings(project_id text, changes jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    change record;
+    problem text;
+    merged jsonb;
+    logged jsonb := '{}';
+  begin
+    perform astapa.require_project(project_id);
+    if changes is null or pg_catalog.jsonb_typeof(changes) <> 'object' or changes = '{}'::jsonb then
+      raise exception using errcode = 'AS400', message = 'Give the settings to change as a non-empty JSON object.';
+    end if;
+    for change in select e.key, e.value from pg_catalog.jsonb_each(changes) as e loop
+      problem := astapa.setting_problem(change.key, change.value);
+      if problem is not null then
+        raise exception using errcode = 'AS400', message = problem;
+      end if;
+      -- The audit log never holds secrets: sealed provider secrets are logged as which providers changed.
+      logged := logged || pg_catalog.jsonb_build_object(change.key, case
+        when change.key = 'social_login' and pg_catalog.jsonb_typeof(change.value) = 'object' then
+          (select pg_catalog.jsonb_object_agg(k, case
+             when coalesce(change.value -> k, 'null') = 'null' then 'default'
+             when change.value -> k -> 'enabled' = 'false' then 'off'
+             else 'own_app' end)
+           from pg_catalog.jsonb_object_keys(change.value) as k)
+        else change.value end);
+    end loop;
+    select p.settings into merged from astapa.projects as p where p.id = update_project_settings.project_id
+    for update;
+    -- Providers merge one by one, so changing Google leaves GitHub as it was; null removes a provider.
+    if pg_catalog.jsonb_typeof(changes -> 'social_login') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{social_login}',
+        coalesce(merged -> 'social_login', '{}') || (changes -> 'social_login'));
+    end if;
+    merged := pg_catalog.jsonb_strip_nulls(merged || changes);
+    if pg_catalog.octet_length(merged::text) > 16384 then
+      raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
+    end if;
+    update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
+    where p.id = update_project_settings.project_id;
+    perform astapa.audit(project_id, 'project.settings', project_id, logged);
+    return astapa.project_json(project_id);
+  end
+  $function$;
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email and social_login, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_for_sign_in(project_id text, email text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'Sign-in lookups are for the project the request acts for.';
+    end if;
+    return (
+      select pg_catalog.jsonb_build_object('id', u.id::text, 'password_hash', u.password_hash, 'disabled', u.disabled,
+                                          'email_verified', u.email_verified)
+      from astapa.users as u
+      join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+      where u.project_id = user_for_sign_in.project_id
+        and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
+  end
+  $function$;
+comment on function api.user_for_sign_in(text,text) is 'For the hosted login: the user''s id, argon2id password hash, disabled and email_verified flags, or null, so the server can verify a password. Security definer because the app role cannot select password hashes; RLS still applies (the owner is not exempt) and the guard refuses any project but the one the transaction acts for.';
+grant execute on function api.user_for_sign_in(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_info(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'project_id', u.project_id,
+      'custom_claims', api.token_claims(u.project_id, u.id))
+    from astapa.users u
+    join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.id = user_info.user_id and not u.disabled
+      and u.environment = p.mode
+  $function$;
+comment on function api.user_info(bigint) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment.';
+grant execute on function api.user_info(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_own_claims(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_build_object('role', c.role, 'feature_flags', pg_catalog.to_jsonb(c.feature_flags),
+                                          'extra', c.extra)
+      from astapa.user_claims as c
+      where c.project_id = user_own_claims.project_id and c.user_id = user_own_claims.user_id),
+      '{"role": null, "feature_flags": [], "extra": {}}');
+  end
+  $function$;
+comment on function api.user_own_claims(text,bigint) is 'The claims set on the user themself (role, feature_flags, extra custom claims), without the plan''s: what the dashboard''s claims form edits. AS404 unknown user.';
+grant execute on function api.user_own_claims(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_sign_in_methods(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    has_password boolean;
+    registered_email text;
+    registered_at timestamptz;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'Sign-in methods are listed for the project the request acts for.';
+    end if;
+    select u.password_hash is not null, u.email, u.created_at into has_password, registered_email, registered_at
+    from astapa.users as u where u.project_id = user_sign_in_methods.project_id and u.id = user_sign_in_methods.user_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return (
+      select coalesce(pg_catalog.jsonb_agg(m.method order by m.linked_at, m.method ->> 'provider'), '[]')
+      from (
+        select pg_catalog.jsonb_build_object('provider', 'password', 'subject', null, 'email', registered_email,
+                 'linked_at', registered_at) as method, registered_at as linked_at
+        where has_password
+        union all
+        select pg_catalog.jsonb_build_object('provider', i.provider, 'subject', i.subject, 'email', i.email,
+                 'linked_at', i.created_at), i.created_at
+        from astapa.identities as i
+        where i.project_id = user_sign_in_methods.project_id and i.user_id = user_sign_in_methods.user_id) as m);
+  end
+  $function$;
+comment on function api.user_sign_in_methods(text,bigint) is 'A user''s ways to sign in: {provider: password|google|github, subject, email, linked_at}, oldest first. Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
+grant execute on function api.user_sign_in_methods(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.verify_client(client_id text, client_secret_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found jsonb;
+  begin
+    perform astapa.assert_secret_hash(client_secret_hash);
+    if client_id is null or client_id !~ '^(cid|mcl)_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows the owner this one client for the next query only (on an error, rollback undoes it).
+    perform pg_catalog.set_config('astapa.lookup_client_id', client_id, true);
+    -- Comparing digests: the caller controls only the secret, not its SHA-256, so `=` on bytea stopping at
+    -- the first differing byte reveals nothing useful about the stored hash.
+    if pg_catalog.starts_with(client_id, 'cid_') then
+      select pg_catalog.jsonb_build_object('project_id', p.id, 'kind', 'project', 'enabled', true) into found
+      from astapa.projects as p
+      where p.client_id = verify_client.client_id and p.client_secret_hash = verify_client.client_secret_hash;
+    else
+      select pg_catalog.jsonb_build_object('project_id', m.project_id, 'kind', 'machine', 'enabled', m.enabled)
+      into found
+      from astapa.machine_clients as m
+      where m.client_id = verify_client.client_id and m.secret_hash = verify_client.client_secret_hash;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_client_id', '', true);
+    return found;
+  end
+  $function$;
+comment on function api.verify_client(text,bytea) is 'The client whose id and secret (given as SHA-256) match, as {project_id, kind: project|machine, enabled}, or null. Security definer because it runs before any project is known and reads secret hashes the app role cannot select; it sees only the one client its id names, through the owner-only policies "definer functions find the project a client id names" and "… the machine client a client id names", turned on by set_config for its one query and off again before it returns.';
+grant execute on function api.verify_client(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.verify_client_credentials(client_id text, client_secret_hash bytea)
+ RETURNS text
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    select v.found ->> 'project_id'
+    from (select api.verify_client(client_id, client_secret_hash) as found) as v
+    where (v.found ->> 'enabled')::boolean
+  $function$;
+comment on function api.verify_client_credentials(text,bytea) is 'The project whose enabled client (the project''s own or a machine client) has this id and secret (SHA-256), or null. See api.verify_client.';
+grant execute on function api.verify_client_credentials(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.verify_dynamic_client(client_id text, secret_hash bytea)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.assert_secret_hash(secret_hash);
+    -- Comparing digests: the caller controls the secret, not its SHA-256, so `=` reveals nothing useful.
+    return exists (select from astapa.dynamic_clients d
+                   where d.client_id = verify_dynamic_client.client_id
+                     and d.secret_hash = verify_dynamic_client.secret_hash);
+  end
+  $function$;
+comment on function api.verify_dynamic_client(text,bytea) is 'True when a confidential dynamic client''s id and secret (as SHA-256) match. Security definer because the app role may not select secret hashes; it answers yes or no for the one client named and nothing else.';
+grant execute on function api.verify_dynamic_client(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.verify_email(token_hash bytea)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    owner bigint;
+  begin
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = astapa.current_project_id() and t.token_hash = verify_email.token_hash
+      and t.purpose = 'verify_email' and t.used_at is null and t.expires_at > pg_catalog.now()
+    returning t.user_id into owner;
+    if owner is null then
+      raise exception 'this verification link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    update astapa.users u set email_verified = true
+    where u.project_id = astapa.current_project_id() and u.id = owner;
+    perform astapa.audit(astapa.current_project_id(), 'user.email_verified', 'user:' || owner);
+    return owner;
+  end
+  $function$;
+comment on function api.verify_email(bytea) is 'Uses a verification link once and marks the address verified.';
+grant execute on function api.verify_email(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.webhook_delivery_page(project_id text, before_id bigint DEFAULT NULL::bigint, max_deliveries integer DEFAULT 25)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    rows jsonb;
+  begin
+    perform astapa.require_project(project_id);
+    if max_deliveries not between 1 and 200 then
+      raise exception using errcode = 'AS400', message = 'Show 1 to 200 deliveries a page.';
+    end if;
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'id', d.id::text, 'event_id', ev.public_id, 'event_type', ev.type, 'status', d.status,
+        'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
+        'last_attempt_at', d.last_attempt_at, 'next_attempt_at',
+        case when d.status = 'pending' then d.next_attempt_at end,
+        'delivered_at', d.delivered_at, 'created_at', d.created_at) order by d.id desc), '[]')
+    into rows
+    from (select * from astapa.webhook_deliveries as w
+          where w.project_id = webhook_delivery_page.project_id
+            and (before_id is null or w.id < before_id)
+          order by w.id desc limit max_deliveries + 1) as d
+    join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id;
+    -- One row more than a page was read to learn whether an older page exists.
+    return pg_catalog.jsonb_build_object(
+      'deliveries', pg_catalog.jsonb_path_query_array(rows, pg_catalog.format('$[0 to %s]', max_deliveries - 1)::jsonpath),
+      'older', case when pg_catalog.jsonb_array_length(rows) > max_deliveries
+                    then rows -> (max_deliveries - 1) ->> 'id' end);
+  end
+  $function$;
+comment on function api.webhook_delivery_page(text,bigint,integer) is 'One page of the project''s webhook deliveries, newest first, older than before_id when given: {deliveries, older}; older is the id to pass as before_id for the next page, or null on the last page.';
+grant execute on function api.webhook_delivery_page(text,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.xendit_keys(project_id text, environment text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'secret_key_sealed', pg_catalog.translate(pg_catalog.encode(k.secret_key_sealed, 'base64'), E'\n', ''),
+      'callback_token_sealed', pg_catalog.translate(pg_catalog.encode(k.callback_token_sealed, 'base64'), E'\n', ''))
+    from astapa.xendit_keys as k
+    where k.project_id = xendit_keys.project_id and k.environment = xendit_keys.environment
+  $function$;
+comment on function api.xendit_keys(text,text) is 'A project''s sealed Xendit keys for an environment (base64), or null when it has none.';
+grant execute on function api.xendit_keys(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.account_json(account_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('id', a.id::text, 'email', a.email,
+      'deployment_owner', a.deployment_owner, 'console_user_id', a.console_user_id::text)
+    from astapa.accounts as a
+    where a.id = account_json.account_id
+  $function$;
+comment on function astapa.account_json(bigint) is 'A developer account as the dashboard sees it (never the password hash); null when there is none.';
+grant execute on function astapa.account_json(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apply_payment_event_row(ev astapa.payment_events)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    pay astapa.payments;
+    target astapa.checkouts;
+    chosen astapa.plans;
+    current astapa.subscriptions;
+    new_status text;
+    applied_outcome text;
+    amount_paid numeric;
+    period_start timestamptz;
+    period_end timestamptz;
+  begin
+    new_status := astapa.payment_status(ev.provider_status);
+    select * into pay from astapa.payments as y
+    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
+    for update;
+    if not found then
+      applied_outcome := 'unknown_payment';
+    elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then
+      -- Paid is final; a late PENDING undoes nothing; a duplicate changes nothing.
+      applied_outcome := 'no_change';
+    else
+      select * into target from astapa.checkouts as c
+      where c.project_id = pay.project_id and c.id = pay.checkout_id
+      for update;
+      if new_status in ('failed', 'expired') then
+        update astapa.payments as y set status = new_status, updated_at = pg_catalog.now()
+        where y.project_id = pay.project_id and y.id = pay.id;
+        applied_outcome := new_status;
+        perform astapa.emit_event(ev.project_id, 'payment.failed', pg_catalog.jsonb_build_object(
+          'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
+          'method', pay.method, 'status', new_status, 'amount', pay.amount));
+      else
+        amount_paid := coalesce(ev.body #>> '{data,amount}', ev.body ->> 'paid_amount', ev.body ->> 'amount')::numeric;
+        if amount_paid is distinct from pay.amount then
+          applied_outcome := 'amount_mismatch';
+        else
+          update astapa.payments as y set status = 'paid', paid_at = pg_catalog.now(), updated_at = pg_catalog.now()
+          where y.project_id = pay.project_id and y.id = pay.id;
+          if target.status = 'paid' then
+            -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
+            applied_outcome := 'paid_again';
+          else
+            update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
+              bank = pay.bank, updated_at = pg_catalog.now()
+            where c.project_id = target.project_id and c.id = target.id;
+            select * into chosen from astapa.plans as p
+            where p.project_id = target.project_id and p.key = target.plan_key;
+            select * into current from astapa.subscriptions as s
+            where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
+            -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
+            period_start := coalesce(target.period_start,
+              case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
+                        and current.paid_through > pg_catalog.now() then current.paid_through end,
+              pg_catalog.now());
+            period_end := case chosen.interval
+              when 'month' then period_start + interval '1 month'
+              when 'year' then period_start + interval '1 year' end;
+            perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
+              pg_catalog.tstzrange(period_start, period_end), period_end);
+            perform astapa.emit_event(ev.project_id, 'payment.succeeded', pg_catalog.jsonb_build_object(
+              'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
+              'method', pay.method, 'amount', pay.amount, 'paid_through', period_end));
+            applied_outcome := 'paid';
+          end if;
+        end if;
+      end if;
+      perform pg_catalog.pg_notify('astapa_checkouts', target.public_id);
+    end if;
+    return applied_outcome;
+  end
+  $function$;
+comment on function astapa.apply_payment_event_row(astapa.payment_events) is 'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot.';
+grant execute on function astapa.apply_payment_event_row(astapa.payment_events) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.are_valid_custom_claims(claims jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_typeof(claims) = 'object'
+      and pg_catalog.octet_length(claims::text) <= 4096
+      and (select count(*) <= 50 and coalesce(bool_and(astapa.custom_claim_name_problem(k) is null), true)
+           from pg_catalog.jsonb_object_keys(claims) as k)
+  $function$;
+comment on function astapa.are_valid_custom_claims(jsonb) is 'An object of at most 50 custom claims with allowed names, at most 4 KiB as JSON.';
+grant execute on function astapa.are_valid_custom_claims(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.are_valid_feature_flags(flags text[])
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.cardinality(flags) <= 50
+      and pg_catalog.array_position(flags, null) is null
+      and coalesce(bool_and(f ~ '^[^[:cntrl:]]{1,64}$'), true)
+      and count(distinct f) = pg_catalog.cardinality(flags)
+    from pg_catalog.unnest(flags) as f
+  $function$;
+comment on function astapa.are_valid_feature_flags(text[]) is 'At most 50 distinct feature flags, each 1–64 characters without control characters.';
+grant execute on function astapa.are_valid_feature_flags(text[]) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.are_valid_plan_claims(claims jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select astapa.are_valid_custom_claims(claims - 'feature_flags')
+      and case when not claims ? 'feature_flags' then true
+               when pg_catalog.jsonb_typeof(claims -> 'feature_flags') <> 'array' then false
+               else not exists (select from pg_catalog.jsonb_array_elements(claims -> 'feature_flags') as f
+                                where pg_catalog.jsonb_typeof(f) <> 'string')
+                    and astapa.are_valid_feature_flags(
+                      array(select pg_catalog.jsonb_array_elements_text(claims -> 'feature_flags'))) end
+  $function$;
+comment on function astapa.are_valid_plan_claims(jsonb) is 'What a plan may grant: valid feature_flags and custom claims (astapa.are_valid_custom_claims).';
+grant execute on function astapa.are_valid_plan_claims(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.are_valid_redirect_uris(uris text[])
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.cardinality(uris) <= 50
+      and pg_catalog.array_position(uris, null) is null
+      and coalesce(bool_and(astapa.is_valid_redirect_uri(u)), true)
+      and count(distinct u) = pg_catalog.cardinality(uris)
+    from pg_catalog.unnest(uris) as u
+  $function$;
+comment on function astapa.are_valid_redirect_uris(text[]) is 'At most 50 distinct valid redirect URIs (see astapa.is_valid_redirect_uri).';
+grant execute on function astapa.are_valid_redirect_uris(text[]) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_dynamic_client_allowed(client_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.starts_with(client_id, 'dcl_') and not exists (
+      select from astapa.projects p
+      where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb) then
+      raise exception 'this project does not accept dynamically registered clients' using errcode = 'AS4U0';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_dynamic_client_allowed(text) is 'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s settings.dynamic_clients is true.';
+grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_email(email text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if email is null or pg_catalog.length(email) > 254 or email !~ '^[^@\s]+@[^@\s]+$' then
+      raise exception using errcode = 'AS400', message = 'An email address looks like name@example.com.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_email(text) is 'Raises AS400 unless the text looks like an email address.';
+grant execute on function astapa.assert_email(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_grant_allowed(grant_type text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    -- settings.grant_types, when present, lists the grants the project's client may use; absent means all.
+    if exists (select from astapa.projects p
+               where p.id = astapa.current_project_id() and p.settings ? 'grant_types'
+                 and not (p.settings -> 'grant_types') ? grant_type) then
+      raise exception 'this client may not use the % grant', grant_type using errcode = 'AS4U0';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_grant_allowed(text) is 'Raises AS4U0 (unauthorized_client) when the current project''s settings.grant_types leaves out this grant.';
+grant execute on function astapa.assert_grant_allowed(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_machine_client_fields(name text, scopes text[], resources text[], access_token_ttl integer)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    missing text;
+  begin
+    if name is not null and pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
+      raise exception using errcode = 'AS400', message = 'A machine client name must be 1 to 100 characters.';
+    end if;
+    if pg_catalog.cardinality(scopes) > 50 or pg_catalog.cardinality(resources) > 50
+       or pg_catalog.array_position(scopes, null) is not null
+       or pg_catalog.array_position(resources, null) is not null then
+      raise exception using errcode = 'AS400', message = 'A machine client has at most 50 scopes and 50 resources.';
+    end if;
+    select s into missing from pg_catalog.unnest(scopes) as s
+    where not exists (select from astapa.scopes d where d.project_id = astapa.current_project_id() and d.name = s)
+    limit 1;
+    if missing is not null then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        'Scope %s is not declared for this project: declare it first.', missing);
+    end if;
+    select r into missing from pg_catalog.unnest(resources) as r
+    where not exists (select from astapa.resources d where d.project_id = astapa.current_project_id() and d.uri = r)
+    limit 1;
+    if missing is not null then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        'Resource %s is not registered for this project: register it first.', missing);
+    end if;
+    if access_token_ttl is not null and access_token_ttl not between 300 and 86400 then
+      raise exception using errcode = 'AS400', message = 'access_token_ttl must be 300 to 86400 seconds.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_machine_client_fields(text,text[],text[],integer) is 'Raises AS400 with a readable message unless the name, scopes (declared), resources (registered) and lifetime are acceptable for the current project.';
+grant execute on function astapa.assert_machine_client_fields(text,text[],text[],integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_redirect_uri(uri text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if uri is null or not astapa.is_valid_redirect_uri(uri) then
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('Redirect URI %s is not allowed: use an absolute https URL (http only on '
+          'localhost, 127.0.0.1 or [::1]) without a fragment.', coalesce(uri, 'null'));
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_redirect_uri(text) is 'Raises AS400 with a readable message for a bad redirect URI.';
+grant execute on function astapa.assert_redirect_uri(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_secret_hash(secret_hash bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if secret_hash is null or pg_catalog.length(secret_hash) <> 32 then
+      raise exception using errcode = 'AS400', message = 'The client secret hash must be a SHA-256 digest (32 bytes).';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_secret_hash(bytea) is 'Raises AS400 unless given a 32-byte digest.';
+grant execute on function astapa.assert_secret_hash(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_user_may_sign_in(user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    candidate record;
+  begin
+    select u.disabled, u.environment, p.mode into candidate
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.id = user_id;
+    if not found then
+      raise exception 'the user no longer exists' using errcode = 'AS4G0';
+    end if;
+    if candidate.disabled then
+      raise exception 'the user is disabled' using errcode = 'AS4G0';
+    end if;
+    -- Sandbox and production data never mix: once a project goes live, its sandbox users get no tokens.
+    if candidate.environment <> candidate.mode then
+      raise exception 'this user belongs to the project''s % data, and the project is in % mode',
+        candidate.environment, candidate.mode using errcode = 'AS4G0';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_user_may_sign_in(bigint) is 'Raises AS4G0 unless the user exists, is enabled, and belongs to the environment the project is in now.';
+grant execute on function astapa.assert_user_may_sign_in(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.audit(project_id text, action text, target text, details jsonb DEFAULT '{}'::jsonb)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    insert into astapa.audit_log (project_id, actor, action, target, details)
+    values (project_id, astapa.current_actor(), action, target, details)
+  $function$;
+comment on function astapa.audit(text,text,text,jsonb) is 'Appends one entry to the audit log as the current actor. Callers run it inside their own transaction.';
+grant execute on function astapa.audit(text,text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.audit_user_id(target text)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$ select case when target ~ '^user:[0-9]{1,18}$' then pg_catalog.substr(target, 6)::bigint end $function$;
+comment on function astapa.audit_user_id(text) is 'The user an audit target names (user:<id>), or null.';
+grant execute on function astapa.audit_user_id(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.can_take_live_payments(project_id text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.current_setting('astapa.deployment_live_xendit', true), '') = 'on'
+      or exists (select from astapa.xendit_keys as k
+                 where k.project_id = can_take_live_payments.project_id and k.environment = 'production')
+  $function$;
+comment on function astapa.can_take_live_payments(text) is 'True when the project has its own live Xendit keys, or the caller says the deployment has default live keys (astapa.deployment_live_xendit = on).';
+grant execute on function astapa.can_take_live_payments(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.checkout_json(c astapa.checkouts)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'checkout_id', c.public_id, 'sub', c.user_id::text, 'plan', c.plan_key,
+      'plan_name', (select p.name from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
+      'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
+      'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
+      'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
+      'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
+      'paid_at', c.paid_at, 'created_at', c.created_at,
+      'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
+                    'method', y.method, 'bank', y.bank, 'status', y.status, 'details', y.details,
+                    'expires_at', y.expires_at, 'paid_at', y.paid_at)
+                  from astapa.payments as y
+                  where y.project_id = c.project_id and y.checkout_id = c.id
+                  order by (y.status = 'paid') desc, y.id desc limit 1))
+  $function$;
+comment on function astapa.checkout_json(astapa.checkouts) is 'A checkout as the API and the checkout page show it, with its latest (or paid) payment.';
+grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.claims_problem(claims jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select case
+      when pg_catalog.jsonb_typeof(claims) is distinct from 'object' then
+        'Claims must be a JSON object with any of: plan, role, feature_flags, extra.'
+      when exists (select from pg_catalog.jsonb_object_keys(claims) as k
+                   where k not in ('plan', 'role', 'feature_flags', 'extra')) then
+        'Unknown claim: only plan, role, feature_flags and extra can be set.'
+      when claims ? 'plan' and pg_catalog.jsonb_typeof(claims -> 'plan') <> 'null'
+           and (pg_catalog.jsonb_typeof(claims -> 'plan') <> 'string' or claims ->> 'plan' !~ '^[a-z0-9_-]{1,64}$') then
+        'plan must be null or 1 to 64 characters of a-z, 0-9, _ and -.'
+      when claims ? 'role' and pg_catalog.jsonb_typeof(claims -> 'role') <> 'null'
+           and (pg_catalog.jsonb_typeof(claims -> 'role') <> 'string' or claims ->> 'role' !~ '^[^[:cntrl:]]{1,64}$') then
+        'role must be null or a string of 1 to 64 characters.'
+      when claims ? 'feature_flags' and (pg_catalog.jsonb_typeof(claims -> 'feature_flags') <> 'array'
+           or exists (select from pg_catalog.jsonb_array_elements(claims -> 'feature_flags') as f
+                      where pg_catalog.jsonb_typeof(f) <> 'string')
+           or not astapa.are_valid_feature_flags(array(
+                select pg_catalog.jsonb_array_elements_text(claims -> 'feature_flags')))) then
+        'feature_flags must be an array of at most 50 distinct strings of 1 to 64 characters.'
+      when claims ? 'extra' and (pg_catalog.jsonb_typeof(claims -> 'extra') <> 'object'
+           or pg_catalog.octet_length((claims -> 'extra')::text) > 4096) then
+        'extra must be a JSON object of at most 4 KiB.'
+    end
+  $function$;
+comment on function astapa.claims_problem(jsonb) is 'Why a claims update is invalid, in words, or null when it is valid. The table''s checks back it up.';
+grant execute on function astapa.claims_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.claims_problems(claims jsonb, for_plan boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    problems jsonb := '{}';
+    key text;
+    value jsonb;
+    custom jsonb := '{}';
+  begin
+    if pg_catalog.jsonb_typeof(claims) is distinct from 'object' then
+      return '{"claims": ["Claims must be a JSON object."]}';
+    end if;
+    for key, value in select * from pg_catalog.jsonb_each(claims) loop
+      if key = 'plan' and for_plan then
+        problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(
+          'A plan cannot grant a plan.'));
+      elsif key = 'plan' then
+        if pg_catalog.jsonb_typeof(value) <> 'null'
+           and (pg_catalog.jsonb_typeof(value) <> 'string' or value #>> '{}' !~ '^[a-z0-9_-]{1,64}$') then
+          problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(
+            'plan must be null or the key of one of the project''s plans (a-z, 0-9, _ and -).'));
+        end if;
+      elsif key = 'role' and for_plan then
+        problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(
+          'A plan cannot grant a role; set roles per user.'));
+      elsif key = 'role' then
+        if pg_catalog.jsonb_typeof(value) <> 'null'
+           and (pg_catalog.jsonb_typeof(value) <> 'string' or value #>> '{}' !~ '^[^[:cntrl:]]{1,64}$') then
+          problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(
+            'role must be null or a string of 1 to 64 characters.'));
+        end if;
+      elsif key = 'feature_flags' then
+        if pg_catalog.jsonb_typeof(value) <> 'array'
+           or exists (select from pg_catalog.jsonb_array_elements(value) as f where pg_catalog.jsonb_typeof(f) <> 'string')
+           or not astapa.are_valid_feature_flags(array(select pg_catalog.jsonb_array_elements_text(value))) then
+          problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(
+            'feature_flags must be an array of at most 50 distinct strings of 1 to 64 characters.'));
+        end if;
+      elsif astapa.custom_claim_name_problem(key) is not null then
+        problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(
+          astapa.custom_claim_name_problem(key)));
+      else
+        custom := custom || pg_catalog.jsonb_build_object(key, value);
+      end if;
+    end loop;
+    if (select count(*) from pg_catalog.jsonb_object_keys(custom)) > 50
+       or pg_catalog.octet_length(custom::text) > 4096 then
+      problems := problems || '{"claims": ["Custom claims are limited to 50 keys and 4 KiB of JSON."]}';
+    end if;
+    return nullif(problems, '{}');
+  end
+  $function$;
+comment on function astapa.claims_problems(jsonb,boolean) is 'Field → list of problems for claims sent by a caller (a plan''s grants when for_plan, else a user patch), or null when they are valid. Callers raise AS400 with the result as DETAIL, which the API returns as fields.';
+grant execute on function astapa.claims_problems(jsonb,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.clamp_setting(settings jsonb, key text)
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select least(greatest(coalesce(astapa.setting_seconds(settings, key), (l ->> 'default')::integer),
+                          (l ->> 'min')::integer), (l ->> 'max')::integer)
+    from (select astapa.token_lifetime_limits() -> key as l) as limits
+  $function$;
+comment on function astapa.clamp_setting(jsonb,text) is 'A token lifetime setting in seconds: its default when absent, clamped to its bounds.';
+grant execute on function astapa.clamp_setting(jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.client_lockout_wait(buckets jsonb)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    bucket jsonb;
+    wait integer;
+  begin
+    if pg_catalog.jsonb_typeof(buckets) is distinct from 'array' or exists (
+      select from pg_catalog.jsonb_array_elements(buckets) as b(value)
+      where pg_catalog.jsonb_typeof(b.value -> 'name') is distinct from 'string'
+         or pg_catalog.jsonb_typeof(b.value -> 'max') is distinct from 'number'
+         or pg_catalog.jsonb_typeof(b.value -> 'window_seconds') is distinct from 'number') then
+      raise exception 'buckets must be an array of {name, max, window_seconds}' using errcode = 'AS400';
+    end if;
+    for bucket in select b.value from pg_catalog.jsonb_array_elements(buckets) as b(value) loop
+      wait := api.rate_limit_wait(bucket ->> 'name', (bucket ->> 'max')::integer);
+      if wait > 0 then
+        return wait;
+      end if;
+    end loop;
+    return 0;
+  end
+  $function$;
+comment on function astapa.client_lockout_wait(jsonb) is 'Seconds to wait before the first locked bucket of [{name, max, window_seconds}] allows another attempt; 0 when none is locked. AS400 for malformed buckets.';
+grant execute on function astapa.client_lockout_wait(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer)
+    from pg_catalog.jsonb_array_elements(buckets) as b(value)
+  $function$;
+comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket.';
+grant execute on function astapa.count_client_failure(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.create_free_plan()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    insert into astapa.plans (project_id, key, name, price_idr, interval, is_default)
+    values (new.id, 'free', 'Free', 0, 'month', true);
+    return null;
+  end
+  $function$;
+comment on function astapa.create_free_plan() is 'Trigger: gives a new project its default plan, free.';
+grant execute on function astapa.create_free_plan() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.current_actor()
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$ select coalesce(nullif(pg_catalog.current_setting('astapa.actor', true), ''), 'app') $function$;
+comment on function astapa.current_actor() is 'Who the transaction acts as, for the audit log: the transaction-local setting astapa.actor (e.g. cli, account:12), or app when unset.';
+grant execute on function astapa.current_actor() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.current_project_id()
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$ select nullif(pg_catalog.current_setting('astapa.project_id', true), '') $function$;
+comment on function astapa.current_project_id() is 'The project the current transaction acts for, or null when none is set (tenant tables then show no rows). Policies call it as (select astapa.current_project_id()) so Postgres evaluates it once per statement.';
+grant execute on function astapa.current_project_id() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.custom_claim_name_problem(name text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select case
+      when pg_catalog.lower(name) = any (astapa.reserved_claim_names()) then
+        pg_catalog.format('%s is a reserved claim name; pick another name for a custom claim.', name)
+      when name !~ '^[A-Za-z_][A-Za-z0-9_]{0,63}$' then
+        'Custom claim names are 1 to 64 letters, digits and _, not starting with a digit.'
+    end
+  $function$;
+comment on function astapa.custom_claim_name_problem(text) is 'Why a name cannot be a custom claim, in words, or null when it can.';
+grant execute on function astapa.custom_claim_name_problem(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.dashboard_payment_json(c astapa.checkouts)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', c.id::text, 'checkout_id', c.public_id, 'status', c.status, 'method', c.method, 'bank', c.bank,
+      'amount', c.amount, 'currency', c.currency, 'sub', c.user_id::text,
+      'email', (select u.email from astapa.users as u where u.project_id = c.project_id and u.id = c.user_id),
+      'plan', c.plan_key,
+      'plan_name', (select p.name from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
+      'environment', c.environment, 'created_at', c.created_at, 'paid_at', c.paid_at)
+  $function$;
+comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name).';
+grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.default_plan_key(project_id text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(
+      (select p.key from astapa.plans as p where p.project_id = default_plan_key.project_id and p.is_default),
+      'free')
+  $function$;
+comment on function astapa.default_plan_key(text) is 'The key of the project''s default plan (free for a project older than plans that has none).';
+grant execute on function astapa.default_plan_key(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id bigint;
+  begin
+    insert into astapa.events (project_id, type, data) values (project_id, type, data) returning id into new_id;
+    -- Delivered at commit, and not at all on rollback: listeners never hear of an event that did not happen.
+    perform pg_catalog.pg_notify('astapa_events', new_id::text);
+    return new_id;
+  end
+  $function$;
+comment on function astapa.emit_event(text,text,jsonb) is 'Records an event and notifies astapa_events with its id. Called inside the transaction that made the change.';
+grant execute on function astapa.emit_event(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.emit_user_created()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.emit_event(new.project_id, 'user.created',
+      pg_catalog.jsonb_build_object('user', astapa.user_json(new.project_id, new.id)));
+    return null;
+  end
+  $function$;
+comment on function astapa.emit_user_created() is 'Trigger: every new user is a user.created event.';
+grant execute on function astapa.emit_user_created() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.expire_renewal_checkouts(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    expired_id text;
+  begin
+    for expired_id in
+      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = expire_renewal_checkouts.project_id and c.user_id = expire_renewal_checkouts.user_id
+        and c.period_start is not null and c.status in ('open', 'pending')
+      returning c.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+  end
+  $function$;
+comment on function astapa.expire_renewal_checkouts(text,bigint) is 'Expires a user''s unpaid renewal checkouts (their subscription ended: there is no period left to pay for).';
+grant execute on function astapa.expire_renewal_checkouts(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.grant_result(user_id bigint, scope text, resource text, auth_time timestamp with time zone, nonce text, refresh_expires_at timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Everything the token endpoint signs, read fresh: a plan or role change shows in the next token.
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'sub', u.id::text,
+      'email', u.email,
+      'email_verified', u.email_verified,
+      'project_id', u.project_id,
+      -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
+      'environment', nullif(u.environment, 'production'),
+      'custom_claims', api.token_claims(u.project_id, u.id),
+      'scope', scope,
+      'resource', resource,
+      'auth_time', pg_catalog.floor(extract(epoch from auth_time))::bigint,
+      'nonce', nonce,
+      'access_ttl', (select access_ttl from astapa.token_policy()),
+      'refresh_expires_in', pg_catalog.floor(extract(epoch from refresh_expires_at - pg_catalog.now()))::bigint))
+    from astapa.users u
+    where u.project_id = astapa.current_project_id() and u.id = user_id
+  $function$;
+comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone) is 'The claims and metadata a successful grant returns for signing.';
+grant execute on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.grants_plan(s astapa.subscriptions)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select s.ended_at is null and (s.status in ('active', 'past_due')
+      or (s.status = 'canceled' and s.current_period_end > pg_catalog.now()))
+  $function$;
+comment on function astapa.grants_plan(astapa.subscriptions) is 'Whether a subscription puts its plan in tokens now: current and active, past_due (grace), or canceled with its paid period still running.';
+grant execute on function astapa.grants_plan(astapa.subscriptions) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.length(origin) <= 300
+      and (origin ~ '^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$'
+        or origin ~ '^http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?$')
+  $function$;
+comment on function astapa.is_exact_origin(text) is 'True for an origin as browsers send it: https://host[:port] (lower case), or http on localhost, 127.0.0.1 or [::1]; no path, query, fragment, userinfo or trailing slash.';
+grant execute on function astapa.is_exact_origin(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_valid_redirect_uri(uri text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.length(uri) <= 2000
+      and uri !~ '[\s#]'
+      and (uri ~ '^https://[^/?@\s:]+(:[0-9]{1,5})?(/.*)?(\?.*)?$'
+        or uri ~ '^http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?(/.*)?(\?.*)?$')
+  $function$;
+comment on function astapa.is_valid_redirect_uri(text) is 'True for an absolute https URL, or http on localhost/127.0.0.1/[::1]; no fragment, no whitespace, no userinfo.';
+grant execute on function astapa.is_valid_redirect_uri(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_valid_resource_uri(uri text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.length(uri) <= 2000
+      and uri !~ '[\s#]'
+      and (uri ~ '^https://[a-z0-9.-]+(:[0-9]{1,5})?([/?].*)?$'
+        or uri ~ '^http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?([/?].*)?$')
+      and uri !~ '^[a-z]+://[^/?]+/$'
+  $function$;
+comment on function astapa.is_valid_resource_uri(text) is 'True for a canonical resource URI: https (http only on loopback), lower-case host, no fragment or userinfo, a bare origin without trailing slash.';
+grant execute on function astapa.is_valid_resource_uri(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_valid_scope_name(name text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- RFC 6749 §3.3 scope-token characters: %x21 / %x23-5B / %x5D-7E.
+    select name ~ '^[!#-\[\]-~]{1,100}$'
+      and name not in ('openid', 'email', 'profile', 'offline_access')
+  $function$;
+comment on function astapa.is_valid_scope_name(text) is 'An RFC 6749 scope token of 1 to 100 characters that is not one of the OpenID user scopes.';
+grant execute on function astapa.is_valid_scope_name(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_whole_number(value jsonb, min numeric, max numeric)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- CASE, not AND: only a JSON number may be cast to numeric.
+    select case when pg_catalog.jsonb_typeof(value) = 'number'
+                then (value #>> '{}')::numeric between min and max
+                     and (value #>> '{}')::numeric = pg_catalog.trunc((value #>> '{}')::numeric)
+                else false end
+  $function$;
+comment on function astapa.is_whole_number(jsonb,numeric,numeric) is 'True for a JSON number that is whole and within min..max.';
+grant execute on function astapa.is_whole_number(jsonb,numeric,numeric) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'client_id', m.client_id, 'project_id', m.project_id, 'name', m.name,
+      'scopes', pg_catalog.to_jsonb(m.scopes), 'resources', pg_catalog.to_jsonb(m.resources),
+      'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
+      'created_at', m.created_at, 'updated_at', m.updated_at))
+    from astapa.machine_clients m
+    where m.project_id = astapa.current_project_id() and m.client_id = machine_client_json.client_id
+  $function$;
+comment on function astapa.machine_client_json(text) is 'A machine client as the API returns it (never the secret hash); null when not visible.';
+grant execute on function astapa.machine_client_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.notify_payment_event()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Delivered at commit: a worker never wakes for a row it cannot see yet.
+    perform pg_catalog.pg_notify('astapa_payment_events', new.id::text);
+    return null;
+  end
+  $function$;
+comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
+grant execute on function astapa.notify_payment_event() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.payment_feed_horizon(project_id text)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select e.id from astapa.payment_events as e
+    where e.project_id = payment_feed_horizon.project_id and e.processed_at is null
+    order by e.id limit 1
+  $function$;
+comment on function astapa.payment_feed_horizon(text) is 'The id of the project''s oldest unapplied payment event (the feed stops before it), or null.';
+grant execute on function astapa.payment_feed_horizon(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.payment_status(provider_status text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select case
+      when provider_status in ('SUCCEEDED', 'PAID', 'SETTLED', 'COMPLETED', 'CAPTURED') then 'paid'
+      when provider_status in ('FAILED', 'CANCELED', 'CANCELLED', 'VOIDED') then 'failed'
+      when provider_status = 'EXPIRED' then 'expired'
+      else 'pending'
+    end
+  $function$;
+comment on function astapa.payment_status(text) is 'A Xendit status (Payment Request or Invoice) as a payments.status.';
+grant execute on function astapa.payment_status(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.pkce_s256(verifier text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.translate(
+      pg_catalog.rtrim(pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(verifier, 'UTF8')), 'base64'), '='),
+      '+/', '-_')
+  $function$;
+comment on function astapa.pkce_s256(text) is 'BASE64URL(SHA256(verifier)), the S256 code challenge (RFC 7636 §4.2).';
+grant execute on function astapa.pkce_s256(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.plan_json(project_id text, key text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
+      'interval', p.interval, 'claims', p.claims, 'default', p.is_default, 'sort_order', p.sort_order,
+      'archived', p.archived_at is not null, 'archived_at', p.archived_at,
+      'created_at', p.created_at, 'updated_at', p.updated_at)
+    from astapa.plans as p
+    where p.project_id = plan_json.project_id and p.key = plan_json.key
+  $function$;
+comment on function astapa.plan_json(text,text) is 'A plan as the API returns it; null when not visible.';
+grant execute on function astapa.plan_json(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.plan_problems(plan jsonb, creating boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    problems jsonb := '{}';
+    known text[] := array['name', 'description', 'price_idr', 'interval', 'claims', 'default', 'sort_order',
+                          'archived'] || case when creating then array['key'] else array[]::text[] end;
+    key text;
+    value jsonb;
+    problem text;
+  begin
+    if pg_catalog.jsonb_typeof(plan) is distinct from 'object' then
+      return '{"plan": ["A plan is a JSON object."]}';
+    end if;
+    if creating then
+      foreach key in array array['key', 'name'] loop
+        if not plan ? key then
+          problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(
+            pg_catalog.format('%s is required.', key)));
+        end if;
+      end loop;
+    end if;
+    for key, value in select * from pg_catalog.jsonb_each(plan) loop
+      problem := case
+        when not key = any (known) then
+          case when key = 'key' then 'A plan''s key cannot change; create another plan instead.'
+               else pg_catalog.format('Unknown field %s.', key) end
+        when key = 'key' and (pg_catalog.jsonb_typeof(value) <> 'string' or value #>> '{}' !~ '^[a-z0-9_-]{1,64}$') then
+          'key must be 1 to 64 characters of a-z, 0-9, _ and -.'
+        when key = 'name' and (pg_catalog.jsonb_typeof(value) <> 'string'
+                               or pg_catalog.length(pg_catalog.btrim(value #>> '{}')) not between 1 and 100) then
+          'name must be 1 to 100 characters.'
+        when key = 'description' and (pg_catalog.jsonb_typeof(value) <> 'string'
+                                      or pg_catalog.length(value #>> '{}') > 1000) then
+          'description must be a string of at most 1000 characters.'
+        when key = 'price_idr' and not astapa.is_whole_number(value, 0, 1000000000000) then
+          'price_idr must be a whole number of rupiah from 0 to 1,000,000,000,000.'
+        when key = 'interval' and (pg_catalog.jsonb_typeof(value) <> 'string'
+                                   or value #>> '{}' not in ('month', 'year', 'one_time')) then
+          'interval must be month, year or one_time.'
+        when key = 'sort_order' and not astapa.is_whole_number(value, -1000000, 1000000) then
+          'sort_order must be a whole number from -1,000,000 to 1,000,000.'
+        when key = 'default' and value <> 'true'::jsonb then
+          'default can only be set to true (making this plan the default unsets the previous one).'
+        when key = 'archived' and pg_catalog.jsonb_typeof(value) <> 'boolean' then
+          'archived must be true or false.'
+      end;
+      if problem is not null then
+        problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(problem));
+      elsif key = 'claims' then
+        -- A claim problem is reported under claims.<name>, as zod names nested fields.
+        problems := problems || coalesce((
+          select pg_catalog.jsonb_object_agg(case when e.k = 'claims' then e.k else 'claims.' || e.k end, e.v)
+          from pg_catalog.jsonb_each(astapa.claims_problems(value, true)) as e(k, v)), '{}');
+      end if;
+    end loop;
+    if plan -> 'default' = 'true' and plan -> 'archived' = 'true' then
+      problems := problems || '{"archived": ["The default plan cannot be archived."]}';
+    end if;
+    return nullif(problems, '{}');
+  end
+  $function$;
+comment on function astapa.plan_problems(jsonb,boolean) is 'Field → problems for a plan to create (creating) or a change to one; null when valid.';
+grant execute on function astapa.plan_problems(jsonb,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.project_json(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'project_id', p.id, 'name', p.name, 'mode', p.mode, 'client_id', p.client_id,
+      'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris), 'settings', p.settings,
+      'created_at', p.created_at, 'updated_at', p.updated_at)
+    from astapa.projects as p
+    where p.id = project_json.project_id
+  $function$;
+comment on function astapa.project_json(text) is 'A project as the API returns it (never the secret hash); null when the project is not visible.';
+grant execute on function astapa.project_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.queue_webhook_deliveries()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    insert into astapa.webhook_deliveries (project_id, event_id)
+    select e.project_id, new.id from astapa.webhook_endpoints as e
+    where e.project_id = new.project_id and e.enabled and new.type = any (e.events);
+    return null;
+  end
+  $function$;
+comment on function astapa.queue_webhook_deliveries() is 'Trigger: queues a delivery of each new event to the project''s endpoint when it is enabled and subscribes to its type.';
+grant execute on function astapa.queue_webhook_deliveries() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.raise_problems(problems jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if problems is not null then
+      raise exception using errcode = 'AS400',
+        message = (select v #>> '{0}' from pg_catalog.jsonb_each(problems) as e(k, v) order by k limit 1),
+        detail = problems::text;
+    end if;
+  end
+  $function$;
+comment on function astapa.raise_problems(jsonb) is 'Raises AS400 when given field problems: the message is one problem, DETAIL the whole {field: [problem]} object (lib/http/errors.ts turns it into the error''s fields).';
+grant execute on function astapa.raise_problems(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.random_id(prefix text, length integer)
+ RETURNS text
+ LANGUAGE sql
+ PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select prefix || pg_catalog.string_agg(
+      pg_catalog.substr('abcdefghijklmnopqrstuvwxyz234567', (pg_catalog.get_byte(r.bytes, s.i) & 31) + 1, 1),
+      '' order by s.i)
+    from (select pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
+                 || pg_catalog.uuid_send(pg_catalog.gen_random_uuid()) as bytes) as r,
+         lateral (select i from pg_catalog.generate_series(0, 31) as i
+                  where i not in (6, 22) order by i limit length) as s
+  $function$;
+comment on function astapa.random_id(text,integer) is 'A public identifier: prefix + up to 30 random base32 characters (5 bits each) from gen_random_uuid().';
+grant execute on function astapa.random_id(text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refresh_max_age()
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.clamp_setting(p.settings, 'refresh_token_max_age')
+    from astapa.projects p where p.id = astapa.current_project_id()
+  $function$;
+comment on function astapa.refresh_max_age() is 'How long a sign-in of the current project lasts at most, in seconds: settings.refresh_token_max_age clamped to astapa.token_lifetime_limits() (1 h–10 years, default 90 days).';
+grant execute on function astapa.refresh_max_age() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case
+      when s.ended_at is not null or s.paid_through is null then null
+      when s.status = 'canceled' then
+        case when coalesce(s.current_period_end, s.paid_through) <= now then 'end' end
+      when s.status not in ('active', 'past_due') then null
+      when s.paid_through + grace <= now then 'expire'
+      when s.status = 'active' and s.paid_through <= now then 'past_due'
+      when can_renew and s.paid_through - notice <= now
+        and exists (select from astapa.plans as p
+                    where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
+                      and p.price_idr > 0 and p.interval in ('month', 'year'))
+        and exists (select from astapa.users as u
+                    where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
+        and not exists (select from astapa.checkouts as c
+                        where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
+                          and c.period_start = s.paid_through) then 'renew'
+    end
+  $function$;
+comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean) is 'What the renewal pass must do with a subscription at `now`: end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
+grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.require_project(project_id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found_mode text;
+  begin
+    select p.mode into found_mode from astapa.projects as p where p.id = require_project.project_id;
+    if found_mode is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Project %s was not found.', project_id);
+    end if;
+    return found_mode;
+  end
+  $function$;
+comment on function astapa.require_project(text) is 'The visible project''s mode, or AS404. Another project''s id is not found, by RLS.';
+grant execute on function astapa.require_project(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.reserved_claim_names()
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select array[
+      -- RFC 7519 registered claims, RFC 9068 / OpenID Connect claims Astapa's tokens use or may use
+      'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'client_id', 'auth_time', 'nonce', 'azp',
+      'acr', 'amr', 'sid', 'at_hash', 'c_hash', 'cnf', 'act', 'may_act', 'typ', 'email', 'email_verified',
+      -- Astapa's own
+      'project_id', 'custom_claims', 'extra', 'plan', 'role', 'feature_flags']
+  $function$;
+comment on function astapa.reserved_claim_names() is 'Names no custom claim may take (compared case-insensitively): JWT/OIDC claims and Astapa''s own keys.';
+grant execute on function astapa.reserved_claim_names() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.resource_json(r astapa.resources)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$ select pg_catalog.jsonb_build_object('uri', r.uri, 'name', r.name, 'created_at', r.created_at) $function$;
+comment on function astapa.resource_json(astapa.resources) is 'A protected resource as the API returns it.';
+grant execute on function astapa.resource_json(astapa.resources) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.retire_client_id(project_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  begin
+    if not exists (select from astapa.projects as p
+                   where p.id = retire_client_id.project_id and p.id = astapa.current_project_id()
+                     and p.deleted_at is not null) then
+      raise exception using errcode = 'AS403', message = 'Only a deleted project''s client id is retired.';
+    end if;
+    update astapa.projects as p set client_id = astapa.random_id('cid_', 24)
+    where p.id = retire_client_id.project_id;
+  end
+  $function$;
+comment on function astapa.retire_client_id(text) is 'Gives a deleted project a new random client id, so the old one names nothing (hosted login, billing). Security definer because the app role may never change a client id; guard: only the project the transaction acts for, and only once api.delete_project has marked it deleted.';
+grant execute on function astapa.retire_client_id(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.set_mail_environment()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    select p.mode into new.environment from astapa.projects as p where p.id = new.project_id;
+    new.locale := pg_catalog.substring(new.body_html, '^<!doctype html><html lang="([A-Za-z-]{2,12})"');
+    return new;
+  end
+  $function$;
+comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in and its locale.';
+grant execute on function astapa.set_mail_environment() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.setting_days(settings jsonb, key text, fallback integer)
+ RETURNS interval
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.make_interval(days => case
+      when pg_catalog.jsonb_typeof(settings -> key) = 'number' and (settings ->> key)::numeric between 0 and 365
+      then (settings ->> key)::numeric::integer else fallback end)
+  $function$;
+comment on function astapa.setting_days(jsonb,text,integer) is 'A whole number of days (0–365) from project settings as an interval; anything else is the fallback.';
+grant execute on function astapa.setting_days(jsonb,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.setting_problem(key text, value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    limits jsonb := astapa.token_lifetime_limits() -> key;
+    origin text;
+    provider text;
+  begin
+    if value is null or value = 'null'::jsonb then
+      return null;
+    end if;
+    if limits is not null then
+      if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
+         or value::numeric not between (limits ->> 'min')::numeric and (limits ->> 'max')::numeric then
+        return pg_catalog.format('%s must be a whole number of seconds from %s to %s.', key, limits ->> 'min',
+          limits ->> 'max');
+      end if;
+      return null;
+    end if;
+    case key
+    when 'require_verified_email' then
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'require_verified_email must be true or false.';
+      end if;
+    when 'allowed_origins' then
+      if pg_catalog.jsonb_typeof(value) <> 'array' then
+        return 'allowed_origins must be a list of origins.';
+      end if;
+      if pg_catalog.jsonb_array_length(value) > 50 then
+        return 'A project may allow at most 50 origins.';
+      end if;
+      for origin in select pg_catalog.jsonb_array_elements(value)::text loop
+        if pg_catalog.left(origin, 1) <> '"' or not astapa.is_exact_origin(origin::jsonb #>> '{}') then
+          return pg_catalog.format('Allowed origin %s is not an origin: use scheme://host[:port] in lower case, '
+            'with no path and no trailing slash (https, or http on localhost), e.g. https://app.example.',
+            origin::jsonb #>> '{}');
+        end if;
+      end loop;
+      if (select count(distinct o) from pg_catalog.jsonb_array_elements_text(value) as o)
+         <> pg_catalog.jsonb_array_length(value) then
+        return 'Each allowed origin may be listed once.';
+      end if;
+    when 'social_login' then
+      if pg_catalog.jsonb_typeof(value) <> 'object' then
+        return 'social_login must be an object with google and/or github.';
+      end if;
+      for provider in select pg_catalog.jsonb_object_keys(value) loop
+        if astapa.social_provider_problem(provider, value -> provider) is not null then
+          return astapa.social_provider_problem(provider, value -> provider);
+        end if;
+      end loop;
+    else
+      return pg_catalog.format('%s is not a setting this function changes.', key);
+    end case;
+    return null;
+  end
+  $function$;
+comment on function astapa.setting_problem(text,jsonb) is 'A readable reason a value is refused for one of the settings api.update_project_settings changes, or null.';
+grant execute on function astapa.setting_problem(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.setting_seconds(settings jsonb, key text)
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select case when pg_catalog.jsonb_typeof(settings -> key) = 'number'
+                then least(greatest((settings ->> key)::numeric, 0), 2147483647)::integer end
+  $function$;
+comment on function astapa.setting_seconds(jsonb,text) is 'A whole number of seconds from a settings object, or null when the key is absent or not a number.';
+grant execute on function astapa.setting_seconds(jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.social_provider_problem(provider text, entry jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select case
+      when entry is null or entry = 'null'::jsonb then null
+      when provider not in ('google', 'github') then
+        pg_catalog.format('Social sign-in providers are google and github, not %s.', provider)
+      when pg_catalog.jsonb_typeof(entry) <> 'object'
+        or exists (select from pg_catalog.jsonb_object_keys(entry) as k
+                   where k not in ('enabled', 'client_id', 'client_secret_sealed')) then
+        pg_catalog.format('social_login.%s takes enabled, client_id and client_secret_sealed only.', provider)
+      when entry ? 'enabled' and pg_catalog.jsonb_typeof(entry -> 'enabled') <> 'boolean' then
+        pg_catalog.format('social_login.%s.enabled must be true or false.', provider)
+      when (entry ? 'client_id') <> (entry ? 'client_secret_sealed') then
+        pg_catalog.format('social_login.%s needs both a client id and a client secret.', provider)
+      when entry ? 'client_id' and (pg_catalog.jsonb_typeof(entry -> 'client_id') <> 'string'
+        or pg_catalog.length(pg_catalog.btrim(entry ->> 'client_id')) not between 1 and 500) then
+        pg_catalog.format('The %s client id must be 1 to 500 characters.', provider)
+      when entry ? 'client_secret_sealed' and (pg_catalog.jsonb_typeof(entry -> 'client_secret_sealed') <> 'string'
+        or (entry ->> 'client_secret_sealed') !~ '^[A-Za-z0-9_-]{40,}$'
+        or pg_catalog.length(entry ->> 'client_secret_sealed') > 4000) then
+        pg_catalog.format('The %s client secret must be sealed by the server (base64url).', provider)
+    end
+  $function$;
+comment on function astapa.social_provider_problem(text,jsonb) is 'A readable reason a settings.social_login.<provider> entry is refused, or null when it is valid.';
+grant execute on function astapa.social_provider_problem(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.subscription_json(s astapa.subscriptions)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'sub', s.user_id::text, 'plan', s.plan_key, 'status', s.status, 'source', s.source,
+      'current_period_start', s.current_period_start, 'current_period_end', s.current_period_end,
+      'paid_through', s.paid_through, 'created_at', s.created_at, 'ended_at', s.ended_at)
+  $function$;
+comment on function astapa.subscription_json(astapa.subscriptions) is 'A subscription as the API and events show it.';
+grant execute on function astapa.subscription_json(astapa.subscriptions) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.token_lifetime_limits()
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select '{"access_token_ttl": {"default": 3600, "min": 300, "max": 86400},
+             "refresh_token_ttl": {"default": 2592000, "min": 3600, "max": 31536000},
+             "refresh_grace_seconds": {"default": 10, "min": 0, "max": 60},
+             "refresh_token_max_age": {"default": 7776000, "min": 3600, "max": 315360000}}'::jsonb
+  $function$;
+comment on function astapa.token_lifetime_limits() is 'Token lifetime settings: default, min and max seconds for access_token_ttl, refresh_token_ttl, refresh_grace_seconds and refresh_token_max_age. The one source of these numbers.';
+grant execute on function astapa.token_lifetime_limits() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.token_policy(OUT access_ttl integer, OUT refresh_ttl integer, OUT refresh_grace integer)
+ RETURNS record
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Per-project lifetimes from settings, clamped to astapa.token_lifetime_limits(). A setting that is not a
+    -- number is ignored rather than failing every token request of the project.
+    select
+      astapa.clamp_setting(s, 'access_token_ttl'),
+      astapa.clamp_setting(s, 'refresh_token_ttl'),
+      astapa.clamp_setting(s, 'refresh_grace_seconds')
+    from (select p.settings as s from astapa.projects p where p.id = astapa.current_project_id()) as project
+  $function$;
+comment on function astapa.token_policy() is 'Token lifetimes of the current project from its settings, each clamped to astapa.token_lifetime_limits().';
+grant execute on function astapa.token_policy() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.url_origin(url text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$ select pg_catalog.lower(pg_catalog.substring(url, '^(https?://[^/?#]+)')) $function$;
+comment on function astapa.url_origin(text) is 'scheme://host[:port] of an http(s) URL, lower-cased; null otherwise.';
+grant execute on function astapa.url_origin(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
+      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at)
+    from astapa.users as u
+    where u.project_id = user_json.project_id and u.id = user_json.user_id
+  $function$;
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash); null when not visible.';
+grant execute on function astapa.user_json(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.user_plan(project_id text, user_id bigint)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(
+      (select s.plan_key from astapa.subscriptions as s
+       where s.project_id = user_plan.project_id and s.user_id = user_plan.user_id and s.ended_at is null
+         and astapa.grants_plan(s)),
+      astapa.default_plan_key(project_id))
+  $function$;
+comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens name: their current subscription''s while it grants it, else the project''s default plan.';
+grant execute on function astapa.user_plan(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_json(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('url', e.url, 'events', pg_catalog.to_jsonb(e.events),
+      'enabled', e.enabled, 'created_at', e.created_at, 'updated_at', e.updated_at)
+    from astapa.webhook_endpoints as e
+    where e.project_id = webhook_endpoint_json.project_id
+  $function$;
+comment on function astapa.webhook_endpoint_json(text) is 'A webhook endpoint as the API shows it (never its secret).';
+grant execute on function astapa.webhook_endpoint_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed'] $function$;
+comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
+grant execute on function astapa.webhook_event_types() to astapa_app;
+
+-- default privileges of astapa_owner in schema - on functions: {astapa_owner=X/astapa_owner}
+
