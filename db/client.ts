@@ -35,7 +35,7 @@ export type AppContext = {
   actor?: string;
   /**
    * The kind of client that authenticated (`astapa.client_kind`): machine and self-registered clients may not
-   * write the tables the management API changes (migration 2000's triggers). Unset for developers and the CLI.
+   * write the tables the management API changes (the triggers in db/api/clients.sql). Unset for developers and the CLI.
    */
   clientKind?: "project" | "machine" | "dynamic";
 };

@@ -29,7 +29,7 @@ export async function verifyClient(
 
 /**
  * A brute-force bucket: after `max` failures within `window_seconds`, attempts wait for the window to end —
- * except, with `spare_if_clean`, callers whose bucket of that name holds no failure (migration 2000).
+ * except, with `spare_if_clean`, callers whose bucket of that name holds no failure (db/api/clients.sql).
  */
 export type FailureBucket = { name: string; max: number; window_seconds: number; spare_if_clean?: string };
 

@@ -1,4 +1,4 @@
-/** Typed wrappers around the offline sandbox's per-project accounts (db/migrations/2101). */
+/** Typed wrappers around the offline sandbox's per-project accounts (db/api/payments.sql). */
 import { z } from "zod";
 import type { Sql, Tx } from "./client.ts";
 import { asApp } from "./client.ts";

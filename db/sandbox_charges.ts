@@ -1,4 +1,4 @@
-/** Typed wrappers around the offline simulator's shared charges and idempotency keys (db/migrations/2102). */
+/** Typed wrappers around the offline simulator's shared charges and idempotency keys (db/api/payments.sql). */
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";

@@ -157,6 +157,7 @@ create policy "definer functions find the checkout a callback names" on astapa.c
   using ((public_id = NULLIF(current_setting('astapa.lookup_checkout'::text, true), ''::text)));
 create policy "definer functions see which projects have unpaid checkouts" on astapa.checkouts as permissive for select to astapa_owner
   using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['open'::text, 'pending'::text]))));
+CREATE TRIGGER checkouts_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.checkouts FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.dashboard_sessions (
@@ -295,6 +296,7 @@ create policy "a project reads its own identities" on astapa.identities as permi
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project unlinks its own identities" on astapa.identities as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER identities_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.identities FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.login_sessions (
@@ -365,6 +367,7 @@ create policy "a project updates its own machine clients" on astapa.machine_clie
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the machine client a client id names" on astapa.machine_clients as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
+CREATE TRIGGER machine_clients_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.mail_outbox (
@@ -438,6 +441,7 @@ create policy "a project removes its own members" on astapa.memberships as permi
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions list an account's memberships" on astapa.memberships as permissive for select to astapa_owner
   using ((account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint));
+CREATE TRIGGER memberships_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.memberships FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.payment_events (
@@ -452,8 +456,9 @@ create table astapa.payment_events (
   processed_at timestamp with time zone,
   outcome text,
   error text,
+  paid_content text generated always as (((COALESCE((body #>> '{data,amount}'::text[]), (body ->> 'paid_amount'::text), (body ->> 'amount'::text), ''::text) || ' '::text) || COALESCE((body #>> '{data,currency}'::text[]), (body ->> 'currency'::text), ''::text))) stored not null,
   constraint payment_events_pkey PRIMARY KEY (project_id, id),
-  constraint payment_events_dedupe_key UNIQUE (project_id, provider, provider_id, provider_status),
+  constraint payment_events_dedupe_key UNIQUE (project_id, provider, provider_id, provider_status, paid_content),
   constraint payment_events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
   constraint payment_events_body_check CHECK (jsonb_typeof(body) = 'object'::text AND octet_length(body::text) <= 65536),
   constraint payment_events_error_check CHECK (length(error) <= 2000 AND (error IS NULL OR outcome = 'error'::text)),
@@ -464,8 +469,9 @@ create table astapa.payment_events (
 );
 alter table astapa.payment_events enable row level security;
 alter table astapa.payment_events force row level security;
-comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, paid_again, or error (with the message in error; requeue with api.requeue_payment_event).';
+comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status + amount and currency). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, or error (with the message in error; requeue with api.requeue_payment_event).';
 comment on column astapa.payment_events.error is 'Why applying the event failed (outcome ''error''); null otherwise.';
+comment on column astapa.payment_events.paid_content is 'The amount and currency the callback reports ("100000 IDR"), part of the deduplication key.';
 CREATE INDEX payment_events_unprocessed_idx ON astapa.payment_events USING btree (project_id, id) WHERE (processed_at IS NULL);
 grant select on astapa.payment_events to astapa_app;
 grant insert (project_id, provider_id, provider_status, checkout_public_id, body) on astapa.payment_events to astapa_app;
@@ -525,6 +531,7 @@ create policy "a project records its own payments" on astapa.payments as permiss
 create policy "a project updates its own payments" on astapa.payments as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.plans (
@@ -563,6 +570,7 @@ create policy "a project changes its own plans" on astapa.plans as permissive fo
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own plans" on astapa.plans as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER plans_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.plans FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.projects (
@@ -612,6 +620,7 @@ create policy "definer functions list the projects an account is a member of" on
    FROM astapa.memberships m
   WHERE ((m.project_id = projects.id) AND (m.account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint)))));
 CREATE TRIGGER projects_create_free_plan AFTER INSERT ON astapa.projects FOR EACH ROW EXECUTE FUNCTION astapa.create_free_plan();
+CREATE TRIGGER projects_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.rate_limits (
@@ -678,8 +687,8 @@ create table astapa.resources (
   uri text not null,
   name text default ''::text not null,
   created_at timestamp with time zone default now() not null,
+  verified_at timestamp with time zone,
   constraint resources_pkey PRIMARY KEY (project_id, uri),
-  constraint resources_uri_key UNIQUE (uri),
   constraint resources_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint resources_name_check CHECK (length(name) <= 100),
   constraint resources_uri_check CHECK (astapa.is_valid_resource_uri(uri))
@@ -687,6 +696,8 @@ create table astapa.resources (
 alter table astapa.resources enable row level security;
 alter table astapa.resources force row level security;
 comment on table astapa.resources is 'Protected resources (APIs, MCP servers) a project owns. uri is unique across the deployment: a token request''s resource parameter names one project, and becomes the token''s aud.';
+comment on column astapa.resources.verified_at is 'When the project proved control of the resource (its protected-resource metadata named this issuer and the project), or when the deployment owner assigned it; null for an unproven (sandbox) registration.';
+CREATE UNIQUE INDEX resources_resource_key_key ON astapa.resources USING btree (astapa.resource_key(uri));
 grant delete, insert, select on astapa.resources to astapa_app;
 create policy "a project reads its own resources" on astapa.resources as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -696,6 +707,91 @@ create policy "a project removes its own resources" on astapa.resources as permi
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the resource a lookup names" on astapa.resources as permissive for select to astapa_owner
   using ((uri = NULLIF(current_setting('astapa.lookup_resource'::text, true), ''::text)));
+create policy "definer functions release the registration a claim names" on astapa.resources as permissive for delete to astapa_owner
+  using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
+create policy "definer functions see the registration a claim names" on astapa.resources as permissive for select to astapa_owner
+  using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
+CREATE TRIGGER resources_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.sandbox_accounts (
+  project_id text not null,
+  key_hash bytea not null,
+  callback_token_hash bytea not null,
+  secret_key_sealed bytea not null,
+  callback_token_sealed bytea not null,
+  created_at timestamp with time zone default now() not null,
+  constraint sandbox_accounts_pkey PRIMARY KEY (project_id),
+  constraint sandbox_accounts_callback_token_hash_key UNIQUE (callback_token_hash),
+  constraint sandbox_accounts_key_hash_key UNIQUE (key_hash),
+  constraint sandbox_accounts_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint sandbox_accounts_callback_token_hash_check CHECK (length(callback_token_hash) = 32),
+  constraint sandbox_accounts_key_hash_check CHECK (length(key_hash) = 32)
+);
+alter table astapa.sandbox_accounts enable row level security;
+alter table astapa.sandbox_accounts force row level security;
+comment on table astapa.sandbox_accounts is 'Each project''s account at the offline Xendit simulator: secret key and callback token, sealed (AES-GCM, master key) and hashed (SHA-256, for lookups). Made on first use by a sandbox checkout.';
+grant insert, select on astapa.sandbox_accounts to astapa_app;
+create policy "a project creates its own sandbox account" on astapa.sandbox_accounts as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own sandbox account" on astapa.sandbox_accounts as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the sandbox account a key names" on astapa.sandbox_accounts as permissive for select to astapa_owner
+  using (((key_hash = decode(NULLIF(current_setting('astapa.sandbox_lookup'::text, true), ''::text), 'hex'::text)) OR (callback_token_hash = decode(NULLIF(current_setting('astapa.sandbox_lookup'::text, true), ''::text), 'hex'::text))));
+
+-- owner: astapa_owner
+create table astapa.sandbox_charges (
+  project_id text not null,
+  id text not null,
+  kind text not null,
+  external_id text not null,
+  status text not null,
+  record jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint sandbox_charges_pkey PRIMARY KEY (project_id, id),
+  constraint sandbox_charges_id_key UNIQUE (id),
+  constraint sandbox_charges_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint sandbox_charges_external_id_check CHECK (length(external_id) <= 255),
+  constraint sandbox_charges_id_check CHECK (length(id) >= 1 AND length(id) <= 100),
+  constraint sandbox_charges_kind_check CHECK (kind = ANY (ARRAY['invoice'::text, 'payment_request'::text])),
+  constraint sandbox_charges_status_check CHECK (status ~ '^[A-Z_]{1,40}$'::text)
+);
+alter table astapa.sandbox_charges enable row level security;
+alter table astapa.sandbox_charges force row level security;
+comment on table astapa.sandbox_charges is 'Charges made through the offline Xendit simulator, per project: the state every instance''s simulator shares. Sandbox data only; no money moves.';
+CREATE INDEX sandbox_charges_project_id_external_id_idx ON astapa.sandbox_charges USING btree (project_id, external_id);
+grant insert, select, update on astapa.sandbox_charges to astapa_app;
+create policy "a project reads its own sandbox charges" on astapa.sandbox_charges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own sandbox charges" on astapa.sandbox_charges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own sandbox charges" on astapa.sandbox_charges as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the sandbox charge a lookup names" on astapa.sandbox_charges as permissive for select to astapa_owner
+  using ((id = NULLIF(current_setting('astapa.sandbox_charge_lookup'::text, true), ''::text)));
+
+-- owner: astapa_owner
+create table astapa.sandbox_idempotency (
+  project_id text not null,
+  key text not null,
+  request_hash text not null,
+  status integer not null,
+  body jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  constraint sandbox_idempotency_pkey PRIMARY KEY (project_id, key),
+  constraint sandbox_idempotency_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint sandbox_idempotency_key_check CHECK (length(key) >= 1 AND length(key) <= 255)
+);
+alter table astapa.sandbox_idempotency enable row level security;
+alter table astapa.sandbox_idempotency force row level security;
+comment on table astapa.sandbox_idempotency is 'Idempotency keys the offline simulator has seen, per project: the request they came with and the answer given, replayed by any instance.';
+grant insert, select on astapa.sandbox_idempotency to astapa_app;
+create policy "a project reads its own sandbox idempotency keys" on astapa.sandbox_idempotency as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own sandbox idempotency keys" on astapa.sandbox_idempotency as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.scopes (
@@ -722,6 +818,7 @@ create policy "a project redescribes its own scopes" on astapa.scopes as permiss
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project removes its own scopes" on astapa.scopes as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scopes_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.signing_keys (
@@ -780,6 +877,7 @@ create policy "a project starts subscriptions for its own users" on astapa.subsc
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions see which projects have paid subscriptions" on astapa.subscriptions as permissive for select to astapa_owner
   using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (ended_at IS NULL) AND (paid_through IS NOT NULL)));
+CREATE TRIGGER subscriptions_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.subscriptions FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.user_claims (
@@ -810,6 +908,7 @@ create policy "a project reads its own users' claims" on astapa.user_claims as p
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project sets claims for its own users" on astapa.user_claims as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER user_claims_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.user_claims FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.users (
@@ -844,6 +943,7 @@ create policy "a project updates its own users" on astapa.users as permissive fo
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
+CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.webhook_deliveries (
@@ -914,6 +1014,7 @@ create policy "a project removes its own webhook endpoint" on astapa.webhook_end
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project sets its own webhook endpoint" on astapa.webhook_endpoints as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER webhook_endpoints_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.webhook_endpoints FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.xendit_keys (
@@ -941,6 +1042,7 @@ create policy "a project replaces its own xendit keys" on astapa.xendit_keys as 
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project stores its own xendit keys" on astapa.xendit_keys as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER xendit_keys_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.xendit_keys FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_member(project_id text, account_id bigint, role text)
@@ -998,13 +1100,15 @@ comment on function api.add_redirect_uri(text,text) is 'Allows one more redirect
 grant execute on function api.add_redirect_uri(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.add_resource(uri text, name text DEFAULT ''::text)
+CREATE OR REPLACE FUNCTION api.add_resource(uri text, name text DEFAULT ''::text, proven boolean DEFAULT false)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO ''
 AS $function$
   declare
     added astapa.resources;
+    project_mode text;
   begin
     if astapa.current_project_id() is null then
       raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
@@ -1017,21 +1121,41 @@ AS $function$
     if pg_catalog.length(coalesce(name, '')) > 100 then
       raise exception using errcode = 'AS400', message = 'A resource name is at most 100 characters.';
     end if;
+    select p.mode into project_mode from astapa.projects p where p.id = astapa.current_project_id();
+    if project_mode = 'production' and not coalesce(proven, false) then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'Resource %s needs proof of control before a production project may register it: serve its '
+        'protected-resource metadata naming this issuer and the project (docs/mcp.md).', uri);
+    end if;
+    if exists (select 1 from astapa.resources r
+               where r.project_id = astapa.current_project_id()
+                 and astapa.resource_key(r.uri) = astapa.resource_key(add_resource.uri)) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Resource %s is already registered for this project.', uri);
+    end if;
+    -- Another project's registration: a proven claim displaces an unproven one; anything else is refused
+    -- without naming the other project.
+    if astapa.release_resource(astapa.resource_key(uri),
+         case when coalesce(proven, false) then 'unproven' else 'look' end) = 'held' then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Resource %s is already registered (resources are unique across the deployment).', uri);
+    end if;
     begin
-      insert into astapa.resources (project_id, uri, name)
-      values (astapa.current_project_id(), uri, coalesce(pg_catalog.btrim(name), ''))
+      insert into astapa.resources (project_id, uri, name, verified_at)
+      values (astapa.current_project_id(), uri, coalesce(pg_catalog.btrim(name), ''),
+              case when proven then pg_catalog.now() end)
       returning * into added;
     exception when unique_violation then
-      -- The URI is unique across the deployment: it may belong to another project, which we do not name.
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         'Resource %s is already registered (resources are unique across the deployment).', uri);
     end;
-    perform astapa.audit(added.project_id, 'resource.add', uri);
+    perform astapa.audit(added.project_id, 'resource.add', uri,
+      pg_catalog.jsonb_build_object('proven', added.verified_at is not null));
     return astapa.resource_json(added);
   end
   $function$;
-comment on function api.add_resource(text,text) is 'Registers a protected resource URI (canonical form, see astapa.is_valid_resource_uri) for the current project; AS409 when any project already has it.';
-grant execute on function api.add_resource(text,text) to astapa_app;
+comment on function api.add_resource(text,text,boolean) is 'Registers a protected resource URI (canonical form) for the current project. proven: the app checked the resource''s protected-resource metadata (lib/oauth/resource_proof.ts); production projects must pass it. A proven claim displaces another project''s unproven registration of the same resource (same key, see astapa.resource_key); otherwise AS409. Security definer only to call astapa.release_resource (the other project''s row is invisible to the app role); its guard is the project set for the transaction.';
+grant execute on function api.add_resource(text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.apply_payment_event(project_id text)
@@ -1149,6 +1273,42 @@ comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp wi
 grant execute on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.assign_resource(uri text, project_id text, name text DEFAULT ''::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    assigned astapa.resources;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Only the deployment owner assigns resources.';
+    end if;
+    if uri is null or not astapa.is_valid_resource_uri(uri) then
+      raise exception using errcode = 'AS400', message = pg_catalog.format('Resource %s is not allowed.',
+        coalesce(uri, 'null'));
+    end if;
+    perform pg_catalog.set_config('astapa.project_id', assign_resource.project_id, true);
+    if not exists (select 1 from astapa.projects p where p.id = assign_resource.project_id) then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Project %s does not exist.',
+        assign_resource.project_id);
+    end if;
+    perform astapa.release_resource(astapa.resource_key(uri), 'any');
+    delete from astapa.resources r
+    where r.project_id = assign_resource.project_id and astapa.resource_key(r.uri) = astapa.resource_key(assign_resource.uri);
+    insert into astapa.resources (project_id, uri, name, verified_at)
+    values (assign_resource.project_id, uri, coalesce(pg_catalog.btrim(name), ''), pg_catalog.now())
+    returning * into assigned;
+    perform astapa.audit(assigned.project_id, 'resource.assign', uri, '{"by":"deployment owner"}');
+    perform pg_catalog.set_config('astapa.project_id', '', true);
+    return astapa.resource_json(assigned);
+  end
+  $function$;
+comment on function api.assign_resource(text,text,text) is 'The deployment owner (CLI `resource assign`) gives a resource to a project, taking it from whoever holds it (audited in both). Security definer because it crosses projects; guard: refused while the transaction acts for a project, as api.list_projects, so no request acting for a tenant can call it.';
+grant execute on function api.assign_resource(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.authenticate_client(client_id text, client_secret_hash bytea, buckets jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1163,10 +1323,11 @@ AS $function$
     end if;
     found := api.verify_client(client_id, client_secret_hash);
     if found is not null then
-      -- An enabled client's project is who the rest of the transaction acts for (RLS reads this setting), so
-      -- the grant can follow in the same transaction.
+      -- An enabled client's project and kind are who the rest of the transaction acts for (RLS reads the
+      -- project, the management tables' triggers the kind), so the grant can follow in the same transaction.
       if (found ->> 'enabled')::boolean then
         perform pg_catalog.set_config('astapa.project_id', found ->> 'project_id', true);
+        perform pg_catalog.set_config('astapa.client_kind', found ->> 'kind', true);
       end if;
       return pg_catalog.jsonb_build_object('client', found);
     end if;
@@ -1267,6 +1428,18 @@ AS $function$
   $function$;
 comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.check_authorization_target(scope text, resource text)
+ RETURNS void
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.assert_grant_target(scope, resource)
+  $function$;
+comment on function api.check_authorization_target(text,text) is 'The authorization request''s check, before anyone signs in: see astapa.assert_grant_target.';
+grant execute on function api.check_authorization_target(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.checkout_account(checkout_id text)
@@ -1428,7 +1601,12 @@ AS $function$
     if not granted <@ allowed_scopes then
       raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
     end if;
-    if resource is not null and not resource = any (allowed_resources) then
+    -- settings are free JSON: the resource must also be registered by this project, or settings could name
+    -- another project's resource as this token's audience.
+    if resource is not null and not (
+      resource = any (allowed_resources)
+      and exists (select from astapa.resources r
+                  where r.project_id = astapa.current_project_id() and r.uri = client_credentials_grant.resource)) then
       raise exception 'the requested resource is not registered for this project' using errcode = 'AS4T0';
     end if;
     return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -1438,8 +1616,36 @@ AS $function$
       'access_ttl', (select access_ttl from astapa.token_policy())));
   end
   $function$;
-comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes, resource among settings resources.';
+comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
 grant execute on function api.client_credentials_grant(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.console_base_urls()
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    console_id text := (select d.console_project_id from astapa.deployment as d);
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403',
+        message = 'The console''s addresses cannot be read while acting for another project.';
+    end if;
+    if console_id is null then
+      return '{}'::text[];
+    end if;
+    -- Act for the console project (as api.ensure_console_project does) so RLS shows its row.
+    perform pg_catalog.set_config('astapa.project_id', console_id, true);
+    return array(
+      select pg_catalog.left(u.uri, -pg_catalog.length('/dashboard/callback'))
+      from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) with ordinality as u(uri, n)
+      where p.id = console_id and u.uri like '%/dashboard/callback'
+      order by u.n);
+  end
+  $function$;
+comment on function api.console_base_urls() is 'The base URLs servers of this deployment have booted with (from the console project''s dashboard callbacks), oldest first; empty before the first boot. Makes the transaction act for the console project; refused (AS403) while acting for another project.';
+grant execute on function api.console_base_urls() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_account(email text, password_hash text, password_reset_required boolean DEFAULT true)
@@ -1501,6 +1707,14 @@ AS $function$
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
     end if;
+    -- Sandbox and production never mix: a sandbox user of a live project cannot sign in, nor pay.
+    if exists (select from astapa.users as u
+               where u.project_id = create_checkout.project_id and u.id = target_user
+                 and u.environment <> project_mode) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s belongs to the project''s other environment (it is in %s mode now).',
+          checkout ->> 'sub', project_mode);
+    end if;
     select * into chosen from astapa.plans as p
     where p.project_id = create_checkout.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
     if not found then
@@ -1535,7 +1749,7 @@ AS $function$
     return astapa.checkout_json(created);
   end
   $function$;
-comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?}: the amount is the plan''s price. AS400 free/archived/unknown plan or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user.';
+comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?}: the amount is the plan''s price. AS400 free/archived/unknown plan or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
 grant execute on function api.create_checkout(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -1638,6 +1852,27 @@ AS $function$
   $function$;
 comment on function api.create_project(text,text[],bytea) is 'Creates a project in sandbox mode and makes the transaction act for it. Refused (AS403) while acting for another project.';
 grant execute on function api.create_project(text,text[],bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_sandbox_account(key_hash bytea, callback_token_hash bytea, secret_key_sealed bytea, callback_token_sealed bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
+    end if;
+    -- Two instances making the account at once: the first insert wins, both answer with it.
+    insert into astapa.sandbox_accounts (project_id, key_hash, callback_token_hash, secret_key_sealed,
+                                         callback_token_sealed)
+    values (astapa.current_project_id(), key_hash, callback_token_hash, secret_key_sealed, callback_token_sealed)
+    on conflict (project_id) do nothing;
+    return api.sandbox_account();
+  end
+  $function$;
+comment on function api.create_sandbox_account(bytea,bytea,bytea,bytea) is 'Gives the current project its simulator account unless it has one; answers the account it has.';
+grant execute on function api.create_sandbox_account(bytea,bytea,bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_user(project_id text, email text, password_hash text DEFAULT NULL::text, email_verified boolean DEFAULT false)
@@ -2141,10 +2376,13 @@ AS $function$
       'project_id', r.project_id))
     from astapa.refresh_tokens r
     join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
+    join astapa.projects p on p.id = r.project_id
     where r.project_id = astapa.current_project_id() and r.token_hash = introspect_refresh_token.token_hash
       and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
+      -- A sandbox user's token after going live (or the reverse) can no longer be refreshed: not active.
+      and u.environment = p.mode
   $function$;
-comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for a live refresh token of the current project, or null when it is not active.';
+comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for a live refresh token of the current project, or null when it is not active (revoked, used, expired, its user disabled or outside the project''s current environment).';
 grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -2176,6 +2414,31 @@ comment on function api.invite_account(text) is 'The account for this email (any
 grant execute on function api.invite_account(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.is_sandbox_callback_token(token_hash bytea)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    known boolean;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Callback tokens are looked up before a project is chosen.';
+    end if;
+    if token_hash is null or pg_catalog.length(token_hash) <> 32 then
+      return false;
+    end if;
+    perform pg_catalog.set_config('astapa.sandbox_lookup', pg_catalog.encode(token_hash, 'hex'), true);
+    select exists (select 1 from astapa.sandbox_accounts a where a.callback_token_hash = token_hash) into known;
+    perform pg_catalog.set_config('astapa.sandbox_lookup', '', true);
+    return known;
+  end
+  $function$;
+comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback token (as SHA-256) is some project''s simulator token: a simulator callback naming an unknown checkout is acknowledged so its sender stops retrying. Security definer because no project is known; it answers yes or no for the one hash and refuses to run once a project is set.';
+grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60)
  RETURNS void
  LANGUAGE plpgsql
@@ -2185,6 +2448,7 @@ AS $function$
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
     end if;
+    perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
       code_challenge, code_challenge_method, nonce, auth_time, expires_at)
@@ -2194,7 +2458,7 @@ AS $function$
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default.';
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target).';
 grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -3204,8 +3468,26 @@ AS $function$
     return pg_catalog.jsonb_build_object('event_id', new_id, 'duplicate', new_id is null);
   end
   $function$;
-comment on function api.record_payment_event(text,text,text,text,jsonb) is 'Stores a verified callback; the same payment id and status again is a duplicate and stores nothing. The insert NOTIFYs astapa_payment_events. AS400 without an id or a status.';
+comment on function api.record_payment_event(text,text,text,text,jsonb) is 'Stores a verified callback; the same payment id, status, amount and currency again is a duplicate and stores nothing (a corrected amount is a new event). The insert NOTIFYs astapa_payment_events. AS400 without an id or a status.';
 grant execute on function api.record_payment_event(text,text,text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_refused_client(client_id text, kind text, method text, path text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception 'no project is set' using errcode = 'AS400';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'client.refused', client_id,
+      pg_catalog.jsonb_build_object('kind', kind, 'method', pg_catalog.left(method, 10),
+                                    'path', pg_catalog.left(path, 200)));
+  end
+  $function$;
+comment on function api.record_refused_client(text,text,text,text) is 'Audits a call by a known client of a kind the route does not accept (client.refused), in the client''s project.';
+grant execute on function api.record_refused_client(text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_webhook_attempt(project_id text, delivery_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
@@ -3257,6 +3539,10 @@ AS $function$
     if not found then
       raise exception 'the authorization code is unknown' using errcode = 'AS4G0';
     end if;
+    if code.redeemed_at is not null and code.refresh_family is null then
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The authorization code is void: a code_verifier that did not match was presented for it.');
+    end if;
     if code.redeemed_at is not null then
       -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued.
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
@@ -3288,9 +3574,15 @@ AS $function$
     if code.code_challenge is not null and (
       code_verifier is null or code_verifier !~ '^[A-Za-z0-9._~-]{43,128}$'
       or astapa.pkce_s256(code_verifier) <> code.code_challenge) then
-      raise exception 'code_verifier does not match the code_challenge' using errcode = 'AS4G0';
+      -- Whoever holds the code without its verifier gets no second guess: the code is void from now on
+      -- (returned, not raised, so that this survives the statement).
+      update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
+      where c.project_id = code.project_id and c.code_hash = code.code_hash;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'code_verifier does not match the code_challenge; the authorization code is now void.');
     end if;
     perform astapa.assert_user_may_sign_in(code.user_id);
+    perform astapa.assert_grant_target(code.scope, code.resource);
 
     select * into policy from astapa.token_policy();
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
@@ -3305,7 +3597,7 @@ AS $function$
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires);
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked) and starts a refresh-token family. A second redemption revokes that family and returns an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -3827,6 +4119,9 @@ AS $function$
       raise exception 'the requested scope exceeds the scope originally granted' using errcode = 'AS4S0';
     end if;
     perform astapa.assert_user_may_sign_in(presented.user_id);
+    -- A sign-in keeps only what its project still owns: a resource or scope withdrawn (or never the project's,
+    -- from before this check) ends it here.
+    perform astapa.assert_grant_target(presented.scope, presented.resource);
     -- However often it is used, a sign-in ends max_age after it happened (tokens from before auth_time was
     -- recorded fall back to the family's first token).
     signed_in_at := coalesce(presented.auth_time, (select pg_catalog.min(r.created_at) from astapa.refresh_tokens r
@@ -3864,7 +4159,7 @@ AS $function$
       presented.resource, presented.auth_time, null, refresh_expires);
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0).';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -3930,6 +4225,147 @@ AS $function$
   $function$;
 comment on function api.rotate_webhook_secret(text,bytea) is 'Replaces the signing secret; deliveries from now on (retries included) are signed with the new one.';
 grant execute on function api.rotate_webhook_secret(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_account()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'secret_key_sealed', pg_catalog.encode(a.secret_key_sealed, 'base64'),
+      'callback_token_sealed', pg_catalog.encode(a.callback_token_sealed, 'base64'))
+    from astapa.sandbox_accounts a
+    where a.project_id = astapa.current_project_id()
+  $function$;
+comment on function api.sandbox_account() is 'The current project''s sealed simulator key and callback token (base64), or null when it has none yet.';
+grant execute on function api.sandbox_account() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_account_project(key_hash bytea)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Simulator keys are looked up before a project is chosen.';
+    end if;
+    if key_hash is null or pg_catalog.length(key_hash) <> 32 then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.sandbox_lookup', pg_catalog.encode(key_hash, 'hex'), true);
+    select a.project_id into found_project from astapa.sandbox_accounts a where a.key_hash = sandbox_account_project.key_hash;
+    perform pg_catalog.set_config('astapa.sandbox_lookup', '', true);
+    return found_project;
+  end
+  $function$;
+comment on function api.sandbox_account_project(bytea) is 'The project whose simulator secret key has this SHA-256, or null: the simulator authenticates a call. Security definer because no project is known yet; it sees only the one account the hash names (policy "definer functions find the sandbox account a key names") and refuses to run once a project is set.';
+grant execute on function api.sandbox_account_project(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_charge(id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('kind', c.kind, 'record', c.record)
+    from astapa.sandbox_charges c
+    where c.project_id = astapa.current_project_id() and c.id = sandbox_charge.id
+  $function$;
+comment on function api.sandbox_charge(text) is 'One simulator charge of the current project, or null.';
+grant execute on function api.sandbox_charge(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_charge_owner(id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    owner text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Charges are looked up before a project is chosen.';
+    end if;
+    perform pg_catalog.set_config('astapa.sandbox_charge_lookup', coalesce(id, ''), true);
+    select c.project_id into owner from astapa.sandbox_charges c where c.id = sandbox_charge_owner.id;
+    perform pg_catalog.set_config('astapa.sandbox_charge_lookup', '', true);
+    return owner;
+  end
+  $function$;
+comment on function api.sandbox_charge_owner(text) is 'The project a simulator charge id belongs to, or null: the hosted invoice page and "Simulate payment" name a charge, not a project (its random id is the capability, as at Xendit). Security definer because no project is known yet; it sees only the one charge named (policy "definer functions find the sandbox charge a lookup names") and refuses to run once a project is set.';
+grant execute on function api.sandbox_charge_owner(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_idempotency(key text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('request_hash', i.request_hash, 'status', i.status, 'body', i.body)
+    from astapa.sandbox_idempotency i
+    where i.project_id = astapa.current_project_id() and i.key = sandbox_idempotency.key
+  $function$;
+comment on function api.sandbox_idempotency(text) is 'What an idempotency key of the current project was used with.';
+grant execute on function api.sandbox_idempotency(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_invoices(external_id text, max_count integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(x.record order by x.created_at desc), '[]')
+    from (select c.record, c.created_at from astapa.sandbox_charges c
+          where c.project_id = astapa.current_project_id() and c.kind = 'invoice'
+            and (sandbox_invoices.external_id is null or c.external_id = sandbox_invoices.external_id)
+          order by c.created_at desc
+          limit least(greatest(coalesce(max_count, 10), 1), 100)) x
+  $function$;
+comment on function api.sandbox_invoices(text,integer) is 'The current project''s simulator invoices, newest first, optionally by external_id (GET /v2/invoices).';
+grant execute on function api.sandbox_invoices(text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.save_sandbox_charge(id text, kind text, external_id text, status text, record jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
+    end if;
+    insert into astapa.sandbox_charges (project_id, id, kind, external_id, status, record)
+    values (astapa.current_project_id(), id, kind, external_id, status, record);
+  end
+  $function$;
+comment on function api.save_sandbox_charge(text,text,text,text,jsonb) is 'Records a charge the simulator made for the current project.';
+grant execute on function api.save_sandbox_charge(text,text,text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.save_sandbox_idempotency(key text, request_hash text, status integer, body jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    insert into astapa.sandbox_idempotency (project_id, key, request_hash, status, body)
+    values (astapa.current_project_id(), key, request_hash, status, body)
+    on conflict on constraint sandbox_idempotency_pkey do nothing;
+    return api.sandbox_idempotency(key);
+  end
+  $function$;
+comment on function api.save_sandbox_idempotency(text,text,integer,jsonb) is 'Remembers an idempotency key''s request and answer unless another instance did first; answers the one kept.';
+grant execute on function api.save_sandbox_idempotency(text,text,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_user_claims(project_id text, user_id bigint, claims jsonb)
@@ -4348,6 +4784,24 @@ CREATE OR REPLACE FUNCTION api.token_lifetime_limits()
 AS $function$ select astapa.token_lifetime_limits() $function$;
 comment on function api.token_lifetime_limits() is 'The token lifetime settings with their default, min and max (seconds), for pages and tools to show.';
 grant execute on function api.token_lifetime_limits() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.transition_sandbox_charge(id text, from_statuses text[], status text, record jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    with changed as (
+      update astapa.sandbox_charges c
+      set status = transition_sandbox_charge.status, record = transition_sandbox_charge.record,
+          updated_at = pg_catalog.now()
+      where c.project_id = astapa.current_project_id() and c.id = transition_sandbox_charge.id
+        and c.status = any (from_statuses)
+      returning 1)
+    select exists (select 1 from changed)
+  $function$;
+comment on function api.transition_sandbox_charge(text,text[],text,jsonb) is 'Moves a charge of the current project to a new status if it is still in one of from_statuses (compare and set: two instances paying at once pay once); true when it moved.';
+grant execute on function api.transition_sandbox_charge(text,text[],text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.unlink_sign_in_method(project_id text, user_id bigint, provider text, subject text DEFAULT NULL::text)
@@ -4875,7 +5329,12 @@ AS $function$
           'method', pay.method, 'status', new_status, 'amount', pay.amount));
       else
         amount_paid := coalesce(ev.body #>> '{data,amount}', ev.body ->> 'paid_amount', ev.body ->> 'amount')::numeric;
-        if amount_paid is distinct from pay.amount then
+        -- Both amount and currency must be the checkout's: 100,000 of another currency is not Rp100,000.
+        -- (Xendit's callbacks always name the currency; one that names none is taken as the charge's own.)
+        if coalesce(ev.body #>> '{data,currency}', ev.body ->> 'currency', target.currency)
+           is distinct from target.currency then
+          applied_outcome := 'currency_mismatch';
+        elsif amount_paid is distinct from pay.amount then
           applied_outcome := 'amount_mismatch';
         else
           update astapa.payments as y set status = 'paid', paid_at = pg_catalog.now(), updated_at = pg_catalog.now()
@@ -4913,7 +5372,7 @@ AS $function$
     return applied_outcome;
   end
   $function$;
-comment on function astapa.apply_payment_event_row(astapa.payment_events) is 'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot.';
+comment on function astapa.apply_payment_event_row(astapa.payment_events) is 'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch).';
 grant execute on function astapa.apply_payment_event_row(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
@@ -5033,6 +5492,34 @@ AS $function$
   $function$;
 comment on function astapa.assert_grant_allowed(text) is 'Raises AS4U0 (unauthorized_client) when the current project''s settings.grant_types leaves out this grant.';
 grant execute on function astapa.assert_grant_allowed(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_grant_target(scope text, resource text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    undeclared text;
+  begin
+    select pg_catalog.string_agg(s, ' ' order by s) into undeclared
+    from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) as s
+    where s <> '' and s not in ('openid', 'email', 'profile', 'offline_access')
+      and not exists (select from astapa.scopes d
+                      where d.project_id = astapa.current_project_id() and d.name = s);
+    if undeclared is not null then
+      raise exception 'not a scope this project declares: %', undeclared using errcode = 'AS4S0';
+    end if;
+    if resource is not null and not exists (
+      select from astapa.resources r
+      where r.project_id = astapa.current_project_id() and r.uri = assert_grant_target.resource) then
+      raise exception 'the resource is not one this project registered' using errcode = 'AS4T0';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_grant_target(text,text) is 'Raises AS4S0 (invalid_scope) for a scope the current project did not declare (the OpenID user scopes are always allowed) and AS4T0 (invalid_target) for a resource it did not register. Every user grant calls it.';
+grant execute on function astapa.assert_grant_target(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_machine_client_fields(name text, scopes text[], resources text[], access_token_ttl integer)
@@ -5311,18 +5798,26 @@ CREATE OR REPLACE FUNCTION astapa.client_lockout_wait(buckets jsonb)
  SET search_path TO ''
 AS $function$
   declare
-    bucket jsonb;
+    entry jsonb;
     wait integer;
   begin
     if pg_catalog.jsonb_typeof(buckets) is distinct from 'array' or exists (
       select from pg_catalog.jsonb_array_elements(buckets) as b(value)
       where pg_catalog.jsonb_typeof(b.value -> 'name') is distinct from 'string'
          or pg_catalog.jsonb_typeof(b.value -> 'max') is distinct from 'number'
-         or pg_catalog.jsonb_typeof(b.value -> 'window_seconds') is distinct from 'number') then
-      raise exception 'buckets must be an array of {name, max, window_seconds}' using errcode = 'AS400';
+         or pg_catalog.jsonb_typeof(b.value -> 'window_seconds') is distinct from 'number'
+         or pg_catalog.jsonb_typeof(b.value -> 'spare_if_clean') not in ('string', 'null')) then
+      raise exception 'buckets must be an array of {name, max, window_seconds, spare_if_clean?}'
+        using errcode = 'AS400';
     end if;
-    for bucket in select b.value from pg_catalog.jsonb_array_elements(buckets) as b(value) loop
-      wait := api.rate_limit_wait(bucket ->> 'name', (bucket ->> 'max')::integer);
+    for entry in select b.value from pg_catalog.jsonb_array_elements(buckets) as b(value) loop
+      wait := api.rate_limit_wait(entry ->> 'name', (entry ->> 'max')::integer);
+      if wait > 0 and entry ->> 'spare_if_clean' is not null and not exists (
+        select from astapa.rate_limits r
+        where r.bucket = entry ->> 'spare_if_clean' and r.hits > 0
+          and r.window_start + pg_catalog.make_interval(secs => r.window_seconds) > pg_catalog.now()) then
+        wait := 0;
+      end if;
       if wait > 0 then
         return wait;
       end if;
@@ -5330,7 +5825,7 @@ AS $function$
     return 0;
   end
   $function$;
-comment on function astapa.client_lockout_wait(jsonb) is 'Seconds to wait before the first locked bucket of [{name, max, window_seconds}] allows another attempt; 0 when none is locked. AS400 for malformed buckets.';
+comment on function astapa.client_lockout_wait(jsonb) is 'Seconds to wait before the first locked bucket of [{name, max, window_seconds, spare_if_clean?}] allows another attempt; 0 when none is locked. A locked bucket naming spare_if_clean does not lock a caller whose bucket of that name holds no failure in its window. AS400 for malformed buckets.';
 grant execute on function astapa.client_lockout_wait(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5369,6 +5864,16 @@ CREATE OR REPLACE FUNCTION astapa.current_actor()
 AS $function$ select coalesce(nullif(pg_catalog.current_setting('astapa.actor', true), ''), 'app') $function$;
 comment on function astapa.current_actor() is 'Who the transaction acts as, for the audit log: the transaction-local setting astapa.actor (e.g. cli, account:12), or app when unset.';
 grant execute on function astapa.current_actor() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.current_client_kind()
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$ select nullif(pg_catalog.current_setting('astapa.client_kind', true), '') $function$;
+comment on function astapa.current_client_kind() is 'The kind of OAuth client the transaction acts for (project, machine, dynamic), from the transaction-local setting astapa.client_kind; null when no client authenticated (dashboard, CLI, hosted login, workers).';
+grant execute on function astapa.current_client_kind() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.current_project_id()
@@ -5848,6 +6353,61 @@ comment on function astapa.refresh_max_age() is 'How long a sign-in of the curre
 grant execute on function astapa.refresh_max_age() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refuse_foreign_client_writes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception 'only the project''s own client may change % (this is a % client)',
+        tg_table_name, astapa.current_client_kind()
+        using errcode = 'AS4U3';
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.refuse_foreign_client_writes() is 'Statement trigger on the tables the Platform management API changes: a transaction acting for a machine or self-registered client may not write them (AS4U3, answered as 403 unauthorized_client).';
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.release_resource(key text, mode text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    acting text := astapa.current_project_id();
+    held record;
+  begin
+    perform pg_catalog.set_config('astapa.claim_resource_key', key, true);
+    select r.project_id, r.uri, r.verified_at into held
+    from astapa.resources r
+    where astapa.resource_key(r.uri) = key and r.project_id is distinct from acting;
+    if held.project_id is null then
+      perform pg_catalog.set_config('astapa.claim_resource_key', '', true);
+      return 'free';
+    end if;
+    if mode = 'look' or mode = 'unproven' and held.verified_at is not null then
+      perform pg_catalog.set_config('astapa.claim_resource_key', '', true);
+      return 'held';
+    end if;
+    delete from astapa.resources r where r.project_id = held.project_id and r.uri = held.uri;
+    perform pg_catalog.set_config('astapa.claim_resource_key', '', true);
+    -- The holder's own policies for its machine clients and audit log, then back to the acting project.
+    perform pg_catalog.set_config('astapa.project_id', held.project_id, true);
+    update astapa.machine_clients m
+    set resources = pg_catalog.array_remove(m.resources, held.uri), updated_at = pg_catalog.now()
+    where m.project_id = held.project_id and held.uri = any (m.resources);
+    perform astapa.audit(held.project_id, 'resource.displaced', held.uri,
+      pg_catalog.jsonb_build_object('by', coalesce(acting, 'deployment owner')));
+    perform pg_catalog.set_config('astapa.project_id', coalesce(acting, ''), true);
+    return 'released';
+  end
+  $function$;
+comment on function astapa.release_resource(text,text) is 'Reports, or takes away, another project''s registration of a resource key: for a proven claim (only an unproven holder) or the deployment owner''s assignment (any holder). Security definer because the holder is another project: it sees that one registration through the policy "definer functions see the registration a claim names" and acts in the holder''s project for the clean-up. Not granted to the app role; only api.add_resource and api.assign_resource call it, each after its own guard.';
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean)
  RETURNS text
  LANGUAGE sql
@@ -5918,9 +6478,22 @@ CREATE OR REPLACE FUNCTION astapa.resource_json(r astapa.resources)
  LANGUAGE sql
  IMMUTABLE
  SET search_path TO ''
-AS $function$ select pg_catalog.jsonb_build_object('uri', r.uri, 'name', r.name, 'created_at', r.created_at) $function$;
+AS $function$
+    select pg_catalog.jsonb_build_object('uri', r.uri, 'name', r.name, 'created_at', r.created_at,
+      'verified', r.verified_at is not null)
+  $function$;
 comment on function astapa.resource_json(astapa.resources) is 'A protected resource as the API returns it.';
 grant execute on function astapa.resource_json(astapa.resources) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.resource_key(uri text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$ select pg_catalog.lower(pg_catalog.rtrim(uri, '/')) $function$;
+comment on function astapa.resource_key(text) is 'The identity of a resource URI for deployment-wide uniqueness: case-folded, trailing slashes dropped. Two URIs with one key are one resource (a variant cannot be registered by another project).';
+grant execute on function astapa.resource_key(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.retire_client_id(project_id text)

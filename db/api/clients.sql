@@ -348,10 +348,11 @@ create or replace function api.authenticate_client(client_id text, client_secret
     end if;
     found := api.verify_client(client_id, client_secret_hash);
     if found is not null then
-      -- An enabled client's project is who the rest of the transaction acts for (RLS reads this setting), so
-      -- the grant can follow in the same transaction.
+      -- An enabled client's project and kind are who the rest of the transaction acts for (RLS reads the
+      -- project, the management tables' triggers the kind), so the grant can follow in the same transaction.
       if (found ->> 'enabled')::boolean then
         perform pg_catalog.set_config('astapa.project_id', found ->> 'project_id', true);
+        perform pg_catalog.set_config('astapa.client_kind', found ->> 'kind', true);
       end if;
       return pg_catalog.jsonb_build_object('client', found);
     end if;
@@ -520,18 +521,26 @@ create or replace function astapa.client_lockout_wait(buckets jsonb) returns int
   set search_path = ''
   as $$
   declare
-    bucket jsonb;
+    entry jsonb;
     wait integer;
   begin
     if pg_catalog.jsonb_typeof(buckets) is distinct from 'array' or exists (
       select from pg_catalog.jsonb_array_elements(buckets) as b(value)
       where pg_catalog.jsonb_typeof(b.value -> 'name') is distinct from 'string'
          or pg_catalog.jsonb_typeof(b.value -> 'max') is distinct from 'number'
-         or pg_catalog.jsonb_typeof(b.value -> 'window_seconds') is distinct from 'number') then
-      raise exception 'buckets must be an array of {name, max, window_seconds}' using errcode = 'AS400';
+         or pg_catalog.jsonb_typeof(b.value -> 'window_seconds') is distinct from 'number'
+         or pg_catalog.jsonb_typeof(b.value -> 'spare_if_clean') not in ('string', 'null')) then
+      raise exception 'buckets must be an array of {name, max, window_seconds, spare_if_clean?}'
+        using errcode = 'AS400';
     end if;
-    for bucket in select b.value from pg_catalog.jsonb_array_elements(buckets) as b(value) loop
-      wait := api.rate_limit_wait(bucket ->> 'name', (bucket ->> 'max')::integer);
+    for entry in select b.value from pg_catalog.jsonb_array_elements(buckets) as b(value) loop
+      wait := api.rate_limit_wait(entry ->> 'name', (entry ->> 'max')::integer);
+      if wait > 0 and entry ->> 'spare_if_clean' is not null and not exists (
+        select from astapa.rate_limits r
+        where r.bucket = entry ->> 'spare_if_clean' and r.hits > 0
+          and r.window_start + pg_catalog.make_interval(secs => r.window_seconds) > pg_catalog.now()) then
+        wait := 0;
+      end if;
       if wait > 0 then
         return wait;
       end if;
@@ -541,8 +550,9 @@ create or replace function astapa.client_lockout_wait(buckets jsonb) returns int
   $$;
 
 comment on function astapa.client_lockout_wait(jsonb) is
-  'Seconds to wait before the first locked bucket of [{name, max, window_seconds}] allows another attempt; 0 when '
-  'none is locked. AS400 for malformed buckets.';
+  'Seconds to wait before the first locked bucket of [{name, max, window_seconds, spare_if_clean?}] allows '
+  'another attempt; 0 when none is locked. A locked bucket naming spare_if_clean does not lock a caller whose '
+  'bucket of that name holds no failure in its window. AS400 for malformed buckets.';
 
 grant execute on function astapa.client_lockout_wait(jsonb) to astapa_app;
 
@@ -585,3 +595,56 @@ comment on function api.authenticate_dynamic_client(text, bytea, jsonb) is
   'a bucket is locked (the secret is not checked), else {verified}, a failure counted in every bucket.';
 
 grant execute on function api.authenticate_dynamic_client(text, bytea, jsonb) to astapa_app;
+
+create or replace function astapa.current_client_kind() returns text
+  language sql
+  stable
+  parallel safe
+  set search_path = ''
+  as $$ select nullif(pg_catalog.current_setting('astapa.client_kind', true), '') $$;
+
+comment on function astapa.current_client_kind() is
+  'The kind of OAuth client the transaction acts for (project, machine, dynamic), from the transaction-local '
+  'setting astapa.client_kind; null when no client authenticated (dashboard, CLI, hosted login, workers).';
+
+grant execute on function astapa.current_client_kind() to astapa_app;
+
+create or replace function astapa.refuse_foreign_client_writes() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception 'only the project''s own client may change % (this is a % client)',
+        tg_table_name, astapa.current_client_kind()
+        using errcode = 'AS4U3';
+    end if;
+    return null;
+  end
+  $$;
+
+comment on function astapa.refuse_foreign_client_writes() is
+  'Statement trigger on the tables the Platform management API changes: a transaction acting for a machine or '
+  'self-registered client may not write them (AS4U3, answered as 403 unauthorized_client).';
+
+create or replace function api.record_refused_client(client_id text, kind text, method text, path text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception 'no project is set' using errcode = 'AS400';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'client.refused', client_id,
+      pg_catalog.jsonb_build_object('kind', kind, 'method', pg_catalog.left(method, 10),
+                                    'path', pg_catalog.left(path, 200)));
+  end
+  $$;
+
+comment on function api.record_refused_client(text, text, text, text) is
+  'Audits a call by a known client of a kind the route does not accept (client.refused), in the client''s '
+  'project.';
+
+grant execute on function api.record_refused_client(text, text, text, text) to astapa_app;

@@ -218,6 +218,14 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
     end if;
+    -- Sandbox and production never mix: a sandbox user of a live project cannot sign in, nor pay.
+    if exists (select from astapa.users as u
+               where u.project_id = create_checkout.project_id and u.id = target_user
+                 and u.environment <> project_mode) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s belongs to the project''s other environment (it is in %s mode now).',
+          checkout ->> 'sub', project_mode);
+    end if;
     select * into chosen from astapa.plans as p
     where p.project_id = create_checkout.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
     if not found then
@@ -256,7 +264,7 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
 comment on function api.create_checkout(text, jsonb) is
   'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?}: '
   'the amount is the plan''s price. AS400 free/archived/unknown plan or a URL off the registered origins '
-  '(DETAIL names the field); AS404 unknown or disabled user.';
+  '(DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
 
 grant execute on function api.create_checkout(text, jsonb) to astapa_app;
 
@@ -372,8 +380,9 @@ create or replace function api.record_payment_event(project_id text, provider_id
   $$;
 
 comment on function api.record_payment_event(text, text, text, text, jsonb) is
-  'Stores a verified callback; the same payment id and status again is a duplicate and stores nothing. '
-  'The insert NOTIFYs astapa_payment_events. AS400 without an id or a status.';
+  'Stores a verified callback; the same payment id, status, amount and currency again is a duplicate and stores '
+  'nothing (a corrected amount is a new event). The insert NOTIFYs astapa_payment_events. AS400 without an id '
+  'or a status.';
 
 grant execute on function api.record_payment_event(text, text, text, text, jsonb) to astapa_app;
 
@@ -508,7 +517,12 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
           'method', pay.method, 'status', new_status, 'amount', pay.amount));
       else
         amount_paid := coalesce(ev.body #>> '{data,amount}', ev.body ->> 'paid_amount', ev.body ->> 'amount')::numeric;
-        if amount_paid is distinct from pay.amount then
+        -- Both amount and currency must be the checkout's: 100,000 of another currency is not Rp100,000.
+        -- (Xendit's callbacks always name the currency; one that names none is taken as the charge's own.)
+        if coalesce(ev.body #>> '{data,currency}', ev.body ->> 'currency', target.currency)
+           is distinct from target.currency then
+          applied_outcome := 'currency_mismatch';
+        elsif amount_paid is distinct from pay.amount then
           applied_outcome := 'amount_mismatch';
         else
           update astapa.payments as y set status = 'paid', paid_at = pg_catalog.now(), updated_at = pg_catalog.now()
@@ -548,7 +562,8 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
   $$;
 
 comment on function astapa.apply_payment_event_row(astapa.payment_events) is
-  'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot.';
+  'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. '
+  'A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch).';
 
 grant execute on function astapa.apply_payment_event_row(astapa.payment_events) to astapa_app;
 
@@ -577,3 +592,307 @@ comment on function api.requeue_payment_event(text, bigint) is
   'for any other event.';
 
 grant execute on function api.requeue_payment_event(text, bigint) to astapa_app;
+
+drop policy if exists "a project reads its own sandbox account" on astapa.sandbox_accounts;
+create policy "a project reads its own sandbox account" on astapa.sandbox_accounts
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project creates its own sandbox account" on astapa.sandbox_accounts;
+create policy "a project creates its own sandbox account" on astapa.sandbox_accounts
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions find the sandbox account a key names" on astapa.sandbox_accounts;
+create policy "definer functions find the sandbox account a key names" on astapa.sandbox_accounts
+  for select to astapa_owner
+  using (key_hash = pg_catalog.decode(nullif(pg_catalog.current_setting('astapa.sandbox_lookup', true), ''), 'hex')
+      or callback_token_hash = pg_catalog.decode(
+        nullif(pg_catalog.current_setting('astapa.sandbox_lookup', true), ''), 'hex'));
+
+create or replace function api.sandbox_account() returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'secret_key_sealed', pg_catalog.encode(a.secret_key_sealed, 'base64'),
+      'callback_token_sealed', pg_catalog.encode(a.callback_token_sealed, 'base64'))
+    from astapa.sandbox_accounts a
+    where a.project_id = astapa.current_project_id()
+  $$;
+
+comment on function api.sandbox_account() is
+  'The current project''s sealed simulator key and callback token (base64), or null when it has none yet.';
+
+revoke all on function api.sandbox_account() from public;
+
+grant execute on function api.sandbox_account() to astapa_app;
+
+create or replace function api.create_sandbox_account(
+  key_hash bytea, callback_token_hash bytea, secret_key_sealed bytea, callback_token_sealed bytea)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
+    end if;
+    -- Two instances making the account at once: the first insert wins, both answer with it.
+    insert into astapa.sandbox_accounts (project_id, key_hash, callback_token_hash, secret_key_sealed,
+                                         callback_token_sealed)
+    values (astapa.current_project_id(), key_hash, callback_token_hash, secret_key_sealed, callback_token_sealed)
+    on conflict (project_id) do nothing;
+    return api.sandbox_account();
+  end
+  $$;
+
+comment on function api.create_sandbox_account(bytea, bytea, bytea, bytea) is
+  'Gives the current project its simulator account unless it has one; answers the account it has.';
+
+revoke all on function api.create_sandbox_account(bytea, bytea, bytea, bytea) from public;
+
+grant execute on function api.create_sandbox_account(bytea, bytea, bytea, bytea) to astapa_app;
+
+create or replace function api.sandbox_account_project(key_hash bytea) returns text
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    found_project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Simulator keys are looked up before a project is chosen.';
+    end if;
+    if key_hash is null or pg_catalog.length(key_hash) <> 32 then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.sandbox_lookup', pg_catalog.encode(key_hash, 'hex'), true);
+    select a.project_id into found_project from astapa.sandbox_accounts a where a.key_hash = sandbox_account_project.key_hash;
+    perform pg_catalog.set_config('astapa.sandbox_lookup', '', true);
+    return found_project;
+  end
+  $$;
+
+comment on function api.sandbox_account_project(bytea) is
+  'The project whose simulator secret key has this SHA-256, or null: the simulator authenticates a call. '
+  'Security definer because no project is known yet; it sees only the one account the hash names (policy '
+  '"definer functions find the sandbox account a key names") and refuses to run once a project is set.';
+
+revoke all on function api.sandbox_account_project(bytea) from public;
+
+grant execute on function api.sandbox_account_project(bytea) to astapa_app;
+
+create or replace function api.is_sandbox_callback_token(token_hash bytea) returns boolean
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    known boolean;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Callback tokens are looked up before a project is chosen.';
+    end if;
+    if token_hash is null or pg_catalog.length(token_hash) <> 32 then
+      return false;
+    end if;
+    perform pg_catalog.set_config('astapa.sandbox_lookup', pg_catalog.encode(token_hash, 'hex'), true);
+    select exists (select 1 from astapa.sandbox_accounts a where a.callback_token_hash = token_hash) into known;
+    perform pg_catalog.set_config('astapa.sandbox_lookup', '', true);
+    return known;
+  end
+  $$;
+
+comment on function api.is_sandbox_callback_token(bytea) is
+  'Whether a callback token (as SHA-256) is some project''s simulator token: a simulator callback naming an '
+  'unknown checkout is acknowledged so its sender stops retrying. Security definer because no project is known; '
+  'it answers yes or no for the one hash and refuses to run once a project is set.';
+
+revoke all on function api.is_sandbox_callback_token(bytea) from public;
+
+grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
+
+drop policy if exists "a project reads its own sandbox charges" on astapa.sandbox_charges;
+create policy "a project reads its own sandbox charges" on astapa.sandbox_charges
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own sandbox charges" on astapa.sandbox_charges;
+create policy "a project records its own sandbox charges" on astapa.sandbox_charges
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own sandbox charges" on astapa.sandbox_charges;
+create policy "a project updates its own sandbox charges" on astapa.sandbox_charges
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions find the sandbox charge a lookup names" on astapa.sandbox_charges;
+create policy "definer functions find the sandbox charge a lookup names" on astapa.sandbox_charges
+  for select to astapa_owner
+  using (id = nullif(pg_catalog.current_setting('astapa.sandbox_charge_lookup', true), ''));
+
+drop policy if exists "a project reads its own sandbox idempotency keys" on astapa.sandbox_idempotency;
+create policy "a project reads its own sandbox idempotency keys" on astapa.sandbox_idempotency
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own sandbox idempotency keys" on astapa.sandbox_idempotency;
+create policy "a project records its own sandbox idempotency keys" on astapa.sandbox_idempotency
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function api.save_sandbox_charge(id text, kind text, external_id text, status text, record jsonb)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
+    end if;
+    insert into astapa.sandbox_charges (project_id, id, kind, external_id, status, record)
+    values (astapa.current_project_id(), id, kind, external_id, status, record);
+  end
+  $$;
+
+comment on function api.save_sandbox_charge(text, text, text, text, jsonb) is
+  'Records a charge the simulator made for the current project.';
+
+revoke all on function api.save_sandbox_charge(text, text, text, text, jsonb) from public;
+
+grant execute on function api.save_sandbox_charge(text, text, text, text, jsonb) to astapa_app;
+
+create or replace function api.transition_sandbox_charge(id text, from_statuses text[], status text, record jsonb)
+  returns boolean
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    with changed as (
+      update astapa.sandbox_charges c
+      set status = transition_sandbox_charge.status, record = transition_sandbox_charge.record,
+          updated_at = pg_catalog.now()
+      where c.project_id = astapa.current_project_id() and c.id = transition_sandbox_charge.id
+        and c.status = any (from_statuses)
+      returning 1)
+    select exists (select 1 from changed)
+  $$;
+
+comment on function api.transition_sandbox_charge(text, text[], text, jsonb) is
+  'Moves a charge of the current project to a new status if it is still in one of from_statuses (compare and '
+  'set: two instances paying at once pay once); true when it moved.';
+
+revoke all on function api.transition_sandbox_charge(text, text[], text, jsonb) from public;
+
+grant execute on function api.transition_sandbox_charge(text, text[], text, jsonb) to astapa_app;
+
+create or replace function api.sandbox_charge(id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('kind', c.kind, 'record', c.record)
+    from astapa.sandbox_charges c
+    where c.project_id = astapa.current_project_id() and c.id = sandbox_charge.id
+  $$;
+
+comment on function api.sandbox_charge(text) is 'One simulator charge of the current project, or null.';
+
+revoke all on function api.sandbox_charge(text) from public;
+
+grant execute on function api.sandbox_charge(text) to astapa_app;
+
+create or replace function api.sandbox_invoices(external_id text, max_count integer) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(x.record order by x.created_at desc), '[]')
+    from (select c.record, c.created_at from astapa.sandbox_charges c
+          where c.project_id = astapa.current_project_id() and c.kind = 'invoice'
+            and (sandbox_invoices.external_id is null or c.external_id = sandbox_invoices.external_id)
+          order by c.created_at desc
+          limit least(greatest(coalesce(max_count, 10), 1), 100)) x
+  $$;
+
+comment on function api.sandbox_invoices(text, integer) is
+  'The current project''s simulator invoices, newest first, optionally by external_id (GET /v2/invoices).';
+
+revoke all on function api.sandbox_invoices(text, integer) from public;
+
+grant execute on function api.sandbox_invoices(text, integer) to astapa_app;
+
+create or replace function api.sandbox_charge_owner(id text) returns text
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    owner text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Charges are looked up before a project is chosen.';
+    end if;
+    perform pg_catalog.set_config('astapa.sandbox_charge_lookup', coalesce(id, ''), true);
+    select c.project_id into owner from astapa.sandbox_charges c where c.id = sandbox_charge_owner.id;
+    perform pg_catalog.set_config('astapa.sandbox_charge_lookup', '', true);
+    return owner;
+  end
+  $$;
+
+comment on function api.sandbox_charge_owner(text) is
+  'The project a simulator charge id belongs to, or null: the hosted invoice page and "Simulate payment" name a '
+  'charge, not a project (its random id is the capability, as at Xendit). Security definer because no project '
+  'is known yet; it sees only the one charge named (policy "definer functions find the sandbox charge a lookup '
+  'names") and refuses to run once a project is set.';
+
+revoke all on function api.sandbox_charge_owner(text) from public;
+
+grant execute on function api.sandbox_charge_owner(text) to astapa_app;
+
+create or replace function api.sandbox_idempotency(key text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('request_hash', i.request_hash, 'status', i.status, 'body', i.body)
+    from astapa.sandbox_idempotency i
+    where i.project_id = astapa.current_project_id() and i.key = sandbox_idempotency.key
+  $$;
+
+comment on function api.sandbox_idempotency(text) is 'What an idempotency key of the current project was used with.';
+
+revoke all on function api.sandbox_idempotency(text) from public;
+
+grant execute on function api.sandbox_idempotency(text) to astapa_app;
+
+create or replace function api.save_sandbox_idempotency(key text, request_hash text, status integer, body jsonb)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    insert into astapa.sandbox_idempotency (project_id, key, request_hash, status, body)
+    values (astapa.current_project_id(), key, request_hash, status, body)
+    on conflict on constraint sandbox_idempotency_pkey do nothing;
+    return api.sandbox_idempotency(key);
+  end
+  $$;
+
+comment on function api.save_sandbox_idempotency(text, text, integer, jsonb) is
+  'Remembers an idempotency key''s request and answer unless another instance did first; answers the one kept.';
+
+revoke all on function api.save_sandbox_idempotency(text, text, integer, jsonb) from public;
+
+grant execute on function api.save_sandbox_idempotency(text, text, integer, jsonb) to astapa_app;

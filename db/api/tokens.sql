@@ -178,6 +178,7 @@ create or replace function api.issue_authorization_code(
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
     end if;
+    perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
       code_challenge, code_challenge_method, nonce, auth_time, expires_at)
@@ -189,7 +190,8 @@ create or replace function api.issue_authorization_code(
   $$;
 
 comment on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer) is
-  'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default.';
+  'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope '
+  'and resource must be the project''s own (astapa.assert_grant_target).';
 
 grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer) to astapa_app;
 
@@ -242,12 +244,16 @@ create or replace function api.introspect_refresh_token(token_hash bytea) return
       'project_id', r.project_id))
     from astapa.refresh_tokens r
     join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
+    join astapa.projects p on p.id = r.project_id
     where r.project_id = astapa.current_project_id() and r.token_hash = introspect_refresh_token.token_hash
       and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
+      -- A sandbox user's token after going live (or the reverse) can no longer be refreshed: not active.
+      and u.environment = p.mode
   $$;
 
 comment on function api.introspect_refresh_token(bytea) is
-  'RFC 7662 fields for a live refresh token of the current project, or null when it is not active.';
+  'RFC 7662 fields for a live refresh token of the current project, or null when it is not active (revoked, '
+  'used, expired, its user disabled or outside the project''s current environment).';
 
 grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
 
@@ -294,7 +300,12 @@ create or replace function api.client_credentials_grant(requested_scope text, re
     if not granted <@ allowed_scopes then
       raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
     end if;
-    if resource is not null and not resource = any (allowed_resources) then
+    -- settings are free JSON: the resource must also be registered by this project, or settings could name
+    -- another project's resource as this token's audience.
+    if resource is not null and not (
+      resource = any (allowed_resources)
+      and exists (select from astapa.resources r
+                  where r.project_id = astapa.current_project_id() and r.uri = client_credentials_grant.resource)) then
       raise exception 'the requested resource is not registered for this project' using errcode = 'AS4T0';
     end if;
     return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -307,7 +318,7 @@ create or replace function api.client_credentials_grant(requested_scope text, re
 
 comment on function api.client_credentials_grant(text, text) is
   'Decides a client_credentials grant for the current project''s own client: scope within settings '
-  'client_credentials_scopes, resource among settings resources.';
+  'client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
 
 grant execute on function api.client_credentials_grant(text, text) to astapa_app;
 
@@ -409,6 +420,10 @@ create or replace function api.redeem_authorization_code(
     if not found then
       raise exception 'the authorization code is unknown' using errcode = 'AS4G0';
     end if;
+    if code.redeemed_at is not null and code.refresh_family is null then
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The authorization code is void: a code_verifier that did not match was presented for it.');
+    end if;
     if code.redeemed_at is not null then
       -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued.
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
@@ -440,9 +455,15 @@ create or replace function api.redeem_authorization_code(
     if code.code_challenge is not null and (
       code_verifier is null or code_verifier !~ '^[A-Za-z0-9._~-]{43,128}$'
       or astapa.pkce_s256(code_verifier) <> code.code_challenge) then
-      raise exception 'code_verifier does not match the code_challenge' using errcode = 'AS4G0';
+      -- Whoever holds the code without its verifier gets no second guess: the code is void from now on
+      -- (returned, not raised, so that this survives the statement).
+      update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
+      where c.project_id = code.project_id and c.code_hash = code.code_hash;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'code_verifier does not match the code_challenge; the authorization code is now void.');
     end if;
     perform astapa.assert_user_may_sign_in(code.user_id);
+    perform astapa.assert_grant_target(code.scope, code.resource);
 
     select * into policy from astapa.token_policy();
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
@@ -459,9 +480,10 @@ create or replace function api.redeem_authorization_code(
   $$;
 
 comment on function api.redeem_authorization_code(bytea, text, text, text, bytea, text) is
-  'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked) '
-  'and starts a refresh-token family. A second redemption revokes that family and returns an invalid_grant '
-  'error object. Dynamic clients need PKCE and a project that accepts them.';
+  'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; '
+  'scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes '
+  'that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic '
+  'clients need PKCE and a project that accepts them.';
 
 grant execute on function api.redeem_authorization_code(bytea, text, text, text, bytea, text) to astapa_app;
 
@@ -503,6 +525,9 @@ create or replace function api.rotate_refresh_token(
       raise exception 'the requested scope exceeds the scope originally granted' using errcode = 'AS4S0';
     end if;
     perform astapa.assert_user_may_sign_in(presented.user_id);
+    -- A sign-in keeps only what its project still owns: a resource or scope withdrawn (or never the project's,
+    -- from before this check) ends it here.
+    perform astapa.assert_grant_target(presented.scope, presented.resource);
     -- However often it is used, a sign-in ends max_age after it happened (tokens from before auth_time was
     -- recorded fall back to the family's first token).
     signed_in_at := coalesce(presented.auth_time, (select pg_catalog.min(r.created_at) from astapa.refresh_tokens r
@@ -545,7 +570,8 @@ comment on function api.rotate_refresh_token(bytea, text, bytea, text, text) is
   'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry '
   'yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace '
   'window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after '
-  'auth_time, however often its tokens are used (AS4G0).';
+  'auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the '
+  'project''s own (AS4S0 / AS4T0).';
 
 grant execute on function api.rotate_refresh_token(bytea, text, bytea, text, text) to astapa_app;
 
@@ -563,3 +589,46 @@ comment on function astapa.refresh_max_age() is
   'to astapa.token_lifetime_limits() (1 h–10 years, default 90 days).';
 
 grant execute on function astapa.refresh_max_age() to astapa_app;
+
+create or replace function astapa.assert_grant_target(scope text, resource text) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    undeclared text;
+  begin
+    select pg_catalog.string_agg(s, ' ' order by s) into undeclared
+    from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) as s
+    where s <> '' and s not in ('openid', 'email', 'profile', 'offline_access')
+      and not exists (select from astapa.scopes d
+                      where d.project_id = astapa.current_project_id() and d.name = s);
+    if undeclared is not null then
+      raise exception 'not a scope this project declares: %', undeclared using errcode = 'AS4S0';
+    end if;
+    if resource is not null and not exists (
+      select from astapa.resources r
+      where r.project_id = astapa.current_project_id() and r.uri = assert_grant_target.resource) then
+      raise exception 'the resource is not one this project registered' using errcode = 'AS4T0';
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_grant_target(text, text) is
+  'Raises AS4S0 (invalid_scope) for a scope the current project did not declare (the OpenID user scopes are '
+  'always allowed) and AS4T0 (invalid_target) for a resource it did not register. Every user grant calls it.';
+
+grant execute on function astapa.assert_grant_target(text, text) to astapa_app;
+
+create or replace function api.check_authorization_target(scope text, resource text) returns void
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.assert_grant_target(scope, resource)
+  $$;
+
+comment on function api.check_authorization_target(text, text) is
+  'The authorization request''s check, before anyone signs in: see astapa.assert_grant_target.';
+
+grant execute on function api.check_authorization_target(text, text) to astapa_app;

@@ -30,7 +30,7 @@ export function authorize(caller: Caller): MiddlewareHandler<AppEnv> {
       }
       const client = await authenticateClient(c, params);
       c.set("client", client);
-      // Everything the handler runs in SQL carries the client's kind (db/client.ts, migration 2000).
+      // Everything the handler runs in SQL carries the client's kind (db/client.ts, db/api/clients.sql).
       return await actAsClient(client.kind, next);
     }
     await next();
