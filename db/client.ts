@@ -30,6 +30,12 @@ export type AppContext = {
 };
 
 /**
+ * asApp transactions of this process: waiting for a connection (and its BEGIN), and holding one. postgres.js
+ * keeps its pool's queues to itself; nearly all work runs through asApp, so these stand for the pool (metrics).
+ */
+export const transactions = { waiting: 0, inUse: 0 };
+
+/**
  * Runs `work` as the app role in one transaction. With a project id, RLS shows that project's rows only;
  * without one, tenant tables show nothing.
  */
@@ -39,7 +45,12 @@ export function asApp<T>(
   work: (tx: Tx) => Promise<T>,
   context: AppContext = {},
 ): Promise<T> {
-  return sql.begin(async (tx) => {
+  let entered = false;
+  transactions.waiting++;
+  const done = sql.begin(async (tx) => {
+    entered = true;
+    transactions.waiting--;
+    transactions.inUse++;
     // Not awaited: the settings travel in the same network write as work's first statement (postgres.js
     // pipelines on the transaction's connection), so they cost no round trip of their own. They still run
     // first, and a failure among them aborts the transaction; it is reported below.
@@ -48,9 +59,14 @@ export function asApp<T>(
     try {
       return await work(tx);
     } finally {
+      transactions.inUse--;
       await settings;
     }
   }) as Promise<T>;
+  done.catch(() => {
+    if (!entered) transactions.waiting--; // no connection, or BEGIN failed
+  });
+  return done;
 }
 
 /**

@@ -9,6 +9,7 @@ import { randomSecret, sha256 } from "../secrets.ts";
 import { clientAddress } from "../http/client_address.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 import { SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
+import { countLockout } from "../metrics/metrics.ts";
 
 export async function finishSignIn(c: Ctx, request: AuthorizeRequest, userId: string, newSession: boolean) {
   const code = randomSecret();
@@ -80,6 +81,13 @@ export async function countAttempt(
     const details = { address: clientAddress(c) };
     await tx`select astapa.audit(${project.id}, ${action}, ${target}, ${tx.json(details)})`;
     if (locked) {
+      countLockout(
+        action === "sign_in.failed"
+          ? "sign_in"
+          : action === "password_reset.requested"
+          ? "password_reset"
+          : "verification",
+      );
       await tx`select astapa.audit(${project.id}, 'sign_in.locked_out', ${target}, ${tx.json(details)})`;
     }
   }, { actor: "hosted_login" });

@@ -16,6 +16,7 @@ import {
 } from "../../db/machine_clients.ts";
 import { BASIC_CHALLENGE, type ClientAuthMethod, presentedClient } from "./client_auth.ts";
 import type { OAuthParams } from "./params.ts";
+import { countLockout } from "../metrics/metrics.ts";
 
 export const CLIENT_FAILURES = { perClient: 10, perAddress: 30, windowSeconds: 300 };
 
@@ -60,6 +61,7 @@ export async function authenticateClientAndGrant(
     grant,
   );
   if ("wait" in outcome) {
+    countLockout("client");
     throw new AppError("rate_limited", {
       description: "Too many failed client authentications. Try again later.",
       headers: { "Retry-After": String(outcome.wait) },

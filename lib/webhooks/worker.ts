@@ -16,6 +16,7 @@ import {
 } from "../../db/webhooks.ts";
 import { log } from "../http/log.ts";
 import { openWebhookSecret, signatureHeaders } from "./signature.ts";
+import { countWebhookAttempt } from "../metrics/metrics.ts";
 
 /** Seconds before retry n (n = attempts so far): 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then give up. */
 export const RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600, 43200];
@@ -175,6 +176,7 @@ export class WebhookWorker {
       http_status: httpStatus,
       outcome,
     });
+    countWebhookAttempt(delivered ? "delivered" : outcome === "failed" ? "failed" : "retry");
     if (outcome === "pending" && retryIn !== null) this.#wakeIn(retryIn);
   }
 

@@ -6,6 +6,7 @@ import { AppError } from "../../../lib/http/errors.ts";
 import { log } from "../../../lib/http/log.ts";
 import { sandboxCallbackToken, xenditAccount } from "../../../lib/payments/accounts.ts";
 import { tokensEqual } from "../../../lib/payments/callback_token.ts";
+import { countPaymentEvent } from "../../../lib/metrics/metrics.ts";
 
 /** Payment Request API callbacks: { event, business_id, created, data: { payment_request_id, reference_id, … } }. */
 const PaymentCallback = z.looseObject({
@@ -60,6 +61,7 @@ export const handler: Handlers = {
       owner.project_id,
       (tx) => recordPaymentEvent(tx, owner.project_id, event),
     );
+    if (!stored.duplicate) countPaymentEvent("received");
     return c.json({ received: true, duplicate: stored.duplicate }, 200);
   },
 };
