@@ -4,6 +4,7 @@
  * request acts for in the transaction-local setting `astapa.project_id` that the policies read.
  */
 import postgres from "postgres";
+import { tracedSql, tracingEnabled } from "../lib/tracing.ts";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -47,22 +48,24 @@ export function asApp<T>(
 ): Promise<T> {
   let entered = false;
   transactions.waiting++;
-  const done = sql.begin(async (tx) => {
-    entered = true;
-    transactions.waiting--;
-    transactions.inUse++;
-    // Not awaited: the settings travel in the same network write as work's first statement (postgres.js
-    // pipelines on the transaction's connection), so they cost no round trip of their own. They still run
-    // first, and a failure among them aborts the transaction; it is reported below.
-    const settings = tx`select ${appSettings(sql, projectId, context)}`.execute();
-    settings.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
-    try {
-      return await work(tx);
-    } finally {
-      transactions.inUse--;
-      await settings;
-    }
-  }) as Promise<T>;
+  const begin = () =>
+    sql.begin(async (tx) => {
+      entered = true;
+      transactions.waiting--;
+      transactions.inUse++;
+      // Not awaited: the settings travel in the same network write as work's first statement (postgres.js
+      // pipelines on the transaction's connection), so they cost no round trip of their own. They still run
+      // first, and a failure among them aborts the transaction; it is reported below.
+      const settings = tx`select ${appSettings(sql, projectId, context)}`.execute();
+      settings.catch(() => {}); // awaited below; this only keeps an early rejection from counting as unhandled
+      try {
+        return await work(tx);
+      } finally {
+        transactions.inUse--;
+        await settings;
+      }
+    }) as Promise<T>;
+  const done = tracingEnabled ? tracedSql("db.transaction", projectId, begin) : begin();
   done.catch(() => {
     if (!entered) transactions.waiting--; // no connection, or BEGIN failed
   });
@@ -95,8 +98,12 @@ export function asAppStatement<T extends readonly object[]>(
   projectId: string | null,
   query: (app: Fragment) => postgres.PendingQuery<T>,
   context: AppContext = {},
-): postgres.PendingQuery<T> {
-  return query(sql`app as materialized (select ${appSettings(sql, projectId, context)})`);
+): Promise<postgres.RowList<T>> {
+  const statement = query(sql`app as materialized (select ${appSettings(sql, projectId, context)})`);
+  if (!tracingEnabled) return statement;
+  // The span is named after the first api.* function the statement calls (the statement's own text).
+  const called = /api\.([a-z_]+)/.exec((statement as unknown as { strings: string[] }).strings.join(""))?.[1];
+  return tracedSql(`db.statement ${called ?? "query"}`, projectId, () => statement);
 }
 
 /** True when the database answers a trivial query within the pool's connect timeout. */
