@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   ),
 });
 
+/** Every variable the configuration reads (the README's table lists each; tests/docs/readme_config_test.ts). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export type Config = {
   port: number;
   hostname: string;
