@@ -34,7 +34,16 @@ const EnvSchema = z.object({
   GITHUB_BASE_URL: z.preprocess(emptyAsUnset, z.url().default("https://github.com")),
   GITHUB_API_URL: z.preprocess(emptyAsUnset, z.url().default("https://api.github.com")),
   ASTAPA_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUnset, z.enum(["true", "false"]).default("false")),
+  ASTAPA_METRICS: z.preprocess(emptyAsUnset, z.enum(["0", "1", "true", "false"]).default("0")),
+  ASTAPA_METRICS_TOKEN: z.preprocess(
+    emptyAsUnset,
+    z.string().min(16, "must be at least 16 characters").regex(/^[\x21-\x7e]+$/, "must be printable ASCII")
+      .optional(),
+  ),
 });
+
+/** Every variable the configuration reads (the README's table lists each; tests/docs/readme_config_test.ts). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export type Config = {
   port: number;
@@ -66,6 +75,8 @@ export type Config = {
   github: { clientId?: string; clientSecret?: string; baseUrl: string; apiUrl: string };
   /** Production projects may point webhooks at internal addresses (single-tenant deployments only). */
   webhookAllowPrivate: boolean;
+  /** GET /metrics: off, open (ASTAPA_METRICS=1), or behind a bearer token (ASTAPA_METRICS_TOKEN). */
+  metrics: { enabled: boolean; token?: string };
 };
 
 export class ConfigError extends Error {
@@ -112,6 +123,11 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       apiUrl: e.GITHUB_API_URL.replace(/\/$/, ""),
     },
     webhookAllowPrivate: e.ASTAPA_WEBHOOK_ALLOW_PRIVATE === "true",
+    metrics: {
+      enabled: e.ASTAPA_METRICS === "1" || e.ASTAPA_METRICS === "true" ||
+        e.ASTAPA_METRICS_TOKEN !== undefined,
+      token: e.ASTAPA_METRICS_TOKEN,
+    },
   };
 }
 

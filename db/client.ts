@@ -7,6 +7,7 @@ import type postgres from "postgres";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { failureKind, OutcomeUnknownError, retryNotApplied, RolledBackError } from "./failover.ts";
 import { createFailoverPool, failoverOf } from "./pool.ts";
+import { tracedSql, tracingEnabled } from "../lib/tracing.ts";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -53,6 +54,12 @@ export function actAsClient<T>(kind: ClientKind, work: () => T): T {
 }
 
 /**
+ * asApp transactions of this process: waiting for a connection (and its BEGIN), and holding one. postgres.js
+ * keeps its pool's queues to itself; nearly all work runs through asApp, so these stand for the pool (metrics).
+ */
+export const transactions = { waiting: 0, inUse: 0 };
+
+/**
  * Runs `work` as the app role in one transaction. With a project id, RLS shows that project's rows only;
  * without one, tenant tables show nothing.
  *
@@ -67,9 +74,32 @@ export function asApp<T>(
   context: AppContext = {},
 ): Promise<T> {
   const failover = failoverOf(sql);
-  const once = () => oneTransaction(sql, projectId, work, context);
+  const once = () => countedTransaction(sql, projectId, work, context);
   if (!failover) return once();
   return retryNotApplied(once, (error) => failover.recheck(error));
+}
+
+/** One attempt, counted for the pool gauges (metrics) and traced when tracing is on. */
+function countedTransaction<T>(
+  sql: Sql,
+  projectId: string | null,
+  work: (tx: Tx) => Promise<T>,
+  context: AppContext,
+): Promise<T> {
+  let entered = false;
+  transactions.waiting++;
+  const counted = (tx: Tx) => {
+    entered = true;
+    transactions.waiting--;
+    transactions.inUse++;
+    return work(tx).finally(() => transactions.inUse--);
+  };
+  const attempt = () => oneTransaction(sql, projectId, counted, context);
+  const done = tracingEnabled ? tracedSql("db.transaction", projectId, attempt) : attempt();
+  done.catch(() => {
+    if (!entered) transactions.waiting--; // no connection, or BEGIN failed
+  });
+  return done;
 }
 
 async function oneTransaction<T>(
@@ -159,8 +189,12 @@ export function asAppStatement<T extends readonly object[]>(
   projectId: string | null,
   query: (app: Fragment) => postgres.PendingQuery<T>,
   context: AppContext = {},
-): postgres.PendingQuery<T> {
-  return query(sql`app as materialized (select ${appSettings(sql, projectId, context)})`);
+): Promise<postgres.RowList<T>> {
+  const statement = query(sql`app as materialized (select ${appSettings(sql, projectId, context)})`);
+  if (!tracingEnabled) return statement;
+  // The span is named after the first api.* function the statement calls (the statement's own text).
+  const called = /api\.([a-z_]+)/.exec((statement as unknown as { strings: string[] }).strings.join(""))?.[1];
+  return tracedSql(`db.statement ${called ?? "query"}`, projectId, () => statement);
 }
 
 /** True when the database answers a trivial query within the pool's connect timeout. */

@@ -2,7 +2,6 @@
 import type { Config } from "../config.ts";
 import { createPool, type Sql } from "./client.ts";
 import { startEmbeddedPostgres } from "./embedded.ts";
-import { join, resolve } from "node:path";
 
 export type Database = {
   sql: Sql;
@@ -36,7 +35,7 @@ export async function openDatabase(
   });
   return {
     sql,
-    location: join(resolve(config.dataDir), "pg"),
+    location: cluster.dataDir,
     embedded: true,
     async close() {
       await sql.end({ timeout: 5 });

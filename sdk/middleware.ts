@@ -1,5 +1,6 @@
 /**
- * Gatekeeping by plan or scope, for Hono, Express and plain `Request` handlers. Each reads the Bearer token,
+ * Gatekeeping by plan or scope, for Hono, Express, Fastify and `Request` handlers (Next.js route handlers and
+ * middleware, Cloudflare Workers, Bun, Deno). Each reads the Bearer token,
  * verifies it with the client's JWKS, and answers 401 (no or bad token) or 403 (wrong plan or scope) as JSON.
  */
 import type { Astapa, AstapaClaims } from "./client.ts";
@@ -71,19 +72,37 @@ export function express(astapa: Astapa, rule: Rule) {
   };
 }
 
-/** Plain handlers: `withAuthorization(astapa, planRule(["pro"]), (req, claims) => new Response("hi"))`. */
-export function withAuthorization(
+/** Fastify: `app.get("/pro", { preHandler: fastify(astapa, planRule(["pro"])) }, handler)`; `request.astapa`. */
+export function fastify(astapa: Astapa, rule: Rule) {
+  // deno-lint-ignore no-explicit-any
+  return async (request: any, reply: any) => {
+    try {
+      request.astapa = await authorize(astapa, request.headers?.authorization, rule);
+    } catch (error) {
+      const response = errorResponse(error);
+      return reply.code(response.status).headers(Object.fromEntries(response.headers)).send(
+        await response.text(),
+      );
+    }
+  };
+}
+
+/**
+ * `Request` handlers: `withAuthorization(astapa, planRule(["pro"]), (req, claims) => new Response("hi"))`.
+ * Arguments after the request (a Next.js route's `{ params }`, a Worker's `env`) are passed on after the claims.
+ */
+export function withAuthorization<R extends Request, A extends unknown[], T extends Response>(
   astapa: Astapa,
   rule: Rule,
-  handler: (request: Request, claims: AstapaClaims) => Response | Promise<Response>,
-): (request: Request) => Promise<Response> {
-  return async (request) => {
+  handler: (request: R, claims: AstapaClaims, ...rest: A) => T | Promise<T>,
+): (request: R, ...rest: A) => Promise<T | Response> {
+  return async (request, ...rest) => {
     let claims: AstapaClaims;
     try {
       claims = await authorize(astapa, request.headers.get("authorization"), rule);
     } catch (error) {
       return errorResponse(error);
     }
-    return await handler(request, claims);
+    return await handler(request, claims, ...rest);
   };
 }

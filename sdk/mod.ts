@@ -9,27 +9,38 @@
  * ```
  */
 import { type Astapa, type AstapaOptions, createAstapa as createClient } from "./client.ts";
-import { express, hono, planRule, scopeRule, withAuthorization } from "./middleware.ts";
+import { express, fastify, hono, planRule, scopeRule, withAuthorization } from "./middleware.ts";
+import type { AstapaClaims } from "./client.ts";
 
 export type { AstapaClaims, CustomClaims, LoginRequest, Tokens } from "./client.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export { authorize, planRule, scopeRule } from "./middleware.ts";
 
-/** The client plus ready-made middleware: `requirePlan.hono("pro")`, `requireScope.express("jobs:run")`, … */
+type Handler<R extends Request, A extends unknown[], T extends Response> = (
+  request: R,
+  claims: AstapaClaims,
+  ...rest: A
+) => T | Promise<T>;
+
+/**
+ * The client plus ready-made gates: `requirePlan.hono("pro")`, `requireScope.express("jobs:run")`,
+ * `requirePlan.fastify("pro")` (a preHandler), `requirePlan.handler(["pro"], fn)` for `Request` handlers, and
+ * `requirePlan.next(["pro"], fn)` — the same, for Next.js route handlers and middleware.
+ */
 export function createAstapa(options: AstapaOptions) {
   const astapa: Astapa = createClient(options);
-  type Handler = Parameters<typeof withAuthorization>[2];
-  return {
-    ...astapa,
-    requirePlan: {
-      hono: (...plans: string[]) => hono(astapa, planRule(plans)),
-      express: (...plans: string[]) => express(astapa, planRule(plans)),
-      handler: (plans: string[], fn: Handler) => withAuthorization(astapa, planRule(plans), fn),
-    },
-    requireScope: {
-      hono: (...scopes: string[]) => hono(astapa, scopeRule(scopes)),
-      express: (...scopes: string[]) => express(astapa, scopeRule(scopes)),
-      handler: (scopes: string[], fn: Handler) => withAuthorization(astapa, scopeRule(scopes), fn),
-    },
+  const gates = (rule: (names: string[]) => Parameters<typeof hono>[1]) => {
+    const handler = <R extends Request, A extends unknown[], T extends Response>(
+      names: string[],
+      fn: Handler<R, A, T>,
+    ) => withAuthorization(astapa, rule(names), fn);
+    return {
+      hono: (...names: string[]) => hono(astapa, rule(names)),
+      express: (...names: string[]) => express(astapa, rule(names)),
+      fastify: (...names: string[]) => fastify(astapa, rule(names)),
+      handler,
+      next: handler,
+    };
   };
+  return { ...astapa, requirePlan: gates(planRule), requireScope: gates(scopeRule) };
 }

@@ -1,4 +1,5 @@
 /** JSON-lines logging to stdout: one object per line, easy to grep and to ship. */
+import { traceFields } from "../tracing.ts";
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
@@ -31,7 +32,12 @@ export function configureLog(level: LogLevel, write?: (line: string) => void): v
 
 export function log(level: LogLevel, msg: string, fields: LogFields = {}): void {
   if (LEVELS[level] < threshold) return;
-  sink(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }, errorReplacer));
+  sink(
+    JSON.stringify(
+      { time: new Date().toISOString(), level, msg, ...fields, ...traceFields() },
+      errorReplacer,
+    ),
+  );
 }
 
 /** The access-log line of every request: the fields log() would write, without its error replacer. */
@@ -43,7 +49,15 @@ export function logRequest(fields: {
   duration_ms: number;
 }): void {
   if (LEVELS.info < threshold) return;
-  sink(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "request", ...fields }));
+  sink(
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: "info",
+      msg: "request",
+      ...fields,
+      ...traceFields(),
+    }),
+  );
 }
 
 /** Errors serialise as name, message, SQLSTATE and stack, with their causes. */

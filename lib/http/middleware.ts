@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Deps } from "../app_env.ts";
 import { logRequest } from "./log.ts";
+import { recordRequest } from "../metrics/http.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -58,5 +59,6 @@ export function requestHandling(deps: Deps): MiddlewareHandler<AppEnv> {
       status: c.res.status,
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
     });
+    recordRequest(c, started);
   };
 }

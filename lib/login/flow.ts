@@ -11,6 +11,7 @@ import type { FailureBucket } from "../../db/client_authentication.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 import { readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
 import { authPage, authPageData } from "./pages.ts";
+import { countLockout } from "../metrics/metrics.ts";
 
 export async function finishSignIn(c: Ctx, request: AuthorizeRequest, userId: string, newSession: boolean) {
   const code = randomSecret();
@@ -118,7 +119,7 @@ export async function countAttempt(
   action: "sign_in.failed" | "password_reset.requested" | "verification.resent",
 ): Promise<void> {
   const limits = buckets(c, project, email, "mail");
-  await asApp(c.var.deps.sql, project.id, async (tx) => {
+  const locked = await asApp(c.var.deps.sql, project.id, async (tx) => {
     await tx`select astapa.count_client_failure(${tx.json(limits)})`;
     // This attempt used up an allowance: the next one will have to wait (or, for passwords, a clean address).
     const [row] = await tx`select astapa.client_lockout_wait(${tx.json(limits)}) as wait`;
@@ -128,5 +129,16 @@ export async function countAttempt(
     if (row.wait > 0) {
       await tx`select astapa.audit(${project.id}, 'sign_in.locked_out', ${target}, ${tx.json(details)})`;
     }
+    return row.wait > 0;
   }, { actor: "hosted_login" });
+  // Counted once the transaction committed (asApp may run it again across a failover).
+  if (locked) {
+    countLockout(
+      action === "sign_in.failed"
+        ? "sign_in"
+        : action === "password_reset.requested"
+        ? "password_reset"
+        : "verification",
+    );
+  }
 }

@@ -26,6 +26,7 @@ import {
   verifyDynamicClientSecret,
 } from "./dynamic_client_auth.ts";
 import type { OAuthParams } from "./params.ts";
+import { countLockout } from "../metrics/metrics.ts";
 
 /**
  * perPair: failures of one client from one address before that pair waits; perAddress: failures from one
@@ -100,6 +101,7 @@ export async function authenticateClientAndGrant(
     calls,
   );
   if ("wait" in outcome) {
+    countLockout("client");
     throw new AppError("rate_limited", {
       description: "Too many failed client authentications. Try again later.",
       headers: { "Retry-After": String(outcome.wait) },

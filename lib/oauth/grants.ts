@@ -38,6 +38,7 @@ import {
   RefreshTokenRequest,
 } from "./schemas.ts";
 import { parseResource, parseScope } from "./scope.ts";
+import { countTokenIssued } from "../metrics/metrics.ts";
 
 /** RFC 6749 §5.1 success body; absent members are left out, never null. */
 export type TokenResponse = {
@@ -129,7 +130,9 @@ const authorizationCode: TokenGrant = async (c, params) => {
     request,
     redeemAuthorizationCodeCall,
   );
-  return await userTokens(c, client, grant, refreshToken);
+  const tokens = await userTokens(c, client, grant, refreshToken);
+  countTokenIssued("authorization_code", grant.environment ?? "live");
+  return tokens;
 };
 
 const refreshToken: TokenGrant = async (c, params) => {
@@ -151,7 +154,9 @@ const refreshToken: TokenGrant = async (c, params) => {
     request,
     rotateRefreshTokenCall,
   );
-  return await userTokens(c, client, grant, read.successor);
+  const tokens = await userTokens(c, client, grant, read.successor);
+  countTokenIssued("refresh_token", grant.environment ?? "live");
+  return tokens;
 };
 
 /** client_credentials: a machine client's own scopes and resources, or the project client's settings. */
@@ -180,6 +185,7 @@ const clientCredentials: TokenGrant = async (c, params) => {
   if ("error" in request) throw request.error;
   const grant = clientGrant(result);
   const token = await clientAccessToken(grant, await issueContext(c, client));
+  countTokenIssued("client_credentials", "none");
   return {
     access_token: token,
     token_type: "Bearer",

@@ -7,6 +7,7 @@
 import { asApp, type Sql } from "../../db/client.ts";
 import { applyPaymentEvent, projectsWithPaymentEvents } from "../../db/payments.ts";
 import { log } from "../http/log.ts";
+import { countPaymentEvent } from "../metrics/metrics.ts";
 
 export type AppliedEvent = { projectId: string; eventId: number; outcome: string; error?: string };
 
@@ -100,6 +101,7 @@ export class PaymentEventWorker {
         outcome: applied.outcome,
         ...(applied.error ? { error: applied.error } : {}),
       });
+      countPaymentEvent(applied.error ? "set_aside" : "applied");
       this.options.onApplied?.(applied);
     }
   }

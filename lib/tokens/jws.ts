@@ -4,6 +4,7 @@
  */
 import { base64url } from "../secrets.ts";
 import type { SigningKey } from "./signing_keys.ts";
+import { traced, tracingEnabled } from "../tracing.ts";
 
 export type JwtHeader = { alg: "RS256"; typ: string; kid: string };
 
@@ -13,7 +14,15 @@ const encoder = new TextEncoder();
  * RSASSA-PKCS1-v1_5 with SHA-256 over `data`: OpenSSL when the key has a native copy that is still open
  * (lib/tokens/openssl_rsa.ts), else WebCrypto. Both give the same bytes.
  */
-export async function rs256(key: SigningKey, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+export function rs256(key: SigningKey, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  if (!tracingEnabled) return sign(key, data);
+  return traced("rs256.sign", {
+    "astapa.signer": key.native ? "openssl" : "webcrypto",
+    "astapa.kid": key.kid,
+  }, () => sign(key, data));
+}
+
+async function sign(key: SigningKey, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const native = key.native?.sign(data);
   if (native) return await native;
   return new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key.privateKey, data));

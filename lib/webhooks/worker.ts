@@ -18,6 +18,7 @@ import { log } from "../http/log.ts";
 import { openWebhookSecret, signatureHeaders } from "./signature.ts";
 import type { TargetDecision } from "./address_guard.ts";
 import { postPinned } from "./pinned_request.ts";
+import { countWebhookAttempt } from "../metrics/metrics.ts";
 
 /** Seconds before retry n (n = attempts so far): 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then give up. */
 export const RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600, 43200];
@@ -178,6 +179,7 @@ export class WebhookWorker {
       http_status: httpStatus,
       outcome,
     });
+    countWebhookAttempt(delivered ? "delivered" : outcome === "failed" ? "failed" : "retry");
     if (outcome === "pending" && retryIn !== null) this.#wakeIn(retryIn);
   }
 

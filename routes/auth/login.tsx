@@ -17,6 +17,7 @@ import {
   readAuthForm,
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
+import { countSignIn } from "../../lib/metrics/metrics.ts";
 import { redirectTo, requestQuery } from "../../lib/login/authorize_request.ts";
 import { Field } from "../../components/login/AuthCard.tsx";
 import { enabledProviders } from "../../lib/login/social/providers.ts";
@@ -70,6 +71,7 @@ export const handler: Handlers<AuthPageData> = {
     const { form, request, again } = posted;
     const { sql } = c.var.deps;
     if (await signInWait(c, request.project, form.email, "password") > 0) {
+      countSignIn("password", "failure", "locked_out");
       return again({ error: "tooMany" }, 429);
     }
     const user = await userForSignIn(sql, request.project.id, form.email);
@@ -77,11 +79,14 @@ export const handler: Handlers<AuthPageData> = {
     const matches = await verifyPassword(hash, form.password);
     if (!user || !user.password_hash || user.disabled || !matches) {
       await countAttempt(c, request.project, form.email, "sign_in.failed");
+      countSignIn("password", "failure", "wrong_credentials");
       return again({ error: "wrongCredentials" }, 422);
     }
     if (requiresVerifiedEmail(request) && !user.email_verified) {
+      countSignIn("password", "failure", "email_unverified");
       return again({ notice: "verifyFirst" }, 403);
     }
+    countSignIn("password", "success", "none");
     return await finishSignIn(c, request, user.id, true);
   },
 };

@@ -9,11 +9,18 @@ export type ServerProcess = {
   stop(signal?: Deno.Signal): Promise<number>;
 };
 
-/** Starts `main.ts` with the given environment and waits until it says where it listens. */
-export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+/**
+ * Starts `main.ts` (or `args`, e.g. `["task", "start"]`, in another checkout `cwd`) with the given environment
+ * and waits until it says where it listens.
+ */
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  { cwd = ROOT, args = ["run", "-A", "main.ts"] }: { cwd?: string; args?: string[] } = {},
+): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
-    cwd: ROOT,
+    args,
+    cwd,
     env: { PORT: "0", NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",

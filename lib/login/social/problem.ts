@@ -5,6 +5,8 @@ import { page } from "../../router/page.tsx";
 import type { SocialProblemData } from "../../../components/login/SocialProblem.tsx";
 import { MESSAGES } from "../i18n.ts";
 import type { SocialSignInError } from "./errors.ts";
+import { isProvider } from "./providers.ts";
+import { countSignIn } from "../../metrics/metrics.ts";
 
 export function problemPage(c: Ctx, failure: SocialSignInError, data: Omit<SocialProblemData, "error">) {
   log("info", "social_sign_in_stopped", {
@@ -13,6 +15,8 @@ export function problemPage(c: Ctx, failure: SocialSignInError, data: Omit<Socia
     reason: failure.messageKey,
     cause: failure.cause === undefined ? undefined : String(failure.cause),
   });
+  const provider = c.req.param("provider") ?? "";
+  countSignIn(isProvider(provider) ? provider : "unknown", "failure", failure.messageKey);
   return page<SocialProblemData>({ ...data, error: failure.messageKey }, {
     title: MESSAGES[data.lang].socialTitle,
     status: failure.status,

@@ -9,6 +9,7 @@ import { log } from "../../../lib/http/log.ts";
 import { xenditAccount } from "../../../lib/payments/accounts.ts";
 import { isSandboxToken } from "../../../lib/payments/sandbox_accounts.ts";
 import { tokensEqual } from "../../../lib/payments/callback_token.ts";
+import { countPaymentEvent } from "../../../lib/metrics/metrics.ts";
 import { PAYMENT_CALLBACK } from "../../../lib/router/callers.ts";
 
 export const callers = PAYMENT_CALLBACK;
@@ -62,6 +63,7 @@ export const handler: Handlers = {
       owner.project_id,
       (tx) => recordPaymentEvent(tx, owner.project_id, event),
     );
+    if (!stored.duplicate) countPaymentEvent("received");
     return c.json({ received: true, duplicate: stored.duplicate }, 200);
   },
 };

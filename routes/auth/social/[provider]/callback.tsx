@@ -10,6 +10,7 @@ import { takeFlow } from "../../../../lib/login/social/flow_cookie.ts";
 import { SocialSignInError, upstreamFailure } from "../../../../lib/login/social/errors.ts";
 import { problemPage } from "../../../../lib/login/social/problem.ts";
 import { signInWithIdentity } from "../../../../db/social.ts";
+import { countSignIn } from "../../../../lib/metrics/metrics.ts";
 import { SocialProblem, type SocialProblemData } from "../../../../components/login/SocialProblem.tsx";
 
 // What the account rules in api.sign_in_with_identity refuse, as the page's message.
@@ -55,6 +56,7 @@ export const handler: Handlers<SocialProblemData> = {
       if (!refusal) throw error;
       return problemPage(c, refusal, shown);
     }
+    countSignIn(provider, "success", "none");
     return await finishSignIn(c, request, userId, true);
   },
 };
