@@ -1,4 +1,4 @@
-/** Typed call to api.metrics_backlog (db/migrations/2200_create_metrics_backlog.sql): work waiting, deployment-wide. */
+/** Typed call to api.metrics_backlog (db/api/webhooks.sql): work waiting, deployment-wide. */
 import { asApp, type Sql } from "./client.ts";
 
 export type Backlog = {

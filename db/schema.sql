@@ -3075,6 +3075,35 @@ comment on function api.member_role(text,bigint) is 'The account''s role (owner,
 grant execute on function api.member_role(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.metrics_backlog()
+ RETURNS TABLE(mail_waiting bigint, payment_events_waiting bigint, payment_lag_seconds double precision, webhooks_waiting bigint)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'metrics_backlog runs outside any project.';
+    end if;
+    -- The policies the workers' own definer functions open, for these aggregate reads only.
+    perform pg_catalog.set_config('astapa.list_mail_projects', 'on', true);
+    perform pg_catalog.set_config('astapa.list_payment_event_projects', 'on', true);
+    perform pg_catalog.set_config('astapa.find_due_webhooks', 'on', true);
+    return query select
+      (select pg_catalog.count(*) from astapa.mail_outbox as m where m.sent_at is null and m.attempts < 8),
+      (select pg_catalog.count(*) from astapa.payment_events as e where e.processed_at is null),
+      (select coalesce(extract(epoch from pg_catalog.now() - pg_catalog.min(e.received_at)), 0)::double precision
+       from astapa.payment_events as e where e.processed_at is null),
+      (select pg_catalog.count(*) from astapa.webhook_deliveries as d where d.status in ('pending', 'sending'));
+    perform pg_catalog.set_config('astapa.list_mail_projects', '', true);
+    perform pg_catalog.set_config('astapa.list_payment_event_projects', '', true);
+    perform pg_catalog.set_config('astapa.find_due_webhooks', '', true);
+  end
+  $function$;
+comment on function api.metrics_backlog() is 'Definer: the metrics scrape serves the whole deployment, so it counts rows across projects (through the workers'' existing policies). Returns counts and one age only. Runs only without a project set.';
+grant execute on function api.metrics_backlog() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
  RETURNS jsonb
  LANGUAGE plpgsql

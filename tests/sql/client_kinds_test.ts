@@ -1,5 +1,5 @@
 /**
- * SQL tests for migration 2000: the transaction knows which kind of client it acts for
+ * SQL tests for the client kinds (db/api/clients.sql): the transaction knows which kind of client it acts for
  * (astapa.current_client_kind, set by api.authenticate_client and asApp), the management tables refuse machine
  * and self-registered clients (astapa.refuse_foreign_client_writes), refusals are audited
  * (api.record_refused_client), and a lockout bucket can spare clean callers (astapa.client_lockout_wait).

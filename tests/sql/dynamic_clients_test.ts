@@ -14,7 +14,7 @@ Deno.test.afterAll(() => db.close());
 const a = await seedProject(db.sql, { name: "A", settings: { dynamic_clients: true } });
 const b = await seedProject(db.sql, { name: "B" });
 await seedRegistry(db.sql, a.id, { resources: ["https://mcp.a.example/mcp"], scopes: ["notes:read"] });
-// Codes name notes:read, which each project must declare (migration 2050).
+// Codes name notes:read, which each project must declare (db/api/tokens.sql).
 await seedRegistry(db.sql, b.id, { resources: ["https://mcp.b.example"], scopes: ["notes:read"] });
 const userA = await seedUser(db.sql, a.id, "ayu@example.com");
 const userB = await seedUser(db.sql, b.id, "budi@example.com");

@@ -325,7 +325,7 @@ Deno.test("api.delete_project — refuses the console, other projects, and a liv
   );
   await giveLiveXenditKeys(db.sql, live.id);
   await setMode(live.id, "production");
-  // A live payer is a production user: sandbox users of a live project cannot check out (migration 2052).
+  // A live payer is a production user: sandbox users of a live project cannot check out (db/api/payments.sql).
   const userId = await seedUser(db.sql, live.id, "payer@example.com");
   await paidLiveCheckout(live.id, userId);
   await rejectsAs(

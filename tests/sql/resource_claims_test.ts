@@ -1,5 +1,5 @@
 /**
- * SQL tests for resource claims (migration 2100): variants are one resource, production claims need proof,
+ * SQL tests for resource claims (db/api/resources.sql): variants are one resource, production claims need proof,
  * a proven claim displaces an unproven one, and only the deployment owner assigns a disputed resource.
  */
 import assert from "node:assert/strict";

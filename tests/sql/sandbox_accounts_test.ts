@@ -1,4 +1,4 @@
-/** SQL tests for the offline sandbox's per-project simulator accounts (migration 2101). */
+/** SQL tests for the offline sandbox's per-project simulator accounts (db/api/payments.sql). */
 import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { appValue, rejectsAs, seedProject } from "../helpers/identity.ts";
