@@ -69,7 +69,8 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, request, again } = posted;
     const { sql } = c.var.deps;
-    if (await signInWait(c, request.project, form.email) > 0) return again({ error: "tooMany" }, 429);
+    const wait = await signInWait(c, request.project, form.email);
+    if (wait > 0) return again({ error: "tooMany", waitSeconds: wait }, 429);
     const user = await userForSignIn(sql, request.project.id, form.email);
     const hash = user?.password_hash ?? await (decoy ??= hashPassword(randomSecret()));
     const matches = await verifyPassword(hash, form.password);
@@ -95,6 +96,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
       title="signInTitle"
       subtitle="signInTo"
       social
+      fieldHasFocus={data.error === "wrongCredentials"}
       after={
         <>
           <p>
@@ -113,6 +115,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
         value={data.email}
         autocomplete="username"
         invalid={!!data.error}
+        focus={data.error === "wrongCredentials"}
       />
       <Field
         name="password"
@@ -120,6 +123,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
         type="password"
         autocomplete="current-password"
         invalid={!!data.error}
+        toggle={{ show: t.showPassword, hide: t.hidePassword }}
       />
       <button type="submit">{t.signIn}</button>
     </AuthFormPage>

@@ -5,7 +5,15 @@ import { readSession, writeSession } from "../../lib/login/browser.ts";
 import { matchRedirectUri } from "../../lib/login/authorize_request.ts";
 import { type Lang, MESSAGES, pickLang } from "../../lib/login/i18n.ts";
 
-type SignedOut = { lang: Lang };
+type SignedOut = {
+  lang: Lang;
+  /** The app signed out of, when the request named one. */
+  appName?: string;
+  /** Where "Sign in again" leads: the app's home (the origin of its first redirect URI). */
+  appUrl?: string;
+  /** The same page in the other language. */
+  switchHref: string;
+};
 
 /**
  * Sign-out (in the manner of OIDC RP-initiated logout): ends this browser's session for the app's project and
@@ -28,14 +36,33 @@ export const handler: Handlers<SignedOut> = {
       }
     }
     const lang = pickLang(c);
-    return page({ lang }, { title: MESSAGES[lang].signedOut, lang });
+    const other = lang === "en" ? "id" : "en";
+    const switchHref = `/auth/logout?${new URLSearchParams(
+      client ? { client_id: clientId, lang: other } : { lang: other },
+    )}`;
+    const appUrl = client?.redirect_uris[0] ? `${new URL(client.redirect_uris[0]).origin}/` : undefined;
+    return page({ lang, appName: client?.name, appUrl, switchHref }, {
+      title: MESSAGES[lang].signedOut,
+      lang,
+    });
   },
 };
 
+/** "You are signed out" of which app, the way back in, and the language switch. */
 export default function SignedOutPage({ data }: PageProps<SignedOut>) {
+  const t = MESSAGES[data.lang];
   return (
-    <section class="card auth" lang={data.lang}>
-      <h1 id="auth-heading">{MESSAGES[data.lang].signedOut}</h1>
+    <section class="card auth" lang={data.lang} aria-labelledby="auth-heading">
+      {data.appName && <p class="eyebrow">{data.appName}</p>}
+      <h1 id="auth-heading">{t.signedOut}</h1>
+      {data.appUrl && (
+        <p>
+          <a class="button" href={data.appUrl}>{t.signInAgain}</a>
+        </p>
+      )}
+      <p class="muted lang-switch">
+        <a href={data.switchHref} hreflang={data.lang === "en" ? "id" : "en"}>{t.language}</a>
+      </p>
     </section>
   );
 }
