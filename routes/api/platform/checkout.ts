@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UserIdSchema } from "../../../lib/http/user_id.ts";
 import type { Handlers } from "../../../lib/router/routes.ts";
 import { authenticateClient } from "../../../lib/oauth/authenticate_client.ts";
 import { readOAuthParams } from "../../../lib/oauth/params.ts";
@@ -8,7 +9,7 @@ import { BANKS, METHODS } from "../../../lib/payments/methods.ts";
 import { COMMON_ERRORS, type RouteDoc } from "../../../lib/openapi.ts";
 
 const CheckoutParams = z.object({
-  user: z.string().regex(/^\d{1,18}$/, "The user's id (the sub)."),
+  user: UserIdSchema,
   plan: z.string().regex(/^[a-z0-9_-]{1,64}$/),
   method: z.enum(METHODS).optional(),
   bank: z.enum(BANKS).optional(),
