@@ -1,26 +1,30 @@
-type ErrorPageProps = { status: number; message: string; requestId: string };
+import type { Lang } from "../lib/login/i18n.ts";
+import { ERROR_TEXT } from "../lib/http/error_text.ts";
 
-const HEADINGS: Record<number, string> = {
-  404: "Page not found",
-  405: "Not allowed here",
-  413: "That was too large",
-  429: "Slow down a little",
-  503: "Back in a moment",
+type ErrorPageProps = {
+  lang: Lang;
+  status: number;
+  message: string;
+  /** A more specific description in English, shown under an Indonesian message. */
+  detail?: string;
+  requestId: string;
 };
 
 /** What a person sees when a page fails: what happened, what to do, and a reference for support. */
-export function ErrorPage({ status, message, requestId }: ErrorPageProps) {
-  const heading = HEADINGS[status] ?? (status >= 500 ? "Something went wrong" : "We could not do that");
+export function ErrorPage({ lang, status, message, detail, requestId }: ErrorPageProps) {
+  const text = ERROR_TEXT[lang];
+  const heading = text.headings[status] ?? (status >= 500 ? text.serverHeading : text.clientHeading);
   return (
     <section class="card error" aria-labelledby="error-heading">
-      <p class="eyebrow">Error {status}</p>
+      <p class="eyebrow">{text.error} {status}</p>
       <h1 id="error-heading">{heading}</h1>
       <p>{message}</p>
+      {detail && <p lang="en">{detail}</p>}
       <p>
-        <a href="/">Go to the start page</a>
+        <a href="/">{text.home}</a>
       </p>
       <p class="muted">
-        Reference: <code>{requestId}</code>
+        {text.reference}: <code>{requestId}</code>
       </p>
     </section>
   );

@@ -101,6 +101,16 @@ export async function verifyEmail(sql: Sql, projectId: string, token: string): P
   return row.user_id;
 }
 
+/** Whether a reset link is still unused and unexpired (reading it does not use it). */
+export async function resetLinkUsable(sql: Sql, projectId: string, token: string): Promise<boolean> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    async (tx) => tx`select api.reset_link_usable(${await sha256(token)}) as usable`,
+  );
+  return row.usable === true;
+}
+
 export async function resetPassword(
   sql: Sql,
   projectId: string,

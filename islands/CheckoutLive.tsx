@@ -1,18 +1,29 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 
-type CheckoutLiveProps = { checkoutId: string; status: string; continueUrl: string | null };
-
-const LABELS: Record<string, string> = {
-  open: "Choose how to pay.",
-  pending: "Waiting for your payment…",
-  paid: "Payment received. Your plan is active.",
-  expired: "This checkout has expired.",
+type CheckoutLiveProps = {
+  checkoutId: string;
+  status: string;
+  continueUrl: string | null;
+  /** Status → sentence, in the page's language. */
+  labels: Record<string, string>;
+  continueLabel: string;
 };
 
-/** The checkout's status, kept current by server-sent events; reveals the way back once paid. */
-export default function CheckoutLive({ checkoutId, status, continueUrl }: CheckoutLiveProps) {
+const DONE = ["paid", "expired"];
+
+/**
+ * The checkout's status, kept current by server-sent events. Once paid (or expired) the ways to pay on the
+ * page (marked data-while-open) go away and the way back to the app shows, as after a reload.
+ */
+export default function CheckoutLive(
+  { checkoutId, status, continueUrl, labels, continueLabel }: CheckoutLiveProps,
+) {
   const current = useSignal(status);
+  useEffect(() => {
+    if (!DONE.includes(current.value)) return;
+    for (const part of document.querySelectorAll<HTMLElement>("[data-while-open]")) part.hidden = true;
+  }, [current.value]);
   useEffect(() => {
     if (status === "paid" || status === "expired") return;
     const source = new EventSource(`/billing/checkout/${checkoutId}/events`);
@@ -25,8 +36,8 @@ export default function CheckoutLive({ checkoutId, status, continueUrl }: Checko
   }, [checkoutId]);
   return (
     <div class={`checkout-status status-${current.value}`} role="status" aria-live="polite">
-      <p data-status={current.value}>{LABELS[current.value] ?? current.value}</p>
-      {current.value === "paid" && continueUrl && <a class="button" href={continueUrl}>Continue</a>}
+      <p data-status={current.value}>{labels[current.value] ?? current.value}</p>
+      {current.value === "paid" && continueUrl && <a class="button" href={continueUrl}>{continueLabel}</a>}
     </div>
   );
 }

@@ -48,7 +48,8 @@ export function Snippets(props: SnippetsProps) {
             <h3>{snippet.title}</h3>
             <Island of={CopyButton} props={{ text: snippet.code, label: "Copy" }} />
           </div>
-          <pre><code>{snippet.code}</code></pre>
+          {/* Focusable, so a keyboard can scroll a long line sideways (axe scrollable-region-focusable). */}
+          <pre tabindex={0} aria-label={snippet.title}><code>{snippet.code}</code></pre>
         </div>
       ))}
     </section>

@@ -137,7 +137,7 @@ export function UserView({ data }: { data: UserViewData }) {
       <section class="card" aria-labelledby="claims-heading">
         <h2 id="claims-heading">Token claims</h2>
         {data.claims
-          ? <pre><code>{JSON.stringify({ custom_claims: data.claims }, null, 2)}</code></pre>
+          ? <pre tabindex={0}><code>{JSON.stringify({ custom_claims: data.claims }, null, 2)}</code></pre>
           : <p class="muted">Disabled users get no tokens.</p>}
         {canEdit && <ClaimsForm own={data.ownClaims} action={action} csrf={data.frame.csrf} />}
       </section>

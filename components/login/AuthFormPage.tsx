@@ -17,6 +17,10 @@ type AuthFormPageProps = {
   social?: boolean;
   /** Extra query for the language switch (the reset link's token). */
   keep?: string;
+  /** A notice (sign-up done, check your email) stands alone: the form is not shown again under it. */
+  noticeReplacesForm?: boolean;
+  /** A field takes the focus for the page's error (else the error message does). */
+  fieldHasFocus?: boolean;
   /** The form's fields and button; what follows the form goes in `after`. */
   children: ComponentChildren;
   after?: ComponentChildren;
@@ -27,7 +31,8 @@ type AuthFormPageProps = {
  * carries the authorization request and the CSRF token.
  */
 export function AuthFormPage(
-  { data, path, title, subtitle, social, keep, children, after }: AuthFormPageProps,
+  { data, path, title, subtitle, social, keep, noticeReplacesForm, fieldHasFocus, children, after }:
+    AuthFormPageProps,
 ) {
   const other = data.lang === "en" ? "id" : "en";
   return (
@@ -37,24 +42,31 @@ export function AuthFormPage(
       subtitle={subtitle}
       appName={data.appName}
       error={data.error}
+      waitSeconds={data.waitSeconds}
+      fieldHasFocus={fieldHasFocus}
       switchHref={`${flowHref(path, data, other)}${keep ?? ""}`}
     >
       {data.thirdParty && <ThirdPartyNotice lang={data.lang} thirdParty={data.thirdParty} />}
-      {social && <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />}
+      {social && !(noticeReplacesForm && data.notice) && (
+        <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
+      )}
       {data.notice && (
         <CheckEmail
           lang={data.lang}
           notice={data.notice}
+          waitSeconds={data.waitSeconds}
           request={data.request}
           csrf={data.csrf}
           email={data.email}
         />
       )}
-      <form method="post" action={`${path}?lang=${data.lang}`} novalidate>
-        <input type="hidden" name="request" value={data.request} />
-        <input type="hidden" name="csrf" value={data.csrf} />
-        {children}
-      </form>
+      {!(noticeReplacesForm && data.notice) && (
+        <form method="post" action={`${path}?lang=${data.lang}`} novalidate>
+          <input type="hidden" name="request" value={data.request} />
+          <input type="hidden" name="csrf" value={data.csrf} />
+          {children}
+        </form>
+      )}
       {after}
     </AuthCard>
   );

@@ -1,13 +1,20 @@
-import { type Lang, type MessageKey, MESSAGES } from "../../lib/login/i18n.ts";
+import { type Lang, type MessageKey, MESSAGES, say } from "../../lib/login/i18n.ts";
 
-type CheckEmailProps = { lang: Lang; notice: MessageKey; request: string; csrf: string; email?: string };
+type CheckEmailProps = {
+  lang: Lang;
+  notice: MessageKey;
+  waitSeconds?: number;
+  request: string;
+  csrf: string;
+  email?: string;
+};
 
 /** "Check your email" with a way to have the verification link sent again. */
-export function CheckEmail({ lang, notice, request, csrf, email }: CheckEmailProps) {
+export function CheckEmail({ lang, notice, waitSeconds, request, csrf, email }: CheckEmailProps) {
   const t = MESSAGES[lang];
   return (
     <>
-      <p role="status" class="notice">{t[notice]}</p>
+      <p role="status" class="notice">{say(lang, notice, waitSeconds)}</p>
       {email && (
         <form method="post" action={`/auth/resend?lang=${lang}`}>
           <input type="hidden" name="request" value={request} />

@@ -16,6 +16,8 @@ export function NewPassword({ data, label }: { data: AuthPageData; label: string
         autocomplete="new-password"
         hint={t.passwordHint}
         invalid={data.error === "weakPassword" || data.error === "commonPassword"}
+        focus={data.error === "weakPassword" || data.error === "commonPassword"}
+        toggle={{ show: t.showPassword, hide: t.hidePassword }}
       />
       <Island
         of={PasswordStrength}

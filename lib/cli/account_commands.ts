@@ -1,9 +1,11 @@
 /**
  * `astapa account create`: invites a developer (optionally straight into a project). There is no password to
  * hand out: developers sign in through the console project's hosted login, and the account is linked to the
- * console user whose verified email matches it (docs/dashboard.md).
+ * console user whose verified email matches it (docs/dashboard.md). For an email that already has an account
+ * it uses that account, so a project made with the CLI can be attached to a developer who already signs in.
  */
-import { addMember, createAccount, MemberRoleSchema } from "../../db/accounts.ts";
+import { addMember, MemberRoleSchema } from "../../db/accounts.ts";
+import { inviteAccount } from "../../db/dashboard.ts";
 import { asApp, type Sql } from "../../db/client.ts";
 import { consoleBaseUrls } from "../../db/dashboard.ts";
 import type { Config } from "../../config.ts";
@@ -11,7 +13,8 @@ import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.
 import { type Output, table } from "./output.ts";
 
 export const ACCOUNT_USAGE = `  account create --email E [--project ID [--role owner|admin|viewer]]
-                             invite a developer; they sign in at /dashboard with that (verified) email`;
+                             invite a developer (or take their existing account) and make them a member;
+                             they sign in at /dashboard with that (verified) email`;
 
 export async function accountCommand(
   sql: Sql,
@@ -30,7 +33,8 @@ export async function accountCommand(
   if (!project && args.flags.has("role")) throw new UsageError("--role needs --project");
 
   const { account, membership } = await asApp(sql, project ?? null, async (tx) => {
-    const account = await createAccount(tx, { email, passwordHash: null, passwordResetRequired: false });
+    // The account for this email, made as an invitation when there is none (api.invite_account).
+    const account = await inviteAccount(tx, email);
     const membership = project ? await addMember(tx, project, account.id, role.data) : null;
     return { account, membership };
   }, { actor: "cli" });

@@ -1,4 +1,5 @@
 /** Loading one user's dashboard page, for its GET and for the forms on it. */
+import { isUserId } from "../http/user_id.ts";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "../../db/client.ts";
 import type { MemberRole } from "../../db/accounts.ts";
@@ -12,8 +13,6 @@ import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
 import { formAction, type Loader } from "./form_action.ts";
 import type { PageResult } from "../router/page.tsx";
-
-const USER_ID = /^\d{1,18}$/;
 
 /** How many of the user's audit entries their page shows (the audit page has the rest). */
 export const USER_AUDIT_ROWS = 20;
@@ -32,7 +31,7 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
 /** The `:sub` in the URL, or not_found. */
 export function userIdOf(c: Ctx): string {
   const sub = c.req.param("sub") ?? "";
-  if (!USER_ID.test(sub)) throw new AppError("not_found");
+  if (!isUserId(sub)) throw new AppError("not_found");
   return sub;
 }
 

@@ -5,6 +5,8 @@ import { Layout } from "../../components/Layout.tsx";
 import { ErrorPage } from "../../components/ErrorPage.tsx";
 import { AppError, toAppError } from "./errors.ts";
 import { log } from "./log.ts";
+import { ERROR_TEXT, errorMessages } from "./error_text.ts";
+import { pickLang } from "../login/i18n.ts";
 
 const MACHINE_PATHS = /^\/(api|\.well-known)\/|^\/(healthz|readyz)$/;
 
@@ -24,9 +26,22 @@ export function errorResponse(c: Ctx, thrown: unknown): Response {
   headers.set("cache-control", "no-store");
   if (wantsHtml(c)) {
     headers.set("content-type", "text/html; charset=utf-8");
+    // The person's language, as the hosted pages choose it (?lang=, then Accept-Language).
+    const lang = pickLang(c);
+    const { message, detail } = errorMessages(lang, error.code, error.description);
     const html = renderToString(
-      <Layout title={`Error ${error.status}`} clientScript={c.var.deps.assets.clientScript}>
-        <ErrorPage status={error.status} message={error.description} requestId={requestId} />
+      <Layout
+        title={`${ERROR_TEXT[lang].error} ${error.status}`}
+        lang={lang}
+        clientScript={c.var.deps.assets.clientScript}
+      >
+        <ErrorPage
+          lang={lang}
+          status={error.status}
+          message={message}
+          detail={detail}
+          requestId={requestId}
+        />
       </Layout>,
     );
     return new Response(`<!doctype html>${html}`, { status: error.status, headers });

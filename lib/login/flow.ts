@@ -108,6 +108,21 @@ export async function signInWait(
   });
 }
 
+/** "Send the link again" mails one link a minute per email at most. */
+export const RESEND_GAP_SECONDS = 60;
+
+/**
+ * Counts a resend in the email's one-a-minute bucket: 0 when this one may go, else the seconds until the
+ * next may (this one is not sent).
+ */
+export async function resendGap(c: Ctx, project: Project, email: string): Promise<number> {
+  const bucket = `resend:email:${project.id}:${email.trim().toLowerCase().slice(0, 254)}`;
+  return await asApp(c.var.deps.sql, null, async (tx) => {
+    const [row] = await tx`select api.rate_limit_hit(${bucket}, 1, ${RESEND_GAP_SECONDS}) as wait`;
+    return row.wait as number;
+  });
+}
+
 /**
  * Counts an attempt against the email's, the address's and the pair's limits and writes it to the project's
  * audit log (`action`: a failed sign-in, a reset request, a resent link), noting when it locks the email out.

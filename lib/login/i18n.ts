@@ -19,7 +19,7 @@ const en = {
   createOne: "Create an account",
   signInInstead: "Sign in",
   wrongCredentials: "That email and password do not match an account.",
-  tooMany: "Too many attempts. Wait a few minutes and try again.",
+  tooMany: "Too many attempts. Try again in {wait}.",
   emailTaken: "An account with this email already exists. Sign in instead.",
   invalidEmail: "Enter a valid email address.",
   weakPassword: "Use at least 8 characters.",
@@ -27,6 +27,11 @@ const en = {
   checkEmail: "Check your email: we sent a link to confirm your address. Open it, then sign in.",
   verifyFirst: "Confirm your email address first: open the link we sent you.",
   resend: "Send the link again",
+  linkResent: "We sent a new link. It can take a minute to arrive; you can ask for another in {wait}.",
+  resendTooSoon: "A link was sent moments ago. You can ask for another in {wait}.",
+  showPassword: "Show password",
+  hidePassword: "Hide password",
+  signInAgain: "Sign in again",
   continueTo: "Continue to sign in",
   strength0: "",
   strength1: "Too short",
@@ -52,6 +57,7 @@ const en = {
   verifiedFor: "Thank you —",
   verifiedBody: "Your email address is confirmed. You can close this tab.",
   linkExpired: "This link is unknown, already used or expired. Ask for a new one.",
+  requestNewLink: "Send me a new link",
   continueWithGoogle: "Continue with Google",
   continueWithGithub: "Continue with GitHub",
   orUseEmail: "or use your email",
@@ -90,7 +96,7 @@ const id: Messages = {
   createOne: "Buat akun",
   signInInstead: "Masuk",
   wrongCredentials: "Email dan kata sandi tidak cocok dengan akun mana pun.",
-  tooMany: "Terlalu banyak percobaan. Tunggu beberapa menit lalu coba lagi.",
+  tooMany: "Terlalu banyak percobaan. Coba lagi dalam {wait}.",
   emailTaken: "Akun dengan email ini sudah ada. Silakan masuk.",
   invalidEmail: "Masukkan alamat email yang valid.",
   weakPassword: "Gunakan minimal 8 karakter.",
@@ -98,6 +104,12 @@ const id: Messages = {
   checkEmail: "Periksa email Anda: kami mengirim tautan untuk mengonfirmasi alamat Anda. Buka, lalu masuk.",
   verifyFirst: "Konfirmasi alamat email Anda dulu: buka tautan yang kami kirim.",
   resend: "Kirim tautan lagi",
+  linkResent:
+    "Kami sudah mengirim tautan baru. Mungkin perlu semenit untuk sampai; Anda bisa meminta lagi dalam {wait}.",
+  resendTooSoon: "Tautan baru saja dikirim. Anda bisa meminta lagi dalam {wait}.",
+  showPassword: "Tampilkan kata sandi",
+  hidePassword: "Sembunyikan kata sandi",
+  signInAgain: "Masuk lagi",
   continueTo: "Lanjut masuk",
   strength0: "",
   strength1: "Terlalu pendek",
@@ -123,6 +135,7 @@ const id: Messages = {
   verifiedFor: "Terima kasih —",
   verifiedBody: "Alamat email Anda sudah terkonfirmasi. Anda boleh menutup tab ini.",
   linkExpired: "Tautan ini tidak dikenal, sudah dipakai, atau kedaluwarsa. Minta tautan baru.",
+  requestNewLink: "Kirim tautan baru",
   continueWithGoogle: "Lanjutkan dengan Google",
   continueWithGithub: "Lanjutkan dengan GitHub",
   orUseEmail: "atau gunakan email Anda",
@@ -148,6 +161,19 @@ const id: Messages = {
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };
 export type MessageKey = keyof Messages;
+
+/** "45 seconds", "3 minutes" (rounded up), in the page's language. */
+export function waitText(lang: Lang, seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  if (lang === "id") return seconds < 90 ? `${Math.max(1, seconds)} detik` : `${minutes} menit`;
+  if (seconds < 90) return seconds <= 1 ? "1 second" : `${seconds} seconds`;
+  return `${minutes} minutes`;
+}
+
+/** A message with its wait (the {wait} in lockout and resend messages) filled in. */
+export function say(lang: Lang, key: MessageKey, waitSeconds = 60): string {
+  return MESSAGES[lang][key].replace("{wait}", waitText(lang, waitSeconds));
+}
 
 export function pickLang(c: Context): Lang {
   const asked = c.req.query("lang");

@@ -28,6 +28,8 @@ export type AuthPageData = {
   error?: MessageKey;
   /** A confirmation to show instead of the form. */
   notice?: MessageKey;
+  /** Seconds until the person may try again (lockouts, "send the link again"). */
+  waitSeconds?: number;
   /** The mailed link's token, carried by the reset form. */
   token?: string;
   /** Sign-in providers whose buttons the page shows. */
@@ -63,6 +65,7 @@ export function authPageData(
     email?: string;
     error?: MessageKey;
     notice?: MessageKey;
+    waitSeconds?: number;
     token?: string;
     providers?: ProviderId[];
     consent?: boolean;
@@ -91,12 +94,15 @@ export function authPage(data: AuthPageData, title: MessageKey, status = 200): P
 /** What every hosted-login form posts: the authorization request it belongs to, and the CSRF token. */
 export const AuthForm = z.object({ request: z.string().max(8000), csrf: z.string().max(100) });
 
+/** What went wrong or what happened, and how long to wait before the next try. */
+export type PageOutcome = { error?: MessageKey; notice?: MessageKey; waitSeconds?: number };
+
 export type PostedForm<F> = {
   form: F;
   query: URLSearchParams;
   request: AuthorizeRequest;
   /** The same page again, keeping what was typed, with what went wrong or what happened. */
-  again(extra: { error?: MessageKey; notice?: MessageKey }, status: number): PageResult<AuthPageData>;
+  again(extra: PageOutcome, status: number): PageResult<AuthPageData>;
 };
 
 /**
@@ -114,7 +120,7 @@ export async function readAuthForm<S extends typeof AuthForm>(
   if (request instanceof Response) return request;
   const typed = form as { email?: string; token?: string };
   const providers = await enabledProviders(c.var.deps, request.project);
-  const again = (extra: { error?: MessageKey; notice?: MessageKey }, status: number) =>
+  const again = (extra: PageOutcome, status: number) =>
     authPage(
       authPageData(c, request, query, { email: typed.email, token: typed.token, providers, ...extra }),
       title,

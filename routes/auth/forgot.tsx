@@ -36,7 +36,8 @@ export const handler: Handlers<AuthPageData> = {
     const posted = await readAuthForm(c, ForgotForm, "forgotTitle");
     if (!("again" in posted)) return posted;
     const { form, query, request, again: show } = posted;
-    if (await signInWait(c, request.project, form.email) > 0) return show({ error: "tooMany" }, 429);
+    const wait = await signInWait(c, request.project, form.email);
+    if (wait > 0) return show({ error: "tooMany", waitSeconds: wait }, 429);
     await countAttempt(c, request.project, form.email, "password_reset.requested");
     const token = randomSecret();
     const link = `${c.var.deps.config.baseUrl}/auth/reset?${query}&${new URLSearchParams({

@@ -70,9 +70,10 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, request, again } = posted;
     const { sql } = c.var.deps;
-    if (await signInWait(c, request.project, form.email, "password") > 0) {
+    const wait = await signInWait(c, request.project, form.email, "password");
+    if (wait > 0) {
       countSignIn("password", "failure", "locked_out");
-      return again({ error: "tooMany" }, 429);
+      return again({ error: "tooMany", waitSeconds: wait }, 429);
     }
     const user = await userForSignIn(sql, request.project.id, form.email);
     const hash = user?.password_hash ?? await (decoy ??= hashPassword(randomSecret()));
@@ -102,6 +103,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
       title="signInTitle"
       subtitle="signInTo"
       social
+      fieldHasFocus={data.error === "wrongCredentials"}
       after={
         <>
           <p>
@@ -120,6 +122,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
         value={data.email}
         autocomplete="username"
         invalid={!!data.error}
+        focus={data.error === "wrongCredentials"}
       />
       <Field
         name="password"
@@ -127,6 +130,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
         type="password"
         autocomplete="current-password"
         invalid={!!data.error}
+        toggle={{ show: t.showPassword, hide: t.hidePassword }}
       />
       <button type="submit">{t.signIn}</button>
     </AuthFormPage>

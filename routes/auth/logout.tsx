@@ -22,6 +22,14 @@ type SignOutData = {
   lang: Lang;
   /** Set while asking: whose session, and the form's fields. */
   confirm?: { appName: string; request: LogoutRequest; csrf: string; stale: boolean };
+  /** Set once signed out: the app signed out of, when the request named one, and the way back in. */
+  signedOut?: {
+    appName?: string;
+    /** Where "Sign in again" leads: the app's home (the origin of its first redirect URI). */
+    appUrl?: string;
+    /** The same page in the other language. */
+    switchHref: string;
+  };
 };
 
 /**
@@ -71,15 +79,33 @@ function signedOut(c: Ctx, client: AuthorizationClient | null, request: LogoutRe
     return c.redirect(url.toString(), 303);
   }
   const lang = pickLang(c);
-  return page({ lang }, { title: MESSAGES[lang].signedOut, lang });
+  const other = lang === "en" ? "id" : "en";
+  const switchHref = `/auth/logout?${new URLSearchParams(
+    client ? { client_id: request.client_id, lang: other } : { lang: other },
+  )}`;
+  const appUrl = client?.redirect_uris[0] ? `${new URL(client.redirect_uris[0]).origin}/` : undefined;
+  return page({ lang, signedOut: { appName: client?.name, appUrl, switchHref } }, {
+    title: MESSAGES[lang].signedOut,
+    lang,
+  });
 }
 
 export default function SignOutPage({ data }: PageProps<SignOutData>) {
   const t = MESSAGES[data.lang];
   if (!data.confirm) {
+    const { appName, appUrl, switchHref } = data.signedOut ?? { switchHref: "/auth/logout" };
     return (
-      <section class="card auth" lang={data.lang}>
+      <section class="card auth" lang={data.lang} aria-labelledby="auth-heading">
+        {appName && <p class="eyebrow">{appName}</p>}
         <h1 id="auth-heading">{t.signedOut}</h1>
+        {appUrl && (
+          <p>
+            <a class="button" href={appUrl}>{t.signInAgain}</a>
+          </p>
+        )}
+        <p class="muted lang-switch">
+          <a href={switchHref} hreflang={data.lang === "en" ? "id" : "en"}>{t.language}</a>
+        </p>
       </section>
     );
   }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import { mailEmailLink } from "../../db/login.ts";
-import { countAttempt, signInWait } from "../../lib/login/flow.ts";
+import { countAttempt, RESEND_GAP_SECONDS, resendGap, signInWait } from "../../lib/login/flow.ts";
 import { AuthForm, readAuthForm } from "../../lib/login/pages.ts";
 import { newVerification } from "../../lib/login/verification.ts";
 
@@ -9,18 +9,22 @@ const ResendForm = AuthForm.extend({ email: z.string().max(254) });
 
 /**
  * "Send the link again": the same answer whether or not the address needs one, throttled with the sign-in
- * attempts of that email so it cannot flood a mailbox.
+ * attempts of that email so it cannot flood a mailbox, and one link a minute at most; the answer says when
+ * the next may be asked for.
  */
 export const handler: Handlers = {
   async POST(c) {
     const posted = await readAuthForm(c, ResendForm, "signInTitle");
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
-    if (await signInWait(c, request.project, form.email) > 0) return again({ error: "tooMany" }, 429);
+    const wait = await signInWait(c, request.project, form.email);
+    if (wait > 0) return again({ error: "tooMany", waitSeconds: wait }, 429);
+    const gap = await resendGap(c, request.project, form.email);
+    if (gap > 0) return again({ notice: "resendTooSoon", waitSeconds: gap }, 429);
     await countAttempt(c, request.project, form.email, "verification.resent");
     const link = await newVerification(c, request, query);
     await mailEmailLink(c.var.deps.sql, request.project.id, form.email, "verify_email", link);
-    return again({ notice: "checkEmail" }, 200);
+    return again({ notice: "linkResent", waitSeconds: RESEND_GAP_SECONDS }, 200);
   },
 };
 

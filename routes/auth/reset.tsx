@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Handlers } from "../../lib/router/routes.ts";
 import type { PageProps } from "../../lib/router/page.tsx";
 import { toAppError } from "../../lib/http/errors.ts";
-import { resetPassword } from "../../db/login.ts";
+import { resetLinkUsable, resetPassword } from "../../db/login.ts";
 import { hashPassword, isCommonPassword } from "../../lib/passwords.ts";
 import { finishMailedSignIn } from "../../lib/login/flow.ts";
 import {
@@ -11,9 +11,11 @@ import {
   authPage,
   type AuthPageData,
   authPageData,
+  flowHref,
   readAuthForm,
 } from "../../lib/login/pages.ts";
 import { MESSAGES } from "../../lib/login/i18n.ts";
+import { AuthCard } from "../../components/login/AuthCard.tsx";
 
 import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
 import { ConsentForm } from "../../components/login/ConsentForm.tsx";
@@ -28,6 +30,10 @@ export const handler: Handlers<AuthPageData> = {
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
     const token = query.get("token") ?? "";
+    // A used or expired link says so at once, not after a new password was typed.
+    if (!token || !await resetLinkUsable(c.var.deps.sql, request.project.id, token)) {
+      return authPage(authPageData(c, request, query, { error: "linkExpired" }), "resetTitle", 400);
+    }
     return authPage(authPageData(c, request, query, { token }), "resetTitle");
   },
 
@@ -54,10 +60,30 @@ export const handler: Handlers<AuthPageData> = {
   },
 };
 
-/** The new-password form; after it, the consent step for a self-registered client. */
+/**
+ * The new-password form; after it, the consent step for a self-registered client; for a used or expired link,
+ * the way to a new one instead.
+ */
 export default function Reset({ data }: PageProps<AuthPageData>) {
   if (data.consent) return <ConsentForm data={data} />;
   const t = MESSAGES[data.lang];
+  if (data.error === "linkExpired") {
+    const other = data.lang === "en" ? "id" : "en";
+    return (
+      <AuthCard
+        lang={data.lang}
+        title="resetTitle"
+        subtitle="forgotFor"
+        appName={data.appName}
+        error="linkExpired"
+        switchHref={`${flowHref("/auth/reset", data, other)}&token=${data.token ?? ""}`}
+      >
+        <p>
+          <a class="button" href={flowHref("/auth/forgot", data)}>{t.requestNewLink}</a>
+        </p>
+      </AuthCard>
+    );
+  }
   return (
     <AuthFormPage
       data={data}
@@ -65,6 +91,7 @@ export default function Reset({ data }: PageProps<AuthPageData>) {
       title="resetTitle"
       subtitle="forgotFor"
       keep={`&token=${data.token ?? ""}`}
+      fieldHasFocus={data.error === "weakPassword" || data.error === "commonPassword"}
     >
       <input type="hidden" name="token" value={data.token} />
       <NewPassword data={data} label={t.newPassword} />

@@ -63,7 +63,10 @@ export const handler: Handlers<AuthPageData> = {
   },
 };
 
-/** The sign-up form. */
+const EMAIL_ERRORS = new Set<string>(["invalidEmail", "emailTaken"]);
+const PASSWORD_ERRORS = new Set<string>(["weakPassword", "commonPassword"]);
+
+/** The sign-up form; once it asks the person to check their email, only that notice (and resend). */
 export default function SignUp({ data }: PageProps<AuthPageData>) {
   const t = MESSAGES[data.lang];
   return (
@@ -73,6 +76,8 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
       title="signUpTitle"
       subtitle="signUpTo"
       social
+      noticeReplacesForm
+      fieldHasFocus={EMAIL_ERRORS.has(data.error!) || PASSWORD_ERRORS.has(data.error!)}
       after={
         <p>
           {t.haveAccount} <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>
@@ -85,7 +90,8 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
         type="email"
         value={data.email}
         autocomplete="email"
-        invalid={data.error === "invalidEmail" || data.error === "emailTaken"}
+        invalid={EMAIL_ERRORS.has(data.error!)}
+        focus={EMAIL_ERRORS.has(data.error!)}
       />
       <NewPassword data={data} label={t.password} />
       <button type="submit">{t.signUp}</button>

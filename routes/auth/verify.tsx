@@ -3,16 +3,36 @@ import { page, type PageProps } from "../../lib/router/page.tsx";
 import { authorizationClient, verifyEmail } from "../../db/login.ts";
 import { AppError, toAppError } from "../../lib/http/errors.ts";
 import { type Lang, MESSAGES, pickLang } from "../../lib/login/i18n.ts";
+import type { Ctx } from "../../lib/app_env.ts";
 
-type VerifyData = { lang: Lang; appName: string; verified: boolean; continueHref?: string };
+type VerifyData = {
+  lang: Lang;
+  appName: string;
+  verified: boolean;
+  continueHref?: string;
+  /** The same page in the other language (after success: the confirmation, which needs no token). */
+  switchHref: string;
+};
 
-/** The mailed verification link: confirms the address once. */
+/**
+ * The mailed verification link: confirms the address once, then redirects to the confirmation (so a reload
+ * or the language switch does not present the used token again and read "link expired").
+ */
 export const handler: Handlers<VerifyData> = {
   async GET(c) {
     const clientId = c.req.query("client_id") ?? "";
     const token = c.req.query("token") ?? "";
     const client = await authorizationClient(c.var.deps.sql, clientId);
     if (!client) throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
+    const shown = (verified: boolean, lang: Lang) =>
+      `/auth/verify?${new URLSearchParams({
+        client_id: clientId,
+        ...(verified ? { confirmed: "1" } : { token }),
+        ...(c.req.query("continue") ? { continue: c.req.query("continue")! } : {}),
+        lang,
+      })}`;
+    // The confirmation itself: it says only that the address was confirmed (nothing to use up or leak).
+    if (c.req.query("confirmed") === "1") return verifiedPage(c, client.name, clientId, true, shown);
     let verified = true;
     try {
       await verifyEmail(c.var.deps.sql, client.project_id, token);
@@ -20,17 +40,26 @@ export const handler: Handlers<VerifyData> = {
       if (toAppError(error).code !== "invalid_grant") throw error;
       verified = false;
     }
-    // The sign-up's own authorization request, so "Continue" leads back into the app the person came from.
-    const next = new URLSearchParams(c.req.query("continue") ?? "");
-    const continueHref = next.get("client_id") === clientId ? `/auth/login?${next}` : undefined;
-    const data = { lang: pickLang(c), appName: client.name, verified, continueHref };
-    return page(data, {
-      title: MESSAGES[data.lang].verifiedTitle,
-      lang: data.lang,
-      status: verified ? 200 : 400,
-    });
+    if (verified) return c.redirect(shown(true, pickLang(c)), 303);
+    return verifiedPage(c, client.name, clientId, false, shown);
   },
 };
+
+function verifiedPage(
+  c: Ctx,
+  appName: string,
+  clientId: string,
+  verified: boolean,
+  shown: (verified: boolean, lang: Lang) => string,
+) {
+  // The sign-up's own authorization request, so "Continue" leads back into the app the person came from.
+  const next = new URLSearchParams(c.req.query("continue") ?? "");
+  const continueHref = next.get("client_id") === clientId ? `/auth/login?${next}` : undefined;
+  const lang = pickLang(c);
+  const switchHref = shown(verified, lang === "en" ? "id" : "en");
+  const data = { lang, appName, verified, continueHref, switchHref };
+  return page(data, { title: MESSAGES[lang].verifiedTitle, lang, status: verified ? 200 : 400 });
+}
 
 export default function Verified({ data }: PageProps<VerifyData>) {
   const t = MESSAGES[data.lang];
@@ -44,6 +73,9 @@ export default function Verified({ data }: PageProps<VerifyData>) {
           <a class="button" href={data.continueHref}>{t.continueTo}</a>
         </p>
       )}
+      <p class="muted lang-switch">
+        <a href={data.switchHref} hreflang={data.lang === "en" ? "id" : "en"}>{t.language}</a>
+      </p>
     </section>
   );
 }

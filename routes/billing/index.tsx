@@ -8,13 +8,22 @@ import { currentSubscription, listPlans, type Plan } from "../../db/plans.ts";
 import { validate } from "../../lib/http/body.ts";
 import { AppError } from "../../lib/http/errors.ts";
 import { csrfToken, readSession } from "../../lib/login/browser.ts";
+import { type Lang, pickLang } from "../../lib/login/i18n.ts";
+import { BILLING_TEXT, intervalText } from "../../lib/payments/page_text.ts";
 import { openCheckout } from "../../lib/payments/checkout.ts";
 import { CsrfField, readPageBody } from "../../lib/payments/page_forms.ts";
 
 const Query = z.object({ client_id: z.string().regex(/^cid_[a-z2-7]{24}$/, "A client_id (cid_…).") });
 const Choice = z.object({ ...CsrfField, client_id: Query.shape.client_id, plan: z.string().max(64) });
 
-type BillingData = { clientId: string; appName: string; plans: Plan[]; current: string; csrf: string };
+type BillingData = {
+  lang: Lang;
+  clientId: string;
+  appName: string;
+  plans: Plan[];
+  current: string;
+  csrf: string;
+};
 
 /** The project a client id names, and the signed-in user of this browser there (null: not signed in). */
 async function signedIn(c: Ctx, clientId: string) {
@@ -22,7 +31,9 @@ async function signedIn(c: Ctx, clientId: string) {
   if (!client) throw new AppError("not_found", { description: "This app is not registered with Astapa." });
   const session = readSession(c, client.project_id);
   const userId = session ? await sessionUser(c.var.deps.sql, client.project_id, session) : null;
-  return { projectId: client.project_id, appName: client.name, userId };
+  // The app's home: the origin of its first redirect URI (where a paid checkout links back to).
+  const appUrl = client.redirect_uris[0] ? `${new URL(client.redirect_uris[0]).origin}/` : undefined;
+  return { projectId: client.project_id, appName: client.name, appUrl, userId };
 }
 
 /** Through the hosted login (a session for this browser), then back here. */
@@ -48,20 +59,26 @@ export const handler: Handlers<BillingData> = {
       current: (await currentSubscription(tx, who.projectId, who.userId!)).plan,
     }));
     c.header("cache-control", "no-store");
+    const lang = pickLang(c);
     return page({
+      lang,
       clientId,
       appName: who.appName,
       plans: plans.filter((plan) => plan.price_idr > 0),
       current,
       csrf: csrfToken(c),
-    }, { title: `Plans · ${who.appName}` });
+    }, { title: `${BILLING_TEXT[lang].plansTitle} · ${who.appName}`, lang });
   },
 
   async POST(c) {
     const choice = await readPageBody(c, Choice);
     const who = await signedIn(c, choice.client_id);
     if (!who.userId) return signInFirst(c, choice.client_id);
-    const checkout = await openCheckout(c.var.deps, who.projectId, { sub: who.userId, plan: choice.plan });
+    const checkout = await openCheckout(c.var.deps, who.projectId, {
+      sub: who.userId,
+      plan: choice.plan,
+      ...(who.appUrl ? { success_url: who.appUrl } : {}),
+    });
     return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
   },
 };
@@ -70,27 +87,28 @@ const rupiah = (amount: number) => `IDR ${amount.toLocaleString("id-ID")}`;
 
 /** Plan cards with IDR prices; each is a form that opens a checkout for that plan. */
 export default function BillingPage({ data }: PageProps<BillingData>) {
+  const text = BILLING_TEXT[data.lang];
   return (
     <section class="card billing">
       <p class="eyebrow">{data.appName}</p>
-      <h1>Choose a plan</h1>
-      {data.plans.length === 0 && <p>This app has no paid plans yet.</p>}
+      <h1>{text.choosePlan}</h1>
+      {data.plans.length === 0 && <p>{text.noPlans}</p>}
       <ul class="plans">
         {data.plans.map((plan) => (
           <li key={plan.key} class="plan">
             <h2>{plan.name}</h2>
             {plan.description && <p>{plan.description}</p>}
             <p class="amount">
-              {rupiah(plan.price_idr)} {plan.interval === "one_time" ? "once" : `per ${plan.interval}`}
+              {rupiah(plan.price_idr)} {intervalText(text, plan.interval)}
             </p>
             {plan.key === data.current
-              ? <p class="current">Your current plan</p>
+              ? <p class="current">{text.currentPlan}</p>
               : (
                 <form method="post" action="/billing">
                   <input type="hidden" name="csrf" value={data.csrf} />
                   <input type="hidden" name="client_id" value={data.clientId} />
                   <input type="hidden" name="plan" value={plan.key} />
-                  <button type="submit" class="button">Choose {plan.name}</button>
+                  <button type="submit" class="button">{text.choose} {plan.name}</button>
                 </form>
               )}
           </li>

@@ -47,6 +47,10 @@ export default function Projects({ data }: PageProps<ProjectsData>) {
               Create a project to get a <code>client_id</code> and <code>client_secret</code>{" "}
               for your app, then add its callback URL as a redirect URI.
             </p>
+            <p>
+              Made a project with the CLI? Attach it to your account on the server:{" "}
+              <code>deno task astapa account create --email {data.frame.email} --project proj_…</code>
+            </p>
           </section>
         )
         : (

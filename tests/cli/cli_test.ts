@@ -218,9 +218,59 @@ Deno.test("cli account create — invites a developer without a password, as a m
   const [row] = await db.sql`select password_hash, password_reset_required, console_user_id
     from astapa.accounts where id = ${out.account_id}`;
   assert.deepEqual(row, { password_hash: null, password_reset_required: false, console_user_id: null });
-  const again = await astapa(["account", "create", "--email", "dev@team.EXAMPLE"]);
-  assert.equal(again.code, 1);
-  assert.match(again.stderr, /^conflict: An account with this email already exists\./);
+  const again = await astapa(["account", "create", "--email", "dev@team.EXAMPLE", "--json"]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.json().account_id, out.account_id, "the existing account, not a conflict");
+  const twice = await astapa(["account", "create", "--email", "dev@team.example", "--project", id]);
+  assert.equal(twice.code, 1);
+  assert.match(twice.stderr, /^conflict: This account is already a member of this project\./);
+});
+
+Deno.test("cli account create — an existing account is attached to another (CLI-made) project", async () => {
+  const project = async (name: string) =>
+    (await astapa(["project", "create", "--name", name, "--redirect-uri", "https://c.example/cb", "--json"]))
+      .json().project_id as string;
+  const first = await project("Claimed one");
+  const second = await project("Claimed two");
+  const joined = await astapa([
+    "account",
+    "create",
+    "--email",
+    "lead@claim.example",
+    "--project",
+    first,
+    "--json",
+  ]);
+  assert.equal(joined.code, 0, joined.stderr);
+  const accountId = joined.json().account_id as string;
+  const claimed = await astapa([
+    "account",
+    "create",
+    "--email",
+    "LEAD@claim.example",
+    "--project",
+    second,
+    "--role",
+    "admin",
+    "--json",
+  ]);
+  assert.equal(claimed.code, 0, claimed.stderr);
+  assert.deepEqual(
+    { ...claimed.json(), sign_in_url: undefined },
+    {
+      account_id: accountId,
+      email: "lead@claim.example",
+      sign_in_url: undefined,
+      project_id: second,
+      role: "admin",
+    },
+  );
+  const memberships = await db.sql`select project_id, role from astapa.memberships
+    where account_id = ${accountId} order by role`;
+  assert.deepEqual(memberships.map((m) => ({ ...m })), [
+    { project_id: second, role: "admin" },
+    { project_id: first, role: "owner" },
+  ]);
 });
 
 Deno.test("cli — migrates a fresh database before the first command", async () => {

@@ -40,6 +40,11 @@ Deno.test("dashboard — the projects page renders for a new developer, with no 
   assert.match(html, /<h1>Projects<\/h1>/);
   assert.match(html, /No projects yet/);
   assert.match(html, /first@dev\.example/);
+  assert.match(
+    html,
+    /Made a project with the CLI\?.*<code>deno task astapa account create --email first@dev\.example --project proj_…<\/code>/s,
+    "the empty state says how to attach a CLI project",
+  );
 });
 
 Deno.test("dashboard — creating a project shows working credentials once and makes you its owner", async () => {

@@ -4,11 +4,12 @@
  * pays in the offline sandbox, and the page turns to paid live (island + server-sent events).
  */
 import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
 import { asApp } from "../../db/client.ts";
 import { createPlan, currentSubscription } from "../../db/plans.ts";
 import { PaymentEventWorker } from "../../lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
-import { disconnectBrowser, openPage } from "../helpers/browser.ts";
+import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { rows } from "../helpers/db.ts";
 
@@ -53,6 +54,10 @@ Deno.test("billing page — sign in, pick a plan in IDR, pay by QRIS in the sand
     await page.locator("img.qr").waitFor();
     await page.getByRole("button", { name: "Simulate payment" }).click();
     await page.locator('[data-status="paid"]').waitFor({ timeout: 15_000 });
+    await paidPageShowsOnlyTheWayBack(page, "Back to the app");
+    await screenshot(page, "billing-paid-en");
+    await page.reload();
+    await paidPageShowsOnlyTheWayBack(page, "Back to the app");
 
     const [user] = await asApp(
       t.db.sql,
@@ -65,6 +70,60 @@ Deno.test("billing page — sign in, pick a plan in IDR, pay by QRIS in the sand
     await page.goto(`${t.origin}/billing?client_id=${project.clientId}`);
     assert.match(await page.locator("ul.plans").innerText(), /Your current plan/);
     const unexpected = problems.filter((p) => !/\/events: net::ERR_ABORTED/.test(p));
+    assert.deepEqual(unexpected, [], "no script errors or CSP violations");
+  } finally {
+    await close();
+  }
+});
+
+/** Paid: the QR, the simulator and the method form are gone; the confirmation links back to the app. */
+async function paidPageShowsOnlyTheWayBack(page: Page, backLabel: string) {
+  await page.locator("img.qr").waitFor({ state: "hidden" });
+  await page.locator("form.methods").waitFor({ state: "hidden" });
+  assert.equal(await page.locator('form[action$="/simulate"]:visible').count(), 0);
+  const back = page.getByRole("link", { name: backLabel });
+  assert.equal(await back.getAttribute("href"), "https://warung.example/");
+}
+
+Deno.test("billing page — an Indonesian browser gets the picker and the checkout in Indonesian", async () => {
+  const { page, problems, close } = await openPage({ locale: "id-ID" });
+  try {
+    await page.goto(`${t.origin}/billing?client_id=${project.clientId}`);
+    await page.waitForURL(/\/auth\/login/);
+    await page.getByRole("link", { name: "Buat akun" }).click();
+    await page.getByLabel("Email").fill("budi@example.com");
+    await page.getByLabel("Kata sandi").fill("soto ayam lamongan");
+    await page.getByRole("button", { name: "Buat akun" }).click();
+
+    await page.waitForURL(`${t.origin}/billing?client_id=${project.clientId}`);
+    assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Pilih paket");
+    assert.equal(await page.locator("html").getAttribute("lang"), "id");
+    assert.match(await page.locator("ul.plans").innerText(), /Pro\s+IDR 49\.000 per bulan/);
+    await screenshot(page, "billing-plans-id");
+    await page.getByRole("button", { name: "Pilih Pro" }).click();
+
+    await page.waitForURL(/\/billing\/checkout\/chk_/);
+    await page.getByText("Bagaimana Anda ingin membayar?").waitFor();
+    await page.getByLabel("QRIS").check();
+    await page.getByRole("button", { name: "Lanjutkan" }).click();
+    await page.locator("img.qr").waitFor();
+    await page.getByText("Menunggu pembayaran Anda…").waitFor();
+    await page.getByText("Bayar dengan cara lain").waitFor();
+    await screenshot(page, "billing-checkout-id");
+    await page.getByRole("button", { name: "Simulasikan pembayaran" }).click();
+    await page.getByText("Pembayaran diterima. Paket Anda sudah aktif.").waitFor({ timeout: 15_000 });
+    await paidPageShowsOnlyTheWayBack(page, "Kembali ke aplikasi");
+    await screenshot(page, "billing-paid-id");
+    await page.reload();
+    await paidPageShowsOnlyTheWayBack(page, "Kembali ke aplikasi");
+
+    // An error page follows the language too.
+    await page.goto(`${t.origin}/billing/checkout/chk_nothing`);
+    assert.equal(await page.locator("html").getAttribute("lang"), "id");
+    assert.equal(await page.locator(".eyebrow").textContent(), "Galat 404");
+    assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Halaman tidak ditemukan");
+    await screenshot(page, "error-page-id");
+    const unexpected = problems.filter((p) => !/\/events: net::ERR_ABORTED|404|400/.test(p));
     assert.deepEqual(unexpected, [], "no script errors or CSP violations");
   } finally {
     await close();

@@ -47,15 +47,6 @@ Deno.test("dashboard e2e — machine clients, signing keys and webhooks", async 
       url: `${t.origin}/dashboard`,
     }]);
     await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.origin });
-    // The clipboard is shared by every test in the one Chromium: remember what this page copied instead.
-    await page.addInitScript(() => {
-      const clipboard = navigator.clipboard;
-      const write = clipboard.writeText.bind(clipboard);
-      clipboard.writeText = (text: string) => {
-        (globalThis as unknown as { copied?: string }).copied = text;
-        return write(text);
-      };
-    });
 
     // Machine clients: declare a scope, create a client, copy its secret; it is not shown again.
     await page.goto(`${base}/machine-clients`);
@@ -73,7 +64,7 @@ Deno.test("dashboard e2e — machine clients, signing keys and webhooks", async 
     await page.locator('[data-island="CopyButton"][data-hydrated="true"]').first().waitFor();
     await page.locator(".secret dd").nth(1).getByRole("button", { name: "Copy" }).click();
     await page.getByRole("button", { name: "Copied" }).waitFor();
-    assert.equal(await page.evaluate(() => (globalThis as unknown as { copied?: string }).copied), secret);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
     await screenshot(page, "dashboard-machine-client-created");
     await page.goto(`${base}/machine-clients`);
     assert.ok(!(await page.content()).includes(secret), "the secret is shown once");

@@ -35,9 +35,16 @@ Deno.test("verification — sign-up mails a link that confirms the address once"
   });
   assert.equal(res.status, 303);
   const link = await mailedLink("sari@example.com", /Subject: Confirm your email for Warung/);
-  const first = await t.app.request(link);
+  const used = await t.app.request(link);
+  assert.equal(used.status, 303, "confirmed, then shown without the token (a reload does not reuse it)");
+  const confirmedAt = used.headers.get("location")!;
+  assert.ok(!confirmedAt.includes("token="));
+  const first = await t.app.request(confirmedAt);
   assert.equal(first.status, 200);
-  assert.match(await first.text(), /Email confirmed/);
+  const confirmed = await first.text();
+  assert.match(confirmed, /Email confirmed/);
+  assert.match(confirmed, /hreflang="id"[^>]*>Bahasa Indonesia</, "the language switch");
+  assert.match(confirmed, /href="\/auth\/verify\?client_id=[^"]*confirmed=1[^"]*lang=id"/);
   const [user] = await t.db.sql`select email_verified from astapa.users where email = 'sari@example.com'`;
   assert.equal(user.email_verified, true);
   assert.match(mail0(), /Content-Type: text\/html/i, "an HTML part travels with the text");
@@ -96,6 +103,13 @@ Deno.test("reset — a mailed link sets a new password, signs in, and signs ever
   });
   assert.equal(reset.status, 303);
   assert.ok(new URL(reset.headers.get("location")!).searchParams.get("code"), "back to the app signed in");
+  // Opened again, the used link says so at once and offers a new one, instead of a form that will fail.
+  const reopened = await t.app.request(link.replace("lang=en", "lang=id"));
+  assert.equal(reopened.status, 400);
+  const reopenedPage = await reopened.text();
+  assert.match(reopenedPage, /Tautan ini tidak dikenal, sudah dipakai, atau kedaluwarsa/);
+  assert.ok(!reopenedPage.includes('name="password"'), "no new-password form");
+  assert.match(reopenedPage, /href="\/auth\/forgot\?[^"]*"[^>]*>Kirim tautan baru</);
 
   const refresh = await postForm(t, "/api/platform/token", {
     grant_type: "refresh_token",
@@ -114,6 +128,19 @@ Deno.test("reset — a mailed link sets a new password, signs in, and signs ever
     password: "brand new password",
   });
   assert.equal(newPassword.status, 303);
+});
+
+Deno.test("reset — an expired or unknown link says so on opening, in English", async () => {
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  const unknown = await t.app.request(`/auth/reset?${query}&token=not-a-real-token`);
+  assert.equal(unknown.status, 400);
+  assert.match(
+    await unknown.text(),
+    /This link is unknown, already used or expired[\s\S]*Send me a new link/,
+  );
+  const none = await t.app.request(`/auth/reset?${query}`);
+  assert.equal(none.status, 400);
+  await none.body?.cancel();
 });
 
 Deno.test("reset — an unknown email gets the same answer and no mail", async () => {
@@ -135,7 +162,10 @@ Deno.test("require_verified_email — sign-up waits for the link; sign-in too; r
     password: "long and careful",
   });
   assert.equal(signedUp.status, 200, "no redirect before the address is confirmed");
-  assert.match(await signedUp.text(), /Check your email/);
+  const notice = await signedUp.text();
+  assert.match(notice, /Check your email/);
+  assert.ok(!notice.includes('name="password"'), "the sign-up form is not shown again under the notice");
+  assert.match(notice, /Send the link again/);
   const taken = await submitForm(t, strict, "/auth/signup", {
     email: "rina@example.com",
     password: "another one!",
@@ -160,14 +190,25 @@ Deno.test("require_verified_email — sign-up waits for the link; sign-in too; r
     body: new URLSearchParams({ request: query.toString(), csrf, email: "rina@example.com" }),
   });
   assert.equal(resent.status, 200);
-  assert.match(await resent.text(), /Check your email/);
+  const resentPage = await resent.text();
+  assert.match(resentPage, /We sent a new link\. .*you can ask for another in 60 seconds\./);
+  const tooSoon = await t.app.request("/auth/resend", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({ request: query.toString(), csrf, email: "rina@example.com" }),
+  });
+  assert.equal(tooSoon.status, 429);
+  assert.match(
+    await tooSoon.text(),
+    /A link was sent moments ago\. You can ask for another in \d+ seconds\./,
+  );
   await sender.drain();
   const links = sink.messages.filter((m) => m.to.includes("rina@example.com"));
-  assert.equal(links.length, 2, "the first mail and the resent one");
+  assert.equal(links.length, 2, "the first mail and the resent one (not the one asked too soon)");
 
   const link = /http:\/\/astapa\.test(\/auth\/[^\s]+)/.exec(mailText(links[1].data))![1];
   const verified = await t.app.request(link);
-  const page = await verified.text();
+  const page = await (await t.app.request(verified.headers.get("location")!)).text();
   assert.match(page, /Email confirmed/);
   const next = /href="(\/auth\/login\?[^"]+)"/.exec(page)![1].replace(/&amp;/g, "&");
   assert.match(next, new RegExp(`client_id=${strict.clientId}`));

@@ -161,7 +161,11 @@ Deno.test("sign-in — in production ten wrong passwords lock the email; each fa
   for (let i = 0; i < 10; i++) assert.equal((await attempt(`guess-${i}`)).status, 422);
   const locked = await attempt("the real one");
   assert.equal(locked.status, 429);
-  assert.match(await locked.text(), /Too many attempts/);
+  assert.match(
+    await locked.text(),
+    /Too many attempts\. Try again in (1[0-5]|[1-9]) minutes\./,
+    "says how long",
+  );
   const audit = await asApp(
     t.db.sql,
     live.id,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UserIdSchema } from "../../../lib/http/user_id.ts";
 import type { Handlers } from "../../../lib/router/routes.ts";
 import { readOAuthParams } from "../../../lib/oauth/params.ts";
 import { validate } from "../../../lib/http/body.ts";
@@ -12,7 +13,7 @@ import { clients } from "../../../lib/router/callers.ts";
 export const callers = clients("project");
 
 const CheckoutParams = z.object({
-  user: z.string().regex(/^\d{1,18}$/, "The user's id (the sub)."),
+  user: UserIdSchema,
   plan: z.string().regex(/^[a-z0-9_-]{1,64}$/),
   method: z.enum(METHODS).optional(),
   bank: z.enum(BANKS).optional(),

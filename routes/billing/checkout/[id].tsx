@@ -3,42 +3,51 @@ import { page, type PageProps } from "../../../lib/router/page.tsx";
 import { Island } from "../../../lib/islands/Island.tsx";
 import type { Checkout } from "../../../db/payments.ts";
 import { findCheckout } from "../../../lib/payments/find_checkout.ts";
-import { BANKS, METHOD_LABELS, methodsFor } from "../../../lib/payments/methods.ts";
+import { BANKS, methodsFor } from "../../../lib/payments/methods.ts";
 import { qrDataUrl } from "../../../lib/payments/qr_svg.ts";
 import CheckoutLive from "../../../islands/CheckoutLive.tsx";
 import CopyButton from "../../../islands/CopyButton.tsx";
 import { csrfToken } from "../../../lib/login/browser.ts";
+import { type Lang, pickLang } from "../../../lib/login/i18n.ts";
+import { BILLING_TEXT, intervalText, methodLabel, statusLabels } from "../../../lib/payments/page_text.ts";
 
-type CheckoutData = { checkout: Checkout; qr: string | null; sandbox: boolean; csrf: string };
+type CheckoutData = { lang: Lang; checkout: Checkout; qr: string | null; sandbox: boolean; csrf: string };
 
 export const handler: Handlers<CheckoutData> = {
   async GET(c) {
     const { checkout } = await findCheckout(c.var.deps.sql, c.req.param("id")!);
     const qrString = checkout.payment?.details.qr_string;
     c.header("cache-control", "no-store");
+    const lang = pickLang(c);
     return page({
+      lang,
       checkout,
       qr: qrString ? qrDataUrl(qrString) : null,
       sandbox: checkout.xendit_account === "simulator",
       csrf: csrfToken(c),
-    }, { title: `Pay for ${checkout.plan_name}` });
+    }, { title: `${BILLING_TEXT[lang].payFor} ${checkout.plan_name}`, lang });
   },
 };
 
 const rupiah = (amount: number) => `IDR ${amount.toLocaleString("id-ID")}`;
 
-/** The hosted checkout: method choice, the charge's details (QR, VA number, OVO, GoPay link), live status. */
+/**
+ * The hosted checkout: method choice, the charge's details (QR, VA number, OVO, GoPay link), live status.
+ * The parts marked data-while-open are for paying; the live island hides them once the checkout is paid or
+ * expired, and the server leaves them out from then on.
+ */
 export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
   const { checkout, qr, sandbox, csrf } = data;
+  const text = BILLING_TEXT[data.lang];
   const action = `/billing/checkout/${checkout.checkout_id}`;
   const payment = checkout.payment;
   const open = checkout.status === "open" || checkout.status === "pending";
   return (
     <section class="card checkout">
-      <p class="eyebrow">Checkout{sandbox ? " · offline sandbox" : ""}</p>
+      <p class="eyebrow">{text.checkout}{sandbox ? ` · ${text.offlineSandbox}` : ""}</p>
       <h1>{checkout.plan_name}</h1>
       <p class="amount">
-        {rupiah(checkout.amount)} {checkout.interval === "one_time" ? "once" : `per ${checkout.interval}`}
+        {rupiah(checkout.amount)} {intervalText(text, checkout.interval)}
       </p>
       <Island
         of={CheckoutLive}
@@ -46,47 +55,49 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
           checkoutId: checkout.checkout_id,
           status: checkout.status,
           continueUrl: checkout.success_url,
+          labels: statusLabels(text),
+          continueLabel: text.backToApp,
         }}
       />
       {open && payment?.status === "pending" && (
-        <div class="payment-details">
+        <div class="payment-details" data-while-open>
           {payment.method === "qris" && qr && (
             <figure>
-              <img class="qr" src={qr} alt="QRIS code: scan with any Indonesian banking or e-wallet app" />
-              <figcaption>Scan with any QRIS app.</figcaption>
+              <img class="qr" src={qr} alt={text.qrAlt} />
+              <figcaption>{text.scanQr}</figcaption>
             </figure>
           )}
           {payment.method === "bank_transfer" && (
             <p>
-              Transfer to <strong>{payment.details.bank}</strong> virtual account{" "}
+              {text.transferTo} <strong>{payment.details.bank}</strong> {text.virtualAccount}{" "}
               <code class="va-number">{payment.details.virtual_account_number}</code>{" "}
               <Island
                 of={CopyButton}
-                props={{ text: payment.details.virtual_account_number, label: "Copy" }}
+                props={{ text: payment.details.virtual_account_number, label: text.copy }}
               />
             </p>
           )}
           {payment.method === "ovo" && (
-            <p>Open the OVO app on {payment.details.mobile_number} and approve the payment.</p>
+            <p>{text.ovoApprove.replace("{phone}", payment.details.mobile_number)}</p>
           )}
           {payment.method === "gopay" && (
             <p>
-              <a class="button" href={payment.details.invoice_url}>Pay with GoPay</a>
+              <a class="button" href={payment.details.invoice_url}>{text.payWithGopay}</a>
             </p>
           )}
           {sandbox && (
             <form method="post" action={`${action}/simulate`}>
               <input type="hidden" name="csrf" value={csrf} />
-              <button type="submit" class="button secondary">Simulate payment</button>
+              <button type="submit" class="button secondary">{text.simulate}</button>
             </form>
           )}
         </div>
       )}
       {open && (
-        <form method="post" action={`${action}/method`} class="methods">
+        <form method="post" action={`${action}/method`} class="methods" data-while-open>
           <input type="hidden" name="csrf" value={csrf} />
           <fieldset>
-            <legend>{payment ? "Pay another way" : "How would you like to pay?"}</legend>
+            <legend>{payment ? text.payAnotherWay : text.howToPay}</legend>
             {methodsFor(checkout.amount).map((method) => (
               <label key={method}>
                 <input
@@ -96,25 +107,24 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
                   required
                   checked={payment?.method === method}
                 />{" "}
-                {METHOD_LABELS[method]}
+                {methodLabel(text, method)}
               </label>
             ))}
             <label>
-              Bank (for bank transfer){" "}
+              {text.bankFor}{" "}
               <select name="bank">
                 {BANKS.map((bank) => <option key={bank} value={bank}>{bank}</option>)}
               </select>
             </label>
             <label>
-              OVO phone number{" "}
-              <input type="tel" name="mobile_number" placeholder="0812…" autocomplete="tel" />
+              {text.ovoPhone} <input type="tel" name="mobile_number" placeholder="0812…" autocomplete="tel" />
             </label>
           </fieldset>
-          <button type="submit" class="button">Continue</button>
+          <button type="submit" class="button">{text.continue}</button>
         </form>
       )}
       {checkout.status === "expired" && checkout.failure_url && (
-        <a href={checkout.failure_url}>Back to the app</a>
+        <a href={checkout.failure_url}>{text.backToApp}</a>
       )}
     </section>
   );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isUserId } from "../../../../lib/http/user_id.ts";
 import type { Handlers } from "../../../../lib/router/routes.ts";
 import { page, type PageProps } from "../../../../lib/router/page.tsx";
 import { validate } from "../../../../lib/http/body.ts";
@@ -16,8 +17,9 @@ const Query = z.object({
     message: "An action looks like user.create (or user. for every user action).",
   }).optional(),
   actor: z.string().trim().max(254).optional(),
-  user: z.string().trim().regex(/^(\d{1,18})?$/, { message: "Filter by user with their sub (digits)." })
-    .optional(),
+  user: z.string().trim().refine((text) => text === "" || isUserId(text), {
+    message: "Filter by user with their sub (digits).",
+  }).optional(),
   before: z.string().regex(/^\d{1,18}$/).optional(),
 });
 type Filters = { action: string; actor: string; user: string };

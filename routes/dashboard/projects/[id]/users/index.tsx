@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UserIdSchema } from "../../../../../lib/http/user_id.ts";
 import type { Handlers } from "../../../../../lib/router/routes.ts";
 import { page, type PageProps } from "../../../../../lib/router/page.tsx";
 import { validate } from "../../../../../lib/http/body.ts";
@@ -13,7 +14,7 @@ const PAGE_SIZE = 50;
 
 const Query = z.object({
   email: z.string().trim().max(254).optional(),
-  after: z.string().regex(/^\d{1,18}$/).optional(),
+  after: UserIdSchema.optional(),
 });
 
 type UsersData = {

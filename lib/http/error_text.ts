@@ -1,0 +1,81 @@
+/**
+ * What the error page says, in English and Bahasa Indonesia. The catalogue's public messages are English
+ * (API clients read them too); a person whose browser asks for Indonesian gets the Indonesian message for the
+ * code, and a more specific (English) description below it, marked lang="en".
+ */
+import type { Lang } from "../login/i18n.ts";
+import { type ErrorCode, ERRORS } from "./errors.ts";
+
+type ErrorText = {
+  error: string;
+  headings: Record<number, string>;
+  serverHeading: string;
+  clientHeading: string;
+  home: string;
+  reference: string;
+};
+
+export const ERROR_TEXT: Record<Lang, ErrorText> = {
+  en: {
+    error: "Error",
+    headings: {
+      401: "Sign in first",
+      403: "Not allowed",
+      404: "Page not found",
+      405: "Not allowed here",
+      413: "That was too large",
+      429: "Slow down a little",
+      503: "Back in a moment",
+    },
+    serverHeading: "Something went wrong",
+    clientHeading: "We could not do that",
+    home: "Go to the start page",
+    reference: "Reference",
+  },
+  id: {
+    error: "Galat",
+    headings: {
+      401: "Masuk dulu",
+      403: "Tidak diizinkan",
+      404: "Halaman tidak ditemukan",
+      405: "Tidak diizinkan di sini",
+      413: "Terlalu besar",
+      429: "Pelan-pelan sedikit",
+      503: "Sebentar lagi kembali",
+    },
+    serverHeading: "Terjadi kesalahan",
+    clientHeading: "Kami tidak dapat melakukannya",
+    home: "Ke halaman awal",
+    reference: "Referensi",
+  },
+};
+
+/** The catalogue's messages in Indonesian (codes a person can meet on a page). */
+const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
+  invalid_request: "Permintaan tidak valid.",
+  invalid_json: "Isi permintaan bukan JSON yang valid.",
+  validation_failed: "Beberapa isian kosong atau tidak valid.",
+  unauthorized: "Anda perlu masuk dulu.",
+  forbidden: "Anda tidak diizinkan melakukan ini.",
+  not_found: "Tidak ada apa pun di alamat ini.",
+  method_not_allowed: "Alamat ini tidak menerima metode tersebut.",
+  conflict: "Permintaan ini bertentangan dengan keadaan saat ini.",
+  payload_too_large: "Isi permintaan lebih dari 1 MiB.",
+  unsupported_media_type: "Kirim isi sebagai application/json atau application/x-www-form-urlencoded.",
+  rate_limited: "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
+  internal_error: "Terjadi kesalahan di pihak kami.",
+  service_unavailable: "Layanan belum siap. Coba lagi sebentar lagi.",
+  payments_not_configured: "Pembayaran belum diatur untuk proyek ini.",
+  payment_provider_error: "Penyedia pembayaran tidak menerima tagihan ini. Coba lagi sebentar lagi.",
+};
+
+/** The page's message for `code` and, when the description says more than the catalogue, that too. */
+export function errorMessages(
+  lang: Lang,
+  code: ErrorCode,
+  description: string,
+): { message: string; detail?: string } {
+  if (lang === "en") return { message: description };
+  const message = MESSAGES_ID[code] ?? ERRORS[code].message;
+  return description === ERRORS[code].message ? { message } : { message, detail: description };
+}

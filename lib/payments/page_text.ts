@@ -1,0 +1,95 @@
+/**
+ * The hosted plan picker and checkout pages in English and Bahasa Indonesia (the language is chosen like the
+ * sign-in pages': ?lang=, then Accept-Language; lib/login/i18n.ts).
+ */
+import type { Lang } from "../login/i18n.ts";
+import { type Method, METHOD_LABELS } from "./methods.ts";
+
+const en = {
+  plansTitle: "Plans",
+  choosePlan: "Choose a plan",
+  noPlans: "This app has no paid plans yet.",
+  once: "once",
+  perMonth: "per month",
+  perYear: "per year",
+  currentPlan: "Your current plan",
+  choose: "Choose",
+  payFor: "Pay for",
+  checkout: "Checkout",
+  offlineSandbox: "offline sandbox",
+  qrAlt: "QRIS code: scan with any Indonesian banking or e-wallet app",
+  scanQr: "Scan with any QRIS app.",
+  transferTo: "Transfer to",
+  virtualAccount: "virtual account",
+  copy: "Copy",
+  ovoApprove: "Open the OVO app on {phone} and approve the payment.",
+  payWithGopay: "Pay with GoPay",
+  simulate: "Simulate payment",
+  payAnotherWay: "Pay another way",
+  howToPay: "How would you like to pay?",
+  bankTransfer: "Bank transfer",
+  bankFor: "Bank (for bank transfer)",
+  ovoPhone: "OVO phone number",
+  continue: "Continue",
+  backToApp: "Back to the app",
+  statusOpen: "Choose how to pay.",
+  statusPending: "Waiting for your payment…",
+  statusPaid: "Payment received. Your plan is active.",
+  statusExpired: "This checkout has expired.",
+};
+export type BillingText = typeof en;
+
+const id: BillingText = {
+  plansTitle: "Paket",
+  choosePlan: "Pilih paket",
+  noPlans: "Aplikasi ini belum punya paket berbayar.",
+  once: "sekali bayar",
+  perMonth: "per bulan",
+  perYear: "per tahun",
+  currentPlan: "Paket Anda saat ini",
+  choose: "Pilih",
+  payFor: "Bayar",
+  checkout: "Pembayaran",
+  offlineSandbox: "sandbox luring",
+  qrAlt: "Kode QRIS: pindai dengan aplikasi bank atau dompet digital Indonesia mana pun",
+  scanQr: "Pindai dengan aplikasi QRIS apa pun.",
+  transferTo: "Transfer ke",
+  virtualAccount: "virtual account",
+  copy: "Salin",
+  ovoApprove: "Buka aplikasi OVO di {phone} dan setujui pembayarannya.",
+  payWithGopay: "Bayar dengan GoPay",
+  simulate: "Simulasikan pembayaran",
+  payAnotherWay: "Bayar dengan cara lain",
+  howToPay: "Bagaimana Anda ingin membayar?",
+  bankTransfer: "Transfer bank",
+  bankFor: "Bank (untuk transfer bank)",
+  ovoPhone: "Nomor telepon OVO",
+  continue: "Lanjutkan",
+  backToApp: "Kembali ke aplikasi",
+  statusOpen: "Pilih cara membayar.",
+  statusPending: "Menunggu pembayaran Anda…",
+  statusPaid: "Pembayaran diterima. Paket Anda sudah aktif.",
+  statusExpired: "Pembayaran ini sudah kedaluwarsa.",
+};
+
+export const BILLING_TEXT: Record<Lang, BillingText> = { en, id };
+
+/** "per month", "once", … in the page's language. */
+export function intervalText(text: BillingText, interval: "month" | "year" | "one_time"): string {
+  return interval === "one_time" ? text.once : interval === "month" ? text.perMonth : text.perYear;
+}
+
+/** A method's name on the page (brand names stay as they are). */
+export function methodLabel(text: BillingText, method: Method): string {
+  return method === "bank_transfer" ? text.bankTransfer : METHOD_LABELS[method];
+}
+
+/** What the live status island shows for each checkout status. */
+export function statusLabels(text: BillingText): Record<string, string> {
+  return {
+    open: text.statusOpen,
+    pending: text.statusPending,
+    paid: text.statusPaid,
+    expired: text.statusExpired,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * axe-core (injected by the test, npm `axe-core`) over the hosted pages in both languages and the dashboard's
+ * main pages: no serious or critical violation (issue 29, Tests).
+ */
+import assert from "node:assert/strict";
+import axe from "axe-core";
+import type { Page } from "playwright-core";
+import { asApp } from "../../db/client.ts";
+import { addMember } from "../../db/accounts.ts";
+import { testApp } from "../helpers/app.ts";
+import { disconnectBrowser, openPage } from "../helpers/browser.ts";
+import { signInDeveloper } from "../helpers/dashboard.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { SESSION_COOKIE } from "../../lib/dashboard/session.ts";
+
+const t = await testApp({ listen: true });
+const project = await seedProject(t.db.sql, { name: "Toko Tenun", redirectUri: "https://tenun.example/cb" });
+await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
+const developer = await signInDeveloper(t, "a11y@dev.example");
+await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, developer.accountId, "owner"));
+
+Deno.test.afterAll(async () => {
+  await disconnectBrowser();
+  await t.close();
+});
+
+/** Serious and critical violations on the page, one line each ("rule: target"). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axe.source); // evaluate is not subject to the page's CSP, unlike a script tag
+  const violations = await page.evaluate(async () => {
+    const run = (globalThis as unknown as { axe: typeof axe }).axe.run;
+    const results = await run(document, { resultTypes: ["violations"] });
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => String(n.target)),
+    }));
+  });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.targets.join(", ")}`);
+}
+
+const login = new URLSearchParams({
+  client_id: project.clientId,
+  redirect_uri: project.redirectUri,
+  state: "s",
+});
+const HOSTED = [
+  `/auth/login?${login}`,
+  `/auth/signup?${login}`,
+  `/auth/forgot?${login}`,
+  `/auth/reset?${login}&token=expired`,
+  `/auth/logout?client_id=${project.clientId}`,
+  `/auth/verify?client_id=${project.clientId}&confirmed=1`,
+  `/no-such-page`,
+];
+
+for (const lang of ["en", "id"] as const) {
+  Deno.test(`accessibility (${lang}) — hosted pages have no serious or critical axe violation`, async () => {
+    const { page, close } = await openPage({ locale: lang === "id" ? "id-ID" : "en-US" });
+    try {
+      const found: string[] = [];
+      for (const path of HOSTED) {
+        await page.goto(`${t.origin}${path}`);
+        for (const violation of await seriousViolations(page)) found.push(`${path} → ${violation}`);
+      }
+      assert.deepEqual(found, []);
+    } finally {
+      await close();
+    }
+  });
+}
+
+Deno.test("accessibility — dashboard pages have no serious or critical axe violation", async () => {
+  const { page, close } = await openPage();
+  try {
+    await page.context().addCookies([{
+      name: SESSION_COOKIE,
+      value: developer.cookie.split("=")[1],
+      url: `${t.origin}/dashboard`,
+    }]);
+    const base = `/dashboard/projects/${project.id}`;
+    const found: string[] = [];
+    for (const path of ["/dashboard", "/dashboard/projects/new", base, `${base}/users`, `${base}/audit`]) {
+      await page.goto(`${t.origin}${path}`);
+      for (const violation of await seriousViolations(page)) found.push(`${path} → ${violation}`);
+    }
+    assert.deepEqual(found, []);
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,51 @@
+/** Migration 2151: new users' ids (the `sub`) are time-ordered 63-bit numbers, not a count of users. */
+import assert from "node:assert/strict";
+import { asApp } from "../../db/client.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { isUserId } from "../../lib/http/user_id.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+const project = await seedProject(db.sql);
+
+Deno.test("astapa.new_user_id — positive, far past any sequence, never consecutive, ordered by time", async () => {
+  const ids: bigint[] = [];
+  for (let i = 0; i < 50; i++) {
+    const [row] = await db.sql`select astapa.new_user_id()::text as id`;
+    assert.ok(isUserId(row.id), `${row.id} is a decimal bigint`);
+    ids.push(BigInt(row.id));
+  }
+  for (const id of ids) assert.ok(id > 2n ** 50n, "no small counter");
+  const gaps = ids.slice(1).map((id, i) => id - ids[i]);
+  assert.ok(gaps.every((gap) => gap !== 1n), "no two consecutive");
+  assert.equal(new Set(ids).size, ids.length, "all different");
+  // The high bits are the time: ids taken a few milliseconds apart sort in that order.
+  const [first] = await db.sql`select astapa.new_user_id() >> 22 as ms`;
+  await new Promise((done) => setTimeout(done, 5));
+  const [later] = await db.sql`select astapa.new_user_id() >> 22 as ms`;
+  assert.ok(BigInt(later.ms) > BigInt(first.ms));
+  const [now] = await db
+    .sql`select (extract(epoch from clock_timestamp()) * 1000)::bigint - 1577836800000 as ms`;
+  assert.ok(BigInt(now.ms) - BigInt(later.ms) < 60_000n, "the high bits are milliseconds since 2020");
+});
+
+Deno.test("users — a new user's sub is one of those ids; the token's sub is its decimal string", async () => {
+  const a = await seedUser(db.sql, project.id, "a@example.com");
+  const b = await seedUser(db.sql, project.id, "b@example.com");
+  for (const id of [a, b]) assert.ok(BigInt(id) > 2n ** 50n, `sub ${id}`);
+  assert.notEqual(BigInt(b) - BigInt(a), 1n);
+  const [row] = await asApp(db.sql, project.id, (tx) => tx`select api.get_user(${project.id}, ${b}) as u`);
+  assert.equal(row.u.id, b, "the id goes out as text, exact beyond 2^53");
+});
+
+Deno.test("users — the column keeps ids it is given (existing users keep theirs) and has no sequence", async () => {
+  const [column] = await db.sql`select is_identity, column_default from information_schema.columns
+                                where table_schema = 'astapa' and table_name = 'users' and column_name = 'id'`;
+  assert.equal(column.is_identity, "NO");
+  assert.equal(column.column_default, "astapa.new_user_id()");
+  await db.sql`insert into astapa.users (project_id, id, email, environment)
+               values (${project.id}, 7, 'old@example.com', 'sandbox')`;
+  const [old] = await db.sql`select id::text from astapa.users where email = 'old@example.com'`;
+  assert.equal(old.id, "7");
+});
