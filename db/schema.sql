@@ -913,7 +913,7 @@ CREATE TRIGGER user_claims_refuse_foreign_client_writes BEFORE INSERT OR DELETE 
 -- owner: astapa_owner
 create table astapa.users (
   project_id text not null,
-  id bigint generated always as identity not null,
+  id bigint default astapa.new_user_id() not null,
   email text not null,
   email_verified boolean default false not null,
   password_hash text,
@@ -3915,6 +3915,22 @@ comment on function api.resend_webhook_delivery(text,bigint) is 'Queues a failed
 grant execute on function api.resend_webhook_delivery(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.reset_link_usable(token_hash bytea)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (
+      select from astapa.email_tokens t
+      where t.project_id = astapa.current_project_id() and t.token_hash = reset_link_usable.token_hash
+        and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
+    )
+  $function$;
+comment on function api.reset_link_usable(bytea) is 'True while a reset link of the current project is unused and unexpired (the same test api.reset_password makes); it does not use the link.';
+grant execute on function api.reset_link_usable(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.reset_password(token_hash bytea, password_hash text)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -6151,6 +6167,20 @@ AS $function$
   $function$;
 comment on function astapa.machine_client_json(text) is 'A machine client as the API returns it (never the secret hash); null when not visible.';
 grant execute on function astapa.machine_client_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.new_user_id()
+ RETURNS bigint
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    select ((pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000)::bigint
+             - 1577836800000) << 22)
+           | (('x' || pg_catalog.substr(pg_catalog.md5(pg_catalog.gen_random_uuid()::text), 1, 8))::bit(32)::bigint
+              & 4194303)
+  $function$;
+comment on function astapa.new_user_id() is 'A new user''s id: milliseconds since 2020-01-01 shifted left 22 bits, OR 22 bits from gen_random_uuid() (a strong random source). Positive, below 2^63 until about 2089, not guessable from a neighbour, and ordered by time to the millisecond.';
+grant execute on function astapa.new_user_id() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()

@@ -432,3 +432,22 @@ comment on function api.user_own_claims(text, bigint) is
   'the dashboard''s claims form edits. AS404 unknown user.';
 
 grant execute on function api.user_own_claims(text, bigint) to astapa_app;
+
+create or replace function astapa.new_user_id() returns bigint
+  language sql
+  volatile
+  security invoker
+  set search_path = ''
+  as $$
+    select ((pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000)::bigint
+             - 1577836800000) << 22)
+           | (('x' || pg_catalog.substr(pg_catalog.md5(pg_catalog.gen_random_uuid()::text), 1, 8))::bit(32)::bigint
+              & 4194303)
+  $$;
+
+comment on function astapa.new_user_id() is
+  'A new user''s id: milliseconds since 2020-01-01 shifted left 22 bits, OR 22 bits from gen_random_uuid() '
+  '(a strong random source). Positive, below 2^63 until about 2089, not guessable from a neighbour, and '
+  'ordered by time to the millisecond.';
+
+grant execute on function astapa.new_user_id() to astapa_app;

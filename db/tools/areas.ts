@@ -22,7 +22,7 @@ export const AREAS: Area[] = [
     title: "Dashboard accounts, memberships and console sessions.",
     migrations: ["0005", "0011", "0600", "0601", "0602", "0603", "0604", "0605", "2051"],
   },
-  { name: "users", title: "Users and identities.", migrations: ["0006", "0009", "1401", "1402"] },
+  { name: "users", title: "Users and identities.", migrations: ["0006", "0009", "1401", "1402", "2151"] },
   { name: "claims", title: "User claims and custom claim rules.", migrations: ["0007", "0010", "0200"] },
   { name: "signing_keys", title: "Signing keys and their rotation.", migrations: ["0012"] },
   { name: "rate_limits", title: "Rate-limit buckets.", migrations: ["0013"] },

@@ -1,6 +1,6 @@
 /**
  * A user's id (the `sub`) as it travels in URLs and bodies: a positive bigint written in decimal. Old users
- * have small sequential ids, new ones time-ordered 63-bit ids (migration 2151), so up to 19 digits; anything
+ * have small sequential ids, new ones time-ordered 63-bit ids (astapa.new_user_id in db/api/users.sql), so up to 19 digits; anything
  * past bigint's range is refused here rather than failing in Postgres.
  */
 import { z } from "zod";

@@ -1,4 +1,4 @@
-/** api.reset_link_usable (migration 2150): the reset page's check that a link is still good, without using it. */
+/** api.reset_link_usable (db/api/login.sql): the reset page's check that a link is still good, without using it. */
 import assert from "node:assert/strict";
 import { asApp } from "../../db/client.ts";
 import { sha256 } from "../../lib/secrets.ts";
