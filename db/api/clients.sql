@@ -628,6 +628,49 @@ comment on function astapa.refuse_foreign_client_writes() is
   'Statement trigger on the tables the Platform management API changes: a transaction acting for a machine or '
   'self-registered client may not write them (AS4U3, answered as 403 unauthorized_client).';
 
+-- The tables the Platform management API changes; a new management table gets one too.
+create or replace trigger plans_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.plans for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger subscriptions_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.subscriptions for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger user_claims_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.user_claims for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger users_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.users for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger identities_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.identities for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger checkouts_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.checkouts for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger payments_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.payments for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger machine_clients_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.machine_clients for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger resources_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.resources for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger scopes_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.scopes for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger projects_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.projects for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger webhook_endpoints_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.webhook_endpoints for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger xendit_keys_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.xendit_keys for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace trigger memberships_refuse_foreign_client_writes before insert or update or delete or truncate
+  on astapa.memberships for each statement execute function astapa.refuse_foreign_client_writes();
+
 create or replace function api.record_refused_client(client_id text, kind text, method text, path text) returns void
   language plpgsql
   volatile

@@ -4,6 +4,7 @@
  * (sealed) test keys to a simulator on a loopback port, which calls the app's webhook over HTTP.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { sandboxKeys } from "../../lib/payments/sandbox_accounts.ts";
 import { asApp, createPool } from "../../db/client.ts";
 import { currentSubscription } from "../../db/plans.ts";
@@ -179,7 +180,13 @@ Deno.test("worker — killed mid-batch, then two workers restart: every event ap
   await served.sim.webhooks.idle();
   for (const shop of shops) assert.equal((await events(shop.project.id)).length, 1);
 
-  const poolA = createPool(t.db.url, { max: 2, applicationName: "astapa-worker-a" });
+  // A plain pool, not createPool's: a process that dies retries nothing, while createPool's would run the cut
+  // transaction again on a new connection (db/failover.ts), as a live instance should.
+  const poolA = postgres(t.db.url, {
+    max: 2,
+    onnotice: () => {},
+    connection: { application_name: "astapa-worker-a" },
+  });
   let release: () => void = () => {};
   const stuck = new Promise<void>((resolve) => release = resolve);
   let applied = 0;
