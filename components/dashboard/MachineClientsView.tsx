@@ -1,8 +1,8 @@
-import type { MemberRole } from "../../db/accounts.ts";
-import type { MachineClient, MachineClientWithSecret } from "../../db/machine_clients.ts";
-import type { Project } from "../../db/projects.ts";
-import type { Resource, Scope } from "../../db/resources.ts";
-import { allows } from "../../lib/dashboard/access.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import type { MachineClient, MachineClientWithSecret } from "@/db/machine_clients.ts";
+import type { Project } from "@/db/projects.ts";
+import type { Resource, Scope } from "@/db/resources.ts";
+import { allows } from "@/lib/dashboard/access.ts";
 import { CsrfField, Frame, type FrameData, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
 

@@ -1,7 +1,7 @@
-import type { Project } from "../../db/projects.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import { Island } from "../../lib/islands/Island.tsx";
-import CopyButton from "../../islands/CopyButton.tsx";
+import type { Project } from "@/db/projects.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { Island } from "@/lib/islands/Island.tsx";
+import CopyButton from "@/islands/CopyButton.tsx";
 import { CsrfField, Frame, type FrameData, ModeBadge, Notice } from "./Frame.tsx";
 import { Credentials } from "./Credentials.tsx";
 import { Snippets } from "./Snippets.tsx";

@@ -1,6 +1,6 @@
-import type { Project } from "../../db/projects.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import type { TokenLifetimeKey, TokenLifetimeLimits } from "../../db/project_settings.ts";
+import type { Project } from "@/db/projects.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import type { TokenLifetimeKey, TokenLifetimeLimits } from "@/db/project_settings.ts";
 import { CsrfField, Frame, type FrameData, ModeBadge, Notice } from "./Frame.tsx";
 import { DeleteProject, SocialProviders, XenditKeys } from "./SettingsSecrets.tsx";
 

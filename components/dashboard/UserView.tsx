@@ -1,9 +1,9 @@
-import type { Project } from "../../db/projects.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import type { TokenClaims, User } from "../../db/users.ts";
-import type { Plan, Subscription } from "../../db/plans.ts";
-import type { LoginSession, OwnClaims, SignInMethod } from "../../db/user_admin.ts";
-import type { AuditEntry } from "../../db/project_logs.ts";
+import type { Project } from "@/db/projects.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import type { TokenClaims, User } from "@/db/users.ts";
+import type { Plan, Subscription } from "@/db/plans.ts";
+import type { LoginSession, OwnClaims, SignInMethod } from "@/db/user_admin.ts";
+import type { AuditEntry } from "@/db/project_logs.ts";
 import { CsrfField, Frame, type FrameData, ModeBadge, Notice } from "./Frame.tsx";
 import { ClaimsForm, Sessions, SignInMethods, SubscriptionFacts, UserAudit } from "./UserSections.tsx";
 

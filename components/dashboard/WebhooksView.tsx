@@ -1,7 +1,7 @@
-import type { MemberRole } from "../../db/accounts.ts";
-import type { Project } from "../../db/projects.ts";
-import { type Delivery, type DeliveryPage, EVENT_TYPES, type WebhookEndpoint } from "../../db/webhooks.ts";
-import { allows } from "../../lib/dashboard/access.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import type { Project } from "@/db/projects.ts";
+import { type Delivery, type DeliveryPage, EVENT_TYPES, type WebhookEndpoint } from "@/db/webhooks.ts";
+import { allows } from "@/lib/dashboard/access.ts";
 import { CsrfField, Frame, type FrameData, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
 
