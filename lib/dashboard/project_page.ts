@@ -3,7 +3,7 @@ import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
 import { getProject } from "@/db/projects.ts";
-import type { ProjectViewData } from "@/components/dashboard/ProjectView.tsx";
+import type { ProjectViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { PageResult } from "../router/page.tsx";
 import { formAction } from "./form_action.ts";

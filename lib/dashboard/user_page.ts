@@ -8,7 +8,7 @@ import { tokenClaims } from "@/db/users.ts";
 import { currentSubscription, listPlans } from "@/db/plans.ts";
 import { getEnvironmentUser, listLoginSessions, signInMethods, userOwnClaims } from "@/db/user_admin.ts";
 import { listAudit } from "@/db/project_logs.ts";
-import type { UserViewData } from "@/components/dashboard/UserView.tsx";
+import type { UserViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
 import { formAction, type Loader } from "./form_action.ts";

@@ -1,6 +1,7 @@
 /**
  * The seams between the code's layers, checked on the source: imports name far files from the root (@/…),
- * and db/ speaks no HTTP or OAuth (it returns results and throws plain errors that lib/ maps).
+ * db/ speaks no HTTP or OAuth (it returns results and throws plain errors that lib/ maps), and lib/dashboard
+ * loads page data without importing the views that draw it.
  */
 import assert from "node:assert/strict";
 import { AppError, toAppError } from "@/lib/http/errors.ts";
@@ -39,6 +40,11 @@ Deno.test("imports — none climbs two or more folders; far files are named from
 Deno.test("db/ — imports neither the HTTP error catalogue nor OAuth shapes", async () => {
   const http = (await importsIn(["db/"])).filter((i) => /lib\/(http\/errors\.ts|oauth\/)/.test(i.specifier));
   assert.deepEqual(http, []);
+});
+
+Deno.test("lib/dashboard — loads page data without importing view components", async () => {
+  const views = (await importsIn(["lib/dashboard/"])).filter((i) => i.specifier.includes("components/"));
+  assert.deepEqual(views, []);
 });
 
 Deno.test("db/ — a grant SQL refused reaches the client as invalid_grant with its reason", () => {
