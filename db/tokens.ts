@@ -1,11 +1,10 @@
 /** Typed calls to the token functions in SQL (db/api/tokens.sql). */
 import { z } from "zod";
 import { asApp, type Fragment, type Sql } from "./client.ts";
-import { AppError } from "../lib/http/errors.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
-import { UserInfoResponse } from "../lib/oauth/schemas.ts";
+import { GrantRefused, UserClaims } from "./token_claims.ts";
 
-const UserGrantSchema = UserInfoResponse.extend({
+const UserGrantSchema = UserClaims.extend({
   environment: z.literal("sandbox").optional(),
   scope: z.string().optional(),
   resource: z.string().optional(),
@@ -20,8 +19,8 @@ const GrantError = z.object({ error: z.literal("invalid_grant"), error_descripti
 /** A grant function answers with claims, or with an error object when it had to revoke something first. */
 export function userGrant(result: unknown): UserGrant {
   const failure = GrantError.safeParse(result);
-  if (failure.success) throw new AppError("invalid_grant", { description: failure.data.error_description });
-  if (result === null) throw new AppError("invalid_grant", { description: "The user no longer exists." });
+  if (failure.success) throw new GrantRefused(failure.data.error_description);
+  if (result === null) throw new GrantRefused("The user no longer exists.");
   return UserGrantSchema.parse(result) as UserGrant;
 }
 

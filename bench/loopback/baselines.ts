@@ -1,5 +1,5 @@
 /** Sign-rate baselines measured in the same run: `openssl speed`, and RS256 in this process both ways. */
-import { importNativeRsaKey, openLibcrypto } from "../../lib/tokens/openssl_rsa.ts";
+import { importNativeRsaKey, openLibcrypto } from "@/lib/tokens/openssl_rsa.ts";
 
 const RSA = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 

@@ -1,10 +1,10 @@
 /** The benchmark's database: a throwaway embedded Postgres, migrated, with one project, users and codes. */
-import { asApp, createPool, type Sql } from "../../db/client.ts";
-import { startEmbeddedPostgres } from "../../db/embedded.ts";
-import { migrate } from "../../db/migrate.ts";
-import { randomSecret, sha256 } from "../../lib/secrets.ts";
-import { type SeededProject, seedProject, seedUser } from "../../tests/helpers/identity.ts";
-import { pkcePair } from "../../tests/helpers/oauth.ts";
+import { asApp, createPool, type Sql } from "@/db/client.ts";
+import { startEmbeddedPostgres } from "@/db/embedded.ts";
+import { migrate } from "@/db/migrate.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { type SeededProject, seedProject, seedUser } from "@/tests/helpers/identity.ts";
+import { pkcePair } from "@/tests/helpers/oauth.ts";
 
 export const SCOPE = "reports:read";
 

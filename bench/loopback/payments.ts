@@ -6,20 +6,20 @@
  * account's callback token, and stops when a refresh answers with `custom_claims.plan` = "pro". Refreshes
  * follow each other without pause (each one rotates the token, as a client would).
  */
-import { asApp, type Sql } from "../../db/client.ts";
-import { setXenditKeys } from "../../db/payments.ts";
-import { createPlan } from "../../db/plans.ts";
-import { sealXenditKeys } from "../../lib/payments/accounts.ts";
-import type { MasterKeys } from "../../lib/tokens/master_key.ts";
-import { seedUser } from "../../tests/helpers/identity.ts";
-import { basic } from "../../tests/helpers/oauth.ts";
-import { claimsOf } from "../../tests/helpers/token_client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { setXenditKeys } from "@/db/payments.ts";
+import { createPlan } from "@/db/plans.ts";
+import { sealXenditKeys } from "@/lib/payments/accounts.ts";
+import type { MasterKeys } from "@/lib/tokens/master_key.ts";
+import { seedUser } from "@/tests/helpers/identity.ts";
+import { basic } from "@/tests/helpers/oauth.ts";
+import { claimsOf } from "@/tests/helpers/token_client.ts";
 import {
   type ServedSimulator,
   serveSimulator,
   TEST_CALLBACK_TOKEN,
   TEST_SECRET_KEY,
-} from "../../tests/helpers/xendit.ts";
+} from "@/tests/helpers/xendit.ts";
 import { issueCodesFor, type Seed } from "./fixtures.ts";
 import type { LoadResult } from "./load.ts";
 

@@ -1,5 +1,5 @@
-import type { AuditEntry } from "../../db/project_logs.ts";
-import { compactJson, shortTime } from "../../lib/dashboard/format.ts";
+import type { AuditEntry } from "@/db/project_logs.ts";
+import { compactJson, shortTime } from "@/lib/dashboard/format.ts";
 
 /** Audit entries as a table: time, actor (a developer's email when known), action, target, details. */
 export function AuditTable({ entries, usersBase }: { entries: AuditEntry[]; usersBase: string }) {

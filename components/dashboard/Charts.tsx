@@ -2,8 +2,8 @@
  * The Payments page's charts, drawn on the server as SVG: readable without JavaScript, named by <title> and
  * <desc>, every bar with its own <title>, and the numbers also as a table under a <details>.
  */
-import type { MethodRevenue, SignupDay } from "../../db/dashboard_payments.ts";
-import { formatRupiah, methodLabel } from "../../lib/dashboard/rupiah.ts";
+import type { MethodRevenue, SignupDay } from "@/db/dashboard_payments.ts";
+import { formatRupiah, methodLabel } from "@/lib/dashboard/rupiah.ts";
 
 const WIDTH = 640;
 

@@ -1,8 +1,8 @@
 import type { ComponentChildren } from "preact";
+import type { FrameData } from "@/lib/dashboard/page_data.ts";
+export type { FrameData };
 
 /** What every dashboard page shows around its content: who is signed in, sign-out, where you are. */
-export type FrameData = { email: string; csrf: string; deploymentOwner: boolean };
-
 type FrameProps = {
   frame: FrameData;
   crumbs?: { href: string; label: string }[];

@@ -1,23 +1,8 @@
-import type { MemberRole } from "../../db/accounts.ts";
-import type { MachineClient, MachineClientWithSecret } from "../../db/machine_clients.ts";
-import type { Project } from "../../db/projects.ts";
-import type { Resource, Scope } from "../../db/resources.ts";
-import { allows } from "../../lib/dashboard/access.ts";
-import { CsrfField, Frame, type FrameData, Notice } from "./Frame.tsx";
+import { allows } from "@/lib/dashboard/access.ts";
+import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
-
-export type MachineClientsData = {
-  frame: FrameData;
-  project: Project;
-  role: MemberRole;
-  clients: MachineClient[];
-  scopes: Scope[];
-  resources: Resource[];
-  /** A secret just created or rotated: on this one answer only. */
-  issued?: MachineClientWithSecret;
-  notice?: string;
-  error?: string;
-};
+import type { MachineClientsData } from "@/lib/dashboard/page_data.ts";
+export type { MachineClientsData };
 
 /** GET /dashboard/projects/:id/machine-clients and the answers of its forms. */
 export function MachineClientsView({ data }: { data: MachineClientsData }) {

@@ -1,6 +1,6 @@
 /** Rows of the payments list; rendered on the server and, for live updates, by the PaymentsLive island. */
-import type { PaymentRow } from "../../db/dashboard_payments.ts";
-import { formatRupiah, formatWhen, methodLabel } from "../../lib/dashboard/rupiah.ts";
+import type { PaymentRow } from "@/db/dashboard_payments.ts";
+import { formatRupiah, formatWhen, methodLabel } from "@/lib/dashboard/rupiah.ts";
 
 export function PaymentsTable({ rows, base }: { rows: PaymentRow[]; base: string }) {
   return (

@@ -1,5 +1,5 @@
-import type { Plan } from "../../db/plans.ts";
-import { claimFields, type PlanForm } from "../../lib/dashboard/plans_page.ts";
+import type { Plan } from "@/db/plans.ts";
+import { claimFields, type PlanForm } from "@/lib/dashboard/plans_page.ts";
 
 const INTERVALS = [["month", "per month"], ["year", "per year"], ["one_time", "one time"]] as const;
 

@@ -1,21 +1,10 @@
-import type { Project } from "../../db/projects.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import { Island } from "../../lib/islands/Island.tsx";
-import CopyButton from "../../islands/CopyButton.tsx";
-import { CsrfField, Frame, type FrameData, ModeBadge, Notice } from "./Frame.tsx";
+import { Island } from "@/lib/islands/Island.tsx";
+import CopyButton from "@/islands/CopyButton.tsx";
+import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { Credentials } from "./Credentials.tsx";
 import { Snippets } from "./Snippets.tsx";
-
-export type ProjectViewData = {
-  frame: FrameData;
-  project: Project;
-  role: MemberRole;
-  baseUrl: string;
-  notice?: string;
-  error?: string;
-  /** Right after a rotation: the new secret, shown once. */
-  newSecret?: string;
-};
+import type { ProjectViewData } from "@/lib/dashboard/page_data.ts";
+export type { ProjectViewData };
 
 /** A project's settings page: credentials, redirect URIs, mode, integration snippets. */
 export function ProjectView({ data }: { data: ProjectViewData }) {

@@ -1,5 +1,5 @@
-import { Island } from "../../lib/islands/Island.tsx";
-import CopyButton from "../../islands/CopyButton.tsx";
+import { Island } from "@/lib/islands/Island.tsx";
+import CopyButton from "@/islands/CopyButton.tsx";
 
 type SecretOnceProps = {
   heading: string;

@@ -1,32 +1,8 @@
-import type { Project } from "../../db/projects.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import type { TokenLifetimeKey, TokenLifetimeLimits } from "../../db/project_settings.ts";
-import { CsrfField, Frame, type FrameData, ModeBadge, Notice } from "./Frame.tsx";
+import type { TokenLifetimeKey } from "@/db/project_settings.ts";
+import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { DeleteProject, SocialProviders, XenditKeys } from "./SettingsSecrets.tsx";
-
-export type SocialState = { state: "off" | "own" | "deployment" | "unavailable"; clientId?: string };
-
-type Attempts = { perEmail: number; perAddress: number };
-
-export type SettingsData = {
-  frame: FrameData;
-  project: Project;
-  role: MemberRole;
-  isConsole: boolean;
-  /** This deployment's base URL, for the social callback URLs to register. */
-  baseUrl: string;
-  limits: TokenLifetimeLimits;
-  /** Whether the project has its own (sealed) keys per environment; the keys are never shown. */
-  xendit: { sandbox: boolean; production: boolean };
-  deploymentLiveXendit: boolean;
-  social: { google: SocialState; github: SocialState };
-  rateLimits: {
-    signIn: { sandbox: Attempts; production: Attempts; windowSeconds: number };
-    clientAuth: { perClient: number; perAddress: number; windowSeconds: number };
-  };
-  notice?: string;
-  error?: string;
-};
+import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
+export type { SettingsData, SocialState };
 
 const LIFETIMES: { key: TokenLifetimeKey; label: string }[] = [
   { key: "access_token_ttl", label: "Access token lifetime" },

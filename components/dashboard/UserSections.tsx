@@ -1,8 +1,8 @@
 /** The parts of a user's page that look after their access: sign-in methods, sessions, claims, audit. */
-import type { LoginSession, OwnClaims, SignInMethod } from "../../db/user_admin.ts";
-import type { AuditEntry } from "../../db/project_logs.ts";
-import type { Subscription } from "../../db/plans.ts";
-import { shortTime } from "../../lib/dashboard/format.ts";
+import type { LoginSession, OwnClaims, SignInMethod } from "@/db/user_admin.ts";
+import type { AuditEntry } from "@/db/project_logs.ts";
+import type { Subscription } from "@/db/plans.ts";
+import { shortTime } from "@/lib/dashboard/format.ts";
 import { AuditTable } from "./AuditTable.tsx";
 import { CsrfField } from "./Frame.tsx";
 

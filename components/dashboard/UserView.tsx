@@ -1,32 +1,7 @@
-import type { Project } from "../../db/projects.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import type { TokenClaims, User } from "../../db/users.ts";
-import type { Plan, Subscription } from "../../db/plans.ts";
-import type { LoginSession, OwnClaims, SignInMethod } from "../../db/user_admin.ts";
-import type { AuditEntry } from "../../db/project_logs.ts";
-import { CsrfField, Frame, type FrameData, ModeBadge, Notice } from "./Frame.tsx";
+import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { ClaimsForm, Sessions, SignInMethods, SubscriptionFacts, UserAudit } from "./UserSections.tsx";
-
-export type UserViewData = {
-  frame: FrameData;
-  project: Project;
-  role: MemberRole;
-  user: User;
-  plan: string;
-  subscription: Subscription | null;
-  history: Subscription[];
-  plans: Plan[];
-  /** null while the user is disabled (disabled users get no tokens). */
-  claims: TokenClaims | null;
-  /** What the claims form edits: the user's own role, flags and custom claims (not the plan's). */
-  ownClaims: OwnClaims;
-  methods: SignInMethod[];
-  sessions: LoginSession[];
-  /** The user's latest audit entries. */
-  audit: AuditEntry[];
-  notice?: string;
-  error?: string;
-};
+import type { UserViewData } from "@/lib/dashboard/page_data.ts";
+export type { UserViewData };
 
 /**
  * One user: who they are, how they sign in, their sessions, plan, subscription and its history, token claims

@@ -1,23 +1,9 @@
-import type { MemberRole } from "../../db/accounts.ts";
-import type { Project } from "../../db/projects.ts";
-import { type Delivery, type DeliveryPage, EVENT_TYPES, type WebhookEndpoint } from "../../db/webhooks.ts";
-import { allows } from "../../lib/dashboard/access.ts";
-import { CsrfField, Frame, type FrameData, Notice } from "./Frame.tsx";
+import { type Delivery, EVENT_TYPES, type WebhookEndpoint } from "@/db/webhooks.ts";
+import { allows } from "@/lib/dashboard/access.ts";
+import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
-
-export type WebhooksData = {
-  frame: FrameData;
-  project: Project;
-  role: MemberRole;
-  endpoint: WebhookEndpoint | null;
-  deliveries: DeliveryPage;
-  /** Whether this is an older page of the log (a link back to the newest is shown). */
-  paged: boolean;
-  /** A signing secret just created or rotated: on this one answer only. */
-  secret?: string;
-  notice?: string;
-  error?: string;
-};
+import type { WebhooksData } from "@/lib/dashboard/page_data.ts";
+export type { WebhooksData };
 
 function when(iso: string | null): string {
   return iso ? `${new Date(iso).toISOString().replace("T", " ").slice(0, 19)} UTC` : "—";

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
-import { type Lang, type MessageKey, MESSAGES, say } from "../../lib/login/i18n.ts";
-import { Island } from "../../lib/islands/Island.tsx";
-import PasswordToggle from "../../islands/PasswordToggle.tsx";
+import { type Lang, type MessageKey, MESSAGES, say } from "@/lib/login/i18n.ts";
+import { Island } from "@/lib/islands/Island.tsx";
+import PasswordToggle from "@/islands/PasswordToggle.tsx";
 
 type AuthCardProps = {
   lang: Lang;

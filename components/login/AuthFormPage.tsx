@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
-import type { AuthPageData } from "../../lib/login/pages.ts";
-import { flowHref } from "../../lib/login/pages.ts";
-import type { MessageKey } from "../../lib/login/i18n.ts";
+import type { AuthPageData } from "@/lib/login/pages.ts";
+import { flowHref } from "@/lib/login/pages.ts";
+import type { MessageKey } from "@/lib/login/i18n.ts";
 import { AuthCard } from "./AuthCard.tsx";
 import { CheckEmail } from "./CheckEmail.tsx";
 import { SocialButtons } from "./SocialButtons.tsx";

@@ -1,4 +1,4 @@
-import { type Lang, type MessageKey, MESSAGES, say } from "../../lib/login/i18n.ts";
+import { type Lang, type MessageKey, MESSAGES, say } from "@/lib/login/i18n.ts";
 
 type CheckEmailProps = {
   lang: Lang;

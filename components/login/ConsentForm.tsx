@@ -1,6 +1,6 @@
-import type { AuthPageData } from "../../lib/login/pages.ts";
-import { flowHref } from "../../lib/login/pages.ts";
-import { MESSAGES } from "../../lib/login/i18n.ts";
+import type { AuthPageData } from "@/lib/login/pages.ts";
+import { flowHref } from "@/lib/login/pages.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
 import { AuthCard } from "./AuthCard.tsx";
 import { ThirdPartyNotice } from "./ThirdPartyNotice.tsx";
 

@@ -1,7 +1,7 @@
-import type { AuthPageData } from "../../lib/login/pages.ts";
-import { MESSAGES } from "../../lib/login/i18n.ts";
-import { Island } from "../../lib/islands/Island.tsx";
-import PasswordStrength from "../../islands/PasswordStrength.tsx";
+import type { AuthPageData } from "@/lib/login/pages.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
+import { Island } from "@/lib/islands/Island.tsx";
+import PasswordStrength from "@/islands/PasswordStrength.tsx";
 import { Field } from "./AuthCard.tsx";
 
 /** A new-password field with its rule, the page's password errors, and the strength hint island. */

@@ -1,5 +1,5 @@
-import { type Lang, MESSAGES } from "../../lib/login/i18n.ts";
-import type { ProviderId } from "../../lib/login/social/providers.ts";
+import { type Lang, MESSAGES } from "@/lib/login/i18n.ts";
+import type { ProviderId } from "@/lib/login/social/providers.ts";
 
 type SocialButtonsProps = {
   lang: Lang;

@@ -1,4 +1,4 @@
-import { type Lang, type MessageKey, MESSAGES } from "../../lib/login/i18n.ts";
+import { type Lang, type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
 
 export type SocialProblemData = {
   lang: Lang;

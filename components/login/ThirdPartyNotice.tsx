@@ -1,5 +1,5 @@
-import type { ThirdParty } from "../../lib/login/dynamic_client_target.ts";
-import { type Lang, MESSAGES } from "../../lib/login/i18n.ts";
+import type { ThirdParty } from "@/lib/login/dynamic_client_target.ts";
+import { type Lang, MESSAGES } from "@/lib/login/i18n.ts";
 
 /** "<name> wants to access <resource>": a self-registered client's name, marked as its own unverified claim. */
 export function ThirdPartyNotice({ lang, thirdParty }: { lang: Lang; thirdParty: ThirdParty }) {

@@ -11,7 +11,7 @@ import { createPool } from "../client.ts";
 import { startEmbeddedPostgres } from "../embedded.ts";
 import { migrate, MIGRATIONS_DIR } from "../migrate.ts";
 import { dumpSchema } from "../schema_dump.ts";
-import { withDatabase } from "../../tests/helpers/db.ts";
+import { withDatabase } from "@/tests/helpers/db.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "astapa-verify-pg-" });
 const cluster = await startEmbeddedPostgres(dir, { durable: false });

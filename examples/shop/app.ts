@@ -5,7 +5,7 @@
  */
 import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { type AstapaClaims, createAstapa, type Tokens } from "../../sdk/mod.ts";
+import { type AstapaClaims, createAstapa, type Tokens } from "@/sdk/mod.ts";
 
 export type ShopOptions = { astapaUrl: string; clientId: string; clientSecret: string; origin: string };
 

@@ -4,11 +4,11 @@
  * console user whose verified email matches it (docs/dashboard.md). For an email that already has an account
  * it uses that account, so a project made with the CLI can be attached to a developer who already signs in.
  */
-import { addMember, MemberRoleSchema } from "../../db/accounts.ts";
-import { inviteAccount } from "../../db/dashboard.ts";
-import { asApp, type Sql } from "../../db/client.ts";
-import { consoleBaseUrls } from "../../db/dashboard.ts";
-import type { Config } from "../../config.ts";
+import { addMember, MemberRoleSchema } from "@/db/accounts.ts";
+import { inviteAccount } from "@/db/dashboard.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { consoleBaseUrls } from "@/db/dashboard.ts";
+import type { Config } from "@/config.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 

@@ -1,7 +1,7 @@
 /** `astapa db migrate|status|schema`: the DBA's view of the migrations and the schema they made. */
-import type { Sql } from "../../db/client.ts";
-import { migrate, migrationStatus } from "../../db/migrate.ts";
-import { dumpSchema, SCHEMA_FILE } from "../../db/schema_dump.ts";
+import type { Sql } from "@/db/client.ts";
+import { migrate, migrationStatus } from "@/db/migrate.ts";
+import { dumpSchema, SCHEMA_FILE } from "@/db/schema_dump.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
 

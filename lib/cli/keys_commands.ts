@@ -1,7 +1,7 @@
 /** `astapa keys list|rotate`: the operator's view of the token signing keys. */
-import type { Sql } from "../../db/client.ts";
-import { asApp } from "../../db/client.ts";
-import { loadConfig } from "../../config.ts";
+import type { Sql } from "@/db/client.ts";
+import { asApp } from "@/db/client.ts";
+import { loadConfig } from "@/config.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
 import { KeyStore } from "../tokens/signing_keys.ts";
 import { allowFlags, type ParsedArgs, UsageError } from "./args.ts";

@@ -1,5 +1,5 @@
 /** `astapa machine-client …`: agents and MCP clients that get tokens with client_credentials. */
-import { asApp, type Sql } from "../../db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import {
   createMachineClient,
   deleteMachineClient,
@@ -9,7 +9,7 @@ import {
   type MachineClientWithSecret,
   rotateMachineClientSecret,
   updateMachineClient,
-} from "../../db/machine_clients.ts";
+} from "@/db/machine_clients.ts";
 import { AppError } from "../http/errors.ts";
 import { parseResource, parseScope } from "../oauth/scope.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";

@@ -1,6 +1,6 @@
 /** `astapa mail list`: the outbox, for operators without SMTP (or checking what was sent). */
-import { asApp, type Sql } from "../../db/client.ts";
-import { listMail } from "../../db/billing.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { listMail } from "@/db/billing.ts";
 import { allowFlags, flag, type ParsedArgs, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
 

@@ -1,5 +1,5 @@
 /** `astapa plan …`: a project's plans, and putting a user on one. */
-import { asApp, type Sql } from "../../db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import {
   assignPlan,
   createPlan,
@@ -8,8 +8,8 @@ import {
   type NewPlan,
   type Plan,
   updatePlan,
-} from "../../db/plans.ts";
-import type { Json } from "../../db/users.ts";
+} from "@/db/plans.ts";
+import type { Json } from "@/db/users.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 

@@ -1,5 +1,5 @@
 /** `astapa project …`: create and inspect projects, their mode, client secret and redirect URIs. */
-import { asApp, type Sql } from "../../db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import {
   addRedirectUri,
   createProject,
@@ -10,8 +10,8 @@ import {
   removeRedirectUri,
   rotateClientSecret,
   updateProject,
-} from "../../db/projects.ts";
-import { loadConfig } from "../../config.ts";
+} from "@/db/projects.ts";
+import { loadConfig } from "@/config.ts";
 import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
 import { allowFlags, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";

@@ -1,5 +1,5 @@
 /** `astapa resource …` and `astapa scope …`: a project's protected resources and declared scopes. */
-import { asApp, type Sql } from "../../db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import {
   addResource,
   assignResource,
@@ -8,8 +8,8 @@ import {
   listScopes,
   removeResource,
   removeScope,
-} from "../../db/resources.ts";
-import { getProject, updateProject } from "../../db/projects.ts";
+} from "@/db/resources.ts";
+import { getProject, updateProject } from "@/db/projects.ts";
 import { canonicalResource } from "../oauth/scope.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";

@@ -1,7 +1,7 @@
 /** `astapa social …`: per-project Google/GitHub sign-in (on, off, own credentials, back to the default). */
-import { asApp, type Sql } from "../../db/client.ts";
-import { getProject, updateProject } from "../../db/projects.ts";
-import { loadConfig } from "../../config.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { getProject, updateProject } from "@/db/projects.ts";
+import { loadConfig } from "@/config.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
 import { isProvider, sealProviderSecret } from "../login/social/providers.ts";
 import { allowFlags, operands, type ParsedArgs, UsageError } from "./args.ts";

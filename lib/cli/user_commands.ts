@@ -1,13 +1,6 @@
 /** `astapa user …`: look at a project's users and set their token claims. */
-import { asApp, type Sql } from "../../db/client.ts";
-import {
-  type ClaimsPatch,
-  getUser,
-  listUsers,
-  patchUserClaims,
-  tokenClaims,
-  type User,
-} from "../../db/users.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { type ClaimsPatch, getUser, listUsers, patchUserClaims, tokenClaims, type User } from "@/db/users.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 

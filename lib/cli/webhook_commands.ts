@@ -1,6 +1,6 @@
 /** `astapa webhook …`: a project's webhook endpoint, its signing secret, and how deliveries went. */
-import type { Config } from "../../config.ts";
-import { asApp, type Sql } from "../../db/client.ts";
+import type { Config } from "@/config.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import {
   DeliveryStatusSchema,
   EVENT_TYPES,
@@ -11,7 +11,7 @@ import {
   rotateWebhookSecret,
   setWebhookEndpoint,
   type WebhookEndpoint,
-} from "../../db/webhooks.ts";
+} from "@/db/webhooks.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
 import { newWebhookSecret, sealWebhookSecret } from "../webhooks/signature.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";

@@ -4,9 +4,9 @@
  * request, in the same transaction as the work, which runs as the account for the audit log.
  */
 import type { Ctx, SignedInDeveloper } from "../app_env.ts";
-import { asApp, type Tx } from "../../db/client.ts";
-import { memberRole } from "../../db/dashboard.ts";
-import type { MemberRole } from "../../db/accounts.ts";
+import { asApp, type Tx } from "@/db/client.ts";
+import { memberRole } from "@/db/dashboard.ts";
+import type { MemberRole } from "@/db/accounts.ts";
 import { AppError } from "../http/errors.ts";
 
 const RANK: Record<MemberRole, number> = { viewer: 0, admin: 1, owner: 2 };

@@ -3,7 +3,7 @@
  * custom claims as a JSON object), so a custom key left out of the JSON is removed (null in the patch).
  * Names, sizes and reserved words are checked in SQL by api.patch_user_claims, as for PATCH …/claims.
  */
-import type { ClaimsPatch, Json } from "../../db/users.ts";
+import type { ClaimsPatch, Json } from "@/db/users.ts";
 import { AppError } from "../http/errors.ts";
 import { parseJson } from "../http/json.ts";
 

@@ -2,8 +2,8 @@
  * The console: a built-in project whose users are the deployment's developers. The dashboard is an OAuth
  * client of its own deployment, so developers sign in through the same hosted login their users see.
  */
-import { asApp, type Sql } from "../../db/client.ts";
-import { ensureConsoleProject } from "../../db/dashboard.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { ensureConsoleProject } from "@/db/dashboard.ts";
 import { newClientSecret, sha256 } from "../secrets.ts";
 
 export type ConsoleClient = {

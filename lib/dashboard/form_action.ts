@@ -4,8 +4,8 @@
  * again with its message and 422 (in a fresh transaction: the refused one is aborted).
  */
 import type { Ctx } from "../app_env.ts";
-import type { Tx } from "../../db/client.ts";
-import type { MemberRole } from "../../db/accounts.ts";
+import type { Tx } from "@/db/client.ts";
+import type { MemberRole } from "@/db/accounts.ts";
 import { toAppError } from "../http/errors.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import { withProject } from "./access.ts";

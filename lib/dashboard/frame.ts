@@ -1,6 +1,6 @@
 /** Page data every dashboard page shares, from the signed-in developer. */
 import type { Ctx } from "../app_env.ts";
-import type { FrameData } from "../../components/dashboard/Frame.tsx";
+import type { FrameData } from "./page_data.ts";
 import { developer } from "./access.ts";
 
 export function frameOf(c: Ctx): FrameData {

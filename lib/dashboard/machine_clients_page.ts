@@ -3,12 +3,12 @@
  * (every action re-renders or redirects back to this one page).
  */
 import type { Ctx } from "../app_env.ts";
-import type { Tx } from "../../db/client.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import { listMachineClients } from "../../db/machine_clients.ts";
-import { listResources, listScopes } from "../../db/resources.ts";
-import { getProject } from "../../db/projects.ts";
-import type { MachineClientsData } from "../../components/dashboard/MachineClientsView.tsx";
+import type { Tx } from "@/db/client.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { listMachineClients } from "@/db/machine_clients.ts";
+import { listResources, listScopes } from "@/db/resources.ts";
+import { getProject } from "@/db/projects.ts";
+import type { MachineClientsData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
 import { frameOf } from "./frame.ts";
 import { formAction } from "./form_action.ts";

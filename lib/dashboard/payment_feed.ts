@@ -4,7 +4,7 @@
  * open feed, which then reads the durable astapa.payment_events table for its own project (RLS). A payload is
  * a wake-up call only: the table is the truth, so a missed notification costs latency, never an event.
  */
-import type { Sql } from "../../db/client.ts";
+import type { Sql } from "@/db/client.ts";
 
 const CHANNELS = ["astapa_payment_events", "astapa_checkouts"];
 

@@ -5,13 +5,13 @@
  */
 import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
-import type { Tx } from "../../db/client.ts";
-import type { Json } from "../../db/users.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import { getPlan, listPlans, type NewPlan, type Plan, type PlanChanges } from "../../db/plans.ts";
-import { planSubscriberCounts } from "../../db/dashboard_payments.ts";
-import { getProject, type Project } from "../../db/projects.ts";
-import type { FrameData } from "../../components/dashboard/Frame.tsx";
+import type { Tx } from "@/db/client.ts";
+import type { Json } from "@/db/users.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { getPlan, listPlans, type NewPlan, type Plan, type PlanChanges } from "@/db/plans.ts";
+import { planSubscriberCounts } from "@/db/dashboard_payments.ts";
+import { getProject, type Project } from "@/db/projects.ts";
+import type { FrameData } from "./page_data.ts";
 import { AppError } from "../http/errors.ts";
 import { parseJson } from "../http/json.ts";
 import { frameOf } from "./frame.ts";

@@ -1,9 +1,9 @@
 /** Loading a project's dashboard page, for its GET and for the forms that re-render it with a message. */
 import type { Ctx } from "../app_env.ts";
-import type { Tx } from "../../db/client.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import { getProject } from "../../db/projects.ts";
-import type { ProjectViewData } from "../../components/dashboard/ProjectView.tsx";
+import type { Tx } from "@/db/client.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { getProject } from "@/db/projects.ts";
+import type { ProjectViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { PageResult } from "../router/page.tsx";
 import { formAction } from "./form_action.ts";

@@ -5,8 +5,8 @@
  */
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Ctx, SignedInDeveloper } from "../app_env.ts";
-import { asApp, type Sql } from "../../db/client.ts";
-import { dashboardSession, endDashboardSession, startDashboardSession } from "../../db/dashboard.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { dashboardSession, endDashboardSession, startDashboardSession } from "@/db/dashboard.ts";
 import { base64url, randomSecret, sha256 } from "../secrets.ts";
 
 export const SESSION_COOKIE = "astapa_dashboard";

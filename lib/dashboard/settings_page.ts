@@ -1,11 +1,11 @@
 /** Loading a project's Settings page, for its GET and for the forms on it (each re-renders it on refusal). */
 import type { Ctx } from "../app_env.ts";
-import type { Tx } from "../../db/client.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import { getProject } from "../../db/projects.ts";
-import { xenditKeys } from "../../db/payments.ts";
-import { tokenLifetimeLimits } from "../../db/project_settings.ts";
-import type { SettingsData, SocialState } from "../../components/dashboard/SettingsView.tsx";
+import type { Tx } from "@/db/client.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { getProject } from "@/db/projects.ts";
+import { xenditKeys } from "@/db/payments.ts";
+import { tokenLifetimeLimits } from "@/db/project_settings.ts";
+import type { SettingsData, SocialState } from "./page_data.ts";
 import { type ProviderId, PROVIDERS } from "../login/social/providers.ts";
 import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
 import { ATTEMPTS } from "../login/flow.ts";

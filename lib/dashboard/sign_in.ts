@@ -6,10 +6,10 @@
  */
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Ctx } from "../app_env.ts";
-import { asApp } from "../../db/client.ts";
-import { linkConsoleAccount } from "../../db/dashboard.ts";
-import { redeemAuthorizationCode } from "../../db/tokens.ts";
-import type { Developer } from "../../db/dashboard.ts";
+import { asApp } from "@/db/client.ts";
+import { linkConsoleAccount } from "@/db/dashboard.ts";
+import { redeemAuthorizationCode } from "@/db/tokens.ts";
+import type { Developer } from "@/db/dashboard.ts";
 import { AppError } from "../http/errors.ts";
 import { base64url, randomSecret, sha256 } from "../secrets.ts";
 import { constantTimeEqual } from "./session.ts";

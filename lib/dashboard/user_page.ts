@@ -1,14 +1,14 @@
 /** Loading one user's dashboard page, for its GET and for the forms on it. */
 import { isUserId } from "../http/user_id.ts";
 import type { Ctx } from "../app_env.ts";
-import type { Tx } from "../../db/client.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import { getProject } from "../../db/projects.ts";
-import { tokenClaims } from "../../db/users.ts";
-import { currentSubscription, listPlans } from "../../db/plans.ts";
-import { getEnvironmentUser, listLoginSessions, signInMethods, userOwnClaims } from "../../db/user_admin.ts";
-import { listAudit } from "../../db/project_logs.ts";
-import type { UserViewData } from "../../components/dashboard/UserView.tsx";
+import type { Tx } from "@/db/client.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { getProject } from "@/db/projects.ts";
+import { tokenClaims } from "@/db/users.ts";
+import { currentSubscription, listPlans } from "@/db/plans.ts";
+import { getEnvironmentUser, listLoginSessions, signInMethods, userOwnClaims } from "@/db/user_admin.ts";
+import { listAudit } from "@/db/project_logs.ts";
+import type { UserViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
 import { formAction, type Loader } from "./form_action.ts";

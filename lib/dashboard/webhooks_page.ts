@@ -3,11 +3,11 @@
  * messages, and the shape of its forms (every action answers with this one page).
  */
 import type { Ctx } from "../app_env.ts";
-import type { Tx } from "../../db/client.ts";
-import type { MemberRole } from "../../db/accounts.ts";
-import { getProject } from "../../db/projects.ts";
-import { getWebhookEndpoint, webhookDeliveryPage } from "../../db/webhooks.ts";
-import type { WebhooksData } from "../../components/dashboard/WebhooksView.tsx";
+import type { Tx } from "@/db/client.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { getProject } from "@/db/projects.ts";
+import { getWebhookEndpoint, webhookDeliveryPage } from "@/db/webhooks.ts";
+import type { WebhooksData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
 import { AppError } from "../http/errors.ts";
 import { internalTargetReason } from "../webhooks/address_guard.ts";

@@ -2,6 +2,7 @@
  * The error catalogue: one stable snake_case code per failure, its HTTP status and the message the client
  * sees. Internal causes never reach the client; they are logged with the request id.
  */
+import { GrantRefused } from "@/db/token_claims.ts";
 
 export const ERRORS = {
   invalid_request: { status: 400, message: "The request is malformed." },
@@ -147,6 +148,7 @@ const UNAVAILABLE =
 /** Maps any thrown value to an AppError; unknown failures become internal_error (keeping the cause). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof GrantRefused) return new AppError("invalid_grant", { description: error.message });
   const { code: sqlstate, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (sqlstate === "OUTCOME_UNKNOWN") {
     // db/failover.ts: COMMIT's answer was lost. Xendit and other retrying callers repeat the request, and the

@@ -1,8 +1,8 @@
 /** Turns failures into responses: RFC-shaped JSON for API clients, a readable page for people. */
 import { renderToString } from "preact-render-to-string";
 import type { Ctx } from "../app_env.ts";
-import { Layout } from "../../components/Layout.tsx";
-import { ErrorPage } from "../../components/ErrorPage.tsx";
+import { Layout } from "@/components/Layout.tsx";
+import { ErrorPage } from "@/components/ErrorPage.tsx";
 import { AppError, toAppError } from "./errors.ts";
 import { log } from "./log.ts";
 import { ERROR_TEXT, errorMessages } from "./error_text.ts";

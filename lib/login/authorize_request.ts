@@ -3,11 +3,11 @@
  * A bad client_id or redirect_uri is shown as a page and never redirected (the redirect URI is not trusted
  * yet); every other problem goes back to the app as ?error=…&state=…&iss=….
  */
-import type { Sql } from "../../db/client.ts";
+import type { Sql } from "@/db/client.ts";
 import { parseResource, parseScope } from "../oauth/scope.ts";
 import { AppError, toAppError } from "../http/errors.ts";
-import { authorizationClient, checkAuthorizationTarget } from "../../db/login.ts";
-import { dynamicClient } from "../../db/dynamic_clients.ts";
+import { authorizationClient, checkAuthorizationTarget } from "@/db/login.ts";
+import { dynamicClient } from "@/db/dynamic_clients.ts";
 import { DYNAMIC_CLIENT_PREFIX } from "../oauth/dynamic_client_auth.ts";
 import { dynamicClientTarget, type ThirdParty } from "./dynamic_client_target.ts";
 

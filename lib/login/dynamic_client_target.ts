@@ -3,8 +3,8 @@
  * naming a protected resource whose project accepts dynamic clients. That project's hosted login signs the
  * person in; the client's self-chosen name is shown as unverified.
  */
-import type { Sql } from "../../db/client.ts";
-import { type DynamicClient, resourceOwner } from "../../db/dynamic_clients.ts";
+import type { Sql } from "@/db/client.ts";
+import { type DynamicClient, resourceOwner } from "@/db/dynamic_clients.ts";
 import { SCOPES } from "../oauth/metadata.ts";
 
 export type ThirdParty = { clientName: string; resource: string; resourceName: string };

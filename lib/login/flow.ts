@@ -3,11 +3,11 @@
  * single-use authorization code, and the redirect back to the app with code, state and iss.
  */
 import type { Ctx } from "../app_env.ts";
-import { asApp } from "../../db/client.ts";
-import { completeSignIn, type NewSession } from "../../db/login.ts";
+import { asApp } from "@/db/client.ts";
+import { completeSignIn, type NewSession } from "@/db/login.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { clientAddress } from "../http/client_address.ts";
-import type { FailureBucket } from "../../db/client_authentication.ts";
+import type { FailureBucket } from "@/db/client_authentication.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 import { readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
 import { authPage, authPageData } from "./pages.ts";

@@ -3,8 +3,8 @@
  * NOTIFY astapa_mail, sweeps every 30 s for retries, and claims rows with SKIP LOCKED so no message goes twice.
  */
 import nodemailer from "nodemailer";
-import type { Sql } from "../../db/client.ts";
-import { asApp } from "../../db/client.ts";
+import type { Sql } from "@/db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { log } from "../http/log.ts";
 
 const SWEEP_MS = 30_000;

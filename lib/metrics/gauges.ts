@@ -4,8 +4,8 @@
  */
 import client from "prom-client";
 import type { Deps } from "../app_env.ts";
-import { transactions } from "../../db/client.ts";
-import { metricsBacklog } from "../../db/metrics.ts";
+import { transactions } from "@/db/client.ts";
+import { metricsBacklog } from "@/db/metrics.ts";
 import { registry } from "./metrics.ts";
 
 const registers = [registry];

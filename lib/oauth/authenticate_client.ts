@@ -9,7 +9,7 @@
  */
 import { clientAddress } from "../http/client_address.ts";
 import type { Ctx } from "../app_env.ts";
-import type { Sql } from "../../db/client.ts";
+import type { Sql } from "@/db/client.ts";
 import { AppError, WRONG_CLIENT_KIND } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
 import {
@@ -17,7 +17,7 @@ import {
   type FailureBucket,
   type GrantCalls,
   recordRefusedClient,
-} from "../../db/client_authentication.ts";
+} from "@/db/client_authentication.ts";
 import type { Caller, ClientKind } from "../router/callers.ts";
 import { BASIC_CHALLENGE, type ClientAuthMethod, presentedClient } from "./client_auth.ts";
 import {

@@ -5,7 +5,7 @@
  * token was issued for that same resource and that the project still accepts dynamic clients.
  */
 import type { Ctx } from "../app_env.ts";
-import { dynamicClient, resourceOwner, verifyDynamicClient } from "../../db/dynamic_clients.ts";
+import { dynamicClient, resourceOwner, verifyDynamicClient } from "@/db/dynamic_clients.ts";
 import { AppError } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
 import { failureBuckets } from "./authenticate_client.ts";

@@ -3,7 +3,7 @@
  * statement (SQL owns the state and the rules), then signs what it returns.
  */
 import type { Ctx } from "../app_env.ts";
-import type { Fragment, Sql } from "../../db/client.ts";
+import type { Fragment, Sql } from "@/db/client.ts";
 import {
   clientCredentialsGrantCall,
   clientGrant,
@@ -11,8 +11,8 @@ import {
   rotateRefreshTokenCall,
   userGrant,
   userGrantAs,
-} from "../../db/tokens.ts";
-import { machineClientGrantCall } from "../../db/machine_clients.ts";
+} from "@/db/tokens.ts";
+import { machineClientGrantCall } from "@/db/machine_clients.ts";
 import { AppError } from "../http/errors.ts";
 import {
   clientAccessToken,

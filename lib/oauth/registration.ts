@@ -4,7 +4,7 @@
  * project a sign-in belongs to comes later, from the resource the client asks for.
  */
 import { z } from "zod";
-import type { DynamicClientInput } from "../../db/dynamic_clients.ts";
+import type { DynamicClientInput } from "@/db/dynamic_clients.ts";
 import { AppError } from "../http/errors.ts";
 import { parseScope } from "./scope.ts";
 

@@ -3,9 +3,9 @@
  * proves control first (resource_proof.ts), outside any transaction, then api.add_resource records the claim
  * as proven or not. SQL keeps the last word: it refuses an unproven claim from a production project.
  */
-import { type AppContext, asApp, type Sql } from "../../db/client.ts";
-import { getProject } from "../../db/projects.ts";
-import { addResource, type Resource } from "../../db/resources.ts";
+import { type AppContext, asApp, type Sql } from "@/db/client.ts";
+import { getProject } from "@/db/projects.ts";
+import { addResource, type Resource } from "@/db/resources.ts";
 import { AppError } from "../http/errors.ts";
 import { type ProofOptions, resourceProofProblem } from "./resource_proof.ts";
 

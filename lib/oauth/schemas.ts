@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { AppError } from "../http/errors.ts";
 import type { OAuthParams } from "./params.ts";
+import { CustomClaims, UserClaims } from "@/db/token_claims.ts";
 
 const clientAuth = {
   client_id: z.string().optional().describe("With client_secret_post; optional with HTTP Basic."),
@@ -68,21 +69,10 @@ export const IntrospectionResponse = z.looseObject({
   iat: z.number().optional(),
 });
 
-/** `custom_claims` exactly as tokens carry it (api.token_claims). */
-export const CustomClaims = z.looseObject({
-  plan: z.string(),
-  role: z.string().optional(),
-  feature_flags: z.array(z.string()),
-});
-
-/** Who a token's user is; userinfo answers with this, and user grants start with it. */
-export const UserInfoResponse = z.object({
-  sub: z.string(),
-  email: z.string(),
-  email_verified: z.boolean(),
-  project_id: z.string(),
-  custom_claims: CustomClaims,
-});
+/** `custom_claims` and who a token's user is: the shapes SQL answers with (db/token_claims.ts). */
+export { CustomClaims };
+/** userinfo answers with this, and user grants start with it. */
+export const UserInfoResponse = UserClaims;
 
 export const OAuthErrorResponse = z.object({
   error: z.string().describe("An RFC 6749 error code, e.g. invalid_grant."),

@@ -5,9 +5,9 @@
  * each project has its own generated key and callback token (sandbox_accounts.ts) and the charges live in
  * Postgres (sandbox_charges.ts), shared by every instance.
  */
-import type { Config } from "../../config.ts";
-import { asApp, type Sql } from "../../db/client.ts";
-import { type XenditAccount, xenditKeys } from "../../db/payments.ts";
+import type { Config } from "@/config.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { type XenditAccount, xenditKeys } from "@/db/payments.ts";
 import { open, seal } from "../tokens/master_key.ts";
 import type { XenditConnection } from "./xendit.ts";
 import { XenditSimulator } from "./xendit_simulator/simulator.ts";

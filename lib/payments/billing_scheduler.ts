@@ -5,8 +5,8 @@
  * subscription or charge with FOR UPDATE SKIP LOCKED, and a renewal checkout is unique per period.
  * The clock is injectable, so tests move time instead of sleeping.
  */
-import { asApp } from "../../db/client.ts";
-import { projectsWithBillingWork, type RenewalStep } from "../../db/billing.ts";
+import { asApp } from "@/db/client.ts";
+import { projectsWithBillingWork, type RenewalStep } from "@/db/billing.ts";
 import { log } from "../http/log.ts";
 import type { PaymentDeps } from "./accounts.ts";
 import { reconcileProject } from "./reconcile.ts";

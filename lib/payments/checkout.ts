@@ -3,10 +3,10 @@
  * a virtual account, an OVO push or a GoPay invoice — through the Xendit account the checkout was opened with.
  * Choosing the same method again returns the same charge (idempotency key per checkout, method and channel).
  */
-import { asApp } from "../../db/client.ts";
-import { type Checkout, createCheckout, getCheckout, recordPayment } from "../../db/payments.ts";
-import { getProject } from "../../db/projects.ts";
-import { getUser } from "../../db/users.ts";
+import { asApp } from "@/db/client.ts";
+import { type Checkout, createCheckout, getCheckout, recordPayment } from "@/db/payments.ts";
+import { getProject } from "@/db/projects.ts";
+import { getUser } from "@/db/users.ts";
 import { AppError } from "../http/errors.ts";
 import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
 import type { Bank, Method } from "./methods.ts";

@@ -3,7 +3,7 @@
  * (api.apply_payment_event notifies it with the checkout id at commit, from whichever instance applied the
  * payment) fans out to the streams watching that checkout.
  */
-import type { Sql } from "../../db/client.ts";
+import type { Sql } from "@/db/client.ts";
 
 type Feed = { watchers: Map<string, Set<() => void>>; ready: Promise<void> };
 

@@ -1,7 +1,7 @@
 /** The checkout a public id names, across projects: the id is the capability the checkout URL carries. */
-import { asApp } from "../../db/client.ts";
-import { type Checkout, checkoutAccount, getCheckout } from "../../db/payments.ts";
-import type { Sql } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
+import { type Checkout, checkoutAccount, getCheckout } from "@/db/payments.ts";
+import type { Sql } from "@/db/client.ts";
 import { AppError } from "../http/errors.ts";
 
 export async function findCheckout(

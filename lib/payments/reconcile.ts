@@ -4,9 +4,9 @@
  * worker exactly like a callback — a callback arriving later with the same status is a duplicate. Then
  * checkouts past their expires_at are marked expired.
  */
-import { asApp } from "../../db/client.ts";
-import { claimStalePayments, expireCheckouts } from "../../db/billing.ts";
-import { recordPaymentEvent } from "../../db/payments.ts";
+import { asApp } from "@/db/client.ts";
+import { claimStalePayments, expireCheckouts } from "@/db/billing.ts";
+import { recordPaymentEvent } from "@/db/payments.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { type ChargeStatus, fetchCharge } from "./xendit.ts";

@@ -2,7 +2,7 @@
  * The renewal notice: the next period's pay link, in English and Bahasa Indonesia in one mail (the outbox
  * does not know the person's language yet). Plain text plus a small HTML version with the same content.
  */
-import type { Mail } from "../../db/billing.ts";
+import type { Mail } from "@/db/billing.ts";
 
 export type RenewalNotice = {
   to: string;

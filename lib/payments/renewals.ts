@@ -3,9 +3,9 @@
  * A step that opens the next period's checkout queues the pay-link mail in the same transaction, so the mail
  * exists exactly when the checkout does.
  */
-import { asApp } from "../../db/client.ts";
-import { queueMail, type RenewalStep, renewalStep } from "../../db/billing.ts";
-import { getProject } from "../../db/projects.ts";
+import { asApp } from "@/db/client.ts";
+import { queueMail, type RenewalStep, renewalStep } from "@/db/billing.ts";
+import { getProject } from "@/db/projects.ts";
 import { chooseXendit, type PaymentDeps } from "./accounts.ts";
 import { renewalMail } from "./renewal_mail.ts";
 

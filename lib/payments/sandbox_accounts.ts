@@ -4,14 +4,14 @@
  * keys, and found again from the key the simulator receives (by SHA-256). Instances share them through
  * Postgres, so any instance's simulator accepts the key and any instance's webhook accepts the token.
  */
-import { asApp, type Sql } from "../../db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import {
   createSandboxAccount,
   isSandboxCallbackToken,
   sandboxAccount,
   sandboxAccountProject,
   type SealedSandboxAccount,
-} from "../../db/sandbox_accounts.ts";
+} from "@/db/sandbox_accounts.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { open, seal } from "../tokens/master_key.ts";
 

@@ -3,7 +3,7 @@
  * idempotency keys per project (the account's businessId is its project id), so every instance's simulator
  * sees, pays and replays the same charges.
  */
-import type { Sql } from "../../db/client.ts";
+import type { Sql } from "@/db/client.ts";
 import {
   findSandboxCharge,
   rememberSandboxKey,
@@ -11,7 +11,7 @@ import {
   sandboxRemembered,
   saveSandboxCharge,
   transitionSandboxCharge,
-} from "../../db/sandbox_charges.ts";
+} from "@/db/sandbox_charges.ts";
 import type { InvoiceRecord } from "./xendit_simulator/bodies.ts";
 import type { SimulatorPersistence, StoredCharge } from "./xendit_simulator/persistence.ts";
 

@@ -4,8 +4,8 @@
  * transaction through api.apply_payment_event (FOR UPDATE SKIP LOCKED), so instances share the work and an
  * instance dying mid-batch leaves its in-flight event to the next drain.
  */
-import { asApp, type Sql } from "../../db/client.ts";
-import { applyPaymentEvent, projectsWithPaymentEvents } from "../../db/payments.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { applyPaymentEvent, projectsWithPaymentEvents } from "@/db/payments.ts";
 import { log } from "../http/log.ts";
 import { countPaymentEvent } from "../metrics/metrics.ts";
 

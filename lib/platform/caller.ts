@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
-import { asApp, type Tx } from "../../db/client.ts";
+import { asApp, type Tx } from "@/db/client.ts";
 import { bodyKind, formToObject, readBody, readText } from "../http/body.ts";
 import type { AuthenticatedClient } from "../oauth/authenticate_client.ts";
 import type { OAuthParams } from "../oauth/params.ts";

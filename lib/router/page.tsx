@@ -5,7 +5,7 @@
 import type { ComponentType } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { Ctx } from "../app_env.ts";
-import { Layout } from "../../components/Layout.tsx";
+import { Layout } from "@/components/Layout.tsx";
 
 const PAGE = Symbol("page");
 

@@ -1,5 +1,5 @@
 /** Hourly sweep of grants that can never be used again (api.sweep_grants); every instance may run it. */
-import { asApp, type Sql } from "../../db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import { log } from "../http/log.ts";
 
 const EVERY_MS = 60 * 60 * 1000;

@@ -4,7 +4,7 @@
  * With DATABASE_URL it must be configured: every instance on that database needs the same key.
  */
 import { join, resolve } from "node:path";
-import { type Config, ConfigError } from "../../config.ts";
+import { type Config, ConfigError } from "@/config.ts";
 import { base64url } from "../secrets.ts";
 
 const KEY_FILE = "master.key";

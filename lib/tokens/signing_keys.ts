@@ -4,7 +4,7 @@
  * never surprised because a key is published as 'next' before it signs and kept after it retires.
  */
 import { z } from "zod";
-import { asApp, type Sql } from "../../db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import { log } from "../http/log.ts";
 import { base64url } from "../secrets.ts";
 import { open, seal } from "./master_key.ts";

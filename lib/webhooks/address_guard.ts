@@ -7,8 +7,8 @@
  * answer that changes between check and connect (rebinding) cannot reach an internal address.
  * ASTAPA_WEBHOOK_ALLOW_PRIVATE=true turns it off for single-tenant deployments.
  */
-import { asApp, type Sql } from "../../db/client.ts";
-import { getProject } from "../../db/projects.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { getProject } from "@/db/projects.ts";
 
 /** IPv4 ranges no production webhook may reach (RFC 6890 special-purpose, multicast and reserved). */
 const PRIVATE_V4: [number, number][] = [

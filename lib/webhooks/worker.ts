@@ -7,13 +7,13 @@
  * again. Delivery is at least once: a process killed mid-attempt is retried after its lease, with the same
  * webhook-id for the app to deduplicate on.
  */
-import type { Sql } from "../../db/client.ts";
+import type { Sql } from "@/db/client.ts";
 import {
   type ClaimedDelivery,
   claimWebhookDeliveries,
   projectsWithDueWebhooks,
   recordWebhookAttempt,
-} from "../../db/webhooks.ts";
+} from "@/db/webhooks.ts";
 import { log } from "../http/log.ts";
 import { openWebhookSecret, signatureHeaders } from "./signature.ts";
 import type { TargetDecision } from "./address_guard.ts";

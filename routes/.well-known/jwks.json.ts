@@ -1,5 +1,5 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { cachedJson } from "../../lib/http/cacheable.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { cachedJson } from "@/lib/http/cacheable.ts";
 
 /**
  * The public keys that verify Astapa's tokens: next, active and recently retired. The key store hands out

@@ -5,13 +5,13 @@
  * (no body parsing, no query, no side effect) happens for a caller the route does not accept.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../lib/app_env.ts";
-import type { Caller } from "../../lib/router/callers.ts";
-import { AppError } from "../../lib/http/errors.ts";
-import { authenticateClient } from "../../lib/oauth/authenticate_client.ts";
-import { BASIC_CHALLENGE } from "../../lib/oauth/client_auth.ts";
-import { credentialsInBody } from "../../lib/platform/caller.ts";
-import { actAsClient } from "../../db/client.ts";
+import type { AppEnv } from "@/lib/app_env.ts";
+import type { Caller } from "@/lib/router/callers.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { authenticateClient } from "@/lib/oauth/authenticate_client.ts";
+import { BASIC_CHALLENGE } from "@/lib/oauth/client_auth.ts";
+import { credentialsInBody } from "@/lib/platform/caller.ts";
+import { actAsClient } from "@/db/client.ts";
 
 /** Nothing for the whole family: authorization is per route (below). */
 export const middleware: MiddlewareHandler<AppEnv> = (_c, next) => next();

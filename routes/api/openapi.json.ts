@@ -1,7 +1,7 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { cacheableJson } from "../../lib/http/cacheable.ts";
-import { buildOpenApi } from "../../lib/openapi.ts";
-import { publicRoute } from "../../lib/router/callers.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { cacheableJson } from "@/lib/http/cacheable.ts";
+import { buildOpenApi } from "@/lib/openapi.ts";
+import { publicRoute } from "@/lib/router/callers.ts";
 
 export const callers = publicRoute("the API's published reference; it holds no project's data");
 

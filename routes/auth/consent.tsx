@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/router/routes.ts";
-import type { PageProps } from "../../lib/router/page.tsx";
-import { sessionUser } from "../../db/login.ts";
-import { readSession } from "../../lib/login/browser.ts";
-import { finishSignIn } from "../../lib/login/flow.ts";
-import { redirectTo } from "../../lib/login/authorize_request.ts";
-import { AuthForm, type AuthPageData, readAuthForm } from "../../lib/login/pages.ts";
-import { ConsentForm } from "../../components/login/ConsentForm.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { sessionUser } from "@/db/login.ts";
+import { readSession } from "@/lib/login/browser.ts";
+import { finishSignIn } from "@/lib/login/flow.ts";
+import { redirectTo } from "@/lib/login/authorize_request.ts";
+import { AuthForm, type AuthPageData, readAuthForm } from "@/lib/login/pages.ts";
+import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 
 const ConsentDecision = AuthForm.extend({ decision: z.enum(["allow", "deny"]) });
 

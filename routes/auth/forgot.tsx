@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/router/routes.ts";
-import type { PageProps } from "../../lib/router/page.tsx";
-import { mailEmailLink } from "../../db/login.ts";
-import { randomSecret, sha256 } from "../../lib/secrets.ts";
-import { countAttempt, signInWait } from "../../lib/login/flow.ts";
-import { resetMail } from "../../lib/login/mail.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { mailEmailLink } from "@/db/login.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { countAttempt, signInWait } from "@/lib/login/flow.ts";
+import { resetMail } from "@/lib/login/mail.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -13,10 +13,10 @@ import {
   authPageData,
   flowHref,
   readAuthForm,
-} from "../../lib/login/pages.ts";
-import { MESSAGES, pickLang } from "../../lib/login/i18n.ts";
-import { AuthCard, Field } from "../../components/login/AuthCard.tsx";
-import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
+} from "@/lib/login/pages.ts";
+import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { AuthCard, Field } from "@/components/login/AuthCard.tsx";
+import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 
 const ForgotForm = AuthForm.extend({ email: z.string().max(254) });
 

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/router/routes.ts";
-import type { PageProps } from "../../lib/router/page.tsx";
-import { sessionUser, userForSignIn } from "../../db/login.ts";
-import { requiresVerifiedEmail } from "../../lib/login/verification.ts";
-import { hashPassword, verifyPassword } from "../../lib/passwords.ts";
-import { randomSecret } from "../../lib/secrets.ts";
-import { readSession } from "../../lib/login/browser.ts";
-import { countAttempt, finishSignIn, signInWait } from "../../lib/login/flow.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { sessionUser, userForSignIn } from "@/db/login.ts";
+import { requiresVerifiedEmail } from "@/lib/login/verification.ts";
+import { hashPassword, verifyPassword } from "@/lib/passwords.ts";
+import { randomSecret } from "@/lib/secrets.ts";
+import { readSession } from "@/lib/login/browser.ts";
+import { countAttempt, finishSignIn, signInWait } from "@/lib/login/flow.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -15,14 +15,14 @@ import {
   authPageData,
   flowHref,
   readAuthForm,
-} from "../../lib/login/pages.ts";
-import { MESSAGES } from "../../lib/login/i18n.ts";
-import { countSignIn } from "../../lib/metrics/metrics.ts";
-import { redirectTo, requestQuery } from "../../lib/login/authorize_request.ts";
-import { Field } from "../../components/login/AuthCard.tsx";
-import { enabledProviders } from "../../lib/login/social/providers.ts";
-import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
-import { ConsentForm } from "../../components/login/ConsentForm.tsx";
+} from "@/lib/login/pages.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
+import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
+import { Field } from "@/components/login/AuthCard.tsx";
+import { enabledProviders } from "@/lib/login/social/providers.ts";
+import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
+import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 
 const SignInForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 

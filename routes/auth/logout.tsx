@@ -1,13 +1,13 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/router/routes.ts";
-import type { Ctx } from "../../lib/app_env.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
-import { type AuthorizationClient, authorizationClient, endSession, sessionUser } from "../../db/login.ts";
-import { readBody } from "../../lib/http/body.ts";
-import { csrfToken, csrfValid, readSession, writeSession } from "../../lib/login/browser.ts";
-import { matchRedirectUri } from "../../lib/login/authorize_request.ts";
-import { type Lang, MESSAGES, pickLang } from "../../lib/login/i18n.ts";
-import { AuthCard } from "../../components/login/AuthCard.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { Ctx } from "@/lib/app_env.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { type AuthorizationClient, authorizationClient, endSession, sessionUser } from "@/db/login.ts";
+import { readBody } from "@/lib/http/body.ts";
+import { csrfToken, csrfValid, readSession, writeSession } from "@/lib/login/browser.ts";
+import { matchRedirectUri } from "@/lib/login/authorize_request.ts";
+import { type Lang, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { AuthCard } from "@/components/login/AuthCard.tsx";
 
 /** The sign-out request (OIDC RP-initiated logout), from the query on GET and from the form on POST. */
 const LogoutRequest = z.object({

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/router/routes.ts";
-import { mailEmailLink } from "../../db/login.ts";
-import { countAttempt, RESEND_GAP_SECONDS, resendGap, signInWait } from "../../lib/login/flow.ts";
-import { AuthForm, readAuthForm } from "../../lib/login/pages.ts";
-import { newVerification } from "../../lib/login/verification.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { mailEmailLink } from "@/db/login.ts";
+import { countAttempt, RESEND_GAP_SECONDS, resendGap, signInWait } from "@/lib/login/flow.ts";
+import { AuthForm, readAuthForm } from "@/lib/login/pages.ts";
+import { newVerification } from "@/lib/login/verification.ts";
 
 const ResendForm = AuthForm.extend({ email: z.string().max(254) });
 

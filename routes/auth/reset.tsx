@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/router/routes.ts";
-import type { PageProps } from "../../lib/router/page.tsx";
-import { toAppError } from "../../lib/http/errors.ts";
-import { resetLinkUsable, resetPassword } from "../../db/login.ts";
-import { hashPassword, isCommonPassword } from "../../lib/passwords.ts";
-import { finishMailedSignIn } from "../../lib/login/flow.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { toAppError } from "@/lib/http/errors.ts";
+import { resetLinkUsable, resetPassword } from "@/db/login.ts";
+import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
+import { finishMailedSignIn } from "@/lib/login/flow.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -13,13 +13,13 @@ import {
   authPageData,
   flowHref,
   readAuthForm,
-} from "../../lib/login/pages.ts";
-import { MESSAGES } from "../../lib/login/i18n.ts";
-import { AuthCard } from "../../components/login/AuthCard.tsx";
+} from "@/lib/login/pages.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
+import { AuthCard } from "@/components/login/AuthCard.tsx";
 
-import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
-import { ConsentForm } from "../../components/login/ConsentForm.tsx";
-import { NewPassword } from "../../components/login/NewPassword.tsx";
+import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
+import { ConsentForm } from "@/components/login/ConsentForm.tsx";
+import { NewPassword } from "@/components/login/NewPassword.tsx";
 
 const ResetForm = AuthForm.extend({ token: z.string().max(100), password: z.string().max(1024) });
 

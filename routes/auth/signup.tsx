@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/router/routes.ts";
-import type { PageProps } from "../../lib/router/page.tsx";
-import { toAppError } from "../../lib/http/errors.ts";
-import { createUser } from "../../db/login.ts";
-import { hashPassword, isCommonPassword } from "../../lib/passwords.ts";
-import { finishSignIn } from "../../lib/login/flow.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { toAppError } from "@/lib/http/errors.ts";
+import { createUser } from "@/db/login.ts";
+import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
+import { finishSignIn } from "@/lib/login/flow.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -13,13 +13,13 @@ import {
   authPageData,
   flowHref,
   readAuthForm,
-} from "../../lib/login/pages.ts";
-import { MESSAGES } from "../../lib/login/i18n.ts";
-import { newVerification, requiresVerifiedEmail } from "../../lib/login/verification.ts";
-import { Field } from "../../components/login/AuthCard.tsx";
-import { enabledProviders } from "../../lib/login/social/providers.ts";
-import { AuthFormPage } from "../../components/login/AuthFormPage.tsx";
-import { NewPassword } from "../../components/login/NewPassword.tsx";
+} from "@/lib/login/pages.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
+import { newVerification, requiresVerifiedEmail } from "@/lib/login/verification.ts";
+import { Field } from "@/components/login/AuthCard.tsx";
+import { enabledProviders } from "@/lib/login/social/providers.ts";
+import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
+import { NewPassword } from "@/components/login/NewPassword.tsx";
 
 const SignUpForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 

@@ -1,9 +1,9 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
-import { authorizationClient, verifyEmail } from "../../db/login.ts";
-import { AppError, toAppError } from "../../lib/http/errors.ts";
-import { type Lang, MESSAGES, pickLang } from "../../lib/login/i18n.ts";
-import type { Ctx } from "../../lib/app_env.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { authorizationClient, verifyEmail } from "@/db/login.ts";
+import { AppError, toAppError } from "@/lib/http/errors.ts";
+import { type Lang, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import type { Ctx } from "@/lib/app_env.ts";
 
 type VerifyData = {
   lang: Lang;

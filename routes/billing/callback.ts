@@ -1,5 +1,5 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { AppError } from "../../lib/http/errors.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { AppError } from "@/lib/http/errors.ts";
 
 /**
  * Where the hosted login returns someone who signed in to reach /billing. The sign-in already left the session

@@ -4,11 +4,11 @@
  * (viewers read only) — checked here, before any handler reads a form. Answers are never cached.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../lib/app_env.ts";
-import { AppError } from "../../lib/http/errors.ts";
-import { bodyKind, formToObject } from "../../lib/http/body.ts";
-import { constantTimeEqual, readSession } from "../../lib/dashboard/session.ts";
-import { assertMayReachProject } from "../../lib/dashboard/access.ts";
+import type { AppEnv } from "@/lib/app_env.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { bodyKind, formToObject } from "@/lib/http/body.ts";
+import { constantTimeEqual, readSession } from "@/lib/dashboard/session.ts";
+import { assertMayReachProject } from "@/lib/dashboard/access.ts";
 
 const SIGN_IN_PATHS = new Set(["/dashboard/login", "/dashboard/callback"]);
 const SAFE_METHODS = new Set(["GET", "HEAD"]);

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/router/routes.ts";
-import { validate } from "../../lib/http/body.ts";
-import { AppError } from "../../lib/http/errors.ts";
-import { finishSignIn } from "../../lib/dashboard/sign_in.ts";
-import { setSessionCookie, startSession } from "../../lib/dashboard/session.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { validate } from "@/lib/http/body.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { finishSignIn } from "@/lib/dashboard/sign_in.ts";
+import { setSessionCookie, startSession } from "@/lib/dashboard/session.ts";
 
 const Callback = z.union([
   z.object({ code: z.string().min(1).max(512), state: z.string().min(1).max(128) }),

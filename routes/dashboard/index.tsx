@@ -1,10 +1,10 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
-import { asApp } from "../../db/client.ts";
-import { type AccountProject, listAccountProjects } from "../../db/dashboard.ts";
-import { actorOf, developer } from "../../lib/dashboard/access.ts";
-import { frameOf } from "../../lib/dashboard/frame.ts";
-import { Frame, type FrameData, ModeBadge, Notice } from "../../components/dashboard/Frame.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { asApp } from "@/db/client.ts";
+import { type AccountProject, listAccountProjects } from "@/db/dashboard.ts";
+import { actorOf, developer } from "@/lib/dashboard/access.ts";
+import { frameOf } from "@/lib/dashboard/frame.ts";
+import { Frame, type FrameData, ModeBadge, Notice } from "@/components/dashboard/Frame.tsx";
 
 type ProjectsData = { frame: FrameData; projects: AccountProject[]; notice?: string };
 

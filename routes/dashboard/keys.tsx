@@ -1,17 +1,17 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
-import { asApp } from "../../db/client.ts";
-import { listSigningKeys, type SigningKeyRow } from "../../db/signing_keys.ts";
-import { readBody } from "../../lib/http/body.ts";
-import { AppError } from "../../lib/http/errors.ts";
-import { log } from "../../lib/http/log.ts";
-import type { Ctx } from "../../lib/app_env.ts";
-import { actorOf, developer } from "../../lib/dashboard/access.ts";
-import { frameOf } from "../../lib/dashboard/frame.ts";
-import { Island } from "../../lib/islands/Island.tsx";
-import CopyButton from "../../islands/CopyButton.tsx";
-import { CsrfField, Frame, type FrameData, Notice } from "../../components/dashboard/Frame.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { asApp } from "@/db/client.ts";
+import { listSigningKeys, type SigningKeyRow } from "@/db/signing_keys.ts";
+import { readBody } from "@/lib/http/body.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { log } from "@/lib/http/log.ts";
+import type { Ctx } from "@/lib/app_env.ts";
+import { actorOf, developer } from "@/lib/dashboard/access.ts";
+import { frameOf } from "@/lib/dashboard/frame.ts";
+import { Island } from "@/lib/islands/Island.tsx";
+import CopyButton from "@/islands/CopyButton.tsx";
+import { CsrfField, Frame, type FrameData, Notice } from "@/components/dashboard/Frame.tsx";
 
 const RotateForm = z.object({ csrf: z.string(), confirm: z.string().max(10).optional() });
 

@@ -1,6 +1,6 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
-import { beginSignIn } from "../../lib/dashboard/sign_in.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { beginSignIn } from "@/lib/dashboard/sign_in.ts";
 
 type UnavailableData = { baseUrl: string };
 

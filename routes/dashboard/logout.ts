@@ -1,6 +1,6 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { developer } from "../../lib/dashboard/access.ts";
-import { endSession } from "../../lib/dashboard/session.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { developer } from "@/lib/dashboard/access.ts";
+import { endSession } from "@/lib/dashboard/session.ts";
 
 /** POST /dashboard/logout: ends the dashboard session (the CSRF check ran in the middleware). */
 export const handler: Handlers = {

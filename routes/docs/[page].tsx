@@ -1,7 +1,7 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
-import { DOC_PAGES, renderDoc } from "../../lib/docs.ts";
-import { AppError } from "../../lib/http/errors.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { DOC_PAGES, renderDoc } from "@/lib/docs.ts";
+import { AppError } from "@/lib/http/errors.ts";
 
 type DocData = { title: string; html: string };
 

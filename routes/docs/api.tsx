@@ -1,6 +1,6 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
-import { buildOpenApi } from "../../lib/openapi.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { buildOpenApi } from "@/lib/openapi.ts";
 
 type Field = { name: string; type: string; required: string; description?: string };
 type Endpoint = {

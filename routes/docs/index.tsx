@@ -1,6 +1,6 @@
-import type { Handlers } from "../../lib/router/routes.ts";
-import { page, type PageProps } from "../../lib/router/page.tsx";
-import { availableDocs, type DocPage } from "../../lib/docs.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { availableDocs, type DocPage } from "@/lib/docs.ts";
 
 export const handler: Handlers<DocPage[]> = {
   GET: async () => page(await availableDocs(), { title: "Documentation" }),

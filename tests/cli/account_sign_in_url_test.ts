@@ -1,9 +1,9 @@
 /** Issue 17 #12: `account create` prints a sign-in URL at the deployment's address, not localhost:8000. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { ensureConsole } from "../../lib/dashboard/console.ts";
+import { asApp } from "@/db/client.ts";
+import { ensureConsole } from "@/lib/dashboard/console.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { consoleBaseUrls } from "../../db/dashboard.ts";
+import { consoleBaseUrls } from "@/db/dashboard.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 
 const db = await testDatabase();

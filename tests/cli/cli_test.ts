@@ -3,8 +3,8 @@
  * real argument parsing, transactions, exit codes and output are what is tested.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { verifyClientCredentials } from "../../db/projects.ts";
+import { asApp } from "@/db/client.ts";
+import { verifyClientCredentials } from "@/db/projects.ts";
 import { type TestDatabase, testDatabase } from "../helpers/db.ts";
 
 const db = await testDatabase();

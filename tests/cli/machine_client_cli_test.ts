@@ -1,8 +1,8 @@
 /** `astapa resource|scope|machine-client …` as an operator runs them: subprocesses against this file's database. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { verifyClient } from "../../db/client_authentication.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { asApp } from "@/db/client.ts";
+import { verifyClient } from "@/db/client_authentication.ts";
+import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { run } from "../helpers/process.ts";

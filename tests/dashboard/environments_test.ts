@@ -8,11 +8,11 @@ import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
 import { getAs, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { asApp } from "../../db/client.ts";
-import { addMember } from "../../db/accounts.ts";
-import { queueMail } from "../../db/billing.ts";
-import { updateProject } from "../../db/projects.ts";
-import { getUser } from "../../db/users.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
+import { queueMail } from "@/db/billing.ts";
+import { updateProject } from "@/db/projects.ts";
+import { getUser } from "@/db/users.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

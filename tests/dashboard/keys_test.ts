@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
-import { asApp } from "../../db/client.ts";
-import { listSigningKeys } from "../../db/signing_keys.ts";
+import { asApp } from "@/db/client.ts";
+import { listSigningKeys } from "@/db/signing_keys.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

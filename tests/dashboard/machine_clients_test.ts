@@ -13,8 +13,8 @@ import { seedProject } from "../helpers/identity.ts";
 import { takeLive } from "../helpers/live_keys.ts";
 import { basic } from "../helpers/oauth.ts";
 import { claimsOf, postForm } from "../helpers/token_client.ts";
-import { asApp } from "../../db/client.ts";
-import { addMember } from "../../db/accounts.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

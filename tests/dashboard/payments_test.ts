@@ -12,10 +12,10 @@ import { basic } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { eventReader } from "../helpers/sse.ts";
 import { postJson } from "../helpers/token_client.ts";
-import { asApp } from "../../db/client.ts";
-import { createCheckout } from "../../db/payments.ts";
-import { updateProject } from "../../db/projects.ts";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+import { asApp } from "@/db/client.ts";
+import { createCheckout } from "@/db/payments.ts";
+import { updateProject } from "@/db/projects.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql);

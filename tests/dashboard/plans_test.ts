@@ -4,8 +4,8 @@ import { takeLive } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { asApp } from "../../db/client.ts";
-import { assignPlan, createPlan, getPlan, listPlans } from "../../db/plans.ts";
+import { asApp } from "@/db/client.ts";
+import { assignPlan, createPlan, getPlan, listPlans } from "@/db/plans.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
-import { asApp } from "../../db/client.ts";
-import { verifyClientCredentials } from "../../db/projects.ts";
+import { asApp } from "@/db/client.ts";
+import { verifyClientCredentials } from "@/db/projects.ts";
 import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 
 const t = await testApp();

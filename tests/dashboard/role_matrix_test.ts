@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { asApp } from "../../db/client.ts";
-import { createPlan } from "../../db/plans.ts";
-import type { AppEnv } from "../../lib/app_env.ts";
-import { ROUTES_DIR } from "../../lib/app.ts";
-import { type DeclaredRoute, registerRoutes } from "../../lib/router/routes.ts";
+import { asApp } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
+import type { AppEnv } from "@/lib/app_env.ts";
+import { ROUTES_DIR } from "@/lib/app.ts";
+import { type DeclaredRoute, registerRoutes } from "@/lib/router/routes.ts";
 import { testApp } from "../helpers/app.ts";
 import {
   addDeveloperTo,

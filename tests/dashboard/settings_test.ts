@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
-import { asApp } from "../../db/client.ts";
-import { getProject, verifyClientCredentials } from "../../db/projects.ts";
-import { xenditAccount } from "../../lib/payments/accounts.ts";
-import { providerCredentials } from "../../lib/login/social/providers.ts";
-import { ATTEMPTS } from "../../lib/login/flow.ts";
-import { CLIENT_FAILURES } from "../../lib/oauth/authenticate_client.ts";
+import { asApp } from "@/db/client.ts";
+import { getProject, verifyClientCredentials } from "@/db/projects.ts";
+import { xenditAccount } from "@/lib/payments/accounts.ts";
+import { providerCredentials } from "@/lib/login/social/providers.ts";
+import { ATTEMPTS } from "@/lib/login/flow.ts";
+import { CLIENT_FAILURES } from "@/lib/oauth/authenticate_client.ts";
 import { seedUser } from "../helpers/identity.ts";
 
 const t = await testApp();

@@ -4,7 +4,7 @@ import { testApp } from "../helpers/app.ts";
 import { issueCode } from "../helpers/oauth.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { inviteDeveloper } from "../helpers/dashboard.ts";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 
 const t = await testApp({ env: { ASTAPA_BASE_URL: "https://astapa.test" } });
 Deno.test.afterAll(() => t.close());

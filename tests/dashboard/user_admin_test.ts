@@ -9,12 +9,12 @@ import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from 
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { issueCode } from "../helpers/oauth.ts";
 import { credentials, postForm } from "../helpers/token_client.ts";
-import { asApp } from "../../db/client.ts";
-import { addMember } from "../../db/accounts.ts";
-import { assignPlan, createPlan } from "../../db/plans.ts";
-import { tokenClaims } from "../../db/users.ts";
-import { sessionUser } from "../../db/login.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
+import { assignPlan, createPlan } from "@/db/plans.ts";
+import { tokenClaims } from "@/db/users.ts";
+import { sessionUser } from "@/db/login.ts";
+import { sha256 } from "@/lib/secrets.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { asApp } from "../../db/client.ts";
-import { addMember } from "../../db/accounts.ts";
-import { createPlan } from "../../db/plans.ts";
-import { tokenClaims } from "../../db/users.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
+import { createPlan } from "@/db/plans.ts";
+import { tokenClaims } from "@/db/users.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

@@ -11,10 +11,10 @@ import {
   type TestDeveloper,
 } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { asApp } from "../../db/client.ts";
-import { addMember } from "../../db/accounts.ts";
-import { claimWebhookDeliveries, getWebhookEndpoint, recordWebhookAttempt } from "../../db/webhooks.ts";
-import { openWebhookSecret } from "../../lib/webhooks/signature.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
+import { claimWebhookDeliveries, getWebhookEndpoint, recordWebhookAttempt } from "@/db/webhooks.ts";
+import { openWebhookSecret } from "@/lib/webhooks/signature.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

@@ -1,7 +1,7 @@
 /** The README's configuration table names every variable the server reads, and nothing it does not. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CONFIG_VARIABLES } from "../../config.ts";
+import { CONFIG_VARIABLES } from "@/config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -45,8 +45,8 @@ Deno.test("README — the configuration table lists every variable config.ts and
 });
 
 Deno.test("Grafana dashboard — every metric its panels query is one Astapa exports", async () => {
-  const { registry } = await import("../../lib/metrics/metrics.ts");
-  await import("../../lib/metrics/gauges.ts"); // registers the gauges
+  const { registry } = await import("@/lib/metrics/metrics.ts");
+  await import("@/lib/metrics/gauges.ts"); // registers the gauges
   const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
   const dashboard = JSON.parse(await Deno.readTextFile(join(ROOT, "examples/grafana/astapa-dashboard.json")));
   const queried = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) =>

@@ -5,13 +5,13 @@
 import assert from "node:assert/strict";
 import axe from "axe-core";
 import type { Page } from "playwright-core";
-import { asApp } from "../../db/client.ts";
-import { addMember } from "../../db/accounts.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { SESSION_COOKIE } from "../../lib/dashboard/session.ts";
+import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 const project = await seedProject(t.db.sql, { name: "Toko Tenun", redirectUri: "https://tenun.example/cb" });

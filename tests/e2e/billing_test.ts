@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { asApp } from "../../db/client.ts";
-import { createPlan, currentSubscription } from "../../db/plans.ts";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+import { asApp } from "@/db/client.ts";
+import { createPlan, currentSubscription } from "@/db/plans.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { seedProject } from "../helpers/identity.ts";

@@ -10,12 +10,12 @@ import { signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { waitFor } from "../helpers/payments.ts";
 import { startReceiver } from "../helpers/webhooks.ts";
-import { asApp } from "../../db/client.ts";
-import { addMember } from "../../db/accounts.ts";
-import { listWebhookDeliveries } from "../../db/webhooks.ts";
-import { listSigningKeys } from "../../db/signing_keys.ts";
-import { SESSION_COOKIE } from "../../lib/dashboard/session.ts";
-import { WebhookWorker } from "../../lib/webhooks/worker.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
+import { listWebhookDeliveries } from "@/db/webhooks.ts";
+import { listSigningKeys } from "@/db/signing_keys.ts";
+import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
+import { WebhookWorker } from "@/lib/webhooks/worker.ts";
 
 const t = await testApp({ listen: true });
 const receiver = startReceiver();

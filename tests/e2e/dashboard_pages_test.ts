@@ -7,7 +7,7 @@ import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { signInDeveloper } from "../helpers/dashboard.ts";
 import { seedUser } from "../helpers/identity.ts";
-import { SESSION_COOKIE } from "../../lib/dashboard/session.ts";
+import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {

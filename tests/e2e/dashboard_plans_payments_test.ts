@@ -4,8 +4,8 @@
  * (PaymentsLive island + server-sent events). Screenshots go to tests/artifacts/.
  */
 import assert from "node:assert/strict";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
-import { SESSION_COOKIE } from "../../lib/dashboard/session.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
+import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";

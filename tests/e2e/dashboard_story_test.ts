@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
-import { asApp } from "../../db/client.ts";
-import { createShop } from "../../examples/shop/app.ts";
+import { asApp } from "@/db/client.ts";
+import { createShop } from "@/examples/shop/app.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 

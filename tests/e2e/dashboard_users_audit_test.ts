@@ -7,12 +7,12 @@ import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { asApp } from "../../db/client.ts";
-import { addMember } from "../../db/accounts.ts";
-import { queueMail } from "../../db/billing.ts";
-import { tokenClaims } from "../../db/users.ts";
-import { sha256 } from "../../lib/secrets.ts";
-import { SESSION_COOKIE } from "../../lib/dashboard/session.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
+import { queueMail } from "@/db/billing.ts";
+import { tokenClaims } from "@/db/users.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {

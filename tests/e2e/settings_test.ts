@@ -7,9 +7,9 @@ import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { asApp } from "../../db/client.ts";
-import { getProject } from "../../db/projects.ts";
-import { SESSION_COOKIE } from "../../lib/dashboard/session.ts";
+import { asApp } from "@/db/client.ts";
+import { getProject } from "@/db/projects.ts";
+import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {

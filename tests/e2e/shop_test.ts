@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
-import { asApp } from "../../db/client.ts";
-import { createPlan } from "../../db/plans.ts";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
-import { createShop } from "../../examples/shop/app.ts";
+import { asApp } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
+import { createShop } from "@/examples/shop/app.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { seedProject } from "../helpers/identity.ts";

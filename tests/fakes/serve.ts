@@ -1,5 +1,5 @@
 /** A loopback HTTP server for a provider fake, plus the small protocol helpers the fakes share. */
-import { base64url, randomSecret } from "../../lib/secrets.ts";
+import { base64url, randomSecret } from "@/lib/secrets.ts";
 
 export type FakeServer = { origin: string; close(): Promise<void> };
 

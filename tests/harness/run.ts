@@ -9,9 +9,9 @@
  * Extra arguments go to `deno test` (e.g. a file path or --filter). Ends with "N passed, N failed".
  */
 import postgres from "postgres";
-import { startEmbeddedPostgres, takeOverSignals } from "../../db/embedded.ts";
-import { migrate } from "../../db/migrate.ts";
-import { buildIslands } from "../../lib/islands/build.ts";
+import { startEmbeddedPostgres, takeOverSignals } from "@/db/embedded.ts";
+import { migrate } from "@/db/migrate.ts";
+import { buildIslands } from "@/lib/islands/build.ts";
 import { launchBrowserServer } from "./browser.ts";
 import { summarise } from "./summary.ts";
 import { withDatabase } from "../helpers/db.ts";

@@ -1,11 +1,11 @@
 /** The real app on a fresh database, for handler tests through `app.request()` or a real listener. */
 import type { Hono } from "hono";
-import { type Config, loadConfig } from "../../config.ts";
-import { createApp } from "../../lib/app.ts";
-import type { AppEnv, Deps } from "../../lib/app_env.ts";
-import { configureLog } from "../../lib/http/log.ts";
-import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
-import { createDeps } from "../../lib/deps.ts";
+import { type Config, loadConfig } from "@/config.ts";
+import { createApp } from "@/lib/app.ts";
+import type { AppEnv, Deps } from "@/lib/app_env.ts";
+import { configureLog } from "@/lib/http/log.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
+import { createDeps } from "@/lib/deps.ts";
 import { type TestDatabase, testDatabase, testEnv } from "./db.ts";
 
 export const TEST_MASTER_KEY = "test-master-key-test-master-key-0123456789";

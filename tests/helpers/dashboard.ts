@@ -2,10 +2,10 @@
  * Developers for dashboard tests: a console user (created with the console project's own API), linked to a
  * developer account the way /dashboard/callback links it, and a live dashboard session for it.
  */
-import { asApp } from "../../db/client.ts";
-import { addMember, type MemberRole } from "../../db/accounts.ts";
-import { linkConsoleAccount } from "../../db/dashboard.ts";
-import { csrfFor, SESSION_COOKIE, startSession } from "../../lib/dashboard/session.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember, type MemberRole } from "@/db/accounts.ts";
+import { linkConsoleAccount } from "@/db/dashboard.ts";
+import { csrfFor, SESSION_COOKIE, startSession } from "@/lib/dashboard/session.ts";
 import type { TestApp } from "./app.ts";
 import { seedUser } from "./identity.ts";
 

@@ -3,7 +3,7 @@
  * Use inside a file:  const db = await testDatabase();  …  Deno.test.afterAll(() => db.close());
  */
 import postgres from "postgres";
-import { createPool, type Sql } from "../../db/client.ts";
+import { createPool, type Sql } from "@/db/client.ts";
 
 export type TestDatabase = { name: string; url: string; sql: Sql; close(): Promise<void> };
 

@@ -1,7 +1,7 @@
 /** Driving a dynamically registered client through the hosted login, as a browser does, for DCR tests. */
 import assert from "node:assert/strict";
-import { asApp, type Sql } from "../../db/client.ts";
-import { hashPassword } from "../../lib/passwords.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { hashPassword } from "@/lib/passwords.ts";
 
 /** A user with a password, in `projectId`'s current environment; returns its id (the sub). */
 export async function seedPasswordUser(

@@ -1,8 +1,8 @@
 /** Fixtures for the identity SQL tests: projects and users created through the SQL API itself. */
 import assert from "node:assert/strict";
-import { asApp, type Sql, type Tx } from "../../db/client.ts";
-import { type ErrorCode, toAppError } from "../../lib/http/errors.ts";
-import { newClientSecret } from "../../lib/secrets.ts";
+import { asApp, type Sql, type Tx } from "@/db/client.ts";
+import { type ErrorCode, toAppError } from "@/lib/http/errors.ts";
+import { newClientSecret } from "@/lib/secrets.ts";
 
 export type SeededProject = { id: string; clientId: string; secret: string; redirectUri: string };
 

@@ -1,9 +1,9 @@
 /** Live Xendit keys for a project, so tests can take it to production (going live requires them). */
-import { asApp, type Sql } from "../../db/client.ts";
-import { setXenditKeys } from "../../db/payments.ts";
-import { updateProject } from "../../db/projects.ts";
-import { sealXenditKeys } from "../../lib/payments/accounts.ts";
-import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { setXenditKeys } from "@/db/payments.ts";
+import { updateProject } from "@/db/projects.ts";
+import { sealXenditKeys } from "@/lib/payments/accounts.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { TEST_MASTER_KEY } from "./app.ts";
 
 /** Stores sealed live keys (under the test master key) for the project's production environment. */

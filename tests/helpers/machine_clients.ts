@@ -1,7 +1,7 @@
 /** Fixtures for machine-client tests: resources, scopes and clients made through the SQL API itself. */
-import { asApp, type Sql } from "../../db/client.ts";
-import { createMachineClient, type MachineClientInput } from "../../db/machine_clients.ts";
-import { addResource, declareScope } from "../../db/resources.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { createMachineClient, type MachineClientInput } from "@/db/machine_clients.ts";
+import { addResource, declareScope } from "@/db/resources.ts";
 
 export type SeededMachineClient = { clientId: string; secret: string; projectId: string };
 

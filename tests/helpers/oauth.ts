@@ -1,6 +1,6 @@
 /** Authorization codes and PKCE pairs for token tests, made through the SQL API as the hosted login makes them. */
-import { asApp, type Sql } from "../../db/client.ts";
-import { base64url, randomSecret, sha256 } from "../../lib/secrets.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { base64url, randomSecret, sha256 } from "@/lib/secrets.ts";
 import type { SeededProject } from "./identity.ts";
 
 export { seedProject, seedUser } from "./identity.ts";

@@ -3,7 +3,7 @@
  * `patroni`, `etcd-server`, `postgresql`), synchronous replication, in a temp folder. Postgres refuses to run as
  * root, so under root everything runs as the `postgres` OS user (setpriv). Ports are free ones on 127.0.0.1.
  */
-import { freePort } from "../../db/embedded.ts";
+import { freePort } from "@/db/embedded.ts";
 
 export const SUPERUSER_PASSWORD = "patroni-test-superuser";
 

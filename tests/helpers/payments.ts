@@ -1,6 +1,6 @@
 /** Fixtures for payment tests: a project with a paid plan and a user, and waiting for the worker. */
-import { asApp, type Sql } from "../../db/client.ts";
-import { createPlan } from "../../db/plans.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
 import { type SeededProject, seedProject, seedUser } from "./identity.ts";
 
 export type Shop = { project: SeededProject; userId: string };

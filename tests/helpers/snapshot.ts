@@ -3,7 +3,7 @@
  * a stable order, in one query (as the superuser the tests connect as, so RLS hides nothing). Logs that a
  * refusal is meant to write (audit_log, the lockout's rate_limits) are left out and checked on their own.
  */
-import type { Sql } from "../../db/client.ts";
+import type { Sql } from "@/db/client.ts";
 
 export type Snapshot = Record<string, string>;
 

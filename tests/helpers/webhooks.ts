@@ -1,7 +1,7 @@
 /** A local webhook receiver (a real HTTP server on 127.0.0.1) and endpoint setup through the SQL API. */
-import { asApp, type Sql } from "../../db/client.ts";
-import { type EventType, setWebhookEndpoint } from "../../db/webhooks.ts";
-import { newWebhookSecret, sealWebhookSecret } from "../../lib/webhooks/signature.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { type EventType, setWebhookEndpoint } from "@/db/webhooks.ts";
+import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
 
 export type Received = { headers: Headers; body: string; json: Record<string, unknown> };
 

@@ -1,5 +1,5 @@
 /** The Xendit simulator on a loopback port, with an account whose callbacks go where the test says. */
-import { XenditSimulator } from "../../lib/payments/xendit_simulator/simulator.ts";
+import { XenditSimulator } from "@/lib/payments/xendit_simulator/simulator.ts";
 
 export const TEST_SECRET_KEY = "xnd_development_test_secret_key_0123456789";
 export const TEST_CALLBACK_TOKEN = "test-callback-token-0123456789abcdef";

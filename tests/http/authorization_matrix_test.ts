@@ -9,13 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { asApp } from "../../db/client.ts";
-import { createPlan } from "../../db/plans.ts";
-import { updateMachineClient } from "../../db/machine_clients.ts";
-import type { AppEnv } from "../../lib/app_env.ts";
-import { ROUTES_DIR } from "../../lib/app.ts";
-import type { Caller, ClientKind } from "../../lib/router/callers.ts";
-import { type DeclaredRoute, registerRoutes } from "../../lib/router/routes.ts";
+import { asApp } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
+import { updateMachineClient } from "@/db/machine_clients.ts";
+import type { AppEnv } from "@/lib/app_env.ts";
+import { ROUTES_DIR } from "@/lib/app.ts";
+import type { Caller, ClientKind } from "@/lib/router/callers.ts";
+import { type DeclaredRoute, registerRoutes } from "@/lib/router/routes.ts";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, inviteDeveloper, signInDeveloper } from "../helpers/dashboard.ts";
 import { takeLive } from "../helpers/live_keys.ts";

@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { z } from "zod";
 import { testApp } from "../helpers/app.ts";
-import { MAX_BODY_BYTES } from "../../lib/app.ts";
-import { readBody } from "../../lib/http/body.ts";
-import { errorResponse } from "../../lib/http/respond.tsx";
-import { METHODS, scanRoutes } from "../../lib/router/routes.ts";
-import type { AppEnv } from "../../lib/app_env.ts";
+import { MAX_BODY_BYTES } from "@/lib/app.ts";
+import { readBody } from "@/lib/http/body.ts";
+import { errorResponse } from "@/lib/http/respond.tsx";
+import { METHODS, scanRoutes } from "@/lib/router/routes.ts";
+import type { AppEnv } from "@/lib/app_env.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

@@ -4,9 +4,9 @@
  * changes nothing; Astapa's own pages are unaffected.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { getCheckout } from "../../db/payments.ts";
-import { updateProjectSettings } from "../../db/project_settings.ts";
+import { asApp } from "@/db/client.ts";
+import { getCheckout } from "@/db/payments.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";

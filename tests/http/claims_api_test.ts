@@ -4,8 +4,8 @@
  * changes nothing.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { assignPlan, createPlan } from "../../db/plans.ts";
+import { asApp } from "@/db/client.ts";
+import { assignPlan, createPlan } from "@/db/plans.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import type { SeededProject } from "../helpers/identity.ts";

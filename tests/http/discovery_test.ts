@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { testApp } from "../helpers/app.ts";
-import { signJwt } from "../../lib/tokens/jws.ts";
+import { signJwt } from "@/lib/tokens/jws.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { DOC_PAGES, markdownToHtml } from "../../lib/docs.ts";
+import { DOC_PAGES, markdownToHtml } from "@/lib/docs.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

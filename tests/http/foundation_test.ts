@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { CONTENT_SECURITY_POLICY } from "../../lib/http/middleware.ts";
+import { CONTENT_SECURITY_POLICY } from "@/lib/http/middleware.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

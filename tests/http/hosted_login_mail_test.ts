@@ -5,7 +5,7 @@ import { seedProject } from "../helpers/identity.ts";
 import { mailText, submitForm } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { postForm } from "../helpers/token_client.ts";
-import { MailSender } from "../../lib/mail/sender.ts";
+import { MailSender } from "@/lib/mail/sender.ts";
 
 const t = await testApp();
 const sink = startSmtpSink();

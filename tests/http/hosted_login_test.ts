@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
-import { Island, registerIsland, serialise } from "../../lib/islands/Island.tsx";
-import { toUrlPattern } from "../../lib/router/routes.ts";
+import { Island, registerIsland, serialise } from "@/lib/islands/Island.tsx";
+import { toUrlPattern } from "@/lib/router/routes.ts";
 
 Deno.test("island props — a </script> in a value cannot close the element", () => {
   const json = serialise({ bio: "</script><script>alert(1)</script>", amp: "a&b", ls: "x\u2028y" });

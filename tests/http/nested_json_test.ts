@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { basic, seedProject, seedUser } from "../helpers/oauth.ts";
-import { MAX_JSON_DEPTH, parseJson } from "../../lib/http/json.ts";
+import { MAX_JSON_DEPTH, parseJson } from "@/lib/http/json.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

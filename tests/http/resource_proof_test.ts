@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { takeLive } from "../helpers/live_keys.ts";
 import { basic, seedProject } from "../helpers/oauth.ts";
-import { resourceMetadataUrl, resourceProofProblem } from "../../lib/oauth/resource_proof.ts";
+import { resourceMetadataUrl, resourceProofProblem } from "@/lib/oauth/resource_proof.ts";
 
 // Single-tenant setting, so the proof may be fetched from the loopback metadata server below.
 const t = await testApp({ env: { ASTAPA_WEBHOOK_ALLOW_PRIVATE: "true" } });

@@ -9,7 +9,7 @@ import type { SeededProject } from "../helpers/identity.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
 import { startFakeGitHub } from "../fakes/github.ts";
-import { sealProviderSecret } from "../../lib/login/social/providers.ts";
+import { sealProviderSecret } from "@/lib/login/social/providers.ts";
 
 const google = await startFakeGoogle();
 const github = startFakeGitHub();

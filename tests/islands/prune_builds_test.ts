@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BUILD_DIR, buildIslands, pruneBuilds } from "../../lib/islands/build.ts";
+import { BUILD_DIR, buildIslands, pruneBuilds } from "@/lib/islands/build.ts";
 
 const DAY = 24 * 3_600_000;
 

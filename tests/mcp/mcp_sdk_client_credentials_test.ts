@@ -13,8 +13,8 @@ import {
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/client/auth-extensions"
 import { ClientCredentialsProvider } from "@modelcontextprotocol/sdk/client/auth-extensions.js";
-import { notesServer } from "../../examples/mcp-server/server.ts";
-import { clientAccessToken } from "../../lib/tokens/access_tokens.ts";
+import { notesServer } from "@/examples/mcp-server/server.ts";
+import { clientAccessToken } from "@/lib/tokens/access_tokens.ts";
 import { testApp } from "../helpers/app.ts";
 import { type SeededMachineClient, seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
 import { basic, seedProject } from "../helpers/oauth.ts";

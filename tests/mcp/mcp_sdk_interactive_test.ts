@@ -18,7 +18,7 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from "@modelcontextprotocol/sdk/shared/auth.js";
-import { notesServer } from "../../examples/mcp-server/server.ts";
+import { notesServer } from "@/examples/mcp-server/server.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedRegistry } from "../helpers/machine_clients.ts";
 import { seedProject } from "../helpers/oauth.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { testApp } from "../helpers/app.ts";
 import { basic, issueCode, pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { sha256 } from "@/lib/secrets.ts";
 import { claimsOf, credentials, postForm, postJson } from "../helpers/token_client.ts";
 import { takeLive } from "../helpers/live_keys.ts";
 

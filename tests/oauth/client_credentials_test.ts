@@ -4,8 +4,8 @@ import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/oauth.ts";
 import { credentials, postForm } from "../helpers/token_client.ts";
 import { basic } from "../helpers/oauth.ts";
-import { asApp } from "../../db/client.ts";
-import { addResource } from "../../db/resources.ts";
+import { asApp } from "@/db/client.ts";
+import { addResource } from "@/db/resources.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

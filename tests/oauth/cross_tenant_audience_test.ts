@@ -5,15 +5,15 @@
  * client_credentials.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { addResource, declareScope, removeScope } from "../../db/resources.ts";
+import { asApp } from "@/db/client.ts";
+import { addResource, declareScope, removeScope } from "@/db/resources.ts";
 import { testApp } from "../helpers/app.ts";
 import { issueCode, seedProject } from "../helpers/oauth.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedPasswordUser } from "../helpers/dynamic_clients.ts";
 import { submitForm } from "../helpers/login.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
-import { randomSecret, sha256 } from "../../lib/secrets.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

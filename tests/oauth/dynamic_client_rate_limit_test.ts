@@ -1,7 +1,7 @@
 /** Dynamic Client Registration is limited per address (its own file: the counter is per database). */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { REGISTRATIONS_PER_HOUR } from "../../lib/oauth/registration.ts";
+import { REGISTRATIONS_PER_HOUR } from "@/lib/oauth/registration.ts";
 
 const t = await testApp({ listen: true }); // a real peer address to count by
 Deno.test.afterAll(() => t.close());

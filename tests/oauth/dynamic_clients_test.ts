@@ -4,9 +4,9 @@
  * resource, refresh them without moving the audience. Everything through the real app and hosted login.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
-import { CLIENT_FAILURES } from "../../lib/oauth/authenticate_client.ts";
+import { CLIENT_FAILURES } from "@/lib/oauth/authenticate_client.ts";
 import { seedRegistry } from "../helpers/machine_clients.ts";
 import { basic, pkcePair, seedProject } from "../helpers/oauth.ts";
 import { claimsOf, postForm } from "../helpers/token_client.ts";

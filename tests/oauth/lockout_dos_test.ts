@@ -9,8 +9,8 @@ import { type TestApp, testApp } from "../helpers/app.ts";
 import { basic, seedProject } from "../helpers/oauth.ts";
 import { takeLive } from "../helpers/live_keys.ts";
 import { submitForm } from "../helpers/login.ts";
-import { CLIENT_FAILURES } from "../../lib/oauth/authenticate_client.ts";
-import { ATTEMPTS } from "../../lib/login/flow.ts";
+import { CLIENT_FAILURES } from "@/lib/oauth/authenticate_client.ts";
+import { ATTEMPTS } from "@/lib/login/flow.ts";
 
 const t = await testApp({ env: { ASTAPA_TRUST_PROXY: "1" } });
 Deno.test.afterAll(() => t.close());

@@ -1,8 +1,8 @@
 /** client_credentials for machine clients: their own scopes and resources, every failure its RFC code. */
 import assert from "node:assert/strict";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { asApp } from "../../db/client.ts";
-import { rotateMachineClientSecret, updateMachineClient } from "../../db/machine_clients.ts";
+import { asApp } from "@/db/client.ts";
+import { rotateMachineClientSecret, updateMachineClient } from "@/db/machine_clients.ts";
 import { testApp } from "../helpers/app.ts";
 import { type SeededMachineClient, seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
 import { basic, issueCode, seedProject, seedUser } from "../helpers/oauth.ts";

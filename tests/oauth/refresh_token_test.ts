@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import { claimsOf, credentials, postForm, postJson } from "../helpers/token_client.ts";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());

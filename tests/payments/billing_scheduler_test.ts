@@ -5,13 +5,13 @@
  * payment whose callback was lost; unpaid checkouts expire.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { listMail } from "../../db/billing.ts";
-import { assignPlan, currentSubscription } from "../../db/plans.ts";
-import { getCheckout } from "../../db/payments.ts";
-import { BillingScheduler } from "../../lib/payments/billing_scheduler.ts";
-import { chargeCheckout, openCheckout } from "../../lib/payments/checkout.ts";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+import { asApp } from "@/db/client.ts";
+import { listMail } from "@/db/billing.ts";
+import { assignPlan, currentSubscription } from "@/db/plans.ts";
+import { getCheckout } from "@/db/payments.ts";
+import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
+import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { rows } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";

@@ -4,12 +4,12 @@
  * Also: no checkout for a sandbox user once the project is live.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { currentSubscription } from "../../db/plans.ts";
-import { setXenditKeys } from "../../db/payments.ts";
-import { sealXenditKeys } from "../../lib/payments/accounts.ts";
-import { chargeCheckout, openCheckout } from "../../lib/payments/checkout.ts";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+import { asApp } from "@/db/client.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { setXenditKeys } from "@/db/payments.ts";
+import { sealXenditKeys } from "@/lib/payments/accounts.ts";
+import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { Xendit } from "xendit-node";
-import { asApp } from "../../db/client.ts";
-import { currentSubscription } from "../../db/plans.ts";
-import { sandboxKeys } from "../../lib/payments/sandbox_accounts.ts";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+import { asApp } from "@/db/client.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { sandboxKeys } from "@/lib/payments/sandbox_accounts.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, issueCode } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";

@@ -4,10 +4,10 @@
  * to another instance is applied, and each instance's simulator authenticates every project's key.
  */
 import assert from "node:assert/strict";
-import { createApp } from "../../lib/app.ts";
-import { createDeps } from "../../lib/deps.ts";
-import { sandboxKeys } from "../../lib/payments/sandbox_accounts.ts";
-import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
+import { createApp } from "@/lib/app.ts";
+import { createDeps } from "@/lib/deps.ts";
+import { sandboxKeys } from "@/lib/payments/sandbox_accounts.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { TEST_MASTER_KEY, testApp } from "../helpers/app.ts";
 import { testEnv } from "../helpers/db.ts";
 import { basic } from "../helpers/oauth.ts";

@@ -4,7 +4,7 @@
  * pre-created under a checkout's external_id with other terms is never adopted.
  */
 import assert from "node:assert/strict";
-import { sandboxKeys } from "../../lib/payments/sandbox_accounts.ts";
+import { sandboxKeys } from "@/lib/payments/sandbox_accounts.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";

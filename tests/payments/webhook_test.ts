@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { sandboxKeys } from "../../lib/payments/sandbox_accounts.ts";
-import { asApp, createPool } from "../../db/client.ts";
-import { currentSubscription } from "../../db/plans.ts";
-import { setXenditKeys } from "../../db/payments.ts";
-import { sealXenditKeys } from "../../lib/payments/accounts.ts";
-import { chargeCheckout, openCheckout } from "../../lib/payments/checkout.ts";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+import { sandboxKeys } from "@/lib/payments/sandbox_accounts.ts";
+import { asApp, createPool } from "@/db/client.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { setXenditKeys } from "@/db/payments.ts";
+import { sealXenditKeys } from "@/lib/payments/accounts.ts";
+import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";

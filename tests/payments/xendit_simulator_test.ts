@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { Xendit, XenditSdkError } from "xendit-node";
 import { InvoiceCallbackFromJSON } from "xendit-node/invoice/models/index.js";
 import { PaymentCallbackFromJSON } from "xendit-node/payment_request/models/index.js";
-import { ChargeError, type ChargeRequest, createCharge, fetchCharge } from "../../lib/payments/xendit.ts";
-import { crc16 } from "../../lib/payments/xendit_simulator/qris.ts";
+import { ChargeError, type ChargeRequest, createCharge, fetchCharge } from "@/lib/payments/xendit.ts";
+import { crc16 } from "@/lib/payments/xendit_simulator/qris.ts";
 import { serveReceiver, serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
 const receiver = serveReceiver();

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runningPostmaster, startEmbeddedPostgres } from "../../db/embedded.ts";
+import { runningPostmaster, startEmbeddedPostgres } from "@/db/embedded.ts";
 import { startServer } from "../helpers/process.ts";
 
 Deno.test("embedded cluster — started by a CLI, handed over to the server that attached, stopped by it", async () => {

@@ -3,14 +3,14 @@
  * process stays up, and service resumes by itself when the database returns.
  */
 import assert from "node:assert/strict";
-import { createPool } from "../../db/client.ts";
-import { freePort, startEmbeddedPostgres } from "../../db/embedded.ts";
-import { migrate } from "../../db/migrate.ts";
-import { loadConfig } from "../../config.ts";
-import { createApp } from "../../lib/app.ts";
-import { configureLog } from "../../lib/http/log.ts";
-import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
-import { createDeps } from "../../lib/deps.ts";
+import { createPool } from "@/db/client.ts";
+import { freePort, startEmbeddedPostgres } from "@/db/embedded.ts";
+import { migrate } from "@/db/migrate.ts";
+import { loadConfig } from "@/config.ts";
+import { createApp } from "@/lib/app.ts";
+import { configureLog } from "@/lib/http/log.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
+import { createDeps } from "@/lib/deps.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testEnv } from "../helpers/db.ts";

@@ -5,16 +5,16 @@
  * held until the database is back, so the test does not depend on how fast Postgres restarts.
  */
 import assert from "node:assert/strict";
-import { asApp, createPool } from "../../db/client.ts";
-import { currentSubscription } from "../../db/plans.ts";
-import { freePort, startEmbeddedPostgres } from "../../db/embedded.ts";
-import { migrate } from "../../db/migrate.ts";
-import { loadConfig } from "../../config.ts";
-import { createApp } from "../../lib/app.ts";
-import { configureLog } from "../../lib/http/log.ts";
-import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
-import { createDeps } from "../../lib/deps.ts";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+import { asApp, createPool } from "@/db/client.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { freePort, startEmbeddedPostgres } from "@/db/embedded.ts";
+import { migrate } from "@/db/migrate.ts";
+import { loadConfig } from "@/config.ts";
+import { createApp } from "@/lib/app.ts";
+import { configureLog } from "@/lib/http/log.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
+import { createDeps } from "@/lib/deps.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testEnv } from "../helpers/db.ts";
 import { basic } from "../helpers/oauth.ts";

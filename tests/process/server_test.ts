@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { run, startServer } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
-import { runningPostmaster } from "../../db/embedded.ts";
+import { runningPostmaster } from "@/db/embedded.ts";
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);

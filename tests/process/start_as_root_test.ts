@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { run, startServer } from "../helpers/process.ts";
-import { runningPostmaster } from "../../db/embedded.ts";
+import { runningPostmaster } from "@/db/embedded.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { asApp, createPool, retrying, type Sql } from "../../db/client.ts";
-import { failureKind, OutcomeUnknownError } from "../../db/failover.ts";
-import { FAILOVER, failoverOf, splitHosts } from "../../db/pool.ts";
-import { freePort } from "../../db/embedded.ts";
-import { toAppError } from "../../lib/http/errors.ts";
-import { configureLog } from "../../lib/http/log.ts";
+import { asApp, createPool, retrying, type Sql } from "@/db/client.ts";
+import { failureKind, OutcomeUnknownError } from "@/db/failover.ts";
+import { FAILOVER, failoverOf, splitHosts } from "@/db/pool.ts";
+import { freePort } from "@/db/embedded.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { configureLog } from "@/lib/http/log.ts";
 import { testDatabase, testEnv } from "../helpers/db.ts";
 
 const db = await testDatabase();

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { METHODS, scanRoutes } from "../../lib/router/routes.ts";
-import { MAX_BODY_BYTES } from "../../lib/app.ts";
+import { METHODS, scanRoutes } from "@/lib/router/routes.ts";
+import { MAX_BODY_BYTES } from "@/lib/app.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261128);
 const REQUESTS = Number(Deno.env.get("FUZZ_REQUESTS") ?? 10_000);

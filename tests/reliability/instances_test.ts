@@ -10,8 +10,8 @@
  * callback that the proxy hands to another instance is refused.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { createPlan, currentSubscription } from "../../db/plans.ts";
+import { asApp } from "@/db/client.ts";
+import { createPlan, currentSubscription } from "@/db/plans.ts";
 import { startServer } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";

@@ -11,8 +11,8 @@
  * Needs Debian's patroni, etcd-server and postgresql (.ci/run installs them); skipped with the reason otherwise.
  */
 import assert from "node:assert/strict";
-import { asApp, createPool, retrying } from "../../db/client.ts";
-import { createPlan } from "../../db/plans.ts";
+import { asApp, createPool, retrying } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
 import { patroniUnavailable, startPatroniCluster } from "../helpers/patroni.ts";
 import { type ServerProcess, startServer } from "../helpers/process.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";

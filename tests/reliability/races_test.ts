@@ -1,7 +1,7 @@
 /** Races end in exactly one consistent state, asserted on the rows themselves. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { assignPlan, createPlan, currentSubscription } from "../../db/plans.ts";
+import { asApp } from "@/db/client.ts";
+import { assignPlan, createPlan, currentSubscription } from "@/db/plans.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";

@@ -3,7 +3,7 @@
  * confirm the id exists) and nothing changes. RLS does the filtering; these tests call the real routes.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop } from "../helpers/payments.ts";

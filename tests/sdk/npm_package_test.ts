@@ -8,11 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/oauth.ts";
 import { submitForm } from "../helpers/login.ts";
-import { buildSdkPackage } from "../../sdk/build.ts";
+import { buildSdkPackage } from "@/sdk/build.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SCRATCH = new URL("./scratch/", import.meta.url).pathname;

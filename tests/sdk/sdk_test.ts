@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import express from "express";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
-import { AstapaAuthError, AstapaError, createAstapa } from "../../sdk/mod.ts";
-import { clientAccessToken } from "../../lib/tokens/access_tokens.ts";
+import { AstapaAuthError, AstapaError, createAstapa } from "@/sdk/mod.ts";
+import { clientAccessToken } from "@/lib/tokens/access_tokens.ts";
 
 const t = await testApp({ listen: true });
 const project = await seedProject(t.db.sql, { redirectUri: "http://localhost:3000/callback" });

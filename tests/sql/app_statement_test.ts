@@ -4,9 +4,9 @@
  * nothing left on the pooled connection afterwards.
  */
 import assert from "node:assert/strict";
-import { asApp, asAppStatement } from "../../db/client.ts";
-import { authenticateClientAnd, type FailureBucket } from "../../db/client_authentication.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { asApp, asAppStatement } from "@/db/client.ts";
+import { authenticateClientAnd, type FailureBucket } from "@/db/client_authentication.ts";
+import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";

@@ -1,6 +1,6 @@
 /** SQL tests for api.authenticate_client (db/api/clients.sql): lockout checks, secret check and failure count in one. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { rejectsAs, seedProject } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";

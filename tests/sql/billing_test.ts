@@ -3,7 +3,7 @@
  * paths, each error, and the policies. `now` is an argument of every step, so the clock is the test's.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import {
   cancelSubscription,
   claimStalePayments,
@@ -13,9 +13,9 @@ import {
   queueMail,
   renewalStep,
   resumeSubscription,
-} from "../../db/billing.ts";
-import { assignPlan, currentSubscription } from "../../db/plans.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "../../db/payments.ts";
+} from "@/db/billing.ts";
+import { assignPlan, currentSubscription } from "@/db/plans.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";

@@ -1,6 +1,6 @@
 /** api.set_user_claims and api.token_claims: what tokens say, and the bounds that keep them small. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 

@@ -5,14 +5,14 @@
  * (api.record_refused_client), and a lockout bucket can spare clean callers (astapa.client_lockout_wait).
  */
 import assert from "node:assert/strict";
-import { actAsClient, asApp } from "../../db/client.ts";
-import { createPlan } from "../../db/plans.ts";
-import { addResource } from "../../db/resources.ts";
-import { patchUserClaims } from "../../db/users.ts";
+import { actAsClient, asApp } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
+import { addResource } from "@/db/resources.ts";
+import { patchUserClaims } from "@/db/users.ts";
 import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";
-import { toAppError } from "../../lib/http/errors.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createPool } from "../../db/client.ts";
-import { API_DIR, FIRST_LAYOUT_VERSION, readCurrentFiles } from "../../db/current_files.ts";
-import { migrate, MIGRATIONS_DIR, migrationStatus, readMigrations } from "../../db/migrate.ts";
-import { dumpSchema } from "../../db/schema_dump.ts";
+import { createPool } from "@/db/client.ts";
+import { API_DIR, FIRST_LAYOUT_VERSION, readCurrentFiles } from "@/db/current_files.ts";
+import { migrate, MIGRATIONS_DIR, migrationStatus, readMigrations } from "@/db/migrate.ts";
+import { dumpSchema } from "@/db/schema_dump.ts";
 import { testDatabase } from "../helpers/db.ts";
 
 /** A private copy of db/api that a test may edit. */

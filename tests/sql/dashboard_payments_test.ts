@@ -4,9 +4,9 @@
  * mode only, each refused for another project or none.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { assignPlan } from "../../db/plans.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "../../db/payments.ts";
+import { asApp } from "@/db/client.ts";
+import { assignPlan } from "@/db/plans.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import {
   listPayments,
   paymentFeed,
@@ -14,8 +14,8 @@ import {
   planSubscriberCounts,
   revenueByMethod,
   signupsPerDay,
-} from "../../db/dashboard_payments.ts";
-import { updateProject } from "../../db/projects.ts";
+} from "@/db/dashboard_payments.ts";
+import { updateProject } from "@/db/projects.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
-import { asApp } from "../../db/client.ts";
-import { addMember } from "../../db/accounts.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
 import {
   dashboardSession,
   endDashboardSession,
@@ -13,9 +13,9 @@ import {
   listMembers,
   memberRole,
   startDashboardSession,
-} from "../../db/dashboard.ts";
-import { ensureConsole } from "../../lib/dashboard/console.ts";
-import { sha256 } from "../../lib/secrets.ts";
+} from "@/db/dashboard.ts";
+import { ensureConsole } from "@/lib/dashboard/console.ts";
+import { sha256 } from "@/lib/secrets.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
-import { asApp, type Sql } from "../../db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import {
   getEnvironmentUser,
   listEnvironmentUsers,
@@ -15,10 +15,10 @@ import {
   signOutEverywhere,
   unlinkSignInMethod,
   userOwnClaims,
-} from "../../db/user_admin.ts";
-import { listAudit, listMailOutbox } from "../../db/project_logs.ts";
-import { patchUserClaims } from "../../db/users.ts";
-import { updateProject } from "../../db/projects.ts";
+} from "@/db/user_admin.ts";
+import { listAudit, listMailOutbox } from "@/db/project_logs.ts";
+import { patchUserClaims } from "@/db/users.ts";
+import { updateProject } from "@/db/projects.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

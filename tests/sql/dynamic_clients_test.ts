@@ -1,12 +1,12 @@
 /** SQL tests for dynamic clients and resource-bound grants (db/api/clients.sql, db/api/tokens.sql). */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { seedRegistry } from "../helpers/machine_clients.ts";
-import { newRefreshToken } from "../../lib/tokens/refresh_tokens.ts";
+import { newRefreshToken } from "@/lib/tokens/refresh_tokens.ts";
 import { pkcePair } from "../helpers/oauth.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { sha256 } from "@/lib/secrets.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

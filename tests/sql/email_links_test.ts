@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { asApp } from "@/db/client.ts";
+import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 

@@ -3,11 +3,11 @@
  * across migrations, so db/api can be regenerated after more history-style migrations land.
  */
 import assert from "node:assert/strict";
-import { FIRST_LAYOUT_VERSION } from "../../db/current_files.ts";
-import { readMigrations } from "../../db/migrate.ts";
-import { areaOfMigration } from "../../db/tools/areas.ts";
-import { readDefinitions } from "../../db/tools/sql_definitions.ts";
-import { normalise, splitStatements } from "../../db/tools/sql_statements.ts";
+import { FIRST_LAYOUT_VERSION } from "@/db/current_files.ts";
+import { readMigrations } from "@/db/migrate.ts";
+import { areaOfMigration } from "@/db/tools/areas.ts";
+import { readDefinitions } from "@/db/tools/sql_definitions.ts";
+import { normalise, splitStatements } from "@/db/tools/sql_statements.ts";
 
 const history = (await readMigrations()).filter((m) => m.version < FIRST_LAYOUT_VERSION);
 

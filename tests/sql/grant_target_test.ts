@@ -4,12 +4,12 @@
  * and a refresh token outside the project's current environment introspects as inactive.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { issueCode, pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
 import { rejectsAs } from "../helpers/identity.ts";
-import { addResource, declareScope } from "../../db/resources.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { addResource, declareScope } from "@/db/resources.ts";
+import { sha256 } from "@/lib/secrets.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

@@ -1,6 +1,6 @@
 /** api.sign_in_with_identity: find, link (verified on both sides only), create, and each refusal. */
 import assert from "node:assert/strict";
-import { asApp, type Sql } from "../../db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 

@@ -3,7 +3,7 @@
  * owning project, another project and no project, with queries that forget `where project_id` on purpose.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 

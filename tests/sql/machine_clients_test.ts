@@ -1,6 +1,6 @@
 /** SQL tests for protected resources, scopes, machine clients and client verification (db/api/resources.sql, db/api/clients.sql). */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject } from "../helpers/identity.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";

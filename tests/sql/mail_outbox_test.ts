@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject } from "../helpers/oauth.ts";
 

@@ -1,8 +1,8 @@
 /** api.metrics_backlog: deployment-wide counts of waiting work for /metrics, only outside any project. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { metricsBacklog } from "../../db/metrics.ts";
-import { recordPaymentEvent } from "../../db/payments.ts";
+import { asApp } from "@/db/client.ts";
+import { metricsBacklog } from "@/db/metrics.ts";
+import { recordPaymentEvent } from "@/db/payments.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedProject } from "../helpers/identity.ts";
 

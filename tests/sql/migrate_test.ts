@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createPool } from "../../db/client.ts";
-import { migrate, MigrationError, migrationStatus, readMigrations } from "../../db/migrate.ts";
+import { createPool } from "@/db/client.ts";
+import { migrate, MigrationError, migrationStatus, readMigrations } from "@/db/migrate.ts";
 import { testDatabase } from "../helpers/db.ts";
 
 /** A private copy of db/migrations that a test may edit. */

@@ -1,9 +1,9 @@
 /** Migration 2151: new users' ids (the `sub`) are time-ordered 63-bit numbers, not a count of users. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { isUserId } from "../../lib/http/user_id.ts";
+import { isUserId } from "@/lib/http/user_id.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

@@ -3,8 +3,8 @@
  * a payment, and api.create_checkout refuses a user of the environment the project is not in.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "../../db/payments.ts";
+import { asApp } from "@/db/client.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";

@@ -1,6 +1,6 @@
 /** Migration 1901: an event that cannot be applied is set aside (outcome error) instead of blocking the rest. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import {
   applyPaymentEvent,
   createCheckout,
@@ -8,8 +8,8 @@ import {
   recordPayment,
   recordPaymentEvent,
   requeuePaymentEvent,
-} from "../../db/payments.ts";
-import { PaymentEventWorker } from "../../lib/payments/worker.ts";
+} from "@/db/payments.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";

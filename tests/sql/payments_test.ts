@@ -1,6 +1,6 @@
 /** SQL tests for the payment tables and functions (db/api/payments.sql): happy paths, errors, policies. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import {
   applyPaymentEvent,
   checkoutAccount,
@@ -11,7 +11,7 @@ import {
   recordPaymentEvent,
   setXenditKeys,
   xenditKeys,
-} from "../../db/payments.ts";
+} from "@/db/payments.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";

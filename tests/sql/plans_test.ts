@@ -1,15 +1,8 @@
 /** The plan API: every project's default free plan, creating, changing, archiving and listing plans. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import {
-  createPlan,
-  getPlan,
-  listPlans,
-  type NewPlan,
-  type PlanChanges,
-  updatePlan,
-} from "../../db/plans.ts";
-import { toAppError } from "../../lib/http/errors.ts";
+import { asApp } from "@/db/client.ts";
+import { createPlan, getPlan, listPlans, type NewPlan, type PlanChanges, updatePlan } from "@/db/plans.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 import { appValue, rejectsAs, seedProject } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 

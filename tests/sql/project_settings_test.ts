@@ -3,14 +3,14 @@
  * the go-live rule and project deletion — each happy path and each refusal, as the app role.
  */
 import assert from "node:assert/strict";
-import { asApp, type Tx } from "../../db/client.ts";
-import { createPlan } from "../../db/plans.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "../../db/payments.ts";
-import { createMachineClient } from "../../db/machine_clients.ts";
-import { setWebhookEndpoint } from "../../db/webhooks.ts";
-import { redeemAuthorizationCode } from "../../db/tokens.ts";
-import { addMember } from "../../db/accounts.ts";
-import { randomSecret, sha256 } from "../../lib/secrets.ts";
+import { asApp, type Tx } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { createMachineClient } from "@/db/machine_clients.ts";
+import { setWebhookEndpoint } from "@/db/webhooks.ts";
+import { redeemAuthorizationCode } from "@/db/tokens.ts";
+import { addMember } from "@/db/accounts.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { giveLiveXenditKeys } from "../helpers/live_keys.ts";

@@ -1,6 +1,6 @@
 /** api.* project functions: each happy path and each error it raises, in SQL as a DBA would call them. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { giveLiveXenditKeys } from "../helpers/live_keys.ts";

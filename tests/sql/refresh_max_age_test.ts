@@ -1,10 +1,10 @@
 /** Migration 1902: a sign-in ends refresh_token_max_age after it happened, however often it is refreshed. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import type { SeededProject } from "../helpers/identity.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { sha256 } from "@/lib/secrets.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

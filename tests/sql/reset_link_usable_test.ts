@@ -1,7 +1,7 @@
 /** api.reset_link_usable (db/api/login.sql): the reset page's check that a link is still good, without using it. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { asApp } from "@/db/client.ts";
+import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 

@@ -3,7 +3,7 @@
  * a proven claim displaces an unproven one, and only the deployment owner assigns a disputed resource.
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { takeLive } from "../helpers/live_keys.ts";

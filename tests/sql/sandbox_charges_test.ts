@@ -1,6 +1,6 @@
 /** SQL tests for the offline simulator's shared charges and idempotency keys (db/api/payments.sql). */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 

@@ -1,6 +1,6 @@
 /** db/schema.sql is what a fresh migrate produces (the run's template database is one). */
 import assert from "node:assert/strict";
-import { dumpSchema, SCHEMA_FILE } from "../../db/schema_dump.ts";
+import { dumpSchema, SCHEMA_FILE } from "@/db/schema_dump.ts";
 import { testDatabase } from "../helpers/db.ts";
 
 const REGENERATE = "ASTAPA_DATA_DIR=$(mktemp -d) deno task astapa db schema --write";

@@ -3,10 +3,10 @@
  * versioned migrations from 3000 on define none; the history folder holds only what landed before 3000.
  */
 import assert from "node:assert/strict";
-import { API_DIR, FIRST_LAYOUT_VERSION, readCurrentFiles } from "../../db/current_files.ts";
-import { MIGRATIONS_DIR, readMigrations } from "../../db/migrate.ts";
-import { readDefinitions } from "../../db/tools/sql_definitions.ts";
-import { normalise, splitStatements } from "../../db/tools/sql_statements.ts";
+import { API_DIR, FIRST_LAYOUT_VERSION, readCurrentFiles } from "@/db/current_files.ts";
+import { MIGRATIONS_DIR, readMigrations } from "@/db/migrate.ts";
+import { readDefinitions } from "@/db/tools/sql_definitions.ts";
+import { normalise, splitStatements } from "@/db/tools/sql_statements.ts";
 import { testDatabase } from "../helpers/db.ts";
 
 const db = await testDatabase();

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { rolledBack, rows, testDatabase } from "../helpers/db.ts";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

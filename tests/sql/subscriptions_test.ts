@@ -3,10 +3,10 @@
  * patches (api.patch_user_claims), and the events they leave (astapa.events + NOTIFY astapa_events).
  */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
-import { assignPlan, createPlan, currentSubscription, updatePlan } from "../../db/plans.ts";
-import { type ClaimsPatch, patchUserClaims, type PlanSource, tokenClaims } from "../../db/users.ts";
-import { toAppError } from "../../lib/http/errors.ts";
+import { asApp } from "@/db/client.ts";
+import { assignPlan, createPlan, currentSubscription, updatePlan } from "@/db/plans.ts";
+import { type ClaimsPatch, patchUserClaims, type PlanSource, tokenClaims } from "@/db/users.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 

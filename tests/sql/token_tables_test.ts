@@ -1,9 +1,9 @@
 /** Authorization codes and refresh tokens as SQL: tenant isolation by RLS, and the rules the functions keep. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
-import { sha256 } from "../../lib/secrets.ts";
+import { sha256 } from "@/lib/secrets.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

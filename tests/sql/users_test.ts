@@ -1,6 +1,6 @@
 /** api.* user and account functions: happy paths, each error, and what "the same user" means. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { takeLive } from "../helpers/live_keys.ts";

@@ -1,6 +1,6 @@
 /** The webhook SQL the dashboard adds: the paged delivery log, pausing an endpoint, resending a delivery. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import {
   claimWebhookDeliveries,
   getWebhookEndpoint,
@@ -9,8 +9,8 @@ import {
   resendWebhookDelivery,
   setWebhookEndpointEnabled,
   webhookDeliveryPage,
-} from "../../db/webhooks.ts";
-import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
+} from "@/db/webhooks.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";

@@ -1,6 +1,6 @@
 /** The webhook SQL API: the endpoint, the cross-project finder's guard, claims, fencing and the delivery log. */
 import assert from "node:assert/strict";
-import { asApp } from "../../db/client.ts";
+import { asApp } from "@/db/client.ts";
 import {
   claimWebhookDeliveries,
   getWebhookEndpoint,
@@ -9,10 +9,10 @@ import {
   removeWebhookEndpoint,
   rotateWebhookSecret,
   setWebhookEndpoint,
-} from "../../db/webhooks.ts";
-import { toAppError } from "../../lib/http/errors.ts";
-import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
-import { openWebhookSecret } from "../../lib/webhooks/signature.ts";
+} from "@/db/webhooks.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
+import { openWebhookSecret } from "@/lib/webhooks/signature.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";

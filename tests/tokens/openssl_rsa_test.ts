@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { importNativeRsaKey, type NativeRsaKey, openLibcrypto } from "../../lib/tokens/openssl_rsa.ts";
+import { importNativeRsaKey, type NativeRsaKey, openLibcrypto } from "@/lib/tokens/openssl_rsa.ts";
 
 const RSA = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 

@@ -3,9 +3,9 @@ import { createLocalJWKSet, jwtVerify } from "jose";
 import { testApp } from "../helpers/app.ts";
 import { basic, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
-import { signJwt } from "../../lib/tokens/jws.ts";
-import { open } from "../../lib/tokens/master_key.ts";
-import { importNativeRsaKey, openLibcrypto } from "../../lib/tokens/openssl_rsa.ts";
+import { signJwt } from "@/lib/tokens/jws.ts";
+import { open } from "@/lib/tokens/master_key.ts";
+import { importNativeRsaKey, openLibcrypto } from "@/lib/tokens/openssl_rsa.ts";
 
 const signerLines = (logs: Record<string, unknown>[]) => logs.filter((line) => line.msg === "rs256 signer");
 

@@ -5,7 +5,7 @@ import {
   internalTargetReason,
   isInternalAddress,
   type Resolver,
-} from "../../lib/webhooks/address_guard.ts";
+} from "@/lib/webhooks/address_guard.ts";
 
 Deno.test("isInternalAddress — loopback, private, link-local, CGNAT, multicast and mapped forms; not public ones", () => {
   const internal = [

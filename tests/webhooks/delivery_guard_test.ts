@@ -1,12 +1,12 @@
 /** The SSRF guard at delivery time: a production project's endpoint on an internal address is not called. */
 import assert from "node:assert/strict";
 import { takeLive } from "../helpers/live_keys.ts";
-import { asApp } from "../../db/client.ts";
-import { listWebhookDeliveries } from "../../db/webhooks.ts";
-import { configureLog } from "../../lib/http/log.ts";
-import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
-import { productionTargetCheck, type Resolver } from "../../lib/webhooks/address_guard.ts";
-import { WebhookWorker } from "../../lib/webhooks/worker.ts";
+import { asApp } from "@/db/client.ts";
+import { listWebhookDeliveries } from "@/db/webhooks.ts";
+import { configureLog } from "@/lib/http/log.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
+import { productionTargetCheck, type Resolver } from "@/lib/webhooks/address_guard.ts";
+import { WebhookWorker } from "@/lib/webhooks/worker.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";

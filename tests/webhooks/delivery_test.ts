@@ -4,12 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
-import { asApp } from "../../db/client.ts";
-import { assignPlan, createPlan } from "../../db/plans.ts";
-import { claimWebhookDeliveries, listWebhookDeliveries, recordWebhookAttempt } from "../../db/webhooks.ts";
-import { configureLog } from "../../lib/http/log.ts";
-import { deriveMasterKeys } from "../../lib/tokens/master_key.ts";
-import { WebhookWorker, type WebhookWorkerOptions } from "../../lib/webhooks/worker.ts";
+import { asApp } from "@/db/client.ts";
+import { assignPlan, createPlan } from "@/db/plans.ts";
+import { claimWebhookDeliveries, listWebhookDeliveries, recordWebhookAttempt } from "@/db/webhooks.ts";
+import { configureLog } from "@/lib/http/log.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
+import { WebhookWorker, type WebhookWorkerOptions } from "@/lib/webhooks/worker.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";

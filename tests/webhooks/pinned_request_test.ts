@@ -4,7 +4,7 @@
  * receiver proves no second lookup happened.
  */
 import assert from "node:assert/strict";
-import { postPinned } from "../../lib/webhooks/pinned_request.ts";
+import { postPinned } from "@/lib/webhooks/pinned_request.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 const cert = await Deno.readTextFile(new URL("hooks.example.test.pem", fixtures));

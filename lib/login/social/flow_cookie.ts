@@ -6,9 +6,9 @@
  */
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import type { Ctx } from "../../app_env.ts";
-import { open, seal } from "../../tokens/master_key.ts";
-import { base64url } from "../../secrets.ts";
+import type { Ctx } from "@/lib/app_env.ts";
+import { open, seal } from "@/lib/tokens/master_key.ts";
+import { base64url } from "@/lib/secrets.ts";
 import { cookieName } from "../browser.ts";
 
 const FLOW_TTL_SECONDS = 600;

@@ -6,7 +6,7 @@
  */
 import * as oauth from "oauth4webapi";
 import { z } from "zod";
-import type { ProviderIdentity } from "../../../db/social.ts";
+import type { ProviderIdentity } from "@/db/social.ts";
 import { SocialSignInError } from "./errors.ts";
 import type { Upstream } from "./upstream.ts";
 

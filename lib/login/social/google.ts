@@ -4,7 +4,7 @@
  * the discovered JWKS). The person's email and Google's email_verified come from the ID token.
  */
 import * as oauth from "oauth4webapi";
-import type { ProviderIdentity } from "../../../db/social.ts";
+import type { ProviderIdentity } from "@/db/social.ts";
 import type { ProviderCredentials } from "./providers.ts";
 import { SocialSignInError } from "./errors.ts";
 import type { Upstream } from "./upstream.ts";

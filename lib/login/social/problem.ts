@@ -1,12 +1,12 @@
 /** The page a stopped social sign-in renders: readable, in the person's language, never a 5xx. */
-import type { Ctx } from "../../app_env.ts";
-import { log } from "../../http/log.ts";
-import { page } from "../../router/page.tsx";
-import type { SocialProblemData } from "../../../components/login/SocialProblem.tsx";
+import type { Ctx } from "@/lib/app_env.ts";
+import { log } from "@/lib/http/log.ts";
+import { page } from "@/lib/router/page.tsx";
+import type { SocialProblemData } from "@/components/login/SocialProblem.tsx";
 import { MESSAGES } from "../i18n.ts";
 import type { SocialSignInError } from "./errors.ts";
 import { isProvider } from "./providers.ts";
-import { countSignIn } from "../../metrics/metrics.ts";
+import { countSignIn } from "@/lib/metrics/metrics.ts";
 
 export function problemPage(c: Ctx, failure: SocialSignInError, data: Omit<SocialProblemData, "error">) {
   log("info", "social_sign_in_stopped", {

@@ -5,9 +5,9 @@
  * No credentials anywhere → no button and a 404 for the provider's routes.
  */
 import { z } from "zod";
-import type { Deps } from "../../app_env.ts";
-import { open, seal } from "../../tokens/master_key.ts";
-import { base64url } from "../../secrets.ts";
+import type { Deps } from "@/lib/app_env.ts";
+import { open, seal } from "@/lib/tokens/master_key.ts";
+import { base64url } from "@/lib/secrets.ts";
 
 export const PROVIDERS = ["google", "github"] as const;
 export type ProviderId = typeof PROVIDERS[number];

@@ -1,6 +1,6 @@
 /** The two halves of an upstream sign-in every provider implements, and the provider for a name. */
-import type { Config } from "../../../config.ts";
-import type { ProviderIdentity } from "../../../db/social.ts";
+import type { Config } from "@/config.ts";
+import type { ProviderIdentity } from "@/db/social.ts";
 import type { ProviderCredentials, ProviderId } from "./providers.ts";
 import { google } from "./google.ts";
 import { github } from "./github.ts";

@@ -6,7 +6,7 @@ import { qrisString } from "./qris.ts";
 import type { SimulatorAccount, XenditSimulator } from "./simulator.ts";
 import { SimulatorError } from "./simulator.ts";
 import { channelProblem, firstIssue, InvoiceInput, PaymentRequestInput } from "./validate.ts";
-import { hex } from "../../secrets.ts";
+import { hex } from "@/lib/secrets.ts";
 
 export type SimEnv = { Variables: { account: SimulatorAccount } };
 

@@ -1,13 +1,13 @@
 import { z } from "zod";
-import { UserIdSchema } from "../../../lib/http/user_id.ts";
-import type { Handlers } from "../../../lib/router/routes.ts";
-import { readOAuthParams } from "../../../lib/oauth/params.ts";
-import { validate } from "../../../lib/http/body.ts";
-import { chargeCheckout, checkoutResponse, openCheckout } from "../../../lib/payments/checkout.ts";
-import { BANKS, METHODS } from "../../../lib/payments/methods.ts";
-import { COMMON_ERRORS, type RouteDoc } from "../../../lib/openapi.ts";
-import { clientOf } from "../../../lib/platform/caller.ts";
-import { clients } from "../../../lib/router/callers.ts";
+import { UserIdSchema } from "@/lib/http/user_id.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { readOAuthParams } from "@/lib/oauth/params.ts";
+import { validate } from "@/lib/http/body.ts";
+import { chargeCheckout, checkoutResponse, openCheckout } from "@/lib/payments/checkout.ts";
+import { BANKS, METHODS } from "@/lib/payments/methods.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+import { clientOf } from "@/lib/platform/caller.ts";
+import { clients } from "@/lib/router/callers.ts";
 
 /** Opening a checkout puts a user on a paid plan: the project's own client only. */
 export const callers = clients("project");

@@ -1,17 +1,17 @@
-import type { Handlers } from "../../../lib/router/routes.ts";
-import { readOAuthParams } from "../../../lib/oauth/params.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { readOAuthParams } from "@/lib/oauth/params.ts";
 import {
   IntrospectionResponse,
   OAuthErrorResponse,
   parseParams,
   TokenHandleRequest,
-} from "../../../lib/oauth/schemas.ts";
-import { introspectRefreshToken, userInfo } from "../../../db/tokens.ts";
-import { sha256 } from "../../../lib/secrets.ts";
-import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
-import type { RouteDoc } from "../../../lib/openapi.ts";
-import { clientOf } from "../../../lib/platform/caller.ts";
-import { clients } from "../../../lib/router/callers.ts";
+} from "@/lib/oauth/schemas.ts";
+import { introspectRefreshToken, userInfo } from "@/db/tokens.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { isUserToken, verifyAccessToken } from "@/lib/tokens/verify_access_token.ts";
+import type { RouteDoc } from "@/lib/openapi.ts";
+import { clientOf } from "@/lib/platform/caller.ts";
+import { clients } from "@/lib/router/callers.ts";
 
 const INACTIVE = { active: false };
 

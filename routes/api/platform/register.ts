@@ -1,19 +1,19 @@
 import { z } from "zod";
-import type { Handlers } from "../../../lib/router/routes.ts";
-import { registerDynamicClient } from "../../../db/dynamic_clients.ts";
-import { readBody } from "../../../lib/http/body.ts";
-import { AppError } from "../../../lib/http/errors.ts";
-import { clientAddress } from "../../../lib/http/client_address.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { registerDynamicClient } from "@/db/dynamic_clients.ts";
+import { readBody } from "@/lib/http/body.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { clientAddress } from "@/lib/http/client_address.ts";
 import {
   parseRegistration,
   RegistrationRequest,
   RegistrationResponse,
   REGISTRATIONS_PER_HOUR,
-} from "../../../lib/oauth/registration.ts";
-import { OAuthErrorResponse } from "../../../lib/oauth/schemas.ts";
-import { newClientSecret, sha256 } from "../../../lib/secrets.ts";
-import type { RouteDoc } from "../../../lib/openapi.ts";
-import { publicRoute } from "../../../lib/router/callers.ts";
+} from "@/lib/oauth/registration.ts";
+import { OAuthErrorResponse } from "@/lib/oauth/schemas.ts";
+import { newClientSecret, sha256 } from "@/lib/secrets.ts";
+import type { RouteDoc } from "@/lib/openapi.ts";
+import { publicRoute } from "@/lib/router/callers.ts";
 
 export const callers = publicRoute(
   "RFC 7591: anyone may register (rate-limited per address); the client may do nothing until a project's " +

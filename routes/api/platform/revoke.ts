@@ -1,12 +1,12 @@
-import type { Handlers } from "../../../lib/router/routes.ts";
-import { readOAuthParams } from "../../../lib/oauth/params.ts";
-import { OAuthErrorResponse, parseParams, TokenHandleRequest } from "../../../lib/oauth/schemas.ts";
-import { revokeUserRefreshTokens } from "../../../db/tokens.ts";
-import { sha256 } from "../../../lib/secrets.ts";
-import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
-import type { RouteDoc } from "../../../lib/openapi.ts";
-import { clientOf } from "../../../lib/platform/caller.ts";
-import { clients } from "../../../lib/router/callers.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { readOAuthParams } from "@/lib/oauth/params.ts";
+import { OAuthErrorResponse, parseParams, TokenHandleRequest } from "@/lib/oauth/schemas.ts";
+import { revokeUserRefreshTokens } from "@/db/tokens.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { isUserToken, verifyAccessToken } from "@/lib/tokens/verify_access_token.ts";
+import type { RouteDoc } from "@/lib/openapi.ts";
+import { clientOf } from "@/lib/platform/caller.ts";
+import { clients } from "@/lib/router/callers.ts";
 
 /**
  * Self-registered clients are not served yet: revoking their own refresh tokens needs a lookup by token across

@@ -1,9 +1,9 @@
-import type { Handlers } from "../../../lib/router/routes.ts";
-import { grantFor } from "../../../lib/oauth/grants.ts";
-import { readOAuthParams, required } from "../../../lib/oauth/params.ts";
-import { OAuthErrorResponse, TokenRequest, TokenResponse } from "../../../lib/oauth/schemas.ts";
-import type { RouteDoc } from "../../../lib/openapi.ts";
-import { clientsInHandler } from "../../../lib/router/callers.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { grantFor } from "@/lib/oauth/grants.ts";
+import { readOAuthParams, required } from "@/lib/oauth/params.ts";
+import { OAuthErrorResponse, TokenRequest, TokenResponse } from "@/lib/oauth/schemas.ts";
+import type { RouteDoc } from "@/lib/openapi.ts";
+import { clientsInHandler } from "@/lib/router/callers.ts";
 
 /** Every kind of client, each for its own grants; authenticated in the grant's own statement. */
 export const callers = clientsInHandler("project", "machine", "dynamic");

@@ -1,11 +1,11 @@
-import type { Handlers } from "../../../lib/router/routes.ts";
-import type { Ctx } from "../../../lib/app_env.ts";
-import { AppError } from "../../../lib/http/errors.ts";
-import { userInfo } from "../../../db/tokens.ts";
-import { isUserToken, verifyAccessToken } from "../../../lib/tokens/verify_access_token.ts";
-import { OAuthErrorResponse, UserInfoResponse } from "../../../lib/oauth/schemas.ts";
-import type { RouteDoc } from "../../../lib/openapi.ts";
-import { ACCESS_TOKEN } from "../../../lib/router/callers.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { Ctx } from "@/lib/app_env.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { userInfo } from "@/db/tokens.ts";
+import { isUserToken, verifyAccessToken } from "@/lib/tokens/verify_access_token.ts";
+import { OAuthErrorResponse, UserInfoResponse } from "@/lib/oauth/schemas.ts";
+import type { RouteDoc } from "@/lib/openapi.ts";
+import { ACCESS_TOKEN } from "@/lib/router/callers.ts";
 
 export const callers = ACCESS_TOKEN;
 

@@ -1,16 +1,16 @@
 import { z } from "zod";
-import type { Handlers } from "../../../lib/router/routes.ts";
-import { asApp } from "../../../db/client.ts";
-import { checkoutAccount, recordPaymentEvent } from "../../../db/payments.ts";
-import { AppError } from "../../../lib/http/errors.ts";
-import { parseJsonBody } from "../../../lib/http/json.ts";
-import { readText } from "../../../lib/http/body.ts";
-import { log } from "../../../lib/http/log.ts";
-import { xenditAccount } from "../../../lib/payments/accounts.ts";
-import { isSandboxToken } from "../../../lib/payments/sandbox_accounts.ts";
-import { tokensEqual } from "../../../lib/payments/callback_token.ts";
-import { countPaymentEvent } from "../../../lib/metrics/metrics.ts";
-import { PAYMENT_CALLBACK } from "../../../lib/router/callers.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { asApp } from "@/db/client.ts";
+import { checkoutAccount, recordPaymentEvent } from "@/db/payments.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { parseJsonBody } from "@/lib/http/json.ts";
+import { readText } from "@/lib/http/body.ts";
+import { log } from "@/lib/http/log.ts";
+import { xenditAccount } from "@/lib/payments/accounts.ts";
+import { isSandboxToken } from "@/lib/payments/sandbox_accounts.ts";
+import { tokensEqual } from "@/lib/payments/callback_token.ts";
+import { countPaymentEvent } from "@/lib/metrics/metrics.ts";
+import { PAYMENT_CALLBACK } from "@/lib/router/callers.ts";
 
 export const callers = PAYMENT_CALLBACK;
 

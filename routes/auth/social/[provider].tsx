@@ -1,16 +1,16 @@
 import * as oauth from "oauth4webapi";
-import type { Handlers } from "../../../lib/router/routes.ts";
-import type { PageProps } from "../../../lib/router/page.tsx";
-import { AppError } from "../../../lib/http/errors.ts";
-import { requestQuery } from "../../../lib/login/authorize_request.ts";
-import { authorizeRequest } from "../../../lib/login/pages.ts";
-import { pickLang } from "../../../lib/login/i18n.ts";
-import { isProvider, providerCredentials } from "../../../lib/login/social/providers.ts";
-import { callbackUrl, upstream } from "../../../lib/login/social/upstream.ts";
-import { writeFlow } from "../../../lib/login/social/flow_cookie.ts";
-import { upstreamFailure } from "../../../lib/login/social/errors.ts";
-import { problemPage } from "../../../lib/login/social/problem.ts";
-import { SocialProblem, type SocialProblemData } from "../../../components/login/SocialProblem.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { AppError } from "@/lib/http/errors.ts";
+import { requestQuery } from "@/lib/login/authorize_request.ts";
+import { authorizeRequest } from "@/lib/login/pages.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import { isProvider, providerCredentials } from "@/lib/login/social/providers.ts";
+import { callbackUrl, upstream } from "@/lib/login/social/upstream.ts";
+import { writeFlow } from "@/lib/login/social/flow_cookie.ts";
+import { upstreamFailure } from "@/lib/login/social/errors.ts";
+import { problemPage } from "@/lib/login/social/problem.ts";
+import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
 
 /** "Continue with Google/GitHub": checks the app's authorization request, then sends the browser upstream. */
 export const handler: Handlers<SocialProblemData> = {

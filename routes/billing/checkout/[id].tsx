@@ -1,15 +1,15 @@
-import type { Handlers } from "../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../lib/router/page.tsx";
-import { Island } from "../../../lib/islands/Island.tsx";
-import type { Checkout } from "../../../db/payments.ts";
-import { findCheckout } from "../../../lib/payments/find_checkout.ts";
-import { BANKS, methodsFor } from "../../../lib/payments/methods.ts";
-import { qrDataUrl } from "../../../lib/payments/qr_svg.ts";
-import CheckoutLive from "../../../islands/CheckoutLive.tsx";
-import CopyButton from "../../../islands/CopyButton.tsx";
-import { csrfToken } from "../../../lib/login/browser.ts";
-import { type Lang, pickLang } from "../../../lib/login/i18n.ts";
-import { BILLING_TEXT, intervalText, methodLabel, statusLabels } from "../../../lib/payments/page_text.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { Island } from "@/lib/islands/Island.tsx";
+import type { Checkout } from "@/db/payments.ts";
+import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { BANKS, methodsFor } from "@/lib/payments/methods.ts";
+import { qrDataUrl } from "@/lib/payments/qr_svg.ts";
+import CheckoutLive from "@/islands/CheckoutLive.tsx";
+import CopyButton from "@/islands/CopyButton.tsx";
+import { csrfToken } from "@/lib/login/browser.ts";
+import { type Lang, pickLang } from "@/lib/login/i18n.ts";
+import { BILLING_TEXT, intervalText, methodLabel, statusLabels } from "@/lib/payments/page_text.ts";
 
 type CheckoutData = { lang: Lang; checkout: Checkout; qr: string | null; sandbox: boolean; csrf: string };
 

@@ -4,11 +4,11 @@
  * the URL is the capability). A change posted from any other site is refused (lib/http/origins.ts).
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../../lib/app_env.ts";
-import { asApp } from "../../../db/client.ts";
-import { getProject } from "../../../db/projects.ts";
-import { findCheckout } from "../../../lib/payments/find_checkout.ts";
-import { allowedOrigins, projectCors } from "../../../lib/http/origins.ts";
+import type { AppEnv } from "@/lib/app_env.ts";
+import { asApp } from "@/db/client.ts";
+import { getProject } from "@/db/projects.ts";
+import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { allowedOrigins, projectCors } from "@/lib/http/origins.ts";
 
 export const middleware: MiddlewareHandler<AppEnv> = projectCors(async (c) => {
   const checkoutId = c.req.path.split("/")[3] ?? "";

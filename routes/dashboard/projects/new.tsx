@@ -1,15 +1,15 @@
 import { z } from "zod";
-import type { Handlers } from "../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../lib/router/page.tsx";
-import { asApp } from "../../../db/client.ts";
-import { addMember } from "../../../db/accounts.ts";
-import { createProject, type ProjectWithSecret } from "../../../db/projects.ts";
-import { readBody } from "../../../lib/http/body.ts";
-import { toAppError } from "../../../lib/http/errors.ts";
-import { actorOf, developer } from "../../../lib/dashboard/access.ts";
-import { frameOf } from "../../../lib/dashboard/frame.ts";
-import { CsrfField, Frame, type FrameData, Notice } from "../../../components/dashboard/Frame.tsx";
-import { Credentials } from "../../../components/dashboard/Credentials.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
+import { createProject, type ProjectWithSecret } from "@/db/projects.ts";
+import { readBody } from "@/lib/http/body.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { actorOf, developer } from "@/lib/dashboard/access.ts";
+import { frameOf } from "@/lib/dashboard/frame.ts";
+import { CsrfField, Frame, type FrameData, Notice } from "@/components/dashboard/Frame.tsx";
+import { Credentials } from "@/components/dashboard/Credentials.tsx";
 
 const NewProject = z.object({
   csrf: z.string(),

@@ -1,14 +1,10 @@
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import {
-  deleteMachineClient,
-  getMachineClient,
-  updateMachineClient,
-} from "../../../../db/machine_clients.ts";
-import { readBody } from "../../../../lib/http/body.ts";
-import { MachineClientChangesBody } from "../../../../lib/platform/machine_client_body.ts";
-import { asClient } from "../../../../lib/platform/caller.ts";
-import { NO_STORE } from "../../../../lib/platform/params.ts";
-import { clients } from "../../../../lib/router/callers.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { deleteMachineClient, getMachineClient, updateMachineClient } from "@/db/machine_clients.ts";
+import { readBody } from "@/lib/http/body.ts";
+import { MachineClientChangesBody } from "@/lib/platform/machine_client_body.ts";
+import { asClient } from "@/lib/platform/caller.ts";
+import { NO_STORE } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
 
 export const callers = clients("project");
 

@@ -1,14 +1,14 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import type { Ctx } from "../../../../lib/app_env.ts";
-import { getPlan, updatePlan } from "../../../../db/plans.ts";
-import { validate } from "../../../../lib/http/body.ts";
-import { AppError } from "../../../../lib/http/errors.ts";
-import { asClient, bodyWithoutCredentials } from "../../../../lib/platform/caller.ts";
-import { NO_STORE } from "../../../../lib/platform/params.ts";
-import { clients } from "../../../../lib/router/callers.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { Ctx } from "@/lib/app_env.ts";
+import { getPlan, updatePlan } from "@/db/plans.ts";
+import { validate } from "@/lib/http/body.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
+import { NO_STORE } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
 import { PlanFields } from "./index.ts";
-import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const PlanChanges = z.strictObject({ ...PlanFields, name: PlanFields.name.optional() });
 

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { createPlan, IntervalSchema, listPlans } from "../../../../db/plans.ts";
-import { validate } from "../../../../lib/http/body.ts";
-import { asClient, bodyWithoutCredentials } from "../../../../lib/platform/caller.ts";
-import { NO_STORE } from "../../../../lib/platform/params.ts";
-import { clients } from "../../../../lib/router/callers.ts";
-import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { createPlan, IntervalSchema, listPlans } from "@/db/plans.ts";
+import { validate } from "@/lib/http/body.ts";
+import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
+import { NO_STORE } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 /** Types only: the database checks the values (key format, price range, claim names) and names the field. */
 export const PlanFields = {

@@ -1,12 +1,12 @@
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { listResources, removeResource } from "../../../../db/resources.ts";
-import { proofOptions, registerResource } from "../../../../lib/oauth/resource_registration.ts";
-import { readBody, validate } from "../../../../lib/http/body.ts";
-import { ResourceBody, ResourceQuery } from "../../../../lib/platform/registry_body.ts";
-import { asClient, clientOf } from "../../../../lib/platform/caller.ts";
-import { NO_STORE } from "../../../../lib/platform/params.ts";
-import { clients } from "../../../../lib/router/callers.ts";
-import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { listResources, removeResource } from "@/db/resources.ts";
+import { proofOptions, registerResource } from "@/lib/oauth/resource_registration.ts";
+import { readBody, validate } from "@/lib/http/body.ts";
+import { ResourceBody, ResourceQuery } from "@/lib/platform/registry_body.ts";
+import { asClient, clientOf } from "@/lib/platform/caller.ts";
+import { NO_STORE } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 export const callers = clients("project");
 

@@ -1,8 +1,8 @@
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { removeScope } from "../../../../db/resources.ts";
-import { asClient } from "../../../../lib/platform/caller.ts";
-import { clients } from "../../../../lib/router/callers.ts";
-import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { removeScope } from "@/db/resources.ts";
+import { asClient } from "@/lib/platform/caller.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 export const callers = clients("project");
 

@@ -1,11 +1,11 @@
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { declareScope, listScopes } from "../../../../db/resources.ts";
-import { readBody } from "../../../../lib/http/body.ts";
-import { ScopeBody } from "../../../../lib/platform/registry_body.ts";
-import { asClient } from "../../../../lib/platform/caller.ts";
-import { NO_STORE } from "../../../../lib/platform/params.ts";
-import { clients } from "../../../../lib/router/callers.ts";
-import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { declareScope, listScopes } from "@/db/resources.ts";
+import { readBody } from "@/lib/http/body.ts";
+import { ScopeBody } from "@/lib/platform/registry_body.ts";
+import { asClient } from "@/lib/platform/caller.ts";
+import { NO_STORE } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 export const callers = clients("project");
 

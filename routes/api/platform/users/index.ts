@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { findUserByEmail } from "../../../../db/users.ts";
-import { validate } from "../../../../lib/http/body.ts";
-import { AppError } from "../../../../lib/http/errors.ts";
-import { asClient } from "../../../../lib/platform/caller.ts";
-import { NO_STORE } from "../../../../lib/platform/params.ts";
-import { clients } from "../../../../lib/router/callers.ts";
-import { COMMON_ERRORS, type RouteDoc } from "../../../../lib/openapi.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { findUserByEmail } from "@/db/users.ts";
+import { validate } from "@/lib/http/body.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { asClient } from "@/lib/platform/caller.ts";
+import { NO_STORE } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const Query = z.object({ email: z.string().trim().min(3).max(254) });
 

@@ -1,17 +1,17 @@
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../lib/router/page.tsx";
-import { AppError, toAppError } from "../../../../lib/http/errors.ts";
-import { authorizeRequest } from "../../../../lib/login/pages.ts";
-import { finishSignIn } from "../../../../lib/login/flow.ts";
-import { pickLang } from "../../../../lib/login/i18n.ts";
-import { isProvider, providerCredentials } from "../../../../lib/login/social/providers.ts";
-import { callbackUrl, upstream } from "../../../../lib/login/social/upstream.ts";
-import { takeFlow } from "../../../../lib/login/social/flow_cookie.ts";
-import { SocialSignInError, upstreamFailure } from "../../../../lib/login/social/errors.ts";
-import { problemPage } from "../../../../lib/login/social/problem.ts";
-import { signInWithIdentity } from "../../../../db/social.ts";
-import { countSignIn } from "../../../../lib/metrics/metrics.ts";
-import { SocialProblem, type SocialProblemData } from "../../../../components/login/SocialProblem.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { AppError, toAppError } from "@/lib/http/errors.ts";
+import { authorizeRequest } from "@/lib/login/pages.ts";
+import { finishSignIn } from "@/lib/login/flow.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import { isProvider, providerCredentials } from "@/lib/login/social/providers.ts";
+import { callbackUrl, upstream } from "@/lib/login/social/upstream.ts";
+import { takeFlow } from "@/lib/login/social/flow_cookie.ts";
+import { SocialSignInError, upstreamFailure } from "@/lib/login/social/errors.ts";
+import { problemPage } from "@/lib/login/social/problem.ts";
+import { signInWithIdentity } from "@/db/social.ts";
+import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
 
 // What the account rules in api.sign_in_with_identity refuse, as the page's message.
 const REFUSALS = {

@@ -1,10 +1,10 @@
 import { streamSSE } from "hono/streaming";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { asApp } from "../../../../db/client.ts";
-import { getCheckout } from "../../../../db/payments.ts";
-import { watchCheckout } from "../../../../lib/payments/checkout_feed.ts";
-import { findCheckout } from "../../../../lib/payments/find_checkout.ts";
-import { Wakeup } from "../../../../lib/http/wakeup.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { asApp } from "@/db/client.ts";
+import { getCheckout } from "@/db/payments.ts";
+import { watchCheckout } from "@/lib/payments/checkout_feed.ts";
+import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { Wakeup } from "@/lib/http/wakeup.ts";
 
 const KEEPALIVE_MS = 15_000;
 

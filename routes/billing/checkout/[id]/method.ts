@@ -1,9 +1,9 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { CsrfField, isForm, readPageBody } from "../../../../lib/payments/page_forms.ts";
-import { chargeCheckout, checkoutResponse } from "../../../../lib/payments/checkout.ts";
-import { findCheckout } from "../../../../lib/payments/find_checkout.ts";
-import { BANKS, METHODS } from "../../../../lib/payments/methods.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { CsrfField, isForm, readPageBody } from "@/lib/payments/page_forms.ts";
+import { chargeCheckout, checkoutResponse } from "@/lib/payments/checkout.ts";
+import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { BANKS, METHODS } from "@/lib/payments/methods.ts";
 
 const Choice = z.object({
   ...CsrfField,

@@ -1,7 +1,7 @@
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { AppError } from "../../../../lib/http/errors.ts";
-import { findCheckout } from "../../../../lib/payments/find_checkout.ts";
-import { CsrfField, isForm, readPageBody } from "../../../../lib/payments/page_forms.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { CsrfField, isForm, readPageBody } from "@/lib/payments/page_forms.ts";
 import { z } from "zod";
 
 const Simulate = z.object(CsrfField);

@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { isUserId } from "../../../../lib/http/user_id.ts";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../lib/router/page.tsx";
-import { validate } from "../../../../lib/http/body.ts";
-import { getProject, type Project } from "../../../../db/projects.ts";
-import { type AuditEntry, listAudit } from "../../../../db/project_logs.ts";
-import { withProject } from "../../../../lib/dashboard/access.ts";
-import { frameOf } from "../../../../lib/dashboard/frame.ts";
-import { Frame, type FrameData } from "../../../../components/dashboard/Frame.tsx";
-import { AuditTable } from "../../../../components/dashboard/AuditTable.tsx";
+import { isUserId } from "@/lib/http/user_id.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { validate } from "@/lib/http/body.ts";
+import { getProject, type Project } from "@/db/projects.ts";
+import { type AuditEntry, listAudit } from "@/db/project_logs.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { frameOf } from "@/lib/dashboard/frame.ts";
+import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
+import { AuditTable } from "@/components/dashboard/AuditTable.tsx";
 
 const PAGE_SIZE = 50;
 

@@ -1,8 +1,8 @@
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../lib/router/page.tsx";
-import { withProject } from "../../../../lib/dashboard/access.ts";
-import { projectView } from "../../../../lib/dashboard/project_page.ts";
-import { ProjectView, type ProjectViewData } from "../../../../components/dashboard/ProjectView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { projectView } from "@/lib/dashboard/project_page.ts";
+import { ProjectView, type ProjectViewData } from "@/components/dashboard/ProjectView.tsx";
 
 export const handler: Handlers<ProjectViewData> = {
   GET: async (c) => {

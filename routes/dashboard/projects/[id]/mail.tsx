@@ -1,18 +1,13 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../lib/router/page.tsx";
-import { validate } from "../../../../lib/http/body.ts";
-import { getProject, type Project } from "../../../../db/projects.ts";
-import {
-  listMailOutbox,
-  type MailStatus,
-  MailStatusSchema,
-  type OutboxMail,
-} from "../../../../db/project_logs.ts";
-import { withProject } from "../../../../lib/dashboard/access.ts";
-import { frameOf } from "../../../../lib/dashboard/frame.ts";
-import { shortTime } from "../../../../lib/dashboard/format.ts";
-import { Frame, type FrameData } from "../../../../components/dashboard/Frame.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { validate } from "@/lib/http/body.ts";
+import { getProject, type Project } from "@/db/projects.ts";
+import { listMailOutbox, type MailStatus, MailStatusSchema, type OutboxMail } from "@/db/project_logs.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { frameOf } from "@/lib/dashboard/frame.ts";
+import { shortTime } from "@/lib/dashboard/format.ts";
+import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
 
 const PAGE_SIZE = 50;
 

@@ -1,15 +1,15 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../lib/router/page.tsx";
-import { readBody } from "../../../../lib/http/body.ts";
-import { addMember, type MemberRole, MemberRoleSchema } from "../../../../db/accounts.ts";
-import { inviteAccount, listMembers, type Member } from "../../../../db/dashboard.ts";
-import { getProject, type Project } from "../../../../db/projects.ts";
-import { withProject } from "../../../../lib/dashboard/access.ts";
-import { formAction, type Loader } from "../../../../lib/dashboard/form_action.ts";
-import { frameOf } from "../../../../lib/dashboard/frame.ts";
-import type { Ctx } from "../../../../lib/app_env.ts";
-import { CsrfField, Frame, type FrameData, Notice } from "../../../../components/dashboard/Frame.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { addMember, type MemberRole, MemberRoleSchema } from "@/db/accounts.ts";
+import { inviteAccount, listMembers, type Member } from "@/db/dashboard.ts";
+import { getProject, type Project } from "@/db/projects.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { formAction, type Loader } from "@/lib/dashboard/form_action.ts";
+import { frameOf } from "@/lib/dashboard/frame.ts";
+import type { Ctx } from "@/lib/app_env.ts";
+import { CsrfField, Frame, type FrameData, Notice } from "@/components/dashboard/Frame.tsx";
 
 const InviteForm = z.object({
   csrf: z.string(),

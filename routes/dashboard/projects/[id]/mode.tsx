@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../lib/router/page.tsx";
-import { readBody } from "../../../../lib/http/body.ts";
-import { getProject, ModeSchema, updateProject } from "../../../../db/projects.ts";
-import { hasLiveDeploymentXendit } from "../../../../lib/payments/accounts.ts";
-import { AppError } from "../../../../lib/http/errors.ts";
-import { projectAction } from "../../../../lib/dashboard/project_page.ts";
-import { ProjectView, type ProjectViewData } from "../../../../components/dashboard/ProjectView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { getProject, ModeSchema, updateProject } from "@/db/projects.ts";
+import { hasLiveDeploymentXendit } from "@/lib/payments/accounts.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { projectAction } from "@/lib/dashboard/project_page.ts";
+import { ProjectView, type ProjectViewData } from "@/components/dashboard/ProjectView.tsx";
 
 const ModeForm = z.object({ csrf: z.string(), mode: ModeSchema, confirm: z.string().max(200) });
 

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../lib/router/page.tsx";
-import { readBody } from "../../../../lib/http/body.ts";
-import { rotateClientSecret } from "../../../../db/projects.ts";
-import { projectAction } from "../../../../lib/dashboard/project_page.ts";
-import { ProjectView, type ProjectViewData } from "../../../../components/dashboard/ProjectView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { rotateClientSecret } from "@/db/projects.ts";
+import { projectAction } from "@/lib/dashboard/project_page.ts";
+import { ProjectView, type ProjectViewData } from "@/components/dashboard/ProjectView.tsx";
 
 const RotateForm = z.object({ csrf: z.string(), confirm: z.literal("yes") });
 

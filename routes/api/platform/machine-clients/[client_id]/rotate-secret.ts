@@ -1,8 +1,8 @@
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { rotateMachineClientSecret } from "../../../../../db/machine_clients.ts";
-import { asClient } from "../../../../../lib/platform/caller.ts";
-import { NO_STORE } from "../../../../../lib/platform/params.ts";
-import { clients } from "../../../../../lib/router/callers.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { rotateMachineClientSecret } from "@/db/machine_clients.ts";
+import { asClient } from "@/lib/platform/caller.ts";
+import { NO_STORE } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
 
 export const callers = clients("project");
 

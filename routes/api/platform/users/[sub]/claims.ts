@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { patchUserClaims, tokenClaims } from "../../../../../db/users.ts";
-import { validate } from "../../../../../lib/http/body.ts";
-import { asClient, bodyWithoutCredentials } from "../../../../../lib/platform/caller.ts";
-import { NO_STORE, subParam } from "../../../../../lib/platform/params.ts";
-import { clients } from "../../../../../lib/router/callers.ts";
-import { COMMON_ERRORS, type RouteDoc } from "../../../../../lib/openapi.ts";
-import { CustomClaims } from "../../../../../lib/oauth/schemas.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { patchUserClaims, tokenClaims } from "@/db/users.ts";
+import { validate } from "@/lib/http/body.ts";
+import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
+import { NO_STORE, subParam } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+import { CustomClaims } from "@/lib/oauth/schemas.ts";
 
 /**
  * The Claims API: types here, meaning in SQL (api.patch_user_claims checks names, sizes and that the plan

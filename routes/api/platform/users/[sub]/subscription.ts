@@ -1,9 +1,9 @@
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { currentSubscription } from "../../../../../db/plans.ts";
-import { asClient } from "../../../../../lib/platform/caller.ts";
-import { NO_STORE, subParam } from "../../../../../lib/platform/params.ts";
-import { clients } from "../../../../../lib/router/callers.ts";
-import { COMMON_ERRORS, type RouteDoc } from "../../../../../lib/openapi.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { asClient } from "@/lib/platform/caller.ts";
+import { NO_STORE, subParam } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 export const callers = clients("project");
 

@@ -1,18 +1,12 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import { createMachineClient } from "../../../../../db/machine_clients.ts";
-import { withProject } from "../../../../../lib/dashboard/access.ts";
-import { manyValues, refuse } from "../../../../../lib/dashboard/form_fields.ts";
-import {
-  machineClientsAction,
-  machineClientsView,
-} from "../../../../../lib/dashboard/machine_clients_page.ts";
-import {
-  type MachineClientsData,
-  MachineClientsView,
-} from "../../../../../components/dashboard/MachineClientsView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { createMachineClient } from "@/db/machine_clients.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { manyValues, refuse } from "@/lib/dashboard/form_fields.ts";
+import { machineClientsAction, machineClientsView } from "@/lib/dashboard/machine_clients_page.ts";
+import { type MachineClientsData, MachineClientsView } from "@/components/dashboard/MachineClientsView.tsx";
 
 const CreateForm = z.object({
   csrf: z.string(),

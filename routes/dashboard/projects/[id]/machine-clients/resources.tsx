@@ -1,18 +1,15 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import { addResource, removeResource } from "../../../../../db/resources.ts";
-import { getProject } from "../../../../../db/projects.ts";
-import { canonicalResource } from "../../../../../lib/oauth/scope.ts";
-import { proofForMode, proofOptions } from "../../../../../lib/oauth/resource_registration.ts";
-import { AppError } from "../../../../../lib/http/errors.ts";
-import { refuse } from "../../../../../lib/dashboard/form_fields.ts";
-import { machineClientsAction } from "../../../../../lib/dashboard/machine_clients_page.ts";
-import {
-  type MachineClientsData,
-  MachineClientsView,
-} from "../../../../../components/dashboard/MachineClientsView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { addResource, removeResource } from "@/db/resources.ts";
+import { getProject } from "@/db/projects.ts";
+import { canonicalResource } from "@/lib/oauth/scope.ts";
+import { proofForMode, proofOptions } from "@/lib/oauth/resource_registration.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { refuse } from "@/lib/dashboard/form_fields.ts";
+import { machineClientsAction } from "@/lib/dashboard/machine_clients_page.ts";
+import { type MachineClientsData, MachineClientsView } from "@/components/dashboard/MachineClientsView.tsx";
 
 const ResourceForm = z.object({
   csrf: z.string(),

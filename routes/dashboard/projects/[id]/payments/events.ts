@@ -1,10 +1,10 @@
 import { streamSSE } from "hono/streaming";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { withProject } from "../../../../../lib/dashboard/access.ts";
-import { watchPayments } from "../../../../../lib/dashboard/payment_feed.ts";
-import { Wakeup } from "../../../../../lib/http/wakeup.ts";
-import { paymentFeed, paymentFeedCursor } from "../../../../../db/dashboard_payments.ts";
-import { log } from "../../../../../lib/http/log.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { watchPayments } from "@/lib/dashboard/payment_feed.ts";
+import { Wakeup } from "@/lib/http/wakeup.ts";
+import { paymentFeed, paymentFeedCursor } from "@/db/dashboard_payments.ts";
+import { log } from "@/lib/http/log.ts";
 
 const KEEPALIVE_MS = 15_000;
 const BATCH = 100;

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../../lib/router/page.tsx";
-import { validate } from "../../../../../lib/http/body.ts";
-import { getProject, type Project } from "../../../../../db/projects.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { validate } from "@/lib/http/body.ts";
+import { getProject, type Project } from "@/db/projects.ts";
 import {
   CheckoutStatusSchema,
   listPayments,
@@ -13,14 +13,14 @@ import {
   revenueByMethod,
   type SignupDay,
   signupsPerDay,
-} from "../../../../../db/dashboard_payments.ts";
-import { withProject } from "../../../../../lib/dashboard/access.ts";
-import { frameOf } from "../../../../../lib/dashboard/frame.ts";
-import { METHOD_LABELS } from "../../../../../lib/dashboard/rupiah.ts";
-import { Island } from "../../../../../lib/islands/Island.tsx";
-import { Frame, type FrameData, ModeBadge } from "../../../../../components/dashboard/Frame.tsx";
-import { RevenueChart, SignupsChart } from "../../../../../components/dashboard/Charts.tsx";
-import PaymentsLive from "../../../../../islands/PaymentsLive.tsx";
+} from "@/db/dashboard_payments.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { frameOf } from "@/lib/dashboard/frame.ts";
+import { METHOD_LABELS } from "@/lib/dashboard/rupiah.ts";
+import { Island } from "@/lib/islands/Island.tsx";
+import { Frame, type FrameData, ModeBadge } from "@/components/dashboard/Frame.tsx";
+import { RevenueChart, SignupsChart } from "@/components/dashboard/Charts.tsx";
+import PaymentsLive from "@/islands/PaymentsLive.tsx";
 
 const PAGE_SIZE = 50;
 const CHART_DAYS = 30;

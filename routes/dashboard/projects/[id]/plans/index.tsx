@@ -1,18 +1,13 @@
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import { createPlan } from "../../../../../db/plans.ts";
-import { withProject } from "../../../../../lib/dashboard/access.ts";
-import { formAction } from "../../../../../lib/dashboard/form_action.ts";
-import {
-  newPlanOf,
-  PlanFormSchema,
-  type PlansData,
-  plansView,
-} from "../../../../../lib/dashboard/plans_page.ts";
-import { formatRupiah } from "../../../../../lib/dashboard/rupiah.ts";
-import { CsrfField, Frame, Notice } from "../../../../../components/dashboard/Frame.tsx";
-import { ClaimList, intervalLabel, PlanFields } from "../../../../../components/dashboard/PlanFields.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { createPlan } from "@/db/plans.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
+import { newPlanOf, PlanFormSchema, type PlansData, plansView } from "@/lib/dashboard/plans_page.ts";
+import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
+import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
+import { ClaimList, intervalLabel, PlanFields } from "@/components/dashboard/PlanFields.tsx";
 
 export const handler: Handlers<PlansData> = {
   GET: async (c) => {

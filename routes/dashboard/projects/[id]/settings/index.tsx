@@ -1,8 +1,8 @@
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../../lib/router/page.tsx";
-import { withProject } from "../../../../../lib/dashboard/access.ts";
-import { settingsView } from "../../../../../lib/dashboard/settings_page.ts";
-import { type SettingsData, SettingsView } from "../../../../../components/dashboard/SettingsView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { settingsView } from "@/lib/dashboard/settings_page.ts";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
 
 export const handler: Handlers<SettingsData> = {
   GET: async (c) => {

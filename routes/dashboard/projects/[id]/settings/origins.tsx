@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import { updateProjectSettings } from "../../../../../db/project_settings.ts";
-import { settingsAction } from "../../../../../lib/dashboard/settings_page.ts";
-import { type SettingsData, SettingsView } from "../../../../../components/dashboard/SettingsView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { settingsAction } from "@/lib/dashboard/settings_page.ts";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
 
 const OriginsForm = z.object({ csrf: z.string(), origins: z.string().max(20000) });
 

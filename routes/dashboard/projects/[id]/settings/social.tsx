@@ -1,13 +1,13 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import { getProject } from "../../../../../db/projects.ts";
-import { updateProjectSettings } from "../../../../../db/project_settings.ts";
-import { AppError } from "../../../../../lib/http/errors.ts";
-import { PROVIDERS, sealProviderSecret } from "../../../../../lib/login/social/providers.ts";
-import { settingsAction } from "../../../../../lib/dashboard/settings_page.ts";
-import { type SettingsData, SettingsView } from "../../../../../components/dashboard/SettingsView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { getProject } from "@/db/projects.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { PROVIDERS, sealProviderSecret } from "@/lib/login/social/providers.ts";
+import { settingsAction } from "@/lib/dashboard/settings_page.ts";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
 
 const SocialForm = z.object({
   csrf: z.string(),

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import { updateProjectSettings } from "../../../../../db/project_settings.ts";
-import { settingsAction } from "../../../../../lib/dashboard/settings_page.ts";
-import { type SettingsData, SettingsView } from "../../../../../components/dashboard/SettingsView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { settingsAction } from "@/lib/dashboard/settings_page.ts";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
 
 // An unchecked box sends nothing: that means "not required" (the default, so the key is removed).
 const VerificationForm = z.object({ csrf: z.string(), require_verified_email: z.literal("on").optional() });

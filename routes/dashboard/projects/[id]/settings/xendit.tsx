@@ -1,13 +1,13 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import { ModeSchema } from "../../../../../db/projects.ts";
-import { setXenditKeys } from "../../../../../db/payments.ts";
-import { AppError } from "../../../../../lib/http/errors.ts";
-import { sealXenditKeys } from "../../../../../lib/payments/accounts.ts";
-import { settingsAction } from "../../../../../lib/dashboard/settings_page.ts";
-import { type SettingsData, SettingsView } from "../../../../../components/dashboard/SettingsView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { ModeSchema } from "@/db/projects.ts";
+import { setXenditKeys } from "@/db/payments.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { sealXenditKeys } from "@/lib/payments/accounts.ts";
+import { settingsAction } from "@/lib/dashboard/settings_page.ts";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
 
 const XenditForm = z.object({
   csrf: z.string(),

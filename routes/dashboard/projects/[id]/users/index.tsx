@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { UserIdSchema } from "../../../../../lib/http/user_id.ts";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../../lib/router/page.tsx";
-import { validate } from "../../../../../lib/http/body.ts";
-import { getProject, type Project } from "../../../../../db/projects.ts";
-import { findUserByEmail, type User } from "../../../../../db/users.ts";
-import { listEnvironmentUsers } from "../../../../../db/user_admin.ts";
-import { withProject } from "../../../../../lib/dashboard/access.ts";
-import { frameOf } from "../../../../../lib/dashboard/frame.ts";
-import { Frame, type FrameData, ModeBadge } from "../../../../../components/dashboard/Frame.tsx";
+import { UserIdSchema } from "@/lib/http/user_id.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { validate } from "@/lib/http/body.ts";
+import { getProject, type Project } from "@/db/projects.ts";
+import { findUserByEmail, type User } from "@/db/users.ts";
+import { listEnvironmentUsers } from "@/db/user_admin.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { frameOf } from "@/lib/dashboard/frame.ts";
+import { Frame, type FrameData, ModeBadge } from "@/components/dashboard/Frame.tsx";
 
 const PAGE_SIZE = 50;
 

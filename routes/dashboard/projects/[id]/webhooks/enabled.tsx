@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import { setWebhookEndpointEnabled } from "../../../../../db/webhooks.ts";
-import { webhooksAction } from "../../../../../lib/dashboard/webhooks_page.ts";
-import { type WebhooksData, WebhooksView } from "../../../../../components/dashboard/WebhooksView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { setWebhookEndpointEnabled } from "@/db/webhooks.ts";
+import { webhooksAction } from "@/lib/dashboard/webhooks_page.ts";
+import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
 const EnabledForm = z.object({ csrf: z.string(), enabled: z.enum(["true", "false"]) });
 

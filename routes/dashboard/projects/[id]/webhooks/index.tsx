@@ -1,22 +1,13 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import {
-  EVENT_TYPES,
-  type EventType,
-  getWebhookEndpoint,
-  setWebhookEndpoint,
-} from "../../../../../db/webhooks.ts";
-import { newWebhookSecret, sealWebhookSecret } from "../../../../../lib/webhooks/signature.ts";
-import { withProject } from "../../../../../lib/dashboard/access.ts";
-import { manyValues, refuse } from "../../../../../lib/dashboard/form_fields.ts";
-import {
-  assertWebhookTarget,
-  webhooksAction,
-  webhooksView,
-} from "../../../../../lib/dashboard/webhooks_page.ts";
-import { type WebhooksData, WebhooksView } from "../../../../../components/dashboard/WebhooksView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { EVENT_TYPES, type EventType, getWebhookEndpoint, setWebhookEndpoint } from "@/db/webhooks.ts";
+import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { manyValues, refuse } from "@/lib/dashboard/form_fields.ts";
+import { assertWebhookTarget, webhooksAction, webhooksView } from "@/lib/dashboard/webhooks_page.ts";
+import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
 const EndpointForm = z.object({ csrf: z.string(), url: z.string().max(4000), events: manyValues });
 

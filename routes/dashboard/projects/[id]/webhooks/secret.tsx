@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../lib/http/body.ts";
-import { rotateWebhookSecret } from "../../../../../db/webhooks.ts";
-import { newWebhookSecret, sealWebhookSecret } from "../../../../../lib/webhooks/signature.ts";
-import { refuse } from "../../../../../lib/dashboard/form_fields.ts";
-import { webhooksAction } from "../../../../../lib/dashboard/webhooks_page.ts";
-import { type WebhooksData, WebhooksView } from "../../../../../components/dashboard/WebhooksView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { rotateWebhookSecret } from "@/db/webhooks.ts";
+import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
+import { refuse } from "@/lib/dashboard/form_fields.ts";
+import { webhooksAction } from "@/lib/dashboard/webhooks_page.ts";
+import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
 const RotateForm = z.object({ csrf: z.string(), confirm: z.string().max(10).optional() });
 

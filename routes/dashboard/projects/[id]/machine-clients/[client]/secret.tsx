@@ -1,13 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../../lib/http/body.ts";
-import { rotateMachineClientSecret } from "../../../../../../db/machine_clients.ts";
-import { machineClientsAction } from "../../../../../../lib/dashboard/machine_clients_page.ts";
-import {
-  type MachineClientsData,
-  MachineClientsView,
-} from "../../../../../../components/dashboard/MachineClientsView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { rotateMachineClientSecret } from "@/db/machine_clients.ts";
+import { machineClientsAction } from "@/lib/dashboard/machine_clients_page.ts";
+import { type MachineClientsData, MachineClientsView } from "@/components/dashboard/MachineClientsView.tsx";
 
 /** POST …/machine-clients/:client/secret: a new secret, shown once; the old one stops at once. */
 export const handler: Handlers<MachineClientsData> = {

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../../lib/http/body.ts";
-import { updatePlan } from "../../../../../../db/plans.ts";
-import { formAction } from "../../../../../../lib/dashboard/form_action.ts";
-import { planKeyOf, type PlansData, plansView } from "../../../../../../lib/dashboard/plans_page.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { updatePlan } from "@/db/plans.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
+import { planKeyOf, type PlansData, plansView } from "@/lib/dashboard/plans_page.ts";
 import PlansPage from "../index.tsx";
 
 const DefaultForm = z.object({ csrf: z.string() });

@@ -1,19 +1,19 @@
-import type { Handlers } from "../../../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../../lib/http/body.ts";
-import { updatePlan } from "../../../../../../db/plans.ts";
-import { withProject } from "../../../../../../lib/dashboard/access.ts";
-import { formAction } from "../../../../../../lib/dashboard/form_action.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { updatePlan } from "@/db/plans.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
 import {
   planChangesOf,
   type PlanData,
   PlanFormSchema,
   planKeyOf,
   planView,
-} from "../../../../../../lib/dashboard/plans_page.ts";
-import { formatRupiah, formatWhen } from "../../../../../../lib/dashboard/rupiah.ts";
-import { CsrfField, Frame, Notice } from "../../../../../../components/dashboard/Frame.tsx";
-import { ClaimList, intervalLabel, PlanFields } from "../../../../../../components/dashboard/PlanFields.tsx";
+} from "@/lib/dashboard/plans_page.ts";
+import { formatRupiah, formatWhen } from "@/lib/dashboard/rupiah.ts";
+import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
+import { ClaimList, intervalLabel, PlanFields } from "@/components/dashboard/PlanFields.tsx";
 
 export const handler: Handlers<PlanData> = {
   GET: async (c) => {

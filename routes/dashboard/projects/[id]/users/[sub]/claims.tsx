@@ -1,13 +1,13 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../../lib/http/body.ts";
-import { toAppError } from "../../../../../../lib/http/errors.ts";
-import { patchUserClaims } from "../../../../../../db/users.ts";
-import { userOwnClaims } from "../../../../../../db/user_admin.ts";
-import { claimsPatchOf, describeClaimsProblem } from "../../../../../../lib/dashboard/claims_form.ts";
-import { userAction } from "../../../../../../lib/dashboard/user_page.ts";
-import { UserView, type UserViewData } from "../../../../../../components/dashboard/UserView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { patchUserClaims } from "@/db/users.ts";
+import { userOwnClaims } from "@/db/user_admin.ts";
+import { claimsPatchOf, describeClaimsProblem } from "@/lib/dashboard/claims_form.ts";
+import { userAction } from "@/lib/dashboard/user_page.ts";
+import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 const ClaimsForm = z.object({
   csrf: z.string(),

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../../lib/http/body.ts";
-import { disableUser } from "../../../../../../db/users.ts";
-import { userAction } from "../../../../../../lib/dashboard/user_page.ts";
-import { UserView, type UserViewData } from "../../../../../../components/dashboard/UserView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { disableUser } from "@/db/users.ts";
+import { userAction } from "@/lib/dashboard/user_page.ts";
+import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 const DisabledForm = z.object({ csrf: z.string(), disabled: z.enum(["true", "false"]) });
 

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../../lib/http/body.ts";
-import { unlinkSignInMethod } from "../../../../../../db/user_admin.ts";
-import { userAction } from "../../../../../../lib/dashboard/user_page.ts";
-import { UserView, type UserViewData } from "../../../../../../components/dashboard/UserView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { unlinkSignInMethod } from "@/db/user_admin.ts";
+import { userAction } from "@/lib/dashboard/user_page.ts";
+import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 const UnlinkForm = z.object({
   csrf: z.string(),

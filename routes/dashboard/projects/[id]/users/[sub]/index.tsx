@@ -1,8 +1,8 @@
-import type { Handlers } from "../../../../../../lib/router/routes.ts";
-import { page, type PageProps } from "../../../../../../lib/router/page.tsx";
-import { withProject } from "../../../../../../lib/dashboard/access.ts";
-import { userView } from "../../../../../../lib/dashboard/user_page.ts";
-import { UserView, type UserViewData } from "../../../../../../components/dashboard/UserView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { userView } from "@/lib/dashboard/user_page.ts";
+import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 export const handler: Handlers<UserViewData> = {
   GET: async (c) => {

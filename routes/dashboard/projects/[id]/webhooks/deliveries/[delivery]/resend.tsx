@@ -1,11 +1,11 @@
 import { z } from "zod";
-import type { Handlers } from "../../../../../../../lib/router/routes.ts";
-import type { PageProps } from "../../../../../../../lib/router/page.tsx";
-import { readBody } from "../../../../../../../lib/http/body.ts";
-import { resendWebhookDelivery } from "../../../../../../../db/webhooks.ts";
-import { refuse } from "../../../../../../../lib/dashboard/form_fields.ts";
-import { webhooksAction } from "../../../../../../../lib/dashboard/webhooks_page.ts";
-import { type WebhooksData, WebhooksView } from "../../../../../../../components/dashboard/WebhooksView.tsx";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { resendWebhookDelivery } from "@/db/webhooks.ts";
+import { refuse } from "@/lib/dashboard/form_fields.ts";
+import { webhooksAction } from "@/lib/dashboard/webhooks_page.ts";
+import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
 /** POST …/webhooks/deliveries/:delivery/resend: a failed delivery goes out again, due now. */
 export const handler: Handlers<WebhooksData> = {

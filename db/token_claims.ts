@@ -1,0 +1,29 @@
+/**
+ * What SQL's grant functions answer with: claims (api.token_claims) as zod schemas, or a refusal. They live beside the
+ * SQL that produces them; lib/oauth/schemas.ts publishes them as the userinfo and claims responses.
+ */
+import { z } from "zod";
+
+/** `custom_claims` exactly as tokens carry it (api.token_claims). */
+export const CustomClaims = z.looseObject({
+  plan: z.string(),
+  role: z.string().optional(),
+  feature_flags: z.array(z.string()),
+});
+
+/** Who a token's user is; userinfo answers with this, and user grants start with it. */
+export const UserClaims = z.object({
+  sub: z.string(),
+  email: z.string(),
+  email_verified: z.boolean(),
+  project_id: z.string(),
+  custom_claims: CustomClaims,
+});
+
+/**
+ * A grant the SQL refused (a code or refresh token no longer valid, a user gone): lib/http/errors.ts maps it
+ * to the OAuth `invalid_grant` answer, so db/ stays free of HTTP and OAuth types.
+ */
+export class GrantRefused extends Error {
+  override name = "GrantRefused";
+}

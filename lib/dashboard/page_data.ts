@@ -1,0 +1,100 @@
+/**
+ * The data each dashboard page renders, as types: lib/dashboard loads it, components/dashboard draws it.
+ * They live here so lib/ does not import view components (the components re-export them).
+ */
+import type { MemberRole } from "@/db/accounts.ts";
+import type { MachineClient, MachineClientWithSecret } from "@/db/machine_clients.ts";
+import type { Plan, Subscription } from "@/db/plans.ts";
+import type { AuditEntry } from "@/db/project_logs.ts";
+import type { TokenLifetimeLimits } from "@/db/project_settings.ts";
+import type { Project } from "@/db/projects.ts";
+import type { Resource, Scope } from "@/db/resources.ts";
+import type { LoginSession, OwnClaims, SignInMethod } from "@/db/user_admin.ts";
+import type { TokenClaims, User } from "@/db/users.ts";
+import type { DeliveryPage, WebhookEndpoint } from "@/db/webhooks.ts";
+
+/** Who is signed in, for the frame around every page, and the form token. */
+export type FrameData = { email: string; csrf: string; deploymentOwner: boolean };
+
+export type SocialState = { state: "off" | "own" | "deployment" | "unavailable"; clientId?: string };
+
+type Attempts = { perEmail: number; perAddress: number };
+
+export type SettingsData = {
+  frame: FrameData;
+  project: Project;
+  role: MemberRole;
+  isConsole: boolean;
+  /** This deployment's base URL, for the social callback URLs to register. */
+  baseUrl: string;
+  limits: TokenLifetimeLimits;
+  /** Whether the project has its own (sealed) keys per environment; the keys are never shown. */
+  xendit: { sandbox: boolean; production: boolean };
+  deploymentLiveXendit: boolean;
+  social: { google: SocialState; github: SocialState };
+  rateLimits: {
+    signIn: { sandbox: Attempts; production: Attempts; windowSeconds: number };
+    clientAuth: { perClient: number; perAddress: number; windowSeconds: number };
+  };
+  notice?: string;
+  error?: string;
+};
+
+export type ProjectViewData = {
+  frame: FrameData;
+  project: Project;
+  role: MemberRole;
+  baseUrl: string;
+  notice?: string;
+  error?: string;
+  /** Right after a rotation: the new secret, shown once. */
+  newSecret?: string;
+};
+
+export type MachineClientsData = {
+  frame: FrameData;
+  project: Project;
+  role: MemberRole;
+  clients: MachineClient[];
+  scopes: Scope[];
+  resources: Resource[];
+  /** A secret just created or rotated: on this one answer only. */
+  issued?: MachineClientWithSecret;
+  notice?: string;
+  error?: string;
+};
+
+export type WebhooksData = {
+  frame: FrameData;
+  project: Project;
+  role: MemberRole;
+  endpoint: WebhookEndpoint | null;
+  deliveries: DeliveryPage;
+  /** Whether this is an older page of the log (a link back to the newest is shown). */
+  paged: boolean;
+  /** A signing secret just created or rotated: on this one answer only. */
+  secret?: string;
+  notice?: string;
+  error?: string;
+};
+
+export type UserViewData = {
+  frame: FrameData;
+  project: Project;
+  role: MemberRole;
+  user: User;
+  plan: string;
+  subscription: Subscription | null;
+  history: Subscription[];
+  plans: Plan[];
+  /** null while the user is disabled (disabled users get no tokens). */
+  claims: TokenClaims | null;
+  /** What the claims form edits: the user's own role, flags and custom claims (not the plan's). */
+  ownClaims: OwnClaims;
+  methods: SignInMethod[];
+  sessions: LoginSession[];
+  /** The user's latest audit entries. */
+  audit: AuditEntry[];
+  notice?: string;
+  error?: string;
+};
