@@ -3689,6 +3689,30 @@ comment on function api.register_dynamic_client(jsonb,bytea,text,integer) is 'Re
 grant execute on function api.register_dynamic_client(jsonb,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_member(project_id text, email text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    member_id bigint;
+    old_role text;
+  begin
+    perform astapa.require_project(project_id);
+    member_id := astapa.member_account_id(project_id, email);
+    perform astapa.keep_an_owner(project_id, member_id);
+    delete from astapa.memberships as m
+    where m.project_id = remove_member.project_id and m.account_id = member_id
+    returning m.role into old_role;
+    perform astapa.audit(project_id, 'member.remove', 'account:' || member_id,
+      pg_catalog.jsonb_build_object('role', old_role));
+    return pg_catalog.jsonb_build_object('project_id', project_id, 'account_id', member_id::text, 'role', old_role);
+  end
+  $function$;
+comment on function api.remove_member(text,text) is 'Takes the member with this email off the project (the account stays). AS404 not a member, AS409 last owner.';
+grant execute on function api.remove_member(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4411,6 +4435,32 @@ AS $function$
   $function$;
 comment on function api.save_sandbox_idempotency(text,text,integer,jsonb) is 'Remembers an idempotency key''s request and answer unless another instance did first; answers the one kept.';
 grant execute on function api.save_sandbox_idempotency(text,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_member_role(project_id text, email text, role text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    member_id bigint;
+  begin
+    perform astapa.require_project(project_id);
+    if role is null or role not in ('owner', 'admin', 'viewer') then
+      raise exception using errcode = 'AS400', message = 'A member''s role is owner, admin or viewer.';
+    end if;
+    member_id := astapa.member_account_id(project_id, email);
+    if role <> 'owner' then
+      perform astapa.keep_an_owner(project_id, member_id);
+    end if;
+    update astapa.memberships as m set role = set_member_role.role
+    where m.project_id = set_member_role.project_id and m.account_id = member_id;
+    perform astapa.audit(project_id, 'member.role', 'account:' || member_id, pg_catalog.jsonb_build_object('role', role));
+    return pg_catalog.jsonb_build_object('project_id', project_id, 'account_id', member_id::text, 'role', role);
+  end
+  $function$;
+comment on function api.set_member_role(text,text,text) is 'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
+grant execute on function api.set_member_role(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_user_claims(project_id text, user_id bigint, claims jsonb)
@@ -6151,6 +6201,33 @@ comment on function astapa.is_whole_number(jsonb,numeric,numeric) is 'True for a
 grant execute on function astapa.is_whole_number(jsonb,numeric,numeric) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.keep_an_owner(project_id text, account_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Lock the project's owners first, so two owners removing each other at once cannot both succeed:
+    -- the second waits, then counts the owners the first left.
+    perform from astapa.memberships as m
+    where m.project_id = keep_an_owner.project_id and m.role = 'owner'
+    for update;
+    if exists (
+      select from astapa.memberships as m
+      where m.project_id = keep_an_owner.project_id and m.account_id = keep_an_owner.account_id and m.role = 'owner'
+    ) and not exists (
+      select from astapa.memberships as m
+      where m.project_id = keep_an_owner.project_id and m.role = 'owner' and m.account_id <> keep_an_owner.account_id
+    ) then
+      raise exception using errcode = 'AS409',
+        message = 'This is the project''s last owner: make another member owner first.';
+    end if;
+  end
+  $function$;
+comment on function astapa.keep_an_owner(text,bigint) is 'Refuses (AS409) taking the owner role from the project''s last owner; locks the owners while it checks.';
+grant execute on function astapa.keep_an_owner(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -6167,6 +6244,31 @@ AS $function$
   $function$;
 comment on function astapa.machine_client_json(text) is 'A machine client as the API returns it (never the secret hash); null when not visible.';
 grant execute on function astapa.machine_client_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.member_account_id(project_id text, email text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found_id bigint;
+  begin
+    select m.account_id into found_id
+    from astapa.memberships as m
+    join astapa.accounts as a on a.id = m.account_id
+    where m.project_id = member_account_id.project_id
+      and pg_catalog.lower(a.email) = pg_catalog.lower(pg_catalog.btrim(member_account_id.email));
+    if found_id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('%s is not a member of this project.', pg_catalog.btrim(email));
+    end if;
+    return found_id;
+  end
+  $function$;
+comment on function astapa.member_account_id(text,text) is 'The account of the project''s member with this email (any case); AS404 when none.';
+grant execute on function astapa.member_account_id(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.new_user_id()
