@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { mailText, sessionCookie, submitForm } from "../helpers/login.ts";
+import { mailText, submitForm } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { MailSender } from "../../lib/mail/sender.ts";
