@@ -10,6 +10,7 @@ import { ACCOUNT_USAGE, accountCommand } from "./lib/cli/account_commands.ts";
 import { DB_USAGE, dbCommand } from "./lib/cli/db_commands.ts";
 import { KEYS_USAGE, keysCommand } from "./lib/cli/keys_commands.ts";
 import { MAIL_USAGE, mailCommand } from "./lib/cli/mail_commands.ts";
+import { MEMBER_USAGE, memberCommand } from "./lib/cli/member_commands.ts";
 import { PLAN_BOOLEANS, PLAN_USAGE, planCommand } from "./lib/cli/plan_commands.ts";
 import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
@@ -33,6 +34,7 @@ ${USER_USAGE}
 ${PLAN_USAGE}
 ${WEBHOOK_USAGE}
 ${ACCOUNT_USAGE}
+${MEMBER_USAGE}
 ${KEYS_USAGE}
 ${MAIL_USAGE}
 ${RESOURCE_USAGE}
@@ -50,6 +52,7 @@ const COMMANDS: Record<string, Command> = {
   plan: planCommand,
   webhook: webhookCommand,
   account: accountCommand,
+  member: memberCommand,
   keys: keysCommand,
   mail: mailCommand,
   resource: resourceCommand,

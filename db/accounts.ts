@@ -45,3 +45,18 @@ export function addMember(
     MembershipSchema,
   );
 }
+
+/** Changes the role of the project's member with this email; refuses demoting the last owner (conflict). */
+export function setMemberRole(
+  tx: Tx,
+  projectId: string,
+  email: string,
+  role: MemberRole,
+): Promise<Membership> {
+  return result(tx`select api.set_member_role(${projectId}, ${email}, ${role}) as result`, MembershipSchema);
+}
+
+/** Takes the member with this email off the project; refuses removing the last owner (conflict). */
+export function removeMember(tx: Tx, projectId: string, email: string): Promise<Membership> {
+  return result(tx`select api.remove_member(${projectId}, ${email}) as result`, MembershipSchema);
+}

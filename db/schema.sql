@@ -899,6 +899,7 @@ create table astapa.user_claims (
 alter table astapa.user_claims enable row level security;
 alter table astapa.user_claims force row level security;
 comment on table astapa.user_claims is 'What a user''s access tokens say about them beyond their plan (see api.token_claims): role, feature_flags, and extra (custom claims, placed at the top level of custom_claims). plan is retired (plans come from subscriptions) and always null for new writes.';
+CREATE INDEX user_claims_name_prefix_idx ON astapa.user_claims USING btree (project_id, lower((extra ->> 'name'::text)) text_pattern_ops);
 grant insert, select on astapa.user_claims to astapa_app;
 grant update (plan, role, feature_flags, extra, updated_at) on astapa.user_claims to astapa_app;
 create policy "a project changes its own users' claims" on astapa.user_claims as permissive for update to astapa_app, astapa_owner
@@ -931,7 +932,9 @@ alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
 comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider.';
+CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
+CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
 grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
 grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at) on astapa.users to astapa_app;
 grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
@@ -3689,6 +3692,30 @@ comment on function api.register_dynamic_client(jsonb,bytea,text,integer) is 'Re
 grant execute on function api.register_dynamic_client(jsonb,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_member(project_id text, email text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    member_id bigint;
+    old_role text;
+  begin
+    perform astapa.require_project(project_id);
+    member_id := astapa.member_account_id(project_id, email);
+    perform astapa.keep_an_owner(project_id, member_id);
+    delete from astapa.memberships as m
+    where m.project_id = remove_member.project_id and m.account_id = member_id
+    returning m.role into old_role;
+    perform astapa.audit(project_id, 'member.remove', 'account:' || member_id,
+      pg_catalog.jsonb_build_object('role', old_role));
+    return pg_catalog.jsonb_build_object('project_id', project_id, 'account_id', member_id::text, 'role', old_role);
+  end
+  $function$;
+comment on function api.remove_member(text,text) is 'Takes the member with this email off the project (the account stays). AS404 not a member, AS409 last owner.';
+grant execute on function api.remove_member(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4411,6 +4438,91 @@ AS $function$
   $function$;
 comment on function api.save_sandbox_idempotency(text,text,integer,jsonb) is 'Remembers an idempotency key''s request and answer unless another instance did first; answers the one kept.';
 grant execute on function api.save_sandbox_idempotency(text,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.search_environment_users(project_id text, query text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    current_mode text := astapa.require_project(project_id);
+    q text := pg_catalog.lower(pg_catalog.btrim(coalesce(query, '')));
+    -- Every string with the prefix q sorts (bytewise) at or above q and below q followed by the last code point.
+    q_end text := q || pg_catalog.chr(1114111);
+    domain text;
+  begin
+    if page_size is null or page_size not between 1 and 1000 then
+      raise exception using errcode = 'AS400', message = 'A page holds 1 to 1000 users.';
+    end if;
+    if q = '' or pg_catalog.length(q) > 254 then
+      raise exception using errcode = 'AS400', message = 'Search for 1 to 254 characters.';
+    end if;
+    if q ~ '^[0-9]{1,19}$' and q::numeric <= 9223372036854775807 then
+      -- A sub: that one user.
+      return coalesce((
+        select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
+        from astapa.users as u
+        where u.project_id = search_environment_users.project_id and u.environment = current_mode
+          and u.id = q::bigint and u.id > coalesce(after_id, 0)), '[]');
+    end if;
+    if q like '@%' then
+      domain := pg_catalog.substr(q, 2);
+      return coalesce((
+        select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
+        from (select u.project_id, u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) = domain
+                and u.id > coalesce(after_id, 0)
+              order by u.id limit page_size) as page), '[]');
+    end if;
+    -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
+    return coalesce((
+      select pg_catalog.jsonb_agg(astapa.user_json(search_environment_users.project_id, page.id) order by page.id)
+      from (select found.id from (
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
+                and pg_catalog.lower(u.email) operator(pg_catalog.~<~) q_end
+              union
+              select c.user_id from astapa.user_claims as c
+              join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
+              where c.project_id = search_environment_users.project_id and u.environment = current_mode
+                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~>=~) q
+                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~<~) q_end) as found
+            where found.id > coalesce(after_id, 0)
+            order by found.id limit page_size) as page), '[]');
+  end
+  $function$;
+comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
+grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_member_role(project_id text, email text, role text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    member_id bigint;
+  begin
+    perform astapa.require_project(project_id);
+    if role is null or role not in ('owner', 'admin', 'viewer') then
+      raise exception using errcode = 'AS400', message = 'A member''s role is owner, admin or viewer.';
+    end if;
+    member_id := astapa.member_account_id(project_id, email);
+    if role <> 'owner' then
+      perform astapa.keep_an_owner(project_id, member_id);
+    end if;
+    update astapa.memberships as m set role = set_member_role.role
+    where m.project_id = set_member_role.project_id and m.account_id = member_id;
+    perform astapa.audit(project_id, 'member.role', 'account:' || member_id, pg_catalog.jsonb_build_object('role', role));
+    return pg_catalog.jsonb_build_object('project_id', project_id, 'account_id', member_id::text, 'role', role);
+  end
+  $function$;
+comment on function api.set_member_role(text,text,text) is 'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
+grant execute on function api.set_member_role(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_user_claims(project_id text, user_id bigint, claims jsonb)
@@ -6151,6 +6263,33 @@ comment on function astapa.is_whole_number(jsonb,numeric,numeric) is 'True for a
 grant execute on function astapa.is_whole_number(jsonb,numeric,numeric) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.keep_an_owner(project_id text, account_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Lock the project's owners first, so two owners removing each other at once cannot both succeed:
+    -- the second waits, then counts the owners the first left.
+    perform from astapa.memberships as m
+    where m.project_id = keep_an_owner.project_id and m.role = 'owner'
+    for update;
+    if exists (
+      select from astapa.memberships as m
+      where m.project_id = keep_an_owner.project_id and m.account_id = keep_an_owner.account_id and m.role = 'owner'
+    ) and not exists (
+      select from astapa.memberships as m
+      where m.project_id = keep_an_owner.project_id and m.role = 'owner' and m.account_id <> keep_an_owner.account_id
+    ) then
+      raise exception using errcode = 'AS409',
+        message = 'This is the project''s last owner: make another member owner first.';
+    end if;
+  end
+  $function$;
+comment on function astapa.keep_an_owner(text,bigint) is 'Refuses (AS409) taking the owner role from the project''s last owner; locks the owners while it checks.';
+grant execute on function astapa.keep_an_owner(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -6167,6 +6306,31 @@ AS $function$
   $function$;
 comment on function astapa.machine_client_json(text) is 'A machine client as the API returns it (never the secret hash); null when not visible.';
 grant execute on function astapa.machine_client_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.member_account_id(project_id text, email text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found_id bigint;
+  begin
+    select m.account_id into found_id
+    from astapa.memberships as m
+    join astapa.accounts as a on a.id = m.account_id
+    where m.project_id = member_account_id.project_id
+      and pg_catalog.lower(a.email) = pg_catalog.lower(pg_catalog.btrim(member_account_id.email));
+    if found_id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('%s is not a member of this project.', pg_catalog.btrim(email));
+    end if;
+    return found_id;
+  end
+  $function$;
+comment on function astapa.member_account_id(text,text) is 'The account of the project''s member with this email (any case); AS404 when none.';
+grant execute on function astapa.member_account_id(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.new_user_id()

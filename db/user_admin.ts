@@ -95,3 +95,21 @@ export function signOutEverywhere(tx: Tx, projectId: string, userId: string) {
 export function userOwnClaims(tx: Tx, projectId: string, userId: string): Promise<OwnClaims> {
   return result(tx`select api.user_own_claims(${projectId}, ${userId}::bigint) as result`, OwnClaimsSchema);
 }
+
+/**
+ * A page of the project's users in its current environment matching `query`: digits are a sub (exact),
+ * `@domain` every email at that domain, anything else a prefix of the email or the `name` custom claim.
+ */
+export function searchEnvironmentUsers(
+  tx: Tx,
+  projectId: string,
+  query: string,
+  page: { size: number; afterId?: string },
+): Promise<User[]> {
+  return result(
+    tx`select api.search_environment_users(${projectId}, ${query}, ${page.size}, ${
+      page.afterId ?? "0"
+    }::bigint) as result`,
+    z.array(UserSchema),
+  );
+}

@@ -82,6 +82,115 @@ comment on function api.add_member(text, bigint, text) is
 
 grant execute on function api.add_member(text, bigint, text) to astapa_app;
 
+create or replace function astapa.member_account_id(project_id text, email text) returns bigint
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    found_id bigint;
+  begin
+    select m.account_id into found_id
+    from astapa.memberships as m
+    join astapa.accounts as a on a.id = m.account_id
+    where m.project_id = member_account_id.project_id
+      and pg_catalog.lower(a.email) = pg_catalog.lower(pg_catalog.btrim(member_account_id.email));
+    if found_id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('%s is not a member of this project.', pg_catalog.btrim(email));
+    end if;
+    return found_id;
+  end
+  $$;
+
+comment on function astapa.member_account_id(text, text) is
+  'The account of the project''s member with this email (any case); AS404 when none.';
+
+grant execute on function astapa.member_account_id(text, text) to astapa_app;
+
+create or replace function astapa.keep_an_owner(project_id text, account_id bigint) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Lock the project's owners first, so two owners removing each other at once cannot both succeed:
+    -- the second waits, then counts the owners the first left.
+    perform from astapa.memberships as m
+    where m.project_id = keep_an_owner.project_id and m.role = 'owner'
+    for update;
+    if exists (
+      select from astapa.memberships as m
+      where m.project_id = keep_an_owner.project_id and m.account_id = keep_an_owner.account_id and m.role = 'owner'
+    ) and not exists (
+      select from astapa.memberships as m
+      where m.project_id = keep_an_owner.project_id and m.role = 'owner' and m.account_id <> keep_an_owner.account_id
+    ) then
+      raise exception using errcode = 'AS409',
+        message = 'This is the project''s last owner: make another member owner first.';
+    end if;
+  end
+  $$;
+
+comment on function astapa.keep_an_owner(text, bigint) is
+  'Refuses (AS409) taking the owner role from the project''s last owner; locks the owners while it checks.';
+
+grant execute on function astapa.keep_an_owner(text, bigint) to astapa_app;
+
+create or replace function api.set_member_role(project_id text, email text, role text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    member_id bigint;
+  begin
+    perform astapa.require_project(project_id);
+    if role is null or role not in ('owner', 'admin', 'viewer') then
+      raise exception using errcode = 'AS400', message = 'A member''s role is owner, admin or viewer.';
+    end if;
+    member_id := astapa.member_account_id(project_id, email);
+    if role <> 'owner' then
+      perform astapa.keep_an_owner(project_id, member_id);
+    end if;
+    update astapa.memberships as m set role = set_member_role.role
+    where m.project_id = set_member_role.project_id and m.account_id = member_id;
+    perform astapa.audit(project_id, 'member.role', 'account:' || member_id, pg_catalog.jsonb_build_object('role', role));
+    return pg_catalog.jsonb_build_object('project_id', project_id, 'account_id', member_id::text, 'role', role);
+  end
+  $$;
+
+comment on function api.set_member_role(text, text, text) is
+  'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
+
+grant execute on function api.set_member_role(text, text, text) to astapa_app;
+
+create or replace function api.remove_member(project_id text, email text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    member_id bigint;
+    old_role text;
+  begin
+    perform astapa.require_project(project_id);
+    member_id := astapa.member_account_id(project_id, email);
+    perform astapa.keep_an_owner(project_id, member_id);
+    delete from astapa.memberships as m
+    where m.project_id = remove_member.project_id and m.account_id = member_id
+    returning m.role into old_role;
+    perform astapa.audit(project_id, 'member.remove', 'account:' || member_id,
+      pg_catalog.jsonb_build_object('role', old_role));
+    return pg_catalog.jsonb_build_object('project_id', project_id, 'account_id', member_id::text, 'role', old_role);
+  end
+  $$;
+
+comment on function api.remove_member(text, text) is
+  'Takes the member with this email off the project (the account stays). AS404 not a member, AS409 last owner.';
+
+grant execute on function api.remove_member(text, text) to astapa_app;
+
 create or replace function api.ensure_console_project(redirect_uri text, client_secret_hash bytea) returns jsonb
   language plpgsql
   volatile

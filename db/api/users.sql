@@ -258,6 +258,70 @@ comment on function api.list_environment_users(text, integer, bigint) is
 
 grant execute on function api.list_environment_users(text, integer, bigint) to astapa_app;
 
+create or replace function api.search_environment_users(project_id text, query text, page_size integer default 50,
+  after_id bigint default 0)
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    current_mode text := astapa.require_project(project_id);
+    q text := pg_catalog.lower(pg_catalog.btrim(coalesce(query, '')));
+    -- Every string with the prefix q sorts (bytewise) at or above q and below q followed by the last code point.
+    q_end text := q || pg_catalog.chr(1114111);
+    domain text;
+  begin
+    if page_size is null or page_size not between 1 and 1000 then
+      raise exception using errcode = 'AS400', message = 'A page holds 1 to 1000 users.';
+    end if;
+    if q = '' or pg_catalog.length(q) > 254 then
+      raise exception using errcode = 'AS400', message = 'Search for 1 to 254 characters.';
+    end if;
+    if q ~ '^[0-9]{1,19}$' and q::numeric <= 9223372036854775807 then
+      -- A sub: that one user.
+      return coalesce((
+        select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
+        from astapa.users as u
+        where u.project_id = search_environment_users.project_id and u.environment = current_mode
+          and u.id = q::bigint and u.id > coalesce(after_id, 0)), '[]');
+    end if;
+    if q like '@%' then
+      domain := pg_catalog.substr(q, 2);
+      return coalesce((
+        select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
+        from (select u.project_id, u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) = domain
+                and u.id > coalesce(after_id, 0)
+              order by u.id limit page_size) as page), '[]');
+    end if;
+    -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
+    return coalesce((
+      select pg_catalog.jsonb_agg(astapa.user_json(search_environment_users.project_id, page.id) order by page.id)
+      from (select found.id from (
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
+                and pg_catalog.lower(u.email) operator(pg_catalog.~<~) q_end
+              union
+              select c.user_id from astapa.user_claims as c
+              join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
+              where c.project_id = search_environment_users.project_id and u.environment = current_mode
+                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~>=~) q
+                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~<~) q_end) as found
+            where found.id > coalesce(after_id, 0)
+            order by found.id limit page_size) as page), '[]');
+  end
+  $$;
+
+comment on function api.search_environment_users(text, text, integer, bigint) is
+  'A page (id order, after after_id) of the project''s users in its current environment matching query: '
+  'digits = the sub exactly; @domain = every email at that domain; else a prefix of the email or of the '
+  '`name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
+
+grant execute on function api.search_environment_users(text, text, integer, bigint) to astapa_app;
+
 create or replace function api.user_sign_in_methods(project_id text, user_id bigint) returns jsonb
   language plpgsql
   stable

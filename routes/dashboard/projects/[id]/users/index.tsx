@@ -4,15 +4,17 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { validate } from "@/lib/http/body.ts";
 import { getProject, type Project } from "@/db/projects.ts";
-import { findUserByEmail, type User } from "@/db/users.ts";
-import { listEnvironmentUsers } from "@/db/user_admin.ts";
+import type { User } from "@/db/users.ts";
+import { listEnvironmentUsers, searchEnvironmentUsers } from "@/db/user_admin.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { Frame, type FrameData, ModeBadge } from "@/components/dashboard/Frame.tsx";
 
 const PAGE_SIZE = 50;
 
+// `q` searches (api.search_environment_users); `email` is the older name of the same field, kept for links.
 const Query = z.object({
+  q: z.string().trim().max(254).optional(),
   email: z.string().trim().max(254).optional(),
   after: UserIdSchema.optional(),
 });
@@ -21,7 +23,7 @@ type UsersData = {
   frame: FrameData;
   project: Project;
   users: User[];
-  email: string;
+  query: string;
   next?: string;
 };
 
@@ -30,19 +32,22 @@ export const handler: Handlers<UsersData> = {
     const query = validate(Query, c.req.query());
     const data = await withProject(c, "viewer", async (tx, _role, projectId) => {
       const project = await getProject(tx, projectId);
-      if (query.email) {
-        const found = await findUserByEmail(tx, projectId, query.email);
-        return { frame: frameOf(c), project, users: found ? [found] : [], email: query.email };
-      }
-      const users = await listEnvironmentUsers(tx, projectId, { size: PAGE_SIZE, afterId: query.after });
+      const search = query.q || query.email || "";
+      const page = { size: PAGE_SIZE, afterId: query.after };
+      const users = search
+        ? await searchEnvironmentUsers(tx, projectId, search, page)
+        : await listEnvironmentUsers(tx, projectId, page);
       const next = users.length === PAGE_SIZE ? users.at(-1)!.id : undefined;
-      return { frame: frameOf(c), project, users, email: "", next };
+      return { frame: frameOf(c), project, users, query: search, next };
     });
     return page(data, { title: `Users · ${data.project.name}` });
   },
 };
 
-/** GET /dashboard/projects/:id/users: the users of the project's current mode, or the one with an email. */
+/**
+ * GET /dashboard/projects/:id/users: the users of the project's current mode, 50 a page (keyset on the sub),
+ * or those matching a search: an email or name prefix, `@domain`, or a sub.
+ */
 export default function UsersPage({ data }: PageProps<UsersData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   return (
@@ -53,14 +58,29 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
     >
       <h1>Users</h1>
       <form method="get" action={`${base}/users`} class="form inline-form search">
-        <label for="email">Find by email</label>
-        <input id="email" name="email" type="email" value={data.email} placeholder="ayu@example.com" />
+        <label for="q">Search users</label>
+        <input
+          id="q"
+          name="q"
+          type="search"
+          maxLength={254}
+          value={data.query}
+          placeholder="ayu, ayu@example.com, @example.com or a sub"
+          aria-describedby="q-hint"
+        />
         <button type="submit" class="button secondary">Search</button>
+        <p id="q-hint" class="hint">
+          The start of an email or a name, <code>@example.com</code> for a domain, or a sub (exact).
+        </p>
       </form>
       {data.users.length === 0
         ? (
           <p class="muted">
-            {data.email ? `No ${data.project.mode} user has the email ${data.email}.` : "No users yet."}
+            {!data.query
+              ? "No users yet."
+              : /^[^@]+@/.test(data.query)
+              ? `No ${data.project.mode} user has the email ${data.query}.`
+              : `No ${data.project.mode} user matches ${data.query}.`}
           </p>
         )
         : (
@@ -93,7 +113,14 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
         )}
       {data.next && (
         <p>
-          <a href={`${base}/users?after=${data.next}`}>Next page</a>
+          <a
+            href={`${base}/users?${new URLSearchParams({
+              ...(data.query ? { q: data.query } : {}),
+              after: data.next,
+            })}`}
+          >
+            Next page
+          </a>
         </p>
       )}
     </Frame>
