@@ -12,7 +12,7 @@ import { z } from "zod";
 import { join, resolve } from "node:path";
 import { hex } from "../lib/secrets.ts";
 import { lockHolder } from "../lib/instance_lock.ts";
-import { clusterLocation, RelocatedCluster, unreachableAncestor } from "./embedded_relocated.ts";
+import { clusterLocation, exists, RelocatedCluster, unreachableAncestor } from "./embedded_relocated.ts";
 
 const DATABASE = "astapa";
 const SUPERUSER = "postgres";
@@ -215,13 +215,4 @@ export function freePort(): number {
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

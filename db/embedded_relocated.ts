@@ -181,7 +181,8 @@ async function command(name: string, args: string[]): Promise<string> {
   return decode(stdout);
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether a path exists (a stat that does not throw). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;

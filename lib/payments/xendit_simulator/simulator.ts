@@ -89,18 +89,7 @@ export class XenditSimulator {
       return;
     }
     const invoice = this.#invoice(id);
-    if (invoice.status !== "PENDING") {
-      throw new SimulatorError(409, "INVOICE_NOT_PENDING", "invoice is not pending");
-    }
-    const now = new Date().toISOString();
-    Object.assign(invoice, {
-      status: "PAID",
-      paidAt: now,
-      updated: now,
-      paymentChannel: "GOPAY",
-      paymentId: `ewc_${crypto.randomUUID()}`,
-    });
-    this.#notify(invoice.secretKey, invoiceCallbackBody(invoice, "PAID"), delivery);
+    this.#notify(invoice.secretKey, changeInvoice(invoice, "pay"), delivery);
   }
 
   /** The charge fails (payment requests only): payment.failed. */
