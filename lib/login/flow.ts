@@ -7,6 +7,7 @@ import { asApp } from "@/db/client.ts";
 import { completeSignIn, type NewSession } from "@/db/login.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { clientAddress } from "../http/client_address.ts";
+import { lockoutBuckets } from "../http/lockout_buckets.ts";
 import type { FailureBucket } from "@/db/client_authentication.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 import { readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
@@ -77,21 +78,11 @@ type Project = AuthorizeRequest["project"];
 export type AttemptKind = "password" | "mail";
 
 function buckets(c: Ctx, project: Project, email: string, kind: AttemptKind): FailureBucket[] {
-  const limits = project.mode === "production" ? ATTEMPTS.production : ATTEMPTS.sandbox;
+  const { perEmail, perAddress } = project.mode === "production" ? ATTEMPTS.production : ATTEMPTS.sandbox;
   const who = `${project.id}:${email.trim().toLowerCase().slice(0, 254)}`;
-  const address = clientAddress(c);
-  const pair = `sign_in:pair:${who}:${address}`;
-  const window_seconds = ATTEMPTS.windowSeconds;
-  return [
-    { name: pair, max: limits.perEmail, window_seconds },
-    { name: `sign_in:address:${address}`, max: limits.perAddress, window_seconds },
-    {
-      name: `sign_in:email:${who}`,
-      max: limits.perEmail,
-      window_seconds,
-      ...(kind === "password" ? { spare_if_clean: pair } : {}),
-    },
-  ];
+  const key = { scope: "sign_in", ceiling: "email", key: who, address: clientAddress(c) };
+  const limits = { perPair: perEmail, perAddress, perKey: perEmail, windowSeconds: ATTEMPTS.windowSeconds };
+  return lockoutBuckets(key, limits, kind === "password");
 }
 
 /** Seconds to wait before another attempt for this email from this address; 0 when allowed. */

@@ -8,6 +8,7 @@
  * gets through (issue 17 item 11).
  */
 import { clientAddress } from "../http/client_address.ts";
+import { lockoutBuckets } from "../http/lockout_buckets.ts";
 import type { Ctx } from "../app_env.ts";
 import type { Sql } from "@/db/client.ts";
 import { AppError, WRONG_CLIENT_KIND } from "../http/errors.ts";
@@ -150,18 +151,12 @@ function refuseKind(c: Ctx, clientId: string, kind: ClientKind, accepts: readonl
  * (client, address) pair and the address lock themselves; the client's ceiling spares clean addresses.
  */
 export function failureBuckets(c: Ctx, clientId: string): FailureBucket[] {
-  const client = clientId.slice(0, 100);
-  const address = clientAddress(c);
-  const pair = `client_auth:pair:${client}:${address}`;
-  const window_seconds = CLIENT_FAILURES.windowSeconds;
-  return [
-    { name: pair, max: CLIENT_FAILURES.perPair, window_seconds },
-    { name: `client_auth:address:${address}`, max: CLIENT_FAILURES.perAddress, window_seconds },
-    {
-      name: `client_auth:client:${client}`,
-      max: CLIENT_FAILURES.perClient,
-      window_seconds,
-      spare_if_clean: pair,
-    },
-  ];
+  const key = {
+    scope: "client_auth",
+    ceiling: "client",
+    key: clientId.slice(0, 100),
+    address: clientAddress(c),
+  };
+  const { perPair, perAddress, perClient, windowSeconds } = CLIENT_FAILURES;
+  return lockoutBuckets(key, { perPair, perAddress, perKey: perClient, windowSeconds });
 }
