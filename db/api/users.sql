@@ -76,25 +76,38 @@ create or replace function api.create_user(project_id text, email text, password
   declare
     mode text := astapa.require_project(project_id);
     new_id bigint;
+    violated text;
   begin
     perform astapa.assert_email(pg_catalog.btrim(email));
     if password_hash is not null and password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    begin
-      insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-      values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
-      returning id into new_id;
-    exception when unique_violation then
-      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-    end;
+    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
+    -- pairs: that id clash (users_pkey) is retried with a fresh id; only an email clash is the caller's.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+        values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        get stacked diagnostics violated = constraint_name;
+        if violated is distinct from 'users_pkey' then
+          raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+        end if;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
     perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
     return astapa.user_json(project_id, new_id);
   end
   $$;
 
 comment on function api.create_user(text, text, text, boolean) is
-  'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there.';
+  'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. '
+  'A new id that clashes with an existing one (same millisecond, same random bits) is drawn again.';
 
 grant execute on function api.create_user(text, text, text, boolean) to astapa_app;
 

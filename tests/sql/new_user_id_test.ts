@@ -49,3 +49,36 @@ Deno.test("users — the column keeps ids it is given (existing users keep their
   const [old] = await db.sql`select id::text from astapa.users where email = 'old@example.com'`;
   assert.equal(old.id, "7");
 });
+
+Deno.test("api.create_user — an id drawn twice in one millisecond is drawn again, not reported as a taken email", async () => {
+  const other = await seedProject(db.sql);
+  const taken = await seedUser(db.sql, other.id, "first@example.com");
+  // A default that hands out the taken id first, then real ones: the clash a same-millisecond draw makes.
+  await db.sql.unsafe(`
+    create sequence public.clash_draws;
+    create function public.clashing_user_id() returns bigint language sql volatile set search_path = '' as
+      $$ select case when pg_catalog.nextval('public.clash_draws') = 1 then ${taken}::bigint
+                     else astapa.new_user_id() end $$;
+    grant usage on sequence public.clash_draws to astapa_app;
+    grant execute on function public.clashing_user_id() to astapa_app;
+    alter table astapa.users alter column id set default public.clashing_user_id();`);
+  try {
+    const [row] = await asApp(
+      db.sql,
+      other.id,
+      (tx) => tx`select api.create_user(${other.id}, 'second@example.com') as u`,
+    );
+    assert.notEqual(row.u.id, taken, "a fresh id");
+    assert.equal(row.u.email, "second@example.com");
+    const [draws] = await db.sql`select last_value::int from public.clash_draws`;
+    assert.equal(draws.last_value, 2, "drawn once more");
+    // The email clash is still the caller's 409.
+    await assert.rejects(
+      asApp(db.sql, other.id, (tx) => tx`select api.create_user(${other.id}, 'FIRST@example.com')`),
+      (error: { code?: string }) => error.code === "AS409",
+    );
+  } finally {
+    await db.sql.unsafe(`alter table astapa.users alter column id set default astapa.new_user_id();
+                         drop function public.clashing_user_id(); drop sequence public.clash_draws;`);
+  }
+});
