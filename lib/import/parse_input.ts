@@ -23,16 +23,20 @@ export class DocumentProblem extends Error {}
 export function parseImportDocument(
   text: string,
   kind: "json" | "ndjson",
+  limits: { maxRows: number; maxBytes: number } = {
+    maxRows: MAX_ROWS_PER_REQUEST,
+    maxBytes: MAX_IMPORT_BYTES,
+  },
 ): { hashConfig?: HashConfig; items: Item[] } {
   if (kind === "ndjson") {
     const lines = new NdjsonLines();
     const items = text.split("\n").flatMap((line) => lines.take(line) ?? []);
-    checkCount(items.length);
+    checkCount(items.length, limits.maxRows);
     return { hashConfig: lines.hashConfig, items };
   }
   let doc: unknown;
   try {
-    doc = parseJson(text, MAX_JSON_DEPTH, MAX_IMPORT_BYTES);
+    doc = parseJson(text, MAX_JSON_DEPTH, limits.maxBytes);
   } catch (cause) {
     if (cause instanceof SyntaxError || cause instanceof JsonTooComplexError) {
       throw new DocumentProblem(`The body is not a JSON array of users: ${cause.message}`);
@@ -49,7 +53,7 @@ export function parseImportDocument(
     if (config !== undefined) hashConfig = readHashConfig(config);
   }
   if (!Array.isArray(users)) throw new DocumentProblem('Send a JSON array of users, or { "users": [...] }.');
-  checkCount(users.length);
+  checkCount(users.length, limits.maxRows);
   return { hashConfig, items: users.map((value, i) => ({ row: i + 1, value })) };
 }
 
@@ -104,9 +108,9 @@ export function readHashConfig(value: unknown): HashConfig {
   return parsed.data;
 }
 
-/** At most MAX_ROWS_PER_REQUEST users in one request. */
-export function checkCount(count: number): void {
-  if (count > MAX_ROWS_PER_REQUEST) {
-    throw new DocumentProblem(`At most ${MAX_ROWS_PER_REQUEST} users a request; this one has ${count}.`);
+/** At most `max` users in one document (MAX_ROWS_PER_REQUEST over HTTP). */
+function checkCount(count: number, max: number): void {
+  if (count > max) {
+    throw new DocumentProblem(`At most ${max} users a request; this one has ${count}.`);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { firebaseHash, HashProblem, parseHash } from "./hash_formats.ts";
+import { fromFirebaseUser, isFirebaseUser } from "./firebase_export.ts";
 
 export const MAX_ROWS_PER_REQUEST = 10_000;
 
@@ -48,10 +49,11 @@ export type ImportRow = z.infer<typeof ImportRow>;
 export type SqlRow = Omit<ImportRow, "password_salt" | "sub"> & { row: number };
 
 /** A row refused before or by the database. */
-export type Refusal = { row: number; email?: string; reason: string };
+export type Refusal = { row: number; email?: string | null; reason: string };
 
 /** Validates one parsed value; a refusal names the field at fault. */
-export function checkRow(value: unknown, row: number, hashConfig?: HashConfig): SqlRow | Refusal {
+export function checkRow(given: unknown, row: number, hashConfig?: HashConfig): SqlRow | Refusal {
+  const value = isFirebaseUser(given) ? fromFirebaseUser(given) : given;
   const parsed = ImportRow.safeParse(value);
   const email = typeof (value as { email?: unknown })?.email === "string"
     ? (value as { email: string }).email
