@@ -14,15 +14,14 @@ export function ndjsonExport(
   const encoder = new TextEncoder();
   let page: ExportedUser[] | null = first;
   return new ReadableStream({
+    // Each pull enqueues or closes: a pull that does neither is never called again (Streams spec).
     async pull(controller) {
-      if (page === null) {
+      if (page === null || page.length === 0) {
         controller.close();
         return;
       }
       const current: ExportedUser[] = page;
-      if (current.length > 0) {
-        controller.enqueue(encoder.encode(current.map((user) => JSON.stringify(user) + "\n").join("")));
-      }
+      controller.enqueue(encoder.encode(current.map((user) => JSON.stringify(user) + "\n").join("")));
       page = current.length < EXPORT_PAGE_SIZE ? null : await next(current[current.length - 1].sub);
     },
   });
