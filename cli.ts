@@ -14,6 +14,7 @@ import { MEMBER_USAGE, memberCommand } from "./lib/cli/member_commands.ts";
 import { PLAN_BOOLEANS, PLAN_USAGE, planCommand } from "./lib/cli/plan_commands.ts";
 import { PROJECT_USAGE, projectCommand } from "./lib/cli/project_commands.ts";
 import { USER_USAGE, userCommand } from "./lib/cli/user_commands.ts";
+import { USER_IMPORT_BOOLEANS } from "./lib/cli/user_import_commands.ts";
 import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_client_commands.ts";
 import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
@@ -64,7 +65,7 @@ const COMMANDS: Record<string, Command> = {
 export async function runCli(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, ["json", "help", "write", "reapply", ...PLAN_BOOLEANS]);
+    args = parseArgs(argv, ["json", "help", "write", "reapply", ...PLAN_BOOLEANS, ...USER_IMPORT_BOOLEANS]);
   } catch (error) {
     return usage(error);
   }

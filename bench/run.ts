@@ -6,6 +6,7 @@
  *   deno task bench micro        `deno bench` only
  *   deno task bench compare DIR  this tree's server against DIR's, alternating rounds (bench/compare.ts)
  *   deno task bench growth       how cost grows: 1M refresh tokens and codes, EXPLAIN ANALYZE (bench/growth.ts)
+ *   deno task bench import       user import/export through the CLI: users/s, rows/s, peak RSS (bench/import_bench.ts)
  * Everything it starts (Postgres in a temp folder, servers, load processes) stops when it ends.
  */
 import { inProcessSignRates, opensslSpeed } from "./loopback/baselines.ts";
@@ -26,6 +27,7 @@ import { loginPageScript } from "./loopback/login_page.ts";
 import { basic } from "../tests/helpers/oauth.ts";
 import { growth } from "./growth.ts";
 import { compare } from "./compare.ts";
+import { importBench } from "./import_bench.ts";
 import { deriveMasterKeys } from "../lib/tokens/master_key.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
@@ -45,6 +47,7 @@ if (parts.includes("micro")) {
 }
 if (parts.includes("loopback")) await loopback();
 if (parts.includes("growth")) await growth();
+if (parts.includes("import")) await importBench();
 if (parts[0] === "compare") await compare(parts[1] ?? "");
 
 async function loopback(): Promise<void> {

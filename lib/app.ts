@@ -12,6 +12,7 @@ import { islandNames, ISLANDS_DIR } from "./islands/build.ts";
 import { registerRoutes } from "./router/routes.ts";
 import { SANDBOX_PATH } from "./payments/accounts.ts";
 import { enableMetrics } from "./metrics/metrics.ts";
+import { IMPORT_PATH, MAX_IMPORT_BYTES } from "./import/parse_input.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
@@ -28,8 +29,21 @@ export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
       throw new AppError("payload_too_large");
     },
   });
+  // A user import carries up to 10,000 users (docs/migrating.md): its own, larger limit.
+  const limitImport = bodyLimit({
+    maxSize: MAX_IMPORT_BYTES,
+    onError: () => {
+      throw new AppError("payload_too_large", { description: "An import body is at most 16 MiB." });
+    },
+  });
   // GET and HEAD handlers never read a body, so they skip the limit's wrapper.
-  app.use("*", (c, next) => c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next));
+  app.use(
+    "*",
+    (c, next) =>
+      c.req.method === "GET" || c.req.method === "HEAD"
+        ? next()
+        : (c.req.path === IMPORT_PATH ? limitImport : limitBody)(c, next),
+  );
   for (const path of CORS_PATHS) app.use(path, oauthCors);
   app.use("/static/*", serveStatic);
   // The offline sandbox's Xendit: its API and hosted invoice page here, its callbacks straight into this app.

@@ -29,6 +29,11 @@ export const DOC_PAGES: DocPage[] = [
   { slug: "mcp", title: "MCP auth", summary: "Machine clients, scopes, resources, MCP servers." },
   { slug: "dashboard", title: "Dashboard", summary: "Developers, projects, going live." },
   {
+    slug: "migrating",
+    title: "Moving users in and out",
+    summary: "Import from Auth0, Supabase, Clerk, Firebase, Django with passwords; export.",
+  },
+  {
     slug: "project-settings",
     title: "Project settings",
     summary: "Origins, lifetimes, providers, Xendit keys, going live, deletion.",

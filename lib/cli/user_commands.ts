@@ -3,17 +3,23 @@ import { asApp, type Sql } from "@/db/client.ts";
 import { type ClaimsPatch, getUser, listUsers, patchUserClaims, tokenClaims, type User } from "@/db/users.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
+import { exportCommand, importCommand, USER_IMPORT_USAGE } from "./user_import_commands.ts";
 
 export const USER_USAGE = `  user list --project ID     list a project's users
   user show --project ID SUB show a user and the claims their tokens carry
   user claims --project ID SUB --set JSON
-                             change plan, role, feature_flags, custom keys (null clears; absent stay)`;
+                             change plan, role, feature_flags, custom keys (null clears; absent stay)
+${USER_IMPORT_USAGE}`;
 
 const CLI = { actor: "cli" };
 
 export async function userCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
   const action = args.positionals[1];
   switch (action) {
+    case "import":
+      return await importCommand(sql, args, out);
+    case "export":
+      return await exportCommand(sql, args);
     case "list": {
       allowFlags(args, ["project"]);
       operands(args, 2, []);

@@ -16,8 +16,8 @@ export class JsonTooComplexError extends Error {}
  * JSON.parse behind the bounds; throws SyntaxError for bad JSON and JsonTooComplexError past a bound, so each
  * caller keeps its own error answer (see parseJsonBody for the common one).
  */
-export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
-  if (text.length > MAX_JSON_LENGTH) throw new JsonTooComplexError(`JSON longer than ${MAX_JSON_LENGTH}`);
+export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH, maxLength = MAX_JSON_LENGTH): unknown {
+  if (text.length > maxLength) throw new JsonTooComplexError(`JSON longer than ${maxLength}`);
   if (nestingDepth(text) > maxDepth) throw new JsonTooComplexError(`JSON nested deeper than ${maxDepth}`);
   return JSON.parse(text);
 }

@@ -3,7 +3,9 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { sessionUser, userForSignIn } from "@/db/login.ts";
 import { requiresVerifiedEmail } from "@/lib/login/verification.ts";
-import { hashPassword, verifyPassword } from "@/lib/passwords.ts";
+import { hashPassword } from "@/lib/passwords.ts";
+import { verifyAnyPassword } from "@/lib/import/verify_hash.ts";
+import { rehashIfImported } from "@/lib/import/rehash.ts";
 import { randomSecret } from "@/lib/secrets.ts";
 import { readSession } from "@/lib/login/browser.ts";
 import { countAttempt, finishSignIn, signInWait } from "@/lib/login/flow.ts";
@@ -77,12 +79,13 @@ export const handler: Handlers<AuthPageData> = {
     }
     const user = await userForSignIn(sql, request.project.id, form.email);
     const hash = user?.password_hash ?? await (decoy ??= hashPassword(randomSecret()));
-    const matches = await verifyPassword(hash, form.password);
+    const matches = await verifyAnyPassword(hash, form.password);
     if (!user || !user.password_hash || user.disabled || !matches) {
       await countAttempt(c, request.project, form.email, "sign_in.failed");
       countSignIn("password", "failure", "wrong_credentials");
       return again({ error: "wrongCredentials" }, 422);
     }
+    await rehashIfImported(sql, request.project.id, user.id, user.password_hash, form.password);
     if (requiresVerifiedEmail(request) && !user.email_verified) {
       countSignIn("password", "failure", "email_unverified");
       return again({ notice: "verifyFirst" }, 403);

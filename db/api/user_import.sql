@@ -1,0 +1,270 @@
+-- Moving users in and out (issue 22): import with the password hashes another system kept, re-hash them at
+-- the first sign-in, and export in the same shape the import reads.
+-- The current definition of each function of this area: edit it here, in place. See docs/database.md.
+
+create or replace function astapa.import_user(project_id text, mode text, r jsonb, plan_source text) returns text
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    wanted_email text := pg_catalog.btrim(r ->> 'email');
+    external text := r ->> 'external_id';
+    by_external bigint;
+    by_email bigint;
+    target bigint;
+    outcome text;
+    patch jsonb := '{}';
+    identity jsonb;
+    linked_to bigint;
+    was_disabled boolean := false;
+  begin
+    perform astapa.assert_email(wanted_email);
+    if r ? 'password_hash' and r ->> 'password_hash' is not null
+       and r ->> 'password_hash' !~ '^(\$argon2id\$|\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)' then
+      raise exception using errcode = 'AS400', message = 'The password hash is in no format Astapa imports.';
+    end if;
+    if external is not null then
+      select u.id into by_external from astapa.users as u
+      where u.project_id = import_user.project_id and u.environment = mode and u.external_id = external;
+    end if;
+    select u.id into by_email from astapa.users as u
+    where u.project_id = import_user.project_id and u.environment = mode
+      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted_email);
+    if by_external is not null and by_email is not null and by_external <> by_email then
+      raise exception using errcode = 'AS409',
+        message = 'This external_id belongs to one user and this email to another; change one of them first.';
+    end if;
+    target := coalesce(by_external, by_email);
+    if target is null then
+      insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id, created_at,
+                                disabled)
+      values (project_id, wanted_email, coalesce((r ->> 'email_verified')::boolean, false), r ->> 'password_hash', mode,
+              external, coalesce((r ->> 'created_at')::timestamptz, pg_catalog.now()), false)
+      returning id into target;
+      outcome := 'created';
+    else
+      select u.disabled into was_disabled from astapa.users as u
+      where u.project_id = import_user.project_id and u.id = target;
+      update astapa.users as u set
+        email = wanted_email,
+        email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
+        external_id = coalesce(external, u.external_id),
+        created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
+        -- Enabled until the end of this row: api.set_user_claims refuses a disabled user (no one sees this
+        -- state, the row is one transaction); the last statement below sets the flag the import states.
+        disabled = false,
+        -- A hash Astapa made (the person signed in or reset since) is newer than anything in an export.
+        password_hash = case
+          when r ->> 'password_hash' is null or u.password_hash ~ '^\$argon2id\$v=19\$m=19456,t=2,p=1\$' then u.password_hash
+          else r ->> 'password_hash' end
+      where u.project_id = import_user.project_id and u.id = target;
+      outcome := 'updated';
+    end if;
+    if r ? 'role' then patch := patch || pg_catalog.jsonb_build_object('role', r -> 'role'); end if;
+    if r ? 'feature_flags' then patch := patch || pg_catalog.jsonb_build_object('feature_flags', r -> 'feature_flags'); end if;
+    if r ? 'custom_claims' or r ? 'name' then
+      patch := patch || pg_catalog.jsonb_build_object('extra', coalesce(r -> 'custom_claims', '{}')
+        || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
+    end if;
+    if patch <> '{}' then
+      perform api.set_user_claims(project_id, target, patch);
+    end if;
+    if r ->> 'plan' is not null then
+      perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);
+    end if;
+    for identity in select * from pg_catalog.jsonb_array_elements(coalesce(r -> 'identities', '[]')) loop
+      select i.user_id into linked_to from astapa.identities as i
+      where i.project_id = import_user.project_id and i.provider = identity ->> 'provider'
+        and i.subject = identity ->> 'subject';
+      if linked_to is null then
+        insert into astapa.identities (project_id, provider, subject, user_id, email)
+        values (project_id, identity ->> 'provider', identity ->> 'subject', target, identity ->> 'email');
+      elsif linked_to <> target then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'The %s identity %s already signs in another user of this project.', identity ->> 'provider', identity ->> 'subject');
+      end if;
+    end loop;
+    if coalesce((r ->> 'disabled')::boolean, was_disabled) then
+      update astapa.users as u set disabled = true where u.project_id = import_user.project_id and u.id = target;
+    end if;
+    return outcome;
+  end
+  $$;
+
+comment on function astapa.import_user(text, text, jsonb, text) is
+  'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment '
+  'given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a '
+  'bad row (the caller rolls that row back alone).';
+
+create or replace function api.import_users(project_id text, rows jsonb, plan_source text default 'claims_api',
+                                            dry_run boolean default false) returns jsonb
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    mode text;
+    r jsonb;
+    outcome text;
+    created integer := 0;
+    updated integer := 0;
+    refused jsonb[] := '{}';
+    first_seen jsonb;
+    state text;
+    problem text;
+    constraint_at_fault text;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'An import is for the project the request acts for.';
+    end if;
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may import users.';
+    end if;
+    if pg_catalog.jsonb_typeof(rows) is distinct from 'array' or pg_catalog.jsonb_array_length(rows) > 10000 then
+      raise exception using errcode = 'AS400', message = 'An import is a JSON array of at most 10,000 users.';
+    end if;
+    mode := astapa.require_project(project_id);
+    -- The row each repeated email or external_id first appeared in, found once rather than per row.
+    select coalesce(pg_catalog.jsonb_object_agg(d.ord::text, coalesce(rows -> (d.first - 1)::integer -> 'row',
+                                                                      pg_catalog.to_jsonb(d.first))), '{}')
+    into first_seen
+    from (select t.ord, pg_catalog.min(t.ord) over (partition by t.key) as first
+          from (select e.ord, 'e:' || pg_catalog.lower(pg_catalog.btrim(e.value ->> 'email')) as key
+                from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord)
+                union all
+                select e.ord, 'x:' || (e.value ->> 'external_id')
+                from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord)
+                where e.value ->> 'external_id' is not null) as t) as d
+    where d.first <> d.ord;
+    begin
+      for r in select e.value || pg_catalog.jsonb_build_object('ord', e.ord)
+               from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord) loop
+        if first_seen ? (r ->> 'ord') then
+          refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
+            'reason', pg_catalog.format('The same email or external_id is already in row %s of this import.',
+                                        first_seen ->> (r ->> 'ord')));
+          continue;
+        end if;
+        begin
+          outcome := astapa.import_user(project_id, mode, r - 'ord' - 'row', plan_source);
+          if outcome = 'created' then created := created + 1; else updated := updated + 1; end if;
+        exception when others then
+          get stacked diagnostics state = returned_sqlstate, problem = message_text,
+                                  constraint_at_fault = constraint_name;
+          refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
+            'reason', case
+              when state like 'AS%' then problem
+              when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
+              when state like '22%' then 'A value has the wrong type or format: ' || problem
+              else 'The row could not be stored: ' || problem end);
+        end;
+      end loop;
+      perform astapa.audit(project_id, 'user.import', null, pg_catalog.jsonb_build_object(
+        'created', created, 'updated', updated, 'refused', pg_catalog.cardinality(refused), 'environment', mode));
+      if dry_run then
+        raise exception using errcode = 'AS2DR', message = 'dry run';
+      end if;
+    exception when sqlstate 'AS2DR' then
+      null; -- a dry run: the counts stay, every write above is rolled back
+    end;
+    return pg_catalog.jsonb_build_object('created', created, 'updated', updated, 'dry_run', dry_run,
+                                         'refused', pg_catalog.to_jsonb(refused));
+  end
+  $$;
+
+comment on function api.import_users(text, jsonb, text, boolean) is
+  'Imports up to 10,000 users (rows validated by lib/import/rows.ts, each with its row number): creates or '
+  'updates each by external_id, then email; one bad row is rolled back alone and listed in refused with its '
+  'reason; repeats of an email or external_id in one call are refused; audited once (user.import). dry_run '
+  'answers the same and writes nothing. Security definer because it writes password hashes and keeps a hash '
+  'Astapa made over an older imported one, which needs reading the column the app role cannot select; it '
+  'refuses any project but the one the transaction acts for, and machine or self-registered clients.';
+
+grant execute on function api.import_users(text, jsonb, text, boolean) to astapa_app;
+
+create or replace function api.upgrade_imported_password(project_id text, user_id bigint, old_hash text, new_hash text)
+  returns boolean
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'A password is re-hashed for the project the request acts for.';
+    end if;
+    if new_hash is null or new_hash !~ '^\$argon2id\$' then
+      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+    end if;
+    update astapa.users as u set password_hash = new_hash
+    where u.project_id = upgrade_imported_password.project_id and u.id = upgrade_imported_password.user_id
+      and u.password_hash = old_hash;
+    if not found then
+      return false; -- another sign-in re-hashed it first, or the password changed meanwhile
+    end if;
+    perform astapa.audit(project_id, 'user.rehash_password', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('from', pg_catalog.substring(old_hash, '^\$?([a-z0-9_-]+)')));
+    return true;
+  end
+  $$;
+
+comment on function api.upgrade_imported_password(text, bigint, text, text) is
+  'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, '
+  'only while the stored hash is still old_hash; true when replaced. Security definer because the app role '
+  'cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
+
+grant execute on function api.upgrade_imported_password(text, bigint, text, text) to astapa_app;
+
+create or replace function api.export_users(project_id text, after_id bigint default 0, page_size integer default 1000,
+                                            with_password_hashes boolean default false) returns jsonb
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    mode text;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'An export is for the project the request acts for.';
+    end if;
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may export users.';
+    end if;
+    if page_size is null or page_size not between 1 and 1000 or after_id is null then
+      raise exception using errcode = 'AS400', message = 'An export page is 1 to 1000 users after an id.';
+    end if;
+    mode := astapa.require_project(project_id);
+    if after_id = 0 then
+      perform astapa.audit(project_id, 'user.export', null, pg_catalog.jsonb_build_object(
+        'with_password_hashes', coalesce(with_password_hashes, false), 'environment', mode));
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
+        'created_at', u.created_at, 'disabled', case when u.disabled then true end,
+        'name', c.extra ->> 'name', 'role', c.role,
+        'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
+        'custom_claims', nullif(c.extra - 'name', '{}'),
+        'plan', (select s.plan_key from astapa.subscriptions as s
+                 where s.project_id = u.project_id and s.user_id = u.id and s.ended_at is null and astapa.grants_plan(s)),
+        'identities', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                          'provider', i.provider, 'subject', i.subject, 'email', i.email)) order by i.provider, i.subject)
+                       from astapa.identities as i where i.project_id = u.project_id and i.user_id = u.id),
+        'password_hash', case when with_password_hashes then u.password_hash end)) order by u.id)
+      from (select * from astapa.users as x
+            where x.project_id = export_users.project_id and x.environment = mode and x.id > after_id
+            order by x.id limit page_size) as u
+      left join astapa.user_claims as c on c.project_id = u.project_id and c.user_id = u.id), '[]');
+  end
+  $$;
+
+comment on function api.export_users(text, bigint, integer, boolean) is
+  'One keyset page (ids after after_id, at most 1000) of the project''s users in its current environment, in '
+  'the shape api.import_users reads, password hashes only when asked; the first page audits the export '
+  '(user.export). Security definer because the app role cannot select password hashes; refuses any project '
+  'but the one the transaction acts for, and machine or self-registered clients.';
+
+grant execute on function api.export_users(text, bigint, integer, boolean) to astapa_app;

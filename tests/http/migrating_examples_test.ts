@@ -1,0 +1,56 @@
+/**
+ * docs/migrating.md's sample files (examples/import/) import as they are, and every sample user signs in on
+ * the hosted login with the password the page names — the recipes' output is what the import reads.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { basic, seedProject } from "../helpers/oauth.ts";
+import { submitForm } from "../helpers/login.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+const examples = new URL("../../examples/import/", import.meta.url);
+const read = (name: string) => Deno.readTextFile(new URL(name, examples));
+const PASSWORD = "correct horse battery staple";
+
+async function importFile(project: { clientId: string; secret: string }, body: string, type: string) {
+  const res = await t.app.request("/api/platform/users/import", {
+    method: "POST",
+    headers: { authorization: basic(project.clientId, project.secret), "content-type": type },
+    body,
+  });
+  assert.equal(res.status, 200);
+  return await res.json();
+}
+
+Deno.test("migrating — each recipe's sample imports whole and its users sign in with their passwords", async () => {
+  const project = await seedProject(t.db.sql);
+  const signIns: [string, string][] = [];
+  for (const name of ["auth0.ndjson", "supabase.ndjson", "clerk.ndjson", "django.ndjson"]) {
+    const text = await read(name);
+    const result = await importFile(project, text, "application/x-ndjson");
+    const rows = text.trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(result.refused, [], name);
+    assert.equal(result.created, rows.length, name);
+    for (const row of rows) if (row.password_hash) signIns.push([row.email, PASSWORD]);
+  }
+  const firebase = JSON.parse(await read("firebase-users.json"));
+  const { hash_config } = JSON.parse(await read("firebase-hash-config.json"));
+  const result = await importFile(
+    project,
+    JSON.stringify({ hash_config, users: firebase.users }),
+    "application/json",
+  );
+  assert.deepEqual([result.created, result.refused], [1, []]);
+  signIns.push(["user1@example.com", "user1password"]);
+  assert.equal(signIns.length, 8);
+  for (const [email, password] of signIns) {
+    const res = await submitForm(t, project, "/auth/login", { email, password }, { response_type: "code" });
+    assert.equal(res.status, 303, email);
+  }
+  const [budi] = await t.db.sql`select i.provider, i.subject from astapa.identities i
+                                join astapa.users u on u.project_id = i.project_id and u.id = i.user_id
+                                where u.project_id = ${project.id} and u.email = 'budi@example.com'`;
+  assert.deepEqual({ ...budi }, { provider: "google", subject: "108234567890123456789" });
+});

@@ -1,0 +1,251 @@
+/** db/api/user_import.sql: api.import_users, api.upgrade_imported_password, api.export_users. */
+import assert from "node:assert/strict";
+import { asApp, type Sql } from "@/db/client.ts";
+import { exportUsersPage, importUsers, upgradeImportedPassword } from "@/db/user_import.ts";
+import { createPlan } from "@/db/plans.ts";
+import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { testDatabase } from "../helpers/db.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const BCRYPT = "$2b$10$abcdefghijklmnopqrstuuCQs.1lBLSzJtTd5UG1sV1DkL4HqNNHq";
+const ASTAPA = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+
+function run(sql: Sql, projectId: string, rows: object[], dryRun = false, kind?: "machine") {
+  return asApp(
+    sql,
+    projectId,
+    (tx) => importUsers(tx, projectId, rows, { dryRun, source: "claims_api" }),
+    kind ? { clientKind: kind } : {},
+  );
+}
+
+/** What the owner sees of a user (the app role cannot read password_hash). */
+async function stored(sql: Sql, projectId: string, email: string) {
+  const [row] = await sql`
+    select u.id::text, u.email, u.email_verified, u.external_id, u.password_hash, u.created_at, u.disabled,
+           c.role, c.feature_flags, c.extra
+    from astapa.users u left join astapa.user_claims c on c.project_id = u.project_id and c.user_id = u.id
+    where u.project_id = ${projectId} and lower(u.email) = lower(${email})`;
+  return row;
+}
+
+Deno.test("api.import_users — creates users with hash, claims, plan and identities; audited once", async () => {
+  const p = await seedProject(db.sql);
+  await asApp(db.sql, p.id, (tx) => createPlan(tx, p.id, { key: "pro", name: "Pro" }));
+  const result = await run(db.sql, p.id, [{
+    row: 1,
+    email: "ayu@example.com",
+    email_verified: true,
+    external_id: "auth0|1",
+    created_at: "2021-05-01T10:00:00Z",
+    name: "Ayu",
+    role: "admin",
+    feature_flags: ["beta"],
+    custom_claims: { org: "acme" },
+    plan: "pro",
+    identities: [{ provider: "google", subject: "g-1", email: "ayu@gmail.com" }],
+    password_hash: BCRYPT,
+  }, { row: 2, email: "budi@example.com" }]);
+  assert.deepEqual(result, { created: 2, updated: 0, dry_run: false, refused: [] });
+  const ayu = await stored(db.sql, p.id, "ayu@example.com");
+  assert.deepEqual(
+    [ayu.email_verified, ayu.external_id, ayu.password_hash, ayu.created_at.toISOString(), ayu.role],
+    [true, "auth0|1", BCRYPT, "2021-05-01T10:00:00.000Z", "admin"],
+  );
+  assert.deepEqual([ayu.feature_flags, ayu.extra], [["beta"], { org: "acme", name: "Ayu" }]);
+  const plan = await appValue(db.sql, p.id, (tx) => tx`select astapa.user_plan(${p.id}, ${ayu.id}::bigint)`);
+  assert.equal(plan, "pro");
+  const identity = await appValue(db.sql, p.id, (tx) => tx`select user_id::text from astapa.identities`);
+  assert.equal(identity, ayu.id);
+  const audit = await appValue<Record<string, unknown>>(
+    db.sql,
+    p.id,
+    (tx) => tx`select details from astapa.audit_log where action = 'user.import'`,
+  );
+  assert.deepEqual(audit, { created: 2, updated: 0, refused: 0, environment: "sandbox" });
+});
+
+Deno.test("api.import_users — a re-run updates by external_id, then email; never duplicates", async () => {
+  const p = await seedProject(db.sql);
+  await run(db.sql, p.id, [{ row: 1, email: "old@example.com", external_id: "x1", password_hash: BCRYPT }]);
+  const again = await run(db.sql, p.id, [
+    { row: 1, email: "new@example.com", external_id: "x1", email_verified: true },
+    { row: 2, email: "NEW2@example.com" },
+  ]);
+  assert.deepEqual([again.created, again.updated], [1, 1]);
+  const byEmail = await run(db.sql, p.id, [{ row: 1, email: "new2@EXAMPLE.com", name: "N" }]);
+  assert.deepEqual([byEmail.created, byEmail.updated], [0, 1]);
+  const moved = await stored(db.sql, p.id, "new@example.com");
+  assert.deepEqual([moved.external_id, moved.email_verified, moved.password_hash], ["x1", true, BCRYPT]);
+  const count = await appValue(db.sql, p.id, (tx) => tx`select count(*)::int from astapa.users`);
+  assert.equal(count, 2);
+});
+
+Deno.test("api.import_users — a hash Astapa made since is kept; an imported one is replaced", async () => {
+  const p = await seedProject(db.sql);
+  await run(db.sql, p.id, [{ row: 1, email: "a@example.com", password_hash: ASTAPA }]);
+  await run(db.sql, p.id, [{ row: 1, email: "b@example.com", password_hash: BCRYPT }]);
+  const other = BCRYPT.replace("$10$", "$11$");
+  await run(db.sql, p.id, [
+    { row: 1, email: "a@example.com", password_hash: other },
+    { row: 2, email: "b@example.com", password_hash: other },
+  ]);
+  assert.equal((await stored(db.sql, p.id, "a@example.com")).password_hash, ASTAPA);
+  assert.equal((await stored(db.sql, p.id, "b@example.com")).password_hash, other);
+});
+
+Deno.test("api.import_users — bad rows are refused alone, with reasons; the rest is stored", async () => {
+  const p = await seedProject(db.sql);
+  const other = await seedUser(db.sql, p.id, "taken@example.com");
+  await run(db.sql, p.id, [{ row: 1, email: "owner@example.com", external_id: "e9" }]);
+  const result = await run(db.sql, p.id, [
+    { row: 1, email: "ok@example.com" },
+    { row: 2, email: "not-an-email" },
+    { row: 3, email: "hash@example.com", password_hash: "md5$abc" },
+    { row: 4, email: "plan@example.com", plan: "nope" },
+    { row: 5, email: "taken@example.com", external_id: "e9" },
+    { row: 6, email: "OK@example.com" },
+    { row: 7, email: "claims@example.com", custom_claims: { sub: "x" } },
+    { row: 8, email: "when@example.com", created_at: "not a date" },
+  ]);
+  assert.deepEqual([result.created, result.updated], [1, 0]);
+  assert.deepEqual(result.refused.map((r) => r.row), [2, 3, 4, 5, 6, 7, 8]);
+  const reasons = result.refused.map((r) => r.reason);
+  assert.match(reasons[0], /email address/);
+  assert.match(reasons[1], /no format Astapa imports/);
+  assert.match(reasons[2], /plan/i);
+  assert.match(reasons[3], /external_id belongs to one user/);
+  assert.match(reasons[4], /already in row 1/);
+  assert.match(reasons[5], /reserved/);
+  assert.match(reasons[6], /wrong type or format/);
+  // Nothing of a refused row was written (its claims and plan included).
+  for (const email of ["plan@example.com", "claims@example.com", "hash@example.com"]) {
+    assert.equal(await stored(db.sql, p.id, email), undefined);
+  }
+  assert.equal((await stored(db.sql, p.id, "taken@example.com")).id, other);
+});
+
+Deno.test("api.import_users — an identity of another user is refused; a dry run writes nothing", async () => {
+  const p = await seedProject(db.sql);
+  const google = { provider: "google", subject: "g-7" };
+  await run(db.sql, p.id, [{ row: 1, email: "first@example.com", identities: [google] }]);
+  const clash = await run(db.sql, p.id, [{ row: 1, email: "second@example.com", identities: [google] }]);
+  assert.match(clash.refused[0].reason, /already signs in another user/);
+  assert.equal(await stored(db.sql, p.id, "second@example.com"), undefined);
+  const dry = await run(db.sql, p.id, [{ row: 1, email: "dry@example.com" }, { row: 2, email: "x" }], true);
+  assert.deepEqual([dry.created, dry.refused.length, dry.dry_run], [1, 1, true]);
+  assert.equal(await stored(db.sql, p.id, "dry@example.com"), undefined);
+  const audits = await appValue(
+    db.sql,
+    p.id,
+    (tx) => tx`select count(*)::int from astapa.audit_log where action = 'user.import'`,
+  );
+  assert.equal(audits, 2);
+});
+
+Deno.test("api.import_users — refusals: another project, a machine client, more than 10,000 rows", async () => {
+  const p = await seedProject(db.sql);
+  const q = await seedProject(db.sql);
+  await rejectsAs(run(db.sql, p.id, [], false, "machine"), "unauthorized_client");
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => importUsers(tx, q.id, [], { dryRun: false, source: "cli" })),
+    "forbidden",
+  );
+  const many = Array.from({ length: 10_001 }, (_, i) => ({ row: i + 1, email: `u${i}@example.com` }));
+  await rejectsAs(run(db.sql, p.id, many), "validation_failed", /10,000/);
+});
+
+Deno.test("api.upgrade_imported_password — replaces only the hash it verified; argon2id only", async () => {
+  const p = await seedProject(db.sql);
+  await run(db.sql, p.id, [{ row: 1, email: "r@example.com", password_hash: BCRYPT }]);
+  const user = await stored(db.sql, p.id, "r@example.com");
+  const upgrade = (oldHash: string, newHash: string, projectId = p.id) =>
+    asApp(db.sql, p.id, (tx) => upgradeImportedPassword(tx, projectId, { id: user.id, oldHash, newHash }));
+  await rejectsAs(upgrade(BCRYPT, BCRYPT), "validation_failed", /argon2id/);
+  const q = await seedProject(db.sql);
+  await rejectsAs(upgrade(BCRYPT, ASTAPA, q.id), "forbidden");
+  assert.equal(await upgrade("$2b$10$stale", ASTAPA), false);
+  assert.equal(await upgrade(BCRYPT, ASTAPA), true);
+  assert.equal((await stored(db.sql, p.id, "r@example.com")).password_hash, ASTAPA);
+  assert.equal(await upgrade(BCRYPT, ASTAPA), false); // the second of two racing sign-ins
+  const audit = await appValue(
+    db.sql,
+    p.id,
+    (tx) => tx`select details ->> 'from' from astapa.audit_log where action = 'user.rehash_password'`,
+  );
+  assert.equal(audit, "2b");
+});
+
+Deno.test("api.export_users — keyset pages in the import's shape; hashes only when asked; audited", async () => {
+  const p = await seedProject(db.sql);
+  const imported = await run(db.sql, p.id, [
+    { row: 1, email: "a@example.com", external_id: "1", password_hash: BCRYPT, name: "A", role: "r" },
+    {
+      row: 2,
+      email: "b@example.com",
+      identities: [{ provider: "github", subject: "42", email: "b@gh.example" }],
+    },
+    { row: 3, email: "c@example.com", disabled: true, custom_claims: { tier: 2 } },
+  ]);
+  assert.deepEqual(imported.refused, []);
+  const page = (afterId: string, withPasswordHashes = false) =>
+    asApp(db.sql, p.id, (tx) => exportUsersPage(tx, p.id, { afterId, size: 2, withPasswordHashes }));
+  const first = await page("0");
+  const second = await page(first[1].sub);
+  assert.deepEqual([...first, ...second].map((u) => u.email).sort(), [
+    "a@example.com",
+    "b@example.com",
+    "c@example.com",
+  ]);
+  assert.deepEqual(
+    { ...first[0], sub: "", created_at: "" },
+    {
+      sub: "",
+      email: "a@example.com",
+      email_verified: false,
+      external_id: "1",
+      created_at: "",
+      name: "A",
+      role: "r",
+    },
+  );
+  assert.deepEqual(first[1].identities, [{ provider: "github", subject: "42", email: "b@gh.example" }]);
+  assert.deepEqual([second[0].disabled, second[0].custom_claims], [true, { tier: 2 }]);
+  assert.equal((await page("0", true))[0].password_hash, BCRYPT);
+  const audits = await appValue(
+    db.sql,
+    p.id,
+    (tx) =>
+      tx`select jsonb_agg(details -> 'with_password_hashes' order by id) from astapa.audit_log
+         where action = 'user.export'`,
+  );
+  assert.deepEqual(audits, [false, true]);
+  await rejectsAs(
+    asApp(
+      db.sql,
+      p.id,
+      (tx) => exportUsersPage(tx, p.id, { afterId: "0", size: 1001, withPasswordHashes: false }),
+    ),
+    "validation_failed",
+  );
+  await rejectsAs(
+    asApp(
+      db.sql,
+      p.id,
+      (tx) => exportUsersPage(tx, p.id, { afterId: "0", size: 1, withPasswordHashes: true }),
+      { clientKind: "machine" },
+    ),
+    "unauthorized_client",
+  );
+  const q = await seedProject(db.sql);
+  await rejectsAs(
+    asApp(
+      db.sql,
+      q.id,
+      (tx) => exportUsersPage(tx, p.id, { afterId: "0", size: 1, withPasswordHashes: true }),
+    ),
+    "forbidden",
+  );
+});
