@@ -160,6 +160,17 @@ create policy "definer functions see which projects have unpaid checkouts" on as
 CREATE TRIGGER checkouts_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.checkouts FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.client_changes (
+  seq bigint generated always as identity not null,
+  changed_at timestamp with time zone default now() not null,
+  source text not null,
+  constraint client_changes_pkey PRIMARY KEY (seq)
+);
+comment on table astapa.client_changes is 'One row per statement that changed client credentials or what a client_credentials grant reads; the truth behind NOTIFY astapa_client_changes (payload: seq). Rows older than a day are removed by the trigger.';
+CREATE INDEX client_changes_changed_at_idx ON astapa.client_changes USING btree (changed_at);
+grant delete, insert, select on astapa.client_changes to astapa_app;
+
+-- owner: astapa_owner
 create table astapa.dashboard_sessions (
   session_hash bytea not null,
   account_id bigint not null,
@@ -367,6 +378,7 @@ create policy "a project updates its own machine clients" on astapa.machine_clie
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the machine client a client id names" on astapa.machine_clients as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
+CREATE TRIGGER machine_clients_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER machine_clients_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -620,6 +632,7 @@ create policy "definer functions list the projects an account is a member of" on
    FROM astapa.memberships m
   WHERE ((m.project_id = projects.id) AND (m.account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint)))));
 CREATE TRIGGER projects_create_free_plan AFTER INSERT ON astapa.projects FOR EACH ROW EXECUTE FUNCTION astapa.create_free_plan();
+CREATE TRIGGER projects_note_client_change AFTER DELETE OR UPDATE OF client_id, client_secret_hash, settings, deleted_at ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER projects_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -711,6 +724,7 @@ create policy "definer functions release the registration a claim names" on asta
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
 create policy "definer functions see the registration a claim names" on astapa.resources as permissive for select to astapa_owner
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
+CREATE TRIGGER resources_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER resources_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -818,6 +832,7 @@ create policy "a project redescribes its own scopes" on astapa.scopes as permiss
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project removes its own scopes" on astapa.scopes as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scopes_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER scopes_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -2203,6 +2218,25 @@ AS $function$
   $function$;
 comment on function api.expire_checkouts(text,timestamp with time zone) is 'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their pending charges), notifying astapa_checkouts; returns how many. AS400 without now.';
 grant execute on function api.expire_checkouts(text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.failing_client_buckets(prefix text, max_rows integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('bucket', f.bucket, 'seconds', f.seconds)), '[]')
+    from (select r.bucket,
+                 greatest(1, ceil(extract(epoch from r.window_start
+                   + pg_catalog.make_interval(secs => r.window_seconds) - pg_catalog.now())))::integer as seconds
+          from astapa.rate_limits r
+          where pg_catalog.starts_with(r.bucket, failing_client_buckets.prefix) and r.hits > 0
+            and r.window_start + pg_catalog.make_interval(secs => r.window_seconds) > pg_catalog.now()
+          limit greatest(max_rows, 0)) as f
+  $function$;
+comment on function api.failing_client_buckets(text,integer) is 'Brute-force buckets whose name starts with prefix and that hold a failure in their current window, as [{bucket, seconds left}], at most max_rows: what a starting or re-listening instance must not answer from its client-credential cache.';
+grant execute on function api.failing_client_buckets(text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.find_user_by_email(project_id text, email text)
@@ -5991,10 +6025,13 @@ CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer)
+    -- Every instance's client-credential cache stops answering for these buckets (lib/oauth/verified_clients.ts):
+    -- the payload is the bucket's name, the key of its astapa.rate_limits row.
+    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer),
+           pg_catalog.pg_notify('astapa_client_failures', b.value ->> 'name')
     from pg_catalog.jsonb_array_elements(buckets) as b(value)
   $function$;
-comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket.';
+comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket and announces each bucket on NOTIFY astapa_client_failures (payload: the bucket name), so no instance answers those buckets from its cache.';
 grant execute on function astapa.count_client_failure(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -6345,6 +6382,28 @@ AS $function$
   $function$;
 comment on function astapa.new_user_id() is 'A new user''s id: milliseconds since 2020-01-01 shifted left 22 bits, OR 22 bits from gen_random_uuid() (a strong random source). Positive, below 2^63 until about 2089, not guessable from a neighbour, and ordered by time to the millisecond.';
 grant execute on function astapa.new_user_id() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.note_client_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    noted bigint;
+  begin
+    insert into astapa.client_changes (source) values (tg_table_name) returning seq into noted;
+    if noted % 100 = 0 then
+      delete from astapa.client_changes c where c.changed_at < pg_catalog.now() - interval '1 day';
+    end if;
+    -- Other instances hear it on commit; this session's own process hears the notice at once, before the
+    -- statement returns, so a change made through one instance is never answered from that instance's cache.
+    perform pg_catalog.pg_notify('astapa_client_changes', noted::text);
+    raise notice using message = 'astapa_client_change', detail = noted::text;
+    return null;
+  end
+  $function$;
+comment on function astapa.note_client_change() is 'Statement trigger on what a client_credentials grant depends on: records the change in astapa.client_changes, sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own session, so every instance drops its cached client credentials.';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()
