@@ -183,7 +183,7 @@ const clientCredentials: TokenGrant = async (c, params) => {
         : { project: null, machine: null },
     // The grant only reads; what it reads besides the client is the request's scope and resource.
     "value" in request
-      ? `client_credentials\n${request.value.scope ?? ""}\n${request.value.resource ?? ""}`
+      ? JSON.stringify(["client_credentials", request.value.scope, request.value.resource])
       : undefined,
   );
   if ("error" in request) throw request.error;
