@@ -15,6 +15,10 @@ const EnvSchema = z.object({
   ),
   ASTAPA_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default("./.astapa")),
   ASTAPA_DB_POOL_SIZE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(100).default(10)),
+  ASTAPA_CLIENT_CACHE_SECONDS: z.preprocess(
+    emptyAsUnset,
+    z.coerce.number().int().min(0).max(3600).default(30),
+  ),
   ASTAPA_MASTER_KEY: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
   ASTAPA_KEY_ROTATION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).optional()),
   ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
@@ -55,6 +59,8 @@ export type Config = {
   databaseUrl: string | undefined;
   /** Connections this process keeps to Postgres (postgres.js pipelines queries on them when all are busy). */
   databasePoolSize: number;
+  /** Maximum age of a cached verified client credential (lib/oauth/verified_clients.ts); 0 turns it off. */
+  clientCacheSeconds: number;
   dataDir: string;
   masterKey: string | undefined;
   /** Rotate signing keys automatically once the active one is this many days old; unset = by hand only. */
@@ -98,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     baseUrlConfigured: e.ASTAPA_BASE_URL !== undefined,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.ASTAPA_DB_POOL_SIZE,
+    clientCacheSeconds: e.ASTAPA_CLIENT_CACHE_SECONDS,
     dataDir: e.ASTAPA_DATA_DIR,
     masterKey: e.ASTAPA_MASTER_KEY,
     keyRotationDays: e.ASTAPA_KEY_ROTATION_DAYS,

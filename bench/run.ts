@@ -142,6 +142,12 @@ async function loopback(): Promise<void> {
     };
 
     await measure("hello-world", "Deno.serve returning a string", hello, { url: "/" });
+    await measure(
+      "hello-world (Deno fetch generator)",
+      "the generator of refresh_token and authorization_code (single-use credentials)",
+      hello,
+      { url: "/", generator: "deno" },
+    );
     await measure("JWKS", "", astapa, { url: "/.well-known/jwks.json" });
     await measure("discovery", "", astapa, { url: "/.well-known/openid-configuration" });
     await measure("client_credentials", "Basic auth, 1 RS256 signature", astapa, clientCredentials);
@@ -229,7 +235,7 @@ async function loopback(): Promise<void> {
     for (const stop of stops.reverse()) await stop().catch((error) => console.error("cleanup:", error));
   }
   console.log(
-    `\n${baselineLines(baselines)}\n\n${table(rows, baselines)}\n\nTargets (issue 11):\n\n${
+    `\n${baselineLines(baselines)}\n\n${table(rows, baselines)}\n\nTargets (issue 24):\n\n${
       targets(rows, baselines, { loginScriptKb })
     }`,
   );

@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { failureKind, OutcomeUnknownError, retryNotApplied, RolledBackError } from "./failover.ts";
 import { createFailoverPool, failoverOf } from "./pool.ts";
 import { tracedSql, tracingEnabled } from "../lib/tracing.ts";
+import { handleNotice } from "./client_changes.ts";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -17,7 +18,7 @@ export type Fragment = postgres.Fragment;
 export type PoolOptions = { max?: number; applicationName?: string };
 
 /**
- * Opens a pool. Notices are dropped (migrations raise them); bigint columns come back as strings. `url` may
+ * Opens a pool. Notices are dropped except a client change (db/client_changes.ts); bigint columns come back as strings. `url` may
  * name several hosts (libpq style); the pool follows the primary across a failover (pool.ts).
  */
 export function createPool(url: string, options: PoolOptions = {}): Sql {
@@ -26,7 +27,8 @@ export function createPool(url: string, options: PoolOptions = {}): Sql {
     idle_timeout: 30,
     // Fail fast when the database is unreachable: the request answers 503 instead of hanging.
     connect_timeout: 3,
-    onnotice: () => {},
+    // Other notices are dropped (migrations raise them); a client change reaches this process's caches.
+    onnotice: handleNotice,
     connection: { application_name: options.applicationName ?? "astapa" },
   });
 }

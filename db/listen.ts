@@ -10,7 +10,7 @@
 import postgres from "postgres";
 import { log } from "../lib/http/log.ts";
 
-type Listener = { fn: (payload: string) => void; onlisten?: () => void };
+type Listener = { fn: (payload: string) => void; onlisten?: () => void; onlost?: () => void };
 
 export type ListenHubOptions = {
   /** The URL of the primary right now (the failover pool's current host). */
@@ -31,13 +31,17 @@ export class ListenHub {
 
   constructor(readonly options: ListenHubOptions) {}
 
-  /** Same shape as postgres.js `sql.listen`: `onlisten` runs now and after every re-listen. */
+  /**
+   * Same shape as postgres.js `sql.listen`: `onlisten` runs now and after every re-listen; `onlost` (an
+   * addition) runs when the session is lost, before notices may have been missed.
+   */
   async listen(
     channel: string,
     fn: (payload: string) => void,
     onlisten?: () => void,
+    onlost?: () => void,
   ): Promise<{ state: Record<string, never>; unlisten: () => Promise<void> }> {
-    const listener: Listener = { fn, onlisten };
+    const listener: Listener = { fn, onlisten, onlost };
     const known = this.#channels.get(channel);
     const listeners = known ?? new Set<Listener>();
     listeners.add(listener);
@@ -111,6 +115,9 @@ export class ListenHub {
   #lost(error: unknown): void {
     if (this.#closed || this.#reconnecting) return;
     this.#reconnecting = true;
+    for (const listeners of this.#channels.values()) {
+      for (const listener of listeners) listener.onlost?.();
+    }
     const old = this.#session;
     this.#session = null;
     void old?.end().catch(() => {});

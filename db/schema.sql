@@ -160,6 +160,17 @@ create policy "definer functions see which projects have unpaid checkouts" on as
 CREATE TRIGGER checkouts_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.checkouts FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.client_changes (
+  seq bigint generated always as identity not null,
+  changed_at timestamp with time zone default now() not null,
+  source text not null,
+  constraint client_changes_pkey PRIMARY KEY (seq)
+);
+comment on table astapa.client_changes is 'One row per statement that changed client credentials or what a client_credentials grant reads; the truth behind NOTIFY astapa_client_changes (payload: seq). Rows older than a day are removed by the trigger.';
+CREATE INDEX client_changes_changed_at_idx ON astapa.client_changes USING btree (changed_at);
+grant delete, insert, select on astapa.client_changes to astapa_app;
+
+-- owner: astapa_owner
 create table astapa.dashboard_sessions (
   session_hash bytea not null,
   account_id bigint not null,
@@ -367,6 +378,7 @@ create policy "a project updates its own machine clients" on astapa.machine_clie
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the machine client a client id names" on astapa.machine_clients as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
+CREATE TRIGGER machine_clients_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER machine_clients_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -620,6 +632,7 @@ create policy "definer functions list the projects an account is a member of" on
    FROM astapa.memberships m
   WHERE ((m.project_id = projects.id) AND (m.account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint)))));
 CREATE TRIGGER projects_create_free_plan AFTER INSERT ON astapa.projects FOR EACH ROW EXECUTE FUNCTION astapa.create_free_plan();
+CREATE TRIGGER projects_note_client_change AFTER DELETE OR UPDATE OF client_id, client_secret_hash, settings, deleted_at ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER projects_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -711,6 +724,7 @@ create policy "definer functions release the registration a claim names" on asta
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
 create policy "definer functions see the registration a claim names" on astapa.resources as permissive for select to astapa_owner
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
+CREATE TRIGGER resources_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER resources_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -818,6 +832,7 @@ create policy "a project redescribes its own scopes" on astapa.scopes as permiss
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project removes its own scopes" on astapa.scopes as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scopes_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER scopes_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -922,25 +937,21 @@ create table astapa.users (
   environment text not null,
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
-  external_id text,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
-  constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
-  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text)
+  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text)
 );
 alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
-comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
-comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
+comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider.';
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
-CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at) on astapa.users to astapa_app;
 grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -1890,35 +1901,23 @@ AS $function$
   declare
     mode text := astapa.require_project(project_id);
     new_id bigint;
-    violated text;
   begin
     perform astapa.assert_email(pg_catalog.btrim(email));
     if password_hash is not null and password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
-    -- pairs: that id clash (users_pkey) is retried with a fresh id; only an email clash is the caller's.
-    for attempt in 1..5 loop
-      begin
-        insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-        values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
-        returning id into new_id;
-        exit;
-      exception when unique_violation then
-        get stacked diagnostics violated = constraint_name;
-        if violated is distinct from 'users_pkey' then
-          raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-        end if;
-        if attempt = 5 then
-          raise;
-        end if;
-      end;
-    end loop;
+    begin
+      insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+      values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
+      returning id into new_id;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+    end;
     perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
     return astapa.user_json(project_id, new_id);
   end
   $function$;
-comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. A new id that clashes with an existing one (same millisecond, same random bits) is drawn again.';
+comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there.';
 grant execute on function api.create_user(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -2221,50 +2220,23 @@ comment on function api.expire_checkouts(text,timestamp with time zone) is 'Mark
 grant execute on function api.expire_checkouts(text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.export_users(project_id text, after_id bigint DEFAULT 0, page_size integer DEFAULT 1000, with_password_hashes boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION api.failing_client_buckets(prefix text, max_rows integer)
  RETURNS jsonb
- LANGUAGE plpgsql
- SECURITY DEFINER
+ LANGUAGE sql
+ STABLE
  SET search_path TO ''
 AS $function$
-  declare
-    mode text;
-  begin
-    if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS403', message = 'An export is for the project the request acts for.';
-    end if;
-    if astapa.current_client_kind() in ('machine', 'dynamic') then
-      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may export users.';
-    end if;
-    if page_size is null or page_size not between 1 and 1000 or after_id is null then
-      raise exception using errcode = 'AS400', message = 'An export page is 1 to 1000 users after an id.';
-    end if;
-    mode := astapa.require_project(project_id);
-    if after_id = 0 then
-      perform astapa.audit(project_id, 'user.export', null, pg_catalog.jsonb_build_object(
-        'with_password_hashes', coalesce(with_password_hashes, false), 'environment', mode));
-    end if;
-    return coalesce((
-      select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-        'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
-        'created_at', u.created_at, 'disabled', case when u.disabled then true end,
-        'name', c.extra ->> 'name', 'role', c.role,
-        'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
-        'custom_claims', nullif(c.extra - 'name', '{}'),
-        'plan', (select s.plan_key from astapa.subscriptions as s
-                 where s.project_id = u.project_id and s.user_id = u.id and s.ended_at is null and astapa.grants_plan(s)),
-        'identities', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                          'provider', i.provider, 'subject', i.subject, 'email', i.email)) order by i.provider, i.subject)
-                       from astapa.identities as i where i.project_id = u.project_id and i.user_id = u.id),
-        'password_hash', case when with_password_hashes then u.password_hash end)) order by u.id)
-      from (select * from astapa.users as x
-            where x.project_id = export_users.project_id and x.environment = mode and x.id > after_id
-            order by x.id limit page_size) as u
-      left join astapa.user_claims as c on c.project_id = u.project_id and c.user_id = u.id), '[]');
-  end
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('bucket', f.bucket, 'seconds', f.seconds)), '[]')
+    from (select r.bucket,
+                 greatest(1, ceil(extract(epoch from r.window_start
+                   + pg_catalog.make_interval(secs => r.window_seconds) - pg_catalog.now())))::integer as seconds
+          from astapa.rate_limits r
+          where pg_catalog.starts_with(r.bucket, failing_client_buckets.prefix) and r.hits > 0
+            and r.window_start + pg_catalog.make_interval(secs => r.window_seconds) > pg_catalog.now()
+          limit greatest(max_rows, 0)) as f
   $function$;
-comment on function api.export_users(text,bigint,integer,boolean) is 'One keyset page (ids after after_id, at most 1000) of the project''s users in its current environment, in the shape api.import_users reads, password hashes only when asked; the first page audits the export (user.export). Security definer because the app role cannot select password hashes; refuses any project but the one the transaction acts for, and machine or self-registered clients.';
-grant execute on function api.export_users(text,bigint,integer,boolean) to astapa_app;
+comment on function api.failing_client_buckets(text,integer) is 'Brute-force buckets whose name starts with prefix and that hold a failure in their current window, as [{bucket, seconds left}], at most max_rows: what a starting or re-listening instance must not answer from its client-credential cache.';
+grant execute on function api.failing_client_buckets(text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.find_user_by_email(project_id text, email text)
@@ -2399,85 +2371,6 @@ CREATE OR REPLACE FUNCTION api.get_webhook_endpoint(project_id text)
 AS $function$ select astapa.webhook_endpoint_json(project_id) $function$;
 comment on function api.get_webhook_endpoint(text) is 'The project''s webhook endpoint, or null.';
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.import_users(project_id text, rows jsonb, plan_source text DEFAULT 'claims_api'::text, dry_run boolean DEFAULT false)
- RETURNS jsonb
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-  declare
-    mode text;
-    r jsonb;
-    outcome text;
-    created integer := 0;
-    updated integer := 0;
-    refused jsonb[] := '{}';
-    first_seen jsonb;
-    state text;
-    problem text;
-    constraint_at_fault text;
-  begin
-    if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS403', message = 'An import is for the project the request acts for.';
-    end if;
-    if astapa.current_client_kind() in ('machine', 'dynamic') then
-      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may import users.';
-    end if;
-    if pg_catalog.jsonb_typeof(rows) is distinct from 'array' or pg_catalog.jsonb_array_length(rows) > 10000 then
-      raise exception using errcode = 'AS400', message = 'An import is a JSON array of at most 10,000 users.';
-    end if;
-    mode := astapa.require_project(project_id);
-    -- The row each repeated email or external_id first appeared in, found once rather than per row.
-    select coalesce(pg_catalog.jsonb_object_agg(d.ord::text, coalesce(rows -> (d.first - 1)::integer -> 'row',
-                                                                      pg_catalog.to_jsonb(d.first))), '{}')
-    into first_seen
-    from (select t.ord, pg_catalog.min(t.ord) over (partition by t.key) as first
-          from (select e.ord, 'e:' || pg_catalog.lower(pg_catalog.btrim(e.value ->> 'email')) as key
-                from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord)
-                union all
-                select e.ord, 'x:' || (e.value ->> 'external_id')
-                from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord)
-                where e.value ->> 'external_id' is not null) as t) as d
-    where d.first <> d.ord;
-    begin
-      for r in select e.value || pg_catalog.jsonb_build_object('ord', e.ord)
-               from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord) loop
-        if first_seen ? (r ->> 'ord') then
-          refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
-            'reason', pg_catalog.format('The same email or external_id is already in row %s of this import.',
-                                        first_seen ->> (r ->> 'ord')));
-          continue;
-        end if;
-        begin
-          outcome := astapa.import_user(project_id, mode, r - 'ord' - 'row', plan_source);
-          if outcome = 'created' then created := created + 1; else updated := updated + 1; end if;
-        exception when others then
-          get stacked diagnostics state = returned_sqlstate, problem = message_text,
-                                  constraint_at_fault = constraint_name;
-          refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
-            'reason', case
-              when state like 'AS%' then problem
-              when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
-              when state like '22%' then 'A value has the wrong type or format: ' || problem
-              else 'The row could not be stored: ' || problem end);
-        end;
-      end loop;
-      perform astapa.audit(project_id, 'user.import', null, pg_catalog.jsonb_build_object(
-        'created', created, 'updated', updated, 'refused', pg_catalog.cardinality(refused), 'environment', mode));
-      if dry_run then
-        raise exception using errcode = 'AS2DR', message = 'dry run';
-      end if;
-    exception when sqlstate 'AS2DR' then
-      null; -- a dry run: the counts stay, every write above is rolled back
-    end;
-    return pg_catalog.jsonb_build_object('created', created, 'updated', updated, 'dry_run', dry_run,
-                                         'refused', pg_catalog.to_jsonb(refused));
-  end
-  $function$;
-comment on function api.import_users(text,jsonb,text,boolean) is 'Imports up to 10,000 users (rows validated by lib/import/rows.ts, each with its row number): creates or updates each by external_id, then email; one bad row is rolled back alone and listed in refused with its reason; repeats of an email or external_id in one call are refused; audited once (user.import). dry_run answers the same and writes nothing. Security definer because it writes password hashes and keeps a hash Astapa made over an older imported one, which needs reading the column the app role cannot select; it refuses any project but the one the transaction acts for, and machine or self-registered clients.';
-grant execute on function api.import_users(text,jsonb,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.install_signing_keys(active_kid text, active_jwk jsonb, active_private bytea, next_kid text, next_jwk jsonb, next_private bytea)
@@ -5332,34 +5225,6 @@ comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given 
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.upgrade_imported_password(project_id text, user_id bigint, old_hash text, new_hash text)
- RETURNS boolean
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-  begin
-    if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS403', message = 'A password is re-hashed for the project the request acts for.';
-    end if;
-    if new_hash is null or new_hash !~ '^\$argon2id\$' then
-      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
-    end if;
-    update astapa.users as u set password_hash = new_hash
-    where u.project_id = upgrade_imported_password.project_id and u.id = upgrade_imported_password.user_id
-      and u.password_hash = old_hash;
-    if not found then
-      return false; -- another sign-in re-hashed it first, or the password changed meanwhile
-    end if;
-    perform astapa.audit(project_id, 'user.rehash_password', 'user:' || user_id,
-      pg_catalog.jsonb_build_object('from', pg_catalog.substring(old_hash, '^\$?([a-z0-9_-]+)')));
-    return true;
-  end
-  $function$;
-comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash; true when replaced. Security definer because the app role cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
-grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_for_sign_in(project_id text, email text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6160,10 +6025,13 @@ CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer)
+    -- Every instance's client-credential cache stops answering for these buckets (lib/oauth/verified_clients.ts):
+    -- the payload is the bucket's name, the key of its astapa.rate_limits row.
+    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer),
+           pg_catalog.pg_notify('astapa_client_failures', b.value ->> 'name')
     from pg_catalog.jsonb_array_elements(buckets) as b(value)
   $function$;
-comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket.';
+comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket and announces each bucket on NOTIFY astapa_client_failures (payload: the bucket name), so no instance answers those buckets from its cache.';
 grant execute on function astapa.count_client_failure(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -6357,98 +6225,6 @@ comment on function astapa.grants_plan(astapa.subscriptions) is 'Whether a subsc
 grant execute on function astapa.grants_plan(astapa.subscriptions) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)
- RETURNS text
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    wanted_email text := pg_catalog.btrim(r ->> 'email');
-    external text := r ->> 'external_id';
-    by_external bigint;
-    by_email bigint;
-    target bigint;
-    outcome text;
-    patch jsonb := '{}';
-    identity jsonb;
-    linked_to bigint;
-    was_disabled boolean := false;
-  begin
-    perform astapa.assert_email(wanted_email);
-    if r ? 'password_hash' and r ->> 'password_hash' is not null
-       and r ->> 'password_hash' !~ '^(\$argon2id\$|\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)' then
-      raise exception using errcode = 'AS400', message = 'The password hash is in no format Astapa imports.';
-    end if;
-    if external is not null then
-      select u.id into by_external from astapa.users as u
-      where u.project_id = import_user.project_id and u.environment = mode and u.external_id = external;
-    end if;
-    select u.id into by_email from astapa.users as u
-    where u.project_id = import_user.project_id and u.environment = mode
-      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted_email);
-    if by_external is not null and by_email is not null and by_external <> by_email then
-      raise exception using errcode = 'AS409',
-        message = 'This external_id belongs to one user and this email to another; change one of them first.';
-    end if;
-    target := coalesce(by_external, by_email);
-    if target is null then
-      insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id, created_at,
-                                disabled)
-      values (project_id, wanted_email, coalesce((r ->> 'email_verified')::boolean, false), r ->> 'password_hash', mode,
-              external, coalesce((r ->> 'created_at')::timestamptz, pg_catalog.now()), false)
-      returning id into target;
-      outcome := 'created';
-    else
-      select u.disabled into was_disabled from astapa.users as u
-      where u.project_id = import_user.project_id and u.id = target;
-      update astapa.users as u set
-        email = wanted_email,
-        email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
-        external_id = coalesce(external, u.external_id),
-        created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
-        -- Enabled until the end of this row: api.set_user_claims refuses a disabled user (no one sees this
-        -- state, the row is one transaction); the last statement below sets the flag the import states.
-        disabled = false,
-        -- A hash Astapa made (the person signed in or reset since) is newer than anything in an export.
-        password_hash = case
-          when r ->> 'password_hash' is null or u.password_hash ~ '^\$argon2id\$v=19\$m=19456,t=2,p=1\$' then u.password_hash
-          else r ->> 'password_hash' end
-      where u.project_id = import_user.project_id and u.id = target;
-      outcome := 'updated';
-    end if;
-    if r ? 'role' then patch := patch || pg_catalog.jsonb_build_object('role', r -> 'role'); end if;
-    if r ? 'feature_flags' then patch := patch || pg_catalog.jsonb_build_object('feature_flags', r -> 'feature_flags'); end if;
-    if r ? 'custom_claims' or r ? 'name' then
-      patch := patch || pg_catalog.jsonb_build_object('extra', coalesce(r -> 'custom_claims', '{}')
-        || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
-    end if;
-    if patch <> '{}' then
-      perform api.set_user_claims(project_id, target, patch);
-    end if;
-    if r ->> 'plan' is not null then
-      perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);
-    end if;
-    for identity in select * from pg_catalog.jsonb_array_elements(coalesce(r -> 'identities', '[]')) loop
-      select i.user_id into linked_to from astapa.identities as i
-      where i.project_id = import_user.project_id and i.provider = identity ->> 'provider'
-        and i.subject = identity ->> 'subject';
-      if linked_to is null then
-        insert into astapa.identities (project_id, provider, subject, user_id, email)
-        values (project_id, identity ->> 'provider', identity ->> 'subject', target, identity ->> 'email');
-      elsif linked_to <> target then
-        raise exception using errcode = 'AS409', message = pg_catalog.format(
-          'The %s identity %s already signs in another user of this project.', identity ->> 'provider', identity ->> 'subject');
-      end if;
-    end loop;
-    if coalesce((r ->> 'disabled')::boolean, was_disabled) then
-      update astapa.users as u set disabled = true where u.project_id = import_user.project_id and u.id = target;
-    end if;
-    return outcome;
-  end
-  $function$;
-comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)
  RETURNS boolean
  LANGUAGE sql
@@ -6606,6 +6382,28 @@ AS $function$
   $function$;
 comment on function astapa.new_user_id() is 'A new user''s id: milliseconds since 2020-01-01 shifted left 22 bits, OR 22 bits from gen_random_uuid() (a strong random source). Positive, below 2^63 until about 2089, not guessable from a neighbour, and ordered by time to the millisecond.';
 grant execute on function astapa.new_user_id() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.note_client_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    noted bigint;
+  begin
+    insert into astapa.client_changes (source) values (tg_table_name) returning seq into noted;
+    if noted % 100 = 0 then
+      delete from astapa.client_changes c where c.changed_at < pg_catalog.now() - interval '1 day';
+    end if;
+    -- Other instances hear it on commit; this session's own process hears the notice at once, before the
+    -- statement returns, so a change made through one instance is never answered from that instance's cache.
+    perform pg_catalog.pg_notify('astapa_client_changes', noted::text);
+    raise notice using message = 'astapa_client_change', detail = noted::text;
+    return null;
+  end
+  $function$;
+comment on function astapa.note_client_change() is 'Statement trigger on what a client_credentials grant depends on: records the change in astapa.client_changes, sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own session, so every instance drops its cached client credentials.';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()

@@ -10,6 +10,7 @@ import type { ConsoleClient } from "./dashboard/console.ts";
 import type { DashboardSession } from "../db/dashboard.ts";
 import type { Caller } from "./router/callers.ts";
 import type { AuthenticatedClient } from "./oauth/authenticate_client.ts";
+import type { VerifiedClients } from "./oauth/verified_clients.ts";
 
 export type Deps = {
   config: Config;
@@ -21,6 +22,8 @@ export type Deps = {
   xenditSandbox: XenditSimulator;
   /** The built-in console project the dashboard signs developers in through. */
   consoleClient: ConsoleClient;
+  /** Verified client credentials of this instance (client_credentials without a round trip); absent: off. */
+  verifiedClients?: VerifiedClients;
 };
 
 export type AppEnv = {

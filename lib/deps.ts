@@ -7,12 +7,14 @@ import { createSandboxXendit } from "./payments/accounts.ts";
 import type { MasterKeys } from "./tokens/master_key.ts";
 import { KeyStore } from "./tokens/signing_keys.ts";
 import { ensureConsole } from "./dashboard/console.ts";
+import { CLIENT_FAILURES } from "./oauth/authenticate_client.ts";
+import { VerifiedClients } from "./oauth/verified_clients.ts";
 
 export type DepsInput = { config: Config; sql: Sql; masterKeys: MasterKeys; assets: IslandAssets };
 
 /**
- * Installs signing keys if the deployment has none (signing through OpenSSL when it can) and starts the sandbox
- * Xendit simulator. close() frees the native keys and stops the simulator.
+ * Installs signing keys if the deployment has none (signing through OpenSSL when it can), starts the sandbox
+ * Xendit simulator and the client-credential cache. close() frees the native keys and stops both.
  */
 export async function createDeps(input: DepsInput): Promise<Deps & { close(): void }> {
   const keys = new KeyStore(input.sql, input.masterKeys.sealing, input.config.signer);
@@ -20,14 +22,29 @@ export async function createDeps(input: DepsInput): Promise<Deps & { close(): vo
   const xenditSandbox = createSandboxXendit(input.config, input);
   // The dashboard signs developers in through this deployment's own console project, created if missing.
   const consoleClient = await ensureConsole(input.sql, input.config.baseUrl);
+  const verifiedClients = await startVerifiedClients(input);
   return {
     ...input,
     keys,
     xenditSandbox,
     consoleClient,
+    verifiedClients,
     close() {
+      verifiedClients?.stop();
       xenditSandbox.close();
       keys.close();
     },
   };
+}
+
+/** The client-credential cache (lib/oauth/verified_clients.ts), unless ASTAPA_CLIENT_CACHE_SECONDS is 0. */
+async function startVerifiedClients(input: DepsInput): Promise<VerifiedClients | undefined> {
+  if (input.config.clientCacheSeconds <= 0) return undefined;
+  const cache = new VerifiedClients(
+    input.config.clientCacheSeconds,
+    "client_auth:",
+    CLIENT_FAILURES.windowSeconds,
+  );
+  await cache.start(input.sql);
+  return cache;
 }

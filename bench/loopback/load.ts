@@ -1,10 +1,13 @@
 /**
- * The load generator of `deno task bench`, run as its own process so its CPU is not the server's:
+ * The load generator of `deno task bench` for single-use credentials (refresh chains, codes), and for every
+ * scenario with BENCH_GENERATOR=deno; run as its own process so its CPU is not the server's (repeatable requests
+ * go to autocannon by default: bench/loopback/autocannon_load.mjs):
  *   deno run -A bench/loopback/load.ts <scenario.json>
  * Keeps `concurrency` requests in flight on keep-alive connections for `durationMs` (after `warmupMs` not
  * counted) and prints one JSON line: requests, non-2xx/3xx count, req/s, p50/p99 latency in ms.
  * Stops by itself: bounded by time, and by the supply of single-use credentials.
  */
+import process from "node:process";
 
 export type Scenario = {
   url: string;
@@ -16,6 +19,8 @@ export type Scenario = {
   /** Form body (static), or the form fields added to each single-use credential. */
   form?: Record<string, string>;
   credentials?: string[];
+  /** `deno`: this generator even for a repeatable request (the hello-world row that refresh and code compare to). */
+  generator?: "deno";
   concurrency: number;
   durationMs: number;
   warmupMs: number;
@@ -29,6 +34,8 @@ export type LoadResult = {
   p99: number;
   /** True when single-use credentials ran out before the duration ended. */
   exhausted: boolean;
+  /** The generator and its own CPU over the run, as a share of one core (1.0: one core busy). */
+  generator?: { name: string; cpu: number; workers?: number };
 };
 
 async function run(s: Scenario): Promise<LoadResult> {
@@ -40,6 +47,7 @@ async function run(s: Scenario): Promise<LoadResult> {
   const end = measureFrom + s.durationMs;
   let measuredEnd = end;
   const codes = s.credentials ? [...s.credentials] : [];
+  const cpuBefore = process.cpuUsage();
 
   const worker = async (index: number) => {
     let refresh = s.kind === "refresh" ? s.credentials![index] : undefined;
@@ -76,7 +84,9 @@ async function run(s: Scenario): Promise<LoadResult> {
   const at = (q: number) =>
     latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : NaN;
   const seconds = (measuredEnd - measureFrom) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   return {
+    generator: { name: "deno fetch", cpu: (cpu.user + cpu.system) / 1000 / (performance.now() - start) },
     requests: latencies.length,
     failures,
     rps: latencies.length / seconds,

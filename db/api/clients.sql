@@ -561,11 +561,16 @@ create or replace function astapa.count_client_failure(buckets jsonb) returns vo
   volatile
   set search_path = ''
   as $$
-    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer)
+    -- Every instance's client-credential cache stops answering for these buckets (lib/oauth/verified_clients.ts):
+    -- the payload is the bucket's name, the key of its astapa.rate_limits row.
+    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer),
+           pg_catalog.pg_notify('astapa_client_failures', b.value ->> 'name')
     from pg_catalog.jsonb_array_elements(buckets) as b(value)
   $$;
 
-comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket.';
+comment on function astapa.count_client_failure(jsonb) is
+  'Counts one failed client authentication in every bucket and announces each bucket on NOTIFY '
+  'astapa_client_failures (payload: the bucket name), so no instance answers those buckets from its cache.';
 
 grant execute on function astapa.count_client_failure(jsonb) to astapa_app;
 
@@ -691,3 +696,65 @@ comment on function api.record_refused_client(text, text, text, text) is
   'project.';
 
 grant execute on function api.record_refused_client(text, text, text, text) to astapa_app;
+
+-- The client-credential cache of each instance (lib/oauth/verified_clients.ts): what invalidates it.
+
+create or replace function astapa.note_client_change() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    noted bigint;
+  begin
+    insert into astapa.client_changes (source) values (tg_table_name) returning seq into noted;
+    if noted % 100 = 0 then
+      delete from astapa.client_changes c where c.changed_at < pg_catalog.now() - interval '1 day';
+    end if;
+    -- Other instances hear it on commit; this session's own process hears the notice at once, before the
+    -- statement returns, so a change made through one instance is never answered from that instance's cache.
+    perform pg_catalog.pg_notify('astapa_client_changes', noted::text);
+    raise notice using message = 'astapa_client_change', detail = noted::text;
+    return null;
+  end
+  $$;
+
+comment on function astapa.note_client_change() is
+  'Statement trigger on what a client_credentials grant depends on: records the change in astapa.client_changes, '
+  'sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own '
+  'session, so every instance drops its cached client credentials.';
+
+create or replace trigger projects_note_client_change
+  after update of client_id, client_secret_hash, settings, deleted_at or delete
+  on astapa.projects for each statement execute function astapa.note_client_change();
+
+create or replace trigger machine_clients_note_client_change after insert or update or delete or truncate
+  on astapa.machine_clients for each statement execute function astapa.note_client_change();
+
+create or replace trigger scopes_note_client_change after insert or update or delete or truncate
+  on astapa.scopes for each statement execute function astapa.note_client_change();
+
+create or replace trigger resources_note_client_change after insert or update or delete or truncate
+  on astapa.resources for each statement execute function astapa.note_client_change();
+
+create or replace function api.failing_client_buckets(prefix text, max_rows integer) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('bucket', f.bucket, 'seconds', f.seconds)), '[]')
+    from (select r.bucket,
+                 greatest(1, ceil(extract(epoch from r.window_start
+                   + pg_catalog.make_interval(secs => r.window_seconds) - pg_catalog.now())))::integer as seconds
+          from astapa.rate_limits r
+          where pg_catalog.starts_with(r.bucket, failing_client_buckets.prefix) and r.hits > 0
+            and r.window_start + pg_catalog.make_interval(secs => r.window_seconds) > pg_catalog.now()
+          limit greatest(max_rows, 0)) as f
+  $$;
+
+comment on function api.failing_client_buckets(text, integer) is
+  'Brute-force buckets whose name starts with prefix and that hold a failure in their current window, as '
+  '[{bucket, seconds left}], at most max_rows: what a starting or re-listening instance must not answer from '
+  'its client-credential cache.';
+
+grant execute on function api.failing_client_buckets(text, integer) to astapa_app;

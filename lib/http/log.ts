@@ -24,6 +24,33 @@ function writeLine(line: string): void {
   }
 }
 
+/**
+ * Access-log lines written to stdout are gathered and written together every 20 ms (or at 64 KB): one write
+ * for many requests instead of a syscall per request, a large part of what a cached GET cost. Any other log
+ * line writes what is pending first, so order is kept; pending lines are written on exit (unload). The timer
+ * is started once, here, and does not keep the process alive.
+ */
+let pending: string[] = [];
+let pendingBytes = 0;
+
+function flushAccessLines(): void {
+  if (!pending.length) return;
+  const lines = pending;
+  pending = [];
+  pendingBytes = 0;
+  writeLine(lines.join("\n"));
+}
+
+function writeAccessLine(line: string): void {
+  if (sink !== writeLine) return sink(line);
+  pending.push(line);
+  pendingBytes += line.length;
+  if (pendingBytes >= 65_536) flushAccessLines();
+}
+
+Deno.unrefTimer(setInterval(flushAccessLines, 20));
+globalThis.addEventListener("unload", flushAccessLines);
+
 /** Sets the lowest level written, and optionally where lines go (tests capture them). */
 export function configureLog(level: LogLevel, write?: (line: string) => void): void {
   threshold = LEVELS[level];
@@ -32,6 +59,7 @@ export function configureLog(level: LogLevel, write?: (line: string) => void): v
 
 export function log(level: LogLevel, msg: string, fields: LogFields = {}): void {
   if (LEVELS[level] < threshold) return;
+  flushAccessLines();
   sink(
     JSON.stringify(
       { time: new Date().toISOString(), level, msg, ...fields, ...traceFields() },
@@ -49,7 +77,7 @@ export function logRequest(fields: {
   duration_ms: number;
 }): void {
   if (LEVELS.info < threshold) return;
-  sink(
+  writeAccessLine(
     JSON.stringify({
       time: new Date().toISOString(),
       level: "info",

@@ -70,12 +70,14 @@ const NO_GRANT: GrantCalls = { project: null, machine: null };
  * Authenticates the client and, in the same statement (one round trip, acting for the client's project),
  * calls the grant `grant` names for its kind. The grant runs only for an enabled client whose secret matched
  * and whose kind the route accepts; `grant` is null when the client's kind has no call (the caller decides
- * what that means).
+ * what that means). With `cacheKey` (a grant that only reads, named by everything it depends on besides the
+ * client), the instance's verified-client cache may answer without Postgres (lib/oauth/verified_clients.ts).
  */
 export async function authenticateClientAndGrant(
   c: Ctx,
   params: OAuthParams,
   grant: (sql: Sql, clientId: string) => GrantCalls,
+  cacheKey?: string,
 ): Promise<{ client: AuthenticatedClient; grant: unknown }> {
   const accepts = acceptedKinds(c);
   const presented = presentedClient(c.req.header("authorization"), params);
@@ -85,6 +87,19 @@ export async function authenticateClientAndGrant(
   }
   const buckets = failureBuckets(c, presented.clientId);
   const secretHash = await sha256(presented.secret);
+  const cache = c.var.deps.verifiedClients;
+  const bucketNames = buckets.map((b) => b.name);
+  const cached = cacheKey === undefined
+    ? null
+    : cache?.get(presented.clientId, secretHash, bucketNames, cacheKey);
+  if (cached && accepts.includes(cached.client.kind)) {
+    const { projectId, kind } = cached.client;
+    return {
+      client: { projectId, clientId: presented.clientId, kind, method: presented.method },
+      grant: cached.grant,
+    };
+  }
+  const ticket = cache?.ticket() ?? 0;
   const calls = (sql: Sql, clientId: string): GrantCalls => {
     const named = grant(sql, clientId);
     return {
@@ -101,6 +116,7 @@ export async function authenticateClientAndGrant(
     buckets,
     calls,
   );
+  if (!("client" in outcome)) cache?.noteFailures(bucketNames);
   if ("wait" in outcome) {
     countLockout("client");
     throw new AppError("rate_limited", {
@@ -128,6 +144,16 @@ export async function authenticateClientAndGrant(
     kind: outcome.client.kind,
     method: presented.method,
   };
+  if (cacheKey !== undefined && granted !== null && granted !== undefined) {
+    cache?.put(
+      ticket,
+      presented.clientId,
+      secretHash,
+      { projectId: client.projectId, kind: client.kind },
+      cacheKey,
+      granted,
+    );
+  }
   return { client, grant: granted };
 }
 

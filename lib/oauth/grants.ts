@@ -181,6 +181,10 @@ const clientCredentials: TokenGrant = async (c, params) => {
           machine: machineClientGrantCall(sql, clientId, request.value.scope, request.value.resource),
         }
         : { project: null, machine: null },
+    // The grant only reads; what it reads besides the client is the request's scope and resource.
+    "value" in request
+      ? JSON.stringify(["client_credentials", request.value.scope, request.value.resource])
+      : undefined,
   );
   if ("error" in request) throw request.error;
   const grant = clientGrant(result);

@@ -1,0 +1,125 @@
+/**
+ * The verified-client cache across three Astapa processes on one Postgres (issue 24, docs/performance.md): each
+ * instance answers a known client_credentials request from memory, and a rotated, disabled or deleted client,
+ * a settings change, or a lockout counted on another instance reaches every instance through NOTIFY. The
+ * cache's maximum age is an hour here, so only the notices can make these pass; each check waits for its
+ * condition on every instance (the documented window), never for a fixed time.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { deleteMachineClient, rotateMachineClientSecret, updateMachineClient } from "@/db/machine_clients.ts";
+import { startServer } from "../helpers/process.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { TEST_MASTER_KEY } from "../helpers/app.ts";
+import { basic, seedProject } from "../helpers/oauth.ts";
+import { seedMachineClient } from "../helpers/machine_clients.ts";
+import { waitFor } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+const env = { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY, ASTAPA_CLIENT_CACHE_SECONDS: "3600" };
+const servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
+
+Deno.test.afterAll(async () => {
+  for (const server of servers) assert.equal(await server.stop(), 0);
+  await db.close();
+});
+
+type Credentials = { clientId: string; secret: string };
+
+async function token(origin: string, client: Credentials, params: Record<string, string> = {}) {
+  const res = await fetch(`${origin}/api/platform/token`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: basic(client.clientId, client.secret),
+    },
+    body: new URLSearchParams({ grant_type: "client_credentials", ...params }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Every instance answers 200 (and so has the client cached). */
+async function cachedEverywhere(client: Credentials, params: Record<string, string> = {}) {
+  for (const server of servers) {
+    const answer = await token(server.url, client, params);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  }
+}
+
+/** Waits until every instance gives `status` (each is asked until it does, then left alone). */
+async function untilEvery(
+  client: Credentials,
+  status: number,
+  what: string,
+  params: Record<string, string> = {},
+) {
+  return await Promise.all(servers.map((server) =>
+    waitFor(async () => {
+      const answer = await token(server.url, client, params);
+      return answer.status === status && answer.body;
+    }, `${what} on ${server.url}`)
+  ));
+}
+
+Deno.test("client cache — answers from memory; a rotated secret stops on every instance", async () => {
+  const project = await seedProject(db.sql);
+  const agent = await seedMachineClient(db.sql, project.id);
+  await cachedEverywhere(agent);
+  // Behind the caches' back (triggers off: no notice), the stored secret changes: every instance still answers
+  // from memory, which shows the cache is what serves.
+  await db.sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    await tx`update astapa.machine_clients set secret_hash = sha256('not the secret')
+             where client_id = ${agent.clientId}`;
+  });
+  await cachedEverywhere(agent);
+
+  const rotated = await asApp(db.sql, project.id, (tx) => rotateMachineClientSecret(tx, agent.clientId));
+  const refused = await untilEvery(agent, 401, "the old secret refused");
+  for (const body of refused) assert.equal(body.error, "invalid_client");
+  await cachedEverywhere({ clientId: agent.clientId, secret: rotated.client_secret });
+});
+
+Deno.test("client cache — a disabled client stops on every instance", async () => {
+  const project = await seedProject(db.sql);
+  const agent = await seedMachineClient(db.sql, project.id);
+  await cachedEverywhere(agent);
+  await asApp(db.sql, project.id, (tx) => updateMachineClient(tx, agent.clientId, { enabled: false }));
+  for (const body of await untilEvery(agent, 401, "the disabled client refused")) {
+    assert.match(body.error_description, /disabled/);
+  }
+});
+
+Deno.test("client cache — a deleted client stops on every instance", async () => {
+  const project = await seedProject(db.sql);
+  const agent = await seedMachineClient(db.sql, project.id);
+  await cachedEverywhere(agent);
+  await asApp(db.sql, project.id, (tx) => deleteMachineClient(tx, agent.clientId));
+  for (const body of await untilEvery(agent, 401, "the deleted client refused")) {
+    assert.equal(body.error, "invalid_client");
+  }
+});
+
+Deno.test("client cache — a settings change reaches every instance's cached grant", async () => {
+  const project = await seedProject(db.sql, { settings: { client_credentials_scopes: ["reports:read"] } });
+  const client = { clientId: project.clientId, secret: project.secret };
+  await cachedEverywhere(client, { scope: "reports:read" });
+  await db
+    .sql`update astapa.projects set settings = '{"client_credentials_scopes": []}' where id = ${project.id}`;
+  for (
+    const body of await untilEvery(client, 400, "the withdrawn scope refused", { scope: "reports:read" })
+  ) {
+    assert.equal(body.error, "invalid_scope");
+  }
+});
+
+Deno.test("client cache — failures counted on one instance lock the right secret out on all of them", async () => {
+  const project = await seedProject(db.sql);
+  const agent = await seedMachineClient(db.sql, project.id);
+  await cachedEverywhere(agent);
+  for (let i = 0; i < 10; i++) {
+    assert.equal((await token(servers[0].url, { ...agent, secret: "wrong" })).status, 401);
+  }
+  assert.equal((await token(servers[0].url, agent)).status, 429, "the instance that counted them, at once");
+  await untilEvery(agent, 429, "the locked pair waiting");
+});
