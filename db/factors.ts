@@ -29,14 +29,14 @@ export async function signInOrChallenge(
   sql: Sql,
   projectId: string,
   userId: string,
-  challenge: { tokenHash: Uint8Array; required: boolean },
+  challenge: { tokenHash: Uint8Array; required: boolean; remembered: Uint8Array | null },
   code: CodeRequest | null,
   session: NewSession | null,
   method: SignInMethod,
 ): Promise<boolean> {
   return await asApp(sql, projectId, async (tx) => {
     const [row] = await tx`select api.start_mfa_challenge(${userId}, ${challenge.tokenHash}, ${method.amr},
-      ${challenge.required}) as started`;
+      ${challenge.required}, ${challenge.remembered}) as started`;
     if (row.started) return true;
     await writeSignIn(tx, userId, code, session, method);
     return false;
@@ -69,6 +69,7 @@ export async function meetChallenge(
   proof: FactorProof,
   code: CodeRequest | null,
   session: NewSession,
+  remember: { tokenHash: Uint8Array; days: number } | null = null,
 ): Promise<{ userId: string; amr: string[] }> {
   return await asApp(sql, projectId, async (tx) => {
     const [row] = await tx`select api.meet_mfa_challenge(${tokenHash}, ${proof.method},
@@ -77,7 +78,9 @@ export async function meetChallenge(
       (select pg_catalog.array_agg(pg_catalog.decode(h, 'hex')) from pg_catalog.unnest(${
       proof.method === "enrol" ? proof.recoveryHashes.map(hex) : null
     }::text[]) as h),
-      ${proof.method === "recovery" ? tx.json(proof.mail) : null}) as r`;
+      ${proof.method === "recovery" ? tx.json(proof.mail) : null}, ${remember?.tokenHash ?? null}, ${
+      remember?.days ?? 0
+    }) as r`;
     if (row.r.accepted !== true) throw new FactorRefused();
     const met = Met.parse(row.r);
     await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });

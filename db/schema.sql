@@ -742,6 +742,33 @@ create policy "the sweeper removes dead refresh token families" on astapa.refres
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
+create table astapa.remembered_browsers (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  revoked_at timestamp with time zone,
+  constraint remembered_browsers_pkey PRIMARY KEY (project_id, token_hash),
+  constraint remembered_browsers_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint remembered_browsers_lifetime_check CHECK (expires_at > created_at),
+  constraint remembered_browsers_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.remembered_browsers enable row level security;
+alter table astapa.remembered_browsers force row level security;
+comment on table astapa.remembered_browsers is 'Browsers a person let skip the second factor after presenting it ("remember this browser"), until expires_at or revoked_at (an admin''s reset of their factors). Only the SHA-256 of the cookie is kept.';
+CREATE INDEX remembered_browsers_user_idx ON astapa.remembered_browsers USING btree (project_id, user_id);
+grant insert, select on astapa.remembered_browsers to astapa_app;
+grant update (revoked_at) on astapa.remembered_browsers to astapa_app;
+create policy "a project forgets its own remembered browsers" on astapa.remembered_browsers as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own remembered browsers" on astapa.remembered_browsers as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project remembers browsers for its own users" on astapa.remembered_browsers as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.resources (
   project_id text not null,
   uri text not null,
@@ -3172,7 +3199,7 @@ comment on function api.mail_email_link(text,text,bytea,text,text,text,text) is 
 grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.meet_mfa_challenge(token_hash bytea, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, secret_sealed bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb)
+CREATE OR REPLACE FUNCTION api.meet_mfa_challenge(token_hash bytea, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, secret_sealed bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb, remember bytea DEFAULT NULL::bytea, remember_days integer DEFAULT 0)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3239,13 +3266,18 @@ AS $function$
     end if;
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = project and c.token_hash = challenge.token_hash;
+    if remember is not null and remember_days between 1 and 90 then
+      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (project, remember, challenge.user_id,
+              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
+    end if;
     return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
       'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr || '{otp,mfa}'::text[]) a
         order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge.';
-grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb) to astapa_app;
+comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge).';
+grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.member_role(project_id text, account_id bigint)
@@ -4222,6 +4254,9 @@ AS $function$
     where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id;
     delete from astapa.recovery_codes r
     where r.project_id = reset_user_factors.project_id and r.user_id = reset_user_factors.user_id;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = reset_user_factors.project_id and b.user_id = reset_user_factors.user_id
+      and b.revoked_at is null;
     if removed > 0 then
       perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
       perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
@@ -4233,7 +4268,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('removed', removed);
   end
   $function$;
-comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors (and any enrolment in progress) and recovery codes; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. AS404 for an unknown user.';
+comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. AS404 for an unknown user.';
 grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5106,7 +5141,7 @@ comment on function api.start_login_session(bigint,bytea,integer,text[]) is 'Rec
 grant execute on function api.start_login_session(bigint,bytea,integer,text[]) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean)
+CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -5120,13 +5155,22 @@ AS $function$
           and f.confirmed_at is not null) then
       return false;
     end if;
+    -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
+    if remembered is not null and exists (select from astapa.remembered_browsers b
+        where b.project_id = astapa.current_project_id() and b.token_hash = remembered
+          and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
+       and exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
     insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
     values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes');
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean) is 'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored. Nothing signs anyone in until api.meet_mfa_challenge.';
-grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean) to astapa_app;
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) is 'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
+grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()

@@ -15,6 +15,8 @@ export type SecondFactorData = AuthPageData & {
   codes?: string[];
   /** After enrolment: back to the authorization request (without prompt=login or max_age, now met). */
   continueHref?: string;
+  /** The project lets a browser skip the factor this many days (0: not offered). */
+  rememberDays?: number;
 };
 
 /** The one-time-code input every mode uses: numeric keypad, and the OS may fill it from an SMS or app. */
@@ -82,6 +84,7 @@ export function SecondFactor({ data }: { data: SecondFactorData }) {
             "totp",
             <>
               <CodeField label={t.mfaCode} invalid={invalid} />
+              <Remember data={data} />
               <button type="submit">{t.mfaVerify}</button>
             </>,
           )}
@@ -97,6 +100,7 @@ export function SecondFactor({ data }: { data: SecondFactorData }) {
             "recovery",
             <>
               <CodeField label={t.mfaRecoveryCode} recovery invalid={invalid} />
+              <Remember data={data} />
               <button type="submit">{t.mfaVerify}</button>
             </>,
           )}
@@ -150,6 +154,19 @@ export function SecondFactor({ data }: { data: SecondFactorData }) {
         </>
       )}
     </AuthCard>
+  );
+}
+
+/** "Remember this browser for N days", where the project allows it. */
+function Remember({ data }: { data: SecondFactorData }) {
+  if (!data.rememberDays) return null;
+  return (
+    <p class="field checkbox">
+      <label>
+        <input type="checkbox" name="remember" value="on" />{" "}
+        {MESSAGES[data.lang].mfaRemember.replace("{days}", String(data.rememberDays))}
+      </label>
+    </p>
   );
 }
 

@@ -64,7 +64,24 @@ create policy "a project meets its own factor challenges" on astapa.mfa_challeng
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
 
-create or replace function api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean)
+drop policy if exists "a project reads its own remembered browsers" on astapa.remembered_browsers;
+create policy "a project reads its own remembered browsers" on astapa.remembered_browsers
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project remembers browsers for its own users" on astapa.remembered_browsers;
+create policy "a project remembers browsers for its own users" on astapa.remembered_browsers
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project forgets its own remembered browsers" on astapa.remembered_browsers;
+create policy "a project forgets its own remembered browsers" on astapa.remembered_browsers
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean,
+  remembered bytea default null)
   returns boolean
   language plpgsql
   volatile
@@ -79,18 +96,28 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
           and f.confirmed_at is not null) then
       return false;
     end if;
+    -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
+    if remembered is not null and exists (select from astapa.remembered_browsers b
+        where b.project_id = astapa.current_project_id() and b.token_hash = remembered
+          and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
+       and exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
     insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
     values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes');
     return true;
   end
   $$;
 
-comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean) is
+comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea) is
   'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the '
   'app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 '
-  'minutes. Otherwise false and nothing is stored. Nothing signs anyone in until api.meet_mfa_challenge.';
+  'minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its '
+  'token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
 
-grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean) to astapa_app;
+grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea) to astapa_app;
 
 create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
   language sql
@@ -123,7 +150,7 @@ grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 create or replace function api.meet_mfa_challenge(token_hash bytea, method text, step bigint default null,
   code_hash bytea default null, secret_sealed bytea default null, recovery_hashes bytea[] default null,
-  mail jsonb default null)
+  mail jsonb default null, remember bytea default null, remember_days integer default 0)
   returns jsonb
   language plpgsql
   volatile
@@ -191,20 +218,26 @@ create or replace function api.meet_mfa_challenge(token_hash bytea, method text,
     end if;
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = project and c.token_hash = challenge.token_hash;
+    if remember is not null and remember_days between 1 and 90 then
+      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (project, remember, challenge.user_id,
+              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
+    end if;
     return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
       'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr || '{otp,mfa}'::text[]) a
         order by a)));
   end
   $$;
 
-comment on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, bytea[], jsonb) is
+comment on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, bytea[], jsonb, bytea, integer) is
   'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, '
   'and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code '
   'is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns '
   '{accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the '
-  'failure); AS4G0 for a dead challenge.';
+  'failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser '
+  'may skip the factor that long (api.start_mfa_challenge).';
 
-grant execute on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, bytea[], jsonb) to astapa_app;
+grant execute on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, bytea[], jsonb, bytea, integer) to astapa_app;
 
 create or replace function api.user_factors(project_id text, user_id bigint) returns jsonb
   language sql
@@ -253,6 +286,9 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
     where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id;
     delete from astapa.recovery_codes r
     where r.project_id = reset_user_factors.project_id and r.user_id = reset_user_factors.user_id;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = reset_user_factors.project_id and b.user_id = reset_user_factors.user_id
+      and b.revoked_at is null;
     if removed > 0 then
       perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
       perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
@@ -266,7 +302,7 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
   $$;
 
 comment on function api.reset_user_factors(text, bigint, jsonb) is
-  'An admin''s reset: removes the user''s factors (and any enrolment in progress) and recovery codes; when a '
+  'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a '
   'factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. '
   'AS404 for an unknown user.';
 

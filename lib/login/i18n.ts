@@ -42,6 +42,7 @@ const en = {
   mfaIntro: "Enter the 6-digit code from your authenticator app.",
   mfaCode: "Authentication code",
   mfaVerify: "Verify",
+  mfaRemember: "Remember this browser for {days} days",
   mfaUseRecovery: "Use a recovery code instead",
   mfaUseApp: "Use your authenticator app instead",
   mfaRecoveryIntro:
@@ -144,6 +145,7 @@ const id: Messages = {
   mfaIntro: "Masukkan kode 6 digit dari aplikasi autentikator Anda.",
   mfaCode: "Kode autentikasi",
   mfaVerify: "Verifikasi",
+  mfaRemember: "Ingat browser ini selama {days} hari",
   mfaUseRecovery: "Gunakan kode pemulihan",
   mfaUseApp: "Gunakan aplikasi autentikator",
   mfaRecoveryIntro:

@@ -8,7 +8,8 @@ import { type AuthorizeRequest, redirectTo, requestQuery } from "@/lib/login/aut
 import { codeRequest, newBrowserSession } from "@/lib/login/flow.ts";
 import { writeSession } from "@/lib/login/browser.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import { readChallenge, writeChallenge } from "@/lib/login/factors/step.ts";
+import { readChallenge, writeChallenge, writeRemembered } from "@/lib/login/factors/step.ts";
+import { rememberDays } from "@/lib/login/factors/policy.ts";
 import { factorProof, newEnrolment, type ProofResult } from "@/lib/login/factors/proof.ts";
 import { countFactorFailure, factorWait } from "@/lib/login/factors/lockout.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
@@ -18,6 +19,7 @@ const FactorForm = AuthForm.extend({
   method: z.enum(["totp", "recovery", "enrol"]),
   code: z.string().max(64),
   sealed: z.string().max(400).optional(),
+  remember: z.literal("on").optional(),
 });
 
 type Mode = NonNullable<SecondFactorData["mode"]>;
@@ -33,7 +35,7 @@ async function show(
   extra: Partial<SecondFactorData> = {},
   status = 200,
 ) {
-  const base = authPageData(c, request, query, extra);
+  const base = { ...authPageData(c, request, query, extra), rememberDays: rememberDays(request.project) };
   const enrolment = mode === "enrol" && challenge && tokenHash && !extra.qr
     ? await newEnrolment(c, request, challenge, tokenHash)
     : {};
@@ -93,6 +95,8 @@ export const handler: Handlers<SecondFactorData> = {
     const consent = !!request.thirdParty;
     const issueCode = mode !== "enrol" && !consent;
     const session = await newBrowserSession(c, request);
+    const days = rememberDays(request.project);
+    const remembered = form.remember && days > 0 ? randomSecret() : null;
     try {
       await meetChallenge(
         c.var.deps.sql,
@@ -101,12 +105,14 @@ export const handler: Handlers<SecondFactorData> = {
         proof.proof,
         issueCode ? await codeRequest(request, code) : null,
         session.record,
+        remembered ? { tokenHash: await sha256(remembered), days } : null,
       );
     } catch (error) {
       if (error instanceof FactorRefused) return await refused();
       throw error;
     }
     writeChallenge(c, request.project.id, null);
+    if (remembered) writeRemembered(c, request.project.id, remembered, days);
     writeSession(c, request.project.id, session.token);
     if (mode === "enrol") {
       const onward = new URLSearchParams(requestQuery(query));

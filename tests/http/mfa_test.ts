@@ -12,6 +12,7 @@ import { pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
 import type { SeededProject } from "../helpers/identity.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -359,4 +360,74 @@ Deno.test("mfa — the form needs its CSRF token and a live challenge; discovery
   const metadata = await (await t.app.request("/.well-known/openid-configuration")).json();
   assert.ok(metadata.acr_values_supported.includes(ACR_MFA));
   assert.ok(metadata.claims_supported.includes("amr"));
+});
+
+Deno.test("mfa — a password reset does not skip the second factor", async () => {
+  const first = new Browser();
+  await signUp(first, required, "forgetful@example.com");
+  await enrol(first, required);
+  const token = randomSecret();
+  await asApp(
+    t.db.sql,
+    required.id,
+    async (tx) =>
+      tx`select api.issue_email_token((select id from astapa.users where email = 'forgetful@example.com'),
+      'reset_password', ${await sha256(token)})`,
+  );
+  const browser = new Browser();
+  const reset = await browser.submit(`/auth/reset?${authorizeQuery(required)}&token=${token}`, {
+    password: "a brand new password",
+  });
+  assert.equal(reset.status, 303);
+  assert.match(reset.headers.get("location")!, /^\/auth\/mfa\?/);
+  assert.equal(sessionOf(browser, required), undefined, "the new password alone signs nobody in");
+});
+
+Deno.test("mfa — remember this browser: the next sign-in skips the code, acr_values still asks, a reset forgets it", async () => {
+  const remembering = await seedProject(t.db.sql, {
+    name: "Toko Ingat",
+    settings: { mfa: { policy: "required", remember_days: 30 } },
+  });
+  const browser = new Browser();
+  await signUp(browser, remembering, "remember@example.com");
+  const { key } = await enrol(browser, remembering);
+  browser.cookies.delete(`astapa_session_${remembering.id}`); // signed out
+  await signIn(browser, remembering, "remember@example.com");
+  const html = await (await browser.get(`/auth/mfa?${authorizeQuery(remembering)}`)).text();
+  assert.match(html, /Remember this browser for 30 days/);
+  const met = await browser.post(html, { code: appCode(key, 1), remember: "on" });
+  assert.equal(met.status, 303);
+  const cookie = met.headers.getSetCookie().find((c) =>
+    c.startsWith(`astapa_mfa_remember_${remembering.id}=`)
+  );
+  assert.match(cookie ?? "", /Max-Age=2592000/);
+  assert.match(cookie ?? "", /HttpOnly/);
+  browser.cookies.delete(`astapa_session_${remembering.id}`);
+  const skipped = await signIn(browser, remembering, "remember@example.com");
+  assert.match(skipped.headers.get("location")!, /^https:\/\/app\.example\/callback\?code=/);
+  const tokens = await redeem(remembering, skipped.headers.get("location")!);
+  assert.deepEqual((await verified(tokens.access_token)).amr, ["pwd"], "no factor was presented this time");
+  browser.cookies.delete(`astapa_session_${remembering.id}`);
+  const asked = await signIn(browser, remembering, "remember@example.com", { acr_values: ACR_MFA });
+  assert.match(asked.headers.get("location")!, /^\/auth\/mfa\?/);
+  // Another browser is asked, and an admin's reset forgets this one.
+  const stranger = new Browser();
+  assert.match(
+    (await signIn(stranger, remembering, "remember@example.com")).headers.get("location")!,
+    /\/auth\/mfa/,
+  );
+  const userId = await asApp(
+    t.db.sql,
+    remembering.id,
+    async (tx) => (await tx`select id::text from astapa.users where email = 'remember@example.com'`)[0].id,
+  );
+  await asApp(
+    t.db.sql,
+    remembering.id,
+    (tx) => tx`select api.reset_user_factors(${remembering.id}, ${userId})`,
+  );
+  browser.cookies.delete(`astapa_session_${remembering.id}`);
+  browser.cookies.delete(`astapa_mfa_${remembering.id}`);
+  const afterReset = await signIn(browser, remembering, "remember@example.com");
+  assert.match(afterReset.headers.get("location")!, /^\/auth\/mfa\?/, "required policy: set up again");
 });

@@ -27,6 +27,11 @@ export function mfaPolicy(project: Project): MfaPolicy {
   return MfaSettings.parse(project.settings.mfa ?? {}).policy ?? "optional";
 }
 
+/** How many days a browser may skip the second factor after presenting it (0: never remembered). */
+export function rememberDays(project: Project): number {
+  return MfaSettings.parse(project.settings.mfa ?? {}).remember_days ?? 0;
+}
+
 /** Whether the app asked for multi-factor authentication in this request. */
 export function wantsMfa(acrValues: string | undefined): boolean {
   return (acrValues ?? "").split(" ").includes(ACR_MFA);
