@@ -148,6 +148,9 @@ export type CodeRequest = {
 /** A new browser session; `replaces` is the hash of the one this browser held, which ends with it. */
 export type NewSession = { tokenHash: Uint8Array; ttlSeconds: number; replaces?: Uint8Array };
 
+/** How and when the person signed in: RFC 8176 amr values, and auth_time (now, unless a session is reused). */
+export type SignInMethod = { amr: string[]; authTime?: Date };
+
 /**
  * Starts a session (when a new sign-in gives one, ending the browser's previous one) and issues the
  * authorization code (unless the client must be allowed first: null), in one transaction.
@@ -158,19 +161,44 @@ export async function completeSignIn(
   userId: string,
   code: CodeRequest | null,
   session: NewSession | null,
+  method: SignInMethod = { amr: ["pwd"] },
 ): Promise<void> {
-  await asApp(sql, projectId, async (tx) => {
-    if (session?.replaces) await tx`select api.end_login_session(${session.replaces})`;
-    if (session) {
-      await tx`select api.start_login_session(${userId}, ${session.tokenHash}, ${session.ttlSeconds})`;
-    }
-    if (!code) return;
-    await tx`select api.issue_authorization_code(${code.codeHash}, ${code.clientId}, ${userId}, ${code.redirectUri},
-      ${code.scope}, ${code.resource ?? null}, ${code.codeChallenge ?? null}, ${
-      code.codeChallenge ? "S256" : null
-    },
-      ${code.nonce ?? null}, now(), 60)`;
-  }, { actor: "hosted_login" });
+  await asApp(sql, projectId, (tx) => writeSignIn(tx, userId, code, session, method), {
+    actor: "hosted_login",
+  });
+}
+
+/** completeSignIn's statements, for wrappers that do more in the same transaction (db/factors.ts). */
+export async function writeSignIn(
+  tx: Tx,
+  userId: string,
+  code: CodeRequest | null,
+  session: NewSession | null,
+  { amr, authTime }: SignInMethod,
+): Promise<void> {
+  if (session?.replaces) await tx`select api.end_login_session(${session.replaces})`;
+  if (session) {
+    await tx`select api.start_login_session(${userId}, ${session.tokenHash}, ${session.ttlSeconds}, ${amr})`;
+  }
+  if (!code) return;
+  await tx`select api.issue_authorization_code(${code.codeHash}, ${code.clientId}, ${userId}, ${code.redirectUri},
+    ${code.scope}, ${code.resource ?? null}, ${code.codeChallenge ?? null}, ${
+    code.codeChallenge ? "S256" : null
+  },
+    ${code.nonce ?? null}, ${authTime ?? null}::timestamptz, 60, ${amr})`;
+}
+
+const LiveSession = z.object({ user_id: z.string(), amr: z.array(z.string()), auth_time: z.number() });
+export type LiveSession = z.infer<typeof LiveSession>;
+
+/** The live session behind a browser's cookie: who, how (amr) and when (auth_time), or null. */
+export async function liveSession(sql: Sql, projectId: string, token: string): Promise<LiveSession | null> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    async (tx) => tx`select api.login_session(${await sha256(token)}) as s`,
+  );
+  return row.s === null ? null : LiveSession.parse(row.s);
 }
 
 export async function endSession(sql: Sql, projectId: string, token: string): Promise<void> {

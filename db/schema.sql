@@ -74,6 +74,7 @@ create table astapa.authorization_codes (
   expires_at timestamp with time zone not null,
   redeemed_at timestamp with time zone,
   refresh_family uuid,
+  amr text[] default '{pwd}'::text[] not null,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -87,6 +88,7 @@ create table astapa.authorization_codes (
 alter table astapa.authorization_codes enable row level security;
 alter table astapa.authorization_codes force row level security;
 comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
+comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
@@ -270,7 +272,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -317,6 +319,7 @@ create table astapa.login_sessions (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   ended_at timestamp with time zone,
+  amr text[] default '{pwd}'::text[] not null,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
@@ -325,6 +328,7 @@ create table astapa.login_sessions (
 alter table astapa.login_sessions enable row level security;
 alter table astapa.login_sessions force row level security;
 comment on table astapa.login_sessions is 'Hosted-login browser sessions, one per person per project per browser: within its lifetime a returning person is sent back to the app without typing the password again. Only the SHA-256 of the cookie is kept.';
+comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 8176 values: pwd, otp, mfa; ext for Google/GitHub); copied into codes.';
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
 grant update (ended_at) on astapa.login_sessions to astapa_app;
@@ -454,6 +458,34 @@ create policy "a project removes its own members" on astapa.memberships as permi
 create policy "definer functions list an account's memberships" on astapa.memberships as permissive for select to astapa_owner
   using ((account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint));
 CREATE TRIGGER memberships_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.memberships FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.mfa_challenges (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  amr text[] not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint mfa_challenges_pkey PRIMARY KEY (project_id, token_hash),
+  constraint mfa_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint mfa_challenges_lifetime_check CHECK (expires_at > created_at),
+  constraint mfa_challenges_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.mfa_challenges enable row level security;
+alter table astapa.mfa_challenges force row level security;
+comment on table astapa.mfa_challenges is 'A first factor passed (amr so far: pwd, or an upstream provider''s) and a second one still owed: the browser holds the token (SHA-256 here) for 10 minutes, single use. No session or code exists until it is met.';
+CREATE INDEX mfa_challenges_user_idx ON astapa.mfa_challenges USING btree (project_id, user_id);
+grant insert, select on astapa.mfa_challenges to astapa_app;
+grant update (used_at) on astapa.mfa_challenges to astapa_app;
+create policy "a project meets its own factor challenges" on astapa.mfa_challenges as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own factor challenges" on astapa.mfa_challenges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.payment_events (
@@ -650,6 +682,32 @@ comment on table astapa.rate_limits is 'One counter per bucket for its current w
 grant delete, insert, select, update on astapa.rate_limits to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.recovery_codes (
+  project_id text not null,
+  user_id bigint not null,
+  code_hash bytea not null,
+  created_at timestamp with time zone default now() not null,
+  used_at timestamp with time zone,
+  constraint recovery_codes_pkey PRIMARY KEY (project_id, user_id, code_hash),
+  constraint recovery_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint recovery_codes_code_hash_check CHECK (length(code_hash) = 32)
+);
+alter table astapa.recovery_codes enable row level security;
+alter table astapa.recovery_codes force row level security;
+comment on table astapa.recovery_codes is 'Single-use recovery codes (10 per enrolment, shown once), stored as SHA-256 of the normalised code.';
+grant delete, insert, select on astapa.recovery_codes to astapa_app;
+grant update (used_at) on astapa.recovery_codes to astapa_app;
+create policy "a project issues its own recovery codes" on astapa.recovery_codes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own recovery codes" on astapa.recovery_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own recovery codes" on astapa.recovery_codes as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own recovery codes" on astapa.recovery_codes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.refresh_tokens (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -666,6 +724,7 @@ create table astapa.refresh_tokens (
   used_at timestamp with time zone,
   revoked_at timestamp with time zone,
   revoked_reason text,
+  amr text[] default '{pwd}'::text[] not null,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
@@ -677,6 +736,7 @@ create table astapa.refresh_tokens (
 alter table astapa.refresh_tokens enable row level security;
 alter table astapa.refresh_tokens force row level security;
 comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
+comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
@@ -693,6 +753,33 @@ create policy "the sweeper finds dead refresh token families" on astapa.refresh_
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
+create table astapa.remembered_browsers (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  revoked_at timestamp with time zone,
+  constraint remembered_browsers_pkey PRIMARY KEY (project_id, token_hash),
+  constraint remembered_browsers_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint remembered_browsers_lifetime_check CHECK (expires_at > created_at),
+  constraint remembered_browsers_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.remembered_browsers enable row level security;
+alter table astapa.remembered_browsers force row level security;
+comment on table astapa.remembered_browsers is 'Browsers a person let skip the second factor after presenting it ("remember this browser"), until expires_at or revoked_at (an admin''s reset of their factors). Only the SHA-256 of the cookie is kept.';
+CREATE INDEX remembered_browsers_user_idx ON astapa.remembered_browsers USING btree (project_id, user_id);
+grant insert, select on astapa.remembered_browsers to astapa_app;
+grant update (revoked_at) on astapa.remembered_browsers to astapa_app;
+create policy "a project forgets its own remembered browsers" on astapa.remembered_browsers as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own remembered browsers" on astapa.remembered_browsers as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project remembers browsers for its own users" on astapa.remembered_browsers as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.resources (
@@ -927,6 +1014,34 @@ create policy "a project sets claims for its own users" on astapa.user_claims as
 CREATE TRIGGER user_claims_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.user_claims FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.user_factors (
+  project_id text not null,
+  user_id bigint not null,
+  kind text not null,
+  secret_sealed bytea not null,
+  created_at timestamp with time zone default now() not null,
+  confirmed_at timestamp with time zone,
+  last_used_step bigint,
+  constraint user_factors_pkey PRIMARY KEY (project_id, user_id, kind),
+  constraint user_factors_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint user_factors_kind_check CHECK (kind = 'totp'::text)
+);
+alter table astapa.user_factors enable row level security;
+alter table astapa.user_factors force row level security;
+comment on table astapa.user_factors is 'A user''s second factors, one per kind (totp: RFC 6238, SHA-1, 6 digits, 30 s). secret_sealed is AES-GCM under the master key (never readable without it). A row with confirmed_at null is an enrolment in progress: it never asks for a code. last_used_step refuses a code''s replay within its time step.';
+grant delete, insert, select on astapa.user_factors to astapa_app;
+grant update (secret_sealed, created_at, confirmed_at, last_used_step) on astapa.user_factors to astapa_app;
+create policy "a project enrols its own users' factors" on astapa.user_factors as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users' factors" on astapa.user_factors as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own users' factors" on astapa.user_factors as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own users' factors" on astapa.user_factors as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.users (
   project_id text not null,
   id bigint default astapa.new_user_id() not null,
@@ -1013,7 +1128,7 @@ create table astapa.webhook_endpoints (
   enabled boolean default true not null,
   constraint webhook_endpoints_pkey PRIMARY KEY (project_id),
   constraint webhook_endpoints_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
-  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= 4 AND events <@ astapa.webhook_event_types()),
+  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= 6 AND events <@ astapa.webhook_event_types()),
   constraint webhook_endpoints_secret_sealed_check CHECK (length(secret_sealed) >= 28 AND length(secret_sealed) <= 200),
   constraint webhook_endpoints_url_check CHECK (astapa.is_valid_redirect_uri(url))
 );
@@ -2476,7 +2591,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60)
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[])
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -2488,15 +2603,15 @@ AS $function$
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
-      code_challenge, code_challenge_method, nonce, auth_time,
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+      code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target).';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null).';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea)
@@ -2994,6 +3109,25 @@ comment on function api.list_webhook_deliveries(text,text,integer) is 'The proje
 grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
+      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = login_session.token_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.login_session(bytea) is 'A live session''s user, how they signed in (amr) and when (auth_time, epoch seconds), or null: what acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
+grant execute on function api.login_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.login_session_user(token_hash bytea)
  RETURNS bigint
  LANGUAGE sql
@@ -3099,6 +3233,87 @@ comment on function api.mail_email_link(text,text,bytea,text,text,text,text) is 
 grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.meet_mfa_challenge(token_hash bytea, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, secret_sealed bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb, remember bytea DEFAULT NULL::bytea, remember_days integer DEFAULT 0)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    challenge astapa.mfa_challenges;
+    factor astapa.user_factors;
+    project text := astapa.current_project_id();
+    target text;
+  begin
+    -- Row locks: two instances given the same code queue here, and only the first may use its step.
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    target := 'user:' || challenge.user_id;
+    select * into factor from astapa.user_factors f
+    where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp'
+    for update;
+    if method = 'enrol' then
+      -- The secret lived only in the enrolment form (sealed) until this code proved the app has it: nothing
+      -- half-finished is ever stored, so an abandoned enrolment asks nobody for anything.
+      if factor.confirmed_at is not null then
+        raise exception 'an authenticator app is already set up for this user' using errcode = 'AS409';
+      end if;
+      if meet_mfa_challenge.secret_sealed is null or step is null
+         or pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
+        raise exception 'an enrolment needs the sealed secret, a time step and 10 recovery codes'
+          using errcode = 'AS400';
+      end if;
+      insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at, last_used_step)
+      values (project, challenge.user_id, 'totp', meet_mfa_challenge.secret_sealed, pg_catalog.now(), step);
+      delete from astapa.recovery_codes r where r.project_id = project and r.user_id = challenge.user_id;
+      insert into astapa.recovery_codes (project_id, user_id, code_hash)
+      select project, challenge.user_id, h from pg_catalog.unnest(recovery_hashes) as h;
+      perform astapa.audit(project, 'user.mfa_enrolled', target, '{"factor":"totp"}');
+      perform astapa.emit_event(project, 'user.mfa_enrolled', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(project, challenge.user_id), 'factor', 'totp'));
+    elsif method = 'totp' then
+      if factor.confirmed_at is null or step is null or factor.last_used_step >= step then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+      update astapa.user_factors f set last_used_step = step
+      where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp';
+    elsif method = 'recovery' then
+      update astapa.recovery_codes r set used_at = pg_catalog.now()
+      where r.project_id = project and r.user_id = challenge.user_id and r.code_hash = meet_mfa_challenge.code_hash
+        and r.used_at is null and factor.confirmed_at is not null;
+      if not found then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+      perform astapa.audit(project, 'user.recovery_code_used', target, pg_catalog.jsonb_build_object(
+        'left', (select pg_catalog.count(*) from astapa.recovery_codes r
+          where r.project_id = project and r.user_id = challenge.user_id and r.used_at is null)));
+      if mail is not null then
+        perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+          (select u.email from astapa.users u where u.project_id = project and u.id = challenge.user_id)));
+      end if;
+    else
+      raise exception 'method is enrol, totp or recovery' using errcode = 'AS400';
+    end if;
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = challenge.token_hash;
+    if remember is not null and remember_days between 1 and 90 then
+      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (project, remember, challenge.user_id,
+              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
+    end if;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
+      'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr || '{otp,mfa}'::text[]) a
+        order by a)));
+  end
+  $function$;
+comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge).';
+grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.member_role(project_id text, account_id bigint)
  RETURNS text
  LANGUAGE sql
@@ -3139,6 +3354,32 @@ AS $function$
   $function$;
 comment on function api.metrics_backlog() is 'Definer: the metrics scrape serves the whole deployment, so it counts rows across projects (through the workers'' existing policies). Returns counts and one age only. Runs only without a project set.';
 grant execute on function api.metrics_backlog() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mfa_challenge(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'user_id', c.user_id::text,
+      'email', u.email,
+      'amr', pg_catalog.to_jsonb(c.amr),
+      'enrolled', f.confirmed_at is not null,
+      -- The sealed secret (hex), useless without the master key.
+      'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
+      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+        where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null))
+    from astapa.mfa_challenges c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
+    where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret and the unused recovery codes; null when unknown, used, expired, or the user is disabled or of the other environment.';
+grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
@@ -3655,12 +3896,13 @@ AS $function$
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires);
+            code.auth_time, refresh_expires, code.amr);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
-    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires);
+    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
   end
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
@@ -4024,6 +4266,46 @@ comment on function api.reset_password(bytea,text) is 'Uses a reset link once: s
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.reset_user_factors(project_id text, user_id bigint, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    removed integer;
+    email text;
+  begin
+    select u.email into email from astapa.users u
+    where u.project_id = reset_user_factors.project_id and u.id = reset_user_factors.user_id;
+    if email is null then
+      raise exception 'no such user' using errcode = 'AS404';
+    end if;
+    delete from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
+      and f.confirmed_at is not null;
+    get diagnostics removed = row_count;
+    delete from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id;
+    delete from astapa.recovery_codes r
+    where r.project_id = reset_user_factors.project_id and r.user_id = reset_user_factors.user_id;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = reset_user_factors.project_id and b.user_id = reset_user_factors.user_id
+      and b.revoked_at is null;
+    if removed > 0 then
+      perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
+      perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id), 'factor', 'totp'));
+      if mail is not null then
+        perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
+      end if;
+    end if;
+    return pg_catalog.jsonb_build_object('removed', removed);
+  end
+  $function$;
+comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. AS404 for an unknown user.';
+grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.resource_owner(resource text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4246,7 +4528,8 @@ AS $function$
          and successor.token_hash = rotate_refresh_token.successor_hash and successor.revoked_at is null then
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-          presented.resource, presented.auth_time, null, successor.expires_at);
+          presented.resource, presented.auth_time, null, successor.expires_at)
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -4258,11 +4541,13 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
-            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires);
+            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
+            presented.amr);
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-      presented.resource, presented.auth_time, null, refresh_expires);
+      presented.resource, presented.auth_time, null, refresh_expires)
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
   end
   $function$;
 comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
@@ -4597,7 +4882,7 @@ AS $function$
     if url is null or not astapa.is_valid_redirect_uri(url) then
       problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
     end if;
-    if events is not null and (pg_catalog.cardinality(events) not between 1 and 4
+    if events is not null and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
                                or not events <@ astapa.webhook_event_types()) then
       problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
         'events must name one or more of ' || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
@@ -4868,7 +5153,7 @@ comment on function api.start_dashboard_session(bytea,bigint,integer) is 'Starts
 grant execute on function api.start_dashboard_session(bytea,bigint,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800)
+CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800, amr text[] DEFAULT '{pwd}'::text[])
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -4877,16 +5162,49 @@ AS $function$
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
     end if;
-    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
     values (astapa.current_project_id(), token_hash, user_id,
-            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = astapa.current_project_id() and u.id = start_login_session.user_id;
-    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id);
+    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer) is 'Records a signed-in browser for the current project (7 days by default) and the sign-in time.';
-grant execute on function api.start_login_session(bigint,bytea,integer) to astapa_app;
+comment on function api.start_login_session(bigint,bytea,integer,text[]) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time.';
+grant execute on function api.start_login_session(bigint,bytea,integer,text[]) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if amr is null or pg_catalog.cardinality(amr) = 0 then
+      raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
+    end if;
+    if not required and not exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
+    -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
+    if remembered is not null and exists (select from astapa.remembered_browsers b
+        where b.project_id = astapa.current_project_id() and b.token_hash = remembered
+          and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
+       and exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
+    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
+    values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes');
+    return true;
+  end
+  $function$;
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) is 'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
+grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
@@ -5221,8 +5539,30 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email and social_login, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login and mfa, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'mfa_enrolled', exists (select from astapa.user_factors f
+        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
+          and f.confirmed_at is not null),
+      'factors', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', f.kind,
+          'enrolled_at', f.confirmed_at) order by f.kind)
+        from astapa.user_factors f
+        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
+          and f.confirmed_at is not null), '[]'),
+      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+        where r.project_id = user_factors.project_id and r.user_id = user_factors.user_id and r.used_at is null))
+  $function$;
+comment on function api.user_factors(text,bigint) is 'A user''s confirmed factors (kind, enrolled_at), whether any is enrolled, and unused recovery codes: for the dashboard and the Platform API. Never a secret or a code hash.';
+grant execute on function api.user_factors(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_for_sign_in(project_id text, email text)
@@ -6854,6 +7194,18 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
       end if;
+    when 'mfa' then
+      -- The second-factor policy (docs/mfa.md): who is asked, and how long a remembered browser is trusted.
+      if pg_catalog.jsonb_typeof(value) <> 'object' or not (value ?| array['policy'])
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k not in ('policy', 'remember_days'))
+         or coalesce(value ->> 'policy', '') not in ('off', 'optional', 'required') then
+        return 'mfa must be {"policy": "off" | "optional" | "required"}, optionally with remember_days.';
+      end if;
+      if value ? 'remember_days' and (pg_catalog.jsonb_typeof(value -> 'remember_days') <> 'number'
+         or (value ->> 'remember_days')::numeric <> pg_catalog.trunc((value ->> 'remember_days')::numeric)
+         or (value ->> 'remember_days')::numeric not between 0 and 90) then
+        return 'mfa.remember_days must be a whole number of days from 0 to 90.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -7001,11 +7353,13 @@ CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
-      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at)
+      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
+      'mfa_enrolled', exists (select from astapa.user_factors f
+        where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -7045,7 +7399,8 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
-AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed'] $function$;
+AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed', 'user.mfa_enrolled',
+    'user.mfa_removed'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

@@ -9,6 +9,7 @@ const UserGrantSchema = UserClaims.extend({
   scope: z.string().optional(),
   resource: z.string().optional(),
   auth_time: z.number().optional(),
+  amr: z.array(z.string()).optional(),
   nonce: z.string().optional(),
   access_ttl: z.number().int(),
   refresh_expires_in: z.number().int().optional(),

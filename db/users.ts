@@ -13,6 +13,8 @@ export const UserSchema = z.object({
   environment: ModeSchema,
   created_at: z.string(),
   last_sign_in_at: z.string().nullable(),
+  /** An authenticator app is set up (docs/mfa.md). */
+  mfa_enrolled: z.boolean(),
 });
 export type User = z.infer<typeof UserSchema>;
 

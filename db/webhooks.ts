@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   "subscription.updated",
   "payment.succeeded",
   "payment.failed",
+  "user.mfa_enrolled",
+  "user.mfa_removed",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

@@ -41,6 +41,11 @@ export type AstapaClaims = JWTPayload & {
   client_id: string;
   scope?: string;
   custom_claims?: CustomClaims;
+  /** How the person signed in (RFC 8176): `pwd`, `otp`, `mfa`, `fed`. */
+  amr?: string[];
+  /** The multi-factor URI when `amr` has `mfa`, else "0". */
+  acr?: string;
+  auth_time?: number;
 };
 
 export type LoginRequest = { url: string; state: string; codeVerifier: string; nonce?: string };
@@ -111,7 +116,18 @@ export function createAstapa(options: AstapaOptions) {
     issuer,
 
     /** The hosted-login URL, with state and a PKCE challenge. Keep state and codeVerifier for the callback. */
-    async loginUrl(request: { redirectUri?: string; scope?: string; state?: string; nonce?: string } = {}) {
+    async loginUrl(
+      request: {
+        redirectUri?: string;
+        scope?: string;
+        state?: string;
+        nonce?: string;
+        /** ACR_MFA asks for a second factor (a step-up for a signed-in person). */
+        acrValues?: string;
+        /** Seconds: an older sign-in signs in again. */
+        maxAge?: number;
+      } = {},
+    ) {
       const state = request.state ?? randomValue();
       const codeVerifier = randomValue();
       const url = new URL("/auth/login", issuer);
@@ -124,6 +140,8 @@ export function createAstapa(options: AstapaOptions) {
         code_challenge_method: "S256",
         ...(request.scope ? { scope: request.scope } : {}),
         ...(request.nonce ? { nonce: request.nonce } : {}),
+        ...(request.acrValues ? { acr_values: request.acrValues } : {}),
+        ...(request.maxAge !== undefined ? { max_age: String(request.maxAge) } : {}),
       }).toString();
       return { url: url.toString(), state, codeVerifier, nonce: request.nonce } satisfies LoginRequest;
     },

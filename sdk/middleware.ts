@@ -6,7 +6,21 @@
 import type { Astapa, AstapaClaims } from "./client.ts";
 import { AstapaAuthError, AstapaError } from "./errors.ts";
 
-type Rule = (claims: AstapaClaims) => string | null;
+/** A rule says why claims are refused: a message (403 forbidden), a step-up refusal (401), or null to let through. */
+type Rule = (claims: AstapaClaims) => string | StepUp | null;
+
+/** RFC 9470: the token is valid but the sign-in was not strong enough; the app should sign the person in again. */
+export type StepUp = { stepUp: true; message: string };
+
+/** The acr_values that asks Astapa's hosted login for a second factor (docs/mfa.md). */
+export const ACR_MFA = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+
+/** Lets through tokens whose sign-in used a second factor (`amr` has `mfa`). */
+export const mfaRule: Rule = (claims) =>
+  Array.isArray(claims.amr) && claims.amr.includes("mfa") ? null : {
+    stepUp: true,
+    message: `This needs a sign-in with a second factor: sign in again with acr_values=${ACR_MFA}.`,
+  };
 
 export const planRule = (plans: string[]): Rule => (claims) =>
   plans.includes(claims.custom_claims?.plan ?? "")
@@ -26,7 +40,8 @@ export async function authorize(astapa: Astapa, authorization: string | null | u
   }
   const claims = await astapa.verify(match[1]);
   const problem = rule(claims);
-  if (problem) throw new AstapaAuthError("forbidden", problem, 403);
+  if (typeof problem === "string") throw new AstapaAuthError("forbidden", problem, 403);
+  if (problem) throw new AstapaAuthError("insufficient_user_authentication", problem.message, 401);
   return claims;
 }
 
@@ -34,7 +49,11 @@ function errorResponse(error: unknown): Response {
   if (!(error instanceof AstapaError)) throw error;
   const status = error.status || 401;
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (status === 401) headers["www-authenticate"] = 'Bearer error="invalid_token"';
+  if (status === 401) {
+    headers["www-authenticate"] = error.code === "insufficient_user_authentication"
+      ? `Bearer error="insufficient_user_authentication", acr_values="${ACR_MFA}"`
+      : 'Bearer error="invalid_token"';
+  }
   return new Response(JSON.stringify({ error: error.code, error_description: error.message }), {
     status,
     headers,

@@ -9,12 +9,12 @@
  * ```
  */
 import { type Astapa, type AstapaOptions, createAstapa as createClient } from "./client.ts";
-import { express, fastify, hono, planRule, scopeRule, withAuthorization } from "./middleware.ts";
+import { express, fastify, hono, mfaRule, planRule, scopeRule, withAuthorization } from "./middleware.ts";
 import type { AstapaClaims } from "./client.ts";
 
 export type { AstapaClaims, CustomClaims, LoginRequest, Tokens } from "./client.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
-export { authorize, planRule, scopeRule } from "./middleware.ts";
+export { ACR_MFA, authorize, mfaRule, planRule, scopeRule } from "./middleware.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (
   request: R,
@@ -25,7 +25,8 @@ type Handler<R extends Request, A extends unknown[], T extends Response> = (
 /**
  * The client plus ready-made gates: `requirePlan.hono("pro")`, `requireScope.express("jobs:run")`,
  * `requirePlan.fastify("pro")` (a preHandler), `requirePlan.handler(["pro"], fn)` for `Request` handlers, and
- * `requirePlan.next(["pro"], fn)` — the same, for Next.js route handlers and middleware.
+ * `requirePlan.next(["pro"], fn)` — the same, for Next.js route handlers and middleware. `requireMfa.hono()`
+ * (and .express(), .fastify(), .handler(fn), .next(fn)) lets through only sign-ins with a second factor.
  */
 export function createAstapa(options: AstapaOptions) {
   const astapa: Astapa = createClient(options);
@@ -42,5 +43,15 @@ export function createAstapa(options: AstapaOptions) {
       next: handler,
     };
   };
-  return { ...astapa, requirePlan: gates(planRule), requireScope: gates(scopeRule) };
+  // Tokens from a sign-in with a second factor only; others get 401 insufficient_user_authentication (RFC 9470).
+  const requireMfa = {
+    hono: () => hono(astapa, mfaRule),
+    express: () => express(astapa, mfaRule),
+    fastify: () => fastify(astapa, mfaRule),
+    handler: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
+    next: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
+  };
+  return { ...astapa, requirePlan: gates(planRule), requireScope: gates(scopeRule), requireMfa };
 }

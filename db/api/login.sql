@@ -52,7 +52,8 @@ create policy "a project ends its own login sessions" on astapa.login_sessions
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
 
-create or replace function api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer default 604800)
+create or replace function api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer default 604800,
+  amr text[] default '{pwd}')
   returns void
   language plpgsql
   volatile
@@ -62,19 +63,42 @@ create or replace function api.start_login_session(user_id bigint, token_hash by
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
     end if;
-    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
     values (astapa.current_project_id(), token_hash, user_id,
-            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = astapa.current_project_id() and u.id = start_login_session.user_id;
-    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id);
+    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $$;
 
-comment on function api.start_login_session(bigint, bytea, integer) is
-  'Records a signed-in browser for the current project (7 days by default) and the sign-in time.';
+comment on function api.start_login_session(bigint, bytea, integer, text[]) is
+  'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, '
+  'RFC 8176) and the sign-in time.';
 
-grant execute on function api.start_login_session(bigint, bytea, integer) to astapa_app;
+grant execute on function api.start_login_session(bigint, bytea, integer, text[]) to astapa_app;
+
+create or replace function api.login_session(token_hash bytea) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
+      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = login_session.token_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.environment = p.mode
+  $$;
+
+comment on function api.login_session(bytea) is
+  'A live session''s user, how they signed in (amr) and when (auth_time, epoch seconds), or null: what '
+  'acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
+
+grant execute on function api.login_session(bytea) to astapa_app;
 
 create or replace function api.login_session_user(token_hash bytea) returns bigint
   language sql

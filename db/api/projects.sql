@@ -509,6 +509,18 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
       end if;
+    when 'mfa' then
+      -- The second-factor policy (docs/mfa.md): who is asked, and how long a remembered browser is trusted.
+      if pg_catalog.jsonb_typeof(value) <> 'object' or not (value ?| array['policy'])
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k not in ('policy', 'remember_days'))
+         or coalesce(value ->> 'policy', '') not in ('off', 'optional', 'required') then
+        return 'mfa must be {"policy": "off" | "optional" | "required"}, optionally with remember_days.';
+      end if;
+      if value ? 'remember_days' and (pg_catalog.jsonb_typeof(value -> 'remember_days') <> 'number'
+         or (value ->> 'remember_days')::numeric <> pg_catalog.trunc((value ->> 'remember_days')::numeric)
+         or (value ->> 'remember_days')::numeric not between 0 and 90) then
+        return 'mfa.remember_days must be a whole number of days from 0 to 90.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -598,7 +610,7 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email and social_login, each validated (AS400 with the reason); other settings are kept. '
+  'require_verified_email, social_login and mfa, each validated (AS400 with the reason); other settings are kept. '
   'Audited as project.settings without secrets.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;

@@ -168,7 +168,8 @@ grant execute on function astapa.pkce_s256(text) to astapa_app;
 
 create or replace function api.issue_authorization_code(
   code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text,
-  code_challenge text, code_challenge_method text, nonce text, auth_time timestamptz, ttl_seconds integer default 60)
+  code_challenge text, code_challenge_method text, nonce text, auth_time timestamptz, ttl_seconds integer default 60,
+  amr text[] default '{pwd}')
   returns void
   language plpgsql
   volatile
@@ -181,19 +182,20 @@ create or replace function api.issue_authorization_code(
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
-      code_challenge, code_challenge_method, nonce, auth_time,
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+      code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
   end
   $$;
 
-comment on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer) is
+comment on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[]) is
   'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope '
-  'and resource must be the project''s own (astapa.assert_grant_target).';
+  'and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); '
+  'auth_time: when (now when null).';
 
-grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer) to astapa_app;
+grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[]) to astapa_app;
 
 create or replace function api.revoke_user_refresh_tokens(user_id bigint, reason text default 'revoked_by_client')
   returns integer
@@ -470,12 +472,13 @@ create or replace function api.redeem_authorization_code(
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires);
+            code.auth_time, refresh_expires, code.amr);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
-    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires);
+    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
   end
   $$;
 
@@ -546,7 +549,8 @@ create or replace function api.rotate_refresh_token(
          and successor.token_hash = rotate_refresh_token.successor_hash and successor.revoked_at is null then
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-          presented.resource, presented.auth_time, null, successor.expires_at);
+          presented.resource, presented.auth_time, null, successor.expires_at)
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -558,11 +562,13 @@ create or replace function api.rotate_refresh_token(
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
-            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires);
+            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
+            presented.amr);
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-      presented.resource, presented.auth_time, null, refresh_expires);
+      presented.resource, presented.auth_time, null, refresh_expires)
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
   end
   $$;
 

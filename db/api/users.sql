@@ -41,13 +41,16 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
   as $$
     select pg_catalog.jsonb_build_object(
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
-      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at)
+      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
+      'mfa_enrolled', exists (select from astapa.user_factors f
+        where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id
   $$;
 
 comment on function astapa.user_json(text, bigint) is
-  'A user as the API returns it (id as a string, the JWT sub; never the password hash); null when not visible.';
+  'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an '
+  'authenticator app is set up); null when not visible.';
 
 grant execute on function astapa.user_json(text, bigint) to astapa_app;
 

@@ -57,7 +57,8 @@ create or replace function astapa.webhook_event_types() returns text[]
   immutable
   parallel safe
   set search_path = ''
-  as $$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed'] $$;
+  as $$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed', 'user.mfa_enrolled',
+    'user.mfa_removed'] $$;
 
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 
@@ -155,7 +156,7 @@ create or replace function api.set_webhook_endpoint(project_id text, url text, s
     if url is null or not astapa.is_valid_redirect_uri(url) then
       problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
     end if;
-    if events is not null and (pg_catalog.cardinality(events) not between 1 and 4
+    if events is not null and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
                                or not events <@ astapa.webhook_event_types()) then
       problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
         'events must name one or more of ' || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));

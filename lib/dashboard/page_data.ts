@@ -3,6 +3,7 @@
  * They live here so lib/ does not import view components (the components re-export them).
  */
 import type { MemberRole } from "@/db/accounts.ts";
+import type { UserFactors } from "@/db/factors.ts";
 import type { MachineClient, MachineClientWithSecret } from "@/db/machine_clients.ts";
 import type { Plan, Subscription } from "@/db/plans.ts";
 import type { AuditEntry } from "@/db/project_logs.ts";
@@ -93,6 +94,8 @@ export type UserViewData = {
   ownClaims: OwnClaims;
   methods: SignInMethod[];
   sessions: LoginSession[];
+  /** The user's second factors (docs/mfa.md). */
+  factors: UserFactors;
   /** The user's latest audit entries. */
   audit: AuditEntry[];
   notice?: string;

@@ -19,6 +19,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   origins_saved: "Allowed origins saved.",
   lifetimes_saved: "Token lifetimes saved: new tokens use them.",
   verification_saved: "Email verification policy saved.",
+  mfa_saved: "Second-factor policy saved: it applies from each person's next sign-in.",
   social_saved: "Social sign-in saved.",
   xendit_saved: "Xendit keys saved (sealed; they are not shown again).",
   xendit_removed: "Xendit keys removed.",

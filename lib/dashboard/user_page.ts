@@ -8,6 +8,7 @@ import { tokenClaims } from "@/db/users.ts";
 import { currentSubscription, listPlans } from "@/db/plans.ts";
 import { getEnvironmentUser, listLoginSessions, signInMethods, userOwnClaims } from "@/db/user_admin.ts";
 import { listAudit } from "@/db/project_logs.ts";
+import { userFactors } from "@/db/factors.ts";
 import type { UserViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
@@ -24,6 +25,9 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   claims_saved: "Claims saved: the user's next token carries them.",
   identity_unlinked: "Sign-in method removed.",
   signed_out: "Signed out everywhere: every session ended and every refresh token revoked.",
+  factors_reset:
+    "Second factor reset: the user was mailed, and sets up a new one at their next sign-in if required.",
+  factors_none: "The user had no second factor to reset.",
   subscription_canceled: "Subscription canceled: the plan stays until the end of the paid period.",
   subscription_resumed: "Subscription resumed: it renews again.",
 };
@@ -57,6 +61,7 @@ export function userView(c: Ctx): Loader<UserViewData> {
       ownClaims: await userOwnClaims(tx, projectId, userId),
       methods: await signInMethods(tx, projectId, userId),
       sessions: await listLoginSessions(tx, projectId, userId),
+      factors: await userFactors(tx, projectId, userId),
       audit: await listAudit(tx, projectId, { filters: { user: userId }, size: USER_AUDIT_ROWS }),
       notice: USER_DONE_MESSAGES[c.req.query("done") ?? ""],
       ...extra,

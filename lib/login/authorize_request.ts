@@ -20,6 +20,10 @@ export type AuthorizeRequest = {
   nonce?: string;
   resource?: string;
   prompt?: string;
+  /** OIDC acr_values: the ACR_MFA value asks for a second factor (lib/login/factors/policy.ts). */
+  acrValues?: string;
+  /** OIDC max_age: a session older than this many seconds signs in again. */
+  maxAge?: number;
   /** An email the app suggests; it pre-fills the form. */
   loginHint?: string;
   project: { id: string; name: string; mode: string; settings: Record<string, unknown> };
@@ -51,6 +55,8 @@ const PARAMS = [
   "prompt",
   "login_hint",
   "ui_locales",
+  "acr_values",
+  "max_age",
 ] as const;
 
 /**
@@ -110,6 +116,11 @@ export async function parseAuthorizeRequest(
   } catch (error) {
     throw fail((error as AppError).code, (error as AppError).description);
   }
+  const maxAge = get("max_age");
+  if (maxAge !== undefined && !/^\d{1,9}$/.test(maxAge)) {
+    throw fail("invalid_request", "max_age must be a whole number of seconds.");
+  }
+  if ((get("acr_values")?.length ?? 0) > 500) throw fail("invalid_request", "acr_values is too long.");
   if ((get("nonce")?.length ?? 0) > 500 || (back.state?.length ?? 0) > 2000) {
     throw fail("invalid_request", "state or nonce is too long.");
   }
@@ -122,6 +133,8 @@ export async function parseAuthorizeRequest(
     nonce: get("nonce"),
     resource: resource ?? undefined,
     prompt: get("prompt"),
+    acrValues: get("acr_values"),
+    maxAge: maxAge === undefined ? undefined : Number(maxAge),
     loginHint: get("login_hint")?.slice(0, 254),
   };
   if (registered) {

@@ -4,20 +4,39 @@
  */
 import type { Ctx } from "../app_env.ts";
 import { asApp } from "@/db/client.ts";
-import { completeSignIn, type NewSession } from "@/db/login.ts";
+import { type CodeRequest, completeSignIn, type NewSession, type SignInMethod } from "@/db/login.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { clientAddress } from "../http/client_address.ts";
 import { lockoutBuckets } from "../http/lockout_buckets.ts";
 import type { FailureBucket } from "@/db/client_authentication.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 import { readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
-import { authPage, authPageData } from "./pages.ts";
 import { countLockout } from "../metrics/metrics.ts";
 
-export async function finishSignIn(c: Ctx, request: AuthorizeRequest, userId: string, newSession: boolean) {
+export async function finishSignIn(
+  c: Ctx,
+  request: AuthorizeRequest,
+  userId: string,
+  newSession: boolean,
+  method: SignInMethod = { amr: ["pwd"] },
+) {
   const code = randomSecret();
   const session = newSession ? await newBrowserSession(c, request) : null;
-  await completeSignIn(c.var.deps.sql, request.project.id, userId, {
+  await completeSignIn(
+    c.var.deps.sql,
+    request.project.id,
+    userId,
+    await codeRequest(request, code),
+    session?.record ?? null,
+    method,
+  );
+  if (session) writeSession(c, request.project.id, session.token);
+  return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
+}
+
+/** The authorization code's record: its hash and what it is bound to. */
+export async function codeRequest(request: AuthorizeRequest, code: string): Promise<CodeRequest> {
+  return {
     codeHash: await sha256(code),
     clientId: request.clientId,
     redirectUri: request.redirectUri,
@@ -25,31 +44,11 @@ export async function finishSignIn(c: Ctx, request: AuthorizeRequest, userId: st
     resource: request.resource,
     codeChallenge: request.codeChallenge,
     nonce: request.nonce,
-  }, session?.record ?? null);
-  if (session) writeSession(c, request.project.id, session.token);
-  return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
-}
-
-/**
- * The end of a sign-in reached through a mailed link (a password reset). Whoever started the request may not be
- * the person who clicked: a self-registered client, which nobody vetted, gets no code until that person allows
- * it on the consent page (issue 17 #8). The person is signed in either way.
- */
-export async function finishMailedSignIn(
-  c: Ctx,
-  request: AuthorizeRequest,
-  query: URLSearchParams,
-  userId: string,
-) {
-  if (!request.thirdParty) return await finishSignIn(c, request, userId, true);
-  const session = await newBrowserSession(c, request);
-  await completeSignIn(c.var.deps.sql, request.project.id, userId, null, session.record);
-  writeSession(c, request.project.id, session.token);
-  return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
+  };
 }
 
 /** A fresh session token, replacing the one this browser held for the project (prompt=login, a reset). */
-async function newBrowserSession(c: Ctx, request: AuthorizeRequest) {
+export async function newBrowserSession(c: Ctx, request: AuthorizeRequest) {
   const token = randomSecret();
   const previous = readSession(c, request.project.id);
   const record: NewSession = {

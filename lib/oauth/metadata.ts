@@ -2,6 +2,7 @@
  * Authorization server metadata (RFC 8414) and OpenID Provider metadata: one document, served at both
  * well-known addresses. Every URL derives from the issuer, which is the deployment's origin.
  */
+import { ACR_VALUES_SUPPORTED } from "@/lib/login/factors/policy.ts";
 
 export const SCOPES = ["openid", "email", "profile", "offline_access"] as const;
 
@@ -34,7 +35,11 @@ export function authorizationServerMetadata(issuer: string) {
       "aud",
       "exp",
       "iat",
+      "auth_time",
+      "amr",
+      "acr",
     ],
+    acr_values_supported: ACR_VALUES_SUPPORTED,
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: ["RS256"],
     authorization_response_iss_parameter_supported: true,

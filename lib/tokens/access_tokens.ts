@@ -4,6 +4,7 @@
  */
 import { signJwt } from "./jws.ts";
 import type { SigningKey } from "./signing_keys.ts";
+import { acrFor } from "@/lib/login/factors/policy.ts";
 
 /** What SQL returns for a user grant (see astapa.grant_result). */
 export type UserGrant = {
@@ -17,6 +18,8 @@ export type UserGrant = {
   scope?: string;
   resource?: string;
   auth_time?: number;
+  /** How the person signed in (RFC 8176: pwd, otp, mfa; fed for Google/GitHub). */
+  amr?: string[];
   nonce?: string;
   access_ttl: number;
   refresh_expires_in?: number;
@@ -45,6 +48,12 @@ function accessToken(
   });
 }
 
+/** amr, acr and auth_time: how and when the person signed in (OIDC Core §2, RFC 8176, RFC 9068 §2.2.1). */
+function authenticationClaims(grant: UserGrant) {
+  const amr = grant.amr ?? ["pwd"];
+  return { ...(grant.auth_time ? { auth_time: grant.auth_time } : {}), amr, acr: acrFor(amr) };
+}
+
 /** The user's access token, with the product page's claims first. */
 export function userAccessToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
   return accessToken(ctx, grant, {
@@ -54,6 +63,7 @@ export function userAccessToken(grant: UserGrant, ctx: IssueContext): Promise<st
     project_id: grant.project_id,
     custom_claims: grant.custom_claims,
     ...(grant.environment ? { environment: grant.environment } : {}),
+    ...authenticationClaims(grant),
   });
 }
 
@@ -66,7 +76,7 @@ export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
     aud: ctx.clientId,
     exp: iat + grant.access_ttl,
     iat,
-    ...(grant.auth_time ? { auth_time: grant.auth_time } : {}),
+    ...authenticationClaims(grant),
     ...(grant.nonce ? { nonce: grant.nonce } : {}),
     email: grant.email,
     email_verified: grant.email_verified,

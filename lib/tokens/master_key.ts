@@ -19,6 +19,8 @@ export type MasterKeys = {
   payments: CryptoKey;
   /** AES-256-GCM: seals sign-in provider secrets (per-project Google/GitHub) and the social-login cookie. */
   social: CryptoKey;
+  /** AES-256-GCM: seals users' authenticator-app (TOTP) secrets at rest and in the enrolment form. */
+  factors: CryptoKey;
 };
 
 /** Derives the master keys from the configured or stored master secret. */
@@ -91,6 +93,13 @@ export async function deriveMasterKeys(secret: string): Promise<MasterKeys> {
     ),
     social: await crypto.subtle.deriveKey(
       hkdf("astapa social sign-in"),
+      material,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
+    ),
+    factors: await crypto.subtle.deriveKey(
+      hkdf("astapa user factors"),
       material,
       { name: "AES-GCM", length: 256 },
       false,

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { sessionUser } from "@/db/login.ts";
+import { liveSession } from "@/db/login.ts";
 import { readSession } from "@/lib/login/browser.ts";
 import { finishSignIn } from "@/lib/login/flow.ts";
+import { mfaOwed } from "@/lib/login/factors/policy.ts";
 import { redirectTo } from "@/lib/login/authorize_request.ts";
 import { AuthForm, type AuthPageData, readAuthForm } from "@/lib/login/pages.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
@@ -24,10 +25,15 @@ export const handler: Handlers<AuthPageData> = {
       return c.redirect(target, 303);
     }
     const session = readSession(c, request.project.id);
-    const userId = session ? await sessionUser(c.var.deps.sql, request.project.id, session) : null;
-    // The session ended meanwhile: sign in again (which, for this client, is consent in itself).
-    if (!userId) return c.redirect(`/auth/login?${query}`, 303);
-    return await finishSignIn(c, request, userId, false);
+    const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
+    // The session ended meanwhile, or lacks a factor this request needs: sign in (or step up) again first.
+    if (!live || mfaOwed(request.project, request.acrValues, live.amr)) {
+      return c.redirect(`/auth/login?${query}`, 303);
+    }
+    return await finishSignIn(c, request, live.user_id, false, {
+      amr: live.amr,
+      authTime: new Date(live.auth_time * 1000),
+    });
   },
 };
 

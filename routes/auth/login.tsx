@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { sessionUser, userForSignIn } from "@/db/login.ts";
+import { liveSession, userForSignIn } from "@/db/login.ts";
 import { requiresVerifiedEmail } from "@/lib/login/verification.ts";
 import { hashPassword } from "@/lib/passwords.ts";
 import { verifyAnyPassword } from "@/lib/import/verify_hash.ts";
@@ -9,6 +9,8 @@ import { rehashIfImported } from "@/lib/import/rehash.ts";
 import { randomSecret } from "@/lib/secrets.ts";
 import { readSession } from "@/lib/login/browser.ts";
 import { countAttempt, finishSignIn, signInWait } from "@/lib/login/flow.ts";
+import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { mfaOwed } from "@/lib/login/factors/policy.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -39,7 +41,11 @@ export const handler: Handlers<AuthPageData> = {
     if (request instanceof Response) return request;
     const session = readSession(c, request.project.id);
     if (session && request.prompt !== "login") {
-      const userId = await sessionUser(c.var.deps.sql, request.project.id, session);
+      const live = await liveSession(c.var.deps.sql, request.project.id, session);
+      // OIDC max_age: a sign-in older than the app accepts is asked for again, like prompt=login.
+      const fresh = live && (request.maxAge === undefined ||
+        Date.now() / 1000 - live.auth_time <= request.maxAge);
+      const userId = fresh ? live.user_id : null;
       // A self-registered client never gets a code silently: the signed-in person allows it first.
       if (userId && request.thirdParty) {
         if (request.prompt === "none") {
@@ -52,7 +58,24 @@ export const handler: Handlers<AuthPageData> = {
         }
         return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
       }
-      if (userId) return await finishSignIn(c, request, userId, false);
+      if (live && userId && mfaOwed(request.project, request.acrValues, live.amr)) {
+        if (request.prompt === "none") {
+          const target = redirectTo(request, c.var.deps.config.baseUrl, {
+            error: "interaction_required",
+            error_description:
+              "This app asks for a second factor, which prompt=none does not let us ask for.",
+          });
+          return c.redirect(target, 303);
+        }
+        // Step-up: the session's person presents a factor (or sets one up) before this app gets a code.
+        return await afterFirstFactor(c, request, query, userId, live.amr, { stepUp: true });
+      }
+      if (live && userId) {
+        return await finishSignIn(c, request, userId, false, {
+          amr: live.amr,
+          authTime: new Date(live.auth_time * 1000),
+        });
+      }
     }
     if (request.prompt === "create") return c.redirect(`/auth/signup?${requestQuery(query)}`, 303);
     if (request.prompt === "none") {
@@ -70,7 +93,7 @@ export const handler: Handlers<AuthPageData> = {
   async POST(c) {
     const posted = await readAuthForm(c, SignInForm, "signInTitle");
     if (!("again" in posted)) return posted;
-    const { form, request, again } = posted;
+    const { form, request, query, again } = posted;
     const { sql } = c.var.deps;
     const wait = await signInWait(c, request.project, form.email, "password");
     if (wait > 0) {
@@ -91,7 +114,7 @@ export const handler: Handlers<AuthPageData> = {
       return again({ notice: "verifyFirst" }, 403);
     }
     countSignIn("password", "success", "none");
-    return await finishSignIn(c, request, user.id, true);
+    return await afterFirstFactor(c, request, query, user.id, ["pwd"]);
   },
 };
 

@@ -4,7 +4,7 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { toAppError } from "@/lib/http/errors.ts";
 import { resetLinkUsable, resetPassword } from "@/db/login.ts";
 import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
-import { finishMailedSignIn } from "@/lib/login/flow.ts";
+import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -55,8 +55,9 @@ export const handler: Handlers<AuthPageData> = {
       if (toAppError(error).code === "invalid_grant") return again({ error: "linkExpired" }, 400);
       throw error;
     }
-    // The reset link may have been requested by someone else for a client of theirs: no code without consent.
-    return await finishMailedSignIn(c, request, query, userId);
+    // The reset link may have been requested by someone else for a client of theirs: no code without consent
+    // (issue 17 #8). A new password does not skip the second factor: the mailbox is one factor, not two.
+    return await afterFirstFactor(c, request, query, userId, ["pwd"], { consentFirst: !!request.thirdParty });
   },
 };
 

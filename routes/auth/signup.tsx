@@ -4,7 +4,7 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { toAppError } from "@/lib/http/errors.ts";
 import { createUser } from "@/db/login.ts";
 import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
-import { finishSignIn } from "@/lib/login/flow.ts";
+import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -59,7 +59,8 @@ export const handler: Handlers<AuthPageData> = {
       return again({ error: "emailTaken" }, 409);
     }
     if (requiresVerifiedEmail(request)) return again({ notice: "checkEmail" }, 200);
-    return await finishSignIn(c, request, userId, true);
+    // A project that requires a second factor has the new person set one up before the app gets a code.
+    return await afterFirstFactor(c, request, posted.query, userId, ["pwd"]);
   },
 };
 

@@ -12,10 +12,18 @@ import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
 
 const t = await testApp({ listen: true });
 const project = await seedProject(t.db.sql, { name: "Toko Tenun", redirectUri: "https://tenun.example/cb" });
-await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
+const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
+// A second-factor step owed by ayu, so /auth/mfa shows its set-up page (QR code, key, one-time-code field).
+const challenge = randomSecret();
+await asApp(
+  t.db.sql,
+  project.id,
+  async (tx) => tx`select api.start_mfa_challenge(${ayu}, ${await sha256(challenge)}, '{pwd}', true)`,
+);
 const developer = await signInDeveloper(t, "a11y@dev.example");
 await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, developer.accountId, "owner"));
 
@@ -53,6 +61,7 @@ const HOSTED = [
   `/auth/reset?${login}&token=expired`,
   `/auth/logout?client_id=${project.clientId}`,
   `/auth/verify?client_id=${project.clientId}&confirmed=1`,
+  `/auth/mfa?${login}`,
   `/no-such-page`,
 ];
 
@@ -60,6 +69,11 @@ for (const lang of ["en", "id"] as const) {
   Deno.test(`accessibility (${lang}) — hosted pages have no serious or critical axe violation`, async () => {
     const { page, close } = await openPage({ locale: lang === "id" ? "id-ID" : "en-US" });
     try {
+      await page.context().addCookies([{
+        name: `astapa_mfa_${project.id}`,
+        value: challenge,
+        url: t.origin,
+      }]);
       const found: string[] = [];
       for (const path of HOSTED) {
         await page.goto(`${t.origin}${path}`);

@@ -243,3 +243,23 @@ Deno.test("social — a project's own sealed credentials win over the deployment
   const query = new URLSearchParams({ client_id: copy.clientId, redirect_uri: copy.redirectUri });
   assert.equal((await t.app.request(`/auth/social/google?${query}`, { headers: html })).status, 404);
 });
+
+Deno.test("social — a project that requires a second factor asks for it after GitHub, before any session or code", async () => {
+  const strict = await seedProject(t.db.sql, {
+    name: "Toko Aman",
+    settings: { mfa: { policy: "required" } },
+  });
+  github.approveAs = {
+    id: 9077,
+    login: "sari",
+    emails: [{ email: "sari@github.test", primary: true, verified: true }],
+  };
+  const res = await signIn("github", strict);
+  assert.equal(res.status, 303, await res.clone().text());
+  assert.match(res.headers.get("location")!, /^\/auth\/mfa\?/);
+  const cookies = res.headers.getSetCookie().map((c) => c.split(";")[0]);
+  assert.ok(cookies.some((c) => c.startsWith(`astapa_mfa_${strict.id}=`) && c.length > 60));
+  assert.equal(cookies.some((c) => c.startsWith(`astapa_session_${strict.id}=`)), false);
+  const [challenge] = await t.db.sql`select amr from astapa.mfa_challenges where project_id = ${strict.id}`;
+  assert.deepEqual(challenge.amr, ["fed"]);
+});

@@ -5,7 +5,8 @@ import express from "express";
 import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
-import { AstapaAuthError, AstapaError, createAstapa } from "@/sdk/mod.ts";
+import { ACR_MFA, AstapaAuthError, AstapaError, createAstapa } from "@/sdk/mod.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { clientAccessToken } from "@/lib/tokens/access_tokens.ts";
 
 const t = await testApp({ listen: true });
@@ -28,6 +29,13 @@ expressApp.get(
   astapa.requirePlan.express("pro"),
   (req: { astapa: { sub: string } }, res: { json(v: unknown): void }) => {
     res.json({ sub: req.astapa.sub });
+  },
+);
+expressApp.get(
+  "/secure",
+  astapa.requireMfa.express(),
+  (req: { astapa: { amr: string[] } }, res: { json(v: unknown): void }) => {
+    res.json({ amr: req.astapa.amr });
   },
 );
 const expressServer = expressApp.listen(0);
@@ -218,4 +226,49 @@ Deno.test("sdk — claims.set changes the plan; the next refresh carries it; cla
     (error: AstapaError) => error.status === 400 && error.code === "validation_failed",
   );
   await assert.rejects(() => astapa.claims.get("999999"), (error: AstapaError) => error.status === 404);
+});
+
+Deno.test("sdk — requireMfa for Hono, Express and plain handlers: a password-only sign-in is asked to step up", async () => {
+  const userId = await seedUser(t.db.sql, project.id, "mfa-gate@example.com");
+  /** A code as the hosted login issues it after a sign-in whose methods were `amr`. */
+  const signInWith = async (amr: string[]) => {
+    const login = await astapa.loginUrl({ acrValues: ACR_MFA, maxAge: 300 });
+    const params = new URL(login.url).searchParams;
+    assert.equal(params.get("acr_values"), ACR_MFA);
+    assert.equal(params.get("max_age"), "300");
+    const code = randomSecret();
+    await asApp(
+      t.db.sql,
+      project.id,
+      async (tx) =>
+        tx`select api.issue_authorization_code(${await sha256(code)}, ${project.clientId}, ${userId},
+        ${project.redirectUri}, '', null, ${params.get("code_challenge")}, 'S256', null, now(), 60, ${amr})`,
+    );
+    return (await astapa.exchangeCode({ code, codeVerifier: login.codeVerifier })).accessToken;
+  };
+  const passwordOnly = await signInWith(["pwd"]);
+  const withFactor = await signInWith(["mfa", "otp", "pwd"]);
+  const hono = new Hono<{ Variables: { astapa: { amr?: string[] } } }>();
+  hono.get("/secure", astapa.requireMfa.hono(), (c) => c.json({ amr: c.get("astapa").amr }));
+  const plain = astapa.requireMfa.handler((_req, claims) => Response.json({ amr: claims.amr }));
+  const headers = (token?: string): Record<string, string> =>
+    token ? { authorization: `Bearer ${token}` } : {};
+  const callers: [string, (token?: string) => Promise<Response>][] = [
+    ["hono", (token) => Promise.resolve(hono.request("/secure", { headers: headers(token) }))],
+    ["plain", (token) => plain(new Request("http://app/secure", { headers: headers(token) }))],
+    ["express", (token) => fetch(`http://127.0.0.1:${expressPort}/secure`, { headers: headers(token) })],
+  ];
+  for (const [name, call] of callers) {
+    assert.equal((await call()).status, 401, name);
+    const weak = await call(passwordOnly);
+    assert.equal(weak.status, 401, name);
+    assert.match(
+      weak.headers.get("www-authenticate") ?? "",
+      /error="insufficient_user_authentication", acr_values=/,
+    );
+    assert.equal((await weak.json()).error, "insufficient_user_authentication", name);
+    const strong = await call(withFactor);
+    assert.equal(strong.status, 200, name);
+    assert.deepEqual(await strong.json(), { amr: ["mfa", "otp", "pwd"] }, name);
+  }
 });

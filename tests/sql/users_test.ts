@@ -19,8 +19,15 @@ Deno.test("api.create_user — user in the project's current environment, id is 
   );
   assert.match(user.id as string, /^\d+$/);
   assert.deepEqual(
-    [user.email, user.email_verified, user.disabled, user.environment, user.last_sign_in_at],
-    ["Ada@Example.com", true, false, "sandbox", null],
+    [
+      user.email,
+      user.email_verified,
+      user.disabled,
+      user.environment,
+      user.last_sign_in_at,
+      user.mfa_enrolled,
+    ],
+    ["Ada@Example.com", true, false, "sandbox", null, false],
   );
   assert.ok(!("password_hash" in user));
   const audit = await appValue(

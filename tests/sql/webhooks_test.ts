@@ -46,6 +46,8 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "subscription.updated",
     "payment.succeeded",
     "payment.failed",
+    "user.mfa_enrolled",
+    "user.mfa_removed",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 

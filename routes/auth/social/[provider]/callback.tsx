@@ -2,7 +2,7 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { AppError, toAppError } from "@/lib/http/errors.ts";
 import { authorizeRequest } from "@/lib/login/pages.ts";
-import { finishSignIn } from "@/lib/login/flow.ts";
+import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { isProvider, providerCredentials } from "@/lib/login/social/providers.ts";
 import { callbackUrl, upstream } from "@/lib/login/social/upstream.ts";
@@ -57,7 +57,8 @@ export const handler: Handlers<SocialProblemData> = {
       return problemPage(c, refusal, shown);
     }
     countSignIn(provider, "success", "none");
-    return await finishSignIn(c, request, userId, true);
+    // "fed": signed in by another identity provider, whose own factors Astapa cannot see.
+    return await afterFirstFactor(c, request, query, userId, ["fed"]);
   },
 };
 

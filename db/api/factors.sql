@@ -1,0 +1,309 @@
+-- Second factors (issue 19): authenticator apps (TOTP), recovery codes, the step between a first factor and a
+-- code, and an admin's reset. The TOTP arithmetic and the sealing happen in TypeScript (the master key never
+-- reaches Postgres); these functions keep the state: which time step was used last (replay refused under a row
+-- lock, so two instances cannot both accept one code), which recovery codes are spent, who owes a code.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own users' factors" on astapa.user_factors;
+create policy "a project reads its own users' factors" on astapa.user_factors
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project enrols its own users' factors" on astapa.user_factors;
+create policy "a project enrols its own users' factors" on astapa.user_factors
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own users' factors" on astapa.user_factors;
+create policy "a project updates its own users' factors" on astapa.user_factors
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project removes its own users' factors" on astapa.user_factors;
+create policy "a project removes its own users' factors" on astapa.user_factors
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own recovery codes" on astapa.recovery_codes;
+create policy "a project reads its own recovery codes" on astapa.recovery_codes
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project issues its own recovery codes" on astapa.recovery_codes;
+create policy "a project issues its own recovery codes" on astapa.recovery_codes
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project uses up its own recovery codes" on astapa.recovery_codes;
+create policy "a project uses up its own recovery codes" on astapa.recovery_codes
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project removes its own recovery codes" on astapa.recovery_codes;
+create policy "a project removes its own recovery codes" on astapa.recovery_codes
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own factor challenges" on astapa.mfa_challenges;
+create policy "a project reads its own factor challenges" on astapa.mfa_challenges
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project starts factor challenges for its own users" on astapa.mfa_challenges;
+create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project meets its own factor challenges" on astapa.mfa_challenges;
+create policy "a project meets its own factor challenges" on astapa.mfa_challenges
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own remembered browsers" on astapa.remembered_browsers;
+create policy "a project reads its own remembered browsers" on astapa.remembered_browsers
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project remembers browsers for its own users" on astapa.remembered_browsers;
+create policy "a project remembers browsers for its own users" on astapa.remembered_browsers
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project forgets its own remembered browsers" on astapa.remembered_browsers;
+create policy "a project forgets its own remembered browsers" on astapa.remembered_browsers
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean,
+  remembered bytea default null)
+  returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if amr is null or pg_catalog.cardinality(amr) = 0 then
+      raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
+    end if;
+    if not required and not exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
+    -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
+    if remembered is not null and exists (select from astapa.remembered_browsers b
+        where b.project_id = astapa.current_project_id() and b.token_hash = remembered
+          and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
+       and exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
+    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
+    values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes');
+    return true;
+  end
+  $$;
+
+comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea) is
+  'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the '
+  'app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 '
+  'minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its '
+  'token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
+
+grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea) to astapa_app;
+
+create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'user_id', c.user_id::text,
+      'email', u.email,
+      'amr', pg_catalog.to_jsonb(c.amr),
+      'enrolled', f.confirmed_at is not null,
+      -- The sealed secret (hex), useless without the master key.
+      'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
+      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+        where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null))
+    from astapa.mfa_challenges c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
+    where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+  $$;
+
+comment on function api.mfa_challenge(bytea) is
+  'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, '
+  'whether a factor is enrolled, its sealed secret and the unused recovery codes; '
+  'null when unknown, used, expired, or the user is disabled or of the other environment.';
+
+grant execute on function api.mfa_challenge(bytea) to astapa_app;
+
+create or replace function api.meet_mfa_challenge(token_hash bytea, method text, step bigint default null,
+  code_hash bytea default null, secret_sealed bytea default null, recovery_hashes bytea[] default null,
+  mail jsonb default null, remember bytea default null, remember_days integer default 0)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    challenge astapa.mfa_challenges;
+    factor astapa.user_factors;
+    project text := astapa.current_project_id();
+    target text;
+  begin
+    -- Row locks: two instances given the same code queue here, and only the first may use its step.
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    target := 'user:' || challenge.user_id;
+    select * into factor from astapa.user_factors f
+    where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp'
+    for update;
+    if method = 'enrol' then
+      -- The secret lived only in the enrolment form (sealed) until this code proved the app has it: nothing
+      -- half-finished is ever stored, so an abandoned enrolment asks nobody for anything.
+      if factor.confirmed_at is not null then
+        raise exception 'an authenticator app is already set up for this user' using errcode = 'AS409';
+      end if;
+      if meet_mfa_challenge.secret_sealed is null or step is null
+         or pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
+        raise exception 'an enrolment needs the sealed secret, a time step and 10 recovery codes'
+          using errcode = 'AS400';
+      end if;
+      insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at, last_used_step)
+      values (project, challenge.user_id, 'totp', meet_mfa_challenge.secret_sealed, pg_catalog.now(), step);
+      delete from astapa.recovery_codes r where r.project_id = project and r.user_id = challenge.user_id;
+      insert into astapa.recovery_codes (project_id, user_id, code_hash)
+      select project, challenge.user_id, h from pg_catalog.unnest(recovery_hashes) as h;
+      perform astapa.audit(project, 'user.mfa_enrolled', target, '{"factor":"totp"}');
+      perform astapa.emit_event(project, 'user.mfa_enrolled', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(project, challenge.user_id), 'factor', 'totp'));
+    elsif method = 'totp' then
+      if factor.confirmed_at is null or step is null or factor.last_used_step >= step then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+      update astapa.user_factors f set last_used_step = step
+      where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp';
+    elsif method = 'recovery' then
+      update astapa.recovery_codes r set used_at = pg_catalog.now()
+      where r.project_id = project and r.user_id = challenge.user_id and r.code_hash = meet_mfa_challenge.code_hash
+        and r.used_at is null and factor.confirmed_at is not null;
+      if not found then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+      perform astapa.audit(project, 'user.recovery_code_used', target, pg_catalog.jsonb_build_object(
+        'left', (select pg_catalog.count(*) from astapa.recovery_codes r
+          where r.project_id = project and r.user_id = challenge.user_id and r.used_at is null)));
+      if mail is not null then
+        perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+          (select u.email from astapa.users u where u.project_id = project and u.id = challenge.user_id)));
+      end if;
+    else
+      raise exception 'method is enrol, totp or recovery' using errcode = 'AS400';
+    end if;
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = challenge.token_hash;
+    if remember is not null and remember_days between 1 and 90 then
+      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (project, remember, challenge.user_id,
+              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
+    end if;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
+      'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr || '{otp,mfa}'::text[]) a
+        order by a)));
+  end
+  $$;
+
+comment on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, bytea[], jsonb, bytea, integer) is
+  'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, '
+  'and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code '
+  'is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns '
+  '{accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the '
+  'failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser '
+  'may skip the factor that long (api.start_mfa_challenge).';
+
+grant execute on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, bytea[], jsonb, bytea, integer) to astapa_app;
+
+create or replace function api.user_factors(project_id text, user_id bigint) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'mfa_enrolled', exists (select from astapa.user_factors f
+        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
+          and f.confirmed_at is not null),
+      'factors', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', f.kind,
+          'enrolled_at', f.confirmed_at) order by f.kind)
+        from astapa.user_factors f
+        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
+          and f.confirmed_at is not null), '[]'),
+      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+        where r.project_id = user_factors.project_id and r.user_id = user_factors.user_id and r.used_at is null))
+  $$;
+
+comment on function api.user_factors(text, bigint) is
+  'A user''s confirmed factors (kind, enrolled_at), whether any is enrolled, and unused recovery codes: for the '
+  'dashboard and the Platform API. Never a secret or a code hash.';
+
+grant execute on function api.user_factors(text, bigint) to astapa_app;
+
+create or replace function api.reset_user_factors(project_id text, user_id bigint, mail jsonb default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    removed integer;
+    email text;
+  begin
+    select u.email into email from astapa.users u
+    where u.project_id = reset_user_factors.project_id and u.id = reset_user_factors.user_id;
+    if email is null then
+      raise exception 'no such user' using errcode = 'AS404';
+    end if;
+    delete from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
+      and f.confirmed_at is not null;
+    get diagnostics removed = row_count;
+    delete from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id;
+    delete from astapa.recovery_codes r
+    where r.project_id = reset_user_factors.project_id and r.user_id = reset_user_factors.user_id;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = reset_user_factors.project_id and b.user_id = reset_user_factors.user_id
+      and b.revoked_at is null;
+    if removed > 0 then
+      perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
+      perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id), 'factor', 'totp'));
+      if mail is not null then
+        perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
+      end if;
+    end if;
+    return pg_catalog.jsonb_build_object('removed', removed);
+  end
+  $$;
+
+comment on function api.reset_user_factors(text, bigint, jsonb) is
+  'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a '
+  'factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. '
+  'AS404 for an unknown user.';
+
+grant execute on function api.reset_user_factors(text, bigint, jsonb) to astapa_app;

@@ -1,0 +1,114 @@
+/** Typed calls for second factors (db/api/factors.sql): the step after a first factor, and the admin's view. */
+import { z } from "zod";
+import { asApp, type Sql, type Tx } from "./client.ts";
+import { result } from "./result.ts";
+import { type CodeRequest, type NewSession, type SignInMethod, writeSignIn } from "./login.ts";
+
+const Challenge = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  amr: z.array(z.string()),
+  enrolled: z.boolean(),
+  secret_sealed: z.string().nullable(),
+  recovery_codes_left: z.number(),
+});
+export type Challenge = z.infer<typeof Challenge>;
+
+/** The live challenge behind a token hash, or null (unknown, used, expired, user disabled). */
+export async function mfaChallenge(
+  sql: Sql,
+  projectId: string,
+  tokenHash: Uint8Array,
+): Promise<Challenge | null> {
+  const [row] = await asApp(sql, projectId, (tx) => tx`select api.mfa_challenge(${tokenHash}) as c`);
+  return row.c === null ? null : Challenge.parse(row.c);
+}
+
+/** A first factor passed: start a challenge if a second is owed (true), or sign in right away (false). */
+export async function signInOrChallenge(
+  sql: Sql,
+  projectId: string,
+  userId: string,
+  challenge: { tokenHash: Uint8Array; required: boolean; remembered: Uint8Array | null },
+  code: CodeRequest | null,
+  session: NewSession | null,
+  method: SignInMethod,
+): Promise<boolean> {
+  return await asApp(sql, projectId, async (tx) => {
+    const [row] = await tx`select api.start_mfa_challenge(${userId}, ${challenge.tokenHash}, ${method.amr},
+      ${challenge.required}, ${challenge.remembered}) as started`;
+    if (row.started) return true;
+    await writeSignIn(tx, userId, code, session, method);
+    return false;
+  }, { actor: "hosted_login" });
+}
+
+/** What proves the second factor: a time step an app code matched, a recovery code, or a new enrolment. */
+export type FactorProof =
+  | { method: "totp"; step: number }
+  | { method: "recovery"; codeHash: Uint8Array; mail: { template: string; subject: string; text: string } }
+  | { method: "enrol"; step: number; secretSealed: Uint8Array; recoveryHashes: Uint8Array[] };
+
+/** The code or recovery code was not accepted (wrong, used, replayed): nothing was changed. */
+export class FactorRefused extends Error {
+  override name = "FactorRefused";
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+const Met = z.object({ accepted: z.literal(true), user_id: z.string(), amr: z.array(z.string()) });
+
+/**
+ * Meets the challenge with the proof and, in the same transaction, signs in (session, and a code unless null).
+ * Throws FactorRefused when the proof is refused: no session and no code.
+ */
+export async function meetChallenge(
+  sql: Sql,
+  projectId: string,
+  tokenHash: Uint8Array,
+  proof: FactorProof,
+  code: CodeRequest | null,
+  session: NewSession,
+  remember: { tokenHash: Uint8Array; days: number } | null = null,
+): Promise<{ userId: string; amr: string[] }> {
+  return await asApp(sql, projectId, async (tx) => {
+    const [row] = await tx`select api.meet_mfa_challenge(${tokenHash}, ${proof.method},
+      ${"step" in proof ? proof.step : null}, ${proof.method === "recovery" ? proof.codeHash : null},
+      ${proof.method === "enrol" ? proof.secretSealed : null},
+      (select pg_catalog.array_agg(pg_catalog.decode(h, 'hex')) from pg_catalog.unnest(${
+      proof.method === "enrol" ? proof.recoveryHashes.map(hex) : null
+    }::text[]) as h),
+      ${proof.method === "recovery" ? tx.json(proof.mail) : null}, ${remember?.tokenHash ?? null}, ${
+      remember?.days ?? 0
+    }) as r`;
+    if (row.r.accepted !== true) throw new FactorRefused();
+    const met = Met.parse(row.r);
+    await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });
+    return { userId: met.user_id, amr: met.amr };
+  }, { actor: "hosted_login" });
+}
+
+const UserFactors = z.object({
+  mfa_enrolled: z.boolean(),
+  factors: z.array(z.object({ kind: z.literal("totp"), enrolled_at: z.string() })),
+  recovery_codes_left: z.number(),
+});
+export type UserFactors = z.infer<typeof UserFactors>;
+
+/** A user's enrolled factors and unused recovery codes (never a secret), inside the caller's transaction. */
+export function userFactors(tx: Tx, projectId: string, userId: string): Promise<UserFactors> {
+  return result(tx`select api.user_factors(${projectId}, ${userId}::bigint) as result`, UserFactors);
+}
+
+/** An admin's reset: the user's factors and recovery codes removed; audited, event, and `mail` queued. */
+export function resetUserFactors(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  mail: { template: string; subject: string; text: string },
+): Promise<{ removed: number }> {
+  return result(
+    tx`select api.reset_user_factors(${projectId}, ${userId}::bigint, ${tx.json(mail)}) as result`,
+    z.object({ removed: z.number() }),
+  );
+}

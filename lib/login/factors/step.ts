@@ -1,0 +1,120 @@
+/**
+ * The step between a first factor and a code. After a password, Google/GitHub, a reset or a sign-up — or for a
+ * signed-in person an app steps up — Postgres decides in the same transaction whether a second factor is owed
+ * (the user has one, or the project or the request requires one). If so, no session and no code exist yet: the
+ * browser gets a short-lived challenge cookie (its SHA-256 in Postgres) and goes to /auth/mfa.
+ */
+import { getCookie, setCookie } from "hono/cookie";
+import type { Ctx } from "@/lib/app_env.ts";
+import { signInOrChallenge } from "@/db/factors.ts";
+import { completeSignIn } from "@/db/login.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { type AuthorizeRequest, redirectTo, requestQuery } from "../authorize_request.ts";
+import { cookieName, writeSession } from "../browser.ts";
+import { codeRequest, newBrowserSession } from "../flow.ts";
+import { authPage, type AuthPageData, authPageData } from "../pages.ts";
+import type { PageResult } from "@/lib/router/page.tsx";
+import { mfaOwed, mfaPolicy, wantsMfa } from "./policy.ts";
+import { pickLang } from "../i18n.ts";
+
+const CHALLENGE_SECONDS = 600;
+
+const challengeCookie = (c: Ctx, projectId: string) => cookieName(c, `astapa_mfa_${projectId}`);
+const rememberCookie = (c: Ctx, projectId: string) => cookieName(c, `astapa_mfa_remember_${projectId}`);
+
+/** The "remember this browser" token, if this browser holds one for the project. */
+function readRemembered(c: Ctx, projectId: string): string | undefined {
+  const token = getCookie(c, rememberCookie(c, projectId));
+  return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : undefined;
+}
+
+/** Keeps the "remember this browser" token for `days`. */
+export function writeRemembered(c: Ctx, projectId: string, token: string, days: number): void {
+  setCookie(c, rememberCookie(c, projectId), token, {
+    path: "/",
+    httpOnly: true,
+    secure: (c.var.deps?.config.baseUrl ?? "").startsWith("https://"),
+    sameSite: "Lax",
+    maxAge: days * 86400,
+  });
+}
+
+/** The challenge token this browser holds for the project, if any. */
+export function readChallenge(c: Ctx, projectId: string): string | undefined {
+  const token = getCookie(c, challengeCookie(c, projectId));
+  return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : undefined;
+}
+
+/** Sets (or, with null, clears) the challenge cookie. */
+export function writeChallenge(c: Ctx, projectId: string, token: string | null): void {
+  setCookie(c, challengeCookie(c, projectId), token ?? "", {
+    path: "/",
+    httpOnly: true,
+    secure: (c.var.deps?.config.baseUrl ?? "").startsWith("https://"),
+    sameSite: "Lax",
+    maxAge: token ? CHALLENGE_SECONDS : 0,
+  });
+}
+
+/**
+ * A first factor passed (`amr`, e.g. ["pwd"]): either the sign-in completes (session and code, or the consent
+ * page first when `consentFirst`), or a challenge starts and the browser goes to the second-factor page.
+ * `stepUp`: a signed-in person must present a factor whatever they have (acr_values on a live session).
+ */
+export function afterFirstFactor(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  userId: string,
+  amr: string[],
+  options?: { stepUp?: boolean },
+): Promise<Response>;
+export function afterFirstFactor(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  userId: string,
+  amr: string[],
+  options: { consentFirst: boolean; stepUp?: boolean },
+): Promise<Response | PageResult<AuthPageData>>;
+export async function afterFirstFactor(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  userId: string,
+  amr: string[],
+  { consentFirst = false, stepUp = false }: { consentFirst?: boolean; stepUp?: boolean } = {},
+): Promise<Response | PageResult<AuthPageData>> {
+  const code = randomSecret();
+  const token = randomSecret();
+  const session = await newBrowserSession(c, request);
+  const { sql } = c.var.deps;
+  const codeRecord = consentFirst ? null : await codeRequest(request, code);
+  const required = stepUp || mfaOwed(request.project, request.acrValues, amr);
+  if (mfaPolicy(request.project) === "off") {
+    // Nobody is asked for a second factor in this project: sign in as before factors existed.
+    await completeSignIn(sql, request.project.id, userId, codeRecord, session.record, { amr });
+  } else {
+    const tokenHash = await sha256(token);
+    // A remembered browser skips the factor the project or the user's own set-up would ask for, never one the
+    // request itself asks for (acr_values, a step-up).
+    const remembered = readRemembered(c, request.project.id);
+    const asked = stepUp || wantsMfa(request.acrValues);
+    const challenge = {
+      tokenHash,
+      required,
+      remembered: remembered && !asked ? await sha256(remembered) : null,
+    };
+    if (
+      await signInOrChallenge(sql, request.project.id, userId, challenge, codeRecord, session.record, { amr })
+    ) {
+      writeChallenge(c, request.project.id, token);
+      // The person's language goes along (requestQuery keeps only the authorization request).
+      const lang = pickLang(c);
+      return c.redirect(`/auth/mfa?${requestQuery(query)}${requestQuery(query) ? "&" : ""}lang=${lang}`, 303);
+    }
+  }
+  writeSession(c, request.project.id, session.token);
+  if (consentFirst) return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
+  return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
+}

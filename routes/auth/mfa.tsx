@@ -1,0 +1,133 @@
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import type { Ctx } from "@/lib/app_env.ts";
+import { type Challenge, FactorRefused, meetChallenge, mfaChallenge } from "@/db/factors.ts";
+import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import { type AuthorizeRequest, redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
+import { codeRequest, newBrowserSession } from "@/lib/login/flow.ts";
+import { writeSession } from "@/lib/login/browser.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import { readChallenge, writeChallenge, writeRemembered } from "@/lib/login/factors/step.ts";
+import { rememberDays } from "@/lib/login/factors/policy.ts";
+import { factorProof, newEnrolment, type ProofResult } from "@/lib/login/factors/proof.ts";
+import { countFactorFailure, factorWait } from "@/lib/login/factors/lockout.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { SecondFactor, type SecondFactorData } from "@/components/login/SecondFactor.tsx";
+
+const FactorForm = AuthForm.extend({
+  method: z.enum(["totp", "recovery", "enrol"]),
+  code: z.string().max(64),
+  sealed: z.string().max(400).optional(),
+  remember: z.literal("on").optional(),
+});
+
+type Mode = NonNullable<SecondFactorData["mode"]>;
+
+/** The page again in `mode`; an enrolment keeps its QR code, so the app already holding it still works. */
+async function show(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  challenge: Challenge | null,
+  tokenHash: Uint8Array | null,
+  mode: Mode,
+  extra: Partial<SecondFactorData> = {},
+  status = 200,
+) {
+  const base = { ...authPageData(c, request, query, extra), rememberDays: rememberDays(request.project) };
+  const enrolment = mode === "enrol" && challenge && tokenHash && !extra.qr
+    ? await newEnrolment(c, request, challenge, tokenHash)
+    : {};
+  return authPage({ ...base, mode, ...enrolment, ...extra } as SecondFactorData, "mfaTitle", status);
+}
+
+/** The live challenge this browser holds, with its token's hash. */
+async function currentChallenge(c: Ctx, request: AuthorizeRequest) {
+  const token = readChallenge(c, request.project.id);
+  const tokenHash = token ? await sha256(token) : null;
+  const challenge = tokenHash ? await mfaChallenge(c.var.deps.sql, request.project.id, tokenHash) : null;
+  return { challenge, tokenHash };
+}
+
+/** The second factor: a code from the authenticator app, a recovery code, or setting up an app. */
+export const handler: Handlers<SecondFactorData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    const { challenge, tokenHash } = await currentChallenge(c, request);
+    if (!challenge) return await show(c, request, query, null, null, "expired", {}, 400);
+    const mode = !challenge.enrolled ? "enrol" : query.get("method") === "recovery" ? "recovery" : "totp";
+    return await show(c, request, query, challenge, tokenHash, mode);
+  },
+
+  async POST(c) {
+    const posted = await readAuthForm(c, FactorForm, "mfaTitle");
+    if (!("again" in posted)) return posted;
+    const { form, query, request } = posted;
+    const { challenge, tokenHash } = await currentChallenge(c, request);
+    if (!challenge || !tokenHash) {
+      return await show(c, request, query, null, null, "expired", { error: "mfaExpired" }, 400);
+    }
+    const mode: Mode = challenge.enrolled ? (form.method === "recovery" ? "recovery" : "totp") : "enrol";
+    const kept = mode === "enrol" ? { sealed: form.sealed } : {};
+    const wait = await factorWait(c, request.project, challenge.user_id);
+    if (wait > 0) {
+      return await show(c, request, query, challenge, tokenHash, mode, {
+        error: "tooMany",
+        waitSeconds: wait,
+      }, 429);
+    }
+    const proof: ProofResult = await factorProof(c, request, challenge, tokenHash, mode, form, pickLang(c));
+    const refused = async () => {
+      await countFactorFailure(c, request.project, challenge.user_id, mode);
+      const again = proof.enrolmentShown ?? {};
+      return await show(c, request, query, challenge, tokenHash, mode, {
+        error: "mfaWrongCode",
+        ...kept,
+        ...again,
+      }, 422);
+    };
+    if (!proof.proof) return await refused();
+    const code = randomSecret();
+    // A self-registered client still needs the person's "Allow"; an enrolment first shows the recovery codes.
+    const consent = !!request.thirdParty;
+    const issueCode = mode !== "enrol" && !consent;
+    const session = await newBrowserSession(c, request);
+    const days = rememberDays(request.project);
+    const remembered = form.remember && days > 0 ? randomSecret() : null;
+    try {
+      await meetChallenge(
+        c.var.deps.sql,
+        request.project.id,
+        tokenHash,
+        proof.proof,
+        issueCode ? await codeRequest(request, code) : null,
+        session.record,
+        remembered ? { tokenHash: await sha256(remembered), days } : null,
+      );
+    } catch (error) {
+      if (error instanceof FactorRefused) return await refused();
+      throw error;
+    }
+    writeChallenge(c, request.project.id, null);
+    if (remembered) writeRemembered(c, request.project.id, remembered, days);
+    writeSession(c, request.project.id, session.token);
+    if (mode === "enrol") {
+      const onward = new URLSearchParams(requestQuery(query));
+      onward.delete("prompt");
+      onward.delete("max_age");
+      return await show(c, request, query, challenge, tokenHash, "codes", {
+        codes: proof.recoveryCodes,
+        continueHref: `/auth/login?${onward}&lang=${pickLang(c)}`,
+      });
+    }
+    if (consent) return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
+    return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
+  },
+};
+
+export default function SecondFactorPage({ data }: PageProps<SecondFactorData>) {
+  return <SecondFactor data={data} />;
+}

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { settingsAction } from "@/lib/dashboard/settings_page.ts";
+import { MFA_POLICIES } from "@/lib/login/factors/policy.ts";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
+
+const MfaForm = z.object({ csrf: z.string(), policy: z.enum(MFA_POLICIES) });
+
+/** POST /dashboard/projects/:id/settings/mfa: the second-factor policy (off, optional, required). */
+export const handler: Handlers<SettingsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, MfaForm, ["form"]);
+    return settingsAction(c, "admin", async (tx, projectId) => {
+      await updateProjectSettings(tx, projectId, { mfa: { policy: form.policy } });
+      return "mfa_saved";
+    });
+  },
+};
+
+export default function MfaPage({ data }: PageProps<SettingsData>) {
+  return <SettingsView data={data} />;
+}

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { resetUserFactors } from "@/db/factors.ts";
+import { getProject } from "@/db/projects.ts";
+import { userAction } from "@/lib/dashboard/user_page.ts";
+import { factorsRemovedMail } from "@/lib/login/factors/mail.ts";
+import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
+
+const ResetForm = z.object({ csrf: z.string() });
+
+/**
+ * POST …/users/:sub/factors: an admin resets the user's second factor (app and recovery codes removed; audited
+ * as user.mfa_removed, the app's webhook told, the user mailed in English and Indonesian, as their language is
+ * not known here).
+ */
+export const handler: Handlers<UserViewData> = {
+  POST: async (c) => {
+    await readBody(c, ResetForm, ["form"]);
+    return userAction(c, async (tx, projectId, userId) => {
+      const project = await getProject(tx, projectId);
+      const en = factorsRemovedMail("en", project.name);
+      const id = factorsRemovedMail("id", project.name);
+      const mail = { template: en.template, subject: en.subject, text: `${en.text}\n---\n\n${id.text}` };
+      const { removed } = await resetUserFactors(tx, projectId, userId, mail);
+      return removed > 0 ? "factors_reset" : "factors_none";
+    });
+  },
+};
+
+export default function FactorsPage({ data }: PageProps<UserViewData>) {
+  return <UserView data={data} />;
+}

@@ -1,0 +1,85 @@
+/**
+ * The user page's second factor (issue 19 #6): what is set up and how many recovery codes are left; an admin's
+ * reset removes both, is audited as the developer, tells the app's webhook and mails the user; viewers read only;
+ * the settings page's policy form saves off/optional/required.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
+import { sha256 } from "@/lib/secrets.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+const owner = await signInDeveloper(t, "owner@dev.example");
+await inviteDeveloper(t, "viewer@dev.example");
+const viewer = await signInDeveloper(t, "viewer@dev.example");
+const project = await seedProject(t.db.sql, { name: "Shop" });
+await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, owner.accountId, "owner"));
+await addDeveloperTo(t, project.id, viewer.accountId, "viewer");
+const base = `/dashboard/projects/${project.id}`;
+
+/** A user with an authenticator app and ten recovery codes, set up through the SQL API as the sign-in does. */
+async function enrol(email: string): Promise<string> {
+  const user = await seedUser(t.db.sql, project.id, email);
+  const hex = await Promise.all(
+    Array.from(
+      { length: 10 },
+      async (_, i) =>
+        Array.from(await sha256(`${email}-${i}`), (b) => b.toString(16).padStart(2, "0")).join(""),
+    ),
+  );
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.start_mfa_challenge(${user}, ${await sha256(email)}, '{pwd}', true)`;
+    await tx`select api.meet_mfa_challenge(${await sha256(email)}, 'enrol', 100, null, '\\x01'::bytea,
+      (select array_agg(decode(h, 'hex')) from unnest(${hex}::text[]) h), null)`;
+  });
+  return user;
+}
+
+Deno.test("user page — shows the second factor; an admin's reset removes it, audited, webhook event, mailed", async () => {
+  const user = await enrol("dewi@example.com");
+  const page = await (await getAs(t, owner, `${base}/users/${user}`)).text();
+  assert.match(page, /<h2 id="factors-heading">Second factor<\/h2>/);
+  assert.match(page, /10 of 10/);
+  assert.match(page, /Reset second factor/);
+  const asViewer = await (await getAs(t, viewer, `${base}/users/${user}`)).text();
+  assert.doesNotMatch(asViewer, /Reset second factor/);
+  assert.equal((await postAs(t, viewer, `${base}/users/${user}/factors`, {})).status, 403);
+  const res = await postAs(t, owner, `${base}/users/${user}/factors`, {});
+  assert.equal(res.status, 303);
+  assert.match(await (await getAs(t, owner, res.headers.get("location")!)).text(), /Second factor reset/);
+  const [row] = await asApp(
+    t.db.sql,
+    project.id,
+    (tx) =>
+      tx`select (select actor from astapa.audit_log where action = 'user.mfa_removed') as actor,
+              (select count(*)::int from astapa.events where type = 'user.mfa_removed') as events,
+              (select subject from astapa.mail_outbox where kind = 'mfa_removed') as subject,
+              api.user_factors(${project.id}, ${user}) as factors`,
+  );
+  assert.equal(row.actor, `account:${owner.accountId}`);
+  assert.equal(row.events, 1);
+  assert.match(row.subject, /Two-step verification was removed/);
+  assert.equal(row.factors.mfa_enrolled, false);
+  const after = await (await getAs(t, owner, `${base}/users/${user}`)).text();
+  assert.match(after, /No second factor is set up/);
+});
+
+Deno.test("settings — the second-factor policy form saves off, optional or required; viewers cannot", async () => {
+  const page = await (await getAs(t, owner, `${base}/settings`)).text();
+  assert.match(page, /name="policy" value="optional" checked/);
+  assert.equal((await postAs(t, viewer, `${base}/settings/mfa`, { policy: "required" })).status, 403);
+  const saved = await postAs(t, owner, `${base}/settings/mfa`, { policy: "required" });
+  assert.equal(saved.status, 303);
+  const [row] = await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => tx`select settings -> 'mfa' as mfa from astapa.projects where id = ${project.id}`,
+  );
+  assert.deepEqual(row.mfa, { policy: "required" });
+  assert.equal((await postAs(t, owner, `${base}/settings/mfa`, { policy: "always" })).status, 400);
+});

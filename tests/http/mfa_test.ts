@@ -1,0 +1,433 @@
+/**
+ * Second factors through the hosted login (issue 19): enrolment, codes, replay, recovery codes, lockout,
+ * per-project policy, step-up with acr_values and max_age, and amr/acr/auth_time in the tokens. Codes are
+ * computed with otpauth, as an authenticator app would.
+ */
+import assert from "node:assert/strict";
+import * as OTPAuth from "otpauth";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { asApp } from "@/db/client.ts";
+import { testApp } from "../helpers/app.ts";
+import { pkcePair, seedProject } from "../helpers/oauth.ts";
+import { postForm } from "../helpers/token_client.ts";
+import type { SeededProject } from "../helpers/identity.ts";
+import { ACR_MFA } from "@/lib/login/factors/policy.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+const required = await seedProject(t.db.sql, {
+  name: "Toko Aman",
+  settings: { mfa: { policy: "required" } },
+});
+const optional = await seedProject(t.db.sql, { name: "Toko Biasa" });
+const off = await seedProject(t.db.sql, { name: "Toko Lama", settings: { mfa: { policy: "off" } } });
+
+/** A browser: keeps cookies between requests and follows nothing by itself. */
+class Browser {
+  cookies = new Map<string, string>();
+  async get(path: string) {
+    return this.keep(await t.app.request(path, { headers: { cookie: this.header(), accept: "text/html" } }));
+  }
+  /** Fetches the page at `path`, then posts its form with `fields` (CSRF token and hidden fields kept). */
+  async submit(path: string, fields: Record<string, string>) {
+    const page = await this.get(path);
+    const html = await page.text();
+    return await this.post(html, fields);
+  }
+  async post(html: string, fields: Record<string, string>) {
+    const hidden = Object.fromEntries(
+      [...html.matchAll(/<input type="hidden" name="([a-z]+)" value="([^"]*)"/g)].map((
+        m,
+      ) => [m[1], unescape(m[2])]),
+    );
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&");
+    if (!action) throw new Error(`no form: ${html.slice(0, 300)}`);
+    return this.keep(
+      await t.app.request(action, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: this.header() },
+        body: new URLSearchParams({ ...hidden, ...fields }),
+      }),
+    );
+  }
+  header() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+  keep(res: Response) {
+    for (const cookie of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = cookie.split(";");
+      const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+      if (attributes.some((a) => /max-age=0/i.test(a))) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+}
+
+const unescape = (text: string) =>
+  text.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#x2F;/g, "/").replace(/&lt;/g, "<");
+
+const authorizeQuery = (project: SeededProject, extra: Record<string, string> = {}) =>
+  new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri, ...extra })
+    .toString();
+
+/** The code an authenticator app holding `key` shows, `steps` time steps from now. */
+function appCode(key: string, steps = 0): string {
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key.replace(/\s+/g, "")) });
+  return totp.generate({ timestamp: Date.now() + steps * 30_000 });
+}
+
+async function signUp(
+  browser: Browser,
+  project: SeededProject,
+  email: string,
+  extra: Record<string, string> = {},
+) {
+  return await browser.submit(`/auth/signup?${authorizeQuery(project, extra)}`, {
+    email,
+    password: "correct horse",
+  });
+}
+
+async function signIn(
+  browser: Browser,
+  project: SeededProject,
+  email: string,
+  extra: Record<string, string> = {},
+) {
+  return await browser.submit(`/auth/login?${authorizeQuery(project, extra)}`, {
+    email,
+    password: "correct horse",
+  });
+}
+
+/** Enrols through the page; returns the key (as the app took it) and the recovery codes shown once. */
+async function enrol(browser: Browser, project: SeededProject) {
+  const page = await browser.get(`/auth/mfa?${authorizeQuery(project)}`);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  const key = /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(html)![1];
+  const done = await browser.post(html, { code: appCode(key) });
+  assert.equal(done.status, 200, await done.clone().text());
+  const codes = [...(await done.text()).matchAll(/<li><code>([a-z2-9-]{14})<\/code><\/li>/g)].map((m) =>
+    m[1]
+  );
+  return { key, codes };
+}
+
+const sessionOf = (browser: Browser, project: SeededProject) =>
+  browser.cookies.get(`astapa_session_${project.id}`);
+const challengeOf = (browser: Browser, project: SeededProject) =>
+  browser.cookies.get(`astapa_mfa_${project.id}`);
+
+async function redeem(project: SeededProject, location: string, verifier?: string) {
+  const code = new URL(location).searchParams.get("code");
+  assert.ok(code, `no code in ${location}`);
+  const { res, body } = await postForm(t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: project.redirectUri,
+    client_id: project.clientId,
+    client_secret: project.secret,
+    ...(verifier ? { code_verifier: verifier } : {}),
+  });
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body as { access_token: string; id_token?: string; refresh_token?: string };
+}
+
+async function verified(jwt: string) {
+  const set = await (await t.app.request("/.well-known/jwks.json")).json();
+  const { payload } = await jwtVerify(jwt, createLocalJWKSet(set), {
+    issuer: t.origin,
+    algorithms: ["RS256"],
+  });
+  return payload;
+}
+
+Deno.test("mfa — policy required: sign-up enrols (QR, key, one-time-code input) before any session or code", async () => {
+  const browser = new Browser();
+  const signedUp = await signUp(browser, required, "enrol@example.com", { state: "s1" });
+  assert.equal(signedUp.status, 303);
+  assert.match(signedUp.headers.get("location")!, /^\/auth\/mfa\?/);
+  assert.equal(sessionOf(browser, required), undefined, "no session before the second factor");
+  assert.ok(challengeOf(browser, required));
+  const page = await browser.get(`/auth/mfa?${authorizeQuery(required, { state: "s1" })}`);
+  const html = await page.text();
+  assert.match(html, /<img src="data:image\/svg\+xml;base64,[^"]+" alt="QR code/);
+  assert.match(html, /autocomplete="one-time-code"/);
+  assert.match(html, /inputmode="numeric"/);
+  assert.match(html, /name="csrf"/);
+  assert.doesNotMatch(html, /<script(?![^>]*type="module")/, "the enrolment needs no script");
+  const key = /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(html)![1];
+  const wrong = await browser.post(html, { code: appCode(key) === "000000" ? "111111" : "000000" });
+  assert.equal(wrong.status, 422);
+  const again = await wrong.text();
+  assert.match(again, /That code did not work/);
+  assert.equal(
+    /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(again)![1],
+    key,
+    "the same key is shown again",
+  );
+  const done = await browser.post(again, { code: appCode(key) });
+  assert.equal(done.status, 200);
+  const codesPage = await done.text();
+  const codes = [...codesPage.matchAll(/<li><code>([a-z2-9-]{14})<\/code><\/li>/g)].map((m) => m[1]);
+  assert.equal(codes.length, 10);
+  assert.equal(new Set(codes).size, 10);
+  assert.match(codesPage, /download="recovery-codes.txt"/);
+  assert.ok(sessionOf(browser, required), "signed in once the factor is confirmed");
+  assert.equal(challengeOf(browser, required), undefined);
+  const onward = /<a class="button" href="([^"]+)"/.exec(codesPage)![1].replace(/&amp;/g, "&");
+  const back = await browser.get(onward);
+  assert.equal(back.status, 303);
+  assert.equal(new URL(back.headers.get("location")!).searchParams.get("state"), "s1");
+  const tokens = await redeem(required, back.headers.get("location")!);
+  const claims = await verified(tokens.access_token);
+  assert.deepEqual(claims.amr, ["mfa", "otp", "pwd"]);
+  assert.equal(claims.acr, ACR_MFA);
+  assert.equal(typeof claims.auth_time, "number");
+  // Nothing secret reached the log.
+  const logged = JSON.stringify(t.logs);
+  assert.equal(logged.includes(key.replace(/\s+/g, "")), false);
+  for (const code of codes) assert.equal(logged.includes(code), false);
+});
+
+Deno.test("mfa — sign-in asks for the code; a replayed code is refused, the next step's is accepted; amr in the ID token", async () => {
+  const first = new Browser();
+  await signUp(first, required, "codes@example.com");
+  const { key } = await enrol(first, required);
+  const browser = new Browser();
+  const { verifier, challenge } = await pkcePair();
+  const pkce = {
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    scope: "openid email",
+    nonce: "n1",
+  };
+  const asked = await signIn(browser, required, "codes@example.com", pkce);
+  assert.equal(asked.status, 303);
+  assert.match(asked.headers.get("location")!, /^\/auth\/mfa\?/);
+  assert.equal(sessionOf(browser, required), undefined);
+  const form = await browser.get(`/auth/mfa?${authorizeQuery(required, pkce)}`);
+  const html = await form.text();
+  assert.match(html, /Enter the 6-digit code/);
+  // The enrolment used this time step's code: the same code again is a replay.
+  const replay = await browser.post(html, { code: appCode(key) });
+  assert.equal(replay.status, 422);
+  assert.equal(sessionOf(browser, required), undefined);
+  const malformed = await browser.post(html, { code: "12ab56" });
+  assert.equal(malformed.status, 422);
+  const next = await browser.post(html, { code: appCode(key, 1) });
+  assert.equal(next.status, 303, await next.clone().text());
+  assert.ok(sessionOf(browser, required));
+  const tokens = await redeem(required, next.headers.get("location")!, verifier);
+  const id = await verified(tokens.id_token!);
+  assert.deepEqual(id.amr, ["mfa", "otp", "pwd"]);
+  assert.equal(id.acr, ACR_MFA);
+  assert.equal(id.nonce, "n1");
+  // The same code on another instance's race: the challenge is spent, and the step too.
+  const other = new Browser();
+  await signIn(other, required, "codes@example.com");
+  const reused = await other.submit(`/auth/mfa?${authorizeQuery(required)}`, { code: appCode(key, 1) });
+  assert.equal(reused.status, 422);
+});
+
+Deno.test("mfa — a recovery code signs in once, is audited and mailed; the wrong one counts toward the lockout", async () => {
+  const first = new Browser();
+  await signUp(first, required, "lost-phone@example.com");
+  const { codes } = await enrol(first, required);
+  const browser = new Browser();
+  await signIn(browser, required, "lost-phone@example.com");
+  const page = await browser.get(`/auth/mfa?${authorizeQuery(required)}&method=recovery`);
+  const html = await page.text();
+  assert.match(html, /Recovery code/);
+  const used = await browser.post(html, {
+    method: "recovery",
+    code: codes[3].toUpperCase().replace(/-/g, " "),
+  });
+  assert.equal(used.status, 303);
+  assert.ok(new URL(used.headers.get("location")!).searchParams.get("code"));
+  const again = new Browser();
+  await signIn(again, required, "lost-phone@example.com");
+  const reused = await again.submit(`/auth/mfa?${authorizeQuery(required)}&method=recovery`, {
+    method: "recovery",
+    code: codes[3],
+  });
+  assert.equal(reused.status, 422);
+  const [audit] = await asApp(
+    t.db.sql,
+    required.id,
+    (tx) => tx`select count(*)::int as n from astapa.audit_log where action = 'user.recovery_code_used'`,
+  );
+  assert.equal(audit.n, 1);
+  const [mail] = await asApp(
+    t.db.sql,
+    required.id,
+    (tx) => tx`select subject, body_text from astapa.mail_outbox where kind = 'recovery_code_used'`,
+  );
+  assert.match(mail.subject, /recovery code was used/);
+  assert.match(mail.body_text, /9 remain/);
+  assert.equal(mail.body_text.includes(codes[3]), false);
+});
+
+Deno.test("mfa — wrong codes lock the user's second step (shared in Postgres), even with the right code after", async () => {
+  const first = new Browser();
+  await signUp(first, optional, "guessed@example.com", { acr_values: ACR_MFA });
+  const { key } = await enrol(first, optional);
+  const browser = new Browser();
+  await signIn(browser, optional, "guessed@example.com");
+  const html = await (await browser.get(`/auth/mfa?${authorizeQuery(optional)}`)).text();
+  const right = appCode(key, 1);
+  const wrongCode = right === "123456" ? "654321" : "123456";
+  // The optional project is a sandbox (the seed's mode): 30 a window.
+  let status = 0;
+  for (let i = 0; i < 40 && status !== 429; i++) {
+    status = (await browser.post(html, { code: wrongCode })).status;
+  }
+  assert.equal(status, 429);
+  const locked = await browser.post(html, { code: right });
+  assert.equal(locked.status, 429);
+  assert.match(await locked.text(), /Too many attempts/);
+  const [row] = await asApp(
+    t.db.sql,
+    optional.id,
+    (tx) => tx`select count(*)::int as n from astapa.audit_log where action = 'sign_in.mfa_locked_out'`,
+  );
+  assert.ok(row.n >= 1);
+});
+
+Deno.test("mfa — optional policy: no factor, no question; acr_values steps a live session up; off never asks", async () => {
+  const browser = new Browser();
+  const signedUp = await signUp(browser, optional, "plain@example.com");
+  assert.equal(signedUp.status, 303);
+  assert.match(signedUp.headers.get("location")!, /^https:\/\/app\.example\/callback\?code=/);
+  const single = await redeem(optional, signedUp.headers.get("location")!);
+  const claims = await verified(single.access_token);
+  assert.deepEqual(claims.amr, ["pwd"]);
+  assert.equal(claims.acr, "0");
+  // The app asks for MFA: the signed-in person sets up a factor before the app gets a code.
+  const stepUp = await browser.get(`/auth/login?${authorizeQuery(optional, { acr_values: ACR_MFA })}`);
+  assert.equal(stepUp.status, 303);
+  assert.match(stepUp.headers.get("location")!, /^\/auth\/mfa\?/);
+  const none = await browser.get(
+    `/auth/login?${authorizeQuery(optional, { acr_values: ACR_MFA, prompt: "none" })}`,
+  );
+  assert.equal(new URL(none.headers.get("location")!).searchParams.get("error"), "interaction_required");
+  // An abandoned enrolment stores nothing: the next plain sign-in asks for nothing.
+  const again = new Browser();
+  const plain = await signIn(again, optional, "plain@example.com");
+  assert.match(plain.headers.get("location")!, /^https:\/\/app\.example\/callback\?code=/);
+  // Policy off: even a request for MFA signs in with one factor (the token's acr says so).
+  const legacy = new Browser();
+  const offUp = await signUp(legacy, off, "legacy@example.com", { acr_values: ACR_MFA });
+  assert.match(offUp.headers.get("location")!, /^https:\/\/app\.example\/callback\?code=/);
+});
+
+Deno.test("mfa — max_age: an older session signs in again; a fresh one is reused with its amr and auth_time", async () => {
+  const browser = new Browser();
+  await signUp(browser, optional, "aged@example.com");
+  const fresh = await browser.get(`/auth/login?${authorizeQuery(optional, { max_age: "600" })}`);
+  assert.equal(fresh.status, 303);
+  await t.db.sql`update astapa.login_sessions set created_at = created_at - interval '2 hours'
+    where user_id = (select id from astapa.users where email = 'aged@example.com')`;
+  const aged = await browser.get(`/auth/login?${authorizeQuery(optional, { max_age: "600" })}`);
+  assert.equal(aged.status, 200, "the sign-in form, not a code");
+  const reused = await browser.get(`/auth/login?${authorizeQuery(optional)}`);
+  const tokens = await redeem(optional, reused.headers.get("location")!);
+  const claims = await verified(tokens.access_token);
+  assert.ok(Date.now() / 1000 - (claims.auth_time as number) > 7000, "auth_time is the session's sign-in");
+  const bad = await browser.get(`/auth/login?${authorizeQuery(optional, { max_age: "-1" })}`);
+  assert.equal(new URL(bad.headers.get("location")!).searchParams.get("error"), "invalid_request");
+});
+
+Deno.test("mfa — the form needs its CSRF token and a live challenge; discovery lists acr_values_supported", async () => {
+  const browser = new Browser();
+  await signUp(browser, required, "csrf@example.com");
+  const html = await (await browser.get(`/auth/mfa?${authorizeQuery(required)}`)).text();
+  const forged = await browser.post(html.replace(/name="csrf" value="[^"]+"/, 'name="csrf" value="x"'), {
+    code: "123456",
+  });
+  assert.equal(forged.status, 403);
+  const stranger = new Browser();
+  const noChallenge = await stranger.get(`/auth/mfa?${authorizeQuery(required)}`);
+  assert.equal(noChallenge.status, 400);
+  assert.match(await noChallenge.text(), /Sign in again/);
+  const id = await t.app.request(`/auth/mfa?${authorizeQuery(required)}&lang=id`, {
+    headers: { cookie: browser.header() },
+  });
+  assert.match(await id.text(), /Siapkan verifikasi dua langkah/);
+  const metadata = await (await t.app.request("/.well-known/openid-configuration")).json();
+  assert.ok(metadata.acr_values_supported.includes(ACR_MFA));
+  assert.ok(metadata.claims_supported.includes("amr"));
+});
+
+Deno.test("mfa — a password reset does not skip the second factor", async () => {
+  const first = new Browser();
+  await signUp(first, required, "forgetful@example.com");
+  await enrol(first, required);
+  const token = randomSecret();
+  await asApp(
+    t.db.sql,
+    required.id,
+    async (tx) =>
+      tx`select api.issue_email_token((select id from astapa.users where email = 'forgetful@example.com'),
+      'reset_password', ${await sha256(token)})`,
+  );
+  const browser = new Browser();
+  const reset = await browser.submit(`/auth/reset?${authorizeQuery(required)}&token=${token}`, {
+    password: "a brand new password",
+  });
+  assert.equal(reset.status, 303);
+  assert.match(reset.headers.get("location")!, /^\/auth\/mfa\?/);
+  assert.equal(sessionOf(browser, required), undefined, "the new password alone signs nobody in");
+});
+
+Deno.test("mfa — remember this browser: the next sign-in skips the code, acr_values still asks, a reset forgets it", async () => {
+  const remembering = await seedProject(t.db.sql, {
+    name: "Toko Ingat",
+    settings: { mfa: { policy: "required", remember_days: 30 } },
+  });
+  const browser = new Browser();
+  await signUp(browser, remembering, "remember@example.com");
+  const { key } = await enrol(browser, remembering);
+  browser.cookies.delete(`astapa_session_${remembering.id}`); // signed out
+  await signIn(browser, remembering, "remember@example.com");
+  const html = await (await browser.get(`/auth/mfa?${authorizeQuery(remembering)}`)).text();
+  assert.match(html, /Remember this browser for 30 days/);
+  const met = await browser.post(html, { code: appCode(key, 1), remember: "on" });
+  assert.equal(met.status, 303);
+  const cookie = met.headers.getSetCookie().find((c) =>
+    c.startsWith(`astapa_mfa_remember_${remembering.id}=`)
+  );
+  assert.match(cookie ?? "", /Max-Age=2592000/);
+  assert.match(cookie ?? "", /HttpOnly/);
+  browser.cookies.delete(`astapa_session_${remembering.id}`);
+  const skipped = await signIn(browser, remembering, "remember@example.com");
+  assert.match(skipped.headers.get("location")!, /^https:\/\/app\.example\/callback\?code=/);
+  const tokens = await redeem(remembering, skipped.headers.get("location")!);
+  assert.deepEqual((await verified(tokens.access_token)).amr, ["pwd"], "no factor was presented this time");
+  browser.cookies.delete(`astapa_session_${remembering.id}`);
+  const asked = await signIn(browser, remembering, "remember@example.com", { acr_values: ACR_MFA });
+  assert.match(asked.headers.get("location")!, /^\/auth\/mfa\?/);
+  // Another browser is asked, and an admin's reset forgets this one.
+  const stranger = new Browser();
+  assert.match(
+    (await signIn(stranger, remembering, "remember@example.com")).headers.get("location")!,
+    /\/auth\/mfa/,
+  );
+  const userId = await asApp(
+    t.db.sql,
+    remembering.id,
+    async (tx) => (await tx`select id::text from astapa.users where email = 'remember@example.com'`)[0].id,
+  );
+  await asApp(
+    t.db.sql,
+    remembering.id,
+    (tx) => tx`select api.reset_user_factors(${remembering.id}, ${userId})`,
+  );
+  browser.cookies.delete(`astapa_session_${remembering.id}`);
+  browser.cookies.delete(`astapa_mfa_${remembering.id}`);
+  const afterReset = await signIn(browser, remembering, "remember@example.com");
+  assert.match(afterReset.headers.get("location")!, /^\/auth\/mfa\?/, "required policy: set up again");
+});
