@@ -160,6 +160,19 @@ create policy "definer functions see which projects have unpaid checkouts" on as
 CREATE TRIGGER checkouts_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.checkouts FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.client_assertion_jtis (
+  client_id text not null,
+  jti text not null,
+  expires_at timestamp with time zone not null,
+  constraint client_assertion_jtis_pkey PRIMARY KEY (client_id, jti),
+  constraint client_assertion_jtis_client_id_check CHECK (length(client_id) <= 100),
+  constraint client_assertion_jtis_jti_check CHECK (length(jti) >= 1 AND length(jti) <= 200)
+);
+comment on table astapa.client_assertion_jtis is 'The jti of every client assertion accepted (private_key_jwt), kept until the assertion expires, so a replayed assertion is refused by every instance (RFC 7523 §3 item 7). Deployment-wide like client ids: a self-registered client belongs to no project. Expired rows are swept by api.consume_client_assertion.';
+CREATE INDEX client_assertion_jtis_expires_at_idx ON astapa.client_assertion_jtis USING btree (expires_at);
+grant delete, insert, select on astapa.client_assertion_jtis to astapa_app;
+
+-- owner: astapa_owner
 create table astapa.dashboard_sessions (
   session_hash bytea not null,
   account_id bigint not null,
@@ -202,15 +215,16 @@ create table astapa.dynamic_clients (
   registered_from text default ''::text not null,
   created_at timestamp with time zone default now() not null,
   constraint dynamic_clients_pkey PRIMARY KEY (client_id),
-  constraint dynamic_clients_auth_method_check CHECK (token_endpoint_auth_method = ANY (ARRAY['none'::text, 'client_secret_basic'::text, 'client_secret_post'::text])),
+  constraint dynamic_clients_auth_method_check CHECK (token_endpoint_auth_method = ANY (ARRAY['none'::text, 'client_secret_basic'::text, 'client_secret_post'::text, 'private_key_jwt'::text])),
   constraint dynamic_clients_client_id_check CHECK (client_id ~ '^dcl_[a-z2-7]{24}$'::text),
   constraint dynamic_clients_client_name_check CHECK (length(client_name) <= 100),
   constraint dynamic_clients_grant_types_check CHECK (('authorization_code'::text = ANY (grant_types)) AND grant_types <@ '{authorization_code,refresh_token}'::text[]),
+  constraint dynamic_clients_jwks_check CHECK ((token_endpoint_auth_method = 'private_key_jwt'::text) = COALESCE(jsonb_typeof((metadata -> 'jwks'::text) -> 'keys'::text) = 'array'::text, false)),
   constraint dynamic_clients_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 8192),
   constraint dynamic_clients_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 10 AND astapa.are_valid_redirect_uris(redirect_uris)),
   constraint dynamic_clients_registered_from_check CHECK (length(registered_from) <= 100),
   constraint dynamic_clients_scope_check CHECK (length(scope) <= 1000),
-  constraint dynamic_clients_secret_hash_check CHECK ((token_endpoint_auth_method = 'none'::text) = (secret_hash IS NULL) AND (secret_hash IS NULL OR length(secret_hash) = 32))
+  constraint dynamic_clients_secret_hash_check CHECK ((token_endpoint_auth_method = ANY (ARRAY['none'::text, 'private_key_jwt'::text])) = (secret_hash IS NULL) AND (secret_hash IS NULL OR length(secret_hash) = 32))
 );
 comment on table astapa.dynamic_clients is 'Self-registered clients (RFC 7591), deployment-wide: no project owns them. They sign a person in to the project whose protected resource they name, and only if that project''s settings.dynamic_clients is true. metadata keeps the other registered fields to echo (client_uri, logo_uri, contacts, software_id, …). The secret of a confidential client is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.dynamic_clients.registered_from is 'The address the registration came from, for tracing abuse.';
@@ -338,11 +352,13 @@ create table astapa.machine_clients (
   secret_rotated_at timestamp with time zone default now() not null,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  jwks jsonb,
   constraint machine_clients_pkey PRIMARY KEY (project_id, client_id),
   constraint machine_clients_client_id_key UNIQUE (client_id),
   constraint machine_clients_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint machine_clients_access_token_ttl_check CHECK (access_token_ttl >= 300 AND access_token_ttl <= 86400),
   constraint machine_clients_client_id_check CHECK (client_id ~ '^mcl_[a-z2-7]{24}$'::text),
+  constraint machine_clients_jwks_check CHECK (jwks IS NULL OR jsonb_typeof(jwks -> 'keys'::text) = 'array'::text AND jsonb_array_length(jwks -> 'keys'::text) >= 1 AND jsonb_array_length(jwks -> 'keys'::text) <= 5 AND octet_length(jwks::text) <= 8192),
   constraint machine_clients_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
   constraint machine_clients_resources_check CHECK (cardinality(resources) <= 50 AND array_position(resources, NULL::text) IS NULL),
   constraint machine_clients_scopes_check CHECK (cardinality(scopes) <= 50 AND array_position(scopes, NULL::text) IS NULL),
@@ -352,10 +368,11 @@ alter table astapa.machine_clients enable row level security;
 alter table astapa.machine_clients force row level security;
 comment on table astapa.machine_clients is 'Clients that act for themselves (client_credentials): allowed scopes (declared in astapa.scopes), allowed resources (registered in astapa.resources; each becomes aud), an optional access token lifetime overriding the project''s, and an enabled switch. The secret is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.machine_clients.secret_hash is 'SHA-256 of the client secret (shown once, at creation or rotation, and never stored).';
+comment on column astapa.machine_clients.jwks is 'Public keys (a JWK Set) the client signs its client assertions with (private_key_jwt, RFC 7523); null: it authenticates with its secret only.';
 grant delete on astapa.machine_clients to astapa_app;
 grant insert (project_id, client_id, name, secret_hash, scopes, resources, access_token_ttl) on astapa.machine_clients to astapa_app;
-grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at) on astapa.machine_clients to astapa_app;
-grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at) on astapa.machine_clients to astapa_app;
+grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
+grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
 create policy "a project adds its own machine clients" on astapa.machine_clients as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project deletes its own machine clients" on astapa.machine_clients as permissive for delete to astapa_app, astapa_owner
@@ -1649,6 +1666,32 @@ AS $function$
   $function$;
 comment on function api.console_base_urls() is 'The base URLs servers of this deployment have booted with (from the console project''s dashboard callbacks), oldest first; empty before the first boot. Makes the transaction act for the console project; refused (AS403) while acting for another project.';
 grant execute on function api.console_base_urls() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.consume_client_assertion(client_id text, jti text, expires_at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if client_id is null or jti is null or pg_catalog.length(jti) not between 1 and 200
+       or expires_at is null or expires_at > pg_catalog.now() + interval '10 minutes' then
+      raise exception 'a client assertion needs a jti of 1 to 200 characters and expires within 10 minutes'
+        using errcode = 'AS400';
+    end if;
+    -- Sweeps a few expired entries on each call: the table stays as small as the assertions still alive.
+    delete from astapa.client_assertion_jtis j
+    where j.ctid in (select e.ctid from astapa.client_assertion_jtis e
+                     where e.expires_at < pg_catalog.now() - interval '1 minute' limit 20);
+    insert into astapa.client_assertion_jtis (client_id, jti, expires_at)
+    values (consume_client_assertion.client_id, consume_client_assertion.jti,
+            greatest(consume_client_assertion.expires_at, pg_catalog.now()))
+    on conflict on constraint client_assertion_jtis_pkey do nothing;
+    return found;
+  end
+  $function$;
+comment on function api.consume_client_assertion(text,text,timestamp with time zone) is 'Records an accepted client assertion''s jti until it expires (at most 10 minutes ahead); false when the client already used that jti — a replay, refused on every instance (RFC 7523 §3 item 7).';
+grant execute on function api.consume_client_assertion(text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_account(email text, password_hash text, password_reset_required boolean DEFAULT true)
@@ -3022,6 +3065,32 @@ comment on function api.machine_client_grant(text,text,text) is 'Decides a clien
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.machine_client_keys(client_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found jsonb;
+  begin
+    if client_id is null or client_id !~ '^mcl_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows the owner this one client for the next query only (as api.verify_client does).
+    perform pg_catalog.set_config('astapa.lookup_client_id', client_id, true);
+    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'enabled', m.enabled, 'jwks', m.jwks)
+    into found
+    from astapa.machine_clients as m
+    where m.client_id = machine_client_keys.client_id and m.jwks is not null;
+    perform pg_catalog.set_config('astapa.lookup_client_id', '', true);
+    return found;
+  end
+  $function$;
+comment on function api.machine_client_keys(text) is 'A machine client''s public keys for checking its client assertion, as {project_id, enabled, jwks}, or null when it has none. Security definer because it runs before any project is known (the client''s project comes from it); it sees only the one client its id names, through the owner-only policy "definer functions find the machine client a client id names", and returns public keys only.';
+grant execute on function api.machine_client_keys(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.mail_delivered(id bigint, error text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE sql
@@ -3442,6 +3511,24 @@ AS $function$
   $function$;
 comment on function api.rate_limit_wait(text,integer) is 'Without counting a hit: seconds until the bucket allows another attempt when it already holds max_hits (a lockout check before verifying a credential), else 0.';
 grant execute on function api.rate_limit_wait(text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_client_assertion_refused(client_id text, reason text, path text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception 'no project is set' using errcode = 'AS400';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'client.assertion_refused',
+      pg_catalog.left(client_id, 100),
+      pg_catalog.jsonb_build_object('reason', pg_catalog.left(reason, 200), 'path', pg_catalog.left(path, 200)));
+  end
+  $function$;
+comment on function api.record_client_assertion_refused(text,text,text) is 'Audits a refused client assertion (client.assertion_refused: bad signature, replay, wrong audience, …) in the project of the client or of the resource the request names.';
+grant execute on function api.record_client_assertion_refused(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
@@ -4497,6 +4584,32 @@ AS $function$
   $function$;
 comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_machine_client_jwks(client_id text, jwks jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if jwks is not null then
+      perform astapa.assert_public_jwks(jwks);
+    end if;
+    update astapa.machine_clients m
+    set jwks = set_machine_client_jwks.jwks, updated_at = pg_catalog.now()
+    where m.project_id = astapa.current_project_id() and m.client_id = set_machine_client_jwks.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.set_keys', client_id,
+      pg_catalog.jsonb_build_object('kids', coalesce(
+        (select pg_catalog.jsonb_agg(k -> 'kid') from pg_catalog.jsonb_array_elements(jwks -> 'keys') as k),
+        '[]')));
+    return astapa.machine_client_json(client_id);
+  end
+  $function$;
+comment on function api.set_machine_client_jwks(text,jsonb) is 'Sets (or, with null, removes) the public keys a machine client of the current project signs client assertions with (private_key_jwt); its secret keeps working. Audited as machine_client.set_keys.';
+grant execute on function api.set_machine_client_jwks(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_member_role(project_id text, email text, role text)
@@ -5719,6 +5832,32 @@ comment on function astapa.assert_machine_client_fields(text,text[],text[],integ
 grant execute on function astapa.assert_machine_client_fields(text,text[],text[],integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_public_jwks(jwks jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(jwks) is distinct from 'object'
+       or pg_catalog.jsonb_typeof(jwks -> 'keys') is distinct from 'array'
+       or pg_catalog.jsonb_array_length(jwks -> 'keys') not between 1 and 5
+       or pg_catalog.octet_length(jwks::text) > 8192 then
+      raise exception 'jwks must be a JWK Set of 1 to 5 keys' using errcode = 'AS400';
+    end if;
+    -- Only public keys: a private member (d, p, q, dp, dq, qi) or a symmetric key (k) is refused.
+    if exists (select from pg_catalog.jsonb_array_elements(jwks -> 'keys') as k
+               where pg_catalog.jsonb_typeof(k) is distinct from 'object'
+                  or k ?| array['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']
+                  or coalesce(k ->> 'kty', '') not in ('RSA', 'EC', 'OKP')) then
+      raise exception 'jwks must hold public RSA, EC or OKP keys only' using errcode = 'AS400';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_public_jwks(jsonb) is 'Raises AS400 unless jwks is a JWK Set of 1 to 5 public RSA, EC or OKP keys (no private or symmetric members).';
+grant execute on function astapa.assert_public_jwks(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_redirect_uri(uri text)
  RETURNS void
  LANGUAGE plpgsql
@@ -6300,7 +6439,7 @@ AS $function$
       'client_id', m.client_id, 'project_id', m.project_id, 'name', m.name,
       'scopes', pg_catalog.to_jsonb(m.scopes), 'resources', pg_catalog.to_jsonb(m.resources),
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
-      'created_at', m.created_at, 'updated_at', m.updated_at))
+      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
     from astapa.machine_clients m
     where m.project_id = astapa.current_project_id() and m.client_id = machine_client_json.client_id
   $function$;

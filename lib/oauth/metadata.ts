@@ -2,6 +2,7 @@
  * Authorization server metadata (RFC 8414) and OpenID Provider metadata: one document, served at both
  * well-known addresses. Every URL derives from the issuer, which is the deployment's origin.
  */
+import { ASSERTION_ALGORITHMS } from "./client_keys.ts";
 
 export const SCOPES = ["openid", "email", "profile", "offline_access"] as const;
 
@@ -19,10 +20,27 @@ export function authorizationServerMetadata(issuer: string) {
     response_modes_supported: ["query"],
     grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
     code_challenge_methods_supported: ["S256"],
-    // "none": public clients registered dynamically (RFC 7591), always with PKCE.
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
-    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    // "none": public clients registered dynamically (RFC 7591), always with PKCE. private_key_jwt (RFC 7523):
+    // self-registered clients with jwks and machine clients given keys.
+    token_endpoint_auth_methods_supported: [
+      "client_secret_basic",
+      "client_secret_post",
+      "private_key_jwt",
+      "none",
+    ],
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
+    revocation_endpoint_auth_methods_supported: [
+      "client_secret_basic",
+      "client_secret_post",
+      "private_key_jwt",
+    ],
+    revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
+    introspection_endpoint_auth_methods_supported: [
+      "client_secret_basic",
+      "client_secret_post",
+      "private_key_jwt",
+    ],
+    introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     scopes_supported: [...SCOPES],
     claims_supported: [
       "sub",

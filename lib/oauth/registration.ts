@@ -7,11 +7,13 @@ import { z } from "zod";
 import type { DynamicClientInput } from "@/db/dynamic_clients.ts";
 import { AppError } from "../http/errors.ts";
 import { parseScope } from "./scope.ts";
+import type { Jwks } from "@/db/client_assertions.ts";
+import { publicJwksProblem } from "./client_keys.ts";
 
 /** Registrations per address per hour, counted in Postgres for every instance. */
 export const REGISTRATIONS_PER_HOUR = 20;
 
-const AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"] as const;
+const AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"] as const;
 const GRANT_TYPES = ["authorization_code", "refresh_token"];
 const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
 
@@ -62,7 +64,7 @@ const EchoedMetadata = z.object({
 });
 
 /** Checks a registration request; throws invalid_redirect_uri or invalid_client_metadata naming the problem. */
-export function parseRegistration(body: unknown): DynamicClientInput {
+export async function parseRegistration(body: unknown): Promise<DynamicClientInput> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw metadataError("The registration request must be a JSON object.");
   }
@@ -88,6 +90,7 @@ export function parseRegistration(body: unknown): DynamicClientInput {
   if (!AUTH_METHODS.includes(method as typeof AUTH_METHODS[number])) {
     throw metadataError(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(", ")}.`);
   }
+  const jwks = await registeredKeys(raw, method);
   const grantTypes = raw.grant_types ?? ["authorization_code"];
   if (
     !Array.isArray(grantTypes) || !grantTypes.includes("authorization_code") ||
@@ -129,15 +132,37 @@ export function parseRegistration(body: unknown): DynamicClientInput {
     grant_types: [...new Set(grantTypes as string[])],
     token_endpoint_auth_method: method as DynamicClientInput["token_endpoint_auth_method"],
     ...(scope ? { scope } : {}),
-    metadata: JSON.parse(JSON.stringify(echoed.data)),
+    metadata: { ...JSON.parse(JSON.stringify(echoed.data)), ...(jwks ? { jwks } : {}) },
   };
+}
+
+/**
+ * private_key_jwt needs its public keys inline (`jwks`); `jwks_uri` is not fetched. For other methods both are
+ * ignored, like any metadata the server does not use (RFC 7591 §2).
+ */
+async function registeredKeys(raw: Record<string, unknown>, method: unknown): Promise<Jwks | null> {
+  if (method !== "private_key_jwt") return null;
+  if (raw.jwks === undefined) {
+    throw metadataError(
+      raw.jwks_uri === undefined
+        ? "private_key_jwt needs the client's public keys as jwks."
+        : "jwks_uri is not supported here: register the public keys inline as jwks.",
+    );
+  }
+  const keys = await publicJwksProblem(raw.jwks);
+  if ("problem" in keys) throw metadataError(`${keys.problem}.`);
+  return keys.jwks;
 }
 
 /** The request as documented (OpenAPI); parseRegistration is what checks it. */
 export const RegistrationRequest = z.object({
   redirect_uris: z.array(z.string()).describe("1–10 URLs: https, or http on a loopback host; no fragment."),
   token_endpoint_auth_method: z.enum(AUTH_METHODS).optional()
-    .describe('"none" for a public client (PKCE only); default client_secret_basic.'),
+    .describe(
+      '"none" for a public client (PKCE only); private_key_jwt with jwks; default client_secret_basic.',
+    ),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional()
+    .describe("private_key_jwt only: 1–5 public keys (RS256, PS256, ES256, EdDSA) the client signs with."),
   grant_types: z.array(z.enum(["authorization_code", "refresh_token"])).optional(),
   response_types: z.array(z.literal("code")).optional(),
   client_name: z.string().max(100).optional().describe("Shown to the person signing in, marked unverified."),

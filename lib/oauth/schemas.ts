@@ -10,6 +10,12 @@ import { CustomClaims, UserClaims } from "@/db/token_claims.ts";
 const clientAuth = {
   client_id: z.string().optional().describe("With client_secret_post; optional with HTTP Basic."),
   client_secret: z.string().optional().describe("client_secret_post; omit when using HTTP Basic."),
+  client_assertion_type: z.literal("urn:ietf:params:oauth:client-assertion-type:jwt-bearer").optional()
+    .describe("private_key_jwt (RFC 7523), with client_assertion."),
+  client_assertion: z.string().optional().describe(
+    "private_key_jwt: a JWT signed with the client's registered key; iss = sub = client_id, aud the issuer, " +
+      "exp within 10 minutes, a jti never used before.",
+  ),
 };
 
 export const AuthorizationCodeRequest = z.object({
