@@ -19,15 +19,23 @@ const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
 
 const metadataError = (description: string) => new AppError("invalid_client_metadata", { description });
 
+/** What the client says it is (OIDC Dynamic Registration §2); absent: either, as before item 2 of issue 26. */
+export type ApplicationType = "web" | "native" | undefined;
+
+/** RFC 8252 §7.1: a private-use scheme in reverse-domain form (com.example.app:/callback), native apps only. */
+const PRIVATE_USE = /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:\/([^/\s#][^\s#]*)?$/;
+
 /**
  * https anywhere, http only on a loopback host (RFC 8252 §7.3), absolute, no fragment, no userinfo, no
- * whitespace: the same rule as astapa.is_valid_redirect_uri, checked here to name the offending URI.
+ * whitespace: the same rule as astapa.is_valid_redirect_uri, checked here to name the offending URI. A web app
+ * may use https only; a native app may also use a private-use scheme (RFC 8252 §7.1).
  */
-export function redirectUriProblem(uri: unknown): string | null {
+export function redirectUriProblem(uri: unknown, type: ApplicationType = undefined): string | null {
   if (typeof uri !== "string" || uri.length === 0 || uri.length > 2000) {
     return "must be a URL of 1–2000 characters";
   }
   if (/[\s#]/.test(uri)) return "must not contain a fragment or whitespace";
+  if (type === "native" && PRIVATE_USE.test(uri)) return null;
   let url: URL;
   try {
     url = new URL(uri);
@@ -37,7 +45,12 @@ export function redirectUriProblem(uri: unknown): string | null {
   if (url.username || url.password || /^[a-z]+:\/\/[^/?]*@/i.test(uri)) return "must not contain userinfo";
   if (url.protocol === "https:" && /^https:\/\/[^/?@\s:]+(:[0-9]{1,5})?([/?].*)?$/.test(uri)) return null;
   if (url.protocol === "http:" && LOOPBACK.includes(url.hostname) && /^http:\/\/[^/?]+([/?].*)?$/.test(uri)) {
-    return null;
+    return type === "web" ? "must use https: a web application may not redirect to a loopback address" : null;
+  }
+  if (type === "web") return "must use https (application_type web)";
+  if (type === "native") {
+    return "must use https, http on 127.0.0.1, localhost or [::1], or a private-use scheme such as " +
+      "com.example.app:/callback";
   }
   return "must use https (http only on 127.0.0.1, localhost or [::1])";
 }
@@ -75,8 +88,12 @@ export async function parseRegistration(body: unknown): Promise<DynamicClientInp
       description: "redirect_uris must be an array of 1 to 10 URLs.",
     });
   }
+  const type = raw.application_type;
+  if (type !== undefined && type !== "web" && type !== "native") {
+    throw metadataError('application_type must be "web" or "native".');
+  }
   for (const uri of uris) {
-    const problem = redirectUriProblem(uri);
+    const problem = redirectUriProblem(uri, type);
     if (problem) {
       throw new AppError("invalid_redirect_uri", {
         description: `redirect_uri ${JSON.stringify(String(uri).slice(0, 200))} ${problem}.`,
