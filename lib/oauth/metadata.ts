@@ -18,7 +18,13 @@ export function authorizationServerMetadata(issuer: string) {
     registration_endpoint: `${issuer}/api/platform/register`,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
-    grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+    device_authorization_endpoint: `${issuer}/api/platform/device_authorization`,
+    grant_types_supported: [
+      "authorization_code",
+      "refresh_token",
+      "client_credentials",
+      "urn:ietf:params:oauth:grant-type:device_code",
+    ],
     code_challenge_methods_supported: ["S256"],
     // "none": public clients registered dynamically (RFC 7591), always with PKCE. private_key_jwt (RFC 7523):
     // self-registered clients with jwks and machine clients given keys.

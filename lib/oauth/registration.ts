@@ -14,7 +14,7 @@ import { publicJwksProblem } from "./client_keys.ts";
 export const REGISTRATIONS_PER_HOUR = 20;
 
 const AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"] as const;
-const GRANT_TYPES = ["authorization_code", "refresh_token"];
+const GRANT_TYPES = ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"];
 const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
 
 const metadataError = (description: string) => new AppError("invalid_client_metadata", { description });
@@ -114,7 +114,8 @@ export async function parseRegistration(body: unknown): Promise<DynamicClientInp
     !grantTypes.every((grant) => GRANT_TYPES.includes(grant))
   ) {
     throw metadataError(
-      "grant_types must include authorization_code and may add refresh_token; clients acting for themselves " +
+      "grant_types must include authorization_code and may add refresh_token and " +
+        "urn:ietf:params:oauth:grant-type:device_code; clients acting for themselves " +
         "(client_credentials) are created by the project as machine clients.",
     );
   }
@@ -180,7 +181,9 @@ export const RegistrationRequest = z.object({
     ),
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional()
     .describe("private_key_jwt only: 1–5 public keys (RS256, PS256, ES256, EdDSA) the client signs with."),
-  grant_types: z.array(z.enum(["authorization_code", "refresh_token"])).optional(),
+  grant_types: z.array(
+    z.enum(["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]),
+  ).optional(),
   response_types: z.array(z.literal("code")).optional(),
   client_name: z.string().max(100).optional().describe("Shown to the person signing in, marked unverified."),
   scope: z.string().optional(),

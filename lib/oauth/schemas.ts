@@ -44,10 +44,18 @@ export const ClientCredentialsRequest = z.object({
   ...clientAuth,
 });
 
+export const DeviceCodeRequest = z.object({
+  grant_type: z.literal("urn:ietf:params:oauth:grant-type:device_code"),
+  device_code: z.string().max(200).describe("The device_code from /api/platform/device_authorization."),
+  resource: z.string().optional().describe("RFC 8707: the resource the device authorization named."),
+  ...clientAuth,
+});
+
 export const TokenRequest = z.discriminatedUnion("grant_type", [
   AuthorizationCodeRequest,
   RefreshTokenRequest,
   ClientCredentialsRequest,
+  DeviceCodeRequest,
 ]);
 
 export const TokenResponse = z.object({

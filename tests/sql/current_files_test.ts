@@ -31,6 +31,15 @@ async function historyOnly(extra: Record<string, string> = {}): Promise<URL> {
   return new URL(`file://${dir}/`);
 }
 
+/** The versioned migrations after the adopting one: tables the current db/api files put policies on. */
+async function laterMigrations(): Promise<Record<string, string>> {
+  const later: Record<string, string> = {};
+  for (const m of await readMigrations()) {
+    if (m.version > FIRST_LAYOUT_VERSION) later[`${m.version}_${m.name}.sql`] = m.sql;
+  }
+  return later;
+}
+
 async function edit(dir: URL, file: string, change: (sql: string) => string): Promise<void> {
   const path = new URL(file, dir);
   await Deno.writeTextFile(path, change(await Deno.readTextFile(path)));
@@ -72,6 +81,7 @@ Deno.test("current files — instances starting together apply a set once", asyn
   const db = await testDatabase({ empty: true });
   const migrations = await historyOnly({
     [`${FIRST_LAYOUT_VERSION}_adopt_current_sql_files.sql`]: "select 1;",
+    ...await laterMigrations(),
     "9992_create_apply_counter.sql": "create table astapa.apply_counter (set_name text);",
   });
   const api = await copyOfCurrentFiles();
