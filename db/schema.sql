@@ -944,6 +944,28 @@ create policy "definer functions see which projects have paid subscriptions" on 
 CREATE TRIGGER subscriptions_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.subscriptions FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.token_exchange_policies (
+  project_id text not null,
+  client_id text not null,
+  resource text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint token_exchange_policies_pkey PRIMARY KEY (project_id, client_id, resource),
+  constraint token_exchange_policies_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint token_exchange_policies_resource_fkey FOREIGN KEY (project_id, resource) REFERENCES astapa.resources(project_id, uri) ON DELETE CASCADE,
+  constraint token_exchange_policies_client_id_check CHECK (client_id ~ '^(cid|mcl|dcl)_[a-z2-7]{24}$'::text)
+);
+alter table astapa.token_exchange_policies enable row level security;
+alter table astapa.token_exchange_policies force row level security;
+comment on table astapa.token_exchange_policies is 'Token exchange policy (RFC 8693): the client may present a person''s access token issued in this project and receive one for the resource, with an act claim naming the client, scope only narrowed. A removed resource takes its rows with it.';
+grant delete, insert, select on astapa.token_exchange_policies to astapa_app;
+create policy "a project adds to its own token exchange policy" on astapa.token_exchange_policies as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own token exchange policy" on astapa.token_exchange_policies as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes from its own token exchange policy" on astapa.token_exchange_policies as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.user_claims (
   project_id text not null,
   user_id bigint not null,
@@ -1223,6 +1245,32 @@ AS $function$
   $function$;
 comment on function api.add_resource(text,text,boolean) is 'Registers a protected resource URI (canonical form) for the current project. proven: the app checked the resource''s protected-resource metadata (lib/oauth/resource_proof.ts); production projects must pass it. A proven claim displaces another project''s unproven registration of the same resource (same key, see astapa.resource_key); otherwise AS409. Security definer only to call astapa.release_resource (the other project''s row is invisible to the app role); its guard is the project set for the transaction.';
 grant execute on function api.add_resource(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.allow_token_exchange(client_id text, resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if client_id is null or client_id !~ '^(cid|mcl|dcl)_[a-z2-7]{24}$' then
+      raise exception 'client_id must be a client id (cid_, mcl_ or dcl_)' using errcode = 'AS400';
+    end if;
+    if not exists (select from astapa.resources r
+                   where r.project_id = astapa.current_project_id() and r.uri = allow_token_exchange.resource) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Resource %s is not registered in this project.', resource);
+    end if;
+    insert into astapa.token_exchange_policies (project_id, client_id, resource)
+    values (astapa.current_project_id(), client_id, resource)
+    on conflict do nothing;
+    perform astapa.audit(astapa.current_project_id(), 'token_exchange.allowed', client_id,
+      pg_catalog.jsonb_build_object('resource', resource));
+    return api.list_token_exchange_policies();
+  end
+  $function$;
+comment on function api.allow_token_exchange(text,text) is 'Lets a client exchange people''s access tokens for ones to a registered resource of the current project (idempotent, audited); returns the policy.';
+grant execute on function api.allow_token_exchange(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.apply_payment_event(project_id text)
@@ -2265,6 +2313,26 @@ comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with 
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.disallow_token_exchange(client_id text, resource text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    delete from astapa.token_exchange_policies t
+    where t.project_id = astapa.current_project_id() and t.client_id = disallow_token_exchange.client_id
+      and t.resource = disallow_token_exchange.resource;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No such token exchange permission.';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'token_exchange.disallowed', client_id,
+      pg_catalog.jsonb_build_object('resource', resource));
+  end
+  $function$;
+comment on function api.disallow_token_exchange(text,text) is 'Withdraws a client''s permission to exchange tokens for a resource (audited); AS404 when it had none.';
+grant execute on function api.disallow_token_exchange(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.dynamic_client(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -2353,6 +2421,61 @@ AS $function$
   $function$;
 comment on function api.ensure_console_project(text,bytea) is 'The console project (id, client id, whether this redirect URI is allowed), created in production mode on first boot; adds the redirect URI when missing and allowed. Makes the transaction act for the console project. Safe under concurrent boots (advisory lock). Refused (AS403) while acting for another project.';
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    held text[] := pg_catalog.string_to_array(coalesce(subject_scope, ''), ' ');
+    granted text[];
+    refusal text;
+    code text;
+  begin
+    -- Refusals are returned, not raised, so that their audit entry survives.
+    if subject_project is distinct from astapa.current_project_id() then
+      refusal := 'the subject token was issued by another project than this client''s';
+      code := 'invalid_request';
+    elsif resource is null then
+      refusal := 'a token exchange must name the resource it wants a token for';
+      code := 'invalid_target';
+    elsif not exists (select from astapa.token_exchange_policies t
+                      where t.project_id = astapa.current_project_id()
+                        and t.client_id = exchange_token.actor_client and t.resource = exchange_token.resource) then
+      refusal := 'this client may not exchange tokens for this resource (the project''s token exchange policy)';
+      code := 'invalid_target';
+    else
+      -- Only narrowing: every scope asked for must be held by the subject token; offline_access never passes.
+      granted := array(select s from pg_catalog.unnest(coalesce(
+                         pg_catalog.string_to_array(requested_scope, ' '), held)) as s
+                       where s <> 'offline_access' order by s);
+      if requested_scope is not null and not pg_catalog.string_to_array(requested_scope, ' ') <@ held then
+        refusal := 'the requested scope is wider than the subject token''s';
+        code := 'invalid_scope';
+      end if;
+    end if;
+    perform astapa.audit(astapa.current_project_id(),
+      case when refusal is null then 'token.exchanged' else 'token.exchange_refused' end, actor_client,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'sub', case when refusal is null or code <> 'invalid_request' then subject_sub end,
+        'subject_project', nullif(subject_project, astapa.current_project_id()), 'subject_client', subject_client, 'from', subject_resource, 'to', resource,
+        'scope', pg_catalog.array_to_string(granted, ' '), 'refused', refusal)));
+    if refusal is not null then
+      return pg_catalog.jsonb_build_object('error', code, 'error_description', refusal);
+    end if;
+    if subject_sub !~ '^[0-9]{1,18}$' then
+      raise exception 'the subject token is not a person''s' using errcode = 'AS4G0';
+    end if;
+    perform astapa.assert_user_may_sign_in(subject_sub::bigint);
+    perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
+    return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
+                               resource, null, null, pg_catalog.now());
+  end
+  $function$;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}.';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
@@ -3084,6 +3207,22 @@ AS $function$
   $function$;
 comment on function api.list_signing_keys() is 'Every signing key with its history, for operators (never key material).';
 grant execute on function api.list_signing_keys() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_token_exchange_policies()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'client_id', t.client_id, 'resource', t.resource, 'created_at', t.created_at)
+      order by t.client_id, t.resource), '[]')
+    from astapa.token_exchange_policies t
+    where t.project_id = astapa.current_project_id()
+  $function$;
+comment on function api.list_token_exchange_policies() is 'The current project''s token exchange policy: [{client_id, resource, created_at}].';
+grant execute on function api.list_token_exchange_policies() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_users(project_id text, page_size integer DEFAULT 100, after_id bigint DEFAULT 0)

@@ -40,6 +40,7 @@ import {
 import { parseResource, parseScope } from "./scope.ts";
 import { countTokenIssued } from "../metrics/metrics.ts";
 import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./device_grant.ts";
+import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from "./token_exchange_grant.ts";
 
 /** RFC 6749 §5.1 success body; absent members are left out, never null. */
 export type TokenResponse = {
@@ -49,6 +50,8 @@ export type TokenResponse = {
   refresh_token?: string;
   scope?: string;
   id_token?: string;
+  /** Token exchange only (RFC 8693 §2.2.1). */
+  issued_token_type?: string;
 };
 
 /** A grant as the token endpoint runs it: client authentication included. */
@@ -227,6 +230,7 @@ export const GRANTS: Record<string, TokenGrant> = {
   refresh_token: refreshToken,
   client_credentials: clientCredentials,
   [DEVICE_CODE_GRANT]: deviceCodeGrant,
+  [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant,
 };
 
 export function grantFor(grantType: string): TokenGrant {

@@ -24,6 +24,7 @@ export function authorizationServerMetadata(issuer: string) {
       "refresh_token",
       "client_credentials",
       "urn:ietf:params:oauth:grant-type:device_code",
+      "urn:ietf:params:oauth:grant-type:token-exchange",
     ],
     code_challenge_methods_supported: ["S256"],
     // "none": public clients registered dynamically (RFC 7591), always with PKCE. private_key_jwt (RFC 7523):

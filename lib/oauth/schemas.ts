@@ -51,15 +51,29 @@ export const DeviceCodeRequest = z.object({
   ...clientAuth,
 });
 
+export const TokenExchangeRequest = z.object({
+  grant_type: z.literal("urn:ietf:params:oauth:grant-type:token-exchange"),
+  subject_token: z.string().max(8192).describe("A person's access token issued by this project."),
+  subject_token_type: z.string().describe("urn:ietf:params:oauth:token-type:access_token"),
+  resource: z.string().optional().describe("The resource the new token is for (its aud); RFC 8707."),
+  audience: z.string().optional().describe("Same as resource, when resource is not sent."),
+  scope: z.string().optional().describe("A subset of the subject token's scope; default all of it."),
+  requested_token_type: z.string().optional().describe("Only urn:ietf:params:oauth:token-type:access_token."),
+  actor_token: z.string().optional().describe("Not used: the authenticated client is the actor."),
+  ...clientAuth,
+});
+
 export const TokenRequest = z.discriminatedUnion("grant_type", [
   AuthorizationCodeRequest,
   RefreshTokenRequest,
   ClientCredentialsRequest,
   DeviceCodeRequest,
+  TokenExchangeRequest,
 ]);
 
 export const TokenResponse = z.object({
   access_token: z.string().describe("RS256 JWT, typ at+jwt."),
+  issued_token_type: z.string().optional().describe("Token exchange only (RFC 8693)."),
   token_type: z.literal("Bearer"),
   expires_in: z.number().int(),
   refresh_token: z.string().optional(),

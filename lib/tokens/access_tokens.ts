@@ -45,9 +45,14 @@ function accessToken(
   });
 }
 
-/** The user's access token, with the product page's claims first. */
-export function userAccessToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
+/** The user's access token, with the product page's claims first; `extra`: token exchange's `act` (RFC 8693). */
+export function userAccessToken(
+  grant: UserGrant,
+  ctx: IssueContext,
+  extra: { act?: Record<string, unknown> } = {},
+): Promise<string> {
   return accessToken(ctx, grant, {
+    ...extra,
     sub: grant.sub,
     email: grant.email,
     email_verified: grant.email_verified,
