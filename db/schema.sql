@@ -964,6 +964,7 @@ create policy "a project reads its own token exchange policy" on astapa.token_ex
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project removes from its own token exchange policy" on astapa.token_exchange_policies as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER token_exchange_policies_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.token_exchange_policies FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.user_claims (

@@ -150,3 +150,8 @@ comment on function api.exchange_token(text, text, text, text, text, text, text,
   'error_description}.';
 
 grant execute on function api.exchange_token(text, text, text, text, text, text, text, text) to astapa_app;
+
+-- A management table: a transaction acting for a machine or self-registered client may not change the policy.
+create or replace trigger token_exchange_policies_refuse_foreign_client_writes
+  before insert or update or delete or truncate
+  on astapa.token_exchange_policies for each statement execute function astapa.refuse_foreign_client_writes();

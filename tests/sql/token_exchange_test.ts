@@ -89,3 +89,15 @@ Deno.test("api.exchange_token — narrows scope, drops offline_access, refuses a
   );
   assert.equal((await exchange(a.id, "https://two.a.example", null)).error, "invalid_target");
 });
+
+Deno.test("token_exchange_policies — a machine client's transaction may not change the policy (AS4U3)", async () => {
+  await rejectsAs(
+    asApp(
+      db.sql,
+      a.id,
+      (tx) => tx`select api.allow_token_exchange(${actor.clientId}, 'https://one.a.example')`,
+      { clientKind: "machine" },
+    ),
+    "unauthorized_client",
+  );
+});
