@@ -3,6 +3,7 @@ import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";
 import type { FailureBucket } from "./client_authentication.ts";
+import { Jwks } from "./client_assertions.ts";
 
 export const DynamicClientSchema = z.object({
   client_id: z.string(),
@@ -10,8 +11,15 @@ export const DynamicClientSchema = z.object({
   redirect_uris: z.array(z.string()),
   grant_types: z.array(z.string()),
   response_types: z.array(z.string()),
-  token_endpoint_auth_method: z.enum(["none", "client_secret_basic", "client_secret_post"]),
+  token_endpoint_auth_method: z.enum([
+    "none",
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+  ]),
   scope: z.string().optional(),
+  /** The public keys of a private_key_jwt client (RFC 7591 `jwks`). */
+  jwks: Jwks.optional(),
 }).passthrough();
 export type DynamicClient = z.infer<typeof DynamicClientSchema>;
 

@@ -13,6 +13,8 @@ export const MachineClientSchema = z.object({
   access_token_ttl: z.number().int().optional(),
   enabled: z.boolean(),
   secret_rotated_at: z.string(),
+  /** Public keys for private_key_jwt (RFC 7523), when the project gave it some. */
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
   created_at: z.string(),
   updated_at: z.string(),
 });

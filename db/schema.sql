@@ -74,7 +74,6 @@ create table astapa.authorization_codes (
   expires_at timestamp with time zone not null,
   redeemed_at timestamp with time zone,
   refresh_family uuid,
-  amr text[] default '{pwd}'::text[] not null,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -88,7 +87,6 @@ create table astapa.authorization_codes (
 alter table astapa.authorization_codes enable row level security;
 alter table astapa.authorization_codes force row level security;
 comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
-comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
@@ -162,15 +160,17 @@ create policy "definer functions see which projects have unpaid checkouts" on as
 CREATE TRIGGER checkouts_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.checkouts FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
-create table astapa.client_changes (
-  seq bigint generated always as identity not null,
-  changed_at timestamp with time zone default now() not null,
-  source text not null,
-  constraint client_changes_pkey PRIMARY KEY (seq)
+create table astapa.client_assertion_jtis (
+  client_id text not null,
+  jti text not null,
+  expires_at timestamp with time zone not null,
+  constraint client_assertion_jtis_pkey PRIMARY KEY (client_id, jti),
+  constraint client_assertion_jtis_client_id_check CHECK (length(client_id) <= 100),
+  constraint client_assertion_jtis_jti_check CHECK (length(jti) >= 1 AND length(jti) <= 200)
 );
-comment on table astapa.client_changes is 'One row per statement that changed client credentials or what a client_credentials grant reads; the truth behind NOTIFY astapa_client_changes (payload: seq). Rows older than a day are removed by the trigger.';
-CREATE INDEX client_changes_changed_at_idx ON astapa.client_changes USING btree (changed_at);
-grant delete, insert, select on astapa.client_changes to astapa_app;
+comment on table astapa.client_assertion_jtis is 'The jti of every client assertion accepted (private_key_jwt), kept until the assertion expires, so a replayed assertion is refused by every instance (RFC 7523 §3 item 7). Deployment-wide like client ids: a self-registered client belongs to no project. Expired rows are swept by api.consume_client_assertion.';
+CREATE INDEX client_assertion_jtis_expires_at_idx ON astapa.client_assertion_jtis USING btree (expires_at);
+grant delete, insert, select on astapa.client_assertion_jtis to astapa_app;
 
 -- owner: astapa_owner
 create table astapa.dashboard_sessions (
@@ -203,6 +203,53 @@ comment on table astapa.deployment is 'One row per deployment: which project is 
 grant insert, select on astapa.deployment to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.device_authorizations (
+  project_id text not null,
+  device_code_hash bytea not null,
+  user_code text not null,
+  client_id text not null,
+  scope text default ''::text not null,
+  resource text,
+  status text default 'pending'::text not null,
+  user_id bigint,
+  auth_time timestamp with time zone,
+  interval_seconds integer default 5 not null,
+  last_polled_at timestamp with time zone,
+  expires_at timestamp with time zone not null,
+  decided_at timestamp with time zone,
+  refresh_family uuid,
+  created_at timestamp with time zone default now() not null,
+  constraint device_authorizations_pkey PRIMARY KEY (project_id, device_code_hash),
+  constraint device_authorizations_user_code_key UNIQUE (user_code),
+  constraint device_authorizations_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint device_authorizations_client_id_check CHECK (length(client_id) <= 100),
+  constraint device_authorizations_device_code_hash_check CHECK (length(device_code_hash) = 32),
+  constraint device_authorizations_interval_seconds_check CHECK (interval_seconds >= 5 AND interval_seconds <= 60),
+  constraint device_authorizations_scope_check CHECK (length(scope) <= 1000),
+  constraint device_authorizations_status_check CHECK (status = ANY (ARRAY['pending'::text, 'approved'::text, 'denied'::text, 'redeemed'::text])),
+  constraint device_authorizations_user_code_check CHECK (user_code ~ '^[BCDFGHJKLMNPQRSTVWXZ]{8}$'::text),
+  constraint device_authorizations_user_id_check CHECK ((status = ANY (ARRAY['approved'::text, 'redeemed'::text])) = (user_id IS NOT NULL))
+);
+alter table astapa.device_authorizations enable row level security;
+alter table astapa.device_authorizations force row level security;
+comment on table astapa.device_authorizations is 'Device authorization requests (RFC 8628): the device code as SHA-256, the user code the person types at /device (8 letters from a 20-consonant alphabet, unique while stored), the client, scope and resource asked for, and the person''s decision. The client polls no faster than interval_seconds (raised by 5 at each "slow_down"); an approved request is redeemed once and starts a refresh-token family. Expired rows are swept when new requests start.';
+CREATE INDEX device_authorizations_expires_at_idx ON astapa.device_authorizations USING btree (expires_at);
+grant delete, select on astapa.device_authorizations to astapa_app;
+grant insert (project_id, device_code_hash, user_code, client_id, scope, resource, interval_seconds, expires_at) on astapa.device_authorizations to astapa_app;
+grant update (status, user_id, auth_time, interval_seconds, last_polled_at, decided_at, refresh_family) on astapa.device_authorizations to astapa_app;
+create policy "a project reads its own device authorizations" on astapa.device_authorizations as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts its own device authorizations" on astapa.device_authorizations as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project sweeps its own device authorizations" on astapa.device_authorizations as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own device authorizations" on astapa.device_authorizations as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the device authorization a user code nam" on astapa.device_authorizations as permissive for select to astapa_owner
+  using ((user_code = NULLIF(current_setting('astapa.lookup_user_code'::text, true), ''::text)));
+
+-- owner: astapa_owner
 create table astapa.dynamic_clients (
   client_id text not null,
   client_name text default ''::text not null,
@@ -215,15 +262,16 @@ create table astapa.dynamic_clients (
   registered_from text default ''::text not null,
   created_at timestamp with time zone default now() not null,
   constraint dynamic_clients_pkey PRIMARY KEY (client_id),
-  constraint dynamic_clients_auth_method_check CHECK (token_endpoint_auth_method = ANY (ARRAY['none'::text, 'client_secret_basic'::text, 'client_secret_post'::text])),
+  constraint dynamic_clients_auth_method_check CHECK (token_endpoint_auth_method = ANY (ARRAY['none'::text, 'client_secret_basic'::text, 'client_secret_post'::text, 'private_key_jwt'::text])),
   constraint dynamic_clients_client_id_check CHECK (client_id ~ '^dcl_[a-z2-7]{24}$'::text),
   constraint dynamic_clients_client_name_check CHECK (length(client_name) <= 100),
-  constraint dynamic_clients_grant_types_check CHECK (('authorization_code'::text = ANY (grant_types)) AND grant_types <@ '{authorization_code,refresh_token}'::text[]),
+  constraint dynamic_clients_grant_types_check CHECK (('authorization_code'::text = ANY (grant_types)) AND grant_types <@ '{authorization_code,refresh_token,urn:ietf:params:oauth:grant-type:device_code}'::text[]),
+  constraint dynamic_clients_jwks_check CHECK ((token_endpoint_auth_method = 'private_key_jwt'::text) = COALESCE(jsonb_typeof((metadata -> 'jwks'::text) -> 'keys'::text) = 'array'::text, false)),
   constraint dynamic_clients_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 8192),
-  constraint dynamic_clients_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 10 AND astapa.are_valid_redirect_uris(redirect_uris)),
+  constraint dynamic_clients_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 10 AND (astapa.are_valid_redirect_uris(redirect_uris) OR COALESCE(metadata ->> 'application_type'::text, ''::text) = 'native'::text AND array_position(redirect_uris, NULL::text) IS NULL AND octet_length(array_to_string(redirect_uris, ' '::text)) <= 20100 AND array_to_string(redirect_uris, ' '::text) ~ ((((('^(https://[^/?@\s:#]+(:[0-9]{1,5})?([/?][^\s#]*)?'::text || '|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?([/?][^\s#]*)?'::text) || '|[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:/([^/\s#][^\s#]*)?)'::text) || '( (https://[^/?@\s:#]+(:[0-9]{1,5})?([/?][^\s#]*)?'::text) || '|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?([/?][^\s#]*)?'::text) || '|[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:/([^/\s#][^\s#]*)?))*$'::text))),
   constraint dynamic_clients_registered_from_check CHECK (length(registered_from) <= 100),
   constraint dynamic_clients_scope_check CHECK (length(scope) <= 1000),
-  constraint dynamic_clients_secret_hash_check CHECK ((token_endpoint_auth_method = 'none'::text) = (secret_hash IS NULL) AND (secret_hash IS NULL OR length(secret_hash) = 32))
+  constraint dynamic_clients_secret_hash_check CHECK ((token_endpoint_auth_method = ANY (ARRAY['none'::text, 'private_key_jwt'::text])) = (secret_hash IS NULL) AND (secret_hash IS NULL OR length(secret_hash) = 32))
 );
 comment on table astapa.dynamic_clients is 'Self-registered clients (RFC 7591), deployment-wide: no project owns them. They sign a person in to the project whose protected resource they name, and only if that project''s settings.dynamic_clients is true. metadata keeps the other registered fields to echo (client_uri, logo_uri, contacts, software_id, …). The secret of a confidential client is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.dynamic_clients.registered_from is 'The address the registration came from, for tracing abuse.';
@@ -272,7 +320,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -319,7 +367,6 @@ create table astapa.login_sessions (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   ended_at timestamp with time zone,
-  amr text[] default '{pwd}'::text[] not null,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
@@ -328,7 +375,6 @@ create table astapa.login_sessions (
 alter table astapa.login_sessions enable row level security;
 alter table astapa.login_sessions force row level security;
 comment on table astapa.login_sessions is 'Hosted-login browser sessions, one per person per project per browser: within its lifetime a returning person is sent back to the app without typing the password again. Only the SHA-256 of the cookie is kept.';
-comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 8176 values: pwd, otp, mfa; ext for Google/GitHub); copied into codes.';
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
 grant update (ended_at) on astapa.login_sessions to astapa_app;
@@ -353,11 +399,13 @@ create table astapa.machine_clients (
   secret_rotated_at timestamp with time zone default now() not null,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  jwks jsonb,
   constraint machine_clients_pkey PRIMARY KEY (project_id, client_id),
   constraint machine_clients_client_id_key UNIQUE (client_id),
   constraint machine_clients_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint machine_clients_access_token_ttl_check CHECK (access_token_ttl >= 300 AND access_token_ttl <= 86400),
   constraint machine_clients_client_id_check CHECK (client_id ~ '^mcl_[a-z2-7]{24}$'::text),
+  constraint machine_clients_jwks_check CHECK (jwks IS NULL OR jsonb_typeof(jwks -> 'keys'::text) = 'array'::text AND jsonb_array_length(jwks -> 'keys'::text) >= 1 AND jsonb_array_length(jwks -> 'keys'::text) <= 5 AND octet_length(jwks::text) <= 8192),
   constraint machine_clients_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
   constraint machine_clients_resources_check CHECK (cardinality(resources) <= 50 AND array_position(resources, NULL::text) IS NULL),
   constraint machine_clients_scopes_check CHECK (cardinality(scopes) <= 50 AND array_position(scopes, NULL::text) IS NULL),
@@ -367,10 +415,11 @@ alter table astapa.machine_clients enable row level security;
 alter table astapa.machine_clients force row level security;
 comment on table astapa.machine_clients is 'Clients that act for themselves (client_credentials): allowed scopes (declared in astapa.scopes), allowed resources (registered in astapa.resources; each becomes aud), an optional access token lifetime overriding the project''s, and an enabled switch. The secret is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.machine_clients.secret_hash is 'SHA-256 of the client secret (shown once, at creation or rotation, and never stored).';
+comment on column astapa.machine_clients.jwks is 'Public keys (a JWK Set) the client signs its client assertions with (private_key_jwt, RFC 7523); null: it authenticates with its secret only.';
 grant delete on astapa.machine_clients to astapa_app;
 grant insert (project_id, client_id, name, secret_hash, scopes, resources, access_token_ttl) on astapa.machine_clients to astapa_app;
-grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at) on astapa.machine_clients to astapa_app;
-grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at) on astapa.machine_clients to astapa_app;
+grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
+grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
 create policy "a project adds its own machine clients" on astapa.machine_clients as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project deletes its own machine clients" on astapa.machine_clients as permissive for delete to astapa_app, astapa_owner
@@ -382,7 +431,6 @@ create policy "a project updates its own machine clients" on astapa.machine_clie
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the machine client a client id names" on astapa.machine_clients as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
-CREATE TRIGGER machine_clients_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER machine_clients_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -458,34 +506,6 @@ create policy "a project removes its own members" on astapa.memberships as permi
 create policy "definer functions list an account's memberships" on astapa.memberships as permissive for select to astapa_owner
   using ((account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint));
 CREATE TRIGGER memberships_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.memberships FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
-
--- owner: astapa_owner
-create table astapa.mfa_challenges (
-  project_id text not null,
-  token_hash bytea not null,
-  user_id bigint not null,
-  amr text[] not null,
-  created_at timestamp with time zone default now() not null,
-  expires_at timestamp with time zone not null,
-  used_at timestamp with time zone,
-  constraint mfa_challenges_pkey PRIMARY KEY (project_id, token_hash),
-  constraint mfa_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint mfa_challenges_lifetime_check CHECK (expires_at > created_at),
-  constraint mfa_challenges_token_hash_check CHECK (length(token_hash) = 32)
-);
-alter table astapa.mfa_challenges enable row level security;
-alter table astapa.mfa_challenges force row level security;
-comment on table astapa.mfa_challenges is 'A first factor passed (amr so far: pwd, or an upstream provider''s) and a second one still owed: the browser holds the token (SHA-256 here) for 10 minutes, single use. No session or code exists until it is met.';
-CREATE INDEX mfa_challenges_user_idx ON astapa.mfa_challenges USING btree (project_id, user_id);
-grant insert, select on astapa.mfa_challenges to astapa_app;
-grant update (used_at) on astapa.mfa_challenges to astapa_app;
-create policy "a project meets its own factor challenges" on astapa.mfa_challenges as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own factor challenges" on astapa.mfa_challenges as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.payment_events (
@@ -664,7 +684,6 @@ create policy "definer functions list the projects an account is a member of" on
    FROM astapa.memberships m
   WHERE ((m.project_id = projects.id) AND (m.account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint)))));
 CREATE TRIGGER projects_create_free_plan AFTER INSERT ON astapa.projects FOR EACH ROW EXECUTE FUNCTION astapa.create_free_plan();
-CREATE TRIGGER projects_note_client_change AFTER DELETE OR UPDATE OF client_id, client_secret_hash, settings, deleted_at ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER projects_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -680,32 +699,6 @@ create table astapa.rate_limits (
 );
 comment on table astapa.rate_limits is 'One counter per bucket for its current window. Rows whose window ended are stale and are swept as new hits arrive.';
 grant delete, insert, select, update on astapa.rate_limits to astapa_app;
-
--- owner: astapa_owner
-create table astapa.recovery_codes (
-  project_id text not null,
-  user_id bigint not null,
-  code_hash bytea not null,
-  created_at timestamp with time zone default now() not null,
-  used_at timestamp with time zone,
-  constraint recovery_codes_pkey PRIMARY KEY (project_id, user_id, code_hash),
-  constraint recovery_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint recovery_codes_code_hash_check CHECK (length(code_hash) = 32)
-);
-alter table astapa.recovery_codes enable row level security;
-alter table astapa.recovery_codes force row level security;
-comment on table astapa.recovery_codes is 'Single-use recovery codes (10 per enrolment, shown once), stored as SHA-256 of the normalised code.';
-grant delete, insert, select on astapa.recovery_codes to astapa_app;
-grant update (used_at) on astapa.recovery_codes to astapa_app;
-create policy "a project issues its own recovery codes" on astapa.recovery_codes as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own recovery codes" on astapa.recovery_codes as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project removes its own recovery codes" on astapa.recovery_codes as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project uses up its own recovery codes" on astapa.recovery_codes as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.refresh_tokens (
@@ -724,7 +717,6 @@ create table astapa.refresh_tokens (
   used_at timestamp with time zone,
   revoked_at timestamp with time zone,
   revoked_reason text,
-  amr text[] default '{pwd}'::text[] not null,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
@@ -736,7 +728,6 @@ create table astapa.refresh_tokens (
 alter table astapa.refresh_tokens enable row level security;
 alter table astapa.refresh_tokens force row level security;
 comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
-comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
@@ -753,33 +744,6 @@ create policy "the sweeper finds dead refresh token families" on astapa.refresh_
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
-
--- owner: astapa_owner
-create table astapa.remembered_browsers (
-  project_id text not null,
-  token_hash bytea not null,
-  user_id bigint not null,
-  created_at timestamp with time zone default now() not null,
-  expires_at timestamp with time zone not null,
-  revoked_at timestamp with time zone,
-  constraint remembered_browsers_pkey PRIMARY KEY (project_id, token_hash),
-  constraint remembered_browsers_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint remembered_browsers_lifetime_check CHECK (expires_at > created_at),
-  constraint remembered_browsers_token_hash_check CHECK (length(token_hash) = 32)
-);
-alter table astapa.remembered_browsers enable row level security;
-alter table astapa.remembered_browsers force row level security;
-comment on table astapa.remembered_browsers is 'Browsers a person let skip the second factor after presenting it ("remember this browser"), until expires_at or revoked_at (an admin''s reset of their factors). Only the SHA-256 of the cookie is kept.';
-CREATE INDEX remembered_browsers_user_idx ON astapa.remembered_browsers USING btree (project_id, user_id);
-grant insert, select on astapa.remembered_browsers to astapa_app;
-grant update (revoked_at) on astapa.remembered_browsers to astapa_app;
-create policy "a project forgets its own remembered browsers" on astapa.remembered_browsers as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own remembered browsers" on astapa.remembered_browsers as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project remembers browsers for its own users" on astapa.remembered_browsers as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.resources (
@@ -811,7 +775,6 @@ create policy "definer functions release the registration a claim names" on asta
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
 create policy "definer functions see the registration a claim names" on astapa.resources as permissive for select to astapa_owner
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
-CREATE TRIGGER resources_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER resources_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -919,7 +882,6 @@ create policy "a project redescribes its own scopes" on astapa.scopes as permiss
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project removes its own scopes" on astapa.scopes as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-CREATE TRIGGER scopes_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER scopes_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -982,6 +944,29 @@ create policy "definer functions see which projects have paid subscriptions" on 
 CREATE TRIGGER subscriptions_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.subscriptions FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.token_exchange_policies (
+  project_id text not null,
+  client_id text not null,
+  resource text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint token_exchange_policies_pkey PRIMARY KEY (project_id, client_id, resource),
+  constraint token_exchange_policies_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint token_exchange_policies_resource_fkey FOREIGN KEY (project_id, resource) REFERENCES astapa.resources(project_id, uri) ON DELETE CASCADE,
+  constraint token_exchange_policies_client_id_check CHECK (client_id ~ '^(cid|mcl|dcl)_[a-z2-7]{24}$'::text)
+);
+alter table astapa.token_exchange_policies enable row level security;
+alter table astapa.token_exchange_policies force row level security;
+comment on table astapa.token_exchange_policies is 'Token exchange policy (RFC 8693): the client may present a person''s access token issued in this project and receive one for the resource, with an act claim naming the client, scope only narrowed. A removed resource takes its rows with it.';
+grant delete, insert, select on astapa.token_exchange_policies to astapa_app;
+create policy "a project adds to its own token exchange policy" on astapa.token_exchange_policies as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own token exchange policy" on astapa.token_exchange_policies as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes from its own token exchange policy" on astapa.token_exchange_policies as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER token_exchange_policies_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.token_exchange_policies FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
 create table astapa.user_claims (
   project_id text not null,
   user_id bigint not null,
@@ -1012,34 +997,6 @@ create policy "a project reads its own users' claims" on astapa.user_claims as p
 create policy "a project sets claims for its own users" on astapa.user_claims as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER user_claims_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.user_claims FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
-
--- owner: astapa_owner
-create table astapa.user_factors (
-  project_id text not null,
-  user_id bigint not null,
-  kind text not null,
-  secret_sealed bytea not null,
-  created_at timestamp with time zone default now() not null,
-  confirmed_at timestamp with time zone,
-  last_used_step bigint,
-  constraint user_factors_pkey PRIMARY KEY (project_id, user_id, kind),
-  constraint user_factors_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint user_factors_kind_check CHECK (kind = 'totp'::text)
-);
-alter table astapa.user_factors enable row level security;
-alter table astapa.user_factors force row level security;
-comment on table astapa.user_factors is 'A user''s second factors, one per kind (totp: RFC 6238, SHA-1, 6 digits, 30 s). secret_sealed is AES-GCM under the master key (never readable without it). A row with confirmed_at null is an enrolment in progress: it never asks for a code. last_used_step refuses a code''s replay within its time step.';
-grant delete, insert, select on astapa.user_factors to astapa_app;
-grant update (secret_sealed, created_at, confirmed_at, last_used_step) on astapa.user_factors to astapa_app;
-create policy "a project enrols its own users' factors" on astapa.user_factors as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own users' factors" on astapa.user_factors as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project removes its own users' factors" on astapa.user_factors as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project updates its own users' factors" on astapa.user_factors as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.users (
@@ -1128,7 +1085,7 @@ create table astapa.webhook_endpoints (
   enabled boolean default true not null,
   constraint webhook_endpoints_pkey PRIMARY KEY (project_id),
   constraint webhook_endpoints_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
-  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= 6 AND events <@ astapa.webhook_event_types()),
+  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= 4 AND events <@ astapa.webhook_event_types()),
   constraint webhook_endpoints_secret_sealed_check CHECK (length(secret_sealed) >= 28 AND length(secret_sealed) <= 200),
   constraint webhook_endpoints_url_check CHECK (astapa.is_valid_redirect_uri(url))
 );
@@ -1289,6 +1246,32 @@ AS $function$
   $function$;
 comment on function api.add_resource(text,text,boolean) is 'Registers a protected resource URI (canonical form) for the current project. proven: the app checked the resource''s protected-resource metadata (lib/oauth/resource_proof.ts); production projects must pass it. A proven claim displaces another project''s unproven registration of the same resource (same key, see astapa.resource_key); otherwise AS409. Security definer only to call astapa.release_resource (the other project''s row is invisible to the app role); its guard is the project set for the transaction.';
 grant execute on function api.add_resource(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.allow_token_exchange(client_id text, resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if client_id is null or client_id !~ '^(cid|mcl|dcl)_[a-z2-7]{24}$' then
+      raise exception 'client_id must be a client id (cid_, mcl_ or dcl_)' using errcode = 'AS400';
+    end if;
+    if not exists (select from astapa.resources r
+                   where r.project_id = astapa.current_project_id() and r.uri = allow_token_exchange.resource) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Resource %s is not registered in this project.', resource);
+    end if;
+    insert into astapa.token_exchange_policies (project_id, client_id, resource)
+    values (astapa.current_project_id(), client_id, resource)
+    on conflict do nothing;
+    perform astapa.audit(astapa.current_project_id(), 'token_exchange.allowed', client_id,
+      pg_catalog.jsonb_build_object('resource', resource));
+    return api.list_token_exchange_policies();
+  end
+  $function$;
+comment on function api.allow_token_exchange(text,text) is 'Lets a client exchange people''s access tokens for ones to a registered resource of the current project (idempotent, audited); returns the policy.';
+grant execute on function api.allow_token_exchange(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.apply_payment_event(project_id text)
@@ -1781,6 +1764,32 @@ comment on function api.console_base_urls() is 'The base URLs servers of this de
 grant execute on function api.console_base_urls() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.consume_client_assertion(client_id text, jti text, expires_at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if client_id is null or jti is null or pg_catalog.length(jti) not between 1 and 200
+       or expires_at is null or expires_at > pg_catalog.now() + interval '10 minutes' then
+      raise exception 'a client assertion needs a jti of 1 to 200 characters and expires within 10 minutes'
+        using errcode = 'AS400';
+    end if;
+    -- Sweeps a few expired entries on each call: the table stays as small as the assertions still alive.
+    delete from astapa.client_assertion_jtis j
+    where j.ctid in (select e.ctid from astapa.client_assertion_jtis e
+                     where e.expires_at < pg_catalog.now() - interval '1 minute' limit 20);
+    insert into astapa.client_assertion_jtis (client_id, jti, expires_at)
+    values (consume_client_assertion.client_id, consume_client_assertion.jti,
+            greatest(consume_client_assertion.expires_at, pg_catalog.now()))
+    on conflict on constraint client_assertion_jtis_pkey do nothing;
+    return found;
+  end
+  $function$;
+comment on function api.consume_client_assertion(text,text,timestamp with time zone) is 'Records an accepted client assertion''s jti until it expires (at most 10 minutes ahead); false when the client already used that jti — a replay, refused on every instance (RFC 7523 §3 item 7).';
+grant execute on function api.consume_client_assertion(text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_account(email text, password_hash text, password_reset_required boolean DEFAULT true)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2080,6 +2089,42 @@ comment on function api.dashboard_session(bytea) is 'The account a live dashboar
 grant execute on function api.dashboard_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.decide_device_authorization(user_code text, user_id bigint, approve boolean)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    request astapa.device_authorizations;
+  begin
+    select * into request from astapa.device_authorizations a
+    where a.project_id = astapa.current_project_id() and a.user_code = decide_device_authorization.user_code
+      and a.status = 'pending' and a.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      return false;
+    end if;
+    if approve then
+      perform astapa.assert_user_may_sign_in(user_id);
+    end if;
+    update astapa.device_authorizations a
+    set status = case when approve then 'approved' else 'denied' end,
+        user_id = case when approve then decide_device_authorization.user_id end,
+        auth_time = case when approve then pg_catalog.now() end,
+        decided_at = pg_catalog.now()
+    where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+    perform astapa.audit(astapa.current_project_id(),
+      case when approve then 'device_authorization.approved' else 'device_authorization.denied' end,
+      request.client_id,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('user_id', user_id::text,
+        'scope', nullif(request.scope, ''), 'resource', request.resource)));
+    return true;
+  end
+  $function$;
+comment on function api.decide_device_authorization(text,bigint,boolean) is 'The signed-in person allows (approve) or denies the pending device authorization their user code names, in the current project; audited. False when it is no longer pending (decided, expired or unknown).';
+grant execute on function api.decide_device_authorization(text,bigint,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.declare_scope(name text, description text DEFAULT ''::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2195,6 +2240,61 @@ comment on function api.delete_project(text,text) is 'Soft-deletes a project onc
 grant execute on function api.delete_project(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.device_authorization_for_user_code(user_code text, buckets jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    wait integer;
+    project text;
+    found jsonb;
+  begin
+    -- Guessing codes (RFC 8628 §5.1): failed look-ups from an address are counted, and past the limit it waits.
+    wait := astapa.client_lockout_wait(buckets);
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('wait', wait);
+    end if;
+    if user_code ~ '^[BCDFGHJKLMNPQRSTVWXZ]{8}$' then
+      -- Shows the owner the one row the code names; then acts for its project to read the names around it.
+      perform pg_catalog.set_config('astapa.lookup_user_code', user_code, true);
+      select a.project_id into project
+      from astapa.device_authorizations a
+      where a.user_code = device_authorization_for_user_code.user_code and a.status = 'pending'
+        and a.expires_at > pg_catalog.now();
+      perform pg_catalog.set_config('astapa.lookup_user_code', '', true);
+    end if;
+    if project is not null then
+      perform pg_catalog.set_config('astapa.project_id', project, true);
+      select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'project_id', a.project_id,
+        'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'mode', p.mode, 'settings', p.settings),
+        'client_id', a.client_id,
+        'client_name', coalesce(nullif(d.client_name, ''), case when d.client_id is null then p.name end,
+                                'An unnamed app'),
+        'third_party', d.client_id is not null,
+        'scope', nullif(a.scope, ''), 'resource', a.resource,
+        'resource_name', (select nullif(r.name, '') from astapa.resources r
+                          where r.project_id = a.project_id and r.uri = a.resource),
+        'expires_at', a.expires_at))
+      into found
+      from astapa.device_authorizations a
+      join astapa.projects p on p.id = a.project_id
+      left join astapa.dynamic_clients d on d.client_id = a.client_id
+      where a.project_id = project and a.user_code = device_authorization_for_user_code.user_code;
+      perform pg_catalog.set_config('astapa.project_id', '', true);
+    end if;
+    if found is null then
+      perform astapa.count_client_failure(buckets);
+    end if;
+    return found;
+  end
+  $function$;
+comment on function api.device_authorization_for_user_code(text,jsonb) is 'The pending, unexpired device authorization a user code names, as {project_id, project: {id, name, mode, settings}, client_id, client_name, third_party, scope, resource, resource_name, expires_at}, or null (counted as a failure in buckets), or {wait: seconds} while a bucket is locked. Security definer because the /device page knows no project before the code: it sees only the one row the code names, through the owner-only policy "definer functions find the device authorization a user code names", then acts for that row''s project (astapa.project_id, cleared again) to read its name and resource.';
+grant execute on function api.device_authorization_for_user_code(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.disable_user(project_id text, user_id bigint, disabled boolean DEFAULT true)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2212,6 +2312,26 @@ AS $function$
   $function$;
 comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project.';
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.disallow_token_exchange(client_id text, resource text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    delete from astapa.token_exchange_policies t
+    where t.project_id = astapa.current_project_id() and t.client_id = disallow_token_exchange.client_id
+      and t.resource = disallow_token_exchange.resource;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No such token exchange permission.';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'token_exchange.disallowed', client_id,
+      pg_catalog.jsonb_build_object('resource', resource));
+  end
+  $function$;
+comment on function api.disallow_token_exchange(text,text) is 'Withdraws a client''s permission to exchange tokens for a resource (audited); AS404 when it had none.';
+grant execute on function api.disallow_token_exchange(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.dynamic_client(client_id text)
@@ -2304,6 +2424,61 @@ comment on function api.ensure_console_project(text,bytea) is 'The console proje
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    held text[] := pg_catalog.string_to_array(coalesce(subject_scope, ''), ' ');
+    granted text[];
+    refusal text;
+    code text;
+  begin
+    -- Refusals are returned, not raised, so that their audit entry survives.
+    if subject_project is distinct from astapa.current_project_id() then
+      refusal := 'the subject token was issued by another project than this client''s';
+      code := 'invalid_request';
+    elsif resource is null then
+      refusal := 'a token exchange must name the resource it wants a token for';
+      code := 'invalid_target';
+    elsif not exists (select from astapa.token_exchange_policies t
+                      where t.project_id = astapa.current_project_id()
+                        and t.client_id = exchange_token.actor_client and t.resource = exchange_token.resource) then
+      refusal := 'this client may not exchange tokens for this resource (the project''s token exchange policy)';
+      code := 'invalid_target';
+    else
+      -- Only narrowing: every scope asked for must be held by the subject token; offline_access never passes.
+      granted := array(select s from pg_catalog.unnest(coalesce(
+                         pg_catalog.string_to_array(requested_scope, ' '), held)) as s
+                       where s <> 'offline_access' order by s);
+      if requested_scope is not null and not pg_catalog.string_to_array(requested_scope, ' ') <@ held then
+        refusal := 'the requested scope is wider than the subject token''s';
+        code := 'invalid_scope';
+      end if;
+    end if;
+    perform astapa.audit(astapa.current_project_id(),
+      case when refusal is null then 'token.exchanged' else 'token.exchange_refused' end, actor_client,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'sub', case when refusal is null or code <> 'invalid_request' then subject_sub end,
+        'subject_project', nullif(subject_project, astapa.current_project_id()), 'subject_client', subject_client, 'from', subject_resource, 'to', resource,
+        'scope', pg_catalog.array_to_string(granted, ' '), 'refused', refusal)));
+    if refusal is not null then
+      return pg_catalog.jsonb_build_object('error', code, 'error_description', refusal);
+    end if;
+    if subject_sub !~ '^[0-9]{1,18}$' then
+      raise exception 'the subject token is not a person''s' using errcode = 'AS4G0';
+    end if;
+    perform astapa.assert_user_may_sign_in(subject_sub::bigint);
+    perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
+    return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
+                               resource, null, null, pg_catalog.now());
+  end
+  $function$;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}.';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
  RETURNS integer
  LANGUAGE plpgsql
@@ -2333,25 +2508,6 @@ AS $function$
   $function$;
 comment on function api.expire_checkouts(text,timestamp with time zone) is 'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their pending charges), notifying astapa_checkouts; returns how many. AS400 without now.';
 grant execute on function api.expire_checkouts(text,timestamp with time zone) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.failing_client_buckets(prefix text, max_rows integer)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('bucket', f.bucket, 'seconds', f.seconds)), '[]')
-    from (select r.bucket,
-                 greatest(1, ceil(extract(epoch from r.window_start
-                   + pg_catalog.make_interval(secs => r.window_seconds) - pg_catalog.now())))::integer as seconds
-          from astapa.rate_limits r
-          where pg_catalog.starts_with(r.bucket, failing_client_buckets.prefix) and r.hits > 0
-            and r.window_start + pg_catalog.make_interval(secs => r.window_seconds) > pg_catalog.now()
-          limit greatest(max_rows, 0)) as f
-  $function$;
-comment on function api.failing_client_buckets(text,integer) is 'Brute-force buckets whose name starts with prefix and that hold a failure in their current window, as [{bucket, seconds left}], at most max_rows: what a starting or re-listening instance must not answer from its client-credential cache.';
-grant execute on function api.failing_client_buckets(text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.find_user_by_email(project_id text, email text)
@@ -2591,7 +2747,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[])
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -2603,15 +2759,15 @@ AS $function$
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
-      code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+      code_challenge, code_challenge_method, nonce, auth_time,
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null).';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target).';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea)
@@ -3054,6 +3210,22 @@ comment on function api.list_signing_keys() is 'Every signing key with its histo
 grant execute on function api.list_signing_keys() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_token_exchange_policies()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'client_id', t.client_id, 'resource', t.resource, 'created_at', t.created_at)
+      order by t.client_id, t.resource), '[]')
+    from astapa.token_exchange_policies t
+    where t.project_id = astapa.current_project_id()
+  $function$;
+comment on function api.list_token_exchange_policies() is 'The current project''s token exchange policy: [{client_id, resource, created_at}].';
+grant execute on function api.list_token_exchange_policies() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_users(project_id text, page_size integer DEFAULT 100, after_id bigint DEFAULT 0)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3107,25 +3279,6 @@ AS $function$
   $function$;
 comment on function api.list_webhook_deliveries(text,text,integer) is 'The project''s latest webhook deliveries (optionally of one status), newest first: event, status, attempts, last HTTP status and error, when the next attempt is due.';
 grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
-      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
-    from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = login_session.token_hash
-      and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.environment = p.mode
-  $function$;
-comment on function api.login_session(bytea) is 'A live session''s user, how they signed in (amr) and when (auth_time, epoch seconds), or null: what acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
-grant execute on function api.login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.login_session_user(token_hash bytea)
@@ -3190,6 +3343,32 @@ comment on function api.machine_client_grant(text,text,text) is 'Decides a clien
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.machine_client_keys(client_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found jsonb;
+  begin
+    if client_id is null or client_id !~ '^mcl_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows the owner this one client for the next query only (as api.verify_client does).
+    perform pg_catalog.set_config('astapa.lookup_client_id', client_id, true);
+    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'enabled', m.enabled, 'jwks', m.jwks)
+    into found
+    from astapa.machine_clients as m
+    where m.client_id = machine_client_keys.client_id and m.jwks is not null;
+    perform pg_catalog.set_config('astapa.lookup_client_id', '', true);
+    return found;
+  end
+  $function$;
+comment on function api.machine_client_keys(text) is 'A machine client''s public keys for checking its client assertion, as {project_id, enabled, jwks}, or null when it has none. Security definer because it runs before any project is known (the client''s project comes from it); it sees only the one client its id names, through the owner-only policy "definer functions find the machine client a client id names", and returns public keys only.';
+grant execute on function api.machine_client_keys(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.mail_delivered(id bigint, error text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE sql
@@ -3233,87 +3412,6 @@ comment on function api.mail_email_link(text,text,bytea,text,text,text,text) is 
 grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.meet_mfa_challenge(token_hash bytea, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, secret_sealed bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb, remember bytea DEFAULT NULL::bytea, remember_days integer DEFAULT 0)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    challenge astapa.mfa_challenges;
-    factor astapa.user_factors;
-    project text := astapa.current_project_id();
-    target text;
-  begin
-    -- Row locks: two instances given the same code queue here, and only the first may use its step.
-    select * into challenge from astapa.mfa_challenges c
-    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now()
-    for update;
-    if not found then
-      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
-    end if;
-    target := 'user:' || challenge.user_id;
-    select * into factor from astapa.user_factors f
-    where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp'
-    for update;
-    if method = 'enrol' then
-      -- The secret lived only in the enrolment form (sealed) until this code proved the app has it: nothing
-      -- half-finished is ever stored, so an abandoned enrolment asks nobody for anything.
-      if factor.confirmed_at is not null then
-        raise exception 'an authenticator app is already set up for this user' using errcode = 'AS409';
-      end if;
-      if meet_mfa_challenge.secret_sealed is null or step is null
-         or pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
-        raise exception 'an enrolment needs the sealed secret, a time step and 10 recovery codes'
-          using errcode = 'AS400';
-      end if;
-      insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at, last_used_step)
-      values (project, challenge.user_id, 'totp', meet_mfa_challenge.secret_sealed, pg_catalog.now(), step);
-      delete from astapa.recovery_codes r where r.project_id = project and r.user_id = challenge.user_id;
-      insert into astapa.recovery_codes (project_id, user_id, code_hash)
-      select project, challenge.user_id, h from pg_catalog.unnest(recovery_hashes) as h;
-      perform astapa.audit(project, 'user.mfa_enrolled', target, '{"factor":"totp"}');
-      perform astapa.emit_event(project, 'user.mfa_enrolled', pg_catalog.jsonb_build_object(
-        'user', astapa.user_json(project, challenge.user_id), 'factor', 'totp'));
-    elsif method = 'totp' then
-      if factor.confirmed_at is null or step is null or factor.last_used_step >= step then
-        return pg_catalog.jsonb_build_object('accepted', false);
-      end if;
-      update astapa.user_factors f set last_used_step = step
-      where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp';
-    elsif method = 'recovery' then
-      update astapa.recovery_codes r set used_at = pg_catalog.now()
-      where r.project_id = project and r.user_id = challenge.user_id and r.code_hash = meet_mfa_challenge.code_hash
-        and r.used_at is null and factor.confirmed_at is not null;
-      if not found then
-        return pg_catalog.jsonb_build_object('accepted', false);
-      end if;
-      perform astapa.audit(project, 'user.recovery_code_used', target, pg_catalog.jsonb_build_object(
-        'left', (select pg_catalog.count(*) from astapa.recovery_codes r
-          where r.project_id = project and r.user_id = challenge.user_id and r.used_at is null)));
-      if mail is not null then
-        perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
-          (select u.email from astapa.users u where u.project_id = project and u.id = challenge.user_id)));
-      end if;
-    else
-      raise exception 'method is enrol, totp or recovery' using errcode = 'AS400';
-    end if;
-    update astapa.mfa_challenges c set used_at = pg_catalog.now()
-    where c.project_id = project and c.token_hash = challenge.token_hash;
-    if remember is not null and remember_days between 1 and 90 then
-      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
-      values (project, remember, challenge.user_id,
-              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
-    end if;
-    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
-      'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr || '{otp,mfa}'::text[]) a
-        order by a)));
-  end
-  $function$;
-comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge).';
-grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.member_role(project_id text, account_id bigint)
  RETURNS text
  LANGUAGE sql
@@ -3354,32 +3452,6 @@ AS $function$
   $function$;
 comment on function api.metrics_backlog() is 'Definer: the metrics scrape serves the whole deployment, so it counts rows across projects (through the workers'' existing policies). Returns counts and one age only. Runs only without a project set.';
 grant execute on function api.metrics_backlog() to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.mfa_challenge(token_hash bytea)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object(
-      'user_id', c.user_id::text,
-      'email', u.email,
-      'amr', pg_catalog.to_jsonb(c.amr),
-      'enrolled', f.confirmed_at is not null,
-      -- The sealed secret (hex), useless without the master key.
-      'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
-      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
-        where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null))
-    from astapa.mfa_challenges c
-    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
-    join astapa.projects p on p.id = c.project_id
-    left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
-    where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
-  $function$;
-comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret and the unused recovery codes; null when unknown, used, expired, or the user is disabled or of the other environment.';
-grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
@@ -3516,6 +3588,85 @@ AS $function$
   $function$;
 comment on function api.plan_subscriber_counts(text) is 'Plan key → number of active current subscriptions of users in the project''s current mode (plans without subscribers are absent). AS404 for a project that is not visible.';
 grant execute on function api.plan_subscriber_counts(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.poll_device_authorization(device_code_hash bytea, client_id text, refresh_hash bytea, resource text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    request astapa.device_authorizations;
+    family uuid := pg_catalog.gen_random_uuid();
+    refresh_expires timestamptz;
+    revoked integer;
+  begin
+    perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    -- FOR UPDATE: polls of one device code from several instances queue here, so the interval holds.
+    select * into request from astapa.device_authorizations a
+    where a.project_id = astapa.current_project_id()
+      and a.device_code_hash = poll_device_authorization.device_code_hash
+    for update;
+    if not found then
+      raise exception 'the device code is unknown' using errcode = 'AS4G0';
+    end if;
+    if request.client_id is distinct from poll_device_authorization.client_id then
+      raise exception 'the device code was issued to another client' using errcode = 'AS4G0';
+    end if;
+    if resource is not null and resource is distinct from request.resource then
+      raise exception 'the resource differs from the one the device authorization named' using errcode = 'AS4T0';
+    end if;
+    if request.status = 'redeemed' then
+      -- Like a replayed authorization code: whoever polls again may hold a stolen device code.
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
+      where r.project_id = request.project_id and r.family_id = request.refresh_family and r.revoked_at is null;
+      get diagnostics revoked = row_count;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The device code was already used; tokens issued with it are revoked.', 'revoked', revoked);
+    end if;
+    if request.expires_at <= pg_catalog.now() then
+      return pg_catalog.jsonb_build_object('error', 'expired_token', 'error_description',
+        'The device code has expired: start again.');
+    end if;
+    if request.status = 'denied' then
+      return pg_catalog.jsonb_build_object('error', 'access_denied', 'error_description',
+        'The person denied this request.');
+    end if;
+    if request.status = 'pending' then
+      -- Returned, not raised, so that the poll's time (and a longer interval) is kept.
+      if request.last_polled_at is not null
+         and pg_catalog.now() < request.last_polled_at + pg_catalog.make_interval(secs => request.interval_seconds) then
+        update astapa.device_authorizations a
+        set interval_seconds = least(request.interval_seconds + 5, 60), last_polled_at = pg_catalog.now()
+        where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+        return pg_catalog.jsonb_build_object('error', 'slow_down', 'error_description',
+          pg_catalog.format('Polling too fast: wait at least %s seconds between requests.',
+                            least(request.interval_seconds + 5, 60)),
+          'interval', least(request.interval_seconds + 5, 60));
+      end if;
+      update astapa.device_authorizations a set last_polled_at = pg_catalog.now()
+      where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+      return pg_catalog.jsonb_build_object('error', 'authorization_pending', 'error_description',
+        'The person has not decided yet: keep polling at the interval.');
+    end if;
+    perform astapa.assert_user_may_sign_in(request.user_id);
+    perform astapa.assert_grant_target(request.scope, request.resource);
+    refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => (select p.refresh_ttl from astapa.token_policy() as p));
+    update astapa.device_authorizations a set status = 'redeemed', refresh_family = family
+    where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+    insert into astapa.refresh_tokens (
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+    values (request.project_id, refresh_hash, family, request.user_id, request.client_id, request.scope,
+            request.resource, request.auth_time, refresh_expires);
+    update astapa.users u set last_sign_in_at = pg_catalog.now()
+    where u.project_id = request.project_id and u.id = request.user_id;
+    return astapa.grant_result(request.user_id, nullif(request.scope, ''), request.resource, request.auth_time, null,
+                               refresh_expires);
+  end
+  $function$;
+comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family, once. A second redemption revokes that family (invalid_grant).';
+grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.projects_with_billing_work()
@@ -3719,6 +3870,24 @@ comment on function api.rate_limit_wait(text,integer) is 'Without counting a hit
 grant execute on function api.rate_limit_wait(text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_client_assertion_refused(client_id text, reason text, path text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception 'no project is set' using errcode = 'AS400';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'client.assertion_refused',
+      pg_catalog.left(client_id, 100),
+      pg_catalog.jsonb_build_object('reason', pg_catalog.left(reason, 200), 'path', pg_catalog.left(path, 200)));
+  end
+  $function$;
+comment on function api.record_client_assertion_refused(text,text,text) is 'Audits a refused client assertion (client.assertion_refused: bad signature, replay, wrong audience, …) in the project of the client or of the resource the request names.';
+grant execute on function api.record_client_assertion_refused(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3896,13 +4065,12 @@ AS $function$
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires, code.amr);
+            code.auth_time, refresh_expires);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
-    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
+    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires);
   end
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
@@ -4266,46 +4434,6 @@ comment on function api.reset_password(bytea,text) is 'Uses a reset link once: s
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.reset_user_factors(project_id text, user_id bigint, mail jsonb DEFAULT NULL::jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    removed integer;
-    email text;
-  begin
-    select u.email into email from astapa.users u
-    where u.project_id = reset_user_factors.project_id and u.id = reset_user_factors.user_id;
-    if email is null then
-      raise exception 'no such user' using errcode = 'AS404';
-    end if;
-    delete from astapa.user_factors f
-    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
-      and f.confirmed_at is not null;
-    get diagnostics removed = row_count;
-    delete from astapa.user_factors f
-    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id;
-    delete from astapa.recovery_codes r
-    where r.project_id = reset_user_factors.project_id and r.user_id = reset_user_factors.user_id;
-    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
-    where b.project_id = reset_user_factors.project_id and b.user_id = reset_user_factors.user_id
-      and b.revoked_at is null;
-    if removed > 0 then
-      perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
-      perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
-        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id), 'factor', 'totp'));
-      if mail is not null then
-        perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
-      end if;
-    end if;
-    return pg_catalog.jsonb_build_object('removed', removed);
-  end
-  $function$;
-comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. AS404 for an unknown user.';
-grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.resource_owner(resource text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4528,8 +4656,7 @@ AS $function$
          and successor.token_hash = rotate_refresh_token.successor_hash and successor.revoked_at is null then
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-          presented.resource, presented.auth_time, null, successor.expires_at)
-          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+          presented.resource, presented.auth_time, null, successor.expires_at);
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -4541,13 +4668,11 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
-            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
-            presented.amr);
+            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires);
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-      presented.resource, presented.auth_time, null, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+      presented.resource, presented.auth_time, null, refresh_expires);
   end
   $function$;
 comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
@@ -4818,6 +4943,32 @@ comment on function api.search_environment_users(text,text,integer,bigint) is 'A
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_machine_client_jwks(client_id text, jwks jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if jwks is not null then
+      perform astapa.assert_public_jwks(jwks);
+    end if;
+    update astapa.machine_clients m
+    set jwks = set_machine_client_jwks.jwks, updated_at = pg_catalog.now()
+    where m.project_id = astapa.current_project_id() and m.client_id = set_machine_client_jwks.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.set_keys', client_id,
+      pg_catalog.jsonb_build_object('kids', coalesce(
+        (select pg_catalog.jsonb_agg(k -> 'kid') from pg_catalog.jsonb_array_elements(jwks -> 'keys') as k),
+        '[]')));
+    return astapa.machine_client_json(client_id);
+  end
+  $function$;
+comment on function api.set_machine_client_jwks(text,jsonb) is 'Sets (or, with null, removes) the public keys a machine client of the current project signs client assertions with (private_key_jwt); its secret keeps working. Audited as machine_client.set_keys.';
+grant execute on function api.set_machine_client_jwks(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_member_role(project_id text, email text, role text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4882,7 +5033,7 @@ AS $function$
     if url is null or not astapa.is_valid_redirect_uri(url) then
       problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
     end if;
-    if events is not null and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
+    if events is not null and (pg_catalog.cardinality(events) not between 1 and 4
                                or not events <@ astapa.webhook_event_types()) then
       problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
         'events must name one or more of ' || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
@@ -5153,7 +5304,60 @@ comment on function api.start_dashboard_session(bytea,bigint,integer) is 'Starts
 grant execute on function api.start_dashboard_session(bytea,bigint,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800, amr text[] DEFAULT '{pwd}'::text[])
+CREATE OR REPLACE FUNCTION api.start_device_authorization(device_code_hash bytea, user_code text, client_id text, scope text, resource text, expires_in integer, max_per_minute integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    wait integer;
+  begin
+    perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    if pg_catalog.starts_with(client_id, 'dcl_') and not exists (
+      select from astapa.dynamic_clients d
+      where d.client_id = start_device_authorization.client_id
+        and 'urn:ietf:params:oauth:grant-type:device_code' = any (d.grant_types)) then
+      raise exception 'this client did not register the device_code grant type' using errcode = 'AS4U0';
+    end if;
+    if exists (select from astapa.dynamic_clients d
+               where d.client_id = start_device_authorization.client_id and d.scope <> ''
+                 and not pg_catalog.string_to_array(coalesce(start_device_authorization.scope, ''), ' ')
+                         <@ pg_catalog.string_to_array(d.scope, ' ')) then
+      raise exception 'the scope exceeds the scope this client registered' using errcode = 'AS4S0';
+    end if;
+    perform astapa.assert_grant_target(scope, resource);
+    if expires_in is null or expires_in not between 60 and 1800 then
+      raise exception 'expires_in must be 60 to 1800 seconds' using errcode = 'AS400';
+    end if;
+    wait := api.rate_limit_hit(pg_catalog.format('device_authorization:%s:%s', astapa.current_project_id(),
+                                                 pg_catalog.left(client_id, 100)), max_per_minute, 60);
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('wait', wait);
+    end if;
+    -- Expired requests free their user codes.
+    delete from astapa.device_authorizations a
+    where a.ctid in (select e.ctid from astapa.device_authorizations e
+                     where e.project_id = astapa.current_project_id() and e.expires_at < pg_catalog.now()
+                     limit 100);
+    insert into astapa.device_authorizations (
+      project_id, device_code_hash, user_code, client_id, scope, resource, expires_at)
+    values (astapa.current_project_id(), device_code_hash, user_code, client_id, coalesce(scope, ''), resource,
+            pg_catalog.now() + pg_catalog.make_interval(secs => expires_in))
+    on conflict do nothing;
+    if not found then
+      return pg_catalog.jsonb_build_object('conflict', true);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'device_authorization.started', client_id,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('scope', nullif(scope, ''), 'resource', resource)));
+    return pg_catalog.jsonb_build_object('expires_in', expires_in, 'interval', 5);
+  end
+  $function$;
+comment on function api.start_device_authorization(bytea,text,text,text,text,integer,integer) is 'Starts a device authorization (RFC 8628 §3.1-3.2) for a client of the current project: the device code as SHA-256 and the user code chosen by the caller. Checks the grant is allowed (a dynamic client must have registered it), scope and resource, and at most max_per_minute requests per client. Returns {expires_in, interval}, {wait: seconds} past the limit, or {conflict: true} when the user code is taken (pick another).';
+grant execute on function api.start_device_authorization(bytea,text,text,text,text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -5162,49 +5366,16 @@ AS $function$
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
     end if;
-    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
     values (astapa.current_project_id(), token_hash, user_id,
-            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = astapa.current_project_id() and u.id = start_login_session.user_id;
-    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id,
-      pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
+    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id);
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer,text[]) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time.';
-grant execute on function api.start_login_session(bigint,bytea,integer,text[]) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea)
- RETURNS boolean
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  begin
-    if amr is null or pg_catalog.cardinality(amr) = 0 then
-      raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
-    end if;
-    if not required and not exists (select from astapa.user_factors f
-        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
-          and f.confirmed_at is not null) then
-      return false;
-    end if;
-    -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
-    if remembered is not null and exists (select from astapa.remembered_browsers b
-        where b.project_id = astapa.current_project_id() and b.token_hash = remembered
-          and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
-       and exists (select from astapa.user_factors f
-        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
-          and f.confirmed_at is not null) then
-      return false;
-    end if;
-    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
-    values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes');
-    return true;
-  end
-  $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) is 'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
-grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
+comment on function api.start_login_session(bigint,bytea,integer) is 'Records a signed-in browser for the current project (7 days by default) and the sign-in time.';
+grant execute on function api.start_login_session(bigint,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
@@ -5539,30 +5710,8 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login and mfa, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email and social_login, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object(
-      'mfa_enrolled', exists (select from astapa.user_factors f
-        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
-          and f.confirmed_at is not null),
-      'factors', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', f.kind,
-          'enrolled_at', f.confirmed_at) order by f.kind)
-        from astapa.user_factors f
-        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
-          and f.confirmed_at is not null), '[]'),
-      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
-        where r.project_id = user_factors.project_id and r.user_id = user_factors.user_id and r.used_at is null))
-  $function$;
-comment on function api.user_factors(text,bigint) is 'A user''s confirmed factors (kind, enrolled_at), whether any is enrolled, and unused recovery codes: for the dashboard and the Platform API. Never a secret or a code hash.';
-grant execute on function api.user_factors(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_for_sign_in(project_id text, email text)
@@ -6093,6 +6242,32 @@ comment on function astapa.assert_machine_client_fields(text,text[],text[],integ
 grant execute on function astapa.assert_machine_client_fields(text,text[],text[],integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_public_jwks(jwks jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(jwks) is distinct from 'object'
+       or pg_catalog.jsonb_typeof(jwks -> 'keys') is distinct from 'array'
+       or pg_catalog.jsonb_array_length(jwks -> 'keys') not between 1 and 5
+       or pg_catalog.octet_length(jwks::text) > 8192 then
+      raise exception 'jwks must be a JWK Set of 1 to 5 keys' using errcode = 'AS400';
+    end if;
+    -- Only public keys: a private member (d, p, q, dp, dq, qi) or a symmetric key (k) is refused.
+    if exists (select from pg_catalog.jsonb_array_elements(jwks -> 'keys') as k
+               where pg_catalog.jsonb_typeof(k) is distinct from 'object'
+                  or k ?| array['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']
+                  or coalesce(k ->> 'kty', '') not in ('RSA', 'EC', 'OKP')) then
+      raise exception 'jwks must hold public RSA, EC or OKP keys only' using errcode = 'AS400';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_public_jwks(jsonb) is 'Raises AS400 unless jwks is a JWK Set of 1 to 5 public RSA, EC or OKP keys (no private or symmetric members).';
+grant execute on function astapa.assert_public_jwks(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_redirect_uri(uri text)
  RETURNS void
  LANGUAGE plpgsql
@@ -6365,13 +6540,10 @@ CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    -- Every instance's client-credential cache stops answering for these buckets (lib/oauth/verified_clients.ts):
-    -- the payload is the bucket's name, the key of its astapa.rate_limits row.
-    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer),
-           pg_catalog.pg_notify('astapa_client_failures', b.value ->> 'name')
+    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer)
     from pg_catalog.jsonb_array_elements(buckets) as b(value)
   $function$;
-comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket and announces each bucket on NOTIFY astapa_client_failures (payload: the bucket name), so no instance answers those buckets from its cache.';
+comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket.';
 grant execute on function astapa.count_client_failure(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -6677,7 +6849,7 @@ AS $function$
       'client_id', m.client_id, 'project_id', m.project_id, 'name', m.name,
       'scopes', pg_catalog.to_jsonb(m.scopes), 'resources', pg_catalog.to_jsonb(m.resources),
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
-      'created_at', m.created_at, 'updated_at', m.updated_at))
+      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
     from astapa.machine_clients m
     where m.project_id = astapa.current_project_id() and m.client_id = machine_client_json.client_id
   $function$;
@@ -6722,28 +6894,6 @@ AS $function$
   $function$;
 comment on function astapa.new_user_id() is 'A new user''s id: milliseconds since 2020-01-01 shifted left 22 bits, OR 22 bits from gen_random_uuid() (a strong random source). Positive, below 2^63 until about 2089, not guessable from a neighbour, and ordered by time to the millisecond.';
 grant execute on function astapa.new_user_id() to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.note_client_change()
- RETURNS trigger
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    noted bigint;
-  begin
-    insert into astapa.client_changes (source) values (tg_table_name) returning seq into noted;
-    if noted % 100 = 0 then
-      delete from astapa.client_changes c where c.changed_at < pg_catalog.now() - interval '1 day';
-    end if;
-    -- Other instances hear it on commit; this session's own process hears the notice at once, before the
-    -- statement returns, so a change made through one instance is never answered from that instance's cache.
-    perform pg_catalog.pg_notify('astapa_client_changes', noted::text);
-    raise notice using message = 'astapa_client_change', detail = noted::text;
-    return null;
-  end
-  $function$;
-comment on function astapa.note_client_change() is 'Statement trigger on what a client_credentials grant depends on: records the change in astapa.client_changes, sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own session, so every instance drops its cached client credentials.';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()
@@ -7194,18 +7344,6 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
       end if;
-    when 'mfa' then
-      -- The second-factor policy (docs/mfa.md): who is asked, and how long a remembered browser is trusted.
-      if pg_catalog.jsonb_typeof(value) <> 'object' or not (value ?| array['policy'])
-         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k not in ('policy', 'remember_days'))
-         or coalesce(value ->> 'policy', '') not in ('off', 'optional', 'required') then
-        return 'mfa must be {"policy": "off" | "optional" | "required"}, optionally with remember_days.';
-      end if;
-      if value ? 'remember_days' and (pg_catalog.jsonb_typeof(value -> 'remember_days') <> 'number'
-         or (value ->> 'remember_days')::numeric <> pg_catalog.trunc((value ->> 'remember_days')::numeric)
-         or (value ->> 'remember_days')::numeric not between 0 and 90) then
-        return 'mfa.remember_days must be a whole number of days from 0 to 90.';
-      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -7353,13 +7491,11 @@ CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
-      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
-      'mfa_enrolled', exists (select from astapa.user_factors f
-        where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
+      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash); null when not visible.';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -7399,8 +7535,7 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
-AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed', 'user.mfa_enrolled',
-    'user.mfa_removed'] $function$;
+AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

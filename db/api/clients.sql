@@ -38,7 +38,7 @@ create or replace function astapa.machine_client_json(client_id text) returns js
       'client_id', m.client_id, 'project_id', m.project_id, 'name', m.name,
       'scopes', pg_catalog.to_jsonb(m.scopes), 'resources', pg_catalog.to_jsonb(m.resources),
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
-      'created_at', m.created_at, 'updated_at', m.updated_at))
+      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
     from astapa.machine_clients m
     where m.project_id = astapa.current_project_id() and m.client_id = machine_client_json.client_id
   $$;

@@ -57,6 +57,11 @@ export const ERRORS = {
   // RFC 7591 §3.2.2 (dynamic client registration).
   invalid_redirect_uri: { status: 400, message: "A redirect URI is invalid or not allowed." },
   invalid_client_metadata: { status: 400, message: "The client metadata is invalid or not supported." },
+  // RFC 8628 §3.5: the device_code grant while there is nothing to issue.
+  authorization_pending: { status: 400, message: "The person has not decided yet." },
+  slow_down: { status: 400, message: "Polling too fast: wait longer between requests." },
+  expired_token: { status: 400, message: "The device code has expired." },
+  access_denied: { status: 400, message: "The person denied the request." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -28,6 +28,7 @@ import {
 } from "./dynamic_client_auth.ts";
 import type { OAuthParams } from "./params.ts";
 import { countLockout } from "../metrics/metrics.ts";
+import { assertedMachineClientAndGrant } from "./client_assertion.ts";
 
 /**
  * perPair: failures of one client from one address before that pair waits; perAddress: failures from one
@@ -57,7 +58,7 @@ export async function authenticateClient(c: Ctx, params: OAuthParams): Promise<A
   const accepts = acceptedKinds(c);
   const presented = presentedClient(c.req.header("authorization"), params);
   if (presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
-    await verifyDynamicClientSecret(c, presented);
+    await verifyDynamicClientSecret(c, presented, params);
     if (!accepts.includes("dynamic")) refuseKind(c, presented.clientId, "dynamic", accepts);
     return { ...presented, projectId: await dynamicClientProject(c, params), kind: "dynamic" };
   }
@@ -81,6 +82,9 @@ export async function authenticateClientAndGrant(
 ): Promise<{ client: AuthenticatedClient; grant: unknown }> {
   const accepts = acceptedKinds(c);
   const presented = presentedClient(c.req.header("authorization"), params);
+  if (presented.method === "private_key_jwt") {
+    return await assertedMachineClientAndGrant(c, presented, accepts, grant);
+  }
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   if (presented.secret === null) {
     throw new AppError("invalid_client", { description: "This client must authenticate with its secret." });
@@ -164,7 +168,12 @@ const KIND_NAMES: Record<ClientKind, string> = {
 };
 
 /** 403 unauthorized_client: the credentials are right, the kind of client is not one this route serves. */
-function refuseKind(c: Ctx, clientId: string, kind: ClientKind, accepts: readonly ClientKind[]): never {
+export function refuseKind(
+  c: Ctx,
+  clientId: string,
+  kind: ClientKind,
+  accepts: readonly ClientKind[],
+): never {
   throw new AppError("unauthorized_client", {
     status: WRONG_CLIENT_KIND,
     description: `${c.req.method} ${c.req.path} accepts ${accepts.map((k) => KIND_NAMES[k]).join(" or ")}; ` +

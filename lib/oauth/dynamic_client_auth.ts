@@ -5,25 +5,39 @@
  * token was issued for that same resource and that the project still accepts dynamic clients.
  */
 import type { Ctx } from "../app_env.ts";
-import { dynamicClient, resourceOwner, verifyDynamicClient } from "@/db/dynamic_clients.ts";
+import {
+  type DynamicClient,
+  dynamicClient,
+  resourceOwner,
+  verifyDynamicClient,
+} from "@/db/dynamic_clients.ts";
+import { checkClientAssertion } from "./client_assertion.ts";
 import { AppError } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
 import { failureBuckets } from "./authenticate_client.ts";
 import { BASIC_CHALLENGE, type PresentedClient } from "./client_auth.ts";
 import type { OAuthParams } from "./params.ts";
-import { parseResource } from "./scope.ts";
+import { canonicalResource, parseResource } from "./scope.ts";
 
 export const DYNAMIC_CLIENT_PREFIX = "dcl_";
 
 /**
- * Checks a dynamic client's credentials (public: client_id alone; confidential: its secret, Basic or post).
- * Wrong secrets count in the same lockout buckets as other clients'.
+ * Checks a dynamic client's credentials (public: client_id alone; confidential: its secret, Basic or post, or
+ * a client assertion signed with its registered keys). Wrong secrets count in the same lockout buckets as
+ * other clients'.
  */
-export async function verifyDynamicClientSecret(c: Ctx, presented: PresentedClient): Promise<void> {
+export async function verifyDynamicClientSecret(
+  c: Ctx,
+  presented: PresentedClient,
+  params: OAuthParams,
+): Promise<void> {
   const { sql } = c.var.deps;
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   const client = await dynamicClient(sql, presented.clientId);
   if (!client) throw new AppError("invalid_client", { headers: challenge });
+  if (client.token_endpoint_auth_method === "private_key_jwt" || presented.method === "private_key_jwt") {
+    return await verifyDynamicClientAssertion(c, presented, params, client);
+  }
   if (client.token_endpoint_auth_method === "none") {
     if (presented.secret !== null) {
       throw new AppError("invalid_client", {
@@ -49,6 +63,28 @@ export async function verifyDynamicClientSecret(c: Ctx, presented: PresentedClie
     });
   }
   if (!outcome.verified) throw new AppError("invalid_client", { headers: challenge });
+}
+
+/** private_key_jwt both registered and used; refusals are audited in the project of the resource named. */
+async function verifyDynamicClientAssertion(
+  c: Ctx,
+  presented: PresentedClient,
+  params: OAuthParams,
+  client: DynamicClient,
+): Promise<void> {
+  if (client.token_endpoint_auth_method !== "private_key_jwt" || !client.jwks) {
+    throw new AppError("invalid_client", {
+      description: `This client registered ${client.token_endpoint_auth_method}, not private_key_jwt.`,
+    });
+  }
+  if (presented.method !== "private_key_jwt") {
+    throw new AppError("invalid_client", {
+      description: "This client registered private_key_jwt: authenticate with a client_assertion.",
+    });
+  }
+  const resource = params.resource === undefined ? null : canonicalResource(params.resource);
+  const owner = resource ? await resourceOwner(c.var.deps.sql, resource) : null;
+  await checkClientAssertion(c, presented, client.jwks, owner?.project_id ?? null);
 }
 
 /** The project a dynamic client acts for: the owner of the protected resource its request names. */

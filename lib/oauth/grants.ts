@@ -1,5 +1,5 @@
 /**
- * The three grants of the token endpoint. Each authenticates the client and makes its grant in one SQL
+ * The grants of the token endpoint (the device_code grant lives in device_grant.ts). Each authenticates the client and makes its grant in one SQL
  * statement (SQL owns the state and the rules), then signs what it returns.
  */
 import type { Ctx } from "../app_env.ts";
@@ -39,6 +39,8 @@ import {
 } from "./schemas.ts";
 import { parseResource, parseScope } from "./scope.ts";
 import { countTokenIssued } from "../metrics/metrics.ts";
+import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./device_grant.ts";
+import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from "./token_exchange_grant.ts";
 
 /** RFC 6749 §5.1 success body; absent members are left out, never null. */
 export type TokenResponse = {
@@ -48,6 +50,8 @@ export type TokenResponse = {
   refresh_token?: string;
   scope?: string;
   id_token?: string;
+  /** Token exchange only (RFC 8693 §2.2.1). */
+  issued_token_type?: string;
 };
 
 /** A grant as the token endpoint runs it: client authentication included. */
@@ -198,7 +202,8 @@ const clientCredentials: TokenGrant = async (c, params) => {
   };
 };
 
-async function userTokens(
+/** The tokens of a user grant (also the device_code grant's, lib/oauth/device_grant.ts). */
+export async function userTokens(
   c: Ctx,
   client: AuthenticatedClient,
   grant: UserGrant,
@@ -228,6 +233,8 @@ export const GRANTS: Record<string, TokenGrant> = {
   authorization_code: authorizationCode,
   refresh_token: refreshToken,
   client_credentials: clientCredentials,
+  [DEVICE_CODE_GRANT]: deviceCodeGrant,
+  [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant,
 };
 
 export function grantFor(grantType: string): TokenGrant {

@@ -3,6 +3,7 @@
  * well-known addresses. Every URL derives from the issuer, which is the deployment's origin.
  */
 import { ACR_VALUES_SUPPORTED } from "@/lib/login/factors/policy.ts";
+import { ASSERTION_ALGORITHMS } from "./client_keys.ts";
 
 export const SCOPES = ["openid", "email", "profile", "offline_access"] as const;
 
@@ -18,12 +19,36 @@ export function authorizationServerMetadata(issuer: string) {
     registration_endpoint: `${issuer}/api/platform/register`,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
-    grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+    device_authorization_endpoint: `${issuer}/api/platform/device_authorization`,
+    grant_types_supported: [
+      "authorization_code",
+      "refresh_token",
+      "client_credentials",
+      "urn:ietf:params:oauth:grant-type:device_code",
+      "urn:ietf:params:oauth:grant-type:token-exchange",
+    ],
     code_challenge_methods_supported: ["S256"],
-    // "none": public clients registered dynamically (RFC 7591), always with PKCE.
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
-    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    // "none": public clients registered dynamically (RFC 7591), always with PKCE. private_key_jwt (RFC 7523):
+    // self-registered clients with jwks and machine clients given keys.
+    token_endpoint_auth_methods_supported: [
+      "client_secret_basic",
+      "client_secret_post",
+      "private_key_jwt",
+      "none",
+    ],
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
+    revocation_endpoint_auth_methods_supported: [
+      "client_secret_basic",
+      "client_secret_post",
+      "private_key_jwt",
+    ],
+    revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
+    introspection_endpoint_auth_methods_supported: [
+      "client_secret_basic",
+      "client_secret_post",
+      "private_key_jwt",
+    ],
+    introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     scopes_supported: [...SCOPES],
     claims_supported: [
       "sub",

@@ -7,25 +7,35 @@ import { z } from "zod";
 import type { DynamicClientInput } from "@/db/dynamic_clients.ts";
 import { AppError } from "../http/errors.ts";
 import { parseScope } from "./scope.ts";
+import type { Jwks } from "@/db/client_assertions.ts";
+import { publicJwksProblem } from "./client_keys.ts";
 
 /** Registrations per address per hour, counted in Postgres for every instance. */
 export const REGISTRATIONS_PER_HOUR = 20;
 
-const AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"] as const;
-const GRANT_TYPES = ["authorization_code", "refresh_token"];
+const AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"] as const;
+const GRANT_TYPES = ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"];
 const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
 
 const metadataError = (description: string) => new AppError("invalid_client_metadata", { description });
 
+/** What the client says it is (OIDC Dynamic Registration §2); absent: either, as before item 2 of issue 26. */
+export type ApplicationType = "web" | "native" | undefined;
+
+/** RFC 8252 §7.1: a private-use scheme in reverse-domain form (com.example.app:/callback), native apps only. */
+const PRIVATE_USE = /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:\/([^/\s#][^\s#]*)?$/;
+
 /**
  * https anywhere, http only on a loopback host (RFC 8252 §7.3), absolute, no fragment, no userinfo, no
- * whitespace: the same rule as astapa.is_valid_redirect_uri, checked here to name the offending URI.
+ * whitespace: the same rule as astapa.is_valid_redirect_uri, checked here to name the offending URI. A web app
+ * may use https only; a native app may also use a private-use scheme (RFC 8252 §7.1).
  */
-export function redirectUriProblem(uri: unknown): string | null {
+export function redirectUriProblem(uri: unknown, type: ApplicationType = undefined): string | null {
   if (typeof uri !== "string" || uri.length === 0 || uri.length > 2000) {
     return "must be a URL of 1–2000 characters";
   }
   if (/[\s#]/.test(uri)) return "must not contain a fragment or whitespace";
+  if (type === "native" && PRIVATE_USE.test(uri)) return null;
   let url: URL;
   try {
     url = new URL(uri);
@@ -35,7 +45,12 @@ export function redirectUriProblem(uri: unknown): string | null {
   if (url.username || url.password || /^[a-z]+:\/\/[^/?]*@/i.test(uri)) return "must not contain userinfo";
   if (url.protocol === "https:" && /^https:\/\/[^/?@\s:]+(:[0-9]{1,5})?([/?].*)?$/.test(uri)) return null;
   if (url.protocol === "http:" && LOOPBACK.includes(url.hostname) && /^http:\/\/[^/?]+([/?].*)?$/.test(uri)) {
-    return null;
+    return type === "web" ? "must use https: a web application may not redirect to a loopback address" : null;
+  }
+  if (type === "web") return "must use https (application_type web)";
+  if (type === "native") {
+    return "must use https, http on 127.0.0.1, localhost or [::1], or a private-use scheme such as " +
+      "com.example.app:/callback";
   }
   return "must use https (http only on 127.0.0.1, localhost or [::1])";
 }
@@ -62,7 +77,7 @@ const EchoedMetadata = z.object({
 });
 
 /** Checks a registration request; throws invalid_redirect_uri or invalid_client_metadata naming the problem. */
-export function parseRegistration(body: unknown): DynamicClientInput {
+export async function parseRegistration(body: unknown): Promise<DynamicClientInput> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw metadataError("The registration request must be a JSON object.");
   }
@@ -73,8 +88,12 @@ export function parseRegistration(body: unknown): DynamicClientInput {
       description: "redirect_uris must be an array of 1 to 10 URLs.",
     });
   }
+  const type = raw.application_type;
+  if (type !== undefined && type !== "web" && type !== "native") {
+    throw metadataError('application_type must be "web" or "native".');
+  }
   for (const uri of uris) {
-    const problem = redirectUriProblem(uri);
+    const problem = redirectUriProblem(uri, type);
     if (problem) {
       throw new AppError("invalid_redirect_uri", {
         description: `redirect_uri ${JSON.stringify(String(uri).slice(0, 200))} ${problem}.`,
@@ -88,13 +107,15 @@ export function parseRegistration(body: unknown): DynamicClientInput {
   if (!AUTH_METHODS.includes(method as typeof AUTH_METHODS[number])) {
     throw metadataError(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(", ")}.`);
   }
+  const jwks = await registeredKeys(raw, method);
   const grantTypes = raw.grant_types ?? ["authorization_code"];
   if (
     !Array.isArray(grantTypes) || !grantTypes.includes("authorization_code") ||
     !grantTypes.every((grant) => GRANT_TYPES.includes(grant))
   ) {
     throw metadataError(
-      "grant_types must include authorization_code and may add refresh_token; clients acting for themselves " +
+      "grant_types must include authorization_code and may add refresh_token and " +
+        "urn:ietf:params:oauth:grant-type:device_code; clients acting for themselves " +
         "(client_credentials) are created by the project as machine clients.",
     );
   }
@@ -129,16 +150,40 @@ export function parseRegistration(body: unknown): DynamicClientInput {
     grant_types: [...new Set(grantTypes as string[])],
     token_endpoint_auth_method: method as DynamicClientInput["token_endpoint_auth_method"],
     ...(scope ? { scope } : {}),
-    metadata: JSON.parse(JSON.stringify(echoed.data)),
+    metadata: { ...JSON.parse(JSON.stringify(echoed.data)), ...(jwks ? { jwks } : {}) },
   };
+}
+
+/**
+ * private_key_jwt needs its public keys inline (`jwks`); `jwks_uri` is not fetched. For other methods both are
+ * ignored, like any metadata the server does not use (RFC 7591 §2).
+ */
+async function registeredKeys(raw: Record<string, unknown>, method: unknown): Promise<Jwks | null> {
+  if (method !== "private_key_jwt") return null;
+  if (raw.jwks === undefined) {
+    throw metadataError(
+      raw.jwks_uri === undefined
+        ? "private_key_jwt needs the client's public keys as jwks."
+        : "jwks_uri is not supported here: register the public keys inline as jwks.",
+    );
+  }
+  const keys = await publicJwksProblem(raw.jwks);
+  if ("problem" in keys) throw metadataError(`${keys.problem}.`);
+  return keys.jwks;
 }
 
 /** The request as documented (OpenAPI); parseRegistration is what checks it. */
 export const RegistrationRequest = z.object({
   redirect_uris: z.array(z.string()).describe("1–10 URLs: https, or http on a loopback host; no fragment."),
   token_endpoint_auth_method: z.enum(AUTH_METHODS).optional()
-    .describe('"none" for a public client (PKCE only); default client_secret_basic.'),
-  grant_types: z.array(z.enum(["authorization_code", "refresh_token"])).optional(),
+    .describe(
+      '"none" for a public client (PKCE only); private_key_jwt with jwks; default client_secret_basic.',
+    ),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional()
+    .describe("private_key_jwt only: 1–5 public keys (RS256, PS256, ES256, EdDSA) the client signs with."),
+  grant_types: z.array(
+    z.enum(["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]),
+  ).optional(),
   response_types: z.array(z.literal("code")).optional(),
   client_name: z.string().max(100).optional().describe("Shown to the person signing in, marked unverified."),
   scope: z.string().optional(),

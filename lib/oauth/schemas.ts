@@ -10,6 +10,12 @@ import { CustomClaims, UserClaims } from "@/db/token_claims.ts";
 const clientAuth = {
   client_id: z.string().optional().describe("With client_secret_post; optional with HTTP Basic."),
   client_secret: z.string().optional().describe("client_secret_post; omit when using HTTP Basic."),
+  client_assertion_type: z.literal("urn:ietf:params:oauth:client-assertion-type:jwt-bearer").optional()
+    .describe("private_key_jwt (RFC 7523), with client_assertion."),
+  client_assertion: z.string().optional().describe(
+    "private_key_jwt: a JWT signed with the client's registered key; iss = sub = client_id, aud the issuer, " +
+      "exp within 10 minutes, a jti never used before.",
+  ),
 };
 
 export const AuthorizationCodeRequest = z.object({
@@ -38,14 +44,36 @@ export const ClientCredentialsRequest = z.object({
   ...clientAuth,
 });
 
+export const DeviceCodeRequest = z.object({
+  grant_type: z.literal("urn:ietf:params:oauth:grant-type:device_code"),
+  device_code: z.string().max(200).describe("The device_code from /api/platform/device_authorization."),
+  resource: z.string().optional().describe("RFC 8707: the resource the device authorization named."),
+  ...clientAuth,
+});
+
+export const TokenExchangeRequest = z.object({
+  grant_type: z.literal("urn:ietf:params:oauth:grant-type:token-exchange"),
+  subject_token: z.string().max(8192).describe("A person's access token issued by this project."),
+  subject_token_type: z.string().describe("urn:ietf:params:oauth:token-type:access_token"),
+  resource: z.string().optional().describe("The resource the new token is for (its aud); RFC 8707."),
+  audience: z.string().optional().describe("Same as resource, when resource is not sent."),
+  scope: z.string().optional().describe("A subset of the subject token's scope; default all of it."),
+  requested_token_type: z.string().optional().describe("Only urn:ietf:params:oauth:token-type:access_token."),
+  actor_token: z.string().optional().describe("Not used: the authenticated client is the actor."),
+  ...clientAuth,
+});
+
 export const TokenRequest = z.discriminatedUnion("grant_type", [
   AuthorizationCodeRequest,
   RefreshTokenRequest,
   ClientCredentialsRequest,
+  DeviceCodeRequest,
+  TokenExchangeRequest,
 ]);
 
 export const TokenResponse = z.object({
   access_token: z.string().describe("RS256 JWT, typ at+jwt."),
+  issued_token_type: z.string().optional().describe("Token exchange only (RFC 8693)."),
   token_type: z.literal("Bearer"),
   expires_in: z.number().int(),
   refresh_token: z.string().optional(),

@@ -54,9 +54,14 @@ function authenticationClaims(grant: UserGrant) {
   return { ...(grant.auth_time ? { auth_time: grant.auth_time } : {}), amr, acr: acrFor(amr) };
 }
 
-/** The user's access token, with the product page's claims first. */
-export function userAccessToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
+/** The user's access token, with the product page's claims first; `extra`: token exchange's `act` (RFC 8693). */
+export function userAccessToken(
+  grant: UserGrant,
+  ctx: IssueContext,
+  extra: { act?: Record<string, unknown> } = {},
+): Promise<string> {
   return accessToken(ctx, grant, {
+    ...extra,
     sub: grant.sub,
     email: grant.email,
     email_verified: grant.email_verified,

@@ -15,7 +15,13 @@ Deno.test("openapi — a 3.1 document generated from the token endpoints' schema
   const grants = form.oneOf.map((variant: { properties: { grant_type: { const: string } } }) =>
     variant.properties.grant_type.const
   );
-  assert.deepEqual(grants.sort(), ["authorization_code", "client_credentials", "refresh_token"]);
+  assert.deepEqual(grants.sort(), [
+    "authorization_code",
+    "client_credentials",
+    "refresh_token",
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+  ]);
   assert.ok(token.requestBody.content["application/json"], "JSON bodies are documented too");
   assert.deepEqual(Object.keys(token.responses).sort(), ["200", "400", "401", "429"]);
   for (const path of ["/api/platform/revoke", "/api/platform/introspect", "/api/platform/userinfo"]) {

@@ -131,8 +131,9 @@ Deno.test("example server — 401 without a token points at its RFC 9728 metadat
   assert.deepEqual(discovery.code_challenge_methods_supported, ["S256"]);
   assert.deepEqual(
     discovery.token_endpoint_auth_methods_supported,
-    ["client_secret_basic", "client_secret_post", "none"],
-    "what the token endpoint accepts (none: dynamically registered public clients), no more",
+    ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+    "what the token endpoint accepts (none: dynamically registered public clients; private_key_jwt: RFC 7523), " +
+      "no more",
   );
   assert.equal(discovery.registration_endpoint, `${t.origin}/api/platform/register`);
 });

@@ -25,8 +25,9 @@ const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 /** Dynamic Client Registration (RFC 7591): anyone may register; what the client may do is decided later. */
 export const handler: Handlers = {
   async POST(c) {
-    const input = parseRegistration(await readBody(c, z.unknown(), ["json"]));
-    const secret = input.token_endpoint_auth_method === "none" ? null : newClientSecret();
+    const input = await parseRegistration(await readBody(c, z.unknown(), ["json"]));
+    const method = input.token_endpoint_auth_method;
+    const secret = method === "none" || method === "private_key_jwt" ? null : newClientSecret();
     const registered = await registerDynamicClient(
       c.var.deps.sql,
       input,

@@ -1,0 +1,282 @@
+-- The device authorization grant (RFC 8628, issue 26 item 4): starting a request, finding it by the user code
+-- the person types at /device, their decision, and the client's polling at the token endpoint.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own device authorizations" on astapa.device_authorizations;
+create policy "a project reads its own device authorizations" on astapa.device_authorizations
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project starts its own device authorizations" on astapa.device_authorizations;
+create policy "a project starts its own device authorizations" on astapa.device_authorizations
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own device authorizations" on astapa.device_authorizations;
+create policy "a project updates its own device authorizations" on astapa.device_authorizations
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project sweeps its own device authorizations" on astapa.device_authorizations;
+create policy "a project sweeps its own device authorizations" on astapa.device_authorizations
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions find the device authorization a user code names"
+  on astapa.device_authorizations;
+create policy "definer functions find the device authorization a user code names" on astapa.device_authorizations
+  for select to astapa_owner
+  using (user_code = nullif(pg_catalog.current_setting('astapa.lookup_user_code', true), ''));
+
+create or replace function api.start_device_authorization(
+  device_code_hash bytea, user_code text, client_id text, scope text, resource text, expires_in integer,
+  max_per_minute integer)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    wait integer;
+  begin
+    perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    if pg_catalog.starts_with(client_id, 'dcl_') and not exists (
+      select from astapa.dynamic_clients d
+      where d.client_id = start_device_authorization.client_id
+        and 'urn:ietf:params:oauth:grant-type:device_code' = any (d.grant_types)) then
+      raise exception 'this client did not register the device_code grant type' using errcode = 'AS4U0';
+    end if;
+    if exists (select from astapa.dynamic_clients d
+               where d.client_id = start_device_authorization.client_id and d.scope <> ''
+                 and not pg_catalog.string_to_array(coalesce(start_device_authorization.scope, ''), ' ')
+                         <@ pg_catalog.string_to_array(d.scope, ' ')) then
+      raise exception 'the scope exceeds the scope this client registered' using errcode = 'AS4S0';
+    end if;
+    perform astapa.assert_grant_target(scope, resource);
+    if expires_in is null or expires_in not between 60 and 1800 then
+      raise exception 'expires_in must be 60 to 1800 seconds' using errcode = 'AS400';
+    end if;
+    wait := api.rate_limit_hit(pg_catalog.format('device_authorization:%s:%s', astapa.current_project_id(),
+                                                 pg_catalog.left(client_id, 100)), max_per_minute, 60);
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('wait', wait);
+    end if;
+    -- Expired requests free their user codes.
+    delete from astapa.device_authorizations a
+    where a.ctid in (select e.ctid from astapa.device_authorizations e
+                     where e.project_id = astapa.current_project_id() and e.expires_at < pg_catalog.now()
+                     limit 100);
+    insert into astapa.device_authorizations (
+      project_id, device_code_hash, user_code, client_id, scope, resource, expires_at)
+    values (astapa.current_project_id(), device_code_hash, user_code, client_id, coalesce(scope, ''), resource,
+            pg_catalog.now() + pg_catalog.make_interval(secs => expires_in))
+    on conflict do nothing;
+    if not found then
+      return pg_catalog.jsonb_build_object('conflict', true);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'device_authorization.started', client_id,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('scope', nullif(scope, ''), 'resource', resource)));
+    return pg_catalog.jsonb_build_object('expires_in', expires_in, 'interval', 5);
+  end
+  $$;
+
+comment on function api.start_device_authorization(bytea, text, text, text, text, integer, integer) is
+  'Starts a device authorization (RFC 8628 §3.1-3.2) for a client of the current project: the device code as '
+  'SHA-256 and the user code chosen by the caller. Checks the grant is allowed (a dynamic client must have '
+  'registered it), scope and resource, and at most max_per_minute requests per client. Returns {expires_in, '
+  'interval}, {wait: seconds} past the limit, or {conflict: true} when the user code is taken (pick another).';
+
+grant execute on function api.start_device_authorization(bytea, text, text, text, text, integer, integer)
+  to astapa_app;
+
+create or replace function api.device_authorization_for_user_code(user_code text, buckets jsonb) returns jsonb
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    wait integer;
+    project text;
+    found jsonb;
+  begin
+    -- Guessing codes (RFC 8628 §5.1): failed look-ups from an address are counted, and past the limit it waits.
+    wait := astapa.client_lockout_wait(buckets);
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('wait', wait);
+    end if;
+    if user_code ~ '^[BCDFGHJKLMNPQRSTVWXZ]{8}$' then
+      -- Shows the owner the one row the code names; then acts for its project to read the names around it.
+      perform pg_catalog.set_config('astapa.lookup_user_code', user_code, true);
+      select a.project_id into project
+      from astapa.device_authorizations a
+      where a.user_code = device_authorization_for_user_code.user_code and a.status = 'pending'
+        and a.expires_at > pg_catalog.now();
+      perform pg_catalog.set_config('astapa.lookup_user_code', '', true);
+    end if;
+    if project is not null then
+      perform pg_catalog.set_config('astapa.project_id', project, true);
+      select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'project_id', a.project_id,
+        'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'mode', p.mode, 'settings', p.settings),
+        'client_id', a.client_id,
+        'client_name', coalesce(nullif(d.client_name, ''), case when d.client_id is null then p.name end,
+                                'An unnamed app'),
+        'third_party', d.client_id is not null,
+        'scope', nullif(a.scope, ''), 'resource', a.resource,
+        'resource_name', (select nullif(r.name, '') from astapa.resources r
+                          where r.project_id = a.project_id and r.uri = a.resource),
+        'expires_at', a.expires_at))
+      into found
+      from astapa.device_authorizations a
+      join astapa.projects p on p.id = a.project_id
+      left join astapa.dynamic_clients d on d.client_id = a.client_id
+      where a.project_id = project and a.user_code = device_authorization_for_user_code.user_code;
+      perform pg_catalog.set_config('astapa.project_id', '', true);
+    end if;
+    if found is null then
+      perform astapa.count_client_failure(buckets);
+    end if;
+    return found;
+  end
+  $$;
+
+comment on function api.device_authorization_for_user_code(text, jsonb) is
+  'The pending, unexpired device authorization a user code names, as {project_id, project: {id, name, mode, '
+  'settings}, client_id, client_name, third_party, scope, resource, resource_name, expires_at}, or null (counted as a failure in buckets), or {wait: seconds} '
+  'while a bucket is locked. Security definer because the /device page knows no project before the code: it '
+  'sees only the one row the code names, through the owner-only policy "definer functions find the device '
+  'authorization a user code names", then acts for that row''s project (astapa.project_id, cleared again) to '
+  'read its name and resource.';
+
+grant execute on function api.device_authorization_for_user_code(text, jsonb) to astapa_app;
+
+create or replace function api.decide_device_authorization(user_code text, user_id bigint, approve boolean)
+  returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    request astapa.device_authorizations;
+  begin
+    select * into request from astapa.device_authorizations a
+    where a.project_id = astapa.current_project_id() and a.user_code = decide_device_authorization.user_code
+      and a.status = 'pending' and a.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      return false;
+    end if;
+    if approve then
+      perform astapa.assert_user_may_sign_in(user_id);
+    end if;
+    update astapa.device_authorizations a
+    set status = case when approve then 'approved' else 'denied' end,
+        user_id = case when approve then decide_device_authorization.user_id end,
+        auth_time = case when approve then pg_catalog.now() end,
+        decided_at = pg_catalog.now()
+    where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+    perform astapa.audit(astapa.current_project_id(),
+      case when approve then 'device_authorization.approved' else 'device_authorization.denied' end,
+      request.client_id,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('user_id', user_id::text,
+        'scope', nullif(request.scope, ''), 'resource', request.resource)));
+    return true;
+  end
+  $$;
+
+comment on function api.decide_device_authorization(text, bigint, boolean) is
+  'The signed-in person allows (approve) or denies the pending device authorization their user code names, in '
+  'the current project; audited. False when it is no longer pending (decided, expired or unknown).';
+
+grant execute on function api.decide_device_authorization(text, bigint, boolean) to astapa_app;
+
+create or replace function api.poll_device_authorization(
+  device_code_hash bytea, client_id text, refresh_hash bytea, resource text default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    request astapa.device_authorizations;
+    family uuid := pg_catalog.gen_random_uuid();
+    refresh_expires timestamptz;
+    revoked integer;
+  begin
+    perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    -- FOR UPDATE: polls of one device code from several instances queue here, so the interval holds.
+    select * into request from astapa.device_authorizations a
+    where a.project_id = astapa.current_project_id()
+      and a.device_code_hash = poll_device_authorization.device_code_hash
+    for update;
+    if not found then
+      raise exception 'the device code is unknown' using errcode = 'AS4G0';
+    end if;
+    if request.client_id is distinct from poll_device_authorization.client_id then
+      raise exception 'the device code was issued to another client' using errcode = 'AS4G0';
+    end if;
+    if resource is not null and resource is distinct from request.resource then
+      raise exception 'the resource differs from the one the device authorization named' using errcode = 'AS4T0';
+    end if;
+    if request.status = 'redeemed' then
+      -- Like a replayed authorization code: whoever polls again may hold a stolen device code.
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
+      where r.project_id = request.project_id and r.family_id = request.refresh_family and r.revoked_at is null;
+      get diagnostics revoked = row_count;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The device code was already used; tokens issued with it are revoked.', 'revoked', revoked);
+    end if;
+    if request.expires_at <= pg_catalog.now() then
+      return pg_catalog.jsonb_build_object('error', 'expired_token', 'error_description',
+        'The device code has expired: start again.');
+    end if;
+    if request.status = 'denied' then
+      return pg_catalog.jsonb_build_object('error', 'access_denied', 'error_description',
+        'The person denied this request.');
+    end if;
+    if request.status = 'pending' then
+      -- Returned, not raised, so that the poll's time (and a longer interval) is kept.
+      if request.last_polled_at is not null
+         and pg_catalog.now() < request.last_polled_at + pg_catalog.make_interval(secs => request.interval_seconds) then
+        update astapa.device_authorizations a
+        set interval_seconds = least(request.interval_seconds + 5, 60), last_polled_at = pg_catalog.now()
+        where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+        return pg_catalog.jsonb_build_object('error', 'slow_down', 'error_description',
+          pg_catalog.format('Polling too fast: wait at least %s seconds between requests.',
+                            least(request.interval_seconds + 5, 60)),
+          'interval', least(request.interval_seconds + 5, 60));
+      end if;
+      update astapa.device_authorizations a set last_polled_at = pg_catalog.now()
+      where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+      return pg_catalog.jsonb_build_object('error', 'authorization_pending', 'error_description',
+        'The person has not decided yet: keep polling at the interval.');
+    end if;
+    perform astapa.assert_user_may_sign_in(request.user_id);
+    perform astapa.assert_grant_target(request.scope, request.resource);
+    refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => (select p.refresh_ttl from astapa.token_policy() as p));
+    update astapa.device_authorizations a set status = 'redeemed', refresh_family = family
+    where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+    insert into astapa.refresh_tokens (
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+    values (request.project_id, refresh_hash, family, request.user_id, request.client_id, request.scope,
+            request.resource, request.auth_time, refresh_expires);
+    update astapa.users u set last_sign_in_at = pg_catalog.now()
+    where u.project_id = request.project_id and u.id = request.user_id;
+    return astapa.grant_result(request.user_id, nullif(request.scope, ''), request.resource, request.auth_time, null,
+                               refresh_expires);
+  end
+  $$;
+
+comment on function api.poll_device_authorization(bytea, text, bytea, text) is
+  'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: '
+  'authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is '
+  'nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token '
+  'family, once. A second redemption revokes that family (invalid_grant).';
+
+grant execute on function api.poll_device_authorization(bytea, text, bytea, text) to astapa_app;

@@ -1,0 +1,78 @@
+/** The /device page's words, in English and Bahasa Indonesia (the hosted login's other words: i18n.ts). */
+import { type Lang, waitText } from "./i18n.ts";
+
+const en = {
+  title: "Connect a device",
+  enterTitle: "Enter the code shown on your device",
+  codeLabel: "Code",
+  codeHint: "8 letters, for example BCDF-GHJK.",
+  continue: "Continue",
+  signInTitle: "Sign in to continue",
+  signInFor: "Sign in to",
+  consentTitle: "Allow this device?",
+  wantsAccess: "wants to access",
+  onBehalf: "on your behalf, with these permissions:",
+  noScopes: "No particular permissions were asked for.",
+  unverified:
+    "The name is what the app calls itself; the project has not checked it. Allow only if you started this on your device.",
+  signedInAs: "You are signed in to",
+  allow: "Allow",
+  deny: "Deny",
+  allowedTitle: "Device connected",
+  allowed: "You can go back to your device: it will continue by itself.",
+  deniedTitle: "Request denied",
+  denied: "The device was not given access. You can close this page.",
+  badCode: "That code is not valid, or it has expired. Check the code on your device.",
+  expired: "This request has expired or was already decided. Start again on your device.",
+  wrongCredentials: "That email and password do not match an account.",
+  verifyFirst: "Confirm your email address first: open the link we sent you.",
+  tooMany: "Too many attempts. Try again in {wait}.",
+  staleForm: "This form expired. Please try again.",
+  email: "Email",
+  password: "Password",
+  signIn: "Sign in",
+  language: "Bahasa Indonesia",
+};
+
+type DeviceMessages = Record<keyof typeof en, string>;
+
+const id: DeviceMessages = {
+  title: "Hubungkan perangkat",
+  enterTitle: "Masukkan kode yang tampil di perangkat Anda",
+  codeLabel: "Kode",
+  codeHint: "8 huruf, misalnya BCDF-GHJK.",
+  continue: "Lanjutkan",
+  signInTitle: "Masuk untuk melanjutkan",
+  signInFor: "Masuk ke",
+  consentTitle: "Izinkan perangkat ini?",
+  wantsAccess: "ingin mengakses",
+  onBehalf: "atas nama Anda, dengan izin berikut:",
+  noScopes: "Tidak ada izin khusus yang diminta.",
+  unverified:
+    "Nama ini adalah nama yang diberikan aplikasi itu sendiri; proyek belum memeriksanya. Izinkan hanya jika Anda sendiri yang memulainya di perangkat Anda.",
+  signedInAs: "Anda sudah masuk ke",
+  allow: "Izinkan",
+  deny: "Tolak",
+  allowedTitle: "Perangkat terhubung",
+  allowed: "Silakan kembali ke perangkat Anda: perangkat akan melanjutkan sendiri.",
+  deniedTitle: "Permintaan ditolak",
+  denied: "Perangkat tidak diberi akses. Anda boleh menutup halaman ini.",
+  badCode: "Kode itu tidak valid atau sudah kedaluwarsa. Periksa kode di perangkat Anda.",
+  expired: "Permintaan ini sudah kedaluwarsa atau sudah diputuskan. Mulai lagi di perangkat Anda.",
+  wrongCredentials: "Email dan kata sandi itu tidak cocok dengan akun mana pun.",
+  verifyFirst: "Konfirmasi alamat email Anda dulu: buka tautan yang kami kirim.",
+  tooMany: "Terlalu banyak percobaan. Coba lagi dalam {wait}.",
+  staleForm: "Formulir ini kedaluwarsa. Silakan coba lagi.",
+  email: "Email",
+  password: "Kata sandi",
+  signIn: "Masuk",
+  language: "English",
+};
+
+export type DeviceMessage = keyof typeof en;
+export const DEVICE_MESSAGES: Record<Lang, DeviceMessages> = { en, id };
+
+/** A message in the page's language, with {wait} filled in. */
+export function deviceSay(lang: Lang, key: DeviceMessage, waitSeconds = 60): string {
+  return DEVICE_MESSAGES[lang][key].replace("{wait}", waitText(lang, waitSeconds));
+}

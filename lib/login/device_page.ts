@@ -1,0 +1,162 @@
+/**
+ * The /device page's steps (RFC 8628 §3.3): the person types the user code shown on their device, signs in to
+ * the project that code belongs to (unless this browser already is), then allows or denies the client — named,
+ * with the resource and its host, and the scopes — for that one request. Every step re-reads the request by its
+ * code; failed codes are counted per address (brute force, RFC 8628 §5.1). No JavaScript is needed.
+ */
+import { z } from "zod";
+import type { Ctx } from "../app_env.ts";
+import { completeSignIn, sessionUser, userForSignIn } from "@/db/login.ts";
+import {
+  decideDeviceAuthorization,
+  deviceAuthorizationForUserCode,
+  type PendingDeviceAuthorization,
+} from "@/db/device_authorizations.ts";
+import { readBody } from "../http/body.ts";
+import { clientAddress } from "../http/client_address.ts";
+import { hashPassword, verifyPassword } from "../passwords.ts";
+import { page, type PageResult } from "../router/page.tsx";
+import { randomSecret, sha256 } from "../secrets.ts";
+import { countSignIn } from "../metrics/metrics.ts";
+import { displayUserCode, normalizeUserCode, USER_CODE_FAILURES } from "../oauth/device_codes.ts";
+import { csrfToken, csrfValid, readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
+import { DEVICE_MESSAGES, type DeviceMessage } from "./device_messages.ts";
+import { countAttempt, signInWait } from "./flow.ts";
+import { type Lang, pickLang } from "./i18n.ts";
+
+export type DeviceStep = "enter" | "sign_in" | "consent" | "allowed" | "denied";
+
+/** What the person is asked to allow; the client's name is its own claim, the resource's host is not. */
+export type DeviceRequestView = {
+  projectName: string;
+  clientName: string;
+  thirdParty: boolean;
+  resource?: string;
+  resourceName?: string;
+  resourceHost?: string;
+  scopes: string[];
+};
+
+export type DevicePageData = {
+  lang: Lang;
+  csrf: string;
+  step: DeviceStep;
+  userCode: string;
+  email?: string;
+  error?: DeviceMessage;
+  waitSeconds?: number;
+  request?: DeviceRequestView;
+};
+
+const DeviceForm = z.object({
+  csrf: z.string().max(100),
+  user_code: z.string().max(40),
+  step: z.enum(["enter", "sign_in", "decide"]),
+  email: z.string().max(254).optional(),
+  password: z.string().max(1024).optional(),
+  decision: z.enum(["allow", "deny"]).optional(),
+});
+
+const TITLES: Record<DeviceStep, DeviceMessage> = {
+  enter: "enterTitle",
+  sign_in: "signInTitle",
+  consent: "consentTitle",
+  allowed: "allowedTitle",
+  denied: "deniedTitle",
+};
+
+function devicePage(data: DevicePageData, status = 200): PageResult<DevicePageData> {
+  return page(data, { title: DEVICE_MESSAGES[data.lang][TITLES[data.step]], lang: data.lang, status });
+}
+
+/** GET /device, optionally with ?user_code= (verification_uri_complete): the code-entry form. */
+export function showDevice(c: Ctx): PageResult<DevicePageData> {
+  const typed = new URL(c.req.url).searchParams.get("user_code") ?? "";
+  const code = normalizeUserCode(typed);
+  return devicePage({
+    lang: pickLang(c),
+    csrf: csrfToken(c),
+    step: "enter",
+    userCode: code ? displayUserCode(code) : "",
+  });
+}
+
+function view(found: PendingDeviceAuthorization): DeviceRequestView {
+  let host: string | undefined;
+  try {
+    host = found.resource ? new URL(found.resource).host : undefined;
+  } catch {
+    host = undefined;
+  }
+  return {
+    projectName: found.project.name,
+    clientName: found.client_name,
+    thirdParty: found.third_party,
+    ...(found.resource ? { resource: found.resource } : {}),
+    ...(found.resource_name ? { resourceName: found.resource_name } : {}),
+    ...(host ? { resourceHost: host } : {}),
+    scopes: found.scope?.split(" ") ?? [],
+  };
+}
+
+// Verifying against a throwaway hash when the email is unknown keeps both answers equally slow.
+let decoy: Promise<string> | undefined;
+
+/** POST /device: one step of the flow, rendered in place (the state is the user code and the session). */
+export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData>> {
+  const form = await readBody(c, DeviceForm, ["form"]);
+  const { sql } = c.var.deps;
+  const base = { lang: pickLang(c), csrf: csrfToken(c), userCode: form.user_code.trim().slice(0, 20) };
+  const again = (step: DeviceStep, extra: Partial<DevicePageData>, status = 200) =>
+    devicePage({ ...base, step, ...extra }, status);
+  const origin = c.req.header("origin");
+  const foreign = origin !== undefined && origin !== "null" &&
+    origin !== new URL(c.var.deps.config.baseUrl).origin;
+  if (foreign || !csrfValid(c, form.csrf)) return again("enter", { error: "staleForm" }, 403);
+
+  const code = normalizeUserCode(form.user_code) ?? "";
+  const buckets = [{
+    name: `device_code:address:${clientAddress(c)}`,
+    max: USER_CODE_FAILURES.perAddress,
+    window_seconds: USER_CODE_FAILURES.windowSeconds,
+  }];
+  const found = await deviceAuthorizationForUserCode(sql, code, buckets);
+  if (found && "wait" in found) return again("enter", { error: "tooMany", waitSeconds: found.wait }, 429);
+  if (!found) return again("enter", { error: form.step === "enter" ? "badCode" : "expired" }, 422);
+  const request = view(found);
+  const project = found.project;
+  const session = readSession(c, project.id);
+  let userId = session ? await sessionUser(sql, project.id, session) : null;
+
+  if (form.step === "sign_in") {
+    const email = form.email ?? "";
+    const wait = await signInWait(c, project, email, "password");
+    if (wait > 0) return again("sign_in", { request, email, error: "tooMany", waitSeconds: wait }, 429);
+    const user = await userForSignIn(sql, project.id, email);
+    const hash = user?.password_hash ?? await (decoy ??= hashPassword(randomSecret()));
+    const matches = await verifyPassword(hash, form.password ?? "");
+    if (!user || !user.password_hash || user.disabled || !matches) {
+      await countAttempt(c, project, email, "sign_in.failed");
+      countSignIn("password", "failure", "wrong_credentials");
+      return again("sign_in", { request, email, error: "wrongCredentials" }, 422);
+    }
+    if (project.settings.require_verified_email === true && !user.email_verified) {
+      return again("sign_in", { request, email, error: "verifyFirst" }, 403);
+    }
+    countSignIn("password", "success", "none");
+    const token = randomSecret();
+    await completeSignIn(sql, project.id, user.id, null, {
+      tokenHash: await sha256(token),
+      ttlSeconds: SESSION_TTL_SECONDS,
+      ...(session ? { replaces: await sha256(session) } : {}),
+    });
+    writeSession(c, project.id, token);
+    userId = user.id;
+  }
+  if (!userId) return again("sign_in", { request });
+  if (form.step !== "decide" || !form.decision) return again("consent", { request });
+  const approve = form.decision === "allow";
+  const decided = await decideDeviceAuthorization(sql, project.id, { userCode: code, userId, approve });
+  if (!decided) return again("enter", { error: "expired" }, 422);
+  return again(approve ? "allowed" : "denied", {});
+}

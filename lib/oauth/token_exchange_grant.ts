@@ -1,0 +1,130 @@
+/**
+ * Token exchange (RFC 8693) at the token endpoint: a client holding a person's access token for one resource
+ * gets one for another resource of the same project, on that person's behalf, with an `act` claim naming
+ * itself (nested when the subject token already had one). The project's policy says which client may exchange
+ * to which resource; scope is only narrowed; no refresh token. Every exchange and every refusal is audited.
+ */
+import { z } from "zod";
+import type { Ctx } from "../app_env.ts";
+import { exchangeTokenAs, exchangeTokenCall } from "@/db/token_exchange.ts";
+import { userGrant } from "@/db/tokens.ts";
+import { AppError } from "../http/errors.ts";
+import { countTokenIssued } from "../metrics/metrics.ts";
+import { userAccessToken } from "../tokens/access_tokens.ts";
+import { type AccessTokenClaims, isUserToken, verifyAccessToken } from "../tokens/verify_access_token.ts";
+import {
+  authenticateClient,
+  authenticateClientAndGrant,
+  type AuthenticatedClient,
+} from "./authenticate_client.ts";
+import { presentedClient } from "./client_auth.ts";
+import { DYNAMIC_CLIENT_PREFIX } from "./dynamic_client_auth.ts";
+import type { OAuthParams } from "./params.ts";
+import { parseParams, TokenExchangeRequest } from "./schemas.ts";
+import { parseResource, parseScope } from "./scope.ts";
+
+export const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
+export const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
+
+const Refused = z.object({
+  error: z.enum(["invalid_request", "invalid_target", "invalid_scope"]),
+  error_description: z.string(),
+});
+
+/** The exchanged token's answer (RFC 8693 §2.2.1). */
+export type ExchangeResponse = {
+  access_token: string;
+  issued_token_type: typeof ACCESS_TOKEN_TYPE;
+  token_type: "Bearer";
+  expires_in: number;
+  scope?: string;
+};
+
+/** Reads and checks the request apart from the client, so a bad client is told so first. */
+async function readRequest(c: Ctx, params: OAuthParams) {
+  const request = parseParams(TokenExchangeRequest, params);
+  if (request.subject_token_type !== ACCESS_TOKEN_TYPE) {
+    throw new AppError("invalid_request", {
+      description: `subject_token_type must be ${ACCESS_TOKEN_TYPE}.`,
+    });
+  }
+  if (request.requested_token_type !== undefined && request.requested_token_type !== ACCESS_TOKEN_TYPE) {
+    throw new AppError("invalid_request", { description: `Only ${ACCESS_TOKEN_TYPE} is issued.` });
+  }
+  if (request.actor_token !== undefined) {
+    throw new AppError("invalid_request", {
+      description: "actor_token is not used: the authenticated client is the actor.",
+    });
+  }
+  const resource = parseResource(request.resource ?? request.audience);
+  const { keys, config } = c.var.deps;
+  const subject = await verifyAccessToken(keys, config.baseUrl, request.subject_token);
+  if (!subject || !isUserToken(subject)) {
+    throw new AppError("invalid_request", {
+      description: "subject_token must be a valid, unexpired access token of a person, issued here.",
+    });
+  }
+  return { subject, resource, scope: parseScope(request.scope) };
+}
+
+type Read = Awaited<ReturnType<typeof readRequest>>;
+
+function callFor(sql: Parameters<typeof exchangeTokenCall>[0], read: Read, actor: string) {
+  const aud = Array.isArray(read.subject.aud) ? read.subject.aud[0] : read.subject.aud;
+  return exchangeTokenCall(sql, {
+    subjectProject: read.subject.project_id,
+    subjectSub: read.subject.sub,
+    subjectClient: read.subject.client_id,
+    subjectScope: read.subject.scope ?? null,
+    subjectResource: aud ?? null,
+    actorClient: actor,
+    resource: read.resource,
+    scope: read.scope,
+  });
+}
+
+/** The grant; a function declaration, so grants.ts may list it whichever module loads first. */
+export async function tokenExchangeGrant(c: Ctx, params: OAuthParams): Promise<ExchangeResponse> {
+  let read: Read | null = null;
+  let problem: unknown = null;
+  try {
+    read = await readRequest(c, params);
+  } catch (error) {
+    problem = error;
+  }
+  const { sql } = c.var.deps;
+  let client: AuthenticatedClient;
+  let result: unknown;
+  if (presentedClient(c.req.header("authorization"), params).clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+    client = await authenticateClient(c, params);
+    if (!read) throw problem;
+    result = await exchangeTokenAs(sql, client.projectId, callFor(sql, read, client.clientId));
+  } else {
+    // The call runs in the client's own project, which SQL compares with the subject token's.
+    ({ client, grant: result } = await authenticateClientAndGrant(c, params, (sql, clientId) => {
+      const call = read ? callFor(sql, read, clientId) : null;
+      return { project: call, machine: call };
+    }));
+    if (!read) throw problem;
+  }
+  const refused = Refused.safeParse(result);
+  if (refused.success) {
+    throw new AppError(refused.data.error, { description: refused.data.error_description });
+  }
+  const grant = userGrant(result);
+  const priorActor = (read.subject as AccessTokenClaims & { act?: unknown }).act;
+  const act = { sub: client.clientId, ...(priorActor ? { act: priorActor } : {}) };
+  const token = await userAccessToken(grant, {
+    issuer: c.var.deps.config.baseUrl,
+    clientId: client.clientId,
+    key: await c.var.deps.keys.active(),
+  }, { act });
+  countTokenIssued("token_exchange", grant.environment ?? "live");
+  return {
+    access_token: token,
+    issued_token_type: ACCESS_TOKEN_TYPE,
+    token_type: "Bearer",
+    expires_in: grant.access_ttl,
+    ...(grant.scope ? { scope: grant.scope } : {}),
+  };
+}
