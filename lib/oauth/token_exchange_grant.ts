@@ -111,7 +111,9 @@ export async function tokenExchangeGrant(c: Ctx, params: OAuthParams): Promise<E
   if (refused.success) {
     throw new AppError(refused.data.error, { description: refused.data.error_description });
   }
-  const grant = userGrant(result);
+  // How and when the person signed in does not change by exchanging their token: amr, acr and auth_time carry over.
+  const { amr, auth_time } = read.subject as AccessTokenClaims & { amr?: string[]; auth_time?: number };
+  const grant = { ...userGrant(result), ...(amr ? { amr } : {}), ...(auth_time ? { auth_time } : {}) };
   const priorActor = (read.subject as AccessTokenClaims & { act?: unknown }).act;
   const act = { sub: client.clientId, ...(priorActor ? { act: priorActor } : {}) };
   const token = await userAccessToken(grant, {
