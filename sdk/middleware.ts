@@ -6,7 +6,7 @@
 import type { Astapa, AstapaClaims } from "./client.ts";
 import { AstapaAuthError, AstapaError } from "./errors.ts";
 
-type Rule = (claims: AstapaClaims) => string | null;
+export type Rule = (claims: AstapaClaims) => string | null;
 
 export const planRule = (plans: string[]): Rule => (claims) =>
   plans.includes(claims.custom_claims?.plan ?? "")
@@ -30,7 +30,8 @@ export async function authorize(astapa: Astapa, authorization: string | null | u
   return claims;
 }
 
-function errorResponse(error: unknown): Response {
+/** The JSON answer (401 with a Bearer challenge, or 403) for an AstapaError; anything else is rethrown. */
+export function errorResponse(error: unknown): Response {
   if (!(error instanceof AstapaError)) throw error;
   const status = error.status || 401;
   const headers: Record<string, string> = { "content-type": "application/json" };

@@ -10,11 +10,13 @@
  */
 import { type Astapa, type AstapaOptions, createAstapa as createClient } from "./client.ts";
 import { express, fastify, hono, planRule, scopeRule, withAuthorization } from "./middleware.ts";
+import { nextMiddleware } from "./next.ts";
 import type { AstapaClaims } from "./client.ts";
 
 export type { AstapaClaims, CustomClaims, LoginRequest, Tokens } from "./client.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export { authorize, planRule, scopeRule } from "./middleware.ts";
+export { nextMiddleware, nextRoute } from "./next.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (
   request: R,
@@ -25,7 +27,9 @@ type Handler<R extends Request, A extends unknown[], T extends Response> = (
 /**
  * The client plus ready-made gates: `requirePlan.hono("pro")`, `requireScope.express("jobs:run")`,
  * `requirePlan.fastify("pro")` (a preHandler), `requirePlan.handler(["pro"], fn)` for `Request` handlers, and
- * `requirePlan.next(["pro"], fn)` — the same, for Next.js route handlers and middleware.
+ * for Next.js `requirePlan.nextRoute(["pro"], fn)` (route handlers; `.next` is the same) and
+ * `requirePlan.nextMiddleware(["pro"], then?)` (proxy.ts / middleware.ts). Every gate is built from one rule, so
+ * a new check (a second factor, say) is one more `gates(rule)` and gets every framework's form.
  */
 export function createAstapa(options: AstapaOptions) {
   const astapa: Astapa = createClient(options);
@@ -40,6 +44,11 @@ export function createAstapa(options: AstapaOptions) {
       fastify: (...names: string[]) => fastify(astapa, rule(names)),
       handler,
       next: handler,
+      nextRoute: handler,
+      nextMiddleware: <R extends Request, T extends Response | undefined>(
+        names: string[],
+        then?: (request: R, claims: AstapaClaims) => T | Promise<T>,
+      ) => nextMiddleware(astapa, rule(names), then),
     };
   };
   return { ...astapa, requirePlan: gates(planRule), requireScope: gates(scopeRule) };
