@@ -1,6 +1,7 @@
 import type { TokenLifetimeKey } from "@/db/project_settings.ts";
 import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { DeleteProject, SocialProviders, XenditKeys } from "./SettingsSecrets.tsx";
+import { MailSettings } from "./MailSettings.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
 export type { SettingsData, SocialState };
 
@@ -109,6 +110,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
           {canEdit && <button type="submit" class="button">Save policy</button>}
         </form>
       </section>
+      <MailSettings data={data} base={base} canEdit={canEdit} />
       <SocialProviders data={data} base={base} canEdit={canEdit} />
       <XenditKeys data={data} base={base} canEdit={canEdit} />
       <RateLimits data={data} />

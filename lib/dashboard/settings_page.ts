@@ -20,6 +20,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   lifetimes_saved: "Token lifetimes saved: new tokens use them.",
   verification_saved: "Email verification policy saved.",
   social_saved: "Social sign-in saved.",
+  mail_saved: "Mail settings saved: mail queued from now on uses them.",
   xendit_saved: "Xendit keys saved (sealed; they are not shown again).",
   xendit_removed: "Xendit keys removed.",
 };
