@@ -52,13 +52,15 @@ export async function userForSignIn(sql: Sql, projectId: string, email: string) 
 }
 
 export type OutgoingMail = { subject: string; body: string; html?: string; kind: string };
+/** A mailed link's token hash, the sign-in request its short link opens, and its mail. */
+export type MailedLink = { tokenHash: Uint8Array; signInRequest?: string; mail: OutgoingMail };
 
 /** Creates the user and queues their verification mail, in one transaction. */
 export async function createUser(
   sql: Sql,
   projectId: string,
   user: { email: string; passwordHash: string },
-  verification: { tokenHash: Uint8Array; mail: OutgoingMail },
+  verification: MailedLink,
 ): Promise<string> {
   return await asApp(sql, projectId, async (tx) => {
     const [row] = await tx`
@@ -77,7 +79,7 @@ export async function mailEmailLink(
   projectId: string,
   email: string,
   purpose: "verify_email" | "reset_password",
-  link: { tokenHash: Uint8Array; mail: OutgoingMail },
+  link: MailedLink,
 ): Promise<void> {
   await asApp(sql, projectId, (tx) => sendLink(tx, email, purpose, link), { actor: "hosted_login" });
 }
@@ -86,10 +88,20 @@ function sendLink(
   tx: Tx,
   email: string,
   purpose: "verify_email" | "reset_password",
-  { tokenHash, mail }: { tokenHash: Uint8Array; mail: OutgoingMail },
+  { tokenHash, signInRequest, mail }: MailedLink,
 ) {
   return tx`select api.mail_email_link(${email}, ${purpose}, ${tokenHash}, ${mail.subject}, ${mail.body},
-                                       ${mail.kind}, ${mail.html ?? null})`;
+                                       ${mail.kind}, ${mail.html ?? null}, ${signInRequest ?? null})`;
+}
+
+/** The sign-in request a short mailed link opens, or null for a token this project never issued. */
+export async function emailLinkRequest(sql: Sql, projectId: string, token: string): Promise<string | null> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    async (tx) => tx`select api.email_link_request(${await sha256(token)}) as request`,
+  );
+  return row.request ?? null;
 }
 
 export async function verifyEmail(sql: Sql, projectId: string, token: string): Promise<string> {

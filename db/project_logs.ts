@@ -63,3 +63,20 @@ export function listMailOutbox(
     z.array(OutboxMailSchema),
   );
 }
+
+export const InboxMailSchema = z.object({
+  id: z.string(),
+  to: z.string(),
+  kind: z.string(),
+  subject: z.string(),
+  text: z.string(),
+  locale: z.string().nullable(),
+  created_at: z.string(),
+  sent_at: z.string().nullable(),
+});
+export type InboxMail = z.infer<typeof InboxMailSchema>;
+
+/** A sandbox project's newest sandbox mail with its text (api.sandbox_inbox; AS409 in production). */
+export function sandboxInbox(tx: Tx, projectId: string, size = 20): Promise<InboxMail[]> {
+  return result(tx`select api.sandbox_inbox(${projectId}, ${size}) as result`, z.array(InboxMailSchema));
+}

@@ -288,15 +288,18 @@ create table astapa.email_tokens (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  sign_in_request text,
   constraint email_tokens_pkey PRIMARY KEY (project_id, token_hash),
   constraint email_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint email_tokens_lifetime_check CHECK (expires_at <= (created_at + '3 days'::interval)),
   constraint email_tokens_purpose_check CHECK (purpose = ANY (ARRAY['verify_email'::text, 'reset_password'::text])),
+  constraint email_tokens_sign_in_request_check CHECK (sign_in_request IS NULL OR length(sign_in_request) <= 8192 AND sign_in_request ~ '^/auth/[a-z]+\?'::text),
   constraint email_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.email_tokens enable row level security;
 alter table astapa.email_tokens force row level security;
 comment on table astapa.email_tokens is 'Links mailed to users: verify_email (3 days) and reset_password (1 hour). Single use; a new reset link replaces the older ones.';
+comment on column astapa.email_tokens.sign_in_request is 'The hosted-login page and query the mailed link opens (without the token), e.g. /auth/reset?client_id=…';
 CREATE INDEX email_tokens_user_idx ON astapa.email_tokens USING btree (project_id, user_id);
 grant insert, select on astapa.email_tokens to astapa_app;
 grant update (used_at) on astapa.email_tokens to astapa_app;
@@ -449,11 +452,13 @@ create table astapa.mail_outbox (
   last_error text,
   environment text,
   locale text,
+  from_name text,
   constraint mail_outbox_pkey PRIMARY KEY (project_id, id),
   constraint mail_outbox_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint mail_outbox_body_html_check CHECK (length(body_html) <= 262144),
   constraint mail_outbox_body_text_check CHECK (length(body_text) >= 1 AND length(body_text) <= 65536),
   constraint mail_outbox_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint mail_outbox_from_name_check CHECK (length(from_name) >= 1 AND length(from_name) <= 80),
   constraint mail_outbox_kind_check CHECK (kind ~ '^[a-z_]{1,64}$'::text),
   constraint mail_outbox_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 300),
   constraint mail_outbox_to_address_check CHECK (length(to_address) <= 254 AND to_address ~ '^[^@\s]+@[^@\s]+$'::text)
@@ -463,6 +468,7 @@ alter table astapa.mail_outbox force row level security;
 comment on table astapa.mail_outbox is 'Outgoing mail per project. Rows are the truth (NOTIFY astapa_mail only wakes senders); unsent rows retry with backoff, and with no SMTP configured they stay here for the operator to read.';
 comment on column astapa.mail_outbox.environment is 'The project''s mode when the mail was queued (set by a trigger, so every way of queueing is covered); null for mail queued before this column existed.';
 comment on column astapa.mail_outbox.locale is 'The HTML part''s <html lang> when the mail was queued (the hosted login writes one into every HTML part), or null for plain-text-only mail.';
+comment on column astapa.mail_outbox.from_name is 'The sender name shown with the deployment''s MAIL_FROM address (the project''s mail_sender_name when queued).';
 CREATE INDEX mail_outbox_unsent_idx ON astapa.mail_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
 grant insert, select on astapa.mail_outbox to astapa_app;
 grant update (body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
@@ -2355,6 +2361,19 @@ comment on function api.dynamic_client(text) is 'A dynamically registered client
 grant execute on function api.dynamic_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.email_link_request(token_hash bytea)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select t.sign_in_request from astapa.email_tokens as t
+    where t.project_id = astapa.current_project_id() and t.token_hash = email_link_request.token_hash
+  $function$;
+comment on function api.email_link_request(bytea) is 'The sign-in request (hosted-login path and query) a short mailed link opens, or null for an unknown token. Used and expired links lead on too: the page they open says what became of the link.';
+grant execute on function api.email_link_request(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.end_dashboard_session(session_hash bytea)
  RETURNS boolean
  LANGUAGE sql
@@ -2770,7 +2789,7 @@ comment on function api.issue_authorization_code(bytea,text,bigint,text,text,tex
 grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea)
+CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea, sign_in_request text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -2781,13 +2800,14 @@ AS $function$
       where t.project_id = astapa.current_project_id() and t.user_id = issue_email_token.user_id
         and t.purpose = 'reset_password' and t.used_at is null;
     end if;
-    insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+    insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at, sign_in_request)
     values (astapa.current_project_id(), token_hash, user_id, purpose,
-            pg_catalog.now() + case purpose when 'reset_password' then interval '1 hour' else interval '3 days' end);
+            pg_catalog.now() + case purpose when 'reset_password' then interval '1 hour' else interval '3 days' end,
+            sign_in_request);
   end
   $function$;
-comment on function api.issue_email_token(bigint,text,bytea) is 'Stores a mailed link''s hash: verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
-grant execute on function api.issue_email_token(bigint,text,bytea) to astapa_app;
+comment on function api.issue_email_token(bigint,text,bytea,text) is 'Stores a mailed link''s hash (and the sign-in request its short link opens): verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
+grant execute on function api.issue_email_token(bigint,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.link_console_account(user_id bigint)
@@ -3385,7 +3405,7 @@ comment on function api.mail_delivered(bigint,text) is 'Records a delivery attem
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text, kind text, body_html text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text, kind text, body_html text DEFAULT NULL::text, sign_in_request text DEFAULT NULL::text)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3402,14 +3422,14 @@ AS $function$
     if not found or (purpose = 'verify_email' and found_user.email_verified) then
       return false;
     end if;
-    perform api.issue_email_token(found_user.id, purpose, token_hash);
+    perform api.issue_email_token(found_user.id, purpose, token_hash, sign_in_request);
     -- To the address as registered, whatever case it was typed in now.
     perform api.queue_mail(found_user.email, subject, body_text, kind, body_html);
     return true;
   end
   $function$;
-comment on function api.mail_email_link(text,text,bytea,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment, and queues its mail. Returns false, silently, when nobody qualifies.';
-grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text) to astapa_app;
+comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment, stores the sign-in request its short link opens, and queues its mail. Returns false, silently, when nobody qualifies.';
+grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.member_role(project_id text, account_id bigint)
@@ -4834,6 +4854,33 @@ comment on function api.sandbox_idempotency(text) is 'What an idempotency key of
 grant execute on function api.sandbox_idempotency(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_inbox(project_id text, max_rows integer DEFAULT 20)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+  begin
+    -- Production mail goes to real people: its links are never shown in the dashboard.
+    if mode <> 'sandbox' then
+      raise exception using errcode = 'AS409',
+        message = 'The sandbox inbox shows a sandbox project''s mail; this project is in production.';
+    end if;
+    return (
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', m.id::text, 'to', m.to_address, 'kind', m.kind, 'subject', m.subject, 'text', m.body_text,
+          'locale', m.locale, 'created_at', m.created_at, 'sent_at', m.sent_at) order by m.id desc), '[]')
+      from (select * from astapa.mail_outbox as o
+            where o.project_id = sandbox_inbox.project_id and o.environment = 'sandbox'
+            order by o.id desc limit least(greatest(max_rows, 1), 100)) as m);
+  end
+  $function$;
+comment on function api.sandbox_inbox(text,integer) is 'A sandbox project''s newest sandbox mail with its text (links included), newest first, for the dashboard''s sandbox inbox; AS409 for a production project. Delivered mail shows its erased body.';
+grant execute on function api.sandbox_inbox(text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sandbox_invoices(external_id text, max_count integer)
  RETURNS jsonb
  LANGUAGE sql
@@ -5710,7 +5757,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email and social_login, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -6857,6 +6904,53 @@ comment on function astapa.machine_client_json(text) is 'A machine client as the
 grant execute on function astapa.machine_client_json(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.mail_texts_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    kind text;
+    lang text;
+    field text;
+    text_value jsonb;
+    longest integer;
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object' then
+      return 'mail_texts must be an object keyed by verify_email and/or reset_password.';
+    end if;
+    for kind in select pg_catalog.jsonb_object_keys(value) loop
+      if kind not in ('verify_email', 'reset_password') or pg_catalog.jsonb_typeof(value -> kind) <> 'object' then
+        return pg_catalog.format('mail_texts.%s: only verify_email and reset_password, each an object by language '
+          '(en, id).', kind);
+      end if;
+      for lang in select pg_catalog.jsonb_object_keys(value -> kind) loop
+        if lang not in ('en', 'id') or pg_catalog.jsonb_typeof(value -> kind -> lang) <> 'object' then
+          return pg_catalog.format('mail_texts.%s.%s: the languages are en and id, each {subject?, intro?}.', kind,
+            lang);
+        end if;
+        for field, text_value in select e.key, e.value from pg_catalog.jsonb_each(value -> kind -> lang) as e loop
+          if field not in ('subject', 'intro') then
+            return pg_catalog.format('mail_texts.%s.%s.%s: only subject and intro can be changed.', kind, lang, field);
+          end if;
+          -- One line each (a subject is a header), printable, and short enough for a phone's screen.
+          longest := case field when 'subject' then 150 else 300 end;
+          if pg_catalog.jsonb_typeof(text_value) <> 'string' or pg_catalog.btrim(text_value #>> '{}') = ''
+             or text_value #>> '{}' ~ '[[:cntrl:]]' or pg_catalog.length(text_value #>> '{}') > longest then
+            return pg_catalog.format('mail_texts.%s.%s.%s must be one line of text, at most %s characters.', kind,
+              lang, field, longest);
+          end if;
+        end loop;
+      end loop;
+    end loop;
+    return null;
+  end
+  $function$;
+comment on function astapa.mail_texts_problem(jsonb) is 'A readable reason settings.mail_texts ({verify_email|reset_password: {en|id: {subject?, intro?}}}) is refused, or null when it is valid.';
+grant execute on function astapa.mail_texts_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.member_account_id(project_id text, email text)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -7294,12 +7388,13 @@ CREATE OR REPLACE FUNCTION astapa.set_mail_environment()
  SET search_path TO ''
 AS $function$
   begin
-    select p.mode into new.environment from astapa.projects as p where p.id = new.project_id;
+    select p.mode, p.settings ->> 'mail_sender_name' into new.environment, new.from_name
+    from astapa.projects as p where p.id = new.project_id;
     new.locale := pg_catalog.substring(new.body_html, '^<!doctype html><html lang="([A-Za-z-]{2,12})"');
     return new;
   end
   $function$;
-comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in and its locale.';
+comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the project''s sender name (settings.mail_sender_name).';
 grant execute on function astapa.set_mail_environment() to astapa_app;
 
 -- owner: astapa_owner
@@ -7362,6 +7457,13 @@ AS $function$
          <> pg_catalog.jsonb_array_length(value) then
         return 'Each allowed origin may be listed once.';
       end if;
+    when 'mail_sender_name' then
+      if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.btrim(value #>> '{}') = ''
+         or value #>> '{}' !~ '^[^[:cntrl:]<>"\\@]{1,80}$' then
+        return 'mail_sender_name must be 1 to 80 characters, without <, >, ", \, @ or line breaks.';
+      end if;
+    when 'mail_texts' then
+      return astapa.mail_texts_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';

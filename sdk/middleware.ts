@@ -7,7 +7,7 @@ import type { Astapa, AstapaClaims } from "./client.ts";
 import { AstapaAuthError, AstapaError } from "./errors.ts";
 
 /** A rule says why claims are refused: a message (403 forbidden), a step-up refusal (401), or null to let through. */
-type Rule = (claims: AstapaClaims) => string | StepUp | null;
+export type Rule = (claims: AstapaClaims) => string | StepUp | null;
 
 /** RFC 9470: the token is valid but the sign-in was not strong enough; the app should sign the person in again. */
 export type StepUp = { stepUp: true; message: string };
@@ -45,7 +45,8 @@ export async function authorize(astapa: Astapa, authorization: string | null | u
   return claims;
 }
 
-function errorResponse(error: unknown): Response {
+/** The JSON answer (401 with a Bearer challenge, or 403) for an AstapaError; anything else is rethrown. */
+export function errorResponse(error: unknown): Response {
   if (!(error instanceof AstapaError)) throw error;
   const status = error.status || 401;
   const headers: Record<string, string> = { "content-type": "application/json" };

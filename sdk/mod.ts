@@ -10,11 +10,13 @@
  */
 import { type Astapa, type AstapaOptions, createAstapa as createClient } from "./client.ts";
 import { express, fastify, hono, mfaRule, planRule, scopeRule, withAuthorization } from "./middleware.ts";
+import { nextMiddleware } from "./next.ts";
 import type { AstapaClaims } from "./client.ts";
 
 export type { AstapaClaims, CustomClaims, LoginRequest, Tokens } from "./client.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export { ACR_MFA, authorize, mfaRule, planRule, scopeRule } from "./middleware.ts";
+export { nextMiddleware, nextRoute } from "./next.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (
   request: R,
@@ -25,8 +27,10 @@ type Handler<R extends Request, A extends unknown[], T extends Response> = (
 /**
  * The client plus ready-made gates: `requirePlan.hono("pro")`, `requireScope.express("jobs:run")`,
  * `requirePlan.fastify("pro")` (a preHandler), `requirePlan.handler(["pro"], fn)` for `Request` handlers, and
- * `requirePlan.next(["pro"], fn)` — the same, for Next.js route handlers and middleware. `requireMfa.hono()`
- * (and .express(), .fastify(), .handler(fn), .next(fn)) lets through only sign-ins with a second factor.
+ * for Next.js `requirePlan.nextRoute(["pro"], fn)` (route handlers; `.next` is the same) and
+ * `requirePlan.nextMiddleware(["pro"], then?)` (proxy.ts / middleware.ts). `requireMfa.hono()` (and .express(),
+ * .fastify(), .handler(fn), .next(fn), .nextRoute(fn), .nextMiddleware(then?)) lets through only sign-ins with
+ * a second factor. Every gate is built from one rule, so a new check is one more rule in every framework's form.
  */
 export function createAstapa(options: AstapaOptions) {
   const astapa: Astapa = createClient(options);
@@ -41,6 +45,11 @@ export function createAstapa(options: AstapaOptions) {
       fastify: (...names: string[]) => fastify(astapa, rule(names)),
       handler,
       next: handler,
+      nextRoute: handler,
+      nextMiddleware: <R extends Request, T extends Response | undefined>(
+        names: string[],
+        then?: (request: R, claims: AstapaClaims) => T | Promise<T>,
+      ) => nextMiddleware(astapa, rule(names), then),
     };
   };
   // Tokens from a sign-in with a second factor only; others get 401 insufficient_user_authentication (RFC 9470).
@@ -52,6 +61,11 @@ export function createAstapa(options: AstapaOptions) {
       withAuthorization(astapa, mfaRule, fn),
     next: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
       withAuthorization(astapa, mfaRule, fn),
+    nextRoute: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
+    nextMiddleware: <R extends Request, T extends Response | undefined>(
+      then?: (request: R, claims: AstapaClaims) => T | Promise<T>,
+    ) => nextMiddleware(astapa, mfaRule, then),
   };
   return { ...astapa, requirePlan: gates(planRule), requireScope: gates(scopeRule), requireMfa };
 }

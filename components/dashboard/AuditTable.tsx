@@ -1,7 +1,10 @@
 import type { AuditEntry } from "@/db/project_logs.ts";
 import { compactJson, shortTime } from "@/lib/dashboard/format.ts";
 
-/** Audit entries as a table: time, actor (a developer's email when known), action, target, details. */
+/**
+ * Audit entries as a table: time, actor (a developer's email when known), action, target, and the details as
+ * key/value pairs (a nested value as compact JSON).
+ */
 export function AuditTable({ entries, usersBase }: { entries: AuditEntry[]; usersBase: string }) {
   return (
     <table class="list audit-list">
@@ -27,7 +30,14 @@ export function AuditTable({ entries, usersBase }: { entries: AuditEntry[]; user
             </td>
             <td>
               {Object.keys(entry.details).length > 0 && (
-                <code class="details">{compactJson(entry.details)}</code>
+                <dl class="details">
+                  {Object.entries(entry.details).map(([key, value]) => (
+                    <div key={key}>
+                      <dt>{key}</dt>
+                      <dd>{typeof value === "string" ? value : compactJson(value)}</dd>
+                    </div>
+                  ))}
+                </dl>
               )}
             </td>
           </tr>

@@ -1,3 +1,4 @@
+import { shortTime } from "@/lib/dashboard/format.ts";
 import { allows } from "@/lib/dashboard/access.ts";
 import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
@@ -58,7 +59,7 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
                   <td>{client.resources.join(" ") || "—"}</td>
                   <td>{client.access_token_ttl ? `${client.access_token_ttl} s` : "project's"}</td>
                   <td>{client.enabled ? "enabled" : "disabled"}</td>
-                  <td>{new Date(client.created_at).toISOString().slice(0, 10)}</td>
+                  <td>{shortTime(client.created_at)}</td>
                   {canEdit && (
                     <td class="actions">
                       <form method="post" action={`${page}/${client.client_id}/secret`} class="inline">

@@ -2,6 +2,7 @@ import type { TokenLifetimeKey } from "@/db/project_settings.ts";
 import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { DeleteProject, SocialProviders, XenditKeys } from "./SettingsSecrets.tsx";
 import { MfaPolicy } from "./MfaPolicy.tsx";
+import { MailSettings } from "./MailSettings.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
 export type { SettingsData, SocialState };
 
@@ -111,6 +112,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
         </form>
       </section>
       <MfaPolicy data={data} base={base} canEdit={canEdit} />
+      <MailSettings data={data} base={base} canEdit={canEdit} />
       <SocialProviders data={data} base={base} canEdit={canEdit} />
       <XenditKeys data={data} base={base} canEdit={canEdit} />
       <RateLimits data={data} />

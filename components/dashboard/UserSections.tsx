@@ -23,7 +23,7 @@ export function SignInMethods({ methods, action, csrf, canEdit }: Editable & { m
                 <th scope="col">Provider</th>
                 <th scope="col">Subject / email</th>
                 <th scope="col">Linked</th>
-                {canEdit && <th scope="col"></th>}
+                {canEdit && <th scope="col">Action</th>}
               </tr>
             </thead>
             <tbody>

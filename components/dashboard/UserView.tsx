@@ -1,3 +1,4 @@
+import { shortTime } from "@/lib/dashboard/format.ts";
 import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { ClaimsForm, Sessions, SignInMethods, SubscriptionFacts, UserAudit } from "./UserSections.tsx";
 import type { UserViewData } from "@/lib/dashboard/page_data.ts";
@@ -41,7 +42,7 @@ export function UserView({ data }: { data: UserViewData }) {
           <dt>Status</dt>
           <dd>{user.disabled ? "disabled" : "active"}</dd>
           <dt>Created</dt>
-          <dd>{user.created_at}</dd>
+          <dd>{shortTime(user.created_at)}</dd>
           <dt>Last sign-in</dt>
           <dd>{user.last_sign_in_at ?? "never"}</dd>
         </dl>

@@ -3,11 +3,10 @@ import { allows } from "@/lib/dashboard/access.ts";
 import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
 import type { WebhooksData } from "@/lib/dashboard/page_data.ts";
+import { shortTime } from "@/lib/dashboard/format.ts";
 export type { WebhooksData };
 
-function when(iso: string | null): string {
-  return iso ? `${new Date(iso).toISOString().replace("T", " ").slice(0, 19)} UTC` : "—";
-}
+const when = (iso: string | null) => shortTime(iso) || "—";
 
 /** GET /dashboard/projects/:id/webhooks and the answers of its forms. */
 export function WebhooksView({ data }: { data: WebhooksData }) {

@@ -149,7 +149,8 @@ create policy "a project uses up its own email tokens" on astapa.email_tokens
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
 
-create or replace function api.issue_email_token(user_id bigint, purpose text, token_hash bytea) returns void
+create or replace function api.issue_email_token(user_id bigint, purpose text, token_hash bytea,
+                                                 sign_in_request text default null) returns void
   language plpgsql
   volatile
   set search_path = ''
@@ -160,16 +161,18 @@ create or replace function api.issue_email_token(user_id bigint, purpose text, t
       where t.project_id = astapa.current_project_id() and t.user_id = issue_email_token.user_id
         and t.purpose = 'reset_password' and t.used_at is null;
     end if;
-    insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+    insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at, sign_in_request)
     values (astapa.current_project_id(), token_hash, user_id, purpose,
-            pg_catalog.now() + case purpose when 'reset_password' then interval '1 hour' else interval '3 days' end);
+            pg_catalog.now() + case purpose when 'reset_password' then interval '1 hour' else interval '3 days' end,
+            sign_in_request);
   end
   $$;
 
-comment on function api.issue_email_token(bigint, text, bytea) is
-  'Stores a mailed link''s hash: verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
+comment on function api.issue_email_token(bigint, text, bytea, text) is
+  'Stores a mailed link''s hash (and the sign-in request its short link opens): verify_email lasts 3 days, '
+  'reset_password 1 hour and voids earlier reset links.';
 
-grant execute on function api.issue_email_token(bigint, text, bytea) to astapa_app;
+grant execute on function api.issue_email_token(bigint, text, bytea, text) to astapa_app;
 
 create or replace function api.verify_email(token_hash bytea) returns bigint
   language plpgsql
@@ -233,7 +236,7 @@ comment on function api.reset_password(bytea, text) is
 grant execute on function api.reset_password(bytea, text) to astapa_app;
 
 create or replace function api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text,
-                                    kind text, body_html text default null)
+                                    kind text, body_html text default null, sign_in_request text default null)
   returns boolean
   language plpgsql
   volatile
@@ -251,19 +254,34 @@ create or replace function api.mail_email_link(email text, purpose text, token_h
     if not found or (purpose = 'verify_email' and found_user.email_verified) then
       return false;
     end if;
-    perform api.issue_email_token(found_user.id, purpose, token_hash);
+    perform api.issue_email_token(found_user.id, purpose, token_hash, sign_in_request);
     -- To the address as registered, whatever case it was typed in now.
     perform api.queue_mail(found_user.email, subject, body_text, kind, body_html);
     return true;
   end
   $$;
 
-comment on function api.mail_email_link(text, text, bytea, text, text, text, text) is
+comment on function api.mail_email_link(text, text, bytea, text, text, text, text, text) is
   'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an '
-  'email in the current project and environment, and queues its mail. Returns false, silently, when nobody '
-  'qualifies.';
+  'email in the current project and environment, stores the sign-in request its short link opens, and queues '
+  'its mail. Returns false, silently, when nobody qualifies.';
 
-grant execute on function api.mail_email_link(text, text, bytea, text, text, text, text) to astapa_app;
+grant execute on function api.mail_email_link(text, text, bytea, text, text, text, text, text) to astapa_app;
+
+create or replace function api.email_link_request(token_hash bytea) returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select t.sign_in_request from astapa.email_tokens as t
+    where t.project_id = astapa.current_project_id() and t.token_hash = email_link_request.token_hash
+  $$;
+
+comment on function api.email_link_request(bytea) is
+  'The sign-in request (hosted-login path and query) a short mailed link opens, or null for an unknown token. '
+  'Used and expired links lead on too: the page they open says what became of the link.';
+
+grant execute on function api.email_link_request(bytea) to astapa_app;
 
 create or replace function api.sign_in_with_identity(provider text, subject text, email text, email_verified boolean)
   returns jsonb

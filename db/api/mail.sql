@@ -167,16 +167,47 @@ create or replace function astapa.set_mail_environment() returns trigger
   set search_path = ''
   as $$
   begin
-    select p.mode into new.environment from astapa.projects as p where p.id = new.project_id;
+    select p.mode, p.settings ->> 'mail_sender_name' into new.environment, new.from_name
+    from astapa.projects as p where p.id = new.project_id;
     new.locale := pg_catalog.substring(new.body_html, '^<!doctype html><html lang="([A-Za-z-]{2,12})"');
     return new;
   end
   $$;
 
 comment on function astapa.set_mail_environment() is
-  'Trigger: stamps queued mail with the environment (the project''s mode) it was written in and its locale.';
+  'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the '
+  'project''s sender name (settings.mail_sender_name).';
 
 grant execute on function astapa.set_mail_environment() to astapa_app;
 
 create or replace trigger mail_outbox_set_environment before insert on astapa.mail_outbox
   for each row execute function astapa.set_mail_environment();
+
+create or replace function api.sandbox_inbox(project_id text, max_rows integer default 20) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    mode text := astapa.require_project(project_id);
+  begin
+    -- Production mail goes to real people: its links are never shown in the dashboard.
+    if mode <> 'sandbox' then
+      raise exception using errcode = 'AS409',
+        message = 'The sandbox inbox shows a sandbox project''s mail; this project is in production.';
+    end if;
+    return (
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', m.id::text, 'to', m.to_address, 'kind', m.kind, 'subject', m.subject, 'text', m.body_text,
+          'locale', m.locale, 'created_at', m.created_at, 'sent_at', m.sent_at) order by m.id desc), '[]')
+      from (select * from astapa.mail_outbox as o
+            where o.project_id = sandbox_inbox.project_id and o.environment = 'sandbox'
+            order by o.id desc limit least(greatest(max_rows, 1), 100)) as m);
+  end
+  $$;
+
+comment on function api.sandbox_inbox(text, integer) is
+  'A sandbox project''s newest sandbox mail with its text (links included), newest first, for the dashboard''s '
+  'sandbox inbox; AS409 for a production project. Delivered mail shows its erased body.';
+
+grant execute on function api.sandbox_inbox(text, integer) to astapa_app;

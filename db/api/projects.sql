@@ -483,6 +483,55 @@ comment on function astapa.social_provider_problem(text, jsonb) is
 
 grant execute on function astapa.social_provider_problem(text, jsonb) to astapa_app;
 
+create or replace function astapa.mail_texts_problem(value jsonb) returns text
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  declare
+    kind text;
+    lang text;
+    field text;
+    text_value jsonb;
+    longest integer;
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object' then
+      return 'mail_texts must be an object keyed by verify_email and/or reset_password.';
+    end if;
+    for kind in select pg_catalog.jsonb_object_keys(value) loop
+      if kind not in ('verify_email', 'reset_password') or pg_catalog.jsonb_typeof(value -> kind) <> 'object' then
+        return pg_catalog.format('mail_texts.%s: only verify_email and reset_password, each an object by language '
+          '(en, id).', kind);
+      end if;
+      for lang in select pg_catalog.jsonb_object_keys(value -> kind) loop
+        if lang not in ('en', 'id') or pg_catalog.jsonb_typeof(value -> kind -> lang) <> 'object' then
+          return pg_catalog.format('mail_texts.%s.%s: the languages are en and id, each {subject?, intro?}.', kind,
+            lang);
+        end if;
+        for field, text_value in select e.key, e.value from pg_catalog.jsonb_each(value -> kind -> lang) as e loop
+          if field not in ('subject', 'intro') then
+            return pg_catalog.format('mail_texts.%s.%s.%s: only subject and intro can be changed.', kind, lang, field);
+          end if;
+          -- One line each (a subject is a header), printable, and short enough for a phone's screen.
+          longest := case field when 'subject' then 150 else 300 end;
+          if pg_catalog.jsonb_typeof(text_value) <> 'string' or pg_catalog.btrim(text_value #>> '{}') = ''
+             or text_value #>> '{}' ~ '[[:cntrl:]]' or pg_catalog.length(text_value #>> '{}') > longest then
+            return pg_catalog.format('mail_texts.%s.%s.%s must be one line of text, at most %s characters.', kind,
+              lang, field, longest);
+          end if;
+        end loop;
+      end loop;
+    end loop;
+    return null;
+  end
+  $$;
+
+comment on function astapa.mail_texts_problem(jsonb) is
+  'A readable reason settings.mail_texts ({verify_email|reset_password: {en|id: {subject?, intro?}}}) is '
+  'refused, or null when it is valid.';
+
+grant execute on function astapa.mail_texts_problem(jsonb) to astapa_app;
+
 create or replace function astapa.setting_problem(key text, value jsonb) returns text
   language plpgsql
   immutable
@@ -539,6 +588,13 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
          <> pg_catalog.jsonb_array_length(value) then
         return 'Each allowed origin may be listed once.';
       end if;
+    when 'mail_sender_name' then
+      if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.btrim(value #>> '{}') = ''
+         or value #>> '{}' !~ '^[^[:cntrl:]<>"\\@]{1,80}$' then
+        return 'mail_sender_name must be 1 to 80 characters, without <, >, ", \, @ or line breaks.';
+      end if;
+    when 'mail_texts' then
+      return astapa.mail_texts_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
@@ -610,7 +666,8 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email, social_login and mfa, each validated (AS400 with the reason); other settings are kept. '
+  'require_verified_email, social_login, mfa, mail_sender_name and mail_texts, each validated (AS400 with the '
+  'reason); other settings are kept. '
   'Audited as project.settings without secrets.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;

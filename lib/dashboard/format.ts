@@ -1,10 +1,14 @@
 /** How dashboard tables show values. */
+import { formatWhen } from "./rupiah.ts";
 
-/** A timestamp from SQL as "2026-11-28 13:45 UTC" (the same for every reader, whatever their zone). */
-export function shortTime(value: string | null | undefined): string {
+/**
+ * A timestamp from SQL as "3 Dec 2026, 13:16 UTC" — the one date format of every dashboard page, the same for
+ * every reader whatever their zone; "" for none.
+ */
+export function shortTime(value: string | Date | null | undefined): string {
   if (!value) return "";
   const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return Number.isNaN(date.getTime()) ? String(value) : formatWhen(date.toISOString());
 }
 
 /** JSON on one line, cut at `max` characters. */

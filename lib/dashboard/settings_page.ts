@@ -21,6 +21,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   verification_saved: "Email verification policy saved.",
   mfa_saved: "Second-factor policy saved: it applies from each person's next sign-in.",
   social_saved: "Social sign-in saved.",
+  mail_saved: "Mail settings saved: mail queued from now on uses them.",
   xendit_saved: "Xendit keys saved (sealed; they are not shown again).",
   xendit_removed: "Xendit keys removed.",
 };

@@ -1,5 +1,9 @@
-/** The mail the hosted login sends, in the person's language: plain text and HTML, no tracking or remote images. */
+/**
+ * The mail the hosted login sends, in the person's language: plain text and HTML (lib/mail/layout.ts), no
+ * tracking or remote images. A project may replace the subject and intro per language (settings.mail_texts).
+ */
 import type { Lang } from "./i18n.ts";
+import { escapeHtml as escape, mailDocument, WRAPPING } from "@/lib/mail/layout.ts";
 
 export type Mail = { subject: string; body: string; html: string; kind: string };
 
@@ -39,22 +43,37 @@ const WORDING: Record<"verify_email" | "reset_password", Record<Lang, (app: stri
   },
 };
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+export type MailKind = keyof typeof WORDING;
 
-function linkMail(kind: keyof typeof WORDING, lang: Lang, appName: string, link: string): Mail {
-  const w = WORDING[kind][lang](appName);
-  const body = `${GREETING[lang]}\n\n${w.intro} ${BY_OPENING[lang]}\n\n${link}\n\n${w.note}\n`;
-  const html =
-    `<!doctype html><html lang="${lang}"><body style="font-family:system-ui,sans-serif;line-height:1.5">` +
-    `<p>${escape(GREETING[lang])}</p><p>${escape(w.intro)}.</p><p>${escape(w.note)}</p>` +
-    `<p><a href="${escape(link)}" style="background:#0b6e4f;color:#fff;padding:10px 16px;border-radius:6px;` +
-    `text-decoration:none;display:inline-block">${escape(w.action)}</a></p>` +
-    `<p style="color:#5d6068;font-size:13px">${escape(link)}</p></body></html>`;
+/** The project this mail speaks for: its name, and its own subject/intro per kind and language, if set. */
+export type MailProject = { name: string; settings: Record<string, unknown> };
+
+/** The project's own subject and intro for this mail, where set (validated by SQL when saved). */
+function ownText(project: MailProject, kind: MailKind, lang: Lang): { subject?: string; intro?: string } {
+  const texts = project.settings.mail_texts as
+    | Record<string, Record<string, Record<string, string>>>
+    | undefined;
+  return texts?.[kind]?.[lang] ?? {};
+}
+
+function linkMail(kind: MailKind, lang: Lang, project: MailProject, link: string): Mail {
+  const w = { ...WORDING[kind][lang](project.name), ...ownText(project, kind, lang) };
+  const intro = w.intro.replace(/[.!?]$/, "");
+  const body = `${GREETING[lang]}\n\n${intro} ${BY_OPENING[lang]}\n\n${link}\n\n${w.note}\n`;
+  const html = mailDocument(
+    lang,
+    `<p>${escape(GREETING[lang])}</p><p>${escape(intro)}.</p><p>${escape(w.note)}</p>` +
+      `<p><a href="${
+        escape(link)
+      }" style="background:#0b6e4f;color:#fff;padding:10px 16px;border-radius:6px;` +
+      `text-decoration:none;display:inline-block">${escape(w.action)}</a></p>` +
+      `<p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p>`,
+  );
   return { kind, subject: w.subject, body, html };
 }
 
-export const verificationMail = (lang: Lang, appName: string, link: string) =>
-  linkMail("verify_email", lang, appName, link);
+export const verificationMail = (lang: Lang, project: MailProject, link: string) =>
+  linkMail("verify_email", lang, project, link);
 
-export const resetMail = (lang: Lang, appName: string, link: string) =>
-  linkMail("reset_password", lang, appName, link);
+export const resetMail = (lang: Lang, project: MailProject, link: string) =>
+  linkMail("reset_password", lang, project, link);

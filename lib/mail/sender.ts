@@ -16,6 +16,8 @@ export type MailRow = {
   subject: string;
   body_text: string;
   body_html: string | null;
+  /** The project's sender name (settings.mail_sender_name when queued), shown with MAIL_FROM's address. */
+  from_name: string | null;
 };
 type Transport = { sendMail(message: Record<string, unknown>): Promise<unknown> };
 
@@ -90,7 +92,7 @@ export class MailSender {
     let failure: string | null = null;
     try {
       await this.#transport.sendMail({
-        from: this.#from,
+        from: fromHeader(this.#from, mail.from_name),
         to: mail.to_address,
         subject: mail.subject,
         text: mail.body_text,
@@ -102,4 +104,13 @@ export class MailSender {
     }
     await asApp(this.#sql, projectId, (tx) => tx`select api.mail_delivered(${mail.id}, ${failure})`);
   }
+}
+
+/** MAIL_FROM ("Name <addr>" or "addr"), with the project's sender name in place of the name when it set one. */
+export function fromHeader(
+  configured: string,
+  name: string | null,
+): string | { name: string; address: string } {
+  if (!name) return configured;
+  return { name, address: /<([^<>]+)>\s*$/.exec(configured)?.[1] ?? configured.trim() };
 }

@@ -3,6 +3,7 @@
  * does not know the person's language yet). Plain text plus a small HTML version with the same content.
  */
 import type { Mail } from "@/db/billing.ts";
+import { escapeHtml, mailDocument } from "@/lib/mail/layout.ts";
 
 export type RenewalNotice = {
   to: string;
@@ -12,8 +13,6 @@ export type RenewalNotice = {
   periodStart: string;
   payUrl: string;
 };
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 const date = (iso: string, locale: string) =>
   new Date(iso).toLocaleDateString(locale, {
@@ -34,10 +33,14 @@ export function renewalMail(notice: RenewalNotice): Mail {
     template: "renewal_due",
     subject: `${notice.planName}: pay for your next period / bayar periode berikutnya`,
     text: `${en}\n${notice.payUrl}\n\n${id}\n${notice.payUrl}\n`,
-    html:
-      `<p>${escapeHtml(en)}<br><a href="${escapeHtml(notice.payUrl)}">${escapeHtml(notice.payUrl)}</a></p>` +
-      `<p lang="id">${escapeHtml(id)}<br><a href="${escapeHtml(notice.payUrl)}">${
+    html: mailDocument(
+      null,
+      `<p lang="en">${escapeHtml(en)}<br><a href="${escapeHtml(notice.payUrl)}">${
         escapeHtml(notice.payUrl)
-      }</a></p>`,
+      }</a></p>` +
+        `<p lang="id">${escapeHtml(id)}<br><a href="${escapeHtml(notice.payUrl)}">${
+          escapeHtml(notice.payUrl)
+        }</a></p>`,
+    ),
   };
 }

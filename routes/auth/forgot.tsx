@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { mailEmailLink } from "@/db/login.ts";
-import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { mailLink } from "@/lib/login/mail_link.ts";
 import { countAttempt, signInWait } from "@/lib/login/flow.ts";
 import { resetMail } from "@/lib/login/mail.ts";
 import {
@@ -39,17 +40,15 @@ export const handler: Handlers<AuthPageData> = {
     const wait = await signInWait(c, request.project, form.email);
     if (wait > 0) return show({ error: "tooMany", waitSeconds: wait }, 429);
     await countAttempt(c, request.project, form.email, "password_reset.requested");
-    const token = randomSecret();
-    const link = `${c.var.deps.config.baseUrl}/auth/reset?${query}&${new URLSearchParams({
-      token,
-      lang: pickLang(c),
-    })}`;
+    const resetQuery = new URLSearchParams(query);
+    resetQuery.set("lang", pickLang(c));
+    const { token, link, signInRequest } = mailLink(c, request.project.id, "/auth/reset", resetQuery);
     await mailEmailLink(
       c.var.deps.sql,
       request.project.id,
       form.email,
       "reset_password",
-      { tokenHash: await sha256(token), mail: resetMail(pickLang(c), request.project.name, link) },
+      { tokenHash: await sha256(token), signInRequest, mail: resetMail(pickLang(c), request.project, link) },
     );
     return show({ notice: "linkSent" }, 200);
   },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shortTime } from "@/lib/dashboard/format.ts";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { asApp } from "@/db/client.ts";
@@ -59,9 +60,7 @@ export const handler: Handlers<KeysData> = {
   },
 };
 
-function when(date: Date | null): string {
-  return date ? date.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "—";
-}
+const when = (date: Date | null) => shortTime(date) || "—";
 
 /** GET /dashboard/keys: the deployment's token signing keys; rotate now. */
 export default function KeysPage({ data }: PageProps<KeysData>) {

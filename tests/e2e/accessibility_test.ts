@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import axe from "axe-core";
 import type { Page } from "playwright-core";
 import { asApp } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
 import { addMember } from "@/db/accounts.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
@@ -26,6 +27,9 @@ await asApp(
 );
 const developer = await signInDeveloper(t, "a11y@dev.example");
 await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, developer.accountId, "owner"));
+await asApp(t.db.sql, project.id, async (tx) => {
+  await createPlan(tx, project.id, { key: "pro", name: "Pro", price_idr: 49_000, interval: "month" });
+});
 
 Deno.test.afterAll(async () => {
   await disconnectBrowser();
@@ -96,7 +100,17 @@ Deno.test("accessibility — dashboard pages have no serious or critical axe vio
     }]);
     const base = `/dashboard/projects/${project.id}`;
     const found: string[] = [];
-    for (const path of ["/dashboard", "/dashboard/projects/new", base, `${base}/users`, `${base}/audit`]) {
+    const ayu = (await t.db.sql`select id::text from astapa.users where email = 'ayu@example.com'`)[0].id;
+    const tabs = ["users", `users/${ayu}`, "plans", "payments", "machine-clients", "webhooks", "mail"];
+    tabs.push("sandbox-inbox", "audit", "members", "settings", "redirect-uris", "secret", "mode");
+    for (
+      const path of [
+        "/dashboard",
+        "/dashboard/projects/new",
+        base,
+        ...tabs.map((tab) => `${base}/${tab}`),
+      ]
+    ) {
       await page.goto(`${t.origin}${path}`);
       for (const violation of await seriousViolations(page)) found.push(`${path} → ${violation}`);
     }
@@ -105,3 +119,33 @@ Deno.test("accessibility — dashboard pages have no serious or critical axe vio
     await close();
   }
 });
+
+for (const lang of ["en", "id"] as const) {
+  Deno.test(`accessibility (${lang}) — plan picker and checkout pages have no serious or critical violation`, async () => {
+    const { page, close } = await openPage({ locale: lang === "id" ? "id-ID" : "en-US" });
+    try {
+      const found: string[] = [];
+      const check = async (label: string) => {
+        for (const violation of await seriousViolations(page)) found.push(`${label} → ${violation}`);
+      };
+      await page.goto(`${t.origin}/billing?client_id=${project.clientId}`);
+      await page.waitForURL(/\/auth\/login/);
+      await page.locator('a[href^="/auth/signup"]').first().click();
+      await page.locator("input[name=email]").fill(`buyer-${lang}@example.com`);
+      await page.locator("input[name=password]").fill("nasi goreng kampung");
+      await page.locator("form button[type=submit]").last().click();
+      await page.waitForURL(/\/billing\?client_id=/);
+      await check("plan picker");
+      await page.locator("ul.plans button").first().click();
+      await page.waitForURL(/\/billing\/checkout\/chk_/);
+      await check("checkout: methods");
+      await page.locator('input[name=method][value="qris"]').check();
+      await page.locator("form button[type=submit]").first().click();
+      await page.locator("img.qr").waitFor();
+      await check("checkout: QRIS");
+      assert.deepEqual(found, []);
+    } finally {
+      await close();
+    }
+  });
+}

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, inviteDeveloper, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
 import { getProject } from "@/db/projects.ts";
@@ -56,6 +56,45 @@ Deno.test("settings e2e — change a lifetime, get a readable refusal, delete wi
     await screenshot(page, "dashboard-settings-deleted");
     // The refused form answers 422 on purpose; Chromium reports that status as a console error.
     assert.deepEqual(problems.filter((problem) => !/status of 422/.test(problem)), []);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("settings e2e — mail: sender name and an Indonesian subject saved; a bad name refused readably", async () => {
+  // The deployment's first developer may be another test's (parallel order): this one is invited.
+  await inviteDeveloper(t, "mail-admin@dev.example");
+  const developer = await signInDeveloper(t, "mail-admin@dev.example");
+  const project = await seedProject(t.db.sql, { name: "Kopi Mail" });
+  await addDeveloperTo(t, project.id, developer.accountId, "admin");
+  const { page, close } = await openPage();
+  try {
+    await page.context().addCookies([{
+      name: SESSION_COOKIE,
+      value: developer.cookie.split("=")[1],
+      url: `${t.origin}/dashboard`,
+    }]);
+    await page.goto(`${t.origin}/dashboard/projects/${project.id}/settings`);
+    await page.getByLabel("Sender name").fill("Warung <Kopi>");
+    await page.getByRole("button", { name: "Save mail" }).click();
+    assert.match(await page.getByRole("alert").innerText(), /mail_sender_name must be 1 to 80 characters/);
+
+    await page.getByLabel("Sender name").fill("Warung Kopi");
+    await page.getByRole("group", { name: "Email confirmation" }).getByLabel("Subject (Bahasa Indonesia)")
+      .fill("Selamat datang di Kopi");
+    await page.getByRole("button", { name: "Save mail" }).click();
+    await page.getByText("Mail settings saved").waitFor();
+    await screenshot(page, "dashboard-settings-mail-saved");
+    const saved = await asApp(t.db.sql, project.id, (tx) => getProject(tx, project.id));
+    assert.equal(saved.settings.mail_sender_name, "Warung Kopi");
+    assert.deepEqual(saved.settings.mail_texts, {
+      verify_email: { id: { subject: "Selamat datang di Kopi" } },
+    });
+    assert.equal(
+      await page.getByRole("group", { name: "Email confirmation" }).getByLabel("Subject (Bahasa Indonesia)")
+        .inputValue(),
+      "Selamat datang di Kopi",
+    );
   } finally {
     await close();
   }

@@ -52,3 +52,17 @@ export function mailText(data: string): string {
     (_, hex) => String.fromCharCode(parseInt(hex, 16)),
   );
 }
+
+/**
+ * Follows the short link in a mail's text (`/auth/link?p=<project id>&t=<token>`) and returns the page it stands
+ * for (the stored sign-in request plus the token), as a path the test app can request.
+ */
+export async function openMailedLink(t: TestApp, text: string): Promise<string> {
+  const link = /https?:\/\/[^/\s]+(\/auth\/link\?p=proj_[a-z2-7]{16}&t=[\w-]{43})(?=\s|$)/.exec(text)
+    ?.[1];
+  if (!link) throw new Error(`no short mailed link in:\n${text}`);
+  const opened = await t.app.request(link);
+  await opened.body?.cancel();
+  if (opened.status !== 303) throw new Error(`the mailed link answered ${opened.status}, not 303`);
+  return opened.headers.get("location")!;
+}

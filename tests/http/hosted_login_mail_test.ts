@@ -2,10 +2,12 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { mailText, submitForm } from "../helpers/login.ts";
+import { mailText, openMailedLink, submitForm } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
+import { asApp } from "@/db/client.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
 
 const t = await testApp();
 const sink = startSmtpSink();
@@ -18,12 +20,19 @@ Deno.test.afterAll(async () => {
 });
 const project = await seedProject(t.db.sql, { name: "Warung", redirectUri: "https://warung.example/cb" });
 
-/** The first https link in a delivered mail, as a path the test app can request. */
+/**
+ * The link in a delivered mail — short: the client id and a token, never the authorization request — followed
+ * to the page it stands for, as a path the test app can request.
+ */
 async function mailedLink(to: string, subject: RegExp): Promise<string> {
   const mail = await sink.waitFor(to, subject);
-  const link = /http:\/\/astapa\.test(\/auth\/[^\s]+)/.exec(mailText(mail.data))?.[1];
-  assert.ok(link, "the mail carries a link");
-  return link;
+  const text = mailText(mail.data);
+  const links = text.match(/https?:\/\/\S+/g) ?? [];
+  // Origin + /auth/link?p=<21>&t=<43> (80): under 100 characters whatever the authorization request held.
+  assert.deepEqual(links.map((link) => link.length - "http://astapa.test".length), [80], "one short link");
+  const target = await openMailedLink(t, text);
+  assert.match(target, /^\/auth\/(verify|reset)\?client_id=/);
+  return target;
 }
 
 const mail0 = () => sink.messages.find((m) => m.to.includes("sari@example.com"))!.data;
@@ -206,8 +215,7 @@ Deno.test("require_verified_email — sign-up waits for the link; sign-in too; r
   const links = sink.messages.filter((m) => m.to.includes("rina@example.com"));
   assert.equal(links.length, 2, "the first mail and the resent one (not the one asked too soon)");
 
-  const link = /http:\/\/astapa\.test(\/auth\/[^\s]+)/.exec(mailText(links[1].data))![1];
-  const verified = await t.app.request(link);
+  const verified = await t.app.request(await openMailedLink(t, mailText(links[1].data)));
   const page = await (await t.app.request(verified.headers.get("location")!)).text();
   assert.match(page, /Email confirmed/);
   const next = /href="(\/auth\/login\?[^"]+)"/.exec(page)![1].replace(/&amp;/g, "&");
@@ -217,4 +225,43 @@ Deno.test("require_verified_email — sign-up waits for the link; sign-in too; r
     password: "long and careful",
   });
   assert.equal(now.status, 303, "confirmed: straight to the app");
+});
+
+Deno.test("mail settings — the project's sender name, subject and intro (per language) reach the mail", async () => {
+  const kopi = await seedProject(t.db.sql, { name: "Kopi", redirectUri: "https://kopi.example/cb" });
+  await asApp(t.db.sql, kopi.id, (tx) =>
+    updateProjectSettings(tx, kopi.id, {
+      mail_sender_name: "Warung Kopi",
+      mail_texts: { verify_email: { id: { subject: "Selamat datang di Kopi", intro: "Satu langkah lagi" } } },
+    }), { actor: "test" });
+  await submitForm(
+    t,
+    kopi,
+    "/auth/signup",
+    { email: "budi@example.com", password: "kopi tubruk" },
+    {},
+    "&lang=id",
+  );
+  const mail = await sink.waitFor("budi@example.com");
+  assert.match(mail.data, /^From: "?Warung Kopi"? <no-reply@astapa\.test>/m);
+  assert.match(mail.data, /^Subject: Selamat datang di Kopi/m);
+  assert.match(mailText(mail.data), /Satu langkah lagi dengan membuka tautan ini:/);
+  // English was not changed: the built-in wording stays.
+  await submitForm(t, kopi, "/auth/signup", { email: "citra@example.com", password: "kopi susu" });
+  const english = await sink.waitFor("citra@example.com");
+  assert.match(english.data, /^Subject: Confirm your email for Kopi/m);
+});
+
+Deno.test("short links — an unknown or malformed one says the link expired, in the person's language", async () => {
+  for (
+    const [query, lang, text] of [
+      [`p=${project.id}&t=${"A".repeat(43)}`, "en", /This link is unknown, already used or expired/],
+      [`p=${project.id}&t=short&lang=id`, "id", /Tautan ini tidak dikenal/],
+      ["p=../../etc&t=x", "en", /This link is unknown/],
+    ] as const
+  ) {
+    const res = await t.app.request(`/auth/link?${query}`, { headers: { "accept-language": lang } });
+    assert.equal(res.status, 404);
+    assert.match(await res.text(), text);
+  }
 });

@@ -68,7 +68,7 @@ Deno.test("logs — the hosted login (password, session cookie, CSRF token, code
   const mails = await t.db
     .sql`select body_text from astapa.mail_outbox where to_address = 'quiet@example.com'`;
   for (const mail of mails) {
-    const token = /[?&]token=([A-Za-z0-9_-]+)/.exec(mail.body_text)?.[1];
+    const token = /[?&]t=([A-Za-z0-9_-]+)/.exec(mail.body_text)?.[1];
     if (token) secrets.push(token);
   }
   assert.ok(secrets.length >= 6, "the verification and reset tokens were found");

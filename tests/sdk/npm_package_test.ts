@@ -1,10 +1,12 @@
 /**
  * @astapa/sdk as Node and Deno developers get it: built (ESM + .d.ts), `npm pack`ed, installed into scratch
- * projects — Node + Express, Node + Hono, Node + Fastify, and the fetch-handler form on Deno (resolved from
- * node_modules) — each of which signs a person in through the served Astapa's hosted login, verifies the
+ * projects — Node + Express, Node + Hono, Node + Fastify, a Next.js App Router project (the real `next`: route
+ * handlers and proxy middleware, built with `next build` and served by `next start`), and the fetch-handler
+ * form on Deno (resolved from node_modules) — each of which signs a person in through the served Astapa's hosted login, verifies the
  * token, is refused then let through its plan gate, changes the plan through the Claims API and refreshes.
  *
- * npm installs are kept in .tmp/ (git-ignored) between runs, so only the first run downloads packages.
+ * npm installs are kept in .tmp/ (git-ignored) between runs, so only the first run downloads packages (Next.js:
+ * ~360 MB, about half a minute; its build about as long again).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -36,7 +38,17 @@ await asApp(
   (tx) => tx`select api.create_plan(${project.id}, '{"key": "pro", "name": "Pro"}')`,
 );
 
-type Scratch = { name: string; dependencies: Record<string, string>; command: string[] };
+type Scratch = {
+  name: string;
+  dependencies: Record<string, string>;
+  command: string[];
+  /** A folder under scratch/ copied whole (the Next.js project), instead of the command's one file. */
+  folder?: string;
+  /** Run once after installing (next build). */
+  build?: string[];
+  /** Extra paths gated like /pro (the Next.js middleware's). */
+  gated?: string[];
+};
 const SCRATCHES: Scratch[] = [
   { name: "express", dependencies: { express: "5.1.0" }, command: ["node", "express.mjs"] },
   {
@@ -46,15 +58,33 @@ const SCRATCHES: Scratch[] = [
   },
   { name: "fastify", dependencies: { fastify: "5.6.1" }, command: ["node", "fastify.mjs"] },
   { name: "fetch", dependencies: {}, command: [Deno.execPath(), "run", "-A", "fetch.mjs"] },
+  {
+    name: "next",
+    dependencies: { next: "16.5.0", react: "19.2.0", "react-dom": "19.2.0" },
+    folder: "next",
+    build: ["node_modules/.bin/next", "build"],
+    // next start has no "port 0"; it prints "Local: http://127.0.0.1:<port>" and then "Ready".
+    command: ["node_modules/.bin/next", "start", "-H", "127.0.0.1", "-p", "PORT"],
+    gated: ["/members/report"],
+  },
 ];
+
+/** The environment every scratch app reads (common.mjs). */
+const scratchEnv = () => ({
+  ASTAPA_URL: t.origin,
+  ASTAPA_CLIENT_ID: project.clientId,
+  ASTAPA_CLIENT_SECRET: project.secret,
+  ASTAPA_REDIRECT_URI: project.redirectUri,
+  NEXT_TELEMETRY_DISABLED: "1",
+});
 
 /** A scratch project with the packed SDK (and its framework) installed from npm. */
 async function install(scratch: Scratch): Promise<string> {
   const dir = join(WORK, "sdk-scratch", scratch.name);
   await Deno.mkdir(dir, { recursive: true });
-  for (const file of ["common.mjs", scratch.command.at(-1)!]) {
-    await Deno.copyFile(join(SCRATCH, file), join(dir, file));
-  }
+  await Deno.copyFile(join(SCRATCH, "common.mjs"), join(dir, "common.mjs"));
+  if (scratch.folder) await copyFolder(join(SCRATCH, scratch.folder), dir);
+  else await Deno.copyFile(join(SCRATCH, scratch.command.at(-1)!), join(dir, scratch.command.at(-1)!));
   const manifest = {
     name: `astapa-scratch-${scratch.name}`,
     private: true,
@@ -71,21 +101,42 @@ async function install(scratch: Scratch): Promise<string> {
     stdin: "null",
   }).output();
   assert.equal(npm.code, 0, new TextDecoder().decode(npm.stderr));
+  if (scratch.build) {
+    const built = await new Deno.Command(scratch.build[0], {
+      args: scratch.build.slice(1),
+      cwd: dir,
+      env: scratchEnv(),
+      stdin: "null",
+    }).output();
+    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    assert.equal(built.code, 0, `${decode(built.stdout)}\n${decode(built.stderr)}`);
+  }
   return dir;
+}
+
+async function copyFolder(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyFolder(join(from, entry.name), join(to, entry.name));
+    else await Deno.copyFile(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+/** A port free a moment ago, for servers that cannot be told "port 0" (next start). */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
 }
 
 /** Starts the scratch app and waits for its "listening <port>" line. */
 async function start(scratch: Scratch, dir: string) {
+  const fixedPort = scratch.command.includes("PORT") ? String(freePort()) : "0";
   const child = new Deno.Command(scratch.command[0], {
-    args: scratch.command.slice(1),
+    args: scratch.command.slice(1).map((arg) => arg === "PORT" ? fixedPort : arg),
     cwd: dir,
-    env: {
-      PORT: "0",
-      ASTAPA_URL: t.origin,
-      ASTAPA_CLIENT_ID: project.clientId,
-      ASTAPA_CLIENT_SECRET: project.secret,
-      ASTAPA_REDIRECT_URI: project.redirectUri,
-    },
+    env: { PORT: fixedPort, ...scratchEnv() },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -99,7 +150,8 @@ async function start(scratch: Scratch, dir: string) {
     const { value, done } = await stdout.read();
     if (done) break;
     output += value;
-    const match = /listening (\d+)/.exec(output);
+    const match = /listening (\d+)/.exec(output) ??
+      (/Ready in/.test(output) ? /Local:\s+http:\/\/[\d.]+:(\d+)/.exec(output) : null);
     if (match) port = Number(match[1]);
   }
   clearTimeout(timer);
@@ -172,6 +224,14 @@ for (const scratch of SCRATCHES) {
         status: 200,
         body: { sub: claims.sub },
       });
+      for (const path of scratch.gated ?? []) {
+        assert.equal((await get(path)).status, 401, path);
+        assert.equal((await get(path, tokens.accessToken)).status, 403, path);
+        assert.deepEqual(await get(path, refreshed.body.tokens.accessToken), {
+          status: 200,
+          body: { sub: claims.sub },
+        });
+      }
     } finally {
       await app.stop();
     }

@@ -18,6 +18,8 @@ const Query = z.object({
 
 type MailData = {
   frame: FrameData;
+  /** Whether this deployment delivers mail (SMTP_URL set). */
+  smtp: boolean;
   project: Project;
   mails: OutboxMail[];
   status?: MailStatus;
@@ -31,7 +33,8 @@ export const handler: Handlers<MailData> = {
     const data = await withProject(c, "viewer", async (tx, _role, projectId) => {
       const mails = await listMailOutbox(tx, projectId, { status, beforeId: query.before, size: PAGE_SIZE });
       const next = mails.length === PAGE_SIZE ? mails.at(-1)!.id : undefined;
-      return { frame: frameOf(c), project: await getProject(tx, projectId), mails, status, next };
+      const project = await getProject(tx, projectId);
+      return { frame: frameOf(c), smtp: Boolean(c.var.deps.config.smtpUrl), project, mails, status, next };
     });
     return page(data, { title: `Mail · ${data.project.name}` });
   },
@@ -56,8 +59,21 @@ export default function MailPage({ data }: PageProps<MailData>) {
       <h1>Mail</h1>
       <p class="muted">
         What Astapa sends your users in {data.project.mode}{" "}
-        mode. Bodies are never shown: they hold sign-in links.
+        mode. Bodies are never shown here: they hold sign-in links.
+        {data.project.mode === "sandbox" && (
+          <>
+            {" "}Read this sandbox project's mail, links included, in the{" "}
+            <a href={`${base}/sandbox-inbox`}>sandbox inbox</a>.
+          </>
+        )}
       </p>
+      {!data.smtp && (
+        <p class="notice" role="note">
+          Mail stays <strong>queued</strong>: this deployment has no{" "}
+          <code>SMTP_URL</code>, so nothing is delivered. Set <code>SMTP_URL</code> (and{" "}
+          <code>MAIL_FROM</code>) on the server and restart; queued mail is then sent.
+        </p>
+      )}
       <form method="get" action={`${base}/mail`} class="form inline-form search">
         <label for="status">Status</label>
         <select id="status" name="status">
@@ -71,7 +87,7 @@ export default function MailPage({ data }: PageProps<MailData>) {
       {data.mails.length === 0
         ? <p class="muted">{data.status ? `No ${data.status} mail.` : "No mail yet."}</p>
         : (
-          <table class="list mail-list">
+          <table class="list mail-list stack">
             <thead>
               <tr>
                 <th scope="col">To</th>
@@ -87,18 +103,18 @@ export default function MailPage({ data }: PageProps<MailData>) {
             <tbody>
               {data.mails.map((mail) => (
                 <tr key={mail.id}>
-                  <td>{mail.to}</td>
-                  <td>
+                  <td data-label="To">{mail.to}</td>
+                  <td data-label="Kind">
                     <code>{mail.kind}</code>
                   </td>
-                  <td>{mail.locale ?? ""}</td>
-                  <td>
+                  <td data-label="Locale">{mail.locale ?? ""}</td>
+                  <td data-label="Status">
                     <span class={`badge mail-${mail.status}`}>{mail.status}</span>
                   </td>
-                  <td>{mail.attempts}</td>
-                  <td>{mail.last_error ?? ""}</td>
-                  <td>{shortTime(mail.created_at)}</td>
-                  <td>{shortTime(mail.sent_at)}</td>
+                  <td data-label="Attempts">{mail.attempts}</td>
+                  <td data-label="Last error">{mail.last_error ?? ""}</td>
+                  <td data-label="Queued">{shortTime(mail.created_at)}</td>
+                  <td data-label="Sent">{shortTime(mail.sent_at)}</td>
                 </tr>
               ))}
             </tbody>

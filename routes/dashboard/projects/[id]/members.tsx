@@ -17,7 +17,13 @@ const InviteForm = z.object({
   role: MemberRoleSchema,
 });
 
-type MembersData = {
+const MEMBER_NOTICES: Record<string, string> = {
+  invited: "Invited: they join when they first sign in.",
+  role_changed: "Role changed.",
+  removed: "Member removed.",
+};
+
+export type MembersData = {
   frame: FrameData;
   project: Project;
   role: MemberRole;
@@ -26,13 +32,13 @@ type MembersData = {
   error?: string;
 };
 
-function membersView(c: Ctx): Loader<MembersData> {
+export function membersView(c: Ctx): Loader<MembersData> {
   return async (tx, role, projectId, extra) => ({
     frame: frameOf(c),
     project: await getProject(tx, projectId),
     role,
     members: await listMembers(tx, projectId),
-    notice: c.req.query("done") === "invited" ? "Invited: they join when they first sign in." : undefined,
+    notice: MEMBER_NOTICES[c.req.query("done") ?? ""],
     ...extra,
   });
 }
@@ -60,7 +66,10 @@ export const handler: Handlers<MembersData> = {
   },
 };
 
-/** GET /dashboard/projects/:id/members: who administers the project; owners invite by email. */
+/**
+ * GET /dashboard/projects/:id/members: who administers the project; owners invite by email, change roles and
+ * remove members (members/change.tsx; the last owner can be neither demoted nor removed).
+ */
 export default function MembersPage({ data }: PageProps<MembersData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   return (
@@ -77,6 +86,7 @@ export default function MembersPage({ data }: PageProps<MembersData>) {
             <th scope="col">Email</th>
             <th scope="col">Role</th>
             <th scope="col">Status</th>
+            {data.role === "owner" && <th scope="col">Change</th>}
           </tr>
         </thead>
         <tbody>
@@ -85,6 +95,11 @@ export default function MembersPage({ data }: PageProps<MembersData>) {
               <td>{member.email}</td>
               <td>{member.role}</td>
               <td>{member.signed_in ? "active" : "invited"}</td>
+              {data.role === "owner" && (
+                <td>
+                  <MemberControls base={base} csrf={data.frame.csrf} member={member} />
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
@@ -105,5 +120,32 @@ export default function MembersPage({ data }: PageProps<MembersData>) {
         </form>
       )}
     </Frame>
+  );
+}
+
+/** An owner's controls for one member: a new role, or removal (each its own form; no JavaScript needed). */
+function MemberControls({ base, csrf, member }: { base: string; csrf: string; member: Member }) {
+  const id = `role-${member.account_id}`;
+  return (
+    <div class="member-controls">
+      <form method="post" action={`${base}/members/change`} class="inline">
+        <CsrfField token={csrf} />
+        <input type="hidden" name="email" value={member.email} />
+        <label for={id} class="visually-hidden">{`Role of ${member.email}`}</label>
+        <select id={id} name="role">
+          {MemberRoleSchema.options.map((role) => (
+            <option key={role} value={role} selected={role === member.role}>{role}</option>
+          ))}
+        </select>{" "}
+        <button type="submit" name="change" value="role" class="button secondary">Change role</button>
+      </form>{" "}
+      <form method="post" action={`${base}/members/change`} class="inline">
+        <CsrfField token={csrf} />
+        <input type="hidden" name="email" value={member.email} />
+        <button type="submit" name="change" value="remove" class="link danger">
+          Remove<span class="visually-hidden">{` ${member.email}`}</span>
+        </button>
+      </form>
+    </div>
   );
 }

@@ -84,7 +84,7 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
           </p>
         )
         : (
-          <table class="list">
+          <table class="list stack">
             <thead>
               <tr>
                 <th scope="col">Email</th>
@@ -96,16 +96,18 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
             <tbody>
               {data.users.map((user) => (
                 <tr key={user.id}>
-                  <td>
+                  <td data-label="Email">
                     <a href={`${base}/users/${user.id}`}>{user.email}</a>
                   </td>
-                  <td>
+                  <td data-label="sub">
                     <code>{user.id}</code>
                   </td>
-                  <td>
+                  <td data-label="Environment">
                     <ModeBadge mode={user.environment} />
                   </td>
-                  <td>{user.disabled ? "disabled" : user.email_verified ? "verified" : "unverified"}</td>
+                  <td data-label="Status">
+                    {user.disabled ? "disabled" : user.email_verified ? "verified" : "unverified"}
+                  </td>
                 </tr>
               ))}
             </tbody>

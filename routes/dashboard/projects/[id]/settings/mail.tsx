@@ -1,0 +1,42 @@
+/**
+ * POST /dashboard/projects/:id/settings/mail: the sender name and the per-language subject and intro of the
+ * hosted login's mail (settings mail_sender_name, mail_texts; validated by api.update_project_settings).
+ * An empty field means Astapa's own wording.
+ */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { settingsAction } from "@/lib/dashboard/settings_page.ts";
+import { MAIL_TEXT_FIELDS, mailTextField } from "@/components/dashboard/MailSettings.tsx";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
+
+const MailForm = z.object({
+  csrf: z.string(),
+  mail_sender_name: z.string().max(200),
+  ...Object.fromEntries(MAIL_TEXT_FIELDS.map((f) => [mailTextField(f), z.string().max(1000).optional()])),
+});
+
+export const handler: Handlers<SettingsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, MailForm, ["form"]) as Record<string, string | undefined>;
+    const texts: Record<string, Record<string, Record<string, string>>> = {};
+    for (const field of MAIL_TEXT_FIELDS) {
+      const value = form[mailTextField(field)]?.trim();
+      if (!value) continue;
+      ((texts[field.kind] ??= {})[field.lang] ??= {})[field.part] = value;
+    }
+    return settingsAction(c, "admin", async (tx, projectId) => {
+      await updateProjectSettings(tx, projectId, {
+        mail_sender_name: form.mail_sender_name?.trim() || null,
+        mail_texts: Object.keys(texts).length ? texts : null,
+      });
+      return "mail_saved";
+    });
+  },
+};
+
+export default function MailSettingsPage({ data }: PageProps<SettingsData>) {
+  return <SettingsView data={data} />;
+}

@@ -1,0 +1,5 @@
+/** GET /callback: common.mjs's callback, as a Next.js App Router route handler. */
+import { route } from "../astapa.js";
+
+export const dynamic = "force-dynamic";
+export const GET = route("callback");

@@ -1,0 +1,5 @@
+/** GET /refresh: common.mjs's refresh, as a Next.js App Router route handler. */
+import { route } from "../astapa.js";
+
+export const dynamic = "force-dynamic";
+export const GET = route("refresh");
