@@ -74,6 +74,7 @@ create table astapa.authorization_codes (
   expires_at timestamp with time zone not null,
   redeemed_at timestamp with time zone,
   refresh_family uuid,
+  amr text[] default '{pwd}'::text[] not null,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -87,6 +88,7 @@ create table astapa.authorization_codes (
 alter table astapa.authorization_codes enable row level security;
 alter table astapa.authorization_codes force row level security;
 comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
+comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
@@ -171,6 +173,17 @@ create table astapa.client_assertion_jtis (
 comment on table astapa.client_assertion_jtis is 'The jti of every client assertion accepted (private_key_jwt), kept until the assertion expires, so a replayed assertion is refused by every instance (RFC 7523 §3 item 7). Deployment-wide like client ids: a self-registered client belongs to no project. Expired rows are swept by api.consume_client_assertion.';
 CREATE INDEX client_assertion_jtis_expires_at_idx ON astapa.client_assertion_jtis USING btree (expires_at);
 grant delete, insert, select on astapa.client_assertion_jtis to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.client_changes (
+  seq bigint generated always as identity not null,
+  changed_at timestamp with time zone default now() not null,
+  source text not null,
+  constraint client_changes_pkey PRIMARY KEY (seq)
+);
+comment on table astapa.client_changes is 'One row per statement that changed client credentials or what a client_credentials grant reads; the truth behind NOTIFY astapa_client_changes (payload: seq). Rows older than a day are removed by the trigger.';
+CREATE INDEX client_changes_changed_at_idx ON astapa.client_changes USING btree (changed_at);
+grant delete, insert, select on astapa.client_changes to astapa_app;
 
 -- owner: astapa_owner
 create table astapa.dashboard_sessions (
@@ -323,7 +336,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -370,6 +383,7 @@ create table astapa.login_sessions (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   ended_at timestamp with time zone,
+  amr text[] default '{pwd}'::text[] not null,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
@@ -378,6 +392,7 @@ create table astapa.login_sessions (
 alter table astapa.login_sessions enable row level security;
 alter table astapa.login_sessions force row level security;
 comment on table astapa.login_sessions is 'Hosted-login browser sessions, one per person per project per browser: within its lifetime a returning person is sent back to the app without typing the password again. Only the SHA-256 of the cookie is kept.';
+comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 8176 values: pwd, otp, mfa; ext for Google/GitHub); copied into codes.';
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
 grant update (ended_at) on astapa.login_sessions to astapa_app;
@@ -434,6 +449,7 @@ create policy "a project updates its own machine clients" on astapa.machine_clie
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the machine client a client id names" on astapa.machine_clients as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
+CREATE TRIGGER machine_clients_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER machine_clients_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -512,6 +528,34 @@ create policy "a project removes its own members" on astapa.memberships as permi
 create policy "definer functions list an account's memberships" on astapa.memberships as permissive for select to astapa_owner
   using ((account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint));
 CREATE TRIGGER memberships_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.memberships FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.mfa_challenges (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  amr text[] not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint mfa_challenges_pkey PRIMARY KEY (project_id, token_hash),
+  constraint mfa_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint mfa_challenges_lifetime_check CHECK (expires_at > created_at),
+  constraint mfa_challenges_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.mfa_challenges enable row level security;
+alter table astapa.mfa_challenges force row level security;
+comment on table astapa.mfa_challenges is 'A first factor passed (amr so far: pwd, or an upstream provider''s) and a second one still owed: the browser holds the token (SHA-256 here) for 10 minutes, single use. No session or code exists until it is met.';
+CREATE INDEX mfa_challenges_user_idx ON astapa.mfa_challenges USING btree (project_id, user_id);
+grant insert, select on astapa.mfa_challenges to astapa_app;
+grant update (used_at) on astapa.mfa_challenges to astapa_app;
+create policy "a project meets its own factor challenges" on astapa.mfa_challenges as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own factor challenges" on astapa.mfa_challenges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.payment_events (
@@ -690,6 +734,7 @@ create policy "definer functions list the projects an account is a member of" on
    FROM astapa.memberships m
   WHERE ((m.project_id = projects.id) AND (m.account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint)))));
 CREATE TRIGGER projects_create_free_plan AFTER INSERT ON astapa.projects FOR EACH ROW EXECUTE FUNCTION astapa.create_free_plan();
+CREATE TRIGGER projects_note_client_change AFTER DELETE OR UPDATE OF client_id, client_secret_hash, settings, deleted_at ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER projects_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -705,6 +750,32 @@ create table astapa.rate_limits (
 );
 comment on table astapa.rate_limits is 'One counter per bucket for its current window. Rows whose window ended are stale and are swept as new hits arrive.';
 grant delete, insert, select, update on astapa.rate_limits to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.recovery_codes (
+  project_id text not null,
+  user_id bigint not null,
+  code_hash bytea not null,
+  created_at timestamp with time zone default now() not null,
+  used_at timestamp with time zone,
+  constraint recovery_codes_pkey PRIMARY KEY (project_id, user_id, code_hash),
+  constraint recovery_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint recovery_codes_code_hash_check CHECK (length(code_hash) = 32)
+);
+alter table astapa.recovery_codes enable row level security;
+alter table astapa.recovery_codes force row level security;
+comment on table astapa.recovery_codes is 'Single-use recovery codes (10 per enrolment, shown once), stored as SHA-256 of the normalised code.';
+grant delete, insert, select on astapa.recovery_codes to astapa_app;
+grant update (used_at) on astapa.recovery_codes to astapa_app;
+create policy "a project issues its own recovery codes" on astapa.recovery_codes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own recovery codes" on astapa.recovery_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own recovery codes" on astapa.recovery_codes as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own recovery codes" on astapa.recovery_codes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.refresh_tokens (
@@ -723,6 +794,7 @@ create table astapa.refresh_tokens (
   used_at timestamp with time zone,
   revoked_at timestamp with time zone,
   revoked_reason text,
+  amr text[] default '{pwd}'::text[] not null,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
@@ -734,6 +806,7 @@ create table astapa.refresh_tokens (
 alter table astapa.refresh_tokens enable row level security;
 alter table astapa.refresh_tokens force row level security;
 comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
+comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
@@ -750,6 +823,33 @@ create policy "the sweeper finds dead refresh token families" on astapa.refresh_
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
+create table astapa.remembered_browsers (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  revoked_at timestamp with time zone,
+  constraint remembered_browsers_pkey PRIMARY KEY (project_id, token_hash),
+  constraint remembered_browsers_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint remembered_browsers_lifetime_check CHECK (expires_at > created_at),
+  constraint remembered_browsers_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.remembered_browsers enable row level security;
+alter table astapa.remembered_browsers force row level security;
+comment on table astapa.remembered_browsers is 'Browsers a person let skip the second factor after presenting it ("remember this browser"), until expires_at or revoked_at (an admin''s reset of their factors). Only the SHA-256 of the cookie is kept.';
+CREATE INDEX remembered_browsers_user_idx ON astapa.remembered_browsers USING btree (project_id, user_id);
+grant insert, select on astapa.remembered_browsers to astapa_app;
+grant update (revoked_at) on astapa.remembered_browsers to astapa_app;
+create policy "a project forgets its own remembered browsers" on astapa.remembered_browsers as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own remembered browsers" on astapa.remembered_browsers as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project remembers browsers for its own users" on astapa.remembered_browsers as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.resources (
@@ -781,6 +881,7 @@ create policy "definer functions release the registration a claim names" on asta
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
 create policy "definer functions see the registration a claim names" on astapa.resources as permissive for select to astapa_owner
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
+CREATE TRIGGER resources_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER resources_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -888,6 +989,7 @@ create policy "a project redescribes its own scopes" on astapa.scopes as permiss
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project removes its own scopes" on astapa.scopes as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scopes_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER scopes_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -1005,6 +1107,34 @@ create policy "a project sets claims for its own users" on astapa.user_claims as
 CREATE TRIGGER user_claims_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.user_claims FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.user_factors (
+  project_id text not null,
+  user_id bigint not null,
+  kind text not null,
+  secret_sealed bytea not null,
+  created_at timestamp with time zone default now() not null,
+  confirmed_at timestamp with time zone,
+  last_used_step bigint,
+  constraint user_factors_pkey PRIMARY KEY (project_id, user_id, kind),
+  constraint user_factors_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint user_factors_kind_check CHECK (kind = 'totp'::text)
+);
+alter table astapa.user_factors enable row level security;
+alter table astapa.user_factors force row level security;
+comment on table astapa.user_factors is 'A user''s second factors, one per kind (totp: RFC 6238, SHA-1, 6 digits, 30 s). secret_sealed is AES-GCM under the master key (never readable without it). A row with confirmed_at null is an enrolment in progress: it never asks for a code. last_used_step refuses a code''s replay within its time step.';
+grant delete, insert, select on astapa.user_factors to astapa_app;
+grant update (secret_sealed, created_at, confirmed_at, last_used_step) on astapa.user_factors to astapa_app;
+create policy "a project enrols its own users' factors" on astapa.user_factors as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users' factors" on astapa.user_factors as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own users' factors" on astapa.user_factors as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own users' factors" on astapa.user_factors as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.users (
   project_id text not null,
   id bigint default astapa.new_user_id() not null,
@@ -1015,21 +1145,25 @@ create table astapa.users (
   environment text not null,
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
+  external_id text,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
-  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text)
+  constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
+  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text)
 );
 alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
-comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider.';
+comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
+comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
+CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
 grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -1091,7 +1225,7 @@ create table astapa.webhook_endpoints (
   enabled boolean default true not null,
   constraint webhook_endpoints_pkey PRIMARY KEY (project_id),
   constraint webhook_endpoints_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
-  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= 4 AND events <@ astapa.webhook_event_types()),
+  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= 6 AND events <@ astapa.webhook_event_types()),
   constraint webhook_endpoints_secret_sealed_check CHECK (length(secret_sealed) >= 28 AND length(secret_sealed) <= 200),
   constraint webhook_endpoints_url_check CHECK (astapa.is_valid_redirect_uri(url))
 );
@@ -2031,23 +2165,35 @@ AS $function$
   declare
     mode text := astapa.require_project(project_id);
     new_id bigint;
+    violated text;
   begin
     perform astapa.assert_email(pg_catalog.btrim(email));
     if password_hash is not null and password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    begin
-      insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-      values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
-      returning id into new_id;
-    exception when unique_violation then
-      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-    end;
+    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
+    -- pairs: that id clash (users_pkey) is retried with a fresh id; only an email clash is the caller's.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+        values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        get stacked diagnostics violated = constraint_name;
+        if violated is distinct from 'users_pkey' then
+          raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+        end if;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
     perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
     return astapa.user_json(project_id, new_id);
   end
   $function$;
-comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there.';
+comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. A new id that clashes with an existing one (same millisecond, same random bits) is drawn again.';
 grant execute on function api.create_user(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -2529,6 +2675,71 @@ comment on function api.expire_checkouts(text,timestamp with time zone) is 'Mark
 grant execute on function api.expire_checkouts(text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.export_users(project_id text, after_id bigint DEFAULT 0, page_size integer DEFAULT 1000, with_password_hashes boolean DEFAULT false)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'An export is for the project the request acts for.';
+    end if;
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may export users.';
+    end if;
+    if page_size is null or page_size not between 1 and 1000 or after_id is null then
+      raise exception using errcode = 'AS400', message = 'An export page is 1 to 1000 users after an id.';
+    end if;
+    mode := astapa.require_project(project_id);
+    if after_id = 0 then
+      perform astapa.audit(project_id, 'user.export', null, pg_catalog.jsonb_build_object(
+        'with_password_hashes', coalesce(with_password_hashes, false), 'environment', mode));
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
+        'created_at', u.created_at, 'disabled', case when u.disabled then true end,
+        'name', c.extra ->> 'name', 'role', c.role,
+        'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
+        'custom_claims', nullif(c.extra - 'name', '{}'),
+        'plan', (select s.plan_key from astapa.subscriptions as s
+                 where s.project_id = u.project_id and s.user_id = u.id and s.ended_at is null and astapa.grants_plan(s)),
+        'identities', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                          'provider', i.provider, 'subject', i.subject, 'email', i.email)) order by i.provider, i.subject)
+                       from astapa.identities as i where i.project_id = u.project_id and i.user_id = u.id),
+        'password_hash', case when with_password_hashes then u.password_hash end)) order by u.id)
+      from (select * from astapa.users as x
+            where x.project_id = export_users.project_id and x.environment = mode and x.id > after_id
+            order by x.id limit page_size) as u
+      left join astapa.user_claims as c on c.project_id = u.project_id and c.user_id = u.id), '[]');
+  end
+  $function$;
+comment on function api.export_users(text,bigint,integer,boolean) is 'One keyset page (ids after after_id, at most 1000) of the project''s users in its current environment, in the shape api.import_users reads, password hashes only when asked; the first page audits the export (user.export). Security definer because the app role cannot select password hashes; refuses any project but the one the transaction acts for, and machine or self-registered clients.';
+grant execute on function api.export_users(text,bigint,integer,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.failing_client_buckets(prefix text, max_rows integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('bucket', f.bucket, 'seconds', f.seconds)), '[]')
+    from (select r.bucket,
+                 greatest(1, ceil(extract(epoch from r.window_start
+                   + pg_catalog.make_interval(secs => r.window_seconds) - pg_catalog.now())))::integer as seconds
+          from astapa.rate_limits r
+          where pg_catalog.starts_with(r.bucket, failing_client_buckets.prefix) and r.hits > 0
+            and r.window_start + pg_catalog.make_interval(secs => r.window_seconds) > pg_catalog.now()
+          limit greatest(max_rows, 0)) as f
+  $function$;
+comment on function api.failing_client_buckets(text,integer) is 'Brute-force buckets whose name starts with prefix and that hold a failure in their current window, as [{bucket, seconds left}], at most max_rows: what a starting or re-listening instance must not answer from its client-credential cache.';
+grant execute on function api.failing_client_buckets(text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.find_user_by_email(project_id text, email text)
  RETURNS jsonb
  LANGUAGE sql
@@ -2663,6 +2874,85 @@ comment on function api.get_webhook_endpoint(text) is 'The project''s webhook en
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.import_users(project_id text, rows jsonb, plan_source text DEFAULT 'claims_api'::text, dry_run boolean DEFAULT false)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text;
+    r jsonb;
+    outcome text;
+    created integer := 0;
+    updated integer := 0;
+    refused jsonb[] := '{}';
+    first_seen jsonb;
+    state text;
+    problem text;
+    constraint_at_fault text;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'An import is for the project the request acts for.';
+    end if;
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may import users.';
+    end if;
+    if pg_catalog.jsonb_typeof(rows) is distinct from 'array' or pg_catalog.jsonb_array_length(rows) > 10000 then
+      raise exception using errcode = 'AS400', message = 'An import is a JSON array of at most 10,000 users.';
+    end if;
+    mode := astapa.require_project(project_id);
+    -- The row each repeated email or external_id first appeared in, found once rather than per row.
+    select coalesce(pg_catalog.jsonb_object_agg(d.ord::text, coalesce(rows -> (d.first - 1)::integer -> 'row',
+                                                                      pg_catalog.to_jsonb(d.first))), '{}')
+    into first_seen
+    from (select t.ord, pg_catalog.min(t.ord) over (partition by t.key) as first
+          from (select e.ord, 'e:' || pg_catalog.lower(pg_catalog.btrim(e.value ->> 'email')) as key
+                from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord)
+                union all
+                select e.ord, 'x:' || (e.value ->> 'external_id')
+                from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord)
+                where e.value ->> 'external_id' is not null) as t) as d
+    where d.first <> d.ord;
+    begin
+      for r in select e.value || pg_catalog.jsonb_build_object('ord', e.ord)
+               from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord) loop
+        if first_seen ? (r ->> 'ord') then
+          refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
+            'reason', pg_catalog.format('The same email or external_id is already in row %s of this import.',
+                                        first_seen ->> (r ->> 'ord')));
+          continue;
+        end if;
+        begin
+          outcome := astapa.import_user(project_id, mode, r - 'ord' - 'row', plan_source);
+          if outcome = 'created' then created := created + 1; else updated := updated + 1; end if;
+        exception when others then
+          get stacked diagnostics state = returned_sqlstate, problem = message_text,
+                                  constraint_at_fault = constraint_name;
+          refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
+            'reason', case
+              when state like 'AS%' then problem
+              when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
+              when state like '22%' then 'A value has the wrong type or format: ' || problem
+              else 'The row could not be stored: ' || problem end);
+        end;
+      end loop;
+      perform astapa.audit(project_id, 'user.import', null, pg_catalog.jsonb_build_object(
+        'created', created, 'updated', updated, 'refused', pg_catalog.cardinality(refused), 'environment', mode));
+      if dry_run then
+        raise exception using errcode = 'AS2DR', message = 'dry run';
+      end if;
+    exception when sqlstate 'AS2DR' then
+      null; -- a dry run: the counts stay, every write above is rolled back
+    end;
+    return pg_catalog.jsonb_build_object('created', created, 'updated', updated, 'dry_run', dry_run,
+                                         'refused', pg_catalog.to_jsonb(refused));
+  end
+  $function$;
+comment on function api.import_users(text,jsonb,text,boolean) is 'Imports up to 10,000 users (rows validated by lib/import/rows.ts, each with its row number): creates or updates each by external_id, then email; one bad row is rolled back alone and listed in refused with its reason; repeats of an email or external_id in one call are refused; audited once (user.import). dry_run answers the same and writes nothing. Security definer because it writes password hashes and keeps a hash Astapa made over an older imported one, which needs reading the column the app role cannot select; it refuses any project but the one the transaction acts for, and machine or self-registered clients.';
+grant execute on function api.import_users(text,jsonb,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.install_signing_keys(active_kid text, active_jwk jsonb, active_private bytea, next_kid text, next_jwk jsonb, next_private bytea)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -2766,7 +3056,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60)
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[])
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -2778,15 +3068,15 @@ AS $function$
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
-      code_challenge, code_challenge_method, nonce, auth_time,
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+      code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target).';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null).';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea, sign_in_request text DEFAULT NULL::text)
@@ -3301,6 +3591,25 @@ comment on function api.list_webhook_deliveries(text,text,integer) is 'The proje
 grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
+      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = login_session.token_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.login_session(bytea) is 'A live session''s user, how they signed in (amr) and when (auth_time, epoch seconds), or null: what acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
+grant execute on function api.login_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.login_session_user(token_hash bytea)
  RETURNS bigint
  LANGUAGE sql
@@ -3432,6 +3741,87 @@ comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text
 grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.meet_mfa_challenge(token_hash bytea, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, secret_sealed bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb, remember bytea DEFAULT NULL::bytea, remember_days integer DEFAULT 0)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    challenge astapa.mfa_challenges;
+    factor astapa.user_factors;
+    project text := astapa.current_project_id();
+    target text;
+  begin
+    -- Row locks: two instances given the same code queue here, and only the first may use its step.
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    target := 'user:' || challenge.user_id;
+    select * into factor from astapa.user_factors f
+    where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp'
+    for update;
+    if method = 'enrol' then
+      -- The secret lived only in the enrolment form (sealed) until this code proved the app has it: nothing
+      -- half-finished is ever stored, so an abandoned enrolment asks nobody for anything.
+      if factor.confirmed_at is not null then
+        raise exception 'an authenticator app is already set up for this user' using errcode = 'AS409';
+      end if;
+      if meet_mfa_challenge.secret_sealed is null or step is null
+         or pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
+        raise exception 'an enrolment needs the sealed secret, a time step and 10 recovery codes'
+          using errcode = 'AS400';
+      end if;
+      insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at, last_used_step)
+      values (project, challenge.user_id, 'totp', meet_mfa_challenge.secret_sealed, pg_catalog.now(), step);
+      delete from astapa.recovery_codes r where r.project_id = project and r.user_id = challenge.user_id;
+      insert into astapa.recovery_codes (project_id, user_id, code_hash)
+      select project, challenge.user_id, h from pg_catalog.unnest(recovery_hashes) as h;
+      perform astapa.audit(project, 'user.mfa_enrolled', target, '{"factor":"totp"}');
+      perform astapa.emit_event(project, 'user.mfa_enrolled', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(project, challenge.user_id), 'factor', 'totp'));
+    elsif method = 'totp' then
+      if factor.confirmed_at is null or step is null or factor.last_used_step >= step then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+      update astapa.user_factors f set last_used_step = step
+      where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp';
+    elsif method = 'recovery' then
+      update astapa.recovery_codes r set used_at = pg_catalog.now()
+      where r.project_id = project and r.user_id = challenge.user_id and r.code_hash = meet_mfa_challenge.code_hash
+        and r.used_at is null and factor.confirmed_at is not null;
+      if not found then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+      perform astapa.audit(project, 'user.recovery_code_used', target, pg_catalog.jsonb_build_object(
+        'left', (select pg_catalog.count(*) from astapa.recovery_codes r
+          where r.project_id = project and r.user_id = challenge.user_id and r.used_at is null)));
+      if mail is not null then
+        perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+          (select u.email from astapa.users u where u.project_id = project and u.id = challenge.user_id)));
+      end if;
+    else
+      raise exception 'method is enrol, totp or recovery' using errcode = 'AS400';
+    end if;
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = challenge.token_hash;
+    if remember is not null and remember_days between 1 and 90 then
+      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (project, remember, challenge.user_id,
+              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
+    end if;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
+      'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr || '{otp,mfa}'::text[]) a
+        order by a)));
+  end
+  $function$;
+comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge).';
+grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.member_role(project_id text, account_id bigint)
  RETURNS text
  LANGUAGE sql
@@ -3472,6 +3862,32 @@ AS $function$
   $function$;
 comment on function api.metrics_backlog() is 'Definer: the metrics scrape serves the whole deployment, so it counts rows across projects (through the workers'' existing policies). Returns counts and one age only. Runs only without a project set.';
 grant execute on function api.metrics_backlog() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mfa_challenge(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'user_id', c.user_id::text,
+      'email', u.email,
+      'amr', pg_catalog.to_jsonb(c.amr),
+      'enrolled', f.confirmed_at is not null,
+      -- The sealed secret (hex), useless without the master key.
+      'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
+      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+        where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null))
+    from astapa.mfa_challenges c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
+    where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret and the unused recovery codes; null when unknown, used, expired, or the user is disabled or of the other environment.';
+grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
@@ -4085,12 +4501,13 @@ AS $function$
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires);
+            code.auth_time, refresh_expires, code.amr);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
-    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires);
+    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
   end
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
@@ -4454,6 +4871,46 @@ comment on function api.reset_password(bytea,text) is 'Uses a reset link once: s
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.reset_user_factors(project_id text, user_id bigint, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    removed integer;
+    email text;
+  begin
+    select u.email into email from astapa.users u
+    where u.project_id = reset_user_factors.project_id and u.id = reset_user_factors.user_id;
+    if email is null then
+      raise exception 'no such user' using errcode = 'AS404';
+    end if;
+    delete from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
+      and f.confirmed_at is not null;
+    get diagnostics removed = row_count;
+    delete from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id;
+    delete from astapa.recovery_codes r
+    where r.project_id = reset_user_factors.project_id and r.user_id = reset_user_factors.user_id;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = reset_user_factors.project_id and b.user_id = reset_user_factors.user_id
+      and b.revoked_at is null;
+    if removed > 0 then
+      perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
+      perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id), 'factor', 'totp'));
+      if mail is not null then
+        perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
+      end if;
+    end if;
+    return pg_catalog.jsonb_build_object('removed', removed);
+  end
+  $function$;
+comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. AS404 for an unknown user.';
+grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.resource_owner(resource text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4676,7 +5133,8 @@ AS $function$
          and successor.token_hash = rotate_refresh_token.successor_hash and successor.revoked_at is null then
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-          presented.resource, presented.auth_time, null, successor.expires_at);
+          presented.resource, presented.auth_time, null, successor.expires_at)
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -4688,11 +5146,13 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
-            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires);
+            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
+            presented.amr);
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-      presented.resource, presented.auth_time, null, refresh_expires);
+      presented.resource, presented.auth_time, null, refresh_expires)
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
   end
   $function$;
 comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
@@ -5080,7 +5540,7 @@ AS $function$
     if url is null or not astapa.is_valid_redirect_uri(url) then
       problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
     end if;
-    if events is not null and (pg_catalog.cardinality(events) not between 1 and 4
+    if events is not null and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
                                or not events <@ astapa.webhook_event_types()) then
       problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
         'events must name one or more of ' || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
@@ -5404,7 +5864,7 @@ comment on function api.start_device_authorization(bytea,text,text,text,text,int
 grant execute on function api.start_device_authorization(bytea,text,text,text,text,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800)
+CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800, amr text[] DEFAULT '{pwd}'::text[])
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -5413,16 +5873,49 @@ AS $function$
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
     end if;
-    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
     values (astapa.current_project_id(), token_hash, user_id,
-            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = astapa.current_project_id() and u.id = start_login_session.user_id;
-    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id);
+    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer) is 'Records a signed-in browser for the current project (7 days by default) and the sign-in time.';
-grant execute on function api.start_login_session(bigint,bytea,integer) to astapa_app;
+comment on function api.start_login_session(bigint,bytea,integer,text[]) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time.';
+grant execute on function api.start_login_session(bigint,bytea,integer,text[]) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if amr is null or pg_catalog.cardinality(amr) = 0 then
+      raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
+    end if;
+    if not required and not exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
+    -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
+    if remembered is not null and exists (select from astapa.remembered_browsers b
+        where b.project_id = astapa.current_project_id() and b.token_hash = remembered
+          and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
+       and exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
+    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
+    values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes');
+    return true;
+  end
+  $function$;
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) is 'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
+grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
@@ -5757,8 +6250,58 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.upgrade_imported_password(project_id text, user_id bigint, old_hash text, new_hash text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'A password is re-hashed for the project the request acts for.';
+    end if;
+    if new_hash is null or new_hash !~ '^\$argon2id\$' then
+      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+    end if;
+    update astapa.users as u set password_hash = new_hash
+    where u.project_id = upgrade_imported_password.project_id and u.id = upgrade_imported_password.user_id
+      and u.password_hash = old_hash;
+    if not found then
+      return false; -- another sign-in re-hashed it first, or the password changed meanwhile
+    end if;
+    perform astapa.audit(project_id, 'user.rehash_password', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('from', pg_catalog.substring(old_hash, '^\$?([a-z0-9_-]+)')));
+    return true;
+  end
+  $function$;
+comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash; true when replaced. Security definer because the app role cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
+grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'mfa_enrolled', exists (select from astapa.user_factors f
+        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
+          and f.confirmed_at is not null),
+      'factors', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', f.kind,
+          'enrolled_at', f.confirmed_at) order by f.kind)
+        from astapa.user_factors f
+        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
+          and f.confirmed_at is not null), '[]'),
+      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+        where r.project_id = user_factors.project_id and r.user_id = user_factors.user_id and r.used_at is null))
+  $function$;
+comment on function api.user_factors(text,bigint) is 'A user''s confirmed factors (kind, enrolled_at), whether any is enrolled, and unused recovery codes: for the dashboard and the Platform API. Never a secret or a code hash.';
+grant execute on function api.user_factors(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_for_sign_in(project_id text, email text)
@@ -6587,10 +7130,13 @@ CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer)
+    -- Every instance's client-credential cache stops answering for these buckets (lib/oauth/verified_clients.ts):
+    -- the payload is the bucket's name, the key of its astapa.rate_limits row.
+    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer),
+           pg_catalog.pg_notify('astapa_client_failures', b.value ->> 'name')
     from pg_catalog.jsonb_array_elements(buckets) as b(value)
   $function$;
-comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket.';
+comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket and announces each bucket on NOTIFY astapa_client_failures (payload: the bucket name), so no instance answers those buckets from its cache.';
 grant execute on function astapa.count_client_failure(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -6782,6 +7328,111 @@ AS $function$
   $function$;
 comment on function astapa.grants_plan(astapa.subscriptions) is 'Whether a subscription puts its plan in tokens now: current and active, past_due (grace), or canceled with its paid period still running.';
 grant execute on function astapa.grants_plan(astapa.subscriptions) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    wanted_email text := pg_catalog.btrim(r ->> 'email');
+    external text := r ->> 'external_id';
+    by_external bigint;
+    by_email bigint;
+    target bigint;
+    outcome text;
+    patch jsonb := '{}';
+    identity jsonb;
+    linked_to bigint;
+    was_disabled boolean := false;
+    violated text;
+  begin
+    perform astapa.assert_email(wanted_email);
+    if r ? 'password_hash' and r ->> 'password_hash' is not null
+       and r ->> 'password_hash' !~ '^(\$argon2id\$|\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)' then
+      raise exception using errcode = 'AS400', message = 'The password hash is in no format Astapa imports.';
+    end if;
+    if external is not null then
+      select u.id into by_external from astapa.users as u
+      where u.project_id = import_user.project_id and u.environment = mode and u.external_id = external;
+    end if;
+    select u.id into by_email from astapa.users as u
+    where u.project_id = import_user.project_id and u.environment = mode
+      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted_email);
+    if by_external is not null and by_email is not null and by_external <> by_email then
+      raise exception using errcode = 'AS409',
+        message = 'This external_id belongs to one user and this email to another; change one of them first.';
+    end if;
+    target := coalesce(by_external, by_email);
+    if target is null then
+      -- Rows of one import are created within the same milliseconds: a new id that clashes with one just drawn
+      -- (users_pkey: same millisecond, same 22 random bits) is drawn again, as in api.create_user.
+      for attempt in 1..5 loop
+        begin
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
+                                    created_at, disabled)
+          values (project_id, wanted_email, coalesce((r ->> 'email_verified')::boolean, false), r ->> 'password_hash',
+                  mode, external, coalesce((r ->> 'created_at')::timestamptz, pg_catalog.now()), false)
+          returning id into target;
+          exit;
+        exception when unique_violation then
+          get stacked diagnostics violated = constraint_name;
+          if violated is distinct from 'users_pkey' or attempt = 5 then
+            raise;
+          end if;
+        end;
+      end loop;
+      outcome := 'created';
+    else
+      select u.disabled into was_disabled from astapa.users as u
+      where u.project_id = import_user.project_id and u.id = target;
+      update astapa.users as u set
+        email = wanted_email,
+        email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
+        external_id = coalesce(external, u.external_id),
+        created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
+        -- Enabled until the end of this row: api.set_user_claims refuses a disabled user (no one sees this
+        -- state, the row is one transaction); the last statement below sets the flag the import states.
+        disabled = false,
+        -- A hash Astapa made (the person signed in or reset since) is newer than anything in an export.
+        password_hash = case
+          when r ->> 'password_hash' is null or u.password_hash ~ '^\$argon2id\$v=19\$m=19456,t=2,p=1\$' then u.password_hash
+          else r ->> 'password_hash' end
+      where u.project_id = import_user.project_id and u.id = target;
+      outcome := 'updated';
+    end if;
+    if r ? 'role' then patch := patch || pg_catalog.jsonb_build_object('role', r -> 'role'); end if;
+    if r ? 'feature_flags' then patch := patch || pg_catalog.jsonb_build_object('feature_flags', r -> 'feature_flags'); end if;
+    if r ? 'custom_claims' or r ? 'name' then
+      patch := patch || pg_catalog.jsonb_build_object('extra', coalesce(r -> 'custom_claims', '{}')
+        || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
+    end if;
+    if patch <> '{}' then
+      perform api.set_user_claims(project_id, target, patch);
+    end if;
+    if r ->> 'plan' is not null then
+      perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);
+    end if;
+    for identity in select * from pg_catalog.jsonb_array_elements(coalesce(r -> 'identities', '[]')) loop
+      select i.user_id into linked_to from astapa.identities as i
+      where i.project_id = import_user.project_id and i.provider = identity ->> 'provider'
+        and i.subject = identity ->> 'subject';
+      if linked_to is null then
+        insert into astapa.identities (project_id, provider, subject, user_id, email)
+        values (project_id, identity ->> 'provider', identity ->> 'subject', target, identity ->> 'email');
+      elsif linked_to <> target then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'The %s identity %s already signs in another user of this project.', identity ->> 'provider', identity ->> 'subject');
+      end if;
+    end loop;
+    if coalesce((r ->> 'disabled')::boolean, was_disabled) then
+      update astapa.users as u set disabled = true where u.project_id = import_user.project_id and u.id = target;
+    end if;
+    return outcome;
+  end
+  $function$;
+comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)
@@ -6988,6 +7639,28 @@ AS $function$
   $function$;
 comment on function astapa.new_user_id() is 'A new user''s id: milliseconds since 2020-01-01 shifted left 22 bits, OR 22 bits from gen_random_uuid() (a strong random source). Positive, below 2^63 until about 2089, not guessable from a neighbour, and ordered by time to the millisecond.';
 grant execute on function astapa.new_user_id() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.note_client_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    noted bigint;
+  begin
+    insert into astapa.client_changes (source) values (tg_table_name) returning seq into noted;
+    if noted % 100 = 0 then
+      delete from astapa.client_changes c where c.changed_at < pg_catalog.now() - interval '1 day';
+    end if;
+    -- Other instances hear it on commit; this session's own process hears the notice at once, before the
+    -- statement returns, so a change made through one instance is never answered from that instance's cache.
+    perform pg_catalog.pg_notify('astapa_client_changes', noted::text);
+    raise notice using message = 'astapa_client_change', detail = noted::text;
+    return null;
+  end
+  $function$;
+comment on function astapa.note_client_change() is 'Statement trigger on what a client_credentials grant depends on: records the change in astapa.client_changes, sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own session, so every instance drops its cached client credentials.';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()
@@ -7439,6 +8112,18 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
       end if;
+    when 'mfa' then
+      -- The second-factor policy (docs/mfa.md): who is asked, and how long a remembered browser is trusted.
+      if pg_catalog.jsonb_typeof(value) <> 'object' or not (value ?| array['policy'])
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k not in ('policy', 'remember_days'))
+         or coalesce(value ->> 'policy', '') not in ('off', 'optional', 'required') then
+        return 'mfa must be {"policy": "off" | "optional" | "required"}, optionally with remember_days.';
+      end if;
+      if value ? 'remember_days' and (pg_catalog.jsonb_typeof(value -> 'remember_days') <> 'number'
+         or (value ->> 'remember_days')::numeric <> pg_catalog.trunc((value ->> 'remember_days')::numeric)
+         or (value ->> 'remember_days')::numeric not between 0 and 90) then
+        return 'mfa.remember_days must be a whole number of days from 0 to 90.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -7593,11 +8278,13 @@ CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
-      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at)
+      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
+      'mfa_enrolled', exists (select from astapa.user_factors f
+        where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -7637,7 +8324,8 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
-AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed'] $function$;
+AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed', 'user.mfa_enrolled',
+    'user.mfa_removed'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

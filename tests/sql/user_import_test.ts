@@ -249,3 +249,29 @@ Deno.test("api.export_users — keyset pages in the import's shape; hashes only 
     "forbidden",
   );
 });
+
+Deno.test("api.import_users — a new id that clashes with one already drawn is drawn again, the row still created", async () => {
+  const p = await seedProject(db.sql);
+  const taken = await seedUser(db.sql, p.id, "first@example.com");
+  // A default that hands out the taken id twice, then real ones: what two same-millisecond draws would make.
+  await db.sql.unsafe(`
+    create sequence public.import_clash_draws;
+    create function public.import_clashing_user_id() returns bigint language sql volatile set search_path = '' as
+      $$ select case when pg_catalog.nextval('public.import_clash_draws') <= 2 then ${taken}::bigint
+                     else astapa.new_user_id() end $$;
+    grant usage on sequence public.import_clash_draws to public;
+    grant execute on function public.import_clashing_user_id() to public;
+    alter table astapa.users alter column id set default public.import_clashing_user_id();`);
+  try {
+    const result = await run(db.sql, p.id, [{ row: 1, email: "second@example.com" }]);
+    assert.deepEqual(result.refused, []);
+    assert.equal(result.created, 1);
+    const second = await stored(db.sql, p.id, "second@example.com");
+    assert.notEqual(second.id, taken);
+    const [draws] = await db.sql`select last_value::int from public.import_clash_draws`;
+    assert.equal(draws.last_value, 3, "drawn until free");
+  } finally {
+    await db.sql.unsafe(`alter table astapa.users alter column id set default astapa.new_user_id();
+                         drop function public.import_clashing_user_id(); drop sequence public.import_clash_draws;`);
+  }
+});
