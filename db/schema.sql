@@ -123,13 +123,19 @@ create table astapa.checkouts (
   paid_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  coupon_code text,
+  discount_idr bigint default 0 not null,
+  plan_change_id bigint,
   constraint checkouts_pkey PRIMARY KEY (project_id, id),
   constraint checkouts_public_id_key UNIQUE (public_id),
+  constraint checkouts_coupon_fkey FOREIGN KEY (project_id, coupon_code) REFERENCES astapa.coupons(project_id, code),
+  constraint checkouts_plan_change_fkey FOREIGN KEY (project_id, plan_change_id) REFERENCES astapa.plan_changes(project_id, id),
   constraint checkouts_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint checkouts_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint checkouts_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
   constraint checkouts_bank_check CHECK (bank IS NULL OR (bank = ANY (ARRAY['BCA'::text, 'BNI'::text, 'BRI'::text, 'MANDIRI'::text, 'PERMATA'::text]))),
   constraint checkouts_currency_check CHECK (currency = 'IDR'::text),
+  constraint checkouts_discount_idr_check CHECK (discount_idr >= 0 AND discount_idr <= '1000000000000'::bigint),
   constraint checkouts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text]))),
   constraint checkouts_public_id_check CHECK (public_id ~ '^chk_[a-z2-7]{24}$'::text),
@@ -140,12 +146,16 @@ create table astapa.checkouts (
 alter table astapa.checkouts enable row level security;
 alter table astapa.checkouts force row level security;
 comment on table astapa.checkouts is 'One purchase of a plan for one billing period. status: open (no charge yet), pending (a charge waits), paid, expired. xendit_account says whose keys made its charges (project, deployment or the built-in simulator), so callbacks are checked against the matching token. period_start is set for renewals (the period paid for).';
+comment on column astapa.checkouts.coupon_code is 'The coupon applied to this checkout (receipts name it).';
+comment on column astapa.checkouts.discount_idr is 'Rupiah taken off the list price by coupon_code: amount is what is charged, amount + discount_idr the list price.';
+comment on column astapa.checkouts.plan_change_id is 'Set on an upgrade''s checkout: paying it applies that plan change instead of starting a new period.';
+CREATE INDEX checkouts_coupon_idx ON astapa.checkouts USING btree (project_id, coupon_code) WHERE (coupon_code IS NOT NULL);
 CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE (period_start IS NOT NULL);
 CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
 CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
 grant select on astapa.checkouts to astapa_app;
-grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at) on astapa.checkouts to astapa_app;
-grant update (status, method, bank, paid_at, updated_at) on astapa.checkouts to astapa_app;
+grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at, coupon_code, discount_idr, plan_change_id) on astapa.checkouts to astapa_app;
+grant update (amount, status, method, bank, paid_at, updated_at, coupon_code, discount_idr) on astapa.checkouts to astapa_app;
 create policy "a project opens its own checkouts" on astapa.checkouts as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own checkouts" on astapa.checkouts as permissive for select to astapa_app, astapa_owner
@@ -158,6 +168,71 @@ create policy "definer functions find the checkout a callback names" on astapa.c
 create policy "definer functions see which projects have unpaid checkouts" on astapa.checkouts as permissive for select to astapa_owner
   using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['open'::text, 'pending'::text]))));
 CREATE TRIGGER checkouts_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.checkouts FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.coupon_redemptions (
+  project_id text not null,
+  coupon_code text not null,
+  user_id bigint not null,
+  checkout_id bigint not null,
+  created_at timestamp with time zone default now() not null,
+  constraint coupon_redemptions_pkey PRIMARY KEY (project_id, coupon_code, user_id),
+  constraint coupon_redemptions_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id) ON DELETE CASCADE,
+  constraint coupon_redemptions_coupon_fkey FOREIGN KEY (project_id, coupon_code) REFERENCES astapa.coupons(project_id, code),
+  constraint coupon_redemptions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE
+);
+alter table astapa.coupon_redemptions enable row level security;
+alter table astapa.coupon_redemptions force row level security;
+comment on table astapa.coupon_redemptions is 'Each user''s redemption of a coupon, pointing at the checkout it was applied to. It counts towards max_redemptions unless that checkout expired unpaid (then the user, or someone else, may use the slot).';
+CREATE INDEX coupon_redemptions_checkout_idx ON astapa.coupon_redemptions USING btree (project_id, checkout_id);
+grant delete, insert, select on astapa.coupon_redemptions to astapa_app;
+grant update (checkout_id, created_at) on astapa.coupon_redemptions to astapa_app;
+create policy "a project moves its own coupon redemptions" on astapa.coupon_redemptions as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own coupon redemptions" on astapa.coupon_redemptions as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own coupon redemptions" on astapa.coupon_redemptions as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project releases its own coupon redemptions" on astapa.coupon_redemptions as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.coupons (
+  project_id text not null,
+  code text not null,
+  percent_off integer,
+  amount_off_idr bigint,
+  duration text default 'once'::text not null,
+  duration_periods integer,
+  max_redemptions integer,
+  plan_keys text[],
+  expires_at timestamp with time zone,
+  disabled_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint coupons_pkey PRIMARY KEY (project_id, code),
+  constraint coupons_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint coupons_amount_off_idr_check CHECK (amount_off_idr >= 1 AND amount_off_idr <= '1000000000000'::bigint),
+  constraint coupons_code_check CHECK (code ~ '^[A-Z0-9_-]{3,40}$'::text),
+  constraint coupons_discount_check CHECK ((percent_off IS NULL) <> (amount_off_idr IS NULL)),
+  constraint coupons_duration_check CHECK ((duration = ANY (ARRAY['once'::text, 'repeating'::text, 'forever'::text])) AND (duration = 'repeating'::text) = (duration_periods IS NOT NULL)),
+  constraint coupons_duration_periods_check CHECK (duration_periods >= 1 AND duration_periods <= 120),
+  constraint coupons_max_redemptions_check CHECK (max_redemptions >= 1),
+  constraint coupons_percent_off_check CHECK (percent_off >= 1 AND percent_off <= 99),
+  constraint coupons_plan_keys_check CHECK (cardinality(plan_keys) >= 1 AND cardinality(plan_keys) <= 100)
+);
+alter table astapa.coupons enable row level security;
+alter table astapa.coupons force row level security;
+comment on table astapa.coupons is 'Discount codes of a project: percent_off (1–99) or amount_off_idr, duration once | repeating (duration_periods paid periods) | forever, optional expires_at, max_redemptions (users) and plan_keys (null: any plan). Disabled, never deleted: redemptions keep naming them.';
+grant insert, select on astapa.coupons to astapa_app;
+grant update (disabled_at) on astapa.coupons to astapa_app;
+create policy "a project adds its own coupons" on astapa.coupons as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own coupons" on astapa.coupons as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own coupons" on astapa.coupons as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.dashboard_sessions (
@@ -259,7 +334,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -534,6 +609,45 @@ create policy "a project updates its own payments" on astapa.payments as permiss
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.plan_changes (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  user_id bigint not null,
+  from_plan text not null,
+  to_plan text not null,
+  kind text not null,
+  status text not null,
+  list_amount bigint default 0 not null,
+  credit_idr bigint default 0 not null,
+  amount_idr bigint default 0 not null,
+  period_end timestamp with time zone,
+  effective_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  resolved_at timestamp with time zone,
+  constraint plan_changes_pkey PRIMARY KEY (project_id, id),
+  constraint plan_changes_from_plan_fkey FOREIGN KEY (project_id, from_plan) REFERENCES astapa.plans(project_id, key),
+  constraint plan_changes_to_plan_fkey FOREIGN KEY (project_id, to_plan) REFERENCES astapa.plans(project_id, key),
+  constraint plan_changes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint plan_changes_amounts_check CHECK (list_amount >= 0 AND credit_idr >= 0 AND amount_idr >= 0 AND amount_idr <= '1000000000000'::bigint AND list_amount <= '1000000000000'::bigint),
+  constraint plan_changes_kind_check CHECK (kind = ANY (ARRAY['upgrade'::text, 'scheduled'::text])),
+  constraint plan_changes_status_check CHECK (status = ANY (ARRAY['awaiting_payment'::text, 'scheduled'::text, 'applied'::text, 'canceled'::text]))
+);
+alter table astapa.plan_changes enable row level security;
+alter table astapa.plan_changes force row level security;
+comment on table astapa.plan_changes is 'Requested plan changes and their history. kind upgrade: charged now (amount_idr = list_amount − credit_idr, the unused share of the current plan), status awaiting_payment until its checkout (checkouts.plan_change_id) is paid, then applied; period_end is where the new plan''s period ends (same interval: the current one). kind scheduled: takes effect at effective_at (the period end) when the renewal for to_plan is paid.';
+CREATE UNIQUE INDEX plan_changes_open_key ON astapa.plan_changes USING btree (project_id, user_id) WHERE (status = ANY (ARRAY['awaiting_payment'::text, 'scheduled'::text]));
+CREATE INDEX plan_changes_user_idx ON astapa.plan_changes USING btree (project_id, user_id, id);
+grant insert, select on astapa.plan_changes to astapa_app;
+grant update (status, resolved_at) on astapa.plan_changes to astapa_app;
+create policy "a project reads its own plan changes" on astapa.plan_changes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own plan changes" on astapa.plan_changes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project resolves its own plan changes" on astapa.plan_changes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.plans (
   project_id text not null,
   key text not null,
@@ -547,6 +661,7 @@ create table astapa.plans (
   archived_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  trial_days integer default 0 not null,
   constraint plans_pkey PRIMARY KEY (project_id, key),
   constraint plans_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint plans_claims_check CHECK (astapa.are_valid_plan_claims(claims)),
@@ -555,14 +670,16 @@ create table astapa.plans (
   constraint plans_interval_check CHECK ("interval" = ANY (ARRAY['month'::text, 'year'::text, 'one_time'::text])),
   constraint plans_key_check CHECK (key ~ '^[a-z0-9_-]{1,64}$'::text),
   constraint plans_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
-  constraint plans_price_idr_check CHECK (price_idr >= 0 AND price_idr <= '1000000000000'::bigint)
+  constraint plans_price_idr_check CHECK (price_idr >= 0 AND price_idr <= '1000000000000'::bigint),
+  constraint plans_trial_days_check CHECK (trial_days >= 0 AND trial_days <= 365)
 );
 alter table astapa.plans enable row level security;
 alter table astapa.plans force row level security;
 comment on table astapa.plans is 'Subscription tiers of a project: key (the JWT''s custom_claims.plan), price in whole rupiah, interval (month, year, one_time), claims the plan grants (feature_flags and custom keys), one default plan per project, archived_at (archived plans keep their subscribers but cannot be assigned anew).';
+comment on column astapa.plans.trial_days is 'Days of free trial a user may start once (0: no trial). Only for paid monthly or yearly plans.';
 CREATE UNIQUE INDEX plans_default_key ON astapa.plans USING btree (project_id) WHERE is_default;
 grant insert, select on astapa.plans to astapa_app;
-grant update (name, description, price_idr, "interval", claims, is_default, sort_order, archived_at, updated_at) on astapa.plans to astapa_app;
+grant update (name, description, price_idr, "interval", claims, is_default, sort_order, archived_at, updated_at, trial_days) on astapa.plans to astapa_app;
 create policy "a project adds its own plans" on astapa.plans as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project changes its own plans" on astapa.plans as permissive for update to astapa_app, astapa_owner
@@ -857,12 +974,12 @@ create table astapa.subscriptions (
   constraint subscriptions_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint subscriptions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint subscriptions_period_check CHECK (current_period_end IS NULL OR current_period_end > current_period_start),
-  constraint subscriptions_source_check CHECK (source = ANY (ARRAY['payment'::text, 'claims_api'::text, 'dashboard'::text, 'cli'::text, 'default'::text])),
-  constraint subscriptions_status_check CHECK (status = ANY (ARRAY['active'::text, 'past_due'::text, 'canceled'::text, 'expired'::text]))
+  constraint subscriptions_source_check CHECK (source = ANY (ARRAY['payment'::text, 'claims_api'::text, 'dashboard'::text, 'cli'::text, 'default'::text, 'trial'::text])),
+  constraint subscriptions_status_check CHECK (status = ANY (ARRAY['trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'expired'::text]))
 );
 alter table astapa.subscriptions enable row level security;
 alter table astapa.subscriptions force row level security;
-comment on table astapa.subscriptions is 'A user''s plan over time: the row with ended_at null is current. status active or past_due grants the plan; canceled grants it until current_period_end; expired does not (the default plan applies). source says who assigned it: payment, claims_api, dashboard, cli or default.';
+comment on table astapa.subscriptions is 'A user''s plan over time: the row with ended_at null is current. status trialing (a free trial until current_period_end), active or past_due grants the plan; canceled grants it until current_period_end; expired does not (the default plan applies). source says who assigned it: payment, claims_api, dashboard, cli, default or trial.';
 CREATE UNIQUE INDEX subscriptions_current_key ON astapa.subscriptions USING btree (project_id, user_id) WHERE (ended_at IS NULL);
 CREATE INDEX subscriptions_user_idx ON astapa.subscriptions USING btree (project_id, user_id, id);
 grant select on astapa.subscriptions to astapa_app;
@@ -876,8 +993,29 @@ create policy "a project reads its own subscriptions" on astapa.subscriptions as
 create policy "a project starts subscriptions for its own users" on astapa.subscriptions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions see which projects have paid subscriptions" on astapa.subscriptions as permissive for select to astapa_owner
-  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (ended_at IS NULL) AND (paid_through IS NOT NULL)));
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (ended_at IS NULL) AND ((paid_through IS NOT NULL) OR (status = 'trialing'::text))));
 CREATE TRIGGER subscriptions_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.subscriptions FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.trials (
+  project_id text not null,
+  user_id bigint not null,
+  plan_key text not null,
+  started_at timestamp with time zone not null,
+  ends_at timestamp with time zone not null,
+  constraint trials_pkey PRIMARY KEY (project_id, user_id, plan_key),
+  constraint trials_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
+  constraint trials_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint trials_period_check CHECK (ends_at > started_at)
+);
+alter table astapa.trials enable row level security;
+alter table astapa.trials force row level security;
+comment on table astapa.trials is 'Every free trial a user started, one per user and plan (the primary key enforces it, also under races).';
+grant insert, select on astapa.trials to astapa_app;
+create policy "a project reads its own trials" on astapa.trials as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own trials" on astapa.trials as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.user_claims (
@@ -1161,6 +1299,30 @@ comment on function api.add_resource(text,text,boolean) is 'Registers a protecte
 grant execute on function api.add_resource(text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.apply_checkout_coupon(project_id text, checkout_id text, code text, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.checkouts;
+  begin
+    select * into target from astapa.checkouts as k
+    where k.project_id = apply_checkout_coupon.project_id and k.public_id = apply_checkout_coupon.checkout_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
+    end if;
+    if coalesce(pg_catalog.length(code), 0) not between 1 and 64 then
+      raise exception using errcode = 'AS400', message = 'Enter a coupon code.',
+        detail = '{"coupon": ["Enter a coupon code."]}';
+    end if;
+    return astapa.checkout_json(astapa.redeem_coupon(target, code, now));
+  end
+  $function$;
+comment on function api.apply_checkout_coupon(text,text,text,timestamp with time zone) is 'The hosted checkout''s coupon field: applies a coupon to an open checkout (see astapa.redeem_coupon) and returns the checkout. AS404 unknown checkout; AS400/AS409 as astapa.redeem_coupon.';
+grant execute on function api.apply_checkout_coupon(text,text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.apply_payment_event(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1215,9 +1377,14 @@ AS $function$
     new_paid_through timestamptz;
     changed_at timestamptz;
   begin
-    if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default') then
+    if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default', 'trial') then
       raise exception using errcode = 'AS400', detail = '{"source": ["Unknown source."]}',
-        message = 'source must be payment, claims_api, dashboard, cli or default.';
+        message = 'source must be payment, claims_api, dashboard, cli, default or trial.';
+    end if;
+    -- A trial (api.start_trial) needs the end its period runs to: that end is when the renewal pass ends it.
+    if source = 'trial' and (period is null or pg_catalog.upper(period) is null) then
+      raise exception using errcode = 'AS400', detail = '{"period": ["A trial needs an end."]}',
+        message = 'A trial''s period needs an end.';
     end if;
     if period is not null and (pg_catalog.isempty(period) or pg_catalog.lower(period) is null) then
       raise exception using errcode = 'AS400', detail = '{"period": ["A period needs a start."]}',
@@ -1249,7 +1416,8 @@ AS $function$
     end if;
     new_paid_through := coalesce(paid_through, case when source = 'payment' then pg_catalog.upper(period) end);
     -- Assigning what the user already has (same plan, active, same period) changes nothing and says nothing.
-    if current.id is not null and current.plan_key = chosen.key and current.status = 'active'
+    if current.id is not null and current.plan_key = chosen.key
+       and current.status = (case when source = 'trial' then 'trialing' else 'active' end)
        and (period is null or (current.current_period_start = pg_catalog.lower(period)
                                and current.current_period_end is not distinct from pg_catalog.upper(period)))
        and (new_paid_through is null or current.paid_through is not distinct from new_paid_through) then
@@ -1262,9 +1430,11 @@ AS $function$
     end if;
     insert into astapa.subscriptions (project_id, user_id, plan_key, status, source, current_period_start,
                                       current_period_end, paid_through)
-    values (project_id, user_id, chosen.key, 'active', source, coalesce(pg_catalog.lower(period), changed_at),
+    values (project_id, user_id, chosen.key, case when source = 'trial' then 'trialing' else 'active' end, source,
+            coalesce(pg_catalog.lower(period), changed_at),
             pg_catalog.upper(period), new_paid_through)
     returning * into started;
+    perform astapa.settle_plan_changes(project_id, user_id, chosen.key);
     perform astapa.audit(project_id, 'subscription.assign', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', chosen.key, 'previous_plan', previous_plan, 'source', source));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -1272,7 +1442,7 @@ AS $function$
     return astapa.subscription_json(started);
   end
   $function$;
-comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) is 'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an active one for period (default: from now, open-ended), audits, and emits subscription.updated. paid_through defaults to the period''s end for payments. Assigning what the user already has is a no-op. AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
+comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) is 'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an active one for period (default: from now, open-ended), audits, and emits subscription.updated. paid_through defaults to the period''s end for payments. source trial starts a trialing one (period with an end required; see api.start_trial). Assigning what the user already has is a no-op. AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
 grant execute on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -1394,6 +1564,39 @@ comment on function api.authorization_client(text) is 'For /auth/login: the proj
 grant execute on function api.authorization_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.cancel_plan_change(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    canceled_id bigint;
+    canceled astapa.plan_changes;
+  begin
+    perform from astapa.users as u
+    where u.project_id = cancel_plan_change.project_id and u.id = cancel_plan_change.user_id
+    for no key update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    canceled_id := astapa.close_open_plan_change(project_id, user_id);
+    -- A new statement, so the row is read as the cancel left it.
+    select * into canceled from astapa.plan_changes as c
+    where c.project_id = cancel_plan_change.project_id and c.id = canceled_id;
+    if not found then
+      raise exception using errcode = 'AS409', message = 'There is no open plan change to cancel.';
+    end if;
+    perform astapa.audit(project_id, 'subscription.plan_change_cancel', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('to_plan', canceled.to_plan));
+    perform astapa.emit_event(project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+      'change', astapa.plan_change_json(canceled)));
+    return astapa.plan_change_json(canceled);
+  end
+  $function$;
+comment on function api.cancel_plan_change(text,bigint) is 'Withdraws a user''s open plan change (a scheduled one, or an upgrade not yet being paid). AS404 unknown user; AS409 nothing open, or its charge under way.';
+grant execute on function api.cancel_plan_change(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_subscription(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1431,6 +1634,139 @@ AS $function$
   $function$;
 comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.change_plan(project_id text, user_id bigint, plan_key text, xendit_account text, success_url text DEFAULT NULL::text, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project_mode text;
+    current astapa.subscriptions;
+    from_plan astapa.plans;
+    to_plan astapa.plans;
+    open_change astapa.plan_changes;
+    change astapa.plan_changes;
+    left_seconds numeric;
+    period_seconds numeric;
+    credit bigint := 0;
+    list_amount bigint := 0;
+    amount bigint := 0;
+    change_kind text;
+    new_period_end timestamptz;
+    checkout astapa.checkouts;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'A plan change needs the time it happens at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    -- The user's row lock serialises a user's plan changes: of two at once, the second sees the first's row.
+    select p.mode into project_mode
+    from astapa.users as u join astapa.projects as p on p.id = u.project_id
+    where u.project_id = change_plan.project_id and u.id = change_plan.user_id and not u.disabled
+      and u.environment = p.mode
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- Like api.create_checkout: the paid page may only link back to an origin the project registered.
+    if success_url is not null and (pg_catalog.length(success_url) > 2000 or astapa.url_origin(success_url) is null
+        or not exists (select from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) as u
+                       where p.id = change_plan.project_id
+                         and astapa.url_origin(u) = astapa.url_origin(change_plan.success_url))) then
+      raise exception using errcode = 'AS400',
+        detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
+        message = 'success_url must be on the origin of one of the project''s redirect URIs.';
+    end if;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = change_plan.project_id and s.user_id = change_plan.user_id and s.ended_at is null;
+    select * into from_plan from astapa.plans as p
+    where p.project_id = change_plan.project_id and p.key = current.plan_key;
+    if current.id is null or current.status <> 'active' or current.paid_through is null
+       or current.paid_through <= now or from_plan.price_idr < 1 or from_plan.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS409',
+        message = 'There is no running paid subscription to change: open a checkout for the plan instead.';
+    end if;
+    select * into to_plan from astapa.plans as p
+    where p.project_id = change_plan.project_id and p.key = change_plan.plan_key and p.archived_at is null;
+    if not found or to_plan.price_idr < 1 or to_plan.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["No such paid monthly or yearly plan."]}',
+        message = pg_catalog.format('There is no paid monthly or yearly plan %s to change to.', plan_key);
+    end if;
+    if to_plan.key = from_plan.key then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('The user already has plan %s.', to_plan.key);
+    end if;
+    select * into open_change from astapa.plan_changes as c
+    where c.project_id = change_plan.project_id and c.user_id = change_plan.user_id
+      and c.status in ('awaiting_payment', 'scheduled');
+    -- Asking again for the change that is already open answers it (a double click, a retried request).
+    if open_change.id is not null and open_change.to_plan = to_plan.key then
+      return pg_catalog.jsonb_build_object('change', astapa.plan_change_json(open_change),
+        'checkout', (select astapa.checkout_json(k) from astapa.checkouts as k
+                     where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
+                     order by k.id desc limit 1));
+    end if;
+    perform astapa.close_open_plan_change(project_id, user_id);
+    -- The unused share of the current period, by time (exact numerics: amounts are multiplied before dividing).
+    period_seconds := greatest(extract(epoch from current.paid_through - current.current_period_start), 1);
+    left_seconds := least(greatest(extract(epoch from current.paid_through - now), 0), period_seconds);
+    if to_plan.interval = from_plan.interval and to_plan.price_idr > from_plan.price_idr then
+      -- Same interval, dearer: the difference for the rest of the period, rounded up; the period stays.
+      change_kind := 'upgrade';
+      list_amount := pg_catalog.ceil((to_plan.price_idr - from_plan.price_idr) * left_seconds / period_seconds)::bigint;
+      amount := list_amount;
+      new_period_end := current.paid_through;
+    elsif from_plan.interval = 'month' and to_plan.interval = 'year'
+          and to_plan.price_idr > pg_catalog.floor(from_plan.price_idr * left_seconds / period_seconds) then
+      -- Monthly → yearly: a new year from payment, less what is left of the month.
+      change_kind := 'upgrade';
+      list_amount := to_plan.price_idr;
+      credit := pg_catalog.floor(from_plan.price_idr * left_seconds / period_seconds)::bigint;
+      amount := list_amount - credit;
+    else
+      -- Cheaper, the same price, or yearly → monthly: from the period end, when its renewal is paid.
+      change_kind := 'scheduled';
+    end if;
+    if change_kind = 'upgrade' and amount < 1 then
+      -- Nothing left to charge (the period is all but over): the new plan waits for the period end instead.
+      change_kind := 'scheduled';
+    end if;
+    if change_kind = 'upgrade' and xendit_account is null then
+      raise exception using errcode = 'AS409', message = 'This project cannot take payments, so it cannot charge an upgrade.';
+    end if;
+    insert into astapa.plan_changes (project_id, user_id, from_plan, to_plan, kind, status, list_amount, credit_idr,
+                                     amount_idr, period_end, effective_at)
+    values (project_id, user_id, from_plan.key, to_plan.key, change_kind,
+            case change_kind when 'upgrade' then 'awaiting_payment' else 'scheduled' end,
+            case change_kind when 'upgrade' then list_amount else 0 end,
+            case change_kind when 'upgrade' then credit else 0 end,
+            case change_kind when 'upgrade' then amount else 0 end,
+            new_period_end, case change_kind when 'scheduled' then current.paid_through end)
+    returning * into change;
+    if change_kind = 'upgrade' then
+      insert into astapa.checkouts (project_id, user_id, plan_key, amount, xendit_account, environment, success_url,
+                                    expires_at, plan_change_id)
+      values (project_id, user_id, to_plan.key, amount, xendit_account, project_mode, success_url,
+              least(pg_catalog.now() + interval '1 day', current.paid_through), change.id)
+      returning * into checkout;
+    else
+      -- A renewal already opened for the old plan is replaced by one for the new plan on the next pass.
+      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    end if;
+    perform astapa.audit(project_id, 'subscription.plan_change', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('from_plan', from_plan.key, 'to_plan', to_plan.key, 'kind', change_kind,
+                                    'amount_idr', change.amount_idr));
+    perform astapa.emit_event(project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+      'change', astapa.plan_change_json(change)));
+    return pg_catalog.jsonb_build_object('change', astapa.plan_change_json(change),
+      'checkout', case when checkout.id is not null then astapa.checkout_json(checkout) end);
+  end
+  $function$;
+comment on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) is 'Changes a paying user''s plan at `now`. Dearer on the same interval: an upgrade checkout for the prorated difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One open change per user (asking again for it answers it; another replaces it unless its charge is under way). AS400 unknown/free/one-time plan; AS404 unknown user; AS409 no running paid subscription, the same plan, a charge under way, or an upgrade without payments configured.';
+grant execute on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.check_authorization_target(scope text, resource text)
@@ -1747,13 +2083,63 @@ AS $function$
             checkout ->> 'failure_url',
             pg_catalog.now() + pg_catalog.make_interval(secs => coalesce((checkout ->> 'ttl_seconds')::integer, 86400)))
     returning * into created;
+    -- A coupon passed by the API is redeemed now; a renewal keeps a repeating or forever one (db/api/coupons.sql).
+    if checkout ? 'coupon' then
+      created := astapa.redeem_coupon(created, checkout ->> 'coupon', pg_catalog.now());
+    elsif created.period_start is not null then
+      created := astapa.carry_coupon(created);
+    end if;
     perform astapa.audit(project_id, 'checkout.create', 'user:' || target_user,
       pg_catalog.jsonb_build_object('checkout', created.public_id, 'plan', chosen.key, 'amount', created.amount));
     return astapa.checkout_json(created);
   end
   $function$;
-comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?}: the amount is the plan''s price. AS400 free/archived/unknown plan or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
+comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one). AS400 free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
 grant execute on function api.create_checkout(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_coupon(project_id text, coupon jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    created astapa.coupons;
+    unknown_plan text;
+  begin
+    perform astapa.require_project(project_id);
+    perform astapa.raise_problems(astapa.coupon_problems(coupon));
+    select p.value into unknown_plan
+    from pg_catalog.jsonb_array_elements_text(case when pg_catalog.jsonb_typeof(coupon -> 'plans') = 'array'
+                                                   then coupon -> 'plans' else '[]' end) as p(value)
+    where not exists (select from astapa.plans as pl where pl.project_id = create_coupon.project_id and pl.key = p.value)
+    limit 1;
+    if unknown_plan is not null then
+      raise exception using errcode = 'AS400',
+        detail = pg_catalog.jsonb_build_object('plans', pg_catalog.jsonb_build_array(
+          pg_catalog.format('There is no plan %s in this project.', unknown_plan)))::text,
+        message = pg_catalog.format('There is no plan %s in this project.', unknown_plan);
+    end if;
+    begin
+      insert into astapa.coupons (project_id, code, percent_off, amount_off_idr, duration, duration_periods,
+                                  max_redemptions, plan_keys, expires_at)
+      values (project_id, pg_catalog.upper(coupon ->> 'code'), (coupon ->> 'percent_off')::integer,
+              (coupon ->> 'amount_off_idr')::bigint, coalesce(coupon ->> 'duration', 'once'),
+              (coupon ->> 'duration_periods')::integer, (coupon ->> 'max_redemptions')::integer,
+              case when pg_catalog.jsonb_typeof(coupon -> 'plans') = 'array'
+                   then array(select pg_catalog.jsonb_array_elements_text(coupon -> 'plans')) end,
+              (coupon ->> 'expires_at')::timestamptz)
+      returning * into created;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', detail = '{"code": ["A coupon with this code already exists."]}',
+        message = pg_catalog.format('Coupon %s already exists in this project.', pg_catalog.upper(coupon ->> 'code'));
+    end;
+    perform astapa.audit(project_id, 'coupon.create', 'coupon:' || created.code, coupon);
+    return astapa.coupon_json(created);
+  end
+  $function$;
+comment on function api.create_coupon(text,jsonb) is 'Creates a coupon from {code, percent_off | amount_off_idr, duration?, duration_periods?, max_redemptions?, plans?, expires_at?} (code stored upper-case). AS400 per-field problems or an unknown plan; AS409 code taken.';
+grant execute on function api.create_coupon(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_machine_client(name text, secret_hash bytea, scopes text[] DEFAULT '{}'::text[], resources text[] DEFAULT '{}'::text[], access_token_ttl integer DEFAULT NULL::integer)
@@ -1802,12 +2188,13 @@ AS $function$
     end if;
     begin
       insert into astapa.plans (project_id, key, name, description, price_idr, interval, claims, is_default,
-                                sort_order, archived_at)
+                                sort_order, archived_at, trial_days)
       values (project_id, plan ->> 'key', pg_catalog.btrim(plan ->> 'name'), coalesce(plan ->> 'description', ''),
               coalesce((plan ->> 'price_idr')::bigint, 0), coalesce(plan ->> 'interval', 'month'),
               coalesce(plan -> 'claims', '{}'), coalesce((plan ->> 'default')::boolean, false),
               coalesce((plan ->> 'sort_order')::integer, 0),
-              case when plan -> 'archived' = 'true' then pg_catalog.now() end);
+              case when plan -> 'archived' = 'true' then pg_catalog.now() end,
+              coalesce((plan ->> 'trial_days')::integer, 0));
     exception when unique_violation then
       raise exception using errcode = 'AS409', detail = '{"key": ["A plan with this key already exists."]}',
         message = pg_catalog.format('Plan %s already exists in this project.', plan ->> 'key');
@@ -1816,7 +2203,7 @@ AS $function$
     return astapa.plan_json(project_id, plan ->> 'key');
   end
   $function$;
-comment on function api.create_plan(text,jsonb) is 'Creates a plan from {key, name, description?, price_idr?, interval?, claims?, default?, sort_order?}; AS400 with per-field problems, AS409 when the key is taken. default: true moves the default to it.';
+comment on function api.create_plan(text,jsonb) is 'Creates a plan from {key, name, description?, price_idr?, interval?, trial_days?, claims?, default?, sort_order?}; AS400 with per-field problems, AS409 when the key is taken. default: true moves the default to it.';
 grant execute on function api.create_plan(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -2234,6 +2621,35 @@ comment on function api.get_checkout(text,text) is 'A checkout by its public id,
 grant execute on function api.get_checkout(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_coupon(project_id text, code text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen astapa.coupons;
+  begin
+    select * into chosen from astapa.coupons as c
+    where c.project_id = get_coupon.project_id and c.code = pg_catalog.upper(get_coupon.code);
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Coupon %s was not found in this project.', code);
+    end if;
+    return astapa.coupon_json(chosen) || pg_catalog.jsonb_build_object('redemption_list', coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'sub', r.user_id::text, 'email', u.email, 'checkout_id', k.public_id, 'checkout_status', k.status,
+          'plan', k.plan_key, 'discount_idr', k.discount_idr, 'amount', k.amount, 'redeemed_at', r.created_at)
+        order by r.created_at desc)
+      from astapa.coupon_redemptions as r
+      join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
+      join astapa.users as u on u.project_id = r.project_id and u.id = r.user_id
+      where r.project_id = chosen.project_id and r.coupon_code = chosen.code), '[]'));
+  end
+  $function$;
+comment on function api.get_coupon(text,text) is 'One coupon (any case) with its redemptions (redemption_list: who, which checkout, its status). AS404 unknown.';
+grant execute on function api.get_coupon(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_environment_user(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2635,6 +3051,22 @@ AS $function$
   $function$;
 comment on function api.list_audit(text,jsonb,bigint,integer) is 'The project''s audit log, newest first, before before_id (keyset), at most max_rows (1–200). filters: actor (exact, or a developer''s email), action (exact, or a prefix ending in a dot), user (a sub: target user:<sub>). Entries about the other environment''s users are left out; account actors come with their email. AS400 bad filters or size; AS404 unknown project.';
 grant execute on function api.list_audit(text,jsonb,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_coupons(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    return coalesce((select pg_catalog.jsonb_agg(astapa.coupon_json(c) order by c.created_at desc, c.code)
+                     from astapa.coupons as c where c.project_id = list_coupons.project_id), '[]');
+  end
+  $function$;
+comment on function api.list_coupons(text) is 'The project''s coupons, newest first, with their redemption counts.';
+grant execute on function api.list_coupons(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_environment_users(project_id text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
@@ -3219,6 +3651,25 @@ comment on function api.payment_feed_cursor(text) is 'Where a new feed starts: t
 grant execute on function api.payment_feed_cursor(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.plan_changes(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return coalesce((select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
+                     from astapa.plan_changes as c
+                     where c.project_id = plan_changes.project_id and c.user_id = plan_changes.user_id), '[]');
+  end
+  $function$;
+comment on function api.plan_changes(text,bigint) is 'A user''s plan changes, newest first. AS404 unknown user.';
+grant execute on function api.plan_changes(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.plan_subscriber_counts(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3257,7 +3708,8 @@ AS $function$
     end if;
     perform pg_catalog.set_config('astapa.list_billing_projects', 'on', true);
     select pg_catalog.array_agg(distinct w.project_id) into projects from (
-      select s.project_id from astapa.subscriptions as s where s.ended_at is null and s.paid_through is not null
+      select s.project_id from astapa.subscriptions as s
+      where s.ended_at is null and (s.paid_through is not null or s.status = 'trialing')
       union
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
@@ -3461,6 +3913,11 @@ AS $function$
     if target.status in ('paid', 'expired') then
       raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
     end if;
+    -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
+    if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
+      raise exception using errcode = 'AS409',
+        message = 'This checkout''s amount changed while the charge was made; choose the method again.';
+    end if;
     insert into astapa.payments as y (project_id, checkout_id, kind, provider_id, method, bank, amount, details, expires_at)
     values (project_id, target.id, payment ->> 'kind', payment ->> 'provider_id', payment ->> 'method',
             payment ->> 'bank', target.amount, coalesce(payment -> 'details', '{}'),
@@ -3477,7 +3934,7 @@ AS $function$
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, or amount (what the charge was made for) no longer the checkout''s.';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -3808,6 +4265,7 @@ AS $function$
     settings jsonb;
     grace interval;
     notice interval;
+    trial_notice interval;
     picked bigint;
     s astapa.subscriptions;
     action text;
@@ -3826,10 +4284,12 @@ AS $function$
     end if;
     grace := astapa.setting_days(settings, 'billing_grace_days', 3);
     notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
     -- Instances share the work: each takes a subscription nobody else holds.
     select s2.id into picked from astapa.subscriptions as s2
-    where s2.project_id = renewal_step.project_id and s2.ended_at is null and s2.paid_through is not null
-      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null) is not null
+    where s2.project_id = renewal_step.project_id and s2.ended_at is null
+      and (s2.paid_through is not null or s2.status = 'trialing')
+      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null, trial_notice) is not null
     order by s2.paid_through, s2.id
     for update skip locked
     limit 1;
@@ -3838,7 +4298,7 @@ AS $function$
     end if;
     -- A new statement, so a new snapshot: whatever another pass committed before we got the lock is seen here.
     select * into s from astapa.subscriptions as s2 where s2.project_id = renewal_step.project_id and s2.id = picked;
-    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null);
+    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null, trial_notice);
     if action is null then
       return pg_catalog.jsonb_build_object('action', 'none', 'sub', s.user_id::text);
     end if;
@@ -3851,17 +4311,30 @@ AS $function$
         pg_catalog.jsonb_build_object('plan', s.plan_key, 'paid_through', s.paid_through));
       perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'previous_plan', s.plan_key));
-    elsif action in ('expire', 'end') then
-      -- Back to the default plan through the one function that changes plans (history, audit, event).
+    elsif action in ('expire', 'end', 'trial_end') then
+      -- Back to the default plan through the one function that changes plans (history, audit, event). A trial
+      -- that was paid for is no longer current (the payment started the paid period), so it never gets here.
       subscription := api.assign_plan(project_id, s.user_id, astapa.default_plan_key(project_id), 'default');
-      if action = 'expire' then
+      if action in ('expire', 'trial_end') then
         update astapa.subscriptions as s2 set status = 'expired'
         where s2.project_id = s.project_id and s2.id = s.id;
       end if;
       perform astapa.expire_renewal_checkouts(project_id, s.user_id);
-    else
+    elsif action = 'trial_reminder' then
+      -- The first paid period starts when the trial ends; the pay link lives until then.
       checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
         'sub', s.user_id::text, 'plan', s.plan_key, 'xendit_account', xendit_account,
+        'period_start', s.current_period_end,
+        'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.current_period_end - now), 3600),
+                             31536000)::integer));
+      subscription := astapa.subscription_json(s);
+      perform astapa.emit_event(project_id, 'subscription.trial_will_end', pg_catalog.jsonb_build_object(
+        'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
+        'trial_ends_at', s.current_period_end));
+    else
+      -- The next period's plan: a change scheduled for the period end (db/api/plan_changes.sql), else the same.
+      checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
+        'sub', s.user_id::text, 'plan', astapa.next_period_plan(s), 'xendit_account', xendit_account,
         'period_start', s.paid_through,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.paid_through + grace - now), 3600),
                              31536000)::integer));
@@ -3875,7 +4348,7 @@ AS $function$
       'email', (select u.email from astapa.users as u where u.project_id = s.project_id and u.id = s.user_id));
   end
   $function$;
-comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout), marks past_due, or ends/expires a subscription back to the default plan. Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout), or a trial''s first paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -4499,6 +4972,34 @@ comment on function api.search_environment_users(text,text,integer,bigint) is 'A
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_coupon_disabled(project_id text, code text, disabled boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    changed astapa.coupons;
+  begin
+    if disabled is null then
+      raise exception using errcode = 'AS400', detail = '{"disabled": ["disabled must be true or false."]}',
+        message = 'disabled must be true or false.';
+    end if;
+    update astapa.coupons as c
+    set disabled_at = case when set_coupon_disabled.disabled then coalesce(c.disabled_at, pg_catalog.now()) end
+    where c.project_id = set_coupon_disabled.project_id and c.code = pg_catalog.upper(set_coupon_disabled.code)
+    returning * into changed;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Coupon %s was not found in this project.', code);
+    end if;
+    perform astapa.audit(project_id, case when disabled then 'coupon.disable' else 'coupon.enable' end,
+      'coupon:' || changed.code, '{}');
+    return astapa.coupon_json(changed);
+  end
+  $function$;
+comment on function api.set_coupon_disabled(text,text,boolean) is 'Disables a coupon (no new redemptions; renewals that carry it keep it) or enables it again. AS404 unknown.';
+grant execute on function api.set_coupon_disabled(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_member_role(project_id text, email text, role text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4855,6 +5356,62 @@ comment on function api.start_login_session(bigint,bytea,integer) is 'Records a 
 grant execute on function api.start_login_session(bigint,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_trial(project_id text, user_id bigint, plan_key text, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen astapa.plans;
+    current astapa.subscriptions;
+    ends_at timestamptz;
+    started jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'Starting a trial needs the time it starts at (now).';
+    end if;
+    -- The user's row lock queues this behind any other plan change of theirs (as api.assign_plan does).
+    perform from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id
+    where u.project_id = start_trial.project_id and u.id = start_trial.user_id and not u.disabled
+      and u.environment = p.mode
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into chosen from astapa.plans as p
+    where p.project_id = start_trial.project_id and p.key = start_trial.plan_key and p.archived_at is null;
+    if not found or chosen.trial_days < 1 or chosen.price_idr < 1 or chosen.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["This plan offers no trial."]}',
+        message = pg_catalog.format('Plan %s offers no trial.', plan_key);
+    end if;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = start_trial.project_id and s.user_id = start_trial.user_id and s.ended_at is null;
+    if current.id is not null and astapa.grants_plan(current)
+       and exists (select from astapa.plans as p
+                   where p.project_id = current.project_id and p.key = current.plan_key and p.price_idr > 0) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s already has the paid plan %s (or a trial of it).', user_id, current.plan_key);
+    end if;
+    ends_at := now + pg_catalog.make_interval(days => chosen.trial_days);
+    -- One trial per user and plan: the primary key decides, also between two concurrent starts.
+    insert into astapa.trials (project_id, user_id, plan_key, started_at, ends_at)
+    values (project_id, user_id, chosen.key, now, ends_at)
+    on conflict on constraint trials_pkey do nothing;
+    if not found then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s has already had a trial of plan %s.', user_id, chosen.key);
+    end if;
+    started := api.assign_plan(project_id, user_id, chosen.key, 'trial', pg_catalog.tstzrange(now, ends_at));
+    perform astapa.audit(project_id, 'subscription.trial_start', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('plan', chosen.key, 'trial_ends_at', ends_at));
+    return started;
+  end
+  $function$;
+comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial; AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
+grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4896,6 +5453,7 @@ AS $function$
     user_disabled boolean;
     claims astapa.user_claims;
     plan_key text;
+    trial_ends_at bigint;
     granted jsonb;
   begin
     select u.disabled into user_disabled
@@ -4908,6 +5466,10 @@ AS $function$
     select * into claims
     from astapa.user_claims as c where c.project_id = token_claims.project_id and c.user_id = token_claims.user_id;
     plan_key := astapa.user_plan(project_id, user_id);
+    select pg_catalog.floor(pg_catalog.date_part('epoch', s.current_period_end))::bigint into trial_ends_at
+    from astapa.subscriptions as s
+    where s.project_id = token_claims.project_id and s.user_id = token_claims.user_id and s.ended_at is null
+      and s.status = 'trialing';
     granted := coalesce((select p.claims from astapa.plans as p
                          where p.project_id = token_claims.project_id and p.key = plan_key), '{}');
     -- Custom keys: the plan's, then the user's over them. plan, role, feature_flags last, so nothing shadows them.
@@ -4915,6 +5477,8 @@ AS $function$
       pg_catalog.jsonb_build_object(
         'plan', plan_key,
         'role', claims.role,
+        -- While the plan is a free trial: when it ends, as a NumericDate (seconds, like exp).
+        'trial_ends_at', trial_ends_at,
         -- The plan's flags, then the user's own, each once, in that order.
         'feature_flags', coalesce((
           select pg_catalog.jsonb_agg(f.flag order by f.position)
@@ -4929,7 +5493,7 @@ AS $function$
                 group by flag) as f), '[]')));
   end
   $function$;
-comment on function api.token_claims(text,bigint) is 'Exactly the access token''s custom_claims: plan (the current subscription''s, else the default plan), role (when set), feature_flags (the plan''s and the user''s, always, maybe []), and custom claims at the top level (the user''s over the plan''s). AS404 unknown user, AS403 disabled user.';
+comment on function api.token_claims(text,bigint) is 'Exactly the access token''s custom_claims: plan (the current subscription''s, else the default plan), role (when set), feature_flags (the plan''s and the user''s, always, maybe []), trial_ends_at (seconds, only while the plan is a trial), and custom claims at the top level (the user''s over the plan''s). AS404 unknown user, AS403 disabled user.';
 grant execute on function api.token_claims(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -5078,6 +5642,7 @@ AS $function$
         interval = coalesce(changes ->> 'interval', p.interval),
         claims = coalesce(changes -> 'claims', p.claims),
         sort_order = coalesce((changes ->> 'sort_order')::integer, p.sort_order),
+        trial_days = coalesce((changes ->> 'trial_days')::integer, p.trial_days),
         is_default = p.is_default or coalesce(changes -> 'default' = 'true', false),
         archived_at = case when changes -> 'archived' = 'true' then coalesce(p.archived_at, pg_catalog.now())
                            when changes -> 'archived' = 'false' then null
@@ -5290,6 +5855,21 @@ comment on function api.user_sign_in_methods(text,bigint) is 'A user''s ways to 
 grant execute on function api.user_sign_in_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_trials(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'plan', t.plan_key, 'started_at', t.started_at, 'ends_at', t.ends_at) order by t.started_at), '[]')
+    from astapa.trials as t
+    where t.project_id = user_trials.project_id and t.user_id = user_trials.user_id
+  $function$;
+comment on function api.user_trials(text,bigint) is 'The trials a user has started, oldest first (a plan listed here offers them no second trial).';
+grant execute on function api.user_trials(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.verify_client(client_id text, client_secret_hash bytea)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5448,6 +6028,51 @@ comment on function astapa.account_json(bigint) is 'A developer account as the d
 grant execute on function astapa.account_json(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    change astapa.plan_changes;
+    current astapa.subscriptions;
+    to_plan astapa.plans;
+    period_start timestamptz;
+    period_end timestamptz;
+  begin
+    select * into change from astapa.plan_changes as c
+    where c.project_id = target.project_id and c.id = target.plan_change_id
+    for update;
+    select * into to_plan from astapa.plans as p where p.project_id = change.project_id and p.key = change.to_plan;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
+    if change.period_end is not null then
+      -- Same interval: the current period, on the new plan (never shortened, should it have been renewed since).
+      period_start := coalesce(current.current_period_start, pg_catalog.now());
+      period_end := greatest(change.period_end, current.paid_through);
+    else
+      period_start := pg_catalog.now();
+      period_end := period_start + case to_plan.interval when 'year' then interval '1 year' else interval '1 month' end;
+    end if;
+    if period_end <= period_start then
+      period_end := period_start + interval '1 second';
+    end if;
+    perform api.assign_plan(target.project_id, target.user_id, change.to_plan, 'payment',
+      pg_catalog.tstzrange(period_start, period_end), period_end);
+    update astapa.plan_changes as c set status = 'applied', resolved_at = pg_catalog.now()
+    where c.project_id = change.project_id and c.id = change.id;
+    -- A renewal opened for the old plan is replaced by one for the new plan on the next pass.
+    perform astapa.expire_open_renewal_checkouts(target.project_id, target.user_id);
+    perform astapa.emit_event(target.project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+      'change', astapa.plan_change_json((select c from astapa.plan_changes as c
+                                         where c.project_id = change.project_id and c.id = change.id))));
+    return period_end;
+  end
+  $function$;
+comment on function astapa.apply_paid_plan_change(astapa.checkouts) is 'Applies the upgrade a paid checkout was for (called by astapa.apply_payment_event_row): the new plan through api.assign_plan for the priced period, the change applied; returns the new paid_through.';
+grant execute on function astapa.apply_paid_plan_change(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_payment_event_row(ev astapa.payment_events)
  RETURNS text
  LANGUAGE plpgsql
@@ -5503,6 +6128,10 @@ AS $function$
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
             where c.project_id = target.project_id and c.id = target.id;
+            if target.plan_change_id is not null then
+              -- An upgrade's checkout: the change it priced is applied (db/api/plan_changes.sql).
+              period_end := astapa.apply_paid_plan_change(target);
+            else  -- (the body below keeps its indentation, so merges with other billing work stay line-for-line)
             select * into chosen from astapa.plans as p
             where p.project_id = target.project_id and p.key = target.plan_key;
             select * into current from astapa.subscriptions as s
@@ -5510,13 +6139,17 @@ AS $function$
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
             period_start := coalesce(target.period_start,
               case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
-                        and current.paid_through > pg_catalog.now() then current.paid_through end,
+                        and current.paid_through > pg_catalog.now() then current.paid_through
+                   -- Paying for the plan one is trying keeps the trial's remaining days.
+                   when current.plan_key = target.plan_key and current.status = 'trialing'
+                        and current.current_period_end > pg_catalog.now() then current.current_period_end end,
               pg_catalog.now());
             period_end := case chosen.interval
               when 'month' then period_start + interval '1 month'
               when 'year' then period_start + interval '1 year' end;
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
+            end if;
             perform astapa.emit_event(ev.project_id, 'payment.succeeded', pg_catalog.jsonb_build_object(
               'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
               'method', pay.method, 'amount', pay.amount, 'paid_through', period_end));
@@ -5818,6 +6451,48 @@ comment on function astapa.can_take_live_payments(text) is 'True when the projec
 grant execute on function astapa.can_take_live_payments(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.carry_coupon(target astapa.checkouts)
+ RETURNS astapa.checkouts
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    carried astapa.coupons;
+    discount bigint;
+  begin
+    -- The user's latest paid redemption of a repeating or forever coupon valid for this plan, with periods left
+    -- (each paid checkout carrying it is one period).
+    select c.* into carried
+    from astapa.coupon_redemptions as r
+    join astapa.coupons as c on c.project_id = r.project_id and c.code = r.coupon_code
+    join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id and k.status = 'paid'
+    where r.project_id = target.project_id and r.user_id = target.user_id
+      and c.duration in ('repeating', 'forever')
+      and (c.plan_keys is null or target.plan_key = any (c.plan_keys))
+      and (c.duration = 'forever' or (select pg_catalog.count(*) from astapa.checkouts as x
+                                      where x.project_id = r.project_id and x.user_id = r.user_id
+                                        and x.coupon_code = c.code and x.status = 'paid') < c.duration_periods)
+    order by r.created_at desc
+    limit 1;
+    if not found then
+      return target;
+    end if;
+    discount := astapa.coupon_discount(carried, target.amount + target.discount_idr);
+    if target.amount + target.discount_idr - discount < 1 then
+      return target;
+    end if;
+    update astapa.checkouts as k
+    set amount = k.amount + k.discount_idr - discount, coupon_code = carried.code, discount_idr = discount,
+        updated_at = pg_catalog.now()
+    where k.project_id = target.project_id and k.id = target.id
+    returning * into target;
+    return target;
+  end
+  $function$;
+comment on function astapa.carry_coupon(astapa.checkouts) is 'A renewal checkout keeps the user''s repeating coupon (while periods are left) or forever coupon, without a new redemption; returns the (maybe discounted) checkout.';
+grant execute on function astapa.carry_coupon(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.checkout_json(c astapa.checkouts)
  RETURNS jsonb
  LANGUAGE sql
@@ -5829,6 +6504,7 @@ AS $function$
       'plan_name', (select p.name from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
+      'coupon_code', c.coupon_code, 'discount_idr', c.discount_idr,
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
@@ -5986,6 +6662,42 @@ comment on function astapa.client_lockout_wait(jsonb) is 'Seconds to wait before
 grant execute on function astapa.client_lockout_wait(jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.close_open_plan_change(project_id text, user_id bigint)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    open_change astapa.plan_changes;
+  begin
+    select * into open_change from astapa.plan_changes as c
+    where c.project_id = close_open_plan_change.project_id and c.user_id = close_open_plan_change.user_id
+      and c.status in ('awaiting_payment', 'scheduled')
+    for update;
+    if not found then
+      return null;
+    end if;
+    -- An upgrade whose charge is under way cannot be withdrawn: the money may already be moving.
+    if exists (select from astapa.checkouts as k
+               where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
+                 and k.status in ('pending', 'paid')) then
+      raise exception using errcode = 'AS409',
+        message = 'A plan change is waiting for its payment; it can be changed once that payment succeeds or expires.';
+    end if;
+    update astapa.plan_changes as c set status = 'canceled', resolved_at = pg_catalog.now()
+    where c.project_id = open_change.project_id and c.id = open_change.id;
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = open_change.project_id and k.plan_change_id = open_change.id and k.status = 'open';
+    if open_change.kind = 'scheduled' then
+      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    end if;
+    return open_change.id;
+  end
+  $function$;
+comment on function astapa.close_open_plan_change(text,bigint) is 'Cancels a user''s open plan change (its unpaid checkout expires) and answers its id, or null when none is open. AS409 when its charge is under way.';
+grant execute on function astapa.close_open_plan_change(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
  RETURNS void
  LANGUAGE sql
@@ -5996,6 +6708,117 @@ AS $function$
   $function$;
 comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket.';
 grant execute on function astapa.count_client_failure(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.coupon_discount(c astapa.coupons, list_price bigint)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    -- Rounded down: the customer never pays less than the coupon says, nor is a rupiah invented.
+    select case when c.percent_off is not null then list_price * c.percent_off / 100
+                else least(c.amount_off_idr, list_price) end
+  $function$;
+comment on function astapa.coupon_discount(astapa.coupons,bigint) is 'Rupiah a coupon takes off list_price: percent_off of it rounded down, or amount_off_idr (at most the price).';
+grant execute on function astapa.coupon_discount(astapa.coupons,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.coupon_json(c astapa.coupons)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'code', c.code, 'percent_off', c.percent_off, 'amount_off_idr', c.amount_off_idr, 'duration', c.duration,
+      'duration_periods', c.duration_periods, 'max_redemptions', c.max_redemptions, 'plans', c.plan_keys,
+      'expires_at', c.expires_at, 'disabled', c.disabled_at is not null, 'disabled_at', c.disabled_at,
+      'created_at', c.created_at, 'redemptions', astapa.coupon_redemption_count(c.project_id, c.code),
+      'paid_redemptions', (select pg_catalog.count(*)::integer from astapa.coupon_redemptions as r
+                           join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
+                           where r.project_id = c.project_id and r.coupon_code = c.code and k.status = 'paid'))
+  $function$;
+comment on function astapa.coupon_json(astapa.coupons) is 'A coupon as the API and dashboard show it, with its counted and its paid redemptions.';
+grant execute on function astapa.coupon_json(astapa.coupons) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.coupon_problems(coupon jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    problems jsonb := '{}';
+    key text;
+    value jsonb;
+    problem text;
+  begin
+    if pg_catalog.jsonb_typeof(coupon) is distinct from 'object' then
+      return '{"coupon": ["A coupon is a JSON object."]}';
+    end if;
+    if not coupon ? 'code' then
+      problems := problems || '{"code": ["code is required."]}';
+    end if;
+    if (coupon ? 'percent_off') = (coupon ? 'amount_off_idr') then
+      problems := problems || '{"percent_off": ["Give exactly one of percent_off and amount_off_idr."]}';
+    end if;
+    if (coupon ->> 'duration' = 'repeating') <> (coupon ? 'duration_periods') then
+      problems := problems || '{"duration_periods": ["duration_periods goes with duration repeating, and only with it."]}';
+    end if;
+    for key, value in select * from pg_catalog.jsonb_each(coupon) loop
+      problem := case
+        when key not in ('code', 'percent_off', 'amount_off_idr', 'duration', 'duration_periods', 'max_redemptions',
+                         'plans', 'expires_at') then pg_catalog.format('Unknown field %s.', key)
+        when key = 'code' and (pg_catalog.jsonb_typeof(value) <> 'string'
+                               or pg_catalog.upper(value #>> '{}') !~ '^[A-Z0-9_-]{3,40}$') then
+          'code must be 3 to 40 characters of A-Z, 0-9, _ and - (case does not matter).'
+        when key = 'percent_off' and not astapa.is_whole_number(value, 1, 99) then
+          'percent_off must be a whole number from 1 to 99.'
+        when key = 'amount_off_idr' and not astapa.is_whole_number(value, 1, 1000000000000) then
+          'amount_off_idr must be a whole number of rupiah from 1 to 1,000,000,000,000.'
+        when key = 'duration' and (pg_catalog.jsonb_typeof(value) <> 'string'
+                                   or value #>> '{}' not in ('once', 'repeating', 'forever')) then
+          'duration must be once, repeating or forever.'
+        when key = 'duration_periods' and not astapa.is_whole_number(value, 1, 120) then
+          'duration_periods must be a whole number from 1 to 120.'
+        when key = 'max_redemptions' and value <> 'null' and not astapa.is_whole_number(value, 1, 1000000000) then
+          'max_redemptions must be a whole number from 1, or null.'
+        when key = 'plans' and value <> 'null' and (pg_catalog.jsonb_typeof(value) <> 'array'
+               or pg_catalog.jsonb_array_length(value) not between 1 and 100
+               or exists (select from pg_catalog.jsonb_array_elements(value) as p
+                          where pg_catalog.jsonb_typeof(p) <> 'string' or p #>> '{}' !~ '^[a-z0-9_-]{1,64}$')) then
+          'plans must be null or a list of 1 to 100 plan keys.'
+        when key = 'expires_at' and value <> 'null' and (pg_catalog.jsonb_typeof(value) <> 'string'
+               or value #>> '{}' !~ '^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$') then
+          'expires_at must be null or an ISO 8601 time with a zone, e.g. 2030-01-31T23:59:59Z.'
+      end;
+      if problem is not null then
+        problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(problem));
+      end if;
+    end loop;
+    return nullif(problems, '{}');
+  end
+  $function$;
+comment on function astapa.coupon_problems(jsonb) is 'Field → problems for a coupon to create; null when valid.';
+grant execute on function astapa.coupon_problems(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.coupon_redemption_count(project_id text, code text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.count(*)::integer
+    from astapa.coupon_redemptions as r
+    join astapa.checkouts as c on c.project_id = r.project_id and c.id = r.checkout_id
+    where r.project_id = coupon_redemption_count.project_id and r.coupon_code = coupon_redemption_count.code
+      and c.status <> 'expired'
+  $function$;
+comment on function astapa.coupon_redemption_count(text,text) is 'Redemptions that count towards a coupon''s max_redemptions: those whose checkout did not expire unpaid.';
+grant execute on function astapa.coupon_redemption_count(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.create_free_plan()
@@ -6125,6 +6948,29 @@ comment on function astapa.emit_user_created() is 'Trigger: every new user is a 
 grant execute on function astapa.emit_user_created() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    expired_id text;
+  begin
+    -- Only those without a charge: one being paid right now is left to finish (paid wins).
+    for expired_id in
+      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+      where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
+        and k.period_start is not null and k.status = 'open'
+      returning k.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+  end
+  $function$;
+comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet: the next period''s plan or price changed, and the renewal pass opens the right one again.';
+grant execute on function astapa.expire_open_renewal_checkouts(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_renewal_checkouts(project_id text, user_id bigint)
  RETURNS void
  LANGUAGE plpgsql
@@ -6181,10 +7027,10 @@ CREATE OR REPLACE FUNCTION astapa.grants_plan(s astapa.subscriptions)
  STABLE
  SET search_path TO ''
 AS $function$
-    select s.ended_at is null and (s.status in ('active', 'past_due')
+    select s.ended_at is null and (s.status in ('trialing', 'active', 'past_due')
       or (s.status = 'canceled' and s.current_period_end > pg_catalog.now()))
   $function$;
-comment on function astapa.grants_plan(astapa.subscriptions) is 'Whether a subscription puts its plan in tokens now: current and active, past_due (grace), or canceled with its paid period still running.';
+comment on function astapa.grants_plan(astapa.subscriptions) is 'Whether a subscription puts its plan in tokens now: current and trialing (the renewal pass ends trials), active, past_due (grace), or canceled with its paid period still running.';
 grant execute on function astapa.grants_plan(astapa.subscriptions) to astapa_app;
 
 -- owner: astapa_owner
@@ -6347,6 +7193,20 @@ comment on function astapa.new_user_id() is 'A new user''s id: milliseconds sinc
 grant execute on function astapa.new_user_id() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.next_period_plan(s astapa.subscriptions)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((select c.to_plan from astapa.plan_changes as c
+                     where c.project_id = s.project_id and c.user_id = s.user_id and c.status = 'scheduled'),
+                    s.plan_key)
+  $function$;
+comment on function astapa.next_period_plan(astapa.subscriptions) is 'The plan the next period renews into: a scheduled change''s, else the subscription''s own.';
+grant execute on function astapa.next_period_plan(astapa.subscriptions) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -6407,6 +7267,24 @@ comment on function astapa.pkce_s256(text) is 'BASE64URL(SHA256(verifier)), the 
 grant execute on function astapa.pkce_s256(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.plan_change_json(c astapa.plan_changes)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', c.id, 'sub', c.user_id::text, 'from_plan', c.from_plan, 'to_plan', c.to_plan, 'kind', c.kind,
+      'status', c.status, 'list_amount', c.list_amount, 'credit_idr', c.credit_idr, 'amount_idr', c.amount_idr,
+      'period_end', c.period_end, 'effective_at', c.effective_at, 'created_at', c.created_at,
+      'resolved_at', c.resolved_at,
+      'checkout_id', (select k.public_id from astapa.checkouts as k
+                      where k.project_id = c.project_id and k.plan_change_id = c.id order by k.id desc limit 1))
+  $function$;
+comment on function astapa.plan_change_json(astapa.plan_changes) is 'A plan change as the API and events show it.';
+grant execute on function astapa.plan_change_json(astapa.plan_changes) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.plan_json(project_id text, key text)
  RETURNS jsonb
  LANGUAGE sql
@@ -6415,7 +7293,8 @@ CREATE OR REPLACE FUNCTION astapa.plan_json(project_id text, key text)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
-      'interval', p.interval, 'claims', p.claims, 'default', p.is_default, 'sort_order', p.sort_order,
+      'interval', p.interval, 'trial_days', p.trial_days, 'claims', p.claims, 'default', p.is_default,
+      'sort_order', p.sort_order,
       'archived', p.archived_at is not null, 'archived_at', p.archived_at,
       'created_at', p.created_at, 'updated_at', p.updated_at)
     from astapa.plans as p
@@ -6434,7 +7313,7 @@ AS $function$
   declare
     problems jsonb := '{}';
     known text[] := array['name', 'description', 'price_idr', 'interval', 'claims', 'default', 'sort_order',
-                          'archived'] || case when creating then array['key'] else array[]::text[] end;
+                          'archived', 'trial_days'] || case when creating then array['key'] else array[]::text[] end;
     key text;
     value jsonb;
     problem text;
@@ -6468,6 +7347,8 @@ AS $function$
         when key = 'interval' and (pg_catalog.jsonb_typeof(value) <> 'string'
                                    or value #>> '{}' not in ('month', 'year', 'one_time')) then
           'interval must be month, year or one_time.'
+        when key = 'trial_days' and not astapa.is_whole_number(value, 0, 365) then
+          'trial_days must be a whole number of days from 0 to 365.'
         when key = 'sort_order' and not astapa.is_whole_number(value, -1000000, 1000000) then
           'sort_order must be a whole number from -1,000,000 to 1,000,000.'
         when key = 'default' and value <> 'true'::jsonb then
@@ -6563,6 +7444,82 @@ comment on function astapa.random_id(text,integer) is 'A public identifier: pref
 grant execute on function astapa.random_id(text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.redeem_coupon(target astapa.checkouts, code text, now timestamp with time zone)
+ RETURNS astapa.checkouts
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen astapa.coupons;
+    list_price bigint;
+    discount bigint;
+    used_by_user text;
+    changed astapa.checkouts;
+    problem text;
+  begin
+    -- The checkout first, then the coupon: every redeemer of a coupon queues on its row, so the count
+    -- below (a fresh snapshot after the lock) cannot be passed by a concurrent checkout.
+    select * into target from astapa.checkouts as k
+    where k.project_id = target.project_id and k.id = target.id
+    for update;
+    if target.status <> 'open' then
+      raise exception using errcode = 'AS409',
+        message = 'A coupon can only be applied before a payment method is chosen (this checkout is ' || target.status || ').';
+    end if;
+    list_price := target.amount + target.discount_idr;
+    select * into chosen from astapa.coupons as c
+    where c.project_id = target.project_id and c.code = pg_catalog.upper(pg_catalog.btrim(redeem_coupon.code))
+    for update;
+    problem := case
+      when not found then 'There is no such coupon.'
+      when chosen.disabled_at is not null then 'This coupon is no longer valid.'
+      when chosen.expires_at <= now then 'This coupon has expired.'
+      when chosen.plan_keys is not null and not target.plan_key = any (chosen.plan_keys) then
+        'This coupon is not valid for this plan.'
+    end;
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem,
+        detail = pg_catalog.jsonb_build_object('coupon', pg_catalog.jsonb_build_array(problem))::text;
+    end if;
+    select k.status into used_by_user from astapa.coupon_redemptions as r
+    join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
+    where r.project_id = target.project_id and r.coupon_code = chosen.code and r.user_id = target.user_id;
+    if used_by_user = 'paid' then
+      raise exception using errcode = 'AS409', message = 'This coupon has already been used by this account.',
+        detail = '{"coupon": ["This coupon has already been used by this account."]}';
+    end if;
+    if chosen.max_redemptions is not null and used_by_user is distinct from 'open'
+       and used_by_user is distinct from 'pending'
+       and astapa.coupon_redemption_count(chosen.project_id, chosen.code) >= chosen.max_redemptions then
+      raise exception using errcode = 'AS409', message = 'This coupon has been used up.',
+        detail = '{"coupon": ["This coupon has been used up."]}';
+    end if;
+    discount := astapa.coupon_discount(chosen, list_price);
+    if list_price - discount < 1 then
+      raise exception using errcode = 'AS400', message = 'A coupon cannot make a payment free; a trial can.',
+        detail = '{"coupon": ["A coupon cannot make a payment free."]}';
+    end if;
+    -- Another coupon on this checkout before: its redemption is released.
+    delete from astapa.coupon_redemptions as r
+    where r.project_id = target.project_id and r.checkout_id = target.id and r.coupon_code <> chosen.code;
+    insert into astapa.coupon_redemptions as r (project_id, coupon_code, user_id, checkout_id)
+    values (target.project_id, chosen.code, target.user_id, target.id)
+    on conflict on constraint coupon_redemptions_pkey
+    do update set checkout_id = excluded.checkout_id, created_at = pg_catalog.now();
+    update astapa.checkouts as k
+    set amount = list_price - discount, coupon_code = chosen.code, discount_idr = discount,
+        updated_at = pg_catalog.now()
+    where k.project_id = target.project_id and k.id = target.id
+    returning * into changed;
+    perform astapa.audit(target.project_id, 'coupon.redeem', 'user:' || target.user_id,
+      pg_catalog.jsonb_build_object('coupon', chosen.code, 'checkout', target.public_id, 'discount_idr', discount));
+    return changed;
+  end
+  $function$;
+comment on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) is 'Applies a coupon to an open checkout at `now` (amount = list price − discount; coupon_code, discount_idr set; the user''s redemption recorded, a previous coupon''s released). AS400 unknown, disabled, expired, other-plan or too-large coupon; AS409 a checkout with a charge already, used up, or used by this user.';
+grant execute on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refresh_max_age()
  RETURNS integer
  LANGUAGE sql
@@ -6631,14 +7588,27 @@ AS $function$
 comment on function astapa.release_resource(text,text) is 'Reports, or takes away, another project''s registration of a resource key: for a proven claim (only an unproven holder) or the deployment owner''s assignment (any holder). Security definer because the holder is another project: it sees that one registration through the policy "definer functions see the registration a claim names" and acts in the holder''s project for the clean-up. Not granted to the app role; only api.add_resource and api.assign_resource call it, each after its own guard.';
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean)
+CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean, trial_notice interval)
  RETURNS text
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
     select case
-      when s.ended_at is not null or s.paid_through is null then null
+      when s.ended_at is not null then null
+      -- A trial ends at current_period_end; its reminder is a checkout for the first paid period, opened once.
+      when s.status = 'trialing' then case
+        when s.current_period_end <= now then 'trial_end'
+        when can_renew and s.current_period_end - trial_notice <= now
+          and exists (select from astapa.plans as p
+                      where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
+                        and p.price_idr > 0 and p.interval in ('month', 'year'))
+          and exists (select from astapa.users as u
+                      where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
+          and not exists (select from astapa.checkouts as c
+                          where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
+                            and c.period_start = s.current_period_end) then 'trial_reminder' end
+      when s.paid_through is null then null
       when s.status = 'canceled' then
         case when coalesce(s.current_period_end, s.paid_through) <= now then 'end' end
       when s.status not in ('active', 'past_due') then null
@@ -6646,17 +7616,18 @@ AS $function$
       when s.status = 'active' and s.paid_through <= now then 'past_due'
       when can_renew and s.paid_through - notice <= now
         and exists (select from astapa.plans as p
-                    where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
+                    where p.project_id = s.project_id and p.key = astapa.next_period_plan(s) and p.archived_at is null
                       and p.price_idr > 0 and p.interval in ('month', 'year'))
         and exists (select from astapa.users as u
                     where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
         and not exists (select from astapa.checkouts as c
-                        where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
-                          and c.period_start = s.paid_through) then 'renew'
+                        where c.project_id = s.project_id and c.user_id = s.user_id
+                          and c.plan_key = astapa.next_period_plan(s) and c.period_start = s.paid_through)
+        then 'renew'
     end
   $function$;
-comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean) is 'What the renewal pass must do with a subscription at `now`: end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
-grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean) to astapa_app;
+comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) is 'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
+grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.require_project(project_id text)
@@ -6690,7 +7661,7 @@ AS $function$
       'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'client_id', 'auth_time', 'nonce', 'azp',
       'acr', 'amr', 'sid', 'at_hash', 'c_hash', 'cnf', 'act', 'may_act', 'typ', 'email', 'email_verified',
       -- Astapa's own
-      'project_id', 'custom_claims', 'extra', 'plan', 'role', 'feature_flags']
+      'project_id', 'custom_claims', 'extra', 'plan', 'role', 'feature_flags', 'trial_ends_at']
   $function$;
 comment on function astapa.reserved_claim_names() is 'Names no custom claim may take (compared case-insensitively): JWT/OIDC claims and Astapa''s own keys.';
 grant execute on function astapa.reserved_claim_names() to astapa_app;
@@ -6845,6 +7816,24 @@ comment on function astapa.setting_seconds(jsonb,text) is 'A whole number of sec
 grant execute on function astapa.setting_seconds(jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.settle_plan_changes(project_id text, user_id bigint, plan_key text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The plan changed (a paid renewal, an expiry, an assignment): a scheduled change is now done or moot.
+    update astapa.plan_changes as c
+    set status = case when c.to_plan = settle_plan_changes.plan_key then 'applied' else 'canceled' end,
+        resolved_at = pg_catalog.now()
+    where c.project_id = settle_plan_changes.project_id and c.user_id = settle_plan_changes.user_id
+      and c.status = 'scheduled';
+  end
+  $function$;
+comment on function astapa.settle_plan_changes(text,bigint,text) is 'Called by api.assign_plan: a scheduled change to the plan just assigned is applied, any other canceled.';
+grant execute on function astapa.settle_plan_changes(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.social_provider_problem(provider text, entry jsonb)
  RETURNS text
  LANGUAGE sql
@@ -6885,7 +7874,8 @@ AS $function$
     select pg_catalog.jsonb_build_object(
       'sub', s.user_id::text, 'plan', s.plan_key, 'status', s.status, 'source', s.source,
       'current_period_start', s.current_period_start, 'current_period_end', s.current_period_end,
-      'paid_through', s.paid_through, 'created_at', s.created_at, 'ended_at', s.ended_at)
+      'paid_through', s.paid_through, 'created_at', s.created_at, 'ended_at', s.ended_at,
+      'trial_ends_at', case when s.status = 'trialing' then s.current_period_end end)
   $function$;
 comment on function astapa.subscription_json(astapa.subscriptions) is 'A subscription as the API and events show it.';
 grant execute on function astapa.subscription_json(astapa.subscriptions) to astapa_app;
