@@ -12,6 +12,7 @@ import { csrfToken, readSession } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { openCheckout } from "@/lib/payments/checkout.ts";
+import { requestPlanChange } from "@/lib/payments/plan_change.ts";
 import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
 
 const Query = z.object({ client_id: z.string().regex(/^cid_[a-z2-7]{24}$/, "A client_id (cid_…).") });
@@ -33,6 +34,8 @@ type BillingData = {
   trialEndsAt: string | null;
   /** Plans whose trial this user may still start (never trialed, and not on a paid plan now). */
   trialable: string[];
+  /** The plan a change was just scheduled to (at the period end), to say so. */
+  scheduled: string | null;
   csrf: string;
 };
 
@@ -82,6 +85,7 @@ export const handler: Handlers<BillingData> = {
       plans: plans.filter((plan) => plan.price_idr > 0),
       current,
       trialEndsAt: state.subscription?.trial_ends_at ?? null,
+      scheduled: plans.find((plan) => plan.key === c.req.query("scheduled"))?.name ?? null,
       trialable: onPaidPlan ? [] : plans
         .filter((plan) => plan.trial_days > 0 && plan.interval !== "one_time" && !trialed.has(plan.key))
         .map((plan) => plan.key),
@@ -93,13 +97,35 @@ export const handler: Handlers<BillingData> = {
     const choice = await readPageBody(c, Choice);
     const who = await signedIn(c, choice.client_id);
     if (!who.userId) return signInFirst(c, choice.client_id);
+    const back = (extra: Record<string, string> = {}) =>
+      c.redirect(`/billing?${new URLSearchParams({ client_id: choice.client_id, ...extra })}`, 303);
     if (choice.action === "trial") {
       await asApp(
         c.var.deps.sql,
         who.projectId,
         (tx) => startTrial(tx, who.projectId, who.userId!, choice.plan),
       );
-      return c.redirect(`/billing?${new URLSearchParams({ client_id: choice.client_id })}`, 303);
+      return back();
+    }
+    // A paying user changes plan (docs/billing.md): an upgrade pays the prorated difference at its checkout; a
+    // downgrade waits for the period end.
+    const state = await asApp(
+      c.var.deps.sql,
+      who.projectId,
+      (tx) => currentSubscription(tx, who.projectId, who.userId!),
+    );
+    const paying = state.subscription?.status === "active" && state.subscription.paid_through !== null &&
+      new Date(state.subscription.paid_through) > new Date() && state.subscription.plan !== choice.plan;
+    if (paying) {
+      const { checkout } = await requestPlanChange(
+        c.var.deps,
+        who.projectId,
+        who.userId,
+        choice.plan,
+        who.appUrl,
+      );
+      if (!checkout) return back({ scheduled: choice.plan });
+      return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
     }
     const checkout = await openCheckout(c.var.deps, who.projectId, {
       sub: who.userId,
@@ -120,6 +146,7 @@ export default function BillingPage({ data }: PageProps<BillingData>) {
       <p class="eyebrow">{data.appName}</p>
       <h1>{text.choosePlan}</h1>
       {data.plans.length === 0 && <p>{text.noPlans}</p>}
+      {data.scheduled && <p class="notice" role="status">{text.changeScheduled(data.scheduled)}</p>}
       <ul class="plans">
         {data.plans.map((plan) => (
           <li key={plan.key} class="plan">
