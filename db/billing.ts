@@ -6,7 +6,7 @@ import { SubscriptionSchema } from "./plans.ts";
 import { result } from "./result.ts";
 
 export const RenewalStepSchema = z.object({
-  action: z.enum(["renew", "past_due", "expire", "end", "none"]),
+  action: z.enum(["renew", "past_due", "expire", "end", "trial_reminder", "trial_end", "none"]),
   sub: z.string(),
   plan: z.string().optional(),
   subscription: SubscriptionSchema.nullable().optional(),

@@ -28,6 +28,9 @@ export const CheckoutSchema = z.object({
   status: z.enum(["open", "pending", "paid", "expired"]),
   method: z.enum(["qris", "bank_transfer", "ovo", "gopay"]).nullable(),
   bank: z.string().nullable(),
+  /** The coupon taken off the list price (amount + discount_idr), for the receipt. */
+  coupon_code: z.string().nullable(),
+  discount_idr: z.number().int(),
   xendit_account: XenditAccountSchema,
   environment: z.enum(["sandbox", "production"]),
   period_start: z.string().nullable(),
@@ -48,6 +51,8 @@ export type NewCheckout = {
   failure_url?: string;
   period_start?: string;
   ttl_seconds?: number;
+  /** A coupon code to redeem on the new checkout. */
+  coupon?: string;
 };
 
 export function createCheckout(tx: Tx, projectId: string, checkout: NewCheckout): Promise<Checkout> {
@@ -71,6 +76,8 @@ export type NewPayment = {
   bank?: string;
   details: Record<string, string>;
   expires_at: string | null;
+  /** The amount the charge was made for: refused (409) when the checkout's changed meanwhile. */
+  amount?: number;
 };
 
 export function recordPayment(

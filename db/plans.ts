@@ -12,6 +12,7 @@ export const PlanSchema = z.object({
   description: z.string(),
   price_idr: z.number().int(),
   interval: IntervalSchema,
+  trial_days: z.number().int(),
   claims: z.record(z.string(), z.unknown()),
   default: z.boolean(),
   sort_order: z.number().int(),
@@ -29,6 +30,7 @@ export type NewPlan = {
   description?: string;
   price_idr?: number;
   interval?: z.infer<typeof IntervalSchema>;
+  trial_days?: number;
   claims?: { [key: string]: Json };
   default?: true;
   sort_order?: number;
@@ -39,13 +41,15 @@ export type PlanChanges = Partial<Omit<NewPlan, "key">>;
 export const SubscriptionSchema = z.object({
   sub: z.string(),
   plan: z.string(),
-  status: z.enum(["active", "past_due", "canceled", "expired"]),
-  source: z.enum(["payment", "claims_api", "dashboard", "cli", "default"]),
+  status: z.enum(["trialing", "active", "past_due", "canceled", "expired"]),
+  source: z.enum(["payment", "claims_api", "dashboard", "cli", "default", "trial"]),
   current_period_start: z.string(),
   current_period_end: z.string().nullable(),
   paid_through: z.string().nullable(),
   created_at: z.string(),
   ended_at: z.string().nullable(),
+  /** Only while the subscription is a free trial: when it ends. */
+  trial_ends_at: z.string().nullable(),
 });
 export type Subscription = z.infer<typeof SubscriptionSchema>;
 

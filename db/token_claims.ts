@@ -9,6 +9,9 @@ export const CustomClaims = z.looseObject({
   plan: z.string(),
   role: z.string().optional(),
   feature_flags: z.array(z.string()),
+  trial_ends_at: z.number().int().optional().describe(
+    "While the plan is a free trial: when it ends (seconds since 1970, like exp).",
+  ),
 });
 
 /** Who a token's user is; userinfo answers with this, and user grants start with it. */

@@ -41,7 +41,7 @@ export type ClaimsPatch = {
 };
 
 /** Who changes a plan, as the subscription history records it. */
-export type PlanSource = "payment" | "claims_api" | "dashboard" | "cli" | "default";
+export type PlanSource = "payment" | "claims_api" | "dashboard" | "cli" | "default" | "trial";
 
 /** What `setUserClaims` accepts: keys given replace the stored value, null clears, absent keys stay. */
 export type ClaimsUpdate = {

@@ -31,6 +31,7 @@ export const DOC_PAGES: DocPage[] = [
     summary: "Tiers, subscriptions, claims, app webhooks.",
   },
   { slug: "payments", title: "Payments", summary: "QRIS, GoPay, OVO and bank transfer through Xendit." },
+  { slug: "billing", title: "Billing", summary: "Free trials, plan changes with proration, coupons." },
   { slug: "mcp", title: "MCP auth", summary: "Machine clients, scopes, resources, MCP servers." },
   { slug: "dashboard", title: "Dashboard", summary: "Developers, projects, going live." },
   {

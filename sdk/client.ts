@@ -30,7 +30,12 @@ export type Tokens = {
   scope?: string;
 };
 
-export type CustomClaims = { plan: string; role?: string; feature_flags: string[]; [key: string]: unknown };
+export type CustomClaims = {
+  plan: string;
+  role?: string;
+  feature_flags: string[];
+  [key: string]: unknown;
+};
 
 /** The verified claims of an Astapa access token. */
 export type AstapaClaims = JWTPayload & {
@@ -48,14 +53,21 @@ export type AstapaClaims = JWTPayload & {
   auth_time?: number;
 };
 
-export type LoginRequest = { url: string; state: string; codeVerifier: string; nonce?: string };
+export type LoginRequest = {
+  url: string;
+  state: string;
+  codeVerifier: string;
+  nonce?: string;
+};
 
 export function createAstapa(options: AstapaOptions) {
   const issuer = new URL(options.baseUrl).origin;
   const http = options.fetch ?? fetch;
   const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", issuer));
   const basic = `Basic ${
-    btoa(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`)
+    btoa(
+      `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`,
+    )
   }`;
 
   async function call(path: string, init: RequestInit): Promise<Response> {
@@ -63,16 +75,27 @@ export function createAstapa(options: AstapaOptions) {
     try {
       res = await http(new URL(path, issuer), {
         ...init,
-        headers: { authorization: basic, accept: "application/json", ...init.headers },
+        headers: {
+          authorization: basic,
+          accept: "application/json",
+          ...init.headers,
+        },
       });
     } catch (cause) {
-      throw new AstapaError("network_error", `Astapa is unreachable: ${(cause as Error).message}`, 0);
+      throw new AstapaError(
+        "network_error",
+        `Astapa is unreachable: ${(cause as Error).message}`,
+        0,
+      );
     }
     if (!res.ok) throw await errorFrom(res);
     return res;
   }
 
-  async function form(path: string, params: Record<string, string | undefined>): Promise<Response> {
+  async function form(
+    path: string,
+    params: Record<string, string | undefined>,
+  ): Promise<Response> {
     const body = new URLSearchParams(
       Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined),
     );
@@ -83,7 +106,9 @@ export function createAstapa(options: AstapaOptions) {
     });
   }
 
-  async function tokens(params: Record<string, string | undefined>): Promise<Tokens> {
+  async function tokens(
+    params: Record<string, string | undefined>,
+  ): Promise<Tokens> {
     const body = await (await form("/api/platform/token", params)).json();
     if (typeof body.access_token !== "string") {
       throw new AstapaError("invalid_response", "No access token", 200);
@@ -97,7 +122,11 @@ export function createAstapa(options: AstapaOptions) {
     };
   }
 
-  async function json<T>(path: string, method = "GET", body?: unknown): Promise<T> {
+  async function json<T>(
+    path: string,
+    method = "GET",
+    body?: unknown,
+  ): Promise<T> {
     const init: RequestInit = { method };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -108,7 +137,9 @@ export function createAstapa(options: AstapaOptions) {
 
   const redirect = (uri?: string) => {
     const value = uri ?? options.redirectUri;
-    if (!value) throw new AstapaError("invalid_request", "redirectUri is required", 0);
+    if (!value) {
+      throw new AstapaError("invalid_request", "redirectUri is required", 0);
+    }
     return value;
   };
 
@@ -143,11 +174,18 @@ export function createAstapa(options: AstapaOptions) {
         ...(request.acrValues ? { acr_values: request.acrValues } : {}),
         ...(request.maxAge !== undefined ? { max_age: String(request.maxAge) } : {}),
       }).toString();
-      return { url: url.toString(), state, codeVerifier, nonce: request.nonce } satisfies LoginRequest;
+      return {
+        url: url.toString(),
+        state,
+        codeVerifier,
+        nonce: request.nonce,
+      } satisfies LoginRequest;
     },
 
     /** Trades the callback's code for tokens. Pass the state you kept to have it checked. */
-    exchangeCode(input: { code: string; codeVerifier: string; redirectUri?: string }) {
+    exchangeCode(
+      input: { code: string; codeVerifier: string; redirectUri?: string },
+    ) {
       return tokens({
         grant_type: "authorization_code",
         code: input.code,
@@ -158,7 +196,11 @@ export function createAstapa(options: AstapaOptions) {
 
     /** A fresh access token (with fresh claims) and the refresh token's successor. */
     refresh(refreshToken: string, scope?: string) {
-      return tokens({ grant_type: "refresh_token", refresh_token: refreshToken, scope });
+      return tokens({
+        grant_type: "refresh_token",
+        refresh_token: refreshToken,
+        scope,
+      });
     },
 
     /** Signs the token's user out everywhere: every refresh token of theirs stops working. */
@@ -175,7 +217,10 @@ export function createAstapa(options: AstapaOptions) {
      * Verifies an access token locally (JWKS cached), pinning issuer, audience, RS256, `typ: at+jwt` and, with
      * the projectId option, the token's project.
      */
-    async verify(token: string, audience: string = options.clientId): Promise<AstapaClaims> {
+    async verify(
+      token: string,
+      audience: string = options.clientId,
+    ): Promise<AstapaClaims> {
       try {
         const { payload } = await jwtVerify(token, jwks, {
           issuer,
@@ -183,8 +228,13 @@ export function createAstapa(options: AstapaOptions) {
           algorithms: ["RS256"],
           typ: "at+jwt",
         });
-        if (options.projectId !== undefined && payload.project_id !== options.projectId) {
-          throw new Error(`the token belongs to another project (${String(payload.project_id)})`);
+        if (
+          options.projectId !== undefined &&
+          payload.project_id !== options.projectId
+        ) {
+          throw new Error(
+            `the token belongs to another project (${String(payload.project_id)})`,
+          );
         }
         return payload as AstapaClaims;
       } catch (cause) {
@@ -198,24 +248,139 @@ export function createAstapa(options: AstapaOptions) {
 
     claims: {
       /** The claims a user's next token will carry. */
-      get: (sub: string) => json<CustomClaims>(`/api/platform/users/${encodeURIComponent(sub)}/claims`),
+      get: (sub: string) =>
+        json<CustomClaims>(
+          `/api/platform/users/${encodeURIComponent(sub)}/claims`,
+        ),
       /** Changes a user's plan, role, feature flags or custom claims; returns the resulting custom_claims. */
       set: (sub: string, changes: Partial<CustomClaims>) =>
-        json<CustomClaims>(`/api/platform/users/${encodeURIComponent(sub)}/claims`, "PATCH", changes),
+        json<CustomClaims>(
+          `/api/platform/users/${encodeURIComponent(sub)}/claims`,
+          "PATCH",
+          changes,
+        ),
     },
 
     checkout: {
       /** Starts a checkout for a user and plan; send the user to the returned checkout_url. */
       create: (
-        input: { user: string; plan: string; method?: string; success_url?: string; failure_url?: string },
+        input: {
+          user: string;
+          plan: string;
+          method?: string;
+          success_url?: string;
+          failure_url?: string;
+          coupon?: string;
+        },
       ) =>
-        json<{ checkout_id: string; checkout_url: string; status: string; amount: number; currency: string }>(
+        json<
+          {
+            checkout_id: string;
+            checkout_url: string;
+            status: string;
+            amount: number;
+            currency: string;
+          }
+        >(
           "/api/platform/checkout",
           "POST",
           input,
         ),
     },
+
+    /** Trials, plan changes and coupons (docs/billing.md). */
+    billing: {
+      /** Starts a user's one free trial of a plan; their tokens then carry custom_claims.trial_ends_at. */
+      startTrial: (sub: string, plan: string) =>
+        json<BillingSubscription>(
+          `/api/platform/users/${encodeURIComponent(sub)}/trial`,
+          "POST",
+          { plan },
+        ),
+      /** The trials a user has started. */
+      trials: (sub: string) =>
+        json<
+          { trials: { plan: string; started_at: string; ends_at: string }[] }
+        >(
+          `/api/platform/users/${encodeURIComponent(sub)}/trial`,
+        ),
+      /**
+       * Changes a paying user's plan: an upgrade answers a checkout for the prorated difference (the plan
+       * switches when it is paid); a downgrade is scheduled for the period end (checkout null).
+       */
+      changePlan: (sub: string, plan: string, successUrl?: string) =>
+        json<
+          {
+            change: PlanChange;
+            checkout: {
+              checkout_id: string;
+              checkout_url: string;
+              amount: number;
+            } | null;
+          }
+        >(
+          `/api/platform/users/${encodeURIComponent(sub)}/plan-change`,
+          "POST",
+          successUrl ? { plan, success_url: successUrl } : { plan },
+        ),
+      /** Withdraws the user's open plan change. */
+      cancelPlanChange: (sub: string) =>
+        json<PlanChange>(
+          `/api/platform/users/${encodeURIComponent(sub)}/plan-change`,
+          "DELETE",
+        ),
+      /** The user's plan changes, newest first. */
+      planChanges: (sub: string) =>
+        json<{ changes: PlanChange[] }>(
+          `/api/platform/users/${encodeURIComponent(sub)}/plan-change`,
+        ),
+      coupons: {
+        create: (coupon: NewCoupon) => json<Coupon>("/api/platform/coupons", "POST", coupon),
+        list: () => json<{ coupons: Coupon[] }>("/api/platform/coupons"),
+        get: (code: string) => json<Coupon>(`/api/platform/coupons/${encodeURIComponent(code)}`),
+        disable: (code: string, disabled = true) =>
+          json<Coupon>(
+            `/api/platform/coupons/${encodeURIComponent(code)}`,
+            "PATCH",
+            { disabled },
+          ),
+      },
+    },
   };
 }
+
+export type BillingSubscription = {
+  sub: string;
+  plan: string;
+  status: string;
+  trial_ends_at: string | null;
+  paid_through: string | null;
+};
+export type PlanChange = {
+  id: number;
+  from_plan: string;
+  to_plan: string;
+  kind: "upgrade" | "scheduled";
+  status: "awaiting_payment" | "scheduled" | "applied" | "canceled";
+  amount_idr: number;
+  credit_idr: number;
+  effective_at: string | null;
+  checkout_id: string | null;
+};
+export type NewCoupon = {
+  code: string;
+  percent_off?: number;
+  amount_off_idr?: number;
+  duration?: "once" | "repeating" | "forever";
+  duration_periods?: number;
+  max_redemptions?: number | null;
+  plans?: string[] | null;
+  expires_at?: string | null;
+};
+export type Coupon = NewCoupon & {
+  disabled: boolean;
+  redemptions: number;
+  paid_redemptions: number;
+};
 
 export type Astapa = ReturnType<typeof createAstapa>;

@@ -16,6 +16,7 @@ export const PROJECT_SECTIONS = {
   "": "Overview",
   users: "Users",
   plans: "Plans",
+  coupons: "Coupons",
   payments: "Payments",
   "machine-clients": "Machine clients",
   webhooks: "Webhooks",

@@ -25,6 +25,7 @@ export function PlanFields(
     flags: draft?.feature_flags ?? claims.flags,
     other: draft?.claims ?? claims.other,
     sort: draft?.sort_order ?? (plan ? String(plan.sort_order) : ""),
+    trial: draft?.trial_days ?? (plan?.trial_days ? String(plan.trial_days) : ""),
   };
   return (
     <>
@@ -79,6 +80,18 @@ export function PlanFields(
       <textarea id="plan-claims" name="claims" rows={2} placeholder='{"seats": 5}'>{value.other}</textarea>
       <label for="plan-sort">Sort order</label>
       <input id="plan-sort" name="sort_order" inputMode="numeric" value={value.sort} placeholder="0" />
+      <label for="plan-trial">Free trial (days)</label>
+      <input
+        id="plan-trial"
+        name="trial_days"
+        inputMode="numeric"
+        value={value.trial}
+        placeholder="0"
+        aria-describedby="plan-trial-help"
+      />
+      <small id="plan-trial-help" class="muted">
+        Each user may start one trial of a paid plan (docs/billing.md); empty or 0 for none.
+      </small>
       {creating && (
         <label class="check">
           <input type="checkbox" name="default" value="true" checked={draft?.default !== undefined} />{" "}

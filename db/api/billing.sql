@@ -20,14 +20,27 @@ comment on function astapa.setting_days(jsonb, text, integer) is
 grant execute on function astapa.setting_days(jsonb, text, integer) to astapa_app;
 
 create or replace function astapa.renewal_action(s astapa.subscriptions, now timestamptz, grace interval, notice interval,
-                                      can_renew boolean)
+                                      can_renew boolean, trial_notice interval)
   returns text
   language sql
   stable
   set search_path = ''
   as $$
     select case
-      when s.ended_at is not null or s.paid_through is null then null
+      when s.ended_at is not null then null
+      -- A trial ends at current_period_end; its reminder is a checkout for the first paid period, opened once.
+      when s.status = 'trialing' then case
+        when s.current_period_end <= now then 'trial_end'
+        when can_renew and s.current_period_end - trial_notice <= now
+          and exists (select from astapa.plans as p
+                      where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
+                        and p.price_idr > 0 and p.interval in ('month', 'year'))
+          and exists (select from astapa.users as u
+                      where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
+          and not exists (select from astapa.checkouts as c
+                          where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
+                            and c.period_start = s.current_period_end) then 'trial_reminder' end
+      when s.paid_through is null then null
       when s.status = 'canceled' then
         case when coalesce(s.current_period_end, s.paid_through) <= now then 'end' end
       when s.status not in ('active', 'past_due') then null
@@ -35,21 +48,23 @@ create or replace function astapa.renewal_action(s astapa.subscriptions, now tim
       when s.status = 'active' and s.paid_through <= now then 'past_due'
       when can_renew and s.paid_through - notice <= now
         and exists (select from astapa.plans as p
-                    where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
+                    where p.project_id = s.project_id and p.key = astapa.next_period_plan(s) and p.archived_at is null
                       and p.price_idr > 0 and p.interval in ('month', 'year'))
         and exists (select from astapa.users as u
                     where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
         and not exists (select from astapa.checkouts as c
-                        where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
-                          and c.period_start = s.paid_through) then 'renew'
+                        where c.project_id = s.project_id and c.user_id = s.user_id
+                          and c.plan_key = astapa.next_period_plan(s) and c.period_start = s.paid_through)
+        then 'renew'
     end
   $$;
 
-comment on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean) is
-  'What the renewal pass must do with a subscription at `now`: end (canceled, period over), expire (grace '
+comment on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean, interval) is
+  'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the '
+  'trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace '
   'over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
 
-grant execute on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean)
+grant execute on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean, interval)
   to astapa_app;
 
 create or replace function astapa.expire_renewal_checkouts(project_id text, user_id bigint) returns void
@@ -85,6 +100,7 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
     settings jsonb;
     grace interval;
     notice interval;
+    trial_notice interval;
     picked bigint;
     s astapa.subscriptions;
     action text;
@@ -103,10 +119,12 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
     end if;
     grace := astapa.setting_days(settings, 'billing_grace_days', 3);
     notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
     -- Instances share the work: each takes a subscription nobody else holds.
     select s2.id into picked from astapa.subscriptions as s2
-    where s2.project_id = renewal_step.project_id and s2.ended_at is null and s2.paid_through is not null
-      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null) is not null
+    where s2.project_id = renewal_step.project_id and s2.ended_at is null
+      and (s2.paid_through is not null or s2.status = 'trialing')
+      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null, trial_notice) is not null
     order by s2.paid_through, s2.id
     for update skip locked
     limit 1;
@@ -115,7 +133,7 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
     end if;
     -- A new statement, so a new snapshot: whatever another pass committed before we got the lock is seen here.
     select * into s from astapa.subscriptions as s2 where s2.project_id = renewal_step.project_id and s2.id = picked;
-    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null);
+    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null, trial_notice);
     if action is null then
       return pg_catalog.jsonb_build_object('action', 'none', 'sub', s.user_id::text);
     end if;
@@ -128,17 +146,30 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
         pg_catalog.jsonb_build_object('plan', s.plan_key, 'paid_through', s.paid_through));
       perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'previous_plan', s.plan_key));
-    elsif action in ('expire', 'end') then
-      -- Back to the default plan through the one function that changes plans (history, audit, event).
+    elsif action in ('expire', 'end', 'trial_end') then
+      -- Back to the default plan through the one function that changes plans (history, audit, event). A trial
+      -- that was paid for is no longer current (the payment started the paid period), so it never gets here.
       subscription := api.assign_plan(project_id, s.user_id, astapa.default_plan_key(project_id), 'default');
-      if action = 'expire' then
+      if action in ('expire', 'trial_end') then
         update astapa.subscriptions as s2 set status = 'expired'
         where s2.project_id = s.project_id and s2.id = s.id;
       end if;
       perform astapa.expire_renewal_checkouts(project_id, s.user_id);
-    else
+    elsif action = 'trial_reminder' then
+      -- The first paid period starts when the trial ends; the pay link lives until then.
       checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
         'sub', s.user_id::text, 'plan', s.plan_key, 'xendit_account', xendit_account,
+        'period_start', s.current_period_end,
+        'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.current_period_end - now), 3600),
+                             31536000)::integer));
+      subscription := astapa.subscription_json(s);
+      perform astapa.emit_event(project_id, 'subscription.trial_will_end', pg_catalog.jsonb_build_object(
+        'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
+        'trial_ends_at', s.current_period_end));
+    else
+      -- The next period's plan: a change scheduled for the period end (db/api/plan_changes.sql), else the same.
+      checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
+        'sub', s.user_id::text, 'plan', astapa.next_period_plan(s), 'xendit_account', xendit_account,
         'period_start', s.paid_through,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.paid_through + grace - now), 3600),
                              31536000)::integer));
@@ -155,9 +186,10 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
 
 comment on function api.renewal_step(text, timestamptz, text) is
   'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next '
-  'period''s checkout with xendit_account (null: payments not configured, no checkout), marks past_due, or '
-  'ends/expires a subscription back to the default plan. Settings billing_grace_days (3) and '
-  'billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+  'period''s checkout with xendit_account (null: payments not configured, no checkout), or a trial''s first '
+  'paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default '
+  'plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). '
+  'AS400 without now or with an unknown account; AS404 unknown project.';
 
 grant execute on function api.renewal_step(text, timestamptz, text) to astapa_app;
 
@@ -247,7 +279,7 @@ drop policy if exists "definer functions see which projects have paid subscripti
 create policy "definer functions see which projects have paid subscriptions" on astapa.subscriptions
   for select to astapa_owner
   using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on' and ended_at is null
-         and paid_through is not null);
+         and (paid_through is not null or status = 'trialing'));
 
 drop policy if exists "definer functions see which projects have unpaid checkouts" on astapa.checkouts;
 create policy "definer functions see which projects have unpaid checkouts" on astapa.checkouts
@@ -268,7 +300,8 @@ create or replace function api.projects_with_billing_work() returns text[]
     end if;
     perform pg_catalog.set_config('astapa.list_billing_projects', 'on', true);
     select pg_catalog.array_agg(distinct w.project_id) into projects from (
-      select s.project_id from astapa.subscriptions as s where s.ended_at is null and s.paid_through is not null
+      select s.project_id from astapa.subscriptions as s
+      where s.ended_at is null and (s.paid_through is not null or s.status = 'trialing')
       union
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);

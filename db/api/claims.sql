@@ -64,6 +64,7 @@ create or replace function api.token_claims(project_id text, user_id bigint) ret
     user_disabled boolean;
     claims astapa.user_claims;
     plan_key text;
+    trial_ends_at bigint;
     granted jsonb;
   begin
     select u.disabled into user_disabled
@@ -76,6 +77,10 @@ create or replace function api.token_claims(project_id text, user_id bigint) ret
     select * into claims
     from astapa.user_claims as c where c.project_id = token_claims.project_id and c.user_id = token_claims.user_id;
     plan_key := astapa.user_plan(project_id, user_id);
+    select pg_catalog.floor(pg_catalog.date_part('epoch', s.current_period_end))::bigint into trial_ends_at
+    from astapa.subscriptions as s
+    where s.project_id = token_claims.project_id and s.user_id = token_claims.user_id and s.ended_at is null
+      and s.status = 'trialing';
     granted := coalesce((select p.claims from astapa.plans as p
                          where p.project_id = token_claims.project_id and p.key = plan_key), '{}');
     -- Custom keys: the plan's, then the user's over them. plan, role, feature_flags last, so nothing shadows them.
@@ -83,6 +88,8 @@ create or replace function api.token_claims(project_id text, user_id bigint) ret
       pg_catalog.jsonb_build_object(
         'plan', plan_key,
         'role', claims.role,
+        -- While the plan is a free trial: when it ends, as a NumericDate (seconds, like exp).
+        'trial_ends_at', trial_ends_at,
         -- The plan's flags, then the user's own, each once, in that order.
         'feature_flags', coalesce((
           select pg_catalog.jsonb_agg(f.flag order by f.position)
@@ -100,7 +107,8 @@ create or replace function api.token_claims(project_id text, user_id bigint) ret
 
 comment on function api.token_claims(text, bigint) is
   'Exactly the access token''s custom_claims: plan (the current subscription''s, else the default plan), role '
-  '(when set), feature_flags (the plan''s and the user''s, always, maybe []), and custom claims at the top '
+  '(when set), feature_flags (the plan''s and the user''s, always, maybe []), trial_ends_at (seconds, only '
+  'while the plan is a trial), and custom claims at the top '
   'level (the user''s over the plan''s). AS404 unknown user, AS403 disabled user.';
 
 grant execute on function api.token_claims(text, bigint) to astapa_app;
@@ -179,7 +187,7 @@ create or replace function astapa.reserved_claim_names() returns text[]
       'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'client_id', 'auth_time', 'nonce', 'azp',
       'acr', 'amr', 'sid', 'at_hash', 'c_hash', 'cnf', 'act', 'may_act', 'typ', 'email', 'email_verified',
       -- Astapa's own
-      'project_id', 'custom_claims', 'extra', 'plan', 'role', 'feature_flags']
+      'project_id', 'custom_claims', 'extra', 'plan', 'role', 'feature_flags', 'trial_ends_at']
   $$;
 
 comment on function astapa.reserved_claim_names() is

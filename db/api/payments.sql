@@ -170,6 +170,7 @@ create or replace function astapa.checkout_json(c astapa.checkouts) returns json
       'plan_name', (select p.name from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
+      'coupon_code', c.coupon_code, 'discount_idr', c.discount_idr,
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
@@ -255,6 +256,12 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
             checkout ->> 'failure_url',
             pg_catalog.now() + pg_catalog.make_interval(secs => coalesce((checkout ->> 'ttl_seconds')::integer, 86400)))
     returning * into created;
+    -- A coupon passed by the API is redeemed now; a renewal keeps a repeating or forever one (db/api/coupons.sql).
+    if checkout ? 'coupon' then
+      created := astapa.redeem_coupon(created, checkout ->> 'coupon', pg_catalog.now());
+    elsif created.period_start is not null then
+      created := astapa.carry_coupon(created);
+    end if;
     perform astapa.audit(project_id, 'checkout.create', 'user:' || target_user,
       pg_catalog.jsonb_build_object('checkout', created.public_id, 'plan', chosen.key, 'amount', created.amount));
     return astapa.checkout_json(created);
@@ -262,9 +269,9 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
   $$;
 
 comment on function api.create_checkout(text, jsonb) is
-  'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?}: '
-  'the amount is the plan''s price. AS400 free/archived/unknown plan or a URL off the registered origins '
-  '(DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
+  'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, '
+  'coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one). AS400 '
+  'free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
 
 grant execute on function api.create_checkout(text, jsonb) to astapa_app;
 
@@ -298,6 +305,11 @@ create or replace function api.record_payment(project_id text, checkout_id text,
     if target.status in ('paid', 'expired') then
       raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
     end if;
+    -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
+    if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
+      raise exception using errcode = 'AS409',
+        message = 'This checkout''s amount changed while the charge was made; choose the method again.';
+    end if;
     insert into astapa.payments as y (project_id, checkout_id, kind, provider_id, method, bank, amount, details, expires_at)
     values (project_id, target.id, payment ->> 'kind', payment ->> 'provider_id', payment ->> 'method',
             payment ->> 'bank', target.amount, coalesce(payment -> 'details', '{}'),
@@ -316,8 +328,9 @@ create or replace function api.record_payment(project_id text, checkout_id text,
   $$;
 
 comment on function api.record_payment(text, text, jsonb) is
-  'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at} to an open checkout (again: '
-  'no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired.';
+  'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout '
+  '(again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, '
+  'or amount (what the charge was made for) no longer the checkout''s.';
 
 grant execute on function api.record_payment(text, text, jsonb) to astapa_app;
 
@@ -534,6 +547,10 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
             where c.project_id = target.project_id and c.id = target.id;
+            if target.plan_change_id is not null then
+              -- An upgrade's checkout: the change it priced is applied (db/api/plan_changes.sql).
+              period_end := astapa.apply_paid_plan_change(target);
+            else  -- (the body below keeps its indentation, so merges with other billing work stay line-for-line)
             select * into chosen from astapa.plans as p
             where p.project_id = target.project_id and p.key = target.plan_key;
             select * into current from astapa.subscriptions as s
@@ -541,13 +558,17 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
             period_start := coalesce(target.period_start,
               case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
-                        and current.paid_through > pg_catalog.now() then current.paid_through end,
+                        and current.paid_through > pg_catalog.now() then current.paid_through
+                   -- Paying for the plan one is trying keeps the trial's remaining days.
+                   when current.plan_key = target.plan_key and current.status = 'trialing'
+                        and current.current_period_end > pg_catalog.now() then current.current_period_end end,
               pg_catalog.now());
             period_end := case chosen.interval
               when 'month' then period_start + interval '1 month'
               when 'year' then period_start + interval '1 year' end;
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
+            end if;
             perform astapa.emit_event(ev.project_id, 'payment.succeeded', pg_catalog.jsonb_build_object(
               'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
               'method', pay.method, 'amount', pay.amount, 'paid_through', period_end));

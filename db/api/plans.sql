@@ -76,7 +76,8 @@ create or replace function astapa.plan_json(project_id text, key text) returns j
   as $$
     select pg_catalog.jsonb_build_object(
       'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
-      'interval', p.interval, 'claims', p.claims, 'default', p.is_default, 'sort_order', p.sort_order,
+      'interval', p.interval, 'trial_days', p.trial_days, 'claims', p.claims, 'default', p.is_default,
+      'sort_order', p.sort_order,
       'archived', p.archived_at is not null, 'archived_at', p.archived_at,
       'created_at', p.created_at, 'updated_at', p.updated_at)
     from astapa.plans as p
@@ -113,7 +114,7 @@ create or replace function astapa.plan_problems(plan jsonb, creating boolean) re
   declare
     problems jsonb := '{}';
     known text[] := array['name', 'description', 'price_idr', 'interval', 'claims', 'default', 'sort_order',
-                          'archived'] || case when creating then array['key'] else array[]::text[] end;
+                          'archived', 'trial_days'] || case when creating then array['key'] else array[]::text[] end;
     key text;
     value jsonb;
     problem text;
@@ -147,6 +148,8 @@ create or replace function astapa.plan_problems(plan jsonb, creating boolean) re
         when key = 'interval' and (pg_catalog.jsonb_typeof(value) <> 'string'
                                    or value #>> '{}' not in ('month', 'year', 'one_time')) then
           'interval must be month, year or one_time.'
+        when key = 'trial_days' and not astapa.is_whole_number(value, 0, 365) then
+          'trial_days must be a whole number of days from 0 to 365.'
         when key = 'sort_order' and not astapa.is_whole_number(value, -1000000, 1000000) then
           'sort_order must be a whole number from -1,000,000 to 1,000,000.'
         when key = 'default' and value <> 'true'::jsonb then
@@ -189,12 +192,13 @@ create or replace function api.create_plan(project_id text, plan jsonb) returns 
     end if;
     begin
       insert into astapa.plans (project_id, key, name, description, price_idr, interval, claims, is_default,
-                                sort_order, archived_at)
+                                sort_order, archived_at, trial_days)
       values (project_id, plan ->> 'key', pg_catalog.btrim(plan ->> 'name'), coalesce(plan ->> 'description', ''),
               coalesce((plan ->> 'price_idr')::bigint, 0), coalesce(plan ->> 'interval', 'month'),
               coalesce(plan -> 'claims', '{}'), coalesce((plan ->> 'default')::boolean, false),
               coalesce((plan ->> 'sort_order')::integer, 0),
-              case when plan -> 'archived' = 'true' then pg_catalog.now() end);
+              case when plan -> 'archived' = 'true' then pg_catalog.now() end,
+              coalesce((plan ->> 'trial_days')::integer, 0));
     exception when unique_violation then
       raise exception using errcode = 'AS409', detail = '{"key": ["A plan with this key already exists."]}',
         message = pg_catalog.format('Plan %s already exists in this project.', plan ->> 'key');
@@ -205,7 +209,8 @@ create or replace function api.create_plan(project_id text, plan jsonb) returns 
   $$;
 
 comment on function api.create_plan(text, jsonb) is
-  'Creates a plan from {key, name, description?, price_idr?, interval?, claims?, default?, sort_order?}; '
+  'Creates a plan from {key, name, description?, price_idr?, interval?, trial_days?, claims?, default?, '
+  'sort_order?}; '
   'AS400 with per-field problems, AS409 when the key is taken. default: true moves the default to it.';
 
 grant execute on function api.create_plan(text, jsonb) to astapa_app;
@@ -245,6 +250,7 @@ create or replace function api.update_plan(project_id text, key text, changes js
         interval = coalesce(changes ->> 'interval', p.interval),
         claims = coalesce(changes -> 'claims', p.claims),
         sort_order = coalesce((changes ->> 'sort_order')::integer, p.sort_order),
+        trial_days = coalesce((changes ->> 'trial_days')::integer, p.trial_days),
         is_default = p.is_default or coalesce(changes -> 'default' = 'true', false),
         archived_at = case when changes -> 'archived' = 'true' then coalesce(p.archived_at, pg_catalog.now())
                            when changes -> 'archived' = 'false' then null
@@ -310,7 +316,8 @@ create or replace function astapa.subscription_json(s astapa.subscriptions) retu
     select pg_catalog.jsonb_build_object(
       'sub', s.user_id::text, 'plan', s.plan_key, 'status', s.status, 'source', s.source,
       'current_period_start', s.current_period_start, 'current_period_end', s.current_period_end,
-      'paid_through', s.paid_through, 'created_at', s.created_at, 'ended_at', s.ended_at)
+      'paid_through', s.paid_through, 'created_at', s.created_at, 'ended_at', s.ended_at,
+      'trial_ends_at', case when s.status = 'trialing' then s.current_period_end end)
   $$;
 
 comment on function astapa.subscription_json(astapa.subscriptions) is 'A subscription as the API and events show it.';
@@ -322,12 +329,13 @@ create or replace function astapa.grants_plan(s astapa.subscriptions) returns bo
   stable
   set search_path = ''
   as $$
-    select s.ended_at is null and (s.status in ('active', 'past_due')
+    select s.ended_at is null and (s.status in ('trialing', 'active', 'past_due')
       or (s.status = 'canceled' and s.current_period_end > pg_catalog.now()))
   $$;
 
 comment on function astapa.grants_plan(astapa.subscriptions) is
-  'Whether a subscription puts its plan in tokens now: current and active, past_due (grace), or canceled '
+  'Whether a subscription puts its plan in tokens now: current and trialing (the renewal pass ends trials), '
+  'active, past_due (grace), or canceled '
   'with its paid period still running.';
 
 grant execute on function astapa.grants_plan(astapa.subscriptions) to astapa_app;
@@ -347,9 +355,14 @@ create or replace function api.assign_plan(project_id text, user_id bigint, plan
     new_paid_through timestamptz;
     changed_at timestamptz;
   begin
-    if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default') then
+    if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default', 'trial') then
       raise exception using errcode = 'AS400', detail = '{"source": ["Unknown source."]}',
-        message = 'source must be payment, claims_api, dashboard, cli or default.';
+        message = 'source must be payment, claims_api, dashboard, cli, default or trial.';
+    end if;
+    -- A trial (api.start_trial) needs the end its period runs to: that end is when the renewal pass ends it.
+    if source = 'trial' and (period is null or pg_catalog.upper(period) is null) then
+      raise exception using errcode = 'AS400', detail = '{"period": ["A trial needs an end."]}',
+        message = 'A trial''s period needs an end.';
     end if;
     if period is not null and (pg_catalog.isempty(period) or pg_catalog.lower(period) is null) then
       raise exception using errcode = 'AS400', detail = '{"period": ["A period needs a start."]}',
@@ -381,7 +394,8 @@ create or replace function api.assign_plan(project_id text, user_id bigint, plan
     end if;
     new_paid_through := coalesce(paid_through, case when source = 'payment' then pg_catalog.upper(period) end);
     -- Assigning what the user already has (same plan, active, same period) changes nothing and says nothing.
-    if current.id is not null and current.plan_key = chosen.key and current.status = 'active'
+    if current.id is not null and current.plan_key = chosen.key
+       and current.status = (case when source = 'trial' then 'trialing' else 'active' end)
        and (period is null or (current.current_period_start = pg_catalog.lower(period)
                                and current.current_period_end is not distinct from pg_catalog.upper(period)))
        and (new_paid_through is null or current.paid_through is not distinct from new_paid_through) then
@@ -394,9 +408,11 @@ create or replace function api.assign_plan(project_id text, user_id bigint, plan
     end if;
     insert into astapa.subscriptions (project_id, user_id, plan_key, status, source, current_period_start,
                                       current_period_end, paid_through)
-    values (project_id, user_id, chosen.key, 'active', source, coalesce(pg_catalog.lower(period), changed_at),
+    values (project_id, user_id, chosen.key, case when source = 'trial' then 'trialing' else 'active' end, source,
+            coalesce(pg_catalog.lower(period), changed_at),
             pg_catalog.upper(period), new_paid_through)
     returning * into started;
+    perform astapa.settle_plan_changes(project_id, user_id, chosen.key);
     perform astapa.audit(project_id, 'subscription.assign', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', chosen.key, 'previous_plan', previous_plan, 'source', source));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -408,7 +424,8 @@ create or replace function api.assign_plan(project_id text, user_id bigint, plan
 comment on function api.assign_plan(text, bigint, text, text, tstzrange, timestamptz) is
   'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an '
   'active one for period (default: from now, open-ended), audits, and emits subscription.updated. '
-  'paid_through defaults to the period''s end for payments. Assigning what the user already has is a no-op. '
+  'paid_through defaults to the period''s end for payments. source trial starts a trialing one (period with '
+  'an end required; see api.start_trial). Assigning what the user already has is a no-op. '
   'AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
 
 grant execute on function api.assign_plan(text, bigint, text, text, tstzrange, timestamptz) to astapa_app;

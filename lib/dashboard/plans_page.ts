@@ -36,6 +36,7 @@ export const PlanFormSchema = z.object({
   feature_flags: z.string().max(5000).default(""),
   claims: z.string().max(10000).default(""),
   sort_order: z.string().trim().max(20).default(""),
+  trial_days: z.string().trim().max(20).default(""),
   default: z.string().optional(),
 });
 export type PlanForm = z.infer<typeof PlanFormSchema>;
@@ -143,6 +144,8 @@ export function planChangesOf(form: PlanForm): PlanChanges {
     interval: form.interval,
     claims: claimsOf(form),
     ...(form.sort_order ? { sort_order: wholeNumber(form.sort_order) } : {}),
+    // Empty means no trial (0), so clearing the field switches trials off.
+    trial_days: form.trial_days ? wholeNumber(form.trial_days) : 0,
   };
   // Values that did not parse are left for SQL to refuse with its own message.
   return changes as PlanChanges;

@@ -12,7 +12,13 @@ import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
 import type { Bank, Method } from "./methods.ts";
 import { ChargeError, createCharge } from "./xendit.ts";
 
-export type CheckoutRequest = { sub: string; plan: string; success_url?: string; failure_url?: string };
+export type CheckoutRequest = {
+  sub: string;
+  plan: string;
+  success_url?: string;
+  failure_url?: string;
+  coupon?: string;
+};
 export type MethodChoice = { method: Method; bank?: Bank; mobileNumber?: string };
 
 /** Opens a checkout with the account the project pays through now. */
@@ -88,6 +94,7 @@ export async function chargeCheckout(
       bank: choice.method === "bank_transfer" ? (choice.bank ?? "BCA") : undefined,
       details: charge.details,
       expires_at: charge.expiresAt,
+      amount: checkout.amount,
     }));
 }
 
@@ -99,6 +106,8 @@ export function checkoutResponse(baseUrl: string, checkout: Checkout) {
     status: checkout.status,
     amount: checkout.amount,
     currency: checkout.currency,
+    coupon_code: checkout.coupon_code,
+    discount_idr: checkout.discount_idr,
     expires_at: checkout.expires_at,
     plan: checkout.plan,
     sub: checkout.sub,

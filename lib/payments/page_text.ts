@@ -14,6 +14,9 @@ const en = {
   perYear: "per year",
   currentPlan: "Your current plan",
   choose: "Choose",
+  startTrial: (days: number) => `Start a ${days}-day free trial`,
+  trialUntil: (date: string) => `Free trial until ${date}`,
+  changeScheduled: (plan: string) => `Your plan changes to ${plan} when the current period ends.`,
   payFor: "Pay for",
   checkout: "Checkout",
   offlineSandbox: "offline sandbox",
@@ -36,6 +39,12 @@ const en = {
   statusPending: "Waiting for your payment…",
   statusPaid: "Payment received. Your plan is active.",
   statusExpired: "This checkout has expired.",
+  couponCode: "Coupon code",
+  applyCoupon: "Apply",
+  couponApplied: (code: string) => `Coupon ${code}`,
+  listPrice: "List price",
+  couponInvalid: "This coupon cannot be used for this checkout.",
+  couponUnavailable: "This coupon has been used up, or this account has used it already.",
 };
 export type BillingText = typeof en;
 
@@ -48,6 +57,9 @@ const id: BillingText = {
   perYear: "per tahun",
   currentPlan: "Paket Anda saat ini",
   choose: "Pilih",
+  startTrial: (days: number) => `Coba gratis ${days} hari`,
+  trialUntil: (date: string) => `Uji coba gratis sampai ${date}`,
+  changeScheduled: (plan: string) => `Paket Anda berganti ke ${plan} saat periode ini berakhir.`,
   payFor: "Bayar",
   checkout: "Pembayaran",
   offlineSandbox: "sandbox luring",
@@ -70,6 +82,12 @@ const id: BillingText = {
   statusPending: "Menunggu pembayaran Anda…",
   statusPaid: "Pembayaran diterima. Paket Anda sudah aktif.",
   statusExpired: "Pembayaran ini sudah kedaluwarsa.",
+  couponCode: "Kode kupon",
+  applyCoupon: "Pakai",
+  couponApplied: (code: string) => `Kupon ${code}`,
+  listPrice: "Harga normal",
+  couponInvalid: "Kupon ini tidak bisa dipakai untuk pembayaran ini.",
+  couponUnavailable: "Kupon ini sudah habis, atau akun ini sudah pernah memakainya.",
 };
 
 export const BILLING_TEXT: Record<Lang, BillingText> = { en, id };

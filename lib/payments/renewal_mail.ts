@@ -1,5 +1,5 @@
 /**
- * The renewal notice: the next period's pay link, in English and Bahasa Indonesia in one mail (the outbox
+ * The renewal notice and the trial reminder: the next period's pay link, in English and Bahasa Indonesia in one mail (the outbox
  * does not know the person's language yet). Plain text plus a small HTML version with the same content.
  */
 import type { Mail } from "@/db/billing.ts";
@@ -42,5 +42,26 @@ export function renewalMail(notice: RenewalNotice): Mail {
           escapeHtml(notice.payUrl)
         }</a></p>`,
     ),
+  };
+}
+
+/** The trial reminder: the trial ends on periodStart; paying the link keeps the plan from then on. */
+export function trialReminderMail(notice: RenewalNotice): Mail {
+  const amount = `IDR ${notice.amount.toLocaleString("id-ID")}`;
+  const en = `Your free trial of ${notice.planName} ends on ${date(notice.periodStart, "en-GB")}. ` +
+    `Pay ${amount} here to keep it from then on:`;
+  const id =
+    `Masa uji coba gratis ${notice.planName} Anda berakhir pada ${date(notice.periodStart, "id-ID")}. ` +
+    `Bayar ${amount} di sini agar paket tetap aktif setelahnya:`;
+  return {
+    to: notice.to,
+    template: "trial_ending",
+    subject: `${notice.planName}: your trial ends soon / masa uji coba segera berakhir`,
+    text: `${en}\n${notice.payUrl}\n\n${id}\n${notice.payUrl}\n`,
+    html:
+      `<p>${escapeHtml(en)}<br><a href="${escapeHtml(notice.payUrl)}">${escapeHtml(notice.payUrl)}</a></p>` +
+      `<p lang="id">${escapeHtml(id)}<br><a href="${escapeHtml(notice.payUrl)}">${
+        escapeHtml(notice.payUrl)
+      }</a></p>`,
   };
 }

@@ -7,7 +7,7 @@ import { asApp } from "@/db/client.ts";
 import { queueMail, type RenewalStep, renewalStep } from "@/db/billing.ts";
 import { getProject } from "@/db/projects.ts";
 import { chooseXendit, type PaymentDeps } from "./accounts.ts";
-import { renewalMail } from "./renewal_mail.ts";
+import { renewalMail, trialReminderMail } from "./renewal_mail.ts";
 
 export type StepHook = (step: RenewalStep & { projectId: string }) => Promise<void>;
 
@@ -26,6 +26,19 @@ export async function renewProject(
     const step = await asApp(deps.sql, projectId, async (tx) => {
       const step = await renewalStep(tx, projectId, now, account);
       if (!step) return null;
+      if (step.action === "trial_reminder" && step.checkout && step.email) {
+        await queueMail(
+          tx,
+          projectId,
+          trialReminderMail({
+            to: step.email,
+            planName: step.checkout.plan_name,
+            amount: step.checkout.amount,
+            periodStart: step.checkout.period_start ?? now.toISOString(),
+            payUrl: `${deps.config.baseUrl}/billing/checkout/${step.checkout.checkout_id}`,
+          }),
+        );
+      }
       if (step.action === "renew" && step.checkout && step.email) {
         await queueMail(
           tx,

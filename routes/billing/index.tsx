@@ -5,16 +5,24 @@ import type { Ctx } from "@/lib/app_env.ts";
 import { asApp } from "@/db/client.ts";
 import { authorizationClient, sessionUser } from "@/db/login.ts";
 import { currentSubscription, listPlans, type Plan } from "@/db/plans.ts";
+import { startTrial, userTrials } from "@/db/trials.ts";
 import { validate } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { csrfToken, readSession } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { openCheckout } from "@/lib/payments/checkout.ts";
+import { requestPlanChange } from "@/lib/payments/plan_change.ts";
 import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
 
 const Query = z.object({ client_id: z.string().regex(/^cid_[a-z2-7]{24}$/, "A client_id (cid_…).") });
-const Choice = z.object({ ...CsrfField, client_id: Query.shape.client_id, plan: z.string().max(64) });
+const Choice = z.object({
+  ...CsrfField,
+  client_id: Query.shape.client_id,
+  plan: z.string().max(64),
+  /** "trial" starts the plan's free trial instead of opening a checkout. */
+  action: z.enum(["buy", "trial"]).optional(),
+});
 
 type BillingData = {
   lang: Lang;
@@ -22,6 +30,12 @@ type BillingData = {
   appName: string;
   plans: Plan[];
   current: string;
+  /** While the current plan is a trial: when it ends. */
+  trialEndsAt: string | null;
+  /** Plans whose trial this user may still start (never trialed, and not on a paid plan now). */
+  trialable: string[];
+  /** The plan a change was just scheduled to (at the period end), to say so. */
+  scheduled: string | null;
   csrf: string;
 };
 
@@ -54,10 +68,14 @@ export const handler: Handlers<BillingData> = {
     const { client_id: clientId } = validate(Query, { client_id: c.req.query("client_id") });
     const who = await signedIn(c, clientId);
     if (!who.userId) return signInFirst(c, clientId);
-    const { plans, current } = await asApp(c.var.deps.sql, who.projectId, async (tx) => ({
+    const { plans, state, trials } = await asApp(c.var.deps.sql, who.projectId, async (tx) => ({
       plans: await listPlans(tx, who.projectId),
-      current: (await currentSubscription(tx, who.projectId, who.userId!)).plan,
+      state: await currentSubscription(tx, who.projectId, who.userId!),
+      trials: await userTrials(tx, who.projectId, who.userId!),
     }));
+    const current = state.plan;
+    const onPaidPlan = plans.some((plan) => plan.key === current && plan.price_idr > 0);
+    const trialed = new Set(trials.map((trial) => trial.plan));
     c.header("cache-control", "no-store");
     const lang = pickLang(c);
     return page({
@@ -66,6 +84,11 @@ export const handler: Handlers<BillingData> = {
       appName: who.appName,
       plans: plans.filter((plan) => plan.price_idr > 0),
       current,
+      trialEndsAt: state.subscription?.trial_ends_at ?? null,
+      scheduled: plans.find((plan) => plan.key === c.req.query("scheduled"))?.name ?? null,
+      trialable: onPaidPlan ? [] : plans
+        .filter((plan) => plan.trial_days > 0 && plan.interval !== "one_time" && !trialed.has(plan.key))
+        .map((plan) => plan.key),
       csrf: csrfToken(c),
     }, { title: `${BILLING_TEXT[lang].plansTitle} · ${who.appName}`, lang });
   },
@@ -74,6 +97,36 @@ export const handler: Handlers<BillingData> = {
     const choice = await readPageBody(c, Choice);
     const who = await signedIn(c, choice.client_id);
     if (!who.userId) return signInFirst(c, choice.client_id);
+    const back = (extra: Record<string, string> = {}) =>
+      c.redirect(`/billing?${new URLSearchParams({ client_id: choice.client_id, ...extra })}`, 303);
+    if (choice.action === "trial") {
+      await asApp(
+        c.var.deps.sql,
+        who.projectId,
+        (tx) => startTrial(tx, who.projectId, who.userId!, choice.plan),
+      );
+      return back();
+    }
+    // A paying user changes plan (docs/billing.md): an upgrade pays the prorated difference at its checkout; a
+    // downgrade waits for the period end.
+    const state = await asApp(
+      c.var.deps.sql,
+      who.projectId,
+      (tx) => currentSubscription(tx, who.projectId, who.userId!),
+    );
+    const paying = state.subscription?.status === "active" && state.subscription.paid_through !== null &&
+      new Date(state.subscription.paid_through) > new Date() && state.subscription.plan !== choice.plan;
+    if (paying) {
+      const { checkout } = await requestPlanChange(
+        c.var.deps,
+        who.projectId,
+        who.userId,
+        choice.plan,
+        who.appUrl,
+      );
+      if (!checkout) return back({ scheduled: choice.plan });
+      return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
+    }
     const checkout = await openCheckout(c.var.deps, who.projectId, {
       sub: who.userId,
       plan: choice.plan,
@@ -93,6 +146,7 @@ export default function BillingPage({ data }: PageProps<BillingData>) {
       <p class="eyebrow">{data.appName}</p>
       <h1>{text.choosePlan}</h1>
       {data.plans.length === 0 && <p>{text.noPlans}</p>}
+      {data.scheduled && <p class="notice" role="status">{text.changeScheduled(data.scheduled)}</p>}
       <ul class="plans">
         {data.plans.map((plan) => (
           <li key={plan.key} class="plan">
@@ -101,6 +155,25 @@ export default function BillingPage({ data }: PageProps<BillingData>) {
             <p class="amount">
               {rupiah(plan.price_idr)} {intervalText(text, plan.interval)}
             </p>
+            {plan.key === data.current && data.trialEndsAt && (
+              <p class="trial">
+                {text.trialUntil(
+                  new Date(data.trialEndsAt).toLocaleDateString(data.lang, {
+                    dateStyle: "long",
+                    timeZone: "UTC",
+                  }),
+                )}
+              </p>
+            )}
+            {plan.key !== data.current && data.trialable.includes(plan.key) && (
+              <form method="post" action="/billing">
+                <input type="hidden" name="csrf" value={data.csrf} />
+                <input type="hidden" name="client_id" value={data.clientId} />
+                <input type="hidden" name="plan" value={plan.key} />
+                <input type="hidden" name="action" value="trial" />
+                <button type="submit" class="button secondary">{text.startTrial(plan.trial_days)}</button>
+              </form>
+            )}
             {plan.key === data.current
               ? <p class="current">{text.currentPlan}</p>
               : (

@@ -231,3 +231,24 @@ Deno.test("plans page — subscribers are counted in the project's current mode 
   await takeLive(t.db.sql, other.id);
   assert.match(rowOf(await (await getAs(t, owner, path)).text(), "pro"), /data-subscribers="0"/);
 });
+
+Deno.test("plans page — a plan's free trial in days; empty switches it off", async () => {
+  const created = await postAs(
+    t,
+    owner,
+    `${base}/plans`,
+    form({ key: "trialled", name: "Trialled", trial_days: "14" }),
+  );
+  assert.equal(created.status, 303);
+  assert.equal((await plan("trialled")).trial_days, 14);
+  const page = await (await getAs(t, owner, `${base}/plans/trialled`)).text();
+  assert.match(page, /name="trial_days"[^>]*value="14"/);
+  const refused = await postAs(
+    t,
+    owner,
+    `${base}/plans`,
+    form({ key: "toolong", name: "Too long", trial_days: "400" }),
+  );
+  assert.equal(refused.status, 422);
+  assert.match(await refused.text(), /trial_days must be a whole number of days from 0 to 365/);
+});

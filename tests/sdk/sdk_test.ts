@@ -272,3 +272,35 @@ Deno.test("sdk — requireMfa for Hono, Express and plain handlers: a password-o
     assert.deepEqual(await strong.json(), { amr: ["mfa", "otp", "pwd"] }, name);
   }
 });
+
+Deno.test("sdk — billing: a trial shows in the next token; coupons; a plan change needs a paid plan", async () => {
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) =>
+      tx`select api.create_plan(${project.id}, '{"key": "team", "name": "Team", "price_idr": 300000, "trial_days": 7}')`,
+  );
+  const userId = await seedUser(t.db.sql, project.id, "trial-sdk@example.com");
+  const tokens = await signIn(userId);
+  const trial = await astapa.billing.startTrial(userId, "team");
+  assert.equal(trial.status, "trialing");
+  const refreshed = await astapa.refresh(tokens.refreshToken!);
+  const claims = (await astapa.verify(refreshed.accessToken)).custom_claims!;
+  assert.equal(claims.plan, "team");
+  assert.equal(claims.trial_ends_at, Math.floor(new Date(trial.trial_ends_at!).getTime() / 1000));
+  assert.deepEqual((await astapa.billing.trials(userId)).trials.map((x) => x.plan), ["team"]);
+  await assert.rejects(() => astapa.billing.startTrial(userId, "team"), (e: AstapaError) => e.status === 409);
+
+  const coupon = await astapa.billing.coupons.create({ code: "sdk10", percent_off: 10 });
+  assert.equal(coupon.code, "SDK10");
+  assert.deepEqual((await astapa.billing.coupons.list()).coupons.map((c) => c.code), ["SDK10"]);
+  assert.equal((await astapa.billing.coupons.disable("SDK10")).disabled, true);
+  assert.equal((await astapa.billing.coupons.get("sdk10")).disabled, true);
+
+  await assert.rejects(
+    () => astapa.billing.changePlan(userId, "pro"),
+    (e: AstapaError) => e.status === 409 && e.code === "conflict",
+  );
+  assert.deepEqual((await astapa.billing.planChanges(userId)).changes, []);
+  await assert.rejects(() => astapa.billing.cancelPlanChange(userId), (e: AstapaError) => e.status === 409);
+});

@@ -42,6 +42,7 @@ Deno.test("api.create_plan — stores every field and audits; default moves to t
     interval: "month",
     claims: { feature_flags: ["export_csv"], seats: 5 },
     sort_order: 2,
+    trial_days: 7,
   });
   assert.deepEqual(
     { ...pro, created_at: "", updated_at: "" },
@@ -51,6 +52,7 @@ Deno.test("api.create_plan — stores every field and audits; default moves to t
       description: "For teams",
       price_idr: 99000,
       interval: "month",
+      trial_days: 7,
       claims: { feature_flags: ["export_csv"], seats: 5 },
       default: false,
       sort_order: 2,

@@ -21,6 +21,7 @@ const CheckoutParams = z.object({
     .optional(),
   success_url: z.url().max(2000).optional(),
   failure_url: z.url().max(2000).optional(),
+  coupon: z.string().min(1).max(64).optional().describe("A coupon code to redeem on this checkout."),
 });
 
 /**
@@ -40,6 +41,7 @@ export const handler: Handlers = {
       plan: input.plan,
       success_url: input.success_url,
       failure_url: input.failure_url,
+      coupon: input.coupon,
     });
     if (input.method) {
       checkout = await chargeCheckout(deps, client.projectId, checkout.checkout_id, {

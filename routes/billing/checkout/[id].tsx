@@ -11,7 +11,15 @@ import { csrfToken } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, intervalText, methodLabel, statusLabels } from "@/lib/payments/page_text.ts";
 
-type CheckoutData = { lang: Lang; checkout: Checkout; qr: string | null; sandbox: boolean; csrf: string };
+type CheckoutData = {
+  lang: Lang;
+  checkout: Checkout;
+  qr: string | null;
+  sandbox: boolean;
+  csrf: string;
+  /** Why the last coupon was refused (the coupon form redirects back here with it). */
+  couponError: "invalid" | "unavailable" | null;
+};
 
 export const handler: Handlers<CheckoutData> = {
   async GET(c) {
@@ -25,6 +33,9 @@ export const handler: Handlers<CheckoutData> = {
       qr: qrString ? qrDataUrl(qrString) : null,
       sandbox: checkout.xendit_account === "simulator",
       csrf: csrfToken(c),
+      couponError: ((error) => error === "invalid" || error === "unavailable" ? error : null)(
+        c.req.query("coupon_error"),
+      ),
     }, { title: `${BILLING_TEXT[lang].payFor} ${checkout.plan_name}`, lang });
   },
 };
@@ -49,6 +60,12 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
       <p class="amount">
         {rupiah(checkout.amount)} {intervalText(text, checkout.interval)}
       </p>
+      {checkout.coupon_code && (
+        <p class="discount">
+          {text.listPrice} <s>{rupiah(checkout.amount + checkout.discount_idr)}</s> ·{" "}
+          {text.couponApplied(checkout.coupon_code)}: −{rupiah(checkout.discount_idr)}
+        </p>
+      )}
       <Island
         of={CheckoutLive}
         props={{
@@ -92,6 +109,20 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
             </form>
           )}
         </div>
+      )}
+      {checkout.status === "open" && (
+        <form method="post" action={`${action}/coupon`} class="coupon" data-while-open>
+          <input type="hidden" name="csrf" value={csrf} />
+          <label>
+            {text.couponCode} <input type="text" name="coupon" maxLength={64} autocomplete="off" />
+          </label>{" "}
+          <button type="submit" class="button secondary">{text.applyCoupon}</button>
+          {data.couponError && (
+            <p class="error" role="alert">
+              {data.couponError === "invalid" ? text.couponInvalid : text.couponUnavailable}
+            </p>
+          )}
+        </form>
       )}
       {open && (
         <form method="post" action={`${action}/method`} class="methods" data-while-open>

@@ -13,6 +13,7 @@ export const PlanFields = {
   description: z.string().optional(),
   price_idr: z.number().int().optional(),
   interval: IntervalSchema.optional(),
+  trial_days: z.number().int().optional(),
   claims: z.record(z.string(), z.json()).optional(),
   default: z.literal(true).optional(),
   sort_order: z.number().int().optional(),

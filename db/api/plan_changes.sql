@@ -1,0 +1,385 @@
+-- Plan changes (issue 23): upgrades priced by proration and applied when paid, downgrades and cheaper
+-- intervals scheduled for the period end, their history. The renewal pass (db/api/billing.sql) renews into a
+-- scheduled plan; paying (db/api/payments.sql) applies an upgrade; api.assign_plan settles scheduled changes.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own plan changes" on astapa.plan_changes;
+create policy "a project reads its own plan changes" on astapa.plan_changes
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own plan changes" on astapa.plan_changes;
+create policy "a project records its own plan changes" on astapa.plan_changes
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project resolves its own plan changes" on astapa.plan_changes;
+create policy "a project resolves its own plan changes" on astapa.plan_changes
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function astapa.plan_change_json(c astapa.plan_changes) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'id', c.id, 'sub', c.user_id::text, 'from_plan', c.from_plan, 'to_plan', c.to_plan, 'kind', c.kind,
+      'status', c.status, 'list_amount', c.list_amount, 'credit_idr', c.credit_idr, 'amount_idr', c.amount_idr,
+      'period_end', c.period_end, 'effective_at', c.effective_at, 'created_at', c.created_at,
+      'resolved_at', c.resolved_at,
+      'checkout_id', (select k.public_id from astapa.checkouts as k
+                      where k.project_id = c.project_id and k.plan_change_id = c.id order by k.id desc limit 1))
+  $$;
+
+comment on function astapa.plan_change_json(astapa.plan_changes) is 'A plan change as the API and events show it.';
+
+grant execute on function astapa.plan_change_json(astapa.plan_changes) to astapa_app;
+
+create or replace function astapa.expire_open_renewal_checkouts(project_id text, user_id bigint) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    expired_id text;
+  begin
+    -- Only those without a charge: one being paid right now is left to finish (paid wins).
+    for expired_id in
+      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+      where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
+        and k.period_start is not null and k.status = 'open'
+      returning k.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+  end
+  $$;
+
+comment on function astapa.expire_open_renewal_checkouts(text, bigint) is
+  'Expires a user''s renewal checkouts that have no charge yet: the next period''s plan or price changed, and '
+  'the renewal pass opens the right one again.';
+
+grant execute on function astapa.expire_open_renewal_checkouts(text, bigint) to astapa_app;
+
+create or replace function astapa.close_open_plan_change(project_id text, user_id bigint) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    open_change astapa.plan_changes;
+  begin
+    select * into open_change from astapa.plan_changes as c
+    where c.project_id = close_open_plan_change.project_id and c.user_id = close_open_plan_change.user_id
+      and c.status in ('awaiting_payment', 'scheduled')
+    for update;
+    if not found then
+      return null;
+    end if;
+    -- An upgrade whose charge is under way cannot be withdrawn: the money may already be moving.
+    if exists (select from astapa.checkouts as k
+               where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
+                 and k.status in ('pending', 'paid')) then
+      raise exception using errcode = 'AS409',
+        message = 'A plan change is waiting for its payment; it can be changed once that payment succeeds or expires.';
+    end if;
+    update astapa.plan_changes as c set status = 'canceled', resolved_at = pg_catalog.now()
+    where c.project_id = open_change.project_id and c.id = open_change.id;
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = open_change.project_id and k.plan_change_id = open_change.id and k.status = 'open';
+    if open_change.kind = 'scheduled' then
+      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    end if;
+    return open_change.id;
+  end
+  $$;
+
+comment on function astapa.close_open_plan_change(text, bigint) is
+  'Cancels a user''s open plan change (its unpaid checkout expires) and answers its id, or null when none is '
+  'open. AS409 when its charge is under way.';
+
+grant execute on function astapa.close_open_plan_change(text, bigint) to astapa_app;
+
+create or replace function api.change_plan(project_id text, user_id bigint, plan_key text, xendit_account text,
+                                success_url text default null, now timestamptz default pg_catalog.now())
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project_mode text;
+    current astapa.subscriptions;
+    from_plan astapa.plans;
+    to_plan astapa.plans;
+    open_change astapa.plan_changes;
+    change astapa.plan_changes;
+    left_seconds numeric;
+    period_seconds numeric;
+    credit bigint := 0;
+    list_amount bigint := 0;
+    amount bigint := 0;
+    change_kind text;
+    new_period_end timestamptz;
+    checkout astapa.checkouts;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'A plan change needs the time it happens at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    -- The user's row lock serialises a user's plan changes: of two at once, the second sees the first's row.
+    select p.mode into project_mode
+    from astapa.users as u join astapa.projects as p on p.id = u.project_id
+    where u.project_id = change_plan.project_id and u.id = change_plan.user_id and not u.disabled
+      and u.environment = p.mode
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- Like api.create_checkout: the paid page may only link back to an origin the project registered.
+    if success_url is not null and (pg_catalog.length(success_url) > 2000 or astapa.url_origin(success_url) is null
+        or not exists (select from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) as u
+                       where p.id = change_plan.project_id
+                         and astapa.url_origin(u) = astapa.url_origin(change_plan.success_url))) then
+      raise exception using errcode = 'AS400',
+        detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
+        message = 'success_url must be on the origin of one of the project''s redirect URIs.';
+    end if;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = change_plan.project_id and s.user_id = change_plan.user_id and s.ended_at is null;
+    select * into from_plan from astapa.plans as p
+    where p.project_id = change_plan.project_id and p.key = current.plan_key;
+    if current.id is null or current.status <> 'active' or current.paid_through is null
+       or current.paid_through <= now or from_plan.price_idr < 1 or from_plan.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS409',
+        message = 'There is no running paid subscription to change: open a checkout for the plan instead.';
+    end if;
+    select * into to_plan from astapa.plans as p
+    where p.project_id = change_plan.project_id and p.key = change_plan.plan_key and p.archived_at is null;
+    if not found or to_plan.price_idr < 1 or to_plan.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["No such paid monthly or yearly plan."]}',
+        message = pg_catalog.format('There is no paid monthly or yearly plan %s to change to.', plan_key);
+    end if;
+    if to_plan.key = from_plan.key then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('The user already has plan %s.', to_plan.key);
+    end if;
+    select * into open_change from astapa.plan_changes as c
+    where c.project_id = change_plan.project_id and c.user_id = change_plan.user_id
+      and c.status in ('awaiting_payment', 'scheduled');
+    -- Asking again for the change that is already open answers it (a double click, a retried request).
+    if open_change.id is not null and open_change.to_plan = to_plan.key then
+      return pg_catalog.jsonb_build_object('change', astapa.plan_change_json(open_change),
+        'checkout', (select astapa.checkout_json(k) from astapa.checkouts as k
+                     where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
+                     order by k.id desc limit 1));
+    end if;
+    perform astapa.close_open_plan_change(project_id, user_id);
+    -- The unused share of the current period, by time (exact numerics: amounts are multiplied before dividing).
+    period_seconds := greatest(extract(epoch from current.paid_through - current.current_period_start), 1);
+    left_seconds := least(greatest(extract(epoch from current.paid_through - now), 0), period_seconds);
+    if to_plan.interval = from_plan.interval and to_plan.price_idr > from_plan.price_idr then
+      -- Same interval, dearer: the difference for the rest of the period, rounded up; the period stays.
+      change_kind := 'upgrade';
+      list_amount := pg_catalog.ceil((to_plan.price_idr - from_plan.price_idr) * left_seconds / period_seconds)::bigint;
+      amount := list_amount;
+      new_period_end := current.paid_through;
+    elsif from_plan.interval = 'month' and to_plan.interval = 'year'
+          and to_plan.price_idr > pg_catalog.floor(from_plan.price_idr * left_seconds / period_seconds) then
+      -- Monthly → yearly: a new year from payment, less what is left of the month.
+      change_kind := 'upgrade';
+      list_amount := to_plan.price_idr;
+      credit := pg_catalog.floor(from_plan.price_idr * left_seconds / period_seconds)::bigint;
+      amount := list_amount - credit;
+    else
+      -- Cheaper, the same price, or yearly → monthly: from the period end, when its renewal is paid.
+      change_kind := 'scheduled';
+    end if;
+    if change_kind = 'upgrade' and amount < 1 then
+      -- Nothing left to charge (the period is all but over): the new plan waits for the period end instead.
+      change_kind := 'scheduled';
+    end if;
+    if change_kind = 'upgrade' and xendit_account is null then
+      raise exception using errcode = 'AS409', message = 'This project cannot take payments, so it cannot charge an upgrade.';
+    end if;
+    insert into astapa.plan_changes (project_id, user_id, from_plan, to_plan, kind, status, list_amount, credit_idr,
+                                     amount_idr, period_end, effective_at)
+    values (project_id, user_id, from_plan.key, to_plan.key, change_kind,
+            case change_kind when 'upgrade' then 'awaiting_payment' else 'scheduled' end,
+            case change_kind when 'upgrade' then list_amount else 0 end,
+            case change_kind when 'upgrade' then credit else 0 end,
+            case change_kind when 'upgrade' then amount else 0 end,
+            new_period_end, case change_kind when 'scheduled' then current.paid_through end)
+    returning * into change;
+    if change_kind = 'upgrade' then
+      insert into astapa.checkouts (project_id, user_id, plan_key, amount, xendit_account, environment, success_url,
+                                    expires_at, plan_change_id)
+      values (project_id, user_id, to_plan.key, amount, xendit_account, project_mode, success_url,
+              least(pg_catalog.now() + interval '1 day', current.paid_through), change.id)
+      returning * into checkout;
+    else
+      -- A renewal already opened for the old plan is replaced by one for the new plan on the next pass.
+      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    end if;
+    perform astapa.audit(project_id, 'subscription.plan_change', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('from_plan', from_plan.key, 'to_plan', to_plan.key, 'kind', change_kind,
+                                    'amount_idr', change.amount_idr));
+    perform astapa.emit_event(project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+      'change', astapa.plan_change_json(change)));
+    return pg_catalog.jsonb_build_object('change', astapa.plan_change_json(change),
+      'checkout', case when checkout.id is not null then astapa.checkout_json(checkout) end);
+  end
+  $$;
+
+comment on function api.change_plan(text, bigint, text, text, text, timestamptz) is
+  'Changes a paying user''s plan at `now`. Dearer on the same interval: an upgrade checkout for the prorated '
+  'difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less '
+  'the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One '
+  'open change per user (asking again for it answers it; another replaces it unless its charge is under way). '
+  'AS400 unknown/free/one-time plan; AS404 unknown user; AS409 no running paid subscription, the same plan, a '
+  'charge under way, or an upgrade without payments configured.';
+
+grant execute on function api.change_plan(text, bigint, text, text, text, timestamptz) to astapa_app;
+
+create or replace function api.cancel_plan_change(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    canceled_id bigint;
+    canceled astapa.plan_changes;
+  begin
+    perform from astapa.users as u
+    where u.project_id = cancel_plan_change.project_id and u.id = cancel_plan_change.user_id
+    for no key update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    canceled_id := astapa.close_open_plan_change(project_id, user_id);
+    -- A new statement, so the row is read as the cancel left it.
+    select * into canceled from astapa.plan_changes as c
+    where c.project_id = cancel_plan_change.project_id and c.id = canceled_id;
+    if not found then
+      raise exception using errcode = 'AS409', message = 'There is no open plan change to cancel.';
+    end if;
+    perform astapa.audit(project_id, 'subscription.plan_change_cancel', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('to_plan', canceled.to_plan));
+    perform astapa.emit_event(project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+      'change', astapa.plan_change_json(canceled)));
+    return astapa.plan_change_json(canceled);
+  end
+  $$;
+
+comment on function api.cancel_plan_change(text, bigint) is
+  'Withdraws a user''s open plan change (a scheduled one, or an upgrade not yet being paid). AS404 unknown '
+  'user; AS409 nothing open, or its charge under way.';
+
+grant execute on function api.cancel_plan_change(text, bigint) to astapa_app;
+
+create or replace function api.plan_changes(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    if astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return coalesce((select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
+                     from astapa.plan_changes as c
+                     where c.project_id = plan_changes.project_id and c.user_id = plan_changes.user_id), '[]');
+  end
+  $$;
+
+comment on function api.plan_changes(text, bigint) is 'A user''s plan changes, newest first. AS404 unknown user.';
+
+grant execute on function api.plan_changes(text, bigint) to astapa_app;
+
+create or replace function astapa.next_period_plan(s astapa.subscriptions) returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce((select c.to_plan from astapa.plan_changes as c
+                     where c.project_id = s.project_id and c.user_id = s.user_id and c.status = 'scheduled'),
+                    s.plan_key)
+  $$;
+
+comment on function astapa.next_period_plan(astapa.subscriptions) is
+  'The plan the next period renews into: a scheduled change''s, else the subscription''s own.';
+
+grant execute on function astapa.next_period_plan(astapa.subscriptions) to astapa_app;
+
+create or replace function astapa.settle_plan_changes(project_id text, user_id bigint, plan_key text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- The plan changed (a paid renewal, an expiry, an assignment): a scheduled change is now done or moot.
+    update astapa.plan_changes as c
+    set status = case when c.to_plan = settle_plan_changes.plan_key then 'applied' else 'canceled' end,
+        resolved_at = pg_catalog.now()
+    where c.project_id = settle_plan_changes.project_id and c.user_id = settle_plan_changes.user_id
+      and c.status = 'scheduled';
+  end
+  $$;
+
+comment on function astapa.settle_plan_changes(text, bigint, text) is
+  'Called by api.assign_plan: a scheduled change to the plan just assigned is applied, any other canceled.';
+
+grant execute on function astapa.settle_plan_changes(text, bigint, text) to astapa_app;
+
+create or replace function astapa.apply_paid_plan_change(target astapa.checkouts) returns timestamptz
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    change astapa.plan_changes;
+    current astapa.subscriptions;
+    to_plan astapa.plans;
+    period_start timestamptz;
+    period_end timestamptz;
+  begin
+    select * into change from astapa.plan_changes as c
+    where c.project_id = target.project_id and c.id = target.plan_change_id
+    for update;
+    select * into to_plan from astapa.plans as p where p.project_id = change.project_id and p.key = change.to_plan;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
+    if change.period_end is not null then
+      -- Same interval: the current period, on the new plan (never shortened, should it have been renewed since).
+      period_start := coalesce(current.current_period_start, pg_catalog.now());
+      period_end := greatest(change.period_end, current.paid_through);
+    else
+      period_start := pg_catalog.now();
+      period_end := period_start + case to_plan.interval when 'year' then interval '1 year' else interval '1 month' end;
+    end if;
+    if period_end <= period_start then
+      period_end := period_start + interval '1 second';
+    end if;
+    perform api.assign_plan(target.project_id, target.user_id, change.to_plan, 'payment',
+      pg_catalog.tstzrange(period_start, period_end), period_end);
+    update astapa.plan_changes as c set status = 'applied', resolved_at = pg_catalog.now()
+    where c.project_id = change.project_id and c.id = change.id;
+    -- A renewal opened for the old plan is replaced by one for the new plan on the next pass.
+    perform astapa.expire_open_renewal_checkouts(target.project_id, target.user_id);
+    perform astapa.emit_event(target.project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+      'change', astapa.plan_change_json((select c from astapa.plan_changes as c
+                                         where c.project_id = change.project_id and c.id = change.id))));
+    return period_end;
+  end
+  $$;
+
+comment on function astapa.apply_paid_plan_change(astapa.checkouts) is
+  'Applies the upgrade a paid checkout was for (called by astapa.apply_payment_event_row): the new plan through '
+  'api.assign_plan for the priced period, the change applied; returns the new paid_through.';
+
+grant execute on function astapa.apply_paid_plan_change(astapa.checkouts) to astapa_app;

@@ -1,0 +1,50 @@
+/** The hosted checkout's coupon field: applies a coupon to the open checkout (form or JSON). */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { asApp } from "@/db/client.ts";
+import { applyCheckoutCoupon } from "@/db/coupons.ts";
+import { AppError, toAppError } from "@/lib/http/errors.ts";
+import { CsrfField, isForm, readPageBody } from "@/lib/payments/page_forms.ts";
+import { checkoutResponse } from "@/lib/payments/checkout.ts";
+import { findCheckout } from "@/lib/payments/find_checkout.ts";
+
+const CouponEntry = z.object({ ...CsrfField, coupon: z.string().trim().min(1).max(64) });
+
+/**
+ * Forms are redirected back to the page (a refused coupon as ?coupon_error=invalid|unavailable, which the page
+ * words in the person's language); JSON gets the discounted checkout, or the error as JSON.
+ */
+export const handler: Handlers = {
+  async POST(c) {
+    const form = isForm(c);
+    const id = c.req.param("id")!;
+    const back = (query = "") => c.redirect(`/billing/checkout/${id}${query}`, 303);
+    let entry;
+    try {
+      entry = await readPageBody(c, CouponEntry);
+    } catch (error) {
+      if (form && error instanceof AppError && error.code === "validation_failed") {
+        return back("?coupon_error=invalid");
+      }
+      throw error;
+    }
+    const { projectId } = await findCheckout(c.var.deps.sql, id);
+    try {
+      const checkout = await asApp(
+        c.var.deps.sql,
+        projectId,
+        (tx) => applyCheckoutCoupon(tx, projectId, id, entry.coupon),
+      );
+      if (form) return back();
+      return c.json(checkoutResponse(c.var.deps.config.baseUrl, checkout), 200, {
+        "cache-control": "no-store",
+      });
+    } catch (error) {
+      if (!form) throw error;
+      const mapped = toAppError(error);
+      if (mapped.code === "validation_failed") return back("?coupon_error=invalid");
+      if (mapped.code === "conflict") return back("?coupon_error=unavailable");
+      throw mapped;
+    }
+  },
+};

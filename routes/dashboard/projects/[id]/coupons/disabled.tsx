@@ -1,0 +1,36 @@
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { setCouponDisabled } from "@/db/coupons.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
+import { type CouponsData, couponsView } from "@/lib/dashboard/coupons_page.ts";
+import CouponsPage from "./index.tsx";
+
+const DisabledForm = z.object({
+  csrf: z.string(),
+  code: z.string().max(64),
+  disabled: z.enum(["true", "false"]),
+});
+
+/** POST …/coupons/disabled: disables (or enables) a coupon through api.set_coupon_disabled. */
+export const handler: Handlers<CouponsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, DisabledForm, ["form"]);
+    return formAction(c, {
+      needed: "admin",
+      back: `/dashboard/projects/${c.req.param("id")}/coupons`,
+      load: couponsView(c),
+      run: async (tx, projectId) => {
+        const disabled = form.disabled === "true";
+        await setCouponDisabled(tx, projectId, form.code, disabled);
+        return disabled ? "disabled" : "enabled";
+      },
+      title: (data) => `Coupons · ${data.project.name}`,
+    });
+  },
+};
+
+export default function DisabledPage(props: PageProps<CouponsData>) {
+  return <CouponsPage {...props} />;
+}

@@ -1,0 +1,140 @@
+/**
+ * Coupons through HTTP (issue 23): the Platform API creates, lists, reads and disables them; a checkout opened
+ * with `coupon` charges the discounted amount through the simulator and the plan is paid; the hosted checkout's
+ * coupon field (JSON, and forms with their CSRF token) discounts an open checkout and words refusals.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
+import { testApp } from "../helpers/app.ts";
+import { basic } from "../helpers/oauth.ts";
+import { seedShop, waitFor } from "../helpers/payments.ts";
+import { postJson } from "../helpers/token_client.ts";
+
+const t = await testApp({ listen: true });
+const worker = new PaymentEventWorker(t.db.sql);
+await worker.start();
+Deno.test.afterAll(async () => {
+  await worker.stop();
+  await t.close();
+});
+
+type Shop = Awaited<ReturnType<typeof seedShop>>;
+const auth = (shop: Shop) => ({ authorization: basic(shop.project.clientId, shop.project.secret) });
+
+async function api(shop: Shop, method: string, path: string, body?: unknown) {
+  const res = await t.app.request(path, {
+    method,
+    headers: { ...auth(shop), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { res, body: await res.json() };
+}
+
+Deno.test("coupons API — create, list, read with redemptions, disable; bad input named; 404 elsewhere", async () => {
+  const shop = await seedShop(t.db.sql, { email: "owner@example.com" });
+  const other = await seedShop(t.db.sql, { email: "other@example.com" });
+  const created = await api(shop, "POST", "/api/platform/coupons", {
+    code: "launch",
+    percent_off: 25,
+    max_redemptions: 10,
+    plans: ["pro"],
+  });
+  assert.equal(created.res.status, 201, JSON.stringify(created.body));
+  assert.equal(created.body.code, "LAUNCH");
+  const duplicate = await api(shop, "POST", "/api/platform/coupons", { code: "LAUNCH", percent_off: 5 });
+  assert.equal(duplicate.res.status, 409);
+  const bad = await api(shop, "POST", "/api/platform/coupons", { code: "x", percent_off: 150 });
+  assert.equal(bad.res.status, 400);
+  assert.ok(bad.body.fields.code && bad.body.fields.percent_off, JSON.stringify(bad.body));
+  const listed = await api(shop, "GET", "/api/platform/coupons");
+  assert.deepEqual(listed.body.coupons.map((c: { code: string }) => c.code), ["LAUNCH"]);
+  const read = await api(shop, "GET", "/api/platform/coupons/launch");
+  assert.equal(read.res.status, 200);
+  assert.deepEqual(read.body.redemption_list, []);
+  const disabled = await api(shop, "PATCH", "/api/platform/coupons/LAUNCH", { disabled: true });
+  assert.equal(disabled.body.disabled, true);
+  assert.equal((await api(other, "GET", "/api/platform/coupons/LAUNCH")).res.status, 404);
+  assert.equal(
+    (await api(other, "PATCH", "/api/platform/coupons/LAUNCH", { disabled: false })).res.status,
+    404,
+  );
+  assert.equal((await api(shop, "GET", "/api/platform/coupons/no%20such")).res.status, 404);
+});
+
+Deno.test("checkout API with a coupon — the simulator charges the discounted amount; the plan is paid", async () => {
+  const shop = await seedShop(t.db.sql, { email: "buyer@example.com" });
+  await api(shop, "POST", "/api/platform/coupons", { code: "HALF", percent_off: 50 });
+  const { res, body } = await postJson(t, "/api/platform/checkout", {
+    user: shop.userId,
+    plan: "pro",
+    method: "qris",
+    coupon: "half",
+  }, auth(shop));
+  assert.equal(res.status, 201, JSON.stringify(body));
+  assert.equal(body.amount, 49_500);
+  assert.equal(body.discount_idr, 49_500);
+  assert.equal(body.coupon_code, "HALF");
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
+    p.referenceId === body.checkout_id
+  )!;
+  assert.equal(pr.amount, 49_500, "Xendit is asked for the discounted amount");
+  await t.deps.xenditSandbox.settle(pr.id, "pay");
+  await waitFor(async () => {
+    const state = await asApp(
+      t.db.sql,
+      shop.project.id,
+      (tx) => currentSubscription(tx, shop.project.id, shop.userId),
+    );
+    return state.subscription?.source === "payment" || undefined;
+  }, "the discounted payment to apply");
+  const read = await api(shop, "GET", "/api/platform/coupons/HALF");
+  assert.equal(read.body.paid_redemptions, 1);
+  assert.equal(read.body.redemption_list[0].checkout_status, "paid");
+  const refused = await postJson(t, "/api/platform/checkout", {
+    user: shop.userId,
+    plan: "pro",
+    coupon: "nope",
+  }, auth(shop));
+  assert.equal(refused.res.status, 400);
+  assert.ok(refused.body.fields.coupon);
+});
+
+Deno.test("hosted checkout coupon field — JSON discounts; forms need the CSRF token and word refusals", async () => {
+  const shop = await seedShop(t.db.sql, { email: "page@example.com" });
+  await api(shop, "POST", "/api/platform/coupons", { code: "PAGE10", amount_off_idr: 10_000 });
+  const opened = await postJson(t, "/api/platform/checkout", { user: shop.userId, plan: "pro" }, auth(shop));
+  const path = `/billing/checkout/${opened.body.checkout_id}`;
+  const page = await t.app.request(path);
+  const html = await page.text();
+  assert.match(html, /action="[^"]*\/coupon"/);
+  const csrf = html.match(/name="csrf" value="([^"]+)"/)![1];
+  const cookie = page.headers.get("set-cookie")!.split(";")[0];
+  const forged = await t.app.request(`${path}/coupon`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "coupon=PAGE10",
+  });
+  assert.equal(forged.status, 403);
+  const wrong = await t.app.request(`${path}/coupon`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({ csrf, coupon: "WRONG" }).toString(),
+  });
+  assert.equal(wrong.status, 303);
+  assert.equal(wrong.headers.get("location"), `${path}?coupon_error=invalid`);
+  const worded = await (await t.app.request(`${path}?coupon_error=invalid&lang=id`)).text();
+  assert.match(worded, /Kupon ini tidak bisa dipakai/);
+  const applied = await t.app.request(`${path}/coupon`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ coupon: "page10" }),
+  });
+  assert.equal(applied.status, 200);
+  const body = await applied.json();
+  assert.equal(body.amount, 89_000);
+  const shown = await (await t.app.request(path)).text();
+  assert.match(shown, /PAGE10/);
+  assert.match(shown, /89\.000/);
+});
