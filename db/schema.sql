@@ -123,12 +123,16 @@ create table astapa.checkouts (
   paid_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  buyer_name text,
+  buyer_tax_id text,
   constraint checkouts_pkey PRIMARY KEY (project_id, id),
   constraint checkouts_public_id_key UNIQUE (public_id),
   constraint checkouts_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint checkouts_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint checkouts_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
   constraint checkouts_bank_check CHECK (bank IS NULL OR (bank = ANY (ARRAY['BCA'::text, 'BNI'::text, 'BRI'::text, 'MANDIRI'::text, 'PERMATA'::text]))),
+  constraint checkouts_buyer_name_check CHECK (length(buyer_name) >= 1 AND length(buyer_name) <= 200),
+  constraint checkouts_buyer_tax_id_check CHECK (buyer_tax_id ~ '^[0-9]{15,16}$'::text),
   constraint checkouts_currency_check CHECK (currency = 'IDR'::text),
   constraint checkouts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text]))),
@@ -140,12 +144,14 @@ create table astapa.checkouts (
 alter table astapa.checkouts enable row level security;
 alter table astapa.checkouts force row level security;
 comment on table astapa.checkouts is 'One purchase of a plan for one billing period. status: open (no charge yet), pending (a charge waits), paid, expired. xendit_account says whose keys made its charges (project, deployment or the built-in simulator), so callbacks are checked against the matching token. period_start is set for renewals (the period paid for).';
+comment on column astapa.checkouts.buyer_name is 'The name (person or company) the receipt is made out to, if given.';
+comment on column astapa.checkouts.buyer_tax_id is 'The buyer''s NPWP (15 or 16 digits) or NIK (16 digits) for the receipt, digits only, if given.';
 CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE (period_start IS NOT NULL);
 CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
 CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
 grant select on astapa.checkouts to astapa_app;
 grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at) on astapa.checkouts to astapa_app;
-grant update (status, method, bank, paid_at, updated_at) on astapa.checkouts to astapa_app;
+grant update (status, method, bank, paid_at, updated_at, buyer_name, buyer_tax_id) on astapa.checkouts to astapa_app;
 create policy "a project opens its own checkouts" on astapa.checkouts as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own checkouts" on astapa.checkouts as permissive for select to astapa_app, astapa_owner
@@ -637,6 +643,88 @@ comment on table astapa.rate_limits is 'One counter per bucket for its current w
 grant delete, insert, select, update on astapa.rate_limits to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.receipt_counters (
+  project_id text not null,
+  year integer not null,
+  last_sequence integer not null,
+  constraint receipt_counters_pkey PRIMARY KEY (project_id, year),
+  constraint receipt_counters_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint receipt_counters_last_sequence_check CHECK (last_sequence >= 1),
+  constraint receipt_counters_year_check CHECK (year >= 2000 AND year <= 9999)
+);
+alter table astapa.receipt_counters enable row level security;
+alter table astapa.receipt_counters force row level security;
+comment on table astapa.receipt_counters is 'The last receipt number used per project and year (Asia/Jakarta). Incremented in the transaction that issues the receipt: the row lock serialises instances and a rollback gives the number back, so numbers have no gaps and no duplicates.';
+grant insert, select on astapa.receipt_counters to astapa_app;
+grant update (last_sequence) on astapa.receipt_counters to astapa_app;
+create policy "a project advances its own receipt counters" on astapa.receipt_counters as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own receipt counters" on astapa.receipt_counters as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts its own receipt counters" on astapa.receipt_counters as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.receipts (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  public_id text default astapa.random_id('rcp_'::text, 24) not null,
+  payment_id bigint not null,
+  checkout_id bigint not null,
+  user_id bigint not null,
+  year integer not null,
+  sequence integer not null,
+  number text not null,
+  issued_at timestamp with time zone default now() not null,
+  seller jsonb not null,
+  buyer_email text,
+  buyer_name text,
+  buyer_tax_id text,
+  plan_key text not null,
+  plan_name text not null,
+  period_start timestamp with time zone,
+  period_end timestamp with time zone,
+  method text not null,
+  bank text,
+  discount_idr bigint,
+  coupon_code text,
+  amount bigint not null,
+  pkp boolean not null,
+  ppn_rate numeric(5,2),
+  tax_base_numerator integer,
+  tax_base_denominator integer,
+  price_before_tax_idr bigint not null,
+  tax_base_idr bigint,
+  ppn_idr bigint not null,
+  environment text not null,
+  constraint receipts_pkey PRIMARY KEY (project_id, id),
+  constraint receipts_number_key UNIQUE (project_id, year, sequence),
+  constraint receipts_payment_key UNIQUE (project_id, payment_id),
+  constraint receipts_public_id_key UNIQUE (public_id),
+  constraint receipts_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id),
+  constraint receipts_payment_fkey FOREIGN KEY (project_id, payment_id) REFERENCES astapa.payments(project_id, id),
+  constraint receipts_amount_check CHECK (amount >= 1),
+  constraint receipts_discount_check CHECK (discount_idr >= 0),
+  constraint receipts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint receipts_public_id_check CHECK (public_id ~ '^rcp_[a-z2-7]{24}$'::text),
+  constraint receipts_sequence_check CHECK (sequence >= 1),
+  constraint receipts_tax_check CHECK ((price_before_tax_idr + ppn_idr) = amount AND ppn_idr >= 0 AND (pkp OR ppn_idr = 0))
+);
+alter table astapa.receipts enable row level security;
+alter table astapa.receipts force row level security;
+comment on table astapa.receipts is 'One receipt per paid payment, numbered per project and year without gaps (number = R-<year>-<sequence>). A snapshot taken when the payment was applied: seller, buyer (email, name, NPWP/NIK), plan, amount paid (tax-inclusive), and for a PKP the price before PPN, the tax base (DPP) and the PPN; later changes to the settings, the plan or the user do not alter an issued receipt. discount_idr/coupon_code are copied from the checkout when it has them. public_id is the capability in the receipt page''s URL.';
+CREATE INDEX receipts_checkout_idx ON astapa.receipts USING btree (project_id, checkout_id);
+CREATE INDEX receipts_user_idx ON astapa.receipts USING btree (project_id, user_id, id);
+grant insert, select on astapa.receipts to astapa_app;
+create policy "a project issues its own receipts" on astapa.receipts as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own receipts" on astapa.receipts as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the receipt a link names" on astapa.receipts as permissive for select to astapa_owner
+  using ((public_id = current_setting('astapa.lookup_receipt'::text, true)));
+
+-- owner: astapa_owner
 create table astapa.refresh_tokens (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -878,6 +966,38 @@ create policy "a project starts subscriptions for its own users" on astapa.subsc
 create policy "definer functions see which projects have paid subscriptions" on astapa.subscriptions as permissive for select to astapa_owner
   using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (ended_at IS NULL) AND (paid_through IS NOT NULL)));
 CREATE TRIGGER subscriptions_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.subscriptions FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.tax_settings (
+  project_id text not null,
+  pkp boolean default false not null,
+  ppn_rate numeric(5,2) default 12 not null,
+  tax_base_numerator integer default 11 not null,
+  tax_base_denominator integer default 12 not null,
+  seller_name text,
+  seller_npwp text,
+  seller_address text,
+  updated_at timestamp with time zone default now() not null,
+  constraint tax_settings_pkey PRIMARY KEY (project_id),
+  constraint tax_settings_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint tax_settings_ppn_rate_check CHECK (ppn_rate >= 0::numeric AND ppn_rate <= 100::numeric),
+  constraint tax_settings_seller_address_check CHECK (length(seller_address) >= 1 AND length(seller_address) <= 500),
+  constraint tax_settings_seller_name_check CHECK (length(seller_name) >= 1 AND length(seller_name) <= 200),
+  constraint tax_settings_seller_npwp_check CHECK (seller_npwp ~ '^[0-9]{15,16}$'::text),
+  constraint tax_settings_tax_base_check CHECK (tax_base_numerator >= 1 AND tax_base_numerator <= 1000 AND tax_base_denominator >= 1 AND tax_base_denominator <= 1000 AND tax_base_numerator <= tax_base_denominator)
+);
+alter table astapa.tax_settings enable row level security;
+alter table astapa.tax_settings force row level security;
+comment on table astapa.tax_settings is 'A project''s PPN settings for receipts: pkp (a Pengusaha Kena Pajak charges PPN), ppn_rate in percent and the tax base (DPP) as a fraction of the price before PPN (12 % of 11/12 by default, PMK 131/2024), and the seller details printed on receipts. No row: not a PKP, no PPN. Prices are tax-inclusive.';
+grant insert, select on astapa.tax_settings to astapa_app;
+grant update (pkp, ppn_rate, tax_base_numerator, tax_base_denominator, seller_name, seller_npwp, seller_address, updated_at) on astapa.tax_settings to astapa_app;
+create policy "a project changes its own tax settings" on astapa.tax_settings as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project creates its own tax settings" on astapa.tax_settings as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own tax settings" on astapa.tax_settings as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.user_claims (
@@ -1195,10 +1315,15 @@ AS $function$
     set processed_at = pg_catalog.now(), outcome = applied_outcome, error = failure
     where e.project_id = ev.project_id and e.id = ev.id;
     return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'event_id', ev.id, 'outcome', applied_outcome, 'error', failure));
+      'event_id', ev.id, 'outcome', applied_outcome, 'error', failure,
+      -- The receipt a payment just got, so the worker mails it in this transaction.
+      'receipt_id', case when applied_outcome in ('paid', 'paid_again') then
+        (select r.public_id from astapa.receipts as r join astapa.payments as y
+           on y.project_id = r.project_id and y.id = r.payment_id
+         where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id) end));
   end
   $function$;
-comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success extends the subscription once through api.assign_plan and emits payment.succeeded. An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
+comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
 grant execute on function api.apply_payment_event(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -2310,6 +2435,20 @@ comment on function api.get_project(text) is 'The project, or AS404 when it is n
 grant execute on function api.get_project(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_receipt(project_id text, receipt_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.receipt_json(r) from astapa.receipts as r
+    where r.project_id = get_receipt.project_id and (r.public_id = get_receipt.receipt_id
+      or r.number = get_receipt.receipt_id)
+  $function$;
+comment on function api.get_receipt(text,text) is 'A receipt by its id (rcp_…) or its number (R-2026-000001), or null.';
+grant execute on function api.get_receipt(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_user(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2860,6 +2999,24 @@ AS $function$
   $function$;
 comment on function api.list_projects() is 'Every project not deleted (no secrets), for the operator''s CLI. Security definer because listing crosses projects: its set_config turns on the owner-only policy "definer functions list every project for the operator" for its one query. Guard: refused while the transaction acts for a project, so a request cannot list its neighbours.';
 grant execute on function api.list_projects() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_receipts(project_id text, max_rows integer DEFAULT 50, before_id text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.receipt_json(r) order by r.id desc), '[]')
+    from (select * from astapa.receipts as r
+          where r.project_id = list_receipts.project_id
+            and (list_receipts.before_id is null or r.id < (select b.id from astapa.receipts as b
+                 where b.project_id = list_receipts.project_id and b.public_id = list_receipts.before_id))
+          order by r.id desc
+          limit least(greatest(coalesce(max_rows, 50), 1), 200)) as r
+  $function$;
+comment on function api.list_receipts(text,integer,text) is 'The project''s receipts, newest first, max_rows (1–200, default 50) older than receipt before_id.';
+grant execute on function api.list_receipts(text,integer,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_resources()
@@ -3442,6 +3599,32 @@ AS $function$
   $function$;
 comment on function api.rate_limit_wait(text,integer) is 'Without counting a hit: seconds until the bucket allows another attempt when it already holds max_hits (a lockout check before verifying a credential), else 0.';
 grant execute on function api.rate_limit_wait(text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.receipt_project(receipt_id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    owner text;
+  begin
+    -- Only for requests that act for no project yet (the receipt page); it reveals one receipt id's project.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'receipt_project runs outside any project.';
+    end if;
+    if receipt_id is null or receipt_id !~ '^rcp_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_receipt', receipt_id, true);
+    select r.project_id into owner from astapa.receipts as r where r.public_id = receipt_id;
+    perform pg_catalog.set_config('astapa.lookup_receipt', '', true);
+    return owner;
+  end
+  $function$;
+comment on function api.receipt_project(text) is 'Definer: the receipt page''s URL names a receipt (its random id is the capability) but no project. Returns that receipt''s project id, nothing else; the page then reads the receipt as that project. Runs only without a project set (AS403 otherwise).';
+grant execute on function api.receipt_project(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
@@ -4499,6 +4682,48 @@ comment on function api.search_environment_users(text,text,integer,bigint) is 'A
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id text, buyer jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.checkouts;
+    tax_id text := astapa.digits_only(buyer ->> 'tax_id');
+    name text := nullif(pg_catalog.btrim(buyer ->> 'name'), '');
+  begin
+    if pg_catalog.jsonb_typeof(buyer) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'buyer must be a JSON object {name?, tax_id?}.';
+    end if;
+    if tax_id is not null and tax_id !~ '^[0-9]{15,16}$' then
+      raise exception using errcode = 'AS400',
+        detail = '{"buyer_tax_id": ["An NPWP (15 or 16 digits) or a NIK (16 digits)."]}',
+        message = 'buyer_tax_id must be an NPWP (15 or 16 digits) or a NIK (16 digits).';
+    end if;
+    if pg_catalog.length(name) > 200 then
+      raise exception using errcode = 'AS400', detail = '{"buyer_name": ["At most 200 characters."]}',
+        message = 'buyer_name is at most 200 characters.';
+    end if;
+    select * into target from astapa.checkouts as c
+    where c.project_id = set_checkout_buyer.project_id and c.public_id = set_checkout_buyer.checkout_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
+    end if;
+    -- An issued receipt is never rewritten: the buyer is fixed once a payment of the checkout is receipted.
+    if exists (select from astapa.receipts as r where r.project_id = target.project_id and r.checkout_id = target.id)
+    then
+      raise exception using errcode = 'AS409', message = 'This checkout already has a receipt; its buyer is fixed.';
+    end if;
+    update astapa.checkouts as c set buyer_name = name, buyer_tax_id = tax_id, updated_at = pg_catalog.now()
+    where c.project_id = target.project_id and c.id = target.id;
+    return pg_catalog.jsonb_build_object('checkout_id', target.public_id, 'buyer_name', name, 'buyer_tax_id', tax_id);
+  end
+  $function$;
+comment on function api.set_checkout_buyer(text,text,jsonb) is 'Records who the receipt of a checkout is made out to: {name?, tax_id? (NPWP or NIK; dots and dashes are dropped)}. AS400 bad NPWP/NIK or name; AS404 unknown checkout; AS409 once a receipt was issued for it.';
+grant execute on function api.set_checkout_buyer(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_member_role(project_id text, email text, role text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4523,6 +4748,78 @@ AS $function$
   $function$;
 comment on function api.set_member_role(text,text,text) is 'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
 grant execute on function api.set_member_role(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_tax_settings(project_id text, settings jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    current jsonb;
+    merged jsonb;
+    npwp text;
+  begin
+    perform astapa.require_project(project_id);
+    if pg_catalog.jsonb_typeof(settings) is distinct from 'object' or settings = '{}'::jsonb then
+      raise exception using errcode = 'AS400', message = 'Give the tax settings to change as a JSON object.';
+    end if;
+    if exists (select from pg_catalog.jsonb_object_keys(settings) as k
+               where k not in ('pkp', 'ppn_rate', 'tax_base_numerator', 'tax_base_denominator', 'seller_name',
+                               'seller_npwp', 'seller_address')) then
+      raise exception using errcode = 'AS400', message = 'Tax settings are pkp, ppn_rate, tax_base_numerator, '
+        'tax_base_denominator, seller_name, seller_npwp and seller_address.';
+    end if;
+    current := astapa.tax_settings_json(project_id) - 'project_name';
+    -- null removes a value: the default applies again.
+    merged := current || settings;
+    if pg_catalog.jsonb_typeof(merged -> 'pkp') is distinct from 'boolean' and merged -> 'pkp' <> 'null' then
+      raise exception using errcode = 'AS400', detail = '{"pkp": ["true or false."]}',
+        message = 'pkp must be true or false.';
+    end if;
+    if coalesce(pg_catalog.jsonb_typeof(merged -> 'ppn_rate'), 'null') not in ('number', 'null')
+       or (merged ->> 'ppn_rate')::numeric not between 0 and 100
+       or (merged ->> 'ppn_rate')::numeric <> pg_catalog.round((merged ->> 'ppn_rate')::numeric, 2) then
+      raise exception using errcode = 'AS400', detail = '{"ppn_rate": ["A percentage from 0 to 100."]}',
+        message = 'ppn_rate must be a percentage from 0 to 100 with at most two decimals.';
+    end if;
+    if coalesce(pg_catalog.jsonb_typeof(merged -> 'tax_base_numerator'), 'null') not in ('number', 'null')
+       or coalesce(pg_catalog.jsonb_typeof(merged -> 'tax_base_denominator'), 'null') not in ('number', 'null')
+       or (merged ->> 'tax_base_numerator')::numeric not between 1 and 1000
+       or (merged ->> 'tax_base_denominator')::numeric not between 1 and 1000
+       or (merged ->> 'tax_base_numerator')::numeric <> pg_catalog.trunc((merged ->> 'tax_base_numerator')::numeric)
+       or (merged ->> 'tax_base_denominator')::numeric <> pg_catalog.trunc((merged ->> 'tax_base_denominator')::numeric)
+       or (merged ->> 'tax_base_numerator')::numeric > (merged ->> 'tax_base_denominator')::numeric then
+      raise exception using errcode = 'AS400',
+        detail = '{"tax_base_numerator": ["A fraction of whole numbers from 1/1000 to 1/1, e.g. 11/12."]}',
+        message = 'The tax base is a fraction tax_base_numerator/tax_base_denominator of whole numbers '
+          '(1–1000, at most 1), e.g. 11/12.';
+    end if;
+    npwp := astapa.digits_only(merged ->> 'seller_npwp');
+    if npwp is not null and npwp !~ '^[0-9]{15,16}$' then
+      raise exception using errcode = 'AS400', detail = '{"seller_npwp": ["15 or 16 digits."]}',
+        message = 'seller_npwp must be an NPWP of 15 or 16 digits.';
+    end if;
+    if pg_catalog.length(merged ->> 'seller_name') > 200 or pg_catalog.length(merged ->> 'seller_address') > 500 then
+      raise exception using errcode = 'AS400', message = 'seller_name is at most 200 characters, seller_address 500.';
+    end if;
+    insert into astapa.tax_settings as t (project_id, pkp, ppn_rate, tax_base_numerator, tax_base_denominator,
+                                          seller_name, seller_npwp, seller_address)
+    values (project_id, coalesce((merged ->> 'pkp')::boolean, false), coalesce((merged ->> 'ppn_rate')::numeric, 12),
+            coalesce((merged ->> 'tax_base_numerator')::integer, 11),
+            coalesce((merged ->> 'tax_base_denominator')::integer, 12),
+            nullif(pg_catalog.btrim(merged ->> 'seller_name'), ''), npwp,
+            nullif(pg_catalog.btrim(merged ->> 'seller_address'), ''))
+    on conflict on constraint tax_settings_pkey do update
+    set pkp = excluded.pkp, ppn_rate = excluded.ppn_rate, tax_base_numerator = excluded.tax_base_numerator,
+        tax_base_denominator = excluded.tax_base_denominator, seller_name = excluded.seller_name,
+        seller_npwp = excluded.seller_npwp, seller_address = excluded.seller_address, updated_at = pg_catalog.now();
+    perform astapa.audit(project_id, 'project.tax_settings', project_id, settings);
+    return astapa.tax_settings_json(project_id);
+  end
+  $function$;
+comment on function api.set_tax_settings(text,jsonb) is 'Changes the project''s PPN settings (keys given change, null restores the default, others stay): pkp, ppn_rate (%), tax_base_numerator/denominator, seller_name, seller_npwp, seller_address. Affects receipts issued from now on. Audited. AS400 with the reason; AS404 unknown project.';
+grant execute on function api.set_tax_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_user_claims(project_id text, user_id bigint, claims jsonb)
@@ -4884,6 +5181,21 @@ AS $function$
   $function$;
 comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.tax_settings(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    return astapa.tax_settings_json(project_id);
+  end
+  $function$;
+comment on function api.tax_settings(text) is 'The project''s PPN settings as receipts use them: {pkp, ppn_rate, tax_base_numerator, tax_base_denominator, seller_name, seller_npwp, seller_address, project_name}. AS404 unknown project.';
+grant execute on function api.tax_settings(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.token_claims(project_id text, user_id bigint)
@@ -5499,6 +5811,7 @@ AS $function$
           if target.status = 'paid' then
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
+            perform astapa.issue_receipt(pay, null, null);
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
@@ -5517,6 +5830,8 @@ AS $function$
               when 'year' then period_start + interval '1 year' end;
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
+            -- Every paid payment gets its numbered receipt in the same transaction (db/api/receipts.sql).
+            perform astapa.issue_receipt(pay, period_start, period_end);
             perform astapa.emit_event(ev.project_id, 'payment.succeeded', pg_catalog.jsonb_build_object(
               'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
               'method', pay.method, 'amount', pay.amount, 'paid_through', period_end));
@@ -6092,6 +6407,16 @@ comment on function astapa.default_plan_key(text) is 'The key of the project''s 
 grant execute on function astapa.default_plan_key(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.digits_only(value text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$ select nullif(pg_catalog.regexp_replace(pg_catalog.btrim(value), '[\s.\-]', '', 'g'), '') $function$;
+comment on function astapa.digits_only(text) is 'An NPWP or NIK as people write it (12.345.678.9-012.345) without the dots, dashes and spaces; null if empty.';
+grant execute on function astapa.digits_only(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -6261,6 +6586,66 @@ AS $function$
   $function$;
 comment on function astapa.is_whole_number(jsonb,numeric,numeric) is 'True for a JSON number that is whole and within min..max.';
 grant execute on function astapa.is_whole_number(jsonb,numeric,numeric) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.issue_receipt(pay astapa.payments, period_start timestamp with time zone, period_end timestamp with time zone)
+ RETURNS astapa.receipts
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    issued astapa.receipts;
+    target astapa.checkouts;
+    checkout_fields jsonb;
+    tax jsonb;
+    split jsonb;
+    receipt_year integer;
+    next_sequence integer;
+  begin
+    select * into issued from astapa.receipts as r where r.project_id = pay.project_id and r.payment_id = pay.id;
+    if found then
+      return issued;
+    end if;
+    select * into target from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id;
+    -- Columns a later feature adds to checkouts (a coupon's discount) are read by name, so none is required.
+    checkout_fields := pg_catalog.to_jsonb(target);
+    tax := astapa.tax_settings_json(pay.project_id);
+    split := astapa.ppn_breakdown(pay.amount, (tax ->> 'pkp')::boolean, (tax ->> 'ppn_rate')::numeric,
+      (tax ->> 'tax_base_numerator')::integer, (tax ->> 'tax_base_denominator')::integer);
+    receipt_year := pg_catalog.date_part('year', coalesce(pay.paid_at, pg_catalog.now()) at time zone 'Asia/Jakarta');
+    -- The counter row is locked until commit: instances issuing at once take turns, and a rollback returns the
+    -- number, so each year's numbers run 1, 2, 3… with no gap and no duplicate.
+    insert into astapa.receipt_counters as rc (project_id, year, last_sequence)
+    values (pay.project_id, receipt_year, 1)
+    on conflict on constraint receipt_counters_pkey do update set last_sequence = rc.last_sequence + 1
+    returning rc.last_sequence into next_sequence;
+    insert into astapa.receipts (project_id, payment_id, checkout_id, user_id, year, sequence, number, issued_at,
+      seller, buyer_email, buyer_name, buyer_tax_id, plan_key, plan_name, period_start, period_end, method, bank,
+      discount_idr, coupon_code, amount, pkp, ppn_rate, tax_base_numerator, tax_base_denominator,
+      price_before_tax_idr, tax_base_idr, ppn_idr, environment)
+    values (pay.project_id, pay.id, target.id, target.user_id, receipt_year, next_sequence,
+      pg_catalog.format('R-%s-%s', receipt_year, pg_catalog.lpad(next_sequence::text, 6, '0')),
+      coalesce(pay.paid_at, pg_catalog.now()),
+      pg_catalog.jsonb_build_object('project_name', tax ->> 'project_name',
+        'name', coalesce(tax ->> 'seller_name', tax ->> 'project_name'), 'npwp', tax ->> 'seller_npwp',
+        'address', tax ->> 'seller_address'),
+      (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id),
+      checkout_fields ->> 'buyer_name', checkout_fields ->> 'buyer_tax_id', target.plan_key,
+      (select p.name from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key),
+      issue_receipt.period_start, issue_receipt.period_end,
+      pay.method, pay.bank, (checkout_fields ->> 'discount_idr')::bigint, checkout_fields ->> 'coupon_code',
+      pay.amount, (tax ->> 'pkp')::boolean,
+      case when (tax ->> 'pkp')::boolean then (tax ->> 'ppn_rate')::numeric end,
+      case when (tax ->> 'pkp')::boolean then (tax ->> 'tax_base_numerator')::integer end,
+      case when (tax ->> 'pkp')::boolean then (tax ->> 'tax_base_denominator')::integer end,
+      (split ->> 'price_before_tax_idr')::bigint, (split ->> 'tax_base_idr')::bigint, (split ->> 'ppn_idr')::bigint,
+      target.environment)
+    returning * into issued;
+    return issued;
+  end
+  $function$;
+comment on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) is 'Issues the receipt of a paid payment (once: again returns the same one) with the next number of the project''s year in Asia/Jakarta, snapshotting seller, buyer, plan, the period it bought (null for a second payment of a paid checkout) and the PPN split. Called by astapa.apply_payment_event_row inside the transaction that marks the payment paid.';
+grant execute on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.keep_an_owner(project_id text, account_id bigint)
@@ -6494,6 +6879,34 @@ comment on function astapa.plan_problems(jsonb,boolean) is 'Field → problems f
 grant execute on function astapa.plan_problems(jsonb,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.ppn_breakdown(amount bigint, pkp boolean, ppn_rate numeric, tax_base_numerator integer, tax_base_denominator integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+  declare
+    effective numeric;
+    ppn bigint;
+    price bigint;
+  begin
+    if not coalesce(pkp, false) then
+      return pg_catalog.jsonb_build_object('price_before_tax_idr', amount, 'tax_base_idr', null, 'ppn_idr', 0);
+    end if;
+    -- The price is tax-inclusive: amount = price + rate × (numerator/denominator × price). PPN is rounded to
+    -- whole rupiah and the price before tax is what is left, so the two always add up to what was paid.
+    effective := ppn_rate / 100 * tax_base_numerator / tax_base_denominator;
+    ppn := pg_catalog.round(amount * effective / (1 + effective));
+    price := amount - ppn;
+    return pg_catalog.jsonb_build_object('price_before_tax_idr', price,
+      'tax_base_idr', pg_catalog.round(price::numeric * tax_base_numerator / tax_base_denominator)::bigint,
+      'ppn_idr', ppn);
+  end
+  $function$;
+comment on function astapa.ppn_breakdown(bigint,boolean,numeric,integer,integer) is 'Splits a tax-inclusive amount into the price before PPN, the tax base (DPP = price × numerator/denominator) and PPN (rate % of the DPP), in whole rupiah that add up to the amount. Not a PKP: no PPN.';
+grant execute on function astapa.ppn_breakdown(bigint,boolean,numeric,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.project_json(project_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -6561,6 +6974,32 @@ AS $function$
   $function$;
 comment on function astapa.random_id(text,integer) is 'A public identifier: prefix + up to 30 random base32 characters (5 bits each) from gen_random_uuid().';
 grant execute on function astapa.random_id(text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.receipt_json(r astapa.receipts)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'receipt_id', r.public_id, 'number', r.number, 'year', r.year, 'sequence', r.sequence,
+      'issued_at', r.issued_at, 'seller', r.seller, 'sub', r.user_id::text,
+      'buyer', pg_catalog.jsonb_build_object('email', r.buyer_email, 'name', r.buyer_name,
+        'tax_id', r.buyer_tax_id),
+      'checkout_id', (select c.public_id from astapa.checkouts as c
+                      where c.project_id = r.project_id and c.id = r.checkout_id),
+      'provider_id', (select y.provider_id from astapa.payments as y
+                      where y.project_id = r.project_id and y.id = r.payment_id),
+      'plan', r.plan_key, 'plan_name', r.plan_name, 'period_start', r.period_start, 'period_end', r.period_end,
+      'method', r.method, 'bank', r.bank, 'discount_idr', r.discount_idr, 'coupon_code', r.coupon_code,
+      'amount', r.amount, 'currency', 'IDR', 'pkp', r.pkp, 'ppn_rate', r.ppn_rate,
+      'tax_base_numerator', r.tax_base_numerator, 'tax_base_denominator', r.tax_base_denominator,
+      'price_before_tax_idr', r.price_before_tax_idr, 'tax_base_idr', r.tax_base_idr, 'ppn_idr', r.ppn_idr,
+      'environment', r.environment)
+  $function$;
+comment on function astapa.receipt_json(astapa.receipts) is 'A receipt as the API, the page and the mail show it.';
+grant execute on function astapa.receipt_json(astapa.receipts) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refresh_max_age()
@@ -6889,6 +7328,26 @@ AS $function$
   $function$;
 comment on function astapa.subscription_json(astapa.subscriptions) is 'A subscription as the API and events show it.';
 grant execute on function astapa.subscription_json(astapa.subscriptions) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.tax_settings_json(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'pkp', coalesce(t.pkp, false), 'ppn_rate', coalesce(t.ppn_rate, 12),
+      'tax_base_numerator', coalesce(t.tax_base_numerator, 11),
+      'tax_base_denominator', coalesce(t.tax_base_denominator, 12),
+      'seller_name', t.seller_name, 'seller_npwp', t.seller_npwp, 'seller_address', t.seller_address,
+      'project_name', p.name)
+    from astapa.projects as p
+    left join astapa.tax_settings as t on t.project_id = p.id
+    where p.id = tax_settings_json.project_id
+  $function$;
+comment on function astapa.tax_settings_json(text) is 'A project''s tax settings with the defaults filled in (not a PKP; 12 % of 11/12 once it is one).';
+grant execute on function astapa.tax_settings_json(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.token_lifetime_limits()
