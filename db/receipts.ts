@@ -56,6 +56,8 @@ export const ReceiptSchema = z.object({
   tax_base_idr: Idr.nullable(),
   ppn_idr: Idr,
   environment: z.enum(["sandbox", "production"]),
+  /** What succeeded refunds gave back of this payment. */
+  refunded_idr: Idr,
 });
 export type Receipt = z.infer<typeof ReceiptSchema>;
 

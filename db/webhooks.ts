@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   "subscription.updated",
   "payment.succeeded",
   "payment.failed",
+  "payment.refunded",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

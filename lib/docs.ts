@@ -26,7 +26,11 @@ export const DOC_PAGES: DocPage[] = [
     summary: "Tiers, subscriptions, claims, app webhooks.",
   },
   { slug: "payments", title: "Payments", summary: "QRIS, GoPay, OVO and bank transfer through Xendit." },
-  { slug: "receipts", title: "Receipts and PPN", summary: "Numbered receipts, PPN for a PKP, NPWP/NIK." },
+  {
+    slug: "receipts",
+    title: "Receipts, PPN and refunds",
+    summary: "Numbered receipts, PPN for a PKP, NPWP/NIK, refunds through Xendit.",
+  },
   { slug: "mcp", title: "MCP auth", summary: "Machine clients, scopes, resources, MCP servers." },
   { slug: "dashboard", title: "Dashboard", summary: "Developers, projects, going live." },
   {

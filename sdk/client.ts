@@ -5,6 +5,7 @@
  */
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
+import { billingReceipts } from "./billing_receipts.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 
 export type AstapaOptions = {
@@ -189,7 +190,16 @@ export function createAstapa(options: AstapaOptions) {
     checkout: {
       /** Starts a checkout for a user and plan; send the user to the returned checkout_url. */
       create: (
-        input: { user: string; plan: string; method?: string; success_url?: string; failure_url?: string },
+        input: {
+          user: string;
+          plan: string;
+          method?: string;
+          success_url?: string;
+          failure_url?: string;
+          /** Who the receipt is made out to: a name and an NPWP or NIK. */
+          buyer_name?: string;
+          buyer_tax_id?: string;
+        },
       ) =>
         json<{ checkout_id: string; checkout_url: string; status: string; amount: number; currency: string }>(
           "/api/platform/checkout",
@@ -197,6 +207,9 @@ export function createAstapa(options: AstapaOptions) {
           input,
         ),
     },
+
+    /** Receipts, PPN settings and refunds (sdk/billing_receipts.ts). */
+    billing: { ...billingReceipts(json) },
   };
 }
 

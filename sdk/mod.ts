@@ -13,6 +13,7 @@ import { express, fastify, hono, planRule, scopeRule, withAuthorization } from "
 import type { AstapaClaims } from "./client.ts";
 
 export type { AstapaClaims, CustomClaims, LoginRequest, Tokens } from "./client.ts";
+export type { Receipt, Refund, TaxSettings } from "./billing_receipts.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export { authorize, planRule, scopeRule } from "./middleware.ts";
 

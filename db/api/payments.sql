@@ -500,6 +500,10 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
     period_start timestamptz;
     period_end timestamptz;
   begin
+    -- Refund callbacks share the durable events table and this worker (db/api/refunds.sql).
+    if ev.body ->> 'event' like 'refund.%' then
+      return astapa.apply_refund_event(ev);
+    end if;
     new_status := astapa.payment_status(ev.provider_status);
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id

@@ -340,7 +340,9 @@ create or replace function astapa.receipt_json(r astapa.receipts) returns jsonb
       'amount', r.amount, 'currency', 'IDR', 'pkp', r.pkp, 'ppn_rate', r.ppn_rate,
       'tax_base_numerator', r.tax_base_numerator, 'tax_base_denominator', r.tax_base_denominator,
       'price_before_tax_idr', r.price_before_tax_idr, 'tax_base_idr', r.tax_base_idr, 'ppn_idr', r.ppn_idr,
-      'environment', r.environment)
+      'environment', r.environment,
+      -- Refunds that succeeded (db/api/refunds.sql): amount - refunded_idr is what the buyer kept paying.
+      'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id))
   $$;
 
 comment on function astapa.receipt_json(astapa.receipts) is 'A receipt as the API, the page and the mail show it.';

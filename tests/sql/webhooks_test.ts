@@ -46,6 +46,7 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "subscription.updated",
     "payment.succeeded",
     "payment.failed",
+    "payment.refunded",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 

@@ -107,6 +107,18 @@ export default function ReceiptPage({ data }: PageProps<ReceiptData>) {
             <th scope="row">{text.total}</th>
             <td data-total>{rupiah(receipt.amount)}</td>
           </tr>
+          {receipt.refunded_idr > 0 && (
+            <>
+              <tr>
+                <th scope="row">{text.refunded}</th>
+                <td data-refunded>-{rupiah(receipt.refunded_idr)}</td>
+              </tr>
+              <tr class="total">
+                <th scope="row">{text.net}</th>
+                <td data-net>{rupiah(receipt.amount - receipt.refunded_idr)}</td>
+              </tr>
+            </>
+          )}
         </tbody>
       </table>
       <p>{receipt.pkp ? text.included : text.notPkp}</p>
