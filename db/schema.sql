@@ -645,16 +645,18 @@ grant delete, insert, select, update on astapa.rate_limits to astapa_app;
 -- owner: astapa_owner
 create table astapa.receipt_counters (
   project_id text not null,
+  environment text not null,
   year integer not null,
   last_sequence integer not null,
-  constraint receipt_counters_pkey PRIMARY KEY (project_id, year),
+  constraint receipt_counters_pkey PRIMARY KEY (project_id, environment, year),
   constraint receipt_counters_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint receipt_counters_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint receipt_counters_last_sequence_check CHECK (last_sequence >= 1),
   constraint receipt_counters_year_check CHECK (year >= 2000 AND year <= 9999)
 );
 alter table astapa.receipt_counters enable row level security;
 alter table astapa.receipt_counters force row level security;
-comment on table astapa.receipt_counters is 'The last receipt number used per project and year (Asia/Jakarta). Incremented in the transaction that issues the receipt: the row lock serialises instances and a rollback gives the number back, so numbers have no gaps and no duplicates.';
+comment on table astapa.receipt_counters is 'The last receipt number used per project, environment and year (Asia/Jakarta): sandbox payments never take a number from the production sequence. Incremented in the transaction that issues the receipt: the row lock serialises instances and a rollback gives the number back, so numbers have no gaps and no duplicates.';
 grant insert, select on astapa.receipt_counters to astapa_app;
 grant update (last_sequence) on astapa.receipt_counters to astapa_app;
 create policy "a project advances its own receipt counters" on astapa.receipt_counters as permissive for update to astapa_app, astapa_owner
@@ -699,7 +701,7 @@ create table astapa.receipts (
   ppn_idr bigint not null,
   environment text not null,
   constraint receipts_pkey PRIMARY KEY (project_id, id),
-  constraint receipts_number_key UNIQUE (project_id, year, sequence),
+  constraint receipts_number_key UNIQUE (project_id, environment, year, sequence),
   constraint receipts_payment_key UNIQUE (project_id, payment_id),
   constraint receipts_public_id_key UNIQUE (public_id),
   constraint receipts_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id),
@@ -713,7 +715,7 @@ create table astapa.receipts (
 );
 alter table astapa.receipts enable row level security;
 alter table astapa.receipts force row level security;
-comment on table astapa.receipts is 'One receipt per paid payment, numbered per project and year without gaps (number = R-<year>-<sequence>). A snapshot taken when the payment was applied: seller, buyer (email, name, NPWP/NIK), plan, amount paid (tax-inclusive), and for a PKP the price before PPN, the tax base (DPP) and the PPN; later changes to the settings, the plan or the user do not alter an issued receipt. discount_idr/coupon_code are copied from the checkout when it has them. public_id is the capability in the receipt page''s URL.';
+comment on table astapa.receipts is 'One receipt per paid payment, numbered per project, environment and year without gaps (number = R-<year>-<sequence>, TEST-R-… in sandbox). A snapshot taken when the payment was applied: seller, buyer (email, name, NPWP/NIK), plan, amount paid (tax-inclusive), and for a PKP the price before PPN, the tax base (DPP) and the PPN; later changes to the settings, the plan or the user do not alter an issued receipt. discount_idr/coupon_code are copied from the checkout when it has them. public_id is the capability in the receipt page''s URL.';
 CREATE INDEX receipts_checkout_idx ON astapa.receipts USING btree (project_id, checkout_id);
 CREATE INDEX receipts_user_idx ON astapa.receipts USING btree (project_id, user_id, id);
 grant insert, select on astapa.receipts to astapa_app;
@@ -6895,8 +6897,8 @@ AS $function$
     receipt_year := pg_catalog.date_part('year', coalesce(pay.paid_at, pg_catalog.now()) at time zone 'Asia/Jakarta');
     -- The counter row is locked until commit: instances issuing at once take turns, and a rollback returns the
     -- number, so each year's numbers run 1, 2, 3… with no gap and no duplicate.
-    insert into astapa.receipt_counters as rc (project_id, year, last_sequence)
-    values (pay.project_id, receipt_year, 1)
+    insert into astapa.receipt_counters as rc (project_id, environment, year, last_sequence)
+    values (pay.project_id, target.environment, receipt_year, 1)
     on conflict on constraint receipt_counters_pkey do update set last_sequence = rc.last_sequence + 1
     returning rc.last_sequence into next_sequence;
     insert into astapa.receipts (project_id, payment_id, checkout_id, user_id, year, sequence, number, issued_at,
@@ -6904,7 +6906,9 @@ AS $function$
       discount_idr, coupon_code, amount, pkp, ppn_rate, tax_base_numerator, tax_base_denominator,
       price_before_tax_idr, tax_base_idr, ppn_idr, environment)
     values (pay.project_id, pay.id, target.id, target.user_id, receipt_year, next_sequence,
-      pg_catalog.format('R-%s-%s', receipt_year, pg_catalog.lpad(next_sequence::text, 6, '0')),
+      -- Sandbox receipts are numbered apart and marked, so test payments never leave a gap in the real sequence.
+      pg_catalog.format('%sR-%s-%s', case when target.environment = 'sandbox' then 'TEST-' else '' end, receipt_year,
+        pg_catalog.lpad(next_sequence::text, 6, '0')),
       coalesce(pay.paid_at, pg_catalog.now()),
       pg_catalog.jsonb_build_object('project_name', tax ->> 'project_name',
         'name', coalesce(tax ->> 'seller_name', tax ->> 'project_name'), 'npwp', tax ->> 'seller_npwp',
@@ -6924,7 +6928,7 @@ AS $function$
     return issued;
   end
   $function$;
-comment on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) is 'Issues the receipt of a paid payment (once: again returns the same one) with the next number of the project''s year in Asia/Jakarta, snapshotting seller, buyer, plan, the period it bought (null for a second payment of a paid checkout) and the PPN split. Called by astapa.apply_payment_event_row inside the transaction that marks the payment paid.';
+comment on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) is 'Issues the receipt of a paid payment (once: again returns the same one) with the next number of the project''s environment and year in Asia/Jakarta (TEST-R-… in sandbox), snapshotting seller, buyer, plan, the period it bought (null for a second payment of a paid checkout) and the PPN split. Called by astapa.apply_payment_event_row inside the transaction that marks the payment paid.';
 grant execute on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner

@@ -283,8 +283,8 @@ create or replace function astapa.issue_receipt(pay astapa.payments, period_star
     receipt_year := pg_catalog.date_part('year', coalesce(pay.paid_at, pg_catalog.now()) at time zone 'Asia/Jakarta');
     -- The counter row is locked until commit: instances issuing at once take turns, and a rollback returns the
     -- number, so each year's numbers run 1, 2, 3… with no gap and no duplicate.
-    insert into astapa.receipt_counters as rc (project_id, year, last_sequence)
-    values (pay.project_id, receipt_year, 1)
+    insert into astapa.receipt_counters as rc (project_id, environment, year, last_sequence)
+    values (pay.project_id, target.environment, receipt_year, 1)
     on conflict on constraint receipt_counters_pkey do update set last_sequence = rc.last_sequence + 1
     returning rc.last_sequence into next_sequence;
     insert into astapa.receipts (project_id, payment_id, checkout_id, user_id, year, sequence, number, issued_at,
@@ -292,7 +292,9 @@ create or replace function astapa.issue_receipt(pay astapa.payments, period_star
       discount_idr, coupon_code, amount, pkp, ppn_rate, tax_base_numerator, tax_base_denominator,
       price_before_tax_idr, tax_base_idr, ppn_idr, environment)
     values (pay.project_id, pay.id, target.id, target.user_id, receipt_year, next_sequence,
-      pg_catalog.format('R-%s-%s', receipt_year, pg_catalog.lpad(next_sequence::text, 6, '0')),
+      -- Sandbox receipts are numbered apart and marked, so test payments never leave a gap in the real sequence.
+      pg_catalog.format('%sR-%s-%s', case when target.environment = 'sandbox' then 'TEST-' else '' end, receipt_year,
+        pg_catalog.lpad(next_sequence::text, 6, '0')),
       coalesce(pay.paid_at, pg_catalog.now()),
       pg_catalog.jsonb_build_object('project_name', tax ->> 'project_name',
         'name', coalesce(tax ->> 'seller_name', tax ->> 'project_name'), 'npwp', tax ->> 'seller_npwp',
@@ -315,7 +317,7 @@ create or replace function astapa.issue_receipt(pay astapa.payments, period_star
 
 comment on function astapa.issue_receipt(astapa.payments, timestamptz, timestamptz) is
   'Issues the receipt of a paid payment (once: again returns the same one) with the next number of the '
-  'project''s year in Asia/Jakarta, snapshotting seller, buyer, plan, the period it bought (null for a second '
+  'project''s environment and year in Asia/Jakarta (TEST-R-… in sandbox), snapshotting seller, buyer, plan, the period it bought (null for a second '
   'payment of a paid checkout) and the PPN split. Called by astapa.apply_payment_event_row inside the '
   'transaction that marks the payment paid.';
 

@@ -33,18 +33,21 @@ grant select, insert, update (pkp, ppn_rate, tax_base_numerator, tax_base_denomi
 
 create table astapa.receipt_counters (
   project_id text not null,
+  environment text not null,
   year integer not null,
   last_sequence integer not null,
-  constraint receipt_counters_pkey primary key (project_id, year),
+  constraint receipt_counters_pkey primary key (project_id, environment, year),
   constraint receipt_counters_project_id_fkey foreign key (project_id) references astapa.projects (id)
     on delete cascade,
+  constraint receipt_counters_environment_check check (environment in ('sandbox', 'production')),
   constraint receipt_counters_year_check check (year between 2000 and 9999),
   constraint receipt_counters_last_sequence_check check (last_sequence >= 1)
 );
 alter table astapa.receipt_counters enable row level security;
 alter table astapa.receipt_counters force row level security;
 comment on table astapa.receipt_counters is
-  'The last receipt number used per project and year (Asia/Jakarta). Incremented in the transaction that '
+  'The last receipt number used per project, environment and year (Asia/Jakarta): sandbox payments never take '
+  'a number from the production sequence. Incremented in the transaction that '
   'issues the receipt: the row lock serialises instances and a rollback gives the number back, so numbers have '
   'no gaps and no duplicates.';
 grant select, insert, update (last_sequence) on astapa.receipt_counters to astapa_app;
@@ -84,7 +87,7 @@ create table astapa.receipts (
   constraint receipts_pkey primary key (project_id, id),
   constraint receipts_public_id_key unique (public_id),
   constraint receipts_payment_key unique (project_id, payment_id),
-  constraint receipts_number_key unique (project_id, year, sequence),
+  constraint receipts_number_key unique (project_id, environment, year, sequence),
   constraint receipts_payment_fkey foreign key (project_id, payment_id) references astapa.payments (project_id, id),
   constraint receipts_checkout_fkey foreign key (project_id, checkout_id)
     references astapa.checkouts (project_id, id),
@@ -99,7 +102,8 @@ create table astapa.receipts (
 alter table astapa.receipts enable row level security;
 alter table astapa.receipts force row level security;
 comment on table astapa.receipts is
-  'One receipt per paid payment, numbered per project and year without gaps (number = R-<year>-<sequence>). A '
+  'One receipt per paid payment, numbered per project, environment and year without gaps (number = '
+  'R-<year>-<sequence>, TEST-R-… in sandbox). A '
   'snapshot taken when the payment was applied: seller, buyer (email, name, NPWP/NIK), plan, amount paid '
   '(tax-inclusive), and for a PKP the price before PPN, the tax base (DPP) and the PPN; later changes to the '
   'settings, the plan or the user do not alter an issued receipt. discount_idr/coupon_code are copied from the '

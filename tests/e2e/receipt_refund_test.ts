@@ -59,7 +59,7 @@ Deno.test("receipts e2e — pay on the checkout page, open the receipt, refund i
     const row = page.locator("tr[data-receipt]");
     await row.waitFor();
     const number = await row.getAttribute("data-receipt");
-    assert.match(number!, /^R-\d{4}-000001$/);
+    assert.match(number!, /^TEST-R-\d{4}-000001$/);
     await page.getByRole("link", { name: number! }).click();
     await page.locator("[data-receipt-number]").waitFor();
     assert.equal(await page.locator("[data-receipt-number]").innerText(), number);

@@ -51,7 +51,7 @@ Deno.test("receipts — paid through the sandbox: numbered receipt with PPN and 
       setTaxSettings(tx, p, { pkp: true, seller_name: "PT Toko Awan", seller_npwp: "0123456789012345" }),
   );
   const receipt = await payWithQris(shop, { buyer_name: "PT Pembeli", buyer_tax_id: "01.234.567.8-901.234" });
-  assert.match(receipt.number, /^R-\d{4}-000001$/);
+  assert.match(receipt.number, /^TEST-R-\d{4}-000001$/);
   assert.deepEqual(receipt.buyer.tax_id, "012345678901234");
   assert.deepEqual([receipt.price_before_tax_idr, receipt.tax_base_idr, receipt.ppn_idr], [
     100_000,
@@ -66,7 +66,7 @@ Deno.test("receipts — paid through the sandbox: numbered receipt with PPN and 
   assert.equal(mail.to, "finance@example.com");
   assert.match(mail.subject, new RegExp(receipt.number));
   assert.match(mail.text, /PPN 12 %: IDR 11\.000/);
-  assert.match(mail.text, /Kuitansi Anda R-/);
+  assert.match(mail.text, /Kuitansi Anda TEST-R-/);
   assert.ok(mail.text.includes(`${t.origin}/billing/receipts/${receipt.receipt_id}`));
 
   const en = await t.app.request(`/billing/receipts/${receipt.receipt_id}?lang=en`);
@@ -108,7 +108,7 @@ Deno.test("receipts — not a PKP: no PPN lines; bad NPWP refused before anythin
   const html = await (await t.app.request(`/billing/receipts/${receipt.receipt_id}`)).text();
   assert.ok(html.includes("not a PKP"));
   assert.ok(!html.includes("Tax base (DPP)"));
-  for (const id of ["rcp_aaaaaaaaaaaaaaaaaaaaaaaa", "nope", "R-2026-000001"]) {
+  for (const id of ["rcp_aaaaaaaaaaaaaaaaaaaaaaaa", "nope", "TEST-R-2026-000001"]) {
     const res = await t.app.request(`/billing/receipts/${id}?lang=id`, { headers: { accept: "text/html" } });
     assert.equal(res.status, 404, id);
     assert.match(await res.text(), /<html lang="id"/);

@@ -13,6 +13,8 @@ import {
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
+import { takeLive } from "../helpers/live_keys.ts";
+import { seedUser } from "../helpers/identity.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -148,7 +150,7 @@ Deno.test("astapa.issue_receipt — every paid payment gets the next number; PKP
   );
   const receipt = await as(p, (tx) => getReceipt(tx, p, outcomes[0].receipt_id!));
   assert.ok(receipt);
-  assert.equal(receipt.number, `R-${year}-000001`);
+  assert.equal(receipt.number, `TEST-R-${year}-000001`);
   assert.equal(receipt.sequence, 1);
   assert.deepEqual(
     [receipt.amount, receipt.price_before_tax_idr, receipt.tax_base_idr, receipt.ppn_idr],
@@ -177,7 +179,7 @@ Deno.test("astapa.issue_receipt — every paid payment gets the next number; PKP
   const second = await chargedCheckout(shop, "pr-rc-2");
   const [paid2] = await pay(shop, second.checkout_id, "pr-rc-2", 111_000);
   const receipt2 = await as(p, (tx) => getReceipt(tx, p, paid2.receipt_id!));
-  assert.equal(receipt2?.number, `R-${year}-000002`);
+  assert.equal(receipt2?.number, `TEST-R-${year}-000002`);
   assert.deepEqual([receipt2?.pkp, receipt2?.ppn_idr, receipt2?.tax_base_idr], [false, 0, null]);
   const listed = await as(p, (tx) => listReceipts(tx, p));
   assert.deepEqual(listed.map((r) => r.sequence), [2, 1]);
@@ -279,4 +281,20 @@ Deno.test("receipts — policies: a project sees only its own; api.receipt_proje
     as(b.project.id, (tx) => tx`update astapa.receipts set amount = 1`),
     "forbidden",
   );
+});
+
+Deno.test("receipt numbers — production has its own sequence: sandbox tests leave no gap in it", async () => {
+  const shop = await seedShop(db.sql, { email: "sandbox-first@example.com" });
+  const p = shop.project.id;
+  const test = await chargedCheckout(shop, "pr-env-1");
+  const [sandboxPaid] = await pay(shop, test.checkout_id, "pr-env-1", 99_000);
+  await takeLive(db.sql, p);
+  const live: Shop = { project: shop.project, userId: await seedUser(db.sql, p, "live-buyer@example.com") };
+  const real = await chargedCheckout(live, "pr-env-2");
+  const [livePaid] = await pay(live, real.checkout_id, "pr-env-2", 99_000);
+  const sandboxReceipt = await as(p, (tx) => getReceipt(tx, p, sandboxPaid.receipt_id!));
+  const liveReceipt = await as(p, (tx) => getReceipt(tx, p, livePaid.receipt_id!));
+  assert.match(sandboxReceipt!.number, /^TEST-R-\d{4}-000001$/);
+  assert.match(liveReceipt!.number, /^R-\d{4}-000001$/, "the first real receipt is number 1");
+  assert.deepEqual([sandboxReceipt!.environment, liveReceipt!.environment], ["sandbox", "production"]);
 });

@@ -12,7 +12,7 @@ export const callers = clients("project");
 export const handler: Handlers = {
   async GET(c) {
     const id = c.req.param("id") ?? "";
-    if (!/^(rcp_[a-z2-7]{24}|R-\d{4}-\d{6,})$/.test(id)) throw new AppError("not_found");
+    if (!/^(rcp_[a-z2-7]{24}|(TEST-)?R-\d{4}-\d{6,})$/.test(id)) throw new AppError("not_found");
     const receipt = await asClient(c, (tx, projectId) => getReceipt(tx, projectId, id));
     if (!receipt) throw new AppError("not_found", { description: "This receipt was not found." });
     return c.json(receipt, 200, NO_STORE);

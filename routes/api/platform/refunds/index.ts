@@ -10,7 +10,7 @@ import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const NewRefund = z.strictObject({
   receipt: z.string().regex(
-    /^(rcp_[a-z2-7]{24}|R-\d{4}-\d{6,})$/,
+    /^(rcp_[a-z2-7]{24}|(TEST-)?R-\d{4}-\d{6,})$/,
     "A receipt id (rcp_…) or number (R-2026-000001).",
   ),
   amount: z.number().int().min(1).max(1_000_000_000_000).optional(),
