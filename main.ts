@@ -31,8 +31,9 @@ async function main(): Promise<void> {
     ? scheduleKeyRotation(deps.keys, config.keyRotationDays)
     : () => {};
   const app = await createApp(deps);
-  // Applies Xendit callbacks; drains what arrived while no instance ran before taking new ones.
-  const paymentWorker = new PaymentEventWorker(database.sql);
+  // Applies Xendit callbacks; drains what arrived while no instance ran before taking new ones. Receipt mails
+  // link to this deployment's receipt pages.
+  const paymentWorker = new PaymentEventWorker(database.sql, { receiptBaseUrl: config.baseUrl });
   await paymentWorker.start();
   // Without SMTP_URL, mail stays in the outbox (readable by the operator) instead of being sent.
   const mailSender = config.smtpUrl ? new MailSender(database.sql, config.smtpUrl, config.mailFrom) : null;

@@ -127,6 +127,8 @@ export const AppliedEventSchema = z.object({
   outcome: z.string(),
   /** Only with outcome "error": why the event could not be applied (it is set aside, not retried). */
   error: z.string().optional(),
+  /** With outcome paid or paid_again: the receipt the payment got (db/api/receipts.sql). */
+  receipt_id: z.string().optional(),
 }).nullable();
 
 /** Puts an event that failed to apply back in line (after its cause is fixed); not_found for any other. */

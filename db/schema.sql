@@ -123,19 +123,17 @@ create table astapa.checkouts (
   paid_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
-  coupon_code text,
-  discount_idr bigint default 0 not null,
-  plan_change_id bigint,
+  buyer_name text,
+  buyer_tax_id text,
   constraint checkouts_pkey PRIMARY KEY (project_id, id),
   constraint checkouts_public_id_key UNIQUE (public_id),
-  constraint checkouts_coupon_fkey FOREIGN KEY (project_id, coupon_code) REFERENCES astapa.coupons(project_id, code),
-  constraint checkouts_plan_change_fkey FOREIGN KEY (project_id, plan_change_id) REFERENCES astapa.plan_changes(project_id, id),
   constraint checkouts_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint checkouts_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint checkouts_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
   constraint checkouts_bank_check CHECK (bank IS NULL OR (bank = ANY (ARRAY['BCA'::text, 'BNI'::text, 'BRI'::text, 'MANDIRI'::text, 'PERMATA'::text]))),
+  constraint checkouts_buyer_name_check CHECK (length(buyer_name) >= 1 AND length(buyer_name) <= 200),
+  constraint checkouts_buyer_tax_id_check CHECK (buyer_tax_id ~ '^[0-9]{15,16}$'::text),
   constraint checkouts_currency_check CHECK (currency = 'IDR'::text),
-  constraint checkouts_discount_idr_check CHECK (discount_idr >= 0 AND discount_idr <= '1000000000000'::bigint),
   constraint checkouts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text]))),
   constraint checkouts_public_id_check CHECK (public_id ~ '^chk_[a-z2-7]{24}$'::text),
@@ -146,16 +144,14 @@ create table astapa.checkouts (
 alter table astapa.checkouts enable row level security;
 alter table astapa.checkouts force row level security;
 comment on table astapa.checkouts is 'One purchase of a plan for one billing period. status: open (no charge yet), pending (a charge waits), paid, expired. xendit_account says whose keys made its charges (project, deployment or the built-in simulator), so callbacks are checked against the matching token. period_start is set for renewals (the period paid for).';
-comment on column astapa.checkouts.coupon_code is 'The coupon applied to this checkout (receipts name it).';
-comment on column astapa.checkouts.discount_idr is 'Rupiah taken off the list price by coupon_code: amount is what is charged, amount + discount_idr the list price.';
-comment on column astapa.checkouts.plan_change_id is 'Set on an upgrade''s checkout: paying it applies that plan change instead of starting a new period.';
-CREATE INDEX checkouts_coupon_idx ON astapa.checkouts USING btree (project_id, coupon_code) WHERE (coupon_code IS NOT NULL);
+comment on column astapa.checkouts.buyer_name is 'The name (person or company) the receipt is made out to, if given.';
+comment on column astapa.checkouts.buyer_tax_id is 'The buyer''s NPWP (15 or 16 digits) or NIK (16 digits) for the receipt, digits only, if given.';
 CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE (period_start IS NOT NULL);
 CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
 CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
 grant select on astapa.checkouts to astapa_app;
-grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at, coupon_code, discount_idr, plan_change_id) on astapa.checkouts to astapa_app;
-grant update (amount, status, method, bank, paid_at, updated_at, coupon_code, discount_idr) on astapa.checkouts to astapa_app;
+grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at) on astapa.checkouts to astapa_app;
+grant update (status, method, bank, paid_at, updated_at, buyer_name, buyer_tax_id) on astapa.checkouts to astapa_app;
 create policy "a project opens its own checkouts" on astapa.checkouts as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own checkouts" on astapa.checkouts as permissive for select to astapa_app, astapa_owner
@@ -168,71 +164,6 @@ create policy "definer functions find the checkout a callback names" on astapa.c
 create policy "definer functions see which projects have unpaid checkouts" on astapa.checkouts as permissive for select to astapa_owner
   using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['open'::text, 'pending'::text]))));
 CREATE TRIGGER checkouts_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.checkouts FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
-
--- owner: astapa_owner
-create table astapa.coupon_redemptions (
-  project_id text not null,
-  coupon_code text not null,
-  user_id bigint not null,
-  checkout_id bigint not null,
-  created_at timestamp with time zone default now() not null,
-  constraint coupon_redemptions_pkey PRIMARY KEY (project_id, coupon_code, user_id),
-  constraint coupon_redemptions_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id) ON DELETE CASCADE,
-  constraint coupon_redemptions_coupon_fkey FOREIGN KEY (project_id, coupon_code) REFERENCES astapa.coupons(project_id, code),
-  constraint coupon_redemptions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE
-);
-alter table astapa.coupon_redemptions enable row level security;
-alter table astapa.coupon_redemptions force row level security;
-comment on table astapa.coupon_redemptions is 'Each user''s redemption of a coupon, pointing at the checkout it was applied to. It counts towards max_redemptions unless that checkout expired unpaid (then the user, or someone else, may use the slot).';
-CREATE INDEX coupon_redemptions_checkout_idx ON astapa.coupon_redemptions USING btree (project_id, checkout_id);
-grant delete, insert, select on astapa.coupon_redemptions to astapa_app;
-grant update (checkout_id, created_at) on astapa.coupon_redemptions to astapa_app;
-create policy "a project moves its own coupon redemptions" on astapa.coupon_redemptions as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own coupon redemptions" on astapa.coupon_redemptions as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own coupon redemptions" on astapa.coupon_redemptions as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project releases its own coupon redemptions" on astapa.coupon_redemptions as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.coupons (
-  project_id text not null,
-  code text not null,
-  percent_off integer,
-  amount_off_idr bigint,
-  duration text default 'once'::text not null,
-  duration_periods integer,
-  max_redemptions integer,
-  plan_keys text[],
-  expires_at timestamp with time zone,
-  disabled_at timestamp with time zone,
-  created_at timestamp with time zone default now() not null,
-  constraint coupons_pkey PRIMARY KEY (project_id, code),
-  constraint coupons_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
-  constraint coupons_amount_off_idr_check CHECK (amount_off_idr >= 1 AND amount_off_idr <= '1000000000000'::bigint),
-  constraint coupons_code_check CHECK (code ~ '^[A-Z0-9_-]{3,40}$'::text),
-  constraint coupons_discount_check CHECK ((percent_off IS NULL) <> (amount_off_idr IS NULL)),
-  constraint coupons_duration_check CHECK ((duration = ANY (ARRAY['once'::text, 'repeating'::text, 'forever'::text])) AND (duration = 'repeating'::text) = (duration_periods IS NOT NULL)),
-  constraint coupons_duration_periods_check CHECK (duration_periods >= 1 AND duration_periods <= 120),
-  constraint coupons_max_redemptions_check CHECK (max_redemptions >= 1),
-  constraint coupons_percent_off_check CHECK (percent_off >= 1 AND percent_off <= 99),
-  constraint coupons_plan_keys_check CHECK (cardinality(plan_keys) >= 1 AND cardinality(plan_keys) <= 100)
-);
-alter table astapa.coupons enable row level security;
-alter table astapa.coupons force row level security;
-comment on table astapa.coupons is 'Discount codes of a project: percent_off (1–99) or amount_off_idr, duration once | repeating (duration_periods paid periods) | forever, optional expires_at, max_redemptions (users) and plan_keys (null: any plan). Disabled, never deleted: redemptions keep naming them.';
-grant insert, select on astapa.coupons to astapa_app;
-grant update (disabled_at) on astapa.coupons to astapa_app;
-create policy "a project adds its own coupons" on astapa.coupons as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project changes its own coupons" on astapa.coupons as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own coupons" on astapa.coupons as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.dashboard_sessions (
@@ -334,7 +265,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -609,45 +540,6 @@ create policy "a project updates its own payments" on astapa.payments as permiss
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
-create table astapa.plan_changes (
-  project_id text not null,
-  id bigint generated always as identity not null,
-  user_id bigint not null,
-  from_plan text not null,
-  to_plan text not null,
-  kind text not null,
-  status text not null,
-  list_amount bigint default 0 not null,
-  credit_idr bigint default 0 not null,
-  amount_idr bigint default 0 not null,
-  period_end timestamp with time zone,
-  effective_at timestamp with time zone,
-  created_at timestamp with time zone default now() not null,
-  resolved_at timestamp with time zone,
-  constraint plan_changes_pkey PRIMARY KEY (project_id, id),
-  constraint plan_changes_from_plan_fkey FOREIGN KEY (project_id, from_plan) REFERENCES astapa.plans(project_id, key),
-  constraint plan_changes_to_plan_fkey FOREIGN KEY (project_id, to_plan) REFERENCES astapa.plans(project_id, key),
-  constraint plan_changes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint plan_changes_amounts_check CHECK (list_amount >= 0 AND credit_idr >= 0 AND amount_idr >= 0 AND amount_idr <= '1000000000000'::bigint AND list_amount <= '1000000000000'::bigint),
-  constraint plan_changes_kind_check CHECK (kind = ANY (ARRAY['upgrade'::text, 'scheduled'::text])),
-  constraint plan_changes_status_check CHECK (status = ANY (ARRAY['awaiting_payment'::text, 'scheduled'::text, 'applied'::text, 'canceled'::text]))
-);
-alter table astapa.plan_changes enable row level security;
-alter table astapa.plan_changes force row level security;
-comment on table astapa.plan_changes is 'Requested plan changes and their history. kind upgrade: charged now (amount_idr = list_amount − credit_idr, the unused share of the current plan), status awaiting_payment until its checkout (checkouts.plan_change_id) is paid, then applied; period_end is where the new plan''s period ends (same interval: the current one). kind scheduled: takes effect at effective_at (the period end) when the renewal for to_plan is paid.';
-CREATE UNIQUE INDEX plan_changes_open_key ON astapa.plan_changes USING btree (project_id, user_id) WHERE (status = ANY (ARRAY['awaiting_payment'::text, 'scheduled'::text]));
-CREATE INDEX plan_changes_user_idx ON astapa.plan_changes USING btree (project_id, user_id, id);
-grant insert, select on astapa.plan_changes to astapa_app;
-grant update (status, resolved_at) on astapa.plan_changes to astapa_app;
-create policy "a project reads its own plan changes" on astapa.plan_changes as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own plan changes" on astapa.plan_changes as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project resolves its own plan changes" on astapa.plan_changes as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
 create table astapa.plans (
   project_id text not null,
   key text not null,
@@ -661,7 +553,6 @@ create table astapa.plans (
   archived_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
-  trial_days integer default 0 not null,
   constraint plans_pkey PRIMARY KEY (project_id, key),
   constraint plans_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint plans_claims_check CHECK (astapa.are_valid_plan_claims(claims)),
@@ -670,16 +561,14 @@ create table astapa.plans (
   constraint plans_interval_check CHECK ("interval" = ANY (ARRAY['month'::text, 'year'::text, 'one_time'::text])),
   constraint plans_key_check CHECK (key ~ '^[a-z0-9_-]{1,64}$'::text),
   constraint plans_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
-  constraint plans_price_idr_check CHECK (price_idr >= 0 AND price_idr <= '1000000000000'::bigint),
-  constraint plans_trial_days_check CHECK (trial_days >= 0 AND trial_days <= 365)
+  constraint plans_price_idr_check CHECK (price_idr >= 0 AND price_idr <= '1000000000000'::bigint)
 );
 alter table astapa.plans enable row level security;
 alter table astapa.plans force row level security;
 comment on table astapa.plans is 'Subscription tiers of a project: key (the JWT''s custom_claims.plan), price in whole rupiah, interval (month, year, one_time), claims the plan grants (feature_flags and custom keys), one default plan per project, archived_at (archived plans keep their subscribers but cannot be assigned anew).';
-comment on column astapa.plans.trial_days is 'Days of free trial a user may start once (0: no trial). Only for paid monthly or yearly plans.';
 CREATE UNIQUE INDEX plans_default_key ON astapa.plans USING btree (project_id) WHERE is_default;
 grant insert, select on astapa.plans to astapa_app;
-grant update (name, description, price_idr, "interval", claims, is_default, sort_order, archived_at, updated_at, trial_days) on astapa.plans to astapa_app;
+grant update (name, description, price_idr, "interval", claims, is_default, sort_order, archived_at, updated_at) on astapa.plans to astapa_app;
 create policy "a project adds its own plans" on astapa.plans as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project changes its own plans" on astapa.plans as permissive for update to astapa_app, astapa_owner
@@ -754,6 +643,90 @@ comment on table astapa.rate_limits is 'One counter per bucket for its current w
 grant delete, insert, select, update on astapa.rate_limits to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.receipt_counters (
+  project_id text not null,
+  environment text not null,
+  year integer not null,
+  last_sequence integer not null,
+  constraint receipt_counters_pkey PRIMARY KEY (project_id, environment, year),
+  constraint receipt_counters_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint receipt_counters_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint receipt_counters_last_sequence_check CHECK (last_sequence >= 1),
+  constraint receipt_counters_year_check CHECK (year >= 2000 AND year <= 9999)
+);
+alter table astapa.receipt_counters enable row level security;
+alter table astapa.receipt_counters force row level security;
+comment on table astapa.receipt_counters is 'The last receipt number used per project, environment and year (Asia/Jakarta): sandbox payments never take a number from the production sequence. Incremented in the transaction that issues the receipt: the row lock serialises instances and a rollback gives the number back, so numbers have no gaps and no duplicates.';
+grant insert, select on astapa.receipt_counters to astapa_app;
+grant update (last_sequence) on astapa.receipt_counters to astapa_app;
+create policy "a project advances its own receipt counters" on astapa.receipt_counters as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own receipt counters" on astapa.receipt_counters as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts its own receipt counters" on astapa.receipt_counters as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.receipts (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  public_id text default astapa.random_id('rcp_'::text, 24) not null,
+  payment_id bigint not null,
+  checkout_id bigint not null,
+  user_id bigint not null,
+  year integer not null,
+  sequence integer not null,
+  number text not null,
+  issued_at timestamp with time zone default now() not null,
+  seller jsonb not null,
+  buyer_email text,
+  buyer_name text,
+  buyer_tax_id text,
+  plan_key text not null,
+  plan_name text not null,
+  period_start timestamp with time zone,
+  period_end timestamp with time zone,
+  method text not null,
+  bank text,
+  discount_idr bigint,
+  coupon_code text,
+  amount bigint not null,
+  pkp boolean not null,
+  ppn_rate numeric(5,2),
+  tax_base_numerator integer,
+  tax_base_denominator integer,
+  price_before_tax_idr bigint not null,
+  tax_base_idr bigint,
+  ppn_idr bigint not null,
+  environment text not null,
+  constraint receipts_pkey PRIMARY KEY (project_id, id),
+  constraint receipts_number_key UNIQUE (project_id, environment, year, sequence),
+  constraint receipts_payment_key UNIQUE (project_id, payment_id),
+  constraint receipts_public_id_key UNIQUE (public_id),
+  constraint receipts_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id),
+  constraint receipts_payment_fkey FOREIGN KEY (project_id, payment_id) REFERENCES astapa.payments(project_id, id),
+  constraint receipts_amount_check CHECK (amount >= 1),
+  constraint receipts_discount_check CHECK (discount_idr >= 0),
+  constraint receipts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint receipts_public_id_check CHECK (public_id ~ '^rcp_[a-z2-7]{24}$'::text),
+  constraint receipts_sequence_check CHECK (sequence >= 1),
+  constraint receipts_tax_check CHECK ((price_before_tax_idr + ppn_idr) = amount AND ppn_idr >= 0 AND (pkp OR ppn_idr = 0))
+);
+alter table astapa.receipts enable row level security;
+alter table astapa.receipts force row level security;
+comment on table astapa.receipts is 'One receipt per paid payment, numbered per project, environment and year without gaps (number = R-<year>-<sequence>, TEST-R-… in sandbox). A snapshot taken when the payment was applied: seller, buyer (email, name, NPWP/NIK), plan, amount paid (tax-inclusive), and for a PKP the price before PPN, the tax base (DPP) and the PPN; later changes to the settings, the plan or the user do not alter an issued receipt. discount_idr/coupon_code are copied from the checkout when it has them. public_id is the capability in the receipt page''s URL.';
+CREATE INDEX receipts_checkout_idx ON astapa.receipts USING btree (project_id, checkout_id);
+CREATE INDEX receipts_user_idx ON astapa.receipts USING btree (project_id, user_id, id);
+grant insert, select on astapa.receipts to astapa_app;
+create policy "a project issues its own receipts" on astapa.receipts as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own receipts" on astapa.receipts as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the receipt a link names" on astapa.receipts as permissive for select to astapa_owner
+  using ((public_id = current_setting('astapa.lookup_receipt'::text, true)));
+
+-- owner: astapa_owner
 create table astapa.refresh_tokens (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -797,6 +770,54 @@ create policy "the sweeper finds dead refresh token families" on astapa.refresh_
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
+create table astapa.refunds (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  public_id text default astapa.random_id('rfd_'::text, 24) not null,
+  payment_id bigint not null,
+  checkout_public_id text not null,
+  amount bigint not null,
+  reason text not null,
+  plan_effect text not null,
+  status text default 'requested'::text not null,
+  provider_id text,
+  failure_code text,
+  requested_by text not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  succeeded_at timestamp with time zone,
+  constraint refunds_pkey PRIMARY KEY (project_id, id),
+  constraint refunds_provider_id_key UNIQUE (project_id, provider_id),
+  constraint refunds_public_id_key UNIQUE (public_id),
+  constraint refunds_payment_fkey FOREIGN KEY (project_id, payment_id) REFERENCES astapa.payments(project_id, id),
+  constraint refunds_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
+  constraint refunds_failure_code_check CHECK (length(failure_code) <= 500),
+  constraint refunds_plan_effect_check CHECK (plan_effect = ANY (ARRAY['end_now'::text, 'keep_to_period_end'::text, 'none'::text])),
+  constraint refunds_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
+  constraint refunds_public_id_check CHECK (public_id ~ '^rfd_[a-z2-7]{24}$'::text),
+  constraint refunds_reason_check CHECK (reason = ANY (ARRAY['REQUESTED_BY_CUSTOMER'::text, 'CANCELLATION'::text, 'DUPLICATE'::text, 'FRAUDULENT'::text, 'OTHERS'::text])),
+  constraint refunds_requested_by_check CHECK (length(requested_by) >= 1 AND length(requested_by) <= 200),
+  constraint refunds_status_check CHECK (status = ANY (ARRAY['requested'::text, 'pending'::text, 'succeeded'::text, 'failed'::text]))
+);
+alter table astapa.refunds enable row level security;
+alter table astapa.refunds force row level security;
+comment on table astapa.refunds is 'Refunds of paid payments through Xendit. status: requested (asked of Xendit), pending (Xendit accepted it), succeeded (the refund callback said so; final) or failed (Xendit refused it or reported failure; its amount is free again). A payment''s requested, pending and succeeded refunds never add up to more than it paid. plan_effect is applied when the refund succeeds: end_now (back to the default plan), keep_to_period_end (canceled at period end) or none.';
+comment on column astapa.refunds.checkout_public_id is 'The checkout the refunded payment belongs to, kept here so a refund callback finds its account from the refund alone.';
+CREATE INDEX refunds_payment_idx ON astapa.refunds USING btree (project_id, payment_id, id);
+grant select on astapa.refunds to astapa_app;
+grant insert (project_id, payment_id, checkout_public_id, amount, reason, plan_effect, requested_by) on astapa.refunds to astapa_app;
+grant update (status, provider_id, failure_code, updated_at, succeeded_at) on astapa.refunds to astapa_app;
+create policy "a project asks for its own refunds" on astapa.refunds as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own refunds" on astapa.refunds as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own refunds' progress" on astapa.refunds as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the refund a callback names" on astapa.refunds as permissive for select to astapa_owner
+  using ((public_id = current_setting('astapa.lookup_refund'::text, true)));
 
 -- owner: astapa_owner
 create table astapa.resources (
@@ -974,12 +995,12 @@ create table astapa.subscriptions (
   constraint subscriptions_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint subscriptions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint subscriptions_period_check CHECK (current_period_end IS NULL OR current_period_end > current_period_start),
-  constraint subscriptions_source_check CHECK (source = ANY (ARRAY['payment'::text, 'claims_api'::text, 'dashboard'::text, 'cli'::text, 'default'::text, 'trial'::text])),
-  constraint subscriptions_status_check CHECK (status = ANY (ARRAY['trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'expired'::text]))
+  constraint subscriptions_source_check CHECK (source = ANY (ARRAY['payment'::text, 'claims_api'::text, 'dashboard'::text, 'cli'::text, 'default'::text])),
+  constraint subscriptions_status_check CHECK (status = ANY (ARRAY['active'::text, 'past_due'::text, 'canceled'::text, 'expired'::text]))
 );
 alter table astapa.subscriptions enable row level security;
 alter table astapa.subscriptions force row level security;
-comment on table astapa.subscriptions is 'A user''s plan over time: the row with ended_at null is current. status trialing (a free trial until current_period_end), active or past_due grants the plan; canceled grants it until current_period_end; expired does not (the default plan applies). source says who assigned it: payment, claims_api, dashboard, cli, default or trial.';
+comment on table astapa.subscriptions is 'A user''s plan over time: the row with ended_at null is current. status active or past_due grants the plan; canceled grants it until current_period_end; expired does not (the default plan applies). source says who assigned it: payment, claims_api, dashboard, cli or default.';
 CREATE UNIQUE INDEX subscriptions_current_key ON astapa.subscriptions USING btree (project_id, user_id) WHERE (ended_at IS NULL);
 CREATE INDEX subscriptions_user_idx ON astapa.subscriptions USING btree (project_id, user_id, id);
 grant select on astapa.subscriptions to astapa_app;
@@ -993,29 +1014,40 @@ create policy "a project reads its own subscriptions" on astapa.subscriptions as
 create policy "a project starts subscriptions for its own users" on astapa.subscriptions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions see which projects have paid subscriptions" on astapa.subscriptions as permissive for select to astapa_owner
-  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (ended_at IS NULL) AND ((paid_through IS NOT NULL) OR (status = 'trialing'::text))));
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (ended_at IS NULL) AND (paid_through IS NOT NULL)));
 CREATE TRIGGER subscriptions_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.subscriptions FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
-create table astapa.trials (
+create table astapa.tax_settings (
   project_id text not null,
-  user_id bigint not null,
-  plan_key text not null,
-  started_at timestamp with time zone not null,
-  ends_at timestamp with time zone not null,
-  constraint trials_pkey PRIMARY KEY (project_id, user_id, plan_key),
-  constraint trials_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
-  constraint trials_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint trials_period_check CHECK (ends_at > started_at)
+  pkp boolean default false not null,
+  ppn_rate numeric(5,2) default 12 not null,
+  tax_base_numerator integer default 11 not null,
+  tax_base_denominator integer default 12 not null,
+  seller_name text,
+  seller_npwp text,
+  seller_address text,
+  updated_at timestamp with time zone default now() not null,
+  constraint tax_settings_pkey PRIMARY KEY (project_id),
+  constraint tax_settings_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint tax_settings_ppn_rate_check CHECK (ppn_rate >= 0::numeric AND ppn_rate <= 100::numeric),
+  constraint tax_settings_seller_address_check CHECK (length(seller_address) >= 1 AND length(seller_address) <= 500),
+  constraint tax_settings_seller_name_check CHECK (length(seller_name) >= 1 AND length(seller_name) <= 200),
+  constraint tax_settings_seller_npwp_check CHECK (seller_npwp ~ '^[0-9]{15,16}$'::text),
+  constraint tax_settings_tax_base_check CHECK (tax_base_numerator >= 1 AND tax_base_numerator <= 1000 AND tax_base_denominator >= 1 AND tax_base_denominator <= 1000 AND tax_base_numerator <= tax_base_denominator)
 );
-alter table astapa.trials enable row level security;
-alter table astapa.trials force row level security;
-comment on table astapa.trials is 'Every free trial a user started, one per user and plan (the primary key enforces it, also under races).';
-grant insert, select on astapa.trials to astapa_app;
-create policy "a project reads its own trials" on astapa.trials as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own trials" on astapa.trials as permissive for insert to astapa_app, astapa_owner
+alter table astapa.tax_settings enable row level security;
+alter table astapa.tax_settings force row level security;
+comment on table astapa.tax_settings is 'A project''s PPN settings for receipts: pkp (a Pengusaha Kena Pajak charges PPN), ppn_rate in percent and the tax base (DPP) as a fraction of the price before PPN (12 % of 11/12 by default, PMK 131/2024), and the seller details printed on receipts. No row: not a PKP, no PPN. Prices are tax-inclusive.';
+grant insert, select on astapa.tax_settings to astapa_app;
+grant update (pkp, ppn_rate, tax_base_numerator, tax_base_denominator, seller_name, seller_npwp, seller_address, updated_at) on astapa.tax_settings to astapa_app;
+create policy "a project changes its own tax settings" on astapa.tax_settings as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project creates its own tax settings" on astapa.tax_settings as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own tax settings" on astapa.tax_settings as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.user_claims (
@@ -1136,7 +1168,7 @@ create table astapa.webhook_endpoints (
   enabled boolean default true not null,
   constraint webhook_endpoints_pkey PRIMARY KEY (project_id),
   constraint webhook_endpoints_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
-  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= 4 AND events <@ astapa.webhook_event_types()),
+  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= cardinality(astapa.webhook_event_types()) AND events <@ astapa.webhook_event_types()),
   constraint webhook_endpoints_secret_sealed_check CHECK (length(secret_sealed) >= 28 AND length(secret_sealed) <= 200),
   constraint webhook_endpoints_url_check CHECK (astapa.is_valid_redirect_uri(url))
 );
@@ -1299,30 +1331,6 @@ comment on function api.add_resource(text,text,boolean) is 'Registers a protecte
 grant execute on function api.add_resource(text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.apply_checkout_coupon(project_id text, checkout_id text, code text, now timestamp with time zone DEFAULT now())
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    target astapa.checkouts;
-  begin
-    select * into target from astapa.checkouts as k
-    where k.project_id = apply_checkout_coupon.project_id and k.public_id = apply_checkout_coupon.checkout_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
-    end if;
-    if coalesce(pg_catalog.length(code), 0) not between 1 and 64 then
-      raise exception using errcode = 'AS400', message = 'Enter a coupon code.',
-        detail = '{"coupon": ["Enter a coupon code."]}';
-    end if;
-    return astapa.checkout_json(astapa.redeem_coupon(target, code, now));
-  end
-  $function$;
-comment on function api.apply_checkout_coupon(text,text,text,timestamp with time zone) is 'The hosted checkout''s coupon field: applies a coupon to an open checkout (see astapa.redeem_coupon) and returns the checkout. AS404 unknown checkout; AS400/AS409 as astapa.redeem_coupon.';
-grant execute on function api.apply_checkout_coupon(text,text,text,timestamp with time zone) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.apply_payment_event(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1357,10 +1365,15 @@ AS $function$
     set processed_at = pg_catalog.now(), outcome = applied_outcome, error = failure
     where e.project_id = ev.project_id and e.id = ev.id;
     return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'event_id', ev.id, 'outcome', applied_outcome, 'error', failure));
+      'event_id', ev.id, 'outcome', applied_outcome, 'error', failure,
+      -- The receipt a payment just got, so the worker mails it in this transaction.
+      'receipt_id', case when applied_outcome in ('paid', 'paid_again') then
+        (select r.public_id from astapa.receipts as r join astapa.payments as y
+           on y.project_id = r.project_id and y.id = r.payment_id
+         where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id) end));
   end
   $function$;
-comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success extends the subscription once through api.assign_plan and emits payment.succeeded. An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
+comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
 grant execute on function api.apply_payment_event(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -1377,14 +1390,9 @@ AS $function$
     new_paid_through timestamptz;
     changed_at timestamptz;
   begin
-    if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default', 'trial') then
+    if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default') then
       raise exception using errcode = 'AS400', detail = '{"source": ["Unknown source."]}',
-        message = 'source must be payment, claims_api, dashboard, cli, default or trial.';
-    end if;
-    -- A trial (api.start_trial) needs the end its period runs to: that end is when the renewal pass ends it.
-    if source = 'trial' and (period is null or pg_catalog.upper(period) is null) then
-      raise exception using errcode = 'AS400', detail = '{"period": ["A trial needs an end."]}',
-        message = 'A trial''s period needs an end.';
+        message = 'source must be payment, claims_api, dashboard, cli or default.';
     end if;
     if period is not null and (pg_catalog.isempty(period) or pg_catalog.lower(period) is null) then
       raise exception using errcode = 'AS400', detail = '{"period": ["A period needs a start."]}',
@@ -1416,8 +1424,7 @@ AS $function$
     end if;
     new_paid_through := coalesce(paid_through, case when source = 'payment' then pg_catalog.upper(period) end);
     -- Assigning what the user already has (same plan, active, same period) changes nothing and says nothing.
-    if current.id is not null and current.plan_key = chosen.key
-       and current.status = (case when source = 'trial' then 'trialing' else 'active' end)
+    if current.id is not null and current.plan_key = chosen.key and current.status = 'active'
        and (period is null or (current.current_period_start = pg_catalog.lower(period)
                                and current.current_period_end is not distinct from pg_catalog.upper(period)))
        and (new_paid_through is null or current.paid_through is not distinct from new_paid_through) then
@@ -1430,11 +1437,9 @@ AS $function$
     end if;
     insert into astapa.subscriptions (project_id, user_id, plan_key, status, source, current_period_start,
                                       current_period_end, paid_through)
-    values (project_id, user_id, chosen.key, case when source = 'trial' then 'trialing' else 'active' end, source,
-            coalesce(pg_catalog.lower(period), changed_at),
+    values (project_id, user_id, chosen.key, 'active', source, coalesce(pg_catalog.lower(period), changed_at),
             pg_catalog.upper(period), new_paid_through)
     returning * into started;
-    perform astapa.settle_plan_changes(project_id, user_id, chosen.key);
     perform astapa.audit(project_id, 'subscription.assign', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', chosen.key, 'previous_plan', previous_plan, 'source', source));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -1442,7 +1447,7 @@ AS $function$
     return astapa.subscription_json(started);
   end
   $function$;
-comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) is 'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an active one for period (default: from now, open-ended), audits, and emits subscription.updated. paid_through defaults to the period''s end for payments. source trial starts a trialing one (period with an end required; see api.start_trial). Assigning what the user already has is a no-op. AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
+comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) is 'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an active one for period (default: from now, open-ended), audits, and emits subscription.updated. paid_through defaults to the period''s end for payments. Assigning what the user already has is a no-op. AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
 grant execute on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -1564,39 +1569,6 @@ comment on function api.authorization_client(text) is 'For /auth/login: the proj
 grant execute on function api.authorization_client(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.cancel_plan_change(project_id text, user_id bigint)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    canceled_id bigint;
-    canceled astapa.plan_changes;
-  begin
-    perform from astapa.users as u
-    where u.project_id = cancel_plan_change.project_id and u.id = cancel_plan_change.user_id
-    for no key update;
-    if not found then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    canceled_id := astapa.close_open_plan_change(project_id, user_id);
-    -- A new statement, so the row is read as the cancel left it.
-    select * into canceled from astapa.plan_changes as c
-    where c.project_id = cancel_plan_change.project_id and c.id = canceled_id;
-    if not found then
-      raise exception using errcode = 'AS409', message = 'There is no open plan change to cancel.';
-    end if;
-    perform astapa.audit(project_id, 'subscription.plan_change_cancel', 'user:' || user_id,
-      pg_catalog.jsonb_build_object('to_plan', canceled.to_plan));
-    perform astapa.emit_event(project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
-      'change', astapa.plan_change_json(canceled)));
-    return astapa.plan_change_json(canceled);
-  end
-  $function$;
-comment on function api.cancel_plan_change(text,bigint) is 'Withdraws a user''s open plan change (a scheduled one, or an upgrade not yet being paid). AS404 unknown user; AS409 nothing open, or its charge under way.';
-grant execute on function api.cancel_plan_change(text,bigint) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_subscription(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1634,139 +1606,6 @@ AS $function$
   $function$;
 comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.change_plan(project_id text, user_id bigint, plan_key text, xendit_account text, success_url text DEFAULT NULL::text, now timestamp with time zone DEFAULT now())
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project_mode text;
-    current astapa.subscriptions;
-    from_plan astapa.plans;
-    to_plan astapa.plans;
-    open_change astapa.plan_changes;
-    change astapa.plan_changes;
-    left_seconds numeric;
-    period_seconds numeric;
-    credit bigint := 0;
-    list_amount bigint := 0;
-    amount bigint := 0;
-    change_kind text;
-    new_period_end timestamptz;
-    checkout astapa.checkouts;
-  begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'A plan change needs the time it happens at (now).';
-    end if;
-    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
-      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
-    end if;
-    -- The user's row lock serialises a user's plan changes: of two at once, the second sees the first's row.
-    select p.mode into project_mode
-    from astapa.users as u join astapa.projects as p on p.id = u.project_id
-    where u.project_id = change_plan.project_id and u.id = change_plan.user_id and not u.disabled
-      and u.environment = p.mode
-    for no key update of u;
-    if not found then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    -- Like api.create_checkout: the paid page may only link back to an origin the project registered.
-    if success_url is not null and (pg_catalog.length(success_url) > 2000 or astapa.url_origin(success_url) is null
-        or not exists (select from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) as u
-                       where p.id = change_plan.project_id
-                         and astapa.url_origin(u) = astapa.url_origin(change_plan.success_url))) then
-      raise exception using errcode = 'AS400',
-        detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
-        message = 'success_url must be on the origin of one of the project''s redirect URIs.';
-    end if;
-    select * into current from astapa.subscriptions as s
-    where s.project_id = change_plan.project_id and s.user_id = change_plan.user_id and s.ended_at is null;
-    select * into from_plan from astapa.plans as p
-    where p.project_id = change_plan.project_id and p.key = current.plan_key;
-    if current.id is null or current.status <> 'active' or current.paid_through is null
-       or current.paid_through <= now or from_plan.price_idr < 1 or from_plan.interval not in ('month', 'year') then
-      raise exception using errcode = 'AS409',
-        message = 'There is no running paid subscription to change: open a checkout for the plan instead.';
-    end if;
-    select * into to_plan from astapa.plans as p
-    where p.project_id = change_plan.project_id and p.key = change_plan.plan_key and p.archived_at is null;
-    if not found or to_plan.price_idr < 1 or to_plan.interval not in ('month', 'year') then
-      raise exception using errcode = 'AS400', detail = '{"plan": ["No such paid monthly or yearly plan."]}',
-        message = pg_catalog.format('There is no paid monthly or yearly plan %s to change to.', plan_key);
-    end if;
-    if to_plan.key = from_plan.key then
-      raise exception using errcode = 'AS409', message = pg_catalog.format('The user already has plan %s.', to_plan.key);
-    end if;
-    select * into open_change from astapa.plan_changes as c
-    where c.project_id = change_plan.project_id and c.user_id = change_plan.user_id
-      and c.status in ('awaiting_payment', 'scheduled');
-    -- Asking again for the change that is already open answers it (a double click, a retried request).
-    if open_change.id is not null and open_change.to_plan = to_plan.key then
-      return pg_catalog.jsonb_build_object('change', astapa.plan_change_json(open_change),
-        'checkout', (select astapa.checkout_json(k) from astapa.checkouts as k
-                     where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
-                     order by k.id desc limit 1));
-    end if;
-    perform astapa.close_open_plan_change(project_id, user_id);
-    -- The unused share of the current period, by time (exact numerics: amounts are multiplied before dividing).
-    period_seconds := greatest(extract(epoch from current.paid_through - current.current_period_start), 1);
-    left_seconds := least(greatest(extract(epoch from current.paid_through - now), 0), period_seconds);
-    if to_plan.interval = from_plan.interval and to_plan.price_idr > from_plan.price_idr then
-      -- Same interval, dearer: the difference for the rest of the period, rounded up; the period stays.
-      change_kind := 'upgrade';
-      list_amount := pg_catalog.ceil((to_plan.price_idr - from_plan.price_idr) * left_seconds / period_seconds)::bigint;
-      amount := list_amount;
-      new_period_end := current.paid_through;
-    elsif from_plan.interval = 'month' and to_plan.interval = 'year'
-          and to_plan.price_idr > pg_catalog.floor(from_plan.price_idr * left_seconds / period_seconds) then
-      -- Monthly → yearly: a new year from payment, less what is left of the month.
-      change_kind := 'upgrade';
-      list_amount := to_plan.price_idr;
-      credit := pg_catalog.floor(from_plan.price_idr * left_seconds / period_seconds)::bigint;
-      amount := list_amount - credit;
-    else
-      -- Cheaper, the same price, or yearly → monthly: from the period end, when its renewal is paid.
-      change_kind := 'scheduled';
-    end if;
-    if change_kind = 'upgrade' and amount < 1 then
-      -- Nothing left to charge (the period is all but over): the new plan waits for the period end instead.
-      change_kind := 'scheduled';
-    end if;
-    if change_kind = 'upgrade' and xendit_account is null then
-      raise exception using errcode = 'AS409', message = 'This project cannot take payments, so it cannot charge an upgrade.';
-    end if;
-    insert into astapa.plan_changes (project_id, user_id, from_plan, to_plan, kind, status, list_amount, credit_idr,
-                                     amount_idr, period_end, effective_at)
-    values (project_id, user_id, from_plan.key, to_plan.key, change_kind,
-            case change_kind when 'upgrade' then 'awaiting_payment' else 'scheduled' end,
-            case change_kind when 'upgrade' then list_amount else 0 end,
-            case change_kind when 'upgrade' then credit else 0 end,
-            case change_kind when 'upgrade' then amount else 0 end,
-            new_period_end, case change_kind when 'scheduled' then current.paid_through end)
-    returning * into change;
-    if change_kind = 'upgrade' then
-      insert into astapa.checkouts (project_id, user_id, plan_key, amount, xendit_account, environment, success_url,
-                                    expires_at, plan_change_id)
-      values (project_id, user_id, to_plan.key, amount, xendit_account, project_mode, success_url,
-              least(pg_catalog.now() + interval '1 day', current.paid_through), change.id)
-      returning * into checkout;
-    else
-      -- A renewal already opened for the old plan is replaced by one for the new plan on the next pass.
-      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
-    end if;
-    perform astapa.audit(project_id, 'subscription.plan_change', 'user:' || user_id,
-      pg_catalog.jsonb_build_object('from_plan', from_plan.key, 'to_plan', to_plan.key, 'kind', change_kind,
-                                    'amount_idr', change.amount_idr));
-    perform astapa.emit_event(project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
-      'change', astapa.plan_change_json(change)));
-    return pg_catalog.jsonb_build_object('change', astapa.plan_change_json(change),
-      'checkout', case when checkout.id is not null then astapa.checkout_json(checkout) end);
-  end
-  $function$;
-comment on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) is 'Changes a paying user''s plan at `now`. Dearer on the same interval: an upgrade checkout for the prorated difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One open change per user (asking again for it answers it; another replaces it unless its charge is under way). AS400 unknown/free/one-time plan; AS404 unknown user; AS409 no running paid subscription, the same plan, a charge under way, or an upgrade without payments configured.';
-grant execute on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.check_authorization_target(scope text, resource text)
@@ -2083,63 +1922,13 @@ AS $function$
             checkout ->> 'failure_url',
             pg_catalog.now() + pg_catalog.make_interval(secs => coalesce((checkout ->> 'ttl_seconds')::integer, 86400)))
     returning * into created;
-    -- A coupon passed by the API is redeemed now; a renewal keeps a repeating or forever one (db/api/coupons.sql).
-    if checkout ? 'coupon' then
-      created := astapa.redeem_coupon(created, checkout ->> 'coupon', pg_catalog.now());
-    elsif created.period_start is not null then
-      created := astapa.carry_coupon(created);
-    end if;
     perform astapa.audit(project_id, 'checkout.create', 'user:' || target_user,
       pg_catalog.jsonb_build_object('checkout', created.public_id, 'plan', chosen.key, 'amount', created.amount));
     return astapa.checkout_json(created);
   end
   $function$;
-comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one). AS400 free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
+comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?}: the amount is the plan''s price. AS400 free/archived/unknown plan or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
 grant execute on function api.create_checkout(text,jsonb) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.create_coupon(project_id text, coupon jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    created astapa.coupons;
-    unknown_plan text;
-  begin
-    perform astapa.require_project(project_id);
-    perform astapa.raise_problems(astapa.coupon_problems(coupon));
-    select p.value into unknown_plan
-    from pg_catalog.jsonb_array_elements_text(case when pg_catalog.jsonb_typeof(coupon -> 'plans') = 'array'
-                                                   then coupon -> 'plans' else '[]' end) as p(value)
-    where not exists (select from astapa.plans as pl where pl.project_id = create_coupon.project_id and pl.key = p.value)
-    limit 1;
-    if unknown_plan is not null then
-      raise exception using errcode = 'AS400',
-        detail = pg_catalog.jsonb_build_object('plans', pg_catalog.jsonb_build_array(
-          pg_catalog.format('There is no plan %s in this project.', unknown_plan)))::text,
-        message = pg_catalog.format('There is no plan %s in this project.', unknown_plan);
-    end if;
-    begin
-      insert into astapa.coupons (project_id, code, percent_off, amount_off_idr, duration, duration_periods,
-                                  max_redemptions, plan_keys, expires_at)
-      values (project_id, pg_catalog.upper(coupon ->> 'code'), (coupon ->> 'percent_off')::integer,
-              (coupon ->> 'amount_off_idr')::bigint, coalesce(coupon ->> 'duration', 'once'),
-              (coupon ->> 'duration_periods')::integer, (coupon ->> 'max_redemptions')::integer,
-              case when pg_catalog.jsonb_typeof(coupon -> 'plans') = 'array'
-                   then array(select pg_catalog.jsonb_array_elements_text(coupon -> 'plans')) end,
-              (coupon ->> 'expires_at')::timestamptz)
-      returning * into created;
-    exception when unique_violation then
-      raise exception using errcode = 'AS409', detail = '{"code": ["A coupon with this code already exists."]}',
-        message = pg_catalog.format('Coupon %s already exists in this project.', pg_catalog.upper(coupon ->> 'code'));
-    end;
-    perform astapa.audit(project_id, 'coupon.create', 'coupon:' || created.code, coupon);
-    return astapa.coupon_json(created);
-  end
-  $function$;
-comment on function api.create_coupon(text,jsonb) is 'Creates a coupon from {code, percent_off | amount_off_idr, duration?, duration_periods?, max_redemptions?, plans?, expires_at?} (code stored upper-case). AS400 per-field problems or an unknown plan; AS409 code taken.';
-grant execute on function api.create_coupon(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_machine_client(name text, secret_hash bytea, scopes text[] DEFAULT '{}'::text[], resources text[] DEFAULT '{}'::text[], access_token_ttl integer DEFAULT NULL::integer)
@@ -2188,13 +1977,12 @@ AS $function$
     end if;
     begin
       insert into astapa.plans (project_id, key, name, description, price_idr, interval, claims, is_default,
-                                sort_order, archived_at, trial_days)
+                                sort_order, archived_at)
       values (project_id, plan ->> 'key', pg_catalog.btrim(plan ->> 'name'), coalesce(plan ->> 'description', ''),
               coalesce((plan ->> 'price_idr')::bigint, 0), coalesce(plan ->> 'interval', 'month'),
               coalesce(plan -> 'claims', '{}'), coalesce((plan ->> 'default')::boolean, false),
               coalesce((plan ->> 'sort_order')::integer, 0),
-              case when plan -> 'archived' = 'true' then pg_catalog.now() end,
-              coalesce((plan ->> 'trial_days')::integer, 0));
+              case when plan -> 'archived' = 'true' then pg_catalog.now() end);
     exception when unique_violation then
       raise exception using errcode = 'AS409', detail = '{"key": ["A plan with this key already exists."]}',
         message = pg_catalog.format('Plan %s already exists in this project.', plan ->> 'key');
@@ -2203,7 +1991,7 @@ AS $function$
     return astapa.plan_json(project_id, plan ->> 'key');
   end
   $function$;
-comment on function api.create_plan(text,jsonb) is 'Creates a plan from {key, name, description?, price_idr?, interval?, trial_days?, claims?, default?, sort_order?}; AS400 with per-field problems, AS409 when the key is taken. default: true moves the default to it.';
+comment on function api.create_plan(text,jsonb) is 'Creates a plan from {key, name, description?, price_idr?, interval?, claims?, default?, sort_order?}; AS400 with per-field problems, AS409 when the key is taken. default: true moves the default to it.';
 grant execute on function api.create_plan(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -2621,35 +2409,6 @@ comment on function api.get_checkout(text,text) is 'A checkout by its public id,
 grant execute on function api.get_checkout(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.get_coupon(project_id text, code text)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  declare
-    chosen astapa.coupons;
-  begin
-    select * into chosen from astapa.coupons as c
-    where c.project_id = get_coupon.project_id and c.code = pg_catalog.upper(get_coupon.code);
-    if not found then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('Coupon %s was not found in this project.', code);
-    end if;
-    return astapa.coupon_json(chosen) || pg_catalog.jsonb_build_object('redemption_list', coalesce((
-      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-          'sub', r.user_id::text, 'email', u.email, 'checkout_id', k.public_id, 'checkout_status', k.status,
-          'plan', k.plan_key, 'discount_idr', k.discount_idr, 'amount', k.amount, 'redeemed_at', r.created_at)
-        order by r.created_at desc)
-      from astapa.coupon_redemptions as r
-      join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
-      join astapa.users as u on u.project_id = r.project_id and u.id = r.user_id
-      where r.project_id = chosen.project_id and r.coupon_code = chosen.code), '[]'));
-  end
-  $function$;
-comment on function api.get_coupon(text,text) is 'One coupon (any case) with its redemptions (redemption_list: who, which checkout, its status). AS404 unknown.';
-grant execute on function api.get_coupon(text,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_environment_user(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2724,6 +2483,20 @@ AS $function$
   $function$;
 comment on function api.get_project(text) is 'The project, or AS404 when it is not the one the transaction acts for.';
 grant execute on function api.get_project(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_receipt(project_id text, receipt_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.receipt_json(r) from astapa.receipts as r
+    where r.project_id = get_receipt.project_id and (r.public_id = get_receipt.receipt_id
+      or r.number = get_receipt.receipt_id)
+  $function$;
+comment on function api.get_receipt(text,text) is 'A receipt by its id (rcp_…) or its number (R-2026-000001), or null.';
+grant execute on function api.get_receipt(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_user(project_id text, user_id bigint)
@@ -3053,22 +2826,6 @@ comment on function api.list_audit(text,jsonb,bigint,integer) is 'The project''s
 grant execute on function api.list_audit(text,jsonb,bigint,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.list_coupons(project_id text)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  begin
-    perform astapa.require_project(project_id);
-    return coalesce((select pg_catalog.jsonb_agg(astapa.coupon_json(c) order by c.created_at desc, c.code)
-                     from astapa.coupons as c where c.project_id = list_coupons.project_id), '[]');
-  end
-  $function$;
-comment on function api.list_coupons(text) is 'The project''s coupons, newest first, with their redemption counts.';
-grant execute on function api.list_coupons(text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_environment_users(project_id text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3292,6 +3049,43 @@ AS $function$
   $function$;
 comment on function api.list_projects() is 'Every project not deleted (no secrets), for the operator''s CLI. Security definer because listing crosses projects: its set_config turns on the owner-only policy "definer functions list every project for the operator" for its one query. Guard: refused while the transaction acts for a project, so a request cannot list its neighbours.';
 grant execute on function api.list_projects() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_receipts(project_id text, max_rows integer DEFAULT 50, before_id text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.receipt_json(r) order by r.id desc), '[]')
+    from (select * from astapa.receipts as r
+          where r.project_id = list_receipts.project_id
+            and (list_receipts.before_id is null or r.id < (select b.id from astapa.receipts as b
+                 where b.project_id = list_receipts.project_id and b.public_id = list_receipts.before_id))
+          order by r.id desc
+          limit least(greatest(coalesce(max_rows, 50), 1), 200)) as r
+  $function$;
+comment on function api.list_receipts(text,integer,text) is 'The project''s receipts, newest first, max_rows (1–200, default 50) older than receipt before_id.';
+grant execute on function api.list_receipts(text,integer,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_refunds(project_id text, receipt text DEFAULT NULL::text, max_rows integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.refund_json(r) order by r.id desc), '[]')
+    from (select r.* from astapa.refunds as r
+          where r.project_id = list_refunds.project_id
+            and (list_refunds.receipt is null or r.payment_id = (
+                 select x.payment_id from astapa.receipts as x where x.project_id = list_refunds.project_id
+                   and (x.public_id = list_refunds.receipt or x.number = list_refunds.receipt)))
+          order by r.id desc
+          limit least(greatest(coalesce(max_rows, 50), 1), 200)) as r
+  $function$;
+comment on function api.list_refunds(text,text,integer) is 'The project''s refunds, newest first (max_rows 1–200), or those of one receipt (id or number).';
+grant execute on function api.list_refunds(text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_resources()
@@ -3651,25 +3445,6 @@ comment on function api.payment_feed_cursor(text) is 'Where a new feed starts: t
 grant execute on function api.payment_feed_cursor(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.plan_changes(project_id text, user_id bigint)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  begin
-    if astapa.user_json(project_id, user_id) is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    return coalesce((select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
-                     from astapa.plan_changes as c
-                     where c.project_id = plan_changes.project_id and c.user_id = plan_changes.user_id), '[]');
-  end
-  $function$;
-comment on function api.plan_changes(text,bigint) is 'A user''s plan changes, newest first. AS404 unknown user.';
-grant execute on function api.plan_changes(text,bigint) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.plan_subscriber_counts(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3708,8 +3483,7 @@ AS $function$
     end if;
     perform pg_catalog.set_config('astapa.list_billing_projects', 'on', true);
     select pg_catalog.array_agg(distinct w.project_id) into projects from (
-      select s.project_id from astapa.subscriptions as s
-      where s.ended_at is null and (s.paid_through is not null or s.status = 'trialing')
+      select s.project_id from astapa.subscriptions as s where s.ended_at is null and s.paid_through is not null
       union
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
@@ -3896,6 +3670,32 @@ comment on function api.rate_limit_wait(text,integer) is 'Without counting a hit
 grant execute on function api.rate_limit_wait(text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.receipt_project(receipt_id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    owner text;
+  begin
+    -- Only for requests that act for no project yet (the receipt page); it reveals one receipt id's project.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'receipt_project runs outside any project.';
+    end if;
+    if receipt_id is null or receipt_id !~ '^rcp_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_receipt', receipt_id, true);
+    select r.project_id into owner from astapa.receipts as r where r.public_id = receipt_id;
+    perform pg_catalog.set_config('astapa.lookup_receipt', '', true);
+    return owner;
+  end
+  $function$;
+comment on function api.receipt_project(text) is 'Definer: the receipt page''s URL names a receipt (its random id is the capability) but no project. Returns that receipt''s project id, nothing else; the page then reads the receipt as that project. Runs only without a project set (AS403 otherwise).';
+grant execute on function api.receipt_project(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3913,11 +3713,6 @@ AS $function$
     if target.status in ('paid', 'expired') then
       raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
     end if;
-    -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
-    if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
-      raise exception using errcode = 'AS409',
-        message = 'This checkout''s amount changed while the charge was made; choose the method again.';
-    end if;
     insert into astapa.payments as y (project_id, checkout_id, kind, provider_id, method, bank, amount, details, expires_at)
     values (project_id, target.id, payment ->> 'kind', payment ->> 'provider_id', payment ->> 'method',
             payment ->> 'bank', target.amount, coalesce(payment -> 'details', '{}'),
@@ -3934,7 +3729,7 @@ AS $function$
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, or amount (what the charge was made for) no longer the checkout''s.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired.';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -3959,6 +3754,44 @@ AS $function$
   $function$;
 comment on function api.record_payment_event(text,text,text,text,jsonb) is 'Stores a verified callback; the same payment id, status, amount and currency again is a duplicate and stores nothing (a corrected amount is a new event). The insert NOTIFYs astapa_payment_events. AS400 without an id or a status.';
 grant execute on function api.record_payment_event(text,text,text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_refund_answer(project_id text, refund_id text, answer jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.refunds;
+  begin
+    select * into target from astapa.refunds as r
+    where r.project_id = record_refund_answer.project_id and r.public_id = refund_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    if answer ->> 'failure' is not null then
+      -- Xendit refused: nothing was refunded and the amount is free again. A callback may not undo this.
+      if target.status = 'requested' then
+        update astapa.refunds as r set status = 'failed', failure_code = pg_catalog.left(answer ->> 'failure', 500),
+          updated_at = pg_catalog.now()
+        where r.project_id = target.project_id and r.id = target.id
+        returning * into target;
+      end if;
+    else
+      -- A callback that came first has already moved it on; the provider id is recorded either way.
+      update astapa.refunds as r
+      set provider_id = coalesce(r.provider_id, answer ->> 'provider_id'),
+          status = case when r.status = 'requested' then 'pending' else r.status end,
+          updated_at = pg_catalog.now()
+      where r.project_id = target.project_id and r.id = target.id
+      returning * into target;
+    end if;
+    return astapa.refund_json(target);
+  end
+  $function$;
+comment on function api.record_refund_answer(text,text,jsonb) is 'Records Xendit''s answer to a refund request: {provider_id} (accepted: pending unless a callback already settled it) or {failure} (refused: failed, the amount is free again). AS404 unknown refund.';
+grant execute on function api.record_refund_answer(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_refused_client(client_id text, kind text, method text, path text)
@@ -4101,6 +3934,32 @@ AS $function$
   $function$;
 comment on function api.refresh_token_owner(bytea) is 'The user a refresh token (live or not) belongs to in the current project, or null.';
 grant execute on function api.refresh_token_owner(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.refund_account(refund_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_checkout text;
+  begin
+    -- Only for requests that act for no project yet (the webhook): a refund callback names our refund id.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'refund_account runs outside any project.';
+    end if;
+    if refund_id is null or refund_id !~ '^rfd_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_refund', refund_id, true);
+    select r.checkout_public_id into found_checkout from astapa.refunds as r where r.public_id = refund_id;
+    perform pg_catalog.set_config('astapa.lookup_refund', '', true);
+    return pg_catalog.jsonb_build_object('checkout_id', found_checkout);
+  end
+  $function$;
+comment on function api.refund_account(text) is 'Definer: a Xendit refund callback names our refund id (its reference_id) but no project. Returns the id of the checkout the refunded payment belongs to — nothing else — so the webhook checks the callback token of that checkout''s account (api.checkout_account) and stores the event. Runs only without a project set.';
+grant execute on function api.refund_account(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.register_dynamic_client(client jsonb, secret_hash bytea, address text, max_per_hour integer)
@@ -4265,7 +4124,6 @@ AS $function$
     settings jsonb;
     grace interval;
     notice interval;
-    trial_notice interval;
     picked bigint;
     s astapa.subscriptions;
     action text;
@@ -4284,12 +4142,10 @@ AS $function$
     end if;
     grace := astapa.setting_days(settings, 'billing_grace_days', 3);
     notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
-    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
     -- Instances share the work: each takes a subscription nobody else holds.
     select s2.id into picked from astapa.subscriptions as s2
-    where s2.project_id = renewal_step.project_id and s2.ended_at is null
-      and (s2.paid_through is not null or s2.status = 'trialing')
-      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null, trial_notice) is not null
+    where s2.project_id = renewal_step.project_id and s2.ended_at is null and s2.paid_through is not null
+      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null) is not null
     order by s2.paid_through, s2.id
     for update skip locked
     limit 1;
@@ -4298,7 +4154,7 @@ AS $function$
     end if;
     -- A new statement, so a new snapshot: whatever another pass committed before we got the lock is seen here.
     select * into s from astapa.subscriptions as s2 where s2.project_id = renewal_step.project_id and s2.id = picked;
-    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null, trial_notice);
+    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null);
     if action is null then
       return pg_catalog.jsonb_build_object('action', 'none', 'sub', s.user_id::text);
     end if;
@@ -4311,30 +4167,17 @@ AS $function$
         pg_catalog.jsonb_build_object('plan', s.plan_key, 'paid_through', s.paid_through));
       perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'previous_plan', s.plan_key));
-    elsif action in ('expire', 'end', 'trial_end') then
-      -- Back to the default plan through the one function that changes plans (history, audit, event). A trial
-      -- that was paid for is no longer current (the payment started the paid period), so it never gets here.
+    elsif action in ('expire', 'end') then
+      -- Back to the default plan through the one function that changes plans (history, audit, event).
       subscription := api.assign_plan(project_id, s.user_id, astapa.default_plan_key(project_id), 'default');
-      if action in ('expire', 'trial_end') then
+      if action = 'expire' then
         update astapa.subscriptions as s2 set status = 'expired'
         where s2.project_id = s.project_id and s2.id = s.id;
       end if;
       perform astapa.expire_renewal_checkouts(project_id, s.user_id);
-    elsif action = 'trial_reminder' then
-      -- The first paid period starts when the trial ends; the pay link lives until then.
+    else
       checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
         'sub', s.user_id::text, 'plan', s.plan_key, 'xendit_account', xendit_account,
-        'period_start', s.current_period_end,
-        'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.current_period_end - now), 3600),
-                             31536000)::integer));
-      subscription := astapa.subscription_json(s);
-      perform astapa.emit_event(project_id, 'subscription.trial_will_end', pg_catalog.jsonb_build_object(
-        'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
-        'trial_ends_at', s.current_period_end));
-    else
-      -- The next period's plan: a change scheduled for the period end (db/api/plan_changes.sql), else the same.
-      checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
-        'sub', s.user_id::text, 'plan', astapa.next_period_plan(s), 'xendit_account', xendit_account,
         'period_start', s.paid_through,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.paid_through + grace - now), 3600),
                              31536000)::integer));
@@ -4348,8 +4191,80 @@ AS $function$
       'email', (select u.email from astapa.users as u where u.project_id = s.project_id and u.id = s.user_id));
   end
   $function$;
-comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout), or a trial''s first paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout), marks past_due, or ends/expires a subscription back to the default plan. Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.renewal_step(text,timestamp with time zone,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.request_refund(project_id text, refund jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    pay astapa.payments;
+    receipt_key text := refund ->> 'receipt';
+    outstanding bigint;
+    wanted bigint;
+    refusal text;
+    created astapa.refunds;
+  begin
+    if pg_catalog.jsonb_typeof(refund) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'refund must be a JSON object.';
+    end if;
+    if coalesce(refund ->> 'plan_effect', '') not in ('end_now', 'keep_to_period_end', 'none') then
+      raise exception using errcode = 'AS400',
+        detail = '{"plan_effect": ["end_now, keep_to_period_end or none."]}',
+        message = 'plan_effect must be end_now, keep_to_period_end or none.';
+    end if;
+    if coalesce(refund ->> 'reason', 'REQUESTED_BY_CUSTOMER') not in ('REQUESTED_BY_CUSTOMER', 'CANCELLATION',
+       'DUPLICATE', 'FRAUDULENT', 'OTHERS') then
+      raise exception using errcode = 'AS400',
+        detail = '{"reason": ["REQUESTED_BY_CUSTOMER, CANCELLATION, DUPLICATE, FRAUDULENT or OTHERS."]}',
+        message = 'reason must be REQUESTED_BY_CUSTOMER, CANCELLATION, DUPLICATE, FRAUDULENT or OTHERS.';
+    end if;
+    if refund ? 'amount' and (pg_catalog.jsonb_typeof(refund -> 'amount') <> 'number'
+       or (refund ->> 'amount')::numeric <> pg_catalog.trunc((refund ->> 'amount')::numeric)
+       or (refund ->> 'amount')::numeric not between 1 and 1000000000000) then
+      raise exception using errcode = 'AS400', detail = '{"amount": ["Whole rupiah, at least 1."]}',
+        message = 'amount must be whole rupiah, at least 1.';
+    end if;
+    -- The payment row is the lock: refunds of one payment are decided one after another, so together they
+    -- never exceed what it paid, however many are asked for at once.
+    select y.* into pay from astapa.payments as y
+    join astapa.receipts as x on x.project_id = y.project_id and x.payment_id = y.id
+    where y.project_id = request_refund.project_id and (x.public_id = receipt_key or x.number = receipt_key)
+    for update of y;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No paid payment has this receipt.';
+    end if;
+    refusal := astapa.refund_refusal(pay, pg_catalog.now());
+    if refusal is not null then
+      raise exception using errcode = 'AS409', message = refusal;
+    end if;
+    select pay.amount - coalesce(pg_catalog.sum(r.amount), 0) into outstanding from astapa.refunds as r
+    where r.project_id = pay.project_id and r.payment_id = pay.id and r.status <> 'failed';
+    wanted := coalesce((refund ->> 'amount')::bigint, outstanding);
+    if outstanding < 1 then
+      raise exception using errcode = 'AS409', message = 'This payment has been refunded in full already.';
+    end if;
+    if wanted > outstanding then
+      raise exception using errcode = 'AS409', detail = '{"amount": ["More than is left to refund."]}',
+        message = pg_catalog.format('Only IDR %s of this payment is left to refund.', outstanding);
+    end if;
+    insert into astapa.refunds (project_id, payment_id, checkout_public_id, amount, reason, plan_effect, requested_by)
+    values (pay.project_id, pay.id,
+            (select c.public_id from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id),
+            wanted, coalesce(refund ->> 'reason', 'REQUESTED_BY_CUSTOMER'),
+            refund ->> 'plan_effect', coalesce(nullif(refund ->> 'requested_by', ''), 'api'))
+    returning * into created;
+    perform astapa.audit(project_id, 'payment.refund_requested', 'refund:' || created.public_id,
+      pg_catalog.jsonb_build_object('receipt', receipt_key, 'amount', wanted, 'plan_effect', created.plan_effect,
+        'by', created.requested_by));
+    return astapa.refund_json(created);
+  end
+  $function$;
+comment on function api.request_refund(text,jsonb) is 'Asks for a refund of the payment a receipt (id or number) is for: {receipt, amount? (default: all that is left), reason?, plan_effect (end_now | keep_to_period_end | none), requested_by?}. Locks the payment so refunds never exceed it. The caller then asks Xendit (idempotency key = refund_id) and records the answer with api.record_refund_answer. AS400 bad input; AS404 no such receipt; AS409 not refundable (virtual account, QRIS after 30 days) or more than is left. Audited.';
+grant execute on function api.request_refund(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.requeue_payment_event(project_id text, event_id bigint)
@@ -4972,32 +4887,46 @@ comment on function api.search_environment_users(text,text,integer,bigint) is 'A
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.set_coupon_disabled(project_id text, code text, disabled boolean)
+CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id text, buyer jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
-    changed astapa.coupons;
+    target astapa.checkouts;
+    tax_id text := astapa.digits_only(buyer ->> 'tax_id');
+    name text := nullif(pg_catalog.btrim(buyer ->> 'name'), '');
   begin
-    if disabled is null then
-      raise exception using errcode = 'AS400', detail = '{"disabled": ["disabled must be true or false."]}',
-        message = 'disabled must be true or false.';
+    if pg_catalog.jsonb_typeof(buyer) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'buyer must be a JSON object {name?, tax_id?}.';
     end if;
-    update astapa.coupons as c
-    set disabled_at = case when set_coupon_disabled.disabled then coalesce(c.disabled_at, pg_catalog.now()) end
-    where c.project_id = set_coupon_disabled.project_id and c.code = pg_catalog.upper(set_coupon_disabled.code)
-    returning * into changed;
+    if tax_id is not null and tax_id !~ '^[0-9]{15,16}$' then
+      raise exception using errcode = 'AS400',
+        detail = '{"buyer_tax_id": ["An NPWP (15 or 16 digits) or a NIK (16 digits)."]}',
+        message = 'buyer_tax_id must be an NPWP (15 or 16 digits) or a NIK (16 digits).';
+    end if;
+    if pg_catalog.length(name) > 200 then
+      raise exception using errcode = 'AS400', detail = '{"buyer_name": ["At most 200 characters."]}',
+        message = 'buyer_name is at most 200 characters.';
+    end if;
+    select * into target from astapa.checkouts as c
+    where c.project_id = set_checkout_buyer.project_id and c.public_id = set_checkout_buyer.checkout_id
+    for update;
     if not found then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('Coupon %s was not found in this project.', code);
+      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
     end if;
-    perform astapa.audit(project_id, case when disabled then 'coupon.disable' else 'coupon.enable' end,
-      'coupon:' || changed.code, '{}');
-    return astapa.coupon_json(changed);
+    -- An issued receipt is never rewritten: the buyer is fixed once a payment of the checkout is receipted.
+    if exists (select from astapa.receipts as r where r.project_id = target.project_id and r.checkout_id = target.id)
+    then
+      raise exception using errcode = 'AS409', message = 'This checkout already has a receipt; its buyer is fixed.';
+    end if;
+    update astapa.checkouts as c set buyer_name = name, buyer_tax_id = tax_id, updated_at = pg_catalog.now()
+    where c.project_id = target.project_id and c.id = target.id;
+    return pg_catalog.jsonb_build_object('checkout_id', target.public_id, 'buyer_name', name, 'buyer_tax_id', tax_id);
   end
   $function$;
-comment on function api.set_coupon_disabled(text,text,boolean) is 'Disables a coupon (no new redemptions; renewals that carry it keep it) or enables it again. AS404 unknown.';
-grant execute on function api.set_coupon_disabled(text,text,boolean) to astapa_app;
+comment on function api.set_checkout_buyer(text,text,jsonb) is 'Records who the receipt of a checkout is made out to: {name?, tax_id? (NPWP or NIK; dots and dashes are dropped)}. AS400 bad NPWP/NIK or name; AS404 unknown checkout; AS409 once a receipt was issued for it.';
+grant execute on function api.set_checkout_buyer(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_member_role(project_id text, email text, role text)
@@ -5024,6 +4953,78 @@ AS $function$
   $function$;
 comment on function api.set_member_role(text,text,text) is 'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
 grant execute on function api.set_member_role(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_tax_settings(project_id text, settings jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    current jsonb;
+    merged jsonb;
+    npwp text;
+  begin
+    perform astapa.require_project(project_id);
+    if pg_catalog.jsonb_typeof(settings) is distinct from 'object' or settings = '{}'::jsonb then
+      raise exception using errcode = 'AS400', message = 'Give the tax settings to change as a JSON object.';
+    end if;
+    if exists (select from pg_catalog.jsonb_object_keys(settings) as k
+               where k not in ('pkp', 'ppn_rate', 'tax_base_numerator', 'tax_base_denominator', 'seller_name',
+                               'seller_npwp', 'seller_address')) then
+      raise exception using errcode = 'AS400', message = 'Tax settings are pkp, ppn_rate, tax_base_numerator, '
+        'tax_base_denominator, seller_name, seller_npwp and seller_address.';
+    end if;
+    current := astapa.tax_settings_json(project_id) - 'project_name';
+    -- null removes a value: the default applies again.
+    merged := current || settings;
+    if pg_catalog.jsonb_typeof(merged -> 'pkp') is distinct from 'boolean' and merged -> 'pkp' <> 'null' then
+      raise exception using errcode = 'AS400', detail = '{"pkp": ["true or false."]}',
+        message = 'pkp must be true or false.';
+    end if;
+    if coalesce(pg_catalog.jsonb_typeof(merged -> 'ppn_rate'), 'null') not in ('number', 'null')
+       or (merged ->> 'ppn_rate')::numeric not between 0 and 100
+       or (merged ->> 'ppn_rate')::numeric <> pg_catalog.round((merged ->> 'ppn_rate')::numeric, 2) then
+      raise exception using errcode = 'AS400', detail = '{"ppn_rate": ["A percentage from 0 to 100."]}',
+        message = 'ppn_rate must be a percentage from 0 to 100 with at most two decimals.';
+    end if;
+    if coalesce(pg_catalog.jsonb_typeof(merged -> 'tax_base_numerator'), 'null') not in ('number', 'null')
+       or coalesce(pg_catalog.jsonb_typeof(merged -> 'tax_base_denominator'), 'null') not in ('number', 'null')
+       or (merged ->> 'tax_base_numerator')::numeric not between 1 and 1000
+       or (merged ->> 'tax_base_denominator')::numeric not between 1 and 1000
+       or (merged ->> 'tax_base_numerator')::numeric <> pg_catalog.trunc((merged ->> 'tax_base_numerator')::numeric)
+       or (merged ->> 'tax_base_denominator')::numeric <> pg_catalog.trunc((merged ->> 'tax_base_denominator')::numeric)
+       or (merged ->> 'tax_base_numerator')::numeric > (merged ->> 'tax_base_denominator')::numeric then
+      raise exception using errcode = 'AS400',
+        detail = '{"tax_base_numerator": ["A fraction of whole numbers from 1/1000 to 1/1, e.g. 11/12."]}',
+        message = 'The tax base is a fraction tax_base_numerator/tax_base_denominator of whole numbers '
+          '(1–1000, at most 1), e.g. 11/12.';
+    end if;
+    npwp := astapa.digits_only(merged ->> 'seller_npwp');
+    if npwp is not null and npwp !~ '^[0-9]{15,16}$' then
+      raise exception using errcode = 'AS400', detail = '{"seller_npwp": ["15 or 16 digits."]}',
+        message = 'seller_npwp must be an NPWP of 15 or 16 digits.';
+    end if;
+    if pg_catalog.length(merged ->> 'seller_name') > 200 or pg_catalog.length(merged ->> 'seller_address') > 500 then
+      raise exception using errcode = 'AS400', message = 'seller_name is at most 200 characters, seller_address 500.';
+    end if;
+    insert into astapa.tax_settings as t (project_id, pkp, ppn_rate, tax_base_numerator, tax_base_denominator,
+                                          seller_name, seller_npwp, seller_address)
+    values (project_id, coalesce((merged ->> 'pkp')::boolean, false), coalesce((merged ->> 'ppn_rate')::numeric, 12),
+            coalesce((merged ->> 'tax_base_numerator')::integer, 11),
+            coalesce((merged ->> 'tax_base_denominator')::integer, 12),
+            nullif(pg_catalog.btrim(merged ->> 'seller_name'), ''), npwp,
+            nullif(pg_catalog.btrim(merged ->> 'seller_address'), ''))
+    on conflict on constraint tax_settings_pkey do update
+    set pkp = excluded.pkp, ppn_rate = excluded.ppn_rate, tax_base_numerator = excluded.tax_base_numerator,
+        tax_base_denominator = excluded.tax_base_denominator, seller_name = excluded.seller_name,
+        seller_npwp = excluded.seller_npwp, seller_address = excluded.seller_address, updated_at = pg_catalog.now();
+    perform astapa.audit(project_id, 'project.tax_settings', project_id, settings);
+    return astapa.tax_settings_json(project_id);
+  end
+  $function$;
+comment on function api.set_tax_settings(text,jsonb) is 'Changes the project''s PPN settings (keys given change, null restores the default, others stay): pkp, ppn_rate (%), tax_base_numerator/denominator, seller_name, seller_npwp, seller_address. Affects receipts issued from now on. Audited. AS400 with the reason; AS404 unknown project.';
+grant execute on function api.set_tax_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_user_claims(project_id text, user_id bigint, claims jsonb)
@@ -5356,62 +5357,6 @@ comment on function api.start_login_session(bigint,bytea,integer) is 'Records a 
 grant execute on function api.start_login_session(bigint,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_trial(project_id text, user_id bigint, plan_key text, now timestamp with time zone DEFAULT now())
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    chosen astapa.plans;
-    current astapa.subscriptions;
-    ends_at timestamptz;
-    started jsonb;
-  begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'Starting a trial needs the time it starts at (now).';
-    end if;
-    -- The user's row lock queues this behind any other plan change of theirs (as api.assign_plan does).
-    perform from astapa.users as u
-    join astapa.projects as p on p.id = u.project_id
-    where u.project_id = start_trial.project_id and u.id = start_trial.user_id and not u.disabled
-      and u.environment = p.mode
-    for no key update of u;
-    if not found then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    select * into chosen from astapa.plans as p
-    where p.project_id = start_trial.project_id and p.key = start_trial.plan_key and p.archived_at is null;
-    if not found or chosen.trial_days < 1 or chosen.price_idr < 1 or chosen.interval not in ('month', 'year') then
-      raise exception using errcode = 'AS400', detail = '{"plan": ["This plan offers no trial."]}',
-        message = pg_catalog.format('Plan %s offers no trial.', plan_key);
-    end if;
-    select * into current from astapa.subscriptions as s
-    where s.project_id = start_trial.project_id and s.user_id = start_trial.user_id and s.ended_at is null;
-    if current.id is not null and astapa.grants_plan(current)
-       and exists (select from astapa.plans as p
-                   where p.project_id = current.project_id and p.key = current.plan_key and p.price_idr > 0) then
-      raise exception using errcode = 'AS409',
-        message = pg_catalog.format('User %s already has the paid plan %s (or a trial of it).', user_id, current.plan_key);
-    end if;
-    ends_at := now + pg_catalog.make_interval(days => chosen.trial_days);
-    -- One trial per user and plan: the primary key decides, also between two concurrent starts.
-    insert into astapa.trials (project_id, user_id, plan_key, started_at, ends_at)
-    values (project_id, user_id, chosen.key, now, ends_at)
-    on conflict on constraint trials_pkey do nothing;
-    if not found then
-      raise exception using errcode = 'AS409',
-        message = pg_catalog.format('User %s has already had a trial of plan %s.', user_id, chosen.key);
-    end if;
-    started := api.assign_plan(project_id, user_id, chosen.key, 'trial', pg_catalog.tstzrange(now, ends_at));
-    perform astapa.audit(project_id, 'subscription.trial_start', 'user:' || user_id,
-      pg_catalog.jsonb_build_object('plan', chosen.key, 'trial_ends_at', ends_at));
-    return started;
-  end
-  $function$;
-comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial; AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
-grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5443,6 +5388,21 @@ comment on function api.sweep_grants() is 'Deletes authorization codes a day pas
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.tax_settings(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    return astapa.tax_settings_json(project_id);
+  end
+  $function$;
+comment on function api.tax_settings(text) is 'The project''s PPN settings as receipts use them: {pkp, ppn_rate, tax_base_numerator, tax_base_denominator, seller_name, seller_npwp, seller_address, project_name}. AS404 unknown project.';
+grant execute on function api.tax_settings(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.token_claims(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5453,7 +5413,6 @@ AS $function$
     user_disabled boolean;
     claims astapa.user_claims;
     plan_key text;
-    trial_ends_at bigint;
     granted jsonb;
   begin
     select u.disabled into user_disabled
@@ -5466,10 +5425,6 @@ AS $function$
     select * into claims
     from astapa.user_claims as c where c.project_id = token_claims.project_id and c.user_id = token_claims.user_id;
     plan_key := astapa.user_plan(project_id, user_id);
-    select pg_catalog.floor(pg_catalog.date_part('epoch', s.current_period_end))::bigint into trial_ends_at
-    from astapa.subscriptions as s
-    where s.project_id = token_claims.project_id and s.user_id = token_claims.user_id and s.ended_at is null
-      and s.status = 'trialing';
     granted := coalesce((select p.claims from astapa.plans as p
                          where p.project_id = token_claims.project_id and p.key = plan_key), '{}');
     -- Custom keys: the plan's, then the user's over them. plan, role, feature_flags last, so nothing shadows them.
@@ -5477,8 +5432,6 @@ AS $function$
       pg_catalog.jsonb_build_object(
         'plan', plan_key,
         'role', claims.role,
-        -- While the plan is a free trial: when it ends, as a NumericDate (seconds, like exp).
-        'trial_ends_at', trial_ends_at,
         -- The plan's flags, then the user's own, each once, in that order.
         'feature_flags', coalesce((
           select pg_catalog.jsonb_agg(f.flag order by f.position)
@@ -5493,7 +5446,7 @@ AS $function$
                 group by flag) as f), '[]')));
   end
   $function$;
-comment on function api.token_claims(text,bigint) is 'Exactly the access token''s custom_claims: plan (the current subscription''s, else the default plan), role (when set), feature_flags (the plan''s and the user''s, always, maybe []), trial_ends_at (seconds, only while the plan is a trial), and custom claims at the top level (the user''s over the plan''s). AS404 unknown user, AS403 disabled user.';
+comment on function api.token_claims(text,bigint) is 'Exactly the access token''s custom_claims: plan (the current subscription''s, else the default plan), role (when set), feature_flags (the plan''s and the user''s, always, maybe []), and custom claims at the top level (the user''s over the plan''s). AS404 unknown user, AS403 disabled user.';
 grant execute on function api.token_claims(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -5642,7 +5595,6 @@ AS $function$
         interval = coalesce(changes ->> 'interval', p.interval),
         claims = coalesce(changes -> 'claims', p.claims),
         sort_order = coalesce((changes ->> 'sort_order')::integer, p.sort_order),
-        trial_days = coalesce((changes ->> 'trial_days')::integer, p.trial_days),
         is_default = p.is_default or coalesce(changes -> 'default' = 'true', false),
         archived_at = case when changes -> 'archived' = 'true' then coalesce(p.archived_at, pg_catalog.now())
                            when changes -> 'archived' = 'false' then null
@@ -5855,21 +5807,6 @@ comment on function api.user_sign_in_methods(text,bigint) is 'A user''s ways to 
 grant execute on function api.user_sign_in_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.user_trials(project_id text, user_id bigint)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'plan', t.plan_key, 'started_at', t.started_at, 'ends_at', t.ends_at) order by t.started_at), '[]')
-    from astapa.trials as t
-    where t.project_id = user_trials.project_id and t.user_id = user_trials.user_id
-  $function$;
-comment on function api.user_trials(text,bigint) is 'The trials a user has started, oldest first (a plan listed here offers them no second trial).';
-grant execute on function api.user_trials(text,bigint) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.verify_client(client_id text, client_secret_hash bytea)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6028,51 +5965,6 @@ comment on function astapa.account_json(bigint) is 'A developer account as the d
 grant execute on function astapa.account_json(bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
- RETURNS timestamp with time zone
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    change astapa.plan_changes;
-    current astapa.subscriptions;
-    to_plan astapa.plans;
-    period_start timestamptz;
-    period_end timestamptz;
-  begin
-    select * into change from astapa.plan_changes as c
-    where c.project_id = target.project_id and c.id = target.plan_change_id
-    for update;
-    select * into to_plan from astapa.plans as p where p.project_id = change.project_id and p.key = change.to_plan;
-    select * into current from astapa.subscriptions as s
-    where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
-    if change.period_end is not null then
-      -- Same interval: the current period, on the new plan (never shortened, should it have been renewed since).
-      period_start := coalesce(current.current_period_start, pg_catalog.now());
-      period_end := greatest(change.period_end, current.paid_through);
-    else
-      period_start := pg_catalog.now();
-      period_end := period_start + case to_plan.interval when 'year' then interval '1 year' else interval '1 month' end;
-    end if;
-    if period_end <= period_start then
-      period_end := period_start + interval '1 second';
-    end if;
-    perform api.assign_plan(target.project_id, target.user_id, change.to_plan, 'payment',
-      pg_catalog.tstzrange(period_start, period_end), period_end);
-    update astapa.plan_changes as c set status = 'applied', resolved_at = pg_catalog.now()
-    where c.project_id = change.project_id and c.id = change.id;
-    -- A renewal opened for the old plan is replaced by one for the new plan on the next pass.
-    perform astapa.expire_open_renewal_checkouts(target.project_id, target.user_id);
-    perform astapa.emit_event(target.project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
-      'change', astapa.plan_change_json((select c from astapa.plan_changes as c
-                                         where c.project_id = change.project_id and c.id = change.id))));
-    return period_end;
-  end
-  $function$;
-comment on function astapa.apply_paid_plan_change(astapa.checkouts) is 'Applies the upgrade a paid checkout was for (called by astapa.apply_payment_event_row): the new plan through api.assign_plan for the priced period, the change applied; returns the new paid_through.';
-grant execute on function astapa.apply_paid_plan_change(astapa.checkouts) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_payment_event_row(ev astapa.payment_events)
  RETURNS text
  LANGUAGE plpgsql
@@ -6089,6 +5981,10 @@ AS $function$
     period_start timestamptz;
     period_end timestamptz;
   begin
+    -- Refund callbacks share the durable events table and this worker (db/api/refunds.sql).
+    if ev.body ->> 'event' like 'refund.%' then
+      return astapa.apply_refund_event(ev);
+    end if;
     new_status := astapa.payment_status(ev.provider_status);
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
@@ -6124,14 +6020,11 @@ AS $function$
           if target.status = 'paid' then
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
+            perform astapa.issue_receipt(pay, null, null);
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
             where c.project_id = target.project_id and c.id = target.id;
-            if target.plan_change_id is not null then
-              -- An upgrade's checkout: the change it priced is applied (db/api/plan_changes.sql).
-              period_end := astapa.apply_paid_plan_change(target);
-            else  -- (the body below keeps its indentation, so merges with other billing work stay line-for-line)
             select * into chosen from astapa.plans as p
             where p.project_id = target.project_id and p.key = target.plan_key;
             select * into current from astapa.subscriptions as s
@@ -6139,17 +6032,15 @@ AS $function$
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
             period_start := coalesce(target.period_start,
               case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
-                        and current.paid_through > pg_catalog.now() then current.paid_through
-                   -- Paying for the plan one is trying keeps the trial's remaining days.
-                   when current.plan_key = target.plan_key and current.status = 'trialing'
-                        and current.current_period_end > pg_catalog.now() then current.current_period_end end,
+                        and current.paid_through > pg_catalog.now() then current.paid_through end,
               pg_catalog.now());
             period_end := case chosen.interval
               when 'month' then period_start + interval '1 month'
               when 'year' then period_start + interval '1 year' end;
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
-            end if;
+            -- Every paid payment gets its numbered receipt in the same transaction (db/api/receipts.sql).
+            perform astapa.issue_receipt(pay, period_start, period_end);
             perform astapa.emit_event(ev.project_id, 'payment.succeeded', pg_catalog.jsonb_build_object(
               'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
               'method', pay.method, 'amount', pay.amount, 'paid_through', period_end));
@@ -6164,6 +6055,79 @@ AS $function$
   $function$;
 comment on function astapa.apply_payment_event_row(astapa.payment_events) is 'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch).';
 grant execute on function astapa.apply_payment_event_row(astapa.payment_events) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apply_refund_event(ev astapa.payment_events)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.refunds;
+    pay astapa.payments;
+    bought astapa.checkouts;
+    current astapa.subscriptions;
+    new_status text := case ev.provider_status when 'SUCCEEDED' then 'succeeded' when 'FAILED' then 'failed'
+                         when 'CANCELLED' then 'failed' else 'pending' end;
+    refunded_amount numeric;
+  begin
+    select * into target from astapa.refunds as r
+    where r.project_id = ev.project_id and r.public_id = ev.body #>> '{data,reference_id}'
+    for update;
+    if not found then
+      return 'unknown_refund';
+    end if;
+    -- Succeeded and failed are final: a duplicate, a late PENDING or a contradicting callback changes nothing.
+    if target.status in ('succeeded', 'failed') or new_status = 'pending' then
+      return 'no_change';
+    end if;
+    refunded_amount := (ev.body #>> '{data,amount}')::numeric;
+    if coalesce(ev.body #>> '{data,currency}', 'IDR') <> 'IDR' then
+      return 'currency_mismatch';
+    end if;
+    if refunded_amount is distinct from target.amount then
+      return 'amount_mismatch';
+    end if;
+    select * into pay from astapa.payments as y where y.project_id = target.project_id and y.id = target.payment_id;
+    if new_status = 'failed' then
+      update astapa.refunds as r set status = 'failed', provider_id = coalesce(r.provider_id, ev.provider_id),
+        failure_code = pg_catalog.left(coalesce(ev.body #>> '{data,failure_code}', 'FAILED'), 500),
+        updated_at = pg_catalog.now()
+      where r.project_id = target.project_id and r.id = target.id;
+      return 'refund_failed';
+    end if;
+    update astapa.refunds as r set status = 'succeeded', provider_id = coalesce(r.provider_id, ev.provider_id),
+      succeeded_at = pg_catalog.now(), updated_at = pg_catalog.now()
+    where r.project_id = target.project_id and r.id = target.id;
+    select * into bought from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id;
+    -- The plan effect touches the subscription only while it is still the one this payment bought.
+    select * into current from astapa.subscriptions as s
+    where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
+    for update;
+    if current.plan_key = bought.plan_key and current.paid_through is not null
+       and current.status in ('active', 'past_due', 'canceled') then
+      if target.plan_effect = 'end_now' then
+        perform api.assign_plan(bought.project_id, bought.user_id, astapa.default_plan_key(bought.project_id),
+          'default');
+        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+      elsif target.plan_effect = 'keep_to_period_end' then
+        perform api.cancel_subscription(bought.project_id, bought.user_id);
+        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+      end if;
+    end if;
+    perform astapa.emit_event(ev.project_id, 'payment.refunded', pg_catalog.jsonb_build_object(
+      'refund_id', target.public_id, 'checkout_id', bought.public_id, 'sub', bought.user_id::text,
+      'plan', bought.plan_key, 'method', pay.method, 'amount', target.amount,
+      'refunded_total', astapa.refunded_amount(pay.project_id, pay.id), 'payment_amount', pay.amount,
+      'plan_effect', target.plan_effect,
+      'receipt_number', (select x.number from astapa.receipts as x
+                         where x.project_id = pay.project_id and x.payment_id = pay.id)));
+    perform pg_catalog.pg_notify('astapa_checkouts', bought.public_id);
+    return 'refunded';
+  end
+  $function$;
+comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED frees the amount. Final states stay; a wrong amount or currency changes nothing.';
+grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.are_valid_custom_claims(claims jsonb)
@@ -6451,48 +6415,6 @@ comment on function astapa.can_take_live_payments(text) is 'True when the projec
 grant execute on function astapa.can_take_live_payments(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.carry_coupon(target astapa.checkouts)
- RETURNS astapa.checkouts
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    carried astapa.coupons;
-    discount bigint;
-  begin
-    -- The user's latest paid redemption of a repeating or forever coupon valid for this plan, with periods left
-    -- (each paid checkout carrying it is one period).
-    select c.* into carried
-    from astapa.coupon_redemptions as r
-    join astapa.coupons as c on c.project_id = r.project_id and c.code = r.coupon_code
-    join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id and k.status = 'paid'
-    where r.project_id = target.project_id and r.user_id = target.user_id
-      and c.duration in ('repeating', 'forever')
-      and (c.plan_keys is null or target.plan_key = any (c.plan_keys))
-      and (c.duration = 'forever' or (select pg_catalog.count(*) from astapa.checkouts as x
-                                      where x.project_id = r.project_id and x.user_id = r.user_id
-                                        and x.coupon_code = c.code and x.status = 'paid') < c.duration_periods)
-    order by r.created_at desc
-    limit 1;
-    if not found then
-      return target;
-    end if;
-    discount := astapa.coupon_discount(carried, target.amount + target.discount_idr);
-    if target.amount + target.discount_idr - discount < 1 then
-      return target;
-    end if;
-    update astapa.checkouts as k
-    set amount = k.amount + k.discount_idr - discount, coupon_code = carried.code, discount_idr = discount,
-        updated_at = pg_catalog.now()
-    where k.project_id = target.project_id and k.id = target.id
-    returning * into target;
-    return target;
-  end
-  $function$;
-comment on function astapa.carry_coupon(astapa.checkouts) is 'A renewal checkout keeps the user''s repeating coupon (while periods are left) or forever coupon, without a new redemption; returns the (maybe discounted) checkout.';
-grant execute on function astapa.carry_coupon(astapa.checkouts) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.checkout_json(c astapa.checkouts)
  RETURNS jsonb
  LANGUAGE sql
@@ -6504,7 +6426,6 @@ AS $function$
       'plan_name', (select p.name from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
-      'coupon_code', c.coupon_code, 'discount_idr', c.discount_idr,
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
@@ -6662,42 +6583,6 @@ comment on function astapa.client_lockout_wait(jsonb) is 'Seconds to wait before
 grant execute on function astapa.client_lockout_wait(jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.close_open_plan_change(project_id text, user_id bigint)
- RETURNS bigint
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    open_change astapa.plan_changes;
-  begin
-    select * into open_change from astapa.plan_changes as c
-    where c.project_id = close_open_plan_change.project_id and c.user_id = close_open_plan_change.user_id
-      and c.status in ('awaiting_payment', 'scheduled')
-    for update;
-    if not found then
-      return null;
-    end if;
-    -- An upgrade whose charge is under way cannot be withdrawn: the money may already be moving.
-    if exists (select from astapa.checkouts as k
-               where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
-                 and k.status in ('pending', 'paid')) then
-      raise exception using errcode = 'AS409',
-        message = 'A plan change is waiting for its payment; it can be changed once that payment succeeds or expires.';
-    end if;
-    update astapa.plan_changes as c set status = 'canceled', resolved_at = pg_catalog.now()
-    where c.project_id = open_change.project_id and c.id = open_change.id;
-    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
-    where k.project_id = open_change.project_id and k.plan_change_id = open_change.id and k.status = 'open';
-    if open_change.kind = 'scheduled' then
-      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
-    end if;
-    return open_change.id;
-  end
-  $function$;
-comment on function astapa.close_open_plan_change(text,bigint) is 'Cancels a user''s open plan change (its unpaid checkout expires) and answers its id, or null when none is open. AS409 when its charge is under way.';
-grant execute on function astapa.close_open_plan_change(text,bigint) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
  RETURNS void
  LANGUAGE sql
@@ -6708,117 +6593,6 @@ AS $function$
   $function$;
 comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket.';
 grant execute on function astapa.count_client_failure(jsonb) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.coupon_discount(c astapa.coupons, list_price bigint)
- RETURNS bigint
- LANGUAGE sql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-    -- Rounded down: the customer never pays less than the coupon says, nor is a rupiah invented.
-    select case when c.percent_off is not null then list_price * c.percent_off / 100
-                else least(c.amount_off_idr, list_price) end
-  $function$;
-comment on function astapa.coupon_discount(astapa.coupons,bigint) is 'Rupiah a coupon takes off list_price: percent_off of it rounded down, or amount_off_idr (at most the price).';
-grant execute on function astapa.coupon_discount(astapa.coupons,bigint) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.coupon_json(c astapa.coupons)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object(
-      'code', c.code, 'percent_off', c.percent_off, 'amount_off_idr', c.amount_off_idr, 'duration', c.duration,
-      'duration_periods', c.duration_periods, 'max_redemptions', c.max_redemptions, 'plans', c.plan_keys,
-      'expires_at', c.expires_at, 'disabled', c.disabled_at is not null, 'disabled_at', c.disabled_at,
-      'created_at', c.created_at, 'redemptions', astapa.coupon_redemption_count(c.project_id, c.code),
-      'paid_redemptions', (select pg_catalog.count(*)::integer from astapa.coupon_redemptions as r
-                           join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
-                           where r.project_id = c.project_id and r.coupon_code = c.code and k.status = 'paid'))
-  $function$;
-comment on function astapa.coupon_json(astapa.coupons) is 'A coupon as the API and dashboard show it, with its counted and its paid redemptions.';
-grant execute on function astapa.coupon_json(astapa.coupons) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.coupon_problems(coupon jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-  declare
-    problems jsonb := '{}';
-    key text;
-    value jsonb;
-    problem text;
-  begin
-    if pg_catalog.jsonb_typeof(coupon) is distinct from 'object' then
-      return '{"coupon": ["A coupon is a JSON object."]}';
-    end if;
-    if not coupon ? 'code' then
-      problems := problems || '{"code": ["code is required."]}';
-    end if;
-    if (coupon ? 'percent_off') = (coupon ? 'amount_off_idr') then
-      problems := problems || '{"percent_off": ["Give exactly one of percent_off and amount_off_idr."]}';
-    end if;
-    if (coupon ->> 'duration' = 'repeating') <> (coupon ? 'duration_periods') then
-      problems := problems || '{"duration_periods": ["duration_periods goes with duration repeating, and only with it."]}';
-    end if;
-    for key, value in select * from pg_catalog.jsonb_each(coupon) loop
-      problem := case
-        when key not in ('code', 'percent_off', 'amount_off_idr', 'duration', 'duration_periods', 'max_redemptions',
-                         'plans', 'expires_at') then pg_catalog.format('Unknown field %s.', key)
-        when key = 'code' and (pg_catalog.jsonb_typeof(value) <> 'string'
-                               or pg_catalog.upper(value #>> '{}') !~ '^[A-Z0-9_-]{3,40}$') then
-          'code must be 3 to 40 characters of A-Z, 0-9, _ and - (case does not matter).'
-        when key = 'percent_off' and not astapa.is_whole_number(value, 1, 99) then
-          'percent_off must be a whole number from 1 to 99.'
-        when key = 'amount_off_idr' and not astapa.is_whole_number(value, 1, 1000000000000) then
-          'amount_off_idr must be a whole number of rupiah from 1 to 1,000,000,000,000.'
-        when key = 'duration' and (pg_catalog.jsonb_typeof(value) <> 'string'
-                                   or value #>> '{}' not in ('once', 'repeating', 'forever')) then
-          'duration must be once, repeating or forever.'
-        when key = 'duration_periods' and not astapa.is_whole_number(value, 1, 120) then
-          'duration_periods must be a whole number from 1 to 120.'
-        when key = 'max_redemptions' and value <> 'null' and not astapa.is_whole_number(value, 1, 1000000000) then
-          'max_redemptions must be a whole number from 1, or null.'
-        when key = 'plans' and value <> 'null' and (pg_catalog.jsonb_typeof(value) <> 'array'
-               or pg_catalog.jsonb_array_length(value) not between 1 and 100
-               or exists (select from pg_catalog.jsonb_array_elements(value) as p
-                          where pg_catalog.jsonb_typeof(p) <> 'string' or p #>> '{}' !~ '^[a-z0-9_-]{1,64}$')) then
-          'plans must be null or a list of 1 to 100 plan keys.'
-        when key = 'expires_at' and value <> 'null' and (pg_catalog.jsonb_typeof(value) <> 'string'
-               or value #>> '{}' !~ '^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$') then
-          'expires_at must be null or an ISO 8601 time with a zone, e.g. 2030-01-31T23:59:59Z.'
-      end;
-      if problem is not null then
-        problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(problem));
-      end if;
-    end loop;
-    return nullif(problems, '{}');
-  end
-  $function$;
-comment on function astapa.coupon_problems(jsonb) is 'Field → problems for a coupon to create; null when valid.';
-grant execute on function astapa.coupon_problems(jsonb) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.coupon_redemption_count(project_id text, code text)
- RETURNS integer
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.count(*)::integer
-    from astapa.coupon_redemptions as r
-    join astapa.checkouts as c on c.project_id = r.project_id and c.id = r.checkout_id
-    where r.project_id = coupon_redemption_count.project_id and r.coupon_code = coupon_redemption_count.code
-      and c.status <> 'expired'
-  $function$;
-comment on function astapa.coupon_redemption_count(text,text) is 'Redemptions that count towards a coupon''s max_redemptions: those whose checkout did not expire unpaid.';
-grant execute on function astapa.coupon_redemption_count(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.create_free_plan()
@@ -6915,6 +6689,16 @@ comment on function astapa.default_plan_key(text) is 'The key of the project''s 
 grant execute on function astapa.default_plan_key(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.digits_only(value text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$ select nullif(pg_catalog.regexp_replace(pg_catalog.btrim(value), '[\s.\-]', '', 'g'), '') $function$;
+comment on function astapa.digits_only(text) is 'An NPWP or NIK as people write it (12.345.678.9-012.345) without the dots, dashes and spaces; null if empty.';
+grant execute on function astapa.digits_only(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -6946,29 +6730,6 @@ AS $function$
   $function$;
 comment on function astapa.emit_user_created() is 'Trigger: every new user is a user.created event.';
 grant execute on function astapa.emit_user_created() to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text, user_id bigint)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    expired_id text;
-  begin
-    -- Only those without a charge: one being paid right now is left to finish (paid wins).
-    for expired_id in
-      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
-      where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
-        and k.period_start is not null and k.status = 'open'
-      returning k.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
-  end
-  $function$;
-comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet: the next period''s plan or price changed, and the renewal pass opens the right one again.';
-grant execute on function astapa.expire_open_renewal_checkouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_renewal_checkouts(project_id text, user_id bigint)
@@ -7027,10 +6788,10 @@ CREATE OR REPLACE FUNCTION astapa.grants_plan(s astapa.subscriptions)
  STABLE
  SET search_path TO ''
 AS $function$
-    select s.ended_at is null and (s.status in ('trialing', 'active', 'past_due')
+    select s.ended_at is null and (s.status in ('active', 'past_due')
       or (s.status = 'canceled' and s.current_period_end > pg_catalog.now()))
   $function$;
-comment on function astapa.grants_plan(astapa.subscriptions) is 'Whether a subscription puts its plan in tokens now: current and trialing (the renewal pass ends trials), active, past_due (grace), or canceled with its paid period still running.';
+comment on function astapa.grants_plan(astapa.subscriptions) is 'Whether a subscription puts its plan in tokens now: current and active, past_due (grace), or canceled with its paid period still running.';
 grant execute on function astapa.grants_plan(astapa.subscriptions) to astapa_app;
 
 -- owner: astapa_owner
@@ -7107,6 +6868,68 @@ AS $function$
   $function$;
 comment on function astapa.is_whole_number(jsonb,numeric,numeric) is 'True for a JSON number that is whole and within min..max.';
 grant execute on function astapa.is_whole_number(jsonb,numeric,numeric) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.issue_receipt(pay astapa.payments, period_start timestamp with time zone, period_end timestamp with time zone)
+ RETURNS astapa.receipts
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    issued astapa.receipts;
+    target astapa.checkouts;
+    checkout_fields jsonb;
+    tax jsonb;
+    split jsonb;
+    receipt_year integer;
+    next_sequence integer;
+  begin
+    select * into issued from astapa.receipts as r where r.project_id = pay.project_id and r.payment_id = pay.id;
+    if found then
+      return issued;
+    end if;
+    select * into target from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id;
+    -- Columns a later feature adds to checkouts (a coupon's discount) are read by name, so none is required.
+    checkout_fields := pg_catalog.to_jsonb(target);
+    tax := astapa.tax_settings_json(pay.project_id);
+    split := astapa.ppn_breakdown(pay.amount, (tax ->> 'pkp')::boolean, (tax ->> 'ppn_rate')::numeric,
+      (tax ->> 'tax_base_numerator')::integer, (tax ->> 'tax_base_denominator')::integer);
+    receipt_year := pg_catalog.date_part('year', coalesce(pay.paid_at, pg_catalog.now()) at time zone 'Asia/Jakarta');
+    -- The counter row is locked until commit: instances issuing at once take turns, and a rollback returns the
+    -- number, so each year's numbers run 1, 2, 3… with no gap and no duplicate.
+    insert into astapa.receipt_counters as rc (project_id, environment, year, last_sequence)
+    values (pay.project_id, target.environment, receipt_year, 1)
+    on conflict on constraint receipt_counters_pkey do update set last_sequence = rc.last_sequence + 1
+    returning rc.last_sequence into next_sequence;
+    insert into astapa.receipts (project_id, payment_id, checkout_id, user_id, year, sequence, number, issued_at,
+      seller, buyer_email, buyer_name, buyer_tax_id, plan_key, plan_name, period_start, period_end, method, bank,
+      discount_idr, coupon_code, amount, pkp, ppn_rate, tax_base_numerator, tax_base_denominator,
+      price_before_tax_idr, tax_base_idr, ppn_idr, environment)
+    values (pay.project_id, pay.id, target.id, target.user_id, receipt_year, next_sequence,
+      -- Sandbox receipts are numbered apart and marked, so test payments never leave a gap in the real sequence.
+      pg_catalog.format('%sR-%s-%s', case when target.environment = 'sandbox' then 'TEST-' else '' end, receipt_year,
+        pg_catalog.lpad(next_sequence::text, 6, '0')),
+      coalesce(pay.paid_at, pg_catalog.now()),
+      pg_catalog.jsonb_build_object('project_name', tax ->> 'project_name',
+        'name', coalesce(tax ->> 'seller_name', tax ->> 'project_name'), 'npwp', tax ->> 'seller_npwp',
+        'address', tax ->> 'seller_address'),
+      (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id),
+      checkout_fields ->> 'buyer_name', checkout_fields ->> 'buyer_tax_id', target.plan_key,
+      (select p.name from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key),
+      issue_receipt.period_start, issue_receipt.period_end,
+      pay.method, pay.bank, (checkout_fields ->> 'discount_idr')::bigint, checkout_fields ->> 'coupon_code',
+      pay.amount, (tax ->> 'pkp')::boolean,
+      case when (tax ->> 'pkp')::boolean then (tax ->> 'ppn_rate')::numeric end,
+      case when (tax ->> 'pkp')::boolean then (tax ->> 'tax_base_numerator')::integer end,
+      case when (tax ->> 'pkp')::boolean then (tax ->> 'tax_base_denominator')::integer end,
+      (split ->> 'price_before_tax_idr')::bigint, (split ->> 'tax_base_idr')::bigint, (split ->> 'ppn_idr')::bigint,
+      target.environment)
+    returning * into issued;
+    return issued;
+  end
+  $function$;
+comment on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) is 'Issues the receipt of a paid payment (once: again returns the same one) with the next number of the project''s environment and year in Asia/Jakarta (TEST-R-… in sandbox), snapshotting seller, buyer, plan, the period it bought (null for a second payment of a paid checkout) and the PPN split. Called by astapa.apply_payment_event_row inside the transaction that marks the payment paid.';
+grant execute on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.keep_an_owner(project_id text, account_id bigint)
@@ -7193,20 +7016,6 @@ comment on function astapa.new_user_id() is 'A new user''s id: milliseconds sinc
 grant execute on function astapa.new_user_id() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.next_period_plan(s astapa.subscriptions)
- RETURNS text
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce((select c.to_plan from astapa.plan_changes as c
-                     where c.project_id = s.project_id and c.user_id = s.user_id and c.status = 'scheduled'),
-                    s.plan_key)
-  $function$;
-comment on function astapa.next_period_plan(astapa.subscriptions) is 'The plan the next period renews into: a scheduled change''s, else the subscription''s own.';
-grant execute on function astapa.next_period_plan(astapa.subscriptions) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -7267,24 +7076,6 @@ comment on function astapa.pkce_s256(text) is 'BASE64URL(SHA256(verifier)), the 
 grant execute on function astapa.pkce_s256(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.plan_change_json(c astapa.plan_changes)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object(
-      'id', c.id, 'sub', c.user_id::text, 'from_plan', c.from_plan, 'to_plan', c.to_plan, 'kind', c.kind,
-      'status', c.status, 'list_amount', c.list_amount, 'credit_idr', c.credit_idr, 'amount_idr', c.amount_idr,
-      'period_end', c.period_end, 'effective_at', c.effective_at, 'created_at', c.created_at,
-      'resolved_at', c.resolved_at,
-      'checkout_id', (select k.public_id from astapa.checkouts as k
-                      where k.project_id = c.project_id and k.plan_change_id = c.id order by k.id desc limit 1))
-  $function$;
-comment on function astapa.plan_change_json(astapa.plan_changes) is 'A plan change as the API and events show it.';
-grant execute on function astapa.plan_change_json(astapa.plan_changes) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.plan_json(project_id text, key text)
  RETURNS jsonb
  LANGUAGE sql
@@ -7293,8 +7084,7 @@ CREATE OR REPLACE FUNCTION astapa.plan_json(project_id text, key text)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
-      'interval', p.interval, 'trial_days', p.trial_days, 'claims', p.claims, 'default', p.is_default,
-      'sort_order', p.sort_order,
+      'interval', p.interval, 'claims', p.claims, 'default', p.is_default, 'sort_order', p.sort_order,
       'archived', p.archived_at is not null, 'archived_at', p.archived_at,
       'created_at', p.created_at, 'updated_at', p.updated_at)
     from astapa.plans as p
@@ -7313,7 +7103,7 @@ AS $function$
   declare
     problems jsonb := '{}';
     known text[] := array['name', 'description', 'price_idr', 'interval', 'claims', 'default', 'sort_order',
-                          'archived', 'trial_days'] || case when creating then array['key'] else array[]::text[] end;
+                          'archived'] || case when creating then array['key'] else array[]::text[] end;
     key text;
     value jsonb;
     problem text;
@@ -7347,8 +7137,6 @@ AS $function$
         when key = 'interval' and (pg_catalog.jsonb_typeof(value) <> 'string'
                                    or value #>> '{}' not in ('month', 'year', 'one_time')) then
           'interval must be month, year or one_time.'
-        when key = 'trial_days' and not astapa.is_whole_number(value, 0, 365) then
-          'trial_days must be a whole number of days from 0 to 365.'
         when key = 'sort_order' and not astapa.is_whole_number(value, -1000000, 1000000) then
           'sort_order must be a whole number from -1,000,000 to 1,000,000.'
         when key = 'default' and value <> 'true'::jsonb then
@@ -7373,6 +7161,34 @@ AS $function$
   $function$;
 comment on function astapa.plan_problems(jsonb,boolean) is 'Field → problems for a plan to create (creating) or a change to one; null when valid.';
 grant execute on function astapa.plan_problems(jsonb,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.ppn_breakdown(amount bigint, pkp boolean, ppn_rate numeric, tax_base_numerator integer, tax_base_denominator integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+  declare
+    effective numeric;
+    ppn bigint;
+    price bigint;
+  begin
+    if not coalesce(pkp, false) then
+      return pg_catalog.jsonb_build_object('price_before_tax_idr', amount, 'tax_base_idr', null, 'ppn_idr', 0);
+    end if;
+    -- The price is tax-inclusive: amount = price + rate × (numerator/denominator × price). PPN is rounded to
+    -- whole rupiah and the price before tax is what is left, so the two always add up to what was paid.
+    effective := ppn_rate / 100 * tax_base_numerator / tax_base_denominator;
+    ppn := pg_catalog.round(amount * effective / (1 + effective));
+    price := amount - ppn;
+    return pg_catalog.jsonb_build_object('price_before_tax_idr', price,
+      'tax_base_idr', pg_catalog.round(price::numeric * tax_base_numerator / tax_base_denominator)::bigint,
+      'ppn_idr', ppn);
+  end
+  $function$;
+comment on function astapa.ppn_breakdown(bigint,boolean,numeric,integer,integer) is 'Splits a tax-inclusive amount into the price before PPN, the tax base (DPP = price × numerator/denominator) and PPN (rate % of the DPP), in whole rupiah that add up to the amount. Not a PKP: no PPN.';
+grant execute on function astapa.ppn_breakdown(bigint,boolean,numeric,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.project_json(project_id text)
@@ -7444,80 +7260,32 @@ comment on function astapa.random_id(text,integer) is 'A public identifier: pref
 grant execute on function astapa.random_id(text,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.redeem_coupon(target astapa.checkouts, code text, now timestamp with time zone)
- RETURNS astapa.checkouts
- LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION astapa.receipt_json(r astapa.receipts)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
  SET search_path TO ''
 AS $function$
-  declare
-    chosen astapa.coupons;
-    list_price bigint;
-    discount bigint;
-    used_by_user text;
-    changed astapa.checkouts;
-    problem text;
-  begin
-    -- The checkout first, then the coupon: every redeemer of a coupon queues on its row, so the count
-    -- below (a fresh snapshot after the lock) cannot be passed by a concurrent checkout.
-    select * into target from astapa.checkouts as k
-    where k.project_id = target.project_id and k.id = target.id
-    for update;
-    if target.status <> 'open' then
-      raise exception using errcode = 'AS409',
-        message = 'A coupon can only be applied before a payment method is chosen (this checkout is ' || target.status || ').';
-    end if;
-    list_price := target.amount + target.discount_idr;
-    select * into chosen from astapa.coupons as c
-    where c.project_id = target.project_id and c.code = pg_catalog.upper(pg_catalog.btrim(redeem_coupon.code))
-    for update;
-    problem := case
-      when not found then 'There is no such coupon.'
-      when chosen.disabled_at is not null then 'This coupon is no longer valid.'
-      when chosen.expires_at <= now then 'This coupon has expired.'
-      when chosen.plan_keys is not null and not target.plan_key = any (chosen.plan_keys) then
-        'This coupon is not valid for this plan.'
-    end;
-    if problem is not null then
-      raise exception using errcode = 'AS400', message = problem,
-        detail = pg_catalog.jsonb_build_object('coupon', pg_catalog.jsonb_build_array(problem))::text;
-    end if;
-    select k.status into used_by_user from astapa.coupon_redemptions as r
-    join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
-    where r.project_id = target.project_id and r.coupon_code = chosen.code and r.user_id = target.user_id;
-    if used_by_user = 'paid' then
-      raise exception using errcode = 'AS409', message = 'This coupon has already been used by this account.',
-        detail = '{"coupon": ["This coupon has already been used by this account."]}';
-    end if;
-    if chosen.max_redemptions is not null and used_by_user is distinct from 'open'
-       and used_by_user is distinct from 'pending'
-       and astapa.coupon_redemption_count(chosen.project_id, chosen.code) >= chosen.max_redemptions then
-      raise exception using errcode = 'AS409', message = 'This coupon has been used up.',
-        detail = '{"coupon": ["This coupon has been used up."]}';
-    end if;
-    discount := astapa.coupon_discount(chosen, list_price);
-    if list_price - discount < 1 then
-      raise exception using errcode = 'AS400', message = 'A coupon cannot make a payment free; a trial can.',
-        detail = '{"coupon": ["A coupon cannot make a payment free."]}';
-    end if;
-    -- Another coupon on this checkout before: its redemption is released.
-    delete from astapa.coupon_redemptions as r
-    where r.project_id = target.project_id and r.checkout_id = target.id and r.coupon_code <> chosen.code;
-    insert into astapa.coupon_redemptions as r (project_id, coupon_code, user_id, checkout_id)
-    values (target.project_id, chosen.code, target.user_id, target.id)
-    on conflict on constraint coupon_redemptions_pkey
-    do update set checkout_id = excluded.checkout_id, created_at = pg_catalog.now();
-    update astapa.checkouts as k
-    set amount = list_price - discount, coupon_code = chosen.code, discount_idr = discount,
-        updated_at = pg_catalog.now()
-    where k.project_id = target.project_id and k.id = target.id
-    returning * into changed;
-    perform astapa.audit(target.project_id, 'coupon.redeem', 'user:' || target.user_id,
-      pg_catalog.jsonb_build_object('coupon', chosen.code, 'checkout', target.public_id, 'discount_idr', discount));
-    return changed;
-  end
+    select pg_catalog.jsonb_build_object(
+      'receipt_id', r.public_id, 'number', r.number, 'year', r.year, 'sequence', r.sequence,
+      'issued_at', r.issued_at, 'seller', r.seller, 'sub', r.user_id::text,
+      'buyer', pg_catalog.jsonb_build_object('email', r.buyer_email, 'name', r.buyer_name,
+        'tax_id', r.buyer_tax_id),
+      'checkout_id', (select c.public_id from astapa.checkouts as c
+                      where c.project_id = r.project_id and c.id = r.checkout_id),
+      'provider_id', (select y.provider_id from astapa.payments as y
+                      where y.project_id = r.project_id and y.id = r.payment_id),
+      'plan', r.plan_key, 'plan_name', r.plan_name, 'period_start', r.period_start, 'period_end', r.period_end,
+      'method', r.method, 'bank', r.bank, 'discount_idr', r.discount_idr, 'coupon_code', r.coupon_code,
+      'amount', r.amount, 'currency', 'IDR', 'pkp', r.pkp, 'ppn_rate', r.ppn_rate,
+      'tax_base_numerator', r.tax_base_numerator, 'tax_base_denominator', r.tax_base_denominator,
+      'price_before_tax_idr', r.price_before_tax_idr, 'tax_base_idr', r.tax_base_idr, 'ppn_idr', r.ppn_idr,
+      'environment', r.environment,
+      -- Refunds that succeeded (db/api/refunds.sql): amount - refunded_idr is what the buyer kept paying.
+      'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id))
   $function$;
-comment on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) is 'Applies a coupon to an open checkout at `now` (amount = list price − discount; coupon_code, discount_idr set; the user''s redemption recorded, a previous coupon''s released). AS400 unknown, disabled, expired, other-plan or too-large coupon; AS409 a checkout with a charge already, used up, or used by this user.';
-grant execute on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) to astapa_app;
+comment on function astapa.receipt_json(astapa.receipts) is 'A receipt as the API, the page and the mail show it.';
+grant execute on function astapa.receipt_json(astapa.receipts) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refresh_max_age()
@@ -7531,6 +7299,67 @@ AS $function$
   $function$;
 comment on function astapa.refresh_max_age() is 'How long a sign-in of the current project lasts at most, in seconds: settings.refresh_token_max_age clamped to astapa.token_lifetime_limits() (1 h–10 years, default 90 days).';
 grant execute on function astapa.refresh_max_age() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refund_json(r astapa.refunds)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'refund_id', r.public_id, 'amount', r.amount, 'currency', 'IDR', 'reason', r.reason,
+      'plan_effect', r.plan_effect, 'status', r.status, 'provider_id', r.provider_id,
+      'failure_code', r.failure_code, 'requested_by', r.requested_by, 'created_at', r.created_at,
+      'succeeded_at', r.succeeded_at,
+      'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
+                    'method', y.method, 'amount', y.amount,
+                    'refunded', astapa.refunded_amount(y.project_id, y.id))
+                  from astapa.payments as y where y.project_id = r.project_id and y.id = r.payment_id),
+      'receipt_id', (select x.public_id from astapa.receipts as x
+                     where x.project_id = r.project_id and x.payment_id = r.payment_id),
+      'receipt_number', (select x.number from astapa.receipts as x
+                         where x.project_id = r.project_id and x.payment_id = r.payment_id),
+      'checkout', (select pg_catalog.jsonb_build_object('checkout_id', c.public_id, 'sub', c.user_id::text,
+                     'plan', c.plan_key, 'xendit_account', c.xendit_account, 'environment', c.environment)
+                   from astapa.payments as y join astapa.checkouts as c
+                     on c.project_id = y.project_id and c.id = y.checkout_id
+                   where y.project_id = r.project_id and y.id = r.payment_id))
+  $function$;
+comment on function astapa.refund_json(astapa.refunds) is 'A refund as the API and the dashboard show it, with its payment, receipt and checkout.';
+grant execute on function astapa.refund_json(astapa.refunds) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refund_refusal(pay astapa.payments, now timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case
+      when pay.method = 'bank_transfer' then
+        'Virtual account payments cannot be refunded through Xendit: pay the customer back by bank transfer '
+        'outside Astapa.'
+      when pay.method = 'qris' and pay.paid_at < now - interval '30 days' then
+        'QRIS payments can be refunded only within 30 days of payment.'
+    end
+  $function$;
+comment on function astapa.refund_refusal(astapa.payments,timestamp with time zone) is 'Why a paid payment cannot be refunded through Xendit''s Refund API (virtual accounts; QRIS after 30 days), or null.';
+grant execute on function astapa.refund_refusal(astapa.payments,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refunded_amount(project_id text, payment_id bigint)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.sum(r.amount), 0)::bigint from astapa.refunds as r
+    where r.project_id = refunded_amount.project_id and r.payment_id = refunded_amount.payment_id
+      and r.status = 'succeeded'
+  $function$;
+comment on function astapa.refunded_amount(text,bigint) is 'What has been refunded of a payment (succeeded refunds).';
+grant execute on function astapa.refunded_amount(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refuse_foreign_client_writes()
@@ -7588,27 +7417,14 @@ AS $function$
 comment on function astapa.release_resource(text,text) is 'Reports, or takes away, another project''s registration of a resource key: for a proven claim (only an unproven holder) or the deployment owner''s assignment (any holder). Security definer because the holder is another project: it sees that one registration through the policy "definer functions see the registration a claim names" and acts in the holder''s project for the clean-up. Not granted to the app role; only api.add_resource and api.assign_resource call it, each after its own guard.';
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean, trial_notice interval)
+CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean)
  RETURNS text
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
     select case
-      when s.ended_at is not null then null
-      -- A trial ends at current_period_end; its reminder is a checkout for the first paid period, opened once.
-      when s.status = 'trialing' then case
-        when s.current_period_end <= now then 'trial_end'
-        when can_renew and s.current_period_end - trial_notice <= now
-          and exists (select from astapa.plans as p
-                      where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
-                        and p.price_idr > 0 and p.interval in ('month', 'year'))
-          and exists (select from astapa.users as u
-                      where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
-          and not exists (select from astapa.checkouts as c
-                          where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
-                            and c.period_start = s.current_period_end) then 'trial_reminder' end
-      when s.paid_through is null then null
+      when s.ended_at is not null or s.paid_through is null then null
       when s.status = 'canceled' then
         case when coalesce(s.current_period_end, s.paid_through) <= now then 'end' end
       when s.status not in ('active', 'past_due') then null
@@ -7616,18 +7432,17 @@ AS $function$
       when s.status = 'active' and s.paid_through <= now then 'past_due'
       when can_renew and s.paid_through - notice <= now
         and exists (select from astapa.plans as p
-                    where p.project_id = s.project_id and p.key = astapa.next_period_plan(s) and p.archived_at is null
+                    where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
                       and p.price_idr > 0 and p.interval in ('month', 'year'))
         and exists (select from astapa.users as u
                     where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
         and not exists (select from astapa.checkouts as c
-                        where c.project_id = s.project_id and c.user_id = s.user_id
-                          and c.plan_key = astapa.next_period_plan(s) and c.period_start = s.paid_through)
-        then 'renew'
+                        where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
+                          and c.period_start = s.paid_through) then 'renew'
     end
   $function$;
-comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) is 'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
-grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) to astapa_app;
+comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean) is 'What the renewal pass must do with a subscription at `now`: end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
+grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.require_project(project_id text)
@@ -7661,7 +7476,7 @@ AS $function$
       'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'client_id', 'auth_time', 'nonce', 'azp',
       'acr', 'amr', 'sid', 'at_hash', 'c_hash', 'cnf', 'act', 'may_act', 'typ', 'email', 'email_verified',
       -- Astapa's own
-      'project_id', 'custom_claims', 'extra', 'plan', 'role', 'feature_flags', 'trial_ends_at']
+      'project_id', 'custom_claims', 'extra', 'plan', 'role', 'feature_flags']
   $function$;
 comment on function astapa.reserved_claim_names() is 'Names no custom claim may take (compared case-insensitively): JWT/OIDC claims and Astapa''s own keys.';
 grant execute on function astapa.reserved_claim_names() to astapa_app;
@@ -7816,24 +7631,6 @@ comment on function astapa.setting_seconds(jsonb,text) is 'A whole number of sec
 grant execute on function astapa.setting_seconds(jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.settle_plan_changes(project_id text, user_id bigint, plan_key text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  begin
-    -- The plan changed (a paid renewal, an expiry, an assignment): a scheduled change is now done or moot.
-    update astapa.plan_changes as c
-    set status = case when c.to_plan = settle_plan_changes.plan_key then 'applied' else 'canceled' end,
-        resolved_at = pg_catalog.now()
-    where c.project_id = settle_plan_changes.project_id and c.user_id = settle_plan_changes.user_id
-      and c.status = 'scheduled';
-  end
-  $function$;
-comment on function astapa.settle_plan_changes(text,bigint,text) is 'Called by api.assign_plan: a scheduled change to the plan just assigned is applied, any other canceled.';
-grant execute on function astapa.settle_plan_changes(text,bigint,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.social_provider_problem(provider text, entry jsonb)
  RETURNS text
  LANGUAGE sql
@@ -7874,11 +7671,30 @@ AS $function$
     select pg_catalog.jsonb_build_object(
       'sub', s.user_id::text, 'plan', s.plan_key, 'status', s.status, 'source', s.source,
       'current_period_start', s.current_period_start, 'current_period_end', s.current_period_end,
-      'paid_through', s.paid_through, 'created_at', s.created_at, 'ended_at', s.ended_at,
-      'trial_ends_at', case when s.status = 'trialing' then s.current_period_end end)
+      'paid_through', s.paid_through, 'created_at', s.created_at, 'ended_at', s.ended_at)
   $function$;
 comment on function astapa.subscription_json(astapa.subscriptions) is 'A subscription as the API and events show it.';
 grant execute on function astapa.subscription_json(astapa.subscriptions) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.tax_settings_json(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'pkp', coalesce(t.pkp, false), 'ppn_rate', coalesce(t.ppn_rate, 12),
+      'tax_base_numerator', coalesce(t.tax_base_numerator, 11),
+      'tax_base_denominator', coalesce(t.tax_base_denominator, 12),
+      'seller_name', t.seller_name, 'seller_npwp', t.seller_npwp, 'seller_address', t.seller_address,
+      'project_name', p.name)
+    from astapa.projects as p
+    left join astapa.tax_settings as t on t.project_id = p.id
+    where p.id = tax_settings_json.project_id
+  $function$;
+comment on function astapa.tax_settings_json(text) is 'A project''s tax settings with the defaults filled in (not a PKP; 12 % of 11/12 once it is one).';
+grant execute on function astapa.tax_settings_json(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.token_lifetime_limits()
@@ -7976,7 +7792,8 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
-AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed'] $function$;
+AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
+                   'payment.refunded'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

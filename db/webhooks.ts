@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   "payment.failed",
   "user.mfa_enrolled",
   "user.mfa_removed",
+  "payment.refunded",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

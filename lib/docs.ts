@@ -32,6 +32,11 @@ export const DOC_PAGES: DocPage[] = [
   },
   { slug: "payments", title: "Payments", summary: "QRIS, GoPay, OVO and bank transfer through Xendit." },
   { slug: "billing", title: "Billing", summary: "Free trials, plan changes with proration, coupons." },
+  {
+    slug: "receipts",
+    title: "Receipts, PPN and refunds",
+    summary: "Numbered receipts, PPN for a PKP, NPWP/NIK, refunds through Xendit.",
+  },
   { slug: "mcp", title: "MCP auth", summary: "Machine clients, scopes, resources, MCP servers." },
   { slug: "dashboard", title: "Dashboard", summary: "Developers, projects, going live." },
   {

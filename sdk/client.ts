@@ -5,6 +5,7 @@
  */
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
+import { billingReceipts } from "./billing_receipts.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 
 export type AstapaOptions = {
@@ -271,6 +272,9 @@ export function createAstapa(options: AstapaOptions) {
           success_url?: string;
           failure_url?: string;
           coupon?: string;
+          /** Who the receipt is made out to: a name and an NPWP or NIK. */
+          buyer_name?: string;
+          buyer_tax_id?: string;
         },
       ) =>
         json<
@@ -288,8 +292,9 @@ export function createAstapa(options: AstapaOptions) {
         ),
     },
 
-    /** Trials, plan changes and coupons (docs/billing.md). */
+    /** Trials, plan changes and coupons (docs/billing.md); receipts, PPN settings and refunds (docs/receipts.md). */
     billing: {
+      ...billingReceipts(json),
       /** Starts a user's one free trial of a plan; their tokens then carry custom_claims.trial_ends_at. */
       startTrial: (sub: string, plan: string) =>
         json<BillingSubscription>(

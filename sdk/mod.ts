@@ -14,6 +14,7 @@ import { nextMiddleware } from "./next.ts";
 import type { AstapaClaims } from "./client.ts";
 
 export type { AstapaClaims, CustomClaims, LoginRequest, Tokens } from "./client.ts";
+export type { Receipt, Refund, TaxSettings } from "./billing_receipts.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export { ACR_MFA, authorize, mfaRule, planRule, scopeRule } from "./middleware.ts";
 export { nextMiddleware, nextRoute } from "./next.ts";

@@ -479,15 +479,20 @@ create or replace function api.apply_payment_event(project_id text) returns json
     set processed_at = pg_catalog.now(), outcome = applied_outcome, error = failure
     where e.project_id = ev.project_id and e.id = ev.id;
     return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'event_id', ev.id, 'outcome', applied_outcome, 'error', failure));
+      'event_id', ev.id, 'outcome', applied_outcome, 'error', failure,
+      -- The receipt a payment just got, so the worker mails it in this transaction.
+      'receipt_id', case when applied_outcome in ('paid', 'paid_again') then
+        (select r.public_id from astapa.receipts as r join astapa.payments as y
+           on y.project_id = r.project_id and y.id = r.payment_id
+         where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id) end));
   end
   $$;
 
 comment on function api.apply_payment_event(text) is
   'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and '
   'marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate '
-  'changes nothing; a success extends the subscription once through api.assign_plan and emits payment.succeeded. '
-  'An event that fails for good is marked outcome error (its changes rolled back) so later events are not held '
+  'changes nothing; a success extends the subscription once through api.assign_plan, emits payment.succeeded '
+  'and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held '
   'up; transient failures raise and are retried.';
 
 grant execute on function api.apply_payment_event(text) to astapa_app;
@@ -508,6 +513,10 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
     period_start timestamptz;
     period_end timestamptz;
   begin
+    -- Refund callbacks share the durable events table and this worker (db/api/refunds.sql).
+    if ev.body ->> 'event' like 'refund.%' then
+      return astapa.apply_refund_event(ev);
+    end if;
     new_status := astapa.payment_status(ev.provider_status);
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
@@ -543,6 +552,7 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
           if target.status = 'paid' then
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
+            perform astapa.issue_receipt(pay, null, null);
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
@@ -569,6 +579,9 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
             end if;
+            -- Every paid payment gets its numbered receipt in the same transaction (db/api/receipts.sql); an
+            -- upgrade's receipt covers the rest of the period it paid for.
+            perform astapa.issue_receipt(pay, coalesce(period_start, pg_catalog.now()), period_end);
             perform astapa.emit_event(ev.project_id, 'payment.succeeded', pg_catalog.jsonb_build_object(
               'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
               'method', pay.method, 'amount', pay.amount, 'paid_through', period_end));

@@ -6,6 +6,7 @@
 import { asApp } from "@/db/client.ts";
 import { type Checkout, createCheckout, getCheckout, recordPayment } from "@/db/payments.ts";
 import { getProject } from "@/db/projects.ts";
+import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { getUser } from "@/db/users.ts";
 import { AppError } from "../http/errors.ts";
 import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
@@ -18,6 +19,8 @@ export type CheckoutRequest = {
   success_url?: string;
   failure_url?: string;
   coupon?: string;
+  /** Who the receipt is made out to (name, NPWP or NIK), recorded with the checkout. */
+  buyer?: { name?: string; tax_id?: string };
 };
 export type MethodChoice = { method: Method; bank?: Bank; mobileNumber?: string };
 
@@ -30,11 +33,14 @@ export async function openCheckout(
   const project = await asApp(deps.sql, projectId, (tx) => getProject(tx, projectId));
   const account = await chooseXendit(deps, projectId, project.mode);
   if (!account) throw new AppError("payments_not_configured");
-  return await asApp(
-    deps.sql,
-    projectId,
-    (tx) => createCheckout(tx, projectId, { ...request, xendit_account: account.account }),
-  );
+  const { buyer, ...opening } = request;
+  return await asApp(deps.sql, projectId, async (tx) => {
+    const checkout = await createCheckout(tx, projectId, { ...opening, xendit_account: account.account });
+    if (buyer && (buyer.name || buyer.tax_id)) {
+      await setCheckoutBuyer(tx, projectId, checkout.checkout_id, buyer);
+    }
+    return checkout;
+  });
 }
 
 /** Creates (or finds again) the charge for `choice` and attaches it to the checkout. */

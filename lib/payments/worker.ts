@@ -7,6 +7,7 @@
 import { asApp, type Sql } from "@/db/client.ts";
 import { applyPaymentEvent, projectsWithPaymentEvents } from "@/db/payments.ts";
 import { log } from "../http/log.ts";
+import { queueReceiptMail } from "./receipt_mail.ts";
 import { countPaymentEvent } from "../metrics/metrics.ts";
 
 export type AppliedEvent = { projectId: string; eventId: number; outcome: string; error?: string };
@@ -18,6 +19,8 @@ export type WorkerOptions = {
   onApplied?: (event: AppliedEvent) => void;
   /** After a transient failure, the next pass comes this much later at the latest (default 5 s). */
   retryMs?: number;
+  /** The deployment's base URL: a paid payment's receipt mail is queued with the event (none when unset). */
+  receiptBaseUrl?: string;
 };
 
 export class PaymentEventWorker {
@@ -89,6 +92,9 @@ export class PaymentEventWorker {
       const applied = await asApp(this.sql, projectId, async (tx) => {
         const result = await applyPaymentEvent(tx, projectId);
         if (!result) return null;
+        if (result.receipt_id && this.options.receiptBaseUrl) {
+          await queueReceiptMail(tx, projectId, result.receipt_id, this.options.receiptBaseUrl);
+        }
         const event = { projectId, eventId: result.event_id, outcome: result.outcome, error: result.error };
         await this.options.beforeCommit?.(event);
         return event;

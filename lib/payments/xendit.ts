@@ -259,7 +259,8 @@ function invoiceCharge(invoice: Invoice): Charge {
   };
 }
 
-function asChargeError(error: unknown): ChargeError {
+/** Xendit's refusal (status + code) or unreachability, as a ChargeError. */
+export function asChargeError(error: unknown): ChargeError {
   if (error instanceof ChargeError) return error;
   // The SDK is loaded whenever one of its errors exists (a client was made first).
   if (sdk && error instanceof sdk.XenditSdkError) {

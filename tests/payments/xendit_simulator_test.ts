@@ -226,3 +226,71 @@ Deno.test("xendit simulator — webhook sender retries on non-2xx, can send twic
   assert.deepEqual(got.map((r) => r.token), ["wrong", "wrong"]);
   assert.deepEqual(got[0].body, got[1].body);
 });
+
+Deno.test("xendit simulator — Refund API through xendit-node: partial, replay, GET, limits, VA refused, callback", async () => {
+  const { RefundCallbackFromJSON } = await import("xendit-node/refund/models/index.js");
+  const xendit = new Xendit({ secretKey: TEST_SECRET_KEY, xenditURL: served.url });
+  const charge = await createCharge(connection, request({}));
+  const unpaid = await sdkError(xendit.Refund.createRefund({
+    data: { paymentRequestId: charge.providerId, amount: 1, currency: "IDR", reason: "OTHERS" },
+  }));
+  assert.deepEqual([unpaid.status, unpaid.errorCode], [400, "INELIGIBLE_TRANSACTION"]);
+  served.sim.pay(charge.providerId);
+  await served.sim.webhooks.idle();
+  const before = receiver.received.length;
+  const created = await xendit.Refund.createRefund({
+    idempotencyKey: "rfd_key_1",
+    data: {
+      paymentRequestId: charge.providerId,
+      referenceId: "rfd_ours_1",
+      amount: 40_000,
+      currency: "IDR",
+      reason: "REQUESTED_BY_CUSTOMER",
+    },
+  });
+  assert.match(created.id!, /^rfd-/);
+  assert.deepEqual([created.amount, created.referenceId, created.paymentRequestId], [
+    40_000,
+    "rfd_ours_1",
+    charge.providerId,
+  ]);
+  const replay = await xendit.Refund.createRefund({
+    idempotencyKey: "rfd_key_1",
+    data: {
+      paymentRequestId: charge.providerId,
+      referenceId: "rfd_ours_1",
+      amount: 40_000,
+      currency: "IDR",
+      reason: "REQUESTED_BY_CUSTOMER",
+    },
+  });
+  assert.equal(replay.id, created.id, "the same key answers the same refund");
+  assert.equal((await xendit.Refund.getRefund({ refundID: created.id! })).amount, 40_000);
+  const over = await sdkError(xendit.Refund.createRefund({
+    data: { paymentRequestId: charge.providerId, amount: 60_000, currency: "IDR", reason: "OTHERS" },
+  }));
+  assert.deepEqual([over.status, over.errorCode], [400, "MAXIMUM_REFUND_AMOUNT_REACHED"]);
+  await served.sim.webhooks.idle();
+  const callbacks = receiver.received.slice(before).filter((r) =>
+    (r.body as { event?: string }).event?.startsWith("refund.")
+  );
+  assert.equal(callbacks.length, 1, "the replay settled nothing twice");
+  assert.equal(callbacks[0].token, TEST_CALLBACK_TOKEN);
+  const callback = RefundCallbackFromJSON(callbacks[0].body);
+  assert.equal(callback.event, "refund.succeeded");
+  assert.deepEqual([callback.data?.status, callback.data?.referenceId, callback.data?.amount], [
+    "SUCCEEDED",
+    "rfd_ours_1",
+    40_000,
+  ]);
+
+  const va = await createCharge(connection, request({ method: "bank_transfer", bank: "BNI" }));
+  served.sim.pay(va.providerId);
+  const refused = await sdkError(xendit.Refund.createRefund({
+    data: { paymentRequestId: va.providerId, currency: "IDR", reason: "OTHERS" },
+  }));
+  assert.deepEqual([refused.status, refused.errorCode], [400, "INELIGIBLE_TRANSACTION"]);
+  assert.match(String(refused.errorMessage), /Virtual account/);
+  const missing = await sdkError(xendit.Refund.getRefund({ refundID: "rfd-nope" }));
+  assert.equal(missing.status, 404);
+});

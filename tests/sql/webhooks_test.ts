@@ -48,6 +48,7 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "payment.failed",
     "user.mfa_enrolled",
     "user.mfa_removed",
+    "payment.refunded",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 

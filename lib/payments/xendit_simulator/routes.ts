@@ -7,6 +7,7 @@ import type { SimulatorAccount, XenditSimulator } from "./simulator.ts";
 import { SimulatorError } from "./simulator.ts";
 import { channelProblem, firstIssue, InvoiceInput, PaymentRequestInput } from "./validate.ts";
 import { hex } from "@/lib/secrets.ts";
+import { refundRoutes } from "./refunds.ts";
 
 export type SimEnv = { Variables: { account: SimulatorAccount } };
 
@@ -148,6 +149,8 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
     await sim.settle(id, action);
     return c.json({ status: "OK" });
   });
+
+  refundRoutes(app, sim);
 
   app.notFound((c) => c.json({ error_code: "NOT_FOUND", message: "Endpoint not found" }, 404));
   return app;

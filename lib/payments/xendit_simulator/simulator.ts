@@ -1,8 +1,8 @@
 /**
  * A local Xendit speaking the real API closely enough that the unmodified xendit-node client talks to it:
  * Basic auth with the secret key, the Payment Request API (QRIS, virtual accounts, OVO) with idempotency
- * replay, the Invoice API (GoPay) with complete bodies, test-mode payment simulation, and callbacks with
- * x-callback-token. Tests serve it on a loopback port; the server mounts it for sandbox projects without keys.
+ * replay, the Invoice API (GoPay) with complete bodies, the Refund API (refunds.ts), test-mode payment
+ * simulation, and callbacks with x-callback-token. Tests serve it on a loopback port; the server mounts it for sandbox projects without keys.
  */
 import type { Hono } from "hono";
 import { type SimEnv, simulatorApp } from "./routes.ts";
@@ -14,6 +14,7 @@ import {
 } from "./bodies.ts";
 import { type Deliver, type DeliveryOptions, WebhookSender } from "./webhooks.ts";
 import type { Remembered, SimulatorPersistence, StoredCharge } from "./persistence.ts";
+import type { RefundRecord } from "./refunds.ts";
 
 type Keyed<T> = T & { secretKey: string };
 export type OwnedCharge =
@@ -50,6 +51,10 @@ export class XenditSimulator {
   readonly invoices = new Map<string, InvoiceRecord & { secretKey: string }>();
   /** secretKey + idempotency key → the request it was first used with and the answer given. */
   readonly idempotency = new Map<string, { requestHash: string; status: number; body: unknown }>();
+  /** Refunds made through this instance (refunds.ts). */
+  readonly refunds = new Map<string, RefundRecord>();
+  /** What a new refund does in test mode: settle at once (succeed or fail), or wait for settleRefund. */
+  refundOutcome: "succeed" | "fail" | "hold" = "succeed";
   readonly webhooks: WebhookSender;
   baseUrl: string;
   readonly app: Hono<SimEnv>;
@@ -250,6 +255,11 @@ export class XenditSimulator {
     if (status === "SUCCEEDED") pr.paymentId = `py-${crypto.randomUUID()}`;
     if (status === "FAILED") pr.failureCode = "INSUFFICIENT_BALANCE";
     this.#notify(pr.secretKey, paymentCallbackBody(pr, status), delivery);
+  }
+
+  /** Sends a callback to the account that owns `secretKey` (refund callbacks use it). */
+  notifyAccount(secretKey: string, body: unknown, delivery: DeliveryOptions = {}): void {
+    this.#notify(secretKey, body, delivery);
   }
 
   #notify(secretKey: string, body: unknown, delivery: DeliveryOptions): void {

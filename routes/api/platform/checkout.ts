@@ -22,6 +22,9 @@ const CheckoutParams = z.object({
   success_url: z.url().max(2000).optional(),
   failure_url: z.url().max(2000).optional(),
   coupon: z.string().min(1).max(64).optional().describe("A coupon code to redeem on this checkout."),
+  buyer_name: z.string().trim().min(1).max(200).optional(),
+  buyer_tax_id: z.string().regex(/^[0-9 .-]{15,24}$/, "An NPWP (15 or 16 digits) or a NIK (16 digits).")
+    .optional(),
 });
 
 /**
@@ -42,6 +45,7 @@ export const handler: Handlers = {
       success_url: input.success_url,
       failure_url: input.failure_url,
       coupon: input.coupon,
+      buyer: { name: input.buyer_name, tax_id: input.buyer_tax_id },
     });
     if (input.method) {
       checkout = await chargeCheckout(deps, client.projectId, checkout.checkout_id, {

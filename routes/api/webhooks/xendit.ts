@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { asApp } from "@/db/client.ts";
+import { asApp, type Sql } from "@/db/client.ts";
+import { refundAccount } from "@/db/refunds.ts";
 import { checkoutAccount, recordPaymentEvent } from "@/db/payments.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { parseJsonBody } from "@/lib/http/json.ts";
@@ -24,6 +25,16 @@ const PaymentCallback = z.looseObject({
   }),
 });
 
+/** Refund API callbacks: { event: refund.succeeded | refund.failed, data: { id, reference_id (our rfd_…), … } }. */
+const RefundCallback = z.looseObject({
+  event: z.string().regex(/^refund\./),
+  data: z.looseObject({
+    id: z.string().min(1).max(255),
+    reference_id: z.string().max(255),
+    status: z.string().regex(/^[A-Z_]{1,40}$/),
+  }),
+});
+
 /** Invoice API callbacks: { id, external_id, status, … }. */
 const InvoiceCallback = z.looseObject({
   id: z.string().min(1).max(255),
@@ -41,8 +52,8 @@ export const handler: Handlers = {
     const token = c.req.header("x-callback-token");
     if (!token) throw new AppError("unauthorized", { description: "x-callback-token is missing." });
     const body = parseJsonBody(await readText(c));
-    const event = readCallback(body);
     const deps = c.var.deps;
+    const event = await readCallback(deps.sql, body);
     const owner = await asApp(deps.sql, null, (tx) => checkoutAccount(tx, event.checkoutId));
     const expected = owner
       ? (await xenditAccount(deps, owner.project_id, owner.environment, owner.xendit_account))?.callbackToken
@@ -68,9 +79,17 @@ export const handler: Handlers = {
   },
 };
 
-function readCallback(
+async function readCallback(
+  sql: Sql,
   body: unknown,
-): { providerId: string; status: string; checkoutId: string; body: unknown } {
+): Promise<{ providerId: string; status: string; checkoutId: string; body: unknown }> {
+  // A refund names our refund id; the checkout of the refunded payment says whose token to expect.
+  const refund = RefundCallback.safeParse(body);
+  if (refund.success) {
+    const { id, reference_id, status } = refund.data.data;
+    const owner = await asApp(sql, null, (tx) => refundAccount(tx, reference_id));
+    return { providerId: id, status, checkoutId: owner?.checkout_id ?? reference_id, body };
+  }
   const payment = PaymentCallback.safeParse(body);
   if (payment.success) {
     const { payment_request_id, reference_id, status } = payment.data.data;
@@ -86,6 +105,6 @@ function readCallback(
     };
   }
   throw new AppError("validation_failed", {
-    description: "Not a Xendit Payment Request or Invoice callback.",
+    description: "Not a Xendit Payment Request, Invoice or Refund callback.",
   });
 }

@@ -95,7 +95,7 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
       <h1>Payments</h1>
       <p class="muted">
         Checkouts and payments of this project's <ModeBadge mode={data.project.mode} />{" "}
-        mode only; amounts in whole rupiah.
+        mode only; amounts in whole rupiah. <a href={`${base}/receipts`}>Receipts and refunds</a>
       </p>
       <section class="charts" aria-label="Last 30 days">
         <div class="card">

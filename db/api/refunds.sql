@@ -1,0 +1,340 @@
+-- Refunds through Xendit: asking for one (never more than was paid), recording Xendit's answer, applying
+-- refund callbacks from astapa.payment_events (idempotent, order-safe) with the plan effect chosen.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md and docs/receipts.md.
+
+drop policy if exists "a project reads its own refunds" on astapa.refunds;
+create policy "a project reads its own refunds" on astapa.refunds
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project asks for its own refunds" on astapa.refunds;
+create policy "a project asks for its own refunds" on astapa.refunds
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own refunds' progress" on astapa.refunds;
+create policy "a project records its own refunds' progress" on astapa.refunds
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions find the refund a callback names" on astapa.refunds;
+create policy "definer functions find the refund a callback names" on astapa.refunds
+  for select to astapa_owner
+  using (public_id = pg_catalog.current_setting('astapa.lookup_refund', true));
+
+create or replace function astapa.refunded_amount(project_id text, payment_id bigint) returns bigint
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.sum(r.amount), 0)::bigint from astapa.refunds as r
+    where r.project_id = refunded_amount.project_id and r.payment_id = refunded_amount.payment_id
+      and r.status = 'succeeded'
+  $$;
+
+comment on function astapa.refunded_amount(text, bigint) is 'What has been refunded of a payment (succeeded refunds).';
+
+grant execute on function astapa.refunded_amount(text, bigint) to astapa_app;
+
+create or replace function astapa.refund_json(r astapa.refunds) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'refund_id', r.public_id, 'amount', r.amount, 'currency', 'IDR', 'reason', r.reason,
+      'plan_effect', r.plan_effect, 'status', r.status, 'provider_id', r.provider_id,
+      'failure_code', r.failure_code, 'requested_by', r.requested_by, 'created_at', r.created_at,
+      'succeeded_at', r.succeeded_at,
+      'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
+                    'method', y.method, 'amount', y.amount,
+                    'refunded', astapa.refunded_amount(y.project_id, y.id))
+                  from astapa.payments as y where y.project_id = r.project_id and y.id = r.payment_id),
+      'receipt_id', (select x.public_id from astapa.receipts as x
+                     where x.project_id = r.project_id and x.payment_id = r.payment_id),
+      'receipt_number', (select x.number from astapa.receipts as x
+                         where x.project_id = r.project_id and x.payment_id = r.payment_id),
+      'checkout', (select pg_catalog.jsonb_build_object('checkout_id', c.public_id, 'sub', c.user_id::text,
+                     'plan', c.plan_key, 'xendit_account', c.xendit_account, 'environment', c.environment)
+                   from astapa.payments as y join astapa.checkouts as c
+                     on c.project_id = y.project_id and c.id = y.checkout_id
+                   where y.project_id = r.project_id and y.id = r.payment_id))
+  $$;
+
+comment on function astapa.refund_json(astapa.refunds) is
+  'A refund as the API and the dashboard show it, with its payment, receipt and checkout.';
+
+grant execute on function astapa.refund_json(astapa.refunds) to astapa_app;
+
+create or replace function astapa.refund_refusal(pay astapa.payments, now timestamptz) returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select case
+      when pay.method = 'bank_transfer' then
+        'Virtual account payments cannot be refunded through Xendit: pay the customer back by bank transfer '
+        'outside Astapa.'
+      when pay.method = 'qris' and pay.paid_at < now - interval '30 days' then
+        'QRIS payments can be refunded only within 30 days of payment.'
+    end
+  $$;
+
+comment on function astapa.refund_refusal(astapa.payments, timestamptz) is
+  'Why a paid payment cannot be refunded through Xendit''s Refund API (virtual accounts; QRIS after 30 days), '
+  'or null.';
+
+grant execute on function astapa.refund_refusal(astapa.payments, timestamptz) to astapa_app;
+
+create or replace function api.request_refund(project_id text, refund jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    pay astapa.payments;
+    receipt_key text := refund ->> 'receipt';
+    outstanding bigint;
+    wanted bigint;
+    refusal text;
+    created astapa.refunds;
+  begin
+    if pg_catalog.jsonb_typeof(refund) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'refund must be a JSON object.';
+    end if;
+    if coalesce(refund ->> 'plan_effect', '') not in ('end_now', 'keep_to_period_end', 'none') then
+      raise exception using errcode = 'AS400',
+        detail = '{"plan_effect": ["end_now, keep_to_period_end or none."]}',
+        message = 'plan_effect must be end_now, keep_to_period_end or none.';
+    end if;
+    if coalesce(refund ->> 'reason', 'REQUESTED_BY_CUSTOMER') not in ('REQUESTED_BY_CUSTOMER', 'CANCELLATION',
+       'DUPLICATE', 'FRAUDULENT', 'OTHERS') then
+      raise exception using errcode = 'AS400',
+        detail = '{"reason": ["REQUESTED_BY_CUSTOMER, CANCELLATION, DUPLICATE, FRAUDULENT or OTHERS."]}',
+        message = 'reason must be REQUESTED_BY_CUSTOMER, CANCELLATION, DUPLICATE, FRAUDULENT or OTHERS.';
+    end if;
+    if refund ? 'amount' and (pg_catalog.jsonb_typeof(refund -> 'amount') <> 'number'
+       or (refund ->> 'amount')::numeric <> pg_catalog.trunc((refund ->> 'amount')::numeric)
+       or (refund ->> 'amount')::numeric not between 1 and 1000000000000) then
+      raise exception using errcode = 'AS400', detail = '{"amount": ["Whole rupiah, at least 1."]}',
+        message = 'amount must be whole rupiah, at least 1.';
+    end if;
+    -- The payment row is the lock: refunds of one payment are decided one after another, so together they
+    -- never exceed what it paid, however many are asked for at once.
+    select y.* into pay from astapa.payments as y
+    join astapa.receipts as x on x.project_id = y.project_id and x.payment_id = y.id
+    where y.project_id = request_refund.project_id and (x.public_id = receipt_key or x.number = receipt_key)
+    for update of y;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No paid payment has this receipt.';
+    end if;
+    refusal := astapa.refund_refusal(pay, pg_catalog.now());
+    if refusal is not null then
+      raise exception using errcode = 'AS409', message = refusal;
+    end if;
+    select pay.amount - coalesce(pg_catalog.sum(r.amount), 0) into outstanding from astapa.refunds as r
+    where r.project_id = pay.project_id and r.payment_id = pay.id and r.status <> 'failed';
+    wanted := coalesce((refund ->> 'amount')::bigint, outstanding);
+    if outstanding < 1 then
+      raise exception using errcode = 'AS409', message = 'This payment has been refunded in full already.';
+    end if;
+    if wanted > outstanding then
+      raise exception using errcode = 'AS409', detail = '{"amount": ["More than is left to refund."]}',
+        message = pg_catalog.format('Only IDR %s of this payment is left to refund.', outstanding);
+    end if;
+    insert into astapa.refunds (project_id, payment_id, checkout_public_id, amount, reason, plan_effect, requested_by)
+    values (pay.project_id, pay.id,
+            (select c.public_id from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id),
+            wanted, coalesce(refund ->> 'reason', 'REQUESTED_BY_CUSTOMER'),
+            refund ->> 'plan_effect', coalesce(nullif(refund ->> 'requested_by', ''), 'api'))
+    returning * into created;
+    perform astapa.audit(project_id, 'payment.refund_requested', 'refund:' || created.public_id,
+      pg_catalog.jsonb_build_object('receipt', receipt_key, 'amount', wanted, 'plan_effect', created.plan_effect,
+        'by', created.requested_by));
+    return astapa.refund_json(created);
+  end
+  $$;
+
+comment on function api.request_refund(text, jsonb) is
+  'Asks for a refund of the payment a receipt (id or number) is for: {receipt, amount? (default: all that is '
+  'left), reason?, plan_effect (end_now | keep_to_period_end | none), requested_by?}. Locks the payment so '
+  'refunds never exceed it. The caller then asks Xendit (idempotency key = refund_id) and records the answer '
+  'with api.record_refund_answer. AS400 bad input; AS404 no such receipt; AS409 not refundable (virtual '
+  'account, QRIS after 30 days) or more than is left. Audited.';
+
+grant execute on function api.request_refund(text, jsonb) to astapa_app;
+
+create or replace function api.record_refund_answer(project_id text, refund_id text, answer jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.refunds;
+  begin
+    select * into target from astapa.refunds as r
+    where r.project_id = record_refund_answer.project_id and r.public_id = refund_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    if answer ->> 'failure' is not null then
+      -- Xendit refused: nothing was refunded and the amount is free again. A callback may not undo this.
+      if target.status = 'requested' then
+        update astapa.refunds as r set status = 'failed', failure_code = pg_catalog.left(answer ->> 'failure', 500),
+          updated_at = pg_catalog.now()
+        where r.project_id = target.project_id and r.id = target.id
+        returning * into target;
+      end if;
+    else
+      -- A callback that came first has already moved it on; the provider id is recorded either way.
+      update astapa.refunds as r
+      set provider_id = coalesce(r.provider_id, answer ->> 'provider_id'),
+          status = case when r.status = 'requested' then 'pending' else r.status end,
+          updated_at = pg_catalog.now()
+      where r.project_id = target.project_id and r.id = target.id
+      returning * into target;
+    end if;
+    return astapa.refund_json(target);
+  end
+  $$;
+
+comment on function api.record_refund_answer(text, text, jsonb) is
+  'Records Xendit''s answer to a refund request: {provider_id} (accepted: pending unless a callback already '
+  'settled it) or {failure} (refused: failed, the amount is free again). AS404 unknown refund.';
+
+grant execute on function api.record_refund_answer(text, text, jsonb) to astapa_app;
+
+create or replace function api.refund_account(refund_id text) returns jsonb
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    found_checkout text;
+  begin
+    -- Only for requests that act for no project yet (the webhook): a refund callback names our refund id.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'refund_account runs outside any project.';
+    end if;
+    if refund_id is null or refund_id !~ '^rfd_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_refund', refund_id, true);
+    select r.checkout_public_id into found_checkout from astapa.refunds as r where r.public_id = refund_id;
+    perform pg_catalog.set_config('astapa.lookup_refund', '', true);
+    return pg_catalog.jsonb_build_object('checkout_id', found_checkout);
+  end
+  $$;
+
+comment on function api.refund_account(text) is
+  'Definer: a Xendit refund callback names our refund id (its reference_id) but no project. Returns the id of '
+  'the checkout the refunded payment belongs to — nothing else — so the webhook checks the callback token of '
+  'that checkout''s account (api.checkout_account) and stores the event. Runs only without a project set.';
+
+revoke execute on function api.refund_account(text) from public;
+
+grant execute on function api.refund_account(text) to astapa_app;
+
+create or replace function astapa.apply_refund_event(ev astapa.payment_events) returns text
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.refunds;
+    pay astapa.payments;
+    bought astapa.checkouts;
+    current astapa.subscriptions;
+    new_status text := case ev.provider_status when 'SUCCEEDED' then 'succeeded' when 'FAILED' then 'failed'
+                         when 'CANCELLED' then 'failed' else 'pending' end;
+    refunded_amount numeric;
+  begin
+    select * into target from astapa.refunds as r
+    where r.project_id = ev.project_id and r.public_id = ev.body #>> '{data,reference_id}'
+    for update;
+    if not found then
+      return 'unknown_refund';
+    end if;
+    -- Succeeded and failed are final: a duplicate, a late PENDING or a contradicting callback changes nothing.
+    if target.status in ('succeeded', 'failed') or new_status = 'pending' then
+      return 'no_change';
+    end if;
+    refunded_amount := (ev.body #>> '{data,amount}')::numeric;
+    if coalesce(ev.body #>> '{data,currency}', 'IDR') <> 'IDR' then
+      return 'currency_mismatch';
+    end if;
+    if refunded_amount is distinct from target.amount then
+      return 'amount_mismatch';
+    end if;
+    select * into pay from astapa.payments as y where y.project_id = target.project_id and y.id = target.payment_id;
+    if new_status = 'failed' then
+      update astapa.refunds as r set status = 'failed', provider_id = coalesce(r.provider_id, ev.provider_id),
+        failure_code = pg_catalog.left(coalesce(ev.body #>> '{data,failure_code}', 'FAILED'), 500),
+        updated_at = pg_catalog.now()
+      where r.project_id = target.project_id and r.id = target.id;
+      return 'refund_failed';
+    end if;
+    update astapa.refunds as r set status = 'succeeded', provider_id = coalesce(r.provider_id, ev.provider_id),
+      succeeded_at = pg_catalog.now(), updated_at = pg_catalog.now()
+    where r.project_id = target.project_id and r.id = target.id;
+    select * into bought from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id;
+    -- The plan effect touches the subscription only while it is still the one this payment bought.
+    select * into current from astapa.subscriptions as s
+    where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
+    for update;
+    if current.plan_key = bought.plan_key and current.paid_through is not null
+       and current.status in ('active', 'past_due', 'canceled') then
+      if target.plan_effect = 'end_now' then
+        perform api.assign_plan(bought.project_id, bought.user_id, astapa.default_plan_key(bought.project_id),
+          'default');
+        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+      elsif target.plan_effect = 'keep_to_period_end' then
+        perform api.cancel_subscription(bought.project_id, bought.user_id);
+        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+      end if;
+    end if;
+    perform astapa.emit_event(ev.project_id, 'payment.refunded', pg_catalog.jsonb_build_object(
+      'refund_id', target.public_id, 'checkout_id', bought.public_id, 'sub', bought.user_id::text,
+      'plan', bought.plan_key, 'method', pay.method, 'amount', target.amount,
+      'refunded_total', astapa.refunded_amount(pay.project_id, pay.id), 'payment_amount', pay.amount,
+      'plan_effect', target.plan_effect,
+      'receipt_number', (select x.number from astapa.receipts as x
+                         where x.project_id = pay.project_id and x.payment_id = pay.id)));
+    perform pg_catalog.pg_notify('astapa_checkouts', bought.public_id);
+    return 'refunded';
+  end
+  $$;
+
+comment on function astapa.apply_refund_event(astapa.payment_events) is
+  'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund '
+  'succeeded, applies its plan effect to the subscription the payment bought (end_now: default plan; '
+  'keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; '
+  'FAILED frees the amount. Final states stay; a wrong amount or currency changes nothing.';
+
+grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
+
+create or replace function api.list_refunds(project_id text, receipt text default null, max_rows integer default 50)
+  returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(astapa.refund_json(r) order by r.id desc), '[]')
+    from (select r.* from astapa.refunds as r
+          where r.project_id = list_refunds.project_id
+            and (list_refunds.receipt is null or r.payment_id = (
+                 select x.payment_id from astapa.receipts as x where x.project_id = list_refunds.project_id
+                   and (x.public_id = list_refunds.receipt or x.number = list_refunds.receipt)))
+          order by r.id desc
+          limit least(greatest(coalesce(max_rows, 50), 1), 200)) as r
+  $$;
+
+comment on function api.list_refunds(text, text, integer) is
+  'The project''s refunds, newest first (max_rows 1–200), or those of one receipt (id or number).';
+
+grant execute on function api.list_refunds(text, text, integer) to astapa_app;

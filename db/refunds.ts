@@ -1,0 +1,100 @@
+/** Typed wrappers around the refund functions in `api` (db/api/refunds.sql). */
+import { z } from "zod";
+import type { Tx } from "./client.ts";
+import { XenditAccountSchema } from "./payments.ts";
+import { result } from "./result.ts";
+
+export const PLAN_EFFECTS = ["end_now", "keep_to_period_end", "none"] as const;
+export const REFUND_REASONS = [
+  "REQUESTED_BY_CUSTOMER",
+  "CANCELLATION",
+  "DUPLICATE",
+  "FRAUDULENT",
+  "OTHERS",
+] as const;
+
+const Idr = z.coerce.number().int();
+
+export const RefundSchema = z.object({
+  refund_id: z.string(),
+  amount: Idr,
+  currency: z.literal("IDR"),
+  reason: z.enum(REFUND_REASONS),
+  plan_effect: z.enum(PLAN_EFFECTS),
+  status: z.enum(["requested", "pending", "succeeded", "failed"]),
+  provider_id: z.string().nullable(),
+  failure_code: z.string().nullable(),
+  requested_by: z.string(),
+  created_at: z.string(),
+  succeeded_at: z.string().nullable(),
+  payment: z.object({
+    kind: z.enum(["payment_request", "invoice"]),
+    provider_id: z.string(),
+    method: z.string(),
+    amount: Idr,
+    refunded: Idr,
+  }),
+  receipt_id: z.string().nullable(),
+  receipt_number: z.string().nullable(),
+  checkout: z.object({
+    checkout_id: z.string(),
+    sub: z.string(),
+    plan: z.string(),
+    xendit_account: XenditAccountSchema,
+    environment: z.enum(["sandbox", "production"]),
+  }),
+});
+export type Refund = z.infer<typeof RefundSchema>;
+
+export type RefundRequest = {
+  /** The receipt (id or number) of the payment to refund. */
+  receipt: string;
+  amount?: number;
+  reason?: typeof REFUND_REASONS[number];
+  plan_effect: typeof PLAN_EFFECTS[number];
+  requested_by?: string;
+};
+
+/** Reserves a refund of a receipted payment (never more than is left); the caller then asks Xendit. */
+export function requestRefund(tx: Tx, projectId: string, request: RefundRequest): Promise<Refund> {
+  return result(
+    tx`select api.request_refund(${projectId}, ${JSON.stringify(request)}::text::jsonb) as result`,
+    RefundSchema,
+  );
+}
+
+/** Records Xendit's answer: accepted ({provider_id}) or refused ({failure}). */
+export function recordRefundAnswer(
+  tx: Tx,
+  projectId: string,
+  refundId: string,
+  answer: { provider_id: string } | { failure: string },
+): Promise<Refund> {
+  return result(
+    tx`select api.record_refund_answer(${projectId}, ${refundId}, ${
+      JSON.stringify(answer)
+    }::text::jsonb) as result`,
+    RefundSchema,
+  );
+}
+
+/** The project's refunds, newest first, or one receipt's. */
+export function listRefunds(
+  tx: Tx,
+  projectId: string,
+  receipt: string | null = null,
+  max = 50,
+): Promise<Refund[]> {
+  return result(
+    tx`select api.list_refunds(${projectId}, ${receipt}, ${max}) as result`,
+    z.array(RefundSchema),
+  );
+}
+
+/** The checkout of the payment a refund callback names (runs with no project set), or null. */
+export function refundAccount(tx: Tx, refundId: string): Promise<{ checkout_id: string | null } | null> {
+  return result(
+    tx`select api.refund_account(${refundId}) as result`,
+    z.object({ checkout_id: z.string().nullable() }).nullable(),
+  );
+}

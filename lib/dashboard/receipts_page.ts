@@ -1,0 +1,52 @@
+/**
+ * The dashboard's Receipts page: the project's numbered receipts with what was refunded of each, and for
+ * admins a refund form per receipt (amount, reason, plan effect) that goes through the same refundPayment as
+ * the Platform API. Loaded for GETs and for re-rendering a refused refund with its reason.
+ */
+import { z } from "zod";
+import type { Ctx } from "../app_env.ts";
+import type { Tx } from "@/db/client.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { getProject, type Project } from "@/db/projects.ts";
+import { listReceipts, type Receipt } from "@/db/receipts.ts";
+import { listRefunds, PLAN_EFFECTS, type Refund, REFUND_REASONS } from "@/db/refunds.ts";
+import type { FrameData } from "./page_data.ts";
+import { frameOf } from "./frame.ts";
+import type { Loader } from "./form_action.ts";
+
+export const RECEIPT_DONE_MESSAGES: Record<string, string> = {
+  refunded:
+    "Refund sent to Xendit: it shows as succeeded once Xendit confirms it, and the plan effect applies then.",
+};
+
+/** What the refund form sends; an empty amount refunds all that is left. */
+export const RefundFormSchema = z.object({
+  csrf: z.string(),
+  receipt: z.string().regex(/^rcp_[a-z2-7]{24}$/),
+  amount: z.string().trim().regex(/^\d{0,13}$/, "Whole rupiah, or empty for all that is left."),
+  reason: z.enum(REFUND_REASONS),
+  plan_effect: z.enum(PLAN_EFFECTS),
+});
+export type RefundForm = z.infer<typeof RefundFormSchema>;
+
+export type ReceiptsData = {
+  frame: FrameData;
+  project: Project;
+  role: MemberRole;
+  receipts: Receipt[];
+  refunds: Refund[];
+  notice?: string;
+  error?: string;
+};
+
+export function receiptsView(c: Ctx): Loader<ReceiptsData> {
+  return async (tx: Tx, role, projectId, extra) => ({
+    frame: frameOf(c),
+    project: await getProject(tx, projectId),
+    role,
+    receipts: await listReceipts(tx, projectId, 100),
+    refunds: await listRefunds(tx, projectId, null, 200),
+    notice: RECEIPT_DONE_MESSAGES[c.req.query("done") ?? ""],
+    ...(extra.error ? { error: extra.error } : {}),
+  });
+}

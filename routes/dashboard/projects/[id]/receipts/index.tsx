@@ -1,0 +1,184 @@
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { actorOf, developer, withProject } from "@/lib/dashboard/access.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
+import { type ReceiptsData, receiptsView, RefundFormSchema } from "@/lib/dashboard/receipts_page.ts";
+import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
+import { refundPayment } from "@/lib/payments/refunds.ts";
+import { PLAN_EFFECTS, REFUND_REASONS } from "@/db/refunds.ts";
+import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
+
+export const handler: Handlers<ReceiptsData> = {
+  GET: async (c) => {
+    const load = receiptsView(c);
+    const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
+    return page(data, { title: `Receipts · ${data.project.name}` });
+  },
+  /** Admins refund (part of) a receipted payment through Xendit, with the plan effect they choose. */
+  POST: async (c) => {
+    const form = await readBody(c, RefundFormSchema, ["form"]);
+    const by = actorOf(developer(c));
+    return formAction(c, {
+      needed: "admin",
+      back: `/dashboard/projects/${c.req.param("id")}/receipts`,
+      load: receiptsView(c),
+      run: async (_tx, projectId) => {
+        await refundPayment(c.var.deps, projectId, {
+          receipt: form.receipt,
+          amount: form.amount === "" ? undefined : Number(form.amount),
+          reason: form.reason,
+          plan_effect: form.plan_effect,
+          requested_by: by,
+        });
+        return "refunded";
+      },
+      title: (data) => `Receipts · ${data.project.name}`,
+    });
+  },
+};
+
+const EFFECT_LABELS: Record<typeof PLAN_EFFECTS[number], string> = {
+  end_now: "End the plan now",
+  keep_to_period_end: "Keep the plan to the period end, then stop",
+  none: "Leave the plan as it is",
+};
+
+/** GET /dashboard/projects/:id/receipts: numbered receipts, refunds, and (admins) the refund action. */
+export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
+  const base = `/dashboard/projects/${data.project.project_id}`;
+  const admin = data.role !== "viewer";
+  return (
+    <Frame
+      frame={data.frame}
+      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      project={{ id: data.project.project_id, section: "payments" }}
+    >
+      <h1>Receipts and refunds</h1>
+      <Notice notice={data.notice} error={data.error} />
+      <p class="muted">
+        Every paid payment gets a receipt numbered per year. Refunds go through Xendit; virtual account
+        payments cannot be refunded there.
+      </p>
+      <table class="list receipts">
+        <thead>
+          <tr>
+            <th scope="col">Receipt</th>
+            <th scope="col">Buyer</th>
+            <th scope="col">Plan</th>
+            <th scope="col">Paid</th>
+            <th scope="col">PPN</th>
+            <th scope="col">Refunded</th>
+            {admin && <th scope="col">Refund</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {data.receipts.map((receipt) => {
+            const pending = data.refunds.filter((r) =>
+              r.receipt_id === receipt.receipt_id && (r.status === "pending" || r.status === "requested")
+            );
+            const left = receipt.amount - receipt.refunded_idr -
+              pending.reduce((sum, r) => sum + r.amount, 0);
+            return (
+              <tr key={receipt.receipt_id} data-receipt={receipt.number}>
+                <td>
+                  <a href={`/billing/receipts/${receipt.receipt_id}`}>{receipt.number}</a>{" "}
+                  <span class={`badge ${receipt.environment}`}>{receipt.environment}</span>
+                </td>
+                <td>
+                  {receipt.buyer.email}
+                  {receipt.buyer.tax_id && (
+                    <>
+                      <br />NPWP/NIK {receipt.buyer.tax_id}
+                    </>
+                  )}
+                </td>
+                <td>
+                  {receipt.plan_name} <span class="muted">{receipt.method}</span>
+                </td>
+                <td class="number">{formatRupiah(receipt.amount)}</td>
+                <td class="number">{receipt.pkp ? formatRupiah(receipt.ppn_idr) : "—"}</td>
+                <td class="number" data-refunded={receipt.refunded_idr}>
+                  {formatRupiah(receipt.refunded_idr)}
+                  {pending.length > 0 && <span class="muted">(+{pending.length} pending)</span>}
+                </td>
+                {admin && (
+                  <td>
+                    {receipt.method === "bank_transfer"
+                      ? <span class="muted">Not refundable through Xendit (virtual account)</span>
+                      : left < 1
+                      ? <span class="muted">Refunded in full</span>
+                      : (
+                        <form method="post" action={`${base}/receipts`} class="inline refund-form">
+                          <CsrfField token={data.frame.csrf} />
+                          <input type="hidden" name="receipt" value={receipt.receipt_id} />
+                          <label>
+                            Amount (IDR, empty: {formatRupiah(left)})
+                            <input
+                              name="amount"
+                              inputMode="numeric"
+                              pattern="\d*"
+                              placeholder={String(left)}
+                            />
+                          </label>
+                          <label>
+                            Reason
+                            <select name="reason">
+                              {REFUND_REASONS.map((reason) => (
+                                <option key={reason} value={reason}>{reason}</option>
+                              ))}
+                            </select>
+                          </label>
+                          <label>
+                            Plan
+                            <select name="plan_effect">
+                              {PLAN_EFFECTS.map((effect) => (
+                                <option key={effect} value={effect}>{EFFECT_LABELS[effect]}</option>
+                              ))}
+                            </select>
+                          </label>
+                          <button type="submit" class="button secondary small">
+                            Refund<span class="visually-hidden">{receipt.number}</span>
+                          </button>
+                        </form>
+                      )}
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {data.refunds.length > 0 && (
+        <>
+          <h2>Refunds</h2>
+          <table class="list refunds">
+            <thead>
+              <tr>
+                <th scope="col">Receipt</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Status</th>
+                <th scope="col">Plan effect</th>
+                <th scope="col">By</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.refunds.map((refund) => (
+                <tr key={refund.refund_id} data-refund={refund.refund_id} data-status={refund.status}>
+                  <td>{refund.receipt_number}</td>
+                  <td class="number">{formatRupiah(refund.amount)}</td>
+                  <td>
+                    {refund.status}
+                    {refund.failure_code && <span class="muted">{refund.failure_code}</span>}
+                  </td>
+                  <td>{EFFECT_LABELS[refund.plan_effect]}</td>
+                  <td>{refund.requested_by}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </Frame>
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * The SDK's receipt, PPN and refund helpers (`astapa.billing.receipts`, `.refunds`, `.taxSettings`): thin calls
+ * to the Platform API with the project's client credentials. Amounts are whole rupiah.
+ */
+
+type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
+
+export type Receipt = {
+  receipt_id: string;
+  number: string;
+  issued_at: string;
+  checkout_id: string;
+  sub: string;
+  plan: string;
+  amount: number;
+  pkp: boolean;
+  price_before_tax_idr: number;
+  tax_base_idr: number | null;
+  ppn_idr: number;
+  refunded_idr: number;
+  buyer: { email: string | null; name: string | null; tax_id: string | null };
+  [key: string]: unknown;
+};
+
+export type Refund = {
+  refund_id: string;
+  amount: number;
+  status: "requested" | "pending" | "succeeded" | "failed";
+  plan_effect: "end_now" | "keep_to_period_end" | "none";
+  receipt_number: string | null;
+  [key: string]: unknown;
+};
+
+export type TaxSettings = {
+  pkp: boolean;
+  ppn_rate: number;
+  tax_base_numerator: number;
+  tax_base_denominator: number;
+  seller_name: string | null;
+  seller_npwp: string | null;
+  seller_address: string | null;
+};
+
+/** The helpers, given the client's authenticated JSON call. */
+export function billingReceipts(json: Json) {
+  return {
+    receipts: {
+      /** The project's receipts, newest first (`before`: the last receipt_id of the previous page). */
+      list: async (query: { limit?: number; before?: string } = {}) => {
+        const params = new URLSearchParams();
+        if (query.limit) params.set("limit", String(query.limit));
+        if (query.before) params.set("before", query.before);
+        const suffix = params.toString() ? `?${params}` : "";
+        return (await json<{ receipts: Receipt[] }>(
+          `/api/platform/receipts${suffix}`,
+        )).receipts;
+      },
+      /** One receipt by id (rcp_…) or number (R-2026-000001). */
+      get: (id: string) => json<Receipt>(`/api/platform/receipts/${encodeURIComponent(id)}`),
+    },
+    refunds: {
+      /** Refunds (part of) a receipted payment through Xendit; pending until Xendit confirms it. */
+      create: (input: {
+        receipt: string;
+        plan_effect: Refund["plan_effect"];
+        amount?: number;
+        reason?:
+          | "REQUESTED_BY_CUSTOMER"
+          | "CANCELLATION"
+          | "DUPLICATE"
+          | "FRAUDULENT"
+          | "OTHERS";
+      }) => json<Refund>("/api/platform/refunds", "POST", input),
+      /** Refunds, newest first, or one receipt's. */
+      list: async (receipt?: string) => {
+        const suffix = receipt ? `?receipt=${encodeURIComponent(receipt)}` : "";
+        return (await json<{ refunds: Refund[] }>(
+          `/api/platform/refunds${suffix}`,
+        )).refunds;
+      },
+    },
+    taxSettings: {
+      get: () => json<TaxSettings>("/api/platform/tax-settings"),
+      /** Changes some PPN settings; null restores a default. */
+      set: (
+        changes: Partial<{ [K in keyof TaxSettings]: TaxSettings[K] | null }>,
+      ) => json<TaxSettings>("/api/platform/tax-settings", "PATCH", changes),
+    },
+  };
+}

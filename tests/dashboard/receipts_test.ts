@@ -1,0 +1,100 @@
+/** The dashboard's Receipts page over HTTP: receipts with PPN and refunds; admins refund, viewers only read. */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { listReceipts } from "@/db/receipts.ts";
+import { listRefunds } from "@/db/refunds.ts";
+import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
+import { testApp } from "../helpers/app.ts";
+import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
+import { seedShop, waitFor } from "../helpers/payments.ts";
+
+const t = await testApp({ listen: true });
+const worker = new PaymentEventWorker(t.db.sql);
+await worker.start();
+Deno.test.afterAll(async () => {
+  await worker.stop();
+  await t.close();
+});
+
+const owner = await signInDeveloper(t, "owner@dev.example");
+await inviteDeveloper(t, "viewer@dev.example");
+const viewer = await signInDeveloper(t, "viewer@dev.example");
+const shop = await seedShop(t.db.sql, { email: "pembeli@example.com" });
+const p = shop.project.id;
+await addDeveloperTo(t, p, owner.accountId, "owner");
+await addDeveloperTo(t, p, viewer.accountId, "viewer");
+const base = `/dashboard/projects/${p}/receipts`;
+
+async function paid(method: "qris" | "bank_transfer") {
+  const opened = await openCheckout(t.deps, p, { sub: shop.userId, plan: "pro" });
+  const charged = await chargeCheckout(t.deps, p, opened.checkout_id, {
+    method,
+    bank: method === "bank_transfer" ? "BCA" : undefined,
+  });
+  await t.deps.xenditSandbox.settle(charged.payment!.provider_id, "pay");
+  return await waitFor(async () => {
+    const receipts = await asApp(t.db.sql, p, (tx) => listReceipts(tx, p));
+    return receipts.find((r) => r.checkout_id === opened.checkout_id);
+  }, "the receipt");
+}
+
+Deno.test("dashboard receipts — list, refund with a plan effect, refused virtual account, viewers read only", async () => {
+  const qris = await paid("qris");
+  const va = await paid("bank_transfer");
+  const page = await getAs(t, viewer, base);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.ok(html.includes(qris.number) && html.includes(va.number));
+  assert.ok(!html.includes("refund-form"), "viewers get no refund form");
+  const forbidden = await postAs(t, viewer, base, {
+    receipt: qris.receipt_id,
+    amount: "",
+    reason: "OTHERS",
+    plan_effect: "none",
+  });
+  assert.equal(forbidden.status, 403);
+
+  const ownerPage = await (await getAs(t, owner, base)).text();
+  assert.ok(ownerPage.includes("refund-form"));
+  assert.ok(ownerPage.includes("Not refundable through Xendit (virtual account)"));
+  const refusedVa = await postAs(t, owner, base, {
+    receipt: va.receipt_id,
+    amount: "",
+    reason: "OTHERS",
+    plan_effect: "none",
+  });
+  assert.equal(refusedVa.status, 422);
+  assert.ok((await refusedVa.text()).includes("Virtual account payments cannot be refunded"));
+  const tooMuch = await postAs(t, owner, base, {
+    receipt: qris.receipt_id,
+    amount: "100000",
+    reason: "OTHERS",
+    plan_effect: "none",
+  });
+  assert.equal(tooMuch.status, 422);
+  assert.match(await tooMuch.text(), /Only IDR 99000/);
+
+  const done = await postAs(t, owner, base, {
+    receipt: qris.receipt_id,
+    amount: "",
+    reason: "REQUESTED_BY_CUSTOMER",
+    plan_effect: "end_now",
+  });
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get("location"), `${base}?done=refunded`);
+  const refund = await waitFor(async () => {
+    const [one] = await asApp(t.db.sql, p, (tx) => listRefunds(tx, p));
+    return one?.status === "succeeded" ? one : undefined;
+  }, "the refund to succeed");
+  assert.equal(refund.amount, 99_000);
+  assert.match(refund.requested_by, /^account:\d+$/, "the developer who refunded is recorded");
+  await waitFor(
+    async () => (await asApp(t.db.sql, p, (tx) => currentSubscription(tx, p, shop.userId))).plan === "free",
+    "end_now",
+  );
+  const after = await (await getAs(t, owner, base)).text();
+  assert.ok(after.includes("Refunded in full"));
+  assert.ok(after.includes('data-status="succeeded"'));
+});

@@ -1,0 +1,151 @@
+/**
+ * Refunds end to end in the offline sandbox: the Platform API asks the simulator's Refund API through the
+ * unmodified xendit-node client, the simulator's refund callback reaches the webhook, the worker applies it
+ * (plan effect, payment.refunded, the receipt's refunded line), and the ledger still adds up.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { listReceipts } from "@/db/receipts.ts";
+import { listRefunds } from "@/db/refunds.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
+import { testApp } from "../helpers/app.ts";
+import { basic } from "../helpers/oauth.ts";
+import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { postJson } from "../helpers/token_client.ts";
+
+const t = await testApp({ listen: true });
+const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
+await worker.start();
+Deno.test.afterAll(async () => {
+  await worker.stop();
+  await t.close();
+});
+
+const as = <T>(projectId: string, work: Parameters<typeof asApp<T>>[2]) => asApp(t.db.sql, projectId, work);
+const auth = (shop: Shop) => ({ authorization: basic(shop.project.clientId, shop.project.secret) });
+
+async function paid(shop: Shop, extra: Record<string, string> = { method: "qris" }) {
+  const { res, body } = await postJson(t, "/api/platform/checkout", {
+    user: shop.userId,
+    plan: "pro",
+    ...extra,
+  }, auth(shop));
+  assert.equal(res.status, 201, JSON.stringify(body));
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
+    p.referenceId === body.checkout_id
+  )!;
+  await t.deps.xenditSandbox.settle(pr.id, "pay");
+  return await waitFor(async () => {
+    const receipts = await as(shop.project.id, (tx) => listReceipts(tx, shop.project.id));
+    return receipts.find((r) => r.checkout_id === body.checkout_id);
+  }, "the receipt");
+}
+
+/** POSTs a refund (numbers stay numbers in the JSON body). */
+async function refund(shop: Shop, body: Record<string, unknown>) {
+  const res = await t.app.request("/api/platform/refunds", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...auth(shop) },
+    body: JSON.stringify(body),
+  });
+  return { res, body: await res.json() };
+}
+
+async function settledRefund(shop: Shop, refundId: string) {
+  return await waitFor(async () => {
+    const refunds = await as(shop.project.id, (tx) => listRefunds(tx, shop.project.id));
+    const found = refunds.find((r) => r.refund_id === refundId);
+    return found && found.status !== "pending" && found.status !== "requested" ? found : undefined;
+  }, "the refund callback");
+}
+
+Deno.test("refunds — partial then full through the simulator's Refund API; end_now; the ledger adds up", async () => {
+  const shop = await seedShop(t.db.sql, { email: "refund@example.com" });
+  const p = shop.project.id;
+  const receipt = await paid(shop);
+  const part = await refund(shop, { receipt: receipt.number, amount: 30_000, plan_effect: "none" });
+  assert.equal(part.res.status, 201, JSON.stringify(part.body));
+  assert.match(part.body.provider_id, /^rfd-/);
+  assert.equal((await settledRefund(shop, part.body.refund_id)).status, "succeeded");
+  assert.equal((await as(p, (tx) => currentSubscription(tx, p, shop.userId))).plan, "pro", "none: plan kept");
+  const over = await refund(shop, { receipt: receipt.receipt_id, amount: 70_000, plan_effect: "end_now" });
+  assert.equal(over.res.status, 409);
+  assert.match(over.body.error_description, /Only IDR 69000/);
+  const rest = await refund(shop, {
+    receipt: receipt.receipt_id,
+    plan_effect: "end_now",
+    reason: "CANCELLATION",
+  });
+  assert.equal(rest.res.status, 201, JSON.stringify(rest.body));
+  assert.equal(rest.body.amount, 69_000);
+  assert.equal((await settledRefund(shop, rest.body.refund_id)).status, "succeeded");
+  await waitFor(
+    async () => (await as(p, (tx) => currentSubscription(tx, p, shop.userId))).plan === "free",
+    "end_now to apply",
+  );
+  const events = await as(
+    p,
+    (tx) => tx`select data from astapa.events where type = 'payment.refunded' order by id`,
+  );
+  assert.deepEqual(events.map((e) => e.data.refunded_total), [30_000, 99_000]);
+  // The ledger: payments − refunds = what the receipts say they kept.
+  const [ledger] = await as(
+    p,
+    (tx) =>
+      tx`select (select sum(amount) from astapa.payments where status = 'paid')::bigint as paid,
+              (select sum(amount) from astapa.refunds where status = 'succeeded')::bigint as refunded`,
+  );
+  const receipts = await as(p, (tx) => listReceipts(tx, p));
+  const kept = receipts.reduce((sum, r) => sum + r.amount - r.refunded_idr, 0);
+  assert.equal(Number(ledger.paid) - Number(ledger.refunded), kept);
+  assert.equal(kept, 0);
+  const page = await (await t.app.request(`/billing/receipts/${receipt.receipt_id}`)).text();
+  assert.ok(page.includes("Refunded") && page.includes("-IDR 99.000"));
+  const listed = await t.app.request(`/api/platform/refunds?receipt=${receipt.number}`, {
+    headers: auth(shop),
+  });
+  assert.equal((await listed.json()).refunds.length, 2);
+});
+
+Deno.test("refunds — a virtual account is refused with the reason; bad input; duplicate callbacks change nothing", async () => {
+  const shop = await seedShop(t.db.sql, { email: "va-refund@example.com" });
+  const va = await paid(shop, { method: "bank_transfer", bank: "BNI" });
+  const refused = await refund(shop, { receipt: va.receipt_id, plan_effect: "none" });
+  assert.equal(refused.res.status, 409);
+  assert.match(refused.body.error_description, /Virtual account payments cannot be refunded/);
+  const bad = await refund(shop, { receipt: "nope", plan_effect: "soon" });
+  assert.equal(bad.res.status, 400);
+  assert.ok(bad.body.fields.receipt && bad.body.fields.plan_effect);
+  assert.equal(
+    (await refund(shop, { receipt: "rcp_aaaaaaaaaaaaaaaaaaaaaaaa", plan_effect: "none" })).res.status,
+    404,
+  );
+
+  // A held refund gets its callback twice; it is applied once.
+  const qris = await paid(shop);
+  t.deps.xenditSandbox.refundOutcome = "hold";
+  try {
+    const held = await refund(shop, { receipt: qris.receipt_id, plan_effect: "keep_to_period_end" });
+    assert.equal(held.res.status, 201);
+    assert.equal(held.body.status, "pending");
+    const { settleRefund } = await import("@/lib/payments/xendit_simulator/refunds.ts");
+    settleRefund(t.deps.xenditSandbox, held.body.provider_id, "succeed", { times: 2 });
+    await t.deps.xenditSandbox.webhooks.idle();
+    assert.equal((await settledRefund(shop, held.body.refund_id)).status, "succeeded");
+    const p = shop.project.id;
+    const outcomes = await waitFor(async () => {
+      const rows = await as(
+        p,
+        (tx) =>
+          tx`select outcome from astapa.payment_events where body->>'event' like 'refund.%' order by id`,
+      );
+      return rows.length === 1 && rows[0].outcome ? rows.map((r) => r.outcome) : undefined;
+    }, "the refund event");
+    assert.deepEqual(outcomes, ["refunded"], "the duplicate delivery stored nothing");
+    const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+    assert.equal(state.subscription?.status, "canceled");
+  } finally {
+    t.deps.xenditSandbox.refundOutcome = "succeed";
+  }
+});

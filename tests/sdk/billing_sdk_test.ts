@@ -1,0 +1,63 @@
+/** The SDK's billing helpers against a served Astapa: tax settings, receipts and a refund (offline sandbox). */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { listRefunds } from "@/db/refunds.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
+import { AstapaError, createAstapa } from "@/sdk/mod.ts";
+import { testApp } from "../helpers/app.ts";
+import { seedShop, waitFor } from "../helpers/payments.ts";
+
+const t = await testApp({ listen: true });
+const worker = new PaymentEventWorker(t.db.sql);
+await worker.start();
+Deno.test.afterAll(async () => {
+  await worker.stop();
+  await t.close();
+});
+
+Deno.test("sdk — billing: tax settings, a paid checkout's receipt, a partial refund", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-buyer@example.com", price: 111_000 });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  const settings = await astapa.billing.taxSettings.set({ pkp: true, seller_name: "PT SDK" });
+  assert.deepEqual([settings.pkp, settings.ppn_rate, settings.seller_name], [true, 12, "PT SDK"]);
+  assert.equal((await astapa.billing.taxSettings.get()).tax_base_denominator, 12);
+  const refused = await astapa.billing.taxSettings.set({ ppn_rate: -1 }).then(() => null, (e) => e);
+  assert.ok(refused instanceof AstapaError);
+  assert.equal(refused.code, "validation_failed");
+
+  const checkout = await astapa.checkout.create({
+    user: shop.userId,
+    plan: "pro",
+    method: "qris",
+    buyer_tax_id: "012345678901234",
+  });
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
+    p.referenceId === checkout.checkout_id
+  )!;
+  await t.deps.xenditSandbox.settle(pr.id, "pay");
+  const [receipt] = await waitFor(async () => {
+    const list = await astapa.billing.receipts.list({ limit: 5 });
+    return list.length ? list : undefined;
+  }, "the receipt");
+  assert.equal(receipt.ppn_idr, 11_000);
+  assert.equal(receipt.buyer.tax_id, "012345678901234");
+  assert.equal((await astapa.billing.receipts.get(receipt.number)).receipt_id, receipt.receipt_id);
+
+  const refund = await astapa.billing.refunds.create({
+    receipt: receipt.number,
+    amount: 11_000,
+    plan_effect: "none",
+  });
+  assert.equal(refund.amount, 11_000);
+  await waitFor(async () => {
+    const [one] = await asApp(t.db.sql, shop.project.id, (tx) => listRefunds(tx, shop.project.id));
+    return one?.status === "succeeded";
+  }, "the refund to succeed");
+  const [listed] = await astapa.billing.refunds.list(receipt.receipt_id);
+  assert.equal(listed.status, "succeeded");
+  assert.equal((await astapa.billing.receipts.get(receipt.receipt_id)).refunded_idr, 11_000);
+});

@@ -1,0 +1,336 @@
+/** SQL tests for refunds (db/api/refunds.sql): reserving, Xendit's answer, callbacks, plan effects, races. */
+import assert from "node:assert/strict";
+import { asApp, createPool } from "@/db/client.ts";
+import { renewalStep } from "@/db/billing.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { getReceipt } from "@/db/receipts.ts";
+import { listRefunds, recordRefundAnswer, refundAccount, requestRefund } from "@/db/refunds.ts";
+import { rows, testDatabase } from "../helpers/db.ts";
+import { rejectsAs } from "../helpers/identity.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =>
+  asApp(db.sql, projectId, work);
+
+async function drain(p: string) {
+  const outcomes: string[] = [];
+  for (;;) {
+    const one = await as(p, (tx) => applyPaymentEvent(tx, p));
+    if (!one) return outcomes;
+    outcomes.push(one.outcome);
+  }
+}
+
+/** A paid QRIS (or other method) payment of plan pro; answers its receipt id and checkout id. */
+async function paidPayment(shop: Shop, providerId: string, method = "qris") {
+  const p = shop.project.id;
+  const checkout = await as(
+    p,
+    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+  );
+  await as(p, (tx) =>
+    recordPayment(tx, p, checkout.checkout_id, {
+      kind: "payment_request",
+      provider_id: providerId,
+      method,
+      bank: method === "bank_transfer" ? "BCA" : undefined,
+      details: {},
+      expires_at: null,
+    }));
+  await as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId,
+      status: "SUCCEEDED",
+      checkoutId: checkout.checkout_id,
+      body: { data: { amount: 99_000, currency: "IDR" } },
+    }));
+  await drain(p);
+  const [row] = rows(
+    await as(
+      p,
+      (tx) =>
+        tx`select r.public_id from astapa.receipts r join astapa.payments y on y.project_id = r.project_id
+       and y.id = r.payment_id where y.provider_id = ${providerId}`,
+    ),
+  );
+  return { receiptId: row.public_id as string, checkoutId: checkout.checkout_id };
+}
+
+/** Xendit's refund callback for our refund, stored like the webhook stores it. */
+function refundCallback(shop: Shop, refund: { refund_id: string; checkout: { checkout_id: string } }, input: {
+  providerId: string;
+  status: string;
+  amount: number;
+}) {
+  const p = shop.project.id;
+  return as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: input.providerId,
+      status: input.status,
+      checkoutId: refund.checkout.checkout_id,
+      body: {
+        event: input.status === "SUCCEEDED" ? "refund.succeeded" : "refund.failed",
+        data: {
+          id: input.providerId,
+          reference_id: refund.refund_id,
+          amount: input.amount,
+          currency: "IDR",
+          status: input.status,
+        },
+      },
+    }));
+}
+
+Deno.test("api.request_refund — partial then the rest; never more than paid; bad input names the field", async () => {
+  const shop = await seedShop(db.sql, { email: "partial@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-rf-1");
+  const first = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 40_000, plan_effect: "none" }),
+  );
+  assert.deepEqual([first.status, first.amount, first.reason], [
+    "requested",
+    40_000,
+    "REQUESTED_BY_CUSTOMER",
+  ]);
+  assert.equal(first.checkout.xendit_account, "simulator");
+  await rejectsAs(
+    as(p, (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 60_000, plan_effect: "none" })),
+    "conflict",
+    /Only IDR 59000/,
+  );
+  const rest = await as(p, (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "none" }));
+  assert.equal(rest.amount, 59_000, "without an amount: all that is left");
+  await rejectsAs(
+    as(p, (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "none" })),
+    "conflict",
+    /in full/,
+  );
+  // A refused refund frees its amount again.
+  const refused = await as(
+    p,
+    (tx) => recordRefundAnswer(tx, p, rest.refund_id, { failure: "INELIGIBLE_TRANSACTION: no" }),
+  );
+  assert.equal(refused.status, "failed");
+  const again = await as(p, (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "none" }));
+  assert.equal(again.amount, 59_000);
+  const request = (body: Record<string, unknown>) =>
+    as(p, (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "none", ...body } as never));
+  await rejectsAs(request({ plan_effect: "later" }), "validation_failed", /plan_effect/);
+  await rejectsAs(request({ reason: "BORED" }), "validation_failed", /reason/);
+  await rejectsAs(request({ amount: 1.5 }), "validation_failed", /amount/);
+  await rejectsAs(request({ amount: "10" }), "validation_failed", /amount/);
+  await rejectsAs(request({ amount: 0 }), "validation_failed", /amount/);
+  await rejectsAs(request({ receipt: "rcp_aaaaaaaaaaaaaaaaaaaaaaaa" }), "not_found");
+  const audit = rows(
+    await as(
+      p,
+      (tx) => tx`select count(*)::int as n from astapa.audit_log where action = 'payment.refund_requested'`,
+    ),
+  );
+  assert.equal(audit[0].n, 3);
+});
+
+Deno.test("api.request_refund — virtual accounts and QRIS past 30 days are refused with the reason", async () => {
+  const shop = await seedShop(db.sql, { email: "va@example.com" });
+  const p = shop.project.id;
+  const va = await paidPayment(shop, "pr-rf-va", "bank_transfer");
+  await rejectsAs(
+    as(p, (tx) => requestRefund(tx, p, { receipt: va.receiptId, plan_effect: "none" })),
+    "conflict",
+    /Virtual account payments cannot be refunded/,
+  );
+  const old = await paidPayment(shop, "pr-rf-old");
+  await db
+    .sql`update astapa.payments set paid_at = now() - interval '31 days' where provider_id = 'pr-rf-old'`;
+  await rejectsAs(
+    as(p, (tx) => requestRefund(tx, p, { receipt: old.receiptId, plan_effect: "none" })),
+    "conflict",
+    /within 30 days/,
+  );
+  assert.deepEqual(await as(p, (tx) => listRefunds(tx, p)), []);
+});
+
+Deno.test("refunds — concurrent requests over the paid amount: one wins, the rest are refused, none exceeds", async () => {
+  const shop = await seedShop(db.sql, { email: "race-refund@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-rf-race");
+  const pools = [0, 1, 2, 3].map(() => createPool(db.url, { max: 1 }));
+  try {
+    const settled = await Promise.allSettled(
+      pools.map((pool) =>
+        asApp(
+          pool,
+          p,
+          (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 60_000, plan_effect: "none" }),
+        )
+      ),
+    );
+    assert.equal(settled.filter((s) => s.status === "fulfilled").length, 1);
+    for (const s of settled.filter((s) => s.status === "rejected")) {
+      await rejectsAs(Promise.reject((s as PromiseRejectedResult).reason), "conflict");
+    }
+  } finally {
+    await Promise.all(pools.map((pool) => pool.end()));
+  }
+  const [sum] = rows(await as(p, (tx) => tx`select sum(amount)::int as total from astapa.refunds`));
+  assert.equal(sum.total, 60_000);
+});
+
+Deno.test("refund callbacks — applied once, out of order and duplicated; end_now ends the plan; payment.refunded", async () => {
+  const shop = await seedShop(db.sql, { email: "end@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-rf-end");
+  const refund = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "end_now", requested_by: "account:1" }),
+  );
+  // The callback beats Xendit's synchronous answer, arrives twice, then a contradicting FAILED.
+  await refundCallback(shop, refund, { providerId: "rfd-x-1", status: "SUCCEEDED", amount: 99_000 });
+  const dup = await refundCallback(shop, refund, {
+    providerId: "rfd-x-1",
+    status: "SUCCEEDED",
+    amount: 99_000,
+  });
+  assert.equal(dup.duplicate, true);
+  assert.deepEqual(await drain(p), ["refunded"]);
+  const answered = await as(
+    p,
+    (tx) => recordRefundAnswer(tx, p, refund.refund_id, { provider_id: "rfd-x-1" }),
+  );
+  assert.deepEqual(
+    [answered.status, answered.provider_id],
+    ["succeeded", "rfd-x-1"],
+    "the answer does not undo it",
+  );
+  await refundCallback(shop, refund, { providerId: "rfd-x-1", status: "FAILED", amount: 99_000 });
+  assert.deepEqual(await drain(p), ["no_change"]);
+  const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  assert.equal(state.plan, "free", "end_now: back to the default plan");
+  const events = rows(
+    await as(p, (tx) => tx`select data from astapa.events where type = 'payment.refunded'`),
+  );
+  assert.equal(events.length, 1);
+  assert.equal(events[0].data.amount, 99_000);
+  assert.equal(events[0].data.refunded_total, 99_000);
+  assert.equal(events[0].data.plan_effect, "end_now");
+  const receipt = await as(p, (tx) => getReceipt(tx, p, receiptId));
+  assert.equal(receipt?.refunded_idr, 99_000);
+});
+
+Deno.test("refund callbacks — keep_to_period_end cancels at period end; FAILED frees the amount; bad amounts change nothing", async () => {
+  const shop = await seedShop(db.sql, { email: "keep@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-rf-keep");
+  const wrong = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 10_000, plan_effect: "none" }),
+  );
+  await refundCallback(shop, wrong, { providerId: "rfd-w", status: "SUCCEEDED", amount: 99_000 });
+  await refundCallback(shop, wrong, { providerId: "rfd-w", status: "FAILED", amount: 10_000 });
+  assert.deepEqual(await drain(p), ["amount_mismatch", "refund_failed"]);
+  const keep = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "keep_to_period_end" }),
+  );
+  assert.equal(keep.amount, 99_000, "the failed refund's amount is free again");
+  await refundCallback(shop, keep, { providerId: "rfd-k", status: "SUCCEEDED", amount: 99_000 });
+  assert.deepEqual(await drain(p), ["refunded"]);
+  const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  assert.equal(state.plan, "pro");
+  assert.equal(state.subscription?.status, "canceled");
+  // A callback for a refund nobody asked for changes nothing.
+  await refundCallback(shop, { refund_id: "rfd_aaaaaaaaaaaaaaaaaaaaaaaa", checkout: keep.checkout }, {
+    providerId: "rfd-ghost",
+    status: "SUCCEEDED",
+    amount: 1,
+  });
+  assert.deepEqual(await drain(p), ["unknown_refund"]);
+});
+
+Deno.test("refunds — a refund racing a renewal: one consistent outcome, the renewal checkout expires", async () => {
+  const shop = await seedShop(db.sql, { email: "renewal-race@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-rf-renew");
+  const refund = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "keep_to_period_end" }),
+  );
+  await refundCallback(shop, refund, { providerId: "rfd-r", status: "SUCCEEDED", amount: 99_000 });
+  // The renewal pass (a month on, inside the notice window) and the worker run at once on two connections.
+  const [sub] = rows(
+    await as(p, (tx) => tx`select paid_through from astapa.subscriptions where ended_at is null`),
+  );
+  const now = new Date(new Date(sub.paid_through).getTime() - 2 * 86400_000);
+  const a = createPool(db.url, { max: 1 });
+  const b = createPool(db.url, { max: 1 });
+  try {
+    const renew = (async () => {
+      for (;;) {
+        try {
+          const step = await asApp(a, p, (tx) => renewalStep(tx, p, now, "simulator"));
+          if (!step) return;
+        } catch (error) {
+          // A deadlock with the refund rolls this step back; the pass tries again, as the scheduler does.
+          if (!String((error as { code?: string }).code).startsWith("40")) throw error;
+        }
+      }
+    })();
+    const apply = (async () => {
+      for (;;) {
+        try {
+          if (!await asApp(b, p, (tx) => applyPaymentEvent(tx, p))) return;
+        } catch (error) {
+          if (!String((error as { code?: string }).code).startsWith("40")) throw error;
+        }
+      }
+    })();
+    await Promise.all([renew, apply]);
+  } finally {
+    await Promise.all([a.end(), b.end()]);
+  }
+  const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  assert.equal(state.subscription?.status, "canceled", "kept to the period end, not renewed");
+  const open = rows(
+    await as(
+      p,
+      (tx) =>
+        tx`select count(*)::int as n from astapa.checkouts where period_start is not null and status in ('open', 'pending')`,
+    ),
+  );
+  assert.equal(open[0].n, 0, "no renewal checkout is left to pay");
+  const [r] = await as(p, (tx) => listRefunds(tx, p, receiptId));
+  assert.equal(r.status, "succeeded");
+});
+
+Deno.test("refunds — policies: a project sees only its own; api.refund_account only outside a project", async () => {
+  const a = await seedShop(db.sql, { email: "rf-owner@example.com" });
+  const b = await seedShop(db.sql, { email: "rf-stranger@example.com" });
+  const { receiptId, checkoutId } = await paidPayment(a, "pr-rf-policy");
+  const refund = await as(
+    a.project.id,
+    (tx) => requestRefund(tx, a.project.id, { receipt: receiptId, plan_effect: "none" }),
+  );
+  assert.deepEqual(await as(null, (tx) => refundAccount(tx, refund.refund_id)), { checkout_id: checkoutId });
+  assert.deepEqual(await as(null, (tx) => refundAccount(tx, "rfd_aaaaaaaaaaaaaaaaaaaaaaaa")), {
+    checkout_id: null,
+  });
+  assert.equal(await as(null, (tx) => refundAccount(tx, "nope")), null);
+  await rejectsAs(as(a.project.id, (tx) => refundAccount(tx, refund.refund_id)), "forbidden");
+  assert.deepEqual(await as(b.project.id, (tx) => listRefunds(tx, b.project.id)), []);
+  await rejectsAs(
+    as(b.project.id, (tx) => requestRefund(tx, a.project.id, { receipt: receiptId, plan_effect: "none" })),
+    "not_found",
+  );
+  await rejectsAs(
+    as(b.project.id, (tx) => recordRefundAnswer(tx, a.project.id, refund.refund_id, { provider_id: "x" })),
+    "not_found",
+  );
+  assert.deepEqual(rows(await as(null, (tx) => tx`select * from astapa.refunds`)), []);
+  await rejectsAs(as(a.project.id, (tx) => tx`update astapa.refunds set amount = 1`), "forbidden");
+});
