@@ -74,6 +74,7 @@ create table astapa.authorization_codes (
   expires_at timestamp with time zone not null,
   redeemed_at timestamp with time zone,
   refresh_family uuid,
+  amr text[] default '{pwd}'::text[] not null,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -87,6 +88,7 @@ create table astapa.authorization_codes (
 alter table astapa.authorization_codes enable row level security;
 alter table astapa.authorization_codes force row level security;
 comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
+comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
@@ -123,10 +125,15 @@ create table astapa.checkouts (
   paid_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  coupon_code text,
+  discount_idr bigint default 0 not null,
+  plan_change_id bigint,
   buyer_name text,
   buyer_tax_id text,
   constraint checkouts_pkey PRIMARY KEY (project_id, id),
   constraint checkouts_public_id_key UNIQUE (public_id),
+  constraint checkouts_coupon_fkey FOREIGN KEY (project_id, coupon_code) REFERENCES astapa.coupons(project_id, code),
+  constraint checkouts_plan_change_fkey FOREIGN KEY (project_id, plan_change_id) REFERENCES astapa.plan_changes(project_id, id),
   constraint checkouts_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint checkouts_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint checkouts_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
@@ -134,6 +141,7 @@ create table astapa.checkouts (
   constraint checkouts_buyer_name_check CHECK (length(buyer_name) >= 1 AND length(buyer_name) <= 200),
   constraint checkouts_buyer_tax_id_check CHECK (buyer_tax_id ~ '^[0-9]{15,16}$'::text),
   constraint checkouts_currency_check CHECK (currency = 'IDR'::text),
+  constraint checkouts_discount_idr_check CHECK (discount_idr >= 0 AND discount_idr <= '1000000000000'::bigint),
   constraint checkouts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text]))),
   constraint checkouts_public_id_check CHECK (public_id ~ '^chk_[a-z2-7]{24}$'::text),
@@ -144,14 +152,18 @@ create table astapa.checkouts (
 alter table astapa.checkouts enable row level security;
 alter table astapa.checkouts force row level security;
 comment on table astapa.checkouts is 'One purchase of a plan for one billing period. status: open (no charge yet), pending (a charge waits), paid, expired. xendit_account says whose keys made its charges (project, deployment or the built-in simulator), so callbacks are checked against the matching token. period_start is set for renewals (the period paid for).';
+comment on column astapa.checkouts.coupon_code is 'The coupon applied to this checkout (receipts name it).';
+comment on column astapa.checkouts.discount_idr is 'Rupiah taken off the list price by coupon_code: amount is what is charged, amount + discount_idr the list price.';
+comment on column astapa.checkouts.plan_change_id is 'Set on an upgrade''s checkout: paying it applies that plan change instead of starting a new period.';
 comment on column astapa.checkouts.buyer_name is 'The name (person or company) the receipt is made out to, if given.';
 comment on column astapa.checkouts.buyer_tax_id is 'The buyer''s NPWP (15 or 16 digits) or NIK (16 digits) for the receipt, digits only, if given.';
+CREATE INDEX checkouts_coupon_idx ON astapa.checkouts USING btree (project_id, coupon_code) WHERE (coupon_code IS NOT NULL);
 CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE (period_start IS NOT NULL);
 CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
 CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
 grant select on astapa.checkouts to astapa_app;
-grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at) on astapa.checkouts to astapa_app;
-grant update (status, method, bank, paid_at, updated_at, buyer_name, buyer_tax_id) on astapa.checkouts to astapa_app;
+grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at, coupon_code, discount_idr, plan_change_id) on astapa.checkouts to astapa_app;
+grant update (amount, status, method, bank, paid_at, updated_at, coupon_code, discount_idr, buyer_name, buyer_tax_id) on astapa.checkouts to astapa_app;
 create policy "a project opens its own checkouts" on astapa.checkouts as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own checkouts" on astapa.checkouts as permissive for select to astapa_app, astapa_owner
@@ -164,6 +176,95 @@ create policy "definer functions find the checkout a callback names" on astapa.c
 create policy "definer functions see which projects have unpaid checkouts" on astapa.checkouts as permissive for select to astapa_owner
   using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['open'::text, 'pending'::text]))));
 CREATE TRIGGER checkouts_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.checkouts FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.client_assertion_jtis (
+  client_id text not null,
+  jti text not null,
+  expires_at timestamp with time zone not null,
+  constraint client_assertion_jtis_pkey PRIMARY KEY (client_id, jti),
+  constraint client_assertion_jtis_client_id_check CHECK (length(client_id) <= 100),
+  constraint client_assertion_jtis_jti_check CHECK (length(jti) >= 1 AND length(jti) <= 200)
+);
+comment on table astapa.client_assertion_jtis is 'The jti of every client assertion accepted (private_key_jwt), kept until the assertion expires, so a replayed assertion is refused by every instance (RFC 7523 §3 item 7). Deployment-wide like client ids: a self-registered client belongs to no project. Expired rows are swept by api.consume_client_assertion.';
+CREATE INDEX client_assertion_jtis_expires_at_idx ON astapa.client_assertion_jtis USING btree (expires_at);
+grant delete, insert, select on astapa.client_assertion_jtis to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.client_changes (
+  seq bigint generated always as identity not null,
+  changed_at timestamp with time zone default now() not null,
+  source text not null,
+  constraint client_changes_pkey PRIMARY KEY (seq)
+);
+comment on table astapa.client_changes is 'One row per statement that changed client credentials or what a client_credentials grant reads; the truth behind NOTIFY astapa_client_changes (payload: seq). Rows older than a day are removed by the trigger.';
+CREATE INDEX client_changes_changed_at_idx ON astapa.client_changes USING btree (changed_at);
+grant delete, insert, select on astapa.client_changes to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.coupon_redemptions (
+  project_id text not null,
+  coupon_code text not null,
+  user_id bigint not null,
+  checkout_id bigint not null,
+  created_at timestamp with time zone default now() not null,
+  constraint coupon_redemptions_pkey PRIMARY KEY (project_id, coupon_code, user_id),
+  constraint coupon_redemptions_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id) ON DELETE CASCADE,
+  constraint coupon_redemptions_coupon_fkey FOREIGN KEY (project_id, coupon_code) REFERENCES astapa.coupons(project_id, code),
+  constraint coupon_redemptions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE
+);
+alter table astapa.coupon_redemptions enable row level security;
+alter table astapa.coupon_redemptions force row level security;
+comment on table astapa.coupon_redemptions is 'Each user''s redemption of a coupon, pointing at the checkout it was applied to. It counts towards max_redemptions unless that checkout expired unpaid (then the user, or someone else, may use the slot).';
+CREATE INDEX coupon_redemptions_checkout_idx ON astapa.coupon_redemptions USING btree (project_id, checkout_id);
+grant delete, insert, select on astapa.coupon_redemptions to astapa_app;
+grant update (checkout_id, created_at) on astapa.coupon_redemptions to astapa_app;
+create policy "a project moves its own coupon redemptions" on astapa.coupon_redemptions as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own coupon redemptions" on astapa.coupon_redemptions as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own coupon redemptions" on astapa.coupon_redemptions as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project releases its own coupon redemptions" on astapa.coupon_redemptions as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.coupons (
+  project_id text not null,
+  code text not null,
+  percent_off integer,
+  amount_off_idr bigint,
+  duration text default 'once'::text not null,
+  duration_periods integer,
+  max_redemptions integer,
+  plan_keys text[],
+  expires_at timestamp with time zone,
+  disabled_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint coupons_pkey PRIMARY KEY (project_id, code),
+  constraint coupons_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint coupons_amount_off_idr_check CHECK (amount_off_idr >= 1 AND amount_off_idr <= '1000000000000'::bigint),
+  constraint coupons_code_check CHECK (code ~ '^[A-Z0-9_-]{3,40}$'::text),
+  constraint coupons_discount_check CHECK ((percent_off IS NULL) <> (amount_off_idr IS NULL)),
+  constraint coupons_duration_check CHECK ((duration = ANY (ARRAY['once'::text, 'repeating'::text, 'forever'::text])) AND (duration = 'repeating'::text) = (duration_periods IS NOT NULL)),
+  constraint coupons_duration_periods_check CHECK (duration_periods >= 1 AND duration_periods <= 120),
+  constraint coupons_max_redemptions_check CHECK (max_redemptions >= 1),
+  constraint coupons_percent_off_check CHECK (percent_off >= 1 AND percent_off <= 99),
+  constraint coupons_plan_keys_check CHECK (cardinality(plan_keys) >= 1 AND cardinality(plan_keys) <= 100)
+);
+alter table astapa.coupons enable row level security;
+alter table astapa.coupons force row level security;
+comment on table astapa.coupons is 'Discount codes of a project: percent_off (1–99) or amount_off_idr, duration once | repeating (duration_periods paid periods) | forever, optional expires_at, max_redemptions (users) and plan_keys (null: any plan). Disabled, never deleted: redemptions keep naming them.';
+grant insert, select on astapa.coupons to astapa_app;
+grant update (disabled_at) on astapa.coupons to astapa_app;
+create policy "a project adds its own coupons" on astapa.coupons as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own coupons" on astapa.coupons as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own coupons" on astapa.coupons as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.dashboard_sessions (
@@ -196,6 +297,53 @@ comment on table astapa.deployment is 'One row per deployment: which project is 
 grant insert, select on astapa.deployment to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.device_authorizations (
+  project_id text not null,
+  device_code_hash bytea not null,
+  user_code text not null,
+  client_id text not null,
+  scope text default ''::text not null,
+  resource text,
+  status text default 'pending'::text not null,
+  user_id bigint,
+  auth_time timestamp with time zone,
+  interval_seconds integer default 5 not null,
+  last_polled_at timestamp with time zone,
+  expires_at timestamp with time zone not null,
+  decided_at timestamp with time zone,
+  refresh_family uuid,
+  created_at timestamp with time zone default now() not null,
+  constraint device_authorizations_pkey PRIMARY KEY (project_id, device_code_hash),
+  constraint device_authorizations_user_code_key UNIQUE (user_code),
+  constraint device_authorizations_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint device_authorizations_client_id_check CHECK (length(client_id) <= 100),
+  constraint device_authorizations_device_code_hash_check CHECK (length(device_code_hash) = 32),
+  constraint device_authorizations_interval_seconds_check CHECK (interval_seconds >= 5 AND interval_seconds <= 60),
+  constraint device_authorizations_scope_check CHECK (length(scope) <= 1000),
+  constraint device_authorizations_status_check CHECK (status = ANY (ARRAY['pending'::text, 'approved'::text, 'denied'::text, 'redeemed'::text])),
+  constraint device_authorizations_user_code_check CHECK (user_code ~ '^[BCDFGHJKLMNPQRSTVWXZ]{8}$'::text),
+  constraint device_authorizations_user_id_check CHECK ((status = ANY (ARRAY['approved'::text, 'redeemed'::text])) = (user_id IS NOT NULL))
+);
+alter table astapa.device_authorizations enable row level security;
+alter table astapa.device_authorizations force row level security;
+comment on table astapa.device_authorizations is 'Device authorization requests (RFC 8628): the device code as SHA-256, the user code the person types at /device (8 letters from a 20-consonant alphabet, unique while stored), the client, scope and resource asked for, and the person''s decision. The client polls no faster than interval_seconds (raised by 5 at each "slow_down"); an approved request is redeemed once and starts a refresh-token family. Expired rows are swept when new requests start.';
+CREATE INDEX device_authorizations_expires_at_idx ON astapa.device_authorizations USING btree (expires_at);
+grant delete, select on astapa.device_authorizations to astapa_app;
+grant insert (project_id, device_code_hash, user_code, client_id, scope, resource, interval_seconds, expires_at) on astapa.device_authorizations to astapa_app;
+grant update (status, user_id, auth_time, interval_seconds, last_polled_at, decided_at, refresh_family) on astapa.device_authorizations to astapa_app;
+create policy "a project reads its own device authorizations" on astapa.device_authorizations as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts its own device authorizations" on astapa.device_authorizations as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project sweeps its own device authorizations" on astapa.device_authorizations as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own device authorizations" on astapa.device_authorizations as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the device authorization a user code nam" on astapa.device_authorizations as permissive for select to astapa_owner
+  using ((user_code = NULLIF(current_setting('astapa.lookup_user_code'::text, true), ''::text)));
+
+-- owner: astapa_owner
 create table astapa.dynamic_clients (
   client_id text not null,
   client_name text default ''::text not null,
@@ -208,15 +356,16 @@ create table astapa.dynamic_clients (
   registered_from text default ''::text not null,
   created_at timestamp with time zone default now() not null,
   constraint dynamic_clients_pkey PRIMARY KEY (client_id),
-  constraint dynamic_clients_auth_method_check CHECK (token_endpoint_auth_method = ANY (ARRAY['none'::text, 'client_secret_basic'::text, 'client_secret_post'::text])),
+  constraint dynamic_clients_auth_method_check CHECK (token_endpoint_auth_method = ANY (ARRAY['none'::text, 'client_secret_basic'::text, 'client_secret_post'::text, 'private_key_jwt'::text])),
   constraint dynamic_clients_client_id_check CHECK (client_id ~ '^dcl_[a-z2-7]{24}$'::text),
   constraint dynamic_clients_client_name_check CHECK (length(client_name) <= 100),
-  constraint dynamic_clients_grant_types_check CHECK (('authorization_code'::text = ANY (grant_types)) AND grant_types <@ '{authorization_code,refresh_token}'::text[]),
+  constraint dynamic_clients_grant_types_check CHECK (('authorization_code'::text = ANY (grant_types)) AND grant_types <@ '{authorization_code,refresh_token,urn:ietf:params:oauth:grant-type:device_code}'::text[]),
+  constraint dynamic_clients_jwks_check CHECK ((token_endpoint_auth_method = 'private_key_jwt'::text) = COALESCE(jsonb_typeof((metadata -> 'jwks'::text) -> 'keys'::text) = 'array'::text, false)),
   constraint dynamic_clients_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 8192),
-  constraint dynamic_clients_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 10 AND astapa.are_valid_redirect_uris(redirect_uris)),
+  constraint dynamic_clients_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 10 AND (astapa.are_valid_redirect_uris(redirect_uris) OR COALESCE(metadata ->> 'application_type'::text, ''::text) = 'native'::text AND array_position(redirect_uris, NULL::text) IS NULL AND octet_length(array_to_string(redirect_uris, ' '::text)) <= 20100 AND array_to_string(redirect_uris, ' '::text) ~ ((((('^(https://[^/?@\s:#]+(:[0-9]{1,5})?([/?][^\s#]*)?'::text || '|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?([/?][^\s#]*)?'::text) || '|[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:/([^/\s#][^\s#]*)?)'::text) || '( (https://[^/?@\s:#]+(:[0-9]{1,5})?([/?][^\s#]*)?'::text) || '|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?([/?][^\s#]*)?'::text) || '|[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:/([^/\s#][^\s#]*)?))*$'::text))),
   constraint dynamic_clients_registered_from_check CHECK (length(registered_from) <= 100),
   constraint dynamic_clients_scope_check CHECK (length(scope) <= 1000),
-  constraint dynamic_clients_secret_hash_check CHECK ((token_endpoint_auth_method = 'none'::text) = (secret_hash IS NULL) AND (secret_hash IS NULL OR length(secret_hash) = 32))
+  constraint dynamic_clients_secret_hash_check CHECK ((token_endpoint_auth_method = ANY (ARRAY['none'::text, 'private_key_jwt'::text])) = (secret_hash IS NULL) AND (secret_hash IS NULL OR length(secret_hash) = 32))
 );
 comment on table astapa.dynamic_clients is 'Self-registered clients (RFC 7591), deployment-wide: no project owns them. They sign a person in to the project whose protected resource they name, and only if that project''s settings.dynamic_clients is true. metadata keeps the other registered fields to echo (client_uri, logo_uri, contacts, software_id, …). The secret of a confidential client is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.dynamic_clients.registered_from is 'The address the registration came from, for tracing abuse.';
@@ -233,15 +382,18 @@ create table astapa.email_tokens (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  sign_in_request text,
   constraint email_tokens_pkey PRIMARY KEY (project_id, token_hash),
   constraint email_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint email_tokens_lifetime_check CHECK (expires_at <= (created_at + '3 days'::interval)),
   constraint email_tokens_purpose_check CHECK (purpose = ANY (ARRAY['verify_email'::text, 'reset_password'::text])),
+  constraint email_tokens_sign_in_request_check CHECK (sign_in_request IS NULL OR length(sign_in_request) <= 8192 AND sign_in_request ~ '^/auth/[a-z]+\?'::text),
   constraint email_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.email_tokens enable row level security;
 alter table astapa.email_tokens force row level security;
 comment on table astapa.email_tokens is 'Links mailed to users: verify_email (3 days) and reset_password (1 hour). Single use; a new reset link replaces the older ones.';
+comment on column astapa.email_tokens.sign_in_request is 'The hosted-login page and query the mailed link opens (without the token), e.g. /auth/reset?client_id=…';
 CREATE INDEX email_tokens_user_idx ON astapa.email_tokens USING btree (project_id, user_id);
 grant insert, select on astapa.email_tokens to astapa_app;
 grant update (used_at) on astapa.email_tokens to astapa_app;
@@ -265,7 +417,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -312,6 +464,7 @@ create table astapa.login_sessions (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   ended_at timestamp with time zone,
+  amr text[] default '{pwd}'::text[] not null,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
@@ -320,6 +473,7 @@ create table astapa.login_sessions (
 alter table astapa.login_sessions enable row level security;
 alter table astapa.login_sessions force row level security;
 comment on table astapa.login_sessions is 'Hosted-login browser sessions, one per person per project per browser: within its lifetime a returning person is sent back to the app without typing the password again. Only the SHA-256 of the cookie is kept.';
+comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 8176 values: pwd, otp, mfa; ext for Google/GitHub); copied into codes.';
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
 grant update (ended_at) on astapa.login_sessions to astapa_app;
@@ -344,11 +498,13 @@ create table astapa.machine_clients (
   secret_rotated_at timestamp with time zone default now() not null,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  jwks jsonb,
   constraint machine_clients_pkey PRIMARY KEY (project_id, client_id),
   constraint machine_clients_client_id_key UNIQUE (client_id),
   constraint machine_clients_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint machine_clients_access_token_ttl_check CHECK (access_token_ttl >= 300 AND access_token_ttl <= 86400),
   constraint machine_clients_client_id_check CHECK (client_id ~ '^mcl_[a-z2-7]{24}$'::text),
+  constraint machine_clients_jwks_check CHECK (jwks IS NULL OR jsonb_typeof(jwks -> 'keys'::text) = 'array'::text AND jsonb_array_length(jwks -> 'keys'::text) >= 1 AND jsonb_array_length(jwks -> 'keys'::text) <= 5 AND octet_length(jwks::text) <= 8192),
   constraint machine_clients_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
   constraint machine_clients_resources_check CHECK (cardinality(resources) <= 50 AND array_position(resources, NULL::text) IS NULL),
   constraint machine_clients_scopes_check CHECK (cardinality(scopes) <= 50 AND array_position(scopes, NULL::text) IS NULL),
@@ -358,10 +514,11 @@ alter table astapa.machine_clients enable row level security;
 alter table astapa.machine_clients force row level security;
 comment on table astapa.machine_clients is 'Clients that act for themselves (client_credentials): allowed scopes (declared in astapa.scopes), allowed resources (registered in astapa.resources; each becomes aud), an optional access token lifetime overriding the project''s, and an enabled switch. The secret is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.machine_clients.secret_hash is 'SHA-256 of the client secret (shown once, at creation or rotation, and never stored).';
+comment on column astapa.machine_clients.jwks is 'Public keys (a JWK Set) the client signs its client assertions with (private_key_jwt, RFC 7523); null: it authenticates with its secret only.';
 grant delete on astapa.machine_clients to astapa_app;
 grant insert (project_id, client_id, name, secret_hash, scopes, resources, access_token_ttl) on astapa.machine_clients to astapa_app;
-grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at) on astapa.machine_clients to astapa_app;
-grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at) on astapa.machine_clients to astapa_app;
+grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
+grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
 create policy "a project adds its own machine clients" on astapa.machine_clients as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project deletes its own machine clients" on astapa.machine_clients as permissive for delete to astapa_app, astapa_owner
@@ -373,6 +530,7 @@ create policy "a project updates its own machine clients" on astapa.machine_clie
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the machine client a client id names" on astapa.machine_clients as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
+CREATE TRIGGER machine_clients_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER machine_clients_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.machine_clients FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -391,11 +549,13 @@ create table astapa.mail_outbox (
   last_error text,
   environment text,
   locale text,
+  from_name text,
   constraint mail_outbox_pkey PRIMARY KEY (project_id, id),
   constraint mail_outbox_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint mail_outbox_body_html_check CHECK (length(body_html) <= 262144),
   constraint mail_outbox_body_text_check CHECK (length(body_text) >= 1 AND length(body_text) <= 65536),
   constraint mail_outbox_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint mail_outbox_from_name_check CHECK (length(from_name) >= 1 AND length(from_name) <= 80),
   constraint mail_outbox_kind_check CHECK (kind ~ '^[a-z_]{1,64}$'::text),
   constraint mail_outbox_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 300),
   constraint mail_outbox_to_address_check CHECK (length(to_address) <= 254 AND to_address ~ '^[^@\s]+@[^@\s]+$'::text)
@@ -405,6 +565,7 @@ alter table astapa.mail_outbox force row level security;
 comment on table astapa.mail_outbox is 'Outgoing mail per project. Rows are the truth (NOTIFY astapa_mail only wakes senders); unsent rows retry with backoff, and with no SMTP configured they stay here for the operator to read.';
 comment on column astapa.mail_outbox.environment is 'The project''s mode when the mail was queued (set by a trigger, so every way of queueing is covered); null for mail queued before this column existed.';
 comment on column astapa.mail_outbox.locale is 'The HTML part''s <html lang> when the mail was queued (the hosted login writes one into every HTML part), or null for plain-text-only mail.';
+comment on column astapa.mail_outbox.from_name is 'The sender name shown with the deployment''s MAIL_FROM address (the project''s mail_sender_name when queued).';
 CREATE INDEX mail_outbox_unsent_idx ON astapa.mail_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
 grant insert, select on astapa.mail_outbox to astapa_app;
 grant update (body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
@@ -448,6 +609,34 @@ create policy "a project removes its own members" on astapa.memberships as permi
 create policy "definer functions list an account's memberships" on astapa.memberships as permissive for select to astapa_owner
   using ((account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint));
 CREATE TRIGGER memberships_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.memberships FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.mfa_challenges (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  amr text[] not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint mfa_challenges_pkey PRIMARY KEY (project_id, token_hash),
+  constraint mfa_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint mfa_challenges_lifetime_check CHECK (expires_at > created_at),
+  constraint mfa_challenges_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.mfa_challenges enable row level security;
+alter table astapa.mfa_challenges force row level security;
+comment on table astapa.mfa_challenges is 'A first factor passed (amr so far: pwd, or an upstream provider''s) and a second one still owed: the browser holds the token (SHA-256 here) for 10 minutes, single use. No session or code exists until it is met.';
+CREATE INDEX mfa_challenges_user_idx ON astapa.mfa_challenges USING btree (project_id, user_id);
+grant insert, select on astapa.mfa_challenges to astapa_app;
+grant update (used_at) on astapa.mfa_challenges to astapa_app;
+create policy "a project meets its own factor challenges" on astapa.mfa_challenges as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own factor challenges" on astapa.mfa_challenges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.payment_events (
@@ -540,6 +729,45 @@ create policy "a project updates its own payments" on astapa.payments as permiss
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.plan_changes (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  user_id bigint not null,
+  from_plan text not null,
+  to_plan text not null,
+  kind text not null,
+  status text not null,
+  list_amount bigint default 0 not null,
+  credit_idr bigint default 0 not null,
+  amount_idr bigint default 0 not null,
+  period_end timestamp with time zone,
+  effective_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  resolved_at timestamp with time zone,
+  constraint plan_changes_pkey PRIMARY KEY (project_id, id),
+  constraint plan_changes_from_plan_fkey FOREIGN KEY (project_id, from_plan) REFERENCES astapa.plans(project_id, key),
+  constraint plan_changes_to_plan_fkey FOREIGN KEY (project_id, to_plan) REFERENCES astapa.plans(project_id, key),
+  constraint plan_changes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint plan_changes_amounts_check CHECK (list_amount >= 0 AND credit_idr >= 0 AND amount_idr >= 0 AND amount_idr <= '1000000000000'::bigint AND list_amount <= '1000000000000'::bigint),
+  constraint plan_changes_kind_check CHECK (kind = ANY (ARRAY['upgrade'::text, 'scheduled'::text])),
+  constraint plan_changes_status_check CHECK (status = ANY (ARRAY['awaiting_payment'::text, 'scheduled'::text, 'applied'::text, 'canceled'::text]))
+);
+alter table astapa.plan_changes enable row level security;
+alter table astapa.plan_changes force row level security;
+comment on table astapa.plan_changes is 'Requested plan changes and their history. kind upgrade: charged now (amount_idr = list_amount − credit_idr, the unused share of the current plan), status awaiting_payment until its checkout (checkouts.plan_change_id) is paid, then applied; period_end is where the new plan''s period ends (same interval: the current one). kind scheduled: takes effect at effective_at (the period end) when the renewal for to_plan is paid.';
+CREATE UNIQUE INDEX plan_changes_open_key ON astapa.plan_changes USING btree (project_id, user_id) WHERE (status = ANY (ARRAY['awaiting_payment'::text, 'scheduled'::text]));
+CREATE INDEX plan_changes_user_idx ON astapa.plan_changes USING btree (project_id, user_id, id);
+grant insert, select on astapa.plan_changes to astapa_app;
+grant update (status, resolved_at) on astapa.plan_changes to astapa_app;
+create policy "a project reads its own plan changes" on astapa.plan_changes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own plan changes" on astapa.plan_changes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project resolves its own plan changes" on astapa.plan_changes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.plans (
   project_id text not null,
   key text not null,
@@ -553,6 +781,7 @@ create table astapa.plans (
   archived_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  trial_days integer default 0 not null,
   constraint plans_pkey PRIMARY KEY (project_id, key),
   constraint plans_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint plans_claims_check CHECK (astapa.are_valid_plan_claims(claims)),
@@ -561,14 +790,16 @@ create table astapa.plans (
   constraint plans_interval_check CHECK ("interval" = ANY (ARRAY['month'::text, 'year'::text, 'one_time'::text])),
   constraint plans_key_check CHECK (key ~ '^[a-z0-9_-]{1,64}$'::text),
   constraint plans_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
-  constraint plans_price_idr_check CHECK (price_idr >= 0 AND price_idr <= '1000000000000'::bigint)
+  constraint plans_price_idr_check CHECK (price_idr >= 0 AND price_idr <= '1000000000000'::bigint),
+  constraint plans_trial_days_check CHECK (trial_days >= 0 AND trial_days <= 365)
 );
 alter table astapa.plans enable row level security;
 alter table astapa.plans force row level security;
 comment on table astapa.plans is 'Subscription tiers of a project: key (the JWT''s custom_claims.plan), price in whole rupiah, interval (month, year, one_time), claims the plan grants (feature_flags and custom keys), one default plan per project, archived_at (archived plans keep their subscribers but cannot be assigned anew).';
+comment on column astapa.plans.trial_days is 'Days of free trial a user may start once (0: no trial). Only for paid monthly or yearly plans.';
 CREATE UNIQUE INDEX plans_default_key ON astapa.plans USING btree (project_id) WHERE is_default;
 grant insert, select on astapa.plans to astapa_app;
-grant update (name, description, price_idr, "interval", claims, is_default, sort_order, archived_at, updated_at) on astapa.plans to astapa_app;
+grant update (name, description, price_idr, "interval", claims, is_default, sort_order, archived_at, updated_at, trial_days) on astapa.plans to astapa_app;
 create policy "a project adds its own plans" on astapa.plans as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project changes its own plans" on astapa.plans as permissive for update to astapa_app, astapa_owner
@@ -626,6 +857,7 @@ create policy "definer functions list the projects an account is a member of" on
    FROM astapa.memberships m
   WHERE ((m.project_id = projects.id) AND (m.account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint)))));
 CREATE TRIGGER projects_create_free_plan AFTER INSERT ON astapa.projects FOR EACH ROW EXECUTE FUNCTION astapa.create_free_plan();
+CREATE TRIGGER projects_note_client_change AFTER DELETE OR UPDATE OF client_id, client_secret_hash, settings, deleted_at ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER projects_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -727,6 +959,32 @@ create policy "definer functions find the receipt a link names" on astapa.receip
   using ((public_id = current_setting('astapa.lookup_receipt'::text, true)));
 
 -- owner: astapa_owner
+create table astapa.recovery_codes (
+  project_id text not null,
+  user_id bigint not null,
+  code_hash bytea not null,
+  created_at timestamp with time zone default now() not null,
+  used_at timestamp with time zone,
+  constraint recovery_codes_pkey PRIMARY KEY (project_id, user_id, code_hash),
+  constraint recovery_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint recovery_codes_code_hash_check CHECK (length(code_hash) = 32)
+);
+alter table astapa.recovery_codes enable row level security;
+alter table astapa.recovery_codes force row level security;
+comment on table astapa.recovery_codes is 'Single-use recovery codes (10 per enrolment, shown once), stored as SHA-256 of the normalised code.';
+grant delete, insert, select on astapa.recovery_codes to astapa_app;
+grant update (used_at) on astapa.recovery_codes to astapa_app;
+create policy "a project issues its own recovery codes" on astapa.recovery_codes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own recovery codes" on astapa.recovery_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own recovery codes" on astapa.recovery_codes as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own recovery codes" on astapa.recovery_codes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.refresh_tokens (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -743,6 +1001,7 @@ create table astapa.refresh_tokens (
   used_at timestamp with time zone,
   revoked_at timestamp with time zone,
   revoked_reason text,
+  amr text[] default '{pwd}'::text[] not null,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
@@ -754,6 +1013,7 @@ create table astapa.refresh_tokens (
 alter table astapa.refresh_tokens enable row level security;
 alter table astapa.refresh_tokens force row level security;
 comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
+comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
@@ -820,6 +1080,33 @@ create policy "definer functions find the refund a callback names" on astapa.ref
   using ((public_id = current_setting('astapa.lookup_refund'::text, true)));
 
 -- owner: astapa_owner
+create table astapa.remembered_browsers (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  revoked_at timestamp with time zone,
+  constraint remembered_browsers_pkey PRIMARY KEY (project_id, token_hash),
+  constraint remembered_browsers_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint remembered_browsers_lifetime_check CHECK (expires_at > created_at),
+  constraint remembered_browsers_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.remembered_browsers enable row level security;
+alter table astapa.remembered_browsers force row level security;
+comment on table astapa.remembered_browsers is 'Browsers a person let skip the second factor after presenting it ("remember this browser"), until expires_at or revoked_at (an admin''s reset of their factors). Only the SHA-256 of the cookie is kept.';
+CREATE INDEX remembered_browsers_user_idx ON astapa.remembered_browsers USING btree (project_id, user_id);
+grant insert, select on astapa.remembered_browsers to astapa_app;
+grant update (revoked_at) on astapa.remembered_browsers to astapa_app;
+create policy "a project forgets its own remembered browsers" on astapa.remembered_browsers as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own remembered browsers" on astapa.remembered_browsers as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project remembers browsers for its own users" on astapa.remembered_browsers as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.resources (
   project_id text not null,
   uri text not null,
@@ -849,6 +1136,7 @@ create policy "definer functions release the registration a claim names" on asta
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
 create policy "definer functions see the registration a claim names" on astapa.resources as permissive for select to astapa_owner
   using ((astapa.resource_key(uri) = NULLIF(current_setting('astapa.claim_resource_key'::text, true), ''::text)));
+CREATE TRIGGER resources_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER resources_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.resources FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -956,6 +1244,7 @@ create policy "a project redescribes its own scopes" on astapa.scopes as permiss
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project removes its own scopes" on astapa.scopes as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scopes_note_client_change AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER scopes_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scopes FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -995,12 +1284,12 @@ create table astapa.subscriptions (
   constraint subscriptions_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint subscriptions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint subscriptions_period_check CHECK (current_period_end IS NULL OR current_period_end > current_period_start),
-  constraint subscriptions_source_check CHECK (source = ANY (ARRAY['payment'::text, 'claims_api'::text, 'dashboard'::text, 'cli'::text, 'default'::text])),
-  constraint subscriptions_status_check CHECK (status = ANY (ARRAY['active'::text, 'past_due'::text, 'canceled'::text, 'expired'::text]))
+  constraint subscriptions_source_check CHECK (source = ANY (ARRAY['payment'::text, 'claims_api'::text, 'dashboard'::text, 'cli'::text, 'default'::text, 'trial'::text])),
+  constraint subscriptions_status_check CHECK (status = ANY (ARRAY['trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'expired'::text]))
 );
 alter table astapa.subscriptions enable row level security;
 alter table astapa.subscriptions force row level security;
-comment on table astapa.subscriptions is 'A user''s plan over time: the row with ended_at null is current. status active or past_due grants the plan; canceled grants it until current_period_end; expired does not (the default plan applies). source says who assigned it: payment, claims_api, dashboard, cli or default.';
+comment on table astapa.subscriptions is 'A user''s plan over time: the row with ended_at null is current. status trialing (a free trial until current_period_end), active or past_due grants the plan; canceled grants it until current_period_end; expired does not (the default plan applies). source says who assigned it: payment, claims_api, dashboard, cli, default or trial.';
 CREATE UNIQUE INDEX subscriptions_current_key ON astapa.subscriptions USING btree (project_id, user_id) WHERE (ended_at IS NULL);
 CREATE INDEX subscriptions_user_idx ON astapa.subscriptions USING btree (project_id, user_id, id);
 grant select on astapa.subscriptions to astapa_app;
@@ -1014,7 +1303,7 @@ create policy "a project reads its own subscriptions" on astapa.subscriptions as
 create policy "a project starts subscriptions for its own users" on astapa.subscriptions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions see which projects have paid subscriptions" on astapa.subscriptions as permissive for select to astapa_owner
-  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (ended_at IS NULL) AND (paid_through IS NOT NULL)));
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (ended_at IS NULL) AND ((paid_through IS NOT NULL) OR (status = 'trialing'::text))));
 CREATE TRIGGER subscriptions_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.subscriptions FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -1050,6 +1339,50 @@ create policy "a project reads its own tax settings" on astapa.tax_settings as p
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.token_exchange_policies (
+  project_id text not null,
+  client_id text not null,
+  resource text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint token_exchange_policies_pkey PRIMARY KEY (project_id, client_id, resource),
+  constraint token_exchange_policies_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint token_exchange_policies_resource_fkey FOREIGN KEY (project_id, resource) REFERENCES astapa.resources(project_id, uri) ON DELETE CASCADE,
+  constraint token_exchange_policies_client_id_check CHECK (client_id ~ '^(cid|mcl|dcl)_[a-z2-7]{24}$'::text)
+);
+alter table astapa.token_exchange_policies enable row level security;
+alter table astapa.token_exchange_policies force row level security;
+comment on table astapa.token_exchange_policies is 'Token exchange policy (RFC 8693): the client may present a person''s access token issued in this project and receive one for the resource, with an act claim naming the client, scope only narrowed. A removed resource takes its rows with it.';
+grant delete, insert, select on astapa.token_exchange_policies to astapa_app;
+create policy "a project adds to its own token exchange policy" on astapa.token_exchange_policies as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own token exchange policy" on astapa.token_exchange_policies as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes from its own token exchange policy" on astapa.token_exchange_policies as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER token_exchange_policies_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.token_exchange_policies FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.trials (
+  project_id text not null,
+  user_id bigint not null,
+  plan_key text not null,
+  started_at timestamp with time zone not null,
+  ends_at timestamp with time zone not null,
+  constraint trials_pkey PRIMARY KEY (project_id, user_id, plan_key),
+  constraint trials_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
+  constraint trials_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint trials_period_check CHECK (ends_at > started_at)
+);
+alter table astapa.trials enable row level security;
+alter table astapa.trials force row level security;
+comment on table astapa.trials is 'Every free trial a user started, one per user and plan (the primary key enforces it, also under races).';
+grant insert, select on astapa.trials to astapa_app;
+create policy "a project reads its own trials" on astapa.trials as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own trials" on astapa.trials as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.user_claims (
   project_id text not null,
   user_id bigint not null,
@@ -1082,6 +1415,34 @@ create policy "a project sets claims for its own users" on astapa.user_claims as
 CREATE TRIGGER user_claims_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.user_claims FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.user_factors (
+  project_id text not null,
+  user_id bigint not null,
+  kind text not null,
+  secret_sealed bytea not null,
+  created_at timestamp with time zone default now() not null,
+  confirmed_at timestamp with time zone,
+  last_used_step bigint,
+  constraint user_factors_pkey PRIMARY KEY (project_id, user_id, kind),
+  constraint user_factors_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint user_factors_kind_check CHECK (kind = 'totp'::text)
+);
+alter table astapa.user_factors enable row level security;
+alter table astapa.user_factors force row level security;
+comment on table astapa.user_factors is 'A user''s second factors, one per kind (totp: RFC 6238, SHA-1, 6 digits, 30 s). secret_sealed is AES-GCM under the master key (never readable without it). A row with confirmed_at null is an enrolment in progress: it never asks for a code. last_used_step refuses a code''s replay within its time step.';
+grant delete, insert, select on astapa.user_factors to astapa_app;
+grant update (secret_sealed, created_at, confirmed_at, last_used_step) on astapa.user_factors to astapa_app;
+create policy "a project enrols its own users' factors" on astapa.user_factors as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users' factors" on astapa.user_factors as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own users' factors" on astapa.user_factors as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own users' factors" on astapa.user_factors as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.users (
   project_id text not null,
   id bigint default astapa.new_user_id() not null,
@@ -1092,21 +1453,25 @@ create table astapa.users (
   environment text not null,
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
+  external_id text,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
-  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text)
+  constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
+  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text)
 );
 alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
-comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider.';
+comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
+comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
+CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
 grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -1331,6 +1696,56 @@ comment on function api.add_resource(text,text,boolean) is 'Registers a protecte
 grant execute on function api.add_resource(text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.allow_token_exchange(client_id text, resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if client_id is null or client_id !~ '^(cid|mcl|dcl)_[a-z2-7]{24}$' then
+      raise exception 'client_id must be a client id (cid_, mcl_ or dcl_)' using errcode = 'AS400';
+    end if;
+    if not exists (select from astapa.resources r
+                   where r.project_id = astapa.current_project_id() and r.uri = allow_token_exchange.resource) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Resource %s is not registered in this project.', resource);
+    end if;
+    insert into astapa.token_exchange_policies (project_id, client_id, resource)
+    values (astapa.current_project_id(), client_id, resource)
+    on conflict do nothing;
+    perform astapa.audit(astapa.current_project_id(), 'token_exchange.allowed', client_id,
+      pg_catalog.jsonb_build_object('resource', resource));
+    return api.list_token_exchange_policies();
+  end
+  $function$;
+comment on function api.allow_token_exchange(text,text) is 'Lets a client exchange people''s access tokens for ones to a registered resource of the current project (idempotent, audited); returns the policy.';
+grant execute on function api.allow_token_exchange(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.apply_checkout_coupon(project_id text, checkout_id text, code text, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.checkouts;
+  begin
+    select * into target from astapa.checkouts as k
+    where k.project_id = apply_checkout_coupon.project_id and k.public_id = apply_checkout_coupon.checkout_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
+    end if;
+    if coalesce(pg_catalog.length(code), 0) not between 1 and 64 then
+      raise exception using errcode = 'AS400', message = 'Enter a coupon code.',
+        detail = '{"coupon": ["Enter a coupon code."]}';
+    end if;
+    return astapa.checkout_json(astapa.redeem_coupon(target, code, now));
+  end
+  $function$;
+comment on function api.apply_checkout_coupon(text,text,text,timestamp with time zone) is 'The hosted checkout''s coupon field: applies a coupon to an open checkout (see astapa.redeem_coupon) and returns the checkout. AS404 unknown checkout; AS400/AS409 as astapa.redeem_coupon.';
+grant execute on function api.apply_checkout_coupon(text,text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.apply_payment_event(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1390,9 +1805,14 @@ AS $function$
     new_paid_through timestamptz;
     changed_at timestamptz;
   begin
-    if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default') then
+    if source is null or source not in ('payment', 'claims_api', 'dashboard', 'cli', 'default', 'trial') then
       raise exception using errcode = 'AS400', detail = '{"source": ["Unknown source."]}',
-        message = 'source must be payment, claims_api, dashboard, cli or default.';
+        message = 'source must be payment, claims_api, dashboard, cli, default or trial.';
+    end if;
+    -- A trial (api.start_trial) needs the end its period runs to: that end is when the renewal pass ends it.
+    if source = 'trial' and (period is null or pg_catalog.upper(period) is null) then
+      raise exception using errcode = 'AS400', detail = '{"period": ["A trial needs an end."]}',
+        message = 'A trial''s period needs an end.';
     end if;
     if period is not null and (pg_catalog.isempty(period) or pg_catalog.lower(period) is null) then
       raise exception using errcode = 'AS400', detail = '{"period": ["A period needs a start."]}',
@@ -1424,7 +1844,8 @@ AS $function$
     end if;
     new_paid_through := coalesce(paid_through, case when source = 'payment' then pg_catalog.upper(period) end);
     -- Assigning what the user already has (same plan, active, same period) changes nothing and says nothing.
-    if current.id is not null and current.plan_key = chosen.key and current.status = 'active'
+    if current.id is not null and current.plan_key = chosen.key
+       and current.status = (case when source = 'trial' then 'trialing' else 'active' end)
        and (period is null or (current.current_period_start = pg_catalog.lower(period)
                                and current.current_period_end is not distinct from pg_catalog.upper(period)))
        and (new_paid_through is null or current.paid_through is not distinct from new_paid_through) then
@@ -1437,9 +1858,11 @@ AS $function$
     end if;
     insert into astapa.subscriptions (project_id, user_id, plan_key, status, source, current_period_start,
                                       current_period_end, paid_through)
-    values (project_id, user_id, chosen.key, 'active', source, coalesce(pg_catalog.lower(period), changed_at),
+    values (project_id, user_id, chosen.key, case when source = 'trial' then 'trialing' else 'active' end, source,
+            coalesce(pg_catalog.lower(period), changed_at),
             pg_catalog.upper(period), new_paid_through)
     returning * into started;
+    perform astapa.settle_plan_changes(project_id, user_id, chosen.key);
     perform astapa.audit(project_id, 'subscription.assign', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', chosen.key, 'previous_plan', previous_plan, 'source', source));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -1447,7 +1870,7 @@ AS $function$
     return astapa.subscription_json(started);
   end
   $function$;
-comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) is 'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an active one for period (default: from now, open-ended), audits, and emits subscription.updated. paid_through defaults to the period''s end for payments. Assigning what the user already has is a no-op. AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
+comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) is 'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an active one for period (default: from now, open-ended), audits, and emits subscription.updated. paid_through defaults to the period''s end for payments. source trial starts a trialing one (period with an end required; see api.start_trial). Assigning what the user already has is a no-op. AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
 grant execute on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -1569,6 +1992,39 @@ comment on function api.authorization_client(text) is 'For /auth/login: the proj
 grant execute on function api.authorization_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.cancel_plan_change(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    canceled_id bigint;
+    canceled astapa.plan_changes;
+  begin
+    perform from astapa.users as u
+    where u.project_id = cancel_plan_change.project_id and u.id = cancel_plan_change.user_id
+    for no key update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    canceled_id := astapa.close_open_plan_change(project_id, user_id);
+    -- A new statement, so the row is read as the cancel left it.
+    select * into canceled from astapa.plan_changes as c
+    where c.project_id = cancel_plan_change.project_id and c.id = canceled_id;
+    if not found then
+      raise exception using errcode = 'AS409', message = 'There is no open plan change to cancel.';
+    end if;
+    perform astapa.audit(project_id, 'subscription.plan_change_cancel', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('to_plan', canceled.to_plan));
+    perform astapa.emit_event(project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+      'change', astapa.plan_change_json(canceled)));
+    return astapa.plan_change_json(canceled);
+  end
+  $function$;
+comment on function api.cancel_plan_change(text,bigint) is 'Withdraws a user''s open plan change (a scheduled one, or an upgrade not yet being paid). AS404 unknown user; AS409 nothing open, or its charge under way.';
+grant execute on function api.cancel_plan_change(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_subscription(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1606,6 +2062,139 @@ AS $function$
   $function$;
 comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.change_plan(project_id text, user_id bigint, plan_key text, xendit_account text, success_url text DEFAULT NULL::text, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project_mode text;
+    current astapa.subscriptions;
+    from_plan astapa.plans;
+    to_plan astapa.plans;
+    open_change astapa.plan_changes;
+    change astapa.plan_changes;
+    left_seconds numeric;
+    period_seconds numeric;
+    credit bigint := 0;
+    list_amount bigint := 0;
+    amount bigint := 0;
+    change_kind text;
+    new_period_end timestamptz;
+    checkout astapa.checkouts;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'A plan change needs the time it happens at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    -- The user's row lock serialises a user's plan changes: of two at once, the second sees the first's row.
+    select p.mode into project_mode
+    from astapa.users as u join astapa.projects as p on p.id = u.project_id
+    where u.project_id = change_plan.project_id and u.id = change_plan.user_id and not u.disabled
+      and u.environment = p.mode
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- Like api.create_checkout: the paid page may only link back to an origin the project registered.
+    if success_url is not null and (pg_catalog.length(success_url) > 2000 or astapa.url_origin(success_url) is null
+        or not exists (select from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) as u
+                       where p.id = change_plan.project_id
+                         and astapa.url_origin(u) = astapa.url_origin(change_plan.success_url))) then
+      raise exception using errcode = 'AS400',
+        detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
+        message = 'success_url must be on the origin of one of the project''s redirect URIs.';
+    end if;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = change_plan.project_id and s.user_id = change_plan.user_id and s.ended_at is null;
+    select * into from_plan from astapa.plans as p
+    where p.project_id = change_plan.project_id and p.key = current.plan_key;
+    if current.id is null or current.status <> 'active' or current.paid_through is null
+       or current.paid_through <= now or from_plan.price_idr < 1 or from_plan.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS409',
+        message = 'There is no running paid subscription to change: open a checkout for the plan instead.';
+    end if;
+    select * into to_plan from astapa.plans as p
+    where p.project_id = change_plan.project_id and p.key = change_plan.plan_key and p.archived_at is null;
+    if not found or to_plan.price_idr < 1 or to_plan.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["No such paid monthly or yearly plan."]}',
+        message = pg_catalog.format('There is no paid monthly or yearly plan %s to change to.', plan_key);
+    end if;
+    if to_plan.key = from_plan.key then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('The user already has plan %s.', to_plan.key);
+    end if;
+    select * into open_change from astapa.plan_changes as c
+    where c.project_id = change_plan.project_id and c.user_id = change_plan.user_id
+      and c.status in ('awaiting_payment', 'scheduled');
+    -- Asking again for the change that is already open answers it (a double click, a retried request).
+    if open_change.id is not null and open_change.to_plan = to_plan.key then
+      return pg_catalog.jsonb_build_object('change', astapa.plan_change_json(open_change),
+        'checkout', (select astapa.checkout_json(k) from astapa.checkouts as k
+                     where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
+                     order by k.id desc limit 1));
+    end if;
+    perform astapa.close_open_plan_change(project_id, user_id);
+    -- The unused share of the current period, by time (exact numerics: amounts are multiplied before dividing).
+    period_seconds := greatest(extract(epoch from current.paid_through - current.current_period_start), 1);
+    left_seconds := least(greatest(extract(epoch from current.paid_through - now), 0), period_seconds);
+    if to_plan.interval = from_plan.interval and to_plan.price_idr > from_plan.price_idr then
+      -- Same interval, dearer: the difference for the rest of the period, rounded up; the period stays.
+      change_kind := 'upgrade';
+      list_amount := pg_catalog.ceil((to_plan.price_idr - from_plan.price_idr) * left_seconds / period_seconds)::bigint;
+      amount := list_amount;
+      new_period_end := current.paid_through;
+    elsif from_plan.interval = 'month' and to_plan.interval = 'year'
+          and to_plan.price_idr > pg_catalog.floor(from_plan.price_idr * left_seconds / period_seconds) then
+      -- Monthly → yearly: a new year from payment, less what is left of the month.
+      change_kind := 'upgrade';
+      list_amount := to_plan.price_idr;
+      credit := pg_catalog.floor(from_plan.price_idr * left_seconds / period_seconds)::bigint;
+      amount := list_amount - credit;
+    else
+      -- Cheaper, the same price, or yearly → monthly: from the period end, when its renewal is paid.
+      change_kind := 'scheduled';
+    end if;
+    if change_kind = 'upgrade' and amount < 1 then
+      -- Nothing left to charge (the period is all but over): the new plan waits for the period end instead.
+      change_kind := 'scheduled';
+    end if;
+    if change_kind = 'upgrade' and xendit_account is null then
+      raise exception using errcode = 'AS409', message = 'This project cannot take payments, so it cannot charge an upgrade.';
+    end if;
+    insert into astapa.plan_changes (project_id, user_id, from_plan, to_plan, kind, status, list_amount, credit_idr,
+                                     amount_idr, period_end, effective_at)
+    values (project_id, user_id, from_plan.key, to_plan.key, change_kind,
+            case change_kind when 'upgrade' then 'awaiting_payment' else 'scheduled' end,
+            case change_kind when 'upgrade' then list_amount else 0 end,
+            case change_kind when 'upgrade' then credit else 0 end,
+            case change_kind when 'upgrade' then amount else 0 end,
+            new_period_end, case change_kind when 'scheduled' then current.paid_through end)
+    returning * into change;
+    if change_kind = 'upgrade' then
+      insert into astapa.checkouts (project_id, user_id, plan_key, amount, xendit_account, environment, success_url,
+                                    expires_at, plan_change_id)
+      values (project_id, user_id, to_plan.key, amount, xendit_account, project_mode, success_url,
+              least(pg_catalog.now() + interval '1 day', current.paid_through), change.id)
+      returning * into checkout;
+    else
+      -- A renewal already opened for the old plan is replaced by one for the new plan on the next pass.
+      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    end if;
+    perform astapa.audit(project_id, 'subscription.plan_change', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('from_plan', from_plan.key, 'to_plan', to_plan.key, 'kind', change_kind,
+                                    'amount_idr', change.amount_idr));
+    perform astapa.emit_event(project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+      'change', astapa.plan_change_json(change)));
+    return pg_catalog.jsonb_build_object('change', astapa.plan_change_json(change),
+      'checkout', case when checkout.id is not null then astapa.checkout_json(checkout) end);
+  end
+  $function$;
+comment on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) is 'Changes a paying user''s plan at `now`. Dearer on the same interval: an upgrade checkout for the prorated difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One open change per user (asking again for it answers it; another replaces it unless its charge is under way). AS400 unknown/free/one-time plan; AS404 unknown user; AS409 no running paid subscription, the same plan, a charge under way, or an upgrade without payments configured.';
+grant execute on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.check_authorization_target(scope text, resource text)
@@ -1826,6 +2415,32 @@ comment on function api.console_base_urls() is 'The base URLs servers of this de
 grant execute on function api.console_base_urls() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.consume_client_assertion(client_id text, jti text, expires_at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if client_id is null or jti is null or pg_catalog.length(jti) not between 1 and 200
+       or expires_at is null or expires_at > pg_catalog.now() + interval '10 minutes' then
+      raise exception 'a client assertion needs a jti of 1 to 200 characters and expires within 10 minutes'
+        using errcode = 'AS400';
+    end if;
+    -- Sweeps a few expired entries on each call: the table stays as small as the assertions still alive.
+    delete from astapa.client_assertion_jtis j
+    where j.ctid in (select e.ctid from astapa.client_assertion_jtis e
+                     where e.expires_at < pg_catalog.now() - interval '1 minute' limit 20);
+    insert into astapa.client_assertion_jtis (client_id, jti, expires_at)
+    values (consume_client_assertion.client_id, consume_client_assertion.jti,
+            greatest(consume_client_assertion.expires_at, pg_catalog.now()))
+    on conflict on constraint client_assertion_jtis_pkey do nothing;
+    return found;
+  end
+  $function$;
+comment on function api.consume_client_assertion(text,text,timestamp with time zone) is 'Records an accepted client assertion''s jti until it expires (at most 10 minutes ahead); false when the client already used that jti — a replay, refused on every instance (RFC 7523 §3 item 7).';
+grant execute on function api.consume_client_assertion(text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_account(email text, password_hash text, password_reset_required boolean DEFAULT true)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1922,13 +2537,63 @@ AS $function$
             checkout ->> 'failure_url',
             pg_catalog.now() + pg_catalog.make_interval(secs => coalesce((checkout ->> 'ttl_seconds')::integer, 86400)))
     returning * into created;
+    -- A coupon passed by the API is redeemed now; a renewal keeps a repeating or forever one (db/api/coupons.sql).
+    if checkout ? 'coupon' then
+      created := astapa.redeem_coupon(created, checkout ->> 'coupon', pg_catalog.now());
+    elsif created.period_start is not null then
+      created := astapa.carry_coupon(created);
+    end if;
     perform astapa.audit(project_id, 'checkout.create', 'user:' || target_user,
       pg_catalog.jsonb_build_object('checkout', created.public_id, 'plan', chosen.key, 'amount', created.amount));
     return astapa.checkout_json(created);
   end
   $function$;
-comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?}: the amount is the plan''s price. AS400 free/archived/unknown plan or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
+comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one). AS400 free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
 grant execute on function api.create_checkout(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_coupon(project_id text, coupon jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    created astapa.coupons;
+    unknown_plan text;
+  begin
+    perform astapa.require_project(project_id);
+    perform astapa.raise_problems(astapa.coupon_problems(coupon));
+    select p.value into unknown_plan
+    from pg_catalog.jsonb_array_elements_text(case when pg_catalog.jsonb_typeof(coupon -> 'plans') = 'array'
+                                                   then coupon -> 'plans' else '[]' end) as p(value)
+    where not exists (select from astapa.plans as pl where pl.project_id = create_coupon.project_id and pl.key = p.value)
+    limit 1;
+    if unknown_plan is not null then
+      raise exception using errcode = 'AS400',
+        detail = pg_catalog.jsonb_build_object('plans', pg_catalog.jsonb_build_array(
+          pg_catalog.format('There is no plan %s in this project.', unknown_plan)))::text,
+        message = pg_catalog.format('There is no plan %s in this project.', unknown_plan);
+    end if;
+    begin
+      insert into astapa.coupons (project_id, code, percent_off, amount_off_idr, duration, duration_periods,
+                                  max_redemptions, plan_keys, expires_at)
+      values (project_id, pg_catalog.upper(coupon ->> 'code'), (coupon ->> 'percent_off')::integer,
+              (coupon ->> 'amount_off_idr')::bigint, coalesce(coupon ->> 'duration', 'once'),
+              (coupon ->> 'duration_periods')::integer, (coupon ->> 'max_redemptions')::integer,
+              case when pg_catalog.jsonb_typeof(coupon -> 'plans') = 'array'
+                   then array(select pg_catalog.jsonb_array_elements_text(coupon -> 'plans')) end,
+              (coupon ->> 'expires_at')::timestamptz)
+      returning * into created;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', detail = '{"code": ["A coupon with this code already exists."]}',
+        message = pg_catalog.format('Coupon %s already exists in this project.', pg_catalog.upper(coupon ->> 'code'));
+    end;
+    perform astapa.audit(project_id, 'coupon.create', 'coupon:' || created.code, coupon);
+    return astapa.coupon_json(created);
+  end
+  $function$;
+comment on function api.create_coupon(text,jsonb) is 'Creates a coupon from {code, percent_off | amount_off_idr, duration?, duration_periods?, max_redemptions?, plans?, expires_at?} (code stored upper-case). AS400 per-field problems or an unknown plan; AS409 code taken.';
+grant execute on function api.create_coupon(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_machine_client(name text, secret_hash bytea, scopes text[] DEFAULT '{}'::text[], resources text[] DEFAULT '{}'::text[], access_token_ttl integer DEFAULT NULL::integer)
@@ -1977,12 +2642,13 @@ AS $function$
     end if;
     begin
       insert into astapa.plans (project_id, key, name, description, price_idr, interval, claims, is_default,
-                                sort_order, archived_at)
+                                sort_order, archived_at, trial_days)
       values (project_id, plan ->> 'key', pg_catalog.btrim(plan ->> 'name'), coalesce(plan ->> 'description', ''),
               coalesce((plan ->> 'price_idr')::bigint, 0), coalesce(plan ->> 'interval', 'month'),
               coalesce(plan -> 'claims', '{}'), coalesce((plan ->> 'default')::boolean, false),
               coalesce((plan ->> 'sort_order')::integer, 0),
-              case when plan -> 'archived' = 'true' then pg_catalog.now() end);
+              case when plan -> 'archived' = 'true' then pg_catalog.now() end,
+              coalesce((plan ->> 'trial_days')::integer, 0));
     exception when unique_violation then
       raise exception using errcode = 'AS409', detail = '{"key": ["A plan with this key already exists."]}',
         message = pg_catalog.format('Plan %s already exists in this project.', plan ->> 'key');
@@ -1991,7 +2657,7 @@ AS $function$
     return astapa.plan_json(project_id, plan ->> 'key');
   end
   $function$;
-comment on function api.create_plan(text,jsonb) is 'Creates a plan from {key, name, description?, price_idr?, interval?, claims?, default?, sort_order?}; AS400 with per-field problems, AS409 when the key is taken. default: true moves the default to it.';
+comment on function api.create_plan(text,jsonb) is 'Creates a plan from {key, name, description?, price_idr?, interval?, trial_days?, claims?, default?, sort_order?}; AS400 with per-field problems, AS409 when the key is taken. default: true moves the default to it.';
 grant execute on function api.create_plan(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -2061,23 +2727,35 @@ AS $function$
   declare
     mode text := astapa.require_project(project_id);
     new_id bigint;
+    violated text;
   begin
     perform astapa.assert_email(pg_catalog.btrim(email));
     if password_hash is not null and password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    begin
-      insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-      values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
-      returning id into new_id;
-    exception when unique_violation then
-      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-    end;
+    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
+    -- pairs: that id clash (users_pkey) is retried with a fresh id; only an email clash is the caller's.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+        values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        get stacked diagnostics violated = constraint_name;
+        if violated is distinct from 'users_pkey' then
+          raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+        end if;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
     perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
     return astapa.user_json(project_id, new_id);
   end
   $function$;
-comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there.';
+comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. A new id that clashes with an existing one (same millisecond, same random bits) is drawn again.';
 grant execute on function api.create_user(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -2123,6 +2801,42 @@ AS $function$
   $function$;
 comment on function api.dashboard_session(bytea) is 'The account a live dashboard session signs in (with the session''s expiry), or null.';
 grant execute on function api.dashboard_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.decide_device_authorization(user_code text, user_id bigint, approve boolean)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    request astapa.device_authorizations;
+  begin
+    select * into request from astapa.device_authorizations a
+    where a.project_id = astapa.current_project_id() and a.user_code = decide_device_authorization.user_code
+      and a.status = 'pending' and a.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      return false;
+    end if;
+    if approve then
+      perform astapa.assert_user_may_sign_in(user_id);
+    end if;
+    update astapa.device_authorizations a
+    set status = case when approve then 'approved' else 'denied' end,
+        user_id = case when approve then decide_device_authorization.user_id end,
+        auth_time = case when approve then pg_catalog.now() end,
+        decided_at = pg_catalog.now()
+    where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+    perform astapa.audit(astapa.current_project_id(),
+      case when approve then 'device_authorization.approved' else 'device_authorization.denied' end,
+      request.client_id,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('user_id', user_id::text,
+        'scope', nullif(request.scope, ''), 'resource', request.resource)));
+    return true;
+  end
+  $function$;
+comment on function api.decide_device_authorization(text,bigint,boolean) is 'The signed-in person allows (approve) or denies the pending device authorization their user code names, in the current project; audited. False when it is no longer pending (decided, expired or unknown).';
+grant execute on function api.decide_device_authorization(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.declare_scope(name text, description text DEFAULT ''::text)
@@ -2240,6 +2954,61 @@ comment on function api.delete_project(text,text) is 'Soft-deletes a project onc
 grant execute on function api.delete_project(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.device_authorization_for_user_code(user_code text, buckets jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    wait integer;
+    project text;
+    found jsonb;
+  begin
+    -- Guessing codes (RFC 8628 §5.1): failed look-ups from an address are counted, and past the limit it waits.
+    wait := astapa.client_lockout_wait(buckets);
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('wait', wait);
+    end if;
+    if user_code ~ '^[BCDFGHJKLMNPQRSTVWXZ]{8}$' then
+      -- Shows the owner the one row the code names; then acts for its project to read the names around it.
+      perform pg_catalog.set_config('astapa.lookup_user_code', user_code, true);
+      select a.project_id into project
+      from astapa.device_authorizations a
+      where a.user_code = device_authorization_for_user_code.user_code and a.status = 'pending'
+        and a.expires_at > pg_catalog.now();
+      perform pg_catalog.set_config('astapa.lookup_user_code', '', true);
+    end if;
+    if project is not null then
+      perform pg_catalog.set_config('astapa.project_id', project, true);
+      select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'project_id', a.project_id,
+        'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'mode', p.mode, 'settings', p.settings),
+        'client_id', a.client_id,
+        'client_name', coalesce(nullif(d.client_name, ''), case when d.client_id is null then p.name end,
+                                'An unnamed app'),
+        'third_party', d.client_id is not null,
+        'scope', nullif(a.scope, ''), 'resource', a.resource,
+        'resource_name', (select nullif(r.name, '') from astapa.resources r
+                          where r.project_id = a.project_id and r.uri = a.resource),
+        'expires_at', a.expires_at))
+      into found
+      from astapa.device_authorizations a
+      join astapa.projects p on p.id = a.project_id
+      left join astapa.dynamic_clients d on d.client_id = a.client_id
+      where a.project_id = project and a.user_code = device_authorization_for_user_code.user_code;
+      perform pg_catalog.set_config('astapa.project_id', '', true);
+    end if;
+    if found is null then
+      perform astapa.count_client_failure(buckets);
+    end if;
+    return found;
+  end
+  $function$;
+comment on function api.device_authorization_for_user_code(text,jsonb) is 'The pending, unexpired device authorization a user code names, as {project_id, project: {id, name, mode, settings}, client_id, client_name, third_party, scope, resource, resource_name, expires_at}, or null (counted as a failure in buckets), or {wait: seconds} while a bucket is locked. Security definer because the /device page knows no project before the code: it sees only the one row the code names, through the owner-only policy "definer functions find the device authorization a user code names", then acts for that row''s project (astapa.project_id, cleared again) to read its name and resource.';
+grant execute on function api.device_authorization_for_user_code(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.disable_user(project_id text, user_id bigint, disabled boolean DEFAULT true)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2257,6 +3026,26 @@ AS $function$
   $function$;
 comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project.';
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.disallow_token_exchange(client_id text, resource text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    delete from astapa.token_exchange_policies t
+    where t.project_id = astapa.current_project_id() and t.client_id = disallow_token_exchange.client_id
+      and t.resource = disallow_token_exchange.resource;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No such token exchange permission.';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'token_exchange.disallowed', client_id,
+      pg_catalog.jsonb_build_object('resource', resource));
+  end
+  $function$;
+comment on function api.disallow_token_exchange(text,text) is 'Withdraws a client''s permission to exchange tokens for a resource (audited); AS404 when it had none.';
+grant execute on function api.disallow_token_exchange(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.dynamic_client(client_id text)
@@ -2278,6 +3067,19 @@ AS $function$
   $function$;
 comment on function api.dynamic_client(text) is 'A dynamically registered client''s metadata as RFC 7591 spells it (never its secret), or null.';
 grant execute on function api.dynamic_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.email_link_request(token_hash bytea)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select t.sign_in_request from astapa.email_tokens as t
+    where t.project_id = astapa.current_project_id() and t.token_hash = email_link_request.token_hash
+  $function$;
+comment on function api.email_link_request(bytea) is 'The sign-in request (hosted-login path and query) a short mailed link opens, or null for an unknown token. Used and expired links lead on too: the page they open says what became of the link.';
+grant execute on function api.email_link_request(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.end_dashboard_session(session_hash bytea)
@@ -2349,6 +3151,61 @@ comment on function api.ensure_console_project(text,bytea) is 'The console proje
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    held text[] := pg_catalog.string_to_array(coalesce(subject_scope, ''), ' ');
+    granted text[];
+    refusal text;
+    code text;
+  begin
+    -- Refusals are returned, not raised, so that their audit entry survives.
+    if subject_project is distinct from astapa.current_project_id() then
+      refusal := 'the subject token was issued by another project than this client''s';
+      code := 'invalid_request';
+    elsif resource is null then
+      refusal := 'a token exchange must name the resource it wants a token for';
+      code := 'invalid_target';
+    elsif not exists (select from astapa.token_exchange_policies t
+                      where t.project_id = astapa.current_project_id()
+                        and t.client_id = exchange_token.actor_client and t.resource = exchange_token.resource) then
+      refusal := 'this client may not exchange tokens for this resource (the project''s token exchange policy)';
+      code := 'invalid_target';
+    else
+      -- Only narrowing: every scope asked for must be held by the subject token; offline_access never passes.
+      granted := array(select s from pg_catalog.unnest(coalesce(
+                         pg_catalog.string_to_array(requested_scope, ' '), held)) as s
+                       where s <> 'offline_access' order by s);
+      if requested_scope is not null and not pg_catalog.string_to_array(requested_scope, ' ') <@ held then
+        refusal := 'the requested scope is wider than the subject token''s';
+        code := 'invalid_scope';
+      end if;
+    end if;
+    perform astapa.audit(astapa.current_project_id(),
+      case when refusal is null then 'token.exchanged' else 'token.exchange_refused' end, actor_client,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'sub', case when refusal is null or code <> 'invalid_request' then subject_sub end,
+        'subject_project', nullif(subject_project, astapa.current_project_id()), 'subject_client', subject_client, 'from', subject_resource, 'to', resource,
+        'scope', pg_catalog.array_to_string(granted, ' '), 'refused', refusal)));
+    if refusal is not null then
+      return pg_catalog.jsonb_build_object('error', code, 'error_description', refusal);
+    end if;
+    if subject_sub !~ '^[0-9]{1,18}$' then
+      raise exception 'the subject token is not a person''s' using errcode = 'AS4G0';
+    end if;
+    perform astapa.assert_user_may_sign_in(subject_sub::bigint);
+    perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
+    return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
+                               resource, null, null, pg_catalog.now());
+  end
+  $function$;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}.';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
  RETURNS integer
  LANGUAGE plpgsql
@@ -2380,6 +3237,71 @@ comment on function api.expire_checkouts(text,timestamp with time zone) is 'Mark
 grant execute on function api.expire_checkouts(text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.export_users(project_id text, after_id bigint DEFAULT 0, page_size integer DEFAULT 1000, with_password_hashes boolean DEFAULT false)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'An export is for the project the request acts for.';
+    end if;
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may export users.';
+    end if;
+    if page_size is null or page_size not between 1 and 1000 or after_id is null then
+      raise exception using errcode = 'AS400', message = 'An export page is 1 to 1000 users after an id.';
+    end if;
+    mode := astapa.require_project(project_id);
+    if after_id = 0 then
+      perform astapa.audit(project_id, 'user.export', null, pg_catalog.jsonb_build_object(
+        'with_password_hashes', coalesce(with_password_hashes, false), 'environment', mode));
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
+        'created_at', u.created_at, 'disabled', case when u.disabled then true end,
+        'name', c.extra ->> 'name', 'role', c.role,
+        'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
+        'custom_claims', nullif(c.extra - 'name', '{}'),
+        'plan', (select s.plan_key from astapa.subscriptions as s
+                 where s.project_id = u.project_id and s.user_id = u.id and s.ended_at is null and astapa.grants_plan(s)),
+        'identities', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                          'provider', i.provider, 'subject', i.subject, 'email', i.email)) order by i.provider, i.subject)
+                       from astapa.identities as i where i.project_id = u.project_id and i.user_id = u.id),
+        'password_hash', case when with_password_hashes then u.password_hash end)) order by u.id)
+      from (select * from astapa.users as x
+            where x.project_id = export_users.project_id and x.environment = mode and x.id > after_id
+            order by x.id limit page_size) as u
+      left join astapa.user_claims as c on c.project_id = u.project_id and c.user_id = u.id), '[]');
+  end
+  $function$;
+comment on function api.export_users(text,bigint,integer,boolean) is 'One keyset page (ids after after_id, at most 1000) of the project''s users in its current environment, in the shape api.import_users reads, password hashes only when asked; the first page audits the export (user.export). Security definer because the app role cannot select password hashes; refuses any project but the one the transaction acts for, and machine or self-registered clients.';
+grant execute on function api.export_users(text,bigint,integer,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.failing_client_buckets(prefix text, max_rows integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('bucket', f.bucket, 'seconds', f.seconds)), '[]')
+    from (select r.bucket,
+                 greatest(1, ceil(extract(epoch from r.window_start
+                   + pg_catalog.make_interval(secs => r.window_seconds) - pg_catalog.now())))::integer as seconds
+          from astapa.rate_limits r
+          where pg_catalog.starts_with(r.bucket, failing_client_buckets.prefix) and r.hits > 0
+            and r.window_start + pg_catalog.make_interval(secs => r.window_seconds) > pg_catalog.now()
+          limit greatest(max_rows, 0)) as f
+  $function$;
+comment on function api.failing_client_buckets(text,integer) is 'Brute-force buckets whose name starts with prefix and that hold a failure in their current window, as [{bucket, seconds left}], at most max_rows: what a starting or re-listening instance must not answer from its client-credential cache.';
+grant execute on function api.failing_client_buckets(text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.find_user_by_email(project_id text, email text)
  RETURNS jsonb
  LANGUAGE sql
@@ -2407,6 +3329,35 @@ AS $function$
   $function$;
 comment on function api.get_checkout(text,text) is 'A checkout by its public id, or null.';
 grant execute on function api.get_checkout(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_coupon(project_id text, code text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen astapa.coupons;
+  begin
+    select * into chosen from astapa.coupons as c
+    where c.project_id = get_coupon.project_id and c.code = pg_catalog.upper(get_coupon.code);
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Coupon %s was not found in this project.', code);
+    end if;
+    return astapa.coupon_json(chosen) || pg_catalog.jsonb_build_object('redemption_list', coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'sub', r.user_id::text, 'email', u.email, 'checkout_id', k.public_id, 'checkout_status', k.status,
+          'plan', k.plan_key, 'discount_idr', k.discount_idr, 'amount', k.amount, 'redeemed_at', r.created_at)
+        order by r.created_at desc)
+      from astapa.coupon_redemptions as r
+      join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
+      join astapa.users as u on u.project_id = r.project_id and u.id = r.user_id
+      where r.project_id = chosen.project_id and r.coupon_code = chosen.code), '[]'));
+  end
+  $function$;
+comment on function api.get_coupon(text,text) is 'One coupon (any case) with its redemptions (redemption_list: who, which checkout, its status). AS404 unknown.';
+grant execute on function api.get_coupon(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_environment_user(project_id text, user_id bigint)
@@ -2528,6 +3479,85 @@ comment on function api.get_webhook_endpoint(text) is 'The project''s webhook en
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.import_users(project_id text, rows jsonb, plan_source text DEFAULT 'claims_api'::text, dry_run boolean DEFAULT false)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text;
+    r jsonb;
+    outcome text;
+    created integer := 0;
+    updated integer := 0;
+    refused jsonb[] := '{}';
+    first_seen jsonb;
+    state text;
+    problem text;
+    constraint_at_fault text;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'An import is for the project the request acts for.';
+    end if;
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may import users.';
+    end if;
+    if pg_catalog.jsonb_typeof(rows) is distinct from 'array' or pg_catalog.jsonb_array_length(rows) > 10000 then
+      raise exception using errcode = 'AS400', message = 'An import is a JSON array of at most 10,000 users.';
+    end if;
+    mode := astapa.require_project(project_id);
+    -- The row each repeated email or external_id first appeared in, found once rather than per row.
+    select coalesce(pg_catalog.jsonb_object_agg(d.ord::text, coalesce(rows -> (d.first - 1)::integer -> 'row',
+                                                                      pg_catalog.to_jsonb(d.first))), '{}')
+    into first_seen
+    from (select t.ord, pg_catalog.min(t.ord) over (partition by t.key) as first
+          from (select e.ord, 'e:' || pg_catalog.lower(pg_catalog.btrim(e.value ->> 'email')) as key
+                from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord)
+                union all
+                select e.ord, 'x:' || (e.value ->> 'external_id')
+                from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord)
+                where e.value ->> 'external_id' is not null) as t) as d
+    where d.first <> d.ord;
+    begin
+      for r in select e.value || pg_catalog.jsonb_build_object('ord', e.ord)
+               from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, ord) loop
+        if first_seen ? (r ->> 'ord') then
+          refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
+            'reason', pg_catalog.format('The same email or external_id is already in row %s of this import.',
+                                        first_seen ->> (r ->> 'ord')));
+          continue;
+        end if;
+        begin
+          outcome := astapa.import_user(project_id, mode, r - 'ord' - 'row', plan_source);
+          if outcome = 'created' then created := created + 1; else updated := updated + 1; end if;
+        exception when others then
+          get stacked diagnostics state = returned_sqlstate, problem = message_text,
+                                  constraint_at_fault = constraint_name;
+          refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
+            'reason', case
+              when state like 'AS%' then problem
+              when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
+              when state like '22%' then 'A value has the wrong type or format: ' || problem
+              else 'The row could not be stored: ' || problem end);
+        end;
+      end loop;
+      perform astapa.audit(project_id, 'user.import', null, pg_catalog.jsonb_build_object(
+        'created', created, 'updated', updated, 'refused', pg_catalog.cardinality(refused), 'environment', mode));
+      if dry_run then
+        raise exception using errcode = 'AS2DR', message = 'dry run';
+      end if;
+    exception when sqlstate 'AS2DR' then
+      null; -- a dry run: the counts stay, every write above is rolled back
+    end;
+    return pg_catalog.jsonb_build_object('created', created, 'updated', updated, 'dry_run', dry_run,
+                                         'refused', pg_catalog.to_jsonb(refused));
+  end
+  $function$;
+comment on function api.import_users(text,jsonb,text,boolean) is 'Imports up to 10,000 users (rows validated by lib/import/rows.ts, each with its row number): creates or updates each by external_id, then email; one bad row is rolled back alone and listed in refused with its reason; repeats of an email or external_id in one call are refused; audited once (user.import). dry_run answers the same and writes nothing. Security definer because it writes password hashes and keeps a hash Astapa made over an older imported one, which needs reading the column the app role cannot select; it refuses any project but the one the transaction acts for, and machine or self-registered clients.';
+grant execute on function api.import_users(text,jsonb,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.install_signing_keys(active_kid text, active_jwk jsonb, active_private bytea, next_kid text, next_jwk jsonb, next_private bytea)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -2631,7 +3661,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60)
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[])
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -2643,18 +3673,18 @@ AS $function$
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
-      code_challenge, code_challenge_method, nonce, auth_time,
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+      code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target).';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null).';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea)
+CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea, sign_in_request text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -2665,13 +3695,14 @@ AS $function$
       where t.project_id = astapa.current_project_id() and t.user_id = issue_email_token.user_id
         and t.purpose = 'reset_password' and t.used_at is null;
     end if;
-    insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+    insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at, sign_in_request)
     values (astapa.current_project_id(), token_hash, user_id, purpose,
-            pg_catalog.now() + case purpose when 'reset_password' then interval '1 hour' else interval '3 days' end);
+            pg_catalog.now() + case purpose when 'reset_password' then interval '1 hour' else interval '3 days' end,
+            sign_in_request);
   end
   $function$;
-comment on function api.issue_email_token(bigint,text,bytea) is 'Stores a mailed link''s hash: verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
-grant execute on function api.issue_email_token(bigint,text,bytea) to astapa_app;
+comment on function api.issue_email_token(bigint,text,bytea,text) is 'Stores a mailed link''s hash (and the sign-in request its short link opens): verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
+grant execute on function api.issue_email_token(bigint,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.link_console_account(user_id bigint)
@@ -2824,6 +3855,22 @@ AS $function$
   $function$;
 comment on function api.list_audit(text,jsonb,bigint,integer) is 'The project''s audit log, newest first, before before_id (keyset), at most max_rows (1–200). filters: actor (exact, or a developer''s email), action (exact, or a prefix ending in a dot), user (a sub: target user:<sub>). Entries about the other environment''s users are left out; account actors come with their email. AS400 bad filters or size; AS404 unknown project.';
 grant execute on function api.list_audit(text,jsonb,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_coupons(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    return coalesce((select pg_catalog.jsonb_agg(astapa.coupon_json(c) order by c.created_at desc, c.code)
+                     from astapa.coupons as c where c.project_id = list_coupons.project_id), '[]');
+  end
+  $function$;
+comment on function api.list_coupons(text) is 'The project''s coupons, newest first, with their redemption counts.';
+grant execute on function api.list_coupons(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_environment_users(project_id text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
@@ -3131,6 +4178,22 @@ comment on function api.list_signing_keys() is 'Every signing key with its histo
 grant execute on function api.list_signing_keys() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_token_exchange_policies()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'client_id', t.client_id, 'resource', t.resource, 'created_at', t.created_at)
+      order by t.client_id, t.resource), '[]')
+    from astapa.token_exchange_policies t
+    where t.project_id = astapa.current_project_id()
+  $function$;
+comment on function api.list_token_exchange_policies() is 'The current project''s token exchange policy: [{client_id, resource, created_at}].';
+grant execute on function api.list_token_exchange_policies() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_users(project_id text, page_size integer DEFAULT 100, after_id bigint DEFAULT 0)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3184,6 +4247,25 @@ AS $function$
   $function$;
 comment on function api.list_webhook_deliveries(text,text,integer) is 'The project''s latest webhook deliveries (optionally of one status), newest first: event, status, attempts, last HTTP status and error, when the next attempt is due.';
 grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
+      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = login_session.token_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.login_session(bytea) is 'A live session''s user, how they signed in (amr) and when (auth_time, epoch seconds), or null: what acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
+grant execute on function api.login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.login_session_user(token_hash bytea)
@@ -3248,6 +4330,32 @@ comment on function api.machine_client_grant(text,text,text) is 'Decides a clien
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.machine_client_keys(client_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found jsonb;
+  begin
+    if client_id is null or client_id !~ '^mcl_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows the owner this one client for the next query only (as api.verify_client does).
+    perform pg_catalog.set_config('astapa.lookup_client_id', client_id, true);
+    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'enabled', m.enabled, 'jwks', m.jwks)
+    into found
+    from astapa.machine_clients as m
+    where m.client_id = machine_client_keys.client_id and m.jwks is not null;
+    perform pg_catalog.set_config('astapa.lookup_client_id', '', true);
+    return found;
+  end
+  $function$;
+comment on function api.machine_client_keys(text) is 'A machine client''s public keys for checking its client assertion, as {project_id, enabled, jwks}, or null when it has none. Security definer because it runs before any project is known (the client''s project comes from it); it sees only the one client its id names, through the owner-only policy "definer functions find the machine client a client id names", and returns public keys only.';
+grant execute on function api.machine_client_keys(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.mail_delivered(id bigint, error text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE sql
@@ -3264,7 +4372,7 @@ comment on function api.mail_delivered(bigint,text) is 'Records a delivery attem
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text, kind text, body_html text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text, kind text, body_html text DEFAULT NULL::text, sign_in_request text DEFAULT NULL::text)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3281,14 +4389,95 @@ AS $function$
     if not found or (purpose = 'verify_email' and found_user.email_verified) then
       return false;
     end if;
-    perform api.issue_email_token(found_user.id, purpose, token_hash);
+    perform api.issue_email_token(found_user.id, purpose, token_hash, sign_in_request);
     -- To the address as registered, whatever case it was typed in now.
     perform api.queue_mail(found_user.email, subject, body_text, kind, body_html);
     return true;
   end
   $function$;
-comment on function api.mail_email_link(text,text,bytea,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment, and queues its mail. Returns false, silently, when nobody qualifies.';
-grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text) to astapa_app;
+comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment, stores the sign-in request its short link opens, and queues its mail. Returns false, silently, when nobody qualifies.';
+grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.meet_mfa_challenge(token_hash bytea, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, secret_sealed bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb, remember bytea DEFAULT NULL::bytea, remember_days integer DEFAULT 0)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    challenge astapa.mfa_challenges;
+    factor astapa.user_factors;
+    project text := astapa.current_project_id();
+    target text;
+  begin
+    -- Row locks: two instances given the same code queue here, and only the first may use its step.
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    target := 'user:' || challenge.user_id;
+    select * into factor from astapa.user_factors f
+    where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp'
+    for update;
+    if method = 'enrol' then
+      -- The secret lived only in the enrolment form (sealed) until this code proved the app has it: nothing
+      -- half-finished is ever stored, so an abandoned enrolment asks nobody for anything.
+      if factor.confirmed_at is not null then
+        raise exception 'an authenticator app is already set up for this user' using errcode = 'AS409';
+      end if;
+      if meet_mfa_challenge.secret_sealed is null or step is null
+         or pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
+        raise exception 'an enrolment needs the sealed secret, a time step and 10 recovery codes'
+          using errcode = 'AS400';
+      end if;
+      insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at, last_used_step)
+      values (project, challenge.user_id, 'totp', meet_mfa_challenge.secret_sealed, pg_catalog.now(), step);
+      delete from astapa.recovery_codes r where r.project_id = project and r.user_id = challenge.user_id;
+      insert into astapa.recovery_codes (project_id, user_id, code_hash)
+      select project, challenge.user_id, h from pg_catalog.unnest(recovery_hashes) as h;
+      perform astapa.audit(project, 'user.mfa_enrolled', target, '{"factor":"totp"}');
+      perform astapa.emit_event(project, 'user.mfa_enrolled', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(project, challenge.user_id), 'factor', 'totp'));
+    elsif method = 'totp' then
+      if factor.confirmed_at is null or step is null or factor.last_used_step >= step then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+      update astapa.user_factors f set last_used_step = step
+      where f.project_id = project and f.user_id = challenge.user_id and f.kind = 'totp';
+    elsif method = 'recovery' then
+      update astapa.recovery_codes r set used_at = pg_catalog.now()
+      where r.project_id = project and r.user_id = challenge.user_id and r.code_hash = meet_mfa_challenge.code_hash
+        and r.used_at is null and factor.confirmed_at is not null;
+      if not found then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+      perform astapa.audit(project, 'user.recovery_code_used', target, pg_catalog.jsonb_build_object(
+        'left', (select pg_catalog.count(*) from astapa.recovery_codes r
+          where r.project_id = project and r.user_id = challenge.user_id and r.used_at is null)));
+      if mail is not null then
+        perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+          (select u.email from astapa.users u where u.project_id = project and u.id = challenge.user_id)));
+      end if;
+    else
+      raise exception 'method is enrol, totp or recovery' using errcode = 'AS400';
+    end if;
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = challenge.token_hash;
+    if remember is not null and remember_days between 1 and 90 then
+      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (project, remember, challenge.user_id,
+              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
+    end if;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
+      'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr || '{otp,mfa}'::text[]) a
+        order by a)));
+  end
+  $function$;
+comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge).';
+grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.member_role(project_id text, account_id bigint)
@@ -3331,6 +4520,32 @@ AS $function$
   $function$;
 comment on function api.metrics_backlog() is 'Definer: the metrics scrape serves the whole deployment, so it counts rows across projects (through the workers'' existing policies). Returns counts and one age only. Runs only without a project set.';
 grant execute on function api.metrics_backlog() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mfa_challenge(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'user_id', c.user_id::text,
+      'email', u.email,
+      'amr', pg_catalog.to_jsonb(c.amr),
+      'enrolled', f.confirmed_at is not null,
+      -- The sealed secret (hex), useless without the master key.
+      'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
+      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+        where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null))
+    from astapa.mfa_challenges c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
+    where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret and the unused recovery codes; null when unknown, used, expired, or the user is disabled or of the other environment.';
+grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
@@ -3445,6 +4660,25 @@ comment on function api.payment_feed_cursor(text) is 'Where a new feed starts: t
 grant execute on function api.payment_feed_cursor(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.plan_changes(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return coalesce((select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
+                     from astapa.plan_changes as c
+                     where c.project_id = plan_changes.project_id and c.user_id = plan_changes.user_id), '[]');
+  end
+  $function$;
+comment on function api.plan_changes(text,bigint) is 'A user''s plan changes, newest first. AS404 unknown user.';
+grant execute on function api.plan_changes(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.plan_subscriber_counts(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3469,6 +4703,85 @@ comment on function api.plan_subscriber_counts(text) is 'Plan key → number of 
 grant execute on function api.plan_subscriber_counts(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.poll_device_authorization(device_code_hash bytea, client_id text, refresh_hash bytea, resource text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    request astapa.device_authorizations;
+    family uuid := pg_catalog.gen_random_uuid();
+    refresh_expires timestamptz;
+    revoked integer;
+  begin
+    perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    -- FOR UPDATE: polls of one device code from several instances queue here, so the interval holds.
+    select * into request from astapa.device_authorizations a
+    where a.project_id = astapa.current_project_id()
+      and a.device_code_hash = poll_device_authorization.device_code_hash
+    for update;
+    if not found then
+      raise exception 'the device code is unknown' using errcode = 'AS4G0';
+    end if;
+    if request.client_id is distinct from poll_device_authorization.client_id then
+      raise exception 'the device code was issued to another client' using errcode = 'AS4G0';
+    end if;
+    if resource is not null and resource is distinct from request.resource then
+      raise exception 'the resource differs from the one the device authorization named' using errcode = 'AS4T0';
+    end if;
+    if request.status = 'redeemed' then
+      -- Like a replayed authorization code: whoever polls again may hold a stolen device code.
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
+      where r.project_id = request.project_id and r.family_id = request.refresh_family and r.revoked_at is null;
+      get diagnostics revoked = row_count;
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
+        'The device code was already used; tokens issued with it are revoked.', 'revoked', revoked);
+    end if;
+    if request.expires_at <= pg_catalog.now() then
+      return pg_catalog.jsonb_build_object('error', 'expired_token', 'error_description',
+        'The device code has expired: start again.');
+    end if;
+    if request.status = 'denied' then
+      return pg_catalog.jsonb_build_object('error', 'access_denied', 'error_description',
+        'The person denied this request.');
+    end if;
+    if request.status = 'pending' then
+      -- Returned, not raised, so that the poll's time (and a longer interval) is kept.
+      if request.last_polled_at is not null
+         and pg_catalog.now() < request.last_polled_at + pg_catalog.make_interval(secs => request.interval_seconds) then
+        update astapa.device_authorizations a
+        set interval_seconds = least(request.interval_seconds + 5, 60), last_polled_at = pg_catalog.now()
+        where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+        return pg_catalog.jsonb_build_object('error', 'slow_down', 'error_description',
+          pg_catalog.format('Polling too fast: wait at least %s seconds between requests.',
+                            least(request.interval_seconds + 5, 60)),
+          'interval', least(request.interval_seconds + 5, 60));
+      end if;
+      update astapa.device_authorizations a set last_polled_at = pg_catalog.now()
+      where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+      return pg_catalog.jsonb_build_object('error', 'authorization_pending', 'error_description',
+        'The person has not decided yet: keep polling at the interval.');
+    end if;
+    perform astapa.assert_user_may_sign_in(request.user_id);
+    perform astapa.assert_grant_target(request.scope, request.resource);
+    refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => (select p.refresh_ttl from astapa.token_policy() as p));
+    update astapa.device_authorizations a set status = 'redeemed', refresh_family = family
+    where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
+    insert into astapa.refresh_tokens (
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+    values (request.project_id, refresh_hash, family, request.user_id, request.client_id, request.scope,
+            request.resource, request.auth_time, refresh_expires);
+    update astapa.users u set last_sign_in_at = pg_catalog.now()
+    where u.project_id = request.project_id and u.id = request.user_id;
+    return astapa.grant_result(request.user_id, nullif(request.scope, ''), request.resource, request.auth_time, null,
+                               refresh_expires);
+  end
+  $function$;
+comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family, once. A second redemption revokes that family (invalid_grant).';
+grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.projects_with_billing_work()
  RETURNS text[]
  LANGUAGE plpgsql
@@ -3483,7 +4796,8 @@ AS $function$
     end if;
     perform pg_catalog.set_config('astapa.list_billing_projects', 'on', true);
     select pg_catalog.array_agg(distinct w.project_id) into projects from (
-      select s.project_id from astapa.subscriptions as s where s.ended_at is null and s.paid_through is not null
+      select s.project_id from astapa.subscriptions as s
+      where s.ended_at is null and (s.paid_through is not null or s.status = 'trialing')
       union
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
@@ -3696,6 +5010,24 @@ comment on function api.receipt_project(text) is 'Definer: the receipt page''s U
 grant execute on function api.receipt_project(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_client_assertion_refused(client_id text, reason text, path text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception 'no project is set' using errcode = 'AS400';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'client.assertion_refused',
+      pg_catalog.left(client_id, 100),
+      pg_catalog.jsonb_build_object('reason', pg_catalog.left(reason, 200), 'path', pg_catalog.left(path, 200)));
+  end
+  $function$;
+comment on function api.record_client_assertion_refused(text,text,text) is 'Audits a refused client assertion (client.assertion_refused: bad signature, replay, wrong audience, …) in the project of the client or of the resource the request names.';
+grant execute on function api.record_client_assertion_refused(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3713,6 +5045,11 @@ AS $function$
     if target.status in ('paid', 'expired') then
       raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
     end if;
+    -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
+    if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
+      raise exception using errcode = 'AS409',
+        message = 'This checkout''s amount changed while the charge was made; choose the method again.';
+    end if;
     insert into astapa.payments as y (project_id, checkout_id, kind, provider_id, method, bank, amount, details, expires_at)
     values (project_id, target.id, payment ->> 'kind', payment ->> 'provider_id', payment ->> 'method',
             payment ->> 'bank', target.amount, coalesce(payment -> 'details', '{}'),
@@ -3729,7 +5066,7 @@ AS $function$
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, or amount (what the charge was made for) no longer the checkout''s.';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -3911,12 +5248,13 @@ AS $function$
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires);
+            code.auth_time, refresh_expires, code.amr);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
-    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires);
+    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
   end
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
@@ -4124,6 +5462,7 @@ AS $function$
     settings jsonb;
     grace interval;
     notice interval;
+    trial_notice interval;
     picked bigint;
     s astapa.subscriptions;
     action text;
@@ -4142,10 +5481,12 @@ AS $function$
     end if;
     grace := astapa.setting_days(settings, 'billing_grace_days', 3);
     notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
     -- Instances share the work: each takes a subscription nobody else holds.
     select s2.id into picked from astapa.subscriptions as s2
-    where s2.project_id = renewal_step.project_id and s2.ended_at is null and s2.paid_through is not null
-      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null) is not null
+    where s2.project_id = renewal_step.project_id and s2.ended_at is null
+      and (s2.paid_through is not null or s2.status = 'trialing')
+      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null, trial_notice) is not null
     order by s2.paid_through, s2.id
     for update skip locked
     limit 1;
@@ -4154,7 +5495,7 @@ AS $function$
     end if;
     -- A new statement, so a new snapshot: whatever another pass committed before we got the lock is seen here.
     select * into s from astapa.subscriptions as s2 where s2.project_id = renewal_step.project_id and s2.id = picked;
-    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null);
+    action := astapa.renewal_action(s, now, grace, notice, xendit_account is not null, trial_notice);
     if action is null then
       return pg_catalog.jsonb_build_object('action', 'none', 'sub', s.user_id::text);
     end if;
@@ -4167,17 +5508,30 @@ AS $function$
         pg_catalog.jsonb_build_object('plan', s.plan_key, 'paid_through', s.paid_through));
       perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'previous_plan', s.plan_key));
-    elsif action in ('expire', 'end') then
-      -- Back to the default plan through the one function that changes plans (history, audit, event).
+    elsif action in ('expire', 'end', 'trial_end') then
+      -- Back to the default plan through the one function that changes plans (history, audit, event). A trial
+      -- that was paid for is no longer current (the payment started the paid period), so it never gets here.
       subscription := api.assign_plan(project_id, s.user_id, astapa.default_plan_key(project_id), 'default');
-      if action = 'expire' then
+      if action in ('expire', 'trial_end') then
         update astapa.subscriptions as s2 set status = 'expired'
         where s2.project_id = s.project_id and s2.id = s.id;
       end if;
       perform astapa.expire_renewal_checkouts(project_id, s.user_id);
-    else
+    elsif action = 'trial_reminder' then
+      -- The first paid period starts when the trial ends; the pay link lives until then.
       checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
         'sub', s.user_id::text, 'plan', s.plan_key, 'xendit_account', xendit_account,
+        'period_start', s.current_period_end,
+        'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.current_period_end - now), 3600),
+                             31536000)::integer));
+      subscription := astapa.subscription_json(s);
+      perform astapa.emit_event(project_id, 'subscription.trial_will_end', pg_catalog.jsonb_build_object(
+        'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
+        'trial_ends_at', s.current_period_end));
+    else
+      -- The next period's plan: a change scheduled for the period end (db/api/plan_changes.sql), else the same.
+      checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
+        'sub', s.user_id::text, 'plan', astapa.next_period_plan(s), 'xendit_account', xendit_account,
         'period_start', s.paid_through,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.paid_through + grace - now), 3600),
                              31536000)::integer));
@@ -4191,7 +5545,7 @@ AS $function$
       'email', (select u.email from astapa.users as u where u.project_id = s.project_id and u.id = s.user_id));
   end
   $function$;
-comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout), marks past_due, or ends/expires a subscription back to the default plan. Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout), or a trial''s first paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -4376,6 +5730,46 @@ AS $function$
   $function$;
 comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and revokes every refresh token of the user.';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.reset_user_factors(project_id text, user_id bigint, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    removed integer;
+    email text;
+  begin
+    select u.email into email from astapa.users u
+    where u.project_id = reset_user_factors.project_id and u.id = reset_user_factors.user_id;
+    if email is null then
+      raise exception 'no such user' using errcode = 'AS404';
+    end if;
+    delete from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
+      and f.confirmed_at is not null;
+    get diagnostics removed = row_count;
+    delete from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id;
+    delete from astapa.recovery_codes r
+    where r.project_id = reset_user_factors.project_id and r.user_id = reset_user_factors.user_id;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = reset_user_factors.project_id and b.user_id = reset_user_factors.user_id
+      and b.revoked_at is null;
+    if removed > 0 then
+      perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
+      perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id), 'factor', 'totp'));
+      if mail is not null then
+        perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
+      end if;
+    end if;
+    return pg_catalog.jsonb_build_object('removed', removed);
+  end
+  $function$;
+comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. AS404 for an unknown user.';
+grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.resource_owner(resource text)
@@ -4600,7 +5994,8 @@ AS $function$
          and successor.token_hash = rotate_refresh_token.successor_hash and successor.revoked_at is null then
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-          presented.resource, presented.auth_time, null, successor.expires_at);
+          presented.resource, presented.auth_time, null, successor.expires_at)
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -4612,11 +6007,13 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
-            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires);
+            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
+            presented.amr);
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-      presented.resource, presented.auth_time, null, refresh_expires);
+      presented.resource, presented.auth_time, null, refresh_expires)
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
   end
   $function$;
 comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
@@ -4778,6 +6175,33 @@ comment on function api.sandbox_idempotency(text) is 'What an idempotency key of
 grant execute on function api.sandbox_idempotency(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_inbox(project_id text, max_rows integer DEFAULT 20)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+  begin
+    -- Production mail goes to real people: its links are never shown in the dashboard.
+    if mode <> 'sandbox' then
+      raise exception using errcode = 'AS409',
+        message = 'The sandbox inbox shows a sandbox project''s mail; this project is in production.';
+    end if;
+    return (
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', m.id::text, 'to', m.to_address, 'kind', m.kind, 'subject', m.subject, 'text', m.body_text,
+          'locale', m.locale, 'created_at', m.created_at, 'sent_at', m.sent_at) order by m.id desc), '[]')
+      from (select * from astapa.mail_outbox as o
+            where o.project_id = sandbox_inbox.project_id and o.environment = 'sandbox'
+            order by o.id desc limit least(greatest(max_rows, 1), 100)) as m);
+  end
+  $function$;
+comment on function api.sandbox_inbox(text,integer) is 'A sandbox project''s newest sandbox mail with its text (links included), newest first, for the dashboard''s sandbox inbox; AS409 for a production project. Delivered mail shows its erased body.';
+grant execute on function api.sandbox_inbox(text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sandbox_invoices(external_id text, max_count integer)
  RETURNS jsonb
  LANGUAGE sql
@@ -4929,6 +6353,60 @@ comment on function api.set_checkout_buyer(text,text,jsonb) is 'Records who the 
 grant execute on function api.set_checkout_buyer(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_coupon_disabled(project_id text, code text, disabled boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    changed astapa.coupons;
+  begin
+    if disabled is null then
+      raise exception using errcode = 'AS400', detail = '{"disabled": ["disabled must be true or false."]}',
+        message = 'disabled must be true or false.';
+    end if;
+    update astapa.coupons as c
+    set disabled_at = case when set_coupon_disabled.disabled then coalesce(c.disabled_at, pg_catalog.now()) end
+    where c.project_id = set_coupon_disabled.project_id and c.code = pg_catalog.upper(set_coupon_disabled.code)
+    returning * into changed;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Coupon %s was not found in this project.', code);
+    end if;
+    perform astapa.audit(project_id, case when disabled then 'coupon.disable' else 'coupon.enable' end,
+      'coupon:' || changed.code, '{}');
+    return astapa.coupon_json(changed);
+  end
+  $function$;
+comment on function api.set_coupon_disabled(text,text,boolean) is 'Disables a coupon (no new redemptions; renewals that carry it keep it) or enables it again. AS404 unknown.';
+grant execute on function api.set_coupon_disabled(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_machine_client_jwks(client_id text, jwks jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if jwks is not null then
+      perform astapa.assert_public_jwks(jwks);
+    end if;
+    update astapa.machine_clients m
+    set jwks = set_machine_client_jwks.jwks, updated_at = pg_catalog.now()
+    where m.project_id = astapa.current_project_id() and m.client_id = set_machine_client_jwks.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.set_keys', client_id,
+      pg_catalog.jsonb_build_object('kids', coalesce(
+        (select pg_catalog.jsonb_agg(k -> 'kid') from pg_catalog.jsonb_array_elements(jwks -> 'keys') as k),
+        '[]')));
+    return astapa.machine_client_json(client_id);
+  end
+  $function$;
+comment on function api.set_machine_client_jwks(text,jsonb) is 'Sets (or, with null, removes) the public keys a machine client of the current project signs client assertions with (private_key_jwt); its secret keeps working. Audited as machine_client.set_keys.';
+grant execute on function api.set_machine_client_jwks(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_member_role(project_id text, email text, role text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5065,7 +6543,7 @@ AS $function$
     if url is null or not astapa.is_valid_redirect_uri(url) then
       problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
     end if;
-    if events is not null and (pg_catalog.cardinality(events) not between 1 and 4
+    if events is not null and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
                                or not events <@ astapa.webhook_event_types()) then
       problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
         'events must name one or more of ' || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
@@ -5336,7 +6814,60 @@ comment on function api.start_dashboard_session(bytea,bigint,integer) is 'Starts
 grant execute on function api.start_dashboard_session(bytea,bigint,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800)
+CREATE OR REPLACE FUNCTION api.start_device_authorization(device_code_hash bytea, user_code text, client_id text, scope text, resource text, expires_in integer, max_per_minute integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    wait integer;
+  begin
+    perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    if pg_catalog.starts_with(client_id, 'dcl_') and not exists (
+      select from astapa.dynamic_clients d
+      where d.client_id = start_device_authorization.client_id
+        and 'urn:ietf:params:oauth:grant-type:device_code' = any (d.grant_types)) then
+      raise exception 'this client did not register the device_code grant type' using errcode = 'AS4U0';
+    end if;
+    if exists (select from astapa.dynamic_clients d
+               where d.client_id = start_device_authorization.client_id and d.scope <> ''
+                 and not pg_catalog.string_to_array(coalesce(start_device_authorization.scope, ''), ' ')
+                         <@ pg_catalog.string_to_array(d.scope, ' ')) then
+      raise exception 'the scope exceeds the scope this client registered' using errcode = 'AS4S0';
+    end if;
+    perform astapa.assert_grant_target(scope, resource);
+    if expires_in is null or expires_in not between 60 and 1800 then
+      raise exception 'expires_in must be 60 to 1800 seconds' using errcode = 'AS400';
+    end if;
+    wait := api.rate_limit_hit(pg_catalog.format('device_authorization:%s:%s', astapa.current_project_id(),
+                                                 pg_catalog.left(client_id, 100)), max_per_minute, 60);
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('wait', wait);
+    end if;
+    -- Expired requests free their user codes.
+    delete from astapa.device_authorizations a
+    where a.ctid in (select e.ctid from astapa.device_authorizations e
+                     where e.project_id = astapa.current_project_id() and e.expires_at < pg_catalog.now()
+                     limit 100);
+    insert into astapa.device_authorizations (
+      project_id, device_code_hash, user_code, client_id, scope, resource, expires_at)
+    values (astapa.current_project_id(), device_code_hash, user_code, client_id, coalesce(scope, ''), resource,
+            pg_catalog.now() + pg_catalog.make_interval(secs => expires_in))
+    on conflict do nothing;
+    if not found then
+      return pg_catalog.jsonb_build_object('conflict', true);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'device_authorization.started', client_id,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('scope', nullif(scope, ''), 'resource', resource)));
+    return pg_catalog.jsonb_build_object('expires_in', expires_in, 'interval', 5);
+  end
+  $function$;
+comment on function api.start_device_authorization(bytea,text,text,text,text,integer,integer) is 'Starts a device authorization (RFC 8628 §3.1-3.2) for a client of the current project: the device code as SHA-256 and the user code chosen by the caller. Checks the grant is allowed (a dynamic client must have registered it), scope and resource, and at most max_per_minute requests per client. Returns {expires_in, interval}, {wait: seconds} past the limit, or {conflict: true} when the user code is taken (pick another).';
+grant execute on function api.start_device_authorization(bytea,text,text,text,text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800, amr text[] DEFAULT '{pwd}'::text[])
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -5345,16 +6876,105 @@ AS $function$
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
     end if;
-    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
     values (astapa.current_project_id(), token_hash, user_id,
-            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds));
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = astapa.current_project_id() and u.id = start_login_session.user_id;
-    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id);
+    perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer) is 'Records a signed-in browser for the current project (7 days by default) and the sign-in time.';
-grant execute on function api.start_login_session(bigint,bytea,integer) to astapa_app;
+comment on function api.start_login_session(bigint,bytea,integer,text[]) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time.';
+grant execute on function api.start_login_session(bigint,bytea,integer,text[]) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if amr is null or pg_catalog.cardinality(amr) = 0 then
+      raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
+    end if;
+    if not required and not exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
+    -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
+    if remembered is not null and exists (select from astapa.remembered_browsers b
+        where b.project_id = astapa.current_project_id() and b.token_hash = remembered
+          and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
+       and exists (select from astapa.user_factors f
+        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
+          and f.confirmed_at is not null) then
+      return false;
+    end if;
+    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
+    values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes');
+    return true;
+  end
+  $function$;
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) is 'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
+grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_trial(project_id text, user_id bigint, plan_key text, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen astapa.plans;
+    current astapa.subscriptions;
+    ends_at timestamptz;
+    started jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'Starting a trial needs the time it starts at (now).';
+    end if;
+    -- The user's row lock queues this behind any other plan change of theirs (as api.assign_plan does).
+    perform from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id
+    where u.project_id = start_trial.project_id and u.id = start_trial.user_id and not u.disabled
+      and u.environment = p.mode
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into chosen from astapa.plans as p
+    where p.project_id = start_trial.project_id and p.key = start_trial.plan_key and p.archived_at is null;
+    if not found or chosen.trial_days < 1 or chosen.price_idr < 1 or chosen.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["This plan offers no trial."]}',
+        message = pg_catalog.format('Plan %s offers no trial.', plan_key);
+    end if;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = start_trial.project_id and s.user_id = start_trial.user_id and s.ended_at is null;
+    if current.id is not null and astapa.grants_plan(current)
+       and exists (select from astapa.plans as p
+                   where p.project_id = current.project_id and p.key = current.plan_key and p.price_idr > 0) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s already has the paid plan %s (or a trial of it).', user_id, current.plan_key);
+    end if;
+    ends_at := now + pg_catalog.make_interval(days => chosen.trial_days);
+    -- One trial per user and plan: the primary key decides, also between two concurrent starts.
+    insert into astapa.trials (project_id, user_id, plan_key, started_at, ends_at)
+    values (project_id, user_id, chosen.key, now, ends_at)
+    on conflict on constraint trials_pkey do nothing;
+    if not found then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s has already had a trial of plan %s.', user_id, chosen.key);
+    end if;
+    started := api.assign_plan(project_id, user_id, chosen.key, 'trial', pg_catalog.tstzrange(now, ends_at));
+    perform astapa.audit(project_id, 'subscription.trial_start', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('plan', chosen.key, 'trial_ends_at', ends_at));
+    return started;
+  end
+  $function$;
+comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial; AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
+grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
@@ -5413,6 +7033,7 @@ AS $function$
     user_disabled boolean;
     claims astapa.user_claims;
     plan_key text;
+    trial_ends_at bigint;
     granted jsonb;
   begin
     select u.disabled into user_disabled
@@ -5425,6 +7046,10 @@ AS $function$
     select * into claims
     from astapa.user_claims as c where c.project_id = token_claims.project_id and c.user_id = token_claims.user_id;
     plan_key := astapa.user_plan(project_id, user_id);
+    select pg_catalog.floor(pg_catalog.date_part('epoch', s.current_period_end))::bigint into trial_ends_at
+    from astapa.subscriptions as s
+    where s.project_id = token_claims.project_id and s.user_id = token_claims.user_id and s.ended_at is null
+      and s.status = 'trialing';
     granted := coalesce((select p.claims from astapa.plans as p
                          where p.project_id = token_claims.project_id and p.key = plan_key), '{}');
     -- Custom keys: the plan's, then the user's over them. plan, role, feature_flags last, so nothing shadows them.
@@ -5432,6 +7057,8 @@ AS $function$
       pg_catalog.jsonb_build_object(
         'plan', plan_key,
         'role', claims.role,
+        -- While the plan is a free trial: when it ends, as a NumericDate (seconds, like exp).
+        'trial_ends_at', trial_ends_at,
         -- The plan's flags, then the user's own, each once, in that order.
         'feature_flags', coalesce((
           select pg_catalog.jsonb_agg(f.flag order by f.position)
@@ -5446,7 +7073,7 @@ AS $function$
                 group by flag) as f), '[]')));
   end
   $function$;
-comment on function api.token_claims(text,bigint) is 'Exactly the access token''s custom_claims: plan (the current subscription''s, else the default plan), role (when set), feature_flags (the plan''s and the user''s, always, maybe []), and custom claims at the top level (the user''s over the plan''s). AS404 unknown user, AS403 disabled user.';
+comment on function api.token_claims(text,bigint) is 'Exactly the access token''s custom_claims: plan (the current subscription''s, else the default plan), role (when set), feature_flags (the plan''s and the user''s, always, maybe []), trial_ends_at (seconds, only while the plan is a trial), and custom claims at the top level (the user''s over the plan''s). AS404 unknown user, AS403 disabled user.';
 grant execute on function api.token_claims(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -5595,6 +7222,7 @@ AS $function$
         interval = coalesce(changes ->> 'interval', p.interval),
         claims = coalesce(changes -> 'claims', p.claims),
         sort_order = coalesce((changes ->> 'sort_order')::integer, p.sort_order),
+        trial_days = coalesce((changes ->> 'trial_days')::integer, p.trial_days),
         is_default = p.is_default or coalesce(changes -> 'default' = 'true', false),
         archived_at = case when changes -> 'archived' = 'true' then coalesce(p.archived_at, pg_catalog.now())
                            when changes -> 'archived' = 'false' then null
@@ -5704,8 +7332,58 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email and social_login, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.upgrade_imported_password(project_id text, user_id bigint, old_hash text, new_hash text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'A password is re-hashed for the project the request acts for.';
+    end if;
+    if new_hash is null or new_hash !~ '^\$argon2id\$' then
+      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+    end if;
+    update astapa.users as u set password_hash = new_hash
+    where u.project_id = upgrade_imported_password.project_id and u.id = upgrade_imported_password.user_id
+      and u.password_hash = old_hash;
+    if not found then
+      return false; -- another sign-in re-hashed it first, or the password changed meanwhile
+    end if;
+    perform astapa.audit(project_id, 'user.rehash_password', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('from', pg_catalog.substring(old_hash, '^\$?([a-z0-9_-]+)')));
+    return true;
+  end
+  $function$;
+comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash; true when replaced. Security definer because the app role cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
+grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'mfa_enrolled', exists (select from astapa.user_factors f
+        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
+          and f.confirmed_at is not null),
+      'factors', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', f.kind,
+          'enrolled_at', f.confirmed_at) order by f.kind)
+        from astapa.user_factors f
+        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
+          and f.confirmed_at is not null), '[]'),
+      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+        where r.project_id = user_factors.project_id and r.user_id = user_factors.user_id and r.used_at is null))
+  $function$;
+comment on function api.user_factors(text,bigint) is 'A user''s confirmed factors (kind, enrolled_at), whether any is enrolled, and unused recovery codes: for the dashboard and the Platform API. Never a secret or a code hash.';
+grant execute on function api.user_factors(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_for_sign_in(project_id text, email text)
@@ -5805,6 +7483,21 @@ AS $function$
   $function$;
 comment on function api.user_sign_in_methods(text,bigint) is 'A user''s ways to sign in: {provider: password|google|github, subject, email, linked_at}, oldest first. Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
 grant execute on function api.user_sign_in_methods(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_trials(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'plan', t.plan_key, 'started_at', t.started_at, 'ends_at', t.ends_at) order by t.started_at), '[]')
+    from astapa.trials as t
+    where t.project_id = user_trials.project_id and t.user_id = user_trials.user_id
+  $function$;
+comment on function api.user_trials(text,bigint) is 'The trials a user has started, oldest first (a plan listed here offers them no second trial).';
+grant execute on function api.user_trials(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.verify_client(client_id text, client_secret_hash bytea)
@@ -5965,6 +7658,51 @@ comment on function astapa.account_json(bigint) is 'A developer account as the d
 grant execute on function astapa.account_json(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    change astapa.plan_changes;
+    current astapa.subscriptions;
+    to_plan astapa.plans;
+    period_start timestamptz;
+    period_end timestamptz;
+  begin
+    select * into change from astapa.plan_changes as c
+    where c.project_id = target.project_id and c.id = target.plan_change_id
+    for update;
+    select * into to_plan from astapa.plans as p where p.project_id = change.project_id and p.key = change.to_plan;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
+    if change.period_end is not null then
+      -- Same interval: the current period, on the new plan (never shortened, should it have been renewed since).
+      period_start := coalesce(current.current_period_start, pg_catalog.now());
+      period_end := greatest(change.period_end, current.paid_through);
+    else
+      period_start := pg_catalog.now();
+      period_end := period_start + case to_plan.interval when 'year' then interval '1 year' else interval '1 month' end;
+    end if;
+    if period_end <= period_start then
+      period_end := period_start + interval '1 second';
+    end if;
+    perform api.assign_plan(target.project_id, target.user_id, change.to_plan, 'payment',
+      pg_catalog.tstzrange(period_start, period_end), period_end);
+    update astapa.plan_changes as c set status = 'applied', resolved_at = pg_catalog.now()
+    where c.project_id = change.project_id and c.id = change.id;
+    -- A renewal opened for the old plan is replaced by one for the new plan on the next pass.
+    perform astapa.expire_open_renewal_checkouts(target.project_id, target.user_id);
+    perform astapa.emit_event(target.project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+      'change', astapa.plan_change_json((select c from astapa.plan_changes as c
+                                         where c.project_id = change.project_id and c.id = change.id))));
+    return period_end;
+  end
+  $function$;
+comment on function astapa.apply_paid_plan_change(astapa.checkouts) is 'Applies the upgrade a paid checkout was for (called by astapa.apply_payment_event_row): the new plan through api.assign_plan for the priced period, the change applied; returns the new paid_through.';
+grant execute on function astapa.apply_paid_plan_change(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_payment_event_row(ev astapa.payment_events)
  RETURNS text
  LANGUAGE plpgsql
@@ -6025,6 +7763,10 @@ AS $function$
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
             where c.project_id = target.project_id and c.id = target.id;
+            if target.plan_change_id is not null then
+              -- An upgrade's checkout: the change it priced is applied (db/api/plan_changes.sql).
+              period_end := astapa.apply_paid_plan_change(target);
+            else  -- (the body below keeps its indentation, so merges with other billing work stay line-for-line)
             select * into chosen from astapa.plans as p
             where p.project_id = target.project_id and p.key = target.plan_key;
             select * into current from astapa.subscriptions as s
@@ -6032,15 +7774,20 @@ AS $function$
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
             period_start := coalesce(target.period_start,
               case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
-                        and current.paid_through > pg_catalog.now() then current.paid_through end,
+                        and current.paid_through > pg_catalog.now() then current.paid_through
+                   -- Paying for the plan one is trying keeps the trial's remaining days.
+                   when current.plan_key = target.plan_key and current.status = 'trialing'
+                        and current.current_period_end > pg_catalog.now() then current.current_period_end end,
               pg_catalog.now());
             period_end := case chosen.interval
               when 'month' then period_start + interval '1 month'
               when 'year' then period_start + interval '1 year' end;
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
-            -- Every paid payment gets its numbered receipt in the same transaction (db/api/receipts.sql).
-            perform astapa.issue_receipt(pay, period_start, period_end);
+            end if;
+            -- Every paid payment gets its numbered receipt in the same transaction (db/api/receipts.sql); an
+            -- upgrade's receipt covers the rest of the period it paid for.
+            perform astapa.issue_receipt(pay, coalesce(period_start, pg_catalog.now()), period_end);
             perform astapa.emit_event(ev.project_id, 'payment.succeeded', pg_catalog.jsonb_build_object(
               'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
               'method', pay.method, 'amount', pay.amount, 'paid_through', period_end));
@@ -6316,6 +8063,32 @@ comment on function astapa.assert_machine_client_fields(text,text[],text[],integ
 grant execute on function astapa.assert_machine_client_fields(text,text[],text[],integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_public_jwks(jwks jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(jwks) is distinct from 'object'
+       or pg_catalog.jsonb_typeof(jwks -> 'keys') is distinct from 'array'
+       or pg_catalog.jsonb_array_length(jwks -> 'keys') not between 1 and 5
+       or pg_catalog.octet_length(jwks::text) > 8192 then
+      raise exception 'jwks must be a JWK Set of 1 to 5 keys' using errcode = 'AS400';
+    end if;
+    -- Only public keys: a private member (d, p, q, dp, dq, qi) or a symmetric key (k) is refused.
+    if exists (select from pg_catalog.jsonb_array_elements(jwks -> 'keys') as k
+               where pg_catalog.jsonb_typeof(k) is distinct from 'object'
+                  or k ?| array['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']
+                  or coalesce(k ->> 'kty', '') not in ('RSA', 'EC', 'OKP')) then
+      raise exception 'jwks must hold public RSA, EC or OKP keys only' using errcode = 'AS400';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_public_jwks(jsonb) is 'Raises AS400 unless jwks is a JWK Set of 1 to 5 public RSA, EC or OKP keys (no private or symmetric members).';
+grant execute on function astapa.assert_public_jwks(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_redirect_uri(uri text)
  RETURNS void
  LANGUAGE plpgsql
@@ -6415,6 +8188,48 @@ comment on function astapa.can_take_live_payments(text) is 'True when the projec
 grant execute on function astapa.can_take_live_payments(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.carry_coupon(target astapa.checkouts)
+ RETURNS astapa.checkouts
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    carried astapa.coupons;
+    discount bigint;
+  begin
+    -- The user's latest paid redemption of a repeating or forever coupon valid for this plan, with periods left
+    -- (each paid checkout carrying it is one period).
+    select c.* into carried
+    from astapa.coupon_redemptions as r
+    join astapa.coupons as c on c.project_id = r.project_id and c.code = r.coupon_code
+    join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id and k.status = 'paid'
+    where r.project_id = target.project_id and r.user_id = target.user_id
+      and c.duration in ('repeating', 'forever')
+      and (c.plan_keys is null or target.plan_key = any (c.plan_keys))
+      and (c.duration = 'forever' or (select pg_catalog.count(*) from astapa.checkouts as x
+                                      where x.project_id = r.project_id and x.user_id = r.user_id
+                                        and x.coupon_code = c.code and x.status = 'paid') < c.duration_periods)
+    order by r.created_at desc
+    limit 1;
+    if not found then
+      return target;
+    end if;
+    discount := astapa.coupon_discount(carried, target.amount + target.discount_idr);
+    if target.amount + target.discount_idr - discount < 1 then
+      return target;
+    end if;
+    update astapa.checkouts as k
+    set amount = k.amount + k.discount_idr - discount, coupon_code = carried.code, discount_idr = discount,
+        updated_at = pg_catalog.now()
+    where k.project_id = target.project_id and k.id = target.id
+    returning * into target;
+    return target;
+  end
+  $function$;
+comment on function astapa.carry_coupon(astapa.checkouts) is 'A renewal checkout keeps the user''s repeating coupon (while periods are left) or forever coupon, without a new redemption; returns the (maybe discounted) checkout.';
+grant execute on function astapa.carry_coupon(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.checkout_json(c astapa.checkouts)
  RETURNS jsonb
  LANGUAGE sql
@@ -6426,6 +8241,7 @@ AS $function$
       'plan_name', (select p.name from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
+      'coupon_code', c.coupon_code, 'discount_idr', c.discount_idr,
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
@@ -6583,16 +8399,166 @@ comment on function astapa.client_lockout_wait(jsonb) is 'Seconds to wait before
 grant execute on function astapa.client_lockout_wait(jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.close_open_plan_change(project_id text, user_id bigint)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    open_change astapa.plan_changes;
+  begin
+    select * into open_change from astapa.plan_changes as c
+    where c.project_id = close_open_plan_change.project_id and c.user_id = close_open_plan_change.user_id
+      and c.status in ('awaiting_payment', 'scheduled')
+    for update;
+    if not found then
+      return null;
+    end if;
+    -- An upgrade whose charge is under way cannot be withdrawn: the money may already be moving.
+    if exists (select from astapa.checkouts as k
+               where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
+                 and k.status in ('pending', 'paid')) then
+      raise exception using errcode = 'AS409',
+        message = 'A plan change is waiting for its payment; it can be changed once that payment succeeds or expires.';
+    end if;
+    update astapa.plan_changes as c set status = 'canceled', resolved_at = pg_catalog.now()
+    where c.project_id = open_change.project_id and c.id = open_change.id;
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = open_change.project_id and k.plan_change_id = open_change.id and k.status = 'open';
+    if open_change.kind = 'scheduled' then
+      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    end if;
+    return open_change.id;
+  end
+  $function$;
+comment on function astapa.close_open_plan_change(text,bigint) is 'Cancels a user''s open plan change (its unpaid checkout expires) and answers its id, or null when none is open. AS409 when its charge is under way.';
+grant execute on function astapa.close_open_plan_change(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
  RETURNS void
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer)
+    -- Every instance's client-credential cache stops answering for these buckets (lib/oauth/verified_clients.ts):
+    -- the payload is the bucket's name, the key of its astapa.rate_limits row.
+    select api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer, (b.value ->> 'window_seconds')::integer),
+           pg_catalog.pg_notify('astapa_client_failures', b.value ->> 'name')
     from pg_catalog.jsonb_array_elements(buckets) as b(value)
   $function$;
-comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket.';
+comment on function astapa.count_client_failure(jsonb) is 'Counts one failed client authentication in every bucket and announces each bucket on NOTIFY astapa_client_failures (payload: the bucket name), so no instance answers those buckets from its cache.';
 grant execute on function astapa.count_client_failure(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.coupon_discount(c astapa.coupons, list_price bigint)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    -- Rounded down: the customer never pays less than the coupon says, nor is a rupiah invented.
+    select case when c.percent_off is not null then list_price * c.percent_off / 100
+                else least(c.amount_off_idr, list_price) end
+  $function$;
+comment on function astapa.coupon_discount(astapa.coupons,bigint) is 'Rupiah a coupon takes off list_price: percent_off of it rounded down, or amount_off_idr (at most the price).';
+grant execute on function astapa.coupon_discount(astapa.coupons,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.coupon_json(c astapa.coupons)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'code', c.code, 'percent_off', c.percent_off, 'amount_off_idr', c.amount_off_idr, 'duration', c.duration,
+      'duration_periods', c.duration_periods, 'max_redemptions', c.max_redemptions, 'plans', c.plan_keys,
+      'expires_at', c.expires_at, 'disabled', c.disabled_at is not null, 'disabled_at', c.disabled_at,
+      'created_at', c.created_at, 'redemptions', astapa.coupon_redemption_count(c.project_id, c.code),
+      'paid_redemptions', (select pg_catalog.count(*)::integer from astapa.coupon_redemptions as r
+                           join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
+                           where r.project_id = c.project_id and r.coupon_code = c.code and k.status = 'paid'))
+  $function$;
+comment on function astapa.coupon_json(astapa.coupons) is 'A coupon as the API and dashboard show it, with its counted and its paid redemptions.';
+grant execute on function astapa.coupon_json(astapa.coupons) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.coupon_problems(coupon jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    problems jsonb := '{}';
+    key text;
+    value jsonb;
+    problem text;
+  begin
+    if pg_catalog.jsonb_typeof(coupon) is distinct from 'object' then
+      return '{"coupon": ["A coupon is a JSON object."]}';
+    end if;
+    if not coupon ? 'code' then
+      problems := problems || '{"code": ["code is required."]}';
+    end if;
+    if (coupon ? 'percent_off') = (coupon ? 'amount_off_idr') then
+      problems := problems || '{"percent_off": ["Give exactly one of percent_off and amount_off_idr."]}';
+    end if;
+    if (coupon ->> 'duration' = 'repeating') <> (coupon ? 'duration_periods') then
+      problems := problems || '{"duration_periods": ["duration_periods goes with duration repeating, and only with it."]}';
+    end if;
+    for key, value in select * from pg_catalog.jsonb_each(coupon) loop
+      problem := case
+        when key not in ('code', 'percent_off', 'amount_off_idr', 'duration', 'duration_periods', 'max_redemptions',
+                         'plans', 'expires_at') then pg_catalog.format('Unknown field %s.', key)
+        when key = 'code' and (pg_catalog.jsonb_typeof(value) <> 'string'
+                               or pg_catalog.upper(value #>> '{}') !~ '^[A-Z0-9_-]{3,40}$') then
+          'code must be 3 to 40 characters of A-Z, 0-9, _ and - (case does not matter).'
+        when key = 'percent_off' and not astapa.is_whole_number(value, 1, 99) then
+          'percent_off must be a whole number from 1 to 99.'
+        when key = 'amount_off_idr' and not astapa.is_whole_number(value, 1, 1000000000000) then
+          'amount_off_idr must be a whole number of rupiah from 1 to 1,000,000,000,000.'
+        when key = 'duration' and (pg_catalog.jsonb_typeof(value) <> 'string'
+                                   or value #>> '{}' not in ('once', 'repeating', 'forever')) then
+          'duration must be once, repeating or forever.'
+        when key = 'duration_periods' and not astapa.is_whole_number(value, 1, 120) then
+          'duration_periods must be a whole number from 1 to 120.'
+        when key = 'max_redemptions' and value <> 'null' and not astapa.is_whole_number(value, 1, 1000000000) then
+          'max_redemptions must be a whole number from 1, or null.'
+        when key = 'plans' and value <> 'null' and (pg_catalog.jsonb_typeof(value) <> 'array'
+               or pg_catalog.jsonb_array_length(value) not between 1 and 100
+               or exists (select from pg_catalog.jsonb_array_elements(value) as p
+                          where pg_catalog.jsonb_typeof(p) <> 'string' or p #>> '{}' !~ '^[a-z0-9_-]{1,64}$')) then
+          'plans must be null or a list of 1 to 100 plan keys.'
+        when key = 'expires_at' and value <> 'null' and (pg_catalog.jsonb_typeof(value) <> 'string'
+               or value #>> '{}' !~ '^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$') then
+          'expires_at must be null or an ISO 8601 time with a zone, e.g. 2030-01-31T23:59:59Z.'
+      end;
+      if problem is not null then
+        problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(problem));
+      end if;
+    end loop;
+    return nullif(problems, '{}');
+  end
+  $function$;
+comment on function astapa.coupon_problems(jsonb) is 'Field → problems for a coupon to create; null when valid.';
+grant execute on function astapa.coupon_problems(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.coupon_redemption_count(project_id text, code text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.count(*)::integer
+    from astapa.coupon_redemptions as r
+    join astapa.checkouts as c on c.project_id = r.project_id and c.id = r.checkout_id
+    where r.project_id = coupon_redemption_count.project_id and r.coupon_code = coupon_redemption_count.code
+      and c.status <> 'expired'
+  $function$;
+comment on function astapa.coupon_redemption_count(text,text) is 'Redemptions that count towards a coupon''s max_redemptions: those whose checkout did not expire unpaid.';
+grant execute on function astapa.coupon_redemption_count(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.create_free_plan()
@@ -6732,6 +8698,29 @@ comment on function astapa.emit_user_created() is 'Trigger: every new user is a 
 grant execute on function astapa.emit_user_created() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    expired_id text;
+  begin
+    -- Only those without a charge: one being paid right now is left to finish (paid wins).
+    for expired_id in
+      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+      where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
+        and k.period_start is not null and k.status = 'open'
+      returning k.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+  end
+  $function$;
+comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet: the next period''s plan or price changed, and the renewal pass opens the right one again.';
+grant execute on function astapa.expire_open_renewal_checkouts(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_renewal_checkouts(project_id text, user_id bigint)
  RETURNS void
  LANGUAGE plpgsql
@@ -6788,11 +8777,116 @@ CREATE OR REPLACE FUNCTION astapa.grants_plan(s astapa.subscriptions)
  STABLE
  SET search_path TO ''
 AS $function$
-    select s.ended_at is null and (s.status in ('active', 'past_due')
+    select s.ended_at is null and (s.status in ('trialing', 'active', 'past_due')
       or (s.status = 'canceled' and s.current_period_end > pg_catalog.now()))
   $function$;
-comment on function astapa.grants_plan(astapa.subscriptions) is 'Whether a subscription puts its plan in tokens now: current and active, past_due (grace), or canceled with its paid period still running.';
+comment on function astapa.grants_plan(astapa.subscriptions) is 'Whether a subscription puts its plan in tokens now: current and trialing (the renewal pass ends trials), active, past_due (grace), or canceled with its paid period still running.';
 grant execute on function astapa.grants_plan(astapa.subscriptions) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    wanted_email text := pg_catalog.btrim(r ->> 'email');
+    external text := r ->> 'external_id';
+    by_external bigint;
+    by_email bigint;
+    target bigint;
+    outcome text;
+    patch jsonb := '{}';
+    identity jsonb;
+    linked_to bigint;
+    was_disabled boolean := false;
+    violated text;
+  begin
+    perform astapa.assert_email(wanted_email);
+    if r ? 'password_hash' and r ->> 'password_hash' is not null
+       and r ->> 'password_hash' !~ '^(\$argon2id\$|\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)' then
+      raise exception using errcode = 'AS400', message = 'The password hash is in no format Astapa imports.';
+    end if;
+    if external is not null then
+      select u.id into by_external from astapa.users as u
+      where u.project_id = import_user.project_id and u.environment = mode and u.external_id = external;
+    end if;
+    select u.id into by_email from astapa.users as u
+    where u.project_id = import_user.project_id and u.environment = mode
+      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted_email);
+    if by_external is not null and by_email is not null and by_external <> by_email then
+      raise exception using errcode = 'AS409',
+        message = 'This external_id belongs to one user and this email to another; change one of them first.';
+    end if;
+    target := coalesce(by_external, by_email);
+    if target is null then
+      -- Rows of one import are created within the same milliseconds: a new id that clashes with one just drawn
+      -- (users_pkey: same millisecond, same 22 random bits) is drawn again, as in api.create_user.
+      for attempt in 1..5 loop
+        begin
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
+                                    created_at, disabled)
+          values (project_id, wanted_email, coalesce((r ->> 'email_verified')::boolean, false), r ->> 'password_hash',
+                  mode, external, coalesce((r ->> 'created_at')::timestamptz, pg_catalog.now()), false)
+          returning id into target;
+          exit;
+        exception when unique_violation then
+          get stacked diagnostics violated = constraint_name;
+          if violated is distinct from 'users_pkey' or attempt = 5 then
+            raise;
+          end if;
+        end;
+      end loop;
+      outcome := 'created';
+    else
+      select u.disabled into was_disabled from astapa.users as u
+      where u.project_id = import_user.project_id and u.id = target;
+      update astapa.users as u set
+        email = wanted_email,
+        email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
+        external_id = coalesce(external, u.external_id),
+        created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
+        -- Enabled until the end of this row: api.set_user_claims refuses a disabled user (no one sees this
+        -- state, the row is one transaction); the last statement below sets the flag the import states.
+        disabled = false,
+        -- A hash Astapa made (the person signed in or reset since) is newer than anything in an export.
+        password_hash = case
+          when r ->> 'password_hash' is null or u.password_hash ~ '^\$argon2id\$v=19\$m=19456,t=2,p=1\$' then u.password_hash
+          else r ->> 'password_hash' end
+      where u.project_id = import_user.project_id and u.id = target;
+      outcome := 'updated';
+    end if;
+    if r ? 'role' then patch := patch || pg_catalog.jsonb_build_object('role', r -> 'role'); end if;
+    if r ? 'feature_flags' then patch := patch || pg_catalog.jsonb_build_object('feature_flags', r -> 'feature_flags'); end if;
+    if r ? 'custom_claims' or r ? 'name' then
+      patch := patch || pg_catalog.jsonb_build_object('extra', coalesce(r -> 'custom_claims', '{}')
+        || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
+    end if;
+    if patch <> '{}' then
+      perform api.set_user_claims(project_id, target, patch);
+    end if;
+    if r ->> 'plan' is not null then
+      perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);
+    end if;
+    for identity in select * from pg_catalog.jsonb_array_elements(coalesce(r -> 'identities', '[]')) loop
+      select i.user_id into linked_to from astapa.identities as i
+      where i.project_id = import_user.project_id and i.provider = identity ->> 'provider'
+        and i.subject = identity ->> 'subject';
+      if linked_to is null then
+        insert into astapa.identities (project_id, provider, subject, user_id, email)
+        values (project_id, identity ->> 'provider', identity ->> 'subject', target, identity ->> 'email');
+      elsif linked_to <> target then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'The %s identity %s already signs in another user of this project.', identity ->> 'provider', identity ->> 'subject');
+      end if;
+    end loop;
+    if coalesce((r ->> 'disabled')::boolean, was_disabled) then
+      update astapa.users as u set disabled = true where u.project_id = import_user.project_id and u.id = target;
+    end if;
+    return outcome;
+  end
+  $function$;
+comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)
@@ -6969,12 +9063,59 @@ AS $function$
       'client_id', m.client_id, 'project_id', m.project_id, 'name', m.name,
       'scopes', pg_catalog.to_jsonb(m.scopes), 'resources', pg_catalog.to_jsonb(m.resources),
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
-      'created_at', m.created_at, 'updated_at', m.updated_at))
+      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
     from astapa.machine_clients m
     where m.project_id = astapa.current_project_id() and m.client_id = machine_client_json.client_id
   $function$;
 comment on function astapa.machine_client_json(text) is 'A machine client as the API returns it (never the secret hash); null when not visible.';
 grant execute on function astapa.machine_client_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.mail_texts_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    kind text;
+    lang text;
+    field text;
+    text_value jsonb;
+    longest integer;
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object' then
+      return 'mail_texts must be an object keyed by verify_email and/or reset_password.';
+    end if;
+    for kind in select pg_catalog.jsonb_object_keys(value) loop
+      if kind not in ('verify_email', 'reset_password') or pg_catalog.jsonb_typeof(value -> kind) <> 'object' then
+        return pg_catalog.format('mail_texts.%s: only verify_email and reset_password, each an object by language '
+          '(en, id).', kind);
+      end if;
+      for lang in select pg_catalog.jsonb_object_keys(value -> kind) loop
+        if lang not in ('en', 'id') or pg_catalog.jsonb_typeof(value -> kind -> lang) <> 'object' then
+          return pg_catalog.format('mail_texts.%s.%s: the languages are en and id, each {subject?, intro?}.', kind,
+            lang);
+        end if;
+        for field, text_value in select e.key, e.value from pg_catalog.jsonb_each(value -> kind -> lang) as e loop
+          if field not in ('subject', 'intro') then
+            return pg_catalog.format('mail_texts.%s.%s.%s: only subject and intro can be changed.', kind, lang, field);
+          end if;
+          -- One line each (a subject is a header), printable, and short enough for a phone's screen.
+          longest := case field when 'subject' then 150 else 300 end;
+          if pg_catalog.jsonb_typeof(text_value) <> 'string' or pg_catalog.btrim(text_value #>> '{}') = ''
+             or text_value #>> '{}' ~ '[[:cntrl:]]' or pg_catalog.length(text_value #>> '{}') > longest then
+            return pg_catalog.format('mail_texts.%s.%s.%s must be one line of text, at most %s characters.', kind,
+              lang, field, longest);
+          end if;
+        end loop;
+      end loop;
+    end loop;
+    return null;
+  end
+  $function$;
+comment on function astapa.mail_texts_problem(jsonb) is 'A readable reason settings.mail_texts ({verify_email|reset_password: {en|id: {subject?, intro?}}}) is refused, or null when it is valid.';
+grant execute on function astapa.mail_texts_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.member_account_id(project_id text, email text)
@@ -7014,6 +9155,42 @@ AS $function$
   $function$;
 comment on function astapa.new_user_id() is 'A new user''s id: milliseconds since 2020-01-01 shifted left 22 bits, OR 22 bits from gen_random_uuid() (a strong random source). Positive, below 2^63 until about 2089, not guessable from a neighbour, and ordered by time to the millisecond.';
 grant execute on function astapa.new_user_id() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.next_period_plan(s astapa.subscriptions)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((select c.to_plan from astapa.plan_changes as c
+                     where c.project_id = s.project_id and c.user_id = s.user_id and c.status = 'scheduled'),
+                    s.plan_key)
+  $function$;
+comment on function astapa.next_period_plan(astapa.subscriptions) is 'The plan the next period renews into: a scheduled change''s, else the subscription''s own.';
+grant execute on function astapa.next_period_plan(astapa.subscriptions) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.note_client_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    noted bigint;
+  begin
+    insert into astapa.client_changes (source) values (tg_table_name) returning seq into noted;
+    if noted % 100 = 0 then
+      delete from astapa.client_changes c where c.changed_at < pg_catalog.now() - interval '1 day';
+    end if;
+    -- Other instances hear it on commit; this session's own process hears the notice at once, before the
+    -- statement returns, so a change made through one instance is never answered from that instance's cache.
+    perform pg_catalog.pg_notify('astapa_client_changes', noted::text);
+    raise notice using message = 'astapa_client_change', detail = noted::text;
+    return null;
+  end
+  $function$;
+comment on function astapa.note_client_change() is 'Statement trigger on what a client_credentials grant depends on: records the change in astapa.client_changes, sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own session, so every instance drops its cached client credentials.';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()
@@ -7076,6 +9253,24 @@ comment on function astapa.pkce_s256(text) is 'BASE64URL(SHA256(verifier)), the 
 grant execute on function astapa.pkce_s256(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.plan_change_json(c astapa.plan_changes)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', c.id, 'sub', c.user_id::text, 'from_plan', c.from_plan, 'to_plan', c.to_plan, 'kind', c.kind,
+      'status', c.status, 'list_amount', c.list_amount, 'credit_idr', c.credit_idr, 'amount_idr', c.amount_idr,
+      'period_end', c.period_end, 'effective_at', c.effective_at, 'created_at', c.created_at,
+      'resolved_at', c.resolved_at,
+      'checkout_id', (select k.public_id from astapa.checkouts as k
+                      where k.project_id = c.project_id and k.plan_change_id = c.id order by k.id desc limit 1))
+  $function$;
+comment on function astapa.plan_change_json(astapa.plan_changes) is 'A plan change as the API and events show it.';
+grant execute on function astapa.plan_change_json(astapa.plan_changes) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.plan_json(project_id text, key text)
  RETURNS jsonb
  LANGUAGE sql
@@ -7084,7 +9279,8 @@ CREATE OR REPLACE FUNCTION astapa.plan_json(project_id text, key text)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
-      'interval', p.interval, 'claims', p.claims, 'default', p.is_default, 'sort_order', p.sort_order,
+      'interval', p.interval, 'trial_days', p.trial_days, 'claims', p.claims, 'default', p.is_default,
+      'sort_order', p.sort_order,
       'archived', p.archived_at is not null, 'archived_at', p.archived_at,
       'created_at', p.created_at, 'updated_at', p.updated_at)
     from astapa.plans as p
@@ -7103,7 +9299,7 @@ AS $function$
   declare
     problems jsonb := '{}';
     known text[] := array['name', 'description', 'price_idr', 'interval', 'claims', 'default', 'sort_order',
-                          'archived'] || case when creating then array['key'] else array[]::text[] end;
+                          'archived', 'trial_days'] || case when creating then array['key'] else array[]::text[] end;
     key text;
     value jsonb;
     problem text;
@@ -7137,6 +9333,8 @@ AS $function$
         when key = 'interval' and (pg_catalog.jsonb_typeof(value) <> 'string'
                                    or value #>> '{}' not in ('month', 'year', 'one_time')) then
           'interval must be month, year or one_time.'
+        when key = 'trial_days' and not astapa.is_whole_number(value, 0, 365) then
+          'trial_days must be a whole number of days from 0 to 365.'
         when key = 'sort_order' and not astapa.is_whole_number(value, -1000000, 1000000) then
           'sort_order must be a whole number from -1,000,000 to 1,000,000.'
         when key = 'default' and value <> 'true'::jsonb then
@@ -7288,6 +9486,82 @@ comment on function astapa.receipt_json(astapa.receipts) is 'A receipt as the AP
 grant execute on function astapa.receipt_json(astapa.receipts) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.redeem_coupon(target astapa.checkouts, code text, now timestamp with time zone)
+ RETURNS astapa.checkouts
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen astapa.coupons;
+    list_price bigint;
+    discount bigint;
+    used_by_user text;
+    changed astapa.checkouts;
+    problem text;
+  begin
+    -- The checkout first, then the coupon: every redeemer of a coupon queues on its row, so the count
+    -- below (a fresh snapshot after the lock) cannot be passed by a concurrent checkout.
+    select * into target from astapa.checkouts as k
+    where k.project_id = target.project_id and k.id = target.id
+    for update;
+    if target.status <> 'open' then
+      raise exception using errcode = 'AS409',
+        message = 'A coupon can only be applied before a payment method is chosen (this checkout is ' || target.status || ').';
+    end if;
+    list_price := target.amount + target.discount_idr;
+    select * into chosen from astapa.coupons as c
+    where c.project_id = target.project_id and c.code = pg_catalog.upper(pg_catalog.btrim(redeem_coupon.code))
+    for update;
+    problem := case
+      when not found then 'There is no such coupon.'
+      when chosen.disabled_at is not null then 'This coupon is no longer valid.'
+      when chosen.expires_at <= now then 'This coupon has expired.'
+      when chosen.plan_keys is not null and not target.plan_key = any (chosen.plan_keys) then
+        'This coupon is not valid for this plan.'
+    end;
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem,
+        detail = pg_catalog.jsonb_build_object('coupon', pg_catalog.jsonb_build_array(problem))::text;
+    end if;
+    select k.status into used_by_user from astapa.coupon_redemptions as r
+    join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
+    where r.project_id = target.project_id and r.coupon_code = chosen.code and r.user_id = target.user_id;
+    if used_by_user = 'paid' then
+      raise exception using errcode = 'AS409', message = 'This coupon has already been used by this account.',
+        detail = '{"coupon": ["This coupon has already been used by this account."]}';
+    end if;
+    if chosen.max_redemptions is not null and used_by_user is distinct from 'open'
+       and used_by_user is distinct from 'pending'
+       and astapa.coupon_redemption_count(chosen.project_id, chosen.code) >= chosen.max_redemptions then
+      raise exception using errcode = 'AS409', message = 'This coupon has been used up.',
+        detail = '{"coupon": ["This coupon has been used up."]}';
+    end if;
+    discount := astapa.coupon_discount(chosen, list_price);
+    if list_price - discount < 1 then
+      raise exception using errcode = 'AS400', message = 'A coupon cannot make a payment free; a trial can.',
+        detail = '{"coupon": ["A coupon cannot make a payment free."]}';
+    end if;
+    -- Another coupon on this checkout before: its redemption is released.
+    delete from astapa.coupon_redemptions as r
+    where r.project_id = target.project_id and r.checkout_id = target.id and r.coupon_code <> chosen.code;
+    insert into astapa.coupon_redemptions as r (project_id, coupon_code, user_id, checkout_id)
+    values (target.project_id, chosen.code, target.user_id, target.id)
+    on conflict on constraint coupon_redemptions_pkey
+    do update set checkout_id = excluded.checkout_id, created_at = pg_catalog.now();
+    update astapa.checkouts as k
+    set amount = list_price - discount, coupon_code = chosen.code, discount_idr = discount,
+        updated_at = pg_catalog.now()
+    where k.project_id = target.project_id and k.id = target.id
+    returning * into changed;
+    perform astapa.audit(target.project_id, 'coupon.redeem', 'user:' || target.user_id,
+      pg_catalog.jsonb_build_object('coupon', chosen.code, 'checkout', target.public_id, 'discount_idr', discount));
+    return changed;
+  end
+  $function$;
+comment on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) is 'Applies a coupon to an open checkout at `now` (amount = list price − discount; coupon_code, discount_idr set; the user''s redemption recorded, a previous coupon''s released). AS400 unknown, disabled, expired, other-plan or too-large coupon; AS409 a checkout with a charge already, used up, or used by this user.';
+grant execute on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refresh_max_age()
  RETURNS integer
  LANGUAGE sql
@@ -7417,14 +9691,27 @@ AS $function$
 comment on function astapa.release_resource(text,text) is 'Reports, or takes away, another project''s registration of a resource key: for a proven claim (only an unproven holder) or the deployment owner''s assignment (any holder). Security definer because the holder is another project: it sees that one registration through the policy "definer functions see the registration a claim names" and acts in the holder''s project for the clean-up. Not granted to the app role; only api.add_resource and api.assign_resource call it, each after its own guard.';
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean)
+CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean, trial_notice interval)
  RETURNS text
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
     select case
-      when s.ended_at is not null or s.paid_through is null then null
+      when s.ended_at is not null then null
+      -- A trial ends at current_period_end; its reminder is a checkout for the first paid period, opened once.
+      when s.status = 'trialing' then case
+        when s.current_period_end <= now then 'trial_end'
+        when can_renew and s.current_period_end - trial_notice <= now
+          and exists (select from astapa.plans as p
+                      where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
+                        and p.price_idr > 0 and p.interval in ('month', 'year'))
+          and exists (select from astapa.users as u
+                      where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
+          and not exists (select from astapa.checkouts as c
+                          where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
+                            and c.period_start = s.current_period_end) then 'trial_reminder' end
+      when s.paid_through is null then null
       when s.status = 'canceled' then
         case when coalesce(s.current_period_end, s.paid_through) <= now then 'end' end
       when s.status not in ('active', 'past_due') then null
@@ -7432,17 +9719,18 @@ AS $function$
       when s.status = 'active' and s.paid_through <= now then 'past_due'
       when can_renew and s.paid_through - notice <= now
         and exists (select from astapa.plans as p
-                    where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
+                    where p.project_id = s.project_id and p.key = astapa.next_period_plan(s) and p.archived_at is null
                       and p.price_idr > 0 and p.interval in ('month', 'year'))
         and exists (select from astapa.users as u
                     where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
         and not exists (select from astapa.checkouts as c
-                        where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
-                          and c.period_start = s.paid_through) then 'renew'
+                        where c.project_id = s.project_id and c.user_id = s.user_id
+                          and c.plan_key = astapa.next_period_plan(s) and c.period_start = s.paid_through)
+        then 'renew'
     end
   $function$;
-comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean) is 'What the renewal pass must do with a subscription at `now`: end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
-grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean) to astapa_app;
+comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) is 'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
+grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.require_project(project_id text)
@@ -7476,7 +9764,7 @@ AS $function$
       'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'client_id', 'auth_time', 'nonce', 'azp',
       'acr', 'amr', 'sid', 'at_hash', 'c_hash', 'cnf', 'act', 'may_act', 'typ', 'email', 'email_verified',
       -- Astapa's own
-      'project_id', 'custom_claims', 'extra', 'plan', 'role', 'feature_flags']
+      'project_id', 'custom_claims', 'extra', 'plan', 'role', 'feature_flags', 'trial_ends_at']
   $function$;
 comment on function astapa.reserved_claim_names() is 'Names no custom claim may take (compared case-insensitively): JWT/OIDC claims and Astapa''s own keys.';
 grant execute on function astapa.reserved_claim_names() to astapa_app;
@@ -7531,12 +9819,13 @@ CREATE OR REPLACE FUNCTION astapa.set_mail_environment()
  SET search_path TO ''
 AS $function$
   begin
-    select p.mode into new.environment from astapa.projects as p where p.id = new.project_id;
+    select p.mode, p.settings ->> 'mail_sender_name' into new.environment, new.from_name
+    from astapa.projects as p where p.id = new.project_id;
     new.locale := pg_catalog.substring(new.body_html, '^<!doctype html><html lang="([A-Za-z-]{2,12})"');
     return new;
   end
   $function$;
-comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in and its locale.';
+comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the project''s sender name (settings.mail_sender_name).';
 grant execute on function astapa.set_mail_environment() to astapa_app;
 
 -- owner: astapa_owner
@@ -7581,6 +9870,18 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
       end if;
+    when 'mfa' then
+      -- The second-factor policy (docs/mfa.md): who is asked, and how long a remembered browser is trusted.
+      if pg_catalog.jsonb_typeof(value) <> 'object' or not (value ?| array['policy'])
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k not in ('policy', 'remember_days'))
+         or coalesce(value ->> 'policy', '') not in ('off', 'optional', 'required') then
+        return 'mfa must be {"policy": "off" | "optional" | "required"}, optionally with remember_days.';
+      end if;
+      if value ? 'remember_days' and (pg_catalog.jsonb_typeof(value -> 'remember_days') <> 'number'
+         or (value ->> 'remember_days')::numeric <> pg_catalog.trunc((value ->> 'remember_days')::numeric)
+         or (value ->> 'remember_days')::numeric not between 0 and 90) then
+        return 'mfa.remember_days must be a whole number of days from 0 to 90.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -7599,6 +9900,13 @@ AS $function$
          <> pg_catalog.jsonb_array_length(value) then
         return 'Each allowed origin may be listed once.';
       end if;
+    when 'mail_sender_name' then
+      if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.btrim(value #>> '{}') = ''
+         or value #>> '{}' !~ '^[^[:cntrl:]<>"\\@]{1,80}$' then
+        return 'mail_sender_name must be 1 to 80 characters, without <, >, ", \, @ or line breaks.';
+      end if;
+    when 'mail_texts' then
+      return astapa.mail_texts_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
@@ -7629,6 +9937,24 @@ AS $function$
   $function$;
 comment on function astapa.setting_seconds(jsonb,text) is 'A whole number of seconds from a settings object, or null when the key is absent or not a number.';
 grant execute on function astapa.setting_seconds(jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.settle_plan_changes(project_id text, user_id bigint, plan_key text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The plan changed (a paid renewal, an expiry, an assignment): a scheduled change is now done or moot.
+    update astapa.plan_changes as c
+    set status = case when c.to_plan = settle_plan_changes.plan_key then 'applied' else 'canceled' end,
+        resolved_at = pg_catalog.now()
+    where c.project_id = settle_plan_changes.project_id and c.user_id = settle_plan_changes.user_id
+      and c.status = 'scheduled';
+  end
+  $function$;
+comment on function astapa.settle_plan_changes(text,bigint,text) is 'Called by api.assign_plan: a scheduled change to the plan just assigned is applied, any other canceled.';
+grant execute on function astapa.settle_plan_changes(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.social_provider_problem(provider text, entry jsonb)
@@ -7671,7 +9997,8 @@ AS $function$
     select pg_catalog.jsonb_build_object(
       'sub', s.user_id::text, 'plan', s.plan_key, 'status', s.status, 'source', s.source,
       'current_period_start', s.current_period_start, 'current_period_end', s.current_period_end,
-      'paid_through', s.paid_through, 'created_at', s.created_at, 'ended_at', s.ended_at)
+      'paid_through', s.paid_through, 'created_at', s.created_at, 'ended_at', s.ended_at,
+      'trial_ends_at', case when s.status = 'trialing' then s.current_period_end end)
   $function$;
 comment on function astapa.subscription_json(astapa.subscriptions) is 'A subscription as the API and events show it.';
 grant execute on function astapa.subscription_json(astapa.subscriptions) to astapa_app;
@@ -7748,11 +10075,13 @@ CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
-      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at)
+      'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
+      'mfa_enrolled', exists (select from astapa.user_factors f
+        where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -7793,7 +10122,7 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                   'payment.refunded'] $function$;
+                     'payment.refunded', 'user.mfa_enrolled', 'user.mfa_removed'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

@@ -1,0 +1,39 @@
+/**
+ * The events table's list of types (events_type_check) against what db/api emits and what apps may subscribe
+ * to: branches that each restated the list once dropped one another's types silently (migration 3080).
+ */
+import assert from "node:assert/strict";
+import { rolledBack, testDatabase } from "../helpers/db.ts";
+import { seedProject } from "../helpers/identity.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+/** Every event type named in an astapa.emit_event(project, 'type', …) call in db/api. */
+async function emittedTypes(): Promise<string[]> {
+  const found = new Set<string>();
+  for await (const file of Deno.readDir(new URL("../../db/api/", import.meta.url))) {
+    if (!file.name.endsWith(".sql")) continue;
+    const text = await Deno.readTextFile(new URL(`../../db/api/${file.name}`, import.meta.url));
+    for (const match of text.matchAll(/astapa\.emit_event\([^,]+,\s*'([a-z_.]+)'/g)) found.add(match[1]);
+  }
+  return [...found].sort();
+}
+
+Deno.test("events — every type db/api emits and every webhook type is one the events table takes", async () => {
+  const project = await seedProject(db.sql);
+  const [subscribable] = await db.sql`select astapa.webhook_event_types() as types`;
+  const types = [...new Set([...await emittedTypes(), ...subscribable.types])];
+  assert.ok(types.length >= 10, `found ${types.join(", ")}`);
+  for (const type of types) {
+    await rolledBack(db.sql, (tx) =>
+      tx`insert into astapa.events (project_id, type, data)
+                                         values (${project.id}, ${type}, '{}')`);
+  }
+  await assert.rejects(
+    rolledBack(db.sql, (tx) =>
+      tx`insert into astapa.events (project_id, type, data)
+                                   values (${project.id}, 'user.invented', '{}')`),
+    /events_type_check/,
+  );
+});
