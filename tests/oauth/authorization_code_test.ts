@@ -44,7 +44,10 @@ Deno.test("authorization_code — the product page's JSON exchange returns the p
   assert.deepEqual(
     Object.keys(payload).sort(),
     [
+      "acr",
+      "amr",
       "aud",
+      "auth_time",
       "client_id",
       "custom_claims",
       "email",
@@ -67,6 +70,10 @@ Deno.test("authorization_code — the product page's JSON exchange returns the p
   assert.deepEqual(payload.custom_claims, { plan: "free", feature_flags: [] });
   assert.equal(payload.client_id, project.clientId);
   assert.equal(payload.exp! - payload.iat!, 3600);
+  // How and when the person signed in (issue 19): a password alone here, so no multi-factor acr.
+  assert.deepEqual(payload.amr, ["pwd"]);
+  assert.equal(payload.acr, "0");
+  assert.ok(typeof payload.auth_time === "number" && payload.auth_time <= payload.iat!);
 });
 
 Deno.test("authorization_code — form body with HTTP Basic works too", async () => {
