@@ -9011,7 +9011,8 @@ AS $function$
       checkout_fields ->> 'buyer_name', checkout_fields ->> 'buyer_tax_id', target.plan_key,
       (select p.name from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key),
       issue_receipt.period_start, issue_receipt.period_end,
-      pay.method, pay.bank, (checkout_fields ->> 'discount_idr')::bigint, checkout_fields ->> 'coupon_code',
+      pay.method, pay.bank, pg_catalog.nullif((checkout_fields ->> 'discount_idr')::bigint, 0), -- none: null
+      checkout_fields ->> 'coupon_code',
       pay.amount, (tax ->> 'pkp')::boolean,
       case when (tax ->> 'pkp')::boolean then (tax ->> 'ppn_rate')::numeric end,
       case when (tax ->> 'pkp')::boolean then (tax ->> 'tax_base_numerator')::integer end,
@@ -10122,7 +10123,7 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'payment.refunded', 'user.mfa_enrolled', 'user.mfa_removed'] $function$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

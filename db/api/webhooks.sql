@@ -58,7 +58,7 @@ create or replace function astapa.webhook_event_types() returns text[]
   parallel safe
   set search_path = ''
   as $$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'payment.refunded', 'user.mfa_enrolled', 'user.mfa_removed'] $$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded'] $$;
 
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 

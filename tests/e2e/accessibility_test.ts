@@ -140,7 +140,7 @@ for (const lang of ["en", "id"] as const) {
       await page.waitForURL(/\/billing\/checkout\/chk_/);
       await check("checkout: methods");
       await page.locator('input[name=method][value="qris"]').check();
-      await page.locator("form button[type=submit]").first().click();
+      await page.locator("form.methods button[type=submit]").click();
       await page.locator("img.qr").waitFor();
       await check("checkout: QRIS");
       assert.deepEqual(found, []);
