@@ -9011,7 +9011,7 @@ AS $function$
       checkout_fields ->> 'buyer_name', checkout_fields ->> 'buyer_tax_id', target.plan_key,
       (select p.name from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key),
       issue_receipt.period_start, issue_receipt.period_end,
-      pay.method, pay.bank, pg_catalog.nullif((checkout_fields ->> 'discount_idr')::bigint, 0), -- none: null
+      pay.method, pay.bank, nullif((checkout_fields ->> 'discount_idr')::bigint, 0), -- none: null
       checkout_fields ->> 'coupon_code',
       pay.amount, (tax ->> 'pkp')::boolean,
       case when (tax ->> 'pkp')::boolean then (tax ->> 'ppn_rate')::numeric end,

@@ -144,7 +144,7 @@ Deno.test("astapa.issue_receipt — every paid payment gets the next number; PKP
     (tx) => setCheckoutBuyer(tx, p, first.checkout_id, { name: "PT Pembeli", tax_id: "3171 0123 4567 8901" }),
   );
   const outcomes = await pay(shop, first.checkout_id, "pr-rc-1", 111_000);
-  assert.equal(outcomes[0].outcome, "paid");
+  assert.equal(outcomes[0].outcome, "paid", JSON.stringify(outcomes[0]));
   const year = Number(
     new Intl.DateTimeFormat("en", { year: "numeric", timeZone: "Asia/Jakarta" }).format(new Date()),
   );
