@@ -112,3 +112,48 @@ export function resetUserFactors(
     z.object({ removed: z.number() }),
   );
 }
+
+const OwnFactor = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  enrolled: z.boolean(),
+  secret_sealed: z.string().nullable(),
+  recovery_codes_left: z.number(),
+});
+export type OwnFactor = z.infer<typeof OwnFactor>;
+
+/** The signed-in person's own factor behind a session token hash, or null (no live session). */
+export async function ownFactor(
+  sql: Sql,
+  projectId: string,
+  sessionHash: Uint8Array,
+): Promise<OwnFactor | null> {
+  const [row] = await asApp(sql, projectId, (tx) => tx`select api.own_factor(${sessionHash}) as f`);
+  return row.f === null ? null : OwnFactor.parse(row.f);
+}
+
+/** A fresh proof a signed-in person gives before changing their own factor. */
+export type OwnProof = { method: "totp"; step: number } | { method: "recovery"; codeHash: Uint8Array };
+
+/**
+ * Regenerates the person's recovery codes (`recoveryHashes`, ten) or removes their app, after `proof`; audited,
+ * and `mail` queued. Throws FactorRefused when the proof is refused: nothing changed.
+ */
+export async function manageOwnFactor(
+  sql: Sql,
+  projectId: string,
+  sessionHash: Uint8Array,
+  action: "regenerate" | "remove",
+  proof: OwnProof,
+  recoveryHashes: Uint8Array[] | null,
+  mail: { template: string; subject: string; text: string },
+): Promise<void> {
+  await asApp(sql, projectId, async (tx) => {
+    const [row] = await tx`select api.manage_own_factor(${sessionHash}, ${action}, ${proof.method},
+      ${proof.method === "totp" ? proof.step : null}, ${proof.method === "recovery" ? proof.codeHash : null},
+      (select pg_catalog.array_agg(pg_catalog.decode(h, 'hex')) from pg_catalog.unnest(${
+      recoveryHashes ? recoveryHashes.map(hex) : null
+    }::text[]) as h), ${tx.json(mail)}) as r`;
+    if (row.r.accepted !== true) throw new FactorRefused();
+  }, { actor: "hosted_login" });
+}

@@ -4399,6 +4399,79 @@ comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text
 grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.manage_own_factor(session_hash bytea, action text, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint;
+    factor astapa.user_factors;
+    target text;
+  begin
+    if action is null or action not in ('regenerate', 'remove') then
+      raise exception 'action is regenerate or remove' using errcode = 'AS400';
+    end if;
+    if method is null or method not in ('totp', 'recovery') then
+      raise exception 'method is totp or recovery' using errcode = 'AS400';
+    end if;
+    if action = 'regenerate' and pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
+      raise exception 'regenerating needs 10 recovery code hashes' using errcode = 'AS400';
+    end if;
+    person := api.login_session_user(session_hash);
+    if person is null then
+      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
+    end if;
+    target := 'user:' || person;
+    -- Row lock: a code's time step is used once, here as at sign-in (api.meet_mfa_challenge).
+    select * into factor from astapa.user_factors f
+    where f.project_id = project and f.user_id = person and f.kind = 'totp' and f.confirmed_at is not null
+    for update;
+    if not found then
+      raise exception 'no authenticator app is set up' using errcode = 'AS409';
+    end if;
+    -- A live session alone is not enough: a fresh proof of the factor is.
+    if method = 'totp' then
+      if step is null or factor.last_used_step >= step then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+      update astapa.user_factors f set last_used_step = step
+      where f.project_id = project and f.user_id = person and f.kind = 'totp';
+    else
+      update astapa.recovery_codes r set used_at = pg_catalog.now()
+      where r.project_id = project and r.user_id = person and r.code_hash = manage_own_factor.code_hash
+        and r.used_at is null;
+      if not found then
+        return pg_catalog.jsonb_build_object('accepted', false);
+      end if;
+    end if;
+    delete from astapa.recovery_codes r where r.project_id = project and r.user_id = person;
+    if action = 'regenerate' then
+      insert into astapa.recovery_codes (project_id, user_id, code_hash)
+      select project, person, h from pg_catalog.unnest(recovery_hashes) as h;
+      perform astapa.audit(project, 'user.recovery_codes_regenerated', target,
+        pg_catalog.jsonb_build_object('proof', method));
+    else
+      delete from astapa.user_factors f where f.project_id = project and f.user_id = person;
+      update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+      where b.project_id = project and b.user_id = person and b.revoked_at is null;
+      perform astapa.audit(project, 'user.mfa_removed', target,
+        pg_catalog.jsonb_build_object('proof', method, 'by', 'user'));
+      perform astapa.emit_event(project, 'user.mfa_removed', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(project, person), 'factor', 'totp'));
+    end if;
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', person::text);
+  end
+  $function$;
+comment on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) is 'A signed-in person (session_hash: their live session''s token hash) changes their own factor after a fresh proof — method totp (a time step later than the last used) or recovery (an unused code, spent): action regenerate replaces every recovery code with the 10 hashes given (audited user.recovery_codes_regenerated); remove deletes the app and the codes and forgets remembered browsers (audited and emitted user.mfa_removed). With mail the person is told. {accepted: false} and nothing changed for a refused proof (the caller counts it); AS4G0 without a live session, AS409 without an app.';
+grant execute on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.meet_mfa_challenge(token_hash bytea, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, secret_sealed bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb, remember bytea DEFAULT NULL::bytea, remember_days integer DEFAULT 0)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4546,6 +4619,32 @@ AS $function$
   $function$;
 comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret and the unused recovery codes; null when unknown, used, expired, or the user is disabled or of the other environment.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.own_factor(session_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'user_id', s.user_id::text,
+      'email', u.email,
+      'enrolled', f.confirmed_at is not null,
+      -- The sealed secret (hex), useless without the master key: the page checks the fresh code against it.
+      'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
+      'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+        where r.project_id = s.project_id and r.user_id = s.user_id and r.used_at is null))
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    left join astapa.user_factors f on f.project_id = s.project_id and f.user_id = s.user_id and f.kind = 'totp'
+      and f.confirmed_at is not null
+    where s.project_id = astapa.current_project_id() and s.token_hash = own_factor.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.own_factor(bytea) is 'The signed-in person''s own factor, for the hosted "manage two-step verification" page: the user behind a live session (its token''s hash), whether an app is set up, its sealed secret and unused recovery codes; null without a live session (the same liveness rules as api.login_session).';
+grant execute on function api.own_factor(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)

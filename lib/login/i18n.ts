@@ -62,6 +62,21 @@ const en = {
     "If you lose your phone, each of these codes signs you in once. Keep them somewhere safe: they will not be shown again.",
   codesDownload: "Download the codes",
   codesContinue: "I have saved them — continue",
+  manageTitle: "Manage two-step verification",
+  manageFor: "Your account at",
+  manageIntro:
+    "To change your two-step verification, confirm it is you: enter a code from your authenticator app or one of your recovery codes.",
+  manageCode: "Code from your app, or a recovery code",
+  manageRegenerate: "Make new recovery codes",
+  manageRemove: "Remove the authenticator app",
+  manageRegenerated:
+    "Your old recovery codes no longer work. Save these new ones: they will not be shown again.",
+  manageRemoved:
+    "The authenticator app and your recovery codes were removed. Sign-ins no longer ask for a code unless the app requires one.",
+  manageNone: "No authenticator app is set up for your account.",
+  manageSetUp: "Set up an authenticator app",
+  manageSignedOut: "Sign in first to manage your two-step verification.",
+  manageBack: "Back to the app",
   staleForm: "This form expired. Please try again.",
   language: "Bahasa Indonesia",
   signedOut: "You are signed out.",
@@ -165,6 +180,21 @@ const id: Messages = {
     "Jika ponsel Anda hilang, tiap kode ini bisa dipakai sekali untuk masuk. Simpan di tempat aman: kode ini tidak akan ditampilkan lagi.",
   codesDownload: "Unduh kode",
   codesContinue: "Sudah saya simpan — lanjutkan",
+  manageTitle: "Kelola verifikasi dua langkah",
+  manageFor: "Akun Anda di",
+  manageIntro:
+    "Untuk mengubah verifikasi dua langkah, pastikan ini Anda: masukkan kode dari aplikasi autentikator atau salah satu kode pemulihan Anda.",
+  manageCode: "Kode dari aplikasi, atau kode pemulihan",
+  manageRegenerate: "Buat kode pemulihan baru",
+  manageRemove: "Hapus aplikasi autentikator",
+  manageRegenerated:
+    "Kode pemulihan lama Anda tidak berlaku lagi. Simpan kode baru ini: kode ini tidak akan ditampilkan lagi.",
+  manageRemoved:
+    "Aplikasi autentikator dan kode pemulihan Anda sudah dihapus. Saat masuk tidak lagi diminta kode, kecuali aplikasi mewajibkannya.",
+  manageNone: "Belum ada aplikasi autentikator untuk akun Anda.",
+  manageSetUp: "Siapkan aplikasi autentikator",
+  manageSignedOut: "Masuk dulu untuk mengelola verifikasi dua langkah Anda.",
+  manageBack: "Kembali ke aplikasi",
   staleForm: "Formulir ini kedaluwarsa. Silakan coba lagi.",
   language: "English",
   signedOut: "Anda sudah keluar.",

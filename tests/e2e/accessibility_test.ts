@@ -25,6 +25,21 @@ await asApp(
   project.id,
   async (tx) => tx`select api.start_mfa_challenge(${ayu}, ${await sha256(challenge)}, '{pwd}', true)`,
 );
+// budi has an authenticator app and a live session, so /auth/mfa/manage shows its form (the secret is never
+// opened on that page before a code is posted, so any sealed bytes do).
+const budi = await seedUser(t.db.sql, project.id, "budi@example.com", { verified: true });
+const budiSession = randomSecret();
+await asApp(t.db.sql, project.id, async (tx) => {
+  const enrolment = randomSecret();
+  await tx`select api.start_mfa_challenge(${budi}, ${await sha256(enrolment)}, '{pwd}', true)`;
+  const hashes = await Promise.all(Array.from({ length: 10 }, async (_, i) => {
+    const bytes = await sha256(`budi-${i}`);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }));
+  await tx`select api.meet_mfa_challenge(${await sha256(enrolment)}, 'enrol', 1, null, ${new Uint8Array([1])},
+    (select array_agg(decode(h, 'hex')) from unnest(${hashes}::text[]) h))`;
+  await tx`select api.start_login_session(${budi}, ${await sha256(budiSession)}, 3600, '{mfa,otp,pwd}')`;
+});
 const developer = await signInDeveloper(t, "a11y@dev.example");
 await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, developer.accountId, "owner"));
 await asApp(t.db.sql, project.id, async (tx) => {
@@ -83,6 +98,16 @@ for (const lang of ["en", "id"] as const) {
         await page.goto(`${t.origin}${path}`);
         for (const violation of await seriousViolations(page)) found.push(`${path} → ${violation}`);
       }
+      // Last, signed in (a session would send /auth/login straight back to the app).
+      await page.context().addCookies([{
+        name: `astapa_session_${project.id}`,
+        value: budiSession,
+        url: t.origin,
+      }]);
+      const manage = `/auth/mfa/manage?${login}`;
+      await page.goto(`${t.origin}${manage}`);
+      assert.equal(await page.locator("#code").count(), 1, "the manage form is shown");
+      for (const violation of await seriousViolations(page)) found.push(`${manage} → ${violation}`);
       assert.deepEqual(found, []);
     } finally {
       await close();

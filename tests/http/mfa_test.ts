@@ -26,8 +26,11 @@ const off = await seedProject(t.db.sql, { name: "Toko Lama", settings: { mfa: { 
 /** A browser: keeps cookies between requests and follows nothing by itself. */
 class Browser {
   cookies = new Map<string, string>();
+  constructor(readonly app = t.app) {}
   async get(path: string) {
-    return this.keep(await t.app.request(path, { headers: { cookie: this.header(), accept: "text/html" } }));
+    return this.keep(
+      await this.app.request(path, { headers: { cookie: this.header(), accept: "text/html" } }),
+    );
   }
   /** Fetches the page at `path`, then posts its form with `fields` (CSRF token and hidden fields kept). */
   async submit(path: string, fields: Record<string, string>) {
@@ -44,7 +47,7 @@ class Browser {
     const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&");
     if (!action) throw new Error(`no form: ${html.slice(0, 300)}`);
     return this.keep(
-      await t.app.request(action, {
+      await this.app.request(action, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", cookie: this.header() },
         body: new URLSearchParams({ ...hidden, ...fields }),
@@ -430,4 +433,185 @@ Deno.test("mfa — remember this browser: the next sign-in skips the code, acr_v
   browser.cookies.delete(`astapa_mfa_${remembering.id}`);
   const afterReset = await signIn(browser, remembering, "remember@example.com");
   assert.match(afterReset.headers.get("location")!, /^\/auth\/mfa\?/, "required policy: set up again");
+});
+
+const manageQuery = (project: SeededProject) => `/auth/mfa/manage?${authorizeQuery(project)}`;
+const auditCount = async (project: SeededProject, action: string, method?: string) =>
+  (await asApp(
+    t.db.sql,
+    project.id,
+    (tx) =>
+      tx`select count(*)::int as n from astapa.audit_log where action = ${action}
+        and (${method ?? null}::text is null or details ->> 'method' = ${method ?? null})`,
+  ))[0].n as number;
+const newCodesOf = async (res: Response) =>
+  [...(await res.text()).matchAll(/<li><code>([a-z2-9-]{14})<\/code><\/li>/g)].map((m) => m[1]);
+
+Deno.test("mfa manage — new recovery codes need a fresh code; old ones stop working, new ones work once", async () => {
+  const browser = new Browser();
+  await signUp(browser, required, "regenerate@example.com");
+  const { key, codes } = await enrol(browser, required);
+  const page = await browser.get(manageQuery(required));
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /Manage two-step verification/);
+  assert.match(html, /autocomplete="one-time-code"/);
+  // The session alone is not enough: a wrong code is refused, and counted like one at sign-in.
+  const right = appCode(key, 1);
+  const wrong = await browser.post(html, {
+    action: "regenerate",
+    code: right === "123456" ? "654321" : "123456",
+  });
+  assert.equal(wrong.status, 422);
+  assert.match(await wrong.text(), /That code did not work/);
+  assert.equal(await auditCount(required, "sign_in.mfa_failed", "manage"), 1);
+  const made = await browser.post(html, { action: "regenerate", code: right });
+  assert.equal(made.status, 200);
+  const fresh = await newCodesOf(made);
+  assert.equal(fresh.length, 10);
+  assert.equal(fresh.some((code) => codes.includes(code)), false);
+  // The same app code twice is a replay.
+  assert.equal((await browser.post(html, { action: "regenerate", code: right })).status, 422);
+  assert.equal(await auditCount(required, "user.recovery_codes_regenerated"), 1);
+  const [mail] = await asApp(
+    t.db.sql,
+    required.id,
+    (tx) => tx`select subject, body_text from astapa.mail_outbox where kind = 'recovery_codes_regenerated'`,
+  );
+  assert.match(mail.subject, /New recovery codes/);
+  assert.equal(fresh.some((code) => mail.body_text.includes(code)), false);
+  const recover = async (code: string) => {
+    const other = new Browser();
+    await signIn(other, required, "regenerate@example.com");
+    return await other.submit(`/auth/mfa?${authorizeQuery(required)}&method=recovery`, {
+      method: "recovery",
+      code,
+    });
+  };
+  assert.equal((await recover(codes[0])).status, 422, "an old code no longer works");
+  assert.equal((await recover(fresh[0])).status, 303, "a new one does");
+  assert.equal((await recover(fresh[0])).status, 422, "once");
+});
+
+Deno.test("mfa manage — removing the app (proof: a recovery code): audited, mailed, webhook; next sign-in asks nothing", async () => {
+  const browser = new Browser();
+  await signUp(browser, optional, "remove-own@example.com", { acr_values: ACR_MFA });
+  const { codes } = await enrol(browser, optional);
+  const removed = await browser.submit(`${manageQuery(optional)}&lang=id`, {
+    action: "remove",
+    code: codes[2],
+  });
+  assert.equal(removed.status, 200);
+  assert.match(await removed.text(), /Aplikasi autentikator dan kode pemulihan Anda sudah dihapus/);
+  const [row] = await asApp(
+    t.db.sql,
+    optional.id,
+    (tx) =>
+      tx`select (select count(*)::int from astapa.audit_log where action = 'user.mfa_removed') as audits,
+              (select count(*)::int from astapa.events where type = 'user.mfa_removed'
+                and data -> 'user' ->> 'email' = 'remove-own@example.com') as events,
+              (select count(*)::int from astapa.mail_outbox where kind = 'own_mfa_removed'
+                and subject like 'Verifikasi dua langkah dihapus%') as mails`,
+  );
+  assert.deepEqual(row, { audits: 1, events: 1, mails: 1 });
+  const next = new Browser();
+  const signedIn = await signIn(next, optional, "remove-own@example.com");
+  assert.match(signedIn.headers.get("location")!, /^https:\/\/app\.example\/callback\?code=/);
+  const none = await browser.get(manageQuery(optional));
+  assert.equal(none.status, 409);
+  assert.match(await none.text(), /No authenticator app is set up/);
+});
+
+Deno.test("mfa manage — under policy required, removing the app means setting one up at the next sign-in", async () => {
+  const browser = new Browser();
+  await signUp(browser, required, "remove-required@example.com");
+  const { key } = await enrol(browser, required);
+  const removed = await browser.submit(manageQuery(required), { action: "remove", code: appCode(key, 1) });
+  assert.equal(removed.status, 200);
+  const next = new Browser();
+  const signedIn = await signIn(next, required, "remove-required@example.com");
+  assert.match(signedIn.headers.get("location")!, /^\/auth\/mfa\?/);
+  assert.equal(sessionOf(next, required), undefined, "no session before the factor");
+  const page = await next.get(`/auth/mfa?${authorizeQuery(required)}`);
+  assert.match(await page.text(), /Set up two-step verification/);
+});
+
+Deno.test("mfa manage — CSRF and a live session are required; wrong proofs reach the shared lockout", async () => {
+  const browser = new Browser();
+  await signUp(browser, optional, "manage-guard@example.com", { acr_values: ACR_MFA });
+  const { key } = await enrol(browser, optional);
+  const html = await (await browser.get(manageQuery(optional))).text();
+  const forged = await browser.post(html.replace(/name="csrf" value="[^"]+"/, 'name="csrf" value="x"'), {
+    action: "remove",
+    code: appCode(key, 1),
+  });
+  assert.equal(forged.status, 403);
+  const missing = await browser.post(html.replace(/<input type="hidden" name="csrf"[^>]*>/, ""), {
+    action: "remove",
+    code: appCode(key, 1),
+  });
+  assert.equal(missing.status, 400);
+  const stranger = new Browser();
+  const out = await stranger.get(manageQuery(optional));
+  assert.equal(out.status, 401);
+  assert.match(await out.text(), /Sign in first/);
+  // Nothing changed: the app is still there.
+  const still = await browser.get(manageQuery(optional));
+  assert.equal(still.status, 200);
+  const right = appCode(key, 1);
+  const wrongCode = right === "123456" ? "654321" : "123456";
+  let status = 0;
+  for (let i = 0; i < 40 && status !== 429; i++) {
+    status = (await browser.post(html, { action: "remove", code: wrongCode })).status;
+  }
+  assert.equal(status, 429, "the optional project is a sandbox: 30 a window");
+  assert.equal((await browser.post(html, { action: "remove", code: right })).status, 429);
+  // The same lockout covers the sign-in step of this person.
+  const next = new Browser();
+  await signIn(next, optional, "manage-guard@example.com");
+  const step = await next.submit(`/auth/mfa?${authorizeQuery(optional)}`, { code: appCode(key, 0) });
+  assert.equal(step.status, 429);
+});
+
+Deno.test("mfa — the console project with policy required: a developer sets up an app before the dashboard", async () => {
+  // The dashboard signs in only from https (or localhost): a deployment of its own.
+  const secure = await testApp({ env: { ASTAPA_BASE_URL: "https://astapa.test" } });
+  try {
+    const consoleId = secure.deps.consoleClient.projectId;
+    await asApp(
+      secure.db.sql,
+      consoleId,
+      (tx) => tx`select api.update_project_settings(${consoleId}, '{"mfa": {"policy": "required"}}'::jsonb)`,
+    );
+    const browser = new Browser(secure.app);
+    const login = await browser.get("/dashboard/login");
+    assert.equal(login.status, 303);
+    const hosted = new URL(login.headers.get("location")!);
+    const signUpPath = `/auth/signup${hosted.search}`;
+    const signedUp = await browser.submit(signUpPath, {
+      email: "dev-mfa@example.com",
+      password: "correct horse",
+    });
+    assert.equal(signedUp.status, 303, await signedUp.clone().text());
+    assert.match(signedUp.headers.get("location")!, /^\/auth\/mfa\?/, "the factor comes before any code");
+    assert.equal(browser.cookies.get(`__Host-astapa_session_${consoleId}`), undefined);
+    const page = await browser.get(signedUp.headers.get("location")!);
+    const html = await page.text();
+    assert.match(html, /Set up two-step verification/);
+    const key = /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(html)![1];
+    const done = await browser.post(html, { code: appCode(key) });
+    assert.equal(done.status, 200);
+    const onward = /<a class="button" href="([^"]+)"/.exec(await done.text())![1].replace(/&amp;/g, "&");
+    const code = await browser.get(onward);
+    const callback = new URL(code.headers.get("location")!);
+    assert.equal(callback.pathname, "/dashboard/callback");
+    const dashboard = await browser.get(callback.pathname + callback.search);
+    assert.equal(dashboard.status, 303);
+    assert.equal(dashboard.headers.get("location"), "/dashboard");
+    const opened = await browser.get("/dashboard");
+    assert.equal(opened.status, 200);
+    assert.match(await opened.text(), /dev-mfa@example\.com/);
+  } finally {
+    await secure.close();
+  }
 });

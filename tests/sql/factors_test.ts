@@ -247,3 +247,122 @@ Deno.test("api.update_project_settings — mfa takes a policy (and remember_days
     await rejectsAs(change(bad), "validation_failed", /mfa/);
   }
 });
+
+const signedIn = async (user: string, token: string) => {
+  await asApp(db.sql, project.id, async (tx) => {
+    await tx`select api.start_login_session(${user}, ${await sha256(token)}, 3600, '{mfa,otp,pwd}')`;
+  });
+};
+const manage = (
+  session: string,
+  action: string,
+  proof: { step?: number; code?: string },
+  fresh: Uint8Array[] | null = null,
+) =>
+  appValue<{ accepted: boolean; user_id?: string }>(
+    db.sql,
+    project.id,
+    async (tx) =>
+      tx`select api.manage_own_factor(${await sha256(session)}, ${action}, ${
+        proof.code ? "recovery" : "totp"
+      },
+      ${proof.step ?? null}, ${proof.code ? await sha256(proof.code) : null},
+      (select array_agg(decode(h, 'hex')) from unnest(${fresh ? fresh.map(hex) : null}::text[]) h),
+      ${tx.json({ template: `own_${action}`, subject: "s", text: "t" })})`,
+  );
+const counts = (user: string) =>
+  appValue<Record<string, number>>(
+    db.sql,
+    project.id,
+    (tx) =>
+      tx`select jsonb_build_object(
+        'regenerated', (select count(*)::int from astapa.audit_log
+          where action = 'user.recovery_codes_regenerated' and target = ${`user:${user}`}),
+        'removed', (select count(*)::int from astapa.audit_log
+          where action = 'user.mfa_removed' and target = ${`user:${user}`}),
+        'events', (select count(*)::int from astapa.events
+          where type = 'user.mfa_removed' and data -> 'user' ->> 'id' = ${user}),
+        'mails', (select count(*)::int from astapa.mail_outbox where kind like 'own_%'
+          and to_address = (select email from astapa.users where id = ${user}::bigint)))`,
+  );
+
+Deno.test("api.own_factor — the live session's person and their factor; null without a live session", async () => {
+  const user = await enrolled("own@example.com");
+  await signedIn(user, "own-session");
+  const own = await appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    async (tx) => tx`select api.own_factor(${await sha256("own-session")})`,
+  );
+  assert.equal(own.user_id, user);
+  assert.equal(own.enrolled, true);
+  assert.equal(own.secret_sealed, "010203");
+  assert.equal(own.recovery_codes_left, 10);
+  for (const [projectId, token] of [[project.id, "no-session"], [other.id, "own-session"]]) {
+    const none = await appValue(
+      db.sql,
+      projectId,
+      async (tx) => tx`select api.own_factor(${await sha256(token)})`,
+    );
+    assert.equal(none, null, `${projectId} ${token}`);
+  }
+});
+
+Deno.test("api.manage_own_factor — regenerate needs a fresh proof; old codes stop working, new ones work once", async () => {
+  const user = await enrolled("regen@example.com");
+  await signedIn(user, "regen-session");
+  const fresh = await Promise.all(Array.from({ length: 10 }, (_, i) => sha256(`fresh-${i}`)));
+  // A used time step (1000, at enrolment) and an unknown recovery code are refused, nothing changed.
+  assert.deepEqual(await manage("regen-session", "regenerate", { step: 1000 }, fresh), { accepted: false });
+  assert.deepEqual(await manage("regen-session", "regenerate", { code: "nope" }, fresh), { accepted: false });
+  assert.deepEqual(await counts(user), { regenerated: 0, removed: 0, events: 0, mails: 0 });
+  assert.deepEqual(await manage("regen-session", "regenerate", { step: 1001 }, fresh), {
+    accepted: true,
+    user_id: user,
+  });
+  assert.deepEqual(await counts(user), { regenerated: 1, removed: 0, events: 0, mails: 1 });
+  // The old codes are gone; the new ones are proofs (and regenerating with a recovery code spends it).
+  assert.deepEqual(await manage("regen-session", "regenerate", { code: "recovery-0" }, fresh), {
+    accepted: false,
+  });
+  assert.equal(
+    (await manage("regen-session", "regenerate", { code: "fresh-0" }, hashes)).accepted,
+    true,
+  );
+  assert.equal((await manage("regen-session", "regenerate", { code: "recovery-1" }, fresh)).accepted, true);
+  assert.deepEqual(await manage("regen-session", "regenerate", { code: "recovery-1" }, fresh), {
+    accepted: false,
+  });
+  await rejectsAs(manage("regen-session", "regenerate", { step: 2000 }, fresh.slice(1)), "validation_failed");
+  await rejectsAs(manage("no-such-session", "regenerate", { step: 2000 }, fresh), "invalid_grant");
+  await rejectsAs(manage("regen-session", "rename", { step: 2000 }), "validation_failed");
+});
+
+Deno.test("api.manage_own_factor — remove deletes the app, codes and remembered browsers; audited, emitted, mailed", async () => {
+  const user = await enrolled("remove@example.com");
+  await signedIn(user, "remove-session");
+  await asApp(db.sql, project.id, async (tx) => {
+    await tx`insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (${project.id}, ${await sha256("remove-browser")}, ${user}, now() + interval '1 day')`;
+  });
+  assert.deepEqual(await manage("remove-session", "remove", { step: 999 }), { accepted: false });
+  assert.equal((await manage("remove-session", "remove", { code: "recovery-3" })).accepted, true);
+  assert.deepEqual(await counts(user), { regenerated: 0, removed: 1, events: 1, mails: 1 });
+  const view = await appValue(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.user_factors(${project.id}, ${user})`,
+  );
+  assert.deepEqual(view, { mfa_enrolled: false, factors: [], recovery_codes_left: 0 });
+  const live = await appValue<number>(
+    db.sql,
+    project.id,
+    (tx) =>
+      tx`select count(*)::int from astapa.remembered_browsers where user_id = ${user} and revoked_at is null`,
+  );
+  assert.equal(live, 0);
+  // Nothing is left to remove, and the next sign-in asks for no code unless required.
+  await rejectsAs(manage("remove-session", "remove", { step: 5000 }), "conflict");
+  assert.equal(await start(user, "after-remove"), false);
+  assert.equal(await start(user, "after-remove-required", true), true);
+});
