@@ -13,7 +13,7 @@ import { startEmbeddedPostgres, takeOverSignals } from "@/db/embedded.ts";
 import { migrate } from "@/db/migrate.ts";
 import { buildIslands } from "@/lib/islands/build.ts";
 import { launchBrowserServer } from "./browser.ts";
-import { summarise } from "./summary.ts";
+import { STUCK_AFTER, stuckTest, summarise } from "./summary.ts";
 import { withDatabase } from "../helpers/db.ts";
 
 const runId = `${Date.now().toString(36)}${Deno.pid.toString(36)}`;
@@ -47,7 +47,11 @@ try {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const output = await tee(child.stdout);
+  const output = await tee(child.stdout, (stuck) => {
+    // A hung test must not hold CI until its own time limit: stop the run and count it as failed.
+    console.log(`\nstopping the run: '${stuck}' has been running for ${STUCK_AFTER}; counted as failed`);
+    child.kill("SIGKILL");
+  });
   const status = await child.status;
   const counts = summarise(output, status.success);
   console.log(`\n${counts.passed} passed, ${counts.failed} failed`);
@@ -102,13 +106,25 @@ async function dropDatabases(adminUrl: string, template: string): Promise<void> 
   }
 }
 
-/** Streams the child's stdout through to ours while keeping a copy to read the summary from. */
-async function tee(stream: ReadableStream<Uint8Array>): Promise<string> {
+/**
+ * Streams the child's stdout through to ours while keeping a copy to read the summary from; calls `onStuck`
+ * with a test's name once deno reports it running for STUCK_AFTER.
+ */
+async function tee(stream: ReadableStream<Uint8Array>, onStuck: (name: string) => void): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
+  let reported = false;
   for await (const chunk of stream) {
     await Deno.stdout.write(chunk);
-    text += decoder.decode(chunk, { stream: true });
+    const piece = decoder.decode(chunk, { stream: true });
+    // Only the new text and the line it may continue: the whole output is megabytes by the end.
+    const recent = text.slice(text.lastIndexOf("\n", text.length - 1) + 1) + piece;
+    text += piece;
+    const name = reported ? null : stuckTest(recent);
+    if (name !== null) {
+      reported = true;
+      onStuck(name);
+    }
   }
   return text;
 }
