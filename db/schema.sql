@@ -2727,35 +2727,21 @@ AS $function$
   declare
     mode text := astapa.require_project(project_id);
     new_id bigint;
-    violated text;
   begin
     perform astapa.assert_email(pg_catalog.btrim(email));
     if password_hash is not null and password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
-    -- pairs: that id clash (users_pkey) is retried with a fresh id; only an email clash is the caller's.
-    for attempt in 1..5 loop
-      begin
-        insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-        values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
-        returning id into new_id;
-        exit;
-      exception when unique_violation then
-        get stacked diagnostics violated = constraint_name;
-        if violated is distinct from 'users_pkey' then
-          raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-        end if;
-        if attempt = 5 then
-          raise;
-        end if;
-      end;
-    end loop;
+    begin
+      new_id := astapa.insert_user(project_id, mode, pg_catalog.btrim(email), email_verified, password_hash);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+    end;
     perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
     return astapa.user_json(project_id, new_id);
   end
   $function$;
-comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. A new id that clashes with an existing one (same millisecond, same random bits) is drawn again.';
+comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. The row is inserted by astapa.insert_user, which draws a clashing id again.';
 grant execute on function api.create_user(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -8899,7 +8885,6 @@ AS $function$
     identity jsonb;
     linked_to bigint;
     was_disabled boolean := false;
-    violated text;
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -8919,23 +8904,8 @@ AS $function$
     end if;
     target := coalesce(by_external, by_email);
     if target is null then
-      -- Rows of one import are created within the same milliseconds: a new id that clashes with one just drawn
-      -- (users_pkey: same millisecond, same 22 random bits) is drawn again, as in api.create_user.
-      for attempt in 1..5 loop
-        begin
-          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at, disabled)
-          values (project_id, wanted_email, coalesce((r ->> 'email_verified')::boolean, false), r ->> 'password_hash',
-                  mode, external, coalesce((r ->> 'created_at')::timestamptz, pg_catalog.now()), false)
-          returning id into target;
-          exit;
-        exception when unique_violation then
-          get stacked diagnostics violated = constraint_name;
-          if violated is distinct from 'users_pkey' or attempt = 5 then
-            raise;
-          end if;
-        end;
-      end loop;
+      target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
+                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
       outcome := 'created';
     else
       select u.disabled into was_disabled from astapa.users as u
@@ -8986,6 +8956,45 @@ AS $function$
   end
   $function$;
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id bigint;
+    violated text;
+  begin
+    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
+    -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
+    for attempt in 1..5 loop
+      begin
+        if external_id is null and created_at is null then
+          -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+          values (project_id, email, email_verified, password_hash, environment)
+          returning id into new_id;
+        else
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
+                                    created_at)
+          values (project_id, email, email_verified, password_hash, environment, external_id,
+                  coalesce(created_at, pg_catalog.now()))
+          returning id into new_id;
+        end if;
+        return new_id;
+      exception when unique_violation then
+        get stacked diagnostics violated = constraint_name;
+        if violated is distinct from 'users_pkey' or attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
+  end
+  $function$;
+comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id and created_at need the owner''s rights (api.import_users).';
+grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)

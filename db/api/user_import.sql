@@ -18,7 +18,6 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     identity jsonb;
     linked_to bigint;
     was_disabled boolean := false;
-    violated text;
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -38,23 +37,8 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     end if;
     target := coalesce(by_external, by_email);
     if target is null then
-      -- Rows of one import are created within the same milliseconds: a new id that clashes with one just drawn
-      -- (users_pkey: same millisecond, same 22 random bits) is drawn again, as in api.create_user.
-      for attempt in 1..5 loop
-        begin
-          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at, disabled)
-          values (project_id, wanted_email, coalesce((r ->> 'email_verified')::boolean, false), r ->> 'password_hash',
-                  mode, external, coalesce((r ->> 'created_at')::timestamptz, pg_catalog.now()), false)
-          returning id into target;
-          exit;
-        exception when unique_violation then
-          get stacked diagnostics violated = constraint_name;
-          if violated is distinct from 'users_pkey' or attempt = 5 then
-            raise;
-          end if;
-        end;
-      end loop;
+      target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
+                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
       outcome := 'created';
     else
       select u.disabled into was_disabled from astapa.users as u

@@ -70,6 +70,52 @@ comment on function astapa.assert_email(text) is 'Raises AS400 unless the text l
 
 grant execute on function astapa.assert_email(text) to astapa_app;
 
+create or replace function astapa.insert_user(project_id text, environment text, email text,
+                                              email_verified boolean, password_hash text,
+                                              external_id text default null,
+                                              created_at timestamptz default null) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    new_id bigint;
+    violated text;
+  begin
+    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
+    -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
+    for attempt in 1..5 loop
+      begin
+        if external_id is null and created_at is null then
+          -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+          values (project_id, email, email_verified, password_hash, environment)
+          returning id into new_id;
+        else
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
+                                    created_at)
+          values (project_id, email, email_verified, password_hash, environment, external_id,
+                  coalesce(created_at, pg_catalog.now()))
+          returning id into new_id;
+        end if;
+        return new_id;
+      exception when unique_violation then
+        get stacked diagnostics violated = constraint_name;
+        if violated is distinct from 'users_pkey' or attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
+  end
+  $$;
+
+comment on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz) is
+  'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an '
+  'existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. '
+  'external_id and created_at need the owner''s rights (api.import_users).';
+
+grant execute on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz) to astapa_app;
+
 create or replace function api.create_user(project_id text, email text, password_hash text default null,
                                 email_verified boolean default false) returns jsonb
   language plpgsql
@@ -79,30 +125,16 @@ create or replace function api.create_user(project_id text, email text, password
   declare
     mode text := astapa.require_project(project_id);
     new_id bigint;
-    violated text;
   begin
     perform astapa.assert_email(pg_catalog.btrim(email));
     if password_hash is not null and password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
-    -- pairs: that id clash (users_pkey) is retried with a fresh id; only an email clash is the caller's.
-    for attempt in 1..5 loop
-      begin
-        insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-        values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
-        returning id into new_id;
-        exit;
-      exception when unique_violation then
-        get stacked diagnostics violated = constraint_name;
-        if violated is distinct from 'users_pkey' then
-          raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-        end if;
-        if attempt = 5 then
-          raise;
-        end if;
-      end;
-    end loop;
+    begin
+      new_id := astapa.insert_user(project_id, mode, pg_catalog.btrim(email), email_verified, password_hash);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+    end;
     perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
     return astapa.user_json(project_id, new_id);
   end
@@ -110,7 +142,7 @@ create or replace function api.create_user(project_id text, email text, password
 
 comment on function api.create_user(text, text, text, boolean) is
   'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. '
-  'A new id that clashes with an existing one (same millisecond, same random bits) is drawn again.';
+  'The row is inserted by astapa.insert_user, which draws a clashing id again.';
 
 grant execute on function api.create_user(text, text, text, boolean) to astapa_app;
 

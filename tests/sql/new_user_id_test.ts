@@ -82,3 +82,56 @@ Deno.test("api.create_user — an id drawn twice in one millisecond is drawn aga
                          drop function public.clashing_user_id(); drop sequence public.clash_draws;`);
   }
 });
+
+Deno.test("astapa.insert_user — the one insert: an email clash is the caller's; ids that keep clashing give up after five draws", async () => {
+  const other = await seedProject(db.sql);
+  const taken = await seedUser(db.sql, other.id, "kept@example.com");
+  const insert = (email: string) =>
+    asApp(
+      db.sql,
+      other.id,
+      (tx) => tx`select astapa.insert_user(${other.id}, 'sandbox', ${email}, true, null) as id`,
+    );
+  const [made] = await insert("made@example.com");
+  const [row] = await db
+    .sql`select email_verified, external_id, disabled from astapa.users where id = ${made.id}`;
+  assert.deepEqual(row, { email_verified: true, external_id: null, disabled: false });
+  // An import's columns need the owner's rights: the app role is refused them, the owner sets them.
+  await assert.rejects(
+    asApp(
+      db.sql,
+      other.id,
+      (tx) => tx`select astapa.insert_user(${other.id}, 'sandbox', 'x@example.com', true, null, 'ext-1')`,
+    ),
+    (error: { code?: string }) => error.code === "42501",
+  );
+  const [imported] = await db
+    .sql`select astapa.insert_user(${other.id}, 'sandbox', 'imported@example.com', false, null,
+                                   'ext-1', '2021-05-01T00:00:00Z') as id`;
+  const [kept] = await db.sql`select external_id, created_at from astapa.users where id = ${imported.id}`;
+  assert.deepEqual(kept, { external_id: "ext-1", created_at: new Date("2021-05-01T00:00:00Z") });
+  await assert.rejects(
+    insert("KEPT@example.com"),
+    (error: { code?: string; constraint_name?: string }) =>
+      error.code === "23505" && error.constraint_name !== "users_pkey",
+  );
+  // A default that only ever hands out the taken id: five draws, then the clash goes to the caller.
+  await db.sql.unsafe(`
+    create sequence public.stuck_draws;
+    create function public.stuck_user_id() returns bigint language sql volatile set search_path = '' as
+      $$ select ${taken}::bigint + 0 * pg_catalog.nextval('public.stuck_draws') $$;
+    grant usage on sequence public.stuck_draws to astapa_app;
+    grant execute on function public.stuck_user_id() to astapa_app;
+    alter table astapa.users alter column id set default public.stuck_user_id();`);
+  try {
+    await assert.rejects(
+      insert("never@example.com"),
+      (error: { constraint_name?: string }) => error.constraint_name === "users_pkey",
+    );
+    const [draws] = await db.sql`select last_value::int from public.stuck_draws`;
+    assert.equal(draws.last_value, 5);
+  } finally {
+    await db.sql.unsafe(`alter table astapa.users alter column id set default astapa.new_user_id();
+                         drop function public.stuck_user_id(); drop sequence public.stuck_draws;`);
+  }
+});
