@@ -1391,6 +1391,7 @@ create table astapa.user_claims (
   feature_flags text[] default '{}'::text[] not null,
   extra jsonb default '{}'::jsonb not null,
   updated_at timestamp with time zone default now() not null,
+  name_lower text generated always as (lower((extra ->> 'name'::text))) stored,
   constraint user_claims_pkey PRIMARY KEY (project_id, user_id),
   constraint user_claims_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint user_claims_extra_check CHECK (jsonb_typeof(extra) = 'object'::text AND octet_length(extra::text) <= 4096),
@@ -1402,8 +1403,9 @@ create table astapa.user_claims (
 alter table astapa.user_claims enable row level security;
 alter table astapa.user_claims force row level security;
 comment on table astapa.user_claims is 'What a user''s access tokens say about them beyond their plan (see api.token_claims): role, feature_flags, and extra (custom claims, placed at the top level of custom_claims). plan is retired (plans come from subscriptions) and always null for new writes.';
-CREATE INDEX user_claims_name_prefix_idx ON astapa.user_claims USING btree (project_id, lower((extra ->> 'name'::text)) text_pattern_ops);
+CREATE INDEX user_claims_name_prefix_idx ON astapa.user_claims USING btree (project_id, name_lower text_pattern_ops);
 grant insert, select on astapa.user_claims to astapa_app;
+grant select (name_lower) on astapa.user_claims to astapa_app;
 grant update (plan, role, feature_flags, extra, updated_at) on astapa.user_claims to astapa_app;
 create policy "a project changes its own users' claims" on astapa.user_claims as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
@@ -1454,6 +1456,8 @@ create table astapa.users (
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
   external_id text,
+  email_lower text generated always as (lower(email)) stored,
+  email_domain text generated always as (lower(split_part(email, '@'::text, 2))) stored,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
@@ -1466,12 +1470,12 @@ alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
 comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
 comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
-CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
-CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
-CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
+CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, email_domain, id);
+CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, email_lower);
+CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, email_lower text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain) on astapa.users to astapa_app;
 grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -3298,7 +3302,7 @@ AS $function$
     from astapa.users as u
     join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
     where u.project_id = find_user_by_email.project_id
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
   $function$;
 comment on function api.find_user_by_email(text,text) is 'The user with this email (any case) in the project''s current environment, or null.';
 grant execute on function api.find_user_by_email(text,text) to astapa_app;
@@ -3478,6 +3482,7 @@ AS $function$
     created integer := 0;
     updated integer := 0;
     refused jsonb[] := '{}';
+    next_analysis integer := 500; -- then 1,000, 2,000…: a handful per import
     first_seen jsonb;
     state text;
     problem text;
@@ -3517,6 +3522,10 @@ AS $function$
         begin
           outcome := astapa.import_user(project_id, mode, r - 'ord' - 'row', plan_source);
           if outcome = 'created' then created := created + 1; else updated := updated + 1; end if;
+          if created = next_analysis then
+            perform astapa.refresh_user_statistics();
+            next_analysis := next_analysis * 2;
+          end if;
         exception when others then
           get stacked diagnostics state = returned_sqlstate, problem = message_text,
                                   constraint_at_fault = constraint_name;
@@ -4370,7 +4379,7 @@ AS $function$
     select u.id, u.email, u.email_verified into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
     -- Silence, not an error, when there is nobody to mail: the pages answer the same either way.
     if not found or (purpose = 'verify_email' and found_user.email_verified) then
       return false;
@@ -6370,7 +6379,7 @@ AS $function$
         select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
         from (select u.project_id, u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) = domain
+                and u.email_domain = domain
                 and u.id > coalesce(after_id, 0)
               order by u.id limit page_size) as page), '[]');
     end if;
@@ -6380,14 +6389,14 @@ AS $function$
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
-                and pg_catalog.lower(u.email) operator(pg_catalog.~<~) q_end
+                and u.email_lower operator(pg_catalog.~>=~) q
+                and u.email_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
               where c.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~>=~) q
-                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~<~) q_end) as found
+                and c.name_lower operator(pg_catalog.~>=~) q
+                and c.name_lower operator(pg_catalog.~<~) q_end) as found
             where found.id > coalesce(after_id, 0)
             order by found.id limit page_size) as page), '[]');
   end
@@ -6766,7 +6775,7 @@ AS $function$
     perform astapa.assert_email(clean_email);
     select u.id, u.email, u.email_verified, u.disabled, u.environment into found_user
     from astapa.users u
-    where u.project_id = project and u.environment = mode and pg_catalog.lower(u.email) = pg_catalog.lower(clean_email);
+    where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email);
     existed := found;
 
     if not existed then
@@ -7487,7 +7496,7 @@ AS $function$
       from astapa.users as u
       join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
       where u.project_id = user_for_sign_in.project_id
-        and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
+        and u.email_lower = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
   end
   $function$;
 comment on function api.user_for_sign_in(text,text) is 'For the hosted login: the user''s id, argon2id password hash, disabled and email_verified flags, or null, so the server can verify a password. Security definer because the app role cannot select password hashes; RLS still applies (the owner is not exempt) and the guard refuses any project but the one the transaction acts for.';
@@ -8897,7 +8906,7 @@ AS $function$
     end if;
     select u.id into by_email from astapa.users as u
     where u.project_id = import_user.project_id and u.environment = mode
-      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted_email);
+      and u.email_lower = pg_catalog.lower(wanted_email);
     if by_external is not null and by_email is not null and by_external <> by_email then
       raise exception using errcode = 'AS409',
         message = 'This external_id belongs to one user and this email to another; change one of them first.';
@@ -9682,6 +9691,23 @@ AS $function$
   $function$;
 comment on function astapa.refresh_max_age() is 'How long a sign-in of the current project lasts at most, in seconds: settings.refresh_token_max_age clamped to astapa.token_lifetime_limits() (1 h–10 years, default 90 days).';
 grant execute on function astapa.refresh_max_age() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refresh_user_statistics()
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+ SET lock_timeout TO '50ms'
+AS $function$
+  begin
+    -- The rows this transaction inserted are sampled too.
+    analyze astapa.users;
+    return true;
+  exception when lock_not_available then
+    return false; -- another import (or autovacuum) is analyzing: go on with the statistics there are
+  end
+  $function$;
+comment on function astapa.refresh_user_statistics() is 'ANALYZE astapa.users; false at once when another transaction holds its lock. api.import_users calls it as it grows a project: while the planner believes the project has no users, every index starting with project_id looks as cheap for a lookup by email, and it picked one that scans all of the project''s users (an import into an empty project was quadratic).';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refund_json(r astapa.refunds)

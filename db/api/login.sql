@@ -249,7 +249,7 @@ create or replace function api.mail_email_link(email text, purpose text, token_h
     select u.id, u.email, u.email_verified into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
     -- Silence, not an error, when there is nobody to mail: the pages answer the same either way.
     if not found or (purpose = 'verify_email' and found_user.email_verified) then
       return false;
@@ -337,7 +337,7 @@ create or replace function api.sign_in_with_identity(provider text, subject text
     perform astapa.assert_email(clean_email);
     select u.id, u.email, u.email_verified, u.disabled, u.environment into found_user
     from astapa.users u
-    where u.project_id = project and u.environment = mode and pg_catalog.lower(u.email) = pg_catalog.lower(clean_email);
+    where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email);
     existed := found;
 
     if not existed then

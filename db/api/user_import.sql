@@ -30,7 +30,7 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     end if;
     select u.id into by_email from astapa.users as u
     where u.project_id = import_user.project_id and u.environment = mode
-      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted_email);
+      and u.email_lower = pg_catalog.lower(wanted_email);
     if by_external is not null and by_email is not null and by_external <> by_email then
       raise exception using errcode = 'AS409',
         message = 'This external_id belongs to one user and this email to another; change one of them first.';
@@ -94,6 +94,27 @@ comment on function astapa.import_user(text, text, jsonb, text) is
   'given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a '
   'bad row (the caller rolls that row back alone).';
 
+create or replace function astapa.refresh_user_statistics() returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  set lock_timeout = '50ms'
+  as $$
+  begin
+    -- The rows this transaction inserted are sampled too.
+    analyze astapa.users;
+    return true;
+  exception when lock_not_available then
+    return false; -- another import (or autovacuum) is analyzing: go on with the statistics there are
+  end
+  $$;
+
+comment on function astapa.refresh_user_statistics() is
+  'ANALYZE astapa.users; false at once when another transaction holds its lock. api.import_users calls it as '
+  'it grows a project: while the planner believes the project has no users, every index starting with '
+  'project_id looks as cheap for a lookup by email, and it picked one that scans all of the project''s users '
+  '(an import into an empty project was quadratic).';
+
 create or replace function api.import_users(project_id text, rows jsonb, plan_source text default 'claims_api',
                                             dry_run boolean default false) returns jsonb
   language plpgsql
@@ -108,6 +129,7 @@ create or replace function api.import_users(project_id text, rows jsonb, plan_so
     created integer := 0;
     updated integer := 0;
     refused jsonb[] := '{}';
+    next_analysis integer := 500; -- then 1,000, 2,000…: a handful per import
     first_seen jsonb;
     state text;
     problem text;
@@ -147,6 +169,10 @@ create or replace function api.import_users(project_id text, rows jsonb, plan_so
         begin
           outcome := astapa.import_user(project_id, mode, r - 'ord' - 'row', plan_source);
           if outcome = 'created' then created := created + 1; else updated := updated + 1; end if;
+          if created = next_analysis then
+            perform astapa.refresh_user_statistics();
+            next_analysis := next_analysis * 2;
+          end if;
         exception when others then
           get stacked diagnostics state = returned_sqlstate, problem = message_text,
                                   constraint_at_fault = constraint_name;

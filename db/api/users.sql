@@ -155,7 +155,7 @@ create or replace function api.find_user_by_email(project_id text, email text) r
     from astapa.users as u
     join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
     where u.project_id = find_user_by_email.project_id
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
   $$;
 
 comment on function api.find_user_by_email(text, text) is
@@ -243,7 +243,7 @@ create or replace function api.user_for_sign_in(project_id text, email text) ret
       from astapa.users as u
       join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
       where u.project_id = user_for_sign_in.project_id
-        and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
+        and u.email_lower = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
   end
   $$;
 
@@ -340,7 +340,7 @@ create or replace function api.search_environment_users(project_id text, query t
         select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
         from (select u.project_id, u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) = domain
+                and u.email_domain = domain
                 and u.id > coalesce(after_id, 0)
               order by u.id limit page_size) as page), '[]');
     end if;
@@ -350,14 +350,14 @@ create or replace function api.search_environment_users(project_id text, query t
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
-                and pg_catalog.lower(u.email) operator(pg_catalog.~<~) q_end
+                and u.email_lower operator(pg_catalog.~>=~) q
+                and u.email_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
               where c.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~>=~) q
-                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~<~) q_end) as found
+                and c.name_lower operator(pg_catalog.~>=~) q
+                and c.name_lower operator(pg_catalog.~<~) q_end) as found
             where found.id > coalesce(after_id, 0)
             order by found.id limit page_size) as page), '[]');
   end

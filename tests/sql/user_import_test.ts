@@ -275,3 +275,26 @@ Deno.test("api.import_users — a new id that clashes with one already drawn is 
                          drop function public.import_clashing_user_id(); drop sequence public.import_clash_draws;`);
   }
 });
+
+Deno.test("astapa.refresh_user_statistics — analyzes, counting this transaction's rows; gives way at once to another holder", async () => {
+  const p = await seedProject(db.sql);
+  const counted = await db.sql.begin(async (tx) => {
+    await tx`insert into astapa.users (project_id, email, environment)
+             select ${p.id}, 'stat' || g || '@example.com', 'sandbox' from generate_series(1, 300) g`;
+    const [done] = await tx`select astapa.refresh_user_statistics() as ok`;
+    const [stats] = await tx`select reltuples from pg_class where oid = 'astapa.users'::regclass`;
+    return { ok: done.ok, tuples: Number(stats.reltuples) };
+  });
+  assert.equal(counted.ok, true);
+  assert.ok(counted.tuples >= 300, `the uncommitted rows are counted (${counted.tuples})`);
+  const holder = await db.sql.reserve();
+  try {
+    await holder`begin`;
+    await holder`lock table astapa.users in share update exclusive mode`;
+    const [busy] = await db.sql`select astapa.refresh_user_statistics() as ok`;
+    assert.equal(busy.ok, false, "another transaction holds the lock: no wait");
+  } finally {
+    await holder`rollback`;
+    holder.release();
+  }
+});

@@ -90,23 +90,49 @@ Deno.test("api.search_environment_users — bad input is validation_failed; anot
   );
 });
 
-Deno.test("api.search_environment_users — the prefix and domain searches can use their indexes", async () => {
-  // Not a timing: the plan of the function's own conditions, with the sequential scan priced out, names the
-  // migration's indexes (a condition an index cannot serve would still show a Seq Scan or a Filter).
-  const plans = await db.sql.begin(async (tx) => {
+Deno.test("users — lookups by email, prefix, domain and name use their indexes under the policies (migration 3090)", async () => {
+  // Not a timing: the plans of the functions' own conditions, run as the app role so the row-level policies
+  // apply (only leakproof conditions may use an index before them; lower() is not, the stored copies are), with
+  // the sequential scan priced out. A condition an index cannot serve would show as a Filter.
+  // The statistics know this project's users (with none known, every project_id index costs the same).
+  await db.sql`analyze astapa.users`;
+  await db.sql`analyze astapa.user_claims`;
+  const plans = await asApp(db.sql, p.id, async (tx) => {
     await tx`set local enable_seqscan = off`;
     const plan = async (query: string) =>
       (await tx.unsafe(`explain ${query}`)).map((r) => r["QUERY PLAN"] as string).join("\n");
+    const here = `project_id = '${p.id}' and environment = 'sandbox'`;
     return [
-      await plan(`select id from astapa.users where project_id = 'x' and environment = 'sandbox'
-        and lower(email) ~>=~ 'ayu' and lower(email) ~<~ ('ayu' || chr(1114111))`),
-      await plan(`select id from astapa.users where project_id = 'x' and environment = 'sandbox'
-        and lower(split_part(email, '@', 2)) = 'example.com' and id > 0 order by id limit 50`),
-      await plan(`select user_id from astapa.user_claims where project_id = 'x'
-        and lower(extra ->> 'name') ~>=~ 'ayu' and lower(extra ->> 'name') ~<~ ('ayu' || chr(1114111))`),
+      await plan(`select id from astapa.users where ${here} and email_lower = lower('Ayu@Example.com')`),
+      await plan(`select id from astapa.users where ${here}
+        and email_lower ~>=~ 'ayu' and email_lower ~<~ ('ayu' || chr(1114111))`),
+      await plan(`select id from astapa.users where ${here} and email_domain = 'example.com' and id > 0
+        order by id limit 50`),
+      await plan(`select user_id from astapa.user_claims where project_id = '${p.id}'
+        and name_lower ~>=~ 'ayu' and name_lower ~<~ ('ayu' || chr(1114111))`),
     ];
   });
-  assert.match(plans[0], /users_email_prefix_idx/);
-  assert.match(plans[1], /users_email_domain_idx/);
-  assert.match(plans[2], /user_claims_name_prefix_idx/);
+  assert.match(plans[0], /users_email_(key|prefix_idx)/);
+  assert.match(plans[1], /users_email_prefix_idx/);
+  assert.match(plans[2], /users_email_domain_idx/);
+  assert.match(plans[3], /user_claims_name_prefix_idx/);
+  for (const plan of plans) assert.doesNotMatch(plan, /Filter: .*(email|name)/, plan);
+});
+
+Deno.test("users — the stored lowercase copies follow the email and the name claim", async () => {
+  const p = await seedProject(db.sql);
+  const id = await seedUser(db.sql, p.id, "Ayu.Lestari@Example.CO.id");
+  await db
+    .sql`insert into astapa.user_claims (project_id, user_id, extra) values (${p.id}, ${id}, '{"name": "Ayu LESTARI"}')
+               on conflict (project_id, user_id) do update set extra = excluded.extra`;
+  const [row] = await db.sql`select u.email_lower, u.email_domain, c.name_lower from astapa.users u
+    join astapa.user_claims c on c.project_id = u.project_id and c.user_id = u.id where u.id = ${id}`;
+  assert.deepEqual(row, {
+    email_lower: "ayu.lestari@example.co.id",
+    email_domain: "example.co.id",
+    name_lower: "ayu lestari",
+  });
+  await db.sql`update astapa.users set email = 'New@Mail.ID' where id = ${id}`;
+  const [moved] = await db.sql`select email_lower, email_domain from astapa.users where id = ${id}`;
+  assert.deepEqual(moved, { email_lower: "new@mail.id", email_domain: "mail.id" });
 });
