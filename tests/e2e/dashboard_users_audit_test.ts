@@ -88,9 +88,7 @@ Deno.test("dashboard e2e — edit claims, sign out everywhere, read the mail out
     // navigation (a busy machine) is not a failure.
     const refused = problems.filter((p) => p.includes("status of 422"));
     assert.equal(refused.length, 1);
-    const unexpected = problems.filter((p) =>
-      !p.includes("status of 422") && !/\/favicon\.svg: net::ERR_ABORTED/.test(p)
-    );
+    const unexpected = problems.filter((p) => !p.includes("status of 422"));
     assert.deepEqual(unexpected, [], "no console errors, CSP violations or failed requests");
   } finally {
     await close();

@@ -43,7 +43,12 @@ export async function openPage(options: BrowserContextOptions = {}): Promise<Tes
     if (message.type() === "error") problems.push(message.text());
   });
   page.on("pageerror", (error) => problems.push(error.message));
-  page.on("requestfailed", (request) => problems.push(`${request.url()}: ${request.failure()?.errorText}`));
+  page.on("requestfailed", (request) => {
+    const error = request.failure()?.errorText;
+    // ERR_ABORTED is the browser cancelling a request because the page moved on (a favicon or an
+    // event stream still loading at navigation); blocked or broken requests report other codes.
+    if (error !== "net::ERR_ABORTED") problems.push(`${request.url()}: ${error}`);
+  });
   return { page, problems, copied: () => clipboard, close: () => context.close() };
 }
 
