@@ -24,6 +24,13 @@ const EnvSchema = z.object({
   ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
   ASTAPA_TRUST_PROXY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(10).default(0)),
   MAIL_FROM: z.preprocess(emptyAsUnset, z.string().max(200).optional()),
+  MAIL_FROM_DOMAINS: z.preprocess(
+    emptyAsUnset,
+    z.string().max(2000).regex(
+      /^\s*[A-Za-z0-9.-]+(\s*,\s*[A-Za-z0-9.-]+)*\s*$/,
+      "must be domain names separated by commas",
+    ).optional(),
+  ),
   ASTAPA_RS256_SIGNER: z.preprocess(emptyAsUnset, z.enum(["auto", "webcrypto"]).default("auto")),
   ASTAPA_LIBCRYPTO: z.preprocess(emptyAsUnset, z.string().optional()),
   SMTP_URL: z.preprocess(emptyAsUnset, z.string().regex(/^smtps?:\/\//, "must be an smtp:// URL").optional()),
@@ -74,6 +81,8 @@ export type Config = {
   smtpUrl: string | undefined;
   /** The From of Astapa's mail; defaults to no-reply at the base URL's host. */
   mailFrom: string;
+  /** Domains a project's own from address may use: MAIL_FROM's domain and MAIL_FROM_DOMAINS, lower case. */
+  mailFromDomains: string[];
   xendit: { secretKey?: string; callbackToken?: string; baseUrl?: string };
   /** Deployment-wide sign-in credentials; `issuer` is overridable so tests can use a local fake. */
   google: { clientId?: string; clientSecret?: string; issuer: string };
@@ -113,6 +122,10 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     signer: { signer: e.ASTAPA_RS256_SIGNER, libcrypto: e.ASTAPA_LIBCRYPTO },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `Astapa <no-reply@${new URL(e.ASTAPA_BASE_URL ?? "http://localhost").hostname}>`,
+    mailFromDomains: mailFromDomains(
+      e.MAIL_FROM ?? `no-reply@${new URL(e.ASTAPA_BASE_URL ?? "http://localhost").hostname}`,
+      e.MAIL_FROM_DOMAINS,
+    ),
     xendit: {
       secretKey: e.XENDIT_SECRET_KEY,
       callbackToken: e.XENDIT_CALLBACK_TOKEN,
@@ -147,4 +160,13 @@ function normaliseBaseUrl(raw: string): string {
     );
   }
   return url.origin;
+}
+
+/** MAIL_FROM's own domain plus the listed ones: where this deployment's mail server may send from (SPF/DKIM). */
+function mailFromDomains(mailFrom: string, listed: string | undefined): string[] {
+  const own = /@([^@<>\s]+)>?\s*$/.exec(mailFrom)?.[1];
+  const domains = [own, ...(listed ?? "").split(",")].map((d) => (d ?? "").trim().toLowerCase()).filter(
+    Boolean,
+  );
+  return [...new Set(domains)];
 }

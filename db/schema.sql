@@ -550,11 +550,13 @@ create table astapa.mail_outbox (
   environment text,
   locale text,
   from_name text,
+  from_address text,
   constraint mail_outbox_pkey PRIMARY KEY (project_id, id),
   constraint mail_outbox_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint mail_outbox_body_html_check CHECK (length(body_html) <= 262144),
   constraint mail_outbox_body_text_check CHECK (length(body_text) >= 1 AND length(body_text) <= 65536),
   constraint mail_outbox_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint mail_outbox_from_address_check CHECK (length(from_address) >= 3 AND length(from_address) <= 254),
   constraint mail_outbox_from_name_check CHECK (length(from_name) >= 1 AND length(from_name) <= 80),
   constraint mail_outbox_kind_check CHECK (kind ~ '^[a-z_]{1,64}$'::text),
   constraint mail_outbox_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 300),
@@ -566,6 +568,7 @@ comment on table astapa.mail_outbox is 'Outgoing mail per project. Rows are the 
 comment on column astapa.mail_outbox.environment is 'The project''s mode when the mail was queued (set by a trigger, so every way of queueing is covered); null for mail queued before this column existed.';
 comment on column astapa.mail_outbox.locale is 'The HTML part''s <html lang> when the mail was queued (the hosted login writes one into every HTML part), or null for plain-text-only mail.';
 comment on column astapa.mail_outbox.from_name is 'The sender name shown with the deployment''s MAIL_FROM address (the project''s mail_sender_name when queued).';
+comment on column astapa.mail_outbox.from_address is 'The project''s mail_from_address when queued; used as From only when its domain is allowed (MAIL_FROM_DOMAINS).';
 CREATE INDEX mail_outbox_unsent_idx ON astapa.mail_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
 grant insert, select on astapa.mail_outbox to astapa_app;
 grant update (body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
@@ -9954,13 +9957,14 @@ CREATE OR REPLACE FUNCTION astapa.set_mail_environment()
  SET search_path TO ''
 AS $function$
   begin
-    select p.mode, p.settings ->> 'mail_sender_name' into new.environment, new.from_name
+    select p.mode, p.settings ->> 'mail_sender_name', p.settings ->> 'mail_from_address'
+    into new.environment, new.from_name, new.from_address
     from astapa.projects as p where p.id = new.project_id;
     new.locale := pg_catalog.substring(new.body_html, '^<!doctype html><html lang="([A-Za-z-]{2,12})"');
     return new;
   end
   $function$;
-comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the project''s sender name (settings.mail_sender_name).';
+comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the project''s sender name and from address (settings.mail_sender_name, mail_from_address).';
 grant execute on function astapa.set_mail_environment() to astapa_app;
 
 -- owner: astapa_owner
@@ -10039,6 +10043,13 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.btrim(value #>> '{}') = ''
          or value #>> '{}' !~ '^[^[:cntrl:]<>"\\@]{1,80}$' then
         return 'mail_sender_name must be 1 to 80 characters, without <, >, ", \, @ or line breaks.';
+      end if;
+    when 'mail_from_address' then
+      -- A bare address (no display name, no quoting): the name is mail_sender_name. Whether the deployment may
+      -- send for its domain is the sender's check (MAIL_FROM_DOMAINS is configuration, not data).
+      if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.length(value #>> '{}') > 254
+         or value #>> '{}' !~ '^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$' then
+        return 'mail_from_address must be a plain email address such as halo@shop.example.';
       end if;
     when 'mail_texts' then
       return astapa.mail_texts_problem(value);

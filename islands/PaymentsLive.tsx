@@ -10,6 +10,8 @@ type PaymentsLiveProps = {
   /** The server-sent events to follow (first page only), starting after this page was listed; or null. */
   feed: string | null;
   filter: { status?: string; method?: string };
+  /** Whether to say "No payments yet" on an empty list (not when the page shows its empty state). */
+  sayEmpty: boolean;
 };
 
 const STATES: Record<string, string> = {
@@ -22,7 +24,7 @@ const STATES: Record<string, string> = {
  * The payments list, kept current by the dashboard's payment feed: a payment that changes moves to the top
  * (or is added there), if it fits the page's filter. Without JavaScript this is the server's list as is.
  */
-export default function PaymentsLive({ rows, base, feed, filter }: PaymentsLiveProps) {
+export default function PaymentsLive({ rows, base, feed, filter, sayEmpty }: PaymentsLiveProps) {
   const list = useSignal(rows);
   const state = useSignal<"idle" | "live" | "lost">("idle");
   useEffect(() => {
@@ -42,7 +44,7 @@ export default function PaymentsLive({ rows, base, feed, filter }: PaymentsLiveP
     <div class="payments-live">
       {feed && <p class="muted live-state" role="status" data-live={state.value}>{STATES[state.value]}</p>}
       {list.value.length === 0
-        ? <p class="muted empty">No payments yet.</p>
+        ? sayEmpty && <p class="muted empty">No payments yet.</p>
         : <PaymentsTable rows={list.value} base={base} />}
     </div>
   );

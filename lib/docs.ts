@@ -71,25 +71,78 @@ export const DOC_PAGES: DocPage[] = [
 const DOCS_DIR = new URL("../docs/", import.meta.url);
 const cache = new Map<string, string>();
 
-/** Rendered HTML of a listed page, or null when it is not listed or not written yet. */
-export async function renderDoc(slug: string): Promise<string | null> {
+/** The listed page's Markdown as written, or null when it is not listed or not on disk. */
+export async function readDoc(slug: string): Promise<string | null> {
   if (!DOC_PAGES.some((page) => page.slug === slug)) return null;
-  const cached = cache.get(slug);
-  if (cached !== undefined) return cached;
-  let markdown: string;
   try {
-    markdown = await Deno.readTextFile(new URL(`${slug}.md`, DOCS_DIR));
+    return await Deno.readTextFile(new URL(`${slug}.md`, DOCS_DIR));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
   }
+}
+
+/** The API reference is generated (routes/docs/api.tsx), not a Markdown file; it comes last. */
+export const API_REFERENCE: DocPage = {
+  slug: "api",
+  title: "API reference",
+  summary: "Every endpoint, its parameters and answers, from the OpenAPI document.",
+};
+
+/** What the docs frame shows around a page: the sidebar's pages, the current one, previous and next. */
+export type DocsNav = {
+  pages: DocPage[];
+  current: string;
+  previous?: DocPage;
+  next?: DocPage;
+  query?: string;
+};
+
+/**
+ * The sidebar and pager for `current` (a slug, or "" for the index and search): the pages on disk in reading
+ * order, then the API reference.
+ */
+export async function docsNav(current: string, query?: string): Promise<DocsNav> {
+  const pages = [...await availableDocs(), API_REFERENCE];
+  const at = pages.findIndex((page) => page.slug === current);
+  if (at === -1) {
+    return { pages, current, query, next: current === "" && query === undefined ? pages[0] : undefined };
+  }
+  return { pages, current, query, previous: pages[at - 1], next: pages[at + 1] };
+}
+
+/** A heading's anchor: lower case, letters and digits joined by dashes (`Step 2: PKCE` → `step-2-pkce`). */
+export function headingId(text: string): string {
+  return text.toLowerCase().replace(/<[^>]*>/g, "").replace(/&[a-z#0-9]+;/g, "").replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
+}
+
+/** Rendered HTML of a listed page, or null when it is not listed or not written yet. */
+export async function renderDoc(slug: string): Promise<string | null> {
+  const cached = cache.get(slug);
+  if (cached !== undefined) return cached;
+  const markdown = await readDoc(slug);
+  if (markdown === null) return null;
   const html = await markdownToHtml(markdown);
   cache.set(slug, html);
   return html;
 }
 
-/** Links between docs (`tokens.md`, `docs/tokens.md#x`) become site links (`/docs/tokens#x`). */
+/**
+ * Links between docs (`tokens.md`, `docs/tokens.md#x`) become site links (`/docs/tokens#x`); headings get
+ * ids (search results and other pages link to them); code blocks can be scrolled with the keyboard (axe
+ * `scrollable-region-focusable`).
+ */
 export async function markdownToHtml(markdown: string): Promise<string> {
+  return await docsMarked().parse(markdown);
+}
+
+/** One Markdown line or short paragraph (an API description) as inline HTML. */
+export function inlineMarkdown(markdown: string): string {
+  return docsMarked().parseInline(markdown) as string;
+}
+
+function docsMarked(): Marked {
   const marked = new Marked({ gfm: true });
   marked.use({
     walkTokens(token) {
@@ -97,8 +150,19 @@ export async function markdownToHtml(markdown: string): Promise<string> {
         token.href = token.href.replace(/^(?:\.\/|docs\/)?([a-z0-9-]+)\.md(#.*)?$/, "/docs/$1$2");
       }
     },
+    renderer: {
+      heading({ tokens, depth }) {
+        const inner = this.parser.parseInline(tokens);
+        return `<h${depth} id="${headingId(inner)}">${inner}</h${depth}>\n`;
+      },
+      code({ text, lang }) {
+        const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+        const cls = lang ? ` class="language-${lang.replace(/[^a-z0-9-]/gi, "")}"` : "";
+        return `<pre tabindex="0"><code${cls}>${escaped}</code></pre>\n`;
+      },
+    },
   });
-  return await marked.parse(markdown);
+  return marked;
 }
 
 /** Pages that exist on disk, in reading order. */

@@ -3,6 +3,7 @@ import { allows } from "@/lib/dashboard/access.ts";
 import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
 import type { MachineClientsData } from "@/lib/dashboard/page_data.ts";
+import { EmptyState } from "./EmptyState.tsx";
 export type { MachineClientsData };
 
 /** GET /dashboard/projects/:id/machine-clients and the answers of its forms. */
@@ -33,56 +34,70 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
           warning="Copy the client secret now: Astapa keeps only its hash and cannot show it again. If you lose it, rotate it."
         />
       )}
-      {data.clients.length === 0 ? <p class="muted">No machine clients yet.</p> : (
-        <div class="table-scroll">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Client ID</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Resources</th>
-                <th scope="col">Token lifetime</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                {canEdit && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {data.clients.map((client) => (
-                <tr key={client.client_id}>
-                  <td>{client.name}</td>
-                  <td>
-                    <code>{client.client_id}</code>
-                  </td>
-                  <td>{client.scopes.join(" ") || "—"}</td>
-                  <td>{client.resources.join(" ") || "—"}</td>
-                  <td>{client.access_token_ttl ? `${client.access_token_ttl} s` : "project's"}</td>
-                  <td>{client.enabled ? "enabled" : "disabled"}</td>
-                  <td>{shortTime(client.created_at)}</td>
-                  {canEdit && (
-                    <td class="actions">
-                      <form method="post" action={`${page}/${client.client_id}/secret`} class="inline">
-                        {csrf}
-                        <button type="submit" class="link">Rotate secret</button>
-                      </form>{" "}
-                      <form method="post" action={`${page}/${client.client_id}/enabled`} class="inline">
-                        {csrf}
-                        <input type="hidden" name="enabled" value={client.enabled ? "false" : "true"} />
-                        <button type="submit" class={client.enabled ? "link danger" : "link"}>
-                          {client.enabled ? "Disable" : "Enable"}
-                        </button>
-                      </form>
-                    </td>
-                  )}
+      {data.clients.length === 0
+        ? (
+          <EmptyState
+            title="No machine clients yet"
+            action={canEdit ? { href: "#new-machine-client", label: "Create a machine client" } : undefined}
+            more={{ href: "/docs/mcp", label: "Machine clients and MCP servers" }}
+          >
+            <p>
+              A machine client is a server, job or AI agent that gets its own tokens with the
+              client-credentials grant — no person signs in. Declare the scopes (and protected resources) it
+              may ask for below, then create the client and put its secret in that program's secret store.
+            </p>
+          </EmptyState>
+        )
+        : (
+          <div class="table-scroll">
+            <table class="list">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Client ID</th>
+                  <th scope="col">Scopes</th>
+                  <th scope="col">Resources</th>
+                  <th scope="col">Token lifetime</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Created</th>
+                  {canEdit && <th scope="col">Actions</th>}
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {data.clients.map((client) => (
+                  <tr key={client.client_id}>
+                    <td>{client.name}</td>
+                    <td>
+                      <code>{client.client_id}</code>
+                    </td>
+                    <td>{client.scopes.join(" ") || "—"}</td>
+                    <td>{client.resources.join(" ") || "—"}</td>
+                    <td>{client.access_token_ttl ? `${client.access_token_ttl} s` : "project's"}</td>
+                    <td>{client.enabled ? "enabled" : "disabled"}</td>
+                    <td>{shortTime(client.created_at)}</td>
+                    {canEdit && (
+                      <td class="actions">
+                        <form method="post" action={`${page}/${client.client_id}/secret`} class="inline">
+                          {csrf}
+                          <button type="submit" class="link">Rotate secret</button>
+                        </form>{" "}
+                        <form method="post" action={`${page}/${client.client_id}/enabled`} class="inline">
+                          {csrf}
+                          <input type="hidden" name="enabled" value={client.enabled ? "false" : "true"} />
+                          <button type="submit" class={client.enabled ? "link danger" : "link"}>
+                            {client.enabled ? "Disable" : "Enable"}
+                          </button>
+                        </form>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       {canEdit && (
-        <form method="post" action={page} class="card form">
+        <form method="post" action={page} class="card form" id="new-machine-client">
           {csrf}
           <h2>New machine client</h2>
           <label for="name">Name</label>

@@ -1,5 +1,6 @@
 /**
- * The Settings page's "Mail" card: the sender name shown with the deployment's MAIL_FROM address, and the
+ * The Settings page's "Mail" card: the sender name, the from address (on a domain the deployment may send
+ * for; else MAIL_FROM's), and the
  * subject and intro of the verification and reset mail in English and Bahasa Indonesia (empty: Astapa's
  * wording). Viewers read the values; admins change them.
  */
@@ -28,6 +29,7 @@ export function MailSettings(
   const settings = data.project.settings;
   const texts = (settings.mail_texts ?? {}) as Record<string, Record<string, Record<string, string>>>;
   const senderName = typeof settings.mail_sender_name === "string" ? settings.mail_sender_name : "";
+  const fromAddress = typeof settings.mail_from_address === "string" ? settings.mail_from_address : "";
   return (
     <section class="card" aria-labelledby="mail-heading">
       <h2 id="mail-heading">Mail</h2>
@@ -46,6 +48,27 @@ export function MailSettings(
           placeholder="The deployment's (MAIL_FROM)"
           disabled={!canEdit}
         />
+        <label for="mail_from_address">From address</label>
+        <input
+          id="mail_from_address"
+          name="mail_from_address"
+          type="email"
+          maxLength={254}
+          value={fromAddress}
+          aria-describedby="mail_from_address-hint"
+          disabled={!canEdit}
+        />
+        <p id="mail_from_address-hint" class="hint">
+          Empty: the deployment's address. Otherwise an address at {data.mailFromDomains.length === 1
+            ? <code>{data.mailFromDomains[0]}</code>
+            : data.mailFromDomains.map((domain, i) => (
+              <>
+                {i > 0 && ", "}
+                <code>{domain}</code>
+              </>
+            ))}: the domains whose SPF and DKIM let this deployment's mail server send for them
+          (MAIL_FROM_DOMAINS). Any other domain would land in spam or be refused.
+        </p>
         {KINDS.map(({ kind, label }) => (
           <fieldset key={kind}>
             <legend>{label}</legend>

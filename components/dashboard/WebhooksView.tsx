@@ -52,7 +52,14 @@ export function WebhooksView({ data }: { data: WebhooksData }) {
               <dd>{when(endpoint.created_at)}</dd>
             </dl>
           )
-          : <p class="muted">No webhook endpoint yet.</p>}
+          : (
+            <p>
+              No webhook endpoint yet. Add your app's URL{canEdit ? " below" : ""}{" "}
+              and Astapa posts a signed request to it when a user signs up, a subscription changes or a
+              payment is paid, so your app need not poll.{" "}
+              <a href="/docs/plans#events-and-app-webhooks">The events and how to verify them</a>.
+            </p>
+          )}
         {canEdit && <EndpointForm data={data} page={page} />}
         {canEdit && endpoint && <EndpointActions data={data} page={page} endpoint={endpoint} />}
       </section>
@@ -124,7 +131,15 @@ function DeliveryLog({ data, page, canEdit }: PartProps & { canEdit: boolean }) 
     <section class="card" aria-labelledby="deliveries-heading">
       <h2 id="deliveries-heading">Deliveries</h2>
       {deliveries.length === 0
-        ? <p class="muted">No deliveries {data.paged ? "older than these" : "yet"}.</p>
+        ? (
+          <p class="muted">
+            {data.paged
+              ? "No deliveries older than these."
+              : data.endpoint
+              ? "No deliveries yet: the first event (a sign-up, a plan change, a payment) is delivered and listed here."
+              : "No deliveries yet: add an endpoint first."}
+          </p>
+        )
         : (
           <div class="table-scroll">
             <table class="list deliveries">

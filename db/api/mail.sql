@@ -167,7 +167,8 @@ create or replace function astapa.set_mail_environment() returns trigger
   set search_path = ''
   as $$
   begin
-    select p.mode, p.settings ->> 'mail_sender_name' into new.environment, new.from_name
+    select p.mode, p.settings ->> 'mail_sender_name', p.settings ->> 'mail_from_address'
+    into new.environment, new.from_name, new.from_address
     from astapa.projects as p where p.id = new.project_id;
     new.locale := pg_catalog.substring(new.body_html, '^<!doctype html><html lang="([A-Za-z-]{2,12})"');
     return new;
@@ -176,7 +177,7 @@ create or replace function astapa.set_mail_environment() returns trigger
 
 comment on function astapa.set_mail_environment() is
   'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the '
-  'project''s sender name (settings.mail_sender_name).';
+  'project''s sender name and from address (settings.mail_sender_name, mail_from_address).';
 
 grant execute on function astapa.set_mail_environment() to astapa_app;
 

@@ -593,6 +593,13 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
          or value #>> '{}' !~ '^[^[:cntrl:]<>"\\@]{1,80}$' then
         return 'mail_sender_name must be 1 to 80 characters, without <, >, ", \, @ or line breaks.';
       end if;
+    when 'mail_from_address' then
+      -- A bare address (no display name, no quoting): the name is mail_sender_name. Whether the deployment may
+      -- send for its domain is the sender's check (MAIL_FROM_DOMAINS is configuration, not data).
+      if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.length(value #>> '{}') > 254
+         or value #>> '{}' !~ '^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$' then
+        return 'mail_from_address must be a plain email address such as halo@shop.example.';
+      end if;
     when 'mail_texts' then
       return astapa.mail_texts_problem(value);
     when 'social_login' then

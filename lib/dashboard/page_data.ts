@@ -32,6 +32,8 @@ export type SettingsData = {
   /** Whether the project has its own (sealed) keys per environment; the keys are never shown. */
   xendit: { sandbox: boolean; production: boolean };
   deploymentLiveXendit: boolean;
+  /** Domains a project's own from address may use (MAIL_FROM's and MAIL_FROM_DOMAINS). */
+  mailFromDomains: string[];
   social: { google: SocialState; github: SocialState };
   rateLimits: {
     signIn: { sandbox: Attempts; production: Attempts; windowSeconds: number };

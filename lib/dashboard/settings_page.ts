@@ -68,6 +68,7 @@ export async function settingsView(
     limits: await tokenLifetimeLimits(tx),
     xendit: { sandbox: await keys("sandbox"), production: await keys("production") },
     deploymentLiveXendit: hasLiveDeploymentXendit(c.var.deps.config),
+    mailFromDomains: c.var.deps.config.mailFromDomains,
     social: Object.fromEntries(PROVIDERS.map((p) => [p, socialState(c, project.settings, p)])) as Record<
       ProviderId,
       SocialState

@@ -18,6 +18,8 @@ export type MailRow = {
   body_html: string | null;
   /** The project's sender name (settings.mail_sender_name when queued), shown with MAIL_FROM's address. */
   from_name: string | null;
+  /** The project's own from address (settings.mail_from_address when queued); used only on an allowed domain. */
+  from_address: string | null;
 };
 type Transport = { sendMail(message: Record<string, unknown>): Promise<unknown> };
 
@@ -25,15 +27,17 @@ export class MailSender {
   #sql: Sql;
   #transport: Transport;
   #from: string;
+  #fromDomains: string[];
   #timer?: ReturnType<typeof setInterval>;
   #listening?: { unlisten(): Promise<void> };
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
 
-  constructor(sql: Sql, smtpUrl: string, from: string) {
+  constructor(sql: Sql, smtpUrl: string, from: string, fromDomains: string[] = []) {
     this.#sql = sql;
     this.#transport = nodemailer.createTransport(smtpUrl);
     this.#from = from;
+    this.#fromDomains = fromDomains;
   }
 
   async start(): Promise<void> {
@@ -92,7 +96,7 @@ export class MailSender {
     let failure: string | null = null;
     try {
       await this.#transport.sendMail({
-        from: fromHeader(this.#from, mail.from_name),
+        from: fromHeader(this.#from, mail.from_name, mail.from_address, this.#fromDomains),
         to: mail.to_address,
         subject: mail.subject,
         text: mail.body_text,
@@ -106,11 +110,21 @@ export class MailSender {
   }
 }
 
-/** MAIL_FROM ("Name <addr>" or "addr"), with the project's sender name in place of the name when it set one. */
+/**
+ * MAIL_FROM ("Name <addr>" or "addr"), with the project's sender name in place of the name when it set one,
+ * and the project's own address in place of the address when its domain is one this deployment may send for
+ * (`allowedDomains`); any other domain would fail SPF/DKIM at the receiver, so MAIL_FROM's address is kept.
+ */
 export function fromHeader(
   configured: string,
   name: string | null,
+  ownAddress: string | null = null,
+  allowedDomains: string[] = [],
 ): string | { name: string; address: string } {
-  if (!name) return configured;
-  return { name, address: /<([^<>]+)>\s*$/.exec(configured)?.[1] ?? configured.trim() };
+  const configuredName = /^\s*"?([^"<]*?)"?\s*<[^<>]+>\s*$/.exec(configured)?.[1] ?? "";
+  const configuredAddress = /<([^<>]+)>\s*$/.exec(configured)?.[1] ?? configured.trim();
+  const domain = ownAddress?.split("@")[1]?.toLowerCase();
+  const address = ownAddress && domain && allowedDomains.includes(domain) ? ownAddress : configuredAddress;
+  if (!name && address === configuredAddress) return configured;
+  return { name: name ?? configuredName, address };
 }

@@ -5,6 +5,7 @@ import { type AccountProject, listAccountProjects } from "@/db/dashboard.ts";
 import { actorOf, developer } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { Frame, type FrameData, ModeBadge, Notice } from "@/components/dashboard/Frame.tsx";
+import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
 
 type ProjectsData = { frame: FrameData; projects: AccountProject[]; notice?: string };
 
@@ -41,17 +42,21 @@ export default function Projects({ data }: PageProps<ProjectsData>) {
       )}
       {data.projects.length === 0
         ? (
-          <section class="card">
-            <h2>No projects yet</h2>
+          <EmptyState
+            title="No projects yet"
+            action={{ href: "/dashboard/projects/new", label: "Create your first project" }}
+            more={{ href: "/docs/quick-start", label: "Read the quick start" }}
+          >
             <p>
-              Create a project to get a <code>client_id</code> and <code>client_secret</code>{" "}
-              for your app, then add its callback URL as a redirect URI.
+              A project is one app: its users, plans and payments, and the <code>client_id</code> and{" "}
+              <code>client_secret</code>{" "}
+              your app signs people in with. Create one, then add your app's callback URL as a redirect URI.
             </p>
             <p>
               Made a project with the CLI? Attach it to your account on the server:{" "}
               <code>deno task astapa account create --email {data.frame.email} --project proj_…</code>
             </p>
-          </section>
+          </EmptyState>
         )
         : (
           <table class="list">

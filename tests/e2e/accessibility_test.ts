@@ -128,6 +128,7 @@ Deno.test("accessibility — dashboard pages have no serious or critical axe vio
     const ayu = (await t.db.sql`select id::text from astapa.users where email = 'ayu@example.com'`)[0].id;
     const tabs = ["users", `users/${ayu}`, "plans", "payments", "machine-clients", "webhooks", "mail"];
     tabs.push("sandbox-inbox", "audit", "members", "settings", "redirect-uris", "secret", "mode");
+    tabs.push("coupons", "receipts");
     for (
       const path of [
         "/dashboard",
@@ -137,6 +138,30 @@ Deno.test("accessibility — dashboard pages have no serious or critical axe vio
       ]
     ) {
       await page.goto(`${t.origin}${path}`);
+      for (const violation of await seriousViolations(page)) found.push(`${path} → ${violation}`);
+    }
+    assert.deepEqual(found, []);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("accessibility — the home page and the docs site (sidebar, search, API reference) have no serious or critical violation", async () => {
+  // With JavaScript on: axe runs as a script in the page. The pages without it are tests/e2e/no_javascript_test.ts.
+  const { page, close } = await openPage();
+  try {
+    const found: string[] = [];
+    const paths = [
+      "/",
+      "/docs",
+      "/docs/quick-start",
+      "/docs/dashboard",
+      "/docs/api",
+      "/docs/search?q=refresh+token",
+    ];
+    for (const path of [...paths, "/docs/search?q=zzyzxquux"]) {
+      await page.goto(`${t.origin}${path}`);
+      if (path === "/") await page.locator('[data-island="QuickStart"][data-hydrated="true"]').waitFor();
       for (const violation of await seriousViolations(page)) found.push(`${path} → ${violation}`);
     }
     assert.deepEqual(found, []);

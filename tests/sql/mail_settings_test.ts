@@ -1,6 +1,6 @@
 /**
- * SQL tests for issue 29 item 13: the mail settings (mail_sender_name, mail_texts) in
- * api.update_project_settings, the sender name stamped on queued mail, and the sign-in request a short mailed
+ * SQL tests for issue 29 item 13: the mail settings (mail_sender_name, mail_from_address, mail_texts) in
+ * api.update_project_settings, the sender name and from address stamped on queued mail, and the sign-in request a short mailed
  * link stands for (api.mail_email_link stores it, api.email_link_request finds it — only in its own project),
  * and the sandbox inbox (api.sandbox_inbox).
  */
@@ -75,6 +75,44 @@ Deno.test("mail_outbox — queued mail carries the project's sender name, or non
     where project_id in (${named.id}, ${plain.id})`;
   const byProject = Object.fromEntries(rows.map((r) => [r.project_id, r.from_name]));
   assert.deepEqual(byProject, { [named.id]: "Warung Kopi", [plain.id]: null });
+});
+
+Deno.test("api.update_project_settings — mail_from_address: a plain address is kept, anything else refused", async () => {
+  const p = await seedProject(db.sql);
+  const saved = await settingsUpdate(p.id, { mail_from_address: "halo@warung.example" });
+  assert.equal(saved.mail_from_address, "halo@warung.example");
+  const refused: unknown[] = [
+    "Warung <halo@warung.example>",
+    "halo@warung.example\r\nBcc: x@evil.example",
+    "halo",
+    "@warung.example",
+    "halo@localhost",
+    `${"x".repeat(65)}@warung.example`,
+    `halo@${"a".repeat(250)}.example`,
+    7,
+  ];
+  for (const value of refused) {
+    await rejectsAs(
+      settingsUpdate(p.id, { mail_from_address: value }),
+      "validation_failed",
+      /plain email address/,
+    );
+  }
+  const removed = await settingsUpdate(p.id, { mail_from_address: null });
+  assert.equal("mail_from_address" in removed, false);
+});
+
+Deno.test("mail_outbox — queued mail carries the project's from address, or none", async () => {
+  const own = await seedProject(db.sql);
+  const plain = await seedProject(db.sql);
+  await settingsUpdate(own.id, { mail_from_address: "halo@warung.example" });
+  for (const p of [own, plain]) {
+    await asApp(db.sql, p.id, (tx) => tx`select api.queue_mail('a@example.com', 'Hi', 'Body', 'test_mail')`);
+  }
+  const rows = await db.sql`select project_id, from_address from astapa.mail_outbox
+    where project_id in (${own.id}, ${plain.id})`;
+  const byProject = Object.fromEntries(rows.map((r) => [r.project_id, r.from_address]));
+  assert.deepEqual(byProject, { [own.id]: "halo@warung.example", [plain.id]: null });
 });
 
 Deno.test("api.email_link_request — the stored sign-in request of a mailed link, in its own project only", async () => {

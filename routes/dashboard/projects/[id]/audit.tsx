@@ -9,6 +9,7 @@ import { withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
 import { AuditTable } from "@/components/dashboard/AuditTable.tsx";
+import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
 
 const PAGE_SIZE = 50;
 
@@ -75,9 +76,21 @@ export default function AuditPage({ data }: PageProps<AuditData>) {
       </form>
       {data.entries.length === 0
         ? (
-          <p class="muted">
-            No entries{filters.action || filters.actor || filters.user ? " match" : " yet"}.
-          </p>
+          filters.action || filters.actor || filters.user
+            ? <p class="muted">No entries match.</p>
+            : (
+              <EmptyState
+                title="Nothing recorded yet"
+                action={{ href: base, label: "Add a redirect URI" }}
+                more={{ href: "/docs/security", label: "What is audited" }}
+              >
+                <p>
+                  Every change to this project — by a developer here, the CLI or your app through the API — is
+                  recorded here with who made it. Set the project up (its redirect URIs first) and the entries
+                  start.
+                </p>
+              </EmptyState>
+            )
         )
         : <AuditTable entries={data.entries} usersBase={`${base}/users`} />}
       {data.next && (

@@ -8,6 +8,7 @@ import { withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
+import { EmptyState, firstUserLink } from "@/components/dashboard/EmptyState.tsx";
 
 const PAGE_SIZE = 50;
 
@@ -85,7 +86,19 @@ export default function MailPage({ data }: PageProps<MailData>) {
         <button type="submit" class="button secondary">Filter</button>
       </form>
       {data.mails.length === 0
-        ? <p class="muted">{data.status ? `No ${data.status} mail.` : "No mail yet."}</p>
+        ? data.status ? <p class="muted">{`No ${data.status} mail.`}</p> : (
+          <EmptyState
+            title="No mail yet"
+            action={firstUserLink(data.project)}
+            more={{ href: "/docs/hosted-login", label: "Which mail the hosted login sends" }}
+          >
+            <p>
+              Astapa mails your users their email confirmation and password reset links; each message shows
+              here with whether it was delivered (never its content). A sign-up on the hosted login sends the
+              first one.
+            </p>
+          </EmptyState>
+        )
         : (
           <table class="list mail-list stack">
             <thead>

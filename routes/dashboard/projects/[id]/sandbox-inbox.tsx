@@ -11,6 +11,7 @@ import { withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
+import { EmptyState, firstUserLink } from "@/components/dashboard/EmptyState.tsx";
 
 type InboxData = { frame: FrameData; project: Project; mails: InboxMail[]; smtp: boolean };
 
@@ -62,10 +63,12 @@ export default function SandboxInboxPage({ data }: PageProps<InboxData>) {
             </p>
             {data.mails.length === 0
               ? (
-                <p class="muted">
-                  No mail yet. Sign up on your app's hosted login (or ask for a password reset) and the mail
-                  appears here.
-                </p>
+                <EmptyState title="No mail yet" action={firstUserLink(data.project)}>
+                  <p>
+                    Sign up on your app's hosted login (or ask for a password reset) and the mail appears
+                    here, its links ready to open.
+                  </p>
+                </EmptyState>
               )
               : data.mails.map((mail) => (
                 <article class="card inbox-mail" key={mail.id} aria-labelledby={`mail-${mail.id}`}>

@@ -12,6 +12,7 @@ import {
 } from "@/lib/dashboard/coupons_page.ts";
 import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
+import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
 
 export const handler: Handlers<CouponsData> = {
   GET: async (c) => {
@@ -55,70 +56,88 @@ export default function CouponsPage({ data }: PageProps<CouponsData>) {
         Customers enter a code on the hosted checkout, or your backend passes <code>coupon</code>{" "}
         when it opens a checkout. A redemption counts while its checkout is open, pending or paid.
       </p>
-      <table class="list coupons">
-        <thead>
-          <tr>
-            <th scope="col">Code</th>
-            <th scope="col">Discount</th>
-            <th scope="col">Duration</th>
-            <th scope="col">Redemptions</th>
-            <th scope="col">Plans</th>
-            <th scope="col">Expires</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.coupons.map((coupon) => (
-            <tr key={coupon.code} data-coupon={coupon.code} class={coupon.disabled ? "archived" : undefined}>
-              <td>
-                <code>{coupon.code}</code>
-                {coupon.redemption_list.length > 0 && (
-                  <details>
-                    <summary>Redemptions</summary>
-                    <ul class="redemptions">
-                      {coupon.redemption_list.map((r) => (
-                        <li key={r.checkout_id}>
-                          {r.email} · {r.plan} · −{formatRupiah(r.discount_idr)} · {r.checkout_status}
-                        </li>
-                      ))}
-                    </ul>
-                  </details>
-                )}
-              </td>
-              <td>
-                {coupon.percent_off ? `${coupon.percent_off} %` : formatRupiah(coupon.amount_off_idr ?? 0)}
-              </td>
-              <td>{durationText(coupon)}</td>
-              <td class="number" data-redemptions={coupon.redemptions}>
-                {coupon.redemptions}
-                {coupon.max_redemptions ? ` / ${coupon.max_redemptions}` : ""}{" "}
-                <span class="muted">({coupon.paid_redemptions} paid)</span>
-              </td>
-              <td>{coupon.plans?.join(", ") ?? <span class="muted">any</span>}</td>
-              <td>{coupon.expires_at ? new Date(coupon.expires_at).toISOString().slice(0, 10) : "—"}</td>
-              <td>
-                {coupon.disabled
-                  ? <span class="badge archived">disabled</span>
-                  : <span class="muted">active</span>}
-                {admin && (
-                  <form method="post" action={`${base}/coupons/disabled`} class="inline">
-                    <CsrfField token={data.frame.csrf} />
-                    <input type="hidden" name="code" value={coupon.code} />
-                    <input type="hidden" name="disabled" value={coupon.disabled ? "false" : "true"} />
-                    <button type="submit" class="button secondary small">
-                      {coupon.disabled ? "Enable" : "Disable"}
-                      <span class="visually-hidden">{coupon.code}</span>
-                    </button>
-                  </form>
-                )}
-              </td>
+      {data.coupons.length > 0 && (
+        <table class="list coupons">
+          <thead>
+            <tr>
+              <th scope="col">Code</th>
+              <th scope="col">Discount</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Redemptions</th>
+              <th scope="col">Plans</th>
+              <th scope="col">Expires</th>
+              <th scope="col">State</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      {data.coupons.length === 0 && <p class="muted">No coupons yet.</p>}
+          </thead>
+          <tbody>
+            {data.coupons.map((coupon) => (
+              <tr
+                key={coupon.code}
+                data-coupon={coupon.code}
+                class={coupon.disabled ? "archived" : undefined}
+              >
+                <td>
+                  <code>{coupon.code}</code>
+                  {coupon.redemption_list.length > 0 && (
+                    <details>
+                      <summary>Redemptions</summary>
+                      <ul class="redemptions">
+                        {coupon.redemption_list.map((r) => (
+                          <li key={r.checkout_id}>
+                            {r.email} · {r.plan} · −{formatRupiah(r.discount_idr)} · {r.checkout_status}
+                          </li>
+                        ))}
+                      </ul>
+                    </details>
+                  )}
+                </td>
+                <td>
+                  {coupon.percent_off ? `${coupon.percent_off} %` : formatRupiah(coupon.amount_off_idr ?? 0)}
+                </td>
+                <td>{durationText(coupon)}</td>
+                <td class="number" data-redemptions={coupon.redemptions}>
+                  {coupon.redemptions}
+                  {coupon.max_redemptions ? ` / ${coupon.max_redemptions}` : ""}{" "}
+                  <span class="muted">({coupon.paid_redemptions} paid)</span>
+                </td>
+                <td>{coupon.plans?.join(", ") ?? <span class="muted">any</span>}</td>
+                <td>{coupon.expires_at ? new Date(coupon.expires_at).toISOString().slice(0, 10) : "—"}</td>
+                <td>
+                  {coupon.disabled
+                    ? <span class="badge archived">disabled</span>
+                    : <span class="muted">active</span>}
+                  {admin && (
+                    <form method="post" action={`${base}/coupons/disabled`} class="inline">
+                      <CsrfField token={data.frame.csrf} />
+                      <input type="hidden" name="code" value={coupon.code} />
+                      <input type="hidden" name="disabled" value={coupon.disabled ? "false" : "true"} />
+                      <button type="submit" class="button secondary small">
+                        {coupon.disabled ? "Enable" : "Disable"}
+                        <span class="visually-hidden">{coupon.code}</span>
+                      </button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {data.coupons.length === 0 && (
+        <EmptyState
+          title="No coupons yet"
+          action={admin ? { href: "#new-coupon", label: "Create the first coupon" } : undefined}
+          more={{ href: "/docs/billing#coupons", label: "How coupons work" }}
+        >
+          <p>
+            A coupon takes a percentage or an amount in rupiah off a plan's price: on the first payment, for
+            some periods or for good. Create one, then give its code to your users: they enter it on the
+            hosted checkout.
+          </p>
+        </EmptyState>
+      )}
       {admin && (
-        <form method="post" action={`${base}/coupons`} class="card form">
+        <form method="post" action={`${base}/coupons`} class="card form" id="new-coupon">
           <CsrfField token={data.frame.csrf} />
           <h2>New coupon</h2>
           <label>

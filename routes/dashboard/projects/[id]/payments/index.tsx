@@ -21,6 +21,7 @@ import { Island } from "@/lib/islands/Island.tsx";
 import { Frame, type FrameData, ModeBadge } from "@/components/dashboard/Frame.tsx";
 import { RevenueChart, SignupsChart } from "@/components/dashboard/Charts.tsx";
 import PaymentsLive from "@/islands/PaymentsLive.tsx";
+import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
 
 const PAGE_SIZE = 50;
 const CHART_DAYS = 30;
@@ -85,6 +86,8 @@ function query(filter: Filter, before?: string): string {
 export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   const { filter } = data;
+  // Nothing at all yet (not merely nothing matching a filter): the page explains how to make a payment.
+  const firstPage = data.rows.length === 0 && !filter.status && !filter.method && !filter.before;
   const feed = data.cursor === null ? null : `${base}/payments/events?after=${data.cursor}`;
   return (
     <Frame
@@ -126,6 +129,26 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
         </select>
         <button type="submit" class="button secondary">Filter</button>
       </form>
+      {firstPage && (
+        <EmptyState
+          title="No payments yet"
+          action={{
+            href: `/billing?client_id=${encodeURIComponent(data.project.client_id)}`,
+            label: "Open the hosted plan picker",
+          }}
+          more={{ href: "/docs/payments", label: "How payments work" }}
+        >
+          <p>
+            Each checkout your users start — QRIS, GoPay, OVO or a virtual account — shows here and updates
+            live.
+            {data.project.mode === "sandbox"
+              ? " In sandbox mode, pick a paid plan on the plan picker, choose a method, and press Simulate payment on the checkout page: no money moves and the payment lands here."
+              : " Your users reach the checkout from the hosted plan picker or your app's own button (POST /api/platform/checkouts)."}
+            {" "}
+            The picker needs a paid plan: <a href={`${base}/plans`}>Plans</a>.
+          </p>
+        </EmptyState>
+      )}
       <Island
         of={PaymentsLive}
         props={{
@@ -133,6 +156,7 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
           base,
           feed,
           filter: { status: filter.status, method: filter.method },
+          sayEmpty: !firstPage,
         }}
       />
       <p class="pager">

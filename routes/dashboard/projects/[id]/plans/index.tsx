@@ -8,6 +8,7 @@ import { newPlanOf, PlanFormSchema, type PlansData, plansView } from "@/lib/dash
 import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { ClaimList, intervalLabel, PlanFields } from "@/components/dashboard/PlanFields.tsx";
+import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
 
 export const handler: Handlers<PlansData> = {
   GET: async (c) => {
@@ -47,64 +48,82 @@ export default function PlansPage({ data }: PageProps<PlansData>) {
         Subscribers: users of this project's {data.project.mode}{" "}
         mode with an active subscription. Plans are archived, never deleted.
       </p>
-      <table class="list plans">
-        <thead>
-          <tr>
-            <th scope="col">Plan</th>
-            <th scope="col">Price</th>
-            <th scope="col">Claims</th>
-            <th scope="col">Subscribers</th>
-            <th scope="col">State</th>
-            {admin && <th scope="col">Actions</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {data.plans.map((plan) => (
-            <tr key={plan.key} class={plan.archived ? "archived" : undefined} data-plan={plan.key}>
-              <td>
-                <a href={`${base}/plans/${plan.key}`}>{plan.name}</a> <code>{plan.key}</code>
-              </td>
-              <td>
-                <span class="price">{formatRupiah(plan.price_idr)}</span>{" "}
-                <span class="muted">{intervalLabel(plan.interval)}</span>
-              </td>
-              <td>
-                <ClaimList claims={plan.claims} />
-              </td>
-              <td class="number" data-subscribers={plan.subscribers}>{plan.subscribers}</td>
-              <td>
-                {plan.default && <span class="badge default">default</span>}
-                {plan.archived && <span class="badge archived">archived</span>}
-                {!plan.default && !plan.archived && <span class="muted">available</span>}
-              </td>
-              {admin && (
-                <td class="plan-actions">
-                  {!plan.default && (
-                    <form method="post" action={`${base}/plans/${plan.key}/archived`} class="inline">
-                      <CsrfField token={data.frame.csrf} />
-                      <input type="hidden" name="archived" value={plan.archived ? "false" : "true"} />
-                      <button type="submit" class="button secondary small">
-                        {plan.archived ? "Unarchive" : "Archive"}
-                        <span class="visually-hidden">{plan.name}</span>
-                      </button>
-                    </form>
-                  )}
-                  {!plan.default && !plan.archived && (
-                    <form method="post" action={`${base}/plans/${plan.key}/default`} class="inline">
-                      <CsrfField token={data.frame.csrf} />
-                      <button type="submit" class="button secondary small">
-                        Make default<span class="visually-hidden">{plan.name}</span>
-                      </button>
-                    </form>
-                  )}
-                </td>
-              )}
+      {!data.plans.some((plan) => plan.price_idr > 0 && !plan.archived) && (
+        <EmptyState
+          title="No paid plans yet"
+          action={admin ? { href: "#new-plan", label: "Create a paid plan" } : undefined}
+          more={{ href: "/docs/plans", label: "How plans reach your tokens" }}
+        >
+          <p>
+            A plan is a tier of your app (Free, Pro, …) with a price in rupiah and the claims it puts in every
+            token (<code>custom_claims.plan</code>). Once there is one, people choose it on the hosted plan
+            picker,{" "}
+            <a href={`/billing?client_id=${encodeURIComponent(data.project.client_id)}`}>
+              <code>/billing?client_id={data.project.client_id}</code>
+            </a>, and pay through the checkout.
+          </p>
+        </EmptyState>
+      )}
+      {data.plans.length > 0 && (
+        <table class="list plans">
+          <thead>
+            <tr>
+              <th scope="col">Plan</th>
+              <th scope="col">Price</th>
+              <th scope="col">Claims</th>
+              <th scope="col">Subscribers</th>
+              <th scope="col">State</th>
+              {admin && <th scope="col">Actions</th>}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.plans.map((plan) => (
+              <tr key={plan.key} class={plan.archived ? "archived" : undefined} data-plan={plan.key}>
+                <td>
+                  <a href={`${base}/plans/${plan.key}`}>{plan.name}</a> <code>{plan.key}</code>
+                </td>
+                <td>
+                  <span class="price">{formatRupiah(plan.price_idr)}</span>{" "}
+                  <span class="muted">{intervalLabel(plan.interval)}</span>
+                </td>
+                <td>
+                  <ClaimList claims={plan.claims} />
+                </td>
+                <td class="number" data-subscribers={plan.subscribers}>{plan.subscribers}</td>
+                <td>
+                  {plan.default && <span class="badge default">default</span>}
+                  {plan.archived && <span class="badge archived">archived</span>}
+                  {!plan.default && !plan.archived && <span class="muted">available</span>}
+                </td>
+                {admin && (
+                  <td class="plan-actions">
+                    {!plan.default && (
+                      <form method="post" action={`${base}/plans/${plan.key}/archived`} class="inline">
+                        <CsrfField token={data.frame.csrf} />
+                        <input type="hidden" name="archived" value={plan.archived ? "false" : "true"} />
+                        <button type="submit" class="button secondary small">
+                          {plan.archived ? "Unarchive" : "Archive"}
+                          <span class="visually-hidden">{plan.name}</span>
+                        </button>
+                      </form>
+                    )}
+                    {!plan.default && !plan.archived && (
+                      <form method="post" action={`${base}/plans/${plan.key}/default`} class="inline">
+                        <CsrfField token={data.frame.csrf} />
+                        <button type="submit" class="button secondary small">
+                          Make default<span class="visually-hidden">{plan.name}</span>
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {admin && (
-        <form method="post" action={`${base}/plans`} class="card form">
+        <form method="post" action={`${base}/plans`} class="card form" id="new-plan">
           <CsrfField token={data.frame.csrf} />
           <h2>New plan</h2>
           <PlanFields draft={data.draft} creating />

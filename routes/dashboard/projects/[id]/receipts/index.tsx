@@ -8,6 +8,7 @@ import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
 import { refundPayment } from "@/lib/payments/refunds.ts";
 import { PLAN_EFFECTS, REFUND_REASONS } from "@/db/refunds.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
+import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
 
 export const handler: Handlers<ReceiptsData> = {
   GET: async (c) => {
@@ -60,95 +61,109 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
         Every paid payment gets a receipt numbered per year. Refunds go through Xendit; virtual account
         payments cannot be refunded there.
       </p>
-      <table class="list receipts">
-        <thead>
-          <tr>
-            <th scope="col">Receipt</th>
-            <th scope="col">Buyer</th>
-            <th scope="col">Plan</th>
-            <th scope="col">Paid</th>
-            <th scope="col">PPN</th>
-            <th scope="col">Refunded</th>
-            {admin && <th scope="col">Refund</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {data.receipts.map((receipt) => {
-            const pending = data.refunds.filter((r) =>
-              r.receipt_id === receipt.receipt_id && (r.status === "pending" || r.status === "requested")
-            );
-            const left = receipt.amount - receipt.refunded_idr -
-              pending.reduce((sum, r) => sum + r.amount, 0);
-            return (
-              <tr key={receipt.receipt_id} data-receipt={receipt.number}>
-                <td>
-                  <a href={`/billing/receipts/${receipt.receipt_id}`}>{receipt.number}</a>{" "}
-                  <span class={`badge ${receipt.environment}`}>{receipt.environment}</span>
-                </td>
-                <td>
-                  {receipt.buyer.email}
-                  {receipt.buyer.tax_id && (
-                    <>
-                      <br />NPWP/NIK {receipt.buyer.tax_id}
-                    </>
-                  )}
-                </td>
-                <td>
-                  {receipt.plan_name} <span class="muted">{receipt.method}</span>
-                </td>
-                <td class="number">{formatRupiah(receipt.amount)}</td>
-                <td class="number">{receipt.pkp ? formatRupiah(receipt.ppn_idr) : "—"}</td>
-                <td class="number" data-refunded={receipt.refunded_idr}>
-                  {formatRupiah(receipt.refunded_idr)}
-                  {pending.length > 0 && <span class="muted">(+{pending.length} pending)</span>}
-                </td>
-                {admin && (
+      {data.receipts.length === 0 && (
+        <EmptyState
+          title="No receipts yet"
+          action={{ href: `${base}/payments`, label: "See payments" }}
+          more={{ href: "/docs/receipts", label: "Receipts, PPN and refunds" }}
+        >
+          <p>
+            A numbered receipt is issued for every paid payment, with the PPN split when you are a PKP. Once a
+            payment is paid (in sandbox: a simulated one), its receipt and the refund form appear here.
+          </p>
+        </EmptyState>
+      )}
+      {data.receipts.length > 0 && (
+        <table class="list receipts">
+          <thead>
+            <tr>
+              <th scope="col">Receipt</th>
+              <th scope="col">Buyer</th>
+              <th scope="col">Plan</th>
+              <th scope="col">Paid</th>
+              <th scope="col">PPN</th>
+              <th scope="col">Refunded</th>
+              {admin && <th scope="col">Refund</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {data.receipts.map((receipt) => {
+              const pending = data.refunds.filter((r) =>
+                r.receipt_id === receipt.receipt_id && (r.status === "pending" || r.status === "requested")
+              );
+              const left = receipt.amount - receipt.refunded_idr -
+                pending.reduce((sum, r) => sum + r.amount, 0);
+              return (
+                <tr key={receipt.receipt_id} data-receipt={receipt.number}>
                   <td>
-                    {receipt.method === "bank_transfer"
-                      ? <span class="muted">Not refundable through Xendit (virtual account)</span>
-                      : left < 1
-                      ? <span class="muted">Refunded in full</span>
-                      : (
-                        <form method="post" action={`${base}/receipts`} class="inline refund-form">
-                          <CsrfField token={data.frame.csrf} />
-                          <input type="hidden" name="receipt" value={receipt.receipt_id} />
-                          <label>
-                            Amount (IDR, empty: {formatRupiah(left)})
-                            <input
-                              name="amount"
-                              inputMode="numeric"
-                              pattern="\d*"
-                              placeholder={String(left)}
-                            />
-                          </label>
-                          <label>
-                            Reason
-                            <select name="reason">
-                              {REFUND_REASONS.map((reason) => (
-                                <option key={reason} value={reason}>{reason}</option>
-                              ))}
-                            </select>
-                          </label>
-                          <label>
-                            Plan
-                            <select name="plan_effect">
-                              {PLAN_EFFECTS.map((effect) => (
-                                <option key={effect} value={effect}>{EFFECT_LABELS[effect]}</option>
-                              ))}
-                            </select>
-                          </label>
-                          <button type="submit" class="button secondary small">
-                            Refund<span class="visually-hidden">{receipt.number}</span>
-                          </button>
-                        </form>
-                      )}
+                    <a href={`/billing/receipts/${receipt.receipt_id}`}>{receipt.number}</a>{" "}
+                    <span class={`badge ${receipt.environment}`}>{receipt.environment}</span>
                   </td>
-                )}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                  <td>
+                    {receipt.buyer.email}
+                    {receipt.buyer.tax_id && (
+                      <>
+                        <br />NPWP/NIK {receipt.buyer.tax_id}
+                      </>
+                    )}
+                  </td>
+                  <td>
+                    {receipt.plan_name} <span class="muted">{receipt.method}</span>
+                  </td>
+                  <td class="number">{formatRupiah(receipt.amount)}</td>
+                  <td class="number">{receipt.pkp ? formatRupiah(receipt.ppn_idr) : "—"}</td>
+                  <td class="number" data-refunded={receipt.refunded_idr}>
+                    {formatRupiah(receipt.refunded_idr)}
+                    {pending.length > 0 && <span class="muted">(+{pending.length} pending)</span>}
+                  </td>
+                  {admin && (
+                    <td>
+                      {receipt.method === "bank_transfer"
+                        ? <span class="muted">Not refundable through Xendit (virtual account)</span>
+                        : left < 1
+                        ? <span class="muted">Refunded in full</span>
+                        : (
+                          <form method="post" action={`${base}/receipts`} class="inline refund-form">
+                            <CsrfField token={data.frame.csrf} />
+                            <input type="hidden" name="receipt" value={receipt.receipt_id} />
+                            <label>
+                              Amount (IDR, empty: {formatRupiah(left)})
+                              <input
+                                name="amount"
+                                inputMode="numeric"
+                                pattern="\d*"
+                                placeholder={String(left)}
+                              />
+                            </label>
+                            <label>
+                              Reason
+                              <select name="reason">
+                                {REFUND_REASONS.map((reason) => (
+                                  <option key={reason} value={reason}>{reason}</option>
+                                ))}
+                              </select>
+                            </label>
+                            <label>
+                              Plan
+                              <select name="plan_effect">
+                                {PLAN_EFFECTS.map((effect) => (
+                                  <option key={effect} value={effect}>{EFFECT_LABELS[effect]}</option>
+                                ))}
+                              </select>
+                            </label>
+                            <button type="submit" class="button secondary small">
+                              Refund<span class="visually-hidden">{receipt.number}</span>
+                            </button>
+                          </form>
+                        )}
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
       {data.refunds.length > 0 && (
         <>
           <h2>Refunds</h2>

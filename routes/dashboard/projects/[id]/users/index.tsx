@@ -9,6 +9,7 @@ import { listEnvironmentUsers, searchEnvironmentUsers } from "@/db/user_admin.ts
 import { withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { Frame, type FrameData, ModeBadge } from "@/components/dashboard/Frame.tsx";
+import { EmptyState, firstUserLink } from "@/components/dashboard/EmptyState.tsx";
 
 const PAGE_SIZE = 50;
 
@@ -75,13 +76,27 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
       </form>
       {data.users.length === 0
         ? (
-          <p class="muted">
-            {!data.query
-              ? "No users yet."
-              : /^[^@]+@/.test(data.query)
-              ? `No ${data.project.mode} user has the email ${data.query}.`
-              : `No ${data.project.mode} user matches ${data.query}.`}
-          </p>
+          !data.query
+            ? (
+              <EmptyState
+                title={`No ${data.project.mode} users yet`}
+                action={firstUserLink(data.project)}
+                more={{ href: "/docs/migrating", label: "Or import users from another service" }}
+              >
+                <p>
+                  The people who sign up or sign in on your app's hosted login appear here, with their plan
+                  and how they sign in. Make a first test user on the hosted sign-up page; in sandbox mode its
+                  confirmation mail waits in the <a href={`${base}/sandbox-inbox`}>sandbox inbox</a>.
+                </p>
+              </EmptyState>
+            )
+            : (
+              <p class="muted">
+                {/^[^@]+@/.test(data.query)
+                  ? `No ${data.project.mode} user has the email ${data.query}.`
+                  : `No ${data.project.mode} user matches ${data.query}.`}
+              </p>
+            )
         )
         : (
           <table class="list stack">
