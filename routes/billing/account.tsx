@@ -26,18 +26,11 @@ const Query = z.object({
   client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…)."),
   notice: z.enum(NOTICES).optional(),
 });
+/** The page's language rides along, so the answer to a form is in the language the form was in. */
+const Common = { ...CsrfField, client_id: Query.shape.client_id, lang: z.enum(["en", "id"]).optional() };
 const Action = z.discriminatedUnion("action", [
-  z.object({
-    ...CsrfField,
-    client_id: Query.shape.client_id,
-    action: z.literal("change"),
-    plan: z.string().max(64),
-  }),
-  z.object({
-    ...CsrfField,
-    client_id: Query.shape.client_id,
-    action: z.enum(["withdraw", "cancel", "resume"]),
-  }),
+  z.object({ ...Common, action: z.literal("change"), plan: z.string().max(64) }),
+  z.object({ ...Common, action: z.enum(["withdraw", "cancel", "resume"]) }),
 ]);
 
 type AccountData = {
@@ -81,7 +74,14 @@ export const handler: Handlers<AccountData> = {
     if (!who.userId) return signInFirst(c, form.client_id, "account");
     const userId = who.userId;
     const back = (notice: PortalNotice) =>
-      c.redirect(`/billing/account?${new URLSearchParams({ client_id: form.client_id, notice })}`, 303);
+      c.redirect(
+        `/billing/account?${new URLSearchParams({
+          client_id: form.client_id,
+          notice,
+          ...(form.lang ? { lang: form.lang } : {}),
+        })}`,
+        303,
+      );
     try {
       switch (form.action) {
         case "change": {
@@ -121,6 +121,7 @@ function ActionForm(
     <form method="post" action="/billing/account">
       <input type="hidden" name="csrf" value={props.data.csrf} />
       <input type="hidden" name="client_id" value={props.data.clientId} />
+      <input type="hidden" name="lang" value={props.data.lang} />
       <input type="hidden" name="action" value={props.action} />
       {props.plan && <input type="hidden" name="plan" value={props.plan} />}
       <button type="submit" class={props.secondary ? "button secondary" : "button"}>{props.label}</button>

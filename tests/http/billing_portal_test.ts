@@ -128,6 +128,13 @@ Deno.test("portal — cancel, resume, schedule a downgrade and withdraw it, upgr
   assert.match((await post(cookie, { csrf, action: "cancel" })).headers.get("location")!, /notice=canceled/);
   assert.match((await post(cookie, { csrf, action: "resume" })).headers.get("location")!, /notice=resumed/);
   assert.equal(await status(shop.userId), "active");
+  const inIndonesian = await post(cookie, { csrf, action: "cancel", lang: "id" });
+  assert.equal(
+    inIndonesian.headers.get("location"),
+    `${portal}&notice=canceled&lang=id`,
+    "the answer keeps the language",
+  );
+  await post(cookie, { csrf, action: "resume" });
   assert.match((await post(cookie, { csrf, action: "resume" })).headers.get("location")!, /notice=refused/);
 
   assert.match(
