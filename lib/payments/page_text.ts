@@ -45,6 +45,7 @@ const en = {
   listPrice: "List price",
   couponInvalid: "This coupon cannot be used for this checkout.",
   couponUnavailable: "This coupon has been used up, or this account has used it already.",
+  couponTooMany: "Too many codes were refused here. Try again in a few minutes.",
 };
 export type BillingText = typeof en;
 
@@ -88,6 +89,7 @@ const id: BillingText = {
   listPrice: "Harga normal",
   couponInvalid: "Kupon ini tidak bisa dipakai untuk pembayaran ini.",
   couponUnavailable: "Kupon ini sudah habis, atau akun ini sudah pernah memakainya.",
+  couponTooMany: "Terlalu banyak kode yang ditolak di sini. Coba lagi beberapa menit lagi.",
 };
 
 export const BILLING_TEXT: Record<Lang, BillingText> = { en, id };

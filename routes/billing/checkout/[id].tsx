@@ -18,7 +18,7 @@ type CheckoutData = {
   sandbox: boolean;
   csrf: string;
   /** Why the last coupon was refused (the coupon form redirects back here with it). */
-  couponError: "invalid" | "unavailable" | null;
+  couponError: "invalid" | "unavailable" | "too_many" | null;
 };
 
 export const handler: Handlers<CheckoutData> = {
@@ -33,9 +33,10 @@ export const handler: Handlers<CheckoutData> = {
       qr: qrString ? qrDataUrl(qrString) : null,
       sandbox: checkout.xendit_account === "simulator",
       csrf: csrfToken(c),
-      couponError: ((error) => error === "invalid" || error === "unavailable" ? error : null)(
-        c.req.query("coupon_error"),
-      ),
+      couponError: ((error) =>
+        error === "invalid" || error === "unavailable" || error === "too_many" ? error : null)(
+          c.req.query("coupon_error"),
+        ),
     }, { title: `${BILLING_TEXT[lang].payFor} ${checkout.plan_name}`, lang });
   },
 };
@@ -119,7 +120,11 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
           <button type="submit" class="button secondary">{text.applyCoupon}</button>
           {data.couponError && (
             <p class="error" role="alert">
-              {data.couponError === "invalid" ? text.couponInvalid : text.couponUnavailable}
+              {data.couponError === "invalid"
+                ? text.couponInvalid
+                : data.couponError === "too_many"
+                ? text.couponTooMany
+                : text.couponUnavailable}
             </p>
           )}
         </form>
