@@ -1048,6 +1048,7 @@ create table astapa.refunds (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   succeeded_at timestamp with time zone,
+  checked_at timestamp with time zone,
   constraint refunds_pkey PRIMARY KEY (project_id, id),
   constraint refunds_provider_id_key UNIQUE (project_id, provider_id),
   constraint refunds_public_id_key UNIQUE (public_id),
@@ -1065,10 +1066,11 @@ alter table astapa.refunds enable row level security;
 alter table astapa.refunds force row level security;
 comment on table astapa.refunds is 'Refunds of paid payments through Xendit. status: requested (asked of Xendit), pending (Xendit accepted it), succeeded (the refund callback said so; final) or failed (Xendit refused it or reported failure; its amount is free again). A payment''s requested, pending and succeeded refunds never add up to more than it paid. plan_effect is applied when the refund succeeds: end_now (back to the default plan), keep_to_period_end (canceled at period end) or none.';
 comment on column astapa.refunds.checkout_public_id is 'The checkout the refunded payment belongs to, kept here so a refund callback finds its account from the refund alone.';
+comment on column astapa.refunds.checked_at is 'When reconciliation last asked Xendit about this requested or pending refund.';
 CREATE INDEX refunds_payment_idx ON astapa.refunds USING btree (project_id, payment_id, id);
 grant select on astapa.refunds to astapa_app;
 grant insert (project_id, payment_id, checkout_public_id, amount, reason, plan_effect, requested_by) on astapa.refunds to astapa_app;
-grant update (status, provider_id, failure_code, updated_at, succeeded_at) on astapa.refunds to astapa_app;
+grant update (status, provider_id, failure_code, updated_at, succeeded_at, checked_at) on astapa.refunds to astapa_app;
 create policy "a project asks for its own refunds" on astapa.refunds as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own refunds" on astapa.refunds as permissive for select to astapa_app, astapa_owner
@@ -2374,6 +2376,39 @@ AS $function$
   $function$;
 comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.claim_stale_refunds(project_id text, now timestamp with time zone, older_than_seconds integer, max_rows integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    claimed jsonb;
+  begin
+    if now is null or older_than_seconds is null or older_than_seconds < 0 then
+      raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
+    end if;
+    -- Claiming stamps checked_at, so each stale refund is asked about once per period by one instance.
+    with stale as (
+      select r.id from astapa.refunds as r
+      where r.project_id = claim_stale_refunds.project_id and r.status in ('requested', 'pending')
+        and r.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
+        and (r.checked_at is null or r.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+      order by r.id
+      for update skip locked
+      limit least(greatest(max_rows, 1), 500)),
+    stamped as (
+      update astapa.refunds as r set checked_at = now
+      from stale where r.project_id = claim_stale_refunds.project_id and r.id = stale.id
+      returning r.*)
+    select coalesce(pg_catalog.jsonb_agg(astapa.refund_json(st) order by st.id), '[]') into claimed
+    from stamped as st;
+    return claimed;
+  end
+  $function$;
+comment on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) is 'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
+grant execute on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.claim_webhook_deliveries(project_id text, max_deliveries integer DEFAULT 20, lease_seconds integer DEFAULT 60)
