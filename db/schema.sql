@@ -8472,6 +8472,7 @@ AS $function$
       'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
       'coupon_code', c.coupon_code, 'discount_idr', c.discount_idr,
+      'buyer_name', c.buyer_name, 'buyer_tax_id', c.buyer_tax_id,
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
