@@ -8,6 +8,7 @@ import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
 import { refundPayment } from "@/lib/payments/refunds.ts";
 import { PLAN_EFFECTS, REFUND_REASONS } from "@/db/refunds.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
+import { TaxSettingsForm } from "@/components/dashboard/TaxSettingsForm.tsx";
 
 export const handler: Handlers<ReceiptsData> = {
   GET: async (c) => {
@@ -179,6 +180,12 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
           </table>
         </>
       )}
+      <TaxSettingsForm
+        action={`${base}/receipts/tax`}
+        csrf={data.frame.csrf}
+        tax={data.tax}
+        canEdit={admin}
+      />
     </Frame>
   );
 }
