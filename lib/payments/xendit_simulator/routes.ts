@@ -8,6 +8,7 @@ import { SimulatorError } from "./simulator.ts";
 import { channelProblem, firstIssue, InvoiceInput, PaymentRequestInput } from "./validate.ts";
 import { hex } from "@/lib/secrets.ts";
 import { refundRoutes } from "./refunds.ts";
+import { paymentMethodPages, paymentMethodRoutes } from "./payment_methods.ts";
 
 export type SimEnv = { Variables: { account: SimulatorAccount } };
 
@@ -32,6 +33,8 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
     if (invoice.status === "PENDING") await sim.settle(invoice.id, "pay");
     return c.redirect(invoice.successRedirectUrl ?? `${sim.baseUrl}/web/invoices/${invoice.id}`, 303);
   });
+
+  paymentMethodPages(app, sim);
 
   app.use("*", async (c, next) => {
     const account = await accountFor(sim, c.req.header("authorization"));
@@ -151,6 +154,7 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
   });
 
   refundRoutes(app, sim);
+  paymentMethodRoutes(app, sim);
 
   app.notFound((c) => c.json({ error_code: "NOT_FOUND", message: "Endpoint not found" }, 404));
   return app;
