@@ -405,3 +405,74 @@ Deno.test("xendit simulator — linked e-wallets through xendit-node's PaymentMe
   }));
   assert.equal(oneTime.status, 400);
 });
+
+Deno.test("xendit simulator — a payment request on a linked e-wallet debits it, then calls back (or fails)", async () => {
+  const xendit = new Xendit({ secretKey: TEST_SECRET_KEY, xenditURL: served.url });
+  const pm = await xendit.PaymentMethod.createPaymentMethod({
+    data: {
+      type: "EWALLET",
+      reusability: "MULTIPLE_USE",
+      ewallet: {
+        channelCode: "DANA",
+        channelProperties: {
+          successReturnUrl: "https://shop.example/ok",
+          failureReturnUrl: "https://shop.example/no",
+        },
+      },
+    },
+  });
+  const charge = (referenceId: string) =>
+    xendit.PaymentRequest.createPaymentRequest({
+      idempotencyKey: referenceId,
+      data: { referenceId, amount: 99_000, currency: "IDR", paymentMethodId: pm.id },
+    });
+  const notYet = await sdkError(charge(`chk_${crypto.randomUUID()}`));
+  assert.deepEqual([notYet.status, notYet.errorCode], [400, "INVALID_PAYMENT_METHOD"], "not linked yet");
+  const approved = await fetch(`${served.url}/web/payment_methods/${pm.id}/approve`, {
+    method: "POST",
+    redirect: "manual",
+  });
+  await approved.body?.cancel();
+
+  const before = receiver.received.length;
+  const reference = `chk_${crypto.randomUUID()}`;
+  const pr = await charge(reference);
+  assert.equal(pr.status, "PENDING");
+  assert.equal(pr.paymentMethod.id, pm.id);
+  assert.equal(pr.paymentMethod.ewallet?.channelCode, "DANA");
+  assert.equal((await charge(reference)).id, pr.id, "the idempotency key replays");
+  await served.sim.webhooks.idle();
+  const paid = receiver.received.slice(before).map((r) => PaymentCallbackFromJSON(r.body))
+    .find((callback) => callback.data?.paymentRequestId === pr.id);
+  assert.equal(paid?.event, "payment.succeeded");
+  assert.equal(paid?.data?.amount, 99_000);
+  assert.equal(
+    (await xendit.PaymentRequest.getPaymentRequestByID({ paymentRequestId: pr.id })).status,
+    "SUCCEEDED",
+  );
+
+  served.sim.linkedChargeOutcome = "fail";
+  try {
+    const declined = await charge(`chk_${crypto.randomUUID()}`);
+    await served.sim.webhooks.idle();
+    assert.equal(
+      (await xendit.PaymentRequest.getPaymentRequestByID({ paymentRequestId: declined.id })).status,
+      "FAILED",
+    );
+  } finally {
+    served.sim.linkedChargeOutcome = "pay";
+  }
+  await xendit.PaymentMethod.expirePaymentMethod({ paymentMethodId: pm.id });
+  assert.equal(
+    (await sdkError(charge(`chk_${crypto.randomUUID()}`))).errorCode,
+    "INVALID_PAYMENT_METHOD",
+    "unlinked",
+  );
+  const both = await fetch(`${served.url}/payment_requests`, {
+    method: "POST",
+    headers: { authorization: `Basic ${btoa(`${TEST_SECRET_KEY}:`)}`, "content-type": "application/json" },
+    body: JSON.stringify({ reference_id: "x", amount: 1000, currency: "IDR" }),
+  });
+  assert.equal(both.status, 400, "neither a method nor a linked one");
+  await both.body?.cancel();
+});

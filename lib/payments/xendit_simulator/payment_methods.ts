@@ -5,13 +5,17 @@
  * (no API key, like Xendit's), approving it makes the method ACTIVE and sends `payment_method.activated`,
  * declining sends `payment_method.failed`; GET reads one, POST …/expire unlinks it (`payment_method.expired`).
  * ShopeePay needs Xendit's approval for linking: refused until `sim.approvedLinkingChannels` includes it.
+ * A payment request naming an ACTIVE method (`payment_method_id`) debits it without the customer: PENDING in the
+ * answer, then settled right after (`sim.linkedChargeOutcome`: pay or fail) with its `payment.*` callback.
  * Methods live in the memory of the instance that made them (as refunds do).
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { SimEnv } from "./routes.ts";
 import { SimulatorError, type XenditSimulator } from "./simulator.ts";
-import { firstIssue } from "./validate.ts";
+import { firstIssue, type PaymentRequestInput } from "./validate.ts";
+import { paymentRequestBody } from "./bodies.ts";
+import type { SimulatorAccount } from "./simulator.ts";
 
 export type PaymentMethodRecord = {
   secretKey: string;
@@ -200,4 +204,45 @@ export function paymentMethodRoutes(app: Hono<SimEnv>, sim: XenditSimulator): vo
     const pm = ownMethod(sim, c);
     return c.json(paymentMethodBody(sim, settlePaymentMethod(sim, pm.id, "expire")));
   });
+}
+
+/** A payment request on a linked method: the merchant debits the customer's linked e-wallet (a renewal). */
+export async function chargeLinkedMethod(
+  sim: XenditSimulator,
+  account: SimulatorAccount,
+  input: PaymentRequestInput,
+): Promise<Record<string, unknown>> {
+  const pm = sim.paymentMethods.get(input.payment_method_id ?? "");
+  if (!pm || pm.secretKey !== account.secretKey) {
+    throw new SimulatorError(404, "DATA_NOT_FOUND", "Payment method not found");
+  }
+  if (pm.status !== "ACTIVE") {
+    throw new SimulatorError(400, "INVALID_PAYMENT_METHOD", `payment method is ${pm.status}, not ACTIVE`);
+  }
+  const now = new Date().toISOString();
+  const record = {
+    secretKey: account.secretKey,
+    id: `pr-${crypto.randomUUID()}`,
+    paymentMethodId: pm.id,
+    businessId: account.businessId,
+    referenceId: input.reference_id,
+    amount: input.amount,
+    currency: "IDR" as const,
+    description: input.description ?? null,
+    metadata: input.metadata ?? null,
+    type: "EWALLET" as const,
+    channelCode: pm.channelCode,
+    channelProperties: pm.mobileNumber ? { mobile_number: pm.mobileNumber } : {},
+    status: "PENDING" as const,
+    failureCode: null,
+    created: now,
+    updated: now,
+    paymentId: null,
+  };
+  await sim.store(account, { kind: "payment_request", record });
+  // Debited after the answer, as Xendit does: the callback may still reach the app before it records the charge.
+  queueMicrotask(() => {
+    sim.settle(record.id, sim.linkedChargeOutcome === "fail" ? "fail" : "pay").catch(() => {});
+  });
+  return paymentRequestBody(record);
 }
