@@ -31,6 +31,9 @@ export const CheckoutSchema = z.object({
   /** The coupon taken off the list price (amount + discount_idr), for the receipt. */
   coupon_code: z.string().nullable(),
   discount_idr: z.number().int(),
+  /** Who the receipt is made out to (name, NPWP or NIK), when the buyer or the API gave them. */
+  buyer_name: z.string().nullable(),
+  buyer_tax_id: z.string().nullable(),
   xendit_account: XenditAccountSchema,
   environment: z.enum(["sandbox", "production"]),
   period_start: z.string().nullable(),

@@ -98,3 +98,18 @@ export function refundAccount(tx: Tx, refundId: string): Promise<{ checkout_id: 
     z.object({ checkout_id: z.string().nullable() }).nullable(),
   );
 }
+
+/** Claims requested or pending refunds older than `olderThanSeconds` for a check with Xendit. */
+export function claimStaleRefunds(
+  tx: Tx,
+  projectId: string,
+  now: Date,
+  olderThanSeconds: number,
+  maxRows = 50,
+): Promise<Refund[]> {
+  return result(
+    tx`select api.claim_stale_refunds(${projectId}, ${now.toISOString()}::timestamptz, ${olderThanSeconds},
+      ${maxRows}) as result`,
+    z.array(RefundSchema),
+  );
+}

@@ -1051,6 +1051,7 @@ create table astapa.refunds (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   succeeded_at timestamp with time zone,
+  checked_at timestamp with time zone,
   constraint refunds_pkey PRIMARY KEY (project_id, id),
   constraint refunds_provider_id_key UNIQUE (project_id, provider_id),
   constraint refunds_public_id_key UNIQUE (public_id),
@@ -1068,10 +1069,11 @@ alter table astapa.refunds enable row level security;
 alter table astapa.refunds force row level security;
 comment on table astapa.refunds is 'Refunds of paid payments through Xendit. status: requested (asked of Xendit), pending (Xendit accepted it), succeeded (the refund callback said so; final) or failed (Xendit refused it or reported failure; its amount is free again). A payment''s requested, pending and succeeded refunds never add up to more than it paid. plan_effect is applied when the refund succeeds: end_now (back to the default plan), keep_to_period_end (canceled at period end) or none.';
 comment on column astapa.refunds.checkout_public_id is 'The checkout the refunded payment belongs to, kept here so a refund callback finds its account from the refund alone.';
+comment on column astapa.refunds.checked_at is 'When reconciliation last asked Xendit about this requested or pending refund.';
 CREATE INDEX refunds_payment_idx ON astapa.refunds USING btree (project_id, payment_id, id);
 grant select on astapa.refunds to astapa_app;
 grant insert (project_id, payment_id, checkout_public_id, amount, reason, plan_effect, requested_by) on astapa.refunds to astapa_app;
-grant update (status, provider_id, failure_code, updated_at, succeeded_at) on astapa.refunds to astapa_app;
+grant update (status, provider_id, failure_code, updated_at, succeeded_at, checked_at) on astapa.refunds to astapa_app;
 create policy "a project asks for its own refunds" on astapa.refunds as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own refunds" on astapa.refunds as permissive for select to astapa_app, astapa_owner
@@ -1999,6 +2001,83 @@ comment on function api.authorization_client(text) is 'For /auth/login: the proj
 grant execute on function api.authorization_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.billing_account(project_id text, user_id bigint, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    who_email text;
+    current astapa.subscriptions;
+    next_plan astapa.plans;
+  begin
+    select u.email into who_email from astapa.users as u
+    where u.project_id = billing_account.project_id and u.id = billing_account.user_id and not u.disabled;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = billing_account.project_id and s.user_id = billing_account.user_id and s.ended_at is null;
+    -- What the next renewal charges: the plan the period renews into (a scheduled change's), at its price today.
+    if current.id is not null and current.status = 'active' and current.paid_through is not null then
+      select * into next_plan from astapa.plans as p
+      where p.project_id = current.project_id and p.key = astapa.next_period_plan(current)
+        and p.archived_at is null and p.price_idr > 0 and p.interval in ('month', 'year');
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'sub', user_id::text,
+      'email', who_email,
+      'plan', astapa.plan_json(project_id, astapa.user_plan(project_id, user_id)),
+      'subscription', case when current.id is not null then astapa.subscription_json(current) end,
+      'next_renewal', case when next_plan.key is not null then pg_catalog.jsonb_build_object(
+        'at', current.paid_through, 'plan', next_plan.key, 'plan_name', next_plan.name,
+        'amount', next_plan.price_idr, 'interval', next_plan.interval) end,
+      'open_change', (select astapa.plan_change_json(c) from astapa.plan_changes as c
+                      where c.project_id = billing_account.project_id and c.user_id = billing_account.user_id
+                        and c.status in ('awaiting_payment', 'scheduled')
+                      order by c.id desc limit 1),
+      -- Pay links still usable: a renewal, a trial's first period or an upgrade waiting for its payment.
+      'open_checkouts', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'checkout_id', k.public_id, 'plan', k.plan_key, 'amount', k.amount, 'status', k.status,
+                 'period_start', k.period_start, 'expires_at', k.expires_at) order by k.id desc)
+        from astapa.checkouts as k
+        where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
+          and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
+      'payments', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
+                 'plan', r.plan_key, 'plan_name', r.plan_name, 'period_start', r.period_start,
+                 'period_end', r.period_end, 'method', r.method, 'bank', r.bank, 'amount', r.amount,
+                 'coupon_code', r.coupon_code, 'discount_idr', r.discount_idr,
+                 'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id),
+                 'refunds', coalesce((
+                   select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                            'refund_id', f.public_id, 'amount', f.amount, 'status', f.status,
+                            'created_at', f.created_at, 'succeeded_at', f.succeeded_at) order by f.id)
+                   from astapa.refunds as f
+                   where f.project_id = r.project_id and f.payment_id = r.payment_id), '[]'))
+               order by r.id desc)
+        from (select * from astapa.receipts as x
+              where x.project_id = billing_account.project_id and x.user_id = billing_account.user_id
+              order by x.id desc limit 100) as r), '[]'),
+      'trials', coalesce((
+        select pg_catalog.jsonb_agg(t.plan_key order by t.started_at)
+        from astapa.trials as t
+        where t.project_id = billing_account.project_id and t.user_id = billing_account.user_id), '[]'),
+      'plans', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
+                 'interval', p.interval, 'trial_days', p.trial_days) order by p.sort_order, p.price_idr, p.key)
+        from astapa.plans as p
+        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
+  end
+  $function$;
+comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
+grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_plan_change(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2304,6 +2383,39 @@ AS $function$
   $function$;
 comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.claim_stale_refunds(project_id text, now timestamp with time zone, older_than_seconds integer, max_rows integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    claimed jsonb;
+  begin
+    if now is null or older_than_seconds is null or older_than_seconds < 0 then
+      raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
+    end if;
+    -- Claiming stamps checked_at, so each stale refund is asked about once per period by one instance.
+    with stale as (
+      select r.id from astapa.refunds as r
+      where r.project_id = claim_stale_refunds.project_id and r.status in ('requested', 'pending')
+        and r.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
+        and (r.checked_at is null or r.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+      order by r.id
+      for update skip locked
+      limit least(greatest(max_rows, 1), 500)),
+    stamped as (
+      update astapa.refunds as r set checked_at = now
+      from stale where r.project_id = claim_stale_refunds.project_id and r.id = stale.id
+      returning r.*)
+    select coalesce(pg_catalog.jsonb_agg(astapa.refund_json(st) order by st.id), '[]') into claimed
+    from stamped as st;
+    return claimed;
+  end
+  $function$;
+comment on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) is 'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
+grant execute on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.claim_webhook_deliveries(project_id text, max_deliveries integer DEFAULT 20, lease_seconds integer DEFAULT 60)
@@ -5142,6 +5254,15 @@ AS $function$
     if target.status in ('paid', 'expired') then
       raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
     end if;
+    -- A pay link for a period (a renewal, a trial's first month) whose period another payment already bought:
+    -- taking this one too would charge twice for one period (e.g. the trial bought on the plan picker).
+    if target.period_start is not null and exists (
+         select from astapa.subscriptions as s
+         where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
+           and s.plan_key = target.plan_key and s.status in ('active', 'past_due', 'canceled')
+           and s.paid_through > target.period_start) then
+      raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
+    end if;
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -5163,7 +5284,7 @@ AS $function$
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, or amount (what the charge was made for) no longer the checkout''s.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -7869,7 +7990,13 @@ AS $function$
             select * into current from astapa.subscriptions as s
             where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
-            period_start := coalesce(target.period_start,
+            -- A pay link whose period another payment bought meanwhile (both charged before either was paid)
+            -- buys the next period: no rupiah is taken for nothing.
+            period_start := coalesce(
+              case when target.period_start is not null and current.plan_key = target.plan_key
+                        and current.status in ('active', 'past_due', 'canceled')
+                        and current.paid_through > target.period_start then current.paid_through
+                   else target.period_start end,
               case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
                         and current.paid_through > pg_catalog.now() then current.paid_through
                    -- Paying for the plan one is trying keeps the trial's remaining days.
@@ -7881,6 +8008,10 @@ AS $function$
               when 'year' then period_start + interval '1 year' end;
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
+            -- Pay links of this plan for periods this payment covered (a trial's reminder when the plan was
+            -- bought on the picker) expire while no charge was made on them; one with a charge is refused a
+            -- second charge by api.record_payment and, if paid anyway, buys the next period (above).
+            perform astapa.expire_covered_checkouts(target, period_end);
             end if;
             -- Every paid payment gets its numbered receipt in the same transaction (db/api/receipts.sql); an
             -- upgrade's receipt covers the rest of the period it paid for.
@@ -8339,6 +8470,7 @@ AS $function$
       'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
       'coupon_code', c.coupon_code, 'discount_idr', c.discount_idr,
+      'buyer_name', c.buyer_name, 'buyer_tax_id', c.buyer_tax_id,
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
@@ -8793,6 +8925,29 @@ AS $function$
   $function$;
 comment on function astapa.emit_user_created() is 'Trigger: every new user is a user.created event.';
 grant execute on function astapa.emit_user_created() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.expire_covered_checkouts(paid astapa.checkouts, paid_through timestamp with time zone)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    expired_id text;
+  begin
+    for expired_id in
+      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = paid.project_id and c.user_id = paid.user_id and c.id <> paid.id
+        and c.plan_key = paid.plan_key and c.status = 'open' and c.period_start is not null
+        and c.period_start < paid_through
+      returning c.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+  end
+  $function$;
+comment on function astapa.expire_covered_checkouts(astapa.checkouts,timestamp with time zone) is 'Expires a user''s open pay links (no charge yet) of the plan a payment just bought, for periods starting before what it paid through: they would charge a second time for a period already paid.';
+grant execute on function astapa.expire_covered_checkouts(astapa.checkouts,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text, user_id bigint)

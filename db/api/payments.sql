@@ -171,6 +171,7 @@ create or replace function astapa.checkout_json(c astapa.checkouts) returns json
       'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
       'coupon_code', c.coupon_code, 'discount_idr', c.discount_idr,
+      'buyer_name', c.buyer_name, 'buyer_tax_id', c.buyer_tax_id,
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
@@ -305,6 +306,15 @@ create or replace function api.record_payment(project_id text, checkout_id text,
     if target.status in ('paid', 'expired') then
       raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
     end if;
+    -- A pay link for a period (a renewal, a trial's first month) whose period another payment already bought:
+    -- taking this one too would charge twice for one period (e.g. the trial bought on the plan picker).
+    if target.period_start is not null and exists (
+         select from astapa.subscriptions as s
+         where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
+           and s.plan_key = target.plan_key and s.status in ('active', 'past_due', 'canceled')
+           and s.paid_through > target.period_start) then
+      raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
+    end if;
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -330,7 +340,7 @@ create or replace function api.record_payment(project_id text, checkout_id text,
 comment on function api.record_payment(text, text, jsonb) is
   'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout '
   '(again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, '
-  'or amount (what the charge was made for) no longer the checkout''s.';
+  'amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
 
 grant execute on function api.record_payment(text, text, jsonb) to astapa_app;
 
@@ -566,7 +576,13 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
             select * into current from astapa.subscriptions as s
             where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
-            period_start := coalesce(target.period_start,
+            -- A pay link whose period another payment bought meanwhile (both charged before either was paid)
+            -- buys the next period: no rupiah is taken for nothing.
+            period_start := coalesce(
+              case when target.period_start is not null and current.plan_key = target.plan_key
+                        and current.status in ('active', 'past_due', 'canceled')
+                        and current.paid_through > target.period_start then current.paid_through
+                   else target.period_start end,
               case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
                         and current.paid_through > pg_catalog.now() then current.paid_through
                    -- Paying for the plan one is trying keeps the trial's remaining days.
@@ -578,6 +594,10 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
               when 'year' then period_start + interval '1 year' end;
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
+            -- Pay links of this plan for periods this payment covered (a trial's reminder when the plan was
+            -- bought on the picker) expire while no charge was made on them; one with a charge is refused a
+            -- second charge by api.record_payment and, if paid anyway, buys the next period (above).
+            perform astapa.expire_covered_checkouts(target, period_end);
             end if;
             -- Every paid payment gets its numbered receipt in the same transaction (db/api/receipts.sql); an
             -- upgrade's receipt covers the rest of the period it paid for.
@@ -594,6 +614,33 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
     return applied_outcome;
   end
   $$;
+
+create or replace function astapa.expire_covered_checkouts(paid astapa.checkouts, paid_through timestamptz)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    expired_id text;
+  begin
+    for expired_id in
+      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = paid.project_id and c.user_id = paid.user_id and c.id <> paid.id
+        and c.plan_key = paid.plan_key and c.status = 'open' and c.period_start is not null
+        and c.period_start < paid_through
+      returning c.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+  end
+  $$;
+
+comment on function astapa.expire_covered_checkouts(astapa.checkouts, timestamptz) is
+  'Expires a user''s open pay links (no charge yet) of the plan a payment just bought, for periods starting '
+  'before what it paid through: they would charge a second time for a period already paid.';
+
+grant execute on function astapa.expire_covered_checkouts(astapa.checkouts, timestamptz) to astapa_app;
 
 comment on function astapa.apply_payment_event_row(astapa.payment_events) is
   'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. '

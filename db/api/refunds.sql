@@ -338,3 +338,42 @@ comment on function api.list_refunds(text, text, integer) is
   'The project''s refunds, newest first (max_rows 1–200), or those of one receipt (id or number).';
 
 grant execute on function api.list_refunds(text, text, integer) to astapa_app;
+
+create or replace function api.claim_stale_refunds(project_id text, now timestamptz, older_than_seconds integer,
+                                                   max_rows integer default 50)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    claimed jsonb;
+  begin
+    if now is null or older_than_seconds is null or older_than_seconds < 0 then
+      raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
+    end if;
+    -- Claiming stamps checked_at, so each stale refund is asked about once per period by one instance.
+    with stale as (
+      select r.id from astapa.refunds as r
+      where r.project_id = claim_stale_refunds.project_id and r.status in ('requested', 'pending')
+        and r.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
+        and (r.checked_at is null or r.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+      order by r.id
+      for update skip locked
+      limit least(greatest(max_rows, 1), 500)),
+    stamped as (
+      update astapa.refunds as r set checked_at = now
+      from stale where r.project_id = claim_stale_refunds.project_id and r.id = stale.id
+      returning r.*)
+    select coalesce(pg_catalog.jsonb_agg(astapa.refund_json(st) order by st.id), '[]') into claimed
+    from stamped as st;
+    return claimed;
+  end
+  $$;
+
+comment on function api.claim_stale_refunds(text, timestamptz, integer, integer) is
+  'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds '
+  'and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and '
+  'returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
+
+grant execute on function api.claim_stale_refunds(text, timestamptz, integer, integer) to astapa_app;

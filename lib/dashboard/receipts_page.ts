@@ -1,14 +1,15 @@
 /**
  * The dashboard's Receipts page: the project's numbered receipts with what was refunded of each, and for
  * admins a refund form per receipt (amount, reason, plan effect) that goes through the same refundPayment as
- * the Platform API. Loaded for GETs and for re-rendering a refused refund with its reason.
+ * the Platform API, and the PPN settings form. Loaded for GETs and for re-rendering a refused form with its
+ * reason.
  */
 import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
 import { getProject, type Project } from "@/db/projects.ts";
-import { listReceipts, type Receipt } from "@/db/receipts.ts";
+import { listReceipts, type Receipt, type TaxSettings, taxSettings } from "@/db/receipts.ts";
 import { listRefunds, PLAN_EFFECTS, type Refund, REFUND_REASONS } from "@/db/refunds.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
@@ -17,6 +18,7 @@ import type { Loader } from "./form_action.ts";
 export const RECEIPT_DONE_MESSAGES: Record<string, string> = {
   refunded:
     "Refund sent to Xendit: it shows as succeeded once Xendit confirms it, and the plan effect applies then.",
+  tax_saved: "Tax settings saved: receipts issued from now on follow them.",
 };
 
 /** What the refund form sends; an empty amount refunds all that is left. */
@@ -35,6 +37,8 @@ export type ReceiptsData = {
   role: MemberRole;
   receipts: Receipt[];
   refunds: Refund[];
+  /** The PPN settings receipts are issued with (the form below the receipts). */
+  tax: TaxSettings;
   notice?: string;
   error?: string;
 };
@@ -46,6 +50,7 @@ export function receiptsView(c: Ctx): Loader<ReceiptsData> {
     role,
     receipts: await listReceipts(tx, projectId, 100),
     refunds: await listRefunds(tx, projectId, null, 200),
+    tax: await taxSettings(tx, projectId),
     notice: RECEIPT_DONE_MESSAGES[c.req.query("done") ?? ""],
     ...(extra.error ? { error: extra.error } : {}),
   });

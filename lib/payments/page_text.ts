@@ -45,6 +45,14 @@ const en = {
   listPrice: "List price",
   couponInvalid: "This coupon cannot be used for this checkout.",
   couponUnavailable: "This coupon has been used up, or this account has used it already.",
+  couponTooMany: "Too many codes were refused here. Try again in a few minutes.",
+  receiptFor: "Receipt made out to (optional)",
+  buyerName: "Name or company",
+  buyerTaxId: "NPWP or NIK",
+  saveBuyer: "Save",
+  buyerSaved: "Saved: the receipt will be made out to these details.",
+  buyerInvalid: "An NPWP has 15 or 16 digits, a NIK 16; a name at most 200 characters.",
+  buyerFixed: "The receipt has already been issued; its details cannot change.",
 };
 export type BillingText = typeof en;
 
@@ -88,6 +96,14 @@ const id: BillingText = {
   listPrice: "Harga normal",
   couponInvalid: "Kupon ini tidak bisa dipakai untuk pembayaran ini.",
   couponUnavailable: "Kupon ini sudah habis, atau akun ini sudah pernah memakainya.",
+  couponTooMany: "Terlalu banyak kode yang ditolak di sini. Coba lagi beberapa menit lagi.",
+  receiptFor: "Kuitansi atas nama (opsional)",
+  buyerName: "Nama atau perusahaan",
+  buyerTaxId: "NPWP atau NIK",
+  saveBuyer: "Simpan",
+  buyerSaved: "Tersimpan: kuitansi akan dibuat atas data ini.",
+  buyerInvalid: "NPWP terdiri dari 15 atau 16 angka, NIK 16 angka; nama paling banyak 200 karakter.",
+  buyerFixed: "Kuitansi sudah diterbitkan; datanya tidak bisa diubah.",
 };
 
 export const BILLING_TEXT: Record<Lang, BillingText> = { en, id };

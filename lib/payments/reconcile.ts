@@ -2,7 +2,8 @@
  * Reconciliation for one project: charges still pending after a while are asked about with Xendit's GET;
  * an answer other than pending is stored as a payment event (marked `reconciled`) and applied by the payment
  * worker exactly like a callback — a callback arriving later with the same status is a duplicate. Then
- * checkouts past their expires_at are marked expired.
+ * checkouts past their expires_at are marked expired, and refunds whose callback never came are asked about
+ * (lib/payments/refund_reconcile.ts).
  */
 import { asApp } from "@/db/client.ts";
 import { claimStalePayments, expireCheckouts } from "@/db/billing.ts";
@@ -10,6 +11,7 @@ import { recordPaymentEvent } from "@/db/payments.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { type ChargeStatus, fetchCharge } from "./xendit.ts";
+import { reconcileRefunds } from "./refund_reconcile.ts";
 
 const PROVIDER_STATUS: Record<
   Exclude<ChargeStatus, "pending">,
@@ -64,5 +66,6 @@ export async function reconcileProject(
     }
   }
   const expired = await asApp(deps.sql, projectId, (tx) => expireCheckouts(tx, projectId, now));
+  recorded += await reconcileRefunds(deps, projectId, now, staleSeconds);
   return { checked: stale.length, recorded, expired };
 }

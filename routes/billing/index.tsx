@@ -1,21 +1,19 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import type { Ctx } from "@/lib/app_env.ts";
 import { asApp } from "@/db/client.ts";
-import { authorizationClient, sessionUser } from "@/db/login.ts";
 import { currentSubscription, listPlans, type Plan } from "@/db/plans.ts";
 import { startTrial, userTrials } from "@/db/trials.ts";
 import { validate } from "@/lib/http/body.ts";
-import { AppError } from "@/lib/http/errors.ts";
-import { csrfToken, readSession } from "@/lib/login/browser.ts";
+import { csrfToken } from "@/lib/login/browser.ts";
+import { CLIENT_ID, signedIn, signInFirst } from "@/lib/payments/billing_session.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { openCheckout } from "@/lib/payments/checkout.ts";
 import { requestPlanChange } from "@/lib/payments/plan_change.ts";
 import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
 
-const Query = z.object({ client_id: z.string().regex(/^cid_[a-z2-7]{24}$/, "A client_id (cid_…).") });
+const Query = z.object({ client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…).") });
 const Choice = z.object({
   ...CsrfField,
   client_id: Query.shape.client_id,
@@ -38,29 +36,6 @@ type BillingData = {
   scheduled: string | null;
   csrf: string;
 };
-
-/** The project a client id names, and the signed-in user of this browser there (null: not signed in). */
-async function signedIn(c: Ctx, clientId: string) {
-  const client = await authorizationClient(c.var.deps.sql, clientId);
-  if (!client) throw new AppError("not_found", { description: "This app is not registered with Astapa." });
-  const session = readSession(c, client.project_id);
-  const userId = session ? await sessionUser(c.var.deps.sql, client.project_id, session) : null;
-  // The app's home: the origin of its first redirect URI (where a paid checkout links back to).
-  const appUrl = client.redirect_uris[0] ? `${new URL(client.redirect_uris[0]).origin}/` : undefined;
-  return { projectId: client.project_id, appName: client.name, appUrl, userId };
-}
-
-/** Through the hosted login (a session for this browser), then back here. */
-function signInFirst(c: Ctx, clientId: string): Response {
-  const login = new URLSearchParams({
-    client_id: clientId,
-    redirect_uri: `${c.var.deps.config.baseUrl}/billing/callback`,
-    response_type: "code",
-    scope: "openid",
-    state: clientId,
-  });
-  return c.redirect(`/auth/login?${login}`, 303);
-}
 
 /** The hosted plan picker: a signed-in user of the app chooses a paid plan and goes to its checkout. */
 export const handler: Handlers<BillingData> = {

@@ -98,3 +98,47 @@ Deno.test("dashboard receipts — list, refund with a plan effect, refused virtu
   assert.ok(after.includes("Refunded in full"));
   assert.ok(after.includes('data-status="succeeded"'));
 });
+
+Deno.test("dashboard receipts — the PPN settings form: owners save them (audited), bad values named, viewers cannot", async () => {
+  const { taxSettings } = await import("@/db/receipts.ts");
+  const tax = `${base}/tax`;
+  const form = {
+    pkp: "true",
+    ppn_rate: "12",
+    tax_base_numerator: "11",
+    tax_base_denominator: "12",
+    seller_name: "PT Warung Awan",
+    seller_npwp: "01.234.567.8-901.000",
+    seller_address: "Jl. Merdeka 1, Bandung",
+  };
+  const refused = await postAs(t, viewer, tax, form);
+  assert.equal(refused.status, 403);
+  assert.equal((await asApp(t.db.sql, p, (tx) => taxSettings(tx, p))).pkp, false, "a viewer changes nothing");
+  const saved = await postAs(t, owner, tax, form);
+  assert.equal(saved.status, 303);
+  assert.equal(saved.headers.get("location"), `${base}?done=tax_saved`);
+  const settings = await asApp(t.db.sql, p, (tx) => taxSettings(tx, p));
+  assert.deepEqual(
+    [settings.pkp, settings.seller_name, settings.seller_npwp, settings.seller_address],
+    [true, "PT Warung Awan", "012345678901000", "Jl. Merdeka 1, Bandung"],
+  );
+  const shown = await (await getAs(t, owner, `${base}?done=tax_saved`)).text();
+  assert.match(shown, /Tax settings saved/);
+  assert.match(shown, /value="PT Warung Awan"/);
+  const bad = await postAs(t, owner, tax, { ...form, ppn_rate: "lots", seller_npwp: "123" });
+  assert.equal(bad.status, 422, "re-rendered with the reason");
+  assert.match(await bad.text(), /class="error"|role="alert"/);
+  assert.equal((await asApp(t.db.sql, p, (tx) => taxSettings(tx, p))).seller_npwp, "012345678901000");
+  // Unchecking PKP and emptying the seller fields restores the defaults.
+  await postAs(t, owner, tax, {
+    ppn_rate: "",
+    tax_base_numerator: "",
+    tax_base_denominator: "",
+    seller_name: "",
+  });
+  const cleared = await asApp(t.db.sql, p, (tx) => taxSettings(tx, p));
+  assert.deepEqual([cleared.pkp, cleared.ppn_rate, cleared.seller_name], [false, 12, null]);
+  const [audit] = await t.db.sql`select count(*)::int as n from astapa.audit_log
+    where project_id = ${p} and action = 'project.tax_settings'`;
+  assert.equal(audit.n, 2, "each saved change is audited");
+});

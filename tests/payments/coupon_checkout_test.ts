@@ -138,3 +138,56 @@ Deno.test("hosted checkout coupon field — JSON discounts; forms need the CSRF 
   assert.match(shown, /PAGE10/);
   assert.match(shown, /89\.000/);
 });
+
+Deno.test("hosted checkout coupon field — guessing is limited per checkout and per address; 429, worded", async () => {
+  const shop = await seedShop(t.db.sql, { email: "guess@example.com" });
+  await api(shop, "POST", "/api/platform/coupons", { code: "REAL10", amount_off_idr: 10_000 });
+  const open = async () => {
+    const { body } = await postJson(
+      t,
+      "/api/platform/checkout",
+      { user: shop.userId, plan: "pro" },
+      auth(shop),
+    );
+    return `/billing/checkout/${body.checkout_id}`;
+  };
+  const tryCode = (path: string, coupon: string) =>
+    t.app.request(`${path}/coupon`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ coupon }),
+    });
+  const first = await open();
+  for (let i = 0; i < 10; i++) assert.equal((await tryCode(first, `GUESS${i}`)).status, 400);
+  const blocked = await tryCode(first, "REAL10");
+  assert.equal(blocked.status, 429, "after 10 refused codes even the right one waits");
+  assert.ok(Number(blocked.headers.get("retry-after")) > 0);
+  assert.equal((await blocked.json()).error, "rate_limited");
+  const page = await t.app.request(first);
+  const csrf = (await page.text()).match(/name="csrf" value="([^"]+)"/)![1];
+  const form = await t.app.request(`${first}/coupon`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: page.headers.get("set-cookie")!.split(";")[0],
+    },
+    body: new URLSearchParams({ csrf, coupon: "REAL10" }).toString(),
+  });
+  assert.equal(form.headers.get("location"), `${first}?coupon_error=too_many`);
+  assert.match(
+    await (await t.app.request(`${first}?coupon_error=too_many&lang=id`)).text(),
+    /Terlalu banyak kode/,
+  );
+
+  // Another checkout of the same customer is not held up by the first one's count…
+  const second = await open();
+  assert.equal((await tryCode(second, "REAL10")).status, 200);
+  // …but 30 refused codes from one address across checkouts stop that address.
+  for (const path of [await open(), await open()]) {
+    for (let i = 0; i < 10; i++) await tryCode(path, `MORE${i}`);
+  }
+  assert.equal((await tryCode(await open(), "REAL10")).status, 429);
+  const [counted] = await t.db.sql`select count(*)::int as n from astapa.checkouts
+    where project_id = ${shop.project.id} and coupon_code is not null`;
+  assert.equal(counted.n, 1, "only the one allowed attempt applied the coupon");
+});

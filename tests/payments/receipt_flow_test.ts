@@ -167,3 +167,63 @@ Deno.test("receipts — Platform API: tax settings, list and one receipt; other 
   assert.equal(foreign.status, 404);
   assert.equal((await t.app.request("/api/platform/receipts?limit=0", { headers: auth })).status, 400);
 });
+
+Deno.test("receipts — the hosted checkout's NPWP/NIK field: worded refusals, saved until the receipt, then fixed", async () => {
+  const shop = await seedShop(t.db.sql, { email: "npwp-field@example.com" });
+  const { body: opened } = await postJson(
+    t,
+    "/api/platform/checkout",
+    { user: shop.userId, plan: "pro", method: "qris" },
+    { authorization: basic(shop.project.clientId, shop.project.secret) },
+  );
+  const path = `/billing/checkout/${opened.checkout_id}`;
+  const page = await t.app.request(`${path}?lang=id`);
+  const html = await page.text();
+  assert.match(html, /Kuitansi atas nama \(opsional\)/);
+  const csrf = html.match(/name="csrf" value="([^"]+)"/)![1];
+  const cookie = page.headers.get("set-cookie")!.split(";")[0];
+  const send = (fields: Record<string, string>, withCookie = true) =>
+    t.app.request(`${path}/buyer`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...(withCookie ? { cookie } : {}) },
+      body: new URLSearchParams(fields).toString(),
+    });
+  assert.equal(
+    (await send({ buyer_tax_id: "3171012345678901" }, false)).status,
+    403,
+    "a form needs its CSRF token",
+  );
+  const bad = await send({ csrf, buyer_tax_id: "12345" });
+  assert.equal(bad.headers.get("location"), `${path}?buyer_error=invalid`);
+  assert.match(
+    await (await t.app.request(`${path}?buyer_error=invalid&lang=id`)).text(),
+    /NPWP terdiri dari/,
+  );
+  const saved = await send({ csrf, buyer_name: "PT Kopi Senja", buyer_tax_id: "01.234.567.8-901.000" });
+  assert.equal(saved.headers.get("location"), `${path}?buyer=saved`);
+  const shown = await (await t.app.request(`${path}?buyer=saved`)).text();
+  assert.match(shown, /value="PT Kopi Senja"/);
+  assert.match(shown, /value="012345678901000"/);
+
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
+    p.referenceId === opened.checkout_id
+  )!;
+  await t.deps.xenditSandbox.settle(pr.id, "pay");
+  const receipt = await waitFor(async () => {
+    const receipts = await as(shop.project.id, (tx) => listReceipts(tx, shop.project.id));
+    return receipts.find((r) => r.checkout_id === opened.checkout_id);
+  }, "the receipt");
+  assert.deepEqual(receipt.buyer, {
+    email: "npwp-field@example.com",
+    name: "PT Kopi Senja",
+    tax_id: "012345678901000",
+  });
+  const late = await send({ csrf, buyer_tax_id: "3171012345678901" });
+  assert.equal(late.headers.get("location"), `${path}?buyer_error=fixed`);
+  const json = await t.app.request(`${path}/buyer`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ buyer_tax_id: "3171012345678901" }),
+  });
+  assert.equal(json.status, 409, "an issued receipt is never rewritten");
+});

@@ -149,3 +149,64 @@ Deno.test("refunds — a virtual account is refused with the reason; bad input; 
     t.deps.xenditSandbox.refundOutcome = "succeed";
   }
 });
+
+Deno.test("refunds — a lost callback and an unanswered request are settled by the billing pass's re-poll", async () => {
+  const { reconcileProject } = await import("@/lib/payments/reconcile.ts");
+  const { requestRefund } = await import("@/db/refunds.ts");
+  const { settleRefund } = await import("@/lib/payments/xendit_simulator/refunds.ts");
+  const shop = await seedShop(t.db.sql, { email: "lost-callback@example.com" });
+  const p = shop.project.id;
+  const receipt = await paid(shop);
+  const refundOf = async (id: string) =>
+    (await as(p, (tx) => listRefunds(tx, p))).find((r) => r.refund_id === id)!;
+
+  // Xendit accepted it and settled it, but its callback never arrived.
+  t.deps.xenditSandbox.refundOutcome = "hold";
+  let held;
+  try {
+    held = await refund(shop, { receipt: receipt.number, amount: 20_000, plan_effect: "none" });
+    assert.equal(held.body.status, "pending");
+    settleRefund(t.deps.xenditSandbox, held.body.provider_id, "succeed", { times: 0 });
+  } finally {
+    t.deps.xenditSandbox.refundOutcome = "succeed";
+  }
+  const soon = await reconcileProject(t.deps, p, new Date(), 900);
+  assert.equal(soon.recorded, 0, "too young to ask about");
+  assert.equal((await refundOf(held.body.refund_id)).status, "pending");
+  const later = new Date(Date.now() + 3_600_000);
+  assert.equal((await reconcileProject(t.deps, p, later, 900)).recorded, 1);
+  assert.equal((await settledRefund(shop, held.body.refund_id)).status, "succeeded");
+  assert.equal((await reconcileProject(t.deps, p, later, 900)).recorded, 0, "asked once per period");
+
+  // Reserved, but Xendit never answered (no provider id): the same request again, under the same key.
+  const unanswered = await as(
+    p,
+    (tx) =>
+      requestRefund(tx, p, {
+        receipt: receipt.number,
+        amount: 10_000,
+        plan_effect: "none",
+        requested_by: "test",
+      }),
+  );
+  assert.equal(unanswered.status, "requested");
+  await reconcileProject(t.deps, p, later, 900);
+  const settled = await settledRefund(shop, unanswered.refund_id);
+  assert.equal(settled.status, "succeeded");
+  assert.match(settled.provider_id ?? "", /^rfd-/);
+  const simulated = [...t.deps.xenditSandbox.refunds.values()].filter((r) =>
+    r.referenceId === unanswered.refund_id
+  );
+  assert.equal(simulated.length, 1, "one refund at Xendit");
+  const [ledger] = await as(
+    p,
+    (tx) =>
+      tx`select coalesce(sum(amount), 0)::int as refunded from astapa.refunds where status = 'succeeded'`,
+  );
+  assert.equal(ledger.refunded, 30_000);
+  const outcomes = await as(
+    p,
+    (tx) => tx`select outcome from astapa.payment_events where body->>'event' like 'refund.%' order by id`,
+  );
+  assert.equal(outcomes.filter((r) => r.outcome === "refunded").length, 2, "each refund applied once");
+});

@@ -294,3 +294,185 @@ Deno.test("xendit simulator — Refund API through xendit-node: partial, replay,
   const missing = await sdkError(xendit.Refund.getRefund({ refundID: "rfd-nope" }));
   assert.equal(missing.status, 404);
 });
+
+Deno.test("xendit simulator — linked e-wallets through xendit-node's PaymentMethod API: link, callbacks, unlink", async () => {
+  const xendit = new Xendit({ secretKey: TEST_SECRET_KEY, xenditURL: served.url });
+  const link = (channelCode: "OVO" | "DANA" | "SHOPEEPAY", mobileNumber?: string) =>
+    xendit.PaymentMethod.createPaymentMethod({
+      data: {
+        type: "EWALLET",
+        reusability: "MULTIPLE_USE",
+        country: "ID",
+        referenceId: `link-${crypto.randomUUID()}`,
+        ewallet: {
+          channelCode,
+          channelProperties: {
+            successReturnUrl: "https://shop.example/linked",
+            failureReturnUrl: "https://shop.example/not-linked",
+            ...(mobileNumber ? { mobileNumber } : {}),
+          },
+        },
+      },
+    });
+  const ovo = await link("OVO", "+6281234567890");
+  assert.equal(ovo.status, "REQUIRES_ACTION");
+  assert.equal(ovo.reusability, "MULTIPLE_USE");
+  assert.equal(ovo.ewallet?.channelCode, "OVO");
+  const auth = ovo.actions?.find((a) => a.action === "AUTH")?.url;
+  assert.ok(auth?.startsWith(`${served.url}/web/payment_methods/pm-`));
+
+  // The customer approves in the e-wallet: back to the app, ACTIVE, and the activated callback with the token.
+  const page = await fetch(auth!);
+  assert.match(await page.text(), /Link your OVO account/);
+  const before = receiver.received.length;
+  const approved = await fetch(`${auth}/approve`, { method: "POST", redirect: "manual" });
+  await approved.body?.cancel();
+  assert.equal(approved.headers.get("location"), "https://shop.example/linked");
+  await served.sim.webhooks.idle();
+  const activated = receiver.received.slice(before).find((r) =>
+    (r.body as { event: string }).event === "payment_method.activated"
+  );
+  assert.equal(activated?.token, TEST_CALLBACK_TOKEN);
+  assert.equal((activated?.body as { data: { id: string } }).data.id, ovo.id);
+  assert.equal(
+    (await xendit.PaymentMethod.getPaymentMethodByID({ paymentMethodId: ovo.id })).status,
+    "ACTIVE",
+  );
+  const again = await fetch(`${auth}/approve`, { method: "POST", redirect: "manual" });
+  assert.equal(again.status, 409, "linking is answered once");
+  await again.body?.cancel();
+
+  // Unlinking expires it, with its callback.
+  const expired = await xendit.PaymentMethod.expirePaymentMethod({ paymentMethodId: ovo.id });
+  assert.equal(expired.status, "EXPIRED");
+  await served.sim.webhooks.idle();
+  assert.ok(
+    receiver.received.some((r) =>
+      (r.body as { event: string; data: { id: string } }).event === "payment_method.expired" &&
+      (r.body as { data: { id: string } }).data.id === ovo.id
+    ),
+  );
+
+  // A declined link fails; DANA needs no phone number; OVO does.
+  const dana = await link("DANA");
+  const declined = await fetch(`${served.url}/web/payment_methods/${dana.id}/decline`, {
+    method: "POST",
+    redirect: "manual",
+  });
+  await declined.body?.cancel();
+  assert.equal(declined.headers.get("location"), "https://shop.example/not-linked");
+  assert.equal(
+    (await xendit.PaymentMethod.getPaymentMethodByID({ paymentMethodId: dana.id })).status,
+    "FAILED",
+  );
+  assert.equal((await sdkError(link("OVO"))).errorCode, "API_VALIDATION_ERROR");
+
+  // ShopeePay linking waits for Xendit's approval of the merchant.
+  const refused = await sdkError(link("SHOPEEPAY"));
+  assert.deepEqual([refused.status, refused.errorCode], [403, "CHANNEL_NOT_ACTIVATED"]);
+  served.sim.approvedLinkingChannels.add("SHOPEEPAY");
+  try {
+    assert.equal((await link("SHOPEEPAY")).status, "REQUIRES_ACTION");
+  } finally {
+    served.sim.approvedLinkingChannels.delete("SHOPEEPAY");
+  }
+
+  // Another account's key cannot read or unlink it; a one-time method is not a link.
+  served.sim.accounts.set("xnd_development_other_merchant_0123456789", {
+    secretKey: "xnd_development_other_merchant_0123456789",
+    callbackToken: "other-merchant-callback-token",
+    webhookUrl: receiver.url,
+    businessId: "5f27a14a9bf05c73dd040bc9",
+  });
+  const stranger = new Xendit({
+    secretKey: "xnd_development_other_merchant_0123456789",
+    xenditURL: served.url,
+  });
+  assert.equal(
+    (await sdkError(stranger.PaymentMethod.getPaymentMethodByID({ paymentMethodId: dana.id }))).status,
+    404,
+  );
+  assert.equal(
+    (await sdkError(stranger.PaymentMethod.expirePaymentMethod({ paymentMethodId: dana.id }))).status,
+    404,
+  );
+  const oneTime = await sdkError(xendit.PaymentMethod.createPaymentMethod({
+    data: {
+      type: "EWALLET",
+      reusability: "ONE_TIME_USE",
+      ewallet: { channelCode: "DANA", channelProperties: { successReturnUrl: "https://shop.example/x" } },
+    },
+  }));
+  assert.equal(oneTime.status, 400);
+});
+
+Deno.test("xendit simulator — a payment request on a linked e-wallet debits it, then calls back (or fails)", async () => {
+  const xendit = new Xendit({ secretKey: TEST_SECRET_KEY, xenditURL: served.url });
+  const pm = await xendit.PaymentMethod.createPaymentMethod({
+    data: {
+      type: "EWALLET",
+      reusability: "MULTIPLE_USE",
+      ewallet: {
+        channelCode: "DANA",
+        channelProperties: {
+          successReturnUrl: "https://shop.example/ok",
+          failureReturnUrl: "https://shop.example/no",
+        },
+      },
+    },
+  });
+  const charge = (referenceId: string) =>
+    xendit.PaymentRequest.createPaymentRequest({
+      idempotencyKey: referenceId,
+      data: { referenceId, amount: 99_000, currency: "IDR", paymentMethodId: pm.id },
+    });
+  const notYet = await sdkError(charge(`chk_${crypto.randomUUID()}`));
+  assert.deepEqual([notYet.status, notYet.errorCode], [400, "INVALID_PAYMENT_METHOD"], "not linked yet");
+  const approved = await fetch(`${served.url}/web/payment_methods/${pm.id}/approve`, {
+    method: "POST",
+    redirect: "manual",
+  });
+  await approved.body?.cancel();
+
+  const before = receiver.received.length;
+  const reference = `chk_${crypto.randomUUID()}`;
+  const pr = await charge(reference);
+  assert.equal(pr.status, "PENDING");
+  assert.equal(pr.paymentMethod.id, pm.id);
+  assert.equal(pr.paymentMethod.ewallet?.channelCode, "DANA");
+  assert.equal((await charge(reference)).id, pr.id, "the idempotency key replays");
+  await served.sim.webhooks.idle();
+  const paid = receiver.received.slice(before).map((r) => PaymentCallbackFromJSON(r.body))
+    .find((callback) => callback.data?.paymentRequestId === pr.id);
+  assert.equal(paid?.event, "payment.succeeded");
+  assert.equal(paid?.data?.amount, 99_000);
+  assert.equal(
+    (await xendit.PaymentRequest.getPaymentRequestByID({ paymentRequestId: pr.id })).status,
+    "SUCCEEDED",
+  );
+
+  served.sim.linkedChargeOutcome = "fail";
+  try {
+    const declined = await charge(`chk_${crypto.randomUUID()}`);
+    await served.sim.webhooks.idle();
+    assert.equal(
+      (await xendit.PaymentRequest.getPaymentRequestByID({ paymentRequestId: declined.id })).status,
+      "FAILED",
+    );
+  } finally {
+    served.sim.linkedChargeOutcome = "pay";
+  }
+  await xendit.PaymentMethod.expirePaymentMethod({ paymentMethodId: pm.id });
+  assert.equal(
+    (await sdkError(charge(`chk_${crypto.randomUUID()}`))).errorCode,
+    "INVALID_PAYMENT_METHOD",
+    "unlinked",
+  );
+  const both = await fetch(`${served.url}/payment_requests`, {
+    method: "POST",
+    headers: { authorization: `Basic ${btoa(`${TEST_SECRET_KEY}:`)}`, "content-type": "application/json" },
+    body: JSON.stringify({ reference_id: "x", amount: 1000, currency: "IDR" }),
+  });
+  assert.equal(both.status, 400, "neither a method nor a linked one");
+  await both.body?.cancel();
+});

@@ -334,3 +334,37 @@ Deno.test("refunds — policies: a project sees only its own; api.refund_account
   assert.deepEqual(rows(await as(null, (tx) => tx`select * from astapa.refunds`)), []);
   await rejectsAs(as(a.project.id, (tx) => tx`update astapa.refunds set amount = 1`), "forbidden");
 });
+
+Deno.test("api.claim_stale_refunds — requested and pending refunds past the age, once per period; final ones never", async () => {
+  const { claimStaleRefunds } = await import("@/db/refunds.ts");
+  const shop = await seedShop(db.sql, { email: "stale-refunds@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-stale-refunds");
+  const ask = (amount: number) =>
+    as(
+      p,
+      (tx) => requestRefund(tx, p, { receipt: receiptId, amount, plan_effect: "none", requested_by: "test" }),
+    );
+  const requested = await ask(1_000);
+  const pending = await ask(2_000);
+  await as(p, (tx) => recordRefundAnswer(tx, p, pending.refund_id, { provider_id: "rfd-pending" }));
+  const failed = await ask(3_000);
+  await as(p, (tx) => recordRefundAnswer(tx, p, failed.refund_id, { failure: "REFUSED: no" }));
+  const claim = (at: Date) => as(p, (tx) => claimStaleRefunds(tx, p, at, 900));
+  assert.deepEqual(await claim(new Date()), [], "younger than the age");
+  const later = new Date(Date.now() + 3_600_000);
+  const claimed = await claim(later);
+  assert.deepEqual(claimed.map((r) => [r.refund_id, r.status]), [
+    [requested.refund_id, "requested"],
+    [pending.refund_id, "pending"],
+  ]);
+  assert.deepEqual(await claim(later), [], "stamped: not again within the age");
+  assert.equal((await claim(new Date(later.getTime() + 901_000))).length, 2, "asked again a period later");
+  await rejectsAs(as(p, (tx) => claimStaleRefunds(tx, p, later, -1)), "validation_failed");
+  const other = await seedShop(db.sql, { email: "other-stale@example.com" });
+  assert.deepEqual(
+    await as(other.project.id, (tx) => claimStaleRefunds(tx, other.project.id, later, 0)),
+    [],
+    "another project's refunds are not claimable",
+  );
+});

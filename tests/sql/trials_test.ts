@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { renewalStep } from "@/db/billing.ts";
 import { assignPlan, currentSubscription, updatePlan } from "@/db/plans.ts";
-import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { startTrial, userTrials } from "@/db/trials.ts";
 import { tokenClaims } from "@/db/users.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
@@ -169,6 +169,78 @@ Deno.test("renewal_step — a paid reminder makes the plan active from the trial
   );
   assert.equal(state.history[0].status, "trialing", "the trial row stays as it was, ended");
   assert.equal(await as(id, (tx) => renewalStep(tx, id, at(ends, 0.5), "simulator")), null);
+});
+
+Deno.test("trials — bought on the picker during the trial: the reminder's pay link expires, no second charge", async () => {
+  const shop = await trialShop();
+  const id = shop.project.id;
+  const now = new Date();
+  const ends = at(now, 14);
+  await as(id, (tx) => startTrial(tx, id, shop.userId, "pro", now));
+  const reminder = await as(id, (tx) => renewalStep(tx, id, at(ends, -2), "simulator"));
+  const bought = await as(
+    id,
+    (tx) => createCheckout(tx, id, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+  );
+  await pay(id, bought.checkout_id, 99_000);
+  const paidThrough = new Date(ends).setUTCMonth(ends.getUTCMonth() + 1);
+  const state = await as(id, (tx) => currentSubscription(tx, id, shop.userId));
+  assert.equal(new Date(state.subscription!.paid_through!).getTime(), paidThrough);
+  const [link] = rows(
+    await as(
+      id,
+      (tx) => tx`select status from astapa.checkouts where public_id = ${reminder!.checkout!.checkout_id}`,
+    ),
+  );
+  assert.equal(link.status, "expired", "the reminder's pay link is for a period already paid");
+  await rejectsAs(pay(id, reminder!.checkout!.checkout_id, 99_000), "conflict");
+  const paid = rows(
+    await as(id, (tx) => tx`select count(*)::int as n from astapa.payments where status = 'paid'`),
+  );
+  assert.equal(paid[0].n, 1, "one payment for the one period");
+});
+
+Deno.test("trials — both pay links charged before either was paid: each payment buys its own period", async () => {
+  const shop = await trialShop();
+  const id = shop.project.id;
+  const now = new Date();
+  const ends = at(now, 14);
+  await as(id, (tx) => startTrial(tx, id, shop.userId, "pro", now));
+  const reminder = await as(id, (tx) => renewalStep(tx, id, at(ends, -2), "simulator"));
+  const bought = await as(
+    id,
+    (tx) => createCheckout(tx, id, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+  );
+  const charge = (checkoutId: string) =>
+    as(id, (tx) =>
+      recordPayment(tx, id, checkoutId, {
+        kind: "payment_request",
+        provider_id: `pr-${checkoutId}`,
+        method: "qris",
+        details: {},
+        expires_at: null,
+      }));
+  const succeed = (checkoutId: string) =>
+    as(id, (tx) =>
+      recordPaymentEvent(tx, id, {
+        providerId: `pr-${checkoutId}`,
+        status: "SUCCEEDED",
+        checkoutId,
+        body: { data: { amount: 99_000, currency: "IDR" } },
+      }));
+  await charge(bought.checkout_id);
+  await charge(reminder!.checkout!.checkout_id);
+  await succeed(bought.checkout_id);
+  await succeed(reminder!.checkout!.checkout_id);
+  while (await as(id, (tx) => applyPaymentEvent(tx, id)));
+  const state = await as(id, (tx) => currentSubscription(tx, id, shop.userId));
+  const twoMonths = new Date(ends).setUTCMonth(ends.getUTCMonth() + 2);
+  assert.equal(new Date(state.subscription!.paid_through!).getTime(), twoMonths, "two payments, two periods");
+  const receipts = rows(
+    await as(id, (tx) => tx`select period_start, period_end from astapa.receipts order by id`),
+  );
+  assert.equal(receipts.length, 2);
+  assert.equal(new Date(receipts[1].period_start).getTime(), new Date(receipts[0].period_end).getTime());
 });
 
 Deno.test("trials — RLS: a project sees and records only its own trials", async () => {

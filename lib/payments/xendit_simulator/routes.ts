@@ -8,6 +8,7 @@ import { SimulatorError } from "./simulator.ts";
 import { channelProblem, firstIssue, InvoiceInput, PaymentRequestInput } from "./validate.ts";
 import { hex } from "@/lib/secrets.ts";
 import { refundRoutes } from "./refunds.ts";
+import { chargeLinkedMethod, paymentMethodPages, paymentMethodRoutes } from "./payment_methods.ts";
 
 export type SimEnv = { Variables: { account: SimulatorAccount } };
 
@@ -32,6 +33,8 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
     if (invoice.status === "PENDING") await sim.settle(invoice.id, "pay");
     return c.redirect(invoice.successRedirectUrl ?? `${sim.baseUrl}/web/invoices/${invoice.id}`, 303);
   });
+
+  paymentMethodPages(app, sim);
 
   app.use("*", async (c, next) => {
     const account = await accountFor(sim, c.req.header("authorization"));
@@ -64,7 +67,9 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
     if (!parsed.success) throw new SimulatorError(400, "API_VALIDATION_ERROR", firstIssue(parsed.error));
     const problem = channelProblem(parsed.data);
     if (problem) throw new SimulatorError(400, "API_VALIDATION_ERROR", problem);
-    const body = await createPaymentRequest(sim, c.var.account, parsed.data);
+    const body = parsed.data.payment_method_id
+      ? await chargeLinkedMethod(sim, c.var.account, parsed.data)
+      : await createPaymentRequest(sim, c.var.account, parsed.data);
     if (key) {
       // Another instance may have answered the same key meanwhile: the first answer stays the answer.
       const kept = await sim.remember(c.var.account, key, { requestHash, status: 201, body });
@@ -151,6 +156,7 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
   });
 
   refundRoutes(app, sim);
+  paymentMethodRoutes(app, sim);
 
   app.notFound((c) => c.json({ error_code: "NOT_FOUND", message: "Endpoint not found" }, 404));
   return app;
@@ -210,7 +216,7 @@ async function createPaymentRequest(
 ) {
   const now = new Date();
   const id = `pr-${crypto.randomUUID()}`;
-  const method = input.payment_method;
+  const method = input.payment_method!;
   const expiresAt = (given?: string, hours = 48) =>
     given ? new Date(given).toISOString() : new Date(now.getTime() + hours * HOUR).toISOString();
   let channelCode: string;

@@ -14,6 +14,7 @@ import {
 } from "./bodies.ts";
 import { type Deliver, type DeliveryOptions, WebhookSender } from "./webhooks.ts";
 import type { Remembered, SimulatorPersistence, StoredCharge } from "./persistence.ts";
+import type { PaymentMethodRecord } from "./payment_methods.ts";
 import type { RefundRecord } from "./refunds.ts";
 
 type Keyed<T> = T & { secretKey: string };
@@ -53,6 +54,12 @@ export class XenditSimulator {
   readonly idempotency = new Map<string, { requestHash: string; status: number; body: unknown }>();
   /** Refunds made through this instance (refunds.ts). */
   readonly refunds = new Map<string, RefundRecord>();
+  /** Linked (reusable) payment methods (payment_methods.ts), in this instance's memory. */
+  readonly paymentMethods = new Map<string, PaymentMethodRecord>();
+  /** E-wallet channels whose account linking Xendit approved for this merchant (ShopeePay needs it). */
+  readonly approvedLinkingChannels = new Set<string>();
+  /** What a debit of a linked method does in test mode. */
+  linkedChargeOutcome: "pay" | "fail" = "pay";
   /** What a new refund does in test mode: settle at once (succeed or fail), or wait for settleRefund. */
   refundOutcome: "succeed" | "fail" | "hold" = "succeed";
   readonly webhooks: WebhookSender;

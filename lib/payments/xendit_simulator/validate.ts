@@ -22,6 +22,8 @@ export const PaymentRequestInput = z.object({
   currency: z.literal("IDR"),
   description: z.string().max(1000).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  /** A linked (MULTIPLE_USE, ACTIVE) method to charge instead of a new one (payment_methods.ts). */
+  payment_method_id: z.string().min(1).max(255).optional(),
   payment_method: z.object({
     type: z.enum(["QR_CODE", "VIRTUAL_ACCOUNT", "EWALLET"]),
     reusability: z.enum(["ONE_TIME_USE", "MULTIPLE_USE"]),
@@ -45,7 +47,10 @@ export const PaymentRequestInput = z.object({
         failure_return_url: z.url().optional(),
       }).optional(),
     }).optional(),
-  }),
+  }).optional(),
+}).refine((input) => (input.payment_method === undefined) !== (input.payment_method_id === undefined), {
+  message: "exactly one of payment_method and payment_method_id is required",
+  path: ["payment_method"],
 });
 export type PaymentRequestInput = z.infer<typeof PaymentRequestInput>;
 
@@ -65,6 +70,7 @@ export type InvoiceInput = z.infer<typeof InvoiceInput>;
 
 /** Channel rules beyond the shape: Xendit's per-method amount limits and required properties. */
 export function channelProblem(input: PaymentRequestInput): string | null {
+  if (!input.payment_method) return null; // a linked method: checked where it is looked up
   const { type, qr_code, virtual_account, ewallet } = input.payment_method;
   const amount = input.amount;
   if (type === "QR_CODE") {

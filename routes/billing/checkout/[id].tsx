@@ -18,7 +18,9 @@ type CheckoutData = {
   sandbox: boolean;
   csrf: string;
   /** Why the last coupon was refused (the coupon form redirects back here with it). */
-  couponError: "invalid" | "unavailable" | null;
+  couponError: "invalid" | "unavailable" | "too_many" | null;
+  /** The receipt-details form's last answer (it redirects back here with it). */
+  buyer: "saved" | "invalid" | "fixed" | null;
 };
 
 export const handler: Handlers<CheckoutData> = {
@@ -33,9 +35,13 @@ export const handler: Handlers<CheckoutData> = {
       qr: qrString ? qrDataUrl(qrString) : null,
       sandbox: checkout.xendit_account === "simulator",
       csrf: csrfToken(c),
-      couponError: ((error) => error === "invalid" || error === "unavailable" ? error : null)(
-        c.req.query("coupon_error"),
-      ),
+      couponError: ((error) =>
+        error === "invalid" || error === "unavailable" || error === "too_many" ? error : null)(
+          c.req.query("coupon_error"),
+        ),
+      buyer: c.req.query("buyer") === "saved"
+        ? "saved"
+        : ((error) => error === "invalid" || error === "fixed" ? error : null)(c.req.query("buyer_error")),
     }, { title: `${BILLING_TEXT[lang].payFor} ${checkout.plan_name}`, lang });
   },
 };
@@ -119,9 +125,39 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
           <button type="submit" class="button secondary">{text.applyCoupon}</button>
           {data.couponError && (
             <p class="error" role="alert">
-              {data.couponError === "invalid" ? text.couponInvalid : text.couponUnavailable}
+              {data.couponError === "invalid"
+                ? text.couponInvalid
+                : data.couponError === "too_many"
+                ? text.couponTooMany
+                : text.couponUnavailable}
             </p>
           )}
+        </form>
+      )}
+      {open && (
+        <form method="post" action={`${action}/buyer`} class="buyer" data-while-open>
+          <input type="hidden" name="csrf" value={csrf} />
+          <fieldset>
+            <legend>{text.receiptFor}</legend>
+            <label>
+              {text.buyerName}{" "}
+              <input type="text" name="buyer_name" maxLength={200} value={checkout.buyer_name ?? ""} />
+            </label>{" "}
+            <label>
+              {text.buyerTaxId}{" "}
+              <input
+                type="text"
+                name="buyer_tax_id"
+                maxLength={40}
+                inputMode="numeric"
+                value={checkout.buyer_tax_id ?? ""}
+              />
+            </label>{" "}
+            <button type="submit" class="button secondary">{text.saveBuyer}</button>
+          </fieldset>
+          {data.buyer === "saved" && <p class="notice" role="status">{text.buyerSaved}</p>}
+          {data.buyer === "invalid" && <p class="error" role="alert">{text.buyerInvalid}</p>}
+          {data.buyer === "fixed" && <p class="error" role="alert">{text.buyerFixed}</p>}
         </form>
       )}
       {open && (

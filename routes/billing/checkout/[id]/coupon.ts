@@ -7,12 +7,14 @@ import { AppError, toAppError } from "@/lib/http/errors.ts";
 import { CsrfField, isForm, readPageBody } from "@/lib/payments/page_forms.ts";
 import { checkoutResponse } from "@/lib/payments/checkout.ts";
 import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { countRefusedCoupon, couponWait } from "@/lib/payments/coupon_attempts.ts";
 
 const CouponEntry = z.object({ ...CsrfField, coupon: z.string().trim().min(1).max(64) });
 
 /**
- * Forms are redirected back to the page (a refused coupon as ?coupon_error=invalid|unavailable, which the page
- * words in the person's language); JSON gets the discounted checkout, or the error as JSON.
+ * Forms are redirected back to the page (a refused coupon as ?coupon_error=invalid|unavailable, too many refused
+ * ones as too_many, which the page words in the person's language); JSON gets the discounted checkout, or the
+ * error as JSON (429 with Retry-After when too many codes were refused: lib/payments/coupon_attempts.ts).
  */
 export const handler: Handlers = {
   async POST(c) {
@@ -29,6 +31,14 @@ export const handler: Handlers = {
       throw error;
     }
     const { projectId } = await findCheckout(c.var.deps.sql, id);
+    const wait = await couponWait(c, projectId, id);
+    if (wait > 0) {
+      if (form) return back("?coupon_error=too_many");
+      throw new AppError("rate_limited", {
+        description: "Too many coupon codes were refused here. Try again later.",
+        headers: { "retry-after": String(wait) },
+      });
+    }
     try {
       const checkout = await asApp(
         c.var.deps.sql,
@@ -40,8 +50,11 @@ export const handler: Handlers = {
         "cache-control": "no-store",
       });
     } catch (error) {
-      if (!form) throw error;
       const mapped = toAppError(error);
+      if (mapped.code === "validation_failed" || mapped.code === "conflict") {
+        await countRefusedCoupon(c, projectId, id);
+      }
+      if (!form) throw error;
       if (mapped.code === "validation_failed") return back("?coupon_error=invalid");
       if (mapped.code === "conflict") return back("?coupon_error=unavailable");
       throw mapped;

@@ -9,6 +9,7 @@ import { refundPayment } from "@/lib/payments/refunds.ts";
 import { PLAN_EFFECTS, REFUND_REASONS } from "@/db/refunds.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
+import { TaxSettingsForm } from "@/components/dashboard/TaxSettingsForm.tsx";
 
 export const handler: Handlers<ReceiptsData> = {
   GET: async (c) => {
@@ -194,6 +195,12 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
           </table>
         </>
       )}
+      <TaxSettingsForm
+        action={`${base}/receipts/tax`}
+        csrf={data.frame.csrf}
+        tax={data.tax}
+        canEdit={admin}
+      />
     </Frame>
   );
 }

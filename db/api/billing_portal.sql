@@ -1,0 +1,89 @@
+-- The customer billing portal (/billing/account, issue 23 item 7): everything one signed-in user sees of their
+-- own billing, in one read. The portal's actions reuse the functions of their areas (api.change_plan,
+-- api.cancel_plan_change, api.cancel_subscription, api.resume_subscription).
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+create or replace function api.billing_account(project_id text, user_id bigint,
+                                               now timestamptz default pg_catalog.now())
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    who_email text;
+    current astapa.subscriptions;
+    next_plan astapa.plans;
+  begin
+    select u.email into who_email from astapa.users as u
+    where u.project_id = billing_account.project_id and u.id = billing_account.user_id and not u.disabled;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = billing_account.project_id and s.user_id = billing_account.user_id and s.ended_at is null;
+    -- What the next renewal charges: the plan the period renews into (a scheduled change's), at its price today.
+    if current.id is not null and current.status = 'active' and current.paid_through is not null then
+      select * into next_plan from astapa.plans as p
+      where p.project_id = current.project_id and p.key = astapa.next_period_plan(current)
+        and p.archived_at is null and p.price_idr > 0 and p.interval in ('month', 'year');
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'sub', user_id::text,
+      'email', who_email,
+      'plan', astapa.plan_json(project_id, astapa.user_plan(project_id, user_id)),
+      'subscription', case when current.id is not null then astapa.subscription_json(current) end,
+      'next_renewal', case when next_plan.key is not null then pg_catalog.jsonb_build_object(
+        'at', current.paid_through, 'plan', next_plan.key, 'plan_name', next_plan.name,
+        'amount', next_plan.price_idr, 'interval', next_plan.interval) end,
+      'open_change', (select astapa.plan_change_json(c) from astapa.plan_changes as c
+                      where c.project_id = billing_account.project_id and c.user_id = billing_account.user_id
+                        and c.status in ('awaiting_payment', 'scheduled')
+                      order by c.id desc limit 1),
+      -- Pay links still usable: a renewal, a trial's first period or an upgrade waiting for its payment.
+      'open_checkouts', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'checkout_id', k.public_id, 'plan', k.plan_key, 'amount', k.amount, 'status', k.status,
+                 'period_start', k.period_start, 'expires_at', k.expires_at) order by k.id desc)
+        from astapa.checkouts as k
+        where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
+          and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
+      'payments', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
+                 'plan', r.plan_key, 'plan_name', r.plan_name, 'period_start', r.period_start,
+                 'period_end', r.period_end, 'method', r.method, 'bank', r.bank, 'amount', r.amount,
+                 'coupon_code', r.coupon_code, 'discount_idr', r.discount_idr,
+                 'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id),
+                 'refunds', coalesce((
+                   select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                            'refund_id', f.public_id, 'amount', f.amount, 'status', f.status,
+                            'created_at', f.created_at, 'succeeded_at', f.succeeded_at) order by f.id)
+                   from astapa.refunds as f
+                   where f.project_id = r.project_id and f.payment_id = r.payment_id), '[]'))
+               order by r.id desc)
+        from (select * from astapa.receipts as x
+              where x.project_id = billing_account.project_id and x.user_id = billing_account.user_id
+              order by x.id desc limit 100) as r), '[]'),
+      'trials', coalesce((
+        select pg_catalog.jsonb_agg(t.plan_key order by t.started_at)
+        from astapa.trials as t
+        where t.project_id = billing_account.project_id and t.user_id = billing_account.user_id), '[]'),
+      'plans', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
+                 'interval', p.interval, 'trial_days', p.trial_days) order by p.sort_order, p.price_idr, p.key)
+        from astapa.plans as p
+        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
+  end
+  $$;
+
+comment on function api.billing_account(text, bigint, timestamptz) is
+  'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, '
+  'plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with '
+  'what was refunded and each refund''s status, the plans they had a trial of, and the paid plans on offer. '
+  'Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
+
+grant execute on function api.billing_account(text, bigint, timestamptz) to astapa_app;

@@ -1,0 +1,109 @@
+/**
+ * Refunds whose callback never came, asked about again by the billing pass: a pending refund with Xendit's
+ * GET /refunds/{id}; a refund Xendit never answered (still `requested`) by sending the same request again under
+ * the same idempotency key (Xendit answers the refund it made, or makes it now). A final answer is stored as a
+ * refund callback (marked `reconciled`) in the durable events table and applied by the payment worker exactly
+ * like one — a callback arriving later is a duplicate, and succeeded and failed stay final.
+ */
+import { asApp } from "@/db/client.ts";
+import { recordPaymentEvent } from "@/db/payments.ts";
+import { claimStaleRefunds, recordRefundAnswer, type Refund } from "@/db/refunds.ts";
+import { log } from "../http/log.ts";
+import { type PaymentDeps, xenditAccount } from "./accounts.ts";
+import { xenditClient } from "./xendit.ts";
+import type { Xendit } from "xendit-node";
+
+/** Xendit's refund as sent (snake_case): xendit-node 7's Refund model has no `status`, so it is read raw. */
+type XenditRefund = { id?: string; status?: string; amount?: number; failure_code?: string | null };
+
+/**
+ * The SDK's own raw calls (same auth, URL and errors as getRefund/createRefund): their parsed result drops the
+ * refund's status, which is the one thing reconciliation needs.
+ */
+type RawRefunds = {
+  getRefundRaw(request: { refundID: string }): Promise<{ raw: Response }>;
+  createRefundRaw(request: Parameters<Xendit["Refund"]["createRefund"]>[0]): Promise<{ raw: Response }>;
+};
+
+async function askXendit(deps: PaymentDeps, projectId: string, refund: Refund): Promise<XenditRefund | null> {
+  const account = await xenditAccount(
+    deps,
+    projectId,
+    refund.checkout.environment,
+    refund.checkout.xendit_account,
+  );
+  if (!account) return null;
+  const refunds = (await xenditClient(account.connection)).Refund as unknown as RawRefunds;
+  if (refund.provider_id) {
+    return await (await refunds.getRefundRaw({ refundID: refund.provider_id })).raw.json();
+  }
+  // The same body as the first request (lib/payments/refunds.ts): an idempotent replay, not a second refund.
+  const replayed = await refunds.createRefundRaw({
+    idempotencyKey: refund.refund_id,
+    data: {
+      ...(refund.payment.kind === "invoice"
+        ? { invoiceId: refund.payment.provider_id }
+        : { paymentRequestId: refund.payment.provider_id }),
+      referenceId: refund.refund_id,
+      amount: refund.amount,
+      currency: "IDR",
+      reason: refund.reason,
+      metadata: { project_id: projectId, checkout_id: refund.checkout.checkout_id },
+    },
+  });
+  return await replayed.raw.json();
+}
+
+/** Asks Xendit about this project's stale refunds; answers how many final answers were stored. */
+export async function reconcileRefunds(
+  deps: PaymentDeps,
+  projectId: string,
+  now: Date,
+  staleSeconds: number,
+): Promise<number> {
+  const stale = await asApp(deps.sql, projectId, (tx) => claimStaleRefunds(tx, projectId, now, staleSeconds));
+  let recorded = 0;
+  for (const refund of stale) {
+    try {
+      const answer = await askXendit(deps, projectId, refund);
+      if (!answer?.id) continue;
+      const status = String(answer.status ?? "");
+      if (status !== "SUCCEEDED" && status !== "FAILED") {
+        if (!refund.provider_id) {
+          await asApp(
+            deps.sql,
+            projectId,
+            (tx) => recordRefundAnswer(tx, projectId, refund.refund_id, { provider_id: answer.id! }),
+          );
+        }
+        continue;
+      }
+      const stored = await asApp(deps.sql, projectId, (tx) =>
+        recordPaymentEvent(tx, projectId, {
+          providerId: answer.id!,
+          status,
+          checkoutId: refund.checkout.checkout_id,
+          body: {
+            reconciled: true,
+            event: status === "SUCCEEDED" ? "refund.succeeded" : "refund.failed",
+            data: {
+              id: answer.id,
+              reference_id: refund.refund_id,
+              status,
+              amount: answer.amount,
+              currency: "IDR",
+              failure_code: answer.failure_code ?? null,
+            },
+          },
+        }));
+      if (!stored.duplicate) recorded++;
+    } catch (error) {
+      log("warn", "refund_reconcile_failed", {
+        project_id: projectId,
+        refund_id: refund.refund_id,
+        error: String(error),
+      });
+    }
+  }
+  return recorded;
+}
