@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   const paymentWorker = new PaymentEventWorker(database.sql, { receiptBaseUrl: config.baseUrl });
   await paymentWorker.start();
   // Without SMTP_URL, mail stays in the outbox (readable by the operator) instead of being sent.
-  const mailSender = config.smtpUrl ? new MailSender(database.sql, config.smtpUrl, config.mailFrom) : null;
+  const mailSender = config.smtpUrl
+    ? new MailSender(database.sql, config.smtpUrl, config.mailFrom, config.baseUrl)
+    : null;
   await mailSender?.start();
   // Renewals, grace and expiry, reconciliation of stale charges: a pass now, then every minute.
   const billing = new BillingScheduler(deps);

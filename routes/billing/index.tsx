@@ -8,6 +8,7 @@ import { currentSubscription, listPlans, type Plan } from "@/db/plans.ts";
 import { startTrial, userTrials } from "@/db/trials.ts";
 import { validate } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
+import { useBrand } from "@/lib/branding/use_brand.ts";
 import { csrfToken, readSession } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
@@ -43,11 +44,12 @@ type BillingData = {
 async function signedIn(c: Ctx, clientId: string) {
   const client = await authorizationClient(c.var.deps.sql, clientId);
   if (!client) throw new AppError("not_found", { description: "This app is not registered with Astapa." });
+  useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
   const session = readSession(c, client.project_id);
   const userId = session ? await sessionUser(c.var.deps.sql, client.project_id, session) : null;
   // The app's home: the origin of its first redirect URI (where a paid checkout links back to).
   const appUrl = client.redirect_uris[0] ? `${new URL(client.redirect_uris[0]).origin}/` : undefined;
-  return { projectId: client.project_id, appName: client.name, appUrl, userId };
+  return { projectId: client.project_id, appName: c.var.brand!.name, appUrl, userId };
 }
 
 /** Through the hosted login (a session for this browser), then back here. */
