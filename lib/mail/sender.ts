@@ -83,16 +83,20 @@ export class MailSender {
         async (tx) => (await tx`select api.projects_with_mail() as ids`)[0].ids,
       );
       for (const projectId of projects) {
-        const { batch, brand } = await asApp(this.#sql, projectId, async (tx) => ({
-          batch: await tx<MailRow[]>`select * from api.claim_mail(20)`,
-          brand: await projectBranding(tx, projectId),
-        }));
+        const { batch, brand } = await asApp(this.#sql, projectId, async (tx) => {
+          const batch = await tx<MailRow[]>`select * from api.claim_mail(20)`;
+          return { batch, brand: batch.length ? await projectBranding(tx, projectId) : null };
+        });
         if (batch.length === 0) continue;
         // Every mail of the project carries its brand, whichever code composed it.
         const branded = brand
           ? brandOf({ id: projectId, name: brand.name, settings: { branding: brand.branding } })
           : null;
-        for (const mail of batch) await this.#send(projectId, mail, branded);
+        for (const mail of batch) {
+          // The sender name: the project's own (mail_sender_name), else its brand's display name.
+          const named = mail.from_name ? mail : { ...mail, from_name: brand?.branding.display_name ?? null };
+          await this.#send(projectId, named, branded);
+        }
       }
     } catch (error) {
       log("warn", "mail pass failed", { error });

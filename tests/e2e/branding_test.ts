@@ -112,6 +112,7 @@ Deno.test("branding — the sign-in page shows the logo, name and colour; the ve
     await sender.drain();
     const mail = await sink.waitFor("sari@example.com");
     assert.match(mail.data, /^Reply-To: bantuan@warung\.example/m, "replies go to the support address");
+    assert.match(mail.data, /^From: "?Warung Biru"? <no-reply@astapa\.test>/m, "sent in the display name");
     const html = mailHtml(mail.data);
     await page.setContent(html);
     const mailLogo = page.locator("img").first();
