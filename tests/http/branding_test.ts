@@ -215,3 +215,39 @@ Deno.test("hosted pages — the sign-in page shows the brand through a hashed st
   )).text();
   assert.ok(!plain.includes("/branding/"), "no brand on another project's page");
 });
+
+Deno.test("hosted pages — every page of the flow carries the brand from the one layout", async () => {
+  await call("PATCH", "/api/platform/branding", shop, {
+    display_name: "Warung Sari",
+    primary_color: "#1d4ed8",
+  });
+  const login = new URLSearchParams({ client_id: shop.clientId, redirect_uri: shop.redirectUri, state: "s" });
+  const pages = [
+    `/auth/login?${login}`,
+    `/auth/signup?${login}`,
+    `/auth/forgot?${login}`,
+    `/auth/reset?${login}&token=expired`,
+    `/auth/mfa?${login}`,
+    `/auth/mfa/manage?${login}`,
+    `/auth/logout?client_id=${shop.clientId}`,
+    `/auth/verify?client_id=${shop.clientId}&confirmed=1`,
+    `/auth/verify?client_id=${shop.clientId}&token=not-a-token`,
+  ];
+  for (const path of pages) {
+    const res = await t.app.request(path, { headers: { accept: "text/html" } });
+    const html = await res.text();
+    assert.match(
+      html,
+      /<header class="brand-bar">.*<span class="brand-name">Warung Sari<\/span><\/header>/,
+      path,
+    );
+    assert.match(
+      html,
+      new RegExp(`<link rel="stylesheet" href="/branding/${shop.id}/style-[0-9a-f]{16}\\.css"/>`),
+      path,
+    );
+    assert.equal(res.headers.get("content-security-policy"), CONTENT_SECURITY_POLICY, path);
+  }
+  const unbranded = await (await t.app.request("/", { headers: { accept: "text/html" } })).text();
+  assert.ok(!unbranded.includes("brand-bar"), "Astapa's own pages carry no project brand");
+});
