@@ -37,7 +37,10 @@ async function main(): Promise<void> {
   await paymentWorker.start();
   // Without SMTP_URL, mail stays in the outbox (readable by the operator) instead of being sent.
   const mailSender = config.smtpUrl
-    ? new MailSender(database.sql, config.smtpUrl, config.mailFrom, config.mailFromDomains)
+    ? new MailSender(database.sql, config.smtpUrl, config.mailFrom, {
+      fromDomains: config.mailFromDomains,
+      baseUrl: config.baseUrl,
+    })
     : null;
   await mailSender?.start();
   // Renewals, grace and expiry, reconciliation of stale charges: a pass now, then every minute.

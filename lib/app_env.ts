@@ -11,6 +11,7 @@ import type { DashboardSession } from "../db/dashboard.ts";
 import type { Caller } from "./router/callers.ts";
 import type { AuthenticatedClient } from "./oauth/authenticate_client.ts";
 import type { VerifiedClients } from "./oauth/verified_clients.ts";
+import type { Brand } from "./branding/brand.ts";
 
 export type Deps = {
   config: Config;
@@ -36,6 +37,8 @@ export type AppEnv = {
     caller?: Caller;
     /** The client the family's `authorize` authenticated, when the route declares client callers. */
     client?: AuthenticatedClient;
+    /** On a project's hosted pages: its brand, which the layout applies (lib/branding/use_brand.ts). */
+    brand?: Brand;
   };
 };
 

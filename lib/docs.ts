@@ -49,6 +49,11 @@ export const DOC_PAGES: DocPage[] = [
     title: "Project settings",
     summary: "Origins, lifetimes, providers, Xendit keys, going live, deletion.",
   },
+  {
+    slug: "branding",
+    title: "Branding",
+    summary: "A project's name, logo, colour and links on hosted pages and mail.",
+  },
   { slug: "security", title: "Security", summary: "Threat model, defaults, and the tests that hold them." },
   {
     slug: "identity",

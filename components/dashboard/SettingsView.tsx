@@ -111,6 +111,13 @@ export function SettingsView({ data }: { data: SettingsData }) {
           {canEdit && <button type="submit" class="button">Save policy</button>}
         </form>
       </section>
+      <section class="card" aria-labelledby="branding-heading">
+        <h2 id="branding-heading">Branding</h2>
+        <p>
+          Your app's name, logo, colour and links on hosted pages and in mail:{" "}
+          <a href={`${base}/settings/branding`}>edit the branding</a>.
+        </p>
+      </section>
       <MfaPolicy data={data} base={base} canEdit={canEdit} />
       <MailSettings data={data} base={base} canEdit={canEdit} />
       <SocialProviders data={data} base={base} canEdit={canEdit} />

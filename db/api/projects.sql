@@ -602,6 +602,8 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       end if;
     when 'mail_texts' then
       return astapa.mail_texts_problem(value);
+    when 'branding' then
+      return astapa.branding_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
@@ -660,6 +662,11 @@ create or replace function api.update_project_settings(project_id text, changes 
       changes := pg_catalog.jsonb_set(changes, '{social_login}',
         coalesce(merged -> 'social_login', '{}') || (changes -> 'social_login'));
     end if;
+    -- Branding merges key by key too, and keeps its logo (set by api.set_project_logo only).
+    if pg_catalog.jsonb_typeof(changes -> 'branding') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{branding}',
+        coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
+    end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
@@ -673,7 +680,7 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email, social_login, mfa, mail_sender_name and mail_texts, each validated (AS400 with the '
+  'require_verified_email, social_login, mfa, mail_sender_name, mail_texts and branding, each validated (AS400 with the '
   'reason); other settings are kept. '
   'Audited as project.settings without secrets.';
 

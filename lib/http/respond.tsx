@@ -34,6 +34,7 @@ export function errorResponse(c: Ctx, thrown: unknown): Response {
         title={`${ERROR_TEXT[lang].error} ${error.status}`}
         lang={lang}
         clientScript={c.var.deps.assets.clientScript}
+        brand={c.var.brand}
       >
         <ErrorPage
           lang={lang}

@@ -4,6 +4,7 @@
  * with the resource and its host, and the scopes — for that one request. Every step re-reads the request by its
  * code; failed codes are counted per address (brute force, RFC 8628 §5.1). No JavaScript is needed.
  */
+import { useBrand } from "../branding/use_brand.ts";
 import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import { completeSignIn, sessionUser, userForSignIn } from "@/db/login.ts";
@@ -125,6 +126,7 @@ export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData>> {
   if (!found) return again("enter", { error: form.step === "enter" ? "badCode" : "expired" }, 422);
   const request = view(found);
   const project = found.project;
+  useBrand(c, project); // the code names the project: from here on the page is its
   const session = readSession(c, project.id);
   let userId = session ? await sessionUser(sql, project.id, session) : null;
 

@@ -4,6 +4,8 @@
  */
 import type { Lang } from "./i18n.ts";
 import { escapeHtml as escape, mailDocument, WRAPPING } from "@/lib/mail/layout.ts";
+import { brandingOf } from "@/lib/branding/brand.ts";
+import { MAIL_ACCENT } from "@/lib/branding/mail.ts";
 
 export type Mail = { subject: string; body: string; html: string; kind: string };
 
@@ -57,7 +59,8 @@ function ownText(project: MailProject, kind: MailKind, lang: Lang): { subject?: 
 }
 
 function linkMail(kind: MailKind, lang: Lang, project: MailProject, link: string): Mail {
-  const w = { ...WORDING[kind][lang](project.name), ...ownText(project, kind, lang) };
+  const name = brandingOf(project.settings).display_name ?? project.name;
+  const w = { ...WORDING[kind][lang](name), ...ownText(project, kind, lang) };
   const intro = w.intro.replace(/[.!?]$/, "");
   const body = `${GREETING[lang]}\n\n${intro} ${BY_OPENING[lang]}\n\n${link}\n\n${w.note}\n`;
   const html = mailDocument(
@@ -65,7 +68,7 @@ function linkMail(kind: MailKind, lang: Lang, project: MailProject, link: string
     `<p>${escape(GREETING[lang])}</p><p>${escape(intro)}.</p><p>${escape(w.note)}</p>` +
       `<p><a href="${
         escape(link)
-      }" style="background:#0b6e4f;color:#fff;padding:10px 16px;border-radius:6px;` +
+      }" style="background:${MAIL_ACCENT};color:#fff;padding:10px 16px;border-radius:6px;` +
       `text-decoration:none;display:inline-block">${escape(w.action)}</a></p>` +
       `<p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p>`,
   );

@@ -17,6 +17,8 @@ import { csrfToken, csrfValid } from "./browser.ts";
 import { type Lang, type MessageKey, MESSAGES, pickLang } from "./i18n.ts";
 import { enabledProviders, type ProviderId } from "./social/providers.ts";
 import type { ThirdParty } from "./dynamic_client_target.ts";
+import { brandOf } from "../branding/brand.ts";
+import { useBrand } from "../branding/use_brand.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -44,9 +46,11 @@ export type AuthPageData = {
 export async function authorizeRequest(c: Ctx, query: URLSearchParams): Promise<AuthorizeRequest | Response> {
   try {
     // Astapa's billing page signs people in through the same flow (routes/billing/callback.ts).
-    return await parseAuthorizeRequest(c.var.deps.sql, query, [
+    const request = await parseAuthorizeRequest(c.var.deps.sql, query, [
       `${c.var.deps.config.baseUrl}/billing/callback`,
     ]);
+    useBrand(c, request.project); // every hosted-login page of this request shows the project's brand
+    return request;
   } catch (error) {
     if (!(error instanceof AuthorizeRedirectError)) throw error;
     const target = redirectTo(error.request, c.var.deps.config.baseUrl, {
@@ -73,7 +77,7 @@ export function authPageData(
 ): AuthPageData {
   return {
     lang: pickLang(c),
-    appName: request.project.name,
+    appName: brandOf(request.project).name,
     request: requestQuery(query),
     csrf: csrfToken(c),
     ...(request.thirdParty ? { thirdParty: request.thirdParty } : {}),

@@ -6,6 +6,9 @@ import nodemailer from "nodemailer";
 import type { Sql } from "@/db/client.ts";
 import { asApp } from "@/db/client.ts";
 import { log } from "../http/log.ts";
+import { projectBranding } from "@/db/branding.ts";
+import { type Brand, brandOf } from "@/lib/branding/brand.ts";
+import { brandMail } from "@/lib/branding/mail.ts";
 
 const SWEEP_MS = 30_000;
 
@@ -32,9 +35,20 @@ export class MailSender {
   #listening?: { unlisten(): Promise<void> };
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
+  #baseUrl?: string;
 
-  constructor(sql: Sql, smtpUrl: string, from: string, fromDomains: string[] = []) {
+  /**
+   * `fromDomains`: the domains a project's own From address may use (MAIL_FROM_DOMAINS); `baseUrl` (the
+   * deployment's address) makes the project's logo in the mail an absolute URL.
+   */
+  constructor(
+    sql: Sql,
+    smtpUrl: string,
+    from: string,
+    { fromDomains = [], baseUrl }: { fromDomains?: string[]; baseUrl?: string } = {},
+  ) {
     this.#sql = sql;
+    this.#baseUrl = baseUrl;
     this.#transport = nodemailer.createTransport(smtpUrl);
     this.#from = from;
     this.#fromDomains = fromDomains;
@@ -80,27 +94,39 @@ export class MailSender {
         async (tx) => (await tx`select api.projects_with_mail() as ids`)[0].ids,
       );
       for (const projectId of projects) {
-        const batch = await asApp(
-          this.#sql,
-          projectId,
-          (tx) => tx<MailRow[]>`select * from api.claim_mail(20)`,
-        );
-        for (const mail of batch) await this.#send(projectId, mail);
+        const { batch, brand } = await asApp(this.#sql, projectId, async (tx) => {
+          const batch = await tx<MailRow[]>`select * from api.claim_mail(20)`;
+          return { batch, brand: batch.length ? await projectBranding(tx, projectId) : null };
+        });
+        if (batch.length === 0) continue;
+        // Every mail of the project carries its brand, whichever code composed it.
+        const branded = brand
+          ? brandOf({ id: projectId, name: brand.name, settings: { branding: brand.branding } })
+          : null;
+        for (const mail of batch) {
+          // The sender name: the project's own (mail_sender_name), else its brand's display name.
+          const named = mail.from_name ? mail : { ...mail, from_name: brand?.branding.display_name ?? null };
+          await this.#send(projectId, named, branded);
+        }
       }
     } catch (error) {
       log("warn", "mail pass failed", { error });
     }
   }
 
-  async #send(projectId: string, mail: MailRow): Promise<void> {
+  async #send(projectId: string, mail: MailRow, brand: Brand | null): Promise<void> {
     let failure: string | null = null;
+    const content = brand
+      ? brandMail(mail, brand, this.#baseUrl)
+      : { text: mail.body_text, html: mail.body_html };
     try {
       await this.#transport.sendMail({
         from: fromHeader(this.#from, mail.from_name, mail.from_address, this.#fromDomains),
         to: mail.to_address,
         subject: mail.subject,
-        text: mail.body_text,
-        ...(mail.body_html ? { html: mail.body_html } : {}),
+        text: content.text,
+        ...(content.html ? { html: content.html } : {}),
+        ...("replyTo" in content && content.replyTo ? { replyTo: content.replyTo } : {}),
       });
     } catch (error) {
       failure = error instanceof Error ? error.message.slice(0, 500) : String(error);

@@ -6,6 +6,7 @@ import { authorizationClient, sessionUser } from "@/db/login.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { readSession } from "@/lib/login/browser.ts";
+import { useBrand } from "@/lib/branding/use_brand.ts";
 
 export const CLIENT_ID = /^cid_[a-z2-7]{24}$/;
 
@@ -17,11 +18,12 @@ export type BillingPage = keyof typeof BILLING_PAGES;
 export async function signedIn(c: Ctx, clientId: string) {
   const client = await authorizationClient(c.var.deps.sql, clientId);
   if (!client) throw new AppError("not_found", { description: "This app is not registered with Astapa." });
+  useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
   const session = readSession(c, client.project_id);
   const userId = session ? await sessionUser(c.var.deps.sql, client.project_id, session) : null;
   // The app's home: the origin of its first redirect URI (where a paid checkout links back to).
   const appUrl = client.redirect_uris[0] ? `${new URL(client.redirect_uris[0]).origin}/` : undefined;
-  return { projectId: client.project_id, appName: client.name, appUrl, userId };
+  return { projectId: client.project_id, appName: c.var.brand!.name, appUrl, userId };
 }
 
 /** Through the hosted login (a session for this browser), then back to `back`. */

@@ -28,7 +28,12 @@ export function renderPage<D>(
 ): Response {
   const props: PageProps<D> = { data: result.data, url: new URL(c.req.url), params: c.req.param() };
   const html = renderToString(
-    <Layout title={result.title} lang={result.lang} clientScript={c.var.deps.assets.clientScript}>
+    <Layout
+      title={result.title}
+      lang={result.lang}
+      clientScript={c.var.deps.assets.clientScript}
+      brand={c.var.brand}
+    >
       <Component {...props} />
     </Layout>,
   );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { useBrand } from "@/lib/branding/use_brand.ts";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
@@ -42,6 +43,7 @@ export const handler: Handlers<SignOutData> = {
   async GET(c) {
     const request = LogoutRequest.catch({ client_id: "" }).parse(c.req.query());
     const client = await authorizationClient(c.var.deps.sql, request.client_id);
+    if (client) useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
     const session = client ? readSession(c, client.project_id) : undefined;
     if (client && session && await sessionUser(c.var.deps.sql, client.project_id, session)) {
       return confirmPage(c, client, request, false);
@@ -52,6 +54,7 @@ export const handler: Handlers<SignOutData> = {
   async POST(c) {
     const form = await readBody(c, LogoutForm, ["form"]);
     const client = await authorizationClient(c.var.deps.sql, form.client_id);
+    if (client) useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
     if (!client) return signedOut(c, null, form);
     const origin = c.req.header("origin");
     const foreign = origin !== undefined && origin !== "null" &&
@@ -66,7 +69,7 @@ export const handler: Handlers<SignOutData> = {
 
 function confirmPage(c: Ctx, client: AuthorizationClient, request: LogoutRequest, stale: boolean) {
   const lang = pickLang(c);
-  const confirm = { appName: client.name, request, csrf: csrfToken(c), stale };
+  const confirm = { appName: c.var.brand?.name ?? client.name, request, csrf: csrfToken(c), stale };
   return page({ lang, confirm }, { title: MESSAGES[lang].signOutTitle, lang, status: stale ? 403 : 200 });
 }
 
@@ -84,7 +87,7 @@ function signedOut(c: Ctx, client: AuthorizationClient | null, request: LogoutRe
     client ? { client_id: request.client_id, lang: other } : { lang: other },
   )}`;
   const appUrl = client?.redirect_uris[0] ? `${new URL(client.redirect_uris[0]).origin}/` : undefined;
-  return page({ lang, signedOut: { appName: client?.name, appUrl, switchHref } }, {
+  return page({ lang, signedOut: { appName: c.var.brand?.name ?? client?.name, appUrl, switchHref } }, {
     title: MESSAGES[lang].signedOut,
     lang,
   });

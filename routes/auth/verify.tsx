@@ -4,6 +4,7 @@ import { authorizationClient, verifyEmail } from "@/db/login.ts";
 import { AppError, toAppError } from "@/lib/http/errors.ts";
 import { type Lang, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
 import type { Ctx } from "@/lib/app_env.ts";
+import { useBrand } from "@/lib/branding/use_brand.ts";
 
 type VerifyData = {
   lang: Lang;
@@ -24,6 +25,7 @@ export const handler: Handlers<VerifyData> = {
     const token = c.req.query("token") ?? "";
     const client = await authorizationClient(c.var.deps.sql, clientId);
     if (!client) throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
+    useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
     const shown = (verified: boolean, lang: Lang) =>
       `/auth/verify?${new URLSearchParams({
         client_id: clientId,
@@ -32,7 +34,7 @@ export const handler: Handlers<VerifyData> = {
         lang,
       })}`;
     // The confirmation itself: it says only that the address was confirmed (nothing to use up or leak).
-    if (c.req.query("confirmed") === "1") return verifiedPage(c, client.name, clientId, true, shown);
+    if (c.req.query("confirmed") === "1") return verifiedPage(c, c.var.brand!.name, clientId, true, shown);
     let verified = true;
     try {
       await verifyEmail(c.var.deps.sql, client.project_id, token);
@@ -41,7 +43,7 @@ export const handler: Handlers<VerifyData> = {
       verified = false;
     }
     if (verified) return c.redirect(shown(true, pickLang(c)), 303);
-    return verifiedPage(c, client.name, clientId, false, shown);
+    return verifiedPage(c, c.var.brand!.name, clientId, false, shown);
   },
 };
 

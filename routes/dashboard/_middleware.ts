@@ -21,13 +21,16 @@ export const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw new AppError("unauthorized", { description: "Sign in to the dashboard first." });
   }
   if (!SAFE_METHODS.has(c.req.method)) {
-    if (bodyKind(c.req.header("content-type")) !== "form") {
+    // File uploads (the project's logo) come as multipart/form-data; every other form is URL-encoded.
+    const multipart = /^multipart\/form-data\s*;/i.test(c.req.header("content-type") ?? "");
+    if (!multipart && bodyKind(c.req.header("content-type")) !== "form") {
       throw new AppError("unsupported_media_type", {
-        description: "Dashboard forms send application/x-www-form-urlencoded.",
+        description:
+          "Dashboard forms send application/x-www-form-urlencoded (or multipart/form-data with a file).",
       });
     }
-    // Hono keeps the text, so the handler reads the same body again.
-    const sent = formToObject(await c.req.text()).csrf;
+    // Hono keeps the body, so the handler reads the same form again.
+    const sent = multipart ? await multipartCsrf(c) : formToObject(await c.req.text()).csrf;
     if (typeof sent !== "string" || !constantTimeEqual(sent, signedIn.csrf)) {
       throw new AppError("forbidden", {
         description:
@@ -40,3 +43,13 @@ export const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   c.res.headers.set("cache-control", "no-store");
 };
+
+/** The csrf field of a multipart form; a body that does not parse as one is a 400, never a crash. */
+async function multipartCsrf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<unknown> {
+  try {
+    return (await c.req.formData()).get("csrf");
+  } catch (cause) {
+    if (cause instanceof AppError) throw cause; // the body limit
+    throw new AppError("invalid_request", { description: "The form could not be read.", cause });
+  }
+}

@@ -14,10 +14,27 @@ import { signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { setProjectLogo } from "@/db/branding.ts";
+import { validateLogo } from "@/lib/branding/logo_image.ts";
+import { pngOf } from "../helpers/logos.ts";
 
 const t = await testApp({ listen: true });
 const project = await seedProject(t.db.sql, { name: "Toko Tenun", redirectUri: "https://tenun.example/cb" });
 const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
+// Branded, so every hosted page is checked with the brand bar, the footer links and the brand's colours.
+await asApp(t.db.sql, project.id, async (tx) => {
+  await updateProjectSettings(tx, project.id, {
+    branding: {
+      display_name: "Tenun Ikat",
+      primary_color: "#8a1c4a",
+      terms_url: "https://tenun.example/terms",
+      privacy_url: "https://tenun.example/privacy",
+      support_email: "halo@tenun.example",
+    },
+  });
+  await setProjectLogo(tx, project.id, await validateLogo(pngOf(64, 32)));
+});
 // A second-factor step owed by ayu, so /auth/mfa shows its set-up page (QR code, key, one-time-code field).
 const challenge = randomSecret();
 await asApp(
@@ -127,7 +144,16 @@ Deno.test("accessibility — dashboard pages have no serious or critical axe vio
     const found: string[] = [];
     const ayu = (await t.db.sql`select id::text from astapa.users where email = 'ayu@example.com'`)[0].id;
     const tabs = ["users", `users/${ayu}`, "plans", "payments", "machine-clients", "webhooks", "mail"];
-    tabs.push("sandbox-inbox", "audit", "members", "settings", "redirect-uris", "secret", "mode");
+    tabs.push(
+      "sandbox-inbox",
+      "audit",
+      "members",
+      "settings",
+      "settings/branding",
+      "redirect-uris",
+      "secret",
+      "mode",
+    );
     tabs.push("coupons", "receipts");
     for (
       const path of [

@@ -17,7 +17,9 @@ const t = await testApp({
   env: { MAIL_FROM: "Astapa <no-reply@astapa.test>", MAIL_FROM_DOMAINS: "warung.example" },
 });
 const sink = startSmtpSink();
-const sender = new MailSender(t.db.sql, sink.url, t.config.mailFrom, t.config.mailFromDomains);
+const sender = new MailSender(t.db.sql, sink.url, t.config.mailFrom, {
+  fromDomains: t.config.mailFromDomains,
+});
 await sender.start();
 Deno.test.afterAll(async () => {
   await sender.stop();

@@ -7,6 +7,7 @@ import { BANKS, methodsFor } from "@/lib/payments/methods.ts";
 import { qrDataUrl } from "@/lib/payments/qr_svg.ts";
 import CheckoutLive from "@/islands/CheckoutLive.tsx";
 import CopyButton from "@/islands/CopyButton.tsx";
+import { useProjectBrand } from "@/lib/branding/use_brand.ts";
 import { csrfToken } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, intervalText, methodLabel, statusLabels } from "@/lib/payments/page_text.ts";
@@ -25,7 +26,8 @@ type CheckoutData = {
 
 export const handler: Handlers<CheckoutData> = {
   async GET(c) {
-    const { checkout } = await findCheckout(c.var.deps.sql, c.req.param("id")!);
+    const { projectId, checkout } = await findCheckout(c.var.deps.sql, c.req.param("id")!);
+    await useProjectBrand(c, projectId);
     const qrString = checkout.payment?.details.qr_string;
     c.header("cache-control", "no-store");
     const lang = pickLang(c);

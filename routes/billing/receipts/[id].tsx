@@ -6,12 +6,14 @@ import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, methodLabel } from "@/lib/payments/page_text.ts";
 import { RECEIPT_TEXT, receiptDate, rupiah, taxLabels } from "@/lib/payments/receipt_text.ts";
 import type { Method } from "@/lib/payments/methods.ts";
+import { useProjectBrand } from "@/lib/branding/use_brand.ts";
 
 type ReceiptData = { lang: Lang; receipt: Receipt };
 
 export const handler: Handlers<ReceiptData> = {
   async GET(c) {
-    const { receipt } = await findReceipt(c.var.deps.sql, c.req.param("id")!);
+    const { projectId, receipt } = await findReceipt(c.var.deps.sql, c.req.param("id")!);
+    await useProjectBrand(c, projectId);
     const lang = pickLang(c);
     // The random id in the URL is the capability: keep the page out of shared caches and referrers.
     c.header("cache-control", "no-store");

@@ -1,0 +1,123 @@
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
+import { contrast, isHexColour } from "@/lib/branding/colour.ts";
+import { themeVariables } from "@/lib/branding/stylesheet.ts";
+
+type BrandPreviewProps = {
+  projectName: string;
+  logoUrl: string | null;
+  values: {
+    display_name: string;
+    primary_color: string;
+    theme: string;
+    terms_url: string;
+    privacy_url: string;
+    support_email: string;
+  };
+  disabled: boolean;
+};
+
+/**
+ * The branding form's fields and a live preview of a hosted sign-in card. Without JavaScript the fields post
+ * as a plain form and the preview shows Astapa's colours; hydrated, every keystroke restyles the preview. The
+ * colours are set through the CSSOM (style.setProperty), which the CSP allows, never as a style attribute.
+ */
+export default function BrandPreview({ projectName, logoUrl, values, disabled }: BrandPreviewProps) {
+  const name = useSignal(values.display_name);
+  const color = useSignal(values.primary_color);
+  const theme = useSignal(values.theme || "auto");
+  const preview = useRef<HTMLDivElement>(null);
+  const valid = isHexColour(color.value);
+  const ratio = valid ? contrast(color.value, "#ffffff") : null;
+  const dark = theme.value === "dark" ||
+    (theme.value === "auto" && typeof matchMedia === "function" &&
+      matchMedia("(prefers-color-scheme: dark)").matches);
+
+  useEffect(() => {
+    const element = preview.current;
+    if (!element) return;
+    const vars = themeVariables(valid ? color.value : undefined, dark ? "dark" : "light");
+    for (const [key, value] of Object.entries(vars)) element.style.setProperty(key, value);
+  }, [color.value, theme.value, dark, valid]);
+
+  const field = (
+    id: keyof BrandPreviewProps["values"],
+    label: string,
+    hint: string,
+    type: "url" | "email",
+  ) => (
+    <div class="field">
+      <label for={`branding-${id}`}>{label}</label>
+      <input
+        id={`branding-${id}`}
+        name={id}
+        type={type as "text"}
+        value={values[id]}
+        disabled={disabled}
+        aria-describedby={hint ? `branding-${id}-hint` : undefined}
+      />
+      {hint && <p class="hint" id={`branding-${id}-hint`}>{hint}</p>}
+    </div>
+  );
+
+  return (
+    <div class="brand-editor">
+      <div class="brand-fields">
+        <div class="field">
+          <label for="branding-display_name">Display name</label>
+          <input
+            id="branding-display_name"
+            name="display_name"
+            maxLength={80}
+            value={name.value}
+            placeholder={projectName}
+            disabled={disabled}
+            onInput={(e) => name.value = (e.target as HTMLInputElement).value}
+          />
+        </div>
+        <div class="field">
+          <label for="branding-primary_color">Primary colour (#rrggbb)</label>
+          <input
+            id="branding-primary_color"
+            name="primary_color"
+            value={color.value}
+            placeholder="#0b6e4f"
+            pattern="#[0-9a-fA-F]{6}"
+            disabled={disabled}
+            aria-describedby="branding-contrast"
+            onInput={(e) => color.value = (e.target as HTMLInputElement).value.trim()}
+          />
+          <p class="hint" id="branding-contrast" aria-live="polite">
+            {ratio === null
+              ? "White text must reach 4.5:1 on it (WCAG AA)."
+              : ratio >= 4.5
+              ? `White text on it: ${ratio.toFixed(2)}:1 — passes WCAG AA.`
+              : `White text on it: ${ratio.toFixed(2)}:1 — too light, WCAG AA needs 4.5:1.`}
+          </p>
+        </div>
+        <div class="field">
+          <label for="branding-theme">Theme</label>
+          <select
+            id="branding-theme"
+            name="theme"
+            disabled={disabled}
+            onChange={(e) => theme.value = (e.target as HTMLSelectElement).value}
+          >
+            {[["auto", "The visitor's system setting"], ["light", "Light"], ["dark", "Dark"]].map((
+              [v, label],
+            ) => <option key={v} value={v} selected={theme.value === v}>{label}</option>)}
+          </select>
+        </div>
+        {field("terms_url", "Terms of service URL", "http:// or https:// only.", "url")}
+        {field("privacy_url", "Privacy policy URL", "http:// or https:// only.", "url")}
+        {field("support_email", "Support email", "Shown on hosted pages and in every mail.", "email")}
+      </div>
+      <div class="brand-preview" ref={preview} aria-label="Preview of the sign-in page" role="group">
+        {logoUrl && <img class="brand-logo" src={logoUrl} alt="" />}
+        <p class="brand-name">{name.value || projectName}</p>
+        <p class="muted">Sign in to {name.value || projectName}</p>
+        <span class="button">Continue</span> <a href="#branding-terms_url">Terms</a>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+/** The dashboard's Branding page: its data, and the form actions that re-render it on refusal. */
+import type { Ctx } from "../app_env.ts";
+import type { Tx } from "@/db/client.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { getProject } from "@/db/projects.ts";
+import type { PageResult } from "../router/page.tsx";
+import { type Branding, brandingOf, logoPath } from "../branding/brand.ts";
+import type { FrameData } from "./page_data.ts";
+import { formAction } from "./form_action.ts";
+import { frameOf } from "./frame.ts";
+
+export type BrandingPageData = {
+  frame: FrameData;
+  project: { project_id: string; name: string; mode: string };
+  role: MemberRole;
+  branding: Branding;
+  logoUrl: string | null;
+  notice?: string;
+  error?: string;
+};
+
+const DONE: Record<string, string> = {
+  branding_saved: "Branding saved: hosted pages and mail use it from now on.",
+  logo_saved: "Logo saved.",
+  logo_removed: "Logo removed.",
+};
+
+export async function brandingView(
+  c: Ctx,
+  tx: Tx,
+  projectId: string,
+  role: MemberRole,
+  extra: { error?: string } = {},
+): Promise<BrandingPageData> {
+  const project = await getProject(tx, projectId);
+  const branding = brandingOf(project.settings);
+  return {
+    frame: frameOf(c),
+    project: { project_id: project.project_id, name: project.name, mode: project.mode },
+    role,
+    branding,
+    logoUrl: branding.logo ? logoPath(projectId, branding.logo) : null,
+    notice: DONE[c.req.query("done") ?? ""],
+    ...extra,
+  };
+}
+
+/** A branding form's action (admins and owners), back to the Branding page. */
+export function brandingAction(
+  c: Ctx,
+  action: (tx: Tx, projectId: string) => Promise<string>,
+): Promise<Response | PageResult<BrandingPageData>> {
+  return formAction<BrandingPageData>(c, {
+    needed: "admin",
+    back: `/dashboard/projects/${c.req.param("id")}/settings/branding`,
+    load: (tx, role, projectId, extra) => brandingView(c, tx, projectId, role, extra),
+    run: action,
+    title: (data) => `Branding · ${data.project.name}`,
+  });
+}
