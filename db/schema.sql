@@ -374,6 +374,37 @@ grant insert (client_id, client_name, redirect_uris, grant_types, token_endpoint
 grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at) on astapa.dynamic_clients to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.email_changes (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  new_email text not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint email_changes_pkey PRIMARY KEY (project_id, token_hash),
+  constraint email_changes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint email_changes_lifetime_check CHECK (expires_at <= (created_at + '1 day'::interval)),
+  constraint email_changes_new_email_check CHECK (length(new_email) <= 254 AND new_email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint email_changes_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.email_changes enable row level security;
+alter table astapa.email_changes force row level security;
+comment on table astapa.email_changes is 'A person''s requested new email address, waiting for the link mailed to it (1 hour, single use; only the SHA-256 of the link''s token is kept). A newer request voids the older ones.';
+CREATE INDEX email_changes_user_idx ON astapa.email_changes USING btree (project_id, user_id);
+grant delete, insert, select on astapa.email_changes to astapa_app;
+grant update (used_at) on astapa.email_changes to astapa_app;
+create policy "a project forgets its own email changes" on astapa.email_changes as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own email changes" on astapa.email_changes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own email changes" on astapa.email_changes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own email changes" on astapa.email_changes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.email_tokens (
   project_id text not null,
   token_hash bytea not null,
@@ -417,7 +448,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -465,18 +496,23 @@ create table astapa.login_sessions (
   expires_at timestamp with time zone not null,
   ended_at timestamp with time zone,
   amr text[] default '{pwd}'::text[] not null,
+  user_agent text,
+  last_used_at timestamp with time zone,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
-  constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32)
+  constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32),
+  constraint login_sessions_user_agent_check CHECK (length(user_agent) <= 512)
 );
 alter table astapa.login_sessions enable row level security;
 alter table astapa.login_sessions force row level security;
 comment on table astapa.login_sessions is 'Hosted-login browser sessions, one per person per project per browser: within its lifetime a returning person is sent back to the app without typing the password again. Only the SHA-256 of the cookie is kept.';
 comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 8176 values: pwd, otp, mfa; ext for Google/GitHub); copied into codes.';
+comment on column astapa.login_sessions.user_agent is 'The browser''s User-Agent when the session started or was last seen on the account page (cut to 512 characters); the page shows it parsed.';
+comment on column astapa.login_sessions.last_used_at is 'When the account page last saw this session (approximate last use).';
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
-grant update (ended_at) on astapa.login_sessions to astapa_app;
+grant update (ended_at, user_agent, last_used_at) on astapa.login_sessions to astapa_app;
 create policy "a project ends its own login sessions" on astapa.login_sessions as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -1007,7 +1043,7 @@ create table astapa.refresh_tokens (
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text])),
+  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text, 'revoked_by_user'::text])),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
@@ -1454,6 +1490,7 @@ create table astapa.users (
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
   external_id text,
+  deleted_at timestamp with time zone,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
@@ -1466,13 +1503,14 @@ alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
 comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
 comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
+comment on column astapa.users.deleted_at is 'Set when the person deleted their account: the row stays as a tombstone with no personal data (pseudonymous id) so payments, receipts and the audit log keep their references; the APIs no longer show it.';
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, deleted_at) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -1581,6 +1619,296 @@ create policy "a project replaces its own xendit keys" on astapa.xendit_keys as 
 create policy "a project stores its own xendit keys" on astapa.xendit_keys as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER xendit_keys_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.xendit_keys FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_apps(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('client_id', g.client_id,
+        'name', coalesce(nullif(d.client_name, ''), g.client_id), 'scope', g.scope, 'since', g.since)
+        order by g.since), '[]')
+    from (select r.client_id, pg_catalog.min(r.created_at) as since,
+                 pg_catalog.string_agg(distinct r.scope, ' ') as scope
+          from astapa.refresh_tokens r
+          where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
+            and r.client_id like 'dcl\_%' and r.revoked_at is null and r.used_at is null
+            and r.expires_at > pg_catalog.now()
+          group by r.client_id) as g
+    left join astapa.dynamic_clients d on d.client_id = g.client_id
+  $function$;
+comment on function api.account_apps(bigint) is 'The self-registered clients (dcl_) a user allowed and that still hold a live refresh token: their name (their own unverified claim), scopes and since when. An allowance with no live token gives the client nothing more.';
+grant execute on function api.account_apps(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_end_other_sessions(session_hash bytea)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    ended integer;
+  begin
+    with other as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
+      returning 1)
+    select pg_catalog.count(*)::integer into ended from other;
+    perform astapa.audit(project, 'user.other_sessions_ended', 'user:' || person,
+      pg_catalog.jsonb_build_object('sessions', ended));
+    return ended;
+  end
+  $function$;
+comment on function api.account_end_other_sessions(bytea) is 'Signs the person out of every other browser (their other hosted-login sessions end; this one stays). Audited user.other_sessions_ended with the count. AS4G0 no session.';
+grant execute on function api.account_end_other_sessions(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_export(session_hash bytea, fresh_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    audited text := 'user:' || person;
+    export jsonb;
+  begin
+    export := pg_catalog.jsonb_build_object(
+      'exported_at', pg_catalog.now(),
+      'profile', astapa.user_json(project, person) || pg_catalog.jsonb_build_object('name',
+        (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person)),
+      'identities', api.user_sign_in_methods(project, person),
+      'claims', api.user_own_claims(project, person),
+      'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('created_at', s.created_at,
+          'last_used_at', s.last_used_at, 'ended_at', s.ended_at, 'user_agent', s.user_agent) order by s.created_at), '[]')
+        from astapa.login_sessions s where s.project_id = project and s.user_id = person),
+      'subscriptions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('plan', s.plan_key,
+          'status', s.status, 'source', s.source, 'current_period_start', s.current_period_start,
+          'current_period_end', s.current_period_end, 'created_at', s.created_at, 'ended_at', s.ended_at)
+          order by s.created_at), '[]')
+        from astapa.subscriptions s where s.project_id = project and s.user_id = person),
+      'payments', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('checkout', c.public_id,
+          'plan', c.plan_key, 'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method,
+          'paid_at', c.paid_at, 'created_at', c.created_at) order by c.created_at), '[]')
+        from astapa.checkouts c where c.project_id = project and c.user_id = person),
+      'audit', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('action', a.action,
+          'actor', a.actor, 'details', a.details, 'at', a.at) order by a.id), '[]')
+        from astapa.audit_log a where a.project_id = project and a.target = audited));
+    perform astapa.audit(project, 'user.data_exported', audited, '{}');
+    return export;
+  end
+  $function$;
+comment on function api.account_export(bytea,integer) is 'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, claims, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
+grant execute on function api.account_export(bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_overview(session_hash bytea, user_agent text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint;
+  begin
+    begin
+      person := astapa.account_user(session_hash);
+    exception when sqlstate 'AS4G0' then
+      return null;
+    end;
+    -- Seen now, with this browser: what the sessions list shows as last use.
+    update astapa.login_sessions s
+    set last_used_at = pg_catalog.now(), user_agent = coalesce(pg_catalog.left(account_overview.user_agent, 512), s.user_agent)
+    where s.project_id = project and s.token_hash = session_hash;
+    return (
+      select pg_catalog.jsonb_build_object(
+        'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+          'name', (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person),
+          'created_at', u.created_at),
+        'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
+          where s.project_id = project and s.token_hash = session_hash)))::bigint,
+        'methods', api.user_sign_in_methods(project, person),
+        'factor', pg_catalog.jsonb_build_object(
+          'enrolled', exists (select from astapa.user_factors f
+            where f.project_id = project and f.user_id = person and f.confirmed_at is not null),
+          'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+            where r.project_id = project and r.user_id = person and r.used_at is null)),
+        'pending_email', (select e.new_email from astapa.email_changes e
+          where e.project_id = project and e.user_id = person and e.used_at is null and e.expires_at > pg_catalog.now()
+          order by e.created_at desc limit 1),
+        'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+            'current', s.token_hash = session_hash, 'user_agent', s.user_agent, 'created_at', s.created_at,
+            'last_used_at', coalesce(s.last_used_at, s.created_at))
+            order by s.token_hash = session_hash desc, coalesce(s.last_used_at, s.created_at) desc), '[]')
+          from astapa.login_sessions s
+          where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
+        'apps', api.account_apps(person),
+        'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
+            'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
+          from astapa.subscriptions sub
+          where sub.project_id = project and sub.user_id = person and sub.ended_at is null
+            and sub.status in ('trialing', 'active', 'past_due')
+          order by sub.created_at desc limit 1))
+      from astapa.users u where u.project_id = project and u.id = person);
+  end
+  $function$;
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps and the current subscription; marks this session used now with this user agent. Null without a live session.';
+grant execute on function api.account_overview(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_request_email_change(session_hash bytea, new_email text, token_hash bytea, fresh_seconds integer, mail jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    wanted text := pg_catalog.btrim(coalesce(new_email, ''));
+    held boolean;
+  begin
+    perform astapa.assert_email(wanted);
+    if exists (select from astapa.users u where u.project_id = project and u.id = person
+               and pg_catalog.lower(u.email) = pg_catalog.lower(wanted)) then
+      raise exception 'that is already your email address' using errcode = 'AS400';
+    end if;
+    update astapa.email_changes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.user_id = person and e.used_at is null;
+    held := exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+                    where u.project_id = project and u.environment = p.mode
+                      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted));
+    perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
+      pg_catalog.jsonb_build_object('sent', not held));
+    -- An address another user holds gets no link, and the page answers the same: no one learns who signed up.
+    if held then
+      return false;
+    end if;
+    insert into astapa.email_changes (project_id, token_hash, user_id, new_email, expires_at)
+    values (project, token_hash, person, wanted, pg_catalog.now() + interval '1 hour');
+    perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to', wanted));
+    return true;
+  end
+  $function$;
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds gets no link (false), silently. Audited user.email_change_requested. AS400 bad or unchanged address; AS4G0; AS403.';
+grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_revoke_app(session_hash bytea, client_id text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    revoked integer;
+  begin
+    if client_id is null or client_id !~ '^dcl_[a-z2-7]{24}$' then
+      raise exception 'a connected app is a self-registered client (dcl_…)' using errcode = 'AS400';
+    end if;
+    with gone as (
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
+      where r.project_id = project and r.user_id = person and r.client_id = account_revoke_app.client_id
+        and r.revoked_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer into revoked from gone;
+    if revoked = 0 then
+      raise exception 'this app has no access to your account' using errcode = 'AS404';
+    end if;
+    perform astapa.audit(project, 'user.app_revoked', 'user:' || person,
+      pg_catalog.jsonb_build_object('client_id', client_id, 'refresh_tokens', revoked));
+    return revoked;
+  end
+  $function$;
+comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that self-registered client for them is revoked (revoked_by_user). Audited user.app_revoked. AS400 not a dcl_ id; AS404 no access to revoke.';
+grant execute on function api.account_revoke_app(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_set_name(session_hash bytea, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    cleaned text := pg_catalog.btrim(coalesce(name, ''));
+  begin
+    if pg_catalog.length(cleaned) > 100 or cleaned ~ '[[:cntrl:]]' then
+      raise exception 'a name is at most 100 characters, without control characters' using errcode = 'AS400';
+    end if;
+    insert into astapa.user_claims as c (project_id, user_id, extra)
+    values (project, person, case when cleaned = '' then '{}' else pg_catalog.jsonb_build_object('name', cleaned) end)
+    on conflict (project_id, user_id) do update
+      set extra = case when cleaned = '' then c.extra - 'name'
+                       else c.extra || pg_catalog.jsonb_build_object('name', cleaned) end,
+          updated_at = pg_catalog.now();
+    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('name'), 'by', 'user'));
+  end
+  $function$;
+comment on function api.account_set_name(bytea,text) is 'The signed-in person sets (or, empty, removes) their name: the `name` custom claim, which tokens carry and the dashboard searches. Audited user.profile_updated. AS400 too long or control characters; AS4G0 no session.';
+grant execute on function api.account_set_name(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_set_password(session_hash bytea, password_hash text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    had_password boolean;
+    ended integer;
+  begin
+    if password_hash is null or password_hash !~ '^\$argon2id\$' then
+      raise exception 'password hashes must be argon2id' using errcode = 'AS400';
+    end if;
+    had_password := exists (select from pg_catalog.jsonb_array_elements(api.user_sign_in_methods(project, person)) m
+                            where m ->> 'provider' = 'password');
+    update astapa.users u set password_hash = account_set_password.password_hash
+    where u.project_id = project and u.id = person;
+    -- Whoever knew the old password is signed out everywhere else; this browser stays signed in.
+    with other as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
+      returning 1)
+    select pg_catalog.count(*)::integer into ended from other;
+    perform astapa.audit(project, case when had_password then 'user.password_changed' else 'user.password_set' end,
+      'user:' || person, pg_catalog.jsonb_build_object('by', 'user', 'sessions_ended', ended));
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return ended;
+  end
+  $function$;
+comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
+grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    if provider is null or provider not in ('google', 'github') then
+      raise exception 'only a Google or GitHub identity is unlinked here' using errcode = 'AS400';
+    end if;
+    return api.unlink_sign_in_method(astapa.current_project_id(), person, provider, subject);
+  end
+  $function$;
+comment on function api.account_unlink(bytea,text,text,integer) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method).';
+grant execute on function api.account_unlink(bytea,text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_member(project_id text, account_id bigint, role text)
@@ -2387,6 +2715,49 @@ comment on function api.client_credentials_grant(text,text) is 'Decides a client
 grant execute on function api.client_credentials_grant(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.confirm_email_change(token_hash bytea, old_mail jsonb DEFAULT NULL::jsonb)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    change astapa.email_changes;
+    old_email text;
+  begin
+    update astapa.email_changes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.token_hash = confirm_email_change.token_hash
+      and e.used_at is null and e.expires_at > pg_catalog.now()
+    returning * into change;
+    if change.user_id is null then
+      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    select u.email into old_email from astapa.users u
+    where u.project_id = project and u.id = change.user_id and u.deleted_at is null for no key update;
+    if old_email is null then
+      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    -- Taken since the request (someone signed up with it): refused, never two users with one address.
+    if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+               where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
+                 and pg_catalog.lower(u.email) = pg_catalog.lower(change.new_email)) then
+      raise exception 'another account uses this address now' using errcode = 'AS409';
+    end if;
+    update astapa.users u set email = change.new_email, email_verified = true
+    where u.project_id = project and u.id = change.user_id;
+    perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
+      pg_catalog.jsonb_build_object('by', 'user'));
+    -- The old address is told, so a takeover through a stolen session does not go unnoticed.
+    if old_mail is not null then
+      perform api.queue_mail(project, old_mail || pg_catalog.jsonb_build_object('to', old_email));
+    end if;
+    return change.user_id;
+  end
+  $function$;
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.console_base_urls()
  RETURNS text[]
  LANGUAGE plpgsql
@@ -2888,6 +3259,32 @@ comment on function api.delete_machine_client(text) is 'Deletes a machine client
 grant execute on function api.delete_machine_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_own_account(session_hash bytea, typed_email text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    -- The typed confirmation: the person's own address, in any case.
+    if not exists (select from astapa.users u where u.project_id = project and u.id = person
+                   and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))) then
+      raise exception 'type your email address to confirm the deletion' using errcode = 'AS400';
+    end if;
+    -- The goodbye goes to the address before it is erased.
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return astapa.erase_user(person);
+  end
+  $function$;
+comment on function api.delete_own_account(bytea,text,integer,jsonb) is 'After a fresh sign-in and with their email typed as confirmation, the person deletes their own account (astapa.erase_user; the app hears user.deleted), told by mail first. AS400 the typed email does not match; AS4G0 no live session (a deleted account has none); AS403 not fresh.';
+grant execute on function api.delete_own_account(bytea,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.delete_project(project_id text, confirm_name text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2952,6 +3349,18 @@ AS $function$
   $function$;
 comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first).';
 grant execute on function api.delete_project(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.describe_login_session(token_hash bytea, user_agent text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.login_sessions s set user_agent = pg_catalog.left(describe_login_session.user_agent, 512)
+    where s.project_id = astapa.current_project_id() and s.token_hash = describe_login_session.token_hash
+  $function$;
+comment on function api.describe_login_session(bytea,text) is 'Records which browser (User-Agent, cut to 512 characters) a new hosted-login session is, for the account page''s list of sessions.';
+grant execute on function api.describe_login_session(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.device_authorization_for_user_code(user_code text, buckets jsonb)
@@ -3067,6 +3476,21 @@ AS $function$
   $function$;
 comment on function api.dynamic_client(text) is 'A dynamically registered client''s metadata as RFC 7591 spells it (never its secret), or null.';
 grant execute on function api.dynamic_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.email_change_pending(token_hash bytea)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select e.new_email from astapa.email_changes e
+    join astapa.users u on u.project_id = e.project_id and u.id = e.user_id
+    where e.project_id = astapa.current_project_id() and e.token_hash = email_change_pending.token_hash
+      and e.used_at is null and e.expires_at > pg_catalog.now() and u.deleted_at is null
+  $function$;
+comment on function api.email_change_pending(bytea) is 'The new address an unused, unexpired email-change link would set, or null: what the link''s page says on GET.';
+grant execute on function api.email_change_pending(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.email_link_request(token_hash bytea)
@@ -3889,7 +4313,7 @@ AS $function$
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
             where u.project_id = list_environment_users.project_id and u.environment = current_mode
-              and u.id > coalesce(after_id, 0)
+              and u.id > coalesce(after_id, 0) and u.deleted_at is null
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
@@ -4208,7 +4632,7 @@ AS $function$
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
-            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0)
+            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0) and u.deleted_at is null
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
@@ -6376,7 +6800,7 @@ AS $function$
         select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
         from astapa.users as u
         where u.project_id = search_environment_users.project_id and u.environment = current_mode
-          and u.id = q::bigint and u.id > coalesce(after_id, 0)), '[]');
+          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null), '[]');
     end if;
     if q like '@%' then
       domain := pg_catalog.substr(q, 2);
@@ -6385,7 +6809,7 @@ AS $function$
         from (select u.project_id, u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
                 and pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) = domain
-                and u.id > coalesce(after_id, 0)
+                and u.id > coalesce(after_id, 0) and u.deleted_at is null
               order by u.id limit page_size) as page), '[]');
     end if;
     -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
@@ -6394,7 +6818,7 @@ AS $function$
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
+                and u.deleted_at is null and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
                 and pg_catalog.lower(u.email) operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
@@ -7136,7 +7560,8 @@ AS $function$
     granted jsonb;
   begin
     select u.disabled into user_disabled
-    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id;
+    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id
+      and u.deleted_at is null; -- a deleted account's tombstone is nobody
     if user_disabled is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     elsif user_disabled then
@@ -7755,6 +8180,36 @@ AS $function$
   $function$;
 comment on function astapa.account_json(bigint) is 'A developer account as the dashboard sees it (never the password hash); null when there is none.';
 grant execute on function astapa.account_json(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.account_user(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint;
+    started timestamptz;
+  begin
+    select s.user_id, s.created_at into person, started
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = account_user.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.deleted_at is null and u.environment = p.mode;
+    if person is null then
+      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
+    end if;
+    if fresh_seconds is not null and started < pg_catalog.now() - pg_catalog.make_interval(secs => fresh_seconds) then
+      raise exception 'sign in again to do this (a fresh sign-in is needed)' using errcode = 'AS403';
+    end if;
+    return person;
+  end
+  $function$;
+comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session, and not deleted). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live session; AS403 not fresh.';
+grant execute on function astapa.account_user(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
@@ -8795,6 +9250,52 @@ AS $function$
   $function$;
 comment on function astapa.emit_user_created() is 'Trigger: every new user is a user.created event.';
 grant execute on function astapa.emit_user_created() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.erase_user(user_id bigint)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    deleted timestamptz;
+  begin
+    select u.deleted_at into deleted from astapa.users u
+    where u.project_id = project and u.id = erase_user.user_id for update;
+    if not found or deleted is not null then
+      return false; -- deleted already (or never here): a second deletion changes nothing
+    end if;
+    perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
+      'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
+    -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
+    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+      password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
+    where u.project_id = project and u.id = erase_user.user_id;
+    delete from astapa.identities i where i.project_id = project and i.user_id = erase_user.user_id;
+    delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
+    delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
+    delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
+    update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
+    where c.project_id = project and c.user_id = erase_user.user_id;
+    update astapa.login_sessions s set ended_at = coalesce(s.ended_at, pg_catalog.now()), user_agent = null
+    where s.project_id = project and s.user_id = erase_user.user_id;
+    perform api.revoke_user_refresh_tokens(user_id, 'user_disabled');
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = project and t.user_id = erase_user.user_id and t.used_at is null;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = project and b.user_id = erase_user.user_id and b.revoked_at is null;
+    update astapa.checkouts c set buyer_name = null, buyer_tax_id = null
+    where c.project_id = project and c.user_id = erase_user.user_id
+      and (c.buyer_name is not null or c.buyer_tax_id is not null);
+    update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
+    where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
+    return true;
+  end
+  $function$;
+comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address) and removes or blanks identities, factors, recovery codes, claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. False when already deleted.';
+grant execute on function astapa.erase_user(bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text, user_id bigint)
@@ -10179,9 +10680,9 @@ AS $function$
       'mfa_enrolled', exists (select from astapa.user_factors f
         where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
-    where u.project_id = user_json.project_id and u.id = user_json.user_id
+    where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible or deleted (a tombstone, api.delete_own_account).';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -10222,7 +10723,7 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded'] $function$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 
