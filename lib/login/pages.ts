@@ -43,9 +43,10 @@ export type AuthPageData = {
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
 export async function authorizeRequest(c: Ctx, query: URLSearchParams): Promise<AuthorizeRequest | Response> {
   try {
-    // Astapa's billing page signs people in through the same flow (routes/billing/callback.ts).
+    // Astapa's billing and account pages sign people in through the same flow (routes/*/callback.ts).
     return await parseAuthorizeRequest(c.var.deps.sql, query, [
       `${c.var.deps.config.baseUrl}/billing/callback`,
+      `${c.var.deps.config.baseUrl}/account/callback`,
     ]);
   } catch (error) {
     if (!(error instanceof AuthorizeRedirectError)) throw error;
