@@ -65,7 +65,7 @@ export type AccountChange =
   | { kind: "password"; passwordHash: string; freshSeconds: number; mail: AccountMail }
   | { kind: "email"; newEmail: string; tokenHash: Uint8Array; freshSeconds: number; mail: AccountMail }
   | { kind: "endOtherSessions" }
-  | { kind: "unlink"; provider: string; subject: string; freshSeconds: number }
+  | { kind: "unlink"; provider: string; subject: string; freshSeconds: number; mail?: AccountMail }
   | { kind: "revokeApp"; clientId: string }
   | { kind: "delete"; typedEmail: string; freshSeconds: number; mail: AccountMail };
 
@@ -90,7 +90,8 @@ export async function changeAccount(
       case "endOtherSessions":
         return tx`select api.account_end_other_sessions(${s}) as r`;
       case "unlink":
-        return tx`select api.account_unlink(${s}, ${change.provider}, ${change.subject}, ${change.freshSeconds}) as r`;
+        return tx`select api.account_unlink(${s}, ${change.provider}, ${change.subject}, ${change.freshSeconds},
+          ${change.mail ? tx.json(change.mail) : null}) as r`;
       case "revokeApp":
         return tx`select api.account_revoke_app(${s}, ${change.clientId}) as r`;
       case "delete":

@@ -248,6 +248,13 @@ create or replace function api.account_request_email_change(session_hash bytea, 
                and pg_catalog.lower(u.email) = pg_catalog.lower(wanted)) then
       raise exception 'that is already your email address' using errcode = 'AS400';
     end if;
+    -- At most 5 links an hour per person: the page cannot be used to flood someone's mailbox. Over the limit
+    -- nothing is sent and the answer is the same as for a taken address.
+    if api.rate_limit_hit('account_email_change:' || project || ':' || person, 5, 3600) > 0 then
+      perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
+        pg_catalog.jsonb_build_object('sent', false, 'limited', true));
+      return false;
+    end if;
     update astapa.email_changes e set used_at = pg_catalog.now()
     where e.project_id = project and e.user_id = person and e.used_at is null;
     held := exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
@@ -268,8 +275,9 @@ create or replace function api.account_request_email_change(session_hash bytea, 
 
 comment on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) is
   'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new '
-  'address, valid 1 hour, voiding earlier requests. An address another user of the project holds gets no link '
-  '(false), silently. Audited user.email_change_requested. AS400 bad or unchanged address; AS4G0; AS403.';
+  'address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth '
+  'request within an hour, gets no link (false), silently. Audited user.email_change_requested. AS400 bad or '
+  'unchanged address; AS4G0; AS403.';
 
 grant execute on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) to astapa_app;
 
@@ -363,27 +371,36 @@ comment on function api.account_end_other_sessions(bytea) is
 
 grant execute on function api.account_end_other_sessions(bytea) to astapa_app;
 
-create or replace function api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer)
+create or replace function api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer,
+  mail jsonb default null)
   returns jsonb
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
+    project text := astapa.current_project_id();
     person bigint := astapa.account_user(session_hash, fresh_seconds);
+    methods jsonb;
   begin
     if provider is null or provider not in ('google', 'github') then
       raise exception 'only a Google or GitHub identity is unlinked here' using errcode = 'AS400';
     end if;
-    return api.unlink_sign_in_method(astapa.current_project_id(), person, provider, subject);
+    methods := api.unlink_sign_in_method(project, person, provider, subject);
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return methods;
   end
   $$;
 
-comment on function api.account_unlink(bytea, text, text, integer) is
+comment on function api.account_unlink(bytea, text, text, integer, jsonb) is
   'After a fresh sign-in, the person unlinks one of their own Google/GitHub identities, never their last way '
-  'to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method).';
+  'to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), '
+  'and is mailed when mail is given.';
 
-grant execute on function api.account_unlink(bytea, text, text, integer) to astapa_app;
+grant execute on function api.account_unlink(bytea, text, text, integer, jsonb) to astapa_app;
 
 create or replace function api.account_revoke_app(session_hash bytea, client_id text) returns integer
   language plpgsql

@@ -47,6 +47,18 @@ const WORDING = {
         `telah dikeluarkan.\n\nJika itu bukan Anda, atur ulang kata sandi Anda dan hubungi dukungan aplikasi.\n`,
     }),
   },
+  identity_unlinked: {
+    en: (app: string, provider: string) => ({
+      subject: `${provider} was removed from your ${app} account`,
+      text: `Hello,\n\n${provider} no longer signs you in to ${app}.\n\nIf this was not you, change your ` +
+        `password and contact the app's support.\n`,
+    }),
+    id: (app: string, provider: string) => ({
+      subject: `${provider} dihapus dari akun ${app} Anda`,
+      text: `Halo,\n\n${provider} tidak lagi dipakai untuk masuk ke ${app}.\n\nJika itu bukan Anda, ganti ` +
+        `kata sandi Anda dan hubungi dukungan aplikasi.\n`,
+    }),
+  },
   account_deleted: {
     en: (app: string) => ({
       subject: `Your ${app} account was deleted`,
@@ -75,6 +87,12 @@ export function emailChangedMail(lang: Lang, app: string): AccountMail {
 
 export function passwordChangedMail(lang: Lang, app: string): AccountMail {
   return { template: "password_changed", ...WORDING.password_changed[lang](app) };
+}
+
+/** A Google or GitHub identity no longer signs the person in. */
+export function identityUnlinkedMail(lang: Lang, app: string, provider: "google" | "github"): AccountMail {
+  const name = provider === "google" ? "Google" : "GitHub";
+  return { template: "identity_unlinked", ...WORDING.identity_unlinked[lang](app, name) };
 }
 
 export function accountDeletedMail(lang: Lang, app: string): AccountMail {

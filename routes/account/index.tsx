@@ -10,7 +10,12 @@ import { ACR_MFA } from "@/lib/login/factors/policy.ts";
 import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { type AccountKey, accountSay } from "@/lib/account/i18n.ts";
-import { accountDeletedMail, emailChangeMail, passwordChangedMail } from "@/lib/account/mail.ts";
+import {
+  accountDeletedMail,
+  emailChangeMail,
+  identityUnlinkedMail,
+  passwordChangedMail,
+} from "@/lib/account/mail.ts";
 import { type AccountForm, readAccountForm } from "@/lib/account/form.ts";
 import {
   type AccountTarget,
@@ -116,13 +121,17 @@ async function changeFor(c: Ctx, target: AccountTarget, form: AccountForm) {
         mail: passwordChangedMail(lang, app),
       };
     }
-    case "unlink":
+    case "unlink": {
+      const provider = form.provider === "google" || form.provider === "github" ? form.provider : null;
+      if (!provider) return "staleForm";
       return {
         kind: "unlink",
-        provider: form.provider ?? "",
+        provider,
         subject: form.subject ?? "",
         freshSeconds: FRESH_SECONDS,
+        mail: identityUnlinkedMail(lang, app, provider),
       };
+    }
     case "endOthers":
       return { kind: "endOtherSessions" };
     case "revokeApp":

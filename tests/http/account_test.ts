@@ -9,6 +9,7 @@ import { asApp } from "@/db/client.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, seedProject, seedUser } from "../helpers/oauth.ts";
+import { createPlan } from "@/db/plans.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -179,6 +180,26 @@ Deno.test("account — sign out other sessions; another person's connected app c
   assert.equal(live.n, 1);
   const own = await stranger.post("/account", { action: "revokeApp", client });
   assert.match(own.headers.get("location")!, /done=revoked/);
+});
+
+Deno.test("account — a paid subscription is named, with what deleting does to it, before the deletion", async () => {
+  const b = await browser("subscriber@example.com");
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => createPlan(tx, project.id, { key: "pro", name: "Pro", price_idr: 99000 }),
+  );
+  await t.db
+    .sql`insert into astapa.subscriptions (project_id, user_id, plan_key, status, source, current_period_end)
+                 values (${project.id}, ${b.user}, 'pro', 'active', 'payment', now() + interval '20 days')`;
+  const html = await (await b.get(`/account?${accountQuery}`)).text();
+  assert.match(html, /You have a paid pro plan \(active\)\. Deleting your account ends it now/);
+  const deleted = await b.post("/account", { action: "delete", confirm: "subscriber@example.com" });
+  assert.equal(deleted.status, 200);
+  await deleted.body?.cancel();
+  const [sub] = await t.db.sql`select status, ended_at from astapa.subscriptions where user_id = ${b.user}`;
+  assert.equal(sub.status, "canceled");
+  assert.ok(sub.ended_at);
 });
 
 Deno.test("account — download my data (JSON attachment) and delete the account, once", async () => {

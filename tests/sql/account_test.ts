@@ -121,6 +121,23 @@ Deno.test("api.account_request_email_change / confirm — verified by the new ma
   await rejectsAs(confirmEmailChange(db.sql, project.id, later, mail), "conflict");
 });
 
+Deno.test("api.account_request_email_change — at most 5 links an hour per person, then silently none", async () => {
+  const { hash } = await signedIn("flood@example.com");
+  const ask = async (n: number) =>
+    await change(hash, {
+      kind: "email",
+      newEmail: `victim${n}@example.com`,
+      tokenHash: await sha256(`flood-${n}`),
+      freshSeconds: FRESH,
+      mail,
+    });
+  for (let n = 1; n <= 5; n++) assert.equal(await ask(n), true);
+  assert.equal(await ask(6), false);
+  const [sent] = await db
+    .sql`select count(*)::int as n from astapa.mail_outbox where to_address like 'victim%'`;
+  assert.equal(sent.n, 5);
+});
+
 Deno.test("api.account_end_other_sessions — ends the others, never another person's", async () => {
   const { user, hash } = await signedIn("sessions@example.com");
   await asApp(
@@ -144,7 +161,9 @@ Deno.test("api.account_unlink — only one's own identity, never the last method
     change(hash, { kind: "unlink", provider, subject, freshSeconds: FRESH });
   await rejectsAs(unlink("google", "g-2"), "not_found");
   await rejectsAs(unlink("password", ""), "validation_failed");
-  await unlink("google", "g-1");
+  await change(hash, { kind: "unlink", provider: "google", subject: "g-1", freshSeconds: FRESH, mail });
+  const told = await db.sql`select 1 from astapa.mail_outbox where to_address = 'unlink@example.com'`;
+  assert.equal(told.length, 1);
   await rejectsAs(unlink("github", "h-1"), "conflict", /only way/);
   const [left] = await db
     .sql`select count(*)::int as n from astapa.identities where user_id in (${user}, ${stranger.user})`;
