@@ -2,28 +2,15 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
-import { type AccountChange, accountOverview, changeAccount } from "@/db/account.ts";
+import { accountOverview, changeAccount } from "@/db/account.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken, writeSession } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
-import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
-import { randomSecret, sha256 } from "@/lib/secrets.ts";
-import { type AccountKey, accountSay } from "@/lib/account/i18n.ts";
-import {
-  accountDeletedMail,
-  emailChangeMail,
-  identityUnlinkedMail,
-  passwordChangedMail,
-} from "@/lib/account/mail.ts";
-import { type AccountForm, readAccountForm } from "@/lib/account/form.ts";
-import {
-  type AccountTarget,
-  accountTarget,
-  FRESH_SECONDS,
-  sessionHash,
-  signInToAccount,
-} from "@/lib/account/target.ts";
+import { accountSay } from "@/lib/account/i18n.ts";
+import { readAccountForm } from "@/lib/account/form.ts";
+import { changeFor, NOTICE_OF, REFUSED } from "@/lib/account/changes.ts";
+import { type AccountTarget, accountTarget, sessionHash, signInToAccount } from "@/lib/account/target.ts";
 import { AccountPage, type AccountPageData } from "@/components/account/AccountPage.tsx";
 
 /** What a change may report back on the page after its redirect (?done= / ?problem=). */
@@ -84,85 +71,6 @@ function back(c: Ctx, target: AccountTarget, outcome: Record<string, string | nu
   return c.redirect(`/account?${params}`, 303);
 }
 
-const Email = z.string().trim().max(254).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/);
-
-/** The change a valid form asks for, or the problem to report; sensitive ones need a fresh sign-in (SQL). */
-async function changeFor(c: Ctx, target: AccountTarget, form: AccountForm) {
-  const lang = pickLang(c);
-  const app = target.project.name;
-  switch (form.action) {
-    case "name":
-      return (form.name ?? "").trim().length > 100 ? "nameInvalid" : { kind: "name", name: form.name ?? "" };
-    case "email": {
-      const wanted = Email.safeParse(form.email ?? "");
-      if (!wanted.success) return "emailInvalid";
-      const token = randomSecret();
-      const link = `${c.var.deps.config.baseUrl}/account/email?${new URLSearchParams({
-        client_id: target.clientId,
-        token,
-        lang,
-      })}`;
-      return {
-        kind: "email",
-        newEmail: wanted.data,
-        tokenHash: await sha256(token),
-        freshSeconds: FRESH_SECONDS,
-        mail: emailChangeMail(lang, app, link),
-      };
-    }
-    case "password": {
-      const password = form.password ?? "";
-      if (password.length < 8) return "weakPassword";
-      if (isCommonPassword(password)) return "commonPassword";
-      return {
-        kind: "password",
-        passwordHash: await hashPassword(password),
-        freshSeconds: FRESH_SECONDS,
-        mail: passwordChangedMail(lang, app),
-      };
-    }
-    case "unlink": {
-      const provider = form.provider === "google" || form.provider === "github" ? form.provider : null;
-      if (!provider) return "staleForm";
-      return {
-        kind: "unlink",
-        provider,
-        subject: form.subject ?? "",
-        freshSeconds: FRESH_SECONDS,
-        mail: identityUnlinkedMail(lang, app, provider),
-      };
-    }
-    case "endOthers":
-      return { kind: "endOtherSessions" };
-    case "revokeApp":
-      return { kind: "revokeApp", clientId: form.client ?? "" };
-    case "delete":
-      return {
-        kind: "delete",
-        typedEmail: form.confirm ?? "",
-        freshSeconds: FRESH_SECONDS,
-        mail: accountDeletedMail(lang, app),
-      };
-  }
-  return "staleForm";
-}
-
-/** What SQL refusing the input (AS400) means for each change. */
-const REFUSED: Record<string, AccountKey> = {
-  name: "nameInvalid",
-  email: "emailInvalid",
-  delete: "deleteMismatch",
-};
-
-const NOTICE_OF: Record<string, AccountKey> = {
-  name: "nameSaved",
-  email: "emailSent",
-  password: "passwordSaved",
-  unlinkedIdentity: "unlinked",
-  endOtherSessions: "othersEnded",
-  revokeApp: "revoked",
-};
-
 /** The signed-in person's own account: what they see of it, and each change they make (one form each). */
 export const handler: Handlers<AccountPageData> = {
   async GET(c) {
@@ -186,7 +94,7 @@ export const handler: Handlers<AccountPageData> = {
     if (typeof change === "string") return back(c, target, { problem: change });
     let answer: unknown;
     try {
-      answer = await changeAccount(c.var.deps.sql, target.project.id, hash, change as AccountChange);
+      answer = await changeAccount(c.var.deps.sql, target.project.id, hash, change);
     } catch (error) {
       const code = toAppError(error).code;
       // Signed out meanwhile, or signed in too long ago for this change: through the hosted login again.
