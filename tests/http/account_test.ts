@@ -85,6 +85,12 @@ Deno.test("account — return_to only to the client's registered URIs; only a pr
   const dynamic = await b.get(`/account?client_id=dcl_${"a".repeat(24)}`);
   assert.equal(dynamic.status, 400);
   await dynamic.body?.cancel();
+  // The second-factor link opens the hosted MFA pages for this client, coming back through /account/callback.
+  const setUp = /href="(\/auth\/login\?[^"]*acr_values=[^"]*)"/.exec(html)![1].replace(/&amp;/g, "&");
+  assert.match(setUp, /redirect_uri=[^&]*%2Faccount%2Fcallback/);
+  const enrol = await b.get(setUp);
+  assert.equal(enrol.status, 303);
+  assert.match(enrol.headers.get("location")!, /^\/auth\/mfa/);
   const indonesian = await b.get(`/account?${accountQuery}&lang=id`);
   assert.match(await indonesian.text(), /Akun Anda/);
 });
