@@ -158,7 +158,13 @@ export type CodeRequest = {
 };
 
 /** A new browser session; `replaces` is the hash of the one this browser held, which ends with it. */
-export type NewSession = { tokenHash: Uint8Array; ttlSeconds: number; replaces?: Uint8Array };
+export type NewSession = {
+  tokenHash: Uint8Array;
+  ttlSeconds: number;
+  replaces?: Uint8Array;
+  /** The browser's User-Agent, for the account page's list of sessions. */
+  userAgent?: string;
+};
 
 /** How and when the person signed in: RFC 8176 amr values, and auth_time (now, unless a session is reused). */
 export type SignInMethod = { amr: string[]; authTime?: Date };
@@ -191,6 +197,9 @@ export async function writeSignIn(
   if (session?.replaces) await tx`select api.end_login_session(${session.replaces})`;
   if (session) {
     await tx`select api.start_login_session(${userId}, ${session.tokenHash}, ${session.ttlSeconds}, ${amr})`;
+    if (session.userAgent) {
+      await tx`select api.describe_login_session(${session.tokenHash}, ${session.userAgent})`;
+    }
   }
   if (!code) return;
   await tx`select api.issue_authorization_code(${code.codeHash}, ${code.clientId}, ${userId}, ${code.redirectUri},

@@ -374,6 +374,37 @@ grant insert (client_id, client_name, redirect_uris, grant_types, token_endpoint
 grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at) on astapa.dynamic_clients to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.email_changes (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  new_email text not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint email_changes_pkey PRIMARY KEY (project_id, token_hash),
+  constraint email_changes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint email_changes_lifetime_check CHECK (expires_at <= (created_at + '1 day'::interval)),
+  constraint email_changes_new_email_check CHECK (length(new_email) <= 254 AND new_email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint email_changes_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.email_changes enable row level security;
+alter table astapa.email_changes force row level security;
+comment on table astapa.email_changes is 'A person''s requested new email address, waiting for the link mailed to it (1 hour, single use; only the SHA-256 of the link''s token is kept). A newer request voids the older ones.';
+CREATE INDEX email_changes_user_idx ON astapa.email_changes USING btree (project_id, user_id);
+grant delete, insert, select on astapa.email_changes to astapa_app;
+grant update (used_at) on astapa.email_changes to astapa_app;
+create policy "a project forgets its own email changes" on astapa.email_changes as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own email changes" on astapa.email_changes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own email changes" on astapa.email_changes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own email changes" on astapa.email_changes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.email_tokens (
   project_id text not null,
   token_hash bytea not null,
@@ -417,7 +448,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -465,18 +496,23 @@ create table astapa.login_sessions (
   expires_at timestamp with time zone not null,
   ended_at timestamp with time zone,
   amr text[] default '{pwd}'::text[] not null,
+  user_agent text,
+  last_used_at timestamp with time zone,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
-  constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32)
+  constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32),
+  constraint login_sessions_user_agent_check CHECK (length(user_agent) <= 512)
 );
 alter table astapa.login_sessions enable row level security;
 alter table astapa.login_sessions force row level security;
 comment on table astapa.login_sessions is 'Hosted-login browser sessions, one per person per project per browser: within its lifetime a returning person is sent back to the app without typing the password again. Only the SHA-256 of the cookie is kept.';
 comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 8176 values: pwd, otp, mfa; ext for Google/GitHub); copied into codes.';
+comment on column astapa.login_sessions.user_agent is 'The browser''s User-Agent when the session started or was last seen on the account page (cut to 512 characters); the page shows it parsed.';
+comment on column astapa.login_sessions.last_used_at is 'When the account page last saw this session (approximate last use).';
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
-grant update (ended_at) on astapa.login_sessions to astapa_app;
+grant update (ended_at, user_agent, last_used_at) on astapa.login_sessions to astapa_app;
 create policy "a project ends its own login sessions" on astapa.login_sessions as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -550,13 +586,11 @@ create table astapa.mail_outbox (
   environment text,
   locale text,
   from_name text,
-  from_address text,
   constraint mail_outbox_pkey PRIMARY KEY (project_id, id),
   constraint mail_outbox_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint mail_outbox_body_html_check CHECK (length(body_html) <= 262144),
   constraint mail_outbox_body_text_check CHECK (length(body_text) >= 1 AND length(body_text) <= 65536),
   constraint mail_outbox_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
-  constraint mail_outbox_from_address_check CHECK (length(from_address) >= 3 AND length(from_address) <= 254),
   constraint mail_outbox_from_name_check CHECK (length(from_name) >= 1 AND length(from_name) <= 80),
   constraint mail_outbox_kind_check CHECK (kind ~ '^[a-z_]{1,64}$'::text),
   constraint mail_outbox_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 300),
@@ -568,7 +602,6 @@ comment on table astapa.mail_outbox is 'Outgoing mail per project. Rows are the 
 comment on column astapa.mail_outbox.environment is 'The project''s mode when the mail was queued (set by a trigger, so every way of queueing is covered); null for mail queued before this column existed.';
 comment on column astapa.mail_outbox.locale is 'The HTML part''s <html lang> when the mail was queued (the hosted login writes one into every HTML part), or null for plain-text-only mail.';
 comment on column astapa.mail_outbox.from_name is 'The sender name shown with the deployment''s MAIL_FROM address (the project''s mail_sender_name when queued).';
-comment on column astapa.mail_outbox.from_address is 'The project''s mail_from_address when queued; used as From only when its domain is allowed (MAIL_FROM_DOMAINS).';
 CREATE INDEX mail_outbox_unsent_idx ON astapa.mail_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
 grant insert, select on astapa.mail_outbox to astapa_app;
 grant update (body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
@@ -813,36 +846,6 @@ create policy "a project reads its own plans" on astapa.plans as permissive for 
 CREATE TRIGGER plans_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.plans FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
-create table astapa.project_logos (
-  project_id text not null,
-  sha256 bytea not null,
-  content_type text not null,
-  image bytea not null,
-  width integer not null,
-  height integer not null,
-  created_at timestamp with time zone default now() not null,
-  constraint project_logos_pkey PRIMARY KEY (project_id),
-  constraint project_logos_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
-  constraint project_logos_content_type_check CHECK (content_type = ANY (ARRAY['image/png'::text, 'image/jpeg'::text, 'image/webp'::text])),
-  constraint project_logos_image_check CHECK (octet_length(image) >= 1 AND octet_length(image) <= 262144),
-  constraint project_logos_sha256_check CHECK (octet_length(sha256) = 32),
-  constraint project_logos_size_check CHECK (width >= 1 AND width <= 2048 AND height >= 1 AND height <= 2048)
-);
-alter table astapa.project_logos enable row level security;
-alter table astapa.project_logos force row level security;
-comment on table astapa.project_logos is 'A project''s logo (PNG, JPEG or WebP up to 256 KiB and 2048×2048 px), validated by decoding before it is stored; served at /branding/<project>/logo-<sha256>.<ext>, so a new logo is a new URL. One per project.';
-grant delete, insert, select, update on astapa.project_logos to astapa_app;
-create policy "a project reads its own logo" on astapa.project_logos as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project removes its own logo" on astapa.project_logos as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project replaces its own logo" on astapa.project_logos as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project stores its own logo" on astapa.project_logos as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
 create table astapa.projects (
   id text not null,
   name text not null,
@@ -1040,7 +1043,7 @@ create table astapa.refresh_tokens (
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text])),
+  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text, 'revoked_by_user'::text])),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
@@ -1081,7 +1084,6 @@ create table astapa.refunds (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   succeeded_at timestamp with time zone,
-  checked_at timestamp with time zone,
   constraint refunds_pkey PRIMARY KEY (project_id, id),
   constraint refunds_provider_id_key UNIQUE (project_id, provider_id),
   constraint refunds_public_id_key UNIQUE (public_id),
@@ -1099,11 +1101,10 @@ alter table astapa.refunds enable row level security;
 alter table astapa.refunds force row level security;
 comment on table astapa.refunds is 'Refunds of paid payments through Xendit. status: requested (asked of Xendit), pending (Xendit accepted it), succeeded (the refund callback said so; final) or failed (Xendit refused it or reported failure; its amount is free again). A payment''s requested, pending and succeeded refunds never add up to more than it paid. plan_effect is applied when the refund succeeds: end_now (back to the default plan), keep_to_period_end (canceled at period end) or none.';
 comment on column astapa.refunds.checkout_public_id is 'The checkout the refunded payment belongs to, kept here so a refund callback finds its account from the refund alone.';
-comment on column astapa.refunds.checked_at is 'When reconciliation last asked Xendit about this requested or pending refund.';
 CREATE INDEX refunds_payment_idx ON astapa.refunds USING btree (project_id, payment_id, id);
 grant select on astapa.refunds to astapa_app;
 grant insert (project_id, payment_id, checkout_public_id, amount, reason, plan_effect, requested_by) on astapa.refunds to astapa_app;
-grant update (status, provider_id, failure_code, updated_at, succeeded_at, checked_at) on astapa.refunds to astapa_app;
+grant update (status, provider_id, failure_code, updated_at, succeeded_at) on astapa.refunds to astapa_app;
 create policy "a project asks for its own refunds" on astapa.refunds as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own refunds" on astapa.refunds as permissive for select to astapa_app, astapa_owner
@@ -1426,7 +1427,6 @@ create table astapa.user_claims (
   feature_flags text[] default '{}'::text[] not null,
   extra jsonb default '{}'::jsonb not null,
   updated_at timestamp with time zone default now() not null,
-  name_lower text generated always as (lower((extra ->> 'name'::text))) stored,
   constraint user_claims_pkey PRIMARY KEY (project_id, user_id),
   constraint user_claims_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint user_claims_extra_check CHECK (jsonb_typeof(extra) = 'object'::text AND octet_length(extra::text) <= 4096),
@@ -1438,9 +1438,8 @@ create table astapa.user_claims (
 alter table astapa.user_claims enable row level security;
 alter table astapa.user_claims force row level security;
 comment on table astapa.user_claims is 'What a user''s access tokens say about them beyond their plan (see api.token_claims): role, feature_flags, and extra (custom claims, placed at the top level of custom_claims). plan is retired (plans come from subscriptions) and always null for new writes.';
-CREATE INDEX user_claims_name_prefix_idx ON astapa.user_claims USING btree (project_id, name_lower text_pattern_ops);
+CREATE INDEX user_claims_name_prefix_idx ON astapa.user_claims USING btree (project_id, lower((extra ->> 'name'::text)) text_pattern_ops);
 grant insert, select on astapa.user_claims to astapa_app;
-grant select (name_lower) on astapa.user_claims to astapa_app;
 grant update (plan, role, feature_flags, extra, updated_at) on astapa.user_claims to astapa_app;
 create policy "a project changes its own users' claims" on astapa.user_claims as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
@@ -1491,8 +1490,7 @@ create table astapa.users (
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
   external_id text,
-  email_lower text generated always as (lower(email)) stored,
-  email_domain text generated always as (lower(split_part(email, '@'::text, 2))) stored,
+  deleted_at timestamp with time zone,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
@@ -1505,13 +1503,14 @@ alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
 comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
 comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
-CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, email_domain, id);
-CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, email_lower);
-CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, email_lower text_pattern_ops);
+comment on column astapa.users.deleted_at is 'Set when the person deleted their account: the row stays as a tombstone with no personal data (pseudonymous id) so payments, receipts and the audit log keep their references; the APIs no longer show it.';
+CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
+CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
+CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, deleted_at) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -1620,6 +1619,310 @@ create policy "a project replaces its own xendit keys" on astapa.xendit_keys as 
 create policy "a project stores its own xendit keys" on astapa.xendit_keys as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER xendit_keys_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.xendit_keys FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_apps(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('client_id', g.client_id,
+        'name', coalesce(nullif(d.client_name, ''), g.client_id), 'scope', g.scope, 'since', g.since)
+        order by g.since), '[]')
+    from (select r.client_id, pg_catalog.min(r.created_at) as since,
+                 pg_catalog.string_agg(distinct r.scope, ' ') as scope
+          from astapa.refresh_tokens r
+          where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
+            and r.client_id like 'dcl\_%' and r.revoked_at is null and r.used_at is null
+            and r.expires_at > pg_catalog.now()
+          group by r.client_id) as g
+    left join astapa.dynamic_clients d on d.client_id = g.client_id
+  $function$;
+comment on function api.account_apps(bigint) is 'The self-registered clients (dcl_) a user allowed and that still hold a live refresh token: their name (their own unverified claim), scopes and since when. An allowance with no live token gives the client nothing more.';
+grant execute on function api.account_apps(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_end_other_sessions(session_hash bytea)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    ended integer;
+  begin
+    with other as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
+      returning 1)
+    select pg_catalog.count(*)::integer into ended from other;
+    perform astapa.audit(project, 'user.other_sessions_ended', 'user:' || person,
+      pg_catalog.jsonb_build_object('sessions', ended));
+    return ended;
+  end
+  $function$;
+comment on function api.account_end_other_sessions(bytea) is 'Signs the person out of every other browser (their other hosted-login sessions end; this one stays). Audited user.other_sessions_ended with the count. AS4G0 no session.';
+grant execute on function api.account_end_other_sessions(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_export(session_hash bytea, fresh_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    audited text := 'user:' || person;
+    export jsonb;
+  begin
+    export := pg_catalog.jsonb_build_object(
+      'exported_at', pg_catalog.now(),
+      'profile', astapa.user_json(project, person) || pg_catalog.jsonb_build_object('name',
+        (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person)),
+      'identities', api.user_sign_in_methods(project, person),
+      'claims', api.user_own_claims(project, person),
+      'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('created_at', s.created_at,
+          'last_used_at', s.last_used_at, 'ended_at', s.ended_at, 'user_agent', s.user_agent) order by s.created_at), '[]')
+        from astapa.login_sessions s where s.project_id = project and s.user_id = person),
+      'subscriptions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('plan', s.plan_key,
+          'status', s.status, 'source', s.source, 'current_period_start', s.current_period_start,
+          'current_period_end', s.current_period_end, 'created_at', s.created_at, 'ended_at', s.ended_at)
+          order by s.created_at), '[]')
+        from astapa.subscriptions s where s.project_id = project and s.user_id = person),
+      'payments', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('checkout', c.public_id,
+          'plan', c.plan_key, 'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method,
+          'paid_at', c.paid_at, 'created_at', c.created_at) order by c.created_at), '[]')
+        from astapa.checkouts c where c.project_id = project and c.user_id = person),
+      'audit', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('action', a.action,
+          'actor', a.actor, 'details', a.details, 'at', a.at) order by a.id), '[]')
+        from astapa.audit_log a where a.project_id = project and a.target = audited));
+    perform astapa.audit(project, 'user.data_exported', audited, '{}');
+    return export;
+  end
+  $function$;
+comment on function api.account_export(bytea,integer) is 'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, claims, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
+grant execute on function api.account_export(bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_overview(session_hash bytea, user_agent text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint;
+  begin
+    begin
+      person := astapa.account_user(session_hash);
+    exception when sqlstate 'AS4G0' then
+      return null;
+    end;
+    -- Seen now, with this browser: what the sessions list shows as last use.
+    update astapa.login_sessions s
+    set last_used_at = pg_catalog.now(), user_agent = coalesce(pg_catalog.left(account_overview.user_agent, 512), s.user_agent)
+    where s.project_id = project and s.token_hash = session_hash;
+    return (
+      select pg_catalog.jsonb_build_object(
+        'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+          'name', (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person),
+          'created_at', u.created_at),
+        'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
+          where s.project_id = project and s.token_hash = session_hash)))::bigint,
+        'methods', api.user_sign_in_methods(project, person),
+        'factor', pg_catalog.jsonb_build_object(
+          'enrolled', exists (select from astapa.user_factors f
+            where f.project_id = project and f.user_id = person and f.confirmed_at is not null),
+          'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+            where r.project_id = project and r.user_id = person and r.used_at is null)),
+        'pending_email', (select e.new_email from astapa.email_changes e
+          where e.project_id = project and e.user_id = person and e.used_at is null and e.expires_at > pg_catalog.now()
+          order by e.created_at desc limit 1),
+        'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+            'current', s.token_hash = session_hash, 'user_agent', s.user_agent, 'created_at', s.created_at,
+            'last_used_at', coalesce(s.last_used_at, s.created_at))
+            order by s.token_hash = session_hash desc, coalesce(s.last_used_at, s.created_at) desc), '[]')
+          from astapa.login_sessions s
+          where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
+        'apps', api.account_apps(person),
+        'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
+            'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
+          from astapa.subscriptions sub
+          where sub.project_id = project and sub.user_id = person and sub.ended_at is null
+            and sub.status in ('trialing', 'active', 'past_due')
+          order by sub.created_at desc limit 1))
+      from astapa.users u where u.project_id = project and u.id = person);
+  end
+  $function$;
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps and the current subscription; marks this session used now with this user agent. Null without a live session.';
+grant execute on function api.account_overview(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_request_email_change(session_hash bytea, new_email text, token_hash bytea, fresh_seconds integer, mail jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    wanted text := pg_catalog.btrim(coalesce(new_email, ''));
+    held boolean;
+  begin
+    perform astapa.assert_email(wanted);
+    if exists (select from astapa.users u where u.project_id = project and u.id = person
+               and pg_catalog.lower(u.email) = pg_catalog.lower(wanted)) then
+      raise exception 'that is already your email address' using errcode = 'AS400';
+    end if;
+    -- At most 5 links an hour per person: the page cannot be used to flood someone's mailbox. Over the limit
+    -- nothing is sent and the answer is the same as for a taken address.
+    if api.rate_limit_hit('account_email_change:' || project || ':' || person, 5, 3600) > 0 then
+      perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
+        pg_catalog.jsonb_build_object('sent', false, 'limited', true));
+      return false;
+    end if;
+    update astapa.email_changes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.user_id = person and e.used_at is null;
+    held := exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+                    where u.project_id = project and u.environment = p.mode
+                      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted));
+    perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
+      pg_catalog.jsonb_build_object('sent', not held));
+    -- An address another user holds gets no link, and the page answers the same: no one learns who signed up.
+    if held then
+      return false;
+    end if;
+    insert into astapa.email_changes (project_id, token_hash, user_id, new_email, expires_at)
+    values (project, token_hash, person, wanted, pg_catalog.now() + interval '1 hour');
+    perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to', wanted));
+    return true;
+  end
+  $function$;
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Audited user.email_change_requested. AS400 bad or unchanged address; AS4G0; AS403.';
+grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_revoke_app(session_hash bytea, client_id text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    revoked integer;
+  begin
+    if client_id is null or client_id !~ '^dcl_[a-z2-7]{24}$' then
+      raise exception 'a connected app is a self-registered client (dcl_…)' using errcode = 'AS400';
+    end if;
+    with gone as (
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
+      where r.project_id = project and r.user_id = person and r.client_id = account_revoke_app.client_id
+        and r.revoked_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer into revoked from gone;
+    if revoked = 0 then
+      raise exception 'this app has no access to your account' using errcode = 'AS404';
+    end if;
+    perform astapa.audit(project, 'user.app_revoked', 'user:' || person,
+      pg_catalog.jsonb_build_object('client_id', client_id, 'refresh_tokens', revoked));
+    return revoked;
+  end
+  $function$;
+comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that self-registered client for them is revoked (revoked_by_user). Audited user.app_revoked. AS400 not a dcl_ id; AS404 no access to revoke.';
+grant execute on function api.account_revoke_app(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_set_name(session_hash bytea, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    cleaned text := pg_catalog.btrim(coalesce(name, ''));
+  begin
+    if pg_catalog.length(cleaned) > 100 or cleaned ~ '[[:cntrl:]]' then
+      raise exception 'a name is at most 100 characters, without control characters' using errcode = 'AS400';
+    end if;
+    insert into astapa.user_claims as c (project_id, user_id, extra)
+    values (project, person, case when cleaned = '' then '{}' else pg_catalog.jsonb_build_object('name', cleaned) end)
+    on conflict (project_id, user_id) do update
+      set extra = case when cleaned = '' then c.extra - 'name'
+                       else c.extra || pg_catalog.jsonb_build_object('name', cleaned) end,
+          updated_at = pg_catalog.now();
+    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('name'), 'by', 'user'));
+  end
+  $function$;
+comment on function api.account_set_name(bytea,text) is 'The signed-in person sets (or, empty, removes) their name: the `name` custom claim, which tokens carry and the dashboard searches. Audited user.profile_updated. AS400 too long or control characters; AS4G0 no session.';
+grant execute on function api.account_set_name(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_set_password(session_hash bytea, password_hash text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    had_password boolean;
+    ended integer;
+  begin
+    if password_hash is null or password_hash !~ '^\$argon2id\$' then
+      raise exception 'password hashes must be argon2id' using errcode = 'AS400';
+    end if;
+    had_password := exists (select from pg_catalog.jsonb_array_elements(api.user_sign_in_methods(project, person)) m
+                            where m ->> 'provider' = 'password');
+    update astapa.users u set password_hash = account_set_password.password_hash
+    where u.project_id = project and u.id = person;
+    -- Whoever knew the old password is signed out everywhere else; this browser stays signed in.
+    with other as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
+      returning 1)
+    select pg_catalog.count(*)::integer into ended from other;
+    perform astapa.audit(project, case when had_password then 'user.password_changed' else 'user.password_set' end,
+      'user:' || person, pg_catalog.jsonb_build_object('by', 'user', 'sessions_ended', ended));
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return ended;
+  end
+  $function$;
+comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
+grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    methods jsonb;
+  begin
+    if provider is null or provider not in ('google', 'github') then
+      raise exception 'only a Google or GitHub identity is unlinked here' using errcode = 'AS400';
+    end if;
+    methods := api.unlink_sign_in_method(project, person, provider, subject);
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return methods;
+  end
+  $function$;
+comment on function api.account_unlink(bytea,text,text,integer,jsonb) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), and is mailed when mail is given.';
+grant execute on function api.account_unlink(bytea,text,text,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_member(project_id text, account_id bigint, role text)
@@ -2031,83 +2334,6 @@ comment on function api.authorization_client(text) is 'For /auth/login: the proj
 grant execute on function api.authorization_client(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.billing_account(project_id text, user_id bigint, now timestamp with time zone DEFAULT now())
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  declare
-    who_email text;
-    current astapa.subscriptions;
-    next_plan astapa.plans;
-  begin
-    select u.email into who_email from astapa.users as u
-    where u.project_id = billing_account.project_id and u.id = billing_account.user_id and not u.disabled;
-    if not found then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    select * into current from astapa.subscriptions as s
-    where s.project_id = billing_account.project_id and s.user_id = billing_account.user_id and s.ended_at is null;
-    -- What the next renewal charges: the plan the period renews into (a scheduled change's), at its price today.
-    if current.id is not null and current.status = 'active' and current.paid_through is not null then
-      select * into next_plan from astapa.plans as p
-      where p.project_id = current.project_id and p.key = astapa.next_period_plan(current)
-        and p.archived_at is null and p.price_idr > 0 and p.interval in ('month', 'year');
-    end if;
-    return pg_catalog.jsonb_build_object(
-      'sub', user_id::text,
-      'email', who_email,
-      'plan', astapa.plan_json(project_id, astapa.user_plan(project_id, user_id)),
-      'subscription', case when current.id is not null then astapa.subscription_json(current) end,
-      'next_renewal', case when next_plan.key is not null then pg_catalog.jsonb_build_object(
-        'at', current.paid_through, 'plan', next_plan.key, 'plan_name', next_plan.name,
-        'amount', next_plan.price_idr, 'interval', next_plan.interval) end,
-      'open_change', (select astapa.plan_change_json(c) from astapa.plan_changes as c
-                      where c.project_id = billing_account.project_id and c.user_id = billing_account.user_id
-                        and c.status in ('awaiting_payment', 'scheduled')
-                      order by c.id desc limit 1),
-      -- Pay links still usable: a renewal, a trial's first period or an upgrade waiting for its payment.
-      'open_checkouts', coalesce((
-        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                 'checkout_id', k.public_id, 'plan', k.plan_key, 'amount', k.amount, 'status', k.status,
-                 'period_start', k.period_start, 'expires_at', k.expires_at) order by k.id desc)
-        from astapa.checkouts as k
-        where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
-          and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
-      'payments', coalesce((
-        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                 'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
-                 'plan', r.plan_key, 'plan_name', r.plan_name, 'period_start', r.period_start,
-                 'period_end', r.period_end, 'method', r.method, 'bank', r.bank, 'amount', r.amount,
-                 'coupon_code', r.coupon_code, 'discount_idr', r.discount_idr,
-                 'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id),
-                 'refunds', coalesce((
-                   select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                            'refund_id', f.public_id, 'amount', f.amount, 'status', f.status,
-                            'created_at', f.created_at, 'succeeded_at', f.succeeded_at) order by f.id)
-                   from astapa.refunds as f
-                   where f.project_id = r.project_id and f.payment_id = r.payment_id), '[]'))
-               order by r.id desc)
-        from (select * from astapa.receipts as x
-              where x.project_id = billing_account.project_id and x.user_id = billing_account.user_id
-              order by x.id desc limit 100) as r), '[]'),
-      'trials', coalesce((
-        select pg_catalog.jsonb_agg(t.plan_key order by t.started_at)
-        from astapa.trials as t
-        where t.project_id = billing_account.project_id and t.user_id = billing_account.user_id), '[]'),
-      'plans', coalesce((
-        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                 'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
-                 'interval', p.interval, 'trial_days', p.trial_days) order by p.sort_order, p.price_idr, p.key)
-        from astapa.plans as p
-        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
-  end
-  $function$;
-comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
-grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_plan_change(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2415,39 +2641,6 @@ comment on function api.claim_stale_payments(text,timestamp with time zone,integ
 grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.claim_stale_refunds(project_id text, now timestamp with time zone, older_than_seconds integer, max_rows integer DEFAULT 50)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    claimed jsonb;
-  begin
-    if now is null or older_than_seconds is null or older_than_seconds < 0 then
-      raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
-    end if;
-    -- Claiming stamps checked_at, so each stale refund is asked about once per period by one instance.
-    with stale as (
-      select r.id from astapa.refunds as r
-      where r.project_id = claim_stale_refunds.project_id and r.status in ('requested', 'pending')
-        and r.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
-        and (r.checked_at is null or r.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
-      order by r.id
-      for update skip locked
-      limit least(greatest(max_rows, 1), 500)),
-    stamped as (
-      update astapa.refunds as r set checked_at = now
-      from stale where r.project_id = claim_stale_refunds.project_id and r.id = stale.id
-      returning r.*)
-    select coalesce(pg_catalog.jsonb_agg(astapa.refund_json(st) order by st.id), '[]') into claimed
-    from stamped as st;
-    return claimed;
-  end
-  $function$;
-comment on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) is 'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
-grant execute on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.claim_webhook_deliveries(project_id text, max_deliveries integer DEFAULT 20, lease_seconds integer DEFAULT 60)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2534,6 +2727,49 @@ AS $function$
   $function$;
 comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
 grant execute on function api.client_credentials_grant(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.confirm_email_change(token_hash bytea, old_mail jsonb DEFAULT NULL::jsonb)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    change astapa.email_changes;
+    old_email text;
+  begin
+    update astapa.email_changes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.token_hash = confirm_email_change.token_hash
+      and e.used_at is null and e.expires_at > pg_catalog.now()
+    returning * into change;
+    if change.user_id is null then
+      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    select u.email into old_email from astapa.users u
+    where u.project_id = project and u.id = change.user_id and u.deleted_at is null for no key update;
+    if old_email is null then
+      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    -- Taken since the request (someone signed up with it): refused, never two users with one address.
+    if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+               where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
+                 and pg_catalog.lower(u.email) = pg_catalog.lower(change.new_email)) then
+      raise exception 'another account uses this address now' using errcode = 'AS409';
+    end if;
+    update astapa.users u set email = change.new_email, email_verified = true
+    where u.project_id = project and u.id = change.user_id;
+    perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
+      pg_catalog.jsonb_build_object('by', 'user'));
+    -- The old address is told, so a takeover through a stolen session does not go unnoticed.
+    if old_mail is not null then
+      perform api.queue_mail(project, old_mail || pg_catalog.jsonb_build_object('to', old_email));
+    end if;
+    return change.user_id;
+  end
+  $function$;
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.console_base_urls()
@@ -2876,21 +3112,35 @@ AS $function$
   declare
     mode text := astapa.require_project(project_id);
     new_id bigint;
+    violated text;
   begin
     perform astapa.assert_email(pg_catalog.btrim(email));
     if password_hash is not null and password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    begin
-      new_id := astapa.insert_user(project_id, mode, pg_catalog.btrim(email), email_verified, password_hash);
-    exception when unique_violation then
-      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-    end;
+    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
+    -- pairs: that id clash (users_pkey) is retried with a fresh id; only an email clash is the caller's.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+        values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        get stacked diagnostics violated = constraint_name;
+        if violated is distinct from 'users_pkey' then
+          raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+        end if;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
     perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
     return astapa.user_json(project_id, new_id);
   end
   $function$;
-comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. The row is inserted by astapa.insert_user, which draws a clashing id again.';
+comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. A new id that clashes with an existing one (same millisecond, same random bits) is drawn again.';
 grant execute on function api.create_user(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -3023,6 +3273,32 @@ comment on function api.delete_machine_client(text) is 'Deletes a machine client
 grant execute on function api.delete_machine_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_own_account(session_hash bytea, typed_email text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    -- The typed confirmation: the person's own address, in any case.
+    if not exists (select from astapa.users u where u.project_id = project and u.id = person
+                   and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))) then
+      raise exception 'type your email address to confirm the deletion' using errcode = 'AS400';
+    end if;
+    -- The goodbye goes to the address before it is erased.
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return astapa.erase_user(person);
+  end
+  $function$;
+comment on function api.delete_own_account(bytea,text,integer,jsonb) is 'After a fresh sign-in and with their email typed as confirmation, the person deletes their own account (astapa.erase_user; the app hears user.deleted), told by mail first. AS400 the typed email does not match; AS4G0 no live session (a deleted account has none); AS403 not fresh.';
+grant execute on function api.delete_own_account(bytea,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.delete_project(project_id text, confirm_name text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3087,6 +3363,18 @@ AS $function$
   $function$;
 comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first).';
 grant execute on function api.delete_project(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.describe_login_session(token_hash bytea, user_agent text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.login_sessions s set user_agent = pg_catalog.left(describe_login_session.user_agent, 512)
+    where s.project_id = astapa.current_project_id() and s.token_hash = describe_login_session.token_hash
+  $function$;
+comment on function api.describe_login_session(bytea,text) is 'Records which browser (User-Agent, cut to 512 characters) a new hosted-login session is, for the account page''s list of sessions.';
+grant execute on function api.describe_login_session(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.device_authorization_for_user_code(user_code text, buckets jsonb)
@@ -3202,6 +3490,21 @@ AS $function$
   $function$;
 comment on function api.dynamic_client(text) is 'A dynamically registered client''s metadata as RFC 7591 spells it (never its secret), or null.';
 grant execute on function api.dynamic_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.email_change_pending(token_hash bytea)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select e.new_email from astapa.email_changes e
+    join astapa.users u on u.project_id = e.project_id and u.id = e.user_id
+    where e.project_id = astapa.current_project_id() and e.token_hash = email_change_pending.token_hash
+      and e.used_at is null and e.expires_at > pg_catalog.now() and u.deleted_at is null
+  $function$;
+comment on function api.email_change_pending(bytea) is 'The new address an unused, unexpired email-change link would set, or null: what the link''s page says on GET.';
+grant execute on function api.email_change_pending(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.email_link_request(token_hash bytea)
@@ -3447,7 +3750,7 @@ AS $function$
     from astapa.users as u
     join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
     where u.project_id = find_user_by_email.project_id
-      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
   $function$;
 comment on function api.find_user_by_email(text,text) is 'The user with this email (any case) in the project''s current environment, or null.';
 grant execute on function api.find_user_by_email(text,text) to astapa_app;
@@ -3627,7 +3930,6 @@ AS $function$
     created integer := 0;
     updated integer := 0;
     refused jsonb[] := '{}';
-    next_analysis integer := 500; -- then 1,000, 2,000…: a handful per import
     first_seen jsonb;
     state text;
     problem text;
@@ -3667,10 +3969,6 @@ AS $function$
         begin
           outcome := astapa.import_user(project_id, mode, r - 'ord' - 'row', plan_source);
           if outcome = 'created' then created := created + 1; else updated := updated + 1; end if;
-          if created = next_analysis then
-            perform astapa.refresh_user_statistics();
-            next_analysis := next_analysis * 2;
-          end if;
         exception when others then
           get stacked diagnostics state = returned_sqlstate, problem = message_text,
                                   constraint_at_fault = constraint_name;
@@ -4029,7 +4327,7 @@ AS $function$
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
             where u.project_id = list_environment_users.project_id and u.environment = current_mode
-              and u.id > coalesce(after_id, 0)
+              and u.id > coalesce(after_id, 0) and u.deleted_at is null
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
@@ -4348,7 +4646,7 @@ AS $function$
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
-            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0)
+            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0) and u.deleted_at is null
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
@@ -4524,7 +4822,7 @@ AS $function$
     select u.id, u.email, u.email_verified into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
     -- Silence, not an error, when there is nobody to mail: the pages answer the same either way.
     if not found or (purpose = 'verify_email' and found_user.email_verified) then
       return false;
@@ -5021,33 +5319,6 @@ comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The
 grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.project_branding(project_id text)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object('name', p.name, 'branding', coalesce(p.settings -> 'branding', '{}'))
-    from astapa.projects as p
-    where p.id = project_branding.project_id
-  $function$;
-comment on function api.project_branding(text) is 'The project''s name and settings.branding (for its stylesheet and its mail), or null when not visible.';
-grant execute on function api.project_branding(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.project_logo(project_id text, sha256 bytea)
- RETURNS TABLE(content_type text, image bytea)
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select l.content_type, l.image from astapa.project_logos as l
-    where l.project_id = project_logo.project_id and l.sha256 = project_logo.sha256
-  $function$;
-comment on function api.project_logo(text,bytea) is 'The project''s logo when its SHA-256 is the one asked for (an old or foreign hash finds nothing).';
-grant execute on function api.project_logo(text,bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.projects_with_billing_work()
  RETURNS text[]
  LANGUAGE plpgsql
@@ -5311,15 +5582,6 @@ AS $function$
     if target.status in ('paid', 'expired') then
       raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
     end if;
-    -- A pay link for a period (a renewal, a trial's first month) whose period another payment already bought:
-    -- taking this one too would charge twice for one period (e.g. the trial bought on the plan picker).
-    if target.period_start is not null and exists (
-         select from astapa.subscriptions as s
-         where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
-           and s.plan_key = target.plan_key and s.status in ('active', 'past_due', 'canceled')
-           and s.paid_through > target.period_start) then
-      raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
-    end if;
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -5341,7 +5603,7 @@ AS $function$
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, or amount (what the charge was made for) no longer the checkout''s.';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5643,30 +5905,6 @@ AS $function$
   $function$;
 comment on function api.remove_member(text,text) is 'Takes the member with this email off the project (the account stays). AS404 not a member, AS409 last owner.';
 grant execute on function api.remove_member(text,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.remove_project_logo(project_id text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  begin
-    perform astapa.require_project(project_id);
-    delete from astapa.project_logos as l where l.project_id = remove_project_logo.project_id;
-    -- Only when there is a logo: an UPDATE statement, even of no row, wakes the client caches' triggers.
-    if found or exists (select from astapa.projects as p
-                        where p.id = remove_project_logo.project_id and p.settings -> 'branding' ? 'logo') then
-      update astapa.projects as p
-      set settings = p.settings #- '{branding,logo}', updated_at = pg_catalog.now()
-      where p.id = remove_project_logo.project_id;
-      perform astapa.audit(project_id, 'project.branding', project_id, '{"logo": null}');
-    end if;
-    return coalesce((select p.settings -> 'branding' from astapa.projects as p
-      where p.id = remove_project_logo.project_id), '{}');
-  end
-  $function$;
-comment on function api.remove_project_logo(text) is 'Removes the project''s logo (idempotent; audited as project.branding when there was one). Returns settings.branding.';
-grant execute on function api.remove_project_logo(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
@@ -6576,7 +6814,7 @@ AS $function$
         select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
         from astapa.users as u
         where u.project_id = search_environment_users.project_id and u.environment = current_mode
-          and u.id = q::bigint and u.id > coalesce(after_id, 0)), '[]');
+          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null), '[]');
     end if;
     if q like '@%' then
       domain := pg_catalog.substr(q, 2);
@@ -6584,8 +6822,8 @@ AS $function$
         select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
         from (select u.project_id, u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.email_domain = domain
-                and u.id > coalesce(after_id, 0)
+                and pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) = domain
+                and u.id > coalesce(after_id, 0) and u.deleted_at is null
               order by u.id limit page_size) as page), '[]');
     end if;
     -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
@@ -6594,14 +6832,14 @@ AS $function$
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.email_lower operator(pg_catalog.~>=~) q
-                and u.email_lower operator(pg_catalog.~<~) q_end
+                and u.deleted_at is null and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
+                and pg_catalog.lower(u.email) operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
               where c.project_id = search_environment_users.project_id and u.environment = current_mode
-                and c.name_lower operator(pg_catalog.~>=~) q
-                and c.name_lower operator(pg_catalog.~<~) q_end) as found
+                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~>=~) q
+                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~<~) q_end) as found
             where found.id > coalesce(after_id, 0)
             order by found.id limit page_size) as page), '[]');
   end
@@ -6730,47 +6968,6 @@ AS $function$
   $function$;
 comment on function api.set_member_role(text,text,text) is 'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
 grant execute on function api.set_member_role(text,text,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.set_project_logo(project_id text, content_type text, image bytea, width integer, height integer)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    digest bytea := pg_catalog.sha256(image);
-    logo jsonb;
-  begin
-    perform astapa.require_project(project_id);
-    -- The server decoded the image already; these are the limits it checked, kept by the table too.
-    if content_type is null or content_type not in ('image/png', 'image/jpeg', 'image/webp') then
-      raise exception using errcode = 'AS400', message = 'The logo must be a PNG, JPEG or WebP image.';
-    end if;
-    if image is null or pg_catalog.octet_length(image) not between 1 and 262144 then
-      raise exception using errcode = 'AS400', message = 'The logo must be at most 256 KB.';
-    end if;
-    if width is null or height is null or width not between 1 and 2048 or height not between 1 and 2048 then
-      raise exception using errcode = 'AS400', message = 'The logo must be at most 2048 × 2048 pixels.';
-    end if;
-    insert into astapa.project_logos as l (project_id, sha256, content_type, image, width, height)
-    values (set_project_logo.project_id, digest, set_project_logo.content_type, set_project_logo.image,
-      set_project_logo.width, set_project_logo.height)
-    on conflict on constraint project_logos_pkey do update
-      set sha256 = excluded.sha256, content_type = excluded.content_type, image = excluded.image,
-          width = excluded.width, height = excluded.height, created_at = pg_catalog.now();
-    logo := pg_catalog.jsonb_build_object('sha256', pg_catalog.encode(digest, 'hex'), 'type', content_type,
-      'width', width, 'height', height);
-    update astapa.projects as p
-    set settings = pg_catalog.jsonb_set(p.settings, '{branding}',
-          coalesce(p.settings -> 'branding', '{}') || pg_catalog.jsonb_build_object('logo', logo)),
-        updated_at = pg_catalog.now()
-    where p.id = set_project_logo.project_id;
-    perform astapa.audit(project_id, 'project.branding', project_id, pg_catalog.jsonb_build_object('logo', logo));
-    return (select p.settings -> 'branding' from astapa.projects as p where p.id = set_project_logo.project_id);
-  end
-  $function$;
-comment on function api.set_project_logo(text,text,bytea,integer,integer) is 'Stores the project''s logo (PNG, JPEG or WebP, at most 256 KiB and 2048×2048 px; the server has decoded it) and names its SHA-256 in settings.branding.logo, replacing any earlier logo. Audited as project.branding. Returns settings.branding. AS400 with the reason; AS404 unknown project.';
-grant execute on function api.set_project_logo(text,text,bytea,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_tax_settings(project_id text, settings jsonb)
@@ -7021,7 +7218,7 @@ AS $function$
     perform astapa.assert_email(clean_email);
     select u.id, u.email, u.email_verified, u.disabled, u.environment into found_user
     from astapa.users u
-    where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email);
+    where u.project_id = project and u.environment = mode and pg_catalog.lower(u.email) = pg_catalog.lower(clean_email);
     existed := found;
 
     if not existed then
@@ -7377,7 +7574,8 @@ AS $function$
     granted jsonb;
   begin
     select u.disabled into user_disabled
-    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id;
+    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id
+      and u.deleted_at is null; -- a deleted account's tombstone is nobody
     if user_disabled is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     elsif user_disabled then
@@ -7662,11 +7860,6 @@ AS $function$
       changes := pg_catalog.jsonb_set(changes, '{social_login}',
         coalesce(merged -> 'social_login', '{}') || (changes -> 'social_login'));
     end if;
-    -- Branding merges key by key too, and keeps its logo (set by api.set_project_logo only).
-    if pg_catalog.jsonb_typeof(changes -> 'branding') = 'object' then
-      changes := pg_catalog.jsonb_set(changes, '{branding}',
-        coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
-    end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
@@ -7677,7 +7870,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -7747,7 +7940,7 @@ AS $function$
       from astapa.users as u
       join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
       where u.project_id = user_for_sign_in.project_id
-        and u.email_lower = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
+        and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
   end
   $function$;
 comment on function api.user_for_sign_in(text,text) is 'For the hosted login: the user''s id, argon2id password hash, disabled and email_verified flags, or null, so the server can verify a password. Security definer because the app role cannot select password hashes; RLS still applies (the owner is not exempt) and the guard refuses any project but the one the transaction acts for.';
@@ -8003,6 +8196,36 @@ comment on function astapa.account_json(bigint) is 'A developer account as the d
 grant execute on function astapa.account_json(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.account_user(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint;
+    started timestamptz;
+  begin
+    select s.user_id, s.created_at into person, started
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = account_user.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.deleted_at is null and u.environment = p.mode;
+    if person is null then
+      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
+    end if;
+    if fresh_seconds is not null and started < pg_catalog.now() - pg_catalog.make_interval(secs => fresh_seconds) then
+      raise exception 'sign in again to do this (a fresh sign-in is needed)' using errcode = 'AS403';
+    end if;
+    return person;
+  end
+  $function$;
+comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session, and not deleted). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live session; AS403 not fresh.';
+grant execute on function astapa.account_user(bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
  RETURNS timestamp with time zone
  LANGUAGE plpgsql
@@ -8117,13 +8340,7 @@ AS $function$
             select * into current from astapa.subscriptions as s
             where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
-            -- A pay link whose period another payment bought meanwhile (both charged before either was paid)
-            -- buys the next period: no rupiah is taken for nothing.
-            period_start := coalesce(
-              case when target.period_start is not null and current.plan_key = target.plan_key
-                        and current.status in ('active', 'past_due', 'canceled')
-                        and current.paid_through > target.period_start then current.paid_through
-                   else target.period_start end,
+            period_start := coalesce(target.period_start,
               case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
                         and current.paid_through > pg_catalog.now() then current.paid_through
                    -- Paying for the plan one is trying keeps the trial's remaining days.
@@ -8135,10 +8352,6 @@ AS $function$
               when 'year' then period_start + interval '1 year' end;
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
-            -- Pay links of this plan for periods this payment covered (a trial's reminder when the plan was
-            -- bought on the picker) expire while no charge was made on them; one with a charge is refused a
-            -- second charge by api.record_payment and, if paid anyway, buys the next period (above).
-            perform astapa.expire_covered_checkouts(target, period_end);
             end if;
             -- Every paid payment gets its numbered receipt in the same transaction (db/api/receipts.sql); an
             -- upgrade's receipt covers the rest of the period it paid for.
@@ -8529,72 +8742,6 @@ comment on function astapa.audit_user_id(text) is 'The user an audit target name
 grant execute on function astapa.audit_user_id(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.branding_problem(value jsonb)
- RETURNS text
- LANGUAGE plpgsql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-  declare
-    field text;
-    item jsonb;
-    text_value text;
-    contrast numeric;
-  begin
-    if pg_catalog.jsonb_typeof(value) <> 'object' then
-      return 'branding must be an object: display_name, primary_color, theme, terms_url, privacy_url, '
-        'support_email.';
-    end if;
-    for field, item in select e.key, e.value from pg_catalog.jsonb_each(value) as e loop
-      continue when item = 'null'::jsonb; -- null removes the key: the default applies again
-      if field = 'logo' then
-        return 'branding.logo is set by uploading an image, not as a setting.';
-      end if;
-      if field not in ('display_name', 'primary_color', 'theme', 'terms_url', 'privacy_url', 'support_email') then
-        return pg_catalog.format('branding.%s is not a branding setting.', field);
-      end if;
-      if pg_catalog.jsonb_typeof(item) <> 'string' then
-        return pg_catalog.format('branding.%s must be a string.', field);
-      end if;
-      text_value := item #>> '{}';
-      case field
-      when 'display_name' then
-        if pg_catalog.btrim(text_value) = '' or text_value ~ '[[:cntrl:]]' or pg_catalog.length(text_value) > 80 then
-          return 'branding.display_name must be one line of 1 to 80 characters.';
-        end if;
-      when 'primary_color' then
-        contrast := astapa.contrast_with_white(text_value);
-        if contrast is null then
-          return 'branding.primary_color must be a colour written #rrggbb, e.g. #1d4ed8.';
-        end if;
-        if contrast < 4.5 then
-          return pg_catalog.format('branding.primary_color %s is too light: white text on it has a contrast of '
-            '%s:1, and WCAG AA needs at least 4.5:1. Choose a darker colour.', text_value, contrast);
-        end if;
-      when 'theme' then
-        if text_value not in ('light', 'dark', 'auto') then
-          return 'branding.theme must be light, dark or auto (the visitor''s system setting).';
-        end if;
-      when 'terms_url', 'privacy_url' then
-        if pg_catalog.length(text_value) > 500
-           or text_value !~* '^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?([/?#][^[:space:][:cntrl:]<>"]*)?$' then
-          return pg_catalog.format('branding.%s must be an http(s) address of at most 500 characters, e.g. '
-            'https://example.com/%s.', field, case field when 'terms_url' then 'terms' else 'privacy' end);
-        end if;
-      when 'support_email' then
-        if pg_catalog.length(text_value) > 254
-           or text_value !~* '^[^[:space:][:cntrl:]@<>",;:()\[\]\\]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$' then
-          return 'branding.support_email must be one email address, e.g. support@example.com.';
-        end if;
-      end case;
-    end loop;
-    return null;
-  end
-  $function$;
-comment on function astapa.branding_problem(jsonb) is 'A readable reason settings.branding is refused, or null: display_name (1–80 characters, one line), primary_color (#rrggbb on which white text passes WCAG AA, 4.5:1), theme (light, dark, auto), terms_url and privacy_url (http or https), support_email. The logo is not a setting (api.set_project_logo).';
-grant execute on function astapa.branding_problem(jsonb) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.can_take_live_payments(project_id text)
  RETURNS boolean
  LANGUAGE sql
@@ -8663,7 +8810,6 @@ AS $function$
       'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
       'coupon_code', c.coupon_code, 'discount_idr', c.discount_idr,
-      'buyer_name', c.buyer_name, 'buyer_tax_id', c.buyer_tax_id,
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
@@ -8855,34 +9001,6 @@ AS $function$
   $function$;
 comment on function astapa.close_open_plan_change(text,bigint) is 'Cancels a user''s open plan change (its unpaid checkout expires) and answers its id, or null when none is open. AS409 when its charge is under way.';
 grant execute on function astapa.close_open_plan_change(text,bigint) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.contrast_with_white(color text)
- RETURNS numeric
- LANGUAGE plpgsql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-  declare
-    channel numeric;
-    luminance numeric := 0;
-    weights numeric[] := array[0.2126, 0.7152, 0.0722];
-  begin
-    if color is null or color !~ '^#[0-9a-fA-F]{6}$' then
-      return null;
-    end if;
-    -- WCAG 2.2 relative luminance of sRGB, then (L1 + 0.05) / (L2 + 0.05) with white (L = 1) as the lighter.
-    for i in 1..3 loop
-      channel := ('x' || pg_catalog.substr(color, 2 * i, 2))::bit(8)::integer / 255.0;
-      channel := case when channel <= 0.04045 then channel / 12.92
-                 else pg_catalog.power((channel + 0.055) / 1.055, 2.4) end;
-      luminance := luminance + weights[i] * channel;
-    end loop;
-    return pg_catalog.round(1.05 / (luminance + 0.05), 2);
-  end
-  $function$;
-comment on function astapa.contrast_with_white(text) is 'The WCAG 2.2 contrast ratio of white text on a #rrggbb colour (1 to 21, rounded to 2 places), or null for anything that is not #rrggbb.';
-grant execute on function astapa.contrast_with_white(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
@@ -9148,27 +9266,50 @@ comment on function astapa.emit_user_created() is 'Trigger: every new user is a 
 grant execute on function astapa.emit_user_created() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.expire_covered_checkouts(paid astapa.checkouts, paid_through timestamp with time zone)
- RETURNS void
+CREATE OR REPLACE FUNCTION astapa.erase_user(user_id bigint)
+ RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
-    expired_id text;
+    project text := astapa.current_project_id();
+    deleted timestamptz;
   begin
-    for expired_id in
-      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = paid.project_id and c.user_id = paid.user_id and c.id <> paid.id
-        and c.plan_key = paid.plan_key and c.status = 'open' and c.period_start is not null
-        and c.period_start < paid_through
-      returning c.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
+    select u.deleted_at into deleted from astapa.users u
+    where u.project_id = project and u.id = erase_user.user_id for update;
+    if not found or deleted is not null then
+      return false; -- deleted already (or never here): a second deletion changes nothing
+    end if;
+    perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
+      'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
+    -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
+    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+      password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
+    where u.project_id = project and u.id = erase_user.user_id;
+    delete from astapa.identities i where i.project_id = project and i.user_id = erase_user.user_id;
+    delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
+    delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
+    delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
+    update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
+    where c.project_id = project and c.user_id = erase_user.user_id;
+    update astapa.login_sessions s set ended_at = coalesce(s.ended_at, pg_catalog.now()), user_agent = null
+    where s.project_id = project and s.user_id = erase_user.user_id;
+    perform api.revoke_user_refresh_tokens(user_id, 'user_disabled');
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = project and t.user_id = erase_user.user_id and t.used_at is null;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = project and b.user_id = erase_user.user_id and b.revoked_at is null;
+    update astapa.checkouts c set buyer_name = null, buyer_tax_id = null
+    where c.project_id = project and c.user_id = erase_user.user_id
+      and (c.buyer_name is not null or c.buyer_tax_id is not null);
+    update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
+    where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
+    return true;
   end
   $function$;
-comment on function astapa.expire_covered_checkouts(astapa.checkouts,timestamp with time zone) is 'Expires a user''s open pay links (no charge yet) of the plan a payment just bought, for periods starting before what it paid through: they would charge a second time for a period already paid.';
-grant execute on function astapa.expire_covered_checkouts(astapa.checkouts,timestamp with time zone) to astapa_app;
+comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address) and removes or blanks identities, factors, recovery codes, claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. False when already deleted.';
+grant execute on function astapa.erase_user(bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text, user_id bigint)
@@ -9273,6 +9414,7 @@ AS $function$
     identity jsonb;
     linked_to bigint;
     was_disabled boolean := false;
+    violated text;
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -9285,15 +9427,30 @@ AS $function$
     end if;
     select u.id into by_email from astapa.users as u
     where u.project_id = import_user.project_id and u.environment = mode
-      and u.email_lower = pg_catalog.lower(wanted_email);
+      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted_email);
     if by_external is not null and by_email is not null and by_external <> by_email then
       raise exception using errcode = 'AS409',
         message = 'This external_id belongs to one user and this email to another; change one of them first.';
     end if;
     target := coalesce(by_external, by_email);
     if target is null then
-      target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
-                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
+      -- Rows of one import are created within the same milliseconds: a new id that clashes with one just drawn
+      -- (users_pkey: same millisecond, same 22 random bits) is drawn again, as in api.create_user.
+      for attempt in 1..5 loop
+        begin
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
+                                    created_at, disabled)
+          values (project_id, wanted_email, coalesce((r ->> 'email_verified')::boolean, false), r ->> 'password_hash',
+                  mode, external, coalesce((r ->> 'created_at')::timestamptz, pg_catalog.now()), false)
+          returning id into target;
+          exit;
+        exception when unique_violation then
+          get stacked diagnostics violated = constraint_name;
+          if violated is distinct from 'users_pkey' or attempt = 5 then
+            raise;
+          end if;
+        end;
+      end loop;
       outcome := 'created';
     else
       select u.disabled into was_disabled from astapa.users as u
@@ -9344,45 +9501,6 @@ AS $function$
   end
   $function$;
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
- RETURNS bigint
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    new_id bigint;
-    violated text;
-  begin
-    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
-    -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
-    for attempt in 1..5 loop
-      begin
-        if external_id is null and created_at is null then
-          -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
-          insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-          values (project_id, email, email_verified, password_hash, environment)
-          returning id into new_id;
-        else
-          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at)
-          values (project_id, email, email_verified, password_hash, environment, external_id,
-                  coalesce(created_at, pg_catalog.now()))
-          returning id into new_id;
-        end if;
-        return new_id;
-      exception when unique_violation then
-        get stacked diagnostics violated = constraint_name;
-        if violated is distinct from 'users_pkey' or attempt = 5 then
-          raise;
-        end if;
-      end;
-    end loop;
-  end
-  $function$;
-comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id and created_at need the owner''s rights (api.import_users).';
-grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)
@@ -10072,23 +10190,6 @@ comment on function astapa.refresh_max_age() is 'How long a sign-in of the curre
 grant execute on function astapa.refresh_max_age() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.refresh_user_statistics()
- RETURNS boolean
- LANGUAGE plpgsql
- SET search_path TO ''
- SET lock_timeout TO '50ms'
-AS $function$
-  begin
-    -- The rows this transaction inserted are sampled too.
-    analyze astapa.users;
-    return true;
-  exception when lock_not_available then
-    return false; -- another import (or autovacuum) is analyzing: go on with the statistics there are
-  end
-  $function$;
-comment on function astapa.refresh_user_statistics() is 'ANALYZE astapa.users; false at once when another transaction holds its lock. api.import_users calls it as it grows a project: while the planner believes the project has no users, every index starting with project_id looks as cheap for a lookup by email, and it picked one that scans all of the project''s users (an import into an empty project was quadratic).';
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refund_json(r astapa.refunds)
  RETURNS jsonb
  LANGUAGE sql
@@ -10333,14 +10434,13 @@ CREATE OR REPLACE FUNCTION astapa.set_mail_environment()
  SET search_path TO ''
 AS $function$
   begin
-    select p.mode, p.settings ->> 'mail_sender_name', p.settings ->> 'mail_from_address'
-    into new.environment, new.from_name, new.from_address
+    select p.mode, p.settings ->> 'mail_sender_name' into new.environment, new.from_name
     from astapa.projects as p where p.id = new.project_id;
     new.locale := pg_catalog.substring(new.body_html, '^<!doctype html><html lang="([A-Za-z-]{2,12})"');
     return new;
   end
   $function$;
-comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the project''s sender name and from address (settings.mail_sender_name, mail_from_address).';
+comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the project''s sender name (settings.mail_sender_name).';
 grant execute on function astapa.set_mail_environment() to astapa_app;
 
 -- owner: astapa_owner
@@ -10420,17 +10520,8 @@ AS $function$
          or value #>> '{}' !~ '^[^[:cntrl:]<>"\\@]{1,80}$' then
         return 'mail_sender_name must be 1 to 80 characters, without <, >, ", \, @ or line breaks.';
       end if;
-    when 'mail_from_address' then
-      -- A bare address (no display name, no quoting): the name is mail_sender_name. Whether the deployment may
-      -- send for its domain is the sender's check (MAIL_FROM_DOMAINS is configuration, not data).
-      if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.length(value #>> '{}') > 254
-         or value #>> '{}' !~ '^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$' then
-        return 'mail_from_address must be a plain email address such as halo@shop.example.';
-      end if;
     when 'mail_texts' then
       return astapa.mail_texts_problem(value);
-    when 'branding' then
-      return astapa.branding_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
@@ -10603,9 +10694,9 @@ AS $function$
       'mfa_enrolled', exists (select from astapa.user_factors f
         where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
-    where u.project_id = user_json.project_id and u.id = user_json.user_id
+    where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible or deleted (a tombstone, api.delete_own_account).';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -10646,7 +10737,7 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded'] $function$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

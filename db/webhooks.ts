@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   "user.mfa_enrolled",
   "user.mfa_removed",
   "payment.refunded",
+  "user.deleted",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

@@ -26,6 +26,11 @@ export const DOC_PAGES: DocPage[] = [
     summary: "Authenticator apps, recovery codes, policy, step-up, amr.",
   },
   {
+    slug: "account",
+    title: "The account page",
+    summary: "People manage their own email, password, sessions, apps, data and deletion.",
+  },
+  {
     slug: "plans",
     title: "Plans and the Claims API",
     summary: "Tiers, subscriptions, claims, app webhooks.",

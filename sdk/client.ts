@@ -183,6 +183,21 @@ export function createAstapa(options: AstapaOptions) {
       } satisfies LoginRequest;
     },
 
+    /**
+     * The hosted account page for this app's users (profile, email, password, sign-in methods, sessions,
+     * connected apps, their data, deletion). `returnTo` — its "Back to the app" link — must be one of the
+     * client's registered redirect URIs; `lang` picks English or Indonesian (else the browser's language).
+     */
+    accountUrl(request: { returnTo?: string; lang?: "en" | "id" } = {}): string {
+      const url = new URL("/account", issuer);
+      url.search = new URLSearchParams({
+        client_id: options.clientId,
+        ...(request.returnTo ? { return_to: request.returnTo } : {}),
+        ...(request.lang ? { lang: request.lang } : {}),
+      }).toString();
+      return url.toString();
+    },
+
     /** Trades the callback's code for tokens. Pass the state you kept to have it checked. */
     exchangeCode(
       input: { code: string; codeVerifier: string; redirectUri?: string },

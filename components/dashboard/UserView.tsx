@@ -46,6 +46,11 @@ export function UserView({ data }: { data: UserViewData }) {
           <dt>Last sign-in</dt>
           <dd>{user.last_sign_in_at ?? "never"}</dd>
         </dl>
+        <p class="muted">
+          What this user sees of their account:{" "}
+          <a href={`/account?client_id=${project.client_id}`}>the account page</a>{" "}
+          (they sign in to it themselves; the app links to it with the SDK's <code>accountUrl()</code>).
+        </p>
         {canEdit && (
           <form method="post" action={`${action}/disabled`} class="form inline-form">
             <CsrfField token={data.frame.csrf} />

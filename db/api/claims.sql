@@ -68,7 +68,8 @@ create or replace function api.token_claims(project_id text, user_id bigint) ret
     granted jsonb;
   begin
     select u.disabled into user_disabled
-    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id;
+    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id
+      and u.deleted_at is null; -- a deleted account's tombstone is nobody
     if user_disabled is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     elsif user_disabled then

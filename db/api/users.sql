@@ -45,12 +45,12 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
       'mfa_enrolled', exists (select from astapa.user_factors f
         where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
-    where u.project_id = user_json.project_id and u.id = user_json.user_id
+    where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $$;
 
 comment on function astapa.user_json(text, bigint) is
   'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an '
-  'authenticator app is set up); null when not visible.';
+  'authenticator app is set up); null when not visible or deleted (a tombstone, api.delete_own_account).';
 
 grant execute on function astapa.user_json(text, bigint) to astapa_app;
 
@@ -196,7 +196,7 @@ create or replace function api.list_users(project_id text, page_size integer def
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
-            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0)
+            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0) and u.deleted_at is null
             order by u.id limit page_size) as page), '[]');
   end
   $$;
@@ -295,7 +295,7 @@ create or replace function api.list_environment_users(project_id text, page_size
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
             where u.project_id = list_environment_users.project_id and u.environment = current_mode
-              and u.id > coalesce(after_id, 0)
+              and u.id > coalesce(after_id, 0) and u.deleted_at is null
             order by u.id limit page_size) as page), '[]');
   end
   $$;
@@ -332,7 +332,7 @@ create or replace function api.search_environment_users(project_id text, query t
         select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
         from astapa.users as u
         where u.project_id = search_environment_users.project_id and u.environment = current_mode
-          and u.id = q::bigint and u.id > coalesce(after_id, 0)), '[]');
+          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null), '[]');
     end if;
     if q like '@%' then
       domain := pg_catalog.substr(q, 2);
@@ -341,7 +341,7 @@ create or replace function api.search_environment_users(project_id text, query t
         from (select u.project_id, u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
                 and u.email_domain = domain
-                and u.id > coalesce(after_id, 0)
+                and u.id > coalesce(after_id, 0) and u.deleted_at is null
               order by u.id limit page_size) as page), '[]');
     end if;
     -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
@@ -350,7 +350,7 @@ create or replace function api.search_environment_users(project_id text, query t
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.email_lower operator(pg_catalog.~>=~) q
+                and u.deleted_at is null and u.email_lower operator(pg_catalog.~>=~) q
                 and u.email_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c

@@ -55,6 +55,7 @@ export async function newBrowserSession(c: Ctx, request: AuthorizeRequest) {
     tokenHash: await sha256(token),
     ttlSeconds: SESSION_TTL_SECONDS,
     ...(previous ? { replaces: await sha256(previous) } : {}),
+    userAgent: c.req.header("user-agent")?.slice(0, 512),
   };
   return { token, record };
 }

@@ -45,9 +45,10 @@ export type AuthPageData = {
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
 export async function authorizeRequest(c: Ctx, query: URLSearchParams): Promise<AuthorizeRequest | Response> {
   try {
-    // Astapa's billing page signs people in through the same flow (routes/billing/callback.ts).
+    // Astapa's billing and account pages sign people in through the same flow (routes/*/callback.ts).
     const request = await parseAuthorizeRequest(c.var.deps.sql, query, [
       `${c.var.deps.config.baseUrl}/billing/callback`,
+      `${c.var.deps.config.baseUrl}/account/callback`,
     ]);
     useBrand(c, request.project); // every hosted-login page of this request shows the project's brand
     return request;

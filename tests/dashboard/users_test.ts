@@ -40,6 +40,8 @@ Deno.test("users — a user's page shows the plan and claims; assigning a plan c
   const html = await res.text();
   assert.match(html, /<h1>ayu@example\.com<\/h1>/);
   assert.match(html, /<h2 id="claims-heading">Token claims<\/h2>/);
+  // What the user sees: their own account page, for the project's client.
+  assert.match(html, new RegExp(`href="/account\\?client_id=${project.clientId}"`));
   const assigned = await postAs(t, owner, `${base}/users/${ayu}/plan`, { plan: "pro" });
   assert.equal(assigned.status, 303);
   assert.match(await (await getAs(t, owner, assigned.headers.get("location")!)).text(), /Plan assigned/);

@@ -133,8 +133,8 @@ Deno.test("webhooks — bad input re-renders with the reason (422)", async () =>
     [[["url", " "], ["events", "user.created"]], /Enter the URL/],
     [[["url", "https://app.example/hooks"]], /Pick at least one event type/],
     [
-      [["url", "https://app.example/hooks"], ["events", "user.deleted"]],
-      /user\.deleted is not an event type/,
+      [["url", "https://app.example/hooks"], ["events", "user.invented"]],
+      /user\.invented is not an event type/,
     ],
     [[["url", "http://app.example/hooks"], ["events", "user.created"]], /Use an absolute https URL/],
     [[["url", "https://app.example/#x"], ["events", "user.created"]], /without a fragment/],

@@ -98,6 +98,7 @@ const HOSTED = [
   `/auth/logout?client_id=${project.clientId}`,
   `/auth/verify?client_id=${project.clientId}&confirmed=1`,
   `/auth/mfa?${login}`,
+  `/account/email?client_id=${project.clientId}&token=expired`,
   `/no-such-page`,
 ];
 

@@ -72,6 +72,20 @@ Deno.test("sdk — loginUrl points at the hosted login with state and PKCE", asy
   assert.notEqual((await astapa.loginUrl()).state, login.state);
 });
 
+Deno.test("sdk — accountUrl opens the hosted account page, which takes the registered return_to only", async () => {
+  const url = new URL(astapa.accountUrl({ returnTo: project.redirectUri, lang: "id" }));
+  assert.equal(url.origin + url.pathname, `${t.origin}/account`);
+  assert.equal(url.searchParams.get("client_id"), project.clientId);
+  // Not signed in: the page sends the person through the hosted login first.
+  const opened = await t.app.request(url.pathname + url.search);
+  assert.equal(opened.status, 303);
+  assert.match(opened.headers.get("location")!, /^\/auth\/login\?/);
+  const foreign = new URL(astapa.accountUrl({ returnTo: "https://elsewhere.example/" }));
+  const refused = await t.app.request(foreign.pathname + foreign.search);
+  assert.equal(refused.status, 400);
+  await refused.body?.cancel();
+});
+
 Deno.test("sdk — exchangeCode, verify, refresh with fresh claims, revoke", async () => {
   const userId = await seedUser(t.db.sql, project.id, "sdk@example.com", { verified: true });
   const tokens = await signIn(userId);

@@ -49,6 +49,7 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "user.mfa_enrolled",
     "user.mfa_removed",
     "payment.refunded",
+    "user.deleted",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 
@@ -71,7 +72,7 @@ Deno.test("api.set_webhook_endpoint — bad url, events and a missing secret are
       setWebhookEndpoint(tx, project.id, {
         url: "http://internal.example/hooks",
         secretSealed: null,
-        events: ["user.deleted" as "user.created"],
+        events: ["user.invented" as "user.created"],
       })).then(() => assert.fail("expected a failure"), (e) => e),
   );
   assert.equal(error.code, "validation_failed");

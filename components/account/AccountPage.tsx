@@ -1,0 +1,242 @@
+/**
+ * The hosted account page (/account): profile, sign-in methods, two-step verification, sessions, connected
+ * apps, the data download and deletion. Plain forms that POST and redirect back: no JavaScript needed.
+ */
+import type { ComponentChildren } from "preact";
+import type { AccountOverview } from "@/db/account.ts";
+import type { Lang } from "@/lib/login/i18n.ts";
+import { type AccountKey, accountSay } from "@/lib/account/i18n.ts";
+import { browserName } from "@/lib/account/browser_name.ts";
+
+export type AccountPageData = {
+  lang: Lang;
+  appName: string;
+  /** client_id and return_to, carried by every form and link. */
+  query: string;
+  csrf: string;
+  returnTo?: string;
+  /** null once the account was deleted (the goodbye page). */
+  account: AccountOverview | null;
+  notice?: AccountKey;
+  error?: AccountKey;
+  /** A number the notice names (sessions signed out). */
+  count?: number;
+  /** The hosted pages for the second factor, signed in through /account/callback. */
+  factorLinks: { manage: string; setUp: string };
+};
+
+const date = (lang: Lang, iso: string) =>
+  new Date(iso).toLocaleString(lang === "id" ? "id-ID" : "en-GB", {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone: "UTC",
+  }) + " UTC";
+
+function Hidden({ data, action }: { data: AccountPageData; action: string }) {
+  return (
+    <>
+      <input type="hidden" name="request" value={data.query} />
+      <input type="hidden" name="csrf" value={data.csrf} />
+      <input type="hidden" name="action" value={action} />
+    </>
+  );
+}
+
+function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
+  return (
+    <section class="account-section" aria-labelledby={`${id}-heading`}>
+      <h2 id={`${id}-heading`}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export function AccountPage({ data }: { data: AccountPageData }) {
+  const { lang } = data;
+  const t = (key: AccountKey, values: Record<string, string | number> = {}) => accountSay(lang, key, values);
+  const other = lang === "en" ? "id" : "en";
+  const post = `/account?lang=${lang}`;
+  const a = data.account;
+  return (
+    <section class="card auth account" lang={lang} aria-labelledby="account-heading">
+      <p class="eyebrow">{t("at")} {data.appName}</p>
+      <h1 id="account-heading">{a ? t("title") : t("deletedTitle")}</h1>
+      {data.error && <p class="alert" role="alert" id="form-error" tabindex={-1} autofocus>{t(data.error)}
+      </p>}
+      {data.notice && <p class="notice" role="status">{t(data.notice, { count: data.count ?? 0 })}</p>}
+      {!a && <p>{t("deletedBody")}</p>}
+      {a && (
+        <>
+          <p class="muted">{t("freshNote")}</p>
+          <Section id="profile" title={t("profile")}>
+            <form method="post" action={post}>
+              <Hidden data={data} action="name" />
+              <p class="field">
+                <label for="name">{t("name")}</label>
+                <input
+                  id="name"
+                  name="name"
+                  type="text"
+                  maxlength={100}
+                  autocomplete="name"
+                  value={a.user.name ?? ""}
+                />
+              </p>
+              <p>
+                <button type="submit">{t("saveName")}</button>
+              </p>
+            </form>
+            <p>
+              {t("email")}: <strong>{a.user.email}</strong>{" "}
+              ({a.user.email_verified ? t("emailVerified") : t("emailUnverified")})
+            </p>
+            {a.pending_email && <p class="muted">{t("emailPending", { email: a.pending_email })}</p>}
+            <form method="post" action={post}>
+              <Hidden data={data} action="email" />
+              <p class="field">
+                <label for="email">{t("newEmail")}</label>
+                <input id="email" name="email" type="email" required maxlength={254} autocomplete="email" />
+              </p>
+              <p>
+                <button type="submit">{t("changeEmail")}</button>
+              </p>
+            </form>
+            <form method="post" action={post}>
+              <Hidden data={data} action="password" />
+              {!a.methods.some((m) => m.provider === "password") && <p class="muted">{t("noPassword")}</p>}
+              <p class="field">
+                <label for="password">{t("newPassword")}</label>
+                <input
+                  id="password"
+                  name="password"
+                  type="password"
+                  required
+                  minlength={8}
+                  maxlength={1024}
+                  autocomplete="new-password"
+                />
+              </p>
+              <p>
+                <button type="submit">
+                  {a.methods.some((m) => m.provider === "password") ? t("changePassword") : t("setPassword")}
+                </button>
+              </p>
+            </form>
+          </Section>
+          <Section id="methods" title={t("methods")}>
+            <ul class="account-list">
+              {a.methods.map((m) => (
+                <li>
+                  {m.provider === "password"
+                    ? t("methodPassword")
+                    : t(m.provider === "google" ? "methodGoogle" : "methodGithub")}
+                  {m.email && m.provider !== "password" ? ` (${m.email})` : ""} —{" "}
+                  {t("linkedSince", { date: date(lang, m.linked_at) })}
+                  {m.provider !== "password" && (
+                    <form method="post" action={post} class="inline">
+                      <Hidden data={data} action="unlink" />
+                      <input type="hidden" name="provider" value={m.provider} />
+                      <input type="hidden" name="subject" value={m.subject ?? ""} />
+                      <button type="submit">{t("unlink")}</button>
+                    </form>
+                  )}
+                </li>
+              ))}
+            </ul>
+            <h3>{t("secondFactor")}</h3>
+            <p>
+              {a.factor.enrolled ? t("factorOn", { count: a.factor.recovery_codes_left }) : t("factorOff")}
+              {" "}
+              <a href={a.factor.enrolled ? data.factorLinks.manage : data.factorLinks.setUp}>
+                {a.factor.enrolled ? t("manageFactor") : t("setUpFactor")}
+              </a>
+            </p>
+            {/* PASSKEYS (issue: passkeys and passwordless email codes) list the person's passkeys here. */}
+            <div id="passkeys">
+              <h3>{t("passkeys")}</h3>
+              <p class="muted">{t("passkeysSoon")}</p>
+            </div>
+          </Section>
+          <Section id="sessions" title={t("sessions")}>
+            <ul class="account-list">
+              {a.sessions.map((s) => (
+                <li>
+                  <strong>{browserName(s.user_agent) ?? t("unknownBrowser")}</strong>
+                  {s.current ? ` — ${t("thisBrowser")}` : ""} —{" "}
+                  {t("lastUsed", { date: date(lang, s.last_used_at) })}
+                </li>
+              ))}
+            </ul>
+            {a.sessions.length > 1 && (
+              <form method="post" action={post}>
+                <Hidden data={data} action="endOthers" />
+                <button type="submit">{t("endOthers")}</button>
+              </form>
+            )}
+          </Section>
+          <Section id="apps" title={t("apps")}>
+            {a.apps.length === 0 ? <p class="muted">{t("appsNone")}</p> : (
+              <>
+                <p class="muted">{t("appsNote")}</p>
+                <ul class="account-list">
+                  {a.apps.map((app) => (
+                    <li>
+                      <strong>{app.name}</strong> <code>{app.client_id}</code>
+                      {app.scope ? ` (${app.scope})` : ""} —{" "}
+                      {t("linkedSince", { date: date(lang, app.since) })}
+                      <form method="post" action={post} class="inline">
+                        <Hidden data={data} action="revokeApp" />
+                        <input type="hidden" name="client" value={app.client_id} />
+                        <button type="submit">{t("revoke")}</button>
+                      </form>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </Section>
+          <Section id="data" title={t("data")}>
+            <p>{t("dataIntro")}</p>
+            <form method="post" action={`/account/export?lang=${lang}`}>
+              <Hidden data={data} action="export" />
+              <button type="submit">{t("download")}</button>
+            </form>
+          </Section>
+          <Section id="delete" title={t("deleteTitle")}>
+            <p>{t("deleteIntro")}</p>
+            {a.subscription?.paid && (
+              <p class="alert">
+                {t("deleteSubscription", { plan: a.subscription.plan, status: a.subscription.status })}
+              </p>
+            )}
+            <form method="post" action={post}>
+              <Hidden data={data} action="delete" />
+              <p class="field">
+                <label for="confirm">{t("deleteConfirm", { email: a.user.email })}</label>
+                <input
+                  id="confirm"
+                  name="confirm"
+                  type="text"
+                  required
+                  autocomplete="off"
+                  spellcheck={false}
+                />
+              </p>
+              <p>
+                <button type="submit" class="danger">{t("deleteButton")}</button>
+              </p>
+            </form>
+          </Section>
+        </>
+      )}
+      {data.returnTo && a && (
+        <p>
+          <a class="button" href={data.returnTo}>{t("back")}</a>
+        </p>
+      )}
+      <p class="muted lang-switch">
+        <a href={`/account?${data.query}&lang=${other}`} hreflang={other}>{t("language")}</a>
+      </p>
+    </section>
+  );
+}

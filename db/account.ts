@@ -1,0 +1,144 @@
+/**
+ * Typed wrappers around db/api/account.sql: a person's own account page. Every call names the person by their
+ * live session's token hash, never by a user id, so nobody reaches another person's account through them.
+ */
+import { z } from "zod";
+import { asApp, type Sql } from "./client.ts";
+
+/** The mail a change sends (subject and text in the person's language); SQL adds the address. */
+export type AccountMail = { template: string; subject: string; text: string };
+
+const Method = z.object({
+  provider: z.enum(["password", "google", "github"]),
+  subject: z.string().nullable(),
+  email: z.string().nullable(),
+  linked_at: z.string(),
+});
+
+export const AccountOverview = z.object({
+  user: z.object({
+    id: z.string(),
+    email: z.string(),
+    email_verified: z.boolean(),
+    name: z.string().nullable(),
+    created_at: z.string(),
+  }),
+  auth_time: z.number(),
+  methods: z.array(Method),
+  factor: z.object({ enrolled: z.boolean(), recovery_codes_left: z.number() }),
+  pending_email: z.string().nullable(),
+  sessions: z.array(z.object({
+    current: z.boolean(),
+    user_agent: z.string().nullable(),
+    created_at: z.string(),
+    last_used_at: z.string(),
+  })),
+  apps: z.array(z.object({ client_id: z.string(), name: z.string(), scope: z.string(), since: z.string() })),
+  subscription: z.object({
+    plan: z.string(),
+    status: z.string(),
+    paid: z.boolean(),
+    current_period_end: z.string().nullable(),
+  }).nullable(),
+});
+export type AccountOverview = z.infer<typeof AccountOverview>;
+
+/** What the account page shows the person behind the session (marking it used with this browser), or null. */
+export async function accountOverview(
+  sql: Sql,
+  projectId: string,
+  sessionHash: Uint8Array,
+  userAgent: string | null,
+): Promise<AccountOverview | null> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.account_overview(${sessionHash}, ${userAgent}) as o`,
+    { actor: "account_page" },
+  );
+  return row.o === null ? null : AccountOverview.parse(row.o);
+}
+
+/** One change the page makes; each is one api.account_* call in one transaction, audited as the person. */
+export type AccountChange =
+  | { kind: "name"; name: string }
+  | { kind: "password"; passwordHash: string; freshSeconds: number; mail: AccountMail }
+  | { kind: "email"; newEmail: string; tokenHash: Uint8Array; freshSeconds: number; mail: AccountMail }
+  | { kind: "endOtherSessions" }
+  | { kind: "unlink"; provider: string; subject: string; freshSeconds: number; mail?: AccountMail }
+  | { kind: "revokeApp"; clientId: string }
+  | { kind: "delete"; typedEmail: string; freshSeconds: number; mail: AccountMail };
+
+/** Makes one change for the person behind the session; returns what SQL answered (a count or a flag). */
+export async function changeAccount(
+  sql: Sql,
+  projectId: string,
+  sessionHash: Uint8Array,
+  change: AccountChange,
+): Promise<unknown> {
+  const [row] = await asApp(sql, projectId, (tx) => {
+    const s = sessionHash;
+    switch (change.kind) {
+      case "name":
+        return tx`select api.account_set_name(${s}, ${change.name}) as r`;
+      case "password":
+        return tx`select api.account_set_password(${s}, ${change.passwordHash}, ${change.freshSeconds},
+          ${tx.json(change.mail)}) as r`;
+      case "email":
+        return tx`select api.account_request_email_change(${s}, ${change.newEmail}, ${change.tokenHash},
+          ${change.freshSeconds}, ${tx.json(change.mail)}) as r`;
+      case "endOtherSessions":
+        return tx`select api.account_end_other_sessions(${s}) as r`;
+      case "unlink":
+        return tx`select api.account_unlink(${s}, ${change.provider}, ${change.subject}, ${change.freshSeconds},
+          ${change.mail ? tx.json(change.mail) : null}) as r`;
+      case "revokeApp":
+        return tx`select api.account_revoke_app(${s}, ${change.clientId}) as r`;
+      case "delete":
+        return tx`select api.delete_own_account(${s}, ${change.typedEmail}, ${change.freshSeconds},
+          ${tx.json(change.mail)}) as r`;
+    }
+  }, { actor: "account_page" });
+  return row.r;
+}
+
+/** Everything the project holds about the person (JSON), after a fresh sign-in. */
+export async function exportAccount(
+  sql: Sql,
+  projectId: string,
+  sessionHash: Uint8Array,
+  freshSeconds: number,
+): Promise<Record<string, unknown>> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.account_export(${sessionHash}, ${freshSeconds}) as e`,
+    { actor: "account_page" },
+  );
+  return row.e as Record<string, unknown>;
+}
+
+/** The new address an email-change link would set, or null when the link is unknown, used or expired. */
+export async function pendingEmailChange(
+  sql: Sql,
+  projectId: string,
+  tokenHash: Uint8Array,
+): Promise<string | null> {
+  const [row] = await asApp(sql, projectId, (tx) => tx`select api.email_change_pending(${tokenHash}) as e`);
+  return row.e as string | null;
+}
+
+/** Uses an email-change link: the new address replaces the old, which is told (oldMail). */
+export async function confirmEmailChange(
+  sql: Sql,
+  projectId: string,
+  tokenHash: Uint8Array,
+  oldMail: AccountMail,
+): Promise<void> {
+  await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.confirm_email_change(${tokenHash}, ${tx.json(oldMail)})`,
+    { actor: "account_page" },
+  );
+}

@@ -1,0 +1,564 @@
+-- A person's own account page (/account, issue 21): what they see of their account and what they change
+-- themselves. Every function acts for the person behind a live hosted-login session (its token's SHA-256),
+-- never for a user id the caller names, so one person cannot reach another's sessions, apps or data.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own email changes" on astapa.email_changes;
+create policy "a project reads its own email changes" on astapa.email_changes
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own email changes" on astapa.email_changes;
+create policy "a project records its own email changes" on astapa.email_changes
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project uses up its own email changes" on astapa.email_changes;
+create policy "a project uses up its own email changes" on astapa.email_changes
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project forgets its own email changes" on astapa.email_changes;
+create policy "a project forgets its own email changes" on astapa.email_changes
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+create or replace function astapa.account_user(session_hash bytea, fresh_seconds integer default null)
+  returns bigint
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    person bigint;
+    started timestamptz;
+  begin
+    select s.user_id, s.created_at into person, started
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = account_user.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.deleted_at is null and u.environment = p.mode;
+    if person is null then
+      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
+    end if;
+    if fresh_seconds is not null and started < pg_catalog.now() - pg_catalog.make_interval(secs => fresh_seconds) then
+      raise exception 'sign in again to do this (a fresh sign-in is needed)' using errcode = 'AS403';
+    end if;
+    return person;
+  end
+  $$;
+
+comment on function astapa.account_user(bytea, integer) is
+  'The person behind a live session of the current project (same liveness rules as api.login_session, and '
+  'not deleted). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live '
+  'session; AS403 not fresh.';
+
+grant execute on function astapa.account_user(bytea, integer) to astapa_app;
+
+create or replace function api.describe_login_session(token_hash bytea, user_agent text) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    update astapa.login_sessions s set user_agent = pg_catalog.left(describe_login_session.user_agent, 512)
+    where s.project_id = astapa.current_project_id() and s.token_hash = describe_login_session.token_hash
+  $$;
+
+comment on function api.describe_login_session(bytea, text) is
+  'Records which browser (User-Agent, cut to 512 characters) a new hosted-login session is, for the account '
+  'page''s list of sessions.';
+
+grant execute on function api.describe_login_session(bytea, text) to astapa_app;
+
+create or replace function api.account_overview(session_hash bytea, user_agent text default null) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint;
+  begin
+    begin
+      person := astapa.account_user(session_hash);
+    exception when sqlstate 'AS4G0' then
+      return null;
+    end;
+    -- Seen now, with this browser: what the sessions list shows as last use.
+    update astapa.login_sessions s
+    set last_used_at = pg_catalog.now(), user_agent = coalesce(pg_catalog.left(account_overview.user_agent, 512), s.user_agent)
+    where s.project_id = project and s.token_hash = session_hash;
+    return (
+      select pg_catalog.jsonb_build_object(
+        'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+          'name', (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person),
+          'created_at', u.created_at),
+        'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
+          where s.project_id = project and s.token_hash = session_hash)))::bigint,
+        'methods', api.user_sign_in_methods(project, person),
+        'factor', pg_catalog.jsonb_build_object(
+          'enrolled', exists (select from astapa.user_factors f
+            where f.project_id = project and f.user_id = person and f.confirmed_at is not null),
+          'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+            where r.project_id = project and r.user_id = person and r.used_at is null)),
+        'pending_email', (select e.new_email from astapa.email_changes e
+          where e.project_id = project and e.user_id = person and e.used_at is null and e.expires_at > pg_catalog.now()
+          order by e.created_at desc limit 1),
+        'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+            'current', s.token_hash = session_hash, 'user_agent', s.user_agent, 'created_at', s.created_at,
+            'last_used_at', coalesce(s.last_used_at, s.created_at))
+            order by s.token_hash = session_hash desc, coalesce(s.last_used_at, s.created_at) desc), '[]')
+          from astapa.login_sessions s
+          where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
+        'apps', api.account_apps(person),
+        'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
+            'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
+          from astapa.subscriptions sub
+          where sub.project_id = project and sub.user_id = person and sub.ended_at is null
+            and sub.status in ('trialing', 'active', 'past_due')
+          order by sub.created_at desc limit 1))
+      from astapa.users u where u.project_id = project and u.id = person);
+  end
+  $$;
+
+comment on function api.account_overview(bytea, text) is
+  'Everything the account page shows the person behind a live session: profile, sign-in methods, second '
+  'factor, a pending email change, live sessions (the current one first, with user agents), connected apps and '
+  'the current subscription; marks this session used now with this user agent. Null without a live session.';
+
+grant execute on function api.account_overview(bytea, text) to astapa_app;
+
+create or replace function api.account_apps(user_id bigint) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('client_id', g.client_id,
+        'name', coalesce(nullif(d.client_name, ''), g.client_id), 'scope', g.scope, 'since', g.since)
+        order by g.since), '[]')
+    from (select r.client_id, pg_catalog.min(r.created_at) as since,
+                 pg_catalog.string_agg(distinct r.scope, ' ') as scope
+          from astapa.refresh_tokens r
+          where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
+            and r.client_id like 'dcl\_%' and r.revoked_at is null and r.used_at is null
+            and r.expires_at > pg_catalog.now()
+          group by r.client_id) as g
+    left join astapa.dynamic_clients d on d.client_id = g.client_id
+  $$;
+
+comment on function api.account_apps(bigint) is
+  'The self-registered clients (dcl_) a user allowed and that still hold a live refresh token: their name (their '
+  'own unverified claim), scopes and since when. An allowance with no live token gives the client nothing more.';
+
+grant execute on function api.account_apps(bigint) to astapa_app;
+
+create or replace function api.account_set_name(session_hash bytea, name text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    cleaned text := pg_catalog.btrim(coalesce(name, ''));
+  begin
+    if pg_catalog.length(cleaned) > 100 or cleaned ~ '[[:cntrl:]]' then
+      raise exception 'a name is at most 100 characters, without control characters' using errcode = 'AS400';
+    end if;
+    insert into astapa.user_claims as c (project_id, user_id, extra)
+    values (project, person, case when cleaned = '' then '{}' else pg_catalog.jsonb_build_object('name', cleaned) end)
+    on conflict (project_id, user_id) do update
+      set extra = case when cleaned = '' then c.extra - 'name'
+                       else c.extra || pg_catalog.jsonb_build_object('name', cleaned) end,
+          updated_at = pg_catalog.now();
+    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('name'), 'by', 'user'));
+  end
+  $$;
+
+comment on function api.account_set_name(bytea, text) is
+  'The signed-in person sets (or, empty, removes) their name: the `name` custom claim, which tokens carry and '
+  'the dashboard searches. Audited user.profile_updated. AS400 too long or control characters; AS4G0 no session.';
+
+grant execute on function api.account_set_name(bytea, text) to astapa_app;
+
+create or replace function api.account_set_password(session_hash bytea, password_hash text, fresh_seconds integer,
+  mail jsonb default null)
+  returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    had_password boolean;
+    ended integer;
+  begin
+    if password_hash is null or password_hash !~ '^\$argon2id\$' then
+      raise exception 'password hashes must be argon2id' using errcode = 'AS400';
+    end if;
+    had_password := exists (select from pg_catalog.jsonb_array_elements(api.user_sign_in_methods(project, person)) m
+                            where m ->> 'provider' = 'password');
+    update astapa.users u set password_hash = account_set_password.password_hash
+    where u.project_id = project and u.id = person;
+    -- Whoever knew the old password is signed out everywhere else; this browser stays signed in.
+    with other as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
+      returning 1)
+    select pg_catalog.count(*)::integer into ended from other;
+    perform astapa.audit(project, case when had_password then 'user.password_changed' else 'user.password_set' end,
+      'user:' || person, pg_catalog.jsonb_build_object('by', 'user', 'sessions_ended', ended));
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return ended;
+  end
+  $$;
+
+comment on function api.account_set_password(bytea, text, integer, jsonb) is
+  'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a '
+  'social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed '
+  'when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
+
+grant execute on function api.account_set_password(bytea, text, integer, jsonb) to astapa_app;
+
+create or replace function api.account_request_email_change(session_hash bytea, new_email text, token_hash bytea,
+  fresh_seconds integer, mail jsonb)
+  returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    wanted text := pg_catalog.btrim(coalesce(new_email, ''));
+    held boolean;
+  begin
+    perform astapa.assert_email(wanted);
+    if exists (select from astapa.users u where u.project_id = project and u.id = person
+               and pg_catalog.lower(u.email) = pg_catalog.lower(wanted)) then
+      raise exception 'that is already your email address' using errcode = 'AS400';
+    end if;
+    -- At most 5 links an hour per person: the page cannot be used to flood someone's mailbox. Over the limit
+    -- nothing is sent and the answer is the same as for a taken address.
+    if api.rate_limit_hit('account_email_change:' || project || ':' || person, 5, 3600) > 0 then
+      perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
+        pg_catalog.jsonb_build_object('sent', false, 'limited', true));
+      return false;
+    end if;
+    update astapa.email_changes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.user_id = person and e.used_at is null;
+    held := exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+                    where u.project_id = project and u.environment = p.mode
+                      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted));
+    perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
+      pg_catalog.jsonb_build_object('sent', not held));
+    -- An address another user holds gets no link, and the page answers the same: no one learns who signed up.
+    if held then
+      return false;
+    end if;
+    insert into astapa.email_changes (project_id, token_hash, user_id, new_email, expires_at)
+    values (project, token_hash, person, wanted, pg_catalog.now() + interval '1 hour');
+    perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to', wanted));
+    return true;
+  end
+  $$;
+
+comment on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) is
+  'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new '
+  'address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth '
+  'request within an hour, gets no link (false), silently. Audited user.email_change_requested. AS400 bad or '
+  'unchanged address; AS4G0; AS403.';
+
+grant execute on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) to astapa_app;
+
+create or replace function api.email_change_pending(token_hash bytea) returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select e.new_email from astapa.email_changes e
+    join astapa.users u on u.project_id = e.project_id and u.id = e.user_id
+    where e.project_id = astapa.current_project_id() and e.token_hash = email_change_pending.token_hash
+      and e.used_at is null and e.expires_at > pg_catalog.now() and u.deleted_at is null
+  $$;
+
+comment on function api.email_change_pending(bytea) is
+  'The new address an unused, unexpired email-change link would set, or null: what the link''s page says on GET.';
+
+grant execute on function api.email_change_pending(bytea) to astapa_app;
+
+create or replace function api.confirm_email_change(token_hash bytea, old_mail jsonb default null) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    change astapa.email_changes;
+    old_email text;
+  begin
+    update astapa.email_changes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.token_hash = confirm_email_change.token_hash
+      and e.used_at is null and e.expires_at > pg_catalog.now()
+    returning * into change;
+    if change.user_id is null then
+      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    select u.email into old_email from astapa.users u
+    where u.project_id = project and u.id = change.user_id and u.deleted_at is null for no key update;
+    if old_email is null then
+      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    -- Taken since the request (someone signed up with it): refused, never two users with one address.
+    if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+               where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
+                 and pg_catalog.lower(u.email) = pg_catalog.lower(change.new_email)) then
+      raise exception 'another account uses this address now' using errcode = 'AS409';
+    end if;
+    update astapa.users u set email = change.new_email, email_verified = true
+    where u.project_id = project and u.id = change.user_id;
+    perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
+      pg_catalog.jsonb_build_object('by', 'user'));
+    -- The old address is told, so a takeover through a stolen session does not go unnoticed.
+    if old_mail is not null then
+      perform api.queue_mail(project, old_mail || pg_catalog.jsonb_build_object('to', old_email));
+    end if;
+    return change.user_id;
+  end
+  $$;
+
+comment on function api.confirm_email_change(bytea, jsonb) is
+  'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old '
+  'address gets old_mail. Audited user.email_changed. AS4G0 unknown, used or expired link; AS409 the address '
+  'was taken meanwhile.';
+
+grant execute on function api.confirm_email_change(bytea, jsonb) to astapa_app;
+
+create or replace function api.account_end_other_sessions(session_hash bytea) returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    ended integer;
+  begin
+    with other as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
+      returning 1)
+    select pg_catalog.count(*)::integer into ended from other;
+    perform astapa.audit(project, 'user.other_sessions_ended', 'user:' || person,
+      pg_catalog.jsonb_build_object('sessions', ended));
+    return ended;
+  end
+  $$;
+
+comment on function api.account_end_other_sessions(bytea) is
+  'Signs the person out of every other browser (their other hosted-login sessions end; this one stays). '
+  'Audited user.other_sessions_ended with the count. AS4G0 no session.';
+
+grant execute on function api.account_end_other_sessions(bytea) to astapa_app;
+
+create or replace function api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer,
+  mail jsonb default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    methods jsonb;
+  begin
+    if provider is null or provider not in ('google', 'github') then
+      raise exception 'only a Google or GitHub identity is unlinked here' using errcode = 'AS400';
+    end if;
+    methods := api.unlink_sign_in_method(project, person, provider, subject);
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return methods;
+  end
+  $$;
+
+comment on function api.account_unlink(bytea, text, text, integer, jsonb) is
+  'After a fresh sign-in, the person unlinks one of their own Google/GitHub identities, never their last way '
+  'to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), '
+  'and is mailed when mail is given.';
+
+grant execute on function api.account_unlink(bytea, text, text, integer, jsonb) to astapa_app;
+
+create or replace function api.account_revoke_app(session_hash bytea, client_id text) returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    revoked integer;
+  begin
+    if client_id is null or client_id !~ '^dcl_[a-z2-7]{24}$' then
+      raise exception 'a connected app is a self-registered client (dcl_…)' using errcode = 'AS400';
+    end if;
+    with gone as (
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
+      where r.project_id = project and r.user_id = person and r.client_id = account_revoke_app.client_id
+        and r.revoked_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer into revoked from gone;
+    if revoked = 0 then
+      raise exception 'this app has no access to your account' using errcode = 'AS404';
+    end if;
+    perform astapa.audit(project, 'user.app_revoked', 'user:' || person,
+      pg_catalog.jsonb_build_object('client_id', client_id, 'refresh_tokens', revoked));
+    return revoked;
+  end
+  $$;
+
+comment on function api.account_revoke_app(bytea, text) is
+  'The person removes a connected app: every live refresh token of that self-registered client for them is '
+  'revoked (revoked_by_user). Audited user.app_revoked. AS400 not a dcl_ id; AS404 no access to revoke.';
+
+grant execute on function api.account_revoke_app(bytea, text) to astapa_app;
+
+create or replace function api.account_export(session_hash bytea, fresh_seconds integer) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    audited text := 'user:' || person;
+    export jsonb;
+  begin
+    export := pg_catalog.jsonb_build_object(
+      'exported_at', pg_catalog.now(),
+      'profile', astapa.user_json(project, person) || pg_catalog.jsonb_build_object('name',
+        (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person)),
+      'identities', api.user_sign_in_methods(project, person),
+      'claims', api.user_own_claims(project, person),
+      'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('created_at', s.created_at,
+          'last_used_at', s.last_used_at, 'ended_at', s.ended_at, 'user_agent', s.user_agent) order by s.created_at), '[]')
+        from astapa.login_sessions s where s.project_id = project and s.user_id = person),
+      'subscriptions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('plan', s.plan_key,
+          'status', s.status, 'source', s.source, 'current_period_start', s.current_period_start,
+          'current_period_end', s.current_period_end, 'created_at', s.created_at, 'ended_at', s.ended_at)
+          order by s.created_at), '[]')
+        from astapa.subscriptions s where s.project_id = project and s.user_id = person),
+      'payments', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('checkout', c.public_id,
+          'plan', c.plan_key, 'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method,
+          'paid_at', c.paid_at, 'created_at', c.created_at) order by c.created_at), '[]')
+        from astapa.checkouts c where c.project_id = project and c.user_id = person),
+      'audit', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('action', a.action,
+          'actor', a.actor, 'details', a.details, 'at', a.at) order by a.id), '[]')
+        from astapa.audit_log a where a.project_id = project and a.target = audited));
+    perform astapa.audit(project, 'user.data_exported', audited, '{}');
+    return export;
+  end
+  $$;
+
+comment on function api.account_export(bytea, integer) is
+  'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, '
+  'claims, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or '
+  'hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
+
+grant execute on function api.account_export(bytea, integer) to astapa_app;
+
+create or replace function astapa.erase_user(user_id bigint) returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    deleted timestamptz;
+  begin
+    select u.deleted_at into deleted from astapa.users u
+    where u.project_id = project and u.id = erase_user.user_id for update;
+    if not found or deleted is not null then
+      return false; -- deleted already (or never here): a second deletion changes nothing
+    end if;
+    perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
+      'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
+    -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
+    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+      password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
+    where u.project_id = project and u.id = erase_user.user_id;
+    delete from astapa.identities i where i.project_id = project and i.user_id = erase_user.user_id;
+    delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
+    delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
+    delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
+    update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
+    where c.project_id = project and c.user_id = erase_user.user_id;
+    update astapa.login_sessions s set ended_at = coalesce(s.ended_at, pg_catalog.now()), user_agent = null
+    where s.project_id = project and s.user_id = erase_user.user_id;
+    perform api.revoke_user_refresh_tokens(user_id, 'user_disabled');
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = project and t.user_id = erase_user.user_id and t.used_at is null;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = project and b.user_id = erase_user.user_id and b.revoked_at is null;
+    update astapa.checkouts c set buyer_name = null, buyer_tax_id = null
+    where c.project_id = project and c.user_id = erase_user.user_id
+      and (c.buyer_name is not null or c.buyer_tax_id is not null);
+    update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
+    where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
+    return true;
+  end
+  $$;
+
+comment on function astapa.erase_user(bigint) is
+  'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous '
+  'tombstone (deleted_at, a placeholder address) and removes or blanks identities, factors, recovery codes, '
+  'claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. '
+  'False when already deleted.';
+
+grant execute on function astapa.erase_user(bigint) to astapa_app;
+
+create or replace function api.delete_own_account(session_hash bytea, typed_email text, fresh_seconds integer,
+  mail jsonb default null)
+  returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    -- The typed confirmation: the person's own address, in any case.
+    if not exists (select from astapa.users u where u.project_id = project and u.id = person
+                   and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))) then
+      raise exception 'type your email address to confirm the deletion' using errcode = 'AS400';
+    end if;
+    -- The goodbye goes to the address before it is erased.
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return astapa.erase_user(person);
+  end
+  $$;
+
+comment on function api.delete_own_account(bytea, text, integer, jsonb) is
+  'After a fresh sign-in and with their email typed as confirmation, the person deletes their own account '
+  '(astapa.erase_user; the app hears user.deleted), told by mail first. AS400 the typed email does not match; '
+  'AS4G0 no live session (a deleted account has none); AS403 not fresh.';
+
+grant execute on function api.delete_own_account(bytea, text, integer, jsonb) to astapa_app;

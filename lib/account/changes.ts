@@ -1,0 +1,99 @@
+/**
+ * The account page's forms turned into changes: each posted action becomes one AccountChange for SQL (with the
+ * mail it sends, in the person's language), or the problem to show. Sensitive changes carry FRESH_SECONDS:
+ * SQL refuses them (AS403) when the sign-in is older, and the page sends the person to sign in again.
+ */
+import { z } from "zod";
+import type { Ctx } from "@/lib/app_env.ts";
+import type { AccountChange } from "@/db/account.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import type { AccountKey } from "./i18n.ts";
+import { accountDeletedMail, emailChangeMail, identityUnlinkedMail, passwordChangedMail } from "./mail.ts";
+import type { AccountForm } from "./form.ts";
+import { type AccountTarget, FRESH_SECONDS } from "./target.ts";
+
+const Email = z.string().trim().max(254).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/);
+
+/** The change a valid form asks for, or the problem to report; sensitive ones need a fresh sign-in (SQL). */
+export async function changeFor(
+  c: Ctx,
+  target: AccountTarget,
+  form: AccountForm,
+): Promise<AccountChange | AccountKey> {
+  const lang = pickLang(c);
+  const app = target.project.name;
+  switch (form.action) {
+    case "name":
+      return (form.name ?? "").trim().length > 100 ? "nameInvalid" : { kind: "name", name: form.name ?? "" };
+    case "email": {
+      const wanted = Email.safeParse(form.email ?? "");
+      if (!wanted.success) return "emailInvalid";
+      const token = randomSecret();
+      const link = `${c.var.deps.config.baseUrl}/account/email?${new URLSearchParams({
+        client_id: target.clientId,
+        token,
+        lang,
+      })}`;
+      return {
+        kind: "email",
+        newEmail: wanted.data,
+        tokenHash: await sha256(token),
+        freshSeconds: FRESH_SECONDS,
+        mail: emailChangeMail(lang, app, link),
+      };
+    }
+    case "password": {
+      const password = form.password ?? "";
+      if (password.length < 8) return "weakPassword";
+      if (isCommonPassword(password)) return "commonPassword";
+      return {
+        kind: "password",
+        passwordHash: await hashPassword(password),
+        freshSeconds: FRESH_SECONDS,
+        mail: passwordChangedMail(lang, app),
+      };
+    }
+    case "unlink": {
+      const provider = form.provider === "google" || form.provider === "github" ? form.provider : null;
+      if (!provider) return "staleForm";
+      return {
+        kind: "unlink",
+        provider,
+        subject: form.subject ?? "",
+        freshSeconds: FRESH_SECONDS,
+        mail: identityUnlinkedMail(lang, app, provider),
+      };
+    }
+    case "endOthers":
+      return { kind: "endOtherSessions" };
+    case "revokeApp":
+      return { kind: "revokeApp", clientId: form.client ?? "" };
+    case "delete":
+      return {
+        kind: "delete",
+        typedEmail: form.confirm ?? "",
+        freshSeconds: FRESH_SECONDS,
+        mail: accountDeletedMail(lang, app),
+      };
+  }
+  return "staleForm";
+}
+
+/** What SQL refusing the input (AS400) means for each change. */
+export const REFUSED: Record<string, AccountKey> = {
+  name: "nameInvalid",
+  email: "emailInvalid",
+  delete: "deleteMismatch",
+};
+
+/** What the page says after each change went through. */
+export const NOTICE_OF: Record<string, AccountKey> = {
+  name: "nameSaved",
+  email: "emailSent",
+  password: "passwordSaved",
+  unlinkedIdentity: "unlinked",
+  endOtherSessions: "othersEnded",
+  revokeApp: "revoked",
+};

@@ -1,0 +1,120 @@
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import type { Ctx } from "@/lib/app_env.ts";
+import { accountOverview, changeAccount } from "@/db/account.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { csrfToken, writeSession } from "@/lib/login/browser.ts";
+import { type Lang, pickLang } from "@/lib/login/i18n.ts";
+import { ACR_MFA } from "@/lib/login/factors/policy.ts";
+import { accountSay } from "@/lib/account/i18n.ts";
+import { readAccountForm } from "@/lib/account/form.ts";
+import { changeFor, NOTICE_OF, REFUSED } from "@/lib/account/changes.ts";
+import { type AccountTarget, accountTarget, sessionHash, signInToAccount } from "@/lib/account/target.ts";
+import { AccountPage, type AccountPageData } from "@/components/account/AccountPage.tsx";
+
+/** What a change may report back on the page after its redirect (?done= / ?problem=). */
+const NOTICES = ["nameSaved", "emailSent", "passwordSaved", "unlinked", "othersEnded", "revoked"] as const;
+const PROBLEMS = [
+  "nameInvalid",
+  "emailInvalid",
+  "weakPassword",
+  "commonPassword",
+  "lastMethod",
+  "deleteMismatch",
+  "staleForm",
+] as const;
+
+const Shown = z.object({
+  done: z.enum(NOTICES).optional().catch(undefined),
+  problem: z.enum(PROBLEMS).optional().catch(undefined),
+  count: z.coerce.number().int().min(0).max(1000).optional().catch(undefined),
+});
+
+/** The hosted pages for the second factor, signed in (and back) through /account/callback. */
+function factorLinks(c: Ctx, target: AccountTarget, lang: Lang) {
+  const request = new URLSearchParams({
+    client_id: target.clientId,
+    redirect_uri: `${c.var.deps.config.baseUrl}/account/callback`,
+    response_type: "code",
+    scope: "openid",
+    state: `${target.query}&lang=${lang}`,
+    ui_locales: lang,
+  });
+  return {
+    manage: `/auth/mfa/manage?${request}`,
+    setUp: `/auth/login?${request}&acr_values=${encodeURIComponent(ACR_MFA)}`,
+  };
+}
+
+function render(c: Ctx, target: AccountTarget, data: Partial<AccountPageData>, status = 200) {
+  const lang = pickLang(c);
+  c.header("cache-control", "no-store");
+  const full: AccountPageData = {
+    lang,
+    appName: target.project.name,
+    query: target.query,
+    csrf: csrfToken(c),
+    returnTo: target.returnTo,
+    account: null,
+    factorLinks: factorLinks(c, target, lang),
+    ...data,
+  };
+  return page(full, { title: accountSay(lang, full.account ? "title" : "deletedTitle"), lang, status });
+}
+
+/** Back to the account page after a change (post/redirect/get), saying what happened. */
+function back(c: Ctx, target: AccountTarget, outcome: Record<string, string | number>) {
+  const params = new URLSearchParams(target.query);
+  params.set("lang", pickLang(c));
+  for (const [key, value] of Object.entries(outcome)) params.set(key, String(value));
+  return c.redirect(`/account?${params}`, 303);
+}
+
+/** The signed-in person's own account: what they see of it, and each change they make (one form each). */
+export const handler: Handlers<AccountPageData> = {
+  async GET(c) {
+    const target = await accountTarget(c, new URL(c.req.url).searchParams);
+    const hash = await sessionHash(c, target.project.id);
+    const account = hash
+      ? await accountOverview(c.var.deps.sql, target.project.id, hash, c.req.header("user-agent") ?? null)
+      : null;
+    if (!account) return signInToAccount(c, target, pickLang(c), false);
+    const shown = Shown.parse(Object.fromEntries(new URL(c.req.url).searchParams));
+    return render(c, target, { account, notice: shown.done, error: shown.problem, count: shown.count });
+  },
+
+  async POST(c) {
+    const posted = await readAccountForm(c);
+    if (posted instanceof Response) return posted;
+    const { form, target } = posted;
+    const hash = await sessionHash(c, target.project.id);
+    if (!hash) return signInToAccount(c, target, pickLang(c), false);
+    const change = await changeFor(c, target, form);
+    if (typeof change === "string") return back(c, target, { problem: change });
+    let answer: unknown;
+    try {
+      answer = await changeAccount(c.var.deps.sql, target.project.id, hash, change);
+    } catch (error) {
+      const code = toAppError(error).code;
+      // Signed out meanwhile, or signed in too long ago for this change: through the hosted login again.
+      if (code === "invalid_grant") return signInToAccount(c, target, pickLang(c), false);
+      if (code === "forbidden") return signInToAccount(c, target, pickLang(c), true);
+      if (code === "conflict" && change.kind === "unlink") return back(c, target, { problem: "lastMethod" });
+      if (code === "validation_failed") {
+        return back(c, target, { problem: REFUSED[change.kind] ?? "staleForm" });
+      }
+      throw error;
+    }
+    if (change.kind === "delete") {
+      writeSession(c, target.project.id, null);
+      return render(c, target, { account: null });
+    }
+    const notice = NOTICE_OF[change.kind === "unlink" ? "unlinkedIdentity" : change.kind];
+    return back(c, target, { done: notice, ...(typeof answer === "number" ? { count: answer } : {}) });
+  },
+};
+
+export default function Account({ data }: PageProps<AccountPageData>) {
+  return <AccountPage data={data} />;
+}

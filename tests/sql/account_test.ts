@@ -1,0 +1,289 @@
+/**
+ * db/api/account.sql: a person's own account through their live session — overview, name, password, email
+ * change (taken addresses, single use, the old address told), other sessions, unlinking, connected apps, the
+ * data export, and deletion (idempotent, a tombstone with no personal data and no orphan rows) — and the
+ * email_changes policies as the owner project, another project and no project.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import {
+  accountOverview,
+  changeAccount,
+  confirmEmailChange,
+  exportAccount,
+  pendingEmailChange,
+} from "@/db/account.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+const project = await seedProject(db.sql);
+const other = await seedProject(db.sql);
+const mail = { template: "account_notice", subject: "s", text: "t" };
+const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+const FRESH = 600;
+
+/** A user with a live session whose token is `token`; returns the user id and the session's hash. */
+async function signedIn(email: string, token = `${email}-session`, projectId = project.id) {
+  const user = await seedUser(db.sql, projectId, email, { verified: true });
+  const hash = await sha256(token);
+  await asApp(db.sql, projectId, (tx) => tx`select api.start_login_session(${user}, ${hash})`);
+  return { user, hash };
+}
+
+const change = (hash: Uint8Array, c: Parameters<typeof changeAccount>[3], projectId = project.id) =>
+  changeAccount(db.sql, projectId, hash, c);
+
+Deno.test("api.account_overview — null without a live session; marks the session used with its browser", async () => {
+  assert.equal(await accountOverview(db.sql, project.id, await sha256("nobody"), "UA"), null);
+  const { hash } = await signedIn("overview@example.com");
+  const seen = await accountOverview(db.sql, project.id, hash, "Mozilla/5.0 Test");
+  assert.equal(seen?.user.email, "overview@example.com");
+  assert.deepEqual(seen?.sessions.map((s) => [s.current, s.user_agent]), [[true, "Mozilla/5.0 Test"]]);
+  assert.deepEqual(seen?.factor, { enrolled: false, recovery_codes_left: 0 });
+  // Another project's page sees nothing of this session.
+  assert.equal(await accountOverview(db.sql, other.id, hash, "UA"), null);
+});
+
+Deno.test("api.describe_login_session — a new session's browser, cut to 512 characters, this project only", async () => {
+  const { hash } = await signedIn("describe@example.com");
+  await asApp(db.sql, other.id, (tx) => tx`select api.describe_login_session(${hash}, 'Elsewhere')`);
+  await asApp(db.sql, project.id, (tx) => tx`select api.describe_login_session(${hash}, ${"x".repeat(600)})`);
+  const [row] = await db.sql`select user_agent from astapa.login_sessions where token_hash = ${hash}`;
+  assert.equal(row.user_agent, "x".repeat(512));
+});
+
+Deno.test("api.account_set_name — sets and removes the name claim; refuses control characters", async () => {
+  const { hash } = await signedIn("name@example.com");
+  await change(hash, { kind: "name", name: "  Ayu Lestari " });
+  assert.equal((await accountOverview(db.sql, project.id, hash, null))?.user.name, "Ayu Lestari");
+  await rejectsAs(change(hash, { kind: "name", name: "a\u0007b" }), "validation_failed");
+  await change(hash, { kind: "name", name: "" });
+  assert.equal((await accountOverview(db.sql, project.id, hash, null))?.user.name, null);
+  await rejectsAs(change(await sha256("gone"), { kind: "name", name: "x" }), "invalid_grant");
+});
+
+Deno.test("api.account_set_password — needs a fresh sign-in, ends the other sessions, is mailed", async () => {
+  const { user, hash } = await signedIn("password@example.com");
+  const second = await sha256("password-other-browser");
+  await asApp(db.sql, project.id, (tx) => tx`select api.start_login_session(${user}, ${second})`);
+  await db
+    .sql`update astapa.login_sessions set created_at = now() - interval '1 hour' where token_hash = ${hash}`;
+  const stale = { kind: "password", passwordHash: ARGON, freshSeconds: FRESH, mail } as const;
+  await rejectsAs(change(hash, stale), "forbidden", /fresh sign-in/);
+  await db.sql`update astapa.login_sessions set created_at = now() where token_hash = ${hash}`;
+  await rejectsAs(change(hash, { ...stale, passwordHash: "plain" }), "validation_failed");
+  assert.equal(await change(hash, stale), 1);
+  const [row] = await db.sql`select password_hash from astapa.users where id = ${user}`;
+  assert.equal(row.password_hash, ARGON);
+  assert.equal((await accountOverview(db.sql, project.id, hash, null))?.sessions.length, 1);
+  const [sent] = await db.sql`select count(*)::int as n from astapa.mail_outbox
+                              where project_id = ${project.id} and to_address = 'password@example.com'`;
+  assert.equal(sent.n, 1);
+  const [audited] = await db.sql`select action from astapa.audit_log where target = ${"user:" + user}
+                                 and action like 'user.password_%'`;
+  assert.equal(audited.action, "user.password_set");
+});
+
+Deno.test("api.account_request_email_change / confirm — verified by the new mailbox, old address told, single use", async () => {
+  const { user, hash } = await signedIn("old@example.com");
+  await seedUser(db.sql, project.id, "taken@example.com");
+  const token = await sha256("email-change-1");
+  const ask = (newEmail: string, tokenHash = token) =>
+    change(hash, { kind: "email", newEmail, tokenHash, freshSeconds: FRESH, mail });
+  await rejectsAs(ask("not-an-email"), "validation_failed");
+  await rejectsAs(ask("OLD@example.com"), "validation_failed");
+  // Another user's address: no link, no mail, and the same answer shape as a sent one.
+  assert.equal(await ask("Taken@Example.com", await sha256("email-change-taken")), false);
+  assert.equal(await pendingEmailChange(db.sql, project.id, await sha256("email-change-taken")), null);
+  assert.equal(await ask("new@example.com"), true);
+  assert.equal(await pendingEmailChange(db.sql, project.id, token), "new@example.com");
+  assert.equal(await pendingEmailChange(db.sql, other.id, token), null);
+  await confirmEmailChange(db.sql, project.id, token, mail);
+  const [row] = await db.sql`select email, email_verified from astapa.users where id = ${user}`;
+  assert.deepEqual([row.email, row.email_verified], ["new@example.com", true]);
+  const told = await db.sql`select to_address from astapa.mail_outbox where project_id = ${project.id}
+                            and to_address in ('old@example.com', 'new@example.com') order by id`;
+  assert.deepEqual(told.map((m) => m.to_address), ["new@example.com", "old@example.com"]);
+  await rejectsAs(confirmEmailChange(db.sql, project.id, token, mail), "invalid_grant");
+  // Taken between the request and the click: refused.
+  const later = await sha256("email-change-2");
+  await change(hash, {
+    kind: "email",
+    newEmail: "race@example.com",
+    tokenHash: later,
+    freshSeconds: FRESH,
+    mail,
+  });
+  await seedUser(db.sql, project.id, "race@example.com");
+  await rejectsAs(confirmEmailChange(db.sql, project.id, later, mail), "conflict");
+});
+
+Deno.test("api.account_request_email_change — at most 5 links an hour per person, then silently none", async () => {
+  const { hash } = await signedIn("flood@example.com");
+  const ask = async (n: number) =>
+    await change(hash, {
+      kind: "email",
+      newEmail: `victim${n}@example.com`,
+      tokenHash: await sha256(`flood-${n}`),
+      freshSeconds: FRESH,
+      mail,
+    });
+  for (let n = 1; n <= 5; n++) assert.equal(await ask(n), true);
+  assert.equal(await ask(6), false);
+  const [sent] = await db
+    .sql`select count(*)::int as n from astapa.mail_outbox where to_address like 'victim%'`;
+  assert.equal(sent.n, 5);
+});
+
+Deno.test("api.account_end_other_sessions — ends the others, never another person's", async () => {
+  const { user, hash } = await signedIn("sessions@example.com");
+  await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.start_login_session(${user}, ${new Uint8Array(32).fill(7)})`,
+  );
+  const stranger = await signedIn("stranger@example.com");
+  assert.equal(await change(hash, { kind: "endOtherSessions" }), 1);
+  assert.equal((await accountOverview(db.sql, project.id, hash, null))?.sessions.length, 1);
+  assert.ok(await accountOverview(db.sql, project.id, stranger.hash, null));
+});
+
+Deno.test("api.account_unlink — only one's own identity, never the last method, fresh only", async () => {
+  const { user, hash } = await signedIn("unlink@example.com");
+  const stranger = await signedIn("unlink-stranger@example.com");
+  await db.sql`insert into astapa.identities (project_id, provider, subject, user_id) values
+    (${project.id}, 'google', 'g-1', ${user}), (${project.id}, 'github', 'h-1', ${user}),
+    (${project.id}, 'google', 'g-2', ${stranger.user})`;
+  const unlink = (provider: string, subject: string) =>
+    change(hash, { kind: "unlink", provider, subject, freshSeconds: FRESH });
+  await rejectsAs(unlink("google", "g-2"), "not_found");
+  await rejectsAs(unlink("password", ""), "validation_failed");
+  await change(hash, { kind: "unlink", provider: "google", subject: "g-1", freshSeconds: FRESH, mail });
+  const told = await db.sql`select 1 from astapa.mail_outbox where to_address = 'unlink@example.com'`;
+  assert.equal(told.length, 1);
+  await rejectsAs(unlink("github", "h-1"), "conflict", /only way/);
+  const [left] = await db
+    .sql`select count(*)::int as n from astapa.identities where user_id in (${user}, ${stranger.user})`;
+  assert.equal(left.n, 2);
+});
+
+Deno.test("api.account_revoke_app — ends a self-registered client's refresh tokens for this person only", async () => {
+  const { user, hash } = await signedIn("apps@example.com");
+  const stranger = await signedIn("apps-stranger@example.com");
+  const client = "dcl_" + "a".repeat(24);
+  for (const [owner, n] of [[user, 1], [user, 2], [stranger.user, 3]] as const) {
+    await db
+      .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
+      expires_at) values (${project.id}, ${
+      new Uint8Array(32).fill(n)
+    }, gen_random_uuid(), ${owner}, ${client},
+      'mcp:read', now() + interval '1 day')`;
+  }
+  assert.deepEqual((await accountOverview(db.sql, project.id, hash, null))?.apps.map((a) => a.client_id), [
+    client,
+  ]);
+  await rejectsAs(change(hash, { kind: "revokeApp", clientId: "cid_x" }), "validation_failed");
+  assert.equal(await change(hash, { kind: "revokeApp", clientId: client }), 2);
+  await rejectsAs(change(hash, { kind: "revokeApp", clientId: client }), "not_found");
+  assert.deepEqual((await accountOverview(db.sql, project.id, hash, null))?.apps, []);
+  const [live] = await db.sql`select count(*)::int as n from astapa.refresh_tokens
+                              where user_id = ${stranger.user} and revoked_at is null`;
+  assert.equal(live.n, 1);
+});
+
+Deno.test("api.account_export — the person's data, fresh only, audited", async () => {
+  const { user, hash } = await signedIn("export@example.com");
+  await change(hash, { kind: "name", name: "Budi" });
+  const data = await exportAccount(db.sql, project.id, hash, FRESH);
+  assert.equal((data.profile as { email: string }).email, "export@example.com");
+  assert.equal((data.profile as { name: string }).name, "Budi");
+  assert.ok((data.audit as { action: string }[]).some((a) => a.action === "user.profile_updated"));
+  assert.ok(!JSON.stringify(data).includes("argon2"));
+  await db
+    .sql`update astapa.login_sessions set created_at = now() - interval '1 hour' where token_hash = ${hash}`;
+  await rejectsAs(exportAccount(db.sql, project.id, hash, FRESH), "forbidden");
+  const [audited] = await db.sql`select count(*)::int as n from astapa.audit_log
+                                 where target = ${"user:" + user} and action = 'user.data_exported'`;
+  assert.equal(audited.n, 1);
+});
+
+Deno.test("api.delete_own_account — erases once, emits user.deleted, keeps a tombstone and no orphans", async () => {
+  const { user, hash } = await signedIn("delete@example.com");
+  await change(hash, { kind: "name", name: "Citra" });
+  await db.sql`insert into astapa.identities (project_id, provider, subject, user_id, email)
+               values (${project.id}, 'github', 'del-1', ${user}, 'delete@example.com')`;
+  await change(hash, {
+    kind: "email",
+    newEmail: "delete-new@example.com",
+    tokenHash: await sha256("delete-change"),
+    freshSeconds: FRESH,
+    mail,
+  });
+  const remove = (typedEmail: string) =>
+    change(hash, { kind: "delete", typedEmail, freshSeconds: FRESH, mail });
+  await rejectsAs(remove("someone@example.com"), "validation_failed");
+  assert.equal(await remove(" DELETE@example.com "), true);
+  // Deleted: no session any more, so a second deletion from the page is refused; erasing again changes nothing.
+  await rejectsAs(remove("delete@example.com"), "invalid_grant");
+  assert.equal(await appValue(db.sql, project.id, (tx) => tx`select astapa.erase_user(${user})`), false);
+  const [tomb] = await db
+    .sql`select email, password_hash, disabled, deleted_at from astapa.users where id = ${user}`;
+  assert.equal(tomb.email, `deleted-${user}@deleted.invalid`);
+  assert.equal(tomb.password_hash, null);
+  assert.ok(tomb.disabled && tomb.deleted_at);
+  const events = await db
+    .sql`select data from astapa.events where project_id = ${project.id} and type = 'user.deleted'`;
+  assert.deepEqual(events.map((e) => e.data.user.id), [user]);
+  // Nothing personal is left in the tables that held it, and nothing points at a user that is not there.
+  const [left] = await db.sql`select
+      (select count(*) from astapa.identities where user_id = ${user})::int as identities,
+      (select count(*) from astapa.email_changes where user_id = ${user})::int as email_changes,
+      (select count(*) from astapa.user_claims where user_id = ${user} and extra <> '{}')::int as claims,
+      (select count(*) from astapa.login_sessions where user_id = ${user} and ended_at is null)::int as sessions,
+      (select count(*) from astapa.login_sessions where user_id = ${user} and user_agent is not null)::int as agents`;
+  assert.deepEqual(left, { identities: 0, email_changes: 0, claims: 0, sessions: 0, agents: 0 });
+  const orphans = await db.sql`
+    select c.conrelid::regclass::text as t from pg_constraint c
+    where c.contype = 'f' and c.confrelid = 'astapa.users'::regclass`;
+  for (const { t } of orphans) {
+    const [n] = await db.sql.unsafe(`select count(*)::int as n from ${t} x where not exists
+      (select from astapa.users u where u.project_id = x.project_id and u.id = x.user_id)`);
+    assert.equal(n.n, 0, t);
+  }
+  // Gone from the Platform API (get and list).
+  await rejectsAs(
+    asApp(db.sql, project.id, (tx) => tx`select api.get_user(${project.id}, ${user})`),
+    "not_found",
+  );
+  const listed = await appValue<{ id: string }[]>(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.list_users(${project.id})`,
+  );
+  assert.ok(!listed.some((u) => u.id === user));
+});
+
+Deno.test("email_changes policies — the owner project only", async () => {
+  const { hash } = await signedIn("policy@example.com");
+  await change(hash, {
+    kind: "email",
+    newEmail: "policy-new@example.com",
+    tokenHash: await sha256("policy-change"),
+    freshSeconds: FRESH,
+    mail,
+  });
+  const count = (projectId: string | null) =>
+    appValue<number>(db.sql, projectId, (tx) => tx`select count(*)::int from astapa.email_changes`);
+  assert.ok(await count(project.id) >= 1);
+  assert.equal(await count(other.id), 0);
+  assert.equal(await count(null), 0);
+  const updated = await asApp(
+    db.sql,
+    other.id,
+    (tx) => tx`update astapa.email_changes set used_at = now() returning 1`,
+  );
+  assert.equal(updated.length, 0);
+});
