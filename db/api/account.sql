@@ -245,7 +245,7 @@ create or replace function api.account_request_email_change(session_hash bytea, 
   begin
     perform astapa.assert_email(wanted);
     if exists (select from astapa.users u where u.project_id = project and u.id = person
-               and pg_catalog.lower(u.email) = pg_catalog.lower(wanted)) then
+               and u.email_lower = pg_catalog.lower(wanted)) then
       raise exception 'that is already your email address' using errcode = 'AS400';
     end if;
     -- At most 5 links an hour per person: the page cannot be used to flood someone's mailbox. Over the limit
@@ -259,7 +259,7 @@ create or replace function api.account_request_email_change(session_hash bytea, 
     where e.project_id = project and e.user_id = person and e.used_at is null;
     held := exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
                     where u.project_id = project and u.environment = p.mode
-                      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted));
+                      and u.email_lower = pg_catalog.lower(wanted));
     perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
       pg_catalog.jsonb_build_object('sent', not held));
     -- An address another user holds gets no link, and the page answers the same: no one learns who signed up.
@@ -322,7 +322,7 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
     -- Taken since the request (someone signed up with it): refused, never two users with one address.
     if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
                where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
-                 and pg_catalog.lower(u.email) = pg_catalog.lower(change.new_email)) then
+                 and u.email_lower = pg_catalog.lower(change.new_email)) then
       raise exception 'another account uses this address now' using errcode = 'AS409';
     end if;
     update astapa.users u set email = change.new_email, email_verified = true
@@ -544,7 +544,7 @@ create or replace function api.delete_own_account(session_hash bytea, typed_emai
   begin
     -- The typed confirmation: the person's own address, in any case.
     if not exists (select from astapa.users u where u.project_id = project and u.id = person
-                   and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))) then
+                   and u.email_lower = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))) then
       raise exception 'type your email address to confirm the deletion' using errcode = 'AS400';
     end if;
     -- The goodbye goes to the address before it is erased.
