@@ -639,6 +639,43 @@ create policy "a project starts factor challenges for its own users" on astapa.m
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.passkeys (
+  project_id text not null,
+  credential_id bytea not null,
+  user_id bigint not null,
+  public_key bytea not null,
+  sign_count bigint default 0 not null,
+  transports text[] default '{}'::text[] not null,
+  device_type text not null,
+  backed_up boolean not null,
+  name text not null,
+  created_at timestamp with time zone default now() not null,
+  last_used_at timestamp with time zone,
+  cloned_at timestamp with time zone,
+  constraint passkeys_pkey PRIMARY KEY (project_id, credential_id),
+  constraint passkeys_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint passkeys_credential_id_check CHECK (length(credential_id) >= 16 AND length(credential_id) <= 1023),
+  constraint passkeys_device_type_check CHECK (device_type = ANY (ARRAY['singleDevice'::text, 'multiDevice'::text])),
+  constraint passkeys_name_check CHECK (length(name) >= 1 AND length(name) <= 64),
+  constraint passkeys_sign_count_check CHECK (sign_count >= 0)
+);
+alter table astapa.passkeys enable row level security;
+alter table astapa.passkeys force row level security;
+comment on table astapa.passkeys is 'WebAuthn credentials (passkeys) of a project''s users: the COSE public key, the last sign counter (a counter going backwards marks the credential cloned_at and refuses it), the backup flags (multiDevice: a synced passkey, amr swk; singleDevice: bound to one authenticator, amr hwk), a name the person chose and when it was last used. The credential id is unique per project (another project''s is unknown here).';
+CREATE INDEX passkeys_user_idx ON astapa.passkeys USING btree (project_id, user_id);
+grant delete, insert, select on astapa.passkeys to astapa_app;
+grant update (sign_count, backed_up, name, last_used_at, cloned_at) on astapa.passkeys to astapa_app;
+create policy "a project adds passkeys for its own users" on astapa.passkeys as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users' passkeys" on astapa.passkeys as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own users' passkeys" on astapa.passkeys as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own users' passkeys" on astapa.passkeys as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.payment_events (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -1484,6 +1521,38 @@ CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.webauthn_challenges (
+  project_id text not null,
+  challenge_hash bytea not null,
+  purpose text not null,
+  user_id bigint,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint webauthn_challenges_pkey PRIMARY KEY (project_id, challenge_hash),
+  constraint webauthn_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint webauthn_challenges_challenge_hash_check CHECK (length(challenge_hash) = 32),
+  constraint webauthn_challenges_lifetime_check CHECK (expires_at > created_at),
+  constraint webauthn_challenges_purpose_check CHECK (purpose = ANY (ARRAY['register'::text, 'sign_in'::text])),
+  constraint webauthn_challenges_user_check CHECK ((purpose = 'sign_in'::text) = (user_id IS NULL))
+);
+alter table astapa.webauthn_challenges enable row level security;
+alter table astapa.webauthn_challenges force row level security;
+comment on table astapa.webauthn_challenges is 'The random challenge of each passkey ceremony (SHA-256 here), single use and short-lived, so a ceremony started on one instance finishes on any other. register: bound to the signed-in user adding a passkey; sign_in: no user (discoverable credentials: the authenticator says who).';
+CREATE INDEX webauthn_challenges_expires_idx ON astapa.webauthn_challenges USING btree (expires_at);
+grant delete, insert, select on astapa.webauthn_challenges to astapa_app;
+grant update (used_at) on astapa.webauthn_challenges to astapa_app;
+create policy "a project clears its own old passkey challenges" on astapa.webauthn_challenges as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project opens its own passkey challenges" on astapa.webauthn_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own passkey challenges" on astapa.webauthn_challenges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own passkey challenges" on astapa.webauthn_challenges as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.webhook_deliveries (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -1607,6 +1676,34 @@ AS $function$
   $function$;
 comment on function api.add_member(text,bigint,text) is 'Lets an account administer the project as owner, admin or viewer. AS404 unknown project/account, AS409 twice.';
 grant execute on function api.add_member(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_passkey(session_hash bytea, user_id bigint, credential_id bytea, public_key bytea, sign_count bigint, transports text[], device_type text, backed_up boolean, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
+      raise exception using errcode = 'AS403',
+        message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
+    end if;
+    begin
+      insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count, transports,
+        device_type, backed_up, name)
+      values (project, credential_id, user_id, public_key, sign_count, coalesce(transports, '{}'), device_type,
+        backed_up, name);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'This passkey is registered already.';
+    end;
+    perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
+      'name', name, 'synced', device_type = 'multiDevice'));
+  end
+  $function$;
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_redirect_uri(project_id text, uri text)
@@ -4647,6 +4744,63 @@ comment on function api.own_factor(bytea) is 'The signed-in person''s own factor
 grant execute on function api.own_factor(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.own_passkeys(session_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'user_id', u.id::text,
+      'email', u.email,
+      'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
+      'passkeys', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', pg_catalog.encode(k.credential_id, 'hex'),
+          'name', k.name,
+          'created_at', k.created_at,
+          'last_used_at', k.last_used_at,
+          'synced', k.device_type = 'multiDevice',
+          'transports', pg_catalog.to_jsonb(k.transports)) order by k.created_at, k.credential_id)
+        from astapa.passkeys k
+        where k.project_id = u.project_id and k.user_id = u.id), '[]'::jsonb))
+    from astapa.users u
+    where u.project_id = astapa.current_project_id()
+      and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
+  $function$;
+comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash, their passkeys (never a key) and whether they signed in recently enough to add or remove one; null without a live session.';
+grant execute on function api.own_passkeys(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.passkey_for_sign_in(credential_id bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('user_id', k.user_id::text,
+      'public_key', pg_catalog.encode(k.public_key, 'hex'), 'transports', pg_catalog.to_jsonb(k.transports))
+    from astapa.passkeys k
+    join astapa.users u on u.project_id = k.project_id and u.id = k.user_id
+    join astapa.projects p on p.id = k.project_id
+    where k.project_id = astapa.current_project_id() and k.credential_id = passkey_for_sign_in.credential_id
+      and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.passkey_for_sign_in(bytea) is 'The public key and user of a credential of this project, to check an assertion with; null for a credential of another project, a removed one, or a disabled user or one of the other environment.';
+grant execute on function api.passkey_for_sign_in(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.passkey_refused(reason text, details jsonb)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    select astapa.audit(astapa.current_project_id(), 'sign_in.passkey_refused', 'passkey',
+      coalesce(details, '{}'::jsonb) || pg_catalog.jsonb_build_object('reason', reason))
+  $function$;
+comment on function api.passkey_refused(text,jsonb) is 'Audits a refused passkey ceremony (a replayed or unknown challenge, wrong origin or RP ID, a credential this project does not know, a bad signature, malformed data) with the reason and the address.';
+grant execute on function api.passkey_refused(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5469,6 +5623,34 @@ comment on function api.remove_member(text,text) is 'Takes the member with this 
 grant execute on function api.remove_member(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_passkey(session_hash bytea, credential_id bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint := astapa.passkey_session_user(session_hash, true);
+    removed text;
+  begin
+    if person is null then
+      raise exception using errcode = 'AS403',
+        message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
+    end if;
+    delete from astapa.passkeys k
+    where k.project_id = astapa.current_project_id() and k.credential_id = remove_passkey.credential_id
+      and k.user_id = person
+    returning k.name into removed;
+    if removed is null then
+      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
+      pg_catalog.jsonb_build_object('name', removed));
+  end
+  $function$;
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited.';
+grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5550,6 +5732,24 @@ AS $function$
   $function$;
 comment on function api.remove_webhook_endpoint(text) is 'Removes the endpoint; deliveries still waiting are marked failed. AS404 when there is none.';
 grant execute on function api.remove_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rename_passkey(session_hash bytea, credential_id bytea, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    update astapa.passkeys k set name = rename_passkey.name
+    where k.project_id = astapa.current_project_id() and k.credential_id = rename_passkey.credential_id
+      and k.user_id = astapa.passkey_session_user(session_hash, false);
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
+    end if;
+  end
+  $function$;
+comment on function api.rename_passkey(bytea,bytea,text) is 'Renames one of the signed-in person''s passkeys; AS404 for anyone else''s or without a live session.';
+grant execute on function api.rename_passkey(bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.renewal_step(project_id text, now timestamp with time zone, xendit_account text)
@@ -7020,6 +7220,34 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint;
+  begin
+    if purpose = 'register' then
+      person := astapa.passkey_session_user(session_hash, true);
+      if person is null then
+        raise exception using errcode = 'AS403',
+          message = 'Adding a passkey needs a sign-in within the last 10 minutes.';
+      end if;
+    elsif purpose is distinct from 'sign_in' then
+      raise exception 'purpose is register or sign_in' using errcode = 'AS400';
+    end if;
+    -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
+    delete from astapa.webauthn_challenges c
+    where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
+    insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
+    values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+  end
+  $function$;
+comment on function api.start_passkey_challenge(bytea,text,bytea) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise).';
+grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_trial(project_id text, user_id bigint, plan_key text, now timestamp with time zone DEFAULT now())
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7105,6 +7333,20 @@ AS $function$
   $function$;
 comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.take_passkey_challenge(challenge_hash bytea, purpose text)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.webauthn_challenges c set used_at = pg_catalog.now()
+    where c.project_id = astapa.current_project_id() and c.challenge_hash = take_passkey_challenge.challenge_hash
+      and c.purpose = take_passkey_challenge.purpose and c.used_at is null and c.expires_at > pg_catalog.now()
+    returning pg_catalog.jsonb_build_object('user_id', c.user_id::text)
+  $function$;
+comment on function api.take_passkey_challenge(bytea,text) is 'Uses up an open challenge of this purpose before its response is checked, so a response is tried once: {user_id} (null for sign_in), or null when unknown, used, expired, of another purpose or another project.';
+grant execute on function api.take_passkey_challenge(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.tax_settings(project_id text)
@@ -7431,7 +7673,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -7461,6 +7703,45 @@ AS $function$
   $function$;
 comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash; true when replaced. Security definer because the app role cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.use_passkey(credential_id bytea, sign_count bigint, backed_up boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    key astapa.passkeys;
+  begin
+    -- A row lock: two instances given one assertion queue here, and the counter lets only one through.
+    select * into key from astapa.passkeys k
+    where k.project_id = project and k.credential_id = use_passkey.credential_id
+    for update;
+    if not found then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'unknown');
+    end if;
+    if key.cloned_at is not null then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
+    end if;
+    -- WebAuthn §6.1.1: a counter that does not move forwards (when either is non-zero) means two copies of the
+    -- key exist. The credential is marked and refused from now on; the person adds a new passkey.
+    if (use_passkey.sign_count > 0 or key.sign_count > 0) and use_passkey.sign_count <= key.sign_count then
+      update astapa.passkeys k set cloned_at = pg_catalog.now()
+      where k.project_id = project and k.credential_id = key.credential_id;
+      perform astapa.audit(project, 'user.passkey_cloned', 'user:' || key.user_id, pg_catalog.jsonb_build_object(
+        'name', key.name, 'stored_count', key.sign_count, 'presented_count', use_passkey.sign_count));
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
+    end if;
+    update astapa.passkeys k set sign_count = use_passkey.sign_count, backed_up = use_passkey.backed_up,
+      last_used_at = pg_catalog.now()
+    where k.project_id = project and k.credential_id = key.credential_id;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', key.user_id::text,
+      'synced', key.device_type = 'multiDevice');
+  end
+  $function$;
+comment on function api.use_passkey(bytea,bigint,boolean) is 'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns {accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}.';
+grant execute on function api.use_passkey(bytea,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
@@ -9308,6 +9589,24 @@ comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_pay
 grant execute on function astapa.notify_payment_event() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.passkey_session_user(session_hash bytea, recent boolean)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select s.user_id
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = passkey_session_user.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
+  $function$;
+comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session, or null; with recent, only when they signed in within the last 10 minutes (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
+grant execute on function astapa.passkey_session_user(bytea,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.payment_feed_horizon(project_id text)
  RETURNS bigint
  LANGUAGE sql
@@ -9981,6 +10280,11 @@ AS $function$
          or (value ->> 'remember_days')::numeric <> pg_catalog.trunc((value ->> 'remember_days')::numeric)
          or (value ->> 'remember_days')::numeric not between 0 and 90) then
         return 'mfa.remember_days must be a whole number of days from 0 to 90.';
+      end if;
+    when 'passkeys' then
+      -- Passkey sign-in and management on the hosted login (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passkeys must be true or false.';
       end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
