@@ -374,6 +374,39 @@ grant insert (client_id, client_name, redirect_uris, grant_types, token_endpoint
 grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at) on astapa.dynamic_clients to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.email_codes (
+  project_id text not null,
+  link_hash bytea not null,
+  user_id bigint not null,
+  code_hash bytea not null,
+  sign_in_request text not null,
+  tries integer default 0 not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint email_codes_pkey PRIMARY KEY (project_id, link_hash),
+  constraint email_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint email_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint email_codes_lifetime_check CHECK (expires_at > created_at),
+  constraint email_codes_link_hash_check CHECK (length(link_hash) = 32),
+  constraint email_codes_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
+  constraint email_codes_tries_check CHECK (tries >= 0 AND tries <= 5)
+);
+alter table astapa.email_codes enable row level security;
+alter table astapa.email_codes force row level security;
+comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with.';
+CREATE INDEX email_codes_user_idx ON astapa.email_codes USING btree (project_id, user_id);
+grant insert, select on astapa.email_codes to astapa_app;
+grant update (tries, used_at) on astapa.email_codes to astapa_app;
+create policy "a project mails its own email codes" on astapa.email_codes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own email codes" on astapa.email_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own email codes" on astapa.email_codes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.email_tokens (
   project_id text not null,
   token_hash bytea not null,
@@ -3166,6 +3199,21 @@ comment on function api.dynamic_client(text) is 'A dynamically registered client
 grant execute on function api.dynamic_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.email_code_link(link_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('sign_in_request', c.sign_in_request,
+      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5)
+    from astapa.email_codes c
+    where c.project_id = astapa.current_project_id() and c.link_hash = email_code_link.link_hash
+  $function$;
+comment on function api.email_code_link(bytea) is 'What a magic link opens (its authorization request) and whether it still signs in; null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
+grant execute on function api.email_code_link(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.email_link_request(token_hash bytea)
  RETURNS text
  LANGUAGE sql
@@ -4469,6 +4517,36 @@ comment on function api.mail_delivered(bigint,text) is 'Records a delivery attem
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mail_email_code(email text, code_hash bytea, link_hash bytea, sign_in_request text, subject text, body_text text, body_html text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    found_user record;
+  begin
+    select u.id, u.email into found_user
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
+    -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
+    if not found then
+      return false;
+    end if;
+    -- One live code per person: a new one voids the ones before it.
+    update astapa.email_codes c set used_at = pg_catalog.now()
+    where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+    insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
+    values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+      pg_catalog.now() + interval '10 minutes');
+    perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+    return true;
+  end
+  $function$;
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. Returns false, silently, when nobody qualifies.';
+grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text, kind text, body_html text DEFAULT NULL::text, sign_in_request text DEFAULT NULL::text)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -5512,6 +5590,62 @@ AS $function$
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.redeem_email_code(email text, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    live astapa.email_codes;
+  begin
+    -- The person's live code, locked: two instances given guesses for it count them one after the other.
+    select c.* into live from astapa.email_codes c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    where c.project_id = astapa.current_project_id() and c.used_at is null and c.expires_at > pg_catalog.now()
+      and c.tries < 5 and not u.disabled and u.environment = p.mode
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
+    for update of c;
+    if not found then
+      return null;
+    end if;
+    if live.code_hash <> redeem_email_code.code_hash then
+      update astapa.email_codes c set tries = c.tries + 1
+      where c.project_id = live.project_id and c.link_hash = live.link_hash;
+      return null;
+    end if;
+    return astapa.use_email_code(live);
+  end
+  $function$;
+comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified, or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
+grant execute on function api.redeem_email_code(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.redeem_email_code_link(link_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    live astapa.email_codes;
+  begin
+    select c.* into live from astapa.email_codes c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
+      and not u.disabled and u.environment = p.mode
+    for update of c;
+    if not found then
+      return null;
+    end if;
+    return astapa.use_email_code(live);
+  end
+  $function$;
+comment on function api.redeem_email_code_link(bytea) is 'Signs in with the magic link of a live email code (the same code, used up): the user id, or null.';
+grant execute on function api.redeem_email_code_link(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.refresh_token_owner(token_hash bytea)
@@ -7673,7 +7807,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -10286,6 +10420,11 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'passkeys must be true or false.';
       end if;
+    when 'email_codes' then
+      -- "Email me a code" on the sign-in page (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_codes must be true or false.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -10469,6 +10608,23 @@ CREATE OR REPLACE FUNCTION astapa.url_origin(url text)
 AS $function$ select pg_catalog.lower(pg_catalog.substring(url, '^(https?://[^/?#]+)')) $function$;
 comment on function astapa.url_origin(text) is 'scheme://host[:port] of an http(s) URL, lower-cased; null otherwise.';
 grant execute on function astapa.url_origin(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.email_codes c set used_at = pg_catalog.now()
+    where c.project_id = live.project_id and c.link_hash = live.link_hash;
+    -- The mailbox answered: the address is the person's.
+    update astapa.users u set email_verified = true
+    where u.project_id = live.project_id and u.id = live.user_id and not u.email_verified;
+    select astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || live.user_id, '{}');
+    select pg_catalog.jsonb_build_object('user_id', live.user_id::text);
+  $function$;
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), verifies the address, audits sign_in.email_code.';
+grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)

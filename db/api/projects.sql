@@ -575,6 +575,11 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'passkeys must be true or false.';
       end if;
+    when 'email_codes' then
+      -- "Email me a code" on the sign-in page (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_codes must be true or false.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -671,7 +676,7 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email, social_login, mfa, passkeys, mail_sender_name and mail_texts, each validated (AS400 with the '
+  'require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name and mail_texts, each validated (AS400 with the '
   'reason); other settings are kept. '
   'Audited as project.settings without secrets.';
 

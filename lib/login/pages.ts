@@ -18,6 +18,7 @@ import { type Lang, type MessageKey, MESSAGES, pickLang } from "./i18n.ts";
 import { enabledProviders, type ProviderId } from "./social/providers.ts";
 import type { ThirdParty } from "./dynamic_client_target.ts";
 import { passkeysEnabled } from "./passkeys/settings.ts";
+import { emailCodesEnabled } from "./email_codes.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -41,6 +42,8 @@ export type AuthPageData = {
   consent?: boolean;
   /** The project offers passkeys (docs/passkeys.md). */
   passkeys?: boolean;
+  /** The project offers sign-in by emailed code (docs/passkeys.md). */
+  emailCodes?: boolean;
 };
 
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
@@ -81,6 +84,7 @@ export function authPageData(
     csrf: csrfToken(c),
     ...(request.thirdParty ? { thirdParty: request.thirdParty } : {}),
     ...(passkeysEnabled(request.project) ? { passkeys: true } : {}),
+    ...(emailCodesEnabled(request.project) ? { emailCodes: true } : {}),
     ...extra,
   };
 }

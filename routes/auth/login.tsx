@@ -149,6 +149,11 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
               }}
             />
           )}
+          {data.emailCodes && (
+            <p>
+              <a href={flowHref("/auth/email-code", data)}>{t.emailCodeOffer}</a>
+            </p>
+          )}
           <p>
             <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
           </p>
