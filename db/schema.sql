@@ -374,33 +374,35 @@ grant insert (client_id, client_name, redirect_uris, grant_types, token_endpoint
 grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at) on astapa.dynamic_clients to astapa_app;
 
 -- owner: astapa_owner
-create table astapa.email_changes (
+create table astapa.email_codes (
   project_id text not null,
-  token_hash bytea not null,
+  link_hash bytea not null,
   user_id bigint not null,
-  new_email text not null,
+  code_hash bytea not null,
+  sign_in_request text not null,
+  tries integer default 0 not null,
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
-  constraint email_changes_pkey PRIMARY KEY (project_id, token_hash),
-  constraint email_changes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint email_changes_lifetime_check CHECK (expires_at <= (created_at + '1 day'::interval)),
-  constraint email_changes_new_email_check CHECK (length(new_email) <= 254 AND new_email ~ '^[^@\s]+@[^@\s]+$'::text),
-  constraint email_changes_token_hash_check CHECK (length(token_hash) = 32)
+  constraint email_codes_pkey PRIMARY KEY (project_id, link_hash),
+  constraint email_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint email_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint email_codes_lifetime_check CHECK (expires_at > created_at),
+  constraint email_codes_link_hash_check CHECK (length(link_hash) = 32),
+  constraint email_codes_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
+  constraint email_codes_tries_check CHECK (tries >= 0 AND tries <= 5)
 );
-alter table astapa.email_changes enable row level security;
-alter table astapa.email_changes force row level security;
-comment on table astapa.email_changes is 'A person''s requested new email address, waiting for the link mailed to it (1 hour, single use; only the SHA-256 of the link''s token is kept). A newer request voids the older ones.';
-CREATE INDEX email_changes_user_idx ON astapa.email_changes USING btree (project_id, user_id);
-grant delete, insert, select on astapa.email_changes to astapa_app;
-grant update (used_at) on astapa.email_changes to astapa_app;
-create policy "a project forgets its own email changes" on astapa.email_changes as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own email changes" on astapa.email_changes as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own email changes" on astapa.email_changes as permissive for insert to astapa_app, astapa_owner
+alter table astapa.email_codes enable row level security;
+alter table astapa.email_codes force row level security;
+comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with.';
+CREATE INDEX email_codes_user_idx ON astapa.email_codes USING btree (project_id, user_id);
+grant insert, select on astapa.email_codes to astapa_app;
+grant update (tries, used_at) on astapa.email_codes to astapa_app;
+create policy "a project mails its own email codes" on astapa.email_codes as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project uses up its own email changes" on astapa.email_changes as permissive for update to astapa_app, astapa_owner
+create policy "a project reads its own email codes" on astapa.email_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own email codes" on astapa.email_codes as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
@@ -448,7 +450,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -496,23 +498,18 @@ create table astapa.login_sessions (
   expires_at timestamp with time zone not null,
   ended_at timestamp with time zone,
   amr text[] default '{pwd}'::text[] not null,
-  user_agent text,
-  last_used_at timestamp with time zone,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
-  constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32),
-  constraint login_sessions_user_agent_check CHECK (length(user_agent) <= 512)
+  constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.login_sessions enable row level security;
 alter table astapa.login_sessions force row level security;
 comment on table astapa.login_sessions is 'Hosted-login browser sessions, one per person per project per browser: within its lifetime a returning person is sent back to the app without typing the password again. Only the SHA-256 of the cookie is kept.';
 comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 8176 values: pwd, otp, mfa; ext for Google/GitHub); copied into codes.';
-comment on column astapa.login_sessions.user_agent is 'The browser''s User-Agent when the session started or was last seen on the account page (cut to 512 characters); the page shows it parsed.';
-comment on column astapa.login_sessions.last_used_at is 'When the account page last saw this session (approximate last use).';
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
-grant update (ended_at, user_agent, last_used_at) on astapa.login_sessions to astapa_app;
+grant update (ended_at) on astapa.login_sessions to astapa_app;
 create policy "a project ends its own login sessions" on astapa.login_sessions as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -672,6 +669,43 @@ create policy "a project meets its own factor challenges" on astapa.mfa_challeng
 create policy "a project reads its own factor challenges" on astapa.mfa_challenges as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.passkeys (
+  project_id text not null,
+  credential_id bytea not null,
+  user_id bigint not null,
+  public_key bytea not null,
+  sign_count bigint default 0 not null,
+  transports text[] default '{}'::text[] not null,
+  device_type text not null,
+  backed_up boolean not null,
+  name text not null,
+  created_at timestamp with time zone default now() not null,
+  last_used_at timestamp with time zone,
+  cloned_at timestamp with time zone,
+  constraint passkeys_pkey PRIMARY KEY (project_id, credential_id),
+  constraint passkeys_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint passkeys_credential_id_check CHECK (length(credential_id) >= 16 AND length(credential_id) <= 1023),
+  constraint passkeys_device_type_check CHECK (device_type = ANY (ARRAY['singleDevice'::text, 'multiDevice'::text])),
+  constraint passkeys_name_check CHECK (length(name) >= 1 AND length(name) <= 64),
+  constraint passkeys_sign_count_check CHECK (sign_count >= 0)
+);
+alter table astapa.passkeys enable row level security;
+alter table astapa.passkeys force row level security;
+comment on table astapa.passkeys is 'WebAuthn credentials (passkeys) of a project''s users: the COSE public key, the last sign counter (a counter going backwards marks the credential cloned_at and refuses it), the backup flags (multiDevice: a synced passkey, amr swk; singleDevice: bound to one authenticator, amr hwk), a name the person chose and when it was last used. The credential id is unique per project (another project''s is unknown here).';
+CREATE INDEX passkeys_user_idx ON astapa.passkeys USING btree (project_id, user_id);
+grant delete, insert, select on astapa.passkeys to astapa_app;
+grant update (sign_count, backed_up, name, last_used_at, cloned_at) on astapa.passkeys to astapa_app;
+create policy "a project adds passkeys for its own users" on astapa.passkeys as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users' passkeys" on astapa.passkeys as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own users' passkeys" on astapa.passkeys as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own users' passkeys" on astapa.passkeys as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -1043,7 +1077,7 @@ create table astapa.refresh_tokens (
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text, 'revoked_by_user'::text])),
+  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text])),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
@@ -1490,7 +1524,6 @@ create table astapa.users (
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
   external_id text,
-  deleted_at timestamp with time zone,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
@@ -1503,14 +1536,13 @@ alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
 comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
 comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
-comment on column astapa.users.deleted_at is 'Set when the person deleted their account: the row stays as a tombstone with no personal data (pseudonymous id) so payments, receipts and the audit log keep their references; the APIs no longer show it.';
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, deleted_at) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -1520,6 +1552,38 @@ create policy "a project updates its own users" on astapa.users as permissive fo
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.webauthn_challenges (
+  project_id text not null,
+  challenge_hash bytea not null,
+  purpose text not null,
+  user_id bigint,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint webauthn_challenges_pkey PRIMARY KEY (project_id, challenge_hash),
+  constraint webauthn_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint webauthn_challenges_challenge_hash_check CHECK (length(challenge_hash) = 32),
+  constraint webauthn_challenges_lifetime_check CHECK (expires_at > created_at),
+  constraint webauthn_challenges_purpose_check CHECK (purpose = ANY (ARRAY['register'::text, 'sign_in'::text])),
+  constraint webauthn_challenges_user_check CHECK ((purpose = 'sign_in'::text) = (user_id IS NULL))
+);
+alter table astapa.webauthn_challenges enable row level security;
+alter table astapa.webauthn_challenges force row level security;
+comment on table astapa.webauthn_challenges is 'The random challenge of each passkey ceremony (SHA-256 here), single use and short-lived, so a ceremony started on one instance finishes on any other. register: bound to the signed-in user adding a passkey; sign_in: no user (discoverable credentials: the authenticator says who).';
+CREATE INDEX webauthn_challenges_expires_idx ON astapa.webauthn_challenges USING btree (expires_at);
+grant delete, insert, select on astapa.webauthn_challenges to astapa_app;
+grant update (used_at) on astapa.webauthn_challenges to astapa_app;
+create policy "a project clears its own old passkey challenges" on astapa.webauthn_challenges as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project opens its own passkey challenges" on astapa.webauthn_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own passkey challenges" on astapa.webauthn_challenges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own passkey challenges" on astapa.webauthn_challenges as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.webhook_deliveries (
@@ -1621,310 +1685,6 @@ create policy "a project stores its own xendit keys" on astapa.xendit_keys as pe
 CREATE TRIGGER xendit_keys_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.xendit_keys FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_apps(user_id bigint)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('client_id', g.client_id,
-        'name', coalesce(nullif(d.client_name, ''), g.client_id), 'scope', g.scope, 'since', g.since)
-        order by g.since), '[]')
-    from (select r.client_id, pg_catalog.min(r.created_at) as since,
-                 pg_catalog.string_agg(distinct r.scope, ' ') as scope
-          from astapa.refresh_tokens r
-          where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
-            and r.client_id like 'dcl\_%' and r.revoked_at is null and r.used_at is null
-            and r.expires_at > pg_catalog.now()
-          group by r.client_id) as g
-    left join astapa.dynamic_clients d on d.client_id = g.client_id
-  $function$;
-comment on function api.account_apps(bigint) is 'The self-registered clients (dcl_) a user allowed and that still hold a live refresh token: their name (their own unverified claim), scopes and since when. An allowance with no live token gives the client nothing more.';
-grant execute on function api.account_apps(bigint) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_end_other_sessions(session_hash bytea)
- RETURNS integer
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash);
-    ended integer;
-  begin
-    with other as (
-      update astapa.login_sessions s set ended_at = pg_catalog.now()
-      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
-      returning 1)
-    select pg_catalog.count(*)::integer into ended from other;
-    perform astapa.audit(project, 'user.other_sessions_ended', 'user:' || person,
-      pg_catalog.jsonb_build_object('sessions', ended));
-    return ended;
-  end
-  $function$;
-comment on function api.account_end_other_sessions(bytea) is 'Signs the person out of every other browser (their other hosted-login sessions end; this one stays). Audited user.other_sessions_ended with the count. AS4G0 no session.';
-grant execute on function api.account_end_other_sessions(bytea) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_export(session_hash bytea, fresh_seconds integer)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
-    audited text := 'user:' || person;
-    export jsonb;
-  begin
-    export := pg_catalog.jsonb_build_object(
-      'exported_at', pg_catalog.now(),
-      'profile', astapa.user_json(project, person) || pg_catalog.jsonb_build_object('name',
-        (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person)),
-      'identities', api.user_sign_in_methods(project, person),
-      'claims', api.user_own_claims(project, person),
-      'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('created_at', s.created_at,
-          'last_used_at', s.last_used_at, 'ended_at', s.ended_at, 'user_agent', s.user_agent) order by s.created_at), '[]')
-        from astapa.login_sessions s where s.project_id = project and s.user_id = person),
-      'subscriptions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('plan', s.plan_key,
-          'status', s.status, 'source', s.source, 'current_period_start', s.current_period_start,
-          'current_period_end', s.current_period_end, 'created_at', s.created_at, 'ended_at', s.ended_at)
-          order by s.created_at), '[]')
-        from astapa.subscriptions s where s.project_id = project and s.user_id = person),
-      'payments', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('checkout', c.public_id,
-          'plan', c.plan_key, 'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method,
-          'paid_at', c.paid_at, 'created_at', c.created_at) order by c.created_at), '[]')
-        from astapa.checkouts c where c.project_id = project and c.user_id = person),
-      'audit', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('action', a.action,
-          'actor', a.actor, 'details', a.details, 'at', a.at) order by a.id), '[]')
-        from astapa.audit_log a where a.project_id = project and a.target = audited));
-    perform astapa.audit(project, 'user.data_exported', audited, '{}');
-    return export;
-  end
-  $function$;
-comment on function api.account_export(bytea,integer) is 'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, claims, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
-grant execute on function api.account_export(bytea,integer) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_overview(session_hash bytea, user_agent text DEFAULT NULL::text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint;
-  begin
-    begin
-      person := astapa.account_user(session_hash);
-    exception when sqlstate 'AS4G0' then
-      return null;
-    end;
-    -- Seen now, with this browser: what the sessions list shows as last use.
-    update astapa.login_sessions s
-    set last_used_at = pg_catalog.now(), user_agent = coalesce(pg_catalog.left(account_overview.user_agent, 512), s.user_agent)
-    where s.project_id = project and s.token_hash = session_hash;
-    return (
-      select pg_catalog.jsonb_build_object(
-        'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
-          'name', (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person),
-          'created_at', u.created_at),
-        'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
-          where s.project_id = project and s.token_hash = session_hash)))::bigint,
-        'methods', api.user_sign_in_methods(project, person),
-        'factor', pg_catalog.jsonb_build_object(
-          'enrolled', exists (select from astapa.user_factors f
-            where f.project_id = project and f.user_id = person and f.confirmed_at is not null),
-          'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
-            where r.project_id = project and r.user_id = person and r.used_at is null)),
-        'pending_email', (select e.new_email from astapa.email_changes e
-          where e.project_id = project and e.user_id = person and e.used_at is null and e.expires_at > pg_catalog.now()
-          order by e.created_at desc limit 1),
-        'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-            'current', s.token_hash = session_hash, 'user_agent', s.user_agent, 'created_at', s.created_at,
-            'last_used_at', coalesce(s.last_used_at, s.created_at))
-            order by s.token_hash = session_hash desc, coalesce(s.last_used_at, s.created_at) desc), '[]')
-          from astapa.login_sessions s
-          where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
-        'apps', api.account_apps(person),
-        'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
-            'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
-          from astapa.subscriptions sub
-          where sub.project_id = project and sub.user_id = person and sub.ended_at is null
-            and sub.status in ('trialing', 'active', 'past_due')
-          order by sub.created_at desc limit 1))
-      from astapa.users u where u.project_id = project and u.id = person);
-  end
-  $function$;
-comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps and the current subscription; marks this session used now with this user agent. Null without a live session.';
-grant execute on function api.account_overview(bytea,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_request_email_change(session_hash bytea, new_email text, token_hash bytea, fresh_seconds integer, mail jsonb)
- RETURNS boolean
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
-    wanted text := pg_catalog.btrim(coalesce(new_email, ''));
-    held boolean;
-  begin
-    perform astapa.assert_email(wanted);
-    if exists (select from astapa.users u where u.project_id = project and u.id = person
-               and pg_catalog.lower(u.email) = pg_catalog.lower(wanted)) then
-      raise exception 'that is already your email address' using errcode = 'AS400';
-    end if;
-    -- At most 5 links an hour per person: the page cannot be used to flood someone's mailbox. Over the limit
-    -- nothing is sent and the answer is the same as for a taken address.
-    if api.rate_limit_hit('account_email_change:' || project || ':' || person, 5, 3600) > 0 then
-      perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
-        pg_catalog.jsonb_build_object('sent', false, 'limited', true));
-      return false;
-    end if;
-    update astapa.email_changes e set used_at = pg_catalog.now()
-    where e.project_id = project and e.user_id = person and e.used_at is null;
-    held := exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
-                    where u.project_id = project and u.environment = p.mode
-                      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted));
-    perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
-      pg_catalog.jsonb_build_object('sent', not held));
-    -- An address another user holds gets no link, and the page answers the same: no one learns who signed up.
-    if held then
-      return false;
-    end if;
-    insert into astapa.email_changes (project_id, token_hash, user_id, new_email, expires_at)
-    values (project, token_hash, person, wanted, pg_catalog.now() + interval '1 hour');
-    perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to', wanted));
-    return true;
-  end
-  $function$;
-comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Audited user.email_change_requested. AS400 bad or unchanged address; AS4G0; AS403.';
-grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_revoke_app(session_hash bytea, client_id text)
- RETURNS integer
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash);
-    revoked integer;
-  begin
-    if client_id is null or client_id !~ '^dcl_[a-z2-7]{24}$' then
-      raise exception 'a connected app is a self-registered client (dcl_…)' using errcode = 'AS400';
-    end if;
-    with gone as (
-      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
-      where r.project_id = project and r.user_id = person and r.client_id = account_revoke_app.client_id
-        and r.revoked_at is null
-      returning 1)
-    select pg_catalog.count(*)::integer into revoked from gone;
-    if revoked = 0 then
-      raise exception 'this app has no access to your account' using errcode = 'AS404';
-    end if;
-    perform astapa.audit(project, 'user.app_revoked', 'user:' || person,
-      pg_catalog.jsonb_build_object('client_id', client_id, 'refresh_tokens', revoked));
-    return revoked;
-  end
-  $function$;
-comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that self-registered client for them is revoked (revoked_by_user). Audited user.app_revoked. AS400 not a dcl_ id; AS404 no access to revoke.';
-grant execute on function api.account_revoke_app(bytea,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_set_name(session_hash bytea, name text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash);
-    cleaned text := pg_catalog.btrim(coalesce(name, ''));
-  begin
-    if pg_catalog.length(cleaned) > 100 or cleaned ~ '[[:cntrl:]]' then
-      raise exception 'a name is at most 100 characters, without control characters' using errcode = 'AS400';
-    end if;
-    insert into astapa.user_claims as c (project_id, user_id, extra)
-    values (project, person, case when cleaned = '' then '{}' else pg_catalog.jsonb_build_object('name', cleaned) end)
-    on conflict (project_id, user_id) do update
-      set extra = case when cleaned = '' then c.extra - 'name'
-                       else c.extra || pg_catalog.jsonb_build_object('name', cleaned) end,
-          updated_at = pg_catalog.now();
-    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
-      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('name'), 'by', 'user'));
-  end
-  $function$;
-comment on function api.account_set_name(bytea,text) is 'The signed-in person sets (or, empty, removes) their name: the `name` custom claim, which tokens carry and the dashboard searches. Audited user.profile_updated. AS400 too long or control characters; AS4G0 no session.';
-grant execute on function api.account_set_name(bytea,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_set_password(session_hash bytea, password_hash text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
- RETURNS integer
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
-    had_password boolean;
-    ended integer;
-  begin
-    if password_hash is null or password_hash !~ '^\$argon2id\$' then
-      raise exception 'password hashes must be argon2id' using errcode = 'AS400';
-    end if;
-    had_password := exists (select from pg_catalog.jsonb_array_elements(api.user_sign_in_methods(project, person)) m
-                            where m ->> 'provider' = 'password');
-    update astapa.users u set password_hash = account_set_password.password_hash
-    where u.project_id = project and u.id = person;
-    -- Whoever knew the old password is signed out everywhere else; this browser stays signed in.
-    with other as (
-      update astapa.login_sessions s set ended_at = pg_catalog.now()
-      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
-      returning 1)
-    select pg_catalog.count(*)::integer into ended from other;
-    perform astapa.audit(project, case when had_password then 'user.password_changed' else 'user.password_set' end,
-      'user:' || person, pg_catalog.jsonb_build_object('by', 'user', 'sessions_ended', ended));
-    if mail is not null then
-      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
-        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
-    end if;
-    return ended;
-  end
-  $function$;
-comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
-grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
-    methods jsonb;
-  begin
-    if provider is null or provider not in ('google', 'github') then
-      raise exception 'only a Google or GitHub identity is unlinked here' using errcode = 'AS400';
-    end if;
-    methods := api.unlink_sign_in_method(project, person, provider, subject);
-    if mail is not null then
-      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
-        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
-    end if;
-    return methods;
-  end
-  $function$;
-comment on function api.account_unlink(bytea,text,text,integer,jsonb) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), and is mailed when mail is given.';
-grant execute on function api.account_unlink(bytea,text,text,integer,jsonb) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_member(project_id text, account_id bigint, role text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1949,6 +1709,34 @@ AS $function$
   $function$;
 comment on function api.add_member(text,bigint,text) is 'Lets an account administer the project as owner, admin or viewer. AS404 unknown project/account, AS409 twice.';
 grant execute on function api.add_member(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_passkey(session_hash bytea, user_id bigint, credential_id bytea, public_key bytea, sign_count bigint, transports text[], device_type text, backed_up boolean, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
+      raise exception using errcode = 'AS403',
+        message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
+    end if;
+    begin
+      insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count, transports,
+        device_type, backed_up, name)
+      values (project, credential_id, user_id, public_key, sign_count, coalesce(transports, '{}'), device_type,
+        backed_up, name);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'This passkey is registered already.';
+    end;
+    perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
+      'name', name, 'synced', device_type = 'multiDevice'));
+  end
+  $function$;
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_redirect_uri(project_id text, uri text)
@@ -2729,49 +2517,6 @@ comment on function api.client_credentials_grant(text,text) is 'Decides a client
 grant execute on function api.client_credentials_grant(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.confirm_email_change(token_hash bytea, old_mail jsonb DEFAULT NULL::jsonb)
- RETURNS bigint
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    change astapa.email_changes;
-    old_email text;
-  begin
-    update astapa.email_changes e set used_at = pg_catalog.now()
-    where e.project_id = project and e.token_hash = confirm_email_change.token_hash
-      and e.used_at is null and e.expires_at > pg_catalog.now()
-    returning * into change;
-    if change.user_id is null then
-      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
-    end if;
-    select u.email into old_email from astapa.users u
-    where u.project_id = project and u.id = change.user_id and u.deleted_at is null for no key update;
-    if old_email is null then
-      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
-    end if;
-    -- Taken since the request (someone signed up with it): refused, never two users with one address.
-    if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
-               where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
-                 and pg_catalog.lower(u.email) = pg_catalog.lower(change.new_email)) then
-      raise exception 'another account uses this address now' using errcode = 'AS409';
-    end if;
-    update astapa.users u set email = change.new_email, email_verified = true
-    where u.project_id = project and u.id = change.user_id;
-    perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
-      pg_catalog.jsonb_build_object('by', 'user'));
-    -- The old address is told, so a takeover through a stolen session does not go unnoticed.
-    if old_mail is not null then
-      perform api.queue_mail(project, old_mail || pg_catalog.jsonb_build_object('to', old_email));
-    end if;
-    return change.user_id;
-  end
-  $function$;
-comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
-grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.console_base_urls()
  RETURNS text[]
  LANGUAGE plpgsql
@@ -3273,32 +3018,6 @@ comment on function api.delete_machine_client(text) is 'Deletes a machine client
 grant execute on function api.delete_machine_client(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.delete_own_account(session_hash bytea, typed_email text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
- RETURNS boolean
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
-  begin
-    -- The typed confirmation: the person's own address, in any case.
-    if not exists (select from astapa.users u where u.project_id = project and u.id = person
-                   and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))) then
-      raise exception 'type your email address to confirm the deletion' using errcode = 'AS400';
-    end if;
-    -- The goodbye goes to the address before it is erased.
-    if mail is not null then
-      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
-        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
-    end if;
-    return astapa.erase_user(person);
-  end
-  $function$;
-comment on function api.delete_own_account(bytea,text,integer,jsonb) is 'After a fresh sign-in and with their email typed as confirmation, the person deletes their own account (astapa.erase_user; the app hears user.deleted), told by mail first. AS400 the typed email does not match; AS4G0 no live session (a deleted account has none); AS403 not fresh.';
-grant execute on function api.delete_own_account(bytea,text,integer,jsonb) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.delete_project(project_id text, confirm_name text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3363,18 +3082,6 @@ AS $function$
   $function$;
 comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first).';
 grant execute on function api.delete_project(text,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.describe_login_session(token_hash bytea, user_agent text)
- RETURNS void
- LANGUAGE sql
- SET search_path TO ''
-AS $function$
-    update astapa.login_sessions s set user_agent = pg_catalog.left(describe_login_session.user_agent, 512)
-    where s.project_id = astapa.current_project_id() and s.token_hash = describe_login_session.token_hash
-  $function$;
-comment on function api.describe_login_session(bytea,text) is 'Records which browser (User-Agent, cut to 512 characters) a new hosted-login session is, for the account page''s list of sessions.';
-grant execute on function api.describe_login_session(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.device_authorization_for_user_code(user_code text, buckets jsonb)
@@ -3492,19 +3199,19 @@ comment on function api.dynamic_client(text) is 'A dynamically registered client
 grant execute on function api.dynamic_client(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.email_change_pending(token_hash bytea)
- RETURNS text
+CREATE OR REPLACE FUNCTION api.email_code_link(link_hash bytea)
+ RETURNS jsonb
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-    select e.new_email from astapa.email_changes e
-    join astapa.users u on u.project_id = e.project_id and u.id = e.user_id
-    where e.project_id = astapa.current_project_id() and e.token_hash = email_change_pending.token_hash
-      and e.used_at is null and e.expires_at > pg_catalog.now() and u.deleted_at is null
+    select pg_catalog.jsonb_build_object('sign_in_request', c.sign_in_request,
+      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5)
+    from astapa.email_codes c
+    where c.project_id = astapa.current_project_id() and c.link_hash = email_code_link.link_hash
   $function$;
-comment on function api.email_change_pending(bytea) is 'The new address an unused, unexpired email-change link would set, or null: what the link''s page says on GET.';
-grant execute on function api.email_change_pending(bytea) to astapa_app;
+comment on function api.email_code_link(bytea) is 'What a magic link opens (its authorization request) and whether it still signs in; null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
+grant execute on function api.email_code_link(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.email_link_request(token_hash bytea)
@@ -4327,7 +4034,7 @@ AS $function$
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
             where u.project_id = list_environment_users.project_id and u.environment = current_mode
-              and u.id > coalesce(after_id, 0) and u.deleted_at is null
+              and u.id > coalesce(after_id, 0)
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
@@ -4646,7 +4353,7 @@ AS $function$
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
-            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0) and u.deleted_at is null
+            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0)
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
@@ -4808,6 +4515,36 @@ AS $function$
   $function$;
 comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links), or the error to retry after (the body is kept).';
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mail_email_code(email text, code_hash bytea, link_hash bytea, sign_in_request text, subject text, body_text text, body_html text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    found_user record;
+  begin
+    select u.id, u.email into found_user
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
+    -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
+    if not found then
+      return false;
+    end if;
+    -- One live code per person: a new one voids the ones before it.
+    update astapa.email_codes c set used_at = pg_catalog.now()
+    where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+    insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
+    values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+      pg_catalog.now() + interval '10 minutes');
+    perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+    return true;
+  end
+  $function$;
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. Returns false, silently, when nobody qualifies.';
+grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text, kind text, body_html text DEFAULT NULL::text, sign_in_request text DEFAULT NULL::text)
@@ -5083,6 +4820,63 @@ AS $function$
   $function$;
 comment on function api.own_factor(bytea) is 'The signed-in person''s own factor, for the hosted "manage two-step verification" page: the user behind a live session (its token''s hash), whether an app is set up, its sealed secret and unused recovery codes; null without a live session (the same liveness rules as api.login_session).';
 grant execute on function api.own_factor(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.own_passkeys(session_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'user_id', u.id::text,
+      'email', u.email,
+      'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
+      'passkeys', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', pg_catalog.encode(k.credential_id, 'hex'),
+          'name', k.name,
+          'created_at', k.created_at,
+          'last_used_at', k.last_used_at,
+          'synced', k.device_type = 'multiDevice',
+          'transports', pg_catalog.to_jsonb(k.transports)) order by k.created_at, k.credential_id)
+        from astapa.passkeys k
+        where k.project_id = u.project_id and k.user_id = u.id), '[]'::jsonb))
+    from astapa.users u
+    where u.project_id = astapa.current_project_id()
+      and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
+  $function$;
+comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash, their passkeys (never a key) and whether they signed in recently enough to add or remove one; null without a live session.';
+grant execute on function api.own_passkeys(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.passkey_for_sign_in(credential_id bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('user_id', k.user_id::text,
+      'public_key', pg_catalog.encode(k.public_key, 'hex'), 'transports', pg_catalog.to_jsonb(k.transports))
+    from astapa.passkeys k
+    join astapa.users u on u.project_id = k.project_id and u.id = k.user_id
+    join astapa.projects p on p.id = k.project_id
+    where k.project_id = astapa.current_project_id() and k.credential_id = passkey_for_sign_in.credential_id
+      and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.passkey_for_sign_in(bytea) is 'The public key and user of a credential of this project, to check an assertion with; null for a credential of another project, a removed one, or a disabled user or one of the other environment.';
+grant execute on function api.passkey_for_sign_in(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.passkey_refused(reason text, details jsonb)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    select astapa.audit(astapa.current_project_id(), 'sign_in.passkey_refused', 'passkey',
+      coalesce(details, '{}'::jsonb) || pg_catalog.jsonb_build_object('reason', reason))
+  $function$;
+comment on function api.passkey_refused(text,jsonb) is 'Audits a refused passkey ceremony (a replayed or unknown challenge, wrong origin or RP ID, a credential this project does not know, a bad signature, malformed data) with the reason and the address.';
+grant execute on function api.passkey_refused(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
@@ -5798,6 +5592,62 @@ comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,tex
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.redeem_email_code(email text, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    live astapa.email_codes;
+  begin
+    -- The person's live code, locked: two instances given guesses for it count them one after the other.
+    select c.* into live from astapa.email_codes c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    where c.project_id = astapa.current_project_id() and c.used_at is null and c.expires_at > pg_catalog.now()
+      and c.tries < 5 and not u.disabled and u.environment = p.mode
+      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
+    for update of c;
+    if not found then
+      return null;
+    end if;
+    if live.code_hash <> redeem_email_code.code_hash then
+      update astapa.email_codes c set tries = c.tries + 1
+      where c.project_id = live.project_id and c.link_hash = live.link_hash;
+      return null;
+    end if;
+    return astapa.use_email_code(live);
+  end
+  $function$;
+comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified, or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
+grant execute on function api.redeem_email_code(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.redeem_email_code_link(link_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    live astapa.email_codes;
+  begin
+    select c.* into live from astapa.email_codes c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
+      and not u.disabled and u.environment = p.mode
+    for update of c;
+    if not found then
+      return null;
+    end if;
+    return astapa.use_email_code(live);
+  end
+  $function$;
+comment on function api.redeem_email_code_link(bytea) is 'Signs in with the magic link of a live email code (the same code, used up): the user id, or null.';
+grant execute on function api.redeem_email_code_link(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.refresh_token_owner(token_hash bytea)
  RETURNS bigint
  LANGUAGE sql
@@ -5907,6 +5757,34 @@ comment on function api.remove_member(text,text) is 'Takes the member with this 
 grant execute on function api.remove_member(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_passkey(session_hash bytea, credential_id bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint := astapa.passkey_session_user(session_hash, true);
+    removed text;
+  begin
+    if person is null then
+      raise exception using errcode = 'AS403',
+        message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
+    end if;
+    delete from astapa.passkeys k
+    where k.project_id = astapa.current_project_id() and k.credential_id = remove_passkey.credential_id
+      and k.user_id = person
+    returning k.name into removed;
+    if removed is null then
+      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
+      pg_catalog.jsonb_build_object('name', removed));
+  end
+  $function$;
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited.';
+grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5988,6 +5866,24 @@ AS $function$
   $function$;
 comment on function api.remove_webhook_endpoint(text) is 'Removes the endpoint; deliveries still waiting are marked failed. AS404 when there is none.';
 grant execute on function api.remove_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rename_passkey(session_hash bytea, credential_id bytea, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    update astapa.passkeys k set name = rename_passkey.name
+    where k.project_id = astapa.current_project_id() and k.credential_id = rename_passkey.credential_id
+      and k.user_id = astapa.passkey_session_user(session_hash, false);
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
+    end if;
+  end
+  $function$;
+comment on function api.rename_passkey(bytea,bytea,text) is 'Renames one of the signed-in person''s passkeys; AS404 for anyone else''s or without a live session.';
+grant execute on function api.rename_passkey(bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.renewal_step(project_id text, now timestamp with time zone, xendit_account text)
@@ -6814,7 +6710,7 @@ AS $function$
         select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
         from astapa.users as u
         where u.project_id = search_environment_users.project_id and u.environment = current_mode
-          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null), '[]');
+          and u.id = q::bigint and u.id > coalesce(after_id, 0)), '[]');
     end if;
     if q like '@%' then
       domain := pg_catalog.substr(q, 2);
@@ -6823,7 +6719,7 @@ AS $function$
         from (select u.project_id, u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
                 and pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) = domain
-                and u.id > coalesce(after_id, 0) and u.deleted_at is null
+                and u.id > coalesce(after_id, 0)
               order by u.id limit page_size) as page), '[]');
     end if;
     -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
@@ -6832,7 +6728,7 @@ AS $function$
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.deleted_at is null and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
+                and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
                 and pg_catalog.lower(u.email) operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
@@ -7458,6 +7354,34 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint;
+  begin
+    if purpose = 'register' then
+      person := astapa.passkey_session_user(session_hash, true);
+      if person is null then
+        raise exception using errcode = 'AS403',
+          message = 'Adding a passkey needs a sign-in within the last 10 minutes.';
+      end if;
+    elsif purpose is distinct from 'sign_in' then
+      raise exception 'purpose is register or sign_in' using errcode = 'AS400';
+    end if;
+    -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
+    delete from astapa.webauthn_challenges c
+    where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
+    insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
+    values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+  end
+  $function$;
+comment on function api.start_passkey_challenge(bytea,text,bytea) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise).';
+grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_trial(project_id text, user_id bigint, plan_key text, now timestamp with time zone DEFAULT now())
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7545,6 +7469,20 @@ comment on function api.sweep_grants() is 'Deletes authorization codes a day pas
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.take_passkey_challenge(challenge_hash bytea, purpose text)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.webauthn_challenges c set used_at = pg_catalog.now()
+    where c.project_id = astapa.current_project_id() and c.challenge_hash = take_passkey_challenge.challenge_hash
+      and c.purpose = take_passkey_challenge.purpose and c.used_at is null and c.expires_at > pg_catalog.now()
+    returning pg_catalog.jsonb_build_object('user_id', c.user_id::text)
+  $function$;
+comment on function api.take_passkey_challenge(bytea,text) is 'Uses up an open challenge of this purpose before its response is checked, so a response is tried once: {user_id} (null for sign_in), or null when unknown, used, expired, of another purpose or another project.';
+grant execute on function api.take_passkey_challenge(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.tax_settings(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7574,8 +7512,7 @@ AS $function$
     granted jsonb;
   begin
     select u.disabled into user_disabled
-    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id
-      and u.deleted_at is null; -- a deleted account's tombstone is nobody
+    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id;
     if user_disabled is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     elsif user_disabled then
@@ -7870,7 +7807,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -7900,6 +7837,45 @@ AS $function$
   $function$;
 comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash; true when replaced. Security definer because the app role cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.use_passkey(credential_id bytea, sign_count bigint, backed_up boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    key astapa.passkeys;
+  begin
+    -- A row lock: two instances given one assertion queue here, and the counter lets only one through.
+    select * into key from astapa.passkeys k
+    where k.project_id = project and k.credential_id = use_passkey.credential_id
+    for update;
+    if not found then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'unknown');
+    end if;
+    if key.cloned_at is not null then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
+    end if;
+    -- WebAuthn §6.1.1: a counter that does not move forwards (when either is non-zero) means two copies of the
+    -- key exist. The credential is marked and refused from now on; the person adds a new passkey.
+    if (use_passkey.sign_count > 0 or key.sign_count > 0) and use_passkey.sign_count <= key.sign_count then
+      update astapa.passkeys k set cloned_at = pg_catalog.now()
+      where k.project_id = project and k.credential_id = key.credential_id;
+      perform astapa.audit(project, 'user.passkey_cloned', 'user:' || key.user_id, pg_catalog.jsonb_build_object(
+        'name', key.name, 'stored_count', key.sign_count, 'presented_count', use_passkey.sign_count));
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
+    end if;
+    update astapa.passkeys k set sign_count = use_passkey.sign_count, backed_up = use_passkey.backed_up,
+      last_used_at = pg_catalog.now()
+    where k.project_id = project and k.credential_id = key.credential_id;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', key.user_id::text,
+      'synced', key.device_type = 'multiDevice');
+  end
+  $function$;
+comment on function api.use_passkey(bytea,bigint,boolean) is 'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns {accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}.';
+grant execute on function api.use_passkey(bytea,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
@@ -8194,36 +8170,6 @@ AS $function$
   $function$;
 comment on function astapa.account_json(bigint) is 'A developer account as the dashboard sees it (never the password hash); null when there is none.';
 grant execute on function astapa.account_json(bigint) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.account_user(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)
- RETURNS bigint
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  declare
-    person bigint;
-    started timestamptz;
-  begin
-    select s.user_id, s.created_at into person, started
-    from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = account_user.session_hash
-      and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.deleted_at is null and u.environment = p.mode;
-    if person is null then
-      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
-    end if;
-    if fresh_seconds is not null and started < pg_catalog.now() - pg_catalog.make_interval(secs => fresh_seconds) then
-      raise exception 'sign in again to do this (a fresh sign-in is needed)' using errcode = 'AS403';
-    end if;
-    return person;
-  end
-  $function$;
-comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session, and not deleted). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live session; AS403 not fresh.';
-grant execute on function astapa.account_user(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
@@ -9266,52 +9212,6 @@ comment on function astapa.emit_user_created() is 'Trigger: every new user is a 
 grant execute on function astapa.emit_user_created() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.erase_user(user_id bigint)
- RETURNS boolean
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    deleted timestamptz;
-  begin
-    select u.deleted_at into deleted from astapa.users u
-    where u.project_id = project and u.id = erase_user.user_id for update;
-    if not found or deleted is not null then
-      return false; -- deleted already (or never here): a second deletion changes nothing
-    end if;
-    perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
-      'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
-    -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
-    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
-      password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
-    where u.project_id = project and u.id = erase_user.user_id;
-    delete from astapa.identities i where i.project_id = project and i.user_id = erase_user.user_id;
-    delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
-    delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
-    delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
-    update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
-    where c.project_id = project and c.user_id = erase_user.user_id;
-    update astapa.login_sessions s set ended_at = coalesce(s.ended_at, pg_catalog.now()), user_agent = null
-    where s.project_id = project and s.user_id = erase_user.user_id;
-    perform api.revoke_user_refresh_tokens(user_id, 'user_disabled');
-    update astapa.email_tokens t set used_at = pg_catalog.now()
-    where t.project_id = project and t.user_id = erase_user.user_id and t.used_at is null;
-    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
-    where b.project_id = project and b.user_id = erase_user.user_id and b.revoked_at is null;
-    update astapa.checkouts c set buyer_name = null, buyer_tax_id = null
-    where c.project_id = project and c.user_id = erase_user.user_id
-      and (c.buyer_name is not null or c.buyer_tax_id is not null);
-    update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
-    where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
-    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
-    return true;
-  end
-  $function$;
-comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address) and removes or blanks identities, factors, recovery codes, claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. False when already deleted.';
-grant execute on function astapa.erase_user(bigint) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text, user_id bigint)
  RETURNS void
  LANGUAGE plpgsql
@@ -9821,6 +9721,24 @@ AS $function$
   $function$;
 comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
 grant execute on function astapa.notify_payment_event() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.passkey_session_user(session_hash bytea, recent boolean)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select s.user_id
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = passkey_session_user.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
+  $function$;
+comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session, or null; with recent, only when they signed in within the last 10 minutes (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
+grant execute on function astapa.passkey_session_user(bytea,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.payment_feed_horizon(project_id text)
@@ -10497,6 +10415,16 @@ AS $function$
          or (value ->> 'remember_days')::numeric not between 0 and 90) then
         return 'mfa.remember_days must be a whole number of days from 0 to 90.';
       end if;
+    when 'passkeys' then
+      -- Passkey sign-in and management on the hosted login (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passkeys must be true or false.';
+      end if;
+    when 'email_codes' then
+      -- "Email me a code" on the sign-in page (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_codes must be true or false.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -10682,6 +10610,23 @@ comment on function astapa.url_origin(text) is 'scheme://host[:port] of an http(
 grant execute on function astapa.url_origin(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.email_codes c set used_at = pg_catalog.now()
+    where c.project_id = live.project_id and c.link_hash = live.link_hash;
+    -- The mailbox answered: the address is the person's.
+    update astapa.users u set email_verified = true
+    where u.project_id = live.project_id and u.id = live.user_id and not u.email_verified;
+    select astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || live.user_id, '{}');
+    select pg_catalog.jsonb_build_object('user_id', live.user_id::text);
+  $function$;
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), verifies the address, audits sign_in.email_code.';
+grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -10694,9 +10639,9 @@ AS $function$
       'mfa_enrolled', exists (select from astapa.user_factors f
         where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
-    where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
+    where u.project_id = user_json.project_id and u.id = user_json.user_id
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible or deleted (a tombstone, api.delete_own_account).';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -10737,7 +10682,7 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted'] $function$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

@@ -25,6 +25,7 @@ export const DOC_PAGES: DocPage[] = [
     title: "Second factor",
     summary: "Authenticator apps, recovery codes, policy, step-up, amr.",
   },
+  { slug: "passkeys", title: "Passkeys", summary: "Passkey sign-in, autofill, and managing them." },
   {
     slug: "account",
     title: "The account page",

@@ -570,6 +570,16 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
          or (value ->> 'remember_days')::numeric not between 0 and 90) then
         return 'mfa.remember_days must be a whole number of days from 0 to 90.';
       end if;
+    when 'passkeys' then
+      -- Passkey sign-in and management on the hosted login (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passkeys must be true or false.';
+      end if;
+    when 'email_codes' then
+      -- "Email me a code" on the sign-in page (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_codes must be true or false.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -680,7 +690,7 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email, social_login, mfa, mail_sender_name, mail_texts and branding, each validated (AS400 with the '
+  'require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name, mail_texts and branding, each validated (AS400 with the '
   'reason); other settings are kept. '
   'Audited as project.settings without secrets.';
 

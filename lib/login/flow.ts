@@ -122,7 +122,7 @@ export async function countAttempt(
   c: Ctx,
   project: Project,
   email: string,
-  action: "sign_in.failed" | "password_reset.requested" | "verification.resent",
+  action: "sign_in.failed" | "password_reset.requested" | "verification.resent" | "email_code.requested",
 ): Promise<void> {
   const limits = buckets(c, project, email, "mail");
   const locked = await asApp(c.var.deps.sql, project.id, async (tx) => {

@@ -19,6 +19,8 @@ import { enabledProviders, type ProviderId } from "./social/providers.ts";
 import type { ThirdParty } from "./dynamic_client_target.ts";
 import { brandOf } from "../branding/brand.ts";
 import { useBrand } from "../branding/use_brand.ts";
+import { passkeysEnabled } from "./passkeys/settings.ts";
+import { emailCodesEnabled } from "./email_codes.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -40,6 +42,10 @@ export type AuthPageData = {
   thirdParty?: ThirdParty;
   /** Someone is signed in already: ask them to allow the (dynamically registered) client instead. */
   consent?: boolean;
+  /** The project offers passkeys (docs/passkeys.md). */
+  passkeys?: boolean;
+  /** The project offers sign-in by emailed code (docs/passkeys.md). */
+  emailCodes?: boolean;
 };
 
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
@@ -82,6 +88,8 @@ export function authPageData(
     request: requestQuery(query),
     csrf: csrfToken(c),
     ...(request.thirdParty ? { thirdParty: request.thirdParty } : {}),
+    ...(passkeysEnabled(request.project) ? { passkeys: true } : {}),
+    ...(emailCodesEnabled(request.project) ? { emailCodes: true } : {}),
     ...extra,
   };
 }

@@ -27,6 +27,8 @@ import { Field } from "@/components/login/AuthCard.tsx";
 import { enabledProviders } from "@/lib/login/social/providers.ts";
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
+import { Island } from "@/lib/islands/Island.tsx";
+import PasskeyButton from "@/islands/PasskeyButton.tsx";
 
 const SignInForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
@@ -132,6 +134,26 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
       fieldHasFocus={data.error === "wrongCredentials"}
       after={
         <>
+          {data.passkeys && (
+            <Island
+              of={PasskeyButton}
+              props={{
+                purpose: "sign_in" as const,
+                action: `/auth/passkey?lang=${data.lang}`,
+                request: data.request,
+                csrf: data.csrf,
+                label: t.passkeySignIn,
+                cancelled: t.passkeyCancelled,
+                // Not again after a refusal: the page would otherwise offer the same passkey in a loop.
+                autofill: data.error !== "passkeyFailed",
+              }}
+            />
+          )}
+          {data.emailCodes && (
+            <p>
+              <a href={flowHref("/auth/email-code", data)}>{t.emailCodeOffer}</a>
+            </p>
+          )}
           <p>
             <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
           </p>
@@ -146,7 +168,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
         label={t.email}
         type="email"
         value={data.email}
-        autocomplete="username"
+        autocomplete={data.passkeys ? "username webauthn" : "username"}
         invalid={!!data.error}
         focus={data.error === "wrongCredentials"}
       />

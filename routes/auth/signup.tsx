@@ -14,7 +14,9 @@ import {
   flowHref,
   readAuthForm,
 } from "@/lib/login/pages.ts";
-import { MESSAGES } from "@/lib/login/i18n.ts";
+import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { requestQuery } from "@/lib/login/authorize_request.ts";
+import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { newVerification, requiresVerifiedEmail } from "@/lib/login/verification.ts";
 import { Field } from "@/components/login/AuthCard.tsx";
 import { enabledProviders } from "@/lib/login/social/providers.ts";
@@ -60,7 +62,12 @@ export const handler: Handlers<AuthPageData> = {
     }
     if (requiresVerifiedEmail(request)) return again({ notice: "checkEmail" }, 200);
     // A project that requires a second factor has the new person set one up before the app gets a code.
-    return await afterFirstFactor(c, request, posted.query, userId, ["pwd"]);
+    // A project with passkeys offers the new person one first; "Back to the app" then brings a fresh code.
+    const query = requestQuery(posted.query);
+    const onward = passkeysEnabled(request.project)
+      ? `/auth/passkeys?${query}${query ? "&" : ""}welcome=1&lang=${pickLang(c)}`
+      : undefined;
+    return await afterFirstFactor(c, request, posted.query, userId, ["pwd"], { onward });
   },
 };
 

@@ -57,6 +57,24 @@ await asApp(t.db.sql, project.id, async (tx) => {
     (select array_agg(decode(h, 'hex')) from unnest(${hashes}::text[]) h))`;
   await tx`select api.start_login_session(${budi}, ${await sha256(budiSession)}, 3600, '{mfa,otp,pwd}')`;
 });
+// A project with passkeys and email codes on (issue 20): its sign-in page shows their button and link, and a
+// signed-in person's /auth/passkeys page its list and "Add a passkey".
+const keys = await seedProject(t.db.sql, {
+  name: "Toko Kunci",
+  redirectUri: "https://kunci.example/cb",
+  settings: { passkeys: true, email_codes: true },
+});
+const keysLogin = new URLSearchParams({
+  client_id: keys.clientId,
+  redirect_uri: keys.redirectUri,
+  state: "s",
+});
+const citraSession = randomSecret();
+await asApp(t.db.sql, keys.id, async (tx) => {
+  const [citra] =
+    await tx`select api.create_user(${keys.id}, 'citra@example.com', null, true) ->> 'id' as id`;
+  await tx`select api.start_login_session(${citra.id}, ${await sha256(citraSession)}, 3600, '{pwd}')`;
+});
 const developer = await signInDeveloper(t, "a11y@dev.example");
 await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, developer.accountId, "owner"));
 await asApp(t.db.sql, project.id, async (tx) => {
@@ -99,6 +117,8 @@ const HOSTED = [
   `/auth/verify?client_id=${project.clientId}&confirmed=1`,
   `/auth/mfa?${login}`,
   `/account/email?client_id=${project.clientId}&token=expired`,
+  `/auth/login?${keysLogin}`,
+  `/auth/email-code?${keysLogin}`,
   `/no-such-page`,
 ];
 
@@ -126,6 +146,15 @@ for (const lang of ["en", "id"] as const) {
       await page.goto(`${t.origin}${manage}`);
       assert.equal(await page.locator("#code").count(), 1, "the manage form is shown");
       for (const violation of await seriousViolations(page)) found.push(`${manage} → ${violation}`);
+      await page.context().addCookies([{
+        name: `astapa_session_${keys.id}`,
+        value: citraSession,
+        url: t.origin,
+      }]);
+      const passkeys = `/auth/passkeys?${keysLogin}`;
+      await page.goto(`${t.origin}${passkeys}`);
+      assert.equal(await page.locator("ul.passkeys").count(), 1, "the passkeys page is shown");
+      for (const violation of await seriousViolations(page)) found.push(`${passkeys} → ${violation}`);
       assert.deepEqual(found, []);
     } finally {
       await close();

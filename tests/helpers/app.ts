@@ -27,7 +27,7 @@ export type TestApp = {
  * origin is the issuer (strict clients check that discovery and tokens name the address they called).
  */
 export async function testApp(
-  options: { env?: Record<string, string>; listen?: boolean } = {},
+  options: { env?: Record<string, string>; listen?: boolean; localhost?: boolean } = {},
 ): Promise<TestApp> {
   const logs: Record<string, unknown>[] = [];
   configureLog("debug", (line) => logs.push(JSON.parse(line)));
@@ -39,7 +39,9 @@ export async function testApp(
       (req, info) => served.app!.fetch(req, info),
     )
     : null;
-  const origin = server ? `http://127.0.0.1:${server.addr.port}` : "http://astapa.test";
+  // `localhost`: WebAuthn takes a host name, never an IP address, as its RP ID (tests/e2e/passkeys_test.ts).
+  const host = options.localhost ? "localhost" : "127.0.0.1";
+  const origin = server ? `http://${host}:${server.addr.port}` : "http://astapa.test";
   const db = await testDatabase();
   const config = loadConfig({ ASTAPA_BASE_URL: origin, DATABASE_URL: db.url, ...options.env });
   const deps = await createDeps({

@@ -60,6 +60,7 @@ export function writeChallenge(c: Ctx, projectId: string, token: string | null):
  * A first factor passed (`amr`, e.g. ["pwd"]): either the sign-in completes (session and code, or the consent
  * page first when `consentFirst`), or a challenge starts and the browser goes to the second-factor page.
  * `stepUp`: a signed-in person must present a factor whatever they have (acr_values on a live session).
+ * `onward`: where a sign-in that needs no second factor goes instead of the app (no code is issued).
  */
 export function afterFirstFactor(
   c: Ctx,
@@ -67,7 +68,7 @@ export function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  options?: { stepUp?: boolean },
+  options?: { stepUp?: boolean; onward?: string },
 ): Promise<Response>;
 export function afterFirstFactor(
   c: Ctx,
@@ -83,16 +84,22 @@ export async function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  { consentFirst = false, stepUp = false }: { consentFirst?: boolean; stepUp?: boolean } = {},
+  { consentFirst = false, stepUp = false, onward }: {
+    consentFirst?: boolean;
+    stepUp?: boolean;
+    onward?: string;
+  } = {},
 ): Promise<Response | PageResult<AuthPageData>> {
   const code = randomSecret();
   const token = randomSecret();
   const session = await newBrowserSession(c, request);
   const { sql } = c.var.deps;
-  const codeRecord = consentFirst ? null : await codeRequest(request, code);
+  // `onward`: a page of ours comes first (a new person is offered a passkey); the code comes later, fresh.
+  const codeRecord = consentFirst || onward ? null : await codeRequest(request, code);
   const required = stepUp || mfaOwed(request.project, request.acrValues, amr);
-  if (mfaPolicy(request.project) === "off") {
-    // Nobody is asked for a second factor in this project: sign in as before factors existed.
+  if (mfaPolicy(request.project) === "off" || amr.includes("mfa")) {
+    // Nobody is asked for a second factor in this project, or the first one was two already (a passkey that
+    // verified the person): sign in as before factors existed.
     await completeSignIn(sql, request.project.id, userId, codeRecord, session.record, { amr });
   } else {
     const tokenHash = await sha256(token);
@@ -116,5 +123,6 @@ export async function afterFirstFactor(
   }
   writeSession(c, request.project.id, session.token);
   if (consentFirst) return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
+  if (onward) return c.redirect(onward, 303);
   return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
 }

@@ -1,0 +1,125 @@
+/**
+ * The hosted "passkeys" page (/auth/passkeys): the signed-in person's passkeys with when each was added and
+ * last used, renaming and removing them (plain forms), and adding one (an island: hidden without WebAuthn).
+ * Adding and removing need a sign-in within the last 10 minutes; the page says so and links to sign in again.
+ */
+import type { AuthPageData } from "@/lib/login/pages.ts";
+import { flowHref } from "@/lib/login/pages.ts";
+import { type Lang, type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
+import type { OwnPasskeys } from "@/db/passkeys.ts";
+import { Island } from "@/lib/islands/Island.tsx";
+import PasskeyButton from "@/islands/PasskeyButton.tsx";
+import { AuthCard } from "./AuthCard.tsx";
+
+export type PasskeysData = AuthPageData & {
+  /** list: the person's passkeys; off: the project does not use passkeys; signedOut: no live session. */
+  mode?: "list" | "off" | "signedOut";
+  keys?: OwnPasskeys["passkeys"];
+  /** Signed in within the last 10 minutes: may add and remove. */
+  recent?: boolean;
+  /** Right after sign-up: the page offers a first passkey. */
+  welcome?: boolean;
+  done?: MessageKey;
+};
+
+const day = (lang: Lang, iso: string) =>
+  new Date(iso).toLocaleDateString(lang === "id" ? "id-ID" : "en-GB", {
+    dateStyle: "medium",
+    timeZone: "UTC",
+  });
+
+export function Passkeys({ data }: { data: PasskeysData }) {
+  const t = MESSAGES[data.lang];
+  const other = data.lang === "en" ? "id" : "en";
+  const back = flowHref("/auth/login", data);
+  const again = `/auth/login?${data.request}${data.request ? "&" : ""}prompt=login&lang=${data.lang}`;
+  const action = `/auth/passkeys?lang=${data.lang}`;
+  return (
+    <AuthCard
+      lang={data.lang}
+      title="passkeysTitle"
+      subtitle="passkeysFor"
+      appName={data.appName}
+      error={data.error}
+      switchHref={flowHref("/auth/passkeys", data, other)}
+    >
+      {data.mode === "off" && <p>{t.passkeysOff}</p>}
+      {data.mode === "signedOut" && (
+        <>
+          <p>{t.passkeysSignedOut}</p>
+          <p>
+            <a class="button" href={back}>{t.signInTitle}</a>
+          </p>
+        </>
+      )}
+      {data.mode === "list" && (
+        <>
+          {data.done && <p role="status">{t[data.done]}</p>}
+          <p>{data.welcome ? t.passkeysOffer : t.passkeysIntro}</p>
+          {(data.keys ?? []).length === 0 && <p>{t.passkeysNone}</p>}
+          <ul class="passkeys">
+            {(data.keys ?? []).map((key) => (
+              <li>
+                <strong>{key.name}</strong>
+                <br />
+                <small>
+                  {t.passkeyCreated} {day(data.lang, key.created_at)} · {key.last_used_at
+                    ? `${t.passkeyLastUsed} ${day(data.lang, key.last_used_at)}`
+                    : t.passkeyNeverUsed}
+                  {" · "}
+                  {key.synced ? t.passkeySynced : t.passkeyOneDevice}
+                </small>
+                <form method="post" action={action} class="inline">
+                  <input type="hidden" name="request" value={data.request} />
+                  <input type="hidden" name="csrf" value={data.csrf} />
+                  <input type="hidden" name="id" value={key.id} />
+                  <label for={`rename-${key.id}`}>{t.passkeyRenameLabel}</label>
+                  <input
+                    id={`rename-${key.id}`}
+                    name="name"
+                    type="text"
+                    maxlength={64}
+                    value={key.name}
+                    required
+                  />
+                  <button type="submit" name="action" value="rename" class="secondary">
+                    {t.passkeyRename}
+                  </button>
+                  {data.recent && (
+                    <button type="submit" name="action" value="remove" class="secondary">
+                      {t.passkeyRemove}
+                    </button>
+                  )}
+                </form>
+              </li>
+            ))}
+          </ul>
+          {data.recent
+            ? (
+              <Island
+                of={PasskeyButton}
+                props={{
+                  purpose: "register" as const,
+                  action,
+                  request: data.request,
+                  csrf: data.csrf,
+                  label: t.passkeyAdd,
+                  cancelled: t.passkeyCancelled,
+                  nameLabel: t.passkeyName,
+                  defaultName: t.passkeyDefaultName,
+                }}
+              />
+            )
+            : (
+              <p>
+                {t.passkeysNotRecent} <a href={again}>{t.signInAgain}</a>
+              </p>
+            )}
+          <p>
+            <a class="button" href={back}>{t.manageBack}</a>
+          </p>
+        </>
+      )}
+    </AuthCard>
+  );
+}

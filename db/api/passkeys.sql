@@ -1,0 +1,314 @@
+-- Passkeys (issue 20): the state of WebAuthn ceremonies and credentials. @simplewebauthn/server checks
+-- attestations and assertions in TypeScript (origin, RP ID, challenge, signature); these functions keep what
+-- every instance must agree on: a challenge is open once and briefly, a credential belongs to one user of one
+-- project, and its sign counter only goes forwards (checked here under a row lock, so two instances given the
+-- same assertion cannot both accept it).
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own users' passkeys" on astapa.passkeys;
+create policy "a project reads its own users' passkeys" on astapa.passkeys
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project adds passkeys for its own users" on astapa.passkeys;
+create policy "a project adds passkeys for its own users" on astapa.passkeys
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own users' passkeys" on astapa.passkeys;
+create policy "a project updates its own users' passkeys" on astapa.passkeys
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project removes its own users' passkeys" on astapa.passkeys;
+create policy "a project removes its own users' passkeys" on astapa.passkeys
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own passkey challenges" on astapa.webauthn_challenges;
+create policy "a project reads its own passkey challenges" on astapa.webauthn_challenges
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project opens its own passkey challenges" on astapa.webauthn_challenges;
+create policy "a project opens its own passkey challenges" on astapa.webauthn_challenges
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project uses up its own passkey challenges" on astapa.webauthn_challenges;
+create policy "a project uses up its own passkey challenges" on astapa.webauthn_challenges
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project clears its own old passkey challenges" on astapa.webauthn_challenges;
+create policy "a project clears its own old passkey challenges" on astapa.webauthn_challenges
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+create or replace function astapa.passkey_session_user(session_hash bytea, recent boolean) returns bigint
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select s.user_id
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = passkey_session_user.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
+  $$;
+
+comment on function astapa.passkey_session_user(bytea, boolean) is
+  'The user of a live session, or null; with recent, only when they signed in within the last 10 minutes '
+  '(adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
+
+grant execute on function astapa.passkey_session_user(bytea, boolean) to astapa_app;
+
+create or replace function api.own_passkeys(session_hash bytea) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'user_id', u.id::text,
+      'email', u.email,
+      'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
+      'passkeys', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', pg_catalog.encode(k.credential_id, 'hex'),
+          'name', k.name,
+          'created_at', k.created_at,
+          'last_used_at', k.last_used_at,
+          'synced', k.device_type = 'multiDevice',
+          'transports', pg_catalog.to_jsonb(k.transports)) order by k.created_at, k.credential_id)
+        from astapa.passkeys k
+        where k.project_id = u.project_id and k.user_id = u.id), '[]'::jsonb))
+    from astapa.users u
+    where u.project_id = astapa.current_project_id()
+      and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
+  $$;
+
+comment on function api.own_passkeys(bytea) is
+  'The signed-in person behind a session token hash, their passkeys (never a key) and whether they signed in '
+  'recently enough to add or remove one; null without a live session.';
+
+grant execute on function api.own_passkeys(bytea) to astapa_app;
+
+create or replace function api.start_passkey_challenge(challenge_hash bytea, purpose text,
+  session_hash bytea default null)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    person bigint;
+  begin
+    if purpose = 'register' then
+      person := astapa.passkey_session_user(session_hash, true);
+      if person is null then
+        raise exception using errcode = 'AS403',
+          message = 'Adding a passkey needs a sign-in within the last 10 minutes.';
+      end if;
+    elsif purpose is distinct from 'sign_in' then
+      raise exception 'purpose is register or sign_in' using errcode = 'AS400';
+    end if;
+    -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
+    delete from astapa.webauthn_challenges c
+    where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
+    insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
+    values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+  end
+  $$;
+
+comment on function api.start_passkey_challenge(bytea, text, bytea) is
+  'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names '
+  'the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; '
+  'AS403 otherwise).';
+
+grant execute on function api.start_passkey_challenge(bytea, text, bytea) to astapa_app;
+
+create or replace function api.take_passkey_challenge(challenge_hash bytea, purpose text) returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    update astapa.webauthn_challenges c set used_at = pg_catalog.now()
+    where c.project_id = astapa.current_project_id() and c.challenge_hash = take_passkey_challenge.challenge_hash
+      and c.purpose = take_passkey_challenge.purpose and c.used_at is null and c.expires_at > pg_catalog.now()
+    returning pg_catalog.jsonb_build_object('user_id', c.user_id::text)
+  $$;
+
+comment on function api.take_passkey_challenge(bytea, text) is
+  'Uses up an open challenge of this purpose before its response is checked, so a response is tried once: '
+  '{user_id} (null for sign_in), or null when unknown, used, expired, of another purpose or another project.';
+
+grant execute on function api.take_passkey_challenge(bytea, text) to astapa_app;
+
+create or replace function api.add_passkey(session_hash bytea, user_id bigint, credential_id bytea,
+  public_key bytea, sign_count bigint, transports text[], device_type text, backed_up boolean, name text)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
+      raise exception using errcode = 'AS403',
+        message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
+    end if;
+    begin
+      insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count, transports,
+        device_type, backed_up, name)
+      values (project, credential_id, user_id, public_key, sign_count, coalesce(transports, '{}'), device_type,
+        backed_up, name);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'This passkey is registered already.';
+    end;
+    perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
+      'name', name, 'synced', device_type = 'multiDevice'));
+  end
+  $$;
+
+comment on function api.add_passkey(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text) is
+  'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session '
+  'must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+
+grant execute on function api.add_passkey(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text)
+  to astapa_app;
+
+create or replace function api.passkey_for_sign_in(credential_id bytea) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('user_id', k.user_id::text,
+      'public_key', pg_catalog.encode(k.public_key, 'hex'), 'transports', pg_catalog.to_jsonb(k.transports))
+    from astapa.passkeys k
+    join astapa.users u on u.project_id = k.project_id and u.id = k.user_id
+    join astapa.projects p on p.id = k.project_id
+    where k.project_id = astapa.current_project_id() and k.credential_id = passkey_for_sign_in.credential_id
+      and not u.disabled and u.environment = p.mode
+  $$;
+
+comment on function api.passkey_for_sign_in(bytea) is
+  'The public key and user of a credential of this project, to check an assertion with; null for a credential '
+  'of another project, a removed one, or a disabled user or one of the other environment.';
+
+grant execute on function api.passkey_for_sign_in(bytea) to astapa_app;
+
+create or replace function api.use_passkey(credential_id bytea, sign_count bigint, backed_up boolean)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    key astapa.passkeys;
+  begin
+    -- A row lock: two instances given one assertion queue here, and the counter lets only one through.
+    select * into key from astapa.passkeys k
+    where k.project_id = project and k.credential_id = use_passkey.credential_id
+    for update;
+    if not found then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'unknown');
+    end if;
+    if key.cloned_at is not null then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
+    end if;
+    -- WebAuthn §6.1.1: a counter that does not move forwards (when either is non-zero) means two copies of the
+    -- key exist. The credential is marked and refused from now on; the person adds a new passkey.
+    if (use_passkey.sign_count > 0 or key.sign_count > 0) and use_passkey.sign_count <= key.sign_count then
+      update astapa.passkeys k set cloned_at = pg_catalog.now()
+      where k.project_id = project and k.credential_id = key.credential_id;
+      perform astapa.audit(project, 'user.passkey_cloned', 'user:' || key.user_id, pg_catalog.jsonb_build_object(
+        'name', key.name, 'stored_count', key.sign_count, 'presented_count', use_passkey.sign_count));
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
+    end if;
+    update astapa.passkeys k set sign_count = use_passkey.sign_count, backed_up = use_passkey.backed_up,
+      last_used_at = pg_catalog.now()
+    where k.project_id = project and k.credential_id = key.credential_id;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', key.user_id::text,
+      'synced', key.device_type = 'multiDevice');
+  end
+  $$;
+
+comment on function api.use_passkey(bytea, bigint, boolean) is
+  'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move '
+  'forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns '
+  '{accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}.';
+
+grant execute on function api.use_passkey(bytea, bigint, boolean) to astapa_app;
+
+create or replace function api.passkey_refused(reason text, details jsonb) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select astapa.audit(astapa.current_project_id(), 'sign_in.passkey_refused', 'passkey',
+      coalesce(details, '{}'::jsonb) || pg_catalog.jsonb_build_object('reason', reason))
+  $$;
+
+comment on function api.passkey_refused(text, jsonb) is
+  'Audits a refused passkey ceremony (a replayed or unknown challenge, wrong origin or RP ID, a credential '
+  'this project does not know, a bad signature, malformed data) with the reason and the address.';
+
+grant execute on function api.passkey_refused(text, jsonb) to astapa_app;
+
+create or replace function api.rename_passkey(session_hash bytea, credential_id bytea, name text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    update astapa.passkeys k set name = rename_passkey.name
+    where k.project_id = astapa.current_project_id() and k.credential_id = rename_passkey.credential_id
+      and k.user_id = astapa.passkey_session_user(session_hash, false);
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
+    end if;
+  end
+  $$;
+
+comment on function api.rename_passkey(bytea, bytea, text) is
+  'Renames one of the signed-in person''s passkeys; AS404 for anyone else''s or without a live session.';
+
+grant execute on function api.rename_passkey(bytea, bytea, text) to astapa_app;
+
+create or replace function api.remove_passkey(session_hash bytea, credential_id bytea) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    person bigint := astapa.passkey_session_user(session_hash, true);
+    removed text;
+  begin
+    if person is null then
+      raise exception using errcode = 'AS403',
+        message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
+    end if;
+    delete from astapa.passkeys k
+    where k.project_id = astapa.current_project_id() and k.credential_id = remove_passkey.credential_id
+      and k.user_id = person
+    returning k.name into removed;
+    if removed is null then
+      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
+      pg_catalog.jsonb_build_object('name', removed));
+  end
+  $$;
+
+comment on function api.remove_passkey(bytea, bytea) is
+  'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone '
+  'else''s. Audited.';
+
+grant execute on function api.remove_passkey(bytea, bytea) to astapa_app;

@@ -1,0 +1,57 @@
+/** Typed calls for sign-in by emailed code or magic link (db/api/email_codes.sql). */
+import { z } from "zod";
+import { asApp, type Sql } from "./client.ts";
+import { result } from "./result.ts";
+import type { Mail } from "@/lib/login/mail.ts";
+
+/** Mails a code and link to the user behind `email`; silent (false) when there is nobody. */
+export async function mailEmailCode(
+  sql: Sql,
+  projectId: string,
+  email: string,
+  hashes: { code: Uint8Array; link: Uint8Array },
+  signInRequest: string,
+  mail: Mail,
+): Promise<boolean> {
+  return await asApp(sql, projectId, (tx) =>
+    result(
+      tx`select api.mail_email_code(${email}, ${hashes.code}, ${hashes.link}, ${signInRequest}, ${mail.subject},
+        ${mail.body}, ${mail.html}) as result`,
+      z.boolean(),
+    ), { actor: "hosted_login" });
+}
+
+const Redeemed = z.object({ user_id: z.string() }).nullable();
+
+/** The user a code for `email` signs in (their address now verified), or null; a wrong code spends a try. */
+export async function redeemEmailCode(sql: Sql, projectId: string, email: string, codeHash: Uint8Array) {
+  return await asApp(
+    sql,
+    projectId,
+    (tx) => result(tx`select api.redeem_email_code(${email}, ${codeHash}) as result`, Redeemed),
+    { actor: "hosted_login" },
+  );
+}
+
+/** The user a magic link signs in, or null (used, expired, voided, unknown). */
+export async function redeemEmailCodeLink(sql: Sql, projectId: string, linkHash: Uint8Array) {
+  return await asApp(
+    sql,
+    projectId,
+    (tx) => result(tx`select api.redeem_email_code_link(${linkHash}) as result`, Redeemed),
+    { actor: "hosted_login" },
+  );
+}
+
+/** What a magic link opens and whether it still works; null for a token the project never mailed. */
+export async function emailCodeLink(sql: Sql, projectId: string, linkHash: Uint8Array) {
+  return await asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(
+        tx`select api.email_code_link(${linkHash}) as result`,
+        z.object({ sign_in_request: z.string(), usable: z.boolean() }).nullable(),
+      ),
+  );
+}

@@ -1,0 +1,169 @@
+/** Typed calls for passkeys (db/api/passkeys.sql): challenges, credentials, and a person's own list. */
+import { z } from "zod";
+import { asApp, type Sql } from "./client.ts";
+import { result } from "./result.ts";
+
+export type PasskeyPurpose = "register" | "sign_in";
+
+/** Opens a ceremony's challenge (its hash); `register` needs the recent session it is bound to. */
+export async function startPasskeyChallenge(
+  sql: Sql,
+  projectId: string,
+  challengeHash: Uint8Array,
+  purpose: PasskeyPurpose,
+  sessionHash: Uint8Array | null = null,
+): Promise<void> {
+  await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.start_passkey_challenge(${challengeHash}, ${purpose}, ${sessionHash})`,
+  );
+}
+
+/** Uses up an open challenge: whose it was (null user for sign-in), or null when it is not open. */
+export async function takePasskeyChallenge(
+  sql: Sql,
+  projectId: string,
+  challengeHash: Uint8Array,
+  purpose: PasskeyPurpose,
+): Promise<{ user_id: string | null } | null> {
+  return await asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(
+        tx`select api.take_passkey_challenge(${challengeHash}, ${purpose}) as result`,
+        z.object({ user_id: z.string().nullable() }).nullable(),
+      ),
+  );
+}
+
+export type NewPasskey = {
+  credentialId: Uint8Array;
+  publicKey: Uint8Array;
+  signCount: number;
+  transports: string[];
+  deviceType: "singleDevice" | "multiDevice";
+  backedUp: boolean;
+  name: string;
+};
+
+/** Stores a verified passkey for `userId`, whose recent session `sessionHash` must be. */
+export async function addPasskey(
+  sql: Sql,
+  projectId: string,
+  sessionHash: Uint8Array,
+  userId: string,
+  key: NewPasskey,
+): Promise<void> {
+  await asApp(
+    sql,
+    projectId,
+    (tx) =>
+      tx`select api.add_passkey(${sessionHash}, ${userId}, ${key.credentialId}, ${key.publicKey},
+      ${key.signCount}, ${key.transports}, ${key.deviceType}, ${key.backedUp}, ${key.name})`,
+    {
+      actor: "hosted_login",
+    },
+  );
+}
+
+const StoredPasskey = z.object({
+  user_id: z.string(),
+  public_key: z.string(),
+  transports: z.array(z.string()),
+});
+export type StoredPasskey = z.infer<typeof StoredPasskey>;
+
+/** The credential's user and public key (hex), or null for one this project does not know. */
+export async function passkeyForSignIn(
+  sql: Sql,
+  projectId: string,
+  credentialId: Uint8Array,
+): Promise<StoredPasskey | null> {
+  return await asApp(
+    sql,
+    projectId,
+    (tx) => result(tx`select api.passkey_for_sign_in(${credentialId}) as result`, StoredPasskey.nullable()),
+  );
+}
+
+const Use = z.union([
+  z.object({ accepted: z.literal(true), user_id: z.string(), synced: z.boolean() }),
+  z.object({ accepted: z.literal(false), reason: z.enum(["unknown", "cloned"]) }),
+]);
+
+/** Records a verified assertion's counter; refused when the counter went backwards (a cloned key). */
+export async function usePasskey(
+  sql: Sql,
+  projectId: string,
+  credentialId: Uint8Array,
+  signCount: number,
+  backedUp: boolean,
+): Promise<z.infer<typeof Use>> {
+  return await asApp(
+    sql,
+    projectId,
+    (tx) => result(tx`select api.use_passkey(${credentialId}, ${signCount}, ${backedUp}) as result`, Use),
+    { actor: "hosted_login" },
+  );
+}
+
+/** Audits a refused ceremony with its reason and details (the address, never key material). */
+export async function passkeyRefused(
+  sql: Sql,
+  projectId: string,
+  reason: string,
+  details: Record<string, string>,
+): Promise<void> {
+  await asApp(sql, projectId, (tx) => tx`select api.passkey_refused(${reason}, ${tx.json(details)})`, {
+    actor: "hosted_login",
+  });
+}
+
+const OwnPasskeys = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  recent: z.boolean(),
+  passkeys: z.array(z.object({
+    id: z.string(),
+    name: z.string(),
+    created_at: z.string(),
+    last_used_at: z.string().nullable(),
+    synced: z.boolean(),
+    transports: z.array(z.string()),
+  })),
+});
+export type OwnPasskeys = z.infer<typeof OwnPasskeys>;
+
+/** The signed-in person's passkeys behind a session token hash, or null without a live session. */
+export async function ownPasskeys(
+  sql: Sql,
+  projectId: string,
+  sessionHash: Uint8Array,
+): Promise<OwnPasskeys | null> {
+  return await asApp(
+    sql,
+    projectId,
+    (tx) => result(tx`select api.own_passkeys(${sessionHash}) as result`, OwnPasskeys.nullable()),
+  );
+}
+
+/** Renames (name given) or removes (null) one of the signed-in person's passkeys. */
+export async function changeOwnPasskey(
+  sql: Sql,
+  projectId: string,
+  sessionHash: Uint8Array,
+  credentialId: Uint8Array,
+  name: string | null,
+): Promise<void> {
+  await asApp(
+    sql,
+    projectId,
+    (tx) =>
+      name === null
+        ? tx`select api.remove_passkey(${sessionHash}, ${credentialId})`
+        : tx`select api.rename_passkey(${sessionHash}, ${credentialId}, ${name})`,
+    { actor: "hosted_login" },
+  );
+}

@@ -1,0 +1,211 @@
+/**
+ * The two passkey ceremonies, server side. @simplewebauthn/server makes the options and checks what the
+ * browser returns (CBOR, COSE, signatures, origin, RP ID, flags); this module binds them to Astapa: the RP ID
+ * is the deployment's host and the only origin its ASTAPA_BASE_URL, each challenge is opened in Postgres and
+ * used up before its response is checked (so it is tried once, on any instance), and the sign counter is
+ * compared in Postgres under a row lock. Every refusal says why in a reason the caller audits.
+ */
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from "@simplewebauthn/server";
+import type { Ctx } from "@/lib/app_env.ts";
+import {
+  addPasskey,
+  type OwnPasskeys,
+  passkeyForSignIn,
+  type PasskeyPurpose,
+  startPasskeyChallenge,
+  takePasskeyChallenge,
+  usePasskey,
+} from "@/db/passkeys.ts";
+import { base64url, sha256 } from "@/lib/secrets.ts";
+import { AssertionJson, AttestationJson, parseCeremonyJson } from "./responses.ts";
+
+/** How long the browser waits for the person (the challenge itself lives 5 minutes in Postgres). */
+const TIMEOUT_MS = 120_000;
+
+/** The deployment as a WebAuthn relying party: its host is the RP ID, its origin the only one accepted. */
+export function relyingParty(c: Ctx): { rpID: string; origin: string } {
+  const url = new URL(c.var.deps.config.baseUrl);
+  return { rpID: url.hostname, origin: url.origin };
+}
+
+const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
+
+/** Options for signing in with any passkey of the project (discoverable credentials, no user named). */
+export async function signInOptions(
+  c: Ctx,
+  projectId: string,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const options = await generateAuthenticationOptions({
+    rpID: relyingParty(c).rpID,
+    userVerification: "preferred",
+    timeout: TIMEOUT_MS,
+  });
+  await startPasskeyChallenge(c.var.deps.sql, projectId, await sha256(options.challenge), "sign_in");
+  return options;
+}
+
+/** Options for the signed-in person to add a passkey (a resident key; theirs already excluded). */
+export async function registrationOptions(
+  c: Ctx,
+  project: { id: string; name: string },
+  own: OwnPasskeys,
+  sessionHash: Uint8Array,
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const options = await generateRegistrationOptions({
+    rpName: project.name,
+    rpID: relyingParty(c).rpID,
+    userName: own.email,
+    // The user handle is the user's id within the project: no email or other personal data in the key.
+    userID: new TextEncoder().encode(own.user_id),
+    attestationType: "none",
+    timeout: TIMEOUT_MS,
+    excludeCredentials: own.passkeys.map((k) => ({
+      id: base64url.encode(fromHex(k.id)),
+      transports: k.transports,
+    })),
+    authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
+    // ES256 first: what passkey providers use (the library's default puts ML-DSA-44 and EdDSA ahead of it).
+    supportedAlgorithmIDs: [-7, -8, -257, -48],
+  });
+  await startPasskeyChallenge(
+    c.var.deps.sql,
+    project.id,
+    await sha256(options.challenge),
+    "register",
+    sessionHash,
+  );
+  return options;
+}
+
+export type Refused = { refused: string };
+
+/** Uses up the challenge the response's clientDataJSON names; the challenge, or why not. */
+async function takeChallenge(
+  c: Ctx,
+  projectId: string,
+  clientDataJSON: string,
+  purpose: PasskeyPurpose,
+): Promise<{ challenge: string; userId: string | null } | Refused> {
+  const challenge = parseCeremonyJson(clientDataJSON);
+  if (!challenge) return { refused: "malformed" };
+  const taken = await takePasskeyChallenge(c.var.deps.sql, projectId, await sha256(challenge), purpose);
+  return taken ? { challenge, userId: taken.user_id } : { refused: "challenge_not_open" };
+}
+
+const why = (error: unknown) => `not_verified: ${error instanceof Error ? error.message.slice(0, 200) : "?"}`;
+
+/** Checks an assertion and records its counter: who signed in and their RFC 8176 amr, or why not. */
+export async function verifySignIn(
+  c: Ctx,
+  projectId: string,
+  posted: string,
+): Promise<{ userId: string; amr: string[] } | Refused> {
+  const response = AssertionJson.safeParse(safeJson(posted));
+  if (!response.success) return { refused: "malformed" };
+  const taken = await takeChallenge(c, projectId, response.data.response.clientDataJSON, "sign_in");
+  if ("refused" in taken) return taken;
+  let credentialId: Uint8Array;
+  try {
+    credentialId = base64url.decode(response.data.id);
+  } catch {
+    return { refused: "malformed" };
+  }
+  const { sql } = c.var.deps;
+  const stored = await passkeyForSignIn(sql, projectId, credentialId);
+  if (!stored) return { refused: "unknown_credential" };
+  const handle = response.data.response.userHandle;
+  if (handle !== undefined && safeText(handle) !== stored.user_id) return { refused: "user_handle_mismatch" };
+  const { rpID, origin } = relyingParty(c);
+  let info;
+  try {
+    const verified = await verifyAuthenticationResponse({
+      response: response.data,
+      expectedChallenge: taken.challenge,
+      expectedOrigin: origin,
+      expectedRPID: rpID,
+      // Counter 0 here: Postgres compares the real one under a row lock (api.use_passkey), race-free.
+      credential: { id: response.data.id, publicKey: fromHex(stored.public_key), counter: 0 },
+      requireUserVerification: false,
+    });
+    if (!verified.verified) return { refused: "not_verified" };
+    info = verified.authenticationInfo;
+  } catch (error) {
+    return { refused: why(error) };
+  }
+  const use = await usePasskey(sql, projectId, credentialId, info.newCounter, info.credentialBackedUp);
+  if (!use.accepted) return { refused: use.reason === "cloned" ? "counter_regressed" : "unknown_credential" };
+  return {
+    userId: use.user_id,
+    amr: passkeyAmr(info.credentialDeviceType === "multiDevice", info.userVerified),
+  };
+}
+
+/**
+ * RFC 8176: `swk` for a synced (software-held) passkey, `hwk` for one bound to its authenticator; with user
+ * verification the key plus the PIN or biometric is two factors, so `mfa` too.
+ */
+export function passkeyAmr(synced: boolean, userVerified: boolean): string[] {
+  return [synced ? "swk" : "hwk", ...(userVerified ? ["mfa"] : [])];
+}
+
+/** Checks a new passkey's attestation for the signed-in person and stores it; or why not. */
+export async function verifyRegistration(
+  c: Ctx,
+  projectId: string,
+  sessionHash: Uint8Array,
+  posted: string,
+  name: string,
+): Promise<{ added: true } | Refused> {
+  const response = AttestationJson.safeParse(safeJson(posted));
+  if (!response.success) return { refused: "malformed" };
+  const taken = await takeChallenge(c, projectId, response.data.response.clientDataJSON, "register");
+  if ("refused" in taken) return taken;
+  const { rpID, origin } = relyingParty(c);
+  let info;
+  try {
+    const verified = await verifyRegistrationResponse({
+      response: response.data,
+      expectedChallenge: taken.challenge,
+      expectedOrigin: origin,
+      expectedRPID: rpID,
+      requireUserVerification: false,
+    });
+    if (!verified.verified) return { refused: "not_verified" };
+    info = verified.registrationInfo;
+  } catch (error) {
+    return { refused: why(error) };
+  }
+  await addPasskey(c.var.deps.sql, projectId, sessionHash, taken.userId!, {
+    credentialId: base64url.decode(info.credential.id),
+    publicKey: info.credential.publicKey,
+    signCount: info.credential.counter,
+    transports: info.credential.transports ?? [],
+    deviceType: info.credentialDeviceType,
+    backedUp: info.credentialBackedUp,
+    name,
+  });
+  return { added: true };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function safeText(b64: string): string | null {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(base64url.decode(b64));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * /auth/email-code — sign in without a password: "Email me a code" mails a 6-digit code (10 minutes, 5 tries,
+ * single use) and a magic link in the same mail to the project's user behind the address; the answer is the
+ * same whether or not there is one. Sending counts toward the strict per-email and per-address mail limit,
+ * wrong codes toward the sign-in lockout (both in Postgres, for every instance). Signing in this way verifies
+ * the address. The magic link (routes/auth/email-code/link.tsx) posts back here. No JavaScript needed.
+ */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import type { Ctx } from "@/lib/app_env.ts";
+import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import { type AuthorizeRequest, requestQuery } from "@/lib/login/authorize_request.ts";
+import { countAttempt, signInWait } from "@/lib/login/flow.ts";
+import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import { emailCodesEnabled, newEmailCode, newMagicLink, typedCode } from "@/lib/login/email_codes.ts";
+import { emailCodeMail } from "@/lib/login/email_code_mail.ts";
+import { mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_codes.ts";
+import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { EmailCode, type EmailCodeData } from "@/components/login/EmailCode.tsx";
+
+const CodeForm = AuthForm.extend({
+  action: z.enum(["send", "verify", "link"]),
+  email: z.string().max(254).default(""),
+  code: z.string().max(20).default(""),
+  token: z.string().max(64).default(""),
+});
+
+function show(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  extra: Partial<EmailCodeData>,
+  status = 200,
+) {
+  return authPage(
+    { ...authPageData(c, request, query), ...extra } as EmailCodeData,
+    "emailCodeTitle",
+    status,
+  );
+}
+
+/** Signed in by the mailbox: on like any first factor (a self-registered client is allowed first). */
+function signedIn(c: Ctx, request: AuthorizeRequest, query: URLSearchParams, userId: string) {
+  countSignIn("email_code", "success", "none");
+  return afterFirstFactor(c, request, query, userId, ["otp"], { consentFirst: !!request.thirdParty });
+}
+
+export const handler: Handlers<EmailCodeData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    if (!emailCodesEnabled(request.project)) return show(c, request, query, { mode: "expired" }, 404);
+    return show(c, request, query, { mode: "ask", email: request.loginHint });
+  },
+
+  async POST(c) {
+    const posted = await readAuthForm(c, CodeForm, "emailCodeTitle");
+    if (!("again" in posted)) return posted;
+    const { form, query, request } = posted;
+    if (!emailCodesEnabled(request.project)) return show(c, request, query, { mode: "expired" }, 404);
+    const { sql, config } = c.var.deps;
+    const email = form.email.trim();
+    if (form.action === "link") {
+      const redeemed = /^[A-Za-z0-9_-]{43}$/.test(form.token)
+        ? await redeemEmailCodeLink(sql, request.project.id, await sha256(form.token))
+        : null;
+      if (!redeemed) return show(c, request, query, { mode: "expired" }, 400);
+      return await signedIn(c, request, query, redeemed.user_id);
+    }
+    if (form.action === "send") {
+      const wait = await signInWait(c, request.project, email, "mail");
+      if (wait > 0) {
+        return show(c, request, query, { mode: "ask", email, error: "tooMany", waitSeconds: wait }, 429);
+      }
+      await countAttempt(c, request.project, email, "email_code.requested");
+      const code = newEmailCode();
+      const link = newMagicLink(config.baseUrl, request.project);
+      const mail = emailCodeMail(pickLang(c), request.project.name, code, link.url);
+      const hashes = { code: await sha256(code), link: await sha256(link.token) };
+      await mailEmailCode(sql, request.project.id, email, hashes, requestQuery(query), mail);
+      return show(c, request, query, { mode: "code", email });
+    }
+    const wait = await signInWait(c, request.project, email, "password");
+    if (wait > 0) {
+      return show(c, request, query, { mode: "code", email, error: "tooMany", waitSeconds: wait }, 429);
+    }
+    const code = typedCode(form.code);
+    const redeemed = code ? await redeemEmailCode(sql, request.project.id, email, await sha256(code)) : null;
+    if (!redeemed) {
+      await countAttempt(c, request.project, email, "sign_in.failed");
+      countSignIn("email_code", "failure", "wrong_credentials");
+      return show(c, request, query, { mode: "code", email, error: "emailCodeWrong" }, 422);
+    }
+    return await signedIn(c, request, query, redeemed.user_id);
+  },
+};
+
+export default function EmailCodePage({ data }: PageProps<EmailCodeData>) {
+  return <EmailCode data={data} />;
+}

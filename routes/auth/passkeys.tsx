@@ -1,0 +1,116 @@
+/**
+ * /auth/passkeys?client_id=…&redirect_uri=… — a signed-in person's passkeys on the hosted login (the account
+ * page can link here): add one (the island posts the new credential), rename one, remove one. Adding and
+ * removing need a sign-in within the last 10 minutes (Postgres checks it again), so a stolen session cookie
+ * alone cannot plant or delete a key. The same authorization request as /auth/login; en+id; CSRF.
+ */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import type { Ctx } from "@/lib/app_env.ts";
+import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
+import { readSession } from "@/lib/login/browser.ts";
+import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
+import { verifyRegistration } from "@/lib/login/passkeys/ceremony.ts";
+import { changeOwnPasskey, ownPasskeys, passkeyRefused } from "@/db/passkeys.ts";
+import { clientAddress } from "@/lib/http/client_address.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import type { MessageKey } from "@/lib/login/i18n.ts";
+import { Passkeys, type PasskeysData } from "@/components/login/Passkeys.tsx";
+
+const PasskeysForm = AuthForm.extend({
+  action: z.enum(["add", "rename", "remove"]),
+  credential: z.string().max(40_000).optional(),
+  name: z.string().max(200).optional(),
+  id: z.string().regex(/^([0-9a-f]{2}){16,1023}$/).optional(),
+});
+
+/** The person behind this browser's session, with their passkeys; null when nobody is signed in. */
+async function signedIn(c: Ctx, request: AuthorizeRequest) {
+  const token = readSession(c, request.project.id);
+  const sessionHash = token ? await sha256(token) : null;
+  const own = sessionHash ? await ownPasskeys(c.var.deps.sql, request.project.id, sessionHash) : null;
+  return own && sessionHash ? { own, sessionHash } : null;
+}
+
+/** The page for this browser now, with what just happened (`done`) or what went wrong. */
+async function show(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  outcome: { done?: MessageKey; error?: MessageKey; welcome?: boolean } = {},
+  status = 200,
+) {
+  const base = authPageData(c, request, query);
+  if (!passkeysEnabled(request.project)) {
+    return authPage({ ...base, mode: "off" } as PasskeysData, "passkeysTitle", 404);
+  }
+  const person = await signedIn(c, request);
+  if (!person) return authPage({ ...base, mode: "signedOut" } as PasskeysData, "passkeysTitle", 401);
+  const data: PasskeysData = {
+    ...base,
+    mode: "list",
+    keys: person.own.passkeys,
+    recent: person.own.recent,
+    ...outcome,
+  };
+  return authPage(data, "passkeysTitle", status);
+}
+
+const name = (text: string | undefined, fallback: string) =>
+  (text ?? "").replace(/[\p{Cc}\p{Cf}]/gu, "").trim().slice(0, 64) || fallback;
+
+export const handler: Handlers<PasskeysData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    return await show(c, request, query, { welcome: query.get("welcome") === "1" });
+  },
+
+  async POST(c) {
+    const posted = await readAuthForm(c, PasskeysForm, "passkeysTitle");
+    if (!("again" in posted)) return posted;
+    const { form, query, request } = posted;
+    const person = passkeysEnabled(request.project) ? await signedIn(c, request) : null;
+    if (!person) return await show(c, request, query);
+    const { sql } = c.var.deps;
+    const projectId = request.project.id;
+    try {
+      if (form.action === "add") {
+        const added = await verifyRegistration(
+          c,
+          projectId,
+          person.sessionHash,
+          form.credential ?? "",
+          name(form.name, "Passkey"),
+        );
+        if ("refused" in added) {
+          await passkeyRefused(sql, projectId, added.refused, {
+            address: clientAddress(c),
+            ceremony: "register",
+          });
+          return await show(c, request, query, { error: "passkeyNotAdded" }, 400);
+        }
+        return await show(c, request, query, { done: "passkeyAdded" });
+      }
+      if (!form.id) return await show(c, request, query, { error: "passkeyUnknown" }, 404);
+      const id = Uint8Array.from(form.id.match(/../g)!, (b) => parseInt(b, 16));
+      const renamed = form.action === "rename" ? name(form.name, "Passkey") : null;
+      await changeOwnPasskey(sql, projectId, person.sessionHash, id, renamed);
+      return await show(c, request, query, { done: renamed === null ? "passkeyRemoved" : "passkeyRenamed" });
+    } catch (error) {
+      const code = toAppError(error).code;
+      if (code === "forbidden") return await show(c, request, query, { error: "passkeysNotRecent" }, 403);
+      if (code === "not_found") return await show(c, request, query, { error: "passkeyUnknown" }, 404);
+      if (code === "conflict") return await show(c, request, query, { error: "passkeyNotAdded" }, 409);
+      throw error;
+    }
+  },
+};
+
+export default function PasskeysPage({ data }: PageProps<PasskeysData>) {
+  return <Passkeys data={data} />;
+}

@@ -1,0 +1,132 @@
+/**
+ * Passkeys in tests: Chromium's virtual authenticator (DevTools protocol, CTAP2, resident keys, user
+ * verification) for real ceremonies, and `signedAssertion`, which signs an assertion with a key the virtual
+ * authenticator exported, so a test can say exactly what the origin, RP ID, challenge and counter are.
+ * No CBOR: an assertion is authenticator data (bytes), clientDataJSON (JSON) and an ECDSA signature (DER).
+ */
+import type { CDPSession, Page } from "playwright-core";
+import { base64url } from "@/lib/secrets.ts";
+
+export type VirtualCredential = {
+  credentialId: string;
+  rpId: string;
+  privateKey: string;
+  userHandle?: string;
+  signCount: number;
+  isResidentCredential: boolean;
+};
+
+export type VirtualAuthenticator = {
+  cdp: CDPSession;
+  id: string;
+  credentials(): Promise<VirtualCredential[]>;
+  /** Puts a credential back with another sign counter (a clone of the key that was used less). */
+  setSignCount(credential: VirtualCredential, signCount: number): Promise<void>;
+  remove(): Promise<void>;
+};
+
+/** A platform authenticator that holds passkeys and verifies the person, attached to `page`. */
+export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthenticator> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable", { enableUI: false });
+  const { authenticatorId: id } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    cdp,
+    id,
+    async credentials() {
+      const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId: id });
+      return credentials as VirtualCredential[];
+    },
+    async setSignCount(credential, signCount) {
+      await cdp.send("WebAuthn.removeCredential", {
+        authenticatorId: id,
+        credentialId: credential.credentialId,
+      });
+      await cdp.send("WebAuthn.addCredential", {
+        authenticatorId: id,
+        credential: { ...credential, signCount },
+      });
+    },
+    async remove() {
+      await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId: id }).catch(() => {});
+      await cdp.send("WebAuthn.disable").catch(() => {});
+      await cdp.detach().catch(() => {});
+    },
+  };
+}
+
+const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const sha256 = async (bytes: Uint8Array) =>
+  new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+
+/** ASN.1 DER of an ECDSA signature from WebCrypto's r‖s (what WebAuthn carries). */
+function der(raw: Uint8Array): Uint8Array {
+  const integer = (bytes: Uint8Array) => {
+    let start = 0;
+    while (start < bytes.length - 1 && bytes[start] === 0) start++;
+    const trimmed = bytes.subarray(start);
+    const body = trimmed[0] & 0x80 ? Uint8Array.of(0, ...trimmed) : trimmed;
+    return Uint8Array.of(0x02, body.length, ...body);
+  };
+  const r = integer(raw.subarray(0, 32));
+  const s = integer(raw.subarray(32));
+  return Uint8Array.of(0x30, r.length + s.length, ...r, ...s);
+}
+
+/** An assertion signed with `credential`'s exported key, saying what the test wants it to say. */
+export async function signedAssertion(
+  credential: VirtualCredential,
+  claims: {
+    challenge: string;
+    origin: string;
+    rpId: string;
+    signCount: number;
+    userVerified?: boolean;
+    /** Another user handle than the credential's own (base64url). */
+    userHandle?: string;
+  },
+): Promise<Record<string, unknown>> {
+  const key = await crypto.subtle.importKey(
+    "pkcs8",
+    fromBase64(credential.privateKey),
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    ["sign"],
+  );
+  const clientData = new TextEncoder().encode(JSON.stringify({
+    type: "webauthn.get",
+    challenge: claims.challenge,
+    origin: claims.origin,
+    crossOrigin: false,
+  }));
+  const flags = 0x01 | (claims.userVerified === false ? 0 : 0x04);
+  const counter = new Uint8Array(4);
+  new DataView(counter.buffer).setUint32(0, claims.signCount);
+  const authData = Uint8Array.of(...await sha256(new TextEncoder().encode(claims.rpId)), flags, ...counter);
+  const signed = Uint8Array.of(...authData, ...await sha256(clientData));
+  const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key, signed));
+  const id = base64url.encode(fromBase64(credential.credentialId));
+  return {
+    id,
+    rawId: id,
+    type: "public-key",
+    clientExtensionResults: {},
+    response: {
+      clientDataJSON: base64url.encode(clientData),
+      authenticatorData: base64url.encode(authData),
+      signature: base64url.encode(der(raw)),
+      ...(claims.userHandle ?? credential.userHandle
+        ? { userHandle: claims.userHandle ?? base64url.encode(fromBase64(credential.userHandle!)) }
+        : {}),
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Sign-in by emailed code (issue 20, Tests) through the real mail path (outbox → SMTP sender → a local SMTP
+ * server): the code signs in once and verifies the address, wrong codes spend the code's five tries, an expired
+ * code and a used link are refused, the link asks for a button press before it signs in, and the answer never
+ * says whether an address has an account.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { mailText } from "../helpers/login.ts";
+import { startSmtpSink } from "../helpers/smtp_sink.ts";
+import { MailSender } from "@/lib/mail/sender.ts";
+
+const t = await testApp();
+const sink = startSmtpSink();
+const sender = new MailSender(t.db.sql, sink.url, "Astapa <no-reply@astapa.test>");
+await sender.start();
+Deno.test.afterAll(async () => {
+  await sender.stop();
+  sink.close();
+  await t.close();
+});
+const redirectUri = "https://kedai.example/cb";
+const project = await seedProject(t.db.sql, { name: "Kedai", redirectUri, settings: { email_codes: true } });
+const plain = await seedProject(t.db.sql, { name: "Biasa", redirectUri });
+const request = new URLSearchParams({ client_id: project.clientId, redirect_uri: redirectUri, state: "s" });
+
+/** A browser on the code page: its cookie and CSRF token, and a way to post the page's forms. */
+async function browser(lang = "en") {
+  const page = await t.app.request(`/auth/email-code?${request}`);
+  assert.equal(page.status, 200);
+  const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+  return (fields: Record<string, string>) =>
+    t.app.request(`/auth/email-code?lang=${lang}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ request: request.toString(), csrf, ...fields }),
+    });
+}
+
+/** The code and the link of the mail to `to` whose subject matches (English unless `subject` says). */
+async function mailed(to: string, subject = /Subject: Your sign-in code for Kedai/) {
+  const text = mailText((await sink.waitFor(to, subject)).data);
+  const code = /^\s+(\d{6})$/m.exec(text)![1];
+  const link =
+    /http:\/\/astapa\.test(\/auth\/email-code\/link\?p=proj_[a-z2-7]{16}&t=[\w-]{43})/.exec(text)![1];
+  return { code, link };
+}
+
+Deno.test("email codes — the mailed code signs in once and verifies the address", async () => {
+  await seedUser(t.db.sql, project.id, "rani@example.com");
+  const post = await browser();
+  const sent = await post({ action: "send", email: "Rani@Example.com" });
+  assert.equal(sent.status, 200);
+  assert.match(await sent.text(), /If an account uses that email, a code is on its way/);
+  const { code } = await mailed("rani@example.com");
+  const signedIn = await post({
+    action: "verify",
+    email: "rani@example.com",
+    code: `${code.slice(0, 3)} ${code.slice(3)}`,
+  });
+  assert.equal(signedIn.status, 303);
+  assert.ok(signedIn.headers.get("location")!.startsWith(`${redirectUri}?code=`));
+  const [user] = await t.db.sql`select email_verified from astapa.users where email = 'rani@example.com'`;
+  assert.equal(user.email_verified, true);
+  const again = await post({ action: "verify", email: "rani@example.com", code });
+  assert.equal(again.status, 422, "a code works once");
+  assert.match(await again.text(), /That code did not work/);
+});
+
+Deno.test("email codes — five wrong tries end the code; an expired code and a voided one do not sign in", async () => {
+  await seedUser(t.db.sql, project.id, "budi@example.com");
+  const post = await browser();
+  await (await post({ action: "send", email: "budi@example.com" })).body?.cancel();
+  const first = await mailed("budi@example.com");
+  const wrong = first.code === "000000" ? "111111" : "000000";
+  for (let i = 0; i < 5; i++) {
+    const res = await post({ action: "verify", email: "budi@example.com", code: wrong });
+    assert.equal(res.status, 422);
+    await res.body?.cancel();
+  }
+  const spent = await post({ action: "verify", email: "budi@example.com", code: first.code });
+  assert.equal(spent.status, 422, "the right code after five wrong ones");
+  await spent.body?.cancel();
+
+  // A newer code (this one mailed in Indonesian, so the two mails tell apart) voids the one before it.
+  await seedUser(t.db.sql, project.id, "eka@example.com");
+  await (await post({ action: "send", email: "eka@example.com" })).body?.cancel();
+  const older = await mailed("eka@example.com");
+  const postId = await browser("id");
+  await (await postId({ action: "send", email: "eka@example.com" })).body?.cancel();
+  const newer = await mailed("eka@example.com", /Subject: Kode masuk Anda untuk Kedai/);
+  const voided = await post({ action: "verify", email: "eka@example.com", code: older.code });
+  assert.equal(voided.status, older.code === newer.code ? 303 : 422, "a newer code voids the older one");
+  await voided.body?.cancel();
+  await t.db.sql`update astapa.email_codes set created_at = now() - interval '11 minutes',
+    expires_at = now() - interval '1 minute' where used_at is null`;
+  const expired = await post({ action: "verify", email: "eka@example.com", code: newer.code });
+  assert.equal(expired.status, 422, "an expired code");
+  await expired.body?.cancel();
+});
+
+Deno.test("email codes — the link instead of the code: GET asks, POST signs in, a used link says so", async () => {
+  await seedUser(t.db.sql, project.id, "citra@example.com");
+  const post = await browser();
+  await (await post({ action: "send", email: "citra@example.com" })).body?.cancel();
+  const { link } = await mailed("citra@example.com");
+  const opened = await t.app.request(link);
+  assert.equal(opened.status, 200);
+  const html = await opened.text();
+  const token = /name="token" value="([\w-]{43})"/.exec(html)![1];
+  const [before] = await t.db.sql`select used_at from astapa.email_codes where user_id =
+    (select id from astapa.users where email = 'citra@example.com')`;
+  assert.equal(before.used_at, null, "opening the link changes nothing");
+  const signedIn = await post({ action: "link", token });
+  assert.equal(signedIn.status, 303);
+  assert.ok(signedIn.headers.get("location")!.startsWith(`${redirectUri}?code=`));
+  const reopened = await t.app.request(link);
+  assert.equal(reopened.status, 400);
+  assert.match(await reopened.text(), /already used or expired/);
+  const reused = await post({ action: "link", token });
+  assert.equal(reused.status, 400);
+  await reused.body?.cancel();
+  const unknown = await t.app.request(`/auth/email-code/link?p=${project.id}&t=${"A".repeat(43)}`);
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+});
+
+Deno.test("email codes — no enumeration: an unknown address gets the same answer and no mail; sending is limited", async () => {
+  const post = await browser();
+  const strip = (html: string) => html.replace(/value="[^"]*"/g, "");
+  await seedUser(t.db.sql, project.id, "dian@example.com");
+  const known = strip(await (await post({ action: "send", email: "dian@example.com" })).text());
+  const unknown = strip(await (await post({ action: "send", email: "nobody@example.com" })).text());
+  assert.equal(unknown, known);
+  await mailed("dian@example.com");
+  assert.equal(sink.messages.filter((m) => m.to.includes("nobody@example.com")).length, 0);
+  let status = 200;
+  for (let i = 0; i < 40 && status === 200; i++) {
+    const res = await post({ action: "send", email: "nobody@example.com" });
+    status = res.status;
+    await res.body?.cancel();
+  }
+  assert.equal(status, 429, "mail to one address is limited (shared by every instance)");
+});
+
+Deno.test("email codes — off unless the project turns them on; the sign-in page links to them when on", async () => {
+  const off = await t.app.request(
+    `/auth/email-code?${new URLSearchParams({ client_id: plain.clientId, redirect_uri: redirectUri })}`,
+  );
+  assert.equal(off.status, 404);
+  await off.body?.cancel();
+  const login = await (await t.app.request(`/auth/login?${request}`)).text();
+  assert.match(login, /href="\/auth\/email-code\?client_id=[^"]+">Email me a code</);
+});

@@ -1,0 +1,222 @@
+/**
+ * db/api/passkeys.sql: challenges open once and briefly per project and purpose, registration bound to a recent
+ * session of the person, credentials per project, the sign counter only forwards (a clone is marked and
+ * refused for good), renaming and removing one's own, refusals audited, and the policies of the two new tables
+ * tried as the owner project, another project and no project.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import {
+  addPasskey,
+  changeOwnPasskey,
+  type NewPasskey,
+  ownPasskeys,
+  passkeyForSignIn,
+  passkeyRefused,
+  startPasskeyChallenge,
+  takePasskeyChallenge,
+  usePasskey,
+} from "@/db/passkeys.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+const project = await seedProject(db.sql);
+const other = await seedProject(db.sql);
+
+/** A live session for `user`; `minutesAgo` makes it that old (adding and removing need one under 10). */
+async function session(user: string, name: string, minutesAgo = 0, projectId = project.id) {
+  const hash = await sha256(name);
+  await asApp(db.sql, projectId, (tx) => tx`select api.start_login_session(${user}, ${hash}, 3600, '{pwd}')`);
+  if (minutesAgo) {
+    await db.sql`update astapa.login_sessions set created_at = now() - make_interval(mins => ${minutesAgo})
+      where token_hash = ${hash}`;
+  }
+  return hash;
+}
+
+const key = (id: number, name = "Laptop"): NewPasskey => ({
+  credentialId: new Uint8Array(16).fill(id),
+  publicKey: new Uint8Array([1, 2, 3]),
+  signCount: 0,
+  transports: ["internal"],
+  deviceType: "singleDevice",
+  backedUp: false,
+  name,
+});
+
+async function registered(email: string, id: number) {
+  const user = await seedUser(db.sql, project.id, email);
+  const hash = await session(user, `${email}-session`);
+  await addPasskey(db.sql, project.id, hash, user, key(id));
+  return { user, hash };
+}
+
+Deno.test("api.take_passkey_challenge — once, before it expires, for its purpose and project only", async () => {
+  const challenge = await sha256("sign-in-challenge");
+  await startPasskeyChallenge(db.sql, project.id, challenge, "sign_in");
+  assert.equal(await takePasskeyChallenge(db.sql, other.id, challenge, "sign_in"), null, "another project");
+  assert.equal(
+    await takePasskeyChallenge(db.sql, project.id, challenge, "register"),
+    null,
+    "another purpose",
+  );
+  assert.deepEqual(await takePasskeyChallenge(db.sql, project.id, challenge, "sign_in"), { user_id: null });
+  assert.equal(await takePasskeyChallenge(db.sql, project.id, challenge, "sign_in"), null, "used up");
+  const stale = await sha256("stale-challenge");
+  await startPasskeyChallenge(db.sql, project.id, stale, "sign_in");
+  await db.sql`update astapa.webauthn_challenges set created_at = now() - interval '6 minutes',
+    expires_at = now() - interval '1 minute' where challenge_hash = ${stale}`;
+  assert.equal(await takePasskeyChallenge(db.sql, project.id, stale, "sign_in"), null, "expired");
+  await rejectsAs(
+    startPasskeyChallenge(db.sql, project.id, await sha256("x"), "other" as "sign_in"),
+    "validation_failed",
+  );
+});
+
+Deno.test("api.start_passkey_challenge — registering needs a live session from the last 10 minutes", async () => {
+  const user = await seedUser(db.sql, project.id, "register@example.com");
+  await rejectsAs(
+    startPasskeyChallenge(db.sql, project.id, await sha256("r1"), "register", await sha256("no-session")),
+    "forbidden",
+  );
+  const old = await session(user, "register-old", 11);
+  await rejectsAs(
+    startPasskeyChallenge(db.sql, project.id, await sha256("r2"), "register", old),
+    "forbidden",
+  );
+  const fresh = await session(user, "register-fresh");
+  await rejectsAs(
+    startPasskeyChallenge(db.sql, other.id, await sha256("r3"), "register", fresh),
+    "forbidden",
+    /10 minutes/,
+  );
+  await startPasskeyChallenge(db.sql, project.id, await sha256("r4"), "register", fresh);
+  assert.deepEqual(await takePasskeyChallenge(db.sql, project.id, await sha256("r4"), "register"), {
+    user_id: user,
+  });
+});
+
+Deno.test("api.add_passkey — the recent session's own person; a credential once per project; audited", async () => {
+  const user = await seedUser(db.sql, project.id, "add@example.com");
+  const someoneElse = await seedUser(db.sql, project.id, "else@example.com");
+  const fresh = await session(user, "add-fresh");
+  await rejectsAs(addPasskey(db.sql, project.id, fresh, someoneElse, key(1)), "forbidden");
+  await rejectsAs(
+    addPasskey(db.sql, project.id, await session(user, "add-old", 11), user, key(1)),
+    "forbidden",
+  );
+  await addPasskey(db.sql, project.id, fresh, user, key(1, "Telepon"));
+  await rejectsAs(addPasskey(db.sql, project.id, fresh, user, key(1)), "conflict", /registered already/);
+  const own = await ownPasskeys(db.sql, project.id, fresh);
+  assert.equal(own?.user_id, user);
+  assert.equal(own?.recent, true);
+  assert.deepEqual(own?.passkeys.map((k) => [k.id, k.name, k.synced, k.last_used_at]), [
+    ["01".repeat(16), "Telepon", false, null],
+  ]);
+  assert.equal((await ownPasskeys(db.sql, project.id, await session(user, "add-later", 20)))?.recent, false);
+  assert.equal(await ownPasskeys(db.sql, project.id, await sha256("nobody")), null);
+  const [entry] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.passkey_added' and target = ${`user:${user}`}`;
+  assert.deepEqual(entry.details, { name: "Telepon", synced: false });
+});
+
+Deno.test("api.passkey_for_sign_in — this project's credential of an enabled user only", async () => {
+  const { user } = await registered("lookup@example.com", 2);
+  const found = await passkeyForSignIn(db.sql, project.id, key(2).credentialId);
+  assert.deepEqual(found, { user_id: user, public_key: "010203", transports: ["internal"] });
+  assert.equal(await passkeyForSignIn(db.sql, other.id, key(2).credentialId), null, "another project's");
+  await db.sql`update astapa.users set disabled = true where project_id = ${project.id} and id = ${user}`;
+  assert.equal(await passkeyForSignIn(db.sql, project.id, key(2).credentialId), null, "a disabled user's");
+});
+
+Deno.test("api.use_passkey — the counter only moves forwards; a clone is marked, audited and refused for good", async () => {
+  const { user } = await registered("counter@example.com", 3);
+  const id = key(3).credentialId;
+  // Authenticators without a counter send 0 every time: nothing to compare, accepted.
+  assert.deepEqual(await usePasskey(db.sql, project.id, id, 0, false), {
+    accepted: true,
+    user_id: user,
+    synced: false,
+  });
+  assert.equal((await usePasskey(db.sql, project.id, id, 0, true)).accepted, true);
+  assert.equal((await usePasskey(db.sql, project.id, id, 7, true)).accepted, true);
+  assert.deepEqual(await usePasskey(db.sql, project.id, id, 7, true), { accepted: false, reason: "cloned" });
+  assert.deepEqual(await usePasskey(db.sql, project.id, id, 50, true), { accepted: false, reason: "cloned" });
+  assert.deepEqual(await usePasskey(db.sql, other.id, id, 51, true), { accepted: false, reason: "unknown" });
+  const [row] = await db.sql`select sign_count, backed_up, cloned_at, last_used_at from astapa.passkeys
+    where project_id = ${project.id} and credential_id = ${id}`;
+  assert.equal(Number(row.sign_count), 7);
+  assert.equal(row.backed_up, true);
+  assert.ok(row.cloned_at && row.last_used_at);
+  const [entry] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.passkey_cloned'`;
+  assert.deepEqual(entry.details, { name: "Laptop", stored_count: 7, presented_count: 7 });
+});
+
+Deno.test("api.rename_passkey and api.remove_passkey — one's own only; removing needs a recent sign-in", async () => {
+  const { user, hash } = await registered("change@example.com", 4);
+  const intruder = await registered("intruder@example.com", 5);
+  const id = key(4).credentialId;
+  await rejectsAs(changeOwnPasskey(db.sql, project.id, intruder.hash, id, "Mine now"), "not_found");
+  await rejectsAs(changeOwnPasskey(db.sql, project.id, intruder.hash, id, null), "not_found");
+  await changeOwnPasskey(db.sql, project.id, hash, id, "Kantor");
+  const later = await session(user, "change-later", 30);
+  await changeOwnPasskey(db.sql, project.id, later, id, "Rumah");
+  await rejectsAs(changeOwnPasskey(db.sql, project.id, later, id, null), "forbidden", /10 minutes/);
+  assert.deepEqual((await ownPasskeys(db.sql, project.id, hash))?.passkeys.map((k) => k.name), ["Rumah"]);
+  await changeOwnPasskey(db.sql, project.id, hash, id, null);
+  assert.deepEqual((await ownPasskeys(db.sql, project.id, hash))?.passkeys, []);
+  await rejectsAs(changeOwnPasskey(db.sql, project.id, hash, id, null), "not_found");
+  const [entry] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.passkey_removed' and target = ${`user:${user}`}`;
+  assert.deepEqual(entry.details, { name: "Rumah" });
+});
+
+Deno.test("api.passkey_refused — audits the reason and the address in the current project", async () => {
+  await passkeyRefused(db.sql, project.id, "challenge_not_open", { address: "203.0.113.9" });
+  const [entry] = await db.sql`select actor, details from astapa.audit_log where project_id = ${project.id}
+    and action = 'sign_in.passkey_refused'`;
+  assert.deepEqual(entry.details, { address: "203.0.113.9", reason: "challenge_not_open" });
+});
+
+Deno.test("passkeys policies — rows are seen by their own project only", async () => {
+  const { user } = await registered("policy@example.com", 6);
+  await startPasskeyChallenge(db.sql, project.id, await sha256("policy-challenge"), "sign_in");
+  for (const table of ["passkeys", "webauthn_challenges"]) {
+    const count = (projectId: string | null) =>
+      appValue<number>(db.sql, projectId, (tx) => tx`select count(*)::int from ${tx("astapa")}.${tx(table)}`);
+    assert.ok(await count(project.id) > 0, table);
+    assert.equal(await count(other.id), 0, table);
+    assert.equal(await count(null), 0, table);
+  }
+  // Another project cannot write a row into this one (the insert policy's check).
+  await rejectsAs(
+    asApp(
+      db.sql,
+      other.id,
+      (tx) =>
+        tx`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name)
+        values (${project.id}, ${new Uint8Array(16).fill(9)}, ${user}, ${new Uint8Array([1])}, 'singleDevice',
+          false, 'x')`,
+    ),
+    "forbidden",
+  );
+});
+
+Deno.test("api.update_project_settings — passkeys is true or false; anything else is AS400 with the reason", async () => {
+  const update = (value: unknown) =>
+    asApp(
+      db.sql,
+      other.id,
+      (tx) =>
+        tx`select api.update_project_settings(${other.id}, ${
+          JSON.stringify({ passkeys: value })
+        }::text::jsonb) -> 'settings' as s`,
+    );
+  const [saved] = await update(true);
+  assert.equal(saved.s.passkeys, true);
+  await rejectsAs(update("yes"), "validation_failed", /passkeys must be true or false/);
+});
