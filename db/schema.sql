@@ -729,6 +729,76 @@ create policy "a project updates its own payments" on astapa.payments as permiss
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.phone_codes (
+  project_id text not null,
+  token_hash bytea not null,
+  phone_number text not null,
+  channel text not null,
+  code_hash bytea not null,
+  attempts integer default 0 not null,
+  sends integer default 1 not null,
+  address text,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint phone_codes_pkey PRIMARY KEY (project_id, token_hash),
+  constraint phone_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_codes_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
+  constraint phone_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint phone_codes_lifetime_check CHECK (expires_at > created_at),
+  constraint phone_codes_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text),
+  constraint phone_codes_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.phone_codes enable row level security;
+alter table astapa.phone_codes force row level security;
+comment on table astapa.phone_codes is 'A 6-digit code sent to a phone for sign-in: the browser holds the token (SHA-256 here); code_hash is SHA-256 of token and code together, so a leaked row does not give the code. Five minutes, five attempts, single use (used_at).';
+CREATE INDEX phone_codes_expires_at_idx ON astapa.phone_codes USING btree (project_id, expires_at);
+grant insert, select on astapa.phone_codes to astapa_app;
+grant update (channel, code_hash, attempts, sends, expires_at, used_at) on astapa.phone_codes to astapa_app;
+create policy "a project adds its own phone codes" on astapa.phone_codes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own phone codes" on astapa.phone_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own phone codes" on astapa.phone_codes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.phone_messages (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  phone_number text not null,
+  channel text not null,
+  provider text not null,
+  status text not null,
+  provider_message_id text,
+  cost numeric(12,6),
+  currency text,
+  error text,
+  address text,
+  created_at timestamp with time zone default now() not null,
+  sandbox_text text,
+  constraint phone_messages_pkey PRIMARY KEY (project_id, id),
+  constraint phone_messages_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_messages_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
+  constraint phone_messages_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text),
+  constraint phone_messages_error_check CHECK (length(error) <= 500),
+  constraint phone_messages_provider_check CHECK (provider ~ '^[a-z_]{1,40}$'::text),
+  constraint phone_messages_sandbox_text_check CHECK (sandbox_text IS NULL OR status = 'sandbox'::text),
+  constraint phone_messages_status_check CHECK (status = ANY (ARRAY['sent'::text, 'failed'::text, 'sandbox'::text]))
+);
+alter table astapa.phone_messages enable row level security;
+alter table astapa.phone_messages force row level security;
+comment on table astapa.phone_messages is 'Every one-time-code message a project sent or tried to send: provider, channel, status (sent, failed, sandbox: shown on the sandbox inbox instead), the provider''s id and cost when it reports them. Never the code. Counts toward settings.phone.daily_budget.';
+comment on column astapa.phone_messages.sandbox_text is 'Sandbox projects only: the text that would have been sent, shown on the dashboard''s message log.';
+CREATE INDEX phone_messages_created_at_idx ON astapa.phone_messages USING btree (project_id, created_at);
+grant insert, select on astapa.phone_messages to astapa_app;
+create policy "a project logs its own phone messages" on astapa.phone_messages as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own phone messages" on astapa.phone_messages as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.plan_changes (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -1446,7 +1516,7 @@ create policy "a project updates its own users' factors" on astapa.user_factors 
 create table astapa.users (
   project_id text not null,
   id bigint default astapa.new_user_id() not null,
-  email text not null,
+  email text,
   email_verified boolean default false not null,
   password_hash text,
   disabled boolean default false not null,
@@ -1454,25 +1524,32 @@ create table astapa.users (
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
   external_id text,
+  phone_number text,
+  phone_number_verified boolean default false not null,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint users_email_or_phone_check CHECK (email IS NOT NULL OR phone_number IS NOT NULL),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
-  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text)
+  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text),
+  constraint users_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text)
 );
 alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
 comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
 comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
+comment on column astapa.users.phone_number is 'E.164 (+62812…), unique per project and environment; the OIDC phone_number claim.';
+comment on column astapa.users.phone_number_verified is 'A code sent to phone_number was entered (phone sign-in or adding the phone); the phone_number_verified claim.';
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
-grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
+CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
+grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, phone_number, phone_number_verified) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, phone_number, phone_number_verified) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -2207,6 +2284,80 @@ AS $function$
   $function$;
 comment on function api.check_authorization_target(text,text) is 'The authorization request''s check, before anyone signs in: see astapa.assert_grant_target.';
 grant execute on function api.check_authorization_target(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.check_phone_code(token_hash bytea, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    pending astapa.phone_codes;
+    found_user record;
+    new_id bigint;
+  begin
+    -- The row lock makes two instances given the same code take turns: only one accepts it.
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> check_phone_code.code_hash then
+      update astapa.phone_codes c set attempts = c.attempts + 1
+      where c.project_id = project and c.token_hash = check_phone_code.token_hash;
+      perform astapa.audit(project, 'sign_in.phone_failed', 'phone:' || pending.phone_number,
+        pg_catalog.jsonb_build_object('address', pending.address));
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash;
+
+    select u.id, u.disabled into found_user from astapa.users u
+    where u.project_id = project and u.environment = settings ->> 'mode'
+      and u.phone_number = pending.phone_number;
+    if found then
+      if found_user.disabled then
+        return pg_catalog.jsonb_build_object('accepted', false, 'disabled', true);
+      end if;
+      update astapa.users u set phone_number_verified = true
+      where u.project_id = project and u.id = found_user.id and not u.phone_number_verified;
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', found_user.id::text, 'created', false,
+        'channel', pending.channel);
+    end if;
+    if not (settings ->> 'signup')::boolean then
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
+    end if;
+    -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
+    -- one number at once meet the unique index, and the second signs in to the first's account.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
+        values (project, pending.phone_number, true, settings ->> 'mode')
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        select u.id into new_id from astapa.users u
+        where u.project_id = project and u.environment = settings ->> 'mode'
+          and u.phone_number = pending.phone_number;
+        exit when new_id is not null;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
+    perform astapa.audit(project, 'user.create', 'user:' || new_id,
+      pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', new_id::text, 'created', true,
+      'channel', pending.channel);
+  end
+  $function$;
+comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that verified number (marking it verified), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
+grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.checkout_account(checkout_id text)
@@ -4052,6 +4203,23 @@ comment on function api.list_payments(text,jsonb) is 'A page of the project''s c
 grant execute on function api.list_payments(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_phone_messages(max_rows integer DEFAULT 100)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'id', m.id::text, 'phone_number', m.phone_number, 'channel', m.channel, 'provider', m.provider,
+      'status', m.status, 'provider_message_id', m.provider_message_id, 'cost', m.cost, 'currency', m.currency,
+      'error', m.error, 'sandbox_text', m.sandbox_text, 'created_at', m.created_at)) order by m.id desc), '[]')
+    from (select * from astapa.phone_messages x where x.project_id = astapa.current_project_id()
+          order by x.id desc limit least(greatest(max_rows, 1), 500)) m
+  $function$;
+comment on function api.list_phone_messages(integer) is 'The current project''s latest code messages (at most 500), newest first: the dashboard''s message log.';
+grant execute on function api.list_phone_messages(integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_plans(project_id text, include_archived boolean DEFAULT false)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4247,6 +4415,21 @@ AS $function$
   $function$;
 comment on function api.list_webhook_deliveries(text,text,integer) is 'The project''s latest webhook deliveries (optionally of one status), newest first: event, status, attempts, last HTTP status and error, when the next attempt is due.';
 grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.log_phone_message(phone_number text, channel text, provider text, status text, provider_message_id text, cost numeric, currency text, error text, address text, sandbox_text text DEFAULT NULL::text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
+                                       cost, currency, error, address, sandbox_text)
+    values (astapa.current_project_id(), phone_number, channel, provider, status,
+            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
+            pg_catalog.left(address, 100), sandbox_text)
+  $function$;
+comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project.';
+grant execute on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
@@ -4757,6 +4940,22 @@ AS $function$
   $function$;
 comment on function api.payment_feed_cursor(text) is 'Where a new feed starts: the id of the project''s latest payment event the feed has already passed (0 for none). A page lists payments, then follows the feed from here. AS404 for a project that is not visible.';
 grant execute on function api.payment_feed_cursor(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.pending_phone_code(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('phone_number', c.phone_number, 'channel', c.channel,
+      'attempts_left', 5 - c.attempts, 'expires_at', c.expires_at)
+    from astapa.phone_codes c
+    where c.project_id = astapa.current_project_id() and c.token_hash = pending_phone_code.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
+  $function$;
+comment on function api.pending_phone_code(bytea) is 'The live code a browser''s token names (number, channel, attempts left, expiry), or null.';
+grant execute on function api.pending_phone_code(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.plan_changes(project_id text, user_id bigint)
@@ -5741,6 +5940,43 @@ AS $function$
   $function$;
 comment on function api.requeue_payment_event(text,bigint) is 'Puts an event that failed to apply (outcome error) back in line, after the cause is fixed; audited. AS404 for any other event.';
 grant execute on function api.requeue_payment_event(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.resend_phone_code(token_hash bytea, channel text, code_hash bytea, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    pending astapa.phone_codes;
+    refused jsonb;
+  begin
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = resend_phone_code.token_hash
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'expired');
+    end if;
+    refused := astapa.phone_send_wait(pending.phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    -- A new code replaces the old one; the attempts already made still count.
+    update astapa.phone_codes c
+    set channel = resend_phone_code.channel, code_hash = resend_phone_code.code_hash, sends = c.sends + 1,
+        expires_at = pg_catalog.now() + interval '5 minutes'
+    where c.project_id = project and c.token_hash = resend_phone_code.token_hash;
+    return pg_catalog.jsonb_build_object('sent', true, 'phone_number', pending.phone_number,
+      'sandbox', astapa.phone_settings(project) ->> 'mode' = 'sandbox');
+  end
+  $function$;
+comment on function api.resend_phone_code(bytea,text,bytea,text) is 'A new code for a live pending one, by another channel (SMS when WhatsApp failed or the person asks): the same limits and budget as a first send; attempts already made still count. {sent: true, phone_number, sandbox}, or {sent: false, reason: expired | rate_limited | budget, wait}.';
+grant execute on function api.resend_phone_code(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.resend_webhook_delivery(project_id text, delivery_id bigint)
@@ -7020,6 +7256,45 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    refused jsonb;
+  begin
+    if project is null or settings is null then
+      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
+    end if;
+    if not (settings ->> 'enabled')::boolean then
+      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
+    end if;
+    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    if country is null or not (settings -> 'countries') ? country then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
+    end if;
+    refused := astapa.phone_send_wait(phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
+    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
+            pg_catalog.now() + interval '5 minutes');
+    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
+  end
+  $function$;
+comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
+grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_trial(project_id text, user_id bigint, plan_key text, now timestamp with time zone DEFAULT now())
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7514,8 +7789,12 @@ CREATE OR REPLACE FUNCTION api.user_info(user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
-    select pg_catalog.jsonb_build_object(
-      'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'project_id', u.project_id,
+    -- Standard claims a user lacks (a phone-only user's email) are left out, not null.
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
+      'phone_number', u.phone_number,
+      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
+      'project_id', u.project_id)) || pg_catalog.jsonb_build_object(
       'custom_claims', api.token_claims(u.project_id, u.id))
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
@@ -8852,7 +9131,9 @@ AS $function$
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text,
       'email', u.email,
-      'email_verified', u.email_verified,
+      'email_verified', case when u.email is not null then u.email_verified end,
+      'phone_number', u.phone_number,
+      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
       'project_id', u.project_id,
       -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
       'environment', nullif(u.environment, 'production'),
@@ -9337,6 +9618,102 @@ AS $function$
   $function$;
 comment on function astapa.payment_status(text) is 'A Xendit status (Payment Request or Invoice) as a payments.status.';
 grant execute on function astapa.payment_status(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    sandbox boolean := settings ->> 'mode' = 'sandbox';
+    -- SMS pumping walks a number range: the number without its last four digits is its range.
+    prefix text := pg_catalog.left(phone_number, pg_catalog.length(phone_number) - 4);
+    wait integer;
+    sent_today integer;
+  begin
+    -- Every bucket counts this send, so a refused burst still uses up its allowance.
+    wait := greatest(
+      api.rate_limit_hit('phone:number:' || project || ':' || phone_number, case when sandbox then 20 else 5 end, 3600),
+      api.rate_limit_hit('phone:address:' || project || ':' || coalesce(address, '-'),
+                         case when sandbox then 50 else 10 end, 3600),
+      api.rate_limit_hit('phone:prefix:' || project || ':' || prefix, case when sandbox then 100 else 20 end, 3600),
+      api.rate_limit_hit('phone:project:' || project, (settings ->> 'hourly_limit')::integer, 3600));
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'rate_limited', 'wait', wait);
+    end if;
+    select count(*) into sent_today from astapa.phone_messages m
+    where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+      and m.status in ('sent', 'sandbox');
+    if sent_today >= (settings ->> 'daily_budget')::integer then
+      perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
+        pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
+        greatest(1, pg_catalog.ceil(extract(epoch from
+          pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.phone_send_wait(text,text) is 'Counts one code message for the current project against its limits (per number 5, per address 10, per number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and its daily budget. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached budget is audited as phone.budget_reached).';
+grant execute on function astapa.phone_send_wait(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_settings(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Defaults first, the project's choices over them: Indonesia only, a budget that caps a day's cost.
+    select pg_catalog.jsonb_build_object(
+      'enabled', false, 'signup', true, 'countries', pg_catalog.jsonb_build_array('ID'),
+      'daily_budget', case when p.mode = 'production' then 1000 else 200 end,
+      'hourly_limit', case when p.mode = 'production' then 200 else 100 end,
+      'mode', p.mode) || coalesce(p.settings -> 'phone', '{}'::jsonb)
+    from astapa.projects p
+    where p.id = phone_settings.project_id
+  $function$;
+comment on function astapa.phone_settings(text) is 'A project''s phone sign-in settings with the defaults filled in (off; sign-up allowed; countries ["ID"]; daily_budget 1000 messages in production, 200 in sandbox; hourly_limit 200 / 100), plus its mode.';
+grant execute on function astapa.phone_settings(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_settings_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('enabled', 'signup', 'countries', 'daily_budget', 'hourly_limit')) then
+      return 'phone must be an object with enabled, signup, countries, daily_budget and/or hourly_limit.';
+    end if;
+    if exists (select from pg_catalog.jsonb_each(value) as e
+               where e.key in ('enabled', 'signup') and pg_catalog.jsonb_typeof(e.value) <> 'boolean') then
+      return 'phone.enabled and phone.signup must be true or false.';
+    end if;
+    if value ? 'countries' and (pg_catalog.jsonb_typeof(value -> 'countries') <> 'array'
+       or pg_catalog.jsonb_array_length(value -> 'countries') not between 1 and 50
+       or exists (select from pg_catalog.jsonb_array_elements(value -> 'countries') as c
+                  where pg_catalog.jsonb_typeof(c) <> 'string' or c #>> '{}' !~ '^[A-Z]{2}$')) then
+      return 'phone.countries must list 1 to 50 two-letter country codes in capitals, e.g. ["ID"].';
+    end if;
+    if exists (select from pg_catalog.jsonb_each(value) as e
+               where e.key in ('daily_budget', 'hourly_limit')
+                 and (pg_catalog.jsonb_typeof(e.value) <> 'number'
+                      or e.value::numeric <> pg_catalog.trunc(e.value::numeric)
+                      or e.value::numeric not between 1 and 1000000)) then
+      return 'phone.daily_budget and phone.hourly_limit must be whole numbers of messages from 1 to 1000000.';
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.phone_settings_problem(jsonb) is 'A readable reason a settings.phone value is refused ({enabled, signup, countries, daily_budget, hourly_limit}), or null when it is valid.';
+grant execute on function astapa.phone_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.pkce_s256(verifier text)
@@ -10007,6 +10384,8 @@ AS $function$
       end if;
     when 'mail_texts' then
       return astapa.mail_texts_problem(value);
+    when 'phone' then
+      return astapa.phone_settings_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
