@@ -17,6 +17,7 @@ import { csrfToken, csrfValid } from "./browser.ts";
 import { type Lang, type MessageKey, MESSAGES, pickLang } from "./i18n.ts";
 import { enabledProviders, type ProviderId } from "./social/providers.ts";
 import type { ThirdParty } from "./dynamic_client_target.ts";
+import { phoneEnabled } from "@/lib/phone/enabled.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -38,6 +39,8 @@ export type AuthPageData = {
   thirdParty?: ThirdParty;
   /** Someone is signed in already: ask them to allow the (dynamically registered) client instead. */
   consent?: boolean;
+  /** The project offers "Continue with phone". */
+  phoneSignIn?: boolean;
 };
 
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
@@ -76,6 +79,7 @@ export function authPageData(
     appName: request.project.name,
     request: requestQuery(query),
     csrf: csrfToken(c),
+    ...(phoneEnabled(request.project) ? { phoneSignIn: true } : {}),
     ...(request.thirdParty ? { thirdParty: request.thirdParty } : {}),
     ...extra,
   };

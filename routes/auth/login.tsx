@@ -27,6 +27,7 @@ import { Field } from "@/components/login/AuthCard.tsx";
 import { enabledProviders } from "@/lib/login/social/providers.ts";
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
+import { PhoneLink } from "@/components/login/PhoneForms.tsx";
 
 const SignInForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
@@ -132,6 +133,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
       fieldHasFocus={data.error === "wrongCredentials"}
       after={
         <>
+          {data.phoneSignIn && <PhoneLink data={data} />}
           <p>
             <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
           </p>

@@ -16,7 +16,11 @@ import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 
 const t = await testApp({ listen: true });
-const project = await seedProject(t.db.sql, { name: "Toko Tenun", redirectUri: "https://tenun.example/cb" });
+const project = await seedProject(t.db.sql, {
+  name: "Toko Tenun",
+  redirectUri: "https://tenun.example/cb",
+  settings: { phone: { enabled: true } },
+});
 const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
 // A second-factor step owed by ayu, so /auth/mfa shows its set-up page (QR code, key, one-time-code field).
 const challenge = randomSecret();
@@ -81,6 +85,7 @@ const HOSTED = [
   `/auth/logout?client_id=${project.clientId}`,
   `/auth/verify?client_id=${project.clientId}&confirmed=1`,
   `/auth/mfa?${login}`,
+  `/auth/phone?${login}`,
   `/no-such-page`,
 ];
 
