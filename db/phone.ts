@@ -1,6 +1,6 @@
 /** Typed calls for phone sign-in codes and the message log (db/api/phone.sql). */
 import { z } from "zod";
-import { asApp, type Sql } from "./client.ts";
+import { asApp, type Sql, type Tx } from "./client.ts";
 
 export type Channel = "whatsapp" | "sms";
 
@@ -147,6 +147,11 @@ export type PhoneMessage = z.infer<typeof Message>;
 
 /** The project's latest code messages, newest first. */
 export async function listPhoneMessages(sql: Sql, projectId: string, maxRows = 100): Promise<PhoneMessage[]> {
-  const [row] = await asApp(sql, projectId, (tx) => tx`select api.list_phone_messages(${maxRows}) as m`);
+  return await asApp(sql, projectId, (tx) => phoneMessages(tx, maxRows));
+}
+
+/** listPhoneMessages inside a transaction already acting for the project (the dashboard's). */
+export async function phoneMessages(tx: Tx, maxRows = 100): Promise<PhoneMessage[]> {
+  const [row] = await tx`select api.list_phone_messages(${maxRows}) as m`;
   return z.array(Message).parse(row.m);
 }

@@ -5188,6 +5188,10 @@ AS $function$
   declare
     new_id bigint;
   begin
+    -- "to": null is a user without an email (signed up by phone): nothing to send, nothing refused.
+    if pg_catalog.jsonb_typeof(mail) = 'object' and mail -> 'to' = 'null'::jsonb then
+      return null;
+    end if;
     if pg_catalog.jsonb_typeof(mail) is distinct from 'object' or coalesce(mail ->> 'to', '') !~ '^[^@\s]+@[^@\s]+$'
        or coalesce(mail ->> 'subject', '') = '' or coalesce(mail ->> 'text', '') = ''
        or coalesce(mail ->> 'template', '') !~ '^[a-z_]{1,64}$' then
@@ -5201,7 +5205,7 @@ AS $function$
     return new_id;
   end
   $function$;
-comment on function api.queue_mail(text,jsonb) is 'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs astapa_mail with the project id. AS400 without an address, template, subject or text.';
+comment on function api.queue_mail(text,jsonb) is 'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs astapa_mail with the project id. AS400 without an address, template, subject or text; "to": null (a phone-only user) queues nothing and returns null.';
 grant execute on function api.queue_mail(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5213,6 +5217,10 @@ AS $function$
   declare
     new_id bigint;
   begin
+    -- A user who signed up by phone has no address: there is nobody to mail (docs/phone.md).
+    if to_address is null then
+      return null;
+    end if;
     insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
     values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
     returning id into new_id;
@@ -5221,7 +5229,7 @@ AS $function$
     return new_id;
   end
   $function$;
-comment on function api.queue_mail(text,text,text,text,text) is 'Queues a message (plain text, optionally HTML too) for the current project.';
+comment on function api.queue_mail(text,text,text,text,text) is 'Queues a message (plain text, optionally HTML too) for the current project; null and nothing queued when to_address is null (a phone-only user).';
 grant execute on function api.queue_mail(text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10553,14 +10561,15 @@ CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object(
-      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
+      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+      'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
       'mfa_enrolled', exists (select from astapa.user_factors f
         where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up; email or phone_number may be null, not both); null when not visible.';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -279,3 +279,35 @@ Deno.test("tokens — a phone-only user's grant has phone_number claims and no e
   assert.match(String(info.phone_number), /^\+62812/);
   assert.equal(info.phone_number_verified, true);
 });
+
+Deno.test("api.queue_mail — a phone-only user (no address) gets nothing queued, and nothing fails", async () => {
+  const queued = await appValue<unknown>(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.queue_mail(null, 'Receipt', 'text', 'receipt')`,
+  );
+  assert.equal(queued, null);
+  const viaJson = await appValue<unknown>(
+    db.sql,
+    project.id,
+    (tx) =>
+      tx`select api.queue_mail(${project.id}, '{"to": null, "template": "receipt", "subject": "s", "text": "t"}')`,
+  );
+  assert.equal(viaJson, null);
+  await rejectsAs(
+    asApp(
+      db.sql,
+      project.id,
+      (tx) =>
+        tx`select api.queue_mail(${project.id}, '{"template": "receipt", "subject": "s", "text": "t"}')`,
+    ),
+    "validation_failed",
+    /needs to/,
+  );
+  const count = await appValue<number>(
+    db.sql,
+    project.id,
+    (tx) => tx`select count(*)::int from astapa.mail_outbox`,
+  );
+  assert.equal(count, 0);
+});
