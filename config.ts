@@ -48,6 +48,9 @@ const EnvSchema = z.object({
   TWILIO_AUTH_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
   TWILIO_VERIFY_SERVICE_SID: z.preprocess(emptyAsUnset, z.string().regex(/^VA[0-9a-f]{32}$/).optional()),
   TWILIO_VERIFY_URL: z.preprocess(emptyAsUnset, z.url().default("https://verify.twilio.com")),
+  ZENZIVA_USERKEY: z.preprocess(emptyAsUnset, z.string().optional()),
+  ZENZIVA_PASSKEY: z.preprocess(emptyAsUnset, z.string().optional()),
+  ZENZIVA_URL: z.preprocess(emptyAsUnset, z.url().default("https://console.zenziva.net")),
   ASTAPA_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUnset, z.enum(["true", "false"]).default("false")),
   ASTAPA_METRICS: z.preprocess(emptyAsUnset, z.enum(["0", "1", "true", "false"]).default("0")),
   ASTAPA_METRICS_TOKEN: z.preprocess(
@@ -94,6 +97,7 @@ export type Config = {
   phone: {
     whatsapp: { accessToken?: string; phoneNumberId?: string; template: string; apiUrl: string };
     twilio: { accountSid?: string; authToken?: string; serviceSid?: string; verifyUrl: string };
+    zenziva: { userkey?: string; passkey?: string; url: string };
   };
   /** Production projects may point webhooks at internal addresses (single-tenant deployments only). */
   webhookAllowPrivate: boolean;
@@ -157,6 +161,11 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
         authToken: e.TWILIO_AUTH_TOKEN,
         serviceSid: e.TWILIO_VERIFY_SERVICE_SID,
         verifyUrl: e.TWILIO_VERIFY_URL.replace(/\/$/, ""),
+      },
+      zenziva: {
+        userkey: e.ZENZIVA_USERKEY,
+        passkey: e.ZENZIVA_PASSKEY,
+        url: e.ZENZIVA_URL.replace(/\/$/, ""),
       },
     },
     webhookAllowPrivate: e.ASTAPA_WEBHOOK_ALLOW_PRIVATE === "true",

@@ -1,22 +1,25 @@
 /**
  * Which provider sends a code by which channel, from the deployment's configuration: WhatsApp by the Cloud
- * API when configured, else by Twilio Verify; SMS by Twilio Verify. A send that throws (timeout, refused
+ * API when configured, else by Twilio Verify; SMS by Zenziva when configured, else by Twilio Verify. A send that throws (timeout, refused
  * connection) becomes a failed outcome, so callers fall back or show a message, never a 5xx.
  */
 import type { Config } from "@/config.ts";
 import type { Channel, CodeMessage, CodeSender, SendOutcome } from "./types.ts";
 import { whatsAppCloud } from "./whatsapp_cloud.ts";
 import { twilioVerify } from "./twilio_verify.ts";
+import { zenziva } from "./zenziva.ts";
 
 /** How long a provider gets before its send counts as failed. */
 export const SEND_TIMEOUT_MS = 10_000;
 
 export function codeSenders(config: Config["phone"]): CodeSender[] {
   const senders: CodeSender[] = [];
-  const { whatsapp: w, twilio: t } = config;
+  const { whatsapp: w, twilio: t, zenziva: z } = config;
   if (w.accessToken && w.phoneNumberId) {
     senders.push(whatsAppCloud({ ...w, accessToken: w.accessToken, phoneNumberId: w.phoneNumberId }));
   }
+  // An Indonesian gateway first for SMS when configured: local routes, rupiah prices.
+  if (z.userkey && z.passkey) senders.push(zenziva({ userkey: z.userkey, passkey: z.passkey, url: z.url }));
   if (t.accountSid && t.authToken && t.serviceSid) {
     senders.push(
       twilioVerify({

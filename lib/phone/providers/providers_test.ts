@@ -7,13 +7,16 @@ import assert from "node:assert/strict";
 import { loadConfig } from "@/config.ts";
 import { startFakeWhatsApp } from "@/tests/fakes/whatsapp.ts";
 import { startFakeTwilio } from "@/tests/fakes/twilio.ts";
+import { startFakeZenziva } from "@/tests/fakes/zenziva.ts";
 import { availableChannels, sendCode } from "./index.ts";
 
 const whatsapp = startFakeWhatsApp();
 const twilio = startFakeTwilio();
+const zenzivaFake = startFakeZenziva();
 Deno.test.afterAll(async () => {
   await whatsapp.close();
   await twilio.close();
+  await zenzivaFake.close();
 });
 
 const phoneConfig = (env: Record<string, string> = {}) =>
@@ -135,4 +138,49 @@ Deno.test("sendCode — no provider for a channel, or an unreachable one, fails 
   });
   assert.equal(unreachable.ok, false);
   assert.equal(unreachable.provider, "twilio_verify");
+});
+
+const withZenziva = (env: Record<string, string> = {}) =>
+  phoneConfig({
+    ZENZIVA_USERKEY: zenzivaFake.userkey,
+    ZENZIVA_PASSKEY: zenzivaFake.passkey,
+    ZENZIVA_URL: zenzivaFake.origin,
+    ...env,
+  });
+
+Deno.test("Zenziva — SMS goes by its OTP endpoint (userkey, passkey, to, kode_otp) before Twilio", async () => {
+  const twilioBefore = twilio.inbox.length;
+  const outcome = await sendCode(withZenziva(), { ...message, channel: "sms" });
+  assert.ok(outcome.ok && outcome.provider === "zenziva");
+  assert.deepEqual({ cost: outcome.ok && outcome.cost, currency: outcome.ok && outcome.currency }, {
+    cost: 400,
+    currency: "IDR",
+  });
+  assert.deepEqual(Object.fromEntries(zenzivaFake.requests.at(-1)!), {
+    userkey: zenzivaFake.userkey,
+    passkey: zenzivaFake.passkey,
+    to: "6281234567890",
+    kode_otp: "402913",
+  });
+  assert.deepEqual(zenzivaFake.inbox.at(-1), { to: "+6281234567890", code: "402913" });
+  assert.equal(twilio.inbox.length, twilioBefore);
+  // WhatsApp is not Zenziva's: it still goes by the Cloud API.
+  const wa = await sendCode(withZenziva(), { ...message, channel: "whatsapp" });
+  assert.ok(wa.ok && wa.provider === "whatsapp_cloud");
+});
+
+Deno.test("Zenziva — status 0 (a wrong passkey, a refusal) is a failed outcome with Zenziva's reason", async () => {
+  const wrong = await sendCode(withZenziva({ ZENZIVA_PASSKEY: "wrong" }), { ...message, channel: "sms" });
+  assert.deepEqual(wrong, {
+    ok: false,
+    provider: "zenziva",
+    error: "HTTP 200: status 0 Userkey / Passkey Salah",
+  });
+  zenzivaFake.failWith = "Saldo tidak cukup";
+  try {
+    const poor = await sendCode(withZenziva(), { ...message, channel: "sms" });
+    assert.deepEqual(poor, { ok: false, provider: "zenziva", error: "HTTP 200: status 0 Saldo tidak cukup" });
+  } finally {
+    zenzivaFake.failWith = undefined;
+  }
 });
