@@ -19,6 +19,8 @@ export type FakeWhatsApp = FakeServer & {
   requests: unknown[];
   /** When set, every send is refused with this Meta error (e.g. 131026, "Message undeliverable"). */
   failWith?: { code: number; message: string };
+  /** When set, sends get no answer until the caller gives up (a provider timeout). */
+  hang?: boolean;
 };
 
 type Component = {
@@ -31,6 +33,7 @@ type Component = {
 export function startFakeWhatsApp(): FakeWhatsApp {
   const error = (status: number, code: number, message: string) =>
     json({ error: { message, type: "OAuthException", code, fbtrace_id: randomSecret("", 8) } }, status);
+  const hung: (() => void)[] = [];
   const server = serveFake(async (req, url) => {
     const match = /^\/v\d+\.\d+\/(\d+)\/messages$/.exec(url.pathname);
     if (req.method !== "POST" || !match) return error(404, 100, "Unsupported request");
@@ -54,6 +57,14 @@ export function startFakeWhatsApp(): FakeWhatsApp {
       return error(400, 132000, "Number of parameters does not match the expected number of params");
     }
     if (fake.failWith) return error(400, fake.failWith.code, fake.failWith.message);
+    if (fake.hang) {
+      // Released when the caller gives up, or when the fake closes (a shutdown waits for open requests).
+      await new Promise<void>((resolve) => {
+        hung.push(resolve);
+        req.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      return error(504, 2, "Service temporarily unavailable");
+    }
     fake.inbox.push({
       to: `+${body.to}`,
       code: bodyCode,
@@ -68,6 +79,10 @@ export function startFakeWhatsApp(): FakeWhatsApp {
   });
   const fake: FakeWhatsApp = {
     ...server,
+    close: () => {
+      for (const release of hung.splice(0)) release();
+      return server.close();
+    },
     apiUrl: `${server.origin}/v23.0`,
     accessToken: randomSecret("EAAG", 24),
     phoneNumberId: String(100000000000000 + Math.floor(Math.random() * 1e9)),

@@ -311,3 +311,25 @@ Deno.test("api.queue_mail — a phone-only user (no address) gets nothing queued
   );
   assert.equal(count, 0);
 });
+
+Deno.test("users — a number belongs to one user per project and environment; malformed numbers are refused", async () => {
+  const first = await seedUser(db.sql, other.id, "first-phone@example.com");
+  const second = await seedUser(db.sql, other.id, "second-phone@example.com");
+  const setPhone = (user: string, phone: string) =>
+    asApp(db.sql, other.id, (tx) => tx`update astapa.users set phone_number = ${phone} where id = ${user}`);
+  await setPhone(first, "+6281288880001");
+  await assert.rejects(setPhone(second, "+6281288880001"), /users_phone_number_key/);
+  await assert.rejects(setPhone(second, "081288880002"), /users_phone_number_check/);
+  // Another project may have a user with the same number.
+  const elsewhere = await seedUser(db.sql, project.id, "elsewhere-phone@example.com");
+  await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`update astapa.users set phone_number = '+6281288880001' where id = ${elsewhere}`,
+  );
+  // Neither email nor phone: refused.
+  await assert.rejects(
+    asApp(db.sql, other.id, (tx) => tx`update astapa.users set email = null where id = ${second}`),
+    /users_email_or_phone_check/,
+  );
+});

@@ -40,11 +40,15 @@ export function availableChannels(config: Config["phone"]): Channel[] {
 }
 
 /** Sends by the first provider of the channel; a missing provider, an error or a timeout is a failed outcome. */
-export async function sendCode(config: Config["phone"], message: CodeMessage): Promise<SendOutcome> {
+export async function sendCode(
+  config: Config["phone"],
+  message: CodeMessage,
+  timeoutMs = SEND_TIMEOUT_MS,
+): Promise<SendOutcome> {
   const sender = codeSenders(config).find((s) => s.channels.includes(message.channel));
   if (!sender) return { ok: false, provider: "none", error: `No provider sends by ${message.channel}.` };
   try {
-    return await sender.send(message, AbortSignal.timeout(SEND_TIMEOUT_MS));
+    return await sender.send(message, AbortSignal.timeout(timeoutMs));
   } catch (error) {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : "send failed";
     return { ok: false, provider: sender.provider, error: reason.slice(0, 300) };

@@ -184,3 +184,15 @@ Deno.test("Zenziva — status 0 (a wrong passkey, a refusal) is a failed outcome
     zenzivaFake.failWith = undefined;
   }
 });
+
+Deno.test("sendCode — a provider that does not answer in time is a failed outcome, not a hang", async () => {
+  whatsapp.hang = true;
+  try {
+    const outcome = await sendCode(phoneConfig(), { ...message, channel: "whatsapp" }, 200);
+    assert.equal(outcome.ok, false);
+    assert.equal(outcome.provider, "whatsapp_cloud");
+    assert.match(!outcome.ok ? outcome.error : "", /TimeoutError/);
+  } finally {
+    whatsapp.hang = false;
+  }
+});
