@@ -183,3 +183,21 @@ Deno.test("phone — GET of the code page changes nothing (no code sent, no atte
   assert.match(await res.text(), /expired or was used/);
   assert.deepEqual([await pendingCodes(), delivered()], before);
 });
+
+Deno.test("phone — a phone-only user under a required second factor is sent to set up an app (no email needed)", async () => {
+  const strict = await seedProject(t.db.sql, {
+    name: "Toko Ketat",
+    settings: { phone: { enabled: true }, mfa: { policy: "required" } },
+  });
+  const sent = await submitForm(t, strict, "/auth/phone", { phone: "0812 7777 0010" });
+  const [logged] = await listPhoneMessages(t.db.sql, strict.id);
+  const code = /: (\d{6})$/.exec(logged.sandbox_text ?? "")![1];
+  const res = await postCode(strict, pendingCookie(sent, strict)!, { code });
+  assert.equal(res.status, 303);
+  assert.match(res.headers.get("location")!, /^\/auth\/mfa\?/);
+  const challenge = res.headers.getSetCookie().map((c) => c.split(";")[0])
+    .find((c) => c.startsWith(`astapa_mfa_${strict.id}=`))!;
+  const enrol = await t.app.request(res.headers.get("location")!, { headers: { cookie: challenge } });
+  assert.equal(enrol.status, 200);
+  assert.match(await enrol.text(), /Set up two-step verification/);
+});
