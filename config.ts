@@ -44,6 +44,20 @@ const EnvSchema = z.object({
   GOOGLE_ISSUER: z.preprocess(emptyAsUnset, z.url().default("https://accounts.google.com")),
   GITHUB_BASE_URL: z.preprocess(emptyAsUnset, z.url().default("https://github.com")),
   GITHUB_API_URL: z.preprocess(emptyAsUnset, z.url().default("https://api.github.com")),
+  WHATSAPP_ACCESS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
+  WHATSAPP_PHONE_NUMBER_ID: z.preprocess(emptyAsUnset, z.string().regex(/^\d{1,30}$/).optional()),
+  WHATSAPP_TEMPLATE: z.preprocess(
+    emptyAsUnset,
+    z.string().regex(/^[a-z0-9_]{1,512}$/).default("astapa_code"),
+  ),
+  WHATSAPP_API_URL: z.preprocess(emptyAsUnset, z.url().default("https://graph.facebook.com/v23.0")),
+  TWILIO_ACCOUNT_SID: z.preprocess(emptyAsUnset, z.string().regex(/^AC[0-9a-f]{32}$/).optional()),
+  TWILIO_AUTH_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
+  TWILIO_VERIFY_SERVICE_SID: z.preprocess(emptyAsUnset, z.string().regex(/^VA[0-9a-f]{32}$/).optional()),
+  TWILIO_VERIFY_URL: z.preprocess(emptyAsUnset, z.url().default("https://verify.twilio.com")),
+  ZENZIVA_USERKEY: z.preprocess(emptyAsUnset, z.string().optional()),
+  ZENZIVA_PASSKEY: z.preprocess(emptyAsUnset, z.string().optional()),
+  ZENZIVA_URL: z.preprocess(emptyAsUnset, z.url().default("https://console.zenziva.net")),
   ASTAPA_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUnset, z.enum(["true", "false"]).default("false")),
   ASTAPA_METRICS: z.preprocess(emptyAsUnset, z.enum(["0", "1", "true", "false"]).default("0")),
   ASTAPA_METRICS_TOKEN: z.preprocess(
@@ -88,6 +102,12 @@ export type Config = {
   google: { clientId?: string; clientSecret?: string; issuer: string };
   /** `baseUrl` serves authorize + access_token, `apiUrl` serves /user and /user/emails. */
   github: { clientId?: string; clientSecret?: string; baseUrl: string; apiUrl: string };
+  /** Phone codes: WhatsApp Cloud API and Twilio Verify credentials (lib/phone/providers); URLs for fakes. */
+  phone: {
+    whatsapp: { accessToken?: string; phoneNumberId?: string; template: string; apiUrl: string };
+    twilio: { accountSid?: string; authToken?: string; serviceSid?: string; verifyUrl: string };
+    zenziva: { userkey?: string; passkey?: string; url: string };
+  };
   /** Production projects may point webhooks at internal addresses (single-tenant deployments only). */
   webhookAllowPrivate: boolean;
   /** GET /metrics: off, open (ASTAPA_METRICS=1), or behind a bearer token (ASTAPA_METRICS_TOKEN). */
@@ -141,6 +161,25 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       clientSecret: e.GITHUB_CLIENT_SECRET,
       baseUrl: e.GITHUB_BASE_URL.replace(/\/$/, ""),
       apiUrl: e.GITHUB_API_URL.replace(/\/$/, ""),
+    },
+    phone: {
+      whatsapp: {
+        accessToken: e.WHATSAPP_ACCESS_TOKEN,
+        phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID,
+        template: e.WHATSAPP_TEMPLATE,
+        apiUrl: e.WHATSAPP_API_URL.replace(/\/$/, ""),
+      },
+      twilio: {
+        accountSid: e.TWILIO_ACCOUNT_SID,
+        authToken: e.TWILIO_AUTH_TOKEN,
+        serviceSid: e.TWILIO_VERIFY_SERVICE_SID,
+        verifyUrl: e.TWILIO_VERIFY_URL.replace(/\/$/, ""),
+      },
+      zenziva: {
+        userkey: e.ZENZIVA_USERKEY,
+        passkey: e.ZENZIVA_PASSKEY,
+        url: e.ZENZIVA_URL.replace(/\/$/, ""),
+      },
     },
     webhookAllowPrivate: e.ASTAPA_WEBHOOK_ALLOW_PRIVATE === "true",
     metrics: {

@@ -6,7 +6,8 @@ import { type CodeRequest, type NewSession, type SignInMethod, writeSignIn } fro
 
 const Challenge = z.object({
   user_id: z.string(),
-  email: z.string(),
+  /** Null for a user who signed up by phone (docs/phone.md). */
+  email: z.string().nullable(),
   amr: z.array(z.string()),
   enrolled: z.boolean(),
   secret_sealed: z.string().nullable(),
@@ -115,7 +116,7 @@ export function resetUserFactors(
 
 const OwnFactor = z.object({
   user_id: z.string(),
-  email: z.string(),
+  email: z.string().nullable(),
   enrolled: z.boolean(),
   secret_sealed: z.string().nullable(),
   recovery_codes_left: z.number(),

@@ -374,39 +374,6 @@ grant insert (client_id, client_name, redirect_uris, grant_types, token_endpoint
 grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at) on astapa.dynamic_clients to astapa_app;
 
 -- owner: astapa_owner
-create table astapa.email_codes (
-  project_id text not null,
-  link_hash bytea not null,
-  user_id bigint not null,
-  code_hash bytea not null,
-  sign_in_request text not null,
-  tries integer default 0 not null,
-  created_at timestamp with time zone default now() not null,
-  expires_at timestamp with time zone not null,
-  used_at timestamp with time zone,
-  constraint email_codes_pkey PRIMARY KEY (project_id, link_hash),
-  constraint email_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint email_codes_code_hash_check CHECK (length(code_hash) = 32),
-  constraint email_codes_lifetime_check CHECK (expires_at > created_at),
-  constraint email_codes_link_hash_check CHECK (length(link_hash) = 32),
-  constraint email_codes_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
-  constraint email_codes_tries_check CHECK (tries >= 0 AND tries <= 5)
-);
-alter table astapa.email_codes enable row level security;
-alter table astapa.email_codes force row level security;
-comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with.';
-CREATE INDEX email_codes_user_idx ON astapa.email_codes USING btree (project_id, user_id);
-grant insert, select on astapa.email_codes to astapa_app;
-grant update (tries, used_at) on astapa.email_codes to astapa_app;
-create policy "a project mails its own email codes" on astapa.email_codes as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own email codes" on astapa.email_codes as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project uses up its own email codes" on astapa.email_codes as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
 create table astapa.email_tokens (
   project_id text not null,
   token_hash bytea not null,
@@ -672,43 +639,6 @@ create policy "a project starts factor challenges for its own users" on astapa.m
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
-create table astapa.passkeys (
-  project_id text not null,
-  credential_id bytea not null,
-  user_id bigint not null,
-  public_key bytea not null,
-  sign_count bigint default 0 not null,
-  transports text[] default '{}'::text[] not null,
-  device_type text not null,
-  backed_up boolean not null,
-  name text not null,
-  created_at timestamp with time zone default now() not null,
-  last_used_at timestamp with time zone,
-  cloned_at timestamp with time zone,
-  constraint passkeys_pkey PRIMARY KEY (project_id, credential_id),
-  constraint passkeys_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint passkeys_credential_id_check CHECK (length(credential_id) >= 16 AND length(credential_id) <= 1023),
-  constraint passkeys_device_type_check CHECK (device_type = ANY (ARRAY['singleDevice'::text, 'multiDevice'::text])),
-  constraint passkeys_name_check CHECK (length(name) >= 1 AND length(name) <= 64),
-  constraint passkeys_sign_count_check CHECK (sign_count >= 0)
-);
-alter table astapa.passkeys enable row level security;
-alter table astapa.passkeys force row level security;
-comment on table astapa.passkeys is 'WebAuthn credentials (passkeys) of a project''s users: the COSE public key, the last sign counter (a counter going backwards marks the credential cloned_at and refuses it), the backup flags (multiDevice: a synced passkey, amr swk; singleDevice: bound to one authenticator, amr hwk), a name the person chose and when it was last used. The credential id is unique per project (another project''s is unknown here).';
-CREATE INDEX passkeys_user_idx ON astapa.passkeys USING btree (project_id, user_id);
-grant delete, insert, select on astapa.passkeys to astapa_app;
-grant update (sign_count, backed_up, name, last_used_at, cloned_at) on astapa.passkeys to astapa_app;
-create policy "a project adds passkeys for its own users" on astapa.passkeys as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own users' passkeys" on astapa.passkeys as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project removes its own users' passkeys" on astapa.passkeys as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project updates its own users' passkeys" on astapa.passkeys as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
 create table astapa.payment_events (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -797,6 +727,76 @@ create policy "a project updates its own payments" on astapa.payments as permiss
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.phone_codes (
+  project_id text not null,
+  token_hash bytea not null,
+  phone_number text not null,
+  channel text not null,
+  code_hash bytea not null,
+  attempts integer default 0 not null,
+  sends integer default 1 not null,
+  address text,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint phone_codes_pkey PRIMARY KEY (project_id, token_hash),
+  constraint phone_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_codes_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
+  constraint phone_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint phone_codes_lifetime_check CHECK (expires_at > created_at),
+  constraint phone_codes_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text),
+  constraint phone_codes_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.phone_codes enable row level security;
+alter table astapa.phone_codes force row level security;
+comment on table astapa.phone_codes is 'A 6-digit code sent to a phone for sign-in: the browser holds the token (SHA-256 here); code_hash is SHA-256 of token and code together, so a leaked row does not give the code. Five minutes, five attempts, single use (used_at).';
+CREATE INDEX phone_codes_expires_at_idx ON astapa.phone_codes USING btree (project_id, expires_at);
+grant insert, select on astapa.phone_codes to astapa_app;
+grant update (channel, code_hash, attempts, sends, expires_at, used_at) on astapa.phone_codes to astapa_app;
+create policy "a project adds its own phone codes" on astapa.phone_codes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own phone codes" on astapa.phone_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own phone codes" on astapa.phone_codes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.phone_messages (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  phone_number text not null,
+  channel text not null,
+  provider text not null,
+  status text not null,
+  provider_message_id text,
+  cost numeric(12,6),
+  currency text,
+  error text,
+  address text,
+  created_at timestamp with time zone default now() not null,
+  sandbox_text text,
+  constraint phone_messages_pkey PRIMARY KEY (project_id, id),
+  constraint phone_messages_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_messages_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
+  constraint phone_messages_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text),
+  constraint phone_messages_error_check CHECK (length(error) <= 500),
+  constraint phone_messages_provider_check CHECK (provider ~ '^[a-z_]{1,40}$'::text),
+  constraint phone_messages_sandbox_text_check CHECK (sandbox_text IS NULL OR status = 'sandbox'::text),
+  constraint phone_messages_status_check CHECK (status = ANY (ARRAY['sent'::text, 'failed'::text, 'sandbox'::text]))
+);
+alter table astapa.phone_messages enable row level security;
+alter table astapa.phone_messages force row level security;
+comment on table astapa.phone_messages is 'Every one-time-code message a project sent or tried to send: provider, channel, status (sent, failed, sandbox: shown on the sandbox inbox instead), the provider''s id and cost when it reports them. Never the code. Counts toward settings.phone.daily_budget.';
+comment on column astapa.phone_messages.sandbox_text is 'Sandbox projects only: the text that would have been sent, shown on the dashboard''s message log.';
+CREATE INDEX phone_messages_created_at_idx ON astapa.phone_messages USING btree (project_id, created_at);
+grant insert, select on astapa.phone_messages to astapa_app;
+create policy "a project logs its own phone messages" on astapa.phone_messages as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own phone messages" on astapa.phone_messages as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.plan_changes (
@@ -1516,7 +1516,7 @@ create policy "a project updates its own users' factors" on astapa.user_factors 
 create table astapa.users (
   project_id text not null,
   id bigint default astapa.new_user_id() not null,
-  email text not null,
+  email text,
   email_verified boolean default false not null,
   password_hash text,
   disabled boolean default false not null,
@@ -1524,25 +1524,32 @@ create table astapa.users (
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
   external_id text,
+  phone_number text,
+  phone_number_verified boolean default false not null,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint users_email_or_phone_check CHECK (email IS NOT NULL OR phone_number IS NOT NULL),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
-  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text)
+  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text),
+  constraint users_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text)
 );
 alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
 comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
 comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
+comment on column astapa.users.phone_number is 'E.164 (+62812…), unique per project and environment; the OIDC phone_number claim.';
+comment on column astapa.users.phone_number_verified is 'A code sent to phone_number was entered (phone sign-in or adding the phone); the phone_number_verified claim.';
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
-grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
+CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
+grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, phone_number, phone_number_verified) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, phone_number, phone_number_verified) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -1552,38 +1559,6 @@ create policy "a project updates its own users" on astapa.users as permissive fo
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
-
--- owner: astapa_owner
-create table astapa.webauthn_challenges (
-  project_id text not null,
-  challenge_hash bytea not null,
-  purpose text not null,
-  user_id bigint,
-  created_at timestamp with time zone default now() not null,
-  expires_at timestamp with time zone not null,
-  used_at timestamp with time zone,
-  constraint webauthn_challenges_pkey PRIMARY KEY (project_id, challenge_hash),
-  constraint webauthn_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint webauthn_challenges_challenge_hash_check CHECK (length(challenge_hash) = 32),
-  constraint webauthn_challenges_lifetime_check CHECK (expires_at > created_at),
-  constraint webauthn_challenges_purpose_check CHECK (purpose = ANY (ARRAY['register'::text, 'sign_in'::text])),
-  constraint webauthn_challenges_user_check CHECK ((purpose = 'sign_in'::text) = (user_id IS NULL))
-);
-alter table astapa.webauthn_challenges enable row level security;
-alter table astapa.webauthn_challenges force row level security;
-comment on table astapa.webauthn_challenges is 'The random challenge of each passkey ceremony (SHA-256 here), single use and short-lived, so a ceremony started on one instance finishes on any other. register: bound to the signed-in user adding a passkey; sign_in: no user (discoverable credentials: the authenticator says who).';
-CREATE INDEX webauthn_challenges_expires_idx ON astapa.webauthn_challenges USING btree (expires_at);
-grant delete, insert, select on astapa.webauthn_challenges to astapa_app;
-grant update (used_at) on astapa.webauthn_challenges to astapa_app;
-create policy "a project clears its own old passkey challenges" on astapa.webauthn_challenges as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project opens its own passkey challenges" on astapa.webauthn_challenges as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own passkey challenges" on astapa.webauthn_challenges as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project uses up its own passkey challenges" on astapa.webauthn_challenges as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.webhook_deliveries (
@@ -1709,34 +1684,6 @@ AS $function$
   $function$;
 comment on function api.add_member(text,bigint,text) is 'Lets an account administer the project as owner, admin or viewer. AS404 unknown project/account, AS409 twice.';
 grant execute on function api.add_member(text,bigint,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.add_passkey(session_hash bytea, user_id bigint, credential_id bytea, public_key bytea, sign_count bigint, transports text[], device_type text, backed_up boolean, name text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-  begin
-    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
-      raise exception using errcode = 'AS403',
-        message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
-    end if;
-    begin
-      insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count, transports,
-        device_type, backed_up, name)
-      values (project, credential_id, user_id, public_key, sign_count, coalesce(transports, '{}'), device_type,
-        backed_up, name);
-    exception when unique_violation then
-      raise exception using errcode = 'AS409', message = 'This passkey is registered already.';
-    end;
-    perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
-      'name', name, 'synced', device_type = 'multiDevice'));
-  end
-  $function$;
-comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
-grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_redirect_uri(project_id text, uri text)
@@ -2337,6 +2284,80 @@ AS $function$
   $function$;
 comment on function api.check_authorization_target(text,text) is 'The authorization request''s check, before anyone signs in: see astapa.assert_grant_target.';
 grant execute on function api.check_authorization_target(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.check_phone_code(token_hash bytea, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    pending astapa.phone_codes;
+    found_user record;
+    new_id bigint;
+  begin
+    -- The row lock makes two instances given the same code take turns: only one accepts it.
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> check_phone_code.code_hash then
+      update astapa.phone_codes c set attempts = c.attempts + 1
+      where c.project_id = project and c.token_hash = check_phone_code.token_hash;
+      perform astapa.audit(project, 'sign_in.phone_failed', 'phone:' || pending.phone_number,
+        pg_catalog.jsonb_build_object('address', pending.address));
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash;
+
+    select u.id, u.disabled into found_user from astapa.users u
+    where u.project_id = project and u.environment = settings ->> 'mode'
+      and u.phone_number = pending.phone_number;
+    if found then
+      if found_user.disabled then
+        return pg_catalog.jsonb_build_object('accepted', false, 'disabled', true);
+      end if;
+      update astapa.users u set phone_number_verified = true
+      where u.project_id = project and u.id = found_user.id and not u.phone_number_verified;
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', found_user.id::text, 'created', false,
+        'channel', pending.channel);
+    end if;
+    if not (settings ->> 'signup')::boolean then
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
+    end if;
+    -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
+    -- one number at once meet the unique index, and the second signs in to the first's account.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
+        values (project, pending.phone_number, true, settings ->> 'mode')
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        select u.id into new_id from astapa.users u
+        where u.project_id = project and u.environment = settings ->> 'mode'
+          and u.phone_number = pending.phone_number;
+        exit when new_id is not null;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
+    perform astapa.audit(project, 'user.create', 'user:' || new_id,
+      pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', new_id::text, 'created', true,
+      'channel', pending.channel);
+  end
+  $function$;
+comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that verified number (marking it verified), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
+grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.checkout_account(checkout_id text)
@@ -3197,21 +3218,6 @@ AS $function$
   $function$;
 comment on function api.dynamic_client(text) is 'A dynamically registered client''s metadata as RFC 7591 spells it (never its secret), or null.';
 grant execute on function api.dynamic_client(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.email_code_link(link_hash bytea)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object('sign_in_request', c.sign_in_request,
-      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5)
-    from astapa.email_codes c
-    where c.project_id = astapa.current_project_id() and c.link_hash = email_code_link.link_hash
-  $function$;
-comment on function api.email_code_link(bytea) is 'What a magic link opens (its authorization request) and whether it still signs in; null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
-grant execute on function api.email_code_link(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.email_link_request(token_hash bytea)
@@ -4197,6 +4203,23 @@ comment on function api.list_payments(text,jsonb) is 'A page of the project''s c
 grant execute on function api.list_payments(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_phone_messages(max_rows integer DEFAULT 100)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'id', m.id::text, 'phone_number', m.phone_number, 'channel', m.channel, 'provider', m.provider,
+      'status', m.status, 'provider_message_id', m.provider_message_id, 'cost', m.cost, 'currency', m.currency,
+      'error', m.error, 'sandbox_text', m.sandbox_text, 'created_at', m.created_at)) order by m.id desc), '[]')
+    from (select * from astapa.phone_messages x where x.project_id = astapa.current_project_id()
+          order by x.id desc limit least(greatest(max_rows, 1), 500)) m
+  $function$;
+comment on function api.list_phone_messages(integer) is 'The current project''s latest code messages (at most 500), newest first: the dashboard''s message log.';
+grant execute on function api.list_phone_messages(integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_plans(project_id text, include_archived boolean DEFAULT false)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4394,6 +4417,21 @@ comment on function api.list_webhook_deliveries(text,text,integer) is 'The proje
 grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.log_phone_message(phone_number text, channel text, provider text, status text, provider_message_id text, cost numeric, currency text, error text, address text, sandbox_text text DEFAULT NULL::text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
+                                       cost, currency, error, address, sandbox_text)
+    values (astapa.current_project_id(), phone_number, channel, provider, status,
+            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
+            pg_catalog.left(address, 100), sandbox_text)
+  $function$;
+comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project.';
+grant execute on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
  RETURNS jsonb
  LANGUAGE sql
@@ -4515,36 +4553,6 @@ AS $function$
   $function$;
 comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links), or the error to retry after (the body is kept).';
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.mail_email_code(email text, code_hash bytea, link_hash bytea, sign_in_request text, subject text, body_text text, body_html text)
- RETURNS boolean
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    found_user record;
-  begin
-    select u.id, u.email into found_user
-    from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
-    -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
-    if not found then
-      return false;
-    end if;
-    -- One live code per person: a new one voids the ones before it.
-    update astapa.email_codes c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
-    insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
-    values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
-      pg_catalog.now() + interval '10 minutes');
-    perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
-    return true;
-  end
-  $function$;
-comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. Returns false, silently, when nobody qualifies.';
-grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text, kind text, body_html text DEFAULT NULL::text, sign_in_request text DEFAULT NULL::text)
@@ -4822,63 +4830,6 @@ comment on function api.own_factor(bytea) is 'The signed-in person''s own factor
 grant execute on function api.own_factor(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.own_passkeys(session_hash bytea)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object(
-      'user_id', u.id::text,
-      'email', u.email,
-      'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
-      'passkeys', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-          'id', pg_catalog.encode(k.credential_id, 'hex'),
-          'name', k.name,
-          'created_at', k.created_at,
-          'last_used_at', k.last_used_at,
-          'synced', k.device_type = 'multiDevice',
-          'transports', pg_catalog.to_jsonb(k.transports)) order by k.created_at, k.credential_id)
-        from astapa.passkeys k
-        where k.project_id = u.project_id and k.user_id = u.id), '[]'::jsonb))
-    from astapa.users u
-    where u.project_id = astapa.current_project_id()
-      and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
-  $function$;
-comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash, their passkeys (never a key) and whether they signed in recently enough to add or remove one; null without a live session.';
-grant execute on function api.own_passkeys(bytea) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.passkey_for_sign_in(credential_id bytea)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object('user_id', k.user_id::text,
-      'public_key', pg_catalog.encode(k.public_key, 'hex'), 'transports', pg_catalog.to_jsonb(k.transports))
-    from astapa.passkeys k
-    join astapa.users u on u.project_id = k.project_id and u.id = k.user_id
-    join astapa.projects p on p.id = k.project_id
-    where k.project_id = astapa.current_project_id() and k.credential_id = passkey_for_sign_in.credential_id
-      and not u.disabled and u.environment = p.mode
-  $function$;
-comment on function api.passkey_for_sign_in(bytea) is 'The public key and user of a credential of this project, to check an assertion with; null for a credential of another project, a removed one, or a disabled user or one of the other environment.';
-grant execute on function api.passkey_for_sign_in(bytea) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.passkey_refused(reason text, details jsonb)
- RETURNS void
- LANGUAGE sql
- SET search_path TO ''
-AS $function$
-    select astapa.audit(astapa.current_project_id(), 'sign_in.passkey_refused', 'passkey',
-      coalesce(details, '{}'::jsonb) || pg_catalog.jsonb_build_object('reason', reason))
-  $function$;
-comment on function api.passkey_refused(text,jsonb) is 'Audits a refused passkey ceremony (a replayed or unknown challenge, wrong origin or RP ID, a credential this project does not know, a bad signature, malformed data) with the reason and the address.';
-grant execute on function api.passkey_refused(text,jsonb) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4989,6 +4940,22 @@ AS $function$
   $function$;
 comment on function api.payment_feed_cursor(text) is 'Where a new feed starts: the id of the project''s latest payment event the feed has already passed (0 for none). A page lists payments, then follows the feed from here. AS404 for a project that is not visible.';
 grant execute on function api.payment_feed_cursor(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.pending_phone_code(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('phone_number', c.phone_number, 'channel', c.channel,
+      'attempts_left', 5 - c.attempts, 'expires_at', c.expires_at)
+    from astapa.phone_codes c
+    where c.project_id = astapa.current_project_id() and c.token_hash = pending_phone_code.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
+  $function$;
+comment on function api.pending_phone_code(bytea) is 'The live code a browser''s token names (number, channel, attempts left, expiry), or null.';
+grant execute on function api.pending_phone_code(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.plan_changes(project_id text, user_id bigint)
@@ -5221,6 +5188,10 @@ AS $function$
   declare
     new_id bigint;
   begin
+    -- "to": null is a user without an email (signed up by phone): nothing to send, nothing refused.
+    if pg_catalog.jsonb_typeof(mail) = 'object' and mail -> 'to' = 'null'::jsonb then
+      return null;
+    end if;
     if pg_catalog.jsonb_typeof(mail) is distinct from 'object' or coalesce(mail ->> 'to', '') !~ '^[^@\s]+@[^@\s]+$'
        or coalesce(mail ->> 'subject', '') = '' or coalesce(mail ->> 'text', '') = ''
        or coalesce(mail ->> 'template', '') !~ '^[a-z_]{1,64}$' then
@@ -5234,7 +5205,7 @@ AS $function$
     return new_id;
   end
   $function$;
-comment on function api.queue_mail(text,jsonb) is 'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs astapa_mail with the project id. AS400 without an address, template, subject or text.';
+comment on function api.queue_mail(text,jsonb) is 'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs astapa_mail with the project id. AS400 without an address, template, subject or text; "to": null (a phone-only user) queues nothing and returns null.';
 grant execute on function api.queue_mail(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5246,6 +5217,10 @@ AS $function$
   declare
     new_id bigint;
   begin
+    -- A user who signed up by phone has no address: there is nobody to mail (docs/phone.md).
+    if to_address is null then
+      return null;
+    end if;
     insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
     values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
     returning id into new_id;
@@ -5254,7 +5229,7 @@ AS $function$
     return new_id;
   end
   $function$;
-comment on function api.queue_mail(text,text,text,text,text) is 'Queues a message (plain text, optionally HTML too) for the current project.';
+comment on function api.queue_mail(text,text,text,text,text) is 'Queues a message (plain text, optionally HTML too) for the current project; null and nothing queued when to_address is null (a phone-only user).';
 grant execute on function api.queue_mail(text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -5592,62 +5567,6 @@ comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,tex
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.redeem_email_code(email text, code_hash bytea)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    live astapa.email_codes;
-  begin
-    -- The person's live code, locked: two instances given guesses for it count them one after the other.
-    select c.* into live from astapa.email_codes c
-    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
-    join astapa.projects p on p.id = c.project_id
-    where c.project_id = astapa.current_project_id() and c.used_at is null and c.expires_at > pg_catalog.now()
-      and c.tries < 5 and not u.disabled and u.environment = p.mode
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
-    for update of c;
-    if not found then
-      return null;
-    end if;
-    if live.code_hash <> redeem_email_code.code_hash then
-      update astapa.email_codes c set tries = c.tries + 1
-      where c.project_id = live.project_id and c.link_hash = live.link_hash;
-      return null;
-    end if;
-    return astapa.use_email_code(live);
-  end
-  $function$;
-comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified, or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
-grant execute on function api.redeem_email_code(text,bytea) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.redeem_email_code_link(link_hash bytea)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    live astapa.email_codes;
-  begin
-    select c.* into live from astapa.email_codes c
-    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
-    join astapa.projects p on p.id = c.project_id
-    where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
-      and not u.disabled and u.environment = p.mode
-    for update of c;
-    if not found then
-      return null;
-    end if;
-    return astapa.use_email_code(live);
-  end
-  $function$;
-comment on function api.redeem_email_code_link(bytea) is 'Signs in with the magic link of a live email code (the same code, used up): the user id, or null.';
-grant execute on function api.redeem_email_code_link(bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.refresh_token_owner(token_hash bytea)
  RETURNS bigint
  LANGUAGE sql
@@ -5757,34 +5676,6 @@ comment on function api.remove_member(text,text) is 'Takes the member with this 
 grant execute on function api.remove_member(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.remove_passkey(session_hash bytea, credential_id bytea)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    person bigint := astapa.passkey_session_user(session_hash, true);
-    removed text;
-  begin
-    if person is null then
-      raise exception using errcode = 'AS403',
-        message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
-    end if;
-    delete from astapa.passkeys k
-    where k.project_id = astapa.current_project_id() and k.credential_id = remove_passkey.credential_id
-      and k.user_id = person
-    returning k.name into removed;
-    if removed is null then
-      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
-    end if;
-    perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
-      pg_catalog.jsonb_build_object('name', removed));
-  end
-  $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited.';
-grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5866,24 +5757,6 @@ AS $function$
   $function$;
 comment on function api.remove_webhook_endpoint(text) is 'Removes the endpoint; deliveries still waiting are marked failed. AS404 when there is none.';
 grant execute on function api.remove_webhook_endpoint(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.rename_passkey(session_hash bytea, credential_id bytea, name text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  begin
-    update astapa.passkeys k set name = rename_passkey.name
-    where k.project_id = astapa.current_project_id() and k.credential_id = rename_passkey.credential_id
-      and k.user_id = astapa.passkey_session_user(session_hash, false);
-    if not found then
-      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
-    end if;
-  end
-  $function$;
-comment on function api.rename_passkey(bytea,bytea,text) is 'Renames one of the signed-in person''s passkeys; AS404 for anyone else''s or without a live session.';
-grant execute on function api.rename_passkey(bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.renewal_step(project_id text, now timestamp with time zone, xendit_account text)
@@ -6075,6 +5948,43 @@ AS $function$
   $function$;
 comment on function api.requeue_payment_event(text,bigint) is 'Puts an event that failed to apply (outcome error) back in line, after the cause is fixed; audited. AS404 for any other event.';
 grant execute on function api.requeue_payment_event(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.resend_phone_code(token_hash bytea, channel text, code_hash bytea, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    pending astapa.phone_codes;
+    refused jsonb;
+  begin
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = resend_phone_code.token_hash
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'expired');
+    end if;
+    refused := astapa.phone_send_wait(pending.phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    -- A new code replaces the old one; the attempts already made still count.
+    update astapa.phone_codes c
+    set channel = resend_phone_code.channel, code_hash = resend_phone_code.code_hash, sends = c.sends + 1,
+        expires_at = pg_catalog.now() + interval '5 minutes'
+    where c.project_id = project and c.token_hash = resend_phone_code.token_hash;
+    return pg_catalog.jsonb_build_object('sent', true, 'phone_number', pending.phone_number,
+      'sandbox', astapa.phone_settings(project) ->> 'mode' = 'sandbox');
+  end
+  $function$;
+comment on function api.resend_phone_code(bytea,text,bytea,text) is 'A new code for a live pending one, by another channel (SMS when WhatsApp failed or the person asks): the same limits and budget as a first send; attempts already made still count. {sent: true, phone_number, sandbox}, or {sent: false, reason: expired | rate_limited | budget, wait}.';
+grant execute on function api.resend_phone_code(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.resend_webhook_delivery(project_id text, delivery_id bigint)
@@ -7354,32 +7264,43 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea)
- RETURNS void
+CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
+ RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
-    person bigint;
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    refused jsonb;
   begin
-    if purpose = 'register' then
-      person := astapa.passkey_session_user(session_hash, true);
-      if person is null then
-        raise exception using errcode = 'AS403',
-          message = 'Adding a passkey needs a sign-in within the last 10 minutes.';
-      end if;
-    elsif purpose is distinct from 'sign_in' then
-      raise exception 'purpose is register or sign_in' using errcode = 'AS400';
+    if project is null or settings is null then
+      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
     end if;
-    -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
-    delete from astapa.webauthn_challenges c
-    where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
-    insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
-    values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+    if not (settings ->> 'enabled')::boolean then
+      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
+    end if;
+    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    if country is null or not (settings -> 'countries') ? country then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
+    end if;
+    refused := astapa.phone_send_wait(phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
+    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
+            pg_catalog.now() + interval '5 minutes');
+    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
   end
   $function$;
-comment on function api.start_passkey_challenge(bytea,text,bytea) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise).';
-grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astapa_app;
+comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
+grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_trial(project_id text, user_id bigint, plan_key text, now timestamp with time zone DEFAULT now())
@@ -7467,20 +7388,6 @@ AS $function$
   $function$;
 comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.take_passkey_challenge(challenge_hash bytea, purpose text)
- RETURNS jsonb
- LANGUAGE sql
- SET search_path TO ''
-AS $function$
-    update astapa.webauthn_challenges c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.challenge_hash = take_passkey_challenge.challenge_hash
-      and c.purpose = take_passkey_challenge.purpose and c.used_at is null and c.expires_at > pg_catalog.now()
-    returning pg_catalog.jsonb_build_object('user_id', c.user_id::text)
-  $function$;
-comment on function api.take_passkey_challenge(bytea,text) is 'Uses up an open challenge of this purpose before its response is checked, so a response is tried once: {user_id} (null for sign_in), or null when unknown, used, expired, of another purpose or another project.';
-grant execute on function api.take_passkey_challenge(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.tax_settings(project_id text)
@@ -7807,7 +7714,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -7837,45 +7744,6 @@ AS $function$
   $function$;
 comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash; true when replaced. Security definer because the app role cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.use_passkey(credential_id bytea, sign_count bigint, backed_up boolean)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    key astapa.passkeys;
-  begin
-    -- A row lock: two instances given one assertion queue here, and the counter lets only one through.
-    select * into key from astapa.passkeys k
-    where k.project_id = project and k.credential_id = use_passkey.credential_id
-    for update;
-    if not found then
-      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'unknown');
-    end if;
-    if key.cloned_at is not null then
-      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
-    end if;
-    -- WebAuthn §6.1.1: a counter that does not move forwards (when either is non-zero) means two copies of the
-    -- key exist. The credential is marked and refused from now on; the person adds a new passkey.
-    if (use_passkey.sign_count > 0 or key.sign_count > 0) and use_passkey.sign_count <= key.sign_count then
-      update astapa.passkeys k set cloned_at = pg_catalog.now()
-      where k.project_id = project and k.credential_id = key.credential_id;
-      perform astapa.audit(project, 'user.passkey_cloned', 'user:' || key.user_id, pg_catalog.jsonb_build_object(
-        'name', key.name, 'stored_count', key.sign_count, 'presented_count', use_passkey.sign_count));
-      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
-    end if;
-    update astapa.passkeys k set sign_count = use_passkey.sign_count, backed_up = use_passkey.backed_up,
-      last_used_at = pg_catalog.now()
-    where k.project_id = project and k.credential_id = key.credential_id;
-    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', key.user_id::text,
-      'synced', key.device_type = 'multiDevice');
-  end
-  $function$;
-comment on function api.use_passkey(bytea,bigint,boolean) is 'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns {accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}.';
-grant execute on function api.use_passkey(bytea,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
@@ -7929,8 +7797,12 @@ CREATE OR REPLACE FUNCTION api.user_info(user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
-    select pg_catalog.jsonb_build_object(
-      'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'project_id', u.project_id,
+    -- Standard claims a user lacks (a phone-only user's email) are left out, not null.
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
+      'phone_number', u.phone_number,
+      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
+      'project_id', u.project_id)) || pg_catalog.jsonb_build_object(
       'custom_claims', api.token_claims(u.project_id, u.id))
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
@@ -9267,7 +9139,9 @@ AS $function$
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text,
       'email', u.email,
-      'email_verified', u.email_verified,
+      'email_verified', case when u.email is not null then u.email_verified end,
+      'phone_number', u.phone_number,
+      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
       'project_id', u.project_id,
       -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
       'environment', nullif(u.environment, 'production'),
@@ -9723,24 +9597,6 @@ comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_pay
 grant execute on function astapa.notify_payment_event() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.passkey_session_user(session_hash bytea, recent boolean)
- RETURNS bigint
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select s.user_id
-    from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = passkey_session_user.session_hash
-      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
-      and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
-  $function$;
-comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session, or null; with recent, only when they signed in within the last 10 minutes (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
-grant execute on function astapa.passkey_session_user(bytea,boolean) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.payment_feed_horizon(project_id text)
  RETURNS bigint
  LANGUAGE sql
@@ -9770,6 +9626,102 @@ AS $function$
   $function$;
 comment on function astapa.payment_status(text) is 'A Xendit status (Payment Request or Invoice) as a payments.status.';
 grant execute on function astapa.payment_status(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    sandbox boolean := settings ->> 'mode' = 'sandbox';
+    -- SMS pumping walks a number range: the number without its last four digits is its range.
+    prefix text := pg_catalog.left(phone_number, pg_catalog.length(phone_number) - 4);
+    wait integer;
+    sent_today integer;
+  begin
+    -- Every bucket counts this send, so a refused burst still uses up its allowance.
+    wait := greatest(
+      api.rate_limit_hit('phone:number:' || project || ':' || phone_number, case when sandbox then 20 else 5 end, 3600),
+      api.rate_limit_hit('phone:address:' || project || ':' || coalesce(address, '-'),
+                         case when sandbox then 50 else 10 end, 3600),
+      api.rate_limit_hit('phone:prefix:' || project || ':' || prefix, case when sandbox then 100 else 20 end, 3600),
+      api.rate_limit_hit('phone:project:' || project, (settings ->> 'hourly_limit')::integer, 3600));
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'rate_limited', 'wait', wait);
+    end if;
+    select count(*) into sent_today from astapa.phone_messages m
+    where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+      and m.status in ('sent', 'sandbox');
+    if sent_today >= (settings ->> 'daily_budget')::integer then
+      perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
+        pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
+        greatest(1, pg_catalog.ceil(extract(epoch from
+          pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.phone_send_wait(text,text) is 'Counts one code message for the current project against its limits (per number 5, per address 10, per number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and its daily budget. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached budget is audited as phone.budget_reached).';
+grant execute on function astapa.phone_send_wait(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_settings(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Defaults first, the project's choices over them: Indonesia only, a budget that caps a day's cost.
+    select pg_catalog.jsonb_build_object(
+      'enabled', false, 'signup', true, 'countries', pg_catalog.jsonb_build_array('ID'),
+      'daily_budget', case when p.mode = 'production' then 1000 else 200 end,
+      'hourly_limit', case when p.mode = 'production' then 200 else 100 end,
+      'mode', p.mode) || coalesce(p.settings -> 'phone', '{}'::jsonb)
+    from astapa.projects p
+    where p.id = phone_settings.project_id
+  $function$;
+comment on function astapa.phone_settings(text) is 'A project''s phone sign-in settings with the defaults filled in (off; sign-up allowed; countries ["ID"]; daily_budget 1000 messages in production, 200 in sandbox; hourly_limit 200 / 100), plus its mode.';
+grant execute on function astapa.phone_settings(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_settings_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('enabled', 'signup', 'countries', 'daily_budget', 'hourly_limit')) then
+      return 'phone must be an object with enabled, signup, countries, daily_budget and/or hourly_limit.';
+    end if;
+    if exists (select from pg_catalog.jsonb_each(value) as e
+               where e.key in ('enabled', 'signup') and pg_catalog.jsonb_typeof(e.value) <> 'boolean') then
+      return 'phone.enabled and phone.signup must be true or false.';
+    end if;
+    if value ? 'countries' and (pg_catalog.jsonb_typeof(value -> 'countries') <> 'array'
+       or pg_catalog.jsonb_array_length(value -> 'countries') not between 1 and 50
+       or exists (select from pg_catalog.jsonb_array_elements(value -> 'countries') as c
+                  where pg_catalog.jsonb_typeof(c) <> 'string' or c #>> '{}' !~ '^[A-Z]{2}$')) then
+      return 'phone.countries must list 1 to 50 two-letter country codes in capitals, e.g. ["ID"].';
+    end if;
+    if exists (select from pg_catalog.jsonb_each(value) as e
+               where e.key in ('daily_budget', 'hourly_limit')
+                 and (pg_catalog.jsonb_typeof(e.value) <> 'number'
+                      or e.value::numeric <> pg_catalog.trunc(e.value::numeric)
+                      or e.value::numeric not between 1 and 1000000)) then
+      return 'phone.daily_budget and phone.hourly_limit must be whole numbers of messages from 1 to 1000000.';
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.phone_settings_problem(jsonb) is 'A readable reason a settings.phone value is refused ({enabled, signup, countries, daily_budget, hourly_limit}), or null when it is valid.';
+grant execute on function astapa.phone_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.pkce_s256(verifier text)
@@ -10415,16 +10367,6 @@ AS $function$
          or (value ->> 'remember_days')::numeric not between 0 and 90) then
         return 'mfa.remember_days must be a whole number of days from 0 to 90.';
       end if;
-    when 'passkeys' then
-      -- Passkey sign-in and management on the hosted login (docs/passkeys.md).
-      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
-        return 'passkeys must be true or false.';
-      end if;
-    when 'email_codes' then
-      -- "Email me a code" on the sign-in page (docs/passkeys.md).
-      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
-        return 'email_codes must be true or false.';
-      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -10450,6 +10392,8 @@ AS $function$
       end if;
     when 'mail_texts' then
       return astapa.mail_texts_problem(value);
+    when 'phone' then
+      return astapa.phone_settings_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
@@ -10610,23 +10554,6 @@ comment on function astapa.url_origin(text) is 'scheme://host[:port] of an http(
 grant execute on function astapa.url_origin(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
- RETURNS jsonb
- LANGUAGE sql
- SET search_path TO ''
-AS $function$
-    update astapa.email_codes c set used_at = pg_catalog.now()
-    where c.project_id = live.project_id and c.link_hash = live.link_hash;
-    -- The mailbox answered: the address is the person's.
-    update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = live.user_id and not u.email_verified;
-    select astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || live.user_id, '{}');
-    select pg_catalog.jsonb_build_object('user_id', live.user_id::text);
-  $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), verifies the address, audits sign_in.email_code.';
-grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -10634,14 +10561,15 @@ CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object(
-      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
+      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+      'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
       'mfa_enrolled', exists (select from astapa.user_factors f
         where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up; email or phone_number may be null, not both); null when not visible.';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -17,8 +17,11 @@ export const CustomClaims = z.looseObject({
 /** Who a token's user is; userinfo answers with this, and user grants start with it. */
 export const UserClaims = z.object({
   sub: z.string(),
-  email: z.string(),
-  email_verified: z.boolean(),
+  // A user has an email, a phone, or both: the claims of what they lack are left out.
+  email: z.string().optional(),
+  email_verified: z.boolean().optional(),
+  phone_number: z.string().optional(),
+  phone_number_verified: z.boolean().optional(),
   project_id: z.string(),
   custom_claims: CustomClaims,
 });

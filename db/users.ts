@@ -7,8 +7,12 @@ import { result } from "./result.ts";
 export const UserSchema = z.object({
   /** The JWT `sub`. */
   id: z.string().regex(/^\d+$/),
-  email: z.string(),
+  /** Null for a user who signed up by phone. */
+  email: z.string().nullable(),
   email_verified: z.boolean(),
+  /** E.164, or null (docs/phone.md). */
+  phone_number: z.string().nullable().default(null),
+  phone_number_verified: z.boolean().default(false),
   disabled: z.boolean(),
   environment: ModeSchema,
   created_at: z.string(),

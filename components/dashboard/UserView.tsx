@@ -24,7 +24,7 @@ export function UserView({ data }: { data: UserViewData }) {
       ]}
       project={{ id: project.project_id, section: "users" }}
     >
-      <h1>{user.email}</h1>
+      <h1>{user.email ?? user.phone_number ?? user.id}</h1>
       <Notice notice={data.notice} error={data.error} />
       <section class="card" aria-labelledby="user-heading">
         <h2 id="user-heading">Account</h2>
@@ -38,7 +38,13 @@ export function UserView({ data }: { data: UserViewData }) {
             <ModeBadge mode={user.environment} />
           </dd>
           <dt>Email</dt>
-          <dd>{user.email_verified ? "verified" : "not verified"}</dd>
+          <dd>{user.email === null ? "none" : user.email_verified ? "verified" : "not verified"}</dd>
+          <dt>Phone</dt>
+          <dd>
+            {user.phone_number
+              ? `${user.phone_number} (${user.phone_number_verified ? "verified" : "not verified"})`
+              : "none"}
+          </dd>
           <dt>Status</dt>
           <dd>{user.disabled ? "disabled" : "active"}</dd>
           <dt>Created</dt>

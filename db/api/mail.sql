@@ -33,6 +33,10 @@ create or replace function api.queue_mail(to_address text, subject text, body_te
   declare
     new_id bigint;
   begin
+    -- A user who signed up by phone has no address: there is nobody to mail (docs/phone.md).
+    if to_address is null then
+      return null;
+    end if;
     insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
     values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
     returning id into new_id;
@@ -43,7 +47,8 @@ create or replace function api.queue_mail(to_address text, subject text, body_te
   $$;
 
 comment on function api.queue_mail(text, text, text, text, text) is
-  'Queues a message (plain text, optionally HTML too) for the current project.';
+  'Queues a message (plain text, optionally HTML too) for the current project; null and nothing queued when '
+  'to_address is null (a phone-only user).';
 
 grant execute on function api.queue_mail(text, text, text, text, text) to astapa_app;
 
@@ -125,6 +130,10 @@ create or replace function api.queue_mail(project_id text, mail jsonb) returns b
   declare
     new_id bigint;
   begin
+    -- "to": null is a user without an email (signed up by phone): nothing to send, nothing refused.
+    if pg_catalog.jsonb_typeof(mail) = 'object' and mail -> 'to' = 'null'::jsonb then
+      return null;
+    end if;
     if pg_catalog.jsonb_typeof(mail) is distinct from 'object' or coalesce(mail ->> 'to', '') !~ '^[^@\s]+@[^@\s]+$'
        or coalesce(mail ->> 'subject', '') = '' or coalesce(mail ->> 'text', '') = ''
        or coalesce(mail ->> 'template', '') !~ '^[a-z_]{1,64}$' then
@@ -141,7 +150,8 @@ create or replace function api.queue_mail(project_id text, mail jsonb) returns b
 
 comment on function api.queue_mail(text, jsonb) is
   'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs '
-  'astapa_mail with the project id. AS400 without an address, template, subject or text.';
+  'astapa_mail with the project id. AS400 without an address, template, subject or text; "to": null (a '
+  'phone-only user) queues nothing and returns null.';
 
 grant execute on function api.queue_mail(text, jsonb) to astapa_app;
 

@@ -131,7 +131,9 @@ create or replace function astapa.grant_result(
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text,
       'email', u.email,
-      'email_verified', u.email_verified,
+      'email_verified', case when u.email is not null then u.email_verified end,
+      'phone_number', u.phone_number,
+      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
       'project_id', u.project_id,
       -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
       'environment', nullif(u.environment, 'production'),
@@ -264,8 +266,12 @@ create or replace function api.user_info(user_id bigint) returns jsonb
   stable
   set search_path = ''
   as $$
-    select pg_catalog.jsonb_build_object(
-      'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'project_id', u.project_id,
+    -- Standard claims a user lacks (a phone-only user's email) are left out, not null.
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
+      'phone_number', u.phone_number,
+      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
+      'project_id', u.project_id)) || pg_catalog.jsonb_build_object(
       'custom_claims', api.token_claims(u.project_id, u.id))
     from astapa.users u
     join astapa.projects p on p.id = u.project_id

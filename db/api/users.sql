@@ -40,7 +40,8 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
   set search_path = ''
   as $$
     select pg_catalog.jsonb_build_object(
-      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
+      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+      'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
       'mfa_enrolled', exists (select from astapa.user_factors f
         where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
@@ -50,7 +51,8 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
 
 comment on function astapa.user_json(text, bigint) is
   'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an '
-  'authenticator app is set up); null when not visible or deleted (a tombstone, api.delete_own_account).';
+  'authenticator app is set up; email or phone_number may be null, not both); null when not visible or deleted '
+  '(a tombstone, api.delete_own_account).';
 
 grant execute on function astapa.user_json(text, bigint) to astapa_app;
 

@@ -87,6 +87,6 @@ export function userAction(
       await getEnvironmentUser(tx, projectId, userId);
       return await run(tx, projectId, userId);
     },
-    title: (data) => data.user.email,
+    title: (data) => data.user.email ?? data.user.phone_number ?? data.user.id,
   });
 }

@@ -21,6 +21,7 @@ import { brandOf } from "../branding/brand.ts";
 import { useBrand } from "../branding/use_brand.ts";
 import { passkeysEnabled } from "./passkeys/settings.ts";
 import { emailCodesEnabled } from "./email_codes.ts";
+import { phoneEnabled } from "@/lib/phone/enabled.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -46,6 +47,8 @@ export type AuthPageData = {
   passkeys?: boolean;
   /** The project offers sign-in by emailed code (docs/passkeys.md). */
   emailCodes?: boolean;
+  /** The project offers "Continue with phone". */
+  phoneSignIn?: boolean;
 };
 
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
@@ -87,6 +90,7 @@ export function authPageData(
     appName: brandOf(request.project).name,
     request: requestQuery(query),
     csrf: csrfToken(c),
+    ...(phoneEnabled(request.project) ? { phoneSignIn: true } : {}),
     ...(request.thirdParty ? { thirdParty: request.thirdParty } : {}),
     ...(passkeysEnabled(request.project) ? { passkeys: true } : {}),
     ...(emailCodesEnabled(request.project) ? { emailCodes: true } : {}),

@@ -54,6 +54,8 @@ export function authorizationServerMetadata(issuer: string) {
       "sub",
       "email",
       "email_verified",
+      "phone_number",
+      "phone_number_verified",
       "project_id",
       "custom_claims",
       "iss",

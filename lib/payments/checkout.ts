@@ -76,8 +76,9 @@ export async function chargeCheckout(
       reference: checkout.checkout_id,
       idempotencyKey: `${checkout.checkout_id}:${choice.method}:${channel}`,
       description: `${checkout.plan_name} (${checkout.plan})`,
-      customerName: email.split("@")[0].slice(0, 50) || "Customer",
-      payerEmail: email,
+      // A phone-only user has no email: Xendit's payer email is optional (docs/phone.md).
+      customerName: email?.split("@")[0].slice(0, 50) || "Customer",
+      ...(email ? { payerEmail: email } : {}),
       expiresAt: new Date(checkout.expires_at),
       successUrl: checkout.success_url ?? `${deps.config.baseUrl}/billing/checkout/${checkout.checkout_id}`,
       failureUrl: checkout.failure_url ?? `${deps.config.baseUrl}/billing/checkout/${checkout.checkout_id}`,

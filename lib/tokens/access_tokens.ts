@@ -9,8 +9,12 @@ import { acrFor } from "@/lib/login/factors/policy.ts";
 /** What SQL returns for a user grant (see astapa.grant_result). */
 export type UserGrant = {
   sub: string;
-  email: string;
-  email_verified: boolean;
+  /** Absent for a user with only a phone. */
+  email?: string;
+  email_verified?: boolean;
+  /** E.164, when the user has a phone (OIDC standard claims). */
+  phone_number?: string;
+  phone_number_verified?: boolean;
   project_id: string;
   /** Present, as "sandbox", only on sandbox users' tokens. */
   environment?: "sandbox";
@@ -54,6 +58,16 @@ function authenticationClaims(grant: UserGrant) {
   return { ...(grant.auth_time ? { auth_time: grant.auth_time } : {}), amr, acr: acrFor(amr) };
 }
 
+/** The OIDC standard claims the user has (email, phone), leaving out those they lack. */
+function contactClaims(grant: UserGrant) {
+  return {
+    ...(grant.email !== undefined ? { email: grant.email, email_verified: grant.email_verified } : {}),
+    ...(grant.phone_number !== undefined
+      ? { phone_number: grant.phone_number, phone_number_verified: grant.phone_number_verified }
+      : {}),
+  };
+}
+
 /** The user's access token, with the product page's claims first; `extra`: token exchange's `act` (RFC 8693). */
 export function userAccessToken(
   grant: UserGrant,
@@ -63,8 +77,7 @@ export function userAccessToken(
   return accessToken(ctx, grant, {
     ...extra,
     sub: grant.sub,
-    email: grant.email,
-    email_verified: grant.email_verified,
+    ...contactClaims(grant),
     project_id: grant.project_id,
     custom_claims: grant.custom_claims,
     ...(grant.environment ? { environment: grant.environment } : {}),
@@ -83,8 +96,7 @@ export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
     iat,
     ...authenticationClaims(grant),
     ...(grant.nonce ? { nonce: grant.nonce } : {}),
-    email: grant.email,
-    email_verified: grant.email_verified,
+    ...contactClaims(grant),
   });
 }
 

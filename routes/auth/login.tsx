@@ -29,6 +29,7 @@ import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { Island } from "@/lib/islands/Island.tsx";
 import PasskeyButton from "@/islands/PasskeyButton.tsx";
+import { PhoneLink } from "@/components/login/PhoneForms.tsx";
 
 const SignInForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
 
@@ -154,6 +155,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
               <a href={flowHref("/auth/email-code", data)}>{t.emailCodeOffer}</a>
             </p>
           )}
+          {data.phoneSignIn && <PhoneLink data={data} />}
           <p>
             <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
           </p>

@@ -20,7 +20,11 @@ import { validateLogo } from "@/lib/branding/logo_image.ts";
 import { pngOf } from "../helpers/logos.ts";
 
 const t = await testApp({ listen: true });
-const project = await seedProject(t.db.sql, { name: "Toko Tenun", redirectUri: "https://tenun.example/cb" });
+const project = await seedProject(t.db.sql, {
+  name: "Toko Tenun",
+  redirectUri: "https://tenun.example/cb",
+  settings: { phone: { enabled: true } },
+});
 const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
 // Branded, so every hosted page is checked with the brand bar, the footer links and the brand's colours.
 await asApp(t.db.sql, project.id, async (tx) => {
@@ -119,6 +123,7 @@ const HOSTED = [
   `/account/email?client_id=${project.clientId}&token=expired`,
   `/auth/login?${keysLogin}`,
   `/auth/email-code?${keysLogin}`,
+  `/auth/phone?${login}`,
   `/no-such-page`,
 ];
 

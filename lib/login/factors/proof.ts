@@ -39,7 +39,7 @@ async function enrolmentFor(
     enrolmentContext(request.project.id, hex(tokenHash)),
   );
   return {
-    qr: qrDataUrl(otpauthUri(secret, request.project.name, challenge.email)),
+    qr: qrDataUrl(otpauthUri(secret, request.project.name, challenge.email ?? `user ${challenge.user_id}`)),
     key: groupedSecret(secret),
     sealed: base64url.encode(sealed),
   };

@@ -66,7 +66,7 @@ export default function MailPage({ data }: PageProps<MailData>) {
             {" "}Read this sandbox project's mail, links included, in the{" "}
             <a href={`${base}/sandbox-inbox`}>sandbox inbox</a>.
           </>
-        )}
+        )} Codes sent by WhatsApp and SMS are in <a href={`${base}/phone-messages`}>phone messages</a>.
       </p>
       {!data.smtp && (
         <p class="notice" role="note">

@@ -112,7 +112,7 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
               {data.users.map((user) => (
                 <tr key={user.id}>
                   <td data-label="Email">
-                    <a href={`${base}/users/${user.id}`}>{user.email}</a>
+                    <a href={`${base}/users/${user.id}`}>{user.email ?? user.phone_number ?? user.id}</a>
                   </td>
                   <td data-label="sub">
                     <code>{user.id}</code>

@@ -8,7 +8,9 @@ export const handler: Handlers<UserViewData> = {
   GET: async (c) => {
     const load = userView(c);
     const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
-    return page(data, { title: `${data.user.email} · ${data.project.name}` });
+    return page(data, {
+      title: `${data.user.email ?? data.user.phone_number ?? data.user.id} · ${data.project.name}`,
+    });
   },
 };
 

@@ -1,0 +1,360 @@
+-- Phone sign-in (issue 27): one-time codes sent by WhatsApp or SMS, their limits and budget, the message log.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own phone codes" on astapa.phone_codes;
+create policy "a project reads its own phone codes" on astapa.phone_codes
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project adds its own phone codes" on astapa.phone_codes;
+create policy "a project adds its own phone codes" on astapa.phone_codes
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own phone codes" on astapa.phone_codes;
+create policy "a project updates its own phone codes" on astapa.phone_codes
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own phone messages" on astapa.phone_messages;
+create policy "a project reads its own phone messages" on astapa.phone_messages
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project logs its own phone messages" on astapa.phone_messages;
+create policy "a project logs its own phone messages" on astapa.phone_messages
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function astapa.phone_settings_problem(value jsonb) returns text
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('enabled', 'signup', 'countries', 'daily_budget', 'hourly_limit')) then
+      return 'phone must be an object with enabled, signup, countries, daily_budget and/or hourly_limit.';
+    end if;
+    if exists (select from pg_catalog.jsonb_each(value) as e
+               where e.key in ('enabled', 'signup') and pg_catalog.jsonb_typeof(e.value) <> 'boolean') then
+      return 'phone.enabled and phone.signup must be true or false.';
+    end if;
+    if value ? 'countries' and (pg_catalog.jsonb_typeof(value -> 'countries') <> 'array'
+       or pg_catalog.jsonb_array_length(value -> 'countries') not between 1 and 50
+       or exists (select from pg_catalog.jsonb_array_elements(value -> 'countries') as c
+                  where pg_catalog.jsonb_typeof(c) <> 'string' or c #>> '{}' !~ '^[A-Z]{2}$')) then
+      return 'phone.countries must list 1 to 50 two-letter country codes in capitals, e.g. ["ID"].';
+    end if;
+    if exists (select from pg_catalog.jsonb_each(value) as e
+               where e.key in ('daily_budget', 'hourly_limit')
+                 and (pg_catalog.jsonb_typeof(e.value) <> 'number'
+                      or e.value::numeric <> pg_catalog.trunc(e.value::numeric)
+                      or e.value::numeric not between 1 and 1000000)) then
+      return 'phone.daily_budget and phone.hourly_limit must be whole numbers of messages from 1 to 1000000.';
+    end if;
+    return null;
+  end
+  $$;
+
+comment on function astapa.phone_settings_problem(jsonb) is
+  'A readable reason a settings.phone value is refused ({enabled, signup, countries, daily_budget, '
+  'hourly_limit}), or null when it is valid.';
+
+grant execute on function astapa.phone_settings_problem(jsonb) to astapa_app;
+
+create or replace function astapa.phone_settings(project_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- Defaults first, the project's choices over them: Indonesia only, a budget that caps a day's cost.
+    select pg_catalog.jsonb_build_object(
+      'enabled', false, 'signup', true, 'countries', pg_catalog.jsonb_build_array('ID'),
+      'daily_budget', case when p.mode = 'production' then 1000 else 200 end,
+      'hourly_limit', case when p.mode = 'production' then 200 else 100 end,
+      'mode', p.mode) || coalesce(p.settings -> 'phone', '{}'::jsonb)
+    from astapa.projects p
+    where p.id = phone_settings.project_id
+  $$;
+
+comment on function astapa.phone_settings(text) is
+  'A project''s phone sign-in settings with the defaults filled in (off; sign-up allowed; countries ["ID"]; '
+  'daily_budget 1000 messages in production, 200 in sandbox; hourly_limit 200 / 100), plus its mode.';
+
+grant execute on function astapa.phone_settings(text) to astapa_app;
+
+create or replace function astapa.phone_send_wait(phone_number text, address text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    sandbox boolean := settings ->> 'mode' = 'sandbox';
+    -- SMS pumping walks a number range: the number without its last four digits is its range.
+    prefix text := pg_catalog.left(phone_number, pg_catalog.length(phone_number) - 4);
+    wait integer;
+    sent_today integer;
+  begin
+    -- Every bucket counts this send, so a refused burst still uses up its allowance.
+    wait := greatest(
+      api.rate_limit_hit('phone:number:' || project || ':' || phone_number, case when sandbox then 20 else 5 end, 3600),
+      api.rate_limit_hit('phone:address:' || project || ':' || coalesce(address, '-'),
+                         case when sandbox then 50 else 10 end, 3600),
+      api.rate_limit_hit('phone:prefix:' || project || ':' || prefix, case when sandbox then 100 else 20 end, 3600),
+      api.rate_limit_hit('phone:project:' || project, (settings ->> 'hourly_limit')::integer, 3600));
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'rate_limited', 'wait', wait);
+    end if;
+    select count(*) into sent_today from astapa.phone_messages m
+    where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+      and m.status in ('sent', 'sandbox');
+    if sent_today >= (settings ->> 'daily_budget')::integer then
+      perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
+        pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
+        greatest(1, pg_catalog.ceil(extract(epoch from
+          pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
+    end if;
+    return null;
+  end
+  $$;
+
+comment on function astapa.phone_send_wait(text, text) is
+  'Counts one code message for the current project against its limits (per number 5, per address 10, per '
+  'number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and '
+  'its daily budget. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached '
+  'budget is audited as phone.budget_reached).';
+
+grant execute on function astapa.phone_send_wait(text, text) to astapa_app;
+
+create or replace function api.start_phone_code(phone_number text, country text, channel text, token_hash bytea,
+                                                code_hash bytea, address text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    refused jsonb;
+  begin
+    if project is null or settings is null then
+      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
+    end if;
+    if not (settings ->> 'enabled')::boolean then
+      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
+    end if;
+    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    if country is null or not (settings -> 'countries') ? country then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
+    end if;
+    refused := astapa.phone_send_wait(phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
+    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
+            pg_catalog.now() + interval '5 minutes');
+    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
+  end
+  $$;
+
+comment on function api.start_phone_code(text, text, text, bytea, bytea, text) is
+  'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current '
+  'project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / '
+  'budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, '
+  'sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in '
+  'is off.';
+
+grant execute on function api.start_phone_code(text, text, text, bytea, bytea, text) to astapa_app;
+
+create or replace function api.resend_phone_code(token_hash bytea, channel text, code_hash bytea, address text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    pending astapa.phone_codes;
+    refused jsonb;
+  begin
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = resend_phone_code.token_hash
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'expired');
+    end if;
+    refused := astapa.phone_send_wait(pending.phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    -- A new code replaces the old one; the attempts already made still count.
+    update astapa.phone_codes c
+    set channel = resend_phone_code.channel, code_hash = resend_phone_code.code_hash, sends = c.sends + 1,
+        expires_at = pg_catalog.now() + interval '5 minutes'
+    where c.project_id = project and c.token_hash = resend_phone_code.token_hash;
+    return pg_catalog.jsonb_build_object('sent', true, 'phone_number', pending.phone_number,
+      'sandbox', astapa.phone_settings(project) ->> 'mode' = 'sandbox');
+  end
+  $$;
+
+comment on function api.resend_phone_code(bytea, text, bytea, text) is
+  'A new code for a live pending one, by another channel (SMS when WhatsApp failed or the person asks): the '
+  'same limits and budget as a first send; attempts already made still count. {sent: true, phone_number, '
+  'sandbox}, or {sent: false, reason: expired | rate_limited | budget, wait}.';
+
+grant execute on function api.resend_phone_code(bytea, text, bytea, text) to astapa_app;
+
+create or replace function api.log_phone_message(phone_number text, channel text, provider text, status text,
+                                                 provider_message_id text, cost numeric, currency text,
+                                                 error text, address text, sandbox_text text default null)
+  returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
+                                       cost, currency, error, address, sandbox_text)
+    values (astapa.current_project_id(), phone_number, channel, provider, status,
+            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
+            pg_catalog.left(address, 100), sandbox_text)
+  $$;
+
+comment on function api.log_phone_message(text, text, text, text, text, numeric, text, text, text, text) is
+  'Writes one code message to the current project''s message log: its provider, status (sent, failed, '
+  'sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the '
+  'sandbox text of a sandbox project.';
+
+grant execute on function api.log_phone_message(text, text, text, text, text, numeric, text, text, text, text)
+  to astapa_app;
+
+create or replace function api.pending_phone_code(token_hash bytea) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('phone_number', c.phone_number, 'channel', c.channel,
+      'attempts_left', 5 - c.attempts, 'expires_at', c.expires_at)
+    from astapa.phone_codes c
+    where c.project_id = astapa.current_project_id() and c.token_hash = pending_phone_code.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
+  $$;
+
+comment on function api.pending_phone_code(bytea) is
+  'The live code a browser''s token names (number, channel, attempts left, expiry), or null.';
+
+grant execute on function api.pending_phone_code(bytea) to astapa_app;
+
+create or replace function api.check_phone_code(token_hash bytea, code_hash bytea) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    pending astapa.phone_codes;
+    found_user record;
+    new_id bigint;
+  begin
+    -- The row lock makes two instances given the same code take turns: only one accepts it.
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> check_phone_code.code_hash then
+      update astapa.phone_codes c set attempts = c.attempts + 1
+      where c.project_id = project and c.token_hash = check_phone_code.token_hash;
+      perform astapa.audit(project, 'sign_in.phone_failed', 'phone:' || pending.phone_number,
+        pg_catalog.jsonb_build_object('address', pending.address));
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash;
+
+    select u.id, u.disabled into found_user from astapa.users u
+    where u.project_id = project and u.environment = settings ->> 'mode'
+      and u.phone_number = pending.phone_number;
+    if found then
+      if found_user.disabled then
+        return pg_catalog.jsonb_build_object('accepted', false, 'disabled', true);
+      end if;
+      update astapa.users u set phone_number_verified = true
+      where u.project_id = project and u.id = found_user.id and not u.phone_number_verified;
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', found_user.id::text, 'created', false,
+        'channel', pending.channel);
+    end if;
+    if not (settings ->> 'signup')::boolean then
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
+    end if;
+    -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
+    -- one number at once meet the unique index, and the second signs in to the first's account.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
+        values (project, pending.phone_number, true, settings ->> 'mode')
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        select u.id into new_id from astapa.users u
+        where u.project_id = project and u.environment = settings ->> 'mode'
+          and u.phone_number = pending.phone_number;
+        exit when new_id is not null;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
+    perform astapa.audit(project, 'user.create', 'user:' || new_id,
+      pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', new_id::text, 'created', true,
+      'channel', pending.channel);
+  end
+  $$;
+
+comment on function api.check_phone_code(bytea, bytea) is
+  'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five '
+  'attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that verified '
+  'number (marking it verified), or creates one with only the phone when settings.phone.signup allows. '
+  '{accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
+
+grant execute on function api.check_phone_code(bytea, bytea) to astapa_app;
+
+create or replace function api.list_phone_messages(max_rows integer default 100) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'id', m.id::text, 'phone_number', m.phone_number, 'channel', m.channel, 'provider', m.provider,
+      'status', m.status, 'provider_message_id', m.provider_message_id, 'cost', m.cost, 'currency', m.currency,
+      'error', m.error, 'sandbox_text', m.sandbox_text, 'created_at', m.created_at)) order by m.id desc), '[]')
+    from (select * from astapa.phone_messages x where x.project_id = astapa.current_project_id()
+          order by x.id desc limit least(greatest(max_rows, 1), 500)) m
+  $$;
+
+comment on function api.list_phone_messages(integer) is
+  'The current project''s latest code messages (at most 500), newest first: the dashboard''s message log.';
+
+grant execute on function api.list_phone_messages(integer) to astapa_app;

@@ -1,0 +1,95 @@
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import type { Ctx } from "@/lib/app_env.ts";
+import { AuthForm, authorizeRequest, type AuthPageData, readAuthForm } from "@/lib/login/pages.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
+import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { checkPhoneCode, pendingPhoneCode } from "@/db/phone.ts";
+import { maskPhone } from "@/lib/phone/number.ts";
+import { codeHash, readPendingToken, resendBySms, writePendingToken } from "@/lib/phone/flow.ts";
+import { phoneEnabled, phonePage, refusal } from "@/lib/phone/page.ts";
+import { ConsentForm } from "@/components/login/ConsentForm.tsx";
+import { PhoneCodeForm, type PhonePageData } from "@/components/login/PhoneForms.tsx";
+
+const CodeForm = AuthForm.extend({
+  action: z.enum(["verify", "sms"]).default("verify"),
+  code: z.string().max(20).default(""),
+});
+
+/** The pending code this browser holds, for the page's "we sent it to …" line. */
+async function pending(c: Ctx, request: AuthorizeRequest) {
+  const token = readPendingToken(c, request.project.id);
+  const found = token
+    ? await pendingPhoneCode(c.var.deps.sql, request.project.id, await sha256(token))
+    : null;
+  return { token, found };
+}
+
+/** The code sent to the phone: right → signed in (a second factor first when owed); SMS on request. */
+export const handler: Handlers<AuthPageData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    if (!phoneEnabled(request.project)) {
+      return phonePage(c, request, query, "phoneTitle", { unavailable: true }, 404);
+    }
+    const { found } = await pending(c, request);
+    if (!found) return phonePage(c, request, query, "phoneCodeTitle", { phoneError: "expired" }, 400);
+    return phonePage(c, request, query, "phoneCodeTitle", {
+      masked: maskPhone(found.phone_number),
+      channel: found.channel,
+      fellBack: query.get("sent") === "fallback",
+    });
+  },
+
+  async POST(c) {
+    const posted = await readAuthForm(c, CodeForm, "phoneCodeTitle");
+    if (!("again" in posted)) return posted;
+    const { form, request, query } = posted;
+    if (!phoneEnabled(request.project)) {
+      return phonePage(c, request, query, "phoneTitle", { unavailable: true }, 404);
+    }
+    const { token, found } = await pending(c, request);
+    const show = (extra: Partial<PhonePageData>, status: number) =>
+      phonePage(c, request, query, "phoneCodeTitle", {
+        ...(found ? { masked: maskPhone(found.phone_number), channel: found.channel } : {}),
+        ...extra,
+      }, status);
+    if (!token || !found) return show({ phoneError: "expired" }, 400);
+    if (form.action === "sms") {
+      const resent = await resendBySms(c, request.project, token, pickLang(c));
+      if (!resent.sent) {
+        const { phoneError, status } = refusal(resent.reason);
+        return show({ phoneError, wait: resent.wait }, status);
+      }
+      return show({ channel: "sms" }, 200);
+    }
+    const result = await checkPhoneCode(
+      c.var.deps.sql,
+      request.project.id,
+      await sha256(token),
+      await codeHash(token, form.code),
+    );
+    if (!result.accepted) {
+      if (result.disabled) return show({ phoneError: "disabled" }, 403);
+      if (result.expired) return show({ phoneError: "expired" }, 400);
+      return show({ phoneError: "wrongCode", left: result.attempts_left }, 422);
+    }
+    writePendingToken(c, request.project.id, null);
+    if (!result.user_id) return show({ phoneError: "noAccount", masked: undefined }, 403);
+    // RFC 8176: "sms" for a code by SMS; a WhatsApp code is a one-time password ("otp").
+    return await afterFirstFactor(c, request, query, result.user_id, [
+      result.channel === "sms" ? "sms" : "otp",
+    ]);
+  },
+};
+
+export default function PhoneCodePage({ data }: PageProps<AuthPageData>) {
+  // A self-registered client still needs the person's "Allow" after the code (afterFirstFactor's page).
+  if (data.consent) return <ConsentForm data={data} />;
+  return <PhoneCodeForm data={data as PhonePageData} />;
+}
