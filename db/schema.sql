@@ -75,6 +75,7 @@ create table astapa.authorization_codes (
   redeemed_at timestamp with time zone,
   refresh_family uuid,
   amr text[] default '{pwd}'::text[] not null,
+  organization_id text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -89,6 +90,7 @@ alter table astapa.authorization_codes enable row level security;
 alter table astapa.authorization_codes force row level security;
 comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
 comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
+comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
@@ -1156,6 +1158,7 @@ create table astapa.refresh_tokens (
   revoked_at timestamp with time zone,
   revoked_reason text,
   amr text[] default '{pwd}'::text[] not null,
+  organization_id text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
@@ -1168,6 +1171,7 @@ alter table astapa.refresh_tokens enable row level security;
 alter table astapa.refresh_tokens force row level security;
 comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
 comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
+comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
@@ -3470,7 +3474,7 @@ comment on function api.ensure_console_project(text,bytea) is 'The console proje
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text)
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3517,12 +3521,14 @@ AS $function$
     end if;
     perform astapa.assert_user_may_sign_in(subject_sub::bigint);
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
+    -- The subject token's active organization stays active while the person is still its member.
     return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
-                               resource, null, null, pg_catalog.now());
+                               resource, null, null, pg_catalog.now())
+      || astapa.organization_grant(subject_sub::bigint, subject_organization);
   end
   $function$;
-comment on function api.exchange_token(text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}.';
-grant execute on function api.exchange_token(text,text,text,text,text,text,text,text) to astapa_app;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
@@ -4048,7 +4054,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[])
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[], organization_id text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -4060,15 +4066,16 @@ AS $function$
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
+      astapa.member_organization(user_id, organization_id));
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null).';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens.';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea, sign_in_request text DEFAULT NULL::text)
@@ -5850,13 +5857,15 @@ AS $function$
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      organization_id)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires, code.amr);
+            code.auth_time, refresh_expires, code.amr, code.organization_id);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr))
+      || astapa.organization_grant(code.user_id, code.organization_id);
   end
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
@@ -6667,7 +6676,8 @@ AS $function$
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
           presented.resource, presented.auth_time, null, successor.expires_at)
-          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+          || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -6679,13 +6689,16 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      organization_id)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
             presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
-            presented.amr);
+            presented.amr, presented.organization_id);
+    -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+      || astapa.organization_grant(presented.user_id, presented.organization_id);
   end
   $function$;
 comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
@@ -10221,6 +10234,33 @@ comment on function astapa.member_account_id(text,text) is 'The account of the p
 grant execute on function astapa.member_account_id(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.member_organization(user_id bigint, organization text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found_id text;
+  begin
+    if organization is null then
+      return null;
+    end if;
+    select o.id into found_id from astapa.organizations o
+    join astapa.organization_memberships m on m.project_id = o.project_id and m.organization_id = o.id
+      and m.user_id = member_organization.user_id
+    where o.project_id = astapa.current_project_id() and (o.id = organization or o.slug = organization);
+    if found_id is null then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'You are not a member of the organization %s in this app.', organization);
+    end if;
+    return found_id;
+  end
+  $function$;
+comment on function astapa.member_organization(bigint,text) is 'The id of the organization (named by id or slug) the user is a member of; null for none; AS403 when they are no member of such an organization of the current project.';
+grant execute on function astapa.member_organization(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.membership_json(m astapa.organization_memberships)
  RETURNS jsonb
  LANGUAGE sql
@@ -10300,6 +10340,19 @@ AS $function$
   $function$;
 comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
 grant execute on function astapa.notify_payment_event() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_grant(user_id bigint, organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case when claims is null then '{}'::jsonb else pg_catalog.jsonb_build_object('organization', claims) end
+    from (select api.organization_claims(user_id, organization_id) as claims) as active
+  $function$;
+comment on function astapa.organization_grant(bigint,text) is 'What a grant adds for its active organization: {organization: {org_id, org_slug, org_role, org_permissions}} while the user is a member, else {} (no active organization, removed, organization deleted).';
+grant execute on function astapa.organization_grant(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.organization_json(o astapa.organizations)

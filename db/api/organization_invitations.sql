@@ -400,3 +400,47 @@ comment on function api.organization_claims(bigint, text) is
   'null once the user is no member (removed, left, organization deleted), so a refresh drops them.';
 
 grant execute on function api.organization_claims(bigint, text) to astapa_app;
+
+create or replace function astapa.member_organization(user_id bigint, organization text) returns text
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    found_id text;
+  begin
+    if organization is null then
+      return null;
+    end if;
+    select o.id into found_id from astapa.organizations o
+    join astapa.organization_memberships m on m.project_id = o.project_id and m.organization_id = o.id
+      and m.user_id = member_organization.user_id
+    where o.project_id = astapa.current_project_id() and (o.id = organization or o.slug = organization);
+    if found_id is null then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'You are not a member of the organization %s in this app.', organization);
+    end if;
+    return found_id;
+  end
+  $$;
+
+comment on function astapa.member_organization(bigint, text) is
+  'The id of the organization (named by id or slug) the user is a member of; null for none; AS403 when they are '
+  'no member of such an organization of the current project.';
+
+grant execute on function astapa.member_organization(bigint, text) to astapa_app;
+
+create or replace function astapa.organization_grant(user_id bigint, organization_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select case when claims is null then '{}'::jsonb else pg_catalog.jsonb_build_object('organization', claims) end
+    from (select api.organization_claims(user_id, organization_id) as claims) as active
+  $$;
+
+comment on function astapa.organization_grant(bigint, text) is
+  'What a grant adds for its active organization: {organization: {org_id, org_slug, org_role, org_permissions}} '
+  'while the user is a member, else {} (no active organization, removed, organization deleted).';
+
+grant execute on function astapa.organization_grant(bigint, text) to astapa_app;

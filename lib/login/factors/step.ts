@@ -12,6 +12,7 @@ import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { type AuthorizeRequest, redirectTo, requestQuery } from "../authorize_request.ts";
 import { cookieName, writeSession } from "../browser.ts";
 import { codeRequest, newBrowserSession } from "../flow.ts";
+import { decideOrganization } from "../organization_step.ts";
 import { authPage, type AuthPageData, authPageData } from "../pages.ts";
 import type { PageResult } from "@/lib/router/page.tsx";
 import { mfaOwed, mfaPolicy, wantsMfa } from "./policy.ts";
@@ -89,7 +90,11 @@ export async function afterFirstFactor(
   const token = randomSecret();
   const session = await newBrowserSession(c, request);
   const { sql } = c.var.deps;
-  const codeRecord = consentFirst ? null : await codeRequest(request, code);
+  // The organization step (lib/login/organization_step.ts): a picker to go through means no code yet.
+  const decision = consentFirst ? {} : await decideOrganization(c, request, userId);
+  const codeRecord = consentFirst || "redirect" in decision
+    ? null
+    : await codeRequest({ ...request, organization: decision.organization }, code);
   const required = stepUp || mfaOwed(request.project, request.acrValues, amr);
   if (mfaPolicy(request.project) === "off") {
     // Nobody is asked for a second factor in this project: sign in as before factors existed.
@@ -116,5 +121,6 @@ export async function afterFirstFactor(
   }
   writeSession(c, request.project.id, session.token);
   if (consentFirst) return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
+  if ("redirect" in decision) return c.redirect(decision.redirect, 303);
   return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
 }
