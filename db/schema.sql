@@ -4430,9 +4430,11 @@ CREATE OR REPLACE FUNCTION api.list_organization_invitations(organization_id tex
 AS $function$
     select coalesce(pg_catalog.jsonb_agg(astapa.invitation_json(i) order by i.created_at desc, i.id), '[]')
     from astapa.organization_invitations i
-    where i.project_id = astapa.current_project_id() and i.organization_id = list_organization_invitations.organization_id
+    join astapa.organizations o on o.project_id = i.project_id and o.id = i.organization_id
+    where i.project_id = astapa.current_project_id()
+      and (o.id = list_organization_invitations.organization_id or o.slug = list_organization_invitations.organization_id)
   $function$;
-comment on function api.list_organization_invitations(text) is 'An organization''s invitations, newest first.';
+comment on function api.list_organization_invitations(text) is 'An organization''s (id or slug) invitations, newest first.';
 grant execute on function api.list_organization_invitations(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -4444,9 +4446,11 @@ CREATE OR REPLACE FUNCTION api.list_organization_members(organization_id text)
 AS $function$
     select coalesce(pg_catalog.jsonb_agg(astapa.membership_json(m) order by m.created_at, m.user_id), '[]')
     from astapa.organization_memberships m
-    where m.project_id = astapa.current_project_id() and m.organization_id = list_organization_members.organization_id
+    join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
+    where m.project_id = astapa.current_project_id()
+      and (o.id = list_organization_members.organization_id or o.slug = list_organization_members.organization_id)
   $function$;
-comment on function api.list_organization_members(text) is 'An organization''s members, oldest first.';
+comment on function api.list_organization_members(text) is 'An organization''s (id or slug) members, oldest first.';
 grant execute on function api.list_organization_members(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -5986,15 +5990,17 @@ CREATE OR REPLACE FUNCTION api.remove_organization_domain(organization_id text, 
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
   begin
     delete from astapa.organization_domains x
-    where x.project_id = astapa.current_project_id() and x.organization_id = remove_organization_domain.organization_id
+    where x.project_id = astapa.current_project_id() and x.organization_id = o.id
       and x.domain = pg_catalog.lower(remove_organization_domain.domain);
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format(
         'Organization %s has not claimed %s.', organization_id, pg_catalog.lower(domain));
     end if;
-    perform astapa.audit(astapa.current_project_id(), 'organization.domain_removed', organization_id,
+    perform astapa.audit(astapa.current_project_id(), 'organization.domain_removed', o.id,
       pg_catalog.jsonb_build_object('domain', pg_catalog.lower(domain)));
   end
   $function$;
@@ -8455,16 +8461,17 @@ CREATE OR REPLACE FUNCTION api.verify_organization_domain(organization_id text, 
 AS $function$
   declare
     d astapa.organization_domains;
+    o astapa.organizations := astapa.lock_organization(organization_id);
   begin
     if exists (select from astapa.organization_domains x
                where x.project_id = astapa.current_project_id() and x.domain = pg_catalog.lower(verify_organization_domain.domain)
-                 and x.organization_id <> verify_organization_domain.organization_id and x.verified_at is not null) then
+                 and x.organization_id <> o.id and x.verified_at is not null) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
     end if;
     begin
       update astapa.organization_domains x set verified_at = coalesce(x.verified_at, pg_catalog.now())
-      where x.project_id = astapa.current_project_id() and x.organization_id = verify_organization_domain.organization_id
+      where x.project_id = astapa.current_project_id() and x.organization_id = o.id
         and x.domain = pg_catalog.lower(verify_organization_domain.domain)
       returning * into d;
     exception when unique_violation then
@@ -10131,7 +10138,8 @@ AS $function$
     o astapa.organizations;
   begin
     select * into o from astapa.organizations as x
-    where x.project_id = astapa.current_project_id() and x.id = lock_organization.organization_id
+    where x.project_id = astapa.current_project_id()
+      and (x.id = lock_organization.organization_id or x.slug = lock_organization.organization_id)
     for update;
     if o.id is null then
       raise exception using errcode = 'AS404',
@@ -10140,7 +10148,7 @@ AS $function$
     return o;
   end
   $function$;
-comment on function astapa.lock_organization(text) is 'The current project''s organization, locked for the rest of the transaction so that membership changes to it happen one after another; AS404 when there is none.';
+comment on function astapa.lock_organization(text) is 'The current project''s organization (by id or slug: a slug never contains _), locked for the rest of the transaction so that membership changes to it happen one after another; AS404 when there is none.';
 grant execute on function astapa.lock_organization(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11298,7 +11306,9 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded'] $function$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded',
+                     'organization.created', 'organization.updated', 'organization.deleted',
+                     'membership.created', 'membership.updated', 'membership.deleted'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

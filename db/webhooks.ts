@@ -12,6 +12,12 @@ export const EVENT_TYPES = [
   "user.mfa_enrolled",
   "user.mfa_removed",
   "payment.refunded",
+  "organization.created",
+  "organization.updated",
+  "organization.deleted",
+  "membership.created",
+  "membership.updated",
+  "membership.deleted",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

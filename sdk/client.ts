@@ -52,6 +52,11 @@ export type AstapaClaims = JWTPayload & {
   /** The multi-factor URI when `amr` has `mfa`, else "0". */
   acr?: string;
   auth_time?: number;
+  /** The active organization (docs/organizations.md): present while the person is its member. */
+  org_id?: string;
+  org_slug?: string;
+  org_role?: string;
+  org_permissions?: string[];
 };
 
 export type LoginRequest = {

@@ -88,10 +88,13 @@ create or replace function api.list_organization_invitations(organization_id tex
   as $$
     select coalesce(pg_catalog.jsonb_agg(astapa.invitation_json(i) order by i.created_at desc, i.id), '[]')
     from astapa.organization_invitations i
-    where i.project_id = astapa.current_project_id() and i.organization_id = list_organization_invitations.organization_id
+    join astapa.organizations o on o.project_id = i.project_id and o.id = i.organization_id
+    where i.project_id = astapa.current_project_id()
+      and (o.id = list_organization_invitations.organization_id or o.slug = list_organization_invitations.organization_id)
   $$;
 
-comment on function api.list_organization_invitations(text) is 'An organization''s invitations, newest first.';
+comment on function api.list_organization_invitations(text) is
+  'An organization''s (id or slug) invitations, newest first.';
 
 grant execute on function api.list_organization_invitations(text) to astapa_app;
 
@@ -225,16 +228,17 @@ create or replace function api.verify_organization_domain(organization_id text, 
   as $$
   declare
     d astapa.organization_domains;
+    o astapa.organizations := astapa.lock_organization(organization_id);
   begin
     if exists (select from astapa.organization_domains x
                where x.project_id = astapa.current_project_id() and x.domain = pg_catalog.lower(verify_organization_domain.domain)
-                 and x.organization_id <> verify_organization_domain.organization_id and x.verified_at is not null) then
+                 and x.organization_id <> o.id and x.verified_at is not null) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
     end if;
     begin
       update astapa.organization_domains x set verified_at = coalesce(x.verified_at, pg_catalog.now())
-      where x.project_id = astapa.current_project_id() and x.organization_id = verify_organization_domain.organization_id
+      where x.project_id = astapa.current_project_id() and x.organization_id = o.id
         and x.domain = pg_catalog.lower(verify_organization_domain.domain)
       returning * into d;
     exception when unique_violation then
@@ -265,15 +269,17 @@ create or replace function api.remove_organization_domain(organization_id text, 
   volatile
   set search_path = ''
   as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
   begin
     delete from astapa.organization_domains x
-    where x.project_id = astapa.current_project_id() and x.organization_id = remove_organization_domain.organization_id
+    where x.project_id = astapa.current_project_id() and x.organization_id = o.id
       and x.domain = pg_catalog.lower(remove_organization_domain.domain);
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format(
         'Organization %s has not claimed %s.', organization_id, pg_catalog.lower(domain));
     end if;
-    perform astapa.audit(astapa.current_project_id(), 'organization.domain_removed', organization_id,
+    perform astapa.audit(astapa.current_project_id(), 'organization.domain_removed', o.id,
       pg_catalog.jsonb_build_object('domain', pg_catalog.lower(domain)));
   end
   $$;

@@ -138,7 +138,8 @@ create or replace function astapa.lock_organization(organization_id text) return
     o astapa.organizations;
   begin
     select * into o from astapa.organizations as x
-    where x.project_id = astapa.current_project_id() and x.id = lock_organization.organization_id
+    where x.project_id = astapa.current_project_id()
+      and (x.id = lock_organization.organization_id or x.slug = lock_organization.organization_id)
     for update;
     if o.id is null then
       raise exception using errcode = 'AS404',
@@ -149,8 +150,8 @@ create or replace function astapa.lock_organization(organization_id text) return
   $$;
 
 comment on function astapa.lock_organization(text) is
-  'The current project''s organization, locked for the rest of the transaction so that membership changes to '
-  'it happen one after another; AS404 when there is none.';
+  'The current project''s organization (by id or slug: a slug never contains _), locked for the rest of the '
+  'transaction so that membership changes to it happen one after another; AS404 when there is none.';
 
 grant execute on function astapa.lock_organization(text) to astapa_app;
 
@@ -475,10 +476,12 @@ create or replace function api.list_organization_members(organization_id text) r
   as $$
     select coalesce(pg_catalog.jsonb_agg(astapa.membership_json(m) order by m.created_at, m.user_id), '[]')
     from astapa.organization_memberships m
-    where m.project_id = astapa.current_project_id() and m.organization_id = list_organization_members.organization_id
+    join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
+    where m.project_id = astapa.current_project_id()
+      and (o.id = list_organization_members.organization_id or o.slug = list_organization_members.organization_id)
   $$;
 
-comment on function api.list_organization_members(text) is 'An organization''s members, oldest first.';
+comment on function api.list_organization_members(text) is 'An organization''s (id or slug) members, oldest first.';
 
 grant execute on function api.list_organization_members(text) to astapa_app;
 
