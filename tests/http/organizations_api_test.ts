@@ -174,7 +174,8 @@ Deno.test("sdk — requireOrgRole and requireOrgPermission: 401 without a token,
   await api("PUT", "/organization-roles", { key: "cashier", name: "Cashier", permissions: ["sales:write"] });
   await api("POST", `/organizations/${org.id}/members`, { user_id: cashier, role: "cashier" });
   const token = async (userId: string, organization?: string) => {
-    const login = await astapa.loginUrl();
+    const login = await astapa.loginUrl({ organization });
+    assert.equal(new URL(login.url).searchParams.get("organization"), organization ?? null);
     const params = new URL(login.url).searchParams;
     const code = await issueCode(t.db.sql, project, {
       userId,
@@ -200,4 +201,22 @@ Deno.test("sdk — requireOrgRole and requireOrgPermission: 401 without a token,
   const asCashier = await token(cashier, "gate");
   assert.equal((await call(adminsOnly, asCashier)).status, 403);
   assert.equal(await (await call(sellers, asCashier)).text(), "sold");
+});
+
+Deno.test("organizations API — the project's settings: what a verified domain does, and whether an organization is required", async () => {
+  const p = await seedProject(t.db.sql, { name: "Settings" });
+  assert.deepEqual((await api("GET", "/organization-settings", undefined, p)).body, {
+    domain_join: "off",
+    required: false,
+  });
+  const changed = await api("PUT", "/organization-settings", { domain_join: "suggest", required: true }, p);
+  assert.deepEqual(changed.body, { domain_join: "suggest", required: true });
+  assert.deepEqual((await api("PUT", "/organization-settings", { required: false }, p)).body, {
+    domain_join: "suggest",
+    required: false,
+  });
+  assert.equal((await api("PUT", "/organization-settings", { domain_join: "always" }, p)).status, 400);
+  assert.equal((await api("PUT", "/organization-settings", {}, p)).status, 400);
+  const [row] = await t.db.sql`select settings from astapa.projects where id = ${p.id}`;
+  assert.equal(row.settings.organization_domain_join, "suggest");
 });
