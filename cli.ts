@@ -19,6 +19,7 @@ import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_cl
 import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
 import { WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
+import { ORGANIZATION_USAGE, organizationCommand } from "./lib/cli/organization_commands.ts";
 import type { Config } from "./config.ts";
 import type { Sql } from "./db/client.ts";
 import type { ParsedArgs } from "./lib/cli/args.ts";
@@ -34,6 +35,7 @@ ${SOCIAL_USAGE}
 ${USER_USAGE}
 ${PLAN_USAGE}
 ${WEBHOOK_USAGE}
+${ORGANIZATION_USAGE}
 ${ACCOUNT_USAGE}
 ${MEMBER_USAGE}
 ${KEYS_USAGE}
@@ -52,6 +54,7 @@ const COMMANDS: Record<string, Command> = {
   user: userCommand,
   plan: planCommand,
   webhook: webhookCommand,
+  org: organizationCommand,
   account: accountCommand,
   member: memberCommand,
   keys: keysCommand,

@@ -155,6 +155,8 @@ export type CodeRequest = {
   resource?: string;
   codeChallenge?: string;
   nonce?: string;
+  /** The active organization the person chose (id or slug); they must be its member. */
+  organization?: string;
 };
 
 /** A new browser session; `replaces` is the hash of the one this browser held, which ends with it. */
@@ -206,7 +208,7 @@ export async function writeSignIn(
     ${code.scope}, ${code.resource ?? null}, ${code.codeChallenge ?? null}, ${
     code.codeChallenge ? "S256" : null
   },
-    ${code.nonce ?? null}, ${authTime ?? null}::timestamptz, 60, ${amr})`;
+    ${code.nonce ?? null}, ${authTime ?? null}::timestamptz, 60, ${amr}, ${code.organization ?? null})`;
 }
 
 const LiveSession = z.object({ user_id: z.string(), amr: z.array(z.string()), auth_time: z.number() });

@@ -75,6 +75,7 @@ create table astapa.authorization_codes (
   redeemed_at timestamp with time zone,
   refresh_family uuid,
   amr text[] default '{pwd}'::text[] not null,
+  organization_id text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -89,6 +90,7 @@ alter table astapa.authorization_codes enable row level security;
 alter table astapa.authorization_codes force row level security;
 comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
 comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
+comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
@@ -417,7 +419,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -637,6 +639,160 @@ create policy "a project reads its own factor challenges" on astapa.mfa_challeng
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_domains (
+  project_id text not null,
+  organization_id text not null,
+  domain text not null,
+  verification_token text not null,
+  verified_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint organization_domains_pkey PRIMARY KEY (project_id, organization_id, domain),
+  constraint organization_domains_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint organization_domains_domain_check CHECK (length(domain) <= 253 AND domain ~ '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$'::text)
+);
+alter table astapa.organization_domains enable row level security;
+alter table astapa.organization_domains force row level security;
+comment on table astapa.organization_domains is 'An email domain an organization claims. Once verified (by a DNS TXT record holding verification_token, or by the project) people with a verified address there may join, or are joined, per the project''s organization_domain_join setting. Verified for one organization per project at most.';
+CREATE INDEX organization_domains_domain_idx ON astapa.organization_domains USING btree (project_id, domain);
+CREATE UNIQUE INDEX organization_domains_verified_key ON astapa.organization_domains USING btree (project_id, domain) WHERE (verified_at IS NOT NULL);
+grant delete, insert, select, update on astapa.organization_domains to astapa_app;
+create policy "a project adds its own organization domains" on astapa.organization_domains as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organization domains" on astapa.organization_domains as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization domains" on astapa.organization_domains as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organization domains" on astapa.organization_domains as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_invitations (
+  project_id text not null,
+  id text not null,
+  organization_id text not null,
+  email text not null,
+  role text not null,
+  token_hash bytea not null,
+  invited_by bigint,
+  expires_at timestamp with time zone not null,
+  accepted_at timestamp with time zone,
+  accepted_by bigint,
+  revoked_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint organization_invitations_pkey PRIMARY KEY (project_id, id),
+  constraint organization_invitations_token_hash_key UNIQUE (token_hash),
+  constraint organization_invitations_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint organization_invitations_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint organization_invitations_id_check CHECK (id ~ '^oin_[a-z2-7]{24}$'::text),
+  constraint organization_invitations_role_check CHECK (role ~ '^[a-z][a-z0-9_:-]{0,63}$'::text),
+  constraint organization_invitations_token_hash_check CHECK (octet_length(token_hash) = 32)
+);
+alter table astapa.organization_invitations enable row level security;
+alter table astapa.organization_invitations force row level security;
+comment on table astapa.organization_invitations is 'An invitation by email to join an organization with a role, accepted once through the hosted login before expires_at. Only the SHA-256 of the link''s token is kept.';
+CREATE UNIQUE INDEX organization_invitations_open_key ON astapa.organization_invitations USING btree (project_id, organization_id, lower(email)) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
+CREATE INDEX organization_invitations_organization_id_idx ON astapa.organization_invitations USING btree (project_id, organization_id, created_at);
+grant delete, insert, select, update on astapa.organization_invitations to astapa_app;
+create policy "a project adds its own organization invitations" on astapa.organization_invitations as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organization invitations" on astapa.organization_invitations as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization invitations" on astapa.organization_invitations as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organization invitations" on astapa.organization_invitations as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_memberships (
+  project_id text not null,
+  organization_id text not null,
+  user_id bigint not null,
+  role text not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint organization_memberships_pkey PRIMARY KEY (project_id, organization_id, user_id),
+  constraint organization_memberships_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint organization_memberships_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint organization_memberships_role_check CHECK (role ~ '^[a-z][a-z0-9_:-]{0,63}$'::text)
+);
+alter table astapa.organization_memberships enable row level security;
+alter table astapa.organization_memberships force row level security;
+comment on table astapa.organization_memberships is 'A user''s membership of an organization and their role there (owner, admin, member or a project-defined one). An organization always keeps at least one owner.';
+CREATE INDEX organization_memberships_user_id_idx ON astapa.organization_memberships USING btree (project_id, user_id);
+grant delete, insert, select, update on astapa.organization_memberships to astapa_app;
+create policy "a project adds its own organization memberships" on astapa.organization_memberships as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organization memberships" on astapa.organization_memberships as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization memberships" on astapa.organization_memberships as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organization memberships" on astapa.organization_memberships as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_roles (
+  project_id text not null,
+  key text not null,
+  name text not null,
+  permissions text[] default '{}'::text[] not null,
+  created_at timestamp with time zone default now() not null,
+  constraint organization_roles_pkey PRIMARY KEY (project_id, key),
+  constraint organization_roles_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint organization_roles_key_check CHECK (key ~ '^[a-z][a-z0-9_:-]{0,63}$'::text),
+  constraint organization_roles_name_check CHECK (length(name) >= 1 AND length(name) <= 100 AND name !~ '[[:cntrl:]]'::text),
+  constraint organization_roles_permissions_check CHECK (cardinality(permissions) <= 100)
+);
+alter table astapa.organization_roles enable row level security;
+alter table astapa.organization_roles force row level security;
+comment on table astapa.organization_roles is 'The roles a project''s organizations give their members beside the built-in owner, admin and member, with the permissions each carries into tokens (org_permissions). A row keyed owner, admin or member gives that built-in role permissions.';
+grant delete, insert, select, update on astapa.organization_roles to astapa_app;
+create policy "a project adds its own organization roles" on astapa.organization_roles as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organization roles" on astapa.organization_roles as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization roles" on astapa.organization_roles as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organization roles" on astapa.organization_roles as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organizations (
+  project_id text not null,
+  id text not null,
+  name text not null,
+  slug text not null,
+  metadata jsonb default '{}'::jsonb not null,
+  seat_limit integer,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint organizations_pkey PRIMARY KEY (project_id, id),
+  constraint organizations_project_id_slug_key UNIQUE (project_id, slug),
+  constraint organizations_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint organizations_id_check CHECK (id ~ '^org_[a-z2-7]{24}$'::text),
+  constraint organizations_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 4096),
+  constraint organizations_name_check CHECK (length(name) >= 1 AND length(name) <= 200 AND name !~ '[[:cntrl:]]'::text),
+  constraint organizations_seat_limit_check CHECK (seat_limit >= 1 AND seat_limit <= 100000),
+  constraint organizations_slug_check CHECK (slug ~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$'::text)
+);
+alter table astapa.organizations enable row level security;
+alter table astapa.organizations force row level security;
+comment on table astapa.organizations is 'A team of a project''s users (an organization): name, slug unique per project, metadata the app keeps, and the seat limit its plan allows (null: none). Its members are in organization_memberships.';
+grant delete, insert, select, update on astapa.organizations to astapa_app;
+create policy "a project adds its own organizations" on astapa.organizations as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organizations" on astapa.organizations as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organizations" on astapa.organizations as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organizations" on astapa.organizations as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.payment_events (
@@ -1072,6 +1228,7 @@ create table astapa.refresh_tokens (
   revoked_at timestamp with time zone,
   revoked_reason text,
   amr text[] default '{pwd}'::text[] not null,
+  organization_id text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
@@ -1084,6 +1241,7 @@ alter table astapa.refresh_tokens enable row level security;
 alter table astapa.refresh_tokens force row level security;
 comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
 comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
+comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
@@ -1660,6 +1818,52 @@ create policy "a project stores its own xendit keys" on astapa.xendit_keys as pe
 CREATE TRIGGER xendit_keys_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.xendit_keys FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.accept_organization_invitation(token_hash bytea, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    i astapa.organization_invitations;
+    o astapa.organizations;
+    person_email text;
+    membership jsonb;
+  begin
+    select * into i from astapa.organization_invitations x
+    where x.project_id = astapa.current_project_id() and x.token_hash = accept_organization_invitation.token_hash;
+    if i.id is null then
+      raise exception using errcode = 'AS404', message = 'This invitation link is not one of this app''s.';
+    end if;
+    -- The organization's lock first, then the invitation read again: two acceptances take turns.
+    o := astapa.lock_organization(i.organization_id);
+    select * into i from astapa.organization_invitations x where x.project_id = i.project_id and x.id = i.id for update;
+    if i.accepted_at is not null then
+      raise exception using errcode = 'AS409', message = 'This invitation was already accepted.';
+    elsif i.revoked_at is not null then
+      raise exception using errcode = 'AS409', message = 'This invitation was withdrawn; ask for a new one.';
+    elsif i.expires_at <= pg_catalog.now() then
+      raise exception using errcode = 'AS409', message = 'This invitation has expired; ask for a new one.';
+    end if;
+    select u.email into person_email from astapa.users u where u.project_id = i.project_id and u.id = user_id;
+    if person_email is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    elsif pg_catalog.lower(person_email) <> pg_catalog.lower(i.email) then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'This invitation is for %s; sign in with that address to accept it.', i.email);
+    end if;
+    -- The link came to the address, so accepting it verifies the address too.
+    update astapa.users u set email_verified = true
+    where u.project_id = i.project_id and u.id = user_id and not u.email_verified;
+    membership := astapa.add_membership(o, user_id, i.role, 'invitation');
+    update astapa.organization_invitations x set accepted_at = pg_catalog.now(), accepted_by = user_id
+    where x.project_id = i.project_id and x.id = i.id;
+    return membership;
+  end
+  $function$;
+comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts an invitation for the signed-in user whose address it was sent to (marking that address verified): they become a member with its role. AS404 unknown link, AS403 another address, AS409 already accepted, revoked, expired, already a member or no free seat.';
+grant execute on function api.accept_organization_invitation(bytea,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_member(project_id text, account_id bigint, role text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1684,6 +1888,43 @@ AS $function$
   $function$;
 comment on function api.add_member(text,bigint,text) is 'Lets an account administer the project as owner, admin or viewer. AS404 unknown project/account, AS409 twice.';
 grant execute on function api.add_member(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_organization_domain(organization_id text, domain text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    d astapa.organization_domains;
+    name text := pg_catalog.lower(pg_catalog.btrim(domain));
+  begin
+    if name is null or pg_catalog.length(name) > 253
+       or name !~ '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$' then
+      raise exception using errcode = 'AS400', message = 'domain must be a domain name such as example.co.id.';
+    end if;
+    insert into astapa.organization_domains (project_id, organization_id, domain, verification_token)
+    values (o.project_id, o.id, name, astapa.random_id('astapa-domain-verification=', 30))
+    on conflict on constraint organization_domains_pkey do nothing;
+    select * into d from astapa.organization_domains x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.domain = name;
+    perform astapa.audit(o.project_id, 'organization.domain_added', o.id, pg_catalog.jsonb_build_object('domain', name));
+    return pg_catalog.jsonb_build_object('domain', d.domain, 'verified', d.verified_at is not null,
+      'verified_at', d.verified_at, 'verification_token', d.verification_token);
+  end
+  $function$;
+comment on function api.add_organization_domain(text,text) is 'Claims an email domain for an organization, unverified, with the token its DNS TXT record must hold (idempotent); audited. AS400 not a domain name.';
+grant execute on function api.add_organization_domain(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_organization_member(organization_id text, user_id bigint, role text DEFAULT 'member'::text)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$ select astapa.add_membership(astapa.lock_organization(organization_id), user_id, role, 'added') $function$;
+comment on function api.add_organization_member(text,bigint,text) is 'Adds a user of the project to an organization with a role (astapa.add_membership''s checks and errors).';
+grant execute on function api.add_organization_member(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_redirect_uri(project_id text, uri text)
@@ -2779,6 +3020,44 @@ comment on function api.create_machine_client(text,bytea,text[],text[],integer) 
 grant execute on function api.create_machine_client(text,bytea,text[],text[],integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_organization(name text, slug text, owner_user_id bigint DEFAULT NULL::bigint, metadata jsonb DEFAULT '{}'::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+  begin
+    if name is null or pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 200 or name ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'name must be 1 to 200 characters.';
+    elsif slug is null or slug !~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' then
+      raise exception using errcode = 'AS400',
+        message = 'slug must be 1 to 64 characters of a-z, 0-9 and -, not starting or ending with -.';
+    elsif pg_catalog.jsonb_typeof(coalesce(metadata, '{}')) <> 'object'
+          or pg_catalog.octet_length(metadata::text) > 4096 then
+      raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
+    elsif exists (select from astapa.organizations x
+                  where x.project_id = astapa.current_project_id() and x.slug = create_organization.slug) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('Another organization of this project has the slug %s.', slug);
+    end if;
+    insert into astapa.organizations (project_id, id, name, slug, metadata)
+    values (astapa.current_project_id(), astapa.random_id('org_', 24), pg_catalog.btrim(name), slug,
+            coalesce(metadata, '{}'))
+    returning * into o;
+    perform astapa.emit_event(o.project_id, 'organization.created',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.created', o.id, pg_catalog.jsonb_build_object('slug', o.slug));
+    if owner_user_id is not null then
+      perform astapa.add_membership(o, owner_user_id, 'owner', 'created');
+    end if;
+    return astapa.organization_json(o);
+  end
+  $function$;
+comment on function api.create_organization(text,text,bigint,jsonb) is 'Creates an organization in the current project, with owner_user_id as its first owner when given; emitted (organization.created) and audited. AS400 bad name, slug or metadata; AS409 slug taken; AS404 unknown owner.';
+grant execute on function api.create_organization(text,text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_plan(project_id text, plan jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3037,6 +3316,50 @@ AS $function$
   $function$;
 comment on function api.delete_machine_client(text) is 'Deletes a machine client of the current project (tokens already issued live out their short lifetime).';
 grant execute on function api.delete_machine_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_organization(organization_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    -- Memberships, invitations and domains go with it (on delete cascade); tokens lose the claims at refresh.
+    perform astapa.emit_event(o.project_id, 'organization.deleted',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.deleted', o.id, pg_catalog.jsonb_build_object('slug', o.slug));
+    delete from astapa.organizations x where x.project_id = o.project_id and x.id = o.id;
+  end
+  $function$;
+comment on function api.delete_organization(text) is 'Deletes an organization with its memberships, invitations and domains; emitted and audited. AS404 unknown.';
+grant execute on function api.delete_organization(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_organization_role(key text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if key not in ('owner', 'admin', 'member') and exists (
+        select from astapa.organization_memberships m where m.project_id = astapa.current_project_id() and m.role = key
+        union all
+        select from astapa.organization_invitations i where i.project_id = astapa.current_project_id() and i.role = key
+          and i.accepted_at is null and i.revoked_at is null) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Members or open invitations hold role %s: give them another role first.', key);
+    end if;
+    delete from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = delete_organization_role.key;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('This project defines no role %s.', key);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'organization_role.deleted', key);
+  end
+  $function$;
+comment on function api.delete_organization_role(text) is 'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members or open invitations hold it, AS404 unknown.';
+grant execute on function api.delete_organization_role(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.delete_project(project_id text, confirm_name text)
@@ -3302,7 +3625,7 @@ comment on function api.ensure_console_project(text,bytea) is 'The console proje
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text)
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3349,12 +3672,14 @@ AS $function$
     end if;
     perform astapa.assert_user_may_sign_in(subject_sub::bigint);
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
+    -- The subject token's active organization stays active while the person is still its member.
     return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
-                               resource, null, null, pg_catalog.now());
+                               resource, null, null, pg_catalog.now())
+      || astapa.organization_grant(subject_sub::bigint, subject_organization);
   end
   $function$;
-comment on function api.exchange_token(text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}.';
-grant execute on function api.exchange_token(text,text,text,text,text,text,text,text) to astapa_app;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
@@ -3551,6 +3876,24 @@ AS $function$
   $function$;
 comment on function api.get_machine_client(text) is 'One machine client of the current project, or AS404.';
 grant execute on function api.get_machine_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_organization(organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.organization_json(o) || pg_catalog.jsonb_build_object('domains', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'domain', d.domain, 'verified', d.verified_at is not null, 'verified_at', d.verified_at,
+          'verification_token', d.verification_token) order by d.domain)
+        from astapa.organization_domains d where d.project_id = o.project_id and d.organization_id = o.id), '[]'))
+    from astapa.organizations o
+    where o.project_id = astapa.current_project_id() and (o.id = organization_id or o.slug = organization_id)
+  $function$;
+comment on function api.get_organization(text) is 'One organization of the current project by id or slug, with its domains; null when there is none.';
+grant execute on function api.get_organization(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_plan(project_id text, key text)
@@ -3787,6 +4130,56 @@ comment on function api.invite_account(text) is 'The account for this email (any
 grant execute on function api.invite_account(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.invite_to_organization(organization_id text, email text, role text, token_hash bytea, ttl_seconds integer DEFAULT 604800, invited_by bigint DEFAULT NULL::bigint, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    i astapa.organization_invitations;
+  begin
+    perform astapa.assert_email(email);
+    perform astapa.assert_organization_role(role);
+    if ttl_seconds is null or ttl_seconds not between 60 and 2592000 then
+      raise exception using errcode = 'AS400', message = 'An invitation lives 1 minute to 30 days.';
+    elsif token_hash is null or pg_catalog.octet_length(token_hash) <> 32 then
+      raise exception using errcode = 'AS400', message = 'token_hash must be a SHA-256 (32 bytes).';
+    elsif exists (select from astapa.organization_memberships m join astapa.users u
+                    on u.project_id = m.project_id and u.id = m.user_id
+                  where m.project_id = o.project_id and m.organization_id = o.id
+                    and pg_catalog.lower(u.email) = pg_catalog.lower(invite_to_organization.email)) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('%s is already a member of %s.', email, o.name);
+    elsif invited_by is not null and not exists (
+        select from astapa.organization_memberships m where m.project_id = o.project_id
+          and m.organization_id = o.id and m.user_id = invited_by and m.role in ('owner', 'admin')) then
+      raise exception using errcode = 'AS403',
+        message = pg_catalog.format('Only owners and admins of %s may invite people to it.', o.name);
+    end if;
+    -- Inviting the same address again replaces the open invitation (a new link, a new expiry, maybe a new role).
+    update astapa.organization_invitations x set revoked_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id
+      and pg_catalog.lower(x.email) = pg_catalog.lower(invite_to_organization.email)
+      and x.accepted_at is null and x.revoked_at is null;
+    perform astapa.assert_organization_seat(o, true);
+    insert into astapa.organization_invitations (
+      project_id, id, organization_id, email, role, token_hash, invited_by, expires_at)
+    values (o.project_id, astapa.random_id('oin_', 24), o.id, email, role, token_hash, invited_by,
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds))
+    returning * into i;
+    if mail is not null then
+      perform api.queue_mail(o.project_id, mail);
+    end if;
+    perform astapa.audit(o.project_id, 'organization.invited', o.id,
+      pg_catalog.jsonb_build_object('invitation', i.id, 'email', email, 'role', role));
+    return astapa.invitation_json(i);
+  end
+  $function$;
+comment on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb) is 'Invites an address to an organization with a role (replacing its open invitation), queues the invitation mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member or no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash.';
+grant execute on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.is_sandbox_callback_token(token_hash bytea)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -3812,7 +4205,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[])
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[], organization_id text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3824,15 +4217,16 @@ AS $function$
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
+      astapa.member_organization(user_id, organization_id));
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null).';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens.';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea, sign_in_request text DEFAULT NULL::text)
@@ -3854,6 +4248,25 @@ AS $function$
   $function$;
 comment on function api.issue_email_token(bigint,text,bytea,text) is 'Stores a mailed link''s hash (and the sign-in request its short link opens): verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
 grant execute on function api.issue_email_token(bigint,text,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.join_organization_by_domain(organization_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    if o.id not in (select astapa.domain_organizations(user_id)) then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'Only people with a verified address at a verified domain of %s may join it without an invitation.', o.name);
+    end if;
+    return astapa.add_membership(o, user_id, 'member', 'domain');
+  end
+  $function$;
+comment on function api.join_organization_by_domain(text,bigint) is 'A user joins, as member, an organization whose verified domain is their verified address''s (project setting suggest or automatic). AS403 otherwise, AS409 no free seat.';
+grant execute on function api.join_organization_by_domain(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.link_console_account(user_id bigint)
@@ -4158,6 +4571,76 @@ AS $function$
   $function$;
 comment on function api.list_members(text) is 'The project''s members with their emails and roles; signed_in is false for an invitation not yet used.';
 grant execute on function api.list_members(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_organization_invitations(organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.invitation_json(i) order by i.created_at desc, i.id), '[]')
+    from astapa.organization_invitations i
+    join astapa.organizations o on o.project_id = i.project_id and o.id = i.organization_id
+    where i.project_id = astapa.current_project_id()
+      and (o.id = list_organization_invitations.organization_id or o.slug = list_organization_invitations.organization_id)
+  $function$;
+comment on function api.list_organization_invitations(text) is 'An organization''s (id or slug) invitations, newest first.';
+grant execute on function api.list_organization_invitations(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_organization_members(organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.membership_json(m) order by m.created_at, m.user_id), '[]')
+    from astapa.organization_memberships m
+    join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
+    where m.project_id = astapa.current_project_id()
+      and (o.id = list_organization_members.organization_id or o.slug = list_organization_members.organization_id)
+  $function$;
+comment on function api.list_organization_members(text) is 'An organization''s (id or slug) members, oldest first.';
+grant execute on function api.list_organization_members(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_organization_roles()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_agg(r order by r ->> 'key')
+    from (select pg_catalog.jsonb_build_object('key', b.key, 'name', coalesce(r.name, b.name), 'built_in', true,
+                   'permissions', pg_catalog.to_jsonb(coalesce(r.permissions, '{}'))) as r
+          from (values ('owner', 'Owner'), ('admin', 'Admin'), ('member', 'Member')) as b(key, name)
+          left join astapa.organization_roles r on r.project_id = astapa.current_project_id() and r.key = b.key
+          union all
+          select pg_catalog.jsonb_build_object('key', r.key, 'name', r.name, 'built_in', false,
+                   'permissions', pg_catalog.to_jsonb(r.permissions))
+          from astapa.organization_roles r
+          where r.project_id = astapa.current_project_id() and r.key not in ('owner', 'admin', 'member')) as all_roles
+  $function$;
+comment on function api.list_organization_roles() is 'The roles members of the current project''s organizations may hold: owner, admin and member (built in) and the project''s own, each with its permissions, by key.';
+grant execute on function api.list_organization_roles() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_organizations(search text DEFAULT NULL::text, max_rows integer DEFAULT 100)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.organization_json(o) order by o.name, o.id), '[]')
+    from (select * from astapa.organizations o
+          where o.project_id = astapa.current_project_id()
+            and (search is null or o.name ilike '%' || search || '%' or o.slug ilike '%' || search || '%')
+          order by o.name, o.id
+          limit least(greatest(coalesce(max_rows, 100), 1), 1000)) as o
+  $function$;
+comment on function api.list_organizations(text,integer) is 'The current project''s organizations by name, optionally only those whose name or slug contains search.';
+grant execute on function api.list_organizations(text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_payments(project_id text, filter jsonb DEFAULT '{}'::jsonb)
@@ -4802,6 +5285,37 @@ AS $function$
   $function$;
 comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret and the unused recovery codes; null when unknown, used, expired, or the user is disabled or of the other environment.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.organization_claims(user_id bigint, organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'org_id', o.id, 'org_slug', o.slug, 'org_role', m.role,
+      'org_permissions', pg_catalog.to_jsonb(astapa.organization_role_permissions(m.role)))
+    from astapa.organization_memberships m
+    join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
+    where m.project_id = astapa.current_project_id() and m.user_id = organization_claims.user_id
+      and m.organization_id = organization_claims.organization_id
+  $function$;
+comment on function api.organization_claims(bigint,text) is 'The active organization''s claims for a token: {org_id, org_slug, org_role, org_permissions}, read fresh; null once the user is no member (removed, left, organization deleted), so a refresh drops them.';
+grant execute on function api.organization_claims(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.organization_invitation(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.invitation_json(i) from astapa.organization_invitations i
+    where i.project_id = astapa.current_project_id() and i.token_hash = organization_invitation.token_hash
+  $function$;
+comment on function api.organization_invitation(bytea) is 'The invitation a link''s token (by its SHA-256) names in the current project, whatever its status (the hosted login says why one cannot be accepted); null for an unknown token or another project''s.';
+grant execute on function api.organization_invitation(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.own_factor(session_hash bytea)
@@ -5554,13 +6068,15 @@ AS $function$
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      organization_id)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires, code.amr);
+            code.auth_time, refresh_expires, code.amr, code.organization_id);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr))
+      || astapa.organization_grant(code.user_id, code.organization_id);
   end
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
@@ -5674,6 +6190,53 @@ AS $function$
   $function$;
 comment on function api.remove_member(text,text) is 'Takes the member with this email off the project (the account stays). AS404 not a member, AS409 last owner.';
 grant execute on function api.remove_member(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_organization_domain(organization_id text, domain text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    delete from astapa.organization_domains x
+    where x.project_id = astapa.current_project_id() and x.organization_id = o.id
+      and x.domain = pg_catalog.lower(remove_organization_domain.domain);
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has not claimed %s.', organization_id, pg_catalog.lower(domain));
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'organization.domain_removed', o.id,
+      pg_catalog.jsonb_build_object('domain', pg_catalog.lower(domain)));
+  end
+  $function$;
+comment on function api.remove_organization_domain(text,text) is 'Gives up a domain claim (members who joined by it stay); audited. AS404 when not claimed.';
+grant execute on function api.remove_organization_domain(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_organization_member(organization_id text, user_id bigint, leaving boolean DEFAULT false)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    m astapa.organization_memberships;
+  begin
+    delete from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_organization_member.user_id
+    returning * into m;
+    if m.user_id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
+    end if;
+    perform astapa.assert_organization_keeps_an_owner(o.id);
+    perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
+  end
+  $function$;
+comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh. AS404 not a member, AS409 the last owner.';
+grant execute on function api.remove_organization_member(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
@@ -6224,6 +6787,31 @@ comment on function api.revenue_by_method(text,integer,timestamp with time zone)
 grant execute on function api.revenue_by_method(text,integer,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.revoke_organization_invitation(invitation_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    i astapa.organization_invitations;
+  begin
+    update astapa.organization_invitations x set revoked_at = pg_catalog.now()
+    where x.project_id = astapa.current_project_id() and x.id = invitation_id
+      and x.accepted_at is null and x.revoked_at is null
+    returning * into i;
+    if i.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('No open invitation %s in this project.', invitation_id);
+    end if;
+    perform astapa.audit(i.project_id, 'organization.invitation_revoked', i.organization_id,
+      pg_catalog.jsonb_build_object('invitation', i.id, 'email', i.email));
+    return astapa.invitation_json(i);
+  end
+  $function$;
+comment on function api.revoke_organization_invitation(text) is 'Revokes an open invitation (its link stops working); audited. AS404 when none is open by that id.';
+grant execute on function api.revoke_organization_invitation(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
  RETURNS integer
  LANGUAGE sql
@@ -6338,7 +6926,8 @@ AS $function$
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
           presented.resource, presented.auth_time, null, successor.expires_at)
-          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+          || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -6350,13 +6939,16 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      organization_id)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
             presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
-            presented.amr);
+            presented.amr, presented.organization_id);
+    -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+      || astapa.organization_grant(presented.user_id, presented.organization_id);
   end
   $function$;
 comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
@@ -6774,6 +7366,61 @@ AS $function$
   $function$;
 comment on function api.set_member_role(text,text,text) is 'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
 grant execute on function api.set_member_role(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_organization_member_role(organization_id text, user_id bigint, role text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    m astapa.organization_memberships;
+  begin
+    perform astapa.assert_organization_role(role);
+    update astapa.organization_memberships x set role = set_organization_member_role.role, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_organization_member_role.user_id
+    returning * into m;
+    if m.user_id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
+    end if;
+    perform astapa.assert_organization_keeps_an_owner(o.id);
+    perform astapa.emit_membership('membership.updated', m, 'role');
+    return astapa.membership_json(m);
+  end
+  $function$;
+comment on function api.set_organization_member_role(text,bigint,text) is 'Gives a member another role; emitted and audited. AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
+grant execute on function api.set_organization_member_role(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_organization_role(key text, name text, permissions text[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if key is null or key !~ '^[a-z][a-z0-9_:-]{0,63}$' then
+      raise exception using errcode = 'AS400',
+        message = 'A role key is 1 to 64 characters of a-z, 0-9, _, : and -, starting with a letter.';
+    elsif name is null or pg_catalog.length(name) not between 1 and 100 or name ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'A role name is 1 to 100 characters.';
+    elsif pg_catalog.cardinality(coalesce(permissions, '{}')) > 100 or exists (
+        select from pg_catalog.unnest(permissions) p where p is null or p !~ '^[a-zA-Z0-9_:.*-]{1,64}$') then
+      raise exception using errcode = 'AS400', message =
+        'permissions: at most 100, each 1 to 64 characters of letters, digits, _, :, ., * and -.';
+    end if;
+    insert into astapa.organization_roles as r (project_id, key, name, permissions)
+    values (astapa.current_project_id(), key, name,
+            array(select distinct p from pg_catalog.unnest(coalesce(permissions, '{}')) p order by p))
+    on conflict on constraint organization_roles_pkey do update set name = excluded.name, permissions = excluded.permissions;
+    perform astapa.audit(astapa.current_project_id(), 'organization_role.set', key,
+      pg_catalog.jsonb_build_object('permissions', permissions));
+    return api.list_organization_roles();
+  end
+  $function$;
+comment on function api.set_organization_role(text,text,text[]) is 'Defines (or redefines) a role of the current project''s organizations with its permissions; keyed owner, admin or member it gives that built-in role permissions. Audited; returns every role. AS400 bad key, name or permissions.';
+grant execute on function api.set_organization_role(text,text,text[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_tax_settings(project_id text, settings jsonb)
@@ -7469,6 +8116,44 @@ comment on function api.token_lifetime_limits() is 'The token lifetime settings 
 grant execute on function api.token_lifetime_limits() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.transfer_organization_ownership(organization_id text, from_user_id bigint, to_user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    giver astapa.organization_memberships;
+    taker astapa.organization_memberships;
+  begin
+    select * into giver from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = from_user_id;
+    if giver.role is distinct from 'owner' then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s is not an owner of %s, so has no ownership to transfer.', from_user_id, o.name);
+    end if;
+    if from_user_id = to_user_id then
+      raise exception using errcode = 'AS400', message = 'Ownership is transferred to another member.';
+    end if;
+    update astapa.organization_memberships x set role = 'owner', updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = to_user_id
+    returning * into taker;
+    if taker.user_id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'User %s is not a member of %s: invite them first.', to_user_id, o.name);
+    end if;
+    update astapa.organization_memberships x set role = 'admin', updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = from_user_id
+    returning * into giver;
+    perform astapa.emit_membership('membership.updated', taker, 'transfer');
+    perform astapa.emit_membership('membership.updated', giver, 'transfer');
+    return api.list_organization_members(o.id);
+  end
+  $function$;
+comment on function api.transfer_organization_ownership(text,bigint,bigint) is 'Makes a member owner and the giving owner an admin, in one step; emitted and audited. AS409 the giver is no owner, AS404 the taker is no member, AS400 the same person.';
+grant execute on function api.transfer_organization_ownership(text,bigint,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.transition_sandbox_charge(id text, from_statuses text[], status text, record jsonb)
  RETURNS boolean
  LANGUAGE sql
@@ -7567,6 +8252,49 @@ AS $function$
   $function$;
 comment on function api.update_machine_client(text,text,text[],text[],integer,boolean) is 'Changes a machine client; null leaves a field as it is, access_token_ttl 0 returns to the project''s lifetime.';
 grant execute on function api.update_machine_client(text,text,text[],text[],integer,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_organization(organization_id text, patch jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    if pg_catalog.jsonb_typeof(patch) is distinct from 'object' or exists (
+        select from pg_catalog.jsonb_object_keys(patch) k where k not in ('name', 'slug', 'metadata')) then
+      raise exception using errcode = 'AS400', message = 'Only name, slug and metadata of an organization can be changed.';
+    elsif patch ? 'name' and (pg_catalog.jsonb_typeof(patch -> 'name') <> 'string'
+          or pg_catalog.length(pg_catalog.btrim(patch ->> 'name')) not between 1 and 200 or patch ->> 'name' ~ '[[:cntrl:]]') then
+      raise exception using errcode = 'AS400', message = 'name must be 1 to 200 characters.';
+    elsif patch ? 'slug' and (pg_catalog.jsonb_typeof(patch -> 'slug') <> 'string'
+          or patch ->> 'slug' !~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$') then
+      raise exception using errcode = 'AS400',
+        message = 'slug must be 1 to 64 characters of a-z, 0-9 and -, not starting or ending with -.';
+    elsif patch ? 'metadata' and (pg_catalog.jsonb_typeof(patch -> 'metadata') <> 'object'
+          or pg_catalog.octet_length((patch -> 'metadata')::text) > 4096) then
+      raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
+    elsif exists (select from astapa.organizations x where x.project_id = o.project_id
+                    and x.slug = patch ->> 'slug' and x.id <> o.id) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('Another organization of this project has the slug %s.', patch ->> 'slug');
+    end if;
+    update astapa.organizations x set
+      name = coalesce(pg_catalog.btrim(patch ->> 'name'), x.name),
+      slug = coalesce(patch ->> 'slug', x.slug),
+      metadata = coalesce(patch -> 'metadata', x.metadata),
+      updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id
+    returning * into o;
+    perform astapa.emit_event(o.project_id, 'organization.updated',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.updated', o.id, patch - 'metadata');
+    return astapa.organization_json(o);
+  end
+  $function$;
+comment on function api.update_organization(text,jsonb) is 'Changes an organization''s name, slug or metadata (the keys of patch); emitted and audited. AS400 bad patch, AS404 unknown organization, AS409 slug taken.';
+grant execute on function api.update_organization(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.update_plan(project_id text, key text, changes jsonb)
@@ -7813,6 +8541,42 @@ comment on function api.user_info(bigint) is 'OpenID userinfo claims for an enab
 grant execute on function api.user_info(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_organizations(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    joinable text;
+  begin
+    -- automatic: people are joined to their domain's organizations when the hosted login lists them.
+    if astapa.domain_join_mode() = 'automatic' then
+      for joinable in select astapa.domain_organizations(user_id) loop
+        begin
+          perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
+        exception when sqlstate 'AS409' then
+          null; -- a full organization is offered, not joined
+        end;
+      end loop;
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'memberships', coalesce((
+        select pg_catalog.jsonb_agg(astapa.membership_json(m) || pg_catalog.jsonb_build_object(
+                 'organization_name', o.name, 'organization_slug', o.slug) order by o.name, o.id)
+        from astapa.organization_memberships m
+        join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
+        where m.project_id = astapa.current_project_id() and m.user_id = user_organizations.user_id), '[]'),
+      'joinable', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'slug', o.slug)
+                 order by o.name, o.id)
+        from astapa.organizations o
+        where o.project_id = astapa.current_project_id() and o.id in (select astapa.domain_organizations(user_id))), '[]'));
+  end
+  $function$;
+comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization stays joinable). What the org picker and the account page list.';
+grant execute on function api.user_organizations(bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_own_claims(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7977,6 +8741,45 @@ comment on function api.verify_email(bytea) is 'Uses a verification link once an
 grant execute on function api.verify_email(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.verify_organization_domain(organization_id text, domain text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.organization_domains;
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    if exists (select from astapa.organization_domains x
+               where x.project_id = astapa.current_project_id() and x.domain = pg_catalog.lower(verify_organization_domain.domain)
+                 and x.organization_id <> o.id and x.verified_at is not null) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
+    end if;
+    begin
+      update astapa.organization_domains x set verified_at = coalesce(x.verified_at, pg_catalog.now())
+      where x.project_id = astapa.current_project_id() and x.organization_id = o.id
+        and x.domain = pg_catalog.lower(verify_organization_domain.domain)
+      returning * into d;
+    exception when unique_violation then
+      -- Two organizations verified the same domain at once: the one that committed first keeps it.
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
+    end;
+    if d.domain is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has not claimed %s: add the domain first.', organization_id, pg_catalog.lower(domain));
+    end if;
+    perform astapa.audit(d.project_id, 'organization.domain_verified', d.organization_id,
+      pg_catalog.jsonb_build_object('domain', d.domain));
+    return pg_catalog.jsonb_build_object('domain', d.domain, 'verified', true, 'verified_at', d.verified_at,
+      'verification_token', d.verification_token);
+  end
+  $function$;
+comment on function api.verify_organization_domain(text,text) is 'Marks a claimed domain verified (the caller checked its DNS TXT record, or the project vouches for it); audited. AS409 when another organization of the project has it verified (also when both try at once), AS404 when not claimed.';
+grant execute on function api.verify_organization_domain(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.webhook_delivery_page(project_id text, before_id bigint DEFAULT NULL::bigint, max_deliveries integer DEFAULT 25)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -8042,6 +8845,35 @@ AS $function$
   $function$;
 comment on function astapa.account_json(bigint) is 'A developer account as the dashboard sees it (never the password hash); null when there is none.';
 grant execute on function astapa.account_json(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.add_membership(o astapa.organizations, user_id bigint, role text, reason text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    m astapa.organization_memberships;
+  begin
+    if not exists (select from astapa.users u where u.project_id = o.project_id and u.id = add_membership.user_id) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if exists (select from astapa.organization_memberships x
+               where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = add_membership.user_id) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s is already a member of %s.', user_id, o.name);
+    end if;
+    perform astapa.assert_organization_role(role);
+    perform astapa.assert_organization_seat(o, false);
+    insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
+    values (o.project_id, o.id, user_id, role) returning * into m;
+    perform astapa.emit_membership('membership.created', m, reason);
+    return astapa.membership_json(m);
+  end
+  $function$;
+comment on function astapa.add_membership(astapa.organizations,bigint,text,text) is 'Makes a user of the project a member of the (locked) organization with a role, within its seat limit; emitted and audited. AS404 unknown user, AS409 already a member or no free seat, AS400 unknown role.';
+grant execute on function astapa.add_membership(astapa.organizations,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
@@ -8447,6 +9279,74 @@ AS $function$
   $function$;
 comment on function astapa.assert_machine_client_fields(text,text[],text[],integer) is 'Raises AS400 with a readable message unless the name, scopes (declared), resources (registered) and lifetime are acceptable for the current project.';
 grant execute on function astapa.assert_machine_client_fields(text,text[],text[],integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_organization_keeps_an_owner(organization_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if not exists (select from astapa.organization_memberships m
+                   where m.project_id = astapa.current_project_id()
+                     and m.organization_id = assert_organization_keeps_an_owner.organization_id and m.role = 'owner') then
+      raise exception using errcode = 'AS409', message = 'An organization keeps at least one owner: '
+        'make another member owner first (transfer the ownership), or delete the organization.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_organization_keeps_an_owner(text) is 'AS409 when a change left the organization without an owner (its transaction then rolls back).';
+grant execute on function astapa.assert_organization_keeps_an_owner(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_organization_role(role text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if role is null or not (role in ('owner', 'admin', 'member') or exists (
+        select from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = role)) then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        'Role %s is neither owner, admin, member nor one this project defined.', coalesce(role, '(none)'));
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_organization_role(text) is 'AS400 unless the role is built in (owner, admin, member) or defined by the current project.';
+grant execute on function astapa.assert_organization_role(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_organization_seat(o astapa.organizations, counting_invitations boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    taken integer;
+  begin
+    if o.seat_limit is null then
+      return;
+    end if;
+    select count(*) into taken from astapa.organization_memberships m
+    where m.project_id = o.project_id and m.organization_id = o.id;
+    if counting_invitations then
+      taken := taken + (select count(*) from astapa.organization_invitations i
+                        where i.project_id = o.project_id and i.organization_id = o.id
+                          and i.accepted_at is null and i.revoked_at is null and i.expires_at > pg_catalog.now());
+    end if;
+    if taken >= o.seat_limit then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Organization %s has all of its %s seats taken%s: remove a member%s or move to a plan with more seats.',
+        o.name, o.seat_limit, case when counting_invitations then ' (members and open invitations)' else '' end,
+        case when counting_invitations then ', revoke an invitation' else '' end);
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_organization_seat(astapa.organizations,boolean) is 'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting.';
+grant execute on function astapa.assert_organization_seat(astapa.organizations,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_public_jwks(jwks jsonb)
@@ -9051,6 +9951,38 @@ comment on function astapa.digits_only(text) is 'An NPWP or NIK as people write 
 grant execute on function astapa.digits_only(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.domain_join_mode()
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((select case when p.settings ->> 'organization_domain_join' in ('suggest', 'automatic')
+                                 then p.settings ->> 'organization_domain_join' end
+                     from astapa.projects p where p.id = astapa.current_project_id()), 'off')
+  $function$;
+comment on function astapa.domain_join_mode() is 'The current project''s organization_domain_join setting: off (default), suggest (people at a verified domain may join its organization) or automatic (they are joined when they sign in with a verified address).';
+grant execute on function astapa.domain_join_mode() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.domain_organizations(user_id bigint)
+ RETURNS SETOF text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select d.organization_id from astapa.users u
+    join astapa.organization_domains d on d.project_id = u.project_id and d.verified_at is not null
+      and d.domain = pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2))
+    where u.project_id = astapa.current_project_id() and u.id = user_id and u.email_verified
+      and astapa.domain_join_mode() <> 'off'
+      and not exists (select from astapa.organization_memberships m where m.project_id = u.project_id
+                        and m.organization_id = d.organization_id and m.user_id = u.id)
+  $function$;
+comment on function astapa.domain_organizations(bigint) is 'Organizations a user is not a member of whose verified domain is their verified address''s (none while the project''s organization_domain_join is off).';
+grant execute on function astapa.domain_organizations(bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -9067,6 +9999,32 @@ AS $function$
   $function$;
 comment on function astapa.emit_event(text,text,jsonb) is 'Records an event and notifies astapa_events with its id. Called inside the transaction that made the change.';
 grant execute on function astapa.emit_event(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.emit_membership(type text, m astapa.organization_memberships, reason text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- One literal per type, so tests/sql/event_types_test.ts sees every type this file emits.
+    case type
+      when 'membership.created' then
+        perform astapa.emit_event(m.project_id, 'membership.created', pg_catalog.jsonb_build_object(
+          'membership', astapa.membership_json(m), 'reason', reason));
+      when 'membership.updated' then
+        perform astapa.emit_event(m.project_id, 'membership.updated', pg_catalog.jsonb_build_object(
+          'membership', astapa.membership_json(m), 'reason', reason));
+      else
+        perform astapa.emit_event(m.project_id, 'membership.deleted', pg_catalog.jsonb_build_object(
+          'membership', astapa.membership_json(m), 'reason', reason));
+    end case;
+    perform astapa.audit(m.project_id, type, m.organization_id,
+      pg_catalog.jsonb_build_object('user_id', m.user_id::text, 'role', m.role, 'reason', reason));
+  end
+  $function$;
+comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, domain, role, transfer, removed, left).';
+grant execute on function astapa.emit_membership(text,astapa.organization_memberships,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_user_created()
@@ -9277,6 +10235,24 @@ AS $function$
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.invitation_json(i astapa.organization_invitations)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', i.id, 'organization_id', i.organization_id, 'organization_name', o.name, 'email', i.email,
+      'role', i.role, 'invited_by', i.invited_by::text, 'expires_at', i.expires_at,
+      'status', case when i.accepted_at is not null then 'accepted' when i.revoked_at is not null then 'revoked'
+                     when i.expires_at <= pg_catalog.now() then 'expired' else 'pending' end,
+      'accepted_by', i.accepted_by::text, 'created_at', i.created_at)
+    from astapa.organizations o where o.project_id = i.project_id and o.id = i.organization_id
+  $function$;
+comment on function astapa.invitation_json(astapa.organization_invitations) is 'An invitation as the API shows it, with status pending, accepted, revoked or expired (never its token).';
+grant execute on function astapa.invitation_json(astapa.organization_invitations) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)
  RETURNS boolean
  LANGUAGE sql
@@ -9442,6 +10418,29 @@ comment on function astapa.keep_an_owner(text,bigint) is 'Refuses (AS409) taking
 grant execute on function astapa.keep_an_owner(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.lock_organization(organization_id text)
+ RETURNS astapa.organizations
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = astapa.current_project_id()
+      and (x.id = lock_organization.organization_id or x.slug = lock_organization.organization_id)
+    for update;
+    if o.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Organization %s was not found in this project.', organization_id);
+    end if;
+    return o;
+  end
+  $function$;
+comment on function astapa.lock_organization(text) is 'The current project''s organization (by id or slug: a slug never contains _), locked for the rest of the transaction so that membership changes to it happen one after another; AS404 when there is none.';
+grant execute on function astapa.lock_organization(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -9532,6 +10531,49 @@ comment on function astapa.member_account_id(text,text) is 'The account of the p
 grant execute on function astapa.member_account_id(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.member_organization(user_id bigint, organization text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found_id text;
+  begin
+    if organization is null then
+      return null;
+    end if;
+    select o.id into found_id from astapa.organizations o
+    join astapa.organization_memberships m on m.project_id = o.project_id and m.organization_id = o.id
+      and m.user_id = member_organization.user_id
+    where o.project_id = astapa.current_project_id() and (o.id = organization or o.slug = organization);
+    if found_id is null then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'You are not a member of the organization %s in this app.', organization);
+    end if;
+    return found_id;
+  end
+  $function$;
+comment on function astapa.member_organization(bigint,text) is 'The id of the organization (named by id or slug) the user is a member of; null for none; AS403 when they are no member of such an organization of the current project.';
+grant execute on function astapa.member_organization(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.membership_json(m astapa.organization_memberships)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'organization_id', m.organization_id, 'user_id', m.user_id::text, 'email', u.email, 'role', m.role,
+      'permissions', pg_catalog.to_jsonb(astapa.organization_role_permissions(m.role)),
+      'created_at', m.created_at, 'updated_at', m.updated_at)
+    from astapa.users u where u.project_id = m.project_id and u.id = m.user_id
+  $function$;
+comment on function astapa.membership_json(astapa.organization_memberships) is 'A membership as the API shows it: organization_id, user_id (the sub), email, role, permissions, timestamps.';
+grant execute on function astapa.membership_json(astapa.organization_memberships) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.new_user_id()
  RETURNS bigint
  LANGUAGE sql
@@ -9595,6 +10637,48 @@ AS $function$
   $function$;
 comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
 grant execute on function astapa.notify_payment_event() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_grant(user_id bigint, organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case when claims is null then '{}'::jsonb else pg_catalog.jsonb_build_object('organization', claims) end
+    from (select api.organization_claims(user_id, organization_id) as claims) as active
+  $function$;
+comment on function astapa.organization_grant(bigint,text) is 'What a grant adds for its active organization: {organization: {org_id, org_slug, org_role, org_permissions}} while the user is a member, else {} (no active organization, removed, organization deleted).';
+grant execute on function astapa.organization_grant(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_json(o astapa.organizations)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'seat_limit', o.seat_limit,
+      'members', (select count(*) from astapa.organization_memberships m
+                  where m.project_id = o.project_id and m.organization_id = o.id),
+      'created_at', o.created_at, 'updated_at', o.updated_at)
+  $function$;
+comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, seat_limit, members (a count), timestamps.';
+grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_role_permissions(role text)
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((select r.permissions from astapa.organization_roles r
+                     where r.project_id = astapa.current_project_id() and r.key = role), '{}')
+  $function$;
+comment on function astapa.organization_role_permissions(text) is 'The permissions a role carries in the current project (its organization_roles row''s; none otherwise).';
+grant execute on function astapa.organization_role_permissions(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.payment_feed_horizon(project_id text)
@@ -10610,7 +11694,9 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded'] $function$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded',
+                     'organization.created', 'organization.updated', 'organization.deleted',
+                     'membership.created', 'membership.updated', 'membership.deleted'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

@@ -29,12 +29,14 @@ export type Exchange = {
   actorClient: string;
   resource: string | null;
   scope: string | null;
+  /** The subject token's org_id: the exchanged token keeps the active organization. */
+  subjectOrganization?: string | null;
 };
 
 /** api.exchange_token as a call to place in a statement acting for the client's project. */
 export function exchangeTokenCall(sql: Sql, e: Exchange): Fragment {
   return sql`api.exchange_token(${e.subjectProject}, ${e.subjectSub}, ${e.subjectClient}, ${e.subjectScope},
-    ${e.subjectResource}, ${e.actorClient}, ${e.resource}, ${e.scope})`;
+    ${e.subjectResource}, ${e.actorClient}, ${e.resource}, ${e.scope}, ${e.subjectOrganization ?? null})`;
 }
 
 /** The exchange in a transaction of its own (a self-registered client, authenticated apart from it). */

@@ -13,6 +13,12 @@ const UserGrantSchema = UserClaims.extend({
   nonce: z.string().optional(),
   access_ttl: z.number().int(),
   refresh_expires_in: z.number().int().optional(),
+  organization: z.object({
+    org_id: z.string(),
+    org_slug: z.string(),
+    org_role: z.string(),
+    org_permissions: z.array(z.string()),
+  }).optional(),
 });
 
 const GrantError = z.object({ error: z.literal("invalid_grant"), error_description: z.string() });

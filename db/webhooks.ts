@@ -13,6 +13,12 @@ export const EVENT_TYPES = [
   "user.mfa_removed",
   "payment.refunded",
   "user.deleted",
+  "organization.created",
+  "organization.updated",
+  "organization.deleted",
+  "membership.created",
+  "membership.updated",
+  "membership.deleted",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

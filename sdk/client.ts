@@ -52,6 +52,11 @@ export type AstapaClaims = JWTPayload & {
   /** The multi-factor URI when `amr` has `mfa`, else "0". */
   acr?: string;
   auth_time?: number;
+  /** The active organization (docs/organizations.md): present while the person is its member. */
+  org_id?: string;
+  org_slug?: string;
+  org_role?: string;
+  org_permissions?: string[];
 };
 
 export type LoginRequest = {
@@ -158,6 +163,10 @@ export function createAstapa(options: AstapaOptions) {
         acrValues?: string;
         /** Seconds: an older sign-in signs in again. */
         maxAge?: number;
+        /** The organization (id or slug) to make active; switching organization is a new sign-in with it. */
+        organization?: string;
+        /** An organization invitation's token (the `invitation` parameter of the mailed link) to accept. */
+        invitation?: string;
       } = {},
     ) {
       const state = request.state ?? randomValue();
@@ -174,6 +183,8 @@ export function createAstapa(options: AstapaOptions) {
         ...(request.nonce ? { nonce: request.nonce } : {}),
         ...(request.acrValues ? { acr_values: request.acrValues } : {}),
         ...(request.maxAge !== undefined ? { max_age: String(request.maxAge) } : {}),
+        ...(request.organization ? { organization: request.organization } : {}),
+        ...(request.invitation ? { invitation: request.invitation } : {}),
       }).toString();
       return {
         url: url.toString(),

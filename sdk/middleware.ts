@@ -32,6 +32,25 @@ export const scopeRule = (scopes: string[]): Rule => (claims) => {
   return scopes.every((scope) => granted.has(scope)) ? null : `This needs the scope: ${scopes.join(" ")}.`;
 };
 
+const NO_ORGANIZATION = "This needs an active organization: sign in again with organization=<id or slug>.";
+
+/** Lets through tokens whose active organization role is one of `roles` (`org_role`). */
+export const orgRoleRule = (roles: string[]): Rule => (claims) => {
+  if (!claims.org_id) return NO_ORGANIZATION;
+  return roles.includes(claims.org_role ?? "")
+    ? null
+    : `This needs one of these roles in the organization: ${roles.join(", ")}.`;
+};
+
+/** Lets through tokens whose active organization role carries every one of `permissions` (`org_permissions`). */
+export const orgPermissionRule = (permissions: string[]): Rule => (claims) => {
+  if (!claims.org_id) return NO_ORGANIZATION;
+  const held = new Set(claims.org_permissions ?? []);
+  return permissions.every((p) => held.has(p))
+    ? null
+    : `This needs these permissions in the organization: ${permissions.join(" ")}.`;
+};
+
 /** Verifies the request's Bearer token and applies the rule; throws AstapaAuthError with 401 or 403. */
 export async function authorize(astapa: Astapa, authorization: string | null | undefined, rule: Rule) {
   const match = /^Bearer (\S+)$/i.exec(authorization ?? "");

@@ -9,14 +9,32 @@
  * ```
  */
 import { type Astapa, type AstapaOptions, createAstapa as createClient } from "./client.ts";
-import { express, fastify, hono, mfaRule, planRule, scopeRule, withAuthorization } from "./middleware.ts";
+import {
+  express,
+  fastify,
+  hono,
+  mfaRule,
+  orgPermissionRule,
+  orgRoleRule,
+  planRule,
+  scopeRule,
+  withAuthorization,
+} from "./middleware.ts";
 import { nextMiddleware } from "./next.ts";
 import type { AstapaClaims } from "./client.ts";
 
 export type { AstapaClaims, CustomClaims, LoginRequest, Tokens } from "./client.ts";
 export type { Receipt, Refund, TaxSettings } from "./billing_receipts.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
-export { ACR_MFA, authorize, mfaRule, planRule, scopeRule } from "./middleware.ts";
+export {
+  ACR_MFA,
+  authorize,
+  mfaRule,
+  orgPermissionRule,
+  orgRoleRule,
+  planRule,
+  scopeRule,
+} from "./middleware.ts";
 export { nextMiddleware, nextRoute } from "./next.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (
@@ -68,5 +86,14 @@ export function createAstapa(options: AstapaOptions) {
       then?: (request: R, claims: AstapaClaims) => T | Promise<T>,
     ) => nextMiddleware(astapa, mfaRule, then),
   };
-  return { ...astapa, requirePlan: gates(planRule), requireScope: gates(scopeRule), requireMfa };
+  return {
+    ...astapa,
+    requirePlan: gates(planRule),
+    requireScope: gates(scopeRule),
+    requireMfa,
+    // The active organization (docs/organizations.md): `requireOrgRole.hono("owner", "admin")`,
+    // `requireOrgPermission.express("invoices:pay")`; 403 without an active organization or that role/permission.
+    requireOrgRole: gates(orgRoleRule),
+    requireOrgPermission: gates(orgPermissionRule),
+  };
 }

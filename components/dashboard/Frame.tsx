@@ -17,6 +17,7 @@ export const PROJECT_SECTIONS = {
   users: "Users",
   plans: "Plans",
   coupons: "Coupons",
+  organizations: "Organizations",
   payments: "Payments",
   "machine-clients": "Machine clients",
   webhooks: "Webhooks",

@@ -89,7 +89,7 @@ grant execute on function api.disallow_token_exchange(text, text) to astapa_app;
 
 create or replace function api.exchange_token(
   subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text,
-  actor_client text, resource text, requested_scope text)
+  actor_client text, resource text, requested_scope text, subject_organization text default null)
   returns jsonb
   language plpgsql
   volatile
@@ -137,19 +137,21 @@ create or replace function api.exchange_token(
     end if;
     perform astapa.assert_user_may_sign_in(subject_sub::bigint);
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
+    -- The subject token's active organization stays active while the person is still its member.
     return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
-                               resource, null, null, pg_catalog.now());
+                               resource, null, null, pg_catalog.now())
+      || astapa.organization_grant(subject_sub::bigint, subject_organization);
   end
   $$;
 
-comment on function api.exchange_token(text, text, text, text, text, text, text, text) is
+comment on function api.exchange_token(text, text, text, text, text, text, text, text, text) is
   'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, '
   'already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope '
   'narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a '
   'refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, '
-  'error_description}.';
+  'error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
 
-grant execute on function api.exchange_token(text, text, text, text, text, text, text, text) to astapa_app;
+grant execute on function api.exchange_token(text, text, text, text, text, text, text, text, text) to astapa_app;
 
 -- A management table: a transaction acting for a machine or self-registered client may not change the policy.
 create or replace trigger token_exchange_policies_refuse_foreign_client_writes

@@ -171,7 +171,7 @@ grant execute on function astapa.pkce_s256(text) to astapa_app;
 create or replace function api.issue_authorization_code(
   code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text,
   code_challenge text, code_challenge_method text, nonce text, auth_time timestamptz, ttl_seconds integer default 60,
-  amr text[] default '{pwd}')
+  amr text[] default '{pwd}', organization_id text default null)
   returns void
   language plpgsql
   volatile
@@ -184,20 +184,22 @@ create or replace function api.issue_authorization_code(
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
+      astapa.member_organization(user_id, organization_id));
   end
   $$;
 
-comment on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[]) is
+comment on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[], text) is
   'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope '
   'and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); '
-  'auth_time: when (now when null).';
+  'auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a '
+  'member, AS403), kept by the sign-in''s refresh tokens.';
 
-grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[]) to astapa_app;
+grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[], text) to astapa_app;
 
 create or replace function api.revoke_user_refresh_tokens(user_id bigint, reason text default 'revoked_by_client')
   returns integer
@@ -478,13 +480,15 @@ create or replace function api.redeem_authorization_code(
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      organization_id)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires, code.amr);
+            code.auth_time, refresh_expires, code.amr, code.organization_id);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr))
+      || astapa.organization_grant(code.user_id, code.organization_id);
   end
   $$;
 
@@ -556,7 +560,8 @@ create or replace function api.rotate_refresh_token(
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
           presented.resource, presented.auth_time, null, successor.expires_at)
-          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+          || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -568,13 +573,16 @@ create or replace function api.rotate_refresh_token(
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      organization_id)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
             presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
-            presented.amr);
+            presented.amr, presented.organization_id);
+    -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+      || astapa.organization_grant(presented.user_id, presented.organization_id);
   end
   $$;
 

@@ -58,7 +58,9 @@ create or replace function astapa.webhook_event_types() returns text[]
   parallel safe
   set search_path = ''
   as $$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted'] $$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
+                     'organization.created', 'organization.updated', 'organization.deleted',
+                     'membership.created', 'membership.updated', 'membership.deleted'] $$;
 
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 

@@ -26,6 +26,10 @@ export type AuthorizeRequest = {
   maxAge?: number;
   /** An email the app suggests; it pre-fills the form. */
   loginHint?: string;
+  /** The organization (id or slug) the app asks to make active; the person must be its member. */
+  organization?: string;
+  /** An organization invitation's token: accepted once the person has signed in or up (with its address). */
+  invitation?: string;
   project: { id: string; name: string; mode: string; settings: Record<string, unknown> };
   /** Set for a dynamically registered client: who it says it is (unverified) and what it wants to reach. */
   thirdParty?: ThirdParty;
@@ -57,6 +61,8 @@ const PARAMS = [
   "ui_locales",
   "acr_values",
   "max_age",
+  "organization",
+  "invitation",
 ] as const;
 
 /**
@@ -124,7 +130,17 @@ export async function parseAuthorizeRequest(
   if ((get("nonce")?.length ?? 0) > 500 || (back.state?.length ?? 0) > 2000) {
     throw fail("invalid_request", "state or nonce is too long.");
   }
+  const organization = get("organization");
+  if (organization !== undefined && !/^[a-z0-9_-]{1,64}$/.test(organization)) {
+    throw fail("invalid_request", "organization must be an organization's id or slug.");
+  }
+  const invitation = get("invitation");
+  if (invitation !== undefined && !/^[A-Za-z0-9_-]{20,100}$/.test(invitation)) {
+    throw fail("invalid_request", "invitation is not an invitation token.");
+  }
   const request = {
+    organization,
+    invitation,
     clientId,
     redirectUri,
     state: back.state,

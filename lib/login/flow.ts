@@ -12,6 +12,7 @@ import type { FailureBucket } from "@/db/client_authentication.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 import { readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
 import { countLockout } from "../metrics/metrics.ts";
+import { decideOrganization } from "./organization_step.ts";
 
 export async function finishSignIn(
   c: Ctx,
@@ -20,17 +21,22 @@ export async function finishSignIn(
   newSession: boolean,
   method: SignInMethod = { amr: ["pwd"] },
 ) {
+  const decision = await decideOrganization(c, request, userId);
   const code = randomSecret();
   const session = newSession ? await newBrowserSession(c, request) : null;
+  const codeRecord = "redirect" in decision
+    ? null
+    : await codeRequest({ ...request, organization: decision.organization }, code);
   await completeSignIn(
     c.var.deps.sql,
     request.project.id,
     userId,
-    await codeRequest(request, code),
+    codeRecord,
     session?.record ?? null,
     method,
   );
   if (session) writeSession(c, request.project.id, session.token);
+  if ("redirect" in decision) return c.redirect(decision.redirect, 303);
   return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
 }
 
@@ -44,6 +50,7 @@ export async function codeRequest(request: AuthorizeRequest, code: string): Prom
     resource: request.resource,
     codeChallenge: request.codeChallenge,
     nonce: request.nonce,
+    organization: request.organization || undefined,
   };
 }
 

@@ -160,6 +160,24 @@ const en = {
   consentSignedIn: "You are signed in to",
   allow: "Allow",
   deny: "Deny",
+  orgPickTitle: "Choose an organization",
+  orgPickFor: "Continue to",
+  orgPersonal: "Continue without an organization",
+  orgJoin: "Join",
+  orgJoinable: "Your email's domain lets you join:",
+  orgNotMember: "You are not a member of that organization. Choose one of yours.",
+  orgRequired:
+    "This app needs an organization, and you are not a member of any yet. Ask an admin to invite you.",
+  orgJoinFailed: "You could not join that organization (it may be full). Choose another one.",
+  orgInviteTitle: "Join an organization",
+  orgInviteFor: "Invitation to",
+  orgInviteAccept: "Accept the invitation",
+  orgInviteWrongAccount:
+    "This invitation was sent to another email address. Sign out and sign in with that one.",
+  orgInviteUnusable:
+    "This invitation can no longer be used: it was accepted, withdrawn or has expired. Ask for a new one.",
+  orgInviteUnknown: "This invitation link is not valid for this app.",
+  orgInviteFull: "This organization has no free seat left. Ask an admin to free one.",
 };
 type Messages = typeof en;
 
@@ -321,6 +339,23 @@ const id: Messages = {
   consentSignedIn: "Anda sudah masuk ke",
   allow: "Izinkan",
   deny: "Tolak",
+  orgPickTitle: "Pilih organisasi",
+  orgPickFor: "Lanjut ke",
+  orgPersonal: "Lanjut tanpa organisasi",
+  orgJoin: "Bergabung",
+  orgJoinable: "Domain email Anda memungkinkan Anda bergabung dengan:",
+  orgNotMember: "Anda bukan anggota organisasi itu. Pilih salah satu organisasi Anda.",
+  orgRequired:
+    "Aplikasi ini memerlukan organisasi, dan Anda belum menjadi anggota organisasi mana pun. Minta admin mengundang Anda.",
+  orgJoinFailed: "Anda tidak dapat bergabung dengan organisasi itu (mungkin sudah penuh). Pilih yang lain.",
+  orgInviteTitle: "Bergabung dengan organisasi",
+  orgInviteFor: "Undangan ke",
+  orgInviteAccept: "Terima undangan",
+  orgInviteWrongAccount: "Undangan ini dikirim ke alamat email lain. Keluar lalu masuk dengan alamat itu.",
+  orgInviteUnusable:
+    "Undangan ini tidak dapat digunakan lagi: sudah diterima, ditarik, atau kedaluwarsa. Minta undangan baru.",
+  orgInviteUnknown: "Tautan undangan ini tidak berlaku untuk aplikasi ini.",
+  orgInviteFull: "Organisasi ini tidak punya kursi kosong lagi. Minta admin mengosongkan satu.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

@@ -80,6 +80,7 @@ function callFor(sql: Parameters<typeof exchangeTokenCall>[0], read: Read, actor
     actorClient: actor,
     resource: read.resource,
     scope: read.scope,
+    subjectOrganization: typeof read.subject.org_id === "string" ? read.subject.org_id : null,
   });
 }
 

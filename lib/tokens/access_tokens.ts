@@ -27,6 +27,16 @@ export type UserGrant = {
   nonce?: string;
   access_ttl: number;
   refresh_expires_in?: number;
+  /** The active organization while the person is its member (docs/organizations.md). */
+  organization?: OrganizationClaims;
+};
+
+/** org_id, org_slug, org_role, org_permissions: the active organization's claims, top level in both tokens. */
+export type OrganizationClaims = {
+  org_id: string;
+  org_slug: string;
+  org_role: string;
+  org_permissions: string[];
 };
 
 export type IssueContext = { issuer: string; clientId: string; key: SigningKey; now?: number };
@@ -81,6 +91,7 @@ export function userAccessToken(
     project_id: grant.project_id,
     custom_claims: grant.custom_claims,
     ...(grant.environment ? { environment: grant.environment } : {}),
+    ...grant.organization,
     ...authenticationClaims(grant),
   });
 }
@@ -97,6 +108,7 @@ export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
     ...authenticationClaims(grant),
     ...(grant.nonce ? { nonce: grant.nonce } : {}),
     ...contactClaims(grant),
+    ...grant.organization,
   });
 }
 

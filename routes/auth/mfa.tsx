@@ -6,6 +6,7 @@ import { type Challenge, FactorRefused, meetChallenge, mfaChallenge } from "@/db
 import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
 import { type AuthorizeRequest, redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
 import { codeRequest, newBrowserSession } from "@/lib/login/flow.ts";
+import { decideOrganization } from "@/lib/login/organization_step.ts";
 import { writeSession } from "@/lib/login/browser.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { readChallenge, writeChallenge, writeRemembered } from "@/lib/login/factors/step.ts";
@@ -93,7 +94,11 @@ export const handler: Handlers<SecondFactorData> = {
     const code = randomSecret();
     // A self-registered client still needs the person's "Allow"; an enrolment first shows the recovery codes.
     const consent = !!request.thirdParty;
-    const issueCode = mode !== "enrol" && !consent;
+    // The organization step (lib/login/organization_step.ts): a picker to go through means no code yet.
+    const decision = mode !== "enrol" && !consent
+      ? await decideOrganization(c, request, challenge.user_id)
+      : null;
+    const issueCode = decision !== null && !("redirect" in decision);
     const session = await newBrowserSession(c, request);
     const days = rememberDays(request.project);
     const remembered = form.remember && days > 0 ? randomSecret() : null;
@@ -103,7 +108,7 @@ export const handler: Handlers<SecondFactorData> = {
         request.project.id,
         tokenHash,
         proof.proof,
-        issueCode ? await codeRequest(request, code) : null,
+        issueCode ? await codeRequest({ ...request, organization: decision.organization }, code) : null,
         session.record,
         remembered ? { tokenHash: await sha256(remembered), days } : null,
       );
@@ -124,6 +129,7 @@ export const handler: Handlers<SecondFactorData> = {
       });
     }
     if (consent) return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
+    if (decision && "redirect" in decision) return c.redirect(decision.redirect, 303);
     return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
   },
 };

@@ -60,6 +60,8 @@ await asApp(t.db.sql, project.id, async (tx) => {
   await tx`select api.meet_mfa_challenge(${await sha256(enrolment)}, 'enrol', 1, null, ${new Uint8Array([1])},
     (select array_agg(decode(h, 'hex')) from unnest(${hashes}::text[]) h))`;
   await tx`select api.start_login_session(${budi}, ${await sha256(budiSession)}, 3600, '{mfa,otp,pwd}')`;
+  // budi is in an organization, so /auth/organization shows the org picker.
+  await tx`select api.create_organization('Tenun Kolektif', 'tenun', ${budi})`;
 });
 // A project with passkeys and email codes on (issue 20): its sign-in page shows their button and link, and a
 // signed-in person's /auth/passkeys page its list and "Add a passkey".
@@ -160,6 +162,10 @@ for (const lang of ["en", "id"] as const) {
       await page.goto(`${t.origin}${passkeys}`);
       assert.equal(await page.locator("ul.passkeys").count(), 1, "the passkeys page is shown");
       for (const violation of await seriousViolations(page)) found.push(`${passkeys} → ${violation}`);
+      const picker = `/auth/organization?${login}`;
+      await page.goto(`${t.origin}${picker}`);
+      assert.equal(await page.locator("button[name=organization]").count(), 2, "the org picker is shown");
+      for (const violation of await seriousViolations(page)) found.push(`${picker} → ${violation}`);
       assert.deepEqual(found, []);
     } finally {
       await close();

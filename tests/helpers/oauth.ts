@@ -13,6 +13,8 @@ export type CodeOptions = {
   resource?: string;
   redirectUri?: string;
   ttlSeconds?: number;
+  /** The active organization (id or slug) the person chose. */
+  organization?: string;
 };
 
 /** Issues an authorization code for the project's client, returning the code itself. */
@@ -26,7 +28,7 @@ export async function issueCode(sql: Sql, project: SeededProject, options: CodeO
       ${options.scope ?? ""}, ${options.resource ?? null}, ${options.codeChallenge ?? null},
       ${options.codeChallenge ? "S256" : null}, ${options.nonce ?? null}, now(), ${
       options.ttlSeconds ?? 60
-    })`;
+    }, '{pwd}', ${options.organization ?? null})`;
   });
   return code;
 }

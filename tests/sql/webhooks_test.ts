@@ -50,6 +50,12 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "user.mfa_removed",
     "payment.refunded",
     "user.deleted",
+    "organization.created",
+    "organization.updated",
+    "organization.deleted",
+    "membership.created",
+    "membership.updated",
+    "membership.deleted",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 

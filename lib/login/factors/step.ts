@@ -12,6 +12,7 @@ import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { type AuthorizeRequest, redirectTo, requestQuery } from "../authorize_request.ts";
 import { cookieName, writeSession } from "../browser.ts";
 import { codeRequest, newBrowserSession } from "../flow.ts";
+import { decideOrganization } from "../organization_step.ts";
 import { authPage, type AuthPageData, authPageData } from "../pages.ts";
 import type { PageResult } from "@/lib/router/page.tsx";
 import { mfaOwed, mfaPolicy, wantsMfa } from "./policy.ts";
@@ -94,8 +95,12 @@ export async function afterFirstFactor(
   const token = randomSecret();
   const session = await newBrowserSession(c, request);
   const { sql } = c.var.deps;
-  // `onward`: a page of ours comes first (a new person is offered a passkey); the code comes later, fresh.
-  const codeRecord = consentFirst || onward ? null : await codeRequest(request, code);
+  // `onward`: a page of ours comes first (a new person is offered a passkey); the code comes later, fresh,
+  // through the sign-in page again, where the organization step (lib/login/organization_step.ts) runs.
+  const decision = consentFirst || onward ? {} : await decideOrganization(c, request, userId);
+  const codeRecord = consentFirst || onward || "redirect" in decision
+    ? null
+    : await codeRequest({ ...request, organization: decision.organization }, code);
   const required = stepUp || mfaOwed(request.project, request.acrValues, amr);
   if (mfaPolicy(request.project) === "off" || amr.includes("mfa")) {
     // Nobody is asked for a second factor in this project, or the first one was two already (a passkey that
@@ -124,5 +129,6 @@ export async function afterFirstFactor(
   writeSession(c, request.project.id, session.token);
   if (consentFirst) return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
   if (onward) return c.redirect(onward, 303);
+  if ("redirect" in decision) return c.redirect(decision.redirect, 303);
   return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
 }

@@ -1,0 +1,63 @@
+/**
+ * The dashboard's Organizations page (issue 28 item 4): every organization of the project with its members and
+ * open invitations, read through the same api.* functions as the Platform API; admins create organizations.
+ */
+import { z } from "zod";
+import type { Ctx } from "../app_env.ts";
+import type { Tx } from "@/db/client.ts";
+import type { MemberRole } from "@/db/accounts.ts";
+import { listInvitations, listMembers, listOrganizations } from "@/db/organizations.ts";
+import { getProject, type Project } from "@/db/projects.ts";
+import type { FrameData } from "./page_data.ts";
+import { frameOf } from "./frame.ts";
+import type { Loader } from "./form_action.ts";
+
+export const ORGANIZATION_DONE_MESSAGES: Record<string, string> = {
+  created: "Organization created. Add members or invite them through the Platform API or the CLI.",
+};
+
+export const NewOrganizationForm = z.object({
+  csrf: z.string(),
+  name: z.string().trim().max(200),
+  slug: z.string().trim().max(64),
+});
+export type NewOrganizationForm = z.infer<typeof NewOrganizationForm>;
+
+type Listed = Awaited<ReturnType<typeof listOrganizations>>[number];
+export type OrganizationRow = Listed & {
+  member_list: Awaited<ReturnType<typeof listMembers>>;
+  open_invitations: Awaited<ReturnType<typeof listInvitations>>;
+};
+
+export type OrganizationsData = {
+  frame: FrameData;
+  project: Project;
+  role: MemberRole;
+  organizations: OrganizationRow[];
+  notice?: string;
+  error?: string;
+  draft?: NewOrganizationForm;
+};
+
+/** The first 100 organizations by name, each with its members and open invitations. */
+export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<OrganizationsData> {
+  return async (tx: Tx, role, projectId, extra) => {
+    const organizations: OrganizationRow[] = [];
+    for (const org of await listOrganizations(tx, null)) {
+      const invitations = await listInvitations(tx, org.id);
+      organizations.push({
+        ...org,
+        member_list: await listMembers(tx, org.id),
+        open_invitations: invitations.filter((i) => i.status === "pending"),
+      });
+    }
+    return {
+      frame: frameOf(c),
+      project: await getProject(tx, projectId),
+      role,
+      organizations,
+      notice: ORGANIZATION_DONE_MESSAGES[c.req.query("done") ?? ""],
+      ...(extra.error ? { error: extra.error, draft } : {}),
+    };
+  };
+}

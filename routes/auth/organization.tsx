@@ -1,0 +1,84 @@
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { liveSession } from "@/db/login.ts";
+import { joinOrganizationByDomain, userOrganizations } from "@/db/organizations.ts";
+import { readSession } from "@/lib/login/browser.ts";
+import { finishSignIn } from "@/lib/login/flow.ts";
+import { mfaOwed } from "@/lib/login/factors/policy.ts";
+import { requestQuery } from "@/lib/login/authorize_request.ts";
+import { organizationRequired } from "@/lib/login/organization_step.ts";
+import { type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { AuthForm, authorizeRequest, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import { page } from "@/lib/router/page.tsx";
+import { type OrganizationPageData, OrganizationPicker } from "@/components/login/OrganizationPicker.tsx";
+
+/** The picker's `error` parameter, set by lib/login/organization_step.ts or a failed join, and what it says. */
+const PICKER_ERRORS: Record<string, MessageKey> = {
+  not_member: "orgNotMember",
+  join_failed: "orgJoinFailed",
+  invitation_wrong_account: "orgInviteWrongAccount",
+  invitation_unknown: "orgInviteUnknown",
+  invitation_unusable: "orgInviteUnusable",
+  invitation_full: "orgInviteFull",
+};
+
+const Choice = AuthForm.extend({
+  organization: z.string().regex(/^(org_[a-z2-7]{24})?$/).optional(),
+  join: z.string().regex(/^org_[a-z2-7]{24}$/).optional(),
+});
+
+/**
+ * /auth/organization: the signed-in person chooses the organization the app's tokens name (issue 28 item 2).
+ * Reached from lib/login/organization_step.ts with the authorization request; without a live session it sends
+ * the person to sign in first.
+ */
+export const handler: Handlers<OrganizationPageData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    const session = readSession(c, request.project.id);
+    const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
+    if (!live) return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+    const organizations = await userOrganizations(c.var.deps.sql, request.project.id, live.user_id);
+    const error = PICKER_ERRORS[query.get("error") ?? ""];
+    const data = authPageData(c, request, query, error ? { error } : {});
+    const picker: OrganizationPageData = { ...data, organizations, required: organizationRequired(request) };
+    return page(picker, { title: MESSAGES[data.lang].orgPickTitle, lang: data.lang });
+  },
+
+  async POST(c) {
+    const posted = await readAuthForm(c, Choice, "orgPickTitle");
+    if (!("again" in posted)) return posted;
+    const { form, request, query } = posted;
+    const session = readSession(c, request.project.id);
+    const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
+    if (!live || mfaOwed(request.project, request.acrValues, live.amr)) {
+      return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+    }
+    if (form.join) {
+      try {
+        await joinOrganizationByDomain(c.var.deps.sql, request.project.id, form.join, live.user_id);
+        return c.redirect(`/auth/organization?${requestQuery(query)}`, 303);
+      } catch (error) {
+        const code = toAppError(error).code;
+        if (code !== "conflict" && code !== "forbidden" && code !== "not_found") throw error;
+        return c.redirect(`/auth/organization?${requestQuery(query)}&error=join_failed`, 303);
+      }
+    }
+    const organization = form.organization ?? "";
+    if (organization === "" && organizationRequired(request)) {
+      return c.redirect(`/auth/organization?${requestQuery(query)}`, 303);
+    }
+    return await finishSignIn(c, { ...request, organization }, live.user_id, false, {
+      amr: live.amr,
+      authTime: new Date(live.auth_time * 1000),
+    });
+  },
+};
+
+export default function Organization({ data }: PageProps<OrganizationPageData>) {
+  return <OrganizationPicker data={data} />;
+}

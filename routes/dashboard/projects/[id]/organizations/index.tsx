@@ -1,0 +1,110 @@
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { createOrganization } from "@/db/organizations.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
+import {
+  NewOrganizationForm,
+  type OrganizationsData,
+  organizationsView,
+} from "@/lib/dashboard/organizations_page.ts";
+import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
+
+export const handler: Handlers<OrganizationsData> = {
+  GET: async (c) => {
+    const load = organizationsView(c);
+    const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
+    return page(data, { title: `Organizations · ${data.project.name}` });
+  },
+  /** Admins create an organization through api.create_organization (the same function as the Platform API). */
+  POST: async (c) => {
+    const form = await readBody(c, NewOrganizationForm, ["form"]);
+    return formAction(c, {
+      needed: "admin",
+      back: `/dashboard/projects/${c.req.param("id")}/organizations`,
+      load: organizationsView(c, form),
+      run: async (tx) => {
+        await createOrganization(tx, { name: form.name, slug: form.slug });
+        return "created";
+      },
+      title: (data) => `Organizations · ${data.project.name}`,
+    });
+  },
+};
+
+/** GET /dashboard/projects/:id/organizations: the project's organizations, members and open invitations. */
+export default function OrganizationsPage({ data }: PageProps<OrganizationsData>) {
+  const base = `/dashboard/projects/${data.project.project_id}`;
+  const admin = data.role !== "viewer";
+  return (
+    <Frame
+      frame={data.frame}
+      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      project={{ id: data.project.project_id, section: "organizations" }}
+    >
+      <h1>Organizations</h1>
+      <Notice notice={data.notice} error={data.error} />
+      <p class="muted">
+        Teams of your app's users. Members choose the active organization when they sign in; tokens then carry
+        {" "}
+        <code>org_id</code>, <code>org_role</code> and{" "}
+        <code>org_permissions</code>. Manage members, roles, invitations and domains with the Platform API or
+        {" "}
+        <code>deno task astapa org</code>.
+      </p>
+      <table class="list organizations">
+        <thead>
+          <tr>
+            <th scope="col">Organization</th>
+            <th scope="col">Members</th>
+            <th scope="col">Open invitations</th>
+            <th scope="col">Seats</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.organizations.map((org) => (
+            <tr key={org.id} data-organization={org.slug}>
+              <td>
+                {org.name} <code>{org.slug}</code>
+                <br />
+                <code class="muted">{org.id}</code>
+              </td>
+              <td>
+                <details>
+                  <summary>{org.members} members</summary>
+                  <ul>
+                    {org.member_list.map((m) => <li key={m.user_id}>{m.email} · {m.role}</li>)}
+                  </ul>
+                </details>
+              </td>
+              <td>
+                {org.open_invitations.length === 0 ? <span class="muted">none</span> : (
+                  <ul>
+                    {org.open_invitations.map((i) => <li key={i.id}>{i.email} · {i.role}</li>)}
+                  </ul>
+                )}
+              </td>
+              <td>{org.seat_limit ?? <span class="muted">no limit</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data.organizations.length === 0 && <p class="muted">No organizations yet.</p>}
+      {admin && (
+        <form method="post" action={`${base}/organizations`} class="stack">
+          <h2>New organization</h2>
+          <CsrfField token={data.frame.csrf} />
+          <label>
+            Name <input name="name" required maxLength={200} value={data.draft?.name ?? ""} />
+          </label>
+          <label>
+            Slug{" "}
+            <input name="slug" required maxLength={64} pattern="[a-z0-9-]+" value={data.draft?.slug ?? ""} />
+          </label>
+          <button type="submit">Create organization</button>
+        </form>
+      )}
+    </Frame>
+  );
+}

@@ -1,0 +1,50 @@
+/** The dashboard's Organizations page over HTTP: organizations with members and open invitations; admins create. */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { asApp } from "@/db/client.ts";
+import { sha256 } from "@/lib/secrets.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+const owner = await signInDeveloper(t, "owner@dev.example");
+await inviteDeveloper(t, "viewer@dev.example");
+const viewer = await signInDeveloper(t, "viewer@dev.example");
+const project = await seedProject(t.db.sql, { name: "Kopi" });
+const other = await seedProject(t.db.sql, { name: "Teh" });
+await addDeveloperTo(t, project.id, owner.accountId, "owner");
+await addDeveloperTo(t, project.id, viewer.accountId, "viewer");
+const base = `/dashboard/projects/${project.id}`;
+
+Deno.test("organizations page — lists organizations, members and open invitations; admins create, viewers read", async () => {
+  const ayu = await seedUser(t.db.sql, project.id, "ayu@kopi.example");
+  await asApp(t.db.sql, project.id, async (tx) => {
+    const [org] = await tx`select api.create_organization('Kedai Ayu', 'kedai', ${ayu}) ->> 'id' as id`;
+    await tx`select api.invite_to_organization(${org.id}, 'budi@kopi.example', 'admin', ${await sha256(
+      "t1",
+    )})`;
+  });
+  await asApp(t.db.sql, other.id, (tx) => tx`select api.create_organization('Elsewhere', 'elsewhere')`);
+  const page = await getAs(t, viewer, `${base}/organizations`);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /<h1>Organizations<\/h1>/);
+  assert.match(html, /Kedai Ayu/);
+  assert.match(html, /ayu@kopi\.example · owner/);
+  assert.match(html, /budi@kopi\.example · admin/);
+  assert.doesNotMatch(html, /Elsewhere/, "another project's organizations are not listed");
+  assert.doesNotMatch(html, /Create organization/, "viewers do not get the form");
+  assert.equal(
+    (await postAs(t, viewer, `${base}/organizations`, { name: "Nope", slug: "nope" })).status,
+    403,
+  );
+  const created = await postAs(t, owner, `${base}/organizations`, { name: "Gerai Baru", slug: "gerai" });
+  assert.equal(created.status, 303);
+  assert.equal(created.headers.get("location"), `${base}/organizations?done=created`);
+  const refused = await postAs(t, owner, `${base}/organizations`, { name: "Again", slug: "gerai" });
+  assert.equal(refused.status, 422);
+  assert.match(await refused.text(), /has the slug gerai/);
+  assert.match(await (await getAs(t, owner, `${base}/organizations`)).text(), /Gerai Baru/);
+});
