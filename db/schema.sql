@@ -202,6 +202,24 @@ CREATE INDEX client_changes_changed_at_idx ON astapa.client_changes USING btree 
 grant delete, insert, select on astapa.client_changes to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.client_metadata_documents (
+  client_id text not null,
+  document jsonb not null,
+  redirect_uris text[] not null,
+  fetched_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  last_used_at timestamp with time zone default now() not null,
+  constraint client_metadata_documents_pkey PRIMARY KEY (client_id),
+  constraint client_metadata_documents_client_id_check CHECK (client_id ~ '^https?://[^\s#]+$'::text AND length(client_id) <= 1000),
+  constraint client_metadata_documents_document_check CHECK (jsonb_typeof(document) = 'object'::text AND octet_length(document::text) <= 16384),
+  constraint client_metadata_documents_expires_at_check CHECK (expires_at > fetched_at),
+  constraint client_metadata_documents_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 10)
+);
+comment on table astapa.client_metadata_documents is 'Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document) fetched from the https URL that is the client''s id, validated, and kept until expires_at (the document''s HTTP caching headers within bounds) so every instance answers from the same copy. Deployment-wide like dynamic_clients: a client known by its URL belongs to no project. document is the validated metadata (jwks fetched from jwks_uri included).';
+CREATE INDEX client_metadata_documents_expires_at_idx ON astapa.client_metadata_documents USING btree (expires_at);
+grant delete, insert, select, update on astapa.client_metadata_documents to astapa_app;
+
+-- owner: astapa_owner
 create table astapa.coupon_redemptions (
   project_id text not null,
   coupon_code text not null,
@@ -2385,6 +2403,31 @@ AS $function$
   $function$;
 comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
 grant execute on function api.client_credentials_grant(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.client_metadata_document(client_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    found_row astapa.client_metadata_documents;
+  begin
+    update astapa.client_metadata_documents d set last_used_at = pg_catalog.now()
+    where d.client_id = client_metadata_document.client_id
+    returning * into found_row;
+    if found_row.client_id is null then
+      return null;
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'document', found_row.document,
+      'fresh', found_row.expires_at > pg_catalog.now(),
+      'fetched_at', found_row.fetched_at,
+      'expires_at', found_row.expires_at);
+  end
+  $function$;
+comment on function api.client_metadata_document(text) is 'The cached metadata document of a URL client id as {document, fresh, fetched_at, expires_at} (fresh: not yet past expires_at), or null when none was fetched; marks it used.';
+grant execute on function api.client_metadata_document(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.console_base_urls()
@@ -5127,6 +5170,26 @@ comment on function api.record_client_assertion_refused(text,text,text) is 'Audi
 grant execute on function api.record_client_assertion_refused(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_client_metadata_event(client_id text, event text, reason text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception 'no project is set' using errcode = 'AS400';
+    end if;
+    if event is null or event not in ('refused', 'redirect_uris_changed') then
+      raise exception 'event must be refused or redirect_uris_changed' using errcode = 'AS400';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'client_metadata.' || event,
+      pg_catalog.left(client_id, 200), pg_catalog.jsonb_build_object('reason', pg_catalog.left(reason, 300)));
+  end
+  $function$;
+comment on function api.record_client_metadata_event(text,text,text) is 'Audits, in the project whose resource the request named, a refused Client ID Metadata Document (client_metadata.refused: unreachable, redirecting, too large, invalid, another client_id) or one whose redirect URIs changed since the cached copy (client_metadata.redirect_uris_changed).';
+grant execute on function api.record_client_metadata_event(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5322,7 +5385,8 @@ AS $function$
     if resource is not null and resource is distinct from code.resource then
       raise exception 'the resource differs from the one the authorization request named' using errcode = 'AS4T0';
     end if;
-    if code.code_challenge is null and pg_catalog.starts_with(code.client_id, 'dcl_') then
+    if code.code_challenge is null and (pg_catalog.starts_with(code.client_id, 'dcl_')
+       or astapa.is_metadata_document_client_id(code.client_id)) then
       raise exception 'dynamically registered clients must use PKCE' using errcode = 'AS4G0';
     end if;
     if code.code_challenge is null and code_verifier is not null then
@@ -6923,6 +6987,10 @@ AS $function$
   begin
     perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
     perform astapa.assert_dynamic_client_allowed(client_id);
+    if astapa.is_metadata_document_client_id(client_id) then
+      raise exception 'clients known by a metadata document URL cannot use the device grant here'
+        using errcode = 'AS4U0';
+    end if;
     if pg_catalog.starts_with(client_id, 'dcl_') and not exists (
       select from astapa.dynamic_clients d
       where d.client_id = start_device_authorization.client_id
@@ -7074,6 +7142,42 @@ AS $function$
   $function$;
 comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial; AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
 grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.store_client_metadata_document(client_id text, document jsonb, max_age_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    previous text[];
+    uris text[];
+  begin
+    if not astapa.is_metadata_document_client_id(client_id) or document ->> 'client_id' is distinct from client_id then
+      raise exception 'the document''s client_id must equal the URL it was fetched from' using errcode = 'AS400';
+    end if;
+    if pg_catalog.jsonb_typeof(document -> 'redirect_uris') is distinct from 'array' then
+      raise exception 'the document needs redirect_uris' using errcode = 'AS400';
+    end if;
+    if max_age_seconds is null or max_age_seconds not between 1 and 86400 then
+      raise exception 'max_age_seconds must be between 1 and 86400' using errcode = 'AS400';
+    end if;
+    uris := array(select pg_catalog.jsonb_array_elements_text(document -> 'redirect_uris'));
+    select d.redirect_uris into previous from astapa.client_metadata_documents d
+    where d.client_id = store_client_metadata_document.client_id for update;
+    insert into astapa.client_metadata_documents as d (client_id, document, redirect_uris, expires_at)
+    values (client_id, document, uris, pg_catalog.now() + pg_catalog.make_interval(secs => max_age_seconds))
+    on conflict on constraint client_metadata_documents_pkey do update
+      set document = excluded.document, redirect_uris = excluded.redirect_uris, fetched_at = pg_catalog.now(),
+          expires_at = excluded.expires_at, last_used_at = pg_catalog.now();
+    return pg_catalog.jsonb_build_object(
+      'redirect_uris_changed', previous is not null
+        and not (previous @> uris and uris @> previous),
+      'previous_redirect_uris', pg_catalog.to_jsonb(previous));
+  end
+  $function$;
+comment on function api.store_client_metadata_document(text,jsonb,integer) is 'Keeps a freshly fetched and validated metadata document for max_age_seconds (1–86400) and says whether its redirect_uris differ from the copy it replaces (redirect_uris_changed, previous_redirect_uris).';
+grant execute on function api.store_client_metadata_document(text,jsonb,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
@@ -8053,9 +8157,14 @@ AS $function$
       where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb) then
       raise exception 'this project does not accept dynamically registered clients' using errcode = 'AS4U0';
     end if;
+    if astapa.is_metadata_document_client_id(client_id) and not exists (
+      select from astapa.projects p
+      where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb) then
+      raise exception 'this project does not accept clients known by a metadata document URL' using errcode = 'AS4U0';
+    end if;
   end
   $function$;
-comment on function astapa.assert_dynamic_client_allowed(text) is 'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s settings.dynamic_clients is true.';
+comment on function astapa.assert_dynamic_client_allowed(text) is 'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s settings.dynamic_clients is true, and for a client known by its metadata document URL unless settings.client_metadata_documents is true.';
 grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9000,6 +9109,18 @@ AS $function$
   $function$;
 comment on function astapa.is_exact_origin(text) is 'True for an origin as browsers send it: https://host[:port] (lower case), or http on localhost, 127.0.0.1 or [::1]; no path, query, fragment, userinfo or trailing slash.';
 grant execute on function astapa.is_exact_origin(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_metadata_document_client_id(client_id text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.starts_with(client_id, 'https://') or pg_catalog.starts_with(client_id, 'http://')
+  $function$;
+comment on function astapa.is_metadata_document_client_id(text) is 'True when a client id is a URL: a client known by its Client ID Metadata Document.';
+grant execute on function astapa.is_metadata_document_client_id(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_valid_redirect_uri(uri text)

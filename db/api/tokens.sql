@@ -390,12 +390,18 @@ create or replace function astapa.assert_dynamic_client_allowed(client_id text) 
       where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb) then
       raise exception 'this project does not accept dynamically registered clients' using errcode = 'AS4U0';
     end if;
+    if astapa.is_metadata_document_client_id(client_id) and not exists (
+      select from astapa.projects p
+      where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb) then
+      raise exception 'this project does not accept clients known by a metadata document URL' using errcode = 'AS4U0';
+    end if;
   end
   $$;
 
 comment on function astapa.assert_dynamic_client_allowed(text) is
   'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s '
-  'settings.dynamic_clients is true.';
+  'settings.dynamic_clients is true, and for a client known by its metadata document URL unless '
+  'settings.client_metadata_documents is true.';
 
 grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
 
@@ -447,7 +453,8 @@ create or replace function api.redeem_authorization_code(
     if resource is not null and resource is distinct from code.resource then
       raise exception 'the resource differs from the one the authorization request named' using errcode = 'AS4T0';
     end if;
-    if code.code_challenge is null and pg_catalog.starts_with(code.client_id, 'dcl_') then
+    if code.code_challenge is null and (pg_catalog.starts_with(code.client_id, 'dcl_')
+       or astapa.is_metadata_document_client_id(code.client_id)) then
       raise exception 'dynamically registered clients must use PKCE' using errcode = 'AS4G0';
     end if;
     if code.code_challenge is null and code_verifier is not null then

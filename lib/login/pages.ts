@@ -44,7 +44,7 @@ export type AuthPageData = {
 export async function authorizeRequest(c: Ctx, query: URLSearchParams): Promise<AuthorizeRequest | Response> {
   try {
     // Astapa's billing page signs people in through the same flow (routes/billing/callback.ts).
-    return await parseAuthorizeRequest(c.var.deps.sql, query, [
+    return await parseAuthorizeRequest(c.var.deps, query, [
       `${c.var.deps.config.baseUrl}/billing/callback`,
     ]);
   } catch (error) {

@@ -30,7 +30,7 @@ import {
 } from "./authenticate_client.ts";
 import type { OAuthParams } from "./params.ts";
 import { presentedClient } from "./client_auth.ts";
-import { DYNAMIC_CLIENT_PREFIX } from "./dynamic_client_auth.ts";
+import { isSelfRegisteredClientId } from "./dynamic_client_auth.ts";
 import {
   AuthorizationCodeRequest,
   ClientCredentialsRequest,
@@ -95,7 +95,7 @@ async function userGrantFor<R>(
   call: GrantCall<R>,
 ): Promise<{ client: AuthenticatedClient; grant: UserGrant; request: R }> {
   const presented = presentedClient(c.req.header("authorization"), params);
-  if (presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+  if (isSelfRegisteredClientId(presented.clientId)) {
     const client = await authenticateClient(c, params);
     if ("error" in request) throw request.error;
     const { sql } = c.var.deps;
@@ -165,7 +165,7 @@ const refreshToken: TokenGrant = async (c, params) => {
 
 /** client_credentials: a machine client's own scopes and resources, or the project client's settings. */
 const clientCredentials: TokenGrant = async (c, params) => {
-  if (presentedClient(c.req.header("authorization"), params).clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+  if (isSelfRegisteredClientId(presentedClient(c.req.header("authorization"), params).clientId)) {
     throw new AppError("unauthorized_client", {
       description:
         "Dynamically registered clients sign people in; only machine clients use client_credentials.",

@@ -68,6 +68,8 @@ export function authorizationServerMetadata(issuer: string) {
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: ["RS256"],
     authorization_response_iss_parameter_supported: true,
+    // Client ID Metadata Documents: an https client_id is fetched (lib/oauth/client_metadata_document.ts).
+    client_id_metadata_document_supported: true,
     service_documentation: `${issuer}/docs`,
   };
 }
