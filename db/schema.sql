@@ -220,6 +220,37 @@ CREATE INDEX client_metadata_documents_expires_at_idx ON astapa.client_metadata_
 grant delete, insert, select, update on astapa.client_metadata_documents to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.consents (
+  project_id text not null,
+  user_id bigint not null,
+  client_id text not null,
+  resource text not null,
+  scopes text[] default '{}'::text[] not null,
+  granted_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint consents_pkey PRIMARY KEY (project_id, user_id, client_id, resource),
+  constraint consents_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint consents_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint consents_client_id_check CHECK (length(client_id) >= 1 AND length(client_id) <= 1000),
+  constraint consents_resource_check CHECK (length(resource) >= 1 AND length(resource) <= 2000),
+  constraint consents_scopes_check CHECK (cardinality(scopes) <= 100)
+);
+alter table astapa.consents enable row level security;
+alter table astapa.consents force row level security;
+comment on table astapa.consents is 'A person''s remembered consent: the scopes they allowed a self-registered (dcl_…) or metadata-document (URL) client for one protected resource of the project. Widened when they allow more (incremental), removed when they or an admin revoke it, which also revokes the refresh tokens of that client and resource.';
+CREATE INDEX consents_project_id_client_id_idx ON astapa.consents USING btree (project_id, client_id);
+grant delete, insert, select, update on astapa.consents to astapa_app;
+create policy "a project reads its own consents" on astapa.consents as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own consents" on astapa.consents as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project revokes its own consents" on astapa.consents as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project widens its own consents" on astapa.consents as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.coupon_redemptions (
   project_id text not null,
   coupon_code text not null,
@@ -373,6 +404,7 @@ create table astapa.dynamic_clients (
   metadata jsonb default '{}'::jsonb not null,
   registered_from text default ''::text not null,
   created_at timestamp with time zone default now() not null,
+  last_used_at timestamp with time zone,
   constraint dynamic_clients_pkey PRIMARY KEY (client_id),
   constraint dynamic_clients_auth_method_check CHECK (token_endpoint_auth_method = ANY (ARRAY['none'::text, 'client_secret_basic'::text, 'client_secret_post'::text, 'private_key_jwt'::text])),
   constraint dynamic_clients_client_id_check CHECK (client_id ~ '^dcl_[a-z2-7]{24}$'::text),
@@ -387,9 +419,11 @@ create table astapa.dynamic_clients (
 );
 comment on table astapa.dynamic_clients is 'Self-registered clients (RFC 7591), deployment-wide: no project owns them. They sign a person in to the project whose protected resource they name, and only if that project''s settings.dynamic_clients is true. metadata keeps the other registered fields to echo (client_uri, logo_uri, contacts, software_id, …). The secret of a confidential client is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.dynamic_clients.registered_from is 'The address the registration came from, for tracing abuse.';
+comment on column astapa.dynamic_clients.last_used_at is 'When an authorization code was last issued to this client (null: never), for the sweep of unused registrations.';
 CREATE INDEX dynamic_clients_created_at_idx ON astapa.dynamic_clients USING btree (created_at);
 grant insert (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, secret_hash, scope, metadata, registered_from) on astapa.dynamic_clients to astapa_app;
-grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at) on astapa.dynamic_clients to astapa_app;
+grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at, last_used_at) on astapa.dynamic_clients to astapa_app;
+grant update (last_used_at) on astapa.dynamic_clients to astapa_app;
 
 -- owner: astapa_owner
 create table astapa.email_tokens (
@@ -1025,7 +1059,7 @@ create table astapa.refresh_tokens (
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text])),
+  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text, 'consent_revoked'::text])),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
@@ -2430,6 +2464,23 @@ comment on function api.client_metadata_document(text) is 'The cached metadata d
 grant execute on function api.client_metadata_document(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.consent_covers(user_id bigint, client_id text, resource text, scope text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (
+      select from astapa.consents c
+      where c.project_id = astapa.current_project_id() and c.user_id = consent_covers.user_id
+        and c.client_id = consent_covers.client_id and c.resource = consent_covers.resource
+        and array(select s from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) s
+                  where s <> '') <@ c.scopes)
+  $function$;
+comment on function api.consent_covers(bigint,text,text,text) is 'True when the person already allowed this client every scope asked for this resource: the hosted login then skips the consent page. New scopes (incremental consent) answer false.';
+grant execute on function api.consent_covers(bigint,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.console_base_urls()
  RETURNS text[]
  LANGUAGE plpgsql
@@ -2863,6 +2914,8 @@ AS $function$
     end if;
     if approve then
       perform astapa.assert_user_may_sign_in(user_id);
+      -- Allowing a third-party client on /device is consent too (db/api/consents.sql); it marks it used.
+      perform astapa.remember_consent(user_id, request.client_id, request.resource, request.scope);
     end if;
     update astapa.device_authorizations a
     set status = case when approve then 'approved' else 'denied' end,
@@ -3721,9 +3774,11 @@ AS $function$
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql).
+    perform astapa.remember_consent(user_id, client_id, resource, scope);
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null).';
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null). For a third-party client (dcl_… or a URL) the consent is remembered.';
 grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) to astapa_app;
 
 -- owner: astapa_owner
@@ -4924,6 +4979,32 @@ comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The
 grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.project_third_party_clients()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+             'client_id', g.client_id,
+             'client_name', astapa.third_party_client_name(g.client_id),
+             'kind', case when astapa.is_metadata_document_client_id(g.client_id)
+                          then 'metadata_document' else 'registered' end,
+             'users', g.users,
+             'resources', pg_catalog.to_jsonb(g.resources),
+             'last_granted_at', g.last_granted_at)) order by g.last_granted_at desc), '[]'::jsonb)
+    from (select c.client_id, pg_catalog.count(distinct c.user_id) as users,
+                 array(select distinct x.resource from astapa.consents x
+                       where x.project_id = c.project_id and x.client_id = c.client_id order by 1) as resources,
+                 pg_catalog.max(c.updated_at) as last_granted_at
+          from astapa.consents c
+          where c.project_id = astapa.current_project_id()
+          group by c.project_id, c.client_id) g
+  $function$;
+comment on function api.project_third_party_clients() is 'The self-registered and metadata-document clients people of the current project allowed: id, own name, kind, how many users, which resources, last granted. For the dashboard''s list of registered clients.';
+grant execute on function api.project_third_party_clients() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.projects_with_billing_work()
  RETURNS text[]
  LANGUAGE plpgsql
@@ -6042,6 +6123,39 @@ AS $function$
   $function$;
 comment on function api.revenue_by_method(text,integer,timestamp with time zone) is '[{method, amount, payments}] for qris, gopay, ovo and bank_transfer: paid charges of the project''s current mode paid in the days (UTC) days ending on until''s. AS400 unless 1 <= days <= 366.';
 grant execute on function api.revenue_by_method(text,integer,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.revoke_consent(user_id bigint, client_id text, resource text, by_admin boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    tokens integer;
+  begin
+    delete from astapa.consents c
+    where c.project_id = astapa.current_project_id() and c.user_id = revoke_consent.user_id
+      and c.client_id = revoke_consent.client_id and c.resource = revoke_consent.resource;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'There is no such consent to revoke.';
+    end if;
+    -- The tokens issued under it end too: revoking consent must stop the client, not only the next prompt.
+    update astapa.refresh_tokens r
+    set revoked_at = pg_catalog.now(),
+        revoked_reason = case when by_admin then 'revoked_by_admin' else 'consent_revoked' end
+    where r.project_id = astapa.current_project_id() and r.user_id = revoke_consent.user_id
+      and r.client_id = revoke_consent.client_id and r.resource = revoke_consent.resource
+      and r.revoked_at is null;
+    get diagnostics tokens = row_count;
+    perform astapa.audit(astapa.current_project_id(), 'consent.revoked', user_id::text,
+      pg_catalog.jsonb_build_object('client_id', pg_catalog.left(client_id, 200), 'resource', resource,
+                                    'by', case when by_admin then 'admin' else 'user' end,
+                                    'refresh_tokens', tokens));
+    return pg_catalog.jsonb_build_object('refresh_tokens_revoked', tokens);
+  end
+  $function$;
+comment on function api.revoke_consent(bigint,text,text,boolean) is 'Forgets a user''s consent for a client and resource of the current project and revokes the refresh tokens issued under it (revoked_by_admin, or consent_revoked when the person did it); audited as consent.revoked. AS404 when there is none.';
+grant execute on function api.revoke_consent(bigint,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
@@ -7189,6 +7303,8 @@ AS $function$
   declare
     codes integer;
     tokens integer;
+    registrations integer;
+    documents integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -7203,11 +7319,19 @@ AS $function$
       having pg_catalog.bool_and(f.revoked_at is not null or f.used_at is not null or f.expires_at < pg_catalog.now())
          and pg_catalog.max(greatest(f.created_at, f.used_at, f.revoked_at)) < pg_catalog.now() - interval '7 days');
     get diagnostics tokens = row_count;
+    -- Registrations never used (no code ever issued) 30 days after they were made, and cached metadata
+    -- documents nobody used for 30 days (issue 26 item 6).
+    delete from astapa.dynamic_clients d
+    where d.last_used_at is null and d.created_at < pg_catalog.now() - interval '30 days';
+    get diagnostics registrations = row_count;
+    delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
+    get diagnostics documents = row_count;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
-    return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens);
+    return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
+      'dynamic_clients', registrations, 'client_metadata_documents', documents);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, and metadata documents unused for 30 days. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -7565,6 +7689,30 @@ AS $function$
   $function$;
 comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash; true when replaced. Security definer because the app role cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_consents(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+             'client_id', c.client_id,
+             'client_name', astapa.third_party_client_name(c.client_id),
+             'client_host', case when astapa.is_metadata_document_client_id(c.client_id)
+                                 then pg_catalog.substring(c.client_id, '^https?://([^/?#]+)') end,
+             'resource', c.resource,
+             'resource_name', (select r.name from astapa.resources r
+                               where r.project_id = c.project_id and r.uri = c.resource),
+             'scopes', pg_catalog.to_jsonb(c.scopes),
+             'granted_at', c.granted_at,
+             'updated_at', c.updated_at)) order by c.updated_at desc), '[]'::jsonb)
+    from astapa.consents c
+    where c.project_id = astapa.current_project_id() and c.user_id = user_consents.user_id
+  $function$;
+comment on function api.user_consents(bigint) is 'The consents a user of the current project gave third-party clients: client (id, its own unverified name, and the host of a metadata-document URL), resource, scopes, when granted and last widened. For the dashboard user page and the person''s own account page.';
+grant execute on function api.user_consents(bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
@@ -9123,6 +9271,18 @@ comment on function astapa.is_metadata_document_client_id(text) is 'True when a 
 grant execute on function astapa.is_metadata_document_client_id(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_third_party_client_id(client_id text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.starts_with(client_id, 'dcl_') or astapa.is_metadata_document_client_id(client_id)
+  $function$;
+comment on function astapa.is_third_party_client_id(text) is 'True for clients no project vetted: self-registered (dcl_…) or known by a metadata document URL.';
+grant execute on function astapa.is_third_party_client_id(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_valid_redirect_uri(uri text)
  RETURNS boolean
  LANGUAGE sql
@@ -9912,6 +10072,34 @@ AS $function$
 comment on function astapa.release_resource(text,text) is 'Reports, or takes away, another project''s registration of a resource key: for a proven claim (only an unproven holder) or the deployment owner''s assignment (any holder). Security definer because the holder is another project: it sees that one registration through the policy "definer functions see the registration a claim names" and acts in the holder''s project for the clean-up. Not granted to the app role; only api.add_resource and api.assign_resource call it, each after its own guard.';
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.remember_consent(user_id bigint, client_id text, resource text, scope text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    asked text[] := array(select s from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) s
+                          where s <> '' order by s);
+  begin
+    if not astapa.is_third_party_client_id(client_id) or resource is null then
+      return;
+    end if;
+    insert into astapa.consents as c (project_id, user_id, client_id, resource, scopes)
+    values (astapa.current_project_id(), user_id, client_id, resource, asked)
+    on conflict on constraint consents_pkey do update
+      set scopes = array(select distinct s from pg_catalog.unnest(c.scopes || excluded.scopes) s order by s),
+          updated_at = pg_catalog.now();
+    if pg_catalog.starts_with(client_id, 'dcl_') then
+      update astapa.dynamic_clients d set last_used_at = pg_catalog.now()
+      where d.client_id = remember_consent.client_id
+        and (d.last_used_at is null or d.last_used_at < pg_catalog.now() - interval '1 hour');
+    end if;
+  end
+  $function$;
+comment on function astapa.remember_consent(bigint,text,text,text) is 'Remembers (widening, never narrowing) the scopes a person allowed a third-party client for a resource of the current project, and marks a registration used. Called when an authorization code is issued to such a client.';
+grant execute on function astapa.remember_consent(bigint,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean, trial_notice interval)
  RETURNS text
  LANGUAGE sql
@@ -10243,6 +10431,21 @@ AS $function$
   $function$;
 comment on function astapa.tax_settings_json(text) is 'A project''s tax settings with the defaults filled in (not a PKP; 12 % of 11/12 once it is one).';
 grant execute on function astapa.tax_settings_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.third_party_client_name(client_id text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(
+      (select d.client_name from astapa.dynamic_clients d where d.client_id = third_party_client_name.client_id),
+      (select m.document ->> 'client_name' from astapa.client_metadata_documents m
+       where m.client_id = third_party_client_name.client_id))
+  $function$;
+comment on function astapa.third_party_client_name(text) is 'The name a self-registered or metadata-document client gives itself (unverified), or null.';
+grant execute on function astapa.third_party_client_name(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.token_lifetime_limits()

@@ -177,6 +177,8 @@ create or replace function api.decide_device_authorization(user_code text, user_
     end if;
     if approve then
       perform astapa.assert_user_may_sign_in(user_id);
+      -- Allowing a third-party client on /device is consent too (db/api/consents.sql); it marks it used.
+      perform astapa.remember_consent(user_id, request.client_id, request.resource, request.scope);
     end if;
     update astapa.device_authorizations a
     set status = case when approve then 'approved' else 'denied' end,

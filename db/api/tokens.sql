@@ -187,13 +187,15 @@ create or replace function api.issue_authorization_code(
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql).
+    perform astapa.remember_consent(user_id, client_id, resource, scope);
   end
   $$;
 
 comment on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[]) is
   'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope '
   'and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); '
-  'auth_time: when (now when null).';
+  'auth_time: when (now when null). For a third-party client (dcl_… or a URL) the consent is remembered.';
 
 grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[]) to astapa_app;
 
@@ -353,6 +355,8 @@ create or replace function api.sweep_grants() returns jsonb
   declare
     codes integer;
     tokens integer;
+    registrations integer;
+    documents integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -367,14 +371,23 @@ create or replace function api.sweep_grants() returns jsonb
       having pg_catalog.bool_and(f.revoked_at is not null or f.used_at is not null or f.expires_at < pg_catalog.now())
          and pg_catalog.max(greatest(f.created_at, f.used_at, f.revoked_at)) < pg_catalog.now() - interval '7 days');
     get diagnostics tokens = row_count;
+    -- Registrations never used (no code ever issued) 30 days after they were made, and cached metadata
+    -- documents nobody used for 30 days (issue 26 item 6).
+    delete from astapa.dynamic_clients d
+    where d.last_used_at is null and d.created_at < pg_catalog.now() - interval '30 days';
+    get diagnostics registrations = row_count;
+    delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
+    get diagnostics documents = row_count;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
-    return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens);
+    return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
+      'dynamic_clients', registrations, 'client_metadata_documents', documents);
   end
   $$;
 
 comment on function api.sweep_grants() is
   'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across '
-  'projects. Security definer because the app role may not delete grants at all; it runs only with no project '
+  'projects, registrations never used 30 days after they were made, and metadata documents unused for 30 days. '
+  'Security definer because the app role may not delete grants at all; it runs only with no project '
   'set and sees other projects through owner-only policies switched on for its own duration.';
 
 grant execute on function api.sweep_grants() to astapa_app;
