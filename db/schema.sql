@@ -509,6 +509,29 @@ create policy "a project unlinks its own identities" on astapa.identities as per
 CREATE TRIGGER identities_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.identities FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.identity_assertion_jtis (
+  project_id text not null,
+  issuer text not null,
+  jti text not null,
+  expires_at timestamp with time zone not null,
+  constraint identity_assertion_jtis_pkey PRIMARY KEY (project_id, issuer, jti),
+  constraint identity_assertion_jtis_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint identity_assertion_jtis_issuer_check CHECK (length(issuer) <= 500),
+  constraint identity_assertion_jtis_jti_check CHECK (length(jti) >= 1 AND length(jti) <= 200)
+);
+alter table astapa.identity_assertion_jtis enable row level security;
+alter table astapa.identity_assertion_jtis force row level security;
+comment on table astapa.identity_assertion_jtis is 'The jti of every identity assertion (ID-JAG) accepted, kept until it expires, so a replay is refused by every instance.';
+CREATE INDEX identity_assertion_jtis_expires_at_idx ON astapa.identity_assertion_jtis USING btree (expires_at);
+grant delete, insert, select on astapa.identity_assertion_jtis to astapa_app;
+create policy "a project reads its own identity assertion jtis" on astapa.identity_assertion_jtis as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own identity assertion jtis" on astapa.identity_assertion_jtis as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project sweeps its own identity assertion jtis" on astapa.identity_assertion_jtis as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.login_sessions (
   project_id text not null,
   token_hash bytea not null,
@@ -1432,6 +1455,32 @@ grant insert, select on astapa.trials to astapa_app;
 create policy "a project reads its own trials" on astapa.trials as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own trials" on astapa.trials as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.trusted_identity_providers (
+  project_id text not null,
+  issuer text not null,
+  jwks jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint trusted_identity_providers_pkey PRIMARY KEY (project_id, issuer),
+  constraint trusted_identity_providers_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint trusted_identity_providers_issuer_check CHECK (issuer ~ '^https://[^\s#?]+$'::text AND length(issuer) <= 500),
+  constraint trusted_identity_providers_jwks_check CHECK (jsonb_typeof(jwks -> 'keys'::text) = 'array'::text AND octet_length(jwks::text) <= 8192)
+);
+alter table astapa.trusted_identity_providers enable row level security;
+alter table astapa.trusted_identity_providers force row level security;
+comment on table astapa.trusted_identity_providers is 'Enterprise identity providers (issuer and public JWK Set) whose identity assertion JWTs (ID-JAG, RFC 7523 jwt-bearer grant) the project accepts: the IdP vouches that one of the project''s people (by email) lets a client act for them, without a browser round trip.';
+grant delete, insert, select, update on astapa.trusted_identity_providers to astapa_app;
+create policy "a project reads its own trusted identity providers" on astapa.trusted_identity_providers as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own identity providers" on astapa.trusted_identity_providers as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project trusts its own identity providers" on astapa.trusted_identity_providers as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own identity providers" on astapa.trusted_identity_providers as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -3144,6 +3193,24 @@ comment on function api.disallow_token_exchange(text,text) is 'Withdraws a clien
 grant execute on function api.disallow_token_exchange(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.distrust_identity_provider(issuer text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    delete from astapa.trusted_identity_providers i
+    where i.project_id = astapa.current_project_id() and i.issuer = distrust_identity_provider.issuer;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project does not trust that identity provider.';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'identity_provider.removed', issuer);
+  end
+  $function$;
+comment on function api.distrust_identity_provider(text) is 'Stops trusting an identity provider (its assertions are refused from now on); AS404 when it was not trusted.';
+grant execute on function api.distrust_identity_provider(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.dynamic_client(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -3573,6 +3640,74 @@ CREATE OR REPLACE FUNCTION api.get_webhook_endpoint(project_id text)
 AS $function$ select astapa.webhook_endpoint_json(project_id) $function$;
 comment on function api.get_webhook_endpoint(text) is 'The project''s webhook endpoint, or null.';
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.identity_assertion_grant(issuer text, subject text, jti text, expires_at timestamp with time zone, email text, client_id text, scope text, resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    user_id bigint;
+    refusal text;
+  begin
+    perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    if not exists (select from astapa.trusted_identity_providers i
+                   where i.project_id = astapa.current_project_id()
+                     and i.issuer = identity_assertion_grant.issuer) then
+      refusal := 'the assertion''s issuer is not an identity provider this project trusts';
+    elsif jti is null or pg_catalog.length(jti) not between 1 and 200 or expires_at is null then
+      refusal := 'the assertion needs a jti and an exp';
+    else
+      delete from astapa.identity_assertion_jtis j
+      where j.project_id = astapa.current_project_id() and j.expires_at < pg_catalog.now();
+      insert into astapa.identity_assertion_jtis (project_id, issuer, jti, expires_at)
+      values (astapa.current_project_id(), issuer, jti, expires_at)
+      on conflict on constraint identity_assertion_jtis_pkey do nothing;
+      if not found then
+        refusal := 'the assertion was already used (its jti was seen before)';
+      end if;
+    end if;
+    if refusal is null then
+      select u.id into user_id from astapa.users u
+      join astapa.projects p on p.id = u.project_id and p.mode = u.environment
+      where u.project_id = astapa.current_project_id()
+        and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(identity_assertion_grant.email));
+      if user_id is null then
+        refusal := 'no user of this project has the assertion''s email';
+      end if;
+    end if;
+    if refusal is not null then
+      -- Returned, not raised, so that the audit entry survives.
+      perform astapa.audit(astapa.current_project_id(), 'identity_assertion.refused', pg_catalog.left(client_id, 200),
+        pg_catalog.jsonb_build_object('issuer', pg_catalog.left(issuer, 500), 'reason', refusal));
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description', refusal);
+    end if;
+    perform astapa.assert_user_may_sign_in(user_id);
+    perform astapa.assert_grant_target(scope, resource);
+    perform astapa.audit(astapa.current_project_id(), 'identity_assertion.accepted', pg_catalog.left(client_id, 200),
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('issuer', issuer,
+        'subject', pg_catalog.left(subject, 200), 'user_id', user_id::text, 'scope', nullif(scope, ''),
+        'resource', resource)));
+    return astapa.grant_result(user_id, nullif(scope, ''), resource, pg_catalog.now(), null, null);
+  end
+  $function$;
+comment on function api.identity_assertion_grant(text,text,text,timestamp with time zone,text,text,text,text) is 'The jwt-bearer grant of an identity assertion (ID-JAG) whose signature the server checked: the issuer must be trusted by the current project, the jti unseen (kept until expires_at, for every instance), and the email that of one of the project''s users, who may sign in; scope and resource must be the project''s. A refusal is returned as {error: invalid_grant, error_description} and audited (identity_assertion.refused); a grant is audited as identity_assertion.accepted.';
+grant execute on function api.identity_assertion_grant(text,text,text,timestamp with time zone,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.identity_provider_keys(issuer text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select i.jwks from astapa.trusted_identity_providers i
+    where i.project_id = astapa.current_project_id() and i.issuer = identity_provider_keys.issuer
+  $function$;
+comment on function api.identity_provider_keys(text) is 'The public keys of an identity provider the current project trusts, or null when it trusts no such issuer.';
+grant execute on function api.identity_provider_keys(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.import_users(project_id text, rows jsonb, plan_source text DEFAULT 'claims_api'::text, dry_run boolean DEFAULT false)
@@ -4290,6 +4425,22 @@ AS $function$
   $function$;
 comment on function api.list_token_exchange_policies() is 'The current project''s token exchange policy: [{client_id, resource, created_at}].';
 grant execute on function api.list_token_exchange_policies() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_trusted_identity_providers()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+             'issuer', i.issuer, 'jwks', i.jwks, 'created_at', i.created_at, 'updated_at', i.updated_at)
+             order by i.issuer), '[]'::jsonb)
+    from astapa.trusted_identity_providers i
+    where i.project_id = astapa.current_project_id()
+  $function$;
+comment on function api.list_trusted_identity_providers() is 'The enterprise identity providers the current project trusts: issuer, public JWK Set, when added and changed.';
+grant execute on function api.list_trusted_identity_providers() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_users(project_id text, page_size integer DEFAULT 100, after_id bigint DEFAULT 0)
@@ -5269,6 +5420,23 @@ AS $function$
   $function$;
 comment on function api.record_client_metadata_event(text,text,text) is 'Audits, in the project whose resource the request named, a refused Client ID Metadata Document (client_metadata.refused: unreachable, redirecting, too large, invalid, another client_id) or one whose redirect URIs changed since the cached copy (client_metadata.redirect_uris_changed).';
 grant execute on function api.record_client_metadata_event(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_identity_assertion_refused(client_id text, issuer text, reason text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception 'no project is set' using errcode = 'AS400';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'identity_assertion.refused', pg_catalog.left(client_id, 200),
+      pg_catalog.jsonb_build_object('issuer', pg_catalog.left(issuer, 500), 'reason', pg_catalog.left(reason, 300)));
+  end
+  $function$;
+comment on function api.record_identity_assertion_refused(text,text,text) is 'Audits an identity assertion refused before it reached the grant (untrusted issuer, bad signature, wrong audience or type, another client, expired, too long-lived) as identity_assertion.refused in the client''s project.';
+grant execute on function api.record_identity_assertion_refused(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
@@ -7430,6 +7598,30 @@ AS $function$
   $function$;
 comment on function api.transition_sandbox_charge(text,text[],text,jsonb) is 'Moves a charge of the current project to a new status if it is still in one of from_statuses (compare and set: two instances paying at once pay once); true when it moved.';
 grant execute on function api.transition_sandbox_charge(text,text[],text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.trust_identity_provider(issuer text, jwks jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if issuer is null or issuer !~ '^https://[^\s#?]+$' or pg_catalog.length(issuer) > 500 then
+      raise exception 'issuer must be an https URL without query or fragment' using errcode = 'AS400';
+    end if;
+    perform astapa.assert_public_jwks(jwks);
+    insert into astapa.trusted_identity_providers as i (project_id, issuer, jwks)
+    values (astapa.current_project_id(), issuer, jwks)
+    on conflict on constraint trusted_identity_providers_pkey do update
+      set jwks = excluded.jwks, updated_at = pg_catalog.now();
+    perform astapa.audit(astapa.current_project_id(), 'identity_provider.trusted', issuer,
+      pg_catalog.jsonb_build_object('kids', coalesce(
+        (select pg_catalog.jsonb_agg(k -> 'kid') from pg_catalog.jsonb_array_elements(jwks -> 'keys') as k), '[]')));
+    return api.list_trusted_identity_providers();
+  end
+  $function$;
+comment on function api.trust_identity_provider(text,jsonb) is 'Trusts (or re-keys) an enterprise identity provider for the current project: its https issuer and 1–5 public keys. Audited as identity_provider.trusted. Returns the whole list.';
+grant execute on function api.trust_identity_provider(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.unlink_sign_in_method(project_id text, user_id bigint, provider text, subject text DEFAULT NULL::text)

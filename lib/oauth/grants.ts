@@ -41,6 +41,7 @@ import { parseResource, parseScope } from "./scope.ts";
 import { countTokenIssued } from "../metrics/metrics.ts";
 import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./device_grant.ts";
 import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from "./token_exchange_grant.ts";
+import { identityAssertionGrantHandler, JWT_BEARER_GRANT } from "./identity_assertion_grant.ts";
 
 /** RFC 6749 §5.1 success body; absent members are left out, never null. */
 export type TokenResponse = {
@@ -235,6 +236,7 @@ export const GRANTS: Record<string, TokenGrant> = {
   client_credentials: clientCredentials,
   [DEVICE_CODE_GRANT]: deviceCodeGrant,
   [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant,
+  [JWT_BEARER_GRANT]: identityAssertionGrantHandler,
 };
 
 export function grantFor(grantType: string): TokenGrant {

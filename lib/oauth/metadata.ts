@@ -26,6 +26,8 @@ export function authorizationServerMetadata(issuer: string) {
       "client_credentials",
       "urn:ietf:params:oauth:grant-type:device_code",
       "urn:ietf:params:oauth:grant-type:token-exchange",
+      // Identity assertions (ID-JAG) from a project's trusted enterprise IdP (lib/oauth/identity_assertion_grant.ts).
+      "urn:ietf:params:oauth:grant-type:jwt-bearer",
     ],
     code_challenge_methods_supported: ["S256"],
     // "none": public clients registered dynamically (RFC 7591), always with PKCE. private_key_jwt (RFC 7523):
