@@ -78,6 +78,9 @@ class MetadataUrlProvider implements OAuthClientProvider {
   verifier?: string;
   code?: string;
   signInPage = "";
+  /** Scopes asked in each authorization, in order (the first one may be narrowed, as a cautious client does). */
+  asked: string[] = [];
+  constructor(private narrowFirstTo?: string) {}
   readonly redirectUrl = REDIRECT_URL;
   readonly clientMetadataUrl = METADATA_URL;
   readonly clientMetadata: OAuthClientMetadata = {
@@ -111,6 +114,8 @@ class MetadataUrlProvider implements OAuthClientProvider {
   }
   async redirectToAuthorization(url: URL) {
     assert.equal(url.searchParams.get("client_id"), METADATA_URL);
+    if (this.narrowFirstTo && this.asked.length === 0) url.searchParams.set("scope", this.narrowFirstTo);
+    this.asked.push(url.searchParams.get("scope") ?? "");
     const page = await fetch(url, { redirect: "manual" });
     this.signInPage = await page.text();
     assert.equal(page.status, 200, this.signInPage.slice(0, 500));
@@ -164,5 +169,47 @@ Deno.test("MCP SDK — clientMetadataUrl: no registration, the URL is the client
     );
   } finally {
     await mcp.close();
+  }
+});
+
+Deno.test("MCP SDK — scope step-up: 403 insufficient_scope names the held and needed scopes; the SDK signs in for them", async () => {
+  const provider = new MetadataUrlProvider("notes:read");
+  const first = new Client({ name: "astapa-cimd-agent", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(RESOURCE), { authProvider: provider });
+  await assert.rejects(first.connect(transport), UnauthorizedError);
+  await transport.finishAuth(provider.code!);
+  assert.equal(decodeJwt(provider.saved!.access_token).scope, "notes:read");
+
+  const reader = new Client({ name: "astapa-cimd-agent", version: "1.0.0" });
+  const readerTransport = new StreamableHTTPClientTransport(new URL(RESOURCE), { authProvider: provider });
+  await reader.connect(readerTransport);
+  try {
+    // The 1.x SDK reads the challenge and first tries its refresh token, which cannot widen the scope (a
+    // refresh never does), so it gives up with the 403; it keeps the challenge's scope for the next sign-in.
+    await assert.rejects(
+      reader.callTool({ name: "add_note", arguments: { text: "needs write" } }),
+      (error: Error) => /403/.test(error.message),
+    );
+    // The client drops its narrow tokens; the SDK's next 401 authorizes with the scope the challenge named.
+    provider.saved = undefined;
+    await assert.rejects(
+      reader.callTool({ name: "add_note", arguments: { text: "needs write" } }),
+      UnauthorizedError,
+    );
+    assert.deepEqual(provider.asked, ["notes:read", "notes:read notes:write"]);
+    await readerTransport.finishAuth(provider.code!);
+  } finally {
+    await reader.close();
+  }
+  assert.equal(decodeJwt(provider.saved!.access_token).scope, "notes:read notes:write");
+  const writer = new Client({ name: "astapa-cimd-agent", version: "1.0.0" });
+  await writer.connect(new StreamableHTTPClientTransport(new URL(RESOURCE), { authProvider: provider }));
+  try {
+    assert.match(
+      text(await writer.callTool({ name: "add_note", arguments: { text: "stepped up" } })),
+      /^Saved note/,
+    );
+  } finally {
+    await writer.close();
   }
 });
