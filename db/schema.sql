@@ -1482,6 +1482,7 @@ create policy "a project trusts its own identity providers" on astapa.trusted_id
 create policy "a project updates its own identity providers" on astapa.trusted_identity_providers as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER trusted_identity_providers_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.trusted_identity_providers FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.user_claims (

@@ -205,3 +205,8 @@ comment on function api.record_identity_assertion_refused(text, text, text) is
   'audience or type, another client, expired, too long-lived) as identity_assertion.refused in the client''s project.';
 
 grant execute on function api.record_identity_assertion_refused(text, text, text) to astapa_app;
+
+-- A management table: only the project's own client's transactions may change which IdPs it trusts.
+create or replace trigger trusted_identity_providers_refuse_foreign_client_writes
+  before insert or update or delete or truncate
+  on astapa.trusted_identity_providers for each statement execute function astapa.refuse_foreign_client_writes();

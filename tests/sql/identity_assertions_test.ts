@@ -77,3 +77,21 @@ Deno.test("api.identity_assertion_grant — a grant once per jti; unknown people
     "validation_failed",
   );
 });
+
+Deno.test("trusted_identity_providers — a management table: machine and self-registered clients may not change it", async () => {
+  for (const clientKind of ["machine", "dynamic"] as const) {
+    await rejectsAs(
+      asApp(
+        db.sql,
+        b.id,
+        (tx) => tx`select api.trust_identity_provider(${IDP}, ${jwks([KEY])})`,
+        { clientKind },
+      ),
+      "unauthorized_client",
+      /trusted_identity_providers/,
+    );
+  }
+  await asApp(db.sql, b.id, (tx) => tx`select api.trust_identity_provider(${IDP}, ${jwks([KEY])})`, {
+    clientKind: "project",
+  });
+});
