@@ -75,7 +75,6 @@ create table astapa.authorization_codes (
   redeemed_at timestamp with time zone,
   refresh_family uuid,
   amr text[] default '{pwd}'::text[] not null,
-  organization_id text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -90,7 +89,6 @@ alter table astapa.authorization_codes enable row level security;
 alter table astapa.authorization_codes force row level security;
 comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
 comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
-comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
@@ -202,6 +200,55 @@ create table astapa.client_changes (
 comment on table astapa.client_changes is 'One row per statement that changed client credentials or what a client_credentials grant reads; the truth behind NOTIFY astapa_client_changes (payload: seq). Rows older than a day are removed by the trigger.';
 CREATE INDEX client_changes_changed_at_idx ON astapa.client_changes USING btree (changed_at);
 grant delete, insert, select on astapa.client_changes to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.client_metadata_documents (
+  client_id text not null,
+  document jsonb not null,
+  redirect_uris text[] not null,
+  fetched_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  last_used_at timestamp with time zone default now() not null,
+  constraint client_metadata_documents_pkey PRIMARY KEY (client_id),
+  constraint client_metadata_documents_client_id_check CHECK (client_id ~ '^https?://[^\s#]+$'::text AND length(client_id) <= 1000),
+  constraint client_metadata_documents_document_check CHECK (jsonb_typeof(document) = 'object'::text AND octet_length(document::text) <= 16384),
+  constraint client_metadata_documents_expires_at_check CHECK (expires_at > fetched_at),
+  constraint client_metadata_documents_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 10)
+);
+comment on table astapa.client_metadata_documents is 'Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document) fetched from the https URL that is the client''s id, validated, and kept until expires_at (the document''s HTTP caching headers within bounds) so every instance answers from the same copy. Deployment-wide like dynamic_clients: a client known by its URL belongs to no project. document is the validated metadata (jwks fetched from jwks_uri included).';
+CREATE INDEX client_metadata_documents_expires_at_idx ON astapa.client_metadata_documents USING btree (expires_at);
+grant delete, insert, select, update on astapa.client_metadata_documents to astapa_app;
+
+-- owner: astapa_owner
+create table astapa.consents (
+  project_id text not null,
+  user_id bigint not null,
+  client_id text not null,
+  resource text not null,
+  scopes text[] default '{}'::text[] not null,
+  granted_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint consents_pkey PRIMARY KEY (project_id, user_id, client_id, resource),
+  constraint consents_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint consents_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint consents_client_id_check CHECK (length(client_id) >= 1 AND length(client_id) <= 1000),
+  constraint consents_resource_check CHECK (length(resource) >= 1 AND length(resource) <= 2000),
+  constraint consents_scopes_check CHECK (cardinality(scopes) <= 100)
+);
+alter table astapa.consents enable row level security;
+alter table astapa.consents force row level security;
+comment on table astapa.consents is 'A person''s remembered consent: the scopes they allowed a self-registered (dcl_…) or metadata-document (URL) client for one protected resource of the project. Widened when they allow more (incremental), removed when they or an admin revoke it, which also revokes the refresh tokens of that client and resource.';
+CREATE INDEX consents_project_id_client_id_idx ON astapa.consents USING btree (project_id, client_id);
+grant delete, insert, select, update on astapa.consents to astapa_app;
+create policy "a project reads its own consents" on astapa.consents as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own consents" on astapa.consents as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project revokes its own consents" on astapa.consents as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project widens its own consents" on astapa.consents as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.coupon_redemptions (
@@ -357,6 +404,7 @@ create table astapa.dynamic_clients (
   metadata jsonb default '{}'::jsonb not null,
   registered_from text default ''::text not null,
   created_at timestamp with time zone default now() not null,
+  last_used_at timestamp with time zone,
   constraint dynamic_clients_pkey PRIMARY KEY (client_id),
   constraint dynamic_clients_auth_method_check CHECK (token_endpoint_auth_method = ANY (ARRAY['none'::text, 'client_secret_basic'::text, 'client_secret_post'::text, 'private_key_jwt'::text])),
   constraint dynamic_clients_client_id_check CHECK (client_id ~ '^dcl_[a-z2-7]{24}$'::text),
@@ -371,9 +419,11 @@ create table astapa.dynamic_clients (
 );
 comment on table astapa.dynamic_clients is 'Self-registered clients (RFC 7591), deployment-wide: no project owns them. They sign a person in to the project whose protected resource they name, and only if that project''s settings.dynamic_clients is true. metadata keeps the other registered fields to echo (client_uri, logo_uri, contacts, software_id, …). The secret of a confidential client is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.dynamic_clients.registered_from is 'The address the registration came from, for tracing abuse.';
+comment on column astapa.dynamic_clients.last_used_at is 'When an authorization code was last issued to this client (null: never), for the sweep of unused registrations.';
 CREATE INDEX dynamic_clients_created_at_idx ON astapa.dynamic_clients USING btree (created_at);
 grant insert (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, secret_hash, scope, metadata, registered_from) on astapa.dynamic_clients to astapa_app;
-grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at) on astapa.dynamic_clients to astapa_app;
+grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint_auth_method, scope, metadata, registered_from, created_at, last_used_at) on astapa.dynamic_clients to astapa_app;
+grant update (last_used_at) on astapa.dynamic_clients to astapa_app;
 
 -- owner: astapa_owner
 create table astapa.email_tokens (
@@ -419,7 +469,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -457,6 +507,29 @@ create policy "a project reads its own identities" on astapa.identities as permi
 create policy "a project unlinks its own identities" on astapa.identities as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER identities_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.identities FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.identity_assertion_jtis (
+  project_id text not null,
+  issuer text not null,
+  jti text not null,
+  expires_at timestamp with time zone not null,
+  constraint identity_assertion_jtis_pkey PRIMARY KEY (project_id, issuer, jti),
+  constraint identity_assertion_jtis_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint identity_assertion_jtis_issuer_check CHECK (length(issuer) <= 500),
+  constraint identity_assertion_jtis_jti_check CHECK (length(jti) >= 1 AND length(jti) <= 200)
+);
+alter table astapa.identity_assertion_jtis enable row level security;
+alter table astapa.identity_assertion_jtis force row level security;
+comment on table astapa.identity_assertion_jtis is 'The jti of every identity assertion (ID-JAG) accepted, kept until it expires, so a replay is refused by every instance.';
+CREATE INDEX identity_assertion_jtis_expires_at_idx ON astapa.identity_assertion_jtis USING btree (expires_at);
+grant delete, insert, select on astapa.identity_assertion_jtis to astapa_app;
+create policy "a project reads its own identity assertion jtis" on astapa.identity_assertion_jtis as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own identity assertion jtis" on astapa.identity_assertion_jtis as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project sweeps its own identity assertion jtis" on astapa.identity_assertion_jtis as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.login_sessions (
@@ -641,160 +714,6 @@ create policy "a project starts factor challenges for its own users" on astapa.m
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
-create table astapa.organization_domains (
-  project_id text not null,
-  organization_id text not null,
-  domain text not null,
-  verification_token text not null,
-  verified_at timestamp with time zone,
-  created_at timestamp with time zone default now() not null,
-  constraint organization_domains_pkey PRIMARY KEY (project_id, organization_id, domain),
-  constraint organization_domains_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
-  constraint organization_domains_domain_check CHECK (length(domain) <= 253 AND domain ~ '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$'::text)
-);
-alter table astapa.organization_domains enable row level security;
-alter table astapa.organization_domains force row level security;
-comment on table astapa.organization_domains is 'An email domain an organization claims. Once verified (by a DNS TXT record holding verification_token, or by the project) people with a verified address there may join, or are joined, per the project''s organization_domain_join setting. Verified for one organization per project at most.';
-CREATE INDEX organization_domains_domain_idx ON astapa.organization_domains USING btree (project_id, domain);
-CREATE UNIQUE INDEX organization_domains_verified_key ON astapa.organization_domains USING btree (project_id, domain) WHERE (verified_at IS NOT NULL);
-grant delete, insert, select, update on astapa.organization_domains to astapa_app;
-create policy "a project adds its own organization domains" on astapa.organization_domains as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project changes its own organization domains" on astapa.organization_domains as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own organization domains" on astapa.organization_domains as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project removes its own organization domains" on astapa.organization_domains as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.organization_invitations (
-  project_id text not null,
-  id text not null,
-  organization_id text not null,
-  email text not null,
-  role text not null,
-  token_hash bytea not null,
-  invited_by bigint,
-  expires_at timestamp with time zone not null,
-  accepted_at timestamp with time zone,
-  accepted_by bigint,
-  revoked_at timestamp with time zone,
-  created_at timestamp with time zone default now() not null,
-  constraint organization_invitations_pkey PRIMARY KEY (project_id, id),
-  constraint organization_invitations_token_hash_key UNIQUE (token_hash),
-  constraint organization_invitations_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
-  constraint organization_invitations_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
-  constraint organization_invitations_id_check CHECK (id ~ '^oin_[a-z2-7]{24}$'::text),
-  constraint organization_invitations_role_check CHECK (role ~ '^[a-z][a-z0-9_:-]{0,63}$'::text),
-  constraint organization_invitations_token_hash_check CHECK (octet_length(token_hash) = 32)
-);
-alter table astapa.organization_invitations enable row level security;
-alter table astapa.organization_invitations force row level security;
-comment on table astapa.organization_invitations is 'An invitation by email to join an organization with a role, accepted once through the hosted login before expires_at. Only the SHA-256 of the link''s token is kept.';
-CREATE UNIQUE INDEX organization_invitations_open_key ON astapa.organization_invitations USING btree (project_id, organization_id, lower(email)) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
-CREATE INDEX organization_invitations_organization_id_idx ON astapa.organization_invitations USING btree (project_id, organization_id, created_at);
-grant delete, insert, select, update on astapa.organization_invitations to astapa_app;
-create policy "a project adds its own organization invitations" on astapa.organization_invitations as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project changes its own organization invitations" on astapa.organization_invitations as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own organization invitations" on astapa.organization_invitations as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project removes its own organization invitations" on astapa.organization_invitations as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.organization_memberships (
-  project_id text not null,
-  organization_id text not null,
-  user_id bigint not null,
-  role text not null,
-  created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null,
-  constraint organization_memberships_pkey PRIMARY KEY (project_id, organization_id, user_id),
-  constraint organization_memberships_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
-  constraint organization_memberships_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint organization_memberships_role_check CHECK (role ~ '^[a-z][a-z0-9_:-]{0,63}$'::text)
-);
-alter table astapa.organization_memberships enable row level security;
-alter table astapa.organization_memberships force row level security;
-comment on table astapa.organization_memberships is 'A user''s membership of an organization and their role there (owner, admin, member or a project-defined one). An organization always keeps at least one owner.';
-CREATE INDEX organization_memberships_user_id_idx ON astapa.organization_memberships USING btree (project_id, user_id);
-grant delete, insert, select, update on astapa.organization_memberships to astapa_app;
-create policy "a project adds its own organization memberships" on astapa.organization_memberships as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project changes its own organization memberships" on astapa.organization_memberships as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own organization memberships" on astapa.organization_memberships as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project removes its own organization memberships" on astapa.organization_memberships as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.organization_roles (
-  project_id text not null,
-  key text not null,
-  name text not null,
-  permissions text[] default '{}'::text[] not null,
-  created_at timestamp with time zone default now() not null,
-  constraint organization_roles_pkey PRIMARY KEY (project_id, key),
-  constraint organization_roles_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
-  constraint organization_roles_key_check CHECK (key ~ '^[a-z][a-z0-9_:-]{0,63}$'::text),
-  constraint organization_roles_name_check CHECK (length(name) >= 1 AND length(name) <= 100 AND name !~ '[[:cntrl:]]'::text),
-  constraint organization_roles_permissions_check CHECK (cardinality(permissions) <= 100)
-);
-alter table astapa.organization_roles enable row level security;
-alter table astapa.organization_roles force row level security;
-comment on table astapa.organization_roles is 'The roles a project''s organizations give their members beside the built-in owner, admin and member, with the permissions each carries into tokens (org_permissions). A row keyed owner, admin or member gives that built-in role permissions.';
-grant delete, insert, select, update on astapa.organization_roles to astapa_app;
-create policy "a project adds its own organization roles" on astapa.organization_roles as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project changes its own organization roles" on astapa.organization_roles as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own organization roles" on astapa.organization_roles as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project removes its own organization roles" on astapa.organization_roles as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.organizations (
-  project_id text not null,
-  id text not null,
-  name text not null,
-  slug text not null,
-  metadata jsonb default '{}'::jsonb not null,
-  seat_limit integer,
-  created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null,
-  constraint organizations_pkey PRIMARY KEY (project_id, id),
-  constraint organizations_project_id_slug_key UNIQUE (project_id, slug),
-  constraint organizations_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
-  constraint organizations_id_check CHECK (id ~ '^org_[a-z2-7]{24}$'::text),
-  constraint organizations_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 4096),
-  constraint organizations_name_check CHECK (length(name) >= 1 AND length(name) <= 200 AND name !~ '[[:cntrl:]]'::text),
-  constraint organizations_seat_limit_check CHECK (seat_limit >= 1 AND seat_limit <= 100000),
-  constraint organizations_slug_check CHECK (slug ~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$'::text)
-);
-alter table astapa.organizations enable row level security;
-alter table astapa.organizations force row level security;
-comment on table astapa.organizations is 'A team of a project''s users (an organization): name, slug unique per project, metadata the app keeps, and the seat limit its plan allows (null: none). Its members are in organization_memberships.';
-grant delete, insert, select, update on astapa.organizations to astapa_app;
-create policy "a project adds its own organizations" on astapa.organizations as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project changes its own organizations" on astapa.organizations as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own organizations" on astapa.organizations as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project removes its own organizations" on astapa.organizations as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
 create table astapa.payment_events (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -883,76 +802,6 @@ create policy "a project updates its own payments" on astapa.payments as permiss
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
-
--- owner: astapa_owner
-create table astapa.phone_codes (
-  project_id text not null,
-  token_hash bytea not null,
-  phone_number text not null,
-  channel text not null,
-  code_hash bytea not null,
-  attempts integer default 0 not null,
-  sends integer default 1 not null,
-  address text,
-  created_at timestamp with time zone default now() not null,
-  expires_at timestamp with time zone not null,
-  used_at timestamp with time zone,
-  constraint phone_codes_pkey PRIMARY KEY (project_id, token_hash),
-  constraint phone_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
-  constraint phone_codes_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
-  constraint phone_codes_code_hash_check CHECK (length(code_hash) = 32),
-  constraint phone_codes_lifetime_check CHECK (expires_at > created_at),
-  constraint phone_codes_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text),
-  constraint phone_codes_token_hash_check CHECK (length(token_hash) = 32)
-);
-alter table astapa.phone_codes enable row level security;
-alter table astapa.phone_codes force row level security;
-comment on table astapa.phone_codes is 'A 6-digit code sent to a phone for sign-in: the browser holds the token (SHA-256 here); code_hash is SHA-256 of token and code together, so a leaked row does not give the code. Five minutes, five attempts, single use (used_at).';
-CREATE INDEX phone_codes_expires_at_idx ON astapa.phone_codes USING btree (project_id, expires_at);
-grant insert, select on astapa.phone_codes to astapa_app;
-grant update (channel, code_hash, attempts, sends, expires_at, used_at) on astapa.phone_codes to astapa_app;
-create policy "a project adds its own phone codes" on astapa.phone_codes as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own phone codes" on astapa.phone_codes as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project updates its own phone codes" on astapa.phone_codes as permissive for update to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.phone_messages (
-  project_id text not null,
-  id bigint generated always as identity not null,
-  phone_number text not null,
-  channel text not null,
-  provider text not null,
-  status text not null,
-  provider_message_id text,
-  cost numeric(12,6),
-  currency text,
-  error text,
-  address text,
-  created_at timestamp with time zone default now() not null,
-  sandbox_text text,
-  constraint phone_messages_pkey PRIMARY KEY (project_id, id),
-  constraint phone_messages_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
-  constraint phone_messages_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
-  constraint phone_messages_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text),
-  constraint phone_messages_error_check CHECK (length(error) <= 500),
-  constraint phone_messages_provider_check CHECK (provider ~ '^[a-z_]{1,40}$'::text),
-  constraint phone_messages_sandbox_text_check CHECK (sandbox_text IS NULL OR status = 'sandbox'::text),
-  constraint phone_messages_status_check CHECK (status = ANY (ARRAY['sent'::text, 'failed'::text, 'sandbox'::text]))
-);
-alter table astapa.phone_messages enable row level security;
-alter table astapa.phone_messages force row level security;
-comment on table astapa.phone_messages is 'Every one-time-code message a project sent or tried to send: provider, channel, status (sent, failed, sandbox: shown on the sandbox inbox instead), the provider''s id and cost when it reports them. Never the code. Counts toward settings.phone.daily_budget.';
-comment on column astapa.phone_messages.sandbox_text is 'Sandbox projects only: the text that would have been sent, shown on the dashboard''s message log.';
-CREATE INDEX phone_messages_created_at_idx ON astapa.phone_messages USING btree (project_id, created_at);
-grant insert, select on astapa.phone_messages to astapa_app;
-create policy "a project logs its own phone messages" on astapa.phone_messages as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own phone messages" on astapa.phone_messages as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.plan_changes (
@@ -1228,20 +1077,18 @@ create table astapa.refresh_tokens (
   revoked_at timestamp with time zone,
   revoked_reason text,
   amr text[] default '{pwd}'::text[] not null,
-  organization_id text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text])),
+  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text, 'consent_revoked'::text])),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
 alter table astapa.refresh_tokens force row level security;
 comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
 comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
-comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
@@ -1611,6 +1458,33 @@ create policy "a project records its own trials" on astapa.trials as permissive 
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.trusted_identity_providers (
+  project_id text not null,
+  issuer text not null,
+  jwks jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint trusted_identity_providers_pkey PRIMARY KEY (project_id, issuer),
+  constraint trusted_identity_providers_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint trusted_identity_providers_issuer_check CHECK (issuer ~ '^https://[^\s#?]+$'::text AND length(issuer) <= 500),
+  constraint trusted_identity_providers_jwks_check CHECK (jsonb_typeof(jwks -> 'keys'::text) = 'array'::text AND octet_length(jwks::text) <= 8192)
+);
+alter table astapa.trusted_identity_providers enable row level security;
+alter table astapa.trusted_identity_providers force row level security;
+comment on table astapa.trusted_identity_providers is 'Enterprise identity providers (issuer and public JWK Set) whose identity assertion JWTs (ID-JAG, RFC 7523 jwt-bearer grant) the project accepts: the IdP vouches that one of the project''s people (by email) lets a client act for them, without a browser round trip.';
+grant delete, insert, select, update on astapa.trusted_identity_providers to astapa_app;
+create policy "a project reads its own trusted identity providers" on astapa.trusted_identity_providers as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own identity providers" on astapa.trusted_identity_providers as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project trusts its own identity providers" on astapa.trusted_identity_providers as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own identity providers" on astapa.trusted_identity_providers as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER trusted_identity_providers_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.trusted_identity_providers FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
 create table astapa.user_claims (
   project_id text not null,
   user_id bigint not null,
@@ -1674,7 +1548,7 @@ create policy "a project updates its own users' factors" on astapa.user_factors 
 create table astapa.users (
   project_id text not null,
   id bigint default astapa.new_user_id() not null,
-  email text,
+  email text not null,
   email_verified boolean default false not null,
   password_hash text,
   disabled boolean default false not null,
@@ -1682,32 +1556,25 @@ create table astapa.users (
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
   external_id text,
-  phone_number text,
-  phone_number_verified boolean default false not null,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
-  constraint users_email_or_phone_check CHECK (email IS NOT NULL OR phone_number IS NOT NULL),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
-  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text),
-  constraint users_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text)
+  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text)
 );
 alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
 comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
 comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
-comment on column astapa.users.phone_number is 'E.164 (+62812…), unique per project and environment; the OIDC phone_number claim.';
-comment on column astapa.users.phone_number_verified is 'A code sent to phone_number was entered (phone sign-in or adding the phone); the phone_number_verified claim.';
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
-CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
-grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, phone_number, phone_number_verified) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at, phone_number, phone_number_verified) on astapa.users to astapa_app;
+grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -1818,52 +1685,6 @@ create policy "a project stores its own xendit keys" on astapa.xendit_keys as pe
 CREATE TRIGGER xendit_keys_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.xendit_keys FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.accept_organization_invitation(token_hash bytea, user_id bigint)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    i astapa.organization_invitations;
-    o astapa.organizations;
-    person_email text;
-    membership jsonb;
-  begin
-    select * into i from astapa.organization_invitations x
-    where x.project_id = astapa.current_project_id() and x.token_hash = accept_organization_invitation.token_hash;
-    if i.id is null then
-      raise exception using errcode = 'AS404', message = 'This invitation link is not one of this app''s.';
-    end if;
-    -- The organization's lock first, then the invitation read again: two acceptances take turns.
-    o := astapa.lock_organization(i.organization_id);
-    select * into i from astapa.organization_invitations x where x.project_id = i.project_id and x.id = i.id for update;
-    if i.accepted_at is not null then
-      raise exception using errcode = 'AS409', message = 'This invitation was already accepted.';
-    elsif i.revoked_at is not null then
-      raise exception using errcode = 'AS409', message = 'This invitation was withdrawn; ask for a new one.';
-    elsif i.expires_at <= pg_catalog.now() then
-      raise exception using errcode = 'AS409', message = 'This invitation has expired; ask for a new one.';
-    end if;
-    select u.email into person_email from astapa.users u where u.project_id = i.project_id and u.id = user_id;
-    if person_email is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
-    elsif pg_catalog.lower(person_email) <> pg_catalog.lower(i.email) then
-      raise exception using errcode = 'AS403', message = pg_catalog.format(
-        'This invitation is for %s; sign in with that address to accept it.', i.email);
-    end if;
-    -- The link came to the address, so accepting it verifies the address too.
-    update astapa.users u set email_verified = true
-    where u.project_id = i.project_id and u.id = user_id and not u.email_verified;
-    membership := astapa.add_membership(o, user_id, i.role, 'invitation');
-    update astapa.organization_invitations x set accepted_at = pg_catalog.now(), accepted_by = user_id
-    where x.project_id = i.project_id and x.id = i.id;
-    return membership;
-  end
-  $function$;
-comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts an invitation for the signed-in user whose address it was sent to (marking that address verified): they become a member with its role. AS404 unknown link, AS403 another address, AS409 already accepted, revoked, expired, already a member or no free seat.';
-grant execute on function api.accept_organization_invitation(bytea,bigint) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_member(project_id text, account_id bigint, role text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1888,43 +1709,6 @@ AS $function$
   $function$;
 comment on function api.add_member(text,bigint,text) is 'Lets an account administer the project as owner, admin or viewer. AS404 unknown project/account, AS409 twice.';
 grant execute on function api.add_member(text,bigint,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.add_organization_domain(organization_id text, domain text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-    d astapa.organization_domains;
-    name text := pg_catalog.lower(pg_catalog.btrim(domain));
-  begin
-    if name is null or pg_catalog.length(name) > 253
-       or name !~ '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$' then
-      raise exception using errcode = 'AS400', message = 'domain must be a domain name such as example.co.id.';
-    end if;
-    insert into astapa.organization_domains (project_id, organization_id, domain, verification_token)
-    values (o.project_id, o.id, name, astapa.random_id('astapa-domain-verification=', 30))
-    on conflict on constraint organization_domains_pkey do nothing;
-    select * into d from astapa.organization_domains x
-    where x.project_id = o.project_id and x.organization_id = o.id and x.domain = name;
-    perform astapa.audit(o.project_id, 'organization.domain_added', o.id, pg_catalog.jsonb_build_object('domain', name));
-    return pg_catalog.jsonb_build_object('domain', d.domain, 'verified', d.verified_at is not null,
-      'verified_at', d.verified_at, 'verification_token', d.verification_token);
-  end
-  $function$;
-comment on function api.add_organization_domain(text,text) is 'Claims an email domain for an organization, unverified, with the token its DNS TXT record must hold (idempotent); audited. AS400 not a domain name.';
-grant execute on function api.add_organization_domain(text,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.add_organization_member(organization_id text, user_id bigint, role text DEFAULT 'member'::text)
- RETURNS jsonb
- LANGUAGE sql
- SET search_path TO ''
-AS $function$ select astapa.add_membership(astapa.lock_organization(organization_id), user_id, role, 'added') $function$;
-comment on function api.add_organization_member(text,bigint,text) is 'Adds a user of the project to an organization with a role (astapa.add_membership''s checks and errors).';
-grant execute on function api.add_organization_member(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_redirect_uri(project_id text, uri text)
@@ -2527,80 +2311,6 @@ comment on function api.check_authorization_target(text,text) is 'The authorizat
 grant execute on function api.check_authorization_target(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.check_phone_code(token_hash bytea, code_hash bytea)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
-    pending astapa.phone_codes;
-    found_user record;
-    new_id bigint;
-  begin
-    -- The row lock makes two instances given the same code take turns: only one accepts it.
-    select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash
-    for update;
-    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
-       or pending.attempts >= 5 then
-      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
-    end if;
-    if pending.code_hash <> check_phone_code.code_hash then
-      update astapa.phone_codes c set attempts = c.attempts + 1
-      where c.project_id = project and c.token_hash = check_phone_code.token_hash;
-      perform astapa.audit(project, 'sign_in.phone_failed', 'phone:' || pending.phone_number,
-        pg_catalog.jsonb_build_object('address', pending.address));
-      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
-        'attempts_left', 4 - pending.attempts);
-    end if;
-    update astapa.phone_codes c set used_at = pg_catalog.now()
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash;
-
-    select u.id, u.disabled into found_user from astapa.users u
-    where u.project_id = project and u.environment = settings ->> 'mode'
-      and u.phone_number = pending.phone_number;
-    if found then
-      if found_user.disabled then
-        return pg_catalog.jsonb_build_object('accepted', false, 'disabled', true);
-      end if;
-      update astapa.users u set phone_number_verified = true
-      where u.project_id = project and u.id = found_user.id and not u.phone_number_verified;
-      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', found_user.id::text, 'created', false,
-        'channel', pending.channel);
-    end if;
-    if not (settings ->> 'signup')::boolean then
-      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
-    end if;
-    -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
-    -- one number at once meet the unique index, and the second signs in to the first's account.
-    for attempt in 1..5 loop
-      begin
-        insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
-        values (project, pending.phone_number, true, settings ->> 'mode')
-        returning id into new_id;
-        exit;
-      exception when unique_violation then
-        select u.id into new_id from astapa.users u
-        where u.project_id = project and u.environment = settings ->> 'mode'
-          and u.phone_number = pending.phone_number;
-        exit when new_id is not null;
-        if attempt = 5 then
-          raise;
-        end if;
-      end;
-    end loop;
-    perform astapa.audit(project, 'user.create', 'user:' || new_id,
-      pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
-    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', new_id::text, 'created', true,
-      'channel', pending.channel);
-  end
-  $function$;
-comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that verified number (marking it verified), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
-grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.checkout_account(checkout_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2777,6 +2487,48 @@ AS $function$
   $function$;
 comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
 grant execute on function api.client_credentials_grant(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.client_metadata_document(client_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    found_row astapa.client_metadata_documents;
+  begin
+    update astapa.client_metadata_documents d set last_used_at = pg_catalog.now()
+    where d.client_id = client_metadata_document.client_id
+    returning * into found_row;
+    if found_row.client_id is null then
+      return null;
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'document', found_row.document,
+      'fresh', found_row.expires_at > pg_catalog.now(),
+      'fetched_at', found_row.fetched_at,
+      'expires_at', found_row.expires_at);
+  end
+  $function$;
+comment on function api.client_metadata_document(text) is 'The cached metadata document of a URL client id as {document, fresh, fetched_at, expires_at} (fresh: not yet past expires_at), or null when none was fetched; marks it used.';
+grant execute on function api.client_metadata_document(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.consent_covers(user_id bigint, client_id text, resource text, scope text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (
+      select from astapa.consents c
+      where c.project_id = astapa.current_project_id() and c.user_id = consent_covers.user_id
+        and c.client_id = consent_covers.client_id and c.resource = consent_covers.resource
+        and array(select s from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) s
+                  where s <> '') <@ c.scopes)
+  $function$;
+comment on function api.consent_covers(bigint,text,text,text) is 'True when the person already allowed this client every scope asked for this resource: the hosted login then skips the consent page. New scopes (incremental consent) answer false.';
+grant execute on function api.consent_covers(bigint,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.console_base_urls()
@@ -3020,44 +2772,6 @@ comment on function api.create_machine_client(text,bytea,text[],text[],integer) 
 grant execute on function api.create_machine_client(text,bytea,text[],text[],integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.create_organization(name text, slug text, owner_user_id bigint DEFAULT NULL::bigint, metadata jsonb DEFAULT '{}'::jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations;
-  begin
-    if name is null or pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 200 or name ~ '[[:cntrl:]]' then
-      raise exception using errcode = 'AS400', message = 'name must be 1 to 200 characters.';
-    elsif slug is null or slug !~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' then
-      raise exception using errcode = 'AS400',
-        message = 'slug must be 1 to 64 characters of a-z, 0-9 and -, not starting or ending with -.';
-    elsif pg_catalog.jsonb_typeof(coalesce(metadata, '{}')) <> 'object'
-          or pg_catalog.octet_length(metadata::text) > 4096 then
-      raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
-    elsif exists (select from astapa.organizations x
-                  where x.project_id = astapa.current_project_id() and x.slug = create_organization.slug) then
-      raise exception using errcode = 'AS409',
-        message = pg_catalog.format('Another organization of this project has the slug %s.', slug);
-    end if;
-    insert into astapa.organizations (project_id, id, name, slug, metadata)
-    values (astapa.current_project_id(), astapa.random_id('org_', 24), pg_catalog.btrim(name), slug,
-            coalesce(metadata, '{}'))
-    returning * into o;
-    perform astapa.emit_event(o.project_id, 'organization.created',
-      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
-    perform astapa.audit(o.project_id, 'organization.created', o.id, pg_catalog.jsonb_build_object('slug', o.slug));
-    if owner_user_id is not null then
-      perform astapa.add_membership(o, owner_user_id, 'owner', 'created');
-    end if;
-    return astapa.organization_json(o);
-  end
-  $function$;
-comment on function api.create_organization(text,text,bigint,jsonb) is 'Creates an organization in the current project, with owner_user_id as its first owner when given; emitted (organization.created) and audited. AS400 bad name, slug or metadata; AS409 slug taken; AS404 unknown owner.';
-grant execute on function api.create_organization(text,text,bigint,jsonb) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_plan(project_id text, plan jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3250,6 +2964,8 @@ AS $function$
     end if;
     if approve then
       perform astapa.assert_user_may_sign_in(user_id);
+      -- Allowing a third-party client on /device is consent too (db/api/consents.sql); it marks it used.
+      perform astapa.remember_consent(user_id, request.client_id, request.resource, request.scope);
     end if;
     update astapa.device_authorizations a
     set status = case when approve then 'approved' else 'denied' end,
@@ -3316,50 +3032,6 @@ AS $function$
   $function$;
 comment on function api.delete_machine_client(text) is 'Deletes a machine client of the current project (tokens already issued live out their short lifetime).';
 grant execute on function api.delete_machine_client(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.delete_organization(organization_id text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-  begin
-    -- Memberships, invitations and domains go with it (on delete cascade); tokens lose the claims at refresh.
-    perform astapa.emit_event(o.project_id, 'organization.deleted',
-      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
-    perform astapa.audit(o.project_id, 'organization.deleted', o.id, pg_catalog.jsonb_build_object('slug', o.slug));
-    delete from astapa.organizations x where x.project_id = o.project_id and x.id = o.id;
-  end
-  $function$;
-comment on function api.delete_organization(text) is 'Deletes an organization with its memberships, invitations and domains; emitted and audited. AS404 unknown.';
-grant execute on function api.delete_organization(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.delete_organization_role(key text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  begin
-    if key not in ('owner', 'admin', 'member') and exists (
-        select from astapa.organization_memberships m where m.project_id = astapa.current_project_id() and m.role = key
-        union all
-        select from astapa.organization_invitations i where i.project_id = astapa.current_project_id() and i.role = key
-          and i.accepted_at is null and i.revoked_at is null) then
-      raise exception using errcode = 'AS409', message = pg_catalog.format(
-        'Members or open invitations hold role %s: give them another role first.', key);
-    end if;
-    delete from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = delete_organization_role.key;
-    if not found then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('This project defines no role %s.', key);
-    end if;
-    perform astapa.audit(astapa.current_project_id(), 'organization_role.deleted', key);
-  end
-  $function$;
-comment on function api.delete_organization_role(text) is 'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members or open invitations hold it, AS404 unknown.';
-grant execute on function api.delete_organization_role(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.delete_project(project_id text, confirm_name text)
@@ -3522,6 +3194,24 @@ comment on function api.disallow_token_exchange(text,text) is 'Withdraws a clien
 grant execute on function api.disallow_token_exchange(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.distrust_identity_provider(issuer text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    delete from astapa.trusted_identity_providers i
+    where i.project_id = astapa.current_project_id() and i.issuer = distrust_identity_provider.issuer;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project does not trust that identity provider.';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'identity_provider.removed', issuer);
+  end
+  $function$;
+comment on function api.distrust_identity_provider(text) is 'Stops trusting an identity provider (its assertions are refused from now on); AS404 when it was not trusted.';
+grant execute on function api.distrust_identity_provider(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.dynamic_client(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -3625,7 +3315,7 @@ comment on function api.ensure_console_project(text,bytea) is 'The console proje
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3672,14 +3362,12 @@ AS $function$
     end if;
     perform astapa.assert_user_may_sign_in(subject_sub::bigint);
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
-    -- The subject token's active organization stays active while the person is still its member.
     return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
-                               resource, null, null, pg_catalog.now())
-      || astapa.organization_grant(subject_sub::bigint, subject_organization);
+                               resource, null, null, pg_catalog.now());
   end
   $function$;
-comment on function api.exchange_token(text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
-grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text) to astapa_app;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}.';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
@@ -3878,24 +3566,6 @@ comment on function api.get_machine_client(text) is 'One machine client of the c
 grant execute on function api.get_machine_client(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.get_organization(organization_id text)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select astapa.organization_json(o) || pg_catalog.jsonb_build_object('domains', coalesce((
-        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-          'domain', d.domain, 'verified', d.verified_at is not null, 'verified_at', d.verified_at,
-          'verification_token', d.verification_token) order by d.domain)
-        from astapa.organization_domains d where d.project_id = o.project_id and d.organization_id = o.id), '[]'))
-    from astapa.organizations o
-    where o.project_id = astapa.current_project_id() and (o.id = organization_id or o.slug = organization_id)
-  $function$;
-comment on function api.get_organization(text) is 'One organization of the current project by id or slug, with its domains; null when there is none.';
-grant execute on function api.get_organization(text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_plan(project_id text, key text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3971,6 +3641,74 @@ CREATE OR REPLACE FUNCTION api.get_webhook_endpoint(project_id text)
 AS $function$ select astapa.webhook_endpoint_json(project_id) $function$;
 comment on function api.get_webhook_endpoint(text) is 'The project''s webhook endpoint, or null.';
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.identity_assertion_grant(issuer text, subject text, jti text, expires_at timestamp with time zone, email text, client_id text, scope text, resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    user_id bigint;
+    refusal text;
+  begin
+    perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    perform astapa.assert_dynamic_client_allowed(client_id);
+    if not exists (select from astapa.trusted_identity_providers i
+                   where i.project_id = astapa.current_project_id()
+                     and i.issuer = identity_assertion_grant.issuer) then
+      refusal := 'the assertion''s issuer is not an identity provider this project trusts';
+    elsif jti is null or pg_catalog.length(jti) not between 1 and 200 or expires_at is null then
+      refusal := 'the assertion needs a jti and an exp';
+    else
+      delete from astapa.identity_assertion_jtis j
+      where j.project_id = astapa.current_project_id() and j.expires_at < pg_catalog.now();
+      insert into astapa.identity_assertion_jtis (project_id, issuer, jti, expires_at)
+      values (astapa.current_project_id(), issuer, jti, expires_at)
+      on conflict on constraint identity_assertion_jtis_pkey do nothing;
+      if not found then
+        refusal := 'the assertion was already used (its jti was seen before)';
+      end if;
+    end if;
+    if refusal is null then
+      select u.id into user_id from astapa.users u
+      join astapa.projects p on p.id = u.project_id and p.mode = u.environment
+      where u.project_id = astapa.current_project_id()
+        and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(identity_assertion_grant.email));
+      if user_id is null then
+        refusal := 'no user of this project has the assertion''s email';
+      end if;
+    end if;
+    if refusal is not null then
+      -- Returned, not raised, so that the audit entry survives.
+      perform astapa.audit(astapa.current_project_id(), 'identity_assertion.refused', pg_catalog.left(client_id, 200),
+        pg_catalog.jsonb_build_object('issuer', pg_catalog.left(issuer, 500), 'reason', refusal));
+      return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description', refusal);
+    end if;
+    perform astapa.assert_user_may_sign_in(user_id);
+    perform astapa.assert_grant_target(scope, resource);
+    perform astapa.audit(astapa.current_project_id(), 'identity_assertion.accepted', pg_catalog.left(client_id, 200),
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('issuer', issuer,
+        'subject', pg_catalog.left(subject, 200), 'user_id', user_id::text, 'scope', nullif(scope, ''),
+        'resource', resource)));
+    return astapa.grant_result(user_id, nullif(scope, ''), resource, pg_catalog.now(), null, null);
+  end
+  $function$;
+comment on function api.identity_assertion_grant(text,text,text,timestamp with time zone,text,text,text,text) is 'The jwt-bearer grant of an identity assertion (ID-JAG) whose signature the server checked: the issuer must be trusted by the current project, the jti unseen (kept until expires_at, for every instance), and the email that of one of the project''s users, who may sign in; scope and resource must be the project''s. A refusal is returned as {error: invalid_grant, error_description} and audited (identity_assertion.refused); a grant is audited as identity_assertion.accepted.';
+grant execute on function api.identity_assertion_grant(text,text,text,timestamp with time zone,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.identity_provider_keys(issuer text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select i.jwks from astapa.trusted_identity_providers i
+    where i.project_id = astapa.current_project_id() and i.issuer = identity_provider_keys.issuer
+  $function$;
+comment on function api.identity_provider_keys(text) is 'The public keys of an identity provider the current project trusts, or null when it trusts no such issuer.';
+grant execute on function api.identity_provider_keys(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.import_users(project_id text, rows jsonb, plan_source text DEFAULT 'claims_api'::text, dry_run boolean DEFAULT false)
@@ -4130,56 +3868,6 @@ comment on function api.invite_account(text) is 'The account for this email (any
 grant execute on function api.invite_account(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.invite_to_organization(organization_id text, email text, role text, token_hash bytea, ttl_seconds integer DEFAULT 604800, invited_by bigint DEFAULT NULL::bigint, mail jsonb DEFAULT NULL::jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-    i astapa.organization_invitations;
-  begin
-    perform astapa.assert_email(email);
-    perform astapa.assert_organization_role(role);
-    if ttl_seconds is null or ttl_seconds not between 60 and 2592000 then
-      raise exception using errcode = 'AS400', message = 'An invitation lives 1 minute to 30 days.';
-    elsif token_hash is null or pg_catalog.octet_length(token_hash) <> 32 then
-      raise exception using errcode = 'AS400', message = 'token_hash must be a SHA-256 (32 bytes).';
-    elsif exists (select from astapa.organization_memberships m join astapa.users u
-                    on u.project_id = m.project_id and u.id = m.user_id
-                  where m.project_id = o.project_id and m.organization_id = o.id
-                    and pg_catalog.lower(u.email) = pg_catalog.lower(invite_to_organization.email)) then
-      raise exception using errcode = 'AS409',
-        message = pg_catalog.format('%s is already a member of %s.', email, o.name);
-    elsif invited_by is not null and not exists (
-        select from astapa.organization_memberships m where m.project_id = o.project_id
-          and m.organization_id = o.id and m.user_id = invited_by and m.role in ('owner', 'admin')) then
-      raise exception using errcode = 'AS403',
-        message = pg_catalog.format('Only owners and admins of %s may invite people to it.', o.name);
-    end if;
-    -- Inviting the same address again replaces the open invitation (a new link, a new expiry, maybe a new role).
-    update astapa.organization_invitations x set revoked_at = pg_catalog.now()
-    where x.project_id = o.project_id and x.organization_id = o.id
-      and pg_catalog.lower(x.email) = pg_catalog.lower(invite_to_organization.email)
-      and x.accepted_at is null and x.revoked_at is null;
-    perform astapa.assert_organization_seat(o, true);
-    insert into astapa.organization_invitations (
-      project_id, id, organization_id, email, role, token_hash, invited_by, expires_at)
-    values (o.project_id, astapa.random_id('oin_', 24), o.id, email, role, token_hash, invited_by,
-            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds))
-    returning * into i;
-    if mail is not null then
-      perform api.queue_mail(o.project_id, mail);
-    end if;
-    perform astapa.audit(o.project_id, 'organization.invited', o.id,
-      pg_catalog.jsonb_build_object('invitation', i.id, 'email', email, 'role', role));
-    return astapa.invitation_json(i);
-  end
-  $function$;
-comment on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb) is 'Invites an address to an organization with a role (replacing its open invitation), queues the invitation mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member or no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash.';
-grant execute on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.is_sandbox_callback_token(token_hash bytea)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -4205,7 +3893,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[], organization_id text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[])
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -4217,16 +3905,17 @@ AS $function$
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
-      astapa.member_organization(user_id, organization_id));
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql).
+    perform astapa.remember_consent(user_id, client_id, resource, scope);
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens.';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null). For a third-party client (dcl_… or a URL) the consent is remembered.';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea, sign_in_request text DEFAULT NULL::text)
@@ -4248,25 +3937,6 @@ AS $function$
   $function$;
 comment on function api.issue_email_token(bigint,text,bytea,text) is 'Stores a mailed link''s hash (and the sign-in request its short link opens): verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
 grant execute on function api.issue_email_token(bigint,text,bytea,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.join_organization_by_domain(organization_id text, user_id bigint)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-  begin
-    if o.id not in (select astapa.domain_organizations(user_id)) then
-      raise exception using errcode = 'AS403', message = pg_catalog.format(
-        'Only people with a verified address at a verified domain of %s may join it without an invitation.', o.name);
-    end if;
-    return astapa.add_membership(o, user_id, 'member', 'domain');
-  end
-  $function$;
-comment on function api.join_organization_by_domain(text,bigint) is 'A user joins, as member, an organization whose verified domain is their verified address''s (project setting suggest or automatic). AS403 otherwise, AS409 no free seat.';
-grant execute on function api.join_organization_by_domain(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.link_console_account(user_id bigint)
@@ -4573,76 +4243,6 @@ comment on function api.list_members(text) is 'The project''s members with their
 grant execute on function api.list_members(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.list_organization_invitations(organization_id text)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce(pg_catalog.jsonb_agg(astapa.invitation_json(i) order by i.created_at desc, i.id), '[]')
-    from astapa.organization_invitations i
-    join astapa.organizations o on o.project_id = i.project_id and o.id = i.organization_id
-    where i.project_id = astapa.current_project_id()
-      and (o.id = list_organization_invitations.organization_id or o.slug = list_organization_invitations.organization_id)
-  $function$;
-comment on function api.list_organization_invitations(text) is 'An organization''s (id or slug) invitations, newest first.';
-grant execute on function api.list_organization_invitations(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.list_organization_members(organization_id text)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce(pg_catalog.jsonb_agg(astapa.membership_json(m) order by m.created_at, m.user_id), '[]')
-    from astapa.organization_memberships m
-    join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
-    where m.project_id = astapa.current_project_id()
-      and (o.id = list_organization_members.organization_id or o.slug = list_organization_members.organization_id)
-  $function$;
-comment on function api.list_organization_members(text) is 'An organization''s (id or slug) members, oldest first.';
-grant execute on function api.list_organization_members(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.list_organization_roles()
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_agg(r order by r ->> 'key')
-    from (select pg_catalog.jsonb_build_object('key', b.key, 'name', coalesce(r.name, b.name), 'built_in', true,
-                   'permissions', pg_catalog.to_jsonb(coalesce(r.permissions, '{}'))) as r
-          from (values ('owner', 'Owner'), ('admin', 'Admin'), ('member', 'Member')) as b(key, name)
-          left join astapa.organization_roles r on r.project_id = astapa.current_project_id() and r.key = b.key
-          union all
-          select pg_catalog.jsonb_build_object('key', r.key, 'name', r.name, 'built_in', false,
-                   'permissions', pg_catalog.to_jsonb(r.permissions))
-          from astapa.organization_roles r
-          where r.project_id = astapa.current_project_id() and r.key not in ('owner', 'admin', 'member')) as all_roles
-  $function$;
-comment on function api.list_organization_roles() is 'The roles members of the current project''s organizations may hold: owner, admin and member (built in) and the project''s own, each with its permissions, by key.';
-grant execute on function api.list_organization_roles() to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.list_organizations(search text DEFAULT NULL::text, max_rows integer DEFAULT 100)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce(pg_catalog.jsonb_agg(astapa.organization_json(o) order by o.name, o.id), '[]')
-    from (select * from astapa.organizations o
-          where o.project_id = astapa.current_project_id()
-            and (search is null or o.name ilike '%' || search || '%' or o.slug ilike '%' || search || '%')
-          order by o.name, o.id
-          limit least(greatest(coalesce(max_rows, 100), 1), 1000)) as o
-  $function$;
-comment on function api.list_organizations(text,integer) is 'The current project''s organizations by name, optionally only those whose name or slug contains search.';
-grant execute on function api.list_organizations(text,integer) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_payments(project_id text, filter jsonb DEFAULT '{}'::jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4684,23 +4284,6 @@ AS $function$
   $function$;
 comment on function api.list_payments(text,jsonb) is 'A page of the project''s checkouts in its current mode, newest first: filter {status?, method?, before? (a row''s id: the rows older than it), size? (1-200, default 50)}. AS400 naming the bad filter field.';
 grant execute on function api.list_payments(text,jsonb) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.list_phone_messages(max_rows integer DEFAULT 100)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'id', m.id::text, 'phone_number', m.phone_number, 'channel', m.channel, 'provider', m.provider,
-      'status', m.status, 'provider_message_id', m.provider_message_id, 'cost', m.cost, 'currency', m.currency,
-      'error', m.error, 'sandbox_text', m.sandbox_text, 'created_at', m.created_at)) order by m.id desc), '[]')
-    from (select * from astapa.phone_messages x where x.project_id = astapa.current_project_id()
-          order by x.id desc limit least(greatest(max_rows, 1), 500)) m
-  $function$;
-comment on function api.list_phone_messages(integer) is 'The current project''s latest code messages (at most 500), newest first: the dashboard''s message log.';
-grant execute on function api.list_phone_messages(integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_plans(project_id text, include_archived boolean DEFAULT false)
@@ -4845,6 +4428,22 @@ comment on function api.list_token_exchange_policies() is 'The current project''
 grant execute on function api.list_token_exchange_policies() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_trusted_identity_providers()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+             'issuer', i.issuer, 'jwks', i.jwks, 'created_at', i.created_at, 'updated_at', i.updated_at)
+             order by i.issuer), '[]'::jsonb)
+    from astapa.trusted_identity_providers i
+    where i.project_id = astapa.current_project_id()
+  $function$;
+comment on function api.list_trusted_identity_providers() is 'The enterprise identity providers the current project trusts: issuer, public JWK Set, when added and changed.';
+grant execute on function api.list_trusted_identity_providers() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_users(project_id text, page_size integer DEFAULT 100, after_id bigint DEFAULT 0)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4898,21 +4497,6 @@ AS $function$
   $function$;
 comment on function api.list_webhook_deliveries(text,text,integer) is 'The project''s latest webhook deliveries (optionally of one status), newest first: event, status, attempts, last HTTP status and error, when the next attempt is due.';
 grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.log_phone_message(phone_number text, channel text, provider text, status text, provider_message_id text, cost numeric, currency text, error text, address text, sandbox_text text DEFAULT NULL::text)
- RETURNS void
- LANGUAGE sql
- SET search_path TO ''
-AS $function$
-    insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
-                                       cost, currency, error, address, sandbox_text)
-    values (astapa.current_project_id(), phone_number, channel, provider, status,
-            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
-            pg_catalog.left(address, 100), sandbox_text)
-  $function$;
-comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project.';
-grant execute on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
@@ -5287,37 +4871,6 @@ comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the us
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.organization_claims(user_id bigint, organization_id text)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object(
-      'org_id', o.id, 'org_slug', o.slug, 'org_role', m.role,
-      'org_permissions', pg_catalog.to_jsonb(astapa.organization_role_permissions(m.role)))
-    from astapa.organization_memberships m
-    join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
-    where m.project_id = astapa.current_project_id() and m.user_id = organization_claims.user_id
-      and m.organization_id = organization_claims.organization_id
-  $function$;
-comment on function api.organization_claims(bigint,text) is 'The active organization''s claims for a token: {org_id, org_slug, org_role, org_permissions}, read fresh; null once the user is no member (removed, left, organization deleted), so a refresh drops them.';
-grant execute on function api.organization_claims(bigint,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.organization_invitation(token_hash bytea)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select astapa.invitation_json(i) from astapa.organization_invitations i
-    where i.project_id = astapa.current_project_id() and i.token_hash = organization_invitation.token_hash
-  $function$;
-comment on function api.organization_invitation(bytea) is 'The invitation a link''s token (by its SHA-256) names in the current project, whatever its status (the hosted login says why one cannot be accepted); null for an unknown token or another project''s.';
-grant execute on function api.organization_invitation(bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.own_factor(session_hash bytea)
  RETURNS jsonb
  LANGUAGE sql
@@ -5456,22 +5009,6 @@ comment on function api.payment_feed_cursor(text) is 'Where a new feed starts: t
 grant execute on function api.payment_feed_cursor(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.pending_phone_code(token_hash bytea)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object('phone_number', c.phone_number, 'channel', c.channel,
-      'attempts_left', 5 - c.attempts, 'expires_at', c.expires_at)
-    from astapa.phone_codes c
-    where c.project_id = astapa.current_project_id() and c.token_hash = pending_phone_code.token_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
-  $function$;
-comment on function api.pending_phone_code(bytea) is 'The live code a browser''s token names (number, channel, attempts left, expiry), or null.';
-grant execute on function api.pending_phone_code(bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.plan_changes(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5594,6 +5131,32 @@ comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The
 grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.project_third_party_clients()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+             'client_id', g.client_id,
+             'client_name', astapa.third_party_client_name(g.client_id),
+             'kind', case when astapa.is_metadata_document_client_id(g.client_id)
+                          then 'metadata_document' else 'registered' end,
+             'users', g.users,
+             'resources', pg_catalog.to_jsonb(g.resources),
+             'last_granted_at', g.last_granted_at)) order by g.last_granted_at desc), '[]'::jsonb)
+    from (select c.client_id, pg_catalog.count(distinct c.user_id) as users,
+                 array(select distinct x.resource from astapa.consents x
+                       where x.project_id = c.project_id and x.client_id = c.client_id order by 1) as resources,
+                 pg_catalog.max(c.updated_at) as last_granted_at
+          from astapa.consents c
+          where c.project_id = astapa.current_project_id()
+          group by c.project_id, c.client_id) g
+  $function$;
+comment on function api.project_third_party_clients() is 'The self-registered and metadata-document clients people of the current project allowed: id, own name, kind, how many users, which resources, last granted. For the dashboard''s list of registered clients.';
+grant execute on function api.project_third_party_clients() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.projects_with_billing_work()
  RETURNS text[]
  LANGUAGE plpgsql
@@ -5702,10 +5265,6 @@ AS $function$
   declare
     new_id bigint;
   begin
-    -- "to": null is a user without an email (signed up by phone): nothing to send, nothing refused.
-    if pg_catalog.jsonb_typeof(mail) = 'object' and mail -> 'to' = 'null'::jsonb then
-      return null;
-    end if;
     if pg_catalog.jsonb_typeof(mail) is distinct from 'object' or coalesce(mail ->> 'to', '') !~ '^[^@\s]+@[^@\s]+$'
        or coalesce(mail ->> 'subject', '') = '' or coalesce(mail ->> 'text', '') = ''
        or coalesce(mail ->> 'template', '') !~ '^[a-z_]{1,64}$' then
@@ -5719,7 +5278,7 @@ AS $function$
     return new_id;
   end
   $function$;
-comment on function api.queue_mail(text,jsonb) is 'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs astapa_mail with the project id. AS400 without an address, template, subject or text; "to": null (a phone-only user) queues nothing and returns null.';
+comment on function api.queue_mail(text,jsonb) is 'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs astapa_mail with the project id. AS400 without an address, template, subject or text.';
 grant execute on function api.queue_mail(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5731,10 +5290,6 @@ AS $function$
   declare
     new_id bigint;
   begin
-    -- A user who signed up by phone has no address: there is nobody to mail (docs/phone.md).
-    if to_address is null then
-      return null;
-    end if;
     insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
     values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
     returning id into new_id;
@@ -5743,7 +5298,7 @@ AS $function$
     return new_id;
   end
   $function$;
-comment on function api.queue_mail(text,text,text,text,text) is 'Queues a message (plain text, optionally HTML too) for the current project; null and nothing queued when to_address is null (a phone-only user).';
+comment on function api.queue_mail(text,text,text,text,text) is 'Queues a message (plain text, optionally HTML too) for the current project.';
 grant execute on function api.queue_mail(text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -5846,6 +5401,43 @@ AS $function$
   $function$;
 comment on function api.record_client_assertion_refused(text,text,text) is 'Audits a refused client assertion (client.assertion_refused: bad signature, replay, wrong audience, …) in the project of the client or of the resource the request names.';
 grant execute on function api.record_client_assertion_refused(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_client_metadata_event(client_id text, event text, reason text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception 'no project is set' using errcode = 'AS400';
+    end if;
+    if event is null or event not in ('refused', 'redirect_uris_changed') then
+      raise exception 'event must be refused or redirect_uris_changed' using errcode = 'AS400';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'client_metadata.' || event,
+      pg_catalog.left(client_id, 200), pg_catalog.jsonb_build_object('reason', pg_catalog.left(reason, 300)));
+  end
+  $function$;
+comment on function api.record_client_metadata_event(text,text,text) is 'Audits, in the project whose resource the request named, a refused Client ID Metadata Document (client_metadata.refused: unreachable, redirecting, too large, invalid, another client_id) or one whose redirect URIs changed since the cached copy (client_metadata.redirect_uris_changed).';
+grant execute on function api.record_client_metadata_event(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_identity_assertion_refused(client_id text, issuer text, reason text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception 'no project is set' using errcode = 'AS400';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'identity_assertion.refused', pg_catalog.left(client_id, 200),
+      pg_catalog.jsonb_build_object('issuer', pg_catalog.left(issuer, 500), 'reason', pg_catalog.left(reason, 300)));
+  end
+  $function$;
+comment on function api.record_identity_assertion_refused(text,text,text) is 'Audits an identity assertion refused before it reached the grant (untrusted issuer, bad signature, wrong audience or type, another client, expired, too long-lived) as identity_assertion.refused in the client''s project.';
+grant execute on function api.record_identity_assertion_refused(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
@@ -6043,7 +5635,8 @@ AS $function$
     if resource is not null and resource is distinct from code.resource then
       raise exception 'the resource differs from the one the authorization request named' using errcode = 'AS4T0';
     end if;
-    if code.code_challenge is null and pg_catalog.starts_with(code.client_id, 'dcl_') then
+    if code.code_challenge is null and (pg_catalog.starts_with(code.client_id, 'dcl_')
+       or astapa.is_metadata_document_client_id(code.client_id)) then
       raise exception 'dynamically registered clients must use PKCE' using errcode = 'AS4G0';
     end if;
     if code.code_challenge is null and code_verifier is not null then
@@ -6068,15 +5661,13 @@ AS $function$
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires, code.amr, code.organization_id);
+            code.auth_time, refresh_expires, code.amr);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr))
-      || astapa.organization_grant(code.user_id, code.organization_id);
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
   end
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
@@ -6190,53 +5781,6 @@ AS $function$
   $function$;
 comment on function api.remove_member(text,text) is 'Takes the member with this email off the project (the account stays). AS404 not a member, AS409 last owner.';
 grant execute on function api.remove_member(text,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.remove_organization_domain(organization_id text, domain text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-  begin
-    delete from astapa.organization_domains x
-    where x.project_id = astapa.current_project_id() and x.organization_id = o.id
-      and x.domain = pg_catalog.lower(remove_organization_domain.domain);
-    if not found then
-      raise exception using errcode = 'AS404', message = pg_catalog.format(
-        'Organization %s has not claimed %s.', organization_id, pg_catalog.lower(domain));
-    end if;
-    perform astapa.audit(astapa.current_project_id(), 'organization.domain_removed', o.id,
-      pg_catalog.jsonb_build_object('domain', pg_catalog.lower(domain)));
-  end
-  $function$;
-comment on function api.remove_organization_domain(text,text) is 'Gives up a domain claim (members who joined by it stay); audited. AS404 when not claimed.';
-grant execute on function api.remove_organization_domain(text,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.remove_organization_member(organization_id text, user_id bigint, leaving boolean DEFAULT false)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-    m astapa.organization_memberships;
-  begin
-    delete from astapa.organization_memberships x
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_organization_member.user_id
-    returning * into m;
-    if m.user_id is null then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
-    end if;
-    perform astapa.assert_organization_keeps_an_owner(o.id);
-    perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
-  end
-  $function$;
-comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh. AS404 not a member, AS409 the last owner.';
-grant execute on function api.remove_organization_member(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
@@ -6513,43 +6057,6 @@ comment on function api.requeue_payment_event(text,bigint) is 'Puts an event tha
 grant execute on function api.requeue_payment_event(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.resend_phone_code(token_hash bytea, channel text, code_hash bytea, address text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    pending astapa.phone_codes;
-    refused jsonb;
-  begin
-    if channel is null or channel not in ('whatsapp', 'sms') then
-      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
-    end if;
-    select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = resend_phone_code.token_hash
-    for update;
-    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
-       or pending.attempts >= 5 then
-      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'expired');
-    end if;
-    refused := astapa.phone_send_wait(pending.phone_number, address);
-    if refused is not null then
-      return refused;
-    end if;
-    -- A new code replaces the old one; the attempts already made still count.
-    update astapa.phone_codes c
-    set channel = resend_phone_code.channel, code_hash = resend_phone_code.code_hash, sends = c.sends + 1,
-        expires_at = pg_catalog.now() + interval '5 minutes'
-    where c.project_id = project and c.token_hash = resend_phone_code.token_hash;
-    return pg_catalog.jsonb_build_object('sent', true, 'phone_number', pending.phone_number,
-      'sandbox', astapa.phone_settings(project) ->> 'mode' = 'sandbox');
-  end
-  $function$;
-comment on function api.resend_phone_code(bytea,text,bytea,text) is 'A new code for a live pending one, by another channel (SMS when WhatsApp failed or the person asks): the same limits and budget as a first send; attempts already made still count. {sent: true, phone_number, sandbox}, or {sent: false, reason: expired | rate_limited | budget, wait}.';
-grant execute on function api.resend_phone_code(bytea,text,bytea,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.resend_webhook_delivery(project_id text, delivery_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6787,29 +6294,37 @@ comment on function api.revenue_by_method(text,integer,timestamp with time zone)
 grant execute on function api.revenue_by_method(text,integer,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.revoke_organization_invitation(invitation_id text)
+CREATE OR REPLACE FUNCTION api.revoke_consent(user_id bigint, client_id text, resource text, by_admin boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
-    i astapa.organization_invitations;
+    tokens integer;
   begin
-    update astapa.organization_invitations x set revoked_at = pg_catalog.now()
-    where x.project_id = astapa.current_project_id() and x.id = invitation_id
-      and x.accepted_at is null and x.revoked_at is null
-    returning * into i;
-    if i.id is null then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('No open invitation %s in this project.', invitation_id);
+    delete from astapa.consents c
+    where c.project_id = astapa.current_project_id() and c.user_id = revoke_consent.user_id
+      and c.client_id = revoke_consent.client_id and c.resource = revoke_consent.resource;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'There is no such consent to revoke.';
     end if;
-    perform astapa.audit(i.project_id, 'organization.invitation_revoked', i.organization_id,
-      pg_catalog.jsonb_build_object('invitation', i.id, 'email', i.email));
-    return astapa.invitation_json(i);
+    -- The tokens issued under it end too: revoking consent must stop the client, not only the next prompt.
+    update astapa.refresh_tokens r
+    set revoked_at = pg_catalog.now(),
+        revoked_reason = case when by_admin then 'revoked_by_admin' else 'consent_revoked' end
+    where r.project_id = astapa.current_project_id() and r.user_id = revoke_consent.user_id
+      and r.client_id = revoke_consent.client_id and r.resource = revoke_consent.resource
+      and r.revoked_at is null;
+    get diagnostics tokens = row_count;
+    perform astapa.audit(astapa.current_project_id(), 'consent.revoked', user_id::text,
+      pg_catalog.jsonb_build_object('client_id', pg_catalog.left(client_id, 200), 'resource', resource,
+                                    'by', case when by_admin then 'admin' else 'user' end,
+                                    'refresh_tokens', tokens));
+    return pg_catalog.jsonb_build_object('refresh_tokens_revoked', tokens);
   end
   $function$;
-comment on function api.revoke_organization_invitation(text) is 'Revokes an open invitation (its link stops working); audited. AS404 when none is open by that id.';
-grant execute on function api.revoke_organization_invitation(text) to astapa_app;
+comment on function api.revoke_consent(bigint,text,text,boolean) is 'Forgets a user''s consent for a client and resource of the current project and revokes the refresh tokens issued under it (revoked_by_admin, or consent_revoked when the person did it); audited as consent.revoked. AS404 when there is none.';
+grant execute on function api.revoke_consent(bigint,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
@@ -6926,8 +6441,7 @@ AS $function$
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
           presented.resource, presented.auth_time, null, successor.expires_at)
-          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
-          || astapa.organization_grant(presented.user_id, presented.organization_id);
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -6939,16 +6453,13 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
             presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
-            presented.amr, presented.organization_id);
-    -- The active organization stays; its claims are read fresh, so a removed member's stop here.
+            presented.amr);
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
-      || astapa.organization_grant(presented.user_id, presented.organization_id);
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
   end
   $function$;
 comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
@@ -7368,61 +6879,6 @@ comment on function api.set_member_role(text,text,text) is 'Changes the role of 
 grant execute on function api.set_member_role(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.set_organization_member_role(organization_id text, user_id bigint, role text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-    m astapa.organization_memberships;
-  begin
-    perform astapa.assert_organization_role(role);
-    update astapa.organization_memberships x set role = set_organization_member_role.role, updated_at = pg_catalog.now()
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_organization_member_role.user_id
-    returning * into m;
-    if m.user_id is null then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
-    end if;
-    perform astapa.assert_organization_keeps_an_owner(o.id);
-    perform astapa.emit_membership('membership.updated', m, 'role');
-    return astapa.membership_json(m);
-  end
-  $function$;
-comment on function api.set_organization_member_role(text,bigint,text) is 'Gives a member another role; emitted and audited. AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
-grant execute on function api.set_organization_member_role(text,bigint,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.set_organization_role(key text, name text, permissions text[])
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  begin
-    if key is null or key !~ '^[a-z][a-z0-9_:-]{0,63}$' then
-      raise exception using errcode = 'AS400',
-        message = 'A role key is 1 to 64 characters of a-z, 0-9, _, : and -, starting with a letter.';
-    elsif name is null or pg_catalog.length(name) not between 1 and 100 or name ~ '[[:cntrl:]]' then
-      raise exception using errcode = 'AS400', message = 'A role name is 1 to 100 characters.';
-    elsif pg_catalog.cardinality(coalesce(permissions, '{}')) > 100 or exists (
-        select from pg_catalog.unnest(permissions) p where p is null or p !~ '^[a-zA-Z0-9_:.*-]{1,64}$') then
-      raise exception using errcode = 'AS400', message =
-        'permissions: at most 100, each 1 to 64 characters of letters, digits, _, :, ., * and -.';
-    end if;
-    insert into astapa.organization_roles as r (project_id, key, name, permissions)
-    values (astapa.current_project_id(), key, name,
-            array(select distinct p from pg_catalog.unnest(coalesce(permissions, '{}')) p order by p))
-    on conflict on constraint organization_roles_pkey do update set name = excluded.name, permissions = excluded.permissions;
-    perform astapa.audit(astapa.current_project_id(), 'organization_role.set', key,
-      pg_catalog.jsonb_build_object('permissions', permissions));
-    return api.list_organization_roles();
-  end
-  $function$;
-comment on function api.set_organization_role(text,text,text[]) is 'Defines (or redefines) a role of the current project''s organizations with its permissions; keyed owner, admin or member it gives that built-in role permissions. Audited; returns every role. AS400 bad key, name or permissions.';
-grant execute on function api.set_organization_role(text,text,text[]) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_tax_settings(project_id text, settings jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7814,6 +7270,10 @@ AS $function$
   begin
     perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
     perform astapa.assert_dynamic_client_allowed(client_id);
+    if astapa.is_metadata_document_client_id(client_id) then
+      raise exception 'clients known by a metadata document URL cannot use the device grant here'
+        using errcode = 'AS4U0';
+    end if;
     if pg_catalog.starts_with(client_id, 'dcl_') and not exists (
       select from astapa.dynamic_clients d
       where d.client_id = start_device_authorization.client_id
@@ -7911,45 +7371,6 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
-    refused jsonb;
-  begin
-    if project is null or settings is null then
-      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
-    end if;
-    if not (settings ->> 'enabled')::boolean then
-      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
-    end if;
-    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
-      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
-    end if;
-    if channel is null or channel not in ('whatsapp', 'sms') then
-      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
-    end if;
-    if country is null or not (settings -> 'countries') ? country then
-      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
-    end if;
-    refused := astapa.phone_send_wait(phone_number, address);
-    if refused is not null then
-      return refused;
-    end if;
-    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
-    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
-            pg_catalog.now() + interval '5 minutes');
-    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
-  end
-  $function$;
-comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
-grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_trial(project_id text, user_id bigint, plan_key text, now timestamp with time zone DEFAULT now())
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -8006,6 +7427,42 @@ comment on function api.start_trial(text,bigint,text,timestamp with time zone) i
 grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.store_client_metadata_document(client_id text, document jsonb, max_age_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    previous text[];
+    uris text[];
+  begin
+    if not astapa.is_metadata_document_client_id(client_id) or document ->> 'client_id' is distinct from client_id then
+      raise exception 'the document''s client_id must equal the URL it was fetched from' using errcode = 'AS400';
+    end if;
+    if pg_catalog.jsonb_typeof(document -> 'redirect_uris') is distinct from 'array' then
+      raise exception 'the document needs redirect_uris' using errcode = 'AS400';
+    end if;
+    if max_age_seconds is null or max_age_seconds not between 1 and 86400 then
+      raise exception 'max_age_seconds must be between 1 and 86400' using errcode = 'AS400';
+    end if;
+    uris := array(select pg_catalog.jsonb_array_elements_text(document -> 'redirect_uris'));
+    select d.redirect_uris into previous from astapa.client_metadata_documents d
+    where d.client_id = store_client_metadata_document.client_id for update;
+    insert into astapa.client_metadata_documents as d (client_id, document, redirect_uris, expires_at)
+    values (client_id, document, uris, pg_catalog.now() + pg_catalog.make_interval(secs => max_age_seconds))
+    on conflict on constraint client_metadata_documents_pkey do update
+      set document = excluded.document, redirect_uris = excluded.redirect_uris, fetched_at = pg_catalog.now(),
+          expires_at = excluded.expires_at, last_used_at = pg_catalog.now();
+    return pg_catalog.jsonb_build_object(
+      'redirect_uris_changed', previous is not null
+        and not (previous @> uris and uris @> previous),
+      'previous_redirect_uris', pg_catalog.to_jsonb(previous));
+  end
+  $function$;
+comment on function api.store_client_metadata_document(text,jsonb,integer) is 'Keeps a freshly fetched and validated metadata document for max_age_seconds (1–86400) and says whether its redirect_uris differ from the copy it replaces (redirect_uris_changed, previous_redirect_uris).';
+grant execute on function api.store_client_metadata_document(text,jsonb,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -8015,6 +7472,8 @@ AS $function$
   declare
     codes integer;
     tokens integer;
+    registrations integer;
+    documents integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -8029,11 +7488,19 @@ AS $function$
       having pg_catalog.bool_and(f.revoked_at is not null or f.used_at is not null or f.expires_at < pg_catalog.now())
          and pg_catalog.max(greatest(f.created_at, f.used_at, f.revoked_at)) < pg_catalog.now() - interval '7 days');
     get diagnostics tokens = row_count;
+    -- Registrations never used (no code ever issued) 30 days after they were made, and cached metadata
+    -- documents nobody used for 30 days (issue 26 item 6).
+    delete from astapa.dynamic_clients d
+    where d.last_used_at is null and d.created_at < pg_catalog.now() - interval '30 days';
+    get diagnostics registrations = row_count;
+    delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
+    get diagnostics documents = row_count;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
-    return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens);
+    return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
+      'dynamic_clients', registrations, 'client_metadata_documents', documents);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, and metadata documents unused for 30 days. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -8116,44 +7583,6 @@ comment on function api.token_lifetime_limits() is 'The token lifetime settings 
 grant execute on function api.token_lifetime_limits() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.transfer_organization_ownership(organization_id text, from_user_id bigint, to_user_id bigint)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-    giver astapa.organization_memberships;
-    taker astapa.organization_memberships;
-  begin
-    select * into giver from astapa.organization_memberships x
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = from_user_id;
-    if giver.role is distinct from 'owner' then
-      raise exception using errcode = 'AS409',
-        message = pg_catalog.format('User %s is not an owner of %s, so has no ownership to transfer.', from_user_id, o.name);
-    end if;
-    if from_user_id = to_user_id then
-      raise exception using errcode = 'AS400', message = 'Ownership is transferred to another member.';
-    end if;
-    update astapa.organization_memberships x set role = 'owner', updated_at = pg_catalog.now()
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = to_user_id
-    returning * into taker;
-    if taker.user_id is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format(
-        'User %s is not a member of %s: invite them first.', to_user_id, o.name);
-    end if;
-    update astapa.organization_memberships x set role = 'admin', updated_at = pg_catalog.now()
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = from_user_id
-    returning * into giver;
-    perform astapa.emit_membership('membership.updated', taker, 'transfer');
-    perform astapa.emit_membership('membership.updated', giver, 'transfer');
-    return api.list_organization_members(o.id);
-  end
-  $function$;
-comment on function api.transfer_organization_ownership(text,bigint,bigint) is 'Makes a member owner and the giving owner an admin, in one step; emitted and audited. AS409 the giver is no owner, AS404 the taker is no member, AS400 the same person.';
-grant execute on function api.transfer_organization_ownership(text,bigint,bigint) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.transition_sandbox_charge(id text, from_statuses text[], status text, record jsonb)
  RETURNS boolean
  LANGUAGE sql
@@ -8170,6 +7599,30 @@ AS $function$
   $function$;
 comment on function api.transition_sandbox_charge(text,text[],text,jsonb) is 'Moves a charge of the current project to a new status if it is still in one of from_statuses (compare and set: two instances paying at once pay once); true when it moved.';
 grant execute on function api.transition_sandbox_charge(text,text[],text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.trust_identity_provider(issuer text, jwks jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if issuer is null or issuer !~ '^https://[^\s#?]+$' or pg_catalog.length(issuer) > 500 then
+      raise exception 'issuer must be an https URL without query or fragment' using errcode = 'AS400';
+    end if;
+    perform astapa.assert_public_jwks(jwks);
+    insert into astapa.trusted_identity_providers as i (project_id, issuer, jwks)
+    values (astapa.current_project_id(), issuer, jwks)
+    on conflict on constraint trusted_identity_providers_pkey do update
+      set jwks = excluded.jwks, updated_at = pg_catalog.now();
+    perform astapa.audit(astapa.current_project_id(), 'identity_provider.trusted', issuer,
+      pg_catalog.jsonb_build_object('kids', coalesce(
+        (select pg_catalog.jsonb_agg(k -> 'kid') from pg_catalog.jsonb_array_elements(jwks -> 'keys') as k), '[]')));
+    return api.list_trusted_identity_providers();
+  end
+  $function$;
+comment on function api.trust_identity_provider(text,jsonb) is 'Trusts (or re-keys) an enterprise identity provider for the current project: its https issuer and 1–5 public keys. Audited as identity_provider.trusted. Returns the whole list.';
+grant execute on function api.trust_identity_provider(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.unlink_sign_in_method(project_id text, user_id bigint, provider text, subject text DEFAULT NULL::text)
@@ -8252,49 +7705,6 @@ AS $function$
   $function$;
 comment on function api.update_machine_client(text,text,text[],text[],integer,boolean) is 'Changes a machine client; null leaves a field as it is, access_token_ttl 0 returns to the project''s lifetime.';
 grant execute on function api.update_machine_client(text,text,text[],text[],integer,boolean) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.update_organization(organization_id text, patch jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-  begin
-    if pg_catalog.jsonb_typeof(patch) is distinct from 'object' or exists (
-        select from pg_catalog.jsonb_object_keys(patch) k where k not in ('name', 'slug', 'metadata')) then
-      raise exception using errcode = 'AS400', message = 'Only name, slug and metadata of an organization can be changed.';
-    elsif patch ? 'name' and (pg_catalog.jsonb_typeof(patch -> 'name') <> 'string'
-          or pg_catalog.length(pg_catalog.btrim(patch ->> 'name')) not between 1 and 200 or patch ->> 'name' ~ '[[:cntrl:]]') then
-      raise exception using errcode = 'AS400', message = 'name must be 1 to 200 characters.';
-    elsif patch ? 'slug' and (pg_catalog.jsonb_typeof(patch -> 'slug') <> 'string'
-          or patch ->> 'slug' !~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$') then
-      raise exception using errcode = 'AS400',
-        message = 'slug must be 1 to 64 characters of a-z, 0-9 and -, not starting or ending with -.';
-    elsif patch ? 'metadata' and (pg_catalog.jsonb_typeof(patch -> 'metadata') <> 'object'
-          or pg_catalog.octet_length((patch -> 'metadata')::text) > 4096) then
-      raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
-    elsif exists (select from astapa.organizations x where x.project_id = o.project_id
-                    and x.slug = patch ->> 'slug' and x.id <> o.id) then
-      raise exception using errcode = 'AS409',
-        message = pg_catalog.format('Another organization of this project has the slug %s.', patch ->> 'slug');
-    end if;
-    update astapa.organizations x set
-      name = coalesce(pg_catalog.btrim(patch ->> 'name'), x.name),
-      slug = coalesce(patch ->> 'slug', x.slug),
-      metadata = coalesce(patch -> 'metadata', x.metadata),
-      updated_at = pg_catalog.now()
-    where x.project_id = o.project_id and x.id = o.id
-    returning * into o;
-    perform astapa.emit_event(o.project_id, 'organization.updated',
-      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
-    perform astapa.audit(o.project_id, 'organization.updated', o.id, patch - 'metadata');
-    return astapa.organization_json(o);
-  end
-  $function$;
-comment on function api.update_organization(text,jsonb) is 'Changes an organization''s name, slug or metadata (the keys of patch); emitted and audited. AS400 bad patch, AS404 unknown organization, AS409 slug taken.';
-grant execute on function api.update_organization(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.update_plan(project_id text, key text, changes jsonb)
@@ -8474,6 +7884,30 @@ comment on function api.upgrade_imported_password(text,bigint,text,text) is 'Aft
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_consents(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+             'client_id', c.client_id,
+             'client_name', astapa.third_party_client_name(c.client_id),
+             'client_host', case when astapa.is_metadata_document_client_id(c.client_id)
+                                 then pg_catalog.substring(c.client_id, '^https?://([^/?#]+)') end,
+             'resource', c.resource,
+             'resource_name', (select r.name from astapa.resources r
+                               where r.project_id = c.project_id and r.uri = c.resource),
+             'scopes', pg_catalog.to_jsonb(c.scopes),
+             'granted_at', c.granted_at,
+             'updated_at', c.updated_at)) order by c.updated_at desc), '[]'::jsonb)
+    from astapa.consents c
+    where c.project_id = astapa.current_project_id() and c.user_id = user_consents.user_id
+  $function$;
+comment on function api.user_consents(bigint) is 'The consents a user of the current project gave third-party clients: client (id, its own unverified name, and the host of a metadata-document URL), resource, scopes, when granted and last widened. For the dashboard user page and the person''s own account page.';
+grant execute on function api.user_consents(bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -8525,12 +7959,8 @@ CREATE OR REPLACE FUNCTION api.user_info(user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
-    -- Standard claims a user lacks (a phone-only user's email) are left out, not null.
-    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
-      'phone_number', u.phone_number,
-      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
-      'project_id', u.project_id)) || pg_catalog.jsonb_build_object(
+    select pg_catalog.jsonb_build_object(
+      'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'project_id', u.project_id,
       'custom_claims', api.token_claims(u.project_id, u.id))
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
@@ -8539,42 +7969,6 @@ AS $function$
   $function$;
 comment on function api.user_info(bigint) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment.';
 grant execute on function api.user_info(bigint) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.user_organizations(user_id bigint)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    joinable text;
-  begin
-    -- automatic: people are joined to their domain's organizations when the hosted login lists them.
-    if astapa.domain_join_mode() = 'automatic' then
-      for joinable in select astapa.domain_organizations(user_id) loop
-        begin
-          perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
-        exception when sqlstate 'AS409' then
-          null; -- a full organization is offered, not joined
-        end;
-      end loop;
-    end if;
-    return pg_catalog.jsonb_build_object(
-      'memberships', coalesce((
-        select pg_catalog.jsonb_agg(astapa.membership_json(m) || pg_catalog.jsonb_build_object(
-                 'organization_name', o.name, 'organization_slug', o.slug) order by o.name, o.id)
-        from astapa.organization_memberships m
-        join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
-        where m.project_id = astapa.current_project_id() and m.user_id = user_organizations.user_id), '[]'),
-      'joinable', coalesce((
-        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'slug', o.slug)
-                 order by o.name, o.id)
-        from astapa.organizations o
-        where o.project_id = astapa.current_project_id() and o.id in (select astapa.domain_organizations(user_id))), '[]'));
-  end
-  $function$;
-comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization stays joinable). What the org picker and the account page list.';
-grant execute on function api.user_organizations(bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_own_claims(project_id text, user_id bigint)
@@ -8741,45 +8135,6 @@ comment on function api.verify_email(bytea) is 'Uses a verification link once an
 grant execute on function api.verify_email(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.verify_organization_domain(organization_id text, domain text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    d astapa.organization_domains;
-    o astapa.organizations := astapa.lock_organization(organization_id);
-  begin
-    if exists (select from astapa.organization_domains x
-               where x.project_id = astapa.current_project_id() and x.domain = pg_catalog.lower(verify_organization_domain.domain)
-                 and x.organization_id <> o.id and x.verified_at is not null) then
-      raise exception using errcode = 'AS409', message = pg_catalog.format(
-        '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
-    end if;
-    begin
-      update astapa.organization_domains x set verified_at = coalesce(x.verified_at, pg_catalog.now())
-      where x.project_id = astapa.current_project_id() and x.organization_id = o.id
-        and x.domain = pg_catalog.lower(verify_organization_domain.domain)
-      returning * into d;
-    exception when unique_violation then
-      -- Two organizations verified the same domain at once: the one that committed first keeps it.
-      raise exception using errcode = 'AS409', message = pg_catalog.format(
-        '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
-    end;
-    if d.domain is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format(
-        'Organization %s has not claimed %s: add the domain first.', organization_id, pg_catalog.lower(domain));
-    end if;
-    perform astapa.audit(d.project_id, 'organization.domain_verified', d.organization_id,
-      pg_catalog.jsonb_build_object('domain', d.domain));
-    return pg_catalog.jsonb_build_object('domain', d.domain, 'verified', true, 'verified_at', d.verified_at,
-      'verification_token', d.verification_token);
-  end
-  $function$;
-comment on function api.verify_organization_domain(text,text) is 'Marks a claimed domain verified (the caller checked its DNS TXT record, or the project vouches for it); audited. AS409 when another organization of the project has it verified (also when both try at once), AS404 when not claimed.';
-grant execute on function api.verify_organization_domain(text,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.webhook_delivery_page(project_id text, before_id bigint DEFAULT NULL::bigint, max_deliveries integer DEFAULT 25)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -8845,35 +8200,6 @@ AS $function$
   $function$;
 comment on function astapa.account_json(bigint) is 'A developer account as the dashboard sees it (never the password hash); null when there is none.';
 grant execute on function astapa.account_json(bigint) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.add_membership(o astapa.organizations, user_id bigint, role text, reason text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    m astapa.organization_memberships;
-  begin
-    if not exists (select from astapa.users u where u.project_id = o.project_id and u.id = add_membership.user_id) then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    if exists (select from astapa.organization_memberships x
-               where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = add_membership.user_id) then
-      raise exception using errcode = 'AS409',
-        message = pg_catalog.format('User %s is already a member of %s.', user_id, o.name);
-    end if;
-    perform astapa.assert_organization_role(role);
-    perform astapa.assert_organization_seat(o, false);
-    insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
-    values (o.project_id, o.id, user_id, role) returning * into m;
-    perform astapa.emit_membership('membership.created', m, reason);
-    return astapa.membership_json(m);
-  end
-  $function$;
-comment on function astapa.add_membership(astapa.organizations,bigint,text,text) is 'Makes a user of the project a member of the (locked) organization with a role, within its seat limit; emitted and audited. AS404 unknown user, AS409 already a member or no free seat, AS400 unknown role.';
-grant execute on function astapa.add_membership(astapa.organizations,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
@@ -9172,9 +8498,14 @@ AS $function$
       where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb) then
       raise exception 'this project does not accept dynamically registered clients' using errcode = 'AS4U0';
     end if;
+    if astapa.is_metadata_document_client_id(client_id) and not exists (
+      select from astapa.projects p
+      where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb) then
+      raise exception 'this project does not accept clients known by a metadata document URL' using errcode = 'AS4U0';
+    end if;
   end
   $function$;
-comment on function astapa.assert_dynamic_client_allowed(text) is 'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s settings.dynamic_clients is true.';
+comment on function astapa.assert_dynamic_client_allowed(text) is 'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s settings.dynamic_clients is true, and for a client known by its metadata document URL unless settings.client_metadata_documents is true.';
 grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9279,74 +8610,6 @@ AS $function$
   $function$;
 comment on function astapa.assert_machine_client_fields(text,text[],text[],integer) is 'Raises AS400 with a readable message unless the name, scopes (declared), resources (registered) and lifetime are acceptable for the current project.';
 grant execute on function astapa.assert_machine_client_fields(text,text[],text[],integer) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.assert_organization_keeps_an_owner(organization_id text)
- RETURNS void
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  begin
-    if not exists (select from astapa.organization_memberships m
-                   where m.project_id = astapa.current_project_id()
-                     and m.organization_id = assert_organization_keeps_an_owner.organization_id and m.role = 'owner') then
-      raise exception using errcode = 'AS409', message = 'An organization keeps at least one owner: '
-        'make another member owner first (transfer the ownership), or delete the organization.';
-    end if;
-  end
-  $function$;
-comment on function astapa.assert_organization_keeps_an_owner(text) is 'AS409 when a change left the organization without an owner (its transaction then rolls back).';
-grant execute on function astapa.assert_organization_keeps_an_owner(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.assert_organization_role(role text)
- RETURNS void
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  begin
-    if role is null or not (role in ('owner', 'admin', 'member') or exists (
-        select from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = role)) then
-      raise exception using errcode = 'AS400', message = pg_catalog.format(
-        'Role %s is neither owner, admin, member nor one this project defined.', coalesce(role, '(none)'));
-    end if;
-  end
-  $function$;
-comment on function astapa.assert_organization_role(text) is 'AS400 unless the role is built in (owner, admin, member) or defined by the current project.';
-grant execute on function astapa.assert_organization_role(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.assert_organization_seat(o astapa.organizations, counting_invitations boolean)
- RETURNS void
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  declare
-    taken integer;
-  begin
-    if o.seat_limit is null then
-      return;
-    end if;
-    select count(*) into taken from astapa.organization_memberships m
-    where m.project_id = o.project_id and m.organization_id = o.id;
-    if counting_invitations then
-      taken := taken + (select count(*) from astapa.organization_invitations i
-                        where i.project_id = o.project_id and i.organization_id = o.id
-                          and i.accepted_at is null and i.revoked_at is null and i.expires_at > pg_catalog.now());
-    end if;
-    if taken >= o.seat_limit then
-      raise exception using errcode = 'AS409', message = pg_catalog.format(
-        'Organization %s has all of its %s seats taken%s: remove a member%s or move to a plan with more seats.',
-        o.name, o.seat_limit, case when counting_invitations then ' (members and open invitations)' else '' end,
-        case when counting_invitations then ', revoke an invitation' else '' end);
-    end if;
-  end
-  $function$;
-comment on function astapa.assert_organization_seat(astapa.organizations,boolean) is 'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting.';
-grant execute on function astapa.assert_organization_seat(astapa.organizations,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_public_jwks(jwks jsonb)
@@ -9951,38 +9214,6 @@ comment on function astapa.digits_only(text) is 'An NPWP or NIK as people write 
 grant execute on function astapa.digits_only(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.domain_join_mode()
- RETURNS text
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce((select case when p.settings ->> 'organization_domain_join' in ('suggest', 'automatic')
-                                 then p.settings ->> 'organization_domain_join' end
-                     from astapa.projects p where p.id = astapa.current_project_id()), 'off')
-  $function$;
-comment on function astapa.domain_join_mode() is 'The current project''s organization_domain_join setting: off (default), suggest (people at a verified domain may join its organization) or automatic (they are joined when they sign in with a verified address).';
-grant execute on function astapa.domain_join_mode() to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.domain_organizations(user_id bigint)
- RETURNS SETOF text
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select d.organization_id from astapa.users u
-    join astapa.organization_domains d on d.project_id = u.project_id and d.verified_at is not null
-      and d.domain = pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2))
-    where u.project_id = astapa.current_project_id() and u.id = user_id and u.email_verified
-      and astapa.domain_join_mode() <> 'off'
-      and not exists (select from astapa.organization_memberships m where m.project_id = u.project_id
-                        and m.organization_id = d.organization_id and m.user_id = u.id)
-  $function$;
-comment on function astapa.domain_organizations(bigint) is 'Organizations a user is not a member of whose verified domain is their verified address''s (none while the project''s organization_domain_join is off).';
-grant execute on function astapa.domain_organizations(bigint) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -9999,32 +9230,6 @@ AS $function$
   $function$;
 comment on function astapa.emit_event(text,text,jsonb) is 'Records an event and notifies astapa_events with its id. Called inside the transaction that made the change.';
 grant execute on function astapa.emit_event(text,text,jsonb) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.emit_membership(type text, m astapa.organization_memberships, reason text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  begin
-    -- One literal per type, so tests/sql/event_types_test.ts sees every type this file emits.
-    case type
-      when 'membership.created' then
-        perform astapa.emit_event(m.project_id, 'membership.created', pg_catalog.jsonb_build_object(
-          'membership', astapa.membership_json(m), 'reason', reason));
-      when 'membership.updated' then
-        perform astapa.emit_event(m.project_id, 'membership.updated', pg_catalog.jsonb_build_object(
-          'membership', astapa.membership_json(m), 'reason', reason));
-      else
-        perform astapa.emit_event(m.project_id, 'membership.deleted', pg_catalog.jsonb_build_object(
-          'membership', astapa.membership_json(m), 'reason', reason));
-    end case;
-    perform astapa.audit(m.project_id, type, m.organization_id,
-      pg_catalog.jsonb_build_object('user_id', m.user_id::text, 'role', m.role, 'reason', reason));
-  end
-  $function$;
-comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, domain, role, transfer, removed, left).';
-grant execute on function astapa.emit_membership(text,astapa.organization_memberships,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_user_created()
@@ -10097,9 +9302,7 @@ AS $function$
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text,
       'email', u.email,
-      'email_verified', case when u.email is not null then u.email_verified end,
-      'phone_number', u.phone_number,
-      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
+      'email_verified', u.email_verified,
       'project_id', u.project_id,
       -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
       'environment', nullif(u.environment, 'production'),
@@ -10235,24 +9438,6 @@ AS $function$
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.invitation_json(i astapa.organization_invitations)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object(
-      'id', i.id, 'organization_id', i.organization_id, 'organization_name', o.name, 'email', i.email,
-      'role', i.role, 'invited_by', i.invited_by::text, 'expires_at', i.expires_at,
-      'status', case when i.accepted_at is not null then 'accepted' when i.revoked_at is not null then 'revoked'
-                     when i.expires_at <= pg_catalog.now() then 'expired' else 'pending' end,
-      'accepted_by', i.accepted_by::text, 'created_at', i.created_at)
-    from astapa.organizations o where o.project_id = i.project_id and o.id = i.organization_id
-  $function$;
-comment on function astapa.invitation_json(astapa.organization_invitations) is 'An invitation as the API shows it, with status pending, accepted, revoked or expired (never its token).';
-grant execute on function astapa.invitation_json(astapa.organization_invitations) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)
  RETURNS boolean
  LANGUAGE sql
@@ -10265,6 +9450,30 @@ AS $function$
   $function$;
 comment on function astapa.is_exact_origin(text) is 'True for an origin as browsers send it: https://host[:port] (lower case), or http on localhost, 127.0.0.1 or [::1]; no path, query, fragment, userinfo or trailing slash.';
 grant execute on function astapa.is_exact_origin(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_metadata_document_client_id(client_id text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.starts_with(client_id, 'https://') or pg_catalog.starts_with(client_id, 'http://')
+  $function$;
+comment on function astapa.is_metadata_document_client_id(text) is 'True when a client id is a URL: a client known by its Client ID Metadata Document.';
+grant execute on function astapa.is_metadata_document_client_id(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_third_party_client_id(client_id text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.starts_with(client_id, 'dcl_') or astapa.is_metadata_document_client_id(client_id)
+  $function$;
+comment on function astapa.is_third_party_client_id(text) is 'True for clients no project vetted: self-registered (dcl_…) or known by a metadata document URL.';
+grant execute on function astapa.is_third_party_client_id(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_valid_redirect_uri(uri text)
@@ -10418,29 +9627,6 @@ comment on function astapa.keep_an_owner(text,bigint) is 'Refuses (AS409) taking
 grant execute on function astapa.keep_an_owner(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.lock_organization(organization_id text)
- RETURNS astapa.organizations
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    o astapa.organizations;
-  begin
-    select * into o from astapa.organizations as x
-    where x.project_id = astapa.current_project_id()
-      and (x.id = lock_organization.organization_id or x.slug = lock_organization.organization_id)
-    for update;
-    if o.id is null then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('Organization %s was not found in this project.', organization_id);
-    end if;
-    return o;
-  end
-  $function$;
-comment on function astapa.lock_organization(text) is 'The current project''s organization (by id or slug: a slug never contains _), locked for the rest of the transaction so that membership changes to it happen one after another; AS404 when there is none.';
-grant execute on function astapa.lock_organization(text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -10531,49 +9717,6 @@ comment on function astapa.member_account_id(text,text) is 'The account of the p
 grant execute on function astapa.member_account_id(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.member_organization(user_id bigint, organization text)
- RETURNS text
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  declare
-    found_id text;
-  begin
-    if organization is null then
-      return null;
-    end if;
-    select o.id into found_id from astapa.organizations o
-    join astapa.organization_memberships m on m.project_id = o.project_id and m.organization_id = o.id
-      and m.user_id = member_organization.user_id
-    where o.project_id = astapa.current_project_id() and (o.id = organization or o.slug = organization);
-    if found_id is null then
-      raise exception using errcode = 'AS403', message = pg_catalog.format(
-        'You are not a member of the organization %s in this app.', organization);
-    end if;
-    return found_id;
-  end
-  $function$;
-comment on function astapa.member_organization(bigint,text) is 'The id of the organization (named by id or slug) the user is a member of; null for none; AS403 when they are no member of such an organization of the current project.';
-grant execute on function astapa.member_organization(bigint,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.membership_json(m astapa.organization_memberships)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object(
-      'organization_id', m.organization_id, 'user_id', m.user_id::text, 'email', u.email, 'role', m.role,
-      'permissions', pg_catalog.to_jsonb(astapa.organization_role_permissions(m.role)),
-      'created_at', m.created_at, 'updated_at', m.updated_at)
-    from astapa.users u where u.project_id = m.project_id and u.id = m.user_id
-  $function$;
-comment on function astapa.membership_json(astapa.organization_memberships) is 'A membership as the API shows it: organization_id, user_id (the sub), email, role, permissions, timestamps.';
-grant execute on function astapa.membership_json(astapa.organization_memberships) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.new_user_id()
  RETURNS bigint
  LANGUAGE sql
@@ -10639,48 +9782,6 @@ comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_pay
 grant execute on function astapa.notify_payment_event() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.organization_grant(user_id bigint, organization_id text)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select case when claims is null then '{}'::jsonb else pg_catalog.jsonb_build_object('organization', claims) end
-    from (select api.organization_claims(user_id, organization_id) as claims) as active
-  $function$;
-comment on function astapa.organization_grant(bigint,text) is 'What a grant adds for its active organization: {organization: {org_id, org_slug, org_role, org_permissions}} while the user is a member, else {} (no active organization, removed, organization deleted).';
-grant execute on function astapa.organization_grant(bigint,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.organization_json(o astapa.organizations)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object(
-      'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'seat_limit', o.seat_limit,
-      'members', (select count(*) from astapa.organization_memberships m
-                  where m.project_id = o.project_id and m.organization_id = o.id),
-      'created_at', o.created_at, 'updated_at', o.updated_at)
-  $function$;
-comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, seat_limit, members (a count), timestamps.';
-grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.organization_role_permissions(role text)
- RETURNS text[]
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce((select r.permissions from astapa.organization_roles r
-                     where r.project_id = astapa.current_project_id() and r.key = role), '{}')
-  $function$;
-comment on function astapa.organization_role_permissions(text) is 'The permissions a role carries in the current project (its organization_roles row''s; none otherwise).';
-grant execute on function astapa.organization_role_permissions(text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.payment_feed_horizon(project_id text)
  RETURNS bigint
  LANGUAGE sql
@@ -10710,102 +9811,6 @@ AS $function$
   $function$;
 comment on function astapa.payment_status(text) is 'A Xendit status (Payment Request or Invoice) as a payments.status.';
 grant execute on function astapa.payment_status(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
-    sandbox boolean := settings ->> 'mode' = 'sandbox';
-    -- SMS pumping walks a number range: the number without its last four digits is its range.
-    prefix text := pg_catalog.left(phone_number, pg_catalog.length(phone_number) - 4);
-    wait integer;
-    sent_today integer;
-  begin
-    -- Every bucket counts this send, so a refused burst still uses up its allowance.
-    wait := greatest(
-      api.rate_limit_hit('phone:number:' || project || ':' || phone_number, case when sandbox then 20 else 5 end, 3600),
-      api.rate_limit_hit('phone:address:' || project || ':' || coalesce(address, '-'),
-                         case when sandbox then 50 else 10 end, 3600),
-      api.rate_limit_hit('phone:prefix:' || project || ':' || prefix, case when sandbox then 100 else 20 end, 3600),
-      api.rate_limit_hit('phone:project:' || project, (settings ->> 'hourly_limit')::integer, 3600));
-    if wait > 0 then
-      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'rate_limited', 'wait', wait);
-    end if;
-    select count(*) into sent_today from astapa.phone_messages m
-    where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
-      and m.status in ('sent', 'sandbox');
-    if sent_today >= (settings ->> 'daily_budget')::integer then
-      perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
-        pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
-      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
-        greatest(1, pg_catalog.ceil(extract(epoch from
-          pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
-    end if;
-    return null;
-  end
-  $function$;
-comment on function astapa.phone_send_wait(text,text) is 'Counts one code message for the current project against its limits (per number 5, per address 10, per number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and its daily budget. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached budget is audited as phone.budget_reached).';
-grant execute on function astapa.phone_send_wait(text,text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.phone_settings(project_id text)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    -- Defaults first, the project's choices over them: Indonesia only, a budget that caps a day's cost.
-    select pg_catalog.jsonb_build_object(
-      'enabled', false, 'signup', true, 'countries', pg_catalog.jsonb_build_array('ID'),
-      'daily_budget', case when p.mode = 'production' then 1000 else 200 end,
-      'hourly_limit', case when p.mode = 'production' then 200 else 100 end,
-      'mode', p.mode) || coalesce(p.settings -> 'phone', '{}'::jsonb)
-    from astapa.projects p
-    where p.id = phone_settings.project_id
-  $function$;
-comment on function astapa.phone_settings(text) is 'A project''s phone sign-in settings with the defaults filled in (off; sign-up allowed; countries ["ID"]; daily_budget 1000 messages in production, 200 in sandbox; hourly_limit 200 / 100), plus its mode.';
-grant execute on function astapa.phone_settings(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.phone_settings_problem(value jsonb)
- RETURNS text
- LANGUAGE plpgsql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-  begin
-    if pg_catalog.jsonb_typeof(value) <> 'object'
-       or exists (select from pg_catalog.jsonb_object_keys(value) as k
-                  where k not in ('enabled', 'signup', 'countries', 'daily_budget', 'hourly_limit')) then
-      return 'phone must be an object with enabled, signup, countries, daily_budget and/or hourly_limit.';
-    end if;
-    if exists (select from pg_catalog.jsonb_each(value) as e
-               where e.key in ('enabled', 'signup') and pg_catalog.jsonb_typeof(e.value) <> 'boolean') then
-      return 'phone.enabled and phone.signup must be true or false.';
-    end if;
-    if value ? 'countries' and (pg_catalog.jsonb_typeof(value -> 'countries') <> 'array'
-       or pg_catalog.jsonb_array_length(value -> 'countries') not between 1 and 50
-       or exists (select from pg_catalog.jsonb_array_elements(value -> 'countries') as c
-                  where pg_catalog.jsonb_typeof(c) <> 'string' or c #>> '{}' !~ '^[A-Z]{2}$')) then
-      return 'phone.countries must list 1 to 50 two-letter country codes in capitals, e.g. ["ID"].';
-    end if;
-    if exists (select from pg_catalog.jsonb_each(value) as e
-               where e.key in ('daily_budget', 'hourly_limit')
-                 and (pg_catalog.jsonb_typeof(e.value) <> 'number'
-                      or e.value::numeric <> pg_catalog.trunc(e.value::numeric)
-                      or e.value::numeric not between 1 and 1000000)) then
-      return 'phone.daily_budget and phone.hourly_limit must be whole numbers of messages from 1 to 1000000.';
-    end if;
-    return null;
-  end
-  $function$;
-comment on function astapa.phone_settings_problem(jsonb) is 'A readable reason a settings.phone value is refused ({enabled, signup, countries, daily_budget, hourly_limit}), or null when it is valid.';
-grant execute on function astapa.phone_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.pkce_s256(verifier text)
@@ -11260,6 +10265,34 @@ AS $function$
 comment on function astapa.release_resource(text,text) is 'Reports, or takes away, another project''s registration of a resource key: for a proven claim (only an unproven holder) or the deployment owner''s assignment (any holder). Security definer because the holder is another project: it sees that one registration through the policy "definer functions see the registration a claim names" and acts in the holder''s project for the clean-up. Not granted to the app role; only api.add_resource and api.assign_resource call it, each after its own guard.';
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.remember_consent(user_id bigint, client_id text, resource text, scope text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    asked text[] := array(select s from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) s
+                          where s <> '' order by s);
+  begin
+    if not astapa.is_third_party_client_id(client_id) or resource is null then
+      return;
+    end if;
+    insert into astapa.consents as c (project_id, user_id, client_id, resource, scopes)
+    values (astapa.current_project_id(), user_id, client_id, resource, asked)
+    on conflict on constraint consents_pkey do update
+      set scopes = array(select distinct s from pg_catalog.unnest(c.scopes || excluded.scopes) s order by s),
+          updated_at = pg_catalog.now();
+    if pg_catalog.starts_with(client_id, 'dcl_') then
+      update astapa.dynamic_clients d set last_used_at = pg_catalog.now()
+      where d.client_id = remember_consent.client_id
+        and (d.last_used_at is null or d.last_used_at < pg_catalog.now() - interval '1 hour');
+    end if;
+  end
+  $function$;
+comment on function astapa.remember_consent(bigint,text,text,text) is 'Remembers (widening, never narrowing) the scopes a person allowed a third-party client for a resource of the current project, and marks a registration used. Called when an authorization code is issued to such a client.';
+grant execute on function astapa.remember_consent(bigint,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean, trial_notice interval)
  RETURNS text
  LANGUAGE sql
@@ -11476,8 +10509,6 @@ AS $function$
       end if;
     when 'mail_texts' then
       return astapa.mail_texts_problem(value);
-    when 'phone' then
-      return astapa.phone_settings_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
@@ -11595,6 +10626,21 @@ comment on function astapa.tax_settings_json(text) is 'A project''s tax settings
 grant execute on function astapa.tax_settings_json(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.third_party_client_name(client_id text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(
+      (select d.client_name from astapa.dynamic_clients d where d.client_id = third_party_client_name.client_id),
+      (select m.document ->> 'client_name' from astapa.client_metadata_documents m
+       where m.client_id = third_party_client_name.client_id))
+  $function$;
+comment on function astapa.third_party_client_name(text) is 'The name a self-registered or metadata-document client gives itself (unverified), or null.';
+grant execute on function astapa.third_party_client_name(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.token_lifetime_limits()
  RETURNS jsonb
  LANGUAGE sql
@@ -11645,15 +10691,14 @@ CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object(
-      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
-      'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
+      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
       'mfa_enrolled', exists (select from astapa.user_factors f
         where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up; email or phone_number may be null, not both); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -11694,9 +10739,7 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded',
-                     'organization.created', 'organization.updated', 'organization.deleted',
-                     'membership.created', 'membership.updated', 'membership.deleted'] $function$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

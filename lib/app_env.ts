@@ -12,6 +12,7 @@ import type { Caller } from "./router/callers.ts";
 import type { AuthenticatedClient } from "./oauth/authenticate_client.ts";
 import type { VerifiedClients } from "./oauth/verified_clients.ts";
 import type { Brand } from "./branding/brand.ts";
+import type { MetadataFetchOptions } from "./oauth/client_metadata_document.ts";
 
 export type Deps = {
   config: Config;
@@ -25,6 +26,8 @@ export type Deps = {
   consoleClient: ConsoleClient;
   /** Verified client credentials of this instance (client_credentials without a round trip); absent: off. */
   verifiedClients?: VerifiedClients;
+  /** Tests only: how Client ID Metadata Documents are fetched (a local host, its resolver and CA). */
+  clientMetadataFetch?: Partial<MetadataFetchOptions>;
 };
 
 export type AppEnv = {

@@ -4,6 +4,7 @@ import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
 import type { MachineClientsData } from "@/lib/dashboard/page_data.ts";
 import { EmptyState } from "./EmptyState.tsx";
+import { ThirdPartyClientsSection } from "./ConsentsSection.tsx";
 export type { MachineClientsData };
 
 /** GET /dashboard/projects/:id/machine-clients and the answers of its forms. */
@@ -128,6 +129,7 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
       )}
       <ScopesSection data={data} page={page} canEdit={canEdit} />
       <ResourcesSection data={data} page={page} canEdit={canEdit} />
+      <ThirdPartyClientsSection clients={data.thirdPartyClients} />
     </Frame>
   );
 }

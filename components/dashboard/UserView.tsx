@@ -3,6 +3,7 @@ import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { ClaimsForm, Sessions, SignInMethods, SubscriptionFacts, UserAudit } from "./UserSections.tsx";
 import type { UserViewData } from "@/lib/dashboard/page_data.ts";
 import { UserFactorsSection } from "./UserFactorsSection.tsx";
+import { ConsentsSection } from "./ConsentsSection.tsx";
 export type { UserViewData };
 
 /**
@@ -70,6 +71,7 @@ export function UserView({ data }: { data: UserViewData }) {
       <SignInMethods methods={data.methods} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
       <Sessions sessions={data.sessions} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
       <UserFactorsSection factors={data.factors} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <ConsentsSection consents={data.consents} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
       <section class="card" aria-labelledby="plan-heading">
         <h2 id="plan-heading">Plan</h2>
         <p>

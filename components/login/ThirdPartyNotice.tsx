@@ -1,7 +1,10 @@
 import type { ThirdParty } from "@/lib/login/dynamic_client_target.ts";
 import { type Lang, MESSAGES } from "@/lib/login/i18n.ts";
 
-/** "<name> wants to access <resource>": a self-registered client's name, marked as its own unverified claim. */
+/**
+ * "<name> wants to access <resource>": a self-registered client's name, marked as its own unverified claim; a
+ * client known by its metadata document URL also shows that URL's host, the one part Astapa checked.
+ */
 export function ThirdPartyNotice({ lang, thirdParty }: { lang: Lang; thirdParty: ThirdParty }) {
   const t = MESSAGES[lang];
   return (
@@ -16,7 +19,14 @@ export function ThirdPartyNotice({ lang, thirdParty }: { lang: Lang; thirdParty:
           )
           : <strong>{thirdParty.resource}</strong>}.
       </p>
-      <p class="muted">{t.unverifiedClient}</p>
+      {thirdParty.clientHost
+        ? (
+          <p class="muted">
+            {t.clientFromHost} <strong class="client-host">{thirdParty.clientHost}</strong>.{" "}
+            {t.clientHostVerified}
+          </p>
+        )
+        : <p class="muted">{t.unverifiedClient}</p>}
     </div>
   );
 }

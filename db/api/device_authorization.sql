@@ -44,6 +44,10 @@ create or replace function api.start_device_authorization(
   begin
     perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
     perform astapa.assert_dynamic_client_allowed(client_id);
+    if astapa.is_metadata_document_client_id(client_id) then
+      raise exception 'clients known by a metadata document URL cannot use the device grant here'
+        using errcode = 'AS4U0';
+    end if;
     if pg_catalog.starts_with(client_id, 'dcl_') and not exists (
       select from astapa.dynamic_clients d
       where d.client_id = start_device_authorization.client_id
@@ -173,6 +177,8 @@ create or replace function api.decide_device_authorization(user_code text, user_
     end if;
     if approve then
       perform astapa.assert_user_may_sign_in(user_id);
+      -- Allowing a third-party client on /device is consent too (db/api/consents.sql); it marks it used.
+      perform astapa.remember_consent(user_id, request.client_id, request.resource, request.scope);
     end if;
     update astapa.device_authorizations a
     set status = case when approve then 'approved' else 'denied' end,

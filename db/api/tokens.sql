@@ -190,6 +190,8 @@ create or replace function api.issue_authorization_code(
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
       astapa.member_organization(user_id, organization_id));
+    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql).
+    perform astapa.remember_consent(user_id, client_id, resource, scope);
   end
   $$;
 
@@ -197,7 +199,8 @@ comment on function api.issue_authorization_code(bytea, text, bigint, text, text
   'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope '
   'and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); '
   'auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a '
-  'member, AS403), kept by the sign-in''s refresh tokens.';
+  'member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent '
+  'is remembered.';
 
 grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[], text) to astapa_app;
 
@@ -361,6 +364,8 @@ create or replace function api.sweep_grants() returns jsonb
   declare
     codes integer;
     tokens integer;
+    registrations integer;
+    documents integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -375,14 +380,23 @@ create or replace function api.sweep_grants() returns jsonb
       having pg_catalog.bool_and(f.revoked_at is not null or f.used_at is not null or f.expires_at < pg_catalog.now())
          and pg_catalog.max(greatest(f.created_at, f.used_at, f.revoked_at)) < pg_catalog.now() - interval '7 days');
     get diagnostics tokens = row_count;
+    -- Registrations never used (no code ever issued) 30 days after they were made, and cached metadata
+    -- documents nobody used for 30 days (issue 26 item 6).
+    delete from astapa.dynamic_clients d
+    where d.last_used_at is null and d.created_at < pg_catalog.now() - interval '30 days';
+    get diagnostics registrations = row_count;
+    delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
+    get diagnostics documents = row_count;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
-    return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens);
+    return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
+      'dynamic_clients', registrations, 'client_metadata_documents', documents);
   end
   $$;
 
 comment on function api.sweep_grants() is
   'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across '
-  'projects. Security definer because the app role may not delete grants at all; it runs only with no project '
+  'projects, registrations never used 30 days after they were made, and metadata documents unused for 30 days. '
+  'Security definer because the app role may not delete grants at all; it runs only with no project '
   'set and sees other projects through owner-only policies switched on for its own duration.';
 
 grant execute on function api.sweep_grants() to astapa_app;
@@ -398,12 +412,18 @@ create or replace function astapa.assert_dynamic_client_allowed(client_id text) 
       where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb) then
       raise exception 'this project does not accept dynamically registered clients' using errcode = 'AS4U0';
     end if;
+    if astapa.is_metadata_document_client_id(client_id) and not exists (
+      select from astapa.projects p
+      where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb) then
+      raise exception 'this project does not accept clients known by a metadata document URL' using errcode = 'AS4U0';
+    end if;
   end
   $$;
 
 comment on function astapa.assert_dynamic_client_allowed(text) is
   'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s '
-  'settings.dynamic_clients is true.';
+  'settings.dynamic_clients is true, and for a client known by its metadata document URL unless '
+  'settings.client_metadata_documents is true.';
 
 grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
 
@@ -455,7 +475,8 @@ create or replace function api.redeem_authorization_code(
     if resource is not null and resource is distinct from code.resource then
       raise exception 'the resource differs from the one the authorization request named' using errcode = 'AS4T0';
     end if;
-    if code.code_challenge is null and pg_catalog.starts_with(code.client_id, 'dcl_') then
+    if code.code_challenge is null and (pg_catalog.starts_with(code.client_id, 'dcl_')
+       or astapa.is_metadata_document_client_id(code.client_id)) then
       raise exception 'dynamically registered clients must use PKCE' using errcode = 'AS4G0';
     end if;
     if code.code_challenge is null and code_verifier is not null then

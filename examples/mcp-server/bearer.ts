@@ -88,14 +88,18 @@ export function bearerVerifier(options: ResourceOptions) {
   };
 }
 
-/** Refuses a caller lacking any of `needed` with 403 insufficient_scope naming what to ask for. */
+/**
+ * Refuses a caller lacking any of `needed` with 403 insufficient_scope. The challenge's `scope` is what the
+ * token already has plus what is missing: MCP clients (the 1.x SDK among them) ask for exactly that scope when
+ * they step up, so naming only the missing one would cost them the scopes they hold.
+ */
 export function requireScopes(caller: Caller, needed: string[]): void {
   const missing = needed.filter((scope) => !caller.scopes.includes(scope));
   if (missing.length) {
     throw new BearerError(403, {
       error: "insufficient_scope",
       error_description: `This needs the scope ${missing.join(" ")}.`,
-      scope: needed.join(" "),
+      scope: [...new Set([...caller.scopes, ...needed])].join(" "),
     });
   }
 }

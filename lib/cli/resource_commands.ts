@@ -22,6 +22,8 @@ export const RESOURCE_USAGE = `  resource add --project ID URI [--name N]
   resource list|remove --project ID [URI]
   resource dynamic-clients on|off --project ID
                              let self-registered (RFC 7591) clients sign people in for these resources
+  resource client-metadata-documents on|off --project ID
+                             let clients known by a metadata document URL sign people in for them
   scope add --project ID NAME [--description D]
                              declare a scope machine clients may be given
   scope list|remove --project ID [NAME]`;
@@ -75,19 +77,24 @@ export async function resourceCommand(sql: Sql, args: ParsedArgs, out: Output): 
       out.result({ uri: canonical(uri), removed: true }, `Removed ${canonical(uri)}.`);
       return 0;
     }
-    case "dynamic-clients": {
+    case "dynamic-clients":
+    case "client-metadata-documents": {
       allowFlags(args, ["project"]);
       const [state] = operands(args, 2, ["on|off"]);
       if (state !== "on" && state !== "off") throw new UsageError('Say "on" or "off".');
+      const key = action === "dynamic-clients" ? "dynamic_clients" : "client_metadata_documents";
       const id = project();
       const updated = await asApp(sql, id, async (tx) => {
         const { settings } = await getProject(tx, id);
-        return await updateProject(tx, id, { settings: { ...settings, dynamic_clients: state === "on" } });
+        return await updateProject(tx, id, { settings: { ...settings, [key]: state === "on" } });
       }, CLI);
-      const on = updated.settings.dynamic_clients === true;
+      const on = updated.settings[key] === true;
+      const what = key === "dynamic_clients"
+        ? "Dynamically registered clients"
+        : "Clients known by a metadata document URL";
       out.result(
-        { project_id: updated.project_id, dynamic_clients: on },
-        `Dynamically registered clients for ${updated.project_id}: ${on ? "accepted" : "refused"}.`,
+        { project_id: updated.project_id, [key]: on },
+        `${what} for ${updated.project_id}: ${on ? "accepted" : "refused"}.`,
       );
       return 0;
     }

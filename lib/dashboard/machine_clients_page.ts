@@ -8,6 +8,7 @@ import type { MemberRole } from "@/db/accounts.ts";
 import { listMachineClients } from "@/db/machine_clients.ts";
 import { listResources, listScopes } from "@/db/resources.ts";
 import { getProject } from "@/db/projects.ts";
+import { projectThirdPartyClients } from "@/db/consents.ts";
 import type { MachineClientsData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
 import { frameOf } from "./frame.ts";
@@ -36,6 +37,7 @@ export async function machineClientsView(
     clients: await listMachineClients(tx),
     scopes: await listScopes(tx),
     resources: await listResources(tx),
+    thirdPartyClients: await projectThirdPartyClients(tx),
     notice: DONE_MESSAGES[c.req.query("done") ?? ""],
     ...extra,
   };

@@ -3,6 +3,7 @@
  * They live here so lib/ does not import view components (the components re-export them).
  */
 import type { MemberRole } from "@/db/accounts.ts";
+import type { Consent, ThirdPartyClient } from "@/db/consents.ts";
 import type { UserFactors } from "@/db/factors.ts";
 import type { MachineClient, MachineClientWithSecret } from "@/db/machine_clients.ts";
 import type { Plan, Subscription } from "@/db/plans.ts";
@@ -61,6 +62,8 @@ export type MachineClientsData = {
   clients: MachineClient[];
   scopes: Scope[];
   resources: Resource[];
+  /** Self-registered and metadata-document clients users of the project allowed. */
+  thirdPartyClients: ThirdPartyClient[];
   /** A secret just created or rotated: on this one answer only. */
   issued?: MachineClientWithSecret;
   notice?: string;
@@ -100,6 +103,8 @@ export type UserViewData = {
   factors: UserFactors;
   /** The user's latest audit entries. */
   audit: AuditEntry[];
+  /** What the user allowed third-party clients (remembered consent). */
+  consents: Consent[];
   notice?: string;
   error?: string;
 };

@@ -9,6 +9,7 @@ import { currentSubscription, listPlans } from "@/db/plans.ts";
 import { getEnvironmentUser, listLoginSessions, signInMethods, userOwnClaims } from "@/db/user_admin.ts";
 import { listAudit } from "@/db/project_logs.ts";
 import { userFactors } from "@/db/factors.ts";
+import { userConsents } from "@/db/consents.ts";
 import type { UserViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
@@ -30,6 +31,7 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   factors_none: "The user had no second factor to reset.",
   subscription_canceled: "Subscription canceled: the plan stays until the end of the paid period.",
   subscription_resumed: "Subscription resumed: it renews again.",
+  consent_revoked: "Consent revoked: the app's refresh tokens for that resource ended; it must ask again.",
 };
 
 /** The `:sub` in the URL, or not_found. */
@@ -63,6 +65,7 @@ export function userView(c: Ctx): Loader<UserViewData> {
       sessions: await listLoginSessions(tx, projectId, userId),
       factors: await userFactors(tx, projectId, userId),
       audit: await listAudit(tx, projectId, { filters: { user: userId }, size: USER_AUDIT_ROWS }),
+      consents: await userConsents(tx, userId),
       notice: USER_DONE_MESSAGES[c.req.query("done") ?? ""],
       ...extra,
     };

@@ -3,12 +3,11 @@
  * A bad client_id or redirect_uri is shown as a page and never redirected (the redirect URI is not trusted
  * yet); every other problem goes back to the app as ?error=…&state=…&iss=….
  */
-import type { Sql } from "@/db/client.ts";
 import { parseResource, parseScope } from "../oauth/scope.ts";
 import { AppError, toAppError } from "../http/errors.ts";
 import { authorizationClient, checkAuthorizationTarget } from "@/db/login.ts";
-import { dynamicClient } from "@/db/dynamic_clients.ts";
-import { DYNAMIC_CLIENT_PREFIX } from "../oauth/dynamic_client_auth.ts";
+import { isSelfRegisteredClientId, selfRegisteredClient } from "../oauth/dynamic_client_auth.ts";
+import type { Deps } from "../app_env.ts";
 import { dynamicClientTarget, type ThirdParty } from "./dynamic_client_target.ts";
 
 export type AuthorizeRequest = {
@@ -70,10 +69,11 @@ const PARAMS = [
  * `ownRedirectUris` are Astapa's own pages that every project may sign in to (the billing page).
  */
 export async function parseAuthorizeRequest(
-  sql: Sql,
+  deps: Pick<Deps, "sql" | "config" | "clientMetadataFetch">,
   query: URLSearchParams,
   ownRedirectUris: string[] = [],
 ): Promise<AuthorizeRequest> {
+  const { sql } = deps;
   for (const name of PARAMS) {
     if (query.getAll(name).length > 1) {
       throw new AppError("invalid_request", { description: `The ${name} parameter appears more than once.` });
@@ -83,8 +83,8 @@ export async function parseAuthorizeRequest(
   const clientId = get("client_id");
   const redirectUri = get("redirect_uri");
   if (!clientId) throw new AppError("invalid_request", { description: "The link is missing its client_id." });
-  const dynamic = clientId.startsWith(DYNAMIC_CLIENT_PREFIX);
-  const registered = dynamic ? await dynamicClient(sql, clientId) : null;
+  const dynamic = isSelfRegisteredClientId(clientId);
+  const registered = dynamic ? await selfRegisteredClient(deps, clientId, get("resource")) : null;
   const client = dynamic ? null : await authorizationClient(sql, clientId);
   const redirectUris = registered?.redirect_uris ?? client?.redirect_uris;
   if (!redirectUris) {

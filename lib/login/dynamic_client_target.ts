@@ -6,8 +6,15 @@
 import type { Sql } from "@/db/client.ts";
 import { type DynamicClient, resourceOwner } from "@/db/dynamic_clients.ts";
 import { SCOPES } from "../oauth/metadata.ts";
+import { isMetadataDocumentClientId } from "../oauth/client_metadata_document.ts";
 
-export type ThirdParty = { clientName: string; resource: string; resourceName: string };
+export type ThirdParty = {
+  clientName: string;
+  resource: string;
+  resourceName: string;
+  /** A client known by its metadata document URL: that URL's host, which (unlike the name) is verified. */
+  clientHost?: string;
+};
 
 type Fail = (code: string, message: string) => Error;
 
@@ -30,7 +37,14 @@ export async function dynamicClientTarget(
   }
   const owner = await resourceOwner(sql, request.resource);
   if (!owner) throw fail("invalid_target", "resource is not a protected resource registered here.");
-  if (!owner.dynamic_clients) {
+  const byDocument = isMetadataDocumentClientId(client.client_id);
+  if (byDocument && owner.settings.client_metadata_documents !== true) {
+    throw fail(
+      "unauthorized_client",
+      `The project behind ${request.resource} does not accept clients known by a metadata document URL.`,
+    );
+  }
+  if (!byDocument && !owner.dynamic_clients) {
     throw fail(
       "unauthorized_client",
       `The project behind ${request.resource} does not accept dynamically registered clients.`,
@@ -52,6 +66,7 @@ export async function dynamicClientTarget(
       clientName: client.client_name ?? "An unnamed app",
       resource: owner.resource,
       resourceName: owner.resource_name,
+      ...(byDocument ? { clientHost: new URL(client.client_id).host } : {}),
     } satisfies ThirdParty,
   };
 }

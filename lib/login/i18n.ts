@@ -156,6 +156,9 @@ const en = {
   wantsAccess: "wants to access",
   unverifiedClient:
     "This app registered itself: its name is its own claim, not checked by the project. Continue only if you started this from an app you trust.",
+  clientFromHost: "This app is published at",
+  clientHostVerified:
+    "Its name is its own claim; the address is the one thing checked. Continue only if you trust it.",
   consentTitle: "Allow access",
   consentSignedIn: "You are signed in to",
   allow: "Allow",
@@ -335,6 +338,9 @@ const id: Messages = {
   wantsAccess: "ingin mengakses",
   unverifiedClient:
     "Aplikasi ini mendaftar sendiri: namanya adalah klaimnya sendiri, tidak diperiksa oleh proyek. Lanjutkan hanya jika Anda memulainya dari aplikasi yang Anda percayai.",
+  clientFromHost: "Aplikasi ini diterbitkan di",
+  clientHostVerified:
+    "Namanya adalah klaimnya sendiri; hanya alamat ini yang diperiksa. Lanjutkan hanya jika Anda memercayainya.",
   consentTitle: "Izinkan akses",
   consentSignedIn: "Anda sudah masuk ke",
   allow: "Izinkan",

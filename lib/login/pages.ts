@@ -55,7 +55,7 @@ export type AuthPageData = {
 export async function authorizeRequest(c: Ctx, query: URLSearchParams): Promise<AuthorizeRequest | Response> {
   try {
     // Astapa's billing and account pages sign people in through the same flow (routes/*/callback.ts).
-    const request = await parseAuthorizeRequest(c.var.deps.sql, query, [
+    const request = await parseAuthorizeRequest(c.var.deps, query, [
       `${c.var.deps.config.baseUrl}/billing/callback`,
       `${c.var.deps.config.baseUrl}/account/callback`,
     ]);

@@ -77,7 +77,13 @@ export function observeRequest(route: string, method: string, status: number, se
 }
 
 export function countTokenIssued(
-  grantType: "authorization_code" | "refresh_token" | "client_credentials" | "device_code" | "token_exchange",
+  grantType:
+    | "authorization_code"
+    | "refresh_token"
+    | "client_credentials"
+    | "device_code"
+    | "token_exchange"
+    | "jwt_bearer",
   environment: "sandbox" | "live" | "none",
 ): void {
   if (enabled) tokensIssued.inc({ grant_type: grantType, environment });

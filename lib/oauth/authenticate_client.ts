@@ -22,8 +22,8 @@ import {
 import type { Caller, ClientKind } from "../router/callers.ts";
 import { BASIC_CHALLENGE, type ClientAuthMethod, presentedClient } from "./client_auth.ts";
 import {
-  DYNAMIC_CLIENT_PREFIX,
   dynamicClientProject,
+  isSelfRegisteredClientId,
   verifyDynamicClientSecret,
 } from "./dynamic_client_auth.ts";
 import type { OAuthParams } from "./params.ts";
@@ -57,7 +57,7 @@ function acceptedKinds(c: Ctx): readonly ClientKind[] {
 export async function authenticateClient(c: Ctx, params: OAuthParams): Promise<AuthenticatedClient> {
   const accepts = acceptedKinds(c);
   const presented = presentedClient(c.req.header("authorization"), params);
-  if (presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+  if (isSelfRegisteredClientId(presented.clientId)) {
     await verifyDynamicClientSecret(c, presented, params);
     if (!accepts.includes("dynamic")) refuseKind(c, presented.clientId, "dynamic", accepts);
     return { ...presented, projectId: await dynamicClientProject(c, params), kind: "dynamic" };

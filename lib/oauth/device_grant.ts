@@ -14,7 +14,7 @@ import { newRefreshToken } from "../tokens/refresh_tokens.ts";
 import { countTokenIssued } from "../metrics/metrics.ts";
 import { authenticateClient, authenticateClientAndGrant } from "./authenticate_client.ts";
 import { presentedClient } from "./client_auth.ts";
-import { DYNAMIC_CLIENT_PREFIX } from "./dynamic_client_auth.ts";
+import { isSelfRegisteredClientId } from "./dynamic_client_auth.ts";
 import type { TokenResponse } from "./grants.ts";
 import { userTokens } from "./grants.ts";
 import type { OAuthParams } from "./params.ts";
@@ -47,7 +47,7 @@ export async function deviceCodeGrant(c: Ctx, params: OAuthParams): Promise<Toke
   const presented = presentedClient(c.req.header("authorization"), params);
   let client;
   let result: unknown;
-  if (presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+  if (isSelfRegisteredClientId(presented.clientId)) {
     client = await authenticateClient(c, params);
     if (!request) throw problem;
     const call = pollDeviceAuthorizationCall(sql, { ...request, clientId: client.clientId });

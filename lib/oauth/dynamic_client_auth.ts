@@ -4,7 +4,10 @@
  * with every token request) names the protected resource and so the project whose codes and refresh tokens it may redeem. SQL then checks that the code or refresh
  * token was issued for that same resource and that the project still accepts dynamic clients.
  */
-import type { Ctx } from "../app_env.ts";
+import type { Ctx, Deps } from "../app_env.ts";
+import { isMetadataDocumentClientId } from "./client_metadata_document.ts";
+import { metadataDocumentClient, metadataFetchOptions } from "./metadata_document_clients.ts";
+import { matchRedirectUri } from "../login/authorize_request.ts";
 import {
   type DynamicClient,
   dynamicClient,
@@ -21,6 +24,22 @@ import { canonicalResource, parseResource } from "./scope.ts";
 
 export const DYNAMIC_CLIENT_PREFIX = "dcl_";
 
+/** A client that belongs to no project: registered (dcl_…) or known by its metadata document URL. */
+export function isSelfRegisteredClientId(clientId: string): boolean {
+  return clientId.startsWith(DYNAMIC_CLIENT_PREFIX) || isMetadataDocumentClientId(clientId);
+}
+
+/** A self-registered client's metadata: the registration, or the document its URL serves; null: unknown. */
+export function selfRegisteredClient(
+  deps: Pick<Deps, "sql" | "config" | "clientMetadataFetch">,
+  clientId: string,
+  resource: string | undefined,
+): Promise<DynamicClient | null> {
+  return isMetadataDocumentClientId(clientId)
+    ? metadataDocumentClient(deps.sql, clientId, metadataFetchOptions(deps), resource)
+    : dynamicClient(deps.sql, clientId);
+}
+
 /**
  * Checks a dynamic client's credentials (public: client_id alone; confidential: its secret, Basic or post, or
  * a client assertion signed with its registered keys). Wrong secrets count in the same lockout buckets as
@@ -33,8 +52,9 @@ export async function verifyDynamicClientSecret(
 ): Promise<void> {
   const { sql } = c.var.deps;
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
-  const client = await dynamicClient(sql, presented.clientId);
+  const client = await selfRegisteredClient(c.var.deps, presented.clientId, params.resource);
   if (!client) throw new AppError("invalid_client", { headers: challenge });
+  if (isMetadataDocumentClientId(presented.clientId)) assertStillRedirects(client, params);
   if (client.token_endpoint_auth_method === "private_key_jwt" || presented.method === "private_key_jwt") {
     return await verifyDynamicClientAssertion(c, presented, params, client);
   }
@@ -63,6 +83,19 @@ export async function verifyDynamicClientSecret(
     });
   }
   if (!outcome.verified) throw new AppError("invalid_client", { headers: challenge });
+}
+
+/**
+ * A metadata document may change between the authorization request and the token request: a code is
+ * redeemed only while the document still lists the redirect URI it was issued for.
+ */
+function assertStillRedirects(client: DynamicClient, params: OAuthParams): void {
+  if (params.redirect_uri === undefined) return;
+  if (!matchRedirectUri(client.redirect_uris, params.redirect_uri)) {
+    throw new AppError("invalid_grant", {
+      description: "The client's metadata document no longer lists this redirect_uri.",
+    });
+  }
 }
 
 /** private_key_jwt both registered and used; refusals are audited in the project of the resource named. */

@@ -30,7 +30,7 @@ import {
 } from "./authenticate_client.ts";
 import type { OAuthParams } from "./params.ts";
 import { presentedClient } from "./client_auth.ts";
-import { DYNAMIC_CLIENT_PREFIX } from "./dynamic_client_auth.ts";
+import { isSelfRegisteredClientId } from "./dynamic_client_auth.ts";
 import {
   AuthorizationCodeRequest,
   ClientCredentialsRequest,
@@ -41,6 +41,7 @@ import { parseResource, parseScope } from "./scope.ts";
 import { countTokenIssued } from "../metrics/metrics.ts";
 import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./device_grant.ts";
 import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from "./token_exchange_grant.ts";
+import { identityAssertionGrantHandler, JWT_BEARER_GRANT } from "./identity_assertion_grant.ts";
 
 /** RFC 6749 §5.1 success body; absent members are left out, never null. */
 export type TokenResponse = {
@@ -95,7 +96,7 @@ async function userGrantFor<R>(
   call: GrantCall<R>,
 ): Promise<{ client: AuthenticatedClient; grant: UserGrant; request: R }> {
   const presented = presentedClient(c.req.header("authorization"), params);
-  if (presented.clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+  if (isSelfRegisteredClientId(presented.clientId)) {
     const client = await authenticateClient(c, params);
     if ("error" in request) throw request.error;
     const { sql } = c.var.deps;
@@ -165,7 +166,7 @@ const refreshToken: TokenGrant = async (c, params) => {
 
 /** client_credentials: a machine client's own scopes and resources, or the project client's settings. */
 const clientCredentials: TokenGrant = async (c, params) => {
-  if (presentedClient(c.req.header("authorization"), params).clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+  if (isSelfRegisteredClientId(presentedClient(c.req.header("authorization"), params).clientId)) {
     throw new AppError("unauthorized_client", {
       description:
         "Dynamically registered clients sign people in; only machine clients use client_credentials.",
@@ -235,6 +236,7 @@ export const GRANTS: Record<string, TokenGrant> = {
   client_credentials: clientCredentials,
   [DEVICE_CODE_GRANT]: deviceCodeGrant,
   [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant,
+  [JWT_BEARER_GRANT]: identityAssertionGrantHandler,
 };
 
 export function grantFor(grantType: string): TokenGrant {

@@ -26,6 +26,8 @@ export function authorizationServerMetadata(issuer: string) {
       "client_credentials",
       "urn:ietf:params:oauth:grant-type:device_code",
       "urn:ietf:params:oauth:grant-type:token-exchange",
+      // Identity assertions (ID-JAG) from a project's trusted enterprise IdP (lib/oauth/identity_assertion_grant.ts).
+      "urn:ietf:params:oauth:grant-type:jwt-bearer",
     ],
     code_challenge_methods_supported: ["S256"],
     // "none": public clients registered dynamically (RFC 7591), always with PKCE. private_key_jwt (RFC 7523):
@@ -70,6 +72,8 @@ export function authorizationServerMetadata(issuer: string) {
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: ["RS256"],
     authorization_response_iss_parameter_supported: true,
+    // Client ID Metadata Documents: an https client_id is fetched (lib/oauth/client_metadata_document.ts).
+    client_id_metadata_document_supported: true,
     service_documentation: `${issuer}/docs`,
   };
 }

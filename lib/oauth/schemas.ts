@@ -63,12 +63,25 @@ export const TokenExchangeRequest = z.object({
   ...clientAuth,
 });
 
+export const JwtBearerRequest = z.object({
+  grant_type: z.literal("urn:ietf:params:oauth:grant-type:jwt-bearer"),
+  assertion: z.string().max(16384).describe(
+    "An identity assertion JWT (ID-JAG) from a trusted enterprise IdP.",
+  ),
+  scope: z.string().optional().describe("A subset of the assertion's scope; default all of it."),
+  resource: z.string().optional().describe(
+    "RFC 8707: must equal the assertion's resource when both are given.",
+  ),
+  ...clientAuth,
+});
+
 export const TokenRequest = z.discriminatedUnion("grant_type", [
   AuthorizationCodeRequest,
   RefreshTokenRequest,
   ClientCredentialsRequest,
   DeviceCodeRequest,
   TokenExchangeRequest,
+  JwtBearerRequest,
 ]);
 
 export const TokenResponse = z.object({

@@ -18,7 +18,7 @@ import {
   type AuthenticatedClient,
 } from "./authenticate_client.ts";
 import { presentedClient } from "./client_auth.ts";
-import { DYNAMIC_CLIENT_PREFIX } from "./dynamic_client_auth.ts";
+import { isSelfRegisteredClientId } from "./dynamic_client_auth.ts";
 import type { OAuthParams } from "./params.ts";
 import { parseParams, TokenExchangeRequest } from "./schemas.ts";
 import { parseResource, parseScope } from "./scope.ts";
@@ -96,7 +96,7 @@ export async function tokenExchangeGrant(c: Ctx, params: OAuthParams): Promise<E
   const { sql } = c.var.deps;
   let client: AuthenticatedClient;
   let result: unknown;
-  if (presentedClient(c.req.header("authorization"), params).clientId.startsWith(DYNAMIC_CLIENT_PREFIX)) {
+  if (isSelfRegisteredClientId(presentedClient(c.req.header("authorization"), params).clientId)) {
     client = await authenticateClient(c, params);
     if (!read) throw problem;
     result = await exchangeTokenAs(sql, client.projectId, callFor(sql, read, client.clientId));

@@ -17,4 +17,10 @@ export const ScopeBody = z.object({
   name: z.string().min(1).max(100),
   description: z.string().max(500).optional(),
 });
-export const DynamicClientsBody = z.object({ enabled: z.boolean() });
+/** The self-registered-client switches: RFC 7591 registrations, and clients known by a metadata document URL. */
+export const DynamicClientsBody = z.object({
+  enabled: z.boolean().optional(),
+  client_metadata_documents: z.boolean().optional(),
+}).refine((b) => b.enabled !== undefined || b.client_metadata_documents !== undefined, {
+  message: "Send enabled, client_metadata_documents, or both.",
+});

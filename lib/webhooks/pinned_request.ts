@@ -23,7 +23,13 @@ export type PinnedRequest = {
   caCerts?: string[];
 };
 
-export type PinnedResponse = { status: number; contentType: string | null; body: string };
+export type PinnedResponse = {
+  status: number;
+  contentType: string | null;
+  body: string;
+  /** Response headers, names in lower case (caching headers for metadata documents). */
+  headers: Record<string, string>;
+};
 
 /** Sends the request without following redirects; the body is cut at maxBodyBytes (a larger one is an error). */
 export async function pinnedRequest(request: PinnedRequest): Promise<PinnedResponse> {
@@ -37,7 +43,8 @@ export async function pinnedRequest(request: PinnedRequest): Promise<PinnedRespo
     });
     const body = request.maxBodyBytes ? await boundedText(res, request.maxBodyBytes) : "";
     await res.body?.cancel();
-    return { status: res.status, contentType: res.headers.get("content-type"), body };
+    const headers = Object.fromEntries(res.headers.entries());
+    return { status: res.status, contentType: res.headers.get("content-type"), body, headers };
   }
   return await nodeRequest(request, request.address);
 }
@@ -108,6 +115,9 @@ function nodeRequest(request: PinnedRequest, address: string): Promise<PinnedRes
           status: res.statusCode ?? 0,
           contentType: res.headers["content-type"] ?? null,
           body: new TextDecoder().decode(concat(chunks)),
+          headers: Object.fromEntries(
+            Object.entries(res.headers).map(([name, value]) => [name, [value].flat().join(", ")]),
+          ),
         }));
       res.on("error", reject);
     });

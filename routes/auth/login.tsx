@@ -11,6 +11,7 @@ import { readSession } from "@/lib/login/browser.ts";
 import { countAttempt, finishSignIn, signInWait } from "@/lib/login/flow.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { mfaOwed } from "@/lib/login/factors/policy.ts";
+import { consentGiven } from "@/lib/login/remembered_consent.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -49,8 +50,9 @@ export const handler: Handlers<AuthPageData> = {
       const fresh = live && (request.maxAge === undefined ||
         Date.now() / 1000 - live.auth_time <= request.maxAge);
       const userId = fresh ? live.user_id : null;
-      // A self-registered client never gets a code silently: the signed-in person allows it first.
-      if (userId && request.thirdParty) {
+      // A self-registered client never gets a code silently: the signed-in person allows it first, unless
+      // they already allowed it every scope asked for this resource (remembered consent; new scopes ask again).
+      if (userId && request.thirdParty && !await consentGiven(c, request, userId)) {
         if (request.prompt === "none") {
           const target = redirectTo(request, c.var.deps.config.baseUrl, {
             error: "consent_required",

@@ -164,3 +164,20 @@ Deno.test("cli resource dynamic-clients — the per-project switch for self-regi
   assert.equal((await settings()).dynamic_clients, false);
   assert.equal((await astapa("resource", "dynamic-clients", "maybe", "--project", project.id)).code, 2);
 });
+
+Deno.test("cli resource client-metadata-documents — the switch beside it, for clients known by a metadata URL", async () => {
+  const settings = async () =>
+    (await asApp(db.sql, project.id, (tx) => tx`select settings from astapa.projects`))[0].settings;
+  const on = await astapa("resource", "client-metadata-documents", "on", "--project", project.id, "--json");
+  assert.equal(on.code, 0, on.stderr);
+  assert.deepEqual(on.json(), { project_id: project.id, client_metadata_documents: true });
+  assert.equal((await settings()).client_metadata_documents, true);
+  const off = await astapa("resource", "client-metadata-documents", "off", "--project", project.id);
+  assert.equal(off.code, 0, off.stderr);
+  assert.match(off.stdout, /metadata document URL for .*: refused/);
+  assert.equal((await settings()).client_metadata_documents, false);
+  assert.equal(
+    (await astapa("resource", "client-metadata-documents", "yes", "--project", project.id)).code,
+    2,
+  );
+});

@@ -20,6 +20,7 @@ Deno.test("openapi — a 3.1 document generated from the token endpoints' schema
     "client_credentials",
     "refresh_token",
     "urn:ietf:params:oauth:grant-type:device_code",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
     "urn:ietf:params:oauth:grant-type:token-exchange",
   ]);
   assert.ok(token.requestBody.content["application/json"], "JSON bodies are documented too");

@@ -81,18 +81,30 @@ Deno.test("scopes API — declare (and redescribe), list, withdraw; machine clie
   assert.equal((await call("GET", "/api/platform/scopes", undefined, {})).res.status, 401);
 });
 
-Deno.test("dynamic-clients API — the per-project switch, off by default", async () => {
-  assert.deepEqual((await call("GET", "/api/platform/dynamic-clients")).body, { enabled: false });
+Deno.test("dynamic-clients API — the per-project switches, off by default", async () => {
+  const off = { enabled: false, client_metadata_documents: false };
+  assert.deepEqual((await call("GET", "/api/platform/dynamic-clients")).body, off);
   const on = await call("PUT", "/api/platform/dynamic-clients", { enabled: true });
   assert.equal(on.res.status, 200);
-  assert.deepEqual(on.body, { enabled: true });
-  assert.deepEqual((await call("GET", "/api/platform/dynamic-clients")).body, { enabled: true });
-  assert.deepEqual((await call("GET", "/api/platform/dynamic-clients", undefined, otherAuth)).body, {
-    enabled: false,
+  assert.deepEqual(on.body, { enabled: true, client_metadata_documents: false });
+  assert.deepEqual((await call("GET", "/api/platform/dynamic-clients")).body, {
+    enabled: true,
+    client_metadata_documents: false,
   });
+  assert.deepEqual((await call("GET", "/api/platform/dynamic-clients", undefined, otherAuth)).body, off);
   assert.equal((await call("PUT", "/api/platform/dynamic-clients", { enabled: "yes" })).res.status, 400);
+  assert.equal((await call("PUT", "/api/platform/dynamic-clients", {})).res.status, 400);
+  // The metadata-document switch sits beside it; setting one leaves the other as it was.
+  assert.deepEqual(
+    (await call("PUT", "/api/platform/dynamic-clients", { client_metadata_documents: true })).body,
+    {
+      enabled: true,
+      client_metadata_documents: true,
+    },
+  );
   assert.deepEqual((await call("PUT", "/api/platform/dynamic-clients", { enabled: false })).body, {
     enabled: false,
+    client_metadata_documents: true,
   });
   assert.equal((await call("PUT", "/api/platform/dynamic-clients", { enabled: true }, {})).res.status, 401);
 });

@@ -168,7 +168,8 @@ Deno.test("example server — an expired token is invalid_token; a missing scope
   const res = await callTool(readOnly, "add_note");
   assert.equal(res.status, 403);
   assert.match(challenge(res), /error="insufficient_scope"/);
-  assert.match(challenge(res), /scope="notes:write"/);
+  // The scope to step up to: what the token has plus what the tool needs.
+  assert.match(challenge(res), /scope="notes:read notes:write"/);
   assert.equal((await res.json()).error, "insufficient_scope");
   const allowed = await callTool(readOnly, "list_notes");
   assert.equal(allowed.status, 200);

@@ -307,7 +307,8 @@ Deno.test("DCR — client authentication: public clients send no secret, confide
 Deno.test("DCR — a signed-in person is asked before a self-registered client gets a code", async () => {
   const clientId = await publicClient();
   const { cookie } = await signIn({ clientId, resource: NOTES });
-  const { params, verifier } = await request({ clientId, resource: NOTES });
+  // The sign-in allowed no scope; asking for one now is asked (remembered consent covers only what was allowed).
+  const { params, verifier } = await request({ clientId, resource: NOTES, scope: "notes:read" });
   const page = await authorize(params, cookie);
   assert.equal(page.status, 200, "no silent redirect");
   const form = hostedForm({ html: await page.text(), cookie: mergeCookies(cookie, page) });

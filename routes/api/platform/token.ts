@@ -22,7 +22,9 @@ export const openapi: RouteDoc = {
   post: {
     tag: "Tokens",
     summary: "Exchange a grant for tokens",
-    description: "authorization_code (with PKCE), refresh_token (rotating) or client_credentials.",
+    description:
+      "authorization_code (with PKCE), refresh_token (rotating), client_credentials, device_code, " +
+      "token exchange or jwt-bearer (ID-JAG).",
     auth: "client",
     body: { schema: TokenRequest, media: ["form", "json"] },
     responses: {
