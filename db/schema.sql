@@ -75,6 +75,7 @@ create table astapa.authorization_codes (
   redeemed_at timestamp with time zone,
   refresh_family uuid,
   amr text[] default '{pwd}'::text[] not null,
+  organization_id text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -89,6 +90,7 @@ alter table astapa.authorization_codes enable row level security;
 alter table astapa.authorization_codes force row level security;
 comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
 comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
+comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
@@ -426,6 +428,70 @@ grant select (client_id, client_name, redirect_uris, grant_types, token_endpoint
 grant update (last_used_at) on astapa.dynamic_clients to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.email_changes (
+  project_id text not null,
+  token_hash bytea not null,
+  user_id bigint not null,
+  new_email text not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint email_changes_pkey PRIMARY KEY (project_id, token_hash),
+  constraint email_changes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint email_changes_lifetime_check CHECK (expires_at <= (created_at + '1 day'::interval)),
+  constraint email_changes_new_email_check CHECK (length(new_email) <= 254 AND new_email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint email_changes_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.email_changes enable row level security;
+alter table astapa.email_changes force row level security;
+comment on table astapa.email_changes is 'A person''s requested new email address, waiting for the link mailed to it (1 hour, single use; only the SHA-256 of the link''s token is kept). A newer request voids the older ones.';
+CREATE INDEX email_changes_user_idx ON astapa.email_changes USING btree (project_id, user_id);
+grant delete, insert, select on astapa.email_changes to astapa_app;
+grant update (used_at) on astapa.email_changes to astapa_app;
+create policy "a project forgets its own email changes" on astapa.email_changes as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own email changes" on astapa.email_changes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own email changes" on astapa.email_changes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own email changes" on astapa.email_changes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.email_codes (
+  project_id text not null,
+  link_hash bytea not null,
+  user_id bigint not null,
+  code_hash bytea not null,
+  sign_in_request text not null,
+  tries integer default 0 not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint email_codes_pkey PRIMARY KEY (project_id, link_hash),
+  constraint email_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint email_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint email_codes_lifetime_check CHECK (expires_at > created_at),
+  constraint email_codes_link_hash_check CHECK (length(link_hash) = 32),
+  constraint email_codes_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
+  constraint email_codes_tries_check CHECK (tries >= 0 AND tries <= 5)
+);
+alter table astapa.email_codes enable row level security;
+alter table astapa.email_codes force row level security;
+comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with.';
+CREATE INDEX email_codes_user_idx ON astapa.email_codes USING btree (project_id, user_id);
+grant insert, select on astapa.email_codes to astapa_app;
+grant update (tries, used_at) on astapa.email_codes to astapa_app;
+create policy "a project mails its own email codes" on astapa.email_codes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own email codes" on astapa.email_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own email codes" on astapa.email_codes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.email_tokens (
   project_id text not null,
   token_hash bytea not null,
@@ -469,7 +535,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -540,18 +606,23 @@ create table astapa.login_sessions (
   expires_at timestamp with time zone not null,
   ended_at timestamp with time zone,
   amr text[] default '{pwd}'::text[] not null,
+  user_agent text,
+  last_used_at timestamp with time zone,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
-  constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32)
+  constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32),
+  constraint login_sessions_user_agent_check CHECK (length(user_agent) <= 512)
 );
 alter table astapa.login_sessions enable row level security;
 alter table astapa.login_sessions force row level security;
 comment on table astapa.login_sessions is 'Hosted-login browser sessions, one per person per project per browser: within its lifetime a returning person is sent back to the app without typing the password again. Only the SHA-256 of the cookie is kept.';
 comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 8176 values: pwd, otp, mfa; ext for Google/GitHub); copied into codes.';
+comment on column astapa.login_sessions.user_agent is 'The browser''s User-Agent when the session started or was last seen on the account page (cut to 512 characters); the page shows it parsed.';
+comment on column astapa.login_sessions.last_used_at is 'When the account page last saw this session (approximate last use).';
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
-grant update (ended_at) on astapa.login_sessions to astapa_app;
+grant update (ended_at, user_agent, last_used_at) on astapa.login_sessions to astapa_app;
 create policy "a project ends its own login sessions" on astapa.login_sessions as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -625,11 +696,13 @@ create table astapa.mail_outbox (
   environment text,
   locale text,
   from_name text,
+  from_address text,
   constraint mail_outbox_pkey PRIMARY KEY (project_id, id),
   constraint mail_outbox_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint mail_outbox_body_html_check CHECK (length(body_html) <= 262144),
   constraint mail_outbox_body_text_check CHECK (length(body_text) >= 1 AND length(body_text) <= 65536),
   constraint mail_outbox_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint mail_outbox_from_address_check CHECK (length(from_address) >= 3 AND length(from_address) <= 254),
   constraint mail_outbox_from_name_check CHECK (length(from_name) >= 1 AND length(from_name) <= 80),
   constraint mail_outbox_kind_check CHECK (kind ~ '^[a-z_]{1,64}$'::text),
   constraint mail_outbox_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 300),
@@ -641,6 +714,7 @@ comment on table astapa.mail_outbox is 'Outgoing mail per project. Rows are the 
 comment on column astapa.mail_outbox.environment is 'The project''s mode when the mail was queued (set by a trigger, so every way of queueing is covered); null for mail queued before this column existed.';
 comment on column astapa.mail_outbox.locale is 'The HTML part''s <html lang> when the mail was queued (the hosted login writes one into every HTML part), or null for plain-text-only mail.';
 comment on column astapa.mail_outbox.from_name is 'The sender name shown with the deployment''s MAIL_FROM address (the project''s mail_sender_name when queued).';
+comment on column astapa.mail_outbox.from_address is 'The project''s mail_from_address when queued; used as From only when its domain is allowed (MAIL_FROM_DOMAINS).';
 CREATE INDEX mail_outbox_unsent_idx ON astapa.mail_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
 grant insert, select on astapa.mail_outbox to astapa_app;
 grant update (body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
@@ -711,6 +785,197 @@ create policy "a project meets its own factor challenges" on astapa.mfa_challeng
 create policy "a project reads its own factor challenges" on astapa.mfa_challenges as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_domains (
+  project_id text not null,
+  organization_id text not null,
+  domain text not null,
+  verification_token text not null,
+  verified_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint organization_domains_pkey PRIMARY KEY (project_id, organization_id, domain),
+  constraint organization_domains_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint organization_domains_domain_check CHECK (length(domain) <= 253 AND domain ~ '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$'::text)
+);
+alter table astapa.organization_domains enable row level security;
+alter table astapa.organization_domains force row level security;
+comment on table astapa.organization_domains is 'An email domain an organization claims. Once verified (by a DNS TXT record holding verification_token, or by the project) people with a verified address there may join, or are joined, per the project''s organization_domain_join setting. Verified for one organization per project at most.';
+CREATE INDEX organization_domains_domain_idx ON astapa.organization_domains USING btree (project_id, domain);
+CREATE UNIQUE INDEX organization_domains_verified_key ON astapa.organization_domains USING btree (project_id, domain) WHERE (verified_at IS NOT NULL);
+grant delete, insert, select, update on astapa.organization_domains to astapa_app;
+create policy "a project adds its own organization domains" on astapa.organization_domains as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organization domains" on astapa.organization_domains as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization domains" on astapa.organization_domains as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organization domains" on astapa.organization_domains as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_invitations (
+  project_id text not null,
+  id text not null,
+  organization_id text not null,
+  email text not null,
+  role text not null,
+  token_hash bytea not null,
+  invited_by bigint,
+  expires_at timestamp with time zone not null,
+  accepted_at timestamp with time zone,
+  accepted_by bigint,
+  revoked_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint organization_invitations_pkey PRIMARY KEY (project_id, id),
+  constraint organization_invitations_token_hash_key UNIQUE (token_hash),
+  constraint organization_invitations_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint organization_invitations_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint organization_invitations_id_check CHECK (id ~ '^oin_[a-z2-7]{24}$'::text),
+  constraint organization_invitations_role_check CHECK (role ~ '^[a-z][a-z0-9_:-]{0,63}$'::text),
+  constraint organization_invitations_token_hash_check CHECK (octet_length(token_hash) = 32)
+);
+alter table astapa.organization_invitations enable row level security;
+alter table astapa.organization_invitations force row level security;
+comment on table astapa.organization_invitations is 'An invitation by email to join an organization with a role, accepted once through the hosted login before expires_at. Only the SHA-256 of the link''s token is kept.';
+CREATE UNIQUE INDEX organization_invitations_open_key ON astapa.organization_invitations USING btree (project_id, organization_id, lower(email)) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
+CREATE INDEX organization_invitations_organization_id_idx ON astapa.organization_invitations USING btree (project_id, organization_id, created_at);
+grant delete, insert, select, update on astapa.organization_invitations to astapa_app;
+create policy "a project adds its own organization invitations" on astapa.organization_invitations as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organization invitations" on astapa.organization_invitations as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization invitations" on astapa.organization_invitations as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organization invitations" on astapa.organization_invitations as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_memberships (
+  project_id text not null,
+  organization_id text not null,
+  user_id bigint not null,
+  role text not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint organization_memberships_pkey PRIMARY KEY (project_id, organization_id, user_id),
+  constraint organization_memberships_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint organization_memberships_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint organization_memberships_role_check CHECK (role ~ '^[a-z][a-z0-9_:-]{0,63}$'::text)
+);
+alter table astapa.organization_memberships enable row level security;
+alter table astapa.organization_memberships force row level security;
+comment on table astapa.organization_memberships is 'A user''s membership of an organization and their role there (owner, admin, member or a project-defined one). An organization always keeps at least one owner.';
+CREATE INDEX organization_memberships_user_id_idx ON astapa.organization_memberships USING btree (project_id, user_id);
+grant delete, insert, select, update on astapa.organization_memberships to astapa_app;
+create policy "a project adds its own organization memberships" on astapa.organization_memberships as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organization memberships" on astapa.organization_memberships as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization memberships" on astapa.organization_memberships as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organization memberships" on astapa.organization_memberships as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_roles (
+  project_id text not null,
+  key text not null,
+  name text not null,
+  permissions text[] default '{}'::text[] not null,
+  created_at timestamp with time zone default now() not null,
+  constraint organization_roles_pkey PRIMARY KEY (project_id, key),
+  constraint organization_roles_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint organization_roles_key_check CHECK (key ~ '^[a-z][a-z0-9_:-]{0,63}$'::text),
+  constraint organization_roles_name_check CHECK (length(name) >= 1 AND length(name) <= 100 AND name !~ '[[:cntrl:]]'::text),
+  constraint organization_roles_permissions_check CHECK (cardinality(permissions) <= 100)
+);
+alter table astapa.organization_roles enable row level security;
+alter table astapa.organization_roles force row level security;
+comment on table astapa.organization_roles is 'The roles a project''s organizations give their members beside the built-in owner, admin and member, with the permissions each carries into tokens (org_permissions). A row keyed owner, admin or member gives that built-in role permissions.';
+grant delete, insert, select, update on astapa.organization_roles to astapa_app;
+create policy "a project adds its own organization roles" on astapa.organization_roles as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organization roles" on astapa.organization_roles as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization roles" on astapa.organization_roles as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organization roles" on astapa.organization_roles as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organizations (
+  project_id text not null,
+  id text not null,
+  name text not null,
+  slug text not null,
+  metadata jsonb default '{}'::jsonb not null,
+  seat_limit integer,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint organizations_pkey PRIMARY KEY (project_id, id),
+  constraint organizations_project_id_slug_key UNIQUE (project_id, slug),
+  constraint organizations_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint organizations_id_check CHECK (id ~ '^org_[a-z2-7]{24}$'::text),
+  constraint organizations_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 4096),
+  constraint organizations_name_check CHECK (length(name) >= 1 AND length(name) <= 200 AND name !~ '[[:cntrl:]]'::text),
+  constraint organizations_seat_limit_check CHECK (seat_limit >= 1 AND seat_limit <= 100000),
+  constraint organizations_slug_check CHECK (slug ~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$'::text)
+);
+alter table astapa.organizations enable row level security;
+alter table astapa.organizations force row level security;
+comment on table astapa.organizations is 'A team of a project''s users (an organization): name, slug unique per project, metadata the app keeps, and the seat limit its plan allows (null: none). Its members are in organization_memberships.';
+grant delete, insert, select, update on astapa.organizations to astapa_app;
+create policy "a project adds its own organizations" on astapa.organizations as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own organizations" on astapa.organizations as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organizations" on astapa.organizations as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own organizations" on astapa.organizations as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.passkeys (
+  project_id text not null,
+  credential_id bytea not null,
+  user_id bigint not null,
+  public_key bytea not null,
+  sign_count bigint default 0 not null,
+  transports text[] default '{}'::text[] not null,
+  device_type text not null,
+  backed_up boolean not null,
+  name text not null,
+  created_at timestamp with time zone default now() not null,
+  last_used_at timestamp with time zone,
+  cloned_at timestamp with time zone,
+  constraint passkeys_pkey PRIMARY KEY (project_id, credential_id),
+  constraint passkeys_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint passkeys_credential_id_check CHECK (length(credential_id) >= 16 AND length(credential_id) <= 1023),
+  constraint passkeys_device_type_check CHECK (device_type = ANY (ARRAY['singleDevice'::text, 'multiDevice'::text])),
+  constraint passkeys_name_check CHECK (length(name) >= 1 AND length(name) <= 64),
+  constraint passkeys_sign_count_check CHECK (sign_count >= 0)
+);
+alter table astapa.passkeys enable row level security;
+alter table astapa.passkeys force row level security;
+comment on table astapa.passkeys is 'WebAuthn credentials (passkeys) of a project''s users: the COSE public key, the last sign counter (a counter going backwards marks the credential cloned_at and refuses it), the backup flags (multiDevice: a synced passkey, amr swk; singleDevice: bound to one authenticator, amr hwk), a name the person chose and when it was last used. The credential id is unique per project (another project''s is unknown here).';
+CREATE INDEX passkeys_user_idx ON astapa.passkeys USING btree (project_id, user_id);
+grant delete, insert, select on astapa.passkeys to astapa_app;
+grant update (sign_count, backed_up, name, last_used_at, cloned_at) on astapa.passkeys to astapa_app;
+create policy "a project adds passkeys for its own users" on astapa.passkeys as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users' passkeys" on astapa.passkeys as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own users' passkeys" on astapa.passkeys as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own users' passkeys" on astapa.passkeys as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -804,6 +1069,76 @@ create policy "a project updates its own payments" on astapa.payments as permiss
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.phone_codes (
+  project_id text not null,
+  token_hash bytea not null,
+  phone_number text not null,
+  channel text not null,
+  code_hash bytea not null,
+  attempts integer default 0 not null,
+  sends integer default 1 not null,
+  address text,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint phone_codes_pkey PRIMARY KEY (project_id, token_hash),
+  constraint phone_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_codes_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
+  constraint phone_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint phone_codes_lifetime_check CHECK (expires_at > created_at),
+  constraint phone_codes_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text),
+  constraint phone_codes_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.phone_codes enable row level security;
+alter table astapa.phone_codes force row level security;
+comment on table astapa.phone_codes is 'A 6-digit code sent to a phone for sign-in: the browser holds the token (SHA-256 here); code_hash is SHA-256 of token and code together, so a leaked row does not give the code. Five minutes, five attempts, single use (used_at).';
+CREATE INDEX phone_codes_expires_at_idx ON astapa.phone_codes USING btree (project_id, expires_at);
+grant insert, select on astapa.phone_codes to astapa_app;
+grant update (channel, code_hash, attempts, sends, expires_at, used_at) on astapa.phone_codes to astapa_app;
+create policy "a project adds its own phone codes" on astapa.phone_codes as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own phone codes" on astapa.phone_codes as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own phone codes" on astapa.phone_codes as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.phone_messages (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  phone_number text not null,
+  channel text not null,
+  provider text not null,
+  status text not null,
+  provider_message_id text,
+  cost numeric(12,6),
+  currency text,
+  error text,
+  address text,
+  created_at timestamp with time zone default now() not null,
+  sandbox_text text,
+  constraint phone_messages_pkey PRIMARY KEY (project_id, id),
+  constraint phone_messages_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_messages_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
+  constraint phone_messages_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text),
+  constraint phone_messages_error_check CHECK (length(error) <= 500),
+  constraint phone_messages_provider_check CHECK (provider ~ '^[a-z_]{1,40}$'::text),
+  constraint phone_messages_sandbox_text_check CHECK (sandbox_text IS NULL OR status = 'sandbox'::text),
+  constraint phone_messages_status_check CHECK (status = ANY (ARRAY['sent'::text, 'failed'::text, 'sandbox'::text]))
+);
+alter table astapa.phone_messages enable row level security;
+alter table astapa.phone_messages force row level security;
+comment on table astapa.phone_messages is 'Every one-time-code message a project sent or tried to send: provider, channel, status (sent, failed, sandbox: shown on the sandbox inbox instead), the provider''s id and cost when it reports them. Never the code. Counts toward settings.phone.daily_budget.';
+comment on column astapa.phone_messages.sandbox_text is 'Sandbox projects only: the text that would have been sent, shown on the dashboard''s message log.';
+CREATE INDEX phone_messages_created_at_idx ON astapa.phone_messages USING btree (project_id, created_at);
+grant insert, select on astapa.phone_messages to astapa_app;
+create policy "a project logs its own phone messages" on astapa.phone_messages as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own phone messages" on astapa.phone_messages as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.plan_changes (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -883,6 +1218,36 @@ create policy "a project changes its own plans" on astapa.plans as permissive fo
 create policy "a project reads its own plans" on astapa.plans as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER plans_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.plans FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.project_logos (
+  project_id text not null,
+  sha256 bytea not null,
+  content_type text not null,
+  image bytea not null,
+  width integer not null,
+  height integer not null,
+  created_at timestamp with time zone default now() not null,
+  constraint project_logos_pkey PRIMARY KEY (project_id),
+  constraint project_logos_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint project_logos_content_type_check CHECK (content_type = ANY (ARRAY['image/png'::text, 'image/jpeg'::text, 'image/webp'::text])),
+  constraint project_logos_image_check CHECK (octet_length(image) >= 1 AND octet_length(image) <= 262144),
+  constraint project_logos_sha256_check CHECK (octet_length(sha256) = 32),
+  constraint project_logos_size_check CHECK (width >= 1 AND width <= 2048 AND height >= 1 AND height <= 2048)
+);
+alter table astapa.project_logos enable row level security;
+alter table astapa.project_logos force row level security;
+comment on table astapa.project_logos is 'A project''s logo (PNG, JPEG or WebP up to 256 KiB and 2048×2048 px), validated by decoding before it is stored; served at /branding/<project>/logo-<sha256>.<ext>, so a new logo is a new URL. One per project.';
+grant delete, insert, select, update on astapa.project_logos to astapa_app;
+create policy "a project reads its own logo" on astapa.project_logos as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own logo" on astapa.project_logos as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project replaces its own logo" on astapa.project_logos as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project stores its own logo" on astapa.project_logos as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.projects (
@@ -1077,6 +1442,7 @@ create table astapa.refresh_tokens (
   revoked_at timestamp with time zone,
   revoked_reason text,
   amr text[] default '{pwd}'::text[] not null,
+  organization_id text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
@@ -1089,6 +1455,7 @@ alter table astapa.refresh_tokens enable row level security;
 alter table astapa.refresh_tokens force row level security;
 comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
 comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
+comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
@@ -1123,6 +1490,7 @@ create table astapa.refunds (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   succeeded_at timestamp with time zone,
+  checked_at timestamp with time zone,
   constraint refunds_pkey PRIMARY KEY (project_id, id),
   constraint refunds_provider_id_key UNIQUE (project_id, provider_id),
   constraint refunds_public_id_key UNIQUE (public_id),
@@ -1140,10 +1508,11 @@ alter table astapa.refunds enable row level security;
 alter table astapa.refunds force row level security;
 comment on table astapa.refunds is 'Refunds of paid payments through Xendit. status: requested (asked of Xendit), pending (Xendit accepted it), succeeded (the refund callback said so; final) or failed (Xendit refused it or reported failure; its amount is free again). A payment''s requested, pending and succeeded refunds never add up to more than it paid. plan_effect is applied when the refund succeeds: end_now (back to the default plan), keep_to_period_end (canceled at period end) or none.';
 comment on column astapa.refunds.checkout_public_id is 'The checkout the refunded payment belongs to, kept here so a refund callback finds its account from the refund alone.';
+comment on column astapa.refunds.checked_at is 'When reconciliation last asked Xendit about this requested or pending refund.';
 CREATE INDEX refunds_payment_idx ON astapa.refunds USING btree (project_id, payment_id, id);
 grant select on astapa.refunds to astapa_app;
 grant insert (project_id, payment_id, checkout_public_id, amount, reason, plan_effect, requested_by) on astapa.refunds to astapa_app;
-grant update (status, provider_id, failure_code, updated_at, succeeded_at) on astapa.refunds to astapa_app;
+grant update (status, provider_id, failure_code, updated_at, succeeded_at, checked_at) on astapa.refunds to astapa_app;
 create policy "a project asks for its own refunds" on astapa.refunds as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own refunds" on astapa.refunds as permissive for select to astapa_app, astapa_owner
@@ -1493,6 +1862,7 @@ create table astapa.user_claims (
   feature_flags text[] default '{}'::text[] not null,
   extra jsonb default '{}'::jsonb not null,
   updated_at timestamp with time zone default now() not null,
+  name_lower text generated always as (lower((extra ->> 'name'::text))) stored,
   constraint user_claims_pkey PRIMARY KEY (project_id, user_id),
   constraint user_claims_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint user_claims_extra_check CHECK (jsonb_typeof(extra) = 'object'::text AND octet_length(extra::text) <= 4096),
@@ -1504,8 +1874,9 @@ create table astapa.user_claims (
 alter table astapa.user_claims enable row level security;
 alter table astapa.user_claims force row level security;
 comment on table astapa.user_claims is 'What a user''s access tokens say about them beyond their plan (see api.token_claims): role, feature_flags, and extra (custom claims, placed at the top level of custom_claims). plan is retired (plans come from subscriptions) and always null for new writes.';
-CREATE INDEX user_claims_name_prefix_idx ON astapa.user_claims USING btree (project_id, lower((extra ->> 'name'::text)) text_pattern_ops);
+CREATE INDEX user_claims_name_prefix_idx ON astapa.user_claims USING btree (project_id, name_lower text_pattern_ops);
 grant insert, select on astapa.user_claims to astapa_app;
+grant select (name_lower) on astapa.user_claims to astapa_app;
 grant update (plan, role, feature_flags, extra, updated_at) on astapa.user_claims to astapa_app;
 create policy "a project changes its own users' claims" on astapa.user_claims as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
@@ -1548,7 +1919,7 @@ create policy "a project updates its own users' factors" on astapa.user_factors 
 create table astapa.users (
   project_id text not null,
   id bigint default astapa.new_user_id() not null,
-  email text not null,
+  email text,
   email_verified boolean default false not null,
   password_hash text,
   disabled boolean default false not null,
@@ -1556,25 +1927,36 @@ create table astapa.users (
   created_at timestamp with time zone default now() not null,
   last_sign_in_at timestamp with time zone,
   external_id text,
+  email_lower text generated always as (lower(email)) stored,
+  email_domain text generated always as (lower(split_part(email, '@'::text, 2))) stored,
+  deleted_at timestamp with time zone,
+  phone_number text,
+  phone_number_verified boolean default false not null,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint users_email_or_phone_check CHECK (email IS NOT NULL OR phone_number IS NOT NULL),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
-  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text)
+  constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text),
+  constraint users_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text)
 );
 alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
 comment on table astapa.users is 'People who sign in to a project''s app. id is the JWT sub (as a string), unique per project (a global identity, so also unique overall). environment is the project''s mode when the user was created; email is unique case-insensitively per project and environment. The app role cannot select password_hash.';
 comment on column astapa.users.password_hash is 'argon2id; null for users who only sign in with a provider. An imported user may hold another format (bcrypt, argon2i, scrypt, PBKDF2, Firebase scrypt) until their first sign-in replaces it with argon2id.';
 comment on column astapa.users.external_id is 'The id another system gave this user (set by an import, kept for the app); unique per project and environment.';
-CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, lower(split_part(email, '@'::text, 2)), id);
-CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, lower(email));
-CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, lower(email) text_pattern_ops);
+comment on column astapa.users.deleted_at is 'Set when the person deleted their account: the row stays as a tombstone with no personal data (pseudonymous id) so payments, receipts and the audit log keep their references; the APIs no longer show it.';
+comment on column astapa.users.phone_number is 'E.164 (+62812…), unique per project and environment; the OIDC phone_number claim.';
+comment on column astapa.users.phone_number_verified is 'A code sent to phone_number was entered (phone sign-in or adding the phone); the phone_number_verified claim.';
+CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, email_domain, id);
+CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, email_lower);
+CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, email_lower text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
-grant insert (project_id, email, email_verified, password_hash, environment) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at) on astapa.users to astapa_app;
+CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
+grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -1584,6 +1966,38 @@ create policy "a project updates its own users" on astapa.users as permissive fo
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.webauthn_challenges (
+  project_id text not null,
+  challenge_hash bytea not null,
+  purpose text not null,
+  user_id bigint,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint webauthn_challenges_pkey PRIMARY KEY (project_id, challenge_hash),
+  constraint webauthn_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint webauthn_challenges_challenge_hash_check CHECK (length(challenge_hash) = 32),
+  constraint webauthn_challenges_lifetime_check CHECK (expires_at > created_at),
+  constraint webauthn_challenges_purpose_check CHECK (purpose = ANY (ARRAY['register'::text, 'sign_in'::text])),
+  constraint webauthn_challenges_user_check CHECK ((purpose = 'sign_in'::text) = (user_id IS NULL))
+);
+alter table astapa.webauthn_challenges enable row level security;
+alter table astapa.webauthn_challenges force row level security;
+comment on table astapa.webauthn_challenges is 'The random challenge of each passkey ceremony (SHA-256 here), single use and short-lived, so a ceremony started on one instance finishes on any other. register: bound to the signed-in user adding a passkey; sign_in: no user (discoverable credentials: the authenticator says who).';
+CREATE INDEX webauthn_challenges_expires_idx ON astapa.webauthn_challenges USING btree (expires_at);
+grant delete, insert, select on astapa.webauthn_challenges to astapa_app;
+grant update (used_at) on astapa.webauthn_challenges to astapa_app;
+create policy "a project clears its own old passkey challenges" on astapa.webauthn_challenges as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project opens its own passkey challenges" on astapa.webauthn_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own passkey challenges" on astapa.webauthn_challenges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own passkey challenges" on astapa.webauthn_challenges as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.webhook_deliveries (
@@ -1685,6 +2099,356 @@ create policy "a project stores its own xendit keys" on astapa.xendit_keys as pe
 CREATE TRIGGER xendit_keys_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.xendit_keys FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.accept_organization_invitation(token_hash bytea, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    i astapa.organization_invitations;
+    o astapa.organizations;
+    person_email text;
+    membership jsonb;
+  begin
+    select * into i from astapa.organization_invitations x
+    where x.project_id = astapa.current_project_id() and x.token_hash = accept_organization_invitation.token_hash;
+    if i.id is null then
+      raise exception using errcode = 'AS404', message = 'This invitation link is not one of this app''s.';
+    end if;
+    -- The organization's lock first, then the invitation read again: two acceptances take turns.
+    o := astapa.lock_organization(i.organization_id);
+    select * into i from astapa.organization_invitations x where x.project_id = i.project_id and x.id = i.id for update;
+    if i.accepted_at is not null then
+      raise exception using errcode = 'AS409', message = 'This invitation was already accepted.';
+    elsif i.revoked_at is not null then
+      raise exception using errcode = 'AS409', message = 'This invitation was withdrawn; ask for a new one.';
+    elsif i.expires_at <= pg_catalog.now() then
+      raise exception using errcode = 'AS409', message = 'This invitation has expired; ask for a new one.';
+    end if;
+    select u.email into person_email from astapa.users u where u.project_id = i.project_id and u.id = user_id;
+    if person_email is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    elsif pg_catalog.lower(person_email) <> pg_catalog.lower(i.email) then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'This invitation is for %s; sign in with that address to accept it.', i.email);
+    end if;
+    -- The link came to the address, so accepting it verifies the address too.
+    update astapa.users u set email_verified = true
+    where u.project_id = i.project_id and u.id = user_id and not u.email_verified;
+    membership := astapa.add_membership(o, user_id, i.role, 'invitation');
+    update astapa.organization_invitations x set accepted_at = pg_catalog.now(), accepted_by = user_id
+    where x.project_id = i.project_id and x.id = i.id;
+    return membership;
+  end
+  $function$;
+comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts an invitation for the signed-in user whose address it was sent to (marking that address verified): they become a member with its role. AS404 unknown link, AS403 another address, AS409 already accepted, revoked, expired, already a member or no free seat.';
+grant execute on function api.accept_organization_invitation(bytea,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_apps(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('client_id', g.client_id,
+        'name', coalesce(nullif(d.client_name, ''), g.client_id), 'scope', g.scope, 'since', g.since)
+        order by g.since), '[]')
+    from (select r.client_id, pg_catalog.min(r.created_at) as since,
+                 pg_catalog.string_agg(distinct r.scope, ' ') as scope
+          from astapa.refresh_tokens r
+          where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
+            and r.client_id like 'dcl\_%' and r.revoked_at is null and r.used_at is null
+            and r.expires_at > pg_catalog.now()
+          group by r.client_id) as g
+    left join astapa.dynamic_clients d on d.client_id = g.client_id
+  $function$;
+comment on function api.account_apps(bigint) is 'The self-registered clients (dcl_) a user allowed and that still hold a live refresh token: their name (their own unverified claim), scopes and since when. An allowance with no live token gives the client nothing more.';
+grant execute on function api.account_apps(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_end_other_sessions(session_hash bytea)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    ended integer;
+  begin
+    with other as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
+      returning 1)
+    select pg_catalog.count(*)::integer into ended from other;
+    perform astapa.audit(project, 'user.other_sessions_ended', 'user:' || person,
+      pg_catalog.jsonb_build_object('sessions', ended));
+    return ended;
+  end
+  $function$;
+comment on function api.account_end_other_sessions(bytea) is 'Signs the person out of every other browser (their other hosted-login sessions end; this one stays). Audited user.other_sessions_ended with the count. AS4G0 no session.';
+grant execute on function api.account_end_other_sessions(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_export(session_hash bytea, fresh_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    audited text := 'user:' || person;
+    export jsonb;
+  begin
+    export := pg_catalog.jsonb_build_object(
+      'exported_at', pg_catalog.now(),
+      'profile', astapa.user_json(project, person) || pg_catalog.jsonb_build_object('name',
+        (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person)),
+      'identities', api.user_sign_in_methods(project, person),
+      'claims', api.user_own_claims(project, person),
+      'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('created_at', s.created_at,
+          'last_used_at', s.last_used_at, 'ended_at', s.ended_at, 'user_agent', s.user_agent) order by s.created_at), '[]')
+        from astapa.login_sessions s where s.project_id = project and s.user_id = person),
+      'subscriptions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('plan', s.plan_key,
+          'status', s.status, 'source', s.source, 'current_period_start', s.current_period_start,
+          'current_period_end', s.current_period_end, 'created_at', s.created_at, 'ended_at', s.ended_at)
+          order by s.created_at), '[]')
+        from astapa.subscriptions s where s.project_id = project and s.user_id = person),
+      'payments', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('checkout', c.public_id,
+          'plan', c.plan_key, 'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method,
+          'paid_at', c.paid_at, 'created_at', c.created_at) order by c.created_at), '[]')
+        from astapa.checkouts c where c.project_id = project and c.user_id = person),
+      'audit', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('action', a.action,
+          'actor', a.actor, 'details', a.details, 'at', a.at) order by a.id), '[]')
+        from astapa.audit_log a where a.project_id = project and a.target = audited));
+    perform astapa.audit(project, 'user.data_exported', audited, '{}');
+    return export;
+  end
+  $function$;
+comment on function api.account_export(bytea,integer) is 'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, claims, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
+grant execute on function api.account_export(bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_overview(session_hash bytea, user_agent text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint;
+  begin
+    begin
+      person := astapa.account_user(session_hash);
+    exception when sqlstate 'AS4G0' then
+      return null;
+    end;
+    -- Seen now, with this browser: what the sessions list shows as last use.
+    update astapa.login_sessions s
+    set last_used_at = pg_catalog.now(), user_agent = coalesce(pg_catalog.left(account_overview.user_agent, 512), s.user_agent)
+    where s.project_id = project and s.token_hash = session_hash;
+    return (
+      select pg_catalog.jsonb_build_object(
+        'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+          'name', (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person),
+          'created_at', u.created_at),
+        'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
+          where s.project_id = project and s.token_hash = session_hash)))::bigint,
+        'methods', api.user_sign_in_methods(project, person),
+        'factor', pg_catalog.jsonb_build_object(
+          'enrolled', exists (select from astapa.user_factors f
+            where f.project_id = project and f.user_id = person and f.confirmed_at is not null),
+          'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
+            where r.project_id = project and r.user_id = person and r.used_at is null)),
+        'pending_email', (select e.new_email from astapa.email_changes e
+          where e.project_id = project and e.user_id = person and e.used_at is null and e.expires_at > pg_catalog.now()
+          order by e.created_at desc limit 1),
+        'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+            'current', s.token_hash = session_hash, 'user_agent', s.user_agent, 'created_at', s.created_at,
+            'last_used_at', coalesce(s.last_used_at, s.created_at))
+            order by s.token_hash = session_hash desc, coalesce(s.last_used_at, s.created_at) desc), '[]')
+          from astapa.login_sessions s
+          where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
+        'apps', api.account_apps(person),
+        'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
+            'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
+          from astapa.subscriptions sub
+          where sub.project_id = project and sub.user_id = person and sub.ended_at is null
+            and sub.status in ('trialing', 'active', 'past_due')
+          order by sub.created_at desc limit 1))
+      from astapa.users u where u.project_id = project and u.id = person);
+  end
+  $function$;
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps and the current subscription; marks this session used now with this user agent. Null without a live session.';
+grant execute on function api.account_overview(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_request_email_change(session_hash bytea, new_email text, token_hash bytea, fresh_seconds integer, mail jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    wanted text := pg_catalog.btrim(coalesce(new_email, ''));
+    held boolean;
+  begin
+    perform astapa.assert_email(wanted);
+    if exists (select from astapa.users u where u.project_id = project and u.id = person
+               and u.email_lower = pg_catalog.lower(wanted)) then
+      raise exception 'that is already your email address' using errcode = 'AS400';
+    end if;
+    -- At most 5 links an hour per person: the page cannot be used to flood someone's mailbox. Over the limit
+    -- nothing is sent and the answer is the same as for a taken address.
+    if api.rate_limit_hit('account_email_change:' || project || ':' || person, 5, 3600) > 0 then
+      perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
+        pg_catalog.jsonb_build_object('sent', false, 'limited', true));
+      return false;
+    end if;
+    update astapa.email_changes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.user_id = person and e.used_at is null;
+    held := exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+                    where u.project_id = project and u.environment = p.mode
+                      and u.email_lower = pg_catalog.lower(wanted));
+    perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
+      pg_catalog.jsonb_build_object('sent', not held));
+    -- An address another user holds gets no link, and the page answers the same: no one learns who signed up.
+    if held then
+      return false;
+    end if;
+    insert into astapa.email_changes (project_id, token_hash, user_id, new_email, expires_at)
+    values (project, token_hash, person, wanted, pg_catalog.now() + interval '1 hour');
+    perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to', wanted));
+    return true;
+  end
+  $function$;
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Audited user.email_change_requested. AS400 bad or unchanged address; AS4G0; AS403.';
+grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_revoke_app(session_hash bytea, client_id text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    revoked integer;
+  begin
+    if client_id is null or client_id !~ '^dcl_[a-z2-7]{24}$' then
+      raise exception 'a connected app is a self-registered client (dcl_…)' using errcode = 'AS400';
+    end if;
+    with gone as (
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
+      where r.project_id = project and r.user_id = person and r.client_id = account_revoke_app.client_id
+        and r.revoked_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer into revoked from gone;
+    if revoked = 0 then
+      raise exception 'this app has no access to your account' using errcode = 'AS404';
+    end if;
+    perform astapa.audit(project, 'user.app_revoked', 'user:' || person,
+      pg_catalog.jsonb_build_object('client_id', client_id, 'refresh_tokens', revoked));
+    return revoked;
+  end
+  $function$;
+comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that self-registered client for them is revoked (revoked_by_user). Audited user.app_revoked. AS400 not a dcl_ id; AS404 no access to revoke.';
+grant execute on function api.account_revoke_app(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_set_name(session_hash bytea, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    cleaned text := pg_catalog.btrim(coalesce(name, ''));
+  begin
+    if pg_catalog.length(cleaned) > 100 or cleaned ~ '[[:cntrl:]]' then
+      raise exception 'a name is at most 100 characters, without control characters' using errcode = 'AS400';
+    end if;
+    insert into astapa.user_claims as c (project_id, user_id, extra)
+    values (project, person, case when cleaned = '' then '{}' else pg_catalog.jsonb_build_object('name', cleaned) end)
+    on conflict (project_id, user_id) do update
+      set extra = case when cleaned = '' then c.extra - 'name'
+                       else c.extra || pg_catalog.jsonb_build_object('name', cleaned) end,
+          updated_at = pg_catalog.now();
+    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('name'), 'by', 'user'));
+  end
+  $function$;
+comment on function api.account_set_name(bytea,text) is 'The signed-in person sets (or, empty, removes) their name: the `name` custom claim, which tokens carry and the dashboard searches. Audited user.profile_updated. AS400 too long or control characters; AS4G0 no session.';
+grant execute on function api.account_set_name(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_set_password(session_hash bytea, password_hash text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    had_password boolean;
+    ended integer;
+  begin
+    if password_hash is null or password_hash !~ '^\$argon2id\$' then
+      raise exception 'password hashes must be argon2id' using errcode = 'AS400';
+    end if;
+    had_password := exists (select from pg_catalog.jsonb_array_elements(api.user_sign_in_methods(project, person)) m
+                            where m ->> 'provider' = 'password');
+    update astapa.users u set password_hash = account_set_password.password_hash
+    where u.project_id = project and u.id = person;
+    -- Whoever knew the old password is signed out everywhere else; this browser stays signed in.
+    with other as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
+      returning 1)
+    select pg_catalog.count(*)::integer into ended from other;
+    perform astapa.audit(project, case when had_password then 'user.password_changed' else 'user.password_set' end,
+      'user:' || person, pg_catalog.jsonb_build_object('by', 'user', 'sessions_ended', ended));
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return ended;
+  end
+  $function$;
+comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
+grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    methods jsonb;
+  begin
+    if provider is null or provider not in ('google', 'github') then
+      raise exception 'only a Google or GitHub identity is unlinked here' using errcode = 'AS400';
+    end if;
+    methods := api.unlink_sign_in_method(project, person, provider, subject);
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return methods;
+  end
+  $function$;
+comment on function api.account_unlink(bytea,text,text,integer,jsonb) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), and is mailed when mail is given.';
+grant execute on function api.account_unlink(bytea,text,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_member(project_id text, account_id bigint, role text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1709,6 +2473,71 @@ AS $function$
   $function$;
 comment on function api.add_member(text,bigint,text) is 'Lets an account administer the project as owner, admin or viewer. AS404 unknown project/account, AS409 twice.';
 grant execute on function api.add_member(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_organization_domain(organization_id text, domain text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    d astapa.organization_domains;
+    name text := pg_catalog.lower(pg_catalog.btrim(domain));
+  begin
+    if name is null or pg_catalog.length(name) > 253
+       or name !~ '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$' then
+      raise exception using errcode = 'AS400', message = 'domain must be a domain name such as example.co.id.';
+    end if;
+    insert into astapa.organization_domains (project_id, organization_id, domain, verification_token)
+    values (o.project_id, o.id, name, astapa.random_id('astapa-domain-verification=', 30))
+    on conflict on constraint organization_domains_pkey do nothing;
+    select * into d from astapa.organization_domains x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.domain = name;
+    perform astapa.audit(o.project_id, 'organization.domain_added', o.id, pg_catalog.jsonb_build_object('domain', name));
+    return pg_catalog.jsonb_build_object('domain', d.domain, 'verified', d.verified_at is not null,
+      'verified_at', d.verified_at, 'verification_token', d.verification_token);
+  end
+  $function$;
+comment on function api.add_organization_domain(text,text) is 'Claims an email domain for an organization, unverified, with the token its DNS TXT record must hold (idempotent); audited. AS400 not a domain name.';
+grant execute on function api.add_organization_domain(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_organization_member(organization_id text, user_id bigint, role text DEFAULT 'member'::text)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$ select astapa.add_membership(astapa.lock_organization(organization_id), user_id, role, 'added') $function$;
+comment on function api.add_organization_member(text,bigint,text) is 'Adds a user of the project to an organization with a role (astapa.add_membership''s checks and errors).';
+grant execute on function api.add_organization_member(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.add_passkey(session_hash bytea, user_id bigint, credential_id bytea, public_key bytea, sign_count bigint, transports text[], device_type text, backed_up boolean, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
+      raise exception using errcode = 'AS403',
+        message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
+    end if;
+    begin
+      insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count, transports,
+        device_type, backed_up, name)
+      values (project, credential_id, user_id, public_key, sign_count, coalesce(transports, '{}'), device_type,
+        backed_up, name);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'This passkey is registered already.';
+    end;
+    perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
+      'name', name, 'synced', device_type = 'multiDevice'));
+  end
+  $function$;
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.add_redirect_uri(project_id text, uri text)
@@ -2094,6 +2923,83 @@ comment on function api.authorization_client(text) is 'For /auth/login: the proj
 grant execute on function api.authorization_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.billing_account(project_id text, user_id bigint, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    who_email text;
+    current astapa.subscriptions;
+    next_plan astapa.plans;
+  begin
+    select u.email into who_email from astapa.users as u
+    where u.project_id = billing_account.project_id and u.id = billing_account.user_id and not u.disabled;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select * into current from astapa.subscriptions as s
+    where s.project_id = billing_account.project_id and s.user_id = billing_account.user_id and s.ended_at is null;
+    -- What the next renewal charges: the plan the period renews into (a scheduled change's), at its price today.
+    if current.id is not null and current.status = 'active' and current.paid_through is not null then
+      select * into next_plan from astapa.plans as p
+      where p.project_id = current.project_id and p.key = astapa.next_period_plan(current)
+        and p.archived_at is null and p.price_idr > 0 and p.interval in ('month', 'year');
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'sub', user_id::text,
+      'email', who_email,
+      'plan', astapa.plan_json(project_id, astapa.user_plan(project_id, user_id)),
+      'subscription', case when current.id is not null then astapa.subscription_json(current) end,
+      'next_renewal', case when next_plan.key is not null then pg_catalog.jsonb_build_object(
+        'at', current.paid_through, 'plan', next_plan.key, 'plan_name', next_plan.name,
+        'amount', next_plan.price_idr, 'interval', next_plan.interval) end,
+      'open_change', (select astapa.plan_change_json(c) from astapa.plan_changes as c
+                      where c.project_id = billing_account.project_id and c.user_id = billing_account.user_id
+                        and c.status in ('awaiting_payment', 'scheduled')
+                      order by c.id desc limit 1),
+      -- Pay links still usable: a renewal, a trial's first period or an upgrade waiting for its payment.
+      'open_checkouts', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'checkout_id', k.public_id, 'plan', k.plan_key, 'amount', k.amount, 'status', k.status,
+                 'period_start', k.period_start, 'expires_at', k.expires_at) order by k.id desc)
+        from astapa.checkouts as k
+        where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
+          and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
+      'payments', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
+                 'plan', r.plan_key, 'plan_name', r.plan_name, 'period_start', r.period_start,
+                 'period_end', r.period_end, 'method', r.method, 'bank', r.bank, 'amount', r.amount,
+                 'coupon_code', r.coupon_code, 'discount_idr', r.discount_idr,
+                 'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id),
+                 'refunds', coalesce((
+                   select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                            'refund_id', f.public_id, 'amount', f.amount, 'status', f.status,
+                            'created_at', f.created_at, 'succeeded_at', f.succeeded_at) order by f.id)
+                   from astapa.refunds as f
+                   where f.project_id = r.project_id and f.payment_id = r.payment_id), '[]'))
+               order by r.id desc)
+        from (select * from astapa.receipts as x
+              where x.project_id = billing_account.project_id and x.user_id = billing_account.user_id
+              order by x.id desc limit 100) as r), '[]'),
+      'trials', coalesce((
+        select pg_catalog.jsonb_agg(t.plan_key order by t.started_at)
+        from astapa.trials as t
+        where t.project_id = billing_account.project_id and t.user_id = billing_account.user_id), '[]'),
+      'plans', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
+                 'interval', p.interval, 'trial_days', p.trial_days) order by p.sort_order, p.price_idr, p.key)
+        from astapa.plans as p
+        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
+  end
+  $function$;
+comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
+grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_plan_change(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2311,6 +3217,80 @@ comment on function api.check_authorization_target(text,text) is 'The authorizat
 grant execute on function api.check_authorization_target(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.check_phone_code(token_hash bytea, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    pending astapa.phone_codes;
+    found_user record;
+    new_id bigint;
+  begin
+    -- The row lock makes two instances given the same code take turns: only one accepts it.
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> check_phone_code.code_hash then
+      update astapa.phone_codes c set attempts = c.attempts + 1
+      where c.project_id = project and c.token_hash = check_phone_code.token_hash;
+      perform astapa.audit(project, 'sign_in.phone_failed', 'phone:' || pending.phone_number,
+        pg_catalog.jsonb_build_object('address', pending.address));
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash;
+
+    select u.id, u.disabled into found_user from astapa.users u
+    where u.project_id = project and u.environment = settings ->> 'mode'
+      and u.phone_number = pending.phone_number;
+    if found then
+      if found_user.disabled then
+        return pg_catalog.jsonb_build_object('accepted', false, 'disabled', true);
+      end if;
+      update astapa.users u set phone_number_verified = true
+      where u.project_id = project and u.id = found_user.id and not u.phone_number_verified;
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', found_user.id::text, 'created', false,
+        'channel', pending.channel);
+    end if;
+    if not (settings ->> 'signup')::boolean then
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
+    end if;
+    -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
+    -- one number at once meet the unique index, and the second signs in to the first's account.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
+        values (project, pending.phone_number, true, settings ->> 'mode')
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        select u.id into new_id from astapa.users u
+        where u.project_id = project and u.environment = settings ->> 'mode'
+          and u.phone_number = pending.phone_number;
+        exit when new_id is not null;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
+    perform astapa.audit(project, 'user.create', 'user:' || new_id,
+      pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', new_id::text, 'created', true,
+      'channel', pending.channel);
+  end
+  $function$;
+comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that verified number (marking it verified), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
+grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.checkout_account(checkout_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2399,6 +3379,39 @@ AS $function$
   $function$;
 comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.claim_stale_refunds(project_id text, now timestamp with time zone, older_than_seconds integer, max_rows integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    claimed jsonb;
+  begin
+    if now is null or older_than_seconds is null or older_than_seconds < 0 then
+      raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
+    end if;
+    -- Claiming stamps checked_at, so each stale refund is asked about once per period by one instance.
+    with stale as (
+      select r.id from astapa.refunds as r
+      where r.project_id = claim_stale_refunds.project_id and r.status in ('requested', 'pending')
+        and r.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
+        and (r.checked_at is null or r.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+      order by r.id
+      for update skip locked
+      limit least(greatest(max_rows, 1), 500)),
+    stamped as (
+      update astapa.refunds as r set checked_at = now
+      from stale where r.project_id = claim_stale_refunds.project_id and r.id = stale.id
+      returning r.*)
+    select coalesce(pg_catalog.jsonb_agg(astapa.refund_json(st) order by st.id), '[]') into claimed
+    from stamped as st;
+    return claimed;
+  end
+  $function$;
+comment on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) is 'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
+grant execute on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.claim_webhook_deliveries(project_id text, max_deliveries integer DEFAULT 20, lease_seconds integer DEFAULT 60)
@@ -2512,6 +3525,49 @@ AS $function$
   $function$;
 comment on function api.client_metadata_document(text) is 'The cached metadata document of a URL client id as {document, fresh, fetched_at, expires_at} (fresh: not yet past expires_at), or null when none was fetched; marks it used.';
 grant execute on function api.client_metadata_document(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.confirm_email_change(token_hash bytea, old_mail jsonb DEFAULT NULL::jsonb)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    change astapa.email_changes;
+    old_email text;
+  begin
+    update astapa.email_changes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.token_hash = confirm_email_change.token_hash
+      and e.used_at is null and e.expires_at > pg_catalog.now()
+    returning * into change;
+    if change.user_id is null then
+      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    select u.email into old_email from astapa.users u
+    where u.project_id = project and u.id = change.user_id and u.deleted_at is null for no key update;
+    if old_email is null then
+      raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    -- Taken since the request (someone signed up with it): refused, never two users with one address.
+    if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+               where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
+                 and u.email_lower = pg_catalog.lower(change.new_email)) then
+      raise exception 'another account uses this address now' using errcode = 'AS409';
+    end if;
+    update astapa.users u set email = change.new_email, email_verified = true
+    where u.project_id = project and u.id = change.user_id;
+    perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
+      pg_catalog.jsonb_build_object('by', 'user'));
+    -- The old address is told, so a takeover through a stolen session does not go unnoticed.
+    if old_mail is not null then
+      perform api.queue_mail(project, old_mail || pg_catalog.jsonb_build_object('to', old_email));
+    end if;
+    return change.user_id;
+  end
+  $function$;
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.consent_covers(user_id bigint, client_id text, resource text, scope text)
@@ -2772,6 +3828,44 @@ comment on function api.create_machine_client(text,bytea,text[],text[],integer) 
 grant execute on function api.create_machine_client(text,bytea,text[],text[],integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_organization(name text, slug text, owner_user_id bigint DEFAULT NULL::bigint, metadata jsonb DEFAULT '{}'::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+  begin
+    if name is null or pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 200 or name ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'name must be 1 to 200 characters.';
+    elsif slug is null or slug !~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' then
+      raise exception using errcode = 'AS400',
+        message = 'slug must be 1 to 64 characters of a-z, 0-9 and -, not starting or ending with -.';
+    elsif pg_catalog.jsonb_typeof(coalesce(metadata, '{}')) <> 'object'
+          or pg_catalog.octet_length(metadata::text) > 4096 then
+      raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
+    elsif exists (select from astapa.organizations x
+                  where x.project_id = astapa.current_project_id() and x.slug = create_organization.slug) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('Another organization of this project has the slug %s.', slug);
+    end if;
+    insert into astapa.organizations (project_id, id, name, slug, metadata)
+    values (astapa.current_project_id(), astapa.random_id('org_', 24), pg_catalog.btrim(name), slug,
+            coalesce(metadata, '{}'))
+    returning * into o;
+    perform astapa.emit_event(o.project_id, 'organization.created',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.created', o.id, pg_catalog.jsonb_build_object('slug', o.slug));
+    if owner_user_id is not null then
+      perform astapa.add_membership(o, owner_user_id, 'owner', 'created');
+    end if;
+    return astapa.organization_json(o);
+  end
+  $function$;
+comment on function api.create_organization(text,text,bigint,jsonb) is 'Creates an organization in the current project, with owner_user_id as its first owner when given; emitted (organization.created) and audited. AS400 bad name, slug or metadata; AS409 slug taken; AS404 unknown owner.';
+grant execute on function api.create_organization(text,text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_plan(project_id text, plan jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2871,35 +3965,21 @@ AS $function$
   declare
     mode text := astapa.require_project(project_id);
     new_id bigint;
-    violated text;
   begin
     perform astapa.assert_email(pg_catalog.btrim(email));
     if password_hash is not null and password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
-    -- pairs: that id clash (users_pkey) is retried with a fresh id; only an email clash is the caller's.
-    for attempt in 1..5 loop
-      begin
-        insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-        values (project_id, pg_catalog.btrim(email), email_verified, password_hash, mode)
-        returning id into new_id;
-        exit;
-      exception when unique_violation then
-        get stacked diagnostics violated = constraint_name;
-        if violated is distinct from 'users_pkey' then
-          raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-        end if;
-        if attempt = 5 then
-          raise;
-        end if;
-      end;
-    end loop;
+    begin
+      new_id := astapa.insert_user(project_id, mode, pg_catalog.btrim(email), email_verified, password_hash);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+    end;
     perform astapa.audit(project_id, 'user.create', 'user:' || new_id, pg_catalog.jsonb_build_object('environment', mode));
     return astapa.user_json(project_id, new_id);
   end
   $function$;
-comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. A new id that clashes with an existing one (same millisecond, same random bits) is drawn again.';
+comment on function api.create_user(text,text,text,boolean) is 'Creates a user in the project''s current environment; AS409 when the email (in any case) is taken there. The row is inserted by astapa.insert_user, which draws a clashing id again.';
 grant execute on function api.create_user(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -3034,6 +4114,76 @@ comment on function api.delete_machine_client(text) is 'Deletes a machine client
 grant execute on function api.delete_machine_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_organization(organization_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    -- Memberships, invitations and domains go with it (on delete cascade); tokens lose the claims at refresh.
+    perform astapa.emit_event(o.project_id, 'organization.deleted',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.deleted', o.id, pg_catalog.jsonb_build_object('slug', o.slug));
+    delete from astapa.organizations x where x.project_id = o.project_id and x.id = o.id;
+  end
+  $function$;
+comment on function api.delete_organization(text) is 'Deletes an organization with its memberships, invitations and domains; emitted and audited. AS404 unknown.';
+grant execute on function api.delete_organization(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_organization_role(key text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if key not in ('owner', 'admin', 'member') and exists (
+        select from astapa.organization_memberships m where m.project_id = astapa.current_project_id() and m.role = key
+        union all
+        select from astapa.organization_invitations i where i.project_id = astapa.current_project_id() and i.role = key
+          and i.accepted_at is null and i.revoked_at is null) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Members or open invitations hold role %s: give them another role first.', key);
+    end if;
+    delete from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = delete_organization_role.key;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('This project defines no role %s.', key);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'organization_role.deleted', key);
+  end
+  $function$;
+comment on function api.delete_organization_role(text) is 'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members or open invitations hold it, AS404 unknown.';
+grant execute on function api.delete_organization_role(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_own_account(session_hash bytea, typed_email text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    -- The typed confirmation: the person's own address, in any case.
+    if not exists (select from astapa.users u where u.project_id = project and u.id = person
+                   and u.email_lower = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))) then
+      raise exception 'type your email address to confirm the deletion' using errcode = 'AS400';
+    end if;
+    -- The goodbye goes to the address before it is erased.
+    if mail is not null then
+      perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
+        (select u.email from astapa.users u where u.project_id = project and u.id = person)));
+    end if;
+    return astapa.erase_user(person);
+  end
+  $function$;
+comment on function api.delete_own_account(bytea,text,integer,jsonb) is 'After a fresh sign-in and with their email typed as confirmation, the person deletes their own account (astapa.erase_user; the app hears user.deleted), told by mail first. AS400 the typed email does not match; AS4G0 no live session (a deleted account has none); AS403 not fresh.';
+grant execute on function api.delete_own_account(bytea,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.delete_project(project_id text, confirm_name text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3098,6 +4248,18 @@ AS $function$
   $function$;
 comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first).';
 grant execute on function api.delete_project(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.describe_login_session(token_hash bytea, user_agent text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.login_sessions s set user_agent = pg_catalog.left(describe_login_session.user_agent, 512)
+    where s.project_id = astapa.current_project_id() and s.token_hash = describe_login_session.token_hash
+  $function$;
+comment on function api.describe_login_session(bytea,text) is 'Records which browser (User-Agent, cut to 512 characters) a new hosted-login session is, for the account page''s list of sessions.';
+grant execute on function api.describe_login_session(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.device_authorization_for_user_code(user_code text, buckets jsonb)
@@ -3233,6 +4395,36 @@ comment on function api.dynamic_client(text) is 'A dynamically registered client
 grant execute on function api.dynamic_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.email_change_pending(token_hash bytea)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select e.new_email from astapa.email_changes e
+    join astapa.users u on u.project_id = e.project_id and u.id = e.user_id
+    where e.project_id = astapa.current_project_id() and e.token_hash = email_change_pending.token_hash
+      and e.used_at is null and e.expires_at > pg_catalog.now() and u.deleted_at is null
+  $function$;
+comment on function api.email_change_pending(bytea) is 'The new address an unused, unexpired email-change link would set, or null: what the link''s page says on GET.';
+grant execute on function api.email_change_pending(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.email_code_link(link_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('sign_in_request', c.sign_in_request,
+      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5)
+    from astapa.email_codes c
+    where c.project_id = astapa.current_project_id() and c.link_hash = email_code_link.link_hash
+  $function$;
+comment on function api.email_code_link(bytea) is 'What a magic link opens (its authorization request) and whether it still signs in; null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
+grant execute on function api.email_code_link(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.email_link_request(token_hash bytea)
  RETURNS text
  LANGUAGE sql
@@ -3315,7 +4507,7 @@ comment on function api.ensure_console_project(text,bytea) is 'The console proje
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text)
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3362,12 +4554,14 @@ AS $function$
     end if;
     perform astapa.assert_user_may_sign_in(subject_sub::bigint);
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
+    -- The subject token's active organization stays active while the person is still its member.
     return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
-                               resource, null, null, pg_catalog.now());
+                               resource, null, null, pg_catalog.now())
+      || astapa.organization_grant(subject_sub::bigint, subject_organization);
   end
   $function$;
-comment on function api.exchange_token(text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}.';
-grant execute on function api.exchange_token(text,text,text,text,text,text,text,text) to astapa_app;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
@@ -3476,7 +4670,7 @@ AS $function$
     from astapa.users as u
     join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
     where u.project_id = find_user_by_email.project_id
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(find_user_by_email.email))
   $function$;
 comment on function api.find_user_by_email(text,text) is 'The user with this email (any case) in the project''s current environment, or null.';
 grant execute on function api.find_user_by_email(text,text) to astapa_app;
@@ -3564,6 +4758,24 @@ AS $function$
   $function$;
 comment on function api.get_machine_client(text) is 'One machine client of the current project, or AS404.';
 grant execute on function api.get_machine_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_organization(organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.organization_json(o) || pg_catalog.jsonb_build_object('domains', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'domain', d.domain, 'verified', d.verified_at is not null, 'verified_at', d.verified_at,
+          'verification_token', d.verification_token) order by d.domain)
+        from astapa.organization_domains d where d.project_id = o.project_id and d.organization_id = o.id), '[]'))
+    from astapa.organizations o
+    where o.project_id = astapa.current_project_id() and (o.id = organization_id or o.slug = organization_id)
+  $function$;
+comment on function api.get_organization(text) is 'One organization of the current project by id or slug, with its domains; null when there is none.';
+grant execute on function api.get_organization(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_plan(project_id text, key text)
@@ -3724,6 +4936,7 @@ AS $function$
     created integer := 0;
     updated integer := 0;
     refused jsonb[] := '{}';
+    next_analysis integer := 500; -- then 1,000, 2,000…: a handful per import
     first_seen jsonb;
     state text;
     problem text;
@@ -3763,6 +4976,10 @@ AS $function$
         begin
           outcome := astapa.import_user(project_id, mode, r - 'ord' - 'row', plan_source);
           if outcome = 'created' then created := created + 1; else updated := updated + 1; end if;
+          if created = next_analysis then
+            perform astapa.refresh_user_statistics();
+            next_analysis := next_analysis * 2;
+          end if;
         exception when others then
           get stacked diagnostics state = returned_sqlstate, problem = message_text,
                                   constraint_at_fault = constraint_name;
@@ -3868,6 +5085,56 @@ comment on function api.invite_account(text) is 'The account for this email (any
 grant execute on function api.invite_account(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.invite_to_organization(organization_id text, email text, role text, token_hash bytea, ttl_seconds integer DEFAULT 604800, invited_by bigint DEFAULT NULL::bigint, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    i astapa.organization_invitations;
+  begin
+    perform astapa.assert_email(email);
+    perform astapa.assert_organization_role(role);
+    if ttl_seconds is null or ttl_seconds not between 60 and 2592000 then
+      raise exception using errcode = 'AS400', message = 'An invitation lives 1 minute to 30 days.';
+    elsif token_hash is null or pg_catalog.octet_length(token_hash) <> 32 then
+      raise exception using errcode = 'AS400', message = 'token_hash must be a SHA-256 (32 bytes).';
+    elsif exists (select from astapa.organization_memberships m join astapa.users u
+                    on u.project_id = m.project_id and u.id = m.user_id
+                  where m.project_id = o.project_id and m.organization_id = o.id
+                    and u.email_lower = pg_catalog.lower(invite_to_organization.email)) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('%s is already a member of %s.', email, o.name);
+    elsif invited_by is not null and not exists (
+        select from astapa.organization_memberships m where m.project_id = o.project_id
+          and m.organization_id = o.id and m.user_id = invited_by and m.role in ('owner', 'admin')) then
+      raise exception using errcode = 'AS403',
+        message = pg_catalog.format('Only owners and admins of %s may invite people to it.', o.name);
+    end if;
+    -- Inviting the same address again replaces the open invitation (a new link, a new expiry, maybe a new role).
+    update astapa.organization_invitations x set revoked_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id
+      and pg_catalog.lower(x.email) = pg_catalog.lower(invite_to_organization.email)
+      and x.accepted_at is null and x.revoked_at is null;
+    perform astapa.assert_organization_seat(o, true);
+    insert into astapa.organization_invitations (
+      project_id, id, organization_id, email, role, token_hash, invited_by, expires_at)
+    values (o.project_id, astapa.random_id('oin_', 24), o.id, email, role, token_hash, invited_by,
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds))
+    returning * into i;
+    if mail is not null then
+      perform api.queue_mail(o.project_id, mail);
+    end if;
+    perform astapa.audit(o.project_id, 'organization.invited', o.id,
+      pg_catalog.jsonb_build_object('invitation', i.id, 'email', email, 'role', role));
+    return astapa.invitation_json(i);
+  end
+  $function$;
+comment on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb) is 'Invites an address to an organization with a role (replacing its open invitation), queues the invitation mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member or no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash.';
+grant execute on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.is_sandbox_callback_token(token_hash bytea)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -3893,7 +5160,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[])
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[], organization_id text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3905,17 +5172,18 @@ AS $function$
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
-      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+      pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
+      astapa.member_organization(user_id, organization_id));
     -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql).
     perform astapa.remember_consent(user_id, client_id, resource, scope);
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null). For a third-party client (dcl_… or a URL) the consent is remembered.';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[]) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent is remembered.';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea, sign_in_request text DEFAULT NULL::text)
@@ -3937,6 +5205,25 @@ AS $function$
   $function$;
 comment on function api.issue_email_token(bigint,text,bytea,text) is 'Stores a mailed link''s hash (and the sign-in request its short link opens): verify_email lasts 3 days, reset_password 1 hour and voids earlier reset links.';
 grant execute on function api.issue_email_token(bigint,text,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.join_organization_by_domain(organization_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    if o.id not in (select astapa.domain_organizations(user_id)) then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'Only people with a verified address at a verified domain of %s may join it without an invitation.', o.name);
+    end if;
+    return astapa.add_membership(o, user_id, 'member', 'domain');
+  end
+  $function$;
+comment on function api.join_organization_by_domain(text,bigint) is 'A user joins, as member, an organization whose verified domain is their verified address''s (project setting suggest or automatic). AS403 otherwise, AS409 no free seat.';
+grant execute on function api.join_organization_by_domain(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.link_console_account(user_id bigint)
@@ -4123,7 +5410,7 @@ AS $function$
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
             where u.project_id = list_environment_users.project_id and u.environment = current_mode
-              and u.id > coalesce(after_id, 0)
+              and u.id > coalesce(after_id, 0) and u.deleted_at is null
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
@@ -4243,6 +5530,76 @@ comment on function api.list_members(text) is 'The project''s members with their
 grant execute on function api.list_members(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_organization_invitations(organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.invitation_json(i) order by i.created_at desc, i.id), '[]')
+    from astapa.organization_invitations i
+    join astapa.organizations o on o.project_id = i.project_id and o.id = i.organization_id
+    where i.project_id = astapa.current_project_id()
+      and (o.id = list_organization_invitations.organization_id or o.slug = list_organization_invitations.organization_id)
+  $function$;
+comment on function api.list_organization_invitations(text) is 'An organization''s (id or slug) invitations, newest first.';
+grant execute on function api.list_organization_invitations(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_organization_members(organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.membership_json(m) order by m.created_at, m.user_id), '[]')
+    from astapa.organization_memberships m
+    join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
+    where m.project_id = astapa.current_project_id()
+      and (o.id = list_organization_members.organization_id or o.slug = list_organization_members.organization_id)
+  $function$;
+comment on function api.list_organization_members(text) is 'An organization''s (id or slug) members, oldest first.';
+grant execute on function api.list_organization_members(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_organization_roles()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_agg(r order by r ->> 'key')
+    from (select pg_catalog.jsonb_build_object('key', b.key, 'name', coalesce(r.name, b.name), 'built_in', true,
+                   'permissions', pg_catalog.to_jsonb(coalesce(r.permissions, '{}'))) as r
+          from (values ('owner', 'Owner'), ('admin', 'Admin'), ('member', 'Member')) as b(key, name)
+          left join astapa.organization_roles r on r.project_id = astapa.current_project_id() and r.key = b.key
+          union all
+          select pg_catalog.jsonb_build_object('key', r.key, 'name', r.name, 'built_in', false,
+                   'permissions', pg_catalog.to_jsonb(r.permissions))
+          from astapa.organization_roles r
+          where r.project_id = astapa.current_project_id() and r.key not in ('owner', 'admin', 'member')) as all_roles
+  $function$;
+comment on function api.list_organization_roles() is 'The roles members of the current project''s organizations may hold: owner, admin and member (built in) and the project''s own, each with its permissions, by key.';
+grant execute on function api.list_organization_roles() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_organizations(search text DEFAULT NULL::text, max_rows integer DEFAULT 100)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.organization_json(o) order by o.name, o.id), '[]')
+    from (select * from astapa.organizations o
+          where o.project_id = astapa.current_project_id()
+            and (search is null or o.name ilike '%' || search || '%' or o.slug ilike '%' || search || '%')
+          order by o.name, o.id
+          limit least(greatest(coalesce(max_rows, 100), 1), 1000)) as o
+  $function$;
+comment on function api.list_organizations(text,integer) is 'The current project''s organizations by name, optionally only those whose name or slug contains search.';
+grant execute on function api.list_organizations(text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_payments(project_id text, filter jsonb DEFAULT '{}'::jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -4284,6 +5641,23 @@ AS $function$
   $function$;
 comment on function api.list_payments(text,jsonb) is 'A page of the project''s checkouts in its current mode, newest first: filter {status?, method?, before? (a row''s id: the rows older than it), size? (1-200, default 50)}. AS400 naming the bad filter field.';
 grant execute on function api.list_payments(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_phone_messages(max_rows integer DEFAULT 100)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'id', m.id::text, 'phone_number', m.phone_number, 'channel', m.channel, 'provider', m.provider,
+      'status', m.status, 'provider_message_id', m.provider_message_id, 'cost', m.cost, 'currency', m.currency,
+      'error', m.error, 'sandbox_text', m.sandbox_text, 'created_at', m.created_at)) order by m.id desc), '[]')
+    from (select * from astapa.phone_messages x where x.project_id = astapa.current_project_id()
+          order by x.id desc limit least(greatest(max_rows, 1), 500)) m
+  $function$;
+comment on function api.list_phone_messages(integer) is 'The current project''s latest code messages (at most 500), newest first: the dashboard''s message log.';
+grant execute on function api.list_phone_messages(integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_plans(project_id text, include_archived boolean DEFAULT false)
@@ -4458,7 +5832,7 @@ AS $function$
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
       from (select u.project_id, u.id from astapa.users as u
-            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0)
+            where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0) and u.deleted_at is null
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
@@ -4497,6 +5871,21 @@ AS $function$
   $function$;
 comment on function api.list_webhook_deliveries(text,text,integer) is 'The project''s latest webhook deliveries (optionally of one status), newest first: event, status, attempts, last HTTP status and error, when the next attempt is due.';
 grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.log_phone_message(phone_number text, channel text, provider text, status text, provider_message_id text, cost numeric, currency text, error text, address text, sandbox_text text DEFAULT NULL::text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
+                                       cost, currency, error, address, sandbox_text)
+    values (astapa.current_project_id(), phone_number, channel, provider, status,
+            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
+            pg_catalog.left(address, 100), sandbox_text)
+  $function$;
+comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project.';
+grant execute on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
@@ -4622,6 +6011,36 @@ comment on function api.mail_delivered(bigint,text) is 'Records a delivery attem
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mail_email_code(email text, code_hash bytea, link_hash bytea, sign_in_request text, subject text, body_text text, body_html text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    found_user record;
+  begin
+    select u.id, u.email into found_user
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
+    -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
+    if not found then
+      return false;
+    end if;
+    -- One live code per person: a new one voids the ones before it.
+    update astapa.email_codes c set used_at = pg_catalog.now()
+    where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+    insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
+    values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+      pg_catalog.now() + interval '10 minutes');
+    perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+    return true;
+  end
+  $function$;
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. Returns false, silently, when nobody qualifies.';
+grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.mail_email_link(email text, purpose text, token_hash bytea, subject text, body_text text, kind text, body_html text DEFAULT NULL::text, sign_in_request text DEFAULT NULL::text)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -4634,7 +6053,7 @@ AS $function$
     select u.id, u.email, u.email_verified into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
     -- Silence, not an error, when there is nobody to mail: the pages answer the same either way.
     if not found or (purpose = 'verify_email' and found_user.email_verified) then
       return false;
@@ -4871,6 +6290,37 @@ comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the us
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.organization_claims(user_id bigint, organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'org_id', o.id, 'org_slug', o.slug, 'org_role', m.role,
+      'org_permissions', pg_catalog.to_jsonb(astapa.organization_role_permissions(m.role)))
+    from astapa.organization_memberships m
+    join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
+    where m.project_id = astapa.current_project_id() and m.user_id = organization_claims.user_id
+      and m.organization_id = organization_claims.organization_id
+  $function$;
+comment on function api.organization_claims(bigint,text) is 'The active organization''s claims for a token: {org_id, org_slug, org_role, org_permissions}, read fresh; null once the user is no member (removed, left, organization deleted), so a refresh drops them.';
+grant execute on function api.organization_claims(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.organization_invitation(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.invitation_json(i) from astapa.organization_invitations i
+    where i.project_id = astapa.current_project_id() and i.token_hash = organization_invitation.token_hash
+  $function$;
+comment on function api.organization_invitation(bytea) is 'The invitation a link''s token (by its SHA-256) names in the current project, whatever its status (the hosted login says why one cannot be accepted); null for an unknown token or another project''s.';
+grant execute on function api.organization_invitation(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.own_factor(session_hash bytea)
  RETURNS jsonb
  LANGUAGE sql
@@ -4895,6 +6345,63 @@ AS $function$
   $function$;
 comment on function api.own_factor(bytea) is 'The signed-in person''s own factor, for the hosted "manage two-step verification" page: the user behind a live session (its token''s hash), whether an app is set up, its sealed secret and unused recovery codes; null without a live session (the same liveness rules as api.login_session).';
 grant execute on function api.own_factor(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.own_passkeys(session_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'user_id', u.id::text,
+      'email', u.email,
+      'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
+      'passkeys', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', pg_catalog.encode(k.credential_id, 'hex'),
+          'name', k.name,
+          'created_at', k.created_at,
+          'last_used_at', k.last_used_at,
+          'synced', k.device_type = 'multiDevice',
+          'transports', pg_catalog.to_jsonb(k.transports)) order by k.created_at, k.credential_id)
+        from astapa.passkeys k
+        where k.project_id = u.project_id and k.user_id = u.id), '[]'::jsonb))
+    from astapa.users u
+    where u.project_id = astapa.current_project_id()
+      and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
+  $function$;
+comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash, their passkeys (never a key) and whether they signed in recently enough to add or remove one; null without a live session.';
+grant execute on function api.own_passkeys(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.passkey_for_sign_in(credential_id bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('user_id', k.user_id::text,
+      'public_key', pg_catalog.encode(k.public_key, 'hex'), 'transports', pg_catalog.to_jsonb(k.transports))
+    from astapa.passkeys k
+    join astapa.users u on u.project_id = k.project_id and u.id = k.user_id
+    join astapa.projects p on p.id = k.project_id
+    where k.project_id = astapa.current_project_id() and k.credential_id = passkey_for_sign_in.credential_id
+      and not u.disabled and u.environment = p.mode
+  $function$;
+comment on function api.passkey_for_sign_in(bytea) is 'The public key and user of a credential of this project, to check an assertion with; null for a credential of another project, a removed one, or a disabled user or one of the other environment.';
+grant execute on function api.passkey_for_sign_in(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.passkey_refused(reason text, details jsonb)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    select astapa.audit(astapa.current_project_id(), 'sign_in.passkey_refused', 'passkey',
+      coalesce(details, '{}'::jsonb) || pg_catalog.jsonb_build_object('reason', reason))
+  $function$;
+comment on function api.passkey_refused(text,jsonb) is 'Audits a refused passkey ceremony (a replayed or unknown challenge, wrong origin or RP ID, a credential this project does not know, a bad signature, malformed data) with the reason and the address.';
+grant execute on function api.passkey_refused(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint, patch jsonb, source text DEFAULT 'claims_api'::text)
@@ -5007,6 +6514,22 @@ AS $function$
   $function$;
 comment on function api.payment_feed_cursor(text) is 'Where a new feed starts: the id of the project''s latest payment event the feed has already passed (0 for none). A page lists payments, then follows the feed from here. AS404 for a project that is not visible.';
 grant execute on function api.payment_feed_cursor(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.pending_phone_code(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('phone_number', c.phone_number, 'channel', c.channel,
+      'attempts_left', 5 - c.attempts, 'expires_at', c.expires_at)
+    from astapa.phone_codes c
+    where c.project_id = astapa.current_project_id() and c.token_hash = pending_phone_code.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
+  $function$;
+comment on function api.pending_phone_code(bytea) is 'The live code a browser''s token names (number, channel, attempts left, expiry), or null.';
+grant execute on function api.pending_phone_code(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.plan_changes(project_id text, user_id bigint)
@@ -5129,6 +6652,33 @@ AS $function$
   $function$;
 comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family, once. A second redemption revokes that family (invalid_grant).';
 grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.project_branding(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('name', p.name, 'branding', coalesce(p.settings -> 'branding', '{}'))
+    from astapa.projects as p
+    where p.id = project_branding.project_id
+  $function$;
+comment on function api.project_branding(text) is 'The project''s name and settings.branding (for its stylesheet and its mail), or null when not visible.';
+grant execute on function api.project_branding(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.project_logo(project_id text, sha256 bytea)
+ RETURNS TABLE(content_type text, image bytea)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select l.content_type, l.image from astapa.project_logos as l
+    where l.project_id = project_logo.project_id and l.sha256 = project_logo.sha256
+  $function$;
+comment on function api.project_logo(text,bytea) is 'The project''s logo when its SHA-256 is the one asked for (an old or foreign hash finds nothing).';
+grant execute on function api.project_logo(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.project_third_party_clients()
@@ -5265,6 +6815,10 @@ AS $function$
   declare
     new_id bigint;
   begin
+    -- "to": null is a user without an email (signed up by phone): nothing to send, nothing refused.
+    if pg_catalog.jsonb_typeof(mail) = 'object' and mail -> 'to' = 'null'::jsonb then
+      return null;
+    end if;
     if pg_catalog.jsonb_typeof(mail) is distinct from 'object' or coalesce(mail ->> 'to', '') !~ '^[^@\s]+@[^@\s]+$'
        or coalesce(mail ->> 'subject', '') = '' or coalesce(mail ->> 'text', '') = ''
        or coalesce(mail ->> 'template', '') !~ '^[a-z_]{1,64}$' then
@@ -5278,7 +6832,7 @@ AS $function$
     return new_id;
   end
   $function$;
-comment on function api.queue_mail(text,jsonb) is 'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs astapa_mail with the project id. AS400 without an address, template, subject or text.';
+comment on function api.queue_mail(text,jsonb) is 'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs astapa_mail with the project id. AS400 without an address, template, subject or text; "to": null (a phone-only user) queues nothing and returns null.';
 grant execute on function api.queue_mail(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5290,6 +6844,10 @@ AS $function$
   declare
     new_id bigint;
   begin
+    -- A user who signed up by phone has no address: there is nobody to mail (docs/phone.md).
+    if to_address is null then
+      return null;
+    end if;
     insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
     values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
     returning id into new_id;
@@ -5298,7 +6856,7 @@ AS $function$
     return new_id;
   end
   $function$;
-comment on function api.queue_mail(text,text,text,text,text) is 'Queues a message (plain text, optionally HTML too) for the current project.';
+comment on function api.queue_mail(text,text,text,text,text) is 'Queues a message (plain text, optionally HTML too) for the current project; null and nothing queued when to_address is null (a phone-only user).';
 grant execute on function api.queue_mail(text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -5457,6 +7015,15 @@ AS $function$
     if target.status in ('paid', 'expired') then
       raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
     end if;
+    -- A pay link for a period (a renewal, a trial's first month) whose period another payment already bought:
+    -- taking this one too would charge twice for one period (e.g. the trial bought on the plan picker).
+    if target.period_start is not null and exists (
+         select from astapa.subscriptions as s
+         where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
+           and s.plan_key = target.plan_key and s.status in ('active', 'past_due', 'canceled')
+           and s.paid_through > target.period_start) then
+      raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
+    end if;
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -5478,7 +7045,7 @@ AS $function$
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, or amount (what the charge was made for) no longer the checkout''s.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5661,17 +7228,75 @@ AS $function$
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      organization_id)
     values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires, code.amr);
+            code.auth_time, refresh_expires, code.amr, code.organization_id);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr));
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr))
+      || astapa.organization_grant(code.user_id, code.organization_id);
   end
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.redeem_email_code(email text, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    live astapa.email_codes;
+  begin
+    -- The person's live code, locked: two instances given guesses for it count them one after the other.
+    select c.* into live from astapa.email_codes c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    where c.project_id = astapa.current_project_id() and c.used_at is null and c.expires_at > pg_catalog.now()
+      and c.tries < 5 and not u.disabled and u.environment = p.mode
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
+    for update of c;
+    if not found then
+      return null;
+    end if;
+    if live.code_hash <> redeem_email_code.code_hash then
+      update astapa.email_codes c set tries = c.tries + 1
+      where c.project_id = live.project_id and c.link_hash = live.link_hash;
+      return null;
+    end if;
+    return astapa.use_email_code(live);
+  end
+  $function$;
+comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified, or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
+grant execute on function api.redeem_email_code(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.redeem_email_code_link(link_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    live astapa.email_codes;
+  begin
+    select c.* into live from astapa.email_codes c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.projects p on p.id = c.project_id
+    where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
+      and not u.disabled and u.environment = p.mode
+    for update of c;
+    if not found then
+      return null;
+    end if;
+    return astapa.use_email_code(live);
+  end
+  $function$;
+comment on function api.redeem_email_code_link(bytea) is 'Signs in with the magic link of a live email code (the same code, used up): the user id, or null.';
+grant execute on function api.redeem_email_code_link(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.refresh_token_owner(token_hash bytea)
@@ -5783,6 +7408,105 @@ comment on function api.remove_member(text,text) is 'Takes the member with this 
 grant execute on function api.remove_member(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_organization_domain(organization_id text, domain text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    delete from astapa.organization_domains x
+    where x.project_id = astapa.current_project_id() and x.organization_id = o.id
+      and x.domain = pg_catalog.lower(remove_organization_domain.domain);
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has not claimed %s.', organization_id, pg_catalog.lower(domain));
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'organization.domain_removed', o.id,
+      pg_catalog.jsonb_build_object('domain', pg_catalog.lower(domain)));
+  end
+  $function$;
+comment on function api.remove_organization_domain(text,text) is 'Gives up a domain claim (members who joined by it stay); audited. AS404 when not claimed.';
+grant execute on function api.remove_organization_domain(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_organization_member(organization_id text, user_id bigint, leaving boolean DEFAULT false)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    m astapa.organization_memberships;
+  begin
+    delete from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_organization_member.user_id
+    returning * into m;
+    if m.user_id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
+    end if;
+    perform astapa.assert_organization_keeps_an_owner(o.id);
+    perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
+  end
+  $function$;
+comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh. AS404 not a member, AS409 the last owner.';
+grant execute on function api.remove_organization_member(text,bigint,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_passkey(session_hash bytea, credential_id bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint := astapa.passkey_session_user(session_hash, true);
+    removed text;
+  begin
+    if person is null then
+      raise exception using errcode = 'AS403',
+        message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
+    end if;
+    delete from astapa.passkeys k
+    where k.project_id = astapa.current_project_id() and k.credential_id = remove_passkey.credential_id
+      and k.user_id = person
+    returning k.name into removed;
+    if removed is null then
+      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
+      pg_catalog.jsonb_build_object('name', removed));
+  end
+  $function$;
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited.';
+grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_project_logo(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    delete from astapa.project_logos as l where l.project_id = remove_project_logo.project_id;
+    -- Only when there is a logo: an UPDATE statement, even of no row, wakes the client caches' triggers.
+    if found or exists (select from astapa.projects as p
+                        where p.id = remove_project_logo.project_id and p.settings -> 'branding' ? 'logo') then
+      update astapa.projects as p
+      set settings = p.settings #- '{branding,logo}', updated_at = pg_catalog.now()
+      where p.id = remove_project_logo.project_id;
+      perform astapa.audit(project_id, 'project.branding', project_id, '{"logo": null}');
+    end if;
+    return coalesce((select p.settings -> 'branding' from astapa.projects as p
+      where p.id = remove_project_logo.project_id), '{}');
+  end
+  $function$;
+comment on function api.remove_project_logo(text) is 'Removes the project''s logo (idempotent; audited as project.branding when there was one). Returns settings.branding.';
+grant execute on function api.remove_project_logo(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_redirect_uri(project_id text, uri text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5864,6 +7588,24 @@ AS $function$
   $function$;
 comment on function api.remove_webhook_endpoint(text) is 'Removes the endpoint; deliveries still waiting are marked failed. AS404 when there is none.';
 grant execute on function api.remove_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rename_passkey(session_hash bytea, credential_id bytea, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    update astapa.passkeys k set name = rename_passkey.name
+    where k.project_id = astapa.current_project_id() and k.credential_id = rename_passkey.credential_id
+      and k.user_id = astapa.passkey_session_user(session_hash, false);
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
+    end if;
+  end
+  $function$;
+comment on function api.rename_passkey(bytea,bytea,text) is 'Renames one of the signed-in person''s passkeys; AS404 for anyone else''s or without a live session.';
+grant execute on function api.rename_passkey(bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.renewal_step(project_id text, now timestamp with time zone, xendit_account text)
@@ -6055,6 +7797,43 @@ AS $function$
   $function$;
 comment on function api.requeue_payment_event(text,bigint) is 'Puts an event that failed to apply (outcome error) back in line, after the cause is fixed; audited. AS404 for any other event.';
 grant execute on function api.requeue_payment_event(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.resend_phone_code(token_hash bytea, channel text, code_hash bytea, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    pending astapa.phone_codes;
+    refused jsonb;
+  begin
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = resend_phone_code.token_hash
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'expired');
+    end if;
+    refused := astapa.phone_send_wait(pending.phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    -- A new code replaces the old one; the attempts already made still count.
+    update astapa.phone_codes c
+    set channel = resend_phone_code.channel, code_hash = resend_phone_code.code_hash, sends = c.sends + 1,
+        expires_at = pg_catalog.now() + interval '5 minutes'
+    where c.project_id = project and c.token_hash = resend_phone_code.token_hash;
+    return pg_catalog.jsonb_build_object('sent', true, 'phone_number', pending.phone_number,
+      'sandbox', astapa.phone_settings(project) ->> 'mode' = 'sandbox');
+  end
+  $function$;
+comment on function api.resend_phone_code(bytea,text,bytea,text) is 'A new code for a live pending one, by another channel (SMS when WhatsApp failed or the person asks): the same limits and budget as a first send; attempts already made still count. {sent: true, phone_number, sandbox}, or {sent: false, reason: expired | rate_limited | budget, wait}.';
+grant execute on function api.resend_phone_code(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.resend_webhook_delivery(project_id text, delivery_id bigint)
@@ -6327,6 +8106,31 @@ comment on function api.revoke_consent(bigint,text,text,boolean) is 'Forgets a u
 grant execute on function api.revoke_consent(bigint,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.revoke_organization_invitation(invitation_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    i astapa.organization_invitations;
+  begin
+    update astapa.organization_invitations x set revoked_at = pg_catalog.now()
+    where x.project_id = astapa.current_project_id() and x.id = invitation_id
+      and x.accepted_at is null and x.revoked_at is null
+    returning * into i;
+    if i.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('No open invitation %s in this project.', invitation_id);
+    end if;
+    perform astapa.audit(i.project_id, 'organization.invitation_revoked', i.organization_id,
+      pg_catalog.jsonb_build_object('invitation', i.id, 'email', i.email));
+    return astapa.invitation_json(i);
+  end
+  $function$;
+comment on function api.revoke_organization_invitation(text) is 'Revokes an open invitation (its link stops working); audited. AS404 when none is open by that id.';
+grant execute on function api.revoke_organization_invitation(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
  RETURNS integer
  LANGUAGE sql
@@ -6441,7 +8245,8 @@ AS $function$
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
           presented.resource, presented.auth_time, null, successor.expires_at)
-          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+          || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
       where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
@@ -6453,13 +8258,16 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr)
+      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      organization_id)
     values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
             presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
-            presented.amr);
+            presented.amr, presented.organization_id);
+    -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr));
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+      || astapa.organization_grant(presented.user_id, presented.organization_id);
   end
   $function$;
 comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
@@ -6723,7 +8531,7 @@ AS $function$
         select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
         from astapa.users as u
         where u.project_id = search_environment_users.project_id and u.environment = current_mode
-          and u.id = q::bigint and u.id > coalesce(after_id, 0)), '[]');
+          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null), '[]');
     end if;
     if q like '@%' then
       domain := pg_catalog.substr(q, 2);
@@ -6731,8 +8539,8 @@ AS $function$
         select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
         from (select u.project_id, u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) = domain
-                and u.id > coalesce(after_id, 0)
+                and u.email_domain = domain
+                and u.id > coalesce(after_id, 0) and u.deleted_at is null
               order by u.id limit page_size) as page), '[]');
     end if;
     -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
@@ -6741,14 +8549,14 @@ AS $function$
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(u.email) operator(pg_catalog.~>=~) q
-                and pg_catalog.lower(u.email) operator(pg_catalog.~<~) q_end
+                and u.deleted_at is null and u.email_lower operator(pg_catalog.~>=~) q
+                and u.email_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
               where c.project_id = search_environment_users.project_id and u.environment = current_mode
-                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~>=~) q
-                and pg_catalog.lower(c.extra ->> 'name') operator(pg_catalog.~<~) q_end) as found
+                and c.name_lower operator(pg_catalog.~>=~) q
+                and c.name_lower operator(pg_catalog.~<~) q_end) as found
             where found.id > coalesce(after_id, 0)
             order by found.id limit page_size) as page), '[]');
   end
@@ -6877,6 +8685,102 @@ AS $function$
   $function$;
 comment on function api.set_member_role(text,text,text) is 'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
 grant execute on function api.set_member_role(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_organization_member_role(organization_id text, user_id bigint, role text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    m astapa.organization_memberships;
+  begin
+    perform astapa.assert_organization_role(role);
+    update astapa.organization_memberships x set role = set_organization_member_role.role, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_organization_member_role.user_id
+    returning * into m;
+    if m.user_id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
+    end if;
+    perform astapa.assert_organization_keeps_an_owner(o.id);
+    perform astapa.emit_membership('membership.updated', m, 'role');
+    return astapa.membership_json(m);
+  end
+  $function$;
+comment on function api.set_organization_member_role(text,bigint,text) is 'Gives a member another role; emitted and audited. AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
+grant execute on function api.set_organization_member_role(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_organization_role(key text, name text, permissions text[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if key is null or key !~ '^[a-z][a-z0-9_:-]{0,63}$' then
+      raise exception using errcode = 'AS400',
+        message = 'A role key is 1 to 64 characters of a-z, 0-9, _, : and -, starting with a letter.';
+    elsif name is null or pg_catalog.length(name) not between 1 and 100 or name ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'A role name is 1 to 100 characters.';
+    elsif pg_catalog.cardinality(coalesce(permissions, '{}')) > 100 or exists (
+        select from pg_catalog.unnest(permissions) p where p is null or p !~ '^[a-zA-Z0-9_:.*-]{1,64}$') then
+      raise exception using errcode = 'AS400', message =
+        'permissions: at most 100, each 1 to 64 characters of letters, digits, _, :, ., * and -.';
+    end if;
+    insert into astapa.organization_roles as r (project_id, key, name, permissions)
+    values (astapa.current_project_id(), key, name,
+            array(select distinct p from pg_catalog.unnest(coalesce(permissions, '{}')) p order by p))
+    on conflict on constraint organization_roles_pkey do update set name = excluded.name, permissions = excluded.permissions;
+    perform astapa.audit(astapa.current_project_id(), 'organization_role.set', key,
+      pg_catalog.jsonb_build_object('permissions', permissions));
+    return api.list_organization_roles();
+  end
+  $function$;
+comment on function api.set_organization_role(text,text,text[]) is 'Defines (or redefines) a role of the current project''s organizations with its permissions; keyed owner, admin or member it gives that built-in role permissions. Audited; returns every role. AS400 bad key, name or permissions.';
+grant execute on function api.set_organization_role(text,text,text[]) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_project_logo(project_id text, content_type text, image bytea, width integer, height integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    digest bytea := pg_catalog.sha256(image);
+    logo jsonb;
+  begin
+    perform astapa.require_project(project_id);
+    -- The server decoded the image already; these are the limits it checked, kept by the table too.
+    if content_type is null or content_type not in ('image/png', 'image/jpeg', 'image/webp') then
+      raise exception using errcode = 'AS400', message = 'The logo must be a PNG, JPEG or WebP image.';
+    end if;
+    if image is null or pg_catalog.octet_length(image) not between 1 and 262144 then
+      raise exception using errcode = 'AS400', message = 'The logo must be at most 256 KB.';
+    end if;
+    if width is null or height is null or width not between 1 and 2048 or height not between 1 and 2048 then
+      raise exception using errcode = 'AS400', message = 'The logo must be at most 2048 × 2048 pixels.';
+    end if;
+    insert into astapa.project_logos as l (project_id, sha256, content_type, image, width, height)
+    values (set_project_logo.project_id, digest, set_project_logo.content_type, set_project_logo.image,
+      set_project_logo.width, set_project_logo.height)
+    on conflict on constraint project_logos_pkey do update
+      set sha256 = excluded.sha256, content_type = excluded.content_type, image = excluded.image,
+          width = excluded.width, height = excluded.height, created_at = pg_catalog.now();
+    logo := pg_catalog.jsonb_build_object('sha256', pg_catalog.encode(digest, 'hex'), 'type', content_type,
+      'width', width, 'height', height);
+    update astapa.projects as p
+    set settings = pg_catalog.jsonb_set(p.settings, '{branding}',
+          coalesce(p.settings -> 'branding', '{}') || pg_catalog.jsonb_build_object('logo', logo)),
+        updated_at = pg_catalog.now()
+    where p.id = set_project_logo.project_id;
+    perform astapa.audit(project_id, 'project.branding', project_id, pg_catalog.jsonb_build_object('logo', logo));
+    return (select p.settings -> 'branding' from astapa.projects as p where p.id = set_project_logo.project_id);
+  end
+  $function$;
+comment on function api.set_project_logo(text,text,bytea,integer,integer) is 'Stores the project''s logo (PNG, JPEG or WebP, at most 256 KiB and 2048×2048 px; the server has decoded it) and names its SHA-256 in settings.branding.logo, replacing any earlier logo. Audited as project.branding. Returns settings.branding. AS400 with the reason; AS404 unknown project.';
+grant execute on function api.set_project_logo(text,text,bytea,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_tax_settings(project_id text, settings jsonb)
@@ -7127,7 +9031,7 @@ AS $function$
     perform astapa.assert_email(clean_email);
     select u.id, u.email, u.email_verified, u.disabled, u.environment into found_user
     from astapa.users u
-    where u.project_id = project and u.environment = mode and pg_catalog.lower(u.email) = pg_catalog.lower(clean_email);
+    where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email);
     existed := found;
 
     if not existed then
@@ -7371,6 +9275,73 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint;
+  begin
+    if purpose = 'register' then
+      person := astapa.passkey_session_user(session_hash, true);
+      if person is null then
+        raise exception using errcode = 'AS403',
+          message = 'Adding a passkey needs a sign-in within the last 10 minutes.';
+      end if;
+    elsif purpose is distinct from 'sign_in' then
+      raise exception 'purpose is register or sign_in' using errcode = 'AS400';
+    end if;
+    -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
+    delete from astapa.webauthn_challenges c
+    where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
+    insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
+    values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+  end
+  $function$;
+comment on function api.start_passkey_challenge(bytea,text,bytea) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise).';
+grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    refused jsonb;
+  begin
+    if project is null or settings is null then
+      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
+    end if;
+    if not (settings ->> 'enabled')::boolean then
+      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
+    end if;
+    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    if country is null or not (settings -> 'countries') ? country then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
+    end if;
+    refused := astapa.phone_send_wait(phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
+    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
+            pg_catalog.now() + interval '5 minutes');
+    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
+  end
+  $function$;
+comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
+grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_trial(project_id text, user_id bigint, plan_key text, now timestamp with time zone DEFAULT now())
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7504,6 +9475,20 @@ comment on function api.sweep_grants() is 'Deletes authorization codes a day pas
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.take_passkey_challenge(challenge_hash bytea, purpose text)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.webauthn_challenges c set used_at = pg_catalog.now()
+    where c.project_id = astapa.current_project_id() and c.challenge_hash = take_passkey_challenge.challenge_hash
+      and c.purpose = take_passkey_challenge.purpose and c.used_at is null and c.expires_at > pg_catalog.now()
+    returning pg_catalog.jsonb_build_object('user_id', c.user_id::text)
+  $function$;
+comment on function api.take_passkey_challenge(bytea,text) is 'Uses up an open challenge of this purpose before its response is checked, so a response is tried once: {user_id} (null for sign_in), or null when unknown, used, expired, of another purpose or another project.';
+grant execute on function api.take_passkey_challenge(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.tax_settings(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7533,7 +9518,8 @@ AS $function$
     granted jsonb;
   begin
     select u.disabled into user_disabled
-    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id;
+    from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id
+      and u.deleted_at is null; -- a deleted account's tombstone is nobody
     if user_disabled is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     elsif user_disabled then
@@ -7581,6 +9567,44 @@ CREATE OR REPLACE FUNCTION api.token_lifetime_limits()
 AS $function$ select astapa.token_lifetime_limits() $function$;
 comment on function api.token_lifetime_limits() is 'The token lifetime settings with their default, min and max (seconds), for pages and tools to show.';
 grant execute on function api.token_lifetime_limits() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.transfer_organization_ownership(organization_id text, from_user_id bigint, to_user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    giver astapa.organization_memberships;
+    taker astapa.organization_memberships;
+  begin
+    select * into giver from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = from_user_id;
+    if giver.role is distinct from 'owner' then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s is not an owner of %s, so has no ownership to transfer.', from_user_id, o.name);
+    end if;
+    if from_user_id = to_user_id then
+      raise exception using errcode = 'AS400', message = 'Ownership is transferred to another member.';
+    end if;
+    update astapa.organization_memberships x set role = 'owner', updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = to_user_id
+    returning * into taker;
+    if taker.user_id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'User %s is not a member of %s: invite them first.', to_user_id, o.name);
+    end if;
+    update astapa.organization_memberships x set role = 'admin', updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = from_user_id
+    returning * into giver;
+    perform astapa.emit_membership('membership.updated', taker, 'transfer');
+    perform astapa.emit_membership('membership.updated', giver, 'transfer');
+    return api.list_organization_members(o.id);
+  end
+  $function$;
+comment on function api.transfer_organization_ownership(text,bigint,bigint) is 'Makes a member owner and the giving owner an admin, in one step; emitted and audited. AS409 the giver is no owner, AS404 the taker is no member, AS400 the same person.';
+grant execute on function api.transfer_organization_ownership(text,bigint,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.transition_sandbox_charge(id text, from_statuses text[], status text, record jsonb)
@@ -7705,6 +9729,49 @@ AS $function$
   $function$;
 comment on function api.update_machine_client(text,text,text[],text[],integer,boolean) is 'Changes a machine client; null leaves a field as it is, access_token_ttl 0 returns to the project''s lifetime.';
 grant execute on function api.update_machine_client(text,text,text[],text[],integer,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_organization(organization_id text, patch jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    if pg_catalog.jsonb_typeof(patch) is distinct from 'object' or exists (
+        select from pg_catalog.jsonb_object_keys(patch) k where k not in ('name', 'slug', 'metadata')) then
+      raise exception using errcode = 'AS400', message = 'Only name, slug and metadata of an organization can be changed.';
+    elsif patch ? 'name' and (pg_catalog.jsonb_typeof(patch -> 'name') <> 'string'
+          or pg_catalog.length(pg_catalog.btrim(patch ->> 'name')) not between 1 and 200 or patch ->> 'name' ~ '[[:cntrl:]]') then
+      raise exception using errcode = 'AS400', message = 'name must be 1 to 200 characters.';
+    elsif patch ? 'slug' and (pg_catalog.jsonb_typeof(patch -> 'slug') <> 'string'
+          or patch ->> 'slug' !~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$') then
+      raise exception using errcode = 'AS400',
+        message = 'slug must be 1 to 64 characters of a-z, 0-9 and -, not starting or ending with -.';
+    elsif patch ? 'metadata' and (pg_catalog.jsonb_typeof(patch -> 'metadata') <> 'object'
+          or pg_catalog.octet_length((patch -> 'metadata')::text) > 4096) then
+      raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
+    elsif exists (select from astapa.organizations x where x.project_id = o.project_id
+                    and x.slug = patch ->> 'slug' and x.id <> o.id) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('Another organization of this project has the slug %s.', patch ->> 'slug');
+    end if;
+    update astapa.organizations x set
+      name = coalesce(pg_catalog.btrim(patch ->> 'name'), x.name),
+      slug = coalesce(patch ->> 'slug', x.slug),
+      metadata = coalesce(patch -> 'metadata', x.metadata),
+      updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id
+    returning * into o;
+    perform astapa.emit_event(o.project_id, 'organization.updated',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.updated', o.id, patch - 'metadata');
+    return astapa.organization_json(o);
+  end
+  $function$;
+comment on function api.update_organization(text,jsonb) is 'Changes an organization''s name, slug or metadata (the keys of patch); emitted and audited. AS400 bad patch, AS404 unknown organization, AS409 slug taken.';
+grant execute on function api.update_organization(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.update_plan(project_id text, key text, changes jsonb)
@@ -7842,6 +9909,11 @@ AS $function$
       changes := pg_catalog.jsonb_set(changes, '{social_login}',
         coalesce(merged -> 'social_login', '{}') || (changes -> 'social_login'));
     end if;
+    -- Branding merges key by key too, and keeps its logo (set by api.set_project_logo only).
+    if pg_catalog.jsonb_typeof(changes -> 'branding') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{branding}',
+        coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
+    end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
@@ -7852,7 +9924,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, mail_sender_name and mail_texts, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -7882,6 +9954,45 @@ AS $function$
   $function$;
 comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash; true when replaced. Security definer because the app role cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.use_passkey(credential_id bytea, sign_count bigint, backed_up boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    key astapa.passkeys;
+  begin
+    -- A row lock: two instances given one assertion queue here, and the counter lets only one through.
+    select * into key from astapa.passkeys k
+    where k.project_id = project and k.credential_id = use_passkey.credential_id
+    for update;
+    if not found then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'unknown');
+    end if;
+    if key.cloned_at is not null then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
+    end if;
+    -- WebAuthn §6.1.1: a counter that does not move forwards (when either is non-zero) means two copies of the
+    -- key exist. The credential is marked and refused from now on; the person adds a new passkey.
+    if (use_passkey.sign_count > 0 or key.sign_count > 0) and use_passkey.sign_count <= key.sign_count then
+      update astapa.passkeys k set cloned_at = pg_catalog.now()
+      where k.project_id = project and k.credential_id = key.credential_id;
+      perform astapa.audit(project, 'user.passkey_cloned', 'user:' || key.user_id, pg_catalog.jsonb_build_object(
+        'name', key.name, 'stored_count', key.sign_count, 'presented_count', use_passkey.sign_count));
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
+    end if;
+    update astapa.passkeys k set sign_count = use_passkey.sign_count, backed_up = use_passkey.backed_up,
+      last_used_at = pg_catalog.now()
+    where k.project_id = project and k.credential_id = key.credential_id;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', key.user_id::text,
+      'synced', key.device_type = 'multiDevice');
+  end
+  $function$;
+comment on function api.use_passkey(bytea,bigint,boolean) is 'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns {accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}.';
+grant execute on function api.use_passkey(bytea,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_consents(user_id bigint)
@@ -7946,7 +10057,7 @@ AS $function$
       from astapa.users as u
       join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
       where u.project_id = user_for_sign_in.project_id
-        and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
+        and u.email_lower = pg_catalog.lower(pg_catalog.btrim(user_for_sign_in.email)));
   end
   $function$;
 comment on function api.user_for_sign_in(text,text) is 'For the hosted login: the user''s id, argon2id password hash, disabled and email_verified flags, or null, so the server can verify a password. Security definer because the app role cannot select password hashes; RLS still applies (the owner is not exempt) and the guard refuses any project but the one the transaction acts for.';
@@ -7959,8 +10070,12 @@ CREATE OR REPLACE FUNCTION api.user_info(user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
-    select pg_catalog.jsonb_build_object(
-      'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'project_id', u.project_id,
+    -- Standard claims a user lacks (a phone-only user's email) are left out, not null.
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
+      'phone_number', u.phone_number,
+      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
+      'project_id', u.project_id)) || pg_catalog.jsonb_build_object(
       'custom_claims', api.token_claims(u.project_id, u.id))
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
@@ -7969,6 +10084,42 @@ AS $function$
   $function$;
 comment on function api.user_info(bigint) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment.';
 grant execute on function api.user_info(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_organizations(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    joinable text;
+  begin
+    -- automatic: people are joined to their domain's organizations when the hosted login lists them.
+    if astapa.domain_join_mode() = 'automatic' then
+      for joinable in select astapa.domain_organizations(user_id) loop
+        begin
+          perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
+        exception when sqlstate 'AS409' then
+          null; -- a full organization is offered, not joined
+        end;
+      end loop;
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'memberships', coalesce((
+        select pg_catalog.jsonb_agg(astapa.membership_json(m) || pg_catalog.jsonb_build_object(
+                 'organization_name', o.name, 'organization_slug', o.slug) order by o.name, o.id)
+        from astapa.organization_memberships m
+        join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
+        where m.project_id = astapa.current_project_id() and m.user_id = user_organizations.user_id), '[]'),
+      'joinable', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'slug', o.slug)
+                 order by o.name, o.id)
+        from astapa.organizations o
+        where o.project_id = astapa.current_project_id() and o.id in (select astapa.domain_organizations(user_id))), '[]'));
+  end
+  $function$;
+comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization stays joinable). What the org picker and the account page list.';
+grant execute on function api.user_organizations(bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_own_claims(project_id text, user_id bigint)
@@ -8135,6 +10286,45 @@ comment on function api.verify_email(bytea) is 'Uses a verification link once an
 grant execute on function api.verify_email(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.verify_organization_domain(organization_id text, domain text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.organization_domains;
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    if exists (select from astapa.organization_domains x
+               where x.project_id = astapa.current_project_id() and x.domain = pg_catalog.lower(verify_organization_domain.domain)
+                 and x.organization_id <> o.id and x.verified_at is not null) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
+    end if;
+    begin
+      update astapa.organization_domains x set verified_at = coalesce(x.verified_at, pg_catalog.now())
+      where x.project_id = astapa.current_project_id() and x.organization_id = o.id
+        and x.domain = pg_catalog.lower(verify_organization_domain.domain)
+      returning * into d;
+    exception when unique_violation then
+      -- Two organizations verified the same domain at once: the one that committed first keeps it.
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
+    end;
+    if d.domain is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has not claimed %s: add the domain first.', organization_id, pg_catalog.lower(domain));
+    end if;
+    perform astapa.audit(d.project_id, 'organization.domain_verified', d.organization_id,
+      pg_catalog.jsonb_build_object('domain', d.domain));
+    return pg_catalog.jsonb_build_object('domain', d.domain, 'verified', true, 'verified_at', d.verified_at,
+      'verification_token', d.verification_token);
+  end
+  $function$;
+comment on function api.verify_organization_domain(text,text) is 'Marks a claimed domain verified (the caller checked its DNS TXT record, or the project vouches for it); audited. AS409 when another organization of the project has it verified (also when both try at once), AS404 when not claimed.';
+grant execute on function api.verify_organization_domain(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.webhook_delivery_page(project_id text, before_id bigint DEFAULT NULL::bigint, max_deliveries integer DEFAULT 25)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -8200,6 +10390,65 @@ AS $function$
   $function$;
 comment on function astapa.account_json(bigint) is 'A developer account as the dashboard sees it (never the password hash); null when there is none.';
 grant execute on function astapa.account_json(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.account_user(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint;
+    started timestamptz;
+  begin
+    select s.user_id, s.created_at into person, started
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = account_user.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now()
+      and not u.disabled and u.deleted_at is null and u.environment = p.mode;
+    if person is null then
+      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
+    end if;
+    if fresh_seconds is not null and started < pg_catalog.now() - pg_catalog.make_interval(secs => fresh_seconds) then
+      raise exception 'sign in again to do this (a fresh sign-in is needed)' using errcode = 'AS403';
+    end if;
+    return person;
+  end
+  $function$;
+comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session, and not deleted). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live session; AS403 not fresh.';
+grant execute on function astapa.account_user(bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.add_membership(o astapa.organizations, user_id bigint, role text, reason text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    m astapa.organization_memberships;
+  begin
+    if not exists (select from astapa.users u where u.project_id = o.project_id and u.id = add_membership.user_id) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if exists (select from astapa.organization_memberships x
+               where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = add_membership.user_id) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s is already a member of %s.', user_id, o.name);
+    end if;
+    perform astapa.assert_organization_role(role);
+    perform astapa.assert_organization_seat(o, false);
+    insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
+    values (o.project_id, o.id, user_id, role) returning * into m;
+    perform astapa.emit_membership('membership.created', m, reason);
+    return astapa.membership_json(m);
+  end
+  $function$;
+comment on function astapa.add_membership(astapa.organizations,bigint,text,text) is 'Makes a user of the project a member of the (locked) organization with a role, within its seat limit; emitted and audited. AS404 unknown user, AS409 already a member or no free seat, AS400 unknown role.';
+grant execute on function astapa.add_membership(astapa.organizations,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
@@ -8316,7 +10565,13 @@ AS $function$
             select * into current from astapa.subscriptions as s
             where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
-            period_start := coalesce(target.period_start,
+            -- A pay link whose period another payment bought meanwhile (both charged before either was paid)
+            -- buys the next period: no rupiah is taken for nothing.
+            period_start := coalesce(
+              case when target.period_start is not null and current.plan_key = target.plan_key
+                        and current.status in ('active', 'past_due', 'canceled')
+                        and current.paid_through > target.period_start then current.paid_through
+                   else target.period_start end,
               case when current.plan_key = target.plan_key and current.status in ('active', 'past_due', 'canceled')
                         and current.paid_through > pg_catalog.now() then current.paid_through
                    -- Paying for the plan one is trying keeps the trial's remaining days.
@@ -8328,6 +10583,10 @@ AS $function$
               when 'year' then period_start + interval '1 year' end;
             perform api.assign_plan(target.project_id, target.user_id, target.plan_key, 'payment',
               pg_catalog.tstzrange(period_start, period_end), period_end);
+            -- Pay links of this plan for periods this payment covered (a trial's reminder when the plan was
+            -- bought on the picker) expire while no charge was made on them; one with a charge is refused a
+            -- second charge by api.record_payment and, if paid anyway, buys the next period (above).
+            perform astapa.expire_covered_checkouts(target, period_end);
             end if;
             -- Every paid payment gets its numbered receipt in the same transaction (db/api/receipts.sql); an
             -- upgrade's receipt covers the rest of the period it paid for.
@@ -8612,6 +10871,74 @@ comment on function astapa.assert_machine_client_fields(text,text[],text[],integ
 grant execute on function astapa.assert_machine_client_fields(text,text[],text[],integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_organization_keeps_an_owner(organization_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if not exists (select from astapa.organization_memberships m
+                   where m.project_id = astapa.current_project_id()
+                     and m.organization_id = assert_organization_keeps_an_owner.organization_id and m.role = 'owner') then
+      raise exception using errcode = 'AS409', message = 'An organization keeps at least one owner: '
+        'make another member owner first (transfer the ownership), or delete the organization.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_organization_keeps_an_owner(text) is 'AS409 when a change left the organization without an owner (its transaction then rolls back).';
+grant execute on function astapa.assert_organization_keeps_an_owner(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_organization_role(role text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if role is null or not (role in ('owner', 'admin', 'member') or exists (
+        select from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = role)) then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        'Role %s is neither owner, admin, member nor one this project defined.', coalesce(role, '(none)'));
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_organization_role(text) is 'AS400 unless the role is built in (owner, admin, member) or defined by the current project.';
+grant execute on function astapa.assert_organization_role(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_organization_seat(o astapa.organizations, counting_invitations boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    taken integer;
+  begin
+    if o.seat_limit is null then
+      return;
+    end if;
+    select count(*) into taken from astapa.organization_memberships m
+    where m.project_id = o.project_id and m.organization_id = o.id;
+    if counting_invitations then
+      taken := taken + (select count(*) from astapa.organization_invitations i
+                        where i.project_id = o.project_id and i.organization_id = o.id
+                          and i.accepted_at is null and i.revoked_at is null and i.expires_at > pg_catalog.now());
+    end if;
+    if taken >= o.seat_limit then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Organization %s has all of its %s seats taken%s: remove a member%s or move to a plan with more seats.',
+        o.name, o.seat_limit, case when counting_invitations then ' (members and open invitations)' else '' end,
+        case when counting_invitations then ', revoke an invitation' else '' end);
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_organization_seat(astapa.organizations,boolean) is 'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting.';
+grant execute on function astapa.assert_organization_seat(astapa.organizations,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_public_jwks(jwks jsonb)
  RETURNS void
  LANGUAGE plpgsql
@@ -8723,6 +11050,72 @@ comment on function astapa.audit_user_id(text) is 'The user an audit target name
 grant execute on function astapa.audit_user_id(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.branding_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    field text;
+    item jsonb;
+    text_value text;
+    contrast numeric;
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object' then
+      return 'branding must be an object: display_name, primary_color, theme, terms_url, privacy_url, '
+        'support_email.';
+    end if;
+    for field, item in select e.key, e.value from pg_catalog.jsonb_each(value) as e loop
+      continue when item = 'null'::jsonb; -- null removes the key: the default applies again
+      if field = 'logo' then
+        return 'branding.logo is set by uploading an image, not as a setting.';
+      end if;
+      if field not in ('display_name', 'primary_color', 'theme', 'terms_url', 'privacy_url', 'support_email') then
+        return pg_catalog.format('branding.%s is not a branding setting.', field);
+      end if;
+      if pg_catalog.jsonb_typeof(item) <> 'string' then
+        return pg_catalog.format('branding.%s must be a string.', field);
+      end if;
+      text_value := item #>> '{}';
+      case field
+      when 'display_name' then
+        if pg_catalog.btrim(text_value) = '' or text_value ~ '[[:cntrl:]]' or pg_catalog.length(text_value) > 80 then
+          return 'branding.display_name must be one line of 1 to 80 characters.';
+        end if;
+      when 'primary_color' then
+        contrast := astapa.contrast_with_white(text_value);
+        if contrast is null then
+          return 'branding.primary_color must be a colour written #rrggbb, e.g. #1d4ed8.';
+        end if;
+        if contrast < 4.5 then
+          return pg_catalog.format('branding.primary_color %s is too light: white text on it has a contrast of '
+            '%s:1, and WCAG AA needs at least 4.5:1. Choose a darker colour.', text_value, contrast);
+        end if;
+      when 'theme' then
+        if text_value not in ('light', 'dark', 'auto') then
+          return 'branding.theme must be light, dark or auto (the visitor''s system setting).';
+        end if;
+      when 'terms_url', 'privacy_url' then
+        if pg_catalog.length(text_value) > 500
+           or text_value !~* '^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?([/?#][^[:space:][:cntrl:]<>"]*)?$' then
+          return pg_catalog.format('branding.%s must be an http(s) address of at most 500 characters, e.g. '
+            'https://example.com/%s.', field, case field when 'terms_url' then 'terms' else 'privacy' end);
+        end if;
+      when 'support_email' then
+        if pg_catalog.length(text_value) > 254
+           or text_value !~* '^[^[:space:][:cntrl:]@<>",;:()\[\]\\]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$' then
+          return 'branding.support_email must be one email address, e.g. support@example.com.';
+        end if;
+      end case;
+    end loop;
+    return null;
+  end
+  $function$;
+comment on function astapa.branding_problem(jsonb) is 'A readable reason settings.branding is refused, or null: display_name (1–80 characters, one line), primary_color (#rrggbb on which white text passes WCAG AA, 4.5:1), theme (light, dark, auto), terms_url and privacy_url (http or https), support_email. The logo is not a setting (api.set_project_logo).';
+grant execute on function astapa.branding_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.can_take_live_payments(project_id text)
  RETURNS boolean
  LANGUAGE sql
@@ -8791,6 +11184,7 @@ AS $function$
       'interval', (select p.interval from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
       'amount', c.amount, 'currency', c.currency, 'status', c.status, 'method', c.method, 'bank', c.bank,
       'coupon_code', c.coupon_code, 'discount_idr', c.discount_idr,
+      'buyer_name', c.buyer_name, 'buyer_tax_id', c.buyer_tax_id,
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
@@ -8982,6 +11376,34 @@ AS $function$
   $function$;
 comment on function astapa.close_open_plan_change(text,bigint) is 'Cancels a user''s open plan change (its unpaid checkout expires) and answers its id, or null when none is open. AS409 when its charge is under way.';
 grant execute on function astapa.close_open_plan_change(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.contrast_with_white(color text)
+ RETURNS numeric
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    channel numeric;
+    luminance numeric := 0;
+    weights numeric[] := array[0.2126, 0.7152, 0.0722];
+  begin
+    if color is null or color !~ '^#[0-9a-fA-F]{6}$' then
+      return null;
+    end if;
+    -- WCAG 2.2 relative luminance of sRGB, then (L1 + 0.05) / (L2 + 0.05) with white (L = 1) as the lighter.
+    for i in 1..3 loop
+      channel := ('x' || pg_catalog.substr(color, 2 * i, 2))::bit(8)::integer / 255.0;
+      channel := case when channel <= 0.04045 then channel / 12.92
+                 else pg_catalog.power((channel + 0.055) / 1.055, 2.4) end;
+      luminance := luminance + weights[i] * channel;
+    end loop;
+    return pg_catalog.round(1.05 / (luminance + 0.05), 2);
+  end
+  $function$;
+comment on function astapa.contrast_with_white(text) is 'The WCAG 2.2 contrast ratio of white text on a #rrggbb colour (1 to 21, rounded to 2 places), or null for anything that is not #rrggbb.';
+grant execute on function astapa.contrast_with_white(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
@@ -9214,6 +11636,38 @@ comment on function astapa.digits_only(text) is 'An NPWP or NIK as people write 
 grant execute on function astapa.digits_only(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.domain_join_mode()
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((select case when p.settings ->> 'organization_domain_join' in ('suggest', 'automatic')
+                                 then p.settings ->> 'organization_domain_join' end
+                     from astapa.projects p where p.id = astapa.current_project_id()), 'off')
+  $function$;
+comment on function astapa.domain_join_mode() is 'The current project''s organization_domain_join setting: off (default), suggest (people at a verified domain may join its organization) or automatic (they are joined when they sign in with a verified address).';
+grant execute on function astapa.domain_join_mode() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.domain_organizations(user_id bigint)
+ RETURNS SETOF text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select d.organization_id from astapa.users u
+    join astapa.organization_domains d on d.project_id = u.project_id and d.verified_at is not null
+      and d.domain = pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2))
+    where u.project_id = astapa.current_project_id() and u.id = user_id and u.email_verified
+      and astapa.domain_join_mode() <> 'off'
+      and not exists (select from astapa.organization_memberships m where m.project_id = u.project_id
+                        and m.organization_id = d.organization_id and m.user_id = u.id)
+  $function$;
+comment on function astapa.domain_organizations(bigint) is 'Organizations a user is not a member of whose verified domain is their verified address''s (none while the project''s organization_domain_join is off).';
+grant execute on function astapa.domain_organizations(bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -9232,6 +11686,32 @@ comment on function astapa.emit_event(text,text,jsonb) is 'Records an event and 
 grant execute on function astapa.emit_event(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.emit_membership(type text, m astapa.organization_memberships, reason text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- One literal per type, so tests/sql/event_types_test.ts sees every type this file emits.
+    case type
+      when 'membership.created' then
+        perform astapa.emit_event(m.project_id, 'membership.created', pg_catalog.jsonb_build_object(
+          'membership', astapa.membership_json(m), 'reason', reason));
+      when 'membership.updated' then
+        perform astapa.emit_event(m.project_id, 'membership.updated', pg_catalog.jsonb_build_object(
+          'membership', astapa.membership_json(m), 'reason', reason));
+      else
+        perform astapa.emit_event(m.project_id, 'membership.deleted', pg_catalog.jsonb_build_object(
+          'membership', astapa.membership_json(m), 'reason', reason));
+    end case;
+    perform astapa.audit(m.project_id, type, m.organization_id,
+      pg_catalog.jsonb_build_object('user_id', m.user_id::text, 'role', m.role, 'reason', reason));
+  end
+  $function$;
+comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, domain, role, transfer, removed, left).';
+grant execute on function astapa.emit_membership(text,astapa.organization_memberships,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_user_created()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -9245,6 +11725,75 @@ AS $function$
   $function$;
 comment on function astapa.emit_user_created() is 'Trigger: every new user is a user.created event.';
 grant execute on function astapa.emit_user_created() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.erase_user(user_id bigint)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    deleted timestamptz;
+  begin
+    select u.deleted_at into deleted from astapa.users u
+    where u.project_id = project and u.id = erase_user.user_id for update;
+    if not found or deleted is not null then
+      return false; -- deleted already (or never here): a second deletion changes nothing
+    end if;
+    perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
+      'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
+    -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
+    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+      password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
+    where u.project_id = project and u.id = erase_user.user_id;
+    delete from astapa.identities i where i.project_id = project and i.user_id = erase_user.user_id;
+    delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
+    delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
+    delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
+    update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
+    where c.project_id = project and c.user_id = erase_user.user_id;
+    update astapa.login_sessions s set ended_at = coalesce(s.ended_at, pg_catalog.now()), user_agent = null
+    where s.project_id = project and s.user_id = erase_user.user_id;
+    perform api.revoke_user_refresh_tokens(user_id, 'user_disabled');
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = project and t.user_id = erase_user.user_id and t.used_at is null;
+    update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+    where b.project_id = project and b.user_id = erase_user.user_id and b.revoked_at is null;
+    update astapa.checkouts c set buyer_name = null, buyer_tax_id = null
+    where c.project_id = project and c.user_id = erase_user.user_id
+      and (c.buyer_name is not null or c.buyer_tax_id is not null);
+    update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
+    where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
+    return true;
+  end
+  $function$;
+comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address) and removes or blanks identities, factors, recovery codes, claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. False when already deleted.';
+grant execute on function astapa.erase_user(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.expire_covered_checkouts(paid astapa.checkouts, paid_through timestamp with time zone)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    expired_id text;
+  begin
+    for expired_id in
+      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = paid.project_id and c.user_id = paid.user_id and c.id <> paid.id
+        and c.plan_key = paid.plan_key and c.status = 'open' and c.period_start is not null
+        and c.period_start < paid_through
+      returning c.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+  end
+  $function$;
+comment on function astapa.expire_covered_checkouts(astapa.checkouts,timestamp with time zone) is 'Expires a user''s open pay links (no charge yet) of the plan a payment just bought, for periods starting before what it paid through: they would charge a second time for a period already paid.';
+grant execute on function astapa.expire_covered_checkouts(astapa.checkouts,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text, user_id bigint)
@@ -9302,7 +11851,9 @@ AS $function$
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text,
       'email', u.email,
-      'email_verified', u.email_verified,
+      'email_verified', case when u.email is not null then u.email_verified end,
+      'phone_number', u.phone_number,
+      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
       'project_id', u.project_id,
       -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
       'environment', nullif(u.environment, 'production'),
@@ -9349,7 +11900,6 @@ AS $function$
     identity jsonb;
     linked_to bigint;
     was_disabled boolean := false;
-    violated text;
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -9362,30 +11912,15 @@ AS $function$
     end if;
     select u.id into by_email from astapa.users as u
     where u.project_id = import_user.project_id and u.environment = mode
-      and pg_catalog.lower(u.email) = pg_catalog.lower(wanted_email);
+      and u.email_lower = pg_catalog.lower(wanted_email);
     if by_external is not null and by_email is not null and by_external <> by_email then
       raise exception using errcode = 'AS409',
         message = 'This external_id belongs to one user and this email to another; change one of them first.';
     end if;
     target := coalesce(by_external, by_email);
     if target is null then
-      -- Rows of one import are created within the same milliseconds: a new id that clashes with one just drawn
-      -- (users_pkey: same millisecond, same 22 random bits) is drawn again, as in api.create_user.
-      for attempt in 1..5 loop
-        begin
-          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at, disabled)
-          values (project_id, wanted_email, coalesce((r ->> 'email_verified')::boolean, false), r ->> 'password_hash',
-                  mode, external, coalesce((r ->> 'created_at')::timestamptz, pg_catalog.now()), false)
-          returning id into target;
-          exit;
-        exception when unique_violation then
-          get stacked diagnostics violated = constraint_name;
-          if violated is distinct from 'users_pkey' or attempt = 5 then
-            raise;
-          end if;
-        end;
-      end loop;
+      target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
+                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
       outcome := 'created';
     else
       select u.disabled into was_disabled from astapa.users as u
@@ -9436,6 +11971,63 @@ AS $function$
   end
   $function$;
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id bigint;
+    violated text;
+  begin
+    -- Two users created in the same millisecond draw the same 22 random bits once in about four million
+    -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
+    for attempt in 1..5 loop
+      begin
+        if external_id is null and created_at is null then
+          -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment)
+          values (project_id, email, email_verified, password_hash, environment)
+          returning id into new_id;
+        else
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
+                                    created_at)
+          values (project_id, email, email_verified, password_hash, environment, external_id,
+                  coalesce(created_at, pg_catalog.now()))
+          returning id into new_id;
+        end if;
+        return new_id;
+      exception when unique_violation then
+        get stacked diagnostics violated = constraint_name;
+        if violated is distinct from 'users_pkey' or attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
+  end
+  $function$;
+comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id and created_at need the owner''s rights (api.import_users).';
+grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.invitation_json(i astapa.organization_invitations)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', i.id, 'organization_id', i.organization_id, 'organization_name', o.name, 'email', i.email,
+      'role', i.role, 'invited_by', i.invited_by::text, 'expires_at', i.expires_at,
+      'status', case when i.accepted_at is not null then 'accepted' when i.revoked_at is not null then 'revoked'
+                     when i.expires_at <= pg_catalog.now() then 'expired' else 'pending' end,
+      'accepted_by', i.accepted_by::text, 'created_at', i.created_at)
+    from astapa.organizations o where o.project_id = i.project_id and o.id = i.organization_id
+  $function$;
+comment on function astapa.invitation_json(astapa.organization_invitations) is 'An invitation as the API shows it, with status pending, accepted, revoked or expired (never its token).';
+grant execute on function astapa.invitation_json(astapa.organization_invitations) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)
@@ -9627,6 +12219,29 @@ comment on function astapa.keep_an_owner(text,bigint) is 'Refuses (AS409) taking
 grant execute on function astapa.keep_an_owner(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.lock_organization(organization_id text)
+ RETURNS astapa.organizations
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = astapa.current_project_id()
+      and (x.id = lock_organization.organization_id or x.slug = lock_organization.organization_id)
+    for update;
+    if o.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Organization %s was not found in this project.', organization_id);
+    end if;
+    return o;
+  end
+  $function$;
+comment on function astapa.lock_organization(text) is 'The current project''s organization (by id or slug: a slug never contains _), locked for the rest of the transaction so that membership changes to it happen one after another; AS404 when there is none.';
+grant execute on function astapa.lock_organization(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -9717,6 +12332,49 @@ comment on function astapa.member_account_id(text,text) is 'The account of the p
 grant execute on function astapa.member_account_id(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.member_organization(user_id bigint, organization text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found_id text;
+  begin
+    if organization is null then
+      return null;
+    end if;
+    select o.id into found_id from astapa.organizations o
+    join astapa.organization_memberships m on m.project_id = o.project_id and m.organization_id = o.id
+      and m.user_id = member_organization.user_id
+    where o.project_id = astapa.current_project_id() and (o.id = organization or o.slug = organization);
+    if found_id is null then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'You are not a member of the organization %s in this app.', organization);
+    end if;
+    return found_id;
+  end
+  $function$;
+comment on function astapa.member_organization(bigint,text) is 'The id of the organization (named by id or slug) the user is a member of; null for none; AS403 when they are no member of such an organization of the current project.';
+grant execute on function astapa.member_organization(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.membership_json(m astapa.organization_memberships)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'organization_id', m.organization_id, 'user_id', m.user_id::text, 'email', u.email, 'role', m.role,
+      'permissions', pg_catalog.to_jsonb(astapa.organization_role_permissions(m.role)),
+      'created_at', m.created_at, 'updated_at', m.updated_at)
+    from astapa.users u where u.project_id = m.project_id and u.id = m.user_id
+  $function$;
+comment on function astapa.membership_json(astapa.organization_memberships) is 'A membership as the API shows it: organization_id, user_id (the sub), email, role, permissions, timestamps.';
+grant execute on function astapa.membership_json(astapa.organization_memberships) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.new_user_id()
  RETURNS bigint
  LANGUAGE sql
@@ -9782,6 +12440,66 @@ comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_pay
 grant execute on function astapa.notify_payment_event() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_grant(user_id bigint, organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case when claims is null then '{}'::jsonb else pg_catalog.jsonb_build_object('organization', claims) end
+    from (select api.organization_claims(user_id, organization_id) as claims) as active
+  $function$;
+comment on function astapa.organization_grant(bigint,text) is 'What a grant adds for its active organization: {organization: {org_id, org_slug, org_role, org_permissions}} while the user is a member, else {} (no active organization, removed, organization deleted).';
+grant execute on function astapa.organization_grant(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_json(o astapa.organizations)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'seat_limit', o.seat_limit,
+      'members', (select count(*) from astapa.organization_memberships m
+                  where m.project_id = o.project_id and m.organization_id = o.id),
+      'created_at', o.created_at, 'updated_at', o.updated_at)
+  $function$;
+comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, seat_limit, members (a count), timestamps.';
+grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_role_permissions(role text)
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((select r.permissions from astapa.organization_roles r
+                     where r.project_id = astapa.current_project_id() and r.key = role), '{}')
+  $function$;
+comment on function astapa.organization_role_permissions(text) is 'The permissions a role carries in the current project (its organization_roles row''s; none otherwise).';
+grant execute on function astapa.organization_role_permissions(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.passkey_session_user(session_hash bytea, recent boolean)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select s.user_id
+    from astapa.login_sessions s
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    join astapa.projects p on p.id = s.project_id
+    where s.project_id = astapa.current_project_id() and s.token_hash = passkey_session_user.session_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
+  $function$;
+comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session, or null; with recent, only when they signed in within the last 10 minutes (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
+grant execute on function astapa.passkey_session_user(bytea,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.payment_feed_horizon(project_id text)
  RETURNS bigint
  LANGUAGE sql
@@ -9811,6 +12529,102 @@ AS $function$
   $function$;
 comment on function astapa.payment_status(text) is 'A Xendit status (Payment Request or Invoice) as a payments.status.';
 grant execute on function astapa.payment_status(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    sandbox boolean := settings ->> 'mode' = 'sandbox';
+    -- SMS pumping walks a number range: the number without its last four digits is its range.
+    prefix text := pg_catalog.left(phone_number, pg_catalog.length(phone_number) - 4);
+    wait integer;
+    sent_today integer;
+  begin
+    -- Every bucket counts this send, so a refused burst still uses up its allowance.
+    wait := greatest(
+      api.rate_limit_hit('phone:number:' || project || ':' || phone_number, case when sandbox then 20 else 5 end, 3600),
+      api.rate_limit_hit('phone:address:' || project || ':' || coalesce(address, '-'),
+                         case when sandbox then 50 else 10 end, 3600),
+      api.rate_limit_hit('phone:prefix:' || project || ':' || prefix, case when sandbox then 100 else 20 end, 3600),
+      api.rate_limit_hit('phone:project:' || project, (settings ->> 'hourly_limit')::integer, 3600));
+    if wait > 0 then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'rate_limited', 'wait', wait);
+    end if;
+    select count(*) into sent_today from astapa.phone_messages m
+    where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+      and m.status in ('sent', 'sandbox');
+    if sent_today >= (settings ->> 'daily_budget')::integer then
+      perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
+        pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
+        greatest(1, pg_catalog.ceil(extract(epoch from
+          pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.phone_send_wait(text,text) is 'Counts one code message for the current project against its limits (per number 5, per address 10, per number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and its daily budget. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached budget is audited as phone.budget_reached).';
+grant execute on function astapa.phone_send_wait(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_settings(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Defaults first, the project's choices over them: Indonesia only, a budget that caps a day's cost.
+    select pg_catalog.jsonb_build_object(
+      'enabled', false, 'signup', true, 'countries', pg_catalog.jsonb_build_array('ID'),
+      'daily_budget', case when p.mode = 'production' then 1000 else 200 end,
+      'hourly_limit', case when p.mode = 'production' then 200 else 100 end,
+      'mode', p.mode) || coalesce(p.settings -> 'phone', '{}'::jsonb)
+    from astapa.projects p
+    where p.id = phone_settings.project_id
+  $function$;
+comment on function astapa.phone_settings(text) is 'A project''s phone sign-in settings with the defaults filled in (off; sign-up allowed; countries ["ID"]; daily_budget 1000 messages in production, 200 in sandbox; hourly_limit 200 / 100), plus its mode.';
+grant execute on function astapa.phone_settings(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_settings_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('enabled', 'signup', 'countries', 'daily_budget', 'hourly_limit')) then
+      return 'phone must be an object with enabled, signup, countries, daily_budget and/or hourly_limit.';
+    end if;
+    if exists (select from pg_catalog.jsonb_each(value) as e
+               where e.key in ('enabled', 'signup') and pg_catalog.jsonb_typeof(e.value) <> 'boolean') then
+      return 'phone.enabled and phone.signup must be true or false.';
+    end if;
+    if value ? 'countries' and (pg_catalog.jsonb_typeof(value -> 'countries') <> 'array'
+       or pg_catalog.jsonb_array_length(value -> 'countries') not between 1 and 50
+       or exists (select from pg_catalog.jsonb_array_elements(value -> 'countries') as c
+                  where pg_catalog.jsonb_typeof(c) <> 'string' or c #>> '{}' !~ '^[A-Z]{2}$')) then
+      return 'phone.countries must list 1 to 50 two-letter country codes in capitals, e.g. ["ID"].';
+    end if;
+    if exists (select from pg_catalog.jsonb_each(value) as e
+               where e.key in ('daily_budget', 'hourly_limit')
+                 and (pg_catalog.jsonb_typeof(e.value) <> 'number'
+                      or e.value::numeric <> pg_catalog.trunc(e.value::numeric)
+                      or e.value::numeric not between 1 and 1000000)) then
+      return 'phone.daily_budget and phone.hourly_limit must be whole numbers of messages from 1 to 1000000.';
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.phone_settings_problem(jsonb) is 'A readable reason a settings.phone value is refused ({enabled, signup, countries, daily_budget, hourly_limit}), or null when it is valid.';
+grant execute on function astapa.phone_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.pkce_s256(verifier text)
@@ -10149,6 +12963,23 @@ comment on function astapa.refresh_max_age() is 'How long a sign-in of the curre
 grant execute on function astapa.refresh_max_age() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refresh_user_statistics()
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+ SET lock_timeout TO '50ms'
+AS $function$
+  begin
+    -- The rows this transaction inserted are sampled too.
+    analyze astapa.users;
+    return true;
+  exception when lock_not_available then
+    return false; -- another import (or autovacuum) is analyzing: go on with the statistics there are
+  end
+  $function$;
+comment on function astapa.refresh_user_statistics() is 'ANALYZE astapa.users; false at once when another transaction holds its lock. api.import_users calls it as it grows a project: while the planner believes the project has no users, every index starting with project_id looks as cheap for a lookup by email, and it picked one that scans all of the project''s users (an import into an empty project was quadratic).';
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refund_json(r astapa.refunds)
  RETURNS jsonb
  LANGUAGE sql
@@ -10421,13 +13252,14 @@ CREATE OR REPLACE FUNCTION astapa.set_mail_environment()
  SET search_path TO ''
 AS $function$
   begin
-    select p.mode, p.settings ->> 'mail_sender_name' into new.environment, new.from_name
+    select p.mode, p.settings ->> 'mail_sender_name', p.settings ->> 'mail_from_address'
+    into new.environment, new.from_name, new.from_address
     from astapa.projects as p where p.id = new.project_id;
     new.locale := pg_catalog.substring(new.body_html, '^<!doctype html><html lang="([A-Za-z-]{2,12})"');
     return new;
   end
   $function$;
-comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the project''s sender name (settings.mail_sender_name).';
+comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the project''s sender name and from address (settings.mail_sender_name, mail_from_address).';
 grant execute on function astapa.set_mail_environment() to astapa_app;
 
 -- owner: astapa_owner
@@ -10484,6 +13316,16 @@ AS $function$
          or (value ->> 'remember_days')::numeric not between 0 and 90) then
         return 'mfa.remember_days must be a whole number of days from 0 to 90.';
       end if;
+    when 'passkeys' then
+      -- Passkey sign-in and management on the hosted login (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passkeys must be true or false.';
+      end if;
+    when 'email_codes' then
+      -- "Email me a code" on the sign-in page (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_codes must be true or false.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -10507,8 +13349,19 @@ AS $function$
          or value #>> '{}' !~ '^[^[:cntrl:]<>"\\@]{1,80}$' then
         return 'mail_sender_name must be 1 to 80 characters, without <, >, ", \, @ or line breaks.';
       end if;
+    when 'mail_from_address' then
+      -- A bare address (no display name, no quoting): the name is mail_sender_name. Whether the deployment may
+      -- send for its domain is the sender's check (MAIL_FROM_DOMAINS is configuration, not data).
+      if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.length(value #>> '{}') > 254
+         or value #>> '{}' !~ '^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$' then
+        return 'mail_from_address must be a plain email address such as halo@shop.example.';
+      end if;
     when 'mail_texts' then
       return astapa.mail_texts_problem(value);
+    when 'branding' then
+      return astapa.branding_problem(value);
+    when 'phone' then
+      return astapa.phone_settings_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
@@ -10684,6 +13537,23 @@ comment on function astapa.url_origin(text) is 'scheme://host[:port] of an http(
 grant execute on function astapa.url_origin(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.email_codes c set used_at = pg_catalog.now()
+    where c.project_id = live.project_id and c.link_hash = live.link_hash;
+    -- The mailbox answered: the address is the person's.
+    update astapa.users u set email_verified = true
+    where u.project_id = live.project_id and u.id = live.user_id and not u.email_verified;
+    select astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || live.user_id, '{}');
+    select pg_catalog.jsonb_build_object('user_id', live.user_id::text);
+  $function$;
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), verifies the address, audits sign_in.email_code.';
+grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -10691,14 +13561,15 @@ CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object(
-      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'disabled', u.disabled,
+      'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+      'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
       'mfa_enrolled', exists (select from astapa.user_factors f
         where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
     from astapa.users as u
-    where u.project_id = user_json.project_id and u.id = user_json.user_id
+    where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up); null when not visible.';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up; email or phone_number may be null, not both); null when not visible or deleted (a tombstone, api.delete_own_account).';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -10739,7 +13610,9 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
-                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded'] $function$;
+                     'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
+                     'organization.created', 'organization.updated', 'organization.deleted',
+                     'membership.created', 'membership.updated', 'membership.deleted'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

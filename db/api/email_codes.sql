@@ -34,7 +34,7 @@ create or replace function api.mail_email_code(email text, code_hash bytea, link
     select u.id, u.email into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
     -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
     if not found then
       return false;
@@ -70,7 +70,7 @@ create or replace function api.redeem_email_code(email text, code_hash bytea) re
     join astapa.projects p on p.id = c.project_id
     where c.project_id = astapa.current_project_id() and c.used_at is null and c.expires_at > pg_catalog.now()
       and c.tries < 5 and not u.disabled and u.environment = p.mode
-      and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
     for update of c;
     if not found then
       return null;

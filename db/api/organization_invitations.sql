@@ -45,7 +45,7 @@ create or replace function api.invite_to_organization(
     elsif exists (select from astapa.organization_memberships m join astapa.users u
                     on u.project_id = m.project_id and u.id = m.user_id
                   where m.project_id = o.project_id and m.organization_id = o.id
-                    and pg_catalog.lower(u.email) = pg_catalog.lower(invite_to_organization.email)) then
+                    and u.email_lower = pg_catalog.lower(invite_to_organization.email)) then
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('%s is already a member of %s.', email, o.name);
     elsif invited_by is not null and not exists (
