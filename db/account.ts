@@ -18,8 +18,10 @@ const Method = z.object({
 export const AccountOverview = z.object({
   user: z.object({
     id: z.string(),
-    email: z.string(),
+    // Null for someone who signed up by phone (docs/phone.md): they may add one here.
+    email: z.string().nullable(),
     email_verified: z.boolean(),
+    phone_number: z.string().nullable(),
     name: z.string().nullable(),
     created_at: z.string(),
   }),

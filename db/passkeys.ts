@@ -123,7 +123,7 @@ export async function passkeyRefused(
 
 const OwnPasskeys = z.object({
   user_id: z.string(),
-  email: z.string(),
+  user_name: z.string(),
   recent: z.boolean(),
   passkeys: z.array(z.object({
     id: z.string(),

@@ -1448,7 +1448,7 @@ create table astapa.refresh_tokens (
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text, 'consent_revoked'::text])),
+  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text, 'revoked_by_user'::text, 'consent_revoked'::text])),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
@@ -2252,6 +2252,7 @@ AS $function$
     return (
       select pg_catalog.jsonb_build_object(
         'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+          'phone_number', u.phone_number,
           'name', (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person),
           'created_at', u.created_at),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
@@ -4167,13 +4168,17 @@ AS $function$
     project text := astapa.current_project_id();
     person bigint := astapa.account_user(session_hash, fresh_seconds);
   begin
-    -- The typed confirmation: the person's own address, in any case.
+    -- The typed confirmation: the person's own address, in any case; someone without one (signed up by phone)
+    -- types their number, spaces and dashes allowed.
     if not exists (select from astapa.users u where u.project_id = project and u.id = person
-                   and u.email_lower = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))) then
+                   and (u.email_lower = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))
+                        or (u.email is null and u.phone_number =
+                              pg_catalog.regexp_replace(coalesce(typed_email, ''), '[[:space:]-]', '', 'g')))) then
       raise exception 'type your email address to confirm the deletion' using errcode = 'AS400';
     end if;
-    -- The goodbye goes to the address before it is erased.
-    if mail is not null then
+    -- The goodbye goes to the address before it is erased (someone without one gets none).
+    if mail is not null and exists (select from astapa.users u
+                                    where u.project_id = project and u.id = person and u.email is not null) then
       perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
         (select u.email from astapa.users u where u.project_id = project and u.id = person)));
     end if;
@@ -6355,7 +6360,8 @@ CREATE OR REPLACE FUNCTION api.own_passkeys(session_hash bytea)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'user_id', u.id::text,
-      'email', u.email,
+      -- The account name a passkey manager shows: a person who signed up by phone has no email.
+      'user_name', coalesce(u.email, u.phone_number, u.id::text),
       'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
       'passkeys', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
           'id', pg_catalog.encode(k.credential_id, 'hex'),
@@ -6370,7 +6376,7 @@ AS $function$
     where u.project_id = astapa.current_project_id()
       and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
   $function$;
-comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash, their passkeys (never a key) and whether they signed in recently enough to add or remove one; null without a live session.';
+comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash (user_name: their email, else phone number), their passkeys (never a key) and whether they signed in recently enough to add or remove one; null without a live session.';
 grant execute on function api.own_passkeys(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -11735,6 +11741,7 @@ AS $function$
   declare
     project text := astapa.current_project_id();
     deleted timestamptz;
+    m astapa.organization_memberships;
   begin
     select u.deleted_at into deleted from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
@@ -11745,8 +11752,21 @@ AS $function$
       'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
     update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+      phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
     where u.project_id = project and u.id = erase_user.user_id;
+    -- Memberships end as if the person left (membership.deleted, reason account_deleted), without the
+    -- last-owner check: an organization whose only owner this was keeps its members, and an admin names one.
+    for m in select * from astapa.organization_memberships x
+             where x.project_id = project and x.user_id = erase_user.user_id for update loop
+      delete from astapa.organization_memberships x
+      where x.project_id = m.project_id and x.organization_id = m.organization_id and x.user_id = m.user_id;
+      perform astapa.emit_membership('membership.deleted', m, 'account_deleted');
+    end loop;
+    delete from astapa.passkeys k where k.project_id = project and k.user_id = erase_user.user_id;
+    update astapa.email_codes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.user_id = erase_user.user_id and e.used_at is null;
+    delete from astapa.consents c where c.project_id = project and c.user_id = erase_user.user_id;
     delete from astapa.identities i where i.project_id = project and i.user_id = erase_user.user_id;
     delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
     delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
@@ -11769,7 +11789,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address) and removes or blanks identities, factors, recovery codes, claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. False when already deleted.';
+comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. False when already deleted.';
 grant execute on function astapa.erase_user(bigint) to astapa_app;
 
 -- owner: astapa_owner

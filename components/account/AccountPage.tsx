@@ -86,10 +86,19 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                 <button type="submit">{t("saveName")}</button>
               </p>
             </form>
-            <p>
-              {t("email")}: <strong>{a.user.email}</strong>{" "}
-              ({a.user.email_verified ? t("emailVerified") : t("emailUnverified")})
-            </p>
+            {a.user.phone_number && (
+              <p>
+                {t("phone")}: <strong>{a.user.phone_number}</strong>
+              </p>
+            )}
+            {a.user.email
+              ? (
+                <p>
+                  {t("email")}: <strong>{a.user.email}</strong>{" "}
+                  ({a.user.email_verified ? t("emailVerified") : t("emailUnverified")})
+                </p>
+              )
+              : <p>{t("email")}: {t("noEmail")}</p>}
             {a.pending_email && <p class="muted">{t("emailPending", { email: a.pending_email })}</p>}
             <form method="post" action={post}>
               <Hidden data={data} action="email" />
@@ -212,7 +221,11 @@ export function AccountPage({ data }: { data: AccountPageData }) {
             <form method="post" action={post}>
               <Hidden data={data} action="delete" />
               <p class="field">
-                <label for="confirm">{t("deleteConfirm", { email: a.user.email })}</label>
+                <label for="confirm">
+                  {a.user.email
+                    ? t("deleteConfirm", { email: a.user.email })
+                    : t("deleteConfirmPhone", { phone: a.user.phone_number ?? "" })}
+                </label>
                 <input
                   id="confirm"
                   name="confirm"

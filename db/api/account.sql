@@ -96,6 +96,7 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
     return (
       select pg_catalog.jsonb_build_object(
         'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
+          'phone_number', u.phone_number,
           'name', (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person),
           'created_at', u.created_at),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
@@ -488,6 +489,7 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
   declare
     project text := astapa.current_project_id();
     deleted timestamptz;
+    m astapa.organization_memberships;
   begin
     select u.deleted_at into deleted from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
@@ -498,8 +500,21 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
       'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
     update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+      phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
     where u.project_id = project and u.id = erase_user.user_id;
+    -- Memberships end as if the person left (membership.deleted, reason account_deleted), without the
+    -- last-owner check: an organization whose only owner this was keeps its members, and an admin names one.
+    for m in select * from astapa.organization_memberships x
+             where x.project_id = project and x.user_id = erase_user.user_id for update loop
+      delete from astapa.organization_memberships x
+      where x.project_id = m.project_id and x.organization_id = m.organization_id and x.user_id = m.user_id;
+      perform astapa.emit_membership('membership.deleted', m, 'account_deleted');
+    end loop;
+    delete from astapa.passkeys k where k.project_id = project and k.user_id = erase_user.user_id;
+    update astapa.email_codes e set used_at = pg_catalog.now()
+    where e.project_id = project and e.user_id = erase_user.user_id and e.used_at is null;
+    delete from astapa.consents c where c.project_id = project and c.user_id = erase_user.user_id;
     delete from astapa.identities i where i.project_id = project and i.user_id = erase_user.user_id;
     delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
     delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
@@ -525,8 +540,9 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
 
 comment on function astapa.erase_user(bigint) is
   'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous '
-  'tombstone (deleted_at, a placeholder address) and removes or blanks identities, factors, recovery codes, '
-  'claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. '
+  'tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, '
+  'passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, '
+  'sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. '
   'False when already deleted.';
 
 grant execute on function astapa.erase_user(bigint) to astapa_app;
@@ -542,13 +558,17 @@ create or replace function api.delete_own_account(session_hash bytea, typed_emai
     project text := astapa.current_project_id();
     person bigint := astapa.account_user(session_hash, fresh_seconds);
   begin
-    -- The typed confirmation: the person's own address, in any case.
+    -- The typed confirmation: the person's own address, in any case; someone without one (signed up by phone)
+    -- types their number, spaces and dashes allowed.
     if not exists (select from astapa.users u where u.project_id = project and u.id = person
-                   and u.email_lower = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))) then
+                   and (u.email_lower = pg_catalog.lower(pg_catalog.btrim(coalesce(typed_email, '')))
+                        or (u.email is null and u.phone_number =
+                              pg_catalog.regexp_replace(coalesce(typed_email, ''), '[[:space:]-]', '', 'g')))) then
       raise exception 'type your email address to confirm the deletion' using errcode = 'AS400';
     end if;
-    -- The goodbye goes to the address before it is erased.
-    if mail is not null then
+    -- The goodbye goes to the address before it is erased (someone without one gets none).
+    if mail is not null and exists (select from astapa.users u
+                                    where u.project_id = project and u.id = person and u.email is not null) then
       perform api.queue_mail(project, mail || pg_catalog.jsonb_build_object('to',
         (select u.email from astapa.users u where u.project_id = project and u.id = person)));
     end if;

@@ -76,7 +76,8 @@ create or replace function api.own_passkeys(session_hash bytea) returns jsonb
   as $$
     select pg_catalog.jsonb_build_object(
       'user_id', u.id::text,
-      'email', u.email,
+      -- The account name a passkey manager shows: a person who signed up by phone has no email.
+      'user_name', coalesce(u.email, u.phone_number, u.id::text),
       'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
       'passkeys', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
           'id', pg_catalog.encode(k.credential_id, 'hex'),
@@ -93,7 +94,7 @@ create or replace function api.own_passkeys(session_hash bytea) returns jsonb
   $$;
 
 comment on function api.own_passkeys(bytea) is
-  'The signed-in person behind a session token hash, their passkeys (never a key) and whether they signed in '
+  'The signed-in person behind a session token hash (user_name: their email, else phone number), their passkeys (never a key) and whether they signed in '
   'recently enough to add or remove one; null without a live session.';
 
 grant execute on function api.own_passkeys(bytea) to astapa_app;

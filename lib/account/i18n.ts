@@ -18,6 +18,8 @@ const en = {
   nameSaved: "Your name was saved.",
   nameInvalid: "A name is at most 100 characters.",
   email: "Email",
+  phone: "Phone",
+  noEmail: "none yet",
   emailVerified: "confirmed",
   emailUnverified: "not confirmed yet",
   newEmail: "New email address",
@@ -69,6 +71,7 @@ const en = {
   deleteSubscription:
     "You have a paid {plan} plan ({status}). Deleting your account ends it now, without a refund for the time left.",
   deleteConfirm: "To confirm, type your email address: {email}",
+  deleteConfirmPhone: "To confirm, type your phone number: {phone}",
   deleteButton: "Delete my account",
   deleteMismatch: "Type your email address exactly as shown to confirm.",
   deletedTitle: "Your account was deleted",
@@ -101,6 +104,8 @@ const id: Record<AccountKey, string> = {
   nameSaved: "Nama Anda disimpan.",
   nameInvalid: "Nama paling banyak 100 karakter.",
   email: "Email",
+  phone: "Telepon",
+  noEmail: "belum ada",
   emailVerified: "terkonfirmasi",
   emailUnverified: "belum dikonfirmasi",
   newEmail: "Alamat email baru",
@@ -153,6 +158,7 @@ const id: Record<AccountKey, string> = {
   deleteSubscription:
     "Anda punya paket berbayar {plan} ({status}). Menghapus akun mengakhirinya sekarang, tanpa pengembalian dana untuk sisa waktunya.",
   deleteConfirm: "Untuk konfirmasi, ketik alamat email Anda: {email}",
+  deleteConfirmPhone: "Untuk konfirmasi, ketik nomor telepon Anda: {phone}",
   deleteButton: "Hapus akun saya",
   deleteMismatch: "Ketik alamat email Anda persis seperti yang ditampilkan untuk konfirmasi.",
   deletedTitle: "Akun Anda telah dihapus",

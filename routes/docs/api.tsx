@@ -34,7 +34,7 @@ export default function ApiReference({ data }: PageProps<ApiData>) {
               <code>{endpoint.method} {endpoint.path}</code>
             </h2>
             <p>
-              <strong>{endpoint.summary}.</strong>{" "}
+              <strong dangerouslySetInnerHTML={{ __html: `${inlineMarkdown(endpoint.summary)}.` }} />{" "}
               {endpoint.description && (
                 <span dangerouslySetInnerHTML={{ __html: inlineMarkdown(endpoint.description) }} />
               )}

@@ -1,6 +1,7 @@
 /**
  * A self-registered (RFC 7591) client in a real browser: the sign-in page says who asks and for what, marked
- * unverified; signed in already, the person is asked to allow or deny, and either answer reaches the client.
+ * unverified; signing in allows it those scopes (remembered, not asked again); a scope not yet allowed brings the
+ * allow-or-deny page, and either answer reaches the client.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -26,7 +27,10 @@ Deno.test.afterAll(async () => {
 });
 
 const project = await seedProject(t.db.sql, { name: "Catatan", settings: { dynamic_clients: true } });
-await seedRegistry(t.db.sql, project.id, { resources: [RESOURCE], scopes: ["notes:read"] });
+await seedRegistry(t.db.sql, project.id, {
+  resources: [RESOURCE],
+  scopes: ["notes:read", "notes:write", "notes:delete"],
+});
 await seedPasswordUser(t.db.sql, project.id, "ayu@example.com", "correct horse battery");
 
 const registered = await (await fetch(`${t.origin}/api/platform/register`, {
@@ -39,21 +43,21 @@ const registered = await (await fetch(`${t.origin}/api/platform/register`, {
   }),
 })).json();
 
-async function authorizeUrl(): Promise<string> {
+async function authorizeUrl(scope = "notes:read"): Promise<string> {
   const { challenge } = await pkcePair();
   return `${t.origin}/auth/login?${new URLSearchParams({
     response_type: "code",
     client_id: registered.client_id,
     redirect_uri: REDIRECT,
     state: "s",
-    scope: "notes:read",
+    scope,
     resource: RESOURCE,
     code_challenge: challenge,
     code_challenge_method: "S256",
   })}`;
 }
 
-Deno.test("MCP dynamic client — sign-in names the unverified client; later the signed-in person allows or denies", async () => {
+Deno.test("MCP dynamic client — sign-in names the unverified client; a new scope asks the signed-in person to allow or deny", async () => {
   const { page, problems, close } = await openPage();
   try {
     await page.goto(await authorizeUrl());
@@ -67,7 +71,12 @@ Deno.test("MCP dynamic client — sign-in names the unverified client; later the
     await page.waitForURL(/\/callback\?/);
     assert.equal(await page.locator("#arrived").innerText(), "code received");
 
+    // Allowed by signing in: the same request goes straight back with a code.
     await page.goto(await authorizeUrl());
+    await page.waitForURL(/\/callback\?/);
+    assert.equal(await page.locator("#arrived").innerText(), "code received");
+
+    await page.goto(await authorizeUrl("notes:read notes:write"));
     await page.getByRole("heading", { name: "Allow access" }).waitFor();
     assert.match(await page.getByRole("note").innerText(), /Notes Agent/);
     await screenshot(page, "mcp-dynamic-client-consent");
@@ -75,7 +84,7 @@ Deno.test("MCP dynamic client — sign-in names the unverified client; later the
     await page.waitForURL(/\/callback\?/);
     assert.equal(await page.locator("#arrived").innerText(), "code received");
 
-    await page.goto(await authorizeUrl());
+    await page.goto(await authorizeUrl("notes:read notes:delete"));
     await page.getByRole("button", { name: "Deny" }).click();
     await page.waitForURL(/\/callback\?/);
     assert.equal(await page.locator("#arrived").innerText(), "error access_denied");

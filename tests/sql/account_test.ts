@@ -266,6 +266,49 @@ Deno.test("api.delete_own_account — erases once, emits user.deleted, keeps a t
   assert.ok(!listed.some((u) => u.id === user));
 });
 
+Deno.test("api.delete_own_account — someone who signed up by phone types their number; passkeys, memberships and consents go", async () => {
+  const { user, hash } = await signedIn("phone-delete@example.com");
+  await db
+    .sql`update astapa.users set email = null, phone_number = '+6281234567891', phone_number_verified = true
+               where project_id = ${project.id} and id = ${user}`;
+  const overview = await accountOverview(db.sql, project.id, hash, null);
+  assert.deepEqual([overview?.user.email, overview?.user.phone_number], [null, "+6281234567891"]);
+  const org = "org_" + "a".repeat(24);
+  await db.sql`insert into astapa.organizations (project_id, id, name, slug)
+               values (${project.id}, ${org}, 'Warung', 'warung')`;
+  await db.sql`insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
+               values (${project.id}, ${org}, ${user}, 'owner')`;
+  await db
+    .sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name)
+               values (${project.id}, ${
+    new Uint8Array(16).fill(7)
+  }, ${user}, '\\x00', 'multiDevice', true, 'Ponsel')`;
+  await db.sql`insert into astapa.consents (project_id, user_id, client_id, resource)
+               values (${project.id}, ${user}, 'https://agent.example/client.json', 'https://mcp.example/')`;
+  const remove = (typedEmail: string) =>
+    change(hash, { kind: "delete", typedEmail, freshSeconds: FRESH, mail });
+  await rejectsAs(remove("+62 812 0000 0000"), "validation_failed");
+  await rejectsAs(remove(""), "validation_failed");
+  const queued = async () =>
+    (await db.sql`select count(*)::int as n from astapa.mail_outbox where project_id = ${project.id}`)[0].n;
+  const before = await queued();
+  assert.equal(await remove(" +62 812-3456-7891 "), true);
+  assert.equal(await queued(), before, "no goodbye mail without an address");
+  const [left] = await db.sql`select
+      (select phone_number from astapa.users where id = ${user}) as phone,
+      (select count(*) from astapa.passkeys where user_id = ${user})::int as passkeys,
+      (select count(*) from astapa.organization_memberships where user_id = ${user})::int as memberships,
+      (select count(*) from astapa.consents where user_id = ${user})::int as consents`;
+  assert.deepEqual(left, { phone: null, passkeys: 0, memberships: 0, consents: 0 });
+  const [event] = await db.sql`select data from astapa.events
+    where project_id = ${project.id} and type = 'membership.deleted' and data -> 'membership' ->> 'user_id' = ${user}`;
+  assert.equal(event.data.reason, "account_deleted");
+  // The number is free again: someone may sign up with it.
+  const again = await seedUser(db.sql, project.id, "phone-again@example.com");
+  await db
+    .sql`update astapa.users set phone_number = '+6281234567891' where project_id = ${project.id} and id = ${again}`;
+});
+
 Deno.test("email_changes policies — the owner project only", async () => {
   const { hash } = await signedIn("policy@example.com");
   await change(hash, {

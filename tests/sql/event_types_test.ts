@@ -1,6 +1,7 @@
 /**
  * The events table's list of types (events_type_check) against what db/api emits and what apps may subscribe
- * to: branches that each restated the list once dropped one another's types silently (migration 3080).
+ * to: branches that each restated the list once dropped one another's types silently (migrations 3080, 3800).
+ * The same for the refresh tokens' revocation reasons (restated by two branches: migration 3800).
  */
 import assert from "node:assert/strict";
 import { rolledBack, testDatabase } from "../helpers/db.ts";
@@ -36,4 +37,29 @@ Deno.test("events — every type db/api emits and every webhook type is one the 
                                    values (${project.id}, 'user.invented', '{}')`),
     /events_type_check/,
   );
+});
+
+/** Every revocation reason db/api writes: `revoked_reason = '…'` (or a case of them) and revoke_user_refresh_tokens(…, '…'). */
+async function revocationReasons(): Promise<string[]> {
+  const found = new Set<string>();
+  for await (const file of Deno.readDir(new URL("../../db/api/", import.meta.url))) {
+    if (!file.name.endsWith(".sql")) continue;
+    const text = await Deno.readTextFile(new URL(`../../db/api/${file.name}`, import.meta.url));
+    for (const match of text.matchAll(/revoked_reason = (case .*? end|'[a-z_]+')/g)) {
+      for (const literal of match[1].matchAll(/'([a-z_]+)'/g)) found.add(literal[1]);
+    }
+    for (const match of text.matchAll(/revoke_user_refresh_tokens\([^,]+,\s*'([a-z_]+)'\)/g)) {
+      found.add(match[1]);
+    }
+  }
+  return [...found].sort();
+}
+
+Deno.test("refresh tokens — every revocation reason db/api writes is one the table takes", async () => {
+  const reasons = await revocationReasons();
+  assert.ok(reasons.length >= 6, `found ${reasons.join(", ")}`);
+  const [check] = await db
+    .sql`select pg_catalog.pg_get_constraintdef(oid) as definition from pg_catalog.pg_constraint
+                                where conname = 'refresh_tokens_revoked_reason_check'`;
+  for (const reason of reasons) assert.match(check.definition, new RegExp(`'${reason}'::text`), reason);
 });

@@ -112,12 +112,17 @@ Deno.test("api.add_passkey — the recent session's own person; a credential onc
   await rejectsAs(addPasskey(db.sql, project.id, fresh, user, key(1)), "conflict", /registered already/);
   const own = await ownPasskeys(db.sql, project.id, fresh);
   assert.equal(own?.user_id, user);
+  assert.equal(own?.user_name, "add@example.com");
   assert.equal(own?.recent, true);
   assert.deepEqual(own?.passkeys.map((k) => [k.id, k.name, k.synced, k.last_used_at]), [
     ["01".repeat(16), "Telepon", false, null],
   ]);
   assert.equal((await ownPasskeys(db.sql, project.id, await session(user, "add-later", 20)))?.recent, false);
   assert.equal(await ownPasskeys(db.sql, project.id, await sha256("nobody")), null);
+  // A person who signed up by phone has no email: the passkey is named by the number.
+  await db.sql`update astapa.users set email = null, phone_number = '+6281234567890'
+               where project_id = ${project.id} and id = ${user}`;
+  assert.equal((await ownPasskeys(db.sql, project.id, fresh))?.user_name, "+6281234567890");
   const [entry] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.passkey_added' and target = ${`user:${user}`}`;
   assert.deepEqual(entry.details, { name: "Telepon", synced: false });

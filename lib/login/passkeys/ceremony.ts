@@ -61,7 +61,7 @@ export async function registrationOptions(
   const options = await generateRegistrationOptions({
     rpName: project.name,
     rpID: relyingParty(c).rpID,
-    userName: own.email,
+    userName: own.user_name,
     // The user handle is the user's id within the project: no email or other personal data in the key.
     userID: new TextEncoder().encode(own.user_id),
     attestationType: "none",
