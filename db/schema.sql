@@ -1458,6 +1458,7 @@ comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across 
 comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
+CREATE INDEX refresh_tokens_token_hash_idx ON astapa.refresh_tokens USING btree (token_hash);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
 grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
@@ -1468,6 +1469,8 @@ create policy "a project reads its own refresh tokens" on astapa.refresh_tokens 
 create policy "a project rotates and revokes its own refresh tokens" on astapa.refresh_tokens as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a self-registered client finds its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_owner
+  using ((client_id = NULLIF(current_setting('astapa.lookup_refresh_token_client'::text, true), ''::text)));
 create policy "the sweeper finds dead refresh token families" on astapa.refresh_tokens as permissive for select to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
@@ -5062,6 +5065,32 @@ comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for 
 grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.introspect_self_registered_refresh_token(client_id text, token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    result jsonb;
+  begin
+    begin
+      -- A project that turned the client's kind off has stopped its tokens: they are not active.
+      perform astapa.assert_dynamic_client_allowed(client_id);
+    exception when sqlstate 'AS4U0' then
+      return null;
+    end;
+    result := api.introspect_refresh_token(token_hash);
+    if result ->> 'client_id' is distinct from client_id then
+      return null;
+    end if;
+    return result;
+  end
+  $function$;
+comment on function api.introspect_self_registered_refresh_token(text,bytea) is 'RFC 7662 fields for a live refresh token of the current project issued to this self-registered or metadata-document client while the project still accepts its kind; null otherwise (not active).';
+grant execute on function api.introspect_self_registered_refresh_token(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.invite_account(email text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -8137,6 +8166,40 @@ comment on function api.revoke_organization_invitation(text) is 'Revokes an open
 grant execute on function api.revoke_organization_invitation(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.revoke_self_registered_tokens(client_id text, token_hash bytea, user_id bigint, resource text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    revoked integer;
+  begin
+    if token_hash is not null then
+      -- A refresh token: its whole family (the one sign-in's chain of rotations), RFC 7009 §2.1.
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
+      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+        and r.client_id = revoke_self_registered_tokens.client_id
+        and r.family_id in (
+          select f.family_id from astapa.refresh_tokens f
+          where f.project_id = astapa.current_project_id()
+            and f.token_hash = revoke_self_registered_tokens.token_hash
+            and f.client_id = revoke_self_registered_tokens.client_id);
+    else
+      -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
+      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+        and r.client_id = revoke_self_registered_tokens.client_id
+        and r.user_id = revoke_self_registered_tokens.user_id
+        and r.resource is not distinct from revoke_self_registered_tokens.resource;
+    end if;
+    get diagnostics revoked = row_count;
+    return revoked;
+  end
+  $function$;
+comment on function api.revoke_self_registered_tokens(text,bytea,bigint,text) is 'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document client: the family of the refresh token with token_hash, or (token_hash null) the tokens it holds for the user and resource an access token named. Never another client''s tokens, never the user''s other sessions. Returns how many.';
+grant execute on function api.revoke_self_registered_tokens(text,bytea,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
  RETURNS integer
  LANGUAGE sql
@@ -8569,6 +8632,35 @@ AS $function$
   $function$;
 comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.self_registered_token_project(client_id text, token_hash bytea)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403',
+        message = 'A self-registered client''s token is looked up outside any project.';
+    end if;
+    if not astapa.is_third_party_client_id(client_id) then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_refresh_token_client', client_id, true);
+    select r.project_id into found_project from astapa.refresh_tokens r
+    where r.token_hash = self_registered_token_project.token_hash
+      and r.client_id = self_registered_token_project.client_id
+    limit 1;
+    perform pg_catalog.set_config('astapa.lookup_refresh_token_client', '', true);
+    return found_project;
+  end
+  $function$;
+comment on function api.self_registered_token_project(text,bytea) is 'The project of a refresh token (live or not) issued to this self-registered or metadata-document client, or null. Security definer because such a client belongs to no project and the app role sees refresh tokens only inside one: it runs only with no project set, for third-party client ids, and sees just that client''s tokens through an owner-only policy switched on for its one query.';
+grant execute on function api.self_registered_token_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id text, buyer jsonb)

@@ -18,7 +18,13 @@ export type Caller =
    * by the handler itself through the same entry point when it must share a statement with its work
    * (`handler`: the token endpoint's one-statement grants, docs/performance.md).
    */
-  | { kind: "clients"; clients: readonly ClientKind[]; authenticatedBy: "middleware" | "handler" }
+  | {
+    kind: "clients";
+    clients: readonly ClientKind[];
+    authenticatedBy: "middleware" | "handler";
+    /** "refused": a public client (its client_id alone) gets 401 invalid_client (introspection, RFC 7662 §2.1). */
+    publicClients?: "refused";
+  }
   /** A user's access token (RFC 6750 Bearer), verified by the handler. */
   | { kind: "access_token" }
   /** Xendit, proving itself with the project's callback token (verified by the handler). */
@@ -39,6 +45,11 @@ export function clients(...kinds: ClientKind[]): Caller {
 /** Clients of these kinds, authenticated by the handler in its own statement (the token endpoint). */
 export function clientsInHandler(...kinds: ClientKind[]): Caller {
   return { kind: "clients", clients: kinds, authenticatedBy: "handler" };
+}
+
+/** Like clientsInHandler, but a public client (no secret, no assertion) is refused as unauthenticated. */
+export function confidentialClientsInHandler(...kinds: ClientKind[]): Caller {
+  return { kind: "clients", clients: kinds, authenticatedBy: "handler", publicClients: "refused" };
 }
 
 export const ACCESS_TOKEN: Caller = { kind: "access_token" };

@@ -167,6 +167,8 @@ function expected(caller: Caller, kind: Kind, route: DeclaredRoute): number | "a
   if (kind.client === null) return 401;
   // A public client names itself in a body; GET and DELETE carry none, so it is just no credential there.
   if (kind.credential.bodyClientId && (route.method === "GET" || route.method === "DELETE")) return 401;
+  // A route that refuses public clients (introspection, RFC 7662 §2.1) treats a bare client_id as none.
+  if (kind.credential.bodyClientId && caller.publicClients === "refused") return 401;
   return caller.clients.includes(kind.client) ? "accepted" : 403;
 }
 

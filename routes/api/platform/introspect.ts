@@ -10,32 +10,44 @@ import { introspectRefreshToken, userInfo } from "@/db/tokens.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { isUserToken, verifyAccessToken } from "@/lib/tokens/verify_access_token.ts";
 import type { RouteDoc } from "@/lib/openapi.ts";
-import { clientOf } from "@/lib/platform/caller.ts";
-import { clients } from "@/lib/router/callers.ts";
+import { confidentialClientsInHandler } from "@/lib/router/callers.ts";
+import { tokenHandleClient } from "@/lib/oauth/token_handle_client.ts";
+import { introspectSelfRegisteredRefreshToken } from "@/db/self_registered_tokens.ts";
 
 const INACTIVE = { active: false };
 
-/** A machine client introspects the tokens it holds; self-registered clients have no project to ask in. */
-export const callers = clients("project", "machine");
+/**
+ * A machine client introspects the tokens it holds; a self-registered or metadata-document client the tokens
+ * issued to it, and only when it authenticates (a secret or a client assertion): RFC 7662 §2.1 asks for an
+ * authorized caller, which a public client's bare client_id is not.
+ */
+export const callers = confidentialClientsInHandler("project", "machine", "dynamic");
 
 /**
- * Introspection (RFC 7662) for the calling client's project. Anything not active — unknown, expired,
- * revoked, another project's, a disabled user's — is `{"active": false}` and nothing more.
+ * Introspection (RFC 7662) for the calling client's project, or for a self-registered client its own tokens.
+ * Anything not active — unknown, expired, revoked, another project's or client's, a disabled user's — is
+ * `{"active": false}` and nothing more.
  */
 export const handler: Handlers = {
   async POST(c) {
     const params = await readOAuthParams(c);
-    const client = clientOf(c);
+    const client = await tokenHandleClient(c, params);
     const { token } = parseParams(TokenHandleRequest, params);
     const { sql, keys, config } = c.var.deps;
     const headers = { "cache-control": "no-store" };
+    const own = client.kind === "self_registered";
 
-    const refresh = await introspectRefreshToken(sql, client.projectId, await sha256(token));
+    const tokenHash = await sha256(token);
+    const refresh = own
+      ? await introspectSelfRegisteredRefreshToken(sql, client.clientId, tokenHash)
+      : await introspectRefreshToken(sql, client.projectId, tokenHash);
     if (refresh) return c.json(refresh, 200, headers);
 
     const claims = await verifyAccessToken(keys, config.baseUrl, token);
-    if (!claims || claims.project_id !== client.projectId) return c.json(INACTIVE, 200, headers);
-    if (isUserToken(claims) && !(await userInfo(sql, client.projectId, claims.sub))) {
+    if (!claims || typeof claims.project_id !== "string") return c.json(INACTIVE, 200, headers);
+    const mine = own ? claims.client_id === client.clientId : claims.project_id === client.projectId;
+    if (!mine) return c.json(INACTIVE, 200, headers);
+    if (isUserToken(claims) && !(await userInfo(sql, claims.project_id, claims.sub))) {
       return c.json(INACTIVE, 200, headers);
     }
     return c.json({ active: true, token_type: "access_token", ...claims }, 200, headers);

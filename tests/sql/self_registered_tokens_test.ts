@@ -1,0 +1,108 @@
+/**
+ * SQL tests for revocation and introspection by self-registered clients (db/api/self_registered_tokens.sql):
+ * a refresh token is found by hash among the client's own tokens only, outside any project; revocation ends
+ * one grant of the client (a family, or the person's tokens for a resource) and nothing else; introspection
+ * answers only for the client's own live tokens while the project accepts its kind.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const RESOURCE = "https://srt.example/mcp";
+const project = await seedProject(db.sql, { name: "Tokens", settings: { dynamic_clients: true } });
+const closed = await seedProject(db.sql, { name: "Closed" });
+const user = await seedUser(db.sql, project.id);
+const closedUser = await seedUser(db.sql, closed.id);
+const CLIENT = "dcl_" + "s".repeat(24);
+const OTHER = "dcl_" + "o".repeat(24);
+
+let serial = 0;
+/** A live refresh token of `clientId` in `family`; returns its hash. */
+async function seedToken(
+  clientId: string,
+  family: string,
+  { projectId = project.id, userId = user, resource = RESOURCE } = {},
+) {
+  const hash = await sha256(`srt-${++serial}`);
+  await db
+    .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
+    resource, expires_at) values (${projectId}, ${hash}, ${family}, ${userId}, ${clientId}, 'a', ${resource},
+    now() + interval '1 day')`;
+  return hash;
+}
+const live = (hash: Uint8Array) =>
+  db.sql`select revoked_at is null as live from astapa.refresh_tokens where token_hash = ${hash}`.then((r) =>
+    r[0].live as boolean
+  );
+const projectOf = (clientId: string, hash: Uint8Array) =>
+  appValue<string | null>(
+    db.sql,
+    null,
+    (tx) => tx`select api.self_registered_token_project(${clientId}, ${hash})`,
+  );
+const revoke = (clientId: string, hash: Uint8Array | null, userId: string | null, projectId = project.id) =>
+  appValue<number>(
+    db.sql,
+    projectId,
+    (tx) =>
+      tx`select api.revoke_self_registered_tokens(${clientId}, ${hash}, ${userId}::bigint, ${RESOURCE})`,
+  );
+const introspect = (clientId: string, hash: Uint8Array, projectId = project.id) =>
+  appValue<Record<string, unknown> | null>(
+    db.sql,
+    projectId,
+    (tx) => tx`select api.introspect_self_registered_refresh_token(${clientId}, ${hash})`,
+  );
+
+Deno.test("api.self_registered_token_project — the client's own token only, outside any project", async () => {
+  const hash = await seedToken(CLIENT, crypto.randomUUID());
+  assert.equal(await projectOf(CLIENT, hash), project.id);
+  assert.equal(await projectOf(OTHER, hash), null, "another client's token is not found");
+  assert.equal(await projectOf(CLIENT, await sha256("unknown")), null);
+  assert.equal(await projectOf(project.clientId, hash), null, "a project's client id is no third party");
+  await rejectsAs(
+    asApp(db.sql, project.id, (tx) => tx`select api.self_registered_token_project(${CLIENT}, ${hash})`),
+    "forbidden",
+  );
+});
+
+Deno.test("api.revoke_self_registered_tokens — a refresh token's family, or the person's tokens for the resource", async () => {
+  const person = await seedUser(db.sql, project.id, "revoked@example.com");
+  const family = crypto.randomUUID();
+  const mine = { userId: person };
+  const [a, b] = [await seedToken(CLIENT, family, mine), await seedToken(CLIENT, family, mine)];
+  const elsewhere = await seedToken(CLIENT, crypto.randomUUID(), mine);
+  const othersToken = await seedToken(OTHER, crypto.randomUUID(), mine);
+  assert.equal(await revoke(OTHER, a, null), 0, "another client revokes nothing of this one");
+  assert.equal(await revoke(CLIENT, a, null, closed.id), 0, "another project sees nothing");
+  assert.equal(await live(a), true);
+  assert.equal(await revoke(CLIENT, a, null), 2);
+  assert.deepEqual([await live(a), await live(b), await live(elsewhere)], [false, false, true]);
+  // By an access token's grant: this client's tokens for the person and resource, not another client's.
+  assert.equal(await revoke(CLIENT, null, person), 1);
+  assert.deepEqual([await live(elsewhere), await live(othersToken)], [false, true]);
+  const [reason] = await db.sql`select revoked_reason from astapa.refresh_tokens where token_hash = ${a}`;
+  assert.equal(reason.revoked_reason, "revoked_by_client");
+});
+
+Deno.test("api.introspect_self_registered_refresh_token — own live tokens while the project accepts the client", async () => {
+  const hash = await seedToken(CLIENT, crypto.randomUUID());
+  const info = await introspect(CLIENT, hash);
+  assert.equal(info?.active, true);
+  assert.equal(info?.client_id, CLIENT);
+  assert.equal(await introspect(OTHER, hash), null, "another client's token is not active to it");
+  assert.equal(await introspect(CLIENT, hash, closed.id), null, "another project's");
+  // A project that does not accept dynamic clients: its tokens are not active.
+  const closedHash = await seedToken(CLIENT, crypto.randomUUID(), {
+    projectId: closed.id,
+    userId: closedUser,
+  });
+  assert.equal(await introspect(CLIENT, closedHash, closed.id), null);
+  await revoke(CLIENT, hash, null);
+  assert.equal(await introspect(CLIENT, hash), null, "revoked");
+});
