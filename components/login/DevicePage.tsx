@@ -64,7 +64,7 @@ export function DevicePage({ data }: { data: DevicePageData }) {
     <section class="card auth" lang={data.lang} aria-labelledby="auth-heading">
       <p class="eyebrow">
         {data.request
-          ? `${data.step === "consent" ? t.signedInAs : t.signInFor} ${data.request.projectName}`
+          ? `${data.step === "sign_in" ? t.signInFor : t.signedInAs} ${data.request.projectName}`
           : t.title}
       </p>
       <h1 id="auth-heading">{title}</h1>
@@ -120,6 +120,14 @@ export function DevicePage({ data }: { data: DevicePageData }) {
         </>
       )}
       {data.step === "allowed" && <p role="status">{t.allowed}</p>}
+      {data.step === "allowed" && data.remembered && data.request && (
+        <p class="muted">
+          {t.remembered.replace("{client}", `“${data.request.clientName}”`).replace(
+            "{resource}",
+            data.request.resourceName ?? data.request.resource ?? "",
+          )}
+        </p>
+      )}
       {data.step === "denied" && <p role="status">{t.denied}</p>}
       <p class="muted lang-switch">
         <a href={switchHref} hreflang={other}>{t.language}</a>

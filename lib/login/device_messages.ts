@@ -20,6 +20,8 @@ const en = {
   deny: "Deny",
   allowedTitle: "Device connected",
   allowed: "You can go back to your device: it will continue by itself.",
+  remembered:
+    "You had already allowed {client} these permissions for {resource}, so you were not asked again. You can revoke it on your account page.",
   deniedTitle: "Request denied",
   denied: "The device was not given access. You can close this page.",
   badCode: "That code is not valid, or it has expired. Check the code on your device.",
@@ -55,6 +57,8 @@ const id: DeviceMessages = {
   deny: "Tolak",
   allowedTitle: "Perangkat terhubung",
   allowed: "Silakan kembali ke perangkat Anda: perangkat akan melanjutkan sendiri.",
+  remembered:
+    "Anda sudah pernah mengizinkan {client} dengan izin ini untuk {resource}, jadi Anda tidak ditanya lagi. Anda dapat mencabutnya di halaman akun Anda.",
   deniedTitle: "Permintaan ditolak",
   denied: "Perangkat tidak diberi akses. Anda boleh menutup halaman ini.",
   badCode: "Kode itu tidak valid atau sudah kedaluwarsa. Periksa kode di perangkat Anda.",

@@ -1,8 +1,10 @@
 /**
  * The /device page's steps (RFC 8628 §3.3): the person types the user code shown on their device, signs in to
  * the project that code belongs to (unless this browser already is), then allows or denies the client — named,
- * with the resource and its host, and the scopes — for that one request. Every step re-reads the request by its
- * code; failed codes are counted per address (brute force, RFC 8628 §5.1). No JavaScript is needed.
+ * with the resource and its host, and the scopes — for that one request, unless they already allowed that
+ * third-party client every scope it asks for that resource (remembered consent, as in the code flow). Every
+ * step re-reads the request by its code; failed codes are counted per address (brute force, RFC 8628 §5.1). No
+ * JavaScript is needed.
  */
 import { useBrand } from "../branding/use_brand.ts";
 import { z } from "zod";
@@ -19,6 +21,7 @@ import { hashPassword, verifyPassword } from "../passwords.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { countSignIn } from "../metrics/metrics.ts";
+import { consentCovers } from "@/db/consents.ts";
 import { displayUserCode, normalizeUserCode, USER_CODE_FAILURES } from "../oauth/device_codes.ts";
 import { csrfToken, csrfValid, readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
 import { DEVICE_MESSAGES, type DeviceMessage } from "./device_messages.ts";
@@ -47,6 +50,8 @@ export type DevicePageData = {
   error?: DeviceMessage;
   waitSeconds?: number;
   request?: DeviceRequestView;
+  /** Allowed without asking: the person had already allowed this client these scopes for this resource. */
+  remembered?: boolean;
 };
 
 const DeviceForm = z.object({
@@ -156,9 +161,25 @@ export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData>> {
     userId = user.id;
   }
   if (!userId) return again("sign_in", { request });
-  if (form.step !== "decide" || !form.decision) return again("consent", { request });
-  const approve = form.decision === "allow";
+  const remembered = form.step !== "decide" && await alreadyAllowed(c, found, userId);
+  if (!remembered && (form.step !== "decide" || !form.decision)) return again("consent", { request });
+  const approve = remembered || form.decision === "allow";
   const decided = await decideDeviceAuthorization(sql, project.id, { userCode: code, userId, approve });
   if (!decided) return again("enter", { error: "expired" }, 422);
-  return again(approve ? "allowed" : "denied", {});
+  return again(approve ? "allowed" : "denied", remembered ? { request, remembered } : {});
+}
+
+/**
+ * Whether the person already allowed this third-party client every scope the request asks for its resource
+ * (db/api/consents.sql). The project's own client is always confirmed: on /device the question is also the
+ * check that the person started this on their device (RFC 8628 §5.4).
+ */
+async function alreadyAllowed(c: Ctx, found: PendingDeviceAuthorization, userId: string): Promise<boolean> {
+  if (!found.third_party || !found.resource) return false;
+  return await consentCovers(c.var.deps.sql, found.project.id, {
+    userId,
+    clientId: found.client_id,
+    resource: found.resource,
+    scope: found.scope ?? "",
+  });
 }

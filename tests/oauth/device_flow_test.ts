@@ -20,7 +20,7 @@ Deno.test.afterAll(() => t.close());
 const { sql } = t.db;
 const NOTES = "https://notes.example/mcp";
 const project = await seedProject(sql, { name: "Notes", settings: { dynamic_clients: true } });
-await seedRegistry(sql, project.id, { resources: [NOTES], scopes: ["notes:read"] });
+await seedRegistry(sql, project.id, { resources: [NOTES], scopes: ["notes:read", "notes:share"] });
 await sql`update astapa.resources set name = 'Notes MCP' where uri = ${NOTES}`;
 const PASSWORD = "correct horse battery";
 await seedPasswordUser(sql, project.id, "ayu@example.com", PASSWORD);
@@ -47,9 +47,9 @@ async function registerAgent(grantTypes = ["authorization_code", "refresh_token"
 }
 const agent = await registerAgent();
 
-async function start(client: oauth.Client = agent) {
+async function start(client: oauth.Client = agent, scope = "notes:read offline_access") {
   const res = await oauth.deviceAuthorizationRequest(as, client, oauth.None(), {
-    scope: "notes:read offline_access",
+    scope,
     resource: NOTES,
   }, insecure);
   return await oauth.processDeviceAuthorizationResponse(as, client, res);
@@ -138,10 +138,12 @@ Deno.test("device flow — pending, slow_down, then the person allows at /device
 });
 
 Deno.test("device flow — denied is access_denied; expired is expired_token; another client's code is invalid_grant", async () => {
-  const denied = await start();
+  // A client the person never allowed (the first test's agent is remembered now, so it is not asked again).
+  const stranger = await registerAgent();
+  const denied = await start(stranger);
   const page = await signInAndDecide(denied.user_code, "deny");
   assert.match(page.html, /Request denied/);
-  assert.equal((await poll(denied.device_code)).error, "access_denied");
+  assert.equal((await poll(denied.device_code, stranger)).error, "access_denied");
 
   const expired = await start();
   await sql`update astapa.device_authorizations set expires_at = now() - interval '1 second'
@@ -155,6 +157,43 @@ Deno.test("device flow — denied is access_denied; expired is expired_token; an
   const stolen = await start();
   assert.equal((await poll(stolen.device_code, other)).error, "invalid_grant");
   assert.equal((await poll("not-a-device-code")).error, "invalid_grant");
+});
+
+Deno.test("device flow — remembered consent: allowed once, not asked again; a new scope asks again", async () => {
+  const remembering = await registerAgent();
+  const first = await start(remembering);
+  assert.match((await signInAndDecide(first.user_code, "allow")).html, /Device connected/);
+  assert.ok((await poll(first.device_code, remembering)).tokens);
+
+  // The same scopes (or fewer): connected right after sign-in, the page saying why.
+  for (const scope of ["notes:read offline_access", "notes:read"]) {
+    const again = await start(remembering, scope);
+    const page = await visit(again.user_code, [
+      { step: "enter" },
+      { step: "sign_in", email: "ayu@example.com", password: PASSWORD },
+    ]);
+    assert.match(page.html, /Device connected/);
+    assert.match(page.html, /already allowed “Terminal agent” these permissions for Notes MCP/);
+    assert.doesNotMatch(page.html, /name="decision"/);
+    const { tokens } = await poll(again.device_code, remembering);
+    assert.ok(tokens, `approved without a question for ${scope}`);
+    assert.equal(claimsOf(tokens.access_token).scope, scope);
+  }
+
+  // A new scope: the consent step, naming the client and resource, and allowing widens the remembered grant.
+  const wider = await start(remembering, "notes:read notes:share");
+  const consent = await visit(wider.user_code, [
+    { step: "enter" },
+    { step: "sign_in", email: "ayu@example.com", password: PASSWORD },
+  ]);
+  assert.match(consent.html, /Allow this device\?/);
+  assert.match(consent.html, /“Terminal agent”/);
+  assert.match(consent.html, /notes:share/);
+  await visit(wider.user_code, [{ step: "decide", decision: "allow" }], consent.cookie);
+  assert.ok((await poll(wider.device_code, remembering)).tokens);
+  const [{ scopes }] =
+    await sql`select scopes from astapa.consents where client_id = ${remembering.client_id}`;
+  assert.deepEqual(scopes, ["notes:read", "notes:share", "offline_access"]);
 });
 
 Deno.test("device flow — a client that did not register the grant is unauthorized_client; a machine client is refused", async () => {
