@@ -47,3 +47,24 @@ export async function recordMetadataDocumentEvent(
     await tx`select api.record_client_metadata_event(${event.clientId}, ${event.kind}, ${event.reason})`;
   }, { actor: "client:metadata_document" });
 }
+
+/**
+ * Counts one document fetch for the requesting address in the shared rate-limit table (every instance);
+ * returns 0 while within `max` per window, else the seconds until the window ends.
+ */
+export function countMetadataFetch(
+  sql: Sql,
+  address: string,
+  limits: { max: number; windowSeconds: number },
+): Promise<number> {
+  const bucket = `client_metadata_fetch:address:${address.slice(0, 100)}`;
+  return asApp(
+    sql,
+    null,
+    (tx) =>
+      result(
+        tx`select api.rate_limit_hit(${bucket}, ${limits.max}, ${limits.windowSeconds}) as result`,
+        z.number(),
+      ),
+  );
+}

@@ -66,12 +66,14 @@ const PARAMS = [
 
 /**
  * Reads and checks the request; throws AppError (a page) or AuthorizeRedirectError (back to the app).
- * `ownRedirectUris` are Astapa's own pages that every project may sign in to (the billing page).
+ * `ownRedirectUris` are Astapa's own pages that every project may sign in to (the billing page); `address`: the
+ * requester's, whose client metadata document fetches are rate limited.
  */
 export async function parseAuthorizeRequest(
   deps: Pick<Deps, "sql" | "config" | "clientMetadataFetch">,
   query: URLSearchParams,
-  ownRedirectUris: string[] = [],
+  ownRedirectUris: string[],
+  address: string,
 ): Promise<AuthorizeRequest> {
   const { sql } = deps;
   for (const name of PARAMS) {
@@ -84,7 +86,7 @@ export async function parseAuthorizeRequest(
   const redirectUri = get("redirect_uri");
   if (!clientId) throw new AppError("invalid_request", { description: "The link is missing its client_id." });
   const dynamic = isSelfRegisteredClientId(clientId);
-  const registered = dynamic ? await selfRegisteredClient(deps, clientId, get("resource")) : null;
+  const registered = dynamic ? await selfRegisteredClient(deps, clientId, get("resource"), address) : null;
   const client = dynamic ? null : await authorizationClient(sql, clientId);
   const redirectUris = registered?.redirect_uris ?? client?.redirect_uris;
   if (!redirectUris) {

@@ -2,6 +2,7 @@
  * What the sign-in and sign-up routes share: reading the authorization request from the query or the form,
  * sending protocol errors back to the app, and the data their pages render.
  */
+import { clientAddress } from "../http/client_address.ts";
 import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import { readBody } from "../http/body.ts";
@@ -58,7 +59,7 @@ export async function authorizeRequest(c: Ctx, query: URLSearchParams): Promise<
     const request = await parseAuthorizeRequest(c.var.deps, query, [
       `${c.var.deps.config.baseUrl}/billing/callback`,
       `${c.var.deps.config.baseUrl}/account/callback`,
-    ]);
+    ], clientAddress(c));
     useBrand(c, request.project); // every hosted-login page of this request shows the project's brand
     return request;
   } catch (error) {

@@ -17,6 +17,7 @@ import {
 import { checkClientAssertion } from "./client_assertion.ts";
 import { AppError } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
+import { clientAddress } from "../http/client_address.ts";
 import { failureBuckets } from "./authenticate_client.ts";
 import { BASIC_CHALLENGE, type PresentedClient } from "./client_auth.ts";
 import type { OAuthParams } from "./params.ts";
@@ -29,14 +30,18 @@ export function isSelfRegisteredClientId(clientId: string): boolean {
   return clientId.startsWith(DYNAMIC_CLIENT_PREFIX) || isMetadataDocumentClientId(clientId);
 }
 
-/** A self-registered client's metadata: the registration, or the document its URL serves; null: unknown. */
+/**
+ * A self-registered client's metadata: the registration, or the document its URL serves; null: unknown.
+ * `address`: the requester's, whose document fetches are rate limited.
+ */
 export function selfRegisteredClient(
   deps: Pick<Deps, "sql" | "config" | "clientMetadataFetch">,
   clientId: string,
   resource: string | undefined,
+  address: string,
 ): Promise<DynamicClient | null> {
   return isMetadataDocumentClientId(clientId)
-    ? metadataDocumentClient(deps.sql, clientId, metadataFetchOptions(deps), resource)
+    ? metadataDocumentClient(deps.sql, clientId, metadataFetchOptions(deps), resource, address)
     : dynamicClient(deps.sql, clientId);
 }
 
@@ -52,7 +57,12 @@ export async function verifyDynamicClientSecret(
 ): Promise<void> {
   const { sql } = c.var.deps;
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
-  const client = await selfRegisteredClient(c.var.deps, presented.clientId, params.resource);
+  const client = await selfRegisteredClient(
+    c.var.deps,
+    presented.clientId,
+    params.resource,
+    clientAddress(c),
+  );
   if (!client) throw new AppError("invalid_client", { headers: challenge });
   if (isMetadataDocumentClientId(presented.clientId)) assertStillRedirects(client, params);
   if (client.token_endpoint_auth_method === "private_key_jwt" || presented.method === "private_key_jwt") {

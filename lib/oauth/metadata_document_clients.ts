@@ -4,12 +4,14 @@
  * in Postgres answers while fresh; otherwise the document is fetched again (client_metadata_document.ts). A
  * document that cannot be used is `invalid_client`, audited in the project of the resource the request names;
  * a document whose redirect URIs changed since the cached copy is audited too (and remembered consents for
- * the client are asked again, as its redirect URIs are part of what the person agreed to).
+ * the client are asked again, as its redirect URIs are part of what the person agreed to). Fetches (cache
+ * misses) are counted per requesting address in Postgres, so no caller can make Astapa fetch URLs at will.
  */
 import type { Sql } from "@/db/client.ts";
 import type { Deps } from "../app_env.ts";
 import {
   cachedMetadataDocument,
+  countMetadataFetch,
   recordMetadataDocumentEvent,
   storeMetadataDocument,
 } from "@/db/client_metadata_documents.ts";
@@ -22,6 +24,12 @@ import {
 } from "./client_metadata_document.ts";
 import { canonicalResource } from "./scope.ts";
 
+/**
+ * Document fetches one address may cause (cache misses: every new URL, every stale copy), across instances.
+ * A client's own document is cached for at least a minute, so a real client needs few of these.
+ */
+export const METADATA_FETCHES = { max: 30, windowSeconds: 600 };
+
 /** The deployment's fetch settings: the webhook SSRF switch, plus the test-only hooks of Deps. */
 export function metadataFetchOptions(
   deps: Pick<Deps, "config" | "clientMetadataFetch">,
@@ -31,16 +39,30 @@ export function metadataFetchOptions(
 
 /**
  * The client a metadata document URL names, from the shared cache or fetched now. `resource`: the raw
- * resource parameter of the request, naming the project a refusal is audited in.
+ * resource parameter of the request, naming the project a refusal is audited in; `address`: the requester's,
+ * whose fetches are counted (429 rate_limited past METADATA_FETCHES).
  */
 export async function metadataDocumentClient(
   sql: Sql,
   clientId: string,
   options: MetadataFetchOptions,
   resource: string | undefined,
+  address: string,
 ): Promise<DynamicClient> {
   const cached = await cachedMetadataDocument(sql, clientId);
   if (cached?.fresh) return DynamicClientSchema.parse(cached.document);
+  const wait = await countMetadataFetch(sql, address, METADATA_FETCHES);
+  if (wait > 0) {
+    await audit(sql, resource, {
+      clientId,
+      kind: "refused",
+      reason: "too many document fetches from one address",
+    });
+    throw new AppError("rate_limited", {
+      description: "Too many client metadata documents fetched for this address. Try again later.",
+      headers: { "Retry-After": String(wait) },
+    });
+  }
   let fetched;
   try {
     fetched = await fetchMetadataDocument(clientId, options);
