@@ -59,6 +59,7 @@ export const ThirdPartyClientSchema = z.object({
   users: z.number().int(),
   resources: z.array(z.string()),
   last_granted_at: z.string(),
+  last_used_at: z.string(),
 });
 export type ThirdPartyClient = z.infer<typeof ThirdPartyClientSchema>;
 

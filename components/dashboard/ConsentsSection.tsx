@@ -93,6 +93,7 @@ export function ThirdPartyClientsSection({ clients }: { clients: ThirdPartyClien
               <th scope="col">Users</th>
               <th scope="col">Resources</th>
               <th scope="col">Last allowed</th>
+              <th scope="col">Last used</th>
             </tr>
           </thead>
           <tbody>
@@ -105,6 +106,7 @@ export function ThirdPartyClientsSection({ clients }: { clients: ThirdPartyClien
                 <td>{client.users}</td>
                 <td>{client.resources.map((r) => <code key={r}>{r}</code>)}</td>
                 <td>{shortTime(client.last_granted_at)}</td>
+                <td>{shortTime(client.last_used_at)}</td>
               </tr>
             ))}
           </tbody>

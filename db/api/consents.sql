@@ -184,7 +184,9 @@ create or replace function api.project_third_party_clients() returns jsonb
                           then 'metadata_document' else 'registered' end,
              'users', g.users,
              'resources', pg_catalog.to_jsonb(g.resources),
-             'last_granted_at', g.last_granted_at)) order by g.last_granted_at desc), '[]'::jsonb)
+             'last_granted_at', g.last_granted_at,
+             'last_used_at', greatest(g.last_granted_at, u.last_token_at)))
+             order by greatest(g.last_granted_at, u.last_token_at) desc), '[]'::jsonb)
     from (select c.client_id, pg_catalog.count(distinct c.user_id) as users,
                  array(select distinct x.resource from astapa.consents x
                        where x.project_id = c.project_id and x.client_id = c.client_id order by 1) as resources,
@@ -192,10 +194,16 @@ create or replace function api.project_third_party_clients() returns jsonb
           from astapa.consents c
           where c.project_id = astapa.current_project_id()
           group by c.project_id, c.client_id) g
+    -- Last use: the latest refresh token issued to it or rotated by it here (a code is a grant: last_granted_at).
+    left join lateral (
+      select pg_catalog.max(greatest(r.created_at, r.used_at)) as last_token_at
+      from astapa.refresh_tokens r
+      where r.project_id = astapa.current_project_id() and r.client_id = g.client_id) u on true
   $$;
 
 comment on function api.project_third_party_clients() is
   'The self-registered and metadata-document clients people of the current project allowed: id, own name, '
-  'kind, how many users, which resources, last granted. For the dashboard''s list of registered clients.';
+  'kind, how many users, which resources, last granted, last used (a grant, or a refresh token issued or '
+  'rotated), most recently used first. For the dashboard''s list of registered clients.';
 
 grant execute on function api.project_third_party_clients() to astapa_app;

@@ -48,6 +48,7 @@ Deno.test("dashboard consents — listed on the user page and the clients list; 
   assert.match(page, new RegExp(`value="${CLIENT}"`));
   const clients = await (await getAs(t, owner, `${base}/machine-clients`)).text();
   assert.match(clients, /Registered clients people allowed/);
+  assert.match(clients, /Last used/);
   assert.match(clients, new RegExp(CLIENT));
 
   const form = { client_id: CLIENT, resource: RESOURCE };

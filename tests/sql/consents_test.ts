@@ -71,12 +71,24 @@ Deno.test("remembered consent — a code to a third-party client records it, wid
   await issue(project.clientId, "a");
   const rows = await db.sql`select client_id from astapa.consents where project_id = ${project.id}`;
   assert.deepEqual(rows.map((r) => r.client_id), [CLIENT]);
-  const clients = await appValue<{ client_id: string; users: number }[]>(
-    db.sql,
-    project.id,
-    (tx) => tx`select api.project_third_party_clients()`,
-  );
+  type Listed = { client_id: string; users: number; last_granted_at: string; last_used_at: string };
+  const listed3p = () =>
+    appValue<Listed[]>(db.sql, project.id, (tx) => tx`select api.project_third_party_clients()`);
+  const clients = await listed3p();
   assert.deepEqual(clients.map((c) => [c.client_id, c.users]), [[CLIENT, 1]]);
+  assert.equal(clients[0].last_used_at, clients[0].last_granted_at, "no token yet: last used when granted");
+  // A refresh token rotated later is a later use (another person's, to leave this one's tokens alone).
+  const rotator = await seedUser(db.sql, project.id, "rotator@example.com");
+  await db
+    .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
+    resource, expires_at, created_at, used_at) values (${project.id}, ${await sha256("rt-last-use")},
+    gen_random_uuid(), ${rotator}, ${CLIENT}, 'a', ${RESOURCE}, now() + interval '1 day',
+    now() + interval '1 minute', now() + interval '2 minutes')`;
+  const [later] = await listed3p();
+  assert.ok(
+    Date.parse(later.last_used_at) > Date.parse(later.last_granted_at),
+    "the rotation is the last use",
+  );
 });
 
 Deno.test("api.revoke_consent — forgets it, ends its refresh tokens, audits; not_found when none or another project's", async () => {
