@@ -39,10 +39,13 @@ export function authorizationServerMetadata(issuer: string) {
       "none",
     ],
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
+    // "none": a public self-registered client revokes with its client_id alone (RFC 7009 §2.1); introspection
+    // needs an authenticated client (RFC 7662 §2.1), so it does not list it.
     revocation_endpoint_auth_methods_supported: [
       "client_secret_basic",
       "client_secret_post",
       "private_key_jwt",
+      "none",
     ],
     revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     introspection_endpoint_auth_methods_supported: [

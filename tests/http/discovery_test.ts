@@ -22,6 +22,11 @@ Deno.test("discovery — both well-known documents agree and every URL derives f
   assert.deepEqual(oidc.response_types_supported, ["code"]);
   assert.equal(oidc.authorization_response_iss_parameter_supported, true);
   assert.ok(!Object.values(oidc).includes(null), "no null fields");
+  // MCP clients ask for refresh tokens with it (the 2026-07-28 revision).
+  assert.ok(oidc.scopes_supported.includes("offline_access"));
+  // Public clients may revoke (RFC 7009 §2.1) but not introspect (RFC 7662 §2.1).
+  assert.ok(oidc.revocation_endpoint_auth_methods_supported.includes("none"));
+  assert.ok(!oidc.introspection_endpoint_auth_methods_supported.includes("none"));
 });
 
 Deno.test("jwks — RSA signing keys with kid, use and alg, and never a private part", async () => {
