@@ -9281,13 +9281,14 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea)
- RETURNS void
+CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea, address text DEFAULT NULL::text, per_minute integer DEFAULT 30)
+ RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     person bigint;
+    wait integer;
   begin
     if purpose = 'register' then
       person := astapa.passkey_session_user(session_hash, true);
@@ -9298,15 +9299,24 @@ AS $function$
     elsif purpose is distinct from 'sign_in' then
       raise exception 'purpose is register or sign_in' using errcode = 'AS400';
     end if;
+    -- Every option request stores a row: one address may not open them faster than people sign in. The bucket
+    -- spans projects (the address is the same attacker whichever project it names).
+    if address is not null then
+      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      if wait > 0 then
+        return wait;
+      end if;
+    end if;
     -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
     delete from astapa.webauthn_challenges c
     where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
     insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
     values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+    return 0;
   end
   $function$;
-comment on function api.start_passkey_challenge(bytea,text,bytea) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise).';
-grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astapa_app;
+comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
+grant execute on function api.start_passkey_challenge(bytea,text,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)

@@ -99,6 +99,28 @@ Deno.test("api.start_passkey_challenge — registering needs a live session from
   });
 });
 
+Deno.test("api.start_passkey_challenge — at most per_minute from one address, across projects", async () => {
+  const third = await seedProject(db.sql); // the policy test below expects `other` to hold no challenges
+  const limit = { address: "203.0.113.77", perMinute: 3 };
+  const open = (name: string, projectId = project.id) =>
+    sha256(name).then((hash) => startPasskeyChallenge(db.sql, projectId, hash, "sign_in", null, limit));
+  assert.equal(await open("limited-1"), 0);
+  assert.equal(await open("limited-2"), 0);
+  assert.equal(await open("limited-3", third.id), 0);
+  const wait = await open("limited-4", third.id);
+  assert.ok(wait > 0 && wait <= 60, `waits the rest of the minute (${wait})`);
+  assert.equal(await takePasskeyChallenge(db.sql, third.id, await sha256("limited-4"), "sign_in"), null);
+  assert.deepEqual(await takePasskeyChallenge(db.sql, third.id, await sha256("limited-3"), "sign_in"), {
+    user_id: null,
+  });
+  const elsewhere = { address: "203.0.113.78", perMinute: 3 };
+  const hash = await sha256("limited-elsewhere");
+  assert.equal(await startPasskeyChallenge(db.sql, project.id, hash, "sign_in", null, elsewhere), 0);
+  await db.sql`update astapa.rate_limits set window_start = now() - interval '61 seconds'
+    where bucket = ${"passkey_options:address:" + limit.address}`;
+  assert.equal(await open("limited-5"), 0, "a new minute opens again");
+});
+
 Deno.test("api.add_passkey — the recent session's own person; a credential once per project; audited", async () => {
   const user = await seedUser(db.sql, project.id, "add@example.com");
   const someoneElse = await seedUser(db.sql, project.id, "else@example.com");
