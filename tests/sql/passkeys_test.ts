@@ -247,3 +247,29 @@ Deno.test("api.update_project_settings — passkeys is true or false; anything e
   assert.equal(saved.s.passkeys, true);
   await rejectsAs(update("yes"), "validation_failed", /passkeys must be true or false/);
 });
+
+Deno.test("api.update_project_settings — passwords off only while email codes or passkeys are on", async () => {
+  const quiet = await seedProject(db.sql);
+  const update = (changes: Record<string, unknown>) =>
+    asApp(
+      db.sql,
+      quiet.id,
+      (tx) =>
+        tx`select api.update_project_settings(${quiet.id}, ${JSON.stringify(changes)}::text::jsonb)
+          -> 'settings' as s`,
+    );
+  await rejectsAs(update({ passwords: "no" }), "validation_failed", /passwords must be true or false/);
+  await rejectsAs(update({ passwords: false }), "validation_failed", /email codes or passkeys are on/);
+  const [both] = await update({ passwords: false, email_codes: true });
+  assert.deepEqual([both.s.passwords, both.s.email_codes], [false, true]);
+  await rejectsAs(update({ email_codes: null }), "validation_failed", /email codes or passkeys are on/);
+  const [swapped] = await update({ passkeys: true, email_codes: null });
+  assert.deepEqual([swapped.s.passwords, swapped.s.passkeys, swapped.s.email_codes], [
+    false,
+    true,
+    undefined,
+  ]);
+  await rejectsAs(update({ passkeys: false }), "validation_failed", /email codes or passkeys are on/);
+  const [back] = await update({ passwords: null, passkeys: null });
+  assert.deepEqual([back.s.passwords, back.s.passkeys], [undefined, undefined]);
+});
