@@ -17,6 +17,12 @@ const METHODS = [
     label: "Email me a code: a 6-digit code and a link by email",
     on: (s: Record<string, unknown>) => s.email_codes === true,
   },
+  {
+    name: "email_code_sign_up",
+    label:
+      "Email codes create accounts: an address without one gets a code too, and using it signs the person up",
+    on: (s: Record<string, unknown>) => s.email_code_sign_up === true,
+  },
 ] as const;
 
 export function SignInMethods(

@@ -580,6 +580,11 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'email_codes must be true or false.';
       end if;
+    when 'email_code_sign_up' then
+      -- An emailed code to an unknown address creates the account when redeemed (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_code_sign_up must be true or false.';
+      end if;
     when 'passwords' then
       -- false: a password-free project (docs/passkeys.md); whether another way in is on is checked on the merge.
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
@@ -703,7 +708,7 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email, social_login, mfa, passkeys, email_codes, passwords (false only beside email_codes '
+  'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
   'or passkeys), mail_sender_name, mail_texts and branding, each validated (AS400 with the '
   'reason); other settings are kept. '
   'Audited as project.settings without secrets.';

@@ -44,17 +44,32 @@ Deno.test("settings — ways to sign in: saved by an admin, passwords off only b
   assert.match(await refused.text(), /Passwords can be off only while email codes or passkeys are on/);
   assert.equal((await settings()).passwords, undefined);
 
-  const saved = await postAs(t, owner, action, { email_codes: "on", passkeys: "on" });
+  const saved = await postAs(t, owner, action, {
+    email_codes: "on",
+    passkeys: "on",
+    email_code_sign_up: "on",
+  });
   assert.equal(saved.status, 303);
   const now = await settings();
-  assert.deepEqual([now.passwords, now.passkeys, now.email_codes], [false, true, true]);
+  assert.deepEqual([now.passwords, now.passkeys, now.email_codes, now.email_code_sign_up], [
+    false,
+    true,
+    true,
+    true,
+  ]);
   const shown = await (await getAs(t, owner, `${base}/settings?done=sign_in_methods_saved`)).text();
   assert.match(shown, /Ways to sign in saved/);
   assert.match(shown, /name="email_codes" value="on" checked/);
+  assert.match(shown, /name="email_code_sign_up" value="on" checked/);
   assert.doesNotMatch(shown, /name="passwords" value="on" checked/);
 
   assert.equal((await postAs(t, owner, action, { passwords: "on" })).status, 303);
   const back = await settings();
-  assert.deepEqual([back.passwords, back.passkeys, back.email_codes], [undefined, undefined, undefined]);
+  assert.deepEqual([back.passwords, back.passkeys, back.email_codes, back.email_code_sign_up], [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
   assert.equal((await postAs(t, owner, action, { passwords: "yes" })).status, 400);
 });

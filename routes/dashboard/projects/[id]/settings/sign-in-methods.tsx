@@ -1,4 +1,7 @@
-/** POST /dashboard/projects/:id/settings/sign-in-methods: passwords, passkeys and email codes on or off. */
+/**
+ * POST /dashboard/projects/:id/settings/sign-in-methods: passwords, passkeys, email codes and whether codes create
+ * accounts, each on or off.
+ */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
@@ -10,7 +13,13 @@ import { type SettingsData, SettingsView } from "@/components/dashboard/Settings
 // An unchecked box sends nothing. Each key is removed when it is back at its default (passwords on, the others
 // off), so an untouched project's settings stay empty.
 const On = z.literal("on").optional();
-const MethodsForm = z.object({ csrf: z.string(), passwords: On, passkeys: On, email_codes: On });
+const MethodsForm = z.object({
+  csrf: z.string(),
+  passwords: On,
+  passkeys: On,
+  email_codes: On,
+  email_code_sign_up: On,
+});
 
 export const handler: Handlers<SettingsData> = {
   POST: async (c) => {
@@ -20,6 +29,7 @@ export const handler: Handlers<SettingsData> = {
         passwords: form.passwords ? null : false,
         passkeys: form.passkeys ? true : null,
         email_codes: form.email_codes ? true : null,
+        email_code_sign_up: form.email_code_sign_up ? true : null,
       });
       return "sign_in_methods_saved";
     });
