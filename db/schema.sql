@@ -539,7 +539,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'user.passkey_added'::text, 'user.passkey_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -2539,9 +2539,13 @@ AS $function$
     end;
     perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
       'name', name, 'synced', device_type = 'multiDevice'));
+    -- The app hears of it too (a security notice of its own, a list of sign-in methods).
+    perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(project, add_passkey.user_id),
+      'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
   end
   $function$;
-comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
 grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7512,9 +7516,12 @@ AS $function$
     end if;
     perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
       pg_catalog.jsonb_build_object('name', removed));
+    perform astapa.emit_event(astapa.current_project_id(), 'user.passkey_removed', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(astapa.current_project_id(), person), 'passkey',
+      pg_catalog.jsonb_build_object('name', removed)));
   end
   $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited.';
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited; emits user.passkey_removed.';
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -13719,7 +13726,8 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
                      'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
                      'organization.created', 'organization.updated', 'organization.deleted',
-                     'membership.created', 'membership.updated', 'membership.deleted'] $function$;
+                     'membership.created', 'membership.updated', 'membership.deleted',
+                     'user.passkey_added', 'user.passkey_removed'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

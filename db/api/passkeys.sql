@@ -185,12 +185,17 @@ create or replace function api.add_passkey(session_hash bytea, user_id bigint, c
     end;
     perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
       'name', name, 'synced', device_type = 'multiDevice'));
+    -- The app hears of it too (a security notice of its own, a list of sign-in methods).
+    perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(project, add_passkey.user_id),
+      'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
   end
   $$;
 
 comment on function api.add_passkey(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text) is
   'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session '
-  'must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+  'must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; '
+  'emits user.passkey_added.';
 
 grant execute on function api.add_passkey(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text)
   to astapa_app;
@@ -316,11 +321,14 @@ create or replace function api.remove_passkey(session_hash bytea, credential_id 
     end if;
     perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
       pg_catalog.jsonb_build_object('name', removed));
+    perform astapa.emit_event(astapa.current_project_id(), 'user.passkey_removed', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(astapa.current_project_id(), person), 'passkey',
+      pg_catalog.jsonb_build_object('name', removed)));
   end
   $$;
 
 comment on function api.remove_passkey(bytea, bytea) is
   'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone '
-  'else''s. Audited.';
+  'else''s. Audited; emits user.passkey_removed.';
 
 grant execute on function api.remove_passkey(bytea, bytea) to astapa_app;

@@ -209,6 +209,21 @@ Deno.test("api.passkey_refused — audits the reason and the address in the curr
   assert.deepEqual(entry.details, { address: "203.0.113.9", reason: "challenge_not_open" });
 });
 
+Deno.test("api.add_passkey and api.remove_passkey — the app hears user.passkey_added and user.passkey_removed", async () => {
+  const { user, hash } = await registered("events@example.com", 8);
+  await changeOwnPasskey(db.sql, project.id, hash, new Uint8Array(16).fill(8), null);
+  const events = await db.sql`select type, data from astapa.events where project_id = ${project.id}
+    and type like 'user.passkey_%' and data -> 'user' ->> 'id' = ${user} order by id`;
+  assert.deepEqual(events.map((e) => [e.type, e.data.passkey, e.data.user.email]), [
+    ["user.passkey_added", { name: "Laptop", synced: false }, "events@example.com"],
+    ["user.passkey_removed", { name: "Laptop" }, "events@example.com"],
+  ]);
+  const [subscribable] = await db.sql`select astapa.webhook_event_types() as types`;
+  assert.ok(
+    subscribable.types.includes("user.passkey_added") && subscribable.types.includes("user.passkey_removed"),
+  );
+});
+
 Deno.test("passkeys policies — rows are seen by their own project only", async () => {
   const { user } = await registered("policy@example.com", 6);
   await startPasskeyChallenge(db.sql, project.id, await sha256("policy-challenge"), "sign_in");
