@@ -5,18 +5,27 @@ import { result } from "./result.ts";
 
 export type PasskeyPurpose = "register" | "sign_in";
 
-/** Opens a ceremony's challenge (its hash); `register` needs the recent session it is bound to. */
+/**
+ * Opens a ceremony's challenge (its hash); `register` needs the recent session it is bound to. With a limit,
+ * counts one request from `limit.address`: 0 when opened, else the seconds to wait (nothing opened).
+ */
 export async function startPasskeyChallenge(
   sql: Sql,
   projectId: string,
   challengeHash: Uint8Array,
   purpose: PasskeyPurpose,
   sessionHash: Uint8Array | null = null,
-): Promise<void> {
-  await asApp(
+  limit: { address: string; perMinute: number } | null = null,
+): Promise<number> {
+  return await asApp(
     sql,
     projectId,
-    (tx) => tx`select api.start_passkey_challenge(${challengeHash}, ${purpose}, ${sessionHash})`,
+    (tx) =>
+      result(
+        tx`select api.start_passkey_challenge(${challengeHash}, ${purpose}, ${sessionHash},
+          ${limit?.address ?? null}, ${limit?.perMinute ?? 30}) as result`,
+        z.number().int(),
+      ),
   );
 }
 

@@ -462,24 +462,28 @@ create policy "a project uses up its own email changes" on astapa.email_changes 
 create table astapa.email_codes (
   project_id text not null,
   link_hash bytea not null,
-  user_id bigint not null,
+  user_id bigint,
   code_hash bytea not null,
   sign_in_request text not null,
   tries integer default 0 not null,
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  email text,
   constraint email_codes_pkey PRIMARY KEY (project_id, link_hash),
   constraint email_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint email_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint email_codes_email_check CHECK (email IS NULL OR length(email) <= 254),
   constraint email_codes_lifetime_check CHECK (expires_at > created_at),
   constraint email_codes_link_hash_check CHECK (length(link_hash) = 32),
+  constraint email_codes_person_check CHECK ((user_id IS NULL) <> (email IS NULL)),
   constraint email_codes_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
   constraint email_codes_tries_check CHECK (tries >= 0 AND tries <= 5)
 );
 alter table astapa.email_codes enable row level security;
 alter table astapa.email_codes force row level security;
-comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with.';
+comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with. For a project whose email codes create accounts, a code for an address without a user names the email instead of a user_id; redeeming it creates the user.';
+CREATE INDEX email_codes_sign_up_idx ON astapa.email_codes USING btree (project_id, lower(email)) WHERE (user_id IS NULL);
 CREATE INDEX email_codes_user_idx ON astapa.email_codes USING btree (project_id, user_id);
 grant insert, select on astapa.email_codes to astapa_app;
 grant update (tries, used_at) on astapa.email_codes to astapa_app;
@@ -535,7 +539,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'user.passkey_added'::text, 'user.passkey_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -2539,9 +2543,13 @@ AS $function$
     end;
     perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
       'name', name, 'synced', device_type = 'multiDevice'));
+    -- The app hears of it too (a security notice of its own, a list of sign-in methods).
+    perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(project, add_passkey.user_id),
+      'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
   end
   $function$;
-comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
 grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6053,26 +6061,42 @@ CREATE OR REPLACE FUNCTION api.mail_email_code(email text, code_hash bytea, link
 AS $function$
   declare
     found_user record;
+    address text := pg_catalog.btrim(mail_email_code.email);
   begin
-    select u.id, u.email into found_user
+    select u.id, u.email, u.disabled into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
-    -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
-    if not found then
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode
+      and u.email_lower = pg_catalog.lower(address);
+    if found then
+      -- Silence, not an error, for a disabled account: the page answers the same either way.
+      if found_user.disabled then
+        return false;
+      end if;
+      -- One live code per person: a new one voids the ones before it.
+      update astapa.email_codes c set used_at = pg_catalog.now()
+      where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+      insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
+      values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+        pg_catalog.now() + interval '10 minutes');
+      perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+      return true;
+    end if;
+    -- Nobody has the address: a code that creates the account, where the project allows it (else silence).
+    if not astapa.email_code_sign_up() or pg_catalog.length(address) > 254
+       or address !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$' then
       return false;
     end if;
-    -- One live code per person: a new one voids the ones before it.
     update astapa.email_codes c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
-    insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
-    values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+    where c.project_id = astapa.current_project_id() and c.user_id is null
+      and pg_catalog.lower(c.email) = pg_catalog.lower(address) and c.used_at is null;
+    insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at)
+    values (astapa.current_project_id(), link_hash, address, code_hash, sign_in_request,
       pg_catalog.now() + interval '10 minutes');
-    perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+    perform api.queue_mail(address, subject, body_text, 'email_code', body_html);
     return true;
   end
   $function$;
-comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. Returns false, silently, when nobody qualifies.';
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, when nobody qualifies.';
 grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7303,7 +7327,15 @@ AS $function$
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
     for update of c;
     if not found then
-      return null;
+      -- Or the address's live sign-up code (the project lets codes create accounts).
+      select c.* into live from astapa.email_codes c
+      where c.project_id = astapa.current_project_id() and c.user_id is null and c.used_at is null
+        and c.expires_at > pg_catalog.now() and c.tries < 5 and astapa.email_code_sign_up()
+        and pg_catalog.lower(c.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
+      for update of c;
+      if not found then
+        return null;
+      end if;
     end if;
     if live.code_hash <> redeem_email_code.code_hash then
       update astapa.email_codes c set tries = c.tries + 1
@@ -7313,7 +7345,7 @@ AS $function$
     return astapa.use_email_code(live);
   end
   $function$;
-comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified, or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
+comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified (a sign-up code creates the user), or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
 grant execute on function api.redeem_email_code(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7326,11 +7358,12 @@ AS $function$
     live astapa.email_codes;
   begin
     select c.* into live from astapa.email_codes c
-    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    left join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
     where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
-      and not u.disabled and u.environment = p.mode
+      and (case when c.user_id is null then astapa.email_code_sign_up()
+                else not u.disabled and u.environment = p.mode end)
     for update of c;
     if not found then
       return null;
@@ -7520,9 +7553,12 @@ AS $function$
     end if;
     perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
       pg_catalog.jsonb_build_object('name', removed));
+    perform astapa.emit_event(astapa.current_project_id(), 'user.passkey_removed', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(astapa.current_project_id(), person), 'passkey',
+      pg_catalog.jsonb_build_object('name', removed)));
   end
   $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited.';
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited; emits user.passkey_removed.';
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -9381,13 +9417,14 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea)
- RETURNS void
+CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea, address text DEFAULT NULL::text, per_minute integer DEFAULT 30)
+ RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     person bigint;
+    wait integer;
   begin
     if purpose = 'register' then
       person := astapa.passkey_session_user(session_hash, true);
@@ -9398,15 +9435,24 @@ AS $function$
     elsif purpose is distinct from 'sign_in' then
       raise exception 'purpose is register or sign_in' using errcode = 'AS400';
     end if;
+    -- Every option request stores a row: one address may not open them faster than people sign in. The bucket
+    -- spans projects (the address is the same attacker whichever project it names).
+    if address is not null then
+      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      if wait > 0 then
+        return wait;
+      end if;
+    end if;
     -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
     delete from astapa.webauthn_challenges c
     where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
     insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
     values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+    return 0;
   end
   $function$;
-comment on function api.start_passkey_challenge(bytea,text,bytea) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise).';
-grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astapa_app;
+comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
+grant execute on function api.start_passkey_challenge(bytea,text,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
@@ -10021,6 +10067,12 @@ AS $function$
         coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
     end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
+    -- Without passwords a person needs another way in: refused whichever change would leave none.
+    if merged -> 'passwords' = 'false'::jsonb and merged -> 'passkeys' is distinct from 'true'::jsonb
+       and merged -> 'email_codes' is distinct from 'true'::jsonb then
+      raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
+        'passkeys are on: turn one of them on first (or in the same change).';
+    end if;
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
@@ -10030,7 +10082,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -11774,6 +11826,19 @@ comment on function astapa.domain_organizations(bigint) is 'Organizations a user
 grant execute on function astapa.domain_organizations(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.email_code_sign_up()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((select p.settings -> 'email_code_sign_up' = 'true'::jsonb
+                     from astapa.projects p where p.id = astapa.current_project_id()), false)
+  $function$;
+comment on function astapa.email_code_sign_up() is 'Whether the current project lets an email code create an account (settings.email_code_sign_up).';
+grant execute on function astapa.email_code_sign_up() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -13446,6 +13511,16 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'email_codes must be true or false.';
       end if;
+    when 'email_code_sign_up' then
+      -- An emailed code to an unknown address creates the account when redeemed (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_code_sign_up must be true or false.';
+      end if;
+    when 'passwords' then
+      -- false: a password-free project (docs/passkeys.md); whether another way in is on is checked on the merge.
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passwords must be true or false.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -13659,18 +13734,37 @@ grant execute on function astapa.url_origin(text) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
  RETURNS jsonb
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    person bigint := live.user_id;
+  begin
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
+    if person is null then
+      -- A sign-up code: the mailbox answered, so the account is created verified. Someone who signed up with
+      -- the address since the code was mailed is that person: they are signed in, unless disabled.
+      begin
+        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+      exception when sqlstate 'AS409' then
+        select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
+        where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
+          and u.email_lower = pg_catalog.lower(live.email);
+        if person is null then
+          return null;
+        end if;
+      end;
+    end if;
     -- The mailbox answered: the address is the person's.
     update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = live.user_id and not u.email_verified;
-    select astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || live.user_id, '{}');
-    select pg_catalog.jsonb_build_object('user_id', live.user_id::text);
+    where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
+      case when live.user_id is null then '{"created": true}'::jsonb else '{}'::jsonb end);
+    return pg_catalog.jsonb_build_object('user_id', person::text);
+  end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), verifies the address, audits sign_in.email_code.';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address, audits sign_in.email_code ({created: true} for a new account).';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner
@@ -13732,7 +13826,8 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
                      'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
                      'organization.created', 'organization.updated', 'organization.deleted',
-                     'membership.created', 'membership.updated', 'membership.deleted'] $function$;
+                     'membership.created', 'membership.updated', 'membership.deleted',
+                     'user.passkey_added', 'user.passkey_removed'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

@@ -19,6 +19,8 @@ export const EVENT_TYPES = [
   "membership.created",
   "membership.updated",
   "membership.deleted",
+  "user.passkey_added",
+  "user.passkey_removed",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

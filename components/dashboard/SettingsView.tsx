@@ -2,6 +2,7 @@ import type { TokenLifetimeKey } from "@/db/project_settings.ts";
 import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { DeleteProject, SocialProviders, XenditKeys } from "./SettingsSecrets.tsx";
 import { MfaPolicy } from "./MfaPolicy.tsx";
+import { SignInMethods } from "./SignInMethods.tsx";
 import { MailSettings } from "./MailSettings.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
 export type { SettingsData, SocialState };
@@ -118,6 +119,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
           <a href={`${base}/settings/branding`}>edit the branding</a>.
         </p>
       </section>
+      <SignInMethods data={data} base={base} canEdit={canEdit} />
       <MfaPolicy data={data} base={base} canEdit={canEdit} />
       <MailSettings data={data} base={base} canEdit={canEdit} />
       <SocialProviders data={data} base={base} canEdit={canEdit} />

@@ -11,6 +11,8 @@ type AuthFormPageProps = {
   data: AuthPageData;
   /** The page's own path: the form posts here and the language switch links here. */
   path: string;
+  /** Where the form posts, when not `path` (a password-free project's sign-in sends an email code). */
+  action?: string;
   title: MessageKey;
   subtitle: MessageKey;
   /** Offer the Google/GitHub buttons (sign-in and sign-up). */
@@ -31,7 +33,7 @@ type AuthFormPageProps = {
  * carries the authorization request and the CSRF token.
  */
 export function AuthFormPage(
-  { data, path, title, subtitle, social, keep, noticeReplacesForm, fieldHasFocus, children, after }:
+  { data, path, action, title, subtitle, social, keep, noticeReplacesForm, fieldHasFocus, children, after }:
     AuthFormPageProps,
 ) {
   const other = data.lang === "en" ? "id" : "en";
@@ -61,7 +63,7 @@ export function AuthFormPage(
         />
       )}
       {!(noticeReplacesForm && data.notice) && (
-        <form method="post" action={`${path}?lang=${data.lang}`} novalidate>
+        <form method="post" action={`${action ?? path}?lang=${data.lang}`} novalidate>
           <input type="hidden" name="request" value={data.request} />
           <input type="hidden" name="csrf" value={data.csrf} />
           {children}

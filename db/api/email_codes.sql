@@ -21,6 +21,20 @@ create policy "a project uses up its own email codes" on astapa.email_codes
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
 
+create or replace function astapa.email_code_sign_up() returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce((select p.settings -> 'email_code_sign_up' = 'true'::jsonb
+                     from astapa.projects p where p.id = astapa.current_project_id()), false)
+  $$;
+
+comment on function astapa.email_code_sign_up() is
+  'Whether the current project lets an email code create an account (settings.email_code_sign_up).';
+
+grant execute on function astapa.email_code_sign_up() to astapa_app;
+
 create or replace function api.mail_email_code(email text, code_hash bytea, link_hash bytea,
   sign_in_request text, subject text, body_text text, body_html text)
   returns boolean
@@ -30,29 +44,47 @@ create or replace function api.mail_email_code(email text, code_hash bytea, link
   as $$
   declare
     found_user record;
+    address text := pg_catalog.btrim(mail_email_code.email);
   begin
-    select u.id, u.email into found_user
+    select u.id, u.email, u.disabled into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
-    -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
-    if not found then
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode
+      and u.email_lower = pg_catalog.lower(address);
+    if found then
+      -- Silence, not an error, for a disabled account: the page answers the same either way.
+      if found_user.disabled then
+        return false;
+      end if;
+      -- One live code per person: a new one voids the ones before it.
+      update astapa.email_codes c set used_at = pg_catalog.now()
+      where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+      insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
+      values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+        pg_catalog.now() + interval '10 minutes');
+      perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+      return true;
+    end if;
+    -- Nobody has the address: a code that creates the account, where the project allows it (else silence).
+    if not astapa.email_code_sign_up() or pg_catalog.length(address) > 254
+       or address !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$' then
       return false;
     end if;
-    -- One live code per person: a new one voids the ones before it.
     update astapa.email_codes c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
-    insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
-    values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+    where c.project_id = astapa.current_project_id() and c.user_id is null
+      and pg_catalog.lower(c.email) = pg_catalog.lower(address) and c.used_at is null;
+    insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at)
+    values (astapa.current_project_id(), link_hash, address, code_hash, sign_in_request,
       pg_catalog.now() + interval '10 minutes');
-    perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+    perform api.queue_mail(address, subject, body_text, 'email_code', body_html);
     return true;
   end
   $$;
 
 comment on function api.mail_email_code(text, bytea, bytea, text, text, text, text) is
   'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), '
-  'voiding their earlier codes; 10 minutes, 5 tries. Returns false, silently, when nobody qualifies.';
+  'voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where '
+  'settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, '
+  'when nobody qualifies.';
 
 grant execute on function api.mail_email_code(text, bytea, bytea, text, text, text, text) to astapa_app;
 
@@ -73,7 +105,15 @@ create or replace function api.redeem_email_code(email text, code_hash bytea) re
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
     for update of c;
     if not found then
-      return null;
+      -- Or the address's live sign-up code (the project lets codes create accounts).
+      select c.* into live from astapa.email_codes c
+      where c.project_id = astapa.current_project_id() and c.user_id is null and c.used_at is null
+        and c.expires_at > pg_catalog.now() and c.tries < 5 and astapa.email_code_sign_up()
+        and pg_catalog.lower(c.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
+      for update of c;
+      if not found then
+        return null;
+      end if;
     end if;
     if live.code_hash <> redeem_email_code.code_hash then
       update astapa.email_codes c set tries = c.tries + 1
@@ -85,27 +125,48 @@ create or replace function api.redeem_email_code(email text, code_hash bytea) re
   $$;
 
 comment on function api.redeem_email_code(text, bytea) is
-  'Signs in with the 6-digit code mailed to this address: the user id and their email now verified, or null '
-  '(wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
+  'Signs in with the 6-digit code mailed to this address: the user id and their email now verified (a sign-up '
+  'code creates the user), or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or '
+  'nobody).';
 
 grant execute on function api.redeem_email_code(text, bytea) to astapa_app;
 
 create or replace function astapa.use_email_code(live astapa.email_codes) returns jsonb
-  language sql
+  language plpgsql
   volatile
   set search_path = ''
   as $$
+  declare
+    person bigint := live.user_id;
+  begin
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
+    if person is null then
+      -- A sign-up code: the mailbox answered, so the account is created verified. Someone who signed up with
+      -- the address since the code was mailed is that person: they are signed in, unless disabled.
+      begin
+        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+      exception when sqlstate 'AS409' then
+        select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
+        where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
+          and u.email_lower = pg_catalog.lower(live.email);
+        if person is null then
+          return null;
+        end if;
+      end;
+    end if;
     -- The mailbox answered: the address is the person's.
     update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = live.user_id and not u.email_verified;
-    select astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || live.user_id, '{}');
-    select pg_catalog.jsonb_build_object('user_id', live.user_id::text);
+    where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
+      case when live.user_id is null then '{"created": true}'::jsonb else '{}'::jsonb end);
+    return pg_catalog.jsonb_build_object('user_id', person::text);
+  end
   $$;
 
 comment on function astapa.use_email_code(astapa.email_codes) is
-  'Uses up a live email code (by code or link), verifies the address, audits sign_in.email_code.';
+  'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the '
+  'address, audits sign_in.email_code ({created: true} for a new account).';
 
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
@@ -135,11 +196,12 @@ create or replace function api.redeem_email_code_link(link_hash bytea) returns j
     live astapa.email_codes;
   begin
     select c.* into live from astapa.email_codes c
-    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    left join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
     where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
-      and not u.disabled and u.environment = p.mode
+      and (case when c.user_id is null then astapa.email_code_sign_up()
+                else not u.disabled and u.environment = p.mode end)
     for update of c;
     if not found then
       return null;

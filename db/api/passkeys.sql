@@ -100,14 +100,15 @@ comment on function api.own_passkeys(bytea) is
 grant execute on function api.own_passkeys(bytea) to astapa_app;
 
 create or replace function api.start_passkey_challenge(challenge_hash bytea, purpose text,
-  session_hash bytea default null)
-  returns void
+  session_hash bytea default null, address text default null, per_minute integer default 30)
+  returns integer
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
     person bigint;
+    wait integer;
   begin
     if purpose = 'register' then
       person := astapa.passkey_session_user(session_hash, true);
@@ -118,20 +119,30 @@ create or replace function api.start_passkey_challenge(challenge_hash bytea, pur
     elsif purpose is distinct from 'sign_in' then
       raise exception 'purpose is register or sign_in' using errcode = 'AS400';
     end if;
+    -- Every option request stores a row: one address may not open them faster than people sign in. The bucket
+    -- spans projects (the address is the same attacker whichever project it names).
+    if address is not null then
+      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      if wait > 0 then
+        return wait;
+      end if;
+    end if;
     -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
     delete from astapa.webauthn_challenges c
     where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
     insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
     values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+    return 0;
   end
   $$;
 
-comment on function api.start_passkey_challenge(bytea, text, bytea) is
+comment on function api.start_passkey_challenge(bytea, text, bytea, text, integer) is
   'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names '
   'the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; '
-  'AS403 otherwise).';
+  'AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and '
+  'projects): returns 0 when opened, else the seconds to wait (nothing opened).';
 
-grant execute on function api.start_passkey_challenge(bytea, text, bytea) to astapa_app;
+grant execute on function api.start_passkey_challenge(bytea, text, bytea, text, integer) to astapa_app;
 
 create or replace function api.take_passkey_challenge(challenge_hash bytea, purpose text) returns jsonb
   language sql
@@ -174,12 +185,17 @@ create or replace function api.add_passkey(session_hash bytea, user_id bigint, c
     end;
     perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
       'name', name, 'synced', device_type = 'multiDevice'));
+    -- The app hears of it too (a security notice of its own, a list of sign-in methods).
+    perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(project, add_passkey.user_id),
+      'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
   end
   $$;
 
 comment on function api.add_passkey(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text) is
   'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session '
-  'must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+  'must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; '
+  'emits user.passkey_added.';
 
 grant execute on function api.add_passkey(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text)
   to astapa_app;
@@ -305,11 +321,14 @@ create or replace function api.remove_passkey(session_hash bytea, credential_id 
     end if;
     perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
       pg_catalog.jsonb_build_object('name', removed));
+    perform astapa.emit_event(astapa.current_project_id(), 'user.passkey_removed', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(astapa.current_project_id(), person), 'passkey',
+      pg_catalog.jsonb_build_object('name', removed)));
   end
   $$;
 
 comment on function api.remove_passkey(bytea, bytea) is
   'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone '
-  'else''s. Audited.';
+  'else''s. Audited; emits user.passkey_removed.';
 
 grant execute on function api.remove_passkey(bytea, bytea) to astapa_app;

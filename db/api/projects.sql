@@ -580,6 +580,16 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'email_codes must be true or false.';
       end if;
+    when 'email_code_sign_up' then
+      -- An emailed code to an unknown address creates the account when redeemed (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_code_sign_up must be true or false.';
+      end if;
+    when 'passwords' then
+      -- false: a password-free project (docs/passkeys.md); whether another way in is on is checked on the merge.
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passwords must be true or false.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -680,6 +690,12 @@ create or replace function api.update_project_settings(project_id text, changes 
         coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
     end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
+    -- Without passwords a person needs another way in: refused whichever change would leave none.
+    if merged -> 'passwords' = 'false'::jsonb and merged -> 'passkeys' is distinct from 'true'::jsonb
+       and merged -> 'email_codes' is distinct from 'true'::jsonb then
+      raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
+        'passkeys are on: turn one of them on first (or in the same change).';
+    end if;
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
@@ -692,7 +708,8 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name, mail_texts and branding, each validated (AS400 with the '
+  'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
+  'or passkeys), mail_sender_name, mail_texts and branding, each validated (AS400 with the '
   'reason); other settings are kept. '
   'Audited as project.settings without secrets.';
 

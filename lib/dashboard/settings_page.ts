@@ -19,6 +19,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   origins_saved: "Allowed origins saved.",
   lifetimes_saved: "Token lifetimes saved: new tokens use them.",
   verification_saved: "Email verification policy saved.",
+  sign_in_methods_saved: "Ways to sign in saved: the sign-in page offers them now.",
   mfa_saved: "Second-factor policy saved: it applies from each person's next sign-in.",
   social_saved: "Social sign-in saved.",
   mail_saved: "Mail settings saved: mail queued from now on uses them.",

@@ -22,6 +22,7 @@ import { brandOf } from "../branding/brand.ts";
 import { useBrand } from "../branding/use_brand.ts";
 import { passkeysEnabled } from "./passkeys/settings.ts";
 import { emailCodesEnabled } from "./email_codes.ts";
+import { passwordsEnabled } from "./passwords_setting.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
 
 export type AuthPageData = {
@@ -48,6 +49,8 @@ export type AuthPageData = {
   passkeys?: boolean;
   /** The project offers sign-in by emailed code (docs/passkeys.md). */
   emailCodes?: boolean;
+  /** The project takes no passwords: email codes and passkeys only (docs/passkeys.md). */
+  passwordsOff?: boolean;
   /** The project offers "Continue with phone". */
   phoneSignIn?: boolean;
 };
@@ -95,6 +98,7 @@ export function authPageData(
     ...(request.thirdParty ? { thirdParty: request.thirdParty } : {}),
     ...(passkeysEnabled(request.project) ? { passkeys: true } : {}),
     ...(emailCodesEnabled(request.project) ? { emailCodes: true } : {}),
+    ...(passwordsEnabled(request.project) ? {} : { passwordsOff: true }),
     ...extra,
   };
 }

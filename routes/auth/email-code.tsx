@@ -1,7 +1,7 @@
 /**
  * /auth/email-code — sign in without a password: "Email me a code" mails a 6-digit code (10 minutes, 5 tries,
- * single use) and a magic link in the same mail to the project's user behind the address; the answer is the
- * same whether or not there is one. Sending counts toward the strict per-email and per-address mail limit,
+ * single use) and a magic link in the same mail to the project's user behind the address (or, where the project
+ * lets codes create accounts, to a new address: the code creates the user); the answer is the same either way. Sending counts toward the strict per-email and per-address mail limit,
  * wrong codes toward the sign-in lockout (both in Postgres, for every instance). Signing in this way verifies
  * the address. The magic link (routes/auth/email-code/link.tsx) posts back here. No JavaScript needed.
  */

@@ -18,6 +18,8 @@ import {
 import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
 import { AuthCard, Field } from "@/components/login/AuthCard.tsx";
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
+import { PasswordsClosed } from "@/components/login/PasswordFree.tsx";
+import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 
 const ForgotForm = AuthForm.extend({ email: z.string().max(254) });
 
@@ -30,13 +32,19 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    return authPage(authPageData(c, request, query), "forgotTitle");
+    // A password-free project has no passwords to reset: the page says so (403), in the person's language.
+    return authPage(
+      authPageData(c, request, query),
+      "forgotTitle",
+      passwordsEnabled(request.project) ? 200 : 403,
+    );
   },
 
   async POST(c) {
     const posted = await readAuthForm(c, ForgotForm, "forgotTitle");
     if (!("again" in posted)) return posted;
     const { form, query, request, again: show } = posted;
+    if (!passwordsEnabled(request.project)) return show({ error: "passwordsOff" }, 403);
     const wait = await signInWait(c, request.project, form.email);
     if (wait > 0) return show({ error: "tooMany", waitSeconds: wait }, 429);
     await countAttempt(c, request.project, form.email, "password_reset.requested");
@@ -56,6 +64,9 @@ export const handler: Handlers<AuthPageData> = {
 
 /** Asks for the email to send a reset link to; once sent, says so instead. */
 export default function Forgot({ data }: PageProps<AuthPageData>) {
+  if (data.passwordsOff) {
+    return <PasswordsClosed data={data} path="/auth/forgot" title="forgotTitle" subtitle="forgotFor" />;
+  }
   const t = MESSAGES[data.lang];
   const back = (
     <p>

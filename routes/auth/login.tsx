@@ -31,8 +31,14 @@ import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { Island } from "@/lib/islands/Island.tsx";
 import PasskeyButton from "@/islands/PasskeyButton.tsx";
 import { PhoneLink } from "@/components/login/PhoneForms.tsx";
+import { formPath, PasswordFreeFields } from "@/components/login/PasswordFree.tsx";
+import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 
-const SignInForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
+// No password at all is a wrong one (a password-free project's page posts only the email: refused below).
+const SignInForm = AuthForm.extend({
+  email: z.string().max(254),
+  password: z.string().max(1024).default(""),
+});
 
 // Verifying against a throwaway hash when the email is unknown keeps both answers equally slow.
 let decoy: Promise<string> | undefined;
@@ -100,6 +106,7 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, request, query, again } = posted;
     const { sql } = c.var.deps;
+    if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
     const wait = await signInWait(c, request.project, form.email, "password");
     if (wait > 0) {
       countSignIn("password", "failure", "locked_out");
@@ -131,6 +138,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
     <AuthFormPage
       data={data}
       path="/auth/login"
+      action={data.passwordsOff ? formPath(data, "/auth/login") : undefined}
       title="signInTitle"
       subtitle="signInTo"
       social
@@ -152,39 +160,45 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
               }}
             />
           )}
-          {data.emailCodes && (
+          {data.emailCodes && !data.passwordsOff && (
             <p>
               <a href={flowHref("/auth/email-code", data)}>{t.emailCodeOffer}</a>
             </p>
           )}
           {data.phoneSignIn && <PhoneLink data={data} />}
-          <p>
-            <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
-          </p>
+          {!data.passwordsOff && (
+            <p>
+              <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
+            </p>
+          )}
           <p>
             {t.noAccount} <a href={flowHref("/auth/signup", data)}>{t.createOne}</a>
           </p>
         </>
       }
     >
-      <Field
-        name="email"
-        label={t.email}
-        type="email"
-        value={data.email}
-        autocomplete={data.passkeys ? "username webauthn" : "username"}
-        invalid={!!data.error}
-        focus={data.error === "wrongCredentials"}
-      />
-      <Field
-        name="password"
-        label={t.password}
-        type="password"
-        autocomplete="current-password"
-        invalid={!!data.error}
-        toggle={{ show: t.showPassword, hide: t.hidePassword }}
-      />
-      <button type="submit">{t.signIn}</button>
+      {data.passwordsOff ? <PasswordFreeFields data={data} /> : (
+        <>
+          <Field
+            name="email"
+            label={t.email}
+            type="email"
+            value={data.email}
+            autocomplete={data.passkeys ? "username webauthn" : "username"}
+            invalid={!!data.error}
+            focus={data.error === "wrongCredentials"}
+          />
+          <Field
+            name="password"
+            label={t.password}
+            type="password"
+            autocomplete="current-password"
+            invalid={!!data.error}
+            toggle={{ show: t.showPassword, hide: t.hidePassword }}
+          />
+          <button type="submit">{t.signIn}</button>
+        </>
+      )}
     </AuthFormPage>
   );
 }

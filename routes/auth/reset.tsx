@@ -18,6 +18,8 @@ import { MESSAGES } from "@/lib/login/i18n.ts";
 import { AuthCard } from "@/components/login/AuthCard.tsx";
 
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
+import { PasswordsClosed } from "@/components/login/PasswordFree.tsx";
+import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { NewPassword } from "@/components/login/NewPassword.tsx";
 
@@ -29,6 +31,9 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
+    if (!passwordsEnabled(request.project)) {
+      return authPage(authPageData(c, request, query), "resetTitle", 403);
+    }
     const token = query.get("token") ?? "";
     // A used or expired link says so at once, not after a new password was typed.
     if (!token || !await resetLinkUsable(c.var.deps.sql, request.project.id, token)) {
@@ -41,6 +46,7 @@ export const handler: Handlers<AuthPageData> = {
     const posted = await readAuthForm(c, ResetForm, "resetTitle");
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
+    if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
     if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
     if (isCommonPassword(form.password)) return again({ error: "commonPassword" }, 422);
     let userId: string;
@@ -67,6 +73,9 @@ export const handler: Handlers<AuthPageData> = {
  */
 export default function Reset({ data }: PageProps<AuthPageData>) {
   if (data.consent) return <ConsentForm data={data} />;
+  if (data.passwordsOff) {
+    return <PasswordsClosed data={data} path="/auth/reset" title="resetTitle" subtitle="forgotFor" />;
+  }
   const t = MESSAGES[data.lang];
   if (data.error === "linkExpired") {
     const other = data.lang === "en" ? "id" : "en";

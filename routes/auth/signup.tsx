@@ -21,9 +21,15 @@ import { newVerification, requiresVerifiedEmail } from "@/lib/login/verification
 import { Field } from "@/components/login/AuthCard.tsx";
 import { enabledProviders } from "@/lib/login/social/providers.ts";
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
+import { formPath, PasswordFreeFields } from "@/components/login/PasswordFree.tsx";
+import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { NewPassword } from "@/components/login/NewPassword.tsx";
 
-const SignUpForm = AuthForm.extend({ email: z.string().max(254), password: z.string().max(1024) });
+// No password at all is a weak one (a password-free project's page posts only the email: refused below).
+const SignUpForm = AuthForm.extend({
+  email: z.string().max(254),
+  password: z.string().max(1024).default(""),
+});
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
@@ -41,6 +47,7 @@ export const handler: Handlers<AuthPageData> = {
     const posted = await readAuthForm(c, SignUpForm, "signUpTitle");
     if (!("again" in posted)) return posted;
     const { form, request, again } = posted;
+    if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
     if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
@@ -81,6 +88,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
     <AuthFormPage
       data={data}
       path="/auth/signup"
+      action={data.passwordsOff ? formPath(data, "/auth/signup") : undefined}
       title="signUpTitle"
       subtitle="signUpTo"
       social
@@ -92,17 +100,21 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
         </p>
       }
     >
-      <Field
-        name="email"
-        label={t.email}
-        type="email"
-        value={data.email}
-        autocomplete="email"
-        invalid={EMAIL_ERRORS.has(data.error!)}
-        focus={EMAIL_ERRORS.has(data.error!)}
-      />
-      <NewPassword data={data} label={t.password} />
-      <button type="submit">{t.signUp}</button>
+      {data.passwordsOff ? <PasswordFreeFields data={data} intro="passwordsOffSignUp" /> : (
+        <>
+          <Field
+            name="email"
+            label={t.email}
+            type="email"
+            value={data.email}
+            autocomplete="email"
+            invalid={EMAIL_ERRORS.has(data.error!)}
+            focus={EMAIL_ERRORS.has(data.error!)}
+          />
+          <NewPassword data={data} label={t.password} />
+          <button type="submit">{t.signUp}</button>
+        </>
+      )}
     </AuthFormPage>
   );
 }

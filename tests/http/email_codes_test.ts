@@ -23,6 +23,12 @@ Deno.test.afterAll(async () => {
 const redirectUri = "https://kedai.example/cb";
 const project = await seedProject(t.db.sql, { name: "Kedai", redirectUri, settings: { email_codes: true } });
 const plain = await seedProject(t.db.sql, { name: "Biasa", redirectUri });
+// Password-free, and codes create accounts.
+const open = await seedProject(t.db.sql, {
+  name: "Kedai",
+  redirectUri,
+  settings: { email_codes: true, email_code_sign_up: true, passwords: false },
+});
 const request = new URLSearchParams({ client_id: project.clientId, redirect_uri: redirectUri, state: "s" });
 
 /** A browser on the code page: its cookie and CSRF token, and a way to post the page's forms. */
@@ -153,4 +159,39 @@ Deno.test("email codes — off unless the project turns them on; the sign-in pag
   await off.body?.cancel();
   const login = await (await t.app.request(`/auth/login?${request}`)).text();
   assert.match(login, /href="\/auth\/email-code\?client_id=[^"]+">Email me a code</);
+});
+
+Deno.test("email codes — where codes create accounts, sign-up by email only: same answer, the code creates a verified user", async () => {
+  const openRequest = new URLSearchParams({
+    client_id: open.clientId,
+    redirect_uri: redirectUri,
+    state: "s",
+  });
+  const signUp = await t.app.request(`/auth/signup?${openRequest}`);
+  const cookie = (signUp.headers.get("set-cookie") ?? "").split(";")[0];
+  const html = await signUp.text();
+  assert.match(html, /action="\/auth\/email-code\?lang=en"/, "the sign-up form sends a code");
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1];
+  const post = (fields: Record<string, string>) =>
+    t.app.request("/auth/email-code?lang=en", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ request: openRequest.toString(), csrf, ...fields }),
+    });
+  const strip = (page: string) => page.replace(/value="[^"]*"/g, "");
+  await seedUser(t.db.sql, open.id, "lama@example.com");
+  const known = strip(await (await post({ action: "send", email: "lama@example.com" })).text());
+  const fresh = await post({ action: "send", email: "Baru@Example.com" });
+  assert.equal(fresh.status, 200);
+  assert.equal(strip(await fresh.text()), known, "a new address gets the answer a known one does");
+  const [none] = await t.db
+    .sql`select count(*)::int as n from astapa.users where email_lower = 'baru@example.com'`;
+  assert.equal(none.n, 0, "nobody is created by asking");
+  const { code } = await mailed("Baru@example.com"); // the mailer writes the domain in lower case
+  const signedIn = await post({ action: "verify", email: "baru@example.com", code });
+  assert.equal(signedIn.status, 303);
+  assert.ok(signedIn.headers.get("location")!.startsWith(`${redirectUri}?code=`));
+  const [user] = await t.db.sql`select email, email_verified, password_hash from astapa.users
+    where project_id = ${open.id} and email_lower = 'baru@example.com'`;
+  assert.deepEqual([user.email, user.email_verified, user.password_hash], ["Baru@Example.com", true, null]);
 });

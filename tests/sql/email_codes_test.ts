@@ -96,3 +96,63 @@ Deno.test("email_codes policies — rows are seen by their own project only; set
   assert.equal((await update(true))[0].s.email_codes, true);
   await rejectsAs(update(1), "validation_failed", /email_codes must be true or false/);
 });
+
+Deno.test("api.mail_email_code — with email_code_sign_up, an unknown address gets a code that creates the user", async () => {
+  const open = await seedProject(db.sql, { settings: { email_codes: true, email_code_sign_up: true } });
+  const send = (email: string, code: string, link: string) => mailed(email, code, link, open.id);
+  const users = (email: string) =>
+    db.sql`select id::text, email, email_verified, password_hash from astapa.users
+      where project_id = ${open.id} and email_lower = lower(${email})`;
+  assert.equal(await mailed("new@example.com", "444444", "s0"), false, "a project without the setting");
+  assert.equal(await send("not an address", "444444", "s1"), false);
+  assert.equal(await send(" New@Example.com ", "444444", "s2"), true);
+  assert.equal(await send("new@example.com", "555555", "s3"), true, "a newer code voids the older");
+  assert.deepEqual((await users("new@example.com")).length, 0, "nothing is created before the code is used");
+  assert.equal(await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("444444")), null);
+  assert.equal(await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("000000")), null);
+  const created = await redeemEmailCode(db.sql, open.id, "NEW@example.com", await sha256("555555"));
+  const [user] = await users("new@example.com");
+  assert.deepEqual(created, { user_id: user.id });
+  assert.deepEqual([user.email, user.email_verified, user.password_hash], ["new@example.com", true, null]);
+  assert.equal(
+    await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("555555")),
+    null,
+    "once",
+  );
+  const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${open.id}
+    and action = 'sign_in.email_code'`;
+  assert.deepEqual(audit.details, { created: true });
+
+  // By link; and a sign-up code for an address someone took since signs that account in (the mailbox answered).
+  assert.equal(await send("link@example.com", "666666", "s4"), true);
+  const created2 = await redeemEmailCodeLink(db.sql, open.id, await sha256("s4"));
+  assert.deepEqual(created2, { user_id: (await users("link@example.com"))[0].id });
+  assert.equal(await send("race@example.com", "777777", "s5"), true);
+  const racer = await seedUser(db.sql, open.id, "race@example.com");
+  assert.deepEqual(await redeemEmailCodeLink(db.sql, open.id, await sha256("s5")), { user_id: racer });
+
+  // A disabled account's address gets nothing (no sign-up code beside it either).
+  const off = await seedUser(db.sql, open.id, "off@example.com");
+  await db.sql`update astapa.users set disabled = true where id = ${off}`;
+  assert.equal(await send("off@example.com", "999999", "s7"), false);
+  assert.equal(await redeemEmailCodeLink(db.sql, open.id, await sha256("s7")), null);
+
+  // Turning the setting off ends the codes already mailed.
+  assert.equal(await send("late@example.com", "888888", "s6"), true);
+  await asApp(
+    db.sql,
+    open.id,
+    (tx) => tx`select api.update_project_settings(${open.id}, '{"email_code_sign_up": null}')`,
+  );
+  assert.equal(await redeemEmailCode(db.sql, open.id, "late@example.com", await sha256("888888")), null);
+  assert.equal((await users("late@example.com")).length, 0);
+  await rejectsAs(
+    asApp(
+      db.sql,
+      open.id,
+      (tx) => tx`select api.update_project_settings(${open.id}, '{"email_code_sign_up": 1}')`,
+    ),
+    "validation_failed",
+    /email_code_sign_up must be true or false/,
+  );
+});

@@ -99,6 +99,28 @@ Deno.test("api.start_passkey_challenge — registering needs a live session from
   });
 });
 
+Deno.test("api.start_passkey_challenge — at most per_minute from one address, across projects", async () => {
+  const third = await seedProject(db.sql); // the policy test below expects `other` to hold no challenges
+  const limit = { address: "203.0.113.77", perMinute: 3 };
+  const open = (name: string, projectId = project.id) =>
+    sha256(name).then((hash) => startPasskeyChallenge(db.sql, projectId, hash, "sign_in", null, limit));
+  assert.equal(await open("limited-1"), 0);
+  assert.equal(await open("limited-2"), 0);
+  assert.equal(await open("limited-3", third.id), 0);
+  const wait = await open("limited-4", third.id);
+  assert.ok(wait > 0 && wait <= 60, `waits the rest of the minute (${wait})`);
+  assert.equal(await takePasskeyChallenge(db.sql, third.id, await sha256("limited-4"), "sign_in"), null);
+  assert.deepEqual(await takePasskeyChallenge(db.sql, third.id, await sha256("limited-3"), "sign_in"), {
+    user_id: null,
+  });
+  const elsewhere = { address: "203.0.113.78", perMinute: 3 };
+  const hash = await sha256("limited-elsewhere");
+  assert.equal(await startPasskeyChallenge(db.sql, project.id, hash, "sign_in", null, elsewhere), 0);
+  await db.sql`update astapa.rate_limits set window_start = now() - interval '61 seconds'
+    where bucket = ${"passkey_options:address:" + limit.address}`;
+  assert.equal(await open("limited-5"), 0, "a new minute opens again");
+});
+
 Deno.test("api.add_passkey — the recent session's own person; a credential once per project; audited", async () => {
   const user = await seedUser(db.sql, project.id, "add@example.com");
   const someoneElse = await seedUser(db.sql, project.id, "else@example.com");
@@ -187,6 +209,21 @@ Deno.test("api.passkey_refused — audits the reason and the address in the curr
   assert.deepEqual(entry.details, { address: "203.0.113.9", reason: "challenge_not_open" });
 });
 
+Deno.test("api.add_passkey and api.remove_passkey — the app hears user.passkey_added and user.passkey_removed", async () => {
+  const { user, hash } = await registered("events@example.com", 8);
+  await changeOwnPasskey(db.sql, project.id, hash, new Uint8Array(16).fill(8), null);
+  const events = await db.sql`select type, data from astapa.events where project_id = ${project.id}
+    and type like 'user.passkey_%' and data -> 'user' ->> 'id' = ${user} order by id`;
+  assert.deepEqual(events.map((e) => [e.type, e.data.passkey, e.data.user.email]), [
+    ["user.passkey_added", { name: "Laptop", synced: false }, "events@example.com"],
+    ["user.passkey_removed", { name: "Laptop" }, "events@example.com"],
+  ]);
+  const [subscribable] = await db.sql`select astapa.webhook_event_types() as types`;
+  assert.ok(
+    subscribable.types.includes("user.passkey_added") && subscribable.types.includes("user.passkey_removed"),
+  );
+});
+
 Deno.test("passkeys policies — rows are seen by their own project only", async () => {
   const { user } = await registered("policy@example.com", 6);
   await startPasskeyChallenge(db.sql, project.id, await sha256("policy-challenge"), "sign_in");
@@ -224,4 +261,30 @@ Deno.test("api.update_project_settings — passkeys is true or false; anything e
   const [saved] = await update(true);
   assert.equal(saved.s.passkeys, true);
   await rejectsAs(update("yes"), "validation_failed", /passkeys must be true or false/);
+});
+
+Deno.test("api.update_project_settings — passwords off only while email codes or passkeys are on", async () => {
+  const quiet = await seedProject(db.sql);
+  const update = (changes: Record<string, unknown>) =>
+    asApp(
+      db.sql,
+      quiet.id,
+      (tx) =>
+        tx`select api.update_project_settings(${quiet.id}, ${JSON.stringify(changes)}::text::jsonb)
+          -> 'settings' as s`,
+    );
+  await rejectsAs(update({ passwords: "no" }), "validation_failed", /passwords must be true or false/);
+  await rejectsAs(update({ passwords: false }), "validation_failed", /email codes or passkeys are on/);
+  const [both] = await update({ passwords: false, email_codes: true });
+  assert.deepEqual([both.s.passwords, both.s.email_codes], [false, true]);
+  await rejectsAs(update({ email_codes: null }), "validation_failed", /email codes or passkeys are on/);
+  const [swapped] = await update({ passkeys: true, email_codes: null });
+  assert.deepEqual([swapped.s.passwords, swapped.s.passkeys, swapped.s.email_codes], [
+    false,
+    true,
+    undefined,
+  ]);
+  await rejectsAs(update({ passkeys: false }), "validation_failed", /email codes or passkeys are on/);
+  const [back] = await update({ passwords: null, passkeys: null });
+  assert.deepEqual([back.s.passwords, back.s.passkeys], [undefined, undefined]);
 });

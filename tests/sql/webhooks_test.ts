@@ -56,6 +56,8 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "membership.created",
     "membership.updated",
     "membership.deleted",
+    "user.passkey_added",
+    "user.passkey_removed",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 

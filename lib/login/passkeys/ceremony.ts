@@ -24,10 +24,43 @@ import {
   usePasskey,
 } from "@/db/passkeys.ts";
 import { base64url, sha256 } from "@/lib/secrets.ts";
+import { clientAddress } from "@/lib/http/client_address.ts";
+import { AppError } from "@/lib/http/errors.ts";
 import { AssertionJson, AttestationJson, parseCeremonyJson } from "./responses.ts";
 
 /** How long the browser waits for the person (the challenge itself lives 5 minutes in Postgres). */
 const TIMEOUT_MS = 120_000;
+
+/**
+ * Option requests one address may make a minute (each stores a challenge). Generous: a sign-in page asks once
+ * for autofill and once per button press, and many people share an address behind carrier-grade NAT.
+ */
+export const OPTIONS_PER_MINUTE = 30;
+
+/** Opens the challenge, counted against the caller's address; too many: 429 with Retry-After. */
+async function openChallenge(
+  c: Ctx,
+  projectId: string,
+  challenge: string,
+  purpose: PasskeyPurpose,
+  sessionHash: Uint8Array | null,
+): Promise<void> {
+  const limit = { address: clientAddress(c), perMinute: OPTIONS_PER_MINUTE };
+  const wait = await startPasskeyChallenge(
+    c.var.deps.sql,
+    projectId,
+    await sha256(challenge),
+    purpose,
+    sessionHash,
+    limit,
+  );
+  if (wait > 0) {
+    throw new AppError("rate_limited", {
+      description: "Too many passkey attempts from here. Try again in a minute.",
+      headers: { "retry-after": String(wait) },
+    });
+  }
+}
 
 /** The deployment as a WebAuthn relying party: its host is the RP ID, its origin the only one accepted. */
 export function relyingParty(c: Ctx): { rpID: string; origin: string } {
@@ -47,7 +80,7 @@ export async function signInOptions(
     userVerification: "preferred",
     timeout: TIMEOUT_MS,
   });
-  await startPasskeyChallenge(c.var.deps.sql, projectId, await sha256(options.challenge), "sign_in");
+  await openChallenge(c, projectId, options.challenge, "sign_in", null);
   return options;
 }
 
@@ -74,13 +107,7 @@ export async function registrationOptions(
     // ES256 first: what passkey providers use (the library's default puts ML-DSA-44 and EdDSA ahead of it).
     supportedAlgorithmIDs: [-7, -8, -257, -48],
   });
-  await startPasskeyChallenge(
-    c.var.deps.sql,
-    project.id,
-    await sha256(options.challenge),
-    "register",
-    sessionHash,
-  );
+  await openChallenge(c, project.id, options.challenge, "register", sessionHash);
   return options;
 }
 

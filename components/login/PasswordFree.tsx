@@ -1,0 +1,62 @@
+/**
+ * The hosted login of a project with passwords off (docs/passkeys.md): the sign-in and sign-up forms ask for an
+ * email only and send a code (when email codes are on; the email field also offers passkeys by autofill), and
+ * a password page (forgot, reset) says why it is closed, with the way back to signing in.
+ */
+import type { AuthPageData } from "@/lib/login/pages.ts";
+import { flowHref } from "@/lib/login/pages.ts";
+import { type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
+import { AuthCard, Field } from "./AuthCard.tsx";
+
+/** A password page, closed: the reason (as the error) and a link to sign in. */
+export function PasswordsClosed(
+  { data, path, title, subtitle }: {
+    data: AuthPageData;
+    path: string;
+    title: MessageKey;
+    subtitle: MessageKey;
+  },
+) {
+  const t = MESSAGES[data.lang];
+  return (
+    <AuthCard
+      lang={data.lang}
+      title={title}
+      subtitle={subtitle}
+      appName={data.appName}
+      error="passwordsOff"
+      switchHref={flowHref(path, data, data.lang === "en" ? "id" : "en")}
+    >
+      <p>
+        <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>
+      </p>
+    </AuthCard>
+  );
+}
+
+/**
+ * The email-only fields of a password-free sign-in or sign-up form. With email codes on, the form goes to
+ * /auth/email-code (`formPath`) as its "send" action; with passkeys only, the field is there for autofill.
+ */
+export function PasswordFreeFields({ data, intro }: { data: AuthPageData; intro?: MessageKey }) {
+  const t = MESSAGES[data.lang];
+  return (
+    <>
+      {intro && <p>{t[intro]}</p>}
+      <Field
+        name="email"
+        label={t.email}
+        type="email"
+        value={data.email}
+        autocomplete={data.passkeys ? "username webauthn" : "username"}
+        invalid={data.error === "invalidEmail"}
+      />
+      {data.emailCodes && <button type="submit" name="action" value="send">{t.emailCodeSend}</button>}
+    </>
+  );
+}
+
+/** Where a password-free form posts: the email-code page when it is on, else the page itself. */
+export function formPath(data: AuthPageData, own: string): string {
+  return data.emailCodes ? "/auth/email-code" : own;
+}

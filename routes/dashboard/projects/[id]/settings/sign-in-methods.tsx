@@ -1,0 +1,41 @@
+/**
+ * POST /dashboard/projects/:id/settings/sign-in-methods: passwords, passkeys, email codes and whether codes create
+ * accounts, each on or off.
+ */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { settingsAction } from "@/lib/dashboard/settings_page.ts";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
+
+// An unchecked box sends nothing. Each key is removed when it is back at its default (passwords on, the others
+// off), so an untouched project's settings stay empty.
+const On = z.literal("on").optional();
+const MethodsForm = z.object({
+  csrf: z.string(),
+  passwords: On,
+  passkeys: On,
+  email_codes: On,
+  email_code_sign_up: On,
+});
+
+export const handler: Handlers<SettingsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, MethodsForm, ["form"]);
+    return settingsAction(c, "admin", async (tx, projectId) => {
+      await updateProjectSettings(tx, projectId, {
+        passwords: form.passwords ? null : false,
+        passkeys: form.passkeys ? true : null,
+        email_codes: form.email_codes ? true : null,
+        email_code_sign_up: form.email_code_sign_up ? true : null,
+      });
+      return "sign_in_methods_saved";
+    });
+  },
+};
+
+export default function SignInMethodsPage({ data }: PageProps<SettingsData>) {
+  return <SettingsView data={data} />;
+}
