@@ -1081,8 +1081,10 @@ create table astapa.phone_codes (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  user_id bigint,
   constraint phone_codes_pkey PRIMARY KEY (project_id, token_hash),
   constraint phone_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_codes_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint phone_codes_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
   constraint phone_codes_code_hash_check CHECK (length(code_hash) = 32),
   constraint phone_codes_lifetime_check CHECK (expires_at > created_at),
@@ -1092,6 +1094,7 @@ create table astapa.phone_codes (
 alter table astapa.phone_codes enable row level security;
 alter table astapa.phone_codes force row level security;
 comment on table astapa.phone_codes is 'A 6-digit code sent to a phone for sign-in: the browser holds the token (SHA-256 here); code_hash is SHA-256 of token and code together, so a leaked row does not give the code. Five minutes, five attempts, single use (used_at).';
+comment on column astapa.phone_codes.user_id is 'Set when the code adds a number to this user''s account (/account): it cannot sign anyone in; null for a sign-in code.';
 CREATE INDEX phone_codes_expires_at_idx ON astapa.phone_codes USING btree (project_id, expires_at);
 grant insert, select on astapa.phone_codes to astapa_app;
 grant update (channel, code_hash, attempts, sends, expires_at, used_at) on astapa.phone_codes to astapa_app;
@@ -2167,6 +2170,52 @@ comment on function api.account_apps(bigint) is 'The self-registered clients (dc
 grant execute on function api.account_apps(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_confirm_phone(session_hash bytea, token_hash bytea, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    pending astapa.phone_codes;
+    previous text;
+  begin
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash and c.user_id = person
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> account_confirm_phone.code_hash then
+      update astapa.phone_codes c set attempts = c.attempts + 1
+      where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+      perform astapa.audit(project, 'account.phone_failed', 'user:' || person,
+        pg_catalog.jsonb_build_object('address', pending.address));
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+    select u.phone_number into previous from astapa.users u where u.project_id = project and u.id = person;
+    begin
+      update astapa.users u set phone_number = pending.phone_number, phone_number_verified = true
+      where u.project_id = project and u.id = person;
+    exception when unique_violation then
+      -- Another account of this project and environment holds it: said only to someone who proved they hold it.
+      return pg_catalog.jsonb_build_object('accepted', false, 'taken', true);
+    end;
+    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'user',
+        'previous', previous));
+    return pg_catalog.jsonb_build_object('accepted', true, 'phone_number', pending.phone_number);
+  end
+  $function$;
+comment on function api.account_confirm_phone(bytea,bytea,bytea) is 'The signed-in person types the code sent to the number they are adding: once right (five attempts, single use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); {accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed).';
+grant execute on function api.account_confirm_phone(bytea,bytea,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_end_other_sessions(session_hash bytea)
  RETURNS integer
  LANGUAGE plpgsql
@@ -2423,6 +2472,23 @@ AS $function$
   $function$;
 comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
 grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_start_phone_code(session_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, fresh_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    -- Whether another account holds the number is told only once the code proves the person holds it
+    -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person);
+  end
+  $function$;
+comment on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) is 'The signed-in person (a fresh session: a number becomes a way to sign in) asks to add or change their phone number: a code for it, bound to their account, under the same limits, budget and countries as sign-in codes (astapa.insert_phone_code). AS4G0 no session; AS403 not fresh or phone codes off.';
+grant execute on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
@@ -3231,8 +3297,9 @@ AS $function$
     new_id bigint;
   begin
     -- The row lock makes two instances given the same code take turns: only one accepts it.
+    -- A code that adds a number to an account (user_id set) never signs anyone in.
     select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.user_id is null
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -9311,38 +9378,10 @@ grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astap
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
-    refused jsonb;
-  begin
-    if project is null or settings is null then
-      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
-    end if;
-    if not (settings ->> 'enabled')::boolean then
-      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
-    end if;
-    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
-      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
-    end if;
-    if channel is null or channel not in ('whatsapp', 'sms') then
-      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
-    end if;
-    if country is null or not (settings -> 'countries') ? country then
-      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
-    end if;
-    refused := astapa.phone_send_wait(phone_number, address);
-    if refused is not null then
-      return refused;
-    end if;
-    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
-    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
-            pg_catalog.now() + interval '5 minutes');
-    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
-  end
+    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null)
   $function$;
 comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
 grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
@@ -11991,6 +12030,46 @@ AS $function$
   end
   $function$;
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.insert_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    refused jsonb;
+  begin
+    if project is null or settings is null then
+      raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
+    end if;
+    if not (settings ->> 'enabled')::boolean then
+      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
+    end if;
+    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    if country is null or not (settings -> 'countries') ? country then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
+    end if;
+    refused := astapa.phone_send_wait(phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at,
+                                    user_id)
+    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
+            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id);
+    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
+  end
+  $function$;
+comment on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint) is 'Stores a new code for a number of the current project unless phone codes are off (AS403), the input is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). user_id: the account the number is being added to, null for sign-in.';
+grant execute on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)

@@ -134,8 +134,9 @@ comment on function astapa.phone_send_wait(text, text) is
 
 grant execute on function astapa.phone_send_wait(text, text) to astapa_app;
 
-create or replace function api.start_phone_code(phone_number text, country text, channel text, token_hash bytea,
-                                                code_hash bytea, address text) returns jsonb
+create or replace function astapa.insert_phone_code(phone_number text, country text, channel text,
+                                                   token_hash bytea, code_hash bytea, address text,
+                                                   user_id bigint) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -146,7 +147,7 @@ create or replace function api.start_phone_code(phone_number text, country text,
     refused jsonb;
   begin
     if project is null or settings is null then
-      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
+      raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
     end if;
     if not (settings ->> 'enabled')::boolean then
       raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
@@ -164,11 +165,28 @@ create or replace function api.start_phone_code(phone_number text, country text,
     if refused is not null then
       return refused;
     end if;
-    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
+    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at,
+                                    user_id)
     values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
-            pg_catalog.now() + interval '5 minutes');
+            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id);
     return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
   end
+  $$;
+
+comment on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint) is
+  'Stores a new code for a number of the current project unless phone codes are off (AS403), the input is '
+  'malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget '
+  'refuses it (astapa.phone_send_wait). user_id: the account the number is being added to, null for sign-in.';
+
+grant execute on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint) to astapa_app;
+
+create or replace function api.start_phone_code(phone_number text, country text, channel text, token_hash bytea,
+                                                code_hash bytea, address text) returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null)
   $$;
 
 comment on function api.start_phone_code(text, text, text, bytea, bytea, text) is
@@ -275,8 +293,9 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
     new_id bigint;
   begin
     -- The row lock makes two instances given the same code take turns: only one accepts it.
+    -- A code that adds a number to an account (user_id set) never signs anyone in.
     select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.user_id is null
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -358,3 +377,79 @@ comment on function api.list_phone_messages(integer) is
   'The current project''s latest code messages (at most 500), newest first: the dashboard''s message log.';
 
 grant execute on function api.list_phone_messages(integer) to astapa_app;
+
+create or replace function api.account_start_phone_code(session_hash bytea, phone_number text, country text,
+                                                        channel text, token_hash bytea, code_hash bytea,
+                                                        address text, fresh_seconds integer) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    -- Whether another account holds the number is told only once the code proves the person holds it
+    -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person);
+  end
+  $$;
+
+comment on function api.account_start_phone_code(bytea, text, text, text, bytea, bytea, text, integer) is
+  'The signed-in person (a fresh session: a number becomes a way to sign in) asks to add or change their phone '
+  'number: a code for it, bound to their account, under the same limits, budget and countries as sign-in codes '
+  '(astapa.insert_phone_code). AS4G0 no session; AS403 not fresh or phone codes off.';
+
+grant execute on function api.account_start_phone_code(bytea, text, text, text, bytea, bytea, text, integer)
+  to astapa_app;
+
+create or replace function api.account_confirm_phone(session_hash bytea, token_hash bytea, code_hash bytea)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    pending astapa.phone_codes;
+    previous text;
+  begin
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash and c.user_id = person
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> account_confirm_phone.code_hash then
+      update astapa.phone_codes c set attempts = c.attempts + 1
+      where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+      perform astapa.audit(project, 'account.phone_failed', 'user:' || person,
+        pg_catalog.jsonb_build_object('address', pending.address));
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+    select u.phone_number into previous from astapa.users u where u.project_id = project and u.id = person;
+    begin
+      update astapa.users u set phone_number = pending.phone_number, phone_number_verified = true
+      where u.project_id = project and u.id = person;
+    exception when unique_violation then
+      -- Another account of this project and environment holds it: said only to someone who proved they hold it.
+      return pg_catalog.jsonb_build_object('accepted', false, 'taken', true);
+    end;
+    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'user',
+        'previous', previous));
+    return pg_catalog.jsonb_build_object('accepted', true, 'phone_number', pending.phone_number);
+  end
+  $$;
+
+comment on function api.account_confirm_phone(bytea, bytea, bytea) is
+  'The signed-in person types the code sent to the number they are adding: once right (five attempts, single '
+  'use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); '
+  '{accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} '
+  'when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed).';
+
+grant execute on function api.account_confirm_phone(bytea, bytea, bytea) to astapa_app;
