@@ -535,7 +535,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text, 'phone.budget_reached'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -5947,16 +5947,30 @@ grant execute on function api.list_webhook_deliveries(text,text,integer) to asta
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.log_phone_message(phone_number text, channel text, provider text, status text, provider_message_id text, cost numeric, currency text, error text, address text, sandbox_text text DEFAULT NULL::text)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    project text := astapa.current_project_id();
+    budget integer := (astapa.phone_settings(project) ->> 'daily_budget')::integer;
+    sent_today integer;
+  begin
     insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
                                        cost, currency, error, address, sandbox_text)
-    values (astapa.current_project_id(), phone_number, channel, provider, status,
-            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
-            pg_catalog.left(address, 100), sandbox_text)
+    values (project, phone_number, channel, provider, status, pg_catalog.left(provider_message_id, 200), cost,
+            currency, pg_catalog.left(error, 500), pg_catalog.left(address, 100), sandbox_text);
+    if status in ('sent', 'sandbox') then
+      select count(*) into sent_today from astapa.phone_messages m
+      where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+        and m.status in ('sent', 'sandbox');
+      -- The message that uses up the day's budget tells the app, before anyone is refused.
+      if sent_today >= budget then
+        perform astapa.phone_budget_alert(project, budget, sent_today);
+      end if;
+    end if;
+  end
   $function$;
-comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project.';
+comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project. The message that reaches settings.phone.daily_budget fires the phone.budget_reached webhook (astapa.phone_budget_alert, once a day).';
 grant execute on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12630,6 +12644,29 @@ comment on function astapa.payment_status(text) is 'A Xendit status (Payment Req
 grant execute on function astapa.payment_status(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_budget_alert(project_id text, daily_budget integer, sent_today integer)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    today text := pg_catalog.to_char(pg_catalog.now() at time zone 'UTC', 'YYYY-MM-DD');
+  begin
+    -- Once per project and UTC day, whichever instance gets there first: a bucket of one hit per day (its key
+    -- names the day) counts the alert under the rate limiter's row lock.
+    if api.rate_limit_hit('phone:budget_alert:' || project_id || ':' || today, 1, 86400) > 0 then
+      return;
+    end if;
+    perform astapa.emit_event(project_id, 'phone.budget_reached', pg_catalog.jsonb_build_object(
+      'date', today, 'daily_budget', daily_budget, 'sent_today', sent_today,
+      'resets_at', pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
+        + interval '1 day'));
+  end
+  $function$;
+comment on function astapa.phone_budget_alert(text,integer,integer) is 'The app webhook phone.budget_reached ({date, daily_budget, sent_today, resets_at}), at most once per project and UTC day: called when the last message the budget allows is logged, or a send is refused for the budget.';
+grant execute on function astapa.phone_budget_alert(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12660,6 +12697,7 @@ AS $function$
     if sent_today >= (settings ->> 'daily_budget')::integer then
       perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
         pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
+      perform astapa.phone_budget_alert(project, (settings ->> 'daily_budget')::integer, sent_today);
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
         greatest(1, pg_catalog.ceil(extract(epoch from
           pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
@@ -13711,7 +13749,8 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
                      'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
                      'organization.created', 'organization.updated', 'organization.deleted',
-                     'membership.created', 'membership.updated', 'membership.deleted'] $function$;
+                     'membership.created', 'membership.updated', 'membership.deleted',
+                     'phone.budget_reached'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

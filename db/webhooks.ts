@@ -19,6 +19,7 @@ export const EVENT_TYPES = [
   "membership.created",
   "membership.updated",
   "membership.deleted",
+  "phone.budget_reached",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

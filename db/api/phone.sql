@@ -88,6 +88,33 @@ comment on function astapa.phone_settings(text) is
 
 grant execute on function astapa.phone_settings(text) to astapa_app;
 
+create or replace function astapa.phone_budget_alert(project_id text, daily_budget integer, sent_today integer)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    today text := pg_catalog.to_char(pg_catalog.now() at time zone 'UTC', 'YYYY-MM-DD');
+  begin
+    -- Once per project and UTC day, whichever instance gets there first: a bucket of one hit per day (its key
+    -- names the day) counts the alert under the rate limiter's row lock.
+    if api.rate_limit_hit('phone:budget_alert:' || project_id || ':' || today, 1, 86400) > 0 then
+      return;
+    end if;
+    perform astapa.emit_event(project_id, 'phone.budget_reached', pg_catalog.jsonb_build_object(
+      'date', today, 'daily_budget', daily_budget, 'sent_today', sent_today,
+      'resets_at', pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
+        + interval '1 day'));
+  end
+  $$;
+
+comment on function astapa.phone_budget_alert(text, integer, integer) is
+  'The app webhook phone.budget_reached ({date, daily_budget, sent_today, resets_at}), at most once per project '
+  'and UTC day: called when the last message the budget allows is logged, or a send is refused for the budget.';
+
+grant execute on function astapa.phone_budget_alert(text, integer, integer) to astapa_app;
+
 create or replace function astapa.phone_send_wait(phone_number text, address text) returns jsonb
   language plpgsql
   volatile
@@ -118,6 +145,7 @@ create or replace function astapa.phone_send_wait(phone_number text, address tex
     if sent_today >= (settings ->> 'daily_budget')::integer then
       perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
         pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
+      perform astapa.phone_budget_alert(project, (settings ->> 'daily_budget')::integer, sent_today);
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
         greatest(1, pg_catalog.ceil(extract(epoch from
           pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
@@ -244,21 +272,36 @@ create or replace function api.log_phone_message(phone_number text, channel text
                                                  provider_message_id text, cost numeric, currency text,
                                                  error text, address text, sandbox_text text default null)
   returns void
-  language sql
+  language plpgsql
   volatile
   set search_path = ''
   as $$
+  declare
+    project text := astapa.current_project_id();
+    budget integer := (astapa.phone_settings(project) ->> 'daily_budget')::integer;
+    sent_today integer;
+  begin
     insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
                                        cost, currency, error, address, sandbox_text)
-    values (astapa.current_project_id(), phone_number, channel, provider, status,
-            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
-            pg_catalog.left(address, 100), sandbox_text)
+    values (project, phone_number, channel, provider, status, pg_catalog.left(provider_message_id, 200), cost,
+            currency, pg_catalog.left(error, 500), pg_catalog.left(address, 100), sandbox_text);
+    if status in ('sent', 'sandbox') then
+      select count(*) into sent_today from astapa.phone_messages m
+      where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+        and m.status in ('sent', 'sandbox');
+      -- The message that uses up the day's budget tells the app, before anyone is refused.
+      if sent_today >= budget then
+        perform astapa.phone_budget_alert(project, budget, sent_today);
+      end if;
+    end if;
+  end
   $$;
 
 comment on function api.log_phone_message(text, text, text, text, text, numeric, text, text, text, text) is
   'Writes one code message to the current project''s message log: its provider, status (sent, failed, '
   'sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the '
-  'sandbox text of a sandbox project.';
+  'sandbox text of a sandbox project. The message that reaches settings.phone.daily_budget fires the '
+  'phone.budget_reached webhook (astapa.phone_budget_alert, once a day).';
 
 grant execute on function api.log_phone_message(text, text, text, text, text, numeric, text, text, text, text)
   to astapa_app;

@@ -60,7 +60,8 @@ create or replace function astapa.webhook_event_types() returns text[]
   as $$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
                      'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
                      'organization.created', 'organization.updated', 'organization.deleted',
-                     'membership.created', 'membership.updated', 'membership.deleted'] $$;
+                     'membership.created', 'membership.updated', 'membership.deleted',
+                     'phone.budget_reached'] $$;
 
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 

@@ -56,6 +56,7 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "membership.created",
     "membership.updated",
     "membership.deleted",
+    "phone.budget_reached",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 
