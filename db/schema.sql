@@ -4748,6 +4748,21 @@ comment on function api.find_user_by_email(text,text) is 'The user with this ema
 grant execute on function api.find_user_by_email(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.find_user_by_phone(project_id text, phone_number text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.user_json(u.project_id, u.id)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = find_user_by_phone.project_id and u.phone_number = find_user_by_phone.phone_number
+  $function$;
+comment on function api.find_user_by_phone(text,text) is 'The user with this phone number (E.164) in the project''s current environment, or null.';
+grant execute on function api.find_user_by_phone(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_checkout(project_id text, checkout_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -8966,6 +8981,52 @@ AS $function$
   $function$;
 comment on function api.set_user_claims(text,bigint,jsonb) is 'Sets some of plan, role, feature_flags, extra (keys given replace, null clears, absent keys stay) through api.patch_user_claims and returns the resulting token claims. AS400 when invalid, AS404 unknown user.';
 grant execute on function api.set_user_claims(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_user_phone(project_id text, user_id bigint, phone_number text, verified boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    previous text;
+    has_email boolean;
+  begin
+    if verified is null then
+      raise exception using errcode = 'AS400',
+        message = 'verified must be true or false: say whether you checked that the person holds the number.';
+    end if;
+    if set_user_phone.phone_number is not null and set_user_phone.phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    select u.phone_number, u.email is not null into previous, has_email from astapa.users u
+    where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id and u.deleted_at is null
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if set_user_phone.phone_number is null and not has_email then
+      raise exception using errcode = 'AS409',
+        message = 'This user has no email: their phone number is how they sign in, so it cannot be removed.';
+    end if;
+    begin
+      update astapa.users u
+      set phone_number = set_user_phone.phone_number,
+          phone_number_verified = set_user_phone.phone_number is not null and verified
+      where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409',
+        message = 'Another user of this project already has this phone number.';
+    end;
+    perform astapa.audit(set_user_phone.project_id, 'user.profile_updated', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'platform_api',
+        'previous', previous, 'verified', set_user_phone.phone_number is not null and verified));
+    return astapa.user_json(set_user_phone.project_id, user_id);
+  end
+  $function$;
+comment on function api.set_user_phone(text,bigint,text,boolean) is 'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user of the project and environment holds it, or when removing it would leave a user without email or phone; AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
+grant execute on function api.set_user_phone(text,bigint,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] DEFAULT NULL::text[])

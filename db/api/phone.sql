@@ -496,3 +496,71 @@ comment on function api.account_confirm_phone(bytea, bytea, bytea) is
   'when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed).';
 
 grant execute on function api.account_confirm_phone(bytea, bytea, bytea) to astapa_app;
+
+create or replace function api.set_user_phone(project_id text, user_id bigint, phone_number text, verified boolean)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    previous text;
+    has_email boolean;
+  begin
+    if verified is null then
+      raise exception using errcode = 'AS400',
+        message = 'verified must be true or false: say whether you checked that the person holds the number.';
+    end if;
+    if set_user_phone.phone_number is not null and set_user_phone.phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    select u.phone_number, u.email is not null into previous, has_email from astapa.users u
+    where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id and u.deleted_at is null
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if set_user_phone.phone_number is null and not has_email then
+      raise exception using errcode = 'AS409',
+        message = 'This user has no email: their phone number is how they sign in, so it cannot be removed.';
+    end if;
+    begin
+      update astapa.users u
+      set phone_number = set_user_phone.phone_number,
+          phone_number_verified = set_user_phone.phone_number is not null and verified
+      where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409',
+        message = 'Another user of this project already has this phone number.';
+    end;
+    perform astapa.audit(set_user_phone.project_id, 'user.profile_updated', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'platform_api',
+        'previous', previous, 'verified', set_user_phone.phone_number is not null and verified));
+    return astapa.user_json(set_user_phone.project_id, user_id);
+  end
+  $$;
+
+comment on function api.set_user_phone(text, bigint, text, boolean) is
+  'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: '
+  'a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user '
+  'of the project and environment holds it, or when removing it would leave a user without email or phone; '
+  'AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
+
+grant execute on function api.set_user_phone(text, bigint, text, boolean) to astapa_app;
+
+create or replace function api.find_user_by_phone(project_id text, phone_number text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.user_json(u.project_id, u.id)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = find_user_by_phone.project_id and u.phone_number = find_user_by_phone.phone_number
+  $$;
+
+comment on function api.find_user_by_phone(text, text) is
+  'The user with this phone number (E.164) in the project''s current environment, or null.';
+
+grant execute on function api.find_user_by_phone(text, text) to astapa_app;

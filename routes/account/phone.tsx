@@ -1,3 +1,4 @@
+/** /account/phone: adding or changing the signed-in person's phone number, verified by a code before it counts. */
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";

@@ -143,3 +143,54 @@ Deno.test("api.account_start_phone_code — a stale or ended session, phone code
     .sql`select count(*)::int as n from astapa.phone_codes where user_id = ${fresh.user}`;
   assert.equal(n, 0);
 });
+
+Deno.test("api.set_user_phone and api.find_user_by_phone — the app's own setting, checked in SQL", async () => {
+  const { user } = await person("platform.phone@example.com");
+  const phone = freshNumber();
+  const set = await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.set_user_phone(${project.id}, ${user}::bigint, ${phone}, false) as u`,
+  );
+  assert.equal(set[0].u.phone_number_verified, false);
+  const found = await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.find_user_by_phone(${project.id}, ${phone}) as u`,
+  );
+  assert.equal(found[0].u.id, user);
+  // Another project sees neither the user nor the number.
+  const elsewhere = await asApp(
+    db.sql,
+    off.id,
+    (tx) => tx`select api.find_user_by_phone(${project.id}, ${phone}) as u`,
+  );
+  assert.equal(elsewhere[0].u, null);
+  await rejectsAs(
+    asApp(
+      db.sql,
+      off.id,
+      (tx) => tx`select api.set_user_phone(${project.id}, ${user}::bigint, ${phone}, true)`,
+    ),
+    "not_found",
+  );
+  await rejectsAs(
+    asApp(
+      db.sql,
+      project.id,
+      (tx) => tx`select api.set_user_phone(${project.id}, ${user}::bigint, '0812', true)`,
+    ),
+    "validation_failed",
+    /E\.164/,
+  );
+  await rejectsAs(
+    asApp(
+      db.sql,
+      project.id,
+      (tx) => tx`select api.set_user_phone(${project.id}, ${user}::bigint, ${phone}, null)`,
+    ),
+    "validation_failed",
+    /verified must be true or false/,
+  );
+  assert.deepEqual(await phoneOf(user), { phone, verified: false });
+});
