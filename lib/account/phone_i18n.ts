@@ -8,7 +8,7 @@ import { type PhoneMessageKey, sayPhone } from "@/lib/phone/i18n.ts";
 const en = {
   phoneTitle: "Phone number",
   phoneNone: "No phone number yet.",
-  phoneCurrent: "Your number: {phone} (verified).",
+  phoneCurrent: "Your number: {phone}.",
   phoneIntro: "We send a code to the number; it counts only once you type it back.",
   newPhone: "New phone number",
   addPhone: "Add number",
@@ -24,7 +24,7 @@ const en = {
 const id: typeof en = {
   phoneTitle: "Nomor HP",
   phoneNone: "Belum ada nomor HP.",
-  phoneCurrent: "Nomor Anda: {phone} (terverifikasi).",
+  phoneCurrent: "Nomor Anda: {phone}.",
   phoneIntro: "Kami mengirim kode ke nomor itu; nomor baru berlaku setelah Anda mengetik kodenya.",
   newPhone: "Nomor HP baru",
   addPhone: "Tambahkan nomor",
