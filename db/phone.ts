@@ -4,7 +4,7 @@ import { asApp, type Sql, type Tx } from "./client.ts";
 
 export type Channel = "whatsapp" | "sms";
 
-const SendDecision = z.union([
+export const SendDecision = z.union([
   z.object({ sent: z.literal(true), sandbox: z.boolean(), phone_number: z.string().optional() }),
   z.object({
     sent: z.literal(false),

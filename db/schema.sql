@@ -462,28 +462,24 @@ create policy "a project uses up its own email changes" on astapa.email_changes 
 create table astapa.email_codes (
   project_id text not null,
   link_hash bytea not null,
-  user_id bigint,
+  user_id bigint not null,
   code_hash bytea not null,
   sign_in_request text not null,
   tries integer default 0 not null,
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
-  email text,
   constraint email_codes_pkey PRIMARY KEY (project_id, link_hash),
   constraint email_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint email_codes_code_hash_check CHECK (length(code_hash) = 32),
-  constraint email_codes_email_check CHECK (email IS NULL OR length(email) <= 254),
   constraint email_codes_lifetime_check CHECK (expires_at > created_at),
   constraint email_codes_link_hash_check CHECK (length(link_hash) = 32),
-  constraint email_codes_person_check CHECK ((user_id IS NULL) <> (email IS NULL)),
   constraint email_codes_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
   constraint email_codes_tries_check CHECK (tries >= 0 AND tries <= 5)
 );
 alter table astapa.email_codes enable row level security;
 alter table astapa.email_codes force row level security;
-comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with. For a project whose email codes create accounts, a code for an address without a user names the email instead of a user_id; redeeming it creates the user.';
-CREATE INDEX email_codes_sign_up_idx ON astapa.email_codes USING btree (project_id, lower(email)) WHERE (user_id IS NULL);
+comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with.';
 CREATE INDEX email_codes_user_idx ON astapa.email_codes USING btree (project_id, user_id);
 grant insert, select on astapa.email_codes to astapa_app;
 grant update (tries, used_at) on astapa.email_codes to astapa_app;
@@ -539,7 +535,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'user.passkey_added'::text, 'user.passkey_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text, 'phone.budget_reached'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -1085,8 +1081,10 @@ create table astapa.phone_codes (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  user_id bigint,
   constraint phone_codes_pkey PRIMARY KEY (project_id, token_hash),
   constraint phone_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_codes_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint phone_codes_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
   constraint phone_codes_code_hash_check CHECK (length(code_hash) = 32),
   constraint phone_codes_lifetime_check CHECK (expires_at > created_at),
@@ -1096,6 +1094,7 @@ create table astapa.phone_codes (
 alter table astapa.phone_codes enable row level security;
 alter table astapa.phone_codes force row level security;
 comment on table astapa.phone_codes is 'A 6-digit code sent to a phone for sign-in: the browser holds the token (SHA-256 here); code_hash is SHA-256 of token and code together, so a leaked row does not give the code. Five minutes, five attempts, single use (used_at).';
+comment on column astapa.phone_codes.user_id is 'Set when the code adds a number to this user''s account (/account): it cannot sign anyone in; null for a sign-in code.';
 CREATE INDEX phone_codes_expires_at_idx ON astapa.phone_codes USING btree (project_id, expires_at);
 grant insert, select on astapa.phone_codes to astapa_app;
 grant update (channel, code_hash, attempts, sends, expires_at, used_at) on astapa.phone_codes to astapa_app;
@@ -1462,8 +1461,6 @@ comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across 
 comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
-CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens USING btree (project_id, client_id);
-CREATE INDEX refresh_tokens_token_hash_idx ON astapa.refresh_tokens USING btree (token_hash);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
 grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
@@ -1474,8 +1471,6 @@ create policy "a project reads its own refresh tokens" on astapa.refresh_tokens 
 create policy "a project rotates and revokes its own refresh tokens" on astapa.refresh_tokens as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a self-registered client finds its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_owner
-  using ((client_id = NULLIF(current_setting('astapa.lookup_refresh_token_client'::text, true), ''::text)));
 create policy "the sweeper finds dead refresh token families" on astapa.refresh_tokens as permissive for select to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
@@ -2175,6 +2170,52 @@ comment on function api.account_apps(bigint) is 'The self-registered clients (dc
 grant execute on function api.account_apps(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_confirm_phone(session_hash bytea, token_hash bytea, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    pending astapa.phone_codes;
+    previous text;
+  begin
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash and c.user_id = person
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> account_confirm_phone.code_hash then
+      update astapa.phone_codes c set attempts = c.attempts + 1
+      where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+      perform astapa.audit(project, 'account.phone_failed', 'user:' || person,
+        pg_catalog.jsonb_build_object('address', pending.address));
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+    select u.phone_number into previous from astapa.users u where u.project_id = project and u.id = person;
+    begin
+      update astapa.users u set phone_number = pending.phone_number, phone_number_verified = true
+      where u.project_id = project and u.id = person;
+    exception when unique_violation then
+      -- Another account of this project and environment holds it: said only to someone who proved they hold it.
+      return pg_catalog.jsonb_build_object('accepted', false, 'taken', true);
+    end;
+    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'user',
+        'previous', previous));
+    return pg_catalog.jsonb_build_object('accepted', true, 'phone_number', pending.phone_number);
+  end
+  $function$;
+comment on function api.account_confirm_phone(bytea,bytea,bytea) is 'The signed-in person types the code sent to the number they are adding: once right (five attempts, single use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); {accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed).';
+grant execute on function api.account_confirm_phone(bytea,bytea,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_end_other_sessions(session_hash bytea)
  RETURNS integer
  LANGUAGE plpgsql
@@ -2433,6 +2474,23 @@ comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After
 grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_start_phone_code(session_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, fresh_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    -- Whether another account holds the number is told only once the code proves the person holds it
+    -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person);
+  end
+  $function$;
+comment on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) is 'The signed-in person (a fresh session: a number becomes a way to sign in) asks to add or change their phone number: a code for it, bound to their account, under the same limits, budget and countries as sign-in codes (astapa.insert_phone_code). AS4G0 no session; AS403 not fresh or phone codes off.';
+grant execute on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2543,13 +2601,9 @@ AS $function$
     end;
     perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
       'name', name, 'synced', device_type = 'multiDevice'));
-    -- The app hears of it too (a security notice of its own, a list of sign-in methods).
-    perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
-      'user', astapa.user_json(project, add_passkey.user_id),
-      'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
   end
   $function$;
-comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
 grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -3243,8 +3297,9 @@ AS $function$
     new_id bigint;
   begin
     -- The row lock makes two instances given the same code take turns: only one accepts it.
+    -- A code that adds a number to an account (user_id set) never signs anyone in.
     select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.user_id is null
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -4693,6 +4748,21 @@ comment on function api.find_user_by_email(text,text) is 'The user with this ema
 grant execute on function api.find_user_by_email(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.find_user_by_phone(project_id text, phone_number text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.user_json(u.project_id, u.id)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = find_user_by_phone.project_id and u.phone_number = find_user_by_phone.phone_number
+  $function$;
+comment on function api.find_user_by_phone(text,text) is 'The user with this phone number (E.164) in the project''s current environment, or null.';
+grant execute on function api.find_user_by_phone(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_checkout(project_id text, checkout_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -5072,32 +5142,6 @@ AS $function$
   $function$;
 comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for a live refresh token of the current project, or null when it is not active (revoked, used, expired, its user disabled or outside the project''s current environment).';
 grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.introspect_self_registered_refresh_token(client_id text, token_hash bytea)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-  declare
-    result jsonb;
-  begin
-    begin
-      -- A project that turned the client's kind off has stopped its tokens: they are not active.
-      perform astapa.assert_dynamic_client_allowed(client_id);
-    exception when sqlstate 'AS4U0' then
-      return null;
-    end;
-    result := api.introspect_refresh_token(token_hash);
-    if result ->> 'client_id' is distinct from client_id then
-      return null;
-    end if;
-    return result;
-  end
-  $function$;
-comment on function api.introspect_self_registered_refresh_token(text,bytea) is 'RFC 7662 fields for a live refresh token of the current project issued to this self-registered or metadata-document client while the project still accepts its kind; null otherwise (not active).';
-grant execute on function api.introspect_self_registered_refresh_token(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.invite_account(email text)
@@ -5918,16 +5962,30 @@ grant execute on function api.list_webhook_deliveries(text,text,integer) to asta
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.log_phone_message(phone_number text, channel text, provider text, status text, provider_message_id text, cost numeric, currency text, error text, address text, sandbox_text text DEFAULT NULL::text)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    project text := astapa.current_project_id();
+    budget integer := (astapa.phone_settings(project) ->> 'daily_budget')::integer;
+    sent_today integer;
+  begin
     insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
                                        cost, currency, error, address, sandbox_text)
-    values (astapa.current_project_id(), phone_number, channel, provider, status,
-            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
-            pg_catalog.left(address, 100), sandbox_text)
+    values (project, phone_number, channel, provider, status, pg_catalog.left(provider_message_id, 200), cost,
+            currency, pg_catalog.left(error, 500), pg_catalog.left(address, 100), sandbox_text);
+    if status in ('sent', 'sandbox') then
+      select count(*) into sent_today from astapa.phone_messages m
+      where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+        and m.status in ('sent', 'sandbox');
+      -- The message that uses up the day's budget tells the app, before anyone is refused.
+      if sent_today >= budget then
+        perform astapa.phone_budget_alert(project, budget, sent_today);
+      end if;
+    end if;
+  end
   $function$;
-comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project.';
+comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project. The message that reaches settings.phone.daily_budget fires the phone.budget_reached webhook (astapa.phone_budget_alert, once a day).';
 grant execute on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6061,42 +6119,26 @@ CREATE OR REPLACE FUNCTION api.mail_email_code(email text, code_hash bytea, link
 AS $function$
   declare
     found_user record;
-    address text := pg_catalog.btrim(mail_email_code.email);
   begin
-    select u.id, u.email, u.disabled into found_user
+    select u.id, u.email into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode
-      and u.email_lower = pg_catalog.lower(address);
-    if found then
-      -- Silence, not an error, for a disabled account: the page answers the same either way.
-      if found_user.disabled then
-        return false;
-      end if;
-      -- One live code per person: a new one voids the ones before it.
-      update astapa.email_codes c set used_at = pg_catalog.now()
-      where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
-      insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
-      values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
-        pg_catalog.now() + interval '10 minutes');
-      perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
-      return true;
-    end if;
-    -- Nobody has the address: a code that creates the account, where the project allows it (else silence).
-    if not astapa.email_code_sign_up() or pg_catalog.length(address) > 254
-       or address !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$' then
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
+      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
+    -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
+    if not found then
       return false;
     end if;
+    -- One live code per person: a new one voids the ones before it.
     update astapa.email_codes c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.user_id is null
-      and pg_catalog.lower(c.email) = pg_catalog.lower(address) and c.used_at is null;
-    insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at)
-    values (astapa.current_project_id(), link_hash, address, code_hash, sign_in_request,
+    where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+    insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
+    values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
       pg_catalog.now() + interval '10 minutes');
-    perform api.queue_mail(address, subject, body_text, 'email_code', body_html);
+    perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
     return true;
   end
   $function$;
-comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, when nobody qualifies.';
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. Returns false, silently, when nobody qualifies.';
 grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6754,9 +6796,7 @@ AS $function$
                           then 'metadata_document' else 'registered' end,
              'users', g.users,
              'resources', pg_catalog.to_jsonb(g.resources),
-             'last_granted_at', g.last_granted_at,
-             'last_used_at', greatest(g.last_granted_at, u.last_token_at)))
-             order by greatest(g.last_granted_at, u.last_token_at) desc), '[]'::jsonb)
+             'last_granted_at', g.last_granted_at)) order by g.last_granted_at desc), '[]'::jsonb)
     from (select c.client_id, pg_catalog.count(distinct c.user_id) as users,
                  array(select distinct x.resource from astapa.consents x
                        where x.project_id = c.project_id and x.client_id = c.client_id order by 1) as resources,
@@ -6764,13 +6804,8 @@ AS $function$
           from astapa.consents c
           where c.project_id = astapa.current_project_id()
           group by c.project_id, c.client_id) g
-    -- Last use: the latest refresh token issued to it or rotated by it here (a code is a grant: last_granted_at).
-    left join lateral (
-      select pg_catalog.max(greatest(r.created_at, r.used_at)) as last_token_at
-      from astapa.refresh_tokens r
-      where r.project_id = astapa.current_project_id() and r.client_id = g.client_id) u on true
   $function$;
-comment on function api.project_third_party_clients() is 'The self-registered and metadata-document clients people of the current project allowed: id, own name, kind, how many users, which resources, last granted, last used (a grant, or a refresh token issued or rotated), most recently used first. For the dashboard''s list of registered clients.';
+comment on function api.project_third_party_clients() is 'The self-registered and metadata-document clients people of the current project allowed: id, own name, kind, how many users, which resources, last granted. For the dashboard''s list of registered clients.';
 grant execute on function api.project_third_party_clients() to astapa_app;
 
 -- owner: astapa_owner
@@ -7327,15 +7362,7 @@ AS $function$
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
     for update of c;
     if not found then
-      -- Or the address's live sign-up code (the project lets codes create accounts).
-      select c.* into live from astapa.email_codes c
-      where c.project_id = astapa.current_project_id() and c.user_id is null and c.used_at is null
-        and c.expires_at > pg_catalog.now() and c.tries < 5 and astapa.email_code_sign_up()
-        and pg_catalog.lower(c.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
-      for update of c;
-      if not found then
-        return null;
-      end if;
+      return null;
     end if;
     if live.code_hash <> redeem_email_code.code_hash then
       update astapa.email_codes c set tries = c.tries + 1
@@ -7345,7 +7372,7 @@ AS $function$
     return astapa.use_email_code(live);
   end
   $function$;
-comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified (a sign-up code creates the user), or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
+comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified, or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
 grant execute on function api.redeem_email_code(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7358,12 +7385,11 @@ AS $function$
     live astapa.email_codes;
   begin
     select c.* into live from astapa.email_codes c
-    left join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
     where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
-      and (case when c.user_id is null then astapa.email_code_sign_up()
-                else not u.disabled and u.environment = p.mode end)
+      and not u.disabled and u.environment = p.mode
     for update of c;
     if not found then
       return null;
@@ -7553,12 +7579,9 @@ AS $function$
     end if;
     perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
       pg_catalog.jsonb_build_object('name', removed));
-    perform astapa.emit_event(astapa.current_project_id(), 'user.passkey_removed', pg_catalog.jsonb_build_object(
-      'user', astapa.user_json(astapa.current_project_id(), person), 'passkey',
-      pg_catalog.jsonb_build_object('name', removed)));
   end
   $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited; emits user.passkey_removed.';
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited.';
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -8210,40 +8233,6 @@ comment on function api.revoke_organization_invitation(text) is 'Revokes an open
 grant execute on function api.revoke_organization_invitation(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.revoke_self_registered_tokens(client_id text, token_hash bytea, user_id bigint, resource text)
- RETURNS integer
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    revoked integer;
-  begin
-    if token_hash is not null then
-      -- A refresh token: its whole family (the one sign-in's chain of rotations), RFC 7009 §2.1.
-      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = astapa.current_project_id() and r.revoked_at is null
-        and r.client_id = revoke_self_registered_tokens.client_id
-        and r.family_id in (
-          select f.family_id from astapa.refresh_tokens f
-          where f.project_id = astapa.current_project_id()
-            and f.token_hash = revoke_self_registered_tokens.token_hash
-            and f.client_id = revoke_self_registered_tokens.client_id);
-    else
-      -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
-      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = astapa.current_project_id() and r.revoked_at is null
-        and r.client_id = revoke_self_registered_tokens.client_id
-        and r.user_id = revoke_self_registered_tokens.user_id
-        and r.resource is not distinct from revoke_self_registered_tokens.resource;
-    end if;
-    get diagnostics revoked = row_count;
-    return revoked;
-  end
-  $function$;
-comment on function api.revoke_self_registered_tokens(text,bytea,bigint,text) is 'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document client: the family of the refresh token with token_hash, or (token_hash null) the tokens it holds for the user and resource an access token named. Never another client''s tokens, never the user''s other sessions. Returns how many.';
-grant execute on function api.revoke_self_registered_tokens(text,bytea,bigint,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
  RETURNS integer
  LANGUAGE sql
@@ -8678,35 +8667,6 @@ comment on function api.search_environment_users(text,text,integer,bigint) is 'A
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.self_registered_token_project(client_id text, token_hash bytea)
- RETURNS text
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-  declare
-    found_project text;
-  begin
-    if astapa.current_project_id() is not null then
-      raise exception using errcode = 'AS403',
-        message = 'A self-registered client''s token is looked up outside any project.';
-    end if;
-    if not astapa.is_third_party_client_id(client_id) then
-      return null;
-    end if;
-    perform pg_catalog.set_config('astapa.lookup_refresh_token_client', client_id, true);
-    select r.project_id into found_project from astapa.refresh_tokens r
-    where r.token_hash = self_registered_token_project.token_hash
-      and r.client_id = self_registered_token_project.client_id
-    limit 1;
-    perform pg_catalog.set_config('astapa.lookup_refresh_token_client', '', true);
-    return found_project;
-  end
-  $function$;
-comment on function api.self_registered_token_project(text,bytea) is 'The project of a refresh token (live or not) issued to this self-registered or metadata-document client, or null. Security definer because such a client belongs to no project and the app role sees refresh tokens only inside one: it runs only with no project set, for third-party client ids, and sees just that client''s tokens through an owner-only policy switched on for its one query.';
-grant execute on function api.self_registered_token_project(text,bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id text, buyer jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -9021,6 +8981,52 @@ AS $function$
   $function$;
 comment on function api.set_user_claims(text,bigint,jsonb) is 'Sets some of plan, role, feature_flags, extra (keys given replace, null clears, absent keys stay) through api.patch_user_claims and returns the resulting token claims. AS400 when invalid, AS404 unknown user.';
 grant execute on function api.set_user_claims(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_user_phone(project_id text, user_id bigint, phone_number text, verified boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    previous text;
+    has_email boolean;
+  begin
+    if verified is null then
+      raise exception using errcode = 'AS400',
+        message = 'verified must be true or false: say whether you checked that the person holds the number.';
+    end if;
+    if set_user_phone.phone_number is not null and set_user_phone.phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    select u.phone_number, u.email is not null into previous, has_email from astapa.users u
+    where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id and u.deleted_at is null
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if set_user_phone.phone_number is null and not has_email then
+      raise exception using errcode = 'AS409',
+        message = 'This user has no email: their phone number is how they sign in, so it cannot be removed.';
+    end if;
+    begin
+      update astapa.users u
+      set phone_number = set_user_phone.phone_number,
+          phone_number_verified = set_user_phone.phone_number is not null and verified
+      where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409',
+        message = 'Another user of this project already has this phone number.';
+    end;
+    perform astapa.audit(set_user_phone.project_id, 'user.profile_updated', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'platform_api',
+        'previous', previous, 'verified', set_user_phone.phone_number is not null and verified));
+    return astapa.user_json(set_user_phone.project_id, user_id);
+  end
+  $function$;
+comment on function api.set_user_phone(text,bigint,text,boolean) is 'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user of the project and environment holds it, or when removing it would leave a user without email or phone; AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
+grant execute on function api.set_user_phone(text,bigint,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] DEFAULT NULL::text[])
@@ -9417,14 +9423,13 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea, address text DEFAULT NULL::text, per_minute integer DEFAULT 30)
- RETURNS integer
+CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea)
+ RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     person bigint;
-    wait integer;
   begin
     if purpose = 'register' then
       person := astapa.passkey_session_user(session_hash, true);
@@ -9435,60 +9440,23 @@ AS $function$
     elsif purpose is distinct from 'sign_in' then
       raise exception 'purpose is register or sign_in' using errcode = 'AS400';
     end if;
-    -- Every option request stores a row: one address may not open them faster than people sign in. The bucket
-    -- spans projects (the address is the same attacker whichever project it names).
-    if address is not null then
-      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
-      if wait > 0 then
-        return wait;
-      end if;
-    end if;
     -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
     delete from astapa.webauthn_challenges c
     where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
     insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
     values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
-    return 0;
   end
   $function$;
-comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
-grant execute on function api.start_passkey_challenge(bytea,text,bytea,text,integer) to astapa_app;
+comment on function api.start_passkey_challenge(bytea,text,bytea) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise).';
+grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
-    refused jsonb;
-  begin
-    if project is null or settings is null then
-      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
-    end if;
-    if not (settings ->> 'enabled')::boolean then
-      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
-    end if;
-    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
-      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
-    end if;
-    if channel is null or channel not in ('whatsapp', 'sms') then
-      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
-    end if;
-    if country is null or not (settings -> 'countries') ? country then
-      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
-    end if;
-    refused := astapa.phone_send_wait(phone_number, address);
-    if refused is not null then
-      return refused;
-    end if;
-    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
-    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
-            pg_catalog.now() + interval '5 minutes');
-    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
-  end
+    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null)
   $function$;
 comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
 grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
@@ -10067,12 +10035,6 @@ AS $function$
         coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
     end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
-    -- Without passwords a person needs another way in: refused whichever change would leave none.
-    if merged -> 'passwords' = 'false'::jsonb and merged -> 'passkeys' is distinct from 'true'::jsonb
-       and merged -> 'email_codes' is distinct from 'true'::jsonb then
-      raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
-        'passkeys are on: turn one of them on first (or in the same change).';
-    end if;
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
@@ -10082,7 +10044,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -11826,19 +11788,6 @@ comment on function astapa.domain_organizations(bigint) is 'Organizations a user
 grant execute on function astapa.domain_organizations(bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.email_code_sign_up()
- RETURNS boolean
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select coalesce((select p.settings -> 'email_code_sign_up' = 'true'::jsonb
-                     from astapa.projects p where p.id = astapa.current_project_id()), false)
-  $function$;
-comment on function astapa.email_code_sign_up() is 'Whether the current project lets an email code create an account (settings.email_code_sign_up).';
-grant execute on function astapa.email_code_sign_up() to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -12156,6 +12105,46 @@ AS $function$
   end
   $function$;
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.insert_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    refused jsonb;
+  begin
+    if project is null or settings is null then
+      raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
+    end if;
+    if not (settings ->> 'enabled')::boolean then
+      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
+    end if;
+    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    if country is null or not (settings -> 'countries') ? country then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
+    end if;
+    refused := astapa.phone_send_wait(phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at,
+                                    user_id)
+    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
+            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id);
+    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
+  end
+  $function$;
+comment on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint) is 'Stores a new code for a number of the current project unless phone codes are off (AS403), the input is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). user_id: the account the number is being added to, null for sign-in.';
+grant execute on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -12716,6 +12705,29 @@ comment on function astapa.payment_status(text) is 'A Xendit status (Payment Req
 grant execute on function astapa.payment_status(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_budget_alert(project_id text, daily_budget integer, sent_today integer)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    today text := pg_catalog.to_char(pg_catalog.now() at time zone 'UTC', 'YYYY-MM-DD');
+  begin
+    -- Once per project and UTC day, whichever instance gets there first: a bucket of one hit per day (its key
+    -- names the day) counts the alert under the rate limiter's row lock.
+    if api.rate_limit_hit('phone:budget_alert:' || project_id || ':' || today, 1, 86400) > 0 then
+      return;
+    end if;
+    perform astapa.emit_event(project_id, 'phone.budget_reached', pg_catalog.jsonb_build_object(
+      'date', today, 'daily_budget', daily_budget, 'sent_today', sent_today,
+      'resets_at', pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
+        + interval '1 day'));
+  end
+  $function$;
+comment on function astapa.phone_budget_alert(text,integer,integer) is 'The app webhook phone.budget_reached ({date, daily_budget, sent_today, resets_at}), at most once per project and UTC day: called when the last message the budget allows is logged, or a send is refused for the budget.';
+grant execute on function astapa.phone_budget_alert(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12746,6 +12758,7 @@ AS $function$
     if sent_today >= (settings ->> 'daily_budget')::integer then
       perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
         pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
+      perform astapa.phone_budget_alert(project, (settings ->> 'daily_budget')::integer, sent_today);
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
         greatest(1, pg_catalog.ceil(extract(epoch from
           pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
@@ -13511,16 +13524,6 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'email_codes must be true or false.';
       end if;
-    when 'email_code_sign_up' then
-      -- An emailed code to an unknown address creates the account when redeemed (docs/passkeys.md).
-      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
-        return 'email_code_sign_up must be true or false.';
-      end if;
-    when 'passwords' then
-      -- false: a password-free project (docs/passkeys.md); whether another way in is on is checked on the merge.
-      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
-        return 'passwords must be true or false.';
-      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -13734,37 +13737,18 @@ grant execute on function astapa.url_origin(text) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    person bigint := live.user_id;
-  begin
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
-    if person is null then
-      -- A sign-up code: the mailbox answered, so the account is created verified. Someone who signed up with
-      -- the address since the code was mailed is that person: they are signed in, unless disabled.
-      begin
-        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
-      exception when sqlstate 'AS409' then
-        select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
-        where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
-          and u.email_lower = pg_catalog.lower(live.email);
-        if person is null then
-          return null;
-        end if;
-      end;
-    end if;
     -- The mailbox answered: the address is the person's.
     update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = person and not u.email_verified;
-    perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
-      case when live.user_id is null then '{"created": true}'::jsonb else '{}'::jsonb end);
-    return pg_catalog.jsonb_build_object('user_id', person::text);
-  end
+    where u.project_id = live.project_id and u.id = live.user_id and not u.email_verified;
+    select astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || live.user_id, '{}');
+    select pg_catalog.jsonb_build_object('user_id', live.user_id::text);
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address, audits sign_in.email_code ({created: true} for a new account).';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), verifies the address, audits sign_in.email_code.';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner
@@ -13827,7 +13811,7 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
                      'organization.created', 'organization.updated', 'organization.deleted',
                      'membership.created', 'membership.updated', 'membership.deleted',
-                     'user.passkey_added', 'user.passkey_removed'] $function$;
+                     'phone.budget_reached'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

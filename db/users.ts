@@ -79,6 +79,14 @@ export function findUserByEmail(tx: Tx, projectId: string, email: string): Promi
   return result(tx`select api.find_user_by_email(${projectId}, ${email}) as result`, UserSchema.nullable());
 }
 
+/** The user with this phone number (E.164) in the project's current mode, or null (db/api/phone.sql). */
+export function findUserByPhone(tx: Tx, projectId: string, phoneNumber: string): Promise<User | null> {
+  return result(
+    tx`select api.find_user_by_phone(${projectId}, ${phoneNumber}) as result`,
+    UserSchema.nullable(),
+  );
+}
+
 /** The user with this id (the JWT sub); not_found otherwise. */
 export function getUser(tx: Tx, projectId: string, userId: string): Promise<User> {
   return result(tx`select api.get_user(${projectId}, ${userId}::bigint) as result`, UserSchema);
@@ -100,6 +108,19 @@ export function listUsers(
 export function disableUser(tx: Tx, projectId: string, userId: string, disabled = true): Promise<User> {
   return result(
     tx`select api.disable_user(${projectId}, ${userId}::bigint, ${disabled}) as result`,
+    UserSchema,
+  );
+}
+
+/** Sets (or, null, removes) a user's phone number, saying whether it is verified (db/api/phone.sql). */
+export function setUserPhone(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  phone: { phoneNumber: string | null; verified: boolean },
+): Promise<User> {
+  return result(
+    tx`select api.set_user_phone(${projectId}, ${userId}::bigint, ${phone.phoneNumber}, ${phone.verified}) as result`,
     UserSchema,
   );
 }

@@ -21,6 +21,7 @@ export const EVENT_TYPES = [
   "membership.deleted",
   "user.passkey_added",
   "user.passkey_removed",
+  "phone.budget_reached",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

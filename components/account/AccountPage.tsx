@@ -7,6 +7,8 @@ import type { AccountOverview } from "@/db/account.ts";
 import type { Lang } from "@/lib/login/i18n.ts";
 import { type AccountKey, accountSay } from "@/lib/account/i18n.ts";
 import { browserName } from "@/lib/account/browser_name.ts";
+import type { PhoneSectionData } from "@/lib/account/phone.ts";
+import { PhoneSection } from "./PhoneSection.tsx";
 
 export type AccountPageData = {
   lang: Lang;
@@ -23,6 +25,8 @@ export type AccountPageData = {
   count?: number;
   /** The hosted pages for the second factor, signed in through /account/callback. */
   factorLinks: { manage: string; setUp: string };
+  /** The phone number section (components/account/PhoneSection.tsx). */
+  phone?: PhoneSectionData;
 };
 
 const date = (lang: Lang, iso: string) =>
@@ -86,11 +90,6 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                 <button type="submit">{t("saveName")}</button>
               </p>
             </form>
-            {a.user.phone_number && (
-              <p>
-                {t("phone")}: <strong>{a.user.phone_number}</strong>
-              </p>
-            )}
             {a.user.email
               ? (
                 <p>
@@ -132,6 +131,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
               </p>
             </form>
           </Section>
+          {data.phone && <PhoneSection lang={lang} query={data.query} csrf={data.csrf} phone={data.phone} />}
           <Section id="methods" title={t("methods")}>
             <ul class="account-list">
               {a.methods.map((m) => (

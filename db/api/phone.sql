@@ -88,6 +88,33 @@ comment on function astapa.phone_settings(text) is
 
 grant execute on function astapa.phone_settings(text) to astapa_app;
 
+create or replace function astapa.phone_budget_alert(project_id text, daily_budget integer, sent_today integer)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    today text := pg_catalog.to_char(pg_catalog.now() at time zone 'UTC', 'YYYY-MM-DD');
+  begin
+    -- Once per project and UTC day, whichever instance gets there first: a bucket of one hit per day (its key
+    -- names the day) counts the alert under the rate limiter's row lock.
+    if api.rate_limit_hit('phone:budget_alert:' || project_id || ':' || today, 1, 86400) > 0 then
+      return;
+    end if;
+    perform astapa.emit_event(project_id, 'phone.budget_reached', pg_catalog.jsonb_build_object(
+      'date', today, 'daily_budget', daily_budget, 'sent_today', sent_today,
+      'resets_at', pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
+        + interval '1 day'));
+  end
+  $$;
+
+comment on function astapa.phone_budget_alert(text, integer, integer) is
+  'The app webhook phone.budget_reached ({date, daily_budget, sent_today, resets_at}), at most once per project '
+  'and UTC day: called when the last message the budget allows is logged, or a send is refused for the budget.';
+
+grant execute on function astapa.phone_budget_alert(text, integer, integer) to astapa_app;
+
 create or replace function astapa.phone_send_wait(phone_number text, address text) returns jsonb
   language plpgsql
   volatile
@@ -118,6 +145,7 @@ create or replace function astapa.phone_send_wait(phone_number text, address tex
     if sent_today >= (settings ->> 'daily_budget')::integer then
       perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
         pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
+      perform astapa.phone_budget_alert(project, (settings ->> 'daily_budget')::integer, sent_today);
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
         greatest(1, pg_catalog.ceil(extract(epoch from
           pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
@@ -134,8 +162,9 @@ comment on function astapa.phone_send_wait(text, text) is
 
 grant execute on function astapa.phone_send_wait(text, text) to astapa_app;
 
-create or replace function api.start_phone_code(phone_number text, country text, channel text, token_hash bytea,
-                                                code_hash bytea, address text) returns jsonb
+create or replace function astapa.insert_phone_code(phone_number text, country text, channel text,
+                                                   token_hash bytea, code_hash bytea, address text,
+                                                   user_id bigint) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -146,7 +175,7 @@ create or replace function api.start_phone_code(phone_number text, country text,
     refused jsonb;
   begin
     if project is null or settings is null then
-      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
+      raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
     end if;
     if not (settings ->> 'enabled')::boolean then
       raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
@@ -164,11 +193,28 @@ create or replace function api.start_phone_code(phone_number text, country text,
     if refused is not null then
       return refused;
     end if;
-    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
+    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at,
+                                    user_id)
     values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
-            pg_catalog.now() + interval '5 minutes');
+            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id);
     return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
   end
+  $$;
+
+comment on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint) is
+  'Stores a new code for a number of the current project unless phone codes are off (AS403), the input is '
+  'malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget '
+  'refuses it (astapa.phone_send_wait). user_id: the account the number is being added to, null for sign-in.';
+
+grant execute on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint) to astapa_app;
+
+create or replace function api.start_phone_code(phone_number text, country text, channel text, token_hash bytea,
+                                                code_hash bytea, address text) returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null)
   $$;
 
 comment on function api.start_phone_code(text, text, text, bytea, bytea, text) is
@@ -226,21 +272,36 @@ create or replace function api.log_phone_message(phone_number text, channel text
                                                  provider_message_id text, cost numeric, currency text,
                                                  error text, address text, sandbox_text text default null)
   returns void
-  language sql
+  language plpgsql
   volatile
   set search_path = ''
   as $$
+  declare
+    project text := astapa.current_project_id();
+    budget integer := (astapa.phone_settings(project) ->> 'daily_budget')::integer;
+    sent_today integer;
+  begin
     insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
                                        cost, currency, error, address, sandbox_text)
-    values (astapa.current_project_id(), phone_number, channel, provider, status,
-            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
-            pg_catalog.left(address, 100), sandbox_text)
+    values (project, phone_number, channel, provider, status, pg_catalog.left(provider_message_id, 200), cost,
+            currency, pg_catalog.left(error, 500), pg_catalog.left(address, 100), sandbox_text);
+    if status in ('sent', 'sandbox') then
+      select count(*) into sent_today from astapa.phone_messages m
+      where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+        and m.status in ('sent', 'sandbox');
+      -- The message that uses up the day's budget tells the app, before anyone is refused.
+      if sent_today >= budget then
+        perform astapa.phone_budget_alert(project, budget, sent_today);
+      end if;
+    end if;
+  end
   $$;
 
 comment on function api.log_phone_message(text, text, text, text, text, numeric, text, text, text, text) is
   'Writes one code message to the current project''s message log: its provider, status (sent, failed, '
   'sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the '
-  'sandbox text of a sandbox project.';
+  'sandbox text of a sandbox project. The message that reaches settings.phone.daily_budget fires the '
+  'phone.budget_reached webhook (astapa.phone_budget_alert, once a day).';
 
 grant execute on function api.log_phone_message(text, text, text, text, text, numeric, text, text, text, text)
   to astapa_app;
@@ -275,8 +336,9 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
     new_id bigint;
   begin
     -- The row lock makes two instances given the same code take turns: only one accepts it.
+    -- A code that adds a number to an account (user_id set) never signs anyone in.
     select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.user_id is null
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -358,3 +420,147 @@ comment on function api.list_phone_messages(integer) is
   'The current project''s latest code messages (at most 500), newest first: the dashboard''s message log.';
 
 grant execute on function api.list_phone_messages(integer) to astapa_app;
+
+create or replace function api.account_start_phone_code(session_hash bytea, phone_number text, country text,
+                                                        channel text, token_hash bytea, code_hash bytea,
+                                                        address text, fresh_seconds integer) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    -- Whether another account holds the number is told only once the code proves the person holds it
+    -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person);
+  end
+  $$;
+
+comment on function api.account_start_phone_code(bytea, text, text, text, bytea, bytea, text, integer) is
+  'The signed-in person (a fresh session: a number becomes a way to sign in) asks to add or change their phone '
+  'number: a code for it, bound to their account, under the same limits, budget and countries as sign-in codes '
+  '(astapa.insert_phone_code). AS4G0 no session; AS403 not fresh or phone codes off.';
+
+grant execute on function api.account_start_phone_code(bytea, text, text, text, bytea, bytea, text, integer)
+  to astapa_app;
+
+create or replace function api.account_confirm_phone(session_hash bytea, token_hash bytea, code_hash bytea)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    pending astapa.phone_codes;
+    previous text;
+  begin
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash and c.user_id = person
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> account_confirm_phone.code_hash then
+      update astapa.phone_codes c set attempts = c.attempts + 1
+      where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+      perform astapa.audit(project, 'account.phone_failed', 'user:' || person,
+        pg_catalog.jsonb_build_object('address', pending.address));
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+    select u.phone_number into previous from astapa.users u where u.project_id = project and u.id = person;
+    begin
+      update astapa.users u set phone_number = pending.phone_number, phone_number_verified = true
+      where u.project_id = project and u.id = person;
+    exception when unique_violation then
+      -- Another account of this project and environment holds it: said only to someone who proved they hold it.
+      return pg_catalog.jsonb_build_object('accepted', false, 'taken', true);
+    end;
+    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'user',
+        'previous', previous));
+    return pg_catalog.jsonb_build_object('accepted', true, 'phone_number', pending.phone_number);
+  end
+  $$;
+
+comment on function api.account_confirm_phone(bytea, bytea, bytea) is
+  'The signed-in person types the code sent to the number they are adding: once right (five attempts, single '
+  'use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); '
+  '{accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} '
+  'when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed).';
+
+grant execute on function api.account_confirm_phone(bytea, bytea, bytea) to astapa_app;
+
+create or replace function api.set_user_phone(project_id text, user_id bigint, phone_number text, verified boolean)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    previous text;
+    has_email boolean;
+  begin
+    if verified is null then
+      raise exception using errcode = 'AS400',
+        message = 'verified must be true or false: say whether you checked that the person holds the number.';
+    end if;
+    if set_user_phone.phone_number is not null and set_user_phone.phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    select u.phone_number, u.email is not null into previous, has_email from astapa.users u
+    where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id and u.deleted_at is null
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if set_user_phone.phone_number is null and not has_email then
+      raise exception using errcode = 'AS409',
+        message = 'This user has no email: their phone number is how they sign in, so it cannot be removed.';
+    end if;
+    begin
+      update astapa.users u
+      set phone_number = set_user_phone.phone_number,
+          phone_number_verified = set_user_phone.phone_number is not null and verified
+      where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409',
+        message = 'Another user of this project already has this phone number.';
+    end;
+    perform astapa.audit(set_user_phone.project_id, 'user.profile_updated', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'platform_api',
+        'previous', previous, 'verified', set_user_phone.phone_number is not null and verified));
+    return astapa.user_json(set_user_phone.project_id, user_id);
+  end
+  $$;
+
+comment on function api.set_user_phone(text, bigint, text, boolean) is
+  'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: '
+  'a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user '
+  'of the project and environment holds it, or when removing it would leave a user without email or phone; '
+  'AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
+
+grant execute on function api.set_user_phone(text, bigint, text, boolean) to astapa_app;
+
+create or replace function api.find_user_by_phone(project_id text, phone_number text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.user_json(u.project_id, u.id)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = find_user_by_phone.project_id and u.phone_number = find_user_by_phone.phone_number
+  $$;
+
+comment on function api.find_user_by_phone(text, text) is
+  'The user with this phone number (E.164) in the project''s current environment, or null.';
+
+grant execute on function api.find_user_by_phone(text, text) to astapa_app;

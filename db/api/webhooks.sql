@@ -61,7 +61,8 @@ create or replace function astapa.webhook_event_types() returns text[]
                      'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
                      'organization.created', 'organization.updated', 'organization.deleted',
                      'membership.created', 'membership.updated', 'membership.deleted',
-                     'user.passkey_added', 'user.passkey_removed'] $$;
+                     'user.passkey_added', 'user.passkey_removed',
+                     'phone.budget_reached'] $$;
 
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 

@@ -24,7 +24,7 @@ const Query = z.object({
 export type AccountTarget = {
   clientId: string;
   returnTo?: string;
-  project: { id: string; name: string; settings: Record<string, unknown> };
+  project: { id: string; name: string; mode: "sandbox" | "production"; settings: Record<string, unknown> };
   /** client_id and return_to as a query string: carried by forms and links. */
   query: string;
 };
@@ -52,7 +52,7 @@ export async function accountTarget(c: Ctx, params: URLSearchParams): Promise<Ac
   return {
     clientId: parsed.client_id,
     returnTo: parsed.return_to,
-    project: { id: client.project_id, name: client.name, settings: client.settings },
+    project: { id: client.project_id, name: client.name, mode: client.mode, settings: client.settings },
     query: query.toString(),
   };
 }

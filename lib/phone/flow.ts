@@ -34,15 +34,28 @@ export function newCode(): string {
 /** What Postgres stores of a code: SHA-256 over the browser's token and the code together. */
 export const codeHash = (token: string, code: string) => sha256(`${token}:${code.replace(/\s/g, "")}`);
 
-const pendingCookie = (c: Ctx, projectId: string) => cookieName(c, `astapa_phone_${projectId}`);
+/** A sign-in code, or one adding a number to the signed-in person's account (/account/phone): own cookies. */
+export type CodePurpose = "sign_in" | "account";
 
-export function readPendingToken(c: Ctx, projectId: string): string | undefined {
-  const token = getCookie(c, pendingCookie(c, projectId));
+const pendingCookie = (c: Ctx, projectId: string, purpose: CodePurpose) =>
+  cookieName(c, purpose === "sign_in" ? `astapa_phone_${projectId}` : `astapa_phone_account_${projectId}`);
+
+export function readPendingToken(
+  c: Ctx,
+  projectId: string,
+  purpose: CodePurpose = "sign_in",
+): string | undefined {
+  const token = getCookie(c, pendingCookie(c, projectId, purpose));
   return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : undefined;
 }
 
-export function writePendingToken(c: Ctx, projectId: string, token: string | null): void {
-  setCookie(c, pendingCookie(c, projectId), token ?? "", {
+export function writePendingToken(
+  c: Ctx,
+  projectId: string,
+  token: string | null,
+  purpose: CodePurpose = "sign_in",
+): void {
+  setCookie(c, pendingCookie(c, projectId, purpose), token ?? "", {
     path: "/",
     httpOnly: true,
     secure: c.var.deps.config.baseUrl.startsWith("https://"),
@@ -56,26 +69,51 @@ export type SendResult =
   | { sent: true; channel: Channel; fellBack: boolean }
   | { sent: false; reason: "country" | "rate_limited" | "budget" | "expired" | "not_sent"; wait?: number };
 
-/** Starts a code for the number by `channel` and sends it (falling back to SMS); the token goes in the cookie. */
-export async function startAndSend(
+/** Starts a sign-in code for the number by `channel` and sends it (falling back to SMS). */
+export function startAndSend(
   c: Ctx,
   project: Project,
   phone: PhoneNumber,
   channel: Channel,
   lang: Lang,
 ): Promise<SendResult> {
+  return sendNewCode(
+    c,
+    project,
+    { phone, channel, lang, purpose: "sign_in" },
+    (hashes) =>
+      startPhoneCode(c.var.deps.sql, project.id, {
+        phoneNumber: phone.e164,
+        country: phone.country,
+        channel,
+        ...hashes,
+      }, clientAddress(c)),
+  );
+}
+
+/**
+ * A new code for the number, stored by `store` (which decides limits, budget and countries in Postgres) and
+ * sent (falling back to SMS); its token goes in the purpose's cookie.
+ */
+export async function sendNewCode(
+  c: Ctx,
+  project: Project,
+  m: { phone: PhoneNumber; channel: Channel; lang: Lang; purpose: CodePurpose },
+  store: (hashes: { tokenHash: Uint8Array; codeHash: Uint8Array }) => Promise<SendDecision>,
+): Promise<SendResult> {
   const token = randomSecret();
   const code = newCode();
-  const decision = await startPhoneCode(c.var.deps.sql, project.id, {
-    phoneNumber: phone.e164,
-    country: phone.country,
-    channel,
-    tokenHash: await sha256(token),
-    codeHash: await codeHash(token, code),
-  }, clientAddress(c));
+  const decision = await store({ tokenHash: await sha256(token), codeHash: await codeHash(token, code) });
   if (!decision.sent) return decision;
-  writePendingToken(c, project.id, token);
-  return await deliver(c, project, { token, phone: phone.e164, channel, code, lang, decision });
+  writePendingToken(c, project.id, token, m.purpose);
+  return await deliver(c, project, {
+    token,
+    phone: m.phone.e164,
+    channel: m.channel,
+    code,
+    lang: m.lang,
+    decision,
+  });
 }
 
 /** A new code for the pending one, by SMS (the person asked, or WhatsApp failed). */

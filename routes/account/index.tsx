@@ -11,6 +11,7 @@ import { accountSay } from "@/lib/account/i18n.ts";
 import { readAccountForm } from "@/lib/account/form.ts";
 import { changeFor, NOTICE_OF, REFUSED } from "@/lib/account/changes.ts";
 import { type AccountTarget, accountTarget, sessionHash, signInToAccount } from "@/lib/account/target.ts";
+import { phoneSection } from "@/lib/account/phone.ts";
 import { AccountPage, type AccountPageData } from "@/components/account/AccountPage.tsx";
 
 /** What a change may report back on the page after its redirect (?done= / ?problem=). */
@@ -80,8 +81,16 @@ export const handler: Handlers<AccountPageData> = {
       ? await accountOverview(c.var.deps.sql, target.project.id, hash, c.req.header("user-agent") ?? null)
       : null;
     if (!account) return signInToAccount(c, target, pickLang(c), false);
-    const shown = Shown.parse(Object.fromEntries(new URL(c.req.url).searchParams));
-    return render(c, target, { account, notice: shown.done, error: shown.problem, count: shown.count });
+    const params = new URL(c.req.url).searchParams;
+    const shown = Shown.parse(Object.fromEntries(params));
+    const phone = phoneSection(c, target, account, params);
+    return render(c, target, {
+      account,
+      notice: shown.done,
+      error: shown.problem,
+      count: shown.count,
+      phone,
+    });
   },
 
   async POST(c) {

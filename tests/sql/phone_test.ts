@@ -176,6 +176,77 @@ Deno.test("api.start_phone_code — the daily budget stops sending and is audite
   assert.equal(audited, 1);
 });
 
+Deno.test("phone.budget_reached — the message that uses up the budget fires the app webhook once a day", async () => {
+  const small = await seedProject(db.sql, { settings: { phone: { enabled: true, daily_budget: 2 } } });
+  const log = (status: "sent" | "failed" | "sandbox") =>
+    logPhoneMessage(db.sql, small.id, {
+      phoneNumber: freshNumber(),
+      channel: "whatsapp",
+      provider: status === "sandbox" ? "sandbox" : "meta_whatsapp",
+      status,
+      ...(status === "sandbox" ? { sandboxText: "code" } : {}),
+    }, "10.9.8.7");
+  const alerts = () =>
+    appValue<Record<string, unknown>[]>(
+      db.sql,
+      small.id,
+      (tx) =>
+        tx`select coalesce(jsonb_agg(data order by id), '[]') from astapa.events
+           where project_id = ${small.id} and type = 'phone.budget_reached'`,
+    );
+  await log("sandbox");
+  await log("failed"); // a failed message costs nothing and does not count
+  assert.deepEqual(await alerts(), []);
+  await log("sent");
+  const [alert] = await alerts();
+  const today = new Date().toISOString().slice(0, 10);
+  assert.deepEqual({ ...alert, resets_at: undefined }, {
+    date: today,
+    daily_budget: 2,
+    sent_today: 2,
+    resets_at: undefined,
+  });
+  assert.equal(new Date(alert.resets_at as string).getTime(), Date.parse(`${today}T00:00:00Z`) + 86_400_000);
+  // Refused sends and any later message the same day do not fire it again.
+  const over = await start("t-alert", freshNumber(), { projectId: small.id });
+  assert.equal(over.sent, false);
+  await log("sandbox");
+  assert.equal((await alerts()).length, 1);
+  // Another project's budget is its own.
+  assert.deepEqual(
+    await appValue(
+      db.sql,
+      other.id,
+      (tx) => tx`select count(*)::int from astapa.events where type = 'phone.budget_reached'`,
+    ),
+    0,
+  );
+});
+
+Deno.test("phone.budget_reached — a budget found reached at a send (no alert yet today) fires it then", async () => {
+  const small = await seedProject(db.sql, { settings: { phone: { enabled: true, daily_budget: 5 } } });
+  for (let i = 0; i < 2; i++) {
+    await logPhoneMessage(db.sql, small.id, {
+      phoneNumber: freshNumber(),
+      channel: "sms",
+      provider: "sandbox",
+      status: "sandbox",
+      sandboxText: "code",
+    }, "10.9.8.6");
+  }
+  // The project lowers its budget below what was already sent today: the next send is refused and alerts.
+  await db.sql`update astapa.projects set settings = jsonb_set(settings, '{phone,daily_budget}', '1')
+               where id = ${small.id}`;
+  assert.equal((await start("t-lowered", freshNumber(), { projectId: small.id })).sent, false);
+  assert.equal((await start("t-lowered2", freshNumber(), { projectId: small.id })).sent, false);
+  const fired = await appValue<number>(
+    db.sql,
+    small.id,
+    (tx) => tx`select count(*)::int from astapa.events where type = 'phone.budget_reached'`,
+  );
+  assert.equal(fired, 1);
+});
+
 Deno.test("api.resend_phone_code — a new code by SMS replaces the old; a dead code cannot be resent", async () => {
   const phone = freshNumber();
   await start("t-sms", phone);

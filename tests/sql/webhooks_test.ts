@@ -58,6 +58,7 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "membership.deleted",
     "user.passkey_added",
     "user.passkey_removed",
+    "phone.budget_reached",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 

@@ -1,0 +1,81 @@
+/**
+ * Adding or changing a phone number from the account page: the forms /account/phone reads (CSRF and Origin
+ * checked like every account form), the section's data for /account, and where each outcome goes back to.
+ */
+import { z } from "zod";
+import type { Ctx } from "@/lib/app_env.ts";
+import type { AccountOverview } from "@/db/account.ts";
+import { readBody } from "@/lib/http/body.ts";
+import { csrfValid } from "@/lib/login/browser.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import { phoneEnabled } from "@/lib/phone/enabled.ts";
+import { availableChannels } from "@/lib/phone/providers/index.ts";
+import { PHONE_OUTCOMES, type PhoneOutcome } from "./phone_i18n.ts";
+import { type AccountTarget, accountTarget } from "./target.ts";
+
+const Form = z.object({
+  request: z.string().max(4000),
+  csrf: z.string().max(100),
+  action: z.enum(["start", "verify", "sms"]),
+  phone: z.string().max(100).default(""),
+  channel: z.enum(["whatsapp", "sms"]).default("whatsapp"),
+  code: z.string().max(20).default(""),
+});
+export type PhoneForm = z.infer<typeof Form>;
+
+/** The posted form and its account, or the redirect for a stale or foreign form (nothing changes). */
+export async function readPhoneForm(c: Ctx): Promise<{ form: PhoneForm; target: AccountTarget } | Response> {
+  const form = await readBody(c, Form, ["form"]);
+  const target = await accountTarget(c, new URLSearchParams(form.request));
+  const origin = c.req.header("origin");
+  const foreign = origin !== undefined && origin !== "null" &&
+    origin !== new URL(c.var.deps.config.baseUrl).origin;
+  if (foreign || !csrfValid(c, form.csrf)) {
+    const params = new URLSearchParams(target.query);
+    params.set("lang", pickLang(c));
+    params.set("problem", "staleForm");
+    return c.redirect(`/account?${params}`, 303);
+  }
+  return { form, target };
+}
+
+/** Back to the account page's phone section, saying what happened (post/redirect/get). */
+export function backToAccount(c: Ctx, target: AccountTarget, outcome: PhoneOutcome, wait?: number): Response {
+  const params = new URLSearchParams(target.query);
+  params.set("lang", pickLang(c));
+  params.set("phone", outcome);
+  if (wait !== undefined) params.set("wait", String(wait));
+  return c.redirect(`/account?${params}#phone`, 303);
+}
+
+export type PhoneSectionData = {
+  /** The project offers phone codes (settings.phone.enabled): otherwise the section only shows the number. */
+  enabled: boolean;
+  current: string | null;
+  smsAvailable: boolean;
+  outcome?: PhoneOutcome;
+  wait?: number;
+};
+
+const Shown = z.object({
+  phone: z.enum(PHONE_OUTCOMES).optional().catch(undefined),
+  wait: z.coerce.number().int().min(0).max(86400).optional().catch(undefined),
+});
+
+/** What the account page's phone section shows, from the account and the outcome the redirect carries. */
+export function phoneSection(
+  c: Ctx,
+  target: AccountTarget,
+  account: AccountOverview,
+  query: URLSearchParams,
+): PhoneSectionData {
+  const shown = Shown.parse({ phone: query.get("phone") ?? undefined, wait: query.get("wait") ?? undefined });
+  return {
+    enabled: phoneEnabled(target.project),
+    current: account.user.phone_number,
+    smsAvailable: target.project.mode === "sandbox" ||
+      availableChannels(c.var.deps.config.phone).includes("sms"),
+    outcome: shown.phone,
+    wait: shown.wait,
+  };
+}

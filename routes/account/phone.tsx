@@ -1,0 +1,139 @@
+/** /account/phone: adding or changing the signed-in person's phone number, verified by a code before it counts. */
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import type { Ctx } from "@/lib/app_env.ts";
+import { pendingPhoneCode } from "@/db/phone.ts";
+import { accountConfirmPhone, accountStartPhoneCode } from "@/db/phone_account.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { csrfToken } from "@/lib/login/browser.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { clientAddress } from "@/lib/http/client_address.ts";
+import { maskPhone, parsePhone } from "@/lib/phone/number.ts";
+import { codeHash, readPendingToken, resendBySms, sendNewCode, writePendingToken } from "@/lib/phone/flow.ts";
+import { phoneEnabled } from "@/lib/phone/enabled.ts";
+import { availableChannels } from "@/lib/phone/providers/index.ts";
+import { refusal } from "@/lib/phone/page.ts";
+import { backToAccount, readPhoneForm } from "@/lib/account/phone.ts";
+import { accountPhoneSay, type PhoneOutcome } from "@/lib/account/phone_i18n.ts";
+import {
+  type AccountTarget,
+  accountTarget,
+  FRESH_SECONDS,
+  sessionHash,
+  signInToAccount,
+} from "@/lib/account/target.ts";
+import { PhoneCodePage, type PhoneCodePageData } from "@/components/account/PhoneCodePage.tsx";
+
+/** The pending code this browser holds for adding a number, with its token. */
+async function pending(c: Ctx, target: AccountTarget) {
+  const token = readPendingToken(c, target.project.id, "account");
+  const found = token ? await pendingPhoneCode(c.var.deps.sql, target.project.id, await sha256(token)) : null;
+  return { token, found };
+}
+
+function codePage(c: Ctx, target: AccountTarget, data: Partial<PhoneCodePageData>, status = 200) {
+  const lang = pickLang(c);
+  c.header("cache-control", "no-store");
+  const full: PhoneCodePageData = {
+    lang,
+    appName: target.project.name,
+    query: target.query,
+    csrf: csrfToken(c),
+    masked: "",
+    channel: "whatsapp",
+    smsAvailable: target.project.mode === "sandbox" ||
+      availableChannels(c.var.deps.config.phone).includes("sms"),
+    ...data,
+  };
+  return page(full, { title: accountPhoneSay(lang, "phoneCodeTitle"), lang, status });
+}
+
+/**
+ * Adding or changing the signed-in person's phone number (/account's phone section): POST action=start sends
+ * a code to the new number (a fresh sign-in needed); GET shows the code form; action=verify makes the number
+ * theirs once the code is right (refused when another account holds it); action=sms sends a new code by SMS.
+ */
+export const handler: Handlers<PhoneCodePageData> = {
+  async GET(c) {
+    const target = await accountTarget(c, new URL(c.req.url).searchParams);
+    if (!await sessionHash(c, target.project.id)) return signInToAccount(c, target, pickLang(c), false);
+    const { found } = await pending(c, target);
+    if (!found) return backToAccount(c, target, "expired");
+    return codePage(c, target, { masked: maskPhone(found.phone_number), channel: found.channel });
+  },
+
+  async POST(c) {
+    const posted = await readPhoneForm(c);
+    if (posted instanceof Response) return posted;
+    const { form, target } = posted;
+    const { sql } = c.var.deps;
+    const hash = await sessionHash(c, target.project.id);
+    if (!hash) return signInToAccount(c, target, pickLang(c), false);
+    try {
+      if (form.action === "start") {
+        if (!phoneEnabled(target.project)) return backToAccount(c, target, "unavailable");
+        const phone = parsePhone(form.phone);
+        if ("problem" in phone) {
+          return backToAccount(c, target, phone.problem === "invalid" ? "invalidPhone" : "notMobile");
+        }
+        const sent = await sendNewCode(
+          c,
+          target.project,
+          { phone, channel: form.channel, lang: pickLang(c), purpose: "account" },
+          (hashes) =>
+            accountStartPhoneCode(sql, target.project.id, hash, {
+              phoneNumber: phone.e164,
+              country: phone.country,
+              channel: form.channel,
+              freshSeconds: FRESH_SECONDS,
+              ...hashes,
+            }, clientAddress(c)),
+        );
+        if (!sent.sent) {
+          return backToAccount(c, target, refusal(sent.reason).phoneError as PhoneOutcome, sent.wait);
+        }
+        const params = new URLSearchParams(target.query);
+        params.set("lang", pickLang(c));
+        return c.redirect(`/account/phone?${params}`, 303);
+      }
+      const { token, found } = await pending(c, target);
+      if (!token || !found) return backToAccount(c, target, "expired");
+      const shown = { masked: maskPhone(found.phone_number), channel: found.channel };
+      if (form.action === "sms") {
+        const resent = await resendBySms(c, target.project, token, pickLang(c));
+        if (!resent.sent) {
+          const { phoneError, status } = refusal(resent.reason);
+          return codePage(c, target, { ...shown, error: phoneError, wait: resent.wait }, status);
+        }
+        return codePage(c, target, { ...shown, channel: "sms" });
+      }
+      const result = await accountConfirmPhone(
+        sql,
+        target.project.id,
+        hash,
+        await sha256(token),
+        await codeHash(token, form.code),
+      );
+      if (result.accepted || result.taken || result.expired) {
+        writePendingToken(c, target.project.id, null, "account");
+        return backToAccount(
+          c,
+          target,
+          result.accepted ? "phoneSaved" : result.taken ? "phoneTaken" : "expired",
+        );
+      }
+      return codePage(c, target, { ...shown, error: "wrongCode", left: result.attempts_left }, 422);
+    } catch (error) {
+      const code = toAppError(error).code;
+      // Signed out meanwhile, or signed in too long ago to add a way of signing in: the hosted login again.
+      if (code === "invalid_grant") return signInToAccount(c, target, pickLang(c), false);
+      if (code === "forbidden") return signInToAccount(c, target, pickLang(c), true);
+      throw error;
+    }
+  },
+};
+
+export default function AccountPhone({ data }: PageProps<PhoneCodePageData>) {
+  return <PhoneCodePage data={data} />;
+}
