@@ -36,6 +36,12 @@ export const AccountOverview = z.object({
     last_used_at: z.string(),
   })),
   apps: z.array(z.object({ client_id: z.string(), name: z.string(), scope: z.string(), since: z.string() })),
+  passkeys: z.array(z.object({
+    name: z.string(),
+    created_at: z.string(),
+    last_used_at: z.string().nullable(),
+    synced: z.boolean(),
+  })),
   subscription: z.object({
     plan: z.string(),
     status: z.string(),

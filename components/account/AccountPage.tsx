@@ -7,6 +7,7 @@ import type { AccountOverview } from "@/db/account.ts";
 import type { Lang } from "@/lib/login/i18n.ts";
 import { type AccountKey, accountSay } from "@/lib/account/i18n.ts";
 import { browserName } from "@/lib/account/browser_name.ts";
+import { AccountPasskeys } from "./AccountPasskeys.tsx";
 
 export type AccountPageData = {
   lang: Lang;
@@ -21,8 +22,8 @@ export type AccountPageData = {
   error?: AccountKey;
   /** A number the notice names (sessions signed out). */
   count?: number;
-  /** The hosted pages for the second factor, signed in through /account/callback. */
-  factorLinks: { manage: string; setUp: string };
+  /** The hosted pages for the second factor and passkeys (null: off), signed in through /account/callback. */
+  factorLinks: { manage: string; setUp: string; passkeys: string | null };
 };
 
 const date = (lang: Lang, iso: string) =>
@@ -160,11 +161,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                 {a.factor.enrolled ? t("manageFactor") : t("setUpFactor")}
               </a>
             </p>
-            {/* PASSKEYS (issue: passkeys and passwordless email codes) list the person's passkeys here. */}
-            <div id="passkeys">
-              <h3>{t("passkeys")}</h3>
-              <p class="muted">{t("passkeysSoon")}</p>
-            </div>
+            <AccountPasskeys lang={lang} passkeys={a.passkeys} manage={data.factorLinks.passkeys} />
           </Section>
           <Section id="sessions" title={t("sessions")}>
             <ul class="account-list">

@@ -117,6 +117,10 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
           from astapa.login_sessions s
           where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
         'apps', api.account_apps(person),
+        'passkeys', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', k.name,
+            'created_at', k.created_at, 'last_used_at', k.last_used_at, 'synced', k.device_type = 'multiDevice')
+            order by k.created_at, k.credential_id), '[]')
+          from astapa.passkeys k where k.project_id = project and k.user_id = person),
         'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
             'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
           from astapa.subscriptions sub
@@ -129,8 +133,9 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
 
 comment on function api.account_overview(bytea, text) is
   'Everything the account page shows the person behind a live session: profile, sign-in methods, second '
-  'factor, a pending email change, live sessions (the current one first, with user agents), connected apps and '
-  'the current subscription; marks this session used now with this user agent. Null without a live session.';
+  'factor, a pending email change, live sessions (the current one first, with user agents), connected apps, '
+  'passkeys (name, added, last used; never a key) and the current subscription; marks this session used now '
+  'with this user agent. Null without a live session.';
 
 grant execute on function api.account_overview(bytea, text) to astapa_app;
 

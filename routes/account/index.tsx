@@ -7,6 +7,7 @@ import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken, writeSession } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
+import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { accountSay } from "@/lib/account/i18n.ts";
 import { readAccountForm } from "@/lib/account/form.ts";
 import { changeFor, NOTICE_OF, REFUSED } from "@/lib/account/changes.ts";
@@ -31,7 +32,7 @@ const Shown = z.object({
   count: z.coerce.number().int().min(0).max(1000).optional().catch(undefined),
 });
 
-/** The hosted pages for the second factor, signed in (and back) through /account/callback. */
+/** The hosted pages for the second factor and passkeys, signed in (and back) through /account/callback. */
 function factorLinks(c: Ctx, target: AccountTarget, lang: Lang) {
   const request = new URLSearchParams({
     client_id: target.clientId,
@@ -44,6 +45,7 @@ function factorLinks(c: Ctx, target: AccountTarget, lang: Lang) {
   return {
     manage: `/auth/mfa/manage?${request}`,
     setUp: `/auth/login?${request}&acr_values=${encodeURIComponent(ACR_MFA)}`,
+    passkeys: passkeysEnabled(target.project) ? `/auth/passkeys?${request}` : null,
   };
 }
 

@@ -330,3 +330,29 @@ Deno.test("email_changes policies — the owner project only", async () => {
   );
   assert.equal(updated.length, 0);
 });
+
+Deno.test("api.account_overview — the person's own passkeys (name, added, last use), never another's", async () => {
+  const { user, hash } = await signedIn("passkeys@example.com");
+  const stranger = await signedIn("passkeys-stranger@example.com");
+  assert.deepEqual((await accountOverview(db.sql, project.id, hash, null))?.passkeys, []);
+  for (
+    const [owner, n, name, used] of [[user, 1, "Laptop", null], [stranger.user, 2, "Theirs", null]] as const
+  ) {
+    await db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type,
+                   backed_up, name, last_used_at)
+                 values (${project.id}, ${new Uint8Array(16).fill(40 + n)}, ${owner}, '\\x00', 'singleDevice',
+                         false, ${name}, ${used})`;
+  }
+  await db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type,
+                 backed_up, name, created_at, last_used_at)
+               values (${project.id}, ${new Uint8Array(16).fill(49)}, ${user}, '\\x00', 'multiDevice', true,
+                       'Ponsel', now() + interval '1 second', '2026-01-02T03:04:05Z')`;
+  const keys = (await accountOverview(db.sql, project.id, hash, null))?.passkeys;
+  assert.deepEqual(
+    keys?.map((k) => [k.name, k.synced, k.last_used_at && new Date(k.last_used_at).toISOString()]),
+    [
+      ["Laptop", false, null],
+      ["Ponsel", true, "2026-01-02T03:04:05.000Z"],
+    ],
+  );
+});
