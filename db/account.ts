@@ -42,6 +42,12 @@ export const AccountOverview = z.object({
     last_used_at: z.string().nullable(),
     synced: z.boolean(),
   })),
+  organizations: z.array(z.object({
+    organization_id: z.string(),
+    organization_name: z.string(),
+    role: z.string(),
+    created_at: z.string(),
+  })),
   subscription: z.object({
     plan: z.string(),
     status: z.string(),
@@ -75,6 +81,7 @@ export type AccountChange =
   | { kind: "endOtherSessions" }
   | { kind: "unlink"; provider: string; subject: string; freshSeconds: number; mail?: AccountMail }
   | { kind: "revokeApp"; clientId: string }
+  | { kind: "leaveOrganization"; organizationId: string }
   | { kind: "delete"; typedEmail: string; freshSeconds: number; mail: AccountMail };
 
 /** Makes one change for the person behind the session; returns what SQL answered (a count or a flag). */
@@ -102,6 +109,8 @@ export async function changeAccount(
           ${change.mail ? tx.json(change.mail) : null}) as r`;
       case "revokeApp":
         return tx`select api.account_revoke_app(${s}, ${change.clientId}) as r`;
+      case "leaveOrganization":
+        return tx`select api.account_leave_organization(${s}, ${change.organizationId}) as r`;
       case "delete":
         return tx`select api.delete_own_account(${s}, ${change.typedEmail}, ${change.freshSeconds},
           ${tx.json(change.mail)}) as r`;

@@ -788,6 +788,33 @@ create policy "a project starts factor challenges for its own users" on astapa.m
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.organization_departures (
+  project_id text not null,
+  organization_id text not null,
+  user_id bigint not null,
+  reason text not null,
+  departed_at timestamp with time zone default now() not null,
+  constraint organization_departures_pkey PRIMARY KEY (project_id, organization_id, user_id),
+  constraint organization_departures_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint organization_departures_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint organization_departures_reason_check CHECK (reason = ANY (ARRAY['left'::text, 'removed'::text]))
+);
+alter table astapa.organization_departures enable row level security;
+alter table astapa.organization_departures force row level security;
+comment on table astapa.organization_departures is 'A person who left (or was removed from) an organization: automatic domain joining does not add them back. The latest departure per person and organization.';
+CREATE INDEX organization_departures_user_id_idx ON astapa.organization_departures USING btree (project_id, user_id);
+grant delete, insert, select, update on astapa.organization_departures to astapa_app;
+create policy "a project forgets its own organization departures" on astapa.organization_departures as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization departures" on astapa.organization_departures as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own organization departures" on astapa.organization_departures as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own organization departures" on astapa.organization_departures as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.organization_domains (
   project_id text not null,
   organization_id text not null,
@@ -2231,6 +2258,27 @@ comment on function api.account_export(bytea,integer) is 'After a fresh sign-in,
 grant execute on function api.account_export(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_leave_organization(session_hash bytea, organization_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+  begin
+    if not exists (select from astapa.organization_memberships m
+                   where m.project_id = project and m.user_id = person
+                     and m.organization_id = account_leave_organization.organization_id) then
+      raise exception 'you are not a member of this organization' using errcode = 'AS404';
+    end if;
+    perform api.remove_organization_member(organization_id, person, true);
+  end
+  $function$;
+comment on function api.account_leave_organization(bytea,text) is 'The person leaves one of their organizations (api.remove_organization_member with leaving: membership.deleted reason left, audited; automatic domain joining does not add them back). AS404 not their organization; AS409 they are its last owner.';
+grant execute on function api.account_leave_organization(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_overview(session_hash bytea, user_agent text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2277,6 +2325,8 @@ AS $function$
             'created_at', k.created_at, 'last_used_at', k.last_used_at, 'synced', k.device_type = 'multiDevice')
             order by k.created_at, k.credential_id), '[]')
           from astapa.passkeys k where k.project_id = project and k.user_id = person),
+        -- Listing them joins them first where the project joins by domain automatically, as the sign-in does.
+        'organizations', api.user_organizations(person) -> 'memberships',
         'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
             'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
           from astapa.subscriptions sub
@@ -2286,7 +2336,7 @@ AS $function$
       from astapa.users u where u.project_id = project and u.id = person);
   end
   $function$;
-comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps, passkeys (name, added, last used; never a key) and the current subscription; marks this session used now with this user agent. Null without a live session.';
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
 grant execute on function api.account_overview(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7457,11 +7507,19 @@ AS $function$
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
     end if;
-    perform astapa.assert_organization_keeps_an_owner(o.id);
+    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go.
+    if m.role = 'owner' then
+      perform astapa.assert_organization_keeps_an_owner(o.id);
+    end if;
     perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
+    -- Remembered, so automatic domain joining does not put them straight back.
+    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
+    values (o.project_id, o.id, m.user_id, case when leaving then 'left' else 'removed' end)
+    on conflict on constraint organization_departures_pkey
+    do update set reason = excluded.reason, departed_at = pg_catalog.now();
   end
   $function$;
-comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh. AS404 not a member, AS409 the last owner.';
+comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh, and automatic domain joining does not add them back (organization_departures). AS404 not a member, AS409 the last owner.';
 grant execute on function api.remove_organization_member(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -10106,7 +10164,11 @@ AS $function$
   begin
     -- automatic: people are joined to their domain's organizations when the hosted login lists them.
     if astapa.domain_join_mode() = 'automatic' then
-      for joinable in select astapa.domain_organizations(user_id) loop
+      -- Never back into one they left or were removed from (organization_departures): that is offered only.
+      for joinable in select d from astapa.domain_organizations(user_id) d
+                      where not exists (select from astapa.organization_departures x
+                                        where x.project_id = astapa.current_project_id() and x.organization_id = d
+                                          and x.user_id = user_organizations.user_id) loop
         begin
           perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
         exception when sqlstate 'AS409' then
@@ -10128,7 +10190,7 @@ AS $function$
         where o.project_id = astapa.current_project_id() and o.id in (select astapa.domain_organizations(user_id))), '[]'));
   end
   $function$;
-comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization stays joinable). What the org picker and the account page list.';
+comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization, or one they left or were removed from, stays joinable). What the org picker and the account page list.';
 grant execute on function api.user_organizations(bigint) to astapa_app;
 
 -- owner: astapa_owner

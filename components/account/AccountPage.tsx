@@ -1,6 +1,6 @@
 /**
- * The hosted account page (/account): profile, sign-in methods, two-step verification, sessions, connected
- * apps, the data download and deletion. Plain forms that POST and redirect back: no JavaScript needed.
+ * The hosted account page (/account): profile, sign-in methods (passkeys included), two-step verification,
+ * sessions, organizations, connected apps, the data download and deletion. Plain forms that POST and redirect back: no JavaScript needed.
  */
 import type { ComponentChildren } from "preact";
 import type { AccountOverview } from "@/db/account.ts";
@@ -8,6 +8,7 @@ import type { Lang } from "@/lib/login/i18n.ts";
 import { type AccountKey, accountSay } from "@/lib/account/i18n.ts";
 import { browserName } from "@/lib/account/browser_name.ts";
 import { AccountPasskeys } from "./AccountPasskeys.tsx";
+import { AccountOrganizations } from "./AccountOrganizations.tsx";
 
 export type AccountPageData = {
   lang: Lang;
@@ -180,6 +181,13 @@ export function AccountPage({ data }: { data: AccountPageData }) {
               </form>
             )}
           </Section>
+          <AccountOrganizations
+            lang={lang}
+            organizations={a.organizations}
+            post={post}
+            query={data.query}
+            csrf={data.csrf}
+          />
           <Section id="apps" title={t("apps")}>
             {a.apps.length === 0 ? <p class="muted">{t("appsNone")}</p> : (
               <>

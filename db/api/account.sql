@@ -121,6 +121,8 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
             'created_at', k.created_at, 'last_used_at', k.last_used_at, 'synced', k.device_type = 'multiDevice')
             order by k.created_at, k.credential_id), '[]')
           from astapa.passkeys k where k.project_id = project and k.user_id = person),
+        -- Listing them joins them first where the project joins by domain automatically, as the sign-in does.
+        'organizations', api.user_organizations(person) -> 'memberships',
         'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
             'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
           from astapa.subscriptions sub
@@ -134,8 +136,8 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
 comment on function api.account_overview(bytea, text) is
   'Everything the account page shows the person behind a live session: profile, sign-in methods, second '
   'factor, a pending email change, live sessions (the current one first, with user agents), connected apps, '
-  'passkeys (name, added, last used; never a key) and the current subscription; marks this session used now '
-  'with this user agent. Null without a live session.';
+  'passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current '
+  'subscription; marks this session used now with this user agent. Null without a live session.';
 
 grant execute on function api.account_overview(bytea, text) to astapa_app;
 
@@ -441,6 +443,31 @@ comment on function api.account_revoke_app(bytea, text) is
   'revoked (revoked_by_user). Audited user.app_revoked. AS400 not a dcl_ id; AS404 no access to revoke.';
 
 grant execute on function api.account_revoke_app(bytea, text) to astapa_app;
+
+create or replace function api.account_leave_organization(session_hash bytea, organization_id text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+  begin
+    if not exists (select from astapa.organization_memberships m
+                   where m.project_id = project and m.user_id = person
+                     and m.organization_id = account_leave_organization.organization_id) then
+      raise exception 'you are not a member of this organization' using errcode = 'AS404';
+    end if;
+    perform api.remove_organization_member(organization_id, person, true);
+  end
+  $$;
+
+comment on function api.account_leave_organization(bytea, text) is
+  'The person leaves one of their organizations (api.remove_organization_member with leaving: membership.deleted '
+  'reason left, audited; automatic domain joining does not add them back). AS404 not their organization; AS409 '
+  'they are its last owner.';
+
+grant execute on function api.account_leave_organization(bytea, text) to astapa_app;
 
 create or replace function api.account_export(session_hash bytea, fresh_seconds integer) returns jsonb
   language plpgsql

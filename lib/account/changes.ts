@@ -70,6 +70,8 @@ export async function changeFor(
       return { kind: "endOtherSessions" };
     case "revokeApp":
       return { kind: "revokeApp", clientId: form.client ?? "" };
+    case "leaveOrganization":
+      return { kind: "leaveOrganization", organizationId: form.organization ?? "" };
     case "delete":
       return {
         kind: "delete",
@@ -96,4 +98,5 @@ export const NOTICE_OF: Record<string, AccountKey> = {
   unlinkedIdentity: "unlinked",
   endOtherSessions: "othersEnded",
   revokeApp: "revoked",
+  leaveOrganization: "leftOrganization",
 };

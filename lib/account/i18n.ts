@@ -60,6 +60,9 @@ const en = {
   appsNote: "These apps registered themselves: their names are their own claim.",
   revoke: "Remove access",
   revoked: "That app's access was removed.",
+  leftOrganization: "You left the organization.",
+  lastOwner:
+    "You are the last owner of that organization, so you cannot leave it: make another member owner first, or delete the organization in the app.",
   data: "Your data",
   dataIntro: "Download everything this app's account service holds about you, as a JSON file.",
   download: "Download my data",
@@ -145,6 +148,9 @@ const id: Record<AccountKey, string> = {
   appsNote: "Aplikasi ini mendaftarkan dirinya sendiri: namanya adalah klaim mereka sendiri.",
   revoke: "Cabut akses",
   revoked: "Akses aplikasi itu telah dicabut.",
+  leftOrganization: "Anda telah keluar dari organisasi itu.",
+  lastOwner:
+    "Anda pemilik terakhir organisasi itu, jadi tidak dapat keluar: jadikan anggota lain pemilik dulu, atau hapus organisasinya di aplikasi.",
   data: "Data Anda",
   dataIntro: "Unduh semua yang disimpan layanan akun aplikasi ini tentang Anda, sebagai berkas JSON.",
   download: "Unduh data saya",

@@ -13,6 +13,12 @@ const en = {
   passkeyNeverUsed: "never used",
   passkeySynced: "synced",
   managePasskeys: "Add or remove passkeys",
+  organizations: "Organizations",
+  roleOwner: "Owner",
+  roleAdmin: "Admin",
+  roleMember: "Member",
+  memberSince: "member since {date}",
+  leave: "Leave",
 };
 
 export type SectionKey = keyof typeof en;
@@ -25,6 +31,12 @@ const id: Record<SectionKey, string> = {
   passkeyNeverUsed: "belum pernah dipakai",
   passkeySynced: "tersinkron",
   managePasskeys: "Tambah atau hapus passkey",
+  organizations: "Organisasi",
+  roleOwner: "Pemilik",
+  roleAdmin: "Admin",
+  roleMember: "Anggota",
+  memberSince: "anggota sejak {date}",
+  leave: "Keluar",
 };
 
 export const SECTION_TEXT: Record<Lang, Record<SectionKey, string>> = { en, id };

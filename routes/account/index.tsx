@@ -15,7 +15,15 @@ import { type AccountTarget, accountTarget, sessionHash, signInToAccount } from 
 import { AccountPage, type AccountPageData } from "@/components/account/AccountPage.tsx";
 
 /** What a change may report back on the page after its redirect (?done= / ?problem=). */
-const NOTICES = ["nameSaved", "emailSent", "passwordSaved", "unlinked", "othersEnded", "revoked"] as const;
+const NOTICES = [
+  "nameSaved",
+  "emailSent",
+  "passwordSaved",
+  "unlinked",
+  "othersEnded",
+  "revoked",
+  "leftOrganization",
+] as const;
 const PROBLEMS = [
   "nameInvalid",
   "emailInvalid",
@@ -24,6 +32,7 @@ const PROBLEMS = [
   "lastMethod",
   "deleteMismatch",
   "staleForm",
+  "lastOwner",
 ] as const;
 
 const Shown = z.object({
@@ -103,6 +112,9 @@ export const handler: Handlers<AccountPageData> = {
       if (code === "invalid_grant") return signInToAccount(c, target, pickLang(c), false);
       if (code === "forbidden") return signInToAccount(c, target, pickLang(c), true);
       if (code === "conflict" && change.kind === "unlink") return back(c, target, { problem: "lastMethod" });
+      if (code === "conflict" && change.kind === "leaveOrganization") {
+        return back(c, target, { problem: "lastOwner" });
+      }
       if (code === "validation_failed") {
         return back(c, target, { problem: REFUSED[change.kind] ?? "staleForm" });
       }

@@ -59,3 +59,34 @@ Deno.test("account sections — passkeys listed with name and last use; the link
   assert.equal(params.get("client_id"), on.clientId);
   assert.equal(params.get("redirect_uri"), `${t.origin}/account/callback`);
 });
+
+Deno.test("account sections — organizations with the role; leaving, and the last owner told why not", async () => {
+  const project = await seedProject(t.db.sql, { name: "Koperasi" });
+  const b = await browser(project, "member@example.com");
+  const [owned, joined] = ["owned", "joined"].map((s) => `org_${s.padEnd(24, "x")}`);
+  await t.db.sql`insert into astapa.organizations (project_id, id, name, slug)
+                 values (${project.id}, ${owned}, 'Toko Ayu', 'toko-ayu'), (${project.id}, ${joined}, 'Pasar', 'pasar')`;
+  await t.db.sql`insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
+                 values (${project.id}, ${owned}, ${b.user}, 'owner'), (${project.id}, ${joined}, ${b.user}, 'member')`;
+  const page = await b.get();
+  assert.match(page, /<strong>Pasar<\/strong> — Member/);
+  assert.match(page, /<strong>Toko Ayu<\/strong> — Owner/);
+  const refused = await b.post({ action: "leaveOrganization", organization: owned });
+  assert.equal(refused.status, 303);
+  assert.match(refused.headers.get("location")!, /problem=lastOwner/);
+  assert.match(
+    await b.get(`${refused.headers.get("location")!}&lang=id`.replace("lang=en&", "")),
+    /Anda pemilik terakhir organisasi itu/,
+  );
+  const left = await b.post({ action: "leaveOrganization", organization: joined });
+  assert.match(left.headers.get("location")!, /done=leftOrganization/);
+  const after = await b.get(left.headers.get("location")!);
+  assert.match(after, /You left the organization\./);
+  assert.doesNotMatch(after, /Pasar/);
+  const stranger = await b.post({
+    action: "leaveOrganization",
+    organization: `org_${"none".padEnd(24, "x")}`,
+  });
+  assert.equal(stranger.status, 404);
+  await stranger.body?.cancel();
+});

@@ -356,3 +356,63 @@ Deno.test("api.account_overview — the person's own passkeys (name, added, last
     ],
   );
 });
+
+const auto = await seedProject(db.sql, { settings: { organization_domain_join: "automatic" } });
+
+Deno.test("api.account_leave_organization — own organizations only, never the last owner; automatic joining does not take them back", async () => {
+  const { user, hash } = await signedIn("ayu@leave.example", "leave-session", auto.id);
+  const stranger = await signedIn("budi@elsewhere.example", "leave-stranger", auto.id);
+  const [team, solo, theirs] = ["team", "solo", "theirs"].map((s) => `org_${s.padEnd(24, "x")}`);
+  for (const [org, slug] of [[team, "team"], [solo, "solo"], [theirs, "theirs"]]) {
+    await db.sql`insert into astapa.organizations (project_id, id, name, slug)
+                 values (${auto.id}, ${org}, ${slug.toUpperCase()}, ${slug})`;
+  }
+  await db
+    .sql`insert into astapa.organization_domains (project_id, organization_id, domain, verification_token,
+                 verified_at) values (${auto.id}, ${team}, 'leave.example', 't', now())`;
+  await db.sql`insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
+               values (${auto.id}, ${solo}, ${user}, 'owner'), (${auto.id}, ${theirs}, ${stranger.user}, 'owner')`;
+  const orgs = async () =>
+    (await accountOverview(db.sql, auto.id, hash, null))?.organizations.map((
+      o,
+    ) => [o.organization_name, o.role]);
+  // Listing joins by the verified domain, as the sign-in does.
+  assert.deepEqual(await orgs(), [["SOLO", "owner"], ["TEAM", "member"]]);
+  const leave = (organizationId: string, projectId = auto.id) =>
+    change(hash, { kind: "leaveOrganization", organizationId }, projectId);
+  await rejectsAs(leave(theirs), "not_found");
+  await rejectsAs(leave("solo"), "not_found"); // by id only, as the page posts it
+  await rejectsAs(leave(solo), "conflict", /at least one owner/);
+  await rejectsAs(leave(team, other.id), "invalid_grant"); // another project knows no such session
+  await leave(team);
+  assert.deepEqual(await orgs(), [["SOLO", "owner"]], "automatic joining does not add them back");
+  const [departed] = await db.sql`select reason from astapa.organization_departures
+                                  where organization_id = ${team} and user_id = ${user}`;
+  assert.equal(departed.reason, "left");
+  const events = await db.sql`select data ->> 'reason' as reason from astapa.events
+                              where type = 'membership.deleted' and data -> 'membership' ->> 'user_id' = ${
+    String(user)
+  }`;
+  assert.deepEqual(events.map((e) => e.reason), ["left"]);
+  const [member] = await db.sql`select count(*)::int as n from astapa.organization_memberships
+                                where project_id = ${auto.id} and organization_id = ${theirs}`;
+  assert.equal(member.n, 1, "another person's organization untouched");
+  // An admin removing someone is remembered the same way.
+  await db.sql`insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
+               values (${auto.id}, ${solo}, ${stranger.user}, 'member')`;
+  await asApp(db.sql, auto.id, (tx) => tx`select api.remove_organization_member(${solo}, ${stranger.user})`);
+  const [removed] = await db.sql`select reason from astapa.organization_departures
+                                 where organization_id = ${solo} and user_id = ${stranger.user}`;
+  assert.equal(removed.reason, "removed");
+});
+
+Deno.test("organization_departures policies — the owner project only", async () => {
+  const [owned] = await db.sql`select count(*)::int as n from astapa.organization_departures
+                               where project_id = ${auto.id}`;
+  const seen = (projectId: string | null) =>
+    appValue(db.sql, projectId, (tx) => tx`select count(*)::int as n from astapa.organization_departures`);
+  assert.ok(owned.n > 0);
+  assert.equal(await seen(auto.id), owned.n);
+  assert.equal(await seen(other.id), 0);
+  assert.equal(await seen(null), 0);
+});
