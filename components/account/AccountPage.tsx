@@ -9,6 +9,7 @@ import { type AccountKey, accountSay } from "@/lib/account/i18n.ts";
 import { browserName } from "@/lib/account/browser_name.ts";
 import { AccountPasskeys } from "./AccountPasskeys.tsx";
 import { AccountOrganizations } from "./AccountOrganizations.tsx";
+import { AccountApps } from "./AccountApps.tsx";
 
 export type AccountPageData = {
   lang: Lang;
@@ -188,27 +189,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
             query={data.query}
             csrf={data.csrf}
           />
-          <Section id="apps" title={t("apps")}>
-            {a.apps.length === 0 ? <p class="muted">{t("appsNone")}</p> : (
-              <>
-                <p class="muted">{t("appsNote")}</p>
-                <ul class="account-list">
-                  {a.apps.map((app) => (
-                    <li>
-                      <strong>{app.name}</strong> <code>{app.client_id}</code>
-                      {app.scope ? ` (${app.scope})` : ""} —{" "}
-                      {t("linkedSince", { date: date(lang, app.since) })}
-                      <form method="post" action={post} class="inline">
-                        <Hidden data={data} action="revokeApp" />
-                        <input type="hidden" name="client" value={app.client_id} />
-                        <button type="submit">{t("revoke")}</button>
-                      </form>
-                    </li>
-                  ))}
-                </ul>
-              </>
-            )}
-          </Section>
+          <AccountApps lang={lang} apps={a.apps} post={post} query={data.query} csrf={data.csrf} />
           <Section id="data" title={t("data")}>
             <p>{t("dataIntro")}</p>
             <form method="post" action={`/account/export?lang=${lang}`}>

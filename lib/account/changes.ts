@@ -70,6 +70,8 @@ export async function changeFor(
       return { kind: "endOtherSessions" };
     case "revokeApp":
       return { kind: "revokeApp", clientId: form.client ?? "" };
+    case "revokeConsent":
+      return { kind: "revokeConsent", clientId: form.client ?? "", resource: form.resource ?? "" };
     case "leaveOrganization":
       return { kind: "leaveOrganization", organizationId: form.organization ?? "" };
     case "delete":
@@ -99,4 +101,5 @@ export const NOTICE_OF: Record<string, AccountKey> = {
   endOtherSessions: "othersEnded",
   revokeApp: "revoked",
   leaveOrganization: "leftOrganization",
+  revokeConsent: "consentRevoked",
 };

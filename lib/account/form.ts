@@ -20,6 +20,7 @@ const Form = z.object({
     "unlink",
     "endOthers",
     "revokeApp",
+    "revokeConsent",
     "leaveOrganization",
     "delete",
     "export",
@@ -29,7 +30,9 @@ const Form = z.object({
   password: z.string().max(1024).optional(),
   provider: z.string().max(20).optional(),
   subject: z.string().max(255).optional(),
-  client: z.string().max(100).optional(),
+  // A self-registered client's dcl_ id, or a metadata-document client's URL.
+  client: z.string().max(1000).optional(),
+  resource: z.string().max(2000).optional(),
   organization: z.string().max(100).optional(),
   confirm: z.string().max(1000).optional(),
 });

@@ -61,6 +61,7 @@ const en = {
   revoke: "Remove access",
   revoked: "That app's access was removed.",
   leftOrganization: "You left the organization.",
+  consentRevoked: "That permission was withdrawn; the app must ask you again.",
   lastOwner:
     "You are the last owner of that organization, so you cannot leave it: make another member owner first, or delete the organization in the app.",
   data: "Your data",
@@ -149,6 +150,7 @@ const id: Record<AccountKey, string> = {
   revoke: "Cabut akses",
   revoked: "Akses aplikasi itu telah dicabut.",
   leftOrganization: "Anda telah keluar dari organisasi itu.",
+  consentRevoked: "Izin itu telah dicabut; aplikasi harus meminta izin Anda lagi.",
   lastOwner:
     "Anda pemilik terakhir organisasi itu, jadi tidak dapat keluar: jadikan anggota lain pemilik dulu, atau hapus organisasinya di aplikasi.",
   data: "Data Anda",

@@ -19,6 +19,11 @@ const en = {
   roleMember: "Member",
   memberSince: "member since {date}",
   leave: "Leave",
+  appFrom: "from {host}",
+  appHolds: "holds: {scopes}",
+  allowedFor: "You allowed {resource}: {scopes}",
+  noScopes: "no scopes",
+  withdraw: "Withdraw",
 };
 
 export type SectionKey = keyof typeof en;
@@ -37,6 +42,11 @@ const id: Record<SectionKey, string> = {
   roleMember: "Anggota",
   memberSince: "anggota sejak {date}",
   leave: "Keluar",
+  appFrom: "dari {host}",
+  appHolds: "memegang: {scopes}",
+  allowedFor: "Anda mengizinkan {resource}: {scopes}",
+  noScopes: "tanpa cakupan",
+  withdraw: "Cabut",
 };
 
 export const SECTION_TEXT: Record<Lang, Record<SectionKey, string>> = { en, id };

@@ -23,6 +23,7 @@ const NOTICES = [
   "othersEnded",
   "revoked",
   "leftOrganization",
+  "consentRevoked",
 ] as const;
 const PROBLEMS = [
   "nameInvalid",

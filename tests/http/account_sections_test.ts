@@ -90,3 +90,39 @@ Deno.test("account sections — organizations with the role; leaving, and the la
   assert.equal(stranger.status, 404);
   await stranger.body?.cancel();
 });
+
+Deno.test("account sections — connected apps and agents: a client once, its consents withdrawn one by one", async () => {
+  const project = await seedProject(t.db.sql, { name: "Agen" });
+  const b = await browser(project, "agents@example.com");
+  const url = "https://agent.example/client.json";
+  await t.db.sql`insert into astapa.client_metadata_documents (client_id, document, redirect_uris, expires_at)
+                 values (${url}, ${t.db.sql.json({ client_name: "Agen <Pintar>" })},
+                         '{https://agent.example/callback}', now() + interval '1 hour')`;
+  await t.db
+    .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
+                   resource, expires_at)
+                 values (${project.id}, ${new Uint8Array(32).fill(70)}, gen_random_uuid(), ${b.user}, ${url},
+                         'mcp:read', 'https://mcp.example/', now() + interval '1 day')`;
+  await t.db.sql`insert into astapa.consents (project_id, user_id, client_id, resource, scopes) values
+    (${project.id}, ${b.user}, ${url}, 'https://mcp.example/', '{mcp:read}'),
+    (${project.id}, ${b.user}, ${url}, 'https://docs.example/', '{docs:read}')`;
+  const page = await b.get();
+  assert.equal(page.match(/name="action" value="revokeApp"/g)?.length, 1, "the client is listed once");
+  assert.match(page, /<strong>Agen &lt;Pintar><\/strong> \(from agent\.example\)/);
+  assert.match(page, /You allowed https:\/\/mcp\.example\/: mcp:read/);
+  assert.match(page, /You allowed https:\/\/docs\.example\/: docs:read/);
+  const withdrawn = await b.post({ action: "revokeConsent", client: url, resource: "https://mcp.example/" });
+  assert.match(withdrawn.headers.get("location")!, /done=consentRevoked/);
+  const [token] = await t.db.sql`select revoked_reason from astapa.refresh_tokens
+                                 where token_hash = ${new Uint8Array(32).fill(70)}`;
+  assert.equal(token.revoked_reason, "consent_revoked");
+  const after = await b.get(withdrawn.headers.get("location")!);
+  assert.match(after, /That permission was withdrawn/);
+  assert.doesNotMatch(after, /You allowed https:\/\/mcp\.example\//);
+  const removed = await b.post({ action: "revokeApp", client: url });
+  assert.match(removed.headers.get("location")!, /done=revoked/);
+  assert.match(await b.get(), /No app or agent has access to your account\./);
+  const again = await b.post({ action: "revokeConsent", client: url, resource: "https://docs.example/" });
+  assert.equal(again.status, 404);
+  await again.body?.cancel();
+});

@@ -416,3 +416,48 @@ Deno.test("organization_departures policies — the owner project only", async (
   assert.equal(await seen(other.id), 0);
   assert.equal(await seen(null), 0);
 });
+
+Deno.test("api.account_apps / account_revoke_consent — one entry per client with its consents; withdrawing one ends its tokens", async () => {
+  const { user, hash } = await signedIn("consents@example.com");
+  const stranger = await signedIn("consents-stranger@example.com");
+  const dcl = "dcl_" + "c".repeat(24);
+  const url = "https://agent.example/client.json";
+  const token = (n: number, owner: typeof user, client: string, resource: string | null) =>
+    db.sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
+             resource, expires_at)
+           values (${project.id}, ${new Uint8Array(32).fill(n)}, gen_random_uuid(), ${owner}, ${client},
+                   'mcp:read', ${resource}, now() + interval '1 day')`;
+  await token(60, user, dcl, "https://mcp.example/");
+  await token(61, user, url, "https://mcp.example/");
+  await token(62, stranger.user, url, "https://mcp.example/");
+  await db.sql`insert into astapa.consents (project_id, user_id, client_id, resource, scopes) values
+    (${project.id}, ${user}, ${dcl}, 'https://mcp.example/', '{mcp:read}'),
+    (${project.id}, ${user}, ${dcl}, 'https://docs.example/', '{docs:read,docs:write}'),
+    (${project.id}, ${stranger.user}, ${url}, 'https://mcp.example/', '{mcp:read}')`;
+  const apps = async () => (await accountOverview(db.sql, project.id, hash, null))?.apps;
+  const listed = await apps();
+  assert.deepEqual(listed?.map((a) => [a.client_id, a.host, a.consents.map((c) => [c.resource, c.scopes])]), [
+    [dcl, undefined, [["https://docs.example/", ["docs:read", "docs:write"]], ["https://mcp.example/", [
+      "mcp:read",
+    ]]]],
+    [url, "agent.example", []],
+  ]);
+  const withdraw = (clientId: string, resource: string, h = hash) =>
+    change(h, { kind: "revokeConsent", clientId, resource });
+  await rejectsAs(withdraw(url, "https://mcp.example/"), "not_found"); // the stranger's consent, not theirs
+  assert.equal(await withdraw(dcl, "https://mcp.example/"), 1);
+  await rejectsAs(withdraw(dcl, "https://mcp.example/"), "not_found");
+  const [ended] = await db.sql`select revoked_reason from astapa.refresh_tokens
+                               where token_hash = ${new Uint8Array(32).fill(60)}`;
+  assert.equal(ended.revoked_reason, "consent_revoked");
+  // The client stays listed while one consent remains; removing access forgets it and ends its tokens.
+  assert.deepEqual((await apps())?.map((a) => [a.client_id, a.consents.length]).sort(), [[dcl, 1], [url, 0]]);
+  assert.equal(await change(hash, { kind: "revokeApp", clientId: dcl }), 0);
+  assert.equal(await change(hash, { kind: "revokeApp", clientId: url }), 1);
+  assert.deepEqual(await apps(), []);
+  const [theirs] = await db.sql`select
+      (select count(*) from astapa.consents where user_id = ${stranger.user})::int as consents,
+      (select count(*) from astapa.refresh_tokens where user_id = ${stranger.user} and revoked_at is null)::int as tokens`;
+  assert.deepEqual({ ...theirs }, { consents: 1, tokens: 1 });
+  await rejectsAs(change(hash, { kind: "revokeApp", clientId: "javascript:alert(1)" }), "validation_failed");
+});
