@@ -715,9 +715,10 @@ comment on column astapa.mail_outbox.environment is 'The project''s mode when th
 comment on column astapa.mail_outbox.locale is 'The HTML part''s <html lang> when the mail was queued (the hosted login writes one into every HTML part), or null for plain-text-only mail.';
 comment on column astapa.mail_outbox.from_name is 'The sender name shown with the deployment''s MAIL_FROM address (the project''s mail_sender_name when queued).';
 comment on column astapa.mail_outbox.from_address is 'The project''s mail_from_address when queued; used as From only when its domain is allowed (MAIL_FROM_DOMAINS).';
+CREATE INDEX mail_outbox_to_address_idx ON astapa.mail_outbox USING btree (project_id, lower(to_address));
 CREATE INDEX mail_outbox_unsent_idx ON astapa.mail_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
 grant insert, select on astapa.mail_outbox to astapa_app;
-grant update (body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
+grant update (to_address, body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
 create policy "a project queues its own mail" on astapa.mail_outbox as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own mail" on astapa.mail_outbox as permissive for select to astapa_app, astapa_owner
@@ -6102,10 +6103,13 @@ AS $function$
     set sent_at = case when error is null then pg_catalog.now() end,
         last_error = error,
         body_text = case when error is null then '(erased after delivery)' else m.body_text end,
-        body_html = case when error is null then null else m.body_html end
+        body_html = case when error is null then null else m.body_html end,
+        -- A deleted account's goodbye keeps no address once it is out (astapa.erase_user).
+        to_address = case when error is null and m.kind = 'account_deleted' then 'deleted@deleted.invalid'
+                          else m.to_address end
     where m.project_id = astapa.current_project_id() and m.id = mail_delivered.id
   $function$;
-comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links), or the error to retry after (the body is kept).';
+comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links; a deleted account''s goodbye also loses its address), or the error to retry after (the body is kept).';
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11850,9 +11854,12 @@ AS $function$
   declare
     project text := astapa.current_project_id();
     deleted timestamptz;
+    former text;
+    user_environment text;
+    placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
   begin
-    select u.deleted_at into deleted from astapa.users u
+    select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
     if not found or deleted is not null then
       return false; -- deleted already (or never here): a second deletion changes nothing
@@ -11860,7 +11867,7 @@ AS $function$
     perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
       'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
-    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+    update astapa.users u set email = placeholder, email_verified = false,
       phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
     where u.project_id = project and u.id = erase_user.user_id;
@@ -11894,11 +11901,25 @@ AS $function$
       and (c.buyer_name is not null or c.buyer_tax_id is not null);
     update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
     where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
+    -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
+    -- and loses its address once delivered (api.mail_delivered).
+    if former is not null then
+      update astapa.mail_outbox o
+      set to_address = placeholder,
+          attempts = case when o.sent_at is null then 8 else o.attempts end,
+          last_error = case when o.sent_at is null then 'not sent: the account was deleted' else o.last_error end,
+          body_text = case when o.sent_at is null then '(erased: the account was deleted)' else o.body_text end,
+          body_html = null
+      where o.project_id = project and pg_catalog.lower(o.to_address) = former
+        and (o.environment is null or o.environment = user_environment)
+        and not (o.sent_at is null and o.kind = 'account_deleted' and o.created_at = pg_catalog.now());
+    end if;
     perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. False when already deleted.';
+comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
 grant execute on function astapa.erase_user(bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -567,9 +567,12 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
   declare
     project text := astapa.current_project_id();
     deleted timestamptz;
+    former text;
+    user_environment text;
+    placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
   begin
-    select u.deleted_at into deleted from astapa.users u
+    select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
     if not found or deleted is not null then
       return false; -- deleted already (or never here): a second deletion changes nothing
@@ -577,7 +580,7 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
     perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
       'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
-    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+    update astapa.users u set email = placeholder, email_verified = false,
       phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
     where u.project_id = project and u.id = erase_user.user_id;
@@ -611,6 +614,20 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
       and (c.buyer_name is not null or c.buyer_tax_id is not null);
     update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
     where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
+    -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
+    -- and loses its address once delivered (api.mail_delivered).
+    if former is not null then
+      update astapa.mail_outbox o
+      set to_address = placeholder,
+          attempts = case when o.sent_at is null then 8 else o.attempts end,
+          last_error = case when o.sent_at is null then 'not sent: the account was deleted' else o.last_error end,
+          body_text = case when o.sent_at is null then '(erased: the account was deleted)' else o.body_text end,
+          body_html = null
+      where o.project_id = project and pg_catalog.lower(o.to_address) = former
+        and (o.environment is null or o.environment = user_environment)
+        and not (o.sent_at is null and o.kind = 'account_deleted' and o.created_at = pg_catalog.now());
+    end if;
     perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
     return true;
   end
@@ -620,7 +637,8 @@ comment on function astapa.erase_user(bigint) is
   'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous '
   'tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, '
   'passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, '
-  'sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. '
+  'sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail '
+  '(unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. '
   'False when already deleted.';
 
 grant execute on function astapa.erase_user(bigint) to astapa_app;

@@ -461,3 +461,44 @@ Deno.test("api.account_apps / account_revoke_consent — one entry per client wi
   assert.deepEqual({ ...theirs }, { consents: 1, tokens: 1 });
   await rejectsAs(change(hash, { kind: "revokeApp", clientId: "javascript:alert(1)" }), "validation_failed");
 });
+
+Deno.test("astapa.erase_user — the outbox keeps no address of the person; the goodbye goes out, then loses its", async () => {
+  const { user, hash } = await signedIn("outbox-gone@example.com");
+  await signedIn("outbox-stays@example.com");
+  const queue = (to: string, template: string) =>
+    appValue<string>(
+      db.sql,
+      project.id,
+      (tx) =>
+        tx`select api.queue_mail(${project.id}, ${
+          tx.json({ to, template, subject: "s", text: "https://link.example/once" })
+        })::text`,
+    );
+  const sent = await queue("Outbox-Gone@example.com", "verify_email");
+  await asApp(db.sql, project.id, (tx) => tx`select api.mail_delivered(${sent}::bigint)`);
+  const pending = await queue("outbox-gone@example.com", "password_reset");
+  const stranger = await queue("outbox-stays@example.com", "password_reset");
+  await change(hash, {
+    kind: "delete",
+    typedEmail: "outbox-gone@example.com",
+    freshSeconds: FRESH,
+    mail: { template: "account_deleted", subject: "Goodbye", text: "Your account was deleted." },
+  });
+  type Row = { id: string; to_address: string; attempts: number; body_text: string };
+  const listed = await db.sql<Row[]>`select id::text, to_address, attempts, body_text from astapa.mail_outbox
+                    where project_id = ${project.id} and (to_address ilike 'outbox-%' or to_address like '%.invalid')`;
+  const after: Record<string, Row> = Object.fromEntries(listed.map((r) => [r.id, r]));
+  assert.equal(after[sent].to_address, `deleted-${user}@deleted.invalid`);
+  assert.equal(after[pending].to_address, after[sent].to_address);
+  assert.equal(after[pending].attempts, 8, "unsent mail to the deleted address is never sent");
+  assert.doesNotMatch(after[pending].body_text, /link\.example/);
+  assert.equal(after[stranger].to_address, "outbox-stays@example.com");
+  const goodbye = Object.values(after).find((r) => r.to_address === "outbox-gone@example.com");
+  assert.ok(goodbye, "the goodbye still has its address until it is delivered");
+  await asApp(db.sql, project.id, (tx) => tx`select api.mail_delivered(${goodbye.id}::bigint)`);
+  const [out] = await db.sql`select to_address from astapa.mail_outbox where id = ${goodbye.id}::bigint`;
+  assert.equal(out.to_address, "deleted@deleted.invalid");
+  const [left] = await db.sql`select count(*)::int as n from astapa.mail_outbox
+                              where project_id = ${project.id} and lower(to_address) = 'outbox-gone@example.com'`;
+  assert.equal(left.n, 0);
+});
