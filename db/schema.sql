@@ -9237,6 +9237,7 @@ AS $function$
                'day', pg_catalog.to_char(d.day, 'YYYY-MM-DD'),
                'count', (select pg_catalog.count(*) from astapa.users as u
                          where u.project_id = signups_per_day.project_id and u.environment = mode
+                           and u.deleted_at is null -- a deleted account (tombstone) is no user any more
                            and u.created_at >= (d.day::timestamp at time zone 'UTC')
                            and u.created_at < ((d.day + 1)::timestamp at time zone 'UTC')))
              order by d.day)
@@ -9244,7 +9245,7 @@ AS $function$
       cross join lateral (select last_day - (days - 1) + g.n as day) as d);
   end
   $function$;
-comment on function api.signups_per_day(text,integer,timestamp with time zone) is '[{day: YYYY-MM-DD, count}] for the days (UTC) days ending on until''s: users created in the project''s current mode. AS400 unless 1 <= days <= 366; AS404 for a project that is not visible.';
+comment on function api.signups_per_day(text,integer,timestamp with time zone) is '[{day: YYYY-MM-DD, count}] for the days (UTC) days ending on until''s: users created in the project''s current mode and not deleted since (tombstones do not count). AS400 unless 1 <= days <= 366; AS404 for a project that is not visible.';
 grant execute on function api.signups_per_day(text,integer,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
