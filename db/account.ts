@@ -35,7 +35,33 @@ export const AccountOverview = z.object({
     created_at: z.string(),
     last_used_at: z.string(),
   })),
-  apps: z.array(z.object({ client_id: z.string(), name: z.string(), scope: z.string(), since: z.string() })),
+  /** Third-party clients, one entry each: what their live tokens hold and what the person allowed them. */
+  apps: z.array(z.object({
+    client_id: z.string(),
+    name: z.string(),
+    /** A metadata-document client's URL host: the verified part of who it is. */
+    host: z.string().optional(),
+    scope: z.string(),
+    since: z.string(),
+    consents: z.array(z.object({
+      resource: z.string(),
+      resource_name: z.string().optional(),
+      scopes: z.array(z.string()),
+      granted_at: z.string(),
+    })),
+  })),
+  passkeys: z.array(z.object({
+    name: z.string(),
+    created_at: z.string(),
+    last_used_at: z.string().nullable(),
+    synced: z.boolean(),
+  })),
+  organizations: z.array(z.object({
+    organization_id: z.string(),
+    organization_name: z.string(),
+    role: z.string(),
+    created_at: z.string(),
+  })),
   subscription: z.object({
     plan: z.string(),
     status: z.string(),
@@ -69,6 +95,8 @@ export type AccountChange =
   | { kind: "endOtherSessions" }
   | { kind: "unlink"; provider: string; subject: string; freshSeconds: number; mail?: AccountMail }
   | { kind: "revokeApp"; clientId: string }
+  | { kind: "leaveOrganization"; organizationId: string }
+  | { kind: "revokeConsent"; clientId: string; resource: string }
   | { kind: "delete"; typedEmail: string; freshSeconds: number; mail: AccountMail };
 
 /** Makes one change for the person behind the session; returns what SQL answered (a count or a flag). */
@@ -96,6 +124,10 @@ export async function changeAccount(
           ${change.mail ? tx.json(change.mail) : null}) as r`;
       case "revokeApp":
         return tx`select api.account_revoke_app(${s}, ${change.clientId}) as r`;
+      case "revokeConsent":
+        return tx`select api.account_revoke_consent(${s}, ${change.clientId}, ${change.resource}) as r`;
+      case "leaveOrganization":
+        return tx`select api.account_leave_organization(${s}, ${change.organizationId}) as r`;
       case "delete":
         return tx`select api.delete_own_account(${s}, ${change.typedEmail}, ${change.freshSeconds},
           ${tx.json(change.mail)}) as r`;

@@ -715,9 +715,10 @@ comment on column astapa.mail_outbox.environment is 'The project''s mode when th
 comment on column astapa.mail_outbox.locale is 'The HTML part''s <html lang> when the mail was queued (the hosted login writes one into every HTML part), or null for plain-text-only mail.';
 comment on column astapa.mail_outbox.from_name is 'The sender name shown with the deployment''s MAIL_FROM address (the project''s mail_sender_name when queued).';
 comment on column astapa.mail_outbox.from_address is 'The project''s mail_from_address when queued; used as From only when its domain is allowed (MAIL_FROM_DOMAINS).';
+CREATE INDEX mail_outbox_to_address_idx ON astapa.mail_outbox USING btree (project_id, lower(to_address));
 CREATE INDEX mail_outbox_unsent_idx ON astapa.mail_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
 grant insert, select on astapa.mail_outbox to astapa_app;
-grant update (body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
+grant update (to_address, body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
 create policy "a project queues its own mail" on astapa.mail_outbox as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own mail" on astapa.mail_outbox as permissive for select to astapa_app, astapa_owner
@@ -785,6 +786,33 @@ create policy "a project meets its own factor challenges" on astapa.mfa_challeng
 create policy "a project reads its own factor challenges" on astapa.mfa_challenges as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_departures (
+  project_id text not null,
+  organization_id text not null,
+  user_id bigint not null,
+  reason text not null,
+  departed_at timestamp with time zone default now() not null,
+  constraint organization_departures_pkey PRIMARY KEY (project_id, organization_id, user_id),
+  constraint organization_departures_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint organization_departures_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint organization_departures_reason_check CHECK (reason = ANY (ARRAY['left'::text, 'removed'::text]))
+);
+alter table astapa.organization_departures enable row level security;
+alter table astapa.organization_departures force row level security;
+comment on table astapa.organization_departures is 'A person who left (or was removed from) an organization: automatic domain joining does not add them back. The latest departure per person and organization.';
+CREATE INDEX organization_departures_user_id_idx ON astapa.organization_departures USING btree (project_id, user_id);
+grant delete, insert, select, update on astapa.organization_departures to astapa_app;
+create policy "a project forgets its own organization departures" on astapa.organization_departures as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization departures" on astapa.organization_departures as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own organization departures" on astapa.organization_departures as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own organization departures" on astapa.organization_departures as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -2154,19 +2182,36 @@ CREATE OR REPLACE FUNCTION api.account_apps(user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
-    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('client_id', g.client_id,
-        'name', coalesce(nullif(d.client_name, ''), g.client_id), 'scope', g.scope, 'since', g.since)
-        order by g.since), '[]')
-    from (select r.client_id, pg_catalog.min(r.created_at) as since,
-                 pg_catalog.string_agg(distinct r.scope, ' ') as scope
-          from astapa.refresh_tokens r
-          where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
-            and r.client_id like 'dcl\_%' and r.revoked_at is null and r.used_at is null
-            and r.expires_at > pg_catalog.now()
-          group by r.client_id) as g
-    left join astapa.dynamic_clients d on d.client_id = g.client_id
+    with tokens as (
+      select r.client_id, pg_catalog.min(r.created_at) as since, pg_catalog.string_agg(distinct r.scope, ' ') as scope
+      from astapa.refresh_tokens r
+      where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
+        and astapa.is_third_party_client_id(r.client_id) and r.revoked_at is null and r.used_at is null
+        and r.expires_at > pg_catalog.now()
+      group by r.client_id),
+    remembered as (
+      select c.client_id, pg_catalog.min(c.granted_at) as since,
+             pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('resource', c.resource,
+               'resource_name', (select x.name from astapa.resources x
+                                 where x.project_id = c.project_id and x.uri = c.resource),
+               'scopes', pg_catalog.to_jsonb(c.scopes), 'granted_at', c.granted_at)) order by c.resource) as consents
+      from astapa.consents c
+      where c.project_id = astapa.current_project_id() and c.user_id = account_apps.user_id
+      group by c.client_id),
+    -- One entry per client: what it holds (live tokens) and what the person allowed it (consents).
+    clients as (
+      select coalesce(t.client_id, k.client_id) as client_id, least(t.since, k.since) as since,
+             coalesce(t.scope, '') as scope, coalesce(k.consents, '[]') as consents
+      from tokens t full join remembered k on k.client_id = t.client_id)
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'client_id', x.client_id,
+        'name', coalesce(nullif(astapa.third_party_client_name(x.client_id), ''), x.client_id),
+        'host', case when astapa.is_metadata_document_client_id(x.client_id)
+                     then pg_catalog.substring(x.client_id, '^https?://([^/?#]+)') end,
+        'scope', x.scope, 'since', x.since, 'consents', x.consents)) order by x.since, x.client_id), '[]')
+    from clients x
   $function$;
-comment on function api.account_apps(bigint) is 'The self-registered clients (dcl_) a user allowed and that still hold a live refresh token: their name (their own unverified claim), scopes and since when. An allowance with no live token gives the client nothing more.';
+comment on function api.account_apps(bigint) is 'The third-party clients (self-registered dcl_ or metadata-document URL) a user allowed, one entry per client: its name (its own unverified claim), the host of a metadata-document URL (the verified part), the scopes its live refresh tokens hold, since when, and the remembered consents (resource, scopes).';
 grant execute on function api.account_apps(bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -2280,6 +2325,27 @@ comment on function api.account_export(bytea,integer) is 'After a fresh sign-in,
 grant execute on function api.account_export(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_leave_organization(session_hash bytea, organization_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+  begin
+    if not exists (select from astapa.organization_memberships m
+                   where m.project_id = project and m.user_id = person
+                     and m.organization_id = account_leave_organization.organization_id) then
+      raise exception 'you are not a member of this organization' using errcode = 'AS404';
+    end if;
+    perform api.remove_organization_member(organization_id, person, true);
+  end
+  $function$;
+comment on function api.account_leave_organization(bytea,text) is 'The person leaves one of their organizations (api.remove_organization_member with leaving: membership.deleted reason left, audited; automatic domain joining does not add them back). AS404 not their organization; AS409 they are its last owner.';
+grant execute on function api.account_leave_organization(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_overview(session_hash bytea, user_agent text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2322,6 +2388,12 @@ AS $function$
           from astapa.login_sessions s
           where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
         'apps', api.account_apps(person),
+        'passkeys', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', k.name,
+            'created_at', k.created_at, 'last_used_at', k.last_used_at, 'synced', k.device_type = 'multiDevice')
+            order by k.created_at, k.credential_id), '[]')
+          from astapa.passkeys k where k.project_id = project and k.user_id = person),
+        -- Listing them joins them first where the project joins by domain automatically, as the sign-in does.
+        'organizations', api.user_organizations(person) -> 'memberships',
         'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
             'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
           from astapa.subscriptions sub
@@ -2331,7 +2403,7 @@ AS $function$
       from astapa.users u where u.project_id = project and u.id = person);
   end
   $function$;
-comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps and the current subscription; marks this session used now with this user agent. Null without a live session.';
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
 grant execute on function api.account_overview(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -2388,9 +2460,12 @@ AS $function$
     project text := astapa.current_project_id();
     person bigint := astapa.account_user(session_hash);
     revoked integer;
+    forgotten integer;
   begin
-    if client_id is null or client_id !~ '^dcl_[a-z2-7]{24}$' then
-      raise exception 'a connected app is a self-registered client (dcl_…)' using errcode = 'AS400';
+    if client_id is null or not (client_id ~ '^dcl_[a-z2-7]{24}$'
+        or (astapa.is_metadata_document_client_id(client_id) and pg_catalog.length(client_id) <= 1000)) then
+      raise exception 'a connected app is a self-registered client (dcl_…) or a client metadata URL'
+        using errcode = 'AS400';
     end if;
     with gone as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
@@ -2398,16 +2473,35 @@ AS $function$
         and r.revoked_at is null
       returning 1)
     select pg_catalog.count(*)::integer into revoked from gone;
-    if revoked = 0 then
+    -- Its remembered consents go too: the next time it asks, the person is asked again.
+    delete from astapa.consents c
+    where c.project_id = project and c.user_id = person and c.client_id = account_revoke_app.client_id;
+    get diagnostics forgotten = row_count;
+    if revoked = 0 and forgotten = 0 then
       raise exception 'this app has no access to your account' using errcode = 'AS404';
     end if;
     perform astapa.audit(project, 'user.app_revoked', 'user:' || person,
-      pg_catalog.jsonb_build_object('client_id', client_id, 'refresh_tokens', revoked));
+      pg_catalog.jsonb_build_object('client_id', pg_catalog.left(client_id, 200), 'refresh_tokens', revoked,
+                                    'consents', forgotten));
     return revoked;
   end
   $function$;
-comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that self-registered client for them is revoked (revoked_by_user). Audited user.app_revoked. AS400 not a dcl_ id; AS404 no access to revoke.';
+comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that third-party client for them is revoked (revoked_by_user) and its remembered consents are forgotten. Audited user.app_revoked. AS400 not a dcl_ id or metadata URL; AS404 nothing to revoke. Returns the refresh tokens revoked.';
 grant execute on function api.account_revoke_app(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_revoke_consent(session_hash bytea, client_id text, resource text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    return (api.revoke_consent(astapa.account_user(session_hash), client_id, resource, false)
+            ->> 'refresh_tokens_revoked')::integer;
+  end
+  $function$;
+comment on function api.account_revoke_consent(bytea,text,text) is 'The person revokes one remembered consent (a client and resource) through api.revoke_consent: the refresh tokens issued under it end (consent_revoked); audited consent.revoked by user. Returns the tokens revoked. AS404 no such consent of theirs; AS4G0 no session.';
+grant execute on function api.account_revoke_consent(bytea,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_set_name(session_hash bytea, name text)
@@ -6105,10 +6199,13 @@ AS $function$
     set sent_at = case when error is null then pg_catalog.now() end,
         last_error = error,
         body_text = case when error is null then '(erased after delivery)' else m.body_text end,
-        body_html = case when error is null then null else m.body_html end
+        body_html = case when error is null then null else m.body_html end,
+        -- A deleted account's goodbye keeps no address once it is out (astapa.erase_user).
+        to_address = case when error is null and m.kind = 'account_deleted' then 'deleted@deleted.invalid'
+                          else m.to_address end
     where m.project_id = astapa.current_project_id() and m.id = mail_delivered.id
   $function$;
-comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links), or the error to retry after (the body is kept).';
+comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links; a deleted account''s goodbye also loses its address), or the error to retry after (the body is kept).';
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7549,11 +7646,19 @@ AS $function$
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
     end if;
-    perform astapa.assert_organization_keeps_an_owner(o.id);
+    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go.
+    if m.role = 'owner' then
+      perform astapa.assert_organization_keeps_an_owner(o.id);
+    end if;
     perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
+    -- Remembered, so automatic domain joining does not put them straight back.
+    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
+    values (o.project_id, o.id, m.user_id, case when leaving then 'left' else 'removed' end)
+    on conflict on constraint organization_departures_pkey
+    do update set reason = excluded.reason, departed_at = pg_catalog.now();
   end
   $function$;
-comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh. AS404 not a member, AS409 the last owner.';
+comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh, and automatic domain joining does not add them back (organization_departures). AS404 not a member, AS409 the last owner.';
 grant execute on function api.remove_organization_member(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -9274,6 +9379,7 @@ AS $function$
                'day', pg_catalog.to_char(d.day, 'YYYY-MM-DD'),
                'count', (select pg_catalog.count(*) from astapa.users as u
                          where u.project_id = signups_per_day.project_id and u.environment = mode
+                           and u.deleted_at is null -- a deleted account (tombstone) is no user any more
                            and u.created_at >= (d.day::timestamp at time zone 'UTC')
                            and u.created_at < ((d.day + 1)::timestamp at time zone 'UTC')))
              order by d.day)
@@ -9281,7 +9387,7 @@ AS $function$
       cross join lateral (select last_day - (days - 1) + g.n as day) as d);
   end
   $function$;
-comment on function api.signups_per_day(text,integer,timestamp with time zone) is '[{day: YYYY-MM-DD, count}] for the days (UTC) days ending on until''s: users created in the project''s current mode. AS400 unless 1 <= days <= 366; AS404 for a project that is not visible.';
+comment on function api.signups_per_day(text,integer,timestamp with time zone) is '[{day: YYYY-MM-DD, count}] for the days (UTC) days ending on until''s: users created in the project''s current mode and not deleted since (tombstones do not count). AS400 unless 1 <= days <= 366; AS404 for a project that is not visible.';
 grant execute on function api.signups_per_day(text,integer,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -10034,6 +10140,10 @@ AS $function$
       changes := pg_catalog.jsonb_set(changes, '{branding}',
         coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
     end if;
+    -- branding: null removes all of it, the uploaded logo too (no image left behind that nothing names).
+    if changes -> 'branding' = 'null'::jsonb then
+      delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
+    end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
@@ -10044,7 +10154,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -10216,7 +10326,11 @@ AS $function$
   begin
     -- automatic: people are joined to their domain's organizations when the hosted login lists them.
     if astapa.domain_join_mode() = 'automatic' then
-      for joinable in select astapa.domain_organizations(user_id) loop
+      -- Never back into one they left or were removed from (organization_departures): that is offered only.
+      for joinable in select d from astapa.domain_organizations(user_id) d
+                      where not exists (select from astapa.organization_departures x
+                                        where x.project_id = astapa.current_project_id() and x.organization_id = d
+                                          and x.user_id = user_organizations.user_id) loop
         begin
           perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
         exception when sqlstate 'AS409' then
@@ -10238,7 +10352,7 @@ AS $function$
         where o.project_id = astapa.current_project_id() and o.id in (select astapa.domain_organizations(user_id))), '[]'));
   end
   $function$;
-comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization stays joinable). What the org picker and the account page list.';
+comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization, or one they left or were removed from, stays joinable). What the org picker and the account page list.';
 grant execute on function api.user_organizations(bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -11855,9 +11969,12 @@ AS $function$
   declare
     project text := astapa.current_project_id();
     deleted timestamptz;
+    former text;
+    user_environment text;
+    placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
   begin
-    select u.deleted_at into deleted from astapa.users u
+    select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
     if not found or deleted is not null then
       return false; -- deleted already (or never here): a second deletion changes nothing
@@ -11865,7 +11982,7 @@ AS $function$
     perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
       'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
-    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+    update astapa.users u set email = placeholder, email_verified = false,
       phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
     where u.project_id = project and u.id = erase_user.user_id;
@@ -11899,11 +12016,25 @@ AS $function$
       and (c.buyer_name is not null or c.buyer_tax_id is not null);
     update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
     where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
+    -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
+    -- and loses its address once delivered (api.mail_delivered).
+    if former is not null then
+      update astapa.mail_outbox o
+      set to_address = placeholder,
+          attempts = case when o.sent_at is null then 8 else o.attempts end,
+          last_error = case when o.sent_at is null then 'not sent: the account was deleted' else o.last_error end,
+          body_text = case when o.sent_at is null then '(erased: the account was deleted)' else o.body_text end,
+          body_html = null
+      where o.project_id = project and pg_catalog.lower(o.to_address) = former
+        and (o.environment is null or o.environment = user_environment)
+        and not (o.sent_at is null and o.kind = 'account_deleted' and o.created_at = pg_catalog.now());
+    end if;
     perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. False when already deleted.';
+comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
 grant execute on function astapa.erase_user(bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -1,6 +1,6 @@
 /**
- * The hosted account page (/account): profile, sign-in methods, two-step verification, sessions, connected
- * apps, the data download and deletion. Plain forms that POST and redirect back: no JavaScript needed.
+ * The hosted account page (/account): profile, sign-in methods (passkeys included), two-step verification,
+ * sessions, organizations, connected apps, the data download and deletion. Plain forms that POST and redirect back: no JavaScript needed.
  */
 import type { ComponentChildren } from "preact";
 import type { AccountOverview } from "@/db/account.ts";
@@ -9,6 +9,9 @@ import { type AccountKey, accountSay } from "@/lib/account/i18n.ts";
 import { browserName } from "@/lib/account/browser_name.ts";
 import type { PhoneSectionData } from "@/lib/account/phone.ts";
 import { PhoneSection } from "./PhoneSection.tsx";
+import { AccountPasskeys } from "./AccountPasskeys.tsx";
+import { AccountOrganizations } from "./AccountOrganizations.tsx";
+import { AccountApps } from "./AccountApps.tsx";
 
 export type AccountPageData = {
   lang: Lang;
@@ -23,8 +26,8 @@ export type AccountPageData = {
   error?: AccountKey;
   /** A number the notice names (sessions signed out). */
   count?: number;
-  /** The hosted pages for the second factor, signed in through /account/callback. */
-  factorLinks: { manage: string; setUp: string };
+  /** The hosted pages for the second factor and passkeys (null: off), signed in through /account/callback. */
+  factorLinks: { manage: string; setUp: string; passkeys: string | null };
   /** The phone number section (components/account/PhoneSection.tsx). */
   phone?: PhoneSectionData;
 };
@@ -160,11 +163,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                 {a.factor.enrolled ? t("manageFactor") : t("setUpFactor")}
               </a>
             </p>
-            {/* PASSKEYS (issue: passkeys and passwordless email codes) list the person's passkeys here. */}
-            <div id="passkeys">
-              <h3>{t("passkeys")}</h3>
-              <p class="muted">{t("passkeysSoon")}</p>
-            </div>
+            <AccountPasskeys lang={lang} passkeys={a.passkeys} manage={data.factorLinks.passkeys} />
           </Section>
           <Section id="sessions" title={t("sessions")}>
             <ul class="account-list">
@@ -183,27 +182,14 @@ export function AccountPage({ data }: { data: AccountPageData }) {
               </form>
             )}
           </Section>
-          <Section id="apps" title={t("apps")}>
-            {a.apps.length === 0 ? <p class="muted">{t("appsNone")}</p> : (
-              <>
-                <p class="muted">{t("appsNote")}</p>
-                <ul class="account-list">
-                  {a.apps.map((app) => (
-                    <li>
-                      <strong>{app.name}</strong> <code>{app.client_id}</code>
-                      {app.scope ? ` (${app.scope})` : ""} —{" "}
-                      {t("linkedSince", { date: date(lang, app.since) })}
-                      <form method="post" action={post} class="inline">
-                        <Hidden data={data} action="revokeApp" />
-                        <input type="hidden" name="client" value={app.client_id} />
-                        <button type="submit">{t("revoke")}</button>
-                      </form>
-                    </li>
-                  ))}
-                </ul>
-              </>
-            )}
-          </Section>
+          <AccountOrganizations
+            lang={lang}
+            organizations={a.organizations}
+            post={post}
+            query={data.query}
+            csrf={data.csrf}
+          />
+          <AccountApps lang={lang} apps={a.apps} post={post} query={data.query} csrf={data.csrf} />
           <Section id="data" title={t("data")}>
             <p>{t("dataIntro")}</p>
             <form method="post" action={`/account/export?lang=${lang}`}>

@@ -117,6 +117,12 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
           from astapa.login_sessions s
           where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
         'apps', api.account_apps(person),
+        'passkeys', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', k.name,
+            'created_at', k.created_at, 'last_used_at', k.last_used_at, 'synced', k.device_type = 'multiDevice')
+            order by k.created_at, k.credential_id), '[]')
+          from astapa.passkeys k where k.project_id = project and k.user_id = person),
+        -- Listing them joins them first where the project joins by domain automatically, as the sign-in does.
+        'organizations', api.user_organizations(person) -> 'memberships',
         'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
             'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
           from astapa.subscriptions sub
@@ -129,8 +135,9 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
 
 comment on function api.account_overview(bytea, text) is
   'Everything the account page shows the person behind a live session: profile, sign-in methods, second '
-  'factor, a pending email change, live sessions (the current one first, with user agents), connected apps and '
-  'the current subscription; marks this session used now with this user agent. Null without a live session.';
+  'factor, a pending email change, live sessions (the current one first, with user agents), connected apps, '
+  'passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current '
+  'subscription; marks this session used now with this user agent. Null without a live session.';
 
 grant execute on function api.account_overview(bytea, text) to astapa_app;
 
@@ -139,22 +146,40 @@ create or replace function api.account_apps(user_id bigint) returns jsonb
   stable
   set search_path = ''
   as $$
-    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('client_id', g.client_id,
-        'name', coalesce(nullif(d.client_name, ''), g.client_id), 'scope', g.scope, 'since', g.since)
-        order by g.since), '[]')
-    from (select r.client_id, pg_catalog.min(r.created_at) as since,
-                 pg_catalog.string_agg(distinct r.scope, ' ') as scope
-          from astapa.refresh_tokens r
-          where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
-            and r.client_id like 'dcl\_%' and r.revoked_at is null and r.used_at is null
-            and r.expires_at > pg_catalog.now()
-          group by r.client_id) as g
-    left join astapa.dynamic_clients d on d.client_id = g.client_id
+    with tokens as (
+      select r.client_id, pg_catalog.min(r.created_at) as since, pg_catalog.string_agg(distinct r.scope, ' ') as scope
+      from astapa.refresh_tokens r
+      where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
+        and astapa.is_third_party_client_id(r.client_id) and r.revoked_at is null and r.used_at is null
+        and r.expires_at > pg_catalog.now()
+      group by r.client_id),
+    remembered as (
+      select c.client_id, pg_catalog.min(c.granted_at) as since,
+             pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('resource', c.resource,
+               'resource_name', (select x.name from astapa.resources x
+                                 where x.project_id = c.project_id and x.uri = c.resource),
+               'scopes', pg_catalog.to_jsonb(c.scopes), 'granted_at', c.granted_at)) order by c.resource) as consents
+      from astapa.consents c
+      where c.project_id = astapa.current_project_id() and c.user_id = account_apps.user_id
+      group by c.client_id),
+    -- One entry per client: what it holds (live tokens) and what the person allowed it (consents).
+    clients as (
+      select coalesce(t.client_id, k.client_id) as client_id, least(t.since, k.since) as since,
+             coalesce(t.scope, '') as scope, coalesce(k.consents, '[]') as consents
+      from tokens t full join remembered k on k.client_id = t.client_id)
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'client_id', x.client_id,
+        'name', coalesce(nullif(astapa.third_party_client_name(x.client_id), ''), x.client_id),
+        'host', case when astapa.is_metadata_document_client_id(x.client_id)
+                     then pg_catalog.substring(x.client_id, '^https?://([^/?#]+)') end,
+        'scope', x.scope, 'since', x.since, 'consents', x.consents)) order by x.since, x.client_id), '[]')
+    from clients x
   $$;
 
 comment on function api.account_apps(bigint) is
-  'The self-registered clients (dcl_) a user allowed and that still hold a live refresh token: their name (their '
-  'own unverified claim), scopes and since when. An allowance with no live token gives the client nothing more.';
+  'The third-party clients (self-registered dcl_ or metadata-document URL) a user allowed, one entry per '
+  'client: its name (its own unverified claim), the host of a metadata-document URL (the verified part), the '
+  'scopes its live refresh tokens hold, since when, and the remembered consents (resource, scopes).';
 
 grant execute on function api.account_apps(bigint) to astapa_app;
 
@@ -412,9 +437,12 @@ create or replace function api.account_revoke_app(session_hash bytea, client_id 
     project text := astapa.current_project_id();
     person bigint := astapa.account_user(session_hash);
     revoked integer;
+    forgotten integer;
   begin
-    if client_id is null or client_id !~ '^dcl_[a-z2-7]{24}$' then
-      raise exception 'a connected app is a self-registered client (dcl_…)' using errcode = 'AS400';
+    if client_id is null or not (client_id ~ '^dcl_[a-z2-7]{24}$'
+        or (astapa.is_metadata_document_client_id(client_id) and pg_catalog.length(client_id) <= 1000)) then
+      raise exception 'a connected app is a self-registered client (dcl_…) or a client metadata URL'
+        using errcode = 'AS400';
     end if;
     with gone as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
@@ -422,20 +450,70 @@ create or replace function api.account_revoke_app(session_hash bytea, client_id 
         and r.revoked_at is null
       returning 1)
     select pg_catalog.count(*)::integer into revoked from gone;
-    if revoked = 0 then
+    -- Its remembered consents go too: the next time it asks, the person is asked again.
+    delete from astapa.consents c
+    where c.project_id = project and c.user_id = person and c.client_id = account_revoke_app.client_id;
+    get diagnostics forgotten = row_count;
+    if revoked = 0 and forgotten = 0 then
       raise exception 'this app has no access to your account' using errcode = 'AS404';
     end if;
     perform astapa.audit(project, 'user.app_revoked', 'user:' || person,
-      pg_catalog.jsonb_build_object('client_id', client_id, 'refresh_tokens', revoked));
+      pg_catalog.jsonb_build_object('client_id', pg_catalog.left(client_id, 200), 'refresh_tokens', revoked,
+                                    'consents', forgotten));
     return revoked;
   end
   $$;
 
 comment on function api.account_revoke_app(bytea, text) is
-  'The person removes a connected app: every live refresh token of that self-registered client for them is '
-  'revoked (revoked_by_user). Audited user.app_revoked. AS400 not a dcl_ id; AS404 no access to revoke.';
+  'The person removes a connected app: every live refresh token of that third-party client for them is '
+  'revoked (revoked_by_user) and its remembered consents are forgotten. Audited user.app_revoked. AS400 not a '
+  'dcl_ id or metadata URL; AS404 nothing to revoke. Returns the refresh tokens revoked.';
 
 grant execute on function api.account_revoke_app(bytea, text) to astapa_app;
+
+create or replace function api.account_leave_organization(session_hash bytea, organization_id text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+  begin
+    if not exists (select from astapa.organization_memberships m
+                   where m.project_id = project and m.user_id = person
+                     and m.organization_id = account_leave_organization.organization_id) then
+      raise exception 'you are not a member of this organization' using errcode = 'AS404';
+    end if;
+    perform api.remove_organization_member(organization_id, person, true);
+  end
+  $$;
+
+comment on function api.account_leave_organization(bytea, text) is
+  'The person leaves one of their organizations (api.remove_organization_member with leaving: membership.deleted '
+  'reason left, audited; automatic domain joining does not add them back). AS404 not their organization; AS409 '
+  'they are its last owner.';
+
+grant execute on function api.account_leave_organization(bytea, text) to astapa_app;
+
+create or replace function api.account_revoke_consent(session_hash bytea, client_id text, resource text)
+  returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    return (api.revoke_consent(astapa.account_user(session_hash), client_id, resource, false)
+            ->> 'refresh_tokens_revoked')::integer;
+  end
+  $$;
+
+comment on function api.account_revoke_consent(bytea, text, text) is
+  'The person revokes one remembered consent (a client and resource) through api.revoke_consent: the refresh '
+  'tokens issued under it end (consent_revoked); audited consent.revoked by user. Returns the tokens revoked. '
+  'AS404 no such consent of theirs; AS4G0 no session.';
+
+grant execute on function api.account_revoke_consent(bytea, text, text) to astapa_app;
 
 create or replace function api.account_export(session_hash bytea, fresh_seconds integer) returns jsonb
   language plpgsql
@@ -489,9 +567,12 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
   declare
     project text := astapa.current_project_id();
     deleted timestamptz;
+    former text;
+    user_environment text;
+    placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
   begin
-    select u.deleted_at into deleted from astapa.users u
+    select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
     if not found or deleted is not null then
       return false; -- deleted already (or never here): a second deletion changes nothing
@@ -499,7 +580,7 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
     perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
       'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
-    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+    update astapa.users u set email = placeholder, email_verified = false,
       phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
     where u.project_id = project and u.id = erase_user.user_id;
@@ -533,6 +614,20 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
       and (c.buyer_name is not null or c.buyer_tax_id is not null);
     update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
     where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
+    -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
+    -- and loses its address once delivered (api.mail_delivered).
+    if former is not null then
+      update astapa.mail_outbox o
+      set to_address = placeholder,
+          attempts = case when o.sent_at is null then 8 else o.attempts end,
+          last_error = case when o.sent_at is null then 'not sent: the account was deleted' else o.last_error end,
+          body_text = case when o.sent_at is null then '(erased: the account was deleted)' else o.body_text end,
+          body_html = null
+      where o.project_id = project and pg_catalog.lower(o.to_address) = former
+        and (o.environment is null or o.environment = user_environment)
+        and not (o.sent_at is null and o.kind = 'account_deleted' and o.created_at = pg_catalog.now());
+    end if;
     perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
     return true;
   end
@@ -542,7 +637,8 @@ comment on function astapa.erase_user(bigint) is
   'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous '
   'tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, '
   'passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, '
-  'sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. '
+  'sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail '
+  '(unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. '
   'False when already deleted.';
 
 grant execute on function astapa.erase_user(bigint) to astapa_app;

@@ -194,6 +194,7 @@ create or replace function api.signups_per_day(project_id text, days integer def
                'day', pg_catalog.to_char(d.day, 'YYYY-MM-DD'),
                'count', (select pg_catalog.count(*) from astapa.users as u
                          where u.project_id = signups_per_day.project_id and u.environment = mode
+                           and u.deleted_at is null -- a deleted account (tombstone) is no user any more
                            and u.created_at >= (d.day::timestamp at time zone 'UTC')
                            and u.created_at < ((d.day + 1)::timestamp at time zone 'UTC')))
              order by d.day)
@@ -204,7 +205,7 @@ create or replace function api.signups_per_day(project_id text, days integer def
 
 comment on function api.signups_per_day(text, integer, timestamptz) is
   '[{day: YYYY-MM-DD, count}] for the days (UTC) days ending on until''s: users created in the project''s '
-  'current mode. AS400 unless 1 <= days <= 366; AS404 for a project that is not visible.';
+  'current mode and not deleted since (tombstones do not count). AS400 unless 1 <= days <= 366; AS404 for a project that is not visible.';
 
 grant execute on function api.signups_per_day(text, integer, timestamptz) to astapa_app;
 

@@ -112,13 +112,16 @@ create or replace function api.mail_delivered(id bigint, error text default null
     set sent_at = case when error is null then pg_catalog.now() end,
         last_error = error,
         body_text = case when error is null then '(erased after delivery)' else m.body_text end,
-        body_html = case when error is null then null else m.body_html end
+        body_html = case when error is null then null else m.body_html end,
+        -- A deleted account's goodbye keeps no address once it is out (astapa.erase_user).
+        to_address = case when error is null and m.kind = 'account_deleted' then 'deleted@deleted.invalid'
+                          else m.to_address end
     where m.project_id = astapa.current_project_id() and m.id = mail_delivered.id
   $$;
 
 comment on function api.mail_delivered(bigint, text) is
-  'Records a delivery attempt: sent (the body is erased; it may hold single-use links), or the error to retry '
-  'after (the body is kept).';
+  'Records a delivery attempt: sent (the body is erased; it may hold single-use links; a deleted account''s '
+  'goodbye also loses its address), or the error to retry after (the body is kept).';
 
 grant execute on function api.mail_delivered(bigint, text) to astapa_app;
 

@@ -305,6 +305,27 @@ comment on function astapa.domain_join_mode() is
 
 grant execute on function astapa.domain_join_mode() to astapa_app;
 
+drop policy if exists "a project reads its own organization departures" on astapa.organization_departures;
+create policy "a project reads its own organization departures" on astapa.organization_departures
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own organization departures" on astapa.organization_departures;
+create policy "a project records its own organization departures" on astapa.organization_departures
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own organization departures" on astapa.organization_departures;
+create policy "a project updates its own organization departures" on astapa.organization_departures
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project forgets its own organization departures" on astapa.organization_departures;
+create policy "a project forgets its own organization departures" on astapa.organization_departures
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
 create or replace function astapa.domain_organizations(user_id bigint) returns setof text
   language sql
   stable
@@ -357,7 +378,11 @@ create or replace function api.user_organizations(user_id bigint) returns jsonb
   begin
     -- automatic: people are joined to their domain's organizations when the hosted login lists them.
     if astapa.domain_join_mode() = 'automatic' then
-      for joinable in select astapa.domain_organizations(user_id) loop
+      -- Never back into one they left or were removed from (organization_departures): that is offered only.
+      for joinable in select d from astapa.domain_organizations(user_id) d
+                      where not exists (select from astapa.organization_departures x
+                                        where x.project_id = astapa.current_project_id() and x.organization_id = d
+                                          and x.user_id = user_organizations.user_id) loop
         begin
           perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
         exception when sqlstate 'AS409' then
@@ -383,7 +408,7 @@ create or replace function api.user_organizations(user_id bigint) returns jsonb
 comment on function api.user_organizations(bigint) is
   'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they '
   'may join by their verified domain; with organization_domain_join automatic, joins them first (a full '
-  'organization stays joinable). What the org picker and the account page list.';
+  'organization, or one they left or were removed from, stays joinable). What the org picker and the account page list.';
 
 grant execute on function api.user_organizations(bigint) to astapa_app;
 

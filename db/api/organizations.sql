@@ -544,14 +544,23 @@ create or replace function api.remove_organization_member(organization_id text, 
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
     end if;
-    perform astapa.assert_organization_keeps_an_owner(o.id);
+    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go.
+    if m.role = 'owner' then
+      perform astapa.assert_organization_keeps_an_owner(o.id);
+    end if;
     perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
+    -- Remembered, so automatic domain joining does not put them straight back.
+    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
+    values (o.project_id, o.id, m.user_id, case when leaving then 'left' else 'removed' end)
+    on conflict on constraint organization_departures_pkey
+    do update set reason = excluded.reason, departed_at = pg_catalog.now();
   end
   $$;
 
 comment on function api.remove_organization_member(text, bigint, boolean) is
   'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the '
-  'organization''s claims at the next refresh. AS404 not a member, AS409 the last owner.';
+  'organization''s claims at the next refresh, and automatic domain joining does not add them back '
+  '(organization_departures). AS404 not a member, AS409 the last owner.';
 
 grant execute on function api.remove_organization_member(text, bigint, boolean) to astapa_app;
 

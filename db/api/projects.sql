@@ -689,6 +689,10 @@ create or replace function api.update_project_settings(project_id text, changes 
       changes := pg_catalog.jsonb_set(changes, '{branding}',
         coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
     end if;
+    -- branding: null removes all of it, the uploaded logo too (no image left behind that nothing names).
+    if changes -> 'branding' = 'null'::jsonb then
+      delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
+    end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
     -- Without passwords a person needs another way in: refused whichever change would leave none.
     if merged -> 'passwords' = 'false'::jsonb and merged -> 'passkeys' is distinct from 'true'::jsonb
@@ -710,7 +714,7 @@ comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
   'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
   'or passkeys), mail_sender_name, mail_texts and branding, each validated (AS400 with the '
-  'reason); other settings are kept. '
+  'reason); other settings are kept. branding: null also deletes the uploaded logo. '
   'Audited as project.settings without secrets.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;

@@ -70,6 +70,10 @@ export async function changeFor(
       return { kind: "endOtherSessions" };
     case "revokeApp":
       return { kind: "revokeApp", clientId: form.client ?? "" };
+    case "revokeConsent":
+      return { kind: "revokeConsent", clientId: form.client ?? "", resource: form.resource ?? "" };
+    case "leaveOrganization":
+      return { kind: "leaveOrganization", organizationId: form.organization ?? "" };
     case "delete":
       return {
         kind: "delete",
@@ -96,4 +100,6 @@ export const NOTICE_OF: Record<string, AccountKey> = {
   unlinkedIdentity: "unlinked",
   endOtherSessions: "othersEnded",
   revokeApp: "revoked",
+  leaveOrganization: "leftOrganization",
+  revokeConsent: "consentRevoked",
 };

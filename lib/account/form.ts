@@ -13,13 +13,27 @@ import { type AccountTarget, accountTarget } from "./target.ts";
 const Form = z.object({
   request: z.string().max(4000),
   csrf: z.string().max(100),
-  action: z.enum(["name", "email", "password", "unlink", "endOthers", "revokeApp", "delete", "export"]),
+  action: z.enum([
+    "name",
+    "email",
+    "password",
+    "unlink",
+    "endOthers",
+    "revokeApp",
+    "revokeConsent",
+    "leaveOrganization",
+    "delete",
+    "export",
+  ]),
   name: z.string().max(1000).optional(),
   email: z.string().max(1000).optional(),
   password: z.string().max(1024).optional(),
   provider: z.string().max(20).optional(),
   subject: z.string().max(255).optional(),
-  client: z.string().max(100).optional(),
+  // A self-registered client's dcl_ id, or a metadata-document client's URL.
+  client: z.string().max(1000).optional(),
+  resource: z.string().max(2000).optional(),
+  organization: z.string().max(100).optional(),
   confirm: z.string().max(1000).optional(),
 });
 export type AccountForm = z.infer<typeof Form>;

@@ -47,13 +47,20 @@ function footer(brand: Brand, lang: "en" | "id"): string {
     `${links.length ? `<br>${links.join("<br>")}` : ""}</p>`;
 }
 
-/** The mail's text and HTML with the project's brand, and its support address to reply to. */
+/**
+ * The mail's text and HTML with the project's brand, and its support address to reply to. The footer's
+ * language is the HTML's (or `locale`, for a mail shown without its HTML).
+ */
 export function brandMail(
-  mail: { body_text: string; body_html: string | null },
+  mail: { body_text: string; body_html: string | null; locale?: string | null },
   brand: Brand,
   baseUrl?: string,
 ): BrandedMail {
-  const lang = mail.body_html && /<html[^>]*\slang="id"/.test(mail.body_html) ? "id" : "en";
+  const lang = mail.body_html
+    ? /<html[^>]*\slang="id"/.test(mail.body_html) ? "id" : "en"
+    : mail.locale?.startsWith("id")
+    ? "id"
+    : "en";
   const lines = footerLines(brand, lang).map(([label, target]) => `${label}: ${target}`);
   const text = `${mail.body_text.replace(/\s+$/, "")}\n\n--\n${[brand.name, ...lines].join("\n")}\n`;
   let html = mail.body_html;

@@ -15,6 +15,7 @@ import { loadConfig } from "@/config.ts";
 import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
 import { allowFlags, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
+import { BRANDING_USAGE, brandingCommand } from "./branding_commands.ts";
 
 export const PROJECT_USAGE = `  project create --name N --redirect-uri URL [--redirect-uri URL …]
                              create a project (sandbox); prints its client secret, once
@@ -24,7 +25,8 @@ export const PROJECT_USAGE = `  project create --name N --redirect-uri URL [--re
                              switch the mode new users are created in
   project rotate-secret ID   issue a new client secret; the old one stops working at once
   project redirect-uri add|remove ID URL
-                             allow or stop allowing a redirect URI (https, or http on localhost only)`;
+                             allow or stop allowing a redirect URI (https, or http on localhost only)
+${BRANDING_USAGE}`;
 
 const CLI = { actor: "cli" };
 
@@ -102,6 +104,8 @@ export async function projectCommand(sql: Sql, args: ParsedArgs, out: Output): P
       );
       return 0;
     }
+    case "branding":
+      return await brandingCommand(sql, args, out);
     case "redirect-uri": {
       allowFlags(args, []);
       const [change, id, uri] = operands(args, 2, ["add|remove", "ID", "URL"]);

@@ -7,6 +7,7 @@ import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken, writeSession } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
+import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { accountSay } from "@/lib/account/i18n.ts";
 import { readAccountForm } from "@/lib/account/form.ts";
 import { changeFor, NOTICE_OF, REFUSED } from "@/lib/account/changes.ts";
@@ -15,7 +16,16 @@ import { phoneSection } from "@/lib/account/phone.ts";
 import { AccountPage, type AccountPageData } from "@/components/account/AccountPage.tsx";
 
 /** What a change may report back on the page after its redirect (?done= / ?problem=). */
-const NOTICES = ["nameSaved", "emailSent", "passwordSaved", "unlinked", "othersEnded", "revoked"] as const;
+const NOTICES = [
+  "nameSaved",
+  "emailSent",
+  "passwordSaved",
+  "unlinked",
+  "othersEnded",
+  "revoked",
+  "leftOrganization",
+  "consentRevoked",
+] as const;
 const PROBLEMS = [
   "nameInvalid",
   "emailInvalid",
@@ -24,6 +34,7 @@ const PROBLEMS = [
   "lastMethod",
   "deleteMismatch",
   "staleForm",
+  "lastOwner",
 ] as const;
 
 const Shown = z.object({
@@ -32,7 +43,7 @@ const Shown = z.object({
   count: z.coerce.number().int().min(0).max(1000).optional().catch(undefined),
 });
 
-/** The hosted pages for the second factor, signed in (and back) through /account/callback. */
+/** The hosted pages for the second factor and passkeys, signed in (and back) through /account/callback. */
 function factorLinks(c: Ctx, target: AccountTarget, lang: Lang) {
   const request = new URLSearchParams({
     client_id: target.clientId,
@@ -45,6 +56,7 @@ function factorLinks(c: Ctx, target: AccountTarget, lang: Lang) {
   return {
     manage: `/auth/mfa/manage?${request}`,
     setUp: `/auth/login?${request}&acr_values=${encodeURIComponent(ACR_MFA)}`,
+    passkeys: passkeysEnabled(target.project) ? `/auth/passkeys?${request}` : null,
   };
 }
 
@@ -110,6 +122,9 @@ export const handler: Handlers<AccountPageData> = {
       if (code === "invalid_grant") return signInToAccount(c, target, pickLang(c), false);
       if (code === "forbidden") return signInToAccount(c, target, pickLang(c), true);
       if (code === "conflict" && change.kind === "unlink") return back(c, target, { problem: "lastMethod" });
+      if (code === "conflict" && change.kind === "leaveOrganization") {
+        return back(c, target, { problem: "lastOwner" });
+      }
       if (code === "validation_failed") {
         return back(c, target, { problem: REFUSED[change.kind] ?? "staleForm" });
       }

@@ -330,3 +330,175 @@ Deno.test("email_changes policies — the owner project only", async () => {
   );
   assert.equal(updated.length, 0);
 });
+
+Deno.test("api.account_overview — the person's own passkeys (name, added, last use), never another's", async () => {
+  const { user, hash } = await signedIn("passkeys@example.com");
+  const stranger = await signedIn("passkeys-stranger@example.com");
+  assert.deepEqual((await accountOverview(db.sql, project.id, hash, null))?.passkeys, []);
+  for (
+    const [owner, n, name, used] of [[user, 1, "Laptop", null], [stranger.user, 2, "Theirs", null]] as const
+  ) {
+    await db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type,
+                   backed_up, name, last_used_at)
+                 values (${project.id}, ${new Uint8Array(16).fill(40 + n)}, ${owner}, '\\x00', 'singleDevice',
+                         false, ${name}, ${used})`;
+  }
+  await db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type,
+                 backed_up, name, created_at, last_used_at)
+               values (${project.id}, ${new Uint8Array(16).fill(49)}, ${user}, '\\x00', 'multiDevice', true,
+                       'Ponsel', now() + interval '1 second', '2026-01-02T03:04:05Z')`;
+  const keys = (await accountOverview(db.sql, project.id, hash, null))?.passkeys;
+  assert.deepEqual(
+    keys?.map((k) => [k.name, k.synced, k.last_used_at && new Date(k.last_used_at).toISOString()]),
+    [
+      ["Laptop", false, null],
+      ["Ponsel", true, "2026-01-02T03:04:05.000Z"],
+    ],
+  );
+});
+
+const auto = await seedProject(db.sql, { settings: { organization_domain_join: "automatic" } });
+
+Deno.test("api.account_leave_organization — own organizations only, never the last owner; automatic joining does not take them back", async () => {
+  const { user, hash } = await signedIn("ayu@leave.example", "leave-session", auto.id);
+  const stranger = await signedIn("budi@elsewhere.example", "leave-stranger", auto.id);
+  const [team, solo, theirs] = ["team", "solo", "theirs"].map((s) => `org_${s.padEnd(24, "x")}`);
+  for (const [org, slug] of [[team, "team"], [solo, "solo"], [theirs, "theirs"]]) {
+    await db.sql`insert into astapa.organizations (project_id, id, name, slug)
+                 values (${auto.id}, ${org}, ${slug.toUpperCase()}, ${slug})`;
+  }
+  await db
+    .sql`insert into astapa.organization_domains (project_id, organization_id, domain, verification_token,
+                 verified_at) values (${auto.id}, ${team}, 'leave.example', 't', now())`;
+  await db.sql`insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
+               values (${auto.id}, ${solo}, ${user}, 'owner'), (${auto.id}, ${theirs}, ${stranger.user}, 'owner')`;
+  const orgs = async () =>
+    (await accountOverview(db.sql, auto.id, hash, null))?.organizations.map((
+      o,
+    ) => [o.organization_name, o.role]);
+  // Listing joins by the verified domain, as the sign-in does.
+  assert.deepEqual(await orgs(), [["SOLO", "owner"], ["TEAM", "member"]]);
+  const leave = (organizationId: string, projectId = auto.id) =>
+    change(hash, { kind: "leaveOrganization", organizationId }, projectId);
+  await rejectsAs(leave(theirs), "not_found");
+  await rejectsAs(leave("solo"), "not_found"); // by id only, as the page posts it
+  await rejectsAs(leave(solo), "conflict", /at least one owner/);
+  await rejectsAs(leave(team, other.id), "invalid_grant"); // another project knows no such session
+  await leave(team);
+  assert.deepEqual(await orgs(), [["SOLO", "owner"]], "automatic joining does not add them back");
+  const [departed] = await db.sql`select reason from astapa.organization_departures
+                                  where organization_id = ${team} and user_id = ${user}`;
+  assert.equal(departed.reason, "left");
+  const events = await db.sql`select data ->> 'reason' as reason from astapa.events
+                              where type = 'membership.deleted' and data -> 'membership' ->> 'user_id' = ${
+    String(user)
+  }`;
+  assert.deepEqual(events.map((e) => e.reason), ["left"]);
+  const [member] = await db.sql`select count(*)::int as n from astapa.organization_memberships
+                                where project_id = ${auto.id} and organization_id = ${theirs}`;
+  assert.equal(member.n, 1, "another person's organization untouched");
+  // An admin removing someone is remembered the same way.
+  await db.sql`insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
+               values (${auto.id}, ${solo}, ${stranger.user}, 'member')`;
+  await asApp(db.sql, auto.id, (tx) => tx`select api.remove_organization_member(${solo}, ${stranger.user})`);
+  const [removed] = await db.sql`select reason from astapa.organization_departures
+                                 where organization_id = ${solo} and user_id = ${stranger.user}`;
+  assert.equal(removed.reason, "removed");
+});
+
+Deno.test("organization_departures policies — the owner project only", async () => {
+  const [owned] = await db.sql`select count(*)::int as n from astapa.organization_departures
+                               where project_id = ${auto.id}`;
+  const seen = (projectId: string | null) =>
+    appValue(db.sql, projectId, (tx) => tx`select count(*)::int as n from astapa.organization_departures`);
+  assert.ok(owned.n > 0);
+  assert.equal(await seen(auto.id), owned.n);
+  assert.equal(await seen(other.id), 0);
+  assert.equal(await seen(null), 0);
+});
+
+Deno.test("api.account_apps / account_revoke_consent — one entry per client with its consents; withdrawing one ends its tokens", async () => {
+  const { user, hash } = await signedIn("consents@example.com");
+  const stranger = await signedIn("consents-stranger@example.com");
+  const dcl = "dcl_" + "c".repeat(24);
+  const url = "https://agent.example/client.json";
+  const token = (n: number, owner: typeof user, client: string, resource: string | null) =>
+    db.sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
+             resource, expires_at)
+           values (${project.id}, ${new Uint8Array(32).fill(n)}, gen_random_uuid(), ${owner}, ${client},
+                   'mcp:read', ${resource}, now() + interval '1 day')`;
+  await token(60, user, dcl, "https://mcp.example/");
+  await token(61, user, url, "https://mcp.example/");
+  await token(62, stranger.user, url, "https://mcp.example/");
+  await db.sql`insert into astapa.consents (project_id, user_id, client_id, resource, scopes) values
+    (${project.id}, ${user}, ${dcl}, 'https://mcp.example/', '{mcp:read}'),
+    (${project.id}, ${user}, ${dcl}, 'https://docs.example/', '{docs:read,docs:write}'),
+    (${project.id}, ${stranger.user}, ${url}, 'https://mcp.example/', '{mcp:read}')`;
+  const apps = async () => (await accountOverview(db.sql, project.id, hash, null))?.apps;
+  const listed = await apps();
+  assert.deepEqual(listed?.map((a) => [a.client_id, a.host, a.consents.map((c) => [c.resource, c.scopes])]), [
+    [dcl, undefined, [["https://docs.example/", ["docs:read", "docs:write"]], ["https://mcp.example/", [
+      "mcp:read",
+    ]]]],
+    [url, "agent.example", []],
+  ]);
+  const withdraw = (clientId: string, resource: string, h = hash) =>
+    change(h, { kind: "revokeConsent", clientId, resource });
+  await rejectsAs(withdraw(url, "https://mcp.example/"), "not_found"); // the stranger's consent, not theirs
+  assert.equal(await withdraw(dcl, "https://mcp.example/"), 1);
+  await rejectsAs(withdraw(dcl, "https://mcp.example/"), "not_found");
+  const [ended] = await db.sql`select revoked_reason from astapa.refresh_tokens
+                               where token_hash = ${new Uint8Array(32).fill(60)}`;
+  assert.equal(ended.revoked_reason, "consent_revoked");
+  // The client stays listed while one consent remains; removing access forgets it and ends its tokens.
+  assert.deepEqual((await apps())?.map((a) => [a.client_id, a.consents.length]).sort(), [[dcl, 1], [url, 0]]);
+  assert.equal(await change(hash, { kind: "revokeApp", clientId: dcl }), 0);
+  assert.equal(await change(hash, { kind: "revokeApp", clientId: url }), 1);
+  assert.deepEqual(await apps(), []);
+  const [theirs] = await db.sql`select
+      (select count(*) from astapa.consents where user_id = ${stranger.user})::int as consents,
+      (select count(*) from astapa.refresh_tokens where user_id = ${stranger.user} and revoked_at is null)::int as tokens`;
+  assert.deepEqual({ ...theirs }, { consents: 1, tokens: 1 });
+  await rejectsAs(change(hash, { kind: "revokeApp", clientId: "javascript:alert(1)" }), "validation_failed");
+});
+
+Deno.test("astapa.erase_user — the outbox keeps no address of the person; the goodbye goes out, then loses its", async () => {
+  const { user, hash } = await signedIn("outbox-gone@example.com");
+  await signedIn("outbox-stays@example.com");
+  const queue = (to: string, template: string) =>
+    appValue<string>(
+      db.sql,
+      project.id,
+      (tx) =>
+        tx`select api.queue_mail(${project.id}, ${
+          tx.json({ to, template, subject: "s", text: "https://link.example/once" })
+        })::text`,
+    );
+  const sent = await queue("Outbox-Gone@example.com", "verify_email");
+  await asApp(db.sql, project.id, (tx) => tx`select api.mail_delivered(${sent}::bigint)`);
+  const pending = await queue("outbox-gone@example.com", "password_reset");
+  const stranger = await queue("outbox-stays@example.com", "password_reset");
+  await change(hash, {
+    kind: "delete",
+    typedEmail: "outbox-gone@example.com",
+    freshSeconds: FRESH,
+    mail: { template: "account_deleted", subject: "Goodbye", text: "Your account was deleted." },
+  });
+  type Row = { id: string; to_address: string; attempts: number; body_text: string };
+  const listed = await db.sql<Row[]>`select id::text, to_address, attempts, body_text from astapa.mail_outbox
+                    where project_id = ${project.id} and (to_address ilike 'outbox-%' or to_address like '%.invalid')`;
+  const after: Record<string, Row> = Object.fromEntries(listed.map((r) => [r.id, r]));
+  assert.equal(after[sent].to_address, `deleted-${user}@deleted.invalid`);
+  assert.equal(after[pending].to_address, after[sent].to_address);
+  assert.equal(after[pending].attempts, 8, "unsent mail to the deleted address is never sent");
+  assert.doesNotMatch(after[pending].body_text, /link\.example/);
+  assert.equal(after[stranger].to_address, "outbox-stays@example.com");
+  const goodbye = Object.values(after).find((r) => r.to_address === "outbox-gone@example.com");
+  assert.ok(goodbye, "the goodbye still has its address until it is delivered");
+  await asApp(db.sql, project.id, (tx) => tx`select api.mail_delivered(${goodbye.id}::bigint)`);
+  const [out] = await db.sql`select to_address from astapa.mail_outbox where id = ${goodbye.id}::bigint`;
+  assert.equal(out.to_address, "deleted@deleted.invalid");
+  const [left] = await db.sql`select count(*)::int as n from astapa.mail_outbox
+                              where project_id = ${project.id} and lower(to_address) = 'outbox-gone@example.com'`;
+  assert.equal(left.n, 0);
+});

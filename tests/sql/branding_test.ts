@@ -209,3 +209,36 @@ Deno.test("project_logos policies — a project sees and changes only its own lo
     "forbidden",
   );
 });
+
+Deno.test("api.update_project_settings — branding: null removes the uploaded logo too, this project's only", async () => {
+  const p = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const logo = await validateLogo(pngOf(2, 2), "image/png");
+  for (const project of [p, other]) {
+    await asApp(db.sql, project.id, (tx) => setProjectLogo(tx, project.id, logo), { actor: "test" });
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", logo.bytes.slice()));
+  const after = await brandingChange(p.id, null);
+  assert.equal(after.settings.branding, undefined);
+  assert.equal(
+    await asApp(db.sql, p.id, (tx) => projectLogo(tx, p.id, digest)),
+    null,
+    "the logo row is gone",
+  );
+  const [left] = await db.sql`select count(*)::int as n from astapa.project_logos where project_id = ${p.id}`;
+  assert.equal(left.n, 0);
+  assert.ok(
+    await asApp(db.sql, other.id, (tx) => projectLogo(tx, other.id, digest)),
+    "another project keeps its",
+  );
+  // A change that names branding fields keeps the logo.
+  await asApp(
+    db.sql,
+    other.id,
+    (tx) => updateProjectSettings(tx, other.id, { branding: { theme: "dark" } }),
+    {
+      actor: "test",
+    },
+  );
+  assert.ok(await asApp(db.sql, other.id, (tx) => projectLogo(tx, other.id, digest)));
+});

@@ -227,6 +227,13 @@ Deno.test("api.signups_per_day — every day of the window, users of the current
   assert.equal(days[0].day, "2026-02-09");
   assert.deepEqual(days.slice(-2), [{ day: "2026-03-09", count: 2 }, { day: "2026-03-10", count: 1 }]);
   assert.equal(days.reduce((sum, d) => sum + d.count, 0), 3, "the day before the window is left out");
+  // A deleted account (a tombstone) is no longer counted.
+  await as(p, (tx) => tx`select astapa.erase_user(${older})`);
+  const afterDeletion = await as(p, (tx) => signupsPerDay(tx, p, 30, until));
+  assert.deepEqual(afterDeletion.slice(-2), [{ day: "2026-03-09", count: 1 }, {
+    day: "2026-03-10",
+    count: 1,
+  }]);
   await takeLive(db.sql, p);
   const production = await as(p, (tx) => signupsPerDay(tx, p, 30, until));
   assert.equal(production.reduce((sum, d) => sum + d.count, 0), 0);

@@ -1,6 +1,8 @@
 /**
  * GET /dashboard/projects/:id/sandbox-inbox: a sandbox project's mail as its test users would read it, links
- * included, so a developer can finish a sign-up or a reset without a mail server. Production projects get a
+ * included, so a developer can finish a sign-up or a reset without a mail server — branded as it is sent (the
+ * project's name and logo on top, its footer of support address and links: lib/branding/mail.ts, with the
+ * brand of now). Production projects get a
  * pointer to the Mail page instead: their mail goes to real people and its links are never shown.
  */
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -12,15 +14,23 @@ import { frameOf } from "@/lib/dashboard/frame.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
 import { EmptyState, firstUserLink } from "@/components/dashboard/EmptyState.tsx";
+import { type Brand, brandOf } from "@/lib/branding/brand.ts";
+import { brandMail } from "@/lib/branding/mail.ts";
 
-type InboxData = { frame: FrameData; project: Project; mails: InboxMail[]; smtp: boolean };
+type InboxData = { frame: FrameData; project: Project; mails: InboxMail[]; smtp: boolean; brand: Brand };
 
 export const handler: Handlers<InboxData> = {
   GET: async (c) => {
     const data = await withProject(c, "viewer", async (tx, _role, projectId) => {
       const project = await getProject(tx, projectId);
       const mails = project.mode === "sandbox" ? await sandboxInbox(tx, projectId) : [];
-      return { frame: frameOf(c), project, mails, smtp: Boolean(c.var.deps.config.smtpUrl) };
+      // Each mail's text as the sender delivers it: with the project's brand (its footer) added.
+      const brand = brandOf({ id: project.project_id, name: project.name, settings: project.settings });
+      const branded = mails.map((mail) => ({
+        ...mail,
+        text: brandMail({ body_text: mail.text, body_html: null, locale: mail.locale }, brand).text,
+      }));
+      return { frame: frameOf(c), project, mails: branded, smtp: Boolean(c.var.deps.config.smtpUrl), brand };
     });
     return page(data, { title: `Sandbox inbox · ${data.project.name}` });
   },
@@ -72,6 +82,18 @@ export default function SandboxInboxPage({ data }: PageProps<InboxData>) {
               )
               : data.mails.map((mail) => (
                 <article class="card inbox-mail" key={mail.id} aria-labelledby={`mail-${mail.id}`}>
+                  <p class="inbox-brand">
+                    {data.brand.logo && (
+                      <img
+                        src={data.brand.logo.url}
+                        alt=""
+                        width={data.brand.logo.width}
+                        height={data.brand.logo.height}
+                        class="inbox-logo"
+                      />
+                    )}
+                    <strong>{data.brand.name}</strong>
+                  </p>
                   <h2 id={`mail-${mail.id}`}>{mail.subject}</h2>
                   <p class="muted">
                     To {mail.to} · <code>{mail.kind}</code> · {shortTime(mail.created_at)}
