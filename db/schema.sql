@@ -462,24 +462,28 @@ create policy "a project uses up its own email changes" on astapa.email_changes 
 create table astapa.email_codes (
   project_id text not null,
   link_hash bytea not null,
-  user_id bigint not null,
+  user_id bigint,
   code_hash bytea not null,
   sign_in_request text not null,
   tries integer default 0 not null,
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  email text,
   constraint email_codes_pkey PRIMARY KEY (project_id, link_hash),
   constraint email_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint email_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint email_codes_email_check CHECK (email IS NULL OR length(email) <= 254),
   constraint email_codes_lifetime_check CHECK (expires_at > created_at),
   constraint email_codes_link_hash_check CHECK (length(link_hash) = 32),
+  constraint email_codes_person_check CHECK ((user_id IS NULL) <> (email IS NULL)),
   constraint email_codes_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
   constraint email_codes_tries_check CHECK (tries >= 0 AND tries <= 5)
 );
 alter table astapa.email_codes enable row level security;
 alter table astapa.email_codes force row level security;
-comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with.';
+comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with. For a project whose email codes create accounts, a code for an address without a user names the email instead of a user_id; redeeming it creates the user.';
+CREATE INDEX email_codes_sign_up_idx ON astapa.email_codes USING btree (project_id, lower(email)) WHERE (user_id IS NULL);
 CREATE INDEX email_codes_user_idx ON astapa.email_codes USING btree (project_id, user_id);
 grant insert, select on astapa.email_codes to astapa_app;
 grant update (tries, used_at) on astapa.email_codes to astapa_app;
@@ -535,7 +539,7 @@ create table astapa.events (
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text, 'phone.budget_reached'::text]))
+  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'user.passkey_added'::text, 'user.passkey_removed'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text, 'phone.budget_reached'::text]))
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -1489,6 +1493,8 @@ comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across 
 comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
+CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens USING btree (project_id, client_id);
+CREATE INDEX refresh_tokens_token_hash_idx ON astapa.refresh_tokens USING btree (token_hash);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
 grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
@@ -1499,6 +1505,8 @@ create policy "a project reads its own refresh tokens" on astapa.refresh_tokens 
 create policy "a project rotates and revokes its own refresh tokens" on astapa.refresh_tokens as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a self-registered client finds its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_owner
+  using ((client_id = NULLIF(current_setting('astapa.lookup_refresh_token_client'::text, true), ''::text)));
 create policy "the sweeper finds dead refresh token families" on astapa.refresh_tokens as permissive for select to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
@@ -2695,9 +2703,13 @@ AS $function$
     end;
     perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
       'name', name, 'synced', device_type = 'multiDevice'));
+    -- The app hears of it too (a security notice of its own, a list of sign-in methods).
+    perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(project, add_passkey.user_id),
+      'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
   end
   $function$;
-comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
 grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -5238,6 +5250,32 @@ comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for 
 grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.introspect_self_registered_refresh_token(client_id text, token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    result jsonb;
+  begin
+    begin
+      -- A project that turned the client's kind off has stopped its tokens: they are not active.
+      perform astapa.assert_dynamic_client_allowed(client_id);
+    exception when sqlstate 'AS4U0' then
+      return null;
+    end;
+    result := api.introspect_refresh_token(token_hash);
+    if result ->> 'client_id' is distinct from client_id then
+      return null;
+    end if;
+    return result;
+  end
+  $function$;
+comment on function api.introspect_self_registered_refresh_token(text,bytea) is 'RFC 7662 fields for a live refresh token of the current project issued to this self-registered or metadata-document client while the project still accepts its kind; null otherwise (not active).';
+grant execute on function api.introspect_self_registered_refresh_token(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.invite_account(email text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6216,26 +6254,42 @@ CREATE OR REPLACE FUNCTION api.mail_email_code(email text, code_hash bytea, link
 AS $function$
   declare
     found_user record;
+    address text := pg_catalog.btrim(mail_email_code.email);
   begin
-    select u.id, u.email into found_user
+    select u.id, u.email, u.disabled into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
-    -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
-    if not found then
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode
+      and u.email_lower = pg_catalog.lower(address);
+    if found then
+      -- Silence, not an error, for a disabled account: the page answers the same either way.
+      if found_user.disabled then
+        return false;
+      end if;
+      -- One live code per person: a new one voids the ones before it.
+      update astapa.email_codes c set used_at = pg_catalog.now()
+      where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+      insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
+      values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+        pg_catalog.now() + interval '10 minutes');
+      perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+      return true;
+    end if;
+    -- Nobody has the address: a code that creates the account, where the project allows it (else silence).
+    if not astapa.email_code_sign_up() or pg_catalog.length(address) > 254
+       or address !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$' then
       return false;
     end if;
-    -- One live code per person: a new one voids the ones before it.
     update astapa.email_codes c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
-    insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
-    values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+    where c.project_id = astapa.current_project_id() and c.user_id is null
+      and pg_catalog.lower(c.email) = pg_catalog.lower(address) and c.used_at is null;
+    insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at)
+    values (astapa.current_project_id(), link_hash, address, code_hash, sign_in_request,
       pg_catalog.now() + interval '10 minutes');
-    perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+    perform api.queue_mail(address, subject, body_text, 'email_code', body_html);
     return true;
   end
   $function$;
-comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. Returns false, silently, when nobody qualifies.';
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, when nobody qualifies.';
 grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6893,7 +6947,9 @@ AS $function$
                           then 'metadata_document' else 'registered' end,
              'users', g.users,
              'resources', pg_catalog.to_jsonb(g.resources),
-             'last_granted_at', g.last_granted_at)) order by g.last_granted_at desc), '[]'::jsonb)
+             'last_granted_at', g.last_granted_at,
+             'last_used_at', greatest(g.last_granted_at, u.last_token_at)))
+             order by greatest(g.last_granted_at, u.last_token_at) desc), '[]'::jsonb)
     from (select c.client_id, pg_catalog.count(distinct c.user_id) as users,
                  array(select distinct x.resource from astapa.consents x
                        where x.project_id = c.project_id and x.client_id = c.client_id order by 1) as resources,
@@ -6901,8 +6957,13 @@ AS $function$
           from astapa.consents c
           where c.project_id = astapa.current_project_id()
           group by c.project_id, c.client_id) g
+    -- Last use: the latest refresh token issued to it or rotated by it here (a code is a grant: last_granted_at).
+    left join lateral (
+      select pg_catalog.max(greatest(r.created_at, r.used_at)) as last_token_at
+      from astapa.refresh_tokens r
+      where r.project_id = astapa.current_project_id() and r.client_id = g.client_id) u on true
   $function$;
-comment on function api.project_third_party_clients() is 'The self-registered and metadata-document clients people of the current project allowed: id, own name, kind, how many users, which resources, last granted. For the dashboard''s list of registered clients.';
+comment on function api.project_third_party_clients() is 'The self-registered and metadata-document clients people of the current project allowed: id, own name, kind, how many users, which resources, last granted, last used (a grant, or a refresh token issued or rotated), most recently used first. For the dashboard''s list of registered clients.';
 grant execute on function api.project_third_party_clients() to astapa_app;
 
 -- owner: astapa_owner
@@ -7459,7 +7520,15 @@ AS $function$
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
     for update of c;
     if not found then
-      return null;
+      -- Or the address's live sign-up code (the project lets codes create accounts).
+      select c.* into live from astapa.email_codes c
+      where c.project_id = astapa.current_project_id() and c.user_id is null and c.used_at is null
+        and c.expires_at > pg_catalog.now() and c.tries < 5 and astapa.email_code_sign_up()
+        and pg_catalog.lower(c.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
+      for update of c;
+      if not found then
+        return null;
+      end if;
     end if;
     if live.code_hash <> redeem_email_code.code_hash then
       update astapa.email_codes c set tries = c.tries + 1
@@ -7469,7 +7538,7 @@ AS $function$
     return astapa.use_email_code(live);
   end
   $function$;
-comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified, or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
+comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified (a sign-up code creates the user), or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
 grant execute on function api.redeem_email_code(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7482,11 +7551,12 @@ AS $function$
     live astapa.email_codes;
   begin
     select c.* into live from astapa.email_codes c
-    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    left join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
     where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
-      and not u.disabled and u.environment = p.mode
+      and (case when c.user_id is null then astapa.email_code_sign_up()
+                else not u.disabled and u.environment = p.mode end)
     for update of c;
     if not found then
       return null;
@@ -7684,9 +7754,12 @@ AS $function$
     end if;
     perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
       pg_catalog.jsonb_build_object('name', removed));
+    perform astapa.emit_event(astapa.current_project_id(), 'user.passkey_removed', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(astapa.current_project_id(), person), 'passkey',
+      pg_catalog.jsonb_build_object('name', removed)));
   end
   $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited.';
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited; emits user.passkey_removed.';
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -8338,6 +8411,40 @@ comment on function api.revoke_organization_invitation(text) is 'Revokes an open
 grant execute on function api.revoke_organization_invitation(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.revoke_self_registered_tokens(client_id text, token_hash bytea, user_id bigint, resource text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    revoked integer;
+  begin
+    if token_hash is not null then
+      -- A refresh token: its whole family (the one sign-in's chain of rotations), RFC 7009 §2.1.
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
+      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+        and r.client_id = revoke_self_registered_tokens.client_id
+        and r.family_id in (
+          select f.family_id from astapa.refresh_tokens f
+          where f.project_id = astapa.current_project_id()
+            and f.token_hash = revoke_self_registered_tokens.token_hash
+            and f.client_id = revoke_self_registered_tokens.client_id);
+    else
+      -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
+      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+        and r.client_id = revoke_self_registered_tokens.client_id
+        and r.user_id = revoke_self_registered_tokens.user_id
+        and r.resource is not distinct from revoke_self_registered_tokens.resource;
+    end if;
+    get diagnostics revoked = row_count;
+    return revoked;
+  end
+  $function$;
+comment on function api.revoke_self_registered_tokens(text,bytea,bigint,text) is 'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document client: the family of the refresh token with token_hash, or (token_hash null) the tokens it holds for the user and resource an access token named. Never another client''s tokens, never the user''s other sessions. Returns how many.';
+grant execute on function api.revoke_self_registered_tokens(text,bytea,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
  RETURNS integer
  LANGUAGE sql
@@ -8770,6 +8877,35 @@ AS $function$
   $function$;
 comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.self_registered_token_project(client_id text, token_hash bytea)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403',
+        message = 'A self-registered client''s token is looked up outside any project.';
+    end if;
+    if not astapa.is_third_party_client_id(client_id) then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_refresh_token_client', client_id, true);
+    select r.project_id into found_project from astapa.refresh_tokens r
+    where r.token_hash = self_registered_token_project.token_hash
+      and r.client_id = self_registered_token_project.client_id
+    limit 1;
+    perform pg_catalog.set_config('astapa.lookup_refresh_token_client', '', true);
+    return found_project;
+  end
+  $function$;
+comment on function api.self_registered_token_project(text,bytea) is 'The project of a refresh token (live or not) issued to this self-registered or metadata-document client, or null. Security definer because such a client belongs to no project and the app role sees refresh tokens only inside one: it runs only with no project set, for third-party client ids, and sees just that client''s tokens through an owner-only policy switched on for its one query.';
+grant execute on function api.self_registered_token_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id text, buyer jsonb)
@@ -9529,13 +9665,14 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea)
- RETURNS void
+CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea, address text DEFAULT NULL::text, per_minute integer DEFAULT 30)
+ RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     person bigint;
+    wait integer;
   begin
     if purpose = 'register' then
       person := astapa.passkey_session_user(session_hash, true);
@@ -9546,15 +9683,24 @@ AS $function$
     elsif purpose is distinct from 'sign_in' then
       raise exception 'purpose is register or sign_in' using errcode = 'AS400';
     end if;
+    -- Every option request stores a row: one address may not open them faster than people sign in. The bucket
+    -- spans projects (the address is the same attacker whichever project it names).
+    if address is not null then
+      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      if wait > 0 then
+        return wait;
+      end if;
+    end if;
     -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
     delete from astapa.webauthn_challenges c
     where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
     insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
     values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+    return 0;
   end
   $function$;
-comment on function api.start_passkey_challenge(bytea,text,bytea) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise).';
-grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astapa_app;
+comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
+grant execute on function api.start_passkey_challenge(bytea,text,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
@@ -10145,6 +10291,12 @@ AS $function$
       delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
     end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
+    -- Without passwords a person needs another way in: refused whichever change would leave none.
+    if merged -> 'passwords' = 'false'::jsonb and merged -> 'passkeys' is distinct from 'true'::jsonb
+       and merged -> 'email_codes' is distinct from 'true'::jsonb then
+      raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
+        'passkeys are on: turn one of them on first (or in the same change).';
+    end if;
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
@@ -10154,7 +10306,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -11900,6 +12052,19 @@ AS $function$
   $function$;
 comment on function astapa.domain_organizations(bigint) is 'Organizations a user is not a member of whose verified domain is their verified address''s (none while the project''s organization_domain_join is off).';
 grant execute on function astapa.domain_organizations(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.email_code_sign_up()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((select p.settings -> 'email_code_sign_up' = 'true'::jsonb
+                     from astapa.projects p where p.id = astapa.current_project_id()), false)
+  $function$;
+comment on function astapa.email_code_sign_up() is 'Whether the current project lets an email code create an account (settings.email_code_sign_up).';
+grant execute on function astapa.email_code_sign_up() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
@@ -13655,6 +13820,16 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'email_codes must be true or false.';
       end if;
+    when 'email_code_sign_up' then
+      -- An emailed code to an unknown address creates the account when redeemed (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_code_sign_up must be true or false.';
+      end if;
+    when 'passwords' then
+      -- false: a password-free project (docs/passkeys.md); whether another way in is on is checked on the merge.
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passwords must be true or false.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -13868,18 +14043,37 @@ grant execute on function astapa.url_origin(text) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
  RETURNS jsonb
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    person bigint := live.user_id;
+  begin
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
+    if person is null then
+      -- A sign-up code: the mailbox answered, so the account is created verified. Someone who signed up with
+      -- the address since the code was mailed is that person: they are signed in, unless disabled.
+      begin
+        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+      exception when sqlstate 'AS409' then
+        select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
+        where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
+          and u.email_lower = pg_catalog.lower(live.email);
+        if person is null then
+          return null;
+        end if;
+      end;
+    end if;
     -- The mailbox answered: the address is the person's.
     update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = live.user_id and not u.email_verified;
-    select astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || live.user_id, '{}');
-    select pg_catalog.jsonb_build_object('user_id', live.user_id::text);
+    where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
+      case when live.user_id is null then '{"created": true}'::jsonb else '{}'::jsonb end);
+    return pg_catalog.jsonb_build_object('user_id', person::text);
+  end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), verifies the address, audits sign_in.email_code.';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address, audits sign_in.email_code ({created: true} for a new account).';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner
@@ -13942,6 +14136,7 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
                      'organization.created', 'organization.updated', 'organization.deleted',
                      'membership.created', 'membership.updated', 'membership.deleted',
+                     'user.passkey_added', 'user.passkey_removed',
                      'phone.budget_reached'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
