@@ -1522,6 +1522,8 @@ create policy "a project records its own refunds' progress" on astapa.refunds as
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the refund a callback names" on astapa.refunds as permissive for select to astapa_owner
   using ((public_id = current_setting('astapa.lookup_refund'::text, true)));
+create policy "definer functions see which projects have refunds to re-poll" on astapa.refunds as permissive for select to astapa_owner
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['requested'::text, 'pending'::text]))));
 
 -- owner: astapa_owner
 create table astapa.remembered_browsers (
@@ -6730,12 +6732,15 @@ AS $function$
       select s.project_id from astapa.subscriptions as s
       where s.ended_at is null and (s.paid_through is not null or s.status = 'trialing')
       union
-      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
+      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
+      union
+      -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
+      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
     return coalesce(projects, '{}');
   end
   $function$;
-comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions or unpaid checkouts. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
+comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts or unsettled refunds. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner
