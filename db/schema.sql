@@ -3065,6 +3065,15 @@ AS $function$
         from astapa.checkouts as k
         where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
           and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
+      -- Linked e-wallets (automatic renewal) and the channels this project lets a customer link.
+      'linked_methods', api.list_linked_methods(billing_account.project_id, billing_account.user_id),
+      'linkable_channels', (
+        select pg_catalog.to_jsonb(array['OVO', 'DANA']
+          || case when coalesce((p.settings #>> '{linked_methods,shopeepay}')::boolean, false)
+                  then array['SHOPEEPAY'] else array[]::text[] end
+          || case when coalesce((p.settings #>> '{linked_methods,gopay_recurring}')::boolean, false)
+                  then array['GOPAY'] else array[]::text[] end)
+        from astapa.projects as p where p.id = billing_account.project_id),
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                  'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
@@ -3094,7 +3103,7 @@ AS $function$
         where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
   end
   $function$;
-comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
+comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the project lets them link, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
