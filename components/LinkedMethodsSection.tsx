@@ -27,6 +27,8 @@ function Hidden(props: Props & { action: string }) {
 }
 
 export function LinkedMethodsSection(props: Props) {
+  // Off until the project enables linking (settings.linked_methods.enabled), unless something is linked.
+  if (props.channels.length === 0 && props.methods.length === 0) return null;
   const text = LINKED_METHOD_TEXT[props.lang];
   const linked = new Set(props.methods.filter((m) => m.status === "active").map((m) => m.channel));
   return (

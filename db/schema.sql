@@ -3068,11 +3068,12 @@ AS $function$
       -- Linked e-wallets (automatic renewal) and the channels this project lets a customer link.
       'linked_methods', api.list_linked_methods(billing_account.project_id, billing_account.user_id),
       'linkable_channels', (
-        select pg_catalog.to_jsonb(array['OVO', 'DANA']
+        select case when coalesce((p.settings #>> '{linked_methods,enabled}')::boolean, false) is not true
+                    then '[]'::jsonb else pg_catalog.to_jsonb(array['OVO', 'DANA']
           || case when coalesce((p.settings #>> '{linked_methods,shopeepay}')::boolean, false)
                   then array['SHOPEEPAY'] else array[]::text[] end
           || case when coalesce((p.settings #>> '{linked_methods,gopay_recurring}')::boolean, false)
-                  then array['GOPAY'] else array[]::text[] end)
+                  then array['GOPAY'] else array[]::text[] end) end
         from astapa.projects as p where p.id = billing_account.project_id),
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -9468,8 +9469,13 @@ AS $function$
        or coalesce(link ->> 'environment', '') not in ('sandbox', 'production') then
       raise exception using errcode = 'AS400', message = 'A link needs the xendit_account and environment it goes through.';
     end if;
-    -- ShopeePay and GoPay recurring linking need Xendit's approval of the merchant: off until the project says.
+    -- Linking is off until the project turns it on; ShopeePay and GoPay recurring linking also need Xendit's
+    -- approval of the merchant, so each is off until the project says.
     select p.settings -> 'linked_methods' into enabled from astapa.projects as p where p.id = start_method_link.project_id;
+    if coalesce((enabled ->> 'enabled')::boolean, false) is not true then
+      raise exception using errcode = 'AS409',
+        message = 'Linking e-wallets is not enabled for this project (settings.linked_methods.enabled).';
+    end if;
     if (chosen = 'SHOPEEPAY' and coalesce((enabled ->> 'shopeepay')::boolean, false) is not true)
        or (chosen = 'GOPAY' and coalesce((enabled ->> 'gopay_recurring')::boolean, false) is not true) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
@@ -9499,7 +9505,7 @@ AS $function$
     return astapa.linked_method_json(created);
   end
   $function$;
-comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking a user''s e-wallet: {channel (OVO | DANA | SHOPEEPAY | GOPAY), mobile_number (+62…, OVO needs it), xendit_account, environment}. ShopeePay and GoPay only when settings.linked_methods enables them. A link of the same channel not yet approved is replaced (failed, SUPERSEDED). The caller then asks Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad input; AS404 unknown user; AS409 channel not enabled or already linked.';
+comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking a user''s e-wallet: {channel (OVO | DANA | SHOPEEPAY | GOPAY), mobile_number (+62…, OVO needs it), xendit_account, environment}. Only when settings.linked_methods.enabled; ShopeePay and GoPay only when settings.linked_methods enables them too. A link of the same channel not yet approved is replaced (failed, SUPERSEDED). The caller then asks Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad input; AS404 unknown user; AS409 channel not enabled or already linked.';
 grant execute on function api.start_method_link(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -12547,12 +12553,13 @@ AS $function$
     select case
       when pg_catalog.jsonb_typeof(value) <> 'object'
         or exists (select from pg_catalog.jsonb_each(value) as e
-                   where e.key not in ('shopeepay', 'gopay_recurring') or pg_catalog.jsonb_typeof(e.value) <> 'boolean')
-      then 'linked_methods must be {"shopeepay": true|false, "gopay_recurring": true|false} (enable a channel only '
-           'once Xendit has approved your account for its linking).'
+                   where e.key not in ('enabled', 'shopeepay', 'gopay_recurring')
+                      or pg_catalog.jsonb_typeof(e.value) <> 'boolean')
+      then 'linked_methods must be {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false} '
+           '(enable ShopeePay or GoPay only once Xendit has approved your account for their linking).'
     end
   $function$;
-comment on function astapa.linked_methods_settings_problem(jsonb) is 'Why a settings.linked_methods value is refused (ShopeePay and GoPay recurring linking switches), or null.';
+comment on function astapa.linked_methods_settings_problem(jsonb) is 'Why a settings.linked_methods value is refused (linking on the portal at all, and the ShopeePay and GoPay recurring linking switches), or null.';
 grant execute on function astapa.linked_methods_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner

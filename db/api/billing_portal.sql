@@ -53,11 +53,12 @@ create or replace function api.billing_account(project_id text, user_id bigint,
       -- Linked e-wallets (automatic renewal) and the channels this project lets a customer link.
       'linked_methods', api.list_linked_methods(billing_account.project_id, billing_account.user_id),
       'linkable_channels', (
-        select pg_catalog.to_jsonb(array['OVO', 'DANA']
+        select case when coalesce((p.settings #>> '{linked_methods,enabled}')::boolean, false) is not true
+                    then '[]'::jsonb else pg_catalog.to_jsonb(array['OVO', 'DANA']
           || case when coalesce((p.settings #>> '{linked_methods,shopeepay}')::boolean, false)
                   then array['SHOPEEPAY'] else array[]::text[] end
           || case when coalesce((p.settings #>> '{linked_methods,gopay_recurring}')::boolean, false)
-                  then array['GOPAY'] else array[]::text[] end)
+                  then array['GOPAY'] else array[]::text[] end) end
         from astapa.projects as p where p.id = billing_account.project_id),
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(

@@ -34,14 +34,16 @@ create or replace function astapa.linked_methods_settings_problem(value jsonb) r
     select case
       when pg_catalog.jsonb_typeof(value) <> 'object'
         or exists (select from pg_catalog.jsonb_each(value) as e
-                   where e.key not in ('shopeepay', 'gopay_recurring') or pg_catalog.jsonb_typeof(e.value) <> 'boolean')
-      then 'linked_methods must be {"shopeepay": true|false, "gopay_recurring": true|false} (enable a channel only '
-           'once Xendit has approved your account for its linking).'
+                   where e.key not in ('enabled', 'shopeepay', 'gopay_recurring')
+                      or pg_catalog.jsonb_typeof(e.value) <> 'boolean')
+      then 'linked_methods must be {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false} '
+           '(enable ShopeePay or GoPay only once Xendit has approved your account for their linking).'
     end
   $$;
 
 comment on function astapa.linked_methods_settings_problem(jsonb) is
-  'Why a settings.linked_methods value is refused (ShopeePay and GoPay recurring linking switches), or null.';
+  'Why a settings.linked_methods value is refused (linking on the portal at all, and the ShopeePay and GoPay '
+  'recurring linking switches), or null.';
 
 grant execute on function astapa.linked_methods_settings_problem(jsonb) to astapa_app;
 
@@ -92,8 +94,13 @@ create or replace function api.start_method_link(project_id text, user_id bigint
        or coalesce(link ->> 'environment', '') not in ('sandbox', 'production') then
       raise exception using errcode = 'AS400', message = 'A link needs the xendit_account and environment it goes through.';
     end if;
-    -- ShopeePay and GoPay recurring linking need Xendit's approval of the merchant: off until the project says.
+    -- Linking is off until the project turns it on; ShopeePay and GoPay recurring linking also need Xendit's
+    -- approval of the merchant, so each is off until the project says.
     select p.settings -> 'linked_methods' into enabled from astapa.projects as p where p.id = start_method_link.project_id;
+    if coalesce((enabled ->> 'enabled')::boolean, false) is not true then
+      raise exception using errcode = 'AS409',
+        message = 'Linking e-wallets is not enabled for this project (settings.linked_methods.enabled).';
+    end if;
     if (chosen = 'SHOPEEPAY' and coalesce((enabled ->> 'shopeepay')::boolean, false) is not true)
        or (chosen = 'GOPAY' and coalesce((enabled ->> 'gopay_recurring')::boolean, false) is not true) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
@@ -126,9 +133,9 @@ create or replace function api.start_method_link(project_id text, user_id bigint
 
 comment on function api.start_method_link(text, bigint, jsonb) is
   'Starts linking a user''s e-wallet: {channel (OVO | DANA | SHOPEEPAY | GOPAY), mobile_number (+62…, OVO '
-  'needs it), xendit_account, environment}. ShopeePay and GoPay only when settings.linked_methods enables '
-  'them. A link of the same channel not yet approved is replaced (failed, SUPERSEDED). The caller then asks '
-  'Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad '
+  'needs it), xendit_account, environment}. Only when settings.linked_methods.enabled; ShopeePay and GoPay '
+  'only when settings.linked_methods enables them too. A link of the same channel not yet approved is '
+  'replaced (failed, SUPERSEDED). The caller then asks Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad '
   'input; AS404 unknown user; AS409 channel not enabled or already linked.';
 
 grant execute on function api.start_method_link(text, bigint, jsonb) to astapa_app;

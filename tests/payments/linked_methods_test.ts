@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { setXenditKeys } from "@/db/payments.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
 import { sealXenditKeys } from "@/lib/payments/accounts.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { rows } from "../helpers/db.ts";
@@ -28,7 +29,10 @@ async function shopWithKeys(email: string): Promise<Shop> {
     secretKey: TEST_SECRET_KEY,
     callbackToken: TEST_CALLBACK_TOKEN,
   });
-  await asApp(t.db.sql, shop.project.id, (tx) => setXenditKeys(tx, shop.project.id, "sandbox", sealed));
+  await asApp(t.db.sql, shop.project.id, async (tx) => {
+    await setXenditKeys(tx, shop.project.id, "sandbox", sealed);
+    await updateProjectSettings(tx, shop.project.id, { linked_methods: { enabled: true } });
+  });
   return shop;
 }
 
@@ -51,7 +55,8 @@ async function customer(shop: Shop) {
   const csrfCookie = first.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) =>
     c.startsWith("astapa_csrf=")
   );
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+  // The form token is the CSRF cookie's value (double submit), read from the page when it has a form.
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? csrfCookie?.split("=")[1] ?? "";
   const cookie = [session, csrfCookie].filter(Boolean).join("; ");
   const post = async (fields: Record<string, string>, withCsrf = true) => {
     const res = await t.app.request("/billing/account/methods", {
@@ -154,7 +159,7 @@ Deno.test("linked methods — a declined DANA link fails; refused channels and b
   assert.equal((await me.post({ action: "link", channel: "DANA" }, false)).status, 403, "no CSRF token");
 });
 
-Deno.test("linked methods — callbacks: a wrong token is 401; a duplicate changes nothing; another user's method is not unlinked", async () => {
+Deno.test("linked methods — callbacks: a wrong token is 401; a duplicate changes nothing; off for a project that has not enabled it; another user's method is not unlinked", async () => {
   const shop = await shopWithKeys("link-abuse@example.com");
   const me = await customer(shop);
   await me.post({ action: "link", channel: "DANA" });
@@ -183,6 +188,13 @@ Deno.test("linked methods — callbacks: a wrong token is 401; a duplicate chang
 
   const other = await seedShop(t.db.sql, { email: "link-other@example.com" });
   const stranger = await customer(other);
+  const off = await stranger.page();
+  assert.equal(off.res.status, 200);
+  assert.doesNotMatch(off.html, /Automatic renewal/, "linking is off until the project enables it");
+  assert.match(
+    (await stranger.post({ action: "link", channel: "DANA" })).headers.get("location")!,
+    /link_refused/,
+  );
   const res = await stranger.post({ action: "unlink", method_id: m.public_id as string });
   assert.equal(res.status, 404);
   assert.equal((await methodRows(shop))[0].status, "active", "someone else's method stays linked");

@@ -22,8 +22,18 @@ const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =
 
 const through = { xendit_account: "simulator", environment: "sandbox" } as const;
 
+/** A shop whose project has turned linking on (settings.linked_methods.enabled). */
+async function linkingShop(email: string) {
+  const shop = await seedShop(db.sql, { email });
+  await as(
+    shop.project.id,
+    (tx) => updateProjectSettings(tx, shop.project.id, { linked_methods: { enabled: true } }),
+  );
+  return shop;
+}
+
 Deno.test("api.start_method_link — OVO with a masked label; the answer; bad input names the field", async () => {
-  const shop = await seedShop(db.sql, { email: "link-ovo@example.com" });
+  const shop = await linkingShop("link-ovo@example.com");
   const p = shop.project.id;
   const ovo = await as(
     p,
@@ -69,8 +79,16 @@ Deno.test("api.start_method_link — OVO with a masked label; the answer; bad in
   );
 });
 
-Deno.test("api.start_method_link — ShopeePay and GoPay only when settings.linked_methods enables them", async () => {
-  const shop = await seedShop(db.sql, { email: "link-shopee@example.com" });
+Deno.test("api.start_method_link — off until settings.linked_methods.enabled; ShopeePay and GoPay need their own switch", async () => {
+  const off = await seedShop(db.sql, { email: "link-off@example.com" });
+  await rejectsAs(
+    as(
+      off.project.id,
+      (tx) => startMethodLink(tx, off.project.id, off.userId, { channel: "DANA", ...through }),
+    ),
+    "conflict",
+  );
+  const shop = await linkingShop("link-shopee@example.com");
   const p = shop.project.id;
   await rejectsAs(
     as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "SHOPEEPAY", ...through })),
@@ -88,7 +106,7 @@ Deno.test("api.start_method_link — ShopeePay and GoPay only when settings.link
     as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { card: true } })),
     "validation_failed",
   );
-  await as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { shopeepay: true } }));
+  await as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { enabled: true, shopeepay: true } }));
   const shopee = await as(
     p,
     (tx) => startMethodLink(tx, p, shop.userId, { channel: "SHOPEEPAY", ...through }),
@@ -101,7 +119,7 @@ Deno.test("api.start_method_link — ShopeePay and GoPay only when settings.link
 });
 
 Deno.test("linked methods — one live link per channel: a waiting one is replaced, an active one stands", async () => {
-  const shop = await seedShop(db.sql, { email: "link-once@example.com" });
+  const shop = await linkingShop("link-once@example.com");
   const p = shop.project.id;
   const first = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
   const second = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
@@ -124,7 +142,7 @@ Deno.test("linked methods — one live link per channel: a waiting one is replac
     "conflict",
   );
   // Concurrent links of one channel: the user's row lock queues them; exactly one live row remains.
-  const other = await seedShop(db.sql, { email: "link-race@example.com" });
+  const other = await linkingShop("link-race@example.com");
   const q = other.project.id;
   await Promise.allSettled(
     Array.from(
@@ -136,7 +154,7 @@ Deno.test("linked methods — one live link per channel: a waiting one is replac
 });
 
 Deno.test("api.apply_method_callback — forward only, duplicates and late callbacks change nothing; errors", async () => {
-  const shop = await seedShop(db.sql, { email: "link-callbacks@example.com" });
+  const shop = await linkingShop("link-callbacks@example.com");
   const p = shop.project.id;
   const m = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
   const apply = (event: string, providerId = "pm-cb") =>
@@ -176,7 +194,7 @@ Deno.test("api.apply_method_callback — forward only, duplicates and late callb
 });
 
 Deno.test("api.unlink_method — the user's own method only; expired, listed no more; twice is harmless", async () => {
-  const shop = await seedShop(db.sql, { email: "unlink@example.com" });
+  const shop = await linkingShop("unlink@example.com");
   const p = shop.project.id;
   const m = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
   await as(
@@ -184,7 +202,7 @@ Deno.test("api.unlink_method — the user's own method only; expired, listed no 
     (tx) =>
       applyMethodCallback(tx, p, m.method_id, { event: "payment_method.activated", provider_id: "pm-u" }),
   );
-  const otherUser = await seedShop(db.sql, { email: "unlink-other@example.com" });
+  const otherUser = await linkingShop("unlink-other@example.com");
   await rejectsAs(as(p, (tx) => unlinkMethod(tx, p, otherUser.userId, m.method_id)), "not_found");
   const gone = await as(p, (tx) => unlinkMethod(tx, p, shop.userId, m.method_id));
   assert.equal(gone.status, "expired");
@@ -193,8 +211,8 @@ Deno.test("api.unlink_method — the user's own method only; expired, listed no 
 });
 
 Deno.test("linked methods — policies: a project sees only its own; api.linked_method_account only outside a project", async () => {
-  const a = await seedShop(db.sql, { email: "lm-owner@example.com" });
-  const b = await seedShop(db.sql, { email: "lm-stranger@example.com" });
+  const a = await linkingShop("lm-owner@example.com");
+  const b = await linkingShop("lm-stranger@example.com");
   const m = await as(
     a.project.id,
     (tx) => startMethodLink(tx, a.project.id, a.userId, { channel: "DANA", ...through }),
