@@ -1,6 +1,7 @@
 /** Typed wrapper around the customer portal's read (db/api/billing_portal.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
+import { LINK_CHANNELS, LinkedMethodSchema } from "./linked_methods.ts";
 import { PlanChangeSchema } from "./plan_changes.ts";
 import { PlanSchema, SubscriptionSchema } from "./plans.ts";
 import { result } from "./result.ts";
@@ -50,6 +51,8 @@ export const BillingAccountSchema = z.object({
       succeeded_at: z.string().nullable(),
     })),
   })),
+  linked_methods: z.array(LinkedMethodSchema),
+  linkable_channels: z.array(z.enum(LINK_CHANNELS)),
   trials: z.array(z.string()),
   plans: z.array(z.object({
     key: z.string(),

@@ -602,6 +602,53 @@ create policy "a project sweeps its own identity assertion jtis" on astapa.ident
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.linked_methods (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  public_id text default astapa.random_id('lpm_'::text, 24) not null,
+  user_id bigint not null,
+  environment text not null,
+  xendit_account text not null,
+  channel text not null,
+  label text not null,
+  provider_id text,
+  status text default 'requires_action'::text not null,
+  failure_code text,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  activated_at timestamp with time zone,
+  constraint linked_methods_pkey PRIMARY KEY (project_id, id),
+  constraint linked_methods_provider_id_key UNIQUE (project_id, provider_id),
+  constraint linked_methods_public_id_key UNIQUE (public_id),
+  constraint linked_methods_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint linked_methods_channel_check CHECK (channel = ANY (ARRAY['OVO'::text, 'DANA'::text, 'SHOPEEPAY'::text, 'GOPAY'::text])),
+  constraint linked_methods_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint linked_methods_failure_code_check CHECK (length(failure_code) <= 500),
+  constraint linked_methods_label_check CHECK (length(label) >= 1 AND length(label) <= 100),
+  constraint linked_methods_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
+  constraint linked_methods_public_id_check CHECK (public_id ~ '^lpm_[a-z2-7]{24}$'::text),
+  constraint linked_methods_status_check CHECK (status = ANY (ARRAY['requires_action'::text, 'active'::text, 'failed'::text, 'expired'::text])),
+  constraint linked_methods_xendit_account_check CHECK (xendit_account = ANY (ARRAY['project'::text, 'deployment'::text, 'simulator'::text]))
+);
+alter table astapa.linked_methods enable row level security;
+alter table astapa.linked_methods force row level security;
+comment on table astapa.linked_methods is 'E-wallet accounts users linked for automatic renewal (Xendit Payment Methods, MULTIPLE_USE). status: requires_action (the customer has not approved in the e-wallet yet), active (chargeable), failed (declined or never completed) or expired (unlinked; final). label is masked (channel and the last digits), never the full number. One requires_action or active method per user and channel.';
+CREATE UNIQUE INDEX linked_methods_live_key ON astapa.linked_methods USING btree (project_id, user_id, channel) WHERE (status = ANY (ARRAY['requires_action'::text, 'active'::text]));
+CREATE INDEX linked_methods_user_idx ON astapa.linked_methods USING btree (project_id, user_id, id);
+grant select on astapa.linked_methods to astapa_app;
+grant insert (project_id, user_id, environment, xendit_account, channel, label) on astapa.linked_methods to astapa_app;
+grant update (label, provider_id, status, failure_code, updated_at, activated_at) on astapa.linked_methods to astapa_app;
+create policy "a project links its own users' methods" on astapa.linked_methods as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own linked methods" on astapa.linked_methods as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own linked methods" on astapa.linked_methods as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the linked method a callback names" on astapa.linked_methods as permissive for select to astapa_owner
+  using ((public_id = current_setting('astapa.lookup_linked_method'::text, true)));
+
+-- owner: astapa_owner
 create table astapa.login_sessions (
   project_id text not null,
   token_hash bytea not null,
@@ -1561,6 +1608,8 @@ create policy "a project records its own refunds' progress" on astapa.refunds as
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the refund a callback names" on astapa.refunds as permissive for select to astapa_owner
   using ((public_id = current_setting('astapa.lookup_refund'::text, true)));
+create policy "definer functions see which projects have refunds to re-poll" on astapa.refunds as permissive for select to astapa_owner
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['requested'::text, 'pending'::text]))));
 
 -- owner: astapa_owner
 create table astapa.remembered_browsers (
@@ -2850,6 +2899,54 @@ comment on function api.apply_checkout_coupon(text,text,text,timestamp with time
 grant execute on function api.apply_checkout_coupon(text,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.apply_method_callback(project_id text, method_id text, callback jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+    event text := callback ->> 'event';
+    next_status text;
+  begin
+    next_status := case event when 'payment_method.activated' then 'active'
+                              when 'payment_method.failed' then 'failed'
+                              when 'payment_method.expired' then 'expired' end;
+    if next_status is null then
+      raise exception using errcode = 'AS400',
+        message = 'event must be payment_method.activated, payment_method.failed or payment_method.expired.';
+    end if;
+    select * into target from astapa.linked_methods as m
+    where m.project_id = apply_method_callback.project_id and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    if target.provider_id is not null and target.provider_id is distinct from callback ->> 'provider_id' then
+      raise exception using errcode = 'AS409', message = 'The callback names another Xendit payment method.';
+    end if;
+    -- Forward only: requires_action → active | failed | expired, active → expired. A duplicate or a late
+    -- callback (activated after expired) changes nothing, so the order callbacks arrive in does not matter.
+    if not ((target.status = 'requires_action') or (target.status = 'active' and next_status = 'expired')) then
+      return astapa.linked_method_json(target) || '{"changed": false}';
+    end if;
+    update astapa.linked_methods as m set status = next_status,
+      provider_id = coalesce(m.provider_id, callback ->> 'provider_id'),
+      failure_code = case when next_status = 'failed' then pg_catalog.left(coalesce(callback ->> 'failure_code',
+                       'FAILED'), 500) end,
+      activated_at = case when next_status = 'active' then pg_catalog.now() else m.activated_at end,
+      updated_at = pg_catalog.now()
+    where m.project_id = target.project_id and m.id = target.id
+    returning * into target;
+    perform astapa.audit(target.project_id, 'billing.method_' || next_status, 'linked_method:' || target.public_id,
+      pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    return astapa.linked_method_json(target) || '{"changed": true}';
+  end
+  $function$;
+comment on function api.apply_method_callback(text,text,jsonb) is 'Applies a Xendit payment_method.* callback to our method: {event, provider_id, failure_code?}. Forward-only and idempotent (duplicates and late callbacks answer changed: false). AS400 unknown event; AS404 unknown method; AS409 another provider id. Audited.';
+grant execute on function api.apply_method_callback(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.apply_payment_event(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3140,6 +3237,16 @@ AS $function$
         from astapa.checkouts as k
         where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
           and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
+      -- Linked e-wallets (automatic renewal) and the channels this project lets a customer link.
+      'linked_methods', api.list_linked_methods(billing_account.project_id, billing_account.user_id),
+      'linkable_channels', (
+        select case when coalesce((p.settings #>> '{linked_methods,enabled}')::boolean, false) is not true
+                    then '[]'::jsonb else pg_catalog.to_jsonb(array['OVO', 'DANA']
+          || case when coalesce((p.settings #>> '{linked_methods,shopeepay}')::boolean, false)
+                  then array['SHOPEEPAY'] else array[]::text[] end
+          || case when coalesce((p.settings #>> '{linked_methods,gopay_recurring}')::boolean, false)
+                  then array['GOPAY'] else array[]::text[] end) end
+        from astapa.projects as p where p.id = billing_account.project_id),
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                  'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
@@ -3169,7 +3276,7 @@ AS $function$
         where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
   end
   $function$;
-comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
+comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the project lets them link, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -5507,6 +5614,34 @@ comment on function api.link_console_account(bigint) is 'The developer account a
 grant execute on function api.link_console_account(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.linked_method_account(method_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_method jsonb;
+  begin
+    -- Only for requests that act for no project yet (the webhook): a payment_method.* callback names our id.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'linked_method_account runs outside any project.';
+    end if;
+    if method_id is null or method_id !~ '^lpm_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_linked_method', method_id, true);
+    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'environment', m.environment,
+             'xendit_account', m.xendit_account)
+    into found_method from astapa.linked_methods as m where m.public_id = method_id;
+    perform pg_catalog.set_config('astapa.lookup_linked_method', '', true);
+    return found_method;
+  end
+  $function$;
+comment on function api.linked_method_account(text) is 'Definer: a Xendit payment_method.* callback names our method id (its reference_id) but no project. Returns the project, environment and Xendit account of that method — nothing else — so the webhook checks the callback token of the right account before anything is changed. Runs only without a project set.';
+grant execute on function api.linked_method_account(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_account_projects(account_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5635,6 +5770,21 @@ AS $function$
   $function$;
 comment on function api.list_environment_users(text,integer,bigint) is 'A page of the project''s users in its current environment, in id order after after_id. AS400 page size outside 1–1000; AS404 unknown project.';
 grant execute on function api.list_environment_users(text,integer,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_linked_methods(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.linked_method_json(m) order by m.id desc), '[]')
+    from astapa.linked_methods as m
+    where m.project_id = list_linked_methods.project_id and m.user_id = list_linked_methods.user_id
+      and m.status in ('requires_action', 'active')
+  $function$;
+comment on function api.list_linked_methods(text,bigint) is 'A user''s linked methods that are active or waiting for approval, newest first.';
+grant execute on function api.list_linked_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_login_sessions(project_id text, user_id bigint, max_rows integer DEFAULT 20)
@@ -6542,6 +6692,64 @@ comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the us
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mrr_by_month(project_id text, months integer DEFAULT 12, until timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+    first_month date;
+  begin
+    if months is null or months not between 1 and 36 then
+      raise exception using errcode = 'AS400', message = 'months must be from 1 to 36.';
+    end if;
+    first_month := (pg_catalog.date_trunc('month', until at time zone 'UTC') - pg_catalog.make_interval(months => months - 1))::date;
+    return (
+      with bounds as (
+        -- Each UTC month, measured at its start and at its end (the current month: at until).
+        select pg_catalog.to_char(m, 'YYYY-MM') as month,
+               (m at time zone 'UTC') as starts,
+               least(((m + interval '1 month') at time zone 'UTC'), until) as ends
+        from pg_catalog.generate_series(first_month::timestamp,
+                                        pg_catalog.date_trunc('month', until at time zone 'UTC'),
+                                        interval '1 month') as m),
+      paid as (
+        -- Paid subscriptions of the project's current mode, with what each is worth a month (a yearly price
+        -- divided by 12, rounded down); today's plan price, since past prices are not kept.
+        select s.user_id, s.created_at, coalesce(s.ended_at, 'infinity') as ended_at, s.paid_through,
+               case p.interval when 'month' then p.price_idr when 'year' then p.price_idr / 12 end as monthly
+        from astapa.subscriptions as s
+        join astapa.users as u on u.project_id = s.project_id and u.id = s.user_id and u.environment = mode
+        join astapa.plans as p on p.project_id = s.project_id and p.key = s.plan_key
+        where s.project_id = mrr_by_month.project_id and s.source = 'payment' and s.paid_through is not null
+          and p.price_idr > 0 and p.interval in ('month', 'year')),
+      per_month as (
+        select b.month,
+               (select coalesce(pg_catalog.sum(x.monthly), 0) from paid as x
+                where x.created_at <= b.ends and x.ended_at > b.ends and x.paid_through > b.ends)::bigint as mrr,
+               (select pg_catalog.array_agg(distinct x.user_id) from paid as x
+                where x.created_at <= b.starts and x.ended_at > b.starts and x.paid_through > b.starts) as at_start,
+               (select pg_catalog.array_agg(distinct x.user_id) from paid as x
+                where x.created_at <= b.ends and x.ended_at > b.ends and x.paid_through > b.ends) as at_end
+        from bounds as b)
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'month', pm.month, 'mrr_idr', pm.mrr,
+               'paying', coalesce(pg_catalog.cardinality(pm.at_end), 0),
+               'new', (select pg_catalog.count(*) from pg_catalog.unnest(coalesce(pm.at_end, '{}')) as e(id)
+                       where e.id <> all (coalesce(pm.at_start, '{}'))),
+               'churned', (select pg_catalog.count(*) from pg_catalog.unnest(coalesce(pm.at_start, '{}')) as s(id)
+                           where s.id <> all (coalesce(pm.at_end, '{}'))),
+               'paying_at_start', coalesce(pg_catalog.cardinality(pm.at_start), 0))
+             order by pm.month)
+      from per_month as pm);
+  end
+  $function$;
+comment on function api.mrr_by_month(text,integer,timestamp with time zone) is '[{month: YYYY-MM, mrr_idr, paying, new, churned, paying_at_start}] for the months (UTC) months ending with until''s: paid subscriptions of the project''s current mode whose paid period covers the month''s end (the current month: until), each worth its plan''s monthly price (yearly / 12). churned: paying at the month''s start and not at its end; new: the reverse. AS400 unless 1 <= months <= 36; AS404 for a project that is not visible.';
+grant execute on function api.mrr_by_month(text,integer,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.organization_claims(user_id bigint, organization_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -6984,12 +7192,15 @@ AS $function$
       select s.project_id from astapa.subscriptions as s
       where s.ended_at is null and (s.paid_through is not null or s.status = 'trialing')
       union
-      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
+      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
+      union
+      -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
+      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
     return coalesce(projects, '{}');
   end
   $function$;
-comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions or unpaid checkouts. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
+comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts or unsettled refunds. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner
@@ -7256,6 +7467,43 @@ AS $function$
   $function$;
 comment on function api.record_identity_assertion_refused(text,text,text) is 'Audits an identity assertion refused before it reached the grant (untrusted issuer, bad signature, wrong audience or type, another client, expired, too long-lived) as identity_assertion.refused in the client''s project.';
 grant execute on function api.record_identity_assertion_refused(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_method_link_answer(project_id text, method_id text, answer jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+  begin
+    select * into target from astapa.linked_methods as m
+    where m.project_id = record_method_link_answer.project_id and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    if answer ->> 'failure' is not null then
+      if target.status = 'requires_action' then
+        update astapa.linked_methods as m set status = 'failed',
+          failure_code = pg_catalog.left(answer ->> 'failure', 500), updated_at = pg_catalog.now()
+        where m.project_id = target.project_id and m.id = target.id
+        returning * into target;
+      end if;
+    elsif coalesce(answer ->> 'provider_id', '') = '' then
+      raise exception using errcode = 'AS400', message = 'answer must carry a provider_id or a failure.';
+    else
+      -- A callback may have come first and moved the status on; the provider id is recorded either way.
+      update astapa.linked_methods as m set provider_id = coalesce(m.provider_id, answer ->> 'provider_id'),
+        updated_at = pg_catalog.now()
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+    end if;
+    return astapa.linked_method_json(target);
+  end
+  $function$;
+comment on function api.record_method_link_answer(text,text,jsonb) is 'Records Xendit''s answer to a link: {provider_id} (the pm-… id) or {failure} (refused: failed). AS404 unknown method.';
+grant execute on function api.record_method_link_answer(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
@@ -9633,6 +9881,76 @@ comment on function api.start_login_session(bigint,bytea,integer,text[]) is 'Rec
 grant execute on function api.start_login_session(bigint,bytea,integer,text[]) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_method_link(project_id text, user_id bigint, link jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen text := pg_catalog.upper(coalesce(link ->> 'channel', ''));
+    mobile text := link ->> 'mobile_number';
+    enabled jsonb;
+    created astapa.linked_methods;
+  begin
+    if pg_catalog.jsonb_typeof(link) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'link must be a JSON object.';
+    end if;
+    if chosen not in ('OVO', 'DANA', 'SHOPEEPAY', 'GOPAY') then
+      raise exception using errcode = 'AS400', detail = '{"channel": ["OVO, DANA, SHOPEEPAY or GOPAY."]}',
+        message = 'channel must be OVO, DANA, SHOPEEPAY or GOPAY.';
+    end if;
+    if mobile is not null and mobile !~ '^\+62[0-9]{8,13}$' then
+      raise exception using errcode = 'AS400', detail = '{"mobile_number": ["An Indonesian number, +62…"]}',
+        message = 'mobile_number must be an Indonesian number in the form +628….';
+    end if;
+    if chosen = 'OVO' and mobile is null then
+      raise exception using errcode = 'AS400', detail = '{"mobile_number": ["OVO links the account of a number."]}',
+        message = 'Linking OVO needs the OVO account''s mobile_number.';
+    end if;
+    if coalesce(link ->> 'xendit_account', '') not in ('project', 'deployment', 'simulator')
+       or coalesce(link ->> 'environment', '') not in ('sandbox', 'production') then
+      raise exception using errcode = 'AS400', message = 'A link needs the xendit_account and environment it goes through.';
+    end if;
+    -- Linking is off until the project turns it on; ShopeePay and GoPay recurring linking also need Xendit's
+    -- approval of the merchant, so each is off until the project says.
+    select p.settings -> 'linked_methods' into enabled from astapa.projects as p where p.id = start_method_link.project_id;
+    if coalesce((enabled ->> 'enabled')::boolean, false) is not true then
+      raise exception using errcode = 'AS409',
+        message = 'Linking e-wallets is not enabled for this project (settings.linked_methods.enabled).';
+    end if;
+    if (chosen = 'SHOPEEPAY' and coalesce((enabled ->> 'shopeepay')::boolean, false) is not true)
+       or (chosen = 'GOPAY' and coalesce((enabled ->> 'gopay_recurring')::boolean, false) is not true) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s account linking is not enabled for this project (settings.linked_methods).', chosen);
+    end if;
+    perform from astapa.users as u
+    where u.project_id = start_method_link.project_id and u.id = start_method_link.user_id and not u.disabled
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- Under the user's row lock: an active link of this channel stands; a link never completed is replaced.
+    if exists (select from astapa.linked_methods as m
+               where m.project_id = start_method_link.project_id and m.user_id = start_method_link.user_id
+                 and m.channel = chosen and m.status = 'active') then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('A %s account is linked already: unlink it first.', chosen);
+    end if;
+    update astapa.linked_methods as m set status = 'failed', failure_code = 'SUPERSEDED', updated_at = pg_catalog.now()
+    where m.project_id = start_method_link.project_id and m.user_id = start_method_link.user_id
+      and m.channel = chosen and m.status = 'requires_action';
+    insert into astapa.linked_methods (project_id, user_id, environment, xendit_account, channel, label)
+    values (start_method_link.project_id, start_method_link.user_id, link ->> 'environment',
+            link ->> 'xendit_account', chosen,
+            chosen || coalesce(' •••• ' || pg_catalog.right(mobile, 4), ''))
+    returning * into created;
+    return astapa.linked_method_json(created);
+  end
+  $function$;
+comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking a user''s e-wallet: {channel (OVO | DANA | SHOPEEPAY | GOPAY), mobile_number (+62…, OVO needs it), xendit_account, environment}. Only when settings.linked_methods.enabled; ShopeePay and GoPay only when settings.linked_methods enables them too. A link of the same channel not yet approved is replaced (failed, SUPERSEDED). The caller then asks Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad input; AS404 unknown user; AS409 channel not enabled or already linked.';
+grant execute on function api.start_method_link(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -10019,6 +10337,35 @@ AS $function$
   $function$;
 comment on function api.trust_identity_provider(text,jsonb) is 'Trusts (or re-keys) an enterprise identity provider for the current project: its https issuer and 1–5 public keys. Audited as identity_provider.trusted. Returns the whole list.';
 grant execute on function api.trust_identity_provider(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.unlink_method(project_id text, user_id bigint, method_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+  begin
+    select * into target from astapa.linked_methods as m
+    where m.project_id = unlink_method.project_id and m.user_id = unlink_method.user_id
+      and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    if target.status in ('requires_action', 'active') then
+      update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+      perform astapa.audit(target.project_id, 'billing.method_unlinked', 'linked_method:' || target.public_id,
+        pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    end if;
+    return astapa.linked_method_json(target);
+  end
+  $function$;
+comment on function api.unlink_method(text,bigint,text) is 'Unlinks a user''s method (after the caller expired it at Xendit): expired, never charged again. Unlinking one already ended changes nothing. AS404 not this user''s method.';
+grant execute on function api.unlink_method(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.unlink_sign_in_method(project_id text, user_id bigint, provider text, subject text DEFAULT NULL::text)
@@ -12689,6 +13036,41 @@ comment on function astapa.keep_an_owner(text,bigint) is 'Refuses (AS409) taking
 grant execute on function astapa.keep_an_owner(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.linked_method_json(m astapa.linked_methods)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'method_id', m.public_id, 'sub', m.user_id::text, 'channel', m.channel, 'label', m.label,
+      'status', m.status, 'provider_id', m.provider_id, 'failure_code', m.failure_code,
+      'environment', m.environment, 'xendit_account', m.xendit_account, 'created_at', m.created_at,
+      'activated_at', m.activated_at, 'updated_at', m.updated_at)
+  $function$;
+comment on function astapa.linked_method_json(astapa.linked_methods) is 'A linked method as the portal, the API and the renewal pass read it (the label is already masked).';
+grant execute on function astapa.linked_method_json(astapa.linked_methods) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.linked_methods_settings_problem(value jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select case
+      when pg_catalog.jsonb_typeof(value) <> 'object'
+        or exists (select from pg_catalog.jsonb_each(value) as e
+                   where e.key not in ('enabled', 'shopeepay', 'gopay_recurring')
+                      or pg_catalog.jsonb_typeof(e.value) <> 'boolean')
+      then 'linked_methods must be {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false} '
+           '(enable ShopeePay or GoPay only once Xendit has approved your account for their linking).'
+    end
+  $function$;
+comment on function astapa.linked_methods_settings_problem(jsonb) is 'Why a settings.linked_methods value is refused (linking on the portal at all, and the ShopeePay and GoPay recurring linking switches), or null.';
+grant execute on function astapa.linked_methods_settings_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.lock_organization(organization_id text)
  RETURNS astapa.organizations
  LANGUAGE plpgsql
@@ -13866,6 +14248,8 @@ AS $function$
       return astapa.branding_problem(value);
     when 'phone' then
       return astapa.phone_settings_problem(value);
+    when 'linked_methods' then
+      return astapa.linked_methods_settings_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';

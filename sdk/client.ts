@@ -365,6 +365,17 @@ export function createAstapa(options: AstapaOptions) {
         json<{ changes: PlanChange[] }>(
           `/api/platform/users/${encodeURIComponent(sub)}/plan-change`,
         ),
+      /** The user's linked e-wallets (active or waiting for approval), charged at renewal; labels are masked. */
+      linkedMethods: async (sub: string) =>
+        (await json<{ linked_methods: LinkedMethod[] }>(
+          `/api/platform/users/${encodeURIComponent(sub)}/linked-methods`,
+        )).linked_methods,
+      /** Unlinks one of the user's e-wallets (expired at Xendit too); renewals go back to pay links by email. */
+      unlinkMethod: (sub: string, methodId: string) =>
+        json<LinkedMethod>(
+          `/api/platform/users/${encodeURIComponent(sub)}/linked-methods/${encodeURIComponent(methodId)}`,
+          "DELETE",
+        ),
       coupons: {
         create: (coupon: NewCoupon) => json<Coupon>("/api/platform/coupons", "POST", coupon),
         list: () => json<{ coupons: Coupon[] }>("/api/platform/coupons"),
@@ -397,6 +408,15 @@ export type PlanChange = {
   credit_idr: number;
   effective_at: string | null;
   checkout_id: string | null;
+};
+export type LinkedMethod = {
+  method_id: string;
+  sub: string;
+  channel: "OVO" | "DANA" | "SHOPEEPAY" | "GOPAY";
+  label: string;
+  status: "requires_action" | "active" | "failed" | "expired";
+  created_at: string;
+  activated_at: string | null;
 };
 export type NewCoupon = {
   code: string;

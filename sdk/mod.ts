@@ -23,7 +23,7 @@ import {
 import { nextMiddleware } from "./next.ts";
 import type { AstapaClaims } from "./client.ts";
 
-export type { AstapaClaims, CustomClaims, LoginRequest, Tokens } from "./client.ts";
+export type { AstapaClaims, CustomClaims, LinkedMethod, LoginRequest, Tokens } from "./client.ts";
 export type { Receipt, Refund, TaxSettings } from "./billing_receipts.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export {

@@ -303,15 +303,18 @@ create or replace function api.projects_with_billing_work() returns text[]
       select s.project_id from astapa.subscriptions as s
       where s.ended_at is null and (s.paid_through is not null or s.status = 'trialing')
       union
-      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
+      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
+      union
+      -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
+      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
     return coalesce(projects, '{}');
   end
   $$;
 
 comment on function api.projects_with_billing_work() is
-  'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions or '
-  'unpaid checkouts. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
+  'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, '
+  'unpaid checkouts or unsettled refunds. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
   'project set.';
 
 revoke execute on function api.projects_with_billing_work() from public;

@@ -50,6 +50,16 @@ create or replace function api.billing_account(project_id text, user_id bigint,
         from astapa.checkouts as k
         where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
           and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
+      -- Linked e-wallets (automatic renewal) and the channels this project lets a customer link.
+      'linked_methods', api.list_linked_methods(billing_account.project_id, billing_account.user_id),
+      'linkable_channels', (
+        select case when coalesce((p.settings #>> '{linked_methods,enabled}')::boolean, false) is not true
+                    then '[]'::jsonb else pg_catalog.to_jsonb(array['OVO', 'DANA']
+          || case when coalesce((p.settings #>> '{linked_methods,shopeepay}')::boolean, false)
+                  then array['SHOPEEPAY'] else array[]::text[] end
+          || case when coalesce((p.settings #>> '{linked_methods,gopay_recurring}')::boolean, false)
+                  then array['GOPAY'] else array[]::text[] end) end
+        from astapa.projects as p where p.id = billing_account.project_id),
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                  'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
@@ -83,7 +93,8 @@ create or replace function api.billing_account(project_id text, user_id bigint,
 comment on function api.billing_account(text, bigint, timestamptz) is
   'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, '
   'plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with '
-  'what was refunded and each refund''s status, the plans they had a trial of, and the paid plans on offer. '
+  'what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the '
+  'project lets them link, the plans they had a trial of, and the paid plans on offer. '
   'Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 
 grant execute on function api.billing_account(text, bigint, timestamptz) to astapa_app;

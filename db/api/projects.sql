@@ -626,6 +626,8 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       return astapa.branding_problem(value);
     when 'phone' then
       return astapa.phone_settings_problem(value);
+    when 'linked_methods' then
+      return astapa.linked_methods_settings_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';

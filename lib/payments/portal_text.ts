@@ -48,6 +48,10 @@ const en = {
     scheduled: "The change is scheduled for the end of the period.",
     withdrawn: "The change was withdrawn.",
     refused: "That is not possible for your plan right now.",
+    linked: "Your e-wallet is linked once you approved it in the app: renewals are charged to it.",
+    link_failed: "The e-wallet was not linked. Renewals keep coming as pay links by email.",
+    link_refused: "That e-wallet cannot be linked: check the number, or unlink the one you have first.",
+    unlinked: "The e-wallet is unlinked. Renewals come as pay links by email.",
   },
   backToApp: "Back to the app",
 };
@@ -98,6 +102,11 @@ const id: PortalText = {
     scheduled: "Perubahan dijadwalkan untuk akhir periode.",
     withdrawn: "Perubahan dibatalkan.",
     refused: "Itu tidak bisa dilakukan untuk paket Anda saat ini.",
+    linked: "E-wallet Anda tertaut setelah disetujui di aplikasinya: perpanjangan ditagihkan ke sana.",
+    link_failed: "E-wallet tidak tertaut. Perpanjangan tetap dikirim sebagai tautan bayar lewat email.",
+    link_refused:
+      "E-wallet itu tidak bisa ditautkan: periksa nomornya, atau lepaskan yang sudah tertaut dulu.",
+    unlinked: "E-wallet dilepas. Perpanjangan dikirim sebagai tautan bayar lewat email.",
   },
   backToApp: "Kembali ke aplikasi",
 };

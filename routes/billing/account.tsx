@@ -20,8 +20,19 @@ import { requestPlanChange } from "@/lib/payments/plan_change.ts";
 import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { PORTAL_TEXT, portalDate, type PortalNotice } from "@/lib/payments/portal_text.ts";
 import { rupiah } from "@/lib/payments/receipt_text.ts";
+import { LinkedMethodsSection } from "@/components/LinkedMethodsSection.tsx";
 
-const NOTICES = ["canceled", "resumed", "scheduled", "withdrawn", "refused"] as const;
+const NOTICES = [
+  "canceled",
+  "resumed",
+  "scheduled",
+  "withdrawn",
+  "refused",
+  "linked",
+  "link_failed",
+  "link_refused",
+  "unlinked",
+] as const;
 const Query = z.object({
   client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…)."),
   notice: z.enum(NOTICES).optional(),
@@ -290,6 +301,13 @@ export default function AccountPage(props: PageProps<AccountData>) {
         </section>
       )}
       <ChangeSection {...props} />
+      <LinkedMethodsSection
+        lang={data.lang}
+        clientId={data.clientId}
+        csrf={data.csrf}
+        methods={account.linked_methods}
+        channels={account.linkable_channels}
+      />
       <HistorySection {...props} />
       {data.appUrl && (
         <p>

@@ -184,6 +184,20 @@ Deno.test("payments page — charts are SVG with a title, a description and text
   assert.match(html, /<summary>Sign-ups as a table<\/summary>/);
 });
 
+Deno.test("payments page — the MRR and churn chart: a paid monthly plan is this month's MRR, in a table too", async () => {
+  const shop = await shopFor("mrr-chart@example.com");
+  const checkoutId = await qrisCheckout(shop);
+  await pay(checkoutId);
+  await paid(shop, checkoutId);
+  const html = await (await getAs(t, owner, `${shop.base}/payments`)).text();
+  assert.match(html, /<svg[^>]*role="img"[^>]*aria-labelledby="mrr-title mrr-desc"/);
+  assert.match(html, /<title id="mrr-title">Monthly recurring revenue, last 12 months \(sandbox\)<\/title>/);
+  assert.equal(html.match(/<g data-month="\d{4}-\d\d">/g)?.length, 12);
+  const month = new Date().toISOString().slice(0, 7);
+  assert.match(html, new RegExp(`<title>${month}: Rp 99\\.000 MRR, 1 paying, 1 new, 0 churned</title>`));
+  assert.match(html, /<summary>MRR and churn as a table<\/summary>/);
+});
+
 Deno.test("payments page — viewers read; strangers get 404; signed-out visitors go to sign-in", async () => {
   const shop = await shopFor("roles@example.com");
   assert.equal((await getAs(t, viewer, `${shop.base}/payments`)).status, 200);

@@ -61,3 +61,43 @@ Deno.test("sdk — billing: tax settings, a paid checkout's receipt, a partial r
   assert.equal(listed.status, "succeeded");
   assert.equal((await astapa.billing.receipts.get(receipt.receipt_id)).refunded_idr, 11_000);
 });
+
+Deno.test("sdk — billing: a user's linked e-wallet listed, then unlinked (expired at Xendit too)", async () => {
+  const { linkMethod } = await import("@/lib/payments/linked_methods.ts");
+  const { settlePaymentMethod } = await import("@/lib/payments/xendit_simulator/payment_methods.ts");
+  const shop = await seedShop(t.db.sql, { email: "sdk-linker@example.com" });
+  const { updateProjectSettings } = await import("@/db/project_settings.ts");
+  await asApp(
+    t.db.sql,
+    shop.project.id,
+    (tx) => updateProjectSettings(tx, shop.project.id, { linked_methods: { enabled: true } }),
+  );
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  assert.deepEqual(await astapa.billing.linkedMethods(shop.userId), []);
+  // Linked as the portal does it; the customer approves in DANA, and the callback reaches the app.
+  const { method } = await linkMethod(t.deps, shop.project.id, shop.userId, {
+    channel: "DANA",
+    successUrl: `${t.origin}/linked`,
+    failureUrl: `${t.origin}/not-linked`,
+  });
+  settlePaymentMethod(t.deps.xenditSandbox, method.provider_id!, "activate");
+  const [linked] = await waitFor(async () => {
+    const list = await astapa.billing.linkedMethods(shop.userId);
+    return list[0]?.status === "active" ? list : undefined;
+  }, "the activation callback");
+  assert.deepEqual([linked.method_id, linked.channel, linked.label], [method.method_id, "DANA", "DANA"]);
+  const unlinked = await astapa.billing.unlinkMethod(shop.userId, method.method_id);
+  assert.equal(unlinked.status, "expired");
+  assert.equal(t.deps.xenditSandbox.paymentMethods.get(method.provider_id!)?.status, "EXPIRED");
+  assert.deepEqual(await astapa.billing.linkedMethods(shop.userId), []);
+  const missing = await astapa.billing.unlinkMethod(shop.userId, "lpm_aaaaaaaaaaaaaaaaaaaaaaaa").then(
+    () => null,
+    (e) => e,
+  );
+  assert.ok(missing instanceof AstapaError);
+  assert.equal(missing.code, "not_found");
+});

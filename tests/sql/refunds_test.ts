@@ -368,3 +368,29 @@ Deno.test("api.claim_stale_refunds — requested and pending refunds past the ag
     "another project's refunds are not claimable",
   );
 });
+
+Deno.test("api.projects_with_billing_work — a project whose only work is an unsettled refund is listed", async () => {
+  const { projectsWithBillingWork } = await import("@/db/billing.ts");
+  const shop = await seedShop(db.sql, { email: "refund-only-work@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-refund-only-work");
+  const refund = await as(p, (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "none" }));
+  // Nothing else left: the subscription ended (as an owner would see it after a plan ended) and no checkout open.
+  await db.sql`update astapa.subscriptions set ended_at = now() where project_id = ${p}`;
+  const open = rows(
+    await db
+      .sql`select count(*)::int as n from astapa.checkouts where project_id = ${p} and status in ('open', 'pending')`,
+  );
+  assert.equal(open[0].n, 0);
+  assert.ok((await as(null, (tx) => projectsWithBillingWork(tx))).includes(p), "requested refund");
+  await as(p, (tx) => recordRefundAnswer(tx, p, refund.refund_id, { provider_id: "rfd-only-work" }));
+  assert.ok((await as(null, (tx) => projectsWithBillingWork(tx))).includes(p), "pending refund");
+  await db.sql`update astapa.refunds set status = 'succeeded' where project_id = ${p}`;
+  assert.ok(!(await as(null, (tx) => projectsWithBillingWork(tx))).includes(p), "settled: no work left");
+  // The policy gives the app role nothing, even with the setting on.
+  const visible = await as(null, async (tx) => {
+    await tx`select set_config('astapa.list_billing_projects', 'on', true)`;
+    return rows(await tx`select project_id from astapa.refunds`);
+  });
+  assert.deepEqual(visible, []);
+});

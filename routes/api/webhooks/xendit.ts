@@ -12,6 +12,7 @@ import { isSandboxToken } from "@/lib/payments/sandbox_accounts.ts";
 import { tokensEqual } from "@/lib/payments/callback_token.ts";
 import { countPaymentEvent } from "@/lib/metrics/metrics.ts";
 import { PAYMENT_CALLBACK } from "@/lib/router/callers.ts";
+import { MethodCallback, receiveMethodCallback } from "@/lib/payments/method_callbacks.ts";
 
 export const callers = PAYMENT_CALLBACK;
 
@@ -53,6 +54,12 @@ export const handler: Handlers = {
     if (!token) throw new AppError("unauthorized", { description: "x-callback-token is missing." });
     const body = parseJsonBody(await readText(c));
     const deps = c.var.deps;
+    // Linked e-wallets (payment_method.activated / failed / expired) name a method, not a checkout.
+    const method = MethodCallback.safeParse(body);
+    if (method.success) {
+      const answer = await receiveMethodCallback(deps, token, method.data);
+      return c.json(answer, answer.received ? 200 : 202);
+    }
     const event = await readCallback(deps.sql, body);
     const owner = await asApp(deps.sql, null, (tx) => checkoutAccount(tx, event.checkoutId));
     const expected = owner
@@ -105,6 +112,6 @@ async function readCallback(
     };
   }
   throw new AppError("validation_failed", {
-    description: "Not a Xendit Payment Request, Invoice or Refund callback.",
+    description: "Not a Xendit Payment Request, Invoice, Refund or Payment Method callback.",
   });
 }

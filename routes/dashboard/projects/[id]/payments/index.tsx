@@ -20,6 +20,8 @@ import { METHOD_LABELS } from "@/lib/dashboard/rupiah.ts";
 import { Island } from "@/lib/islands/Island.tsx";
 import { Frame, type FrameData, ModeBadge } from "@/components/dashboard/Frame.tsx";
 import { RevenueChart, SignupsChart } from "@/components/dashboard/Charts.tsx";
+import { MrrChart } from "@/components/dashboard/MrrChart.tsx";
+import { mrrByMonth, type MrrMonth } from "@/db/billing_metrics.ts";
 import PaymentsLive from "@/islands/PaymentsLive.tsx";
 import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
 
@@ -45,6 +47,7 @@ type PaymentsData = {
   cursor: string | null;
   signups: SignupDay[];
   revenue: MethodRevenue[];
+  mrr: MrrMonth[];
 };
 
 export const handler: Handlers<PaymentsData> = {
@@ -67,6 +70,7 @@ export const handler: Handlers<PaymentsData> = {
         cursor,
         signups: await signupsPerDay(tx, projectId, CHART_DAYS),
         revenue: await revenueByMethod(tx, projectId, CHART_DAYS),
+        mrr: await mrrByMonth(tx, projectId, 12),
       };
     });
     return page(data, { title: `Payments · ${data.project.name}` });
@@ -108,6 +112,12 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
         <div class="card">
           <h2>Revenue by method</h2>
           <RevenueChart methods={data.revenue} days={CHART_DAYS} mode={data.project.mode} />
+        </div>
+      </section>
+      <section class="charts" aria-label="Last 12 months">
+        <div class="card">
+          <h2>MRR and churn by month</h2>
+          <MrrChart months={data.mrr} mode={data.project.mode} />
         </div>
       </section>
       <form method="get" action={`${base}/payments`} class="form inline-form filters">

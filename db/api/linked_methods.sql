@@ -1,0 +1,316 @@
+-- Linked payment methods for automatic renewal (issue 23 item 6, docs/billing.md "Linked methods"): starting a
+-- link (the caller then asks Xendit's Payment Method API), recording Xendit's answer, applying the
+-- payment_method.* callbacks (forward-only, idempotent), listing and unlinking.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own linked methods" on astapa.linked_methods;
+create policy "a project reads its own linked methods" on astapa.linked_methods
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project links its own users' methods" on astapa.linked_methods;
+create policy "a project links its own users' methods" on astapa.linked_methods
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project updates its own linked methods" on astapa.linked_methods;
+create policy "a project updates its own linked methods" on astapa.linked_methods
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions find the linked method a callback names" on astapa.linked_methods;
+create policy "definer functions find the linked method a callback names" on astapa.linked_methods
+  for select to astapa_owner
+  using (public_id = pg_catalog.current_setting('astapa.lookup_linked_method', true));
+
+create or replace function astapa.linked_methods_settings_problem(value jsonb) returns text
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    select case
+      when pg_catalog.jsonb_typeof(value) <> 'object'
+        or exists (select from pg_catalog.jsonb_each(value) as e
+                   where e.key not in ('enabled', 'shopeepay', 'gopay_recurring')
+                      or pg_catalog.jsonb_typeof(e.value) <> 'boolean')
+      then 'linked_methods must be {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false} '
+           '(enable ShopeePay or GoPay only once Xendit has approved your account for their linking).'
+    end
+  $$;
+
+comment on function astapa.linked_methods_settings_problem(jsonb) is
+  'Why a settings.linked_methods value is refused (linking on the portal at all, and the ShopeePay and GoPay '
+  'recurring linking switches), or null.';
+
+grant execute on function astapa.linked_methods_settings_problem(jsonb) to astapa_app;
+
+create or replace function astapa.linked_method_json(m astapa.linked_methods) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'method_id', m.public_id, 'sub', m.user_id::text, 'channel', m.channel, 'label', m.label,
+      'status', m.status, 'provider_id', m.provider_id, 'failure_code', m.failure_code,
+      'environment', m.environment, 'xendit_account', m.xendit_account, 'created_at', m.created_at,
+      'activated_at', m.activated_at, 'updated_at', m.updated_at)
+  $$;
+
+comment on function astapa.linked_method_json(astapa.linked_methods) is
+  'A linked method as the portal, the API and the renewal pass read it (the label is already masked).';
+
+grant execute on function astapa.linked_method_json(astapa.linked_methods) to astapa_app;
+
+create or replace function api.start_method_link(project_id text, user_id bigint, link jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    chosen text := pg_catalog.upper(coalesce(link ->> 'channel', ''));
+    mobile text := link ->> 'mobile_number';
+    enabled jsonb;
+    created astapa.linked_methods;
+  begin
+    if pg_catalog.jsonb_typeof(link) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'link must be a JSON object.';
+    end if;
+    if chosen not in ('OVO', 'DANA', 'SHOPEEPAY', 'GOPAY') then
+      raise exception using errcode = 'AS400', detail = '{"channel": ["OVO, DANA, SHOPEEPAY or GOPAY."]}',
+        message = 'channel must be OVO, DANA, SHOPEEPAY or GOPAY.';
+    end if;
+    if mobile is not null and mobile !~ '^\+62[0-9]{8,13}$' then
+      raise exception using errcode = 'AS400', detail = '{"mobile_number": ["An Indonesian number, +62…"]}',
+        message = 'mobile_number must be an Indonesian number in the form +628….';
+    end if;
+    if chosen = 'OVO' and mobile is null then
+      raise exception using errcode = 'AS400', detail = '{"mobile_number": ["OVO links the account of a number."]}',
+        message = 'Linking OVO needs the OVO account''s mobile_number.';
+    end if;
+    if coalesce(link ->> 'xendit_account', '') not in ('project', 'deployment', 'simulator')
+       or coalesce(link ->> 'environment', '') not in ('sandbox', 'production') then
+      raise exception using errcode = 'AS400', message = 'A link needs the xendit_account and environment it goes through.';
+    end if;
+    -- Linking is off until the project turns it on; ShopeePay and GoPay recurring linking also need Xendit's
+    -- approval of the merchant, so each is off until the project says.
+    select p.settings -> 'linked_methods' into enabled from astapa.projects as p where p.id = start_method_link.project_id;
+    if coalesce((enabled ->> 'enabled')::boolean, false) is not true then
+      raise exception using errcode = 'AS409',
+        message = 'Linking e-wallets is not enabled for this project (settings.linked_methods.enabled).';
+    end if;
+    if (chosen = 'SHOPEEPAY' and coalesce((enabled ->> 'shopeepay')::boolean, false) is not true)
+       or (chosen = 'GOPAY' and coalesce((enabled ->> 'gopay_recurring')::boolean, false) is not true) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s account linking is not enabled for this project (settings.linked_methods).', chosen);
+    end if;
+    perform from astapa.users as u
+    where u.project_id = start_method_link.project_id and u.id = start_method_link.user_id and not u.disabled
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- Under the user's row lock: an active link of this channel stands; a link never completed is replaced.
+    if exists (select from astapa.linked_methods as m
+               where m.project_id = start_method_link.project_id and m.user_id = start_method_link.user_id
+                 and m.channel = chosen and m.status = 'active') then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('A %s account is linked already: unlink it first.', chosen);
+    end if;
+    update astapa.linked_methods as m set status = 'failed', failure_code = 'SUPERSEDED', updated_at = pg_catalog.now()
+    where m.project_id = start_method_link.project_id and m.user_id = start_method_link.user_id
+      and m.channel = chosen and m.status = 'requires_action';
+    insert into astapa.linked_methods (project_id, user_id, environment, xendit_account, channel, label)
+    values (start_method_link.project_id, start_method_link.user_id, link ->> 'environment',
+            link ->> 'xendit_account', chosen,
+            chosen || coalesce(' •••• ' || pg_catalog.right(mobile, 4), ''))
+    returning * into created;
+    return astapa.linked_method_json(created);
+  end
+  $$;
+
+comment on function api.start_method_link(text, bigint, jsonb) is
+  'Starts linking a user''s e-wallet: {channel (OVO | DANA | SHOPEEPAY | GOPAY), mobile_number (+62…, OVO '
+  'needs it), xendit_account, environment}. Only when settings.linked_methods.enabled; ShopeePay and GoPay '
+  'only when settings.linked_methods enables them too. A link of the same channel not yet approved is '
+  'replaced (failed, SUPERSEDED). The caller then asks Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad '
+  'input; AS404 unknown user; AS409 channel not enabled or already linked.';
+
+grant execute on function api.start_method_link(text, bigint, jsonb) to astapa_app;
+
+create or replace function api.record_method_link_answer(project_id text, method_id text, answer jsonb)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.linked_methods;
+  begin
+    select * into target from astapa.linked_methods as m
+    where m.project_id = record_method_link_answer.project_id and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    if answer ->> 'failure' is not null then
+      if target.status = 'requires_action' then
+        update astapa.linked_methods as m set status = 'failed',
+          failure_code = pg_catalog.left(answer ->> 'failure', 500), updated_at = pg_catalog.now()
+        where m.project_id = target.project_id and m.id = target.id
+        returning * into target;
+      end if;
+    elsif coalesce(answer ->> 'provider_id', '') = '' then
+      raise exception using errcode = 'AS400', message = 'answer must carry a provider_id or a failure.';
+    else
+      -- A callback may have come first and moved the status on; the provider id is recorded either way.
+      update astapa.linked_methods as m set provider_id = coalesce(m.provider_id, answer ->> 'provider_id'),
+        updated_at = pg_catalog.now()
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+    end if;
+    return astapa.linked_method_json(target);
+  end
+  $$;
+
+comment on function api.record_method_link_answer(text, text, jsonb) is
+  'Records Xendit''s answer to a link: {provider_id} (the pm-… id) or {failure} (refused: failed). AS404 '
+  'unknown method.';
+
+grant execute on function api.record_method_link_answer(text, text, jsonb) to astapa_app;
+
+create or replace function api.linked_method_account(method_id text) returns jsonb
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    found_method jsonb;
+  begin
+    -- Only for requests that act for no project yet (the webhook): a payment_method.* callback names our id.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'linked_method_account runs outside any project.';
+    end if;
+    if method_id is null or method_id !~ '^lpm_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_linked_method', method_id, true);
+    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'environment', m.environment,
+             'xendit_account', m.xendit_account)
+    into found_method from astapa.linked_methods as m where m.public_id = method_id;
+    perform pg_catalog.set_config('astapa.lookup_linked_method', '', true);
+    return found_method;
+  end
+  $$;
+
+comment on function api.linked_method_account(text) is
+  'Definer: a Xendit payment_method.* callback names our method id (its reference_id) but no project. Returns '
+  'the project, environment and Xendit account of that method — nothing else — so the webhook checks the '
+  'callback token of the right account before anything is changed. Runs only without a project set.';
+
+revoke execute on function api.linked_method_account(text) from public;
+
+grant execute on function api.linked_method_account(text) to astapa_app;
+
+create or replace function api.apply_method_callback(project_id text, method_id text, callback jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.linked_methods;
+    event text := callback ->> 'event';
+    next_status text;
+  begin
+    next_status := case event when 'payment_method.activated' then 'active'
+                              when 'payment_method.failed' then 'failed'
+                              when 'payment_method.expired' then 'expired' end;
+    if next_status is null then
+      raise exception using errcode = 'AS400',
+        message = 'event must be payment_method.activated, payment_method.failed or payment_method.expired.';
+    end if;
+    select * into target from astapa.linked_methods as m
+    where m.project_id = apply_method_callback.project_id and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    if target.provider_id is not null and target.provider_id is distinct from callback ->> 'provider_id' then
+      raise exception using errcode = 'AS409', message = 'The callback names another Xendit payment method.';
+    end if;
+    -- Forward only: requires_action → active | failed | expired, active → expired. A duplicate or a late
+    -- callback (activated after expired) changes nothing, so the order callbacks arrive in does not matter.
+    if not ((target.status = 'requires_action') or (target.status = 'active' and next_status = 'expired')) then
+      return astapa.linked_method_json(target) || '{"changed": false}';
+    end if;
+    update astapa.linked_methods as m set status = next_status,
+      provider_id = coalesce(m.provider_id, callback ->> 'provider_id'),
+      failure_code = case when next_status = 'failed' then pg_catalog.left(coalesce(callback ->> 'failure_code',
+                       'FAILED'), 500) end,
+      activated_at = case when next_status = 'active' then pg_catalog.now() else m.activated_at end,
+      updated_at = pg_catalog.now()
+    where m.project_id = target.project_id and m.id = target.id
+    returning * into target;
+    perform astapa.audit(target.project_id, 'billing.method_' || next_status, 'linked_method:' || target.public_id,
+      pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    return astapa.linked_method_json(target) || '{"changed": true}';
+  end
+  $$;
+
+comment on function api.apply_method_callback(text, text, jsonb) is
+  'Applies a Xendit payment_method.* callback to our method: {event, provider_id, failure_code?}. Forward-only '
+  'and idempotent (duplicates and late callbacks answer changed: false). AS400 unknown event; AS404 unknown '
+  'method; AS409 another provider id. Audited.';
+
+grant execute on function api.apply_method_callback(text, text, jsonb) to astapa_app;
+
+create or replace function api.list_linked_methods(project_id text, user_id bigint) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(astapa.linked_method_json(m) order by m.id desc), '[]')
+    from astapa.linked_methods as m
+    where m.project_id = list_linked_methods.project_id and m.user_id = list_linked_methods.user_id
+      and m.status in ('requires_action', 'active')
+  $$;
+
+comment on function api.list_linked_methods(text, bigint) is
+  'A user''s linked methods that are active or waiting for approval, newest first.';
+
+grant execute on function api.list_linked_methods(text, bigint) to astapa_app;
+
+create or replace function api.unlink_method(project_id text, user_id bigint, method_id text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.linked_methods;
+  begin
+    select * into target from astapa.linked_methods as m
+    where m.project_id = unlink_method.project_id and m.user_id = unlink_method.user_id
+      and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    if target.status in ('requires_action', 'active') then
+      update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+      perform astapa.audit(target.project_id, 'billing.method_unlinked', 'linked_method:' || target.public_id,
+        pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    end if;
+    return astapa.linked_method_json(target);
+  end
+  $$;
+
+comment on function api.unlink_method(text, bigint, text) is
+  'Unlinks a user''s method (after the caller expired it at Xendit): expired, never charged again. Unlinking '
+  'one already ended changes nothing. AS404 not this user''s method.';
+
+grant execute on function api.unlink_method(text, bigint, text) to astapa_app;

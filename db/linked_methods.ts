@@ -1,0 +1,114 @@
+/** Typed wrappers around the linked-method functions in `api` (db/api/linked_methods.sql). */
+import { z } from "zod";
+import type { Tx } from "./client.ts";
+import { XenditAccountSchema } from "./payments.ts";
+import { result } from "./result.ts";
+
+export const LINK_CHANNELS = ["OVO", "DANA", "SHOPEEPAY", "GOPAY"] as const;
+export type LinkChannel = typeof LINK_CHANNELS[number];
+
+export const LinkedMethodSchema = z.object({
+  method_id: z.string(),
+  sub: z.string(),
+  channel: z.enum(LINK_CHANNELS),
+  label: z.string(),
+  status: z.enum(["requires_action", "active", "failed", "expired"]),
+  provider_id: z.string().nullable(),
+  failure_code: z.string().nullable(),
+  environment: z.enum(["sandbox", "production"]),
+  xendit_account: XenditAccountSchema,
+  created_at: z.string(),
+  activated_at: z.string().nullable(),
+  updated_at: z.string(),
+});
+export type LinkedMethod = z.infer<typeof LinkedMethodSchema>;
+
+export type LinkStart = {
+  channel: string;
+  mobile_number?: string;
+  xendit_account: z.infer<typeof XenditAccountSchema>;
+  environment: "sandbox" | "production";
+};
+
+/** Reserves a link (requires_action); the caller then asks Xendit's Payment Method API. */
+export function startMethodLink(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  link: LinkStart,
+): Promise<LinkedMethod> {
+  return result(
+    tx`select api.start_method_link(${projectId}, ${userId}::bigint, ${
+      JSON.stringify(link)
+    }::text::jsonb) as result`,
+    LinkedMethodSchema,
+  );
+}
+
+/** Records Xendit's answer to a link: accepted ({provider_id}) or refused ({failure}). */
+export function recordMethodLinkAnswer(
+  tx: Tx,
+  projectId: string,
+  methodId: string,
+  answer: { provider_id: string } | { failure: string },
+): Promise<LinkedMethod> {
+  return result(
+    tx`select api.record_method_link_answer(${projectId}, ${methodId}, ${
+      JSON.stringify(answer)
+    }::text::jsonb) as result`,
+    LinkedMethodSchema,
+  );
+}
+
+const MethodAccountSchema = z.object({
+  project_id: z.string(),
+  environment: z.enum(["sandbox", "production"]),
+  xendit_account: XenditAccountSchema,
+}).nullable();
+
+/** Whose method a payment_method.* callback names (runs with no project set), or null. */
+export function linkedMethodAccount(tx: Tx, methodId: string): Promise<z.infer<typeof MethodAccountSchema>> {
+  return result(tx`select api.linked_method_account(${methodId}) as result`, MethodAccountSchema);
+}
+
+export type MethodCallback = {
+  event: string;
+  provider_id: string;
+  failure_code?: string | null;
+};
+
+/** Applies a payment_method.* callback (forward-only; `changed` says whether it moved the status). */
+export function applyMethodCallback(
+  tx: Tx,
+  projectId: string,
+  methodId: string,
+  callback: MethodCallback,
+): Promise<LinkedMethod & { changed: boolean }> {
+  return result(
+    tx`select api.apply_method_callback(${projectId}, ${methodId}, ${
+      JSON.stringify(callback)
+    }::text::jsonb) as result`,
+    LinkedMethodSchema.extend({ changed: z.boolean() }),
+  );
+}
+
+/** A user's active and waiting linked methods, newest first. */
+export function listLinkedMethods(tx: Tx, projectId: string, userId: string): Promise<LinkedMethod[]> {
+  return result(
+    tx`select api.list_linked_methods(${projectId}, ${userId}::bigint) as result`,
+    z.array(LinkedMethodSchema),
+  );
+}
+
+/** Marks a user's method unlinked (after it was expired at Xendit). */
+export function unlinkMethod(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  methodId: string,
+): Promise<LinkedMethod> {
+  return result(
+    tx`select api.unlink_method(${projectId}, ${userId}::bigint, ${methodId}) as result`,
+    LinkedMethodSchema,
+  );
+}

@@ -1,0 +1,35 @@
+/** Unlinking a user's e-wallet over the Platform API: expired at Xendit, then never charged again. */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { validate } from "@/lib/http/body.ts";
+import { clientOf } from "@/lib/platform/caller.ts";
+import { NO_STORE, subParam } from "@/lib/platform/params.ts";
+import { unlinkUserMethod } from "@/lib/payments/linked_methods.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+
+const Params = z.object({ method: z.string().regex(/^lpm_[a-z2-7]{24}$/, "A linked method id (lpm_…).") });
+
+/** Unlinking changes how a user pays: the project's own client only. */
+export const callers = clients("project");
+
+/** DELETE unlinks the method (200 with it, status expired); another user's or an unknown id is 404. */
+export const handler: Handlers = {
+  async DELETE(c) {
+    const sub = subParam(c);
+    const { method } = validate(Params, { method: c.req.param("method") });
+    const unlinked = await unlinkUserMethod(c.var.deps, clientOf(c).projectId, sub, method);
+    return c.json(unlinked, 200, NO_STORE);
+  },
+};
+
+export const openapi: RouteDoc = {
+  delete: {
+    tag: "Payments",
+    summary: "Unlink a user's e-wallet",
+    description:
+      "Expires the method at Xendit, then here (status expired); renewals go back to pay links by email.",
+    auth: "client",
+    responses: { 200: { description: "The method, expired" }, ...COMMON_ERRORS },
+  },
+};

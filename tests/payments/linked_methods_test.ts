@@ -1,0 +1,201 @@
+/**
+ * Linked e-wallets end to end over HTTP: the portal's link form → xendit-node's PaymentMethod API on the
+ * simulator (loopback) → the customer approves on the AUTH page → payment_method.activated reaches the app's
+ * webhook → the portal shows the method; unlinking expires it at Xendit; declines, refused channels, a wrong
+ * callback token and someone else's method change nothing they should not.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { setXenditKeys } from "@/db/payments.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { sealXenditKeys } from "@/lib/payments/accounts.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { rows } from "../helpers/db.ts";
+import { testApp } from "../helpers/app.ts";
+import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+
+const served = serveSimulator();
+const t = await testApp({ listen: true, env: { XENDIT_BASE_URL: served.url } });
+served.sim.accounts.get(TEST_SECRET_KEY)!.webhookUrl = `${t.origin}/api/webhooks/xendit`;
+Deno.test.afterAll(async () => {
+  await served.close();
+  await t.close();
+});
+
+async function shopWithKeys(email: string): Promise<Shop> {
+  const shop = await seedShop(t.db.sql, { email });
+  const sealed = await sealXenditKeys(t.deps.masterKeys.payments, shop.project.id, "sandbox", {
+    secretKey: TEST_SECRET_KEY,
+    callbackToken: TEST_CALLBACK_TOKEN,
+  });
+  await asApp(t.db.sql, shop.project.id, async (tx) => {
+    await setXenditKeys(tx, shop.project.id, "sandbox", sealed);
+    await updateProjectSettings(tx, shop.project.id, { linked_methods: { enabled: true } });
+  });
+  return shop;
+}
+
+/** A hosted-login session for the shop's user, the portal's CSRF cookie and token, and a form poster. */
+async function customer(shop: Shop) {
+  const token = randomSecret();
+  await asApp(
+    t.db.sql,
+    shop.project.id,
+    async (tx) => tx`select api.start_login_session(${shop.userId}::bigint, ${await sha256(token)})`,
+  );
+  const session = `astapa_session_${shop.project.id}=${token}`;
+  const portalUrl = `/billing/account?client_id=${shop.project.clientId}`;
+  const page = async (query = "") => {
+    const res = await t.app.request(`${portalUrl}${query}`, { headers: { cookie: session } });
+    return { res, html: await res.text() };
+  };
+  const first = await t.app.request(portalUrl, { headers: { cookie: session } });
+  const html = await first.text();
+  const csrfCookie = first.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) =>
+    c.startsWith("astapa_csrf=")
+  );
+  // The form token is the CSRF cookie's value (double submit), read from the page when it has a form.
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? csrfCookie?.split("=")[1] ?? "";
+  const cookie = [session, csrfCookie].filter(Boolean).join("; ");
+  const post = async (fields: Record<string, string>, withCsrf = true) => {
+    const res = await t.app.request("/billing/account/methods", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({
+        client_id: shop.project.clientId,
+        ...(withCsrf ? { csrf } : {}),
+        ...fields,
+      }),
+    });
+    await res.body?.cancel();
+    return res;
+  };
+  return { page, post };
+}
+
+type MethodRow = {
+  public_id: string;
+  channel: string;
+  label: string;
+  status: string;
+  provider_id: string;
+  failure_code: string | null;
+};
+const methodRows = async (shop: Shop): Promise<MethodRow[]> =>
+  rows(
+    await t.db.sql<MethodRow[]>`select public_id, channel, label, status, provider_id, failure_code
+             from astapa.linked_methods where project_id = ${shop.project.id} order by id`,
+  );
+
+Deno.test("linked methods — link OVO from the portal, approve, activated by callback, shown, unlinked", async () => {
+  const shop = await shopWithKeys("link-http@example.com");
+  const me = await customer(shop);
+  const before = await me.page();
+  assert.match(before.html, /Automatic renewal/);
+  assert.match(before.html, /data-link-channel="OVO"/);
+  assert.match(before.html, /data-link-channel="DANA"/);
+  assert.doesNotMatch(before.html, /data-link-channel="SHOPEEPAY"/, "ShopeePay stays off until enabled");
+
+  const linked = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
+  assert.equal(linked.status, 303);
+  const auth = linked.headers.get("location")!;
+  assert.ok(auth.startsWith(`${served.url}/web/payment_methods/pm-`), auth);
+  const [waiting] = await methodRows(shop);
+  assert.deepEqual([waiting.channel, waiting.label, waiting.status], [
+    "OVO",
+    "OVO •••• 7890",
+    "requires_action",
+  ]);
+  assert.equal(served.sim.paymentMethods.get(waiting.provider_id as string)?.mobileNumber, "+6281234567890");
+
+  // The customer approves in OVO: back to the portal, and the activated callback makes it chargeable.
+  const approved = await fetch(`${auth}/approve`, { method: "POST", redirect: "manual" });
+  await approved.body?.cancel();
+  assert.match(approved.headers.get("location")!, /\/billing\/account\?client_id=.*notice=linked/);
+  await waitFor(async () => (await methodRows(shop))[0].status === "active", "the activation callback");
+  const after = await me.page("&lang=id");
+  assert.match(after.html, /data-linked-method="OVO" data-status="active"/);
+  assert.match(after.html, /OVO •••• 7890 — tertaut/);
+  assert.doesNotMatch(after.html, /data-link-channel="OVO"/, "no second OVO link offered");
+  // Linking OVO again while one is active is refused with a notice, and makes no row.
+  const again = await me.post({ action: "link", channel: "OVO", mobile_number: "+6281234567890" });
+  assert.match(again.headers.get("location")!, /notice=link_refused/);
+  assert.equal((await methodRows(shop)).length, 1);
+
+  const unlinked = await me.post({ action: "unlink", method_id: waiting.public_id as string });
+  assert.match(unlinked.headers.get("location")!, /notice=unlinked/);
+  assert.equal((await methodRows(shop))[0].status, "expired");
+  assert.equal(served.sim.paymentMethods.get(waiting.provider_id as string)?.status, "EXPIRED");
+  await served.sim.webhooks.idle();
+  assert.equal((await methodRows(shop))[0].status, "expired", "the expired callback changes nothing more");
+  assert.doesNotMatch((await me.page()).html, /data-linked-method=/);
+});
+
+Deno.test("linked methods — a declined DANA link fails; refused channels and bad numbers come back worded", async () => {
+  const shop = await shopWithKeys("link-decline@example.com");
+  const me = await customer(shop);
+  const linked = await me.post({ action: "link", channel: "DANA" });
+  const declined = await fetch(`${linked.headers.get("location")}/decline`, {
+    method: "POST",
+    redirect: "manual",
+  });
+  await declined.body?.cancel();
+  assert.match(declined.headers.get("location")!, /notice=link_failed/);
+  await waitFor(async () => (await methodRows(shop))[0].status === "failed", "the failed callback");
+  assert.equal((await methodRows(shop))[0].failure_code, "AUTHORIZATION_DECLINED");
+  for (
+    const fields of [
+      { channel: "SHOPEEPAY" } as Record<string, string>,
+      { channel: "OVO" },
+      { channel: "OVO", mobile_number: "12345" },
+    ]
+  ) {
+    const res = await me.post({ action: "link", ...fields });
+    assert.equal(res.status, 303, JSON.stringify(fields));
+    assert.match(res.headers.get("location")!, /notice=link_refused/, JSON.stringify(fields));
+  }
+  assert.equal((await methodRows(shop)).length, 1, "refused links leave no row");
+  assert.equal((await me.post({ action: "link", channel: "DANA" }, false)).status, 403, "no CSRF token");
+});
+
+Deno.test("linked methods — callbacks: a wrong token is 401; a duplicate changes nothing; off for a project that has not enabled it; another user's method is not unlinked", async () => {
+  const shop = await shopWithKeys("link-abuse@example.com");
+  const me = await customer(shop);
+  await me.post({ action: "link", channel: "DANA" });
+  const [m] = await methodRows(shop);
+  const body = JSON.stringify({
+    event: "payment_method.activated",
+    business_id: "x",
+    created: new Date().toISOString(),
+    data: { id: m.provider_id, reference_id: m.public_id, status: "ACTIVE" },
+  });
+  const send = (token: string) =>
+    fetch(`${t.origin}/api/webhooks/xendit`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-callback-token": token },
+      body,
+    });
+  const forged = await send("wrong-token");
+  assert.equal(forged.status, 401);
+  await forged.body?.cancel();
+  assert.equal((await methodRows(shop))[0].status, "requires_action");
+  const real = await send(TEST_CALLBACK_TOKEN);
+  assert.deepEqual(await real.json(), { received: true, changed: true });
+  const duplicate = await send(TEST_CALLBACK_TOKEN);
+  assert.deepEqual(await duplicate.json(), { received: true, changed: false });
+  assert.equal(served.sim.paymentMethods.get(m.provider_id as string)?.status, "REQUIRES_ACTION");
+
+  const other = await seedShop(t.db.sql, { email: "link-other@example.com" });
+  const stranger = await customer(other);
+  const off = await stranger.page();
+  assert.equal(off.res.status, 200);
+  assert.doesNotMatch(off.html, /Automatic renewal/, "linking is off until the project enables it");
+  assert.match(
+    (await stranger.post({ action: "link", channel: "DANA" })).headers.get("location")!,
+    /link_refused/,
+  );
+  const res = await stranger.post({ action: "unlink", method_id: m.public_id as string });
+  assert.equal(res.status, 404);
+  assert.equal((await methodRows(shop))[0].status, "active", "someone else's method stays linked");
+});

@@ -1,0 +1,259 @@
+/** SQL tests for linked payment methods (db/api/linked_methods.sql): linking, callbacks, unlinking, policies. */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import {
+  applyMethodCallback,
+  linkedMethodAccount,
+  listLinkedMethods,
+  recordMethodLinkAnswer,
+  startMethodLink,
+  unlinkMethod,
+} from "@/db/linked_methods.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { rows, testDatabase } from "../helpers/db.ts";
+import { rejectsAs } from "../helpers/identity.ts";
+import { seedShop } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =>
+  asApp(db.sql, projectId, work);
+
+const through = { xendit_account: "simulator", environment: "sandbox" } as const;
+
+/** A shop whose project has turned linking on (settings.linked_methods.enabled). */
+async function linkingShop(email: string) {
+  const shop = await seedShop(db.sql, { email });
+  await as(
+    shop.project.id,
+    (tx) => updateProjectSettings(tx, shop.project.id, { linked_methods: { enabled: true } }),
+  );
+  return shop;
+}
+
+Deno.test("api.start_method_link — OVO with a masked label; the answer; bad input names the field", async () => {
+  const shop = await linkingShop("link-ovo@example.com");
+  const p = shop.project.id;
+  const ovo = await as(
+    p,
+    (tx) =>
+      startMethodLink(tx, p, shop.userId, { channel: "ovo", mobile_number: "+6281234567890", ...through }),
+  );
+  assert.deepEqual([ovo.channel, ovo.label, ovo.status, ovo.provider_id], [
+    "OVO",
+    "OVO •••• 7890",
+    "requires_action",
+    null,
+  ]);
+  assert.match(ovo.method_id, /^lpm_[a-z2-7]{24}$/);
+  const answered = await as(p, (tx) => recordMethodLinkAnswer(tx, p, ovo.method_id, { provider_id: "pm-1" }));
+  assert.equal(answered.provider_id, "pm-1");
+  const dana = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
+  assert.equal(dana.label, "DANA");
+  const refused = await as(
+    p,
+    (tx) => recordMethodLinkAnswer(tx, p, dana.method_id, { failure: "CHANNEL_DOWN" }),
+  );
+  assert.deepEqual([refused.status, refused.failure_code], ["failed", "CHANNEL_DOWN"]);
+
+  await rejectsAs(
+    as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "OVO", ...through })),
+    "validation_failed",
+  );
+  await rejectsAs(
+    as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "OVO", mobile_number: "0812", ...through })),
+    "validation_failed",
+  );
+  await rejectsAs(
+    as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "QRIS", ...through })),
+    "validation_failed",
+  );
+  await rejectsAs(
+    as(p, (tx) => startMethodLink(tx, p, "999999", { channel: "DANA", ...through })),
+    "not_found",
+  );
+  await rejectsAs(
+    as(p, (tx) => recordMethodLinkAnswer(tx, p, "lpm_aaaaaaaaaaaaaaaaaaaaaaaa", { provider_id: "x" })),
+    "not_found",
+  );
+});
+
+Deno.test("api.start_method_link — off until settings.linked_methods.enabled; ShopeePay and GoPay need their own switch", async () => {
+  const off = await seedShop(db.sql, { email: "link-off@example.com" });
+  await rejectsAs(
+    as(
+      off.project.id,
+      (tx) => startMethodLink(tx, off.project.id, off.userId, { channel: "DANA", ...through }),
+    ),
+    "conflict",
+  );
+  const shop = await linkingShop("link-shopee@example.com");
+  const p = shop.project.id;
+  await rejectsAs(
+    as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "SHOPEEPAY", ...through })),
+    "conflict",
+  );
+  await rejectsAs(
+    as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "GOPAY", ...through })),
+    "conflict",
+  );
+  await rejectsAs(
+    as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { shopeepay: "yes" } })),
+    "validation_failed",
+  );
+  await rejectsAs(
+    as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { card: true } })),
+    "validation_failed",
+  );
+  await as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { enabled: true, shopeepay: true } }));
+  const shopee = await as(
+    p,
+    (tx) => startMethodLink(tx, p, shop.userId, { channel: "SHOPEEPAY", ...through }),
+  );
+  assert.equal(shopee.channel, "SHOPEEPAY");
+  await rejectsAs(
+    as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "GOPAY", ...through })),
+    "conflict",
+  );
+});
+
+Deno.test("linked methods — one live link per channel: a waiting one is replaced, an active one stands", async () => {
+  const shop = await linkingShop("link-once@example.com");
+  const p = shop.project.id;
+  const first = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
+  const second = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
+  const listed = await as(p, (tx) => listLinkedMethods(tx, p, shop.userId));
+  assert.deepEqual(listed.map((m) => m.method_id), [second.method_id], "the waiting first link was replaced");
+  const [old] = rows(
+    await db.sql`select status, failure_code from astapa.linked_methods where public_id = ${first.method_id}`,
+  );
+  assert.deepEqual([old.status, old.failure_code], ["failed", "SUPERSEDED"]);
+  await as(
+    p,
+    (tx) =>
+      applyMethodCallback(tx, p, second.method_id, {
+        event: "payment_method.activated",
+        provider_id: "pm-d",
+      }),
+  );
+  await rejectsAs(
+    as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through })),
+    "conflict",
+  );
+  // Concurrent links of one channel: the user's row lock queues them; exactly one live row remains.
+  const other = await linkingShop("link-race@example.com");
+  const q = other.project.id;
+  await Promise.allSettled(
+    Array.from(
+      { length: 6 },
+      () => as(q, (tx) => startMethodLink(tx, q, other.userId, { channel: "DANA", ...through })),
+    ),
+  );
+  assert.equal((await as(q, (tx) => listLinkedMethods(tx, q, other.userId))).length, 1);
+});
+
+Deno.test("api.apply_method_callback — forward only, duplicates and late callbacks change nothing; errors", async () => {
+  const shop = await linkingShop("link-callbacks@example.com");
+  const p = shop.project.id;
+  const m = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
+  const apply = (event: string, providerId = "pm-cb") =>
+    as(p, (tx) => applyMethodCallback(tx, p, m.method_id, { event, provider_id: providerId }));
+  const active = await apply("payment_method.activated");
+  assert.deepEqual([active.status, active.changed, active.provider_id], ["active", true, "pm-cb"]);
+  assert.ok(active.activated_at);
+  assert.equal((await apply("payment_method.activated")).changed, false, "duplicate");
+  assert.equal(
+    (await apply("payment_method.failed")).status,
+    "active",
+    "a late failure does not undo a link",
+  );
+  await rejectsAs(apply("payment_method.expired", "pm-other"), "conflict");
+  const expired = await apply("payment_method.expired");
+  assert.deepEqual([expired.status, expired.changed], ["expired", true]);
+  const late = await apply("payment_method.activated");
+  assert.deepEqual([late.status, late.changed], ["expired", false], "an activation after expiry is ignored");
+  await rejectsAs(apply("payment_method.renamed"), "validation_failed");
+  await rejectsAs(
+    as(
+      p,
+      (tx) =>
+        applyMethodCallback(tx, p, "lpm_aaaaaaaaaaaaaaaaaaaaaaaa", {
+          event: "payment_method.expired",
+          provider_id: "x",
+        }),
+    ),
+    "not_found",
+  );
+  const audit = rows(
+    await db.sql`select action from astapa.audit_log where project_id = ${p} and target = ${
+      "linked_method:" + m.method_id
+    } order by id`,
+  );
+  assert.deepEqual(audit.map((r) => r.action), ["billing.method_active", "billing.method_expired"]);
+});
+
+Deno.test("api.unlink_method — the user's own method only; expired, listed no more; twice is harmless", async () => {
+  const shop = await linkingShop("unlink@example.com");
+  const p = shop.project.id;
+  const m = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
+  await as(
+    p,
+    (tx) =>
+      applyMethodCallback(tx, p, m.method_id, { event: "payment_method.activated", provider_id: "pm-u" }),
+  );
+  const otherUser = await linkingShop("unlink-other@example.com");
+  await rejectsAs(as(p, (tx) => unlinkMethod(tx, p, otherUser.userId, m.method_id)), "not_found");
+  const gone = await as(p, (tx) => unlinkMethod(tx, p, shop.userId, m.method_id));
+  assert.equal(gone.status, "expired");
+  assert.deepEqual(await as(p, (tx) => listLinkedMethods(tx, p, shop.userId)), []);
+  assert.equal((await as(p, (tx) => unlinkMethod(tx, p, shop.userId, m.method_id))).status, "expired");
+});
+
+Deno.test("linked methods — policies: a project sees only its own; api.linked_method_account only outside a project", async () => {
+  const a = await linkingShop("lm-owner@example.com");
+  const b = await linkingShop("lm-stranger@example.com");
+  const m = await as(
+    a.project.id,
+    (tx) => startMethodLink(tx, a.project.id, a.userId, { channel: "DANA", ...through }),
+  );
+  assert.deepEqual(await as(null, (tx) => linkedMethodAccount(tx, m.method_id)), {
+    project_id: a.project.id,
+    environment: "sandbox",
+    xendit_account: "simulator",
+  });
+  assert.equal(await as(null, (tx) => linkedMethodAccount(tx, "lpm_aaaaaaaaaaaaaaaaaaaaaaaa")), null);
+  assert.equal(await as(null, (tx) => linkedMethodAccount(tx, "nope")), null);
+  await rejectsAs(as(a.project.id, (tx) => linkedMethodAccount(tx, m.method_id)), "forbidden");
+  assert.deepEqual(await as(b.project.id, (tx) => listLinkedMethods(tx, b.project.id, a.userId)), []);
+  await rejectsAs(
+    as(
+      b.project.id,
+      (tx) =>
+        applyMethodCallback(tx, a.project.id, m.method_id, {
+          event: "payment_method.activated",
+          provider_id: "x",
+        }),
+    ),
+    "not_found",
+  );
+  await rejectsAs(
+    as(b.project.id, (tx) => unlinkMethod(tx, a.project.id, a.userId, m.method_id)),
+    "not_found",
+  );
+  assert.deepEqual(rows(await as(null, (tx) => tx`select * from astapa.linked_methods`)), []);
+  assert.deepEqual(rows(await as(b.project.id, (tx) => tx`select * from astapa.linked_methods`)), []);
+  await rejectsAs(
+    as(a.project.id, (tx) => tx`update astapa.linked_methods set channel = 'OVO'`),
+    "forbidden",
+  );
+  await rejectsAs(
+    as(
+      b.project.id,
+      (tx) =>
+        tx`insert into astapa.linked_methods (project_id, user_id, environment, xendit_account, channel, label)
+         values (${a.project.id}, ${a.userId}::bigint, 'sandbox', 'simulator', 'DANA', 'DANA')`,
+    ),
+    "forbidden",
+  );
+});
