@@ -76,6 +76,8 @@ export const Organization = z.object({
   name: z.string(),
   slug: z.string(),
   metadata: z.record(z.string(), z.unknown()),
+  /** Its team plan's key (custom_claims.org_plan in tokens), or null. */
+  plan: z.string().nullable(),
   seat_limit: z.number().int().nullable(),
   members: z.number().int(),
   created_at: z.string(),

@@ -918,8 +918,10 @@ create table astapa.organizations (
   seat_limit integer,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  plan_key text,
   constraint organizations_pkey PRIMARY KEY (project_id, id),
   constraint organizations_project_id_slug_key UNIQUE (project_id, slug),
+  constraint organizations_plan_key_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint organizations_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint organizations_id_check CHECK (id ~ '^org_[a-z2-7]{24}$'::text),
   constraint organizations_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 4096),
@@ -930,6 +932,7 @@ create table astapa.organizations (
 alter table astapa.organizations enable row level security;
 alter table astapa.organizations force row level security;
 comment on table astapa.organizations is 'A team of a project''s users (an organization): name, slug unique per project, metadata the app keeps, and the seat limit its plan allows (null: none). Its members are in organization_memberships.';
+comment on column astapa.organizations.plan_key is 'The organization''s team plan (a plans key), or null: custom_claims.org_plan in tokens naming the organization.';
 grant delete, insert, select, update on astapa.organizations to astapa_app;
 create policy "a project adds its own organizations" on astapa.organizations as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -9744,10 +9747,12 @@ CREATE OR REPLACE FUNCTION api.update_organization(organization_id text, patch j
 AS $function$
   declare
     o astapa.organizations := astapa.lock_organization(organization_id);
+    members integer;
   begin
     if pg_catalog.jsonb_typeof(patch) is distinct from 'object' or exists (
-        select from pg_catalog.jsonb_object_keys(patch) k where k not in ('name', 'slug', 'metadata')) then
-      raise exception using errcode = 'AS400', message = 'Only name, slug and metadata of an organization can be changed.';
+        select from pg_catalog.jsonb_object_keys(patch) k where k not in ('name', 'slug', 'metadata', 'plan', 'seat_limit')) then
+      raise exception using errcode = 'AS400',
+        message = 'Only name, slug, metadata, plan and seat_limit of an organization can be changed.';
     elsif patch ? 'name' and (pg_catalog.jsonb_typeof(patch -> 'name') <> 'string'
           or pg_catalog.length(pg_catalog.btrim(patch ->> 'name')) not between 1 and 200 or patch ->> 'name' ~ '[[:cntrl:]]') then
       raise exception using errcode = 'AS400', message = 'name must be 1 to 200 characters.';
@@ -9758,15 +9763,36 @@ AS $function$
     elsif patch ? 'metadata' and (pg_catalog.jsonb_typeof(patch -> 'metadata') <> 'object'
           or pg_catalog.octet_length((patch -> 'metadata')::text) > 4096) then
       raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
+    elsif patch ? 'plan' and pg_catalog.jsonb_typeof(patch -> 'plan') <> 'null' and (
+          pg_catalog.jsonb_typeof(patch -> 'plan') <> 'string' or not exists (
+            select from astapa.plans p where p.project_id = o.project_id and p.key = patch ->> 'plan'
+              and p.archived_at is null)) then
+      raise exception using errcode = 'AS400',
+        message = 'plan must be null or the key of a plan of this project that is not archived.';
+    elsif patch ? 'seat_limit' and pg_catalog.jsonb_typeof(patch -> 'seat_limit') <> 'null' and (
+          pg_catalog.jsonb_typeof(patch -> 'seat_limit') <> 'number' or (patch ->> 'seat_limit') !~ '^[0-9]{1,6}$'
+          or (patch ->> 'seat_limit')::integer not between 1 and 100000) then
+      raise exception using errcode = 'AS400', message = 'seat_limit must be null or a whole number from 1 to 100000.';
     elsif exists (select from astapa.organizations x where x.project_id = o.project_id
                     and x.slug = patch ->> 'slug' and x.id <> o.id) then
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('Another organization of this project has the slug %s.', patch ->> 'slug');
     end if;
+    if patch ? 'seat_limit' and pg_catalog.jsonb_typeof(patch -> 'seat_limit') = 'number' then
+      -- Fewer seats than members would leave people the organization cannot hold: remove them first.
+      select count(*) into members from astapa.organization_memberships m
+      where m.project_id = o.project_id and m.organization_id = o.id;
+      if members > (patch ->> 'seat_limit')::integer then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          '%s has %s members, more than %s seats: remove members first.', o.name, members, patch ->> 'seat_limit');
+      end if;
+    end if;
     update astapa.organizations x set
       name = coalesce(pg_catalog.btrim(patch ->> 'name'), x.name),
       slug = coalesce(patch ->> 'slug', x.slug),
       metadata = coalesce(patch -> 'metadata', x.metadata),
+      plan_key = case when patch ? 'plan' then patch ->> 'plan' else x.plan_key end,
+      seat_limit = case when patch ? 'seat_limit' then (patch ->> 'seat_limit')::integer else x.seat_limit end,
       updated_at = pg_catalog.now()
     where x.project_id = o.project_id and x.id = o.id
     returning * into o;
@@ -9776,7 +9802,7 @@ AS $function$
     return astapa.organization_json(o);
   end
   $function$;
-comment on function api.update_organization(text,jsonb) is 'Changes an organization''s name, slug or metadata (the keys of patch); emitted and audited. AS400 bad patch, AS404 unknown organization, AS409 slug taken.';
+comment on function api.update_organization(text,jsonb) is 'Changes an organization''s name, slug, metadata, plan (a team plan the app sells itself; null: none) or seat_limit (null: no limit) — the keys of patch; emitted and audited. AS400 bad patch, AS404 unknown organization, AS409 slug taken or fewer seats than members.';
 grant execute on function api.update_organization(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -12466,10 +12492,12 @@ CREATE OR REPLACE FUNCTION astapa.organization_grant(user_id bigint, organizatio
  STABLE
  SET search_path TO ''
 AS $function$
-    select case when claims is null then '{}'::jsonb else pg_catalog.jsonb_build_object('organization', claims) end
+    select case when claims is null then '{}'::jsonb
+                else pg_catalog.jsonb_build_object('organization', claims, 'organization_custom_claims',
+                                                   astapa.organization_plan_claims(organization_id)) end
     from (select api.organization_claims(user_id, organization_id) as claims) as active
   $function$;
-comment on function astapa.organization_grant(bigint,text) is 'What a grant adds for its active organization: {organization: {org_id, org_slug, org_role, org_permissions}} while the user is a member, else {} (no active organization, removed, organization deleted).';
+comment on function astapa.organization_grant(bigint,text) is 'What a grant adds for its active organization while the user is a member: {organization: {org_id, org_slug, org_role, org_permissions}, organization_custom_claims: its team plan''s {org_plan, org_feature_flags} or {}}; else {} (no active organization, removed, organization deleted).';
 grant execute on function astapa.organization_grant(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12480,13 +12508,33 @@ CREATE OR REPLACE FUNCTION astapa.organization_json(o astapa.organizations)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object(
-      'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'seat_limit', o.seat_limit,
+      'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'plan', o.plan_key,
+      'seat_limit', o.seat_limit,
       'members', (select count(*) from astapa.organization_memberships m
                   where m.project_id = o.project_id and m.organization_id = o.id),
       'created_at', o.created_at, 'updated_at', o.updated_at)
   $function$;
-comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, seat_limit, members (a count), timestamps.';
+comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), seat_limit, members (a count), timestamps.';
 grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_plan_claims(organization_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((
+      select pg_catalog.jsonb_build_object(
+        'org_plan', p.key,
+        'org_feature_flags', coalesce(p.claims -> 'feature_flags', '[]'::jsonb))
+      from astapa.organizations o
+      join astapa.plans p on p.project_id = o.project_id and p.key = o.plan_key
+      where o.project_id = astapa.current_project_id() and o.id = organization_plan_claims.organization_id),
+      '{}'::jsonb)
+  $function$;
+comment on function astapa.organization_plan_claims(text) is 'What an organization''s team plan adds to custom_claims: {org_plan, org_feature_flags} (the plan''s flags, maybe []), or {} without a plan. Beside the person''s own plan and flags, never replacing them.';
+grant execute on function astapa.organization_plan_claims(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.organization_role_permissions(role text)
