@@ -132,9 +132,13 @@ create table astapa.checkouts (
   plan_change_id bigint,
   buyer_name text,
   buyer_tax_id text,
+  organization_id text,
+  seats integer,
+  seats_from integer,
   constraint checkouts_pkey PRIMARY KEY (project_id, id),
   constraint checkouts_public_id_key UNIQUE (public_id),
   constraint checkouts_coupon_fkey FOREIGN KEY (project_id, coupon_code) REFERENCES astapa.coupons(project_id, code),
+  constraint checkouts_organization_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE SET NULL (organization_id),
   constraint checkouts_plan_change_fkey FOREIGN KEY (project_id, plan_change_id) REFERENCES astapa.plan_changes(project_id, id),
   constraint checkouts_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint checkouts_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -147,6 +151,7 @@ create table astapa.checkouts (
   constraint checkouts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text]))),
   constraint checkouts_public_id_check CHECK (public_id ~ '^chk_[a-z2-7]{24}$'::text),
+  constraint checkouts_seats_check CHECK (seats IS NULL AND seats_from IS NULL OR seats >= 1 AND seats <= 100000 AND (seats_from IS NULL OR seats_from >= 1 AND seats_from <= (seats - 1))),
   constraint checkouts_status_check CHECK (status = ANY (ARRAY['open'::text, 'pending'::text, 'paid'::text, 'expired'::text])),
   constraint checkouts_urls_check CHECK (length(success_url) <= 2000 AND length(failure_url) <= 2000),
   constraint checkouts_xendit_account_check CHECK (xendit_account = ANY (ARRAY['project'::text, 'deployment'::text, 'simulator'::text]))
@@ -159,13 +164,16 @@ comment on column astapa.checkouts.discount_idr is 'Rupiah taken off the list pr
 comment on column astapa.checkouts.plan_change_id is 'Set on an upgrade''s checkout: paying it applies that plan change instead of starting a new period.';
 comment on column astapa.checkouts.buyer_name is 'The name (person or company) the receipt is made out to, if given.';
 comment on column astapa.checkouts.buyer_tax_id is 'The buyer''s NPWP (15 or 16 digits) or NIK (16 digits) for the receipt, digits only, if given.';
+comment on column astapa.checkouts.organization_id is 'The organization a team plan checkout buys for (user_id is the owner or admin who pays); null: a personal one.';
+comment on column astapa.checkouts.seats is 'The seats a team plan checkout buys (the organization''s seat limit once paid).';
+comment on column astapa.checkouts.seats_from is 'Seats already paid for the running period when this checkout adds seats at a prorated price; null: a full period.';
 CREATE INDEX checkouts_coupon_idx ON astapa.checkouts USING btree (project_id, coupon_code) WHERE (coupon_code IS NOT NULL);
 CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE (period_start IS NOT NULL);
 CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
 CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
 grant select on astapa.checkouts to astapa_app;
 grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at, coupon_code, discount_idr, plan_change_id) on astapa.checkouts to astapa_app;
-grant update (amount, status, method, bank, paid_at, updated_at, coupon_code, discount_idr, buyer_name, buyer_tax_id) on astapa.checkouts to astapa_app;
+grant update (amount, status, method, bank, paid_at, updated_at, coupon_code, discount_idr, buyer_name, buyer_tax_id, organization_id, seats, seats_from) on astapa.checkouts to astapa_app;
 create policy "a project opens its own checkouts" on astapa.checkouts as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own checkouts" on astapa.checkouts as permissive for select to astapa_app, astapa_owner
@@ -919,6 +927,7 @@ create table astapa.organizations (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   plan_key text,
+  plan_paid_through timestamp with time zone,
   constraint organizations_pkey PRIMARY KEY (project_id, id),
   constraint organizations_project_id_slug_key UNIQUE (project_id, slug),
   constraint organizations_plan_key_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
@@ -933,6 +942,7 @@ alter table astapa.organizations enable row level security;
 alter table astapa.organizations force row level security;
 comment on table astapa.organizations is 'A team of a project''s users (an organization): name, slug unique per project, metadata the app keeps, and the seat limit its plan allows (null: none). Its members are in organization_memberships.';
 comment on column astapa.organizations.plan_key is 'The organization''s team plan (a plans key), or null: custom_claims.org_plan in tokens naming the organization.';
+comment on column astapa.organizations.plan_paid_through is 'Until when the organization''s team plan is paid (null: not bought through Astapa, e.g. set by the API).';
 grant delete, insert, select, update on astapa.organizations to astapa_app;
 create policy "a project adds its own organizations" on astapa.organizations as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -1195,24 +1205,34 @@ create table astapa.plans (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   trial_days integer default 0 not null,
+  seat_pricing text,
+  included_seats integer,
   constraint plans_pkey PRIMARY KEY (project_id, key),
   constraint plans_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint plans_claims_check CHECK (astapa.are_valid_plan_claims(claims)),
   constraint plans_default_check CHECK (NOT (is_default AND archived_at IS NOT NULL)),
   constraint plans_description_check CHECK (length(description) <= 1000),
+  constraint plans_included_seats_check CHECK (
+CASE
+    WHEN seat_pricing = 'flat'::text THEN COALESCE(included_seats >= 1 AND included_seats <= 100000, false)
+    ELSE included_seats IS NULL
+END),
   constraint plans_interval_check CHECK ("interval" = ANY (ARRAY['month'::text, 'year'::text, 'one_time'::text])),
   constraint plans_key_check CHECK (key ~ '^[a-z0-9_-]{1,64}$'::text),
   constraint plans_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
   constraint plans_price_idr_check CHECK (price_idr >= 0 AND price_idr <= '1000000000000'::bigint),
+  constraint plans_seat_pricing_check CHECK (seat_pricing = ANY (ARRAY['per_seat'::text, 'flat'::text])),
   constraint plans_trial_days_check CHECK (trial_days >= 0 AND trial_days <= 365)
 );
 alter table astapa.plans enable row level security;
 alter table astapa.plans force row level security;
 comment on table astapa.plans is 'Subscription tiers of a project: key (the JWT''s custom_claims.plan), price in whole rupiah, interval (month, year, one_time), claims the plan grants (feature_flags and custom keys), one default plan per project, archived_at (archived plans keep their subscribers but cannot be assigned anew).';
 comment on column astapa.plans.trial_days is 'Days of free trial a user may start once (0: no trial). Only for paid monthly or yearly plans.';
+comment on column astapa.plans.seat_pricing is 'null: a plan for a person; per_seat: a team plan priced per seat (price_idr each); flat: a team plan at price_idr for up to included_seats members.';
+comment on column astapa.plans.included_seats is 'A flat team plan''s seat limit; null otherwise.';
 CREATE UNIQUE INDEX plans_default_key ON astapa.plans USING btree (project_id) WHERE is_default;
 grant insert, select on astapa.plans to astapa_app;
-grant update (name, description, price_idr, "interval", claims, is_default, sort_order, archived_at, updated_at, trial_days) on astapa.plans to astapa_app;
+grant update (name, description, price_idr, "interval", claims, is_default, sort_order, archived_at, updated_at, trial_days, seat_pricing, included_seats) on astapa.plans to astapa_app;
 create policy "a project adds its own plans" on astapa.plans as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project changes its own plans" on astapa.plans as permissive for update to astapa_app, astapa_owner
@@ -3868,6 +3888,89 @@ AS $function$
   $function$;
 comment on function api.create_organization(text,text,bigint,jsonb) is 'Creates an organization in the current project, with owner_user_id as its first owner when given; emitted (organization.created) and audited. AS400 bad name, slug or metadata; AS409 slug taken; AS404 unknown owner.';
 grant execute on function api.create_organization(text,text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_organization_checkout(project_id text, organization_id text, checkout jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    chosen astapa.plans;
+    payer_role text;
+    members integer;
+    bought_seats integer;
+    paid_seats integer;
+    price_due bigint;
+    period tstzrange;
+    opened jsonb;
+  begin
+    if o.project_id is distinct from create_organization_checkout.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    elsif pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
+    elsif checkout ? 'coupon' or checkout ? 'period_start' then
+      raise exception using errcode = 'AS400', message = 'A team plan checkout takes no coupon and no period_start.';
+    end if;
+    select * into chosen from astapa.plans as p
+    where p.project_id = o.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
+    if not found or chosen.seat_pricing is null then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["Not a team plan of this project."]}',
+        message = pg_catalog.format('There is no team plan %s to buy for an organization in this project.',
+          checkout ->> 'plan');
+    end if;
+    select m.role into payer_role from astapa.organization_memberships as m
+    where m.project_id = o.project_id and m.organization_id = o.id
+      and m.user_id::text = coalesce(checkout ->> 'sub', '');
+    if payer_role is null or payer_role not in ('owner', 'admin') then
+      raise exception using errcode = 'AS403',
+        message = pg_catalog.format('Only an owner or admin of %s can pay for its plan.', o.name);
+    end if;
+    select count(*) into members from astapa.organization_memberships as m
+    where m.project_id = o.project_id and m.organization_id = o.id;
+    if chosen.seat_pricing = 'flat' then
+      bought_seats := chosen.included_seats;
+    elsif coalesce(checkout ->> 'seats', '') !~ '^[0-9]{1,6}$' or (checkout ->> 'seats')::integer not between 1 and 100000 then
+      raise exception using errcode = 'AS400', detail = '{"seats": ["A whole number from 1 to 100000."]}',
+        message = 'seats must be a whole number from 1 to 100000 for a plan priced per seat.';
+    else
+      bought_seats := (checkout ->> 'seats')::integer;
+    end if;
+    if checkout ? 'seats' and (checkout ->> 'seats') is distinct from bought_seats::text then
+      raise exception using errcode = 'AS400', detail = '{"seats": ["A flat plan has its own seats."]}',
+        message = pg_catalog.format('Plan %s comes with %s seats; it cannot be bought for another number.',
+          chosen.key, bought_seats);
+    elsif bought_seats < members then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s has %s members, more than the %s seats of this checkout: buy more seats or remove members first.',
+        o.name, members, bought_seats);
+    end if;
+    price_due := chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then bought_seats else 1 end;
+    -- More seats on the plan already paid for a running period: only the added seats, for the rest of it.
+    if chosen.seat_pricing = 'per_seat' and o.plan_key = chosen.key and o.plan_paid_through > pg_catalog.now()
+       and bought_seats > coalesce(o.seat_limit, 0) and o.seat_limit is not null then
+      paid_seats := o.seat_limit;
+      period := astapa.team_period(o.plan_paid_through, chosen.interval);
+      price_due := pg_catalog.ceil(chosen.price_idr * (bought_seats - paid_seats)
+        * pg_catalog.date_part('epoch', o.plan_paid_through - pg_catalog.now())
+        / pg_catalog.date_part('epoch', pg_catalog.upper(period) - pg_catalog.lower(period)))::bigint;
+    end if;
+    opened := api.create_checkout(o.project_id, (checkout - 'seats') || pg_catalog.jsonb_build_object('plan', chosen.key));
+    update astapa.checkouts as c
+    set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
+        updated_at = pg_catalog.now()
+    where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
+    perform astapa.audit(o.project_id, 'organization.checkout', o.id, pg_catalog.jsonb_build_object(
+      'checkout', opened ->> 'checkout_id', 'plan', chosen.key, 'seats', bought_seats, 'seats_from', paid_seats,
+      'amount', greatest(price_due, 1), 'payer', checkout ->> 'sub'));
+    return (select astapa.checkout_json(c) || pg_catalog.jsonb_build_object(
+              'organization_id', c.organization_id, 'seats', c.seats, 'seats_from', c.seats_from)
+            from astapa.checkouts as c where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id');
+  end
+  $function$;
+comment on function api.create_organization_checkout(text,text,jsonb) is 'Opens a checkout of a team plan for an organization: {sub (an owner or admin, who pays), plan, seats (per seat; a flat plan has its own), success_url?, failure_url?, xendit_account}. Amount: price x seats (per seat) or price (flat); adding seats to the plan paid for a running period costs only the added seats for the rest of it. AS400 not a team plan, bad seats, a coupon; AS403 payer no owner or admin; AS404 unknown organization; AS409 fewer seats than members.';
+grant execute on function api.create_organization_checkout(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_plan(project_id text, plan jsonb)
@@ -8751,6 +8854,40 @@ comment on function api.set_organization_role(text,text,text[]) is 'Defines (or 
 grant execute on function api.set_organization_role(text,text,text[]) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_plan_seats(project_id text, plan_key text, seat_pricing text, included_seats integer DEFAULT NULL::integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    changed astapa.plans;
+  begin
+    perform astapa.require_project(project_id);
+    if seat_pricing is not null and seat_pricing not in ('per_seat', 'flat') then
+      raise exception using errcode = 'AS400', message = 'seat_pricing must be per_seat, flat or null (a personal plan).';
+    elsif seat_pricing = 'flat' and coalesce(included_seats not between 1 and 100000, true) then
+      raise exception using errcode = 'AS400', message = 'A flat team plan needs included_seats, from 1 to 100000.';
+    elsif seat_pricing is distinct from 'flat' and included_seats is not null then
+      raise exception using errcode = 'AS400', message = 'Only a flat team plan has included_seats.';
+    end if;
+    update astapa.plans as p
+    set seat_pricing = set_plan_seats.seat_pricing, included_seats = set_plan_seats.included_seats,
+        updated_at = pg_catalog.now()
+    where p.project_id = set_plan_seats.project_id and p.key = plan_key
+    returning * into changed;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('There is no plan %s in this project.', plan_key);
+    end if;
+    perform astapa.audit(project_id, 'plan.seats', plan_key,
+      pg_catalog.jsonb_build_object('seat_pricing', seat_pricing, 'included_seats', included_seats));
+    return pg_catalog.jsonb_build_object('plan', changed.key, 'seat_pricing', changed.seat_pricing,
+      'included_seats', changed.included_seats, 'price_idr', changed.price_idr, 'interval', changed.interval);
+  end
+  $function$;
+comment on function api.set_plan_seats(text,text,text,integer) is 'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) or a personal one again (null); audited. AS400 bad pricing or seats, AS404 unknown plan.';
+grant execute on function api.set_plan_seats(text,text,text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_project_logo(project_id text, content_type text, image bytea, width integer, height integer)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -9793,6 +9930,8 @@ AS $function$
       metadata = coalesce(patch -> 'metadata', x.metadata),
       plan_key = case when patch ? 'plan' then patch ->> 'plan' else x.plan_key end,
       seat_limit = case when patch ? 'seat_limit' then (patch ->> 'seat_limit')::integer else x.seat_limit end,
+      -- A plan the app sets itself runs until it changes it: no paid period of Astapa's applies.
+      plan_paid_through = case when patch ? 'plan' then null else x.plan_paid_through end,
       updated_at = pg_catalog.now()
     where x.project_id = o.project_id and x.id = o.id
     returning * into o;
@@ -10483,6 +10622,51 @@ comment on function astapa.add_membership(astapa.organizations,bigint,text,text)
 grant execute on function astapa.add_membership(astapa.organizations,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apply_paid_organization_checkout(target astapa.checkouts)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+    chosen astapa.plans;
+    period_start timestamptz;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = target.project_id and x.id = target.organization_id
+    for update;
+    if not found then
+      return null;  -- deleted since: the payment is kept (and receipted) for a refund
+    end if;
+    select * into chosen from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key;
+    if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
+      -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order).
+      update astapa.organizations as x set seat_limit = greatest(x.seat_limit, target.seats), updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    else
+      -- A period of the plan: from the end of the one paid for the same plan, else from now.
+      period_start := case when o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now()
+                           then o.plan_paid_through else pg_catalog.now() end;
+      update astapa.organizations as x
+      set plan_key = target.plan_key, seat_limit = target.seats, updated_at = pg_catalog.now(),
+          plan_paid_through = case chosen.interval when 'year' then period_start + interval '1 year'
+                                   else period_start + interval '1 month' end
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    end if;
+    perform astapa.emit_event(o.project_id, 'organization.updated',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.plan_paid', o.id, pg_catalog.jsonb_build_object(
+      'checkout', target.public_id, 'plan', o.plan_key, 'seat_limit', o.seat_limit,
+      'paid_through', o.plan_paid_through));
+    return o.plan_paid_through;
+  end
+  $function$;
+comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan); a checkout adding seats only raises seat_limit. Returns the paid-through date; null when the organization was deleted.';
+grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_plan_change(target astapa.checkouts)
  RETURNS timestamp with time zone
  LANGUAGE plpgsql
@@ -10591,6 +10775,9 @@ AS $function$
             if target.plan_change_id is not null then
               -- An upgrade's checkout: the change it priced is applied (db/api/plan_changes.sql).
               period_end := astapa.apply_paid_plan_change(target);
+            elsif target.organization_id is not null then
+              -- A team plan for an organization (db/api/team_plans.sql): the organization's plan, not the payer's.
+              period_end := astapa.apply_paid_organization_checkout(target);
             else  -- (the body below keeps its indentation, so merges with other billing work stay line-for-line)
             select * into chosen from astapa.plans as p
             where p.project_id = target.project_id and p.key = target.plan_key;
@@ -12509,12 +12696,12 @@ CREATE OR REPLACE FUNCTION astapa.organization_json(o astapa.organizations)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'plan', o.plan_key,
-      'seat_limit', o.seat_limit,
+      'plan_paid_through', o.plan_paid_through, 'seat_limit', o.seat_limit,
       'members', (select count(*) from astapa.organization_memberships m
                   where m.project_id = o.project_id and m.organization_id = o.id),
       'created_at', o.created_at, 'updated_at', o.updated_at)
   $function$;
-comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), seat_limit, members (a count), timestamps.';
+comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), plan_paid_through (when bought through Astapa), seat_limit, members (a count), timestamps.';
 grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
 
 -- owner: astapa_owner
@@ -12530,10 +12717,12 @@ AS $function$
         'org_feature_flags', coalesce(p.claims -> 'feature_flags', '[]'::jsonb))
       from astapa.organizations o
       join astapa.plans p on p.project_id = o.project_id and p.key = o.plan_key
-      where o.project_id = astapa.current_project_id() and o.id = organization_plan_claims.organization_id),
+      where o.project_id = astapa.current_project_id() and o.id = organization_plan_claims.organization_id
+        -- A team plan bought through Astapa lapses when its paid period ends (until paid again).
+        and (o.plan_paid_through is null or o.plan_paid_through > pg_catalog.now())),
       '{}'::jsonb)
   $function$;
-comment on function astapa.organization_plan_claims(text) is 'What an organization''s team plan adds to custom_claims: {org_plan, org_feature_flags} (the plan''s flags, maybe []), or {} without a plan. Beside the person''s own plan and flags, never replacing them.';
+comment on function astapa.organization_plan_claims(text) is 'What an organization''s team plan adds to custom_claims: {org_plan, org_feature_flags} (the plan''s flags, maybe []), or {} without a plan or once its paid period ended. Beside the person''s own plan and flags, never replacing them.';
 grant execute on function astapa.organization_plan_claims(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -13545,6 +13734,20 @@ AS $function$
   $function$;
 comment on function astapa.tax_settings_json(text) is 'A project''s tax settings with the defaults filled in (not a PKP; 12 % of 11/12 once it is one).';
 grant execute on function astapa.tax_settings_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.team_period(paid_through timestamp with time zone, plan_interval text)
+ RETURNS tstzrange
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.tstzrange(
+      case plan_interval when 'year' then paid_through - interval '1 year' else paid_through - interval '1 month' end,
+      paid_through)
+  $function$;
+comment on function astapa.team_period(timestamp with time zone,text) is 'The running period of a team plan paid through paid_through: one interval (month or year) back from it.';
+grant execute on function astapa.team_period(timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.third_party_client_name(client_id text)

@@ -119,7 +119,7 @@ create or replace function astapa.organization_json(o astapa.organizations) retu
   as $$
     select pg_catalog.jsonb_build_object(
       'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'plan', o.plan_key,
-      'seat_limit', o.seat_limit,
+      'plan_paid_through', o.plan_paid_through, 'seat_limit', o.seat_limit,
       'members', (select count(*) from astapa.organization_memberships m
                   where m.project_id = o.project_id and m.organization_id = o.id),
       'created_at', o.created_at, 'updated_at', o.updated_at)
@@ -127,7 +127,7 @@ create or replace function astapa.organization_json(o astapa.organizations) retu
 
 comment on function astapa.organization_json(astapa.organizations) is
   'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), '
-  'seat_limit, members (a count), timestamps.';
+  'plan_paid_through (when bought through Astapa), seat_limit, members (a count), timestamps.';
 
 grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
 
@@ -419,6 +419,8 @@ create or replace function api.update_organization(organization_id text, patch j
       metadata = coalesce(patch -> 'metadata', x.metadata),
       plan_key = case when patch ? 'plan' then patch ->> 'plan' else x.plan_key end,
       seat_limit = case when patch ? 'seat_limit' then (patch ->> 'seat_limit')::integer else x.seat_limit end,
+      -- A plan the app sets itself runs until it changes it: no paid period of Astapa's applies.
+      plan_paid_through = case when patch ? 'plan' then null else x.plan_paid_through end,
       updated_at = pg_catalog.now()
     where x.project_id = o.project_id and x.id = o.id
     returning * into o;

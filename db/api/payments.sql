@@ -570,6 +570,9 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
             if target.plan_change_id is not null then
               -- An upgrade's checkout: the change it priced is applied (db/api/plan_changes.sql).
               period_end := astapa.apply_paid_plan_change(target);
+            elsif target.organization_id is not null then
+              -- A team plan for an organization (db/api/team_plans.sql): the organization's plan, not the payer's.
+              period_end := astapa.apply_paid_organization_checkout(target);
             else  -- (the body below keeps its indentation, so merges with other billing work stay line-for-line)
             select * into chosen from astapa.plans as p
             where p.project_id = target.project_id and p.key = target.plan_key;
