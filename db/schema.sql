@@ -3741,6 +3741,10 @@ AS $function$
     if chosen.price_idr < 1 then
       raise exception using errcode = 'AS400', detail = '{"plan": ["This plan is free."]}',
         message = pg_catalog.format('Plan %s is free: there is nothing to pay.', chosen.key);
+    elsif chosen.seat_pricing is not null and not checkout ? 'organization' then
+      -- A team plan is bought for an organization (api.create_organization_checkout), never for oneself.
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
     end if;
     -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on.
     select pg_catalog.array_agg(distinct astapa.url_origin(u)) into origins from pg_catalog.unnest(redirect_uris) as u;
@@ -3772,7 +3776,7 @@ AS $function$
     return astapa.checkout_json(created);
   end
   $function$;
-comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one). AS400 free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
+comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one); a team plan only with organization (set by api.create_organization_checkout). AS400 free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
 grant execute on function api.create_checkout(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -3956,7 +3960,8 @@ AS $function$
         * pg_catalog.date_part('epoch', o.plan_paid_through - pg_catalog.now())
         / pg_catalog.date_part('epoch', pg_catalog.upper(period) - pg_catalog.lower(period)))::bigint;
     end if;
-    opened := api.create_checkout(o.project_id, (checkout - 'seats') || pg_catalog.jsonb_build_object('plan', chosen.key));
+    opened := api.create_checkout(o.project_id, (checkout - 'seats')
+      || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
     update astapa.checkouts as c
     set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
         updated_at = pg_catalog.now()
@@ -12925,13 +12930,13 @@ AS $function$
     select pg_catalog.jsonb_build_object(
       'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
       'interval', p.interval, 'trial_days', p.trial_days, 'claims', p.claims, 'default', p.is_default,
-      'sort_order', p.sort_order,
+      'sort_order', p.sort_order, 'seat_pricing', p.seat_pricing, 'included_seats', p.included_seats,
       'archived', p.archived_at is not null, 'archived_at', p.archived_at,
       'created_at', p.created_at, 'updated_at', p.updated_at)
     from astapa.plans as p
     where p.project_id = plan_json.project_id and p.key = plan_json.key
   $function$;
-comment on function astapa.plan_json(text,text) is 'A plan as the API returns it; null when not visible.';
+comment on function astapa.plan_json(text,text) is 'A plan as the API returns it (seat_pricing and included_seats: a team plan, db/api/team_plans.sql); null when not visible.';
 grant execute on function astapa.plan_json(text,text) to astapa_app;
 
 -- owner: astapa_owner

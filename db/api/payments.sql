@@ -237,6 +237,10 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
     if chosen.price_idr < 1 then
       raise exception using errcode = 'AS400', detail = '{"plan": ["This plan is free."]}',
         message = pg_catalog.format('Plan %s is free: there is nothing to pay.', chosen.key);
+    elsif chosen.seat_pricing is not null and not checkout ? 'organization' then
+      -- A team plan is bought for an organization (api.create_organization_checkout), never for oneself.
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
     end if;
     -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on.
     select pg_catalog.array_agg(distinct astapa.url_origin(u)) into origins from pg_catalog.unnest(redirect_uris) as u;
@@ -271,7 +275,8 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
 
 comment on function api.create_checkout(text, jsonb) is
   'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, '
-  'coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one). AS400 '
+  'coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one); a team plan only '
+  'with organization (set by api.create_organization_checkout). AS400 '
   'free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
 
 grant execute on function api.create_checkout(text, jsonb) to astapa_app;

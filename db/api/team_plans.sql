@@ -123,7 +123,8 @@ create or replace function api.create_organization_checkout(project_id text, org
         * pg_catalog.date_part('epoch', o.plan_paid_through - pg_catalog.now())
         / pg_catalog.date_part('epoch', pg_catalog.upper(period) - pg_catalog.lower(period)))::bigint;
     end if;
-    opened := api.create_checkout(o.project_id, (checkout - 'seats') || pg_catalog.jsonb_build_object('plan', chosen.key));
+    opened := api.create_checkout(o.project_id, (checkout - 'seats')
+      || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
     update astapa.checkouts as c
     set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
         updated_at = pg_catalog.now()

@@ -150,6 +150,12 @@ Deno.test("organization story — invite, sign up through it, pick the org, pay 
     assert.equal(after.sub, rina);
     assert.equal(after.org_id, undefined);
     assert.equal((after.custom_claims as Record<string, unknown>).org_plan, undefined);
+    // The personal plan picker offers personal plans only: a team plan is bought for an organization.
+    await api("POST", "/plans", { key: "pro", name: "Pro", price_idr: 49_000, interval: "month" });
+    await page.goto(`${t.origin}/billing?client_id=${project.clientId}`);
+    const offered = await page.locator("ul.plans").innerText();
+    assert.match(offered, /Pro/);
+    assert.doesNotMatch(offered, /Business/);
     assert.deepEqual(problems.filter((p) => !/status of 404/.test(p)), []);
   } finally {
     await close();

@@ -58,6 +58,7 @@ Deno.test("team plans API — per-seat plan, an admin's checkout, paying sets pl
     "per_seat",
     null,
   ]);
+  assert.equal((await api("GET", "/plans/business")).body.seat_pricing, "per_seat");
   const owner = await seedUser(t.db.sql, project.id, "owner@biz.example");
   const admin = await seedUser(t.db.sql, project.id, "admin@biz.example");
   const member = await seedUser(t.db.sql, project.id, "member@biz.example");

@@ -120,6 +120,17 @@ Deno.test("api.create_organization_checkout — per seat price x seats; only own
   );
   await rejectsAs(checkout(t.id, { sub: t.owner, plan: "seat", seats: 4, coupon: "X" }), "validation_failed");
   await rejectsAs(
+    call(
+      a.id,
+      (tx) =>
+        tx`select api.create_checkout(${a.id}, ${
+          tx.json({ sub: t.owner, plan: "seat", xendit_account: "simulator" } as never)
+        })`,
+    ),
+    "validation_failed",
+    /team plan: buy it for an organization/,
+  );
+  await rejectsAs(
     asApp(db.sql, b.id, (tx) => tx`select api.create_organization_checkout(${b.id}, ${t.id}, '{}')`),
     "not_found",
     /not found/,
