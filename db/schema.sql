@@ -11412,6 +11412,10 @@ AS $function$
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
+      'organization', (select pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'seats', c.seats,
+                         'seats_from', c.seats_from)
+                       from astapa.organizations as o
+                       where o.project_id = c.project_id and o.id = c.organization_id),
       'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
                     'method', y.method, 'bank', y.bank, 'status', y.status, 'details', y.details,
                     'expires_at', y.expires_at, 'paid_at', y.paid_at)
@@ -11419,7 +11423,7 @@ AS $function$
                   where y.project_id = c.project_id and y.checkout_id = c.id
                   order by (y.status = 'paid') desc, y.id desc limit 1))
   $function$;
-comment on function astapa.checkout_json(astapa.checkouts) is 'A checkout as the API and the checkout page show it, with its latest (or paid) payment.';
+comment on function astapa.checkout_json(astapa.checkouts) is 'A checkout as the API and the checkout page show it, with its latest (or paid) payment and, for a team plan, its organization {id, name, seats, seats_from}.';
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner

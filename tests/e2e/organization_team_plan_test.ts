@@ -118,6 +118,7 @@ Deno.test("organization story — invite, sign up through it, pick the org, pay 
     assert.equal(opened.status, 201, JSON.stringify(opened.body));
     assert.equal(opened.body.amount, 90_000);
     await page.goto(opened.body.checkout_url);
+    assert.equal(await page.locator("p.team").innerText(), "For Kantor Maju · 2 seats");
     await page.getByLabel("QRIS").check();
     await page.getByRole("button", { name: "Continue" }).click();
     await page.locator("img.qr").waitFor();

@@ -119,6 +119,14 @@ Deno.test("team plans API — per-seat plan, an admin's checkout, paying sets pl
 
   const more = await api("POST", "/organizations/biz/checkout", { user: owner, plan: "business", seats: 4 });
   assert.equal(more.body.seats_from, 3, "adding a seat mid-period");
+  const checkoutPage = await t.app.request(`/billing/checkout/${more.body.checkout_id}`, {
+    headers: { "accept-language": "id-ID,id;q=0.9" },
+  });
+  assert.equal(checkoutPage.status, 200);
+  assert.match(
+    await checkoutPage.text(),
+    /<p class="team">Untuk Biz · dari 3 menjadi 4 kursi, untuk sisa periode yang sudah dibayar<\/p>/,
+  );
   assert.ok(
     more.body.amount <= 40_000 && more.body.amount > 35_000,
     `about one seat's month: ${more.body.amount}`,

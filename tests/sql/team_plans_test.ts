@@ -98,6 +98,7 @@ Deno.test("api.create_organization_checkout — per seat price x seats; only own
     t.id,
   ]);
   assert.equal(opened.sub, t.admin, "the payer");
+  assert.deepEqual(opened.organization, { id: t.id, name: "kopi", seats: 4, seats_from: null });
   await rejectsAs(checkout(t.id, { sub: t.member, plan: "seat", seats: 4 }), "forbidden", /owner or admin/);
   await rejectsAs(checkout(t.id, { sub: "1", plan: "seat", seats: 4 }), "forbidden");
   await rejectsAs(
@@ -178,6 +179,7 @@ Deno.test("adding seats mid-period — only the added seats for the rest of the 
   const before = await organization(t.id);
   const more = await checkout(t.id, { sub: t.admin, plan: "seat", seats: 5 });
   assert.equal(more.seats_from, 3);
+  assert.deepEqual(more.organization, { id: t.id, name: "jamu", seats: 5, seats_from: 3 });
   const amount = more.amount as number;
   assert.ok(amount > 40_000 && amount < 60_000, `about half of 2 x 50,000, got ${amount}`);
   await pay(more.checkout_id as string, amount);
