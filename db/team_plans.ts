@@ -54,3 +54,38 @@ export const createOrganizationCheckout = (
                                                ${JSON.stringify(checkout)}::text::jsonb) as result`,
     OrganizationCheckout,
   );
+
+export const OrganizationBilling = z.object({
+  organizations: z.array(z.object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    role: z.string(),
+    plan: z.string().nullable(),
+    plan_name: z.string().nullable(),
+    plan_paid_through: z.string().nullable(),
+    seat_limit: z.number().int().nullable(),
+    members: z.number().int(),
+    payments: z.array(z.object({
+      checkout_id: z.string(),
+      plan: z.string(),
+      seats: z.number().int().nullable(),
+      seats_from: z.number().int().nullable(),
+      amount: z.number().int(),
+      paid_at: z.string().nullable(),
+    })),
+  })),
+  team_plans: z.array(z.object({
+    key: z.string(),
+    name: z.string(),
+    price_idr: z.number().int(),
+    interval: z.enum(["month", "year", "one_time"]),
+    seat_pricing: z.enum(["per_seat", "flat"]),
+    included_seats: z.number().int().nullable(),
+  })),
+});
+export type OrganizationBilling = z.infer<typeof OrganizationBilling>;
+
+/** The organizations a user pays for (owner or admin) with their team plans, and the team plans on sale. */
+export const organizationBilling = (tx: Tx, userId: string) =>
+  result(tx`select api.organization_billing(${userId}) as result`, OrganizationBilling);

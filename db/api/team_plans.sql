@@ -195,3 +195,43 @@ comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is
   'seats only raises seat_limit. Returns the paid-through date; null when the organization was deleted.';
 
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
+
+create or replace function api.organization_billing(user_id bigint) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'organizations', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', o.id, 'name', o.name, 'slug', o.slug, 'role', m.role, 'plan', o.plan_key,
+          'plan_name', (select p.name from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key),
+          'plan_paid_through', o.plan_paid_through, 'seat_limit', o.seat_limit,
+          'members', (select count(*) from astapa.organization_memberships as x
+                      where x.project_id = o.project_id and x.organization_id = o.id),
+          'payments', coalesce((
+            select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+              'checkout_id', c.public_id, 'plan', c.plan_key, 'seats', c.seats, 'seats_from', c.seats_from,
+              'amount', c.amount, 'paid_at', c.paid_at) order by c.paid_at desc)
+            from astapa.checkouts as c
+            where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'paid'), '[]'))
+          order by o.name)
+        from astapa.organization_memberships as m
+        join astapa.organizations as o on o.project_id = m.project_id and o.id = m.organization_id
+        where m.project_id = astapa.current_project_id() and m.user_id = organization_billing.user_id
+          and m.role in ('owner', 'admin')), '[]'),
+      'team_plans', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'key', p.key, 'name', p.name, 'price_idr', p.price_idr, 'interval', p.interval,
+          'seat_pricing', p.seat_pricing, 'included_seats', p.included_seats) order by p.sort_order, p.price_idr)
+        from astapa.plans as p
+        where p.project_id = astapa.current_project_id() and p.seat_pricing is not null and p.archived_at is null
+          and p.price_idr > 0), '[]'))
+  $$;
+
+comment on function api.organization_billing(bigint) is
+  'The organization billing portal of a user: the organizations they are owner or admin of, each with its team '
+  'plan, seats (limit and members), paid-through date and paid team checkouts; and the team plans on sale. '
+  'Members who are neither owner nor admin see none (they do not pay).';
+
+grant execute on function api.organization_billing(bigint) to astapa_app;

@@ -8,6 +8,7 @@ import { asApp } from "@/db/client.ts";
 import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, seedProject, seedUser } from "../helpers/oauth.ts";
+import { FormBrowser } from "../helpers/form_browser.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -131,4 +132,64 @@ Deno.test("team plans API — per-seat plan, an admin's checkout, paying sets pl
     more.body.amount <= 40_000 && more.body.amount > 35_000,
     `about one seat's month: ${more.body.amount}`,
   );
+});
+
+Deno.test("organization billing portal — an admin sees the team plan and seats and pays for more; a plain member sees none; signed out goes through the login", async () => {
+  const signedOut = await t.app.request(`/billing/organizations?client_id=${project.clientId}`);
+  assert.equal(signedOut.status, 303);
+  assert.equal(
+    new URL(signedOut.headers.get("location")!, t.origin).searchParams.get("state"),
+    `organizations.${project.clientId}`,
+  );
+  const back = await t.app.request(`/billing/callback?code=x&state=organizations.${project.clientId}`);
+  assert.equal(back.headers.get("location"), `/billing/organizations?client_id=${project.clientId}`);
+
+  await api("POST", "/plans", { key: "studio", name: "Studio", price_idr: 30_000, interval: "month" });
+  await api("PUT", "/plans/studio/seats", { seat_pricing: "per_seat" });
+  const signUp = async (email: string) => {
+    const browser = new FormBrowser(t);
+    const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+    await browser.submit(`/auth/signup?${query}`, { email, password: "correct horse battery" });
+    const [{ id }] = await t.db.sql`select id::text from astapa.users where email = ${email}`;
+    return { browser, id: id as string };
+  };
+  const admin = await signUp("lead@portal.example");
+  const plain = await signUp("staff@portal.example");
+  const { body: org } = await api("POST", "/organizations", {
+    name: "Studio Kita",
+    slug: "studio-kita",
+    owner: admin.id,
+  });
+  await api("POST", `/organizations/${org.id}/members`, { user_id: plain.id, role: "member" });
+
+  const page = await admin.browser.get(`/billing/organizations?client_id=${project.clientId}`);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /<h2>Studio Kita<\/h2>/);
+  assert.match(html, /No team plan yet\./);
+  assert.match(html, /2 members, no seat limit\./);
+  const bought = await admin.browser.post(html, { client_id: project.clientId, plan: "studio", seats: "3" });
+  assert.equal(bought.status, 303);
+  const checkoutId = bought.headers.get("location")!.split("/").pop()!;
+  const { body: checkout } = await api("GET", `/organizations/${org.id}`);
+  assert.equal(checkout.plan, null, "not before paying");
+  await pay(checkoutId, 90_000);
+  const after = await (await admin.browser.get(`/billing/organizations?client_id=${project.clientId}`))
+    .text();
+  assert.match(after, /Plan: Studio/);
+  assert.match(after, /2 of 3 seats taken\./);
+  assert.match(after, /3 seats · IDR/);
+
+  const member = await (await plain.browser.get(`/billing/organizations?client_id=${project.clientId}`))
+    .text();
+  assert.match(member, /You are not an owner or admin of any organization in this app\./);
+  assert.doesNotMatch(member, /Studio Kita/);
+  const forged = await plain.browser.post(
+    html.replace(/name="csrf" value="[^"]*"/, 'name="csrf" value="x"'),
+    {
+      plan: "studio",
+      seats: "3",
+    },
+  );
+  assert.equal(forged.status, 400, "a form with another CSRF token is refused");
 });

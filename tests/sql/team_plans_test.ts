@@ -211,3 +211,25 @@ Deno.test("a flat team plan — its own seats; an unpaid period lapses the plan 
   );
   assert.deepEqual(await call(a.id, (tx) => tx`select astapa.organization_plan_claims(${t.id})`), {});
 });
+
+Deno.test("api.organization_billing — owners and admins see their organizations' plan, seats and paid team checkouts; members and other projects see none", async () => {
+  const t = await team("sirup");
+  await pay((await checkout(t.id, { sub: t.owner, plan: "seat", seats: 3 })).checkout_id as string, 150_000);
+  type Billing = { organizations: Json[]; team_plans: Json[] };
+  const seen = await call<Billing>(a.id, (tx) => tx`select api.organization_billing(${t.admin})`);
+  const mine = seen.organizations.find((o) => o.id === t.id)!;
+  assert.deepEqual(
+    [mine.role, mine.plan, mine.plan_name, mine.seat_limit, mine.members],
+    ["admin", "seat", "Seat", 3, 3],
+  );
+  assert.deepEqual((mine.payments as Json[]).map((p) => [p.seats, p.seats_from, p.amount]), [[
+    3,
+    null,
+    150_000,
+  ]]);
+  assert.deepEqual(seen.team_plans.map((p) => p.key).sort(), ["crew", "seat"], "team plans only");
+  const member = await call<Billing>(a.id, (tx) => tx`select api.organization_billing(${t.member})`);
+  assert.deepEqual(member.organizations, []);
+  const elsewhere = await call<Billing>(b.id, (tx) => tx`select api.organization_billing(${t.admin})`);
+  assert.deepEqual(elsewhere, { organizations: [], team_plans: [] });
+});
