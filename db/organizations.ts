@@ -76,6 +76,10 @@ export const Organization = z.object({
   name: z.string(),
   slug: z.string(),
   metadata: z.record(z.string(), z.unknown()),
+  /** Its team plan's key (custom_claims.org_plan in tokens), or null. */
+  plan: z.string().nullable(),
+  /** Until when its team plan is paid (bought through Astapa), or null. */
+  plan_paid_through: z.string().nullable(),
   seat_limit: z.number().int().nullable(),
   members: z.number().int(),
   created_at: z.string(),

@@ -43,6 +43,13 @@ export const CheckoutSchema = z.object({
   paid_at: z.string().nullable(),
   created_at: z.string(),
   payment: PaymentSchema.nullable(),
+  /** A team plan checkout's organization and seats (db/api/team_plans.sql); absent for a personal one. */
+  organization: z.object({
+    id: z.string(),
+    name: z.string(),
+    seats: z.number().int(),
+    seats_from: z.number().int().nullable(),
+  }).nullable().optional(),
 });
 export type Checkout = z.infer<typeof CheckoutSchema>;
 

@@ -16,6 +16,9 @@ export const PlanSchema = z.object({
   claims: z.record(z.string(), z.unknown()),
   default: z.boolean(),
   sort_order: z.number().int(),
+  /** A team plan sold to organizations (per_seat or flat, db/api/team_plans.sql); null: a personal plan. */
+  seat_pricing: z.enum(["per_seat", "flat"]).nullable(),
+  included_seats: z.number().int().nullable(),
   archived: z.boolean(),
   archived_at: z.string().nullable(),
   created_at: z.string(),

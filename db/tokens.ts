@@ -19,6 +19,11 @@ const UserGrantSchema = UserClaims.extend({
     org_role: z.string(),
     org_permissions: z.array(z.string()),
   }).optional(),
+  /** The active organization's team plan for custom_claims (astapa.organization_plan_claims). */
+  organization_custom_claims: z.object({
+    org_plan: z.string().optional(),
+    org_feature_flags: z.array(z.string()).optional(),
+  }).optional(),
 });
 
 const GrantError = z.object({ error: z.literal("invalid_grant"), error_description: z.string() });

@@ -461,17 +461,44 @@ comment on function astapa.member_organization(bigint, text) is
 
 grant execute on function astapa.member_organization(bigint, text) to astapa_app;
 
+create or replace function astapa.organization_plan_claims(organization_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce((
+      select pg_catalog.jsonb_build_object(
+        'org_plan', p.key,
+        'org_feature_flags', coalesce(p.claims -> 'feature_flags', '[]'::jsonb))
+      from astapa.organizations o
+      join astapa.plans p on p.project_id = o.project_id and p.key = o.plan_key
+      where o.project_id = astapa.current_project_id() and o.id = organization_plan_claims.organization_id
+        -- A team plan bought through Astapa lapses when its paid period ends (until paid again).
+        and (o.plan_paid_through is null or o.plan_paid_through > pg_catalog.now())),
+      '{}'::jsonb)
+  $$;
+
+comment on function astapa.organization_plan_claims(text) is
+  'What an organization''s team plan adds to custom_claims: {org_plan, org_feature_flags} (the plan''s flags, '
+  'maybe []), or {} without a plan or once its paid period ended. Beside the person''s own plan and flags, '
+  'never replacing them.';
+
+grant execute on function astapa.organization_plan_claims(text) to astapa_app;
+
 create or replace function astapa.organization_grant(user_id bigint, organization_id text) returns jsonb
   language sql
   stable
   set search_path = ''
   as $$
-    select case when claims is null then '{}'::jsonb else pg_catalog.jsonb_build_object('organization', claims) end
+    select case when claims is null then '{}'::jsonb
+                else pg_catalog.jsonb_build_object('organization', claims, 'organization_custom_claims',
+                                                   astapa.organization_plan_claims(organization_id)) end
     from (select api.organization_claims(user_id, organization_id) as claims) as active
   $$;
 
 comment on function astapa.organization_grant(bigint, text) is
-  'What a grant adds for its active organization: {organization: {org_id, org_slug, org_role, org_permissions}} '
-  'while the user is a member, else {} (no active organization, removed, organization deleted).';
+  'What a grant adds for its active organization while the user is a member: {organization: {org_id, org_slug, '
+  'org_role, org_permissions}, organization_custom_claims: its team plan''s {org_plan, org_feature_flags} or {}}; '
+  'else {} (no active organization, removed, organization deleted).';
 
 grant execute on function astapa.organization_grant(bigint, text) to astapa_app;

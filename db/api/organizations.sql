@@ -118,14 +118,16 @@ create or replace function astapa.organization_json(o astapa.organizations) retu
   set search_path = ''
   as $$
     select pg_catalog.jsonb_build_object(
-      'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'seat_limit', o.seat_limit,
+      'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'plan', o.plan_key,
+      'plan_paid_through', o.plan_paid_through, 'seat_limit', o.seat_limit,
       'members', (select count(*) from astapa.organization_memberships m
                   where m.project_id = o.project_id and m.organization_id = o.id),
       'created_at', o.created_at, 'updated_at', o.updated_at)
   $$;
 
 comment on function astapa.organization_json(astapa.organizations) is
-  'An organization as the API shows it: id, name, slug, metadata, seat_limit, members (a count), timestamps.';
+  'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), '
+  'plan_paid_through (when bought through Astapa), seat_limit, members (a count), timestamps.';
 
 grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
 
@@ -371,10 +373,12 @@ create or replace function api.update_organization(organization_id text, patch j
   as $$
   declare
     o astapa.organizations := astapa.lock_organization(organization_id);
+    members integer;
   begin
     if pg_catalog.jsonb_typeof(patch) is distinct from 'object' or exists (
-        select from pg_catalog.jsonb_object_keys(patch) k where k not in ('name', 'slug', 'metadata')) then
-      raise exception using errcode = 'AS400', message = 'Only name, slug and metadata of an organization can be changed.';
+        select from pg_catalog.jsonb_object_keys(patch) k where k not in ('name', 'slug', 'metadata', 'plan', 'seat_limit')) then
+      raise exception using errcode = 'AS400',
+        message = 'Only name, slug, metadata, plan and seat_limit of an organization can be changed.';
     elsif patch ? 'name' and (pg_catalog.jsonb_typeof(patch -> 'name') <> 'string'
           or pg_catalog.length(pg_catalog.btrim(patch ->> 'name')) not between 1 and 200 or patch ->> 'name' ~ '[[:cntrl:]]') then
       raise exception using errcode = 'AS400', message = 'name must be 1 to 200 characters.';
@@ -385,15 +389,38 @@ create or replace function api.update_organization(organization_id text, patch j
     elsif patch ? 'metadata' and (pg_catalog.jsonb_typeof(patch -> 'metadata') <> 'object'
           or pg_catalog.octet_length((patch -> 'metadata')::text) > 4096) then
       raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
+    elsif patch ? 'plan' and pg_catalog.jsonb_typeof(patch -> 'plan') <> 'null' and (
+          pg_catalog.jsonb_typeof(patch -> 'plan') <> 'string' or not exists (
+            select from astapa.plans p where p.project_id = o.project_id and p.key = patch ->> 'plan'
+              and p.archived_at is null)) then
+      raise exception using errcode = 'AS400',
+        message = 'plan must be null or the key of a plan of this project that is not archived.';
+    elsif patch ? 'seat_limit' and pg_catalog.jsonb_typeof(patch -> 'seat_limit') <> 'null' and (
+          pg_catalog.jsonb_typeof(patch -> 'seat_limit') <> 'number' or (patch ->> 'seat_limit') !~ '^[0-9]{1,6}$'
+          or (patch ->> 'seat_limit')::integer not between 1 and 100000) then
+      raise exception using errcode = 'AS400', message = 'seat_limit must be null or a whole number from 1 to 100000.';
     elsif exists (select from astapa.organizations x where x.project_id = o.project_id
                     and x.slug = patch ->> 'slug' and x.id <> o.id) then
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('Another organization of this project has the slug %s.', patch ->> 'slug');
     end if;
+    if patch ? 'seat_limit' and pg_catalog.jsonb_typeof(patch -> 'seat_limit') = 'number' then
+      -- Fewer seats than members would leave people the organization cannot hold: remove them first.
+      select count(*) into members from astapa.organization_memberships m
+      where m.project_id = o.project_id and m.organization_id = o.id;
+      if members > (patch ->> 'seat_limit')::integer then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          '%s has %s members, more than %s seats: remove members first.', o.name, members, patch ->> 'seat_limit');
+      end if;
+    end if;
     update astapa.organizations x set
       name = coalesce(pg_catalog.btrim(patch ->> 'name'), x.name),
       slug = coalesce(patch ->> 'slug', x.slug),
       metadata = coalesce(patch -> 'metadata', x.metadata),
+      plan_key = case when patch ? 'plan' then patch ->> 'plan' else x.plan_key end,
+      seat_limit = case when patch ? 'seat_limit' then (patch ->> 'seat_limit')::integer else x.seat_limit end,
+      -- A plan the app sets itself runs until it changes it: no paid period of Astapa's applies.
+      plan_paid_through = case when patch ? 'plan' then null else x.plan_paid_through end,
       updated_at = pg_catalog.now()
     where x.project_id = o.project_id and x.id = o.id
     returning * into o;
@@ -405,8 +432,9 @@ create or replace function api.update_organization(organization_id text, patch j
   $$;
 
 comment on function api.update_organization(text, jsonb) is
-  'Changes an organization''s name, slug or metadata (the keys of patch); emitted and audited. AS400 bad patch, '
-  'AS404 unknown organization, AS409 slug taken.';
+  'Changes an organization''s name, slug, metadata, plan (a team plan the app sells itself; null: none) or '
+  'seat_limit (null: no limit) — the keys of patch; emitted and audited. AS400 bad patch, AS404 unknown '
+  'organization, AS409 slug taken or fewer seats than members.';
 
 grant execute on function api.update_organization(text, jsonb) to astapa_app;
 

@@ -175,6 +175,10 @@ create or replace function astapa.checkout_json(c astapa.checkouts) returns json
       'xendit_account', c.xendit_account, 'environment', c.environment, 'period_start', c.period_start,
       'success_url', c.success_url, 'failure_url', c.failure_url, 'expires_at', c.expires_at,
       'paid_at', c.paid_at, 'created_at', c.created_at,
+      'organization', (select pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'seats', c.seats,
+                         'seats_from', c.seats_from)
+                       from astapa.organizations as o
+                       where o.project_id = c.project_id and o.id = c.organization_id),
       'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
                     'method', y.method, 'bank', y.bank, 'status', y.status, 'details', y.details,
                     'expires_at', y.expires_at, 'paid_at', y.paid_at)
@@ -184,7 +188,8 @@ create or replace function astapa.checkout_json(c astapa.checkouts) returns json
   $$;
 
 comment on function astapa.checkout_json(astapa.checkouts) is
-  'A checkout as the API and the checkout page show it, with its latest (or paid) payment.';
+  'A checkout as the API and the checkout page show it, with its latest (or paid) payment and, for a team plan, '
+  'its organization {id, name, seats, seats_from}.';
 
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
@@ -237,6 +242,10 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
     if chosen.price_idr < 1 then
       raise exception using errcode = 'AS400', detail = '{"plan": ["This plan is free."]}',
         message = pg_catalog.format('Plan %s is free: there is nothing to pay.', chosen.key);
+    elsif chosen.seat_pricing is not null and not checkout ? 'organization' then
+      -- A team plan is bought for an organization (api.create_organization_checkout), never for oneself.
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
     end if;
     -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on.
     select pg_catalog.array_agg(distinct astapa.url_origin(u)) into origins from pg_catalog.unnest(redirect_uris) as u;
@@ -271,7 +280,8 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
 
 comment on function api.create_checkout(text, jsonb) is
   'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, '
-  'coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one). AS400 '
+  'coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one); a team plan only '
+  'with organization (set by api.create_organization_checkout). AS400 '
   'free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
 
 grant execute on function api.create_checkout(text, jsonb) to astapa_app;
@@ -570,6 +580,9 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
             if target.plan_change_id is not null then
               -- An upgrade's checkout: the change it priced is applied (db/api/plan_changes.sql).
               period_end := astapa.apply_paid_plan_change(target);
+            elsif target.organization_id is not null then
+              -- A team plan for an organization (db/api/team_plans.sql): the organization's plan, not the payer's.
+              period_end := astapa.apply_paid_organization_checkout(target);
             else  -- (the body below keeps its indentation, so merges with other billing work stay line-for-line)
             select * into chosen from astapa.plans as p
             where p.project_id = target.project_id and p.key = target.plan_key;

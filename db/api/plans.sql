@@ -77,14 +77,16 @@ create or replace function astapa.plan_json(project_id text, key text) returns j
     select pg_catalog.jsonb_build_object(
       'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
       'interval', p.interval, 'trial_days', p.trial_days, 'claims', p.claims, 'default', p.is_default,
-      'sort_order', p.sort_order,
+      'sort_order', p.sort_order, 'seat_pricing', p.seat_pricing, 'included_seats', p.included_seats,
       'archived', p.archived_at is not null, 'archived_at', p.archived_at,
       'created_at', p.created_at, 'updated_at', p.updated_at)
     from astapa.plans as p
     where p.project_id = plan_json.project_id and p.key = plan_json.key
   $$;
 
-comment on function astapa.plan_json(text, text) is 'A plan as the API returns it; null when not visible.';
+comment on function astapa.plan_json(text, text) is
+  'A plan as the API returns it (seat_pricing and included_seats: a team plan, db/api/team_plans.sql); null '
+  'when not visible.';
 
 grant execute on function astapa.plan_json(text, text) to astapa_app;
 

@@ -11,7 +11,11 @@ import { useBrand } from "@/lib/branding/use_brand.ts";
 export const CLIENT_ID = /^cid_[a-z2-7]{24}$/;
 
 /** The hosted billing pages the login callback may return to; the login's state names one with the client. */
-export const BILLING_PAGES = { plans: "/billing", account: "/billing/account" } as const;
+export const BILLING_PAGES = {
+  plans: "/billing",
+  account: "/billing/account",
+  organizations: "/billing/organizations",
+} as const;
 export type BillingPage = keyof typeof BILLING_PAGES;
 
 /** The project a client id names, and the signed-in user of this browser there (null: not signed in). */

@@ -42,6 +42,9 @@ const en = {
   couponCode: "Coupon code",
   applyCoupon: "Apply",
   couponApplied: (code: string) => `Coupon ${code}`,
+  teamSeats: (org: string, seats: number) => `For ${org} · ${seats} ${seats === 1 ? "seat" : "seats"}`,
+  addedSeats: (org: string, from: number, to: number) =>
+    `For ${org} · from ${from} to ${to} seats, for the rest of the paid period`,
   listPrice: "List price",
   couponInvalid: "This coupon cannot be used for this checkout.",
   couponUnavailable: "This coupon has been used up, or this account has used it already.",
@@ -93,6 +96,9 @@ const id: BillingText = {
   couponCode: "Kode kupon",
   applyCoupon: "Pakai",
   couponApplied: (code: string) => `Kupon ${code}`,
+  teamSeats: (org: string, seats: number) => `Untuk ${org} · ${seats} kursi`,
+  addedSeats: (org: string, from: number, to: number) =>
+    `Untuk ${org} · dari ${from} menjadi ${to} kursi, untuk sisa periode yang sudah dibayar`,
   listPrice: "Harga normal",
   couponInvalid: "Kupon ini tidak bisa dipakai untuk pembayaran ini.",
   couponUnavailable: "Kupon ini sudah habis, atau akun ini sudah pernah memakainya.",

@@ -29,6 +29,8 @@ export type UserGrant = {
   refresh_expires_in?: number;
   /** The active organization while the person is its member (docs/organizations.md). */
   organization?: OrganizationClaims;
+  /** Its team plan's {org_plan, org_feature_flags}, added to custom_claims (docs/organizations.md). */
+  organization_custom_claims?: { org_plan?: string; org_feature_flags?: string[] };
 };
 
 /** org_id, org_slug, org_role, org_permissions: the active organization's claims, top level in both tokens. */
@@ -89,7 +91,8 @@ export function userAccessToken(
     sub: grant.sub,
     ...contactClaims(grant),
     project_id: grant.project_id,
-    custom_claims: grant.custom_claims,
+    // The active organization's team plan sits beside the person's own plan, never replacing it.
+    custom_claims: { ...grant.custom_claims, ...grant.organization_custom_claims },
     ...(grant.environment ? { environment: grant.environment } : {}),
     ...grant.organization,
     ...authenticationClaims(grant),

@@ -10,8 +10,9 @@ import { BILLING_PAGES, type BillingPage, CLIENT_ID } from "@/lib/payments/billi
 export const handler: Handlers = {
   GET(c) {
     const state = c.req.query("state") ?? "";
-    // "cid_…" returns to the plan picker, "account.cid_…" to the portal; nothing else is accepted.
-    const [, page = "plans", clientId = ""] = /^(?:(account)\.)?(cid_[a-z2-7]{24})$/.exec(state) ?? [];
+    // "cid_…" returns to the plan picker, "account.cid_…" to the portal, "organizations.cid_…" to the organizations' one; nothing else is accepted.
+    const [, page = "plans", clientId = ""] =
+      /^(?:(account|organizations)\.)?(cid_[a-z2-7]{24})$/.exec(state) ?? [];
     if (!CLIENT_ID.test(clientId)) {
       throw new AppError("invalid_request", { description: "This sign-in link is incomplete." });
     }

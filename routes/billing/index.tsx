@@ -57,7 +57,8 @@ export const handler: Handlers<BillingData> = {
       lang,
       clientId,
       appName: who.appName,
-      plans: plans.filter((plan) => plan.price_idr > 0),
+      // Team plans are bought for an organization (its checkout), not here for oneself.
+      plans: plans.filter((plan) => plan.price_idr > 0 && plan.seat_pricing === null),
       current,
       trialEndsAt: state.subscription?.trial_ends_at ?? null,
       scheduled: plans.find((plan) => plan.key === c.req.query("scheduled"))?.name ?? null,

@@ -48,3 +48,20 @@ Deno.test("organizations page — lists organizations, members and open invitati
   assert.match(await refused.text(), /has the slug gerai/);
   assert.match(await (await getAs(t, owner, `${base}/organizations`)).text(), /Gerai Baru/);
 });
+
+Deno.test("organizations page — an organization's team plan, until when it is paid, and its seats taken", async () => {
+  const boss = await seedUser(t.db.sql, project.id, "boss@kopi.example");
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.create_plan(${project.id}, '{"key": "business", "name": "Business", "price_idr": 45000}')`;
+    const [org] = await tx`select api.create_organization('Kopi Tim', 'kopi-tim', ${boss}) ->> 'id' as id`;
+    await tx`select api.update_organization(${org.id}, '{"plan": "business", "seat_limit": 4}')`;
+    await tx`update astapa.organizations set plan_paid_through = '2031-05-06T00:00:00Z' where id = ${org.id}`;
+  });
+  const html = await (await getAs(t, viewer, `${base}/organizations`)).text();
+  const row = html.match(/<tr data-organization="kopi-tim">[\s\S]*?<\/tr>/)?.[0] ?? "";
+  assert.match(row, /<code>business<\/code>/);
+  assert.match(row, /paid through 2031-05-06/);
+  assert.match(row, /1 of 4 taken/);
+  const plain = html.match(/<tr data-organization="kedai">[\s\S]*?<\/tr>/)?.[0] ?? "";
+  assert.match(plain, /<span class="muted">none<\/span>[\s\S]*no limit/);
+});

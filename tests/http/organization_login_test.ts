@@ -132,6 +132,37 @@ Deno.test("org picker — going on without an organization; organization= presel
   assert.equal(new URL(bad.headers.get("location")!).searchParams.get("error"), "invalid_request");
 });
 
+Deno.test("team plan — the token endpoint puts the organization's plan in custom_claims.org_plan beside the personal plan; a refresh reads it fresh", async () => {
+  const browser = new FormBrowser(t);
+  await signUp(browser, project, "citra@team.example");
+  const citra = await userId(project, "citra@team.example");
+  const org = await organization(project, "jamu", citra);
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.create_plan(${project.id}, '{"key": "pro", "name": "Pro", "claims": {"feature_flags": ["export"]}}')`;
+    await tx`select api.create_plan(${project.id}, '{"key": "business", "name": "Business", "claims": {"feature_flags": ["sso"]}}')`;
+    await tx`select api.assign_plan(${project.id}, ${citra}, 'pro', 'claims_api')`;
+    await tx`select api.update_organization(${org}, '{"plan": "business"}')`;
+  });
+  const signedIn = await browser.get(`/auth/login?${query(project, { organization: "jamu" })}`);
+  const tokens = await tokensFor(project, signedIn.headers.get("location")!);
+  const custom = claimsOf(tokens.access_token).custom_claims as Record<string, unknown>;
+  assert.equal(custom.plan, "pro", "the personal plan stays the person's");
+  assert.deepEqual(custom.feature_flags, ["export"]);
+  assert.equal(custom.org_plan, "business");
+  assert.deepEqual(custom.org_feature_flags, ["sso"]);
+  await asApp(t.db.sql, project.id, (tx) => tx`select api.update_organization(${org}, '{"plan": null}')`);
+  const refreshed = await postForm(t, TOKEN, {
+    grant_type: "refresh_token",
+    refresh_token: tokens.refresh_token,
+    ...credentials(project),
+  });
+  assert.equal(refreshed.res.status, 200, JSON.stringify(refreshed.body));
+  const after = claimsOf((refreshed.body as { access_token: string }).access_token);
+  assert.equal(after.org_id, org);
+  assert.equal((after.custom_claims as Record<string, unknown>).org_plan, undefined);
+  assert.equal((after.custom_claims as Record<string, unknown>).plan, "pro");
+});
+
 Deno.test("org picker — a project that requires an organization: no way around it; in Bahasa Indonesia too", async () => {
   const browser = new FormBrowser(t);
   const signedUp = await signUp(browser, strict, "citra@strict.example");

@@ -40,6 +40,16 @@ Deno.test("organizations API — create, read, list, change, roles, members, tra
     (await api("PATCH", `/organizations/${id}`, { name: "Toko Maju Jaya" })).body.name,
     "Toko Maju Jaya",
   );
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => tx`select api.create_plan(${project.id}, '{"key": "team", "name": "Team"}')`,
+  );
+  const planned = await api("PATCH", `/organizations/${id}`, { plan: "team", seat_limit: 5 });
+  assert.deepEqual([planned.status, planned.body.plan, planned.body.seat_limit], [200, "team", 5]);
+  const unknownPlan = await api("PATCH", `/organizations/${id}`, { plan: "gold" });
+  assert.equal(unknownPlan.status, 400);
+  assert.match(unknownPlan.body.error_description, /plan must be/);
   const role = await api("PUT", "/organization-roles", {
     key: "cashier",
     name: "Cashier",
@@ -73,6 +83,7 @@ Deno.test("organizations API — create, read, list, change, roles, members, tra
   assert.deepEqual(events, [
     "organization.created",
     "membership.created",
+    "organization.updated",
     "organization.updated",
     "membership.created",
     "membership.updated",

@@ -129,3 +129,55 @@ Deno.test("api.exchange_token — keeps the subject token's organization while t
     "no claims for an organization they are not in",
   );
 });
+
+Deno.test("tokens — the organization's team plan is custom_claims.org_plan beside the person's own plan, read fresh", async () => {
+  const person = await seedUser(db.sql, a.id, "planned@tok.example");
+  const team = await appValue<Record<string, string>>(
+    db.sql,
+    a.id,
+    (tx) => tx`select api.create_organization('Planned', 'planned', ${person})`,
+  );
+  await asApp(db.sql, a.id, async (tx) => {
+    await tx`select api.create_plan(${a.id}, '{"key": "solo", "name": "Solo", "claims": {"feature_flags": ["export"]}}')`;
+    await tx`select api.create_plan(${a.id}, '{"key": "team", "name": "Team", "claims": {"feature_flags": ["sso", "audit"]}}')`;
+    await tx`select api.assign_plan(${a.id}, ${person}, 'solo', 'claims_api')`;
+    await tx`select api.update_organization(${team.id}, '{"plan": "team"}')`;
+  });
+  const code = await issueCode(db.sql, a, { userId: person, organization: team.id });
+  const granted = await redeem(db.sql, code, "planned-1") as Grant & {
+    custom_claims: Record<string, unknown>;
+    organization_custom_claims: Record<string, unknown>;
+  };
+  assert.equal(granted.custom_claims.plan, "solo", "the personal plan is never replaced");
+  assert.deepEqual(granted.custom_claims.feature_flags, ["export"]);
+  assert.deepEqual(granted.organization_custom_claims, {
+    org_plan: "team",
+    org_feature_flags: ["sso", "audit"],
+  });
+  await asApp(db.sql, a.id, (tx) => tx`select api.update_organization(${team.id}, '{"plan": null}')`);
+  const planless = await rotate(db.sql, "planned-1", "planned-2");
+  assert.deepEqual(planless.organization_custom_claims, {}, "an organization without a plan adds nothing");
+  assert.equal(planless.organization?.org_role, "owner");
+  const withoutOrg = await redeem(db.sql, await issueCode(db.sql, a, { userId: person }), "planned-3");
+  assert.equal(withoutOrg.organization_custom_claims, undefined);
+});
+
+Deno.test("astapa.organization_plan_claims — an organization of another project adds nothing", async () => {
+  const owned = await appValue<Record<string, string>>(
+    db.sql,
+    a.id,
+    (tx) => tx`select api.create_organization('Elsewhere', 'elsewhere')`,
+  );
+  await asApp(db.sql, a.id, async (tx) => {
+    await tx`select api.create_plan(${a.id}, '{"key": "crew", "name": "Crew"}')`;
+    await tx`select api.update_organization(${owned.id}, '{"plan": "crew"}')`;
+  });
+  assert.deepEqual(
+    await appValue(db.sql, a.id, (tx) => tx`select astapa.organization_plan_claims(${owned.id})`),
+    { org_plan: "crew", org_feature_flags: [] },
+  );
+  assert.deepEqual(
+    await appValue(db.sql, b.id, (tx) => tx`select astapa.organization_plan_claims(${owned.id})`),
+    {},
+  );
+});

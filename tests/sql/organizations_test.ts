@@ -90,7 +90,38 @@ Deno.test("api.create_organization / update — bad name, slug, metadata; taken 
   const id = await organization(a.id, "other");
   const update = (patch: Json) =>
     asApp(db.sql, a.id, (tx) => tx`select api.update_organization(${id}, ${tx.json(patch as never)})`);
-  await rejectsAs(update({ seat_limit: 3 }), "validation_failed", /Only name, slug and metadata/);
+  await rejectsAs(
+    update({ owner: "x" }),
+    "validation_failed",
+    /Only name, slug, metadata, plan and seat_limit/,
+  );
+  await rejectsAs(update({ plan: "nope" }), "validation_failed", /plan must be/);
+  await rejectsAs(update({ plan: 7 }), "validation_failed", /plan must be/);
+  await rejectsAs(update({ seat_limit: 0 }), "validation_failed", /seat_limit/);
+  await rejectsAs(update({ seat_limit: 2.5 }), "validation_failed", /seat_limit/);
+  await rejectsAs(update({ seat_limit: "3" }), "validation_failed", /seat_limit/);
+  await call(a.id, (tx) => tx`select api.create_plan(${a.id}, '{"key": "team", "name": "Team"}')`);
+  await call(b.id, (tx) => tx`select api.create_plan(${b.id}, '{"key": "b-only", "name": "B"}')`);
+  await rejectsAs(update({ plan: "b-only" }), "validation_failed", /plan must be/); // another project's plan
+  const planned = await call(
+    a.id,
+    (tx) => tx`select api.update_organization(${id}, '{"plan": "team", "seat_limit": 2}')`,
+  );
+  assert.equal(planned.plan, "team");
+  assert.equal(planned.seat_limit, 2);
+  const [first, second] = [
+    await seedUser(db.sql, a.id, "s1@acme.example"),
+    await seedUser(db.sql, a.id, "s2@acme.example"),
+  ];
+  await call(a.id, (tx) => tx`select api.add_organization_member(${id}, ${first})`);
+  await call(a.id, (tx) => tx`select api.add_organization_member(${id}, ${second})`);
+  await rejectsAs(update({ seat_limit: 1 }), "conflict", /2 members, more than 1 seats/);
+  const cleared = await call(
+    a.id,
+    (tx) => tx`select api.update_organization(${id}, '{"plan": null, "seat_limit": null}')`,
+  );
+  assert.equal(cleared.plan, null);
+  assert.equal(cleared.seat_limit, null);
   await rejectsAs(update({ slug: "taken" }), "conflict");
   await rejectsAs(update({ name: 5 }), "validation_failed");
   await rejectsAs(

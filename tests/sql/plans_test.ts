@@ -56,6 +56,8 @@ Deno.test("api.create_plan — stores every field and audits; default moves to t
       claims: { feature_flags: ["export_csv"], seats: 5 },
       default: false,
       sort_order: 2,
+      seat_pricing: null,
+      included_seats: null,
       archived: false,
       archived_at: null,
       created_at: "",

@@ -65,8 +65,20 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
     <section class="card checkout">
       <p class="eyebrow">{text.checkout}{sandbox ? ` · ${text.offlineSandbox}` : ""}</p>
       <h1>{checkout.plan_name}</h1>
+      {checkout.organization && (
+        <p class="team">
+          {checkout.organization.seats_from === null
+            ? text.teamSeats(checkout.organization.name, checkout.organization.seats)
+            : text.addedSeats(
+              checkout.organization.name,
+              checkout.organization.seats_from,
+              checkout.organization.seats,
+            )}
+        </p>
+      )}
       <p class="amount">
-        {rupiah(checkout.amount)} {intervalText(text, checkout.interval)}
+        {rupiah(checkout.amount)}{" "}
+        {checkout.organization?.seats_from == null ? intervalText(text, checkout.interval) : ""}
       </p>
       {checkout.coupon_code && (
         <p class="discount">

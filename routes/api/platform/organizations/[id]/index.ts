@@ -14,6 +14,9 @@ const OrganizationPatch = z.strictObject({
   name: z.string().optional(),
   slug: z.string().optional(),
   metadata: z.record(z.string(), z.json()).optional(),
+  /** A team plan the app sells itself (paid team plans set it at checkout); null takes it away. */
+  plan: z.string().nullable().optional(),
+  seat_limit: z.number().int().nullable().optional(),
 });
 
 export const callers = clients("project");
@@ -46,7 +49,7 @@ export const openapi: RouteDoc = {
   },
   patch: {
     tag: "Organizations",
-    summary: "Change an organization's name, slug or metadata",
+    summary: "Change an organization's name, slug, metadata, team plan or seat limit",
     auth: "client",
     body: { schema: OrganizationPatch, media: ["json"] },
     responses: { 200: { description: "The organization" }, ...COMMON_ERRORS },

@@ -49,9 +49,9 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
         Teams of your app's users. Members choose the active organization when they sign in; tokens then carry
         {" "}
         <code>org_id</code>, <code>org_role</code> and{" "}
-        <code>org_permissions</code>. Manage members, roles, invitations and domains with the Platform API or
-        {" "}
-        <code>deno task astapa org</code>.
+        <code>org_permissions</code>, and an organization's team plan{" "}
+        <code>custom_claims.org_plan</code>. Manage members, roles, invitations and domains with the Platform
+        API or <code>deno task astapa org</code>.
       </p>
       <table class="list organizations">
         <thead>
@@ -59,6 +59,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
             <th scope="col">Organization</th>
             <th scope="col">Members</th>
             <th scope="col">Open invitations</th>
+            <th scope="col">Plan</th>
             <th scope="col">Seats</th>
           </tr>
         </thead>
@@ -85,7 +86,20 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                   </ul>
                 )}
               </td>
-              <td>{org.seat_limit ?? <span class="muted">no limit</span>}</td>
+              <td>
+                {org.plan === null ? <span class="muted">none</span> : <code>{org.plan}</code>}
+                {org.plan_paid_through && (
+                  <>
+                    <br />
+                    <span class="muted">paid through {org.plan_paid_through.slice(0, 10)}</span>
+                  </>
+                )}
+              </td>
+              <td>
+                {org.seat_limit === null
+                  ? <span class="muted">no limit</span>
+                  : `${org.members} of ${org.seat_limit} taken`}
+              </td>
             </tr>
           ))}
         </tbody>

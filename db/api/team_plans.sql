@@ -1,0 +1,237 @@
+-- Team plans with seats (issue 28 item 3): plans sold to organizations, per seat or flat with a seat limit, their
+-- checkout (an owner or admin pays; adding seats mid-period is prorated) and what paying does to the
+-- organization (its plan, seat limit and paid-through date). Tables: migrations 3840 and 3841.
+
+create or replace function api.set_plan_seats(project_id text, plan_key text, seat_pricing text,
+                                              included_seats integer default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    changed astapa.plans;
+  begin
+    perform astapa.require_project(project_id);
+    if seat_pricing is not null and seat_pricing not in ('per_seat', 'flat') then
+      raise exception using errcode = 'AS400', message = 'seat_pricing must be per_seat, flat or null (a personal plan).';
+    elsif seat_pricing = 'flat' and coalesce(included_seats not between 1 and 100000, true) then
+      raise exception using errcode = 'AS400', message = 'A flat team plan needs included_seats, from 1 to 100000.';
+    elsif seat_pricing is distinct from 'flat' and included_seats is not null then
+      raise exception using errcode = 'AS400', message = 'Only a flat team plan has included_seats.';
+    end if;
+    update astapa.plans as p
+    set seat_pricing = set_plan_seats.seat_pricing, included_seats = set_plan_seats.included_seats,
+        updated_at = pg_catalog.now()
+    where p.project_id = set_plan_seats.project_id and p.key = plan_key
+    returning * into changed;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('There is no plan %s in this project.', plan_key);
+    end if;
+    perform astapa.audit(project_id, 'plan.seats', plan_key,
+      pg_catalog.jsonb_build_object('seat_pricing', seat_pricing, 'included_seats', included_seats));
+    return pg_catalog.jsonb_build_object('plan', changed.key, 'seat_pricing', changed.seat_pricing,
+      'included_seats', changed.included_seats, 'price_idr', changed.price_idr, 'interval', changed.interval);
+  end
+  $$;
+
+comment on function api.set_plan_seats(text, text, text, integer) is
+  'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) '
+  'or a personal one again (null); audited. AS400 bad pricing or seats, AS404 unknown plan.';
+
+grant execute on function api.set_plan_seats(text, text, text, integer) to astapa_app;
+
+create or replace function astapa.team_period(paid_through timestamptz, plan_interval text) returns tstzrange
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    select pg_catalog.tstzrange(
+      case plan_interval when 'year' then paid_through - interval '1 year' else paid_through - interval '1 month' end,
+      paid_through)
+  $$;
+
+comment on function astapa.team_period(timestamptz, text) is
+  'The running period of a team plan paid through paid_through: one interval (month or year) back from it.';
+
+grant execute on function astapa.team_period(timestamptz, text) to astapa_app;
+
+create or replace function api.create_organization_checkout(project_id text, organization_id text, checkout jsonb)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    chosen astapa.plans;
+    payer_role text;
+    members integer;
+    bought_seats integer;
+    paid_seats integer;
+    price_due bigint;
+    period tstzrange;
+    opened jsonb;
+  begin
+    if o.project_id is distinct from create_organization_checkout.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    elsif pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
+    elsif checkout ? 'coupon' or checkout ? 'period_start' then
+      raise exception using errcode = 'AS400', message = 'A team plan checkout takes no coupon and no period_start.';
+    end if;
+    select * into chosen from astapa.plans as p
+    where p.project_id = o.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
+    if not found or chosen.seat_pricing is null then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["Not a team plan of this project."]}',
+        message = pg_catalog.format('There is no team plan %s to buy for an organization in this project.',
+          checkout ->> 'plan');
+    end if;
+    select m.role into payer_role from astapa.organization_memberships as m
+    where m.project_id = o.project_id and m.organization_id = o.id
+      and m.user_id::text = coalesce(checkout ->> 'sub', '');
+    if payer_role is null or payer_role not in ('owner', 'admin') then
+      raise exception using errcode = 'AS403',
+        message = pg_catalog.format('Only an owner or admin of %s can pay for its plan.', o.name);
+    end if;
+    select count(*) into members from astapa.organization_memberships as m
+    where m.project_id = o.project_id and m.organization_id = o.id;
+    if chosen.seat_pricing = 'flat' then
+      bought_seats := chosen.included_seats;
+    elsif coalesce(checkout ->> 'seats', '') !~ '^[0-9]{1,6}$' or (checkout ->> 'seats')::integer not between 1 and 100000 then
+      raise exception using errcode = 'AS400', detail = '{"seats": ["A whole number from 1 to 100000."]}',
+        message = 'seats must be a whole number from 1 to 100000 for a plan priced per seat.';
+    else
+      bought_seats := (checkout ->> 'seats')::integer;
+    end if;
+    if checkout ? 'seats' and (checkout ->> 'seats') is distinct from bought_seats::text then
+      raise exception using errcode = 'AS400', detail = '{"seats": ["A flat plan has its own seats."]}',
+        message = pg_catalog.format('Plan %s comes with %s seats; it cannot be bought for another number.',
+          chosen.key, bought_seats);
+    elsif bought_seats < members then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s has %s members, more than the %s seats of this checkout: buy more seats or remove members first.',
+        o.name, members, bought_seats);
+    end if;
+    price_due := chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then bought_seats else 1 end;
+    -- More seats on the plan already paid for a running period: only the added seats, for the rest of it.
+    if chosen.seat_pricing = 'per_seat' and o.plan_key = chosen.key and o.plan_paid_through > pg_catalog.now()
+       and bought_seats > coalesce(o.seat_limit, 0) and o.seat_limit is not null then
+      paid_seats := o.seat_limit;
+      period := astapa.team_period(o.plan_paid_through, chosen.interval);
+      price_due := pg_catalog.ceil(chosen.price_idr * (bought_seats - paid_seats)
+        * pg_catalog.date_part('epoch', o.plan_paid_through - pg_catalog.now())
+        / pg_catalog.date_part('epoch', pg_catalog.upper(period) - pg_catalog.lower(period)))::bigint;
+    end if;
+    opened := api.create_checkout(o.project_id, (checkout - 'seats')
+      || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
+    update astapa.checkouts as c
+    set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
+        updated_at = pg_catalog.now()
+    where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
+    perform astapa.audit(o.project_id, 'organization.checkout', o.id, pg_catalog.jsonb_build_object(
+      'checkout', opened ->> 'checkout_id', 'plan', chosen.key, 'seats', bought_seats, 'seats_from', paid_seats,
+      'amount', greatest(price_due, 1), 'payer', checkout ->> 'sub'));
+    return (select astapa.checkout_json(c) || pg_catalog.jsonb_build_object(
+              'organization_id', c.organization_id, 'seats', c.seats, 'seats_from', c.seats_from)
+            from astapa.checkouts as c where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id');
+  end
+  $$;
+
+comment on function api.create_organization_checkout(text, text, jsonb) is
+  'Opens a checkout of a team plan for an organization: {sub (an owner or admin, who pays), plan, seats (per '
+  'seat; a flat plan has its own), success_url?, failure_url?, xendit_account}. Amount: price x seats (per seat) '
+  'or price (flat); adding seats to the plan paid for a running period costs only the added seats for the rest '
+  'of it. AS400 not a team plan, bad seats, a coupon; AS403 payer no owner or admin; AS404 unknown organization; '
+  'AS409 fewer seats than members.';
+
+grant execute on function api.create_organization_checkout(text, text, jsonb) to astapa_app;
+
+create or replace function astapa.apply_paid_organization_checkout(target astapa.checkouts) returns timestamptz
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations;
+    chosen astapa.plans;
+    period_start timestamptz;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = target.project_id and x.id = target.organization_id
+    for update;
+    if not found then
+      return null;  -- deleted since: the payment is kept (and receipted) for a refund
+    end if;
+    select * into chosen from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key;
+    if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
+      -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order).
+      update astapa.organizations as x set seat_limit = greatest(x.seat_limit, target.seats), updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    else
+      -- A period of the plan: from the end of the one paid for the same plan, else from now.
+      period_start := case when o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now()
+                           then o.plan_paid_through else pg_catalog.now() end;
+      update astapa.organizations as x
+      set plan_key = target.plan_key, seat_limit = target.seats, updated_at = pg_catalog.now(),
+          plan_paid_through = case chosen.interval when 'year' then period_start + interval '1 year'
+                                   else period_start + interval '1 month' end
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    end if;
+    perform astapa.emit_event(o.project_id, 'organization.updated',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.plan_paid', o.id, pg_catalog.jsonb_build_object(
+      'checkout', target.public_id, 'plan', o.plan_key, 'seat_limit', o.seat_limit,
+      'paid_through', o.plan_paid_through));
+    return o.plan_paid_through;
+  end
+  $$;
+
+comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is
+  'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the '
+  'plan, its seats as seat_limit and a period (after the one already paid for that plan); a checkout adding '
+  'seats only raises seat_limit. Returns the paid-through date; null when the organization was deleted.';
+
+grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
+
+create or replace function api.organization_billing(user_id bigint) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'organizations', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', o.id, 'name', o.name, 'slug', o.slug, 'role', m.role, 'plan', o.plan_key,
+          'plan_name', (select p.name from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key),
+          'plan_paid_through', o.plan_paid_through, 'seat_limit', o.seat_limit,
+          'members', (select count(*) from astapa.organization_memberships as x
+                      where x.project_id = o.project_id and x.organization_id = o.id),
+          'payments', coalesce((
+            select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+              'checkout_id', c.public_id, 'plan', c.plan_key, 'seats', c.seats, 'seats_from', c.seats_from,
+              'amount', c.amount, 'paid_at', c.paid_at) order by c.paid_at desc)
+            from astapa.checkouts as c
+            where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'paid'), '[]'))
+          order by o.name)
+        from astapa.organization_memberships as m
+        join astapa.organizations as o on o.project_id = m.project_id and o.id = m.organization_id
+        where m.project_id = astapa.current_project_id() and m.user_id = organization_billing.user_id
+          and m.role in ('owner', 'admin')), '[]'),
+      'team_plans', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'key', p.key, 'name', p.name, 'price_idr', p.price_idr, 'interval', p.interval,
+          'seat_pricing', p.seat_pricing, 'included_seats', p.included_seats) order by p.sort_order, p.price_idr)
+        from astapa.plans as p
+        where p.project_id = astapa.current_project_id() and p.seat_pricing is not null and p.archived_at is null
+          and p.price_idr > 0), '[]'))
+  $$;
+
+comment on function api.organization_billing(bigint) is
+  'The organization billing portal of a user: the organizations they are owner or admin of, each with its team '
+  'plan, seats (limit and members), paid-through date and paid team checkouts; and the team plans on sale. '
+  'Members who are neither owner nor admin see none (they do not pay).';
+
+grant execute on function api.organization_billing(bigint) to astapa_app;

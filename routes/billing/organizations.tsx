@@ -1,0 +1,143 @@
+/**
+ * The organization billing portal: a signed-in owner or admin of an app's organizations sees each one's team
+ * plan, seats and payments, and buys, renews or adds seats (a team plan checkout, then the usual checkout page).
+ * Plain forms, CSRF and same-origin checked; the payer is always the session's own user.
+ */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { page, type PageProps } from "@/lib/router/page.tsx";
+import { asApp } from "@/db/client.ts";
+import { type OrganizationBilling, organizationBilling } from "@/db/team_plans.ts";
+import { validate } from "@/lib/http/body.ts";
+import { csrfToken } from "@/lib/login/browser.ts";
+import { type Lang, pickLang } from "@/lib/login/i18n.ts";
+import { CLIENT_ID, sameOrigin, signedIn, signInFirst } from "@/lib/payments/billing_session.ts";
+import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
+import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
+import { portalDate } from "@/lib/payments/portal_text.ts";
+import { rupiah } from "@/lib/payments/receipt_text.ts";
+import { openOrganizationCheckout } from "@/lib/organizations/team_checkout.ts";
+import { ORG_PORTAL_TEXT } from "@/lib/organizations/portal_text.ts";
+
+const Query = z.object({ client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…).") });
+const Buy = z.object({
+  ...CsrfField,
+  client_id: Query.shape.client_id,
+  organization: z.string().regex(/^org_[a-z2-7]{24}$/),
+  plan: z.string().regex(/^[a-z0-9_-]{1,64}$/),
+  seats: z.coerce.number().int().min(1).max(100_000).optional(),
+});
+
+type PortalData = {
+  lang: Lang;
+  clientId: string;
+  appName: string;
+  billing: OrganizationBilling;
+  csrf: string;
+};
+
+export const handler: Handlers<PortalData> = {
+  async GET(c) {
+    const query = validate(Query, { client_id: c.req.query("client_id") });
+    const who = await signedIn(c, query.client_id);
+    if (!who.userId) return signInFirst(c, query.client_id, "organizations");
+    const billing = await asApp(c.var.deps.sql, who.projectId, (tx) => organizationBilling(tx, who.userId!));
+    const lang = pickLang(c);
+    c.header("cache-control", "no-store");
+    return page(
+      { lang, clientId: query.client_id, appName: who.appName, billing, csrf: csrfToken(c) },
+      { title: `${ORG_PORTAL_TEXT[lang].title} · ${who.appName}`, lang },
+    );
+  },
+
+  /** Opens a team plan checkout paid by the session's user (SQL refuses anyone but an owner or admin). */
+  async POST(c) {
+    sameOrigin(c);
+    const form = await readPageBody(c, Buy);
+    const who = await signedIn(c, form.client_id);
+    if (!who.userId) return signInFirst(c, form.client_id, "organizations");
+    // The seats field is for per-seat plans; a flat plan comes with its own seats.
+    const { team_plans } = await asApp(
+      c.var.deps.sql,
+      who.projectId,
+      (tx) => organizationBilling(tx, who.userId!),
+    );
+    const perSeat = team_plans.find((plan) => plan.key === form.plan)?.seat_pricing !== "flat";
+    const checkout = await openOrganizationCheckout(c.var.deps, who.projectId, form.organization, {
+      sub: who.userId,
+      plan: form.plan,
+      ...(perSeat && form.seats !== undefined ? { seats: form.seats } : {}),
+    });
+    return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
+  },
+};
+
+/** GET /billing/organizations?client_id=…: each organization the person pays for, and a form to pay. */
+export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
+  const text = ORG_PORTAL_TEXT[data.lang];
+  const { organizations, team_plans } = data.billing;
+  return (
+    <section class="card portal organizations">
+      <p class="eyebrow">{data.appName}</p>
+      <h1>{text.title}</h1>
+      <p>{organizations.length === 0 ? text.none : text.intro}</p>
+      {organizations.map((org) => (
+        <article key={org.id} data-organization={org.slug}>
+          <h2>{org.name}</h2>
+          <p>
+            {org.plan_name === null ? text.noPlan : text.plan(org.plan_name)}{" "}
+            {org.plan_paid_through && text.paidThrough(portalDate(org.plan_paid_through, data.lang))}
+          </p>
+          <p>{text.seats(org.members, org.seat_limit)}</p>
+          {team_plans.length === 0
+            ? <p class="muted">{text.noTeamPlans}</p>
+            : (
+              <form method="post" action="/billing/organizations" class="stack">
+                <h3>{text.buy}</h3>
+                <input type="hidden" name="csrf" value={data.csrf} />
+                <input type="hidden" name="client_id" value={data.clientId} />
+                <input type="hidden" name="organization" value={org.id} />
+                {team_plans.map((plan, i) => (
+                  <label key={plan.key}>
+                    <input
+                      type="radio"
+                      name="plan"
+                      value={plan.key}
+                      checked={plan.key === org.plan || (!org.plan && i === 0)}
+                    />{" "}
+                    {plan.name} · {rupiah(plan.price_idr)}{" "}
+                    {plan.seat_pricing === "per_seat" ? "/ seat " : `(${plan.included_seats}) `}
+                    {intervalText(BILLING_TEXT[data.lang], plan.interval)}
+                  </label>
+                ))}
+                <label>
+                  {text.seatsLabel}{" "}
+                  <input
+                    type="number"
+                    name="seats"
+                    min={Math.max(1, org.members)}
+                    max={100000}
+                    value={org.seat_limit ?? Math.max(1, org.members)}
+                  />
+                </label>
+                <button type="submit" class="button">{text.pay}</button>
+              </form>
+            )}
+          {org.payments.length > 0 && (
+            <>
+              <h3>{text.payments}</h3>
+              <ul>
+                {org.payments.map((p) => (
+                  <li key={p.checkout_id}>
+                    {p.paid_at && portalDate(p.paid_at, data.lang)} · {p.plan} ·{" "}
+                    {text.paid(p.seats, p.seats_from)} · {rupiah(p.amount)}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </article>
+      ))}
+    </section>
+  );
+}
