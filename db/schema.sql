@@ -470,24 +470,28 @@ create policy "a project uses up its own email changes" on astapa.email_changes 
 create table astapa.email_codes (
   project_id text not null,
   link_hash bytea not null,
-  user_id bigint not null,
+  user_id bigint,
   code_hash bytea not null,
   sign_in_request text not null,
   tries integer default 0 not null,
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  email text,
   constraint email_codes_pkey PRIMARY KEY (project_id, link_hash),
   constraint email_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint email_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint email_codes_email_check CHECK (email IS NULL OR length(email) <= 254),
   constraint email_codes_lifetime_check CHECK (expires_at > created_at),
   constraint email_codes_link_hash_check CHECK (length(link_hash) = 32),
+  constraint email_codes_person_check CHECK ((user_id IS NULL) <> (email IS NULL)),
   constraint email_codes_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
   constraint email_codes_tries_check CHECK (tries >= 0 AND tries <= 5)
 );
 alter table astapa.email_codes enable row level security;
 alter table astapa.email_codes force row level security;
-comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with.';
+comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with. For a project whose email codes create accounts, a code for an address without a user names the email instead of a user_id; redeeming it creates the user.';
+CREATE INDEX email_codes_sign_up_idx ON astapa.email_codes USING btree (project_id, lower(email)) WHERE (user_id IS NULL);
 CREATE INDEX email_codes_user_idx ON astapa.email_codes USING btree (project_id, user_id);
 grant insert, select on astapa.email_codes to astapa_app;
 grant update (tries, used_at) on astapa.email_codes to astapa_app;
@@ -532,6 +536,15 @@ create policy "a project uses up its own email tokens" on astapa.email_tokens as
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.event_types (
+  type text not null,
+  constraint event_types_pkey PRIMARY KEY (type),
+  constraint event_types_type_check CHECK (type ~ '^[a-z][a-z_]*(\.[a-z][a-z_]*)+$'::text)
+);
+comment on table astapa.event_types is 'The types an astapa.events row may have (events.type references it). Add a type with an insert in a migration; apps subscribe to the subset astapa.webhook_event_types() names.';
+grant select on astapa.event_types to astapa_app;
+
+-- owner: astapa_owner
 create table astapa.events (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -542,8 +555,8 @@ create table astapa.events (
   constraint events_pkey PRIMARY KEY (project_id, id),
   constraint events_public_id_key UNIQUE (public_id),
   constraint events_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
-  constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536),
-  constraint events_type_check CHECK (type = ANY (ARRAY['user.created'::text, 'user.mfa_enrolled'::text, 'user.mfa_removed'::text, 'user.deleted'::text, 'subscription.updated'::text, 'subscription.renewal_due'::text, 'subscription.trial_will_end'::text, 'subscription.plan_change'::text, 'payment.succeeded'::text, 'payment.failed'::text, 'payment.refunded'::text, 'organization.created'::text, 'organization.updated'::text, 'organization.deleted'::text, 'membership.created'::text, 'membership.updated'::text, 'membership.deleted'::text]))
+  constraint events_type_fkey FOREIGN KEY (type) REFERENCES astapa.event_types(type),
+  constraint events_data_check CHECK (jsonb_typeof(data) = 'object'::text AND octet_length(data::text) <= 65536)
 );
 alter table astapa.events enable row level security;
 alter table astapa.events force row level security;
@@ -604,6 +617,53 @@ create policy "a project records its own identity assertion jtis" on astapa.iden
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project sweeps its own identity assertion jtis" on astapa.identity_assertion_jtis as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.linked_methods (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  public_id text default astapa.random_id('lpm_'::text, 24) not null,
+  user_id bigint not null,
+  environment text not null,
+  xendit_account text not null,
+  channel text not null,
+  label text not null,
+  provider_id text,
+  status text default 'requires_action'::text not null,
+  failure_code text,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  activated_at timestamp with time zone,
+  constraint linked_methods_pkey PRIMARY KEY (project_id, id),
+  constraint linked_methods_provider_id_key UNIQUE (project_id, provider_id),
+  constraint linked_methods_public_id_key UNIQUE (public_id),
+  constraint linked_methods_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint linked_methods_channel_check CHECK (channel = ANY (ARRAY['OVO'::text, 'DANA'::text, 'SHOPEEPAY'::text, 'GOPAY'::text])),
+  constraint linked_methods_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint linked_methods_failure_code_check CHECK (length(failure_code) <= 500),
+  constraint linked_methods_label_check CHECK (length(label) >= 1 AND length(label) <= 100),
+  constraint linked_methods_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
+  constraint linked_methods_public_id_check CHECK (public_id ~ '^lpm_[a-z2-7]{24}$'::text),
+  constraint linked_methods_status_check CHECK (status = ANY (ARRAY['requires_action'::text, 'active'::text, 'failed'::text, 'expired'::text])),
+  constraint linked_methods_xendit_account_check CHECK (xendit_account = ANY (ARRAY['project'::text, 'deployment'::text, 'simulator'::text]))
+);
+alter table astapa.linked_methods enable row level security;
+alter table astapa.linked_methods force row level security;
+comment on table astapa.linked_methods is 'E-wallet accounts users linked for automatic renewal (Xendit Payment Methods, MULTIPLE_USE). status: requires_action (the customer has not approved in the e-wallet yet), active (chargeable), failed (declined or never completed) or expired (unlinked; final). label is masked (channel and the last digits), never the full number. One requires_action or active method per user and channel.';
+CREATE UNIQUE INDEX linked_methods_live_key ON astapa.linked_methods USING btree (project_id, user_id, channel) WHERE (status = ANY (ARRAY['requires_action'::text, 'active'::text]));
+CREATE INDEX linked_methods_user_idx ON astapa.linked_methods USING btree (project_id, user_id, id);
+grant select on astapa.linked_methods to astapa_app;
+grant insert (project_id, user_id, environment, xendit_account, channel, label) on astapa.linked_methods to astapa_app;
+grant update (label, provider_id, status, failure_code, updated_at, activated_at) on astapa.linked_methods to astapa_app;
+create policy "a project links its own users' methods" on astapa.linked_methods as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own linked methods" on astapa.linked_methods as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own linked methods" on astapa.linked_methods as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the linked method a callback names" on astapa.linked_methods as permissive for select to astapa_owner
+  using ((public_id = current_setting('astapa.lookup_linked_method'::text, true)));
 
 -- owner: astapa_owner
 create table astapa.login_sessions (
@@ -723,9 +783,10 @@ comment on column astapa.mail_outbox.environment is 'The project''s mode when th
 comment on column astapa.mail_outbox.locale is 'The HTML part''s <html lang> when the mail was queued (the hosted login writes one into every HTML part), or null for plain-text-only mail.';
 comment on column astapa.mail_outbox.from_name is 'The sender name shown with the deployment''s MAIL_FROM address (the project''s mail_sender_name when queued).';
 comment on column astapa.mail_outbox.from_address is 'The project''s mail_from_address when queued; used as From only when its domain is allowed (MAIL_FROM_DOMAINS).';
+CREATE INDEX mail_outbox_to_address_idx ON astapa.mail_outbox USING btree (project_id, lower(to_address));
 CREATE INDEX mail_outbox_unsent_idx ON astapa.mail_outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
 grant insert, select on astapa.mail_outbox to astapa_app;
-grant update (body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
+grant update (to_address, body_text, body_html, next_attempt_at, attempts, sent_at, last_error) on astapa.mail_outbox to astapa_app;
 create policy "a project queues its own mail" on astapa.mail_outbox as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own mail" on astapa.mail_outbox as permissive for select to astapa_app, astapa_owner
@@ -793,6 +854,33 @@ create policy "a project meets its own factor challenges" on astapa.mfa_challeng
 create policy "a project reads its own factor challenges" on astapa.mfa_challenges as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project starts factor challenges for its own users" on astapa.mfa_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.organization_departures (
+  project_id text not null,
+  organization_id text not null,
+  user_id bigint not null,
+  reason text not null,
+  departed_at timestamp with time zone default now() not null,
+  constraint organization_departures_pkey PRIMARY KEY (project_id, organization_id, user_id),
+  constraint organization_departures_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint organization_departures_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint organization_departures_reason_check CHECK (reason = ANY (ARRAY['left'::text, 'removed'::text]))
+);
+alter table astapa.organization_departures enable row level security;
+alter table astapa.organization_departures force row level security;
+comment on table astapa.organization_departures is 'A person who left (or was removed from) an organization: automatic domain joining does not add them back. The latest departure per person and organization.';
+CREATE INDEX organization_departures_user_id_idx ON astapa.organization_departures USING btree (project_id, user_id);
+grant delete, insert, select, update on astapa.organization_departures to astapa_app;
+create policy "a project forgets its own organization departures" on astapa.organization_departures as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own organization departures" on astapa.organization_departures as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own organization departures" on astapa.organization_departures as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own organization departures" on astapa.organization_departures as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -1094,8 +1182,10 @@ create table astapa.phone_codes (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  user_id bigint,
   constraint phone_codes_pkey PRIMARY KEY (project_id, token_hash),
   constraint phone_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_codes_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint phone_codes_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
   constraint phone_codes_code_hash_check CHECK (length(code_hash) = 32),
   constraint phone_codes_lifetime_check CHECK (expires_at > created_at),
@@ -1105,6 +1195,7 @@ create table astapa.phone_codes (
 alter table astapa.phone_codes enable row level security;
 alter table astapa.phone_codes force row level security;
 comment on table astapa.phone_codes is 'A 6-digit code sent to a phone for sign-in: the browser holds the token (SHA-256 here); code_hash is SHA-256 of token and code together, so a leaked row does not give the code. Five minutes, five attempts, single use (used_at).';
+comment on column astapa.phone_codes.user_id is 'Set when the code adds a number to this user''s account (/account): it cannot sign anyone in; null for a sign-in code.';
 CREATE INDEX phone_codes_expires_at_idx ON astapa.phone_codes USING btree (project_id, expires_at);
 grant insert, select on astapa.phone_codes to astapa_app;
 grant update (channel, code_hash, attempts, sends, expires_at, used_at) on astapa.phone_codes to astapa_app;
@@ -1448,6 +1539,15 @@ create policy "a project uses up its own recovery codes" on astapa.recovery_code
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.refresh_token_revocation_reasons (
+  reason text not null,
+  constraint refresh_token_revocation_reasons_pkey PRIMARY KEY (reason),
+  constraint refresh_token_revocation_reasons_reason_check CHECK (reason ~ '^[a-z][a-z_]*$'::text)
+);
+comment on table astapa.refresh_token_revocation_reasons is 'Why a refresh token may have been revoked (refresh_tokens.revoked_reason references it). Add a reason with an insert in a migration.';
+grant select on astapa.refresh_token_revocation_reasons to astapa_app;
+
+-- owner: astapa_owner
 create table astapa.refresh_tokens (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -1470,8 +1570,8 @@ create table astapa.refresh_tokens (
   constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint refresh_tokens_revoked_reason_fkey FOREIGN KEY (revoked_reason) REFERENCES astapa.refresh_token_revocation_reasons(reason),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint refresh_tokens_revoked_reason_check CHECK (revoked_reason = ANY (ARRAY['reuse_detected'::text, 'code_replayed'::text, 'revoked_by_client'::text, 'user_disabled'::text, 'revoked_by_admin'::text, 'revoked_by_user'::text, 'consent_revoked'::text])),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
@@ -1481,6 +1581,8 @@ comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across 
 comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
+CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens USING btree (project_id, client_id);
+CREATE INDEX refresh_tokens_token_hash_idx ON astapa.refresh_tokens USING btree (token_hash);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
 grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
@@ -1491,6 +1593,8 @@ create policy "a project reads its own refresh tokens" on astapa.refresh_tokens 
 create policy "a project rotates and revokes its own refresh tokens" on astapa.refresh_tokens as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a self-registered client finds its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_owner
+  using ((client_id = NULLIF(current_setting('astapa.lookup_refresh_token_client'::text, true), ''::text)));
 create policy "the sweeper finds dead refresh token families" on astapa.refresh_tokens as permissive for select to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
@@ -1545,6 +1649,8 @@ create policy "a project records its own refunds' progress" on astapa.refunds as
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the refund a callback names" on astapa.refunds as permissive for select to astapa_owner
   using ((public_id = current_setting('astapa.lookup_refund'::text, true)));
+create policy "definer functions see which projects have refunds to re-poll" on astapa.refunds as permissive for select to astapa_owner
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['requested'::text, 'pending'::text]))));
 
 -- owner: astapa_owner
 create table astapa.remembered_browsers (
@@ -2174,20 +2280,83 @@ CREATE OR REPLACE FUNCTION api.account_apps(user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
-    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('client_id', g.client_id,
-        'name', coalesce(nullif(d.client_name, ''), g.client_id), 'scope', g.scope, 'since', g.since)
-        order by g.since), '[]')
-    from (select r.client_id, pg_catalog.min(r.created_at) as since,
-                 pg_catalog.string_agg(distinct r.scope, ' ') as scope
-          from astapa.refresh_tokens r
-          where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
-            and r.client_id like 'dcl\_%' and r.revoked_at is null and r.used_at is null
-            and r.expires_at > pg_catalog.now()
-          group by r.client_id) as g
-    left join astapa.dynamic_clients d on d.client_id = g.client_id
+    with tokens as (
+      select r.client_id, pg_catalog.min(r.created_at) as since, pg_catalog.string_agg(distinct r.scope, ' ') as scope
+      from astapa.refresh_tokens r
+      where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
+        and astapa.is_third_party_client_id(r.client_id) and r.revoked_at is null and r.used_at is null
+        and r.expires_at > pg_catalog.now()
+      group by r.client_id),
+    remembered as (
+      select c.client_id, pg_catalog.min(c.granted_at) as since,
+             pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('resource', c.resource,
+               'resource_name', (select x.name from astapa.resources x
+                                 where x.project_id = c.project_id and x.uri = c.resource),
+               'scopes', pg_catalog.to_jsonb(c.scopes), 'granted_at', c.granted_at)) order by c.resource) as consents
+      from astapa.consents c
+      where c.project_id = astapa.current_project_id() and c.user_id = account_apps.user_id
+      group by c.client_id),
+    -- One entry per client: what it holds (live tokens) and what the person allowed it (consents).
+    clients as (
+      select coalesce(t.client_id, k.client_id) as client_id, least(t.since, k.since) as since,
+             coalesce(t.scope, '') as scope, coalesce(k.consents, '[]') as consents
+      from tokens t full join remembered k on k.client_id = t.client_id)
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'client_id', x.client_id,
+        'name', coalesce(nullif(astapa.third_party_client_name(x.client_id), ''), x.client_id),
+        'host', case when astapa.is_metadata_document_client_id(x.client_id)
+                     then pg_catalog.substring(x.client_id, '^https?://([^/?#]+)') end,
+        'scope', x.scope, 'since', x.since, 'consents', x.consents)) order by x.since, x.client_id), '[]')
+    from clients x
   $function$;
-comment on function api.account_apps(bigint) is 'The self-registered clients (dcl_) a user allowed and that still hold a live refresh token: their name (their own unverified claim), scopes and since when. An allowance with no live token gives the client nothing more.';
+comment on function api.account_apps(bigint) is 'The third-party clients (self-registered dcl_ or metadata-document URL) a user allowed, one entry per client: its name (its own unverified claim), the host of a metadata-document URL (the verified part), the scopes its live refresh tokens hold, since when, and the remembered consents (resource, scopes).';
 grant execute on function api.account_apps(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_confirm_phone(session_hash bytea, token_hash bytea, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+    pending astapa.phone_codes;
+    previous text;
+  begin
+    select * into pending from astapa.phone_codes c
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash and c.user_id = person
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> account_confirm_phone.code_hash then
+      update astapa.phone_codes c set attempts = c.attempts + 1
+      where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+      perform astapa.audit(project, 'account.phone_failed', 'user:' || person,
+        pg_catalog.jsonb_build_object('address', pending.address));
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = account_confirm_phone.token_hash;
+    select u.phone_number into previous from astapa.users u where u.project_id = project and u.id = person;
+    begin
+      update astapa.users u set phone_number = pending.phone_number, phone_number_verified = true
+      where u.project_id = project and u.id = person;
+    exception when unique_violation then
+      -- Another account of this project and environment holds it: said only to someone who proved they hold it.
+      return pg_catalog.jsonb_build_object('accepted', false, 'taken', true);
+    end;
+    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'user',
+        'previous', previous));
+    return pg_catalog.jsonb_build_object('accepted', true, 'phone_number', pending.phone_number);
+  end
+  $function$;
+comment on function api.account_confirm_phone(bytea,bytea,bytea) is 'The signed-in person types the code sent to the number they are adding: once right (five attempts, single use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); {accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed).';
+grant execute on function api.account_confirm_phone(bytea,bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_end_other_sessions(session_hash bytea)
@@ -2254,6 +2423,27 @@ comment on function api.account_export(bytea,integer) is 'After a fresh sign-in,
 grant execute on function api.account_export(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_leave_organization(session_hash bytea, organization_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash);
+  begin
+    if not exists (select from astapa.organization_memberships m
+                   where m.project_id = project and m.user_id = person
+                     and m.organization_id = account_leave_organization.organization_id) then
+      raise exception 'you are not a member of this organization' using errcode = 'AS404';
+    end if;
+    perform api.remove_organization_member(organization_id, person, true);
+  end
+  $function$;
+comment on function api.account_leave_organization(bytea,text) is 'The person leaves one of their organizations (api.remove_organization_member with leaving: membership.deleted reason left, audited; automatic domain joining does not add them back). AS404 not their organization; AS409 they are its last owner.';
+grant execute on function api.account_leave_organization(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_overview(session_hash bytea, user_agent text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2296,6 +2486,12 @@ AS $function$
           from astapa.login_sessions s
           where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
         'apps', api.account_apps(person),
+        'passkeys', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', k.name,
+            'created_at', k.created_at, 'last_used_at', k.last_used_at, 'synced', k.device_type = 'multiDevice')
+            order by k.created_at, k.credential_id), '[]')
+          from astapa.passkeys k where k.project_id = project and k.user_id = person),
+        -- Listing them joins them first where the project joins by domain automatically, as the sign-in does.
+        'organizations', api.user_organizations(person) -> 'memberships',
         'subscription', (select pg_catalog.jsonb_build_object('plan', sub.plan_key, 'status', sub.status,
             'paid', sub.source = 'payment', 'current_period_end', sub.current_period_end)
           from astapa.subscriptions sub
@@ -2305,7 +2501,7 @@ AS $function$
       from astapa.users u where u.project_id = project and u.id = person);
   end
   $function$;
-comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps and the current subscription; marks this session used now with this user agent. Null without a live session.';
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, second factor, a pending email change, live sessions (the current one first, with user agents), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
 grant execute on function api.account_overview(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -2362,9 +2558,12 @@ AS $function$
     project text := astapa.current_project_id();
     person bigint := astapa.account_user(session_hash);
     revoked integer;
+    forgotten integer;
   begin
-    if client_id is null or client_id !~ '^dcl_[a-z2-7]{24}$' then
-      raise exception 'a connected app is a self-registered client (dcl_…)' using errcode = 'AS400';
+    if client_id is null or not (client_id ~ '^dcl_[a-z2-7]{24}$'
+        or (astapa.is_metadata_document_client_id(client_id) and pg_catalog.length(client_id) <= 1000)) then
+      raise exception 'a connected app is a self-registered client (dcl_…) or a client metadata URL'
+        using errcode = 'AS400';
     end if;
     with gone as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
@@ -2372,16 +2571,35 @@ AS $function$
         and r.revoked_at is null
       returning 1)
     select pg_catalog.count(*)::integer into revoked from gone;
-    if revoked = 0 then
+    -- Its remembered consents go too: the next time it asks, the person is asked again.
+    delete from astapa.consents c
+    where c.project_id = project and c.user_id = person and c.client_id = account_revoke_app.client_id;
+    get diagnostics forgotten = row_count;
+    if revoked = 0 and forgotten = 0 then
       raise exception 'this app has no access to your account' using errcode = 'AS404';
     end if;
     perform astapa.audit(project, 'user.app_revoked', 'user:' || person,
-      pg_catalog.jsonb_build_object('client_id', client_id, 'refresh_tokens', revoked));
+      pg_catalog.jsonb_build_object('client_id', pg_catalog.left(client_id, 200), 'refresh_tokens', revoked,
+                                    'consents', forgotten));
     return revoked;
   end
   $function$;
-comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that self-registered client for them is revoked (revoked_by_user). Audited user.app_revoked. AS400 not a dcl_ id; AS404 no access to revoke.';
+comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that third-party client for them is revoked (revoked_by_user) and its remembered consents are forgotten. Audited user.app_revoked. AS400 not a dcl_ id or metadata URL; AS404 nothing to revoke. Returns the refresh tokens revoked.';
 grant execute on function api.account_revoke_app(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_revoke_consent(session_hash bytea, client_id text, resource text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    return (api.revoke_consent(astapa.account_user(session_hash), client_id, resource, false)
+            ->> 'refresh_tokens_revoked')::integer;
+  end
+  $function$;
+comment on function api.account_revoke_consent(bytea,text,text) is 'The person revokes one remembered consent (a client and resource) through api.revoke_consent: the refresh tokens issued under it end (consent_revoked); audited consent.revoked by user. Returns the tokens revoked. AS404 no such consent of theirs; AS4G0 no session.';
+grant execute on function api.account_revoke_consent(bytea,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_set_name(session_hash bytea, name text)
@@ -2446,6 +2664,23 @@ AS $function$
   $function$;
 comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
 grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_start_phone_code(session_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, fresh_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+  begin
+    -- Whether another account holds the number is told only once the code proves the person holds it
+    -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person);
+  end
+  $function$;
+comment on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) is 'The signed-in person (a fresh session: a number becomes a way to sign in) asks to add or change their phone number: a code for it, bound to their account, under the same limits, budget and countries as sign-in codes (astapa.insert_phone_code). AS4G0 no session; AS403 not fresh or phone codes off.';
+grant execute on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_unlink(session_hash bytea, provider text, subject text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
@@ -2558,9 +2793,13 @@ AS $function$
     end;
     perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
       'name', name, 'synced', device_type = 'multiDevice'));
+    -- The app hears of it too (a security notice of its own, a list of sign-in methods).
+    perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(project, add_passkey.user_id),
+      'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
   end
   $function$;
-comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited.';
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
 grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -2699,6 +2938,54 @@ AS $function$
   $function$;
 comment on function api.apply_checkout_coupon(text,text,text,timestamp with time zone) is 'The hosted checkout''s coupon field: applies a coupon to an open checkout (see astapa.redeem_coupon) and returns the checkout. AS404 unknown checkout; AS400/AS409 as astapa.redeem_coupon.';
 grant execute on function api.apply_checkout_coupon(text,text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.apply_method_callback(project_id text, method_id text, callback jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+    event text := callback ->> 'event';
+    next_status text;
+  begin
+    next_status := case event when 'payment_method.activated' then 'active'
+                              when 'payment_method.failed' then 'failed'
+                              when 'payment_method.expired' then 'expired' end;
+    if next_status is null then
+      raise exception using errcode = 'AS400',
+        message = 'event must be payment_method.activated, payment_method.failed or payment_method.expired.';
+    end if;
+    select * into target from astapa.linked_methods as m
+    where m.project_id = apply_method_callback.project_id and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    if target.provider_id is not null and target.provider_id is distinct from callback ->> 'provider_id' then
+      raise exception using errcode = 'AS409', message = 'The callback names another Xendit payment method.';
+    end if;
+    -- Forward only: requires_action → active | failed | expired, active → expired. A duplicate or a late
+    -- callback (activated after expired) changes nothing, so the order callbacks arrive in does not matter.
+    if not ((target.status = 'requires_action') or (target.status = 'active' and next_status = 'expired')) then
+      return astapa.linked_method_json(target) || '{"changed": false}';
+    end if;
+    update astapa.linked_methods as m set status = next_status,
+      provider_id = coalesce(m.provider_id, callback ->> 'provider_id'),
+      failure_code = case when next_status = 'failed' then pg_catalog.left(coalesce(callback ->> 'failure_code',
+                       'FAILED'), 500) end,
+      activated_at = case when next_status = 'active' then pg_catalog.now() else m.activated_at end,
+      updated_at = pg_catalog.now()
+    where m.project_id = target.project_id and m.id = target.id
+    returning * into target;
+    perform astapa.audit(target.project_id, 'billing.method_' || next_status, 'linked_method:' || target.public_id,
+      pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    return astapa.linked_method_json(target) || '{"changed": true}';
+  end
+  $function$;
+comment on function api.apply_method_callback(text,text,jsonb) is 'Applies a Xendit payment_method.* callback to our method: {event, provider_id, failure_code?}. Forward-only and idempotent (duplicates and late callbacks answer changed: false). AS400 unknown event; AS404 unknown method; AS409 another provider id. Audited.';
+grant execute on function api.apply_method_callback(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.apply_payment_event(project_id text)
@@ -2991,6 +3278,16 @@ AS $function$
         from astapa.checkouts as k
         where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
           and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
+      -- Linked e-wallets (automatic renewal) and the channels this project lets a customer link.
+      'linked_methods', api.list_linked_methods(billing_account.project_id, billing_account.user_id),
+      'linkable_channels', (
+        select case when coalesce((p.settings #>> '{linked_methods,enabled}')::boolean, false) is not true
+                    then '[]'::jsonb else pg_catalog.to_jsonb(array['OVO', 'DANA']
+          || case when coalesce((p.settings #>> '{linked_methods,shopeepay}')::boolean, false)
+                  then array['SHOPEEPAY'] else array[]::text[] end
+          || case when coalesce((p.settings #>> '{linked_methods,gopay_recurring}')::boolean, false)
+                  then array['GOPAY'] else array[]::text[] end) end
+        from astapa.projects as p where p.id = billing_account.project_id),
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                  'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
@@ -3020,7 +3317,7 @@ AS $function$
         where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
   end
   $function$;
-comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
+comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the project lets them link, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -3254,8 +3551,9 @@ AS $function$
     new_id bigint;
   begin
     -- The row lock makes two instances given the same code take turns: only one accepts it.
+    -- A code that adds a number to an account (user_id set) never signs anyone in.
     select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.user_id is null
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -4792,6 +5090,21 @@ comment on function api.find_user_by_email(text,text) is 'The user with this ema
 grant execute on function api.find_user_by_email(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.find_user_by_phone(project_id text, phone_number text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.user_json(u.project_id, u.id)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = find_user_by_phone.project_id and u.phone_number = find_user_by_phone.phone_number
+  $function$;
+comment on function api.find_user_by_phone(text,text) is 'The user with this phone number (E.164) in the project''s current environment, or null.';
+grant execute on function api.find_user_by_phone(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_checkout(project_id text, checkout_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -5173,6 +5486,32 @@ comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for 
 grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.introspect_self_registered_refresh_token(client_id text, token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    result jsonb;
+  begin
+    begin
+      -- A project that turned the client's kind off has stopped its tokens: they are not active.
+      perform astapa.assert_dynamic_client_allowed(client_id);
+    exception when sqlstate 'AS4U0' then
+      return null;
+    end;
+    result := api.introspect_refresh_token(token_hash);
+    if result ->> 'client_id' is distinct from client_id then
+      return null;
+    end if;
+    return result;
+  end
+  $function$;
+comment on function api.introspect_self_registered_refresh_token(text,bytea) is 'RFC 7662 fields for a live refresh token of the current project issued to this self-registered or metadata-document client while the project still accepts its kind; null otherwise (not active).';
+grant execute on function api.introspect_self_registered_refresh_token(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.invite_account(email text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5404,6 +5743,34 @@ comment on function api.link_console_account(bigint) is 'The developer account a
 grant execute on function api.link_console_account(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.linked_method_account(method_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_method jsonb;
+  begin
+    -- Only for requests that act for no project yet (the webhook): a payment_method.* callback names our id.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'linked_method_account runs outside any project.';
+    end if;
+    if method_id is null or method_id !~ '^lpm_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_linked_method', method_id, true);
+    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'environment', m.environment,
+             'xendit_account', m.xendit_account)
+    into found_method from astapa.linked_methods as m where m.public_id = method_id;
+    perform pg_catalog.set_config('astapa.lookup_linked_method', '', true);
+    return found_method;
+  end
+  $function$;
+comment on function api.linked_method_account(text) is 'Definer: a Xendit payment_method.* callback names our method id (its reference_id) but no project. Returns the project, environment and Xendit account of that method — nothing else — so the webhook checks the callback token of the right account before anything is changed. Runs only without a project set.';
+grant execute on function api.linked_method_account(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_account_projects(account_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5532,6 +5899,21 @@ AS $function$
   $function$;
 comment on function api.list_environment_users(text,integer,bigint) is 'A page of the project''s users in its current environment, in id order after after_id. AS400 page size outside 1–1000; AS404 unknown project.';
 grant execute on function api.list_environment_users(text,integer,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_linked_methods(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.linked_method_json(m) order by m.id desc), '[]')
+    from astapa.linked_methods as m
+    where m.project_id = list_linked_methods.project_id and m.user_id = list_linked_methods.user_id
+      and m.status in ('requires_action', 'active')
+  $function$;
+comment on function api.list_linked_methods(text,bigint) is 'A user''s linked methods that are active or waiting for approval, newest first.';
+grant execute on function api.list_linked_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_login_sessions(project_id text, user_id bigint, max_rows integer DEFAULT 20)
@@ -5991,16 +6373,30 @@ grant execute on function api.list_webhook_deliveries(text,text,integer) to asta
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.log_phone_message(phone_number text, channel text, provider text, status text, provider_message_id text, cost numeric, currency text, error text, address text, sandbox_text text DEFAULT NULL::text)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    project text := astapa.current_project_id();
+    budget integer := (astapa.phone_settings(project) ->> 'daily_budget')::integer;
+    sent_today integer;
+  begin
     insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, provider_message_id,
                                        cost, currency, error, address, sandbox_text)
-    values (astapa.current_project_id(), phone_number, channel, provider, status,
-            pg_catalog.left(provider_message_id, 200), cost, currency, pg_catalog.left(error, 500),
-            pg_catalog.left(address, 100), sandbox_text)
+    values (project, phone_number, channel, provider, status, pg_catalog.left(provider_message_id, 200), cost,
+            currency, pg_catalog.left(error, 500), pg_catalog.left(address, 100), sandbox_text);
+    if status in ('sent', 'sandbox') then
+      select count(*) into sent_today from astapa.phone_messages m
+      where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+        and m.status in ('sent', 'sandbox');
+      -- The message that uses up the day's budget tells the app, before anyone is refused.
+      if sent_today >= budget then
+        perform astapa.phone_budget_alert(project, budget, sent_today);
+      end if;
+    end if;
+  end
   $function$;
-comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project.';
+comment on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) is 'Writes one code message to the current project''s message log: its provider, status (sent, failed, sandbox), the provider''s id and cost when reported, the error when it failed. Never the code, except the sandbox text of a sandbox project. The message that reaches settings.phone.daily_budget fires the phone.budget_reached webhook (astapa.phone_budget_alert, once a day).';
 grant execute on function api.log_phone_message(text,text,text,text,text,numeric,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6120,10 +6516,13 @@ AS $function$
     set sent_at = case when error is null then pg_catalog.now() end,
         last_error = error,
         body_text = case when error is null then '(erased after delivery)' else m.body_text end,
-        body_html = case when error is null then null else m.body_html end
+        body_html = case when error is null then null else m.body_html end,
+        -- A deleted account's goodbye keeps no address once it is out (astapa.erase_user).
+        to_address = case when error is null and m.kind = 'account_deleted' then 'deleted@deleted.invalid'
+                          else m.to_address end
     where m.project_id = astapa.current_project_id() and m.id = mail_delivered.id
   $function$;
-comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links), or the error to retry after (the body is kept).';
+comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links; a deleted account''s goodbye also loses its address), or the error to retry after (the body is kept).';
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6134,26 +6533,42 @@ CREATE OR REPLACE FUNCTION api.mail_email_code(email text, code_hash bytea, link
 AS $function$
   declare
     found_user record;
+    address text := pg_catalog.btrim(mail_email_code.email);
   begin
-    select u.id, u.email into found_user
+    select u.id, u.email, u.disabled into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
-      and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_code.email));
-    -- Silence, not an error, when there is nobody to mail: the page answers the same either way.
-    if not found then
+    where u.project_id = astapa.current_project_id() and u.environment = p.mode
+      and u.email_lower = pg_catalog.lower(address);
+    if found then
+      -- Silence, not an error, for a disabled account: the page answers the same either way.
+      if found_user.disabled then
+        return false;
+      end if;
+      -- One live code per person: a new one voids the ones before it.
+      update astapa.email_codes c set used_at = pg_catalog.now()
+      where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+      insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
+      values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+        pg_catalog.now() + interval '10 minutes');
+      perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+      return true;
+    end if;
+    -- Nobody has the address: a code that creates the account, where the project allows it (else silence).
+    if not astapa.email_code_sign_up() or pg_catalog.length(address) > 254
+       or address !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$' then
       return false;
     end if;
-    -- One live code per person: a new one voids the ones before it.
     update astapa.email_codes c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
-    insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
-    values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
+    where c.project_id = astapa.current_project_id() and c.user_id is null
+      and pg_catalog.lower(c.email) = pg_catalog.lower(address) and c.used_at is null;
+    insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at)
+    values (astapa.current_project_id(), link_hash, address, code_hash, sign_in_request,
       pg_catalog.now() + interval '10 minutes');
-    perform api.queue_mail(found_user.email, subject, body_text, 'email_code', body_html);
+    perform api.queue_mail(address, subject, body_text, 'email_code', body_html);
     return true;
   end
   $function$;
-comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. Returns false, silently, when nobody qualifies.';
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, when nobody qualifies.';
 grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6404,6 +6819,64 @@ AS $function$
   $function$;
 comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret and the unused recovery codes; null when unknown, used, expired, or the user is disabled or of the other environment.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mrr_by_month(project_id text, months integer DEFAULT 12, until timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+    first_month date;
+  begin
+    if months is null or months not between 1 and 36 then
+      raise exception using errcode = 'AS400', message = 'months must be from 1 to 36.';
+    end if;
+    first_month := (pg_catalog.date_trunc('month', until at time zone 'UTC') - pg_catalog.make_interval(months => months - 1))::date;
+    return (
+      with bounds as (
+        -- Each UTC month, measured at its start and at its end (the current month: at until).
+        select pg_catalog.to_char(m, 'YYYY-MM') as month,
+               (m at time zone 'UTC') as starts,
+               least(((m + interval '1 month') at time zone 'UTC'), until) as ends
+        from pg_catalog.generate_series(first_month::timestamp,
+                                        pg_catalog.date_trunc('month', until at time zone 'UTC'),
+                                        interval '1 month') as m),
+      paid as (
+        -- Paid subscriptions of the project's current mode, with what each is worth a month (a yearly price
+        -- divided by 12, rounded down); today's plan price, since past prices are not kept.
+        select s.user_id, s.created_at, coalesce(s.ended_at, 'infinity') as ended_at, s.paid_through,
+               case p.interval when 'month' then p.price_idr when 'year' then p.price_idr / 12 end as monthly
+        from astapa.subscriptions as s
+        join astapa.users as u on u.project_id = s.project_id and u.id = s.user_id and u.environment = mode
+        join astapa.plans as p on p.project_id = s.project_id and p.key = s.plan_key
+        where s.project_id = mrr_by_month.project_id and s.source = 'payment' and s.paid_through is not null
+          and p.price_idr > 0 and p.interval in ('month', 'year')),
+      per_month as (
+        select b.month,
+               (select coalesce(pg_catalog.sum(x.monthly), 0) from paid as x
+                where x.created_at <= b.ends and x.ended_at > b.ends and x.paid_through > b.ends)::bigint as mrr,
+               (select pg_catalog.array_agg(distinct x.user_id) from paid as x
+                where x.created_at <= b.starts and x.ended_at > b.starts and x.paid_through > b.starts) as at_start,
+               (select pg_catalog.array_agg(distinct x.user_id) from paid as x
+                where x.created_at <= b.ends and x.ended_at > b.ends and x.paid_through > b.ends) as at_end
+        from bounds as b)
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'month', pm.month, 'mrr_idr', pm.mrr,
+               'paying', coalesce(pg_catalog.cardinality(pm.at_end), 0),
+               'new', (select pg_catalog.count(*) from pg_catalog.unnest(coalesce(pm.at_end, '{}')) as e(id)
+                       where e.id <> all (coalesce(pm.at_start, '{}'))),
+               'churned', (select pg_catalog.count(*) from pg_catalog.unnest(coalesce(pm.at_start, '{}')) as s(id)
+                           where s.id <> all (coalesce(pm.at_end, '{}'))),
+               'paying_at_start', coalesce(pg_catalog.cardinality(pm.at_start), 0))
+             order by pm.month)
+      from per_month as pm);
+  end
+  $function$;
+comment on function api.mrr_by_month(text,integer,timestamp with time zone) is '[{month: YYYY-MM, mrr_idr, paying, new, churned, paying_at_start}] for the months (UTC) months ending with until''s: paid subscriptions of the project''s current mode whose paid period covers the month''s end (the current month: until), each worth its plan''s monthly price (yearly / 12). churned: paying at the month''s start and not at its end; new: the reverse. AS400 unless 1 <= months <= 36; AS404 for a project that is not visible.';
+grant execute on function api.mrr_by_month(text,integer,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.organization_billing(user_id bigint)
@@ -6848,7 +7321,9 @@ AS $function$
                           then 'metadata_document' else 'registered' end,
              'users', g.users,
              'resources', pg_catalog.to_jsonb(g.resources),
-             'last_granted_at', g.last_granted_at)) order by g.last_granted_at desc), '[]'::jsonb)
+             'last_granted_at', g.last_granted_at,
+             'last_used_at', greatest(g.last_granted_at, u.last_token_at)))
+             order by greatest(g.last_granted_at, u.last_token_at) desc), '[]'::jsonb)
     from (select c.client_id, pg_catalog.count(distinct c.user_id) as users,
                  array(select distinct x.resource from astapa.consents x
                        where x.project_id = c.project_id and x.client_id = c.client_id order by 1) as resources,
@@ -6856,8 +7331,13 @@ AS $function$
           from astapa.consents c
           where c.project_id = astapa.current_project_id()
           group by c.project_id, c.client_id) g
+    -- Last use: the latest refresh token issued to it or rotated by it here (a code is a grant: last_granted_at).
+    left join lateral (
+      select pg_catalog.max(greatest(r.created_at, r.used_at)) as last_token_at
+      from astapa.refresh_tokens r
+      where r.project_id = astapa.current_project_id() and r.client_id = g.client_id) u on true
   $function$;
-comment on function api.project_third_party_clients() is 'The self-registered and metadata-document clients people of the current project allowed: id, own name, kind, how many users, which resources, last granted. For the dashboard''s list of registered clients.';
+comment on function api.project_third_party_clients() is 'The self-registered and metadata-document clients people of the current project allowed: id, own name, kind, how many users, which resources, last granted, last used (a grant, or a refresh token issued or rotated), most recently used first. For the dashboard''s list of registered clients.';
 grant execute on function api.project_third_party_clients() to astapa_app;
 
 -- owner: astapa_owner
@@ -6878,12 +7358,15 @@ AS $function$
       select s.project_id from astapa.subscriptions as s
       where s.ended_at is null and (s.paid_through is not null or s.status = 'trialing')
       union
-      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')) as w;
+      select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
+      union
+      -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
+      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
     return coalesce(projects, '{}');
   end
   $function$;
-comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions or unpaid checkouts. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
+comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts or unsettled refunds. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner
@@ -7152,6 +7635,43 @@ comment on function api.record_identity_assertion_refused(text,text,text) is 'Au
 grant execute on function api.record_identity_assertion_refused(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_method_link_answer(project_id text, method_id text, answer jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+  begin
+    select * into target from astapa.linked_methods as m
+    where m.project_id = record_method_link_answer.project_id and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    if answer ->> 'failure' is not null then
+      if target.status = 'requires_action' then
+        update astapa.linked_methods as m set status = 'failed',
+          failure_code = pg_catalog.left(answer ->> 'failure', 500), updated_at = pg_catalog.now()
+        where m.project_id = target.project_id and m.id = target.id
+        returning * into target;
+      end if;
+    elsif coalesce(answer ->> 'provider_id', '') = '' then
+      raise exception using errcode = 'AS400', message = 'answer must carry a provider_id or a failure.';
+    else
+      -- A callback may have come first and moved the status on; the provider id is recorded either way.
+      update astapa.linked_methods as m set provider_id = coalesce(m.provider_id, answer ->> 'provider_id'),
+        updated_at = pg_catalog.now()
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+    end if;
+    return astapa.linked_method_json(target);
+  end
+  $function$;
+comment on function api.record_method_link_answer(text,text,jsonb) is 'Records Xendit''s answer to a link: {provider_id} (the pm-… id) or {failure} (refused: failed). AS404 unknown method.';
+grant execute on function api.record_method_link_answer(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7414,7 +7934,15 @@ AS $function$
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
     for update of c;
     if not found then
-      return null;
+      -- Or the address's live sign-up code (the project lets codes create accounts).
+      select c.* into live from astapa.email_codes c
+      where c.project_id = astapa.current_project_id() and c.user_id is null and c.used_at is null
+        and c.expires_at > pg_catalog.now() and c.tries < 5 and astapa.email_code_sign_up()
+        and pg_catalog.lower(c.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
+      for update of c;
+      if not found then
+        return null;
+      end if;
     end if;
     if live.code_hash <> redeem_email_code.code_hash then
       update astapa.email_codes c set tries = c.tries + 1
@@ -7424,7 +7952,7 @@ AS $function$
     return astapa.use_email_code(live);
   end
   $function$;
-comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified, or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
+comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified (a sign-up code creates the user), or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
 grant execute on function api.redeem_email_code(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7437,11 +7965,12 @@ AS $function$
     live astapa.email_codes;
   begin
     select c.* into live from astapa.email_codes c
-    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
+    left join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
     where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
-      and not u.disabled and u.environment = p.mode
+      and (case when c.user_id is null then astapa.email_code_sign_up()
+                else not u.disabled and u.environment = p.mode end)
     for update of c;
     if not found then
       return null;
@@ -7601,11 +8130,19 @@ AS $function$
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
     end if;
-    perform astapa.assert_organization_keeps_an_owner(o.id);
+    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go.
+    if m.role = 'owner' then
+      perform astapa.assert_organization_keeps_an_owner(o.id);
+    end if;
     perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
+    -- Remembered, so automatic domain joining does not put them straight back.
+    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
+    values (o.project_id, o.id, m.user_id, case when leaving then 'left' else 'removed' end)
+    on conflict on constraint organization_departures_pkey
+    do update set reason = excluded.reason, departed_at = pg_catalog.now();
   end
   $function$;
-comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh. AS404 not a member, AS409 the last owner.';
+comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh, and automatic domain joining does not add them back (organization_departures). AS404 not a member, AS409 the last owner.';
 grant execute on function api.remove_organization_member(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -7631,9 +8168,12 @@ AS $function$
     end if;
     perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
       pg_catalog.jsonb_build_object('name', removed));
+    perform astapa.emit_event(astapa.current_project_id(), 'user.passkey_removed', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(astapa.current_project_id(), person), 'passkey',
+      pg_catalog.jsonb_build_object('name', removed)));
   end
   $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited.';
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited; emits user.passkey_removed.';
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -8285,6 +8825,40 @@ comment on function api.revoke_organization_invitation(text) is 'Revokes an open
 grant execute on function api.revoke_organization_invitation(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.revoke_self_registered_tokens(client_id text, token_hash bytea, user_id bigint, resource text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    revoked integer;
+  begin
+    if token_hash is not null then
+      -- A refresh token: its whole family (the one sign-in's chain of rotations), RFC 7009 §2.1.
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
+      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+        and r.client_id = revoke_self_registered_tokens.client_id
+        and r.family_id in (
+          select f.family_id from astapa.refresh_tokens f
+          where f.project_id = astapa.current_project_id()
+            and f.token_hash = revoke_self_registered_tokens.token_hash
+            and f.client_id = revoke_self_registered_tokens.client_id);
+    else
+      -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
+      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+        and r.client_id = revoke_self_registered_tokens.client_id
+        and r.user_id = revoke_self_registered_tokens.user_id
+        and r.resource is not distinct from revoke_self_registered_tokens.resource;
+    end if;
+    get diagnostics revoked = row_count;
+    return revoked;
+  end
+  $function$;
+comment on function api.revoke_self_registered_tokens(text,bytea,bigint,text) is 'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document client: the family of the refresh token with token_hash, or (token_hash null) the tokens it holds for the user and resource an access token named. Never another client''s tokens, never the user''s other sessions. Returns how many.';
+grant execute on function api.revoke_self_registered_tokens(text,bytea,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
  RETURNS integer
  LANGUAGE sql
@@ -8719,6 +9293,35 @@ comment on function api.search_environment_users(text,text,integer,bigint) is 'A
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.self_registered_token_project(client_id text, token_hash bytea)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403',
+        message = 'A self-registered client''s token is looked up outside any project.';
+    end if;
+    if not astapa.is_third_party_client_id(client_id) then
+      return null;
+    end if;
+    perform pg_catalog.set_config('astapa.lookup_refresh_token_client', client_id, true);
+    select r.project_id into found_project from astapa.refresh_tokens r
+    where r.token_hash = self_registered_token_project.token_hash
+      and r.client_id = self_registered_token_project.client_id
+    limit 1;
+    perform pg_catalog.set_config('astapa.lookup_refresh_token_client', '', true);
+    return found_project;
+  end
+  $function$;
+comment on function api.self_registered_token_project(text,bytea) is 'The project of a refresh token (live or not) issued to this self-registered or metadata-document client, or null. Security definer because such a client belongs to no project and the app role sees refresh tokens only inside one: it runs only with no project set, for third-party client ids, and sees just that client''s tokens through an owner-only policy switched on for its one query.';
+grant execute on function api.self_registered_token_project(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id text, buyer jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -9069,6 +9672,52 @@ comment on function api.set_user_claims(text,bigint,jsonb) is 'Sets some of plan
 grant execute on function api.set_user_claims(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_user_phone(project_id text, user_id bigint, phone_number text, verified boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    previous text;
+    has_email boolean;
+  begin
+    if verified is null then
+      raise exception using errcode = 'AS400',
+        message = 'verified must be true or false: say whether you checked that the person holds the number.';
+    end if;
+    if set_user_phone.phone_number is not null and set_user_phone.phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    select u.phone_number, u.email is not null into previous, has_email from astapa.users u
+    where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id and u.deleted_at is null
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if set_user_phone.phone_number is null and not has_email then
+      raise exception using errcode = 'AS409',
+        message = 'This user has no email: their phone number is how they sign in, so it cannot be removed.';
+    end if;
+    begin
+      update astapa.users u
+      set phone_number = set_user_phone.phone_number,
+          phone_number_verified = set_user_phone.phone_number is not null and verified
+      where u.project_id = set_user_phone.project_id and u.id = set_user_phone.user_id;
+    exception when unique_violation then
+      raise exception using errcode = 'AS409',
+        message = 'Another user of this project already has this phone number.';
+    end;
+    perform astapa.audit(set_user_phone.project_id, 'user.profile_updated', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'platform_api',
+        'previous', previous, 'verified', set_user_phone.phone_number is not null and verified));
+    return astapa.user_json(set_user_phone.project_id, user_id);
+  end
+  $function$;
+comment on function api.set_user_phone(text,bigint,text,boolean) is 'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user of the project and environment holds it, or when removing it would leave a user without email or phone; AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
+grant execute on function api.set_user_phone(text,bigint,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] DEFAULT NULL::text[])
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -9314,6 +9963,7 @@ AS $function$
                'day', pg_catalog.to_char(d.day, 'YYYY-MM-DD'),
                'count', (select pg_catalog.count(*) from astapa.users as u
                          where u.project_id = signups_per_day.project_id and u.environment = mode
+                           and u.deleted_at is null -- a deleted account (tombstone) is no user any more
                            and u.created_at >= (d.day::timestamp at time zone 'UTC')
                            and u.created_at < ((d.day + 1)::timestamp at time zone 'UTC')))
              order by d.day)
@@ -9321,7 +9971,7 @@ AS $function$
       cross join lateral (select last_day - (days - 1) + g.n as day) as d);
   end
   $function$;
-comment on function api.signups_per_day(text,integer,timestamp with time zone) is '[{day: YYYY-MM-DD, count}] for the days (UTC) days ending on until''s: users created in the project''s current mode. AS400 unless 1 <= days <= 366; AS404 for a project that is not visible.';
+comment on function api.signups_per_day(text,integer,timestamp with time zone) is '[{day: YYYY-MM-DD, count}] for the days (UTC) days ending on until''s: users created in the project''s current mode and not deleted since (tombstones do not count). AS400 unless 1 <= days <= 366; AS404 for a project that is not visible.';
 grant execute on function api.signups_per_day(text,integer,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -9431,6 +10081,76 @@ comment on function api.start_login_session(bigint,bytea,integer,text[]) is 'Rec
 grant execute on function api.start_login_session(bigint,bytea,integer,text[]) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_method_link(project_id text, user_id bigint, link jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen text := pg_catalog.upper(coalesce(link ->> 'channel', ''));
+    mobile text := link ->> 'mobile_number';
+    enabled jsonb;
+    created astapa.linked_methods;
+  begin
+    if pg_catalog.jsonb_typeof(link) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'link must be a JSON object.';
+    end if;
+    if chosen not in ('OVO', 'DANA', 'SHOPEEPAY', 'GOPAY') then
+      raise exception using errcode = 'AS400', detail = '{"channel": ["OVO, DANA, SHOPEEPAY or GOPAY."]}',
+        message = 'channel must be OVO, DANA, SHOPEEPAY or GOPAY.';
+    end if;
+    if mobile is not null and mobile !~ '^\+62[0-9]{8,13}$' then
+      raise exception using errcode = 'AS400', detail = '{"mobile_number": ["An Indonesian number, +62…"]}',
+        message = 'mobile_number must be an Indonesian number in the form +628….';
+    end if;
+    if chosen = 'OVO' and mobile is null then
+      raise exception using errcode = 'AS400', detail = '{"mobile_number": ["OVO links the account of a number."]}',
+        message = 'Linking OVO needs the OVO account''s mobile_number.';
+    end if;
+    if coalesce(link ->> 'xendit_account', '') not in ('project', 'deployment', 'simulator')
+       or coalesce(link ->> 'environment', '') not in ('sandbox', 'production') then
+      raise exception using errcode = 'AS400', message = 'A link needs the xendit_account and environment it goes through.';
+    end if;
+    -- Linking is off until the project turns it on; ShopeePay and GoPay recurring linking also need Xendit's
+    -- approval of the merchant, so each is off until the project says.
+    select p.settings -> 'linked_methods' into enabled from astapa.projects as p where p.id = start_method_link.project_id;
+    if coalesce((enabled ->> 'enabled')::boolean, false) is not true then
+      raise exception using errcode = 'AS409',
+        message = 'Linking e-wallets is not enabled for this project (settings.linked_methods.enabled).';
+    end if;
+    if (chosen = 'SHOPEEPAY' and coalesce((enabled ->> 'shopeepay')::boolean, false) is not true)
+       or (chosen = 'GOPAY' and coalesce((enabled ->> 'gopay_recurring')::boolean, false) is not true) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s account linking is not enabled for this project (settings.linked_methods).', chosen);
+    end if;
+    perform from astapa.users as u
+    where u.project_id = start_method_link.project_id and u.id = start_method_link.user_id and not u.disabled
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- Under the user's row lock: an active link of this channel stands; a link never completed is replaced.
+    if exists (select from astapa.linked_methods as m
+               where m.project_id = start_method_link.project_id and m.user_id = start_method_link.user_id
+                 and m.channel = chosen and m.status = 'active') then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('A %s account is linked already: unlink it first.', chosen);
+    end if;
+    update astapa.linked_methods as m set status = 'failed', failure_code = 'SUPERSEDED', updated_at = pg_catalog.now()
+    where m.project_id = start_method_link.project_id and m.user_id = start_method_link.user_id
+      and m.channel = chosen and m.status = 'requires_action';
+    insert into astapa.linked_methods (project_id, user_id, environment, xendit_account, channel, label)
+    values (start_method_link.project_id, start_method_link.user_id, link ->> 'environment',
+            link ->> 'xendit_account', chosen,
+            chosen || coalesce(' •••• ' || pg_catalog.right(mobile, 4), ''))
+    returning * into created;
+    return astapa.linked_method_json(created);
+  end
+  $function$;
+comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking a user''s e-wallet: {channel (OVO | DANA | SHOPEEPAY | GOPAY), mobile_number (+62…, OVO needs it), xendit_account, environment}. Only when settings.linked_methods.enabled; ShopeePay and GoPay only when settings.linked_methods enables them too. A link of the same channel not yet approved is replaced (failed, SUPERSEDED). The caller then asks Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad input; AS404 unknown user; AS409 channel not enabled or already linked.';
+grant execute on function api.start_method_link(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -9463,13 +10183,14 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea)
- RETURNS void
+CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea, address text DEFAULT NULL::text, per_minute integer DEFAULT 30)
+ RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     person bigint;
+    wait integer;
   begin
     if purpose = 'register' then
       person := astapa.passkey_session_user(session_hash, true);
@@ -9480,51 +10201,32 @@ AS $function$
     elsif purpose is distinct from 'sign_in' then
       raise exception 'purpose is register or sign_in' using errcode = 'AS400';
     end if;
+    -- Every option request stores a row: one address may not open them faster than people sign in. The bucket
+    -- spans projects (the address is the same attacker whichever project it names).
+    if address is not null then
+      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      if wait > 0 then
+        return wait;
+      end if;
+    end if;
     -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
     delete from astapa.webauthn_challenges c
     where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
     insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
     values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
+    return 0;
   end
   $function$;
-comment on function api.start_passkey_challenge(bytea,text,bytea) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise).';
-grant execute on function api.start_passkey_challenge(bytea,text,bytea) to astapa_app;
+comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
+grant execute on function api.start_passkey_challenge(bytea,text,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
-    refused jsonb;
-  begin
-    if project is null or settings is null then
-      raise exception using errcode = 'AS403', message = 'Phone sign-in acts for one project.';
-    end if;
-    if not (settings ->> 'enabled')::boolean then
-      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
-    end if;
-    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
-      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
-    end if;
-    if channel is null or channel not in ('whatsapp', 'sms') then
-      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
-    end if;
-    if country is null or not (settings -> 'countries') ? country then
-      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
-    end if;
-    refused := astapa.phone_send_wait(phone_number, address);
-    if refused is not null then
-      return refused;
-    end if;
-    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at)
-    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
-            pg_catalog.now() + interval '5 minutes');
-    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
-  end
+    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null)
   $function$;
 comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
 grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
@@ -9837,6 +10539,35 @@ comment on function api.trust_identity_provider(text,jsonb) is 'Trusts (or re-ke
 grant execute on function api.trust_identity_provider(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.unlink_method(project_id text, user_id bigint, method_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+  begin
+    select * into target from astapa.linked_methods as m
+    where m.project_id = unlink_method.project_id and m.user_id = unlink_method.user_id
+      and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    if target.status in ('requires_action', 'active') then
+      update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+      perform astapa.audit(target.project_id, 'billing.method_unlinked', 'linked_method:' || target.public_id,
+        pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    end if;
+    return astapa.linked_method_json(target);
+  end
+  $function$;
+comment on function api.unlink_method(text,bigint,text) is 'Unlinks a user''s method (after the caller expired it at Xendit): expired, never charged again. Unlinking one already ended changes nothing. AS404 not this user''s method.';
+grant execute on function api.unlink_method(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.unlink_sign_in_method(project_id text, user_id bigint, provider text, subject text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -10127,7 +10858,17 @@ AS $function$
       changes := pg_catalog.jsonb_set(changes, '{branding}',
         coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
     end if;
+    -- branding: null removes all of it, the uploaded logo too (no image left behind that nothing names).
+    if changes -> 'branding' = 'null'::jsonb then
+      delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
+    end if;
     merged := pg_catalog.jsonb_strip_nulls(merged || changes);
+    -- Without passwords a person needs another way in: refused whichever change would leave none.
+    if merged -> 'passwords' = 'false'::jsonb and merged -> 'passkeys' is distinct from 'true'::jsonb
+       and merged -> 'email_codes' is distinct from 'true'::jsonb then
+      raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
+        'passkeys are on: turn one of them on first (or in the same change).';
+    end if;
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
@@ -10137,7 +10878,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -10309,7 +11050,11 @@ AS $function$
   begin
     -- automatic: people are joined to their domain's organizations when the hosted login lists them.
     if astapa.domain_join_mode() = 'automatic' then
-      for joinable in select astapa.domain_organizations(user_id) loop
+      -- Never back into one they left or were removed from (organization_departures): that is offered only.
+      for joinable in select d from astapa.domain_organizations(user_id) d
+                      where not exists (select from astapa.organization_departures x
+                                        where x.project_id = astapa.current_project_id() and x.organization_id = d
+                                          and x.user_id = user_organizations.user_id) loop
         begin
           perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
         exception when sqlstate 'AS409' then
@@ -10331,7 +11076,7 @@ AS $function$
         where o.project_id = astapa.current_project_id() and o.id in (select astapa.domain_organizations(user_id))), '[]'));
   end
   $function$;
-comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization stays joinable). What the org picker and the account page list.';
+comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization, or one they left or were removed from, stays joinable). What the org picker and the account page list.';
 grant execute on function api.user_organizations(bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -11933,6 +12678,19 @@ comment on function astapa.domain_organizations(bigint) is 'Organizations a user
 grant execute on function astapa.domain_organizations(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.email_code_sign_up()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((select p.settings -> 'email_code_sign_up' = 'true'::jsonb
+                     from astapa.projects p where p.id = astapa.current_project_id()), false)
+  $function$;
+comment on function astapa.email_code_sign_up() is 'Whether the current project lets an email code create an account (settings.email_code_sign_up).';
+grant execute on function astapa.email_code_sign_up() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -12000,9 +12758,12 @@ AS $function$
   declare
     project text := astapa.current_project_id();
     deleted timestamptz;
+    former text;
+    user_environment text;
+    placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
   begin
-    select u.deleted_at into deleted from astapa.users u
+    select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
     if not found or deleted is not null then
       return false; -- deleted already (or never here): a second deletion changes nothing
@@ -12010,7 +12771,7 @@ AS $function$
     perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
       'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
-    update astapa.users u set email = 'deleted-' || user_id || '@deleted.invalid', email_verified = false,
+    update astapa.users u set email = placeholder, email_verified = false,
       phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
     where u.project_id = project and u.id = erase_user.user_id;
@@ -12044,11 +12805,25 @@ AS $function$
       and (c.buyer_name is not null or c.buyer_tax_id is not null);
     update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
     where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
+    -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
+    -- and loses its address once delivered (api.mail_delivered).
+    if former is not null then
+      update astapa.mail_outbox o
+      set to_address = placeholder,
+          attempts = case when o.sent_at is null then 8 else o.attempts end,
+          last_error = case when o.sent_at is null then 'not sent: the account was deleted' else o.last_error end,
+          body_text = case when o.sent_at is null then '(erased: the account was deleted)' else o.body_text end,
+          body_html = null
+      where o.project_id = project and pg_catalog.lower(o.to_address) = former
+        and (o.environment is null or o.environment = user_environment)
+        and not (o.sent_at is null and o.kind = 'account_deleted' and o.created_at = pg_catalog.now());
+    end if;
     perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, and ends subscriptions. False when already deleted.';
+comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
 grant execute on function astapa.erase_user(bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -12250,6 +13025,46 @@ AS $function$
   end
   $function$;
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.insert_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
+    refused jsonb;
+  begin
+    if project is null or settings is null then
+      raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
+    end if;
+    if not (settings ->> 'enabled')::boolean then
+      raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
+    end if;
+    if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
+      raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
+    end if;
+    if channel is null or channel not in ('whatsapp', 'sms') then
+      raise exception using errcode = 'AS400', message = 'The channel must be whatsapp or sms.';
+    end if;
+    if country is null or not (settings -> 'countries') ? country then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
+    end if;
+    refused := astapa.phone_send_wait(phone_number, address);
+    if refused is not null then
+      return refused;
+    end if;
+    insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at,
+                                    user_id)
+    values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
+            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id);
+    return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
+  end
+  $function$;
+comment on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint) is 'Stores a new code for a number of the current project unless phone codes are off (AS403), the input is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). user_id: the account the number is being added to, null for sign-in.';
+grant execute on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -12496,6 +13311,41 @@ AS $function$
   $function$;
 comment on function astapa.keep_an_owner(text,bigint) is 'Refuses (AS409) taking the owner role from the project''s last owner; locks the owners while it checks.';
 grant execute on function astapa.keep_an_owner(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.linked_method_json(m astapa.linked_methods)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'method_id', m.public_id, 'sub', m.user_id::text, 'channel', m.channel, 'label', m.label,
+      'status', m.status, 'provider_id', m.provider_id, 'failure_code', m.failure_code,
+      'environment', m.environment, 'xendit_account', m.xendit_account, 'created_at', m.created_at,
+      'activated_at', m.activated_at, 'updated_at', m.updated_at)
+  $function$;
+comment on function astapa.linked_method_json(astapa.linked_methods) is 'A linked method as the portal, the API and the renewal pass read it (the label is already masked).';
+grant execute on function astapa.linked_method_json(astapa.linked_methods) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.linked_methods_settings_problem(value jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select case
+      when pg_catalog.jsonb_typeof(value) <> 'object'
+        or exists (select from pg_catalog.jsonb_each(value) as e
+                   where e.key not in ('enabled', 'shopeepay', 'gopay_recurring')
+                      or pg_catalog.jsonb_typeof(e.value) <> 'boolean')
+      then 'linked_methods must be {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false} '
+           '(enable ShopeePay or GoPay only once Xendit has approved your account for their linking).'
+    end
+  $function$;
+comment on function astapa.linked_methods_settings_problem(jsonb) is 'Why a settings.linked_methods value is refused (linking on the portal at all, and the ShopeePay and GoPay recurring linking switches), or null.';
+grant execute on function astapa.linked_methods_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.lock_organization(organization_id text)
@@ -12834,6 +13684,29 @@ comment on function astapa.payment_status(text) is 'A Xendit status (Payment Req
 grant execute on function astapa.payment_status(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_budget_alert(project_id text, daily_budget integer, sent_today integer)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    today text := pg_catalog.to_char(pg_catalog.now() at time zone 'UTC', 'YYYY-MM-DD');
+  begin
+    -- Once per project and UTC day, whichever instance gets there first: a bucket of one hit per day (its key
+    -- names the day) counts the alert under the rate limiter's row lock.
+    if api.rate_limit_hit('phone:budget_alert:' || project_id || ':' || today, 1, 86400) > 0 then
+      return;
+    end if;
+    perform astapa.emit_event(project_id, 'phone.budget_reached', pg_catalog.jsonb_build_object(
+      'date', today, 'daily_budget', daily_budget, 'sent_today', sent_today,
+      'resets_at', pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
+        + interval '1 day'));
+  end
+  $function$;
+comment on function astapa.phone_budget_alert(text,integer,integer) is 'The app webhook phone.budget_reached ({date, daily_budget, sent_today, resets_at}), at most once per project and UTC day: called when the last message the budget allows is logged, or a send is refused for the budget.';
+grant execute on function astapa.phone_budget_alert(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12864,6 +13737,7 @@ AS $function$
     if sent_today >= (settings ->> 'daily_budget')::integer then
       perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
         pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
+      perform astapa.phone_budget_alert(project, (settings ->> 'daily_budget')::integer, sent_today);
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
         greatest(1, pg_catalog.ceil(extract(epoch from
           pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
@@ -13629,6 +14503,16 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'email_codes must be true or false.';
       end if;
+    when 'email_code_sign_up' then
+      -- An emailed code to an unknown address creates the account when redeemed (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'email_code_sign_up must be true or false.';
+      end if;
+    when 'passwords' then
+      -- false: a password-free project (docs/passkeys.md); whether another way in is on is checked on the merge.
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passwords must be true or false.';
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -13665,6 +14549,8 @@ AS $function$
       return astapa.branding_problem(value);
     when 'phone' then
       return astapa.phone_settings_problem(value);
+    when 'linked_methods' then
+      return astapa.linked_methods_settings_problem(value);
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
@@ -13856,18 +14742,37 @@ grant execute on function astapa.url_origin(text) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
  RETURNS jsonb
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    person bigint := live.user_id;
+  begin
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
+    if person is null then
+      -- A sign-up code: the mailbox answered, so the account is created verified. Someone who signed up with
+      -- the address since the code was mailed is that person: they are signed in, unless disabled.
+      begin
+        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+      exception when sqlstate 'AS409' then
+        select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
+        where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
+          and u.email_lower = pg_catalog.lower(live.email);
+        if person is null then
+          return null;
+        end if;
+      end;
+    end if;
     -- The mailbox answered: the address is the person's.
     update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = live.user_id and not u.email_verified;
-    select astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || live.user_id, '{}');
-    select pg_catalog.jsonb_build_object('user_id', live.user_id::text);
+    where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
+      case when live.user_id is null then '{"created": true}'::jsonb else '{}'::jsonb end);
+    return pg_catalog.jsonb_build_object('user_id', person::text);
+  end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), verifies the address, audits sign_in.email_code.';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address, audits sign_in.email_code ({created: true} for a new account).';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner
@@ -13929,7 +14834,9 @@ CREATE OR REPLACE FUNCTION astapa.webhook_event_types()
 AS $function$ select array['user.created', 'subscription.updated', 'payment.succeeded', 'payment.failed',
                      'user.mfa_enrolled', 'user.mfa_removed', 'payment.refunded', 'user.deleted',
                      'organization.created', 'organization.updated', 'organization.deleted',
-                     'membership.created', 'membership.updated', 'membership.deleted'] $function$;
+                     'membership.created', 'membership.updated', 'membership.deleted',
+                     'user.passkey_added', 'user.passkey_removed',
+                     'phone.budget_reached'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

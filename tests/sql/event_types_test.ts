@@ -59,6 +59,8 @@ async function revocationReasons(): Promise<string[]> {
 Deno.test("refresh tokens — every revocation reason db/api writes is one the table takes", async () => {
   const reasons = await revocationReasons();
   assert.ok(reasons.length >= 6, `found ${reasons.join(", ")}`);
-  const known = (await db.sql`select reason from astapa.refresh_token_revocation_reasons`).map((r) => r.reason);
+  const known = (await db.sql`select reason from astapa.refresh_token_revocation_reasons`).map((r) =>
+    r.reason
+  );
   for (const reason of reasons) assert.ok(known.includes(reason), reason);
 });
