@@ -1,8 +1,8 @@
 -- Revocation (RFC 7009) and introspection (RFC 7662) for clients no project owns: self-registered (dcl_…) and
 -- metadata-document (URL) clients. The token names its project; the client acts only on tokens issued to it.
 
-drop policy if exists "a self-registered client finds its own refresh tokens" on astapa.refresh_tokens;
-create policy "a self-registered client finds its own refresh tokens" on astapa.refresh_tokens
+drop policy if exists "a client that registered itself finds its own refresh tokens" on astapa.refresh_tokens;
+create policy "a client that registered itself finds its own refresh tokens" on astapa.refresh_tokens
   for select to astapa_owner
   using (client_id = nullif(pg_catalog.current_setting('astapa.lookup_refresh_token_client', true), ''));
 

@@ -14,6 +14,7 @@ const Query = z.object({
   phone: z.string().trim().min(3).max(40).optional(),
 }).refine((q) => (q.email === undefined) !== (q.phone === undefined), {
   message: "Give either email or phone (one of them).",
+  path: ["email"],
 });
 
 export const callers = clients("project");
