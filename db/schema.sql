@@ -3314,10 +3314,12 @@ AS $function$
                  'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
                  'interval', p.interval, 'trial_days', p.trial_days) order by p.sort_order, p.price_idr, p.key)
         from astapa.plans as p
-        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
+        -- Team plans are an organization's (its own portal): never offered to a person here.
+        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0
+          and p.seat_pricing is null), '[]'));
   end
   $function$;
-comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the project lets them link, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
+comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the project lets them link, the plans they had a trial of, and the paid personal plans on offer (no team plans). Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -3438,6 +3440,14 @@ AS $function$
         detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
         message = 'success_url must be on the origin of one of the project''s redirect URIs.';
     end if;
+    -- A team plan is an organization's (api.create_organization_checkout): never a person's, not even as an
+    -- upgrade, which opens its own checkout and so would bypass api.create_checkout's refusal.
+    if exists (select from astapa.plans as p
+               where p.project_id = change_plan.project_id and p.key = change_plan.plan_key
+                 and p.seat_pricing is not null) then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', plan_key);
+    end if;
     select * into current from astapa.subscriptions as s
     where s.project_id = change_plan.project_id and s.user_id = change_plan.user_id and s.ended_at is null;
     select * into from_plan from astapa.plans as p
@@ -3522,7 +3532,7 @@ AS $function$
       'checkout', case when checkout.id is not null then astapa.checkout_json(checkout) end);
   end
   $function$;
-comment on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) is 'Changes a paying user''s plan at `now`. Dearer on the same interval: an upgrade checkout for the prorated difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One open change per user (asking again for it answers it; another replaces it unless its charge is under way). AS400 unknown/free/one-time plan; AS404 unknown user; AS409 no running paid subscription, the same plan, a charge under way, or an upgrade without payments configured.';
+comment on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) is 'Changes a paying user''s plan at `now`. Dearer on the same interval: an upgrade checkout for the prorated difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One open change per user (asking again for it answers it; another replaces it unless its charge is under way). AS400 unknown/free/one-time plan or a team plan (an organization''s); AS404 unknown user; AS409 no running paid subscription, the same plan, a charge under way, or an upgrade without payments configured.';
 grant execute on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -10257,6 +10267,11 @@ AS $function$
     end if;
     select * into chosen from astapa.plans as p
     where p.project_id = start_trial.project_id and p.key = start_trial.plan_key and p.archived_at is null;
+    if chosen.seat_pricing is not null then
+      -- A team plan is an organization's (api.create_organization_checkout), so a person cannot trial it.
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
+    end if;
     if not found or chosen.trial_days < 1 or chosen.price_idr < 1 or chosen.interval not in ('month', 'year') then
       raise exception using errcode = 'AS400', detail = '{"plan": ["This plan offers no trial."]}',
         message = pg_catalog.format('Plan %s offers no trial.', plan_key);
@@ -10284,7 +10299,7 @@ AS $function$
     return started;
   end
   $function$;
-comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial; AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
+comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
 grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
