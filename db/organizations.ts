@@ -81,6 +81,9 @@ export const Organization = z.object({
   /** Until when its team plan is paid (bought through Astapa), or null. */
   plan_paid_through: z.string().nullable(),
   seat_limit: z.number().int().nullable(),
+  /** Fewer seats paid for a later period: the limit from next_seat_limit_from on (else both null). */
+  next_seat_limit: z.number().int().nullable(),
+  next_seat_limit_from: z.string().nullable(),
   members: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),

@@ -1016,6 +1016,8 @@ create table astapa.organizations (
   updated_at timestamp with time zone default now() not null,
   plan_key text,
   plan_paid_through timestamp with time zone,
+  next_seat_limit integer,
+  next_seat_limit_from timestamp with time zone,
   constraint organizations_pkey PRIMARY KEY (project_id, id),
   constraint organizations_project_id_slug_key UNIQUE (project_id, slug),
   constraint organizations_plan_key_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
@@ -1023,6 +1025,7 @@ create table astapa.organizations (
   constraint organizations_id_check CHECK (id ~ '^org_[a-z2-7]{24}$'::text),
   constraint organizations_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 4096),
   constraint organizations_name_check CHECK (length(name) >= 1 AND length(name) <= 200 AND name !~ '[[:cntrl:]]'::text),
+  constraint organizations_next_seat_limit_check CHECK (next_seat_limit IS NULL AND next_seat_limit_from IS NULL OR next_seat_limit >= 1 AND next_seat_limit <= 100000 AND next_seat_limit_from IS NOT NULL),
   constraint organizations_seat_limit_check CHECK (seat_limit >= 1 AND seat_limit <= 100000),
   constraint organizations_slug_check CHECK (slug ~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$'::text)
 );
@@ -1031,6 +1034,8 @@ alter table astapa.organizations force row level security;
 comment on table astapa.organizations is 'A team of a project''s users (an organization): name, slug unique per project, metadata the app keeps, and the seat limit its plan allows (null: none). Its members are in organization_memberships.';
 comment on column astapa.organizations.plan_key is 'The organization''s team plan (a plans key), or null: custom_claims.org_plan in tokens naming the organization.';
 comment on column astapa.organizations.plan_paid_through is 'Until when the organization''s team plan is paid (null: not bought through Astapa, e.g. set by the API).';
+comment on column astapa.organizations.next_seat_limit is 'A lower seat limit paid for a later period of the team plan, in force from next_seat_limit_from; null: none.';
+comment on column astapa.organizations.next_seat_limit_from is 'When next_seat_limit replaces seat_limit (the start of the period it was paid for).';
 grant delete, insert, select, update on astapa.organizations to astapa_app;
 create policy "a project adds its own organizations" on astapa.organizations as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -3314,10 +3319,12 @@ AS $function$
                  'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
                  'interval', p.interval, 'trial_days', p.trial_days) order by p.sort_order, p.price_idr, p.key)
         from astapa.plans as p
-        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
+        -- Team plans are an organization's (its own portal): never offered to a person here.
+        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0
+          and p.seat_pricing is null), '[]'));
   end
   $function$;
-comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the project lets them link, the plans they had a trial of, and the paid plans on offer. Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
+comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the project lets them link, the plans they had a trial of, and the paid personal plans on offer (no team plans). Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -3438,6 +3445,14 @@ AS $function$
         detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
         message = 'success_url must be on the origin of one of the project''s redirect URIs.';
     end if;
+    -- A team plan is an organization's (api.create_organization_checkout): never a person's, not even as an
+    -- upgrade, which opens its own checkout and so would bypass api.create_checkout's refusal.
+    if exists (select from astapa.plans as p
+               where p.project_id = change_plan.project_id and p.key = change_plan.plan_key
+                 and p.seat_pricing is not null) then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', plan_key);
+    end if;
     select * into current from astapa.subscriptions as s
     where s.project_id = change_plan.project_id and s.user_id = change_plan.user_id and s.ended_at is null;
     select * into from_plan from astapa.plans as p
@@ -3522,7 +3537,7 @@ AS $function$
       'checkout', case when checkout.id is not null then astapa.checkout_json(checkout) end);
   end
   $function$;
-comment on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) is 'Changes a paying user''s plan at `now`. Dearer on the same interval: an upgrade checkout for the prorated difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One open change per user (asking again for it answers it; another replaces it unless its charge is under way). AS400 unknown/free/one-time plan; AS404 unknown user; AS409 no running paid subscription, the same plan, a charge under way, or an upgrade without payments configured.';
+comment on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) is 'Changes a paying user''s plan at `now`. Dearer on the same interval: an upgrade checkout for the prorated difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One open change per user (asking again for it answers it; another replaces it unless its charge is under way). AS400 unknown/free/one-time plan or a team plan (an organization''s); AS404 unknown user; AS409 no running paid subscription, the same plan, a charge under way, or an upgrade without payments configured.';
 grant execute on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -4251,8 +4266,8 @@ AS $function$
     price_due := chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then bought_seats else 1 end;
     -- More seats on the plan already paid for a running period: only the added seats, for the rest of it.
     if chosen.seat_pricing = 'per_seat' and o.plan_key = chosen.key and o.plan_paid_through > pg_catalog.now()
-       and bought_seats > coalesce(o.seat_limit, 0) and o.seat_limit is not null then
-      paid_seats := o.seat_limit;
+       and bought_seats > coalesce(astapa.organization_seat_limit(o), 0) and o.seat_limit is not null then
+      paid_seats := astapa.organization_seat_limit(o);
       period := astapa.team_period(o.plan_paid_through, chosen.interval);
       price_due := pg_catalog.ceil(chosen.price_idr * (bought_seats - paid_seats)
         * pg_catalog.date_part('epoch', o.plan_paid_through - pg_catalog.now())
@@ -6890,7 +6905,9 @@ AS $function$
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
           'id', o.id, 'name', o.name, 'slug', o.slug, 'role', m.role, 'plan', o.plan_key,
           'plan_name', (select p.name from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key),
-          'plan_paid_through', o.plan_paid_through, 'seat_limit', o.seat_limit,
+          'plan_paid_through', o.plan_paid_through, 'seat_limit', astapa.organization_seat_limit(o),
+          'next_seat_limit', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit end,
+          'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
           'members', (select count(*) from astapa.organization_memberships as x
                       where x.project_id = o.project_id and x.organization_id = o.id),
           'payments', coalesce((
@@ -10257,6 +10274,11 @@ AS $function$
     end if;
     select * into chosen from astapa.plans as p
     where p.project_id = start_trial.project_id and p.key = start_trial.plan_key and p.archived_at is null;
+    if chosen.seat_pricing is not null then
+      -- A team plan is an organization's (api.create_organization_checkout), so a person cannot trial it.
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
+    end if;
     if not found or chosen.trial_days < 1 or chosen.price_idr < 1 or chosen.interval not in ('month', 'year') then
       raise exception using errcode = 'AS400', detail = '{"plan": ["This plan offers no trial."]}',
         message = pg_catalog.format('Plan %s offers no trial.', plan_key);
@@ -10284,7 +10306,7 @@ AS $function$
     return started;
   end
   $function$;
-comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial; AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
+comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
 grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -10705,6 +10727,9 @@ AS $function$
       seat_limit = case when patch ? 'seat_limit' then (patch ->> 'seat_limit')::integer else x.seat_limit end,
       -- A plan the app sets itself runs until it changes it: no paid period of Astapa's applies.
       plan_paid_through = case when patch ? 'plan' then null else x.plan_paid_through end,
+      -- A limit or plan the app sets itself replaces any lower limit paid for a later period.
+      next_seat_limit = case when patch ? 'plan' or patch ? 'seat_limit' then null else x.next_seat_limit end,
+      next_seat_limit_from = case when patch ? 'plan' or patch ? 'seat_limit' then null else x.next_seat_limit_from end,
       updated_at = pg_catalog.now()
     where x.project_id = o.project_id and x.id = o.id
     returning * into o;
@@ -11418,6 +11443,7 @@ AS $function$
     o astapa.organizations;
     chosen astapa.plans;
     period_start timestamptz;
+    seats_now integer;
   begin
     select * into o from astapa.organizations as x
     where x.project_id = target.project_id and x.id = target.organization_id
@@ -11426,9 +11452,23 @@ AS $function$
       return null;  -- deleted since: the payment is kept (and receipted) for a refund
     end if;
     select * into chosen from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key;
+    seats_now := astapa.organization_seat_limit(o);
     if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
-      -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order).
-      update astapa.organizations as x set seat_limit = greatest(x.seat_limit, target.seats), updated_at = pg_catalog.now()
+      -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
+      -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
+      update astapa.organizations as x
+      set seat_limit = greatest(seats_now, target.seats), next_seat_limit = null, next_seat_limit_from = null,
+          updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    elsif o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() and target.seats < seats_now then
+      -- The next period of the same plan, for fewer seats: the running period keeps the seats it was paid for;
+      -- the lower limit starts with the new period.
+      update astapa.organizations as x
+      set seat_limit = seats_now, next_seat_limit = target.seats, next_seat_limit_from = o.plan_paid_through,
+          updated_at = pg_catalog.now(),
+          plan_paid_through = case chosen.interval when 'year' then o.plan_paid_through + interval '1 year'
+                                   else o.plan_paid_through + interval '1 month' end
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     else
@@ -11436,7 +11476,8 @@ AS $function$
       period_start := case when o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now()
                            then o.plan_paid_through else pg_catalog.now() end;
       update astapa.organizations as x
-      set plan_key = target.plan_key, seat_limit = target.seats, updated_at = pg_catalog.now(),
+      set plan_key = target.plan_key, seat_limit = target.seats, next_seat_limit = null,
+          next_seat_limit_from = null, updated_at = pg_catalog.now(),
           plan_paid_through = case chosen.interval when 'year' then period_start + interval '1 year'
                                    else period_start + interval '1 month' end
       where x.project_id = o.project_id and x.id = o.id
@@ -11446,11 +11487,12 @@ AS $function$
       pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
     perform astapa.audit(o.project_id, 'organization.plan_paid', o.id, pg_catalog.jsonb_build_object(
       'checkout', target.public_id, 'plan', o.plan_key, 'seat_limit', o.seat_limit,
+      'next_seat_limit', o.next_seat_limit, 'next_seat_limit_from', o.next_seat_limit_from,
       'paid_through', o.plan_paid_through));
     return o.plan_paid_through;
   end
   $function$;
-comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan); a checkout adding seats only raises seat_limit. Returns the paid-through date; null when the organization was deleted.';
+comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan); fewer seats for the next period of the running plan become next_seat_limit from that period''s start (the running one keeps its seats); a checkout adding seats only raises seat_limit. Returns the paid-through date; null when the organization was deleted.';
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
@@ -11922,8 +11964,9 @@ CREATE OR REPLACE FUNCTION astapa.assert_organization_seat(o astapa.organization
 AS $function$
   declare
     taken integer;
+    seats integer := astapa.organization_seat_limit(o);
   begin
-    if o.seat_limit is null then
+    if seats is null then
       return;
     end if;
     select count(*) into taken from astapa.organization_memberships m
@@ -11933,10 +11976,10 @@ AS $function$
                         where i.project_id = o.project_id and i.organization_id = o.id
                           and i.accepted_at is null and i.revoked_at is null and i.expires_at > pg_catalog.now());
     end if;
-    if taken >= o.seat_limit then
+    if taken >= seats then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         'Organization %s has all of its %s seats taken%s: remove a member%s or move to a plan with more seats.',
-        o.name, o.seat_limit, case when counting_invitations then ' (members and open invitations)' else '' end,
+        o.name, seats, case when counting_invitations then ' (members and open invitations)' else '' end,
         case when counting_invitations then ', revoke an invitation' else '' end);
     end if;
   end
@@ -13592,12 +13635,14 @@ CREATE OR REPLACE FUNCTION astapa.organization_json(o astapa.organizations)
 AS $function$
     select pg_catalog.jsonb_build_object(
       'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'plan', o.plan_key,
-      'plan_paid_through', o.plan_paid_through, 'seat_limit', o.seat_limit,
+      'plan_paid_through', o.plan_paid_through, 'seat_limit', astapa.organization_seat_limit(o),
+      'next_seat_limit', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit end,
+      'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
       'members', (select count(*) from astapa.organization_memberships m
                   where m.project_id = o.project_id and m.organization_id = o.id),
       'created_at', o.created_at, 'updated_at', o.updated_at)
   $function$;
-comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), plan_paid_through (when bought through Astapa), seat_limit, members (a count), timestamps.';
+comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), plan_paid_through (when bought through Astapa), seat_limit (in force now), next_seat_limit and next_seat_limit_from (fewer seats paid for a later period, from its start; else null), members (a count), timestamps.';
 grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
 
 -- owner: astapa_owner
@@ -13633,6 +13678,18 @@ AS $function$
   $function$;
 comment on function astapa.organization_role_permissions(text) is 'The permissions a role carries in the current project (its organization_roles row''s; none otherwise).';
 grant execute on function astapa.organization_role_permissions(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_seat_limit(o astapa.organizations)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case when o.next_seat_limit_from <= pg_catalog.now() then o.next_seat_limit else o.seat_limit end
+  $function$;
+comment on function astapa.organization_seat_limit(astapa.organizations) is 'The seat limit in force now: next_seat_limit once its period has begun (fewer seats paid for a later period), else seat_limit; null: no limit.';
+grant execute on function astapa.organization_seat_limit(astapa.organizations) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.passkey_session_user(session_hash bytea, recent boolean)

@@ -86,7 +86,9 @@ create or replace function api.billing_account(project_id text, user_id bigint,
                  'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
                  'interval', p.interval, 'trial_days', p.trial_days) order by p.sort_order, p.price_idr, p.key)
         from astapa.plans as p
-        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0), '[]'));
+        -- Team plans are an organization's (its own portal): never offered to a person here.
+        where p.project_id = billing_account.project_id and p.archived_at is null and p.price_idr > 0
+          and p.seat_pricing is null), '[]'));
   end
   $$;
 
@@ -94,7 +96,7 @@ comment on function api.billing_account(text, bigint, timestamptz) is
   'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, '
   'plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with '
   'what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the '
-  'project lets them link, the plans they had a trial of, and the paid plans on offer. '
+  'project lets them link, the plans they had a trial of, and the paid personal plans on offer (no team plans). '
   'Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 
 grant execute on function api.billing_account(text, bigint, timestamptz) to astapa_app;

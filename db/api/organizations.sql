@@ -119,7 +119,9 @@ create or replace function astapa.organization_json(o astapa.organizations) retu
   as $$
     select pg_catalog.jsonb_build_object(
       'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'plan', o.plan_key,
-      'plan_paid_through', o.plan_paid_through, 'seat_limit', o.seat_limit,
+      'plan_paid_through', o.plan_paid_through, 'seat_limit', astapa.organization_seat_limit(o),
+      'next_seat_limit', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit end,
+      'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
       'members', (select count(*) from astapa.organization_memberships m
                   where m.project_id = o.project_id and m.organization_id = o.id),
       'created_at', o.created_at, 'updated_at', o.updated_at)
@@ -127,7 +129,9 @@ create or replace function astapa.organization_json(o astapa.organizations) retu
 
 comment on function astapa.organization_json(astapa.organizations) is
   'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), '
-  'plan_paid_through (when bought through Astapa), seat_limit, members (a count), timestamps.';
+  'plan_paid_through (when bought through Astapa), seat_limit (in force now), next_seat_limit and '
+  'next_seat_limit_from (fewer seats paid for a later period, from its start; else null), members (a count), '
+  'timestamps.';
 
 grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
 
@@ -227,6 +231,20 @@ comment on function astapa.assert_organization_keeps_an_owner(text) is
 
 grant execute on function astapa.assert_organization_keeps_an_owner(text) to astapa_app;
 
+create or replace function astapa.organization_seat_limit(o astapa.organizations) returns integer
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select case when o.next_seat_limit_from <= pg_catalog.now() then o.next_seat_limit else o.seat_limit end
+  $$;
+
+comment on function astapa.organization_seat_limit(astapa.organizations) is
+  'The seat limit in force now: next_seat_limit once its period has begun (fewer seats paid for a later period), '
+  'else seat_limit; null: no limit.';
+
+grant execute on function astapa.organization_seat_limit(astapa.organizations) to astapa_app;
+
 create or replace function astapa.assert_organization_seat(o astapa.organizations, counting_invitations boolean)
   returns void
   language plpgsql
@@ -235,8 +253,9 @@ create or replace function astapa.assert_organization_seat(o astapa.organization
   as $$
   declare
     taken integer;
+    seats integer := astapa.organization_seat_limit(o);
   begin
-    if o.seat_limit is null then
+    if seats is null then
       return;
     end if;
     select count(*) into taken from astapa.organization_memberships m
@@ -246,10 +265,10 @@ create or replace function astapa.assert_organization_seat(o astapa.organization
                         where i.project_id = o.project_id and i.organization_id = o.id
                           and i.accepted_at is null and i.revoked_at is null and i.expires_at > pg_catalog.now());
     end if;
-    if taken >= o.seat_limit then
+    if taken >= seats then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         'Organization %s has all of its %s seats taken%s: remove a member%s or move to a plan with more seats.',
-        o.name, o.seat_limit, case when counting_invitations then ' (members and open invitations)' else '' end,
+        o.name, seats, case when counting_invitations then ' (members and open invitations)' else '' end,
         case when counting_invitations then ', revoke an invitation' else '' end);
     end if;
   end
@@ -421,6 +440,9 @@ create or replace function api.update_organization(organization_id text, patch j
       seat_limit = case when patch ? 'seat_limit' then (patch ->> 'seat_limit')::integer else x.seat_limit end,
       -- A plan the app sets itself runs until it changes it: no paid period of Astapa's applies.
       plan_paid_through = case when patch ? 'plan' then null else x.plan_paid_through end,
+      -- A limit or plan the app sets itself replaces any lower limit paid for a later period.
+      next_seat_limit = case when patch ? 'plan' or patch ? 'seat_limit' then null else x.next_seat_limit end,
+      next_seat_limit_from = case when patch ? 'plan' or patch ? 'seat_limit' then null else x.next_seat_limit_from end,
       updated_at = pg_catalog.now()
     where x.project_id = o.project_id and x.id = o.id
     returning * into o;

@@ -151,6 +151,14 @@ create or replace function api.change_plan(project_id text, user_id bigint, plan
         detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
         message = 'success_url must be on the origin of one of the project''s redirect URIs.';
     end if;
+    -- A team plan is an organization's (api.create_organization_checkout): never a person's, not even as an
+    -- upgrade, which opens its own checkout and so would bypass api.create_checkout's refusal.
+    if exists (select from astapa.plans as p
+               where p.project_id = change_plan.project_id and p.key = change_plan.plan_key
+                 and p.seat_pricing is not null) then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', plan_key);
+    end if;
     select * into current from astapa.subscriptions as s
     where s.project_id = change_plan.project_id and s.user_id = change_plan.user_id and s.ended_at is null;
     select * into from_plan from astapa.plans as p
@@ -241,7 +249,7 @@ comment on function api.change_plan(text, bigint, text, text, text, timestamptz)
   'difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less '
   'the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One '
   'open change per user (asking again for it answers it; another replaces it unless its charge is under way). '
-  'AS400 unknown/free/one-time plan; AS404 unknown user; AS409 no running paid subscription, the same plan, a '
+  'AS400 unknown/free/one-time plan or a team plan (an organization''s); AS404 unknown user; AS409 no running paid subscription, the same plan, a '
   'charge under way, or an upgrade without payments configured.';
 
 grant execute on function api.change_plan(text, bigint, text, text, text, timestamptz) to astapa_app;

@@ -116,8 +116,8 @@ create or replace function api.create_organization_checkout(project_id text, org
     price_due := chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then bought_seats else 1 end;
     -- More seats on the plan already paid for a running period: only the added seats, for the rest of it.
     if chosen.seat_pricing = 'per_seat' and o.plan_key = chosen.key and o.plan_paid_through > pg_catalog.now()
-       and bought_seats > coalesce(o.seat_limit, 0) and o.seat_limit is not null then
-      paid_seats := o.seat_limit;
+       and bought_seats > coalesce(astapa.organization_seat_limit(o), 0) and o.seat_limit is not null then
+      paid_seats := astapa.organization_seat_limit(o);
       period := astapa.team_period(o.plan_paid_through, chosen.interval);
       price_due := pg_catalog.ceil(chosen.price_idr * (bought_seats - paid_seats)
         * pg_catalog.date_part('epoch', o.plan_paid_through - pg_catalog.now())
@@ -156,6 +156,7 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
     o astapa.organizations;
     chosen astapa.plans;
     period_start timestamptz;
+    seats_now integer;
   begin
     select * into o from astapa.organizations as x
     where x.project_id = target.project_id and x.id = target.organization_id
@@ -164,9 +165,23 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
       return null;  -- deleted since: the payment is kept (and receipted) for a refund
     end if;
     select * into chosen from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key;
+    seats_now := astapa.organization_seat_limit(o);
     if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
-      -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order).
-      update astapa.organizations as x set seat_limit = greatest(x.seat_limit, target.seats), updated_at = pg_catalog.now()
+      -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
+      -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
+      update astapa.organizations as x
+      set seat_limit = greatest(seats_now, target.seats), next_seat_limit = null, next_seat_limit_from = null,
+          updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    elsif o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() and target.seats < seats_now then
+      -- The next period of the same plan, for fewer seats: the running period keeps the seats it was paid for;
+      -- the lower limit starts with the new period.
+      update astapa.organizations as x
+      set seat_limit = seats_now, next_seat_limit = target.seats, next_seat_limit_from = o.plan_paid_through,
+          updated_at = pg_catalog.now(),
+          plan_paid_through = case chosen.interval when 'year' then o.plan_paid_through + interval '1 year'
+                                   else o.plan_paid_through + interval '1 month' end
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     else
@@ -174,7 +189,8 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
       period_start := case when o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now()
                            then o.plan_paid_through else pg_catalog.now() end;
       update astapa.organizations as x
-      set plan_key = target.plan_key, seat_limit = target.seats, updated_at = pg_catalog.now(),
+      set plan_key = target.plan_key, seat_limit = target.seats, next_seat_limit = null,
+          next_seat_limit_from = null, updated_at = pg_catalog.now(),
           plan_paid_through = case chosen.interval when 'year' then period_start + interval '1 year'
                                    else period_start + interval '1 month' end
       where x.project_id = o.project_id and x.id = o.id
@@ -184,6 +200,7 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
       pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
     perform astapa.audit(o.project_id, 'organization.plan_paid', o.id, pg_catalog.jsonb_build_object(
       'checkout', target.public_id, 'plan', o.plan_key, 'seat_limit', o.seat_limit,
+      'next_seat_limit', o.next_seat_limit, 'next_seat_limit_from', o.next_seat_limit_from,
       'paid_through', o.plan_paid_through));
     return o.plan_paid_through;
   end
@@ -191,8 +208,9 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
 
 comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is
   'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the '
-  'plan, its seats as seat_limit and a period (after the one already paid for that plan); a checkout adding '
-  'seats only raises seat_limit. Returns the paid-through date; null when the organization was deleted.';
+  'plan, its seats as seat_limit and a period (after the one already paid for that plan); fewer seats for the '
+  'next period of the running plan become next_seat_limit from that period''s start (the running one keeps its '
+  'seats); a checkout adding seats only raises seat_limit. Returns the paid-through date; null when the organization was deleted.';
 
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
 
@@ -206,7 +224,9 @@ create or replace function api.organization_billing(user_id bigint) returns json
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
           'id', o.id, 'name', o.name, 'slug', o.slug, 'role', m.role, 'plan', o.plan_key,
           'plan_name', (select p.name from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key),
-          'plan_paid_through', o.plan_paid_through, 'seat_limit', o.seat_limit,
+          'plan_paid_through', o.plan_paid_through, 'seat_limit', astapa.organization_seat_limit(o),
+          'next_seat_limit', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit end,
+          'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
           'members', (select count(*) from astapa.organization_memberships as x
                       where x.project_id = o.project_id and x.organization_id = o.id),
           'payments', coalesce((

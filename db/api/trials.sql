@@ -41,6 +41,11 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
     end if;
     select * into chosen from astapa.plans as p
     where p.project_id = start_trial.project_id and p.key = start_trial.plan_key and p.archived_at is null;
+    if chosen.seat_pricing is not null then
+      -- A team plan is an organization's (api.create_organization_checkout), so a person cannot trial it.
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
+    end if;
     if not found or chosen.trial_days < 1 or chosen.price_idr < 1 or chosen.interval not in ('month', 'year') then
       raise exception using errcode = 'AS400', detail = '{"plan": ["This plan offers no trial."]}',
         message = pg_catalog.format('Plan %s offers no trial.', plan_key);
@@ -71,7 +76,8 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
 
 comment on function api.start_trial(text, bigint, text, timestamptz) is
   'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the '
-  'plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial; AS404 unknown, '
+  'plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial, or a team plan (an '
+  'organization''s); AS404 unknown, '
   'disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
 
 grant execute on function api.start_trial(text, bigint, text, timestamptz) to astapa_app;

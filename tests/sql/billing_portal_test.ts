@@ -120,3 +120,17 @@ Deno.test("api.billing_account — unknown, disabled and other projects' users a
   await as(a.project.id, (tx) => disableUser(tx, a.project.id, a.userId));
   await rejectsAs(as(a.project.id, (tx) => billingAccount(tx, a.project.id, a.userId)), "not_found");
 });
+
+Deno.test("api.billing_account — team plans (an organization's) are never among the plans on offer", async () => {
+  const shop = await seedShop(db.sql);
+  const p = shop.project.id;
+  await as(p, (tx) => createPlan(tx, p, { key: "basic", name: "Basic", price_idr: 49_000 }));
+  await as(p, (tx) => createPlan(tx, p, { key: "seat", name: "Seat", price_idr: 50_000 }));
+  await as(p, (tx) => createPlan(tx, p, { key: "crew", name: "Crew", price_idr: 300_000 }));
+  await as(p, (tx) => tx`select api.set_plan_seats(${p}, 'seat', 'per_seat')`);
+  await as(p, (tx) => tx`select api.set_plan_seats(${p}, 'crew', 'flat', 5)`);
+  await pay(p, shop.userId, "pr-portal-team");
+  const account = await as(p, (tx) => billingAccount(tx, p, shop.userId));
+  assert.equal(account.subscription?.status, "active", "a paying user, who sees the change options");
+  assert.deepEqual(account.plans.map((plan) => plan.key), ["basic", "pro"]);
+});

@@ -268,3 +268,25 @@ Deno.test("plan_changes — RLS: a project sees only its own", async () => {
   const none = await as(null, async (tx) => rows(await tx`select * from astapa.plan_changes`));
   assert.equal(none.length, 0);
 });
+
+Deno.test("api.change_plan — a team plan is refused (upgrade or downgrade): no change, no checkout", async () => {
+  const { id, sub, now } = await shop();
+  await as(id, (tx) => tx`select api.set_plan_seats(${id}, 'team', 'per_seat')`);
+  await as(id, (tx) => tx`select api.set_plan_seats(${id}, 'basic', 'flat', 3)`);
+  for (const plan of ["team", "basic"]) {
+    await rejectsAs(
+      change(id, sub, plan, now),
+      "validation_failed",
+      new RegExp(`Plan ${plan} is a team plan: buy it for an organization\\.`),
+    );
+  }
+  assert.deepEqual(await as(id, (tx) => listPlanChanges(tx, id, sub)), []);
+  const checkouts = await as(
+    id,
+    async (tx) => rows(await tx`select plan_key from astapa.checkouts where user_id = ${sub}::bigint`),
+  );
+  assert.deepEqual(checkouts, []);
+  assert.equal((await subscription(id, sub)).plan, "pro");
+  // A personal plan still changes as before.
+  assert.equal((await change(id, sub, "pro_year", now)).change.to_plan, "pro_year");
+});

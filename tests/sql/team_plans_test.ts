@@ -233,3 +233,55 @@ Deno.test("api.organization_billing — owners and admins see their organization
   const elsewhere = await call<Billing>(b.id, (tx) => tx`select api.organization_billing(${t.admin})`);
   assert.deepEqual(elsewhere, { organizations: [], team_plans: [] });
 });
+
+Deno.test("paying the next period for fewer seats — the running period keeps its seats; the lower limit starts with the new one", async () => {
+  const t = await team("gula");
+  await pay((await checkout(t.id, { sub: t.owner, plan: "seat", seats: 5 })).checkout_id as string, 250_000);
+  const first = await organization(t.id);
+  const fewer = await checkout(t.id, { sub: t.owner, plan: "seat", seats: 3 });
+  assert.deepEqual([fewer.amount, fewer.seats_from], [150_000, null], "a full period for 3 seats");
+  await pay(fewer.checkout_id as string, 150_000);
+  const paid = await organization(t.id);
+  assert.deepEqual(
+    [paid.seat_limit, paid.next_seat_limit, paid.next_seat_limit_from],
+    [5, 3, first.plan_paid_through],
+    "5 seats until the paid period ends, 3 from the next one",
+  );
+  assert.ok(Date.parse(paid.plan_paid_through as string) > Date.parse(first.plan_paid_through as string));
+  const invite = (email: string) =>
+    asApp(
+      db.sql,
+      a.id,
+      (tx) => tx`select api.invite_to_organization(${t.id}, ${email}, 'member', sha256(${email}::bytea))`,
+    );
+  await invite("fourth@gula.example");
+  // The new period begins: the database clock cannot move, so its start is moved back instead.
+  await asApp(
+    db.sql,
+    a.id,
+    (tx) =>
+      tx`update astapa.organizations set next_seat_limit_from = now() - interval '1 second' where id = ${t.id}`,
+  );
+  const next = await organization(t.id);
+  assert.deepEqual([next.seat_limit, next.next_seat_limit, next.next_seat_limit_from], [3, null, null]);
+  await rejectsAs(invite("fifth@gula.example"), "conflict", /all of its 3 seats taken/);
+  // Adding seats then prices from the 3 now in force and drops nothing it paid for.
+  const more = await checkout(t.id, { sub: t.owner, plan: "seat", seats: 4 });
+  assert.equal(more.seats_from, 3);
+  await pay(more.checkout_id as string, more.amount as number);
+  const after = await organization(t.id);
+  assert.deepEqual([after.seat_limit, after.next_seat_limit], [4, null]);
+});
+
+Deno.test("a seat limit the app sets replaces a lower limit paid for the next period", async () => {
+  const t = await team("madu");
+  await pay((await checkout(t.id, { sub: t.owner, plan: "seat", seats: 5 })).checkout_id as string, 250_000);
+  await pay((await checkout(t.id, { sub: t.owner, plan: "seat", seats: 4 })).checkout_id as string, 200_000);
+  assert.equal((await organization(t.id)).next_seat_limit, 4);
+  const patched = await call(a.id, (tx) => tx`select api.update_organization(${t.id}, '{"seat_limit": 6}')`);
+  assert.deepEqual([patched.seat_limit, patched.next_seat_limit, patched.next_seat_limit_from], [
+    6,
+    null,
+    null,
+  ]);
+});

@@ -258,3 +258,22 @@ Deno.test("trials — RLS: a project sees and records only its own trials", asyn
     /row-level security/,
   );
 });
+
+Deno.test("api.start_trial — a team plan is refused with the checkout's wording; nothing recorded", async () => {
+  const shop = await trialShop();
+  const p = shop.project.id;
+  // pro offers a trial; as a team plan (per seat or flat) it is an organization's, never a person's.
+  for (const [pricing, seats] of [["per_seat", null], ["flat", 5]] as const) {
+    await as(p, (tx) => tx`select api.set_plan_seats(${p}, 'pro', ${pricing}, ${seats})`);
+    await rejectsAs(
+      as(p, (tx) => startTrial(tx, p, shop.userId, "pro")),
+      "validation_failed",
+      /Plan pro is a team plan: buy it for an organization\./,
+    );
+  }
+  assert.deepEqual(await as(p, (tx) => userTrials(tx, p, shop.userId)), []);
+  assert.equal((await as(p, (tx) => currentSubscription(tx, p, shop.userId))).plan, "free");
+  // The same plan made personal again offers its trial.
+  await as(p, (tx) => tx`select api.set_plan_seats(${p}, 'pro', null)`);
+  assert.equal((await as(p, (tx) => startTrial(tx, p, shop.userId, "pro"))).status, "trialing");
+});
