@@ -12,6 +12,8 @@ const Challenge = z.object({
   enrolled: z.boolean(),
   secret_sealed: z.string().nullable(),
   recovery_codes_left: z.number(),
+  /** Passkeys that may meet the challenge instead of a code (credential ids in hex). */
+  passkeys: z.array(z.object({ id: z.string(), transports: z.array(z.string()) })),
 });
 export type Challenge = z.infer<typeof Challenge>;
 
@@ -84,6 +86,41 @@ export async function meetChallenge(
     }) as r`;
     if (row.r.accepted !== true) throw new FactorRefused();
     const met = Met.parse(row.r);
+    await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });
+    return { userId: met.user_id, amr: met.amr };
+  }, { actor: "hosted_login" });
+}
+
+/** A passkey assertion TypeScript verified, offered as the second factor (docs/mfa.md). */
+export type PasskeyProof = {
+  credentialId: Uint8Array;
+  signCount: number;
+  backedUp: boolean;
+  userVerified: boolean;
+};
+
+const PasskeyMet = z.discriminatedUnion("accepted", [
+  Met,
+  z.object({ accepted: z.literal(false), reason: z.string() }),
+]);
+
+/**
+ * Meets the challenge with a verified passkey assertion and, in the same transaction, signs in (session, and a
+ * code unless null). A refusal commits (a cloned key stays marked) and comes back as its reason.
+ */
+export async function meetChallengeByPasskey(
+  sql: Sql,
+  projectId: string,
+  tokenHash: Uint8Array,
+  proof: PasskeyProof,
+  code: CodeRequest | null,
+  session: NewSession,
+): Promise<{ userId: string; amr: string[] } | { refused: string }> {
+  return await asApp(sql, projectId, async (tx) => {
+    const [row] = await tx`select api.meet_mfa_challenge_by_passkey(${tokenHash}, ${proof.credentialId},
+      ${proof.signCount}, ${proof.backedUp}, ${proof.userVerified}) as r`;
+    const met = PasskeyMet.parse(row.r);
+    if (!met.accepted) return { refused: met.reason };
     await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });
     return { userId: met.user_id, amr: met.amr };
   }, { actor: "hosted_login" });

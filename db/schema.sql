@@ -6768,6 +6768,52 @@ comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[]
 grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.meet_mfa_challenge_by_passkey(token_hash bytea, credential_id bytea, sign_count bigint, backed_up boolean, user_verified boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    challenge astapa.mfa_challenges;
+    project text := astapa.current_project_id();
+    used jsonb;
+  begin
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    -- Without user verification a passkey is something the person has, like the password's device: not a
+    -- second factor.
+    if user_verified is not true then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'user_not_verified');
+    end if;
+    -- The passkey of someone else (any account on the same device) proves nothing about this person.
+    if not exists (select from astapa.passkeys k
+        where k.project_id = project and k.credential_id = meet_mfa_challenge_by_passkey.credential_id
+          and k.user_id = challenge.user_id) then
+      return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'other_user');
+    end if;
+    -- The sign counter under its row lock, as at a passkey sign-in (a clone is marked and audited there; the
+    -- caller must commit this refusal rather than roll it back).
+    used := api.use_passkey(credential_id, sign_count, backed_up);
+    if (used ->> 'accepted')::boolean is not true then
+      return pg_catalog.jsonb_build_object('accepted', false,
+        'reason', case used ->> 'reason' when 'cloned' then 'counter_regressed' else 'unknown_credential' end);
+    end if;
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = challenge.token_hash;
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
+      'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr
+        || array[case when (used ->> 'synced')::boolean then 'swk' else 'hwk' end, 'mfa']) a order by a)));
+  end
+  $function$;
+comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean) is 'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, challenge): the credential must be the challenged user''s and user_verified true; its sign counter is recorded by api.use_passkey (a clone is marked there). Returns {accepted, user_id, amr} (the first factor''s amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|unknown_credential} with the challenge left open; AS4G0 for a dead challenge.';
+grant execute on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.member_role(project_id text, account_id bigint)
  RETURNS text
  LANGUAGE sql
@@ -6824,7 +6870,13 @@ AS $function$
       -- The sealed secret (hex), useless without the master key.
       'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
-        where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null))
+        where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
+      -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
+      'passkeys', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+          'id', pg_catalog.encode(k.credential_id, 'hex'), 'transports', pg_catalog.to_jsonb(k.transports))
+          order by k.created_at, k.credential_id)
+        from astapa.passkeys k
+        where k.project_id = c.project_id and k.user_id = c.user_id and k.cloned_at is null), '[]'::jsonb))
     from astapa.mfa_challenges c
     join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
@@ -6832,7 +6884,7 @@ AS $function$
     where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $function$;
-comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret and the unused recovery codes; null when unknown, used, expired, or the user is disabled or of the other environment.';
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret, the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner

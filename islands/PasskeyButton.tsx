@@ -8,8 +8,11 @@ import {
 } from "@simplewebauthn/browser";
 
 type PasskeyButtonProps = {
-  /** sign_in: any passkey of the project (with `autofill`, also offered in the email field's suggestions). */
-  purpose: "sign_in" | "register";
+  /**
+   * sign_in: any passkey of the project (with `autofill`, also offered in the email field's suggestions);
+   * second_factor: the challenged person's own, posted to /auth/mfa instead of a code.
+   */
+  purpose: "sign_in" | "register" | "second_factor";
   /** Where the result is posted as a form (the server answers with a redirect or a page). */
   action: string;
   request: string;
@@ -72,6 +75,13 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
       <input type="hidden" name="request" value={props.request} />
       <input type="hidden" name="csrf" value={props.csrf} />
       <input type="hidden" name="credential" ref={credential} value="" />
+      {props.purpose === "second_factor" && (
+        <>
+          {/* /auth/mfa's form: the assertion stands in for the code. */}
+          <input type="hidden" name="method" value="passkey" />
+          <input type="hidden" name="code" value="" />
+        </>
+      )}
       {props.purpose === "register" && (
         <>
           <input type="hidden" name="action" value="add" />

@@ -1,12 +1,19 @@
 import type { AuthPageData } from "@/lib/login/pages.ts";
 import { flowHref } from "@/lib/login/pages.ts";
 import { MESSAGES } from "@/lib/login/i18n.ts";
+import { Island } from "@/lib/islands/Island.tsx";
+import PasskeyButton from "@/islands/PasskeyButton.tsx";
 import { AuthCard } from "./AuthCard.tsx";
 import { ConsentForm } from "./ConsentForm.tsx";
 
-/** What /auth/mfa shows: a code, a recovery code, an enrolment, the new recovery codes, or "expired". */
+/**
+ * What /auth/mfa shows: a code, a recovery code, a passkey (for someone with one but no app), an enrolment, the
+ * new recovery codes, or "expired".
+ */
 export type SecondFactorData = AuthPageData & {
-  mode?: "totp" | "recovery" | "enrol" | "codes" | "expired";
+  mode?: "totp" | "recovery" | "enrol" | "passkey" | "codes" | "expired";
+  /** The person has a passkey that may meet the challenge (and the project offers passkeys). */
+  passkeyFactor?: boolean;
   /** Enrolment: the QR code (an SVG data: URL), the key as text, and the sealed secret the form carries. */
   qr?: string;
   key?: string;
@@ -91,6 +98,21 @@ export function SecondFactor({ data }: { data: SecondFactorData }) {
           <p>
             <a href={here(data.lang, "recovery")}>{t.mfaUseRecovery}</a>
           </p>
+          {data.passkeyFactor && (
+            <>
+              <p>{t.mfaOrPasskey}</p>
+              <UsePasskey data={data} />
+            </>
+          )}
+        </>
+      )}
+      {mode === "passkey" && (
+        <>
+          <p>{t.mfaPasskeyIntro}</p>
+          <UsePasskey data={data} />
+          <p>
+            <a href={here(data.lang, "enrol")}>{t.mfaEnrolInstead}</a>
+          </p>
         </>
       )}
       {mode === "recovery" && (
@@ -157,6 +179,24 @@ export function SecondFactor({ data }: { data: SecondFactorData }) {
   );
 }
 
+/** "Use a passkey": the island asks for the challenged person's passkeys and posts the assertion here. */
+function UsePasskey({ data }: { data: SecondFactorData }) {
+  const t = MESSAGES[data.lang];
+  return (
+    <Island
+      of={PasskeyButton}
+      props={{
+        purpose: "second_factor" as const,
+        action: `/auth/mfa?lang=${data.lang}`,
+        request: data.request,
+        csrf: data.csrf,
+        label: t.mfaUsePasskey,
+        cancelled: t.passkeyCancelled,
+      }}
+    />
+  );
+}
+
 /** "Remember this browser for N days", where the project allows it. */
 function Remember({ data }: { data: SecondFactorData }) {
   if (!data.rememberDays) return null;
@@ -170,4 +210,4 @@ function Remember({ data }: { data: SecondFactorData }) {
   );
 }
 
-const modeQuery = (mode: string) => (mode === "recovery" ? "recovery" : undefined);
+const modeQuery = (mode: string) => (mode === "recovery" || mode === "enrol" ? mode : undefined);

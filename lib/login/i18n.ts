@@ -47,6 +47,10 @@ const en = {
   mfaRemember: "Remember this browser for {days} days",
   mfaUseRecovery: "Use a recovery code instead",
   mfaUseApp: "Use your authenticator app instead",
+  mfaUsePasskey: "Use a passkey",
+  mfaPasskeyIntro: "Confirm it is you with one of your passkeys (fingerprint, face or screen lock).",
+  mfaOrPasskey: "Or confirm it is you with one of your passkeys.",
+  mfaEnrolInstead: "Set up an authenticator app instead",
   mfaRecoveryIntro:
     "Enter one of the recovery codes you saved when you set up your authenticator app. Each works once.",
   mfaRecoveryCode: "Recovery code",
@@ -230,6 +234,10 @@ const id: Messages = {
   mfaRemember: "Ingat browser ini selama {days} hari",
   mfaUseRecovery: "Gunakan kode pemulihan",
   mfaUseApp: "Gunakan aplikasi autentikator",
+  mfaUsePasskey: "Gunakan passkey",
+  mfaPasskeyIntro: "Pastikan ini Anda dengan salah satu passkey Anda (sidik jari, wajah atau kunci layar).",
+  mfaOrPasskey: "Atau pastikan ini Anda dengan salah satu passkey Anda.",
+  mfaEnrolInstead: "Pasang aplikasi autentikator saja",
   mfaRecoveryIntro:
     "Masukkan salah satu kode pemulihan yang Anda simpan saat menyiapkan aplikasi autentikator. Tiap kode hanya berlaku sekali.",
   mfaRecoveryCode: "Kode pemulihan",

@@ -2,7 +2,14 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
-import { type Challenge, FactorRefused, meetChallenge, mfaChallenge } from "@/db/factors.ts";
+import {
+  type Challenge,
+  FactorRefused,
+  meetChallenge,
+  meetChallengeByPasskey,
+  mfaChallenge,
+  type PasskeyProof,
+} from "@/db/factors.ts";
 import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
 import { type AuthorizeRequest, redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
 import { codeRequest, newBrowserSession } from "@/lib/login/flow.ts";
@@ -13,12 +20,15 @@ import { readChallenge, writeChallenge, writeRemembered } from "@/lib/login/fact
 import { rememberDays } from "@/lib/login/factors/policy.ts";
 import { factorProof, newEnrolment, type ProofResult } from "@/lib/login/factors/proof.ts";
 import { countFactorFailure, factorWait } from "@/lib/login/factors/lockout.ts";
+import { passkeyFactor, passkeyFactorRefused, passkeyProof } from "@/lib/login/factors/passkey_proof.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { SecondFactor, type SecondFactorData } from "@/components/login/SecondFactor.tsx";
 
 const FactorForm = AuthForm.extend({
-  method: z.enum(["totp", "recovery", "enrol"]),
+  method: z.enum(["totp", "recovery", "enrol", "passkey"]),
   code: z.string().max(64),
+  /** method passkey: the assertion the island posts (bounded like /auth/passkey's). */
+  credential: z.string().max(40_000).optional(),
   sealed: z.string().max(400).optional(),
   remember: z.literal("on").optional(),
 });
@@ -36,7 +46,11 @@ async function show(
   extra: Partial<SecondFactorData> = {},
   status = 200,
 ) {
-  const base = { ...authPageData(c, request, query, extra), rememberDays: rememberDays(request.project) };
+  const base = {
+    ...authPageData(c, request, query, extra),
+    rememberDays: rememberDays(request.project),
+    passkeyFactor: !!challenge && passkeyFactor(request, challenge),
+  };
   const enrolment = mode === "enrol" && challenge && tokenHash && !extra.qr
     ? await newEnrolment(c, request, challenge, tokenHash)
     : {};
@@ -51,7 +65,10 @@ async function currentChallenge(c: Ctx, request: AuthorizeRequest) {
   return { challenge, tokenHash };
 }
 
-/** The second factor: a code from the authenticator app, a recovery code, or setting up an app. */
+/**
+ * The second factor: a code from the authenticator app, a recovery code, a passkey with user verification, or
+ * setting up an app.
+ */
 export const handler: Handlers<SecondFactorData> = {
   async GET(c) {
     const query = new URL(c.req.url).searchParams;
@@ -59,7 +76,13 @@ export const handler: Handlers<SecondFactorData> = {
     if (request instanceof Response) return request;
     const { challenge, tokenHash } = await currentChallenge(c, request);
     if (!challenge) return await show(c, request, query, null, null, "expired", {}, 400);
-    const mode = !challenge.enrolled ? "enrol" : query.get("method") === "recovery" ? "recovery" : "totp";
+    // Someone with a passkey but no app counts as set up: the passkey is offered, enrolling an app optional.
+    const method = query.get("method");
+    const mode = challenge.enrolled
+      ? method === "recovery" ? "recovery" : "totp"
+      : passkeyFactor(request, challenge) && method !== "enrol"
+      ? "passkey"
+      : "enrol";
     return await show(c, request, query, challenge, tokenHash, mode);
   },
 
@@ -71,7 +94,12 @@ export const handler: Handlers<SecondFactorData> = {
     if (!challenge || !tokenHash) {
       return await show(c, request, query, null, null, "expired", { error: "mfaExpired" }, 400);
     }
-    const mode: Mode = challenge.enrolled ? (form.method === "recovery" ? "recovery" : "totp") : "enrol";
+    const byPasskey = form.method === "passkey";
+    const mode: Mode = challenge.enrolled
+      ? (form.method === "recovery" ? "recovery" : "totp")
+      : byPasskey && passkeyFactor(request, challenge)
+      ? "passkey"
+      : "enrol";
     const kept = mode === "enrol" ? { sealed: form.sealed } : {};
     const wait = await factorWait(c, request.project, challenge.user_id);
     if (wait > 0) {
@@ -80,17 +108,22 @@ export const handler: Handlers<SecondFactorData> = {
         waitSeconds: wait,
       }, 429);
     }
-    const proof: ProofResult = await factorProof(c, request, challenge, tokenHash, mode, form, pickLang(c));
+    const passkey: PasskeyProof | null = byPasskey
+      ? await passkeyProof(c, request, challenge, form.credential)
+      : null;
+    const proof: ProofResult = byPasskey || mode === "passkey"
+      ? {}
+      : await factorProof(c, request, challenge, tokenHash, mode, form, pickLang(c));
     const refused = async () => {
-      await countFactorFailure(c, request.project, challenge.user_id, mode);
+      await countFactorFailure(c, request.project, challenge.user_id, byPasskey ? "passkey" : mode);
       const again = proof.enrolmentShown ?? {};
       return await show(c, request, query, challenge, tokenHash, mode, {
-        error: "mfaWrongCode",
+        error: byPasskey ? "passkeyFailed" : "mfaWrongCode",
         ...kept,
         ...again,
       }, 422);
     };
-    if (!proof.proof) return await refused();
+    if (!(passkey ?? proof.proof)) return await refused();
     const code = randomSecret();
     // A self-registered client still needs the person's "Allow"; an enrolment first shows the recovery codes.
     const consent = !!request.thirdParty;
@@ -101,20 +134,38 @@ export const handler: Handlers<SecondFactorData> = {
     const issueCode = decision !== null && !("redirect" in decision);
     const session = await newBrowserSession(c, request);
     const days = rememberDays(request.project);
-    const remembered = form.remember && days > 0 ? randomSecret() : null;
-    try {
-      await meetChallenge(
+    const remembered = form.remember && days > 0 && !passkey ? randomSecret() : null;
+    const codeRecord = issueCode
+      ? await codeRequest({ ...request, organization: decision.organization }, code)
+      : null;
+    if (passkey) {
+      const met = await meetChallengeByPasskey(
         c.var.deps.sql,
         request.project.id,
         tokenHash,
-        proof.proof,
-        issueCode ? await codeRequest({ ...request, organization: decision.organization }, code) : null,
+        passkey,
+        codeRecord,
         session.record,
-        remembered ? { tokenHash: await sha256(remembered), days } : null,
       );
-    } catch (error) {
-      if (error instanceof FactorRefused) return await refused();
-      throw error;
+      if ("refused" in met) {
+        await passkeyFactorRefused(c, request.project.id, met.refused);
+        return await refused();
+      }
+    } else {
+      try {
+        await meetChallenge(
+          c.var.deps.sql,
+          request.project.id,
+          tokenHash,
+          proof.proof!,
+          codeRecord,
+          session.record,
+          remembered ? { tokenHash: await sha256(remembered), days } : null,
+        );
+      } catch (error) {
+        if (error instanceof FactorRefused) return await refused();
+        throw error;
+      }
     }
     writeChallenge(c, request.project.id, null);
     if (remembered) writeRemembered(c, request.project.id, remembered, days);

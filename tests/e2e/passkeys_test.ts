@@ -1,7 +1,8 @@
 /**
  * Passkeys in a real browser (issue 20, Tests): Chromium's virtual authenticator (CTAP2, resident keys, user
  * verification) runs the real ceremonies — a new person adds a passkey right after sign-up, signs out, signs in
- * with the button, and the project's MFA policy is met by the passkey; removing it leaves it useless. The
+ * with the button, and the project's MFA policy is met by the passkey (alone, or as the second step after the
+ * password on /auth/mfa); removing it leaves it useless. The
  * amr claim is verified with jose. Every context and authenticator is closed in `finally` (shared browser).
  */
 import assert from "node:assert/strict";
@@ -118,13 +119,27 @@ Deno.test("passkeys e2e — add one right after sign-up, sign out, sign in with 
     await page.goto(loginUrl());
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     assert.deepEqual(await amrAtApp(page), ["hwk", "mfa"]);
-    [exported] = await authenticator.credentials();
     await signOut(page);
     await page.goto(loginUrl());
     await page.getByLabel("Email").fill("kartika@example.com");
     await page.getByLabel("Password").fill("kopi tubruk panas");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    // A password owes a second factor; her passkey counts as one, so she is not made to set up an app — she
+    // may, though.
+    await page.getByRole("heading", { name: "Two-step verification" }).waitFor();
+    await page.getByRole("link", { name: "Set up an authenticator app instead" }).click();
     await page.getByRole("heading", { name: "Set up two-step verification" }).waitFor();
+    await page.goBack();
+    await page.getByRole("heading", { name: "Two-step verification" }).waitFor();
+    await screenshot(page, "mfa-passkey-en");
+    const countBefore = (await authenticator.credentials())[0].signCount;
+    await page.getByRole("button", { name: "Use a passkey" }).click();
+    // The password and the passkey with user verification: RFC 8176 pwd + hwk, and mfa.
+    assert.deepEqual(await amrAtApp(page), ["hwk", "mfa", "pwd"]);
+    const [used] = await t.db.sql`select sign_count from astapa.passkeys where project_id = ${project.id}`;
+    assert.ok(Number(used.sign_count) > countBefore, "the second step recorded the passkey's counter");
+    // Exported last: the later tests continue from the counter Postgres holds now.
+    [exported] = await authenticator.credentials();
   } finally {
     await t.db.sql`update astapa.projects set settings = settings - 'mfa' where id = ${project.id}`;
     await authenticator.remove();

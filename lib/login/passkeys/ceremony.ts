@@ -128,12 +128,25 @@ async function takeChallenge(
 
 const why = (error: unknown) => `not_verified: ${error instanceof Error ? error.message.slice(0, 200) : "?"}`;
 
-/** Checks an assertion and records its counter: who signed in and their RFC 8176 amr, or why not. */
-export async function verifySignIn(
+/** A verified assertion: the credential, its stored user, and what the authenticator said. */
+type Assertion = {
+  credentialId: Uint8Array;
+  signCount: number;
+  backedUp: boolean;
+  synced: boolean;
+  userVerified: boolean;
+};
+
+/**
+ * Uses up the challenge, finds the credential in the project and checks the assertion against it (counter not
+ * yet: Postgres compares it under a row lock). `requireUserVerification`: for the second factor.
+ */
+async function checkAssertion(
   c: Ctx,
   projectId: string,
   posted: string,
-): Promise<{ userId: string; amr: string[] } | Refused> {
+  requireUserVerification: boolean,
+): Promise<Assertion | Refused> {
   const response = AssertionJson.safeParse(safeJson(posted));
   if (!response.success) return { refused: "malformed" };
   const taken = await takeChallenge(c, projectId, response.data.response.clientDataJSON, "sign_in");
@@ -144,13 +157,11 @@ export async function verifySignIn(
   } catch {
     return { refused: "malformed" };
   }
-  const { sql } = c.var.deps;
-  const stored = await passkeyForSignIn(sql, projectId, credentialId);
+  const stored = await passkeyForSignIn(c.var.deps.sql, projectId, credentialId);
   if (!stored) return { refused: "unknown_credential" };
   const handle = response.data.response.userHandle;
   if (handle !== undefined && safeText(handle) !== stored.user_id) return { refused: "user_handle_mismatch" };
   const { rpID, origin } = relyingParty(c);
-  let info;
   try {
     const verified = await verifyAuthenticationResponse({
       response: response.data,
@@ -159,19 +170,67 @@ export async function verifySignIn(
       expectedRPID: rpID,
       // Counter 0 here: Postgres compares the real one under a row lock (api.use_passkey), race-free.
       credential: { id: response.data.id, publicKey: fromHex(stored.public_key), counter: 0 },
-      requireUserVerification: false,
+      requireUserVerification,
     });
     if (!verified.verified) return { refused: "not_verified" };
-    info = verified.authenticationInfo;
+    const info = verified.authenticationInfo;
+    return {
+      credentialId,
+      signCount: info.newCounter,
+      backedUp: info.credentialBackedUp,
+      synced: info.credentialDeviceType === "multiDevice",
+      userVerified: info.userVerified,
+    };
   } catch (error) {
     return { refused: why(error) };
   }
-  const use = await usePasskey(sql, projectId, credentialId, info.newCounter, info.credentialBackedUp);
+}
+
+/** Checks an assertion and records its counter: who signed in and their RFC 8176 amr, or why not. */
+export async function verifySignIn(
+  c: Ctx,
+  projectId: string,
+  posted: string,
+): Promise<{ userId: string; amr: string[] } | Refused> {
+  const checked = await checkAssertion(c, projectId, posted, false);
+  if ("refused" in checked) return checked;
+  const use = await usePasskey(
+    c.var.deps.sql,
+    projectId,
+    checked.credentialId,
+    checked.signCount,
+    checked.backedUp,
+  );
   if (!use.accepted) return { refused: use.reason === "cloned" ? "counter_regressed" : "unknown_credential" };
-  return {
-    userId: use.user_id,
-    amr: passkeyAmr(info.credentialDeviceType === "multiDevice", info.userVerified),
-  };
+  return { userId: use.user_id, amr: passkeyAmr(checked.synced, checked.userVerified) };
+}
+
+/**
+ * Checks an assertion offered as the second factor on /auth/mfa (user verification required); Postgres then
+ * binds it to the challenged person and records its counter (api.meet_mfa_challenge_by_passkey).
+ */
+export function verifySecondFactor(c: Ctx, projectId: string, posted: string): Promise<Assertion | Refused> {
+  return checkAssertion(c, projectId, posted, true);
+}
+
+/** Options for the second factor: the challenged person's passkeys only, and user verification required. */
+export async function secondFactorOptions(
+  c: Ctx,
+  projectId: string,
+  passkeys: { id: string; transports: string[] }[],
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const options = await generateAuthenticationOptions({
+    rpID: relyingParty(c).rpID,
+    userVerification: "required",
+    timeout: TIMEOUT_MS,
+    allowCredentials: passkeys.map((k) => ({
+      id: base64url.encode(fromHex(k.id)),
+      transports: k.transports,
+    })),
+  });
+  // A sign-in challenge like the button's: which person it may prove is bound when the challenge is met.
+  await openChallenge(c, projectId, options.challenge, "sign_in", null);
+  return options;
 }
 
 /**

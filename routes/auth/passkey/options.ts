@@ -1,7 +1,8 @@
 /**
  * POST /auth/passkey/options — the options a passkey ceremony starts from, for the island on the sign-in page
- * (`sign_in`: any passkey of the project, discoverable) or on /auth/passkeys (`register`: the signed-in
- * person adds one, after a recent sign-in). Posted like every hosted form (the authorization request, the CSRF
+ * (`sign_in`: any passkey of the project, discoverable), on /auth/mfa (`second_factor`: the passkeys of the
+ * person this browser's challenge is for, user verification required) or on /auth/passkeys (`register`: the
+ * signed-in person adds one, after a recent sign-in). Posted like every hosted form (the authorization request, the CSRF
  * token, a same-origin Origin); the challenge is opened in Postgres for 5 minutes.
  */
 import { z } from "zod";
@@ -11,14 +12,16 @@ import { AppError } from "@/lib/http/errors.ts";
 import { authorizeRequest } from "@/lib/login/pages.ts";
 import { csrfValid, readSession } from "@/lib/login/browser.ts";
 import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
-import { registrationOptions, signInOptions } from "@/lib/login/passkeys/ceremony.ts";
+import { registrationOptions, secondFactorOptions, signInOptions } from "@/lib/login/passkeys/ceremony.ts";
+import { readChallenge } from "@/lib/login/factors/step.ts";
 import { ownPasskeys } from "@/db/passkeys.ts";
+import { mfaChallenge } from "@/db/factors.ts";
 import { sha256 } from "@/lib/secrets.ts";
 
 const OptionsForm = z.object({
   request: z.string().max(8000),
   csrf: z.string().max(100),
-  purpose: z.enum(["sign_in", "register"]),
+  purpose: z.enum(["sign_in", "register", "second_factor"]),
 });
 
 export const handler: Handlers = {
@@ -33,6 +36,16 @@ export const handler: Handlers = {
     if (!passkeysEnabled(request.project)) throw new AppError("not_found");
     c.header("cache-control", "no-store");
     if (form.purpose === "sign_in") return c.json(await signInOptions(c, request.project.id));
+    if (form.purpose === "second_factor") {
+      const token = readChallenge(c, request.project.id);
+      const challenge = token
+        ? await mfaChallenge(c.var.deps.sql, request.project.id, await sha256(token))
+        : null;
+      if (!challenge?.passkeys.length) {
+        throw new AppError("forbidden", { description: "This sign-in step has expired. Sign in again." });
+      }
+      return c.json(await secondFactorOptions(c, request.project.id, challenge.passkeys));
+    }
     const token = readSession(c, request.project.id);
     const sessionHash = token ? await sha256(token) : null;
     const own = sessionHash ? await ownPasskeys(c.var.deps.sql, request.project.id, sessionHash) : null;

@@ -1,0 +1,171 @@
+/**
+ * A passkey as the second step over HTTP (docs/mfa.md): after a password in a project that requires a second
+ * factor, /auth/mfa offers the passkey to a person without an app; the options name only their passkeys and
+ * require user verification; an assertion without user verification or of another person's passkey is refused
+ * (422, audited, counted); the right one signs in with amr pwd + hwk + mfa. Assertions are signed with a
+ * WebCrypto key whose COSE form is stored as the passkey (tests/helpers/webauthn.ts signs them).
+ */
+import assert from "node:assert/strict";
+import { base64url } from "@/lib/secrets.ts";
+import { testApp } from "../helpers/app.ts";
+import { seedProject } from "../helpers/identity.ts";
+import { signedAssertion, type VirtualCredential } from "../helpers/webauthn.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+const project = await seedProject(t.db.sql, {
+  name: "Toko Dua Langkah",
+  settings: { passkeys: true, mfa: { policy: "required" } },
+});
+const rp = { origin: t.origin, rpId: new URL(t.origin).hostname };
+const request = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri })
+  .toString();
+const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+/** A P-256 passkey of `userId`: the private half as the virtual authenticator exports it, the public stored. */
+async function passkeyOf(userId: string): Promise<VirtualCredential> {
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  // COSE_Key (RFC 9053) as CBOR: {1: 2 (EC2), 3: -7 (ES256), -1: 1 (P-256), -2: x, -3: y}.
+  const cose = Uint8Array.of(
+    0xa5,
+    0x01,
+    0x02,
+    0x03,
+    0x26,
+    0x20,
+    0x01,
+    0x21,
+    0x58,
+    0x20,
+    ...raw.subarray(1, 33),
+    0x22,
+    0x58,
+    0x20,
+    ...raw.subarray(33),
+  );
+  const id = crypto.getRandomValues(new Uint8Array(16));
+  await t.db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count,
+    transports, device_type, backed_up, name)
+    values (${project.id}, ${id}, ${userId}, ${cose}, 0, '{internal}', 'singleDevice', false, 'Laptop')`;
+  return {
+    credentialId: toBase64(id),
+    rpId: rp.rpId,
+    privateKey: toBase64(new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey))),
+    signCount: 0,
+    isResidentCredential: true,
+  };
+}
+
+/** One browser: its cookies, and the CSRF token of the last hosted page it read. */
+function browser() {
+  const cookies = new Map<string, string>();
+  let csrf = "";
+  const keep = (res: Response) => {
+    for (const cookie of res.headers.getSetCookie()) {
+      const pair = cookie.split(";")[0];
+      cookies.set(pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1));
+    }
+    return res;
+  };
+  const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  return {
+    async get(path: string) {
+      const res = keep(await t.app.request(path, { headers: { cookie: cookie(), accept: "text/html" } }));
+      const html = await res.text();
+      csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? csrf;
+      return { res, html };
+    },
+    async post(path: string, fields: Record<string, string>) {
+      return keep(
+        await t.app.request(path, {
+          method: "POST",
+          headers: {
+            cookie: cookie(),
+            origin: t.origin,
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({ request, csrf, ...fields }),
+        }),
+      );
+    },
+  };
+}
+
+/** Signs up with a password (the policy then owes a second factor) and gives the person a passkey. */
+async function signedUpWithPasskey(email: string) {
+  const b = browser();
+  await b.get(`/auth/signup?${request}`);
+  const res = await b.post(`/auth/signup?lang=en`, { email, password: "correct horse" });
+  assert.equal(res.status, 303, await res.text());
+  assert.match(res.headers.get("location")!, /^\/auth\/mfa\?/);
+  const [user] = await t.db.sql`select id::text from astapa.users where project_id = ${project.id}
+    and email = ${email}`;
+  return { b, userId: user.id as string, key: await passkeyOf(user.id) };
+}
+
+async function secondFactorChallenge(b: ReturnType<typeof browser>) {
+  const res = await b.post("/auth/passkey/options", { purpose: "second_factor" });
+  assert.equal(res.status, 200);
+  return await res.json();
+}
+
+const audited = async (action: string) =>
+  (await t.db.sql`select details from astapa.audit_log where project_id = ${project.id} and action = ${action}
+    order by id`).map((r) => r.details);
+
+Deno.test("/auth/mfa — a passkey with user verification meets the challenge; without it, or another's, refused", async () => {
+  const { b, userId, key } = await signedUpWithPasskey("dewi@example.com");
+  const someoneElse = await passkeyOf((await signedUpWithPasskey("eko@example.com")).userId);
+  const page = await b.get(`/auth/mfa?${request}&lang=en`);
+  assert.equal(page.res.status, 200);
+  assert.match(page.html, /Use a passkey/);
+  assert.match(page.html, /Set up an authenticator app instead/, "an app stays optional");
+  assert.doesNotMatch(page.html, /totp-key/, "not made to set up an app");
+
+  const options = await secondFactorChallenge(b);
+  assert.equal(options.userVerification, "required");
+  assert.deepEqual(options.allowCredentials.map((c: { id: string }) => c.id), [
+    base64url.encode(Uint8Array.from(atob(key.credentialId), (c) => c.charCodeAt(0))),
+  ]);
+  const submit = async (credential: VirtualCredential, userVerified = true, challenge?: string) =>
+    await b.post("/auth/mfa?lang=en", {
+      method: "passkey",
+      code: "",
+      credential: JSON.stringify(
+        await signedAssertion(credential, {
+          ...rp,
+          challenge: challenge ?? (await secondFactorChallenge(b)).challenge,
+          signCount: 1,
+          userVerified,
+        }),
+      ),
+    });
+
+  const unverified = await submit(key, false, options.challenge);
+  assert.equal(unverified.status, 422);
+  assert.match(await unverified.text(), /That passkey did not work here/);
+  const other = await submit(someoneElse);
+  assert.equal(other.status, 422);
+  await other.body?.cancel();
+  const refused = (await audited("sign_in.passkey_refused")).map((
+    d,
+  ) => [String(d.reason).split(":")[0], d.step]);
+  assert.deepEqual(refused, [["not_verified", "mfa"], ["other_user", "mfa"]]);
+  assert.deepEqual((await audited("sign_in.mfa_failed")).map((d) => d.method), ["passkey", "passkey"]);
+
+  const met = await submit(key);
+  assert.equal(met.status, 303);
+  assert.ok(met.headers.get("location")!.startsWith(`${project.redirectUri}?code=`));
+  const [session] = await t.db.sql`select amr from astapa.login_sessions where project_id = ${project.id}
+    and user_id = ${userId}`;
+  assert.deepEqual(session.amr, ["hwk", "mfa", "pwd"]);
+});
+
+Deno.test("/auth/passkey/options — second_factor needs this browser's live challenge", async () => {
+  const b = browser();
+  await b.get(`/auth/login?${request}`);
+  const res = await b.post("/auth/passkey/options", { purpose: "second_factor" });
+  assert.equal(res.status, 403);
+  await res.body?.cancel();
+});
