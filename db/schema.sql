@@ -1591,6 +1591,8 @@ CREATE INDEX refresh_tokens_token_hash_idx ON astapa.refresh_tokens USING btree 
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
 grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
+create policy "a client that registered itself finds its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_owner
+  using ((client_id = NULLIF(current_setting('astapa.lookup_refresh_token_client'::text, true), ''::text)));
 create policy "a project issues its own refresh tokens" on astapa.refresh_tokens as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_app, astapa_owner
@@ -1598,8 +1600,6 @@ create policy "a project reads its own refresh tokens" on astapa.refresh_tokens 
 create policy "a project rotates and revokes its own refresh tokens" on astapa.refresh_tokens as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a self-registered client finds its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_owner
-  using ((client_id = NULLIF(current_setting('astapa.lookup_refresh_token_client'::text, true), ''::text)));
 create policy "the sweeper finds dead refresh token families" on astapa.refresh_tokens as permissive for select to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes dead refresh token families" on astapa.refresh_tokens as permissive for delete to astapa_owner
