@@ -1654,7 +1654,7 @@ create policy "a project records its own refunds' progress" on astapa.refunds as
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the refund a callback names" on astapa.refunds as permissive for select to astapa_owner
   using ((public_id = current_setting('astapa.lookup_refund'::text, true)));
-create policy "definer functions see which projects have refunds to re-poll" on astapa.refunds as permissive for select to astapa_owner
+create policy "definer functions see which projects have refunds to poll again" on astapa.refunds as permissive for select to astapa_owner
   using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['requested'::text, 'pending'::text]))));
 
 -- owner: astapa_owner

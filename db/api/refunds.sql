@@ -25,8 +25,8 @@ create policy "definer functions find the refund a callback names" on astapa.ref
   for select to astapa_owner
   using (public_id = pg_catalog.current_setting('astapa.lookup_refund', true));
 
-drop policy if exists "definer functions see which projects have refunds to re-poll" on astapa.refunds;
-create policy "definer functions see which projects have refunds to re-poll" on astapa.refunds
+drop policy if exists "definer functions see which projects have refunds to poll again" on astapa.refunds;
+create policy "definer functions see which projects have refunds to poll again" on astapa.refunds
   for select to astapa_owner
   using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on'
          and status in ('requested', 'pending'));
