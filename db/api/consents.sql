@@ -157,7 +157,7 @@ create or replace function api.revoke_consent(user_id bigint, client_id text, re
       and r.client_id = revoke_consent.client_id and r.resource = revoke_consent.resource
       and r.revoked_at is null;
     get diagnostics tokens = row_count;
-    perform astapa.audit(astapa.current_project_id(), 'consent.revoked', user_id::text,
+    perform astapa.audit(astapa.current_project_id(), 'consent.revoked', 'user:' || user_id,
       pg_catalog.jsonb_build_object('client_id', pg_catalog.left(client_id, 200), 'resource', resource,
                                     'by', case when by_admin then 'admin' else 'user' end,
                                     'refresh_tokens', tokens));

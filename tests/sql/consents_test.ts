@@ -114,9 +114,11 @@ Deno.test("api.revoke_consent — forgets it, ends its refresh tokens, audits; n
   const [token] = await db.sql`select revoked_reason from astapa.refresh_tokens
     where token_hash = ${await sha256("rt-consent")}`;
   assert.equal(token.revoked_reason, "consent_revoked");
-  const [audit] = await db.sql`select details ->> 'by' as by from astapa.audit_log
+  const [audit] = await db.sql`select target, details ->> 'by' as by from astapa.audit_log
     where project_id = ${project.id} and action = 'consent.revoked'`;
   assert.equal(audit.by, "user");
+  // Named like every other entry about a person, so the person's data export finds it.
+  assert.equal(audit.target, `user:${user}`);
   assert.equal(await covers("a"), false);
   await rejectsAs(
     asApp(
