@@ -2,10 +2,10 @@
  * `deno task bench import` (issue 22): the CLI importing BENCH_IMPORT_USERS (default 100,000) users with
  * bcrypt hashes from an NDJSON file, and exporting them again — rows per second and the CLI process's peak
  * RSS. Streaming means memory stays flat as the file grows, so each is also run with a tenth of the users and
- * the two peaks are printed side by side (a ratio, not a timed assertion). RSS alone misleads for the export:
- * V8 collects lazily and lets its heap (and the RSS) grow with the work done although nothing is kept, so the
- * export also runs with --trace-gc and reports the live heap after each full (mark-compact) collection: the
- * memory the export really holds, which must be the same for both rows. Postgres: embedded, in a temp folder.
+ * the two peaks are printed side by side (a ratio, not a timed assertion). RSS alone misleads: V8 collects
+ * lazily and lets its heap (and the RSS) grow with the work done although nothing is kept, so both commands
+ * also run with --trace-gc and report the live heap after each full (mark-compact) collection: the memory the
+ * command really holds, which must be the same for both rows. Postgres: embedded, in a temp folder.
  */
 import bcrypt from "bcryptjs";
 import { startDatabase } from "./loopback/fixtures.ts";
@@ -98,9 +98,14 @@ export async function importBench(): Promise<void> {
       const project = await seedProject(db.sql, { name: `Import ${count}` });
       const file = `${dir}/users-${count}.ndjson`;
       const bytes = await writeUsers(file, count);
-      const imported = await measure(["user", "import", "--project", project.id, file, "--json"], db.url);
-      const summary = JSON.parse(imported.stdout);
-      if (summary.created !== count) throw new Error(`imported ${summary.created} of ${count}`);
+      // Without --json: stdout carries the GC trace and the one-line summary.
+      const imported = await measure(
+        ["user", "import", "--project", project.id, file],
+        db.url,
+        ["--v8-flags=--trace-gc"],
+      );
+      const created = Number(/ rows: (\d+) created/.exec(imported.stdout)?.[1]);
+      if (created !== count) throw new Error(`imported ${created} of ${count}`);
       // --out keeps stdout free for the GC trace.
       const exported = await measure(
         ["user", "export", "--project", project.id, "--out", `${file}.out`],
@@ -111,6 +116,7 @@ export async function importBench(): Promise<void> {
         `${String(count).padStart(8)}  ${(bytes / 2 ** 20).toFixed(1).padStart(7)} MiB` +
           `  import ${Math.round(count / imported.seconds).toString().padStart(6)} users/s` +
           `  peak RSS ${imported.peakRssMiB.toFixed(0).padStart(4)} MiB` +
+          ` (live heap ${liveHeapAfterGc(imported.stdout)})` +
           `  export ${Math.round(count / exported.seconds).toString().padStart(7)} rows/s` +
           `  peak RSS ${exported.peakRssMiB.toFixed(0).padStart(4)} MiB` +
           `  live heap ${liveHeapAfterGc(exported.stdout)}`,
@@ -119,7 +125,7 @@ export async function importBench(): Promise<void> {
     console.log(`${"users".padStart(8)}  ${"file".padStart(11)}\n${rows.join("\n")}`);
     console.log(
       "Streaming holds when the peaks of the two rows are close (the file is 10× larger). For the export, " +
-        "compare the live heap (largest heap left after a full GC): its RSS also counts garbage V8 has not " +
+        "compare the live heap (largest heap left after a full GC): RSS also counts garbage V8 has not " +
         "collected yet (docs/performance.md).",
     );
   } finally {

@@ -18,6 +18,7 @@ import {
 import type { HashConfig, Refusal } from "@/lib/import/rows.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
+import { ImportKeys } from "./import_keys.ts";
 import { Progress } from "./progress.ts";
 import { lines } from "./lines.ts";
 
@@ -45,25 +46,10 @@ export async function importCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
   const progress = new Progress("import", size);
   const totals: Totals = { created: 0, updated: 0, refused: [], rows: 0 };
   // A repeat of an email or external_id anywhere in the file is refused, as within one request.
-  const seen = new Map<string, number>();
+  const keys = await ImportKeys.open(sql);
   const send = async (items: Item[], config?: HashConfig) => {
     const { rows, refused } = checkItems(items, config);
-    const fresh = rows.filter((row) => {
-      const first = [`e:${row.email.toLowerCase()}`, row.external_id ? `x:${row.external_id}` : ""]
-        .map((key) => key && seen.get(key)).find((n) => n);
-      if (first) {
-        refused.push({
-          row: row.row,
-          email: row.email,
-          reason: `The same email or external_id is already in row ${first} of this import.`,
-        });
-      }
-      return !first;
-    });
-    for (const row of fresh) {
-      seen.set(`e:${row.email.toLowerCase()}`, row.row);
-      if (row.external_id) seen.set(`x:${row.external_id}`, row.row);
-    }
+    const fresh = await keys.claim(rows, refused);
     const result = await asApp(
       sql,
       project,
@@ -87,6 +73,7 @@ export async function importCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
     throw cause;
   } finally {
     progress.done();
+    await keys.close();
   }
   totals.refused.sort((a, b) => a.row - b.row);
   const summary = { ...totals, dry_run: dryRun };

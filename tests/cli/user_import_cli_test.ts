@@ -17,10 +17,10 @@ Deno.test.afterAll(async () => {
 
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
-async function astapa(args: string[]) {
+async function astapa(args: string[], env: Record<string, string> = {}) {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
-    env: { DATABASE_URL: db.url, NO_COLOR: "1" },
+    env: { DATABASE_URL: db.url, NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -42,7 +42,10 @@ Deno.test("cli user import — NDJSON in batches: refusals across batches, a sum
   await Deno.writeTextFile(file, rows.join("\n") + "\n");
   const dry = await astapa(["user", "import", "--project", p.id, file, "--dry-run", "--json"]);
   assert.equal(dry.code, 1, dry.stderr);
-  assert.deepEqual(JSON.parse(dry.stdout).dry_run, true);
+  const drySummary = JSON.parse(dry.stdout);
+  assert.equal(drySummary.dry_run, true);
+  // The run's keys live outside the batches' (rolled back) transactions: a dry run finds the repeat too.
+  assert.deepEqual(drySummary.refused.map((r: { row: number }) => r.row), [1003, 1004]);
   assert.equal(await count(p.id), 0);
   const run = await astapa(["user", "import", "--project", p.id, file]);
   assert.equal(run.code, 1, run.stderr);
@@ -134,4 +137,17 @@ Deno.test("cli user export — NDJSON to a file, hashes only when asked; imports
     "cli",
     true,
   ]]);
+});
+
+Deno.test("cli user import — a one-connection pool is a usage error, not a hang; two are enough", async () => {
+  const p = await seedProject(db.sql);
+  const file = `${dir}/one.ndjson`;
+  await Deno.writeTextFile(file, JSON.stringify({ email: "one@example.com" }) + "\n");
+  const refused = await astapa(["user", "import", "--project", p.id, file], { ASTAPA_DB_POOL_SIZE: "1" });
+  assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /needs two database connections: set ASTAPA_DB_POOL_SIZE to 2 or more/);
+  assert.equal(await count(p.id), 0);
+  const run = await astapa(["user", "import", "--project", p.id, file], { ASTAPA_DB_POOL_SIZE: "2" });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(await count(p.id), 1);
 });
