@@ -13,7 +13,7 @@ import { inProcessSignRates, opensslSpeed } from "./loopback/baselines.ts";
 import { issueCodes, issueUserCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import type { Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
-import { baselineLines, type Baselines, type Row, table, targets } from "./loopback/report.ts";
+import { baselineLines, type Baselines, type Row, scaling, table, targets } from "./loopback/report.ts";
 import {
   ASTAPA_RUN_FLAGS,
   astapaEnv,
@@ -37,6 +37,8 @@ const ONLY = new RegExp(Deno.env.get("BENCH_ONLY") ?? "");
 /** A folder for a V8 CPU profile of the (OpenSSL-signing) Astapa server, written when it stops. */
 const CPU_PROF = Deno.env.get("BENCH_CPU_PROF");
 const deno = Deno.execPath();
+/** The rows of the two-instance scenarios end with this (BENCH_ONLY="2 instances" runs just them). */
+const INSTANCES_ROW = "2 instances";
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
 /** `growth` (1M refresh tokens, EXPLAIN ANALYZE) is slow, so it runs only when named. */
@@ -113,14 +115,17 @@ async function loopback(): Promise<void> {
     );
     const peer = await startPeer(start, s.project.clientId, s.project.secret);
 
+    /** Several servers share the load evenly; the row's RSS is the largest of their peaks. */
     const measure = async (
       name: string,
       note: string,
-      server: ServerProcess,
+      server: ServerProcess | ServerProcess[],
       scenario: Partial<Scenario>,
     ) => {
       if (!ONLY.test(name)) return;
-      server.resetRss();
+      const servers = Array.isArray(server) ? server : [server];
+      for (const one of servers) one.resetRss();
+      const urls = servers.map((one) => one.origin + scenario.url);
       const result = await load({
         method: "GET",
         headers: {},
@@ -129,9 +134,10 @@ async function loopback(): Promise<void> {
         durationMs: SECONDS * 1000,
         warmupMs: 1000,
         ...scenario,
-        url: server.origin + scenario.url,
+        url: urls[0],
+        ...(urls.length > 1 ? { urls } : {}),
       });
-      rows.push({ name, note, result, rssMb: server.peakRssMb() });
+      rows.push({ name, note, result, rssMb: Math.max(...servers.map((one) => one.peakRssMb())) });
       console.log(`  ${name}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms`);
     };
     const clientCredentials: Partial<Scenario> = {
@@ -169,6 +175,34 @@ async function loopback(): Promise<void> {
         rssMb: null,
       });}
 
+    /**
+     * Issue 24, item 5: the same two scenarios on two instances sharing one Postgres (the load split evenly).
+     * On two cores, a rate that does not grow says the limit is the machine (Postgres, the signer, the
+     * generator), not one instance's event loop.
+     */
+    const twoInstances = async () => {
+      const names = ["client_credentials", "refresh_token"].map((grant) => `${grant}, ${INSTANCES_ROW}`);
+      if (!names.some((name) => ONLY.test(name))) return;
+      const second = await start(
+        "astapa-2",
+        deno,
+        () => ["run", "-A", ...ASTAPA_RUN_FLAGS, here("../main.ts")],
+      );
+      const both = [astapa, second];
+      await measure(names[0], "the load split between them", both, clientCredentials);
+      // Fresh chains: the single-instance row's tokens have rotated (reusing one would revoke its chain).
+      const chains = await refreshChains(astapa, await issueUserCodes(db.sql, s, CONCURRENCY), auth, redeem);
+      await measure(names[1], "fresh chains, split between them", both, {
+        url: "/api/platform/token",
+        method: "POST",
+        headers: { ...auth, ...form },
+        kind: "refresh",
+        form: { grant_type: "refresh_token" },
+        credentials: chains,
+      });
+      await second.stop(); // also in `stops`; stopping twice is harmless
+    };
+
     const redeem = {
       grant_type: "authorization_code",
       redirect_uri: s.project.redirectUri,
@@ -183,6 +217,7 @@ async function loopback(): Promise<void> {
       form: { grant_type: "refresh_token" },
       credentials: chains,
     });
+    await twoInstances();
     const codes = await issueCodes(db.sql, s, Math.max(2000, 1500 * (SECONDS + 1)), "openid");
     await measure("authorization_code", "PKCE S256, scope openid: access + id token (2 signatures)", astapa, {
       url: "/api/platform/token",
@@ -237,7 +272,7 @@ async function loopback(): Promise<void> {
   console.log(
     `\n${baselineLines(baselines)}\n\n${table(rows, baselines)}\n\nTargets (issue 24):\n\n${
       targets(rows, baselines, { loginScriptKb })
-    }`,
+    }\n\nTwo instances on one Postgres (issue 24, item 5):\n\n${scaling(rows, INSTANCES_ROW)}`,
   );
 }
 

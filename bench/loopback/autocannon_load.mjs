@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 const scenario = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const workers = Number(process.env.BENCH_GENERATOR_WORKERS ?? 0);
 const options = (seconds) => ({
-  url: scenario.url,
+  url: scenario.urls ?? scenario.url, // several: autocannon spreads the connections over them
   method: scenario.method,
   headers: scenario.headers,
   body: scenario.form ? new URLSearchParams(scenario.form).toString() : undefined,

@@ -11,6 +11,8 @@ import process from "node:process";
 
 export type Scenario = {
   url: string;
+  /** Several instances sharing the load (connections spread evenly); `url` is then the first of them. */
+  urls?: string[];
   method: "GET" | "POST";
   headers: Record<string, string>;
   /** "static": the same request every time. "refresh": each worker follows its own refresh-token chain.
@@ -50,6 +52,7 @@ async function run(s: Scenario): Promise<LoadResult> {
   const cpuBefore = process.cpuUsage();
 
   const worker = async (index: number) => {
+    const url = s.urls ? s.urls[index % s.urls.length] : s.url;
     let refresh = s.kind === "refresh" ? s.credentials![index] : undefined;
     while (performance.now() < end) {
       let form = s.form;
@@ -64,7 +67,7 @@ async function run(s: Scenario): Promise<LoadResult> {
         form = { ...s.form, code };
       }
       const sent = performance.now();
-      const res = await fetch(s.url, {
+      const res = await fetch(url, {
         method: s.method,
         headers: s.headers,
         body: form ? new URLSearchParams(form).toString() : undefined,

@@ -125,3 +125,18 @@ export function targets(rows: Row[], b: Baselines, extra: { loginScriptKb: numbe
 function ratio(a: number | null, b: number | null): string {
   return a === null || b === null || b === 0 || Number.isNaN(a) ? "n/a" : `${(a / b).toFixed(2)}×`;
 }
+
+/** Issue 24, item 5: each grant's rate on two instances sharing one Postgres against one instance. */
+export function scaling(rows: Row[], suffix: string): string {
+  const lines = [];
+  for (const grant of ["client_credentials", "refresh_token"]) {
+    const one = rows.find((row) => row.name === grant)?.result ?? null;
+    const two = rows.find((row) => row.name === `${grant}, ${suffix}`)?.result ?? null;
+    if (!two) continue;
+    lines.push(
+      `- ${grant}: ${fixed(one?.rps ?? null)} req/s on one instance, ${fixed(two.rps)} on two ` +
+        `(${ratio(two.rps, one?.rps ?? null)}); p99 ${fixed(one?.p99 ?? null, 1)} → ${fixed(two.p99, 1)} ms`,
+    );
+  }
+  return lines.length ? lines.join("\n") : "(not run)";
+}
