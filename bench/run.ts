@@ -191,15 +191,7 @@ async function loopback(): Promise<void> {
       const both = [astapa, second];
       await measure(names[0], "the load split between them", both, clientCredentials);
       // Fresh chains: the single-instance row's tokens have rotated (reusing one would revoke its chain).
-      const chains = await refreshChains(astapa, await issueUserCodes(db.sql, s, CONCURRENCY), auth, redeem);
-      await measure(names[1], "fresh chains, split between them", both, {
-        url: "/api/platform/token",
-        method: "POST",
-        headers: { ...auth, ...form },
-        kind: "refresh",
-        form: { grant_type: "refresh_token" },
-        credentials: chains,
-      });
+      await measure(names[1], "fresh chains, split between them", both, await refreshing());
       await second.stop(); // also in `stops`; stopping twice is harmless
     };
 
@@ -208,15 +200,16 @@ async function loopback(): Promise<void> {
       redirect_uri: s.project.redirectUri,
       code_verifier: s.verifier,
     };
-    const chains = await refreshChains(astapa, await issueUserCodes(db.sql, s, CONCURRENCY), auth, redeem);
-    await measure("refresh_token", "rotation (DB write), 1 signature", astapa, {
+    /** One refresh chain per connection, each started by a real code redemption. */
+    const refreshing = async (): Promise<Partial<Scenario>> => ({
       url: "/api/platform/token",
       method: "POST",
       headers: { ...auth, ...form },
       kind: "refresh",
       form: { grant_type: "refresh_token" },
-      credentials: chains,
+      credentials: await refreshChains(astapa, await issueUserCodes(db.sql, s, CONCURRENCY), auth, redeem),
     });
+    await measure("refresh_token", "rotation (DB write), 1 signature", astapa, await refreshing());
     await twoInstances();
     const codes = await issueCodes(db.sql, s, Math.max(2000, 1500 * (SECONDS + 1)), "openid");
     await measure("authorization_code", "PKCE S256, scope openid: access + id token (2 signatures)", astapa, {
