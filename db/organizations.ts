@@ -164,11 +164,15 @@ export type NewInvitation = {
   ttlSeconds: number;
   invitedBy: string | null;
   mail: Record<string, string> | null;
+  /** The app page the mail links to; with a mail it must be on an origin of a project redirect URI. */
+  acceptUrl?: string;
 };
 export const inviteToOrganization = (tx: Tx, id: string, i: NewInvitation) =>
   one(
     tx`select api.invite_to_organization(${id}, ${i.email}, ${i.role}, ${i.tokenHash}, ${i.ttlSeconds},
-                                         ${i.invitedBy}, ${i.mail ? tx.json(i.mail) : null})`,
+                                         ${i.invitedBy}, ${i.mail ? tx.json(i.mail) : null}, ${
+      i.acceptUrl ?? null
+    })`,
     Invitation,
   );
 export const listInvitations = (tx: Tx, id: string) =>

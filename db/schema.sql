@@ -5555,7 +5555,7 @@ comment on function api.invite_account(text) is 'The account for this email (any
 grant execute on function api.invite_account(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.invite_to_organization(organization_id text, email text, role text, token_hash bytea, ttl_seconds integer DEFAULT 604800, invited_by bigint DEFAULT NULL::bigint, mail jsonb DEFAULT NULL::jsonb)
+CREATE OR REPLACE FUNCTION api.invite_to_organization(organization_id text, email text, role text, token_hash bytea, ttl_seconds integer DEFAULT 604800, invited_by bigint DEFAULT NULL::bigint, mail jsonb DEFAULT NULL::jsonb, accept_url text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -5570,6 +5570,11 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'An invitation lives 1 minute to 30 days.';
     elsif token_hash is null or pg_catalog.octet_length(token_hash) <> 32 then
       raise exception using errcode = 'AS400', message = 'token_hash must be a SHA-256 (32 bytes).';
+    elsif mail is not null and not coalesce(astapa.is_app_url(o.project_id, accept_url), false) then
+      -- The mail goes out under the project's name: its link may only lead to the app, like a checkout's.
+      raise exception using errcode = 'AS400',
+        detail = '{"accept_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
+        message = 'accept_url must be on the origin of one of the project''s redirect URIs.';
     elsif exists (select from astapa.organization_memberships m join astapa.users u
                     on u.project_id = m.project_id and u.id = m.user_id
                   where m.project_id = o.project_id and m.organization_id = o.id
@@ -5601,8 +5606,8 @@ AS $function$
     return astapa.invitation_json(i);
   end
   $function$;
-comment on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb) is 'Invites an address to an organization with a role (replacing its open invitation), queues the invitation mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member or no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash.';
-grant execute on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb) to astapa_app;
+comment on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb,text) is 'Invites an address to an organization with a role (replacing its open invitation), queues the invitation mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member or no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash, or a mail whose accept_url is not on the origin of one of the project''s redirect URIs.';
+grant execute on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.is_sandbox_callback_token(token_hash bytea)
@@ -13217,6 +13222,20 @@ AS $function$
   $function$;
 comment on function astapa.invitation_json(astapa.organization_invitations) is 'An invitation as the API shows it, with status pending, accepted, revoked or expired (never its token).';
 grant execute on function astapa.invitation_json(astapa.organization_invitations) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_app_url(project_id text, url text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.length(url) <= 2000 and exists (
+      select from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) as u
+      where p.id = is_app_url.project_id and astapa.url_origin(u) = astapa.url_origin(is_app_url.url))
+  $function$;
+comment on function astapa.is_app_url(text,text) is 'True when url (http or https, at most 2,000 characters) is on the origin of one of the project''s redirect URIs: where a link Astapa sends or redirects to on the app''s behalf may lead (see attacks: links that travel).';
+grant execute on function astapa.is_app_url(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_exact_origin(origin text)

@@ -26,7 +26,7 @@ grant execute on function astapa.invitation_json(astapa.organization_invitations
 
 create or replace function api.invite_to_organization(
   organization_id text, email text, role text, token_hash bytea, ttl_seconds integer default 604800,
-  invited_by bigint default null, mail jsonb default null)
+  invited_by bigint default null, mail jsonb default null, accept_url text default null)
   returns jsonb
   language plpgsql
   volatile
@@ -42,6 +42,11 @@ create or replace function api.invite_to_organization(
       raise exception using errcode = 'AS400', message = 'An invitation lives 1 minute to 30 days.';
     elsif token_hash is null or pg_catalog.octet_length(token_hash) <> 32 then
       raise exception using errcode = 'AS400', message = 'token_hash must be a SHA-256 (32 bytes).';
+    elsif mail is not null and not coalesce(astapa.is_app_url(o.project_id, accept_url), false) then
+      -- The mail goes out under the project's name: its link may only lead to the app, like a checkout's.
+      raise exception using errcode = 'AS400',
+        detail = '{"accept_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
+        message = 'accept_url must be on the origin of one of the project''s redirect URIs.';
     elsif exists (select from astapa.organization_memberships m join astapa.users u
                     on u.project_id = m.project_id and u.id = m.user_id
                   where m.project_id = o.project_id and m.organization_id = o.id
@@ -74,12 +79,13 @@ create or replace function api.invite_to_organization(
   end
   $$;
 
-comment on function api.invite_to_organization(text, text, text, bytea, integer, bigint, jsonb) is
+comment on function api.invite_to_organization(text, text, text, bytea, integer, bigint, jsonb, text) is
   'Invites an address to an organization with a role (replacing its open invitation), queues the invitation '
   'mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member or '
-  'no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash.';
+  'no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash, or a mail '
+  'whose accept_url is not on the origin of one of the project''s redirect URIs.';
 
-grant execute on function api.invite_to_organization(text, text, text, bytea, integer, bigint, jsonb) to astapa_app;
+grant execute on function api.invite_to_organization(text, text, text, bytea, integer, bigint, jsonb, text) to astapa_app;
 
 create or replace function api.list_organization_invitations(organization_id text) returns jsonb
   language sql

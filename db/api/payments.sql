@@ -160,6 +160,22 @@ comment on function astapa.url_origin(text) is 'scheme://host[:port] of an http(
 
 grant execute on function astapa.url_origin(text) to astapa_app;
 
+create or replace function astapa.is_app_url(project_id text, url text) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.length(url) <= 2000 and exists (
+      select from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) as u
+      where p.id = is_app_url.project_id and astapa.url_origin(u) = astapa.url_origin(is_app_url.url))
+  $$;
+
+comment on function astapa.is_app_url(text, text) is
+  'True when url (http or https, at most 2,000 characters) is on the origin of one of the project''s redirect '
+  'URIs: where a link Astapa sends or redirects to on the app''s behalf may lead (see attacks: links that travel).';
+
+grant execute on function astapa.is_app_url(text, text) to astapa_app;
+
 create or replace function astapa.checkout_json(c astapa.checkouts) returns jsonb
   language sql
   stable

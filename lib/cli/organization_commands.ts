@@ -187,6 +187,7 @@ async function invite(
           tokenHash: await sha256(token),
           ttlSeconds: ttl,
           invitedBy: null,
+          acceptUrl: need("accept-url"),
         },
         (names) => invitationMail(lang, email, names, link, ttl),
       ),

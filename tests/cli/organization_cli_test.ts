@@ -24,7 +24,7 @@ async function astapa(args: string[]) {
 }
 
 Deno.test("cli org — create, roles, members, invite, domains; refusals are readable with exit 1 or 2", async () => {
-  const project = await seedProject(db.sql, { name: "Shop" });
+  const project = await seedProject(db.sql, { name: "Shop", redirectUri: "https://shop.example/callback" });
   const owner = await seedUser(db.sql, project.id, "owner@shop.example");
   const clerk = await seedUser(db.sql, project.id, "clerk@shop.example");
   const p = ["--project", project.id];

@@ -70,7 +70,7 @@ Deno.test("organization story — invite, sign up through it, pick the org, pay 
     const invited = await api("POST", `/organizations/${org.id}/invitations`, {
       email: "rina@kantor.example",
       role: "admin",
-      accept_url: "https://kantor.example/join",
+      accept_url: new URL("/join", project.redirectUri).href,
     });
     assert.equal(invited.status, 201, JSON.stringify(invited.body));
 
@@ -137,7 +137,7 @@ Deno.test("organization story — invite, sign up through it, pick the org, pay 
     // Two members fill two seats: the next invitation is refused, saying what to do.
     const full = await api("POST", `/organizations/${org.id}/invitations`, {
       email: "budi@kantor.example",
-      accept_url: "https://kantor.example/join",
+      accept_url: new URL("/join", project.redirectUri).href,
     });
     assert.equal(full.status, 409);
     assert.match(full.body.error_description, /Kantor Maju has all of its 2 seats taken/);

@@ -126,7 +126,7 @@ Deno.test("organizations API — an invitation is mailed with the app's link; th
   const invited = await api("POST", `/organizations/${org.id}/invitations`, {
     email: "new@seat.example",
     role: "admin",
-    accept_url: "https://toko.example/join?from=mail",
+    accept_url: "http://localhost:3000/join?from=mail",
     lang: "id",
   });
   assert.equal(invited.status, 201, JSON.stringify(invited.body));
@@ -140,7 +140,7 @@ Deno.test("organizations API — an invitation is mailed with the app's link; th
   assert.ok(mail.body_text.includes(invited.body.link));
   const full = await api("POST", `/organizations/${org.id}/invitations`, {
     email: "more@seat.example",
-    accept_url: "https://toko.example/join",
+    accept_url: "http://localhost:3000/join",
   });
   assert.equal(full.status, 409);
   assert.match(full.body.error_description, /all of its 2 seats taken/);
@@ -230,4 +230,28 @@ Deno.test("organizations API — the project's settings: what a verified domain 
   assert.equal((await api("PUT", "/organization-settings", {}, p)).status, 400);
   const [row] = await t.db.sql`select settings from astapa.projects where id = ${p.id}`;
   assert.equal(row.settings.organization_domain_join, "suggest");
+});
+
+Deno.test("organizations API — an invitation mail may only link to the app's own origin", async () => {
+  const owner = await seedUser(t.db.sql, project.id, "boss@phish.example");
+  const { body: org } = await api("POST", "/organizations", { name: "Warung Phish", slug: "phish", owner });
+  for (
+    const accept_url of [
+      "https://evil.example/join",
+      "http://localhost:3001/join",
+      "https://localhost:3000/join",
+    ]
+  ) {
+    const refused = await api("POST", `/organizations/${org.id}/invitations`, {
+      email: "x@phish.example",
+      accept_url,
+    });
+    assert.equal(refused.status, 400, accept_url);
+    assert.deepEqual(refused.body.fields, {
+      accept_url: ["Must be on the origin of one of the project's redirect URIs."],
+    });
+  }
+  const [{ count }] = await t.db
+    .sql`select count(*)::int from astapa.mail_outbox where to_address = 'x@phish.example'`;
+  assert.equal(count, 0);
 });

@@ -77,7 +77,7 @@ Deno.test("api.invite_to_organization / accept — the invited address joins wit
     a.id,
     (tx) =>
       tx`select api.invite_to_organization(${org}, 'New@inv.example', 'admin', ${tokenHash}, 3600, ${owner},
-                                         ${tx.json(mail)})`,
+                                         ${tx.json(mail)}, 'https://app.example/join')`,
   );
   assert.match(invitation.id as string, /^oin_/);
   assert.equal(invitation.status, "pending");
@@ -312,4 +312,66 @@ Deno.test("api.organization_claims — the member's org_id, role and permissions
   await call(a.id, (tx) => tx`select api.remove_organization_member(${org}, ${member})`);
   assert.equal(await call(a.id, (tx) => tx`select api.organization_claims(${member}, ${org})`), null);
   assert.deepEqual((await call(a.id, (tx) => tx`select api.user_organizations(${member})`)).memberships, []);
+});
+
+Deno.test("api.invite_to_organization — a mailed invitation links only to the app: an origin of a project redirect URI", async () => {
+  const owner = await seedUser(db.sql, a.id, "boss@link.example");
+  const org = await organization(a.id, "link", owner);
+  const mail = {
+    to: "x@link.example",
+    template: "organization_invitation",
+    subject: "Join",
+    text: "Open it",
+  };
+  const invite = (url: string | null) =>
+    call(
+      a.id,
+      async (tx) =>
+        tx`select api.invite_to_organization(${org}, 'x@link.example', 'member', ${await hash(
+          `t-${url}`,
+        )}, 3600,
+                                           null, ${tx.json(mail)}, ${url})`,
+    );
+  for (
+    const url of [
+      null,
+      "https://evil.example/join",
+      "https://app.example.evil.example/join",
+      "javascript:alert(1)",
+      `https://app.example/${"a".repeat(2000)}`,
+    ]
+  ) {
+    await rejectsAs(
+      invite(url),
+      "validation_failed",
+      /accept_url must be on the origin of one of the project's/,
+    );
+  }
+  assert.equal(await count(a.id, "organization_invitations", `email = 'x@link.example'`), 0);
+  assert.equal(await count(a.id, "mail_outbox", `to_address = 'x@link.example'`), 0);
+  // Same origin, any path and query, any case of the host; another project's origin is not this one's.
+  assert.equal((await invite("https://APP.example/join?from=mail")).status, "pending");
+  const c = await seedProject(db.sql, { name: "C", redirectUri: "https://c.example/callback" });
+  const [checks] = await db.sql`
+    select astapa.is_app_url(${a.id}, 'https://app.example') as bare,
+           astapa.is_app_url(${a.id}, 'http://app.example/join') as other_scheme,
+           astapa.is_app_url(${a.id}, 'https://app.example:8443/join') as other_port,
+           astapa.is_app_url(${a.id}, 'https://c.example/join') as another_projects,
+           astapa.is_app_url(${c.id}, 'https://c.example/join') as its_own,
+           astapa.is_app_url('prj_missing', 'https://app.example/join') as unknown_project`;
+  assert.deepEqual(checks, {
+    bare: true,
+    other_scheme: false,
+    other_port: false,
+    another_projects: false,
+    its_own: true,
+    unknown_project: false,
+  });
+  // Without a mail (the app delivers the token itself) no link is needed.
+  const unmailed = await call(
+    a.id,
+    async (tx) =>
+      tx`select api.invite_to_organization(${org}, 'y@link.example', 'member', ${await hash("y")}, 3600)`,
+  );
+  assert.equal(unmailed.status, "pending");
 });

@@ -19,7 +19,8 @@ const NewInvitation = z.strictObject({
   email: z.string().max(254),
   role: z.string().max(64).default("member"),
   accept_url: z.url({ protocol: /^https?$/ }).max(2000).describe(
-    "The app's page that starts sign-in; the mail links to it with invitation=<token> added.",
+    "The app's page that starts sign-in, on the origin of one of the project's redirect URIs; the mail links to " +
+      "it with invitation=<token> added.",
   ),
   ttl_seconds: z.number().int().default(604800).describe("How long the invitation works (60 s to 30 days)."),
   invited_by: z.string().regex(/^[1-9]\d{0,18}$/).optional().describe(
@@ -46,6 +47,7 @@ export const handler: Handlers = {
       tokenHash: await sha256(token),
       ttlSeconds: body.ttl_seconds,
       invitedBy: body.invited_by ?? null,
+      acceptUrl: body.accept_url,
     };
     const created = await asClient(
       c,
