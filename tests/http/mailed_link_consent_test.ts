@@ -1,7 +1,7 @@
 /**
- * Issue 17 #8 and #12 (prompt=login), tried as an attacker would: a reset mail started by an attacker for a
- * self-registered client of theirs must not deliver the victim's code to them, and a fresh sign-in replaces the
- * browser's previous session.
+ * Issue 17 #8 and #12 (prompt=login), tried as an attacker would: a reset mail or a sign-in code's magic link
+ * started by an attacker for a self-registered client of theirs must not deliver the victim's code to them, and
+ * a fresh sign-in replaces the browser's previous session.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -111,6 +111,70 @@ Deno.test("reset mail — an attacker's self-registered client gets no code when
   assert.equal(back.error, "access_denied");
   assert.equal(back.code, null);
   assert.equal(await codesFor(clientId), 0);
+});
+
+Deno.test("sign-in code mail — an attacker's request in a magic link reaches the victim's consent, never a code", async () => {
+  // Same registry as above, with email codes on: the attacker starts a code sign-in for the victim's address.
+  const coded = await seedProject(t.db.sql, {
+    name: "Notes by mail",
+    settings: { dynamic_clients: true, email_codes: true },
+  });
+  const notesByMail = "https://mail-notes.example/mcp"; // a resource names one project
+  await seedRegistry(t.db.sql, coded.id, { resources: [notesByMail], scopes: ["notes:read"] });
+  await seedPasswordUser(t.db.sql, coded.id, "victim@example.com", "victim's password");
+  const registered = await t.app.request("/api/platform/register", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      client_name: "Notes Mailer",
+      redirect_uris: [ATTACKER],
+      token_endpoint_auth_method: "none",
+    }),
+  });
+  assert.equal(registered.status, 201, await registered.clone().text());
+  const { client_id } = await registered.json();
+  const { challenge } = await pkcePair();
+  const params = new URLSearchParams({
+    response_type: "code",
+    client_id,
+    redirect_uri: ATTACKER,
+    resource: notesByMail,
+    scope: "notes:read",
+    state: "attacker",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  });
+  const codePage = await t.app.request(`/auth/email-code?${params}`);
+  assert.equal(codePage.status, 200);
+  const asking = hostedForm({ html: await codePage.text(), cookie: mergeCookies("", codePage) });
+  const sent = await form(asking.action, {
+    request: asking.request,
+    csrf: asking.csrf,
+    action: "send",
+    email: "victim@example.com",
+  }, asking.cookie);
+  assert.equal(sent.status, 200);
+  await sent.body?.cancel();
+
+  // The victim opens the genuine mail's link in their own browser and presses its button.
+  const [mail] = await t.db.sql`select body_text from astapa.mail_outbox
+    where project_id = ${coded.id} and to_address = 'victim@example.com' order by id desc limit 1`;
+  const link = /(\/auth\/email-code\/link\?p=proj_[a-z2-7]{16}&t=[\w-]{43})/.exec(mail.body_text)![1];
+  const linkPage = await t.app.request(link);
+  assert.equal(linkPage.status, 200);
+  const confirm = hostedForm({ html: await linkPage.text(), cookie: mergeCookies("", linkPage) });
+  const token = /name="token" value="([\w-]{43})"/.exec(confirm.html)![1];
+  const signedIn = await form(confirm.action, {
+    request: confirm.request,
+    csrf: confirm.csrf,
+    action: "link",
+    token,
+  }, confirm.cookie);
+  assert.equal(signedIn.headers.get("location"), null, "no redirect to the attacker");
+  assert.equal(await codesFor(client_id), 0, "no code was issued");
+  const consent = hostedForm({ html: await signedIn.text(), cookie: mergeCookies(confirm.cookie, signedIn) });
+  assert.equal(consent.action, "/auth/consent?lang=en", "the victim is asked first");
+  assert.match(consent.html, /Notes Mailer/);
 });
 
 Deno.test("reset mail — the project's own client still goes straight back to the app after a reset", async () => {
