@@ -6,7 +6,8 @@
  * declining sends `payment_method.failed`; GET reads one, POST …/expire unlinks it (`payment_method.expired`).
  * ShopeePay needs Xendit's approval for linking: refused until `sim.approvedLinkingChannels` includes it.
  * A payment request naming an ACTIVE method (`payment_method_id`) debits it without the customer: PENDING in the
- * answer, then settled right after (`sim.linkedChargeOutcome`: pay or fail) with its `payment.*` callback.
+ * answer, then settled right after (`sim.linkedChargeOutcome`: pay or fail, or hold until a test settles it)
+ * with its `payment.*` callback.
  * Methods live in the memory of the instance that made them (as refunds do).
  */
 import type { Context, Hono } from "hono";
@@ -241,8 +242,7 @@ export async function chargeLinkedMethod(
   };
   await sim.store(account, { kind: "payment_request", record });
   // Debited after the answer, as Xendit does: the callback may still reach the app before it records the charge.
-  queueMicrotask(() => {
-    sim.settle(record.id, sim.linkedChargeOutcome === "fail" ? "fail" : "pay").catch(() => {});
-  });
+  const outcome = sim.linkedChargeOutcome;
+  if (outcome !== "hold") queueMicrotask(() => void sim.settle(record.id, outcome).catch(() => {}));
   return paymentRequestBody(record);
 }
