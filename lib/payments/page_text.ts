@@ -26,6 +26,7 @@ const en = {
   virtualAccount: "virtual account",
   copy: "Copy",
   ovoApprove: "Open the OVO app on {phone} and approve the payment.",
+  linkedCharging: "Your linked {method} is being charged automatically; this page updates when it is paid.",
   payWithGopay: "Pay with GoPay",
   simulate: "Simulate payment",
   payAnotherWay: "Pay another way",
@@ -80,6 +81,8 @@ const id: BillingText = {
   virtualAccount: "virtual account",
   copy: "Salin",
   ovoApprove: "Buka aplikasi OVO di {phone} dan setujui pembayarannya.",
+  linkedCharging:
+    "{method} Anda yang tertaut sedang ditagih otomatis; halaman ini diperbarui setelah dibayar.",
   payWithGopay: "Bayar dengan GoPay",
   simulate: "Simulasikan pembayaran",
   payAnotherWay: "Bayar dengan cara lain",

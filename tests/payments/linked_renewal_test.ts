@@ -303,6 +303,8 @@ Deno.test("auto-renewal — while the charge is in flight the mail waits; an exp
   now = at(paidThrough, -4.5);
   assert.deepEqual((await scheduler.pass()).charges.filter((c) => c.projectId === p), []);
   assert.equal((await as(p, (tx) => listMail(tx, p))).length, 0, "no mail while the charge is in flight");
+  const inFlight = await (await t.app.request(`/billing/checkout/${row.checkout}?lang=id`)).text();
+  assert.match(inFlight, /DANA Anda yang tertaut sedang ditagih otomatis/, "the pay link page says so");
   const [pr] = chargesAtXendit([row.checkout as string]);
   await served.sim.settle(pr.id, "expire");
   await waitFor(
@@ -314,4 +316,7 @@ Deno.test("auto-renewal — while the charge is in flight the mail waits; an exp
   ]);
   const mails = await as(p, (tx) => listMail(tx, p));
   assert.deepEqual(mails.map((m) => [m.template, m.to]), [["renewal_due", "slow-wallet@example.com"]]);
+  const payLink = await (await t.app.request(`/billing/checkout/${row.checkout}`)).text();
+  assert.doesNotMatch(payLink, /data-linked-charge/);
+  assert.match(payLink, /Pay another way/, "the customer chooses another method");
 });
