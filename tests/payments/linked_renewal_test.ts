@@ -158,8 +158,9 @@ Deno.test("auto-renewal — a linked DANA is charged by the pass and renews: rec
   );
   const receipts = await as(p, (tx) => listReceipts(tx, p));
   assert.equal(receipts.length, 1);
-  const receiptMail = await sink.waitFor("auto-renew@example.com", new RegExp(receipts[0].number));
-  assert.ok(receiptMail.data.length > 0);
+  await sink.waitFor("auto-renew@example.com", new RegExp(receipts[0].number));
+  const receiptPage = await (await t.app.request(`/billing/receipts/${receipts[0].receipt_id}`)).text();
+  assert.match(receiptPage, /Paid with<\/dt>\s*<dd>DANA/);
   now = at(paidThrough, -4);
   assert.deepEqual((await scheduler.pass()).charges.filter((c) => c.projectId === p).map((c) => c.outcome), [
     "paid",
