@@ -19,7 +19,7 @@ import { updateProjectSettings } from "@/db/project_settings.ts";
 import { nextRenewalCharge, recordRenewalCharge, type RenewalChargeWork } from "@/db/renewal_charges.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
-import { seedShop, type Shop } from "../helpers/payments.ts";
+import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -250,6 +250,54 @@ Deno.test("api.record_renewal_charge — a callback that came before the answer 
   );
   const applied = await as(c.p, (tx) => applyPaymentEvent(tx, c.p));
   assert.equal(applied?.outcome, "paid");
+  assert.equal((await as(c.p, (tx) => currentSubscription(tx, c.p, c.user))).subscription?.status, "active");
+});
+
+Deno.test("api.record_renewal_charge — a callback a worker is applying at that moment is waited for and applied again", async () => {
+  const paidThrough = new Date("2034-07-15T00:00:00Z");
+  const c = await linkedCustomer("linked-race@example.com", paidThrough);
+  const now = at(paidThrough, -6);
+  const checkoutId = (await step(c.shop, now))!.checkout!.checkout_id;
+  const work = charging(await next(c.p, now));
+  await as(c.p, (tx) =>
+    recordPaymentEvent(tx, c.p, {
+      providerId: "pr-race",
+      status: "SUCCEEDED",
+      checkoutId,
+      body: { event: "payment.succeeded", data: { amount: 99_000, currency: "IDR", status: "SUCCEEDED" } },
+    }));
+  // The worker applies the callback (no payment yet: unknown_payment) and has not committed when Xendit's
+  // answer is recorded: the recording waits for the event's lock, then puts it back in line.
+  let commit!: () => void;
+  const held = new Promise<void>((resolve) => commit = resolve);
+  let applied!: () => void;
+  const appliedOnce = new Promise<void>((resolve) => applied = resolve);
+  const workerTx = as(c.p, async (tx) => {
+    const outcome = await applyPaymentEvent(tx, c.p);
+    applied();
+    await held;
+    return outcome;
+  });
+  await appliedOnce;
+  const recording = as(
+    c.p,
+    (tx) =>
+      recordRenewalCharge(tx, c.p, work.charge_id, {
+        provider_id: "pr-race",
+        amount: 99_000,
+        status: "PENDING",
+      }, now),
+  );
+  await waitFor(
+    async () =>
+      (await db.sql`select 1 from pg_stat_activity
+                  where datname = current_database() and wait_event_type = 'Lock'`).length > 0,
+    "the recording to wait",
+  );
+  commit();
+  assert.equal((await workerTx)?.outcome, "unknown_payment");
+  assert.equal((await recording).action, "pending");
+  assert.equal((await as(c.p, (tx) => applyPaymentEvent(tx, c.p)))?.outcome, "paid", "applied again");
   assert.equal((await as(c.p, (tx) => currentSubscription(tx, c.p, c.user))).subscription?.status, "active");
 });
 

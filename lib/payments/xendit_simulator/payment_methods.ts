@@ -239,6 +239,7 @@ export async function chargeLinkedMethod(
     created: now,
     updated: now,
     paymentId: null,
+    linked: true,
   };
   await sim.store(account, { kind: "payment_request", record });
   // Debited after the answer, as Xendit does: the callback may still reach the app before it records the charge.
