@@ -142,7 +142,9 @@ export function paymentMethodPages(app: Hono<SimEnv>, sim: XenditSimulator): voi
     if (!pm) throw new SimulatorError(404, "DATA_NOT_FOUND", "Payment method not found");
     const waiting = pm.status === "REQUIRES_ACTION";
     return c.html(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link ${pm.channelCode}</title></head>` +
+      // No favicon to fetch: every other path of the simulator asks for an API key.
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">` +
+        `<title>Link ${pm.channelCode}</title></head>` +
         `<body><main><h1>Link your ${pm.channelCode} account</h1><p>Status: ${pm.status}</p>` +
         (waiting
           ? `<form method="post" action="/web/payment_methods/${pm.id}/approve"><button>Approve</button></form>` +
