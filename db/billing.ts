@@ -11,6 +11,13 @@ export const RenewalStepSchema = z.object({
   plan: z.string().optional(),
   subscription: SubscriptionSchema.nullable().optional(),
   checkout: CheckoutSchema.nullable().optional(),
+  /** A linked e-wallet is charged for this renewal (db/renewal_charges.ts): its pay-link mail waits. */
+  linked_charge: z.object({
+    charge_id: z.string(),
+    method_id: z.string(),
+    channel: z.string(),
+    label: z.string(),
+  }).nullable().optional(),
   email: z.string().nullable().optional(),
 }).nullable();
 export type RenewalStep = NonNullable<z.infer<typeof RenewalStepSchema>>;

@@ -6,10 +6,13 @@ import { result } from "./result.ts";
 export const XenditAccountSchema = z.enum(["project", "deployment", "simulator"]);
 export type XenditAccount = z.infer<typeof XenditAccountSchema>;
 
+/** How a payment was made: the methods of the checkout page, and linked DANA or ShopeePay accounts. */
+export const StoredMethodSchema = z.enum(["qris", "bank_transfer", "ovo", "gopay", "dana", "shopeepay"]);
+
 export const PaymentSchema = z.object({
   kind: z.enum(["payment_request", "invoice"]),
   provider_id: z.string(),
-  method: z.enum(["qris", "bank_transfer", "ovo", "gopay"]),
+  method: StoredMethodSchema,
   bank: z.string().nullable(),
   status: z.enum(["pending", "paid", "failed", "expired"]),
   details: z.record(z.string(), z.string()),
@@ -26,7 +29,7 @@ export const CheckoutSchema = z.object({
   amount: z.number().int(),
   currency: z.literal("IDR"),
   status: z.enum(["open", "pending", "paid", "expired"]),
-  method: z.enum(["qris", "bank_transfer", "ovo", "gopay"]).nullable(),
+  method: StoredMethodSchema.nullable(),
   bank: z.string().nullable(),
   /** The coupon taken off the list price (amount + discount_idr), for the receipt. */
   coupon_code: z.string().nullable(),

@@ -149,7 +149,7 @@ create table astapa.checkouts (
   constraint checkouts_currency_check CHECK (currency = 'IDR'::text),
   constraint checkouts_discount_idr_check CHECK (discount_idr >= 0 AND discount_idr <= '1000000000000'::bigint),
   constraint checkouts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
-  constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text]))),
+  constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text]))),
   constraint checkouts_public_id_check CHECK (public_id ~ '^chk_[a-z2-7]{24}$'::text),
   constraint checkouts_seats_check CHECK (seats IS NULL AND seats_from IS NULL OR seats >= 1 AND seats <= 100000 AND (seats_from IS NULL OR seats_from >= 1 AND seats_from <= (seats - 1))),
   constraint checkouts_status_check CHECK (status = ANY (ARRAY['open'::text, 'pending'::text, 'paid'::text, 'expired'::text])),
@@ -1152,7 +1152,7 @@ create table astapa.payments (
   constraint payments_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
   constraint payments_details_check CHECK (jsonb_typeof(details) = 'object'::text AND octet_length(details::text) <= 8192),
   constraint payments_kind_check CHECK (kind = ANY (ARRAY['payment_request'::text, 'invoice'::text])),
-  constraint payments_method_check CHECK (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text])),
+  constraint payments_method_check CHECK (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text])),
   constraint payments_provider_check CHECK (provider = 'xendit'::text),
   constraint payments_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
   constraint payments_status_check CHECK (status = ANY (ARRAY['pending'::text, 'paid'::text, 'failed'::text, 'expired'::text]))
@@ -1682,6 +1682,50 @@ create policy "a project forgets its own remembered browsers" on astapa.remember
 create policy "a project reads its own remembered browsers" on astapa.remembered_browsers as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project remembers browsers for its own users" on astapa.remembered_browsers as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.renewal_charges (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  public_id text default astapa.random_id('rch_'::text, 24) not null,
+  checkout_id bigint not null,
+  linked_method_id bigint not null,
+  status text default 'charging'::text not null,
+  amount bigint,
+  provider_id text,
+  failure_code text,
+  tries integer default 0 not null,
+  attempted_at timestamp with time zone,
+  mailed_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint renewal_charges_pkey PRIMARY KEY (project_id, id),
+  constraint renewal_charges_checkout_key UNIQUE (project_id, checkout_id),
+  constraint renewal_charges_public_id_key UNIQUE (public_id),
+  constraint renewal_charges_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id) ON DELETE CASCADE,
+  constraint renewal_charges_linked_method_fkey FOREIGN KEY (project_id, linked_method_id) REFERENCES astapa.linked_methods(project_id, id) ON DELETE CASCADE,
+  constraint renewal_charges_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
+  constraint renewal_charges_failure_code_check CHECK (length(failure_code) <= 500),
+  constraint renewal_charges_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
+  constraint renewal_charges_public_id_check CHECK (public_id ~ '^rch_[a-z2-7]{24}$'::text),
+  constraint renewal_charges_status_check CHECK (status = ANY (ARRAY['charging'::text, 'pending'::text, 'paid'::text, 'failed'::text])),
+  constraint renewal_charges_tries_check CHECK (tries >= 0 AND tries <= 100)
+);
+alter table astapa.renewal_charges enable row level security;
+alter table astapa.renewal_charges force row level security;
+comment on table astapa.renewal_charges is 'Charges of a linked method for a renewal checkout, one per checkout (the unique key is what keeps two instances from charging twice). status: charging (claimed, Xendit not yet answered; retried with the same idempotency key, public_id), pending (Xendit took it: provider_id, the payment row), paid, or failed (then the pay-link mail went out: mailed_at). While charging or pending, the renewal''s pay-link mail is held back.';
+CREATE INDEX renewal_charges_linked_method_idx ON astapa.renewal_charges USING btree (project_id, linked_method_id);
+CREATE INDEX renewal_charges_work_idx ON astapa.renewal_charges USING btree (project_id, status, id) WHERE (status = ANY (ARRAY['charging'::text, 'pending'::text]));
+grant select on astapa.renewal_charges to astapa_app;
+grant insert (project_id, checkout_id, linked_method_id) on astapa.renewal_charges to astapa_app;
+grant update (status, amount, provider_id, failure_code, tries, attempted_at, mailed_at, updated_at) on astapa.renewal_charges to astapa_app;
+create policy "a project opens its own renewal charges" on astapa.renewal_charges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own renewal charges" on astapa.renewal_charges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own renewal charges" on astapa.renewal_charges as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -6951,6 +6995,74 @@ comment on function api.mrr_by_month(text,integer,timestamp with time zone) is '
 grant execute on function api.mrr_by_month(text,integer,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.next_renewal_charge(project_id text, now timestamp with time zone, retry_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    rc astapa.renewal_charges;
+    target astapa.checkouts;
+    chosen astapa.linked_methods;
+    paid_status text;
+  begin
+    if now is null or retry_seconds is null or retry_seconds < 0 then
+      raise exception using errcode = 'AS400', message = 'The renewal charges need now and a non-negative retry delay.';
+    end if;
+    -- Work nobody else holds: a charge to make (or to ask again, after retry_seconds without an answer), or one
+    -- Xendit took whose payment has settled, or that has waited a day for any answer.
+    select * into rc from astapa.renewal_charges as r
+    where r.project_id = next_renewal_charge.project_id
+      and ((r.status = 'charging'
+            and (r.attempted_at is null or r.attempted_at <= now - pg_catalog.make_interval(secs => retry_seconds)))
+        or (r.status = 'pending'
+            and (r.attempted_at <= now - interval '1 day'
+                 or exists (select from astapa.payments as y
+                            where y.project_id = r.project_id and y.provider = 'xendit'
+                              and y.provider_id = r.provider_id and y.status <> 'pending'))))
+    order by r.id
+    for update of r skip locked
+    limit 1;
+    if not found then
+      return null;
+    end if;
+    select * into target from astapa.checkouts as c
+    where c.project_id = rc.project_id and c.id = rc.checkout_id
+    for update;
+    if rc.status = 'pending' then
+      select y.status into paid_status from astapa.payments as y
+      where y.project_id = rc.project_id and y.provider = 'xendit' and y.provider_id = rc.provider_id;
+      if paid_status = 'paid' then
+        update astapa.renewal_charges as r set status = 'paid', updated_at = pg_catalog.now()
+        where r.project_id = rc.project_id and r.id = rc.id;
+        return pg_catalog.jsonb_build_object('action', 'paid', 'charge_id', rc.public_id);
+      end if;
+      return astapa.fail_renewal_charge(rc, target, case paid_status when 'failed' then 'FAILED'
+        when 'expired' then 'EXPIRED' else 'NO_ANSWER' end, now);
+    end if;
+    select * into chosen from astapa.linked_methods as m
+    where m.project_id = rc.project_id and m.id = rc.linked_method_id;
+    if target.status not in ('open', 'pending') then
+      return astapa.fail_renewal_charge(rc, target, 'CHECKOUT_' || pg_catalog.upper(target.status), now);
+    elsif chosen.status <> 'active' then
+      return astapa.fail_renewal_charge(rc, target, 'METHOD_' || pg_catalog.upper(chosen.status), now);
+    elsif rc.tries >= 3 then
+      return astapa.fail_renewal_charge(rc, target, 'NO_ANSWER', now);
+    end if;
+    -- The amount is fixed at the first try: a retry is the same request under the same idempotency key.
+    update astapa.renewal_charges as r set tries = r.tries + 1, attempted_at = now,
+      amount = coalesce(r.amount, target.amount), updated_at = pg_catalog.now()
+    where r.project_id = rc.project_id and r.id = rc.id
+    returning * into rc;
+    return pg_catalog.jsonb_build_object('action', 'charge', 'charge_id', rc.public_id, 'amount', rc.amount,
+      'provider_method_id', chosen.provider_id, 'channel', chosen.channel, 'label', chosen.label,
+      'checkout', astapa.checkout_json(target));
+  end
+  $function$;
+comment on function api.next_renewal_charge(text,timestamp with time zone,integer) is 'The renewal pass''s next linked-method charge (FOR UPDATE SKIP LOCKED; null when none is left): action charge (claimed: tries + 1, attempted_at = now; the caller asks Xendit with idempotency key charge_id and records the answer), mail (it failed: the payment failed or expired, no answer within a day, three tries without an answer, or the method was unlinked; the caller queues the pay-link mail), paid (bookkeeping), or none (the checkout was paid some other way or expired). AS400 without now or with a negative delay.';
+grant execute on function api.next_renewal_charge(text,timestamp with time zone,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.organization_billing(user_id bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -7876,6 +7988,75 @@ comment on function api.record_refused_client(text,text,text,text) is 'Audits a 
 grant execute on function api.record_refused_client(text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_renewal_charge(project_id text, charge_id text, answer jsonb, now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    rc astapa.renewal_charges;
+    target astapa.checkouts;
+    chosen astapa.linked_methods;
+    requeued bigint;
+  begin
+    if pg_catalog.jsonb_typeof(answer) is distinct from 'object' or now is null then
+      raise exception using errcode = 'AS400', message = 'answer must be a JSON object, and now is needed.';
+    end if;
+    if answer ->> 'failure' is null and coalesce(answer ->> 'provider_id', '') = '' then
+      raise exception using errcode = 'AS400', message = 'answer must carry a provider_id or a failure.';
+    end if;
+    select * into rc from astapa.renewal_charges as r
+    where r.project_id = record_renewal_charge.project_id and r.public_id = record_renewal_charge.charge_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This renewal charge was not found.';
+    end if;
+    select * into target from astapa.checkouts as c
+    where c.project_id = rc.project_id and c.id = rc.checkout_id
+    for update;
+    -- Answered already (a retry of the same request, or another instance's): nothing more to record.
+    if rc.status <> 'charging' then
+      return pg_catalog.jsonb_build_object('action', 'none', 'charge_id', rc.public_id);
+    end if;
+    if answer ->> 'failure' is not null or answer ->> 'status' in ('FAILED', 'EXPIRED', 'CANCELED', 'VOIDED') then
+      return astapa.fail_renewal_charge(rc, target, coalesce(answer ->> 'failure', answer ->> 'status'), now);
+    end if;
+    if (answer ->> 'amount')::numeric is distinct from rc.amount then
+      return astapa.fail_renewal_charge(rc, target, 'AMOUNT_MISMATCH', now);
+    end if;
+    select * into chosen from astapa.linked_methods as m
+    where m.project_id = rc.project_id and m.id = rc.linked_method_id;
+    -- Recorded even when the checkout was paid meanwhile: a success is then kept as paid_again, for a refund.
+    insert into astapa.payments as y (project_id, checkout_id, kind, provider_id, method, amount, details)
+    values (rc.project_id, rc.checkout_id, 'payment_request', answer ->> 'provider_id',
+            pg_catalog.lower(chosen.channel), rc.amount,
+            pg_catalog.jsonb_build_object('linked_method', chosen.label))
+    on conflict on constraint payments_provider_id_key do nothing;
+    if target.status in ('open', 'pending') then
+      update astapa.checkouts as c set status = 'pending', method = pg_catalog.lower(chosen.channel), bank = null,
+        updated_at = pg_catalog.now()
+      where c.project_id = target.project_id and c.id = target.id;
+    end if;
+    update astapa.renewal_charges as r set status = 'pending', provider_id = answer ->> 'provider_id',
+      updated_at = pg_catalog.now()
+    where r.project_id = rc.project_id and r.id = rc.id;
+    -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment. One a
+    -- worker is applying right now (locked, not yet marked) is waited for, then put back in line too.
+    for requeued in
+      update astapa.payment_events as e set processed_at = null, outcome = null
+      where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
+        and (e.outcome = 'unknown_payment' or e.processed_at is null)
+      returning e.id
+    loop
+      perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);
+    end loop;
+    return pg_catalog.jsonb_build_object('action', 'pending', 'charge_id', rc.public_id);
+  end
+  $function$;
+comment on function api.record_renewal_charge(text,text,jsonb,timestamp with time zone) is 'Records Xendit''s answer to a linked-method renewal charge: {provider_id, amount, status?} makes it pending with its payment row (method = the channel) and re-applies a callback that came first; {failure} or a FAILED/EXPIRED status, or another amount, fails it (action mail: the caller queues the pay-link mail). An attempt answered already changes nothing (action none). AS400 bad answer; AS404 unknown charge.';
+grant execute on function api.record_renewal_charge(text,text,jsonb,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_webhook_attempt(project_id text, delivery_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
  RETURNS text
  LANGUAGE plpgsql
@@ -8391,6 +8572,7 @@ AS $function$
     action text;
     checkout jsonb;
     subscription jsonb;
+    linked_charge jsonb;
   begin
     if now is null then
       raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
@@ -8458,17 +8640,19 @@ AS $function$
         'period_start', s.paid_through,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.paid_through + grace - now), 3600),
                              31536000)::integer));
+      -- A linked e-wallet is charged first (db/api/renewal_charges.sql); the pay-link mail waits for its outcome.
+      linked_charge := astapa.open_renewal_charge(project_id, checkout ->> 'checkout_id');
       subscription := astapa.subscription_json(s);
       perform astapa.emit_event(project_id, 'subscription.renewal_due', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
-        'period_start', s.paid_through));
+        'period_start', s.paid_through, 'auto_charge', linked_charge is not null));
     end if;
     return pg_catalog.jsonb_build_object('action', action, 'sub', s.user_id::text, 'plan', s.plan_key,
-      'subscription', subscription, 'checkout', checkout,
+      'subscription', subscription, 'checkout', checkout, 'linked_charge', linked_charge,
       'email', (select u.email from astapa.users as u where u.project_id = s.project_id and u.id = s.user_id));
   end
   $function$;
-comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout), or a trial''s first paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12995,6 +13179,33 @@ comment on function astapa.expire_renewal_checkouts(text,bigint) is 'Expires a u
 grant execute on function astapa.expire_renewal_checkouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.fail_renewal_charge(rc astapa.renewal_charges, target astapa.checkouts, failure text, now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    mail boolean := target.status in ('open', 'pending');
+  begin
+    update astapa.renewal_charges as r set status = 'failed', failure_code = pg_catalog.left(failure, 500),
+      mailed_at = case when mail then now end, updated_at = pg_catalog.now()
+    where r.project_id = rc.project_id and r.id = rc.id;
+    perform astapa.audit(rc.project_id, 'billing.renewal_charge_failed', 'user:' || target.user_id,
+      pg_catalog.jsonb_build_object('checkout_id', target.public_id, 'charge_id', rc.public_id,
+        'failure_code', pg_catalog.left(failure, 500)));
+    -- The checkout paid some other way or expired: nothing is left to pay, so nobody is mailed.
+    return pg_catalog.jsonb_build_object('action', case when mail then 'mail' else 'none' end,
+      'charge_id', rc.public_id, 'failure_code', pg_catalog.left(failure, 500),
+      'label', (select m.label from astapa.linked_methods as m
+                where m.project_id = rc.project_id and m.id = rc.linked_method_id),
+      'checkout', astapa.checkout_json(target),
+      'email', (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id));
+  end
+  $function$;
+comment on function astapa.fail_renewal_charge(astapa.renewal_charges,astapa.checkouts,text,timestamp with time zone) is 'Marks a linked-method renewal charge failed (audited) and answers action mail (the caller queues the pay-link mail in the same transaction; mailed_at = now) while the checkout can still be paid, else action none.';
+grant execute on function astapa.fail_renewal_charge(astapa.renewal_charges,astapa.checkouts,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.grant_result(user_id bigint, scope text, resource text, auth_time timestamp with time zone, nonce text, refresh_expires_at timestamp with time zone)
  RETURNS jsonb
  LANGUAGE sql
@@ -13681,6 +13892,56 @@ AS $function$
   $function$;
 comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
 grant execute on function astapa.notify_payment_event() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.open_renewal_charge(project_id text, checkout_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.checkouts;
+    switches jsonb;
+    chosen astapa.linked_methods;
+    opened astapa.renewal_charges;
+  begin
+    select * into target from astapa.checkouts as c
+    where c.project_id = open_renewal_charge.project_id and c.public_id = open_renewal_charge.checkout_id;
+    if not found or target.status <> 'open' or target.period_start is null then
+      return null;
+    end if;
+    -- The project's switches decide, at each renewal, whether linked methods are charged at all.
+    select p.settings -> 'linked_methods' into switches from astapa.projects as p
+    where p.id = open_renewal_charge.project_id;
+    if switches -> 'enabled' is distinct from 'true'::jsonb then
+      return null;
+    end if;
+    -- Only a method linked through the same Xendit account and environment can be charged by the checkout's keys.
+    select * into chosen from astapa.linked_methods as m
+    where m.project_id = target.project_id and m.user_id = target.user_id and m.status = 'active'
+      and m.provider_id is not null and m.environment = target.environment
+      and m.xendit_account = target.xendit_account
+      and (m.channel <> 'SHOPEEPAY' or switches -> 'shopeepay' = 'true'::jsonb)
+      and (m.channel <> 'GOPAY' or switches -> 'gopay_recurring' = 'true'::jsonb)
+    order by m.activated_at desc nulls last, m.id desc
+    limit 1;
+    if not found then
+      return null;
+    end if;
+    insert into astapa.renewal_charges as r (project_id, checkout_id, linked_method_id)
+    values (target.project_id, target.id, chosen.id)
+    on conflict on constraint renewal_charges_checkout_key do nothing
+    returning * into opened;
+    if opened.id is null then
+      select * into opened from astapa.renewal_charges as r
+      where r.project_id = target.project_id and r.checkout_id = target.id;
+    end if;
+    return pg_catalog.jsonb_build_object('charge_id', opened.public_id, 'method_id', chosen.public_id,
+      'channel', chosen.channel, 'label', chosen.label);
+  end
+  $function$;
+comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a renewal checkout just opened (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay and GoPay only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label}: the pay-link mail is held back while it runs.';
+grant execute on function astapa.open_renewal_charge(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.organization_grant(user_id bigint, organization_id text)

@@ -2,6 +2,7 @@ import type { TokenLifetimeKey } from "@/db/project_settings.ts";
 import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { DeleteProject, SocialProviders, XenditKeys } from "./SettingsSecrets.tsx";
 import { MfaPolicy } from "./MfaPolicy.tsx";
+import { LinkedMethodsSettings } from "./LinkedMethodsSettings.tsx";
 import { SignInMethods } from "./SignInMethods.tsx";
 import { MailSettings } from "./MailSettings.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
@@ -124,6 +125,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
       <MailSettings data={data} base={base} canEdit={canEdit} />
       <SocialProviders data={data} base={base} canEdit={canEdit} />
       <XenditKeys data={data} base={base} canEdit={canEdit} />
+      <LinkedMethodsSettings data={data} base={base} canEdit={canEdit} />
       <RateLimits data={data} />
       <DeleteProject data={data} base={base} />
     </Frame>

@@ -106,6 +106,7 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
     action text;
     checkout jsonb;
     subscription jsonb;
+    linked_charge jsonb;
   begin
     if now is null then
       raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
@@ -173,20 +174,23 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
         'period_start', s.paid_through,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.paid_through + grace - now), 3600),
                              31536000)::integer));
+      -- A linked e-wallet is charged first (db/api/renewal_charges.sql); the pay-link mail waits for its outcome.
+      linked_charge := astapa.open_renewal_charge(project_id, checkout ->> 'checkout_id');
       subscription := astapa.subscription_json(s);
       perform astapa.emit_event(project_id, 'subscription.renewal_due', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
-        'period_start', s.paid_through));
+        'period_start', s.paid_through, 'auto_charge', linked_charge is not null));
     end if;
     return pg_catalog.jsonb_build_object('action', action, 'sub', s.user_id::text, 'plan', s.plan_key,
-      'subscription', subscription, 'checkout', checkout,
+      'subscription', subscription, 'checkout', checkout, 'linked_charge', linked_charge,
       'email', (select u.email from astapa.users as u where u.project_id = s.project_id and u.id = s.user_id));
   end
   $$;
 
 comment on function api.renewal_step(text, timestamptz, text) is
   'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next '
-  'period''s checkout with xendit_account (null: payments not configured, no checkout), or a trial''s first '
+  'period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has '
+  'an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first '
   'paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default '
   'plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). '
   'AS400 without now or with an unknown account; AS404 unknown project.';

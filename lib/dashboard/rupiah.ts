@@ -15,6 +15,8 @@ export const METHOD_LABELS: Record<string, string> = {
   qris: "QRIS",
   gopay: "GoPay",
   ovo: "OVO",
+  dana: "DANA",
+  shopeepay: "ShopeePay",
   bank_transfer: "Virtual account",
 };
 

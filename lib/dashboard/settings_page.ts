@@ -25,6 +25,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   mail_saved: "Mail settings saved: mail queued from now on uses them.",
   xendit_saved: "Xendit keys saved (sealed; they are not shown again).",
   xendit_removed: "Xendit keys removed.",
+  linked_methods_saved: "Automatic renewal saved: it applies from the next renewal pass.",
 };
 
 /** The rate-limit profiles, from the constants the hosted login and client authentication enforce. */

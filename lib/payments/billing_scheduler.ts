@@ -1,6 +1,7 @@
 /**
  * The billing pass every instance runs periodically: for each project with billing work, renewals (next
- * period's checkout + mail, past_due, expiry to the default plan, cancel at period end), then reconciliation
+ * period's checkout + mail, past_due, expiry to the default plan, cancel at period end), charges of linked
+ * e-wallets for those renewals (lib/payments/renewal_charges.ts), then reconciliation
  * of stale charges and expiry of old checkouts. Instances share the work safely: each step locks its
  * subscription or charge with FOR UPDATE SKIP LOCKED, and a renewal checkout is unique per period.
  * The clock is injectable, so tests move time instead of sleeping.
@@ -11,6 +12,7 @@ import { log } from "../http/log.ts";
 import type { PaymentDeps } from "./accounts.ts";
 import { reconcileProject } from "./reconcile.ts";
 import { renewProject, type StepHook } from "./renewals.ts";
+import { type ChargeOutcome, chargeRenewals } from "./renewal_charges.ts";
 
 export type Clock = () => Date;
 
@@ -26,6 +28,8 @@ export type BillingOptions = {
 
 export type PassReport = {
   renewals: (RenewalStep & { projectId: string })[];
+  /** Linked-method renewal charges made, settled or fallen back to the pay-link mail. */
+  charges: ChargeOutcome[];
   reconciled: number;
   expired: number;
 };
@@ -63,9 +67,10 @@ export class BillingScheduler {
     if (this.#stopped || this.#running) return;
     try {
       const report = await this.pass();
-      if (report.renewals.length || report.reconciled || report.expired) {
+      if (report.renewals.length || report.charges.length || report.reconciled || report.expired) {
         log("info", "billing_pass", {
           renewals: report.renewals.length,
+          charges: report.charges.length,
           reconciled: report.reconciled,
           expired: report.expired,
         });
@@ -76,13 +81,14 @@ export class BillingScheduler {
   }
 
   async #pass(now: Date): Promise<PassReport> {
-    const report: PassReport = { renewals: [], reconciled: 0, expired: 0 };
+    const report: PassReport = { renewals: [], charges: [], reconciled: 0, expired: 0 };
     const projects = await asApp(this.deps.sql, null, (tx) => projectsWithBillingWork(tx));
     for (const projectId of projects) {
       if (this.#stopped) break;
       try {
         const steps = await renewProject(this.deps, projectId, now, this.options.beforeCommit);
         report.renewals.push(...steps.map((step) => ({ ...step, projectId })));
+        report.charges.push(...await chargeRenewals(this.deps, projectId, now));
         const reconciled = await reconcileProject(
           this.deps,
           projectId,

@@ -26,6 +26,7 @@ const en = {
   virtualAccount: "virtual account",
   copy: "Copy",
   ovoApprove: "Open the OVO app on {phone} and approve the payment.",
+  linkedCharging: "Your linked {method} is being charged automatically; this page updates when it is paid.",
   payWithGopay: "Pay with GoPay",
   simulate: "Simulate payment",
   payAnotherWay: "Pay another way",
@@ -80,6 +81,8 @@ const id: BillingText = {
   virtualAccount: "virtual account",
   copy: "Salin",
   ovoApprove: "Buka aplikasi OVO di {phone} dan setujui pembayarannya.",
+  linkedCharging:
+    "{method} Anda yang tertaut sedang ditagih otomatis; halaman ini diperbarui setelah dibayar.",
   payWithGopay: "Bayar dengan GoPay",
   simulate: "Simulasikan pembayaran",
   payAnotherWay: "Bayar dengan cara lain",
@@ -119,9 +122,13 @@ export function intervalText(text: BillingText, interval: "month" | "year" | "on
   return interval === "one_time" ? text.once : interval === "month" ? text.perMonth : text.perYear;
 }
 
-/** A method's name on the page (brand names stay as they are). */
-export function methodLabel(text: BillingText, method: Method): string {
-  return method === "bank_transfer" ? text.bankTransfer : METHOD_LABELS[method];
+/** Linked e-wallets charged at renewal that the checkout page does not offer (docs/billing.md). */
+const LINKED_ONLY_LABELS: Record<string, string> = { dana: "DANA", shopeepay: "ShopeePay" };
+
+/** A method's name on the page (brand names stay as they are), also a linked DANA or ShopeePay's. */
+export function methodLabel(text: BillingText, method: Method | "dana" | "shopeepay"): string {
+  if (method === "bank_transfer") return text.bankTransfer;
+  return METHOD_LABELS[method as Method] ?? LINKED_ONLY_LABELS[method] ?? method;
 }
 
 /** What the live status island shows for each checkout status. */

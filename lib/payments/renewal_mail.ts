@@ -12,6 +12,8 @@ export type RenewalNotice = {
   /** When the period being paid for starts (the current paid_through). */
   periodStart: string;
   payUrl: string;
+  /** The linked method (masked label) whose automatic charge failed: the mail says so first. */
+  failedMethod?: string;
 };
 
 const date = (iso: string, locale: string) =>
@@ -24,9 +26,16 @@ const date = (iso: string, locale: string) =>
 
 export function renewalMail(notice: RenewalNotice): Mail {
   const amount = `IDR ${notice.amount.toLocaleString("id-ID")}`;
-  const en = `Your ${notice.planName} plan renews on ${date(notice.periodStart, "en-GB")}. ` +
+  const failedEn = notice.failedMethod
+    ? `We could not charge your ${notice.failedMethod} automatically. `
+    : "";
+  const failedId = notice.failedMethod
+    ? `Kami tidak dapat menagih ${notice.failedMethod} Anda secara otomatis. `
+    : "";
+  const en = `${failedEn}Your ${notice.planName} plan renews on ${date(notice.periodStart, "en-GB")}. ` +
     `Pay ${amount} for the next period here:`;
-  const id = `Paket ${notice.planName} Anda diperpanjang pada ${date(notice.periodStart, "id-ID")}. ` +
+  const id =
+    `${failedId}Paket ${notice.planName} Anda diperpanjang pada ${date(notice.periodStart, "id-ID")}. ` +
     `Bayar ${amount} untuk periode berikutnya di sini:`;
   return {
     to: notice.to,

@@ -1,7 +1,8 @@
 /**
  * The renewal part of the billing pass for one project: steps through api.renewal_step until nothing is due.
  * A step that opens the next period's checkout queues the pay-link mail in the same transaction, so the mail
- * exists exactly when the checkout does.
+ * exists exactly when the checkout does — unless the customer linked an e-wallet: then the renewal is charged
+ * to it (lib/payments/renewal_charges.ts) and the mail goes out only if that charge fails.
  */
 import { asApp } from "@/db/client.ts";
 import { queueMail, type RenewalStep, renewalStep } from "@/db/billing.ts";
@@ -39,7 +40,8 @@ export async function renewProject(
           }),
         );
       }
-      if (step.action === "renew" && step.checkout && step.email) {
+      // A linked e-wallet is charged first (renewal_charges.ts); its failure sends this mail instead.
+      if (step.action === "renew" && step.checkout && step.email && !step.linked_charge) {
         await queueMail(
           tx,
           projectId,

@@ -108,6 +108,42 @@ export async function createCharge(connection: XenditConnection, request: Charge
   }
 }
 
+export type LinkedChargeRequest = {
+  /** The linked method at Xendit (pm-…), ACTIVE. */
+  paymentMethodId: string;
+  amount: number;
+  /** Our checkout id: the callback's reference_id finds the project. */
+  reference: string;
+  /** The renewal charge's id: a retry after no answer is the same charge. */
+  idempotencyKey: string;
+  description: string;
+  metadata: Record<string, string>;
+};
+
+/** Debits a linked (MULTIPLE_USE) method without the customer: a Payment Request naming it (renewals). */
+export async function chargeLinkedMethod(
+  connection: XenditConnection,
+  request: LinkedChargeRequest,
+): Promise<{ providerId: string; amount: number; status: string }> {
+  const xendit = await xenditClient(connection);
+  try {
+    const pr = await xendit.PaymentRequest.createPaymentRequest({
+      idempotencyKey: request.idempotencyKey,
+      data: {
+        referenceId: request.reference,
+        amount: request.amount,
+        currency: "IDR",
+        description: request.description,
+        metadata: request.metadata,
+        paymentMethodId: request.paymentMethodId,
+      },
+    });
+    return { providerId: pr.id, amount: pr.amount ?? 0, status: String(pr.status) };
+  } catch (error) {
+    throw asChargeError(error);
+  }
+}
+
 /** The charge's current state at Xendit (reconciliation of checkouts whose callback never came). */
 export async function fetchCharge(
   connection: XenditConnection,

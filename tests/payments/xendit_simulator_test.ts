@@ -440,6 +440,7 @@ Deno.test("xendit simulator — a payment request on a linked e-wallet debits it
   assert.equal(pr.status, "PENDING");
   assert.equal(pr.paymentMethod.id, pm.id);
   assert.equal(pr.paymentMethod.ewallet?.channelCode, "DANA");
+  assert.deepEqual([pr.paymentMethod.reusability, pr.paymentMethod.status], ["MULTIPLE_USE", "ACTIVE"]);
   assert.equal((await charge(reference)).id, pr.id, "the idempotency key replays");
   await served.sim.webhooks.idle();
   const paid = receiver.received.slice(before).map((r) => PaymentCallbackFromJSON(r.body))

@@ -21,6 +21,8 @@ export type PaymentRequestRecord = {
   updated: string;
   /** The payment (py-…) once one lands, for callbacks. */
   paymentId: string | null;
+  /** Charged to a linked (MULTIPLE_USE) method, which stays ACTIVE after the charge. */
+  linked?: boolean;
 };
 
 export type InvoiceRecord = {
@@ -88,8 +90,8 @@ export function paymentRequestBody(pr: PaymentRequestRecord): Record<string, unk
       virtual_account: null,
       qr_code: null,
       ...method,
-      reusability: "ONE_TIME_USE",
-      status: pr.status === "SUCCEEDED" ? "EXPIRED" : pr.status === "PENDING" ? "ACTIVE" : "ACTIVE",
+      reusability: pr.linked ? "MULTIPLE_USE" : "ONE_TIME_USE",
+      status: pr.status === "SUCCEEDED" && !pr.linked ? "EXPIRED" : "ACTIVE",
       metadata: null,
     },
     description: pr.description,

@@ -6,7 +6,8 @@
  * declining sends `payment_method.failed`; GET reads one, POST …/expire unlinks it (`payment_method.expired`).
  * ShopeePay needs Xendit's approval for linking: refused until `sim.approvedLinkingChannels` includes it.
  * A payment request naming an ACTIVE method (`payment_method_id`) debits it without the customer: PENDING in the
- * answer, then settled right after (`sim.linkedChargeOutcome`: pay or fail) with its `payment.*` callback.
+ * answer, then settled right after (`sim.linkedChargeOutcome`: pay or fail, or hold until a test settles it)
+ * with its `payment.*` callback.
  * Methods live in the memory of the instance that made them (as refunds do).
  */
 import type { Context, Hono } from "hono";
@@ -141,7 +142,9 @@ export function paymentMethodPages(app: Hono<SimEnv>, sim: XenditSimulator): voi
     if (!pm) throw new SimulatorError(404, "DATA_NOT_FOUND", "Payment method not found");
     const waiting = pm.status === "REQUIRES_ACTION";
     return c.html(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link ${pm.channelCode}</title></head>` +
+      // No favicon to fetch: every other path of the simulator asks for an API key.
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">` +
+        `<title>Link ${pm.channelCode}</title></head>` +
         `<body><main><h1>Link your ${pm.channelCode} account</h1><p>Status: ${pm.status}</p>` +
         (waiting
           ? `<form method="post" action="/web/payment_methods/${pm.id}/approve"><button>Approve</button></form>` +
@@ -238,11 +241,11 @@ export async function chargeLinkedMethod(
     created: now,
     updated: now,
     paymentId: null,
+    linked: true,
   };
   await sim.store(account, { kind: "payment_request", record });
   // Debited after the answer, as Xendit does: the callback may still reach the app before it records the charge.
-  queueMicrotask(() => {
-    sim.settle(record.id, sim.linkedChargeOutcome === "fail" ? "fail" : "pay").catch(() => {});
-  });
+  const outcome = sim.linkedChargeOutcome;
+  if (outcome !== "hold") queueMicrotask(() => void sim.settle(record.id, outcome).catch(() => {}));
   return paymentRequestBody(record);
 }

@@ -58,8 +58,8 @@ export class XenditSimulator {
   readonly paymentMethods = new Map<string, PaymentMethodRecord>();
   /** E-wallet channels whose account linking Xendit approved for this merchant (ShopeePay needs it). */
   readonly approvedLinkingChannels = new Set<string>();
-  /** What a debit of a linked method does in test mode. */
-  linkedChargeOutcome: "pay" | "fail" = "pay";
+  /** What a debit of a linked method does in test mode: settle at once, or wait (settle/pay/fail/expire it). */
+  linkedChargeOutcome: "pay" | "fail" | "hold" = "pay";
   /** What a new refund does in test mode: settle at once (succeed or fail), or wait for settleRefund. */
   refundOutcome: "succeed" | "fail" | "hold" = "succeed";
   readonly webhooks: WebhookSender;

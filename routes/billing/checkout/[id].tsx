@@ -114,7 +114,10 @@ export default function CheckoutPage({ data }: PageProps<CheckoutData>) {
               />
             </p>
           )}
-          {payment.method === "ovo" && (
+          {payment.details.linked_method && (
+            <p data-linked-charge>{text.linkedCharging.replace("{method}", payment.details.linked_method)}</p>
+          )}
+          {payment.method === "ovo" && !payment.details.linked_method && (
             <p>{text.ovoApprove.replace("{phone}", payment.details.mobile_number)}</p>
           )}
           {payment.method === "gopay" && (

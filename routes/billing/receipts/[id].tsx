@@ -63,7 +63,7 @@ export default function ReceiptPage({ data }: PageProps<ReceiptData>) {
         </dd>
         <dt>{text.method}</dt>
         <dd>
-          {methodLabel(BILLING_TEXT[lang], receipt.method as Method)}
+          {methodLabel(BILLING_TEXT[lang], receipt.method as Method | "dana" | "shopeepay")}
           {receipt.bank ? ` (${receipt.bank})` : ""}
         </dd>
       </dl>

@@ -1,0 +1,69 @@
+/** Typed wrappers around the linked-method renewal charges in `api` (db/api/renewal_charges.sql). */
+import { z } from "zod";
+import type { Tx } from "./client.ts";
+import { CheckoutSchema } from "./payments.ts";
+import { result } from "./result.ts";
+
+const charge = { charge_id: z.string() };
+const fallback = z.object({
+  ...charge,
+  action: z.enum(["mail", "none"]),
+  failure_code: z.string(),
+  label: z.string(),
+  checkout: CheckoutSchema,
+  email: z.string().nullable(),
+});
+
+export const RenewalChargeWorkSchema = z.discriminatedUnion("action", [
+  z.object({
+    ...charge,
+    action: z.literal("charge"),
+    amount: z.number().int(),
+    provider_method_id: z.string(),
+    channel: z.string(),
+    label: z.string(),
+    checkout: CheckoutSchema,
+  }),
+  fallback,
+  z.object({ ...charge, action: z.literal("paid") }),
+]).nullable();
+export type RenewalChargeWork = NonNullable<z.infer<typeof RenewalChargeWorkSchema>>;
+
+/** The next linked-method renewal charge to make, settle or fall back from (null: none left). */
+export function nextRenewalCharge(
+  tx: Tx,
+  projectId: string,
+  now: Date,
+  retrySeconds: number,
+): Promise<z.infer<typeof RenewalChargeWorkSchema>> {
+  return result(
+    tx`select api.next_renewal_charge(${projectId}, ${now.toISOString()}::timestamptz, ${retrySeconds})
+      as result`,
+    RenewalChargeWorkSchema,
+  );
+}
+
+export type RenewalChargeAnswer =
+  | { provider_id: string; amount: number; status: string }
+  | { failure: string };
+
+export const RecordedRenewalChargeSchema = z.union([
+  z.object({ ...charge, action: z.enum(["pending", "none"]) }),
+  fallback,
+]);
+export type RecordedRenewalCharge = z.infer<typeof RecordedRenewalChargeSchema>;
+
+/** Records Xendit's answer to a renewal charge; action mail means the pay-link mail must go out now. */
+export function recordRenewalCharge(
+  tx: Tx,
+  projectId: string,
+  chargeId: string,
+  answer: RenewalChargeAnswer,
+  now: Date,
+): Promise<RecordedRenewalCharge> {
+  return result(
+    tx`select api.record_renewal_charge(${projectId}, ${chargeId}, ${JSON.stringify(answer)}::text::jsonb,
+      ${now.toISOString()}::timestamptz) as result`,
+    RecordedRenewalChargeSchema,
+  );
+}

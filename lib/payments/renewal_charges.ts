@@ -1,0 +1,127 @@
+/**
+ * The linked-method half of the renewal pass (docs/billing.md "Automatic renewal"): for each renewal whose
+ * customer linked an e-wallet, claim the charge (api.next_renewal_charge, FOR UPDATE SKIP LOCKED), ask Xendit
+ * for a Payment Request naming the method (idempotency key = the charge id, so a retry after no answer is the
+ * same charge) and record the answer. The callback then pays the checkout like any other payment. A charge that
+ * fails — refused at once, failed or expired later, or never answered — falls back to the pay-link mail, queued
+ * in the transaction that marks it failed, so it goes out exactly once.
+ */
+import { asApp } from "@/db/client.ts";
+import { queueMail } from "@/db/billing.ts";
+import {
+  nextRenewalCharge,
+  type RecordedRenewalCharge,
+  recordRenewalCharge,
+  type RenewalChargeAnswer,
+  type RenewalChargeWork,
+} from "@/db/renewal_charges.ts";
+import type { Tx } from "@/db/client.ts";
+import { log } from "../http/log.ts";
+import { type PaymentDeps, xenditAccount } from "./accounts.ts";
+import { renewalMail } from "./renewal_mail.ts";
+import { asChargeError, chargeLinkedMethod } from "./xendit.ts";
+
+/** A charge Xendit did not answer is asked again (same idempotency key) after this long. */
+export const RETRY_SECONDS = 600;
+
+export type ChargeOutcome = {
+  projectId: string;
+  chargeId: string;
+  outcome: "pending" | "mailed" | "paid" | "none" | "retry";
+};
+
+/** Works through the project's linked-method renewal charges at `now`; returns what happened to each. */
+export async function chargeRenewals(
+  deps: PaymentDeps,
+  projectId: string,
+  now: Date,
+): Promise<ChargeOutcome[]> {
+  const outcomes: ChargeOutcome[] = [];
+  for (let guard = 0; guard < 10_000; guard++) {
+    const work = await asApp(deps.sql, projectId, async (tx) => {
+      const work = await nextRenewalCharge(tx, projectId, now, RETRY_SECONDS);
+      if (work && work.action !== "charge") await mailIfDue(tx, deps, projectId, work);
+      return work;
+    }, { actor: "billing" });
+    if (!work) break;
+    if (work.action !== "charge") {
+      outcomes.push({
+        projectId,
+        chargeId: work.charge_id,
+        outcome: work.action === "mail" ? "mailed" : work.action,
+      });
+      continue;
+    }
+    const answer = await askXendit(deps, projectId, work);
+    if (!answer) {
+      outcomes.push({ projectId, chargeId: work.charge_id, outcome: "retry" });
+      continue;
+    }
+    const recorded = await asApp(deps.sql, projectId, async (tx) => {
+      const recorded = await recordRenewalCharge(tx, projectId, work.charge_id, answer, now);
+      await mailIfDue(tx, deps, projectId, recorded);
+      return recorded;
+    }, { actor: "billing" });
+    outcomes.push({
+      projectId,
+      chargeId: work.charge_id,
+      outcome: recorded.action === "mail" ? "mailed" : recorded.action,
+    });
+  }
+  return outcomes;
+}
+
+/** Xendit's answer; null when it could not be had (unreachable, 5xx): the charge is asked again later. */
+async function askXendit(
+  deps: PaymentDeps,
+  projectId: string,
+  work: Extract<RenewalChargeWork, { action: "charge" }>,
+): Promise<RenewalChargeAnswer | null> {
+  const { checkout } = work;
+  const account = await xenditAccount(deps, projectId, checkout.environment, checkout.xendit_account);
+  if (!account) return { failure: "PAYMENTS_NOT_CONFIGURED" };
+  try {
+    const charged = await chargeLinkedMethod(account.connection, {
+      paymentMethodId: work.provider_method_id,
+      amount: work.amount,
+      reference: checkout.checkout_id,
+      idempotencyKey: work.charge_id,
+      description: `${checkout.plan_name} (${checkout.plan}), automatic renewal`,
+      metadata: {
+        project_id: projectId,
+        checkout_id: checkout.checkout_id,
+        renewal_charge_id: work.charge_id,
+      },
+    });
+    return { provider_id: charged.providerId, amount: charged.amount, status: charged.status };
+  } catch (error) {
+    const failure = asChargeError(error);
+    if (failure.status === null || failure.status >= 500) {
+      log("warn", "renewal_charge_retry", { project_id: projectId, charge_id: work.charge_id });
+      return null;
+    }
+    return { failure: `${failure.code}: ${failure.message}`.slice(0, 500) };
+  }
+}
+
+/** Queues the pay-link mail when the charge fell back to it (inside the transaction that marked it failed). */
+async function mailIfDue(
+  tx: Tx,
+  deps: PaymentDeps,
+  projectId: string,
+  work: RenewalChargeWork | RecordedRenewalCharge,
+): Promise<void> {
+  if (work.action !== "mail" || !work.email) return;
+  await queueMail(
+    tx,
+    projectId,
+    renewalMail({
+      to: work.email,
+      planName: work.checkout.plan_name,
+      amount: work.checkout.amount,
+      periodStart: work.checkout.period_start ?? new Date().toISOString(),
+      payUrl: `${deps.config.baseUrl}/billing/checkout/${work.checkout.checkout_id}`,
+      failedMethod: work.label,
+    }),
+  );
+}

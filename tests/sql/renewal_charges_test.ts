@@ -1,0 +1,393 @@
+/**
+ * SQL tests for linked-method renewal charges (db/api/renewal_charges.sql and api.renewal_step's part in them):
+ * when a renewal opens a charge, claiming (once, retried after the delay, given up after three tries), recording
+ * Xendit's answer, settling by the payment's callback, every fallback to the pay-link mail, and the policies.
+ * `now` is an argument of every step, so the clock is the test's.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { renewalStep } from "@/db/billing.ts";
+import {
+  applyMethodCallback,
+  recordMethodLinkAnswer,
+  startMethodLink,
+  unlinkMethod,
+} from "@/db/linked_methods.ts";
+import { assignPlan, currentSubscription } from "@/db/plans.ts";
+import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { nextRenewalCharge, recordRenewalCharge, type RenewalChargeWork } from "@/db/renewal_charges.ts";
+import { rows, testDatabase } from "../helpers/db.ts";
+import { rejectsAs, seedUser } from "../helpers/identity.ts";
+import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =>
+  asApp(db.sql, projectId, work);
+const DAY = 86_400_000;
+const at = (base: Date, days: number) => new Date(base.getTime() + days * DAY);
+const through = { xendit_account: "simulator", environment: "sandbox" } as const;
+
+/** A shop with linking on and a user who paid pro until `paidThrough` and linked `channel` (active, pm-…). */
+async function linkedCustomer(email: string, paidThrough: Date, channel = "DANA", switches = {}) {
+  const shop = await seedShop(db.sql, { email });
+  const p = shop.project.id;
+  const user = shop.userId;
+  const providerId = `pm-${crypto.randomUUID()}`;
+  const methodId = await as(p, async (tx) => {
+    await updateProjectSettings(tx, p, { linked_methods: { enabled: true, ...switches } });
+    await assignPlan(tx, p, user, "pro", "payment", {
+      start: at(paidThrough, -30).toISOString(),
+      end: paidThrough.toISOString(),
+    });
+    const method = await startMethodLink(tx, p, user, { channel, ...through });
+    await recordMethodLinkAnswer(tx, p, method.method_id, { provider_id: providerId });
+    await applyMethodCallback(tx, p, method.method_id, {
+      event: "payment_method.activated",
+      provider_id: providerId,
+    });
+    return method.method_id;
+  });
+  return { shop, p, user, methodId, providerId };
+}
+
+const step = (shop: Shop, now: Date) =>
+  as(shop.project.id, (tx) => renewalStep(tx, shop.project.id, now, "simulator"));
+const next = (p: string, now: Date, retry = 600) => as(p, (tx) => nextRenewalCharge(tx, p, now, retry));
+const charging = (work: RenewalChargeWork | null) => {
+  assert.equal(work?.action, "charge", JSON.stringify(work));
+  return work as Extract<RenewalChargeWork, { action: "charge" }>;
+};
+const chargeRow = async (p: string) =>
+  (await as(p, async (tx) =>
+    rows(
+      await tx`select status, tries, amount::int, provider_id, failure_code, mailed_at is not null as mailed
+               from astapa.renewal_charges order by id`,
+    )))[0];
+
+/** A Xendit callback for `providerId`, stored and applied like the webhook and the worker do. */
+async function callback(p: string, providerId: string, checkoutId: string, status: string, amount = 99_000) {
+  return await as(p, async (tx) => {
+    await recordPaymentEvent(tx, p, {
+      providerId,
+      status,
+      checkoutId,
+      body: { event: `payment.${status.toLowerCase()}`, data: { amount, currency: "IDR", status } },
+    });
+    const applied = await applyPaymentEvent(tx, p);
+    assert.ok(applied, "the stored callback is applied");
+    return applied;
+  });
+}
+
+Deno.test("api.renewal_step — a renewal with an active linked method opens its charge (mail held back), once", async () => {
+  const paidThrough = new Date("2034-03-01T00:00:00Z");
+  const c = await linkedCustomer("linked-step@example.com", paidThrough);
+  const renewed = await step(c.shop, at(paidThrough, -6));
+  assert.equal(renewed?.action, "renew");
+  assert.deepEqual(
+    [renewed?.linked_charge?.method_id, renewed?.linked_charge?.channel, renewed?.linked_charge?.label],
+    [c.methodId, "DANA", "DANA"],
+  );
+  assert.match(renewed!.linked_charge!.charge_id, /^rch_[a-z2-7]{24}$/);
+  assert.equal(await step(c.shop, at(paidThrough, -5)), null, "one checkout, one charge per period");
+  const [event] = await as(
+    c.p,
+    async (tx) => rows(await tx`select data from astapa.events where type = 'subscription.renewal_due'`),
+  );
+  assert.equal((event.data as { auto_charge: boolean }).auto_charge, true);
+  assert.deepEqual(await chargeRow(c.p), {
+    status: "charging",
+    tries: 0,
+    amount: null,
+    provider_id: null,
+    failure_code: null,
+    mailed: false,
+  });
+});
+
+Deno.test("api.renewal_step — no charge when linking is off, the method went through other keys, is unlinked, or is ShopeePay with its switch off", async () => {
+  const paidThrough = new Date("2034-04-01T00:00:00Z");
+  const off = await linkedCustomer("linked-off@example.com", paidThrough);
+  await as(off.p, (tx) => updateProjectSettings(tx, off.p, { linked_methods: { enabled: false } }));
+  assert.equal((await step(off.shop, at(paidThrough, -6)))?.linked_charge, null);
+
+  const other = await linkedCustomer("linked-keys@example.com", paidThrough);
+  const renewedOther = await as(other.p, (tx) => renewalStep(tx, other.p, at(paidThrough, -6), "deployment"));
+  assert.equal(
+    renewedOther?.linked_charge,
+    null,
+    "a method linked with the simulator is not charged by other keys",
+  );
+
+  const gone = await linkedCustomer("linked-gone@example.com", paidThrough);
+  await as(gone.p, (tx) => unlinkMethod(tx, gone.p, gone.user, gone.methodId));
+  assert.equal((await step(gone.shop, at(paidThrough, -6)))?.linked_charge, null);
+
+  const shopee = await linkedCustomer("linked-shopee@example.com", paidThrough, "SHOPEEPAY", {
+    shopeepay: true,
+  });
+  await as(shopee.p, (tx) => updateProjectSettings(tx, shopee.p, { linked_methods: { enabled: true } }));
+  const renewedShopee = await step(shopee.shop, at(paidThrough, -6));
+  assert.equal(renewedShopee?.action, "renew");
+  assert.equal(renewedShopee?.linked_charge, null, "ShopeePay is charged only while its switch is on");
+  for (const c of [off, other, gone, shopee]) {
+    assert.equal((await as(c.p, (tx) => tx`select 1 from astapa.renewal_charges`)).length, 0);
+  }
+});
+
+Deno.test("api.next_renewal_charge — claimed once, asked again after the delay, given up after three tries (mail)", async () => {
+  const paidThrough = new Date("2034-05-01T00:00:00Z");
+  const c = await linkedCustomer("linked-claim@example.com", paidThrough);
+  const now = at(paidThrough, -6);
+  const renewed = await step(c.shop, now);
+  const first = charging(await next(c.p, now));
+  assert.deepEqual(
+    [first.charge_id, first.amount, first.provider_method_id, first.channel, first.checkout.checkout_id],
+    [renewed!.linked_charge!.charge_id, 99_000, c.providerId, "DANA", renewed!.checkout!.checkout_id],
+  );
+  assert.equal(await next(c.p, now), null, "claimed: nobody else takes it");
+  assert.equal(await next(c.p, new Date(now.getTime() + 599_000)), null, "not before the retry delay");
+  const second = charging(await next(c.p, new Date(now.getTime() + 600_000)));
+  assert.equal(second.charge_id, first.charge_id, "the same charge (same idempotency key)");
+  charging(await next(c.p, new Date(now.getTime() + 1_200_000)));
+  const gaveUp = await next(c.p, new Date(now.getTime() + 1_800_000));
+  assert.equal(gaveUp?.action, "mail");
+  assert.deepEqual(
+    gaveUp?.action === "mail" && [gaveUp.failure_code, gaveUp.label, gaveUp.email, gaveUp.checkout.status],
+    ["NO_ANSWER", "DANA", "linked-claim@example.com", "open"],
+  );
+  assert.deepEqual(
+    [(await chargeRow(c.p)).status, (await chargeRow(c.p)).tries, (await chargeRow(c.p)).mailed],
+    ["failed", 3, true],
+  );
+  assert.equal(await next(c.p, at(paidThrough, 10)), null, "failed is final");
+  const [audit] = await as(
+    c.p,
+    async (tx) =>
+      rows(await tx`select target from astapa.audit_log where action = 'billing.renewal_charge_failed'`),
+  );
+  assert.equal(audit.target, `user:${c.user}`);
+  await rejectsAs(
+    as(c.p, (tx) => tx`select api.next_renewal_charge(${c.p}, null, 600)`),
+    "validation_failed",
+  );
+  await rejectsAs(next(c.p, now, -1), "validation_failed");
+});
+
+Deno.test("api.record_renewal_charge — Xendit's answer makes it pending with its payment; the callback pays the renewal once", async () => {
+  const paidThrough = new Date("2034-06-01T00:00:00Z");
+  const c = await linkedCustomer("linked-paid@example.com", paidThrough);
+  const now = at(paidThrough, -6);
+  const checkoutId = (await step(c.shop, now))!.checkout!.checkout_id;
+  const work = charging(await next(c.p, now));
+  const answer = { provider_id: "pr-linked-paid", amount: 99_000, status: "PENDING" };
+  const recorded = await as(c.p, (tx) => recordRenewalCharge(tx, c.p, work.charge_id, answer, now));
+  assert.equal(recorded.action, "pending");
+  const again = await as(c.p, (tx) => recordRenewalCharge(tx, c.p, work.charge_id, answer, now));
+  assert.equal(again.action, "none", "answered already");
+  const [payment] = await as(
+    c.p,
+    async (tx) => rows(await tx`select method, kind, amount::int, status, details from astapa.payments`),
+  );
+  assert.deepEqual(payment, {
+    method: "dana",
+    kind: "payment_request",
+    amount: 99_000,
+    status: "pending",
+    details: { linked_method: "DANA" },
+  });
+  assert.equal(await next(c.p, now), null, "pending: waits for the callback");
+
+  // A callback with another amount pays nothing; the right one pays once; a late FAILED changes nothing.
+  assert.equal(
+    (await callback(c.p, "pr-linked-paid", checkoutId, "SUCCEEDED", 9_900)).outcome,
+    "amount_mismatch",
+  );
+  assert.equal((await callback(c.p, "pr-linked-paid", checkoutId, "SUCCEEDED")).outcome, "paid");
+  assert.equal((await callback(c.p, "pr-linked-paid", checkoutId, "FAILED")).outcome, "no_change");
+  const sub = await as(c.p, (tx) => currentSubscription(tx, c.p, c.user));
+  const expected = new Date(paidThrough);
+  expected.setUTCMonth(expected.getUTCMonth() + 1);
+  assert.equal(new Date(sub.subscription!.paid_through!).getTime(), expected.getTime());
+  const paid = await next(c.p, now);
+  assert.deepEqual(paid, { action: "paid", charge_id: work.charge_id });
+  assert.equal((await chargeRow(c.p)).status, "paid");
+  const counts = await as(c.p, async (tx) =>
+    rows(
+      await tx`select (select count(*)::int from astapa.receipts) as receipts,
+                      (select count(*)::int from astapa.events where type = 'payment.succeeded') as succeeded,
+                      (select sum(amount)::int from astapa.payments where status = 'paid') as paid`,
+    )[0]);
+  assert.deepEqual(counts, { receipts: 1, succeeded: 1, paid: 99_000 });
+  await rejectsAs(
+    as(c.p, (tx) => recordRenewalCharge(tx, c.p, "rch_unknown", answer, now)),
+    "not_found",
+  );
+  await rejectsAs(
+    as(c.p, (tx) => recordRenewalCharge(tx, c.p, work.charge_id, {} as typeof answer, now)),
+    "validation_failed",
+  );
+});
+
+Deno.test("api.record_renewal_charge — a callback that came before the answer is applied when the answer is recorded", async () => {
+  const paidThrough = new Date("2034-07-01T00:00:00Z");
+  const c = await linkedCustomer("linked-early@example.com", paidThrough);
+  const now = at(paidThrough, -6);
+  const checkoutId = (await step(c.shop, now))!.checkout!.checkout_id;
+  const work = charging(await next(c.p, now));
+  assert.equal((await callback(c.p, "pr-early", checkoutId, "SUCCEEDED")).outcome, "unknown_payment");
+  await as(
+    c.p,
+    (tx) =>
+      recordRenewalCharge(tx, c.p, work.charge_id, {
+        provider_id: "pr-early",
+        amount: 99_000,
+        status: "PENDING",
+      }, now),
+  );
+  const applied = await as(c.p, (tx) => applyPaymentEvent(tx, c.p));
+  assert.equal(applied?.outcome, "paid");
+  assert.equal((await as(c.p, (tx) => currentSubscription(tx, c.p, c.user))).subscription?.status, "active");
+});
+
+Deno.test("api.record_renewal_charge — a callback a worker is applying at that moment is waited for and applied again", async () => {
+  const paidThrough = new Date("2034-07-15T00:00:00Z");
+  const c = await linkedCustomer("linked-race@example.com", paidThrough);
+  const now = at(paidThrough, -6);
+  const checkoutId = (await step(c.shop, now))!.checkout!.checkout_id;
+  const work = charging(await next(c.p, now));
+  await as(c.p, (tx) =>
+    recordPaymentEvent(tx, c.p, {
+      providerId: "pr-race",
+      status: "SUCCEEDED",
+      checkoutId,
+      body: { event: "payment.succeeded", data: { amount: 99_000, currency: "IDR", status: "SUCCEEDED" } },
+    }));
+  // The worker applies the callback (no payment yet: unknown_payment) and has not committed when Xendit's
+  // answer is recorded: the recording waits for the event's lock, then puts it back in line.
+  let commit!: () => void;
+  const held = new Promise<void>((resolve) => commit = resolve);
+  let applied!: () => void;
+  const appliedOnce = new Promise<void>((resolve) => applied = resolve);
+  const workerTx = as(c.p, async (tx) => {
+    const outcome = await applyPaymentEvent(tx, c.p);
+    applied();
+    await held;
+    return outcome;
+  });
+  await appliedOnce;
+  const recording = as(
+    c.p,
+    (tx) =>
+      recordRenewalCharge(tx, c.p, work.charge_id, {
+        provider_id: "pr-race",
+        amount: 99_000,
+        status: "PENDING",
+      }, now),
+  );
+  await waitFor(
+    async () =>
+      (await db.sql`select 1 from pg_stat_activity
+                  where datname = current_database() and wait_event_type = 'Lock'`).length > 0,
+    "the recording to wait",
+  );
+  commit();
+  assert.equal((await workerTx)?.outcome, "unknown_payment");
+  assert.equal((await recording).action, "pending");
+  assert.equal((await as(c.p, (tx) => applyPaymentEvent(tx, c.p)))?.outcome, "paid", "applied again");
+  assert.equal((await as(c.p, (tx) => currentSubscription(tx, c.p, c.user))).subscription?.status, "active");
+});
+
+Deno.test("renewal charges — every failure falls back to the pay-link mail once; a checkout paid another way mails nobody", async () => {
+  const paidThrough = new Date("2034-08-01T00:00:00Z");
+  const now = at(paidThrough, -6);
+  const answered = async (email: string, status = "PENDING", amount = 99_000) => {
+    const c = await linkedCustomer(email, paidThrough);
+    const checkoutId = (await step(c.shop, now))!.checkout!.checkout_id;
+    const work = charging(await next(c.p, now));
+    const providerId = `pr-${crypto.randomUUID()}`;
+    const recorded = await as(
+      c.p,
+      (tx) => recordRenewalCharge(tx, c.p, work.charge_id, { provider_id: providerId, amount, status }, now),
+    );
+    return { ...c, checkoutId, work, providerId, recorded };
+  };
+  const failureOf = (work: Awaited<ReturnType<typeof next>>) =>
+    work?.action === "mail" ? work.failure_code : `not mailed: ${JSON.stringify(work)}`;
+
+  // Refused at once by Xendit.
+  const refused = await linkedCustomer("linked-refused@example.com", paidThrough);
+  await step(refused.shop, now);
+  const refusedWork = charging(await next(refused.p, now));
+  const refusal = await as(
+    refused.p,
+    (tx) =>
+      recordRenewalCharge(tx, refused.p, refusedWork.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now),
+  );
+  assert.equal(refusal.action, "mail");
+  assert.equal(refusal.action === "mail" && refusal.failure_code, "INSUFFICIENT_BALANCE");
+
+  // Failed in the answer itself; answered for another amount.
+  assert.equal((await answered("linked-failed-now@example.com", "FAILED")).recorded.action, "mail");
+  const other = await answered("linked-amount@example.com", "PENDING", 1);
+  assert.equal(other.recorded.action === "mail" && other.recorded.failure_code, "AMOUNT_MISMATCH");
+
+  // Failed or expired by callback, or never answered for a day.
+  const failed = await answered("linked-failed@example.com");
+  assert.equal((await callback(failed.p, failed.providerId, failed.checkoutId, "FAILED")).outcome, "failed");
+  assert.equal(failureOf(await next(failed.p, now)), "FAILED");
+  const expired = await answered("linked-expired@example.com");
+  await callback(expired.p, expired.providerId, expired.checkoutId, "EXPIRED");
+  assert.equal(failureOf(await next(expired.p, now)), "EXPIRED");
+  const silent = await answered("linked-silent@example.com");
+  assert.equal(await next(silent.p, at(now, 0.9)), null);
+  assert.equal(failureOf(await next(silent.p, at(now, 1))), "NO_ANSWER");
+  for (const c of [failed, expired, silent]) {
+    assert.deepEqual([(await chargeRow(c.p)).status, (await chargeRow(c.p)).mailed], ["failed", true]);
+    assert.equal(await next(c.p, at(now, 2)), null, "mailed once");
+  }
+
+  // Unlinked before the pass charged it.
+  const unlinked = await linkedCustomer("linked-unlinked@example.com", paidThrough);
+  await step(unlinked.shop, now);
+  await as(unlinked.p, (tx) => unlinkMethod(tx, unlinked.p, unlinked.user, unlinked.methodId));
+  assert.equal(failureOf(await next(unlinked.p, now)), "METHOD_EXPIRED");
+
+  // The checkout expired before the pass charged it: nothing to pay, nobody mailed.
+  const late = await linkedCustomer("linked-late@example.com", paidThrough);
+  await step(late.shop, now);
+  await as(late.p, (tx) => tx`update astapa.checkouts set status = 'expired'`);
+  const none = await next(late.p, now);
+  assert.deepEqual([none?.action, none?.action === "none" && none.failure_code], [
+    "none",
+    "CHECKOUT_EXPIRED",
+  ]);
+  assert.equal((await chargeRow(late.p)).mailed, false);
+});
+
+Deno.test("renewal charges — policies: a project sees and changes only its own", async () => {
+  const paidThrough = new Date("2034-09-01T00:00:00Z");
+  const c = await linkedCustomer("linked-policy@example.com", paidThrough);
+  await step(c.shop, at(paidThrough, -6));
+  const stranger = await seedShop(db.sql, { email: "linked-stranger@example.com" });
+  await seedUser(db.sql, stranger.project.id, "someone@example.com");
+  const s = stranger.project.id;
+  assert.equal((await as(s, (tx) => tx`select 1 from astapa.renewal_charges`)).length, 0);
+  assert.equal((await as(s, (tx) => tx`update astapa.renewal_charges set tries = 9 returning 1`)).length, 0);
+  assert.equal(await next(s, at(paidThrough, -6)), null);
+  await rejectsAs(
+    as(s, (tx) => recordRenewalCharge(tx, s, "rch_x", { failure: "x" }, at(paidThrough, -6))),
+    "not_found",
+  );
+  assert.equal((await as(null, (tx) => tx`select 1 from astapa.renewal_charges`)).length, 0);
+  await assert.rejects(
+    as(s, (tx) =>
+      tx`insert into astapa.renewal_charges (project_id, checkout_id, linked_method_id)
+                     values (${c.p}, 1, 1)`),
+    /row-level security/,
+  );
+  assert.equal((await chargeRow(c.p)).tries, 0, "the owner's row is untouched");
+});
