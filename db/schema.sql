@@ -3077,12 +3077,20 @@ AS $function$
     changed_at := pg_catalog.clock_timestamp();
     select * into current from astapa.subscriptions as s
     where s.project_id = assign_plan.project_id and s.user_id = assign_plan.user_id and s.ended_at is null;
+    -- Shared lock: api.set_plan_seats (which locks the plan for update) cannot make it a team plan meanwhile.
     select * into chosen from astapa.plans as p
-    where p.project_id = assign_plan.project_id and p.key = assign_plan.plan_key;
+    where p.project_id = assign_plan.project_id and p.key = assign_plan.plan_key
+    for share;
     if not found then
       raise exception using errcode = 'AS400', detail = pg_catalog.jsonb_build_object('plan', pg_catalog.jsonb_build_array(
           pg_catalog.format('There is no plan %s in this project.', plan_key)))::text,
         message = pg_catalog.format('There is no plan %s in this project.', plan_key);
+    end if;
+    -- A team plan is an organization's (api.create_organization_checkout), never a person's: the wording of
+    -- api.change_plan and api.start_trial. api.set_plan_seats keeps people off plans that become team plans.
+    if chosen.seat_pricing is not null then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
     end if;
     if chosen.archived_at is not null and current.plan_key is distinct from chosen.key then
       raise exception using errcode = 'AS400', detail = pg_catalog.jsonb_build_object('plan', pg_catalog.jsonb_build_array(
@@ -3117,7 +3125,7 @@ AS $function$
     return astapa.subscription_json(started);
   end
   $function$;
-comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) is 'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an active one for period (default: from now, open-ended), audits, and emits subscription.updated. paid_through defaults to the period''s end for payments. source trial starts a trialing one (period with an end required; see api.start_trial). Assigning what the user already has is a no-op. AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
+comment on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) is 'Puts a user on a plan (the only function that changes plans): ends the current subscription, starts an active one for period (default: from now, open-ended), audits, and emits subscription.updated. paid_through defaults to the period''s end for payments. source trial starts a trialing one (period with an end required; see api.start_trial). Assigning what the user already has is a no-op. AS400 unknown, archived or team plan (an organization''s), bad source or period (DETAIL names the field); AS404 unknown user.';
 grant execute on function api.assign_plan(text,bigint,text,text,tstzrange,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -9575,6 +9583,7 @@ CREATE OR REPLACE FUNCTION api.set_plan_seats(project_id text, plan_key text, se
 AS $function$
   declare
     changed astapa.plans;
+    held bigint;
   begin
     perform astapa.require_project(project_id);
     if seat_pricing is not null and seat_pricing not in ('per_seat', 'flat') then
@@ -9583,6 +9592,46 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'A flat team plan needs included_seats, from 1 to 100000.';
     elsif seat_pricing is distinct from 'flat' and included_seats is not null then
       raise exception using errcode = 'AS400', message = 'Only a flat team plan has included_seats.';
+    end if;
+    select * into changed from astapa.plans as p
+    where p.project_id = set_plan_seats.project_id and p.key = plan_key
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('There is no plan %s in this project.', plan_key);
+    end if;
+    -- A plan changes hands only when nobody holds it: a person is never renewed into a team plan (refused rather
+    -- than ended at renewal, so nobody loses a paid plan to a settings change), nor an organization into a
+    -- personal one. api.assign_plan takes this row FOR SHARE, so a subscription starting meanwhile is seen.
+    if seat_pricing is not null and changed.seat_pricing is null then
+      if changed.is_default then
+        raise exception using errcode = 'AS409',
+          message = pg_catalog.format('Plan %s is the default plan: make another plan the default first.', plan_key);
+      end if;
+      held := (select count(*) from astapa.subscriptions as s
+               where s.project_id = set_plan_seats.project_id and s.plan_key = set_plan_seats.plan_key
+                 and s.ended_at is null)
+            + (select count(*) from astapa.plan_changes as c
+               where c.project_id = set_plan_seats.project_id and c.to_plan = set_plan_seats.plan_key
+                 and c.status = 'scheduled')
+            + (select count(*) from astapa.checkouts as c
+               where c.project_id = set_plan_seats.project_id and c.plan_key = set_plan_seats.plan_key
+                 and c.organization_id is null and c.status in ('open', 'pending'));
+      if held > 0 then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'Plan %s is held by people (%s subscriptions, scheduled changes or unpaid checkouts): a team plan '
+          'cannot be; create a new plan for organizations.', plan_key, held);
+      end if;
+    elsif seat_pricing is null and changed.seat_pricing is not null then
+      held := (select count(*) from astapa.organizations as o
+               where o.project_id = set_plan_seats.project_id and o.plan_key = set_plan_seats.plan_key)
+            + (select count(*) from astapa.checkouts as c
+               where c.project_id = set_plan_seats.project_id and c.plan_key = set_plan_seats.plan_key
+                 and c.organization_id is not null and c.status in ('open', 'pending'));
+      if held > 0 then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'Plan %s is held by organizations (%s plans or unpaid checkouts): it stays a team plan; create a new '
+          'plan for people.', plan_key, held);
+      end if;
     end if;
     update astapa.plans as p
     set seat_pricing = set_plan_seats.seat_pricing, included_seats = set_plan_seats.included_seats,
@@ -9598,7 +9647,7 @@ AS $function$
       'included_seats', changed.included_seats, 'price_idr', changed.price_idr, 'interval', changed.interval);
   end
   $function$;
-comment on function api.set_plan_seats(text,text,text,integer) is 'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) or a personal one again (null); audited. AS400 bad pricing or seats, AS404 unknown plan.';
+comment on function api.set_plan_seats(text,text,text,integer) is 'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) or a personal one again (null); audited. AS400 bad pricing or seats, AS404 unknown plan; AS409 making a plan people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a team plan organizations hold (plan, unpaid checkout) a personal one.';
 grant execute on function api.set_plan_seats(text,text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -10819,6 +10868,11 @@ AS $function$
       raise exception using errcode = 'AS400', detail = '{"default": ["An archived plan cannot be the default."]}',
         message = 'An archived plan cannot be the default; unarchive it too.';
     end if;
+    -- The default plan is what people fall back to (api.assign_plan): a team plan never is a person's.
+    if changes -> 'default' = 'true' and current.seat_pricing is not null then
+      raise exception using errcode = 'AS400', detail = '{"default": ["A team plan cannot be the default."]}',
+        message = pg_catalog.format('Plan %s is a team plan: it cannot be the default plan.', key);
+    end if;
     if changes -> 'default' = 'true' then
       update astapa.plans as p set is_default = false, updated_at = pg_catalog.now()
       where p.project_id = update_plan.project_id and p.is_default and p.key <> update_plan.key;
@@ -10843,7 +10897,7 @@ AS $function$
     return astapa.plan_json(project_id, key);
   end
   $function$;
-comment on function api.update_plan(text,text,jsonb) is 'Changes some of a plan''s fields (archived: true archives it; its subscribers keep it). AS404 unknown plan, AS400 per-field problems, including archiving the default plan.';
+comment on function api.update_plan(text,text,jsonb) is 'Changes some of a plan''s fields (archived: true archives it; its subscribers keep it). AS404 unknown plan, AS400 per-field problems, including archiving the default plan or making a team plan the default.';
 grant execute on function api.update_plan(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -14424,7 +14478,7 @@ AS $function$
         when can_renew and s.current_period_end - trial_notice <= now
           and exists (select from astapa.plans as p
                       where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
-                        and p.price_idr > 0 and p.interval in ('month', 'year'))
+                        and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is null)
           and exists (select from astapa.users as u
                       where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
           and not exists (select from astapa.checkouts as c
@@ -14439,7 +14493,7 @@ AS $function$
       when can_renew and s.paid_through - notice <= now
         and exists (select from astapa.plans as p
                     where p.project_id = s.project_id and p.key = astapa.next_period_plan(s) and p.archived_at is null
-                      and p.price_idr > 0 and p.interval in ('month', 'year'))
+                      and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is null)
         and exists (select from astapa.users as u
                     where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
         and not exists (select from astapa.checkouts as c
@@ -14448,7 +14502,7 @@ AS $function$
         then 'renew'
     end
   $function$;
-comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) is 'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
+comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) is 'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null. A team plan (an organization''s; only left on a person by data from before api.set_plan_seats refused it) gets no pay link: the subscription runs out through past_due and expire.';
 grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) to astapa_app;
 
 -- owner: astapa_owner

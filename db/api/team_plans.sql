@@ -11,6 +11,7 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
   as $$
   declare
     changed astapa.plans;
+    held bigint;
   begin
     perform astapa.require_project(project_id);
     if seat_pricing is not null and seat_pricing not in ('per_seat', 'flat') then
@@ -19,6 +20,46 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
       raise exception using errcode = 'AS400', message = 'A flat team plan needs included_seats, from 1 to 100000.';
     elsif seat_pricing is distinct from 'flat' and included_seats is not null then
       raise exception using errcode = 'AS400', message = 'Only a flat team plan has included_seats.';
+    end if;
+    select * into changed from astapa.plans as p
+    where p.project_id = set_plan_seats.project_id and p.key = plan_key
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('There is no plan %s in this project.', plan_key);
+    end if;
+    -- A plan changes hands only when nobody holds it: a person is never renewed into a team plan (refused rather
+    -- than ended at renewal, so nobody loses a paid plan to a settings change), nor an organization into a
+    -- personal one. api.assign_plan takes this row FOR SHARE, so a subscription starting meanwhile is seen.
+    if seat_pricing is not null and changed.seat_pricing is null then
+      if changed.is_default then
+        raise exception using errcode = 'AS409',
+          message = pg_catalog.format('Plan %s is the default plan: make another plan the default first.', plan_key);
+      end if;
+      held := (select count(*) from astapa.subscriptions as s
+               where s.project_id = set_plan_seats.project_id and s.plan_key = set_plan_seats.plan_key
+                 and s.ended_at is null)
+            + (select count(*) from astapa.plan_changes as c
+               where c.project_id = set_plan_seats.project_id and c.to_plan = set_plan_seats.plan_key
+                 and c.status = 'scheduled')
+            + (select count(*) from astapa.checkouts as c
+               where c.project_id = set_plan_seats.project_id and c.plan_key = set_plan_seats.plan_key
+                 and c.organization_id is null and c.status in ('open', 'pending'));
+      if held > 0 then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'Plan %s is held by people (%s subscriptions, scheduled changes or unpaid checkouts): a team plan '
+          'cannot be; create a new plan for organizations.', plan_key, held);
+      end if;
+    elsif seat_pricing is null and changed.seat_pricing is not null then
+      held := (select count(*) from astapa.organizations as o
+               where o.project_id = set_plan_seats.project_id and o.plan_key = set_plan_seats.plan_key)
+            + (select count(*) from astapa.checkouts as c
+               where c.project_id = set_plan_seats.project_id and c.plan_key = set_plan_seats.plan_key
+                 and c.organization_id is not null and c.status in ('open', 'pending'));
+      if held > 0 then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'Plan %s is held by organizations (%s plans or unpaid checkouts): it stays a team plan; create a new '
+          'plan for people.', plan_key, held);
+      end if;
     end if;
     update astapa.plans as p
     set seat_pricing = set_plan_seats.seat_pricing, included_seats = set_plan_seats.included_seats,
@@ -37,7 +78,9 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
 
 comment on function api.set_plan_seats(text, text, text, integer) is
   'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) '
-  'or a personal one again (null); audited. AS400 bad pricing or seats, AS404 unknown plan.';
+  'or a personal one again (null); audited. AS400 bad pricing or seats, AS404 unknown plan; AS409 making a plan '
+  'people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a '
+  'team plan organizations hold (plan, unpaid checkout) a personal one.';
 
 grant execute on function api.set_plan_seats(text, text, text, integer) to astapa_app;
 
