@@ -7150,11 +7150,22 @@ AS $function$
                                         (select count(*) from astapa.organization_memberships as m
                                          where m.project_id = o.project_id and m.organization_id = o.id)::integer,
                                         1) end;
-    opened := api.create_checkout(o.project_id, pg_catalog.jsonb_build_object(
-      'sub', payer::text, 'plan', chosen.key, 'organization', o.id, 'xendit_account', xendit_account,
-      -- The link lives until the grace days are over: counted from the database's clock, which sets expires_at.
-      'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', o.plan_paid_through + grace - pg_catalog.now()),
-                                    3600), 31536000)::integer));
+    begin
+      opened := api.create_checkout(o.project_id, pg_catalog.jsonb_build_object(
+        'sub', payer::text, 'plan', chosen.key, 'organization', o.id, 'xendit_account', xendit_account,
+        -- The link lives until the grace days are over: counted from the database's clock (expires_at).
+        'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', o.plan_paid_through + grace - pg_catalog.now()),
+                                      3600), 31536000)::integer));
+    exception when others then
+      -- A checkout that cannot be opened (e.g. the owner belongs to the project's other environment) must not
+      -- stop the pass: this period gets no pay link, the plan runs out through the grace days, and the audit
+      -- log says why.
+      update astapa.organizations as x set plan_reminded_for = o.plan_paid_through
+      where x.project_id = o.project_id and x.id = o.id;
+      perform astapa.audit(o.project_id, 'organization.renewal_skipped', o.id,
+        pg_catalog.jsonb_build_object('plan', chosen.key, 'error', sqlerrm));
+      return pg_catalog.jsonb_build_object('action', 'none', 'organization', o.id);
+    end;
     update astapa.checkouts as c
     set organization_id = o.id, seats = renewal_seats, updated_at = pg_catalog.now(),
         amount = chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then renewal_seats else 1 end
@@ -7181,7 +7192,7 @@ AS $function$
           and not u.disabled and u.email is not null), '[]'));
   end
   $function$;
-comment on function api.organization_renewal_step(text,timestamp with time zone,text) is 'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' addresses for the pay-link mail (remind); or, when a canceled plan''s period is over (end) or an unpaid one''s grace days are (expire), takes the plan and seat limit away. Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.organization_renewal_step(text,timestamp with time zone,text) is 'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' addresses for the pay-link mail (remind); or, when a canceled plan''s period is over (end) or an unpaid one''s grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for the period (audited organization.renewal_skipped; action none). Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.organization_renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner

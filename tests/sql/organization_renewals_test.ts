@@ -242,6 +242,26 @@ Deno.test("cancel and resume — owners and admins (or the app); a canceled plan
   ]);
 });
 
+Deno.test("a pay link that cannot be opened does not stop the pass: skipped for the period, audited; the plan runs out", async () => {
+  const t = await paying("kunyit");
+  const later = await paying("jahe");
+  // The owner now belongs to the project's other environment: api.create_checkout refuses them as payer.
+  await db.sql`update astapa.users set environment = 'production' where id = ${t.owner}::bigint`;
+  const steps = [];
+  for (let s = await step(at(later.through, -3)); s; s = await step(at(later.through, -3))) steps.push(s);
+  assert.deepEqual(steps.filter((s) => s.organization === t.id).map((s) => s.action), ["none"]);
+  assert.deepEqual(
+    steps.filter((s) => s.organization === later.id).map((s) => s.action),
+    ["remind"],
+    "the pass went on",
+  );
+  const skipped = await call<string>((tx) =>
+    tx`select details->>'error' from astapa.audit_log where action = 'organization.renewal_skipped' and target = ${t.id}`
+  );
+  assert.match(skipped, /other environment/);
+  assert.deepEqual((await pass(at(t.through, 3), t.id)).map((s) => s.action), ["expire"]);
+});
+
 Deno.test("paying again undoes a cancel", async () => {
   const t = await paying("madu");
   await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, t.id, t.owner));
