@@ -3493,7 +3493,11 @@ AS $function$
         message = 'success_url must be on the origin of one of the project''s redirect URIs.';
     end if;
     -- A team plan is an organization's (api.create_organization_checkout): never a person's, not even as an
-    -- upgrade, which opens its own checkout and so would bypass api.create_checkout's refusal.
+    -- upgrade, which opens its own checkout and so would bypass api.create_checkout's refusal. The shared lock
+    -- keeps api.set_plan_seats from making the plan a team plan while this change is scheduled into it.
+    perform from astapa.plans as p
+    where p.project_id = change_plan.project_id and p.key = change_plan.plan_key
+    for share;
     if exists (select from astapa.plans as p
                where p.project_id = change_plan.project_id and p.key = change_plan.plan_key
                  and p.seat_pricing is not null) then
@@ -9827,6 +9831,11 @@ AS $function$
     -- A plan changes hands only when nobody holds it: a person is never renewed into a team plan (refused rather
     -- than ended at renewal, so nobody loses a paid plan to a settings change), nor an organization into a
     -- personal one. api.assign_plan takes this row FOR SHARE, so a subscription starting meanwhile is seen.
+    if seat_pricing is not null and changed.interval not in ('month', 'year') then
+      -- A team plan's period (astapa.team_period), renewal and proration count in months or years.
+      raise exception using errcode = 'AS400', detail = '{"interval": ["A team plan renews each month or year."]}',
+        message = pg_catalog.format('Plan %s is paid once (one_time): a team plan renews each month or year.', plan_key);
+    end if;
     if seat_pricing is not null and changed.seat_pricing is null then
       if changed.is_default then
         raise exception using errcode = 'AS409',
@@ -9872,7 +9881,7 @@ AS $function$
       'included_seats', changed.included_seats, 'price_idr', changed.price_idr, 'interval', changed.interval);
   end
   $function$;
-comment on function api.set_plan_seats(text,text,text,integer) is 'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) or a personal one again (null); audited. AS400 bad pricing or seats, AS404 unknown plan; AS409 making a plan people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a team plan organizations hold (plan, unpaid checkout) a personal one.';
+comment on function api.set_plan_seats(text,text,text,integer) is 'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) or a personal one again (null); audited. AS400 bad pricing or seats, or a one_time plan; AS404 unknown plan; AS409 making a plan people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a team plan organizations hold (plan, unpaid checkout) a personal one.';
 grant execute on function api.set_plan_seats(text,text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -11095,6 +11104,10 @@ AS $function$
       raise exception using errcode = 'AS400', detail = '{"default": ["An archived plan cannot be the default."]}',
         message = 'An archived plan cannot be the default; unarchive it too.';
     end if;
+    if current.seat_pricing is not null and changes ->> 'interval' not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"interval": ["A team plan renews each month or year."]}',
+        message = pg_catalog.format('Plan %s is a team plan: it renews each month or year, it cannot be one_time.', key);
+    end if;
     -- The default plan is what people fall back to (api.assign_plan): a team plan never is a person's.
     if changes -> 'default' = 'true' and current.seat_pricing is not null then
       raise exception using errcode = 'AS400', detail = '{"default": ["A team plan cannot be the default."]}',
@@ -11124,7 +11137,7 @@ AS $function$
     return astapa.plan_json(project_id, key);
   end
   $function$;
-comment on function api.update_plan(text,text,jsonb) is 'Changes some of a plan''s fields (archived: true archives it; its subscribers keep it). AS404 unknown plan, AS400 per-field problems, including archiving the default plan or making a team plan the default.';
+comment on function api.update_plan(text,text,jsonb) is 'Changes some of a plan''s fields (archived: true archives it; its subscribers keep it). AS404 unknown plan, AS400 per-field problems, including archiving the default plan, making a team plan the default or one_time.';
 grant execute on function api.update_plan(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner

@@ -241,6 +241,10 @@ create or replace function api.update_plan(project_id text, key text, changes js
       raise exception using errcode = 'AS400', detail = '{"default": ["An archived plan cannot be the default."]}',
         message = 'An archived plan cannot be the default; unarchive it too.';
     end if;
+    if current.seat_pricing is not null and changes ->> 'interval' not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"interval": ["A team plan renews each month or year."]}',
+        message = pg_catalog.format('Plan %s is a team plan: it renews each month or year, it cannot be one_time.', key);
+    end if;
     -- The default plan is what people fall back to (api.assign_plan): a team plan never is a person's.
     if changes -> 'default' = 'true' and current.seat_pricing is not null then
       raise exception using errcode = 'AS400', detail = '{"default": ["A team plan cannot be the default."]}',
@@ -273,7 +277,7 @@ create or replace function api.update_plan(project_id text, key text, changes js
 
 comment on function api.update_plan(text, text, jsonb) is
   'Changes some of a plan''s fields (archived: true archives it; its subscribers keep it). AS404 unknown plan, '
-  'AS400 per-field problems, including archiving the default plan or making a team plan the default.';
+  'AS400 per-field problems, including archiving the default plan, making a team plan the default or one_time.';
 
 grant execute on function api.update_plan(text, text, jsonb) to astapa_app;
 

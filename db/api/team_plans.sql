@@ -30,6 +30,11 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
     -- A plan changes hands only when nobody holds it: a person is never renewed into a team plan (refused rather
     -- than ended at renewal, so nobody loses a paid plan to a settings change), nor an organization into a
     -- personal one. api.assign_plan takes this row FOR SHARE, so a subscription starting meanwhile is seen.
+    if seat_pricing is not null and changed.interval not in ('month', 'year') then
+      -- A team plan's period (astapa.team_period), renewal and proration count in months or years.
+      raise exception using errcode = 'AS400', detail = '{"interval": ["A team plan renews each month or year."]}',
+        message = pg_catalog.format('Plan %s is paid once (one_time): a team plan renews each month or year.', plan_key);
+    end if;
     if seat_pricing is not null and changed.seat_pricing is null then
       if changed.is_default then
         raise exception using errcode = 'AS409',
@@ -78,7 +83,8 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
 
 comment on function api.set_plan_seats(text, text, text, integer) is
   'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) '
-  'or a personal one again (null); audited. AS400 bad pricing or seats, AS404 unknown plan; AS409 making a plan '
+  'or a personal one again (null); audited. AS400 bad pricing or seats, or a one_time plan; AS404 unknown plan; '
+  'AS409 making a plan '
   'people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a '
   'team plan organizations hold (plan, unpaid checkout) a personal one.';
 

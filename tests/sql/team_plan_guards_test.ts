@@ -4,6 +4,7 @@
  * (or the default plan) a team plan, and an organization's team plan a personal one; api.update_plan refuses a
  * team plan as the default; and the renewal pass, meeting a person left on a team plan by older data, opens no
  * pay link and lets the subscription run out (past_due, then expired to the default plan) instead of failing.
+ * Run at the same moment, a plan becoming a team plan and a person getting it never both succeed.
  */
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
@@ -13,7 +14,7 @@ import { assignPlan, createPlan, currentSubscription } from "@/db/plans.ts";
 import { createCheckout } from "@/db/payments.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
-import { seedShop } from "../helpers/payments.ts";
+import { seedShop, waitFor } from "../helpers/payments.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -127,4 +128,86 @@ Deno.test("api.renewal_step — a person left on a team plan by older data: no p
   assert.equal((await as(p, (tx) => currentSubscription(tx, p, user))).plan, "free");
   const checkouts = await as(p, async (tx) => rows(await tx`select plan_key from astapa.checkouts`));
   assert.deepEqual(checkouts, []);
+});
+
+/** Holds `work` open in its own transaction until the returned release() is called. */
+async function holdOpen(p: string, work: (tx: Tx) => Promise<unknown>) {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => ready = resolve);
+  const done = as(p, async (tx) => {
+    await work(tx);
+    ready();
+    await held;
+  });
+  await isReady;
+  return { release, done };
+}
+
+/** Waits until some statement of this database waits for a row lock. */
+const someoneWaits = () =>
+  waitFor(async () => {
+    const [row] = await db.sql`select count(*)::int as n from pg_stat_activity
+                               where datname = current_database() and wait_event_type = 'Lock'`;
+    return row.n > 0;
+  }, "a statement to wait for the plan's lock");
+
+Deno.test("at once — a plan becoming a team plan first: the person's assignment waits and is refused", async () => {
+  const { p, user } = await shop();
+  const seatsFirst = await holdOpen(p, (tx) => tx`select api.set_plan_seats(${p}, 'basic', 'per_seat')`);
+  // The refusal is awaited from the start, so it is never an unhandled rejection while the lock is released.
+  const refused = rejectsAs(
+    as(p, (tx) => assignPlan(tx, p, user, "basic", "claims_api")),
+    "validation_failed",
+    TEAM_WORDING,
+  );
+  await someoneWaits();
+  seatsFirst.release();
+  await seatsFirst.done;
+  await refused;
+  assert.equal((await as(p, (tx) => currentSubscription(tx, p, user))).plan, "free");
+});
+
+Deno.test("at once — a plan becoming a team plan first: a person's downgrade into it waits and is refused", async () => {
+  const { p, user } = await shop();
+  const start = new Date();
+  await as(p, (tx) =>
+    assignPlan(tx, p, user, "pro", "payment", {
+      start: at(start, -10).toISOString(),
+      end: at(start, 20).toISOString(),
+    }));
+  const seatsFirst = await holdOpen(p, (tx) => tx`select api.set_plan_seats(${p}, 'basic', 'flat', 5)`);
+  const refused = rejectsAs(
+    as(p, (tx) => changePlan(tx, p, user, "basic", "simulator")),
+    "validation_failed",
+    TEAM_WORDING,
+  );
+  await someoneWaits();
+  seatsFirst.release();
+  await seatsFirst.done;
+  await refused;
+  const scheduled = await as(p, async (tx) => rows(await tx`select to_plan from astapa.plan_changes`));
+  assert.deepEqual(scheduled, []);
+});
+
+Deno.test("a team plan renews each month or year — a one_time plan cannot become one, nor a team plan one_time", async () => {
+  const { p } = await shop();
+  await as(
+    p,
+    (tx) => createPlan(tx, p, { key: "once", name: "Once", price_idr: 500_000, interval: "one_time" }),
+  );
+  await rejectsAs(seats(p, "once", "per_seat"), "validation_failed", /Plan once is paid once \(one_time\)/);
+  await rejectsAs(
+    as(p, (tx) => tx`select api.update_plan(${p}, 'team', '{"interval": "one_time"}')`),
+    "validation_failed",
+    /Plan team is a team plan: it renews each month or year/,
+  );
+  const team = await as(
+    p,
+    async (tx) => rows(await tx`select interval from astapa.plans where key = 'team'`),
+  );
+  assert.deepEqual(team, [{ interval: "month" }]);
+  // A yearly team plan is fine.
+  await as(p, (tx) => tx`select api.update_plan(${p}, 'team', '{"interval": "year"}')`);
 });
