@@ -80,6 +80,8 @@ export const Organization = z.object({
   plan: z.string().nullable(),
   /** Until when its team plan is paid (bought through Astapa), or null. */
   plan_paid_through: z.string().nullable(),
+  /** Canceled by an owner, admin or the app: the plan ends at plan_paid_through (else null). */
+  plan_canceled_at: z.string().nullable(),
   seat_limit: z.number().int().nullable(),
   /** Fewer seats paid for a later period: the limit from next_seat_limit_from on (else both null). */
   next_seat_limit: z.number().int().nullable(),

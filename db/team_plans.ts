@@ -64,7 +64,14 @@ export const OrganizationBilling = z.object({
     plan: z.string().nullable(),
     plan_name: z.string().nullable(),
     plan_paid_through: z.string().nullable(),
+    /** Canceled: the plan ends at plan_paid_through. */
+    plan_canceled_at: z.string().nullable(),
+    /** Unpaid past plan_paid_through: the plan is kept until then. */
+    plan_grace_until: z.string().nullable(),
     seat_limit: z.number().int().nullable(),
+    /** Other seats paid for the next period, in force from next_seat_limit_from. */
+    next_seat_limit: z.number().int().nullable(),
+    next_seat_limit_from: z.string().nullable(),
     members: z.number().int(),
     payments: z.array(z.object({
       checkout_id: z.string(),

@@ -22,6 +22,8 @@ export const EVENT_TYPES = [
   "user.passkey_added",
   "user.passkey_removed",
   "phone.budget_reached",
+  "organization.renewal_due",
+  "organization.plan_ended",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

@@ -34,7 +34,7 @@ create or replace function astapa.renewal_action(s astapa.subscriptions, now tim
         when can_renew and s.current_period_end - trial_notice <= now
           and exists (select from astapa.plans as p
                       where p.project_id = s.project_id and p.key = s.plan_key and p.archived_at is null
-                        and p.price_idr > 0 and p.interval in ('month', 'year'))
+                        and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is null)
           and exists (select from astapa.users as u
                       where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
           and not exists (select from astapa.checkouts as c
@@ -49,7 +49,7 @@ create or replace function astapa.renewal_action(s astapa.subscriptions, now tim
       when can_renew and s.paid_through - notice <= now
         and exists (select from astapa.plans as p
                     where p.project_id = s.project_id and p.key = astapa.next_period_plan(s) and p.archived_at is null
-                      and p.price_idr > 0 and p.interval in ('month', 'year'))
+                      and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is null)
         and exists (select from astapa.users as u
                     where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
         and not exists (select from astapa.checkouts as c
@@ -62,7 +62,9 @@ create or replace function astapa.renewal_action(s astapa.subscriptions, now tim
 comment on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean, interval) is
   'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the '
   'trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace '
-  'over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null.';
+  'over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null. A team '
+  'plan (an organization''s; only left on a person by data from before api.set_plan_seats refused it) gets no '
+  'pay link: the subscription runs out through past_due and expire.';
 
 grant execute on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean, interval)
   to astapa_app;

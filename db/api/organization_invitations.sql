@@ -479,14 +479,20 @@ create or replace function astapa.organization_plan_claims(organization_id text)
       from astapa.organizations o
       join astapa.plans p on p.project_id = o.project_id and p.key = o.plan_key
       where o.project_id = astapa.current_project_id() and o.id = organization_plan_claims.organization_id
-        -- A team plan bought through Astapa lapses when its paid period ends (until paid again).
-        and (o.plan_paid_through is null or o.plan_paid_through > pg_catalog.now())),
+        -- A team plan bought through Astapa lapses when its paid period ends — after the grace days when unpaid
+        -- (the renewal pass then takes it away, api.organization_renewal_step), at once when canceled.
+        and (o.plan_paid_through is null or o.plan_paid_through > pg_catalog.now()
+             or (o.plan_canceled_at is null
+                 and o.plan_paid_through + astapa.setting_days(
+                   (select x.settings from astapa.projects as x where x.id = o.project_id), 'billing_grace_days', 3)
+                   > pg_catalog.now()))),
       '{}'::jsonb)
   $$;
 
 comment on function astapa.organization_plan_claims(text) is
   'What an organization''s team plan adds to custom_claims: {org_plan, org_feature_flags} (the plan''s flags, '
-  'maybe []), or {} without a plan or once its paid period ended. Beside the person''s own plan and flags, '
+  'maybe []), or {} without a plan or once its paid period ended (and the grace days, billing_grace_days, '
+  'unless canceled). Beside the person''s own plan and flags, '
   'never replacing them.';
 
 grant execute on function astapa.organization_plan_claims(text) to astapa_app;

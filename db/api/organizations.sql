@@ -119,7 +119,8 @@ create or replace function astapa.organization_json(o astapa.organizations) retu
   as $$
     select pg_catalog.jsonb_build_object(
       'id', o.id, 'name', o.name, 'slug', o.slug, 'metadata', o.metadata, 'plan', o.plan_key,
-      'plan_paid_through', o.plan_paid_through, 'seat_limit', astapa.organization_seat_limit(o),
+      'plan_paid_through', o.plan_paid_through, 'plan_canceled_at', o.plan_canceled_at,
+      'seat_limit', astapa.organization_seat_limit(o),
       'next_seat_limit', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit end,
       'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
       'members', (select count(*) from astapa.organization_memberships m
@@ -129,7 +130,8 @@ create or replace function astapa.organization_json(o astapa.organizations) retu
 
 comment on function astapa.organization_json(astapa.organizations) is
   'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), '
-  'plan_paid_through (when bought through Astapa), seat_limit (in force now), next_seat_limit and '
+  'plan_paid_through (when bought through Astapa), plan_canceled_at (canceled: ends at plan_paid_through), '
+  'seat_limit (in force now), next_seat_limit and '
   'next_seat_limit_from (fewer seats paid for a later period, from its start; else null), members (a count), '
   'timestamps.';
 
@@ -440,6 +442,8 @@ create or replace function api.update_organization(organization_id text, patch j
       seat_limit = case when patch ? 'seat_limit' then (patch ->> 'seat_limit')::integer else x.seat_limit end,
       -- A plan the app sets itself runs until it changes it: no paid period of Astapa's applies.
       plan_paid_through = case when patch ? 'plan' then null else x.plan_paid_through end,
+      plan_canceled_at = case when patch ? 'plan' then null else x.plan_canceled_at end,
+      plan_reminded_for = case when patch ? 'plan' then null else x.plan_reminded_for end,
       -- A limit or plan the app sets itself replaces any lower limit paid for a later period.
       next_seat_limit = case when patch ? 'plan' or patch ? 'seat_limit' then null else x.next_seat_limit end,
       next_seat_limit_from = case when patch ? 'plan' or patch ? 'seat_limit' then null else x.next_seat_limit_from end,

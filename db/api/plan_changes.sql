@@ -152,7 +152,11 @@ create or replace function api.change_plan(project_id text, user_id bigint, plan
         message = 'success_url must be on the origin of one of the project''s redirect URIs.';
     end if;
     -- A team plan is an organization's (api.create_organization_checkout): never a person's, not even as an
-    -- upgrade, which opens its own checkout and so would bypass api.create_checkout's refusal.
+    -- upgrade, which opens its own checkout and so would bypass api.create_checkout's refusal. The shared lock
+    -- keeps api.set_plan_seats from making the plan a team plan while this change is scheduled into it.
+    perform from astapa.plans as p
+    where p.project_id = change_plan.project_id and p.key = change_plan.plan_key
+    for share;
     if exists (select from astapa.plans as p
                where p.project_id = change_plan.project_id and p.key = change_plan.plan_key
                  and p.seat_pricing is not null) then

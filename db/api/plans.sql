@@ -241,6 +241,15 @@ create or replace function api.update_plan(project_id text, key text, changes js
       raise exception using errcode = 'AS400', detail = '{"default": ["An archived plan cannot be the default."]}',
         message = 'An archived plan cannot be the default; unarchive it too.';
     end if;
+    if current.seat_pricing is not null and changes ->> 'interval' not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"interval": ["A team plan renews each month or year."]}',
+        message = pg_catalog.format('Plan %s is a team plan: it renews each month or year, it cannot be one_time.', key);
+    end if;
+    -- The default plan is what people fall back to (api.assign_plan): a team plan never is a person's.
+    if changes -> 'default' = 'true' and current.seat_pricing is not null then
+      raise exception using errcode = 'AS400', detail = '{"default": ["A team plan cannot be the default."]}',
+        message = pg_catalog.format('Plan %s is a team plan: it cannot be the default plan.', key);
+    end if;
     if changes -> 'default' = 'true' then
       update astapa.plans as p set is_default = false, updated_at = pg_catalog.now()
       where p.project_id = update_plan.project_id and p.is_default and p.key <> update_plan.key;
@@ -268,7 +277,7 @@ create or replace function api.update_plan(project_id text, key text, changes js
 
 comment on function api.update_plan(text, text, jsonb) is
   'Changes some of a plan''s fields (archived: true archives it; its subscribers keep it). AS404 unknown plan, '
-  'AS400 per-field problems, including archiving the default plan.';
+  'AS400 per-field problems, including archiving the default plan, making a team plan the default or one_time.';
 
 grant execute on function api.update_plan(text, text, jsonb) to astapa_app;
 
@@ -382,12 +391,20 @@ create or replace function api.assign_plan(project_id text, user_id bigint, plan
     changed_at := pg_catalog.clock_timestamp();
     select * into current from astapa.subscriptions as s
     where s.project_id = assign_plan.project_id and s.user_id = assign_plan.user_id and s.ended_at is null;
+    -- Shared lock: api.set_plan_seats (which locks the plan for update) cannot make it a team plan meanwhile.
     select * into chosen from astapa.plans as p
-    where p.project_id = assign_plan.project_id and p.key = assign_plan.plan_key;
+    where p.project_id = assign_plan.project_id and p.key = assign_plan.plan_key
+    for share;
     if not found then
       raise exception using errcode = 'AS400', detail = pg_catalog.jsonb_build_object('plan', pg_catalog.jsonb_build_array(
           pg_catalog.format('There is no plan %s in this project.', plan_key)))::text,
         message = pg_catalog.format('There is no plan %s in this project.', plan_key);
+    end if;
+    -- A team plan is an organization's (api.create_organization_checkout), never a person's: the wording of
+    -- api.change_plan and api.start_trial. api.set_plan_seats keeps people off plans that become team plans.
+    if chosen.seat_pricing is not null then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
     end if;
     if chosen.archived_at is not null and current.plan_key is distinct from chosen.key then
       raise exception using errcode = 'AS400', detail = pg_catalog.jsonb_build_object('plan', pg_catalog.jsonb_build_array(
@@ -428,7 +445,8 @@ comment on function api.assign_plan(text, bigint, text, text, tstzrange, timesta
   'active one for period (default: from now, open-ended), audits, and emits subscription.updated. '
   'paid_through defaults to the period''s end for payments. source trial starts a trialing one (period with '
   'an end required; see api.start_trial). Assigning what the user already has is a no-op. '
-  'AS400 unknown or archived plan, bad source or period (DETAIL names the field); AS404 unknown user.';
+  'AS400 unknown, archived or team plan (an organization''s), bad source or period (DETAIL names the field); '
+  'AS404 unknown user.';
 
 grant execute on function api.assign_plan(text, bigint, text, text, tstzrange, timestamptz) to astapa_app;
 

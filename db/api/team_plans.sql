@@ -11,6 +11,7 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
   as $$
   declare
     changed astapa.plans;
+    held bigint;
   begin
     perform astapa.require_project(project_id);
     if seat_pricing is not null and seat_pricing not in ('per_seat', 'flat') then
@@ -19,6 +20,51 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
       raise exception using errcode = 'AS400', message = 'A flat team plan needs included_seats, from 1 to 100000.';
     elsif seat_pricing is distinct from 'flat' and included_seats is not null then
       raise exception using errcode = 'AS400', message = 'Only a flat team plan has included_seats.';
+    end if;
+    select * into changed from astapa.plans as p
+    where p.project_id = set_plan_seats.project_id and p.key = plan_key
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('There is no plan %s in this project.', plan_key);
+    end if;
+    -- A plan changes hands only when nobody holds it: a person is never renewed into a team plan (refused rather
+    -- than ended at renewal, so nobody loses a paid plan to a settings change), nor an organization into a
+    -- personal one. api.assign_plan takes this row FOR SHARE, so a subscription starting meanwhile is seen.
+    if seat_pricing is not null and changed.interval not in ('month', 'year') then
+      -- A team plan's period (astapa.team_period), renewal and proration count in months or years.
+      raise exception using errcode = 'AS400', detail = '{"interval": ["A team plan renews each month or year."]}',
+        message = pg_catalog.format('Plan %s is paid once (one_time): a team plan renews each month or year.', plan_key);
+    end if;
+    if seat_pricing is not null and changed.seat_pricing is null then
+      if changed.is_default then
+        raise exception using errcode = 'AS409',
+          message = pg_catalog.format('Plan %s is the default plan: make another plan the default first.', plan_key);
+      end if;
+      held := (select count(*) from astapa.subscriptions as s
+               where s.project_id = set_plan_seats.project_id and s.plan_key = set_plan_seats.plan_key
+                 and s.ended_at is null)
+            + (select count(*) from astapa.plan_changes as c
+               where c.project_id = set_plan_seats.project_id and c.to_plan = set_plan_seats.plan_key
+                 and c.status = 'scheduled')
+            + (select count(*) from astapa.checkouts as c
+               where c.project_id = set_plan_seats.project_id and c.plan_key = set_plan_seats.plan_key
+                 and c.organization_id is null and c.status in ('open', 'pending'));
+      if held > 0 then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'Plan %s is held by people (%s subscriptions, scheduled changes or unpaid checkouts): a team plan '
+          'cannot be; create a new plan for organizations.', plan_key, held);
+      end if;
+    elsif seat_pricing is null and changed.seat_pricing is not null then
+      held := (select count(*) from astapa.organizations as o
+               where o.project_id = set_plan_seats.project_id and o.plan_key = set_plan_seats.plan_key)
+            + (select count(*) from astapa.checkouts as c
+               where c.project_id = set_plan_seats.project_id and c.plan_key = set_plan_seats.plan_key
+                 and c.organization_id is not null and c.status in ('open', 'pending'));
+      if held > 0 then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'Plan %s is held by organizations (%s plans or unpaid checkouts): it stays a team plan; create a new '
+          'plan for people.', plan_key, held);
+      end if;
     end if;
     update astapa.plans as p
     set seat_pricing = set_plan_seats.seat_pricing, included_seats = set_plan_seats.included_seats,
@@ -37,7 +83,10 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
 
 comment on function api.set_plan_seats(text, text, text, integer) is
   'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) '
-  'or a personal one again (null); audited. AS400 bad pricing or seats, AS404 unknown plan.';
+  'or a personal one again (null); audited. AS400 bad pricing or seats, or a one_time plan; AS404 unknown plan; '
+  'AS409 making a plan '
+  'people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a '
+  'team plan organizations hold (plan, unpaid checkout) a personal one.';
 
 grant execute on function api.set_plan_seats(text, text, text, integer) to astapa_app;
 
@@ -174,23 +223,27 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
           updated_at = pg_catalog.now()
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
-    elsif o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() and target.seats < seats_now then
-      -- The next period of the same plan, for fewer seats: the running period keeps the seats it was paid for;
-      -- the lower limit starts with the new period.
+    elsif o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() and target.seats <> seats_now then
+      -- The next period of the same plan, for other seats: the running period keeps the seats it was paid for
+      -- (more seats are not paid before the new period starts; fewer would cut a paid period short); the new
+      -- limit starts with the new period.
       update astapa.organizations as x
       set seat_limit = seats_now, next_seat_limit = target.seats, next_seat_limit_from = o.plan_paid_through,
-          updated_at = pg_catalog.now(),
+          plan_canceled_at = null, updated_at = pg_catalog.now(),
           plan_paid_through = case chosen.interval when 'year' then o.plan_paid_through + interval '1 year'
                                    else o.plan_paid_through + interval '1 month' end
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     else
-      -- A period of the plan: from the end of the one paid for the same plan, else from now.
-      period_start := case when o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now()
+      -- A period of the plan: from the end of the one paid for the same plan — also when paid in the grace days
+      -- after it (the plan was kept meanwhile, api.organization_renewal_step) — else from now.
+      period_start := case when o.plan_key = target.plan_key and o.plan_paid_through is not null
+                                and o.plan_paid_through + case chosen.interval when 'year' then interval '1 year'
+                                                                else interval '1 month' end > pg_catalog.now()
                            then o.plan_paid_through else pg_catalog.now() end;
       update astapa.organizations as x
       set plan_key = target.plan_key, seat_limit = target.seats, next_seat_limit = null,
-          next_seat_limit_from = null, updated_at = pg_catalog.now(),
+          next_seat_limit_from = null, plan_canceled_at = null, updated_at = pg_catalog.now(),
           plan_paid_through = case chosen.interval when 'year' then period_start + interval '1 year'
                                    else period_start + interval '1 month' end
       where x.project_id = o.project_id and x.id = o.id
@@ -208,9 +261,10 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
 
 comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is
   'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the '
-  'plan, its seats as seat_limit and a period (after the one already paid for that plan); fewer seats for the '
-  'next period of the running plan become next_seat_limit from that period''s start (the running one keeps its '
-  'seats); a checkout adding seats only raises seat_limit. Returns the paid-through date; null when the organization was deleted.';
+  'plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the '
+  'grace days); other seats for the next period of the running plan become next_seat_limit from that period''s '
+  'start (the running one keeps its seats); a checkout adding seats only raises seat_limit. Paying undoes a '
+  'cancel. Returns the paid-through date; null when the organization was deleted.';
 
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
 
@@ -224,7 +278,12 @@ create or replace function api.organization_billing(user_id bigint) returns json
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
           'id', o.id, 'name', o.name, 'slug', o.slug, 'role', m.role, 'plan', o.plan_key,
           'plan_name', (select p.name from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key),
-          'plan_paid_through', o.plan_paid_through, 'seat_limit', astapa.organization_seat_limit(o),
+          'plan_paid_through', o.plan_paid_through, 'plan_canceled_at', o.plan_canceled_at,
+          -- Unpaid past plan_paid_through: the plan is kept until the grace days are over.
+          'plan_grace_until', case when o.plan_canceled_at is null and o.plan_paid_through <= pg_catalog.now()
+            then o.plan_paid_through + astapa.setting_days(
+              (select p.settings from astapa.projects as p where p.id = o.project_id), 'billing_grace_days', 3) end,
+          'seat_limit', astapa.organization_seat_limit(o),
           'next_seat_limit', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit end,
           'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
           'members', (select count(*) from astapa.organization_memberships as x
@@ -251,7 +310,306 @@ create or replace function api.organization_billing(user_id bigint) returns json
 
 comment on function api.organization_billing(bigint) is
   'The organization billing portal of a user: the organizations they are owner or admin of, each with its team '
-  'plan, seats (limit and members), paid-through date and paid team checkouts; and the team plans on sale. '
+  'plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel '
+  'and grace, and paid team checkouts; and the team plans on sale. '
   'Members who are neither owner nor admin see none (they do not pay).';
 
 grant execute on function api.organization_billing(bigint) to astapa_app;
+
+-- Renewals of team plans (migration 3970): reminders with the pay link, grace, falling back, cancel and resume.
+
+create or replace function astapa.organization_renewal_action(o astapa.organizations, now timestamptz, grace interval,
+                                                              notice interval, can_renew boolean)
+  returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select case
+      when o.plan_key is null or o.plan_paid_through is null then null
+      when o.plan_canceled_at is not null then case when o.plan_paid_through <= now then 'end' end
+      when o.plan_paid_through + grace <= now then 'expire'
+      when can_renew and o.plan_paid_through - notice <= now
+        and o.plan_reminded_for is distinct from o.plan_paid_through
+        and exists (select from astapa.plans as p
+                    where p.project_id = o.project_id and p.key = o.plan_key and p.archived_at is null
+                      and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is not null)
+        and exists (select from astapa.organization_memberships as m
+                    join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+                    where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner'
+                      and not u.disabled)
+        then 'remind'
+    end
+  $$;
+
+comment on function astapa.organization_renewal_action(astapa.organizations, timestamptz, interval, interval, boolean) is
+  'What the renewal pass must do with an organization''s paid team plan at `now`: end (canceled, period over), '
+  'expire (unpaid, grace over), remind (the next period''s pay link is due and was not sent for this period; '
+  'only with payments configured, a plan on sale and an owner who can pay), or null.';
+
+grant execute on function astapa.organization_renewal_action(astapa.organizations, timestamptz, interval, interval, boolean)
+  to astapa_app;
+
+create or replace function api.organization_renewal_step(project_id text, now timestamptz, xendit_account text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    settings jsonb;
+    grace interval;
+    notice interval;
+    picked text;
+    o astapa.organizations;
+    action text;
+    ended_plan text;
+    chosen astapa.plans;
+    payer bigint;
+    renewal_seats integer;
+    opened jsonb;
+    checkout jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    select p.settings into settings from astapa.projects as p where p.id = organization_renewal_step.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    -- The same settings as people's renewals (api.renewal_step).
+    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
+    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    -- Instances share the work: each takes an organization nobody else holds.
+    select x.id into picked from astapa.organizations as x
+    where x.project_id = organization_renewal_step.project_id and x.plan_paid_through is not null
+      and astapa.organization_renewal_action(x, now, grace, notice, xendit_account is not null) is not null
+    order by x.plan_paid_through, x.id
+    for update skip locked
+    limit 1;
+    if not found then
+      return null;
+    end if;
+    -- A new statement, so a new snapshot: whatever another pass committed before we got the lock is seen here.
+    select * into o from astapa.organizations as x
+    where x.project_id = organization_renewal_step.project_id and x.id = picked;
+    action := astapa.organization_renewal_action(o, now, grace, notice, xendit_account is not null);
+    if action is null then
+      return pg_catalog.jsonb_build_object('action', 'none', 'organization', o.id);
+    end if;
+    if action in ('end', 'expire') then
+      -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
+      -- limit, as before it bought one. Nobody is removed.
+      ended_plan := o.plan_key;
+      update astapa.organizations as x
+      set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
+          plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+      perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
+        'organization', astapa.organization_json(o), 'plan', ended_plan,
+        'reason', case action when 'end' then 'canceled' else 'unpaid' end));
+      perform astapa.emit_event(o.project_id, 'organization.updated',
+        pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+      perform astapa.audit(o.project_id, 'organization.plan_ended', o.id, pg_catalog.jsonb_build_object(
+        'plan', ended_plan, 'reason', case action when 'end' then 'canceled' else 'unpaid' end));
+      return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
+        'plan', ended_plan);
+    end if;
+    -- remind: the next period's checkout, paid by the longest-standing owner (anyone owner or admin may pay it:
+    -- the link is mailed to them all), for the seats the next period will have.
+    select * into chosen from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key;
+    select m.user_id into payer from astapa.organization_memberships as m
+    join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+    where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner' and not u.disabled
+    order by m.created_at, m.user_id
+    limit 1;
+    renewal_seats := case when chosen.seat_pricing = 'flat' then chosen.included_seats
+                          else coalesce(case when o.next_seat_limit_from <= o.plan_paid_through then o.next_seat_limit end,
+                                        o.seat_limit,
+                                        (select count(*) from astapa.organization_memberships as m
+                                         where m.project_id = o.project_id and m.organization_id = o.id)::integer,
+                                        1) end;
+    begin
+      opened := api.create_checkout(o.project_id, pg_catalog.jsonb_build_object(
+        'sub', payer::text, 'plan', chosen.key, 'organization', o.id, 'xendit_account', xendit_account,
+        -- The link lives until the grace days are over: counted from the database's clock (expires_at).
+        'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', o.plan_paid_through + grace - pg_catalog.now()),
+                                      3600), 31536000)::integer));
+    exception when others then
+      -- A checkout that cannot be opened (e.g. the owner belongs to the project's other environment) must not
+      -- stop the pass: this period gets no pay link, the plan runs out through the grace days, and the audit
+      -- log says why.
+      update astapa.organizations as x set plan_reminded_for = o.plan_paid_through
+      where x.project_id = o.project_id and x.id = o.id;
+      perform astapa.audit(o.project_id, 'organization.renewal_skipped', o.id,
+        pg_catalog.jsonb_build_object('plan', chosen.key, 'error', sqlerrm));
+      return pg_catalog.jsonb_build_object('action', 'none', 'organization', o.id);
+    end;
+    update astapa.checkouts as c
+    set organization_id = o.id, seats = renewal_seats, updated_at = pg_catalog.now(),
+        amount = chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then renewal_seats else 1 end
+    where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
+    update astapa.organizations as x set plan_reminded_for = o.plan_paid_through
+    where x.project_id = o.project_id and x.id = o.id;
+    select astapa.checkout_json(c) || pg_catalog.jsonb_build_object(
+             'organization_id', c.organization_id, 'seats', c.seats, 'seats_from', c.seats_from)
+    into checkout
+    from astapa.checkouts as c where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
+    perform astapa.emit_event(o.project_id, 'organization.renewal_due', pg_catalog.jsonb_build_object(
+      'organization', astapa.organization_json(o), 'checkout_id', checkout ->> 'checkout_id',
+      'amount', checkout -> 'amount', 'seats', renewal_seats, 'period_start', o.plan_paid_through));
+    perform astapa.audit(o.project_id, 'organization.renewal_due', o.id, pg_catalog.jsonb_build_object(
+      'checkout', checkout ->> 'checkout_id', 'plan', chosen.key, 'seats', renewal_seats,
+      'amount', checkout -> 'amount', 'period_start', o.plan_paid_through));
+    return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
+      'plan', chosen.key, 'plan_name', chosen.name, 'checkout', checkout, 'period_start', o.plan_paid_through,
+      'emails', coalesce((
+        select pg_catalog.jsonb_agg(u.email order by m.created_at, m.user_id)
+        from astapa.organization_memberships as m
+        join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+        where m.project_id = o.project_id and m.organization_id = o.id and m.role in ('owner', 'admin')
+          and not u.disabled and u.email is not null), '[]'));
+  end
+  $$;
+
+comment on function api.organization_renewal_step(text, timestamptz, text) is
+  'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): '
+  'opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for '
+  'the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' '
+  'addresses for the pay-link mail (remind); or, when a canceled plan''s period is over (end) or an unpaid one''s '
+  'grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for '
+  'the period (audited organization.renewal_skipped; action none). Settings billing_grace_days (3) and '
+  'billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+
+grant execute on function api.organization_renewal_step(text, timestamptz, text) to astapa_app;
+
+drop policy if exists "definer functions see which projects have team plans to renew" on astapa.organizations;
+create policy "definer functions see which projects have team plans to renew" on astapa.organizations
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.list_organization_renewals', true) = 'on'
+         and plan_paid_through is not null);
+
+create or replace function api.projects_with_organization_renewals() returns text[]
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'projects_with_organization_renewals runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.list_organization_renewals', 'on', true);
+    select pg_catalog.array_agg(distinct o.project_id) into projects
+    from astapa.organizations as o where o.plan_paid_through is not null;
+    perform pg_catalog.set_config('astapa.list_organization_renewals', '', true);
+    return coalesce(projects, '{}');
+  end
+  $$;
+
+comment on function api.projects_with_organization_renewals() is
+  'Definer: the renewal scheduler serves every project, so it must learn which have organizations with a paid '
+  'team plan (beside api.projects_with_billing_work). Returns project ids only; the work then runs as each '
+  'project (RLS). Runs only without a project set.';
+
+revoke execute on function api.projects_with_organization_renewals() from public;
+
+grant execute on function api.projects_with_organization_renewals() to astapa_app;
+
+create or replace function astapa.organization_plan_actor(o astapa.organizations, sub text, verb text) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    if sub is not null and not exists (
+        select from astapa.organization_memberships as m
+        where m.project_id = o.project_id and m.organization_id = o.id and m.user_id::text = sub
+          and m.role in ('owner', 'admin')) then
+      raise exception using errcode = 'AS403',
+        message = pg_catalog.format('Only an owner or admin of %s can %s its plan.', o.name, verb);
+    end if;
+  end
+  $$;
+
+comment on function astapa.organization_plan_actor(astapa.organizations, text, text) is
+  'Refuses (AS403) a person (sub) who is not an owner or admin of the organization; null sub is the app itself.';
+
+grant execute on function astapa.organization_plan_actor(astapa.organizations, text, text) to astapa_app;
+
+create or replace function api.cancel_organization_plan(project_id text, organization_id text, sub text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    if o.project_id is distinct from cancel_organization_plan.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    end if;
+    perform astapa.organization_plan_actor(o, sub, 'cancel');
+    if o.plan_key is null or o.plan_paid_through is null or o.plan_paid_through <= pg_catalog.now() then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s has no running paid team plan to cancel.', o.name);
+    end if;
+    if o.plan_canceled_at is null then
+      update astapa.organizations as x set plan_canceled_at = pg_catalog.now(), updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+      perform astapa.emit_event(o.project_id, 'organization.updated',
+        pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+      perform astapa.audit(o.project_id, 'organization.plan_canceled', o.id, pg_catalog.jsonb_build_object(
+        'plan', o.plan_key, 'ends_at', o.plan_paid_through, 'by', coalesce(sub, 'app')));
+    end if;
+    return astapa.organization_json(o);
+  end
+  $$;
+
+comment on function api.cancel_organization_plan(text, text, text) is
+  'Cancels an organization''s paid team plan at the end of its period (no renewal; the renewal pass then takes '
+  'it away); sub: the owner or admin asking, null for the app. Repeating it changes nothing. AS403 sub no owner '
+  'or admin; AS404 unknown organization; AS409 no running paid team plan.';
+
+grant execute on function api.cancel_organization_plan(text, text, text) to astapa_app;
+
+create or replace function api.resume_organization_plan(project_id text, organization_id text, sub text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    if o.project_id is distinct from resume_organization_plan.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    end if;
+    perform astapa.organization_plan_actor(o, sub, 'resume');
+    if o.plan_canceled_at is null or o.plan_paid_through <= pg_catalog.now() then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s has no canceled team plan still running to resume.', o.name);
+    end if;
+    update astapa.organizations as x set plan_canceled_at = null, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id
+    returning * into o;
+    perform astapa.emit_event(o.project_id, 'organization.updated',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.plan_resumed', o.id, pg_catalog.jsonb_build_object(
+      'plan', o.plan_key, 'by', coalesce(sub, 'app')));
+    return astapa.organization_json(o);
+  end
+  $$;
+
+comment on function api.resume_organization_plan(text, text, text) is
+  'Undoes a cancel while the paid period runs: the team plan renews again. sub: the owner or admin asking, null '
+  'for the app. AS403 sub no owner or admin; AS404 unknown organization; AS409 not canceled, or already over.';
+
+grant execute on function api.resume_organization_plan(text, text, text) to astapa_app;

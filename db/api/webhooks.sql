@@ -62,7 +62,8 @@ create or replace function astapa.webhook_event_types() returns text[]
                      'organization.created', 'organization.updated', 'organization.deleted',
                      'membership.created', 'membership.updated', 'membership.deleted',
                      'user.passkey_added', 'user.passkey_removed',
-                     'phone.budget_reached'] $$;
+                     'phone.budget_reached',
+                     'organization.renewal_due', 'organization.plan_ended'] $$;
 
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 

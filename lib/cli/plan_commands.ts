@@ -12,6 +12,12 @@ import {
 import type { Json } from "@/db/users.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
+import {
+  TEAM_PLAN_ACTIONS,
+  TEAM_PLAN_BOOLEANS,
+  TEAM_PLAN_USAGE,
+  teamPlanCommand,
+} from "./team_plan_commands.ts";
 
 export const PLAN_USAGE = `  plan list --project ID [--all]
                              list a project's plans (--all: archived ones too)
@@ -21,10 +27,11 @@ export const PLAN_USAGE = `  plan list --project ID [--all]
   plan archive --project ID KEY
                              archive a plan: its subscribers keep it, nobody new gets it
   plan assign --project ID SUB KEY
-                             put a user on a plan (recorded with source cli)`;
+                             put a user on a plan (recorded with source cli)
+${TEAM_PLAN_USAGE}`;
 
 /** Boolean options of these commands (no value follows them). */
-export const PLAN_BOOLEANS = ["all", "default"];
+export const PLAN_BOOLEANS = ["all", "default", ...TEAM_PLAN_BOOLEANS];
 
 const CLI = { actor: "cli" };
 
@@ -90,6 +97,7 @@ export async function planCommand(sql: Sql, args: ParsedArgs, out: Output): Prom
       return 0;
     }
   }
+  if (TEAM_PLAN_ACTIONS.includes(action)) return await teamPlanCommand(sql, args, out);
   throw new UsageError(`Unknown plan command "${action ?? ""}"`);
 }
 

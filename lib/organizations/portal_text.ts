@@ -15,6 +15,12 @@ type PortalWords = {
   payments: string;
   paid: (seats: number | null, from: number | null) => string;
   noTeamPlans: string;
+  /** Other seats paid for the next period, from its start. */
+  nextSeats: (limit: number, date: string) => string;
+  canceled: (date: string) => string;
+  grace: (date: string) => string;
+  cancel: string;
+  resume: string;
 };
 
 export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
@@ -33,6 +39,11 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
     payments: "Payments",
     paid: (seats, from) => from === null ? `${seats} seats` : `${from} → ${seats} seats`,
     noTeamPlans: "This app sells no team plans.",
+    nextSeats: (limit, date) => `From ${date}: ${limit} seats (paid).`,
+    canceled: (date) => `Canceled: the plan ends on ${date} and is not renewed.`,
+    grace: (date) => `The renewal is unpaid: pay it by ${date} to keep the plan.`,
+    cancel: "Cancel at the end of the period",
+    resume: "Keep the plan (resume renewals)",
   },
   id: {
     title: "Paket organisasi Anda",
@@ -49,5 +60,10 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
     payments: "Pembayaran",
     paid: (seats, from) => from === null ? `${seats} kursi` : `${from} → ${seats} kursi`,
     noTeamPlans: "Aplikasi ini tidak menjual paket tim.",
+    nextSeats: (limit, date) => `Mulai ${date}: ${limit} kursi (sudah dibayar).`,
+    canceled: (date) => `Dibatalkan: paket berakhir pada ${date} dan tidak diperpanjang.`,
+    grace: (date) => `Perpanjangan belum dibayar: bayar sebelum ${date} agar paket tetap aktif.`,
+    cancel: "Batalkan di akhir periode",
+    resume: "Pertahankan paket (lanjutkan perpanjangan)",
   },
 };

@@ -8,11 +8,16 @@
  */
 import { asApp } from "@/db/client.ts";
 import { projectsWithBillingWork, type RenewalStep } from "@/db/billing.ts";
+import {
+  type OrganizationRenewalStep,
+  projectsWithOrganizationRenewals,
+} from "@/db/organization_renewals.ts";
 import { log } from "../http/log.ts";
 import type { PaymentDeps } from "./accounts.ts";
 import { reconcileProject } from "./reconcile.ts";
 import { renewProject, type StepHook } from "./renewals.ts";
 import { type ChargeOutcome, chargeRenewals } from "./renewal_charges.ts";
+import { renewOrganizations } from "./organization_renewals.ts";
 
 export type Clock = () => Date;
 
@@ -30,6 +35,8 @@ export type PassReport = {
   renewals: (RenewalStep & { projectId: string })[];
   /** Linked-method renewal charges made, settled or fallen back to the pay-link mail. */
   charges: ChargeOutcome[];
+  /** Team plans' steps (organization_renewals.ts). */
+  organizationRenewals?: (OrganizationRenewalStep & { projectId: string })[];
   reconciled: number;
   expired: number;
 };
@@ -82,13 +89,17 @@ export class BillingScheduler {
 
   async #pass(now: Date): Promise<PassReport> {
     const report: PassReport = { renewals: [], charges: [], reconciled: 0, expired: 0 };
-    const projects = await asApp(this.deps.sql, null, (tx) => projectsWithBillingWork(tx));
+    const projects = await asApp(this.deps.sql, null, async (tx) => [
+      ...new Set([...await projectsWithBillingWork(tx), ...await projectsWithOrganizationRenewals(tx)]),
+    ]);
     for (const projectId of projects) {
       if (this.#stopped) break;
       try {
         const steps = await renewProject(this.deps, projectId, now, this.options.beforeCommit);
         report.renewals.push(...steps.map((step) => ({ ...step, projectId })));
         report.charges.push(...await chargeRenewals(this.deps, projectId, now));
+        const teams = await renewOrganizations(this.deps, projectId, now);
+        (report.organizationRenewals ??= []).push(...teams.map((step) => ({ ...step, projectId })));
         const reconciled = await reconcileProject(
           this.deps,
           projectId,

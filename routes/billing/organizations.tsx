@@ -1,13 +1,15 @@
 /**
  * The organization billing portal: a signed-in owner or admin of an app's organizations sees each one's team
- * plan, seats and payments, and buys, renews or adds seats (a team plan checkout, then the usual checkout page).
- * Plain forms, CSRF and same-origin checked; the payer is always the session's own user.
+ * plan, seats and payments, and buys, renews or adds seats (a team plan checkout, then the usual checkout page),
+ * or cancels the plan at the end of its period and resumes it. Plain forms, CSRF and same-origin checked; the
+ * payer (or the one cancelling) is always the session's own user.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { asApp } from "@/db/client.ts";
 import { type OrganizationBilling, organizationBilling } from "@/db/team_plans.ts";
+import { cancelOrganizationPlan, resumeOrganizationPlan } from "@/db/organization_renewals.ts";
 import { validate } from "@/lib/http/body.ts";
 import { csrfToken } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
@@ -26,6 +28,12 @@ const Buy = z.object({
   organization: z.string().regex(/^org_[a-z2-7]{24}$/),
   plan: z.string().regex(/^[a-z0-9_-]{1,64}$/),
   seats: z.coerce.number().int().min(1).max(100_000).optional(),
+});
+const Change = z.object({
+  ...CsrfField,
+  client_id: Query.shape.client_id,
+  organization: Buy.shape.organization,
+  intent: z.enum(["cancel", "resume"]),
 });
 
 type PortalData = {
@@ -50,12 +58,24 @@ export const handler: Handlers<PortalData> = {
     );
   },
 
-  /** Opens a team plan checkout paid by the session's user (SQL refuses anyone but an owner or admin). */
+  /**
+   * Opens a team plan checkout paid by the session's user, or cancels or resumes the plan as that user (SQL
+   * refuses anyone but an owner or admin).
+   */
   async POST(c) {
     sameOrigin(c);
-    const form = await readPageBody(c, Buy);
+    const form = await readPageBody(c, z.union([Change, Buy]));
     const who = await signedIn(c, form.client_id);
     if (!who.userId) return signInFirst(c, form.client_id, "organizations");
+    if ("intent" in form) {
+      const change = form.intent === "cancel" ? cancelOrganizationPlan : resumeOrganizationPlan;
+      await asApp(
+        c.var.deps.sql,
+        who.projectId,
+        (tx) => change(tx, who.projectId, form.organization, who.userId!),
+      );
+      return c.redirect(`/billing/organizations?client_id=${encodeURIComponent(form.client_id)}`, 303);
+    }
     // The seats field is for per-seat plans; a flat plan comes with its own seats.
     const { team_plans } = await asApp(
       c.var.deps.sql,
@@ -88,7 +108,33 @@ export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
             {org.plan_name === null ? text.noPlan : text.plan(org.plan_name)}{" "}
             {org.plan_paid_through && text.paidThrough(portalDate(org.plan_paid_through, data.lang))}
           </p>
+          {org.plan_canceled_at && org.plan_paid_through && (
+            <p class="notice">{text.canceled(portalDate(org.plan_paid_through, data.lang))}</p>
+          )}
+          {org.plan_grace_until && (
+            <p class="notice">{text.grace(portalDate(org.plan_grace_until, data.lang))}</p>
+          )}
           <p>{text.seats(org.members, org.seat_limit)}</p>
+          {org.next_seat_limit !== null && org.next_seat_limit_from && (
+            <p data-next-seats>
+              {text.nextSeats(org.next_seat_limit, portalDate(org.next_seat_limit_from, data.lang))}
+            </p>
+          )}
+          {org.plan && org.plan_paid_through && Date.parse(org.plan_paid_through) > Date.now() && (
+            <form method="post" action="/billing/organizations">
+              <input type="hidden" name="csrf" value={data.csrf} />
+              <input type="hidden" name="client_id" value={data.clientId} />
+              <input type="hidden" name="organization" value={org.id} />
+              <button
+                type="submit"
+                class="button secondary"
+                name="intent"
+                value={org.plan_canceled_at ? "resume" : "cancel"}
+              >
+                {org.plan_canceled_at ? text.resume : text.cancel}
+              </button>
+            </form>
+          )}
           {team_plans.length === 0
             ? <p class="muted">{text.noTeamPlans}</p>
             : (

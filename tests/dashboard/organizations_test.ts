@@ -49,7 +49,7 @@ Deno.test("organizations page — lists organizations, members and open invitati
   assert.match(await (await getAs(t, owner, `${base}/organizations`)).text(), /Gerai Baru/);
 });
 
-Deno.test("organizations page — an organization's team plan, until when it is paid, and its seats taken", async () => {
+Deno.test("organizations page — an organization's team plan, until when it is paid (or when it ends, canceled), and its seats taken", async () => {
   const boss = await seedUser(t.db.sql, project.id, "boss@kopi.example");
   await asApp(t.db.sql, project.id, async (tx) => {
     await tx`select api.create_plan(${project.id}, '{"key": "business", "name": "Business", "price_idr": 45000}')`;
@@ -62,6 +62,15 @@ Deno.test("organizations page — an organization's team plan, until when it is 
   assert.match(row, /<code>business<\/code>/);
   assert.match(row, /paid through 2031-05-06/);
   assert.match(row, /1 of 4 taken/);
+  // Canceled by an owner: the plan ends then instead of renewing.
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => tx`update astapa.organizations set plan_canceled_at = now() where slug = 'kopi-tim'`,
+  );
+  const canceled = (await (await getAs(t, viewer, `${base}/organizations`)).text())
+    .match(/<tr data-organization="kopi-tim">[\s\S]*?<\/tr>/)?.[0] ?? "";
+  assert.match(canceled, /canceled, ends 2031-05-06/);
   const plain = html.match(/<tr data-organization="kedai">[\s\S]*?<\/tr>/)?.[0] ?? "";
   assert.match(plain, /<span class="muted">none<\/span>[\s\S]*no limit/);
 });

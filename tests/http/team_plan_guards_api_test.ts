@@ -1,7 +1,8 @@
 /**
  * A team plan never ends up on a person through the Platform API (issue 28): neither a plan change of a paying
  * user nor a trial may choose one; both answer 400 with the checkout's wording and the plan field, nothing
- * changes, and a personal plan still goes through.
+ * changes, and a personal plan still goes through. The claims API cannot assign one either, and a plan a person
+ * holds cannot become one.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -67,4 +68,24 @@ Deno.test("POST /api/platform/users/{sub}/trial — a team plan offering a trial
   }
   assert.deepEqual((await call("GET", `/api/platform/users/${sub}/trial`)).body.trials, []);
   assert.equal((await call("GET", `/api/platform/users/${sub}/subscription`)).body.plan, "free");
+});
+
+Deno.test("PATCH /api/platform/users/{sub}/claims — a team plan as the plan is 400; a personal plan still goes on", async () => {
+  const sub = await seedUser(t.db.sql, project.id, "claims@example.com");
+  for (const plan of ["seat", "crew"]) {
+    assertTeamPlanRefused(await call("PATCH", `/api/platform/users/${sub}/claims`, { plan }), plan);
+  }
+  assert.equal((await call("GET", `/api/platform/users/${sub}/subscription`)).body.plan, "free");
+  const personal = await call("PATCH", `/api/platform/users/${sub}/claims`, { plan: "pro" });
+  assert.equal(personal.res.status, 200);
+  assert.equal((await call("GET", `/api/platform/users/${sub}/subscription`)).body.plan, "pro");
+});
+
+Deno.test("PUT /api/platform/plans/{key}/seats — a plan a person holds cannot become a team plan (409)", async () => {
+  const sub = await seedUser(t.db.sql, project.id, "holder@example.com");
+  assert.equal((await call("PATCH", `/api/platform/users/${sub}/claims`, { plan: "basic" })).res.status, 200);
+  const refused = await call("PUT", "/api/platform/plans/basic/seats", { seat_pricing: "per_seat" });
+  assert.equal(refused.res.status, 409);
+  assert.match(refused.body.error_description, /Plan basic is held by people/);
+  assert.equal((await call("GET", "/api/platform/plans/basic")).body.seat_pricing, null);
 });

@@ -187,7 +187,7 @@ Deno.test("adding seats mid-period — only the added seats for the rest of the 
   assert.deepEqual([after.seat_limit, after.plan_paid_through], [5, before.plan_paid_through]);
 });
 
-Deno.test("a flat team plan — its own seats; an unpaid period lapses the plan in tokens; invitations meet its seat limit", async () => {
+Deno.test("a flat team plan — its own seats; an unpaid period lapses the plan in tokens after the grace days; invitations meet its seat limit", async () => {
   const t = await team("susu");
   const opened = await checkout(t.id, { sub: t.owner, plan: "crew" });
   assert.deepEqual([opened.amount, opened.seats], [300_000, 3]);
@@ -208,6 +208,17 @@ Deno.test("a flat team plan — its own seats; an unpaid period lapses the plan 
     a.id,
     (tx) =>
       tx`update astapa.organizations set plan_paid_through = now() - interval '1 second' where id = ${t.id}`,
+  );
+  // Unpaid: kept through the grace days (3 by default), then gone.
+  assert.deepEqual(
+    await call(a.id, (tx) => tx`select astapa.organization_plan_claims(${t.id})`),
+    { org_plan: "crew", org_feature_flags: [] },
+  );
+  await asApp(
+    db.sql,
+    a.id,
+    (tx) =>
+      tx`update astapa.organizations set plan_paid_through = now() - interval '3 days 1 second' where id = ${t.id}`,
   );
   assert.deepEqual(await call(a.id, (tx) => tx`select astapa.organization_plan_claims(${t.id})`), {});
 });

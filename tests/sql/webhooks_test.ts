@@ -59,6 +59,8 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "user.passkey_added",
     "user.passkey_removed",
     "phone.budget_reached",
+    "organization.renewal_due",
+    "organization.plan_ended",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 

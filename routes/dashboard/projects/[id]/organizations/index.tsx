@@ -91,7 +91,10 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                 {org.plan_paid_through && (
                   <>
                     <br />
-                    <span class="muted">paid through {org.plan_paid_through.slice(0, 10)}</span>
+                    <span class="muted">
+                      {org.plan_canceled_at ? "canceled, ends" : "paid through"}{" "}
+                      {org.plan_paid_through.slice(0, 10)}
+                    </span>
                   </>
                 )}
               </td>

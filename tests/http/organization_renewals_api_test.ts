@@ -1,0 +1,154 @@
+/**
+ * Cancelling and resuming an organization's team plan (issue 28): through the Platform API (`POST|DELETE
+ * /api/platform/organizations/{org}/plan-cancel`, as the app or for a named owner or admin) and from the
+ * organizations' billing portal (an admin's cancel and resume buttons, the upcoming seat limit), with readable
+ * 4xx for members, organizations without a paid plan and other projects.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { testApp } from "../helpers/app.ts";
+import { basic, seedProject } from "../helpers/oauth.ts";
+import { FormBrowser } from "../helpers/form_browser.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+const project = await seedProject(t.db.sql, { name: "Toko", redirectUri: "https://toko.example/callback" });
+const other = await seedProject(t.db.sql, { name: "Lain" });
+
+async function api(method: string, path: string, body?: unknown, as = project) {
+  const res = await t.app.request(`/api/platform${path}`, {
+    method,
+    headers: { authorization: basic(as.clientId, as.secret), "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Pays a checkout as the Xendit callback does: its charge, a SUCCEEDED event, the worker applying it. */
+async function pay(checkoutId: string, amount: number) {
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await recordPayment(tx, project.id, checkoutId, {
+      kind: "payment_request",
+      provider_id: `pr-${checkoutId}`,
+      method: "qris",
+      details: {},
+      expires_at: null,
+    });
+    await recordPaymentEvent(tx, project.id, {
+      providerId: `pr-${checkoutId}`,
+      status: "SUCCEEDED",
+      checkoutId,
+      body: { data: { amount, status: "SUCCEEDED" } },
+    });
+  });
+  assert.equal(
+    (await asApp(t.db.sql, project.id, (tx) => applyPaymentEvent(tx, project.id)))?.outcome,
+    "paid",
+  );
+}
+
+async function signUp(email: string) {
+  const browser = new FormBrowser(t);
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  await browser.submit(`/auth/signup?${query}`, { email, password: "correct horse battery" });
+  const [{ id }] = await t.db.sql`select id::text from astapa.users where email = ${email}`;
+  return { browser, id: id as string };
+}
+
+await api("POST", "/plans", { key: "studio", name: "Studio", price_idr: 30_000, interval: "month" });
+await api("PUT", "/plans/studio/seats", { seat_pricing: "per_seat" });
+
+/** An organization with an owner, an admin and a member, paying 3 seats of studio. */
+async function paidTeam(slug: string) {
+  const owner = await signUp(`owner@${slug}.example`);
+  const admin = await signUp(`admin@${slug}.example`);
+  const member = await signUp(`member@${slug}.example`);
+  const { body: org } = await api("POST", "/organizations", { name: slug, slug, owner: owner.id });
+  await api("POST", `/organizations/${org.id}/members`, { user_id: admin.id, role: "admin" });
+  await api("POST", `/organizations/${org.id}/members`, { user_id: member.id, role: "member" });
+  const { body: checkout } = await api("POST", `/organizations/${org.id}/checkout`, {
+    user: owner.id,
+    plan: "studio",
+    seats: 3,
+  });
+  await pay(checkout.checkout_id, 90_000);
+  return { id: org.id as string, owner, admin, member };
+}
+
+Deno.test("POST|DELETE /api/platform/organizations/{org}/plan-cancel — the app or an owner/admin; 403, 409, 404 otherwise", async () => {
+  const team = await paidTeam("kopi");
+  const member = await api("POST", `/organizations/${team.id}/plan-cancel`, { user: team.member.id });
+  assert.equal(member.status, 403);
+  assert.equal(member.body.error_description, "Only an owner or admin of kopi can cancel its plan.");
+  const bad = await api("POST", `/organizations/${team.id}/plan-cancel`, { user: "x", extra: 1 });
+  assert.equal(bad.status, 400);
+  const canceled = await api("POST", `/organizations/${team.id}/plan-cancel`, { user: team.admin.id });
+  assert.equal(canceled.status, 200);
+  assert.ok(canceled.body.plan_canceled_at);
+  assert.equal(canceled.body.plan, "studio", "runs to the end of its period");
+  const resumed = await api("DELETE", `/organizations/${team.id}/plan-cancel?user=${team.owner.id}`);
+  assert.deepEqual([resumed.status, resumed.body.plan_canceled_at], [200, null]);
+  const again = await api("DELETE", `/organizations/${team.id}/plan-cancel`);
+  assert.equal(again.status, 409);
+  assert.match(again.body.error_description, /no canceled team plan still running to resume/);
+  assert.equal(
+    (await api("POST", `/organizations/${team.id}/plan-cancel`, {})).status,
+    200,
+    "the app itself",
+  );
+  assert.equal((await api("POST", `/organizations/${team.id}/plan-cancel`, {}, other)).status, 404);
+  const { body: free } = await api("POST", "/organizations", { name: "Gratis", slug: "gratis" });
+  const none = await api("POST", `/organizations/${free.id}/plan-cancel`, {});
+  assert.equal(none.status, 409);
+  assert.equal(none.body.error_description, "Gratis has no running paid team plan to cancel.");
+});
+
+Deno.test("organization billing portal — an admin cancels and resumes; the page says when the plan ends and the next seat limit", async () => {
+  const team = await paidTeam("teh");
+  const url = `/billing/organizations?client_id=${project.clientId}`;
+  const page = await (await team.admin.browser.get(url)).text();
+  assert.match(page, /Cancel at the end of the period/);
+  const canceled = await team.admin.browser.post(page, { client_id: project.clientId, intent: "cancel" });
+  assert.equal(canceled.status, 303);
+  assert.equal(canceled.headers.get("location"), url);
+  const after = await (await team.admin.browser.get(url)).text();
+  assert.match(after, /Canceled: the plan ends on .+ and is not renewed\./);
+  assert.match(after, /Keep the plan \(resume renewals\)/);
+  assert.ok((await api("GET", `/organizations/${team.id}`)).body.plan_canceled_at);
+  assert.equal(
+    (await team.admin.browser.post(after, { client_id: project.clientId, intent: "resume" })).status,
+    303,
+  );
+  assert.equal((await api("GET", `/organizations/${team.id}`)).body.plan_canceled_at, null);
+
+  // A plain member cannot cancel, even with a forged form.
+  const forged = await team.member.browser.post(
+    after.replace(/name="csrf" value="[^"]*"/, 'name="csrf" value="x"'),
+    { client_id: project.clientId, intent: "cancel" },
+  );
+  assert.equal(forged.status, 403, "another session's CSRF token");
+  assert.equal((await api("GET", `/organizations/${team.id}`)).body.plan_canceled_at, null);
+
+  // Fewer seats paid for the next period: shown with the date they start.
+  const { body: next } = await api("POST", `/organizations/${team.id}/checkout`, {
+    user: team.owner.id,
+    plan: "studio",
+    seats: 3,
+  });
+  await pay(next.checkout_id, 90_000);
+  await api("PATCH", `/organizations/${team.id}`, { seat_limit: 4 });
+  const { body: fewer } = await api("POST", `/organizations/${team.id}/checkout`, {
+    user: team.owner.id,
+    plan: "studio",
+    seats: 3,
+  });
+  await pay(fewer.checkout_id, 90_000);
+  const seats = await (await team.admin.browser.get(url)).text();
+  assert.match(seats, /3 of 4 seats taken\./);
+  assert.match(seats, /From .+: 3 seats \(paid\)\./);
+  const indonesian = await (await team.admin.browser.get(`${url}&lang=id`)).text();
+  assert.match(indonesian, /Batalkan di akhir periode/);
+  assert.match(indonesian, /kursi \(sudah dibayar\)/);
+});

@@ -1,0 +1,291 @@
+/**
+ * SQL tests for team plan renewals (db/api/team_plans.sql, migration 3970): the organizations' renewal step
+ * (a pay link to owners and admins once per period, grace, falling back when unpaid or canceled), paying a
+ * renewal (from the paid-through date, also in grace; other seats only from the new period), cancel and resume
+ * by owners, admins or the app, the projects the scheduler visits, and another project. `now` is an argument of
+ * every step, so the clock is the test's.
+ */
+import assert from "node:assert/strict";
+import { asApp, type Tx } from "@/db/client.ts";
+import {
+  cancelOrganizationPlan,
+  organizationRenewalStep,
+  projectsWithOrganizationRenewals,
+  resumeOrganizationPlan,
+} from "@/db/organization_renewals.ts";
+import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { rows, testDatabase } from "../helpers/db.ts";
+import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+type Json = Record<string, unknown>;
+const DAY = 86_400_000;
+const at = (base: Date, days: number) => new Date(base.getTime() + days * DAY);
+const a = await seedProject(db.sql, { name: "A", redirectUri: "https://team.example/callback" });
+const b = await seedProject(db.sql, { name: "B" });
+const as = <T>(project: string | null, work: (tx: Tx) => Promise<T>) => asApp(db.sql, project, work);
+const call = <T = Json>(query: (tx: Tx) => PromiseLike<readonly Record<string, unknown>[]>) =>
+  appValue<T>(db.sql, a.id, query);
+
+await as(a.id, async (tx) => {
+  await tx`select api.create_plan(${a.id}, '{"key": "seat", "name": "Seat", "price_idr": 50000}')`;
+  await tx`select api.set_plan_seats(${a.id}, 'seat', 'per_seat')`;
+});
+
+async function team(slug: string) {
+  const owner = await seedUser(db.sql, a.id, `owner@${slug}.example`);
+  const admin = await seedUser(db.sql, a.id, `admin@${slug}.example`);
+  const member = await seedUser(db.sql, a.id, `member@${slug}.example`);
+  const org = await call((tx) => tx`select api.create_organization(${slug}, ${slug}, ${owner})`);
+  await as(a.id, async (tx) => {
+    await tx`select api.add_organization_member(${org.id as string}, ${admin}, 'admin')`;
+    await tx`select api.add_organization_member(${org.id as string}, ${member}, 'member')`;
+  });
+  return { id: org.id as string, owner, admin, member };
+}
+
+const checkout = (org: string, body: Json) =>
+  call((tx) =>
+    tx`select api.create_organization_checkout(${a.id}, ${org}, ${
+      tx.json({ xendit_account: "simulator", ...body } as never)
+    })`
+  );
+
+/** Pays a checkout the way the Xendit callback does: a charge, its SUCCEEDED event, the worker applying it. */
+async function pay(checkoutId: string, amount: number) {
+  const providerId = `pr-${checkoutId}`;
+  await as(a.id, async (tx) => {
+    await recordPayment(tx, a.id, checkoutId, {
+      kind: "payment_request",
+      provider_id: providerId,
+      method: "qris",
+      details: {},
+      expires_at: null,
+    });
+    await recordPaymentEvent(tx, a.id, {
+      providerId,
+      status: "SUCCEEDED",
+      checkoutId,
+      body: { data: { amount, status: "SUCCEEDED" } },
+    });
+  });
+  assert.equal((await as(a.id, (tx) => applyPaymentEvent(tx, a.id)))?.outcome, "paid");
+}
+
+/** An organization of `slug` paying `seats` seats of the per-seat plan; answers it and its paid-through date. */
+async function paying(slug: string, seats = 3) {
+  const t = await team(slug);
+  await pay(
+    (await checkout(t.id, { sub: t.owner, plan: "seat", seats })).checkout_id as string,
+    seats * 50_000,
+  );
+  // Whole seconds, so that the test's Dates (milliseconds) name the paid-through moment exactly.
+  await as(
+    a.id,
+    (tx) =>
+      tx`update astapa.organizations set plan_paid_through = date_trunc('second', plan_paid_through)
+       where id = ${t.id}`,
+  );
+  const through = new Date((await organization(t.id)).plan_paid_through as string);
+  return { ...t, through };
+}
+
+const organization = (id: string) => call((tx) => tx`select api.get_organization(${id})`);
+const step = (now: Date, account: "simulator" | null = "simulator", project = a.id) =>
+  as(project, (tx) => organizationRenewalStep(tx, project, now, account));
+/** Runs steps at `now` until nothing is left; answers the steps about `org`. */
+async function pass(now: Date, org: string) {
+  const taken = [];
+  for (let s = await step(now); s; s = await step(now)) if (s.organization === org) taken.push(s);
+  return taken;
+}
+const events = async (type: string, org: string) =>
+  (await as(
+    a.id,
+    async (tx) => rows(await tx`select data from astapa.events where type = ${type} order by id`),
+  ))
+    .map((r) => r.data as Json).filter((d) => (d.organization as Json).id === org);
+
+Deno.test("api.organization_renewal_step — the next period's pay link once, to owners and admins, for the seats", async () => {
+  const t = await paying("kopi");
+  assert.deepEqual(await pass(at(t.through, -8), t.id), [], "seven days' notice by default");
+  assert.deepEqual(await pass(at(t.through, -3), t.id).then((s) => s.length), 1);
+  const reminder = (await events("organization.renewal_due", t.id))[0];
+  assert.deepEqual([reminder.amount, reminder.seats, Date.parse(reminder.period_start as string)], [
+    150_000,
+    3,
+    t.through.getTime(),
+  ]);
+  assert.deepEqual(await pass(at(t.through, -2), t.id), [], "once per period");
+  const opened = await call((tx) =>
+    tx`select jsonb_build_object('payer', user_id::text, 'seats', seats, 'amount', amount, 'status', status)
+       from astapa.checkouts where organization_id = ${t.id} and public_id = ${reminder
+      .checkout_id as string}`
+  );
+  assert.deepEqual([opened.payer, opened.seats, opened.amount, opened.status], [t.owner, 3, 150_000, "open"]);
+  const audited = await call<number>((tx) =>
+    tx`select count(*)::int from astapa.audit_log where action = 'organization.renewal_due' and target = ${t.id}`
+  );
+  assert.equal(audited, 1);
+});
+
+Deno.test("api.organization_renewal_step — answers the owners' and admins' addresses; without payments no pay link", async () => {
+  const t = await paying("teh");
+  // Payments not configured: nothing to send.
+  assert.equal(await as(a.id, (tx) => organizationRenewalStep(tx, a.id, at(t.through, -3), null)), null);
+  const taken = await pass(at(t.through, -3), t.id);
+  assert.equal(taken.length, 1);
+  assert.equal(taken[0].action, "remind");
+  assert.deepEqual(taken[0].emails, ["owner@teh.example", "admin@teh.example"], "not the plain member");
+  assert.deepEqual([taken[0].checkout?.seats, taken[0].checkout?.organization_id], [3, t.id]);
+});
+
+Deno.test("paying the renewal — from the paid-through date; paid in the grace days it still continues the period", async () => {
+  const t = await paying("jamu");
+  const [reminder] = await pass(at(t.through, -3), t.id);
+  await pay(reminder.checkout!.checkout_id, 150_000);
+  const renewed = new Date((await organization(t.id)).plan_paid_through as string);
+  assert.ok(renewed.getTime() >= at(t.through, 28).getTime(), "a month from the old paid-through date");
+  // The next period's reminder comes again.
+  assert.equal((await pass(at(renewed, -3), t.id)).length, 1);
+  // In grace: the paid period is over (moved back, the database clock cannot move), the plan still held.
+  await as(
+    a.id,
+    (tx) =>
+      tx`update astapa.organizations set plan_paid_through = now() - interval '1 day', plan_reminded_for = null
+       where id = ${t.id}`,
+  );
+  const lapsed = new Date((await organization(t.id)).plan_paid_through as string);
+  assert.deepEqual(await pass(new Date(), t.id).then((s) => s.map((x) => x.action)), ["remind"]);
+  const [late] = await as(a.id, async (tx) =>
+    rows(
+      await tx`select public_id, amount from astapa.checkouts where organization_id = ${t.id} and status = 'open'`,
+    ));
+  await pay(late.public_id as string, late.amount as number);
+  const after = new Date((await organization(t.id)).plan_paid_through as string);
+  assert.ok(after.getTime() < at(lapsed, 32).getTime() && after.getTime() > at(lapsed, 27).getTime());
+});
+
+Deno.test("a renewal for more seats does not raise the limit before its period; /billing shows the next limit", async () => {
+  const t = await paying("susu", 5);
+  const [reminder] = await pass(at(t.through, -3), t.id);
+  assert.equal(reminder.checkout?.seats, 5);
+  // The app lowers the running limit meanwhile; the renewal paid for 5 seats starts with the next period.
+  await call((tx) => tx`select api.update_organization(${t.id}, '{"seat_limit": 3}')`);
+  await pay(reminder.checkout!.checkout_id, 250_000);
+  const o = await organization(t.id);
+  assert.deepEqual([o.seat_limit, o.next_seat_limit, Date.parse(o.next_seat_limit_from as string)], [
+    3,
+    5,
+    t.through.getTime(),
+  ]);
+  const billing = await call<{ organizations: Json[] }>((tx) =>
+    tx`select api.organization_billing(${t.owner})`
+  );
+  const mine = billing.organizations.find((x) => x.id === t.id)!;
+  assert.deepEqual([mine.seat_limit, mine.next_seat_limit], [3, 5]);
+});
+
+Deno.test("unpaid — the plan is kept through the grace days, then the organization falls back (events, audit)", async () => {
+  const t = await paying("sirup");
+  await pass(at(t.through, -3), t.id);
+  assert.deepEqual(await pass(at(t.through, 1), t.id), [], "grace: nothing to do");
+  assert.deepEqual((await pass(at(t.through, 3), t.id)).map((s) => s.action), ["expire"]);
+  const o = await organization(t.id);
+  assert.deepEqual([o.plan, o.seat_limit, o.plan_paid_through, o.plan_canceled_at], [null, null, null, null]);
+  const ended = await events("organization.plan_ended", t.id);
+  assert.deepEqual(ended.map((e) => [e.plan, e.reason]), [["seat", "unpaid"]]);
+  assert.deepEqual(await call((tx) => tx`select astapa.organization_plan_claims(${t.id})`), {});
+  const audited = await call<number>((tx) =>
+    tx`select count(*)::int from astapa.audit_log where action = 'organization.plan_ended' and target = ${t.id}`
+  );
+  assert.equal(audited, 1);
+  assert.deepEqual(await pass(at(t.through, 40), t.id), [], "nothing left to do");
+});
+
+Deno.test("cancel and resume — owners and admins (or the app); a canceled plan gets no pay link and ends at its period's end", async () => {
+  const t = await paying("gula");
+  const cancel = (sub: string | null, org = t.id, project = a.id) =>
+    as(project, (tx) => cancelOrganizationPlan(tx, project, org, sub));
+  const resume = (sub: string | null) => as(a.id, (tx) => resumeOrganizationPlan(tx, a.id, t.id, sub));
+  await rejectsAs(cancel(t.member), "forbidden", /Only an owner or admin of gula can cancel its plan\./);
+  await rejectsAs(cancel("999999"), "forbidden");
+  await rejectsAs(resume(t.admin), "conflict", /no canceled team plan still running/);
+  const canceled = await cancel(t.admin);
+  assert.ok(canceled.plan_canceled_at);
+  assert.equal(
+    (await cancel(t.owner)).plan_canceled_at,
+    canceled.plan_canceled_at,
+    "repeating changes nothing",
+  );
+  assert.deepEqual(await pass(at(t.through, -3), t.id), [], "no pay link for a canceled plan");
+  assert.equal((await resume(t.owner)).plan_canceled_at, null);
+  await rejectsAs(resume(t.member), "forbidden", /resume its plan/);
+  assert.ok((await cancel(null)).plan_canceled_at, "the app cancels");
+  assert.deepEqual(await pass(at(t.through, -1), t.id), []);
+  assert.deepEqual((await pass(t.through, t.id)).map((s) => s.action), ["end"], "no grace once canceled");
+  const ended = await events("organization.plan_ended", t.id);
+  assert.deepEqual(ended.map((e) => e.reason), ["canceled"]);
+  await rejectsAs(cancel(t.owner), "conflict", /gula has no running paid team plan to cancel\./);
+  await rejectsAs(cancel(null, t.id, b.id), "not_found");
+  await rejectsAs(cancel(null, "org_nope"), "not_found");
+  const actions = await call<string[]>((tx) =>
+    tx`select array_agg(action order by id) from astapa.audit_log
+       where target = ${t.id} and action in ('organization.plan_canceled', 'organization.plan_resumed')`
+  );
+  assert.deepEqual(actions, [
+    "organization.plan_canceled",
+    "organization.plan_resumed",
+    "organization.plan_canceled",
+  ]);
+});
+
+Deno.test("a pay link that cannot be opened does not stop the pass: skipped for the period, audited; the plan runs out", async () => {
+  const t = await paying("kunyit");
+  const later = await paying("jahe");
+  // The owner now belongs to the project's other environment: api.create_checkout refuses them as payer.
+  await db.sql`update astapa.users set environment = 'production' where id = ${t.owner}::bigint`;
+  const steps = [];
+  for (let s = await step(at(later.through, -3)); s; s = await step(at(later.through, -3))) steps.push(s);
+  assert.deepEqual(steps.filter((s) => s.organization === t.id).map((s) => s.action), ["none"]);
+  assert.deepEqual(
+    steps.filter((s) => s.organization === later.id).map((s) => s.action),
+    ["remind"],
+    "the pass went on",
+  );
+  const skipped = await call<string>((tx) =>
+    tx`select details->>'error' from astapa.audit_log where action = 'organization.renewal_skipped' and target = ${t.id}`
+  );
+  assert.match(skipped, /other environment/);
+  assert.deepEqual((await pass(at(t.through, 3), t.id)).map((s) => s.action), ["expire"]);
+});
+
+Deno.test("paying again undoes a cancel", async () => {
+  const t = await paying("madu");
+  await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, t.id, t.owner));
+  await pay((await checkout(t.id, { sub: t.owner, plan: "seat", seats: 3 })).checkout_id as string, 150_000);
+  assert.equal((await organization(t.id)).plan_canceled_at, null);
+});
+
+Deno.test("api.projects_with_organization_renewals — projects with paid team plans, outside any project only; another project's step sees none", async () => {
+  const t = await paying("garam");
+  const listed = await as(null, (tx) => projectsWithOrganizationRenewals(tx));
+  assert.ok(listed.includes(a.id));
+  assert.ok(!listed.includes(b.id));
+  await rejectsAs(as(a.id, (tx) => projectsWithOrganizationRenewals(tx)), "forbidden");
+  assert.equal(await step(at(t.through, 5), "simulator", b.id), null);
+  await rejectsAs(
+    as(a.id, (tx) => tx`select api.organization_renewal_step(${a.id}, null, 'simulator')`),
+    "validation_failed",
+  );
+  await rejectsAs(
+    as(a.id, (tx) => tx`select api.organization_renewal_step(${a.id}, now(), 'elsewhere')`),
+    "validation_failed",
+  );
+  await rejectsAs(
+    as(a.id, (tx) => tx`select api.organization_renewal_step('nope', now(), null)`),
+    "not_found",
+  );
+});
