@@ -5,6 +5,7 @@
  */
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
+import { billingAccounts } from "./billing_accounts.ts";
 import { billingReceipts } from "./billing_receipts.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 
@@ -318,9 +319,13 @@ export function createAstapa(options: AstapaOptions) {
         ),
     },
 
-    /** Trials, plan changes and coupons (docs/billing.md); receipts, PPN settings and refunds (docs/receipts.md). */
+    /**
+     * Trials, plan changes, cancel / resume, a user's billing, coupons and metrics (docs/billing.md); receipts,
+     * PPN settings and refunds (docs/receipts.md).
+     */
     billing: {
-      ...billingReceipts(json),
+      ...billingReceipts(json, issuer),
+      ...billingAccounts(json),
       /** Starts a user's one free trial of a plan; their tokens then carry custom_claims.trial_ends_at. */
       startTrial: (sub: string, plan: string) =>
         json<BillingSubscription>(

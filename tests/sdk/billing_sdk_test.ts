@@ -101,3 +101,56 @@ Deno.test("sdk — billing: a user's linked e-wallet listed, then unlinked (expi
   assert.ok(missing instanceof AstapaError);
   assert.equal(missing.code, "not_found");
 });
+
+Deno.test("sdk — billing: a paid plan's subscription, account, printable receipt, metrics, cancel and resume", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-subscriber@example.com", price: 120_000 });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  assert.equal((await astapa.billing.subscription(shop.userId)).subscription, null, "on the default plan");
+  const refused = await astapa.billing.cancel(shop.userId).then(() => null, (e) => e);
+  assert.ok(refused instanceof AstapaError);
+  assert.deepEqual([refused.code, refused.status], ["conflict", 409]);
+
+  const checkout = await astapa.checkout.create({ user: shop.userId, plan: "pro", method: "qris" });
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
+    p.referenceId === checkout.checkout_id
+  )!;
+  await t.deps.xenditSandbox.settle(pr.id, "pay");
+  const account = await waitFor(async () => {
+    const read = await astapa.billing.account(shop.userId);
+    return read.payments.length ? read : undefined;
+  }, "the payment in the user's billing");
+  assert.deepEqual([account.plan.key, account.subscription?.status], ["pro", "active"]);
+  assert.deepEqual([account.next_renewal?.plan, account.next_renewal?.amount], ["pro", 120_000]);
+  const [payment] = account.payments;
+  assert.deepEqual([payment.plan, payment.amount, payment.refunded_idr], ["pro", 120_000, 0]);
+  const state = await astapa.billing.subscription(shop.userId);
+  assert.deepEqual([state.plan, state.subscription?.paid_through], [
+    "pro",
+    account.subscription?.paid_through,
+  ]);
+
+  const printable = await fetch(astapa.billing.receipts.printableUrl(payment.receipt_id));
+  assert.equal(printable.status, 200);
+  assert.ok((await printable.text()).includes(payment.number), "the printable page shows the number");
+
+  const [month] = await astapa.billing.metrics.mrr(1);
+  assert.deepEqual([month.month, month.mrr_idr, month.paying], [
+    new Date().toISOString().slice(0, 7),
+    120_000,
+    1,
+  ]);
+  const qris = (await astapa.billing.metrics.revenue(1)).find((m) => m.method === "qris");
+  assert.deepEqual([qris?.amount, qris?.payments], [120_000, 1]);
+  const badRange = await astapa.billing.metrics.mrr(0).then(() => null, (e) => e);
+  assert.ok(badRange instanceof AstapaError);
+  assert.deepEqual(Object.keys(badRange.fields ?? {}), ["months"]);
+
+  const canceled = await astapa.billing.cancel(shop.userId);
+  assert.deepEqual([canceled.status, canceled.current_period_end], ["canceled", canceled.paid_through]);
+  assert.equal((await astapa.billing.account(shop.userId)).next_renewal, null, "no renewal once canceled");
+  assert.equal((await astapa.billing.resume(shop.userId)).status, "active");
+});

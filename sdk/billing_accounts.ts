@@ -1,0 +1,133 @@
+/**
+ * The SDK's helpers for one customer's subscription and the project's subscription metrics
+ * (`astapa.billing.subscription`, `.account`, `.cancel`, `.resume`, `.metrics`): thin calls to the Platform API
+ * with the project's client credentials. Amounts are whole rupiah.
+ */
+
+type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
+
+export type Subscription = {
+  sub: string;
+  plan: string;
+  status: "trialing" | "active" | "past_due" | "canceled" | "expired";
+  source: string;
+  current_period_start: string;
+  current_period_end: string | null;
+  paid_through: string | null;
+  created_at: string;
+  ended_at: string | null;
+  trial_ends_at: string | null;
+};
+
+/** One user's billing, as the customer portal shows it (docs/billing.md "The customer portal"). */
+export type BillingAccount = {
+  sub: string;
+  email: string | null;
+  plan: {
+    key: string;
+    name: string;
+    price_idr: number;
+    interval: string;
+    [key: string]: unknown;
+  };
+  subscription: Subscription | null;
+  next_renewal: {
+    at: string;
+    plan: string;
+    plan_name: string;
+    amount: number;
+    interval: string;
+  } | null;
+  open_change: {
+    id: number;
+    to_plan: string;
+    kind: string;
+    status: string;
+    [key: string]: unknown;
+  } | null;
+  open_checkouts: {
+    checkout_id: string;
+    plan: string;
+    amount: number;
+    status: "open" | "pending";
+    period_start: string | null;
+    expires_at: string;
+  }[];
+  payments: {
+    receipt_id: string;
+    number: string;
+    issued_at: string;
+    plan: string;
+    amount: number;
+    method: string;
+    refunded_idr: number;
+    refunds: { refund_id: string; amount: number; status: string }[];
+    [key: string]: unknown;
+  }[];
+  linked_methods: {
+    method_id: string;
+    channel: string;
+    label: string;
+    status: string;
+  }[];
+  linkable_channels: string[];
+  trials: string[];
+  plans: {
+    key: string;
+    name: string;
+    price_idr: number;
+    interval: string;
+    trial_days: number;
+  }[];
+};
+
+export type MrrMonth = {
+  month: string;
+  mrr_idr: number;
+  paying: number;
+  new: number;
+  churned: number;
+  paying_at_start: number;
+};
+
+export type MethodRevenue = {
+  method: "qris" | "gopay" | "ovo" | "bank_transfer";
+  amount: number;
+  payments: number;
+};
+
+/** The helpers, given the client's authenticated JSON call. */
+export function billingAccounts(json: Json) {
+  const user = (sub: string) => `/api/platform/users/${encodeURIComponent(sub)}`;
+  return {
+    /** The plan a user's tokens name now, their current subscription (null: the default plan) and history. */
+    subscription: (sub: string) =>
+      json<
+        {
+          plan: string;
+          subscription: Subscription | null;
+          history: Subscription[];
+        }
+      >(
+        `${user(sub)}/subscription`,
+      ),
+    /** Everything the portal shows the user: next renewal, open change, pay links, payment history, methods. */
+    account: (sub: string) => json<BillingAccount>(`${user(sub)}/billing`),
+    /** Cancels a paid plan at the end of what is paid (no renewal); again is a no-op. */
+    cancel: (sub: string) => json<Subscription>(`${user(sub)}/subscription/cancel`, "POST", {}),
+    /** Undoes a cancel while the paid period still runs. */
+    resume: (sub: string) => json<Subscription>(`${user(sub)}/subscription/resume`, "POST", {}),
+    metrics: {
+      /** MRR and churn for the last `months` UTC months (default 12), oldest first. */
+      mrr: async (months?: number) =>
+        (await json<{ months: MrrMonth[] }>(
+          `/api/platform/metrics/mrr${months === undefined ? "" : `?months=${months}`}`,
+        )).months,
+      /** Paid revenue by method over the last `days` UTC days (default 30). */
+      revenue: async (days?: number) =>
+        (await json<{ methods: MethodRevenue[] }>(
+          `/api/platform/metrics/revenue${days === undefined ? "" : `?days=${days}`}`,
+        )).methods,
+    },
+  };
+}
