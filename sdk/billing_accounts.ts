@@ -1,7 +1,8 @@
 /**
  * The SDK's helpers for one customer's subscription and the project's subscription metrics
- * (`astapa.billing.subscription`, `.account`, `.cancel`, `.resume`, `.metrics`): thin calls to the Platform API
- * with the project's client credentials. Amounts are whole rupiah.
+ * (`astapa.billing.subscription`, `.account`, `.cancel`, `.resume`, `.metrics`) and for reading a checkout or
+ * applying a coupon to one (`astapa.checkout.get`, `.applyCoupon`): thin calls to the Platform API with the
+ * project's client credentials. Amounts are whole rupiah.
  */
 
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
@@ -95,6 +96,34 @@ export type MethodRevenue = {
   amount: number;
   payments: number;
 };
+
+/** A checkout as the Platform API answers it (POST /api/platform/checkout and the reads below). */
+export type Checkout = {
+  checkout_id: string;
+  checkout_url: string;
+  status: "open" | "pending" | "paid" | "expired";
+  amount: number;
+  currency: string;
+  coupon_code: string | null;
+  discount_idr: number | null;
+  expires_at: string;
+  plan: string;
+  sub: string;
+  method: string | null;
+  payment?: { method: string; status: string; [key: string]: unknown };
+};
+
+/** `checkout.get` and `checkout.applyCoupon`, given the client's authenticated JSON call. */
+export function checkoutReads(json: Json) {
+  const path = (id: string) => `/api/platform/checkout/${encodeURIComponent(id)}`;
+  return {
+    /** One checkout (chk_…): its status, amount, coupon and charge details, e.g. to poll a payment. */
+    get: (checkoutId: string) => json<Checkout>(path(checkoutId)),
+    /** Applies a coupon to an open checkout (a renewal pay link, an upgrade) before a method is chosen. */
+    applyCoupon: (checkoutId: string, coupon: string) =>
+      json<Checkout>(`${path(checkoutId)}/coupon`, "POST", { coupon }),
+  };
+}
 
 /** The helpers, given the client's authenticated JSON call. */
 export function billingAccounts(json: Json) {

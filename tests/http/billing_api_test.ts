@@ -1,6 +1,7 @@
 /**
  * The Platform API's billing operations a project's backend runs for its customers (issue 23 item 8): cancel
- * and resume a paid plan, one user's billing as the portal shows it, and the MRR / revenue metrics. Each
+ * and resume a paid plan, one user's billing as the portal shows it, the MRR / revenue metrics, reading a
+ * checkout and applying a coupon to one already open. Each
  * refusal (nothing to cancel, bad query, another project's user) is worded and changes nothing.
  */
 import assert from "node:assert/strict";
@@ -18,8 +19,15 @@ const shop = await seedShop(t.db.sql, { email: "owner-of-shop@example.com", pric
 const other = await seedProject(t.db.sql, { name: "Neighbour" });
 const DAY = 86_400_000;
 
-async function call(method: string, path: string, p: SeededProject = shop.project) {
-  const res = await t.app.request(path, { method, headers: { authorization: basic(p.clientId, p.secret) } });
+async function call(method: string, path: string, p: SeededProject = shop.project, body?: unknown) {
+  const res = await t.app.request(path, {
+    method,
+    headers: {
+      authorization: basic(p.clientId, p.secret),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { res, body: await res.json() };
 }
 
@@ -119,4 +127,48 @@ Deno.test("GET /api/platform/metrics/mrr and …/revenue — this month's paying
   ]);
   const badDays = await call("GET", "/api/platform/metrics/revenue?days=400");
   assert.deepEqual([badDays.res.status, Object.keys(badDays.body.fields)], [400, ["days"]]);
+});
+
+Deno.test("GET /api/platform/checkout/{id} and POST …/coupon — a coupon on an open pay link, read back", async () => {
+  const sub = await seedUser(t.db.sql, shop.project.id, "coupon-later@example.com");
+  const coupon = await call("POST", "/api/platform/coupons", shop.project, {
+    code: "LATER20",
+    percent_off: 20,
+  });
+  assert.equal(coupon.res.status, 201);
+  const opened = await call("POST", "/api/platform/checkout", shop.project, { user: sub, plan: "pro" });
+  assert.equal(opened.res.status, 201);
+  const id = opened.body.checkout_id;
+  const path = `/api/platform/checkout/${id}`;
+
+  const unknown = await call("POST", `${path}/coupon`, shop.project, { coupon: "NOPE99" });
+  assert.deepEqual([unknown.res.status, unknown.body.error], [400, "validation_failed"]);
+  const empty = await call("POST", `${path}/coupon`, shop.project, { coupon: " ", extra: true });
+  assert.deepEqual([empty.res.status, Object.keys(empty.body.fields).sort()], [400, ["(body)", "coupon"]]);
+  const foreign = await call("POST", `${path}/coupon`, other, { coupon: "LATER20" });
+  assert.deepEqual([foreign.res.status, foreign.body.error], [404, "not_found"]);
+  assert.equal((await call("GET", path, other)).res.status, 404, "another project's checkout is not found");
+  assert.equal((await call("GET", "/api/platform/checkout/chk_nope")).res.status, 404);
+  const untouched = await call("GET", path);
+  assert.deepEqual(
+    [untouched.body.amount, untouched.body.coupon_code],
+    [99_000, null],
+    "refusals changed nothing",
+  );
+
+  const applied = await call("POST", `${path}/coupon`, shop.project, { coupon: "later20" });
+  assert.equal(applied.res.status, 200);
+  assert.deepEqual(
+    [applied.body.checkout_id, applied.body.amount, applied.body.discount_idr, applied.body.coupon_code],
+    [id, 79_200, 19_800, "LATER20"],
+  );
+  const read = await call("GET", path);
+  assert.equal(read.res.status, 200);
+  assert.deepEqual(
+    [read.body.status, read.body.amount, read.body.coupon_code, read.body.sub, read.body.plan],
+    ["open", 79_200, "LATER20", sub, "pro"],
+  );
+  assert.equal(read.body.checkout_url, `http://astapa.test/billing/checkout/${id}`);
+  const redeemed = await call("GET", "/api/platform/coupons/LATER20");
+  assert.equal(redeemed.body.redemptions, 1);
 });

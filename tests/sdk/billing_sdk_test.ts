@@ -154,3 +154,29 @@ Deno.test("sdk — billing: a paid plan's subscription, account, printable recei
   assert.equal((await astapa.billing.account(shop.userId)).next_renewal, null, "no renewal once canceled");
   assert.equal((await astapa.billing.resume(shop.userId)).status, "active");
 });
+
+Deno.test("sdk — billing: a coupon applied to an open checkout, read back, listed among its redemptions", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-coupon@example.com", price: 100_000 });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  await astapa.billing.coupons.create({ code: "SDKLATER", amount_off_idr: 25_000 });
+  const opened = await astapa.checkout.create({ user: shop.userId, plan: "pro" });
+  const refused = await astapa.checkout.applyCoupon(opened.checkout_id, "NOSUCH").then(() => null, (e) => e);
+  assert.ok(refused instanceof AstapaError);
+  assert.equal(refused.code, "validation_failed");
+  const applied = await astapa.checkout.applyCoupon(opened.checkout_id, "sdklater");
+  assert.deepEqual([applied.amount, applied.discount_idr, applied.coupon_code], [75_000, 25_000, "SDKLATER"]);
+  const read = await astapa.checkout.get(opened.checkout_id);
+  assert.deepEqual([read.status, read.amount, read.sub, read.plan], ["open", 75_000, shop.userId, "pro"]);
+  const [redemption] = await astapa.billing.coupons.redemptions("SDKLATER");
+  assert.deepEqual(
+    [redemption.sub, redemption.checkout_id, redemption.checkout_status, redemption.discount_idr],
+    [shop.userId, opened.checkout_id, "open", 25_000],
+  );
+  const missing = await astapa.checkout.get("chk_aaaaaaaaaaaaaaaaaaaaaaaa").then(() => null, (e) => e);
+  assert.ok(missing instanceof AstapaError);
+  assert.equal(missing.status, 404);
+});
