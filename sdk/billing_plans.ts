@@ -1,10 +1,34 @@
 /**
- * The SDK's plan helpers for one customer and the project's coupons (`astapa.billing.startTrial`, `.trials`,
- * `.changePlan`, `.cancelPlanChange`, `.planChanges`, `.linkedMethods`, `.unlinkMethod`, `.coupons`): thin calls
- * to the Platform API with the project's client credentials (docs/billing.md). Amounts are whole rupiah.
+ * The SDK's plan helpers: the project's plans and coupons (`astapa.billing.plans`, `.coupons`) and one
+ * customer's trials, plan changes and linked e-wallets (`.startTrial`, `.trials`, `.changePlan`,
+ * `.cancelPlanChange`, `.planChanges`, `.linkedMethods`, `.unlinkMethod`): thin calls to the Platform API with the
+ * project's client credentials (docs/billing.md, docs/plans.md). Amounts are whole rupiah.
  */
 
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
+
+/** What a plan is made of; `trial_days` (0–365) offers a free trial of a paid monthly or yearly plan. */
+export type PlanFields = {
+  name: string;
+  description?: string;
+  price_idr?: number;
+  interval?: "month" | "year" | "one_time";
+  trial_days?: number;
+  claims?: Record<string, unknown>;
+  default?: true;
+  sort_order?: number;
+  archived?: boolean;
+};
+export type Plan = Required<Omit<PlanFields, "default" | "archived">> & {
+  key: string;
+  default: boolean;
+  archived: boolean;
+  archived_at: string | null;
+  seat_pricing: "per_seat" | "flat" | null;
+  included_seats: number | null;
+  created_at: string;
+  updated_at: string;
+};
 
 export type BillingSubscription = {
   sub: string;
@@ -63,7 +87,20 @@ export type CouponWithRedemptions = Coupon & { redemption_list: CouponRedemption
 
 /** The helpers, given the client's authenticated JSON call. */
 export function billingPlans(json: Json) {
+  const plan = (key: string) => `/api/platform/plans/${encodeURIComponent(key)}`;
   return {
+    plans: {
+      /** The project's plans (archived ones too with `includeArchived`). */
+      list: async (includeArchived = false) =>
+        (await json<{ plans: Plan[] }>(
+          `/api/platform/plans${includeArchived ? "?include_archived=true" : ""}`,
+        ))
+          .plans,
+      get: (key: string) => json<Plan>(plan(key)),
+      create: (input: PlanFields & { key: string }) => json<Plan>("/api/platform/plans", "POST", input),
+      /** Changes some of a plan's fields, e.g. `{ trial_days: 14 }`. */
+      update: (key: string, changes: Partial<PlanFields>) => json<Plan>(plan(key), "PATCH", changes),
+    },
     /** Starts a user's one free trial of a plan; their tokens then carry custom_claims.trial_ends_at. */
     startTrial: (sub: string, plan: string) =>
       json<BillingSubscription>(

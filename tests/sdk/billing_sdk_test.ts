@@ -180,3 +180,32 @@ Deno.test("sdk — billing: a coupon applied to an open checkout, read back, lis
   assert.ok(missing instanceof AstapaError);
   assert.equal(missing.status, 404);
 });
+
+Deno.test("sdk — billing.plans: a plan offered with a trial, changed, archived; a bad trial_days is named", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-plans@example.com" });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  const created = await astapa.billing.plans.create({
+    key: "biz",
+    name: "Business",
+    price_idr: 250_000,
+    interval: "month",
+    trial_days: 7,
+  });
+  assert.deepEqual([created.key, created.trial_days, created.archived], ["biz", 7, false]);
+  assert.equal((await astapa.billing.plans.update("biz", { trial_days: 14 })).trial_days, 14);
+  assert.equal((await astapa.billing.plans.get("biz")).trial_days, 14);
+  const trial = await astapa.billing.startTrial(shop.userId, "biz");
+  assert.equal(trial.plan, "biz");
+  const days = (new Date(trial.trial_ends_at!).getTime() - Date.now()) / 86_400_000;
+  assert.ok(days > 13.9 && days <= 14, `a 14-day trial (${days})`);
+  const bad = await astapa.billing.plans.update("biz", { trial_days: 400 }).then(() => null, (e) => e);
+  assert.ok(bad instanceof AstapaError);
+  assert.deepEqual([bad.code, Object.keys(bad.fields ?? {})], ["validation_failed", ["trial_days"]]);
+  await astapa.billing.plans.update("biz", { archived: true });
+  assert.deepEqual((await astapa.billing.plans.list()).map((p) => p.key).sort(), ["free", "pro"]);
+  assert.ok((await astapa.billing.plans.list(true)).some((p) => p.key === "biz" && p.archived));
+});
