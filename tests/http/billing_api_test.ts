@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
-import { assignPlan } from "@/db/plans.ts";
+import { assignPlan, createPlan } from "@/db/plans.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, seedProject, seedUser } from "../helpers/oauth.ts";
 import type { SeededProject } from "../helpers/identity.ts";
@@ -171,4 +171,27 @@ Deno.test("GET /api/platform/checkout/{id} and POST …/coupon — a coupon on a
   assert.equal(read.body.checkout_url, `http://astapa.test/billing/checkout/${id}`);
   const redeemed = await call("GET", "/api/platform/coupons/LATER20");
   assert.equal(redeemed.body.redemptions, 1);
+});
+
+Deno.test("ending a trial early (docs/billing.md operations): another plan through the claims API ends it", async () => {
+  await asApp(t.db.sql, shop.project.id, (tx) =>
+    createPlan(tx, shop.project.id, {
+      key: "trialled",
+      name: "Trialled",
+      price_idr: 50_000,
+      interval: "month",
+      trial_days: 14,
+    }));
+  const sub = await seedUser(t.db.sql, shop.project.id, "trial-ended@example.com");
+  const started = await call("POST", `/api/platform/users/${sub}/trial`, shop.project, { plan: "trialled" });
+  assert.equal(started.body.status, "trialing");
+  const ended = await call("PATCH", `/api/platform/users/${sub}/claims`, shop.project, { plan: "free" });
+  assert.equal(ended.res.status, 200);
+  assert.deepEqual([ended.body.plan, ended.body.trial_ends_at], ["free", undefined]);
+  const state = await call("GET", `/api/platform/users/${sub}/subscription`);
+  assert.equal(state.body.plan, "free");
+  const trial = state.body.history.find((s: { source: string }) => s.source === "trial");
+  assert.ok(trial?.ended_at, "the trialing subscription ended");
+  const again = await call("POST", `/api/platform/users/${sub}/trial`, shop.project, { plan: "trialled" });
+  assert.equal(again.res.status, 409, "still one trial per user and plan");
 });
