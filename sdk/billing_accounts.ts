@@ -1,8 +1,8 @@
 /**
- * The SDK's helpers for one customer's subscription and the project's subscription metrics
- * (`astapa.billing.subscription`, `.account`, `.cancel`, `.resume`, `.metrics`) and for reading a checkout or
- * applying a coupon to one (`astapa.checkout.get`, `.applyCoupon`): thin calls to the Platform API with the
- * project's client credentials. Amounts are whole rupiah.
+ * The SDK's helpers for one customer's subscription (`astapa.billing.subscription`, `.account`, `.cancel`,
+ * `.resume`), the project's payments and metrics (`.payments`, `.metrics`), and reading a checkout or applying a
+ * coupon to one (`astapa.checkout.get`, `.applyCoupon`): thin calls to the Platform API with the project's
+ * client credentials. Amounts are whole rupiah.
  */
 
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
@@ -91,6 +91,24 @@ export type MrrMonth = {
   paying_at_start: number;
 };
 
+/** One of the project's checkouts, as the dashboard's Payments list shows it. */
+export type PaymentRow = {
+  id: string;
+  checkout_id: string;
+  status: "open" | "pending" | "paid" | "expired";
+  method: "qris" | "bank_transfer" | "ovo" | "gopay" | null;
+  bank: string | null;
+  amount: number;
+  currency: "IDR";
+  sub: string;
+  email: string | null;
+  plan: string;
+  plan_name: string | null;
+  environment: "sandbox" | "production";
+  created_at: string;
+  paid_at: string | null;
+};
+
 export type MethodRevenue = {
   method: "qris" | "gopay" | "ovo" | "bank_transfer";
   amount: number;
@@ -146,6 +164,24 @@ export function billingAccounts(json: Json) {
     cancel: (sub: string) => json<Subscription>(`${user(sub)}/subscription/cancel`, "POST", {}),
     /** Undoes a cancel while the paid period still runs. */
     resume: (sub: string) => json<Subscription>(`${user(sub)}/subscription/resume`, "POST", {}),
+    payments: {
+      /** The project's checkouts, newest first; page with `before` (the last row's `id`). */
+      list: async (
+        query: {
+          status?: PaymentRow["status"];
+          method?: NonNullable<PaymentRow["method"]>;
+          before?: string;
+          limit?: number;
+        } = {},
+      ) => {
+        const params = new URLSearchParams();
+        for (const [name, value] of Object.entries(query)) {
+          if (value !== undefined) params.set(name, String(value));
+        }
+        const suffix = params.toString() ? `?${params}` : "";
+        return (await json<{ payments: PaymentRow[] }>(`/api/platform/payments${suffix}`)).payments;
+      },
+    },
     metrics: {
       /** MRR and churn for the last `months` UTC months (default 12), oldest first. */
       mrr: async (months?: number) =>

@@ -195,3 +195,38 @@ Deno.test("ending a trial early (docs/billing.md operations): another plan throu
   const again = await call("POST", `/api/platform/users/${sub}/trial`, shop.project, { plan: "trialled" });
   assert.equal(again.res.status, 409, "still one trial per user and plan");
 });
+
+Deno.test("GET /api/platform/payments — the project's checkouts, filtered and paged; bad filters are 400", async () => {
+  const subs = [
+    await seedUser(t.db.sql, shop.project.id, "payments-a@example.com"),
+    await seedUser(t.db.sql, shop.project.id, "payments-b@example.com"),
+  ];
+  const ids = [];
+  for (const user of subs) {
+    ids.push(
+      (await call("POST", "/api/platform/checkout", shop.project, { user, plan: "pro" })).body.checkout_id,
+    );
+  }
+  const first = await call("GET", "/api/platform/payments?status=open&limit=1");
+  assert.equal(first.res.status, 200);
+  assert.equal(first.res.headers.get("cache-control"), "no-store");
+  assert.deepEqual(
+    first.body.payments.map((
+      p: Record<string, unknown>,
+    ) => [p.checkout_id, p.sub, p.email, p.plan, p.amount]),
+    [[ids[1], subs[1], "payments-b@example.com", "pro", 99_000]],
+  );
+  const next = await call(
+    "GET",
+    `/api/platform/payments?status=open&limit=1&before=${first.body.payments[0].id}`,
+  );
+  assert.equal(next.body.payments[0].checkout_id, ids[0], "the page before the newest");
+  const paid = await call("GET", "/api/platform/payments?status=paid&method=qris");
+  assert.deepEqual(paid.body.payments, []);
+  const neighbour = await call("GET", "/api/platform/payments", other);
+  assert.deepEqual(neighbour.body.payments, [], "another project sees none of them");
+  for (const query of ["status=refunded", "method=cash", "limit=0", "limit=201", "before=abc"]) {
+    const bad = await call("GET", `/api/platform/payments?${query}`);
+    assert.deepEqual([bad.res.status, Object.keys(bad.body.fields)], [400, [query.split("=")[0]]], query);
+  }
+});

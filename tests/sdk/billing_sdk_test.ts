@@ -209,3 +209,24 @@ Deno.test("sdk — billing.plans: a plan offered with a trial, changed, archived
   assert.deepEqual((await astapa.billing.plans.list()).map((p) => p.key).sort(), ["free", "pro"]);
   assert.ok((await astapa.billing.plans.list(true)).some((p) => p.key === "biz" && p.archived));
 });
+
+Deno.test("sdk — billing.payments.list: the project's checkouts by status, paged", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-payments@example.com", price: 60_000 });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  assert.deepEqual(await astapa.billing.payments.list(), []);
+  const opened = await astapa.checkout.create({ user: shop.userId, plan: "pro" });
+  const [row] = await astapa.billing.payments.list({ status: "open", limit: 10 });
+  assert.deepEqual(
+    [row.checkout_id, row.status, row.amount, row.sub, row.email],
+    [opened.checkout_id, "open", 60_000, shop.userId, "sdk-payments@example.com"],
+  );
+  assert.deepEqual(await astapa.billing.payments.list({ status: "paid" }), []);
+  assert.deepEqual(await astapa.billing.payments.list({ before: row.id }), []);
+  const bad = await astapa.billing.payments.list({ limit: 500 }).then(() => null, (e) => e);
+  assert.ok(bad instanceof AstapaError);
+  assert.deepEqual(Object.keys(bad.fields ?? {}), ["limit"]);
+});
