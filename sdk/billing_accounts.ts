@@ -2,7 +2,7 @@
  * The SDK's helpers for one customer's subscription (`astapa.billing.subscription`, `.account`, `.cancel`,
  * `.resume`), the project's payments and metrics (`.payments`, `.metrics`), and reading a checkout or applying a
  * coupon to one (`astapa.checkout.get`, `.applyCoupon`): thin calls to the Platform API with the project's
- * client credentials. Amounts are whole rupiah.
+ * client credentials. Amounts are whole rupiah. Also the links to the hosted portal and plan picker.
  */
 
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
@@ -140,6 +140,24 @@ export function checkoutReads(json: Json) {
     /** Applies a coupon to an open checkout (a renewal pay link, an upgrade) before a method is chosen. */
     applyCoupon: (checkoutId: string, coupon: string) =>
       json<Checkout>(`${path(checkoutId)}/coupon`, "POST", { coupon }),
+  };
+}
+
+/**
+ * Links to the hosted billing pages for this client's users (they sign in through the hosted login first):
+ * the customer portal ("Manage billing") and the plan picker. `lang` picks English or Indonesian.
+ */
+export function billingPages(issuer: string, clientId: string) {
+  const page = (path: string, lang?: "en" | "id") => {
+    const url = new URL(path, issuer);
+    url.search = new URLSearchParams({ client_id: clientId, ...(lang ? { lang } : {}) }).toString();
+    return url.toString();
+  };
+  return {
+    /** The customer portal: plan, next renewal, payment history with receipts, change, cancel, linked e-wallets. */
+    portalUrl: (request: { lang?: "en" | "id" } = {}) => page("/billing/account", request.lang),
+    /** The hosted plan picker: choose a plan, start a trial, or change a paid plan. */
+    planPickerUrl: (request: { lang?: "en" | "id" } = {}) => page("/billing", request.lang),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
-import { billingAccounts, checkoutReads } from "./billing_accounts.ts";
+import { billingAccounts, billingPages, checkoutReads } from "./billing_accounts.ts";
 import { billingPlans } from "./billing_plans.ts";
 import { billingReceipts } from "./billing_receipts.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
@@ -338,6 +338,7 @@ export function createAstapa(options: AstapaOptions) {
     billing: {
       ...billingReceipts(json, issuer),
       ...billingAccounts(json),
+      ...billingPages(issuer, options.clientId),
       ...billingPlans(json),
     },
   };

@@ -1,6 +1,7 @@
 /** The SDK's billing helpers against a served Astapa: tax settings, receipts and a refund (offline sandbox). */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { listRefunds } from "@/db/refunds.ts";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { AstapaError, createAstapa } from "@/sdk/mod.ts";
@@ -229,4 +230,37 @@ Deno.test("sdk — billing.payments.list: the project's checkouts by status, pag
   const bad = await astapa.billing.payments.list({ limit: 500 }).then(() => null, (e) => e);
   assert.ok(bad instanceof AstapaError);
   assert.deepEqual(Object.keys(bad.fields ?? {}), ["limit"]);
+});
+
+Deno.test("sdk — billing.portalUrl and planPickerUrl: the hosted pages for this client, through its sign-in", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-portal@example.com" });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  const portal = astapa.billing.portalUrl({ lang: "id" });
+  const signIn = await fetch(portal, { redirect: "manual" });
+  await signIn.body?.cancel();
+  assert.equal(signIn.status, 303);
+  const login = new URL(signIn.headers.get("location")!, t.origin);
+  assert.deepEqual(
+    [login.pathname, login.searchParams.get("client_id"), login.searchParams.get("state")],
+    ["/auth/login", shop.project.clientId, `account.${shop.project.clientId}`],
+  );
+  // Signed in (the session the hosted login leaves), the portal opens in the language asked for.
+  const token = randomSecret();
+  const hash = await sha256(token);
+  await asApp(
+    t.db.sql,
+    shop.project.id,
+    (tx) => tx`select api.start_login_session(${shop.userId}::bigint, ${hash})`,
+  );
+  const cookie = `astapa_session_${shop.project.id}=${token}`;
+  const page = await fetch(portal, { headers: { cookie } });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html lang="id"[\s\S]*Tagihan/);
+  const picker = await fetch(astapa.billing.planPickerUrl(), { headers: { cookie } });
+  assert.equal(picker.status, 200);
+  assert.match(await picker.text(), /Pro/);
 });
