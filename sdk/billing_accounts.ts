@@ -123,7 +123,7 @@ export type Checkout = {
   amount: number;
   currency: string;
   coupon_code: string | null;
-  discount_idr: number | null;
+  discount_idr: number;
   expires_at: string;
   plan: string;
   sub: string;

@@ -1,7 +1,7 @@
 /**
  * docs/billing.md "Operations: dashboard, Platform API, SDK" stays true (issue 23 item 8): every Platform API
- * route the table names is in the served OpenAPI document with that method, and every SDK call it names is a
- * function of the SDK's client. A route or helper renamed or removed fails here instead of leaving the table
+ * route the table names is in the served OpenAPI document with that method and the shape of its answer, and
+ * every SDK call it names is a function of the SDK's client. A route or helper renamed or removed fails here instead of leaving the table
  * wrong.
  */
 import assert from "node:assert/strict";
@@ -32,6 +32,15 @@ Deno.test("docs/billing.md operations — each Platform API route named is in th
   assert.ok(routes.length >= 30, `routes: ${routes.length}`);
   const missing = routes.filter(([method, path]) => !doc.paths[path]?.[method.toLowerCase()]?.summary);
   assert.deepEqual(missing, []);
+  // The success answer is documented with its fields, not only a sentence.
+  const unshaped = routes.filter(([method, path]) => {
+    const responses = doc.paths[path][method.toLowerCase()].responses;
+    const success = Object.entries(responses).find(([status]) => status.startsWith("2"))?.[1] as
+      | { content?: { "application/json"?: { schema?: { properties?: object } } } }
+      | undefined;
+    return !success?.content?.["application/json"]?.schema?.properties;
+  });
+  assert.deepEqual(unshaped, []);
 });
 
 Deno.test("docs/billing.md operations — each SDK call named is a function of the client", () => {

@@ -6,6 +6,7 @@ import { validate } from "@/lib/http/body.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const Query = z.object({
@@ -36,6 +37,10 @@ export const openapi: RouteDoc = {
       "monthly price (yearly / 12). Sandbox or live, as the project's current mode.",
     auth: "client",
     query: Query,
-    responses: { 200: { description: "{months: […]}" }, 400: COMMON_ERRORS[400], 401: COMMON_ERRORS[401] },
+    responses: {
+      200: { description: "{months: […]}", schema: BILLING_ANSWERS.mrr },
+      400: COMMON_ERRORS[400],
+      401: COMMON_ERRORS[401],
+    },
   },
 };

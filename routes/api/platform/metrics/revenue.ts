@@ -6,6 +6,7 @@ import { validate } from "@/lib/http/body.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const Query = z.object({
@@ -33,6 +34,10 @@ export const openapi: RouteDoc = {
       "last `days` UTC days, before refunds. Sandbox or live, as the project's current mode.",
     auth: "client",
     query: Query,
-    responses: { 200: { description: "{methods: […]}" }, 400: COMMON_ERRORS[400], 401: COMMON_ERRORS[401] },
+    responses: {
+      200: { description: "{methods: […]}", schema: BILLING_ANSWERS.revenue },
+      400: COMMON_ERRORS[400],
+      401: COMMON_ERRORS[401],
+    },
   },
 };

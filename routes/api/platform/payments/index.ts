@@ -6,6 +6,7 @@ import { validate } from "@/lib/http/body.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const Query = z.object({
@@ -47,6 +48,10 @@ export const openapi: RouteDoc = {
       "`method`, page with `before` (the last row's `id`). Paid ones also have a receipt (/api/platform/receipts).",
     auth: "client",
     query: Query,
-    responses: { 200: { description: "{payments: […]}" }, 400: COMMON_ERRORS[400], 401: COMMON_ERRORS[401] },
+    responses: {
+      200: { description: "{payments: […]}", schema: BILLING_ANSWERS.payments },
+      400: COMMON_ERRORS[400],
+      401: COMMON_ERRORS[401],
+    },
   },
 };

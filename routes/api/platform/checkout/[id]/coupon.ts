@@ -7,6 +7,7 @@ import { checkoutResponse } from "@/lib/payments/checkout.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { checkoutParam, NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, ErrorResponse, type RouteDoc } from "@/lib/openapi.ts";
 
 const CouponEntry = z.strictObject({ coupon: z.string().trim().min(1).max(64) });
@@ -42,7 +43,7 @@ export const openapi: RouteDoc = {
     auth: "client",
     body: { schema: CouponEntry, media: ["json"] },
     responses: {
-      200: { description: "The checkout, discounted" },
+      200: { description: "The checkout, discounted", schema: BILLING_ANSWERS.checkout },
       ...COMMON_ERRORS,
       409: { description: "conflict", schema: ErrorResponse },
     },

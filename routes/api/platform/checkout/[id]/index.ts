@@ -6,6 +6,7 @@ import { checkoutResponse } from "@/lib/payments/checkout.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { checkoutParam, NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 /** A checkout names a user and what they pay: the project's own client only. */
@@ -26,6 +27,6 @@ export const openapi: RouteDoc = {
     tag: "Payments",
     summary: "One checkout: status (open, pending, paid, expired), amount, coupon, charge details",
     auth: "client",
-    responses: { 200: { description: "The checkout" }, ...COMMON_ERRORS },
+    responses: { 200: { description: "The checkout", schema: BILLING_ANSWERS.checkout }, ...COMMON_ERRORS },
   },
 };

@@ -4,6 +4,7 @@ import { billingAccount } from "@/db/billing_portal.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 /** A user's payments, refunds and linked accounts: the project's own client only. */
@@ -32,7 +33,7 @@ export const openapi: RouteDoc = {
       "404 for a disabled or unknown user.",
     auth: "client",
     responses: {
-      200: { description: "The user's billing" },
+      200: { description: "The user's billing", schema: BILLING_ANSWERS.account },
       401: COMMON_ERRORS[401],
       404: COMMON_ERRORS[404],
     },

@@ -4,6 +4,7 @@ import { cancelSubscription } from "@/db/billing.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, ErrorResponse, type RouteDoc } from "@/lib/openapi.ts";
 
 /** Canceling ends what a user pays for: the project's own client only. */
@@ -30,7 +31,7 @@ export const openapi: RouteDoc = {
       "back to the default plan. Canceling again answers the same subscription. Undo with …/subscription/resume.",
     auth: "client",
     responses: {
-      200: { description: "The subscription (status canceled)" },
+      200: { description: "The subscription (status canceled)", schema: BILLING_ANSWERS.subscription },
       ...COMMON_ERRORS,
       409: { description: "conflict: no paid subscription to cancel", schema: ErrorResponse },
     },

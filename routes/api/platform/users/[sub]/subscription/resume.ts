@@ -4,6 +4,7 @@ import { resumeSubscription } from "@/db/billing.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, ErrorResponse, type RouteDoc } from "@/lib/openapi.ts";
 
 /** Resuming means the user will be charged again: the project's own client only. */
@@ -24,7 +25,7 @@ export const openapi: RouteDoc = {
     summary: "Resume a canceled plan while its paid period still runs",
     auth: "client",
     responses: {
-      200: { description: "The subscription (status active)" },
+      200: { description: "The subscription (status active)", schema: BILLING_ANSWERS.subscription },
       ...COMMON_ERRORS,
       409: { description: "conflict: nothing canceled and still running", schema: ErrorResponse },
     },
