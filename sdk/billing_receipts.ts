@@ -41,8 +41,8 @@ export type TaxSettings = {
   seller_address: string | null;
 };
 
-/** The helpers, given the client's authenticated JSON call. */
-export function billingReceipts(json: Json) {
+/** The helpers, given the client's authenticated JSON call and the server's origin. */
+export function billingReceipts(json: Json, issuer: string) {
   return {
     receipts: {
       /** The project's receipts, newest first (`before`: the last receipt_id of the previous page). */
@@ -57,6 +57,11 @@ export function billingReceipts(json: Json) {
       },
       /** One receipt by id (rcp_…) or number (R-2026-000001). */
       get: (id: string) => json<Receipt>(`/api/platform/receipts/${encodeURIComponent(id)}`),
+      /**
+       * The printable receipt page for the buyer (print or save as PDF); its random receipt_id (rcp_…) is the
+       * capability, so hand the link only to the buyer.
+       */
+      printableUrl: (receiptId: string) => `${issuer}/billing/receipts/${encodeURIComponent(receiptId)}`,
     },
     refunds: {
       /** Refunds (part of) a receipted payment through Xendit; pending until Xendit confirms it. */

@@ -5,8 +5,20 @@
  */
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
+import { billingAccounts, billingPages, checkoutReads } from "./billing_accounts.ts";
+import { billingPlans } from "./billing_plans.ts";
 import { billingReceipts } from "./billing_receipts.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
+
+export type {
+  BillingSubscription,
+  Coupon,
+  CouponRedemption,
+  CouponWithRedemptions,
+  LinkedMethod,
+  NewCoupon,
+  PlanChange,
+} from "./billing_plans.ts";
 
 export type AstapaOptions = {
   /** The deployment's origin, e.g. "https://auth.example.com" — also the issuer of its tokens. */
@@ -316,122 +328,20 @@ export function createAstapa(options: AstapaOptions) {
           "POST",
           input,
         ),
+      ...checkoutReads(json),
     },
 
-    /** Trials, plan changes and coupons (docs/billing.md); receipts, PPN settings and refunds (docs/receipts.md). */
+    /**
+     * Trials, plan changes, cancel / resume, a user's billing, coupons and metrics (docs/billing.md); receipts,
+     * PPN settings and refunds (docs/receipts.md).
+     */
     billing: {
-      ...billingReceipts(json),
-      /** Starts a user's one free trial of a plan; their tokens then carry custom_claims.trial_ends_at. */
-      startTrial: (sub: string, plan: string) =>
-        json<BillingSubscription>(
-          `/api/platform/users/${encodeURIComponent(sub)}/trial`,
-          "POST",
-          { plan },
-        ),
-      /** The trials a user has started. */
-      trials: (sub: string) =>
-        json<
-          { trials: { plan: string; started_at: string; ends_at: string }[] }
-        >(
-          `/api/platform/users/${encodeURIComponent(sub)}/trial`,
-        ),
-      /**
-       * Changes a paying user's plan: an upgrade answers a checkout for the prorated difference (the plan
-       * switches when it is paid); a downgrade is scheduled for the period end (checkout null).
-       */
-      changePlan: (sub: string, plan: string, successUrl?: string) =>
-        json<
-          {
-            change: PlanChange;
-            checkout: {
-              checkout_id: string;
-              checkout_url: string;
-              amount: number;
-            } | null;
-          }
-        >(
-          `/api/platform/users/${encodeURIComponent(sub)}/plan-change`,
-          "POST",
-          successUrl ? { plan, success_url: successUrl } : { plan },
-        ),
-      /** Withdraws the user's open plan change. */
-      cancelPlanChange: (sub: string) =>
-        json<PlanChange>(
-          `/api/platform/users/${encodeURIComponent(sub)}/plan-change`,
-          "DELETE",
-        ),
-      /** The user's plan changes, newest first. */
-      planChanges: (sub: string) =>
-        json<{ changes: PlanChange[] }>(
-          `/api/platform/users/${encodeURIComponent(sub)}/plan-change`,
-        ),
-      /** The user's linked e-wallets (active or waiting for approval), charged at renewal; labels are masked. */
-      linkedMethods: async (sub: string) =>
-        (await json<{ linked_methods: LinkedMethod[] }>(
-          `/api/platform/users/${encodeURIComponent(sub)}/linked-methods`,
-        )).linked_methods,
-      /** Unlinks one of the user's e-wallets (expired at Xendit too); renewals go back to pay links by email. */
-      unlinkMethod: (sub: string, methodId: string) =>
-        json<LinkedMethod>(
-          `/api/platform/users/${encodeURIComponent(sub)}/linked-methods/${encodeURIComponent(methodId)}`,
-          "DELETE",
-        ),
-      coupons: {
-        create: (coupon: NewCoupon) => json<Coupon>("/api/platform/coupons", "POST", coupon),
-        list: () => json<{ coupons: Coupon[] }>("/api/platform/coupons"),
-        get: (code: string) => json<Coupon>(`/api/platform/coupons/${encodeURIComponent(code)}`),
-        disable: (code: string, disabled = true) =>
-          json<Coupon>(
-            `/api/platform/coupons/${encodeURIComponent(code)}`,
-            "PATCH",
-            { disabled },
-          ),
-      },
+      ...billingReceipts(json, issuer),
+      ...billingAccounts(json),
+      ...billingPages(issuer, options.clientId),
+      ...billingPlans(json),
     },
   };
 }
-
-export type BillingSubscription = {
-  sub: string;
-  plan: string;
-  status: string;
-  trial_ends_at: string | null;
-  paid_through: string | null;
-};
-export type PlanChange = {
-  id: number;
-  from_plan: string;
-  to_plan: string;
-  kind: "upgrade" | "scheduled";
-  status: "awaiting_payment" | "scheduled" | "applied" | "canceled";
-  amount_idr: number;
-  credit_idr: number;
-  effective_at: string | null;
-  checkout_id: string | null;
-};
-export type LinkedMethod = {
-  method_id: string;
-  sub: string;
-  channel: "OVO" | "DANA" | "SHOPEEPAY" | "GOPAY";
-  label: string;
-  status: "requires_action" | "active" | "failed" | "expired";
-  created_at: string;
-  activated_at: string | null;
-};
-export type NewCoupon = {
-  code: string;
-  percent_off?: number;
-  amount_off_idr?: number;
-  duration?: "once" | "repeating" | "forever";
-  duration_periods?: number;
-  max_redemptions?: number | null;
-  plans?: string[] | null;
-  expires_at?: string | null;
-};
-export type Coupon = NewCoupon & {
-  disabled: boolean;
-  redemptions: number;
-  paid_redemptions: number;
-};
 
 export type Astapa = ReturnType<typeof createAstapa>;

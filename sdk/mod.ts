@@ -25,6 +25,15 @@ import type { AstapaClaims } from "./client.ts";
 
 export type { AstapaClaims, CustomClaims, LinkedMethod, LoginRequest, Tokens } from "./client.ts";
 export type { Receipt, Refund, TaxSettings } from "./billing_receipts.ts";
+export type {
+  BillingAccount,
+  Checkout,
+  MethodRevenue,
+  MrrMonth,
+  PaymentRow,
+  Subscription,
+} from "./billing_accounts.ts";
+export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields } from "./billing_plans.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export {
   ACR_MFA,

@@ -9,5 +9,14 @@ export function subParam(c: Ctx): string {
   return sub;
 }
 
+/** A checkout's id (chk_…) from the path: anything else is simply not found. */
+export function checkoutParam(c: Ctx): string {
+  const id = c.req.param("id") ?? "";
+  if (!/^chk_[a-z2-7]{24}$/.test(id)) {
+    throw new AppError("not_found", { description: "This checkout was not found." });
+  }
+  return id;
+}
+
 /** Responses of these APIs describe users, plans and clients: never cached. */
 export const NO_STORE = { "cache-control": "no-store" };

@@ -1,6 +1,7 @@
 /** The SDK's billing helpers against a served Astapa: tax settings, receipts and a refund (offline sandbox). */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { listRefunds } from "@/db/refunds.ts";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { AstapaError, createAstapa } from "@/sdk/mod.ts";
@@ -100,4 +101,166 @@ Deno.test("sdk — billing: a user's linked e-wallet listed, then unlinked (expi
   );
   assert.ok(missing instanceof AstapaError);
   assert.equal(missing.code, "not_found");
+});
+
+Deno.test("sdk — billing: a paid plan's subscription, account, printable receipt, metrics, cancel and resume", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-subscriber@example.com", price: 120_000 });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  assert.equal((await astapa.billing.subscription(shop.userId)).subscription, null, "on the default plan");
+  const refused = await astapa.billing.cancel(shop.userId).then(() => null, (e) => e);
+  assert.ok(refused instanceof AstapaError);
+  assert.deepEqual([refused.code, refused.status], ["conflict", 409]);
+
+  const checkout = await astapa.checkout.create({ user: shop.userId, plan: "pro", method: "qris" });
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
+    p.referenceId === checkout.checkout_id
+  )!;
+  await t.deps.xenditSandbox.settle(pr.id, "pay");
+  const account = await waitFor(async () => {
+    const read = await astapa.billing.account(shop.userId);
+    return read.payments.length ? read : undefined;
+  }, "the payment in the user's billing");
+  assert.deepEqual([account.plan.key, account.subscription?.status], ["pro", "active"]);
+  assert.deepEqual([account.next_renewal?.plan, account.next_renewal?.amount], ["pro", 120_000]);
+  const [payment] = account.payments;
+  assert.deepEqual([payment.plan, payment.amount, payment.refunded_idr], ["pro", 120_000, 0]);
+  const state = await astapa.billing.subscription(shop.userId);
+  assert.deepEqual([state.plan, state.subscription?.paid_through], [
+    "pro",
+    account.subscription?.paid_through,
+  ]);
+
+  const printable = await fetch(astapa.billing.receipts.printableUrl(payment.receipt_id));
+  assert.equal(printable.status, 200);
+  assert.ok((await printable.text()).includes(payment.number), "the printable page shows the number");
+
+  const [month] = await astapa.billing.metrics.mrr(1);
+  assert.deepEqual([month.month, month.mrr_idr, month.paying], [
+    new Date().toISOString().slice(0, 7),
+    120_000,
+    1,
+  ]);
+  const qris = (await astapa.billing.metrics.revenue(1)).find((m) => m.method === "qris");
+  assert.deepEqual([qris?.amount, qris?.payments], [120_000, 1]);
+  const badRange = await astapa.billing.metrics.mrr(0).then(() => null, (e) => e);
+  assert.ok(badRange instanceof AstapaError);
+  assert.deepEqual(Object.keys(badRange.fields ?? {}), ["months"]);
+
+  const canceled = await astapa.billing.cancel(shop.userId);
+  assert.deepEqual([canceled.status, canceled.current_period_end], ["canceled", canceled.paid_through]);
+  assert.equal((await astapa.billing.account(shop.userId)).next_renewal, null, "no renewal once canceled");
+  assert.equal((await astapa.billing.resume(shop.userId)).status, "active");
+});
+
+Deno.test("sdk — billing: a coupon applied to an open checkout, read back, listed among its redemptions", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-coupon@example.com", price: 100_000 });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  await astapa.billing.coupons.create({ code: "SDKLATER", amount_off_idr: 25_000 });
+  const opened = await astapa.checkout.create({ user: shop.userId, plan: "pro" });
+  const refused = await astapa.checkout.applyCoupon(opened.checkout_id, "NOSUCH").then(() => null, (e) => e);
+  assert.ok(refused instanceof AstapaError);
+  assert.equal(refused.code, "validation_failed");
+  const applied = await astapa.checkout.applyCoupon(opened.checkout_id, "sdklater");
+  assert.deepEqual([applied.amount, applied.discount_idr, applied.coupon_code], [75_000, 25_000, "SDKLATER"]);
+  const read = await astapa.checkout.get(opened.checkout_id);
+  assert.deepEqual([read.status, read.amount, read.sub, read.plan], ["open", 75_000, shop.userId, "pro"]);
+  const [redemption] = await astapa.billing.coupons.redemptions("SDKLATER");
+  assert.deepEqual(
+    [redemption.sub, redemption.checkout_id, redemption.checkout_status, redemption.discount_idr],
+    [shop.userId, opened.checkout_id, "open", 25_000],
+  );
+  const missing = await astapa.checkout.get("chk_aaaaaaaaaaaaaaaaaaaaaaaa").then(() => null, (e) => e);
+  assert.ok(missing instanceof AstapaError);
+  assert.equal(missing.status, 404);
+});
+
+Deno.test("sdk — billing.plans: a plan offered with a trial, changed, archived; a bad trial_days is named", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-plans@example.com" });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  const created = await astapa.billing.plans.create({
+    key: "biz",
+    name: "Business",
+    price_idr: 250_000,
+    interval: "month",
+    trial_days: 7,
+  });
+  assert.deepEqual([created.key, created.trial_days, created.archived], ["biz", 7, false]);
+  assert.equal((await astapa.billing.plans.update("biz", { trial_days: 14 })).trial_days, 14);
+  assert.equal((await astapa.billing.plans.get("biz")).trial_days, 14);
+  const trial = await astapa.billing.startTrial(shop.userId, "biz");
+  assert.equal(trial.plan, "biz");
+  const days = (new Date(trial.trial_ends_at!).getTime() - Date.now()) / 86_400_000;
+  assert.ok(days > 13.9 && days <= 14, `a 14-day trial (${days})`);
+  const bad = await astapa.billing.plans.update("biz", { trial_days: 400 }).then(() => null, (e) => e);
+  assert.ok(bad instanceof AstapaError);
+  assert.deepEqual([bad.code, Object.keys(bad.fields ?? {})], ["validation_failed", ["trial_days"]]);
+  await astapa.billing.plans.update("biz", { archived: true });
+  assert.deepEqual((await astapa.billing.plans.list()).map((p) => p.key).sort(), ["free", "pro"]);
+  assert.ok((await astapa.billing.plans.list(true)).some((p) => p.key === "biz" && p.archived));
+});
+
+Deno.test("sdk — billing.payments.list: the project's checkouts by status, paged", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-payments@example.com", price: 60_000 });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  assert.deepEqual(await astapa.billing.payments.list(), []);
+  const opened = await astapa.checkout.create({ user: shop.userId, plan: "pro" });
+  const [row] = await astapa.billing.payments.list({ status: "open", limit: 10 });
+  assert.deepEqual(
+    [row.checkout_id, row.status, row.amount, row.sub, row.email],
+    [opened.checkout_id, "open", 60_000, shop.userId, "sdk-payments@example.com"],
+  );
+  assert.deepEqual(await astapa.billing.payments.list({ status: "paid" }), []);
+  assert.deepEqual(await astapa.billing.payments.list({ before: row.id }), []);
+  const bad = await astapa.billing.payments.list({ limit: 500 }).then(() => null, (e) => e);
+  assert.ok(bad instanceof AstapaError);
+  assert.deepEqual(Object.keys(bad.fields ?? {}), ["limit"]);
+});
+
+Deno.test("sdk — billing.portalUrl and planPickerUrl: the hosted pages for this client, through its sign-in", async () => {
+  const shop = await seedShop(t.db.sql, { email: "sdk-portal@example.com" });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  const portal = astapa.billing.portalUrl({ lang: "id" });
+  const signIn = await fetch(portal, { redirect: "manual" });
+  await signIn.body?.cancel();
+  assert.equal(signIn.status, 303);
+  const login = new URL(signIn.headers.get("location")!, t.origin);
+  assert.deepEqual(
+    [login.pathname, login.searchParams.get("client_id"), login.searchParams.get("state")],
+    ["/auth/login", shop.project.clientId, `account.${shop.project.clientId}`],
+  );
+  // Signed in (the session the hosted login leaves), the portal opens in the language asked for.
+  const token = randomSecret();
+  const hash = await sha256(token);
+  await asApp(
+    t.db.sql,
+    shop.project.id,
+    (tx) => tx`select api.start_login_session(${shop.userId}::bigint, ${hash})`,
+  );
+  const cookie = `astapa_session_${shop.project.id}=${token}`;
+  const page = await fetch(portal, { headers: { cookie } });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html lang="id"[\s\S]*Tagihan/);
+  const picker = await fetch(astapa.billing.planPickerUrl(), { headers: { cookie } });
+  assert.equal(picker.status, 200);
+  assert.match(await picker.text(), /Pro/);
 });

@@ -5,6 +5,7 @@ import { validate } from "@/lib/http/body.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 /** Types only: the database checks the values (rate, fraction, NPWP) and names the field. */
@@ -40,13 +41,19 @@ export const openapi: RouteDoc = {
     tag: "Payments",
     summary: "The project's PPN settings for receipts",
     auth: "client",
-    responses: { 200: { description: "Tax settings" }, ...COMMON_ERRORS },
+    responses: {
+      200: { description: "Tax settings", schema: BILLING_ANSWERS.taxSettings },
+      ...COMMON_ERRORS,
+    },
   },
   patch: {
     tag: "Payments",
     summary: "Change PPN settings (PKP, rate, tax base fraction, seller details)",
     auth: "client",
     body: { schema: TaxChanges, media: ["json"] },
-    responses: { 200: { description: "Tax settings" }, ...COMMON_ERRORS },
+    responses: {
+      200: { description: "Tax settings", schema: BILLING_ANSWERS.taxSettings },
+      ...COMMON_ERRORS,
+    },
   },
 };

@@ -8,6 +8,7 @@ import { AppError } from "@/lib/http/errors.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const CouponChange = z.strictObject({ disabled: z.boolean() });
@@ -41,13 +42,17 @@ export const openapi: RouteDoc = {
     tag: "Coupons",
     summary: "One coupon with its redemptions (who, which checkout, its status)",
     auth: "client",
-    responses: { 200: { description: "The coupon" }, 401: COMMON_ERRORS[401], 404: COMMON_ERRORS[404] },
+    responses: {
+      200: { description: "The coupon", schema: BILLING_ANSWERS.couponDetail },
+      401: COMMON_ERRORS[401],
+      404: COMMON_ERRORS[404],
+    },
   },
   patch: {
     tag: "Coupons",
     summary: "Disable a coupon (no new redemptions; renewals carrying it keep it) or enable it again",
     auth: "client",
     body: { schema: CouponChange, media: ["json"] },
-    responses: { 200: { description: "The coupon" }, ...COMMON_ERRORS },
+    responses: { 200: { description: "The coupon", schema: BILLING_ANSWERS.coupon }, ...COMMON_ERRORS },
   },
 };

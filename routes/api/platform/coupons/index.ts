@@ -6,6 +6,7 @@ import { validate } from "@/lib/http/body.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 /** Types only: the database checks the values (code format, ranges, plans) and names the field at fault. */
@@ -40,7 +41,10 @@ export const openapi: RouteDoc = {
     tag: "Coupons",
     summary: "List the project's coupons with their redemption counts",
     auth: "client",
-    responses: { 200: { description: "{coupons: […]}" }, 401: COMMON_ERRORS[401] },
+    responses: {
+      200: { description: "{coupons: […]}", schema: BILLING_ANSWERS.coupons },
+      401: COMMON_ERRORS[401],
+    },
   },
   post: {
     tag: "Coupons",
@@ -50,6 +54,6 @@ export const openapi: RouteDoc = {
       "optional max_redemptions, plans and expires_at. 409 when the code exists.",
     auth: "client",
     body: { schema: NewCoupon, media: ["json"] },
-    responses: { 201: { description: "The coupon" }, ...COMMON_ERRORS },
+    responses: { 201: { description: "The coupon", schema: BILLING_ANSWERS.coupon }, ...COMMON_ERRORS },
   },
 };

@@ -8,6 +8,7 @@ import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { PlanFields } from "./index.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const PlanChanges = z.strictObject({ ...PlanFields, name: PlanFields.name.optional() });
@@ -39,7 +40,11 @@ export const openapi: RouteDoc = {
     tag: "Plans",
     summary: "One plan",
     auth: "client",
-    responses: { 200: { description: "The plan" }, 401: COMMON_ERRORS[401], 404: COMMON_ERRORS[404] },
+    responses: {
+      200: { description: "The plan", schema: BILLING_ANSWERS.plan },
+      401: COMMON_ERRORS[401],
+      404: COMMON_ERRORS[404],
+    },
   },
   patch: {
     tag: "Plans",
@@ -47,6 +52,6 @@ export const openapi: RouteDoc = {
     description: "`archived: true` archives it; its subscribers keep it.",
     auth: "client",
     body: { schema: PlanChanges, media: ["json"] },
-    responses: { 200: { description: "The plan" }, ...COMMON_ERRORS },
+    responses: { 200: { description: "The plan", schema: BILLING_ANSWERS.plan }, ...COMMON_ERRORS },
   },
 };

@@ -5,6 +5,7 @@ import { validate } from "@/lib/http/body.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 /** Types only: the database checks the values (key format, price range, claim names) and names the field. */
@@ -45,13 +46,13 @@ export const openapi: RouteDoc = {
     summary: "List the project's plans",
     auth: "client",
     query: Query,
-    responses: { 200: { description: "Plans" }, 401: COMMON_ERRORS[401] },
+    responses: { 200: { description: "Plans", schema: BILLING_ANSWERS.plans }, 401: COMMON_ERRORS[401] },
   },
   post: {
     tag: "Plans",
     summary: "Create a plan",
     auth: "client",
     body: { schema: NewPlan, media: ["json"] },
-    responses: { 201: { description: "The plan" }, ...COMMON_ERRORS },
+    responses: { 201: { description: "The plan", schema: BILLING_ANSWERS.plan }, ...COMMON_ERRORS },
   },
 };

@@ -4,6 +4,7 @@ import { AppError } from "@/lib/http/errors.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 export const callers = clients("project");
@@ -25,6 +26,6 @@ export const openapi: RouteDoc = {
     summary: "One receipt",
     description: "By id or number; the printable page is /billing/receipts/{receipt_id}.",
     auth: "client",
-    responses: { 200: { description: "The receipt" }, ...COMMON_ERRORS },
+    responses: { 200: { description: "The receipt", schema: BILLING_ANSWERS.receipt }, ...COMMON_ERRORS },
   },
 };

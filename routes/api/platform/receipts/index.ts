@@ -5,6 +5,7 @@ import { validate } from "@/lib/http/body.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const Query = z.object({
@@ -34,6 +35,6 @@ export const openapi: RouteDoc = {
     description: "Newest first, with the PPN split (docs/receipts.md). Page with `before`.",
     auth: "client",
     query: Query,
-    responses: { 200: { description: "Receipts" }, ...COMMON_ERRORS },
+    responses: { 200: { description: "Receipts", schema: BILLING_ANSWERS.receipts }, ...COMMON_ERRORS },
   },
 };

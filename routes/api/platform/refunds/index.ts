@@ -6,6 +6,7 @@ import { asClient, bodyWithoutCredentials, clientOf } from "@/lib/platform/calle
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { refundPayment } from "@/lib/payments/refunds.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const NewRefund = z.strictObject({
@@ -48,13 +49,16 @@ export const openapi: RouteDoc = {
       "plan_effect: end_now, keep_to_period_end or none, applied when Xendit confirms the refund.",
     auth: "client",
     body: { schema: NewRefund, media: ["json"] },
-    responses: { 201: { description: "The refund (pending)" }, ...COMMON_ERRORS },
+    responses: {
+      201: { description: "The refund (pending)", schema: BILLING_ANSWERS.refund },
+      ...COMMON_ERRORS,
+    },
   },
   get: {
     tag: "Payments",
     summary: "List refunds",
     auth: "client",
     query: Query,
-    responses: { 200: { description: "Refunds" }, ...COMMON_ERRORS },
+    responses: { 200: { description: "Refunds", schema: BILLING_ANSWERS.refunds }, ...COMMON_ERRORS },
   },
 };

@@ -8,6 +8,7 @@ import { requestPlanChange } from "@/lib/payments/plan_change.ts";
 import { asClient, bodyWithoutCredentials, clientOf } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const ChangeRequest = z.strictObject({
@@ -65,7 +66,11 @@ export const openapi: RouteDoc = {
     tag: "Plans",
     summary: "A user's plan changes, newest first",
     auth: "client",
-    responses: { 200: { description: "{changes: […]}" }, 401: COMMON_ERRORS[401], 404: COMMON_ERRORS[404] },
+    responses: {
+      200: { description: "{changes: […]}", schema: BILLING_ANSWERS.planChanges },
+      401: COMMON_ERRORS[401],
+      404: COMMON_ERRORS[404],
+    },
   },
   post: {
     tag: "Plans",
@@ -76,12 +81,20 @@ export const openapi: RouteDoc = {
       "monthly are scheduled for the period end.",
     auth: "client",
     body: { schema: ChangeRequest, media: ["json"] },
-    responses: { 201: { description: "{change, checkout}" }, ...COMMON_ERRORS, 409: CONFLICT },
+    responses: {
+      201: { description: "{change, checkout}", schema: BILLING_ANSWERS.planChangeAnswer },
+      ...COMMON_ERRORS,
+      409: CONFLICT,
+    },
   },
   delete: {
     tag: "Plans",
     summary: "Withdraw a user's open plan change",
     auth: "client",
-    responses: { 200: { description: "The canceled change" }, ...COMMON_ERRORS, 409: CONFLICT },
+    responses: {
+      200: { description: "The canceled change", schema: BILLING_ANSWERS.planChange },
+      ...COMMON_ERRORS,
+      409: CONFLICT,
+    },
   },
 };

@@ -3,6 +3,7 @@ import { currentSubscription } from "@/db/plans.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 export const callers = clients("project");
@@ -21,6 +22,10 @@ export const openapi: RouteDoc = {
     tag: "Plans",
     summary: "A user's current subscription",
     auth: "client",
-    responses: { 200: { description: "The subscription" }, 401: COMMON_ERRORS[401], 404: COMMON_ERRORS[404] },
+    responses: {
+      200: { description: "The subscription", schema: BILLING_ANSWERS.planState },
+      401: COMMON_ERRORS[401],
+      404: COMMON_ERRORS[404],
+    },
   },
 };

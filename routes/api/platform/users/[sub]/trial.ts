@@ -6,6 +6,7 @@ import { validate } from "@/lib/http/body.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const TrialStart = z.strictObject({ plan: z.string().regex(/^[a-z0-9_-]{1,64}$/) });
@@ -36,7 +37,10 @@ export const openapi: RouteDoc = {
     tag: "Plans",
     summary: "The free trials a user has started",
     auth: "client",
-    responses: { 200: { description: "{trials: [{plan, started_at, ends_at}]}" }, ...COMMON_ERRORS },
+    responses: {
+      200: { description: "{trials: [{plan, started_at, ends_at}]}", schema: BILLING_ANSWERS.trials },
+      ...COMMON_ERRORS,
+    },
   },
   post: {
     tag: "Plans",
@@ -44,6 +48,9 @@ export const openapi: RouteDoc = {
     description: "The plan needs `trial_days` > 0. Tokens then carry `custom_claims.trial_ends_at`.",
     auth: "client",
     body: { schema: TrialStart, media: ["json"] },
-    responses: { 201: { description: "The trialing subscription" }, ...COMMON_ERRORS },
+    responses: {
+      201: { description: "The trialing subscription", schema: BILLING_ANSWERS.subscription },
+      ...COMMON_ERRORS,
+    },
   },
 };

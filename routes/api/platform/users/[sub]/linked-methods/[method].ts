@@ -6,6 +6,7 @@ import { clientOf } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { unlinkUserMethod } from "@/lib/payments/linked_methods.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const Params = z.object({ method: z.string().regex(/^lpm_[a-z2-7]{24}$/, "A linked method id (lpm_…).") });
@@ -30,6 +31,9 @@ export const openapi: RouteDoc = {
     description:
       "Expires the method at Xendit, then here (status expired); renewals go back to pay links by email.",
     auth: "client",
-    responses: { 200: { description: "The method, expired" }, ...COMMON_ERRORS },
+    responses: {
+      200: { description: "The method, expired", schema: BILLING_ANSWERS.linkedMethod },
+      ...COMMON_ERRORS,
+    },
   },
 };

@@ -4,6 +4,7 @@ import { listLinkedMethods } from "@/db/linked_methods.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
+import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 /** A user's payment accounts: the project's own client only. */
@@ -25,6 +26,9 @@ export const openapi: RouteDoc = {
     description:
       "Active and waiting-for-approval methods, newest first: method_id, channel, masked label, status.",
     auth: "client",
-    responses: { 200: { description: "{linked_methods: [...]}" }, ...COMMON_ERRORS },
+    responses: {
+      200: { description: "{linked_methods: [...]}", schema: BILLING_ANSWERS.linkedMethods },
+      ...COMMON_ERRORS,
+    },
   },
 };
