@@ -6677,15 +6677,14 @@ AS $function$
     if pg_catalog.length(address) > 254 or address !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$' then
       return false;
     end if;
-    select u.id, u.disabled, exists (select from astapa.passkeys k where k.project_id = u.project_id
-                                     and k.user_id = u.id) as has_passkey
-    into found_user
+    select u.id into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = project and u.environment = p.mode and u.email_lower = pg_catalog.lower(address);
-    -- Someone who has a passkey signs in with it; a disabled account gets nothing. Silence, not an error: the
-    -- page answers the same for every address. An account with no passkey yet (an abandoned sign-up, or one
-    -- from before passwords were turned off) may prove the address and add its first one.
-    if found and (found_user.disabled or found_user.has_passkey) then
+    -- Someone who has a passkey signs in with it; a disabled account, or one with a second factor, gets
+    -- nothing. Silence, not an error: the page answers the same for every address. An account with no way in
+    -- yet (an abandoned sign-up, one from before passwords were turned off) may prove the address and add its
+    -- first passkey.
+    if found and not astapa.passkey_sign_up_open(project, found_user.id) then
       return false;
     end if;
     -- Attempts go as new ones come: the table holds minutes of sign-ups, not history.
@@ -7632,15 +7631,14 @@ AS $function$
       begin
         person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
       exception when sqlstate 'AS409' then
-        -- Someone signed up with the address since the code was mailed: theirs, if it has no way in either.
+        -- Someone signed up with the address since the code was mailed: theirs, if it may still be opened.
         select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
-        where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
-          and u.email_lower = pg_catalog.lower(live.email)
-          and not exists (select from astapa.passkeys k where k.project_id = u.project_id and k.user_id = u.id);
+        where u.project_id = live.project_id and u.environment = p.mode
+          and u.email_lower = pg_catalog.lower(live.email);
       end;
     end if;
-    if person is null or exists (select from astapa.users u where u.project_id = live.project_id
-                                 and u.id = person and u.disabled) then
+    -- Checked again now: the account may have gained a passkey or a factor, or been disabled, since the mail.
+    if person is null or not astapa.passkey_sign_up_open(live.project_id, person) then
       update astapa.passkey_sign_ups s set expires_at = s.created_at + interval '1 microsecond'
       where s.project_id = live.project_id and s.token_hash = live.token_hash;
       return null;
@@ -13936,6 +13934,24 @@ comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a
 grant execute on function astapa.passkey_session_user(bytea,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.passkey_sign_up_open(project text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (
+      select from astapa.users u join astapa.projects p on p.id = u.project_id
+      where u.project_id = passkey_sign_up_open.project and u.id = passkey_sign_up_open.user_id
+        and u.environment = p.mode and not u.disabled
+        and not exists (select from astapa.passkeys k where k.project_id = u.project_id and k.user_id = u.id)
+        and not exists (select from astapa.user_factors f where f.project_id = u.project_id
+                        and f.user_id = u.id and f.confirmed_at is not null))
+  $function$;
+comment on function astapa.passkey_sign_up_open(text,bigint) is 'Whether an existing account may gain its first passkey by proving its mailbox (passkey sign-up): enabled, in the project''s current environment, with no passkey and no confirmed second factor (a mailbox alone must not get past either).';
+grant execute on function astapa.passkey_sign_up_open(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.payment_feed_horizon(project_id text)
  RETURNS bigint
  LANGUAGE sql
@@ -14261,12 +14277,11 @@ CREATE OR REPLACE FUNCTION astapa.proven_passkey_sign_up(token_hash bytea)
  SET search_path TO ''
 AS $function$
     select s.* from astapa.passkey_sign_ups s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     where s.project_id = astapa.current_project_id() and s.token_hash = proven_passkey_sign_up.token_hash
       and s.proven_at is not null and s.finished_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled
+      and astapa.passkey_sign_up_open(s.project_id, s.user_id)
   $function$;
-comment on function astapa.proven_passkey_sign_up(bytea) is 'The proven, unfinished, live sign-up attempt behind a token hash (its user enabled), or a row of nulls.';
+comment on function astapa.proven_passkey_sign_up(bytea) is 'The proven, unfinished, live sign-up attempt behind a token hash whose user may still gain a first passkey (astapa.passkey_sign_up_open), or a row of nulls.';
 grant execute on function astapa.proven_passkey_sign_up(bytea) to astapa_app;
 
 -- owner: astapa_owner

@@ -98,6 +98,24 @@ Deno.test("api.prove_passkey_sign_up — an account without a passkey keeps its 
   assert.equal(row.email_verified, true);
 });
 
+Deno.test("astapa.passkey_sign_up_open — a second factor, or a passkey gained since the mail, closes the mailbox path", async () => {
+  const guarded = await seedUser(db.sql, project.id, "ganda@example.com");
+  await db.sql`insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at)
+    values (${project.id}, ${guarded}, 'totp', '\\x00', now())`;
+  assert.equal(
+    await send("ganda@example.com", "t-o", "131313"),
+    false,
+    "a mailbox alone must not pass a factor",
+  );
+
+  const racing = await seedUser(db.sql, project.id, "kilat@example.com");
+  assert.equal(await send("kilat@example.com", "t-p", "141414"), true);
+  await db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type,
+    backed_up, name) values (${project.id}, ${new Uint8Array(16).fill(5)}, ${racing}, '\\x01', 'multiDevice',
+    true, 'Baru saja')`;
+  assert.equal(await prove("t-p", "141414"), null, "it has a passkey now: the code proves nothing");
+});
+
 Deno.test("api.start_passkey_sign_up_challenge and api.finish_passkey_sign_up — a proven, live attempt, once", async () => {
   await send("eka@example.com", "t-j", "666666");
   await rejectsAs(challenge("t-j", "c-0"), "forbidden", /expired/);
