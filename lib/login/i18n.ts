@@ -139,6 +139,7 @@ const en = {
     "This browser cannot make passkeys. Open this page in a browser that can to finish signing up.",
   passkeySignUpExpired: "This sign-up has expired. Start again: we will send a new code.",
   passkeySignUpAgain: "Start again",
+  passkeySignUpClosed: "This app does not sign people up this way. Start again from its sign-up page.",
   staleForm: "This form expired. Please try again.",
   language: "Bahasa Indonesia",
   signedOut: "You are signed out.",
@@ -343,6 +344,8 @@ const id: Messages = {
     "Browser ini tidak bisa membuat passkey. Buka halaman ini di browser yang bisa untuk menyelesaikan pendaftaran.",
   passkeySignUpExpired: "Pendaftaran ini sudah kedaluwarsa. Mulai lagi: kami akan mengirim kode baru.",
   passkeySignUpAgain: "Mulai lagi",
+  passkeySignUpClosed:
+    "Aplikasi ini tidak menerima pendaftaran dengan cara ini. Mulai lagi dari halaman pendaftarannya.",
   signedOut: "Anda sudah keluar.",
   signOutTitle: "Keluar?",
   signOutOf: "Keluar dari",

@@ -60,7 +60,9 @@ export const handler: Handlers<PasskeySignUpData> = {
     const posted = await readAuthForm(c, SignUpForm, "signUpTitle");
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
-    if (!passkeySignUp(request.project)) return again({ error: "passwordsOff" }, 403);
+    if (!passkeySignUp(request.project)) {
+      return show(c, request, query, { mode: "expired", error: "passkeySignUpClosed" }, 404);
+    }
     const { sql } = c.var.deps;
     const email = form.email.trim();
     const token = TOKEN.test(form.sign_up) ? form.sign_up : null;
