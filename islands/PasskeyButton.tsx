@@ -25,6 +25,8 @@ type PasskeyButtonProps = {
   rateLimited?: string;
   /** sign_up: the attempt's token, sent with the options request and the result. */
   signUp?: string;
+  /** Said instead of the button in a browser without WebAuthn (where there is no other way on); else hidden. */
+  unsupported?: string;
   autofill?: boolean;
   /** register: the name field's label and first value. */
   nameLabel?: string;
@@ -41,6 +43,7 @@ class RateLimited extends Error {}
  */
 export default function PasskeyButton(props: PasskeyButtonProps) {
   const ready = useSignal(false);
+  const lacking = useSignal(false);
   const busy = useSignal(false);
   const problem = useSignal("");
   const form = useRef<HTMLFormElement>(null);
@@ -79,7 +82,10 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
   }
 
   useEffect(() => {
-    if (!browserSupportsWebAuthn()) return;
+    if (!browserSupportsWebAuthn()) {
+      lacking.value = true;
+      return;
+    }
     ready.value = true;
     if (props.autofill) {
       browserSupportsWebAuthnAutofill().then((yes) => {
@@ -88,6 +94,7 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
     }
   }, []);
 
+  if (lacking.value && props.unsupported) return <p role="alert" class="error">{props.unsupported}</p>;
   return (
     <form ref={form} method="post" action={props.action} hidden={!ready.value} class="passkey-form">
       <input type="hidden" name="request" value={props.request} />

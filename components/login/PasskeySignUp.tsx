@@ -95,6 +95,7 @@ export function PasskeySignUp({ data }: { data: PasskeySignUpData }) {
               rateLimited: t.passkeyRateLimited,
               nameLabel: t.passkeyName,
               defaultName: t.passkeyDefaultName,
+              unsupported: t.passkeySignUpNoWebAuthn,
             }}
           />
           <noscript>

@@ -138,6 +138,30 @@ Deno.test("passkey sign-up e2e — email, mailed code, passkey; only then the ap
   }
 });
 
+Deno.test("passkey sign-up e2e — a browser without WebAuthn is told at the passkey step, and nothing signs in", async () => {
+  const { page, close } = await openPage();
+  await page.addInitScript(() => {
+    Object.defineProperty(globalThis, "PublicKeyCredential", { value: undefined, configurable: true });
+  });
+  try {
+    await page.goto(pageUrl(keysOnly, "/auth/signup", "id"));
+    await page.getByLabel("Email", { exact: true }).fill("wati@example.com");
+    await page.getByRole("button", { name: "Kirimi saya kode" }).click();
+    const code = await mailedCode("wati@example.com", /Subject: Kode Anda untuk membuat akun di Kunci Saja/);
+    await page.getByLabel("Kode dari email").fill(code);
+    await page.getByRole("button", { name: "Lanjutkan" }).click();
+    await page.getByRole("alert").filter({ hasText: "Browser ini tidak bisa membuat passkey" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Tambah passkey" }).count(), 0);
+    assert.equal(
+      (await t.db.sql`select 1 from astapa.login_sessions where project_id = ${keysOnly.id}
+        and user_id = (select id from astapa.users where email = 'wati@example.com')`).length,
+      0,
+    );
+  } finally {
+    await close();
+  }
+});
+
 Deno.test("passkey sign-up e2e — after an email-code sign-up, where passkeys are on, a passkey is offered", async () => {
   const { page, close } = await openPage();
   const authenticator = await addVirtualAuthenticator(page);
