@@ -21,7 +21,8 @@ export async function mailEmailCode(
     ), { actor: "hosted_login" });
 }
 
-const Redeemed = z.object({ user_id: z.string() }).nullable();
+/** `created`: the code made the account (a sign-up), so the page may offer a passkey next. */
+const Redeemed = z.object({ user_id: z.string(), created: z.boolean() }).nullable();
 
 /** The user a code for `email` signs in (their address now verified), or null; a wrong code spends a try. */
 export async function redeemEmailCode(sql: Sql, projectId: string, email: string, codeHash: Uint8Array) {

@@ -1055,6 +1055,45 @@ create policy "definer functions see which projects have team plans to renew" on
   using (((current_setting('astapa.list_organization_renewals'::text, true) = 'on'::text) AND (plan_paid_through IS NOT NULL)));
 
 -- owner: astapa_owner
+create table astapa.passkey_sign_ups (
+  project_id text not null,
+  token_hash bytea not null,
+  email text not null,
+  user_id bigint,
+  code_hash bytea not null,
+  tries integer default 0 not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  proven_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  constraint passkey_sign_ups_pkey PRIMARY KEY (project_id, token_hash),
+  constraint passkey_sign_ups_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint passkey_sign_ups_code_hash_check CHECK (length(code_hash) = 32),
+  constraint passkey_sign_ups_email_check CHECK (length(email) <= 254),
+  constraint passkey_sign_ups_lifetime_check CHECK (expires_at > created_at),
+  constraint passkey_sign_ups_proven_check CHECK (proven_at IS NULL OR user_id IS NOT NULL),
+  constraint passkey_sign_ups_token_hash_check CHECK (length(token_hash) = 32),
+  constraint passkey_sign_ups_tries_check CHECK (tries >= 0 AND tries <= 5)
+);
+alter table astapa.passkey_sign_ups enable row level security;
+alter table astapa.passkey_sign_ups force row level security;
+comment on table astapa.passkey_sign_ups is 'A sign-up on a passkeys-only project: the address and the SHA-256 of the code mailed to it (10 minutes, 5 tries; a newer attempt voids older ones), then, once proven, the user it made (verified, no way in yet) and 15 minutes to register a passkey; finished_at when the passkey is stored. An abandoned one expires and is deleted later; its user keeps no way in but signing up again with the same address.';
+CREATE INDEX passkey_sign_ups_email_idx ON astapa.passkey_sign_ups USING btree (project_id, lower(email));
+CREATE INDEX passkey_sign_ups_expires_idx ON astapa.passkey_sign_ups USING btree (expires_at);
+CREATE INDEX passkey_sign_ups_user_idx ON astapa.passkey_sign_ups USING btree (project_id, user_id);
+grant delete, insert, select on astapa.passkey_sign_ups to astapa_app;
+grant update (user_id, tries, expires_at, proven_at, finished_at) on astapa.passkey_sign_ups to astapa_app;
+create policy "a project advances its own passkey sign-ups" on astapa.passkey_sign_ups as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project clears its own old passkey sign-ups" on astapa.passkey_sign_ups as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own passkey sign-ups" on astapa.passkey_sign_ups as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts its own passkey sign-ups" on astapa.passkey_sign_ups as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.passkeys (
   project_id text not null,
   credential_id bytea not null,
@@ -2832,27 +2871,13 @@ CREATE OR REPLACE FUNCTION api.add_passkey(session_hash bytea, user_id bigint, c
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  declare
-    project text := astapa.current_project_id();
   begin
     if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
       raise exception using errcode = 'AS403',
         message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
     end if;
-    begin
-      insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count, transports,
-        device_type, backed_up, name)
-      values (project, credential_id, user_id, public_key, sign_count, coalesce(transports, '{}'), device_type,
-        backed_up, name);
-    exception when unique_violation then
-      raise exception using errcode = 'AS409', message = 'This passkey is registered already.';
-    end;
-    perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
-      'name', name, 'synced', device_type = 'multiDevice'));
-    -- The app hears of it too (a security notice of its own, a list of sign-in methods).
-    perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
-      'user', astapa.user_json(project, add_passkey.user_id),
-      'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
+    perform astapa.store_passkey(astapa.current_project_id(), user_id, credential_id, public_key, sign_count,
+      transports, device_type, backed_up, name);
   end
   $function$;
 comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
@@ -5215,6 +5240,31 @@ comment on function api.find_user_by_phone(text,text) is 'The user with this pho
 grant execute on function api.find_user_by_phone(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.finish_passkey_sign_up(token_hash bytea, user_id bigint, credential_id bytea, public_key bytea, sign_count bigint, transports text[], device_type text, backed_up boolean, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    proven astapa.passkey_sign_ups;
+  begin
+    select s.* into proven from astapa.passkey_sign_ups s
+    where s.project_id = astapa.current_project_id() and s.token_hash = finish_passkey_sign_up.token_hash
+    for update;
+    proven := astapa.proven_passkey_sign_up(token_hash);
+    if proven.user_id is distinct from finish_passkey_sign_up.user_id then
+      raise exception using errcode = 'AS403', message = 'This sign-up has expired. Start again.';
+    end if;
+    perform astapa.store_passkey(proven.project_id, proven.user_id, credential_id, public_key, sign_count,
+      transports, device_type, backed_up, name);
+    update astapa.passkey_sign_ups s set finished_at = pg_catalog.now()
+    where s.project_id = proven.project_id and s.token_hash = proven.token_hash;
+  end
+  $function$;
+comment on function api.finish_passkey_sign_up(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores the first passkey of a proven sign-up attempt (its attestation verified in TypeScript against a challenge taken for user_id) and finishes the attempt, once; AS403 when the attempt is not proven, finished, expired or for another user; AS409 for a credential the project has already.';
+grant execute on function api.finish_passkey_sign_up(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_checkout(project_id text, checkout_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -6714,6 +6764,46 @@ comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text
 grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.mail_passkey_sign_up_code(email text, token_hash bytea, code_hash bytea, subject text, body_text text, body_html text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    address text := pg_catalog.btrim(mail_passkey_sign_up_code.email);
+    found_user record;
+    project text := astapa.current_project_id();
+  begin
+    if pg_catalog.length(address) > 254 or address !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$' then
+      return false;
+    end if;
+    select u.id into found_user
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = project and u.environment = p.mode and u.email_lower = pg_catalog.lower(address);
+    -- Someone who has a passkey signs in with it; a disabled account, or one with a second factor, gets
+    -- nothing. Silence, not an error: the page answers the same for every address. An account with no way in
+    -- yet (an abandoned sign-up, one from before passwords were turned off) may prove the address and add its
+    -- first passkey.
+    if found and not astapa.passkey_sign_up_open(project, found_user.id) then
+      return false;
+    end if;
+    -- Attempts go as new ones come: the table holds minutes of sign-ups, not history.
+    delete from astapa.passkey_sign_ups s
+    where s.project_id = project and s.expires_at < pg_catalog.now() - interval '1 hour';
+    -- One live attempt per address: a new code voids the ones before it.
+    update astapa.passkey_sign_ups s set expires_at = s.created_at + interval '1 microsecond'
+    where s.project_id = project and pg_catalog.lower(s.email) = pg_catalog.lower(address)
+      and s.finished_at is null and s.expires_at > pg_catalog.now();
+    insert into astapa.passkey_sign_ups (project_id, token_hash, email, user_id, code_hash, expires_at)
+    values (project, token_hash, address, found_user.id, code_hash, pg_catalog.now() + interval '10 minutes');
+    perform api.queue_mail(address, subject, body_text, 'passkey_sign_up', body_html);
+    return true;
+  end
+  $function$;
+comment on function api.mail_passkey_sign_up_code(text,bytea,bytea,text,text,text) is 'Starts a sign-up on a passkeys-only project: mails the code (10 minutes, 5 tries) to an address without an account, or to an enabled account with no passkey, voiding the address''s earlier attempts. Returns false, silently, for a malformed address, a disabled account or one that has a passkey.';
+grant execute on function api.mail_passkey_sign_up_code(text,bytea,bytea,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.manage_own_factor(session_hash bytea, action text, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7835,6 +7925,60 @@ AS $function$
   $function$;
 comment on function api.projects_with_payment_events() is 'Definer: workers serve every project, so they must learn which projects have unprocessed payment events. Returns project ids only; the events are then applied as each project (RLS). Runs only without a project set.';
 grant execute on function api.projects_with_payment_events() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.prove_passkey_sign_up(token_hash bytea, code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    live astapa.passkey_sign_ups;
+    person bigint;
+  begin
+    -- Locked: two instances given guesses for one attempt count them one after the other.
+    select s.* into live from astapa.passkey_sign_ups s
+    where s.project_id = astapa.current_project_id() and s.token_hash = prove_passkey_sign_up.token_hash
+      and s.proven_at is null and s.expires_at > pg_catalog.now() and s.tries < 5
+    for update;
+    if not found then
+      return null;
+    end if;
+    if live.code_hash <> prove_passkey_sign_up.code_hash then
+      update astapa.passkey_sign_ups s set tries = s.tries + 1
+      where s.project_id = live.project_id and s.token_hash = live.token_hash;
+      return null;
+    end if;
+    person := live.user_id;
+    if person is null then
+      -- The mailbox answered: the account is created verified, with no way in until its passkey is stored.
+      begin
+        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+      exception when sqlstate 'AS409' then
+        -- Someone signed up with the address since the code was mailed: theirs, if it may still be opened.
+        select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
+        where u.project_id = live.project_id and u.environment = p.mode
+          and u.email_lower = pg_catalog.lower(live.email);
+      end;
+    end if;
+    -- Checked again now: the account may have gained a passkey or a factor, or been disabled, since the mail.
+    if person is null or not astapa.passkey_sign_up_open(live.project_id, person) then
+      update astapa.passkey_sign_ups s set expires_at = s.created_at + interval '1 microsecond'
+      where s.project_id = live.project_id and s.token_hash = live.token_hash;
+      return null;
+    end if;
+    update astapa.users u set email_verified = true
+    where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    update astapa.passkey_sign_ups s
+    set user_id = person, proven_at = pg_catalog.now(), expires_at = pg_catalog.now() + interval '15 minutes'
+    where s.project_id = live.project_id and s.token_hash = live.token_hash;
+    perform astapa.audit(live.project_id, 'sign_up.email_proven', 'user:' || person,
+      pg_catalog.jsonb_build_object('created', live.user_id is null));
+    return pg_catalog.jsonb_build_object('user_id', person::text);
+  end
+  $function$;
+comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new) and the attempt has 15 minutes to register a passkey: {user_id}; wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
+grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.queue_mail(project_id text, mail jsonb)
@@ -10760,6 +10904,34 @@ AS $function$
   $function$;
 comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
 grant execute on function api.start_passkey_challenge(bytea,text,bytea,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_passkey_sign_up_challenge(token_hash bytea, challenge_hash bytea, address text DEFAULT NULL::text, per_minute integer DEFAULT 30)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    proven astapa.passkey_sign_ups := astapa.proven_passkey_sign_up(token_hash);
+    wait integer;
+  begin
+    if proven.user_id is null then
+      raise exception using errcode = 'AS403', message = 'This sign-up has expired. Start again.';
+    end if;
+    -- The same bucket as every other passkey option request from the address.
+    if address is not null then
+      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      if wait > 0 then
+        return pg_catalog.jsonb_build_object('wait', wait);
+      end if;
+    end if;
+    insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
+    values (proven.project_id, challenge_hash, 'register', proven.user_id, pg_catalog.now() + interval '5 minutes');
+    return pg_catalog.jsonb_build_object('wait', 0, 'user_id', proven.user_id::text, 'user_name', proven.email);
+  end
+  $function$;
+comment on function api.start_passkey_sign_up_challenge(bytea,bytea,text,integer) is 'Opens a register challenge (5 minutes) for the user of a proven sign-up attempt: {wait: 0, user_id, user_name}; with address, at most per_minute option requests a minute from it ({wait: seconds}, nothing opened); AS403 when the attempt is not proven, finished, expired or its user disabled.';
+grant execute on function api.start_passkey_sign_up_challenge(bytea,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
@@ -14392,6 +14564,24 @@ comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a
 grant execute on function astapa.passkey_session_user(bytea,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.passkey_sign_up_open(project text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (
+      select from astapa.users u join astapa.projects p on p.id = u.project_id
+      where u.project_id = passkey_sign_up_open.project and u.id = passkey_sign_up_open.user_id
+        and u.environment = p.mode and not u.disabled
+        and not exists (select from astapa.passkeys k where k.project_id = u.project_id and k.user_id = u.id)
+        and not exists (select from astapa.user_factors f where f.project_id = u.project_id
+                        and f.user_id = u.id and f.confirmed_at is not null))
+  $function$;
+comment on function astapa.passkey_sign_up_open(text,bigint) is 'Whether an existing account may gain its first passkey by proving its mailbox (passkey sign-up): enabled, in the project''s current environment, with no passkey and no confirmed second factor (a mailbox alone must not get past either).';
+grant execute on function astapa.passkey_sign_up_open(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.payment_feed_horizon(project_id text)
  RETURNS bigint
  LANGUAGE sql
@@ -14708,6 +14898,21 @@ AS $function$
   $function$;
 comment on function astapa.project_json(text) is 'A project as the API returns it (never the secret hash); null when the project is not visible.';
 grant execute on function astapa.project_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.proven_passkey_sign_up(token_hash bytea)
+ RETURNS astapa.passkey_sign_ups
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select s.* from astapa.passkey_sign_ups s
+    where s.project_id = astapa.current_project_id() and s.token_hash = proven_passkey_sign_up.token_hash
+      and s.proven_at is not null and s.finished_at is null and s.expires_at > pg_catalog.now()
+      and astapa.passkey_sign_up_open(s.project_id, s.user_id)
+  $function$;
+comment on function astapa.proven_passkey_sign_up(bytea) is 'The proven, unfinished, live sign-up attempt behind a token hash whose user may still gain a first passkey (astapa.passkey_sign_up_open), or a row of nulls.';
+grant execute on function astapa.proven_passkey_sign_up(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.queue_webhook_deliveries()
@@ -15371,6 +15576,32 @@ comment on function astapa.social_provider_problem(text,jsonb) is 'A readable re
 grant execute on function astapa.social_provider_problem(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.store_passkey(project text, user_id bigint, credential_id bytea, public_key bytea, sign_count bigint, transports text[], device_type text, backed_up boolean, name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    begin
+      insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count, transports,
+        device_type, backed_up, name)
+      values (project, credential_id, user_id, public_key, sign_count, coalesce(transports, '{}'), device_type,
+        backed_up, name);
+    exception when unique_violation then
+      raise exception using errcode = 'AS409', message = 'This passkey is registered already.';
+    end;
+    perform astapa.audit(project, 'user.passkey_added', 'user:' || user_id, pg_catalog.jsonb_build_object(
+      'name', name, 'synced', device_type = 'multiDevice'));
+    -- The app hears of it too (a security notice of its own, a list of sign-in methods).
+    perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(project, store_passkey.user_id),
+      'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
+  end
+  $function$;
+comment on function astapa.store_passkey(text,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a verified passkey for a user (AS409 when the project has the credential id already), audits user.passkey_added and emits it. Callers check who may add it (api.add_passkey, api.finish_passkey_sign_up).';
+grant execute on function astapa.store_passkey(text,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.subscription_json(s astapa.subscriptions)
  RETURNS jsonb
  LANGUAGE sql
@@ -15486,6 +15717,7 @@ CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
 AS $function$
   declare
     person bigint := live.user_id;
+    created boolean := false;
   begin
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
@@ -15494,6 +15726,7 @@ AS $function$
       -- the address since the code was mailed is that person: they are signed in, unless disabled.
       begin
         person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+        created := true;
       exception when sqlstate 'AS409' then
         select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
         where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
@@ -15507,11 +15740,12 @@ AS $function$
     update astapa.users u set email_verified = true
     where u.project_id = live.project_id and u.id = person and not u.email_verified;
     perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
-      case when live.user_id is null then '{"created": true}'::jsonb else '{}'::jsonb end);
-    return pg_catalog.jsonb_build_object('user_id', person::text);
+      case when created then '{"created": true}'::jsonb else '{}'::jsonb end);
+    -- created: the page offers a new person a passkey next, as after a password sign-up.
+    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created);
   end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address, audits sign_in.email_code ({created: true} for a new account).';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address, audits sign_in.email_code ({created: true} for a new account); returns {user_id, created}.';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner

@@ -10,9 +10,10 @@ import {
 type PasskeyButtonProps = {
   /**
    * sign_in: any passkey of the project (with `autofill`, also offered in the email field's suggestions);
-   * second_factor: the challenged person's own, posted to /auth/mfa instead of a code.
+   * second_factor: the challenged person's own, posted to /auth/mfa instead of a code; register: the
+   * signed-in person adds one; sign_up: the first passkey of a proven sign-up (`signUp` names the attempt).
    */
-  purpose: "sign_in" | "register" | "second_factor";
+  purpose: "sign_in" | "register" | "second_factor" | "sign_up";
   /** Where the result is posted as a form (the server answers with a redirect or a page). */
   action: string;
   request: string;
@@ -20,11 +21,20 @@ type PasskeyButtonProps = {
   label: string;
   /** Said when the prompt closes without a result. */
   cancelled: string;
+  /** Said when the server refuses the options for too many requests from here (429); else `cancelled`. */
+  rateLimited?: string;
+  /** sign_up: the attempt's token, sent with the options request and the result. */
+  signUp?: string;
+  /** Said instead of the button in a browser without WebAuthn (where there is no other way on); else hidden. */
+  unsupported?: string;
   autofill?: boolean;
   /** register: the name field's label and first value. */
   nameLabel?: string;
   defaultName?: string;
 };
+
+/** The options request was refused for too many from this address: the person is told to wait. */
+class RateLimited extends Error {}
 
 /**
  * The browser half of a passkey ceremony (@simplewebauthn/browser): fetches options from
@@ -33,25 +43,36 @@ type PasskeyButtonProps = {
  */
 export default function PasskeyButton(props: PasskeyButtonProps) {
   const ready = useSignal(false);
+  const lacking = useSignal(false);
   const busy = useSignal(false);
   const problem = useSignal("");
   const form = useRef<HTMLFormElement>(null);
   const credential = useRef<HTMLInputElement>(null);
+
+  const registering = props.purpose === "register" || props.purpose === "sign_up";
 
   async function run(autofill: boolean) {
     if (!autofill) busy.value = true;
     problem.value = "";
     try {
       const body = new URLSearchParams({ request: props.request, csrf: props.csrf, purpose: props.purpose });
+      if (props.signUp) body.set("sign_up", props.signUp);
       const answer = await fetch("/auth/passkey/options", { method: "POST", body });
+      if (answer.status === 429) throw new RateLimited();
       if (!answer.ok) throw new Error(`options: ${answer.status}`);
       const optionsJSON = await answer.json();
-      const result = props.purpose === "register"
+      const result = registering
         ? await startRegistration({ optionsJSON })
         : await startAuthentication({ optionsJSON, useBrowserAutofill: autofill });
       credential.current!.value = JSON.stringify(result);
       form.current!.submit();
     } catch (error) {
+      // Too many requests from here: said even for the autofill request, which would otherwise end unseen.
+      if (error instanceof RateLimited) {
+        problem.value = props.rateLimited ?? props.cancelled;
+        busy.value = false;
+        return;
+      }
       // An autofill request ends quietly when the button starts another one (or the person never picks it).
       if (autofill) return;
       console.info("passkey ceremony ended", error);
@@ -61,7 +82,10 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
   }
 
   useEffect(() => {
-    if (!browserSupportsWebAuthn()) return;
+    if (!browserSupportsWebAuthn()) {
+      lacking.value = true;
+      return;
+    }
     ready.value = true;
     if (props.autofill) {
       browserSupportsWebAuthnAutofill().then((yes) => {
@@ -70,6 +94,7 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
     }
   }, []);
 
+  if (lacking.value && props.unsupported) return <p role="alert" class="error">{props.unsupported}</p>;
   return (
     <form ref={form} method="post" action={props.action} hidden={!ready.value} class="passkey-form">
       <input type="hidden" name="request" value={props.request} />
@@ -82,9 +107,10 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
           <input type="hidden" name="code" value="" />
         </>
       )}
-      {props.purpose === "register" && (
+      {props.signUp && <input type="hidden" name="sign_up" value={props.signUp} />}
+      {registering && (
         <>
-          <input type="hidden" name="action" value="add" />
+          <input type="hidden" name="action" value={props.purpose === "sign_up" ? "passkey" : "add"} />
           <p class="field">
             <label for="passkey-name">{props.nameLabel}</label>
             <input

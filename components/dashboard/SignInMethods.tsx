@@ -51,7 +51,8 @@ export function SignInMethods(
         </fieldset>
         <p class="hint">
           Without passwords, sign-up asks for an email address only and people sign in with a code or a
-          passkey; keep email codes or passkeys on.
+          passkey; keep email codes or passkeys on. Unless email codes create accounts, a new person proves
+          their address with a mailed code and then adds a passkey.
         </p>
         {canEdit && <button type="submit" class="button">Save ways to sign in</button>}
       </form>

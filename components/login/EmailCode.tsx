@@ -11,6 +11,8 @@ import { ConsentForm } from "./ConsentForm.tsx";
 export type EmailCodeData = AuthPageData & {
   /** ask: the address; code: the code for `email`; link: a magic link's button; expired: a dead link. */
   mode?: "ask" | "code" | "link" | "expired";
+  /** Codes create accounts here: the "sent" notice says a new address gets one too. */
+  signUp?: boolean;
 };
 
 export function EmailCode({ data }: { data: EmailCodeData }) {
@@ -50,7 +52,7 @@ export function EmailCode({ data }: { data: EmailCodeData }) {
       )}
       {mode === "code" && (
         <>
-          <p role="status">{t.emailCodeSent}</p>
+          <p role="status">{data.signUp ? t.emailCodeSentSignUp : t.emailCodeSent}</p>
           <form method="post" action={action} novalidate>
             {hidden}
             <input type="hidden" name="email" value={data.email} />

@@ -105,6 +105,7 @@ export function Passkeys({ data }: { data: PasskeysData }) {
                   csrf: data.csrf,
                   label: t.passkeyAdd,
                   cancelled: t.passkeyCancelled,
+                  rateLimited: t.passkeyRateLimited,
                   nameLabel: t.passkeyName,
                   defaultName: t.passkeyDefaultName,
                 }}

@@ -36,9 +36,12 @@ export function PasswordsClosed(
 
 /**
  * The email-only fields of a password-free sign-in or sign-up form. With email codes on, the form goes to
- * /auth/email-code (`formPath`) as its "send" action; with passkeys only, the field is there for autofill.
+ * /auth/email-code (`formPath`) as its "send" action; with passkeys only, the sign-in field is there for
+ * autofill, and the sign-up form (`send`) mails a code to /auth/signup/passkey.
  */
-export function PasswordFreeFields({ data, intro }: { data: AuthPageData; intro?: MessageKey }) {
+export function PasswordFreeFields(
+  { data, intro, send }: { data: AuthPageData; intro?: MessageKey; send?: boolean },
+) {
   const t = MESSAGES[data.lang];
   return (
     <>
@@ -51,7 +54,9 @@ export function PasswordFreeFields({ data, intro }: { data: AuthPageData; intro?
         autocomplete={data.passkeys ? "username webauthn" : "username"}
         invalid={data.error === "invalidEmail"}
       />
-      {data.emailCodes && <button type="submit" name="action" value="send">{t.emailCodeSend}</button>}
+      {(data.emailCodes || send) && (
+        <button type="submit" name="action" value="send">{t.emailCodeSend}</button>
+      )}
     </>
   );
 }
@@ -59,4 +64,9 @@ export function PasswordFreeFields({ data, intro }: { data: AuthPageData; intro?
 /** Where a password-free form posts: the email-code page when it is on, else the page itself. */
 export function formPath(data: AuthPageData, own: string): string {
   return data.emailCodes ? "/auth/email-code" : own;
+}
+
+/** Where a password-free sign-up form posts: the code-then-passkey sign-up, else as sign-in's (`formPath`). */
+export function signUpPath(data: AuthPageData): string {
+  return data.passkeySignUp ? "/auth/signup/passkey" : formPath(data, "/auth/signup");
 }

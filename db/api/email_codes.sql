@@ -138,6 +138,7 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
   as $$
   declare
     person bigint := live.user_id;
+    created boolean := false;
   begin
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
@@ -146,6 +147,7 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
       -- the address since the code was mailed is that person: they are signed in, unless disabled.
       begin
         person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+        created := true;
       exception when sqlstate 'AS409' then
         select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
         where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
@@ -159,14 +161,15 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
     update astapa.users u set email_verified = true
     where u.project_id = live.project_id and u.id = person and not u.email_verified;
     perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
-      case when live.user_id is null then '{"created": true}'::jsonb else '{}'::jsonb end);
-    return pg_catalog.jsonb_build_object('user_id', person::text);
+      case when created then '{"created": true}'::jsonb else '{}'::jsonb end);
+    -- created: the page offers a new person a passkey next, as after a password sign-up.
+    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created);
   end
   $$;
 
 comment on function astapa.use_email_code(astapa.email_codes) is
   'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the '
-  'address, audits sign_in.email_code ({created: true} for a new account).';
+  'address, audits sign_in.email_code ({created: true} for a new account); returns {user_id, created}.';
 
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 

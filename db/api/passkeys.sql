@@ -161,20 +161,14 @@ comment on function api.take_passkey_challenge(bytea, text) is
 
 grant execute on function api.take_passkey_challenge(bytea, text) to astapa_app;
 
-create or replace function api.add_passkey(session_hash bytea, user_id bigint, credential_id bytea,
+create or replace function astapa.store_passkey(project text, user_id bigint, credential_id bytea,
   public_key bytea, sign_count bigint, transports text[], device_type text, backed_up boolean, name text)
   returns void
   language plpgsql
   volatile
   set search_path = ''
   as $$
-  declare
-    project text := astapa.current_project_id();
   begin
-    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
-      raise exception using errcode = 'AS403',
-        message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
-    end if;
     begin
       insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count, transports,
         device_type, backed_up, name)
@@ -187,8 +181,32 @@ create or replace function api.add_passkey(session_hash bytea, user_id bigint, c
       'name', name, 'synced', device_type = 'multiDevice'));
     -- The app hears of it too (a security notice of its own, a list of sign-in methods).
     perform astapa.emit_event(project, 'user.passkey_added', pg_catalog.jsonb_build_object(
-      'user', astapa.user_json(project, add_passkey.user_id),
+      'user', astapa.user_json(project, store_passkey.user_id),
       'passkey', pg_catalog.jsonb_build_object('name', name, 'synced', device_type = 'multiDevice')));
+  end
+  $$;
+
+comment on function astapa.store_passkey(text, bigint, bytea, bytea, bigint, text[], text, boolean, text) is
+  'Stores a verified passkey for a user (AS409 when the project has the credential id already), audits '
+  'user.passkey_added and emits it. Callers check who may add it (api.add_passkey, api.finish_passkey_sign_up).';
+
+grant execute on function astapa.store_passkey(text, bigint, bytea, bytea, bigint, text[], text, boolean, text)
+  to astapa_app;
+
+create or replace function api.add_passkey(session_hash bytea, user_id bigint, credential_id bytea,
+  public_key bytea, sign_count bigint, transports text[], device_type text, backed_up boolean, name text)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
+      raise exception using errcode = 'AS403',
+        message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
+    end if;
+    perform astapa.store_passkey(astapa.current_project_id(), user_id, credential_id, public_key, sign_count,
+      transports, device_type, backed_up, name);
   end
   $$;
 

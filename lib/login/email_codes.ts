@@ -10,6 +10,11 @@ export function emailCodesEnabled(project: Project): boolean {
   return project.settings.email_codes === true;
 }
 
+/** Whether a code mailed to an address without an account creates it (`settings.email_code_sign_up`). */
+export function emailCodeSignUp(project: Project): boolean {
+  return emailCodesEnabled(project) && project.settings.email_code_sign_up === true;
+}
+
 /** Six digits, each of the million equally likely (rejection sampling: no modulo bias). */
 export function newEmailCode(): string {
   const word = new Uint32Array(1);

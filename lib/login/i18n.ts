@@ -86,6 +86,7 @@ const en = {
   passkeySignIn: "Sign in with a passkey",
   passkeyFailed: "That passkey did not work here. Try again, or sign in another way.",
   passkeyCancelled: "The passkey prompt closed before it finished. Try again when you are ready.",
+  passkeyRateLimited: "Too many passkey attempts from this network. Wait a minute, then try again.",
   passkeysTitle: "Passkeys",
   passkeysFor: "Your account at",
   passkeysIntro:
@@ -118,6 +119,8 @@ const en = {
   emailCodeSend: "Email me a code",
   emailCodeSent:
     "If an account uses that email, a code is on its way. Enter it below: it works for 10 minutes.",
+  emailCodeSentSignUp:
+    "A code is on its way to that address, unless its account is disabled: it signs you in, or creates your account if there is none yet. Enter it below: it works for 10 minutes.",
   emailCodeLabel: "Code from the email",
   emailCodeVerify: "Sign in",
   emailCodeWrong: "That code did not work. Check the newest email and try again.",
@@ -125,6 +128,18 @@ const en = {
   emailCodeLinkIntro: "Continue with the sign-in link from your email.",
   passwordsOff: "This app signs in without passwords: use an email code or a passkey instead.",
   passwordsOffSignUp: "No password needed: enter your email and we will send you a code to finish.",
+  passkeySignUpIntro:
+    "No password needed: enter your email. We will send you a code, then you add a passkey to sign in with.",
+  passkeySignUpSent:
+    "If this address can open a new account here, a code is on its way (an address that already has a passkey gets none: sign in with it instead). Enter the code below: it works for 10 minutes.",
+  passkeySignUpContinue: "Continue",
+  passkeySignUpAdd:
+    "Your email is confirmed. Now add the passkey you will sign in with: your account is ready once it is stored.",
+  passkeySignUpNoWebAuthn:
+    "This browser cannot make passkeys. Open this page in a browser that can to finish signing up.",
+  passkeySignUpExpired: "This sign-up has expired. Start again: we will send a new code.",
+  passkeySignUpAgain: "Start again",
+  passkeySignUpClosed: "This app does not sign people up this way. Start again from its sign-up page.",
   staleForm: "This form expired. Please try again.",
   language: "Bahasa Indonesia",
   signedOut: "You are signed out.",
@@ -275,6 +290,8 @@ const id: Messages = {
   passkeySignIn: "Masuk dengan passkey",
   passkeyFailed: "Passkey itu tidak berhasil di sini. Coba lagi, atau masuk dengan cara lain.",
   passkeyCancelled: "Jendela passkey tertutup sebelum selesai. Coba lagi jika Anda sudah siap.",
+  passkeyRateLimited:
+    "Terlalu banyak percobaan passkey dari jaringan ini. Tunggu satu menit, lalu coba lagi.",
   passkeysTitle: "Passkey",
   passkeysFor: "Akun Anda di",
   passkeysIntro:
@@ -307,6 +324,8 @@ const id: Messages = {
   emailCodeSend: "Kirimi saya kode",
   emailCodeSent:
     "Jika ada akun dengan email itu, kode sedang dikirim. Masukkan di bawah: kode berlaku 10 menit.",
+  emailCodeSentSignUp:
+    "Kode sedang dikirim ke alamat itu, kecuali akunnya dinonaktifkan: kode itu memasukkan Anda, atau membuat akun Anda jika belum ada. Masukkan di bawah: kode berlaku 10 menit.",
   emailCodeLabel: "Kode dari email",
   emailCodeVerify: "Masuk",
   emailCodeWrong: "Kode itu tidak berhasil. Periksa email terbaru dan coba lagi.",
@@ -314,6 +333,19 @@ const id: Messages = {
   emailCodeLinkIntro: "Lanjutkan dengan tautan masuk dari email Anda.",
   passwordsOff: "Aplikasi ini masuk tanpa kata sandi: pakai kode email atau passkey.",
   passwordsOffSignUp: "Tanpa kata sandi: masukkan email Anda dan kami kirimkan kode untuk menyelesaikannya.",
+  passkeySignUpIntro:
+    "Tanpa kata sandi: masukkan email Anda. Kami kirimkan kode, lalu Anda menambahkan passkey untuk masuk.",
+  passkeySignUpSent:
+    "Jika alamat ini bisa membuka akun baru di sini, kode sedang dikirim (alamat yang sudah punya passkey tidak dikirimi: masuklah dengan passkey itu). Masukkan kode di bawah: kode berlaku 10 menit.",
+  passkeySignUpContinue: "Lanjutkan",
+  passkeySignUpAdd:
+    "Email Anda sudah dikonfirmasi. Sekarang tambahkan passkey yang akan Anda pakai untuk masuk: akun Anda siap setelah passkey tersimpan.",
+  passkeySignUpNoWebAuthn:
+    "Browser ini tidak bisa membuat passkey. Buka halaman ini di browser yang bisa untuk menyelesaikan pendaftaran.",
+  passkeySignUpExpired: "Pendaftaran ini sudah kedaluwarsa. Mulai lagi: kami akan mengirim kode baru.",
+  passkeySignUpAgain: "Mulai lagi",
+  passkeySignUpClosed:
+    "Aplikasi ini tidak menerima pendaftaran dengan cara ini. Mulai lagi dari halaman pendaftarannya.",
   signedOut: "Anda sudah keluar.",
   signOutTitle: "Keluar?",
   signOutOf: "Keluar dari",

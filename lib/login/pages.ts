@@ -20,7 +20,7 @@ import { enabledProviders, type ProviderId } from "./social/providers.ts";
 import type { ThirdParty } from "./dynamic_client_target.ts";
 import { brandOf } from "../branding/brand.ts";
 import { useBrand } from "../branding/use_brand.ts";
-import { passkeysEnabled } from "./passkeys/settings.ts";
+import { passkeysEnabled, passkeySignUp } from "./passkeys/settings.ts";
 import { emailCodesEnabled } from "./email_codes.ts";
 import { passwordsEnabled } from "./passwords_setting.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
@@ -51,6 +51,8 @@ export type AuthPageData = {
   emailCodes?: boolean;
   /** The project takes no passwords: email codes and passkeys only (docs/passkeys.md). */
   passwordsOff?: boolean;
+  /** New people sign up with a mailed code, then a passkey (/auth/signup/passkey). */
+  passkeySignUp?: boolean;
   /** The project offers "Continue with phone". */
   phoneSignIn?: boolean;
 };
@@ -99,6 +101,7 @@ export function authPageData(
     ...(passkeysEnabled(request.project) ? { passkeys: true } : {}),
     ...(emailCodesEnabled(request.project) ? { emailCodes: true } : {}),
     ...(passwordsEnabled(request.project) ? {} : { passwordsOff: true }),
+    ...(passkeySignUp(request.project) ? { passkeySignUp: true } : {}),
     ...extra,
   };
 }

@@ -14,7 +14,14 @@ import { type AuthorizeRequest, requestQuery } from "@/lib/login/authorize_reque
 import { countAttempt, signInWait } from "@/lib/login/flow.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import { emailCodesEnabled, newEmailCode, newMagicLink, typedCode } from "@/lib/login/email_codes.ts";
+import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
+import {
+  emailCodesEnabled,
+  emailCodeSignUp,
+  newEmailCode,
+  newMagicLink,
+  typedCode,
+} from "@/lib/login/email_codes.ts";
 import { emailCodeMail } from "@/lib/login/email_code_mail.ts";
 import { mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_codes.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
@@ -36,16 +43,35 @@ function show(
   status = 200,
 ) {
   return authPage(
-    { ...authPageData(c, request, query), ...extra } as EmailCodeData,
+    {
+      ...authPageData(c, request, query),
+      ...(emailCodeSignUp(request.project) ? { signUp: true } : {}),
+      ...extra,
+    } as EmailCodeData,
     "emailCodeTitle",
     status,
   );
 }
 
-/** Signed in by the mailbox: on like any first factor (a self-registered client is allowed first). */
-function signedIn(c: Ctx, request: AuthorizeRequest, query: URLSearchParams, userId: string) {
+/**
+ * Signed in by the mailbox: on like any first factor (a self-registered client is allowed first). A person the
+ * code just signed up is offered a passkey first where the project has them, as after a password sign-up.
+ */
+function signedIn(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  redeemed: { user_id: string; created: boolean },
+) {
   countSignIn("email_code", "success", "none");
-  return afterFirstFactor(c, request, query, userId, ["otp"], { consentFirst: !!request.thirdParty });
+  if (request.thirdParty) {
+    return afterFirstFactor(c, request, query, redeemed.user_id, ["otp"], { consentFirst: true });
+  }
+  const q = requestQuery(query);
+  const onward = redeemed.created && passkeysEnabled(request.project)
+    ? `/auth/passkeys?${q}${q ? "&" : ""}welcome=1&lang=${pickLang(c)}`
+    : undefined;
+  return afterFirstFactor(c, request, query, redeemed.user_id, ["otp"], { onward });
 }
 
 export const handler: Handlers<EmailCodeData> = {
@@ -69,7 +95,7 @@ export const handler: Handlers<EmailCodeData> = {
         ? await redeemEmailCodeLink(sql, request.project.id, await sha256(form.token))
         : null;
       if (!redeemed) return show(c, request, query, { mode: "expired" }, 400);
-      return await signedIn(c, request, query, redeemed.user_id);
+      return await signedIn(c, request, query, redeemed);
     }
     if (form.action === "send") {
       const wait = await signInWait(c, request.project, email, "mail");
@@ -95,7 +121,7 @@ export const handler: Handlers<EmailCodeData> = {
       countSignIn("email_code", "failure", "wrong_credentials");
       return show(c, request, query, { mode: "code", email, error: "emailCodeWrong" }, 422);
     }
-    return await signedIn(c, request, query, redeemed.user_id);
+    return await signedIn(c, request, query, redeemed);
   },
 };
 

@@ -155,6 +155,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
                 csrf: data.csrf,
                 label: t.passkeySignIn,
                 cancelled: t.passkeyCancelled,
+                rateLimited: t.passkeyRateLimited,
                 // Not again after a refusal: the page would otherwise offer the same passkey in a loop.
                 autofill: data.error !== "passkeyFailed",
               }}

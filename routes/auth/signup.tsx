@@ -21,7 +21,7 @@ import { newVerification, requiresVerifiedEmail } from "@/lib/login/verification
 import { Field } from "@/components/login/AuthCard.tsx";
 import { enabledProviders } from "@/lib/login/social/providers.ts";
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
-import { formPath, PasswordFreeFields } from "@/components/login/PasswordFree.tsx";
+import { PasswordFreeFields, signUpPath } from "@/components/login/PasswordFree.tsx";
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { NewPassword } from "@/components/login/NewPassword.tsx";
 
@@ -88,7 +88,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
     <AuthFormPage
       data={data}
       path="/auth/signup"
-      action={data.passwordsOff ? formPath(data, "/auth/signup") : undefined}
+      action={data.passwordsOff ? signUpPath(data) : undefined}
       title="signUpTitle"
       subtitle="signUpTo"
       social
@@ -100,21 +100,29 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
         </p>
       }
     >
-      {data.passwordsOff ? <PasswordFreeFields data={data} intro="passwordsOffSignUp" /> : (
-        <>
-          <Field
-            name="email"
-            label={t.email}
-            type="email"
-            value={data.email}
-            autocomplete="email"
-            invalid={EMAIL_ERRORS.has(data.error!)}
-            focus={EMAIL_ERRORS.has(data.error!)}
+      {data.passwordsOff
+        ? (
+          <PasswordFreeFields
+            data={data}
+            intro={data.passkeySignUp ? "passkeySignUpIntro" : "passwordsOffSignUp"}
+            send={data.passkeySignUp}
           />
-          <NewPassword data={data} label={t.password} />
-          <button type="submit">{t.signUp}</button>
-        </>
-      )}
+        )
+        : (
+          <>
+            <Field
+              name="email"
+              label={t.email}
+              type="email"
+              value={data.email}
+              autocomplete="email"
+              invalid={EMAIL_ERRORS.has(data.error!)}
+              focus={EMAIL_ERRORS.has(data.error!)}
+            />
+            <NewPassword data={data} label={t.password} />
+            <button type="submit">{t.signUp}</button>
+          </>
+        )}
     </AuthFormPage>
   );
 }

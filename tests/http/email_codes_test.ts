@@ -184,6 +184,23 @@ Deno.test("email codes — where codes create accounts, sign-up by email only: s
   const fresh = await post({ action: "send", email: "Baru@Example.com" });
   assert.equal(fresh.status, 200);
   assert.equal(strip(await fresh.text()), known, "a new address gets the answer a known one does");
+  // The answer says what happens here: a code to every address, which signs in or creates the account.
+  assert.match(
+    known,
+    /A code is on its way to that address, unless its account is disabled: it signs you in, or creates your account if there is none yet/,
+  );
+  assert.doesNotMatch(known, /If an account uses that email/);
+  const id = await t.app.request("/auth/email-code?lang=id", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({
+      request: openRequest.toString(),
+      csrf,
+      action: "send",
+      email: "lama@example.com",
+    }),
+  });
+  assert.match(await id.text(), /kode itu memasukkan Anda, atau membuat akun Anda jika belum ada/);
   const [none] = await t.db
     .sql`select count(*)::int as n from astapa.users where email_lower = 'baru@example.com'`;
   assert.equal(none.n, 0, "nobody is created by asking");
@@ -194,4 +211,45 @@ Deno.test("email codes — where codes create accounts, sign-up by email only: s
   const [user] = await t.db.sql`select email, email_verified, password_hash from astapa.users
     where project_id = ${open.id} and email_lower = 'baru@example.com'`;
   assert.deepEqual([user.email, user.email_verified, user.password_hash], ["Baru@Example.com", true, null]);
+});
+
+Deno.test("email codes — where passkeys are on too, a person a code just signed up is offered a passkey next", async () => {
+  const keys = await seedProject(t.db.sql, {
+    name: "Kedai",
+    redirectUri,
+    settings: { email_codes: true, email_code_sign_up: true, passwords: false, passkeys: true },
+  });
+  const keysRequest = new URLSearchParams({
+    client_id: keys.clientId,
+    redirect_uri: redirectUri,
+    state: "s",
+  });
+  const page = await t.app.request(`/auth/email-code?${keysRequest}`);
+  const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+  const post = (fields: Record<string, string>) =>
+    t.app.request("/auth/email-code?lang=en", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ request: keysRequest.toString(), csrf, ...fields }),
+    });
+  await (await post({ action: "send", email: "kunci@example.com" })).body?.cancel();
+  const created = await post({
+    action: "verify",
+    email: "kunci@example.com",
+    code: (await mailed("kunci@example.com")).code,
+  });
+  assert.equal(created.status, 303);
+  assert.equal(created.headers.get("location"), `/auth/passkeys?${keysRequest}&welcome=1&lang=en`);
+  assert.match(created.headers.get("set-cookie") ?? "", /astapa_session/, "signed in, to add the passkey");
+  // The next sign-in by code (the account exists now) goes straight back to the app.
+  sink.messages.splice(0);
+  await (await post({ action: "send", email: "kunci@example.com" })).body?.cancel();
+  const again = await post({
+    action: "verify",
+    email: "kunci@example.com",
+    code: (await mailed("kunci@example.com")).code,
+  });
+  assert.equal(again.status, 303);
+  assert.ok(again.headers.get("location")!.startsWith(`${redirectUri}?code=`));
 });

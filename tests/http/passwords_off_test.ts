@@ -59,7 +59,8 @@ Deno.test("passwords off — a posted password is refused with a readable page a
   const signUp = await open("/auth/signup");
   assert.doesNotMatch(signUp.text, /type="password"/);
   assert.match(signUp.text, /No password needed: enter your email/);
-  assert.match(signUp.text, /action="\/auth\/email-code\?lang=en"/);
+  // Codes here do not create accounts, so a new person signs up with a mailed code and then a passkey.
+  assert.match(signUp.text, /action="\/auth\/signup\/passkey\?lang=en"/);
   const noAccount = await signUp.post("/auth/signup?lang=en", {
     email: "new@example.com",
     password: "long-enough-1",

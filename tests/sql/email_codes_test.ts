@@ -36,6 +36,7 @@ Deno.test("api.mail_email_code — only to a user of the project, silently; a ne
   assert.equal(await redeemEmailCode(db.sql, project.id, "ani@example.com", await sha256("111111")), null);
   assert.deepEqual(await redeemEmailCode(db.sql, project.id, "Ani@Example.com", await sha256("222222")), {
     user_id: user,
+    created: false,
   });
   assert.equal(
     await redeemEmailCode(db.sql, project.id, "ani@example.com", await sha256("222222")),
@@ -66,7 +67,7 @@ Deno.test("api.email_code_link and api.redeem_email_code_link — reading change
   });
   assert.equal(await emailCodeLink(db.sql, other.id, link), null);
   assert.equal(await redeemEmailCodeLink(db.sql, other.id, link), null);
-  assert.deepEqual(await redeemEmailCodeLink(db.sql, project.id, link), { user_id: user });
+  assert.deepEqual(await redeemEmailCodeLink(db.sql, project.id, link), { user_id: user, created: false });
   assert.equal(await redeemEmailCodeLink(db.sql, project.id, link), null);
   assert.equal((await emailCodeLink(db.sql, project.id, link))?.usable, false);
   assert.equal(await redeemEmailCode(db.sql, project.id, "citra@example.com", await sha256("444444")), null);
@@ -112,7 +113,7 @@ Deno.test("api.mail_email_code — with email_code_sign_up, an unknown address g
   assert.equal(await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("000000")), null);
   const created = await redeemEmailCode(db.sql, open.id, "NEW@example.com", await sha256("555555"));
   const [user] = await users("new@example.com");
-  assert.deepEqual(created, { user_id: user.id });
+  assert.deepEqual(created, { user_id: user.id, created: true });
   assert.deepEqual([user.email, user.email_verified, user.password_hash], ["new@example.com", true, null]);
   assert.equal(
     await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("555555")),
@@ -126,10 +127,14 @@ Deno.test("api.mail_email_code — with email_code_sign_up, an unknown address g
   // By link; and a sign-up code for an address someone took since signs that account in (the mailbox answered).
   assert.equal(await send("link@example.com", "666666", "s4"), true);
   const created2 = await redeemEmailCodeLink(db.sql, open.id, await sha256("s4"));
-  assert.deepEqual(created2, { user_id: (await users("link@example.com"))[0].id });
+  assert.deepEqual(created2, { user_id: (await users("link@example.com"))[0].id, created: true });
   assert.equal(await send("race@example.com", "777777", "s5"), true);
   const racer = await seedUser(db.sql, open.id, "race@example.com");
-  assert.deepEqual(await redeemEmailCodeLink(db.sql, open.id, await sha256("s5")), { user_id: racer });
+  // Someone else made the account meanwhile: this code signs them in but did not create it.
+  assert.deepEqual(await redeemEmailCodeLink(db.sql, open.id, await sha256("s5")), {
+    user_id: racer,
+    created: false,
+  });
 
   // A disabled account's address gets nothing (no sign-up code beside it either).
   const off = await seedUser(db.sql, open.id, "off@example.com");

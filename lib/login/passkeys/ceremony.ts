@@ -16,6 +16,7 @@ import {
 import type { Ctx } from "@/lib/app_env.ts";
 import {
   addPasskey,
+  type NewPasskey,
   type OwnPasskeys,
   passkeyForSignIn,
   type PasskeyPurpose,
@@ -29,7 +30,7 @@ import { AppError } from "@/lib/http/errors.ts";
 import { AssertionJson, AttestationJson, parseCeremonyJson } from "./responses.ts";
 
 /** How long the browser waits for the person (the challenge itself lives 5 minutes in Postgres). */
-const TIMEOUT_MS = 120_000;
+export const TIMEOUT_MS = 120_000;
 
 /**
  * Option requests one address may make a minute (each stores a challenge). Generous: a sign-in page asks once
@@ -241,14 +242,15 @@ export function passkeyAmr(synced: boolean, userVerified: boolean): string[] {
   return [synced ? "swk" : "hwk", ...(userVerified ? ["mfa"] : [])];
 }
 
-/** Checks a new passkey's attestation for the signed-in person and stores it; or why not. */
-export async function verifyRegistration(
+/** A verified attestation: whose register challenge it answered and the key to store (name aside). */
+export type Registered = { userId: string; key: Omit<NewPasskey, "name"> };
+
+/** Uses up the register challenge the response names and checks the attestation; or why not. */
+export async function checkRegistration(
   c: Ctx,
   projectId: string,
-  sessionHash: Uint8Array,
   posted: string,
-  name: string,
-): Promise<{ added: true } | Refused> {
+): Promise<Registered | Refused> {
   const response = AttestationJson.safeParse(safeJson(posted));
   if (!response.success) return { refused: "malformed" };
   const taken = await takeChallenge(c, projectId, response.data.response.clientDataJSON, "register");
@@ -268,15 +270,30 @@ export async function verifyRegistration(
   } catch (error) {
     return { refused: why(error) };
   }
-  await addPasskey(c.var.deps.sql, projectId, sessionHash, taken.userId!, {
-    credentialId: base64url.decode(info.credential.id),
-    publicKey: info.credential.publicKey,
-    signCount: info.credential.counter,
-    transports: info.credential.transports ?? [],
-    deviceType: info.credentialDeviceType,
-    backedUp: info.credentialBackedUp,
-    name,
-  });
+  return {
+    userId: taken.userId!,
+    key: {
+      credentialId: base64url.decode(info.credential.id),
+      publicKey: info.credential.publicKey,
+      signCount: info.credential.counter,
+      transports: info.credential.transports ?? [],
+      deviceType: info.credentialDeviceType,
+      backedUp: info.credentialBackedUp,
+    },
+  };
+}
+
+/** Checks a new passkey's attestation for the signed-in person and stores it; or why not. */
+export async function verifyRegistration(
+  c: Ctx,
+  projectId: string,
+  sessionHash: Uint8Array,
+  posted: string,
+  name: string,
+): Promise<{ added: true } | Refused> {
+  const registered = await checkRegistration(c, projectId, posted);
+  if ("refused" in registered) return registered;
+  await addPasskey(c.var.deps.sql, projectId, sessionHash, registered.userId, { ...registered.key, name });
   return { added: true };
 }
 

@@ -4,3 +4,13 @@ type Project = { settings: Record<string, unknown> };
 export function passkeysEnabled(project: Project): boolean {
   return project.settings.passkeys === true;
 }
+
+/**
+ * Whether new people sign up with a mailed code and then a passkey (/auth/signup/passkey): passwords off,
+ * passkeys on, and no email code that creates accounts (that path signs them up instead).
+ */
+export function passkeySignUp(project: Project): boolean {
+  const s = project.settings;
+  return passkeysEnabled(project) && s.passwords === false &&
+    !(s.email_codes === true && s.email_code_sign_up === true);
+}

@@ -2,7 +2,8 @@
  * POST /auth/passkey/options — the options a passkey ceremony starts from, for the island on the sign-in page
  * (`sign_in`: any passkey of the project, discoverable), on /auth/mfa (`second_factor`: the passkeys of the
  * person this browser's challenge is for, user verification required) or on /auth/passkeys (`register`: the
- * signed-in person adds one, after a recent sign-in). Posted like every hosted form (the authorization request, the CSRF
+ * signed-in person adds one, after a recent sign-in) or on /auth/signup/passkey (`sign_up`: the first passkey of
+ * a sign-up whose address was proven, named by its token). Posted like every hosted form (the authorization request, the CSRF
  * token, a same-origin Origin); the challenge is opened in Postgres for 5 minutes.
  */
 import { z } from "zod";
@@ -14,6 +15,7 @@ import { csrfValid, readSession } from "@/lib/login/browser.ts";
 import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { registrationOptions, secondFactorOptions, signInOptions } from "@/lib/login/passkeys/ceremony.ts";
 import { readChallenge } from "@/lib/login/factors/step.ts";
+import { signUpOptions } from "@/lib/login/passkeys/sign_up.ts";
 import { ownPasskeys } from "@/db/passkeys.ts";
 import { mfaChallenge } from "@/db/factors.ts";
 import { sha256 } from "@/lib/secrets.ts";
@@ -21,7 +23,8 @@ import { sha256 } from "@/lib/secrets.ts";
 const OptionsForm = z.object({
   request: z.string().max(8000),
   csrf: z.string().max(100),
-  purpose: z.enum(["sign_in", "register", "second_factor"]),
+  purpose: z.enum(["sign_in", "register", "second_factor", "sign_up"]),
+  sign_up: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
 });
 
 export const handler: Handlers = {
@@ -36,6 +39,12 @@ export const handler: Handlers = {
     if (!passkeysEnabled(request.project)) throw new AppError("not_found");
     c.header("cache-control", "no-store");
     if (form.purpose === "sign_in") return c.json(await signInOptions(c, request.project.id));
+    if (form.purpose === "sign_up") {
+      if (!form.sign_up) {
+        throw new AppError("forbidden", { description: "This sign-up has expired. Start again." });
+      }
+      return c.json(await signUpOptions(c, request.project, form.sign_up));
+    }
     if (form.purpose === "second_factor") {
       const token = readChallenge(c, request.project.id);
       const challenge = token

@@ -1,0 +1,149 @@
+/**
+ * /auth/signup/passkey — sign-up on a passkeys-only project (passwords off, passkeys on, no email code that
+ * creates accounts): the address from /auth/signup gets a 6-digit code (10 minutes, 5 tries; the same answer
+ * for every address), the right code makes the account, verified, with no way in yet, and the person then
+ * registers a passkey; only then is the app told of a sign-in. An abandoned attempt leaves at most that
+ * account, which signing up again with the address resumes (docs/passkeys.md). Sending counts toward the
+ * per-address mail limit, wrong codes toward the sign-in lockout (both in Postgres). English and Indonesian.
+ */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import type { Ctx } from "@/lib/app_env.ts";
+import { AuthForm, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
+import { countAttempt, signInWait } from "@/lib/login/flow.ts";
+import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import { newEmailCode, typedCode } from "@/lib/login/email_codes.ts";
+import { passkeySignUp } from "@/lib/login/passkeys/settings.ts";
+import { finishSignUp } from "@/lib/login/passkeys/sign_up.ts";
+import { passkeySignUpMail } from "@/lib/login/passkey_sign_up_mail.ts";
+import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
+import { passkeyRefused } from "@/db/passkeys.ts";
+import { clientAddress } from "@/lib/http/client_address.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { PasskeySignUp, type PasskeySignUpData } from "@/components/login/PasskeySignUp.tsx";
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+const SignUpForm = AuthForm.extend({
+  action: z.enum(["send", "verify", "passkey"]),
+  email: z.string().max(254).default(""),
+  sign_up: z.string().max(64).default(""),
+  code: z.string().max(20).default(""),
+  credential: z.string().max(40_000).default(""),
+  name: z.string().max(200).default(""),
+});
+
+function show(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  data: Partial<PasskeySignUpData>,
+  status = 200,
+) {
+  return authPage(
+    { ...authPageData(c, request, query), ...data } as PasskeySignUpData,
+    "signUpTitle",
+    status,
+  );
+}
+
+const passkeyName = (text: string, fallback: string) =>
+  text.replace(/[\p{Cc}\p{Cf}]/gu, "").trim().slice(0, 64) || fallback;
+
+export const handler: Handlers<PasskeySignUpData> = {
+  async POST(c) {
+    const posted = await readAuthForm(c, SignUpForm, "signUpTitle");
+    if (!("again" in posted)) return posted;
+    const { form, query, request, again } = posted;
+    if (!passkeySignUp(request.project)) {
+      return show(c, request, query, { mode: "expired", error: "passkeySignUpClosed" }, 404);
+    }
+    const { sql } = c.var.deps;
+    const email = form.email.trim();
+    const token = TOKEN.test(form.sign_up) ? form.sign_up : null;
+    if (form.action === "send") {
+      if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
+      const wait = await signInWait(c, request.project, email, "mail");
+      if (wait > 0) return again({ error: "tooMany", waitSeconds: wait }, 429);
+      await countAttempt(c, request.project, email, "email_code.requested");
+      const code = newEmailCode();
+      const fresh = randomSecret();
+      const mail = passkeySignUpMail(pickLang(c), request.project.name, code);
+      await mailPasskeySignUpCode(sql, request.project.id, email, {
+        token: await sha256(fresh),
+        code: await sha256(code),
+      }, mail);
+      return show(c, request, query, { mode: "code", email, signUp: fresh });
+    }
+    if (!token) return show(c, request, query, { mode: "expired", error: "passkeySignUpExpired" }, 400);
+    if (form.action === "verify") {
+      const wait = await signInWait(c, request.project, email, "password");
+      if (wait > 0) {
+        return show(c, request, query, {
+          mode: "code",
+          email,
+          signUp: token,
+          error: "tooMany",
+          waitSeconds: wait,
+        }, 429);
+      }
+      const code = typedCode(form.code);
+      const proven = code
+        ? await provePasskeySignUp(sql, request.project.id, await sha256(token), await sha256(code))
+        : null;
+      if (!proven) {
+        await countAttempt(c, request.project, email, "sign_in.failed");
+        return show(c, request, query, { mode: "code", email, signUp: token, error: "emailCodeWrong" }, 422);
+      }
+      return show(c, request, query, { mode: "passkey", email, signUp: token });
+    }
+    try {
+      const finished = await finishSignUp(
+        c,
+        request.project.id,
+        token,
+        form.credential,
+        passkeyName(form.name, "Passkey"),
+      );
+      if ("refused" in finished) {
+        await passkeyRefused(sql, request.project.id, finished.refused, {
+          address: clientAddress(c),
+          ceremony: "sign_up",
+        });
+        return show(
+          c,
+          request,
+          query,
+          { mode: "passkey", email, signUp: token, error: "passkeyNotAdded" },
+          400,
+        );
+      }
+      // The mailbox proved who this is (RFC 8176 otp, like a sign-up by email code); the passkey is theirs now.
+      return await afterFirstFactor(c, request, query, finished.userId, ["otp"]);
+    } catch (error) {
+      const code = toAppError(error).code;
+      if (code === "forbidden") {
+        return show(c, request, query, { mode: "expired", error: "passkeySignUpExpired" }, 403);
+      }
+      if (code === "conflict") {
+        return show(
+          c,
+          request,
+          query,
+          { mode: "passkey", email, signUp: token, error: "passkeyNotAdded" },
+          409,
+        );
+      }
+      throw error;
+    }
+  },
+};
+
+export default function PasskeySignUpPage({ data }: PageProps<PasskeySignUpData>) {
+  return <PasskeySignUp data={data} />;
+}
