@@ -164,7 +164,7 @@ grant execute on function astapa.phone_send_wait(text, text) to astapa_app;
 
 create or replace function astapa.insert_phone_code(phone_number text, country text, channel text,
                                                    token_hash bytea, code_hash bytea, address text,
-                                                   user_id bigint) returns jsonb
+                                                   user_id bigint, purpose text) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -177,7 +177,17 @@ create or replace function astapa.insert_phone_code(phone_number text, country t
     if project is null or settings is null then
       raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
     end if;
-    if not (settings ->> 'enabled')::boolean then
+    if purpose is null or purpose not in ('sign_in', 'account', 'mfa')
+       or (purpose = 'sign_in') <> (insert_phone_code.user_id is null) then
+      raise exception using errcode = 'AS400', message = 'A phone code is for sign_in (no user), account or mfa.';
+    end if;
+    -- A second-step code needs the phone factor on (settings.mfa.phone), not phone sign-in.
+    if purpose = 'mfa' then
+      if not coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
+                       where p.id = project), false) then
+        raise exception using errcode = 'AS403', message = 'This project does not offer a phone as second factor.';
+      end if;
+    elsif not (settings ->> 'enabled')::boolean then
       raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
     end if;
     if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
@@ -194,19 +204,22 @@ create or replace function astapa.insert_phone_code(phone_number text, country t
       return refused;
     end if;
     insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at,
-                                    user_id)
+                                    user_id, purpose)
     values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
-            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id);
+            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id, insert_phone_code.purpose);
     return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
   end
   $$;
 
-comment on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint) is
-  'Stores a new code for a number of the current project unless phone codes are off (AS403), the input is '
-  'malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget '
-  'refuses it (astapa.phone_send_wait). user_id: the account the number is being added to, null for sign-in.';
+comment on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint, text) is
+  'Stores a new code for a number of the current project unless phone codes are off (AS403: settings.phone.'
+  'enabled, or settings.mfa.phone for purpose mfa), the input is malformed (AS400), the country is not allowed '
+  '({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). purpose: '
+  'sign_in (user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the '
+  'person whose second step it is).';
 
-grant execute on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint) to astapa_app;
+grant execute on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint, text)
+  to astapa_app;
 
 create or replace function api.start_phone_code(phone_number text, country text, channel text, token_hash bytea,
                                                 code_hash bytea, address text) returns jsonb
@@ -214,7 +227,7 @@ create or replace function api.start_phone_code(phone_number text, country text,
   volatile
   set search_path = ''
   as $$
-    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null)
+    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null, 'sign_in')
   $$;
 
 comment on function api.start_phone_code(text, text, text, bytea, bytea, text) is
@@ -338,7 +351,7 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
     -- The row lock makes two instances given the same code take turns: only one accepts it.
     -- A code that adds a number to an account (user_id set) never signs anyone in.
     select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.user_id is null
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.purpose = 'sign_in'
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -433,7 +446,8 @@ create or replace function api.account_start_phone_code(session_hash bytea, phon
   begin
     -- Whether another account holds the number is told only once the code proves the person holds it
     -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
-    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person);
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person,
+      'account');
   end
   $$;
 
@@ -459,6 +473,7 @@ create or replace function api.account_confirm_phone(session_hash bytea, token_h
   begin
     select * into pending from astapa.phone_codes c
     where c.project_id = project and c.token_hash = account_confirm_phone.token_hash and c.user_id = person
+      and c.purpose = 'account'
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then

@@ -34,11 +34,14 @@ export function newCode(): string {
 /** What Postgres stores of a code: SHA-256 over the browser's token and the code together. */
 export const codeHash = (token: string, code: string) => sha256(`${token}:${code.replace(/\s/g, "")}`);
 
-/** A sign-in code, or one adding a number to the signed-in person's account (/account/phone): own cookies. */
-export type CodePurpose = "sign_in" | "account";
+/**
+ * A sign-in code, one adding a number to the signed-in person's account (/account/phone), or the second step
+ * of a sign-in (/auth/mfa): each has its own cookie.
+ */
+export type CodePurpose = "sign_in" | "account" | "mfa";
 
 const pendingCookie = (c: Ctx, projectId: string, purpose: CodePurpose) =>
-  cookieName(c, purpose === "sign_in" ? `astapa_phone_${projectId}` : `astapa_phone_account_${projectId}`);
+  cookieName(c, purpose === "sign_in" ? `astapa_phone_${projectId}` : `astapa_phone_${purpose}_${projectId}`);
 
 export function readPendingToken(
   c: Ctx,

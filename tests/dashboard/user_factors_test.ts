@@ -83,3 +83,20 @@ Deno.test("settings — the second-factor policy form saves off, optional or req
   assert.deepEqual(row.mfa, { policy: "required" });
   assert.equal((await postAs(t, owner, `${base}/settings/mfa`, { policy: "always" })).status, 400);
 });
+
+Deno.test("settings — the second-factor form turns phone codes on as a second factor, and off again", async () => {
+  const saved = await postAs(t, owner, `${base}/settings/mfa`, { policy: "optional", phone: "on" });
+  assert.equal(saved.status, 303);
+  const stored = async () =>
+    (await asApp(
+      t.db.sql,
+      project.id,
+      (tx) => tx`select settings -> 'mfa' as mfa from astapa.projects where id = ${project.id}`,
+    ))[0].mfa;
+  assert.deepEqual(await stored(), { policy: "optional", phone: true });
+  const page = await (await getAs(t, owner, `${base}/settings`)).text();
+  assert.match(page, /name="phone" value="on" checked/);
+  assert.equal((await postAs(t, viewer, `${base}/settings/mfa`, { policy: "optional" })).status, 403);
+  await postAs(t, owner, `${base}/settings/mfa`, { policy: "optional" });
+  assert.deepEqual(await stored(), { policy: "optional" });
+});

@@ -7,14 +7,21 @@ import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { MFA_POLICIES } from "@/lib/login/factors/policy.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
 
-const MfaForm = z.object({ csrf: z.string(), policy: z.enum(MFA_POLICIES) });
+const MfaForm = z.object({
+  csrf: z.string(),
+  policy: z.enum(MFA_POLICIES),
+  /** The checkbox: a code to a verified phone may be the second factor (off unless ticked). */
+  phone: z.literal("on").optional(),
+});
 
-/** POST /dashboard/projects/:id/settings/mfa: the second-factor policy (off, optional, required). */
+/** POST /dashboard/projects/:id/settings/mfa: the second-factor policy (off, optional, required), phone codes. */
 export const handler: Handlers<SettingsData> = {
   POST: async (c) => {
     const form = await readBody(c, MfaForm, ["form"]);
     return settingsAction(c, "admin", async (tx, projectId) => {
-      await updateProjectSettings(tx, projectId, { mfa: { policy: form.policy } });
+      await updateProjectSettings(tx, projectId, {
+        mfa: { policy: form.policy, ...(form.phone ? { phone: true } : {}) },
+      });
       return "mfa_saved";
     });
   },
