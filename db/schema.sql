@@ -1252,6 +1252,34 @@ create policy "a project reads its own phone messages" on astapa.phone_messages 
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.phone_provider_credentials (
+  project_id text not null,
+  provider text not null,
+  credentials_sealed bytea not null,
+  hint text not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint phone_provider_credentials_pkey PRIMARY KEY (project_id, provider),
+  constraint phone_provider_credentials_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_provider_credentials_hint_check CHECK (length(hint) >= 1 AND length(hint) <= 100),
+  constraint phone_provider_credentials_provider_check CHECK (provider = ANY (ARRAY['whatsapp_cloud'::text, 'twilio_verify'::text, 'zenziva'::text]))
+);
+alter table astapa.phone_provider_credentials enable row level security;
+alter table astapa.phone_provider_credentials force row level security;
+comment on table astapa.phone_provider_credentials is 'A project''s own credentials for a phone code provider (whatsapp_cloud, twilio_verify, zenziva), sealed with the master key (a JSON object of the provider''s fields); its sends use them before the deployment''s. hint: what the dashboard shows (an account id or the last characters), never enough to send.';
+grant delete, insert, select on astapa.phone_provider_credentials to astapa_app;
+grant update (credentials_sealed, hint, updated_at) on astapa.phone_provider_credentials to astapa_app;
+create policy "a project reads its own phone provider credentials" on astapa.phone_provider_credentials as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own phone provider credentials" on astapa.phone_provider_credentials as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project replaces its own phone provider credentials" on astapa.phone_provider_credentials as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project stores its own phone provider credentials" on astapa.phone_provider_credentials as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.plan_changes (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -7293,6 +7321,22 @@ comment on function api.pending_phone_code(bytea) is 'The live code a browser''s
 grant execute on function api.pending_phone_code(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.phone_provider_credentials(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('provider', k.provider,
+      'credentials_sealed', pg_catalog.translate(pg_catalog.encode(k.credentials_sealed, 'base64'), E'\n', ''),
+      'hint', k.hint, 'updated_at', k.updated_at) order by k.provider), '[]')
+    from astapa.phone_provider_credentials as k
+    where k.project_id = phone_provider_credentials.project_id
+  $function$;
+comment on function api.phone_provider_credentials(text) is 'A project''s own phone provider credentials: provider, the sealed credentials (base64: the sender opens them; the dashboard shows only the hint), hint and when they changed.';
+grant execute on function api.phone_provider_credentials(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.plan_changes(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -9683,6 +9727,35 @@ AS $function$
   $function$;
 comment on function api.set_own_phone_factor(bytea,boolean,integer) is 'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified number and settings.mfa.phone; audited and emitted user.mfa_enrolled, factor phone) or off (audited and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 not fresh or not offered, AS409 no verified number.';
 grant execute on function api.set_own_phone_factor(bytea,boolean,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_phone_provider_credentials(project_id text, provider text, credentials_sealed bytea, hint text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if provider is null or provider not in ('whatsapp_cloud', 'twilio_verify', 'zenziva') then
+      raise exception using errcode = 'AS400', message = 'provider must be whatsapp_cloud, twilio_verify or zenziva.';
+    end if;
+    if credentials_sealed is null then
+      delete from astapa.phone_provider_credentials as k
+      where k.project_id = set_phone_provider_credentials.project_id and k.provider = set_phone_provider_credentials.provider;
+    else
+      if hint is null or pg_catalog.length(hint) not between 1 and 100 then
+        raise exception using errcode = 'AS400', message = 'hint must be 1 to 100 characters.';
+      end if;
+      insert into astapa.phone_provider_credentials as k (project_id, provider, credentials_sealed, hint)
+      values (project_id, provider, credentials_sealed, hint)
+      on conflict on constraint phone_provider_credentials_pkey do update
+        set credentials_sealed = excluded.credentials_sealed, hint = excluded.hint, updated_at = pg_catalog.now();
+    end if;
+    perform astapa.audit(project_id, 'phone_provider.set', 'project:' || project_id,
+      pg_catalog.jsonb_build_object('provider', provider, 'removed', credentials_sealed is null));
+  end
+  $function$;
+comment on function api.set_phone_provider_credentials(text,text,bytea,text) is 'Stores (or, given null, removes) a project''s own sealed credentials for a phone code provider with the dashboard''s hint; audited phone_provider.set (the provider, whether removed; never the credentials). AS400 for an unknown provider or a missing hint.';
+grant execute on function api.set_phone_provider_credentials(text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_plan_seats(project_id text, plan_key text, seat_pricing text, included_seats integer DEFAULT NULL::integer)

@@ -579,3 +579,77 @@ comment on function api.find_user_by_phone(text, text) is
   'The user with this phone number (E.164) in the project''s current environment, or null.';
 
 grant execute on function api.find_user_by_phone(text, text) to astapa_app;
+
+drop policy if exists "a project reads its own phone provider credentials" on astapa.phone_provider_credentials;
+create policy "a project reads its own phone provider credentials" on astapa.phone_provider_credentials
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project stores its own phone provider credentials" on astapa.phone_provider_credentials;
+create policy "a project stores its own phone provider credentials" on astapa.phone_provider_credentials
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project replaces its own phone provider credentials" on astapa.phone_provider_credentials;
+create policy "a project replaces its own phone provider credentials" on astapa.phone_provider_credentials
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project removes its own phone provider credentials" on astapa.phone_provider_credentials;
+create policy "a project removes its own phone provider credentials" on astapa.phone_provider_credentials
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+create or replace function api.set_phone_provider_credentials(project_id text, provider text,
+                                                              credentials_sealed bytea, hint text)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if provider is null or provider not in ('whatsapp_cloud', 'twilio_verify', 'zenziva') then
+      raise exception using errcode = 'AS400', message = 'provider must be whatsapp_cloud, twilio_verify or zenziva.';
+    end if;
+    if credentials_sealed is null then
+      delete from astapa.phone_provider_credentials as k
+      where k.project_id = set_phone_provider_credentials.project_id and k.provider = set_phone_provider_credentials.provider;
+    else
+      if hint is null or pg_catalog.length(hint) not between 1 and 100 then
+        raise exception using errcode = 'AS400', message = 'hint must be 1 to 100 characters.';
+      end if;
+      insert into astapa.phone_provider_credentials as k (project_id, provider, credentials_sealed, hint)
+      values (project_id, provider, credentials_sealed, hint)
+      on conflict on constraint phone_provider_credentials_pkey do update
+        set credentials_sealed = excluded.credentials_sealed, hint = excluded.hint, updated_at = pg_catalog.now();
+    end if;
+    perform astapa.audit(project_id, 'phone_provider.set', 'project:' || project_id,
+      pg_catalog.jsonb_build_object('provider', provider, 'removed', credentials_sealed is null));
+  end
+  $$;
+
+comment on function api.set_phone_provider_credentials(text, text, bytea, text) is
+  'Stores (or, given null, removes) a project''s own sealed credentials for a phone code provider with the '
+  'dashboard''s hint; audited phone_provider.set (the provider, whether removed; never the credentials). AS400 '
+  'for an unknown provider or a missing hint.';
+
+grant execute on function api.set_phone_provider_credentials(text, text, bytea, text) to astapa_app;
+
+create or replace function api.phone_provider_credentials(project_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('provider', k.provider,
+      'credentials_sealed', pg_catalog.translate(pg_catalog.encode(k.credentials_sealed, 'base64'), E'\n', ''),
+      'hint', k.hint, 'updated_at', k.updated_at) order by k.provider), '[]')
+    from astapa.phone_provider_credentials as k
+    where k.project_id = phone_provider_credentials.project_id
+  $$;
+
+comment on function api.phone_provider_credentials(text) is
+  'A project''s own phone provider credentials: provider, the sealed credentials (base64: the sender opens '
+  'them; the dashboard shows only the hint), hint and when they changed.';
+
+grant execute on function api.phone_provider_credentials(text) to astapa_app;

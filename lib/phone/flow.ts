@@ -18,6 +18,7 @@ import {
   startPhoneCode,
 } from "@/db/phone.ts";
 import { availableChannels, sendCode } from "./providers/index.ts";
+import { projectSenders } from "./providers/project_credentials.ts";
 import type { PhoneNumber } from "./number.ts";
 
 const PENDING_SECONDS = 600;
@@ -157,13 +158,19 @@ async function deliver(
     }, address);
     return { sent: true, channel: m.channel, fellBack: false };
   }
-  const outcome = await sendCode(config.phone, {
-    to: m.phone,
-    code: m.code,
-    channel: m.channel,
-    lang: m.lang,
-    appName: project.name,
-  });
+  const own = await projectSenders(c.var.deps, project.id);
+  const outcome = await sendCode(
+    config.phone,
+    {
+      to: m.phone,
+      code: m.code,
+      channel: m.channel,
+      lang: m.lang,
+      appName: project.name,
+    },
+    undefined,
+    own,
+  );
   await logPhoneMessage(sql, project.id, {
     phoneNumber: m.phone,
     channel: m.channel,
@@ -174,7 +181,9 @@ async function deliver(
       : { error: outcome.error }),
   }, address);
   if (outcome.ok) return { sent: true, channel: m.channel, fellBack: false };
-  if (m.channel === "whatsapp" && availableChannels(config.phone).includes("sms")) {
+  const smsToo = availableChannels(config.phone).includes("sms") ||
+    own.some((s) => s.channels.includes("sms"));
+  if (m.channel === "whatsapp" && smsToo) {
     const fallback = await resendBySms(c, project, m.token, m.lang);
     return fallback.sent ? { ...fallback, fellBack: true } : fallback;
   }
