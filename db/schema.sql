@@ -8803,6 +8803,7 @@ CREATE OR REPLACE FUNCTION api.reset_user_factors(project_id text, user_id bigin
 AS $function$
   declare
     removed integer;
+    kinds text[];
     email text;
   begin
     select u.email into email from astapa.users u
@@ -8810,6 +8811,9 @@ AS $function$
     if email is null then
       raise exception 'no such user' using errcode = 'AS404';
     end if;
+    select pg_catalog.array_agg(f.kind order by f.kind desc) into kinds from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
+      and f.confirmed_at is not null;
     delete from astapa.user_factors f
     where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
       and f.confirmed_at is not null;
@@ -8824,7 +8828,9 @@ AS $function$
     if removed > 0 then
       perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
       perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
-        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id), 'factor', 'totp'));
+        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id),
+        -- The app's factor when there was one (as before phones), else the phone; factors lists them all.
+        'factor', kinds[1], 'factors', pg_catalog.to_jsonb(kinds)));
       if mail is not null then
         perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
       end if;
@@ -8832,7 +8838,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('removed', removed);
   end
   $function$;
-comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. AS404 for an unknown user.';
+comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set up, else phone; factors: every kind removed) and, with mail, the user told. AS404 for an unknown user.';
 grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner

@@ -340,6 +340,7 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
   as $$
   declare
     removed integer;
+    kinds text[];
     email text;
   begin
     select u.email into email from astapa.users u
@@ -347,6 +348,9 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
     if email is null then
       raise exception 'no such user' using errcode = 'AS404';
     end if;
+    select pg_catalog.array_agg(f.kind order by f.kind desc) into kinds from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
+      and f.confirmed_at is not null;
     delete from astapa.user_factors f
     where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
       and f.confirmed_at is not null;
@@ -361,7 +365,9 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
     if removed > 0 then
       perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
       perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
-        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id), 'factor', 'totp'));
+        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id),
+        -- The app's factor when there was one (as before phones), else the phone; factors lists them all.
+        'factor', kinds[1], 'factors', pg_catalog.to_jsonb(kinds)));
       if mail is not null then
         perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
       end if;
@@ -372,7 +378,8 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
 
 comment on function api.reset_user_factors(text, bigint, jsonb) is
   'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a '
-  'factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. '
+  'factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set '
+  'up, else phone; factors: every kind removed) and, with mail, the user told. '
   'AS404 for an unknown user.';
 
 grant execute on function api.reset_user_factors(text, bigint, jsonb) to astapa_app;
