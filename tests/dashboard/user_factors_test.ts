@@ -99,6 +99,17 @@ Deno.test("settings — the second-factor form turns phone codes on as a second 
   assert.equal((await postAs(t, viewer, `${base}/settings/mfa`, { policy: "optional" })).status, 403);
   await postAs(t, owner, `${base}/settings/mfa`, { policy: "optional" });
   assert.deepEqual(await stored(), { policy: "optional" });
+  // Days a browser is remembered (set with the SQL API) survive a save of this form.
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) =>
+      tx`select api.update_project_settings(${project.id}, ${
+        tx.json({ mfa: { policy: "optional", remember_days: 30 } })
+      })`,
+  );
+  await postAs(t, owner, `${base}/settings/mfa`, { policy: "required", phone: "on" });
+  assert.deepEqual(await stored(), { policy: "required", remember_days: 30, phone: true });
 });
 
 Deno.test("user page — a phone factor and a passkey are second factors too; the reset removes the phone factor", async () => {

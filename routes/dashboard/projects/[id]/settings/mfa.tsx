@@ -4,7 +4,8 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
-import { MFA_POLICIES } from "@/lib/login/factors/policy.ts";
+import { MFA_POLICIES, rememberDays } from "@/lib/login/factors/policy.ts";
+import { getProject } from "@/db/projects.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
 
 const MfaForm = z.object({
@@ -19,8 +20,14 @@ export const handler: Handlers<SettingsData> = {
   POST: async (c) => {
     const form = await readBody(c, MfaForm, ["form"]);
     return settingsAction(c, "admin", async (tx, projectId) => {
+      // The whole mfa object is replaced: the remembered-browser days set elsewhere (the SQL API) stay.
+      const days = rememberDays(await getProject(tx, projectId));
       await updateProjectSettings(tx, projectId, {
-        mfa: { policy: form.policy, ...(form.phone ? { phone: true } : {}) },
+        mfa: {
+          policy: form.policy,
+          ...(days > 0 ? { remember_days: days } : {}),
+          ...(form.phone ? { phone: true } : {}),
+        },
       });
       return "mfa_saved";
     });
