@@ -27,7 +27,13 @@ export const AccountOverview = z.object({
   }),
   auth_time: z.number(),
   methods: z.array(Method),
-  factor: z.object({ enrolled: z.boolean(), recovery_codes_left: z.number() }),
+  /** enrolled: an authenticator app; phone: the phone factor is on; second_factors: what counts now. */
+  factor: z.object({
+    enrolled: z.boolean(),
+    phone: z.boolean(),
+    second_factors: z.array(z.enum(["passkey", "phone", "totp"])),
+    recovery_codes_left: z.number(),
+  }),
   pending_email: z.string().nullable(),
   sessions: z.array(z.object({
     current: z.boolean(),

@@ -14,6 +14,10 @@ const Challenge = z.object({
   recovery_codes_left: z.number(),
   /** Passkeys that may meet the challenge instead of a code (credential ids in hex). */
   passkeys: z.array(z.object({ id: z.string(), transports: z.array(z.string()) })),
+  /** The second factors the person can present (astapa.second_factor_kinds): passkey, phone, totp. */
+  factors: z.array(z.enum(["passkey", "phone", "totp"])),
+  /** With a usable phone factor: the number its code goes to (shown masked). */
+  phone_number: z.string().nullable(),
 });
 export type Challenge = z.infer<typeof Challenge>;
 
@@ -127,8 +131,10 @@ export async function meetChallengeByPasskey(
 }
 
 const UserFactors = z.object({
+  /** Has a second factor (an app, a passkey or a phone factor that counts here). */
   mfa_enrolled: z.boolean(),
-  factors: z.array(z.object({ kind: z.literal("totp"), enrolled_at: z.string() })),
+  second_factors: z.array(z.enum(["passkey", "phone", "totp"])),
+  factors: z.array(z.object({ kind: z.enum(["totp", "phone"]), enrolled_at: z.string() })),
   recovery_codes_left: z.number(),
 });
 export type UserFactors = z.infer<typeof UserFactors>;

@@ -1234,6 +1234,7 @@ create table astapa.phone_codes (
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
   user_id bigint,
+  purpose text default 'sign_in'::text not null,
   constraint phone_codes_pkey PRIMARY KEY (project_id, token_hash),
   constraint phone_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
   constraint phone_codes_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -1241,12 +1242,15 @@ create table astapa.phone_codes (
   constraint phone_codes_code_hash_check CHECK (length(code_hash) = 32),
   constraint phone_codes_lifetime_check CHECK (expires_at > created_at),
   constraint phone_codes_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text),
+  constraint phone_codes_purpose_check CHECK (purpose = ANY (ARRAY['sign_in'::text, 'account'::text, 'mfa'::text])),
+  constraint phone_codes_purpose_user_check CHECK ((purpose = 'sign_in'::text) = (user_id IS NULL)),
   constraint phone_codes_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.phone_codes enable row level security;
 alter table astapa.phone_codes force row level security;
 comment on table astapa.phone_codes is 'A 6-digit code sent to a phone for sign-in: the browser holds the token (SHA-256 here); code_hash is SHA-256 of token and code together, so a leaked row does not give the code. Five minutes, five attempts, single use (used_at).';
 comment on column astapa.phone_codes.user_id is 'Set when the code adds a number to this user''s account (/account): it cannot sign anyone in; null for a sign-in code.';
+comment on column astapa.phone_codes.purpose is 'sign_in (signs in or up; user_id null), account (adds the number to user_id''s account) or mfa (the second step of user_id''s sign-in, sent to their verified number).';
 CREATE INDEX phone_codes_expires_at_idx ON astapa.phone_codes USING btree (project_id, expires_at);
 grant insert, select on astapa.phone_codes to astapa_app;
 grant update (channel, code_hash, attempts, sends, expires_at, used_at) on astapa.phone_codes to astapa_app;
@@ -1292,6 +1296,34 @@ create policy "a project logs its own phone messages" on astapa.phone_messages a
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own phone messages" on astapa.phone_messages as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.phone_provider_credentials (
+  project_id text not null,
+  provider text not null,
+  credentials_sealed bytea not null,
+  hint text not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint phone_provider_credentials_pkey PRIMARY KEY (project_id, provider),
+  constraint phone_provider_credentials_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint phone_provider_credentials_hint_check CHECK (length(hint) >= 1 AND length(hint) <= 100),
+  constraint phone_provider_credentials_provider_check CHECK (provider = ANY (ARRAY['whatsapp_cloud'::text, 'twilio_verify'::text, 'zenziva'::text]))
+);
+alter table astapa.phone_provider_credentials enable row level security;
+alter table astapa.phone_provider_credentials force row level security;
+comment on table astapa.phone_provider_credentials is 'A project''s own credentials for a phone code provider (whatsapp_cloud, twilio_verify, zenziva), sealed with the master key (a JSON object of the provider''s fields); its sends use them before the deployment''s. hint: what the dashboard shows (an account id or the last characters), never enough to send.';
+grant delete, insert, select on astapa.phone_provider_credentials to astapa_app;
+grant update (credentials_sealed, hint, updated_at) on astapa.phone_provider_credentials to astapa_app;
+create policy "a project reads its own phone provider credentials" on astapa.phone_provider_credentials as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own phone provider credentials" on astapa.phone_provider_credentials as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project replaces its own phone provider credentials" on astapa.phone_provider_credentials as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project stores its own phone provider credentials" on astapa.phone_provider_credentials as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.plan_changes (
@@ -2116,17 +2148,18 @@ create table astapa.user_factors (
   project_id text not null,
   user_id bigint not null,
   kind text not null,
-  secret_sealed bytea not null,
+  secret_sealed bytea,
   created_at timestamp with time zone default now() not null,
   confirmed_at timestamp with time zone,
   last_used_step bigint,
   constraint user_factors_pkey PRIMARY KEY (project_id, user_id, kind),
   constraint user_factors_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint user_factors_kind_check CHECK (kind = 'totp'::text)
+  constraint user_factors_kind_check CHECK (kind = ANY (ARRAY['totp'::text, 'phone'::text])),
+  constraint user_factors_secret_sealed_check CHECK ((kind = 'totp'::text) = (secret_sealed IS NOT NULL))
 );
 alter table astapa.user_factors enable row level security;
 alter table astapa.user_factors force row level security;
-comment on table astapa.user_factors is 'A user''s second factors, one per kind (totp: RFC 6238, SHA-1, 6 digits, 30 s). secret_sealed is AES-GCM under the master key (never readable without it). A row with confirmed_at null is an enrolment in progress: it never asks for a code. last_used_step refuses a code''s replay within its time step.';
+comment on table astapa.user_factors is 'A user''s second factors, one per kind. totp: RFC 6238, SHA-1, 6 digits, 30 s; secret_sealed is AES-GCM under the master key (never readable without it); last_used_step refuses a code''s replay within its time step. phone: codes by WhatsApp or SMS to the user''s verified phone number (no secret; it stops counting while the number is missing or unverified). A row with confirmed_at null is an enrolment in progress: it never asks for a code.';
 grant delete, insert, select on astapa.user_factors to astapa_app;
 grant update (secret_sealed, created_at, confirmed_at, last_used_step) on astapa.user_factors to astapa_app;
 create policy "a project enrols its own users' factors" on astapa.user_factors as permissive for insert to astapa_app, astapa_owner
@@ -2421,6 +2454,7 @@ AS $function$
   begin
     select * into pending from astapa.phone_codes c
     where c.project_id = project and c.token_hash = account_confirm_phone.token_hash and c.user_id = person
+      and c.purpose = 'account'
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -2568,7 +2602,10 @@ AS $function$
         'methods', api.user_sign_in_methods(project, person),
         'factor', pg_catalog.jsonb_build_object(
           'enrolled', exists (select from astapa.user_factors f
-            where f.project_id = project and f.user_id = person and f.confirmed_at is not null),
+            where f.project_id = project and f.user_id = person and f.kind = 'totp' and f.confirmed_at is not null),
+          'phone', exists (select from astapa.user_factors f
+            where f.project_id = project and f.user_id = person and f.kind = 'phone' and f.confirmed_at is not null),
+          'second_factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(project, person)),
           'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
             where r.project_id = project and r.user_id = person and r.used_at is null)),
         'pending_email', (select e.new_email from astapa.email_changes e
@@ -2771,7 +2808,8 @@ AS $function$
   begin
     -- Whether another account holds the number is told only once the code proves the person holds it
     -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
-    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person);
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person,
+      'account');
   end
   $function$;
 comment on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) is 'The signed-in person (a fresh session: a number becomes a way to sign in) asks to add or change their phone number: a code for it, bound to their account, under the same limits, budget and countries as sign-in codes (astapa.insert_phone_code). AS4G0 no session; AS403 not fresh or phone codes off.';
@@ -3688,7 +3726,7 @@ AS $function$
     -- The row lock makes two instances given the same code take turns: only one accepts it.
     -- A code that adds a number to an account (user_id set) never signs anyone in.
     select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.user_id is null
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.purpose = 'sign_in'
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -6858,7 +6896,7 @@ AS $function$
       perform astapa.audit(project, 'user.recovery_codes_regenerated', target,
         pg_catalog.jsonb_build_object('proof', method));
     else
-      delete from astapa.user_factors f where f.project_id = project and f.user_id = person;
+      delete from astapa.user_factors f where f.project_id = project and f.user_id = person and f.kind = 'totp';
       update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
       where b.project_id = project and b.user_id = person and b.revoked_at is null;
       perform astapa.audit(project, 'user.mfa_removed', target,
@@ -7004,6 +7042,57 @@ comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean
 grant execute on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.meet_mfa_challenge_by_phone(challenge_hash bytea, token_hash bytea, code_hash bytea, remember bytea DEFAULT NULL::bytea, remember_days integer DEFAULT 0)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    challenge astapa.mfa_challenges;
+    pending astapa.phone_codes;
+  begin
+    -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    select * into pending from astapa.phone_codes p
+    where p.project_id = project and p.token_hash = meet_mfa_challenge_by_phone.token_hash
+      and p.purpose = 'mfa' and p.user_id = challenge.user_id
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 or not 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)) then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> meet_mfa_challenge_by_phone.code_hash then
+      update astapa.phone_codes p set attempts = p.attempts + 1
+      where p.project_id = project and p.token_hash = pending.token_hash;
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes p set used_at = pg_catalog.now()
+    where p.project_id = project and p.token_hash = pending.token_hash;
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = challenge.token_hash;
+    if remember is not null and remember_days between 1 and 90 then
+      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (project, remember, challenge.user_id,
+              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
+    end if;
+    -- RFC 8176: sms for a code by SMS; a WhatsApp code is a one-time password (otp).
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
+      'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr
+        || array[case pending.channel when 'sms' then 'sms' else 'otp' end, 'mfa']) a order by a)));
+  end
+  $function$;
+comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. remember/remember_days as api.meet_mfa_challenge.';
+grant execute on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.member_role(project_id text, account_id bigint)
  RETURNS text
  LANGUAGE sql
@@ -7059,6 +7148,10 @@ AS $function$
       'enrolled', f.confirmed_at is not null,
       -- The sealed secret (hex), useless without the master key.
       'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
+      'factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(c.project_id, c.user_id)),
+      -- The number a second-step code goes to, while the phone factor counts (the page shows it masked).
+      'phone_number', case when 'phone' = any(astapa.second_factor_kinds(c.project_id, c.user_id))
+        then u.phone_number end,
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -7074,7 +7167,7 @@ AS $function$
     where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $function$;
-comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether a factor is enrolled, its sealed secret, the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor, the number its code goes to, the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7617,6 +7710,22 @@ AS $function$
   $function$;
 comment on function api.pending_phone_code(bytea) is 'The live code a browser''s token names (number, channel, attempts left, expiry), or null.';
 grant execute on function api.pending_phone_code(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.phone_provider_credentials(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('provider', k.provider,
+      'credentials_sealed', pg_catalog.translate(pg_catalog.encode(k.credentials_sealed, 'base64'), E'\n', ''),
+      'hint', k.hint, 'updated_at', k.updated_at) order by k.provider), '[]')
+    from astapa.phone_provider_credentials as k
+    where k.project_id = phone_provider_credentials.project_id
+  $function$;
+comment on function api.phone_provider_credentials(text) is 'A project''s own phone provider credentials: provider, the sealed credentials (base64: the sender opens them; the dashboard shows only the hint), hint and when they changed.';
+grant execute on function api.phone_provider_credentials(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.plan_changes(project_id text, user_id bigint)
@@ -9234,6 +9343,7 @@ CREATE OR REPLACE FUNCTION api.reset_user_factors(project_id text, user_id bigin
 AS $function$
   declare
     removed integer;
+    kinds text[];
     email text;
   begin
     select u.email into email from astapa.users u
@@ -9241,6 +9351,9 @@ AS $function$
     if email is null then
       raise exception 'no such user' using errcode = 'AS404';
     end if;
+    select pg_catalog.array_agg(f.kind order by f.kind desc) into kinds from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
+      and f.confirmed_at is not null;
     delete from astapa.user_factors f
     where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
       and f.confirmed_at is not null;
@@ -9255,7 +9368,9 @@ AS $function$
     if removed > 0 then
       perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
       perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
-        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id), 'factor', 'totp'));
+        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id),
+        -- The app's factor when there was one (as before phones), else the phone; factors lists them all.
+        'factor', kinds[1], 'factors', pg_catalog.to_jsonb(kinds)));
       if mail is not null then
         perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
       end if;
@@ -9263,7 +9378,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('removed', removed);
   end
   $function$;
-comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. AS404 for an unknown user.';
+comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set up, else phone; factors: every kind removed) and, with mail, the user told. AS404 for an unknown user.';
 grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -10138,6 +10253,87 @@ comment on function api.set_organization_role(text,text,text[]) is 'Defines (or 
 grant execute on function api.set_organization_role(text,text,text[]) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_own_phone_factor(session_hash bytea, enabled boolean, fresh_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    target text := 'user:' || person;
+    changed integer;
+  begin
+    if enabled is null then
+      raise exception 'enabled is true or false' using errcode = 'AS400';
+    end if;
+    if enabled then
+      if not coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
+                       where p.id = project), false) then
+        raise exception 'this project does not offer a phone as second factor' using errcode = 'AS403';
+      end if;
+      -- The number was proven by a code when it was added (api.account_confirm_phone): no second code here.
+      if not exists (select from astapa.users u where u.project_id = project and u.id = person
+          and u.phone_number is not null and u.phone_number_verified) then
+        raise exception 'add and verify a phone number first' using errcode = 'AS409';
+      end if;
+      insert into astapa.user_factors (project_id, user_id, kind, confirmed_at)
+      values (project, person, 'phone', pg_catalog.now())
+      on conflict on constraint user_factors_pkey do nothing;
+      get diagnostics changed = row_count;
+      if changed > 0 then
+        perform astapa.audit(project, 'user.mfa_enrolled', target, '{"factor":"phone"}');
+        perform astapa.emit_event(project, 'user.mfa_enrolled', pg_catalog.jsonb_build_object(
+          'user', astapa.user_json(project, person), 'factor', 'phone'));
+      end if;
+    else
+      delete from astapa.user_factors f where f.project_id = project and f.user_id = person and f.kind = 'phone';
+      get diagnostics changed = row_count;
+      if changed > 0 then
+        update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+        where b.project_id = project and b.user_id = person and b.revoked_at is null;
+        perform astapa.audit(project, 'user.mfa_removed', target, '{"factor":"phone","by":"user"}');
+        perform astapa.emit_event(project, 'user.mfa_removed', pg_catalog.jsonb_build_object(
+          'user', astapa.user_json(project, person), 'factor', 'phone'));
+      end if;
+    end if;
+    return pg_catalog.jsonb_build_object('changed', changed > 0,
+      'second_factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(project, person)));
+  end
+  $function$;
+comment on function api.set_own_phone_factor(bytea,boolean,integer) is 'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified number and settings.mfa.phone; audited and emitted user.mfa_enrolled, factor phone) or off (audited and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 not fresh or not offered, AS409 no verified number.';
+grant execute on function api.set_own_phone_factor(bytea,boolean,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_phone_provider_credentials(project_id text, provider text, credentials_sealed bytea, hint text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if provider is null or provider not in ('whatsapp_cloud', 'twilio_verify', 'zenziva') then
+      raise exception using errcode = 'AS400', message = 'provider must be whatsapp_cloud, twilio_verify or zenziva.';
+    end if;
+    if credentials_sealed is null then
+      delete from astapa.phone_provider_credentials as k
+      where k.project_id = set_phone_provider_credentials.project_id and k.provider = set_phone_provider_credentials.provider;
+    else
+      if hint is null or pg_catalog.length(hint) not between 1 and 100 then
+        raise exception using errcode = 'AS400', message = 'hint must be 1 to 100 characters.';
+      end if;
+      insert into astapa.phone_provider_credentials as k (project_id, provider, credentials_sealed, hint)
+      values (project_id, provider, credentials_sealed, hint)
+      on conflict on constraint phone_provider_credentials_pkey do update
+        set credentials_sealed = excluded.credentials_sealed, hint = excluded.hint, updated_at = pg_catalog.now();
+    end if;
+    perform astapa.audit(project_id, 'phone_provider.set', 'project:' || project_id,
+      pg_catalog.jsonb_build_object('provider', provider, 'removed', credentials_sealed is null));
+  end
+  $function$;
+comment on function api.set_phone_provider_credentials(text,text,bytea,text) is 'Stores (or, given null, removes) a project''s own sealed credentials for a phone code provider with the dashboard''s hint; audited phone_provider.set (the provider, whether removed; never the credentials). AS400 for an unknown provider or a missing hint.';
+grant execute on function api.set_phone_provider_credentials(text,text,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_plan_seats(project_id text, plan_key text, seat_pricing text, included_seats integer DEFAULT NULL::integer)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -10845,18 +11041,17 @@ AS $function$
     if amr is null or pg_catalog.cardinality(amr) = 0 then
       raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
     end if;
-    if not required and not exists (select from astapa.user_factors f
-        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
-          and f.confirmed_at is not null) then
+    -- Someone with any second factor (an app, a passkey, a phone factor) is asked for one.
+    if not required and pg_catalog.cardinality(
+        astapa.second_factor_kinds(astapa.current_project_id(), start_mfa_challenge.user_id)) = 0 then
       return false;
     end if;
     -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
     if remembered is not null and exists (select from astapa.remembered_browsers b
         where b.project_id = astapa.current_project_id() and b.token_hash = remembered
           and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
-       and exists (select from astapa.user_factors f
-        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
-          and f.confirmed_at is not null) then
+       and pg_catalog.cardinality(
+        astapa.second_factor_kinds(astapa.current_project_id(), start_mfa_challenge.user_id)) > 0 then
       return false;
     end if;
     insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
@@ -10864,8 +11059,42 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) is 'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) is 'After a first factor (amr): when the user has a second factor (astapa.second_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_mfa_phone_code(challenge_hash bytea, country text, channel text, token_hash bytea, code_hash bytea, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    challenge astapa.mfa_challenges;
+    number text;
+    decision jsonb;
+  begin
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = start_mfa_phone_code.challenge_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now();
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    if not 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)) then
+      raise exception 'this person has no phone factor here' using errcode = 'AS409';
+    end if;
+    select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
+    -- The same limits, budget and countries as every phone code (astapa.insert_phone_code).
+    decision := astapa.insert_phone_code(number, country, channel, token_hash, code_hash, address,
+      challenge.user_id, 'mfa');
+    if (decision ->> 'sent')::boolean then
+      decision := decision || pg_catalog.jsonb_build_object('phone_number', number);
+    end if;
+    return decision;
+  end
+  $function$;
+comment on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) is 'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 no usable phone factor; AS403 settings.mfa.phone off.';
+grant execute on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_passkey_challenge(challenge_hash bytea, purpose text, session_hash bytea DEFAULT NULL::bytea, address text DEFAULT NULL::text, per_minute integer DEFAULT 30)
@@ -10939,7 +11168,7 @@ CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text,
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null)
+    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null, 'sign_in')
   $function$;
 comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
 grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
@@ -11712,9 +11941,10 @@ CREATE OR REPLACE FUNCTION api.user_factors(project_id text, user_id bigint)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object(
-      'mfa_enrolled', exists (select from astapa.user_factors f
-        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
-          and f.confirmed_at is not null),
+      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(user_factors.project_id,
+        user_factors.user_id)) > 0,
+      'second_factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(user_factors.project_id,
+        user_factors.user_id)),
       'factors', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', f.kind,
           'enrolled_at', f.confirmed_at) order by f.kind)
         from astapa.user_factors f
@@ -11723,7 +11953,7 @@ AS $function$
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = user_factors.project_id and r.user_id = user_factors.user_id and r.used_at is null))
   $function$;
-comment on function api.user_factors(text,bigint) is 'A user''s confirmed factors (kind, enrolled_at), whether any is enrolled, and unused recovery codes: for the dashboard and the Platform API. Never a secret or a code hash.';
+comment on function api.user_factors(text,bigint) is 'A user''s confirmed factors (kind totp or phone, enrolled_at), the second factors they can present now (second_factors: astapa.second_factor_kinds, passkeys included; mfa_enrolled when any) and unused recovery codes: for the dashboard and the Platform API. Never a secret or a code hash.';
 grant execute on function api.user_factors(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -13808,7 +14038,7 @@ AS $function$
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.insert_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint)
+CREATE OR REPLACE FUNCTION astapa.insert_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint, purpose text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -13821,7 +14051,17 @@ AS $function$
     if project is null or settings is null then
       raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
     end if;
-    if not (settings ->> 'enabled')::boolean then
+    if purpose is null or purpose not in ('sign_in', 'account', 'mfa')
+       or (purpose = 'sign_in') <> (insert_phone_code.user_id is null) then
+      raise exception using errcode = 'AS400', message = 'A phone code is for sign_in (no user), account or mfa.';
+    end if;
+    -- A second-step code needs the phone factor on (settings.mfa.phone), not phone sign-in.
+    if purpose = 'mfa' then
+      if not coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
+                       where p.id = project), false) then
+        raise exception using errcode = 'AS403', message = 'This project does not offer a phone as second factor.';
+      end if;
+    elsif not (settings ->> 'enabled')::boolean then
       raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
     end if;
     if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
@@ -13838,14 +14078,14 @@ AS $function$
       return refused;
     end if;
     insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at,
-                                    user_id)
+                                    user_id, purpose)
     values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
-            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id);
+            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id, insert_phone_code.purpose);
     return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
   end
   $function$;
-comment on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint) is 'Stores a new code for a number of the current project unless phone codes are off (AS403), the input is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). user_id: the account the number is being added to, null for sign-in.';
-grant execute on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint) to astapa_app;
+comment on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint,text) is 'Stores a new code for a number of the current project unless phone codes are off (AS403: settings.phone.enabled, or settings.mfa.phone for purpose mfa), the input is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). purpose: sign_in (user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the person whose second step it is).';
+grant execute on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -15367,6 +15607,33 @@ comment on function astapa.retire_client_id(text) is 'Gives a deleted project a 
 grant execute on function astapa.retire_client_id(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.second_factor_kinds(project_id text, user_id bigint)
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- One definition of "has a second factor" for the sign-in policy, mfa_enrolled, /account and the dashboard:
+    -- each kind counts only while the project lets it meet the challenge on /auth/mfa.
+    select pg_catalog.array_remove(array[
+      case when exists (select from astapa.passkeys k
+          where k.project_id = u.project_id and k.user_id = u.id and k.cloned_at is null)
+        and p.settings -> 'passkeys' = 'true'::jsonb then 'passkey' end,
+      case when exists (select from astapa.user_factors f
+          where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'phone' and f.confirmed_at is not null)
+        and u.phone_number is not null and u.phone_number_verified
+        and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb then 'phone' end,
+      case when exists (select from astapa.user_factors f
+          where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'totp' and f.confirmed_at is not null)
+        then 'totp' end], null)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id
+    where u.project_id = second_factor_kinds.project_id and u.id = second_factor_kinds.user_id
+  $function$;
+comment on function astapa.second_factor_kinds(text,bigint) is 'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers passkeys), phone (a phone factor, a verified number, and settings.mfa.phone on), totp (a confirmed app). Empty: no second factor. Null for an unknown user.';
+grant execute on function astapa.second_factor_kinds(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.set_mail_environment()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -15428,9 +15695,13 @@ AS $function$
     when 'mfa' then
       -- The second-factor policy (docs/mfa.md): who is asked, and how long a remembered browser is trusted.
       if pg_catalog.jsonb_typeof(value) <> 'object' or not (value ?| array['policy'])
-         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k not in ('policy', 'remember_days'))
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                    where k not in ('policy', 'remember_days', 'phone'))
          or coalesce(value ->> 'policy', '') not in ('off', 'optional', 'required') then
-        return 'mfa must be {"policy": "off" | "optional" | "required"}, optionally with remember_days.';
+        return 'mfa must be {"policy": "off" | "optional" | "required"}, optionally with remember_days and phone.';
+      end if;
+      if value ? 'phone' and pg_catalog.jsonb_typeof(value -> 'phone') <> 'boolean' then
+        return 'mfa.phone (a phone code as second factor) must be true or false.';
       end if;
       if value ? 'remember_days' and (pg_catalog.jsonb_typeof(value -> 'remember_days') <> 'number'
          or (value ->> 'remember_days')::numeric <> pg_catalog.trunc((value ->> 'remember_days')::numeric)
@@ -15759,12 +16030,11 @@ AS $function$
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
       'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
-      'mfa_enrolled', exists (select from astapa.user_factors f
-        where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
+      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an authenticator app is set up; email or phone_number may be null, not both); null when not visible or deleted (a tombstone, api.delete_own_account).';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a second factor, astapa.second_factor_kinds; email or phone_number may be null, not both); null when not visible or deleted (a tombstone, api.delete_own_account).';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

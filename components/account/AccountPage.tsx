@@ -49,6 +49,12 @@ function Hidden({ data, action }: { data: AccountPageData; action: string }) {
   );
 }
 
+/** The second factors other than an app, in words: "a passkey, a code to your phone". */
+const otherFactors = (kinds: string[], t: (key: AccountKey) => string) =>
+  kinds.filter((k) => k !== "totp").map((k) => t(k === "passkey" ? "factorPasskey" : "factorPhone")).join(
+    ", ",
+  );
+
 function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
   return (
     <section class="account-section" aria-labelledby={`${id}-heading`}>
@@ -157,8 +163,11 @@ export function AccountPage({ data }: { data: AccountPageData }) {
             </ul>
             <h3>{t("secondFactor")}</h3>
             <p>
-              {a.factor.enrolled ? t("factorOn", { count: a.factor.recovery_codes_left }) : t("factorOff")}
-              {" "}
+              {a.factor.enrolled
+                ? t("factorOn", { count: a.factor.recovery_codes_left })
+                : a.factor.second_factors.length > 0
+                ? t("factorOther", { kinds: otherFactors(a.factor.second_factors, t) })
+                : t("factorOff")}{" "}
               <a href={a.factor.enrolled ? data.factorLinks.manage : data.factorLinks.setUp}>
                 {a.factor.enrolled ? t("manageFactor") : t("setUpFactor")}
               </a>

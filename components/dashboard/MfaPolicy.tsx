@@ -1,12 +1,12 @@
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
-import { MFA_POLICIES, mfaPolicy } from "@/lib/login/factors/policy.ts";
+import { MFA_POLICIES, mfaPolicy, phoneFactorOffered } from "@/lib/login/factors/policy.ts";
 import { CsrfField } from "./Frame.tsx";
 
 const LABELS: Record<(typeof MFA_POLICIES)[number], string> = {
   off: "Off: nobody is asked for a second factor",
   optional:
-    "Optional: people who set up an authenticator app are asked for its code (apps can ask with acr_values)",
-  required: "Required: everyone sets up an authenticator app at their next sign-in",
+    "Optional: people with a second factor (an authenticator app, a passkey, a phone) are asked for it (apps can ask with acr_values)",
+  required: "Required: everyone without a second factor sets up an authenticator app at their next sign-in",
 };
 
 /** The Settings page's second-factor policy (docs/mfa.md): off, optional or required. */
@@ -32,6 +32,17 @@ export function MfaPolicy({ data, base, canEdit }: { data: SettingsData; base: s
             </label>
           ))}
         </fieldset>
+        <label>
+          <input
+            type="checkbox"
+            name="phone"
+            value="on"
+            checked={phoneFactorOffered(data.project)}
+            disabled={!canEdit}
+          />{" "}
+          A code by WhatsApp or SMS to a verified phone number may be the second factor (people turn it on in
+          their account; SMS is the weakest factor, so it is off unless you tick this)
+        </label>
         {canEdit && <button type="submit" class="button">Save second-factor policy</button>}
       </form>
     </section>

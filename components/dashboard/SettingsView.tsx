@@ -1,6 +1,7 @@
 import type { TokenLifetimeKey } from "@/db/project_settings.ts";
 import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { DeleteProject, SocialProviders, XenditKeys } from "./SettingsSecrets.tsx";
+import { PhoneProviders } from "./PhoneProviders.tsx";
 import { MfaPolicy } from "./MfaPolicy.tsx";
 import { LinkedMethodsSettings } from "./LinkedMethodsSettings.tsx";
 import { SignInMethods } from "./SignInMethods.tsx";
@@ -126,6 +127,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
       <SocialProviders data={data} base={base} canEdit={canEdit} />
       <XenditKeys data={data} base={base} canEdit={canEdit} />
       <LinkedMethodsSettings data={data} base={base} canEdit={canEdit} />
+      <PhoneProviders data={data} base={base} canEdit={canEdit} />
       <RateLimits data={data} />
       <DeleteProject data={data} base={base} />
     </Frame>

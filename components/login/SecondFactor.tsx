@@ -5,13 +5,17 @@ import { Island } from "@/lib/islands/Island.tsx";
 import PasskeyButton from "@/islands/PasskeyButton.tsx";
 import { AuthCard } from "./AuthCard.tsx";
 import { ConsentForm } from "./ConsentForm.tsx";
+import { PhoneFactor, UsePhoneLink } from "./PhoneFactor.tsx";
+import type { PhoneFactorView } from "@/lib/login/factors/phone_step.ts";
 
 /**
- * What /auth/mfa shows: a code, a recovery code, a passkey (for someone with one but no app), an enrolment, the
- * new recovery codes, or "expired".
+ * What /auth/mfa shows: a code, a recovery code, a passkey or a phone code (for someone with one but no app), an
+ * enrolment, the new recovery codes, or "expired".
  */
 export type SecondFactorData = AuthPageData & {
-  mode?: "totp" | "recovery" | "enrol" | "passkey" | "codes" | "expired";
+  mode?: "totp" | "recovery" | "enrol" | "passkey" | "phone" | "codes" | "expired";
+  /** The person has a phone factor the project accepts (lib/login/factors/phone_step.ts). */
+  phone?: PhoneFactorView;
   /** The person has a passkey that may meet the challenge (and the project offers passkeys). */
   passkeyFactor?: boolean;
   /** Enrolment: the QR code (an SVG data: URL), the key as text, and the sealed secret the form carries. */
@@ -104,12 +108,26 @@ export function SecondFactor({ data }: { data: SecondFactorData }) {
               <UsePasskey data={data} />
             </>
           )}
+          <UsePhoneLink data={data} href={here(data.lang, "phone")} />
         </>
+      )}
+      {mode === "phone" && data.phone && (
+        <PhoneFactor
+          data={data}
+          phone={data.phone}
+          invalid={invalid}
+          form={form}
+          code={<CodeField label={t.mfaCode} invalid={invalid} />}
+          remember={<Remember data={data} />}
+          appHref={data.passkeyFactor ? here(data.lang) : here(data.lang, "enrol")}
+          appLabel={data.passkeyFactor ? t.mfaUsePasskey : t.mfaEnrolInstead}
+        />
       )}
       {mode === "passkey" && (
         <>
           <p>{t.mfaPasskeyIntro}</p>
           <UsePasskey data={data} />
+          <UsePhoneLink data={data} href={here(data.lang, "phone")} />
           <p>
             <a href={here(data.lang, "enrol")}>{t.mfaEnrolInstead}</a>
           </p>
@@ -210,4 +228,4 @@ function Remember({ data }: { data: SecondFactorData }) {
   );
 }
 
-const modeQuery = (mode: string) => (mode === "recovery" || mode === "enrol" ? mode : undefined);
+const modeQuery = (mode: string) => (["recovery", "enrol", "phone"].includes(mode) ? mode : undefined);

@@ -104,7 +104,10 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
         'methods', api.user_sign_in_methods(project, person),
         'factor', pg_catalog.jsonb_build_object(
           'enrolled', exists (select from astapa.user_factors f
-            where f.project_id = project and f.user_id = person and f.confirmed_at is not null),
+            where f.project_id = project and f.user_id = person and f.kind = 'totp' and f.confirmed_at is not null),
+          'phone', exists (select from astapa.user_factors f
+            where f.project_id = project and f.user_id = person and f.kind = 'phone' and f.confirmed_at is not null),
+          'second_factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(project, person)),
           'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
             where r.project_id = project and r.user_id = person and r.used_at is null)),
         'pending_email', (select e.new_email from astapa.email_changes e

@@ -91,18 +91,17 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
     if amr is null or pg_catalog.cardinality(amr) = 0 then
       raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
     end if;
-    if not required and not exists (select from astapa.user_factors f
-        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
-          and f.confirmed_at is not null) then
+    -- Someone with any second factor (an app, a passkey, a phone factor) is asked for one.
+    if not required and pg_catalog.cardinality(
+        astapa.second_factor_kinds(astapa.current_project_id(), start_mfa_challenge.user_id)) = 0 then
       return false;
     end if;
     -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
     if remembered is not null and exists (select from astapa.remembered_browsers b
         where b.project_id = astapa.current_project_id() and b.token_hash = remembered
           and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
-       and exists (select from astapa.user_factors f
-        where f.project_id = astapa.current_project_id() and f.user_id = start_mfa_challenge.user_id
-          and f.confirmed_at is not null) then
+       and pg_catalog.cardinality(
+        astapa.second_factor_kinds(astapa.current_project_id(), start_mfa_challenge.user_id)) > 0 then
       return false;
     end if;
     insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
@@ -112,7 +111,8 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
   $$;
 
 comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea) is
-  'After a first factor (amr): when the user has a factor, or one is required (the project''s policy, or the '
+  'After a first factor (amr): when the user has a second factor (astapa.second_factor_kinds: app, passkey or '
+  'phone), or one is required (the project''s policy, or the '
   'app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 '
   'minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its '
   'token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
@@ -131,6 +131,10 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
       'enrolled', f.confirmed_at is not null,
       -- The sealed secret (hex), useless without the master key.
       'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
+      'factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(c.project_id, c.user_id)),
+      -- The number a second-step code goes to, while the phone factor counts (the page shows it masked).
+      'phone_number', case when 'phone' = any(astapa.second_factor_kinds(c.project_id, c.user_id))
+        then u.phone_number end,
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -149,7 +153,8 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
 
 comment on function api.mfa_challenge(bytea) is
   'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, '
-  'whether a factor is enrolled, its sealed secret, the unused recovery codes and the user''s usable passkeys '
+  'whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a '
+  'phone factor, the number its code goes to, the unused recovery codes and the user''s usable passkeys '
   '(credential id in hex, transports: a passkey with user verification meets the challenge too); '
   'null when unknown, used, expired, or the user is disabled or of the other environment.';
 
@@ -307,9 +312,10 @@ create or replace function api.user_factors(project_id text, user_id bigint) ret
   set search_path = ''
   as $$
     select pg_catalog.jsonb_build_object(
-      'mfa_enrolled', exists (select from astapa.user_factors f
-        where f.project_id = user_factors.project_id and f.user_id = user_factors.user_id
-          and f.confirmed_at is not null),
+      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(user_factors.project_id,
+        user_factors.user_id)) > 0,
+      'second_factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(user_factors.project_id,
+        user_factors.user_id)),
       'factors', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', f.kind,
           'enrolled_at', f.confirmed_at) order by f.kind)
         from astapa.user_factors f
@@ -320,8 +326,9 @@ create or replace function api.user_factors(project_id text, user_id bigint) ret
   $$;
 
 comment on function api.user_factors(text, bigint) is
-  'A user''s confirmed factors (kind, enrolled_at), whether any is enrolled, and unused recovery codes: for the '
-  'dashboard and the Platform API. Never a secret or a code hash.';
+  'A user''s confirmed factors (kind totp or phone, enrolled_at), the second factors they can present now '
+  '(second_factors: astapa.second_factor_kinds, passkeys included; mfa_enrolled when any) and unused recovery '
+  'codes: for the dashboard and the Platform API. Never a secret or a code hash.';
 
 grant execute on function api.user_factors(text, bigint) to astapa_app;
 
@@ -333,6 +340,7 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
   as $$
   declare
     removed integer;
+    kinds text[];
     email text;
   begin
     select u.email into email from astapa.users u
@@ -340,6 +348,9 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
     if email is null then
       raise exception 'no such user' using errcode = 'AS404';
     end if;
+    select pg_catalog.array_agg(f.kind order by f.kind desc) into kinds from astapa.user_factors f
+    where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
+      and f.confirmed_at is not null;
     delete from astapa.user_factors f
     where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
       and f.confirmed_at is not null;
@@ -354,7 +365,9 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
     if removed > 0 then
       perform astapa.audit(reset_user_factors.project_id, 'user.mfa_removed', 'user:' || reset_user_factors.user_id);
       perform astapa.emit_event(reset_user_factors.project_id, 'user.mfa_removed', pg_catalog.jsonb_build_object(
-        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id), 'factor', 'totp'));
+        'user', astapa.user_json(reset_user_factors.project_id, reset_user_factors.user_id),
+        -- The app's factor when there was one (as before phones), else the phone; factors lists them all.
+        'factor', kinds[1], 'factors', pg_catalog.to_jsonb(kinds)));
       if mail is not null then
         perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
       end if;
@@ -365,7 +378,8 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
 
 comment on function api.reset_user_factors(text, bigint, jsonb) is
   'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a '
-  'factor was enrolled it is audited (user.mfa_removed), an event is emitted and, with mail, the user told. '
+  'factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set '
+  'up, else phone; factors: every kind removed) and, with mail, the user told. '
   'AS404 for an unknown user.';
 
 grant execute on function api.reset_user_factors(text, bigint, jsonb) to astapa_app;
@@ -456,7 +470,7 @@ create or replace function api.manage_own_factor(session_hash bytea, action text
       perform astapa.audit(project, 'user.recovery_codes_regenerated', target,
         pg_catalog.jsonb_build_object('proof', method));
     else
-      delete from astapa.user_factors f where f.project_id = project and f.user_id = person;
+      delete from astapa.user_factors f where f.project_id = project and f.user_id = person and f.kind = 'totp';
       update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
       where b.project_id = project and b.user_id = person and b.revoked_at is null;
       perform astapa.audit(project, 'user.mfa_removed', target,
@@ -481,3 +495,161 @@ comment on function api.manage_own_factor(bytea, text, text, bigint, bytea, byte
   'it); AS4G0 without a live session, AS409 without an app.';
 
 grant execute on function api.manage_own_factor(bytea, text, text, bigint, bytea, bytea[], jsonb) to astapa_app;
+
+create or replace function api.start_mfa_phone_code(challenge_hash bytea, country text, channel text,
+  token_hash bytea, code_hash bytea, address text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    challenge astapa.mfa_challenges;
+    number text;
+    decision jsonb;
+  begin
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = start_mfa_phone_code.challenge_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now();
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    if not 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)) then
+      raise exception 'this person has no phone factor here' using errcode = 'AS409';
+    end if;
+    select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
+    -- The same limits, budget and countries as every phone code (astapa.insert_phone_code).
+    decision := astapa.insert_phone_code(number, country, channel, token_hash, code_hash, address,
+      challenge.user_id, 'mfa');
+    if (decision ->> 'sent')::boolean then
+      decision := decision || pg_catalog.jsonb_build_object('phone_number', number);
+    end if;
+    return decision;
+  end
+  $$;
+
+comment on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, text) is
+  'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose '
+  'mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, '
+  'from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead '
+  'challenge; AS409 no usable phone factor; AS403 settings.mfa.phone off.';
+
+grant execute on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, text) to astapa_app;
+
+create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea, token_hash bytea,
+  code_hash bytea, remember bytea default null, remember_days integer default 0)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    challenge astapa.mfa_challenges;
+    pending astapa.phone_codes;
+  begin
+    -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now()
+    for update;
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    select * into pending from astapa.phone_codes p
+    where p.project_id = project and p.token_hash = meet_mfa_challenge_by_phone.token_hash
+      and p.purpose = 'mfa' and p.user_id = challenge.user_id
+    for update;
+    if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
+       or pending.attempts >= 5 or not 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)) then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    if pending.code_hash <> meet_mfa_challenge_by_phone.code_hash then
+      update astapa.phone_codes p set attempts = p.attempts + 1
+      where p.project_id = project and p.token_hash = pending.token_hash;
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', pending.attempts + 1 >= 5,
+        'attempts_left', 4 - pending.attempts);
+    end if;
+    update astapa.phone_codes p set used_at = pg_catalog.now()
+    where p.project_id = project and p.token_hash = pending.token_hash;
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = project and c.token_hash = challenge.token_hash;
+    if remember is not null and remember_days between 1 and 90 then
+      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (project, remember, challenge.user_id,
+              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
+    end if;
+    -- RFC 8176: sms for a code by SMS; a WhatsApp code is a one-time password (otp).
+    return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
+      'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr
+        || array[case pending.channel when 'sms' then 'sms' else 'otp' end, 'mfa']) a order by a)));
+  end
+  $$;
+
+comment on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, integer) is
+  'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose '
+  'mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr '
+  'with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the '
+  'factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. remember/'
+  'remember_days as api.meet_mfa_challenge.';
+
+grant execute on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, integer) to astapa_app;
+
+create or replace function api.set_own_phone_factor(session_hash bytea, enabled boolean, fresh_seconds integer)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    target text := 'user:' || person;
+    changed integer;
+  begin
+    if enabled is null then
+      raise exception 'enabled is true or false' using errcode = 'AS400';
+    end if;
+    if enabled then
+      if not coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
+                       where p.id = project), false) then
+        raise exception 'this project does not offer a phone as second factor' using errcode = 'AS403';
+      end if;
+      -- The number was proven by a code when it was added (api.account_confirm_phone): no second code here.
+      if not exists (select from astapa.users u where u.project_id = project and u.id = person
+          and u.phone_number is not null and u.phone_number_verified) then
+        raise exception 'add and verify a phone number first' using errcode = 'AS409';
+      end if;
+      insert into astapa.user_factors (project_id, user_id, kind, confirmed_at)
+      values (project, person, 'phone', pg_catalog.now())
+      on conflict on constraint user_factors_pkey do nothing;
+      get diagnostics changed = row_count;
+      if changed > 0 then
+        perform astapa.audit(project, 'user.mfa_enrolled', target, '{"factor":"phone"}');
+        perform astapa.emit_event(project, 'user.mfa_enrolled', pg_catalog.jsonb_build_object(
+          'user', astapa.user_json(project, person), 'factor', 'phone'));
+      end if;
+    else
+      delete from astapa.user_factors f where f.project_id = project and f.user_id = person and f.kind = 'phone';
+      get diagnostics changed = row_count;
+      if changed > 0 then
+        update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
+        where b.project_id = project and b.user_id = person and b.revoked_at is null;
+        perform astapa.audit(project, 'user.mfa_removed', target, '{"factor":"phone","by":"user"}');
+        perform astapa.emit_event(project, 'user.mfa_removed', pg_catalog.jsonb_build_object(
+          'user', astapa.user_json(project, person), 'factor', 'phone'));
+      end if;
+    end if;
+    return pg_catalog.jsonb_build_object('changed', changed > 0,
+      'second_factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(project, person)));
+  end
+  $$;
+
+comment on function api.set_own_phone_factor(bytea, boolean, integer) is
+  'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified '
+  'number and settings.mfa.phone; audited and emitted user.mfa_enrolled, factor phone) or off (audited and '
+  'emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 '
+  'not fresh or not offered, AS409 no verified number.';
+
+grant execute on function api.set_own_phone_factor(bytea, boolean, integer) to astapa_app;

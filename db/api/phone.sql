@@ -164,7 +164,7 @@ grant execute on function astapa.phone_send_wait(text, text) to astapa_app;
 
 create or replace function astapa.insert_phone_code(phone_number text, country text, channel text,
                                                    token_hash bytea, code_hash bytea, address text,
-                                                   user_id bigint) returns jsonb
+                                                   user_id bigint, purpose text) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -177,7 +177,17 @@ create or replace function astapa.insert_phone_code(phone_number text, country t
     if project is null or settings is null then
       raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
     end if;
-    if not (settings ->> 'enabled')::boolean then
+    if purpose is null or purpose not in ('sign_in', 'account', 'mfa')
+       or (purpose = 'sign_in') <> (insert_phone_code.user_id is null) then
+      raise exception using errcode = 'AS400', message = 'A phone code is for sign_in (no user), account or mfa.';
+    end if;
+    -- A second-step code needs the phone factor on (settings.mfa.phone), not phone sign-in.
+    if purpose = 'mfa' then
+      if not coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
+                       where p.id = project), false) then
+        raise exception using errcode = 'AS403', message = 'This project does not offer a phone as second factor.';
+      end if;
+    elsif not (settings ->> 'enabled')::boolean then
       raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
     end if;
     if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
@@ -194,19 +204,22 @@ create or replace function astapa.insert_phone_code(phone_number text, country t
       return refused;
     end if;
     insert into astapa.phone_codes (project_id, token_hash, phone_number, channel, code_hash, address, expires_at,
-                                    user_id)
+                                    user_id, purpose)
     values (project, token_hash, phone_number, channel, code_hash, pg_catalog.left(address, 100),
-            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id);
+            pg_catalog.now() + interval '5 minutes', insert_phone_code.user_id, insert_phone_code.purpose);
     return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
   end
   $$;
 
-comment on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint) is
-  'Stores a new code for a number of the current project unless phone codes are off (AS403), the input is '
-  'malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget '
-  'refuses it (astapa.phone_send_wait). user_id: the account the number is being added to, null for sign-in.';
+comment on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint, text) is
+  'Stores a new code for a number of the current project unless phone codes are off (AS403: settings.phone.'
+  'enabled, or settings.mfa.phone for purpose mfa), the input is malformed (AS400), the country is not allowed '
+  '({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). purpose: '
+  'sign_in (user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the '
+  'person whose second step it is).';
 
-grant execute on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint) to astapa_app;
+grant execute on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint, text)
+  to astapa_app;
 
 create or replace function api.start_phone_code(phone_number text, country text, channel text, token_hash bytea,
                                                 code_hash bytea, address text) returns jsonb
@@ -214,7 +227,7 @@ create or replace function api.start_phone_code(phone_number text, country text,
   volatile
   set search_path = ''
   as $$
-    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null)
+    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null, 'sign_in')
   $$;
 
 comment on function api.start_phone_code(text, text, text, bytea, bytea, text) is
@@ -338,7 +351,7 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
     -- The row lock makes two instances given the same code take turns: only one accepts it.
     -- A code that adds a number to an account (user_id set) never signs anyone in.
     select * into pending from astapa.phone_codes c
-    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.user_id is null
+    where c.project_id = project and c.token_hash = check_phone_code.token_hash and c.purpose = 'sign_in'
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -433,7 +446,8 @@ create or replace function api.account_start_phone_code(session_hash bytea, phon
   begin
     -- Whether another account holds the number is told only once the code proves the person holds it
     -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
-    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person);
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person,
+      'account');
   end
   $$;
 
@@ -459,6 +473,7 @@ create or replace function api.account_confirm_phone(session_hash bytea, token_h
   begin
     select * into pending from astapa.phone_codes c
     where c.project_id = project and c.token_hash = account_confirm_phone.token_hash and c.user_id = person
+      and c.purpose = 'account'
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
        or pending.attempts >= 5 then
@@ -564,3 +579,77 @@ comment on function api.find_user_by_phone(text, text) is
   'The user with this phone number (E.164) in the project''s current environment, or null.';
 
 grant execute on function api.find_user_by_phone(text, text) to astapa_app;
+
+drop policy if exists "a project reads its own phone provider credentials" on astapa.phone_provider_credentials;
+create policy "a project reads its own phone provider credentials" on astapa.phone_provider_credentials
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project stores its own phone provider credentials" on astapa.phone_provider_credentials;
+create policy "a project stores its own phone provider credentials" on astapa.phone_provider_credentials
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project replaces its own phone provider credentials" on astapa.phone_provider_credentials;
+create policy "a project replaces its own phone provider credentials" on astapa.phone_provider_credentials
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project removes its own phone provider credentials" on astapa.phone_provider_credentials;
+create policy "a project removes its own phone provider credentials" on astapa.phone_provider_credentials
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+create or replace function api.set_phone_provider_credentials(project_id text, provider text,
+                                                              credentials_sealed bytea, hint text)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if provider is null or provider not in ('whatsapp_cloud', 'twilio_verify', 'zenziva') then
+      raise exception using errcode = 'AS400', message = 'provider must be whatsapp_cloud, twilio_verify or zenziva.';
+    end if;
+    if credentials_sealed is null then
+      delete from astapa.phone_provider_credentials as k
+      where k.project_id = set_phone_provider_credentials.project_id and k.provider = set_phone_provider_credentials.provider;
+    else
+      if hint is null or pg_catalog.length(hint) not between 1 and 100 then
+        raise exception using errcode = 'AS400', message = 'hint must be 1 to 100 characters.';
+      end if;
+      insert into astapa.phone_provider_credentials as k (project_id, provider, credentials_sealed, hint)
+      values (project_id, provider, credentials_sealed, hint)
+      on conflict on constraint phone_provider_credentials_pkey do update
+        set credentials_sealed = excluded.credentials_sealed, hint = excluded.hint, updated_at = pg_catalog.now();
+    end if;
+    perform astapa.audit(project_id, 'phone_provider.set', 'project:' || project_id,
+      pg_catalog.jsonb_build_object('provider', provider, 'removed', credentials_sealed is null));
+  end
+  $$;
+
+comment on function api.set_phone_provider_credentials(text, text, bytea, text) is
+  'Stores (or, given null, removes) a project''s own sealed credentials for a phone code provider with the '
+  'dashboard''s hint; audited phone_provider.set (the provider, whether removed; never the credentials). AS400 '
+  'for an unknown provider or a missing hint.';
+
+grant execute on function api.set_phone_provider_credentials(text, text, bytea, text) to astapa_app;
+
+create or replace function api.phone_provider_credentials(project_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('provider', k.provider,
+      'credentials_sealed', pg_catalog.translate(pg_catalog.encode(k.credentials_sealed, 'base64'), E'\n', ''),
+      'hint', k.hint, 'updated_at', k.updated_at) order by k.provider), '[]')
+    from astapa.phone_provider_credentials as k
+    where k.project_id = phone_provider_credentials.project_id
+  $$;
+
+comment on function api.phone_provider_credentials(text) is
+  'A project''s own phone provider credentials: provider, the sealed credentials (base64: the sender opens '
+  'them; the dashboard shows only the hint), hint and when they changed.';
+
+grant execute on function api.phone_provider_credentials(text) to astapa_app;

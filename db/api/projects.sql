@@ -561,9 +561,13 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
     when 'mfa' then
       -- The second-factor policy (docs/mfa.md): who is asked, and how long a remembered browser is trusted.
       if pg_catalog.jsonb_typeof(value) <> 'object' or not (value ?| array['policy'])
-         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k not in ('policy', 'remember_days'))
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                    where k not in ('policy', 'remember_days', 'phone'))
          or coalesce(value ->> 'policy', '') not in ('off', 'optional', 'required') then
-        return 'mfa must be {"policy": "off" | "optional" | "required"}, optionally with remember_days.';
+        return 'mfa must be {"policy": "off" | "optional" | "required"}, optionally with remember_days and phone.';
+      end if;
+      if value ? 'phone' and pg_catalog.jsonb_typeof(value -> 'phone') <> 'boolean' then
+        return 'mfa.phone (a phone code as second factor) must be true or false.';
       end if;
       if value ? 'remember_days' and (pg_catalog.jsonb_typeof(value -> 'remember_days') <> 'number'
          or (value ->> 'remember_days')::numeric <> pg_catalog.trunc((value ->> 'remember_days')::numeric)

@@ -34,6 +34,36 @@ create policy "a project unlinks its own identities" on astapa.identities
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
+create or replace function astapa.second_factor_kinds(project_id text, user_id bigint) returns text[]
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- One definition of "has a second factor" for the sign-in policy, mfa_enrolled, /account and the dashboard:
+    -- each kind counts only while the project lets it meet the challenge on /auth/mfa.
+    select pg_catalog.array_remove(array[
+      case when exists (select from astapa.passkeys k
+          where k.project_id = u.project_id and k.user_id = u.id and k.cloned_at is null)
+        and p.settings -> 'passkeys' = 'true'::jsonb then 'passkey' end,
+      case when exists (select from astapa.user_factors f
+          where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'phone' and f.confirmed_at is not null)
+        and u.phone_number is not null and u.phone_number_verified
+        and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb then 'phone' end,
+      case when exists (select from astapa.user_factors f
+          where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'totp' and f.confirmed_at is not null)
+        then 'totp' end], null)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id
+    where u.project_id = second_factor_kinds.project_id and u.id = second_factor_kinds.user_id
+  $$;
+
+comment on function astapa.second_factor_kinds(text, bigint) is
+  'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers '
+  'passkeys), phone (a phone factor, a verified number, and settings.mfa.phone on), totp (a confirmed app). '
+  'Empty: no second factor. Null for an unknown user.';
+
+grant execute on function astapa.second_factor_kinds(text, bigint) to astapa_app;
+
 create or replace function astapa.user_json(project_id text, user_id bigint) returns jsonb
   language sql
   stable
@@ -43,15 +73,14 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
       'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
-      'mfa_enrolled', exists (select from astapa.user_factors f
-        where f.project_id = u.project_id and f.user_id = u.id and f.confirmed_at is not null))
+      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $$;
 
 comment on function astapa.user_json(text, bigint) is
-  'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: an '
-  'authenticator app is set up; email or phone_number may be null, not both); null when not visible or deleted '
+  'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a '
+  'second factor, astapa.second_factor_kinds; email or phone_number may be null, not both); null when not visible or deleted '
   '(a tombstone, api.delete_own_account).';
 
 grant execute on function astapa.user_json(text, bigint) to astapa_app;

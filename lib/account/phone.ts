@@ -9,6 +9,7 @@ import { readBody } from "@/lib/http/body.ts";
 import { csrfValid } from "@/lib/login/browser.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
+import { phoneFactorOffered } from "@/lib/login/factors/policy.ts";
 import { availableChannels } from "@/lib/phone/providers/index.ts";
 import { PHONE_OUTCOMES, type PhoneOutcome } from "./phone_i18n.ts";
 import { type AccountTarget, accountTarget } from "./target.ts";
@@ -16,7 +17,8 @@ import { type AccountTarget, accountTarget } from "./target.ts";
 const Form = z.object({
   request: z.string().max(4000),
   csrf: z.string().max(100),
-  action: z.enum(["start", "verify", "sms"]),
+  /** factor_on / factor_off: the number as a second factor (docs/mfa.md). */
+  action: z.enum(["start", "verify", "sms", "factor_on", "factor_off"]),
   phone: z.string().max(100).default(""),
   channel: z.enum(["whatsapp", "sms"]).default("whatsapp"),
   code: z.string().max(20).default(""),
@@ -55,6 +57,8 @@ export type PhoneSectionData = {
   smsAvailable: boolean;
   outcome?: PhoneOutcome;
   wait?: number;
+  /** The project accepts a phone as second factor (settings.mfa.phone): whether this person's is on. */
+  factor?: { on: boolean };
 };
 
 const Shown = z.object({
@@ -77,5 +81,6 @@ export function phoneSection(
       availableChannels(c.var.deps.config.phone).includes("sms"),
     outcome: shown.phone,
     wait: shown.wait,
+    ...(phoneFactorOffered(target.project) ? { factor: { on: account.factor.phone } } : {}),
   };
 }

@@ -19,6 +19,14 @@ const en = {
   phoneCodeTitle: "Confirm your phone number",
   phoneCodeIntro: "Type the code we sent to {phone} by {channel}.",
   back: "Back to my account",
+  phoneFactor: "Two-step verification by phone: {state}.",
+  phoneFactorOnState: "on — when you sign in we may send a code to this number",
+  phoneFactorOffState: "off",
+  phoneFactorTurnOn: "Use this number for two-step verification",
+  phoneFactorTurnOff: "Stop using this number for two-step verification",
+  phoneFactorOn: "This number is now a second step when you sign in.",
+  phoneFactorOff: "This number is no longer a second step when you sign in.",
+  phoneFactorUnverified: "Confirm your phone number with a code first, then turn this on.",
 };
 
 const id: typeof en = {
@@ -35,6 +43,14 @@ const id: typeof en = {
   phoneCodeTitle: "Konfirmasi nomor HP Anda",
   phoneCodeIntro: "Ketik kode yang kami kirim ke {phone} lewat {channel}.",
   back: "Kembali ke akun saya",
+  phoneFactor: "Verifikasi dua langkah lewat HP: {state}.",
+  phoneFactorOnState: "aktif — saat Anda masuk kami bisa mengirim kode ke nomor ini",
+  phoneFactorOffState: "nonaktif",
+  phoneFactorTurnOn: "Pakai nomor ini untuk verifikasi dua langkah",
+  phoneFactorTurnOff: "Berhenti memakai nomor ini untuk verifikasi dua langkah",
+  phoneFactorOn: "Nomor ini sekarang menjadi langkah kedua saat Anda masuk.",
+  phoneFactorOff: "Nomor ini tidak lagi menjadi langkah kedua saat Anda masuk.",
+  phoneFactorUnverified: "Konfirmasi nomor HP Anda dengan kode dulu, lalu aktifkan ini.",
 };
 
 const TEXT = { en, id };
@@ -44,6 +60,9 @@ export type AccountPhoneKey = keyof typeof en;
 export const PHONE_OUTCOMES = [
   "phoneSaved",
   "phoneTaken",
+  "phoneFactorOn",
+  "phoneFactorOff",
+  "phoneFactorUnverified",
   "invalidPhone",
   "notMobile",
   "country",
@@ -55,6 +74,19 @@ export const PHONE_OUTCOMES = [
 ] as const;
 export type PhoneOutcome = typeof PHONE_OUTCOMES[number];
 
+/** The outcomes said in this file's words; the rest are phone sign-in's refusals. */
+const OWN_OUTCOMES: PhoneOutcome[] = [
+  "phoneSaved",
+  "phoneTaken",
+  "phoneFactorOn",
+  "phoneFactorOff",
+  "phoneFactorUnverified",
+];
+
+/** Whether an outcome is good news (a notice) rather than a refusal (an alert). */
+export const goodPhoneOutcome = (outcome: PhoneOutcome) =>
+  outcome === "phoneSaved" || outcome === "phoneFactorOn" || outcome === "phoneFactorOff";
+
 export function accountPhoneSay(
   lang: Lang,
   key: AccountPhoneKey,
@@ -65,7 +97,7 @@ export function accountPhoneSay(
 
 /** An outcome's sentence, with the wait filled in for limits and the budget. */
 export function phoneOutcomeSay(lang: Lang, outcome: PhoneOutcome, wait?: number): string {
-  return outcome === "phoneSaved" || outcome === "phoneTaken"
-    ? accountPhoneSay(lang, outcome)
+  return OWN_OUTCOMES.includes(outcome)
+    ? accountPhoneSay(lang, outcome as AccountPhoneKey)
     : sayPhone(lang, outcome as PhoneMessageKey, { wait });
 }

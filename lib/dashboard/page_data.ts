@@ -36,6 +36,8 @@ export type SettingsData = {
   /** Domains a project's own from address may use (MAIL_FROM's and MAIL_FROM_DOMAINS). */
   mailFromDomains: string[];
   social: { google: SocialState; github: SocialState };
+  /** The project's own phone code provider accounts: which, and a hint (never the credentials). */
+  phoneProviders: { provider: string; hint: string; updated_at: string }[];
   rateLimits: {
     signIn: { sandbox: Attempts; production: Attempts; windowSeconds: number };
     clientAuth: { perClient: number; perAddress: number; windowSeconds: number };

@@ -4,6 +4,7 @@ import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
 import { getProject } from "@/db/projects.ts";
 import { xenditKeys } from "@/db/payments.ts";
+import { phoneProviderCredentials } from "@/db/phone_providers.ts";
 import { tokenLifetimeLimits } from "@/db/project_settings.ts";
 import type { SettingsData, SocialState } from "./page_data.ts";
 import { type ProviderId, PROVIDERS } from "../login/social/providers.ts";
@@ -26,6 +27,8 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   xendit_saved: "Xendit keys saved (sealed; they are not shown again).",
   xendit_removed: "Xendit keys removed.",
   linked_methods_saved: "Automatic renewal saved: it applies from the next renewal pass.",
+  phone_provider_saved: "Phone provider saved (sealed; it is not shown again): this project's codes use it.",
+  phone_provider_removed: "Phone provider removed: this project's codes use the deployment's.",
 };
 
 /** The rate-limit profiles, from the constants the hosted login and client authentication enforce. */
@@ -75,6 +78,11 @@ export async function settingsView(
       ProviderId,
       SocialState
     >,
+    phoneProviders: (await phoneProviderCredentials(tx, projectId)).map(({ provider, hint, updated_at }) => ({
+      provider,
+      hint,
+      updated_at,
+    })),
     rateLimits: rateLimitProfiles(),
     notice: SETTINGS_DONE_MESSAGES[c.req.query("done") ?? ""],
     ...extra,

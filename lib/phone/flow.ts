@@ -18,6 +18,7 @@ import {
   startPhoneCode,
 } from "@/db/phone.ts";
 import { availableChannels, sendCode } from "./providers/index.ts";
+import { projectSenders } from "./providers/project_credentials.ts";
 import type { PhoneNumber } from "./number.ts";
 
 const PENDING_SECONDS = 600;
@@ -34,11 +35,14 @@ export function newCode(): string {
 /** What Postgres stores of a code: SHA-256 over the browser's token and the code together. */
 export const codeHash = (token: string, code: string) => sha256(`${token}:${code.replace(/\s/g, "")}`);
 
-/** A sign-in code, or one adding a number to the signed-in person's account (/account/phone): own cookies. */
-export type CodePurpose = "sign_in" | "account";
+/**
+ * A sign-in code, one adding a number to the signed-in person's account (/account/phone), or the second step
+ * of a sign-in (/auth/mfa): each has its own cookie.
+ */
+export type CodePurpose = "sign_in" | "account" | "mfa";
 
 const pendingCookie = (c: Ctx, projectId: string, purpose: CodePurpose) =>
-  cookieName(c, purpose === "sign_in" ? `astapa_phone_${projectId}` : `astapa_phone_account_${projectId}`);
+  cookieName(c, purpose === "sign_in" ? `astapa_phone_${projectId}` : `astapa_phone_${purpose}_${projectId}`);
 
 export function readPendingToken(
   c: Ctx,
@@ -154,13 +158,19 @@ async function deliver(
     }, address);
     return { sent: true, channel: m.channel, fellBack: false };
   }
-  const outcome = await sendCode(config.phone, {
-    to: m.phone,
-    code: m.code,
-    channel: m.channel,
-    lang: m.lang,
-    appName: project.name,
-  });
+  const own = await projectSenders(c.var.deps, project.id);
+  const outcome = await sendCode(
+    config.phone,
+    {
+      to: m.phone,
+      code: m.code,
+      channel: m.channel,
+      lang: m.lang,
+      appName: project.name,
+    },
+    undefined,
+    own,
+  );
   await logPhoneMessage(sql, project.id, {
     phoneNumber: m.phone,
     channel: m.channel,
@@ -171,7 +181,9 @@ async function deliver(
       : { error: outcome.error }),
   }, address);
   if (outcome.ok) return { sent: true, channel: m.channel, fellBack: false };
-  if (m.channel === "whatsapp" && availableChannels(config.phone).includes("sms")) {
+  const smsToo = availableChannels(config.phone).includes("sms") ||
+    own.some((s) => s.channels.includes("sms"));
+  if (m.channel === "whatsapp" && smsToo) {
     const fallback = await resendBySms(c, project, m.token, m.lang);
     return fallback.sent ? { ...fallback, fellBack: true } : fallback;
   }

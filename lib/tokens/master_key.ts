@@ -21,6 +21,8 @@ export type MasterKeys = {
   social: CryptoKey;
   /** AES-256-GCM: seals users' authenticator-app (TOTP) secrets at rest and in the enrolment form. */
   factors: CryptoKey;
+  /** AES-256-GCM: seals projects' own phone code provider credentials (WhatsApp, Twilio, Zenziva) at rest. */
+  phone: CryptoKey;
 };
 
 /** Derives the master keys from the configured or stored master secret. */
@@ -100,6 +102,13 @@ export async function deriveMasterKeys(secret: string): Promise<MasterKeys> {
     ),
     factors: await crypto.subtle.deriveKey(
       hkdf("astapa user factors"),
+      material,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
+    ),
+    phone: await crypto.subtle.deriveKey(
+      hkdf("astapa phone providers"),
       material,
       { name: "AES-GCM", length: 256 },
       false,

@@ -4,6 +4,7 @@ import { page, type PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
 import { pendingPhoneCode } from "@/db/phone.ts";
 import { accountConfirmPhone, accountStartPhoneCode } from "@/db/phone_account.ts";
+import { setOwnPhoneFactor } from "@/db/phone_factor.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken } from "@/lib/login/browser.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
@@ -71,6 +72,12 @@ export const handler: Handlers<PhoneCodePageData> = {
     const hash = await sessionHash(c, target.project.id);
     if (!hash) return signInToAccount(c, target, pickLang(c), false);
     try {
+      if (form.action === "factor_on" || form.action === "factor_off") {
+        // The number was proven by its code when added; turning the factor on or off needs a fresh sign-in.
+        const on = form.action === "factor_on";
+        await setOwnPhoneFactor(sql, target.project.id, hash, on, FRESH_SECONDS);
+        return backToAccount(c, target, on ? "phoneFactorOn" : "phoneFactorOff");
+      }
       if (form.action === "start") {
         if (!phoneEnabled(target.project)) return backToAccount(c, target, "unavailable");
         const phone = parsePhone(form.phone);
@@ -129,6 +136,9 @@ export const handler: Handlers<PhoneCodePageData> = {
       // Signed out meanwhile, or signed in too long ago to add a way of signing in: the hosted login again.
       if (code === "invalid_grant") return signInToAccount(c, target, pickLang(c), false);
       if (code === "forbidden") return signInToAccount(c, target, pickLang(c), true);
+      if (code === "conflict" && form.action === "factor_on") {
+        return backToAccount(c, target, "phoneFactorUnverified");
+      }
       throw error;
     }
   },

@@ -21,12 +21,22 @@ import { rememberDays } from "@/lib/login/factors/policy.ts";
 import { factorProof, newEnrolment, type ProofResult } from "@/lib/login/factors/proof.ts";
 import { countFactorFailure, factorWait } from "@/lib/login/factors/lockout.ts";
 import { passkeyFactor, passkeyFactorRefused, passkeyProof } from "@/lib/login/factors/passkey_proof.ts";
+import {
+  forgetPhoneFactorCode,
+  phoneFactor,
+  phoneFactorProof,
+  phoneFactorView,
+  sendPhoneFactorCode,
+} from "@/lib/login/factors/phone_step.ts";
+import { meetChallengeByPhone } from "@/db/phone_factor.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { SecondFactor, type SecondFactorData } from "@/components/login/SecondFactor.tsx";
 
 const FactorForm = AuthForm.extend({
-  method: z.enum(["totp", "recovery", "enrol", "passkey"]),
-  code: z.string().max(64),
+  /** phone_send: a code to the person's phone (channel); phone: that code typed back. */
+  method: z.enum(["totp", "recovery", "enrol", "passkey", "phone", "phone_send"]),
+  code: z.string().max(64).default(""),
+  channel: z.enum(["whatsapp", "sms"]).default("whatsapp"),
   /** method passkey: the assertion the island posts (bounded like /auth/passkey's). */
   credential: z.string().max(40_000).optional(),
   sealed: z.string().max(400).optional(),
@@ -34,6 +44,23 @@ const FactorForm = AuthForm.extend({
 });
 
 type Mode = NonNullable<SecondFactorData["mode"]>;
+
+/**
+ * Which way of meeting the challenge the page offers first: the app's code (or a recovery code) for someone
+ * with an app; else a passkey, else a phone code, for someone with those (an app stays one link away); else
+ * setting up an app. `method` is what the person picked (a link's ?method= or the posted form).
+ */
+function modeFor(
+  request: AuthorizeRequest,
+  challenge: Challenge,
+  method: string | null | undefined,
+): "totp" | "recovery" | "enrol" | "passkey" | "phone" {
+  const phone = phoneFactor(challenge) && (method === "phone" || method === "phone_send");
+  if (challenge.enrolled) return method === "recovery" ? "recovery" : phone ? "phone" : "totp";
+  if (phone) return "phone";
+  if (passkeyFactor(request, challenge) && method !== "enrol") return "passkey";
+  return phoneFactor(challenge) && method !== "enrol" ? "phone" : "enrol";
+}
 
 /** The page again in `mode`; an enrolment keeps its QR code, so the app already holding it still works. */
 async function show(
@@ -50,6 +77,7 @@ async function show(
     ...authPageData(c, request, query, extra),
     rememberDays: rememberDays(request.project),
     passkeyFactor: !!challenge && passkeyFactor(request, challenge),
+    phone: challenge ? await phoneFactorView(c, request, challenge) ?? undefined : undefined,
   };
   const enrolment = mode === "enrol" && challenge && tokenHash && !extra.qr
     ? await newEnrolment(c, request, challenge, tokenHash)
@@ -76,14 +104,15 @@ export const handler: Handlers<SecondFactorData> = {
     if (request instanceof Response) return request;
     const { challenge, tokenHash } = await currentChallenge(c, request);
     if (!challenge) return await show(c, request, query, null, null, "expired", {}, 400);
-    // Someone with a passkey but no app counts as set up: the passkey is offered, enrolling an app optional.
-    const method = query.get("method");
-    const mode = challenge.enrolled
-      ? method === "recovery" ? "recovery" : "totp"
-      : passkeyFactor(request, challenge) && method !== "enrol"
-      ? "passkey"
-      : "enrol";
-    return await show(c, request, query, challenge, tokenHash, mode);
+    // Someone with a passkey or a phone factor but no app counts as set up: that is offered, an app optional.
+    return await show(
+      c,
+      request,
+      query,
+      challenge,
+      tokenHash,
+      modeFor(request, challenge, query.get("method")),
+    );
   },
 
   async POST(c) {
@@ -95,11 +124,15 @@ export const handler: Handlers<SecondFactorData> = {
       return await show(c, request, query, null, null, "expired", { error: "mfaExpired" }, 400);
     }
     const byPasskey = form.method === "passkey";
-    const mode: Mode = challenge.enrolled
-      ? (form.method === "recovery" ? "recovery" : "totp")
-      : byPasskey && passkeyFactor(request, challenge)
+    const mode = byPasskey && passkeyFactor(request, challenge)
       ? "passkey"
-      : "enrol";
+      : modeFor(request, challenge, form.method);
+    if (form.method === "phone_send" && mode === "phone") {
+      // Sending is limited per number, address, range and project (lib/phone/flow.ts), not by the lockout.
+      const sent = await sendPhoneFactorCode(c, request, challenge, tokenHash, form.channel, pickLang(c));
+      return await show(c, request, query, challenge, tokenHash, mode, { phone: sent.view }, sent.status);
+    }
+    const byPhone = form.method === "phone" && mode === "phone";
     const kept = mode === "enrol" ? { sealed: form.sealed } : {};
     const wait = await factorWait(c, request.project, challenge.user_id);
     if (wait > 0) {
@@ -111,7 +144,8 @@ export const handler: Handlers<SecondFactorData> = {
     const passkey: PasskeyProof | null = byPasskey
       ? await passkeyProof(c, request, challenge, form.credential)
       : null;
-    const proof: ProofResult = byPasskey || mode === "passkey"
+    const phoneProof = byPhone ? await phoneFactorProof(c, request.project.id, form.code) : null;
+    const proof: ProofResult = byPasskey || mode === "passkey" || mode === "phone"
       ? {}
       : await factorProof(c, request, challenge, tokenHash, mode, form, pickLang(c));
     const refused = async () => {
@@ -123,7 +157,7 @@ export const handler: Handlers<SecondFactorData> = {
         ...again,
       }, 422);
     };
-    if (!(passkey ?? proof.proof)) return await refused();
+    if (!(passkey ?? phoneProof ?? proof.proof)) return await refused();
     const code = randomSecret();
     // A self-registered client still needs the person's "Allow"; an enrolment first shows the recovery codes.
     const consent = !!request.thirdParty;
@@ -135,10 +169,26 @@ export const handler: Handlers<SecondFactorData> = {
     const session = await newBrowserSession(c, request);
     const days = rememberDays(request.project);
     const remembered = form.remember && days > 0 && !passkey ? randomSecret() : null;
+    const rememberRecord = remembered ? { tokenHash: await sha256(remembered), days } : null;
     const codeRecord = issueCode
       ? await codeRequest({ ...request, organization: decision.organization }, code)
       : null;
-    if (passkey) {
+    if (phoneProof) {
+      const met = await meetChallengeByPhone(
+        c.var.deps.sql,
+        request.project.id,
+        tokenHash,
+        phoneProof,
+        codeRecord,
+        session.record,
+        rememberRecord,
+      );
+      if ("refused" in met) {
+        if (met.refused.expired) forgetPhoneFactorCode(c, request.project.id);
+        return await refused();
+      }
+      forgetPhoneFactorCode(c, request.project.id);
+    } else if (passkey) {
       const met = await meetChallengeByPasskey(
         c.var.deps.sql,
         request.project.id,
@@ -160,7 +210,7 @@ export const handler: Handlers<SecondFactorData> = {
           proof.proof!,
           codeRecord,
           session.record,
-          remembered ? { tokenHash: await sha256(remembered), days } : null,
+          rememberRecord,
         );
       } catch (error) {
         if (error instanceof FactorRefused) return await refused();

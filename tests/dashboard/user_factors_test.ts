@@ -83,3 +83,61 @@ Deno.test("settings — the second-factor policy form saves off, optional or req
   assert.deepEqual(row.mfa, { policy: "required" });
   assert.equal((await postAs(t, owner, `${base}/settings/mfa`, { policy: "always" })).status, 400);
 });
+
+Deno.test("settings — the second-factor form turns phone codes on as a second factor, and off again", async () => {
+  const saved = await postAs(t, owner, `${base}/settings/mfa`, { policy: "optional", phone: "on" });
+  assert.equal(saved.status, 303);
+  const stored = async () =>
+    (await asApp(
+      t.db.sql,
+      project.id,
+      (tx) => tx`select settings -> 'mfa' as mfa from astapa.projects where id = ${project.id}`,
+    ))[0].mfa;
+  assert.deepEqual(await stored(), { policy: "optional", phone: true });
+  const page = await (await getAs(t, owner, `${base}/settings`)).text();
+  assert.match(page, /name="phone" value="on" checked/);
+  assert.equal((await postAs(t, viewer, `${base}/settings/mfa`, { policy: "optional" })).status, 403);
+  await postAs(t, owner, `${base}/settings/mfa`, { policy: "optional" });
+  assert.deepEqual(await stored(), { policy: "optional" });
+  // Days a browser is remembered (set with the SQL API) survive a save of this form.
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) =>
+      tx`select api.update_project_settings(${project.id}, ${
+        tx.json({ mfa: { policy: "optional", remember_days: 30 } })
+      })`,
+  );
+  await postAs(t, owner, `${base}/settings/mfa`, { policy: "required", phone: "on" });
+  assert.deepEqual(await stored(), { policy: "required", remember_days: 30, phone: true });
+});
+
+Deno.test("user page — a phone factor and a passkey are second factors too; the reset removes the phone factor", async () => {
+  await t.db.sql`update astapa.projects set settings = ${
+    t.db.sql.json({ mfa: { policy: "optional", phone: true }, passkeys: true })
+  } where id = ${project.id}`;
+  const user = await seedUser(t.db.sql, project.id, "phone.factor@example.com");
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.set_user_phone(${project.id}, ${user}, '+6281299990001', true)`;
+    await tx`insert into astapa.user_factors (project_id, user_id, kind, confirmed_at)
+      values (${project.id}, ${user}, 'phone', now())`;
+    await tx`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up,
+      name) values (${project.id}, ${await sha256(
+      "user-page-key",
+    )}, ${user}, '\\x01', 'multiDevice', true, 'Key')`;
+  });
+  const page = await (await getAs(t, owner, `${base}/users/${user}`)).text();
+  assert.match(page, /<dt>Phone codes<\/dt>/);
+  assert.match(page, /<dt>Passkey<\/dt>/);
+  assert.doesNotMatch(page, /No second factor is set up/);
+  assert.match(page, /Reset second factor/);
+  assert.equal((await postAs(t, owner, `${base}/users/${user}/factors`, {})).status, 303);
+  const after = await (await getAs(t, owner, `${base}/users/${user}`)).text();
+  assert.doesNotMatch(after, /<dt>Phone codes<\/dt>/);
+  const [event] = await t.db.sql`select data from astapa.events where project_id = ${project.id}
+    and type = 'user.mfa_removed' and data -> 'user' ->> 'id' = ${user}`;
+  assert.equal(event.data.factor, "phone");
+  assert.deepEqual(event.data.factors, ["phone"]);
+  // The passkey stays (it is managed with the passkeys) and still counts.
+  assert.match(after, /<dt>Passkey<\/dt>/);
+});

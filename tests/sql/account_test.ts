@@ -42,7 +42,12 @@ Deno.test("api.account_overview — null without a live session; marks the sessi
   const seen = await accountOverview(db.sql, project.id, hash, "Mozilla/5.0 Test");
   assert.equal(seen?.user.email, "overview@example.com");
   assert.deepEqual(seen?.sessions.map((s) => [s.current, s.user_agent]), [[true, "Mozilla/5.0 Test"]]);
-  assert.deepEqual(seen?.factor, { enrolled: false, recovery_codes_left: 0 });
+  assert.deepEqual(seen?.factor, {
+    enrolled: false,
+    phone: false,
+    second_factors: [],
+    recovery_codes_left: 0,
+  });
   // Another project's page sees nothing of this session.
   assert.equal(await accountOverview(db.sql, other.id, hash, "UA"), null);
 });

@@ -151,7 +151,7 @@ Deno.test("api.reset_user_factors — removes factors and codes, audited, event 
     project.id,
     (tx) => tx`select api.user_factors(${project.id}, ${user})`,
   );
-  assert.deepEqual(view, { mfa_enrolled: false, factors: [], recovery_codes_left: 0 });
+  assert.deepEqual(view, { mfa_enrolled: false, second_factors: [], factors: [], recovery_codes_left: 0 });
   const [row] = await asApp(
     db.sql,
     project.id,
@@ -353,7 +353,7 @@ Deno.test("api.manage_own_factor — remove deletes the app, codes and remembere
     project.id,
     (tx) => tx`select api.user_factors(${project.id}, ${user})`,
   );
-  assert.deepEqual(view, { mfa_enrolled: false, factors: [], recovery_codes_left: 0 });
+  assert.deepEqual(view, { mfa_enrolled: false, second_factors: [], factors: [], recovery_codes_left: 0 });
   const live = await appValue<number>(
     db.sql,
     project.id,

@@ -19,6 +19,8 @@ export type MfaPolicy = typeof MFA_POLICIES[number];
 const MfaSettings = z.object({
   policy: z.enum(MFA_POLICIES).optional(),
   remember_days: z.number().int().min(0).max(90).optional(),
+  /** A verified phone may be the second factor (off unless turned on, as Clerk and Auth0 ship SMS). */
+  phone: z.boolean().optional(),
 }).catch({});
 
 type Project = { settings: Record<string, unknown> };
@@ -30,6 +32,11 @@ export function mfaPolicy(project: Project): MfaPolicy {
 /** How many days a browser may skip the second factor after presenting it (0: never remembered). */
 export function rememberDays(project: Project): number {
   return MfaSettings.parse(project.settings.mfa ?? {}).remember_days ?? 0;
+}
+
+/** Whether the project accepts a code to a verified phone as the second factor (`settings.mfa.phone`). */
+export function phoneFactorOffered(project: Project): boolean {
+  return MfaSettings.parse(project.settings.mfa ?? {}).phone === true && mfaPolicy(project) !== "off";
 }
 
 /** Whether the app asked for multi-factor authentication in this request. */

@@ -39,13 +39,17 @@ export function availableChannels(config: Config["phone"]): Channel[] {
   return (["whatsapp", "sms"] as const).filter((channel) => channels.has(channel));
 }
 
-/** Sends by the first provider of the channel; a missing provider, an error or a timeout is a failed outcome. */
+/**
+ * Sends by the first provider of the channel — the project's own (`own`, lib/phone/providers/
+ * project_credentials.ts) before the deployment's; a missing provider, an error or a timeout is a failed outcome.
+ */
 export async function sendCode(
   config: Config["phone"],
   message: CodeMessage,
   timeoutMs = SEND_TIMEOUT_MS,
+  own: CodeSender[] = [],
 ): Promise<SendOutcome> {
-  const sender = codeSenders(config).find((s) => s.channels.includes(message.channel));
+  const sender = [...own, ...codeSenders(config)].find((s) => s.channels.includes(message.channel));
   if (!sender) return { ok: false, provider: "none", error: `No provider sends by ${message.channel}.` };
   try {
     return await sender.send(message, AbortSignal.timeout(timeoutMs));

@@ -4,17 +4,31 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
-import { MFA_POLICIES } from "@/lib/login/factors/policy.ts";
+import { MFA_POLICIES, rememberDays } from "@/lib/login/factors/policy.ts";
+import { getProject } from "@/db/projects.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
 
-const MfaForm = z.object({ csrf: z.string(), policy: z.enum(MFA_POLICIES) });
+const MfaForm = z.object({
+  csrf: z.string(),
+  policy: z.enum(MFA_POLICIES),
+  /** The checkbox: a code to a verified phone may be the second factor (off unless ticked). */
+  phone: z.literal("on").optional(),
+});
 
-/** POST /dashboard/projects/:id/settings/mfa: the second-factor policy (off, optional, required). */
+/** POST /dashboard/projects/:id/settings/mfa: the second-factor policy (off, optional, required), phone codes. */
 export const handler: Handlers<SettingsData> = {
   POST: async (c) => {
     const form = await readBody(c, MfaForm, ["form"]);
     return settingsAction(c, "admin", async (tx, projectId) => {
-      await updateProjectSettings(tx, projectId, { mfa: { policy: form.policy } });
+      // The whole mfa object is replaced: the remembered-browser days set elsewhere (the SQL API) stay.
+      const days = rememberDays(await getProject(tx, projectId));
+      await updateProjectSettings(tx, projectId, {
+        mfa: {
+          policy: form.policy,
+          ...(days > 0 ? { remember_days: days } : {}),
+          ...(form.phone ? { phone: true } : {}),
+        },
+      });
       return "mfa_saved";
     });
   },

@@ -1,0 +1,115 @@
+/**
+ * A phone as the second factor in a real browser against the local WhatsApp Cloud API (issue 27, Tests: "add a
+ * phone as second factor"): a person adds and confirms a number on /account, turns on two-step verification by
+ * phone, and the next sign-in asks for the code WhatsApp brought before the app gets its code; the ID token's
+ * amr says otp and mfa. Tokens are verified with jose.
+ */
+import assert from "node:assert/strict";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { testApp } from "../helpers/app.ts";
+import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
+import { seedProject } from "../helpers/identity.ts";
+import { seedPasswordUser } from "../helpers/dynamic_clients.ts";
+import { postForm } from "../helpers/token_client.ts";
+import { startFakeWhatsApp } from "../fakes/whatsapp.ts";
+
+const whatsapp = startFakeWhatsApp();
+const t = await testApp({
+  listen: true,
+  env: {
+    WHATSAPP_ACCESS_TOKEN: whatsapp.accessToken,
+    WHATSAPP_PHONE_NUMBER_ID: whatsapp.phoneNumberId,
+    WHATSAPP_API_URL: whatsapp.apiUrl,
+  },
+});
+const app = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+  const url = new URL(req.url);
+  return new Response(`<h1 id="arrived">code ${url.searchParams.get("code") ? "received" : "missing"}</h1>`, {
+    headers: { "content-type": "text/html" },
+  });
+});
+const redirectUri = `http://127.0.0.1:${app.addr.port}/callback`;
+const project = await seedProject(t.db.sql, {
+  name: "Warung Dua Langkah",
+  redirectUri,
+  settings: { phone: { enabled: true }, mfa: { policy: "optional", phone: true } },
+});
+await t.db.sql`update astapa.projects set mode = 'production' where id = ${project.id}`;
+
+Deno.test.afterAll(async () => {
+  await disconnectBrowser();
+  await app.shutdown();
+  await t.close();
+  await whatsapp.close();
+});
+
+const loginUrl = `${t.origin}/auth/login?${new URLSearchParams({
+  client_id: project.clientId,
+  redirect_uri: redirectUri,
+  state: "s",
+  scope: "openid",
+  lang: "en",
+})}`;
+
+Deno.test("mfa phone e2e — add a number on /account, turn on two-step verification by phone, sign in with its code", async () => {
+  await seedPasswordUser(t.db.sql, project.id, "sari@example.com", "kopi susu gula aren");
+  const { page, close } = await openPage();
+  try {
+    await page.goto(`${t.origin}/account?client_id=${project.clientId}&lang=en`);
+    await page.getByLabel("Email").fill("sari@example.com");
+    await page.getByLabel("Password", { exact: true }).fill("kopi susu gula aren");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
+    await page.getByLabel("New phone number").fill("0812 4444 5555");
+    await page.getByRole("button", { name: "Add number — WhatsApp" }).click();
+    await page.getByRole("heading", { name: "Confirm your phone number" }).waitFor();
+    await page.getByLabel("6-digit code").fill(whatsapp.inbox.at(-1)!.code);
+    await page.getByRole("button", { name: "Continue", exact: true }).click();
+    await page.getByRole("status").filter({ hasText: "Your phone number is saved" }).waitFor();
+    await page.getByRole("button", { name: "Use this number for two-step verification" }).click();
+    await page.getByRole("status").filter({ hasText: "This number is now a second step" }).waitFor();
+    await screenshot(page, "account-phone-factor-en");
+  } finally {
+    await close();
+  }
+
+  const { page: next, close: closeNext } = await openPage();
+  try {
+    await next.goto(loginUrl);
+    await next.getByLabel("Email").fill("sari@example.com");
+    await next.getByLabel("Password", { exact: true }).fill("kopi susu gula aren");
+    await next.getByRole("button", { name: "Sign in" }).click();
+    await next.getByRole("heading", { name: "Two-step verification" }).waitFor();
+    assert.match(await next.locator("main").innerText(), /\+62 •••• 5555/);
+    await next.getByRole("button", { name: "Send code by WhatsApp" }).click();
+    await next.getByRole("status").filter({ hasText: "We sent a code by WhatsApp" }).waitFor();
+    const field = next.getByLabel("Authentication code");
+    assert.equal(await field.getAttribute("autocomplete"), "one-time-code");
+    await field.fill(whatsapp.inbox.at(-1)!.code);
+    await screenshot(next, "mfa-phone-code-en");
+    await next.getByRole("button", { name: "Verify" }).click();
+    await next.waitForURL(/\/callback\?/);
+    assert.equal(await next.locator("#arrived").innerText(), "code received");
+    const { res, body } = await postForm(t, "/api/platform/token", {
+      grant_type: "authorization_code",
+      code: new URL(next.url()).searchParams.get("code")!,
+      redirect_uri: redirectUri,
+      client_id: project.clientId,
+      client_secret: project.secret,
+    });
+    assert.equal(res.status, 200, JSON.stringify(body));
+    const { payload } = await jwtVerify(
+      body.id_token,
+      createRemoteJWKSet(new URL(`${t.origin}/.well-known/jwks.json`)),
+      {
+        issuer: t.origin,
+        audience: project.clientId,
+        algorithms: ["RS256"],
+      },
+    );
+    assert.deepEqual(payload.amr, ["mfa", "otp", "pwd"]);
+    assert.equal(payload.phone_number, "+6281244445555");
+  } finally {
+    await closeNext();
+  }
+});

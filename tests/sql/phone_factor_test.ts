@@ -1,0 +1,266 @@
+/**
+ * db/api/factors.sql and db/api/users.sql, a verified phone as the second factor: one definition of "has a
+ * second factor" (astapa.second_factor_kinds: app, passkey, phone) behind the challenge, mfa_enrolled and the
+ * admin's view; a person turning the phone factor on and off (fresh session, verified number, project setting);
+ * the second step's code (bound to the challenged person, five attempts, single use, amr sms or otp + mfa); and
+ * phone codes of one purpose never standing in for another.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { checkPhoneCode } from "@/db/phone.ts";
+import { accountConfirmPhone } from "@/db/phone_account.ts";
+import { setOwnPhoneFactor, startMfaPhoneCode } from "@/db/phone_factor.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+const project = await seedProject(db.sql, { settings: { mfa: { policy: "optional", phone: true } } });
+const noPhoneFactor = await seedProject(db.sql, { settings: { mfa: { policy: "optional" } } });
+const withPasskeys = await seedProject(db.sql, { settings: { passkeys: true } });
+
+const codeHash = (token: string, code: string) => sha256(`${token}:${code}`);
+let counter = 0;
+const freshNumber = () => `+62812${String(2000000 + counter++ * 10000).padStart(7, "0")}`;
+
+/** A signed-in person with a verified number: their id and session token hash. */
+async function person(email: string, projectId = project.id, verified = true) {
+  const user = await seedUser(db.sql, projectId, email);
+  await asApp(db.sql, projectId, (tx) =>
+    tx`select api.set_user_phone(${projectId}, ${user}, ${freshNumber()},
+    ${verified})`);
+  const session = await sha256(randomSecret());
+  await asApp(db.sql, projectId, (tx) => tx`select api.start_login_session(${user}, ${session})`);
+  return { user, session };
+}
+const kinds = (user: string, projectId = project.id) =>
+  appValue<string[]>(db.sql, projectId, (tx) => tx`select astapa.second_factor_kinds(${projectId}, ${user})`);
+const challenge = (user: string, token: string, projectId = project.id) =>
+  appValue<boolean>(
+    db.sql,
+    projectId,
+    async (tx) => tx`select api.start_mfa_challenge(${user}, ${await sha256(token)}, '{pwd}', false)`,
+  );
+const sendCode = async (challengeToken: string, token: string, channel: "sms" | "whatsapp" = "sms") =>
+  await startMfaPhoneCode(db.sql, project.id, await sha256(challengeToken), {
+    country: "ID",
+    channel,
+    tokenHash: await sha256(token),
+    codeHash: await codeHash(token, "246810"),
+  }, `10.9.${counter}.1`);
+const meet = async (challengeToken: string, token: string, code: string, remember: string | null = null) =>
+  await appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    async (tx) =>
+      tx`select api.meet_mfa_challenge_by_phone(${await sha256(challengeToken)}, ${await sha256(token)},
+        ${await codeHash(token, code)}, ${remember ? await sha256(remember) : null}, ${remember ? 7 : 0})`,
+  );
+const audits = (user: string, action: string) =>
+  appValue<Record<string, unknown>[]>(
+    db.sql,
+    project.id,
+    (tx) =>
+      tx`select coalesce(jsonb_agg(details order by id), '[]') from astapa.audit_log
+         where project_id = ${project.id} and target = ${`user:${user}`} and action = ${action}`,
+  );
+
+Deno.test("api.set_own_phone_factor — on with a verified number (audited, emitted), off again; counted as a second factor", async () => {
+  const ana = await person("ana.factor@example.com");
+  assert.deepEqual(await kinds(ana.user), []);
+  assert.equal(await challenge(ana.user, "ana-before"), false);
+  assert.deepEqual(await setOwnPhoneFactor(db.sql, project.id, ana.session, true, 600), {
+    changed: true,
+    second_factors: ["phone"],
+  });
+  // Turning it on twice changes nothing and audits once.
+  assert.equal((await setOwnPhoneFactor(db.sql, project.id, ana.session, true, 600)).changed, false);
+  assert.deepEqual(await audits(ana.user, "user.mfa_enrolled"), [{ factor: "phone" }]);
+  const view = await appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.user_factors(${project.id}, ${ana.user})`,
+  );
+  assert.equal(view.mfa_enrolled, true);
+  assert.deepEqual(view.second_factors, ["phone"]);
+  assert.equal((view.factors as { kind: string }[])[0].kind, "phone");
+  const user = await appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    (tx) => tx`select astapa.user_json(${project.id}, ${ana.user})`,
+  );
+  assert.equal(user.mfa_enrolled, true);
+  assert.equal(await challenge(ana.user, "ana-after"), true);
+  assert.deepEqual(await setOwnPhoneFactor(db.sql, project.id, ana.session, false, 600), {
+    changed: true,
+    second_factors: [],
+  });
+  assert.deepEqual(await audits(ana.user, "user.mfa_removed"), [{ factor: "phone", by: "user" }]);
+  const events = await appValue<string[]>(
+    db.sql,
+    project.id,
+    (tx) =>
+      tx`select jsonb_agg(type || ':' || (data ->> 'factor') order by id) from astapa.events
+         where project_id = ${project.id} and type like 'user.mfa_%' and data -> 'user' ->> 'id' = ${ana.user}`,
+  );
+  assert.deepEqual(events, ["user.mfa_enrolled:phone", "user.mfa_removed:phone"]);
+});
+
+Deno.test("api.set_own_phone_factor — refused without a verified number, where the project does not offer it, or on a stale session", async () => {
+  const budi = await person("budi.factor@example.com", project.id, false);
+  await rejectsAs(setOwnPhoneFactor(db.sql, project.id, budi.session, true, 600), "conflict");
+  const citra = await person("citra.factor@example.com", noPhoneFactor.id);
+  await rejectsAs(setOwnPhoneFactor(db.sql, noPhoneFactor.id, citra.session, true, 600), "forbidden");
+  const dewi = await person("dewi.factor@example.com");
+  await db.sql`update astapa.login_sessions set created_at = now() - interval '1 hour'
+    where project_id = ${project.id} and token_hash = ${dewi.session}`;
+  await rejectsAs(setOwnPhoneFactor(db.sql, project.id, dewi.session, true, 600), "forbidden");
+  await rejectsAs(
+    setOwnPhoneFactor(db.sql, project.id, await sha256("no-session"), true, 600),
+    "invalid_grant",
+  );
+  assert.deepEqual(await kinds(budi.user), []);
+  assert.deepEqual(await kinds(dewi.user), []);
+});
+
+Deno.test("astapa.second_factor_kinds — a phone factor stops counting while the number is unverified or the setting is off", async () => {
+  const eko = await person("eko.factor@example.com");
+  await setOwnPhoneFactor(db.sql, project.id, eko.session, true, 600);
+  await db.sql`update astapa.users set phone_number_verified = false where project_id = ${project.id}
+    and id = ${eko.user}`;
+  assert.deepEqual(await kinds(eko.user), []);
+  await db.sql`update astapa.users set phone_number_verified = true where project_id = ${project.id}
+    and id = ${eko.user}`;
+  assert.deepEqual(await kinds(eko.user), ["phone"]);
+  await db.sql`update astapa.projects set settings = ${db.sql.json({ mfa: { policy: "optional" } })}
+    where id = ${project.id}`;
+  try {
+    assert.deepEqual(await kinds(eko.user), []);
+  } finally {
+    await db.sql`update astapa.projects set settings = ${
+      db.sql.json({ mfa: { policy: "optional", phone: true } })
+    } where id = ${project.id}`;
+  }
+});
+
+Deno.test("api.start_mfa_challenge — a passkey-only person is asked (optional policy) where the project offers passkeys; mfa_enrolled says so", async () => {
+  const user = await seedUser(db.sql, withPasskeys.id, "fajar.passkey@example.com");
+  assert.equal(await challenge(user, "fajar-none", withPasskeys.id), false);
+  await db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type,
+    backed_up, name) values (${withPasskeys.id}, ${await sha256(
+    "fajar-key",
+  )}, ${user}, '\\x01', 'multiDevice',
+    true, 'Phone')`;
+  assert.deepEqual(await kinds(user, withPasskeys.id), ["passkey"]);
+  assert.equal(await challenge(user, "fajar-key", withPasskeys.id), true);
+  const json = await appValue<Record<string, unknown>>(
+    db.sql,
+    withPasskeys.id,
+    (tx) => tx`select astapa.user_json(${withPasskeys.id}, ${user})`,
+  );
+  assert.equal(json.mfa_enrolled, true);
+  // A key marked cloned is no factor; nor is a passkey where the project has passkeys off.
+  await db.sql`update astapa.passkeys set cloned_at = now() where project_id = ${withPasskeys.id}`;
+  assert.deepEqual(await kinds(user, withPasskeys.id), []);
+  assert.equal(await challenge(user, "fajar-cloned", withPasskeys.id), false);
+  const other = await seedUser(db.sql, project.id, "gita.passkey@example.com");
+  await db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type,
+    backed_up, name) values (${project.id}, ${await sha256("gita-key")}, ${other}, '\\x01', 'singleDevice',
+    false, 'Key')`;
+  assert.deepEqual(await kinds(other), []);
+});
+
+Deno.test("api.meet_mfa_challenge_by_phone — the code sent to the person's number meets the challenge once; amr sms + mfa", async () => {
+  const hana = await person("hana.factor@example.com");
+  await setOwnPhoneFactor(db.sql, project.id, hana.session, true, 600);
+  assert.equal(await challenge(hana.user, "hana-challenge"), true);
+  const seen = await appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    async (tx) => tx`select api.mfa_challenge(${await sha256("hana-challenge")})`,
+  );
+  assert.deepEqual(seen.factors, ["phone"]);
+  assert.match(seen.phone_number as string, /^\+62812/);
+  const sent = await sendCode("hana-challenge", "hana-code");
+  assert.deepEqual(sent, { sent: true, sandbox: true, phone_number: seen.phone_number });
+  assert.deepEqual(await meet("hana-challenge", "hana-code", "000000"), {
+    accepted: false,
+    expired: false,
+    attempts_left: 4,
+  });
+  const met = await meet("hana-challenge", "hana-code", "246810", "hana-remember");
+  assert.deepEqual(met, { accepted: true, user_id: hana.user, amr: ["mfa", "pwd", "sms"] });
+  // Single use: the challenge is spent.
+  await rejectsAs(meet("hana-challenge", "hana-code", "246810"), "invalid_grant");
+  const remembered = await appValue<number>(
+    db.sql,
+    project.id,
+    (tx) => tx`select count(*)::int from astapa.remembered_browsers where user_id = ${hana.user}`,
+  );
+  assert.equal(remembered, 1);
+  // By WhatsApp the code is a one-time password (otp).
+  assert.equal(await challenge(hana.user, "hana-again"), true);
+  await sendCode("hana-again", "hana-wa", "whatsapp");
+  assert.deepEqual((await meet("hana-again", "hana-wa", "246810")).amr, ["mfa", "otp", "pwd"]);
+});
+
+Deno.test("api.meet_mfa_challenge_by_phone — five attempts; another person's or another purpose's code does not count", async () => {
+  const indah = await person("indah.factor@example.com");
+  const joko = await person("joko.factor@example.com");
+  for (const p of [indah, joko]) await setOwnPhoneFactor(db.sql, project.id, p.session, true, 600);
+  assert.equal(await challenge(indah.user, "indah-challenge"), true);
+  assert.equal(await challenge(joko.user, "joko-challenge"), true);
+  await sendCode("joko-challenge", "joko-code");
+  // Joko's code does not meet Indah's challenge, and cannot sign in or add a number.
+  assert.deepEqual(await meet("indah-challenge", "joko-code", "246810"), { accepted: false, expired: true });
+  assert.deepEqual(
+    await checkPhoneCode(
+      db.sql,
+      project.id,
+      await sha256("joko-code"),
+      await codeHash("joko-code", "246810"),
+    ),
+    { accepted: false, expired: true },
+  );
+  assert.equal(
+    (await accountConfirmPhone(
+      db.sql,
+      project.id,
+      joko.session,
+      await sha256("joko-code"),
+      await codeHash("joko-code", "246810"),
+    )).expired,
+    true,
+  );
+  await sendCode("indah-challenge", "indah-code");
+  for (let left = 4; left >= 0; left--) {
+    assert.equal((await meet("indah-challenge", "indah-code", "999999")).attempts_left, left);
+  }
+  assert.deepEqual(await meet("indah-challenge", "indah-code", "246810"), { accepted: false, expired: true });
+});
+
+Deno.test("api.start_mfa_phone_code — only for a live challenge of a person with a phone factor", async () => {
+  const kiki = await person("kiki.factor@example.com");
+  assert.equal(
+    await appValue<boolean>(
+      db.sql,
+      project.id,
+      async (tx) => tx`select api.start_mfa_challenge(${kiki.user}, ${await sha256("kiki")}, '{pwd}', true)`,
+    ),
+    true,
+  );
+  await rejectsAs(sendCode("kiki", "kiki-code"), "conflict");
+  await rejectsAs(sendCode("no-such-challenge", "kiki-code"), "invalid_grant");
+});
+
+Deno.test("api.update_project_settings — mfa.phone is true or false", async () => {
+  const problem = (value: unknown) =>
+    appValue<string | null>(
+      db.sql,
+      null,
+      (tx) => tx`select astapa.setting_problem('mfa', ${tx.json(value as never)})`,
+    );
+  assert.equal(await problem({ policy: "optional", phone: true }), null);
+  assert.match((await problem({ policy: "optional", phone: "yes" }))!, /mfa.phone/);
+});
