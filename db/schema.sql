@@ -3835,9 +3835,14 @@ AS $function$
       array(select pg_catalog.jsonb_array_elements_text(settings -> 'client_credentials_scopes')), '{}');
     allowed_resources := coalesce(array(select pg_catalog.jsonb_array_elements_text(settings -> 'resources')), '{}');
     -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
-    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed_scopes);
-    if not granted <@ allowed_scopes then
-      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    -- Asked for more: grant the part the client may have, in the order asked (§3.3 lets the server narrow; the
+    -- token response's scope then says what was granted). MCP clients ask for a resource's whole
+    -- scopes_supported when its challenge names none. Nothing of what was asked is allowed: invalid_scope.
+    granted := case when requested_scope is null then allowed_scopes else array(
+      select x.s from pg_catalog.unnest(pg_catalog.string_to_array(requested_scope, ' ')) with ordinality as x(s, n)
+      where x.s = any (allowed_scopes) order by x.n) end;
+    if requested_scope is not null and pg_catalog.cardinality(granted) = 0 then
+      raise exception 'none of the requested scopes is one this client may use' using errcode = 'AS4S0';
     end if;
     -- settings are free JSON: the resource must also be registered by this project, or settings could name
     -- another project's resource as this token's audience.
@@ -3854,7 +3859,7 @@ AS $function$
       'access_ttl', (select access_ttl from astapa.token_policy())));
   end
   $function$;
-comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
+comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes (all when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among settings resources and registered by the project (astapa.resources).';
 grant execute on function api.client_credentials_grant(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6496,9 +6501,14 @@ AS $function$
                                    where d.project_id = astapa.current_project_id() and d.name = s)
                      order by s);
     -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
-    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed);
-    if not granted <@ allowed then
-      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    -- Asked for more: grant the part the client may have, in the order asked (§3.3 lets the server narrow; the
+    -- token response's scope then says what was granted). MCP clients ask for a resource's whole
+    -- scopes_supported when its challenge names none. Nothing of what was asked is allowed: invalid_scope.
+    granted := case when requested_scope is null then allowed else array(
+      select x.s from pg_catalog.unnest(pg_catalog.string_to_array(requested_scope, ' ')) with ordinality as x(s, n)
+      where x.s = any (allowed) order by x.n) end;
+    if requested_scope is not null and pg_catalog.cardinality(granted) = 0 then
+      raise exception 'none of the requested scopes is one this client may use' using errcode = 'AS4S0';
     end if;
     if resource is not null and not (
       resource = any (client.resources)
@@ -6513,7 +6523,7 @@ AS $function$
       'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
   end
   $function$;
-comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
+comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner

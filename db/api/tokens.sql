@@ -312,9 +312,14 @@ create or replace function api.client_credentials_grant(requested_scope text, re
       array(select pg_catalog.jsonb_array_elements_text(settings -> 'client_credentials_scopes')), '{}');
     allowed_resources := coalesce(array(select pg_catalog.jsonb_array_elements_text(settings -> 'resources')), '{}');
     -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
-    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed_scopes);
-    if not granted <@ allowed_scopes then
-      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    -- Asked for more: grant the part the client may have, in the order asked (§3.3 lets the server narrow; the
+    -- token response's scope then says what was granted). MCP clients ask for a resource's whole
+    -- scopes_supported when its challenge names none. Nothing of what was asked is allowed: invalid_scope.
+    granted := case when requested_scope is null then allowed_scopes else array(
+      select x.s from pg_catalog.unnest(pg_catalog.string_to_array(requested_scope, ' ')) with ordinality as x(s, n)
+      where x.s = any (allowed_scopes) order by x.n) end;
+    if requested_scope is not null and pg_catalog.cardinality(granted) = 0 then
+      raise exception 'none of the requested scopes is one this client may use' using errcode = 'AS4S0';
     end if;
     -- settings are free JSON: the resource must also be registered by this project, or settings could name
     -- another project's resource as this token's audience.
@@ -334,7 +339,8 @@ create or replace function api.client_credentials_grant(requested_scope text, re
 
 comment on function api.client_credentials_grant(text, text) is
   'Decides a client_credentials grant for the current project''s own client: scope within settings '
-  'client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
+  'client_credentials_scopes (all when none is asked, the allowed part of a wider request, invalid_scope when '
+  'none of it is allowed), resource among settings resources and registered by the project (astapa.resources).';
 
 grant execute on function api.client_credentials_grant(text, text) to astapa_app;
 
