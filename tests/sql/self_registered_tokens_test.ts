@@ -107,7 +107,7 @@ Deno.test("api.introspect_self_registered_refresh_token — own live tokens whil
   assert.equal(await introspect(CLIENT, hash), null, "revoked");
 });
 
-Deno.test("api.access_token_active and api.introspect_refresh_token — a client kind the project turned off is not active", async () => {
+Deno.test("astapa.dynamic_client_allowed, api.access_token_active and api.introspect_refresh_token — a client kind the project turned off is not active", async () => {
   const active = (projectId: string, userId: string | null, clientId: string) =>
     appValue<boolean>(
       db.sql,
@@ -122,6 +122,16 @@ Deno.test("api.access_token_active and api.introspect_refresh_token — a client
     );
   const DOCUMENT = "https://agent.example/client.json";
   // The project accepts dynamic clients but not metadata documents; `closed` accepts neither.
+  const kindAllowed = (projectId: string, clientId: string) =>
+    appValue<boolean>(db.sql, projectId, (tx) => tx`select astapa.dynamic_client_allowed(${clientId})`);
+  assert.deepEqual(
+    [await kindAllowed(project.id, CLIENT), await kindAllowed(project.id, DOCUMENT)],
+    [true, false],
+  );
+  assert.deepEqual(
+    [await kindAllowed(closed.id, CLIENT), await kindAllowed(closed.id, "mcl_machine")],
+    [false, true],
+  );
   assert.equal(await active(project.id, user, CLIENT), true);
   assert.equal(await active(project.id, null, "mcl_machine"), true, "a machine token has no person");
   assert.equal(await active(project.id, user, DOCUMENT), false);
