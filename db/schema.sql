@@ -2402,6 +2402,25 @@ comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts
 grant execute on function api.accept_organization_invitation(bytea,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.access_token_active(user_id bigint, client_id text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- A project that turned the client's kind off has stopped its tokens; a person's token ends with the
+    -- person (disabled, or outside the project's current environment). user_id is null for a machine token.
+    select astapa.dynamic_client_allowed(client_id)
+      and (access_token_active.user_id is null or exists (
+        select from astapa.users u
+        join astapa.projects p on p.id = u.project_id
+        where u.project_id = astapa.current_project_id() and u.id = access_token_active.user_id
+          and not u.disabled and u.environment = p.mode))
+  $function$;
+comment on function api.access_token_active(bigint,text) is 'Whether a signature-valid access token of the current project is still active for introspection (RFC 7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents) and, for a person''s token (user_id not null), the person is enabled and in the project''s current environment.';
+grant execute on function api.access_token_active(bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_apps(user_id bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -3974,9 +3993,14 @@ AS $function$
       array(select pg_catalog.jsonb_array_elements_text(settings -> 'client_credentials_scopes')), '{}');
     allowed_resources := coalesce(array(select pg_catalog.jsonb_array_elements_text(settings -> 'resources')), '{}');
     -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
-    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed_scopes);
-    if not granted <@ allowed_scopes then
-      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    -- Asked for more: grant the part the client may have, in the order asked (§3.3 lets the server narrow; the
+    -- token response's scope then says what was granted). MCP clients ask for a resource's whole
+    -- scopes_supported when its challenge names none. Nothing of what was asked is allowed: invalid_scope.
+    granted := case when requested_scope is null then allowed_scopes else array(
+      select x.s from pg_catalog.unnest(pg_catalog.string_to_array(requested_scope, ' ')) with ordinality as x(s, n)
+      where x.s = any (allowed_scopes) order by x.n) end;
+    if requested_scope is not null and pg_catalog.cardinality(granted) = 0 then
+      raise exception 'none of the requested scopes is one this client may use' using errcode = 'AS4S0';
     end if;
     -- settings are free JSON: the resource must also be registered by this project, or settings could name
     -- another project's resource as this token's audience.
@@ -3993,7 +4017,7 @@ AS $function$
       'access_ttl', (select access_ttl from astapa.token_policy())));
   end
   $function$;
-comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
+comment on function api.client_credentials_grant(text,text) is 'Decides a client_credentials grant for the current project''s own client: scope within settings client_credentials_scopes (all when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among settings resources and registered by the project (astapa.resources).';
 grant execute on function api.client_credentials_grant(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -5679,8 +5703,10 @@ AS $function$
       and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
       -- A sandbox user's token after going live (or the reverse) can no longer be refreshed: not active.
       and u.environment = p.mode
+      -- Nor one of a client whose kind the project has turned off (dynamic clients, metadata documents).
+      and astapa.dynamic_client_allowed(r.client_id)
   $function$;
-comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for a live refresh token of the current project, or null when it is not active (revoked, used, expired, its user disabled or outside the project''s current environment).';
+comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for a live refresh token of the current project, or null when it is not active (revoked, used, expired, its user disabled or outside the project''s current environment, its client''s kind turned off by the project).';
 grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -6663,9 +6689,14 @@ AS $function$
                                    where d.project_id = astapa.current_project_id() and d.name = s)
                      order by s);
     -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
-    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed);
-    if not granted <@ allowed then
-      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    -- Asked for more: grant the part the client may have, in the order asked (§3.3 lets the server narrow; the
+    -- token response's scope then says what was granted). MCP clients ask for a resource's whole
+    -- scopes_supported when its challenge names none. Nothing of what was asked is allowed: invalid_scope.
+    granted := case when requested_scope is null then allowed else array(
+      select x.s from pg_catalog.unnest(pg_catalog.string_to_array(requested_scope, ' ')) with ordinality as x(s, n)
+      where x.s = any (allowed) order by x.n) end;
+    if requested_scope is not null and pg_catalog.cardinality(granted) = 0 then
+      raise exception 'none of the requested scopes is one this client may use' using errcode = 'AS4S0';
     end if;
     if resource is not null and not (
       resource = any (client.resources)
@@ -6680,7 +6711,7 @@ AS $function$
       'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
   end
   $function$;
-comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
+comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12741,16 +12772,13 @@ CREATE OR REPLACE FUNCTION astapa.assert_dynamic_client_allowed(client_id text)
  SET search_path TO ''
 AS $function$
   begin
-    if pg_catalog.starts_with(client_id, 'dcl_') and not exists (
-      select from astapa.projects p
-      where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb) then
+    if astapa.dynamic_client_allowed(client_id) then
+      return;
+    end if;
+    if pg_catalog.starts_with(client_id, 'dcl_') then
       raise exception 'this project does not accept dynamically registered clients' using errcode = 'AS4U0';
     end if;
-    if astapa.is_metadata_document_client_id(client_id) and not exists (
-      select from astapa.projects p
-      where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb) then
-      raise exception 'this project does not accept clients known by a metadata document URL' using errcode = 'AS4U0';
-    end if;
+    raise exception 'this project does not accept clients known by a metadata document URL' using errcode = 'AS4U0';
   end
   $function$;
 comment on function astapa.assert_dynamic_client_allowed(text) is 'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s settings.dynamic_clients is true, and for a client known by its metadata document URL unless settings.client_metadata_documents is true.';
@@ -13660,6 +13688,26 @@ AS $function$
   $function$;
 comment on function astapa.domain_organizations(bigint) is 'Organizations a user is not a member of whose verified domain is their verified address''s (none while the project''s organization_domain_join is off).';
 grant execute on function astapa.domain_organizations(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.dynamic_client_allowed(client_id text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case
+      when pg_catalog.starts_with(client_id, 'dcl_') then exists (
+        select from astapa.projects p
+        where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb)
+      when astapa.is_metadata_document_client_id(client_id) then exists (
+        select from astapa.projects p
+        where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb)
+      else true
+    end
+  $function$;
+comment on function astapa.dynamic_client_allowed(text) is 'Whether the current project accepts this client''s kind: a dynamic client (dcl_…) only while settings.dynamic_clients is true, a client known by its metadata document URL only while settings.client_metadata_documents is true; every other client id is true.';
+grant execute on function astapa.dynamic_client_allowed(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.email_code_sign_up()

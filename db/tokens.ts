@@ -127,6 +127,24 @@ export async function introspectRefreshToken(
   return row.result;
 }
 
+/**
+ * Whether a signature-valid access token of the project is still active (RFC 7662): its client's kind still
+ * accepted by the project, and for a person's token (userId not null) the person enabled.
+ */
+export async function accessTokenActive(
+  sql: Sql,
+  projectId: string,
+  userId: string | null,
+  clientId: string,
+): Promise<boolean> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.access_token_active(${userId}, ${clientId}) as active`,
+  );
+  return row.active === true;
+}
+
 export async function userInfo(
   sql: Sql,
   projectId: string,

@@ -308,9 +308,14 @@ create or replace function api.machine_client_grant(client_id text, requested_sc
                                    where d.project_id = astapa.current_project_id() and d.name = s)
                      order by s);
     -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
-    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed);
-    if not granted <@ allowed then
-      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    -- Asked for more: grant the part the client may have, in the order asked (§3.3 lets the server narrow; the
+    -- token response's scope then says what was granted). MCP clients ask for a resource's whole
+    -- scopes_supported when its challenge names none. Nothing of what was asked is allowed: invalid_scope.
+    granted := case when requested_scope is null then allowed else array(
+      select x.s from pg_catalog.unnest(pg_catalog.string_to_array(requested_scope, ' ')) with ordinality as x(s, n)
+      where x.s = any (allowed) order by x.n) end;
+    if requested_scope is not null and pg_catalog.cardinality(granted) = 0 then
+      raise exception 'none of the requested scopes is one this client may use' using errcode = 'AS4S0';
     end if;
     if resource is not null and not (
       resource = any (client.resources)
@@ -328,7 +333,8 @@ create or replace function api.machine_client_grant(client_id text, requested_sc
 
 comment on function api.machine_client_grant(text, text, text) is
   'Decides a client_credentials grant for a machine client of the current project: scope within the client''s '
-  'scopes that the project still declares (all of them when none is asked), resource among the client''s '
+  'scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, '
+  'invalid_scope when none of it is allowed), resource among the client''s '
   'resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
 
 grant execute on function api.machine_client_grant(text, text, text) to astapa_app;

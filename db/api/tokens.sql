@@ -258,11 +258,14 @@ create or replace function api.introspect_refresh_token(token_hash bytea) return
       and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
       -- A sandbox user's token after going live (or the reverse) can no longer be refreshed: not active.
       and u.environment = p.mode
+      -- Nor one of a client whose kind the project has turned off (dynamic clients, metadata documents).
+      and astapa.dynamic_client_allowed(r.client_id)
   $$;
 
 comment on function api.introspect_refresh_token(bytea) is
   'RFC 7662 fields for a live refresh token of the current project, or null when it is not active (revoked, '
-  'used, expired, its user disabled or outside the project''s current environment).';
+  'used, expired, its user disabled or outside the project''s current environment, its client''s kind turned '
+  'off by the project).';
 
 grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
 
@@ -309,9 +312,14 @@ create or replace function api.client_credentials_grant(requested_scope text, re
       array(select pg_catalog.jsonb_array_elements_text(settings -> 'client_credentials_scopes')), '{}');
     allowed_resources := coalesce(array(select pg_catalog.jsonb_array_elements_text(settings -> 'resources')), '{}');
     -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
-    granted := coalesce(pg_catalog.string_to_array(requested_scope, ' '), allowed_scopes);
-    if not granted <@ allowed_scopes then
-      raise exception 'the requested scope exceeds the scopes this client may use' using errcode = 'AS4S0';
+    -- Asked for more: grant the part the client may have, in the order asked (§3.3 lets the server narrow; the
+    -- token response's scope then says what was granted). MCP clients ask for a resource's whole
+    -- scopes_supported when its challenge names none. Nothing of what was asked is allowed: invalid_scope.
+    granted := case when requested_scope is null then allowed_scopes else array(
+      select x.s from pg_catalog.unnest(pg_catalog.string_to_array(requested_scope, ' ')) with ordinality as x(s, n)
+      where x.s = any (allowed_scopes) order by x.n) end;
+    if requested_scope is not null and pg_catalog.cardinality(granted) = 0 then
+      raise exception 'none of the requested scopes is one this client may use' using errcode = 'AS4S0';
     end if;
     -- settings are free JSON: the resource must also be registered by this project, or settings could name
     -- another project's resource as this token's audience.
@@ -331,7 +339,8 @@ create or replace function api.client_credentials_grant(requested_scope text, re
 
 comment on function api.client_credentials_grant(text, text) is
   'Decides a client_credentials grant for the current project''s own client: scope within settings '
-  'client_credentials_scopes, resource among settings resources and registered by the project (astapa.resources).';
+  'client_credentials_scopes (all when none is asked, the allowed part of a wider request, invalid_scope when '
+  'none of it is allowed), resource among settings resources and registered by the project (astapa.resources).';
 
 grant execute on function api.client_credentials_grant(text, text) to astapa_app;
 
@@ -401,22 +410,42 @@ comment on function api.sweep_grants() is
 
 grant execute on function api.sweep_grants() to astapa_app;
 
+create or replace function astapa.dynamic_client_allowed(client_id text) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select case
+      when pg_catalog.starts_with(client_id, 'dcl_') then exists (
+        select from astapa.projects p
+        where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb)
+      when astapa.is_metadata_document_client_id(client_id) then exists (
+        select from astapa.projects p
+        where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb)
+      else true
+    end
+  $$;
+
+comment on function astapa.dynamic_client_allowed(text) is
+  'Whether the current project accepts this client''s kind: a dynamic client (dcl_…) only while '
+  'settings.dynamic_clients is true, a client known by its metadata document URL only while '
+  'settings.client_metadata_documents is true; every other client id is true.';
+
+grant execute on function astapa.dynamic_client_allowed(text) to astapa_app;
+
 create or replace function astapa.assert_dynamic_client_allowed(client_id text) returns void
   language plpgsql
   stable
   set search_path = ''
   as $$
   begin
-    if pg_catalog.starts_with(client_id, 'dcl_') and not exists (
-      select from astapa.projects p
-      where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb) then
+    if astapa.dynamic_client_allowed(client_id) then
+      return;
+    end if;
+    if pg_catalog.starts_with(client_id, 'dcl_') then
       raise exception 'this project does not accept dynamically registered clients' using errcode = 'AS4U0';
     end if;
-    if astapa.is_metadata_document_client_id(client_id) and not exists (
-      select from astapa.projects p
-      where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb) then
-      raise exception 'this project does not accept clients known by a metadata document URL' using errcode = 'AS4U0';
-    end if;
+    raise exception 'this project does not accept clients known by a metadata document URL' using errcode = 'AS4U0';
   end
   $$;
 
@@ -426,6 +455,28 @@ comment on function astapa.assert_dynamic_client_allowed(text) is
   'settings.client_metadata_documents is true.';
 
 grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
+
+create or replace function api.access_token_active(user_id bigint, client_id text) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- A project that turned the client's kind off has stopped its tokens; a person's token ends with the
+    -- person (disabled, or outside the project's current environment). user_id is null for a machine token.
+    select astapa.dynamic_client_allowed(client_id)
+      and (access_token_active.user_id is null or exists (
+        select from astapa.users u
+        join astapa.projects p on p.id = u.project_id
+        where u.project_id = astapa.current_project_id() and u.id = access_token_active.user_id
+          and not u.disabled and u.environment = p.mode))
+  $$;
+
+comment on function api.access_token_active(bigint, text) is
+  'Whether a signature-valid access token of the current project is still active for introspection (RFC '
+  '7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents) and, for '
+  'a person''s token (user_id not null), the person is enabled and in the project''s current environment.';
+
+grant execute on function api.access_token_active(bigint, text) to astapa_app;
 
 create or replace function api.redeem_authorization_code(
   code_hash bytea, client_id text, redirect_uri text, code_verifier text, refresh_hash bytea,

@@ -1,8 +1,8 @@
 /**
  * The protected-resource half of MCP authorization, for any MCP server that trusts Astapa: RFC 9728 metadata,
  * Bearer token checks (RS256 JWT from Astapa's JWKS, issuer, `typ: at+jwt`, audience = this server, project_id =
- * the project that registered it), and the
- * 401/403 answers with the `WWW-Authenticate` challenges MCP clients follow (RFC 6750 §3, RFC 9728 §5.1).
+ * the project that registered it), and the 401 answer with the `WWW-Authenticate` challenge MCP clients follow
+ * (RFC 6750 §3, RFC 9728 §5.1). Scope checks per tool are the MCP SDK's (server.ts).
  */
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
@@ -26,6 +26,8 @@ export type Caller = {
   expiresAt: number;
   resource: URL;
   extra: { sub: string; projectId: string };
+  /** Where the SDK's own scope challenges (403 insufficient_scope) point clients. */
+  resourceMetadataUrl: string;
 };
 
 /** The metadata document's address: the well-known prefix inserted before the resource's path. */
@@ -75,6 +77,7 @@ export function bearerVerifier(options: ResourceOptions) {
         expiresAt: payload.exp!,
         resource: new URL(options.resource),
         extra: { sub: String(payload.sub), projectId: String(payload.project_id) },
+        resourceMetadataUrl: metadataUrl(options.resource),
       };
     } catch (cause) {
       throw Object.assign(
@@ -89,24 +92,13 @@ export function bearerVerifier(options: ResourceOptions) {
 }
 
 /**
- * Refuses a caller lacking any of `needed` with 403 insufficient_scope. The challenge's `scope` is what the
- * token already has plus what is missing: MCP clients (the 1.x SDK among them) ask for exactly that scope when
- * they step up, so naming only the missing one would cost them the scopes they hold.
+ * The 401/403 answer, with resource_metadata so clients can discover where to get a token, and on a 401 the
+ * `scope` to ask for (RFC 6750 §3, MCP authorization): without it an MCP client asks for every scope in
+ * scopes_supported, which an authorization server may refuse a client allowed fewer.
  */
-export function requireScopes(caller: Caller, needed: string[]): void {
-  const missing = needed.filter((scope) => !caller.scopes.includes(scope));
-  if (missing.length) {
-    throw new BearerError(403, {
-      error: "insufficient_scope",
-      error_description: `This needs the scope ${missing.join(" ")}.`,
-      scope: [...new Set([...caller.scopes, ...needed])].join(" "),
-    });
-  }
-}
-
-/** The 401/403 answer, with resource_metadata so clients can discover where to get a token. */
-export function challengeResponse(error: BearerError, resource: string): Response {
-  const params = { ...error.challenge, resource_metadata: metadataUrl(resource) };
+export function challengeResponse(error: BearerError, resource: string, scopes: string[] = []): Response {
+  const scope = error.status === 401 && scopes.length ? { scope: scopes.join(" ") } : {};
+  const params = { ...error.challenge, ...scope, resource_metadata: metadataUrl(resource) };
   const header = "Bearer " +
     Object.entries(params).map(([key, value]) => `${key}="${value.replace(/["\\]/g, "")}"`).join(", ");
   const body = error.challenge.error

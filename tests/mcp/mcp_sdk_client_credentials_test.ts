@@ -116,9 +116,12 @@ const callTool = (token: string | null, name = "list_notes") =>
 
 const challenge = (res: Response) => res.headers.get("www-authenticate") ?? "";
 
-Deno.test("example server — 401 without a token points at its RFC 9728 metadata, which points at Astapa", async () => {
+Deno.test("example server — 401 without a token names its scope and points at its RFC 9728 metadata, which points at Astapa", async () => {
   const res = await callTool(null);
   assert.equal(res.status, 401);
+  // A bare challenge (RFC 6750 §3.1: no error code without credentials) naming the scope to ask for, so a
+  // client does not fall back to the whole scopes_supported.
+  assert.match(challenge(res), /^Bearer scope="notes:read notes:write", resource_metadata="/);
   const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge(res))?.[1];
   await res.body?.cancel();
   assert.equal(metadataUrl, `http://127.0.0.1:${mcpHttp.addr.port}/.well-known/oauth-protected-resource/mcp`);

@@ -1,10 +1,10 @@
 /**
  * The MCP TypeScript SDK's v2 client package (`@modelcontextprotocol/client`, the 2026-07-28 revision),
- * unmodified, against Astapa and the example MCP server (still built on the 1.x server SDK): its
- * ClientCredentialsProvider discovers the resource's metadata, gets a token from Astapa with scope and
- * resource, and calls tools. The 1.x client runs the same path in mcp_sdk_client_credentials_test.ts. (v2 asks
- * for the resource metadata's whole scopes_supported when the challenge names no scope, so a machine client
- * allowed fewer scopes is refused invalid_scope at connect: docs/mcp.md, "Not built yet".)
+ * unmodified, against Astapa and the example MCP server (v2 server package): its ClientCredentialsProvider
+ * discovers the resource's metadata, gets a token from Astapa with scope and resource, and calls tools. The 1.x
+ * client runs the same path in mcp_sdk_client_credentials_test.ts. A machine client allowed fewer scopes than
+ * the challenge names is given its own (RFC 6749 §3.3 narrowing) rather than refused; the person's paths are
+ * in mcp_sdk_v2_interactive_test.ts.
  */
 import assert from "node:assert/strict";
 import {
@@ -32,15 +32,23 @@ const writer = await seedMachineClient(t.db.sql, project.id, {
   scopes: ["notes:read", "notes:write"],
   resources: [RESOURCE],
 });
+const reader = await seedMachineClient(t.db.sql, project.id, {
+  scopes: ["notes:read"],
+  resources: [RESOURCE],
+});
 
-async function connect(client: SeededMachineClient, scope: string): Promise<Client> {
+async function connect(client: SeededMachineClient, scope?: string, modern = false): Promise<Client> {
   const provider = new ClientCredentialsProvider({
     clientId: client.clientId,
     clientSecret: client.secret,
-    scope,
+    ...(scope ? { scope } : {}),
     expectedIssuer: t.origin,
   });
-  const mcp = new Client({ name: "astapa-test-agent-v2", version: "1.0.0" });
+  // v2 speaks the 2025 protocol unless asked: `auto` probes with server/discover and takes 2026-07-28.
+  const mcp = new Client(
+    { name: "astapa-test-agent-v2", version: "1.0.0" },
+    modern ? { versionNegotiation: { mode: "auto" } } : {},
+  );
   await mcp.connect(new StreamableHTTPClientTransport(new URL(RESOURCE), { authProvider: provider }));
   return mcp;
 }
@@ -60,6 +68,22 @@ Deno.test("MCP SDK v2 — ClientCredentialsProvider gets a token from Astapa and
     assert.deepEqual(JSON.parse(text(await mcp.callTool({ name: "list_notes", arguments: {} }))), [
       "hello v2",
     ]);
+  } finally {
+    await mcp.close();
+  }
+});
+
+Deno.test("MCP SDK v2 — a machine client allowed fewer scopes than the challenge names connects with its own; writing is 403", async () => {
+  // No scope configured: v2 asks what the 401 names (notes:read notes:write); Astapa narrows to notes:read.
+  const mcp = await connect(reader, undefined, true);
+  try {
+    assert.equal(mcp.getNegotiatedProtocolVersion(), "2026-07-28");
+    assert.deepEqual(JSON.parse(text(await mcp.callTool({ name: "list_notes", arguments: {} }))), []);
+    const refused = await mcp.callTool({ name: "add_note", arguments: { text: "nope" } }).then(
+      () => assert.fail("add_note should be refused"),
+      (error: unknown) => error,
+    );
+    assert.match(String(refused), /403|insufficient_scope/, String(refused));
   } finally {
     await mcp.close();
   }

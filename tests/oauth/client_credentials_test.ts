@@ -54,8 +54,11 @@ Deno.test("client_credentials — a resource becomes the audience; https://host 
   }
 });
 
-Deno.test("client_credentials — scope beyond the allowed set is invalid_scope; unknown resources invalid_target", async () => {
-  assert.equal((await grant({ scope: "reports:read admin" })).body.error, "invalid_scope");
+Deno.test("client_credentials — a scope beyond the allowed set is narrowed to it; none of it allowed is invalid_scope; unknown resources invalid_target", async () => {
+  const narrowed = await grant({ scope: "reports:read admin" });
+  assert.equal(narrowed.res.status, 200);
+  assert.equal(narrowed.body.scope, "reports:read", "RFC 6749 §3.3: the response names the narrower scope");
+  assert.equal((await grant({ scope: "admin" })).body.error, "invalid_scope");
   assert.equal((await grant({ scope: 'bad"scope' })).body.error, "invalid_scope");
   assert.equal((await grant({ resource: "https://other.example.com" })).body.error, "invalid_target");
   assert.equal((await grant({ resource: "not a uri" })).body.error, "invalid_target");

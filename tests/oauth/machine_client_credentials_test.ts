@@ -74,10 +74,24 @@ Deno.test("machine client — its own lifetime overrides the project's", async (
   assert.equal(body.scope, undefined, "a client without scopes gets a token without scope");
 });
 
-Deno.test("machine client — wrong scope invalid_scope, wrong resource invalid_target", async () => {
+Deno.test("machine client — a wider scope is narrowed to the client's, and the response says so (RFC 6749 §3.3)", async () => {
+  // What an MCP client asks when a resource's challenge names no scope: its whole scopes_supported.
+  const cases: [string, string][] = [
+    ["notes:read unknown", "notes:read"],
+    ["admin notes:write notes:read", "notes:write notes:read"], // the order asked, less what is not allowed
+  ];
+  for (const [asked, granted] of cases) {
+    const { res, body } = await viaBasic(agent, { scope: asked });
+    assert.equal(res.status, 200, asked);
+    assert.equal(body.scope, granted, "the response names the narrower scope");
+    assert.equal(claimsOf(body.access_token).scope, granted, "and the token carries no more");
+  }
+});
+
+Deno.test("machine client — no allowed scope asked invalid_scope, wrong resource invalid_target", async () => {
   const cases: [Record<string, string>, string][] = [
     [{ scope: "admin" }, "invalid_scope"], // declared for the project, not allowed for this client
-    [{ scope: "notes:read unknown" }, "invalid_scope"],
+    [{ scope: "admin unknown" }, "invalid_scope"],
     [{ resource: "https://api.example.com/v2" }, "invalid_target"], // the project's, not this client's
     [{ resource: "https://mcp.other.example" }, "invalid_target"], // another project's
     [{ resource: "https://mcp.example.com/other" }, "invalid_target"],

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { seedRegistry } from "../helpers/machine_clients.ts";
+import { seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
 import { basic, pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
 import {
@@ -195,4 +195,35 @@ Deno.test("self-registered introspection — a public client (dcl_ or CIMD) is 4
   // A wrong secret is refused too.
   const wrong = await call("/api/platform/introspect", { ...confidentialDcl, client_secret: "wrong" }, "x");
   assert.equal(wrong.res.status, 401);
+});
+
+Deno.test("introspection — a project that turns dynamic clients off stops their access tokens too (issue 26)", async () => {
+  const own = await tokensFor(confidentialDcl);
+  const machine = await seedMachineClient(t.db.sql, project.id, {
+    scopes: ["notes:read"],
+    resources: [NOTES],
+  });
+  const asMachine = (token: string) =>
+    postForm(t, "/api/platform/introspect", { token }, {
+      authorization: basic(machine.clientId, machine.secret),
+    });
+  assert.equal((await call("/api/platform/introspect", confidentialDcl, own.access_token)).body.active, true);
+  assert.equal((await asMachine(own.access_token)).body.active, true);
+  assert.equal((await asMachine(own.refresh_token)).body.active, true);
+  await t.db.sql`update astapa.projects set settings = settings || '{"dynamic_clients": false}'::jsonb
+    where id = ${project.id}`;
+  try {
+    // Neither the client itself nor the project's resource server may take the token as live any more.
+    for (const token of [own.access_token, own.refresh_token]) {
+      assert.deepEqual((await call("/api/platform/introspect", confidentialDcl, token)).body, {
+        active: false,
+      });
+      assert.deepEqual((await asMachine(token)).body, { active: false });
+    }
+  } finally {
+    await t.db.sql`update astapa.projects set settings = settings || '{"dynamic_clients": true}'::jsonb
+      where id = ${project.id}`;
+  }
+  // Switched back on, the grant (never revoked) is live again: the switch stops tokens, it does not revoke them.
+  assert.equal((await asMachine(own.access_token)).body.active, true);
 });

@@ -131,3 +131,13 @@ Deno.test("api.introspect_refresh_token — a sandbox user's token is inactive o
     await db.sql`update astapa.projects set mode = 'sandbox' where id = ${project.id}`;
   }
 });
+
+Deno.test("api.client_credentials_grant — a wider scope is narrowed to the allowed one; none of it allowed is invalid_scope", async () => {
+  const grant = (scope: string | null) =>
+    asApp(db.sql, project.id, (tx) => tx`select api.client_credentials_grant(${scope}, null) as g`)
+      .then((r) => r[0].g);
+  const allowed = (await grant(null)).scope;
+  assert.equal(typeof allowed, "string", "no scope asked: every allowed scope");
+  assert.equal((await grant(`admin:all ${allowed}`)).scope, allowed);
+  await rejectsAs(grant("admin:all"), "invalid_scope", /none of the requested scopes/);
+});

@@ -274,7 +274,9 @@ Deno.test("api.machine_client_grant — scope within the client's, resource amon
     resource: "https://mcp.a.example",
     access_ttl: 3600,
   });
-  await rejectsAs(grant("notes:write", null), "invalid_scope");
+  await rejectsAs(grant("notes:write", null), "invalid_scope", /none of the requested scopes/);
+  // Wider than the client's: narrowed to them (RFC 6749 §3.3), which the token response then names.
+  assert.equal((await grant("notes:write notes:read", null)).scope, "notes:read");
   await rejectsAs(grant(null, "https://mcp.b.example/mcp"), "invalid_target");
   await rejectsAs(grant(null, "https://elsewhere.example"), "invalid_target");
   await rejectsAs(grant(null, null, clientB.clientId), "unauthorized_client", /unknown or disabled/);

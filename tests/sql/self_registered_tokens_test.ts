@@ -106,3 +106,51 @@ Deno.test("api.introspect_self_registered_refresh_token — own live tokens whil
   await revoke(CLIENT, hash, null);
   assert.equal(await introspect(CLIENT, hash), null, "revoked");
 });
+
+Deno.test("astapa.dynamic_client_allowed, api.access_token_active and api.introspect_refresh_token — a client kind the project turned off is not active", async () => {
+  const active = (projectId: string, userId: string | null, clientId: string) =>
+    appValue<boolean>(
+      db.sql,
+      projectId,
+      (tx) => tx`select api.access_token_active(${userId}::bigint, ${clientId})`,
+    );
+  const refreshInfo = (projectId: string, hash: Uint8Array) =>
+    appValue<Record<string, unknown> | null>(
+      db.sql,
+      projectId,
+      (tx) => tx`select api.introspect_refresh_token(${hash})`,
+    );
+  const DOCUMENT = "https://agent.example/client.json";
+  // The project accepts dynamic clients but not metadata documents; `closed` accepts neither.
+  const kindAllowed = (projectId: string, clientId: string) =>
+    appValue<boolean>(db.sql, projectId, (tx) => tx`select astapa.dynamic_client_allowed(${clientId})`);
+  assert.deepEqual(
+    [await kindAllowed(project.id, CLIENT), await kindAllowed(project.id, DOCUMENT)],
+    [true, false],
+  );
+  assert.deepEqual(
+    [await kindAllowed(closed.id, CLIENT), await kindAllowed(closed.id, "mcl_machine")],
+    [false, true],
+  );
+  assert.equal(await active(project.id, user, CLIENT), true);
+  assert.equal(await active(project.id, null, "mcl_machine"), true, "a machine token has no person");
+  assert.equal(await active(project.id, user, DOCUMENT), false);
+  assert.equal(await active(closed.id, closedUser, CLIENT), false);
+  assert.equal(await active(closed.id, closedUser, "own-client"), true, "the project's own clients go on");
+
+  const open = await seedToken(CLIENT, crypto.randomUUID());
+  assert.equal((await refreshInfo(project.id, open))?.active, true);
+  const stopped = await seedToken(CLIENT, crypto.randomUUID(), { projectId: closed.id, userId: closedUser });
+  assert.equal(
+    await refreshInfo(closed.id, stopped),
+    null,
+    "the project's own introspection sees it stopped",
+  );
+  const byDocument = await seedToken(DOCUMENT, crypto.randomUUID());
+  assert.equal(await refreshInfo(project.id, byDocument), null);
+
+  // A disabled person's tokens end with them, whatever the client.
+  const disabled = await seedUser(db.sql, project.id, "disabled@example.com");
+  await db.sql`update astapa.users set disabled = true where id = ${disabled}`;
+  assert.equal(await active(project.id, disabled, CLIENT), false);
+});

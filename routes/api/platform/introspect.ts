@@ -6,7 +6,7 @@ import {
   parseParams,
   TokenHandleRequest,
 } from "@/lib/oauth/schemas.ts";
-import { introspectRefreshToken, userInfo } from "@/db/tokens.ts";
+import { accessTokenActive, introspectRefreshToken } from "@/db/tokens.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { isUserToken, verifyAccessToken } from "@/lib/tokens/verify_access_token.ts";
 import type { RouteDoc } from "@/lib/openapi.ts";
@@ -25,7 +25,8 @@ export const callers = confidentialClientsInHandler("project", "machine", "dynam
 
 /**
  * Introspection (RFC 7662) for the calling client's project, or for a self-registered client its own tokens.
- * Anything not active — unknown, expired, revoked, another project's or client's, a disabled user's — is
+ * Anything not active — unknown, expired, revoked, another project's or client's, a disabled user's, a client's
+ * whose kind the project has turned off — is
  * `{"active": false}` and nothing more.
  */
 export const handler: Handlers = {
@@ -47,7 +48,10 @@ export const handler: Handlers = {
     if (!claims || typeof claims.project_id !== "string") return c.json(INACTIVE, 200, headers);
     const mine = own ? claims.client_id === client.clientId : claims.project_id === client.projectId;
     if (!mine) return c.json(INACTIVE, 200, headers);
-    if (isUserToken(claims) && !(await userInfo(sql, claims.project_id, claims.sub))) {
+    // The signature alone is not enough: a disabled person, or a project that has since turned the client's
+    // kind off (dynamic clients, metadata documents), ends the token here too.
+    const userId = isUserToken(claims) ? claims.sub : null;
+    if (!(await accessTokenActive(sql, claims.project_id, userId, String(claims.client_id)))) {
       return c.json(INACTIVE, 200, headers);
     }
     return c.json({ active: true, token_type: "access_token", ...claims }, 200, headers);
