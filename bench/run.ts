@@ -1,12 +1,13 @@
 /**
  * `deno task bench`: in-process benchmarks (`deno bench bench/`), then the loopback suite — real servers on
  * 127.0.0.1, load from a separate process, every figure beside baselines measured in the same run.
- *   deno task bench              both parts
+ *   deno task bench              micro, loopback and rss
  *   deno task bench loopback     the loopback suite only (BENCH_SECONDS=5, BENCH_CONCURRENCY=50)
  *   deno task bench micro        `deno bench` only
  *   deno task bench compare DIR  this tree's server against DIR's, alternating rounds (bench/compare.ts)
  *   deno task bench growth       how cost grows: 1M refresh tokens and codes, EXPLAIN ANALYZE (bench/growth.ts)
  *   deno task bench import       user import/export through the CLI: users/s, rows/s, peak RSS (bench/import_bench.ts)
+ *   deno task bench rss [DIR]    idle RSS and RSS after token requests, fresh server per round (bench/rss.ts)
  * Everything it starts (Postgres in a temp folder, servers, load processes) stops when it ends.
  */
 import { inProcessSignRates, opensslSpeed } from "./loopback/baselines.ts";
@@ -28,6 +29,7 @@ import { basic } from "../tests/helpers/oauth.ts";
 import { growth } from "./growth.ts";
 import { compare } from "./compare.ts";
 import { importBench } from "./import_bench.ts";
+import { rss } from "./rss.ts";
 import { deriveMasterKeys } from "../lib/tokens/master_key.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
@@ -42,7 +44,7 @@ const INSTANCES_ROW = "2 instances";
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
 /** `growth` (1M refresh tokens, EXPLAIN ANALYZE) is slow, so it runs only when named. */
-const parts = Deno.args.length ? Deno.args : ["micro", "loopback"];
+const parts = Deno.args.length ? Deno.args : ["micro", "loopback", "rss"];
 if (parts.includes("micro")) {
   const { success } = await new Deno.Command(deno, { args: ["bench", "-A", here("./")] }).spawn().status;
   if (!success) Deno.exit(1);
@@ -51,6 +53,8 @@ if (parts.includes("loopback")) await loopback();
 if (parts.includes("growth")) await growth();
 if (parts.includes("import")) await importBench();
 if (parts[0] === "compare") await compare(parts[1] ?? "");
+if (parts[0] === "rss") await rss(parts[1]);
+else if (parts.includes("rss")) await rss();
 
 async function loopback(): Promise<void> {
   const cores = navigator.hardwareConcurrency;

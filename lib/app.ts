@@ -20,7 +20,7 @@ export const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
 /** The whole HTTP surface, ready for `Deno.serve(app.fetch)` or `app.request()` in tests. */
 export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
   await loadIslands();
-  if (deps.config.metrics.enabled) enableMetrics();
+  if (deps.config.metrics.enabled) await enableMetrics();
   const app = new Hono<AppEnv>();
   app.use("*", requestHandling(deps));
   const limitBody = bodyLimit({

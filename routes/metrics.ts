@@ -2,7 +2,7 @@ import type { Handlers } from "../lib/router/routes.ts";
 import { AppError } from "../lib/http/errors.ts";
 import { tokensEqual } from "../lib/payments/callback_token.ts";
 import { readGauges } from "../lib/metrics/gauges.ts";
-import { metricsEnabled, registry } from "../lib/metrics/metrics.ts";
+import { metricsEnabled, metricsRegistry } from "../lib/metrics/metrics.ts";
 
 /**
  * Prometheus metrics (text format 0.0.4). Absent unless ASTAPA_METRICS=1 or ASTAPA_METRICS_TOKEN is set; with a
@@ -19,6 +19,7 @@ export const handler: Handlers = {
       }
     }
     await readGauges(c.var.deps);
+    const registry = metricsRegistry();
     return c.body(await registry.metrics(), 200, {
       "content-type": registry.contentType,
       "cache-control": "no-store",

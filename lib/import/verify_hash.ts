@@ -4,10 +4,14 @@
  * scrypt + AES-256-CTR through node:crypto (native, off the event loop; checked against Firebase's published
  * test vector in tests/import/hash_formats_test.ts). Every comparison of derived bytes is constant-time.
  */
-import { verify as argon2Verify } from "@node-rs/argon2";
-import bcrypt from "bcryptjs";
 import { createCipheriv, pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
 import { HashProblem, parseHash } from "./hash_formats.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { lazyImport } from "@/lib/lazy_import.ts";
+import { argon2 } from "@/lib/passwords.ts";
+
+// bcryptjs (13 MB resident) loads on the first sign-in with an imported bcrypt hash.
+const bcryptjs = lazyImport("bcryptjs", () => import("bcryptjs"));
 
 /** True when the password matches; false for a mismatch or a hash Astapa cannot read. */
 export async function verifyAnyPassword(stored: string, password: string): Promise<boolean> {
@@ -20,7 +24,8 @@ export async function verifyAnyPassword(stored: string, password: string): Promi
   }
   try {
     return await verifyParsed(parsed, password);
-  } catch {
+  } catch (cause) {
+    if (cause instanceof AppError) throw cause; // a verifier that failed to load (lazyImport): a 500
     return false; // a hash the parser let through but the library cannot read: a failed sign-in, never a 500
   }
 }
@@ -30,10 +35,10 @@ async function verifyParsed(parsed: ReturnType<typeof parseHash>, password: stri
   switch (parsed.format) {
     case "argon2id":
     case "argon2i":
-      return await argon2Verify(parsed.phc, password);
+      return await (await argon2()).verify(parsed.phc, password);
     case "bcrypt":
       // $2y$ (PHP) and $2b$ are the same algorithm; bcryptjs reads $2a$ and $2b$.
-      return await bcrypt.compare(password, parsed.hash.replace(/^\$2y\$/, "$2b$"));
+      return await (await bcryptjs()).default.compare(password, parsed.hash.replace(/^\$2y\$/, "$2b$"));
     case "scrypt":
       return same(
         await scryptBytes(secret, parsed.salt, parsed.hash.length, parsed.n, parsed.r, parsed.p),

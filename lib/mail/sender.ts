@@ -2,13 +2,16 @@
  * Delivers the mail outbox over SMTP (SMTP_URL). Every instance runs one sender: it wakes on
  * NOTIFY astapa_mail, sweeps every 30 s for retries, and claims rows with SKIP LOCKED so no message goes twice.
  */
-import nodemailer from "nodemailer";
 import type { Sql } from "@/db/client.ts";
 import { asApp } from "@/db/client.ts";
 import { log } from "../http/log.ts";
 import { projectBranding } from "@/db/branding.ts";
 import { type Brand, brandOf } from "@/lib/branding/brand.ts";
 import { brandMail } from "@/lib/branding/mail.ts";
+import { lazyImport } from "@/lib/lazy_import.ts";
+
+// nodemailer (about 24 MB resident) loads with the first mail to send, not when the server starts.
+const nodemailer = lazyImport("nodemailer", () => import("nodemailer"));
 
 const SWEEP_MS = 30_000;
 
@@ -28,7 +31,8 @@ type Transport = { sendMail(message: Record<string, unknown>): Promise<unknown> 
 
 export class MailSender {
   #sql: Sql;
-  #transport: Transport;
+  #smtpUrl: string;
+  #transport?: Transport;
   #from: string;
   #fromDomains: string[];
   #timer?: ReturnType<typeof setInterval>;
@@ -49,7 +53,7 @@ export class MailSender {
   ) {
     this.#sql = sql;
     this.#baseUrl = baseUrl;
-    this.#transport = nodemailer.createTransport(smtpUrl);
+    this.#smtpUrl = smtpUrl;
     this.#from = from;
     this.#fromDomains = fromDomains;
   }
@@ -119,8 +123,10 @@ export class MailSender {
     const content = brand
       ? brandMail(mail, brand, this.#baseUrl)
       : { text: mail.body_text, html: mail.body_html };
+    // Outside the try: a library that fails to load fails the pass (logged), not this one mail's delivery.
+    const transport = this.#transport ??= (await nodemailer()).default.createTransport(this.#smtpUrl);
     try {
-      await this.#transport.sendMail({
+      await transport.sendMail({
         from: fromHeader(this.#from, mail.from_name, mail.from_address, this.#fromDomains),
         to: mail.to_address,
         subject: mail.subject,

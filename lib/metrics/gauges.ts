@@ -2,50 +2,63 @@
  * The gauges /metrics reads at scrape time: work waiting in Postgres (one api.metrics_backlog call), this
  * process's database transactions, and which RS256 signer is in use.
  */
-import client from "prom-client";
+import type Client from "prom-client";
 import type { Deps } from "../app_env.ts";
 import { transactions } from "@/db/client.ts";
 import { metricsBacklog } from "@/db/metrics.ts";
-import { registry } from "./metrics.ts";
+import { metricsRegistry, promClient } from "./metrics.ts";
 
-const registers = [registry];
-const mailOutbox = new client.Gauge({
-  name: "astapa_mail_outbox_depth",
-  help: "Mail waiting to be sent (not yet given up), deployment-wide.",
-  registers,
-});
-const paymentWaiting = new client.Gauge({
-  name: "astapa_payment_events_waiting",
-  help: "Payment events stored but not yet applied, deployment-wide.",
-  registers,
-});
-const paymentLag = new client.Gauge({
-  name: "astapa_payment_worker_lag_seconds",
-  help: "How long the oldest unapplied payment event has waited (0 when none wait).",
-  registers,
-});
-const webhooksWaiting = new client.Gauge({
-  name: "astapa_webhook_deliveries_waiting",
-  help: "App webhook deliveries pending or being sent, deployment-wide.",
-  registers,
-});
-const pool = new client.Gauge({
-  name: "astapa_db_pool_connections",
-  help:
-    "This process's database transactions: in_use (holding a connection), waiting (for one), max (pool size).",
-  labelNames: ["state"] as const,
-  registers,
-});
-const signer = new client.Gauge({
-  name: "astapa_signer_info",
-  help: "The RS256 signer in use (1): openssl (libcrypto) or webcrypto.",
-  labelNames: ["signer"] as const,
-  registers,
-});
+/** Made on the first scrape, when prom-client is loaded (lib/metrics/metrics.ts). */
+let gauges: ReturnType<typeof makeGauges> | undefined;
+
+/** The gauges, registered in the metrics registry on first use (enableMetrics() first). */
+export async function registerGauges(): Promise<NonNullable<typeof gauges>> {
+  return gauges ??= makeGauges(await promClient());
+}
+
+function makeGauges(client: typeof Client) {
+  const registers = [metricsRegistry()];
+  return {
+    mailOutbox: new client.Gauge({
+      name: "astapa_mail_outbox_depth",
+      help: "Mail waiting to be sent (not yet given up), deployment-wide.",
+      registers,
+    }),
+    paymentWaiting: new client.Gauge({
+      name: "astapa_payment_events_waiting",
+      help: "Payment events stored but not yet applied, deployment-wide.",
+      registers,
+    }),
+    paymentLag: new client.Gauge({
+      name: "astapa_payment_worker_lag_seconds",
+      help: "How long the oldest unapplied payment event has waited (0 when none wait).",
+      registers,
+    }),
+    webhooksWaiting: new client.Gauge({
+      name: "astapa_webhook_deliveries_waiting",
+      help: "App webhook deliveries pending or being sent, deployment-wide.",
+      registers,
+    }),
+    pool: new client.Gauge({
+      name: "astapa_db_pool_connections",
+      help:
+        "This process's database transactions: in_use (holding a connection), waiting (for one), max (pool size).",
+      labelNames: ["state"] as const,
+      registers,
+    }),
+    signer: new client.Gauge({
+      name: "astapa_signer_info",
+      help: "The RS256 signer in use (1): openssl (libcrypto) or webcrypto.",
+      labelNames: ["signer"] as const,
+      registers,
+    }),
+  };
+}
 
 /** Reads the current values into the gauges; the registry's text is the response. */
 export async function readGauges(deps: Deps): Promise<void> {
   const [backlog, key] = await Promise.all([metricsBacklog(deps.sql), deps.keys.active()]);
+  const { mailOutbox, paymentWaiting, paymentLag, webhooksWaiting, pool, signer } = await registerGauges();
   mailOutbox.set(backlog.mailWaiting);
   paymentWaiting.set(backlog.paymentEventsWaiting);
   paymentLag.set(backlog.paymentLagSeconds);

@@ -3,77 +3,104 @@
  * the token endpoint was, how far behind the payment worker is. Every label takes values from a small fixed
  * set (route patterns, grant types, reasons) — never emails, user ids, paths or secrets — so the number of
  * series stays bounded whatever clients send. Recording is a no-op until enableMetrics() (ASTAPA_METRICS or
- * ASTAPA_METRICS_TOKEN); it is synchronous and allocates no more than prom-client's label key.
+ * ASTAPA_METRICS_TOKEN); it is synchronous and allocates no more than prom-client's label key. prom-client
+ * (about 20 MB resident) is loaded by enableMetrics(), so a server without metrics never holds it.
  */
-import client from "prom-client";
+import type Client from "prom-client";
+import type { Registry } from "prom-client";
+import { lazyImport } from "@/lib/lazy_import.ts";
 
-/** The one registry /metrics exposes. */
-export const registry = new client.Registry();
-let enabled = false;
+export const promClient = lazyImport(
+  "prom-client",
+  async (): Promise<typeof Client> => (await import("prom-client")).default,
+);
 
-export function enableMetrics(): void {
-  enabled = true;
+/** The one registry /metrics exposes, and what records into it; undefined until enableMetrics(). */
+let live: ReturnType<typeof build> | undefined;
+
+function build(client: typeof Client) {
+  const registry = new client.Registry();
+  const registers = [registry];
+  const httpRequests = new client.Counter({
+    name: "astapa_http_requests_total",
+    help: "HTTP requests answered, by route pattern, method and status.",
+    labelNames: ["route", "method", "status"] as const,
+    registers,
+  });
+  const httpDuration = new client.Histogram({
+    name: "astapa_http_request_duration_seconds",
+    help: "Time from a request's arrival to its response, by route pattern and method.",
+    labelNames: ["route", "method"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const tokensIssued = new client.Counter({
+    name: "astapa_tokens_issued_total",
+    help: "Access tokens issued, by grant type and environment (sandbox, live; none for client tokens).",
+    labelNames: ["grant_type", "environment"] as const,
+    registers,
+  });
+  const signIns = new client.Counter({
+    name: "astapa_sign_ins_total",
+    help: "Hosted sign-ins, by method (password, google, github), outcome and reason.",
+    labelNames: ["method", "outcome", "reason"] as const,
+    registers,
+  });
+  const lockouts = new client.Counter({
+    name: "astapa_lockouts_total",
+    help: "Lockouts: an email locked by failed attempts (sign_in, password_reset, verification), " +
+      "or a client authentication refused while its client is locked (client).",
+    labelNames: ["kind"] as const,
+    registers,
+  });
+  const paymentEvents = new client.Counter({
+    name: "astapa_payment_events_total",
+    help:
+      "Xendit payment events: received (stored), applied, set_aside (failed to apply; needs an operator).",
+    labelNames: ["stage"] as const,
+    registers,
+  });
+  const webhookAttempts = new client.Counter({
+    name: "astapa_webhook_attempts_total",
+    help: "App webhook delivery attempts, by outcome (delivered, retry, failed: gave up).",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    tokensIssued,
+    signIns,
+    lockouts,
+    paymentEvents,
+    webhookAttempts,
+  };
+}
+
+export async function enableMetrics(): Promise<void> {
+  const client = await promClient();
+  live ??= build(client);
 }
 
 export function metricsEnabled(): boolean {
-  return enabled;
+  return live !== undefined;
 }
 
-const registers = [registry];
-
-const httpRequests = new client.Counter({
-  name: "astapa_http_requests_total",
-  help: "HTTP requests answered, by route pattern, method and status.",
-  labelNames: ["route", "method", "status"] as const,
-  registers,
-});
-const httpDuration = new client.Histogram({
-  name: "astapa_http_request_duration_seconds",
-  help: "Time from a request's arrival to its response, by route pattern and method.",
-  labelNames: ["route", "method"] as const,
-  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  registers,
-});
-const tokensIssued = new client.Counter({
-  name: "astapa_tokens_issued_total",
-  help: "Access tokens issued, by grant type and environment (sandbox, live; none for client tokens).",
-  labelNames: ["grant_type", "environment"] as const,
-  registers,
-});
-const signIns = new client.Counter({
-  name: "astapa_sign_ins_total",
-  help: "Hosted sign-ins, by method (password, google, github), outcome and reason.",
-  labelNames: ["method", "outcome", "reason"] as const,
-  registers,
-});
-const lockouts = new client.Counter({
-  name: "astapa_lockouts_total",
-  help: "Lockouts: an email locked by failed attempts (sign_in, password_reset, verification), " +
-    "or a client authentication refused while its client is locked (client).",
-  labelNames: ["kind"] as const,
-  registers,
-});
-const paymentEvents = new client.Counter({
-  name: "astapa_payment_events_total",
-  help: "Xendit payment events: received (stored), applied, set_aside (failed to apply; needs an operator).",
-  labelNames: ["stage"] as const,
-  registers,
-});
-const webhookAttempts = new client.Counter({
-  name: "astapa_webhook_attempts_total",
-  help: "App webhook delivery attempts, by outcome (delivered, retry, failed: gave up).",
-  labelNames: ["outcome"] as const,
-  registers,
-});
+/** The registry /metrics exposes (enableMetrics() first). */
+export function metricsRegistry(): Registry {
+  if (!live) throw new Error("metrics are not enabled");
+  return live.registry;
+}
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 /** One answered request. `route` is the matched route's pattern (e.g. /api/projects/:id), never the path. */
 export function observeRequest(route: string, method: string, status: number, seconds: number): void {
-  if (!enabled) return;
+  if (!live) return;
   const verb = METHODS.has(method) ? method : "OTHER";
-  httpRequests.inc({ route, method: verb, status });
-  httpDuration.observe({ route, method: verb }, seconds);
+  live.httpRequests.inc({ route, method: verb, status });
+  live.httpDuration.observe({ route, method: verb }, seconds);
 }
 
 export function countTokenIssued(
@@ -86,22 +113,22 @@ export function countTokenIssued(
     | "jwt_bearer",
   environment: "sandbox" | "live" | "none",
 ): void {
-  if (enabled) tokensIssued.inc({ grant_type: grantType, environment });
+  live?.tokensIssued.inc({ grant_type: grantType, environment });
 }
 
 /** `reason` is a fixed word (a message key), never text from the request. */
 export function countSignIn(method: string, outcome: "success" | "failure", reason: string): void {
-  if (enabled) signIns.inc({ method, outcome, reason });
+  live?.signIns.inc({ method, outcome, reason });
 }
 
 export function countLockout(kind: "sign_in" | "password_reset" | "verification" | "client"): void {
-  if (enabled) lockouts.inc({ kind });
+  live?.lockouts.inc({ kind });
 }
 
 export function countPaymentEvent(stage: "received" | "applied" | "set_aside"): void {
-  if (enabled) paymentEvents.inc({ stage });
+  live?.paymentEvents.inc({ stage });
 }
 
 export function countWebhookAttempt(outcome: "delivered" | "retry" | "failed"): void {
-  if (enabled) webhookAttempts.inc({ outcome });
+  live?.webhookAttempts.inc({ outcome });
 }

@@ -45,9 +45,10 @@ Deno.test("README — the configuration table lists every variable config.ts and
 });
 
 Deno.test("Grafana dashboard — every metric its panels query is one Astapa exports", async () => {
-  const { registry } = await import("@/lib/metrics/metrics.ts");
-  await import("@/lib/metrics/gauges.ts"); // registers the gauges
-  const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+  const { enableMetrics, metricsRegistry } = await import("@/lib/metrics/metrics.ts");
+  await enableMetrics(); // loads prom-client and registers the counters (lib/lazy_import.ts)
+  await (await import("@/lib/metrics/gauges.ts")).registerGauges();
+  const exported = new Set((await metricsRegistry().getMetricsAsJSON()).map((m) => m.name));
   const dashboard = JSON.parse(await Deno.readTextFile(join(ROOT, "examples/grafana/astapa-dashboard.json")));
   const queried = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) =>
     p.targets.flatMap((t) =>

@@ -5,14 +5,11 @@
  * used up before its response is checked (so it is tried once, on any instance), and the sign counter is
  * compared in Postgres under a row lock. Every refusal says why in a reason the caller audits.
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
 } from "@simplewebauthn/server";
+import { webauthn } from "./webauthn_library.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import {
   addPasskey,
@@ -76,7 +73,7 @@ export async function signInOptions(
   c: Ctx,
   projectId: string,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: relyingParty(c).rpID,
     userVerification: "preferred",
     timeout: TIMEOUT_MS,
@@ -92,7 +89,7 @@ export async function registrationOptions(
   own: OwnPasskeys,
   sessionHash: Uint8Array,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const options = await generateRegistrationOptions({
+  const options = await (await webauthn()).generateRegistrationOptions({
     rpName: project.name,
     rpID: relyingParty(c).rpID,
     userName: own.user_name,
@@ -163,8 +160,9 @@ async function checkAssertion(
   const handle = response.data.response.userHandle;
   if (handle !== undefined && safeText(handle) !== stored.user_id) return { refused: "user_handle_mismatch" };
   const { rpID, origin } = relyingParty(c);
+  const library = await webauthn(); // outside the try: a library that fails to load is a 500, not a refusal
   try {
-    const verified = await verifyAuthenticationResponse({
+    const verified = await library.verifyAuthenticationResponse({
       response: response.data,
       expectedChallenge: taken.challenge,
       expectedOrigin: origin,
@@ -220,7 +218,7 @@ export async function secondFactorOptions(
   projectId: string,
   passkeys: { id: string; transports: string[] }[],
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: relyingParty(c).rpID,
     userVerification: "required",
     timeout: TIMEOUT_MS,
@@ -257,8 +255,9 @@ export async function checkRegistration(
   if ("refused" in taken) return taken;
   const { rpID, origin } = relyingParty(c);
   let info;
+  const library = await webauthn(); // outside the try: a library that fails to load is a 500, not a refusal
   try {
-    const verified = await verifyRegistrationResponse({
+    const verified = await library.verifyRegistrationResponse({
       response: response.data,
       expectedChallenge: taken.challenge,
       expectedOrigin: origin,
