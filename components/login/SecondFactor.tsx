@@ -210,6 +210,7 @@ function UsePasskey({ data }: { data: SecondFactorData }) {
         csrf: data.csrf,
         label: t.mfaUsePasskey,
         cancelled: t.passkeyCancelled,
+        rateLimited: t.passkeyRateLimited,
       }}
     />
   );

@@ -111,12 +111,13 @@ async function enrol(browser: Browser, project: SeededProject) {
   assert.equal(page.status, 200);
   const html = await page.text();
   const key = /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(html)![1];
-  const done = await browser.post(html, { code: appCode(key) });
+  const enrolledWith = appCode(key);
+  const done = await browser.post(html, { code: enrolledWith });
   assert.equal(done.status, 200, await done.clone().text());
   const codes = [...(await done.text()).matchAll(/<li><code>([a-z2-9-]{14})<\/code><\/li>/g)].map((m) =>
     m[1]
   );
-  return { key, codes };
+  return { key, codes, enrolledWith };
 }
 
 const sessionOf = (browser: Browser, project: SeededProject) =>
@@ -199,7 +200,7 @@ Deno.test("mfa — policy required: sign-up enrols (QR, key, one-time-code input
 Deno.test("mfa — sign-in asks for the code; a replayed code is refused, the next step's is accepted; amr in the ID token", async () => {
   const first = new Browser();
   await signUp(first, required, "codes@example.com");
-  const { key } = await enrol(first, required);
+  const { key, enrolledWith } = await enrol(first, required);
   const browser = new Browser();
   const { verifier, challenge } = await pkcePair();
   const pkce = {
@@ -215,8 +216,8 @@ Deno.test("mfa — sign-in asks for the code; a replayed code is refused, the ne
   const form = await browser.get(`/auth/mfa?${authorizeQuery(required, pkce)}`);
   const html = await form.text();
   assert.match(html, /Enter the 6-digit code/);
-  // The enrolment used this time step's code: the same code again is a replay.
-  const replay = await browser.post(html, { code: appCode(key) });
+  // The enrolment's code again is a replay (recomputing it here could cross into the next 30 s step).
+  const replay = await browser.post(html, { code: enrolledWith });
   assert.equal(replay.status, 422);
   assert.equal(sessionOf(browser, required), undefined);
   const malformed = await browser.post(html, { code: "12ab56" });
