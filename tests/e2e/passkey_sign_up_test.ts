@@ -113,8 +113,9 @@ Deno.test("passkey sign-up e2e — email, mailed code, passkey; only then the ap
     );
     await page.getByLabel("Name for the new passkey").fill("Ponsel Tari");
     await page.getByRole("button", { name: "Add a passkey" }).click();
-    // The mailbox proved who she is (otp); the passkey is stored, and now the app gets its code.
-    assert.deepEqual(await amrAtApp(page, keysOnly), ["otp"]);
+    // The mailbox proved who she is (otp) and the new passkey, made with user verification, is her second
+    // step (hwk + mfa: no /auth/mfa right after); the passkey is stored, and now the app gets its code.
+    assert.deepEqual(await amrAtApp(page, keysOnly), ["otp", "hwk", "mfa"]);
     const [stored] = await authenticator.credentials();
     assert.equal(stored.isResidentCredential, true);
     assert.equal(

@@ -241,7 +241,7 @@ export function passkeyAmr(synced: boolean, userVerified: boolean): string[] {
 }
 
 /** A verified attestation: whose register challenge it answered and the key to store (name aside). */
-export type Registered = { userId: string; key: Omit<NewPasskey, "name"> };
+export type Registered = { userId: string; key: Omit<NewPasskey, "name">; amr: string[] };
 
 /** Uses up the register challenge the response names and checks the attestation; or why not. */
 export async function checkRegistration(
@@ -279,6 +279,8 @@ export async function checkRegistration(
       deviceType: info.credentialDeviceType,
       backedUp: info.credentialBackedUp,
     },
+    // RFC 8176 methods of the ceremony that made it (a sign-up counts it as the person's second step).
+    amr: passkeyAmr(info.credentialDeviceType === "multiDevice", info.userVerified),
   };
 }
 

@@ -56,12 +56,12 @@ export async function finishSignUp(
   token: string,
   posted: string,
   name: string,
-): Promise<{ userId: string } | Refused> {
+): Promise<{ userId: string; amr: string[] } | Refused> {
   const registered = await checkRegistration(c, projectId, posted);
   if ("refused" in registered) return registered;
   await finishPasskeySignUp(c.var.deps.sql, projectId, await sha256(token), registered.userId, {
     ...registered.key,
     name,
   });
-  return { userId: registered.userId };
+  return { userId: registered.userId, amr: registered.amr };
 }

@@ -124,7 +124,9 @@ export const handler: Handlers<PasskeySignUpData> = {
         );
       }
       // The mailbox proved who this is (RFC 8176 otp, like a sign-up by email code); the passkey is theirs now.
-      return await afterFirstFactor(c, request, query, finished.userId, ["otp"]);
+      // The mailbox (otp) and the passkey just made with user verification: the project's second step is met,
+      // as enrolling an app during sign-in meets it.
+      return await afterFirstFactor(c, request, query, finished.userId, ["otp", ...finished.amr]);
     } catch (error) {
       const code = toAppError(error).code;
       if (code === "forbidden") {
