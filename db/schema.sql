@@ -1083,14 +1083,14 @@ CREATE INDEX passkey_sign_ups_expires_idx ON astapa.passkey_sign_ups USING btree
 CREATE INDEX passkey_sign_ups_user_idx ON astapa.passkey_sign_ups USING btree (project_id, user_id);
 grant delete, insert, select on astapa.passkey_sign_ups to astapa_app;
 grant update (user_id, tries, expires_at, proven_at, finished_at) on astapa.passkey_sign_ups to astapa_app;
-create policy "a project advances its own passkey sign-ups" on astapa.passkey_sign_ups as permissive for update to astapa_app, astapa_owner
+create policy "a project advances its own passkey sign ups" on astapa.passkey_sign_ups as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project clears its own old passkey sign-ups" on astapa.passkey_sign_ups as permissive for delete to astapa_app, astapa_owner
+create policy "a project clears its own old passkey sign ups" on astapa.passkey_sign_ups as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own passkey sign-ups" on astapa.passkey_sign_ups as permissive for select to astapa_app, astapa_owner
+create policy "a project reads its own passkey sign ups" on astapa.passkey_sign_ups as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project starts its own passkey sign-ups" on astapa.passkey_sign_ups as permissive for insert to astapa_app, astapa_owner
+create policy "a project starts its own passkey sign ups" on astapa.passkey_sign_ups as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner

@@ -6,24 +6,24 @@
 -- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
 -- change also needs a versioned `drop` migration. See docs/database.md.
 
-drop policy if exists "a project reads its own passkey sign-ups" on astapa.passkey_sign_ups;
-create policy "a project reads its own passkey sign-ups" on astapa.passkey_sign_ups
+drop policy if exists "a project reads its own passkey sign ups" on astapa.passkey_sign_ups;
+create policy "a project reads its own passkey sign ups" on astapa.passkey_sign_ups
   for select to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project starts its own passkey sign-ups" on astapa.passkey_sign_ups;
-create policy "a project starts its own passkey sign-ups" on astapa.passkey_sign_ups
+drop policy if exists "a project starts its own passkey sign ups" on astapa.passkey_sign_ups;
+create policy "a project starts its own passkey sign ups" on astapa.passkey_sign_ups
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project advances its own passkey sign-ups" on astapa.passkey_sign_ups;
-create policy "a project advances its own passkey sign-ups" on astapa.passkey_sign_ups
+drop policy if exists "a project advances its own passkey sign ups" on astapa.passkey_sign_ups;
+create policy "a project advances its own passkey sign ups" on astapa.passkey_sign_ups
   for update to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project clears its own old passkey sign-ups" on astapa.passkey_sign_ups;
-create policy "a project clears its own old passkey sign-ups" on astapa.passkey_sign_ups
+drop policy if exists "a project clears its own old passkey sign ups" on astapa.passkey_sign_ups;
+create policy "a project clears its own old passkey sign ups" on astapa.passkey_sign_ups
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
