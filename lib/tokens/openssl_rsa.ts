@@ -9,6 +9,7 @@
  */
 
 const SYMBOLS = {
+  OPENSSL_init_crypto: { parameters: ["u64", "pointer"], result: "i32" },
   d2i_AutoPrivateKey: { parameters: ["pointer", "buffer", "i64"], result: "pointer" },
   EVP_PKEY_get_base_id: { parameters: ["pointer"], result: "i32" },
   EVP_PKEY_get_size: { parameters: ["pointer"], result: "i32" },
@@ -30,6 +31,13 @@ const SYMBOLS = {
 type Libcrypto = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 const EVP_PKEY_RSA = 6;
+/**
+ * OpenSSL otherwise registers an atexit cleanup that frees its global state while Deno's blocking-pool
+ * threads, which ran signatures and hold OpenSSL thread-local state, may still be running or exiting: a
+ * crash at process exit ("double free or corruption", SIGSEGV) about one exit in eight with signatures in
+ * flight (openssl/openssl#6214; CPython and curl pass the same flag). The memory goes back with the process.
+ */
+const OPENSSL_INIT_NO_ATEXIT = 0x00080000n;
 const OPENSSL_3 = 0x30000000n;
 /** Names tried in order when no path is configured (Debian/Ubuntu, then the unversioned dev symlink). */
 const DEFAULT_NAMES = ["libcrypto.so.3", "libcrypto.so"];
@@ -52,6 +60,11 @@ function tryOpen(names: string[]): { lib: Libcrypto } | { error: string } {
   for (const name of names) {
     try {
       const lib = Deno.dlopen(name, SYMBOLS).symbols;
+      // Before any other call that initialises OpenSSL: the flag counts only on the first initialisation.
+      if (lib.OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, null) !== 1) {
+        errors.push(`${name}: OPENSSL_init_crypto failed`);
+        continue;
+      }
       const version = lib.OpenSSL_version_num();
       if (version < OPENSSL_3) {
         errors.push(`${name}: OpenSSL ${version.toString(16)} is older than 3.0`);
@@ -171,6 +184,8 @@ function wrap(handles: Handles): NativeRsaKey {
         if (ok !== 1) throw new Error("EVP_DigestSign failed");
         return length[0] === BigInt(size) ? signature : signature.subarray(0, Number(length[0]));
       }).finally(() => {
+        // Deno does not keep a buffer alive for a nonblocking call; referencing `data` here does.
+        void data;
         lib.EVP_MD_CTX_free(ctx);
         inFlight--;
         release();
