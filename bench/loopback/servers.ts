@@ -2,9 +2,10 @@
 
 /**
  * How `deno task start` runs Astapa (deno.json): V8's young generation capped at 4 MB semi-spaces, which
- * keeps about 25 MB less resident under load at no measurable throughput cost (docs/performance.md).
+ * keeps about 25 MB less resident under load, and an old-space ceiling of 512 MB, which makes V8 size its
+ * heap growth by that ceiling instead of the machine's memory (docs/performance.md, "3. RSS").
  */
-export const ASTAPA_RUN_FLAGS = ["--v8-flags=--max-semi-space-size=4"];
+export const ASTAPA_RUN_FLAGS = ["--v8-flags=--max-semi-space-size=4,--max-old-space-size=512"];
 
 /** The master key every benchmarked Astapa shares (they share one database). */
 export const BENCH_MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
