@@ -10934,12 +10934,8 @@ AS $function$
         and 'urn:ietf:params:oauth:grant-type:device_code' = any (d.grant_types)) then
       raise exception 'this client did not register the device_code grant type' using errcode = 'AS4U0';
     end if;
-    if exists (select from astapa.dynamic_clients d
-               where d.client_id = start_device_authorization.client_id and d.scope <> ''
-                 and not pg_catalog.string_to_array(coalesce(start_device_authorization.scope, ''), ' ')
-                         <@ pg_catalog.string_to_array(d.scope, ' ')) then
-      raise exception 'the scope exceeds the scope this client registered' using errcode = 'AS4S0';
-    end if;
+    -- A registration's own scope limits nothing (RFC 7591 §2: the client's claim); the project's declared
+    -- scopes do, and the person's consent on /device (docs/mcp.md, "Step-up").
     perform astapa.assert_grant_target(scope, resource);
     if expires_in is null or expires_in not between 60 and 1800 then
       raise exception 'expires_in must be 60 to 1800 seconds' using errcode = 'AS400';
@@ -12011,13 +12007,14 @@ comment on function api.user_for_sign_in(text,text) is 'For the hosted login: th
 grant execute on function api.user_for_sign_in(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.user_info(user_id bigint)
+CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-    -- Standard claims a user lacks (a phone-only user's email) are left out, not null.
+    -- Standard claims a user lacks (a phone-only user's email) are left out, not null. A token of a client
+    -- kind the project turned off gets nothing, as introspection says it is inactive (api.access_token_active).
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
       'phone_number', u.phone_number,
@@ -12027,10 +12024,10 @@ AS $function$
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.id = user_info.user_id and not u.disabled
-      and u.environment = p.mode
+      and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
   $function$;
-comment on function api.user_info(bigint) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment.';
-grant execute on function api.user_info(bigint) to astapa_app;
+comment on function api.user_info(bigint,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id; null when the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
+grant execute on function api.user_info(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_organizations(user_id bigint)

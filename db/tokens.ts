@@ -149,7 +149,12 @@ export async function userInfo(
   sql: Sql,
   projectId: string,
   userId: string,
+  clientId: string,
 ): Promise<Record<string, unknown> | null> {
-  const [row] = await asApp(sql, projectId, (tx) => tx`select api.user_info(${userId}) as result`);
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) => tx`select api.user_info(${userId}, ${clientId}) as result`,
+  );
   return row.result;
 }

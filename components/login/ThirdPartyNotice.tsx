@@ -3,7 +3,8 @@ import { type Lang, MESSAGES } from "@/lib/login/i18n.ts";
 
 /**
  * "<name> wants to access <resource>": a self-registered client's name, marked as its own unverified claim; a
- * client known by its metadata document URL also shows that URL's host, the one part Astapa checked.
+ * client known by its metadata document URL also shows that URL's host, the one part Astapa checked. The scopes
+ * asked are listed: a step-up's wider scope is what the person is asked to allow.
  */
 export function ThirdPartyNotice({ lang, thirdParty }: { lang: Lang; thirdParty: ThirdParty }) {
   const t = MESSAGES[lang];
@@ -19,6 +20,16 @@ export function ThirdPartyNotice({ lang, thirdParty }: { lang: Lang; thirdParty:
           )
           : <strong>{thirdParty.resource}</strong>}.
       </p>
+      {thirdParty.scopes.length > 0 && (
+        <p>
+          {t.asksForScopes} {thirdParty.scopes.map((scope, i) => (
+            <span key={scope}>
+              {i > 0 && " "}
+              <code class="scope">{scope}</code>
+            </span>
+          ))}
+        </p>
+      )}
       {thirdParty.clientHost
         ? (
           <p class="muted">

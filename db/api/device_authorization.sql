@@ -54,12 +54,8 @@ create or replace function api.start_device_authorization(
         and 'urn:ietf:params:oauth:grant-type:device_code' = any (d.grant_types)) then
       raise exception 'this client did not register the device_code grant type' using errcode = 'AS4U0';
     end if;
-    if exists (select from astapa.dynamic_clients d
-               where d.client_id = start_device_authorization.client_id and d.scope <> ''
-                 and not pg_catalog.string_to_array(coalesce(start_device_authorization.scope, ''), ' ')
-                         <@ pg_catalog.string_to_array(d.scope, ' ')) then
-      raise exception 'the scope exceeds the scope this client registered' using errcode = 'AS4S0';
-    end if;
+    -- A registration's own scope limits nothing (RFC 7591 §2: the client's claim); the project's declared
+    -- scopes do, and the person's consent on /device (docs/mcp.md, "Step-up").
     perform astapa.assert_grant_target(scope, resource);
     if expires_in is null or expires_in not between 60 and 1800 then
       raise exception 'expires_in must be 60 to 1800 seconds' using errcode = 'AS400';

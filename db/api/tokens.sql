@@ -269,12 +269,13 @@ comment on function api.introspect_refresh_token(bytea) is
 
 grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
 
-create or replace function api.user_info(user_id bigint) returns jsonb
+create or replace function api.user_info(user_id bigint, client_id text) returns jsonb
   language sql
   stable
   set search_path = ''
   as $$
-    -- Standard claims a user lacks (a phone-only user's email) are left out, not null.
+    -- Standard claims a user lacks (a phone-only user's email) are left out, not null. A token of a client
+    -- kind the project turned off gets nothing, as introspection says it is inactive (api.access_token_active).
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
       'phone_number', u.phone_number,
@@ -284,13 +285,15 @@ create or replace function api.user_info(user_id bigint) returns jsonb
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.id = user_info.user_id and not u.disabled
-      and u.environment = p.mode
+      and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
   $$;
 
-comment on function api.user_info(bigint) is
-  'OpenID userinfo claims for an enabled user of the current project in the project''s current environment.';
+comment on function api.user_info(bigint, text) is
+  'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, '
+  'for an access token issued to client_id; null when the project no longer accepts that client''s kind '
+  '(dynamic clients, metadata documents).';
 
-grant execute on function api.user_info(bigint) to astapa_app;
+grant execute on function api.user_info(bigint, text) to astapa_app;
 
 create or replace function api.client_credentials_grant(requested_scope text, resource text) returns jsonb
   language plpgsql

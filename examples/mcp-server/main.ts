@@ -1,7 +1,7 @@
 /**
  * Runs the example MCP server:
  *   ASTAPA_ISSUER=https://auth.example.com ASTAPA_PROJECT_ID=proj_… MCP_RESOURCE=https://mcp.example.com/mcp \
- *     PORT=8787 deno run -A examples/mcp-server/main.ts
+ *     PORT=8787 [MCP_ALLOWED_HOSTS=…] [MCP_ALLOWED_ORIGINS=…] deno run -A examples/mcp-server/main.ts
  * Register MCP_RESOURCE in your Astapa project first (deno task astapa resource add …).
  */
 import { notesServer } from "./server.ts";
@@ -14,5 +14,11 @@ if (!projectId) {
   throw new Error("Set ASTAPA_PROJECT_ID to the project that registered MCP_RESOURCE (proj_…).");
 }
 
-Deno.serve({ port }, notesServer({ issuer, resource, projectId }));
+/** Comma-separated host names besides the resource's own (e.g. behind a proxy that keeps an internal Host). */
+const list = (name: string) => Deno.env.get(name)?.split(",").map((host) => host.trim()).filter(Boolean);
+const ownHost = new URL(resource).hostname;
+const allowedHosts = [ownHost, ...list("MCP_ALLOWED_HOSTS") ?? []];
+const allowedOrigins = [ownHost, ...list("MCP_ALLOWED_ORIGINS") ?? []];
+
+Deno.serve({ port }, notesServer({ issuer, resource, projectId, allowedHosts, allowedOrigins }));
 console.log(`MCP server ${resource} trusts tokens from ${issuer}`);

@@ -7,7 +7,9 @@
 import {
   type AuthInfo,
   createMcpHandler,
+  hostHeaderValidationResponse,
   McpServer,
+  originValidationResponse,
   type ScopeChallengeHandler,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
@@ -27,23 +29,42 @@ export const TOOL_SCOPES: Record<string, string[]> = {
 };
 
 /**
- * The scopes a 401 challenge names: those the tools need, not everything the resource metadata might list
- * (without a challenge scope MCP clients ask for the whole scopes_supported). Not the least of them either:
- * both SDK generations register a dynamic client with the scope of the first challenge, and an authorization
- * server that holds a client to its registered scope (Astapa does) would then refuse every later step-up.
- * Tokens issued narrower (a machine client allowed fewer scopes, a client that asked less) step up per tool.
+ * The scopes a 401 challenge names by default: those the tools need (without a challenge scope MCP clients ask
+ * for the whole scopes_supported). Not the least of them: the 1.x SDK that most hosts still ship cannot step up
+ * by itself (its refresh cannot widen, so it gives up with the 403), so naming every tool's scope up front
+ * spares those users a second sign-in. A server whose clients step up (the v2 SDK does, and Astapa lets any
+ * client widen past its registration with the person's consent) may name the least with `challengeScopes`.
  */
 export const CHALLENGE_SCOPES = [...new Set(Object.values(TOOL_SCOPES).flat())];
 
-export type NotesServerOptions = { resource: string; issuer: string; projectId: string };
+export type NotesServerOptions = {
+  resource: string;
+  issuer: string;
+  projectId: string;
+  /** What a 401 asks for (default CHALLENGE_SCOPES); tools step up past it with 403 insufficient_scope. */
+  challengeScopes?: string[];
+  /**
+   * Host header names served (default: the resource's host). Anything else is 403: a DNS-rebinding page whose
+   * name resolves to this server sends its own name (MCP transports spec, "Security Warning").
+   */
+  allowedHosts?: string[];
+  /** Origin host names a browser may call the MCP endpoint from (default: the resource's host); 403 otherwise. */
+  allowedOrigins?: string[];
+};
 
 /** A fetch handler serving the MCP endpoint at the resource's path and its RFC 9728 metadata. */
 export function notesServer(options: NotesServerOptions): (req: Request) => Promise<Response> {
   const resourceOptions = {
     ...options,
+    // RFC 9728 scopes_supported: the resource's own scopes only. offline_access is an authorization server's
+    // business, listed in Astapa's metadata (MCP 2026-07-28, SEP-2207: servers SHOULD NOT list it here).
     scopesSupported: CHALLENGE_SCOPES,
     resourceName: "Astapa example notes",
   };
+  const challengeScopes = options.challengeScopes ?? CHALLENGE_SCOPES;
+  const ownHost = new URL(options.resource).hostname;
+  const hosts = options.allowedHosts ?? [ownHost];
+  const origins = options.allowedOrigins ?? [ownHost];
   const verify = bearerVerifier(resourceOptions);
   const mcpPath = new URL(options.resource).pathname;
   const metadataPath = new URL(metadataUrl(options.resource)).pathname;
@@ -52,17 +73,23 @@ export function notesServer(options: NotesServerOptions): (req: Request) => Prom
   const mcp = createMcpHandler(({ authInfo }) => buildServer(notes, authInfo));
 
   return async (req) => {
+    // DNS rebinding: a foreign Host is refused everywhere, a foreign Origin (a browser page elsewhere) at the
+    // MCP endpoint; a request without Origin (every non-browser client) passes. Both answer 403.
+    const foreignHost = hostHeaderValidationResponse(req, hosts);
+    if (foreignHost) return foreignHost;
     const { pathname } = new URL(req.url);
     if (pathname === metadataPath || pathname === "/.well-known/oauth-protected-resource") {
       return Response.json(resourceMetadata(resourceOptions));
     }
     if (pathname !== mcpPath) return new Response("Not found", { status: 404 });
+    const foreignOrigin = originValidationResponse(req, origins);
+    if (foreignOrigin) return foreignOrigin;
     try {
       const caller = await verify(req.headers.get("authorization"));
       return await mcp.fetch(req, { authInfo: caller });
     } catch (error) {
       if (error instanceof BearerError) {
-        return challengeResponse(error, options.resource, CHALLENGE_SCOPES);
+        return challengeResponse(error, options.resource, challengeScopes);
       }
       throw error;
     }

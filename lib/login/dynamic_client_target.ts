@@ -12,6 +12,8 @@ export type ThirdParty = {
   clientName: string;
   resource: string;
   resourceName: string;
+  /** The scopes asked, shown on the sign-in and consent pages (a registration's own scope limits nothing). */
+  scopes: string[];
   /** A client known by its metadata document URL: that URL's host, which (unlike the name) is verified. */
   clientHost?: string;
 };
@@ -50,15 +52,14 @@ export async function dynamicClientTarget(
       `The project behind ${request.resource} does not accept dynamically registered clients.`,
     );
   }
-  const asked = request.scope?.split(" ") ?? [];
+  // Any scope the project declares (or an OpenID one), whatever the client registered: a registration's
+  // `scope` is the client's own claim (RFC 7591 §2), anyone may register any scope, and MCP clients register
+  // with their first challenge's scope, then widen by step-up. The person's consent is the gate (docs/mcp.md).
+  const asked = request.scope?.split(" ").filter(Boolean) ?? [];
   const offered = new Set<string>([...SCOPES, ...owner.scopes]);
-  const registered = client.scope ? new Set(client.scope.split(" ")) : null;
-  const refused = asked.filter((scope) => !offered.has(scope) || (registered && !registered.has(scope)));
+  const refused = asked.filter((scope) => !offered.has(scope));
   if (refused.length > 0) {
-    throw fail(
-      "invalid_scope",
-      `Not a scope of this resource's project or of this client's registration: ${refused.join(" ")}.`,
-    );
+    throw fail("invalid_scope", `Not a scope of this resource's project: ${refused.join(" ")}.`);
   }
   return {
     project: { id: owner.project_id, name: owner.name, mode: owner.mode, settings: owner.settings },
@@ -66,6 +67,7 @@ export async function dynamicClientTarget(
       clientName: client.client_name ?? "An unnamed app",
       resource: owner.resource,
       resourceName: owner.resource_name,
+      scopes: asked,
       ...(byDocument ? { clientHost: new URL(client.client_id).host } : {}),
     } satisfies ThirdParty,
   };

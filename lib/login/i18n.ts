@@ -175,6 +175,7 @@ const en = {
     "An account with this email already exists, but the email is not verified on both sides, so we did not link them. Sign in with your password instead.",
   socialAccountDisabled: "This account is disabled.",
   wantsAccess: "wants to access",
+  asksForScopes: "It asks for:",
   unverifiedClient:
     "This app registered itself: its name is its own claim, not checked by the project. Continue only if you started this from an app you trust.",
   clientFromHost: "This app is published at",
@@ -380,6 +381,7 @@ const id: Messages = {
     "Akun dengan email ini sudah ada, tetapi email belum terverifikasi di kedua sisi, jadi tidak kami tautkan. Silakan masuk dengan kata sandi.",
   socialAccountDisabled: "Akun ini dinonaktifkan.",
   wantsAccess: "ingin mengakses",
+  asksForScopes: "Yang diminta:",
   unverifiedClient:
     "Aplikasi ini mendaftar sendiri: namanya adalah klaimnya sendiri, tidak diperiksa oleh proyek. Lanjutkan hanya jika Anda memulainya dari aplikasi yang Anda percayai.",
   clientFromHost: "Aplikasi ini diterbitkan di",

@@ -37,6 +37,9 @@ const key = await Deno.readTextFile(new URL("hooks.example.test.key", fixtures))
 const t = await testApp({ listen: true });
 const mcpHttp = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => handler(req));
 const RESOURCE = `http://127.0.0.1:${mcpHttp.addr.port}/mcp`;
+/** The same notepad whose 401 names only the least scope, so its tools step up (the 2026-07-28 way). */
+const leastHttp = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => least(req));
+const LEAST_RESOURCE = `http://127.0.0.1:${leastHttp.addr.port}/mcp`;
 /** Never listened on: the test reads the code from the redirect the hosted login answers with. */
 const REDIRECT_URL = "http://127.0.0.1:53683/callback";
 const documentHost = Deno.serve(
@@ -54,6 +57,7 @@ const documentHost = Deno.serve(
 const METADATA_URL: string = `https://hooks.example.test:${documentHost.addr.port}/oauth/v2-client.json`;
 Deno.test.afterAll(async () => {
   await mcpHttp.shutdown();
+  await leastHttp.shutdown();
   await documentHost.shutdown();
   await t.close();
 });
@@ -70,7 +74,16 @@ const project = await seedProject(t.db.sql, {
   settings: { dynamic_clients: true, client_metadata_documents: true },
 });
 const handler = notesServer({ issuer: t.origin, resource: RESOURCE, projectId: project.id });
-await seedRegistry(t.db.sql, project.id, { resources: [RESOURCE], scopes: ["notes:read", "notes:write"] });
+const least = notesServer({
+  issuer: t.origin,
+  resource: LEAST_RESOURCE,
+  projectId: project.id,
+  challengeScopes: ["notes:read"],
+});
+await seedRegistry(t.db.sql, project.id, {
+  resources: [RESOURCE, LEAST_RESOURCE],
+  scopes: ["notes:read", "notes:write"],
+});
 const userId = await seedPasswordUser(t.db.sql, project.id, "ayu@example.com", "correct horse battery");
 
 /** A v2 OAuthClientProvider kept in memory whose "browser" is the hosted login, driven over HTTP. */
@@ -84,7 +97,7 @@ class HeadlessBrowserProvider implements OAuthClientProvider {
   signInPage = "";
   readonly redirectUrl = REDIRECT_URL;
   readonly clientMetadata: OAuthClientMetadata;
-  constructor(name: string, readonly clientMetadataUrl?: string) {
+  constructor(name: string, readonly clientMetadataUrl?: string, readonly resource = RESOURCE) {
     this.clientMetadata = {
       client_name: name,
       redirect_uris: [REDIRECT_URL],
@@ -124,7 +137,7 @@ class HeadlessBrowserProvider implements OAuthClientProvider {
   /** The person's browser: open the authorization URL, sign in, and catch the redirect back. */
   async redirectToAuthorization(url: URL) {
     assert.equal(url.origin, t.origin, "the SDK sends the person to Astapa");
-    assert.equal(url.searchParams.get("resource"), RESOURCE);
+    assert.equal(url.searchParams.get("resource"), this.resource);
     assert.equal(url.searchParams.get("code_challenge_method"), "S256");
     const page = await fetch(url, { redirect: "manual" });
     this.signInPage = await page.text();
@@ -158,7 +171,7 @@ const text = (result: Awaited<ReturnType<Client["callTool"]>>) =>
 /** Connects, is sent to sign in, finishes with the callback; the provider then holds the person's tokens. */
 async function signIn(provider: HeadlessBrowserProvider) {
   const first = new Client({ name: "astapa-v2-agent", version: "1.0.0" }, MODERN);
-  const transport = new StreamableHTTPClientTransport(new URL(RESOURCE), { authProvider: provider });
+  const transport = new StreamableHTTPClientTransport(new URL(provider.resource), { authProvider: provider });
   await assert.rejects(first.connect(transport), UnauthorizedError);
   assert.ok(provider.callback, "the hosted login redirected back with a code");
   await transport.finishAuth(provider.callback!);
@@ -235,4 +248,46 @@ Deno.test("MCP SDK v2 — clientMetadataUrl: no registration, the URL is the cli
       "v2 CIMD",
     ]);
   });
+});
+
+Deno.test("MCP SDK v2 — step-up past a dynamic registration's scope: 403 insufficient_scope → consent → wider token", async () => {
+  const provider = new HeadlessBrowserProvider("Stepping agent v2", undefined, LEAST_RESOURCE);
+  const claims = await signIn(provider);
+  const registered = provider.information as StoredOAuthClientInformation & { scope?: string };
+  // Both SDK generations register with the first challenge's scope (v2 adds offline_access).
+  assert.equal(registered.scope, "notes:read offline_access");
+  assert.equal(claims.scope, "notes:read offline_access");
+
+  const mcp = new Client({ name: "astapa-v2-agent", version: "1.0.0" }, MODERN);
+  const transport = new StreamableHTTPClientTransport(new URL(LEAST_RESOURCE), { authProvider: provider });
+  await mcp.connect(transport);
+  try {
+    assert.equal(text(await mcp.callTool({ name: "list_notes", arguments: {} })), "[]");
+    // add_note needs notes:write: the server's 403 names the held scopes plus it; the SDK asks for exactly that
+    // (past its registration) and sends the person to sign in again, where the page names what is asked.
+    provider.callback = undefined;
+    await assert.rejects(
+      mcp.callTool({ name: "add_note", arguments: { text: "widened" } }),
+      UnauthorizedError,
+    );
+    assert.ok(provider.callback, "Astapa issued a code for the wider scope (no invalid_scope)");
+    assert.match(provider.signInPage, /It asks for:.*notes:write/s);
+    await transport.finishAuth(provider.callback!);
+    const widened = decodeJwt(provider.saved!.access_token);
+    assert.deepEqual(String(widened.scope).split(" ").sort(), [
+      "notes:read",
+      "notes:write",
+      "offline_access",
+    ]);
+    assert.equal(widened.client_id, registered.client_id, "the same registration, not a new one");
+    assert.equal(
+      text(await mcp.callTool({ name: "add_note", arguments: { text: "widened" } })),
+      "Saved note 1.",
+    );
+  } finally {
+    await mcp.close();
+  }
+  const [{ scopes }] = await t.db.sql`
+    select scopes from astapa.consents where client_id = ${registered.client_id}`;
+  assert.deepEqual(scopes, ["notes:read", "notes:write", "offline_access"], "the consent widened too");
 });

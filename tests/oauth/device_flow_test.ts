@@ -210,6 +210,24 @@ Deno.test("device flow — a client that did not register the grant is unauthori
   assert.equal((await wideScope.json()).error, "invalid_scope");
 });
 
+Deno.test("device flow — a registration's scope limits nothing: a declared scope past it is asked on /device", async () => {
+  const res = await fetch(`${t.origin}/api/platform/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      client_name: "Narrow agent",
+      redirect_uris: ["http://127.0.0.1:8976/callback"],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", DEVICE_GRANT],
+      scope: "notes:read",
+    }),
+  });
+  assert.equal(res.status, 201);
+  const narrow = { client_id: (await res.json()).client_id as string } satisfies oauth.Client;
+  const started = await start(narrow, "notes:read notes:share");
+  assert.match(started.user_code, /^[A-Z-]+$/);
+});
+
 Deno.test("device flow — guessed user codes: after 10 misses from one address the page makes it wait", async () => {
   // The expired-code test above missed once from this address too: start this count from zero.
   await sql`delete from astapa.rate_limits where bucket like 'device_code:address:%'`;

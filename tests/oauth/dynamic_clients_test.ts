@@ -202,7 +202,7 @@ Deno.test("DCR authorize — PKCE, a resource, an open project and its scopes ar
     [{ clientId }, "invalid_target", /must name the protected resource/],
     [{ clientId, resource: "https://unknown.example/mcp" }, "invalid_target", /not a protected resource/],
     [{ clientId, resource: CLOSED }, "unauthorized_client", /does not accept dynamically registered clients/],
-    [{ clientId, resource: NOTES, scope: "notes:write" }, "invalid_scope", /notes:write/],
+    [{ clientId, resource: NOTES, scope: "notes:write" }, "invalid_scope", /project: notes:write/],
   ];
   for (const [flow, error, description] of cases) {
     const { params } = await request(flow);
@@ -213,12 +213,16 @@ Deno.test("DCR authorize — PKCE, a resource, an open project and its scopes ar
     assert.equal(back.state, "st");
     assert.equal(back.iss, t.origin);
   }
+  // A registration's scope is the client's own claim and limits nothing (RFC 7591 §2; MCP step-up widens past
+  // it): a scope the project declares is asked of the person, and the page names it.
   const narrow = await publicClient({ scope: "openid" });
-  const { params } = await request({ clientId: narrow, resource: NOTES, scope: "notes:read" });
-  assert.equal(
-    authorizationResponse(await authorize(params), REDIRECT).error,
-    "invalid_scope",
-    "beyond its registration",
+  const { params } = await request({ clientId: narrow, resource: NOTES, scope: "openid notes:read" });
+  const page = await authorize(params);
+  const html = await page.text();
+  assert.equal(page.status, 200, `${page.headers.get("location")} ${html.slice(0, 300)}`);
+  assert.match(
+    html,
+    /It asks for:.*<code class="scope">openid<\/code>.*<code class="scope">notes:read<\/code>/s,
   );
 });
 

@@ -197,8 +197,12 @@ Deno.test("self-registered introspection — a public client (dcl_ or CIMD) is 4
   assert.equal(wrong.res.status, 401);
 });
 
-Deno.test("introspection — a project that turns dynamic clients off stops their access tokens too (issue 26)", async () => {
+Deno.test("introspection and /userinfo — a project that turns dynamic clients off stops their tokens; revoking still works (issue 26)", async () => {
   const own = await tokensFor(confidentialDcl);
+  const other = await tokensFor(publicDcl);
+  const userinfo = (token: string) =>
+    t.app.request("/api/platform/userinfo", { headers: { authorization: `Bearer ${token}` } });
+  assert.equal((await userinfo(own.access_token)).status, 200);
   const machine = await seedMachineClient(t.db.sql, project.id, {
     scopes: ["notes:read"],
     resources: [NOTES],
@@ -220,10 +224,23 @@ Deno.test("introspection — a project that turns dynamic clients off stops thei
       });
       assert.deepEqual((await asMachine(token)).body, { active: false });
     }
+    // /userinfo refuses the access token as introspection calls it inactive: 401 invalid_token.
+    const refused = await userinfo(own.access_token);
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get("www-authenticate") ?? "", /error="invalid_token"/);
+    assert.equal((await refused.json()).error, "invalid_token");
+    // The client may still end its grant (RFC 7009): a switched-off kind is no reason to keep tokens alive.
+    assert.equal((await call("/api/platform/revoke", publicDcl, other.refresh_token)).res.status, 200);
   } finally {
     await t.db.sql`update astapa.projects set settings = settings || '{"dynamic_clients": true}'::jsonb
       where id = ${project.id}`;
   }
   // Switched back on, the grant (never revoked) is live again: the switch stops tokens, it does not revoke them.
   assert.equal((await asMachine(own.access_token)).body.active, true);
+  assert.equal((await userinfo(own.access_token)).status, 200);
+  assert.equal(
+    (await refresh(publicDcl, other.refresh_token)).body.error,
+    "invalid_grant",
+    "revoked while off",
+  );
 });

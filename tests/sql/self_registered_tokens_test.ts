@@ -154,3 +154,16 @@ Deno.test("astapa.dynamic_client_allowed, api.access_token_active and api.intros
   await db.sql`update astapa.users set disabled = true where id = ${disabled}`;
   assert.equal(await active(project.id, disabled, CLIENT), false);
 });
+
+Deno.test("api.user_info — no claims for a token of a client kind the project turned off (as introspection)", async () => {
+  const info = (projectId: string, userId: string, clientId: string) =>
+    appValue<Record<string, unknown> | null>(
+      db.sql,
+      projectId,
+      (tx) => tx`select api.user_info(${userId}::bigint, ${clientId})`,
+    );
+  assert.equal((await info(project.id, user, CLIENT))?.sub, String(user), "dynamic clients accepted");
+  assert.equal(await info(project.id, user, "https://agent.example/client.json"), null, "documents are not");
+  assert.equal(await info(closed.id, closedUser, CLIENT), null, "dynamic clients switched off");
+  assert.equal((await info(closed.id, closedUser, "own-client"))?.sub, String(closedUser));
+});

@@ -20,7 +20,10 @@ async function userinfo(c: Ctx): Promise<Response> {
   }
   const { sql, keys, config } = c.var.deps;
   const claims = await verifyAccessToken(keys, config.baseUrl, match[1]);
-  const user = claims && isUserToken(claims) ? await userInfo(sql, claims.project_id, claims.sub) : null;
+  // A token of a client kind the project has since switched off is refused, as introspection refuses it.
+  const user = claims && isUserToken(claims)
+    ? await userInfo(sql, claims.project_id, claims.sub, String(claims.client_id))
+    : null;
   if (!user) {
     throw new AppError("invalid_token", {
       headers: { "WWW-Authenticate": 'Bearer realm="astapa", error="invalid_token"' },
