@@ -1920,6 +1920,34 @@ create policy "a project records its own sandbox idempotency keys" on astapa.san
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.sandbox_payment_methods (
+  project_id text not null,
+  id text not null,
+  status text not null,
+  record jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint sandbox_payment_methods_pkey PRIMARY KEY (project_id, id),
+  constraint sandbox_payment_methods_id_key UNIQUE (id),
+  constraint sandbox_payment_methods_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint sandbox_payment_methods_id_check CHECK (length(id) >= 1 AND length(id) <= 100),
+  constraint sandbox_payment_methods_status_check CHECK (status ~ '^[A-Z_]{1,40}$'::text)
+);
+alter table astapa.sandbox_payment_methods enable row level security;
+alter table astapa.sandbox_payment_methods force row level security;
+comment on table astapa.sandbox_payment_methods is 'Reusable payment methods made through the offline Xendit simulator, per project: the state every instance''s simulator shares. Sandbox data only; no money moves.';
+grant insert, select, update on astapa.sandbox_payment_methods to astapa_app;
+create policy "a project reads its own sandbox payment methods" on astapa.sandbox_payment_methods as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own sandbox payment methods" on astapa.sandbox_payment_methods as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own sandbox payment methods" on astapa.sandbox_payment_methods as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the sandbox payment method a lookup name" on astapa.sandbox_payment_methods as permissive for select to astapa_owner
+  using ((id = NULLIF(current_setting('astapa.sandbox_method_lookup'::text, true), ''::text)));
+
+-- owner: astapa_owner
 create table astapa.scopes (
   project_id text not null,
   name text not null,
@@ -9986,6 +10014,42 @@ comment on function api.sandbox_invoices(text,integer) is 'The current project''
 grant execute on function api.sandbox_invoices(text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_payment_method(id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select m.record from astapa.sandbox_payment_methods m
+    where m.project_id = astapa.current_project_id() and m.id = sandbox_payment_method.id
+  $function$;
+comment on function api.sandbox_payment_method(text) is 'One simulator payment method of the current project, or null.';
+grant execute on function api.sandbox_payment_method(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_payment_method_owner(id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    owner text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Payment methods are looked up before a project is chosen.';
+    end if;
+    perform pg_catalog.set_config('astapa.sandbox_method_lookup', coalesce(id, ''), true);
+    select m.project_id into owner from astapa.sandbox_payment_methods m
+    where m.id = sandbox_payment_method_owner.id;
+    perform pg_catalog.set_config('astapa.sandbox_method_lookup', '', true);
+    return owner;
+  end
+  $function$;
+comment on function api.sandbox_payment_method_owner(text) is 'The project a simulator payment method id belongs to, or null: the account-linking (or 3-D Secure) page names a method, not a project (its random id is the capability, as at Xendit). Security definer because no project is known yet; it sees only the one method named (policy "definer functions find the sandbox payment method a lookup names") and refuses to run once a project is set.';
+grant execute on function api.sandbox_payment_method_owner(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.save_sandbox_charge(id text, kind text, external_id text, status text, record jsonb)
  RETURNS void
  LANGUAGE plpgsql
@@ -10017,6 +10081,23 @@ AS $function$
   $function$;
 comment on function api.save_sandbox_idempotency(text,text,integer,jsonb) is 'Remembers an idempotency key''s request and answer unless another instance did first; answers the one kept.';
 grant execute on function api.save_sandbox_idempotency(text,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.save_sandbox_payment_method(id text, status text, record jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
+    end if;
+    insert into astapa.sandbox_payment_methods (project_id, id, status, record)
+    values (astapa.current_project_id(), id, status, record);
+  end
+  $function$;
+comment on function api.save_sandbox_payment_method(text,text,jsonb) is 'Records a payment method the simulator made for the current project. AS404 without a project.';
+grant execute on function api.save_sandbox_payment_method(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.search_environment_users(project_id text, query text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
@@ -11491,6 +11572,24 @@ AS $function$
   $function$;
 comment on function api.transition_sandbox_charge(text,text[],text,jsonb) is 'Moves a charge of the current project to a new status if it is still in one of from_statuses (compare and set: two instances paying at once pay once); true when it moved.';
 grant execute on function api.transition_sandbox_charge(text,text[],text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.transition_sandbox_payment_method(id text, from_statuses text[], status text, record jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    with changed as (
+      update astapa.sandbox_payment_methods m
+      set status = transition_sandbox_payment_method.status, record = transition_sandbox_payment_method.record,
+          updated_at = pg_catalog.now()
+      where m.project_id = astapa.current_project_id() and m.id = transition_sandbox_payment_method.id
+        and m.status = any (from_statuses)
+      returning 1)
+    select exists (select 1 from changed)
+  $function$;
+comment on function api.transition_sandbox_payment_method(text,text[],text,jsonb) is 'Moves a simulator payment method of the current project to a new status if it is still in one of from_statuses (compare and set: two instances approving at once send one callback); true when it moved.';
+grant execute on function api.transition_sandbox_payment_method(text,text[],text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.trust_identity_provider(issuer text, jwks jsonb)
