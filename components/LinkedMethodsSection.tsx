@@ -1,11 +1,17 @@
 /**
- * The portal's linked e-wallets (automatic renewal): each active or waiting method with Unlink, and one form
- * per channel the project allows to link one (OVO asks for the account's number). Plain forms to
- * /billing/account/methods, so it works without JavaScript.
+ * The portal's linked methods (automatic renewal): each active or waiting method with Unlink (a waiting BRI
+ * direct debit also asks for the code the bank sent), and one form per channel the project allows: OVO asks for
+ * the account's number, BRI for the debit card's last digits, expiry, phone and email, a card for its number.
+ * Plain forms to /billing/account/methods, so it works without JavaScript.
  */
 import type { LinkChannel, LinkedMethod } from "@/db/linked_methods.ts";
 import type { Lang } from "@/lib/login/i18n.ts";
-import { CHANNEL_NAMES, LINKED_METHOD_TEXT } from "@/lib/payments/linked_method_text.ts";
+import {
+  CHANNEL_NAMES,
+  CHANNEL_NAMES_ID,
+  LINKED_METHOD_TEXT,
+  type LinkedMethodText,
+} from "@/lib/payments/linked_method_text.ts";
 
 type Props = {
   lang: Lang;
@@ -26,10 +32,80 @@ function Hidden(props: Props & { action: string }) {
   );
 }
 
+function Field(
+  props: {
+    label: string;
+    name: string;
+    hint?: string;
+    type?: "text" | "tel" | "email";
+    autocomplete?: string;
+    pattern?: string;
+  },
+) {
+  return (
+    <label>
+      {props.label}
+      {props.type === "email"
+        ? <input type="email" name={props.name} required autocomplete={props.autocomplete} />
+        : props.type === "tel"
+        ? <input type="tel" name={props.name} required autocomplete={props.autocomplete} inputMode="tel" />
+        : (
+          <input
+            type="text"
+            name={props.name}
+            required
+            autocomplete={props.autocomplete ?? "off"}
+            pattern={props.pattern}
+            inputMode={props.pattern ? "numeric" : undefined}
+          />
+        )}
+      {props.hint && <span class="hint">{props.hint}</span>}
+    </label>
+  );
+}
+
+/** The fields a channel's link form asks for. */
+function ChannelFields({ channel, text }: { channel: LinkChannel; text: LinkedMethodText }) {
+  if (channel === "OVO") {
+    return (
+      <Field label={text.mobile} name="mobile_number" type="tel" autocomplete="tel" hint={text.mobileHint} />
+    );
+  }
+  if (channel === "BRI") {
+    return (
+      <>
+        <Field label={text.debitLastFour} name="card_last_four" pattern="[0-9]{4}" />
+        <Field label={text.debitExpiry} name="card_expiry" pattern="(0[1-9]|1[0-2])/[0-9]{2}" />
+        <Field label={text.bankMobile} name="mobile_number" type="tel" autocomplete="tel" />
+        <Field label={text.email} name="email" type="email" autocomplete="email" />
+      </>
+    );
+  }
+  if (channel === "CARD") {
+    return (
+      <>
+        <Field label={text.cardNumber} name="card_number" autocomplete="cc-number" pattern="[0-9 ]{12,23}" />
+        <Field
+          label={text.cardExpiryMonth}
+          name="expiry_month"
+          autocomplete="cc-exp-month"
+          pattern="[0-9]{2}"
+        />
+        <Field label={text.cardExpiryYear} name="expiry_year" autocomplete="cc-exp-year" pattern="[0-9]{4}" />
+        <Field label={text.cvv} name="cvv" autocomplete="cc-csc" pattern="[0-9]{3,4}" />
+        <Field label={text.cardHolder} name="cardholder_name" autocomplete="cc-name" hint={text.cardHint} />
+      </>
+    );
+  }
+  return null;
+}
+
 export function LinkedMethodsSection(props: Props) {
   // Off until the project enables linking (settings.linked_methods.enabled), unless something is linked.
   if (props.channels.length === 0 && props.methods.length === 0) return null;
   const text = LINKED_METHOD_TEXT[props.lang];
+  const name = (channel: string) =>
+    (props.lang === "id" ? CHANNEL_NAMES_ID[channel] : undefined) ?? CHANNEL_NAMES[channel] ?? channel;
   const linked = new Set(props.methods.filter((m) => m.status === "active").map((m) => m.channel));
   return (
     <section aria-labelledby="portal-methods">
@@ -45,6 +121,14 @@ export function LinkedMethodsSection(props: Props) {
                 <input type="hidden" name="method_id" value={m.method_id} />
                 <button type="submit" class="button secondary">{text.unlink}</button>
               </form>
+              {m.channel === "BRI" && m.status === "requires_action" && m.provider_id && (
+                <form method="post" action="/billing/account/methods" data-otp-for={m.method_id}>
+                  <Hidden {...props} action="otp" />
+                  <input type="hidden" name="method_id" value={m.method_id} />
+                  <Field label={text.otp} name="otp" pattern="[0-9]{6}" autocomplete="one-time-code" />
+                  <button type="submit" class="button">{text.confirm}</button>
+                </form>
+              )}
             </li>
           ))}
         </ul>
@@ -53,14 +137,8 @@ export function LinkedMethodsSection(props: Props) {
         <form key={channel} method="post" action="/billing/account/methods" data-link-channel={channel}>
           <Hidden {...props} action="link" />
           <input type="hidden" name="channel" value={channel} />
-          {channel === "OVO" && (
-            <label>
-              {text.mobile}
-              <input type="tel" name="mobile_number" required autocomplete="tel" inputMode="tel" />
-              <span class="hint">{text.mobileHint}</span>
-            </label>
-          )}
-          <button type="submit" class="button">{text.link(CHANNEL_NAMES[channel] ?? channel)}</button>
+          <ChannelFields channel={channel} text={text} />
+          <button type="submit" class="button">{text.link(name(channel))}</button>
         </form>
       ))}
     </section>

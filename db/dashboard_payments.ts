@@ -7,7 +7,16 @@ import type { Tx } from "./client.ts";
 import { result } from "./result.ts";
 
 export const CheckoutStatusSchema = z.enum(["open", "pending", "paid", "expired"]);
-export const MethodSchema = z.enum(["qris", "bank_transfer", "ovo", "gopay", "dana", "shopeepay"]);
+export const MethodSchema = z.enum([
+  "qris",
+  "bank_transfer",
+  "ovo",
+  "gopay",
+  "dana",
+  "shopeepay",
+  "direct_debit",
+  "card",
+]);
 export type Method = z.infer<typeof MethodSchema>;
 
 /** Plan key → active subscribers in the project's current mode. */

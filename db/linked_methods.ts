@@ -4,7 +4,9 @@ import type { Tx } from "./client.ts";
 import { XenditAccountSchema } from "./payments.ts";
 import { result } from "./result.ts";
 
-export const LINK_CHANNELS = ["OVO", "DANA", "SHOPEEPAY", "GOPAY"] as const;
+export const LINK_CHANNELS = ["OVO", "DANA", "SHOPEEPAY", "GOPAY", "BRI", "MANDIRI", "CARD"] as const;
+/** Channels linked as direct debit from a bank account or debit card; CARD is a card on file. */
+export const DIRECT_DEBIT_CHANNELS = ["BRI", "MANDIRI"] as const;
 export type LinkChannel = typeof LINK_CHANNELS[number];
 
 export const LinkedMethodSchema = z.object({
@@ -26,6 +28,9 @@ export type LinkedMethod = z.infer<typeof LinkedMethodSchema>;
 export type LinkStart = {
   channel: string;
   mobile_number?: string;
+  /** Direct debit (BRI) and cards: the last four digits only, and the card's network for the label. */
+  card_last_four?: string;
+  card_network?: string;
   xendit_account: z.infer<typeof XenditAccountSchema>;
   environment: "sandbox" | "production";
 };

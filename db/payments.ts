@@ -7,7 +7,16 @@ export const XenditAccountSchema = z.enum(["project", "deployment", "simulator"]
 export type XenditAccount = z.infer<typeof XenditAccountSchema>;
 
 /** How a payment was made: the methods of the checkout page, and linked DANA or ShopeePay accounts. */
-export const StoredMethodSchema = z.enum(["qris", "bank_transfer", "ovo", "gopay", "dana", "shopeepay"]);
+export const StoredMethodSchema = z.enum([
+  "qris",
+  "bank_transfer",
+  "ovo",
+  "gopay",
+  "dana",
+  "shopeepay",
+  "direct_debit",
+  "card",
+]);
 
 export const PaymentSchema = z.object({
   kind: z.enum(["payment_request", "invoice"]),

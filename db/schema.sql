@@ -149,7 +149,7 @@ create table astapa.checkouts (
   constraint checkouts_currency_check CHECK (currency = 'IDR'::text),
   constraint checkouts_discount_idr_check CHECK (discount_idr >= 0 AND discount_idr <= '1000000000000'::bigint),
   constraint checkouts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
-  constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text]))),
+  constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text, 'direct_debit'::text, 'card'::text]))),
   constraint checkouts_public_id_check CHECK (public_id ~ '^chk_[a-z2-7]{24}$'::text),
   constraint checkouts_seats_check CHECK (seats IS NULL AND seats_from IS NULL OR seats >= 1 AND seats <= 100000 AND (seats_from IS NULL OR seats_from >= 1 AND seats_from <= (seats - 1))),
   constraint checkouts_status_check CHECK (status = ANY (ARRAY['open'::text, 'pending'::text, 'paid'::text, 'expired'::text])),
@@ -638,7 +638,7 @@ create table astapa.linked_methods (
   constraint linked_methods_provider_id_key UNIQUE (project_id, provider_id),
   constraint linked_methods_public_id_key UNIQUE (public_id),
   constraint linked_methods_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint linked_methods_channel_check CHECK (channel = ANY (ARRAY['OVO'::text, 'DANA'::text, 'SHOPEEPAY'::text, 'GOPAY'::text])),
+  constraint linked_methods_channel_check CHECK (channel = ANY (ARRAY['OVO'::text, 'DANA'::text, 'SHOPEEPAY'::text, 'GOPAY'::text, 'BRI'::text, 'MANDIRI'::text, 'CARD'::text])),
   constraint linked_methods_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint linked_methods_failure_code_check CHECK (length(failure_code) <= 500),
   constraint linked_methods_label_check CHECK (length(label) >= 1 AND length(label) <= 100),
@@ -649,7 +649,7 @@ create table astapa.linked_methods (
 );
 alter table astapa.linked_methods enable row level security;
 alter table astapa.linked_methods force row level security;
-comment on table astapa.linked_methods is 'E-wallet accounts users linked for automatic renewal (Xendit Payment Methods, MULTIPLE_USE). status: requires_action (the customer has not approved in the e-wallet yet), active (chargeable), failed (declined or never completed) or expired (unlinked; final). label is masked (channel and the last digits), never the full number. One requires_action or active method per user and channel.';
+comment on table astapa.linked_methods is 'Reusable methods users linked for automatic renewal (Xendit Payment Methods, MULTIPLE_USE): e-wallets (OVO, DANA, SHOPEEPAY, GOPAY), direct debit (BRI, MANDIRI) and cards on file (CARD). status: requires_action (the customer has not approved yet: in the e-wallet, at the bank, by OTP or 3-D Secure), active (chargeable), failed (declined or never completed) or expired (unlinked; final). label is masked (channel or card network and the last four digits), never a full number. One requires_action or active method per user and channel.';
 CREATE UNIQUE INDEX linked_methods_live_key ON astapa.linked_methods USING btree (project_id, user_id, channel) WHERE (status = ANY (ARRAY['requires_action'::text, 'active'::text]));
 CREATE INDEX linked_methods_user_idx ON astapa.linked_methods USING btree (project_id, user_id, id);
 grant select on astapa.linked_methods to astapa_app;
@@ -1198,7 +1198,7 @@ create table astapa.payments (
   constraint payments_amount_check CHECK (amount >= 1 AND amount <= '1000000000000'::bigint),
   constraint payments_details_check CHECK (jsonb_typeof(details) = 'object'::text AND octet_length(details::text) <= 8192),
   constraint payments_kind_check CHECK (kind = ANY (ARRAY['payment_request'::text, 'invoice'::text])),
-  constraint payments_method_check CHECK (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text])),
+  constraint payments_method_check CHECK (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text, 'direct_debit'::text, 'card'::text])),
   constraint payments_provider_check CHECK (provider = 'xendit'::text),
   constraint payments_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
   constraint payments_status_check CHECK (status = ANY (ARRAY['pending'::text, 'paid'::text, 'failed'::text, 'expired'::text]))
@@ -1918,6 +1918,34 @@ create policy "a project reads its own sandbox idempotency keys" on astapa.sandb
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own sandbox idempotency keys" on astapa.sandbox_idempotency as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.sandbox_payment_methods (
+  project_id text not null,
+  id text not null,
+  status text not null,
+  record jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint sandbox_payment_methods_pkey PRIMARY KEY (project_id, id),
+  constraint sandbox_payment_methods_id_key UNIQUE (id),
+  constraint sandbox_payment_methods_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint sandbox_payment_methods_id_check CHECK (length(id) >= 1 AND length(id) <= 100),
+  constraint sandbox_payment_methods_status_check CHECK (status ~ '^[A-Z_]{1,40}$'::text)
+);
+alter table astapa.sandbox_payment_methods enable row level security;
+alter table astapa.sandbox_payment_methods force row level security;
+comment on table astapa.sandbox_payment_methods is 'Reusable payment methods made through the offline Xendit simulator, per project: the state every instance''s simulator shares. Sandbox data only; no money moves.';
+grant insert, select, update on astapa.sandbox_payment_methods to astapa_app;
+create policy "a project reads its own sandbox payment methods" on astapa.sandbox_payment_methods as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own sandbox payment methods" on astapa.sandbox_payment_methods as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own sandbox payment methods" on astapa.sandbox_payment_methods as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the sandbox payment method a lookup name" on astapa.sandbox_payment_methods as permissive for select to astapa_owner
+  using ((id = NULLIF(current_setting('astapa.sandbox_method_lookup'::text, true), ''::text)));
 
 -- owner: astapa_owner
 create table astapa.scopes (
@@ -3424,7 +3452,7 @@ AS $function$
         from astapa.checkouts as k
         where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
           and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
-      -- Linked e-wallets (automatic renewal) and the channels this project lets a customer link.
+      -- Linked methods (automatic renewal) and the channels this project lets a customer link.
       'linked_methods', api.list_linked_methods(billing_account.project_id, billing_account.user_id),
       'linkable_channels', (
         select case when coalesce((p.settings #>> '{linked_methods,enabled}')::boolean, false) is not true
@@ -3432,7 +3460,11 @@ AS $function$
           || case when coalesce((p.settings #>> '{linked_methods,shopeepay}')::boolean, false)
                   then array['SHOPEEPAY'] else array[]::text[] end
           || case when coalesce((p.settings #>> '{linked_methods,gopay_recurring}')::boolean, false)
-                  then array['GOPAY'] else array[]::text[] end) end
+                  then array['GOPAY'] else array[]::text[] end
+          || case when coalesce((p.settings #>> '{linked_methods,direct_debit}')::boolean, false)
+                  then array['BRI', 'MANDIRI'] else array[]::text[] end
+          || case when coalesce((p.settings #>> '{linked_methods,cards}')::boolean, false)
+                  then array['CARD'] else array[]::text[] end) end
         from astapa.projects as p where p.id = billing_account.project_id),
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -8488,6 +8520,7 @@ AS $function$
     rc astapa.renewal_charges;
     target astapa.checkouts;
     chosen astapa.linked_methods;
+    paid_method text;
     requeued bigint;
   begin
     if pg_catalog.jsonb_typeof(answer) is distinct from 'object' or now is null then
@@ -8518,13 +8551,15 @@ AS $function$
     select * into chosen from astapa.linked_methods as m
     where m.project_id = rc.project_id and m.id = rc.linked_method_id;
     -- Recorded even when the checkout was paid meanwhile: a success is then kept as paid_again, for a refund.
+    paid_method := case when chosen.channel in ('BRI', 'MANDIRI') then 'direct_debit'
+                        when chosen.channel = 'CARD' then 'card' else pg_catalog.lower(chosen.channel) end;
     insert into astapa.payments as y (project_id, checkout_id, kind, provider_id, method, amount, details)
     values (rc.project_id, rc.checkout_id, 'payment_request', answer ->> 'provider_id',
-            pg_catalog.lower(chosen.channel), rc.amount,
+            paid_method, rc.amount,
             pg_catalog.jsonb_build_object('linked_method', chosen.label))
     on conflict on constraint payments_provider_id_key do nothing;
     if target.status in ('open', 'pending') then
-      update astapa.checkouts as c set status = 'pending', method = pg_catalog.lower(chosen.channel), bank = null,
+      update astapa.checkouts as c set status = 'pending', method = paid_method, bank = null,
         updated_at = pg_catalog.now()
       where c.project_id = target.project_id and c.id = target.id;
     end if;
@@ -8544,7 +8579,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('action', 'pending', 'charge_id', rc.public_id);
   end
   $function$;
-comment on function api.record_renewal_charge(text,text,jsonb,timestamp with time zone) is 'Records Xendit''s answer to a linked-method renewal charge: {provider_id, amount, status?} makes it pending with its payment row (method = the channel) and re-applies a callback that came first; {failure} or a FAILED/EXPIRED status, or another amount, fails it (action mail: the caller queues the pay-link mail). An attempt answered already changes nothing (action none). AS400 bad answer; AS404 unknown charge.';
+comment on function api.record_renewal_charge(text,text,jsonb,timestamp with time zone) is 'Records Xendit''s answer to a linked-method renewal charge: {provider_id, amount, status?} makes it pending with its payment row (method = the e-wallet, direct_debit or card) and re-applies a callback that came first; {failure} or a FAILED/EXPIRED status, or another amount, fails it (action mail: the caller queues the pay-link mail). An attempt answered already changes nothing (action none). AS400 bad answer; AS404 unknown charge.';
 grant execute on function api.record_renewal_charge(text,text,jsonb,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -9986,6 +10021,42 @@ comment on function api.sandbox_invoices(text,integer) is 'The current project''
 grant execute on function api.sandbox_invoices(text,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_payment_method(id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select m.record from astapa.sandbox_payment_methods m
+    where m.project_id = astapa.current_project_id() and m.id = sandbox_payment_method.id
+  $function$;
+comment on function api.sandbox_payment_method(text) is 'One simulator payment method of the current project, or null.';
+grant execute on function api.sandbox_payment_method(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sandbox_payment_method_owner(id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    owner text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Payment methods are looked up before a project is chosen.';
+    end if;
+    perform pg_catalog.set_config('astapa.sandbox_method_lookup', coalesce(id, ''), true);
+    select m.project_id into owner from astapa.sandbox_payment_methods m
+    where m.id = sandbox_payment_method_owner.id;
+    perform pg_catalog.set_config('astapa.sandbox_method_lookup', '', true);
+    return owner;
+  end
+  $function$;
+comment on function api.sandbox_payment_method_owner(text) is 'The project a simulator payment method id belongs to, or null: the account-linking (or 3-D Secure) page names a method, not a project (its random id is the capability, as at Xendit). Security definer because no project is known yet; it sees only the one method named (policy "definer functions find the sandbox payment method a lookup names") and refuses to run once a project is set.';
+grant execute on function api.sandbox_payment_method_owner(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.save_sandbox_charge(id text, kind text, external_id text, status text, record jsonb)
  RETURNS void
  LANGUAGE plpgsql
@@ -10017,6 +10088,23 @@ AS $function$
   $function$;
 comment on function api.save_sandbox_idempotency(text,text,integer,jsonb) is 'Remembers an idempotency key''s request and answer unless another instance did first; answers the one kept.';
 grant execute on function api.save_sandbox_idempotency(text,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.save_sandbox_payment_method(id text, status text, record jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_project_id() is null then
+      raise exception using errcode = 'AS404', message = 'No project is set for this transaction.';
+    end if;
+    insert into astapa.sandbox_payment_methods (project_id, id, status, record)
+    values (astapa.current_project_id(), id, status, record);
+  end
+  $function$;
+comment on function api.save_sandbox_payment_method(text,text,jsonb) is 'Records a payment method the simulator made for the current project. AS404 without a project.';
+grant execute on function api.save_sandbox_payment_method(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.search_environment_users(project_id text, query text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
@@ -10997,15 +11085,35 @@ AS $function$
   declare
     chosen text := pg_catalog.upper(coalesce(link ->> 'channel', ''));
     mobile text := link ->> 'mobile_number';
+    last_four text := link ->> 'card_last_four';
+    network text := pg_catalog.upper(coalesce(link ->> 'card_network', 'CARD'));
     enabled jsonb;
     created astapa.linked_methods;
   begin
     if pg_catalog.jsonb_typeof(link) is distinct from 'object' then
       raise exception using errcode = 'AS400', message = 'link must be a JSON object.';
     end if;
-    if chosen not in ('OVO', 'DANA', 'SHOPEEPAY', 'GOPAY') then
-      raise exception using errcode = 'AS400', detail = '{"channel": ["OVO, DANA, SHOPEEPAY or GOPAY."]}',
-        message = 'channel must be OVO, DANA, SHOPEEPAY or GOPAY.';
+    if chosen not in ('OVO', 'DANA', 'SHOPEEPAY', 'GOPAY', 'BRI', 'MANDIRI', 'CARD') then
+      raise exception using errcode = 'AS400',
+        detail = '{"channel": ["OVO, DANA, SHOPEEPAY, GOPAY, BRI, MANDIRI or CARD."]}',
+        message = 'channel must be OVO, DANA, SHOPEEPAY, GOPAY, BRI, MANDIRI or CARD.';
+    end if;
+    -- Only the last four digits of a card ever reach us (and the network, for the label).
+    if last_four is not null and last_four !~ '^[0-9]{4}$' then
+      raise exception using errcode = 'AS400', detail = '{"card_last_four": ["The last 4 digits."]}',
+        message = 'card_last_four must be 4 digits.';
+    end if;
+    if network !~ '^[A-Z]{2,12}$' then
+      raise exception using errcode = 'AS400', message = 'card_network must be a card network such as VISA.';
+    end if;
+    if chosen in ('BRI', 'CARD') and last_four is null then
+      raise exception using errcode = 'AS400', detail = '{"card_last_four": ["The card''s last 4 digits."]}',
+        message = pg_catalog.format('Linking %s needs the card''s last four digits (card_last_four).', chosen);
+    end if;
+    if chosen = 'BRI' and mobile is null then
+      raise exception using errcode = 'AS400',
+        detail = '{"mobile_number": ["BRI sends the code to the card''s mobile number."]}',
+        message = 'Linking BRI direct debit needs the mobile_number registered with the card.';
     end if;
     if mobile is not null and mobile !~ '^\+62[0-9]{8,13}$' then
       raise exception using errcode = 'AS400', detail = '{"mobile_number": ["An Indonesian number, +62…"]}',
@@ -11027,7 +11135,9 @@ AS $function$
         message = 'Linking e-wallets is not enabled for this project (settings.linked_methods.enabled).';
     end if;
     if (chosen = 'SHOPEEPAY' and coalesce((enabled ->> 'shopeepay')::boolean, false) is not true)
-       or (chosen = 'GOPAY' and coalesce((enabled ->> 'gopay_recurring')::boolean, false) is not true) then
+       or (chosen = 'GOPAY' and coalesce((enabled ->> 'gopay_recurring')::boolean, false) is not true)
+       or (chosen in ('BRI', 'MANDIRI') and coalesce((enabled ->> 'direct_debit')::boolean, false) is not true)
+       or (chosen = 'CARD' and coalesce((enabled ->> 'cards')::boolean, false) is not true) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         '%s account linking is not enabled for this project (settings.linked_methods).', chosen);
     end if;
@@ -11050,12 +11160,14 @@ AS $function$
     insert into astapa.linked_methods (project_id, user_id, environment, xendit_account, channel, label)
     values (start_method_link.project_id, start_method_link.user_id, link ->> 'environment',
             link ->> 'xendit_account', chosen,
-            chosen || coalesce(' •••• ' || pg_catalog.right(mobile, 4), ''))
+            case when chosen = 'CARD' then network || ' •••• ' || last_four
+                 when chosen = 'BRI' then 'BRI •••• ' || last_four
+                 else chosen || coalesce(' •••• ' || pg_catalog.right(mobile, 4), '') end)
     returning * into created;
     return astapa.linked_method_json(created);
   end
   $function$;
-comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking a user''s e-wallet: {channel (OVO | DANA | SHOPEEPAY | GOPAY), mobile_number (+62…, OVO needs it), xendit_account, environment}. Only when settings.linked_methods.enabled; ShopeePay and GoPay only when settings.linked_methods enables them too. A link of the same channel not yet approved is replaced (failed, SUPERSEDED). The caller then asks Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad input; AS404 unknown user; AS409 channel not enabled or already linked.';
+comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking a user''s reusable method: {channel (OVO | DANA | SHOPEEPAY | GOPAY | BRI | MANDIRI | CARD), mobile_number (+62…; OVO and BRI need it), card_last_four (BRI and CARD need it), card_network (CARD), xendit_account, environment}. Only when settings.linked_methods.enabled; ShopeePay, GoPay, direct debit (BRI, MANDIRI) and cards only when settings.linked_methods enables them too (shopeepay, gopay_recurring, direct_debit, cards). The label keeps the last four digits only. A link of the same channel not yet approved is replaced (failed, SUPERSEDED). The caller then asks Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad input; AS404 unknown user; AS409 channel not enabled or already linked.';
 grant execute on function api.start_method_link(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -11487,6 +11599,24 @@ AS $function$
   $function$;
 comment on function api.transition_sandbox_charge(text,text[],text,jsonb) is 'Moves a charge of the current project to a new status if it is still in one of from_statuses (compare and set: two instances paying at once pay once); true when it moved.';
 grant execute on function api.transition_sandbox_charge(text,text[],text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.transition_sandbox_payment_method(id text, from_statuses text[], status text, record jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    with changed as (
+      update astapa.sandbox_payment_methods m
+      set status = transition_sandbox_payment_method.status, record = transition_sandbox_payment_method.record,
+          updated_at = pg_catalog.now()
+      where m.project_id = astapa.current_project_id() and m.id = transition_sandbox_payment_method.id
+        and m.status = any (from_statuses)
+      returning 1)
+    select exists (select 1 from changed)
+  $function$;
+comment on function api.transition_sandbox_payment_method(text,text[],text,jsonb) is 'Moves a simulator payment method of the current project to a new status if it is still in one of from_statuses (compare and set: two instances approving at once send one callback); true when it moved.';
+grant execute on function api.transition_sandbox_payment_method(text,text[],text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.trust_identity_provider(issuer text, jwks jsonb)
@@ -14418,13 +14548,14 @@ AS $function$
     select case
       when pg_catalog.jsonb_typeof(value) <> 'object'
         or exists (select from pg_catalog.jsonb_each(value) as e
-                   where e.key not in ('enabled', 'shopeepay', 'gopay_recurring')
+                   where e.key not in ('enabled', 'shopeepay', 'gopay_recurring', 'direct_debit', 'cards')
                       or pg_catalog.jsonb_typeof(e.value) <> 'boolean')
-      then 'linked_methods must be {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false} '
-           '(enable ShopeePay or GoPay only once Xendit has approved your account for their linking).'
+      then 'linked_methods must be {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false, '
+           '"direct_debit": true|false, "cards": true|false} (enable each only once Xendit has activated it for '
+           'your account).'
     end
   $function$;
-comment on function astapa.linked_methods_settings_problem(jsonb) is 'Why a settings.linked_methods value is refused (linking on the portal at all, and the ShopeePay and GoPay recurring linking switches), or null.';
+comment on function astapa.linked_methods_settings_problem(jsonb) is 'Why a settings.linked_methods value is refused (linking on the portal at all, the ShopeePay and GoPay recurring linking switches, direct debit and cards on file), or null.';
 grant execute on function astapa.linked_methods_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -14678,6 +14809,8 @@ AS $function$
       and m.xendit_account = target.xendit_account
       and (m.channel <> 'SHOPEEPAY' or switches -> 'shopeepay' = 'true'::jsonb)
       and (m.channel <> 'GOPAY' or switches -> 'gopay_recurring' = 'true'::jsonb)
+      and (m.channel not in ('BRI', 'MANDIRI') or switches -> 'direct_debit' = 'true'::jsonb)
+      and (m.channel <> 'CARD' or switches -> 'cards' = 'true'::jsonb)
     order by m.activated_at desc nulls last, m.id desc
     limit 1;
     if not found then
@@ -14695,7 +14828,7 @@ AS $function$
       'channel', chosen.channel, 'label', chosen.label);
   end
   $function$;
-comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a renewal checkout just opened (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay and GoPay only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label}: the pay-link mail is held back while it runs.';
+comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a renewal checkout just opened (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay, GoPay, direct debit and cards only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label}: the pay-link mail is held back while it runs.';
 grant execute on function astapa.open_renewal_charge(text,text) to astapa_app;
 
 -- owner: astapa_owner

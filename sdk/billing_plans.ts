@@ -51,7 +51,8 @@ export type PlanChange = {
 export type LinkedMethod = {
   method_id: string;
   sub: string;
-  channel: "OVO" | "DANA" | "SHOPEEPAY" | "GOPAY";
+  /** E-wallets; BRI and MANDIRI are direct debit; CARD is a card on file. */
+  channel: "OVO" | "DANA" | "SHOPEEPAY" | "GOPAY" | "BRI" | "MANDIRI" | "CARD";
   label: string;
   status: "requires_action" | "active" | "failed" | "expired";
   created_at: string;

@@ -12,6 +12,16 @@ const SWITCHES = [
     key: "gopay_recurring",
     label: "Offer GoPay recurring linking (only once Xendit has approved it for your account)",
   },
+  {
+    key: "direct_debit",
+    label:
+      "Offer direct debit from BRI and Mandiri (only once Xendit has activated direct debit for your account)",
+  },
+  {
+    key: "cards",
+    label:
+      "Offer cards on file, charged as recurring (only once Xendit has activated cards for your account)",
+  },
 ] as const;
 
 /** Linking e-wallets for automatic renewal: on or off, and the channels that need Xendit's approval. */
@@ -29,7 +39,7 @@ export function LinkedMethodsSettings(
       <form method="post" action={`${base}/settings/linked-methods`} class="form">
         <CsrfField token={data.frame.csrf} />
         <fieldset>
-          <legend>Linked e-wallets</legend>
+          <legend>Linked methods</legend>
           {SWITCHES.map(({ key, label }) => (
             <label key={key}>
               <input

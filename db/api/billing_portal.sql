@@ -50,7 +50,7 @@ create or replace function api.billing_account(project_id text, user_id bigint,
         from astapa.checkouts as k
         where k.project_id = billing_account.project_id and k.user_id = billing_account.user_id
           and k.status in ('open', 'pending') and k.expires_at > billing_account.now), '[]'),
-      -- Linked e-wallets (automatic renewal) and the channels this project lets a customer link.
+      -- Linked methods (automatic renewal) and the channels this project lets a customer link.
       'linked_methods', api.list_linked_methods(billing_account.project_id, billing_account.user_id),
       'linkable_channels', (
         select case when coalesce((p.settings #>> '{linked_methods,enabled}')::boolean, false) is not true
@@ -58,7 +58,11 @@ create or replace function api.billing_account(project_id text, user_id bigint,
           || case when coalesce((p.settings #>> '{linked_methods,shopeepay}')::boolean, false)
                   then array['SHOPEEPAY'] else array[]::text[] end
           || case when coalesce((p.settings #>> '{linked_methods,gopay_recurring}')::boolean, false)
-                  then array['GOPAY'] else array[]::text[] end) end
+                  then array['GOPAY'] else array[]::text[] end
+          || case when coalesce((p.settings #>> '{linked_methods,direct_debit}')::boolean, false)
+                  then array['BRI', 'MANDIRI'] else array[]::text[] end
+          || case when coalesce((p.settings #>> '{linked_methods,cards}')::boolean, false)
+                  then array['CARD'] else array[]::text[] end) end
         from astapa.projects as p where p.id = billing_account.project_id),
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(

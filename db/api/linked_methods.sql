@@ -34,16 +34,17 @@ create or replace function astapa.linked_methods_settings_problem(value jsonb) r
     select case
       when pg_catalog.jsonb_typeof(value) <> 'object'
         or exists (select from pg_catalog.jsonb_each(value) as e
-                   where e.key not in ('enabled', 'shopeepay', 'gopay_recurring')
+                   where e.key not in ('enabled', 'shopeepay', 'gopay_recurring', 'direct_debit', 'cards')
                       or pg_catalog.jsonb_typeof(e.value) <> 'boolean')
-      then 'linked_methods must be {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false} '
-           '(enable ShopeePay or GoPay only once Xendit has approved your account for their linking).'
+      then 'linked_methods must be {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false, '
+           '"direct_debit": true|false, "cards": true|false} (enable each only once Xendit has activated it for '
+           'your account).'
     end
   $$;
 
 comment on function astapa.linked_methods_settings_problem(jsonb) is
-  'Why a settings.linked_methods value is refused (linking on the portal at all, and the ShopeePay and GoPay '
-  'recurring linking switches), or null.';
+  'Why a settings.linked_methods value is refused (linking on the portal at all, the ShopeePay and GoPay '
+  'recurring linking switches, direct debit and cards on file), or null.';
 
 grant execute on function astapa.linked_methods_settings_problem(jsonb) to astapa_app;
 
@@ -72,15 +73,35 @@ create or replace function api.start_method_link(project_id text, user_id bigint
   declare
     chosen text := pg_catalog.upper(coalesce(link ->> 'channel', ''));
     mobile text := link ->> 'mobile_number';
+    last_four text := link ->> 'card_last_four';
+    network text := pg_catalog.upper(coalesce(link ->> 'card_network', 'CARD'));
     enabled jsonb;
     created astapa.linked_methods;
   begin
     if pg_catalog.jsonb_typeof(link) is distinct from 'object' then
       raise exception using errcode = 'AS400', message = 'link must be a JSON object.';
     end if;
-    if chosen not in ('OVO', 'DANA', 'SHOPEEPAY', 'GOPAY') then
-      raise exception using errcode = 'AS400', detail = '{"channel": ["OVO, DANA, SHOPEEPAY or GOPAY."]}',
-        message = 'channel must be OVO, DANA, SHOPEEPAY or GOPAY.';
+    if chosen not in ('OVO', 'DANA', 'SHOPEEPAY', 'GOPAY', 'BRI', 'MANDIRI', 'CARD') then
+      raise exception using errcode = 'AS400',
+        detail = '{"channel": ["OVO, DANA, SHOPEEPAY, GOPAY, BRI, MANDIRI or CARD."]}',
+        message = 'channel must be OVO, DANA, SHOPEEPAY, GOPAY, BRI, MANDIRI or CARD.';
+    end if;
+    -- Only the last four digits of a card ever reach us (and the network, for the label).
+    if last_four is not null and last_four !~ '^[0-9]{4}$' then
+      raise exception using errcode = 'AS400', detail = '{"card_last_four": ["The last 4 digits."]}',
+        message = 'card_last_four must be 4 digits.';
+    end if;
+    if network !~ '^[A-Z]{2,12}$' then
+      raise exception using errcode = 'AS400', message = 'card_network must be a card network such as VISA.';
+    end if;
+    if chosen in ('BRI', 'CARD') and last_four is null then
+      raise exception using errcode = 'AS400', detail = '{"card_last_four": ["The card''s last 4 digits."]}',
+        message = pg_catalog.format('Linking %s needs the card''s last four digits (card_last_four).', chosen);
+    end if;
+    if chosen = 'BRI' and mobile is null then
+      raise exception using errcode = 'AS400',
+        detail = '{"mobile_number": ["BRI sends the code to the card''s mobile number."]}',
+        message = 'Linking BRI direct debit needs the mobile_number registered with the card.';
     end if;
     if mobile is not null and mobile !~ '^\+62[0-9]{8,13}$' then
       raise exception using errcode = 'AS400', detail = '{"mobile_number": ["An Indonesian number, +62…"]}',
@@ -102,7 +123,9 @@ create or replace function api.start_method_link(project_id text, user_id bigint
         message = 'Linking e-wallets is not enabled for this project (settings.linked_methods.enabled).';
     end if;
     if (chosen = 'SHOPEEPAY' and coalesce((enabled ->> 'shopeepay')::boolean, false) is not true)
-       or (chosen = 'GOPAY' and coalesce((enabled ->> 'gopay_recurring')::boolean, false) is not true) then
+       or (chosen = 'GOPAY' and coalesce((enabled ->> 'gopay_recurring')::boolean, false) is not true)
+       or (chosen in ('BRI', 'MANDIRI') and coalesce((enabled ->> 'direct_debit')::boolean, false) is not true)
+       or (chosen = 'CARD' and coalesce((enabled ->> 'cards')::boolean, false) is not true) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         '%s account linking is not enabled for this project (settings.linked_methods).', chosen);
     end if;
@@ -125,16 +148,20 @@ create or replace function api.start_method_link(project_id text, user_id bigint
     insert into astapa.linked_methods (project_id, user_id, environment, xendit_account, channel, label)
     values (start_method_link.project_id, start_method_link.user_id, link ->> 'environment',
             link ->> 'xendit_account', chosen,
-            chosen || coalesce(' •••• ' || pg_catalog.right(mobile, 4), ''))
+            case when chosen = 'CARD' then network || ' •••• ' || last_four
+                 when chosen = 'BRI' then 'BRI •••• ' || last_four
+                 else chosen || coalesce(' •••• ' || pg_catalog.right(mobile, 4), '') end)
     returning * into created;
     return astapa.linked_method_json(created);
   end
   $$;
 
 comment on function api.start_method_link(text, bigint, jsonb) is
-  'Starts linking a user''s e-wallet: {channel (OVO | DANA | SHOPEEPAY | GOPAY), mobile_number (+62…, OVO '
-  'needs it), xendit_account, environment}. Only when settings.linked_methods.enabled; ShopeePay and GoPay '
-  'only when settings.linked_methods enables them too. A link of the same channel not yet approved is '
+  'Starts linking a user''s reusable method: {channel (OVO | DANA | SHOPEEPAY | GOPAY | BRI | MANDIRI | CARD), '
+  'mobile_number (+62…; OVO and BRI need it), card_last_four (BRI and CARD need it), card_network (CARD), '
+  'xendit_account, environment}. Only when settings.linked_methods.enabled; ShopeePay, GoPay, direct debit (BRI, '
+  'MANDIRI) and cards only when settings.linked_methods enables them too (shopeepay, gopay_recurring, '
+  'direct_debit, cards). The label keeps the last four digits only. A link of the same channel not yet approved is '
   'replaced (failed, SUPERSEDED). The caller then asks Xendit (reference_id = method_id) and records the answer with api.record_method_link_answer. AS400 bad '
   'input; AS404 unknown user; AS409 channel not enabled or already linked.';
 

@@ -52,6 +52,8 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
       and m.xendit_account = target.xendit_account
       and (m.channel <> 'SHOPEEPAY' or switches -> 'shopeepay' = 'true'::jsonb)
       and (m.channel <> 'GOPAY' or switches -> 'gopay_recurring' = 'true'::jsonb)
+      and (m.channel not in ('BRI', 'MANDIRI') or switches -> 'direct_debit' = 'true'::jsonb)
+      and (m.channel <> 'CARD' or switches -> 'cards' = 'true'::jsonb)
     order by m.activated_at desc nulls last, m.id desc
     limit 1;
     if not found then
@@ -73,7 +75,7 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
 comment on function astapa.open_renewal_charge(text, text) is
   'Opens the linked-method charge of a renewal checkout just opened (one per checkout: again answers the same) '
   'when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit '
-  'account and environment (ShopeePay and GoPay only while their switches are on); null otherwise. Answers '
+  'account and environment (ShopeePay, GoPay, direct debit and cards only while their switches are on); null otherwise. Answers '
   '{charge_id, method_id, channel, label}: the pay-link mail is held back while it runs.';
 
 grant execute on function astapa.open_renewal_charge(text, text) to astapa_app;
@@ -196,6 +198,7 @@ create or replace function api.record_renewal_charge(project_id text, charge_id 
     rc astapa.renewal_charges;
     target astapa.checkouts;
     chosen astapa.linked_methods;
+    paid_method text;
     requeued bigint;
   begin
     if pg_catalog.jsonb_typeof(answer) is distinct from 'object' or now is null then
@@ -226,13 +229,15 @@ create or replace function api.record_renewal_charge(project_id text, charge_id 
     select * into chosen from astapa.linked_methods as m
     where m.project_id = rc.project_id and m.id = rc.linked_method_id;
     -- Recorded even when the checkout was paid meanwhile: a success is then kept as paid_again, for a refund.
+    paid_method := case when chosen.channel in ('BRI', 'MANDIRI') then 'direct_debit'
+                        when chosen.channel = 'CARD' then 'card' else pg_catalog.lower(chosen.channel) end;
     insert into astapa.payments as y (project_id, checkout_id, kind, provider_id, method, amount, details)
     values (rc.project_id, rc.checkout_id, 'payment_request', answer ->> 'provider_id',
-            pg_catalog.lower(chosen.channel), rc.amount,
+            paid_method, rc.amount,
             pg_catalog.jsonb_build_object('linked_method', chosen.label))
     on conflict on constraint payments_provider_id_key do nothing;
     if target.status in ('open', 'pending') then
-      update astapa.checkouts as c set status = 'pending', method = pg_catalog.lower(chosen.channel), bank = null,
+      update astapa.checkouts as c set status = 'pending', method = paid_method, bank = null,
         updated_at = pg_catalog.now()
       where c.project_id = target.project_id and c.id = target.id;
     end if;
@@ -255,7 +260,7 @@ create or replace function api.record_renewal_charge(project_id text, charge_id 
 
 comment on function api.record_renewal_charge(text, text, jsonb, timestamptz) is
   'Records Xendit''s answer to a linked-method renewal charge: {provider_id, amount, status?} makes it pending '
-  'with its payment row (method = the channel) and re-applies a callback that came first; {failure} or a '
+  'with its payment row (method = the e-wallet, direct_debit or card) and re-applies a callback that came first; {failure} or a '
   'FAILED/EXPIRED status, or another amount, fails it (action mail: the caller queues the pay-link mail). '
   'An attempt answered already changes nothing (action none). AS400 bad answer; AS404 unknown charge.';
 

@@ -17,6 +17,8 @@ export const METHOD_LABELS: Record<string, string> = {
   ovo: "OVO",
   dana: "DANA",
   shopeepay: "ShopeePay",
+  direct_debit: "Direct debit",
+  card: "Card",
   bank_transfer: "Virtual account",
 };
 

@@ -1,31 +1,55 @@
-/** The portal's "Automatic renewal" section (linked e-wallets) in English and Bahasa Indonesia. */
+/** The portal's "Automatic renewal" section (linked methods) in English and Bahasa Indonesia. */
 import type { Lang } from "../login/i18n.ts";
 
 const en = {
   title: "Automatic renewal",
   intro:
-    "Link an e-wallet and each renewal is charged to it. If a charge fails, you get the pay link by email.",
-  none: "No e-wallet is linked: renewals come as pay links by email.",
-  waiting: "waiting for your approval in the app",
+    "Link an e-wallet, a bank account for direct debit or a card, and each renewal is charged to it. If a charge fails, you get the pay link by email.",
+  none: "Nothing is linked: renewals come as pay links by email.",
+  waiting: "waiting for your approval",
   active: "linked",
   unlink: "Unlink",
   link: (channel: string) => `Link ${channel}`,
   mobile: "Mobile number (OVO)",
   mobileHint: "The number of your OVO account, e.g. 0812 3456 7890.",
+  bankMobile: "Mobile number registered with the bank",
+  debitLastFour: "Last 4 digits of your BRI debit card",
+  debitExpiry: "Debit card expiry (MM/YY)",
+  email: "Email",
+  otp: "Code from your bank (6 digits)",
+  confirm: "Confirm",
+  cardNumber: "Card number",
+  cardExpiryMonth: "Expiry month (MM)",
+  cardExpiryYear: "Expiry year (YYYY)",
+  cvv: "Security code (CVV)",
+  cardHolder: "Name on the card",
+  cardHint: "The card is sent to Xendit once to link it; Astapa keeps only its last four digits.",
 };
 export type LinkedMethodText = typeof en;
 
 const id: LinkedMethodText = {
   title: "Perpanjangan otomatis",
   intro:
-    "Tautkan e-wallet dan setiap perpanjangan ditagihkan ke sana. Jika penagihan gagal, tautan bayar dikirim lewat email.",
-  none: "Belum ada e-wallet yang tertaut: perpanjangan dikirim sebagai tautan bayar lewat email.",
-  waiting: "menunggu persetujuan Anda di aplikasinya",
+    "Tautkan e-wallet, rekening bank untuk debit langsung, atau kartu, dan setiap perpanjangan ditagihkan ke sana. Jika penagihan gagal, tautan bayar dikirim lewat email.",
+  none: "Belum ada yang tertaut: perpanjangan dikirim sebagai tautan bayar lewat email.",
+  waiting: "menunggu persetujuan Anda",
   active: "tertaut",
   unlink: "Lepaskan",
   link: (channel: string) => `Tautkan ${channel}`,
   mobile: "Nomor ponsel (OVO)",
   mobileHint: "Nomor akun OVO Anda, misalnya 0812 3456 7890.",
+  bankMobile: "Nomor ponsel yang terdaftar di bank",
+  debitLastFour: "4 digit terakhir kartu debit BRI Anda",
+  debitExpiry: "Masa berlaku kartu debit (BB/TT)",
+  email: "Email",
+  otp: "Kode dari bank Anda (6 digit)",
+  confirm: "Konfirmasi",
+  cardNumber: "Nomor kartu",
+  cardExpiryMonth: "Bulan kedaluwarsa (BB)",
+  cardExpiryYear: "Tahun kedaluwarsa (TTTT)",
+  cvv: "Kode keamanan (CVV)",
+  cardHolder: "Nama pada kartu",
+  cardHint: "Kartu dikirim sekali ke Xendit untuk ditautkan; Astapa hanya menyimpan 4 digit terakhirnya.",
 };
 
 export const LINKED_METHOD_TEXT: Record<Lang, LinkedMethodText> = { en, id };
@@ -36,4 +60,14 @@ export const CHANNEL_NAMES: Record<string, string> = {
   DANA: "DANA",
   SHOPEEPAY: "ShopeePay",
   GOPAY: "GoPay",
+  BRI: "BRI direct debit",
+  MANDIRI: "Mandiri direct debit",
+  CARD: "a card",
+};
+
+/** Channel names in Bahasa Indonesia where they differ. */
+export const CHANNEL_NAMES_ID: Record<string, string> = {
+  BRI: "debit langsung BRI",
+  MANDIRI: "debit langsung Mandiri",
+  CARD: "kartu",
 };

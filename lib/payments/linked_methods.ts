@@ -1,14 +1,16 @@
 /**
- * Linking and unlinking a customer's e-wallet for automatic renewal (docs/billing.md "Linked methods"): reserve
- * the link in Postgres (api.start_method_link), ask Xendit's Payment Method API through the unmodified
- * xendit-node client (MULTIPLE_USE, reference_id = our method id; the call takes no idempotency key, so a
- * retry is a new link, which replaces the waiting one), record the answer and send the customer to Xendit's
- * AUTH page. The method becomes active when the payment_method.activated callback arrives
+ * Linking and unlinking a customer's reusable method — e-wallet, direct debit (BRI, Mandiri) or card on file —
+ * for automatic renewal (docs/billing.md "Linked methods"): reserve the link in Postgres (api.start_method_link),
+ * ask Xendit's Payment Method API through the unmodified xendit-node client (MULTIPLE_USE, reference_id = our
+ * method id; the call takes no idempotency key, so a retry is a new link, which replaces the waiting one), record
+ * the answer and send the customer to Xendit's AUTH page — or, for BRI, take the OTP on the portal
+ * (confirmMethodOtp). The method becomes active when the payment_method.activated callback arrives
  * (lib/payments/method_callbacks.ts). Unlinking expires it at Xendit first, then in Postgres.
  */
 import { asApp } from "@/db/client.ts";
 import { getProject } from "@/db/projects.ts";
 import {
+  applyMethodCallback,
   type LinkedMethod,
   recordMethodLinkAnswer,
   startMethodLink,
@@ -20,50 +22,113 @@ import { log } from "../http/log.ts";
 import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { asChargeError, xenditClient } from "./xendit.ts";
 
-export type LinkInput = { channel: string; mobileNumber?: string; successUrl: string; failureUrl: string };
+export type LinkInput = {
+  channel: string;
+  mobileNumber?: string;
+  successUrl: string;
+  failureUrl: string;
+  /** Direct debit from a BRI debit card: its last four digits, MM/YY expiry and the account's email. */
+  debitCard?: { lastFour: string; expiry: string; email: string };
+  /** A card on file: sent to Xendit once, never stored or logged; only its last four digits and network stay. */
+  card?: { number: string; expiryMonth: string; expiryYear: string; cvv: string; holder?: string };
+};
 
-/** Starts linking; answers the method (requires_action) and the URL where the customer approves it. */
+/** Where the customer approves: a page (e-wallet, Mandiri, 3-D Secure), or a code sent to their phone (BRI). */
+export type LinkNext = { kind: "page"; url: string } | { kind: "otp" };
+
+/** The card network for the masked label ("VISA •••• 4242"), from the number's first digits. */
+export function cardNetwork(number: string): string {
+  if (number.startsWith("4")) return "VISA";
+  if (/^(5[1-5]|2[2-7])/.test(number)) return "MASTERCARD";
+  if (number.startsWith("35")) return "JCB";
+  if (/^3[47]/.test(number)) return "AMEX";
+  return "CARD";
+}
+
+/** xendit-node's createPaymentMethod data for the channel (MULTIPLE_USE; reference_id = our method id). */
+function methodRequest(method: LinkedMethod, projectId: string, userId: string, input: LinkInput) {
+  const common = {
+    reusability: "MULTIPLE_USE" as const,
+    country: "ID" as const,
+    referenceId: method.method_id,
+    description: `Automatic renewal (${method.channel})`,
+    metadata: { project_id: projectId, sub: userId },
+  };
+  const returns = { successReturnUrl: input.successUrl, failureReturnUrl: input.failureUrl };
+  if (method.channel === "CARD") {
+    const card = input.card!;
+    return {
+      ...common,
+      type: "CARD" as const,
+      card: {
+        currency: "IDR",
+        channelProperties: { ...returns, cardonfileType: "RECURRING" as const },
+        cardInformation: {
+          cardNumber: card.number,
+          expiryMonth: card.expiryMonth,
+          expiryYear: card.expiryYear,
+          cvv: card.cvv,
+          ...(card.holder ? { cardholderName: card.holder } : {}),
+        },
+      },
+    };
+  }
+  if (method.channel === "BRI" || method.channel === "MANDIRI") {
+    const debit = input.debitCard;
+    return {
+      ...common,
+      type: "DIRECT_DEBIT" as const,
+      directDebit: {
+        channelCode: method.channel,
+        channelProperties: {
+          ...returns,
+          ...(input.mobileNumber ? { mobileNumber: input.mobileNumber } : {}),
+          ...(debit ? { cardLastFour: debit.lastFour, cardExpiry: debit.expiry, email: debit.email } : {}),
+        },
+      },
+    };
+  }
+  return {
+    ...common,
+    type: "EWALLET" as const,
+    ewallet: {
+      // xendit-node's channel enum names the channels Xendit links; ours were checked in SQL.
+      channelCode: method.channel as "OVO",
+      channelProperties: { ...returns, ...(input.mobileNumber ? { mobileNumber: input.mobileNumber } : {}) },
+    },
+  };
+}
+
+/** Starts linking; answers the method (requires_action) and how the customer approves it. */
 export async function linkMethod(
   deps: PaymentDeps,
   projectId: string,
   userId: string,
   input: LinkInput,
-): Promise<{ method: LinkedMethod; authUrl: string }> {
+): Promise<{ method: LinkedMethod; authUrl: string; next: LinkNext }> {
   const project = await asApp(deps.sql, projectId, (tx) => getProject(tx, projectId));
   const chosen = await chooseXendit(deps, projectId, project.mode);
   if (!chosen) throw new AppError("payments_not_configured");
+  if (input.channel === "CARD" && !input.card) throw new AppError("validation_failed");
+  if (input.channel === "BRI" && !input.debitCard) throw new AppError("validation_failed");
   const method = await asApp(deps.sql, projectId, (tx) =>
     startMethodLink(tx, projectId, userId, {
       channel: input.channel,
       mobile_number: input.mobileNumber,
+      card_last_four: input.card?.number.slice(-4) ?? input.debitCard?.lastFour,
+      card_network: input.card ? cardNetwork(input.card.number) : undefined,
       xendit_account: chosen.account,
       environment: project.mode,
     }));
   let providerId: string;
-  let authUrl: string | undefined;
+  let action: { url?: string; urlType?: string } | undefined;
   try {
     const xendit = await xenditClient(chosen.connection);
     const created = await xendit.PaymentMethod.createPaymentMethod({
-      data: {
-        type: "EWALLET",
-        reusability: "MULTIPLE_USE",
-        country: "ID",
-        referenceId: method.method_id,
-        description: `Automatic renewal (${method.channel})`,
-        metadata: { project_id: projectId, sub: userId },
-        ewallet: {
-          // xendit-node's channel enum names the channels Xendit links; ours were checked in SQL.
-          channelCode: method.channel as "OVO",
-          channelProperties: {
-            successReturnUrl: input.successUrl,
-            failureReturnUrl: input.failureUrl,
-            ...(input.mobileNumber ? { mobileNumber: input.mobileNumber } : {}),
-          },
-        },
-      },
+      data: methodRequest(method, projectId, userId, input),
     });
     providerId = created.id;
-    authUrl = created.actions?.find((a) => a.action === "AUTH")?.url ?? undefined;
+    action = created.actions?.find((a) => a.action === "AUTH") ?? undefined;
   } catch (error) {
     const failure = asChargeError(error);
     await asApp(deps.sql, projectId, (tx) =>
@@ -80,10 +145,54 @@ export async function linkMethod(
     projectId,
     (tx) => recordMethodLinkAnswer(tx, projectId, method.method_id, { provider_id: providerId }),
   );
-  if (!authUrl) {
-    throw new AppError("payment_provider_error", { description: "Xendit gave no page to approve the link." });
+  if (!action?.url) {
+    throw new AppError("payment_provider_error", { description: "Xendit gave no way to approve the link." });
   }
-  return { method: recorded, authUrl };
+  // An API action is the OTP step (BRI): the customer types the code on our page, we post it to Xendit.
+  const next: LinkNext = action.urlType === "API" ? { kind: "otp" } : { kind: "page", url: action.url };
+  return { method: recorded, authUrl: action.url, next };
+}
+
+/**
+ * Confirms a direct-debit link with the one-time code the bank sent (Xendit's POST …/auth). Xendit's answer
+ * (ACTIVE) is applied at once, like the payment_method.activated callback that follows, which then changes
+ * nothing. A wrong code is a conflict: the link keeps waiting and the customer may try again.
+ */
+export async function confirmMethodOtp(
+  deps: PaymentDeps,
+  projectId: string,
+  userId: string,
+  methodId: string,
+  code: string,
+): Promise<LinkedMethod> {
+  const method = (await asApp(deps.sql, projectId, (tx) => listLinkedMethods(tx, projectId, userId)))
+    .find((m) => m.method_id === methodId);
+  if (!method?.provider_id || method.status !== "requires_action") throw new AppError("not_found");
+  const account = await xenditAccount(deps, projectId, method.environment, method.xendit_account);
+  if (!account) throw new AppError("payments_not_configured");
+  let status: string | undefined;
+  try {
+    const xendit = await xenditClient(account.connection);
+    const answered = await xendit.PaymentMethod.authPaymentMethod({
+      paymentMethodId: method.provider_id,
+      data: { authCode: code },
+    });
+    status = answered.status;
+  } catch (error) {
+    const failure = asChargeError(error);
+    if (failure.status === null || failure.status >= 500) {
+      throw new AppError("payment_provider_error", { cause: error });
+    }
+    throw new AppError("conflict", { description: `Xendit refused the code: ${failure.message}` });
+  }
+  if (status !== "ACTIVE") return method;
+  const applied = await asApp(deps.sql, projectId, (tx) =>
+    applyMethodCallback(tx, projectId, methodId, {
+      event: "payment_method.activated",
+      provider_id: method.provider_id!,
+    }));
+  const { changed: _changed, ...active } = applied;
+  return active;
 }
 
 /** Unlinks one of the user's methods: expired at Xendit (when it got that far), then never charged again. */

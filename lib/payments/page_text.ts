@@ -32,6 +32,8 @@ const en = {
   payAnotherWay: "Pay another way",
   howToPay: "How would you like to pay?",
   bankTransfer: "Bank transfer",
+  directDebit: "Direct debit",
+  card: "Card",
   bankFor: "Bank (for bank transfer)",
   ovoPhone: "OVO phone number",
   continue: "Continue",
@@ -88,6 +90,8 @@ const id: BillingText = {
   payAnotherWay: "Bayar dengan cara lain",
   howToPay: "Bagaimana Anda ingin membayar?",
   bankTransfer: "Transfer bank",
+  directDebit: "Debit langsung",
+  card: "Kartu",
   bankFor: "Bank (untuk transfer bank)",
   ovoPhone: "Nomor telepon OVO",
   continue: "Lanjutkan",
@@ -125,9 +129,14 @@ export function intervalText(text: BillingText, interval: "month" | "year" | "on
 /** Linked e-wallets charged at renewal that the checkout page does not offer (docs/billing.md). */
 const LINKED_ONLY_LABELS: Record<string, string> = { dana: "DANA", shopeepay: "ShopeePay" };
 
-/** A method's name on the page (brand names stay as they are), also a linked DANA or ShopeePay's. */
-export function methodLabel(text: BillingText, method: Method | "dana" | "shopeepay"): string {
+/** A method's name on the page (brand names stay as they are), also a linked method's (DANA, direct debit, card). */
+export function methodLabel(
+  text: BillingText,
+  method: Method | "dana" | "shopeepay" | "direct_debit" | "card",
+): string {
   if (method === "bank_transfer") return text.bankTransfer;
+  if (method === "direct_debit") return text.directDebit;
+  if (method === "card") return text.card;
   return METHOD_LABELS[method as Method] ?? LINKED_ONLY_LABELS[method] ?? method;
 }
 

@@ -48,10 +48,13 @@ const en = {
     scheduled: "The change is scheduled for the end of the period.",
     withdrawn: "The change was withdrawn.",
     refused: "That is not possible for your plan right now.",
-    linked: "Your e-wallet is linked once you approved it in the app: renewals are charged to it.",
-    link_failed: "The e-wallet was not linked. Renewals keep coming as pay links by email.",
-    link_refused: "That e-wallet cannot be linked: check the number, or unlink the one you have first.",
-    unlinked: "The e-wallet is unlinked. Renewals come as pay links by email.",
+    linked: "Your payment method is linked once you approved it: renewals are charged to it.",
+    link_failed: "The payment method was not linked. Renewals keep coming as pay links by email.",
+    link_refused:
+      "That payment method cannot be linked: check the details, or unlink the one you have first.",
+    unlinked: "The payment method is unlinked. Renewals come as pay links by email.",
+    otp_sent: "Your bank sent a code to your phone: enter it below to link the account.",
+    otp_wrong: "That code was not accepted. Check the code your bank sent and try again.",
   },
   backToApp: "Back to the app",
 };
@@ -102,11 +105,14 @@ const id: PortalText = {
     scheduled: "Perubahan dijadwalkan untuk akhir periode.",
     withdrawn: "Perubahan dibatalkan.",
     refused: "Itu tidak bisa dilakukan untuk paket Anda saat ini.",
-    linked: "E-wallet Anda tertaut setelah disetujui di aplikasinya: perpanjangan ditagihkan ke sana.",
-    link_failed: "E-wallet tidak tertaut. Perpanjangan tetap dikirim sebagai tautan bayar lewat email.",
+    linked: "Metode pembayaran Anda tertaut setelah Anda menyetujuinya: perpanjangan ditagihkan ke sana.",
+    link_failed:
+      "Metode pembayaran tidak tertaut. Perpanjangan tetap dikirim sebagai tautan bayar lewat email.",
     link_refused:
-      "E-wallet itu tidak bisa ditautkan: periksa nomornya, atau lepaskan yang sudah tertaut dulu.",
-    unlinked: "E-wallet dilepas. Perpanjangan dikirim sebagai tautan bayar lewat email.",
+      "Metode pembayaran itu tidak bisa ditautkan: periksa datanya, atau lepaskan yang sudah tertaut dulu.",
+    unlinked: "Metode pembayaran dilepas. Perpanjangan dikirim sebagai tautan bayar lewat email.",
+    otp_sent: "Bank Anda mengirim kode ke ponsel Anda: masukkan di bawah untuk menautkan rekening.",
+    otp_wrong: "Kode itu tidak diterima. Periksa kode dari bank Anda dan coba lagi.",
   },
   backToApp: "Kembali ke aplikasi",
 };

@@ -1,6 +1,6 @@
 /**
  * The offline simulator's shared storage (xendit_simulator/persistence.ts) in Postgres: charges and
- * idempotency keys per project (the account's businessId is its project id), so every instance's simulator
+ * idempotency keys (and reusable payment methods) per project (the account's businessId is its project id), so every instance's simulator
  * sees, pays and replays the same charges.
  */
 import type { Sql } from "@/db/client.ts";
@@ -12,8 +12,17 @@ import {
   saveSandboxCharge,
   transitionSandboxCharge,
 } from "@/db/sandbox_charges.ts";
+import {
+  findSandboxPaymentMethod,
+  saveSandboxPaymentMethod,
+  transitionSandboxPaymentMethod,
+} from "@/db/sandbox_payment_methods.ts";
 import type { InvoiceRecord } from "./xendit_simulator/bodies.ts";
-import type { SimulatorPersistence, StoredCharge } from "./xendit_simulator/persistence.ts";
+import type {
+  SimulatorPersistence,
+  StoredCharge,
+  StoredPaymentMethod,
+} from "./xendit_simulator/persistence.ts";
 
 const externalId = (charge: StoredCharge) =>
   charge.kind === "invoice" ? charge.record.externalId : charge.record.referenceId;
@@ -49,6 +58,24 @@ export function postgresSimulatorStorage(sql: Sql): SimulatorPersistence {
     async remember(projectId, key, value) {
       const row = await rememberSandboxKey(sql, projectId, key, value);
       return { requestHash: row.request_hash, status: row.status, body: row.body };
+    },
+    async saveMethod(projectId, method) {
+      await saveSandboxPaymentMethod(sql, projectId, {
+        id: method.id,
+        status: method.status,
+        record: method,
+      });
+    },
+    transitionMethod: (projectId, method, from) =>
+      transitionSandboxPaymentMethod(
+        sql,
+        projectId,
+        { id: method.id, status: method.status, record: method },
+        from,
+      ),
+    async loadMethod(id) {
+      const found = await findSandboxPaymentMethod(sql, id);
+      return found && { accountId: found.projectId, method: found.record as unknown as StoredPaymentMethod };
     },
   };
 }

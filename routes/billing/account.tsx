@@ -32,6 +32,8 @@ const NOTICES = [
   "link_failed",
   "link_refused",
   "unlinked",
+  "otp_sent",
+  "otp_wrong",
 ] as const;
 const Query = z.object({
   client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…)."),

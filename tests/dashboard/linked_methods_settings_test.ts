@@ -28,29 +28,53 @@ const switches = async () =>
     (tx) => tx`select settings -> 'linked_methods' as linked from astapa.projects where id = ${project.id}`,
   ))[0].linked;
 
-Deno.test("settings — automatic renewal: admins switch linked e-wallets and ShopeePay/GoPay on and off; viewers cannot", async () => {
+Deno.test("settings — automatic renewal: admins switch linking, ShopeePay/GoPay, direct debit and cards on and off; viewers cannot", async () => {
   const before = await (await getAs(t, owner, `${base}/settings`)).text();
   assert.match(before, /Automatic renewal/);
   assert.doesNotMatch(before, /data-linked-switch="enabled" checked/, "off by default");
 
-  const saved = await postAs(t, owner, `${base}/settings/linked-methods`, { enabled: "on", shopeepay: "on" });
+  const saved = await postAs(t, owner, `${base}/settings/linked-methods`, {
+    enabled: "on",
+    shopeepay: "on",
+    direct_debit: "on",
+  });
   assert.equal(saved.status, 303);
   assert.match(saved.headers.get("location")!, /done=linked_methods_saved/);
-  assert.deepEqual(await switches(), { enabled: true, shopeepay: true, gopay_recurring: false });
+  assert.deepEqual(await switches(), {
+    enabled: true,
+    shopeepay: true,
+    gopay_recurring: false,
+    direct_debit: true,
+    cards: false,
+  });
   const after = await (await getAs(t, owner, `${base}/settings?done=linked_methods_saved`)).text();
   assert.match(after, /Automatic renewal saved/);
   assert.match(after, /type="checkbox" name="enabled" value="on" checked/);
   assert.match(after, /type="checkbox" name="shopeepay" value="on" checked/);
   assert.doesNotMatch(after, /name="gopay_recurring" value="on" checked/);
+  assert.match(after, /type="checkbox" name="direct_debit" value="on" checked/);
+  assert.doesNotMatch(after, /name="cards" value="on" checked/);
 
   const viewed = await (await getAs(t, viewer, `${base}/settings`)).text();
   assert.match(viewed, /name="enabled" value="on" checked disabled/, "viewers see the state, disabled");
   assert.doesNotMatch(viewed, /Save automatic renewal/);
   assert.equal((await postAs(t, viewer, `${base}/settings/linked-methods`, {})).status, 403);
-  assert.deepEqual(await switches(), { enabled: true, shopeepay: true, gopay_recurring: false }, "unchanged");
+  assert.deepEqual(await switches(), {
+    enabled: true,
+    shopeepay: true,
+    gopay_recurring: false,
+    direct_debit: true,
+    cards: false,
+  }, "unchanged");
 
   assert.equal((await postAs(t, owner, `${base}/settings/linked-methods`, { enabled: "yes" })).status, 400);
   const off = await postAs(t, owner, `${base}/settings/linked-methods`, {});
   assert.equal(off.status, 303);
-  assert.deepEqual(await switches(), { enabled: false, shopeepay: false, gopay_recurring: false });
+  assert.deepEqual(await switches(), {
+    enabled: false,
+    shopeepay: false,
+    gopay_recurring: false,
+    direct_debit: false,
+    cards: false,
+  });
 });

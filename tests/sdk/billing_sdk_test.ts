@@ -85,7 +85,7 @@ Deno.test("sdk — billing: a user's linked e-wallet listed, then unlinked (expi
     successUrl: `${t.origin}/linked`,
     failureUrl: `${t.origin}/not-linked`,
   });
-  settlePaymentMethod(t.deps.xenditSandbox, method.provider_id!, "activate");
+  await settlePaymentMethod(t.deps.xenditSandbox, method.provider_id!, "activate");
   const [linked] = await waitFor(async () => {
     const list = await astapa.billing.linkedMethods(shop.userId);
     return list[0]?.status === "active" ? list : undefined;

@@ -257,3 +257,69 @@ Deno.test("linked methods — policies: a project sees only its own; api.linked_
     "forbidden",
   );
 });
+
+Deno.test("api.start_method_link — direct debit and cards: behind their switches, masked to the last four digits", async () => {
+  const shop = await linkingShop("link-dd-card@example.com");
+  const p = shop.project.id;
+  const bri = { channel: "BRI", mobile_number: "+6281234567890", card_last_four: "1234", ...through };
+  const card = { channel: "CARD", card_last_four: "1091", card_network: "visa", ...through };
+  for (const link of [bri, { channel: "MANDIRI", ...through }, card]) {
+    await rejectsAs(as(p, (tx) => startMethodLink(tx, p, shop.userId, link)), "conflict", /not enabled/);
+  }
+  await as(
+    p,
+    (tx) => updateProjectSettings(tx, p, { linked_methods: { enabled: true, direct_debit: true } }),
+  );
+  const linkedBri = await as(p, (tx) => startMethodLink(tx, p, shop.userId, bri));
+  const mandiri = await as(
+    p,
+    (tx) => startMethodLink(tx, p, shop.userId, { channel: "mandiri", ...through }),
+  );
+  assert.deepEqual([linkedBri.channel, linkedBri.label], ["BRI", "BRI •••• 1234"]);
+  assert.deepEqual([mandiri.channel, mandiri.label], ["MANDIRI", "MANDIRI"]);
+  await rejectsAs(as(p, (tx) => startMethodLink(tx, p, shop.userId, card)), "conflict", /CARD/);
+  await as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { enabled: true, cards: true } }));
+  const linkedCard = await as(p, (tx) => startMethodLink(tx, p, shop.userId, card));
+  assert.deepEqual([linkedCard.channel, linkedCard.label], ["CARD", "VISA •••• 1091"]);
+
+  // Only the last four digits are taken; BRI needs the card's phone; a card needs its last four.
+  const refused = [
+    { ...bri, card_last_four: "4000000000001091" },
+    { ...bri, mobile_number: undefined },
+    { ...bri, card_last_four: undefined },
+    { channel: "CARD", ...through },
+    { ...card, card_network: "visa; drop" },
+  ];
+  for (const link of refused) {
+    await rejectsAs(as(p, (tx) => startMethodLink(tx, p, shop.userId, link)), "validation_failed");
+  }
+  const stored = await as(
+    p,
+    async (tx) => rows(await tx`select label from astapa.linked_methods order by id`),
+  );
+  assert.ok(stored.every((r) => !/\d{5}/.test(r.label as string)), "no more than four digits are stored");
+  await rejectsAs(
+    as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { enabled: true, cards: "yes" } })),
+    "validation_failed",
+  );
+});
+
+Deno.test("api.billing_account — linkable channels follow the switches: direct debit and cards off by default", async () => {
+  const shop = await linkingShop("link-channels@example.com");
+  const p = shop.project.id;
+  const channels = async () =>
+    (await as(
+      p,
+      async (tx) =>
+        rows(
+          await tx`select api.billing_account(${p}, ${shop.userId}::bigint, now()) -> 'linkable_channels' as c`,
+        ),
+    ))[0].c;
+  assert.deepEqual(await channels(), ["OVO", "DANA"]);
+  await as(
+    p,
+    (tx) =>
+      updateProjectSettings(tx, p, { linked_methods: { enabled: true, direct_debit: true, cards: true } }),
+  );
+  assert.deepEqual(await channels(), ["OVO", "DANA", "BRI", "MANDIRI", "CARD"]);
+});

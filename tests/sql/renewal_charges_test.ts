@@ -31,7 +31,13 @@ const at = (base: Date, days: number) => new Date(base.getTime() + days * DAY);
 const through = { xendit_account: "simulator", environment: "sandbox" } as const;
 
 /** A shop with linking on and a user who paid pro until `paidThrough` and linked `channel` (active, pm-…). */
-async function linkedCustomer(email: string, paidThrough: Date, channel = "DANA", switches = {}) {
+async function linkedCustomer(
+  email: string,
+  paidThrough: Date,
+  channel = "DANA",
+  switches = {},
+  link: { mobile_number?: string; card_last_four?: string; card_network?: string } = {},
+) {
   const shop = await seedShop(db.sql, { email });
   const p = shop.project.id;
   const user = shop.userId;
@@ -42,7 +48,7 @@ async function linkedCustomer(email: string, paidThrough: Date, channel = "DANA"
       start: at(paidThrough, -30).toISOString(),
       end: paidThrough.toISOString(),
     });
-    const method = await startMethodLink(tx, p, user, { channel, ...through });
+    const method = await startMethodLink(tx, p, user, { channel, ...link, ...through });
     await recordMethodLinkAnswer(tx, p, method.method_id, { provider_id: providerId });
     await applyMethodCallback(tx, p, method.method_id, {
       event: "payment_method.activated",
@@ -390,4 +396,53 @@ Deno.test("renewal charges — policies: a project sees and changes only its own
     /row-level security/,
   );
   assert.equal((await chargeRow(c.p)).tries, 0, "the owner's row is untouched");
+});
+
+Deno.test("renewal charges — direct debit and cards: charged only while their switches are on, recorded as direct_debit or card", async () => {
+  const paidThrough = new Date("2034-09-01T00:00:00Z");
+  const now = at(paidThrough, -6);
+  const bri = await linkedCustomer("linked-bri@example.com", paidThrough, "BRI", { direct_debit: true }, {
+    mobile_number: "+6281234567890",
+    card_last_four: "1234",
+  });
+  const card = await linkedCustomer("linked-card@example.com", paidThrough, "CARD", { cards: true }, {
+    card_last_four: "1091",
+    card_network: "VISA",
+  });
+  for (
+    const [c, method, label] of [[bri, "direct_debit", "BRI •••• 1234"], [
+      card,
+      "card",
+      "VISA •••• 1091",
+    ]] as const
+  ) {
+    const renewed = await step(c.shop, now);
+    assert.equal(renewed?.linked_charge?.label, label);
+    const work = charging(await next(c.p, now));
+    assert.equal(work.provider_method_id, c.providerId);
+    const answer = { provider_id: `pr-${method}`, amount: 99_000, status: "PENDING" };
+    assert.equal(
+      (await as(c.p, (tx) => recordRenewalCharge(tx, c.p, work.charge_id, answer, now))).action,
+      "pending",
+    );
+    const [payment] = await as(
+      c.p,
+      async (tx) =>
+        rows(
+          await tx`select y.method, y.details, c.method as checkout_method from astapa.payments as y
+                      join astapa.checkouts as c on c.id = y.checkout_id`,
+        ),
+    );
+    assert.deepEqual(payment, { method, details: { linked_method: label }, checkout_method: method });
+  }
+
+  // With its switch off, the method stays linked but the renewal goes out as a pay link.
+  const later = new Date("2034-10-01T00:00:00Z");
+  const off = await linkedCustomer("linked-card-off@example.com", later, "CARD", { cards: true }, {
+    card_last_four: "4242",
+  });
+  await as(off.p, (tx) => updateProjectSettings(tx, off.p, { linked_methods: { enabled: true } }));
+  const renewedOff = await step(off.shop, at(later, -6));
+  assert.equal(renewedOff?.action, "renew");
+  assert.equal(renewedOff?.linked_charge, null, "cards are charged only while their switch is on");
 });

@@ -12,7 +12,7 @@ export type PaymentRequestRecord = {
   currency: "IDR";
   description: string | null;
   metadata: Record<string, unknown> | null;
-  type: "QR_CODE" | "VIRTUAL_ACCOUNT" | "EWALLET";
+  type: "QR_CODE" | "VIRTUAL_ACCOUNT" | "EWALLET" | "DIRECT_DEBIT" | "CARD";
   channelCode: string;
   channelProperties: Record<string, unknown>;
   status: "PENDING" | "REQUIRES_ACTION" | "SUCCEEDED" | "FAILED" | "EXPIRED";
@@ -62,6 +62,16 @@ export function paymentRequestBody(pr: PaymentRequestRecord): Record<string, unk
         channel_properties: pr.channelProperties,
       },
     }
+    : pr.type === "DIRECT_DEBIT"
+    ? {
+      direct_debit: {
+        channel_code: pr.channelCode,
+        channel_properties: pr.channelProperties,
+        type: "DEBIT_CARD",
+      },
+    }
+    : pr.type === "CARD"
+    ? { card: { currency: pr.currency, channel_properties: { cardonfile_type: "RECURRING" } } }
     : { ewallet: { channel_code: pr.channelCode, channel_properties: pr.channelProperties, account: null } };
   return {
     id: pr.id,

@@ -13,8 +13,8 @@ import {
   type PaymentRequestRecord,
 } from "./bodies.ts";
 import { type Deliver, type DeliveryOptions, WebhookSender } from "./webhooks.ts";
-import type { Remembered, SimulatorPersistence, StoredCharge } from "./persistence.ts";
-import type { PaymentMethodRecord } from "./payment_methods.ts";
+import type { Remembered, SimulatorPersistence, StoredCharge, StoredPaymentMethod } from "./persistence.ts";
+import type { PaymentMethodRecord } from "./payment_method_records.ts";
 import type { RefundRecord } from "./refunds.ts";
 
 type Keyed<T> = T & { secretKey: string };
@@ -54,7 +54,7 @@ export class XenditSimulator {
   readonly idempotency = new Map<string, { requestHash: string; status: number; body: unknown }>();
   /** Refunds made through this instance (refunds.ts). */
   readonly refunds = new Map<string, RefundRecord>();
-  /** Linked (reusable) payment methods (payment_methods.ts), in this instance's memory. */
+  /** Reusable payment methods (payment_methods.ts) this instance has seen; the shared storage is the truth. */
   readonly paymentMethods = new Map<string, PaymentMethodRecord>();
   /** E-wallet channels whose account linking Xendit approved for this merchant (ShopeePay needs it). */
   readonly approvedLinkingChannels = new Set<string>();
@@ -147,6 +147,35 @@ export class XenditSimulator {
     if (charge.kind === "invoice") this.invoices.set(charge.record.id, charge.record);
     else this.paymentRequests.set(charge.record.id, charge.record);
     await this.persistence?.save(account.businessId, unkeyed(charge));
+  }
+
+  /** Records a new reusable payment method (in memory, and in the shared storage when there is one). */
+  async saveMethod(account: SimulatorAccount, method: PaymentMethodRecord): Promise<void> {
+    this.paymentMethods.set(method.id, method);
+    await this.persistence?.saveMethod(account.businessId, withoutKey(method));
+  }
+
+  /** A payment method by id as it is now (from the shared storage when there is one), or undefined. */
+  async findMethod(id: string): Promise<PaymentMethodRecord | undefined> {
+    if (!this.persistence) return this.paymentMethods.get(id);
+    const loaded = await this.persistence.loadMethod(id);
+    const account = loaded && await this.#accountById(loaded.accountId);
+    if (!loaded || !account) return undefined;
+    const method = { ...loaded.method, secretKey: account.secretKey };
+    this.paymentMethods.set(id, method);
+    return method;
+  }
+
+  /** Writes `method` if its status is still one of `from` (compare and set across instances); true when it did. */
+  async moveMethod(method: PaymentMethodRecord, from: string[]): Promise<boolean> {
+    if (this.persistence) {
+      const moved = await this.persistence.transitionMethod(method.businessId, withoutKey(method), from);
+      if (!moved) return false;
+    } else if (!from.includes(this.paymentMethods.get(method.id)?.status ?? "")) {
+      return false;
+    }
+    this.paymentMethods.set(method.id, method);
+    return true;
   }
 
   /** A charge by id as it is now (from the shared storage when there is one), or undefined. */
@@ -293,6 +322,11 @@ export class SimulatorError extends Error {
   constructor(readonly status: number, readonly errorCode: string, message: string) {
     super(message);
   }
+}
+
+function withoutKey(method: PaymentMethodRecord): StoredPaymentMethod {
+  const { secretKey: _key, ...stored } = method;
+  return stored;
 }
 
 /** The record without its key, as shared storage keeps it. */

@@ -1,15 +1,18 @@
 /**
- * Linking and unlinking an e-wallet for automatic renewal from the customer portal (docs/billing.md "Linked
- * methods"). Plain forms with the portal's CSRF token, same-origin checked, acting on the session's own user
- * only. Linking sends the customer to Xendit's approval page, which returns to the portal; a refused link
- * (a wrong number, one already linked, a channel not enabled) comes back with a worded notice.
+ * Linking and unlinking a reusable method (e-wallet, direct debit, card) for automatic renewal from the customer
+ * portal (docs/billing.md "Linked methods"). Plain forms with the portal's CSRF token, same-origin checked,
+ * acting on the session's own user only. Linking sends the customer to Xendit's approval page (the e-wallet's,
+ * the bank's, or the card's 3-D Secure), which returns to the portal — or, for BRI, back to the portal to enter
+ * the OTP the bank sent; a refused link (a wrong number, one already linked, a channel not enabled) or code comes
+ * back with a worded notice.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { CLIENT_ID, sameOrigin, signedIn, signInFirst } from "@/lib/payments/billing_session.ts";
 import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
-import { linkMethod, unlinkUserMethod } from "@/lib/payments/linked_methods.ts";
+import { confirmMethodOtp, linkMethod, unlinkUserMethod } from "@/lib/payments/linked_methods.ts";
+import { LINK_CHANNELS } from "@/db/linked_methods.ts";
 import type { PortalNotice } from "@/lib/payments/portal_text.ts";
 
 /** 0812…, 62812… or +62812… (spaces and dashes allowed) as +62812…; anything else is left for SQL to refuse. */
@@ -22,15 +25,49 @@ const Common = {
   client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…)."),
   lang: z.enum(["en", "id"]).optional(),
 };
+const Digits = (min: number, max: number) =>
+  z.string().transform((raw) => raw.replace(/[\s-]/g, "")).pipe(
+    z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `${min === max ? min : `${min}–${max}`} digits.`),
+  );
 const Action = z.discriminatedUnion("action", [
   z.object({
     ...Common,
     action: z.literal("link"),
-    channel: z.enum(["OVO", "DANA", "SHOPEEPAY", "GOPAY"]),
+    channel: z.enum(LINK_CHANNELS),
     mobile_number: z.union([z.literal("").transform(() => undefined), Mobile]).optional(),
+    // Direct debit from a BRI debit card: what BRI asks to find the card (never its full number).
+    card_last_four: Digits(4, 4).optional(),
+    card_expiry: z.string().regex(/^(0[1-9]|1[0-2])\/\d{2}$/, "MM/YY.").optional(),
+    email: z.string().email().max(255).optional(),
+    // A card on file: passed to Xendit once, never stored or logged.
+    card_number: Digits(12, 19).optional(),
+    expiry_month: z.string().regex(/^(0[1-9]|1[0-2])$/, "MM.").optional(),
+    expiry_year: z.string().regex(/^20\d{2}$/, "YYYY.").optional(),
+    cvv: Digits(3, 4).optional(),
+    cardholder_name: z.string().max(100).optional(),
   }),
   z.object({ ...Common, action: z.literal("unlink"), method_id: z.string().max(64) }),
+  z.object({ ...Common, action: z.literal("otp"), method_id: z.string().max(64), otp: Digits(6, 6) }),
 ]);
+type LinkForm = Extract<z.infer<typeof Action>, { action: "link" }>;
+
+/** The card or debit card details a channel needs, from the form (undefined when not given). */
+function linkDetails(form: LinkForm) {
+  const card =
+    form.channel === "CARD" && form.card_number && form.expiry_month && form.expiry_year && form.cvv
+      ? {
+        number: form.card_number,
+        expiryMonth: form.expiry_month,
+        expiryYear: form.expiry_year,
+        cvv: form.cvv,
+        holder: form.cardholder_name || undefined,
+      }
+      : undefined;
+  const debitCard = form.channel === "BRI" && form.card_last_four && form.card_expiry && form.email
+    ? { lastFour: form.card_last_four, expiry: form.card_expiry, email: form.email }
+    : undefined;
+  return { card, debitCard };
+}
 
 export const handler: Handlers = {
   async POST(c) {
@@ -49,13 +86,23 @@ export const handler: Handlers = {
         await unlinkUserMethod(c.var.deps, who.projectId, who.userId, form.method_id);
         return c.redirect(portal("unlinked"), 303);
       }
-      const { authUrl } = await linkMethod(c.var.deps, who.projectId, who.userId, {
+      if (form.action === "otp") {
+        try {
+          await confirmMethodOtp(c.var.deps, who.projectId, who.userId, form.method_id, form.otp);
+        } catch (error) {
+          if (toAppError(error).code === "conflict") return c.redirect(portal("otp_wrong"), 303);
+          throw error;
+        }
+        return c.redirect(portal("linked"), 303);
+      }
+      const { next } = await linkMethod(c.var.deps, who.projectId, who.userId, {
         channel: form.channel,
         mobileNumber: form.mobile_number,
         successUrl: portal("linked"),
         failureUrl: portal("link_failed"),
+        ...linkDetails(form),
       });
-      return c.redirect(authUrl, 303);
+      return c.redirect(next.kind === "otp" ? portal("otp_sent") : next.url, 303);
     } catch (error) {
       const code = toAppError(error).code;
       if (code === "conflict" || code === "validation_failed") return c.redirect(portal("link_refused"), 303);

@@ -5,7 +5,6 @@ import { findReceipt } from "@/lib/payments/find_receipt.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, methodLabel } from "@/lib/payments/page_text.ts";
 import { RECEIPT_TEXT, receiptDate, rupiah, taxLabels } from "@/lib/payments/receipt_text.ts";
-import type { Method } from "@/lib/payments/methods.ts";
 import { useProjectBrand } from "@/lib/branding/use_brand.ts";
 
 type ReceiptData = { lang: Lang; receipt: Receipt };
@@ -63,7 +62,7 @@ export default function ReceiptPage({ data }: PageProps<ReceiptData>) {
         </dd>
         <dt>{text.method}</dt>
         <dd>
-          {methodLabel(BILLING_TEXT[lang], receipt.method as Method | "dana" | "shopeepay")}
+          {methodLabel(BILLING_TEXT[lang], receipt.method as Parameters<typeof methodLabel>[1])}
           {receipt.bank ? ` (${receipt.bank})` : ""}
         </dd>
       </dl>

@@ -13,12 +13,15 @@ const LinkedMethodsForm = z.object({
   enabled: Switch,
   shopeepay: Switch,
   gopay_recurring: Switch,
+  direct_debit: Switch,
+  cards: Switch,
 });
 
 /**
  * POST /dashboard/projects/:id/settings/linked-methods: automatic renewal with linked e-wallets
  * (settings.linked_methods, docs/billing.md "Automatic renewal"): linking on the portal and charging at renewal,
- * and the ShopeePay and GoPay recurring switches (only once Xendit has approved them for the account).
+ * the ShopeePay and GoPay recurring switches, direct debit and cards on file (each only once Xendit has activated
+ * it for the account).
  */
 export const handler: Handlers<SettingsData> = {
   POST: async (c) => {
@@ -29,6 +32,8 @@ export const handler: Handlers<SettingsData> = {
           enabled: form.enabled === "on",
           shopeepay: form.shopeepay === "on",
           gopay_recurring: form.gopay_recurring === "on",
+          direct_debit: form.direct_debit === "on",
+          cards: form.cards === "on",
         },
       });
       return "linked_methods_saved";

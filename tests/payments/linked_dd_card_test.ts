@@ -1,0 +1,234 @@
+/**
+ * Direct debit and cards on file for automatic renewal over HTTP (issue 23 item 6): with the project's switches
+ * on, a customer links BRI direct debit on the portal — Xendit (the simulator, through the unmodified
+ * xendit-node) sends an OTP, a wrong code is refused with a notice, the right one links it — and another links a
+ * Visa card through its 3-D Secure page. Only masked labels are stored. The billing pass on the controllable
+ * clock then charges both renewals with a Payment Request naming each method: paid, recorded as direct_debit and
+ * card, no pay-link mail. Unlinking expires the method at Xendit.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { listMail } from "@/db/billing.ts";
+import { setXenditKeys } from "@/db/payments.ts";
+import { assignPlan, currentSubscription } from "@/db/plans.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { sealXenditKeys } from "@/lib/payments/accounts.ts";
+import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { testApp } from "../helpers/app.ts";
+import { rows } from "../helpers/db.ts";
+import { seedUser } from "../helpers/identity.ts";
+import { seedShop, waitFor } from "../helpers/payments.ts";
+import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+
+const served = serveSimulator();
+const t = await testApp({ listen: true, env: { XENDIT_BASE_URL: served.url } });
+served.sim.accounts.get(TEST_SECRET_KEY)!.webhookUrl = `${t.origin}/api/webhooks/xendit`;
+const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
+await worker.start();
+Deno.test.afterAll(async () => {
+  await worker.stop();
+  await served.close();
+  await t.close();
+});
+
+const DAY = 86_400_000;
+const CARD = "4000000000001091";
+const as = <T>(projectId: string, work: Parameters<typeof asApp<T>>[2]) => asApp(t.db.sql, projectId, work);
+
+const paidThrough = new Date(Date.now() + 5 * DAY);
+const shop = await seedShop(t.db.sql, { email: "dd@example.com" });
+const p = shop.project.id;
+const cardUser = await seedUser(t.db.sql, p, "card@example.com");
+await as(p, async (tx) => {
+  await setXenditKeys(
+    tx,
+    p,
+    "sandbox",
+    await sealXenditKeys(t.deps.masterKeys.payments, p, "sandbox", {
+      secretKey: TEST_SECRET_KEY,
+      callbackToken: TEST_CALLBACK_TOKEN,
+    }),
+  );
+  await updateProjectSettings(tx, p, { linked_methods: { enabled: true, direct_debit: true, cards: true } });
+  for (const user of [shop.userId, cardUser]) {
+    await assignPlan(tx, p, user, "pro", "payment", {
+      start: new Date(paidThrough.getTime() - 30 * DAY).toISOString(),
+      end: paidThrough.toISOString(),
+    });
+  }
+});
+
+/** A signed-in portal for `userId`: posts a form to /billing/account/methods and answers the response. */
+async function portalFor(userId: string) {
+  const token = randomSecret();
+  await as(p, async (tx) => tx`select api.start_login_session(${userId}::bigint, ${await sha256(token)})`);
+  const session = `astapa_session_${p}=${token}`;
+  const page = async () =>
+    await (await t.app.request(`/billing/account?client_id=${shop.project.clientId}`, {
+      headers: { cookie: session },
+    })).text();
+  const first = await t.app.request(`/billing/account?client_id=${shop.project.clientId}`, {
+    headers: { cookie: session },
+  });
+  const html = await first.text();
+  const csrfCookie = first.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) =>
+    c.startsWith("astapa_csrf=")
+  )!;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? csrfCookie.split("=")[1];
+  const post = (fields: Record<string, string>) =>
+    t.app.request("/billing/account/methods", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        cookie: `${session}; ${csrfCookie}`,
+        origin: t.origin,
+      },
+      body: new URLSearchParams({ client_id: shop.project.clientId, csrf, ...fields }),
+    });
+  return { html, page, post };
+}
+
+const methodRow = async (userId: string) =>
+  rows(
+    await as(p, (tx) =>
+      tx`select public_id, channel, label, status, provider_id from astapa.linked_methods
+         where user_id = ${userId}::bigint and status in ('requires_action', 'active') order by id desc`),
+  )[0];
+
+Deno.test("linked direct debit — BRI: the OTP step on the portal, a wrong code refused, the right one links it", async () => {
+  const portal = await portalFor(shop.userId);
+  assert.match(portal.html, /data-link-channel="BRI"/);
+  assert.match(portal.html, /data-link-channel="MANDIRI"/);
+  assert.match(portal.html, /data-link-channel="CARD"/);
+  const linked = await portal.post({
+    action: "link",
+    channel: "BRI",
+    card_last_four: "1234",
+    card_expiry: "12/30",
+    mobile_number: "0812 3456 7890",
+    email: "dd@example.com",
+  });
+  assert.equal(linked.status, 303);
+  assert.match(linked.headers.get("location")!, /notice=otp_sent/);
+  const waiting = await methodRow(shop.userId);
+  assert.deepEqual([waiting.channel, waiting.label, waiting.status], [
+    "BRI",
+    "BRI •••• 1234",
+    "requires_action",
+  ]);
+  const atXendit = served.sim.paymentMethods.get(waiting.provider_id as string)!;
+  assert.deepEqual([atXendit.type, atXendit.channelCode, atXendit.cardLastFour, atXendit.mobileNumber], [
+    "DIRECT_DEBIT",
+    "BRI",
+    "1234",
+    "+6281234567890",
+  ]);
+  assert.match(await portal.page(), new RegExp(`data-otp-for="${waiting.public_id}"`), "the code form");
+
+  const wrong = await portal.post({ action: "otp", method_id: waiting.public_id as string, otp: "111111" });
+  assert.match(wrong.headers.get("location")!, /notice=otp_wrong/);
+  assert.equal((await methodRow(shop.userId)).status, "requires_action", "still waiting");
+  const right = await portal.post({ action: "otp", method_id: waiting.public_id as string, otp: "333 000" });
+  assert.match(right.headers.get("location")!, /notice=linked/);
+  assert.equal((await methodRow(shop.userId)).status, "active", "Xendit's answer links it at once");
+  assert.equal(served.sim.paymentMethods.get(waiting.provider_id as string)?.status, "ACTIVE");
+  // The activation callback that follows changes nothing (forward-only) and is audited once.
+  await waitFor(async () => {
+    const [{ n }] = await as(
+      p,
+      (tx) => tx`select count(*)::int as n from astapa.audit_log where action = 'billing.method_active'`,
+    );
+    return n === 1;
+  }, "one activation audited");
+});
+
+Deno.test("linked card — a card on file through 3-D Secure; the number is never stored; a bad number is refused", async () => {
+  const portal = await portalFor(cardUser);
+  const bad = await portal.post({
+    action: "link",
+    channel: "CARD",
+    card_number: "4000 0000 0000 1092",
+    expiry_month: "12",
+    expiry_year: "2030",
+    cvv: "123",
+  });
+  assert.match(bad.headers.get("location")!, /notice=link_refused/, "a number failing the check digit");
+  const linked = await portal.post({
+    action: "link",
+    channel: "CARD",
+    card_number: "4000 0000 0000 1091",
+    expiry_month: "12",
+    expiry_year: "2030",
+    cvv: "123",
+    cardholder_name: "Ayu Lestari",
+  });
+  assert.equal(linked.status, 303);
+  const auth = linked.headers.get("location")!;
+  assert.ok(auth.startsWith(`${served.url}/web/payment_methods/pm-`), auth);
+  assert.match(await (await fetch(auth)).text(), /3-D Secure: confirm your VISA card •••• 1091/);
+  const approved = await fetch(`${auth}/approve`, { method: "POST", redirect: "manual" });
+  await approved.body?.cancel();
+  assert.match(approved.headers.get("location")!, /notice=linked/);
+  await waitFor(
+    async () => (await methodRow(cardUser))?.status === "active",
+    "the card's activation callback",
+  );
+  assert.equal((await methodRow(cardUser)).label, "VISA •••• 1091");
+  const [{ leaked }] = await as(
+    p,
+    (tx) =>
+      tx`select (select count(*) from astapa.linked_methods as m where m::text like ${`%${
+        CARD.slice(0, 8)
+      }%`})
+            + (select count(*) from astapa.audit_log as a where a::text like ${`%${CARD.slice(0, 8)}%`})
+            as leaked`,
+  );
+  assert.equal(Number(leaked), 0, "no card number in the database");
+});
+
+Deno.test("linked direct debit and card — the pass charges both renewals on the clock; unlinking expires at Xendit", async () => {
+  const scheduler = new BillingScheduler(t.deps, { clock: () => new Date(paidThrough.getTime() - 5 * DAY) });
+  const report = await scheduler.pass();
+  assert.deepEqual(report.charges.filter((c) => c.projectId === p).map((c) => c.outcome), [
+    "pending",
+    "pending",
+  ]);
+  const next = new Date(paidThrough);
+  next.setUTCMonth(next.getUTCMonth() + 1);
+  for (const user of [shop.userId, cardUser]) {
+    await waitFor(async () => {
+      const sub = (await as(p, (tx) => currentSubscription(tx, p, user))).subscription;
+      return new Date(sub?.paid_through ?? 0).getTime() === next.getTime();
+    }, `the renewal of ${user} paid`);
+  }
+  const payments = rows(
+    await as(
+      p,
+      (tx) =>
+        tx`select y.method, y.status, y.details ->> 'linked_method' as label from astapa.payments as y
+         order by y.method`,
+    ),
+  );
+  assert.deepEqual(payments, [
+    { method: "card", status: "paid", label: "VISA •••• 1091" },
+    { method: "direct_debit", status: "paid", label: "BRI •••• 1234" },
+  ]);
+  const types = [...served.sim.paymentRequests.values()].filter((pr) => pr.linked).map((pr) => pr.type)
+    .sort();
+  assert.deepEqual(
+    types,
+    ["CARD", "DIRECT_DEBIT"],
+    "each charged through a Payment Request naming the method",
+  );
+  const mails = await as(p, (tx) => listMail(tx, p));
+  assert.deepEqual(mails.filter((m) => m.template === "renewal_due"), [], "no pay-link mail");
+
+  const card = await methodRow(cardUser);
+  const portal = await portalFor(cardUser);
+  const unlinked = await portal.post({ action: "unlink", method_id: card.public_id as string });
+  assert.match(unlinked.headers.get("location")!, /notice=unlinked/);
+  assert.equal(served.sim.paymentMethods.get(card.provider_id as string)?.status, "EXPIRED");
+  assert.equal(await methodRow(cardUser), undefined);
+});
