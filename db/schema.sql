@@ -8388,6 +8388,7 @@ CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text,
 AS $function$
   declare
     target astapa.checkouts;
+    requeued bigint;
   begin
     select * into target from astapa.checkouts as c
     where c.project_id = record_payment.project_id and c.public_id = record_payment.checkout_id
@@ -8421,10 +8422,19 @@ AS $function$
     set status = 'pending', method = payment ->> 'method', bank = payment ->> 'bank', updated_at = pg_catalog.now()
     where c.project_id = target.project_id and c.id = target.id
     returning * into target;
-    -- A callback that beat this row here was kept as unknown_payment: apply it now.
-    update astapa.payment_events as e set processed_at = null, outcome = null
-    where e.project_id = record_payment.project_id and e.provider_id = payment ->> 'provider_id'
-      and e.outcome = 'unknown_payment';
+    -- A callback that beat this row here was kept as unknown_payment: apply it now. One a worker holds is
+    -- skipped: that worker waits for this checkout and then finds the row (astapa.apply_payment_event_row).
+    -- Put back in line and woken for (the NOTIFY trigger fires on insert only).
+    for requeued in
+      update astapa.payment_events as e set processed_at = null, outcome = null
+      where e.project_id = record_payment.project_id and e.id in (select early.id from astapa.payment_events as early
+                     where early.project_id = record_payment.project_id
+                       and early.provider_id = payment ->> 'provider_id' and early.outcome = 'unknown_payment'
+                     for update skip locked)
+      returning e.id
+    loop
+      perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);
+    end loop;
     return astapa.checkout_json(target);
   end
   $function$;
@@ -8567,11 +8577,15 @@ AS $function$
       updated_at = pg_catalog.now()
     where r.project_id = rc.project_id and r.id = rc.id;
     -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment. One a
-    -- worker is applying right now (locked, not yet marked) is waited for, then put back in line too.
+    -- worker is applying right now (locked) is skipped: that worker waits for the checkout this transaction
+    -- holds and then finds the payment row (astapa.apply_payment_event_row), as it does for one stored after
+    -- this statement began, which this statement cannot see.
     for requeued in
       update astapa.payment_events as e set processed_at = null, outcome = null
-      where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
-        and (e.outcome = 'unknown_payment' or e.processed_at is null)
+      where e.project_id = rc.project_id and e.id in (select early.id from astapa.payment_events as early
+                     where early.project_id = rc.project_id and early.provider_id = answer ->> 'provider_id'
+                       and early.outcome = 'unknown_payment'
+                     for update skip locked)
       returning e.id
     loop
       perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);
@@ -12664,6 +12678,18 @@ AS $function$
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
     for update;
+    if not found then
+      -- The callback may have beaten its payment row: the charge's recorder (api.record_payment,
+      -- api.record_renewal_charge) holds the checkout until it commits, and its requeue of early callbacks cannot
+      -- see one stored after that statement began. So wait for the checkout and look once more: the row is either
+      -- there now, or its recorder will come after this commit and requeue the event.
+      perform from astapa.checkouts as c
+      where c.project_id = ev.project_id and c.public_id = ev.checkout_public_id
+      for update;
+      select * into pay from astapa.payments as y
+      where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
+      for update;
+    end if;
     if not found then
       applied_outcome := 'unknown_payment';
     elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then

@@ -245,11 +245,15 @@ create or replace function api.record_renewal_charge(project_id text, charge_id 
       updated_at = pg_catalog.now()
     where r.project_id = rc.project_id and r.id = rc.id;
     -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment. One a
-    -- worker is applying right now (locked, not yet marked) is waited for, then put back in line too.
+    -- worker is applying right now (locked) is skipped: that worker waits for the checkout this transaction
+    -- holds and then finds the payment row (astapa.apply_payment_event_row), as it does for one stored after
+    -- this statement began, which this statement cannot see.
     for requeued in
       update astapa.payment_events as e set processed_at = null, outcome = null
-      where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
-        and (e.outcome = 'unknown_payment' or e.processed_at is null)
+      where e.project_id = rc.project_id and e.id in (select early.id from astapa.payment_events as early
+                     where early.project_id = rc.project_id and early.provider_id = answer ->> 'provider_id'
+                       and early.outcome = 'unknown_payment'
+                     for update skip locked)
       returning e.id
     loop
       perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);

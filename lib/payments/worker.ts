@@ -1,8 +1,10 @@
 /**
  * Applies stored Xendit callbacks. Every instance runs one: it LISTENs on astapa_payment_events (a wake-up
- * call only — the table is the truth), drains the backlog when it starts, and applies each event in its own
- * transaction through api.apply_payment_event (FOR UPDATE SKIP LOCKED), so instances share the work and an
- * instance dying mid-batch leaves its in-flight event to the next drain.
+ * call only — the table is the truth), drains the backlog when it starts and after every re-listen, and applies
+ * each event in its own transaction through api.apply_payment_event (FOR UPDATE SKIP LOCKED), so instances share
+ * the work and an instance dying mid-batch leaves its in-flight event to the next drain. A drain that fails
+ * (mid-failover the database retry budget runs out) is tried again, and a periodic sweep picks up any row whose
+ * NOTIFY was lost: without both, a row stored during a failover could wait for the next callback forever.
  */
 import { asApp, type Sql } from "@/db/client.ts";
 import { applyPaymentEvent, projectsWithPaymentEvents } from "@/db/payments.ts";
@@ -19,6 +21,8 @@ export type WorkerOptions = {
   onApplied?: (event: AppliedEvent) => void;
   /** After a transient failure, the next pass comes this much later at the latest (default 5 s). */
   retryMs?: number;
+  /** A pass runs at least this often even without a NOTIFY (default 10 s): a lost wake-up call costs no more. */
+  sweepMs?: number;
   /** The deployment's base URL: a paid payment's receipt mail is queued with the event (none when unset). */
   receiptBaseUrl?: string;
 };
@@ -29,6 +33,7 @@ export class PaymentEventWorker {
   #stopped = false;
   #unlisten: (() => Promise<void>) | null = null;
   #retry: ReturnType<typeof setTimeout> | undefined;
+  #sweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(readonly sql: Sql, readonly options: WorkerOptions = {}) {}
 
@@ -40,6 +45,7 @@ export class PaymentEventWorker {
       () => void this.drain(),
     );
     this.#unlisten = () => listener.unlisten();
+    this.#sweep = setInterval(() => void this.drain(), this.options.sweepMs ?? 10_000);
     await this.drain();
   }
 
@@ -56,7 +62,12 @@ export class PaymentEventWorker {
           await this.#pass();
         } while (this.#again && !this.#stopped);
       } catch (error) {
-        if (!this.#stopped) log("error", "payment_worker_failed", { error: String(error) });
+        // The list of projects could not be read (a failover outlasting the retry budget): the wake-up calls
+        // coalesced into this drain — a re-listen's catch-up among them — must not be lost with it.
+        if (!this.#stopped) {
+          log("error", "payment_worker_failed", { error: String(error) });
+          this.#retryLater();
+        }
       } finally {
         this.#draining = null;
       }
@@ -67,6 +78,7 @@ export class PaymentEventWorker {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
+    clearInterval(this.#sweep);
     await this.#unlisten?.().catch(() => {});
     await this.#draining;
   }
@@ -81,10 +93,14 @@ export class PaymentEventWorker {
         // one is tried again shortly even if no new callback arrives to wake the worker.
         if (this.#stopped) return;
         log("warn", "payment_event_retry", { project_id: projectId, error: String(error) });
-        clearTimeout(this.#retry);
-        this.#retry = setTimeout(() => void this.drain(), this.options.retryMs ?? 5_000);
+        this.#retryLater();
       }
     }
+  }
+
+  #retryLater(): void {
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => void this.drain(), this.options.retryMs ?? 5_000);
   }
 
   async #applyAll(projectId: string): Promise<void> {

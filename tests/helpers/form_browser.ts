@@ -1,4 +1,8 @@
-/** A cookie-keeping client for the hosted login's forms: gets a page, posts its form with the hidden fields kept. */
+/**
+ * A cookie-keeping client for the hosted pages' forms: gets a page and posts its (first POST) form as a browser
+ * would — every field of that form with its current value, whatever its name (client_id, csrf, intent, …) —
+ * with `fields` filled in over them.
+ */
 import type { TestApp } from "./app.ts";
 
 export class FormBrowser {
@@ -17,19 +21,15 @@ export class FormBrowser {
   }
 
   async post(html: string, fields: Record<string, string>): Promise<Response> {
-    const hidden = Object.fromEntries(
-      [...html.matchAll(/<input type="hidden" name="([a-z]+)" value="([^"]*)"/g)].map((m) => [
-        m[1],
-        m[2].replace(/&amp;/g, "&"),
-      ]),
-    );
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&");
-    if (!action) throw new Error(`no form: ${html.slice(0, 300)}`);
+    const form = postForm(html);
+    if (!form) throw new Error(`no form: ${html.slice(0, 300)}`);
+    const body = new URLSearchParams(form.fields.filter(([name]) => !(name in fields)));
+    for (const [name, value] of Object.entries(fields)) body.append(name, value);
     return this.keep(
-      await this.t.app.request(action, {
+      await this.t.app.request(form.action, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", cookie: this.header() },
-        body: new URLSearchParams({ ...hidden, ...fields }),
+        body,
       }),
     );
   }
@@ -47,4 +47,65 @@ export class FormBrowser {
     }
     return res;
   }
+}
+
+/**
+ * The page's first POST form: its action and the fields a browser submits with it (successful controls: named,
+ * not disabled; checkboxes and radios when checked; a select's selected option; no buttons — `fields` names
+ * the one pressed).
+ */
+export function postForm(html: string): { action: string; fields: [string, string][] } | null {
+  for (const open of html.matchAll(/<form\b([^>]*)>/gi)) {
+    const attrs = attributes(open[1]);
+    if (attrs.method?.toLowerCase() !== "post" || attrs.action === undefined) continue;
+    const start = open.index! + open[0].length;
+    const end = html.indexOf("</form>", start);
+    return { action: attrs.action, fields: formFields(html.slice(start, end < 0 ? undefined : end)) };
+  }
+  return null;
+}
+
+function formFields(body: string): [string, string][] {
+  const fields: [string, string][] = [];
+  for (const tag of body.matchAll(/<(input|select|textarea)\b([^>]*)>/gi)) {
+    const attrs = attributes(tag[2]);
+    const name = attrs.name;
+    if (!name || "disabled" in attrs) continue;
+    const kind = tag[1].toLowerCase();
+    if (kind === "textarea") {
+      const rest = body.slice(tag.index! + tag[0].length);
+      fields.push([name, decode(rest.slice(0, rest.search(/<\/textarea>/i)))]);
+    } else if (kind === "select") {
+      const rest = body.slice(tag.index! + tag[0].length);
+      const options = [...rest.slice(0, rest.search(/<\/select>/i)).matchAll(/<option\b([^>]*)>([^<]*)/gi)]
+        .map((o) => ({ attrs: attributes(o[1]), text: decode(o[2]) }));
+      const chosen = options.find((o) => "selected" in o.attrs) ?? options[0];
+      if (chosen) fields.push([name, chosen.attrs.value ?? chosen.text.trim()]);
+    } else {
+      const type = (attrs.type ?? "text").toLowerCase();
+      if (["submit", "button", "image", "reset", "file"].includes(type)) continue;
+      if ((type === "checkbox" || type === "radio") && !("checked" in attrs)) continue;
+      fields.push([name, attrs.value ?? (type === "checkbox" || type === "radio" ? "on" : "")]);
+    }
+  }
+  return fields;
+}
+
+/** A tag's attributes, values decoded; a bare attribute (checked, disabled) maps to "". */
+function attributes(source: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const m of source.matchAll(/([^\s"'>\/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g)) {
+    found[m[1].toLowerCase()] = decode(m[2] ?? m[3] ?? m[4] ?? "");
+  }
+  return found;
+}
+
+function decode(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|quot|apos|lt|gt);/gi, (entity, code: string) => {
+    const named: Record<string, string> = { amp: "&", quot: '"', apos: "'", lt: "<", gt: ">" };
+    if (code[0] !== "#") return named[code.toLowerCase()] ?? entity;
+    return String.fromCodePoint(
+      code[1].toLowerCase() === "x" ? parseInt(code.slice(2), 16) : Number(code.slice(1)),
+    );
+  });
 }

@@ -8,6 +8,7 @@ import * as OTPAuth from "otpauth";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
+import { FormBrowser } from "../helpers/form_browser.ts";
 import { pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
 import type { SeededProject } from "../helpers/identity.ts";
@@ -23,53 +24,12 @@ const required = await seedProject(t.db.sql, {
 const optional = await seedProject(t.db.sql, { name: "Toko Biasa" });
 const off = await seedProject(t.db.sql, { name: "Toko Lama", settings: { mfa: { policy: "off" } } });
 
-/** A browser: keeps cookies between requests and follows nothing by itself. */
-class Browser {
-  cookies = new Map<string, string>();
-  constructor(readonly app = t.app) {}
-  async get(path: string) {
-    return this.keep(
-      await this.app.request(path, { headers: { cookie: this.header(), accept: "text/html" } }),
-    );
-  }
-  /** Fetches the page at `path`, then posts its form with `fields` (CSRF token and hidden fields kept). */
-  async submit(path: string, fields: Record<string, string>) {
-    const page = await this.get(path);
-    const html = await page.text();
-    return await this.post(html, fields);
-  }
-  async post(html: string, fields: Record<string, string>) {
-    const hidden = Object.fromEntries(
-      [...html.matchAll(/<input type="hidden" name="([a-z]+)" value="([^"]*)"/g)].map((
-        m,
-      ) => [m[1], unescape(m[2])]),
-    );
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&");
-    if (!action) throw new Error(`no form: ${html.slice(0, 300)}`);
-    return this.keep(
-      await this.app.request(action, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", cookie: this.header() },
-        body: new URLSearchParams({ ...hidden, ...fields }),
-      }),
-    );
-  }
-  header() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-  keep(res: Response) {
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair, ...attributes] = cookie.split(";");
-      const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
-      if (attributes.some((a) => /max-age=0/i.test(a))) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return res;
+/** A browser: keeps cookies between requests, posts forms whole and follows nothing by itself. */
+class Browser extends FormBrowser {
+  constructor(app = t) {
+    super(app);
   }
 }
-
-const unescape = (text: string) =>
-  text.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#x2F;/g, "/").replace(/&lt;/g, "<");
 
 const authorizeQuery = (project: SeededProject, extra: Record<string, string> = {}) =>
   new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri, ...extra })
@@ -584,7 +544,7 @@ Deno.test("mfa — the console project with policy required: a developer sets up
       consoleId,
       (tx) => tx`select api.update_project_settings(${consoleId}, '{"mfa": {"policy": "required"}}'::jsonb)`,
     );
-    const browser = new Browser(secure.app);
+    const browser = new Browser(secure);
     const login = await browser.get("/dashboard/login");
     assert.equal(login.status, 303);
     const hosted = new URL(login.headers.get("location")!);

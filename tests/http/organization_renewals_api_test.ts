@@ -129,6 +129,11 @@ Deno.test("organization billing portal — an admin cancels and resumes; the pag
     { client_id: project.clientId, intent: "cancel" },
   );
   assert.equal(forged.status, 403, "another session's CSRF token");
+  assert.match(
+    await forged.text(),
+    /This form has expired or came from another site/,
+    "refused for the token",
+  );
   assert.equal((await api("GET", `/organizations/${team.id}`)).body.plan_canceled_at, null);
 
   // Fewer seats paid for the next period: shown with the date they start.

@@ -161,3 +161,41 @@ Deno.test("payment worker — after a transient failure it tries again by itself
       drop sequence public.apply_attempts;`);
   }
 });
+
+Deno.test("payment worker — a callback whose NOTIFY was lost (stored mid-failover) is applied by the sweep", async () => {
+  const shop = await seedShop(db.sql, { email: "worker-sweep@example.com" });
+  const checkoutId = await chargedCheckout(shop, "pr-worker-sweep");
+  const worker = new PaymentEventWorker(db.sql, { sweepMs: 50 });
+  try {
+    await worker.start();
+    // Stored with its wake-up call lost: the NOTIFY trigger is off while the row goes in.
+    await db.sql.unsafe(`alter table astapa.payment_events disable trigger payment_events_notify`);
+    try {
+      await callback(shop, "pr-worker-sweep", checkoutId, 99_000);
+    } finally {
+      await db.sql.unsafe(`alter table astapa.payment_events enable trigger payment_events_notify`);
+    }
+    await waitFor(async () => (await checkoutStatus(shop, checkoutId)) === "paid", "the sweep to apply it");
+  } finally {
+    await worker.stop();
+  }
+});
+
+Deno.test("payment worker — a drain that cannot list the projects is tried again by itself", async () => {
+  const shop = await seedShop(db.sql, { email: "worker-list@example.com" });
+  const checkoutId = await chargedCheckout(shop, "pr-worker-list");
+  await callback(shop, "pr-worker-list", checkoutId, 99_000);
+  // The list fails while the grant is gone (as it does when a failover outlasts the retry budget); no sweep
+  // comes within the test, so only the drain's own retry can apply the callback.
+  await db.sql.unsafe(`revoke execute on function api.projects_with_payment_events() from astapa_app`);
+  const worker = new PaymentEventWorker(db.sql, { retryMs: 50, sweepMs: 3_600_000 });
+  try {
+    await worker.start(); // its first drain fails
+    assert.equal(await checkoutStatus(shop, checkoutId), "pending");
+    await db.sql.unsafe(`grant execute on function api.projects_with_payment_events() to astapa_app`);
+    await waitFor(async () => (await checkoutStatus(shop, checkoutId)) === "paid", "the retry to apply it");
+  } finally {
+    await worker.stop();
+    await db.sql.unsafe(`grant execute on function api.projects_with_payment_events() to astapa_app`);
+  }
+});

@@ -157,6 +157,8 @@ export async function chargeLinkedMethod(
   if (pm.status !== "ACTIVE") {
     throw new SimulatorError(400, "INVALID_PAYMENT_METHOD", `payment method is ${pm.status}, not ACTIVE`);
   }
+  // The outcome is the one set when the request came in, whatever the test sets while the charge is stored.
+  const outcome = sim.linkedChargeOutcome;
   const now = new Date().toISOString();
   const record = {
     secretKey: account.secretKey,
@@ -180,7 +182,6 @@ export async function chargeLinkedMethod(
   };
   await sim.store(account, { kind: "payment_request", record });
   // Debited after the answer, as Xendit does: the callback may still reach the app before it records the charge.
-  const outcome = sim.linkedChargeOutcome;
   if (outcome !== "hold") queueMicrotask(() => void sim.settle(record.id, outcome).catch(() => {}));
   return paymentRequestBody(record);
 }
