@@ -11,7 +11,7 @@
  * stable proxy, so everything holding it follows the swap; `listen` goes through a ListenHub that re-listens.
  */
 import postgres from "postgres";
-import { NoPrimaryError } from "./failover.ts";
+import { failureKind, NoPrimaryError } from "./failover.ts";
 import { ListenHub } from "./listen.ts";
 import { log } from "../lib/http/log.ts";
 
@@ -113,6 +113,7 @@ export function createFailoverPool(url: string, settings: PoolSettings): postgre
   const renew = () => swapTo(target);
   renewals.add(renew);
   installWriteAfterCloseGuard();
+  installConnectionRejectionGuard();
   const end = async (options?: { timeout?: number }) => {
     ended = true;
     clearTimeout(again);
@@ -157,6 +158,26 @@ function installWriteAfterCloseGuard(): void {
     event.preventDefault();
     log("warn", "database_write_after_close", { pools_renewed: renewals.size });
     for (const renewal of renewals) renewal();
+  });
+}
+
+let rejectionsGuarded = false;
+
+/**
+ * A database connection failure that no code awaited (a socket reset under a statement postgres.js queued on
+ * its own, seen as "Uncaught (in promise) Error: read ECONNRESET" when a Patroni primary was killed) would end
+ * the process: Deno, like Node, exits on an unhandled rejection. Nobody waits for that promise, and the pool
+ * reconnects by itself, so it is logged and stopped here. Every other unhandled rejection still ends the
+ * process: it is a bug to be seen.
+ */
+export function installConnectionRejectionGuard(): void {
+  if (rejectionsGuarded) return;
+  rejectionsGuarded = true;
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    if (failureKind(event.reason) === "other") return;
+    event.preventDefault();
+    const { code, message } = event.reason as { code: string; message?: unknown };
+    log("warn", "database_rejection_unhandled", { code, error: String(message ?? "") });
   });
 }
 
