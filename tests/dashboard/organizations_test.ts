@@ -54,6 +54,7 @@ Deno.test("organizations page — an organization's team plan, until when it is 
   await asApp(t.db.sql, project.id, async (tx) => {
     await tx`select api.create_plan(${project.id}, '{"key": "business", "name": "Business", "price_idr": 45000}')`;
     const [org] = await tx`select api.create_organization('Kopi Tim', 'kopi-tim', ${boss}) ->> 'id' as id`;
+    await tx`select api.set_plan_seats(${project.id}, 'business', 'per_seat')`;
     await tx`select api.update_organization(${org.id}, '{"plan": "business", "seat_limit": 4}')`;
     await tx`update astapa.organizations set plan_paid_through = '2031-05-06T00:00:00Z' where id = ${org.id}`;
   });
