@@ -29,9 +29,12 @@ export type PhoneFactorView = {
   notice?: string;
 };
 
-/** Whether this challenge may be met with a phone code. */
+/**
+ * Whether this challenge may be met with a phone code: a phone factor, or (someone with no second factor yet
+ * and a verified number, astapa.phone_factor_enrollable) one that code sets up.
+ */
 export function phoneFactor(challenge: Challenge): boolean {
-  return challenge.factors.includes("phone") && !!challenge.phone_number;
+  return (challenge.factors.includes("phone") || challenge.phone_enrol) && !!challenge.phone_number;
 }
 
 /** The page's phone step for this challenge (null when not offered). */
