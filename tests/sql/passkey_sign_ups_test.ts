@@ -224,6 +224,14 @@ const searched = async (query: string) => {
   );
   return (row.r as { email: string }[]).map((u) => u.email);
 };
+const environmentListed = async () => {
+  const [row] = await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.list_environment_users(${project.id}, 1000) as r`,
+  );
+  return (row.r as { email: string }[]).map((u) => u.email);
+};
 const sweep = () => asApp(db.sql, null, async (tx) => (await tx`select api.sweep_grants() as s`)[0].s);
 
 Deno.test("users.awaiting_passkey_since — a sign-up's user is left out of user lists until its first passkey", async () => {
@@ -232,6 +240,7 @@ Deno.test("users.awaiting_passkey_since — a sign-up's user is left out of user
   const [user] = await db.sql`select awaiting_passkey_since from astapa.users where id = ${proven.user_id}`;
   assert.ok(user.awaiting_passkey_since, "marked as awaiting its passkey");
   assert.ok(!(await listed()).includes("tunggu@example.com"));
+  assert.ok(!(await environmentListed()).includes("tunggu@example.com"), "nor on the dashboard's list");
   assert.deepEqual(await searched("tunggu"), []);
   assert.deepEqual(await searched(proven.user_id), []);
   await challenge("t-w1", "c-w1");
@@ -239,6 +248,7 @@ Deno.test("users.awaiting_passkey_since — a sign-up's user is left out of user
   const [done] = await db.sql`select awaiting_passkey_since from astapa.users where id = ${proven.user_id}`;
   assert.equal(done.awaiting_passkey_since, null);
   assert.ok((await listed()).includes("tunggu@example.com"));
+  assert.ok((await environmentListed()).includes("tunggu@example.com"));
   assert.deepEqual(await searched("tunggu"), ["tunggu@example.com"]);
   // An account that existed before the sign-up is never marked (nor hidden).
   const existing = await seedUser(db.sql, project.id, "sudah.ada@example.com");
