@@ -16,8 +16,10 @@ const Challenge = z.object({
   passkeys: z.array(z.object({ id: z.string(), transports: z.array(z.string()) })),
   /** The second factors the person can present (astapa.second_factor_kinds): passkey, phone, totp. */
   factors: z.array(z.enum(["passkey", "phone", "totp"])),
-  /** With a usable phone factor: the number its code goes to (shown masked). */
+  /** With a usable phone factor (or one to set up: phone_enrol): the number its code goes to (shown masked). */
   phone_number: z.string().nullable(),
+  /** No second factor yet, but a verified number the project accepts: its first code sets the phone up. */
+  phone_enrol: z.boolean().default(false),
 });
 export type Challenge = z.infer<typeof Challenge>;
 

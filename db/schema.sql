@@ -2217,6 +2217,7 @@ create table astapa.users (
   deleted_at timestamp with time zone,
   phone_number text,
   phone_number_verified boolean default false not null,
+  awaiting_passkey_since timestamp with time zone,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
@@ -2234,14 +2235,16 @@ comment on column astapa.users.external_id is 'The id another system gave this u
 comment on column astapa.users.deleted_at is 'Set when the person deleted their account: the row stays as a tombstone with no personal data (pseudonymous id) so payments, receipts and the audit log keep their references; the APIs no longer show it.';
 comment on column astapa.users.phone_number is 'E.164 (+62812…), unique per project and environment; the OIDC phone_number claim.';
 comment on column astapa.users.phone_number_verified is 'A code sent to phone_number was entered (phone sign-in or adding the phone); the phone_number_verified claim.';
+comment on column astapa.users.awaiting_passkey_since is 'Set when a passkey sign-up''s proven address created the user, cleared when its first passkey is stored. While set and the user never signed in, user lists leave it out; 7 days on, with still no way in, the sweeper erases it (docs/passkeys.md).';
+CREATE INDEX users_awaiting_passkey_since_idx ON astapa.users USING btree (awaiting_passkey_since) WHERE (awaiting_passkey_since IS NOT NULL);
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, email_domain, id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, email_lower);
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, email_lower text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
 CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -2249,6 +2252,8 @@ create policy "a project reads its own users" on astapa.users as permissive for 
 create policy "a project updates its own users" on astapa.users as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds abandoned passkey sign ups" on astapa.users as permissive for select to astapa_owner
+  using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND (awaiting_passkey_since IS NOT NULL)));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
@@ -5353,9 +5358,11 @@ AS $function$
       transports, device_type, backed_up, name);
     update astapa.passkey_sign_ups s set finished_at = pg_catalog.now()
     where s.project_id = proven.project_id and s.token_hash = proven.token_hash;
+    update astapa.users u set awaiting_passkey_since = null
+    where u.project_id = proven.project_id and u.id = proven.user_id and u.awaiting_passkey_since is not null;
   end
   $function$;
-comment on function api.finish_passkey_sign_up(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores the first passkey of a proven sign-up attempt (its attestation verified in TypeScript against a challenge taken for user_id) and finishes the attempt, once; AS403 when the attempt is not proven, finished, expired or for another user; AS409 for a credential the project has already.';
+comment on function api.finish_passkey_sign_up(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores the first passkey of a proven sign-up attempt (its attestation verified in TypeScript against a challenge taken for user_id) and finishes the attempt, once (the user awaits no passkey any more); AS403 when the attempt is not proven, finished, expired or for another user; AS409 for a credential the project has already.';
 grant execute on function api.finish_passkey_sign_up(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6155,6 +6162,7 @@ AS $function$
       from (select u.project_id, u.id from astapa.users as u
             where u.project_id = list_environment_users.project_id and u.environment = current_mode
               and u.id > coalesce(after_id, 0) and u.deleted_at is null
+              and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
@@ -6590,12 +6598,14 @@ AS $function$
     end if;
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
+      -- A passkey sign-up that never stored its passkey (nor signed in otherwise) is no user yet (migration 4070).
       from (select u.project_id, u.id from astapa.users as u
             where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0) and u.deleted_at is null
+              and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
-comment on function api.list_users(text,integer,bigint) is 'A page of the project''s users (every environment) in id order, after after_id; AS404 for an unknown project.';
+comment on function api.list_users(text,integer,bigint) is 'A page of the project''s users (every environment) in id order, after after_id, without unfinished passkey sign-ups (users.awaiting_passkey_since); AS404 for an unknown project.';
 grant execute on function api.list_users(text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -7114,6 +7124,7 @@ AS $function$
     project text := astapa.current_project_id();
     challenge astapa.mfa_challenges;
     pending astapa.phone_codes;
+    enrolling boolean;
   begin
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
     select * into challenge from astapa.mfa_challenges c
@@ -7128,7 +7139,11 @@ AS $function$
       and p.purpose = 'mfa' and p.user_id = challenge.user_id
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
-       or pending.attempts >= 5 or not 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)) then
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    enrolling := coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
+    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id))) then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;
     if pending.code_hash <> meet_mfa_challenge_by_phone.code_hash then
@@ -7141,6 +7156,16 @@ AS $function$
     where p.project_id = project and p.token_hash = pending.token_hash;
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = project and c.token_hash = challenge.token_hash;
+    if enrolling then
+      -- The code to the verified number proves the phone: it is now their second factor, as from /account.
+      insert into astapa.user_factors (project_id, user_id, kind, confirmed_at)
+      values (project, challenge.user_id, 'phone', pg_catalog.now())
+      on conflict on constraint user_factors_pkey do update set confirmed_at = excluded.confirmed_at;
+      perform astapa.audit(project, 'user.mfa_enrolled', 'user:' || challenge.user_id,
+        '{"factor":"phone","step":"mfa"}');
+      perform astapa.emit_event(project, 'user.mfa_enrolled', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(project, challenge.user_id), 'factor', 'phone'));
+    end if;
     if remember is not null and remember_days between 1 and 90 then
       insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
       values (project, remember, challenge.user_id,
@@ -7152,7 +7177,7 @@ AS $function$
         || array[case pending.channel when 'sms' then 'sms' else 'otp' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. remember/remember_days as api.meet_mfa_challenge.';
+comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_enrollable) the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone). remember/remember_days as api.meet_mfa_challenge.';
 grant execute on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7214,7 +7239,10 @@ AS $function$
       'factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(c.project_id, c.user_id)),
       -- The number a second-step code goes to, while the phone factor counts (the page shows it masked).
       'phone_number', case when 'phone' = any(astapa.second_factor_kinds(c.project_id, c.user_id))
+          or astapa.phone_factor_enrollable(c.project_id, c.user_id)
         then u.phone_number end,
+      -- No factor yet, but a verified number: the phone may be set up here, by its first code.
+      'phone_enrol', coalesce(astapa.phone_factor_enrollable(c.project_id, c.user_id), false),
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -7230,7 +7258,7 @@ AS $function$
     where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $function$;
-comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor, the number its code goes to, the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -8107,6 +8135,7 @@ AS $function$
   declare
     live astapa.passkey_sign_ups;
     person bigint;
+    created boolean := false;
   begin
     -- Locked: two instances given guesses for one attempt count them one after the other.
     select s.* into live from astapa.passkey_sign_ups s
@@ -8126,6 +8155,7 @@ AS $function$
       -- The mailbox answered: the account is created verified, with no way in until its passkey is stored.
       begin
         person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+        created := true;
       exception when sqlstate 'AS409' then
         -- Someone signed up with the address since the code was mailed: theirs, if it may still be opened.
         select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
@@ -8141,6 +8171,10 @@ AS $function$
     end if;
     update astapa.users u set email_verified = true
     where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    -- A user this sign-up made is left out of user lists, and swept 7 days on, until its first passkey
+    -- (migration 4070); one awaiting it from an earlier attempt starts its 7 days again.
+    update astapa.users u set awaiting_passkey_since = pg_catalog.now()
+    where u.project_id = live.project_id and u.id = person and (created or u.awaiting_passkey_since is not null);
     update astapa.passkey_sign_ups s
     set user_id = person, proven_at = pg_catalog.now(), expires_at = pg_catalog.now() + interval '15 minutes'
     where s.project_id = live.project_id and s.token_hash = live.token_hash;
@@ -8149,7 +8183,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('user_id', person::text);
   end
   $function$;
-comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new) and the attempt has 15 minutes to register a passkey: {user_id}; wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
+comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new, awaiting its passkey: users.awaiting_passkey_since) and the attempt has 15 minutes to register a passkey: {user_id}; wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -10146,7 +10180,8 @@ AS $function$
         select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
         from astapa.users as u
         where u.project_id = search_environment_users.project_id and u.environment = current_mode
-          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null), '[]');
+          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null
+          and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)), '[]');
     end if;
     if q like '@%' then
       domain := pg_catalog.substr(q, 2);
@@ -10156,6 +10191,7 @@ AS $function$
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
                 and u.email_domain = domain
                 and u.id > coalesce(after_id, 0) and u.deleted_at is null
+              and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
               order by u.id limit page_size) as page), '[]');
     end if;
     -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
@@ -10164,12 +10200,14 @@ AS $function$
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.deleted_at is null and u.email_lower operator(pg_catalog.~>=~) q
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.email_lower operator(pg_catalog.~>=~) q
                 and u.email_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
               where c.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
                 and c.name_lower operator(pg_catalog.~>=~) q
                 and c.name_lower operator(pg_catalog.~<~) q_end) as found
             where found.id > coalesce(after_id, 0)
@@ -11233,7 +11271,8 @@ AS $function$
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if not 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)) then
+    if not ('phone' = any(astapa.second_factor_kinds(project, challenge.user_id))
+            or coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false)) then
       raise exception 'this person has no phone factor here' using errcode = 'AS409';
     end if;
     select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
@@ -11246,7 +11285,7 @@ AS $function$
     return decision;
   end
   $function$;
-comment on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) is 'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 no usable phone factor; AS403 settings.mfa.phone off.';
+comment on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) is 'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_enrollable); AS403 settings.mfa.phone off.';
 grant execute on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11435,6 +11474,8 @@ AS $function$
     tokens integer;
     registrations integer;
     documents integer;
+    abandoned record;
+    sign_ups integer := 0;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -11456,12 +11497,34 @@ AS $function$
     get diagnostics registrations = row_count;
     delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
     get diagnostics documents = row_count;
+    -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
+    -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
+    -- for its project the while. Its address may sign up afresh.
+    for abandoned in
+      select u.project_id, u.id from astapa.users u
+      where u.awaiting_passkey_since < pg_catalog.now() - interval '7 days'
+        and u.last_sign_in_at is null and u.password_hash is null and u.deleted_at is null
+      order by u.awaiting_passkey_since limit 1000
+    loop
+      perform pg_catalog.set_config('astapa.project_id', abandoned.project_id, true);
+      if not exists (select from astapa.passkeys k where k.project_id = abandoned.project_id and k.user_id = abandoned.id)
+         and not exists (select from astapa.identities i
+                         where i.project_id = abandoned.project_id and i.user_id = abandoned.id)
+         and astapa.erase_user(abandoned.id, 'sweeper') then
+        sign_ups := sign_ups + 1;
+      else
+        -- Some other way in after all: a user like any other from now on.
+        update astapa.users u set awaiting_passkey_since = null
+        where u.project_id = abandoned.project_id and u.id = abandoned.id;
+      end if;
+      perform pg_catalog.set_config('astapa.project_id', '', true);
+    end loop;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
-      'dynamic_clients', registrations, 'client_metadata_documents', documents);
+      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, and metadata documents unused for 30 days. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -11806,6 +11869,15 @@ AS $function$
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('Another organization of this project has the slug %s.', patch ->> 'slug');
     end if;
+    -- A personal plan never lands on an organization (issue 28), as a team plan never lands on a person.
+    -- FOR SHARE: api.set_plan_seats, turning the plan personal meanwhile, waits and then sees this organization.
+    if patch ? 'plan' and pg_catalog.jsonb_typeof(patch -> 'plan') = 'string' and exists (
+        select from astapa.plans p where p.project_id = o.project_id and p.key = patch ->> 'plan'
+          and p.seat_pricing is null for share) then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A personal plan: an organization takes a team plan."]}',
+        message = pg_catalog.format('Plan %s is a personal plan: an organization takes a team plan '
+          '(make it one with PUT /api/platform/plans/%s/seats).', patch ->> 'plan', patch ->> 'plan');
+    end if;
     if patch ? 'seat_limit' and pg_catalog.jsonb_typeof(patch -> 'seat_limit') = 'number' then
       -- Fewer seats than members would leave people the organization cannot hold: remove them first.
       select count(*) into members from astapa.organization_memberships m
@@ -11837,7 +11909,7 @@ AS $function$
     return astapa.organization_json(o);
   end
   $function$;
-comment on function api.update_organization(text,jsonb) is 'Changes an organization''s name, slug, metadata, plan (a team plan the app sells itself; null: none) or seat_limit (null: no limit) — the keys of patch; emitted and audited. AS400 bad patch, AS404 unknown organization, AS409 slug taken or fewer seats than members.';
+comment on function api.update_organization(text,jsonb) is 'Changes an organization''s name, slug, metadata, plan (a team plan the app sells itself; null: none) or seat_limit (null: no limit) — the keys of patch; emitted and audited. AS400 bad patch or a personal plan (fields.plan), AS404 unknown organization, AS409 slug taken or fewer seats than members.';
 grant execute on function api.update_organization(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -13935,7 +14007,7 @@ comment on function astapa.emit_user_created() is 'Trigger: every new user is a 
 grant execute on function astapa.emit_user_created() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.erase_user(user_id bigint)
+CREATE OR REPLACE FUNCTION astapa.erase_user(user_id bigint, erased_by text DEFAULT 'user'::text)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -14004,12 +14076,12 @@ AS $function$
         and (o.environment is null or o.environment = user_environment)
         and not (o.sent_at is null and o.kind = 'account_deleted' and o.created_at = pg_catalog.now());
     end if;
-    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
+    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', erased_by));
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint) is 'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
-grant execute on function astapa.erase_user(bigint) to astapa_app;
+comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, or sweeper for an abandoned passkey sign-up): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
+grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_covered_checkouts(paid astapa.checkouts, paid_through timestamp with time zone)
@@ -15078,6 +15150,24 @@ AS $function$
   $function$;
 comment on function astapa.phone_budget_alert(text,integer,integer) is 'The app webhook phone.budget_reached ({date, daily_budget, sent_today, resets_at}), at most once per project and UTC day: called when the last message the budget allows is logged, or a send is refused for the budget.';
 grant execute on function astapa.phone_budget_alert(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_factor_enrollable(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
+      and u.phone_number is not null and u.phone_number_verified
+      and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
+      and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off', false)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id
+    where u.project_id = phone_factor_enrollable.project_id and u.id = phone_factor_enrollable.user_id
+  $function$;
+comment on function astapa.phone_factor_enrollable(text,bigint) is 'Whether a person asked for a second step may set up the phone factor there (issue 27): they have no second factor yet, a verified number, and the project takes a phone as second factor. Their first phone code meets the challenge and turns the factor on. False otherwise (null for an unknown user).';
+grant execute on function astapa.phone_factor_enrollable(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)

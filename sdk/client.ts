@@ -8,6 +8,7 @@ import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
 import { billingAccounts, billingPages, checkoutReads } from "./billing_accounts.ts";
 import { billingPlans } from "./billing_plans.ts";
 import { billingReceipts } from "./billing_receipts.ts";
+import { phoneProviders } from "./phone_providers.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 
 export type {
@@ -341,6 +342,9 @@ export function createAstapa(options: AstapaOptions) {
       ...billingPages(issuer, options.clientId),
       ...billingPlans(json),
     },
+
+    /** The project's own phone code provider accounts (docs/phone.md): write-only credentials. */
+    phoneProviders: phoneProviders(json, call),
   };
 }
 

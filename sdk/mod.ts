@@ -34,6 +34,7 @@ export type {
   Subscription,
 } from "./billing_accounts.ts";
 export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields } from "./billing_plans.ts";
+export type { PhoneProvider, PhoneProviderFields, StoredPhoneProvider } from "./phone_providers.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export {
   ACR_MFA,

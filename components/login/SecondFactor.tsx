@@ -166,6 +166,7 @@ export function SecondFactor({ data }: { data: SecondFactorData }) {
               <button type="submit">{t.enrolConfirm}</button>
             </>,
           )}
+          <UsePhoneLink data={data} href={here(data.lang, "phone")} />
         </>
       )}
       {mode === "codes" && (

@@ -562,7 +562,7 @@ comment on function api.account_export(bytea, integer) is
 
 grant execute on function api.account_export(bytea, integer) to astapa_app;
 
-create or replace function astapa.erase_user(user_id bigint) returns boolean
+create or replace function astapa.erase_user(user_id bigint, erased_by text default 'user') returns boolean
   language plpgsql
   volatile
   set search_path = ''
@@ -631,20 +631,21 @@ create or replace function astapa.erase_user(user_id bigint) returns boolean
         and (o.environment is null or o.environment = user_environment)
         and not (o.sent_at is null and o.kind = 'account_deleted' and o.created_at = pg_catalog.now());
     end if;
-    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', 'user'));
+    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', erased_by));
     return true;
   end
   $$;
 
-comment on function astapa.erase_user(bigint) is
-  'Erases a user of the current project, once: emits user.deleted, keeps the users row as a pseudonymous '
+comment on function astapa.erase_user(bigint, text) is
+  'Erases a user of the current project, once (audited with erased_by: user, or sweeper for an abandoned '
+  'passkey sign-up): emits user.deleted, keeps the users row as a pseudonymous '
   'tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, '
   'passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, '
   'sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail '
   '(unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. '
   'False when already deleted.';
 
-grant execute on function astapa.erase_user(bigint) to astapa_app;
+grant execute on function astapa.erase_user(bigint, text) to astapa_app;
 
 create or replace function api.delete_own_account(session_hash bytea, typed_email text, fresh_seconds integer,
   mail jsonb default null)

@@ -119,6 +119,27 @@ comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, byte
 
 grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea) to astapa_app;
 
+create or replace function astapa.phone_factor_enrollable(project_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
+      and u.phone_number is not null and u.phone_number_verified
+      and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
+      and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off', false)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id
+    where u.project_id = phone_factor_enrollable.project_id and u.id = phone_factor_enrollable.user_id
+  $$;
+
+comment on function astapa.phone_factor_enrollable(text, bigint) is
+  'Whether a person asked for a second step may set up the phone factor there (issue 27): they have no second '
+  'factor yet, a verified number, and the project takes a phone as second factor. Their first phone code '
+  'meets the challenge and turns the factor on. False otherwise (null for an unknown user).';
+
+grant execute on function astapa.phone_factor_enrollable(text, bigint) to astapa_app;
+
 create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
   language sql
   stable
@@ -134,7 +155,10 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
       'factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(c.project_id, c.user_id)),
       -- The number a second-step code goes to, while the phone factor counts (the page shows it masked).
       'phone_number', case when 'phone' = any(astapa.second_factor_kinds(c.project_id, c.user_id))
+          or astapa.phone_factor_enrollable(c.project_id, c.user_id)
         then u.phone_number end,
+      -- No factor yet, but a verified number: the phone may be set up here, by its first code.
+      'phone_enrol', coalesce(astapa.phone_factor_enrollable(c.project_id, c.user_id), false),
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -154,7 +178,8 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
 comment on function api.mfa_challenge(bytea) is
   'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, '
   'whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a '
-  'phone factor, the number its code goes to, the unused recovery codes and the user''s usable passkeys '
+  'phone factor (or one they may set up here: phone_enrol), the number its code goes to, the unused recovery '
+  'codes and the user''s usable passkeys '
   '(credential id in hex, transports: a passkey with user verification meets the challenge too); '
   'null when unknown, used, expired, or the user is disabled or of the other environment.';
 
@@ -515,7 +540,8 @@ create or replace function api.start_mfa_phone_code(challenge_hash bytea, countr
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if not 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)) then
+    if not ('phone' = any(astapa.second_factor_kinds(project, challenge.user_id))
+            or coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false)) then
       raise exception 'this person has no phone factor here' using errcode = 'AS409';
     end if;
     select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
@@ -533,7 +559,8 @@ comment on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, te
   'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose '
   'mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, '
   'from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead '
-  'challenge; AS409 no usable phone factor; AS403 settings.mfa.phone off.';
+  'challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_enrollable); AS403 '
+  'settings.mfa.phone off.';
 
 grant execute on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, text) to astapa_app;
 
@@ -548,6 +575,7 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
     project text := astapa.current_project_id();
     challenge astapa.mfa_challenges;
     pending astapa.phone_codes;
+    enrolling boolean;
   begin
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
     select * into challenge from astapa.mfa_challenges c
@@ -562,7 +590,11 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
       and p.purpose = 'mfa' and p.user_id = challenge.user_id
     for update;
     if not found or pending.used_at is not null or pending.expires_at <= pg_catalog.now()
-       or pending.attempts >= 5 or not 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)) then
+       or pending.attempts >= 5 then
+      return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
+    end if;
+    enrolling := coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
+    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id))) then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;
     if pending.code_hash <> meet_mfa_challenge_by_phone.code_hash then
@@ -575,6 +607,16 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
     where p.project_id = project and p.token_hash = pending.token_hash;
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = project and c.token_hash = challenge.token_hash;
+    if enrolling then
+      -- The code to the verified number proves the phone: it is now their second factor, as from /account.
+      insert into astapa.user_factors (project_id, user_id, kind, confirmed_at)
+      values (project, challenge.user_id, 'phone', pg_catalog.now())
+      on conflict on constraint user_factors_pkey do update set confirmed_at = excluded.confirmed_at;
+      perform astapa.audit(project, 'user.mfa_enrolled', 'user:' || challenge.user_id,
+        '{"factor":"phone","step":"mfa"}');
+      perform astapa.emit_event(project, 'user.mfa_enrolled', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(project, challenge.user_id), 'factor', 'phone'));
+    end if;
     if remember is not null and remember_days between 1 and 90 then
       insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
       values (project, remember, challenge.user_id,
@@ -591,7 +633,9 @@ comment on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, 
   'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose '
   'mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr '
   'with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the '
-  'factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. remember/'
+  'factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting '
+  'the phone up here (astapa.phone_factor_enrollable) the accepted code also turns the phone factor on '
+  '(audited and emitted user.mfa_enrolled, factor phone). remember/'
   'remember_days as api.meet_mfa_challenge.';
 
 grant execute on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, integer) to astapa_app;

@@ -425,6 +425,15 @@ create or replace function api.update_organization(organization_id text, patch j
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('Another organization of this project has the slug %s.', patch ->> 'slug');
     end if;
+    -- A personal plan never lands on an organization (issue 28), as a team plan never lands on a person.
+    -- FOR SHARE: api.set_plan_seats, turning the plan personal meanwhile, waits and then sees this organization.
+    if patch ? 'plan' and pg_catalog.jsonb_typeof(patch -> 'plan') = 'string' and exists (
+        select from astapa.plans p where p.project_id = o.project_id and p.key = patch ->> 'plan'
+          and p.seat_pricing is null for share) then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A personal plan: an organization takes a team plan."]}',
+        message = pg_catalog.format('Plan %s is a personal plan: an organization takes a team plan '
+          '(make it one with PUT /api/platform/plans/%s/seats).', patch ->> 'plan', patch ->> 'plan');
+    end if;
     if patch ? 'seat_limit' and pg_catalog.jsonb_typeof(patch -> 'seat_limit') = 'number' then
       -- Fewer seats than members would leave people the organization cannot hold: remove them first.
       select count(*) into members from astapa.organization_memberships m
@@ -459,8 +468,8 @@ create or replace function api.update_organization(organization_id text, patch j
 
 comment on function api.update_organization(text, jsonb) is
   'Changes an organization''s name, slug, metadata, plan (a team plan the app sells itself; null: none) or '
-  'seat_limit (null: no limit) — the keys of patch; emitted and audited. AS400 bad patch, AS404 unknown '
-  'organization, AS409 slug taken or fewer seats than members.';
+  'seat_limit (null: no limit) — the keys of patch; emitted and audited. AS400 bad patch or a personal plan '
+  '(fields.plan), AS404 unknown organization, AS409 slug taken or fewer seats than members.';
 
 grant execute on function api.update_organization(text, jsonb) to astapa_app;
 

@@ -102,6 +102,7 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
   declare
     live astapa.passkey_sign_ups;
     person bigint;
+    created boolean := false;
   begin
     -- Locked: two instances given guesses for one attempt count them one after the other.
     select s.* into live from astapa.passkey_sign_ups s
@@ -121,6 +122,7 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
       -- The mailbox answered: the account is created verified, with no way in until its passkey is stored.
       begin
         person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+        created := true;
       exception when sqlstate 'AS409' then
         -- Someone signed up with the address since the code was mailed: theirs, if it may still be opened.
         select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
@@ -136,6 +138,10 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
     end if;
     update astapa.users u set email_verified = true
     where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    -- A user this sign-up made is left out of user lists, and swept 7 days on, until its first passkey
+    -- (migration 4070); one awaiting it from an earlier attempt starts its 7 days again.
+    update astapa.users u set awaiting_passkey_since = pg_catalog.now()
+    where u.project_id = live.project_id and u.id = person and (created or u.awaiting_passkey_since is not null);
     update astapa.passkey_sign_ups s
     set user_id = person, proven_at = pg_catalog.now(), expires_at = pg_catalog.now() + interval '15 minutes'
     where s.project_id = live.project_id and s.token_hash = live.token_hash;
@@ -147,7 +153,8 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
 
 comment on function api.prove_passkey_sign_up(bytea, bytea) is
   'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, '
-  'when new) and the attempt has 15 minutes to register a passkey: {user_id}; wrong (one of 5 tries spent), '
+  'when new, awaiting its passkey: users.awaiting_passkey_since) and the attempt has 15 minutes to register a '
+  'passkey: {user_id}; wrong (one of 5 tries spent), '
   'used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
 
 grant execute on function api.prove_passkey_sign_up(bytea, bytea) to astapa_app;
@@ -224,12 +231,15 @@ create or replace function api.finish_passkey_sign_up(token_hash bytea, user_id 
       transports, device_type, backed_up, name);
     update astapa.passkey_sign_ups s set finished_at = pg_catalog.now()
     where s.project_id = proven.project_id and s.token_hash = proven.token_hash;
+    update astapa.users u set awaiting_passkey_since = null
+    where u.project_id = proven.project_id and u.id = proven.user_id and u.awaiting_passkey_since is not null;
   end
   $$;
 
 comment on function api.finish_passkey_sign_up(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text) is
   'Stores the first passkey of a proven sign-up attempt (its attestation verified in TypeScript against a '
-  'challenge taken for user_id) and finishes the attempt, once; AS403 when the attempt is not proven, '
+  'challenge taken for user_id) and finishes the attempt, once (the user awaits no passkey any more); AS403 '
+  'when the attempt is not proven, '
   'finished, expired or for another user; AS409 for a credential the project has already.';
 
 grant execute on function api.finish_passkey_sign_up(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text)

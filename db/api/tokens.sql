@@ -362,6 +362,11 @@ create policy "the sweeper finds dead refresh token families" on astapa.refresh_
   for select to astapa_owner
   using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
 
+drop policy if exists "the sweeper finds abandoned passkey sign ups" on astapa.users;
+create policy "the sweeper finds abandoned passkey sign ups" on astapa.users
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on' and awaiting_passkey_since is not null);
+
 drop policy if exists "the sweeper finds expired authorization codes" on astapa.authorization_codes;
 create policy "the sweeper finds expired authorization codes" on astapa.authorization_codes
   for select to astapa_owner
@@ -378,6 +383,8 @@ create or replace function api.sweep_grants() returns jsonb
     tokens integer;
     registrations integer;
     documents integer;
+    abandoned record;
+    sign_ups integer := 0;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -399,15 +406,38 @@ create or replace function api.sweep_grants() returns jsonb
     get diagnostics registrations = row_count;
     delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
     get diagnostics documents = row_count;
+    -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
+    -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
+    -- for its project the while. Its address may sign up afresh.
+    for abandoned in
+      select u.project_id, u.id from astapa.users u
+      where u.awaiting_passkey_since < pg_catalog.now() - interval '7 days'
+        and u.last_sign_in_at is null and u.password_hash is null and u.deleted_at is null
+      order by u.awaiting_passkey_since limit 1000
+    loop
+      perform pg_catalog.set_config('astapa.project_id', abandoned.project_id, true);
+      if not exists (select from astapa.passkeys k where k.project_id = abandoned.project_id and k.user_id = abandoned.id)
+         and not exists (select from astapa.identities i
+                         where i.project_id = abandoned.project_id and i.user_id = abandoned.id)
+         and astapa.erase_user(abandoned.id, 'sweeper') then
+        sign_ups := sign_ups + 1;
+      else
+        -- Some other way in after all: a user like any other from now on.
+        update astapa.users u set awaiting_passkey_since = null
+        where u.project_id = abandoned.project_id and u.id = abandoned.id;
+      end if;
+      perform pg_catalog.set_config('astapa.project_id', '', true);
+    end loop;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
-      'dynamic_clients', registrations, 'client_metadata_documents', documents);
+      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups);
   end
   $$;
 
 comment on function api.sweep_grants() is
   'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across '
-  'projects, registrations never used 30 days after they were made, and metadata documents unused for 30 days. '
+  'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and '
+  'erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in. '
   'Security definer because the app role may not delete grants at all; it runs only with no project '
   'set and sees other projects through owner-only policies switched on for its own duration.';
 

@@ -226,14 +226,17 @@ create or replace function api.list_users(project_id text, page_size integer def
     end if;
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(page.project_id, page.id) order by page.id)
+      -- A passkey sign-up that never stored its passkey (nor signed in otherwise) is no user yet (migration 4070).
       from (select u.project_id, u.id from astapa.users as u
             where u.project_id = list_users.project_id and u.id > coalesce(after_id, 0) and u.deleted_at is null
+              and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
             order by u.id limit page_size) as page), '[]');
   end
   $$;
 
 comment on function api.list_users(text, integer, bigint) is
-  'A page of the project''s users (every environment) in id order, after after_id; AS404 for an unknown project.';
+  'A page of the project''s users (every environment) in id order, after after_id, without unfinished passkey '
+  'sign-ups (users.awaiting_passkey_since); AS404 for an unknown project.';
 
 grant execute on function api.list_users(text, integer, bigint) to astapa_app;
 
@@ -327,6 +330,7 @@ create or replace function api.list_environment_users(project_id text, page_size
       from (select u.project_id, u.id from astapa.users as u
             where u.project_id = list_environment_users.project_id and u.environment = current_mode
               and u.id > coalesce(after_id, 0) and u.deleted_at is null
+              and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
             order by u.id limit page_size) as page), '[]');
   end
   $$;
@@ -363,7 +367,8 @@ create or replace function api.search_environment_users(project_id text, query t
         select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
         from astapa.users as u
         where u.project_id = search_environment_users.project_id and u.environment = current_mode
-          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null), '[]');
+          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null
+          and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)), '[]');
     end if;
     if q like '@%' then
       domain := pg_catalog.substr(q, 2);
@@ -373,6 +378,7 @@ create or replace function api.search_environment_users(project_id text, query t
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
                 and u.email_domain = domain
                 and u.id > coalesce(after_id, 0) and u.deleted_at is null
+              and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
               order by u.id limit page_size) as page), '[]');
     end if;
     -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
@@ -381,12 +387,14 @@ create or replace function api.search_environment_users(project_id text, query t
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.deleted_at is null and u.email_lower operator(pg_catalog.~>=~) q
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.email_lower operator(pg_catalog.~>=~) q
                 and u.email_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
               where c.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
                 and c.name_lower operator(pg_catalog.~>=~) q
                 and c.name_lower operator(pg_catalog.~<~) q_end) as found
             where found.id > coalesce(after_id, 0)

@@ -10,7 +10,7 @@ import { csrfValid } from "@/lib/login/browser.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
 import { phoneFactorOffered } from "@/lib/login/factors/policy.ts";
-import { availableChannels } from "@/lib/phone/providers/index.ts";
+import { smsAvailable } from "@/lib/phone/channels.ts";
 import { PHONE_OUTCOMES, type PhoneOutcome } from "./phone_i18n.ts";
 import { type AccountTarget, accountTarget } from "./target.ts";
 
@@ -67,18 +67,17 @@ const Shown = z.object({
 });
 
 /** What the account page's phone section shows, from the account and the outcome the redirect carries. */
-export function phoneSection(
+export async function phoneSection(
   c: Ctx,
   target: AccountTarget,
   account: AccountOverview,
   query: URLSearchParams,
-): PhoneSectionData {
+): Promise<PhoneSectionData> {
   const shown = Shown.parse({ phone: query.get("phone") ?? undefined, wait: query.get("wait") ?? undefined });
   return {
     enabled: phoneEnabled(target.project),
     current: account.user.phone_number,
-    smsAvailable: target.project.mode === "sandbox" ||
-      availableChannels(c.var.deps.config.phone).includes("sms"),
+    smsAvailable: await smsAvailable(c.var.deps, target.project),
     outcome: shown.phone,
     wait: shown.wait,
     ...(phoneFactorOffered(target.project) ? { factor: { on: account.factor.phone } } : {}),

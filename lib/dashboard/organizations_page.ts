@@ -8,13 +8,22 @@ import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
 import { listInvitations, listMembers, listOrganizations } from "@/db/organizations.ts";
 import { getProject, type Project } from "@/db/projects.ts";
+import { listPlans } from "@/db/plans.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
 
 export const ORGANIZATION_DONE_MESSAGES: Record<string, string> = {
   created: "Organization created. Add members or invite them through the Platform API or the CLI.",
+  plan_set: "The organization's team plan was changed.",
 };
+
+/** An admin puts a team plan (one the app sells itself) on an organization, or takes it away (""). */
+export const OrganizationPlanForm = z.object({
+  csrf: z.string(),
+  organization: z.string().max(100),
+  plan: z.string().max(100),
+});
 
 export const NewOrganizationForm = z.object({
   csrf: z.string(),
@@ -34,6 +43,8 @@ export type OrganizationsData = {
   project: Project;
   role: MemberRole;
   organizations: OrganizationRow[];
+  /** The plans an organization may take (team plans, not archived): the plan form's choices. */
+  teamPlans: { key: string; name: string }[];
   notice?: string;
   error?: string;
   draft?: NewOrganizationForm;
@@ -56,6 +67,8 @@ export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<O
       project: await getProject(tx, projectId),
       role,
       organizations,
+      teamPlans: (await listPlans(tx, projectId)).filter((p) => p.seat_pricing !== null)
+        .map(({ key, name }) => ({ key, name })),
       notice: ORGANIZATION_DONE_MESSAGES[c.req.query("done") ?? ""],
       ...(extra.error ? { error: extra.error, draft } : {}),
     };

@@ -4,19 +4,12 @@ import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { authPage, authPageData } from "@/lib/login/pages.ts";
 import type { MessageKey } from "@/lib/login/i18n.ts";
 import type { PhonePageData } from "@/components/login/PhoneForms.tsx";
-import { availableChannels } from "./providers/index.ts";
+import { smsAvailable } from "./channels.ts";
 import type { PhoneMessageKey } from "./i18n.ts";
-
-type Project = AuthorizeRequest["project"];
 
 export { phoneEnabled } from "./enabled.ts";
 
-/** A sandbox project "sends" by every channel (the code goes to the message log); production needs a provider. */
-export function smsAvailable(c: Ctx, project: Project): boolean {
-  return project.mode === "sandbox" || availableChannels(c.var.deps.config.phone).includes("sms");
-}
-
-export function phonePage(
+export async function phonePage(
   c: Ctx,
   request: AuthorizeRequest,
   query: URLSearchParams,
@@ -26,7 +19,7 @@ export function phonePage(
 ) {
   const data: PhonePageData = {
     ...authPageData(c, request, query),
-    smsAvailable: smsAvailable(c, request.project),
+    smsAvailable: await smsAvailable(c.var.deps, request.project),
     ...extra,
   };
   return authPage(data, title, status);

@@ -95,7 +95,7 @@ export const handler: Handlers<AccountPageData> = {
     if (!account) return signInToAccount(c, target, pickLang(c), false);
     const params = new URL(c.req.url).searchParams;
     const shown = Shown.parse(Object.fromEntries(params));
-    const phone = phoneSection(c, target, account, params);
+    const phone = await phoneSection(c, target, account, params);
     return render(c, target, {
       account,
       notice: shown.done,

@@ -13,7 +13,7 @@ import { clientAddress } from "@/lib/http/client_address.ts";
 import { maskPhone, parsePhone } from "@/lib/phone/number.ts";
 import { codeHash, readPendingToken, resendBySms, sendNewCode, writePendingToken } from "@/lib/phone/flow.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
-import { availableChannels } from "@/lib/phone/providers/index.ts";
+import { smsAvailable } from "@/lib/phone/channels.ts";
 import { refusal } from "@/lib/phone/page.ts";
 import { backToAccount, readPhoneForm } from "@/lib/account/phone.ts";
 import { accountPhoneSay, type PhoneOutcome } from "@/lib/account/phone_i18n.ts";
@@ -33,7 +33,7 @@ async function pending(c: Ctx, target: AccountTarget) {
   return { token, found };
 }
 
-function codePage(c: Ctx, target: AccountTarget, data: Partial<PhoneCodePageData>, status = 200) {
+async function codePage(c: Ctx, target: AccountTarget, data: Partial<PhoneCodePageData>, status = 200) {
   const lang = pickLang(c);
   c.header("cache-control", "no-store");
   const full: PhoneCodePageData = {
@@ -43,8 +43,7 @@ function codePage(c: Ctx, target: AccountTarget, data: Partial<PhoneCodePageData
     csrf: csrfToken(c),
     masked: "",
     channel: "whatsapp",
-    smsAvailable: target.project.mode === "sandbox" ||
-      availableChannels(c.var.deps.config.phone).includes("sms"),
+    smsAvailable: await smsAvailable(c.var.deps, target.project),
     ...data,
   };
   return page(full, { title: accountPhoneSay(lang, "phoneCodeTitle"), lang, status });

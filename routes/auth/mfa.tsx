@@ -59,7 +59,8 @@ function modeFor(
   if (challenge.enrolled) return method === "recovery" ? "recovery" : phone ? "phone" : "totp";
   if (phone) return "phone";
   if (passkeyFactor(request, challenge) && method !== "enrol") return "passkey";
-  return phoneFactor(challenge) && method !== "enrol" ? "phone" : "enrol";
+  // Setting a factor up: the app first, the phone (its verified number) one link away.
+  return phoneFactor(challenge) && !challenge.phone_enrol && method !== "enrol" ? "phone" : "enrol";
 }
 
 /** The page again in `mode`; an enrolment keeps its QR code, so the app already holding it still works. */

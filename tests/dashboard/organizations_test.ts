@@ -54,6 +54,7 @@ Deno.test("organizations page — an organization's team plan, until when it is 
   await asApp(t.db.sql, project.id, async (tx) => {
     await tx`select api.create_plan(${project.id}, '{"key": "business", "name": "Business", "price_idr": 45000}')`;
     const [org] = await tx`select api.create_organization('Kopi Tim', 'kopi-tim', ${boss}) ->> 'id' as id`;
+    await tx`select api.set_plan_seats(${project.id}, 'business', 'per_seat')`;
     await tx`select api.update_organization(${org.id}, '{"plan": "business", "seat_limit": 4}')`;
     await tx`update astapa.organizations set plan_paid_through = '2031-05-06T00:00:00Z' where id = ${org.id}`;
   });
@@ -73,4 +74,40 @@ Deno.test("organizations page — an organization's team plan, until when it is 
   assert.match(canceled, /canceled, ends 2031-05-06/);
   const plain = html.match(/<tr data-organization="kedai">[\s\S]*?<\/tr>/)?.[0] ?? "";
   assert.match(plain, /<span class="muted">none<\/span>[\s\S]*no limit/);
+});
+
+Deno.test("organizations page — an admin sets a team plan on an organization; a personal plan is refused with its reason", async () => {
+  const [org] = await asApp(
+    t.db.sql,
+    project.id,
+    async (tx) => {
+      await tx`select api.create_plan(${project.id}, '{"key": "solo", "name": "Solo", "price_idr": 10000}')`;
+      await tx`select api.create_plan(${project.id}, '{"key": "tim", "name": "Tim", "price_idr": 30000}')`;
+      await tx`select api.set_plan_seats(${project.id}, 'tim', 'per_seat')`;
+      return await tx`select api.create_organization('Warung Tim', 'warung-tim') ->> 'id' as id`;
+    },
+  );
+  const html = await (await getAs(t, owner, `${base}/organizations`)).text();
+  const form = html.slice(html.indexOf('data-organization="warung-tim"'));
+  assert.match(form, /<option value="tim">Tim<\/option>/, "team plans are the choices");
+  assert.doesNotMatch(form.slice(0, form.indexOf("</tr>")), /value="solo"/, "a personal plan is not offered");
+  const personal = await postAs(t, owner, `${base}/organizations/plan`, {
+    organization: org.id,
+    plan: "solo",
+  });
+  assert.equal(personal.status, 422);
+  assert.match(await personal.text(), /Plan solo is a personal plan: an organization takes a team plan/);
+  assert.equal(
+    (await postAs(t, viewer, `${base}/organizations/plan`, { organization: org.id, plan: "tim" })).status,
+    403,
+  );
+  const set = await postAs(t, owner, `${base}/organizations/plan`, { organization: org.id, plan: "tim" });
+  assert.equal(set.status, 303);
+  assert.equal(set.headers.get("location"), `${base}/organizations?done=plan_set`);
+  const [row] = await t.db.sql`select plan_key from astapa.organizations where id = ${org.id}`;
+  assert.equal(row.plan_key, "tim");
+  const cleared = await postAs(t, owner, `${base}/organizations/plan`, { organization: org.id, plan: "" });
+  assert.equal(cleared.status, 303);
+  const [after] = await t.db.sql`select plan_key from astapa.organizations where id = ${org.id}`;
+  assert.equal(after.plan_key, null);
 });

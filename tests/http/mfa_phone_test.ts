@@ -227,3 +227,43 @@ Deno.test("mfa policy — optional: a passkey-only person is asked for the secon
   const html = await (await browser.get(first.headers.get("location")!)).text();
   assert.match(html, /Use a passkey/);
 });
+
+Deno.test("mfa policy — required: someone with no factor but a verified number may set up the phone there (its first code)", async () => {
+  const required = await seedProject(t.db.sql, {
+    name: "Toko Wajib",
+    settings: { mfa: { policy: "required", phone: true } },
+  });
+  await t.db.sql`update astapa.projects set mode = 'production' where id = ${required.id}`;
+  const gita = await person(required, false);
+  const browser = new Browser(t);
+  const first = await signIn(browser, required, gita.email);
+  assert.match(first.headers.get("location")!, /^\/auth\/mfa\?/);
+  const enrol = await (await browser.get(first.headers.get("location")!)).text();
+  assert.match(enrol, /totp-key/, "the authenticator app is still the first offer");
+  assert.match(enrol, /Or get a code on your phone \+62 •••• /);
+  const phoneHref = enrol.match(/href="([^"]*method=phone[^"]*)"/)?.[1]?.replaceAll("&amp;", "&");
+  assert.ok(phoneHref, "a link to the phone step");
+  const html = await (await browser.get(phoneHref)).text();
+  assert.match(html, /We will send a 6-digit code to your phone \+62 •••• /);
+  const sent = await browser.post(html, { method: "phone_send", channel: "whatsapp" });
+  const sentHtml = await sent.text();
+  assert.equal(sent.status, 200, sentHtml);
+  const delivery = whatsapp.inbox.findLast((d) => d.to === gita.phone.slice(1) || d.to === gita.phone);
+  assert.ok(delivery, "the fake WhatsApp received the code");
+  const done = await browser.post(sentHtml, { method: "phone", code: delivery.code });
+  assert.equal(done.status, 303, await done.clone().text());
+  const factors = await t.db.sql`select kind from astapa.user_factors
+    where project_id = ${required.id} and user_id = ${gita.id} and confirmed_at is not null`;
+  assert.deepEqual(factors.map((f) => f.kind), ["phone"], "the phone is now their second factor");
+  const audited = await t.db.sql`select details from astapa.audit_log where project_id = ${required.id}
+    and target = ${`user:${gita.id}`} and action = 'user.mfa_enrolled'`;
+  assert.deepEqual(audited.map((r) => r.details), [{ factor: "phone", step: "mfa" }]);
+  // Someone with no verified number is offered the app only.
+  const hadi = await person(required, false);
+  await t.db.sql`update astapa.users set phone_number_verified = false where id = ${hadi.id}`;
+  const other = new Browser(t);
+  const asked = await signIn(other, required, hadi.email);
+  const appOnly = await (await other.get(asked.headers.get("location")!)).text();
+  assert.match(appOnly, /totp-key/);
+  assert.doesNotMatch(appOnly, /Or get a code on your phone/);
+});

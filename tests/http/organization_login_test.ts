@@ -141,6 +141,7 @@ Deno.test("team plan — the token endpoint puts the organization's plan in cust
     await tx`select api.create_plan(${project.id}, '{"key": "pro", "name": "Pro", "claims": {"feature_flags": ["export"]}}')`;
     await tx`select api.create_plan(${project.id}, '{"key": "business", "name": "Business", "claims": {"feature_flags": ["sso"]}}')`;
     await tx`select api.assign_plan(${project.id}, ${citra}, 'pro', 'claims_api')`;
+    await tx`select api.set_plan_seats(${project.id}, 'business', 'per_seat')`;
     await tx`select api.update_organization(${org}, '{"plan": "business"}')`;
   });
   const signedIn = await browser.get(`/auth/login?${query(project, { organization: "jamu" })}`);

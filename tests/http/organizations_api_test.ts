@@ -45,6 +45,16 @@ Deno.test("organizations API — create, read, list, change, roles, members, tra
     project.id,
     (tx) => tx`select api.create_plan(${project.id}, '{"key": "team", "name": "Team"}')`,
   );
+  // A personal plan is refused with the field (issue 28); made a team plan, it is taken.
+  const personal = await api("PATCH", `/organizations/${id}`, { plan: "team", seat_limit: 5 });
+  assert.equal(personal.status, 400);
+  assert.match(
+    personal.body.error_description,
+    /Plan team is a personal plan: an organization takes a team plan/,
+  );
+  assert.deepEqual(personal.body.fields, { plan: ["A personal plan: an organization takes a team plan."] });
+  assert.equal((await api("GET", `/organizations/${id}`)).body.plan, null);
+  assert.equal((await api("PUT", "/plans/team/seats", { seat_pricing: "per_seat" })).status, 200);
   const planned = await api("PATCH", `/organizations/${id}`, { plan: "team", seat_limit: 5 });
   assert.deepEqual([planned.status, planned.body.plan, planned.body.seat_limit], [200, "team", 5]);
   const unknownPlan = await api("PATCH", `/organizations/${id}`, { plan: "gold" });

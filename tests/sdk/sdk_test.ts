@@ -318,3 +318,18 @@ Deno.test("sdk — billing: a trial shows in the next token; coupons; a plan cha
   assert.deepEqual((await astapa.billing.planChanges(userId)).changes, []);
   await assert.rejects(() => astapa.billing.cancelPlanChange(userId), (e: AstapaError) => e.status === 409);
 });
+
+Deno.test("sdk — phoneProviders: set answers a hint only, list never carries a secret, a bad field is typed, clear", async () => {
+  const fields = { userkey: "zenziva-user-key-1234", passkey: "zenziva-pass-key-5678" };
+  const set = await astapa.phoneProviders.set("zenziva", fields);
+  assert.deepEqual(set, { provider: "zenziva", hint: "userkey …1234" });
+  const listed = await astapa.phoneProviders.list();
+  assert.deepEqual(listed.map((p) => [p.provider, p.hint]), [["zenziva", "userkey …1234"]]);
+  assert.ok(!JSON.stringify(listed).includes(fields.passkey));
+  await assert.rejects(
+    () => astapa.phoneProviders.set("twilio_verify", { account_sid: "x", auth_token: "y", service_sid: "z" }),
+    (error: AstapaError) => error.status === 400 && !!error.fields?.account_sid,
+  );
+  await astapa.phoneProviders.clear("zenziva");
+  assert.deepEqual(await astapa.phoneProviders.list(), []);
+});

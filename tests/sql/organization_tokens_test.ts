@@ -141,6 +141,7 @@ Deno.test("tokens — the organization's team plan is custom_claims.org_plan bes
     await tx`select api.create_plan(${a.id}, '{"key": "solo", "name": "Solo", "claims": {"feature_flags": ["export"]}}')`;
     await tx`select api.create_plan(${a.id}, '{"key": "team", "name": "Team", "claims": {"feature_flags": ["sso", "audit"]}}')`;
     await tx`select api.assign_plan(${a.id}, ${person}, 'solo', 'claims_api')`;
+    await tx`select api.set_plan_seats(${a.id}, 'team', 'per_seat')`;
     await tx`select api.update_organization(${team.id}, '{"plan": "team"}')`;
   });
   const code = await issueCode(db.sql, a, { userId: person, organization: team.id });
@@ -170,6 +171,7 @@ Deno.test("astapa.organization_plan_claims — an organization of another projec
   );
   await asApp(db.sql, a.id, async (tx) => {
     await tx`select api.create_plan(${a.id}, '{"key": "crew", "name": "Crew"}')`;
+    await tx`select api.set_plan_seats(${a.id}, 'crew', 'flat', 5)`;
     await tx`select api.update_organization(${owned.id}, '{"plan": "crew"}')`;
   });
   assert.deepEqual(

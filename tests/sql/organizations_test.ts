@@ -101,6 +101,12 @@ Deno.test("api.create_organization / update — bad name, slug, metadata; taken 
   await rejectsAs(update({ seat_limit: 2.5 }), "validation_failed", /seat_limit/);
   await rejectsAs(update({ seat_limit: "3" }), "validation_failed", /seat_limit/);
   await call(a.id, (tx) => tx`select api.create_plan(${a.id}, '{"key": "team", "name": "Team"}')`);
+  await rejectsAs(
+    update({ plan: "team" }),
+    "validation_failed",
+    /Plan team is a personal plan: an organization takes a team plan/,
+  );
+  await call(a.id, (tx) => tx`select api.set_plan_seats(${a.id}, 'team', 'per_seat')`);
   await call(b.id, (tx) => tx`select api.create_plan(${b.id}, '{"key": "b-only", "name": "B"}')`);
   await rejectsAs(update({ plan: "b-only" }), "validation_failed", /plan must be/); // another project's plan
   const planned = await call(

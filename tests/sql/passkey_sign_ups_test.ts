@@ -13,6 +13,7 @@ import {
   startPasskeySignUpChallenge,
 } from "@/db/passkey_sign_ups.ts";
 import type { NewPasskey } from "@/db/passkeys.ts";
+import { asApp } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
@@ -209,4 +210,90 @@ Deno.test("passkey_sign_ups policies — rows are seen by their own project only
       tx`with u as (update astapa.passkey_sign_ups set tries = 4 returning 1) select count(*)::int from u`,
   );
   assert.equal(moved, 0);
+});
+
+const listed = async (projectId = project.id) => {
+  const [row] = await asApp(db.sql, projectId, (tx) => tx`select api.list_users(${projectId}) as r`);
+  return (row.r as { email: string }[]).map((u) => u.email);
+};
+const searched = async (query: string) => {
+  const [row] = await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.search_environment_users(${project.id}, ${query}) as r`,
+  );
+  return (row.r as { email: string }[]).map((u) => u.email);
+};
+const environmentListed = async () => {
+  const [row] = await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.list_environment_users(${project.id}, 1000) as r`,
+  );
+  return (row.r as { email: string }[]).map((u) => u.email);
+};
+const sweep = () => asApp(db.sql, null, async (tx) => (await tx`select api.sweep_grants() as s`)[0].s);
+
+Deno.test("users.awaiting_passkey_since — a sign-up's user is left out of user lists until its first passkey", async () => {
+  await send("tunggu@example.com", "t-w1", "121212");
+  const proven = (await prove("t-w1", "121212"))!;
+  const [user] = await db.sql`select awaiting_passkey_since from astapa.users where id = ${proven.user_id}`;
+  assert.ok(user.awaiting_passkey_since, "marked as awaiting its passkey");
+  assert.ok(!(await listed()).includes("tunggu@example.com"));
+  assert.ok(!(await environmentListed()).includes("tunggu@example.com"), "nor on the dashboard's list");
+  assert.deepEqual(await searched("tunggu"), []);
+  assert.deepEqual(await searched(proven.user_id), []);
+  await challenge("t-w1", "c-w1");
+  await finishPasskeySignUp(db.sql, project.id, await sha256("t-w1"), proven.user_id, key(31));
+  const [done] = await db.sql`select awaiting_passkey_since from astapa.users where id = ${proven.user_id}`;
+  assert.equal(done.awaiting_passkey_since, null);
+  assert.ok((await listed()).includes("tunggu@example.com"));
+  assert.ok((await environmentListed()).includes("tunggu@example.com"));
+  assert.deepEqual(await searched("tunggu"), ["tunggu@example.com"]);
+  // An account that existed before the sign-up is never marked (nor hidden).
+  const existing = await seedUser(db.sql, project.id, "sudah.ada@example.com");
+  await send("sudah.ada@example.com", "t-w2", "131313");
+  await prove("t-w2", "131313");
+  const [kept] = await db.sql`select awaiting_passkey_since from astapa.users where id = ${existing}`;
+  assert.equal(kept.awaiting_passkey_since, null);
+});
+
+Deno.test("api.sweep_grants — erases passkey sign-ups abandoned 7 days ago with no way in (user.deleted, audited); the address may sign up again", async () => {
+  const made = async (email: string, token: string) => {
+    await send(email, token, "141414");
+    return (await prove(token, "141414"))!.user_id;
+  };
+  const gone = await made("lupa@example.com", "t-s1");
+  const recent = await made("baru.saja@example.com", "t-s2");
+  const keyed = await made("punya.kunci@example.com", "t-s3");
+  await db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type,
+    backed_up, name) values (${project.id}, ${
+    key(32).credentialId
+  }, ${keyed}, '\\x01', 'multiDevice', true, 'X')`;
+  await db.sql`update astapa.users set awaiting_passkey_since = now() - interval '8 days'
+    where id in (${gone}, ${keyed})`;
+  await db
+    .sql`update astapa.users set awaiting_passkey_since = now() - interval '6 days' where id = ${recent}`;
+
+  const swept = await sweep();
+  assert.equal(swept.abandoned_sign_ups, 1);
+  const rows = await db.sql`select id::text, email, deleted_at is not null as deleted, awaiting_passkey_since
+    from astapa.users where id in (${gone}, ${recent}, ${keyed}) order by id`;
+  const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+  assert.equal(byId[gone].deleted, true);
+  assert.equal(byId[gone].email, `deleted-${gone}@deleted.invalid`);
+  assert.equal(byId[recent].deleted, false, "6 days is not yet abandoned");
+  assert.equal(byId[keyed].deleted, false, "a passkey is a way in");
+  assert.equal(byId[keyed].awaiting_passkey_since, null, "and makes it a user like any other");
+  const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.deleted' and target = ${"user:" + gone}`;
+  assert.deepEqual(audit.details, { by: "sweeper" });
+  const [event] = await db.sql`select data from astapa.events where project_id = ${project.id}
+    and type = 'user.deleted' and data -> 'user' ->> 'id' = ${gone}`;
+  assert.ok(event, "the app hears user.deleted, as it heard user.created");
+  assert.equal((await sweep()).abandoned_sign_ups, 0, "once");
+  // The address is free: a new sign-up makes a new user.
+  assert.equal(await send("lupa@example.com", "t-s4", "151515"), true);
+  const again = (await prove("t-s4", "151515"))!;
+  assert.notEqual(again.user_id, gone);
 });

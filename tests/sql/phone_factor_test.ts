@@ -240,8 +240,8 @@ Deno.test("api.meet_mfa_challenge_by_phone — five attempts; another person's o
   assert.deepEqual(await meet("indah-challenge", "indah-code", "246810"), { accepted: false, expired: true });
 });
 
-Deno.test("api.start_mfa_phone_code — only for a live challenge of a person with a phone factor", async () => {
-  const kiki = await person("kiki.factor@example.com");
+Deno.test("api.start_mfa_phone_code — only for a live challenge of a person with a phone factor (or one to set up)", async () => {
+  const kiki = await person("kiki.factor@example.com", project.id, false); // unverified: nothing to set up
   assert.equal(
     await appValue<boolean>(
       db.sql,
@@ -263,4 +263,51 @@ Deno.test("api.update_project_settings — mfa.phone is true or false", async ()
     );
   assert.equal(await problem({ policy: "optional", phone: true }), null);
   assert.match((await problem({ policy: "optional", phone: "yes" }))!, /mfa.phone/);
+});
+
+Deno.test("astapa.phone_factor_enrollable — no factor but a verified number: the challenge's first phone code sets the phone up", async () => {
+  const lina = await person("lina.factor@example.com");
+  assert.equal(
+    await appValue<boolean>(
+      db.sql,
+      project.id,
+      async (tx) => tx`select api.start_mfa_challenge(${lina.user}, ${await sha256("lina")}, '{pwd}', true)`,
+    ),
+    true,
+  );
+  const seen = await appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    async (tx) => tx`select api.mfa_challenge(${await sha256("lina")})`,
+  );
+  assert.deepEqual(seen.factors, []);
+  assert.equal(seen.phone_enrol, true);
+  assert.match(seen.phone_number as string, /^\+62812/);
+  assert.equal((await sendCode("lina", "lina-code", "whatsapp")).sent, true);
+  assert.deepEqual(await meet("lina", "lina-code", "246810"), {
+    accepted: true,
+    user_id: lina.user,
+    amr: ["mfa", "otp", "pwd"],
+  });
+  assert.deepEqual(await kinds(lina.user), ["phone"]);
+  assert.deepEqual(await audits(lina.user, "user.mfa_enrolled"), [{ factor: "phone", step: "mfa" }]);
+  const events = await db.sql`select data ->> 'factor' as factor from astapa.events
+    where project_id = ${project.id} and type = 'user.mfa_enrolled' and data -> 'user' ->> 'id' = ${lina.user}`;
+  assert.deepEqual(events.map((e) => e.factor), ["phone"]);
+  // Now a factor of theirs: nothing more to set up.
+  assert.equal(await challenge(lina.user, "lina-again"), true);
+  const again = await appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    async (tx) => tx`select api.mfa_challenge(${await sha256("lina-again")})`,
+  );
+  assert.equal(again.phone_enrol, false);
+  // A project that does not take a phone as second factor offers nothing to set up.
+  const mira = await person("mira.factor@example.com", noPhoneFactor.id);
+  const enrollable = await appValue<boolean>(
+    db.sql,
+    noPhoneFactor.id,
+    (tx) => tx`select astapa.phone_factor_enrollable(${noPhoneFactor.id}, ${mira.user})`,
+  );
+  assert.equal(enrollable, false);
 });

@@ -14,7 +14,8 @@ import { clientAddress } from "@/lib/http/client_address.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { maskPhone, parsePhone } from "@/lib/phone/number.ts";
 import { codeHash, readPendingToken, resendBySms, sendNewCode, writePendingToken } from "@/lib/phone/flow.ts";
-import { refusal, smsAvailable } from "@/lib/phone/page.ts";
+import { refusal } from "@/lib/phone/page.ts";
+import { smsAvailable } from "@/lib/phone/channels.ts";
 import { sayPhone } from "@/lib/phone/i18n.ts";
 import type { Lang } from "@/lib/login/i18n.ts";
 import type { AuthorizeRequest } from "../authorize_request.ts";
@@ -28,9 +29,12 @@ export type PhoneFactorView = {
   notice?: string;
 };
 
-/** Whether this challenge may be met with a phone code. */
+/**
+ * Whether this challenge may be met with a phone code: a phone factor, or (someone with no second factor yet
+ * and a verified number, astapa.phone_factor_enrollable) one that code sets up.
+ */
 export function phoneFactor(challenge: Challenge): boolean {
-  return challenge.factors.includes("phone") && !!challenge.phone_number;
+  return (challenge.factors.includes("phone") || challenge.phone_enrol) && !!challenge.phone_number;
 }
 
 /** The page's phone step for this challenge (null when not offered). */
@@ -46,7 +50,7 @@ export async function phoneFactorView(
     : null;
   return {
     masked: maskPhone(challenge.phone_number!),
-    smsAvailable: smsAvailable(c, request.project),
+    smsAvailable: await smsAvailable(c.var.deps, request.project),
     ...(pending ? { sent: pending.channel } : {}),
   };
 }
@@ -60,7 +64,10 @@ export async function sendPhoneFactorCode(
   channel: Channel,
   lang: Lang,
 ): Promise<{ view: PhoneFactorView; status: number }> {
-  const base = { masked: maskPhone(challenge.phone_number!), smsAvailable: smsAvailable(c, request.project) };
+  const base = {
+    masked: maskPhone(challenge.phone_number!),
+    smsAvailable: await smsAvailable(c.var.deps, request.project),
+  };
   const phone = parsePhone(challenge.phone_number!);
   const token = readPendingToken(c, request.project.id, "mfa");
   const pending = token

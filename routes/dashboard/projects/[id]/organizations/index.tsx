@@ -88,6 +88,22 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
               </td>
               <td>
                 {org.plan === null ? <span class="muted">none</span> : <code>{org.plan}</code>}
+                {admin && (
+                  <form method="post" action={`${base}/organizations/plan`} class="inline">
+                    <CsrfField token={data.frame.csrf} />
+                    <input type="hidden" name="organization" value={org.id} />
+                    <label>
+                      Team plan{" "}
+                      <select name="plan">
+                        <option value="" selected={org.plan === null}>none</option>
+                        {data.teamPlans.map((p) => (
+                          <option key={p.key} value={p.key} selected={org.plan === p.key}>{p.name}</option>
+                        ))}
+                      </select>
+                    </label>{" "}
+                    <button type="submit">Set</button>
+                  </form>
+                )}
                 {org.plan_paid_through && (
                   <>
                     <br />

@@ -1,0 +1,36 @@
+/**
+ * POST /dashboard/projects/:id/organizations/plan: an admin puts a team plan the app sells itself on an
+ * organization, or takes it away — api.update_organization, as the Platform API's PATCH, so a personal plan is
+ * refused here too with its message (issue 28).
+ */
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { updateOrganization } from "@/db/organizations.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
+import {
+  OrganizationPlanForm,
+  type OrganizationsData,
+  organizationsView,
+} from "@/lib/dashboard/organizations_page.ts";
+import OrganizationsPage from "./index.tsx";
+
+export const handler: Handlers<OrganizationsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, OrganizationPlanForm, ["form"]);
+    return formAction(c, {
+      needed: "admin",
+      back: `/dashboard/projects/${c.req.param("id")}/organizations`,
+      load: organizationsView(c),
+      run: async (tx) => {
+        await updateOrganization(tx, form.organization, { plan: form.plan === "" ? null : form.plan });
+        return "plan_set";
+      },
+      title: (data) => `Organizations · ${data.project.name}`,
+    });
+  },
+};
+
+export default function OrganizationPlanPage(props: PageProps<OrganizationsData>) {
+  return <OrganizationsPage {...props} />;
+}
