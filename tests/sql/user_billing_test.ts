@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { renewalStep } from "@/db/billing.ts";
 import { applyMethodCallback, recordMethodLinkAnswer, startMethodLink } from "@/db/linked_methods.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { changePlan } from "@/db/plan_changes.ts";
 import { assignPlan, createPlan, updatePlan } from "@/db/plans.ts";
 import { billingSettings, updateBillingSettings, updateProjectSettings } from "@/db/project_settings.ts";
@@ -16,7 +15,8 @@ import { startTrial } from "@/db/trials.ts";
 import { userBilling } from "@/db/user_billing.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
-import { seedShop, type Shop } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { paidCheckout } from "../helpers/paid_checkouts.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -25,33 +25,6 @@ const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =
   asApp(db.sql, projectId, work);
 const DAY = 86_400_000;
 const at = (base: Date, days: number) => new Date(base.getTime() + days * DAY);
-
-/** Pays a fresh QRIS checkout of `plan` for `userId` through the stored-callback path: one receipt. */
-async function paidCheckout(shop: Shop, userId: string, plan = "pro", amount = 99_000) {
-  const p = shop.project.id;
-  const providerId = `pr-${crypto.randomUUID()}`;
-  const checkout = await as(
-    p,
-    (tx) => createCheckout(tx, p, { sub: userId, plan, xendit_account: "simulator" }),
-  );
-  await as(p, async (tx) => {
-    await recordPayment(tx, p, checkout.checkout_id, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method: "qris",
-      details: {},
-      expires_at: null,
-    });
-    await recordPaymentEvent(tx, p, {
-      providerId,
-      status: "SUCCEEDED",
-      checkoutId: checkout.checkout_id,
-      body: { data: { amount, currency: "IDR", status: "SUCCEEDED" } },
-    });
-    while (await applyPaymentEvent(tx, p));
-  });
-  return checkout;
-}
 
 Deno.test("api.user_billing — a trial's state, the linked method, its renewal charge, a plan change and receipts, this user's only", async () => {
   const shop = await seedShop(db.sql, { email: "billing-page@example.com" });
@@ -115,7 +88,7 @@ Deno.test("api.user_billing — a trial's state, the linked method, its renewal 
   ]]);
 
   // The other user's payment is theirs: it shows on their page and in their receipts only.
-  const checkout = await paidCheckout(shop, other);
+  const checkout = await paidCheckout(db.sql, p, other);
   const theirs = await as(p, (tx) => userBilling(tx, p, other));
   assert.equal(theirs.payments.length, 1);
   assert.deepEqual(
