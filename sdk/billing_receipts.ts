@@ -83,14 +83,12 @@ export function billingReceipts(json: Json, issuer: string) {
         )).receipts;
       },
       /** One receipt by id (rcp_…) or number (R-2026-000001). */
-      get: (id: string) =>
-        json<Receipt>(`/api/platform/receipts/${encodeURIComponent(id)}`),
+      get: (id: string) => json<Receipt>(`/api/platform/receipts/${encodeURIComponent(id)}`),
       /**
        * The printable receipt page for the buyer (print or save as PDF); its random receipt_id (rcp_…) is the
        * capability, so hand the link only to the buyer.
        */
-      printableUrl: (receiptId: string) =>
-        `${issuer}/billing/receipts/${encodeURIComponent(receiptId)}`,
+      printableUrl: (receiptId: string) => `${issuer}/billing/receipts/${encodeURIComponent(receiptId)}`,
     },
     refunds: {
       /** Refunds (part of) a receipted payment through Xendit; pending until Xendit confirms it. */

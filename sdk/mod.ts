@@ -8,11 +8,7 @@
  * app.get("/reports", astapa.requirePlan.hono("pro", "team"), (c) => c.json(c.get("astapa").custom_claims));
  * ```
  */
-import {
-  type Astapa,
-  type AstapaOptions,
-  createAstapa as createClient,
-} from "./client.ts";
+import { type Astapa, type AstapaOptions, createAstapa as createClient } from "./client.ts";
 import {
   express,
   fastify,
@@ -27,13 +23,7 @@ import {
 import { nextMiddleware } from "./next.ts";
 import type { AstapaClaims } from "./client.ts";
 
-export type {
-  AstapaClaims,
-  CustomClaims,
-  LinkedMethod,
-  LoginRequest,
-  Tokens,
-} from "./client.ts";
+export type { AstapaClaims, CustomClaims, LinkedMethod, LoginRequest, Tokens } from "./client.ts";
 export type {
   BillingSettings,
   BillingSettingsChanges,
@@ -49,14 +39,7 @@ export type {
   PaymentRow,
   Subscription,
 } from "./billing_accounts.ts";
-export type {
-  Coupon,
-  CouponRedemption,
-  NewCoupon,
-  Plan,
-  PlanChange,
-  PlanFields,
-} from "./billing_plans.ts";
+export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields } from "./billing_plans.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export {
   ACR_MFA,
@@ -86,11 +69,7 @@ type Handler<R extends Request, A extends unknown[], T extends Response> = (
 export function createAstapa(options: AstapaOptions) {
   const astapa: Astapa = createClient(options);
   const gates = (rule: (names: string[]) => Parameters<typeof hono>[1]) => {
-    const handler = <
-      R extends Request,
-      A extends unknown[],
-      T extends Response,
-    >(
+    const handler = <R extends Request, A extends unknown[], T extends Response>(
       names: string[],
       fn: Handler<R, A, T>,
     ) => withAuthorization(astapa, rule(names), fn);
@@ -112,15 +91,12 @@ export function createAstapa(options: AstapaOptions) {
     hono: () => hono(astapa, mfaRule),
     express: () => express(astapa, mfaRule),
     fastify: () => fastify(astapa, mfaRule),
-    handler: <R extends Request, A extends unknown[], T extends Response>(
-      fn: Handler<R, A, T>,
-    ) => withAuthorization(astapa, mfaRule, fn),
-    next: <R extends Request, A extends unknown[], T extends Response>(
-      fn: Handler<R, A, T>,
-    ) => withAuthorization(astapa, mfaRule, fn),
-    nextRoute: <R extends Request, A extends unknown[], T extends Response>(
-      fn: Handler<R, A, T>,
-    ) => withAuthorization(astapa, mfaRule, fn),
+    handler: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
+    next: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
+    nextRoute: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
     nextMiddleware: <R extends Request, T extends Response | undefined>(
       then?: (request: R, claims: AstapaClaims) => T | Promise<T>,
     ) => nextMiddleware(astapa, mfaRule, then),

@@ -46,7 +46,9 @@ export type ReceiptsData = {
 };
 
 /** A `?user=` that is no sub shows every receipt rather than an error page. */
-const UserFilter = z.string().regex(/^[1-9]\d{0,18}$/).refine((sub) => /^\d{1,19}$/.test(sub) && BigInt(sub) <= 9223372036854775807n);
+const UserFilter = z.string().regex(/^[1-9]\d{0,18}$/).refine((sub) =>
+  /^\d{1,19}$/.test(sub) && BigInt(sub) <= 9223372036854775807n
+);
 
 export function receiptsView(c: Ctx): Loader<ReceiptsData> {
   const wanted = UserFilter.safeParse(c.req.query("user"));

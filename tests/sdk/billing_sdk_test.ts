@@ -17,32 +17,16 @@ Deno.test.afterAll(async () => {
 });
 
 Deno.test("sdk — billing: tax settings, a paid checkout's receipt, a partial refund", async () => {
-  const shop = await seedShop(t.db.sql, {
-    email: "sdk-buyer@example.com",
-    price: 111_000,
-  });
+  const shop = await seedShop(t.db.sql, { email: "sdk-buyer@example.com", price: 111_000 });
   const astapa = createAstapa({
     baseUrl: t.origin,
     clientId: shop.project.clientId,
     clientSecret: shop.project.secret,
   });
-  const settings = await astapa.billing.taxSettings.set({
-    pkp: true,
-    seller_name: "PT SDK",
-  });
-  assert.deepEqual([settings.pkp, settings.ppn_rate, settings.seller_name], [
-    true,
-    12,
-    "PT SDK",
-  ]);
-  assert.equal(
-    (await astapa.billing.taxSettings.get()).tax_base_denominator,
-    12,
-  );
-  const refused = await astapa.billing.taxSettings.set({ ppn_rate: -1 }).then(
-    () => null,
-    (e) => e,
-  );
+  const settings = await astapa.billing.taxSettings.set({ pkp: true, seller_name: "PT SDK" });
+  assert.deepEqual([settings.pkp, settings.ppn_rate, settings.seller_name], [true, 12, "PT SDK"]);
+  assert.equal((await astapa.billing.taxSettings.get()).tax_base_denominator, 12);
+  const refused = await astapa.billing.taxSettings.set({ ppn_rate: -1 }).then(() => null, (e) => e);
   assert.ok(refused instanceof AstapaError);
   assert.equal(refused.code, "validation_failed");
 
@@ -62,10 +46,7 @@ Deno.test("sdk — billing: tax settings, a paid checkout's receipt, a partial r
   }, "the receipt");
   assert.equal(receipt.ppn_idr, 11_000);
   assert.equal(receipt.buyer.tax_id, "012345678901234");
-  assert.equal(
-    (await astapa.billing.receipts.get(receipt.number)).receipt_id,
-    receipt.receipt_id,
-  );
+  assert.equal((await astapa.billing.receipts.get(receipt.number)).receipt_id, receipt.receipt_id);
 
   const refund = await astapa.billing.refunds.create({
     receipt: receipt.number,
@@ -74,35 +55,23 @@ Deno.test("sdk — billing: tax settings, a paid checkout's receipt, a partial r
   });
   assert.equal(refund.amount, 11_000);
   await waitFor(async () => {
-    const [one] = await asApp(
-      t.db.sql,
-      shop.project.id,
-      (tx) => listRefunds(tx, shop.project.id),
-    );
+    const [one] = await asApp(t.db.sql, shop.project.id, (tx) => listRefunds(tx, shop.project.id));
     return one?.status === "succeeded";
   }, "the refund to succeed");
   const [listed] = await astapa.billing.refunds.list(receipt.receipt_id);
   assert.equal(listed.status, "succeeded");
-  assert.equal(
-    (await astapa.billing.receipts.get(receipt.receipt_id)).refunded_idr,
-    11_000,
-  );
+  assert.equal((await astapa.billing.receipts.get(receipt.receipt_id)).refunded_idr, 11_000);
 });
 
 Deno.test("sdk — billing: a user's linked e-wallet listed, then unlinked (expired at Xendit too)", async () => {
   const { linkMethod } = await import("@/lib/payments/linked_methods.ts");
-  const { settlePaymentMethod } = await import(
-    "@/lib/payments/xendit_simulator/payment_methods.ts"
-  );
+  const { settlePaymentMethod } = await import("@/lib/payments/xendit_simulator/payment_methods.ts");
   const shop = await seedShop(t.db.sql, { email: "sdk-linker@example.com" });
   const { updateProjectSettings } = await import("@/db/project_settings.ts");
   await asApp(
     t.db.sql,
     shop.project.id,
-    (tx) =>
-      updateProjectSettings(tx, shop.project.id, {
-        linked_methods: { enabled: true },
-      }),
+    (tx) => updateProjectSettings(tx, shop.project.id, { linked_methods: { enabled: true } }),
   );
   const astapa = createAstapa({
     baseUrl: t.origin,
@@ -121,25 +90,12 @@ Deno.test("sdk — billing: a user's linked e-wallet listed, then unlinked (expi
     const list = await astapa.billing.linkedMethods(shop.userId);
     return list[0]?.status === "active" ? list : undefined;
   }, "the activation callback");
-  assert.deepEqual([linked.method_id, linked.channel, linked.label], [
-    method.method_id,
-    "DANA",
-    "DANA",
-  ]);
-  const unlinked = await astapa.billing.unlinkMethod(
-    shop.userId,
-    method.method_id,
-  );
+  assert.deepEqual([linked.method_id, linked.channel, linked.label], [method.method_id, "DANA", "DANA"]);
+  const unlinked = await astapa.billing.unlinkMethod(shop.userId, method.method_id);
   assert.equal(unlinked.status, "expired");
-  assert.equal(
-    t.deps.xenditSandbox.paymentMethods.get(method.provider_id!)?.status,
-    "EXPIRED",
-  );
+  assert.equal(t.deps.xenditSandbox.paymentMethods.get(method.provider_id!)?.status, "EXPIRED");
   assert.deepEqual(await astapa.billing.linkedMethods(shop.userId), []);
-  const missing = await astapa.billing.unlinkMethod(
-    shop.userId,
-    "lpm_aaaaaaaaaaaaaaaaaaaaaaaa",
-  ).then(
+  const missing = await astapa.billing.unlinkMethod(shop.userId, "lpm_aaaaaaaaaaaaaaaaaaaaaaaa").then(
     () => null,
     (e) => e,
   );
@@ -148,32 +104,18 @@ Deno.test("sdk — billing: a user's linked e-wallet listed, then unlinked (expi
 });
 
 Deno.test("sdk — billing: a paid plan's subscription, account, printable receipt, metrics, cancel and resume", async () => {
-  const shop = await seedShop(t.db.sql, {
-    email: "sdk-subscriber@example.com",
-    price: 120_000,
-  });
+  const shop = await seedShop(t.db.sql, { email: "sdk-subscriber@example.com", price: 120_000 });
   const astapa = createAstapa({
     baseUrl: t.origin,
     clientId: shop.project.clientId,
     clientSecret: shop.project.secret,
   });
-  assert.equal(
-    (await astapa.billing.subscription(shop.userId)).subscription,
-    null,
-    "on the default plan",
-  );
-  const refused = await astapa.billing.cancel(shop.userId).then(
-    () => null,
-    (e) => e,
-  );
+  assert.equal((await astapa.billing.subscription(shop.userId)).subscription, null, "on the default plan");
+  const refused = await astapa.billing.cancel(shop.userId).then(() => null, (e) => e);
   assert.ok(refused instanceof AstapaError);
   assert.deepEqual([refused.code, refused.status], ["conflict", 409]);
 
-  const checkout = await astapa.checkout.create({
-    user: shop.userId,
-    plan: "pro",
-    method: "qris",
-  });
+  const checkout = await astapa.checkout.create({ user: shop.userId, plan: "pro", method: "qris" });
   const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((p) =>
     p.referenceId === checkout.checkout_id
   )!;
@@ -182,34 +124,19 @@ Deno.test("sdk — billing: a paid plan's subscription, account, printable recei
     const read = await astapa.billing.account(shop.userId);
     return read.payments.length ? read : undefined;
   }, "the payment in the user's billing");
-  assert.deepEqual([account.plan.key, account.subscription?.status], [
-    "pro",
-    "active",
-  ]);
-  assert.deepEqual([account.next_renewal?.plan, account.next_renewal?.amount], [
-    "pro",
-    120_000,
-  ]);
+  assert.deepEqual([account.plan.key, account.subscription?.status], ["pro", "active"]);
+  assert.deepEqual([account.next_renewal?.plan, account.next_renewal?.amount], ["pro", 120_000]);
   const [payment] = account.payments;
-  assert.deepEqual([payment.plan, payment.amount, payment.refunded_idr], [
-    "pro",
-    120_000,
-    0,
-  ]);
+  assert.deepEqual([payment.plan, payment.amount, payment.refunded_idr], ["pro", 120_000, 0]);
   const state = await astapa.billing.subscription(shop.userId);
   assert.deepEqual([state.plan, state.subscription?.paid_through], [
     "pro",
     account.subscription?.paid_through,
   ]);
 
-  const printable = await fetch(
-    astapa.billing.receipts.printableUrl(payment.receipt_id),
-  );
+  const printable = await fetch(astapa.billing.receipts.printableUrl(payment.receipt_id));
   assert.equal(printable.status, 200);
-  assert.ok(
-    (await printable.text()).includes(payment.number),
-    "the printable page shows the number",
-  );
+  assert.ok((await printable.text()).includes(payment.number), "the printable page shows the number");
 
   const [month] = await astapa.billing.metrics.mrr(1);
   assert.deepEqual([month.month, month.mrr_idr, month.paying], [
@@ -217,81 +144,40 @@ Deno.test("sdk — billing: a paid plan's subscription, account, printable recei
     120_000,
     1,
   ]);
-  const qris = (await astapa.billing.metrics.revenue(1)).find((m) =>
-    m.method === "qris"
-  );
+  const qris = (await astapa.billing.metrics.revenue(1)).find((m) => m.method === "qris");
   assert.deepEqual([qris?.amount, qris?.payments], [120_000, 1]);
-  const badRange = await astapa.billing.metrics.mrr(0).then(
-    () => null,
-    (e) => e,
-  );
+  const badRange = await astapa.billing.metrics.mrr(0).then(() => null, (e) => e);
   assert.ok(badRange instanceof AstapaError);
   assert.deepEqual(Object.keys(badRange.fields ?? {}), ["months"]);
 
   const canceled = await astapa.billing.cancel(shop.userId);
-  assert.deepEqual([canceled.status, canceled.current_period_end], [
-    "canceled",
-    canceled.paid_through,
-  ]);
-  assert.equal(
-    (await astapa.billing.account(shop.userId)).next_renewal,
-    null,
-    "no renewal once canceled",
-  );
+  assert.deepEqual([canceled.status, canceled.current_period_end], ["canceled", canceled.paid_through]);
+  assert.equal((await astapa.billing.account(shop.userId)).next_renewal, null, "no renewal once canceled");
   assert.equal((await astapa.billing.resume(shop.userId)).status, "active");
 });
 
 Deno.test("sdk — billing: a coupon applied to an open checkout, read back, listed among its redemptions", async () => {
-  const shop = await seedShop(t.db.sql, {
-    email: "sdk-coupon@example.com",
-    price: 100_000,
-  });
+  const shop = await seedShop(t.db.sql, { email: "sdk-coupon@example.com", price: 100_000 });
   const astapa = createAstapa({
     baseUrl: t.origin,
     clientId: shop.project.clientId,
     clientSecret: shop.project.secret,
   });
-  await astapa.billing.coupons.create({
-    code: "SDKLATER",
-    amount_off_idr: 25_000,
-  });
-  const opened = await astapa.checkout.create({
-    user: shop.userId,
-    plan: "pro",
-  });
-  const refused = await astapa.checkout.applyCoupon(
-    opened.checkout_id,
-    "NOSUCH",
-  ).then(() => null, (e) => e);
+  await astapa.billing.coupons.create({ code: "SDKLATER", amount_off_idr: 25_000 });
+  const opened = await astapa.checkout.create({ user: shop.userId, plan: "pro" });
+  const refused = await astapa.checkout.applyCoupon(opened.checkout_id, "NOSUCH").then(() => null, (e) => e);
   assert.ok(refused instanceof AstapaError);
   assert.equal(refused.code, "validation_failed");
-  const applied = await astapa.checkout.applyCoupon(
-    opened.checkout_id,
-    "sdklater",
-  );
-  assert.deepEqual(
-    [applied.amount, applied.discount_idr, applied.coupon_code],
-    [75_000, 25_000, "SDKLATER"],
-  );
+  const applied = await astapa.checkout.applyCoupon(opened.checkout_id, "sdklater");
+  assert.deepEqual([applied.amount, applied.discount_idr, applied.coupon_code], [75_000, 25_000, "SDKLATER"]);
   const read = await astapa.checkout.get(opened.checkout_id);
-  assert.deepEqual([read.status, read.amount, read.sub, read.plan], [
-    "open",
-    75_000,
-    shop.userId,
-    "pro",
-  ]);
+  assert.deepEqual([read.status, read.amount, read.sub, read.plan], ["open", 75_000, shop.userId, "pro"]);
   const [redemption] = await astapa.billing.coupons.redemptions("SDKLATER");
   assert.deepEqual(
-    [
-      redemption.sub,
-      redemption.checkout_id,
-      redemption.checkout_status,
-      redemption.discount_idr,
-    ],
+    [redemption.sub, redemption.checkout_id, redemption.checkout_status, redemption.discount_idr],
     [shop.userId, opened.checkout_id, "open", 25_000],
   );
-  const missing = await astapa.checkout.get("chk_aaaaaaaaaaaaaaaaaaaaaaaa")
-    .then(() => null, (e) => e);
+  const missing = await astapa.checkout.get("chk_aaaaaaaaaaaaaaaaaaaaaaaa").then(() => null, (e) => e);
   assert.ok(missing instanceof AstapaError);
   assert.equal(missing.status, 404);
 });
@@ -310,75 +196,38 @@ Deno.test("sdk — billing.plans: a plan offered with a trial, changed, archived
     interval: "month",
     trial_days: 7,
   });
-  assert.deepEqual([created.key, created.trial_days, created.archived], [
-    "biz",
-    7,
-    false,
-  ]);
-  assert.equal(
-    (await astapa.billing.plans.update("biz", { trial_days: 14 })).trial_days,
-    14,
-  );
+  assert.deepEqual([created.key, created.trial_days, created.archived], ["biz", 7, false]);
+  assert.equal((await astapa.billing.plans.update("biz", { trial_days: 14 })).trial_days, 14);
   assert.equal((await astapa.billing.plans.get("biz")).trial_days, 14);
   const trial = await astapa.billing.startTrial(shop.userId, "biz");
   assert.equal(trial.plan, "biz");
-  const days = (new Date(trial.trial_ends_at!).getTime() - Date.now()) /
-    86_400_000;
+  const days = (new Date(trial.trial_ends_at!).getTime() - Date.now()) / 86_400_000;
   assert.ok(days > 13.9 && days <= 14, `a 14-day trial (${days})`);
-  const bad = await astapa.billing.plans.update("biz", { trial_days: 400 })
-    .then(() => null, (e) => e);
+  const bad = await astapa.billing.plans.update("biz", { trial_days: 400 }).then(() => null, (e) => e);
   assert.ok(bad instanceof AstapaError);
-  assert.deepEqual([bad.code, Object.keys(bad.fields ?? {})], [
-    "validation_failed",
-    ["trial_days"],
-  ]);
+  assert.deepEqual([bad.code, Object.keys(bad.fields ?? {})], ["validation_failed", ["trial_days"]]);
   await astapa.billing.plans.update("biz", { archived: true });
-  assert.deepEqual(
-    (await astapa.billing.plans.list()).map((p) => p.key).sort(),
-    ["free", "pro"],
-  );
-  assert.ok(
-    (await astapa.billing.plans.list(true)).some((p) =>
-      p.key === "biz" && p.archived
-    ),
-  );
+  assert.deepEqual((await astapa.billing.plans.list()).map((p) => p.key).sort(), ["free", "pro"]);
+  assert.ok((await astapa.billing.plans.list(true)).some((p) => p.key === "biz" && p.archived));
 });
 
 Deno.test("sdk — billing.payments.list: the project's checkouts by status, paged", async () => {
-  const shop = await seedShop(t.db.sql, {
-    email: "sdk-payments@example.com",
-    price: 60_000,
-  });
+  const shop = await seedShop(t.db.sql, { email: "sdk-payments@example.com", price: 60_000 });
   const astapa = createAstapa({
     baseUrl: t.origin,
     clientId: shop.project.clientId,
     clientSecret: shop.project.secret,
   });
   assert.deepEqual(await astapa.billing.payments.list(), []);
-  const opened = await astapa.checkout.create({
-    user: shop.userId,
-    plan: "pro",
-  });
-  const [row] = await astapa.billing.payments.list({
-    status: "open",
-    limit: 10,
-  });
+  const opened = await astapa.checkout.create({ user: shop.userId, plan: "pro" });
+  const [row] = await astapa.billing.payments.list({ status: "open", limit: 10 });
   assert.deepEqual(
     [row.checkout_id, row.status, row.amount, row.sub, row.email],
-    [
-      opened.checkout_id,
-      "open",
-      60_000,
-      shop.userId,
-      "sdk-payments@example.com",
-    ],
+    [opened.checkout_id, "open", 60_000, shop.userId, "sdk-payments@example.com"],
   );
   assert.deepEqual(await astapa.billing.payments.list({ status: "paid" }), []);
   assert.deepEqual(await astapa.billing.payments.list({ before: row.id }), []);
-  const bad = await astapa.billing.payments.list({ limit: 500 }).then(
-    () => null,
-    (e) => e,
-  );
+  const bad = await astapa.billing.payments.list({ limit: 500 }).then(() => null, (e) => e);
   assert.ok(bad instanceof AstapaError);
   assert.deepEqual(Object.keys(bad.fields ?? {}), ["limit"]);
 });
@@ -396,11 +245,7 @@ Deno.test("sdk — billing.portalUrl and planPickerUrl: the hosted pages for thi
   assert.equal(signIn.status, 303);
   const login = new URL(signIn.headers.get("location")!, t.origin);
   assert.deepEqual(
-    [
-      login.pathname,
-      login.searchParams.get("client_id"),
-      login.searchParams.get("state"),
-    ],
+    [login.pathname, login.searchParams.get("client_id"), login.searchParams.get("state")],
     ["/auth/login", shop.project.clientId, `account.${shop.project.clientId}`],
   );
   // Signed in (the session the hosted login leaves), the portal opens in the language asked for.
@@ -415,9 +260,7 @@ Deno.test("sdk — billing.portalUrl and planPickerUrl: the hosted pages for thi
   const page = await fetch(portal, { headers: { cookie } });
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<html lang="id"[\s\S]*Tagihan/);
-  const picker = await fetch(astapa.billing.planPickerUrl(), {
-    headers: { cookie },
-  });
+  const picker = await fetch(astapa.billing.planPickerUrl(), { headers: { cookie } });
   assert.equal(picker.status, 200);
   assert.match(await picker.text(), /Pro/);
 });
@@ -436,20 +279,12 @@ Deno.test("sdk — billing: settings read and changed; receipts listed for one u
     linked_methods: { enabled: true },
     billing_grace_days: 1,
   });
-  assert.deepEqual(
-    [changed.linked_methods.enabled, changed.billing_grace_days],
-    [true, 1],
-  );
-  const refused = await astapa.billing.settings.set({ billing_grace_days: 999 })
-    .then(() => null, (e) => e);
+  assert.deepEqual([changed.linked_methods.enabled, changed.billing_grace_days], [true, 1]);
+  const refused = await astapa.billing.settings.set({ billing_grace_days: 999 }).then(() => null, (e) => e);
   assert.ok(refused instanceof AstapaError);
   assert.equal(refused.code, "validation_failed");
 
-  const other = await seedUser(
-    t.db.sql,
-    shop.project.id,
-    "sdk-settings-other@example.com",
-  );
+  const other = await seedUser(t.db.sql, shop.project.id, "sdk-settings-other@example.com");
   await paidCheckout(t.db.sql, shop.project.id, shop.userId);
   await paidCheckout(t.db.sql, shop.project.id, other);
   const theirs = await astapa.billing.receipts.list({ user: other });

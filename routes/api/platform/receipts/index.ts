@@ -12,7 +12,8 @@ const Query = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
   before: z.string().regex(/^rcp_[a-z2-7]{24}$/).optional(),
   user: z.string().regex(/^[1-9]\d{0,18}$/, "A user's sub (digits).")
-    .refine((sub) => /^\d{1,19}$/.test(sub) && BigInt(sub) <= 9223372036854775807n, "A user's sub (digits).").optional()
+    .refine((sub) => /^\d{1,19}$/.test(sub) && BigInt(sub) <= 9223372036854775807n, "A user's sub (digits).")
+    .optional()
     .describe("Only this user's receipts (their sub)."),
 });
 
