@@ -4,11 +4,13 @@ import { ClaimsForm, Sessions, SignInMethods, SubscriptionFacts, UserAudit } fro
 import type { UserViewData } from "@/lib/dashboard/page_data.ts";
 import { UserFactorsSection } from "./UserFactorsSection.tsx";
 import { ConsentsSection } from "./ConsentsSection.tsx";
+import { UserBillingSection } from "./UserBillingSection.tsx";
 export type { UserViewData };
 
 /**
  * One user: who they are, how they sign in, their sessions, plan, subscription and its history, token claims
- * and audit entries; admins assign a plan, cancel/resume, edit claims, unlink, sign out everywhere, disable.
+ * billing (trials, plan changes, linked e-wallets, renewal charges, payments) and audit entries; admins assign a
+ * plan, start a trial, cancel/resume, unlink an e-wallet, edit claims, unlink, sign out everywhere, disable.
  */
 export function UserView({ data }: { data: UserViewData }) {
   const { project, user } = data;
@@ -125,6 +127,14 @@ export function UserView({ data }: { data: UserViewData }) {
           </table>
         )}
       </section>
+      <UserBillingSection
+        billing={data.billing}
+        plans={data.plans}
+        action={action}
+        receiptsHref={`${base}/receipts?user=${user.id}`}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+      />
       <section class="card" aria-labelledby="claims-heading">
         <h2 id="claims-heading">Token claims</h2>
         {data.claims
