@@ -11,6 +11,8 @@ import { CsrfField } from "./Frame.tsx";
 type Props = {
   billing: UserBilling;
   plans: Plan[];
+  /** On a paid plan or a trial of one: api.start_trial would refuse, so no trial is offered. */
+  onPaidPlan: boolean;
   action: string;
   /** The project's Receipts page, for "every receipt of this user". */
   receiptsHref: string;
@@ -32,13 +34,17 @@ const CHARGE_STATES = {
   failed: "failed (pay link mailed)",
 } as const;
 
-export function UserBillingSection({ billing, plans, action, receiptsHref, csrf, canEdit }: Props) {
+export function UserBillingSection(
+  { billing, plans, onPaidPlan, action, receiptsHref, csrf, canEdit }: Props,
+) {
   const trialed = new Set(billing.trials.map((t) => t.plan));
   // What api.start_trial accepts: a personal paid monthly/yearly plan with trial days, not trialed before.
-  const offered = plans.filter((p) =>
-    (p.trial_days ?? 0) > 0 && p.price_idr > 0 && !p.archived_at && !trialed.has(p.key) &&
-    (p.interval === "month" || p.interval === "year") && !p.seat_pricing
-  );
+  const offered = onPaidPlan
+    ? []
+    : plans.filter((p) =>
+      (p.trial_days ?? 0) > 0 && p.price_idr > 0 && !p.archived_at && !trialed.has(p.key) &&
+      (p.interval === "month" || p.interval === "year") && !p.seat_pricing
+    );
   return (
     <section class="card" aria-labelledby="billing-heading" id="billing">
       <h2 id="billing-heading">Billing</h2>
@@ -55,7 +61,11 @@ export function UserBillingSection({ billing, plans, action, receiptsHref, csrf,
         </form>
       )}
       {canEdit && offered.length === 0 && (
-        <p class="muted">No trial to offer: no plan has trial days, or this user had each one's trial.</p>
+        <p class="muted">
+          {onPaidPlan
+            ? "No trial to offer: this user is on a paid plan or a trial."
+            : "No trial to offer: no plan has trial days, or this user had each one's trial."}
+        </p>
       )}
 
       <h3>Trials</h3>

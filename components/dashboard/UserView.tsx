@@ -17,6 +17,9 @@ export function UserView({ data }: { data: UserViewData }) {
   const base = `/dashboard/projects/${project.project_id}`;
   const action = `${base}/users/${user.id}`;
   const canEdit = data.role !== "viewer";
+  const current = data.subscription;
+  const onPaidPlan = current !== null && current.ended_at === null && current.status !== "expired" &&
+    (data.plans.find((p) => p.key === current.plan)?.price_idr ?? 0) > 0;
   return (
     <Frame
       frame={data.frame}
@@ -130,6 +133,7 @@ export function UserView({ data }: { data: UserViewData }) {
       <UserBillingSection
         billing={data.billing}
         plans={data.plans}
+        onPaidPlan={onPaidPlan}
         action={action}
         receiptsHref={`${base}/receipts?user=${user.id}`}
         csrf={data.frame.csrf}

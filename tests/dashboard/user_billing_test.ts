@@ -53,6 +53,7 @@ Deno.test("user page billing — an admin starts a trial once; the second is ref
   assert.equal(started.headers.get("location"), `${base}/users/${sub}?done=trial_started`);
   const after = await (await getAs(t, owner, `${base}/users/${sub}?done=trial_started`)).text();
   assert.match(after, /Trial started/);
+  assert.match(after, /No trial to offer: this user is on a paid plan or a trial\./);
   assert.match(after, /data-list="trials"[\s\S]*<td>pro<\/td>[\s\S]*<td>trialing<\/td>/);
   assert.match(
     after,
