@@ -44,3 +44,28 @@ export function deleteProject(tx: Tx, projectId: string, confirmName: string): P
     z.object({ project_id: z.string(), name: z.string(), deleted: z.literal(true) }),
   );
 }
+
+export const BillingSettingsSchema = z.object({
+  linked_methods: z.object({ enabled: z.boolean(), shopeepay: z.boolean(), gopay_recurring: z.boolean() }),
+  billing_grace_days: z.number().int(),
+  billing_renewal_notice_days: z.number().int(),
+  billing_trial_reminder_days: z.number().int(),
+});
+export type BillingSettings = z.infer<typeof BillingSettingsSchema>;
+
+/** The project's billing settings, defaults filled in (api.billing_settings). */
+export function billingSettings(tx: Tx, projectId: string): Promise<BillingSettings> {
+  return result(tx`select api.billing_settings(${projectId}) as result`, BillingSettingsSchema);
+}
+
+/** Changes billing settings only, through api.update_project_settings (null restores a default). */
+export function updateBillingSettings(
+  tx: Tx,
+  projectId: string,
+  changes: Record<string, unknown>,
+): Promise<BillingSettings> {
+  return result(
+    tx`select api.update_billing_settings(${projectId}, ${JSON.stringify(changes)}::text::jsonb) as result`,
+    BillingSettingsSchema,
+  );
+}

@@ -98,15 +98,16 @@ export function getReceipt(tx: Tx, projectId: string, receiptId: string): Promis
   return result(tx`select api.get_receipt(${projectId}, ${receiptId}) as result`, ReceiptSchema.nullable());
 }
 
-/** The project's receipts, newest first. */
+/** The project's receipts, newest first; only one user's when `userId` is given. */
 export function listReceipts(
   tx: Tx,
   projectId: string,
   max = 50,
   beforeId: string | null = null,
+  userId: string | null = null,
 ): Promise<Receipt[]> {
   return result(
-    tx`select api.list_receipts(${projectId}, ${max}, ${beforeId}) as result`,
+    tx`select api.list_receipts(${projectId}, ${max}, ${beforeId}, ${userId}::bigint) as result`,
     z.array(ReceiptSchema),
   );
 }

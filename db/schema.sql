@@ -3506,6 +3506,34 @@ comment on function api.billing_account(text,bigint,timestamp with time zone) is
 grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.billing_settings(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    settings jsonb;
+  begin
+    perform astapa.require_project(project_id);
+    select p.settings into settings from astapa.projects as p where p.id = billing_settings.project_id;
+    -- Defaults filled in exactly as the billing pass and the portal read them.
+    return pg_catalog.jsonb_build_object(
+      'linked_methods', pg_catalog.jsonb_build_object(
+        'enabled', coalesce((settings #>> '{linked_methods,enabled}')::boolean, false),
+        'shopeepay', coalesce((settings #>> '{linked_methods,shopeepay}')::boolean, false),
+        'gopay_recurring', coalesce((settings #>> '{linked_methods,gopay_recurring}')::boolean, false)),
+      'billing_grace_days', pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_grace_days', 3))::integer,
+      'billing_renewal_notice_days',
+        pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_renewal_notice_days', 7))::integer,
+      'billing_trial_reminder_days',
+        pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_trial_reminder_days', 3))::integer);
+  end
+  $function$;
+comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3). AS404 unknown project.';
+grant execute on function api.billing_settings(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_organization_plan(project_id text, organization_id text, sub text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6473,7 +6501,7 @@ comment on function api.list_projects() is 'Every project not deleted (no secret
 grant execute on function api.list_projects() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.list_receipts(project_id text, max_rows integer DEFAULT 50, before_id text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.list_receipts(project_id text, max_rows integer DEFAULT 50, before_id text DEFAULT NULL::text, user_id bigint DEFAULT NULL::bigint)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
@@ -6482,13 +6510,15 @@ AS $function$
     select coalesce(pg_catalog.jsonb_agg(astapa.receipt_json(r) order by r.id desc), '[]')
     from (select * from astapa.receipts as r
           where r.project_id = list_receipts.project_id
+            -- receipts_user_idx (project_id, user_id, id) serves one user's pages.
+            and (list_receipts.user_id is null or r.user_id = list_receipts.user_id)
             and (list_receipts.before_id is null or r.id < (select b.id from astapa.receipts as b
                  where b.project_id = list_receipts.project_id and b.public_id = list_receipts.before_id))
           order by r.id desc
           limit least(greatest(coalesce(max_rows, 50), 1), 200)) as r
   $function$;
-comment on function api.list_receipts(text,integer,text) is 'The project''s receipts, newest first, max_rows (1–200, default 50) older than receipt before_id.';
-grant execute on function api.list_receipts(text,integer,text) to astapa_app;
+comment on function api.list_receipts(text,integer,text,bigint) is 'The project''s receipts, newest first, max_rows (1–200, default 50) older than receipt before_id; only user_id''s when given.';
+grant execute on function api.list_receipts(text,integer,text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_refunds(project_id text, receipt text DEFAULT NULL::text, max_rows integer DEFAULT 50)
@@ -11797,6 +11827,35 @@ comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes
 grant execute on function api.unlink_sign_in_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_billing_settings(project_id text, changes jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(changes) = 'object' and exists (
+         select from pg_catalog.jsonb_object_keys(changes) as k
+         where k not in ('linked_methods', 'billing_grace_days', 'billing_renewal_notice_days',
+                         'billing_trial_reminder_days')) then
+      raise exception using errcode = 'AS400', message = 'Billing settings are linked_methods, billing_grace_days, '
+        'billing_renewal_notice_days and billing_trial_reminder_days.';
+    end if;
+    -- linked_methods merges switch by switch, so turning ShopeePay on leaves the others as they were.
+    if pg_catalog.jsonb_typeof(changes -> 'linked_methods') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{linked_methods}', coalesce(
+        (select p.settings -> 'linked_methods' from astapa.projects as p
+         where p.id = update_billing_settings.project_id and pg_catalog.jsonb_typeof(p.settings -> 'linked_methods') = 'object'),
+        '{}') || (changes -> 'linked_methods'));
+    end if;
+    -- The one settings setter (validation, merge, project.settings audit entry), as the dashboard uses it.
+    perform api.update_project_settings(project_id, changes);
+    return api.billing_settings(project_id);
+  end
+  $function$;
+comment on function api.update_billing_settings(text,jsonb) is 'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; null restores a default) through api.update_project_settings, and answers api.billing_settings. AS400 another key or a refused value; AS404 unknown project.';
+grant execute on function api.update_billing_settings(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.update_machine_client(client_id text, name text DEFAULT NULL::text, scopes text[] DEFAULT NULL::text[], resources text[] DEFAULT NULL::text[], access_token_ttl integer DEFAULT NULL::integer, enabled boolean DEFAULT NULL::boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12082,7 +12141,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts and branding, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, billing_grace_days, billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -12151,6 +12210,83 @@ AS $function$
   $function$;
 comment on function api.use_passkey(bytea,bigint,boolean) is 'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns {accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}.';
 grant execute on function api.use_passkey(bytea,bigint,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_billing(project_id text, user_id bigint, now timestamp with time zone DEFAULT now())
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    -- Disabled users too: the project still owes them their receipts and refunds.
+    perform from astapa.users as u where u.project_id = user_billing.project_id and u.id = user_billing.user_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'trials', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'plan', t.plan_key, 'started_at', t.started_at, 'ends_at', t.ends_at,
+                 -- trialing now; paid (a paid period of the plan began after the trial started); else ended.
+                 'state', case
+                   when exists (select from astapa.subscriptions as s
+                                where s.project_id = t.project_id and s.user_id = t.user_id and s.ended_at is null
+                                  and s.status = 'trialing' and s.plan_key = t.plan_key
+                                  and s.current_period_end > user_billing.now) then 'trialing'
+                   when exists (select from astapa.subscriptions as s
+                                where s.project_id = t.project_id and s.user_id = t.user_id
+                                  and s.plan_key = t.plan_key and s.source = 'payment'
+                                  and s.current_period_start >= t.started_at) then 'paid'
+                   else 'ended' end) order by t.started_at desc)
+        from astapa.trials as t
+        where t.project_id = user_billing.project_id and t.user_id = user_billing.user_id), '[]'),
+      'plan_changes', coalesce((
+        select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
+        from (select * from astapa.plan_changes as x
+              where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
+              order by x.id desc limit 50) as c), '[]'),
+      -- Every link, ended ones too (the label is masked: never a full number).
+      'linked_methods', coalesce((
+        select pg_catalog.jsonb_agg(astapa.linked_method_json(m) order by m.id desc)
+        from (select * from astapa.linked_methods as x
+              where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
+              order by x.id desc limit 50) as m), '[]'),
+      'renewal_charges', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'charge_id', g.public_id, 'checkout_id', k.public_id, 'plan', k.plan_key,
+                 'period_start', k.period_start, 'amount', coalesce(g.amount, k.amount), 'status', g.status,
+                 'failure_code', g.failure_code, 'method_id', m.public_id, 'method_label', m.label,
+                 'attempted_at', g.attempted_at, 'mailed_at', g.mailed_at, 'created_at', g.created_at)
+               order by g.id desc)
+        from (select x.* from astapa.renewal_charges as x
+              join astapa.checkouts as y on y.project_id = x.project_id and y.id = x.checkout_id
+              where x.project_id = user_billing.project_id and y.user_id = user_billing.user_id
+              order by x.id desc limit 50) as g
+        join astapa.checkouts as k on k.project_id = g.project_id and k.id = g.checkout_id
+        join astapa.linked_methods as m on m.project_id = g.project_id and m.id = g.linked_method_id), '[]'),
+      'payments', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
+                 'plan', r.plan_key, 'method', r.method, 'bank', r.bank, 'amount', r.amount,
+                 'coupon_code', r.coupon_code, 'discount_idr', r.discount_idr,
+                 'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id),
+                 'refunds', coalesce((
+                   select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                            'refund_id', f.public_id, 'amount', f.amount, 'status', f.status, 'reason', f.reason,
+                            'plan_effect', f.plan_effect, 'failure_code', f.failure_code,
+                            'created_at', f.created_at, 'succeeded_at', f.succeeded_at) order by f.id)
+                   from astapa.refunds as f
+                   where f.project_id = r.project_id and f.payment_id = r.payment_id), '[]'))
+               order by r.id desc)
+        from (select * from astapa.receipts as x
+              where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
+              order by x.id desc limit 50) as r), '[]'));
+  end
+  $function$;
+comment on function api.user_billing(text,bigint,timestamp with time zone) is 'One user''s billing as the dashboard''s user page shows it: their trials (plan, end, state at now: trialing, paid or ended), plan changes, linked methods (every status, masked), renewal charges to a linked method with their outcome, and paid payments with their receipt and refunds (newest 50 of each). Disabled users too. AS404 unknown project or user (RLS: only the project in context).';
+grant execute on function api.user_billing(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_consents(user_id bigint)
@@ -16060,6 +16196,12 @@ AS $function$
       return astapa.phone_settings_problem(value);
     when 'linked_methods' then
       return astapa.linked_methods_settings_problem(value);
+    when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
+      -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
+      if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
+         or value::numeric not between 0 and 365 then
+        return pg_catalog.format('%s must be a whole number of days from 0 to 365.', key);
+      end if;
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';

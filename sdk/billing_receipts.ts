@@ -1,5 +1,6 @@
 /**
- * The SDK's receipt, PPN and refund helpers (`astapa.billing.receipts`, `.refunds`, `.taxSettings`): thin calls
+ * The SDK's receipt, PPN, refund and billing-settings helpers (`astapa.billing.receipts`, `.refunds`,
+ * `.taxSettings`, `.settings`): thin calls
  * to the Platform API with the project's client credentials. Amounts are whole rupiah.
  */
 
@@ -41,13 +42,39 @@ export type TaxSettings = {
   seller_address: string | null;
 };
 
+export type BillingSettings = {
+  /** Linking e-wallets on the portal; ShopeePay and GoPay recurring only once Xendit approved them. */
+  linked_methods: {
+    enabled: boolean;
+    shopeepay: boolean;
+    gopay_recurring: boolean;
+  };
+  billing_grace_days: number;
+  billing_renewal_notice_days: number;
+  billing_trial_reminder_days: number;
+};
+
+/** What `billing.settings.set` takes: switches merge one by one; null restores a default. */
+export type BillingSettingsChanges = {
+  linked_methods?: Partial<BillingSettings["linked_methods"]> | null;
+  billing_grace_days?: number | null;
+  billing_renewal_notice_days?: number | null;
+  billing_trial_reminder_days?: number | null;
+};
+
 /** The helpers, given the client's authenticated JSON call and the server's origin. */
 export function billingReceipts(json: Json, issuer: string) {
   return {
     receipts: {
-      /** The project's receipts, newest first (`before`: the last receipt_id of the previous page). */
-      list: async (query: { limit?: number; before?: string } = {}) => {
+      /**
+       * The project's receipts, newest first (`before`: the last receipt_id of the previous page); `user`: only
+       * that user's (their sub).
+       */
+      list: async (
+        query: { limit?: number; before?: string; user?: string } = {},
+      ) => {
         const params = new URLSearchParams();
+        if (query.user) params.set("user", query.user);
         if (query.limit) params.set("limit", String(query.limit));
         if (query.before) params.set("before", query.before);
         const suffix = params.toString() ? `?${params}` : "";
@@ -90,6 +117,17 @@ export function billingReceipts(json: Json, issuer: string) {
       set: (
         changes: Partial<{ [K in keyof TaxSettings]: TaxSettings[K] | null }>,
       ) => json<TaxSettings>("/api/platform/tax-settings", "PATCH", changes),
+    },
+    settings: {
+      /** Linked-method switches and the renewal pass's days, defaults filled in. */
+      get: () => json<BillingSettings>("/api/platform/billing-settings"),
+      /** Changes some billing settings (the dashboard's setter, audited). */
+      set: (changes: BillingSettingsChanges) =>
+        json<BillingSettings>(
+          "/api/platform/billing-settings",
+          "PATCH",
+          changes,
+        ),
     },
   };
 }

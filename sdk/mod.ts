@@ -24,7 +24,13 @@ import { nextMiddleware } from "./next.ts";
 import type { AstapaClaims } from "./client.ts";
 
 export type { AstapaClaims, CustomClaims, LinkedMethod, LoginRequest, Tokens } from "./client.ts";
-export type { Receipt, Refund, TaxSettings } from "./billing_receipts.ts";
+export type {
+  BillingSettings,
+  BillingSettingsChanges,
+  Receipt,
+  Refund,
+  TaxSettings,
+} from "./billing_receipts.ts";
 export type {
   BillingAccount,
   Checkout,

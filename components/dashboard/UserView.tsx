@@ -4,17 +4,22 @@ import { ClaimsForm, Sessions, SignInMethods, SubscriptionFacts, UserAudit } fro
 import type { UserViewData } from "@/lib/dashboard/page_data.ts";
 import { UserFactorsSection } from "./UserFactorsSection.tsx";
 import { ConsentsSection } from "./ConsentsSection.tsx";
+import { UserBillingSection } from "./UserBillingSection.tsx";
 export type { UserViewData };
 
 /**
  * One user: who they are, how they sign in, their sessions, plan, subscription and its history, token claims
- * and audit entries; admins assign a plan, cancel/resume, edit claims, unlink, sign out everywhere, disable.
+ * billing (trials, plan changes, linked e-wallets, renewal charges, payments) and audit entries; admins assign a
+ * plan, start a trial, cancel/resume, unlink an e-wallet, edit claims, unlink, sign out everywhere, disable.
  */
 export function UserView({ data }: { data: UserViewData }) {
   const { project, user } = data;
   const base = `/dashboard/projects/${project.project_id}`;
   const action = `${base}/users/${user.id}`;
   const canEdit = data.role !== "viewer";
+  const current = data.subscription;
+  const onPaidPlan = current !== null && current.ended_at === null && current.status !== "expired" &&
+    (data.plans.find((p) => p.key === current.plan)?.price_idr ?? 0) > 0;
   return (
     <Frame
       frame={data.frame}
@@ -125,6 +130,15 @@ export function UserView({ data }: { data: UserViewData }) {
           </table>
         )}
       </section>
+      <UserBillingSection
+        billing={data.billing}
+        plans={data.plans}
+        onPaidPlan={onPaidPlan}
+        action={action}
+        receiptsHref={`${base}/receipts?user=${user.id}`}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+      />
       <section class="card" aria-labelledby="claims-heading">
         <h2 id="claims-heading">Token claims</h2>
         {data.claims

@@ -104,3 +104,85 @@ comment on function api.billing_account(text, bigint, timestamptz) is
   'Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 
 grant execute on function api.billing_account(text, bigint, timestamptz) to astapa_app;
+
+create or replace function api.user_billing(project_id text, user_id bigint, now timestamptz default pg_catalog.now())
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.require_project(project_id);
+    -- Disabled users too: the project still owes them their receipts and refunds.
+    perform from astapa.users as u where u.project_id = user_billing.project_id and u.id = user_billing.user_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'trials', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'plan', t.plan_key, 'started_at', t.started_at, 'ends_at', t.ends_at,
+                 -- trialing now; paid (a paid period of the plan began after the trial started); else ended.
+                 'state', case
+                   when exists (select from astapa.subscriptions as s
+                                where s.project_id = t.project_id and s.user_id = t.user_id and s.ended_at is null
+                                  and s.status = 'trialing' and s.plan_key = t.plan_key
+                                  and s.current_period_end > user_billing.now) then 'trialing'
+                   when exists (select from astapa.subscriptions as s
+                                where s.project_id = t.project_id and s.user_id = t.user_id
+                                  and s.plan_key = t.plan_key and s.source = 'payment'
+                                  and s.current_period_start >= t.started_at) then 'paid'
+                   else 'ended' end) order by t.started_at desc)
+        from astapa.trials as t
+        where t.project_id = user_billing.project_id and t.user_id = user_billing.user_id), '[]'),
+      'plan_changes', coalesce((
+        select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
+        from (select * from astapa.plan_changes as x
+              where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
+              order by x.id desc limit 50) as c), '[]'),
+      -- Every link, ended ones too (the label is masked: never a full number).
+      'linked_methods', coalesce((
+        select pg_catalog.jsonb_agg(astapa.linked_method_json(m) order by m.id desc)
+        from (select * from astapa.linked_methods as x
+              where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
+              order by x.id desc limit 50) as m), '[]'),
+      'renewal_charges', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'charge_id', g.public_id, 'checkout_id', k.public_id, 'plan', k.plan_key,
+                 'period_start', k.period_start, 'amount', coalesce(g.amount, k.amount), 'status', g.status,
+                 'failure_code', g.failure_code, 'method_id', m.public_id, 'method_label', m.label,
+                 'attempted_at', g.attempted_at, 'mailed_at', g.mailed_at, 'created_at', g.created_at)
+               order by g.id desc)
+        from (select x.* from astapa.renewal_charges as x
+              join astapa.checkouts as y on y.project_id = x.project_id and y.id = x.checkout_id
+              where x.project_id = user_billing.project_id and y.user_id = user_billing.user_id
+              order by x.id desc limit 50) as g
+        join astapa.checkouts as k on k.project_id = g.project_id and k.id = g.checkout_id
+        join astapa.linked_methods as m on m.project_id = g.project_id and m.id = g.linked_method_id), '[]'),
+      'payments', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
+                 'plan', r.plan_key, 'method', r.method, 'bank', r.bank, 'amount', r.amount,
+                 'coupon_code', r.coupon_code, 'discount_idr', r.discount_idr,
+                 'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id),
+                 'refunds', coalesce((
+                   select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                            'refund_id', f.public_id, 'amount', f.amount, 'status', f.status, 'reason', f.reason,
+                            'plan_effect', f.plan_effect, 'failure_code', f.failure_code,
+                            'created_at', f.created_at, 'succeeded_at', f.succeeded_at) order by f.id)
+                   from astapa.refunds as f
+                   where f.project_id = r.project_id and f.payment_id = r.payment_id), '[]'))
+               order by r.id desc)
+        from (select * from astapa.receipts as x
+              where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
+              order by x.id desc limit 50) as r), '[]'));
+  end
+  $$;
+
+comment on function api.user_billing(text, bigint, timestamptz) is
+  'One user''s billing as the dashboard''s user page shows it: their trials (plan, end, state at now: trialing, '
+  'paid or ended), plan changes, linked methods (every status, masked), renewal charges to a linked method with '
+  'their outcome, and paid payments with their receipt and refunds (newest 50 of each). Disabled users too. '
+  'AS404 unknown project or user (RLS: only the project in context).';
+
+grant execute on function api.user_billing(text, bigint, timestamptz) to astapa_app;

@@ -632,6 +632,12 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       return astapa.phone_settings_problem(value);
     when 'linked_methods' then
       return astapa.linked_methods_settings_problem(value);
+    when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
+      -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
+      if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
+         or value::numeric not between 0 and 365 then
+        return pg_catalog.format('%s must be a whole number of days from 0 to 365.', key);
+      end if;
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
         return 'social_login must be an object with google and/or github.';
@@ -719,11 +725,75 @@ create or replace function api.update_project_settings(project_id text, changes 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
   'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
-  'or passkeys), mail_sender_name, mail_texts and branding, each validated (AS400 with the '
+  'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, billing_grace_days, '
+  'billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the '
   'reason); other settings are kept. branding: null also deletes the uploaded logo. '
   'Audited as project.settings without secrets.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;
+
+create or replace function api.billing_settings(project_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    settings jsonb;
+  begin
+    perform astapa.require_project(project_id);
+    select p.settings into settings from astapa.projects as p where p.id = billing_settings.project_id;
+    -- Defaults filled in exactly as the billing pass and the portal read them.
+    return pg_catalog.jsonb_build_object(
+      'linked_methods', pg_catalog.jsonb_build_object(
+        'enabled', coalesce((settings #>> '{linked_methods,enabled}')::boolean, false),
+        'shopeepay', coalesce((settings #>> '{linked_methods,shopeepay}')::boolean, false),
+        'gopay_recurring', coalesce((settings #>> '{linked_methods,gopay_recurring}')::boolean, false)),
+      'billing_grace_days', pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_grace_days', 3))::integer,
+      'billing_renewal_notice_days',
+        pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_renewal_notice_days', 7))::integer,
+      'billing_trial_reminder_days',
+        pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_trial_reminder_days', 3))::integer);
+  end
+  $$;
+
+comment on function api.billing_settings(text) is
+  'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), '
+  'billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3). AS404 unknown project.';
+
+grant execute on function api.billing_settings(text) to astapa_app;
+
+create or replace function api.update_billing_settings(project_id text, changes jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if pg_catalog.jsonb_typeof(changes) = 'object' and exists (
+         select from pg_catalog.jsonb_object_keys(changes) as k
+         where k not in ('linked_methods', 'billing_grace_days', 'billing_renewal_notice_days',
+                         'billing_trial_reminder_days')) then
+      raise exception using errcode = 'AS400', message = 'Billing settings are linked_methods, billing_grace_days, '
+        'billing_renewal_notice_days and billing_trial_reminder_days.';
+    end if;
+    -- linked_methods merges switch by switch, so turning ShopeePay on leaves the others as they were.
+    if pg_catalog.jsonb_typeof(changes -> 'linked_methods') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{linked_methods}', coalesce(
+        (select p.settings -> 'linked_methods' from astapa.projects as p
+         where p.id = update_billing_settings.project_id and pg_catalog.jsonb_typeof(p.settings -> 'linked_methods') = 'object'),
+        '{}') || (changes -> 'linked_methods'));
+    end if;
+    -- The one settings setter (validation, merge, project.settings audit entry), as the dashboard uses it.
+    perform api.update_project_settings(project_id, changes);
+    return api.billing_settings(project_id);
+  end
+  $$;
+
+comment on function api.update_billing_settings(text, jsonb) is
+  'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; null '
+  'restores a default) through api.update_project_settings, and answers api.billing_settings. AS400 another key '
+  'or a refused value; AS404 unknown project.';
+
+grant execute on function api.update_billing_settings(text, jsonb) to astapa_app;
 
 create or replace function astapa.can_take_live_payments(project_id text) returns boolean
   language sql

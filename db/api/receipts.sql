@@ -367,7 +367,7 @@ comment on function api.get_receipt(text, text) is 'A receipt by its id (rcp_…
 grant execute on function api.get_receipt(text, text) to astapa_app;
 
 create or replace function api.list_receipts(project_id text, max_rows integer default 50,
-                                             before_id text default null)
+                                             before_id text default null, user_id bigint default null)
   returns jsonb
   language sql
   stable
@@ -376,16 +376,19 @@ create or replace function api.list_receipts(project_id text, max_rows integer d
     select coalesce(pg_catalog.jsonb_agg(astapa.receipt_json(r) order by r.id desc), '[]')
     from (select * from astapa.receipts as r
           where r.project_id = list_receipts.project_id
+            -- receipts_user_idx (project_id, user_id, id) serves one user's pages.
+            and (list_receipts.user_id is null or r.user_id = list_receipts.user_id)
             and (list_receipts.before_id is null or r.id < (select b.id from astapa.receipts as b
                  where b.project_id = list_receipts.project_id and b.public_id = list_receipts.before_id))
           order by r.id desc
           limit least(greatest(coalesce(max_rows, 50), 1), 200)) as r
   $$;
 
-comment on function api.list_receipts(text, integer, text) is
-  'The project''s receipts, newest first, max_rows (1–200, default 50) older than receipt before_id.';
+comment on function api.list_receipts(text, integer, text, bigint) is
+  'The project''s receipts, newest first, max_rows (1–200, default 50) older than receipt before_id; only '
+  'user_id''s when given.';
 
-grant execute on function api.list_receipts(text, integer, text) to astapa_app;
+grant execute on function api.list_receipts(text, integer, text, bigint) to astapa_app;
 
 create or replace function api.receipt_project(receipt_id text) returns text
   language plpgsql

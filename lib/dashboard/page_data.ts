@@ -13,6 +13,7 @@ import type { Project } from "@/db/projects.ts";
 import type { Resource, Scope } from "@/db/resources.ts";
 import type { LoginSession, OwnClaims, SignInMethod } from "@/db/user_admin.ts";
 import type { TokenClaims, User } from "@/db/users.ts";
+import type { UserBilling } from "@/db/user_billing.ts";
 import type { DeliveryPage, WebhookEndpoint } from "@/db/webhooks.ts";
 
 /** Who is signed in, for the frame around every page, and the form token. */
@@ -107,6 +108,8 @@ export type UserViewData = {
   audit: AuditEntry[];
   /** What the user allowed third-party clients (remembered consent). */
   consents: Consent[];
+  /** Trials, plan changes, linked e-wallets, renewal charges, payments with receipts (api.user_billing). */
+  billing: UserBilling;
   notice?: string;
   error?: string;
 };

@@ -36,6 +36,8 @@ export type ReceiptsData = {
   project: Project;
   role: MemberRole;
   receipts: Receipt[];
+  /** `?user=<sub>`: only this user's receipts (linked from their user page). */
+  user: string | null;
   refunds: Refund[];
   /** The PPN settings receipts are issued with (the form below the receipts). */
   tax: TaxSettings;
@@ -43,12 +45,20 @@ export type ReceiptsData = {
   error?: string;
 };
 
+/** A `?user=` that is no sub shows every receipt rather than an error page. */
+const UserFilter = z.string().regex(/^[1-9]\d{0,18}$/).refine((sub) =>
+  /^\d{1,19}$/.test(sub) && BigInt(sub) <= 9223372036854775807n
+);
+
 export function receiptsView(c: Ctx): Loader<ReceiptsData> {
+  const wanted = UserFilter.safeParse(c.req.query("user"));
+  const user = wanted.success ? wanted.data : null;
   return async (tx: Tx, role, projectId, extra) => ({
     frame: frameOf(c),
     project: await getProject(tx, projectId),
     role,
-    receipts: await listReceipts(tx, projectId, 100),
+    receipts: await listReceipts(tx, projectId, 100, null, user),
+    user,
     refunds: await listRefunds(tx, projectId, null, 200),
     tax: await taxSettings(tx, projectId),
     notice: RECEIPT_DONE_MESSAGES[c.req.query("done") ?? ""],

@@ -10,6 +10,7 @@ import { getEnvironmentUser, listLoginSessions, signInMethods, userOwnClaims } f
 import { listAudit } from "@/db/project_logs.ts";
 import { userFactors } from "@/db/factors.ts";
 import { userConsents } from "@/db/consents.ts";
+import { userBilling } from "@/db/user_billing.ts";
 import type { UserViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
@@ -31,6 +32,8 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   factors_none: "The user had no second factor to reset.",
   subscription_canceled: "Subscription canceled: the plan stays until the end of the paid period.",
   subscription_resumed: "Subscription resumed: it renews again.",
+  trial_started: "Trial started: the user has the plan until the trial ends, and is reminded to pay before.",
+  method_unlinked: "E-wallet unlinked: it is never charged again; renewals go back to the pay-link mail.",
   consent_revoked: "Consent revoked: the app's refresh tokens for that resource ended; it must ask again.",
 };
 
@@ -66,6 +69,7 @@ export function userView(c: Ctx): Loader<UserViewData> {
       factors: await userFactors(tx, projectId, userId),
       audit: await listAudit(tx, projectId, { filters: { user: userId }, size: USER_AUDIT_ROWS }),
       consents: await userConsents(tx, userId),
+      billing: await userBilling(tx, projectId, userId),
       notice: USER_DONE_MESSAGES[c.req.query("done") ?? ""],
       ...extra,
     };

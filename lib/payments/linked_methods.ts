@@ -195,12 +195,17 @@ export async function confirmMethodOtp(
   return active;
 }
 
-/** Unlinks one of the user's methods: expired at Xendit (when it got that far), then never charged again. */
+/**
+ * Unlinks one of the user's methods: expired at Xendit (when it got that far), then never charged again.
+ * `record` unlinks it here; the dashboard passes its own transaction's so the audit names the developer.
+ */
 export async function unlinkUserMethod(
   deps: PaymentDeps,
   projectId: string,
   userId: string,
   methodId: string,
+  record: (methodId: string) => Promise<LinkedMethod> = (id) =>
+    asApp(deps.sql, projectId, (tx) => unlinkMethod(tx, projectId, userId, id)),
 ): Promise<LinkedMethod> {
   const method = (await asApp(deps.sql, projectId, (tx) => listLinkedMethods(tx, projectId, userId)))
     .find((m) => m.method_id === methodId);
@@ -221,5 +226,5 @@ export async function unlinkUserMethod(
       }
     }
   }
-  return await asApp(deps.sql, projectId, (tx) => unlinkMethod(tx, projectId, userId, methodId));
+  return await record(methodId);
 }

@@ -264,3 +264,29 @@ Deno.test("sdk — billing.portalUrl and planPickerUrl: the hosted pages for thi
   assert.equal(picker.status, 200);
   assert.match(await picker.text(), /Pro/);
 });
+
+Deno.test("sdk — billing: settings read and changed; receipts listed for one user", async () => {
+  const { paidCheckout } = await import("../helpers/paid_checkouts.ts");
+  const { seedUser } = await import("../helpers/identity.ts");
+  const shop = await seedShop(t.db.sql, { email: "sdk-settings@example.com" });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  assert.equal((await astapa.billing.settings.get()).billing_grace_days, 3);
+  const changed = await astapa.billing.settings.set({
+    linked_methods: { enabled: true },
+    billing_grace_days: 1,
+  });
+  assert.deepEqual([changed.linked_methods.enabled, changed.billing_grace_days], [true, 1]);
+  const refused = await astapa.billing.settings.set({ billing_grace_days: 999 }).then(() => null, (e) => e);
+  assert.ok(refused instanceof AstapaError);
+  assert.equal(refused.code, "validation_failed");
+
+  const other = await seedUser(t.db.sql, shop.project.id, "sdk-settings-other@example.com");
+  await paidCheckout(t.db.sql, shop.project.id, shop.userId);
+  await paidCheckout(t.db.sql, shop.project.id, other);
+  const theirs = await astapa.billing.receipts.list({ user: other });
+  assert.deepEqual(theirs.map((r) => r.sub), [other]);
+});

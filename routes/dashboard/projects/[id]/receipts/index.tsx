@@ -58,6 +58,12 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
     >
       <h1>Receipts and refunds</h1>
       <Notice notice={data.notice} error={data.error} />
+      {data.user && (
+        <p class="filter-note">
+          Only the receipts of user <a href={`${base}/users/${data.user}`}>{data.user}</a>.{" "}
+          <a href={`${base}/receipts`}>Show every receipt</a>
+        </p>
+      )}
       <p class="muted">
         Every paid payment gets a receipt numbered per year. Refunds go through Xendit; virtual account
         payments cannot be refunded there.
