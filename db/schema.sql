@@ -7620,45 +7620,8 @@ CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  declare
-    stored astapa.user_claims;
-    custom jsonb;
-    extra jsonb;
   begin
-    perform astapa.raise_problems(astapa.claims_problems(patch, false));
-    if astapa.user_json(project_id, user_id) is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    select * into stored from astapa.user_claims as c
-    where c.project_id = patch_user_claims.project_id and c.user_id = patch_user_claims.user_id
-    for update;
-    -- Custom keys merge (RFC 7396): a value sets the key, null removes it.
-    custom := patch - 'plan' - 'role' - 'feature_flags';
-    extra := (coalesce(stored.extra, '{}') - array(select pg_catalog.jsonb_object_keys(custom)))
-             || coalesce((select pg_catalog.jsonb_object_agg(e.k, e.v) from pg_catalog.jsonb_each(custom) as e(k, v)
-                          where e.v <> 'null'), '{}');
-    if not astapa.are_valid_custom_claims(extra) then
-      raise exception using errcode = 'AS400',
-        detail = '{"claims": ["Custom claims are limited to 50 keys and 4 KiB of JSON."]}',
-        message = 'With this change the user''s custom claims would exceed 50 keys or 4 KiB of JSON.';
-    end if;
-    if patch ? 'plan' then
-      perform api.assign_plan(project_id, user_id,
-        coalesce(patch ->> 'plan', astapa.default_plan_key(project_id)), source);
-    end if;
-    if patch - 'plan' <> '{}' then
-      insert into astapa.user_claims as c (project_id, user_id, role, feature_flags, extra)
-      values (project_id, user_id, patch ->> 'role',
-              array(select pg_catalog.jsonb_array_elements_text(coalesce(patch -> 'feature_flags', '[]'))), extra)
-      on conflict on constraint user_claims_pkey do update
-      set role = case when patch_user_claims.patch ? 'role' then excluded.role else c.role end,
-          feature_flags = case when patch_user_claims.patch ? 'feature_flags' then excluded.feature_flags
-                               else c.feature_flags end,
-          extra = excluded.extra,
-          updated_at = pg_catalog.now();
-      perform astapa.audit(project_id, 'user_claims.set', 'user:' || user_id,
-        pg_catalog.jsonb_build_object('keys', (select pg_catalog.jsonb_agg(k) from pg_catalog.jsonb_object_keys(patch) as k)));
-    end if;
+    perform astapa.write_user_claims(project_id, user_id, patch, source, false);
     return api.token_claims(project_id, user_id);
   end
   $function$;
@@ -10568,21 +10531,9 @@ CREATE OR REPLACE FUNCTION api.set_user_claims(project_id text, user_id bigint, 
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  declare
-    problem text := astapa.claims_problem(claims);
-    patch jsonb;
   begin
-    if problem is not null then
-      raise exception using errcode = 'AS400', message = problem;
-    end if;
-    patch := claims - 'extra';
-    if claims ? 'extra' then
-      patch := patch || coalesce((
-        select pg_catalog.jsonb_object_agg(k, 'null'::jsonb) from astapa.user_claims as c, pg_catalog.jsonb_object_keys(c.extra) as k
-        where c.project_id = set_user_claims.project_id and c.user_id = set_user_claims.user_id), '{}')
-        || (claims -> 'extra');
-    end if;
-    return api.patch_user_claims(project_id, user_id, patch, 'claims_api');
+    perform astapa.write_set_user_claims(project_id, user_id, claims, false);
+    return api.token_claims(project_id, user_id);
   end
   $function$;
 comment on function api.set_user_claims(text,bigint,jsonb) is 'Sets some of plan, role, feature_flags, extra (keys given replace, null clears, absent keys stay) through api.patch_user_claims and returns the resulting token claims. AS400 when invalid, AS404 unknown user.';
@@ -14078,7 +14029,7 @@ AS $function$
         email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
         external_id = coalesce(external, u.external_id),
         created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
-        -- Enabled until the end of this row: api.set_user_claims refuses a disabled user (no one sees this
+        -- Enabled until the end of this row: astapa.write_set_user_claims refuses a disabled user (no one sees this
         -- state, the row is one transaction); the last statement below sets the flag the import states.
         disabled = false,
         -- A hash Astapa made (the person signed in or reset since) is newer than anything in an export.
@@ -14095,7 +14046,8 @@ AS $function$
         || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
     end if;
     if patch <> '{}' then
-      perform api.set_user_claims(project_id, target, patch);
+      -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
+      perform astapa.write_set_user_claims(project_id, target, patch, outcome = 'created');
     end if;
     if r ->> 'plan' is not null then
       perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);
@@ -16044,7 +15996,7 @@ CREATE OR REPLACE FUNCTION astapa.token_lifetimes(settings jsonb, OUT access_ttl
 AS $function$
     -- astapa.clamp_setting for all four lifetimes at once, the limits read once (issue 24: a refresh made 7
     -- clamp_setting and 18 token_lifetime_limits calls). Same numbers as clamp_setting, key by key
-    -- (tests/sql/refresh_function_calls_test.ts compares them).
+    -- (tests/sql/function_calls_test.ts compares them).
     select pg_catalog.max(v) filter (where k = 'access_token_ttl'),
            pg_catalog.max(v) filter (where k = 'refresh_token_ttl'),
            pg_catalog.max(v) filter (where k = 'refresh_grace_seconds'),
@@ -16190,6 +16142,90 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'organization.renewal_due', 'organization.plan_ended'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.write_set_user_claims(project_id text, user_id bigint, claims jsonb, new_user boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    problem text := astapa.claims_problem(claims);
+    patch jsonb;
+  begin
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem;
+    end if;
+    patch := claims - 'extra';
+    -- A user created just now has no stored custom claims to clear.
+    if claims ? 'extra' and new_user then
+      patch := patch || (claims -> 'extra');
+    elsif claims ? 'extra' then
+      patch := patch || coalesce((
+        select pg_catalog.jsonb_object_agg(k, 'null'::jsonb) from astapa.user_claims as c, pg_catalog.jsonb_object_keys(c.extra) as k
+        where c.project_id = write_set_user_claims.project_id and c.user_id = write_set_user_claims.user_id), '{}')
+        || (claims -> 'extra');
+    end if;
+    perform astapa.write_user_claims(project_id, user_id, patch, 'claims_api', new_user);
+  end
+  $function$;
+comment on function astapa.write_set_user_claims(text,bigint,jsonb,boolean) is 'What api.set_user_claims changes, without computing the resulting token claims (api.import_users discards them: issue 24); new_user for a user created in this transaction (see astapa.write_user_claims).';
+grant execute on function astapa.write_set_user_claims(text,bigint,jsonb,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.write_user_claims(project_id text, user_id bigint, patch jsonb, source text, new_user boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    stored astapa.user_claims;
+    custom jsonb;
+    extra jsonb;
+  begin
+    perform astapa.raise_problems(astapa.claims_problems(patch, false));
+    -- new_user: the caller created the user in this transaction (an import): it exists and has no claims yet.
+    if not new_user then
+      if not exists (select from astapa.users as u
+                     where u.project_id = write_user_claims.project_id and u.id = write_user_claims.user_id
+                       and u.deleted_at is null) then
+        raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+      end if;
+      select * into stored from astapa.user_claims as c
+      where c.project_id = write_user_claims.project_id and c.user_id = write_user_claims.user_id
+      for update;
+    end if;
+    -- Custom keys merge (RFC 7396): a value sets the key, null removes it.
+    custom := patch - 'plan' - 'role' - 'feature_flags';
+    extra := (coalesce(stored.extra, '{}') - array(select pg_catalog.jsonb_object_keys(custom)))
+             || coalesce((select pg_catalog.jsonb_object_agg(e.k, e.v) from pg_catalog.jsonb_each(custom) as e(k, v)
+                          where e.v <> 'null'), '{}');
+    if not astapa.are_valid_custom_claims(extra) then
+      raise exception using errcode = 'AS400',
+        detail = '{"claims": ["Custom claims are limited to 50 keys and 4 KiB of JSON."]}',
+        message = 'With this change the user''s custom claims would exceed 50 keys or 4 KiB of JSON.';
+    end if;
+    if patch ? 'plan' then
+      perform api.assign_plan(project_id, user_id,
+        coalesce(patch ->> 'plan', astapa.default_plan_key(project_id)), source);
+    end if;
+    if patch - 'plan' <> '{}' then
+      insert into astapa.user_claims as c (project_id, user_id, role, feature_flags, extra)
+      values (project_id, user_id, patch ->> 'role',
+              array(select pg_catalog.jsonb_array_elements_text(coalesce(patch -> 'feature_flags', '[]'))), extra)
+      on conflict on constraint user_claims_pkey do update
+      set role = case when write_user_claims.patch ? 'role' then excluded.role else c.role end,
+          feature_flags = case when write_user_claims.patch ? 'feature_flags' then excluded.feature_flags
+                               else c.feature_flags end,
+          extra = excluded.extra,
+          updated_at = pg_catalog.now();
+      perform astapa.audit(project_id, 'user_claims.set', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('keys', (select pg_catalog.jsonb_agg(k) from pg_catalog.jsonb_object_keys(patch) as k)));
+    end if;
+  end
+  $function$;
+comment on function astapa.write_user_claims(text,bigint,jsonb,text,boolean) is 'What api.patch_user_claims changes, without computing the resulting token claims (an import discards them: issue 24). new_user skips the existence check and the read of stored claims for a user created just now.';
+grant execute on function astapa.write_user_claims(text,bigint,jsonb,text,boolean) to astapa_app;
 
 -- default privileges of astapa_owner in schema - on functions: {astapa_owner=X/astapa_owner}
 

@@ -59,7 +59,7 @@ create or replace function astapa.token_lifetimes(settings jsonb,
   as $$
     -- astapa.clamp_setting for all four lifetimes at once, the limits read once (issue 24: a refresh made 7
     -- clamp_setting and 18 token_lifetime_limits calls). Same numbers as clamp_setting, key by key
-    -- (tests/sql/refresh_function_calls_test.ts compares them).
+    -- (tests/sql/function_calls_test.ts compares them).
     select pg_catalog.max(v) filter (where k = 'access_token_ttl'),
            pg_catalog.max(v) filter (where k = 'refresh_token_ttl'),
            pg_catalog.max(v) filter (where k = 'refresh_grace_seconds'),

@@ -1,13 +1,14 @@
 /**
- * Issue 24: how many SQL function calls one refresh costs — the token endpoint's whole statement (client
+ * Issue 24: how many SQL function calls a request costs. One refresh — the token endpoint's whole statement (client
  * authentication and api.rotate_refresh_token), counted by Postgres (`track_functions = 'all'`,
  * pg_stat_user_functions) in a fresh database. Functions Postgres inlines are not calls and do not count.
  * The budget is what the rotation needed after round two's cut (docs/performance.md "Per-refresh SQL"); a
  * change that makes it call more has to say why here. Counts, not times: nothing here depends on the machine.
  */
 import assert from "node:assert/strict";
-import { createPool, type Sql } from "@/db/client.ts";
+import { asApp, createPool, type Sql } from "@/db/client.ts";
 import { authenticateClientAnd } from "@/db/client_authentication.ts";
+import { importUsers } from "@/db/user_import.ts";
 import { redeemAuthorizationCodeCall, rotateRefreshTokenCall } from "@/db/tokens.ts";
 import { lockoutBuckets } from "@/lib/http/lockout_buckets.ts";
 import { sha256 } from "@/lib/secrets.ts";
@@ -149,4 +150,46 @@ Deno.test("astapa.token_lifetimes — the same numbers as astapa.clamp_setting, 
       from astapa.token_lifetimes(${db.sql.json(settings as never)}) as l`;
     assert.deepEqual(row.together, row.one_by_one, JSON.stringify(settings));
   }
+});
+
+Deno.test("api.import_users — writes each row's claims without computing token claims it would discard", async () => {
+  const rows = (from: number) =>
+    Array.from({ length: 5 }, (_, i) => ({
+      row: i + 1,
+      email: `imported-${from + i}@example.com`,
+      role: "member",
+      feature_flags: ["beta"],
+      custom_claims: { team: `t${i}` },
+      name: `Person ${i}`,
+    }));
+  const run = (batch: object[]) =>
+    asApp(
+      counted,
+      project.id,
+      (tx) => importUsers(tx, project.id, batch, { dryRun: false, source: "claims_api" }),
+    );
+  let result: unknown;
+  const created = await callsOf(async () => result = await run(rows(0)));
+  assert.deepEqual(result, { created: 5, updated: 0, dry_run: false, refused: [] });
+  // Five created, then the same five updated (and five more created) in one import.
+  const mixed = await callsOf(async () =>
+    result = await run([...rows(0), ...rows(5)].map((r, i) => ({ ...r, row: i + 1 })))
+  );
+  assert.deepEqual(result, { created: 5, updated: 5, dry_run: false, refused: [] });
+  for (const calls of [created, mixed]) {
+    const shown = JSON.stringify(calls, null, 1);
+    assert.equal(calls["api.token_claims"], undefined, `no token claims computed: ${shown}`);
+    assert.equal(calls["api.set_user_claims"], undefined, shown);
+    // The user.created event describes each new user (astapa.emit_user_created); nothing else reads user_json.
+    assert.equal(calls["astapa.user_json"], 5, `user_json only for the user.created events: ${shown}`);
+  }
+  assert.equal(created["astapa.write_set_user_claims"], 5);
+  assert.equal(mixed["astapa.write_set_user_claims"], 10);
+  const [stored] = await db.sql`select c.role, c.feature_flags, c.extra from astapa.user_claims c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id where u.email = 'imported-7@example.com'`;
+  assert.deepEqual({ ...stored }, {
+    role: "member",
+    feature_flags: ["beta"],
+    extra: { team: "t2", name: "Person 2" },
+  });
 });
