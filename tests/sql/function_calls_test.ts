@@ -116,6 +116,29 @@ Deno.test("one refresh — the token endpoint's statement stays within its funct
   assert.equal(calls["api.rotate_refresh_token"], 1, "the rotation ran (and was counted)");
 });
 
+Deno.test("one code redemption — the token endpoint's statement stays within its function-call budget", async () => {
+  const codeHash = await sha256(await issueCode(db.sql, project, { userId: user }));
+  const calls = await callsOf(() =>
+    tokenStatement(counted, (sql, clientId) => ({
+      project: redeemAuthorizationCodeCall(sql, {
+        codeHash,
+        clientId,
+        redirectUri: project.redirectUri,
+        codeVerifier: null,
+        refreshHash: hashOf("refresh-2"),
+      }),
+      machine: null,
+    }))
+  );
+  const shown = JSON.stringify(calls, null, 1);
+  // 94 calls before round two's cut, 61 after (the same lifetimes and default-plan changes as the refresh).
+  assert.ok(total(calls) <= 61, `at most 61 function calls per redemption, made ${total(calls)}: ${shown}`);
+  assert.ok((calls["astapa.token_lifetime_limits"] ?? 0) <= 1, `the lifetime limits read once: ${shown}`);
+  assert.equal(calls["astapa.clamp_setting"], undefined, shown);
+  assert.equal(calls["astapa.default_plan_key"], undefined, shown);
+  assert.equal(calls["api.redeem_authorization_code"], 1, "the redemption ran (and was counted)");
+});
+
 Deno.test("astapa.token_lifetimes — the same numbers as astapa.clamp_setting, key by key", async () => {
   const cases: unknown[] = [
     {},
