@@ -7710,45 +7710,8 @@ CREATE OR REPLACE FUNCTION api.patch_user_claims(project_id text, user_id bigint
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  declare
-    stored astapa.user_claims;
-    custom jsonb;
-    extra jsonb;
   begin
-    perform astapa.raise_problems(astapa.claims_problems(patch, false));
-    if astapa.user_json(project_id, user_id) is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    select * into stored from astapa.user_claims as c
-    where c.project_id = patch_user_claims.project_id and c.user_id = patch_user_claims.user_id
-    for update;
-    -- Custom keys merge (RFC 7396): a value sets the key, null removes it.
-    custom := patch - 'plan' - 'role' - 'feature_flags';
-    extra := (coalesce(stored.extra, '{}') - array(select pg_catalog.jsonb_object_keys(custom)))
-             || coalesce((select pg_catalog.jsonb_object_agg(e.k, e.v) from pg_catalog.jsonb_each(custom) as e(k, v)
-                          where e.v <> 'null'), '{}');
-    if not astapa.are_valid_custom_claims(extra) then
-      raise exception using errcode = 'AS400',
-        detail = '{"claims": ["Custom claims are limited to 50 keys and 4 KiB of JSON."]}',
-        message = 'With this change the user''s custom claims would exceed 50 keys or 4 KiB of JSON.';
-    end if;
-    if patch ? 'plan' then
-      perform api.assign_plan(project_id, user_id,
-        coalesce(patch ->> 'plan', astapa.default_plan_key(project_id)), source);
-    end if;
-    if patch - 'plan' <> '{}' then
-      insert into astapa.user_claims as c (project_id, user_id, role, feature_flags, extra)
-      values (project_id, user_id, patch ->> 'role',
-              array(select pg_catalog.jsonb_array_elements_text(coalesce(patch -> 'feature_flags', '[]'))), extra)
-      on conflict on constraint user_claims_pkey do update
-      set role = case when patch_user_claims.patch ? 'role' then excluded.role else c.role end,
-          feature_flags = case when patch_user_claims.patch ? 'feature_flags' then excluded.feature_flags
-                               else c.feature_flags end,
-          extra = excluded.extra,
-          updated_at = pg_catalog.now();
-      perform astapa.audit(project_id, 'user_claims.set', 'user:' || user_id,
-        pg_catalog.jsonb_build_object('keys', (select pg_catalog.jsonb_agg(k) from pg_catalog.jsonb_object_keys(patch) as k)));
-    end if;
+    perform astapa.write_user_claims(project_id, user_id, patch, source, false);
     return api.token_claims(project_id, user_id);
   end
   $function$;
@@ -8767,7 +8730,8 @@ AS $function$
             code.auth_time, refresh_expires, code.amr, code.organization_id);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
-    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
+    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
+                               policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr))
       || astapa.organization_grant(code.user_id, code.organization_id);
   end
@@ -9822,16 +9786,21 @@ AS $function$
   declare
     presented astapa.refresh_tokens;
     successor astapa.refresh_tokens;
+    -- The project's settings, read once: the grant check and every lifetime come from them (issue 24).
+    acting_project text := astapa.current_project_id();
+    project_settings jsonb;
     policy record;
     refresh_expires timestamptz;
     signed_in_at timestamptz;
     sign_in_ends timestamptz;
   begin
-    perform astapa.assert_grant_allowed('refresh_token');
+    select p.settings into project_settings from astapa.projects p where p.id = acting_project;
+    select * into policy from astapa.token_lifetimes(project_settings);
+    perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id);
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
     select * into presented from astapa.refresh_tokens r
-    where r.project_id = astapa.current_project_id() and r.token_hash = rotate_refresh_token.token_hash
+    where r.project_id = acting_project and r.token_hash = rotate_refresh_token.token_hash
     for update;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
@@ -9856,13 +9825,12 @@ AS $function$
     -- recorded fall back to the family's first token).
     signed_in_at := coalesce(presented.auth_time, (select pg_catalog.min(r.created_at) from astapa.refresh_tokens r
       where r.project_id = presented.project_id and r.family_id = presented.family_id));
-    sign_in_ends := signed_in_at + pg_catalog.make_interval(secs => astapa.refresh_max_age());
+    sign_in_ends := signed_in_at + pg_catalog.make_interval(secs => policy.refresh_max_age);
     if sign_in_ends <= pg_catalog.now() then
       raise exception 'the sign-in this refresh token belongs to has reached its maximum age; sign in again'
         using errcode = 'AS4G0';
     end if;
 
-    select * into policy from astapa.token_policy();
     if presented.used_at is not null then
       select * into successor from astapa.refresh_tokens r
       where r.project_id = presented.project_id and r.parent_id = presented.id;
@@ -9870,7 +9838,7 @@ AS $function$
          and successor.token_hash = rotate_refresh_token.successor_hash and successor.revoked_at is null then
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-          presented.resource, presented.auth_time, null, successor.expires_at)
+          presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
           || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
@@ -9891,7 +9859,7 @@ AS $function$
             presented.amr, presented.organization_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-      presented.resource, presented.auth_time, null, refresh_expires)
+      presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
       || astapa.organization_grant(presented.user_id, presented.organization_id);
   end
@@ -10733,21 +10701,9 @@ CREATE OR REPLACE FUNCTION api.set_user_claims(project_id text, user_id bigint, 
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  declare
-    problem text := astapa.claims_problem(claims);
-    patch jsonb;
   begin
-    if problem is not null then
-      raise exception using errcode = 'AS400', message = problem;
-    end if;
-    patch := claims - 'extra';
-    if claims ? 'extra' then
-      patch := patch || coalesce((
-        select pg_catalog.jsonb_object_agg(k, 'null'::jsonb) from astapa.user_claims as c, pg_catalog.jsonb_object_keys(c.extra) as k
-        where c.project_id = set_user_claims.project_id and c.user_id = set_user_claims.user_id), '{}')
-        || (claims -> 'extra');
-    end if;
-    return api.patch_user_claims(project_id, user_id, patch, 'claims_api');
+    perform astapa.write_set_user_claims(project_id, user_id, claims, false);
+    return api.token_claims(project_id, user_id);
   end
   $function$;
 comment on function api.set_user_claims(text,bigint,jsonb) is 'Sets some of plan, role, feature_flags, extra (keys given replace, null clears, absent keys stay) through api.patch_user_claims and returns the resulting token claims. AS400 when invalid, AS404 unknown user.';
@@ -13181,6 +13137,23 @@ comment on function astapa.assert_grant_allowed(text) is 'Raises AS4U0 (unauthor
 grant execute on function astapa.assert_grant_allowed(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_grant_allowed(grant_type text, settings jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The check above on settings the caller already read (the refresh grant reads them once).
+    if settings ? 'grant_types' and not (settings -> 'grant_types') ? grant_type then
+      raise exception 'this client may not use the % grant', grant_type using errcode = 'AS4U0';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_grant_allowed(text,jsonb) is 'Raises AS4U0 (unauthorized_client) when these project settings'' grant_types leave out this grant.';
+grant execute on function astapa.assert_grant_allowed(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_grant_target(scope text, resource text)
  RETURNS void
  LANGUAGE plpgsql
@@ -14321,6 +14294,19 @@ CREATE OR REPLACE FUNCTION astapa.grant_result(user_id bigint, scope text, resou
  STABLE
  SET search_path TO ''
 AS $function$
+    select astapa.grant_result(user_id, scope, resource, auth_time, nonce, refresh_expires_at,
+                               (select p.access_ttl from astapa.token_policy() as p))
+  $function$;
+comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone) is 'The claims and metadata a successful grant returns for signing.';
+grant execute on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.grant_result(user_id bigint, scope text, resource text, auth_time timestamp with time zone, nonce text, refresh_expires_at timestamp with time zone, access_ttl integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
     -- Everything the token endpoint signs, read fresh: a plan or role change shows in the next token.
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text,
@@ -14336,13 +14322,13 @@ AS $function$
       'resource', resource,
       'auth_time', pg_catalog.floor(extract(epoch from auth_time))::bigint,
       'nonce', nonce,
-      'access_ttl', (select access_ttl from astapa.token_policy()),
+      'access_ttl', access_ttl,
       'refresh_expires_in', pg_catalog.floor(extract(epoch from refresh_expires_at - pg_catalog.now()))::bigint))
     from astapa.users u
     where u.project_id = astapa.current_project_id() and u.id = user_id
   $function$;
-comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone) is 'The claims and metadata a successful grant returns for signing.';
-grant execute on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone) to astapa_app;
+comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) is 'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller already read (astapa.token_lifetimes).';
+grant execute on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.grants_plan(s astapa.subscriptions)
@@ -14404,7 +14390,7 @@ AS $function$
         email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
         external_id = coalesce(external, u.external_id),
         created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
-        -- Enabled until the end of this row: api.set_user_claims refuses a disabled user (no one sees this
+        -- Enabled until the end of this row: astapa.write_set_user_claims refuses a disabled user (no one sees this
         -- state, the row is one transaction); the last statement below sets the flag the import states.
         disabled = false,
         -- A hash Astapa made (the person signed in or reset since) is newer than anything in an export.
@@ -14421,7 +14407,8 @@ AS $function$
         || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
     end if;
     if patch <> '{}' then
-      perform api.set_user_claims(project_id, target, patch);
+      -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
+      perform astapa.write_set_user_claims(project_id, target, patch, outcome = 'created');
     end if;
     if r ->> 'plan' is not null then
       perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);
@@ -16389,6 +16376,30 @@ comment on function astapa.token_lifetime_limits() is 'Token lifetime settings: 
 grant execute on function astapa.token_lifetime_limits() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.token_lifetimes(settings jsonb, OUT access_ttl integer, OUT refresh_ttl integer, OUT refresh_grace integer, OUT refresh_max_age integer)
+ RETURNS record
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- astapa.clamp_setting for all four lifetimes at once, the limits read once (issue 24: a refresh made 7
+    -- clamp_setting and 18 token_lifetime_limits calls). Same numbers as clamp_setting, key by key
+    -- (tests/sql/function_calls_test.ts compares them).
+    select pg_catalog.max(v) filter (where k = 'access_token_ttl'),
+           pg_catalog.max(v) filter (where k = 'refresh_token_ttl'),
+           pg_catalog.max(v) filter (where k = 'refresh_grace_seconds'),
+           pg_catalog.max(v) filter (where k = 'refresh_token_max_age')
+    from (select l.key as k,
+                 least(greatest(coalesce(
+                   case when pg_catalog.jsonb_typeof(settings -> l.key) = 'number'
+                        then least(greatest((settings ->> l.key)::numeric, 0), 2147483647)::integer end,
+                   (l.value ->> 'default')::integer), (l.value ->> 'min')::integer), (l.value ->> 'max')::integer) as v
+          from pg_catalog.jsonb_each(astapa.token_lifetime_limits()) as l) as clamped
+  $function$;
+comment on function astapa.token_lifetimes(jsonb) is 'A project''s token lifetimes from its settings, each clamped as astapa.clamp_setting does, in one call.';
+grant execute on function astapa.token_lifetimes(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.token_policy(OUT access_ttl integer, OUT refresh_ttl integer, OUT refresh_grace integer)
  RETURNS record
  LANGUAGE sql
@@ -16397,11 +16408,9 @@ CREATE OR REPLACE FUNCTION astapa.token_policy(OUT access_ttl integer, OUT refre
 AS $function$
     -- Per-project lifetimes from settings, clamped to astapa.token_lifetime_limits(). A setting that is not a
     -- number is ignored rather than failing every token request of the project.
-    select
-      astapa.clamp_setting(s, 'access_token_ttl'),
-      astapa.clamp_setting(s, 'refresh_token_ttl'),
-      astapa.clamp_setting(s, 'refresh_grace_seconds')
-    from (select p.settings as s from astapa.projects p where p.id = astapa.current_project_id()) as project
+    select l.access_ttl, l.refresh_ttl, l.refresh_grace
+    from astapa.projects p cross join astapa.token_lifetimes(p.settings) as l
+    where p.id = astapa.current_project_id()
   $function$;
 comment on function astapa.token_policy() is 'Token lifetimes of the current project from its settings, each clamped to astapa.token_lifetime_limits().';
 grant execute on function astapa.token_policy() to astapa_app;
@@ -16484,7 +16493,9 @@ AS $function$
       (select s.plan_key from astapa.subscriptions as s
        where s.project_id = user_plan.project_id and s.user_id = user_plan.user_id and s.ended_at is null
          and astapa.grants_plan(s)),
-      astapa.default_plan_key(project_id))
+      -- astapa.default_plan_key's query, written out: a call of it cost a refresh more than the query (issue 24).
+      (select p.key from astapa.plans as p where p.project_id = user_plan.project_id and p.is_default),
+      'free')
   $function$;
 comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens name: their current subscription''s while it grants it, else the project''s default plan.';
 grant execute on function astapa.user_plan(text,bigint) to astapa_app;
@@ -16519,6 +16530,90 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'organization.renewal_due', 'organization.plan_ended'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.write_set_user_claims(project_id text, user_id bigint, claims jsonb, new_user boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    problem text := astapa.claims_problem(claims);
+    patch jsonb;
+  begin
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem;
+    end if;
+    patch := claims - 'extra';
+    -- A user created just now has no stored custom claims to clear.
+    if claims ? 'extra' and new_user then
+      patch := patch || (claims -> 'extra');
+    elsif claims ? 'extra' then
+      patch := patch || coalesce((
+        select pg_catalog.jsonb_object_agg(k, 'null'::jsonb) from astapa.user_claims as c, pg_catalog.jsonb_object_keys(c.extra) as k
+        where c.project_id = write_set_user_claims.project_id and c.user_id = write_set_user_claims.user_id), '{}')
+        || (claims -> 'extra');
+    end if;
+    perform astapa.write_user_claims(project_id, user_id, patch, 'claims_api', new_user);
+  end
+  $function$;
+comment on function astapa.write_set_user_claims(text,bigint,jsonb,boolean) is 'What api.set_user_claims changes, without computing the resulting token claims (api.import_users discards them: issue 24); new_user for a user created in this transaction (see astapa.write_user_claims).';
+grant execute on function astapa.write_set_user_claims(text,bigint,jsonb,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.write_user_claims(project_id text, user_id bigint, patch jsonb, source text, new_user boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    stored astapa.user_claims;
+    custom jsonb;
+    extra jsonb;
+  begin
+    perform astapa.raise_problems(astapa.claims_problems(patch, false));
+    -- new_user: the caller created the user in this transaction (an import): it exists and has no claims yet.
+    if not new_user then
+      if not exists (select from astapa.users as u
+                     where u.project_id = write_user_claims.project_id and u.id = write_user_claims.user_id
+                       and u.deleted_at is null) then
+        raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+      end if;
+      select * into stored from astapa.user_claims as c
+      where c.project_id = write_user_claims.project_id and c.user_id = write_user_claims.user_id
+      for update;
+    end if;
+    -- Custom keys merge (RFC 7396): a value sets the key, null removes it.
+    custom := patch - 'plan' - 'role' - 'feature_flags';
+    extra := (coalesce(stored.extra, '{}') - array(select pg_catalog.jsonb_object_keys(custom)))
+             || coalesce((select pg_catalog.jsonb_object_agg(e.k, e.v) from pg_catalog.jsonb_each(custom) as e(k, v)
+                          where e.v <> 'null'), '{}');
+    if not astapa.are_valid_custom_claims(extra) then
+      raise exception using errcode = 'AS400',
+        detail = '{"claims": ["Custom claims are limited to 50 keys and 4 KiB of JSON."]}',
+        message = 'With this change the user''s custom claims would exceed 50 keys or 4 KiB of JSON.';
+    end if;
+    if patch ? 'plan' then
+      perform api.assign_plan(project_id, user_id,
+        coalesce(patch ->> 'plan', astapa.default_plan_key(project_id)), source);
+    end if;
+    if patch - 'plan' <> '{}' then
+      insert into astapa.user_claims as c (project_id, user_id, role, feature_flags, extra)
+      values (project_id, user_id, patch ->> 'role',
+              array(select pg_catalog.jsonb_array_elements_text(coalesce(patch -> 'feature_flags', '[]'))), extra)
+      on conflict on constraint user_claims_pkey do update
+      set role = case when write_user_claims.patch ? 'role' then excluded.role else c.role end,
+          feature_flags = case when write_user_claims.patch ? 'feature_flags' then excluded.feature_flags
+                               else c.feature_flags end,
+          extra = excluded.extra,
+          updated_at = pg_catalog.now();
+      perform astapa.audit(project_id, 'user_claims.set', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('keys', (select pg_catalog.jsonb_agg(k) from pg_catalog.jsonb_object_keys(patch) as k)));
+    end if;
+  end
+  $function$;
+comment on function astapa.write_user_claims(text,bigint,jsonb,text,boolean) is 'What api.patch_user_claims changes, without computing the resulting token claims (an import discards them: issue 24). new_user skips the existence check and the read of stored claims for a user created just now.';
+grant execute on function astapa.write_user_claims(text,bigint,jsonb,text,boolean) to astapa_app;
 
 -- default privileges of astapa_owner in schema - on functions: {astapa_owner=X/astapa_owner}
 

@@ -16,6 +16,11 @@ import { IMPORT_PATH, MAX_IMPORT_BYTES } from "./import/parse_input.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
+/**
+ * Route families imported on their first request, not at start-up (lib/router/lazy_family.ts): a token
+ * request needs none of them. A family whose middleware authorizes (routes/api) cannot be one.
+ */
+export const LAZY_ROUTE_FAMILIES = ["/dashboard", "/docs", "/billing", "/account"] as const;
 
 /** The whole HTTP surface, ready for `Deno.serve(app.fetch)` or `app.request()` in tests. */
 export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
@@ -49,7 +54,7 @@ export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
   // The offline sandbox's Xendit: its API and hosted invoice page here, its callbacks straight into this app.
   app.route(SANDBOX_PATH, deps.xenditSandbox.app);
   deps.xenditSandbox.webhooks.useDeliver((request) => Promise.resolve(app.fetch(request)));
-  await registerRoutes(app, ROUTES_DIR);
+  await registerRoutes(app, ROUTES_DIR, { lazyFamilies: LAZY_ROUTE_FAMILIES });
   app.notFound((c) => errorResponse(c, new AppError("not_found")));
   app.onError((error, c) => errorResponse(c, error));
   return app;

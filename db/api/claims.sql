@@ -46,7 +46,9 @@ create or replace function astapa.user_plan(project_id text, user_id bigint) ret
       (select s.plan_key from astapa.subscriptions as s
        where s.project_id = user_plan.project_id and s.user_id = user_plan.user_id and s.ended_at is null
          and astapa.grants_plan(s)),
-      astapa.default_plan_key(project_id))
+      -- astapa.default_plan_key's query, written out: a call of it cost a refresh more than the query (issue 24).
+      (select p.key from astapa.plans as p where p.project_id = user_plan.project_id and p.is_default),
+      'free')
   $$;
 
 comment on function astapa.user_plan(text, bigint) is
@@ -148,7 +150,8 @@ comment on function astapa.claims_problem(jsonb) is
 
 grant execute on function astapa.claims_problem(jsonb) to astapa_app;
 
-create or replace function api.set_user_claims(project_id text, user_id bigint, claims jsonb) returns jsonb
+create or replace function astapa.write_set_user_claims(project_id text, user_id bigint, claims jsonb, new_user boolean)
+  returns void
   language plpgsql
   volatile
   set search_path = ''
@@ -161,13 +164,33 @@ create or replace function api.set_user_claims(project_id text, user_id bigint, 
       raise exception using errcode = 'AS400', message = problem;
     end if;
     patch := claims - 'extra';
-    if claims ? 'extra' then
+    -- A user created just now has no stored custom claims to clear.
+    if claims ? 'extra' and new_user then
+      patch := patch || (claims -> 'extra');
+    elsif claims ? 'extra' then
       patch := patch || coalesce((
         select pg_catalog.jsonb_object_agg(k, 'null'::jsonb) from astapa.user_claims as c, pg_catalog.jsonb_object_keys(c.extra) as k
-        where c.project_id = set_user_claims.project_id and c.user_id = set_user_claims.user_id), '{}')
+        where c.project_id = write_set_user_claims.project_id and c.user_id = write_set_user_claims.user_id), '{}')
         || (claims -> 'extra');
     end if;
-    return api.patch_user_claims(project_id, user_id, patch, 'claims_api');
+    perform astapa.write_user_claims(project_id, user_id, patch, 'claims_api', new_user);
+  end
+  $$;
+
+comment on function astapa.write_set_user_claims(text, bigint, jsonb, boolean) is
+  'What api.set_user_claims changes, without computing the resulting token claims (api.import_users discards '
+  'them: issue 24); new_user for a user created in this transaction (see astapa.write_user_claims).';
+
+grant execute on function astapa.write_set_user_claims(text, bigint, jsonb, boolean) to astapa_app;
+
+create or replace function api.set_user_claims(project_id text, user_id bigint, claims jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.write_set_user_claims(project_id, user_id, claims, false);
+    return api.token_claims(project_id, user_id);
   end
   $$;
 

@@ -481,8 +481,8 @@ comment on function api.current_subscription(text, bigint) is
 
 grant execute on function api.current_subscription(text, bigint) to astapa_app;
 
-create or replace function api.patch_user_claims(project_id text, user_id bigint, patch jsonb,
-                                      source text default 'claims_api') returns jsonb
+create or replace function astapa.write_user_claims(project_id text, user_id bigint, patch jsonb, source text,
+                                                   new_user boolean) returns void
   language plpgsql
   volatile
   set search_path = ''
@@ -493,12 +493,17 @@ create or replace function api.patch_user_claims(project_id text, user_id bigint
     extra jsonb;
   begin
     perform astapa.raise_problems(astapa.claims_problems(patch, false));
-    if astapa.user_json(project_id, user_id) is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    -- new_user: the caller created the user in this transaction (an import): it exists and has no claims yet.
+    if not new_user then
+      if not exists (select from astapa.users as u
+                     where u.project_id = write_user_claims.project_id and u.id = write_user_claims.user_id
+                       and u.deleted_at is null) then
+        raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+      end if;
+      select * into stored from astapa.user_claims as c
+      where c.project_id = write_user_claims.project_id and c.user_id = write_user_claims.user_id
+      for update;
     end if;
-    select * into stored from astapa.user_claims as c
-    where c.project_id = patch_user_claims.project_id and c.user_id = patch_user_claims.user_id
-    for update;
     -- Custom keys merge (RFC 7396): a value sets the key, null removes it.
     custom := patch - 'plan' - 'role' - 'feature_flags';
     extra := (coalesce(stored.extra, '{}') - array(select pg_catalog.jsonb_object_keys(custom)))
@@ -518,14 +523,31 @@ create or replace function api.patch_user_claims(project_id text, user_id bigint
       values (project_id, user_id, patch ->> 'role',
               array(select pg_catalog.jsonb_array_elements_text(coalesce(patch -> 'feature_flags', '[]'))), extra)
       on conflict on constraint user_claims_pkey do update
-      set role = case when patch_user_claims.patch ? 'role' then excluded.role else c.role end,
-          feature_flags = case when patch_user_claims.patch ? 'feature_flags' then excluded.feature_flags
+      set role = case when write_user_claims.patch ? 'role' then excluded.role else c.role end,
+          feature_flags = case when write_user_claims.patch ? 'feature_flags' then excluded.feature_flags
                                else c.feature_flags end,
           extra = excluded.extra,
           updated_at = pg_catalog.now();
       perform astapa.audit(project_id, 'user_claims.set', 'user:' || user_id,
         pg_catalog.jsonb_build_object('keys', (select pg_catalog.jsonb_agg(k) from pg_catalog.jsonb_object_keys(patch) as k)));
     end if;
+  end
+  $$;
+
+comment on function astapa.write_user_claims(text, bigint, jsonb, text, boolean) is
+  'What api.patch_user_claims changes, without computing the resulting token claims (an import discards them: '
+  'issue 24). new_user skips the existence check and the read of stored claims for a user created just now.';
+
+grant execute on function astapa.write_user_claims(text, bigint, jsonb, text, boolean) to astapa_app;
+
+create or replace function api.patch_user_claims(project_id text, user_id bigint, patch jsonb,
+                                      source text default 'claims_api') returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.write_user_claims(project_id, user_id, patch, source, false);
     return api.token_claims(project_id, user_id);
   end
   $$;

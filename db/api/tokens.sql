@@ -50,6 +50,33 @@ comment on function astapa.setting_seconds(jsonb, text) is
 
 grant execute on function astapa.setting_seconds(jsonb, text) to astapa_app;
 
+create or replace function astapa.token_lifetimes(settings jsonb,
+  out access_ttl integer, out refresh_ttl integer, out refresh_grace integer, out refresh_max_age integer)
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- astapa.clamp_setting for all four lifetimes at once, the limits read once (issue 24: a refresh made 7
+    -- clamp_setting and 18 token_lifetime_limits calls). Same numbers as clamp_setting, key by key
+    -- (tests/sql/function_calls_test.ts compares them).
+    select pg_catalog.max(v) filter (where k = 'access_token_ttl'),
+           pg_catalog.max(v) filter (where k = 'refresh_token_ttl'),
+           pg_catalog.max(v) filter (where k = 'refresh_grace_seconds'),
+           pg_catalog.max(v) filter (where k = 'refresh_token_max_age')
+    from (select l.key as k,
+                 least(greatest(coalesce(
+                   case when pg_catalog.jsonb_typeof(settings -> l.key) = 'number'
+                        then least(greatest((settings ->> l.key)::numeric, 0), 2147483647)::integer end,
+                   (l.value ->> 'default')::integer), (l.value ->> 'min')::integer), (l.value ->> 'max')::integer) as v
+          from pg_catalog.jsonb_each(astapa.token_lifetime_limits()) as l) as clamped
+  $$;
+
+comment on function astapa.token_lifetimes(jsonb) is
+  'A project''s token lifetimes from its settings, each clamped as astapa.clamp_setting does, in one call.';
+
+grant execute on function astapa.token_lifetimes(jsonb) to astapa_app;
+
 create or replace function astapa.token_policy(
   out access_ttl integer, out refresh_ttl integer, out refresh_grace integer)
   language sql
@@ -58,11 +85,9 @@ create or replace function astapa.token_policy(
   as $$
     -- Per-project lifetimes from settings, clamped to astapa.token_lifetime_limits(). A setting that is not a
     -- number is ignored rather than failing every token request of the project.
-    select
-      astapa.clamp_setting(s, 'access_token_ttl'),
-      astapa.clamp_setting(s, 'refresh_token_ttl'),
-      astapa.clamp_setting(s, 'refresh_grace_seconds')
-    from (select p.settings as s from astapa.projects p where p.id = astapa.current_project_id()) as project
+    select l.access_ttl, l.refresh_ttl, l.refresh_grace
+    from astapa.projects p cross join astapa.token_lifetimes(p.settings) as l
+    where p.id = astapa.current_project_id()
   $$;
 
 comment on function astapa.token_policy() is
@@ -89,6 +114,24 @@ comment on function astapa.assert_grant_allowed(text) is
   'Raises AS4U0 (unauthorized_client) when the current project''s settings.grant_types leaves out this grant.';
 
 grant execute on function astapa.assert_grant_allowed(text) to astapa_app;
+
+create or replace function astapa.assert_grant_allowed(grant_type text, settings jsonb) returns void
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  begin
+    -- The check above on settings the caller already read (the refresh grant reads them once).
+    if settings ? 'grant_types' and not (settings -> 'grant_types') ? grant_type then
+      raise exception 'this client may not use the % grant', grant_type using errcode = 'AS4U0';
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_grant_allowed(text, jsonb) is
+  'Raises AS4U0 (unauthorized_client) when these project settings'' grant_types leave out this grant.';
+
+grant execute on function astapa.assert_grant_allowed(text, jsonb) to astapa_app;
 
 create or replace function astapa.assert_user_may_sign_in(user_id bigint) returns void
   language plpgsql
@@ -121,7 +164,8 @@ comment on function astapa.assert_user_may_sign_in(bigint) is
 grant execute on function astapa.assert_user_may_sign_in(bigint) to astapa_app;
 
 create or replace function astapa.grant_result(
-  user_id bigint, scope text, resource text, auth_time timestamptz, nonce text, refresh_expires_at timestamptz)
+  user_id bigint, scope text, resource text, auth_time timestamptz, nonce text, refresh_expires_at timestamptz,
+  access_ttl integer)
   returns jsonb
   language sql
   stable
@@ -142,10 +186,27 @@ create or replace function astapa.grant_result(
       'resource', resource,
       'auth_time', pg_catalog.floor(extract(epoch from auth_time))::bigint,
       'nonce', nonce,
-      'access_ttl', (select access_ttl from astapa.token_policy()),
+      'access_ttl', access_ttl,
       'refresh_expires_in', pg_catalog.floor(extract(epoch from refresh_expires_at - pg_catalog.now()))::bigint))
     from astapa.users u
     where u.project_id = astapa.current_project_id() and u.id = user_id
+  $$;
+
+comment on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz, integer) is
+  'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller '
+  'already read (astapa.token_lifetimes).';
+
+grant execute on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz, integer) to astapa_app;
+
+create or replace function astapa.grant_result(
+  user_id bigint, scope text, resource text, auth_time timestamptz, nonce text, refresh_expires_at timestamptz)
+  returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.grant_result(user_id, scope, resource, auth_time, nonce, refresh_expires_at,
+                               (select p.access_ttl from astapa.token_policy() as p))
   $$;
 
 comment on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz) is
@@ -591,7 +652,8 @@ create or replace function api.redeem_authorization_code(
             code.auth_time, refresh_expires, code.amr, code.organization_id);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
-    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires)
+    return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
+                               policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr))
       || astapa.organization_grant(code.user_id, code.organization_id);
   end
@@ -616,16 +678,21 @@ create or replace function api.rotate_refresh_token(
   declare
     presented astapa.refresh_tokens;
     successor astapa.refresh_tokens;
+    -- The project's settings, read once: the grant check and every lifetime come from them (issue 24).
+    acting_project text := astapa.current_project_id();
+    project_settings jsonb;
     policy record;
     refresh_expires timestamptz;
     signed_in_at timestamptz;
     sign_in_ends timestamptz;
   begin
-    perform astapa.assert_grant_allowed('refresh_token');
+    select p.settings into project_settings from astapa.projects p where p.id = acting_project;
+    select * into policy from astapa.token_lifetimes(project_settings);
+    perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id);
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
     select * into presented from astapa.refresh_tokens r
-    where r.project_id = astapa.current_project_id() and r.token_hash = rotate_refresh_token.token_hash
+    where r.project_id = acting_project and r.token_hash = rotate_refresh_token.token_hash
     for update;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
@@ -650,13 +717,12 @@ create or replace function api.rotate_refresh_token(
     -- recorded fall back to the family's first token).
     signed_in_at := coalesce(presented.auth_time, (select pg_catalog.min(r.created_at) from astapa.refresh_tokens r
       where r.project_id = presented.project_id and r.family_id = presented.family_id));
-    sign_in_ends := signed_in_at + pg_catalog.make_interval(secs => astapa.refresh_max_age());
+    sign_in_ends := signed_in_at + pg_catalog.make_interval(secs => policy.refresh_max_age);
     if sign_in_ends <= pg_catalog.now() then
       raise exception 'the sign-in this refresh token belongs to has reached its maximum age; sign in again'
         using errcode = 'AS4G0';
     end if;
 
-    select * into policy from astapa.token_policy();
     if presented.used_at is not null then
       select * into successor from astapa.refresh_tokens r
       where r.project_id = presented.project_id and r.parent_id = presented.id;
@@ -664,7 +730,7 @@ create or replace function api.rotate_refresh_token(
          and successor.token_hash = rotate_refresh_token.successor_hash and successor.revoked_at is null then
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-          presented.resource, presented.auth_time, null, successor.expires_at)
+          presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
           || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
@@ -685,7 +751,7 @@ create or replace function api.rotate_refresh_token(
             presented.amr, presented.organization_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
-      presented.resource, presented.auth_time, null, refresh_expires)
+      presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
       || astapa.organization_grant(presented.user_id, presented.organization_id);
   end

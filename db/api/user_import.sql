@@ -48,7 +48,7 @@ create or replace function astapa.import_user(project_id text, mode text, r json
         email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
         external_id = coalesce(external, u.external_id),
         created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
-        -- Enabled until the end of this row: api.set_user_claims refuses a disabled user (no one sees this
+        -- Enabled until the end of this row: astapa.write_set_user_claims refuses a disabled user (no one sees this
         -- state, the row is one transaction); the last statement below sets the flag the import states.
         disabled = false,
         -- A hash Astapa made (the person signed in or reset since) is newer than anything in an export.
@@ -65,7 +65,8 @@ create or replace function astapa.import_user(project_id text, mode text, r json
         || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
     end if;
     if patch <> '{}' then
-      perform api.set_user_claims(project_id, target, patch);
+      -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
+      perform astapa.write_set_user_claims(project_id, target, patch, outcome = 'created');
     end if;
     if r ->> 'plan' is not null then
       perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);

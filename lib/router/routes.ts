@@ -10,6 +10,7 @@ import type { AppEnv, Ctx } from "../app_env.ts";
 import { AppError } from "../http/errors.ts";
 import { page, type PageProps, type PageResult, renderPage } from "./page.tsx";
 import { type Caller, callerFor, type Callers } from "./callers.ts";
+import { lazyFamilies } from "./lazy_family.ts";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type Method = typeof METHODS[number];
@@ -19,7 +20,7 @@ export type Handler<D = any> = (c: Ctx) => Response | PageResult<D> | Promise<Re
 // deno-lint-ignore no-explicit-any
 export type Handlers<D = any> = Partial<Record<Method, Handler<D>>>;
 
-type RouteModule = {
+export type RouteModule = {
   handler?: Handlers;
   // deno-lint-ignore no-explicit-any
   default?: ComponentType<PageProps<any>>;
@@ -67,27 +68,42 @@ export function toUrlPattern(relativeFile: string): string {
   return `/${path}`;
 }
 
-/** Imports every route module and registers it on the app. */
-export async function registerRoutes(app: Hono<AppEnv>, dir: string): Promise<DeclaredRoute[]> {
+/**
+ * Registers every route module on the app. Routes under a `lazyFamilies` prefix (e.g. "/dashboard") are
+ * registered by path only; their modules, middleware included, are imported together on the family's first
+ * request (./lazy_family.ts), so a server that only answers token requests never loads them. Their
+ * declarations are therefore not returned; registering without `lazyFamilies` (as the route × caller matrix
+ * tests do) imports everything and returns every declaration.
+ */
+export async function registerRoutes(
+  app: Hono<AppEnv>,
+  dir: string,
+  options: { lazyFamilies?: readonly string[] } = {},
+): Promise<DeclaredRoute[]> {
   const declared: DeclaredRoute[] = [];
   // Folder URL → its middleware's authorize; the nearest one above a route guards it.
   const authorizers = new Map<string, (caller: Caller) => MiddlewareHandler<AppEnv>>();
-  for (const route of await scanRoutes(dir)) {
+  const routes = await scanRoutes(dir);
+  const families = lazyFamilies(routes, options.lazyFamilies ?? []);
+  for (const route of routes) {
+    const family = families.of(route);
+    if (family) {
+      if (authorizerOf(authorizers, route.path)) {
+        throw new Error(
+          `${route.file}: a lazily loaded family cannot sit below a middleware that authorizes`,
+        );
+      }
+      if (route.kind === "middleware") app.use(middlewareScope(route), family.middleware(route));
+      else app.all(route.path, family.route(route));
+      continue;
+    }
     const mod: RouteModule = await import(new URL(`file://${route.file}`).href);
     if (route.kind === "middleware") {
-      if (!mod.middleware) throw new Error(`${route.file} must export \`middleware\``);
-      const middlewares = Array.isArray(mod.middleware) ? mod.middleware : [mod.middleware];
-      const scope = route.path === "/" ? "*" : `${route.path}/*`;
-      for (const middleware of middlewares) app.use(scope, middleware);
+      for (const middleware of middlewaresOf(route, mod)) app.use(middlewareScope(route), middleware);
       if (mod.authorize) authorizers.set(route.path, mod.authorize);
       continue;
     }
-    const handlers: Handlers = mod.handler ?? {};
-    if (!mod.handler && !mod.default) {
-      throw new Error(`${route.file} exports neither \`handler\` nor a page component`);
-    }
-    // A bare page (no handler) answers GET with no data; a module with handlers serves only those.
-    if (mod.default && !mod.handler) handlers.GET = () => page(undefined);
+    const handlers = handlersOf(route, mod);
     const authorize = authorizerOf(authorizers, route.path);
     for (const method of METHODS) {
       const handler = handlers[method];
@@ -101,21 +117,55 @@ export async function registerRoutes(app: Hono<AppEnv>, dir: string): Promise<De
       declared.push({ file: route.file, path: route.path, method, caller });
       // Registered first, so it runs before the handler (and `next()` leads to it).
       if (authorize && caller) app.on(method, route.path, authorize(caller));
-      app.on(method, route.path, async (c: Ctx): Promise<Response> => {
-        const result = await handler(c);
-        if (result instanceof Response) return result;
-        if (!mod.default) throw new Error(`${route.file} returned page data but has no page component`);
-        return renderPage(c, mod.default, result);
-      });
+      app.on(method, route.path, (c: Ctx) => respond(c, route, mod, handler));
     }
-    const allowed = METHODS.filter((m) => handlers[m]);
     app.all(route.path, () => {
-      throw new AppError("method_not_allowed", {
-        headers: { Allow: (handlers.GET ? [...allowed, "HEAD"] : allowed).join(", ") },
-      });
+      throw methodNotAllowed(handlers);
     });
   }
   return declared;
+}
+
+/** The scope a `_middleware.ts` serves: its folder and everything below it. */
+export function middlewareScope(route: RouteFile): string {
+  return route.path === "/" ? "*" : `${route.path}/*`;
+}
+
+/** A middleware module's middlewares, in order. */
+export function middlewaresOf(route: RouteFile, mod: RouteModule): MiddlewareHandler<AppEnv>[] {
+  if (!mod.middleware) throw new Error(`${route.file} must export \`middleware\``);
+  return Array.isArray(mod.middleware) ? mod.middleware : [mod.middleware];
+}
+
+/** A route module's handlers by method; a bare page (no handler) answers GET with no data. */
+export function handlersOf(route: RouteFile, mod: RouteModule): Handlers {
+  if (!mod.handler && !mod.default) {
+    throw new Error(`${route.file} exports neither \`handler\` nor a page component`);
+  }
+  const handlers: Handlers = { ...mod.handler };
+  if (mod.default && !mod.handler) handlers.GET = () => page(undefined);
+  return handlers;
+}
+
+/** Runs one handler: a Response as it is, page data rendered with the module's component. */
+export async function respond(
+  c: Ctx,
+  route: RouteFile,
+  mod: RouteModule,
+  handler: Handler,
+): Promise<Response> {
+  const result = await handler(c);
+  if (result instanceof Response) return result;
+  if (!mod.default) throw new Error(`${route.file} returned page data but has no page component`);
+  return renderPage(c, mod.default, result);
+}
+
+/** The 405 for a method the module has no handler for, naming the ones it has. */
+export function methodNotAllowed(handlers: Handlers): AppError {
+  const allowed = METHODS.filter((m) => handlers[m]);
+  return new AppError("method_not_allowed", {
+    headers: { Allow: (handlers.GET ? [...allowed, "HEAD"] : allowed).join(", ") },
+  });
 }
 
 /** The authorize of the nearest folder at or above `path` whose middleware exports one. */

@@ -1,0 +1,218 @@
+/**
+ * Issue 24: how many SQL function calls a request costs. One refresh — the token endpoint's whole statement (client
+ * authentication and api.rotate_refresh_token), counted by Postgres (`track_functions = 'all'`,
+ * pg_stat_user_functions) in a fresh database. Functions Postgres inlines are not calls and do not count.
+ * The budget is what the rotation needed after round two's cut (docs/performance.md "Per-refresh SQL"); a
+ * change that makes it call more has to say why here. Counts, not times: nothing here depends on the machine.
+ */
+import assert from "node:assert/strict";
+import { asApp, createPool, type Sql } from "@/db/client.ts";
+import { authenticateClientAnd } from "@/db/client_authentication.ts";
+import { importUsers } from "@/db/user_import.ts";
+import { redeemAuthorizationCodeCall, rotateRefreshTokenCall } from "@/db/tokens.ts";
+import { lockoutBuckets } from "@/lib/http/lockout_buckets.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
+
+const db = await testDatabase();
+await db.sql.unsafe(`alter database ${db.name} set track_functions = 'all'`);
+// One connection, opened after the setting: every call below is counted by the same backend.
+const counted = createPool(db.url, { max: 1 });
+Deno.test.afterAll(async () => {
+  await counted.end({ timeout: 5 });
+  await db.close();
+});
+
+const project = await seedProject(db.sql);
+const user = await seedUser(db.sql, project.id, "refresher@example.com");
+const buckets = lockoutBuckets(
+  { scope: "client_auth", ceiling: "client", key: project.clientId, address: "127.0.0.1" },
+  { perPair: 10, perAddress: 30, perKey: 10, windowSeconds: 300 },
+);
+
+/** The token endpoint's statement for one grant, as lib/oauth/authenticate_client.ts sends it. */
+async function tokenStatement(sql: Sql, call: Parameters<typeof authenticateClientAnd>[4]): Promise<unknown> {
+  const { outcome, grant } = await authenticateClientAnd(
+    sql,
+    project.clientId,
+    await sha256(project.secret),
+    buckets,
+    call,
+  );
+  assert.ok("client" in outcome, "the client authenticated");
+  return grant;
+}
+
+/** Flushes this backend's pending statistics (they reach the shared view when it next goes idle). */
+async function functionCalls(sql: Sql): Promise<Map<string, number>> {
+  await sql`select pg_catalog.pg_stat_force_next_flush()`;
+  const rows = await sql<{ name: string; calls: number }[]>`
+    select schemaname || '.' || funcname as name, calls::int as calls from pg_catalog.pg_stat_user_functions`;
+  return new Map(rows.map((r) => [r.name, r.calls]));
+}
+
+async function callsOf(work: () => Promise<unknown>): Promise<Record<string, number>> {
+  const before = await functionCalls(counted);
+  await work();
+  const after = await functionCalls(counted);
+  const made: Record<string, number> = {};
+  for (const [name, calls] of [...after].sort(([a], [b]) => a.localeCompare(b))) {
+    const delta = calls - (before.get(name) ?? 0);
+    if (delta > 0) made[name] = delta;
+  }
+  return made;
+}
+
+const hashes = new Map<string, Uint8Array>();
+for (const name of ["refresh-0", "refresh-1", "refresh-2"]) hashes.set(name, await sha256(name));
+/** The SHA-256 of a token named in this file (hashed up front: the grant calls are built synchronously). */
+const hashOf = (name: string) => hashes.get(name)!;
+
+const total = (calls: Record<string, number>) => Object.values(calls).reduce((sum, n) => sum + n, 0);
+
+/** A signed-in user's refresh token: an authorization code redeemed through the endpoint's statement. */
+async function signIn(refresh: string): Promise<void> {
+  const codeHash = await sha256(await issueCode(db.sql, project, { userId: user }));
+  await tokenStatement(db.sql, (sql, clientId) => ({
+    project: redeemAuthorizationCodeCall(sql, {
+      codeHash,
+      clientId,
+      redirectUri: project.redirectUri,
+      codeVerifier: null,
+      refreshHash: hashOf(refresh),
+    }),
+    machine: null,
+  }));
+}
+
+const rotation = (from: string, to: string) => (sql: Sql, clientId: string) => ({
+  project: rotateRefreshTokenCall(sql, {
+    tokenHash: hashOf(from),
+    clientId,
+    successorHash: hashOf(to),
+    scope: null,
+  }),
+  machine: null,
+});
+
+Deno.test("one refresh — the token endpoint's statement stays within its function-call budget", async () => {
+  await signIn("refresh-0");
+  const calls = await callsOf(() => tokenStatement(counted, rotation("refresh-0", "refresh-1")));
+  const shown = JSON.stringify(calls, null, 1);
+  // Round two's cut (docs/performance.md): 96 calls before, 46 after; current_project_id 41 → 25 (the rest
+  // are the row policies, once per statement and table), clamp_setting 7 → 0, token_lifetime_limits 18 → 1.
+  assert.ok(total(calls) <= 46, `at most 46 function calls per refresh, made ${total(calls)}: ${shown}`);
+  assert.ok(calls["astapa.current_project_id"] <= 25, `current_project_id at most 25 times: ${shown}`);
+  assert.ok((calls["astapa.token_lifetime_limits"] ?? 0) <= 1, `the lifetime limits read once: ${shown}`);
+  for (const replaced of ["astapa.clamp_setting", "astapa.token_policy", "astapa.refresh_max_age"]) {
+    assert.equal(calls[replaced], undefined, `${replaced}: the lifetimes come from one token_lifetimes call`);
+  }
+  assert.equal(
+    calls["astapa.default_plan_key"],
+    undefined,
+    `the default plan is read in user_plan: ${shown}`,
+  );
+  assert.equal(calls["api.rotate_refresh_token"], 1, "the rotation ran (and was counted)");
+});
+
+Deno.test("one code redemption — the token endpoint's statement stays within its function-call budget", async () => {
+  const codeHash = await sha256(await issueCode(db.sql, project, { userId: user }));
+  const calls = await callsOf(() =>
+    tokenStatement(counted, (sql, clientId) => ({
+      project: redeemAuthorizationCodeCall(sql, {
+        codeHash,
+        clientId,
+        redirectUri: project.redirectUri,
+        codeVerifier: null,
+        refreshHash: hashOf("refresh-2"),
+      }),
+      machine: null,
+    }))
+  );
+  const shown = JSON.stringify(calls, null, 1);
+  // 94 calls before round two's cut, 61 after (the same lifetimes and default-plan changes as the refresh).
+  assert.ok(total(calls) <= 61, `at most 61 function calls per redemption, made ${total(calls)}: ${shown}`);
+  assert.ok((calls["astapa.token_lifetime_limits"] ?? 0) <= 1, `the lifetime limits read once: ${shown}`);
+  assert.equal(calls["astapa.clamp_setting"], undefined, shown);
+  assert.equal(calls["astapa.default_plan_key"], undefined, shown);
+  assert.equal(calls["api.redeem_authorization_code"], 1, "the redemption ran (and was counted)");
+});
+
+Deno.test("astapa.token_lifetimes — the same numbers as astapa.clamp_setting, key by key", async () => {
+  const cases: unknown[] = [
+    {},
+    {
+      access_token_ttl: 600,
+      refresh_token_ttl: 7200,
+      refresh_grace_seconds: 30,
+      refresh_token_max_age: 86400,
+    },
+    { access_token_ttl: 1, refresh_token_ttl: 1e12, refresh_grace_seconds: -5, refresh_token_max_age: 0 },
+    {
+      access_token_ttl: "600",
+      refresh_token_ttl: null,
+      refresh_grace_seconds: true,
+      refresh_token_max_age: [1],
+    },
+    { access_token_ttl: 900.7, refresh_grace_seconds: 60.2, grant_types: ["refresh_token"] },
+  ];
+  for (const settings of cases) {
+    const [row] = await db.sql`
+      select to_jsonb(l) as together,
+             jsonb_build_object(
+               'access_ttl', astapa.clamp_setting(${db.sql.json(settings as never)}, 'access_token_ttl'),
+               'refresh_ttl', astapa.clamp_setting(${db.sql.json(settings as never)}, 'refresh_token_ttl'),
+               'refresh_grace', astapa.clamp_setting(${
+      db.sql.json(settings as never)
+    }, 'refresh_grace_seconds'),
+               'refresh_max_age', astapa.clamp_setting(${
+      db.sql.json(settings as never)
+    }, 'refresh_token_max_age')
+             ) as one_by_one
+      from astapa.token_lifetimes(${db.sql.json(settings as never)}) as l`;
+    assert.deepEqual(row.together, row.one_by_one, JSON.stringify(settings));
+  }
+});
+
+Deno.test("api.import_users — writes each row's claims without computing token claims it would discard", async () => {
+  const rows = (from: number) =>
+    Array.from({ length: 5 }, (_, i) => ({
+      row: i + 1,
+      email: `imported-${from + i}@example.com`,
+      role: "member",
+      feature_flags: ["beta"],
+      custom_claims: { team: `t${i}` },
+      name: `Person ${i}`,
+    }));
+  const run = (batch: object[]) =>
+    asApp(
+      counted,
+      project.id,
+      (tx) => importUsers(tx, project.id, batch, { dryRun: false, source: "claims_api" }),
+    );
+  let result: unknown;
+  const created = await callsOf(async () => result = await run(rows(0)));
+  assert.deepEqual(result, { created: 5, updated: 0, dry_run: false, refused: [] });
+  // Five created, then the same five updated (and five more created) in one import.
+  const mixed = await callsOf(async () =>
+    result = await run([...rows(0), ...rows(5)].map((r, i) => ({ ...r, row: i + 1 })))
+  );
+  assert.deepEqual(result, { created: 5, updated: 5, dry_run: false, refused: [] });
+  for (const calls of [created, mixed]) {
+    const shown = JSON.stringify(calls, null, 1);
+    assert.equal(calls["api.token_claims"], undefined, `no token claims computed: ${shown}`);
+    assert.equal(calls["api.set_user_claims"], undefined, shown);
+    // The user.created event describes each new user (astapa.emit_user_created); nothing else reads user_json.
+    assert.equal(calls["astapa.user_json"], 5, `user_json only for the user.created events: ${shown}`);
+  }
+  assert.equal(created["astapa.write_set_user_claims"], 5);
+  assert.equal(mixed["astapa.write_set_user_claims"], 10);
+  const [stored] = await db.sql`select c.role, c.feature_flags, c.extra from astapa.user_claims c
+    join astapa.users u on u.project_id = c.project_id and u.id = c.user_id where u.email = 'imported-7@example.com'`;
+  assert.deepEqual({ ...stored }, {
+    role: "member",
+    feature_flags: ["beta"],
+    extra: { team: "t2", name: "Person 2" },
+  });
+});
