@@ -1173,6 +1173,7 @@ create policy "a project records its own payment events" on astapa.payment_event
 create policy "definer functions see which projects have unprocessed payment e" on astapa.payment_events as permissive for select to astapa_owner
   using (((current_setting('astapa.list_payment_event_projects'::text, true) = 'on'::text) AND (processed_at IS NULL)));
 CREATE TRIGGER payment_events_notify AFTER INSERT ON astapa.payment_events FOR EACH ROW EXECUTE FUNCTION astapa.notify_payment_event();
+CREATE TRIGGER payment_events_notify_requeue AFTER UPDATE OF processed_at ON astapa.payment_events FOR EACH ROW WHEN (old.processed_at IS NOT NULL AND new.processed_at IS NULL) EXECUTE FUNCTION astapa.notify_payment_event();
 
 -- owner: astapa_owner
 create table astapa.payments (
@@ -8357,6 +8358,12 @@ AS $function$
   declare
     target astapa.checkouts;
   begin
+    if coalesce(payment ->> 'provider_id', '') = '' then
+      raise exception using errcode = 'AS400', message = 'A charge needs its provider_id.';
+    end if;
+    -- First of all (see astapa.lock_payment_provider_id): a worker applying this charge's callback now finishes
+    -- first, and one starting now waits for this row to be committed.
+    perform astapa.lock_payment_provider_id(record_payment.project_id, payment ->> 'provider_id');
     select * into target from astapa.checkouts as c
     where c.project_id = record_payment.project_id and c.public_id = record_payment.checkout_id
     for update;
@@ -8389,14 +8396,15 @@ AS $function$
     set status = 'pending', method = payment ->> 'method', bank = payment ->> 'bank', updated_at = pg_catalog.now()
     where c.project_id = target.project_id and c.id = target.id
     returning * into target;
-    -- A callback that beat this row here was kept as unknown_payment: apply it now.
+    -- A callback that beat this row here was kept as unknown_payment: put back in line (the update NOTIFYs the
+    -- workers, trigger payment_events_notify_requeue), it is applied once this commits.
     update astapa.payment_events as e set processed_at = null, outcome = null
     where e.project_id = record_payment.project_id and e.provider_id = payment ->> 'provider_id'
       and e.outcome = 'unknown_payment';
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line (NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -8488,13 +8496,16 @@ AS $function$
     rc astapa.renewal_charges;
     target astapa.checkouts;
     chosen astapa.linked_methods;
-    requeued bigint;
   begin
     if pg_catalog.jsonb_typeof(answer) is distinct from 'object' or now is null then
       raise exception using errcode = 'AS400', message = 'answer must be a JSON object, and now is needed.';
     end if;
     if answer ->> 'failure' is null and coalesce(answer ->> 'provider_id', '') = '' then
       raise exception using errcode = 'AS400', message = 'answer must carry a provider_id or a failure.';
+    end if;
+    -- First of all, like api.record_payment: serialized with a worker applying this payment's callback.
+    if coalesce(answer ->> 'provider_id', '') <> '' then
+      perform astapa.lock_payment_provider_id(record_renewal_charge.project_id, answer ->> 'provider_id');
     end if;
     select * into rc from astapa.renewal_charges as r
     where r.project_id = record_renewal_charge.project_id and r.public_id = record_renewal_charge.charge_id
@@ -8531,16 +8542,11 @@ AS $function$
     update astapa.renewal_charges as r set status = 'pending', provider_id = answer ->> 'provider_id',
       updated_at = pg_catalog.now()
     where r.project_id = rc.project_id and r.id = rc.id;
-    -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment. One a
-    -- worker is applying right now (locked, not yet marked) is waited for, then put back in line too.
-    for requeued in
-      update astapa.payment_events as e set processed_at = null, outcome = null
-      where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
-        and (e.outcome = 'unknown_payment' or e.processed_at is null)
-      returning e.id
-    loop
-      perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);
-    end loop;
+    -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment (one a
+    -- worker was applying was waited for by the lock above). Put back in line; the update NOTIFYs the workers.
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
+      and e.outcome = 'unknown_payment';
     return pg_catalog.jsonb_build_object('action', 'pending', 'charge_id', rc.public_id);
   end
   $function$;
@@ -9233,8 +9239,8 @@ AS $function$
     if requeued is null then
       raise exception using errcode = 'AS404', message = 'No payment event with this id failed to apply.';
     end if;
+    -- (The update NOTIFYs the workers: trigger payment_events_notify_requeue.)
     perform astapa.audit(project_id, 'payment_event.requeued', 'payment_event:' || event_id, '{}');
-    perform pg_catalog.pg_notify('astapa_payment_events', event_id::text);
     return pg_catalog.jsonb_build_object('event_id', requeued, 'requeued', true);
   end
   $function$;
@@ -12534,6 +12540,8 @@ AS $function$
       return astapa.apply_refund_event(ev);
     end if;
     new_status := astapa.payment_status(ev.provider_status);
+    -- Waits for a charge of this id being recorded right now, so the select below sees its committed row.
+    perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
     for update;
@@ -14454,6 +14462,17 @@ comment on function astapa.lock_organization(text) is 'The current project''s or
 grant execute on function astapa.lock_organization(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.lock_payment_provider_id(project_id text, provider_id text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.pg_advisory_xact_lock(20230, pg_catalog.hashtext(project_id || ' ' || provider_id))
+  $function$;
+comment on function astapa.lock_payment_provider_id(text,text) is 'Takes the transaction''s lock on one Xendit payment id of a project (an advisory lock; a hash collision only makes two payments wait for each other). Recording a charge and applying its callback both take it before anything else, so a worker never decides "unknown payment" while the charge''s row is being committed, and a recording always sees, and puts back in line, a callback applied before it.';
+grant execute on function astapa.lock_payment_provider_id(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -14648,7 +14667,7 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
+comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the id of an event stored or put back in line (processed_at back to null): workers wake for every event they have to apply, whoever queued it.';
 grant execute on function astapa.notify_payment_event() to astapa_app;
 
 -- owner: astapa_owner

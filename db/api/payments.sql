@@ -142,12 +142,36 @@ create or replace function astapa.notify_payment_event() returns trigger
   end
   $$;
 
-comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
+comment on function astapa.notify_payment_event() is
+  'Trigger: NOTIFY astapa_payment_events with the id of an event stored or put back in line (processed_at '
+  'back to null): workers wake for every event they have to apply, whoever queued it.';
 
 grant execute on function astapa.notify_payment_event() to astapa_app;
 
 create or replace trigger payment_events_notify after insert on astapa.payment_events
   for each row execute function astapa.notify_payment_event();
+
+-- Every re-queue wakes the workers like the first queue does (the row is the truth, the NOTIFY a wake-up call):
+-- a re-queue without one waited for the next unrelated callback.
+create or replace trigger payment_events_notify_requeue after update of processed_at on astapa.payment_events
+  for each row when (old.processed_at is not null and new.processed_at is null)
+  execute function astapa.notify_payment_event();
+
+create or replace function astapa.lock_payment_provider_id(project_id text, provider_id text) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select pg_catalog.pg_advisory_xact_lock(20230, pg_catalog.hashtext(project_id || ' ' || provider_id))
+  $$;
+
+comment on function astapa.lock_payment_provider_id(text, text) is
+  'Takes the transaction''s lock on one Xendit payment id of a project (an advisory lock; a hash collision only '
+  'makes two payments wait for each other). Recording a charge and applying its callback both take it before '
+  'anything else, so a worker never decides "unknown payment" while the charge''s row is being committed, and a '
+  'recording always sees, and puts back in line, a callback applied before it.';
+
+grant execute on function astapa.lock_payment_provider_id(text, text) to astapa_app;
 
 create or replace function astapa.url_origin(url text) returns text
   language sql
@@ -323,6 +347,12 @@ create or replace function api.record_payment(project_id text, checkout_id text,
   declare
     target astapa.checkouts;
   begin
+    if coalesce(payment ->> 'provider_id', '') = '' then
+      raise exception using errcode = 'AS400', message = 'A charge needs its provider_id.';
+    end if;
+    -- First of all (see astapa.lock_payment_provider_id): a worker applying this charge's callback now finishes
+    -- first, and one starting now waits for this row to be committed.
+    perform astapa.lock_payment_provider_id(record_payment.project_id, payment ->> 'provider_id');
     select * into target from astapa.checkouts as c
     where c.project_id = record_payment.project_id and c.public_id = record_payment.checkout_id
     for update;
@@ -355,7 +385,8 @@ create or replace function api.record_payment(project_id text, checkout_id text,
     set status = 'pending', method = payment ->> 'method', bank = payment ->> 'bank', updated_at = pg_catalog.now()
     where c.project_id = target.project_id and c.id = target.id
     returning * into target;
-    -- A callback that beat this row here was kept as unknown_payment: apply it now.
+    -- A callback that beat this row here was kept as unknown_payment: put back in line (the update NOTIFYs the
+    -- workers, trigger payment_events_notify_requeue), it is applied once this commits.
     update astapa.payment_events as e set processed_at = null, outcome = null
     where e.project_id = record_payment.project_id and e.provider_id = payment ->> 'provider_id'
       and e.outcome = 'unknown_payment';
@@ -365,8 +396,10 @@ create or replace function api.record_payment(project_id text, checkout_id text,
 
 comment on function api.record_payment(text, text, jsonb) is
   'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout '
-  '(again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, '
-  'amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
+  '(again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line '
+  '(NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; '
+  'AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the '
+  'checkout''s, or the period it pays for already paid.';
 
 grant execute on function api.record_payment(text, text, jsonb) to astapa_app;
 
@@ -554,6 +587,8 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
       return astapa.apply_refund_event(ev);
     end if;
     new_status := astapa.payment_status(ev.provider_status);
+    -- Waits for a charge of this id being recorded right now, so the select below sees its committed row.
+    perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
     for update;
@@ -691,8 +726,8 @@ create or replace function api.requeue_payment_event(project_id text, event_id b
     if requeued is null then
       raise exception using errcode = 'AS404', message = 'No payment event with this id failed to apply.';
     end if;
+    -- (The update NOTIFYs the workers: trigger payment_events_notify_requeue.)
     perform astapa.audit(project_id, 'payment_event.requeued', 'payment_event:' || event_id, '{}');
-    perform pg_catalog.pg_notify('astapa_payment_events', event_id::text);
     return pg_catalog.jsonb_build_object('event_id', requeued, 'requeued', true);
   end
   $$;

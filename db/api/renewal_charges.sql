@@ -196,13 +196,16 @@ create or replace function api.record_renewal_charge(project_id text, charge_id 
     rc astapa.renewal_charges;
     target astapa.checkouts;
     chosen astapa.linked_methods;
-    requeued bigint;
   begin
     if pg_catalog.jsonb_typeof(answer) is distinct from 'object' or now is null then
       raise exception using errcode = 'AS400', message = 'answer must be a JSON object, and now is needed.';
     end if;
     if answer ->> 'failure' is null and coalesce(answer ->> 'provider_id', '') = '' then
       raise exception using errcode = 'AS400', message = 'answer must carry a provider_id or a failure.';
+    end if;
+    -- First of all, like api.record_payment: serialized with a worker applying this payment's callback.
+    if coalesce(answer ->> 'provider_id', '') <> '' then
+      perform astapa.lock_payment_provider_id(record_renewal_charge.project_id, answer ->> 'provider_id');
     end if;
     select * into rc from astapa.renewal_charges as r
     where r.project_id = record_renewal_charge.project_id and r.public_id = record_renewal_charge.charge_id
@@ -239,16 +242,11 @@ create or replace function api.record_renewal_charge(project_id text, charge_id 
     update astapa.renewal_charges as r set status = 'pending', provider_id = answer ->> 'provider_id',
       updated_at = pg_catalog.now()
     where r.project_id = rc.project_id and r.id = rc.id;
-    -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment. One a
-    -- worker is applying right now (locked, not yet marked) is waited for, then put back in line too.
-    for requeued in
-      update astapa.payment_events as e set processed_at = null, outcome = null
-      where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
-        and (e.outcome = 'unknown_payment' or e.processed_at is null)
-      returning e.id
-    loop
-      perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);
-    end loop;
+    -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment (one a
+    -- worker was applying was waited for by the lock above). Put back in line; the update NOTIFYs the workers.
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
+      and e.outcome = 'unknown_payment';
     return pg_catalog.jsonb_build_object('action', 'pending', 'charge_id', rc.public_id);
   end
   $$;
