@@ -3610,11 +3610,8 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    -- Like api.create_checkout: the paid page may only link back to an origin the project registered.
-    if success_url is not null and (pg_catalog.length(success_url) > 2000 or astapa.url_origin(success_url) is null
-        or not exists (select from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) as u
-                       where p.id = change_plan.project_id
-                         and astapa.url_origin(u) = astapa.url_origin(change_plan.success_url))) then
+    -- The one rule for links Astapa follows on the app's behalf (astapa.is_app_url, like api.create_checkout).
+    if success_url is not null and not astapa.is_app_url(change_plan.project_id, change_plan.success_url) then
       raise exception using errcode = 'AS400',
         detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
         message = 'success_url must be on the origin of one of the project''s redirect URIs.';
@@ -4196,17 +4193,14 @@ AS $function$
   declare
     chosen astapa.plans;
     project_mode text;
-    redirect_uris text[];
     target_user bigint;
-    origins text[];
     url_field text;
     created astapa.checkouts;
   begin
     if pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
       raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
     end if;
-    select p.mode, p.redirect_uris into project_mode, redirect_uris
-    from astapa.projects as p where p.id = create_checkout.project_id;
+    select p.mode into project_mode from astapa.projects as p where p.id = create_checkout.project_id;
     if not found then
       raise exception using errcode = 'AS404', message = 'This project was not found.';
     end if;
@@ -4242,12 +4236,11 @@ AS $function$
       raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
         message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
     end if;
-    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on.
-    select pg_catalog.array_agg(distinct astapa.url_origin(u)) into origins from pg_catalog.unnest(redirect_uris) as u;
+    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on: the
+    -- one rule for links Astapa follows on the app's behalf (astapa.is_app_url). A field given as null is refused.
     foreach url_field in array array['success_url', 'failure_url'] loop
-      if checkout ? url_field and (astapa.url_origin(checkout ->> url_field) is null
-          or not astapa.url_origin(checkout ->> url_field) = any (coalesce(origins, '{}'))
-          or pg_catalog.length(checkout ->> url_field) > 2000) then
+      if checkout ? url_field
+         and not coalesce(astapa.is_app_url(create_checkout.project_id, checkout ->> url_field), false) then
         raise exception using errcode = 'AS400',
           detail = pg_catalog.jsonb_build_object(url_field, pg_catalog.jsonb_build_array(
             'Must be on the origin of one of the project''s redirect URIs.'))::text,
