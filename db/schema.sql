@@ -7403,7 +7403,6 @@ CREATE OR REPLACE FUNCTION api.organization_renewal_step(project_id text, now ti
  SET search_path TO ''
 AS $function$
   declare
-    settings jsonb;
     grace interval;
     notice interval;
     picked text;
@@ -7416,19 +7415,9 @@ AS $function$
     opened jsonb;
     checkout jsonb;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
-    end if;
-    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
-      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
-    end if;
-    select p.settings into settings from astapa.projects as p where p.id = organization_renewal_step.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project was not found.';
-    end if;
-    -- The same settings as people's renewals (api.renewal_step).
-    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
-    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    -- The same checks and settings as people's renewals (api.renewal_step).
+    select r.grace, r.notice into grace, notice
+    from astapa.renewal_settings(organization_renewal_step.project_id, now, xendit_account) as r;
     -- Instances share the work: each takes an organization nobody else holds.
     select x.id into picked from astapa.organizations as x
     where x.project_id = organization_renewal_step.project_id and x.plan_paid_through is not null
@@ -9053,7 +9042,6 @@ CREATE OR REPLACE FUNCTION api.renewal_step(project_id text, now timestamp with 
  SET search_path TO ''
 AS $function$
   declare
-    settings jsonb;
     grace interval;
     notice interval;
     trial_notice interval;
@@ -9064,19 +9052,8 @@ AS $function$
     subscription jsonb;
     linked_charge jsonb;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
-    end if;
-    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
-      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
-    end if;
-    select p.settings into settings from astapa.projects as p where p.id = renewal_step.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project was not found.';
-    end if;
-    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
-    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
-    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
+    select r.grace, r.notice, r.trial_notice into grace, notice, trial_notice
+    from astapa.renewal_settings(renewal_step.project_id, now, xendit_account) as r;
     -- Instances share the work: each takes a subscription nobody else holds.
     select s2.id into picked from astapa.subscriptions as s2
     where s2.project_id = renewal_step.project_id and s2.ended_at is null
@@ -15585,6 +15562,34 @@ AS $function$
   $function$;
 comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) is 'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null. A team plan (an organization''s; only left on a person by data from before api.set_plan_seats refused it) gets no pay link: the subscription runs out through past_due and expire.';
 grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.renewal_settings(project_id text, now timestamp with time zone, xendit_account text, OUT grace interval, OUT notice interval, OUT trial_notice interval)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    settings jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    select p.settings into settings from astapa.projects as p where p.id = renewal_settings.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
+    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
+  end
+  $function$;
+comment on function astapa.renewal_settings(text,timestamp with time zone,text) is 'The preamble both renewal steps share (api.renewal_step, api.organization_renewal_step): checks now and xendit_account (AS400) and the project (AS404), and reads billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3) as intervals.';
+grant execute on function astapa.renewal_settings(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.require_project(project_id text)

@@ -93,13 +93,44 @@ comment on function astapa.expire_renewal_checkouts(text, bigint) is
 
 grant execute on function astapa.expire_renewal_checkouts(text, bigint) to astapa_app;
 
+create or replace function astapa.renewal_settings(project_id text, now timestamptz, xendit_account text,
+                                               out grace interval, out notice interval, out trial_notice interval)
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    settings jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    select p.settings into settings from astapa.projects as p where p.id = renewal_settings.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
+    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
+  end
+  $$;
+
+comment on function astapa.renewal_settings(text, timestamptz, text) is
+  'The preamble both renewal steps share (api.renewal_step, api.organization_renewal_step): checks now and '
+  'xendit_account (AS400) and the project (AS404), and reads billing_grace_days (3), '
+  'billing_renewal_notice_days (7) and billing_trial_reminder_days (3) as intervals.';
+
+grant execute on function astapa.renewal_settings(text, timestamptz, text) to astapa_app;
+
 create or replace function api.renewal_step(project_id text, now timestamptz, xendit_account text) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
-    settings jsonb;
     grace interval;
     notice interval;
     trial_notice interval;
@@ -110,19 +141,8 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
     subscription jsonb;
     linked_charge jsonb;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
-    end if;
-    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
-      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
-    end if;
-    select p.settings into settings from astapa.projects as p where p.id = renewal_step.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project was not found.';
-    end if;
-    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
-    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
-    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
+    select r.grace, r.notice, r.trial_notice into grace, notice, trial_notice
+    from astapa.renewal_settings(renewal_step.project_id, now, xendit_account) as r;
     -- Instances share the work: each takes a subscription nobody else holds.
     select s2.id into picked from astapa.subscriptions as s2
     where s2.project_id = renewal_step.project_id and s2.ended_at is null

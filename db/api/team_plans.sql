@@ -357,7 +357,6 @@ create or replace function api.organization_renewal_step(project_id text, now ti
   set search_path = ''
   as $$
   declare
-    settings jsonb;
     grace interval;
     notice interval;
     picked text;
@@ -370,19 +369,9 @@ create or replace function api.organization_renewal_step(project_id text, now ti
     opened jsonb;
     checkout jsonb;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
-    end if;
-    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
-      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
-    end if;
-    select p.settings into settings from astapa.projects as p where p.id = organization_renewal_step.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project was not found.';
-    end if;
-    -- The same settings as people's renewals (api.renewal_step).
-    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
-    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    -- The same checks and settings as people's renewals (api.renewal_step).
+    select r.grace, r.notice into grace, notice
+    from astapa.renewal_settings(organization_renewal_step.project_id, now, xendit_account) as r;
     -- Instances share the work: each takes an organization nobody else holds.
     select x.id into picked from astapa.organizations as x
     where x.project_id = organization_renewal_step.project_id and x.plan_paid_through is not null
