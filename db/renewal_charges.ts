@@ -9,6 +9,8 @@ const fallback = z.object({
   ...charge,
   action: z.enum(["mail", "none"]),
   failure_code: z.string(),
+  /** What the checkout pays for: the pay-link mail a failure falls back to (db/api/renewal_charges.sql). */
+  purpose: z.enum(["renewal", "trial", "organization"]),
   label: z.string(),
   checkout: CheckoutSchema,
   email: z.string().nullable(),

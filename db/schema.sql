@@ -1779,6 +1779,7 @@ create table astapa.renewal_charges (
   mailed_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  purpose text default 'renewal'::text not null,
   constraint renewal_charges_pkey PRIMARY KEY (project_id, id),
   constraint renewal_charges_checkout_key UNIQUE (project_id, checkout_id),
   constraint renewal_charges_public_id_key UNIQUE (public_id),
@@ -1788,16 +1789,18 @@ create table astapa.renewal_charges (
   constraint renewal_charges_failure_code_check CHECK (length(failure_code) <= 500),
   constraint renewal_charges_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
   constraint renewal_charges_public_id_check CHECK (public_id ~ '^rch_[a-z2-7]{24}$'::text),
+  constraint renewal_charges_purpose_check CHECK (purpose = ANY (ARRAY['renewal'::text, 'trial'::text, 'organization'::text])),
   constraint renewal_charges_status_check CHECK (status = ANY (ARRAY['charging'::text, 'pending'::text, 'paid'::text, 'failed'::text])),
   constraint renewal_charges_tries_check CHECK (tries >= 0 AND tries <= 100)
 );
 alter table astapa.renewal_charges enable row level security;
 alter table astapa.renewal_charges force row level security;
 comment on table astapa.renewal_charges is 'Charges of a linked method for a renewal checkout, one per checkout (the unique key is what keeps two instances from charging twice). status: charging (claimed, Xendit not yet answered; retried with the same idempotency key, public_id), pending (Xendit took it: provider_id, the payment row), paid, or failed (then the pay-link mail went out: mailed_at). While charging or pending, the renewal''s pay-link mail is held back.';
+comment on column astapa.renewal_charges.purpose is 'What the checkout pays for: renewal (a person''s next period), trial (the first paid period after a trial) or organization (a team plan''s next period). A failed charge mails that pay link.';
 CREATE INDEX renewal_charges_linked_method_idx ON astapa.renewal_charges USING btree (project_id, linked_method_id);
 CREATE INDEX renewal_charges_work_idx ON astapa.renewal_charges USING btree (project_id, status, id) WHERE (status = ANY (ARRAY['charging'::text, 'pending'::text]));
 grant select on astapa.renewal_charges to astapa_app;
-grant insert (project_id, checkout_id, linked_method_id) on astapa.renewal_charges to astapa_app;
+grant insert (project_id, checkout_id, linked_method_id, purpose) on astapa.renewal_charges to astapa_app;
 grant update (status, amount, provider_id, failure_code, tries, attempted_at, mailed_at, updated_at) on astapa.renewal_charges to astapa_app;
 create policy "a project opens its own renewal charges" on astapa.renewal_charges as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -9096,10 +9099,13 @@ AS $function$
         'period_start', s.current_period_end,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.current_period_end - now), 3600),
                              31536000)::integer));
+      -- A linked e-wallet is charged for it first, like a renewal: the reminder's pay-link mail waits for the
+      -- outcome (a failure mails it, with the days left before the trial ends to pay).
+      linked_charge := astapa.open_renewal_charge(project_id, checkout ->> 'checkout_id');
       subscription := astapa.subscription_json(s);
       perform astapa.emit_event(project_id, 'subscription.trial_will_end', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
-        'trial_ends_at', s.current_period_end));
+        'trial_ends_at', s.current_period_end, 'auto_charge', linked_charge is not null));
     else
       -- The next period's plan: a change scheduled for the period end (db/api/plan_changes.sql), else the same.
       checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
@@ -9119,7 +9125,7 @@ AS $function$
       'email', (select u.email from astapa.users as u where u.project_id = s.project_id and u.id = s.user_id));
   end
   $function$;
-comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first paid period (trial_reminder; charged to a linked method the same way), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -13921,7 +13927,7 @@ AS $function$
         'failure_code', pg_catalog.left(failure, 500)));
     -- The checkout paid some other way or expired: nothing is left to pay, so nobody is mailed.
     return pg_catalog.jsonb_build_object('action', case when mail then 'mail' else 'none' end,
-      'charge_id', rc.public_id, 'failure_code', pg_catalog.left(failure, 500),
+      'charge_id', rc.public_id, 'failure_code', pg_catalog.left(failure, 500), 'purpose', rc.purpose,
       'label', (select m.label from astapa.linked_methods as m
                 where m.project_id = rc.project_id and m.id = rc.linked_method_id),
       'checkout', astapa.checkout_json(target),
@@ -14651,12 +14657,21 @@ AS $function$
     switches jsonb;
     chosen astapa.linked_methods;
     opened astapa.renewal_charges;
+    charge_purpose text;
   begin
     select * into target from astapa.checkouts as c
     where c.project_id = open_renewal_charge.project_id and c.public_id = open_renewal_charge.checkout_id;
-    if not found or target.status <> 'open' or target.period_start is null then
+    -- Only pay links the renewal pass opened: a period's (a renewal, a trial's first paid period) or a team plan's.
+    if not found or target.status <> 'open' or (target.period_start is null and target.organization_id is null) then
       return null;
     end if;
+    charge_purpose := case
+      when target.organization_id is not null then 'organization'
+      when exists (select from astapa.subscriptions as s
+                   where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
+                     and s.status = 'trialing' and s.plan_key = target.plan_key
+                     and s.current_period_end = target.period_start) then 'trial'
+      else 'renewal' end;
     -- The project's switches decide, at each renewal, whether linked methods are charged at all.
     select p.settings -> 'linked_methods' into switches from astapa.projects as p
     where p.id = open_renewal_charge.project_id;
@@ -14675,8 +14690,8 @@ AS $function$
     if not found then
       return null;
     end if;
-    insert into astapa.renewal_charges as r (project_id, checkout_id, linked_method_id)
-    values (target.project_id, target.id, chosen.id)
+    insert into astapa.renewal_charges as r (project_id, checkout_id, linked_method_id, purpose)
+    values (target.project_id, target.id, chosen.id, charge_purpose)
     on conflict on constraint renewal_charges_checkout_key do nothing
     returning * into opened;
     if opened.id is null then
@@ -14684,10 +14699,10 @@ AS $function$
       where r.project_id = target.project_id and r.checkout_id = target.id;
     end if;
     return pg_catalog.jsonb_build_object('charge_id', opened.public_id, 'method_id', chosen.public_id,
-      'channel', chosen.channel, 'label', chosen.label);
+      'channel', chosen.channel, 'label', chosen.label, 'purpose', opened.purpose);
   end
   $function$;
-comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a renewal checkout just opened (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay and GoPay only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label}: the pay-link mail is held back while it runs.';
+comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid period (purpose trial) — (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay and GoPay only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label, purpose}: the pay-link mail is held back while it runs.';
 grant execute on function astapa.open_renewal_charge(text,text) to astapa_app;
 
 -- owner: astapa_owner

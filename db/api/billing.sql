@@ -185,10 +185,13 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
         'period_start', s.current_period_end,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.current_period_end - now), 3600),
                              31536000)::integer));
+      -- A linked e-wallet is charged for it first, like a renewal: the reminder's pay-link mail waits for the
+      -- outcome (a failure mails it, with the days left before the trial ends to pay).
+      linked_charge := astapa.open_renewal_charge(project_id, checkout ->> 'checkout_id');
       subscription := astapa.subscription_json(s);
       perform astapa.emit_event(project_id, 'subscription.trial_will_end', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
-        'trial_ends_at', s.current_period_end));
+        'trial_ends_at', s.current_period_end, 'auto_charge', linked_charge is not null));
     else
       -- The next period's plan: a change scheduled for the period end (db/api/plan_changes.sql), else the same.
       checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
@@ -213,7 +216,7 @@ comment on function api.renewal_step(text, timestamptz, text) is
   'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next '
   'period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has '
   'an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first '
-  'paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default '
+  'paid period (trial_reminder; charged to a linked method the same way), marks past_due, or ends/expires a subscription or trial back to the default '
   'plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). '
   'AS400 without now or with an unknown account; AS404 unknown project.';
 

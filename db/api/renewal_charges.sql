@@ -33,12 +33,21 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
     switches jsonb;
     chosen astapa.linked_methods;
     opened astapa.renewal_charges;
+    charge_purpose text;
   begin
     select * into target from astapa.checkouts as c
     where c.project_id = open_renewal_charge.project_id and c.public_id = open_renewal_charge.checkout_id;
-    if not found or target.status <> 'open' or target.period_start is null then
+    -- Only pay links the renewal pass opened: a period's (a renewal, a trial's first paid period) or a team plan's.
+    if not found or target.status <> 'open' or (target.period_start is null and target.organization_id is null) then
       return null;
     end if;
+    charge_purpose := case
+      when target.organization_id is not null then 'organization'
+      when exists (select from astapa.subscriptions as s
+                   where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
+                     and s.status = 'trialing' and s.plan_key = target.plan_key
+                     and s.current_period_end = target.period_start) then 'trial'
+      else 'renewal' end;
     -- The project's switches decide, at each renewal, whether linked methods are charged at all.
     select p.settings -> 'linked_methods' into switches from astapa.projects as p
     where p.id = open_renewal_charge.project_id;
@@ -57,8 +66,8 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
     if not found then
       return null;
     end if;
-    insert into astapa.renewal_charges as r (project_id, checkout_id, linked_method_id)
-    values (target.project_id, target.id, chosen.id)
+    insert into astapa.renewal_charges as r (project_id, checkout_id, linked_method_id, purpose)
+    values (target.project_id, target.id, chosen.id, charge_purpose)
     on conflict on constraint renewal_charges_checkout_key do nothing
     returning * into opened;
     if opened.id is null then
@@ -66,15 +75,16 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
       where r.project_id = target.project_id and r.checkout_id = target.id;
     end if;
     return pg_catalog.jsonb_build_object('charge_id', opened.public_id, 'method_id', chosen.public_id,
-      'channel', chosen.channel, 'label', chosen.label);
+      'channel', chosen.channel, 'label', chosen.label, 'purpose', opened.purpose);
   end
   $$;
 
 comment on function astapa.open_renewal_charge(text, text) is
-  'Opens the linked-method charge of a renewal checkout just opened (one per checkout: again answers the same) '
-  'when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit '
-  'account and environment (ShopeePay and GoPay only while their switches are on); null otherwise. Answers '
-  '{charge_id, method_id, channel, label}: the pay-link mail is held back while it runs.';
+  'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid '
+  'period (purpose trial) — (one per checkout: again answers the same) when settings.linked_methods.enabled and '
+  'the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay and '
+  'GoPay only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label, '
+  'purpose}: the pay-link mail is held back while it runs.';
 
 grant execute on function astapa.open_renewal_charge(text, text) to astapa_app;
 
@@ -96,7 +106,7 @@ create or replace function astapa.fail_renewal_charge(rc astapa.renewal_charges,
         'failure_code', pg_catalog.left(failure, 500)));
     -- The checkout paid some other way or expired: nothing is left to pay, so nobody is mailed.
     return pg_catalog.jsonb_build_object('action', case when mail then 'mail' else 'none' end,
-      'charge_id', rc.public_id, 'failure_code', pg_catalog.left(failure, 500),
+      'charge_id', rc.public_id, 'failure_code', pg_catalog.left(failure, 500), 'purpose', rc.purpose,
       'label', (select m.label from astapa.linked_methods as m
                 where m.project_id = rc.project_id and m.id = rc.linked_method_id),
       'checkout', astapa.checkout_json(target),
