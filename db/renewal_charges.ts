@@ -14,6 +14,13 @@ const fallback = z.object({
   label: z.string(),
   checkout: CheckoutSchema,
   email: z.string().nullable(),
+  /** A team plan's charge: its pay link goes to every owner and admin instead. */
+  organization: z.object({
+    id: z.string(),
+    name: z.string(),
+    period_start: z.string().nullable(),
+    emails: z.array(z.string()),
+  }).nullable().optional(),
 });
 
 export const RenewalChargeWorkSchema = z.discriminatedUnion("action", [

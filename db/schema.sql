@@ -1020,8 +1020,10 @@ create table astapa.organizations (
   next_seat_limit_from timestamp with time zone,
   plan_reminded_for timestamp with time zone,
   plan_canceled_at timestamp with time zone,
+  billing_method_id bigint,
   constraint organizations_pkey PRIMARY KEY (project_id, id),
   constraint organizations_project_id_slug_key UNIQUE (project_id, slug),
+  constraint organizations_billing_method_fkey FOREIGN KEY (project_id, billing_method_id) REFERENCES astapa.linked_methods(project_id, id) ON DELETE SET NULL (billing_method_id),
   constraint organizations_plan_key_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint organizations_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint organizations_id_check CHECK (id ~ '^org_[a-z2-7]{24}$'::text),
@@ -1040,6 +1042,8 @@ comment on column astapa.organizations.next_seat_limit is 'A lower seat limit pa
 comment on column astapa.organizations.next_seat_limit_from is 'When next_seat_limit replaces seat_limit (the start of the period it was paid for).';
 comment on column astapa.organizations.plan_reminded_for is 'The plan_paid_through whose renewal pay link was sent (once per period); null: none sent yet.';
 comment on column astapa.organizations.plan_canceled_at is 'When an owner, admin or the app canceled the team plan: it runs to plan_paid_through, is not renewed, then ends; null: renews.';
+comment on column astapa.organizations.billing_method_id is 'The linked method an owner or admin chose to pay the team plan''s renewals (their own, active when chosen); charged only while it is active and its owner is still an owner or admin. Null: renewals are mailed pay links.';
+CREATE INDEX organizations_billing_method_idx ON astapa.organizations USING btree (project_id, billing_method_id) WHERE (billing_method_id IS NOT NULL);
 CREATE INDEX organizations_plan_paid_through_idx ON astapa.organizations USING btree (project_id, plan_paid_through) WHERE (plan_paid_through IS NOT NULL);
 grant delete, insert, select, update on astapa.organizations to astapa_app;
 create policy "a project adds its own organizations" on astapa.organizations as permissive for insert to astapa_app, astapa_owner
@@ -7417,6 +7421,7 @@ AS $function$
     renewal_seats integer;
     opened jsonb;
     checkout jsonb;
+    linked_charge jsonb;
   begin
     -- The same checks and settings as people's renewals (api.renewal_step).
     select r.grace, r.notice into grace, notice
@@ -7457,14 +7462,23 @@ AS $function$
       return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
         'plan', ended_plan);
     end if;
-    -- remind: the next period's checkout, paid by the longest-standing owner (anyone owner or admin may pay it:
-    -- the link is mailed to them all), for the seats the next period will have.
+    -- remind: the next period's checkout for the seats the next period will have, paid by whoever chose a linked
+    -- method for the organization (still an owner or admin; it is charged below), else by the longest-standing
+    -- owner (anyone owner or admin may pay it: the link is mailed to them all).
     select * into chosen from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key;
-    select m.user_id into payer from astapa.organization_memberships as m
-    join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
-    where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner' and not u.disabled
-    order by m.created_at, m.user_id
-    limit 1;
+    select lm.user_id into payer from astapa.linked_methods as lm
+    join astapa.organization_memberships as m
+      on m.project_id = lm.project_id and m.organization_id = o.id and m.user_id = lm.user_id
+         and m.role in ('owner', 'admin')
+    join astapa.users as u on u.project_id = lm.project_id and u.id = lm.user_id and not u.disabled
+    where lm.project_id = o.project_id and lm.id = o.billing_method_id and lm.status = 'active';
+    if payer is null then
+      select m.user_id into payer from astapa.organization_memberships as m
+      join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+      where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner' and not u.disabled
+      order by m.created_at, m.user_id
+      limit 1;
+    end if;
     renewal_seats := case when chosen.seat_pricing = 'flat' then chosen.included_seats
                           else coalesce(case when o.next_seat_limit_from <= o.plan_paid_through then o.next_seat_limit end,
                                         o.seat_limit,
@@ -7493,18 +7507,23 @@ AS $function$
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     update astapa.organizations as x set plan_reminded_for = o.plan_paid_through
     where x.project_id = o.project_id and x.id = o.id;
+    -- The organization's chosen linked method is charged first (db/api/renewal_charges.sql), with the amount
+    -- set just above; the pay-link mail waits for its outcome.
+    linked_charge := astapa.open_renewal_charge(o.project_id, opened ->> 'checkout_id');
     select astapa.checkout_json(c) || pg_catalog.jsonb_build_object(
              'organization_id', c.organization_id, 'seats', c.seats, 'seats_from', c.seats_from)
     into checkout
     from astapa.checkouts as c where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     perform astapa.emit_event(o.project_id, 'organization.renewal_due', pg_catalog.jsonb_build_object(
       'organization', astapa.organization_json(o), 'checkout_id', checkout ->> 'checkout_id',
-      'amount', checkout -> 'amount', 'seats', renewal_seats, 'period_start', o.plan_paid_through));
+      'amount', checkout -> 'amount', 'seats', renewal_seats, 'period_start', o.plan_paid_through,
+      'auto_charge', linked_charge is not null));
     perform astapa.audit(o.project_id, 'organization.renewal_due', o.id, pg_catalog.jsonb_build_object(
       'checkout', checkout ->> 'checkout_id', 'plan', chosen.key, 'seats', renewal_seats,
       'amount', checkout -> 'amount', 'period_start', o.plan_paid_through));
     return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
       'plan', chosen.key, 'plan_name', chosen.name, 'checkout', checkout, 'period_start', o.plan_paid_through,
+      'linked_charge', linked_charge,
       'emails', coalesce((
         select pg_catalog.jsonb_agg(u.email order by m.created_at, m.user_id)
         from astapa.organization_memberships as m
@@ -7513,7 +7532,7 @@ AS $function$
           and not u.disabled and u.email is not null), '[]'));
   end
   $function$;
-comment on function api.organization_renewal_step(text,timestamp with time zone,text) is 'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' addresses for the pay-link mail (remind); or, when a canceled plan''s period is over (end) or an unpaid one''s grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for the period (audited organization.renewal_skipped; action none). Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.organization_renewal_step(text,timestamp with time zone,text) is 'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' addresses for the pay-link mail (remind; with the organization''s chosen linked method, linked_charge: its owner pays, the method is charged and the mail waits); or, when a canceled plan''s period is over (end) or an unpaid one''s grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for the period (audited organization.renewal_skipped; action none). Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.organization_renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10209,6 +10228,48 @@ AS $function$
   $function$;
 comment on function api.set_member_role(text,text,text) is 'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
 grant execute on function api.set_member_role(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_organization_billing_method(project_id text, user_id bigint, organization_id text, method_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+    picked astapa.linked_methods;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = set_organization_billing_method.project_id
+      and x.id = set_organization_billing_method.organization_id
+    for no key update;
+    if not found or not exists (
+         select from astapa.organization_memberships as m
+         where m.project_id = o.project_id and m.organization_id = o.id
+           and m.user_id = set_organization_billing_method.user_id and m.role in ('owner', 'admin')) then
+      raise exception using errcode = 'AS404', message = 'No organization you own or administer has this id.';
+    end if;
+    if method_id is not null then
+      -- One's own method only: nobody chooses another person's e-wallet or card to pay for the team.
+      select * into picked from astapa.linked_methods as m
+      where m.project_id = o.project_id and m.public_id = set_organization_billing_method.method_id
+        and m.user_id = set_organization_billing_method.user_id;
+      if not found then
+        raise exception using errcode = 'AS404', message = 'You have no linked method with this id.';
+      elsif picked.status <> 'active' then
+        raise exception using errcode = 'AS409', message = 'This method is not active: link it first.';
+      end if;
+    end if;
+    update astapa.organizations as x set billing_method_id = picked.id, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id;
+    perform astapa.audit(o.project_id, 'organization.billing_method_set', o.id, pg_catalog.jsonb_build_object(
+      'by', set_organization_billing_method.user_id::text, 'method_id', picked.public_id, 'label', picked.label));
+    return pg_catalog.jsonb_build_object('organization', o.id, 'method_id', picked.public_id,
+      'label', picked.label, 'payer', case when picked.id is not null then user_id::text end);
+  end
+  $function$;
+comment on function api.set_organization_billing_method(text,bigint,text,text) is 'An owner or admin chooses one of their own active linked methods (any kind) to pay the organization''s team plan renewals, or none (method_id null): the renewal pass then charges it, the chooser being the payer, while it stays active and they stay owner or admin. Audited. AS404 no such organization of theirs or method of theirs; AS409 method not active.';
+grant execute on function api.set_organization_billing_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_organization_member_role(organization_id text, user_id bigint, role text)
@@ -13931,7 +13992,18 @@ AS $function$
       'label', (select m.label from astapa.linked_methods as m
                 where m.project_id = rc.project_id and m.id = rc.linked_method_id),
       'checkout', astapa.checkout_json(target),
-      'email', (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id));
+      'email', (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id),
+      -- A team plan's pay link goes to every owner and admin, as api.organization_renewal_step's does.
+      'organization', case when target.organization_id is not null then (
+        select pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'period_start', o.plan_paid_through,
+          'emails', coalesce((
+          select pg_catalog.jsonb_agg(u.email order by m.created_at, m.user_id)
+          from astapa.organization_memberships as m
+          join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+          where m.project_id = o.project_id and m.organization_id = o.id and m.role in ('owner', 'admin')
+            and not u.disabled and u.email is not null), '[]'))
+        from astapa.organizations as o where o.project_id = target.project_id and o.id = target.organization_id)
+      end);
   end
   $function$;
 comment on function astapa.fail_renewal_charge(astapa.renewal_charges,astapa.checkouts,text,timestamp with time zone) is 'Marks a linked-method renewal charge failed (audited) and answers action mail (the caller queues the pay-link mail in the same transaction; mailed_at = now) while the checkout can still be paid, else action none.';
@@ -14679,8 +14751,16 @@ AS $function$
       return null;
     end if;
     -- Only a method linked through the same Xendit account and environment can be charged by the checkout's keys.
+    -- A team plan: only the method an owner or admin chose for the organization, and only its owner's checkout
+    -- (api.organization_renewal_step makes them the payer); a person's: any of theirs.
     select * into chosen from astapa.linked_methods as m
     where m.project_id = target.project_id and m.user_id = target.user_id and m.status = 'active'
+      and (target.organization_id is null or m.id = (
+            select o.billing_method_id from astapa.organizations as o
+            join astapa.organization_memberships as om
+              on om.project_id = o.project_id and om.organization_id = o.id and om.user_id = target.user_id
+                 and om.role in ('owner', 'admin')
+            where o.project_id = target.project_id and o.id = target.organization_id))
       and m.provider_id is not null and m.environment = target.environment
       and m.xendit_account = target.xendit_account
       and (m.channel <> 'SHOPEEPAY' or switches -> 'shopeepay' = 'true'::jsonb)
@@ -14702,7 +14782,7 @@ AS $function$
       'channel', chosen.channel, 'label', chosen.label, 'purpose', opened.purpose);
   end
   $function$;
-comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid period (purpose trial) — (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay and GoPay only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label, purpose}: the pay-link mail is held back while it runs.';
+comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid period (purpose trial), a team plan''s (purpose organization: only the organization''s chosen method, its owner being the payer and still an owner or admin) — (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay and GoPay only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label, purpose}: the pay-link mail is held back while it runs.';
 grant execute on function astapa.open_renewal_charge(text,text) to astapa_app;
 
 -- owner: astapa_owner

@@ -55,8 +55,16 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
       return null;
     end if;
     -- Only a method linked through the same Xendit account and environment can be charged by the checkout's keys.
+    -- A team plan: only the method an owner or admin chose for the organization, and only its owner's checkout
+    -- (api.organization_renewal_step makes them the payer); a person's: any of theirs.
     select * into chosen from astapa.linked_methods as m
     where m.project_id = target.project_id and m.user_id = target.user_id and m.status = 'active'
+      and (target.organization_id is null or m.id = (
+            select o.billing_method_id from astapa.organizations as o
+            join astapa.organization_memberships as om
+              on om.project_id = o.project_id and om.organization_id = o.id and om.user_id = target.user_id
+                 and om.role in ('owner', 'admin')
+            where o.project_id = target.project_id and o.id = target.organization_id))
       and m.provider_id is not null and m.environment = target.environment
       and m.xendit_account = target.xendit_account
       and (m.channel <> 'SHOPEEPAY' or switches -> 'shopeepay' = 'true'::jsonb)
@@ -81,8 +89,10 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
 
 comment on function astapa.open_renewal_charge(text, text) is
   'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid '
-  'period (purpose trial) — (one per checkout: again answers the same) when settings.linked_methods.enabled and '
-  'the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay and '
+  'period (purpose trial), a team plan''s (purpose organization: only the organization''s chosen method, its '
+  'owner being the payer and still an owner or admin) — (one per checkout: again answers the same) when '
+  'settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit '
+  'account and environment (ShopeePay and '
   'GoPay only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label, '
   'purpose}: the pay-link mail is held back while it runs.';
 
@@ -110,7 +120,18 @@ create or replace function astapa.fail_renewal_charge(rc astapa.renewal_charges,
       'label', (select m.label from astapa.linked_methods as m
                 where m.project_id = rc.project_id and m.id = rc.linked_method_id),
       'checkout', astapa.checkout_json(target),
-      'email', (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id));
+      'email', (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id),
+      -- A team plan's pay link goes to every owner and admin, as api.organization_renewal_step's does.
+      'organization', case when target.organization_id is not null then (
+        select pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'period_start', o.plan_paid_through,
+          'emails', coalesce((
+          select pg_catalog.jsonb_agg(u.email order by m.created_at, m.user_id)
+          from astapa.organization_memberships as m
+          join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+          where m.project_id = o.project_id and m.organization_id = o.id and m.role in ('owner', 'admin')
+            and not u.disabled and u.email is not null), '[]'))
+        from astapa.organizations as o where o.project_id = target.project_id and o.id = target.organization_id)
+      end);
   end
   $$;
 

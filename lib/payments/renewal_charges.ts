@@ -18,6 +18,7 @@ import {
 import type { Tx } from "@/db/client.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
+import { organizationRenewalMail } from "./organization_renewal_mail.ts";
 import { renewalMail, trialReminderMail } from "./renewal_mail.ts";
 import { asChargeError, chargeLinkedMethod } from "./xendit.ts";
 
@@ -111,13 +112,34 @@ async function mailIfDue(
   projectId: string,
   work: RenewalChargeWork | RecordedRenewalCharge,
 ): Promise<void> {
-  if (work.action !== "mail" || !work.email) return;
+  if (work.action !== "mail") return;
+  const payUrl = `${deps.config.baseUrl}/billing/checkout/${work.checkout.checkout_id}`;
+  if (work.purpose === "organization" && work.organization) {
+    for (const to of work.organization.emails) {
+      await queueMail(
+        tx,
+        projectId,
+        organizationRenewalMail({
+          to,
+          organizationName: work.organization.name,
+          planName: work.checkout.plan_name,
+          seats: work.checkout.organization?.seats ?? 1,
+          amount: work.checkout.amount,
+          periodStart: work.organization.period_start ?? new Date().toISOString(),
+          payUrl,
+          failedMethod: work.label,
+        }),
+      );
+    }
+    return;
+  }
+  if (!work.email) return;
   const notice = {
     to: work.email,
     planName: work.checkout.plan_name,
     amount: work.checkout.amount,
     periodStart: work.checkout.period_start ?? new Date().toISOString(),
-    payUrl: `${deps.config.baseUrl}/billing/checkout/${work.checkout.checkout_id}`,
+    payUrl,
     failedMethod: work.label,
   };
   // The pay link the charge stood in for: a trial's reminder or a renewal notice.
