@@ -17,6 +17,8 @@ export const RenewalStepSchema = z.object({
     method_id: z.string(),
     channel: z.string(),
     label: z.string(),
+    /** renewal, or trial (a trial's first paid period); organizations' charges are in their own step. */
+    purpose: z.enum(["renewal", "trial", "organization"]).optional(),
   }).nullable().optional(),
   email: z.string().nullable().optional(),
 }).nullable();

@@ -19,6 +19,9 @@ export const OrganizationRenewalStep = z.object({
   checkout: OrganizationCheckout.optional(),
   period_start: z.string().optional(),
   emails: z.array(z.string()).optional(),
+  /** The organization's chosen linked method is charged for this renewal (db/renewal_charges.ts): no mail yet. */
+  linked_charge: z.object({ charge_id: z.string(), method_id: z.string(), label: z.string() }).nullable()
+    .optional(),
 }).nullable();
 export type OrganizationRenewalStep = NonNullable<z.infer<typeof OrganizationRenewalStep>>;
 
@@ -52,4 +55,23 @@ export const resumeOrganizationPlan = (tx: Tx, projectId: string, organization: 
   result(
     tx`select api.resume_organization_plan(${projectId}, ${organization}, ${sub}) as result`,
     Organization,
+  );
+
+/** An owner or admin chooses one of their own active linked methods to pay the team plan's renewals (null: none). */
+export const setOrganizationBillingMethod = (
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  organizationId: string,
+  methodId: string | null,
+) =>
+  result(
+    tx`select api.set_organization_billing_method(${projectId}, ${userId}::bigint, ${organizationId}, ${methodId})
+      as result`,
+    z.object({
+      organization: z.string(),
+      method_id: z.string().nullable(),
+      label: z.string().nullable(),
+      payer: z.string().nullable(),
+    }),
   );

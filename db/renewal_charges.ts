@@ -9,9 +9,18 @@ const fallback = z.object({
   ...charge,
   action: z.enum(["mail", "none"]),
   failure_code: z.string(),
+  /** What the checkout pays for: the pay-link mail a failure falls back to (db/api/renewal_charges.sql). */
+  purpose: z.enum(["renewal", "trial", "organization"]),
   label: z.string(),
   checkout: CheckoutSchema,
   email: z.string().nullable(),
+  /** A team plan's charge: its pay link goes to every owner and admin instead. */
+  organization: z.object({
+    id: z.string(),
+    name: z.string(),
+    period_start: z.string().nullable(),
+    emails: z.array(z.string()),
+  }).nullable().optional(),
 });
 
 export const RenewalChargeWorkSchema = z.discriminatedUnion("action", [

@@ -1020,8 +1020,10 @@ create table astapa.organizations (
   next_seat_limit_from timestamp with time zone,
   plan_reminded_for timestamp with time zone,
   plan_canceled_at timestamp with time zone,
+  billing_method_id bigint,
   constraint organizations_pkey PRIMARY KEY (project_id, id),
   constraint organizations_project_id_slug_key UNIQUE (project_id, slug),
+  constraint organizations_billing_method_fkey FOREIGN KEY (project_id, billing_method_id) REFERENCES astapa.linked_methods(project_id, id) ON DELETE SET NULL (billing_method_id),
   constraint organizations_plan_key_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint organizations_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint organizations_id_check CHECK (id ~ '^org_[a-z2-7]{24}$'::text),
@@ -1040,6 +1042,8 @@ comment on column astapa.organizations.next_seat_limit is 'A lower seat limit pa
 comment on column astapa.organizations.next_seat_limit_from is 'When next_seat_limit replaces seat_limit (the start of the period it was paid for).';
 comment on column astapa.organizations.plan_reminded_for is 'The plan_paid_through whose renewal pay link was sent (once per period); null: none sent yet.';
 comment on column astapa.organizations.plan_canceled_at is 'When an owner, admin or the app canceled the team plan: it runs to plan_paid_through, is not renewed, then ends; null: renews.';
+comment on column astapa.organizations.billing_method_id is 'The linked method an owner or admin chose to pay the team plan''s renewals (their own, active when chosen); charged only while it is active and its owner is still an owner or admin. Null: renewals are mailed pay links.';
+CREATE INDEX organizations_billing_method_idx ON astapa.organizations USING btree (project_id, billing_method_id) WHERE (billing_method_id IS NOT NULL);
 CREATE INDEX organizations_plan_paid_through_idx ON astapa.organizations USING btree (project_id, plan_paid_through) WHERE (plan_paid_through IS NOT NULL);
 grant delete, insert, select, update on astapa.organizations to astapa_app;
 create policy "a project adds its own organizations" on astapa.organizations as permissive for insert to astapa_app, astapa_owner
@@ -1173,6 +1177,7 @@ create policy "a project records its own payment events" on astapa.payment_event
 create policy "definer functions see which projects have unprocessed payment e" on astapa.payment_events as permissive for select to astapa_owner
   using (((current_setting('astapa.list_payment_event_projects'::text, true) = 'on'::text) AND (processed_at IS NULL)));
 CREATE TRIGGER payment_events_notify AFTER INSERT ON astapa.payment_events FOR EACH ROW EXECUTE FUNCTION astapa.notify_payment_event();
+CREATE TRIGGER payment_events_notify_requeue AFTER UPDATE OF processed_at ON astapa.payment_events FOR EACH ROW WHEN (old.processed_at IS NOT NULL AND new.processed_at IS NULL) EXECUTE FUNCTION astapa.notify_payment_event();
 
 -- owner: astapa_owner
 create table astapa.payments (
@@ -1778,6 +1783,7 @@ create table astapa.renewal_charges (
   mailed_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  purpose text default 'renewal'::text not null,
   constraint renewal_charges_pkey PRIMARY KEY (project_id, id),
   constraint renewal_charges_checkout_key UNIQUE (project_id, checkout_id),
   constraint renewal_charges_public_id_key UNIQUE (public_id),
@@ -1787,16 +1793,18 @@ create table astapa.renewal_charges (
   constraint renewal_charges_failure_code_check CHECK (length(failure_code) <= 500),
   constraint renewal_charges_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
   constraint renewal_charges_public_id_check CHECK (public_id ~ '^rch_[a-z2-7]{24}$'::text),
+  constraint renewal_charges_purpose_check CHECK (purpose = ANY (ARRAY['renewal'::text, 'trial'::text, 'organization'::text])),
   constraint renewal_charges_status_check CHECK (status = ANY (ARRAY['charging'::text, 'pending'::text, 'paid'::text, 'failed'::text])),
   constraint renewal_charges_tries_check CHECK (tries >= 0 AND tries <= 100)
 );
 alter table astapa.renewal_charges enable row level security;
 alter table astapa.renewal_charges force row level security;
 comment on table astapa.renewal_charges is 'Charges of a linked method for a renewal checkout, one per checkout (the unique key is what keeps two instances from charging twice). status: charging (claimed, Xendit not yet answered; retried with the same idempotency key, public_id), pending (Xendit took it: provider_id, the payment row), paid, or failed (then the pay-link mail went out: mailed_at). While charging or pending, the renewal''s pay-link mail is held back.';
+comment on column astapa.renewal_charges.purpose is 'What the checkout pays for: renewal (a person''s next period), trial (the first paid period after a trial) or organization (a team plan''s next period). A failed charge mails that pay link.';
 CREATE INDEX renewal_charges_linked_method_idx ON astapa.renewal_charges USING btree (project_id, linked_method_id);
 CREATE INDEX renewal_charges_work_idx ON astapa.renewal_charges USING btree (project_id, status, id) WHERE (status = ANY (ARRAY['charging'::text, 'pending'::text]));
 grant select on astapa.renewal_charges to astapa_app;
-grant insert (project_id, checkout_id, linked_method_id) on astapa.renewal_charges to astapa_app;
+grant insert (project_id, checkout_id, linked_method_id, purpose) on astapa.renewal_charges to astapa_app;
 grant update (status, amount, provider_id, failure_code, tries, attempted_at, mailed_at, updated_at) on astapa.renewal_charges to astapa_app;
 create policy "a project opens its own renewal charges" on astapa.renewal_charges as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -3674,11 +3682,8 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    -- Like api.create_checkout: the paid page may only link back to an origin the project registered.
-    if success_url is not null and (pg_catalog.length(success_url) > 2000 or astapa.url_origin(success_url) is null
-        or not exists (select from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) as u
-                       where p.id = change_plan.project_id
-                         and astapa.url_origin(u) = astapa.url_origin(change_plan.success_url))) then
+    -- The one rule for links Astapa follows on the app's behalf (astapa.is_app_url, like api.create_checkout).
+    if success_url is not null and not astapa.is_app_url(change_plan.project_id, change_plan.success_url) then
       raise exception using errcode = 'AS400',
         detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
         message = 'success_url must be on the origin of one of the project''s redirect URIs.';
@@ -4260,17 +4265,14 @@ AS $function$
   declare
     chosen astapa.plans;
     project_mode text;
-    redirect_uris text[];
     target_user bigint;
-    origins text[];
     url_field text;
     created astapa.checkouts;
   begin
     if pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
       raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
     end if;
-    select p.mode, p.redirect_uris into project_mode, redirect_uris
-    from astapa.projects as p where p.id = create_checkout.project_id;
+    select p.mode into project_mode from astapa.projects as p where p.id = create_checkout.project_id;
     if not found then
       raise exception using errcode = 'AS404', message = 'This project was not found.';
     end if;
@@ -4306,12 +4308,11 @@ AS $function$
       raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
         message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
     end if;
-    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on.
-    select pg_catalog.array_agg(distinct astapa.url_origin(u)) into origins from pg_catalog.unnest(redirect_uris) as u;
+    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on: the
+    -- one rule for links Astapa follows on the app's behalf (astapa.is_app_url). A field given as null is refused.
     foreach url_field in array array['success_url', 'failure_url'] loop
-      if checkout ? url_field and (astapa.url_origin(checkout ->> url_field) is null
-          or not astapa.url_origin(checkout ->> url_field) = any (coalesce(origins, '{}'))
-          or pg_catalog.length(checkout ->> url_field) > 2000) then
+      if checkout ? url_field
+         and not coalesce(astapa.is_app_url(create_checkout.project_id, checkout ->> url_field), false) then
         raise exception using errcode = 'AS400',
           detail = pg_catalog.jsonb_build_object(url_field, pg_catalog.jsonb_build_array(
             'Must be on the origin of one of the project''s redirect URIs.'))::text,
@@ -7499,7 +7500,6 @@ CREATE OR REPLACE FUNCTION api.organization_renewal_step(project_id text, now ti
  SET search_path TO ''
 AS $function$
   declare
-    settings jsonb;
     grace interval;
     notice interval;
     picked text;
@@ -7511,20 +7511,11 @@ AS $function$
     renewal_seats integer;
     opened jsonb;
     checkout jsonb;
+    linked_charge jsonb;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
-    end if;
-    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
-      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
-    end if;
-    select p.settings into settings from astapa.projects as p where p.id = organization_renewal_step.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project was not found.';
-    end if;
-    -- The same settings as people's renewals (api.renewal_step).
-    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
-    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    -- The same checks and settings as people's renewals (api.renewal_step).
+    select r.grace, r.notice into grace, notice
+    from astapa.renewal_settings(organization_renewal_step.project_id, now, xendit_account) as r;
     -- Instances share the work: each takes an organization nobody else holds.
     select x.id into picked from astapa.organizations as x
     where x.project_id = organization_renewal_step.project_id and x.plan_paid_through is not null
@@ -7561,14 +7552,23 @@ AS $function$
       return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
         'plan', ended_plan);
     end if;
-    -- remind: the next period's checkout, paid by the longest-standing owner (anyone owner or admin may pay it:
-    -- the link is mailed to them all), for the seats the next period will have.
+    -- remind: the next period's checkout for the seats the next period will have, paid by whoever chose a linked
+    -- method for the organization (still an owner or admin; it is charged below), else by the longest-standing
+    -- owner (anyone owner or admin may pay it: the link is mailed to them all).
     select * into chosen from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key;
-    select m.user_id into payer from astapa.organization_memberships as m
-    join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
-    where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner' and not u.disabled
-    order by m.created_at, m.user_id
-    limit 1;
+    select lm.user_id into payer from astapa.linked_methods as lm
+    join astapa.organization_memberships as m
+      on m.project_id = lm.project_id and m.organization_id = o.id and m.user_id = lm.user_id
+         and m.role in ('owner', 'admin')
+    join astapa.users as u on u.project_id = lm.project_id and u.id = lm.user_id and not u.disabled
+    where lm.project_id = o.project_id and lm.id = o.billing_method_id and lm.status = 'active';
+    if payer is null then
+      select m.user_id into payer from astapa.organization_memberships as m
+      join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+      where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner' and not u.disabled
+      order by m.created_at, m.user_id
+      limit 1;
+    end if;
     renewal_seats := case when chosen.seat_pricing = 'flat' then chosen.included_seats
                           else coalesce(case when o.next_seat_limit_from <= o.plan_paid_through then o.next_seat_limit end,
                                         o.seat_limit,
@@ -7597,18 +7597,23 @@ AS $function$
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     update astapa.organizations as x set plan_reminded_for = o.plan_paid_through
     where x.project_id = o.project_id and x.id = o.id;
+    -- The organization's chosen linked method is charged first (db/api/renewal_charges.sql), with the amount
+    -- set just above; the pay-link mail waits for its outcome.
+    linked_charge := astapa.open_renewal_charge(o.project_id, opened ->> 'checkout_id');
     select astapa.checkout_json(c) || pg_catalog.jsonb_build_object(
              'organization_id', c.organization_id, 'seats', c.seats, 'seats_from', c.seats_from)
     into checkout
     from astapa.checkouts as c where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     perform astapa.emit_event(o.project_id, 'organization.renewal_due', pg_catalog.jsonb_build_object(
       'organization', astapa.organization_json(o), 'checkout_id', checkout ->> 'checkout_id',
-      'amount', checkout -> 'amount', 'seats', renewal_seats, 'period_start', o.plan_paid_through));
+      'amount', checkout -> 'amount', 'seats', renewal_seats, 'period_start', o.plan_paid_through,
+      'auto_charge', linked_charge is not null));
     perform astapa.audit(o.project_id, 'organization.renewal_due', o.id, pg_catalog.jsonb_build_object(
       'checkout', checkout ->> 'checkout_id', 'plan', chosen.key, 'seats', renewal_seats,
       'amount', checkout -> 'amount', 'period_start', o.plan_paid_through));
     return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
       'plan', chosen.key, 'plan_name', chosen.name, 'checkout', checkout, 'period_start', o.plan_paid_through,
+      'linked_charge', linked_charge,
       'emails', coalesce((
         select pg_catalog.jsonb_agg(u.email order by m.created_at, m.user_id)
         from astapa.organization_memberships as m
@@ -7617,7 +7622,7 @@ AS $function$
           and not u.disabled and u.email is not null), '[]'));
   end
   $function$;
-comment on function api.organization_renewal_step(text,timestamp with time zone,text) is 'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' addresses for the pay-link mail (remind); or, when a canceled plan''s period is over (end) or an unpaid one''s grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for the period (audited organization.renewal_skipped; action none). Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.organization_renewal_step(text,timestamp with time zone,text) is 'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' addresses for the pay-link mail (remind; with the organization''s chosen linked method, linked_charge: its owner pays, the method is charged and the mail waits); or, when a canceled plan''s period is over (end) or an unpaid one''s grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for the period (audited organization.renewal_skipped; action none). Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.organization_renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -8417,6 +8422,12 @@ AS $function$
     target astapa.checkouts;
     requeued bigint;
   begin
+    if coalesce(payment ->> 'provider_id', '') = '' then
+      raise exception using errcode = 'AS400', message = 'A charge needs its provider_id.';
+    end if;
+    -- First of all (see astapa.lock_payment_provider_id): a worker applying this charge's callback now finishes
+    -- first, and one starting now waits for this row to be committed.
+    perform astapa.lock_payment_provider_id(record_payment.project_id, payment ->> 'provider_id');
     select * into target from astapa.checkouts as c
     where c.project_id = record_payment.project_id and c.public_id = record_payment.checkout_id
     for update;
@@ -8449,23 +8460,15 @@ AS $function$
     set status = 'pending', method = payment ->> 'method', bank = payment ->> 'bank', updated_at = pg_catalog.now()
     where c.project_id = target.project_id and c.id = target.id
     returning * into target;
-    -- A callback that beat this row here was kept as unknown_payment: apply it now. One a worker holds is
-    -- skipped: that worker waits for this checkout and then finds the row (astapa.apply_payment_event_row).
-    -- Put back in line and woken for (the NOTIFY trigger fires on insert only).
-    for requeued in
-      update astapa.payment_events as e set processed_at = null, outcome = null
-      where e.project_id = record_payment.project_id and e.id in (select early.id from astapa.payment_events as early
-                     where early.project_id = record_payment.project_id
-                       and early.provider_id = payment ->> 'provider_id' and early.outcome = 'unknown_payment'
-                     for update skip locked)
-      returning e.id
-    loop
-      perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);
-    end loop;
+    -- A callback that beat this row here was kept as unknown_payment: put back in line (the update NOTIFYs the
+    -- workers, trigger payment_events_notify_requeue), it is applied once this commits.
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = record_payment.project_id and e.provider_id = payment ->> 'provider_id'
+      and e.outcome = 'unknown_payment';
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line (NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -8558,13 +8561,16 @@ AS $function$
     target astapa.checkouts;
     chosen astapa.linked_methods;
     paid_method text;
-    requeued bigint;
   begin
     if pg_catalog.jsonb_typeof(answer) is distinct from 'object' or now is null then
       raise exception using errcode = 'AS400', message = 'answer must be a JSON object, and now is needed.';
     end if;
     if answer ->> 'failure' is null and coalesce(answer ->> 'provider_id', '') = '' then
       raise exception using errcode = 'AS400', message = 'answer must carry a provider_id or a failure.';
+    end if;
+    -- First of all, like api.record_payment: serialized with a worker applying this payment's callback.
+    if coalesce(answer ->> 'provider_id', '') <> '' then
+      perform astapa.lock_payment_provider_id(record_renewal_charge.project_id, answer ->> 'provider_id');
     end if;
     select * into rc from astapa.renewal_charges as r
     where r.project_id = record_renewal_charge.project_id and r.public_id = record_renewal_charge.charge_id
@@ -8603,20 +8609,11 @@ AS $function$
     update astapa.renewal_charges as r set status = 'pending', provider_id = answer ->> 'provider_id',
       updated_at = pg_catalog.now()
     where r.project_id = rc.project_id and r.id = rc.id;
-    -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment. One a
-    -- worker is applying right now (locked) is skipped: that worker waits for the checkout this transaction
-    -- holds and then finds the payment row (astapa.apply_payment_event_row), as it does for one stored after
-    -- this statement began, which this statement cannot see.
-    for requeued in
-      update astapa.payment_events as e set processed_at = null, outcome = null
-      where e.project_id = rc.project_id and e.id in (select early.id from astapa.payment_events as early
-                     where early.project_id = rc.project_id and early.provider_id = answer ->> 'provider_id'
-                       and early.outcome = 'unknown_payment'
-                     for update skip locked)
-      returning e.id
-    loop
-      perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);
-    end loop;
+    -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment (one a
+    -- worker was applying was waited for by the lock above). Put back in line; the update NOTIFYs the workers.
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
+      and e.outcome = 'unknown_payment';
     return pg_catalog.jsonb_build_object('action', 'pending', 'charge_id', rc.public_id);
   end
   $function$;
@@ -9131,7 +9128,6 @@ CREATE OR REPLACE FUNCTION api.renewal_step(project_id text, now timestamp with 
  SET search_path TO ''
 AS $function$
   declare
-    settings jsonb;
     grace interval;
     notice interval;
     trial_notice interval;
@@ -9142,19 +9138,8 @@ AS $function$
     subscription jsonb;
     linked_charge jsonb;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
-    end if;
-    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
-      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
-    end if;
-    select p.settings into settings from astapa.projects as p where p.id = renewal_step.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project was not found.';
-    end if;
-    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
-    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
-    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
+    select r.grace, r.notice, r.trial_notice into grace, notice, trial_notice
+    from astapa.renewal_settings(renewal_step.project_id, now, xendit_account) as r;
     -- Instances share the work: each takes a subscription nobody else holds.
     select s2.id into picked from astapa.subscriptions as s2
     where s2.project_id = renewal_step.project_id and s2.ended_at is null
@@ -9197,10 +9182,13 @@ AS $function$
         'period_start', s.current_period_end,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.current_period_end - now), 3600),
                              31536000)::integer));
+      -- A linked e-wallet is charged for it first, like a renewal: the reminder's pay-link mail waits for the
+      -- outcome (a failure mails it, with the days left before the trial ends to pay).
+      linked_charge := astapa.open_renewal_charge(project_id, checkout ->> 'checkout_id');
       subscription := astapa.subscription_json(s);
       perform astapa.emit_event(project_id, 'subscription.trial_will_end', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
-        'trial_ends_at', s.current_period_end));
+        'trial_ends_at', s.current_period_end, 'auto_charge', linked_charge is not null));
     else
       -- The next period's plan: a change scheduled for the period end (db/api/plan_changes.sql), else the same.
       checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
@@ -9220,7 +9208,7 @@ AS $function$
       'email', (select u.email from astapa.users as u where u.project_id = s.project_id and u.id = s.user_id));
   end
   $function$;
-comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first paid period (trial_reminder; charged to a linked method the same way), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9310,8 +9298,8 @@ AS $function$
     if requeued is null then
       raise exception using errcode = 'AS404', message = 'No payment event with this id failed to apply.';
     end if;
+    -- (The update NOTIFYs the workers: trigger payment_events_notify_requeue.)
     perform astapa.audit(project_id, 'payment_event.requeued', 'payment_event:' || event_id, '{}');
-    perform pg_catalog.pg_notify('astapa_payment_events', event_id::text);
     return pg_catalog.jsonb_build_object('event_id', requeued, 'requeued', true);
   end
   $function$;
@@ -10365,6 +10353,48 @@ AS $function$
   $function$;
 comment on function api.set_member_role(text,text,text) is 'Changes the role of the member with this email. AS404 not a member, AS409 demoting the last owner.';
 grant execute on function api.set_member_role(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_organization_billing_method(project_id text, user_id bigint, organization_id text, method_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+    picked astapa.linked_methods;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = set_organization_billing_method.project_id
+      and x.id = set_organization_billing_method.organization_id
+    for no key update;
+    if not found or not exists (
+         select from astapa.organization_memberships as m
+         where m.project_id = o.project_id and m.organization_id = o.id
+           and m.user_id = set_organization_billing_method.user_id and m.role in ('owner', 'admin')) then
+      raise exception using errcode = 'AS404', message = 'No organization you own or administer has this id.';
+    end if;
+    if method_id is not null then
+      -- One's own method only: nobody chooses another person's e-wallet or card to pay for the team.
+      select * into picked from astapa.linked_methods as m
+      where m.project_id = o.project_id and m.public_id = set_organization_billing_method.method_id
+        and m.user_id = set_organization_billing_method.user_id;
+      if not found then
+        raise exception using errcode = 'AS404', message = 'You have no linked method with this id.';
+      elsif picked.status <> 'active' then
+        raise exception using errcode = 'AS409', message = 'This method is not active: link it first.';
+      end if;
+    end if;
+    update astapa.organizations as x set billing_method_id = picked.id, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id;
+    perform astapa.audit(o.project_id, 'organization.billing_method_set', o.id, pg_catalog.jsonb_build_object(
+      'by', set_organization_billing_method.user_id::text, 'method_id', picked.public_id, 'label', picked.label));
+    return pg_catalog.jsonb_build_object('organization', o.id, 'method_id', picked.public_id,
+      'label', picked.label, 'payer', case when picked.id is not null then user_id::text end);
+  end
+  $function$;
+comment on function api.set_organization_billing_method(text,bigint,text,text) is 'An owner or admin chooses one of their own active linked methods (any kind) to pay the organization''s team plan renewals, or none (method_id null): the renewal pass then charges it, the chooser being the payer, while it stays active and they stay owner or admin. Audited. AS404 no such organization of theirs or method of theirs; AS409 method not active.';
+grant execute on function api.set_organization_billing_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_organization_member_role(organization_id text, user_id bigint, role text)
@@ -12839,21 +12869,11 @@ AS $function$
       return astapa.apply_refund_event(ev);
     end if;
     new_status := astapa.payment_status(ev.provider_status);
+    -- Waits for a charge of this id being recorded right now, so the select below sees its committed row.
+    perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
     for update;
-    if not found then
-      -- The callback may have beaten its payment row: the charge's recorder (api.record_payment,
-      -- api.record_renewal_charge) holds the checkout until it commits, and its requeue of early callbacks cannot
-      -- see one stored after that statement began. So wait for the checkout and look once more: the row is either
-      -- there now, or its recorder will come after this commit and requeue the event.
-      perform from astapa.checkouts as c
-      where c.project_id = ev.project_id and c.public_id = ev.checkout_public_id
-      for update;
-      select * into pay from astapa.payments as y
-      where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
-      for update;
-    end if;
     if not found then
       applied_outcome := 'unknown_payment';
     elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then
@@ -14277,11 +14297,22 @@ AS $function$
         'failure_code', pg_catalog.left(failure, 500)));
     -- The checkout paid some other way or expired: nothing is left to pay, so nobody is mailed.
     return pg_catalog.jsonb_build_object('action', case when mail then 'mail' else 'none' end,
-      'charge_id', rc.public_id, 'failure_code', pg_catalog.left(failure, 500),
+      'charge_id', rc.public_id, 'failure_code', pg_catalog.left(failure, 500), 'purpose', rc.purpose,
       'label', (select m.label from astapa.linked_methods as m
                 where m.project_id = rc.project_id and m.id = rc.linked_method_id),
       'checkout', astapa.checkout_json(target),
-      'email', (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id));
+      'email', (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id),
+      -- A team plan's pay link goes to every owner and admin, as api.organization_renewal_step's does.
+      'organization', case when target.organization_id is not null then (
+        select pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'period_start', o.plan_paid_through,
+          'emails', coalesce((
+          select pg_catalog.jsonb_agg(u.email order by m.created_at, m.user_id)
+          from astapa.organization_memberships as m
+          join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+          where m.project_id = o.project_id and m.organization_id = o.id and m.role in ('owner', 'admin')
+            and not u.disabled and u.email is not null), '[]'))
+        from astapa.organizations as o where o.project_id = target.project_id and o.id = target.organization_id)
+      end);
   end
   $function$;
 comment on function astapa.fail_renewal_charge(astapa.renewal_charges,astapa.checkouts,text,timestamp with time zone) is 'Marks a linked-method renewal charge failed (audited) and answers action mail (the caller queues the pay-link mail in the same transaction; mailed_at = now) while the checkout can still be paid, else action none.';
@@ -14803,6 +14834,17 @@ comment on function astapa.lock_organization(text) is 'The current project''s or
 grant execute on function astapa.lock_organization(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.lock_payment_provider_id(project_id text, provider_id text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.pg_advisory_xact_lock(20230, pg_catalog.hashtext(project_id || ' ' || provider_id))
+  $function$;
+comment on function astapa.lock_payment_provider_id(text,text) is 'Takes the transaction''s lock on one Xendit payment id of a project (an advisory lock; a hash collision only makes two payments wait for each other). Recording a charge and applying its callback both take it before anything else, so a worker never decides "unknown payment" while the charge''s row is being committed, and a recording always sees, and puts back in line, a callback applied before it.';
+grant execute on function astapa.lock_payment_provider_id(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -14997,7 +15039,7 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
+comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the id of an event stored or put back in line (processed_at back to null): workers wake for every event they have to apply, whoever queued it.';
 grant execute on function astapa.notify_payment_event() to astapa_app;
 
 -- owner: astapa_owner
@@ -15011,12 +15053,21 @@ AS $function$
     switches jsonb;
     chosen astapa.linked_methods;
     opened astapa.renewal_charges;
+    charge_purpose text;
   begin
     select * into target from astapa.checkouts as c
     where c.project_id = open_renewal_charge.project_id and c.public_id = open_renewal_charge.checkout_id;
-    if not found or target.status <> 'open' or target.period_start is null then
+    -- Only pay links the renewal pass opened: a period's (a renewal, a trial's first paid period) or a team plan's.
+    if not found or target.status <> 'open' or (target.period_start is null and target.organization_id is null) then
       return null;
     end if;
+    charge_purpose := case
+      when target.organization_id is not null then 'organization'
+      when exists (select from astapa.subscriptions as s
+                   where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
+                     and s.status = 'trialing' and s.plan_key = target.plan_key
+                     and s.current_period_end = target.period_start) then 'trial'
+      else 'renewal' end;
     -- The project's switches decide, at each renewal, whether linked methods are charged at all.
     select p.settings -> 'linked_methods' into switches from astapa.projects as p
     where p.id = open_renewal_charge.project_id;
@@ -15024,8 +15075,16 @@ AS $function$
       return null;
     end if;
     -- Only a method linked through the same Xendit account and environment can be charged by the checkout's keys.
+    -- A team plan: only the method an owner or admin chose for the organization, and only its owner's checkout
+    -- (api.organization_renewal_step makes them the payer); a person's: any of theirs.
     select * into chosen from astapa.linked_methods as m
     where m.project_id = target.project_id and m.user_id = target.user_id and m.status = 'active'
+      and (target.organization_id is null or m.id = (
+            select o.billing_method_id from astapa.organizations as o
+            join astapa.organization_memberships as om
+              on om.project_id = o.project_id and om.organization_id = o.id and om.user_id = target.user_id
+                 and om.role in ('owner', 'admin')
+            where o.project_id = target.project_id and o.id = target.organization_id))
       and m.provider_id is not null and m.environment = target.environment
       and m.xendit_account = target.xendit_account
       and (m.channel <> 'SHOPEEPAY' or switches -> 'shopeepay' = 'true'::jsonb)
@@ -15037,8 +15096,8 @@ AS $function$
     if not found then
       return null;
     end if;
-    insert into astapa.renewal_charges as r (project_id, checkout_id, linked_method_id)
-    values (target.project_id, target.id, chosen.id)
+    insert into astapa.renewal_charges as r (project_id, checkout_id, linked_method_id, purpose)
+    values (target.project_id, target.id, chosen.id, charge_purpose)
     on conflict on constraint renewal_charges_checkout_key do nothing
     returning * into opened;
     if opened.id is null then
@@ -15046,10 +15105,10 @@ AS $function$
       where r.project_id = target.project_id and r.checkout_id = target.id;
     end if;
     return pg_catalog.jsonb_build_object('charge_id', opened.public_id, 'method_id', chosen.public_id,
-      'channel', chosen.channel, 'label', chosen.label);
+      'channel', chosen.channel, 'label', chosen.label, 'purpose', opened.purpose);
   end
   $function$;
-comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a renewal checkout just opened (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay, GoPay, direct debit and cards only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label}: the pay-link mail is held back while it runs.';
+comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid period (purpose trial), a team plan''s (purpose organization: only the organization''s chosen method, its owner being the payer and still an owner or admin) — (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay, GoPay, direct debit and cards only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label, purpose}: the pay-link mail is held back while it runs.';
 grant execute on function astapa.open_renewal_charge(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -15942,6 +16001,34 @@ AS $function$
   $function$;
 comment on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) is 'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null. A team plan (an organization''s; only left on a person by data from before api.set_plan_seats refused it) gets no pay link: the subscription runs out through past_due and expire.';
 grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.renewal_settings(project_id text, now timestamp with time zone, xendit_account text, OUT grace interval, OUT notice interval, OUT trial_notice interval)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    settings jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    select p.settings into settings from astapa.projects as p where p.id = renewal_settings.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
+    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
+  end
+  $function$;
+comment on function astapa.renewal_settings(text,timestamp with time zone,text) is 'The preamble both renewal steps share (api.renewal_step, api.organization_renewal_step): checks now and xendit_account (AS400) and the project (AS404), and reads billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3) as intervals.';
+grant execute on function astapa.renewal_settings(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.require_project(project_id text)

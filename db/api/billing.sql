@@ -93,13 +93,44 @@ comment on function astapa.expire_renewal_checkouts(text, bigint) is
 
 grant execute on function astapa.expire_renewal_checkouts(text, bigint) to astapa_app;
 
+create or replace function astapa.renewal_settings(project_id text, now timestamptz, xendit_account text,
+                                               out grace interval, out notice interval, out trial_notice interval)
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    settings jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
+    end if;
+    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
+      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
+    end if;
+    select p.settings into settings from astapa.projects as p where p.id = renewal_settings.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
+    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
+  end
+  $$;
+
+comment on function astapa.renewal_settings(text, timestamptz, text) is
+  'The preamble both renewal steps share (api.renewal_step, api.organization_renewal_step): checks now and '
+  'xendit_account (AS400) and the project (AS404), and reads billing_grace_days (3), '
+  'billing_renewal_notice_days (7) and billing_trial_reminder_days (3) as intervals.';
+
+grant execute on function astapa.renewal_settings(text, timestamptz, text) to astapa_app;
+
 create or replace function api.renewal_step(project_id text, now timestamptz, xendit_account text) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
-    settings jsonb;
     grace interval;
     notice interval;
     trial_notice interval;
@@ -110,19 +141,8 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
     subscription jsonb;
     linked_charge jsonb;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
-    end if;
-    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
-      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
-    end if;
-    select p.settings into settings from astapa.projects as p where p.id = renewal_step.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project was not found.';
-    end if;
-    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
-    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
-    trial_notice := astapa.setting_days(settings, 'billing_trial_reminder_days', 3);
+    select r.grace, r.notice, r.trial_notice into grace, notice, trial_notice
+    from astapa.renewal_settings(renewal_step.project_id, now, xendit_account) as r;
     -- Instances share the work: each takes a subscription nobody else holds.
     select s2.id into picked from astapa.subscriptions as s2
     where s2.project_id = renewal_step.project_id and s2.ended_at is null
@@ -165,10 +185,13 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
         'period_start', s.current_period_end,
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', s.current_period_end - now), 3600),
                              31536000)::integer));
+      -- A linked e-wallet is charged for it first, like a renewal: the reminder's pay-link mail waits for the
+      -- outcome (a failure mails it, with the days left before the trial ends to pay).
+      linked_charge := astapa.open_renewal_charge(project_id, checkout ->> 'checkout_id');
       subscription := astapa.subscription_json(s);
       perform astapa.emit_event(project_id, 'subscription.trial_will_end', pg_catalog.jsonb_build_object(
         'subscription', subscription, 'checkout_id', checkout ->> 'checkout_id', 'amount', checkout -> 'amount',
-        'trial_ends_at', s.current_period_end));
+        'trial_ends_at', s.current_period_end, 'auto_charge', linked_charge is not null));
     else
       -- The next period's plan: a change scheduled for the period end (db/api/plan_changes.sql), else the same.
       checkout := api.create_checkout(project_id, pg_catalog.jsonb_build_object(
@@ -193,7 +216,7 @@ comment on function api.renewal_step(text, timestamptz, text) is
   'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next '
   'period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has '
   'an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first '
-  'paid period (trial_reminder), marks past_due, or ends/expires a subscription or trial back to the default '
+  'paid period (trial_reminder; charged to a linked method the same way), marks past_due, or ends/expires a subscription or trial back to the default '
   'plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). '
   'AS400 without now or with an unknown account; AS404 unknown project.';
 

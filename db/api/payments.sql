@@ -142,12 +142,36 @@ create or replace function astapa.notify_payment_event() returns trigger
   end
   $$;
 
-comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the new event''s id.';
+comment on function astapa.notify_payment_event() is
+  'Trigger: NOTIFY astapa_payment_events with the id of an event stored or put back in line (processed_at '
+  'back to null): workers wake for every event they have to apply, whoever queued it.';
 
 grant execute on function astapa.notify_payment_event() to astapa_app;
 
 create or replace trigger payment_events_notify after insert on astapa.payment_events
   for each row execute function astapa.notify_payment_event();
+
+-- Every re-queue wakes the workers like the first queue does (the row is the truth, the NOTIFY a wake-up call):
+-- a re-queue without one waited for the next unrelated callback.
+create or replace trigger payment_events_notify_requeue after update of processed_at on astapa.payment_events
+  for each row when (old.processed_at is not null and new.processed_at is null)
+  execute function astapa.notify_payment_event();
+
+create or replace function astapa.lock_payment_provider_id(project_id text, provider_id text) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select pg_catalog.pg_advisory_xact_lock(20230, pg_catalog.hashtext(project_id || ' ' || provider_id))
+  $$;
+
+comment on function astapa.lock_payment_provider_id(text, text) is
+  'Takes the transaction''s lock on one Xendit payment id of a project (an advisory lock; a hash collision only '
+  'makes two payments wait for each other). Recording a charge and applying its callback both take it before '
+  'anything else, so a worker never decides "unknown payment" while the charge''s row is being committed, and a '
+  'recording always sees, and puts back in line, a callback applied before it.';
+
+grant execute on function astapa.lock_payment_provider_id(text, text) to astapa_app;
 
 create or replace function astapa.url_origin(url text) returns text
   language sql
@@ -217,17 +241,14 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
   declare
     chosen astapa.plans;
     project_mode text;
-    redirect_uris text[];
     target_user bigint;
-    origins text[];
     url_field text;
     created astapa.checkouts;
   begin
     if pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
       raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
     end if;
-    select p.mode, p.redirect_uris into project_mode, redirect_uris
-    from astapa.projects as p where p.id = create_checkout.project_id;
+    select p.mode into project_mode from astapa.projects as p where p.id = create_checkout.project_id;
     if not found then
       raise exception using errcode = 'AS404', message = 'This project was not found.';
     end if;
@@ -263,12 +284,11 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
       raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
         message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
     end if;
-    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on.
-    select pg_catalog.array_agg(distinct astapa.url_origin(u)) into origins from pg_catalog.unnest(redirect_uris) as u;
+    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on: the
+    -- one rule for links Astapa follows on the app's behalf (astapa.is_app_url). A field given as null is refused.
     foreach url_field in array array['success_url', 'failure_url'] loop
-      if checkout ? url_field and (astapa.url_origin(checkout ->> url_field) is null
-          or not astapa.url_origin(checkout ->> url_field) = any (coalesce(origins, '{}'))
-          or pg_catalog.length(checkout ->> url_field) > 2000) then
+      if checkout ? url_field
+         and not coalesce(astapa.is_app_url(create_checkout.project_id, checkout ->> url_field), false) then
         raise exception using errcode = 'AS400',
           detail = pg_catalog.jsonb_build_object(url_field, pg_catalog.jsonb_build_array(
             'Must be on the origin of one of the project''s redirect URIs.'))::text,
@@ -324,6 +344,12 @@ create or replace function api.record_payment(project_id text, checkout_id text,
     target astapa.checkouts;
     requeued bigint;
   begin
+    if coalesce(payment ->> 'provider_id', '') = '' then
+      raise exception using errcode = 'AS400', message = 'A charge needs its provider_id.';
+    end if;
+    -- First of all (see astapa.lock_payment_provider_id): a worker applying this charge's callback now finishes
+    -- first, and one starting now waits for this row to be committed.
+    perform astapa.lock_payment_provider_id(record_payment.project_id, payment ->> 'provider_id');
     select * into target from astapa.checkouts as c
     where c.project_id = record_payment.project_id and c.public_id = record_payment.checkout_id
     for update;
@@ -356,27 +382,21 @@ create or replace function api.record_payment(project_id text, checkout_id text,
     set status = 'pending', method = payment ->> 'method', bank = payment ->> 'bank', updated_at = pg_catalog.now()
     where c.project_id = target.project_id and c.id = target.id
     returning * into target;
-    -- A callback that beat this row here was kept as unknown_payment: apply it now. One a worker holds is
-    -- skipped: that worker waits for this checkout and then finds the row (astapa.apply_payment_event_row).
-    -- Put back in line and woken for (the NOTIFY trigger fires on insert only).
-    for requeued in
-      update astapa.payment_events as e set processed_at = null, outcome = null
-      where e.project_id = record_payment.project_id and e.id in (select early.id from astapa.payment_events as early
-                     where early.project_id = record_payment.project_id
-                       and early.provider_id = payment ->> 'provider_id' and early.outcome = 'unknown_payment'
-                     for update skip locked)
-      returning e.id
-    loop
-      perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);
-    end loop;
+    -- A callback that beat this row here was kept as unknown_payment: put back in line (the update NOTIFYs the
+    -- workers, trigger payment_events_notify_requeue), it is applied once this commits.
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = record_payment.project_id and e.provider_id = payment ->> 'provider_id'
+      and e.outcome = 'unknown_payment';
     return astapa.checkout_json(target);
   end
   $$;
 
 comment on function api.record_payment(text, text, jsonb) is
   'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout '
-  '(again: no-op) and makes it the checkout''s method. AS404 unknown checkout; AS409 checkout paid or expired, '
-  'amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
+  '(again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line '
+  '(NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; '
+  'AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the '
+  'checkout''s, or the period it pays for already paid.';
 
 grant execute on function api.record_payment(text, text, jsonb) to astapa_app;
 
@@ -564,21 +584,11 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
       return astapa.apply_refund_event(ev);
     end if;
     new_status := astapa.payment_status(ev.provider_status);
+    -- Waits for a charge of this id being recorded right now, so the select below sees its committed row.
+    perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
     for update;
-    if not found then
-      -- The callback may have beaten its payment row: the charge's recorder (api.record_payment,
-      -- api.record_renewal_charge) holds the checkout until it commits, and its requeue of early callbacks cannot
-      -- see one stored after that statement began. So wait for the checkout and look once more: the row is either
-      -- there now, or its recorder will come after this commit and requeue the event.
-      perform from astapa.checkouts as c
-      where c.project_id = ev.project_id and c.public_id = ev.checkout_public_id
-      for update;
-      select * into pay from astapa.payments as y
-      where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
-      for update;
-    end if;
     if not found then
       applied_outcome := 'unknown_payment';
     elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then
@@ -713,8 +723,8 @@ create or replace function api.requeue_payment_event(project_id text, event_id b
     if requeued is null then
       raise exception using errcode = 'AS404', message = 'No payment event with this id failed to apply.';
     end if;
+    -- (The update NOTIFYs the workers: trigger payment_events_notify_requeue.)
     perform astapa.audit(project_id, 'payment_event.requeued', 'payment_event:' || event_id, '{}');
-    perform pg_catalog.pg_notify('astapa_payment_events', event_id::text);
     return pg_catalog.jsonb_build_object('event_id', requeued, 'requeued', true);
   end
   $$;

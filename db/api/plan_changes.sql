@@ -142,11 +142,8 @@ create or replace function api.change_plan(project_id text, user_id bigint, plan
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    -- Like api.create_checkout: the paid page may only link back to an origin the project registered.
-    if success_url is not null and (pg_catalog.length(success_url) > 2000 or astapa.url_origin(success_url) is null
-        or not exists (select from astapa.projects as p, pg_catalog.unnest(p.redirect_uris) as u
-                       where p.id = change_plan.project_id
-                         and astapa.url_origin(u) = astapa.url_origin(change_plan.success_url))) then
+    -- The one rule for links Astapa follows on the app's behalf (astapa.is_app_url, like api.create_checkout).
+    if success_url is not null and not astapa.is_app_url(change_plan.project_id, change_plan.success_url) then
       raise exception using errcode = 'AS400',
         detail = '{"success_url": ["Must be on the origin of one of the project''s redirect URIs."]}',
         message = 'success_url must be on the origin of one of the project''s redirect URIs.';

@@ -33,12 +33,21 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
     switches jsonb;
     chosen astapa.linked_methods;
     opened astapa.renewal_charges;
+    charge_purpose text;
   begin
     select * into target from astapa.checkouts as c
     where c.project_id = open_renewal_charge.project_id and c.public_id = open_renewal_charge.checkout_id;
-    if not found or target.status <> 'open' or target.period_start is null then
+    -- Only pay links the renewal pass opened: a period's (a renewal, a trial's first paid period) or a team plan's.
+    if not found or target.status <> 'open' or (target.period_start is null and target.organization_id is null) then
       return null;
     end if;
+    charge_purpose := case
+      when target.organization_id is not null then 'organization'
+      when exists (select from astapa.subscriptions as s
+                   where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
+                     and s.status = 'trialing' and s.plan_key = target.plan_key
+                     and s.current_period_end = target.period_start) then 'trial'
+      else 'renewal' end;
     -- The project's switches decide, at each renewal, whether linked methods are charged at all.
     select p.settings -> 'linked_methods' into switches from astapa.projects as p
     where p.id = open_renewal_charge.project_id;
@@ -46,8 +55,16 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
       return null;
     end if;
     -- Only a method linked through the same Xendit account and environment can be charged by the checkout's keys.
+    -- A team plan: only the method an owner or admin chose for the organization, and only its owner's checkout
+    -- (api.organization_renewal_step makes them the payer); a person's: any of theirs.
     select * into chosen from astapa.linked_methods as m
     where m.project_id = target.project_id and m.user_id = target.user_id and m.status = 'active'
+      and (target.organization_id is null or m.id = (
+            select o.billing_method_id from astapa.organizations as o
+            join astapa.organization_memberships as om
+              on om.project_id = o.project_id and om.organization_id = o.id and om.user_id = target.user_id
+                 and om.role in ('owner', 'admin')
+            where o.project_id = target.project_id and o.id = target.organization_id))
       and m.provider_id is not null and m.environment = target.environment
       and m.xendit_account = target.xendit_account
       and (m.channel <> 'SHOPEEPAY' or switches -> 'shopeepay' = 'true'::jsonb)
@@ -59,8 +76,8 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
     if not found then
       return null;
     end if;
-    insert into astapa.renewal_charges as r (project_id, checkout_id, linked_method_id)
-    values (target.project_id, target.id, chosen.id)
+    insert into astapa.renewal_charges as r (project_id, checkout_id, linked_method_id, purpose)
+    values (target.project_id, target.id, chosen.id, charge_purpose)
     on conflict on constraint renewal_charges_checkout_key do nothing
     returning * into opened;
     if opened.id is null then
@@ -68,15 +85,18 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
       where r.project_id = target.project_id and r.checkout_id = target.id;
     end if;
     return pg_catalog.jsonb_build_object('charge_id', opened.public_id, 'method_id', chosen.public_id,
-      'channel', chosen.channel, 'label', chosen.label);
+      'channel', chosen.channel, 'label', chosen.label, 'purpose', opened.purpose);
   end
   $$;
 
 comment on function astapa.open_renewal_charge(text, text) is
-  'Opens the linked-method charge of a renewal checkout just opened (one per checkout: again answers the same) '
-  'when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit '
-  'account and environment (ShopeePay, GoPay, direct debit and cards only while their switches are on); null otherwise. Answers '
-  '{charge_id, method_id, channel, label}: the pay-link mail is held back while it runs.';
+  'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid '
+  'period (purpose trial), a team plan''s (purpose organization: only the organization''s chosen method, its '
+  'owner being the payer and still an owner or admin) — (one per checkout: again answers the same) when '
+  'settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit '
+  'account and environment (ShopeePay, GoPay, direct debit and cards only while their switches are on); null '
+  'otherwise. Answers {charge_id, method_id, channel, label, '
+  'purpose}: the pay-link mail is held back while it runs.';
 
 grant execute on function astapa.open_renewal_charge(text, text) to astapa_app;
 
@@ -98,11 +118,22 @@ create or replace function astapa.fail_renewal_charge(rc astapa.renewal_charges,
         'failure_code', pg_catalog.left(failure, 500)));
     -- The checkout paid some other way or expired: nothing is left to pay, so nobody is mailed.
     return pg_catalog.jsonb_build_object('action', case when mail then 'mail' else 'none' end,
-      'charge_id', rc.public_id, 'failure_code', pg_catalog.left(failure, 500),
+      'charge_id', rc.public_id, 'failure_code', pg_catalog.left(failure, 500), 'purpose', rc.purpose,
       'label', (select m.label from astapa.linked_methods as m
                 where m.project_id = rc.project_id and m.id = rc.linked_method_id),
       'checkout', astapa.checkout_json(target),
-      'email', (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id));
+      'email', (select u.email from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id),
+      -- A team plan's pay link goes to every owner and admin, as api.organization_renewal_step's does.
+      'organization', case when target.organization_id is not null then (
+        select pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'period_start', o.plan_paid_through,
+          'emails', coalesce((
+          select pg_catalog.jsonb_agg(u.email order by m.created_at, m.user_id)
+          from astapa.organization_memberships as m
+          join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+          where m.project_id = o.project_id and m.organization_id = o.id and m.role in ('owner', 'admin')
+            and not u.disabled and u.email is not null), '[]'))
+        from astapa.organizations as o where o.project_id = target.project_id and o.id = target.organization_id)
+      end);
   end
   $$;
 
@@ -199,13 +230,16 @@ create or replace function api.record_renewal_charge(project_id text, charge_id 
     target astapa.checkouts;
     chosen astapa.linked_methods;
     paid_method text;
-    requeued bigint;
   begin
     if pg_catalog.jsonb_typeof(answer) is distinct from 'object' or now is null then
       raise exception using errcode = 'AS400', message = 'answer must be a JSON object, and now is needed.';
     end if;
     if answer ->> 'failure' is null and coalesce(answer ->> 'provider_id', '') = '' then
       raise exception using errcode = 'AS400', message = 'answer must carry a provider_id or a failure.';
+    end if;
+    -- First of all, like api.record_payment: serialized with a worker applying this payment's callback.
+    if coalesce(answer ->> 'provider_id', '') <> '' then
+      perform astapa.lock_payment_provider_id(record_renewal_charge.project_id, answer ->> 'provider_id');
     end if;
     select * into rc from astapa.renewal_charges as r
     where r.project_id = record_renewal_charge.project_id and r.public_id = record_renewal_charge.charge_id
@@ -244,20 +278,11 @@ create or replace function api.record_renewal_charge(project_id text, charge_id 
     update astapa.renewal_charges as r set status = 'pending', provider_id = answer ->> 'provider_id',
       updated_at = pg_catalog.now()
     where r.project_id = rc.project_id and r.id = rc.id;
-    -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment. One a
-    -- worker is applying right now (locked) is skipped: that worker waits for the checkout this transaction
-    -- holds and then finds the payment row (astapa.apply_payment_event_row), as it does for one stored after
-    -- this statement began, which this statement cannot see.
-    for requeued in
-      update astapa.payment_events as e set processed_at = null, outcome = null
-      where e.project_id = rc.project_id and e.id in (select early.id from astapa.payment_events as early
-                     where early.project_id = rc.project_id and early.provider_id = answer ->> 'provider_id'
-                       and early.outcome = 'unknown_payment'
-                     for update skip locked)
-      returning e.id
-    loop
-      perform pg_catalog.pg_notify('astapa_payment_events', requeued::text);
-    end loop;
+    -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment (one a
+    -- worker was applying was waited for by the lock above). Put back in line; the update NOTIFYs the workers.
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
+      and e.outcome = 'unknown_payment';
     return pg_catalog.jsonb_build_object('action', 'pending', 'charge_id', rc.public_id);
   end
   $$;

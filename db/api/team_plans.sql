@@ -357,7 +357,6 @@ create or replace function api.organization_renewal_step(project_id text, now ti
   set search_path = ''
   as $$
   declare
-    settings jsonb;
     grace interval;
     notice interval;
     picked text;
@@ -369,20 +368,11 @@ create or replace function api.organization_renewal_step(project_id text, now ti
     renewal_seats integer;
     opened jsonb;
     checkout jsonb;
+    linked_charge jsonb;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'The renewal pass needs the time it runs at (now).';
-    end if;
-    if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
-      raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
-    end if;
-    select p.settings into settings from astapa.projects as p where p.id = organization_renewal_step.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project was not found.';
-    end if;
-    -- The same settings as people's renewals (api.renewal_step).
-    grace := astapa.setting_days(settings, 'billing_grace_days', 3);
-    notice := astapa.setting_days(settings, 'billing_renewal_notice_days', 7);
+    -- The same checks and settings as people's renewals (api.renewal_step).
+    select r.grace, r.notice into grace, notice
+    from astapa.renewal_settings(organization_renewal_step.project_id, now, xendit_account) as r;
     -- Instances share the work: each takes an organization nobody else holds.
     select x.id into picked from astapa.organizations as x
     where x.project_id = organization_renewal_step.project_id and x.plan_paid_through is not null
@@ -419,14 +409,23 @@ create or replace function api.organization_renewal_step(project_id text, now ti
       return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
         'plan', ended_plan);
     end if;
-    -- remind: the next period's checkout, paid by the longest-standing owner (anyone owner or admin may pay it:
-    -- the link is mailed to them all), for the seats the next period will have.
+    -- remind: the next period's checkout for the seats the next period will have, paid by whoever chose a linked
+    -- method for the organization (still an owner or admin; it is charged below), else by the longest-standing
+    -- owner (anyone owner or admin may pay it: the link is mailed to them all).
     select * into chosen from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key;
-    select m.user_id into payer from astapa.organization_memberships as m
-    join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
-    where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner' and not u.disabled
-    order by m.created_at, m.user_id
-    limit 1;
+    select lm.user_id into payer from astapa.linked_methods as lm
+    join astapa.organization_memberships as m
+      on m.project_id = lm.project_id and m.organization_id = o.id and m.user_id = lm.user_id
+         and m.role in ('owner', 'admin')
+    join astapa.users as u on u.project_id = lm.project_id and u.id = lm.user_id and not u.disabled
+    where lm.project_id = o.project_id and lm.id = o.billing_method_id and lm.status = 'active';
+    if payer is null then
+      select m.user_id into payer from astapa.organization_memberships as m
+      join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
+      where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner' and not u.disabled
+      order by m.created_at, m.user_id
+      limit 1;
+    end if;
     renewal_seats := case when chosen.seat_pricing = 'flat' then chosen.included_seats
                           else coalesce(case when o.next_seat_limit_from <= o.plan_paid_through then o.next_seat_limit end,
                                         o.seat_limit,
@@ -455,18 +454,23 @@ create or replace function api.organization_renewal_step(project_id text, now ti
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     update astapa.organizations as x set plan_reminded_for = o.plan_paid_through
     where x.project_id = o.project_id and x.id = o.id;
+    -- The organization's chosen linked method is charged first (db/api/renewal_charges.sql), with the amount
+    -- set just above; the pay-link mail waits for its outcome.
+    linked_charge := astapa.open_renewal_charge(o.project_id, opened ->> 'checkout_id');
     select astapa.checkout_json(c) || pg_catalog.jsonb_build_object(
              'organization_id', c.organization_id, 'seats', c.seats, 'seats_from', c.seats_from)
     into checkout
     from astapa.checkouts as c where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     perform astapa.emit_event(o.project_id, 'organization.renewal_due', pg_catalog.jsonb_build_object(
       'organization', astapa.organization_json(o), 'checkout_id', checkout ->> 'checkout_id',
-      'amount', checkout -> 'amount', 'seats', renewal_seats, 'period_start', o.plan_paid_through));
+      'amount', checkout -> 'amount', 'seats', renewal_seats, 'period_start', o.plan_paid_through,
+      'auto_charge', linked_charge is not null));
     perform astapa.audit(o.project_id, 'organization.renewal_due', o.id, pg_catalog.jsonb_build_object(
       'checkout', checkout ->> 'checkout_id', 'plan', chosen.key, 'seats', renewal_seats,
       'amount', checkout -> 'amount', 'period_start', o.plan_paid_through));
     return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
       'plan', chosen.key, 'plan_name', chosen.name, 'checkout', checkout, 'period_start', o.plan_paid_through,
+      'linked_charge', linked_charge,
       'emails', coalesce((
         select pg_catalog.jsonb_agg(u.email order by m.created_at, m.user_id)
         from astapa.organization_memberships as m
@@ -480,12 +484,62 @@ comment on function api.organization_renewal_step(text, timestamptz, text) is
   'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): '
   'opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for '
   'the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' '
-  'addresses for the pay-link mail (remind); or, when a canceled plan''s period is over (end) or an unpaid one''s '
+  'addresses for the pay-link mail (remind; with the organization''s chosen linked method, linked_charge: '
+  'its owner pays, the method is charged and the mail waits); or, when a canceled plan''s period is over (end) or an unpaid one''s '
   'grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for '
   'the period (audited organization.renewal_skipped; action none). Settings billing_grace_days (3) and '
   'billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
 
 grant execute on function api.organization_renewal_step(text, timestamptz, text) to astapa_app;
+
+create or replace function api.set_organization_billing_method(project_id text, user_id bigint,
+                                                               organization_id text, method_id text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations;
+    picked astapa.linked_methods;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = set_organization_billing_method.project_id
+      and x.id = set_organization_billing_method.organization_id
+    for no key update;
+    if not found or not exists (
+         select from astapa.organization_memberships as m
+         where m.project_id = o.project_id and m.organization_id = o.id
+           and m.user_id = set_organization_billing_method.user_id and m.role in ('owner', 'admin')) then
+      raise exception using errcode = 'AS404', message = 'No organization you own or administer has this id.';
+    end if;
+    if method_id is not null then
+      -- One's own method only: nobody chooses another person's e-wallet or card to pay for the team.
+      select * into picked from astapa.linked_methods as m
+      where m.project_id = o.project_id and m.public_id = set_organization_billing_method.method_id
+        and m.user_id = set_organization_billing_method.user_id;
+      if not found then
+        raise exception using errcode = 'AS404', message = 'You have no linked method with this id.';
+      elsif picked.status <> 'active' then
+        raise exception using errcode = 'AS409', message = 'This method is not active: link it first.';
+      end if;
+    end if;
+    update astapa.organizations as x set billing_method_id = picked.id, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id;
+    perform astapa.audit(o.project_id, 'organization.billing_method_set', o.id, pg_catalog.jsonb_build_object(
+      'by', set_organization_billing_method.user_id::text, 'method_id', picked.public_id, 'label', picked.label));
+    return pg_catalog.jsonb_build_object('organization', o.id, 'method_id', picked.public_id,
+      'label', picked.label, 'payer', case when picked.id is not null then user_id::text end);
+  end
+  $$;
+
+comment on function api.set_organization_billing_method(text, bigint, text, text) is
+  'An owner or admin chooses one of their own active linked methods (any kind) to pay the organization''s '
+  'team plan renewals, or none (method_id null): the renewal pass then charges it, the chooser being the payer, '
+  'while it stays active and they stay owner or admin. Audited. AS404 no such organization of theirs or method '
+  'of theirs; AS409 method not active.';
+
+grant execute on function api.set_organization_billing_method(text, bigint, text, text) to astapa_app;
 
 drop policy if exists "definer functions see which projects have team plans to renew" on astapa.organizations;
 create policy "definer functions see which projects have team plans to renew" on astapa.organizations

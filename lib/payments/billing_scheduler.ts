@@ -97,9 +97,10 @@ export class BillingScheduler {
       try {
         const steps = await renewProject(this.deps, projectId, now, this.options.beforeCommit);
         report.renewals.push(...steps.map((step) => ({ ...step, projectId })));
-        report.charges.push(...await chargeRenewals(this.deps, projectId, now));
         const teams = await renewOrganizations(this.deps, projectId, now);
         (report.organizationRenewals ??= []).push(...teams.map((step) => ({ ...step, projectId })));
+        // After both steps: the linked-method charges they opened (people's and organizations') go out now.
+        report.charges.push(...await chargeRenewals(this.deps, projectId, now));
         const reconciled = await reconcileProject(
           this.deps,
           projectId,

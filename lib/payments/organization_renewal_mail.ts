@@ -14,6 +14,8 @@ export type OrganizationRenewalNotice = {
   /** When the period being paid for starts (the organization's plan_paid_through). */
   periodStart: string;
   payUrl: string;
+  /** The organization's linked method (masked label) whose automatic charge failed: the mail says so first. */
+  failedMethod?: string;
 };
 
 const date = (iso: string, locale: string) =>
@@ -26,10 +28,15 @@ const date = (iso: string, locale: string) =>
 
 export function organizationRenewalMail(notice: OrganizationRenewalNotice): Mail {
   const amount = `IDR ${notice.amount.toLocaleString("id-ID")}`;
-  const en = `The ${notice.planName} plan of ${notice.organizationName} (${notice.seats} seats) renews on ` +
+  const failedEn = notice.failedMethod ? `We could not charge ${notice.failedMethod} automatically. ` : "";
+  const failedId = notice.failedMethod
+    ? `Kami tidak dapat menagih ${notice.failedMethod} secara otomatis. `
+    : "";
+  const en =
+    `${failedEn}The ${notice.planName} plan of ${notice.organizationName} (${notice.seats} seats) renews on ` +
     `${date(notice.periodStart, "en-GB")}. Any owner or admin can pay ${amount} for the next period here:`;
   const id =
-    `Paket ${notice.planName} milik ${notice.organizationName} (${notice.seats} kursi) diperpanjang ` +
+    `${failedId}Paket ${notice.planName} milik ${notice.organizationName} (${notice.seats} kursi) diperpanjang ` +
     `pada ${date(notice.periodStart, "id-ID")}. Pemilik atau admin mana pun dapat membayar ${amount} untuk ` +
     `periode berikutnya di sini:`;
   const link = `<a href="${escapeHtml(notice.payUrl)}">${escapeHtml(notice.payUrl)}</a>`;

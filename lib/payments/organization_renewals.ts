@@ -23,7 +23,8 @@ export async function renewOrganizations(
   for (let guard = 0; guard < 10_000; guard++) {
     const step = await asApp(deps.sql, projectId, async (tx) => {
       const step = await organizationRenewalStep(tx, projectId, now, account);
-      if (step?.action === "remind" && step.checkout) {
+      // The organization's chosen linked method is charged first (renewal_charges.ts); a failure mails this.
+      if (step?.action === "remind" && step.checkout && !step.linked_charge) {
         for (const to of step.emails ?? []) {
           await queueMail(
             tx,

@@ -18,7 +18,8 @@ import {
 import type { Tx } from "@/db/client.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { renewalMail } from "./renewal_mail.ts";
+import { organizationRenewalMail } from "./organization_renewal_mail.ts";
+import { renewalMail, trialReminderMail } from "./renewal_mail.ts";
 import { asChargeError, chargeLinkedMethod } from "./xendit.ts";
 
 /** A charge Xendit did not answer is asked again (same idempotency key) after this long. */
@@ -111,17 +112,36 @@ async function mailIfDue(
   projectId: string,
   work: RenewalChargeWork | RecordedRenewalCharge,
 ): Promise<void> {
-  if (work.action !== "mail" || !work.email) return;
-  await queueMail(
-    tx,
-    projectId,
-    renewalMail({
-      to: work.email,
-      planName: work.checkout.plan_name,
-      amount: work.checkout.amount,
-      periodStart: work.checkout.period_start ?? new Date().toISOString(),
-      payUrl: `${deps.config.baseUrl}/billing/checkout/${work.checkout.checkout_id}`,
-      failedMethod: work.label,
-    }),
-  );
+  if (work.action !== "mail") return;
+  const payUrl = `${deps.config.baseUrl}/billing/checkout/${work.checkout.checkout_id}`;
+  if (work.purpose === "organization" && work.organization) {
+    for (const to of work.organization.emails) {
+      await queueMail(
+        tx,
+        projectId,
+        organizationRenewalMail({
+          to,
+          organizationName: work.organization.name,
+          planName: work.checkout.plan_name,
+          seats: work.checkout.organization?.seats ?? 1,
+          amount: work.checkout.amount,
+          periodStart: work.organization.period_start ?? new Date().toISOString(),
+          payUrl,
+          failedMethod: work.label,
+        }),
+      );
+    }
+    return;
+  }
+  if (!work.email) return;
+  const notice = {
+    to: work.email,
+    planName: work.checkout.plan_name,
+    amount: work.checkout.amount,
+    periodStart: work.checkout.period_start ?? new Date().toISOString(),
+    payUrl,
+    failedMethod: work.label,
+  };
+  // The pay link the charge stood in for: a trial's reminder or a renewal notice.
+  await queueMail(tx, projectId, work.purpose === "trial" ? trialReminderMail(notice) : renewalMail(notice));
 }

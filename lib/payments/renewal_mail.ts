@@ -57,10 +57,19 @@ export function renewalMail(notice: RenewalNotice): Mail {
 /** The trial reminder: the trial ends on periodStart; paying the link keeps the plan from then on. */
 export function trialReminderMail(notice: RenewalNotice): Mail {
   const amount = `IDR ${notice.amount.toLocaleString("id-ID")}`;
-  const en = `Your free trial of ${notice.planName} ends on ${date(notice.periodStart, "en-GB")}. ` +
+  const failedEn = notice.failedMethod
+    ? `We could not charge your ${notice.failedMethod} automatically. `
+    : "";
+  const failedId = notice.failedMethod
+    ? `Kami tidak dapat menagih ${notice.failedMethod} Anda secara otomatis. `
+    : "";
+  const en =
+    `${failedEn}Your free trial of ${notice.planName} ends on ${date(notice.periodStart, "en-GB")}. ` +
     `Pay ${amount} here to keep it from then on:`;
   const id =
-    `Masa uji coba gratis ${notice.planName} Anda berakhir pada ${date(notice.periodStart, "id-ID")}. ` +
+    `${failedId}Masa uji coba gratis ${notice.planName} Anda berakhir pada ${
+      date(notice.periodStart, "id-ID")
+    }. ` +
     `Bayar ${amount} di sini agar paket tetap aktif setelahnya:`;
   return {
     to: notice.to,

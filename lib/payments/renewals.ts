@@ -27,7 +27,8 @@ export async function renewProject(
     const step = await asApp(deps.sql, projectId, async (tx) => {
       const step = await renewalStep(tx, projectId, now, account);
       if (!step) return null;
-      if (step.action === "trial_reminder" && step.checkout && step.email) {
+      // A trial's first paid period is charged to a linked e-wallet the same way; its failure mails this.
+      if (step.action === "trial_reminder" && step.checkout && step.email && !step.linked_charge) {
         await queueMail(
           tx,
           projectId,

@@ -1,0 +1,378 @@
+/**
+ * SQL tests for linked-method charges beyond a person's renewal (db/api/renewal_charges.sql, billing.sql,
+ * team_plans.sql): a trial's first paid period and an organization's team plan are charged through the same
+ * attempts table (one per checkout, never twice) and fall back to their own pay link. Rows and the ledger
+ * (payments − refunds = receipts) asserted; `now` is the test's.
+ */
+import assert from "node:assert/strict";
+import { asApp, type Tx } from "@/db/client.ts";
+import { renewalStep } from "@/db/billing.ts";
+import {
+  applyMethodCallback,
+  recordMethodLinkAnswer,
+  startMethodLink,
+  unlinkMethod,
+} from "@/db/linked_methods.ts";
+import { organizationRenewalStep, setOrganizationBillingMethod } from "@/db/organization_renewals.ts";
+import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { currentSubscription, updatePlan } from "@/db/plans.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { nextRenewalCharge, recordRenewalCharge } from "@/db/renewal_charges.ts";
+import { startTrial } from "@/db/trials.ts";
+import { rows, testDatabase } from "../helpers/db.ts";
+import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const as = <T>(projectId: string | null, work: (tx: Tx) => Promise<T>) => asApp(db.sql, projectId, work);
+const DAY = 86_400_000;
+const at = (base: Date, days: number) => new Date(base.getTime() + days * DAY);
+
+/** Links an active DANA for `userId` through the simulator (with linking switched on for the project). */
+async function linkDana(p: string, userId: string, providerId: string) {
+  await as(p, async (tx) => {
+    await updateProjectSettings(tx, p, { linked_methods: { enabled: true } });
+    const method = await startMethodLink(tx, p, userId, {
+      channel: "DANA",
+      xendit_account: "simulator",
+      environment: "sandbox",
+    });
+    await recordMethodLinkAnswer(tx, p, method.method_id, { provider_id: providerId });
+    await applyMethodCallback(tx, p, method.method_id, {
+      event: "payment_method.activated",
+      provider_id: providerId,
+    });
+  });
+}
+
+/** A shop whose pro plan has a 14-day trial, a user trialing it since `started`, with DANA linked. */
+async function trialing(email: string, started: Date) {
+  const shop = await seedShop(db.sql, { email });
+  const p = shop.project.id;
+  await as(p, (tx) => updatePlan(tx, p, "pro", { trial_days: 14 }));
+  await as(p, (tx) => startTrial(tx, p, shop.userId, "pro", started));
+  await linkDana(p, shop.userId, `pm-${crypto.randomUUID()}`);
+  return { shop, p, trialEnd: at(started, 14) };
+}
+
+async function ledger(p: string) {
+  const [row] = await as(p, async (tx) =>
+    rows(
+      await tx`select (select coalesce(sum(amount), 0)::int from astapa.payments where status = 'paid') as paid,
+                      (select coalesce(sum(amount), 0)::int from astapa.refunds
+                       where status = 'refunded') as refunded,
+                      (select coalesce(sum(amount), 0)::int from astapa.receipts) as receipted,
+                      (select count(*)::int from astapa.receipts) as receipts`,
+    ));
+  return row;
+}
+
+const step = (shop: Shop, now: Date) =>
+  as(shop.project.id, (tx) => renewalStep(tx, shop.project.id, now, "simulator"));
+
+Deno.test("api.renewal_step — a trial's first paid period is charged to the linked method (reminder mail held), paid from the trial's end", async () => {
+  const started = new Date("2036-01-01T00:00:00Z");
+  const t = await trialing("trial-linked@example.com", started);
+  const now = at(t.trialEnd, -3);
+  const reminder = await step(t.shop, now);
+  assert.equal(reminder?.action, "trial_reminder");
+  assert.equal(reminder?.linked_charge?.purpose, "trial");
+  assert.equal(
+    reminder?.checkout?.period_start && new Date(reminder.checkout.period_start).getTime(),
+    t.trialEnd.getTime(),
+  );
+  assert.equal(await step(t.shop, at(now, 1)), null, "one checkout, one charge");
+  const [event] = await as(
+    t.p,
+    async (tx) => rows(await tx`select data from astapa.events where type = 'subscription.trial_will_end'`),
+  );
+  assert.equal((event.data as { auto_charge: boolean }).auto_charge, true);
+
+  const work = await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600));
+  assert.equal(work?.action, "charge");
+  if (work?.action !== "charge") return;
+  assert.equal(work.amount, 99_000);
+  const answer = { provider_id: "pr-trial-linked", amount: 99_000, status: "PENDING" };
+  assert.equal(
+    (await as(t.p, (tx) => recordRenewalCharge(tx, t.p, work.charge_id, answer, now))).action,
+    "pending",
+  );
+  await as(t.p, (tx) =>
+    recordPaymentEvent(tx, t.p, {
+      providerId: "pr-trial-linked",
+      status: "SUCCEEDED",
+      checkoutId: reminder!.checkout!.checkout_id,
+      body: { event: "payment.succeeded", data: { amount: 99_000, currency: "IDR", status: "SUCCEEDED" } },
+    }));
+  assert.equal((await as(t.p, (tx) => applyPaymentEvent(tx, t.p)))?.outcome, "paid");
+  const sub = (await as(t.p, (tx) => currentSubscription(tx, t.p, t.shop.userId))).subscription!;
+  const expected = new Date(t.trialEnd);
+  expected.setUTCMonth(expected.getUTCMonth() + 1);
+  assert.deepEqual([sub.plan, sub.status, new Date(sub.paid_through!).getTime()], [
+    "pro",
+    "active",
+    expected.getTime(),
+  ], "no trial day lost");
+  assert.deepEqual(await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600)), {
+    action: "paid",
+    charge_id: work.charge_id,
+  });
+  assert.equal(await step(t.shop, at(t.trialEnd, 1)), null, "nothing left for trial_end");
+  assert.deepEqual(await ledger(t.p), { paid: 99_000, refunded: 0, receipted: 99_000, receipts: 1 });
+});
+
+Deno.test("renewal charges — a trial's failed charge falls back to the trial's pay link (purpose trial), once; unpaid, the trial ends", async () => {
+  const started = new Date("2036-02-01T00:00:00Z");
+  const t = await trialing("trial-declined@example.com", started);
+  const now = at(t.trialEnd, -3);
+  const reminder = await step(t.shop, now);
+  const work = await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600));
+  assert.equal(work?.action, "charge");
+  const refused = await as(
+    t.p,
+    (tx) => recordRenewalCharge(tx, t.p, work!.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now),
+  );
+  assert.equal(refused.action, "mail");
+  assert.deepEqual(
+    refused.action === "mail" &&
+      [refused.purpose, refused.email, refused.checkout.checkout_id, refused.checkout.status],
+    ["trial", "trial-declined@example.com", reminder!.checkout!.checkout_id, "open"],
+  );
+  assert.equal(await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600)), null, "mailed once");
+  const ended = await step(t.shop, at(t.trialEnd, 0.01));
+  assert.equal(ended?.action, "trial_end");
+  const [checkout] = await as(
+    t.p,
+    async (tx) =>
+      rows(
+        await tx`select status from astapa.checkouts where public_id = ${reminder!.checkout!.checkout_id}`,
+      ),
+  );
+  assert.equal(checkout.status, "expired");
+  assert.deepEqual(await ledger(t.p), { paid: 0, refunded: 0, receipted: 0, receipts: 0 });
+});
+
+Deno.test("api.renewal_step — a trial without a linked method (or with linking off) keeps the pay-link reminder", async () => {
+  const started = new Date("2036-03-01T00:00:00Z");
+  const t = await trialing("trial-off@example.com", started);
+  await as(t.p, (tx) => updateProjectSettings(tx, t.p, { linked_methods: { enabled: false } }));
+  const reminder = await step(t.shop, at(t.trialEnd, -3));
+  assert.deepEqual([reminder?.action, reminder?.linked_charge], ["trial_reminder", null]);
+  assert.equal((await as(t.p, (tx) => tx`select 1 from astapa.renewal_charges`)).length, 0);
+});
+
+// Team plans: a per-seat plan (IDR 50,000 a seat); an organization with an owner, an admin and a member.
+async function payingTeam(slug: string) {
+  const project = await seedProject(db.sql, { name: slug, redirectUri: "https://team.example/callback" });
+  const p = project.id;
+  const owner = await seedUser(db.sql, p, `owner@${slug}.example`);
+  const admin = await seedUser(db.sql, p, `admin@${slug}.example`);
+  const member = await seedUser(db.sql, p, `member@${slug}.example`);
+  const org = await as(p, async (tx) => {
+    await tx`select api.create_plan(${p}, '{"key": "seat", "name": "Seat", "price_idr": 50000}')`;
+    await tx`select api.set_plan_seats(${p}, 'seat', 'per_seat')`;
+    const [{ org }] = await tx`select api.create_organization(${slug}, ${slug}, ${owner}) as org`;
+    await tx`select api.add_organization_member(${org.id}, ${admin}, 'admin')`;
+    await tx`select api.add_organization_member(${org.id}, ${member}, 'member')`;
+    const [{ opened }] = await tx`select api.create_organization_checkout(${p}, ${org.id}, ${
+      tx.json({ xendit_account: "simulator", sub: owner, plan: "seat", seats: 3 } as never)
+    }) as opened`;
+    return { id: org.id as string, checkoutId: opened.checkout_id as string };
+  });
+  await payCallback(p, org.checkoutId, `pr-${org.checkoutId}`, 150_000, true);
+  await as(
+    p,
+    (tx) =>
+      tx`update astapa.organizations set plan_paid_through = date_trunc('second', plan_paid_through)
+         where id = ${org.id}`,
+  );
+  return { p, owner, admin, member, org: org.id, through: await paidThrough(p, org.id) };
+}
+
+const paidThrough = async (p: string, org: string) =>
+  new Date(
+    (await as(p, (tx) => tx`select plan_paid_through from astapa.organizations where id = ${org}`))[0]
+      .plan_paid_through,
+  );
+
+/** Records a charge (unless `recorded` already), stores its SUCCEEDED callback, applies it: "paid". */
+async function payCallback(
+  p: string,
+  checkoutId: string,
+  providerId: string,
+  amount: number,
+  record = false,
+) {
+  await as(p, async (tx) => {
+    if (record) {
+      await recordPayment(tx, p, checkoutId, {
+        kind: "payment_request",
+        provider_id: providerId,
+        method: "qris",
+        details: {},
+        expires_at: null,
+      });
+    }
+    await recordPaymentEvent(tx, p, {
+      providerId,
+      status: "SUCCEEDED",
+      checkoutId,
+      body: { data: { amount, currency: "IDR", status: "SUCCEEDED" } },
+    });
+  });
+  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "paid");
+}
+
+/** Links an active DANA for `user` and answers its public id. */
+async function linkedDana(p: string, user: string) {
+  await linkDana(p, user, `pm-${crypto.randomUUID()}`);
+  const [row] = await as(
+    p,
+    (tx) =>
+      tx`select public_id from astapa.linked_methods where user_id = ${user}::bigint and status = 'active'
+         order by id desc limit 1`,
+  );
+  return row.public_id as string;
+}
+
+const orgStep = (p: string, now: Date) => as(p, (tx) => organizationRenewalStep(tx, p, now, "simulator"));
+
+Deno.test("api.set_organization_billing_method — an owner or admin chooses one of their own active methods, or none", async () => {
+  const t = await payingTeam("choose");
+  const adminMethod = await linkedDana(t.p, t.admin);
+  const memberMethod = await linkedDana(t.p, t.member);
+  const set = (user: string, method: string | null, org = t.org) =>
+    as(t.p, (tx) => setOrganizationBillingMethod(tx, t.p, user, org, method));
+  assert.deepEqual(await set(t.admin, adminMethod), {
+    organization: t.org,
+    method_id: adminMethod,
+    label: "DANA",
+    payer: t.admin,
+  });
+  await rejectsAs(set(t.member, memberMethod), "not_found", /organization/);
+  await rejectsAs(set(t.owner, adminMethod), "not_found", /linked method/);
+  await rejectsAs(set(t.admin, adminMethod, "org_unknown"), "not_found");
+  await as(t.p, (tx) => unlinkMethod(tx, t.p, t.member, memberMethod));
+  await as(
+    t.p,
+    (tx) => tx`update astapa.organization_memberships set role = 'admin' where user_id = ${t.member}`,
+  );
+  await rejectsAs(set(t.member, memberMethod), "conflict", /not active/);
+  assert.deepEqual(await set(t.owner, null), {
+    organization: t.org,
+    method_id: null,
+    label: null,
+    payer: null,
+  });
+  const [audit] = await as(
+    t.p,
+    (tx) =>
+      tx`select count(*)::int as n from astapa.audit_log where action = 'organization.billing_method_set'`,
+  );
+  assert.equal(audit.n, 2);
+});
+
+Deno.test("api.organization_renewal_step — the organization's chosen method is charged (its owner pays, no mail), the plan renewed once", async () => {
+  const t = await payingTeam("charged");
+  const method = await linkedDana(t.p, t.admin);
+  await as(t.p, (tx) => setOrganizationBillingMethod(tx, t.p, t.admin, t.org, method));
+  const now = at(t.through, -3);
+  const remind = await orgStep(t.p, now);
+  assert.equal(remind?.action, "remind");
+  assert.equal(remind?.linked_charge?.method_id, method);
+  assert.equal(await orgStep(t.p, at(now, 1)), null, "once per period");
+  const [opened] = await as(
+    t.p,
+    (tx) =>
+      tx`select user_id::text as payer, amount::int from astapa.checkouts where public_id = ${
+        remind!.checkout!.checkout_id
+      }`,
+  );
+  assert.deepEqual({ ...opened }, { payer: t.admin, amount: 150_000 }, "the method's owner pays");
+  const [charge] = await as(t.p, (tx) => tx`select purpose from astapa.renewal_charges`);
+  assert.equal(charge.purpose, "organization");
+
+  const work = await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600));
+  assert.equal(work?.action === "charge" && work.amount, 150_000);
+  const answer = { provider_id: "pr-org-linked", amount: 150_000, status: "PENDING" };
+  assert.equal(
+    (await as(t.p, (tx) => recordRenewalCharge(tx, t.p, work!.charge_id, answer, now))).action,
+    "pending",
+  );
+  await payCallback(t.p, remind!.checkout!.checkout_id, "pr-org-linked", 150_000);
+  const expected = new Date(t.through);
+  expected.setUTCMonth(expected.getUTCMonth() + 1);
+  assert.equal((await paidThrough(t.p, t.org)).getTime(), expected.getTime(), "one period from paid-through");
+  assert.deepEqual(await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600)), {
+    action: "paid",
+    charge_id: work!.charge_id,
+  });
+  assert.deepEqual(await ledger(t.p), { paid: 300_000, refunded: 0, receipted: 300_000, receipts: 2 });
+});
+
+Deno.test("renewal charges — a team plan's failed charge mails every owner and admin the pay link, once", async () => {
+  const t = await payingTeam("declined");
+  await as(
+    t.p,
+    async (tx) => setOrganizationBillingMethod(tx, t.p, t.owner, t.org, await linkedDana(t.p, t.owner)),
+  );
+  const now = at(t.through, -3);
+  const remind = await orgStep(t.p, now);
+  const work = await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600));
+  const refused = await as(
+    t.p,
+    (tx) => recordRenewalCharge(tx, t.p, work!.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now),
+  );
+  assert.equal(refused.action, "mail");
+  if (refused.action !== "mail") return;
+  assert.equal(refused.purpose, "organization");
+  assert.deepEqual(refused.organization?.emails, ["owner@declined.example", "admin@declined.example"]);
+  assert.equal(Date.parse(refused.organization!.period_start!), t.through.getTime());
+  assert.deepEqual([refused.checkout.checkout_id, refused.checkout.status], [
+    remind!.checkout!.checkout_id,
+    "open",
+  ]);
+  assert.equal(await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600)), null, "mailed once");
+  assert.deepEqual(await ledger(t.p), { paid: 150_000, refunded: 0, receipted: 150_000, receipts: 1 });
+});
+
+Deno.test("api.organization_renewal_step — no charge when the chooser is no longer owner or admin, or for a personal method never chosen", async () => {
+  const demoted = await payingTeam("demoted");
+  await as(
+    demoted.p,
+    async (tx) =>
+      setOrganizationBillingMethod(
+        tx,
+        demoted.p,
+        demoted.admin,
+        demoted.org,
+        await linkedDana(demoted.p, demoted.admin),
+      ),
+  );
+  await as(
+    demoted.p,
+    (tx) => tx`select api.set_organization_member_role(${demoted.org}, ${demoted.admin}, 'member')`,
+  );
+  const remind = await orgStep(demoted.p, at(demoted.through, -3));
+  assert.deepEqual([remind?.action, remind?.linked_charge ?? null], ["remind", null]);
+  const [opened] = await as(
+    demoted.p,
+    (tx) =>
+      tx`select user_id::text as payer from astapa.checkouts where public_id = ${
+        remind!.checkout!.checkout_id
+      }`,
+  );
+  assert.equal(opened.payer, demoted.owner, "the longest-standing owner pays by link");
+
+  const personal = await payingTeam("personal");
+  await linkedDana(personal.p, personal.owner);
+  const plain = await orgStep(personal.p, at(personal.through, -3));
+  assert.deepEqual(
+    [plain?.action, plain?.linked_charge ?? null],
+    ["remind", null],
+    "a personal method is not the team's",
+  );
+  assert.equal((await as(personal.p, (tx) => tx`select 1 from astapa.renewal_charges`)).length, 0);
+});

@@ -1,0 +1,267 @@
+/**
+ * SQL tests for callbacks racing the recording of their charge (db/api/payments.sql, renewal_charges.sql):
+ * api.record_payment / api.record_renewal_charge and the worker (api.apply_payment_event) are serialized on the
+ * payment id, so a callback is never left as unknown_payment; every re-queue NOTIFYs the workers; two callbacks
+ * of one payment applied at once pay once. Two connections each, rows and the ledger asserted.
+ */
+import assert from "node:assert/strict";
+import { asApp, type Tx } from "@/db/client.ts";
+import { renewalStep } from "@/db/billing.ts";
+import { applyMethodCallback, recordMethodLinkAnswer, startMethodLink } from "@/db/linked_methods.ts";
+import {
+  applyPaymentEvent,
+  createCheckout,
+  recordPayment,
+  recordPaymentEvent,
+  requeuePaymentEvent,
+} from "@/db/payments.ts";
+import { assignPlan, currentSubscription } from "@/db/plans.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { nextRenewalCharge, recordRenewalCharge } from "@/db/renewal_charges.ts";
+import { rows, testDatabase } from "../helpers/db.ts";
+import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const as = <T>(projectId: string | null, work: (tx: Tx) => Promise<T>) => asApp(db.sql, projectId, work);
+
+/** Runs `work` in a transaction that stays open until `release()`; `ran` resolves once `work` returned. */
+function heldOpen<T>(projectId: string, work: (tx: Tx) => Promise<T>) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  let ran!: (value: T) => void;
+  const done = new Promise<T>((resolve) => ran = resolve);
+  const committed = as(projectId, async (tx) => {
+    const value = await work(tx);
+    ran(value);
+    await released;
+    return value;
+  });
+  return { ran: done, release, committed };
+}
+
+/** Resolves once some statement of this database waits for a lock (the other connection got there first). */
+const someoneWaits = (what: string) =>
+  waitFor(
+    async () =>
+      (await db.sql`select 1 from pg_stat_activity
+                    where datname = current_database() and wait_event_type = 'Lock'`).length > 0,
+    what,
+  );
+
+const qris = (providerId: string) => ({
+  kind: "payment_request" as const,
+  provider_id: providerId,
+  method: "qris",
+  details: { qr_string: "000201" },
+  expires_at: null,
+});
+
+const storeCallback = (
+  p: string,
+  providerId: string,
+  checkoutId: string,
+  status = "SUCCEEDED",
+  amount = 99_000,
+) =>
+  as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId,
+      status,
+      checkoutId,
+      body: { event: `payment.${status.toLowerCase()}`, data: { amount, currency: "IDR", status } },
+    }));
+
+/** What the project holds: paid payments, receipts, their sums (the ledger; no refunds here), and the plan. */
+async function ledger(shop: Shop) {
+  const p = shop.project.id;
+  const [row] = await as(p, async (tx) =>
+    rows(
+      await tx`select (select count(*)::int from astapa.payments where status = 'paid') as paid_payments,
+                      (select coalesce(sum(amount), 0)::int from astapa.payments where status = 'paid') as paid,
+                      (select coalesce(sum(amount), 0)::int from astapa.refunds
+                       where status = 'refunded') as refunded,
+                      (select count(*)::int from astapa.receipts) as receipts,
+                      (select coalesce(sum(amount), 0)::int from astapa.receipts) as receipted,
+                      (select count(*)::int from astapa.events where type = 'payment.succeeded') as succeeded,
+                      (select count(*)::int from astapa.payment_events where processed_at is null) as waiting,
+                      (select count(*)::int from astapa.payment_events
+                       where outcome = 'unknown_payment') as unknown`,
+    ));
+  const plan = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  return { ...row, plan: plan.subscription?.plan, status: plan.subscription?.status };
+}
+
+const paidOnce = {
+  paid_payments: 1,
+  paid: 99_000,
+  refunded: 0,
+  receipts: 1,
+  receipted: 99_000,
+  succeeded: 1,
+  waiting: 0,
+  unknown: 0,
+  plan: "pro",
+  status: "active",
+};
+
+const openCheckout = (shop: Shop) =>
+  as(
+    shop.project.id,
+    (tx) =>
+      createCheckout(tx, shop.project.id, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+  );
+
+/** Listens on astapa_payment_events; `heard(id)` resolves once a NOTIFY names the event. */
+async function listenForEvents() {
+  const heard: string[] = [];
+  let wake = () => {};
+  const listener = await db.sql.listen("astapa_payment_events", (payload) => {
+    heard.push(payload);
+    wake();
+  });
+  return {
+    async heard(eventId: number) {
+      while (!heard.includes(String(eventId))) await new Promise<void>((resolve) => wake = resolve);
+    },
+    stop: () => listener.unlisten(),
+  };
+}
+
+Deno.test("api.record_payment — a callback a worker is applying meanwhile is waited for, re-queued with a NOTIFY, paid once", async () => {
+  const shop = await seedShop(db.sql, { email: "requeue-worker@example.com" });
+  const p = shop.project.id;
+  const checkout = await openCheckout(shop);
+  const stored = await storeCallback(p, "pr-worker-first", checkout.checkout_id);
+  const listening = await listenForEvents();
+  try {
+    // The worker has taken the callback (no payment yet) and not committed when the charge is recorded.
+    const worker = heldOpen(p, (tx) => applyPaymentEvent(tx, p));
+    assert.equal((await worker.ran)?.outcome, "unknown_payment");
+    const recording = as(p, (tx) => recordPayment(tx, p, checkout.checkout_id, qris("pr-worker-first")));
+    await someoneWaits("the recording to wait for the worker");
+    worker.release();
+    await worker.committed;
+    assert.equal((await recording).status, "pending");
+    await listening.heard(stored.event_id!);
+    const applied = await as(p, (tx) => applyPaymentEvent(tx, p));
+    assert.deepEqual([applied?.event_id, applied?.outcome], [stored.event_id, "paid"]);
+    assert.equal(await as(p, (tx) => applyPaymentEvent(tx, p)), null);
+    assert.deepEqual(await ledger(shop), paidOnce);
+  } finally {
+    await listening.stop();
+  }
+});
+
+Deno.test("api.apply_payment_event — a callback stored while its charge is being recorded waits for the row, then pays", async () => {
+  const shop = await seedShop(db.sql, { email: "requeue-recording@example.com" });
+  const p = shop.project.id;
+  const checkout = await openCheckout(shop);
+  // The charge is recorded but not committed when Xendit's callback is stored and a worker takes it.
+  const recording = heldOpen(
+    p,
+    (tx) => recordPayment(tx, p, checkout.checkout_id, qris("pr-recording-first")),
+  );
+  await recording.ran;
+  await storeCallback(p, "pr-recording-first", checkout.checkout_id);
+  const worker = as(p, (tx) => applyPaymentEvent(tx, p));
+  await someoneWaits("the worker to wait for the recording");
+  recording.release();
+  await recording.committed;
+  assert.equal((await worker)?.outcome, "paid", "not unknown_payment: the worker saw the committed charge");
+  assert.deepEqual(await ledger(shop), paidOnce);
+});
+
+Deno.test("api.apply_payment_event — two callbacks of one payment applied by two workers at once pay once", async () => {
+  const shop = await seedShop(db.sql, { email: "requeue-two@example.com" });
+  const p = shop.project.id;
+  const checkout = await openCheckout(shop);
+  await as(p, (tx) => recordPayment(tx, p, checkout.checkout_id, qris("pr-twice")));
+  // Xendit's SUCCEEDED and a COMPLETED of the same payment: two events (different statuses), one payment.
+  await storeCallback(p, "pr-twice", checkout.checkout_id, "SUCCEEDED");
+  await storeCallback(p, "pr-twice", checkout.checkout_id, "COMPLETED");
+  const first = heldOpen(p, (tx) => applyPaymentEvent(tx, p));
+  assert.equal((await first.ran)?.outcome, "paid");
+  const second = as(p, (tx) => applyPaymentEvent(tx, p));
+  await someoneWaits("the second worker to wait for the first");
+  first.release();
+  await first.committed;
+  assert.equal((await second)?.outcome, "no_change");
+  assert.deepEqual(await ledger(shop), paidOnce);
+  const sub = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  const month = new Date(sub.subscription!.paid_through!).getTime() -
+    new Date(sub.subscription!.current_period_start!).getTime();
+  assert.ok(month <= 31 * 86_400_000, "one period, not two");
+});
+
+Deno.test("api.record_renewal_charge — a callback stored while Xendit's answer is being recorded waits, then pays the renewal once", async () => {
+  const shop = await seedShop(db.sql, { email: "requeue-renewal@example.com" });
+  const p = shop.project.id;
+  const paidThrough = new Date("2035-03-01T00:00:00Z");
+  const now = new Date(paidThrough.getTime() - 6 * 86_400_000);
+  await as(p, async (tx) => {
+    await updateProjectSettings(tx, p, { linked_methods: { enabled: true } });
+    await assignPlan(tx, p, shop.userId, "pro", "payment", {
+      start: new Date(paidThrough.getTime() - 30 * 86_400_000).toISOString(),
+      end: paidThrough.toISOString(),
+    });
+    const method = await startMethodLink(tx, p, shop.userId, {
+      channel: "DANA",
+      xendit_account: "simulator",
+      environment: "sandbox",
+    });
+    await recordMethodLinkAnswer(tx, p, method.method_id, { provider_id: "pm-requeue-renewal" });
+    await applyMethodCallback(tx, p, method.method_id, {
+      event: "payment_method.activated",
+      provider_id: "pm-requeue-renewal",
+    });
+  });
+  const renewal = await as(p, (tx) => renewalStep(tx, p, now, "simulator"));
+  const checkoutId = renewal!.checkout!.checkout_id;
+  const work = await as(p, (tx) => nextRenewalCharge(tx, p, now, 600));
+  assert.equal(work?.action, "charge");
+  const chargeId = work!.charge_id;
+  const answer = { provider_id: "pr-renewal-race", amount: 99_000, status: "PENDING" };
+  const recording = heldOpen(p, (tx) => recordRenewalCharge(tx, p, chargeId, answer, now));
+  assert.equal((await recording.ran).action, "pending");
+  await storeCallback(p, "pr-renewal-race", checkoutId);
+  const worker = as(p, (tx) => applyPaymentEvent(tx, p));
+  await someoneWaits("the worker to wait for the renewal charge's answer");
+  recording.release();
+  await recording.committed;
+  assert.equal((await worker)?.outcome, "paid");
+  const sub = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  const expected = new Date(paidThrough);
+  expected.setUTCMonth(expected.getUTCMonth() + 1);
+  assert.equal(new Date(sub.subscription!.paid_through!).getTime(), expected.getTime(), "one period added");
+  assert.deepEqual(await ledger(shop), paidOnce);
+  assert.deepEqual(await as(p, (tx) => nextRenewalCharge(tx, p, now, 600)), {
+    action: "paid",
+    charge_id: chargeId,
+  });
+});
+
+Deno.test("api.requeue_payment_event — putting a failed event back in line NOTIFYs the workers (trigger)", async () => {
+  const shop = await seedShop(db.sql, { email: "requeue-error@example.com" });
+  const p = shop.project.id;
+  const checkout = await openCheckout(shop);
+  await as(p, (tx) => recordPayment(tx, p, checkout.checkout_id, qris("pr-error")));
+  const stored = await storeCallback(p, "pr-error", checkout.checkout_id);
+  // Set aside as an error (as apply_payment_event does when an event fails for good).
+  await as(
+    p,
+    (tx) =>
+      tx`update astapa.payment_events set processed_at = now(), outcome = 'error', error = 'XX000: test'
+         where id = ${stored.event_id}`,
+  );
+  const listening = await listenForEvents();
+  try {
+    await as(p, (tx) => requeuePaymentEvent(tx, p, stored.event_id!));
+    await listening.heard(stored.event_id!);
+  } finally {
+    await listening.stop();
+  }
+  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "paid");
+  assert.deepEqual(await ledger(shop), paidOnce);
+});
