@@ -41,6 +41,8 @@ export const PendingDeviceAuthorization = z.object({
     name: z.string(),
     mode: z.string(),
     settings: z.record(z.string(), z.unknown()),
+    /** The project's own client: /device signs people in through the hosted login with it. */
+    client_id: z.string(),
   }),
   client_id: z.string(),
   client_name: z.string(),

@@ -4968,7 +4968,8 @@ AS $function$
       perform pg_catalog.set_config('astapa.project_id', project, true);
       select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'project_id', a.project_id,
-        'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'mode', p.mode, 'settings', p.settings),
+        'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'mode', p.mode, 'settings', p.settings,
+          'client_id', p.client_id),
         'client_id', a.client_id,
         'client_name', coalesce(nullif(d.client_name, ''), case when d.client_id is null then p.name end,
                                 'An unnamed app'),
@@ -4990,7 +4991,7 @@ AS $function$
     return found;
   end
   $function$;
-comment on function api.device_authorization_for_user_code(text,jsonb) is 'The pending, unexpired device authorization a user code names, as {project_id, project: {id, name, mode, settings}, client_id, client_name, third_party, scope, resource, resource_name, expires_at}, or null (counted as a failure in buckets), or {wait: seconds} while a bucket is locked. Security definer because the /device page knows no project before the code: it sees only the one row the code names, through the owner-only policy "definer functions find the device authorization a user code names", then acts for that row''s project (astapa.project_id, cleared again) to read its name and resource.';
+comment on function api.device_authorization_for_user_code(text,jsonb) is 'The pending, unexpired device authorization a user code names, as {project_id, project: {id, name, mode, settings, client_id: the project''s own client, through which /device signs people in}, client_id, client_name, third_party, scope, resource, resource_name, expires_at}, or null (counted as a failure in buckets), or {wait: seconds} while a bucket is locked. Security definer because the /device page knows no project before the code: it sees only the one row the code names, through the owner-only policy "definer functions find the device authorization a user code names", then acts for that row''s project (astapa.project_id, cleared again) to read its name and resource.';
 grant execute on function api.device_authorization_for_user_code(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner

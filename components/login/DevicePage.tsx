@@ -1,6 +1,5 @@
 import type { DevicePageData } from "@/lib/login/device_page.ts";
 import { DEVICE_MESSAGES, deviceSay } from "@/lib/login/device_messages.ts";
-import { Field } from "./AuthCard.tsx";
 
 /** The hidden fields every step posts: the CSRF token and the user code the flow is about. */
 function Carried({ data, step }: { data: DevicePageData; step: string }) {
@@ -45,7 +44,7 @@ function RequestSummary({ data }: { data: DevicePageData }) {
   );
 }
 
-/** /device, one step at a time: code entry, sign-in, consent, and the outcome. */
+/** /device, one step at a time: code entry, consent, and the outcome (signing in is the hosted login's). */
 export function DevicePage({ data }: { data: DevicePageData }) {
   const t = DEVICE_MESSAGES[data.lang];
   const other = data.lang === "en" ? "id" : "en";
@@ -55,7 +54,6 @@ export function DevicePage({ data }: { data: DevicePageData }) {
   const action = `/device?lang=${data.lang}`;
   const title = {
     enter: t.enterTitle,
-    sign_in: t.signInTitle,
     consent: t.consentTitle,
     allowed: t.allowedTitle,
     denied: t.deniedTitle,
@@ -63,9 +61,7 @@ export function DevicePage({ data }: { data: DevicePageData }) {
   return (
     <section class="card auth" lang={data.lang} aria-labelledby="auth-heading">
       <p class="eyebrow">
-        {data.request
-          ? `${data.step === "sign_in" ? t.signInFor : t.signedInAs} ${data.request.projectName}`
-          : t.title}
+        {data.request ? `${t.signedInAs} ${data.request.projectName}` : t.title}
       </p>
       <h1 id="auth-heading">{title}</h1>
       {data.error && (
@@ -95,17 +91,6 @@ export function DevicePage({ data }: { data: DevicePageData }) {
           </p>
           <button type="submit">{t.continue}</button>
         </form>
-      )}
-      {data.step === "sign_in" && (
-        <>
-          <RequestSummary data={data} />
-          <form method="post" action={action}>
-            <Carried data={data} step="sign_in" />
-            <Field name="email" label={t.email} type="email" value={data.email} autocomplete="username" />
-            <Field name="password" label={t.password} type="password" autocomplete="current-password" />
-            <button type="submit">{t.signIn}</button>
-          </form>
-        </>
       )}
       {data.step === "consent" && (
         <>

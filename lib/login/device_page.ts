@@ -1,6 +1,7 @@
 /**
  * The /device page's steps (RFC 8628 §3.3): the person types the user code shown on their device, signs in to
- * the project that code belongs to (unless this browser already is), then allows or denies the client — named,
+ * the project that code belongs to through the hosted login (unless this browser already is, with the second
+ * factor the project's policy asks for), then allows or denies the client — named,
  * with the resource and its host, and the scopes — for that one request, unless they already allowed that
  * third-party client every scope it asks for that resource (remembered consent, as in the code flow). Every
  * step re-reads the request by its code; failed codes are counted per address (brute force, RFC 8628 §5.1). No
@@ -9,7 +10,7 @@
 import { useBrand } from "../branding/use_brand.ts";
 import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
-import { completeSignIn, sessionUser, userForSignIn } from "@/db/login.ts";
+import { liveSession } from "@/db/login.ts";
 import {
   decideDeviceAuthorization,
   deviceAuthorizationForUserCode,
@@ -17,18 +18,15 @@ import {
 } from "@/db/device_authorizations.ts";
 import { readBody } from "../http/body.ts";
 import { clientAddress } from "../http/client_address.ts";
-import { hashPassword, verifyPassword } from "../passwords.ts";
 import { page, type PageResult } from "../router/page.tsx";
-import { randomSecret, sha256 } from "../secrets.ts";
-import { countSignIn } from "../metrics/metrics.ts";
 import { consentCovers } from "@/db/consents.ts";
 import { displayUserCode, normalizeUserCode, USER_CODE_FAILURES } from "../oauth/device_codes.ts";
-import { csrfToken, csrfValid, readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
+import { csrfToken, csrfValid, readSession } from "./browser.ts";
 import { DEVICE_MESSAGES, type DeviceMessage } from "./device_messages.ts";
-import { countAttempt, signInWait } from "./flow.ts";
+import { mfaOwed } from "./factors/policy.ts";
 import { type Lang, pickLang } from "./i18n.ts";
 
-export type DeviceStep = "enter" | "sign_in" | "consent" | "allowed" | "denied";
+export type DeviceStep = "enter" | "consent" | "allowed" | "denied";
 
 /** What the person is asked to allow; the client's name is its own claim, the resource's host is not. */
 export type DeviceRequestView = {
@@ -46,7 +44,6 @@ export type DevicePageData = {
   csrf: string;
   step: DeviceStep;
   userCode: string;
-  email?: string;
   error?: DeviceMessage;
   waitSeconds?: number;
   request?: DeviceRequestView;
@@ -57,15 +54,12 @@ export type DevicePageData = {
 const DeviceForm = z.object({
   csrf: z.string().max(100),
   user_code: z.string().max(40),
-  step: z.enum(["enter", "sign_in", "decide"]),
-  email: z.string().max(254).optional(),
-  password: z.string().max(1024).optional(),
+  step: z.enum(["enter", "decide"]),
   decision: z.enum(["allow", "deny"]).optional(),
 });
 
 const TITLES: Record<DeviceStep, DeviceMessage> = {
   enter: "enterTitle",
-  sign_in: "signInTitle",
   consent: "consentTitle",
   allowed: "allowedTitle",
   denied: "deniedTitle",
@@ -105,11 +99,8 @@ function view(found: PendingDeviceAuthorization): DeviceRequestView {
   };
 }
 
-// Verifying against a throwaway hash when the email is unknown keeps both answers equally slow.
-let decoy: Promise<string> | undefined;
-
 /** POST /device: one step of the flow, rendered in place (the state is the user code and the session). */
-export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData>> {
+export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData> | Response> {
   const form = await readBody(c, DeviceForm, ["form"]);
   const { sql } = c.var.deps;
   const base = { lang: pickLang(c), csrf: csrfToken(c), userCode: form.user_code.trim().slice(0, 20) };
@@ -132,41 +123,35 @@ export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData>> {
   const request = view(found);
   const project = found.project;
   useBrand(c, project); // the code names the project: from here on the page is its
+  // Signing in is the hosted login's, with everything it enforces (second factor, passwords off, social,
+  // passkeys); a session without the second factor the project's policy asks for signs in again there.
   const session = readSession(c, project.id);
-  let userId = session ? await sessionUser(sql, project.id, session) : null;
-
-  if (form.step === "sign_in") {
-    const email = form.email ?? "";
-    const wait = await signInWait(c, project, email, "password");
-    if (wait > 0) return again("sign_in", { request, email, error: "tooMany", waitSeconds: wait }, 429);
-    const user = await userForSignIn(sql, project.id, email);
-    const hash = user?.password_hash ?? await (decoy ??= hashPassword(randomSecret()));
-    const matches = await verifyPassword(hash, form.password ?? "");
-    if (!user || !user.password_hash || user.disabled || !matches) {
-      await countAttempt(c, project, email, "sign_in.failed");
-      countSignIn("password", "failure", "wrong_credentials");
-      return again("sign_in", { request, email, error: "wrongCredentials" }, 422);
-    }
-    if (project.settings.require_verified_email === true && !user.email_verified) {
-      return again("sign_in", { request, email, error: "verifyFirst" }, 403);
-    }
-    countSignIn("password", "success", "none");
-    const token = randomSecret();
-    await completeSignIn(sql, project.id, user.id, null, {
-      tokenHash: await sha256(token),
-      ttlSeconds: SESSION_TTL_SECONDS,
-      ...(session ? { replaces: await sha256(session) } : {}),
-    });
-    writeSession(c, project.id, token);
-    userId = user.id;
-  }
-  if (!userId) return again("sign_in", { request });
+  const live = session ? await liveSession(sql, project.id, session) : null;
+  if (!live || mfaOwed(project, undefined, live.amr)) return signInFirst(c, found, base.lang, code);
+  const userId = live.user_id;
   const remembered = form.step !== "decide" && await alreadyAllowed(c, found, userId);
   if (!remembered && (form.step !== "decide" || !form.decision)) return again("consent", { request });
   const approve = remembered || form.decision === "allow";
   const decided = await decideDeviceAuthorization(sql, project.id, { userCode: code, userId, approve });
   if (!decided) return again("enter", { error: "expired" }, 422);
   return again(approve ? "allowed" : "denied", remembered ? { request, remembered } : {});
+}
+
+/**
+ * Through the hosted login with the project's own client and back to /device with the code (routes/device/
+ * callback.ts), where the person confirms it once more: the code on their device is the check that they started
+ * this (RFC 8628 §5.4).
+ */
+function signInFirst(c: Ctx, found: PendingDeviceAuthorization, lang: Lang, code: string): Response {
+  const login = new URLSearchParams({
+    client_id: found.project.client_id,
+    redirect_uri: `${c.var.deps.config.baseUrl}/device/callback`,
+    response_type: "code",
+    scope: "openid",
+    state: new URLSearchParams({ user_code: displayUserCode(code), lang }).toString(),
+    ui_locales: lang,
+  });
+  return c.redirect(`/auth/login?${login}`, 303);
 }
 
 /**

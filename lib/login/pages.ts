@@ -60,10 +60,11 @@ export type AuthPageData = {
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
 export async function authorizeRequest(c: Ctx, query: URLSearchParams): Promise<AuthorizeRequest | Response> {
   try {
-    // Astapa's billing and account pages sign people in through the same flow (routes/*/callback.ts).
+    // Astapa's billing, account and device pages sign people in through the same flow (routes/*/callback.ts).
     const request = await parseAuthorizeRequest(c.var.deps, query, [
       `${c.var.deps.config.baseUrl}/billing/callback`,
       `${c.var.deps.config.baseUrl}/account/callback`,
+      `${c.var.deps.config.baseUrl}/device/callback`,
     ], clientAddress(c));
     useBrand(c, request.project); // every hosted-login page of this request shows the project's brand
     return request;

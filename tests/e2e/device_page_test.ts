@@ -48,6 +48,10 @@ Deno.test("device page — without JavaScript, in Indonesian: code, sign-in, con
     await page.getByLabel("Email", { exact: true }).fill("sari@example.com");
     await page.getByLabel("Kata sandi", { exact: true }).fill("kopi tubruk panas sekali");
     await page.getByRole("button", { name: "Masuk" }).click();
+    // Signed in on the hosted login, back on /device with the code filled in: the person confirms it.
+    await page.waitForURL(/\/device\?user_code=/);
+    assert.equal(await page.getByRole("textbox", { name: "Kode" }).inputValue(), started.body.user_code);
+    await page.getByRole("button", { name: "Lanjutkan" }).click();
     const note = await page.getByRole("note").innerText();
     assert.match(note, /“Agen Terminal” ingin mengakses/);
     assert.match(note, /notes\.example/);

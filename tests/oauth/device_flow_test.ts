@@ -71,23 +71,63 @@ async function poll(deviceCode: string, client: oauth.Client = agent, app?: { re
   }
 }
 
-/** The browser side: the /device page, step by step, keeping cookies; returns the last page's HTML. */
+/**
+ * The browser side: the /device page, step by step, keeping cookies; returns the last page's HTML. A `sign_in`
+ * step is the person signing in on the hosted login where /device sent them, coming back to /device with the
+ * code filled in and confirming it.
+ */
 async function visit(userCode: string, steps: Record<string, string>[], cookie = "") {
-  let page = await fetch(`${t.origin}/device?user_code=${userCode}&lang=en`, { headers: { cookie } });
-  cookie = mergeCookies(cookie, page);
-  let html = await page.text();
-  for (const fields of steps) {
-    const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
-    const code = /name="user_code" value="([^"]*)"/.exec(html)?.[1] ?? userCode;
-    page = await fetch(`${t.origin}/device?lang=en`, {
+  const get = async (url: string) => {
+    const res = await fetch(new URL(url, t.origin), { headers: { cookie }, redirect: "manual" });
+    cookie = mergeCookies(cookie, res);
+    return res;
+  };
+  const post = async (url: string, fields: Record<string, string>) => {
+    const res = await fetch(new URL(url, t.origin), {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", cookie },
-      body: new URLSearchParams({ csrf, user_code: code, ...fields }),
+      body: new URLSearchParams(fields),
+      redirect: "manual",
     });
-    cookie = mergeCookies(cookie, page);
-    html = await page.text();
+    cookie = mergeCookies(cookie, res);
+    return res;
+  };
+  const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+  let page = await get(`/device?user_code=${userCode}&lang=en`);
+  let html = await page.text();
+  for (const { step, ...fields } of steps) {
+    if (step === "sign_in") {
+      assert.equal(page.status, 303, "an unsigned-in browser is sent to the hosted login");
+      const login = page.headers.get("location")!;
+      assert.match(login, /^\/auth\/login\?/);
+      const form = await get(login);
+      const formHtml = await form.text();
+      const action = /<form method="post" action="([^"]+)"/.exec(formHtml)?.[1]?.replace(/&amp;/g, "&") ??
+        login;
+      page = await post(action, {
+        request: new URL(login, t.origin).searchParams.toString(),
+        csrf: csrfOf(formHtml),
+        ...fields,
+      });
+      // Back through /device/callback to /device with the code filled in.
+      while (page.status === 303 && !page.headers.get("location")!.startsWith("/auth/")) {
+        page = await get(page.headers.get("location")!);
+      }
+      html = await page.text();
+      assert.equal(page.status, 200, html.slice(0, 300));
+      page = await post("/device?lang=en", {
+        csrf: csrfOf(html),
+        user_code: /name="user_code" type="text" value="([^"]*)"/.exec(html)?.[1] ?? "",
+        step: "enter",
+      });
+      html = await page.text();
+      continue;
+    }
+    const code = /name="user_code" value="([^"]*)"/.exec(html)?.[1] ?? userCode;
+    page = await post("/device?lang=en", { csrf: csrfOf(html), user_code: code, step, ...fields });
+    html = page.status === 303 ? "" : await page.text();
   }
-  return { html, status: page.status, cookie };
+  return { html, status: page.status, cookie, location: page.headers.get("location") };
 }
 
 const signInAndDecide = (userCode: string, decision: "allow" | "deny") =>
@@ -269,4 +309,70 @@ Deno.test("device flow — three instances polled at once: one authorization_pen
   } finally {
     for (const deps of extra) deps.close();
   }
+});
+
+Deno.test("device flow — signing in goes through the hosted login: a person's second factor is asked before /device sees them", async () => {
+  await sql`delete from astapa.rate_limits where bucket like 'device_code:address:%'`; // the guessing test's
+  const userId = await seedPasswordUser(sql, project.id, "dewi@example.com", PASSWORD);
+  await sql`insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at)
+            values (${project.id}, ${userId}, 'totp', pg_catalog.decode('00', 'hex'), now())`;
+  const codes = await start();
+  const sent = await visit(codes.user_code, [{ step: "enter" }]);
+  assert.equal(sent.status, 303);
+  const login = new URL(sent.location!, t.origin);
+  assert.equal(login.pathname, "/auth/login");
+  assert.equal(login.searchParams.get("redirect_uri"), `${t.origin}/device/callback`);
+  const [{ client_id }] = await sql`select client_id from astapa.projects where id = ${project.id}`;
+  assert.equal(login.searchParams.get("client_id"), client_id, "the project's own client signs in");
+
+  // The password alone leads to the second step, not back to /device; no session is written yet.
+  const form = await fetch(login, { redirect: "manual" });
+  const cookie = mergeCookies("", form);
+  const html = await form.text();
+  const action = /<form method="post" action="([^"]+)"/.exec(html)![1].replace(/&amp;/g, "&");
+  const signedIn = await fetch(new URL(action, t.origin), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({
+      request: login.searchParams.toString(),
+      csrf: /name="csrf" value="([^"]+)"/.exec(html)![1],
+      email: "dewi@example.com",
+      password: PASSWORD,
+    }),
+    redirect: "manual",
+  });
+  await signedIn.body?.cancel();
+  assert.equal(signedIn.status, 303);
+  assert.match(signedIn.headers.get("location")!, /^\/auth\/mfa/);
+  assert.equal(
+    signedIn.headers.getSetCookie().some((c) => c.startsWith(`astapa_session_${project.id}=`)),
+    false,
+  );
+
+  // The old password step of /device is gone: a form posting it is refused, and nothing is decided.
+  const old = await visit(codes.user_code, [{ step: "sign_in_with_password", email: "dewi@example.com" }]);
+  assert.equal(old.status, 400);
+  const [{ status }] = await sql`select status from astapa.device_authorizations
+                                 where user_code = ${codes.user_code.replace("-", "")}`;
+  assert.equal(status, "pending");
+});
+
+Deno.test("device flow — the callback only ever leads back to /device with a well-formed code", async () => {
+  const back = await fetch(
+    `${t.origin}/device/callback?code=x&state=${encodeURIComponent("user_code=bcdf-ghjk&lang=id")}`,
+    {
+      redirect: "manual",
+    },
+  );
+  await back.body?.cancel();
+  assert.equal(back.status, 303);
+  assert.equal(back.headers.get("location"), "/device?user_code=BCDF-GHJK&lang=id");
+  const bad = await fetch(
+    `${t.origin}/device/callback?state=${encodeURIComponent("user_code=https://evil.example")}`,
+    {
+      redirect: "manual",
+    },
+  );
+  await bad.body?.cancel();
+  assert.equal(bad.status, 400);
 });
