@@ -7441,6 +7441,12 @@ AS $function$
           'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
           'members', (select count(*) from astapa.organization_memberships as x
                       where x.project_id = o.project_id and x.organization_id = o.id),
+          -- The linked method chosen to pay the renewals (its label is masked), whoever of the admins chose it.
+          'billing_method', (
+            select pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label,
+              'active', l.status = 'active', 'mine', l.user_id = organization_billing.user_id)
+            from astapa.linked_methods as l
+            where l.project_id = o.project_id and l.id = o.billing_method_id),
           'payments', coalesce((
             select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
               'checkout_id', c.public_id, 'plan', c.plan_key, 'seats', c.seats, 'seats_from', c.seats_from,
@@ -7458,9 +7464,16 @@ AS $function$
           'seat_pricing', p.seat_pricing, 'included_seats', p.included_seats) order by p.sort_order, p.price_idr)
         from astapa.plans as p
         where p.project_id = astapa.current_project_id() and p.seat_pricing is not null and p.archived_at is null
-          and p.price_idr > 0), '[]'))
+          and p.price_idr > 0), '[]'),
+      -- The user's own active linked methods: the ones they may choose for an organization.
+      'linked_methods', coalesce((
+        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label)
+                                    order by l.id)
+        from astapa.linked_methods as l
+        where l.project_id = astapa.current_project_id() and l.user_id = organization_billing.user_id
+          and l.status = 'active'), '[]'))
   $function$;
-comment on function api.organization_billing(bigint) is 'The organization billing portal of a user: the organizations they are owner or admin of, each with its team plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel and grace, and paid team checkouts; and the team plans on sale. Members who are neither owner nor admin see none (they do not pay).';
+comment on function api.organization_billing(bigint) is 'The organization billing portal of a user: the organizations they are owner or admin of, each with its team plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel and grace, the linked method chosen to pay its renewals (masked label, active, mine) and paid team checkouts; the team plans on sale; and the user''s own active linked methods (those they may choose). Members who are neither owner nor admin see none (they do not pay).';
 grant execute on function api.organization_billing(bigint) to astapa_app;
 
 -- owner: astapa_owner

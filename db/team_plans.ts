@@ -73,6 +73,13 @@ export const OrganizationBilling = z.object({
     next_seat_limit: z.number().int().nullable(),
     next_seat_limit_from: z.string().nullable(),
     members: z.number().int(),
+    /** The linked method chosen to pay the renewals (masked label); `mine` when this user chose it. */
+    billing_method: z.object({
+      method_id: z.string(),
+      label: z.string(),
+      active: z.boolean(),
+      mine: z.boolean(),
+    }).nullable(),
     payments: z.array(z.object({
       checkout_id: z.string(),
       plan: z.string(),
@@ -90,6 +97,8 @@ export const OrganizationBilling = z.object({
     seat_pricing: z.enum(["per_seat", "flat"]),
     included_seats: z.number().int().nullable(),
   })),
+  /** The user's own active linked methods: the ones they may choose to pay an organization's renewals. */
+  linked_methods: z.array(z.object({ method_id: z.string(), label: z.string() })),
 });
 export type OrganizationBilling = z.infer<typeof OrganizationBilling>;
 

@@ -21,7 +21,24 @@ type PortalWords = {
   grace: (date: string) => string;
   cancel: string;
   resume: string;
+  /** The linked method that pays the renewals (the form to choose it). */
+  method: string;
+  methodNow: (label: string, mine: boolean, active: boolean) => string;
+  methodNone: string;
+  methodPickNone: string;
+  methodSave: string;
+  methodNoneLinked: string;
+  notices: Record<OrgPortalNotice, string>;
 };
+
+export const ORG_PORTAL_NOTICES = [
+  "method_set",
+  "method_cleared",
+  "method_not_admin",
+  "method_not_yours",
+  "method_not_active",
+] as const;
+export type OrgPortalNotice = typeof ORG_PORTAL_NOTICES[number];
 
 export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
   en: {
@@ -44,6 +61,22 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
     grace: (date) => `The renewal is unpaid: pay it by ${date} to keep the plan.`,
     cancel: "Cancel at the end of the period",
     resume: "Keep the plan (resume renewals)",
+    method: "Pay renewals with a linked method",
+    methodNow: (label, mine, active) =>
+      `Renewals are charged to ${label}${mine ? " (yours)" : " (another owner's or admin's)"}.` +
+      (active ? "" : " It is no longer active: renewals are sent as pay links."),
+    methodNone: "No linked method is chosen: renewals are sent as pay links by email.",
+    methodPickNone: "None (pay each renewal by link)",
+    methodSave: "Save payment method",
+    methodNoneLinked:
+      "You have no active linked method. Link one on your billing account page to choose it here.",
+    notices: {
+      method_set: "Saved: renewals are charged to the chosen method.",
+      method_cleared: "Saved: renewals are sent as pay links.",
+      method_not_admin: "Refused: only an owner or admin of this organization chooses how it pays.",
+      method_not_yours: "Refused: you can only choose one of your own linked methods.",
+      method_not_active: "Refused: this method is not active. Link it again first.",
+    },
   },
   id: {
     title: "Paket organisasi Anda",
@@ -65,5 +98,22 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
     grace: (date) => `Perpanjangan belum dibayar: bayar sebelum ${date} agar paket tetap aktif.`,
     cancel: "Batalkan di akhir periode",
     resume: "Pertahankan paket (lanjutkan perpanjangan)",
+    method: "Bayar perpanjangan dengan metode tertaut",
+    methodNow: (label, mine, active) =>
+      `Perpanjangan ditagihkan ke ${label}${mine ? " (milik Anda)" : " (milik pemilik atau admin lain)"}.` +
+      (active ? "" : " Metode ini tidak aktif lagi: perpanjangan dikirim sebagai tautan pembayaran."),
+    methodNone:
+      "Belum ada metode tertaut yang dipilih: perpanjangan dikirim sebagai tautan pembayaran lewat email.",
+    methodPickNone: "Tidak ada (bayar tiap perpanjangan lewat tautan)",
+    methodSave: "Simpan metode pembayaran",
+    methodNoneLinked:
+      "Anda belum punya metode tertaut yang aktif. Tautkan di halaman akun tagihan Anda agar bisa dipilih di sini.",
+    notices: {
+      method_set: "Tersimpan: perpanjangan ditagihkan ke metode yang dipilih.",
+      method_cleared: "Tersimpan: perpanjangan dikirim sebagai tautan pembayaran.",
+      method_not_admin: "Ditolak: hanya pemilik atau admin organisasi ini yang memilih cara membayarnya.",
+      method_not_yours: "Ditolak: Anda hanya bisa memilih metode tertaut milik Anda sendiri.",
+      method_not_active: "Ditolak: metode ini tidak aktif. Tautkan lagi terlebih dahulu.",
+    },
   },
 };

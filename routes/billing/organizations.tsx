@@ -1,16 +1,22 @@
 /**
  * The organization billing portal: a signed-in owner or admin of an app's organizations sees each one's team
  * plan, seats and payments, and buys, renews or adds seats (a team plan checkout, then the usual checkout page),
- * or cancels the plan at the end of its period and resumes it. Plain forms, CSRF and same-origin checked; the
- * payer (or the one cancelling) is always the session's own user.
+ * or cancels the plan at the end of its period and resumes it, or chooses one of their own active linked methods
+ * to pay its renewals. Plain forms, CSRF and same-origin checked; the payer (or the one cancelling or choosing)
+ * is always the session's own user.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { asApp } from "@/db/client.ts";
 import { type OrganizationBilling, organizationBilling } from "@/db/team_plans.ts";
-import { cancelOrganizationPlan, resumeOrganizationPlan } from "@/db/organization_renewals.ts";
+import {
+  cancelOrganizationPlan,
+  resumeOrganizationPlan,
+  setOrganizationBillingMethod,
+} from "@/db/organization_renewals.ts";
 import { validate } from "@/lib/http/body.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { CLIENT_ID, sameOrigin, signedIn, signInFirst } from "@/lib/payments/billing_session.ts";
@@ -19,9 +25,16 @@ import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { portalDate } from "@/lib/payments/portal_text.ts";
 import { rupiah } from "@/lib/payments/receipt_text.ts";
 import { openOrganizationCheckout } from "@/lib/organizations/team_checkout.ts";
-import { ORG_PORTAL_TEXT } from "@/lib/organizations/portal_text.ts";
+import {
+  ORG_PORTAL_NOTICES,
+  ORG_PORTAL_TEXT,
+  type OrgPortalNotice,
+} from "@/lib/organizations/portal_text.ts";
 
-const Query = z.object({ client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…).") });
+const Query = z.object({
+  client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…)."),
+  notice: z.enum(ORG_PORTAL_NOTICES).optional(),
+});
 const Buy = z.object({
   ...CsrfField,
   client_id: Query.shape.client_id,
@@ -35,6 +48,15 @@ const Change = z.object({
   organization: Buy.shape.organization,
   intent: z.enum(["cancel", "resume"]),
 });
+/** The linked method that pays the renewals: one of the chooser's own (lpm_…), or "none". */
+const ChooseMethod = z.object({
+  ...CsrfField,
+  client_id: Query.shape.client_id,
+  organization: Buy.shape.organization,
+  method: z.union([z.literal("none"), z.string().regex(/^lpm_[a-z2-7]{24}$/)]),
+  /** The page's language rides along, so the answer is in the language the form was in. */
+  lang: z.enum(["en", "id"]).optional(),
+});
 
 type PortalData = {
   lang: Lang;
@@ -42,31 +64,67 @@ type PortalData = {
   appName: string;
   billing: OrganizationBilling;
   csrf: string;
+  notice?: OrgPortalNotice;
 };
 
 export const handler: Handlers<PortalData> = {
   async GET(c) {
-    const query = validate(Query, { client_id: c.req.query("client_id") });
+    const query = validate(Query, { client_id: c.req.query("client_id"), notice: c.req.query("notice") });
     const who = await signedIn(c, query.client_id);
     if (!who.userId) return signInFirst(c, query.client_id, "organizations");
     const billing = await asApp(c.var.deps.sql, who.projectId, (tx) => organizationBilling(tx, who.userId!));
     const lang = pickLang(c);
     c.header("cache-control", "no-store");
     return page(
-      { lang, clientId: query.client_id, appName: who.appName, billing, csrf: csrfToken(c) },
+      {
+        lang,
+        clientId: query.client_id,
+        appName: who.appName,
+        billing,
+        csrf: csrfToken(c),
+        notice: query.notice,
+      },
       { title: `${ORG_PORTAL_TEXT[lang].title} · ${who.appName}`, lang },
     );
   },
 
   /**
-   * Opens a team plan checkout paid by the session's user, or cancels or resumes the plan as that user (SQL
-   * refuses anyone but an owner or admin).
+   * Opens a team plan checkout paid by the session's user, or cancels or resumes the plan, or chooses the
+   * linked method paying its renewals, as that user (SQL refuses anyone but an owner or admin).
    */
   async POST(c) {
     sameOrigin(c);
-    const form = await readPageBody(c, z.union([Change, Buy]));
+    const form = await readPageBody(c, z.union([Change, ChooseMethod, Buy]));
     const who = await signedIn(c, form.client_id);
     if (!who.userId) return signInFirst(c, form.client_id, "organizations");
+    if ("method" in form) {
+      const method = form.method === "none" ? null : form.method;
+      const back = (notice: OrgPortalNotice) =>
+        c.redirect(
+          `/billing/organizations?${new URLSearchParams({
+            client_id: form.client_id,
+            notice,
+            ...(form.lang ? { lang: form.lang } : {}),
+          })}`,
+          303,
+        );
+      try {
+        await asApp(
+          c.var.deps.sql,
+          who.projectId,
+          (tx) => setOrganizationBillingMethod(tx, who.projectId, who.userId!, form.organization, method),
+        );
+      } catch (error) {
+        // Not their organization (or another project's), not their method, not active: said on the page.
+        const refused = toAppError(error);
+        if (refused.code === "conflict") return back("method_not_active");
+        if (refused.code === "not_found") {
+          return back(/organization/i.test(refused.description) ? "method_not_admin" : "method_not_yours");
+        }
+        throw error;
+      }
+      return back(method ? "method_set" : "method_cleared");
+    }
     if ("intent" in form) {
       const change = form.intent === "cancel" ? cancelOrganizationPlan : resumeOrganizationPlan;
       await asApp(
@@ -100,6 +158,9 @@ export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
     <section class="card portal organizations">
       <p class="eyebrow">{data.appName}</p>
       <h1>{text.title}</h1>
+      {data.notice && (
+        <p class="notice" role="status" data-notice={data.notice}>{text.notices[data.notice]}</p>
+      )}
       <p>{organizations.length === 0 ? text.none : text.intro}</p>
       {organizations.map((org) => (
         <article key={org.id} data-organization={org.slug}>
@@ -169,6 +230,7 @@ export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
                 <button type="submit" class="button">{text.pay}</button>
               </form>
             )}
+          <MethodForm data={data} org={org} />
           {org.payments.length > 0 && (
             <>
               <h3>{text.payments}</h3>
@@ -185,5 +247,38 @@ export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
         </article>
       ))}
     </section>
+  );
+}
+
+/** Which linked method pays the organization's renewals, and the chooser's own active methods to pick from. */
+function MethodForm(
+  { data, org }: { data: PortalData; org: OrganizationBilling["organizations"][number] },
+) {
+  const text = ORG_PORTAL_TEXT[data.lang];
+  const chosen = org.billing_method;
+  const mine = data.billing.linked_methods;
+  return (
+    <form method="post" action="/billing/organizations" class="stack" data-method-form>
+      <h3>{text.method}</h3>
+      <p data-billing-method={chosen?.method_id ?? "none"}>
+        {chosen ? text.methodNow(chosen.label, chosen.mine, chosen.active) : text.methodNone}
+      </p>
+      <input type="hidden" name="csrf" value={data.csrf} />
+      <input type="hidden" name="client_id" value={data.clientId} />
+      <input type="hidden" name="organization" value={org.id} />
+      <input type="hidden" name="lang" value={data.lang} />
+      {mine.length === 0 && <p class="muted">{text.methodNoneLinked}</p>}
+      <label>
+        <input type="radio" name="method" value="none" checked={!chosen} required /> {text.methodPickNone}
+      </label>
+      {mine.map((m) => (
+        <label key={m.method_id}>
+          <input type="radio" name="method" value={m.method_id} checked={chosen?.method_id === m.method_id} />
+          {" "}
+          {m.label}
+        </label>
+      ))}
+      <button type="submit" class="button secondary">{text.methodSave}</button>
+    </form>
   );
 }

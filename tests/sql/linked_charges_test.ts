@@ -274,6 +274,31 @@ Deno.test("api.set_organization_billing_method — an owner or admin chooses one
   assert.equal(audit.n, 2);
 });
 
+Deno.test("api.organization_billing — the chosen method (masked label, active, whose) and the user's own active methods", async () => {
+  const t = await payingTeam("shown");
+  const adminMethod = await linkedDana(t.p, t.admin);
+  type Billing = {
+    organizations: { id: string; billing_method: unknown }[];
+    linked_methods: { method_id: string; label: string }[];
+  };
+  const billing = async (user: string) => {
+    const [row] = await as(t.p, (tx) => tx`select api.organization_billing(${user}) as result`);
+    return row.result as Billing;
+  };
+  const before = await billing(t.admin);
+  assert.equal(before.organizations.find((o) => o.id === t.org)?.billing_method, null);
+  assert.deepEqual(before.linked_methods, [{ method_id: adminMethod, label: "DANA" }]);
+  assert.deepEqual((await billing(t.owner)).linked_methods, [], "another person's methods are not offered");
+  await as(t.p, (tx) => setOrganizationBillingMethod(tx, t.p, t.admin, t.org, adminMethod));
+  const chosen = { method_id: adminMethod, label: "DANA", active: true };
+  assert.deepEqual((await billing(t.admin)).organizations[0].billing_method, { ...chosen, mine: true });
+  assert.deepEqual((await billing(t.owner)).organizations[0].billing_method, { ...chosen, mine: false });
+  await as(t.p, (tx) => unlinkMethod(tx, t.p, t.admin, adminMethod));
+  const unlinked = await billing(t.admin);
+  assert.deepEqual(unlinked.organizations[0].billing_method, { ...chosen, active: false, mine: true });
+  assert.deepEqual(unlinked.linked_methods, [], "only active methods are offered");
+});
+
 Deno.test("api.organization_renewal_step — the organization's chosen method is charged (its owner pays, no mail), the plan renewed once", async () => {
   const t = await payingTeam("charged");
   const method = await linkedDana(t.p, t.admin);

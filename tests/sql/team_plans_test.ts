@@ -233,6 +233,7 @@ Deno.test("api.organization_billing — owners and admins see their organization
     [mine.role, mine.plan, mine.plan_name, mine.seat_limit, mine.members],
     ["admin", "seat", "Seat", 3, 3],
   );
+  assert.equal(mine.billing_method, null, "no linked method chosen: renewals are mailed pay links");
   assert.deepEqual((mine.payments as Json[]).map((p) => [p.seats, p.seats_from, p.amount]), [[
     3,
     null,
@@ -242,7 +243,7 @@ Deno.test("api.organization_billing — owners and admins see their organization
   const member = await call<Billing>(a.id, (tx) => tx`select api.organization_billing(${t.member})`);
   assert.deepEqual(member.organizations, []);
   const elsewhere = await call<Billing>(b.id, (tx) => tx`select api.organization_billing(${t.admin})`);
-  assert.deepEqual(elsewhere, { organizations: [], team_plans: [] });
+  assert.deepEqual(elsewhere, { organizations: [], team_plans: [], linked_methods: [] });
 });
 
 Deno.test("paying the next period for fewer seats — the running period keeps its seats; the lower limit starts with the new one", async () => {
