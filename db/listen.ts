@@ -102,7 +102,7 @@ export class ListenHub {
       try {
         await session`select 1`;
       } catch (error) {
-        void session.end();
+        void session.end().catch(() => {});
         throw error;
       }
       this.#session = session;
