@@ -90,7 +90,8 @@ Deno.test("auto-renewal e2e — link DANA on the portal, approve it, and the pas
       clock: () => new Date(paidThrough.getTime() - 5 * DAY),
     });
     const report = await scheduler.pass();
-    assert.deepEqual(report.charges.map((c) => c.outcome), ["pending"]);
+    // Made in this pass (its callback, applied before the pass ends, may be reported paid too).
+    assert.deepEqual(report.charges.filter((c) => c.outcome !== "paid").map((c) => c.outcome), ["pending"]);
     const next = new Date(paidThrough);
     next.setUTCMonth(next.getUTCMonth() + 1);
     await waitFor(async () => {

@@ -144,7 +144,10 @@ Deno.test("auto-renewal — a linked DANA is charged by the pass and renews: rec
   assert.equal(renewal?.action, "renew");
   assert.equal(renewal?.linked_charge?.channel, "DANA");
   const checkoutId = renewal!.checkout!.checkout_id;
-  assert.deepEqual(first.charges.filter((c) => c.projectId === p).map((c) => c.outcome), ["pending"]);
+  // Made in this pass; its callback, if applied before the pass ended, is reported paid by it too.
+  const firstOutcomes = first.charges.filter((c) => c.projectId === p).map((c) => c.outcome);
+  assert.deepEqual(firstOutcomes.filter((outcome) => outcome !== "paid"), ["pending"]);
+  const settledInFirst = firstOutcomes.includes("paid");
   const [pr] = chargesAtXendit([checkoutId]);
   assert.equal(pr.amount, 99_000);
   assert.equal(
@@ -162,9 +165,11 @@ Deno.test("auto-renewal — a linked DANA is charged by the pass and renews: rec
   const receiptPage = await (await t.app.request(`/billing/receipts/${receipts[0].receipt_id}`)).text();
   assert.match(receiptPage, /Paid with<\/dt>\s*<dd>DANA/);
   now = at(paidThrough, -4);
-  assert.deepEqual((await scheduler.pass()).charges.filter((c) => c.projectId === p).map((c) => c.outcome), [
-    "paid",
-  ]);
+  // The pass that sees the charge paid marks it so, once: the first one, or this one.
+  assert.deepEqual(
+    (await scheduler.pass()).charges.filter((c) => c.projectId === p).map((c) => c.outcome),
+    settledInFirst ? [] : ["paid"],
+  );
   assert.deepEqual(
     (await chargeRows(p)).map((r) => [r.status, r.tries, r.mailed]),
     [["paid", 1, false]],

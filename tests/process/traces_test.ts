@@ -88,8 +88,12 @@ Deno.test("traces — a token request exports its server span with SQL and signe
     assert.match(String(attribute(signing, "astapa.signer")), /^(openssl|webcrypto)$/);
     for (const span of [statement, signing]) assert.equal(span.traceId, root.traceId);
 
-    const line = server.output.map((l) => l.startsWith("{") ? JSON.parse(l) : null)
-      .find((entry) => entry?.msg === "request" && entry.request_id === requestId);
+    // Access lines are written in batches (every 20 ms, lib/http/log.ts): wait (bounded) for this one too.
+    const logLine = () =>
+      server.output.map((l) => l.startsWith("{") ? JSON.parse(l) : null)
+        .find((entry) => entry?.msg === "request" && entry.request_id === requestId);
+    while (Date.now() < deadline && !logLine()) await new Promise((done) => setTimeout(done, 50));
+    const line = logLine();
     assert.ok(line, "the request's log line");
     assert.equal(line.trace_id, root.traceId);
     assert.equal(line.span_id, root.spanId);
