@@ -5,6 +5,7 @@ import { SecretOnce } from "./SecretOnce.tsx";
 import type { MachineClientsData } from "@/lib/dashboard/page_data.ts";
 import { EmptyState } from "./EmptyState.tsx";
 import { ThirdPartyClientsSection } from "./ConsentsSection.tsx";
+import { SelfRegisteredClientsSection } from "./SelfRegisteredClientsSection.tsx";
 export type { MachineClientsData };
 
 /** GET /dashboard/projects/:id/machine-clients and the answers of its forms. */
@@ -129,6 +130,12 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
       )}
       <ScopesSection data={data} page={page} canEdit={canEdit} />
       <ResourcesSection data={data} page={page} canEdit={canEdit} />
+      <SelfRegisteredClientsSection
+        settings={data.project.settings}
+        page={page}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+      />
       <ThirdPartyClientsSection clients={data.thirdPartyClients} />
     </Frame>
   );

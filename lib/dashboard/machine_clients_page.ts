@@ -21,6 +21,7 @@ const DONE_MESSAGES: Record<string, string> = {
   scope_removed: "Scope removed (and from every machine client that had it).",
   resource_added: "Resource registered.",
   resource_removed: "Resource removed (and from every machine client that had it).",
+  self_registration_saved: "Saved: who may register themselves for this project.",
 };
 
 export async function machineClientsView(

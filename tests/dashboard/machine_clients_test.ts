@@ -15,6 +15,7 @@ import { basic } from "../helpers/oauth.ts";
 import { claimsOf, postForm } from "../helpers/token_client.ts";
 import { asApp } from "@/db/client.ts";
 import { addMember } from "@/db/accounts.ts";
+import { getProject } from "@/db/projects.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -187,6 +188,42 @@ Deno.test("machine clients — bad input is 422 with the reason: no name, undecl
   }
 });
 
+Deno.test("machine clients — the switches for self-registering agents are saved, shown and audited", async () => {
+  const switches = () =>
+    asApp(t.db.sql, project.id, async (tx) => {
+      const { settings } = await getProject(tx, project.id);
+      return [settings.dynamic_clients, settings.client_metadata_documents];
+    });
+  const audits = async () =>
+    (await t.db.sql`
+      select count(*)::int as n from astapa.audit_log
+       where project_id = ${project.id} and action = 'project.update' and details ->> 'settings' = 'changed'`)[
+      0
+    ]
+      .n as number;
+  const before = await switches();
+  const auditedBefore = await audits();
+  const both = await followed(
+    await postAs(t, owner, `${page}/self-registration`, {
+      dynamic_clients: "on",
+      client_metadata_documents: "on",
+    }),
+  );
+  assert.match(both, /Saved: who may register themselves/);
+  assert.match(both, /<input type="checkbox" name="dynamic_clients" checked/);
+  assert.match(both, /<input type="checkbox" name="client_metadata_documents" checked/);
+  assert.deepEqual(await switches(), [true, true]);
+  // An unticked box is absent from a browser's form: both off.
+  const none = await followed(await postAs(t, owner, `${page}/self-registration`, {}));
+  assert.doesNotMatch(none, /name="dynamic_clients" checked/);
+  assert.deepEqual(await switches(), [false, false]);
+  assert.notDeepEqual(before, [true, true], "the first save changed something");
+  assert.equal(await audits(), auditedBefore + 2, "each save is audited");
+  const bad = await postAs(t, owner, `${page}/self-registration`, { dynamic_clients: "yes please" });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await switches(), [false, false], "a malformed form changes nothing");
+});
+
 Deno.test("machine clients — viewers read but every change is 403; strangers get 404; CSRF is checked", async () => {
   const { clientId } = await createClient("Viewed");
   await inviteDeveloper(t, "viewer@dev.example");
@@ -204,6 +241,7 @@ Deno.test("machine clients — viewers read but every change is 403; strangers g
     [`${page}/${clientId}/enabled`, { enabled: "false" }],
     [`${page}/scopes`, { intent: "add", name: "sneaky:read" }],
     [`${page}/resources`, { intent: "add", uri: "https://sneaky.example" }],
+    [`${page}/self-registration`, { dynamic_clients: "on" }],
   ];
   for (const [path, fields] of posts) {
     assert.equal((await postAs(t, viewer, path, fields)).status, 403, path);
