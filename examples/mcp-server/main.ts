@@ -14,11 +14,14 @@ if (!projectId) {
   throw new Error("Set ASTAPA_PROJECT_ID to the project that registered MCP_RESOURCE (proj_…).");
 }
 
-/** Comma-separated host names besides the resource's own (e.g. behind a proxy that keeps an internal Host). */
-const list = (name: string) => Deno.env.get(name)?.split(",").map((host) => host.trim()).filter(Boolean);
+/**
+ * Comma-separated lists besides the resource's own: host names (e.g. behind a proxy that keeps an internal
+ * Host) and origins (`https://app.example`, for a browser client served elsewhere).
+ */
+const list = (name: string) => Deno.env.get(name)?.split(",").map((item) => item.trim()).filter(Boolean);
 const ownHost = new URL(resource).hostname;
 const allowedHosts = [ownHost, ...list("MCP_ALLOWED_HOSTS") ?? []];
-const allowedOrigins = [ownHost, ...list("MCP_ALLOWED_ORIGINS") ?? []];
+const allowedOrigins = [new URL(resource).origin, ...list("MCP_ALLOWED_ORIGINS") ?? []];
 
 Deno.serve({ port }, notesServer({ issuer, resource, projectId, allowedHosts, allowedOrigins }));
 console.log(`MCP server ${resource} trusts tokens from ${issuer}`);

@@ -9,10 +9,10 @@ import {
   createMcpHandler,
   hostHeaderValidationResponse,
   McpServer,
-  originValidationResponse,
   type ScopeChallengeHandler,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { foreignOriginResponse } from "./origin.ts";
 import {
   BearerError,
   bearerVerifier,
@@ -48,7 +48,10 @@ export type NotesServerOptions = {
    * name resolves to this server sends its own name (MCP transports spec, "Security Warning").
    */
   allowedHosts?: string[];
-  /** Origin host names a browser may call the MCP endpoint from (default: the resource's host); 403 otherwise. */
+  /**
+   * Origins (scheme, host and port) a browser may call the MCP endpoint from (default: the resource's own
+   * origin); 403 otherwise.
+   */
   allowedOrigins?: string[];
 };
 
@@ -64,7 +67,7 @@ export function notesServer(options: NotesServerOptions): (req: Request) => Prom
   const challengeScopes = options.challengeScopes ?? CHALLENGE_SCOPES;
   const ownHost = new URL(options.resource).hostname;
   const hosts = options.allowedHosts ?? [ownHost];
-  const origins = options.allowedOrigins ?? [ownHost];
+  const origins = options.allowedOrigins ?? [new URL(options.resource).origin];
   const verify = bearerVerifier(resourceOptions);
   const mcpPath = new URL(options.resource).pathname;
   const metadataPath = new URL(metadataUrl(options.resource)).pathname;
@@ -82,7 +85,7 @@ export function notesServer(options: NotesServerOptions): (req: Request) => Prom
       return Response.json(resourceMetadata(resourceOptions));
     }
     if (pathname !== mcpPath) return new Response("Not found", { status: 404 });
-    const foreignOrigin = originValidationResponse(req, origins);
+    const foreignOrigin = foreignOriginResponse(req, origins);
     if (foreignOrigin) return foreignOrigin;
     try {
       const caller = await verify(req.headers.get("authorization"));

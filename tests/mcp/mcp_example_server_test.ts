@@ -14,7 +14,7 @@ const handler = notesServer({
   issuer: "http://127.0.0.1:9", // never fetched: every request here is answered before a token is checked
   resource: RESOURCE,
   projectId: "proj_example",
-  allowedOrigins: ["127.0.0.1", "app.example"],
+  allowedOrigins: [new URL(RESOURCE).origin, "https://app.example"],
 });
 
 /** One HTTP/1.1 request written by hand, so the Host header is the test's (fetch always sends its own). */
@@ -57,14 +57,33 @@ Deno.test("example MCP server — a foreign Host (DNS rebinding) is 403 at the e
 });
 
 Deno.test("example MCP server — a foreign Origin is 403 before any token check; none, or an allowed one, passes", async () => {
-  for (const origin of ["https://evil.example", "null", "http://rebind.attacker.example:80"]) {
+  // Origins are compared whole: another port or scheme of an allowed host is another origin.
+  const otherPort = `http://127.0.0.1:${server.addr.port === 9 ? 10 : 9}`;
+  for (
+    const origin of [
+      "https://evil.example",
+      "null",
+      "http://rebind.attacker.example:80",
+      otherPort,
+      "http://app.example",
+      "https://app.example:8443",
+      "chrome-extension://abcdef",
+    ]
+  ) {
     const res = await post({ origin, authorization: "Bearer not-even-checked" });
     assert.equal(res.status, 403, origin);
     assert.equal(res.headers.get("www-authenticate"), null, `${origin}: refused before the bearer check`);
     const body = await res.json();
     assert.equal(body.error.code, -32000, origin);
   }
-  for (const origin of [undefined, `http://127.0.0.1:${server.addr.port}`, "https://app.example"]) {
+  for (
+    const origin of [
+      undefined,
+      `http://127.0.0.1:${server.addr.port}`,
+      "https://app.example",
+      "https://app.example:443",
+    ]
+  ) {
     const res = await post(origin ? { origin } : {});
     await res.body?.cancel();
     assert.equal(res.status, 401, String(origin));
