@@ -4971,9 +4971,11 @@ AS $function$
         'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'mode', p.mode, 'settings', p.settings,
           'client_id', p.client_id),
         'client_id', a.client_id,
-        'client_name', coalesce(nullif(d.client_name, ''), case when d.client_id is null then p.name end,
+        'client_name', coalesce(nullif(d.client_name, ''), nullif(m.document ->> 'client_name', ''),
+                                case when d.client_id is null and not astapa.is_metadata_document_client_id(a.client_id)
+                                     then p.name end,
                                 'An unnamed app'),
-        'third_party', d.client_id is not null,
+        'third_party', d.client_id is not null or astapa.is_metadata_document_client_id(a.client_id),
         'scope', nullif(a.scope, ''), 'resource', a.resource,
         'resource_name', (select nullif(r.name, '') from astapa.resources r
                           where r.project_id = a.project_id and r.uri = a.resource),
@@ -4982,6 +4984,7 @@ AS $function$
       from astapa.device_authorizations a
       join astapa.projects p on p.id = a.project_id
       left join astapa.dynamic_clients d on d.client_id = a.client_id
+      left join astapa.client_metadata_documents m on m.client_id = a.client_id
       where a.project_id = project and a.user_code = device_authorization_for_user_code.user_code;
       perform pg_catalog.set_config('astapa.project_id', '', true);
     end if;
@@ -11094,8 +11097,12 @@ AS $function$
   begin
     perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:device_code');
     perform astapa.assert_dynamic_client_allowed(client_id);
-    if astapa.is_metadata_document_client_id(client_id) then
-      raise exception 'clients known by a metadata document URL cannot use the device grant here'
+    -- A client known by its URL lists the grant in its document, cached by the authentication just done.
+    if astapa.is_metadata_document_client_id(client_id) and not exists (
+      select from astapa.client_metadata_documents m
+      where m.client_id = start_device_authorization.client_id
+        and m.document -> 'grant_types' ? 'urn:ietf:params:oauth:grant-type:device_code') then
+      raise exception 'this client''s metadata document does not list the device_code grant type'
         using errcode = 'AS4U0';
     end if;
     if pg_catalog.starts_with(client_id, 'dcl_') and not exists (

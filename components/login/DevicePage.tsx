@@ -39,7 +39,13 @@ function RequestSummary({ data }: { data: DevicePageData }) {
           </ul>
         )
         : <p>{t.noScopes}</p>}
-      {request.thirdParty && <p class="muted">{t.unverified}</p>}
+      {request.clientHost
+        ? (
+          <p class="muted">
+            {t.publishedAt} <strong class="client-host">{request.clientHost}</strong>. {t.hostChecked}
+          </p>
+        )
+        : request.thirdParty && <p class="muted">{t.unverified}</p>}
     </div>
   );
 }

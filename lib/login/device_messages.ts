@@ -13,6 +13,8 @@ const en = {
   noScopes: "No particular permissions were asked for.",
   unverified:
     "The name is what the app calls itself; the project has not checked it. Allow only if you started this on your device.",
+  publishedAt: "This app is published at",
+  hostChecked: "Its name is its own claim; the address is the one thing checked. Allow only if you trust it.",
   signedInAs: "You are signed in to",
   allow: "Allow",
   deny: "Deny",
@@ -43,6 +45,9 @@ const id: DeviceMessages = {
   noScopes: "Tidak ada izin khusus yang diminta.",
   unverified:
     "Nama ini adalah nama yang diberikan aplikasi itu sendiri; proyek belum memeriksanya. Izinkan hanya jika Anda sendiri yang memulainya di perangkat Anda.",
+  publishedAt: "Aplikasi ini diterbitkan di",
+  hostChecked:
+    "Namanya adalah klaimnya sendiri; hanya alamat ini yang diperiksa. Izinkan hanya jika Anda memercayainya.",
   signedInAs: "Anda sudah masuk ke",
   allow: "Izinkan",
   deny: "Tolak",

@@ -23,6 +23,7 @@ import { consentCovers } from "@/db/consents.ts";
 import { displayUserCode, normalizeUserCode, USER_CODE_FAILURES } from "../oauth/device_codes.ts";
 import { csrfToken, csrfValid, readSession } from "./browser.ts";
 import { DEVICE_MESSAGES, type DeviceMessage } from "./device_messages.ts";
+import { isMetadataDocumentClientId } from "../oauth/client_metadata_document.ts";
 import { mfaOwed } from "./factors/policy.ts";
 import { type Lang, pickLang } from "./i18n.ts";
 
@@ -33,6 +34,8 @@ export type DeviceRequestView = {
   projectName: string;
   clientName: string;
   thirdParty: boolean;
+  /** A client known by its metadata document URL: that URL's host, the one thing Astapa checked. */
+  clientHost?: string;
   resource?: string;
   resourceName?: string;
   resourceHost?: string;
@@ -81,17 +84,22 @@ export function showDevice(c: Ctx): PageResult<DevicePageData> {
   });
 }
 
-function view(found: PendingDeviceAuthorization): DeviceRequestView {
-  let host: string | undefined;
+function hostOf(url: string | undefined): string | undefined {
   try {
-    host = found.resource ? new URL(found.resource).host : undefined;
+    return url ? new URL(url).host : undefined;
   } catch {
-    host = undefined;
+    return undefined;
   }
+}
+
+function view(found: PendingDeviceAuthorization): DeviceRequestView {
+  const host = hostOf(found.resource);
+  const clientHost = isMetadataDocumentClientId(found.client_id) ? hostOf(found.client_id) : undefined;
   return {
     projectName: found.project.name,
     clientName: found.client_name,
     thirdParty: found.third_party,
+    ...(clientHost ? { clientHost } : {}),
     ...(found.resource ? { resource: found.resource } : {}),
     ...(found.resource_name ? { resourceName: found.resource_name } : {}),
     ...(host ? { resourceHost: host } : {}),

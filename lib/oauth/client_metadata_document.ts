@@ -71,7 +71,10 @@ const Document = z.object({
   client_id: z.string(),
   client_name: z.string().max(100).refine((n) => !/[\p{Cc}]/u.test(n), "must be plain text").optional(),
   redirect_uris: z.array(z.unknown()).min(1).max(10),
-  grant_types: z.array(z.enum(["authorization_code", "refresh_token"])).min(1).default(["authorization_code"])
+  grant_types: z.array(
+    z.enum(["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]),
+  )
+    .min(1).default(["authorization_code"])
     .refine((g) => g.includes("authorization_code"), "must include authorization_code"),
   response_types: z.array(z.literal("code")).length(1).default(["code"]),
   token_endpoint_auth_method: z.enum(["none", "private_key_jwt"]).default("none"),

@@ -376,3 +376,60 @@ Deno.test("device flow — the callback only ever leads back to /device with a w
   await bad.body?.cancel();
   assert.equal(bad.status, 400);
 });
+
+Deno.test("device flow — a client known by its metadata document URL uses the grant when its document lists it", async () => {
+  await sql`update astapa.projects set settings = settings || '{"client_metadata_documents": true}'
+            where id = ${project.id}`;
+  t.deps.clientMetadataFetch = { allowHttp: true, allowPrivate: true, timeoutMs: 1000 };
+  const served = new Map<string, Record<string, unknown>>();
+  const host = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const doc = served.get(new URL(req.url).pathname);
+    return doc
+      ? Response.json(doc, { headers: { "cache-control": "max-age=60" } })
+      : new Response("", { status: 404 });
+  });
+  try {
+    const publish = (path: string, grantTypes: string[]) => {
+      const clientId = `http://127.0.0.1:${host.addr.port}${path}`;
+      served.set(path, {
+        client_id: clientId,
+        client_name: "Published agent",
+        redirect_uris: ["http://127.0.0.1:8976/callback"],
+        grant_types: grantTypes,
+        token_endpoint_auth_method: "none",
+      });
+      return { client_id: clientId } satisfies oauth.Client;
+    };
+    const withoutGrant = publish("/plain.json", ["authorization_code"]);
+    const refused = await oauth.deviceAuthorizationRequest(as, withoutGrant, oauth.None(), {
+      resource: NOTES,
+    }, insecure);
+    assert.equal(refused.status, 400);
+    assert.equal((await refused.json()).error, "unauthorized_client");
+
+    const published = publish("/agent.json", ["authorization_code", "refresh_token", DEVICE_GRANT]);
+    const codes = await start(published);
+    const consent = await visit(codes.user_code, [{ step: "enter" }, {
+      step: "sign_in",
+      email: "ayu@example.com",
+      password: PASSWORD,
+    }]);
+    assert.match(consent.html, /“Published agent”/);
+    // The document's name is its own claim; the URL's host is what was checked, and the page says so.
+    assert.match(
+      consent.html,
+      new RegExp(`published at <strong class="client-host">127\\.0\\.0\\.1:${host.addr.port}<`),
+    );
+    const allowed = await visit(codes.user_code, [{ step: "decide", decision: "allow" }], consent.cookie);
+    assert.match(allowed.html, /Device connected/);
+    const { tokens } = await poll(codes.device_code, published);
+    assert.ok(tokens, "approved: tokens at the next poll");
+    assert.equal(claimsOf(tokens.access_token).client_id, published.client_id);
+    assert.equal(claimsOf(tokens.access_token).aud, NOTES);
+    // Another client (here the document client) cannot redeem a code started by the registered agent.
+    const other = await start();
+    assert.deepEqual(await poll(other.device_code, published), { error: "invalid_grant", status: 400 });
+  } finally {
+    await host.shutdown();
+  }
+});

@@ -132,3 +132,45 @@ Deno.test("api.decide_device_authorization and api.poll_device_authorization —
                where user_code = 'HJKLMNPQ'`;
   assert.equal((await poll(a.id, expired, bytes(51))).error, "expired_token");
 });
+
+Deno.test("api.start_device_authorization — a metadata-document client needs its cached document to list the grant", async () => {
+  const c = await seedProject(db.sql, { name: "C", settings: { client_metadata_documents: true } });
+  await seedRegistry(db.sql, c.id, { resources: ["https://mcp.c.example"], scopes: ["notes:read"] });
+  const store = (clientId: string, grantTypes: string[]) =>
+    appValue<unknown>(
+      db.sql,
+      null,
+      (tx) =>
+        tx`select api.store_client_metadata_document(${clientId}, ${
+          tx.json({
+            client_id: clientId,
+            client_name: "Doc agent",
+            redirect_uris: ["http://127.0.0.1:8976/callback"],
+            grant_types: grantTypes,
+          })
+        }, 60)`,
+    );
+  const startAs = (clientId: string, hash: Uint8Array, userCode: string) =>
+    appValue<Record<string, unknown>>(
+      db.sql,
+      c.id,
+      (tx) =>
+        tx`select api.start_device_authorization(${hash}, ${userCode}, ${clientId}, 'notes:read',
+           'https://mcp.c.example', 600, 30)`,
+    );
+  const plain = "https://plain.example/client.json";
+  const device = "https://device.example/client.json";
+  await rejectsAs(startAs(plain, bytes(60), "NPQRSTVW"), "unauthorized_client"); // no document cached
+  await store(plain, ["authorization_code"]);
+  await rejectsAs(startAs(plain, bytes(61), "NPQRSTVW"), "unauthorized_client");
+  await store(device, ["authorization_code", "urn:ietf:params:oauth:grant-type:device_code"]);
+  assert.deepEqual(await startAs(device, bytes(62), "NPQRSTVW"), { expires_in: 600, interval: 5 });
+  const found = await appValue<Record<string, unknown>>(
+    db.sql,
+    null,
+    (tx) => tx`select api.device_authorization_for_user_code('NPQRSTVW', ${buckets("dev:c")})`,
+  );
+  assert.equal(found.client_id, device);
+  assert.equal(found.client_name, "Doc agent", "the document's own name");
+  assert.equal(found.third_party, true);
+});
