@@ -18,8 +18,11 @@ export const DynamicClientSchema = z.object({
     "private_key_jwt",
   ]),
   scope: z.string().optional(),
-  /** The public keys of a private_key_jwt client (RFC 7591 `jwks`). */
+  /** The public keys of a private_key_jwt client (RFC 7591 `jwks`, or the last fetch of its `jwks_uri`). */
   jwks: Jwks.optional(),
+  jwks_uri: z.string().optional(),
+  /** When the keys were last fetched from jwks_uri. */
+  jwks_fetched_at: z.string().optional(),
 }).passthrough();
 export type DynamicClient = z.infer<typeof DynamicClientSchema>;
 
@@ -97,5 +100,18 @@ export function resourceOwner(sql: Sql, resource: string): Promise<ResourceOwner
     sql,
     null,
     (tx) => result(tx`select api.resource_owner(${resource}) as result`, ResourceOwnerSchema.nullable()),
+  );
+}
+
+/** Keeps a fresh fetch of a jwks_uri client's keys; false when no such client. */
+export function storeDynamicClientJwks(sql: Sql, clientId: string, jwks: Jwks): Promise<boolean> {
+  return asApp(
+    sql,
+    null,
+    (tx) =>
+      result(
+        tx`select api.store_dynamic_client_jwks(${clientId}, ${tx.json(jwks as never)}) as result`,
+        z.boolean(),
+      ),
   );
 }

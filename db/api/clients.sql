@@ -411,7 +411,9 @@ create or replace function api.register_dynamic_client(client jsonb, secret_hash
       coalesce(client ->> 'token_endpoint_auth_method', 'client_secret_basic'),
       secret_hash,
       coalesce(client ->> 'scope', ''),
-      coalesce(client -> 'metadata', '{}'),
+      -- Keys fetched from a jwks_uri are stamped, so later uses know when to fetch them again.
+      coalesce(client -> 'metadata', '{}') || case when client -> 'metadata' ? 'jwks_uri'
+        then pg_catalog.jsonb_build_object('jwks_fetched_at', pg_catalog.now()) else '{}' end,
       pg_catalog.left(coalesce(address, ''), 100))
     returning client_id, created_at into new_id, issued;
     return api.dynamic_client(new_id) || pg_catalog.jsonb_build_object(
@@ -448,6 +450,40 @@ comment on function api.dynamic_client(text) is
   'A dynamically registered client''s metadata as RFC 7591 spells it (never its secret), or null.';
 
 grant execute on function api.dynamic_client(text) to astapa_app;
+
+create or replace function api.store_dynamic_client_jwks(client_id text, jwks jsonb) returns boolean
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  begin
+    -- Dynamic clients belong to no project: their keys are refreshed before any project is chosen.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Client keys are refreshed before a project is chosen.';
+    end if;
+    if pg_catalog.jsonb_typeof(jwks -> 'keys') is distinct from 'array'
+       or pg_catalog.jsonb_array_length(jwks -> 'keys') not between 1 and 5
+       or exists (select from pg_catalog.jsonb_array_elements(jwks -> 'keys') as k(key)
+                  where pg_catalog.jsonb_typeof(k.key) <> 'object' or k.key ?| array['d', 'p', 'q', 'k']) then
+      raise exception 'jwks must be {keys: [1 to 5 public keys]}' using errcode = 'AS400';
+    end if;
+    update astapa.dynamic_clients d
+    set metadata = d.metadata || pg_catalog.jsonb_build_object('jwks', jwks, 'jwks_fetched_at', pg_catalog.now())
+    where d.client_id = store_dynamic_client_jwks.client_id
+      and d.token_endpoint_auth_method = 'private_key_jwt' and d.metadata ? 'jwks_uri';
+    return found;
+  end
+  $$;
+
+comment on function api.store_dynamic_client_jwks(text, jsonb) is
+  'Replaces the keys of a private_key_jwt client registered with a jwks_uri by a fresh fetch of that URI (the '
+  'fetch and its checks happen in lib/oauth/registered_client_jwks.ts) and stamps jwks_fetched_at. False when '
+  'no such client (or it registered its keys inline). Security definer because the app role may update only '
+  'last_used_at of dynamic clients; this touches nothing but the keys of a client that named a jwks_uri, with '
+  'public keys only, and only outside any project.';
+
+grant execute on function api.store_dynamic_client_jwks(text, jsonb) to astapa_app;
 
 create or replace function api.verify_dynamic_client(client_id text, secret_hash bytea) returns boolean
   language plpgsql

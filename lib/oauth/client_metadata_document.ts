@@ -169,13 +169,24 @@ async function clientKeys(
   if ((jwks === undefined) === (jwksUri === undefined)) {
     throw new MetadataDocumentRefused("a private_key_jwt document needs exactly one of jwks and jwks_uri");
   }
-  let set = jwks;
-  if (jwksUri !== undefined) {
-    if (!jwksUri.startsWith("https://") && !(options.allowHttp && jwksUri.startsWith("http://"))) {
-      throw new MetadataDocumentRefused("jwks_uri must be https");
-    }
-    set = parseJson(await guardedGet(jwksUri, options, MAX_JWKS_BYTES), "jwks_uri");
+  if (jwksUri !== undefined) return await fetchClientJwks(jwksUri, options);
+  const checked = await publicJwksProblem(jwks);
+  if ("problem" in checked) throw new MetadataDocumentRefused(checked.problem);
+  return checked.jwks;
+}
+
+/**
+ * A client's public keys from its jwks_uri, through the same SSRF guard and size limit as documents; every
+ * problem is a MetadataDocumentRefused naming it. Also used for registered clients' jwks_uri.
+ */
+export async function fetchClientJwks(
+  jwksUri: string,
+  options: MetadataFetchOptions,
+): Promise<{ keys: Record<string, unknown>[] }> {
+  if (!jwksUri.startsWith("https://") && !(options.allowHttp && jwksUri.startsWith("http://"))) {
+    throw new MetadataDocumentRefused("jwks_uri must be https");
   }
+  const set = parseJson(await guardedGet(jwksUri, options, MAX_JWKS_BYTES), "jwks_uri");
   const checked = await publicJwksProblem(set);
   if ("problem" in checked) throw new MetadataDocumentRefused(checked.problem);
   return checked.jwks;

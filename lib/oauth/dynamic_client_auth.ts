@@ -15,6 +15,7 @@ import {
   verifyDynamicClient,
 } from "@/db/dynamic_clients.ts";
 import { checkClientAssertion } from "./client_assertion.ts";
+import { registeredClientKeys } from "./registered_client_jwks.ts";
 import { AppError } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
 import { clientAddress } from "../http/client_address.ts";
@@ -127,7 +128,8 @@ async function verifyDynamicClientAssertion(
   }
   const resource = params.resource === undefined ? null : canonicalResource(params.resource);
   const owner = resource ? await resourceOwner(c.var.deps.sql, resource) : null;
-  await checkClientAssertion(c, presented, client.jwks, owner?.project_id ?? null);
+  const keys = await registeredClientKeys(c, client, presented.assertion);
+  await checkClientAssertion(c, presented, keys, owner?.project_id ?? null);
 }
 
 /** The project a dynamic client acts for: the owner of the protected resource its request names. */

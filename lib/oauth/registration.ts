@@ -9,6 +9,7 @@ import { AppError } from "../http/errors.ts";
 import { parseScope } from "./scope.ts";
 import type { Jwks } from "@/db/client_assertions.ts";
 import { publicJwksProblem } from "./client_keys.ts";
+import { MetadataDocumentRefused } from "./client_metadata_document.ts";
 
 /** Registrations per address per hour, counted in Postgres for every instance. */
 export const REGISTRATIONS_PER_HOUR = 20;
@@ -76,8 +77,14 @@ const EchoedMetadata = z.object({
   application_type: z.enum(["web", "native"]).optional(),
 });
 
-/** Checks a registration request; throws invalid_redirect_uri or invalid_client_metadata naming the problem. */
-export async function parseRegistration(body: unknown): Promise<DynamicClientInput> {
+/** Fetches a private_key_jwt client's keys from its jwks_uri (lib/oauth/registered_client_jwks.ts). */
+export type JwksFetcher = (uri: string) => Promise<Jwks>;
+
+/**
+ * Checks a registration request; throws invalid_redirect_uri or invalid_client_metadata naming the problem.
+ * `fetchJwks` reads a private_key_jwt client's jwks_uri.
+ */
+export async function parseRegistration(body: unknown, fetchJwks: JwksFetcher): Promise<DynamicClientInput> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw metadataError("The registration request must be a JSON object.");
   }
@@ -107,7 +114,7 @@ export async function parseRegistration(body: unknown): Promise<DynamicClientInp
   if (!AUTH_METHODS.includes(method as typeof AUTH_METHODS[number])) {
     throw metadataError(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(", ")}.`);
   }
-  const jwks = await registeredKeys(raw, method);
+  const jwks = await registeredKeys(raw, method, fetchJwks);
   const grantTypes = raw.grant_types ?? ["authorization_code"];
   if (
     !Array.isArray(grantTypes) || !grantTypes.includes("authorization_code") ||
@@ -150,22 +157,41 @@ export async function parseRegistration(body: unknown): Promise<DynamicClientInp
     grant_types: [...new Set(grantTypes as string[])],
     token_endpoint_auth_method: method as DynamicClientInput["token_endpoint_auth_method"],
     ...(scope ? { scope } : {}),
-    metadata: { ...JSON.parse(JSON.stringify(echoed.data)), ...(jwks ? { jwks } : {}) },
+    metadata: {
+      ...JSON.parse(JSON.stringify(echoed.data)),
+      ...(jwks ? { jwks } : {}),
+      ...(jwks && typeof raw.jwks_uri === "string" ? { jwks_uri: raw.jwks_uri } : {}),
+    },
   };
 }
 
 /**
- * private_key_jwt needs its public keys inline (`jwks`); `jwks_uri` is not fetched. For other methods both are
- * ignored, like any metadata the server does not use (RFC 7591 §2).
+ * private_key_jwt needs its public keys: inline (`jwks`) or at a `jwks_uri`, fetched now (and again when due,
+ * lib/oauth/registered_client_jwks.ts); RFC 7591 §2: not both. For other methods both are ignored, like any
+ * metadata the server does not use.
  */
-async function registeredKeys(raw: Record<string, unknown>, method: unknown): Promise<Jwks | null> {
+async function registeredKeys(
+  raw: Record<string, unknown>,
+  method: unknown,
+  fetchJwks: JwksFetcher,
+): Promise<Jwks | null> {
   if (method !== "private_key_jwt") return null;
+  if (raw.jwks !== undefined && raw.jwks_uri !== undefined) {
+    throw metadataError("jwks and jwks_uri must not both be present (RFC 7591 §2).");
+  }
+  if (raw.jwks_uri !== undefined) {
+    if (typeof raw.jwks_uri !== "string" || raw.jwks_uri.length > 2000) {
+      throw metadataError("jwks_uri must be an https URL.");
+    }
+    try {
+      return await fetchJwks(raw.jwks_uri);
+    } catch (error) {
+      if (!(error instanceof MetadataDocumentRefused)) throw error;
+      throw metadataError(`jwks_uri cannot be used: ${error.message}.`);
+    }
+  }
   if (raw.jwks === undefined) {
-    throw metadataError(
-      raw.jwks_uri === undefined
-        ? "private_key_jwt needs the client's public keys as jwks."
-        : "jwks_uri is not supported here: register the public keys inline as jwks.",
-    );
+    throw metadataError("private_key_jwt needs the client's public keys: jwks or jwks_uri.");
   }
   const keys = await publicJwksProblem(raw.jwks);
   if ("problem" in keys) throw metadataError(`${keys.problem}.`);
@@ -181,6 +207,8 @@ export const RegistrationRequest = z.object({
     ),
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional()
     .describe("private_key_jwt only: 1–5 public keys (RS256, PS256, ES256, EdDSA) the client signs with."),
+  jwks_uri: z.string().optional()
+    .describe("private_key_jwt only, instead of jwks: an https URL serving them; fetched again on rotation."),
   grant_types: z.array(
     z.enum(["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]),
   ).optional(),

@@ -23,6 +23,18 @@ await seedRegistry(sql, project.id, { resources: [RESOURCE], scopes: ["notes:rea
 const machine = await seedMachineClient(sql, project.id, { scopes: ["notes:read"], resources: [RESOURCE] });
 const TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
+/** A client's key host (jwks_uri): each path serves what `served` holds; `fetches` counts requests. */
+const served = new Map<string, unknown>();
+let fetches = 0;
+const jwksHost = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+  fetches++;
+  const body = served.get(new URL(req.url).pathname);
+  return body === undefined ? new Response("", { status: 404 }) : Response.json(body);
+});
+Deno.test.afterAll(() => jwksHost.shutdown());
+const JWKS_HOST = `http://127.0.0.1:${jwksHost.addr.port}`;
+t.deps.clientMetadataFetch = { allowHttp: true, allowPrivate: true, timeoutMs: 2000 };
+
 async function signingKey(alg: "ES256" | "RS256" = "ES256") {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
   const jwk: JWK = { ...await exportJWK(publicKey), kid: crypto.randomUUID(), alg, use: "sig" };
@@ -248,9 +260,10 @@ Deno.test("private_key_jwt — a self-registered client with jwks gets no secret
   assert.equal(fresh.res.status, 200, JSON.stringify(fresh.body));
 });
 
-Deno.test("private_key_jwt — registration refuses private keys, jwks_uri, the method without jwks; ignores keys for other methods", async () => {
+Deno.test("private_key_jwt — registration refuses private keys, bad jwks_uri, the method without keys; ignores keys for other methods", async () => {
   const key = await signingKey();
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  served.set("/private.json", { keys: [await exportJWK(privateKey)] });
   const base = { redirect_uris: ["http://127.0.0.1:7777/callback"] };
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ["private key", {
@@ -258,10 +271,22 @@ Deno.test("private_key_jwt — registration refuses private keys, jwks_uri, the 
       jwks: { keys: [await exportJWK(privateKey)] },
     }, /public/],
     [
-      "jwks_uri",
-      { token_endpoint_auth_method: "private_key_jwt", jwks_uri: "https://agent.example/jwks" },
-      /jwks_uri/,
+      "jwks and jwks_uri",
+      { token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [key.jwk] }, jwks_uri: JWKS_HOST },
+      /both/,
     ],
+    ["jwks_uri not https", {
+      token_endpoint_auth_method: "private_key_jwt",
+      jwks_uri: "ftp://agent.example/jwks",
+    }, /jwks_uri cannot be used: jwks_uri must be https/],
+    ["jwks_uri serving a private key", {
+      token_endpoint_auth_method: "private_key_jwt",
+      jwks_uri: `${JWKS_HOST}/private.json`,
+    }, /jwks_uri cannot be used: .*public/],
+    ["jwks_uri not found", {
+      token_endpoint_auth_method: "private_key_jwt",
+      jwks_uri: `${JWKS_HOST}/missing.json`,
+    }, /jwks_uri cannot be used/],
     ["no keys", { token_endpoint_auth_method: "private_key_jwt" }, /needs/],
     ["symmetric", {
       token_endpoint_auth_method: "private_key_jwt",
@@ -319,4 +344,76 @@ Deno.test("private_key_jwt — machine-client keys: private keys refused (400), 
   assert.ok(
     !metadata.token_endpoint_auth_signing_alg_values_supported.some((a: string) => a.startsWith("HS")),
   );
+});
+
+Deno.test("private_key_jwt — a self-registered client's keys at a jwks_uri: fetched at registration, again on rotation", async () => {
+  const first = await signingKey();
+  served.set("/agent-keys.json", { keys: [first.jwk] });
+  const registered = await postJson(t, "/api/platform/register", {
+    client_name: "Rotating agent",
+    redirect_uris: ["http://127.0.0.1:7777/callback"],
+    token_endpoint_auth_method: "private_key_jwt",
+    jwks_uri: `${JWKS_HOST}/agent-keys.json`,
+  } as never);
+  assert.equal(registered.res.status, 201, JSON.stringify(registered.body));
+  assert.equal(registered.body.jwks_uri, `${JWKS_HOST}/agent-keys.json`);
+  assert.equal(
+    registered.body.jwks,
+    undefined,
+    "the answer echoes the URI, not the server's copy of the keys",
+  );
+  assert.equal(registered.body.jwks_fetched_at, undefined);
+  const clientId: string = registered.body.client_id;
+  const user = await seedUser(sql, project.id, `rotating-${clientId}@example.com`);
+  const tokensWith = async (key: Key) => {
+    const pkce = await pkcePair();
+    const code = await issueCode(sql, { ...project, clientId }, {
+      userId: user,
+      resource: RESOURCE,
+      codeChallenge: pkce.challenge,
+      redirectUri: "http://127.0.0.1:7777/callback",
+    });
+    return await postForm(t, "/api/platform/token", {
+      grant_type: "authorization_code",
+      code,
+      code_verifier: pkce.verifier,
+      redirect_uri: "http://127.0.0.1:7777/callback",
+      resource: RESOURCE,
+      client_assertion_type: TYPE,
+      client_assertion: await assertion(key, clientId),
+    });
+  };
+  const fetchesAfterRegistration = fetches;
+  assert.equal((await tokensWith(first)).res.status, 200, "the fetched key signs");
+  assert.equal(fetches, fetchesAfterRegistration, "a fresh set with the kid: no fetch");
+
+  // The client rotates: the URI now serves only a new key. Within a minute of the last fetch an unknown kid
+  // does not make Astapa fetch again (a flood of made-up kids cannot turn it into a fetcher)…
+  const second = await signingKey();
+  served.set("/agent-keys.json", { keys: [second.jwk] });
+  const tooSoon = await tokensWith(second);
+  assert.equal(tooSoon.res.status, 401);
+  assert.equal(fetches, fetchesAfterRegistration);
+  // …past it, the unknown kid fetches the set again, and the new key works.
+  const age = async (seconds: number) =>
+    await sql`update astapa.dynamic_clients
+              set metadata = metadata || jsonb_build_object('jwks_fetched_at', now() - make_interval(secs => ${seconds}))
+              where client_id = ${clientId}`;
+  await age(120);
+  const rotated = await tokensWith(second);
+  assert.equal(rotated.res.status, 200, JSON.stringify(rotated.body));
+  assert.equal(fetches, fetchesAfterRegistration + 1);
+  // The old key, gone from the URI, is refused once the stored set is over an hour old (fetched again).
+  await age(3700);
+  const old = await tokensWith(first);
+  assert.equal(old.res.status, 401);
+  assert.equal(old.body.error, "invalid_client");
+  // An unreachable URI: the stored set answers for a day, then is no longer trusted.
+  served.delete("/agent-keys.json");
+  await age(7200);
+  assert.equal((await tokensWith(second)).res.status, 200, "a host outage does not lock the client out");
+  await age(90000);
+  const stale = await tokensWith(second);
+  assert.equal(stale.res.status, 401);
+  assert.match(stale.body.error_description, /jwks_uri could not be fetched/);
 });

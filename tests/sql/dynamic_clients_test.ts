@@ -136,6 +136,46 @@ Deno.test("api.dynamic_client — the metadata or null; the app role never reads
   await rejectsAs(asApp(db.sql, null, (tx) => tx`delete from astapa.dynamic_clients`), "forbidden");
 });
 
+Deno.test("api.store_dynamic_client_jwks — replaces a jwks_uri client's keys, stamped; nothing else, public keys only", async () => {
+  const key = { kty: "EC", crv: "P-256", x: "x1", y: "y1", kid: "one" };
+  const keyed = (metadata: Record<string, unknown>) =>
+    register(
+      {
+        ...CLIENT,
+        token_endpoint_auth_method: "private_key_jwt",
+        metadata: { ...CLIENT.metadata, ...metadata },
+      },
+      null,
+      "10.0.0.40",
+      50,
+    );
+  const byUri = await keyed({ jwks: { keys: [key] }, jwks_uri: "https://agent.example/jwks" });
+  const inline = await keyed({ jwks: { keys: [key] } });
+  assert.ok(typeof byUri.jwks_fetched_at === "string", "registration stamps keys fetched from a jwks_uri");
+  assert.equal(inline.jwks_fetched_at, undefined);
+  const store = (clientId: string, jwks: unknown, project: string | null = null) =>
+    appValue<boolean>(
+      db.sql,
+      project,
+      (tx) => tx`select api.store_dynamic_client_jwks(${clientId}, ${tx.json(jwks as never)})`,
+    );
+  const rotated = { keys: [{ ...key, kid: "two", x: "x2" }] };
+  assert.equal(await store(byUri.client_id, rotated), true);
+  const after = await appValue<Record<string, unknown>>(
+    db.sql,
+    null,
+    (tx) => tx`select api.dynamic_client(${byUri.client_id})`,
+  );
+  assert.deepEqual(after.jwks, rotated);
+  assert.ok(String(after.jwks_fetched_at) >= String(byUri.jwks_fetched_at));
+  assert.equal(after.software_id, "agent-1", "the rest of the metadata is kept");
+  assert.equal(await store(inline.client_id, rotated), false, "keys registered inline are not replaced");
+  assert.equal(await store("dcl_aaaaaaaaaaaaaaaaaaaaaaaa", rotated), false);
+  await rejectsAs(store(byUri.client_id, { keys: [{ ...key, d: "secret" }] }), "validation_failed");
+  await rejectsAs(store(byUri.client_id, { keys: [] }), "validation_failed");
+  await rejectsAs(store(byUri.client_id, rotated, a.id), "forbidden");
+});
+
 Deno.test("api.verify_dynamic_client — id and secret hash match, or false", async () => {
   const verify = async (clientId: string, value: string) =>
     await appValue(

@@ -4,6 +4,7 @@ import { registerDynamicClient } from "@/db/dynamic_clients.ts";
 import { readBody } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
+import { fetchJwksUri } from "@/lib/oauth/registered_client_jwks.ts";
 import {
   parseRegistration,
   RegistrationRequest,
@@ -25,7 +26,10 @@ const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 /** Dynamic Client Registration (RFC 7591): anyone may register; what the client may do is decided later. */
 export const handler: Handlers = {
   async POST(c) {
-    const input = await parseRegistration(await readBody(c, z.unknown(), ["json"]));
+    const input = await parseRegistration(
+      await readBody(c, z.unknown(), ["json"]),
+      (uri) => fetchJwksUri(c.var.deps, uri, clientAddress(c)),
+    );
     const method = input.token_endpoint_auth_method;
     const secret = method === "none" || method === "private_key_jwt" ? null : newClientSecret();
     const registered = await registerDynamicClient(
@@ -43,8 +47,11 @@ export const handler: Handlers = {
         headers: { "Retry-After": String(registered.wait) },
       });
     }
+    // Keys fetched from a jwks_uri are the server's copy, not registered metadata: the answer echoes the URI.
+    const { jwks_fetched_at: _fetchedAt, ...echoed } = registered;
+    const shown = echoed.jwks_uri === undefined ? echoed : { ...echoed, jwks: undefined };
     // A secret is shown here once; it never expires (0), as RFC 7591 §3.2.1 spells it.
-    const body = secret ? { ...registered, client_secret: secret, client_secret_expires_at: 0 } : registered;
+    const body = secret ? { ...shown, client_secret: secret, client_secret_expires_at: 0 } : shown;
     return c.json(body, 201, NO_STORE);
   },
 };
