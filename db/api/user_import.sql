@@ -17,18 +17,21 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     patch jsonb := '{}';
     identity jsonb;
     linked_to bigint;
-    was_disabled boolean := false;
+    external_disabled boolean;
+    email_disabled boolean;
+    was_disabled boolean;
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
        and r ->> 'password_hash' !~ '^(\$argon2id\$|\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)' then
       raise exception using errcode = 'AS400', message = 'The password hash is in no format Astapa imports.';
     end if;
+    -- Whether the user found is disabled comes with the lookup (the two find the same user, or the row fails).
     if external is not null then
-      select u.id into by_external from astapa.users as u
+      select u.id, u.disabled into by_external, external_disabled from astapa.users as u
       where u.project_id = import_user.project_id and u.environment = mode and u.external_id = external;
     end if;
-    select u.id into by_email from astapa.users as u
+    select u.id, u.disabled into by_email, email_disabled from astapa.users as u
     where u.project_id = import_user.project_id and u.environment = mode
       and u.email_lower = pg_catalog.lower(wanted_email);
     if by_external is not null and by_email is not null and by_external <> by_email then
@@ -36,13 +39,12 @@ create or replace function astapa.import_user(project_id text, mode text, r json
         message = 'This external_id belongs to one user and this email to another; change one of them first.';
     end if;
     target := coalesce(by_external, by_email);
+    was_disabled := coalesce(external_disabled, email_disabled, false);
     if target is null then
       target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
                                    r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
       outcome := 'created';
     else
-      select u.disabled into was_disabled from astapa.users as u
-      where u.project_id = import_user.project_id and u.id = target;
       update astapa.users as u set
         email = wanted_email,
         email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),

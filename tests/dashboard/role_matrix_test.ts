@@ -20,12 +20,12 @@ import {
 } from "../helpers/dashboard.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";
 import { seedProject, seedUser } from "../helpers/oauth.ts";
-import { changedTables, snapshotter } from "../helpers/snapshot.ts";
+import { changeLog } from "../helpers/change_log.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const { sql } = t.db;
-const snapshot = await snapshotter(sql);
+const changes = await changeLog(sql);
 
 const target = await seedProject(sql, { name: "Target" });
 const other = await seedProject(sql, { name: "Other" });
@@ -93,8 +93,8 @@ Deno.test("dashboard role matrix — members only, viewers change nothing, refus
   let calls = 0;
   for (const route of dashboardRoutes) {
     const ofProject = route.path.startsWith("/dashboard/projects/:id");
-    let before = await snapshot();
     for (const role of ROLES) {
+      const before = await changes.mark();
       const res = await t.app.request(request(route, role));
       await res.body?.cancel(); // some pages stream (server-sent events)
       calls++;
@@ -112,12 +112,10 @@ Deno.test("dashboard role matrix — members only, viewers change nothing, refus
         failures.push(`${label} (expected 200 for a member)`);
       }
       // Sessions are touched by any signed-in request; what the call itself did is the question.
-      const after = await snapshot();
-      const changed = changedTables(before, after).filter((name) => name !== "dashboard_sessions");
+      const changed = (await changes.changedSince(before)).filter((name) => name !== "dashboard_sessions");
       if ((res.status >= 400 || role.member === "viewer" || (ofProject && !role.member)) && changed.length) {
         failures.push(`${label} (changed ${changed.join(", ")})`);
       }
-      before = after;
     }
   }
   console.log(

@@ -21,12 +21,12 @@ import { addDeveloperTo, inviteDeveloper, signInDeveloper } from "../helpers/das
 import { takeLive } from "../helpers/live_keys.ts";
 import { seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
 import { basic, seedProject, seedUser } from "../helpers/oauth.ts";
-import { changedTables, snapshotter } from "../helpers/snapshot.ts";
+import { changeLog } from "../helpers/change_log.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const { sql } = t.db;
-const snapshot = await snapshotter(sql);
+const changes = await changeLog(sql);
 
 // The project under attack (live), another live project, and a sandbox project.
 const target = await seedProject(sql, { name: "Target", settings: { dynamic_clients: true } });
@@ -193,11 +193,10 @@ Deno.test("authorization matrix — every /api route declares its callers and an
       continue;
     }
     const without = (await t.app.request(request(route, KINDS[0]))).status;
-    let before = await snapshot();
     for (const kind of KINDS) {
       const want = expected(caller, kind, route);
       const guardsTarget = want !== "accepted" || kind.foreign || kind.client !== "project";
-      const beforeTarget = guardsTarget ? await snapshot(target.id) : {};
+      const before = await changes.mark();
       const audited = await lastAuditId();
       const res = await t.app.request(request(route, kind));
       calls++;
@@ -224,14 +223,12 @@ Deno.test("authorization matrix — every /api route declares its callers and an
         failures.push(`${label} (no Basic challenge)`);
       }
       // A refused call changes nothing anywhere; an accepted one from outside the project changes nothing of it.
-      const after = await snapshot();
       const changed = res.status >= 400
-        ? changedTables(before, after)
+        ? await changes.changedSince(before)
         : guardsTarget
-        ? changedTables(beforeTarget, await snapshot(target.id))
+        ? await changes.changedSince(before, target.id)
         : [];
       if (changed.length) failures.push(`${label} (changed ${changed.join(", ")})`);
-      before = after;
     }
   }
   console.log(`authorization matrix: ${apiRoutes.length} routes × ${KINDS.length} kinds = ${calls} calls`);
@@ -240,7 +237,7 @@ Deno.test("authorization matrix — every /api route declares its callers and an
 
 Deno.test("authorization matrix — a management call by a machine client changes nothing and is audited as refused", async () => {
   const audited = await lastAuditId();
-  const before = await snapshot();
+  const before = await changes.mark();
   const res = await t.app.request("/api/platform/plans", {
     method: "POST",
     headers: { authorization: basic(machine.clientId, machine.secret), "content-type": "application/json" },
@@ -248,12 +245,27 @@ Deno.test("authorization matrix — a management call by a machine client change
   });
   assert.equal(res.status, 403);
   assert.equal((await res.json()).error, "unauthorized_client");
-  assert.deepEqual(changedTables(before, await snapshot()), []);
+  assert.deepEqual(await changes.changedSince(before), []);
   assert.deepEqual(await refusals(audited), [{
     actor: `client:${machine.clientId}`,
     target: machine.clientId,
     details: { kind: "machine", method: "POST", path: "/api/platform/plans" },
   }]);
+});
+
+Deno.test("authorization matrix — the change log sees a write by the app role, and whose project it touched", async () => {
+  const before = await changes.mark();
+  await asApp(sql, other.id, (tx) => createPlan(tx, other.id, { key: "logged", name: "Logged" }));
+  assert.deepEqual(await changes.changedSince(before), ["plans"]);
+  assert.deepEqual(await changes.changedSince(before, other.id), ["plans"]);
+  assert.deepEqual(await changes.changedSince(before, target.id), [], "another project's row");
+  const rowless = await changes.mark();
+  await sql`update astapa.plans set name = name where project_id = ${other.id} and key = 'logged'`;
+  assert.deepEqual(
+    await changes.changedSince(rowless, other.id),
+    ["plans"],
+    "a rewrite with the same values",
+  );
 });
 
 Deno.test("router — a route below an authorizing family that declares no callers stops the app from starting", async () => {

@@ -13,6 +13,11 @@ Deno.test.afterAll(() => t.close());
 const examples = new URL("../../examples/import/", import.meta.url);
 const read = (name: string) => Deno.readTextFile(new URL(name, examples));
 const PASSWORD = "correct horse battery staple";
+const storedHash = async (projectId: string, email: string) =>
+  String(
+    (await t.db.sql`select password_hash from astapa.users
+                         where project_id = ${projectId} and email = ${email}`)[0]?.password_hash,
+  );
 
 async function importFile(project: { clientId: string; secret: string }, body: string, type: string) {
   const res = await t.app.request("/api/platform/users/import", {
@@ -46,8 +51,15 @@ Deno.test("migrating — each recipe's sample imports whole and its users sign i
   signIns.push(["user1@example.com", "user1password"]);
   assert.equal(signIns.length, 8);
   for (const [email, password] of signIns) {
+    const before = await storedHash(project.id, email);
+    assert.doesNotMatch(before, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/, `${email}: the imported hash first`);
     const res = await submitForm(t, project, "/auth/login", { email, password }, { response_type: "code" });
     assert.equal(res.status, 303, email);
+    assert.match(
+      await storedHash(project.id, email),
+      /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/,
+      `${email}: then argon2id`,
+    );
   }
   const [budi] = await t.db.sql`select i.provider, i.subject from astapa.identities i
                                 join astapa.users u on u.project_id = i.project_id and u.id = i.user_id

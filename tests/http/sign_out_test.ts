@@ -8,6 +8,7 @@ import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { mergeCookies, seedPasswordUser } from "../helpers/dynamic_clients.ts";
 import { sessionCookie, submitForm } from "../helpers/login.ts";
+import { postForm } from "../helpers/form_browser.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -30,13 +31,17 @@ const silentSignIn = async (cookie: string) => {
   return res.status === 303;
 };
 
-/** The confirmation page's form: where it posts, its CSRF token, and the cookies the browser now holds. */
+/**
+ * The confirmation page's form as a browser reads it (the shared parser): where it posts, the fields it
+ * submits, its CSRF token, and the cookies the browser now holds.
+ */
 async function confirmation(res: Response, cookie: string) {
   const html = await res.text();
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
-  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-  assert.ok(csrf && action, `a confirmation form: ${html.slice(0, 200)}`);
-  return { html, csrf, action, cookie: mergeCookies(cookie, res) };
+  const form = postForm(html);
+  assert.ok(form, `a confirmation form: ${html.slice(0, 200)}`);
+  const fields = Object.fromEntries(form.fields);
+  assert.ok(fields.csrf, `a CSRF field: ${html.slice(0, 200)}`);
+  return { html, csrf: fields.csrf, action: form.action, fields, cookie: mergeCookies(cookie, res) };
 }
 
 const logoutQuery = (extra: Record<string, string> = {}) =>
@@ -56,16 +61,16 @@ Deno.test("sign-out — a GET only asks; the POST ends the session and returns t
   assert.equal(form.action, "/auth/logout?lang=en");
   assert.ok(await silentSignIn(cookie), "the GET changed nothing: still signed in");
 
-  const fields = Object.fromEntries(
-    [...form.html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)"/g)].map((
-      m,
-    ) => [m[1], m[2]]),
-  );
-  assert.deepEqual(Object.keys(fields).sort(), ["client_id", "csrf", "post_logout_redirect_uri", "state"]);
+  assert.deepEqual(Object.keys(form.fields).sort(), [
+    "client_id",
+    "csrf",
+    "post_logout_redirect_uri",
+    "state",
+  ]);
   const out = await t.app.request(form.action, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: form.cookie },
-    body: new URLSearchParams(fields),
+    body: new URLSearchParams(form.fields),
   });
   assert.equal(out.status, 303);
   assert.equal(out.headers.get("location"), `${project.redirectUri}?state=z`);

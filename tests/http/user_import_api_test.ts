@@ -9,6 +9,7 @@ import { basic, seedProject } from "../helpers/oauth.ts";
 import type { SeededProject } from "../helpers/identity.ts";
 import { submitForm } from "../helpers/login.ts";
 import { FIREBASE_VECTOR, foreignHashes } from "../helpers/foreign_hashes.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -181,7 +182,10 @@ Deno.test("user export — NDJSON without hashes unless asked; imports into anot
       role: "editor",
       feature_flags: ["beta"],
       custom_claims: { org: "acme" },
-      identities: [{ provider: "google", subject: "g-2", email: "two@gmail.com" }],
+      identities: [
+        { provider: "google", subject: "g-2", email: "two@gmail.com" },
+        { provider: "github", subject: "4242", email: "two@users.noreply.github.com" },
+      ],
       created_at: "2020-01-02T03:04:05.000Z",
     },
     { email: "three@example.com", disabled: true },
@@ -208,4 +212,28 @@ Deno.test("user export — NDJSON without hashes unless asked; imports into anot
     await sql`select details from astapa.audit_log where project_id = ${a.id} and action = 'user.export'
                            order by id`;
   assert.deepEqual(audits.map((r) => r.details.with_password_hashes), [false, true]);
+});
+
+Deno.test("user export — a live project's export over HTTP has hashes only with the parameter, audited as live", async () => {
+  const p = await seedProject(sql);
+  await takeLive(sql, p.id);
+  const { bcrypt_2b } = await foreignHashes(PASSWORD);
+  const imported = await importUsers(
+    p,
+    JSON.stringify([{ email: "live@example.com", password_hash: bcrypt_2b }]),
+  );
+  assert.equal(imported.body.created, 1);
+  for (const query of ["", "?with_password_hashes=false"]) {
+    const plain = await exportUsers(p, query);
+    assert.deepEqual(plain.map((u) => [u.email, "password_hash" in u]), [["live@example.com", false]], query);
+  }
+  const full = await exportUsers(p, "?with_password_hashes=true");
+  assert.deepEqual(full.map((u) => u.password_hash), [bcrypt_2b]);
+  const audits = await sql`select details from astapa.audit_log
+                           where project_id = ${p.id} and action = 'user.export' order by id`;
+  assert.deepEqual(audits.map((r) => [r.details.with_password_hashes, r.details.environment]), [
+    [false, "production"],
+    [false, "production"],
+    [true, "production"],
+  ]);
 });

@@ -134,14 +134,23 @@ Deno.test("linked direct debit — BRI: the OTP step on the portal, a wrong code
   assert.match(right.headers.get("location")!, /notice=linked/);
   assert.equal((await methodRow(shop.userId)).status, "active", "Xendit's answer links it at once");
   assert.equal(served.sim.paymentMethods.get(waiting.provider_id as string)?.status, "ACTIVE");
-  // The activation callback that follows changes nothing (forward-only) and is audited once.
-  await waitFor(async () => {
-    const [{ n }] = await as(
-      p,
-      (tx) => tx`select count(*)::int as n from astapa.audit_log where action = 'billing.method_active'`,
-    );
-    return n === 1;
-  }, "one activation audited");
+  // The activation callback that follows changes nothing (forward-only): once the webhook has answered it,
+  // the activation is audited exactly once.
+  const callback = await waitFor(
+    () =>
+      Promise.resolve(served.sim.webhooks.log.find((d) => {
+        const body = d.body as { event?: string; data?: { id?: string } };
+        return body.event === "payment_method.activated" && body.data?.id === waiting.provider_id &&
+          d.status !== null;
+      })),
+    "the activation callback answered",
+  );
+  assert.equal(callback.status, 200, "the webhook accepted the follow-up callback");
+  const [{ n }] = await as(
+    p,
+    (tx) => tx`select count(*)::int as n from astapa.audit_log where action = 'billing.method_active'`,
+  );
+  assert.equal(n, 1, "one activation audited");
 });
 
 Deno.test("linked card — a card on file through 3-D Secure; the number is never stored; a bad number is refused", async () => {

@@ -265,6 +265,14 @@ Deno.test("events — a new user is a user.created event; NOTIFY astapa_events c
     assert.match(event.public_id, /^evt_[a-z2-7]{24}$/);
     assert.equal(event.data.user.id, user);
     assert.equal(event.data.user.email, "new-event@example.com");
+    // Built from the inserted row by the trigger, in the shape the API answers (astapa.user_json).
+    const [{ now }] = await asApp(
+      db.sql,
+      project.id,
+      (tx) => tx`select astapa.user_json(${project.id}, ${user}::bigint) as now`,
+    );
+    assert.deepEqual(event.data.user, now);
+    assert.equal(event.data.user.mfa_enrolled, false);
   } finally {
     await listener.unlisten();
   }

@@ -83,6 +83,23 @@ Deno.test("api.import_users — a re-run updates by external_id, then email; nev
   assert.equal(count, 2);
 });
 
+Deno.test("api.import_users — a disabled user stays disabled unless the row says otherwise, found by external_id or email", async () => {
+  const p = await seedProject(db.sql);
+  await run(db.sql, p.id, [
+    { row: 1, email: "off1@example.com", external_id: "d1", disabled: true },
+    { row: 2, email: "off2@example.com", disabled: true },
+  ]);
+  const again = await run(db.sql, p.id, [
+    { row: 1, email: "off1-moved@example.com", external_id: "d1", name: "By external_id" },
+    { row: 2, email: "OFF2@example.com", name: "By email" },
+  ]);
+  assert.deepEqual([again.updated, again.refused], [2, []]);
+  assert.equal((await stored(db.sql, p.id, "off1-moved@example.com")).disabled, true);
+  assert.equal((await stored(db.sql, p.id, "off2@example.com")).disabled, true);
+  await run(db.sql, p.id, [{ row: 1, email: "off2@example.com", disabled: false }]);
+  assert.equal((await stored(db.sql, p.id, "off2@example.com")).disabled, false);
+});
+
 Deno.test("api.import_users — a hash Astapa made since is kept; an imported one is replaced", async () => {
   const p = await seedProject(db.sql);
   await run(db.sql, p.id, [{ row: 1, email: "a@example.com", password_hash: ASTAPA }]);
