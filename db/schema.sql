@@ -6689,9 +6689,7 @@ AS $function$
     values (project, phone_number, channel, provider, status, pg_catalog.left(provider_message_id, 200), cost,
             currency, pg_catalog.left(error, 500), pg_catalog.left(address, 100), sandbox_text);
     if status in ('sent', 'sandbox') then
-      select count(*) into sent_today from astapa.phone_messages m
-      where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
-        and m.status in ('sent', 'sandbox');
+      sent_today := astapa.phone_sent_today(project);
       -- The message that uses up the day's budget tells the app, before anyone is refused.
       if sent_today >= budget then
         perform astapa.phone_budget_alert(project, budget, sent_today);
@@ -15340,12 +15338,24 @@ AS $function$
     end if;
     perform astapa.emit_event(project_id, 'phone.budget_reached', pg_catalog.jsonb_build_object(
       'date', today, 'daily_budget', daily_budget, 'sent_today', sent_today,
-      'resets_at', pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
-        + interval '1 day'));
+      'resets_at', astapa.phone_budget_day_start() + interval '1 day'));
   end
   $function$;
 comment on function astapa.phone_budget_alert(text,integer,integer) is 'The app webhook phone.budget_reached ({date, daily_budget, sent_today, resets_at}), at most once per project and UTC day: called when the last message the budget allows is logged, or a send is refused for the budget.';
 grant execute on function astapa.phone_budget_alert(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_budget_day_start()
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Named in UTC, not the session's time zone: date_trunc on a timestamptz cuts at the session's midnight.
+    select pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
+  $function$;
+comment on function astapa.phone_budget_day_start() is 'When the daily message budget''s day began: the last midnight UTC, whatever the session''s time zone.';
+grant execute on function astapa.phone_budget_day_start() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_factor_enrollable(project_id text, user_id bigint)
@@ -15390,22 +15400,34 @@ AS $function$
     if wait > 0 then
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'rate_limited', 'wait', wait);
     end if;
-    select count(*) into sent_today from astapa.phone_messages m
-    where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
-      and m.status in ('sent', 'sandbox');
+    sent_today := astapa.phone_sent_today(project);
     if sent_today >= (settings ->> 'daily_budget')::integer then
       perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
         pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
       perform astapa.phone_budget_alert(project, (settings ->> 'daily_budget')::integer, sent_today);
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
         greatest(1, pg_catalog.ceil(extract(epoch from
-          pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
+          astapa.phone_budget_day_start() + interval '1 day' - pg_catalog.now())))::integer);
     end if;
     return null;
   end
   $function$;
 comment on function astapa.phone_send_wait(text,text) is 'Counts one code message for the current project against its limits (per number 5, per address 10, per number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and its daily budget. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached budget is audited as phone.budget_reached).';
 grant execute on function astapa.phone_send_wait(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_sent_today(project_id text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.count(*)::integer from astapa.phone_messages m
+    where m.project_id = phone_sent_today.project_id and m.created_at >= astapa.phone_budget_day_start()
+      and m.status in ('sent', 'sandbox')
+  $function$;
+comment on function astapa.phone_sent_today(text) is 'The messages that count against a project''s daily budget: sent or held for a sandbox since midnight UTC (failed ones cost nothing).';
+grant execute on function astapa.phone_sent_today(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_settings(project_id text)
