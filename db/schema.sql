@@ -7155,6 +7155,8 @@ AS $function$
     challenge astapa.mfa_challenges;
     pending astapa.phone_codes;
     enrolling boolean;
+    adding boolean;
+    previous text;
   begin
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
     select * into challenge from astapa.mfa_challenges c
@@ -7172,8 +7174,13 @@ AS $function$
        or pending.attempts >= 5 then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;
-    enrolling := coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
-    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id))) then
+    select u.phone_number into previous from astapa.users u
+    where u.project_id = project and u.id = challenge.user_id;
+    -- A code to a number typed at this step (astapa.phone_factor_addable), not to the person's verified one.
+    adding := coalesce(astapa.phone_factor_addable(project, challenge.user_id), false);
+    enrolling := adding or coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
+    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)))
+       or (not adding and pending.phone_number is distinct from previous) then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;
     if pending.code_hash <> meet_mfa_challenge_by_phone.code_hash then
@@ -7184,6 +7191,19 @@ AS $function$
     end if;
     update astapa.phone_codes p set used_at = pg_catalog.now()
     where p.project_id = project and p.token_hash = pending.token_hash;
+    if adding then
+      begin
+        update astapa.users u set phone_number = pending.phone_number, phone_number_verified = true
+        where u.project_id = project and u.id = challenge.user_id;
+      exception when unique_violation then
+        -- Another account of this project and environment holds it: said only to someone who proved they hold
+        -- it. The code is spent; the challenge stays, to be met another way.
+        return pg_catalog.jsonb_build_object('accepted', false, 'taken', true, 'expired', true);
+      end;
+      perform astapa.audit(project, 'user.profile_updated', 'user:' || challenge.user_id,
+        pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'user',
+          'step', 'mfa', 'previous', previous));
+    end if;
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = project and c.token_hash = challenge.token_hash;
     if enrolling then
@@ -7207,7 +7227,7 @@ AS $function$
         || array[case pending.channel when 'sms' then 'sms' else 'otp' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_enrollable) the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone). remember/remember_days as api.meet_mfa_challenge.';
+comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_enrollable) the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_addable) it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days as api.meet_mfa_challenge.';
 grant execute on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7273,6 +7293,8 @@ AS $function$
         then u.phone_number end,
       -- No factor yet, but a verified number: the phone may be set up here, by its first code.
       'phone_enrol', coalesce(astapa.phone_factor_enrollable(c.project_id, c.user_id), false),
+      -- No factor and no verified number: a number may be typed here and proven by its first code.
+      'phone_add', coalesce(astapa.phone_factor_addable(c.project_id, c.user_id), false),
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -7288,7 +7310,7 @@ AS $function$
     where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $function$;
-comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add a number here and make it their factor (phone_add: astapa.phone_factor_addable), the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -11280,6 +11302,34 @@ AS $function$
   $function$;
 comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) is 'After a first factor (amr): when the user has a second factor (astapa.second_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_mfa_new_phone_code(challenge_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    challenge astapa.mfa_challenges;
+  begin
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = start_mfa_new_phone_code.challenge_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now();
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    if not coalesce(astapa.phone_factor_addable(project, challenge.user_id), false) then
+      raise exception 'this person cannot add a phone number at this step' using errcode = 'AS409';
+    end if;
+    -- Whether another account holds the number is told only once its code is typed back
+    -- (api.meet_mfa_challenge_by_phone), as on the account page: asking answers the same for every number.
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address,
+      challenge.user_id, 'mfa');
+  end
+  $function$;
+comment on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) is 'Someone at the second step with no factor and no verified number (astapa.phone_factor_addable) types a number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 not addable here; AS403 settings.mfa.phone off; AS400 malformed.';
+grant execute on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_mfa_phone_code(challenge_hash bytea, country text, channel text, token_hash bytea, code_hash bytea, address text)
@@ -15356,6 +15406,24 @@ AS $function$
   $function$;
 comment on function astapa.phone_budget_day_start() is 'When the daily message budget''s day began: the last midnight UTC, whatever the session''s time zone.';
 grant execute on function astapa.phone_budget_day_start() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_factor_addable(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
+      and not (u.phone_number is not null and u.phone_number_verified)
+      and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
+      and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off', false)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id
+    where u.project_id = phone_factor_addable.project_id and u.id = phone_factor_addable.user_id
+  $function$;
+comment on function astapa.phone_factor_addable(text,bigint) is 'Whether a person asked for a second step may add a phone number there and make it their factor (issue 27): no second factor yet, no verified number (one they have is used as it is: astapa.phone_factor_enrollable), and the project takes a phone as second factor. The first code to the typed number proves it: the number becomes theirs, verified, and the factor is on. False otherwise (null for an unknown user).';
+grant execute on function astapa.phone_factor_addable(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_factor_enrollable(project_id text, user_id bigint)
