@@ -13247,7 +13247,7 @@ AS $function$
   begin
     select pg_catalog.string_agg(s, ' ' order by s) into undeclared
     from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) as s
-    where s <> '' and s not in ('openid', 'email', 'profile', 'offline_access')
+    where s <> '' and s not in ('openid', 'email', 'profile', 'phone', 'offline_access')
       and not exists (select from astapa.scopes d
                       where d.project_id = astapa.current_project_id() and d.name = s);
     if undeclared is not null then
@@ -14725,7 +14725,7 @@ CREATE OR REPLACE FUNCTION astapa.is_valid_scope_name(name text)
 AS $function$
     -- RFC 6749 §3.3 scope-token characters: %x21 / %x23-5B / %x5D-7E.
     select name ~ '^[!#-\[\]-~]{1,100}$'
-      and name not in ('openid', 'email', 'profile', 'offline_access')
+      and name not in ('openid', 'email', 'profile', 'phone', 'offline_access')
   $function$;
 comment on function astapa.is_valid_scope_name(text) is 'An RFC 6749 scope token of 1 to 100 characters that is not one of the OpenID user scopes.';
 grant execute on function astapa.is_valid_scope_name(text) to astapa_app;

@@ -130,7 +130,8 @@ Deno.test("mfa phone e2e — required policy, no number yet, no JavaScript: type
       client_id: strict.clientId,
       redirect_uri: redirectUri,
       state: "s",
-      scope: "openid",
+      // OIDC Core §5.4: the standard scope an app asks for the phone_number claims with.
+      scope: "openid phone",
       lang: "en",
     })}`);
     await page.getByLabel("Email").fill("joko@example.com");
