@@ -20,6 +20,8 @@ const Challenge = z.object({
   phone_number: z.string().nullable(),
   /** No second factor yet, but a verified number the project accepts: its first code sets the phone up. */
   phone_enrol: z.boolean().default(false),
+  /** No second factor and no verified number: a number typed at this step, once its code is back, becomes both. */
+  phone_add: z.boolean().default(false),
 });
 export type Challenge = z.infer<typeof Challenge>;
 

@@ -27,15 +27,45 @@ export async function startMfaPhoneCode(
   return SendDecision.parse(row.d);
 }
 
+/**
+ * Stores a second-step code for a number the challenged person typed (no factor and no verified number yet:
+ * astapa.phone_factor_addable), unless a limit, the budget or the country list refuses it.
+ */
+export async function startMfaNewPhoneCode(
+  sql: Sql,
+  projectId: string,
+  challengeHash: Uint8Array,
+  code: {
+    phoneNumber: string;
+    country: string;
+    channel: Channel;
+    tokenHash: Uint8Array;
+    codeHash: Uint8Array;
+  },
+  address: string,
+): Promise<SendDecision> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    (tx) =>
+      tx`select api.start_mfa_new_phone_code(${challengeHash}, ${code.phoneNumber}, ${code.country},
+        ${code.channel}, ${code.tokenHash}, ${code.codeHash}, ${address}) as d`,
+    { actor: "hosted_login" },
+  );
+  return SendDecision.parse(row.d);
+}
+
 const PhoneMet = z.union([
   z.object({ accepted: z.literal(true), user_id: z.string(), amr: z.array(z.string()) }),
   z.object({
     accepted: z.literal(false),
     expired: z.boolean(),
     attempts_left: z.number().int().optional(),
+    taken: z.boolean().optional(),
   }),
 ]);
-export type PhoneRefusal = { expired: boolean; attemptsLeft?: number };
+/** taken: the right code for a number typed at this step, which another account of the project holds. */
+export type PhoneRefusal = { expired: boolean; attemptsLeft?: number; taken?: boolean };
 
 /**
  * Meets the challenge with the phone code and, in the same transaction, signs in (session, and a code unless
@@ -54,7 +84,9 @@ export async function meetChallengeByPhone(
     const [row] = await tx`select api.meet_mfa_challenge_by_phone(${challengeHash}, ${proof.tokenHash},
       ${proof.codeHash}, ${remember?.tokenHash ?? null}, ${remember?.days ?? 0}) as r`;
     const met = PhoneMet.parse(row.r);
-    if (!met.accepted) return { refused: { expired: met.expired, attemptsLeft: met.attempts_left } };
+    if (!met.accepted) {
+      return { refused: { expired: met.expired, attemptsLeft: met.attempts_left, taken: met.taken } };
+    }
     await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });
     return { userId: met.user_id, amr: met.amr };
   }, { actor: "hosted_login" });

@@ -6692,9 +6692,7 @@ AS $function$
     values (project, phone_number, channel, provider, status, pg_catalog.left(provider_message_id, 200), cost,
             currency, pg_catalog.left(error, 500), pg_catalog.left(address, 100), sandbox_text);
     if status in ('sent', 'sandbox') then
-      select count(*) into sent_today from astapa.phone_messages m
-      where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
-        and m.status in ('sent', 'sandbox');
+      sent_today := astapa.phone_sent_today(project);
       -- The message that uses up the day's budget tells the app, before anyone is refused.
       if sent_today >= budget then
         perform astapa.phone_budget_alert(project, budget, sent_today);
@@ -7160,6 +7158,8 @@ AS $function$
     challenge astapa.mfa_challenges;
     pending astapa.phone_codes;
     enrolling boolean;
+    adding boolean;
+    previous text;
   begin
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
     select * into challenge from astapa.mfa_challenges c
@@ -7177,8 +7177,13 @@ AS $function$
        or pending.attempts >= 5 then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;
-    enrolling := coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
-    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id))) then
+    select u.phone_number into previous from astapa.users u
+    where u.project_id = project and u.id = challenge.user_id;
+    -- A code to a number typed at this step (astapa.phone_factor_addable), not to the person's verified one.
+    adding := coalesce(astapa.phone_factor_addable(project, challenge.user_id), false);
+    enrolling := adding or coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
+    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)))
+       or (not adding and pending.phone_number is distinct from previous) then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;
     if pending.code_hash <> meet_mfa_challenge_by_phone.code_hash then
@@ -7189,6 +7194,19 @@ AS $function$
     end if;
     update astapa.phone_codes p set used_at = pg_catalog.now()
     where p.project_id = project and p.token_hash = pending.token_hash;
+    if adding then
+      begin
+        update astapa.users u set phone_number = pending.phone_number, phone_number_verified = true
+        where u.project_id = project and u.id = challenge.user_id;
+      exception when unique_violation then
+        -- Another account of this project and environment holds it: said only to someone who proved they hold
+        -- it. The code is spent; the challenge stays, to be met another way.
+        return pg_catalog.jsonb_build_object('accepted', false, 'taken', true, 'expired', true);
+      end;
+      perform astapa.audit(project, 'user.profile_updated', 'user:' || challenge.user_id,
+        pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'user',
+          'step', 'mfa', 'previous', previous));
+    end if;
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = project and c.token_hash = challenge.token_hash;
     if enrolling then
@@ -7212,7 +7230,7 @@ AS $function$
         || array[case pending.channel when 'sms' then 'sms' else 'otp' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_enrollable) the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone). remember/remember_days as api.meet_mfa_challenge.';
+comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_enrollable) the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_addable) it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days as api.meet_mfa_challenge.';
 grant execute on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7278,6 +7296,8 @@ AS $function$
         then u.phone_number end,
       -- No factor yet, but a verified number: the phone may be set up here, by its first code.
       'phone_enrol', coalesce(astapa.phone_factor_enrollable(c.project_id, c.user_id), false),
+      -- No factor and no verified number: a number may be typed here and proven by its first code.
+      'phone_add', coalesce(astapa.phone_factor_addable(c.project_id, c.user_id), false),
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -7293,7 +7313,7 @@ AS $function$
     where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $function$;
-comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add a number here and make it their factor (phone_add: astapa.phone_factor_addable), the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -11293,6 +11313,34 @@ comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) i
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.start_mfa_new_phone_code(challenge_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    challenge astapa.mfa_challenges;
+  begin
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = start_mfa_new_phone_code.challenge_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now();
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    if not coalesce(astapa.phone_factor_addable(project, challenge.user_id), false) then
+      raise exception 'this person cannot add a phone number at this step' using errcode = 'AS409';
+    end if;
+    -- Whether another account holds the number is told only once its code is typed back
+    -- (api.meet_mfa_challenge_by_phone), as on the account page: asking answers the same for every number.
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address,
+      challenge.user_id, 'mfa');
+  end
+  $function$;
+comment on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) is 'Someone at the second step with no factor and no verified number (astapa.phone_factor_addable) types a number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 not addable here; AS403 settings.mfa.phone off; AS400 malformed.';
+grant execute on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_mfa_phone_code(challenge_hash bytea, country text, channel text, token_hash bytea, code_hash bytea, address text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -13236,7 +13284,7 @@ AS $function$
   begin
     select pg_catalog.string_agg(s, ' ' order by s) into undeclared
     from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) as s
-    where s <> '' and s not in ('openid', 'email', 'profile', 'offline_access')
+    where s <> '' and s not in ('openid', 'email', 'profile', 'phone', 'offline_access')
       and not exists (select from astapa.scopes d
                       where d.project_id = astapa.current_project_id() and d.name = s);
     if undeclared is not null then
@@ -14724,7 +14772,7 @@ CREATE OR REPLACE FUNCTION astapa.is_valid_scope_name(name text)
 AS $function$
     -- RFC 6749 §3.3 scope-token characters: %x21 / %x23-5B / %x5D-7E.
     select name ~ '^[!#-\[\]-~]{1,100}$'
-      and name not in ('openid', 'email', 'profile', 'offline_access')
+      and name not in ('openid', 'email', 'profile', 'phone', 'offline_access')
   $function$;
 comment on function astapa.is_valid_scope_name(text) is 'An RFC 6749 scope token of 1 to 100 characters that is not one of the OpenID user scopes.';
 grant execute on function astapa.is_valid_scope_name(text) to astapa_app;
@@ -15387,12 +15435,42 @@ AS $function$
     end if;
     perform astapa.emit_event(project_id, 'phone.budget_reached', pg_catalog.jsonb_build_object(
       'date', today, 'daily_budget', daily_budget, 'sent_today', sent_today,
-      'resets_at', pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
-        + interval '1 day'));
+      'resets_at', astapa.phone_budget_day_start() + interval '1 day'));
   end
   $function$;
 comment on function astapa.phone_budget_alert(text,integer,integer) is 'The app webhook phone.budget_reached ({date, daily_budget, sent_today, resets_at}), at most once per project and UTC day: called when the last message the budget allows is logged, or a send is refused for the budget.';
 grant execute on function astapa.phone_budget_alert(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_budget_day_start()
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Named in UTC, not the session's time zone: date_trunc on a timestamptz cuts at the session's midnight.
+    select pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
+  $function$;
+comment on function astapa.phone_budget_day_start() is 'When the daily message budget''s day began: the last midnight UTC, whatever the session''s time zone.';
+grant execute on function astapa.phone_budget_day_start() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_factor_addable(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
+      and not (u.phone_number is not null and u.phone_number_verified)
+      and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
+      and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off', false)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id
+    where u.project_id = phone_factor_addable.project_id and u.id = phone_factor_addable.user_id
+  $function$;
+comment on function astapa.phone_factor_addable(text,bigint) is 'Whether a person asked for a second step may add a phone number there and make it their factor (issue 27): no second factor yet, no verified number (one they have is used as it is: astapa.phone_factor_enrollable), and the project takes a phone as second factor. The first code to the typed number proves it: the number becomes theirs, verified, and the factor is on. False otherwise (null for an unknown user).';
+grant execute on function astapa.phone_factor_addable(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_factor_enrollable(project_id text, user_id bigint)
@@ -15437,22 +15515,34 @@ AS $function$
     if wait > 0 then
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'rate_limited', 'wait', wait);
     end if;
-    select count(*) into sent_today from astapa.phone_messages m
-    where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
-      and m.status in ('sent', 'sandbox');
+    sent_today := astapa.phone_sent_today(project);
     if sent_today >= (settings ->> 'daily_budget')::integer then
       perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
         pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
       perform astapa.phone_budget_alert(project, (settings ->> 'daily_budget')::integer, sent_today);
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
         greatest(1, pg_catalog.ceil(extract(epoch from
-          pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
+          astapa.phone_budget_day_start() + interval '1 day' - pg_catalog.now())))::integer);
     end if;
     return null;
   end
   $function$;
 comment on function astapa.phone_send_wait(text,text) is 'Counts one code message for the current project against its limits (per number 5, per address 10, per number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and its daily budget. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached budget is audited as phone.budget_reached).';
 grant execute on function astapa.phone_send_wait(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_sent_today(project_id text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.count(*)::integer from astapa.phone_messages m
+    where m.project_id = phone_sent_today.project_id and m.created_at >= astapa.phone_budget_day_start()
+      and m.status in ('sent', 'sandbox')
+  $function$;
+comment on function astapa.phone_sent_today(text) is 'The messages that count against a project''s daily budget: sent or held for a sandbox since midnight UTC (failed ones cost nothing).';
+grant execute on function astapa.phone_sent_today(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_settings(project_id text)

@@ -7,6 +7,7 @@ import type { SecondFactorData } from "./SecondFactor.tsx";
 import type { PhoneFactorView } from "@/lib/login/factors/phone_step.ts";
 import { sayPhoneFactor } from "@/lib/login/factors/phone_i18n.ts";
 import { MESSAGES } from "@/lib/login/i18n.ts";
+import { PHONE_MESSAGES } from "@/lib/phone/i18n.ts";
 
 type Props = {
   data: SecondFactorData;
@@ -36,7 +37,13 @@ export function PhoneFactor({ data, phone, form, code, remember, appHref, appLab
   return (
     <>
       {phone.notice && <p class="alert" role="alert">{phone.notice}</p>}
-      {phone.sent
+      {phone.adding && !phone.sent && (
+        <>
+          <p>{say("phoneFactorAddIntro")}</p>
+          <NumberForm data={data} phone={phone} form={form} />
+        </>
+      )}
+      {phone.adding && !phone.sent ? null : phone.sent
         ? (
           <>
             <p role="status">{say("phoneFactorSent")}</p>
@@ -51,6 +58,12 @@ export function PhoneFactor({ data, phone, form, code, remember, appHref, appLab
             {phone.smsAvailable && phone.sent === "whatsapp" &&
               send("sms", say("phoneFactorSmsInstead"), true)}
             {phone.sent === "sms" && send("sms", say("phoneFactorNew"), true)}
+            {phone.adding && (
+              <details>
+                <summary>{say("phoneFactorOther")}</summary>
+                <NumberForm data={data} phone={phone} form={form} />
+              </details>
+            )}
           </>
         )
         : (
@@ -67,12 +80,57 @@ export function PhoneFactor({ data, phone, form, code, remember, appHref, appLab
   );
 }
 
-/** "Or get a code on your phone", beside an app's code or a passkey, for someone with a phone factor. */
+/**
+ * The number a person adding one types (autocomplete="tel"), and "send by WhatsApp" (and by SMS): one form, the
+ * button pressed names the channel.
+ */
+function NumberForm({ data, phone, form }: Pick<Props, "data" | "phone" | "form">) {
+  const words = PHONE_MESSAGES[data.lang];
+  return (
+    <>
+      {form(
+        "phone_send",
+        <>
+          <p class="field">
+            <label for="factor-phone">{words.phoneNumber}</label>
+            <input
+              id="factor-phone"
+              name="phone"
+              type="tel"
+              inputmode="tel"
+              autocomplete="tel"
+              required
+              maxlength={40}
+              aria-describedby="factor-phone-hint"
+              autofocus={!phone.sent}
+            />
+            <span class="hint" id="factor-phone-hint">{words.phoneHint}</span>
+          </p>
+          <p>
+            <button type="submit" name="channel" value="whatsapp">{words.sendWhatsApp}</button>{" "}
+            {phone.smsAvailable && (
+              <button type="submit" name="channel" value="sms" class="secondary">{words.sendSms}</button>
+            )}
+          </p>
+        </>,
+      )}
+    </>
+  );
+}
+
+/**
+ * "Or get a code on your phone", beside an app's code or a passkey, for someone with a phone factor; for someone
+ * setting one up without a verified number, "or get codes on your phone" (they type the number next).
+ */
 export function UsePhoneLink({ data, href }: { data: SecondFactorData; href: string }) {
   if (!data.phone) return null;
   return (
     <p>
-      <a href={href}>{sayPhoneFactor(data.lang, "phoneFactorOr", { phone: data.phone.masked })}</a>
+      <a href={href}>
+        {data.phone.adding
+          ? sayPhoneFactor(data.lang, "phoneFactorAddLink")
+          : sayPhoneFactor(data.lang, "phoneFactorOr", { phone: data.phone.masked })}
+      </a>
     </p>
   );
 }

@@ -140,6 +140,28 @@ comment on function astapa.phone_factor_enrollable(text, bigint) is
 
 grant execute on function astapa.phone_factor_enrollable(text, bigint) to astapa_app;
 
+create or replace function astapa.phone_factor_addable(project_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
+      and not (u.phone_number is not null and u.phone_number_verified)
+      and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
+      and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off', false)
+    from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id
+    where u.project_id = phone_factor_addable.project_id and u.id = phone_factor_addable.user_id
+  $$;
+
+comment on function astapa.phone_factor_addable(text, bigint) is
+  'Whether a person asked for a second step may add a phone number there and make it their factor (issue 27): '
+  'no second factor yet, no verified number (one they have is used as it is: astapa.phone_factor_enrollable), '
+  'and the project takes a phone as second factor. The first code to the typed number proves it: the number '
+  'becomes theirs, verified, and the factor is on. False otherwise (null for an unknown user).';
+
+grant execute on function astapa.phone_factor_addable(text, bigint) to astapa_app;
+
 create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
   language sql
   stable
@@ -159,6 +181,8 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
         then u.phone_number end,
       -- No factor yet, but a verified number: the phone may be set up here, by its first code.
       'phone_enrol', coalesce(astapa.phone_factor_enrollable(c.project_id, c.user_id), false),
+      -- No factor and no verified number: a number may be typed here and proven by its first code.
+      'phone_add', coalesce(astapa.phone_factor_addable(c.project_id, c.user_id), false),
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -178,7 +202,8 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
 comment on function api.mfa_challenge(bytea) is
   'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, '
   'whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a '
-  'phone factor (or one they may set up here: phone_enrol), the number its code goes to, the unused recovery '
+  'phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add '
+  'a number here and make it their factor (phone_add: astapa.phone_factor_addable), the unused recovery '
   'codes and the user''s usable passkeys '
   '(credential id in hex, transports: a passkey with user verification meets the challenge too); '
   'null when unknown, used, expired, or the user is disabled or of the other environment.';
@@ -564,6 +589,42 @@ comment on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, te
 
 grant execute on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, text) to astapa_app;
 
+create or replace function api.start_mfa_new_phone_code(challenge_hash bytea, phone_number text, country text,
+  channel text, token_hash bytea, code_hash bytea, address text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    challenge astapa.mfa_challenges;
+  begin
+    select * into challenge from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = start_mfa_new_phone_code.challenge_hash
+      and c.used_at is null and c.expires_at > pg_catalog.now();
+    if not found then
+      raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
+    end if;
+    if not coalesce(astapa.phone_factor_addable(project, challenge.user_id), false) then
+      raise exception 'this person cannot add a phone number at this step' using errcode = 'AS409';
+    end if;
+    -- Whether another account holds the number is told only once its code is typed back
+    -- (api.meet_mfa_challenge_by_phone), as on the account page: asking answers the same for every number.
+    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address,
+      challenge.user_id, 'mfa');
+  end
+  $$;
+
+comment on function api.start_mfa_new_phone_code(bytea, text, text, text, bytea, bytea, text) is
+  'Someone at the second step with no factor and no verified number (astapa.phone_factor_addable) types a '
+  'number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the '
+  'limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. '
+  'AS4G0 dead challenge; AS409 not addable here; AS403 settings.mfa.phone off; AS400 malformed.';
+
+grant execute on function api.start_mfa_new_phone_code(bytea, text, text, text, bytea, bytea, text)
+  to astapa_app;
+
 create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea, token_hash bytea,
   code_hash bytea, remember bytea default null, remember_days integer default 0)
   returns jsonb
@@ -576,6 +637,8 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
     challenge astapa.mfa_challenges;
     pending astapa.phone_codes;
     enrolling boolean;
+    adding boolean;
+    previous text;
   begin
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
     select * into challenge from astapa.mfa_challenges c
@@ -593,8 +656,13 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
        or pending.attempts >= 5 then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;
-    enrolling := coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
-    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id))) then
+    select u.phone_number into previous from astapa.users u
+    where u.project_id = project and u.id = challenge.user_id;
+    -- A code to a number typed at this step (astapa.phone_factor_addable), not to the person's verified one.
+    adding := coalesce(astapa.phone_factor_addable(project, challenge.user_id), false);
+    enrolling := adding or coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
+    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)))
+       or (not adding and pending.phone_number is distinct from previous) then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;
     if pending.code_hash <> meet_mfa_challenge_by_phone.code_hash then
@@ -605,6 +673,19 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
     end if;
     update astapa.phone_codes p set used_at = pg_catalog.now()
     where p.project_id = project and p.token_hash = pending.token_hash;
+    if adding then
+      begin
+        update astapa.users u set phone_number = pending.phone_number, phone_number_verified = true
+        where u.project_id = project and u.id = challenge.user_id;
+      exception when unique_violation then
+        -- Another account of this project and environment holds it: said only to someone who proved they hold
+        -- it. The code is spent; the challenge stays, to be met another way.
+        return pg_catalog.jsonb_build_object('accepted', false, 'taken', true, 'expired', true);
+      end;
+      perform astapa.audit(project, 'user.profile_updated', 'user:' || challenge.user_id,
+        pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'user',
+          'step', 'mfa', 'previous', previous));
+    end if;
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = project and c.token_hash = challenge.token_hash;
     if enrolling then
@@ -635,7 +716,10 @@ comment on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, 
   'with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the '
   'factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting '
   'the phone up here (astapa.phone_factor_enrollable) the accepted code also turns the phone factor on '
-  '(audited and emitted user.mfa_enrolled, factor phone). remember/'
+  '(audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here '
+  '(astapa.phone_factor_addable) it first makes that number theirs, verified (audited user.profile_updated, '
+  'step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. '
+  'remember/'
   'remember_days as api.meet_mfa_challenge.';
 
 grant execute on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, integer) to astapa_app;

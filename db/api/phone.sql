@@ -88,6 +88,36 @@ comment on function astapa.phone_settings(text) is
 
 grant execute on function astapa.phone_settings(text) to astapa_app;
 
+create or replace function astapa.phone_budget_day_start() returns timestamptz
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- Named in UTC, not the session's time zone: date_trunc on a timestamptz cuts at the session's midnight.
+    select pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
+  $$;
+
+comment on function astapa.phone_budget_day_start() is
+  'When the daily message budget''s day began: the last midnight UTC, whatever the session''s time zone.';
+
+grant execute on function astapa.phone_budget_day_start() to astapa_app;
+
+create or replace function astapa.phone_sent_today(project_id text) returns integer
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.count(*)::integer from astapa.phone_messages m
+    where m.project_id = phone_sent_today.project_id and m.created_at >= astapa.phone_budget_day_start()
+      and m.status in ('sent', 'sandbox')
+  $$;
+
+comment on function astapa.phone_sent_today(text) is
+  'The messages that count against a project''s daily budget: sent or held for a sandbox since midnight UTC '
+  '(failed ones cost nothing).';
+
+grant execute on function astapa.phone_sent_today(text) to astapa_app;
+
 create or replace function astapa.phone_budget_alert(project_id text, daily_budget integer, sent_today integer)
   returns void
   language plpgsql
@@ -104,8 +134,7 @@ create or replace function astapa.phone_budget_alert(project_id text, daily_budg
     end if;
     perform astapa.emit_event(project_id, 'phone.budget_reached', pg_catalog.jsonb_build_object(
       'date', today, 'daily_budget', daily_budget, 'sent_today', sent_today,
-      'resets_at', pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
-        + interval '1 day'));
+      'resets_at', astapa.phone_budget_day_start() + interval '1 day'));
   end
   $$;
 
@@ -139,16 +168,14 @@ create or replace function astapa.phone_send_wait(phone_number text, address tex
     if wait > 0 then
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'rate_limited', 'wait', wait);
     end if;
-    select count(*) into sent_today from astapa.phone_messages m
-    where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
-      and m.status in ('sent', 'sandbox');
+    sent_today := astapa.phone_sent_today(project);
     if sent_today >= (settings ->> 'daily_budget')::integer then
       perform astapa.audit(project, 'phone.budget_reached', 'project:' || project,
         pg_catalog.jsonb_build_object('daily_budget', (settings ->> 'daily_budget')::integer));
       perform astapa.phone_budget_alert(project, (settings ->> 'daily_budget')::integer, sent_today);
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'budget', 'wait',
         greatest(1, pg_catalog.ceil(extract(epoch from
-          pg_catalog.date_trunc('day', pg_catalog.now()) + interval '1 day' - pg_catalog.now())))::integer);
+          astapa.phone_budget_day_start() + interval '1 day' - pg_catalog.now())))::integer);
     end if;
     return null;
   end
@@ -299,9 +326,7 @@ create or replace function api.log_phone_message(phone_number text, channel text
     values (project, phone_number, channel, provider, status, pg_catalog.left(provider_message_id, 200), cost,
             currency, pg_catalog.left(error, 500), pg_catalog.left(address, 100), sandbox_text);
     if status in ('sent', 'sandbox') then
-      select count(*) into sent_today from astapa.phone_messages m
-      where m.project_id = project and m.created_at >= pg_catalog.date_trunc('day', pg_catalog.now())
-        and m.status in ('sent', 'sandbox');
+      sent_today := astapa.phone_sent_today(project);
       -- The message that uses up the day's budget tells the app, before anyone is refused.
       if sent_today >= budget then
         perform astapa.phone_budget_alert(project, budget, sent_today);

@@ -45,7 +45,7 @@ create or replace function astapa.is_valid_scope_name(name text) returns boolean
   as $$
     -- RFC 6749 §3.3 scope-token characters: %x21 / %x23-5B / %x5D-7E.
     select name ~ '^[!#-\[\]-~]{1,100}$'
-      and name not in ('openid', 'email', 'profile', 'offline_access')
+      and name not in ('openid', 'email', 'profile', 'phone', 'offline_access')
   $$;
 
 comment on function astapa.is_valid_scope_name(text) is

@@ -791,7 +791,7 @@ create or replace function astapa.assert_grant_target(scope text, resource text)
   begin
     select pg_catalog.string_agg(s, ' ' order by s) into undeclared
     from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) as s
-    where s <> '' and s not in ('openid', 'email', 'profile', 'offline_access')
+    where s <> '' and s not in ('openid', 'email', 'profile', 'phone', 'offline_access')
       and not exists (select from astapa.scopes d
                       where d.project_id = astapa.current_project_id() and d.name = s);
     if undeclared is not null then

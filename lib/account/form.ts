@@ -39,10 +39,19 @@ const Form = z.object({
 export type AccountForm = z.infer<typeof Form>;
 
 /** The posted form and its account, or the redirect to send (a stale or foreign form). */
-export async function readAccountForm(
+export function readAccountForm(c: Ctx): Promise<{ form: AccountForm; target: AccountTarget } | Response> {
+  return readCheckedForm(c, Form);
+}
+
+/**
+ * Any form posted from the account page or its sub-pages (`schema` has the page's `request` and `csrf`): its
+ * account, once CSRF and Origin pass; else the redirect back to /account saying the form was stale.
+ */
+export async function readCheckedForm<S extends z.ZodType<{ request: string; csrf: string }>>(
   c: Ctx,
-): Promise<{ form: AccountForm; target: AccountTarget } | Response> {
-  const form = await readBody(c, Form, ["form"]);
+  schema: S,
+): Promise<{ form: z.infer<S>; target: AccountTarget } | Response> {
+  const form = await readBody(c, schema, ["form"]);
   const target = await accountTarget(c, new URLSearchParams(form.request));
   // A form posted from another site is refused even with a valid token (browsers send Origin on POST).
   const origin = c.req.header("origin");

@@ -5,14 +5,13 @@
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import type { AccountOverview } from "@/db/account.ts";
-import { readBody } from "@/lib/http/body.ts";
-import { csrfValid } from "@/lib/login/browser.ts";
+import { readCheckedForm } from "./form.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
 import { phoneFactorOffered } from "@/lib/login/factors/policy.ts";
 import { smsAvailable } from "@/lib/phone/channels.ts";
 import { PHONE_OUTCOMES, type PhoneOutcome } from "./phone_i18n.ts";
-import { type AccountTarget, accountTarget } from "./target.ts";
+import type { AccountTarget } from "./target.ts";
 
 const Form = z.object({
   request: z.string().max(4000),
@@ -26,19 +25,8 @@ const Form = z.object({
 export type PhoneForm = z.infer<typeof Form>;
 
 /** The posted form and its account, or the redirect for a stale or foreign form (nothing changes). */
-export async function readPhoneForm(c: Ctx): Promise<{ form: PhoneForm; target: AccountTarget } | Response> {
-  const form = await readBody(c, Form, ["form"]);
-  const target = await accountTarget(c, new URLSearchParams(form.request));
-  const origin = c.req.header("origin");
-  const foreign = origin !== undefined && origin !== "null" &&
-    origin !== new URL(c.var.deps.config.baseUrl).origin;
-  if (foreign || !csrfValid(c, form.csrf)) {
-    const params = new URLSearchParams(target.query);
-    params.set("lang", pickLang(c));
-    params.set("problem", "staleForm");
-    return c.redirect(`/account?${params}`, 303);
-  }
-  return { form, target };
+export function readPhoneForm(c: Ctx): Promise<{ form: PhoneForm; target: AccountTarget } | Response> {
+  return readCheckedForm(c, Form);
 }
 
 /** Back to the account page's phone section, saying what happened (post/redirect/get). */

@@ -5,7 +5,7 @@
 import { ACR_VALUES_SUPPORTED } from "@/lib/login/factors/policy.ts";
 import { ASSERTION_ALGORITHMS } from "./client_keys.ts";
 
-export const SCOPES = ["openid", "email", "profile", "offline_access"] as const;
+export const SCOPES = ["openid", "email", "profile", "phone", "offline_access"] as const;
 
 export function authorizationServerMetadata(issuer: string) {
   return {

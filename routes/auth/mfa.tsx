@@ -29,6 +29,7 @@ import {
   sendPhoneFactorCode,
 } from "@/lib/login/factors/phone_step.ts";
 import { meetChallengeByPhone } from "@/db/phone_factor.ts";
+import { sayPhoneFactor } from "@/lib/login/factors/phone_i18n.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { SecondFactor, type SecondFactorData } from "@/components/login/SecondFactor.tsx";
 
@@ -37,6 +38,8 @@ const FactorForm = AuthForm.extend({
   method: z.enum(["totp", "recovery", "enrol", "passkey", "phone", "phone_send"]),
   code: z.string().max(64).default(""),
   channel: z.enum(["whatsapp", "sms"]).default("whatsapp"),
+  /** phone_send by someone adding a number at this step (no verified one yet): the number typed. */
+  phone: z.string().max(100).default(""),
   /** method passkey: the assertion the island posts (bounded like /auth/passkey's). */
   credential: z.string().max(40_000).optional(),
   sealed: z.string().max(400).optional(),
@@ -59,8 +62,10 @@ function modeFor(
   if (challenge.enrolled) return method === "recovery" ? "recovery" : phone ? "phone" : "totp";
   if (phone) return "phone";
   if (passkeyFactor(request, challenge) && method !== "enrol") return "passkey";
-  // Setting a factor up: the app first, the phone (its verified number) one link away.
-  return phoneFactor(challenge) && !challenge.phone_enrol && method !== "enrol" ? "phone" : "enrol";
+  // Setting a factor up: the app first, the phone (a verified number, or one to add) one link away.
+  return phoneFactor(challenge) && !challenge.phone_enrol && !challenge.phone_add && method !== "enrol"
+    ? "phone"
+    : "enrol";
 }
 
 /** The page again in `mode`; an enrolment keeps its QR code, so the app already holding it still works. */
@@ -84,6 +89,21 @@ async function show(
     ? await newEnrolment(c, request, challenge, tokenHash)
     : {};
   return authPage({ ...base, mode, ...enrolment, ...extra } as SecondFactorData, "mfaTitle", status);
+}
+
+/** A number typed at this step belongs to another account: the number form again, saying so (409). */
+async function phoneTaken(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  challenge: Challenge,
+  tokenHash: Uint8Array,
+) {
+  const view = await phoneFactorView(c, request, challenge);
+  const notice = sayPhoneFactor(pickLang(c), "phoneFactorTaken");
+  // The spent code's cookie is cleared on this response; the page asks for a number again.
+  const phone = view ? { ...view, masked: "", sent: undefined, notice } : undefined;
+  return await show(c, request, query, challenge, tokenHash, "phone", { phone }, 409);
 }
 
 /** The live challenge this browser holds, with its token's hash. */
@@ -130,7 +150,10 @@ export const handler: Handlers<SecondFactorData> = {
       : modeFor(request, challenge, form.method);
     if (form.method === "phone_send" && mode === "phone") {
       // Sending is limited per number, address, range and project (lib/phone/flow.ts), not by the lockout.
-      const sent = await sendPhoneFactorCode(c, request, challenge, tokenHash, form.channel, pickLang(c));
+      const sent = await sendPhoneFactorCode(c, request, challenge, tokenHash, {
+        channel: form.channel,
+        typed: form.phone,
+      }, pickLang(c));
       return await show(c, request, query, challenge, tokenHash, mode, { phone: sent.view }, sent.status);
     }
     const byPhone = form.method === "phone" && mode === "phone";
@@ -186,6 +209,8 @@ export const handler: Handlers<SecondFactorData> = {
       );
       if ("refused" in met) {
         if (met.refused.expired) forgetPhoneFactorCode(c, request.project.id);
+        // The right code for a number typed here that another account holds: not a guess, so not counted.
+        if (met.refused.taken) return await phoneTaken(c, request, query, challenge, tokenHash);
         return await refused();
       }
       forgetPhoneFactorCode(c, request.project.id);

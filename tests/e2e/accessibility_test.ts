@@ -23,7 +23,8 @@ const t = await testApp({ listen: true });
 const project = await seedProject(t.db.sql, {
   name: "Toko Tenun",
   redirectUri: "https://tenun.example/cb",
-  settings: { phone: { enabled: true } },
+  // mfa.phone: /auth/mfa?method=phone shows ayu (no factor, no number) the form to add a number there.
+  settings: { phone: { enabled: true }, mfa: { phone: true } },
 });
 const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
 // Branded, so every hosted page is checked with the brand bar, the footer links and the brand's colours.
@@ -122,6 +123,7 @@ const HOSTED = [
   `/auth/logout?client_id=${project.clientId}`,
   `/auth/verify?client_id=${project.clientId}&confirmed=1`,
   `/auth/mfa?${login}`,
+  `/auth/mfa?${login}&method=phone`,
   `/account/email?client_id=${project.clientId}&token=expired`,
   `/auth/login?${keysLogin}`,
   `/auth/email-code?${keysLogin}`,

@@ -43,6 +43,14 @@ Deno.test.afterAll(async () => {
   await whatsapp.close();
 });
 
+// A project that requires a second step: people without one set it up at their next sign-in.
+const strict = await seedProject(t.db.sql, {
+  name: "Warung Wajib",
+  redirectUri,
+  settings: { mfa: { policy: "required", phone: true } },
+});
+await t.db.sql`update astapa.projects set mode = 'production' where id = ${strict.id}`;
+
 const loginUrl = `${t.origin}/auth/login?${new URLSearchParams({
   client_id: project.clientId,
   redirect_uri: redirectUri,
@@ -111,5 +119,60 @@ Deno.test("mfa phone e2e — add a number on /account, turn on two-step verifica
     assert.equal(payload.phone_number, "+6281244445555");
   } finally {
     await closeNext();
+  }
+});
+
+Deno.test("mfa phone e2e — required policy, no number yet, no JavaScript: type a number at the second step, its WhatsApp code signs in and makes it the second factor", async () => {
+  await seedPasswordUser(t.db.sql, strict.id, "joko@example.com", "teh manis hangat");
+  const { page, close } = await openPage({ javaScriptEnabled: false });
+  try {
+    await page.goto(`${t.origin}/auth/login?${new URLSearchParams({
+      client_id: strict.clientId,
+      redirect_uri: redirectUri,
+      state: "s",
+      // OIDC Core §5.4: the standard scope an app asks for the phone_number claims with.
+      scope: "openid phone",
+      lang: "en",
+    })}`);
+    await page.getByLabel("Email").fill("joko@example.com");
+    await page.getByLabel("Password", { exact: true }).fill("teh manis hangat");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Or get codes on your phone by WhatsApp or SMS." }).click();
+    const number = page.getByLabel("Phone number");
+    assert.equal(await number.getAttribute("autocomplete"), "tel");
+    await number.fill("0812 6666 7777");
+    await screenshot(page, "mfa-phone-add-en");
+    await page.getByRole("button", { name: "Send code by WhatsApp" }).click();
+    await page.getByRole("status").filter({ hasText: "We sent a code by WhatsApp to +62 •••• 7777" })
+      .waitFor();
+    const field = page.getByLabel("Authentication code");
+    assert.equal(await field.getAttribute("autocomplete"), "one-time-code");
+    const delivery = whatsapp.inbox.findLast((d) => d.to === "+6281266667777");
+    assert.ok(delivery, "the fake WhatsApp received the code");
+    await field.fill(delivery.code);
+    await page.getByRole("button", { name: "Verify" }).click();
+    await page.waitForURL(/\/callback\?/);
+    const { res, body } = await postForm(t, "/api/platform/token", {
+      grant_type: "authorization_code",
+      code: new URL(page.url()).searchParams.get("code")!,
+      redirect_uri: redirectUri,
+      client_id: strict.clientId,
+      client_secret: strict.secret,
+    });
+    assert.equal(res.status, 200, JSON.stringify(body));
+    const { payload } = await jwtVerify(
+      body.id_token,
+      createRemoteJWKSet(new URL(`${t.origin}/.well-known/jwks.json`)),
+      { issuer: t.origin, audience: strict.clientId, algorithms: ["RS256"] },
+    );
+    assert.deepEqual(payload.amr, ["mfa", "otp", "pwd"]);
+    assert.equal(payload.phone_number, "+6281266667777");
+    assert.equal(payload.phone_number_verified, true);
+    const [factor] = await t.db.sql`select f.kind from astapa.user_factors f join astapa.users u
+      on u.project_id = f.project_id and u.id = f.user_id where u.email = 'joko@example.com'
+      and f.project_id = ${strict.id}`;
+    assert.equal(factor.kind, "phone");
+  } finally {
+    await close();
   }
 });

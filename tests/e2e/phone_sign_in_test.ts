@@ -77,6 +77,16 @@ async function idTokenAtApp(page: Page): Promise<Record<string, unknown>> {
     audience: project.clientId,
     algorithms: ["RS256"],
   });
+  // The access token and userinfo carry the same phone claims as the ID token (OIDC Core §5.1).
+  const access =
+    (await jwtVerify(body.access_token, jwks, { issuer: t.origin, algorithms: ["RS256"] })).payload;
+  const info = await (await fetch(`${t.origin}/api/platform/userinfo`, {
+    headers: { authorization: `Bearer ${body.access_token}` },
+  })).json();
+  for (const claims of [access, info]) {
+    assert.equal(claims.phone_number, payload.phone_number);
+    assert.equal(claims.phone_number_verified, payload.phone_number_verified);
+  }
   return payload;
 }
 

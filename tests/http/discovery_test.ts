@@ -24,6 +24,8 @@ Deno.test("discovery — both well-known documents agree and every URL derives f
   assert.ok(!Object.values(oidc).includes(null), "no null fields");
   // MCP clients ask for refresh tokens with it (the 2026-07-28 revision).
   assert.ok(oidc.scopes_supported.includes("offline_access"));
+  // OIDC Core §5.4: phone asks for phone_number and phone_number_verified (issue 27).
+  assert.ok(oidc.scopes_supported.includes("phone"));
   // Public clients may revoke (RFC 7009 §2.1) but not introspect (RFC 7662 §2.1).
   assert.ok(oidc.revocation_endpoint_auth_methods_supported.includes("none"));
   assert.ok(!oidc.introspection_endpoint_auth_methods_supported.includes("none"));

@@ -79,15 +79,15 @@ async function signIn(browser: Browser, p: SeededProject, email: string) {
   return await browser.submit(`/auth/login?${authorizeQuery(p)}`, { email, password: "correct horse" });
 }
 
-async function amrOf(location: string) {
+async function amrOf(location: string, p: SeededProject = project) {
   const code = new URL(location).searchParams.get("code");
   assert.ok(code, `no code in ${location}`);
   const { res, body } = await postForm(t, "/api/platform/token", {
     grant_type: "authorization_code",
     code,
-    redirect_uri: project.redirectUri,
-    client_id: project.clientId,
-    client_secret: project.secret,
+    redirect_uri: p.redirectUri,
+    client_id: p.clientId,
+    client_secret: p.secret,
   });
   assert.equal(res.status, 200, JSON.stringify(body));
   const set = await (await t.app.request("/.well-known/jwks.json")).json();
@@ -258,12 +258,115 @@ Deno.test("mfa policy — required: someone with no factor but a verified number
   const audited = await t.db.sql`select details from astapa.audit_log where project_id = ${required.id}
     and target = ${`user:${gita.id}`} and action = 'user.mfa_enrolled'`;
   assert.deepEqual(audited.map((r) => r.details), [{ factor: "phone", step: "mfa" }]);
-  // Someone with no verified number is offered the app only.
+});
+
+Deno.test("mfa policy — required: someone with no verified number types one at /auth/mfa; WhatsApp fails, SMS brings the code; the number is then theirs and their factor", async () => {
+  const required = await seedProject(t.db.sql, {
+    name: "Toko Nomor Baru",
+    settings: { mfa: { policy: "required", phone: true } },
+  });
+  await t.db.sql`update astapa.projects set mode = 'production' where id = ${required.id}`;
   const hadi = await person(required, false);
   await t.db.sql`update astapa.users set phone_number_verified = false where id = ${hadi.id}`;
-  const other = new Browser(t);
-  const asked = await signIn(other, required, hadi.email);
-  const appOnly = await (await other.get(asked.headers.get("location")!)).text();
-  assert.match(appOnly, /totp-key/);
-  assert.doesNotMatch(appOnly, /Or get a code on your phone/);
+  const browser = new Browser(t);
+  const asked = await signIn(browser, required, hadi.email);
+  const enrol = await (await browser.get(asked.headers.get("location")!)).text();
+  assert.match(enrol, /totp-key/, "the authenticator app is still the first offer");
+  assert.doesNotMatch(enrol, /Or get a code on your phone \+/);
+  const phoneHref = enrol.match(/href="([^"]*method=phone[^"]*)"/)?.[1]?.replaceAll("&amp;", "&");
+  assert.ok(phoneHref, "a link to add a phone");
+  assert.match(enrol, /Or get codes on your phone by WhatsApp or SMS/);
+  const html = await (await browser.get(phoneHref)).text();
+  assert.match(html, /Enter your phone number/);
+  assert.match(html, /<input[^>]*name="phone"[^>]*autocomplete="tel"/);
+  // Malformed and premium-rate numbers are refused before anything is stored or sent.
+  const sentBefore = whatsapp.inbox.length + twilio.inbox.length;
+  const malformed = await browser.post(html, { method: "phone_send", channel: "whatsapp", phone: "12" });
+  assert.equal(malformed.status, 422);
+  assert.match(await malformed.text(), /Enter a valid phone number/);
+  const premium = await browser.post(html, {
+    method: "phone_send",
+    channel: "whatsapp",
+    phone: "0809 1234 567",
+  });
+  assert.equal(premium.status, 422);
+  assert.match(await premium.text(), /This number cannot receive codes/);
+  assert.equal(whatsapp.inbox.length + twilio.inbox.length, sentBefore);
+  // WhatsApp refuses the message: a code goes by SMS at once, and the page says so (never a 5xx, never a code).
+  whatsapp.failWith = { code: 131026, message: "Message undeliverable" };
+  let sentHtml: string;
+  try {
+    const sent = await browser.post(html, {
+      method: "phone_send",
+      channel: "whatsapp",
+      phone: "0812 7777 1234",
+    });
+    sentHtml = await sent.text();
+    assert.equal(sent.status, 200, sentHtml);
+  } finally {
+    whatsapp.failWith = undefined;
+  }
+  assert.match(sentHtml, /WhatsApp could not deliver it, so we sent the code by SMS to \+62 •••• 1234/);
+  assert.match(sentHtml, /We sent a code by SMS/);
+  const delivery = twilio.inbox.findLast((d) => d.to === "+6281277771234");
+  assert.ok(delivery, "the Twilio fake received the code by SMS");
+  assert.doesNotMatch(sentHtml, new RegExp(delivery.code));
+  // Nothing counts before the code is back.
+  const [before] = await t.db.sql`select phone_number from astapa.users where id = ${hadi.id}`;
+  assert.equal(before.phone_number, hadi.phone);
+  const done = await browser.post(sentHtml, { method: "phone", code: delivery.code });
+  assert.equal(done.status, 303, await done.clone().text());
+  assert.deepEqual(await amrOf(done.headers.get("location")!, required), ["mfa", "pwd", "sms"]);
+  const [after] = await t.db.sql`select phone_number, phone_number_verified from astapa.users
+    where id = ${hadi.id}`;
+  assert.deepEqual({ ...after }, { phone_number: "+6281277771234", phone_number_verified: true });
+  const factors = await t.db.sql`select kind from astapa.user_factors
+    where project_id = ${required.id} and user_id = ${hadi.id} and confirmed_at is not null`;
+  assert.deepEqual(factors.map((f) => f.kind), ["phone"]);
+  const audited = await t.db
+    .sql`select action, details from astapa.audit_log where project_id = ${required.id}
+    and target = ${`user:${hadi.id}`} and action in ('user.mfa_enrolled', 'user.profile_updated') and details ->> 'by' is distinct from 'platform_api'
+    order by id`;
+  assert.deepEqual(audited.map((r) => [r.action, r.details.step]), [
+    ["user.profile_updated", "mfa"],
+    ["user.mfa_enrolled", "mfa"],
+  ]);
+});
+
+Deno.test("mfa policy — required: a number typed at /auth/mfa that another account holds is refused after its right code, in English and Indonesian", async () => {
+  const required = await seedProject(t.db.sql, {
+    name: "Toko Nomor Dipakai",
+    settings: { mfa: { policy: "required", phone: true } },
+  });
+  await t.db.sql`update astapa.projects set mode = 'production' where id = ${required.id}`;
+  const holder = await person(required, false);
+  for (const lang of ["en", "id"] as const) {
+    const newcomer = await person(required, false);
+    await t.db.sql`update astapa.users set phone_number = null, phone_number_verified = false
+      where id = ${newcomer.id}`;
+    const browser = new Browser(t);
+    const asked = await signIn(browser, required, newcomer.email);
+    const location = new URL(asked.headers.get("location")!, t.origin);
+    location.searchParams.set("lang", lang);
+    location.searchParams.set("method", "phone");
+    const html = await (await browser.get(`${location.pathname}${location.search}`)).text();
+    assert.match(html, /autocomplete="tel"/);
+    const sent = await browser.post(html, { method: "phone_send", channel: "whatsapp", phone: holder.phone });
+    const sentHtml = await sent.text();
+    assert.equal(sent.status, 200, sentHtml);
+    const delivery = whatsapp.inbox.findLast((d) => d.to === holder.phone);
+    assert.ok(delivery);
+    const taken = await browser.post(sentHtml, { method: "phone", code: delivery.code });
+    assert.equal(taken.status, 409);
+    assert.match(
+      await taken.text(),
+      lang === "en" ? /This number belongs to another account of this app/ : /Nomor ini milik akun lain/,
+    );
+    const [row] = await t.db.sql`select phone_number from astapa.users where id = ${newcomer.id}`;
+    assert.equal(row.phone_number, null);
+    const lockout = await t.db
+      .sql`select count(*)::int as n from astapa.audit_log where project_id = ${required.id}
+      and action = 'sign_in.mfa_failed' and target = ${`user:${newcomer.id}`}`;
+    assert.equal(lockout[0].n, 0, "the right code is not a guess");
+  }
 });

@@ -165,6 +165,36 @@ Deno.test("phone — every provider failing gives a readable page, never the cod
   }
 });
 
+Deno.test("phone — WhatsApp that never answers: after its timeout the code goes by SMS, the page says so, the log says why", async () => {
+  whatsapp.hang = true;
+  try {
+    // The adapter gives up after SEND_TIMEOUT_MS (10 seconds): this request waits for that abort, then SMS.
+    const res = await submitForm(t, live, "/auth/phone", { phone: "0812 7777 0015" });
+    assert.equal(res.status, 303, await res.clone().text());
+    const location = res.headers.get("location")!;
+    assert.match(location, /^\/auth\/phone\/code\?.*sent=fallback/);
+    const page = await t.app.request(location, { headers: { cookie: pendingCookie(res, live)! } });
+    const html = await page.text();
+    assert.equal(page.status, 200, html);
+    assert.match(html, /WhatsApp could not deliver it, so we sent the code by SMS/);
+    const sms = twilio.inbox.findLast((d) => d.to === "+6281277770015");
+    assert.ok(sms, "the Twilio fake received the code by SMS");
+    assert.equal(sms.channel, "sms");
+    assert.ok(!html.includes(sms.code), "the page never shows the code");
+    const log = (await listPhoneMessages(t.db.sql, live.id)).filter((m) =>
+      m.phone_number === "+6281277770015"
+    );
+    assert.deepEqual(log.map((m) => [m.provider, m.channel, m.status]), [
+      ["twilio_verify", "sms", "sent"],
+      ["whatsapp_cloud", "whatsapp", "failed"],
+    ]);
+    assert.match(log[1].error ?? "", /TimeoutError/);
+    assert.ok(log[0].provider_message_id, "the provider's id of the sent message is logged");
+  } finally {
+    whatsapp.hang = false;
+  }
+});
+
 Deno.test("phone — a sixth code to one number within the hour waits, with a readable message", async () => {
   const statuses = [];
   for (let i = 0; i < 6; i++) {

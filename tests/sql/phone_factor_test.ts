@@ -10,7 +10,7 @@ import { asApp } from "@/db/client.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { checkPhoneCode } from "@/db/phone.ts";
 import { accountConfirmPhone } from "@/db/phone_account.ts";
-import { setOwnPhoneFactor, startMfaPhoneCode } from "@/db/phone_factor.ts";
+import { setOwnPhoneFactor, startMfaNewPhoneCode, startMfaPhoneCode } from "@/db/phone_factor.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 
@@ -310,4 +310,141 @@ Deno.test("astapa.phone_factor_enrollable — no factor but a verified number: t
     (tx) => tx`select astapa.phone_factor_enrollable(${noPhoneFactor.id}, ${mira.user})`,
   );
   assert.equal(enrollable, false);
+});
+
+/** A signed-in person with no number, asked for a second step they have not set up (required). */
+async function numberless(email: string, projectId = project.id) {
+  const user = await seedUser(db.sql, projectId, email);
+  const token = `challenge-${email}`;
+  assert.equal(
+    await appValue<boolean>(
+      db.sql,
+      projectId,
+      async (tx) => tx`select api.start_mfa_challenge(${user}, ${await sha256(token)}, '{pwd}', true)`,
+    ),
+    true,
+  );
+  return { user, token };
+}
+const sendToNew = async (challengeToken: string, token: string, number: string, projectId = project.id) =>
+  await startMfaNewPhoneCode(db.sql, projectId, await sha256(challengeToken), {
+    phoneNumber: number,
+    country: "ID",
+    channel: "whatsapp",
+    tokenHash: await sha256(token),
+    codeHash: await codeHash(token, "246810"),
+  }, `10.8.${counter}.1`);
+const phoneOf = (user: string) =>
+  appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    (tx) =>
+      tx`select jsonb_build_object('number', phone_number, 'verified', phone_number_verified)
+         from astapa.users where project_id = ${project.id} and id = ${user}`,
+  );
+
+Deno.test("astapa.phone_factor_addable — no factor and no verified number: a number typed at the second step, once its code is back, is theirs and their factor", async () => {
+  const rudi = await numberless("rudi.add@example.com");
+  const seen = await appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    async (tx) => tx`select api.mfa_challenge(${await sha256(rudi.token)})`,
+  );
+  assert.equal(seen.phone_add, true);
+  assert.equal(seen.phone_enrol, false);
+  assert.equal(seen.phone_number, null);
+  const number = freshNumber();
+  assert.deepEqual(await sendToNew(rudi.token, "rudi-code", number), { sent: true, sandbox: true });
+  // Nothing counts before the code is back: the number is not theirs yet.
+  assert.deepEqual(await phoneOf(rudi.user), { number: null, verified: false });
+  assert.deepEqual(await kinds(rudi.user), []);
+  const wrong = await meet(rudi.token, "rudi-code", "000000");
+  assert.equal(wrong.accepted, false);
+  assert.deepEqual(await phoneOf(rudi.user), { number: null, verified: false });
+  assert.deepEqual(await meet(rudi.token, "rudi-code", "246810"), {
+    accepted: true,
+    user_id: rudi.user,
+    amr: ["mfa", "otp", "pwd"],
+  });
+  assert.deepEqual(await phoneOf(rudi.user), { number, verified: true });
+  assert.deepEqual(await kinds(rudi.user), ["phone"]);
+  assert.deepEqual(await audits(rudi.user, "user.mfa_enrolled"), [{ factor: "phone", step: "mfa" }]);
+  assert.deepEqual(await audits(rudi.user, "user.profile_updated"), [{
+    fields: ["phone_number"],
+    by: "user",
+    step: "mfa",
+    previous: null,
+  }]);
+  // Now they have a factor and a verified number: nothing to add at the next challenge.
+  assert.equal(await challenge(rudi.user, "rudi-again"), true);
+  const again = await appValue<Record<string, unknown>>(
+    db.sql,
+    project.id,
+    async (tx) => tx`select api.mfa_challenge(${await sha256("rudi-again")})`,
+  );
+  assert.equal(again.phone_add, false);
+  await rejectsAs(sendToNew("rudi-again", "rudi-other", freshNumber()), "conflict");
+});
+
+Deno.test("api.meet_mfa_challenge_by_phone — a number typed at the second step that another account holds is refused only after its right code", async () => {
+  const holder = await person("holder.add@example.com");
+  const [{ number }] = await db.sql`select phone_number as number from astapa.users
+    where project_id = ${project.id} and id = ${holder.user}`;
+  const dewi = await numberless("dewi.add@example.com");
+  // Asking answers the same as for any number.
+  assert.deepEqual(await sendToNew(dewi.token, "dewi-code", number), { sent: true, sandbox: true });
+  assert.deepEqual(await meet(dewi.token, "dewi-code", "246810"), {
+    accepted: false,
+    taken: true,
+    expired: true,
+  });
+  // The code is spent, the challenge still stands, nothing changed for either person.
+  assert.deepEqual(await meet(dewi.token, "dewi-code", "246810"), { accepted: false, expired: true });
+  assert.deepEqual(await phoneOf(dewi.user), { number: null, verified: false });
+  assert.deepEqual(await kinds(dewi.user), []);
+  const [{ live }] = await db.sql`select used_at is null as live from astapa.mfa_challenges
+    where project_id = ${project.id} and token_hash = ${await sha256(dewi.token)}`;
+  assert.equal(live, true);
+  // Another number works.
+  assert.equal((await sendToNew(dewi.token, "dewi-code2", freshNumber())).sent, true);
+  assert.equal((await meet(dewi.token, "dewi-code2", "246810")).accepted, true);
+});
+
+Deno.test("api.start_mfa_new_phone_code — only for a live challenge of a person with no factor and no verified number, where the project takes a phone", async () => {
+  // A verified number is used as it is (astapa.phone_factor_enrollable), not replaced at this step.
+  const sari = await person("sari.add@example.com");
+  const forced = await appValue<boolean>(
+    db.sql,
+    project.id,
+    async (tx) =>
+      tx`select api.start_mfa_challenge(${sari.user}, ${await sha256("sari-req")}, '{pwd}', true)`,
+  );
+  assert.equal(forced, true);
+  await rejectsAs(sendToNew("sari-req", "sari-code", freshNumber()), "conflict");
+  // An unverified number may be replaced (or typed again) and proven here.
+  const budi = await person("budi.add@example.com", project.id, false);
+  const budiChallenge = "budi-req";
+  await appValue(
+    db.sql,
+    project.id,
+    async (tx) =>
+      tx`select api.start_mfa_challenge(${budi.user}, ${await sha256(budiChallenge)}, '{pwd}', true)`,
+  );
+  const number = freshNumber();
+  assert.equal((await sendToNew(budiChallenge, "budi-code", number)).sent, true);
+  assert.equal((await meet(budiChallenge, "budi-code", "246810")).accepted, true);
+  assert.deepEqual(await phoneOf(budi.user), { number, verified: true });
+  // A dead challenge, a project without the phone factor, a number outside the allowed countries.
+  await rejectsAs(sendToNew("no-such-challenge", "x-code", freshNumber()), "invalid_grant");
+  const tono = await numberless("tono.add@example.com", noPhoneFactor.id);
+  await rejectsAs(sendToNew(tono.token, "tono-code", freshNumber(), noPhoneFactor.id), "conflict");
+  const wati = await numberless("wati.add@example.com");
+  const abroad = await startMfaNewPhoneCode(db.sql, project.id, await sha256(wati.token), {
+    phoneNumber: "+6591234567",
+    country: "SG",
+    channel: "sms",
+    tokenHash: await sha256("wati-code"),
+    codeHash: await codeHash("wati-code", "246810"),
+  }, "10.8.200.1");
+  assert.deepEqual(abroad, { sent: false, reason: "country" });
 });

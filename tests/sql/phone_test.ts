@@ -4,7 +4,7 @@
  * settings check, and the policies of the two tables tried as the owner project, another project and none.
  */
 import assert from "node:assert/strict";
-import { asApp } from "@/db/client.ts";
+import { asApp, type Tx } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import {
   checkPhoneCode,
@@ -245,6 +245,38 @@ Deno.test("phone.budget_reached — a budget found reached at a send (no alert y
     (tx) => tx`select count(*)::int from astapa.events where type = 'phone.budget_reached'`,
   );
   assert.equal(fired, 1);
+});
+
+Deno.test("daily budget — its day is the UTC day, whatever the session's time zone (astapa.phone_budget_day_start)", async () => {
+  const small = await seedProject(db.sql, { settings: { phone: { enabled: true, daily_budget: 2 } } });
+  // Two messages just after midnight UTC (today) and three just before it (yesterday). In Jakarta (UTC+7) the
+  // local day starts 7 hours before or 17 hours after midnight UTC, so a day cut at the session's midnight
+  // counts five or none, and its reset is hours away from midnight UTC.
+  await db
+    .sql`insert into astapa.phone_messages (project_id, phone_number, channel, provider, status, created_at)
+    select ${small.id}, '+6281200000000', 'sms', 'sandbox', 'sandbox', at
+    from (select date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' as midnight) m,
+      lateral (values (least(now(), m.midnight + interval '1 second')), (least(now(), m.midnight)),
+        (m.midnight - interval '1 second'), (m.midnight - interval '1 minute'), (m.midnight - interval '1 hour')) v(at)`;
+  const inJakarta = (work: (tx: Tx) => Promise<unknown>) =>
+    asApp(db.sql, small.id, async (tx) => {
+      await tx`set local timezone = 'Asia/Jakarta'`;
+      return await work(tx);
+    });
+  const [{ start, sent }] = await inJakarta((tx) =>
+    tx`select astapa.phone_budget_day_start() as start, astapa.phone_sent_today(${small.id}) as sent`
+  ) as { start: Date; sent: number }[];
+  const midnightUtc = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  assert.equal(start.getTime(), midnightUtc);
+  assert.equal(sent, 2);
+  // The third message of the day is refused for the budget, until midnight UTC (counted from the same now()).
+  const [{ d, until }] = await inJakarta(async (tx) =>
+    tx`select api.start_phone_code(${freshNumber()}, 'ID', 'sms', ${await sha256("t-jakarta")},
+      ${await codeHash("t-jakarta", "123456")}, '10.9.7.1') as d,
+      greatest(1, ceil(extract(epoch from (${new Date(midnightUtc + 86_400_000)}::timestamptz - now()))))::int
+        as until`
+  ) as { d: { sent: boolean; reason?: string; wait?: number }; until: number }[];
+  assert.deepEqual(d, { sent: false, reason: "budget", wait: until });
 });
 
 Deno.test("api.resend_phone_code — a new code by SMS replaces the old; a dead code cannot be resent", async () => {

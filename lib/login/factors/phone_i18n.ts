@@ -10,6 +10,12 @@ const en = {
   phoneFactorNew: "Send a new code",
   phoneFactorUse: "Get a code on your phone instead",
   phoneFactorOr: "Or get a code on your phone {phone}.",
+  phoneFactorAddLink: "Or get codes on your phone by WhatsApp or SMS.",
+  phoneFactorAddIntro:
+    "Enter your phone number. We will send a 6-digit code to it; once you type it back, this number is your second step.",
+  phoneFactorOther: "Send a code to another number",
+  phoneFactorTaken:
+    "This number belongs to another account of this app. Use another number, or set up an app.",
 };
 
 const id: typeof en = {
@@ -21,6 +27,12 @@ const id: typeof en = {
   phoneFactorNew: "Kirim kode baru",
   phoneFactorUse: "Terima kode di HP Anda saja",
   phoneFactorOr: "Atau terima kode di HP Anda {phone}.",
+  phoneFactorAddLink: "Atau terima kode di HP Anda lewat WhatsApp atau SMS.",
+  phoneFactorAddIntro:
+    "Masukkan nomor HP Anda. Kami akan mengirim kode 6 angka; setelah Anda mengetiknya, nomor ini menjadi langkah kedua Anda.",
+  phoneFactorOther: "Kirim kode ke nomor lain",
+  phoneFactorTaken:
+    "Nomor ini milik akun lain di aplikasi ini. Pakai nomor lain, atau pasang aplikasi autentikator.",
 };
 
 const TEXT = { en, id };

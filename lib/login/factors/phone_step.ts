@@ -9,20 +9,23 @@ import type { Ctx } from "@/lib/app_env.ts";
 import type { Challenge } from "@/db/factors.ts";
 import type { Channel } from "@/db/phone.ts";
 import { pendingPhoneCode } from "@/db/phone.ts";
-import { startMfaPhoneCode } from "@/db/phone_factor.ts";
+import { startMfaNewPhoneCode, startMfaPhoneCode } from "@/db/phone_factor.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { maskPhone, parsePhone } from "@/lib/phone/number.ts";
 import { codeHash, readPendingToken, resendBySms, sendNewCode, writePendingToken } from "@/lib/phone/flow.ts";
 import { refusal } from "@/lib/phone/page.ts";
 import { smsAvailable } from "@/lib/phone/channels.ts";
-import { sayPhone } from "@/lib/phone/i18n.ts";
+import { type PhoneMessageKey, sayPhone } from "@/lib/phone/i18n.ts";
 import type { Lang } from "@/lib/login/i18n.ts";
 import type { AuthorizeRequest } from "../authorize_request.ts";
 
 /** What the phone step of the page shows: the masked number, whether a code is on its way, a refusal. */
 export type PhoneFactorView = {
+  /** Empty while a person adding a number (adding) has not had a code sent yet. */
   masked: string;
+  /** No verified number yet: the page asks for one (astapa.phone_factor_addable). */
+  adding?: boolean;
   smsAvailable: boolean;
   /** The channel of the live code this browser holds; absent before a code is sent. */
   sent?: Channel;
@@ -31,10 +34,25 @@ export type PhoneFactorView = {
 
 /**
  * Whether this challenge may be met with a phone code: a phone factor, or (someone with no second factor yet
- * and a verified number, astapa.phone_factor_enrollable) one that code sets up.
+ * and a verified number, astapa.phone_factor_enrollable) one that code sets up, or (no factor and no verified
+ * number, astapa.phone_factor_addable) a number typed here that its code proves and sets up.
  */
 export function phoneFactor(challenge: Challenge): boolean {
-  return (challenge.factors.includes("phone") || challenge.phone_enrol) && !!challenge.phone_number;
+  return ((challenge.factors.includes("phone") || challenge.phone_enrol) && !!challenge.phone_number) ||
+    challenge.phone_add;
+}
+
+/** The live code this browser holds for the second step, if any. */
+async function pendingFactorCode(c: Ctx, projectId: string) {
+  const token = readPendingToken(c, projectId, "mfa");
+  const pending = token ? await pendingPhoneCode(c.var.deps.sql, projectId, await sha256(token)) : null;
+  return { token, pending };
+}
+
+/** The number the page shows masked: the person's own, or (adding) the one the pending code went to. */
+function shownNumber(challenge: Challenge, pending: { phone_number: string } | null): string {
+  if (!challenge.phone_add) return maskPhone(challenge.phone_number!);
+  return pending ? maskPhone(pending.phone_number) : "";
 }
 
 /** The page's phone step for this challenge (null when not offered). */
@@ -44,50 +62,74 @@ export async function phoneFactorView(
   challenge: Challenge,
 ): Promise<PhoneFactorView | null> {
   if (!phoneFactor(challenge)) return null;
-  const token = readPendingToken(c, request.project.id, "mfa");
-  const pending = token
-    ? await pendingPhoneCode(c.var.deps.sql, request.project.id, await sha256(token))
-    : null;
+  const { pending } = await pendingFactorCode(c, request.project.id);
   return {
-    masked: maskPhone(challenge.phone_number!),
+    masked: shownNumber(challenge, pending),
+    ...(challenge.phone_add ? { adding: true } : {}),
     smsAvailable: await smsAvailable(c.var.deps, request.project),
     ...(pending ? { sent: pending.channel } : {}),
   };
 }
 
-/** Sends (or, by SMS, sends again) the second step's code; the view says what happened, with a status. */
+/**
+ * Sends (or, by SMS, sends again) the second step's code; the view says what happened, with a status. `typed`:
+ * the number a person adding one typed (astapa.phone_factor_addable); ignored otherwise.
+ */
 export async function sendPhoneFactorCode(
   c: Ctx,
   request: AuthorizeRequest,
   challenge: Challenge,
   challengeHash: Uint8Array,
-  channel: Channel,
+  send: { channel: Channel; typed: string },
   lang: Lang,
 ): Promise<{ view: PhoneFactorView; status: number }> {
+  const { channel } = send;
+  const { token, pending } = await pendingFactorCode(c, request.project.id);
+  const adding = challenge.phone_add;
   const base = {
-    masked: maskPhone(challenge.phone_number!),
+    masked: shownNumber(challenge, pending),
+    ...(adding ? { adding: true } : {}),
     smsAvailable: await smsAvailable(c.var.deps, request.project),
   };
-  const phone = parsePhone(challenge.phone_number!);
-  const token = readPendingToken(c, request.project.id, "mfa");
-  const pending = token
-    ? await pendingPhoneCode(c.var.deps.sql, request.project.id, await sha256(token))
-    : null;
-  const result = "problem" in phone
+  const refuse = (phoneError: PhoneMessageKey, status: number, wait?: number) => ({
+    view: {
+      ...base,
+      ...(pending ? { sent: pending.channel } : {}),
+      notice: sayPhone(lang, phoneError, { wait }),
+    },
+    status,
+  });
+  // A person adding a number types it; "by SMS instead" (no number posted) resends the pending code.
+  const typed = adding && send.typed.trim() !== "" ? parsePhone(send.typed) : null;
+  if (typed && "problem" in typed) {
+    return refuse(typed.problem === "invalid" ? "invalidPhone" : "notMobile", 422);
+  }
+  if (adding && !typed && !(channel === "sms" && token && pending)) return refuse("invalidPhone", 422);
+  const phone = typed ?? (adding ? null : parsePhone(challenge.phone_number!));
+  const result = phone && "problem" in phone
     ? { sent: false as const, reason: "not_sent" as const }
-    : channel === "sms" && token && pending
+    : !typed && channel === "sms" && token && pending
     ? await resendBySms(c, request.project, token, lang)
-    : await sendNewCode(c, request.project, { phone, channel, lang, purpose: "mfa" }, (hashes) =>
-      startMfaPhoneCode(c.var.deps.sql, request.project.id, challengeHash, {
-        country: phone.country,
-        channel,
-        ...hashes,
-      }, clientAddress(c)));
+    : await sendNewCode(c, request.project, { phone: phone!, channel, lang, purpose: "mfa" }, (hashes) =>
+      typed
+        ? startMfaNewPhoneCode(c.var.deps.sql, request.project.id, challengeHash, {
+          phoneNumber: typed.e164,
+          country: typed.country,
+          channel,
+          ...hashes,
+        }, clientAddress(c))
+        : startMfaPhoneCode(c.var.deps.sql, request.project.id, challengeHash, {
+          country: phone!.country,
+          channel,
+          ...hashes,
+        }, clientAddress(c)));
   if (!result.sent) {
     const { phoneError, status } = refusal(result.reason);
-    return { view: { ...base, notice: sayPhone(lang, phoneError, { wait: result.wait }) }, status };
+    return refuse(phoneError, status, result.wait);
   }
-  return { view: { ...base, sent: result.channel }, status: 200 };
+  const masked = typed ? maskPhone(typed.e164) : base.masked;
+  const fellBack = result.fellBack ? { notice: sayPhone(lang, "fellBackToSms", { phone: masked }) } : {};
+  return { view: { ...base, masked, sent: result.channel, ...fellBack }, status: 200 };
 }
 
 /** The browser's pending code and the typed code, as Postgres compares them; null without a pending code. */
