@@ -240,7 +240,10 @@ Deno.test("portal — automatic renewal charges: the method's masked label, amou
   const session = await sessionFor(p, sub);
   assert.doesNotMatch((await openPortal(session)).html, /Automatic renewal charges/, "none made yet");
   await asApp(t.db.sql, p, async (tx) => {
-    await renewalStep(tx, p, now, "simulator");
+    // The shop's other subscriptions are due in 2035 too: step until this user's renewal is opened.
+    let step = await renewalStep(tx, p, now, "simulator");
+    while (step && step.sub !== sub) step = await renewalStep(tx, p, now, "simulator");
+    assert.ok(step?.linked_charge, "this user's renewal opened a charge to their DANA");
     const work = await nextRenewalCharge(tx, p, now, 600);
     await recordRenewalCharge(tx, p, work!.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now);
   });
