@@ -4,6 +4,8 @@ import type { Tx } from "./client.ts";
 import { LINK_CHANNELS, LinkedMethodSchema } from "./linked_methods.ts";
 import { PlanChangeSchema } from "./plan_changes.ts";
 import { PlanSchema, SubscriptionSchema } from "./plans.ts";
+import { ReceiptedPaymentSchema } from "./receipts.ts";
+import { RenewalChargeSchema } from "./renewal_charges.ts";
 import { result } from "./result.ts";
 
 const Interval = z.enum(["month", "year", "one_time"]);
@@ -29,28 +31,12 @@ export const BillingAccountSchema = z.object({
     period_start: z.string().nullable(),
     expires_at: z.string(),
   })),
-  payments: z.array(z.object({
-    receipt_id: z.string(),
-    number: z.string(),
-    issued_at: z.string(),
-    plan: z.string(),
+  payments: z.array(ReceiptedPaymentSchema.extend({
     plan_name: z.string(),
     period_start: z.string().nullable(),
     period_end: z.string().nullable(),
-    method: z.string(),
-    bank: z.string().nullable(),
-    amount: z.number().int(),
-    coupon_code: z.string().nullable(),
-    discount_idr: z.number().int().nullable(),
-    refunded_idr: z.number().int(),
-    refunds: z.array(z.object({
-      refund_id: z.string(),
-      amount: z.number().int(),
-      status: z.enum(["requested", "pending", "succeeded", "failed"]),
-      created_at: z.string(),
-      succeeded_at: z.string().nullable(),
-    })),
   })),
+  renewal_charges: z.array(RenewalChargeSchema),
   linked_methods: z.array(LinkedMethodSchema),
   linkable_channels: z.array(z.enum(LINK_CHANNELS)),
   trials: z.array(z.string()),

@@ -61,6 +61,33 @@ export const ReceiptSchema = z.object({
 });
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
+/** A refund of one payment as the portal and the dashboard's user page list it. */
+export const PaymentRefundSchema = z.object({
+  refund_id: z.string(),
+  amount: z.number().int(),
+  status: z.enum(["requested", "pending", "succeeded", "failed"]),
+  created_at: z.string(),
+  succeeded_at: z.string().nullable(),
+});
+
+/**
+ * One of a user's paid payments with its receipt and refunds, as the portal (api.billing_account) and the
+ * dashboard's user page (api.user_billing) list them; each extends it with what only it shows.
+ */
+export const ReceiptedPaymentSchema = z.object({
+  receipt_id: z.string(),
+  number: z.string(),
+  issued_at: z.string(),
+  plan: z.string(),
+  method: z.string(),
+  bank: z.string().nullable(),
+  amount: z.number().int(),
+  coupon_code: z.string().nullable(),
+  discount_idr: z.number().int().nullable(),
+  refunded_idr: z.number().int(),
+  refunds: z.array(PaymentRefundSchema),
+});
+
 /** The project's PPN settings with defaults filled in. */
 export function taxSettings(tx: Tx, projectId: string): Promise<TaxSettings> {
   return result(tx`select api.tax_settings(${projectId}) as result`, TaxSettingsSchema);

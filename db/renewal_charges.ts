@@ -4,6 +4,25 @@ import type { Tx } from "./client.ts";
 import { CheckoutSchema } from "./payments.ts";
 import { result } from "./result.ts";
 
+/** A renewal charge to a linked method as the dashboard, the portal and the Platform API list it. */
+export const RenewalChargeSchema = z.object({
+  charge_id: z.string(),
+  purpose: z.enum(["renewal", "trial", "organization"]),
+  checkout_id: z.string(),
+  plan: z.string(),
+  organization_id: z.string().nullable(),
+  period_start: z.string().nullable(),
+  amount: z.number().int(),
+  status: z.enum(["charging", "pending", "paid", "failed"]),
+  failure_code: z.string().nullable(),
+  method_id: z.string(),
+  method_label: z.string(),
+  attempted_at: z.string().nullable(),
+  mailed_at: z.string().nullable(),
+  created_at: z.string(),
+});
+export type RenewalCharge = z.infer<typeof RenewalChargeSchema>;
+
 const charge = { charge_id: z.string() };
 const fallback = z.object({
   ...charge,

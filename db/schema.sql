@@ -3496,6 +3496,9 @@ AS $function$
         from (select * from astapa.receipts as x
               where x.project_id = billing_account.project_id and x.user_id = billing_account.user_id
               order by x.id desc limit 100) as r), '[]'),
+      -- What automatic renewal did: each charge to a linked method (a team plan's too, when they chose their
+      -- method for it), its outcome and the method's masked label.
+      'renewal_charges', astapa.renewal_charge_list(billing_account.project_id, billing_account.user_id, null, 50),
       'trials', coalesce((
         select pg_catalog.jsonb_agg(t.plan_key order by t.started_at)
         from astapa.trials as t
@@ -3510,7 +3513,7 @@ AS $function$
           and p.seat_pricing is null), '[]'));
   end
   $function$;
-comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the project lets them link, the plans they had a trial of, and the paid personal plans on offer (no team plans). Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
+comment on function api.billing_account(text,bigint,timestamp with time zone) is 'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with what was refunded and each refund''s status, their renewal charges to a linked method (newest 50: outcome, masked method label, amount, when), their linked e-wallets (active or waiting) and the channels the project lets them link, the plans they had a trial of, and the paid personal plans on offer (no team plans). Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 grant execute on function api.billing_account(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -4040,6 +4043,35 @@ AS $function$
   $function$;
 comment on function api.claim_webhook_deliveries(text,integer,integer) is 'Claims up to max_deliveries due deliveries of the project (pending and due, or sending with an expired lease) for lease_seconds, counting an attempt each; returns what to send: event, url, sealed secret, attempt.';
 grant execute on function api.claim_webhook_deliveries(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.clear_organization_billing_method(project_id text, organization_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+    was astapa.linked_methods;
+  begin
+    perform astapa.require_project(project_id);
+    o := astapa.lock_organization(organization_id);
+    if o.project_id is distinct from clear_organization_billing_method.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    end if;
+    select * into was from astapa.linked_methods as l where l.project_id = o.project_id and l.id = o.billing_method_id;
+    if o.billing_method_id is not null then
+      update astapa.organizations as x set billing_method_id = null, updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id;
+      perform astapa.audit(o.project_id, 'organization.billing_method_set', o.id, pg_catalog.jsonb_build_object(
+        'by', null, 'method_id', null, 'label', null, 'cleared', was.public_id));
+    end if;
+    return pg_catalog.jsonb_build_object('organization', o.id, 'method_id', null, 'label', null, 'payer', null,
+      'cleared', was.public_id);
+  end
+  $function$;
+comment on function api.clear_organization_billing_method(text,text) is 'The project (its backend, the dashboard) stops charging an organization''s renewals to the linked method an owner or admin chose: renewals go back to the pay-link mail. Only clearing: choosing a method is the chooser''s own act (api.set_organization_billing_method), since the chooser pays. Audited organization.billing_method_set (cleared: the method''s id) when one was chosen; again is a no-op. By id or slug. AS404 unknown organization or project.';
+grant execute on function api.clear_organization_billing_method(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.client_credentials_grant(requested_scope text, resource text)
@@ -7531,6 +7563,44 @@ comment on function api.organization_invitation(bytea) is 'The invitation a link
 grant execute on function api.organization_invitation(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.organization_renewal_billing(project_id text, organization_id text, max_count integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+  begin
+    perform astapa.require_project(project_id);
+    select * into o from astapa.organizations as x
+    where x.project_id = organization_renewal_billing.project_id
+      and (x.id = organization_renewal_billing.organization_id or x.slug = organization_renewal_billing.organization_id);
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Organization %s was not found in this project.', organization_id);
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'organization_id', o.id,
+      'plan', o.plan_key,
+      'plan_paid_through', o.plan_paid_through,
+      -- The chooser pays: whose method it is, whether it is still charged (active, and they still an owner or
+      -- admin); the label is masked.
+      'billing_method', (
+        select astapa.linked_method_json(l) || pg_catalog.jsonb_build_object(
+                 'charged', l.status = 'active' and exists (
+                   select from astapa.organization_memberships as m
+                   where m.project_id = o.project_id and m.organization_id = o.id and m.user_id = l.user_id
+                     and m.role in ('owner', 'admin')))
+        from astapa.linked_methods as l
+        where l.project_id = o.project_id and l.id = o.billing_method_id),
+      'renewal_charges', astapa.renewal_charge_list(o.project_id, null, o.id, max_count));
+  end
+  $function$;
+comment on function api.organization_renewal_billing(text,text,integer) is 'An organization''s automatic renewal as the project''s backend reads it: its team plan and paid-through date, the linked method chosen to pay the renewals (masked; sub: its owner, the payer; charged: active and the chooser still owner or admin) or null, and the renewal charges made for it (newest max_count, 1-200, default 50). By id or slug. AS404 unknown organization or project (RLS: the project in context).';
+grant execute on function api.organization_renewal_billing(text,text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.organization_renewal_step(project_id text, now timestamp with time zone, xendit_account text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -8457,7 +8527,6 @@ CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text,
 AS $function$
   declare
     target astapa.checkouts;
-    requeued bigint;
   begin
     if coalesce(payment ->> 'provider_id', '') = '' then
       raise exception using errcode = 'AS400', message = 'A charge needs its provider_id.';
@@ -8497,11 +8566,9 @@ AS $function$
     set status = 'pending', method = payment ->> 'method', bank = payment ->> 'bank', updated_at = pg_catalog.now()
     where c.project_id = target.project_id and c.id = target.id
     returning * into target;
-    -- A callback that beat this row here was kept as unknown_payment: put back in line (the update NOTIFYs the
-    -- workers, trigger payment_events_notify_requeue), it is applied once this commits.
-    update astapa.payment_events as e set processed_at = null, outcome = null
-    where e.project_id = record_payment.project_id and e.provider_id = payment ->> 'provider_id'
-      and e.outcome = 'unknown_payment';
+    -- A callback that beat this row here was kept as unknown_payment: put back in line, it is applied once this
+    -- commits.
+    perform astapa.requeue_early_callbacks(record_payment.project_id, payment ->> 'provider_id');
     return astapa.checkout_json(target);
   end
   $function$;
@@ -8647,10 +8714,8 @@ AS $function$
       updated_at = pg_catalog.now()
     where r.project_id = rc.project_id and r.id = rc.id;
     -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment (one a
-    -- worker was applying was waited for by the lock above). Put back in line; the update NOTIFYs the workers.
-    update astapa.payment_events as e set processed_at = null, outcome = null
-    where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
-      and e.outcome = 'unknown_payment';
+    -- worker was applying was waited for by the lock above). Put back in line, like api.record_payment.
+    perform astapa.requeue_early_callbacks(rc.project_id, answer ->> 'provider_id');
     return pg_catalog.jsonb_build_object('action', 'pending', 'charge_id', rc.public_id);
   end
   $function$;
@@ -9171,6 +9236,7 @@ AS $function$
     notice interval;
     trial_notice interval;
     picked bigint;
+    candidate record;
     s astapa.subscriptions;
     action text;
     checkout jsonb;
@@ -9179,15 +9245,23 @@ AS $function$
   begin
     select r.grace, r.notice, r.trial_notice into grace, notice, trial_notice
     from astapa.renewal_settings(renewal_step.project_id, now, xendit_account) as r;
-    -- Instances share the work: each takes a subscription nobody else holds.
-    select s2.id into picked from astapa.subscriptions as s2
-    where s2.project_id = renewal_step.project_id and s2.ended_at is null
-      and (s2.paid_through is not null or s2.status = 'trialing')
-      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null, trial_notice) is not null
-    order by s2.paid_through, s2.id
-    for update skip locked
-    limit 1;
-    if not found then
+    -- Instances share the work: each takes a subscription nobody else holds. Locks in a callback's order
+    -- (astapa.lock_renewal_payments): the user's renewal charges and checkouts first, then the subscription
+    -- (skipping one another pass holds). The other order deadlocked an expiry with a success callback.
+    for candidate in
+      select s2.id, s2.user_id from astapa.subscriptions as s2
+      where s2.project_id = renewal_step.project_id and s2.ended_at is null
+        and (s2.paid_through is not null or s2.status = 'trialing')
+        and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null, trial_notice) is not null
+      order by s2.paid_through, s2.id
+    loop
+      perform astapa.lock_renewal_payments(renewal_step.project_id, candidate.user_id);
+      select s2.id into picked from astapa.subscriptions as s2
+      where s2.project_id = renewal_step.project_id and s2.id = candidate.id and s2.ended_at is null
+      for update skip locked;
+      exit when picked is not null;
+    end loop;
+    if picked is null then
       return null;
     end if;
     -- A new statement, so a new snapshot: whatever another pass committed before we got the lock is seen here.
@@ -10411,7 +10485,9 @@ AS $function$
          select from astapa.organization_memberships as m
          where m.project_id = o.project_id and m.organization_id = o.id
            and m.user_id = set_organization_billing_method.user_id and m.role in ('owner', 'admin')) then
-      raise exception using errcode = 'AS404', message = 'No organization you own or administer has this id.';
+      -- Each refusal names its field in DETAIL (astapa.raise_problems' shape): the org page tells them apart by it.
+      raise exception using errcode = 'AS404', message = 'No organization you own or administer has this id.',
+        detail = '{"organization": ["Not an organization you own or administer."]}';
     end if;
     if method_id is not null then
       -- One's own method only: nobody chooses another person's e-wallet or card to pay for the team.
@@ -10419,9 +10495,11 @@ AS $function$
       where m.project_id = o.project_id and m.public_id = set_organization_billing_method.method_id
         and m.user_id = set_organization_billing_method.user_id;
       if not found then
-        raise exception using errcode = 'AS404', message = 'You have no linked method with this id.';
+        raise exception using errcode = 'AS404', message = 'You have no linked method with this id.',
+          detail = '{"method_id": ["Not a linked method of yours."]}';
       elsif picked.status <> 'active' then
-        raise exception using errcode = 'AS409', message = 'This method is not active: link it first.';
+        raise exception using errcode = 'AS409', message = 'This method is not active: link it first.',
+          detail = '{"method_id": ["This method is not active."]}';
       end if;
     end if;
     update astapa.organizations as x set billing_method_id = picked.id, updated_at = pg_catalog.now()
@@ -10432,7 +10510,7 @@ AS $function$
       'label', picked.label, 'payer', case when picked.id is not null then user_id::text end);
   end
   $function$;
-comment on function api.set_organization_billing_method(text,bigint,text,text) is 'An owner or admin chooses one of their own active linked methods (any kind) to pay the organization''s team plan renewals, or none (method_id null): the renewal pass then charges it, the chooser being the payer, while it stays active and they stay owner or admin. Audited. AS404 no such organization of theirs or method of theirs; AS409 method not active.';
+comment on function api.set_organization_billing_method(text,bigint,text,text) is 'An owner or admin chooses one of their own active linked methods (any kind) to pay the organization''s team plan renewals, or none (method_id null): the renewal pass then charges it, the chooser being the payer, while it stays active and they stay owner or admin. Audited. AS404 no such organization of theirs (DETAIL names the field organization) or method of theirs (method_id); AS409 method not active (method_id).';
 grant execute on function api.set_organization_billing_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12338,39 +12416,36 @@ AS $function$
         from (select * from astapa.linked_methods as x
               where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
               order by x.id desc limit 50) as m), '[]'),
-      'renewal_charges', coalesce((
-        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                 'charge_id', g.public_id, 'checkout_id', k.public_id, 'plan', k.plan_key,
-                 'period_start', k.period_start, 'amount', coalesce(g.amount, k.amount), 'status', g.status,
-                 'failure_code', g.failure_code, 'method_id', m.public_id, 'method_label', m.label,
-                 'attempted_at', g.attempted_at, 'mailed_at', g.mailed_at, 'created_at', g.created_at)
-               order by g.id desc)
-        from (select x.* from astapa.renewal_charges as x
-              join astapa.checkouts as y on y.project_id = x.project_id and y.id = x.checkout_id
-              where x.project_id = user_billing.project_id and y.user_id = user_billing.user_id
-              order by x.id desc limit 50) as g
-        join astapa.checkouts as k on k.project_id = g.project_id and k.id = g.checkout_id
-        join astapa.linked_methods as m on m.project_id = g.project_id and m.id = g.linked_method_id), '[]'),
+      'renewal_charges', astapa.renewal_charge_list(user_billing.project_id, user_billing.user_id, null, 50),
+      -- Every charge made for a checkout this user pays, whatever became of it (pending, paid, failed, expired),
+      -- with its receipt and refunds once paid.
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'provider_id', y.provider_id, 'checkout_id', k.public_id, 'status', y.status,
+                 'created_at', y.created_at, 'paid_at', y.paid_at,
                  'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
-                 'plan', r.plan_key, 'method', r.method, 'bank', r.bank, 'amount', r.amount,
-                 'coupon_code', r.coupon_code, 'discount_idr', r.discount_idr,
-                 'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id),
+                 'plan', k.plan_key, 'method', y.method, 'bank', y.bank, 'amount', y.amount,
+                 'coupon_code', coalesce(r.coupon_code, k.coupon_code),
+                 'discount_idr', case when r.id is not null then r.discount_idr
+                                      else nullif(k.discount_idr, 0) end,
+                 'refunded_idr', astapa.refunded_amount(y.project_id, y.id),
                  'refunds', coalesce((
                    select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                             'refund_id', f.public_id, 'amount', f.amount, 'status', f.status, 'reason', f.reason,
                             'plan_effect', f.plan_effect, 'failure_code', f.failure_code,
                             'created_at', f.created_at, 'succeeded_at', f.succeeded_at) order by f.id)
                    from astapa.refunds as f
-                   where f.project_id = r.project_id and f.payment_id = r.payment_id), '[]'))
-               order by r.id desc)
-        from (select * from astapa.receipts as x
-              where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
-              order by x.id desc limit 50) as r), '[]'));
+                   where f.project_id = y.project_id and f.payment_id = y.id), '[]'))
+               order by y.id desc)
+        from (select x.* from astapa.payments as x
+              join astapa.checkouts as c on c.project_id = x.project_id and c.id = x.checkout_id
+              where x.project_id = user_billing.project_id and c.user_id = user_billing.user_id
+              order by x.id desc limit 50) as y
+        join astapa.checkouts as k on k.project_id = y.project_id and k.id = y.checkout_id
+        left join astapa.receipts as r on r.project_id = y.project_id and r.payment_id = y.id), '[]'));
   end
   $function$;
-comment on function api.user_billing(text,bigint,timestamp with time zone) is 'One user''s billing as the dashboard''s user page shows it: their trials (plan, end, state at now: trialing, paid or ended), plan changes, linked methods (every status, masked), renewal charges to a linked method with their outcome, and paid payments with their receipt and refunds (newest 50 of each). Disabled users too. AS404 unknown project or user (RLS: only the project in context).';
+comment on function api.user_billing(text,bigint,timestamp with time zone) is 'One user''s billing as the dashboard''s user page shows it: their trials (plan, end, state at now: trialing, paid or ended), plan changes, linked methods (every status, masked), renewal charges to a linked method with their outcome, and payments of every status (pending, paid, failed, expired) with the receipt and refunds of a paid one (newest 50 of each). Disabled users too. AS404 unknown project or user (RLS: only the project in context).';
 grant execute on function api.user_billing(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -14954,6 +15029,36 @@ comment on function astapa.lock_payment_provider_id(text,text) is 'Takes the tra
 grant execute on function astapa.lock_payment_provider_id(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.lock_renewal_payments(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    charge record;
+  begin
+    -- Every charge of the checkouts an expiry would close, in one order, then those checkouts: what a callback
+    -- applying one of them holds before it waits for the subscription.
+    for charge in
+      select distinct y.provider_id from astapa.payments as y
+      join astapa.checkouts as k on k.project_id = y.project_id and k.id = y.checkout_id
+      where k.project_id = lock_renewal_payments.project_id and k.user_id = lock_renewal_payments.user_id
+        and k.period_start is not null and k.status in ('open', 'pending')
+      order by y.provider_id
+    loop
+      perform astapa.lock_payment_provider_id(project_id, charge.provider_id);
+    end loop;
+    perform from astapa.checkouts as k
+    where k.project_id = lock_renewal_payments.project_id and k.user_id = lock_renewal_payments.user_id
+      and k.period_start is not null and k.status in ('open', 'pending')
+    order by k.id
+    for update;
+  end
+  $function$;
+comment on function astapa.lock_renewal_payments(text,bigint) is 'The renewal pass''s first locks on a user, in the order a payment callback takes them (astapa.lock_payment_provider_id of each charge of their open or pending renewal checkouts, then those checkouts), so the pass then locking their subscription never waits in a cycle with a callback that holds a checkout and waits for the subscription.';
+grant execute on function astapa.lock_renewal_payments(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -16154,6 +16259,33 @@ comment on function astapa.renewal_action(astapa.subscriptions,timestamp with ti
 grant execute on function astapa.renewal_action(astapa.subscriptions,timestamp with time zone,interval,interval,boolean,interval) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.renewal_charge_list(project_id text, user_id bigint, organization_id text, max_count integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+             'charge_id', g.public_id, 'purpose', g.purpose, 'checkout_id', k.public_id, 'plan', k.plan_key,
+             'organization_id', k.organization_id, 'period_start', k.period_start,
+             'amount', coalesce(g.amount, k.amount), 'status', g.status, 'failure_code', g.failure_code,
+             'method_id', m.public_id, 'method_label', m.label,
+             'attempted_at', g.attempted_at, 'mailed_at', g.mailed_at, 'created_at', g.created_at)
+           order by g.id desc), '[]')
+    from (select x.* from astapa.renewal_charges as x
+          join astapa.checkouts as y on y.project_id = x.project_id and y.id = x.checkout_id
+          where x.project_id = renewal_charge_list.project_id
+            and (renewal_charge_list.user_id is null or y.user_id = renewal_charge_list.user_id)
+            and (renewal_charge_list.organization_id is null
+                 or y.organization_id = renewal_charge_list.organization_id)
+          order by x.id desc limit greatest(1, least(coalesce(max_count, 50), 200))) as g
+    join astapa.checkouts as k on k.project_id = g.project_id and k.id = g.checkout_id
+    join astapa.linked_methods as m on m.project_id = g.project_id and m.id = g.linked_method_id
+  $function$;
+comment on function astapa.renewal_charge_list(text,bigint,text,integer) is 'Renewal charges to a linked method, newest first (at most max_count, 1-200): one user''s (the checkouts they pay: their own renewals and trials, and a team plan they chose their method for) when user_id is given, one organization''s when organization_id is given. Each with its purpose, plan, amount, outcome (charging, pending, paid, failed and the failure code), the method''s masked label and when it was tried. What api.user_billing, api.billing_account and api.organization_renewal_charges answer; RLS: the project in context.';
+grant execute on function astapa.renewal_charge_list(text,bigint,text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.renewal_settings(project_id text, now timestamp with time zone, xendit_account text, OUT grace interval, OUT notice interval, OUT trial_notice interval)
  RETURNS record
  LANGUAGE plpgsql
@@ -16180,6 +16312,25 @@ AS $function$
   $function$;
 comment on function astapa.renewal_settings(text,timestamp with time zone,text) is 'The preamble both renewal steps share (api.renewal_step, api.organization_renewal_step): checks now and xendit_account (AS400) and the project (AS404), and reads billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3) as intervals.';
 grant execute on function astapa.renewal_settings(text,timestamp with time zone,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.requeue_early_callbacks(project_id text, provider_id text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    requeued integer;
+  begin
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = requeue_early_callbacks.project_id and e.provider_id = requeue_early_callbacks.provider_id
+      and e.outcome = 'unknown_payment';
+    get diagnostics requeued = row_count;
+    return requeued;
+  end
+  $function$;
+comment on function astapa.requeue_early_callbacks(text,text) is 'Puts back in line the callbacks of one Xendit payment id that a worker applied before the charge was recorded (outcome unknown_payment); answers how many. The update NOTIFYs the workers (trigger payment_events_notify_requeue). The last step of api.record_payment and api.record_renewal_charge, under astapa.lock_payment_provider_id.';
+grant execute on function astapa.requeue_early_callbacks(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.require_project(project_id text)

@@ -65,6 +65,8 @@ export type BillingAccount = {
     refunds: { refund_id: string; amount: number; status: string }[];
     [key: string]: unknown;
   }[];
+  /** What automatic renewal did: each charge to a linked method, newest first (at most 50). */
+  renewal_charges: RenewalCharge[];
   linked_methods: {
     method_id: string;
     channel: string;
@@ -147,6 +149,27 @@ export function checkoutReads(json: Json) {
  * Links to the hosted billing pages for this client's users (they sign in through the hosted login first):
  * the customer portal ("Manage billing") and the plan picker. `lang` picks English or Indonesian.
  */
+/** A renewal charged to a linked method (automatic renewal) and its outcome (docs/billing.md). */
+export type RenewalCharge = {
+  charge_id: string;
+  /** A personal renewal, a trial's first paid period, or an organization's team plan. */
+  purpose: "renewal" | "trial" | "organization";
+  checkout_id: string;
+  plan: string;
+  organization_id: string | null;
+  period_start: string | null;
+  amount: number;
+  /** `failed` carries `failure_code`; the pay-link mail went out instead. */
+  status: "charging" | "pending" | "paid" | "failed";
+  failure_code: string | null;
+  method_id: string;
+  /** The masked label, e.g. `DANA` or `VISA •••• 1091`. */
+  method_label: string;
+  attempted_at: string | null;
+  mailed_at: string | null;
+  created_at: string;
+};
+
 export function billingPages(issuer: string, clientId: string) {
   const page = (path: string, lang?: "en" | "id") => {
     const url = new URL(path, issuer);
@@ -178,6 +201,9 @@ export function billingAccounts(json: Json) {
       ),
     /** Everything the portal shows the user: next renewal, open change, pay links, payment history, methods. */
     account: (sub: string) => json<BillingAccount>(`${user(sub)}/billing`),
+    /** A user's renewal charges to a linked method, newest first (from their billing: `account(sub)`). */
+    renewalCharges: async (sub: string) =>
+      (await json<BillingAccount>(`${user(sub)}/billing`)).renewal_charges,
     /** Cancels a paid plan at the end of what is paid (no renewal); again is a no-op. */
     cancel: (sub: string) => json<Subscription>(`${user(sub)}/subscription/cancel`, "POST", {}),
     /** Undoes a cancel while the paid period still runs. */

@@ -6,6 +6,7 @@
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
 import { billingAccounts, billingPages, checkoutReads } from "./billing_accounts.ts";
+import { billingOrganizations } from "./billing_organizations.ts";
 import { billingPlans } from "./billing_plans.ts";
 import { billingReceipts } from "./billing_receipts.ts";
 import { phoneProviders } from "./phone_providers.ts";
@@ -339,6 +340,7 @@ export function createAstapa(options: AstapaOptions) {
     billing: {
       ...billingReceipts(json, issuer),
       ...billingAccounts(json),
+      ...billingOrganizations(json),
       ...billingPages(issuer, options.clientId),
       ...billingPlans(json),
     },

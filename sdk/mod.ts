@@ -37,8 +37,10 @@ export type {
   MethodRevenue,
   MrrMonth,
   PaymentRow,
+  RenewalCharge,
   Subscription,
 } from "./billing_accounts.ts";
+export type { OrganizationRenewal } from "./billing_organizations.ts";
 export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields } from "./billing_plans.ts";
 export type { PhoneProvider, PhoneProviderFields, StoredPhoneProvider } from "./phone_providers.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";

@@ -4,6 +4,7 @@ import { DeleteProject, SocialProviders, XenditKeys } from "./SettingsSecrets.ts
 import { PhoneProviders } from "./PhoneProviders.tsx";
 import { MfaPolicy } from "./MfaPolicy.tsx";
 import { LinkedMethodsSettings } from "./LinkedMethodsSettings.tsx";
+import { BillingDaysSettings } from "./BillingDaysSettings.tsx";
 import { SignInMethods } from "./SignInMethods.tsx";
 import { MailSettings } from "./MailSettings.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
@@ -127,6 +128,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
       <SocialProviders data={data} base={base} canEdit={canEdit} />
       <XenditKeys data={data} base={base} canEdit={canEdit} />
       <LinkedMethodsSettings data={data} base={base} canEdit={canEdit} />
+      <BillingDaysSettings data={data} base={base} canEdit={canEdit} />
       <PhoneProviders data={data} base={base} canEdit={canEdit} />
       <RateLimits data={data} />
       <DeleteProject data={data} base={base} />

@@ -1,7 +1,7 @@
 /**
  * A user's billing on their dashboard page (api.user_billing): start a free trial (admins), the trials they
  * had, plan changes, linked e-wallets with Unlink (admins), renewal charges to those e-wallets, and payments
- * with their printable receipts and refunds.
+ * of every status (pending, paid, refunded, failed, expired) with the printable receipts and refunds of paid ones.
  */
 import type { Plan } from "@/db/plans.ts";
 import type { UserBilling } from "@/db/user_billing.ts";
@@ -33,6 +33,19 @@ const CHARGE_STATES = {
   paid: "paid",
   failed: "failed (pay link mailed)",
 } as const;
+
+const PAYMENT_STATES = {
+  pending: "pending at Xendit",
+  paid: "paid",
+  failed: "failed",
+  expired: "expired (not paid)",
+} as const;
+
+/** A payment's state as the page says it: a paid one given back in part or in full says so. */
+function paymentState(payment: UserBilling["payments"][number]): string {
+  if (payment.status !== "paid" || payment.refunded_idr === 0) return PAYMENT_STATES[payment.status];
+  return payment.refunded_idr >= payment.amount ? "refunded" : "paid, partly refunded";
+}
 
 export function UserBillingSection(
   { billing, plans, onPaidPlan, action, receiptsHref, csrf, canEdit }: Props,
@@ -191,31 +204,39 @@ export function UserBillingSection(
 
       <h3>Payments</h3>
       {billing.payments.length === 0
-        ? <p class="muted">No paid payment yet.</p>
+        ? <p class="muted">No payment yet.</p>
         : (
           <table class="list" data-list="payments">
             <thead>
               <tr>
-                <th scope="col">Receipt</th>
-                <th scope="col">Paid</th>
+                <th scope="col">When</th>
                 <th scope="col">Plan</th>
                 <th scope="col" class="number">Amount</th>
+                <th scope="col">Status</th>
+                <th scope="col">Receipt</th>
                 <th scope="col">Refunds</th>
               </tr>
             </thead>
             <tbody>
               {billing.payments.map((payment) => (
-                <tr key={payment.receipt_id} data-receipt={payment.number}>
-                  <td>
-                    <a href={`/billing/receipts/${payment.receipt_id}`}>{payment.number}</a>
-                  </td>
-                  <td>{formatWhen(payment.issued_at)}</td>
+                <tr
+                  key={payment.provider_id}
+                  data-payment={payment.status}
+                  data-receipt={payment.number ?? undefined}
+                >
+                  <td>{formatWhen(payment.paid_at ?? payment.created_at)}</td>
                   <td>
                     {payment.plan} <span class="muted">{methodLabel(payment.method, payment.bank)}</span>
                   </td>
                   <td class="number">
                     {formatRupiah(payment.amount)}
                     {payment.coupon_code && <span class="muted">{payment.coupon_code}</span>}
+                  </td>
+                  <td>{paymentState(payment)}</td>
+                  <td>
+                    {payment.receipt_id && payment.number
+                      ? <a href={`/billing/receipts/${payment.receipt_id}`}>{payment.number}</a>
+                      : "—"}
                   </td>
                   <td>
                     {payment.refunds.length === 0

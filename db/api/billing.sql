@@ -125,6 +125,41 @@ comment on function astapa.renewal_settings(text, timestamptz, text) is
 
 grant execute on function astapa.renewal_settings(text, timestamptz, text) to astapa_app;
 
+create or replace function astapa.lock_renewal_payments(project_id text, user_id bigint) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    charge record;
+  begin
+    -- Every charge of the checkouts an expiry would close, in one order, then those checkouts: what a callback
+    -- applying one of them holds before it waits for the subscription.
+    for charge in
+      select distinct y.provider_id from astapa.payments as y
+      join astapa.checkouts as k on k.project_id = y.project_id and k.id = y.checkout_id
+      where k.project_id = lock_renewal_payments.project_id and k.user_id = lock_renewal_payments.user_id
+        and k.period_start is not null and k.status in ('open', 'pending')
+      order by y.provider_id
+    loop
+      perform astapa.lock_payment_provider_id(project_id, charge.provider_id);
+    end loop;
+    perform from astapa.checkouts as k
+    where k.project_id = lock_renewal_payments.project_id and k.user_id = lock_renewal_payments.user_id
+      and k.period_start is not null and k.status in ('open', 'pending')
+    order by k.id
+    for update;
+  end
+  $$;
+
+comment on function astapa.lock_renewal_payments(text, bigint) is
+  'The renewal pass''s first locks on a user, in the order a payment callback takes them '
+  '(astapa.lock_payment_provider_id of each charge of their open or pending renewal checkouts, then those '
+  'checkouts), so the pass then locking their subscription never waits in a cycle with a callback that holds '
+  'a checkout and waits for the subscription.';
+
+grant execute on function astapa.lock_renewal_payments(text, bigint) to astapa_app;
+
 create or replace function api.renewal_step(project_id text, now timestamptz, xendit_account text) returns jsonb
   language plpgsql
   volatile
@@ -135,6 +170,7 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
     notice interval;
     trial_notice interval;
     picked bigint;
+    candidate record;
     s astapa.subscriptions;
     action text;
     checkout jsonb;
@@ -143,15 +179,23 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
   begin
     select r.grace, r.notice, r.trial_notice into grace, notice, trial_notice
     from astapa.renewal_settings(renewal_step.project_id, now, xendit_account) as r;
-    -- Instances share the work: each takes a subscription nobody else holds.
-    select s2.id into picked from astapa.subscriptions as s2
-    where s2.project_id = renewal_step.project_id and s2.ended_at is null
-      and (s2.paid_through is not null or s2.status = 'trialing')
-      and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null, trial_notice) is not null
-    order by s2.paid_through, s2.id
-    for update skip locked
-    limit 1;
-    if not found then
+    -- Instances share the work: each takes a subscription nobody else holds. Locks in a callback's order
+    -- (astapa.lock_renewal_payments): the user's renewal charges and checkouts first, then the subscription
+    -- (skipping one another pass holds). The other order deadlocked an expiry with a success callback.
+    for candidate in
+      select s2.id, s2.user_id from astapa.subscriptions as s2
+      where s2.project_id = renewal_step.project_id and s2.ended_at is null
+        and (s2.paid_through is not null or s2.status = 'trialing')
+        and astapa.renewal_action(s2, now, grace, notice, xendit_account is not null, trial_notice) is not null
+      order by s2.paid_through, s2.id
+    loop
+      perform astapa.lock_renewal_payments(renewal_step.project_id, candidate.user_id);
+      select s2.id into picked from astapa.subscriptions as s2
+      where s2.project_id = renewal_step.project_id and s2.id = candidate.id and s2.ended_at is null
+      for update skip locked;
+      exit when picked is not null;
+    end loop;
+    if picked is null then
       return null;
     end if;
     -- A new statement, so a new snapshot: whatever another pass committed before we got the lock is seen here.

@@ -81,6 +81,9 @@ create or replace function api.billing_account(project_id text, user_id bigint,
         from (select * from astapa.receipts as x
               where x.project_id = billing_account.project_id and x.user_id = billing_account.user_id
               order by x.id desc limit 100) as r), '[]'),
+      -- What automatic renewal did: each charge to a linked method (a team plan's too, when they chose their
+      -- method for it), its outcome and the method's masked label.
+      'renewal_charges', astapa.renewal_charge_list(billing_account.project_id, billing_account.user_id, null, 50),
       'trials', coalesce((
         select pg_catalog.jsonb_agg(t.plan_key order by t.started_at)
         from astapa.trials as t
@@ -99,7 +102,8 @@ create or replace function api.billing_account(project_id text, user_id bigint,
 comment on function api.billing_account(text, bigint, timestamptz) is
   'One user''s billing as the customer portal shows it: their plan, current subscription, next renewal (date, '
   'plan and list price), open plan change, unpaid checkouts still open at now, their receipts (newest 100) with '
-  'what was refunded and each refund''s status, their linked e-wallets (active or waiting) and the channels the '
+  'what was refunded and each refund''s status, their renewal charges to a linked method (newest 50: outcome, '
+  'masked method label, amount, when), their linked e-wallets (active or waiting) and the channels the '
   'project lets them link, the plans they had a trial of, and the paid personal plans on offer (no team plans). '
   'Only this user''s rows: the caller names the user from a session. AS404 unknown or disabled user.';
 
@@ -146,43 +150,41 @@ create or replace function api.user_billing(project_id text, user_id bigint, now
         from (select * from astapa.linked_methods as x
               where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
               order by x.id desc limit 50) as m), '[]'),
-      'renewal_charges', coalesce((
-        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                 'charge_id', g.public_id, 'checkout_id', k.public_id, 'plan', k.plan_key,
-                 'period_start', k.period_start, 'amount', coalesce(g.amount, k.amount), 'status', g.status,
-                 'failure_code', g.failure_code, 'method_id', m.public_id, 'method_label', m.label,
-                 'attempted_at', g.attempted_at, 'mailed_at', g.mailed_at, 'created_at', g.created_at)
-               order by g.id desc)
-        from (select x.* from astapa.renewal_charges as x
-              join astapa.checkouts as y on y.project_id = x.project_id and y.id = x.checkout_id
-              where x.project_id = user_billing.project_id and y.user_id = user_billing.user_id
-              order by x.id desc limit 50) as g
-        join astapa.checkouts as k on k.project_id = g.project_id and k.id = g.checkout_id
-        join astapa.linked_methods as m on m.project_id = g.project_id and m.id = g.linked_method_id), '[]'),
+      'renewal_charges', astapa.renewal_charge_list(user_billing.project_id, user_billing.user_id, null, 50),
+      -- Every charge made for a checkout this user pays, whatever became of it (pending, paid, failed, expired),
+      -- with its receipt and refunds once paid.
       'payments', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'provider_id', y.provider_id, 'checkout_id', k.public_id, 'status', y.status,
+                 'created_at', y.created_at, 'paid_at', y.paid_at,
                  'receipt_id', r.public_id, 'number', r.number, 'issued_at', r.issued_at,
-                 'plan', r.plan_key, 'method', r.method, 'bank', r.bank, 'amount', r.amount,
-                 'coupon_code', r.coupon_code, 'discount_idr', r.discount_idr,
-                 'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id),
+                 'plan', k.plan_key, 'method', y.method, 'bank', y.bank, 'amount', y.amount,
+                 'coupon_code', coalesce(r.coupon_code, k.coupon_code),
+                 'discount_idr', case when r.id is not null then r.discount_idr
+                                      else nullif(k.discount_idr, 0) end,
+                 'refunded_idr', astapa.refunded_amount(y.project_id, y.id),
                  'refunds', coalesce((
                    select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                             'refund_id', f.public_id, 'amount', f.amount, 'status', f.status, 'reason', f.reason,
                             'plan_effect', f.plan_effect, 'failure_code', f.failure_code,
                             'created_at', f.created_at, 'succeeded_at', f.succeeded_at) order by f.id)
                    from astapa.refunds as f
-                   where f.project_id = r.project_id and f.payment_id = r.payment_id), '[]'))
-               order by r.id desc)
-        from (select * from astapa.receipts as x
-              where x.project_id = user_billing.project_id and x.user_id = user_billing.user_id
-              order by x.id desc limit 50) as r), '[]'));
+                   where f.project_id = y.project_id and f.payment_id = y.id), '[]'))
+               order by y.id desc)
+        from (select x.* from astapa.payments as x
+              join astapa.checkouts as c on c.project_id = x.project_id and c.id = x.checkout_id
+              where x.project_id = user_billing.project_id and c.user_id = user_billing.user_id
+              order by x.id desc limit 50) as y
+        join astapa.checkouts as k on k.project_id = y.project_id and k.id = y.checkout_id
+        left join astapa.receipts as r on r.project_id = y.project_id and r.payment_id = y.id), '[]'));
   end
   $$;
 
 comment on function api.user_billing(text, bigint, timestamptz) is
   'One user''s billing as the dashboard''s user page shows it: their trials (plan, end, state at now: trialing, '
   'paid or ended), plan changes, linked methods (every status, masked), renewal charges to a linked method with '
-  'their outcome, and paid payments with their receipt and refunds (newest 50 of each). Disabled users too. '
+  'their outcome, and payments of every status (pending, paid, failed, expired) with the receipt and refunds of '
+  'a paid one (newest 50 of each). Disabled users too. '
   'AS404 unknown project or user (RLS: only the project in context).';
 
 grant execute on function api.user_billing(text, bigint, timestamptz) to astapa_app;

@@ -173,6 +173,30 @@ comment on function astapa.lock_payment_provider_id(text, text) is
 
 grant execute on function astapa.lock_payment_provider_id(text, text) to astapa_app;
 
+create or replace function astapa.requeue_early_callbacks(project_id text, provider_id text) returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    requeued integer;
+  begin
+    update astapa.payment_events as e set processed_at = null, outcome = null
+    where e.project_id = requeue_early_callbacks.project_id and e.provider_id = requeue_early_callbacks.provider_id
+      and e.outcome = 'unknown_payment';
+    get diagnostics requeued = row_count;
+    return requeued;
+  end
+  $$;
+
+comment on function astapa.requeue_early_callbacks(text, text) is
+  'Puts back in line the callbacks of one Xendit payment id that a worker applied before the charge was '
+  'recorded (outcome unknown_payment); answers how many. The update NOTIFYs the workers (trigger '
+  'payment_events_notify_requeue). The last step of api.record_payment and api.record_renewal_charge, under '
+  'astapa.lock_payment_provider_id.';
+
+grant execute on function astapa.requeue_early_callbacks(text, text) to astapa_app;
+
 create or replace function astapa.url_origin(url text) returns text
   language sql
   immutable
@@ -342,7 +366,6 @@ create or replace function api.record_payment(project_id text, checkout_id text,
   as $$
   declare
     target astapa.checkouts;
-    requeued bigint;
   begin
     if coalesce(payment ->> 'provider_id', '') = '' then
       raise exception using errcode = 'AS400', message = 'A charge needs its provider_id.';
@@ -382,11 +405,9 @@ create or replace function api.record_payment(project_id text, checkout_id text,
     set status = 'pending', method = payment ->> 'method', bank = payment ->> 'bank', updated_at = pg_catalog.now()
     where c.project_id = target.project_id and c.id = target.id
     returning * into target;
-    -- A callback that beat this row here was kept as unknown_payment: put back in line (the update NOTIFYs the
-    -- workers, trigger payment_events_notify_requeue), it is applied once this commits.
-    update astapa.payment_events as e set processed_at = null, outcome = null
-    where e.project_id = record_payment.project_id and e.provider_id = payment ->> 'provider_id'
-      and e.outcome = 'unknown_payment';
+    -- A callback that beat this row here was kept as unknown_payment: put back in line, it is applied once this
+    -- commits.
+    perform astapa.requeue_early_callbacks(record_payment.project_id, payment ->> 'provider_id');
     return astapa.checkout_json(target);
   end
   $$;

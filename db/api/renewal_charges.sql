@@ -279,10 +279,8 @@ create or replace function api.record_renewal_charge(project_id text, charge_id 
       updated_at = pg_catalog.now()
     where r.project_id = rc.project_id and r.id = rc.id;
     -- Xendit debits right after answering: a callback that beat this row was kept as unknown_payment (one a
-    -- worker was applying was waited for by the lock above). Put back in line; the update NOTIFYs the workers.
-    update astapa.payment_events as e set processed_at = null, outcome = null
-    where e.project_id = rc.project_id and e.provider_id = answer ->> 'provider_id'
-      and e.outcome = 'unknown_payment';
+    -- worker was applying was waited for by the lock above). Put back in line, like api.record_payment.
+    perform astapa.requeue_early_callbacks(rc.project_id, answer ->> 'provider_id');
     return pg_catalog.jsonb_build_object('action', 'pending', 'charge_id', rc.public_id);
   end
   $$;
@@ -294,3 +292,37 @@ comment on function api.record_renewal_charge(text, text, jsonb, timestamptz) is
   'An attempt answered already changes nothing (action none). AS400 bad answer; AS404 unknown charge.';
 
 grant execute on function api.record_renewal_charge(text, text, jsonb, timestamptz) to astapa_app;
+
+create or replace function astapa.renewal_charge_list(project_id text, user_id bigint, organization_id text,
+                                                      max_count integer)
+  returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+             'charge_id', g.public_id, 'purpose', g.purpose, 'checkout_id', k.public_id, 'plan', k.plan_key,
+             'organization_id', k.organization_id, 'period_start', k.period_start,
+             'amount', coalesce(g.amount, k.amount), 'status', g.status, 'failure_code', g.failure_code,
+             'method_id', m.public_id, 'method_label', m.label,
+             'attempted_at', g.attempted_at, 'mailed_at', g.mailed_at, 'created_at', g.created_at)
+           order by g.id desc), '[]')
+    from (select x.* from astapa.renewal_charges as x
+          join astapa.checkouts as y on y.project_id = x.project_id and y.id = x.checkout_id
+          where x.project_id = renewal_charge_list.project_id
+            and (renewal_charge_list.user_id is null or y.user_id = renewal_charge_list.user_id)
+            and (renewal_charge_list.organization_id is null
+                 or y.organization_id = renewal_charge_list.organization_id)
+          order by x.id desc limit greatest(1, least(coalesce(max_count, 50), 200))) as g
+    join astapa.checkouts as k on k.project_id = g.project_id and k.id = g.checkout_id
+    join astapa.linked_methods as m on m.project_id = g.project_id and m.id = g.linked_method_id
+  $$;
+
+comment on function astapa.renewal_charge_list(text, bigint, text, integer) is
+  'Renewal charges to a linked method, newest first (at most max_count, 1-200): one user''s (the checkouts they '
+  'pay: their own renewals and trials, and a team plan they chose their method for) when user_id is given, one '
+  'organization''s when organization_id is given. Each with its purpose, plan, amount, outcome (charging, '
+  'pending, paid, failed and the failure code), the method''s masked label and when it was tried. What '
+  'api.user_billing, api.billing_account and api.organization_renewal_charges answer; RLS: the project in context.';
+
+grant execute on function astapa.renewal_charge_list(text, bigint, text, integer) to astapa_app;

@@ -525,7 +525,9 @@ create or replace function api.set_organization_billing_method(project_id text, 
          select from astapa.organization_memberships as m
          where m.project_id = o.project_id and m.organization_id = o.id
            and m.user_id = set_organization_billing_method.user_id and m.role in ('owner', 'admin')) then
-      raise exception using errcode = 'AS404', message = 'No organization you own or administer has this id.';
+      -- Each refusal names its field in DETAIL (astapa.raise_problems' shape): the org page tells them apart by it.
+      raise exception using errcode = 'AS404', message = 'No organization you own or administer has this id.',
+        detail = '{"organization": ["Not an organization you own or administer."]}';
     end if;
     if method_id is not null then
       -- One's own method only: nobody chooses another person's e-wallet or card to pay for the team.
@@ -533,9 +535,11 @@ create or replace function api.set_organization_billing_method(project_id text, 
       where m.project_id = o.project_id and m.public_id = set_organization_billing_method.method_id
         and m.user_id = set_organization_billing_method.user_id;
       if not found then
-        raise exception using errcode = 'AS404', message = 'You have no linked method with this id.';
+        raise exception using errcode = 'AS404', message = 'You have no linked method with this id.',
+          detail = '{"method_id": ["Not a linked method of yours."]}';
       elsif picked.status <> 'active' then
-        raise exception using errcode = 'AS409', message = 'This method is not active: link it first.';
+        raise exception using errcode = 'AS409', message = 'This method is not active: link it first.',
+          detail = '{"method_id": ["This method is not active."]}';
       end if;
     end if;
     update astapa.organizations as x set billing_method_id = picked.id, updated_at = pg_catalog.now()
@@ -550,10 +554,90 @@ create or replace function api.set_organization_billing_method(project_id text, 
 comment on function api.set_organization_billing_method(text, bigint, text, text) is
   'An owner or admin chooses one of their own active linked methods (any kind) to pay the organization''s '
   'team plan renewals, or none (method_id null): the renewal pass then charges it, the chooser being the payer, '
-  'while it stays active and they stay owner or admin. Audited. AS404 no such organization of theirs or method '
-  'of theirs; AS409 method not active.';
+  'while it stays active and they stay owner or admin. Audited. AS404 no such organization of theirs (DETAIL '
+  'names the field organization) or method of theirs (method_id); AS409 method not active (method_id).';
 
 grant execute on function api.set_organization_billing_method(text, bigint, text, text) to astapa_app;
+
+create or replace function api.organization_renewal_billing(project_id text, organization_id text,
+                                                            max_count integer default 50)
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations;
+  begin
+    perform astapa.require_project(project_id);
+    select * into o from astapa.organizations as x
+    where x.project_id = organization_renewal_billing.project_id
+      and (x.id = organization_renewal_billing.organization_id or x.slug = organization_renewal_billing.organization_id);
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Organization %s was not found in this project.', organization_id);
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'organization_id', o.id,
+      'plan', o.plan_key,
+      'plan_paid_through', o.plan_paid_through,
+      -- The chooser pays: whose method it is, whether it is still charged (active, and they still an owner or
+      -- admin); the label is masked.
+      'billing_method', (
+        select astapa.linked_method_json(l) || pg_catalog.jsonb_build_object(
+                 'charged', l.status = 'active' and exists (
+                   select from astapa.organization_memberships as m
+                   where m.project_id = o.project_id and m.organization_id = o.id and m.user_id = l.user_id
+                     and m.role in ('owner', 'admin')))
+        from astapa.linked_methods as l
+        where l.project_id = o.project_id and l.id = o.billing_method_id),
+      'renewal_charges', astapa.renewal_charge_list(o.project_id, null, o.id, max_count));
+  end
+  $$;
+
+comment on function api.organization_renewal_billing(text, text, integer) is
+  'An organization''s automatic renewal as the project''s backend reads it: its team plan and paid-through '
+  'date, the linked method chosen to pay the renewals (masked; sub: its owner, the payer; charged: active and the '
+  'chooser still owner or admin) or null, and the renewal charges made for it (newest max_count, 1-200, '
+  'default 50). By id or slug. AS404 unknown organization or project (RLS: the project in context).';
+
+grant execute on function api.organization_renewal_billing(text, text, integer) to astapa_app;
+
+create or replace function api.clear_organization_billing_method(project_id text, organization_id text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations;
+    was astapa.linked_methods;
+  begin
+    perform astapa.require_project(project_id);
+    o := astapa.lock_organization(organization_id);
+    if o.project_id is distinct from clear_organization_billing_method.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    end if;
+    select * into was from astapa.linked_methods as l where l.project_id = o.project_id and l.id = o.billing_method_id;
+    if o.billing_method_id is not null then
+      update astapa.organizations as x set billing_method_id = null, updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id;
+      perform astapa.audit(o.project_id, 'organization.billing_method_set', o.id, pg_catalog.jsonb_build_object(
+        'by', null, 'method_id', null, 'label', null, 'cleared', was.public_id));
+    end if;
+    return pg_catalog.jsonb_build_object('organization', o.id, 'method_id', null, 'label', null, 'payer', null,
+      'cleared', was.public_id);
+  end
+  $$;
+
+comment on function api.clear_organization_billing_method(text, text) is
+  'The project (its backend, the dashboard) stops charging an organization''s renewals to the linked method an '
+  'owner or admin chose: renewals go back to the pay-link mail. Only clearing: choosing a method is the '
+  'chooser''s own act (api.set_organization_billing_method), since the chooser pays. Audited '
+  'organization.billing_method_set (cleared: the method''s id) when one was chosen; again is a no-op. By id or '
+  'slug. AS404 unknown organization or project.';
+
+grant execute on function api.clear_organization_billing_method(text, text) to astapa_app;
 
 drop policy if exists "definer functions see which projects have team plans to renew" on astapa.organizations;
 create policy "definer functions see which projects have team plans to renew" on astapa.organizations

@@ -27,6 +27,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   xendit_saved: "Xendit keys saved (sealed; they are not shown again).",
   xendit_removed: "Xendit keys removed.",
   linked_methods_saved: "Automatic renewal saved: it applies from the next renewal pass.",
+  billing_days_saved: "Renewal and trial days saved: the next billing pass uses them.",
   phone_provider_saved: "Phone provider saved (sealed; it is not shown again): this project's codes use it.",
   phone_provider_removed: "Phone provider removed: this project's codes use the deployment's.",
 };

@@ -21,6 +21,7 @@ import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { PORTAL_TEXT, portalDate, type PortalNotice } from "@/lib/payments/portal_text.ts";
 import { rupiah } from "@/lib/payments/receipt_text.ts";
 import { LinkedMethodsSection } from "@/components/LinkedMethodsSection.tsx";
+import { RenewalChargesSection } from "@/components/RenewalChargesSection.tsx";
 
 const NOTICES = [
   "canceled",
@@ -310,6 +311,7 @@ export default function AccountPage(props: PageProps<AccountData>) {
         methods={account.linked_methods}
         channels={account.linkable_channels}
       />
+      <RenewalChargesSection lang={data.lang} charges={account.renewal_charges} />
       <HistorySection {...props} />
       {data.appUrl && (
         <p>

@@ -118,9 +118,9 @@ export const handler: Handlers<PortalData> = {
         // Not their organization (or another project's), not their method, not active: said on the page.
         const refused = toAppError(error);
         if (refused.code === "conflict") return back("method_not_active");
-        if (refused.code === "not_found") {
-          return back(/organization/i.test(refused.description) ? "method_not_admin" : "method_not_yours");
-        }
+        // The SQL names the field at fault (DETAIL): the organization, or the method.
+        if (refused.code === "not_found" && refused.fields?.organization) return back("method_not_admin");
+        if (refused.code === "not_found" && refused.fields?.method_id) return back("method_not_yours");
         throw error;
       }
       return back(method ? "method_set" : "method_cleared");

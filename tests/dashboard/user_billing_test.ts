@@ -180,3 +180,43 @@ Deno.test("user page billing — another project's developer sees and changes no
     404,
   );
 });
+
+Deno.test("user page billing — payments of every status: a declined charge, a waiting one and a paid one with its receipt", async () => {
+  const { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } = await import(
+    "@/db/payments.ts"
+  );
+  const sub = await seedUser(t.db.sql, p, "every-status@example.com");
+  await paidCheckout(t.db.sql, p, sub);
+  const open = await asApp(
+    t.db.sql,
+    p,
+    (tx) => createCheckout(tx, p, { sub, plan: "pro", xendit_account: "simulator" }),
+  );
+  for (const [providerId, status] of [["pr-page-failed", "FAILED"], ["pr-page-pending", null]] as const) {
+    await asApp(t.db.sql, p, async (tx) => {
+      await recordPayment(tx, p, open.checkout_id, {
+        kind: "payment_request",
+        provider_id: providerId,
+        method: "qris",
+        details: {},
+        expires_at: null,
+      });
+      if (status) {
+        await recordPaymentEvent(tx, p, {
+          providerId,
+          status,
+          checkoutId: open.checkout_id,
+          body: { data: { amount: 99_000, currency: "IDR", status } },
+        });
+        while (await applyPaymentEvent(tx, p));
+      }
+    });
+  }
+  const page = await (await getAs(t, viewer, `${base}/users/${sub}`)).text();
+  const rows = [...page.matchAll(/<tr data-payment="(\w+)"[^>]*>([\s\S]*?)<\/tr>/g)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(rows.map(([status]) => status), ["pending", "failed", "paid"], "newest first");
+  assert.match(rows[0][1], /pending at Xendit/);
+  assert.match(rows[1][1], /<td>failed<\/td>/);
+  assert.match(rows[2][1], /href="\/billing\/receipts\/rcp_[a-z2-7]{24}"/);
+  assert.doesNotMatch(rows[0][1] + rows[1][1], /\/billing\/receipts\//, "no receipt until paid");
+});

@@ -208,3 +208,55 @@ Deno.test("portal — forged forms, another site, another user and another proje
   assert.match(crossed.headers.get("location")!, /^\/auth\/login/);
   assert.equal(await status(shop.userId), before);
 });
+
+Deno.test("portal — automatic renewal charges: the method's masked label, amount and outcome, in English and Indonesian", async () => {
+  const { renewalStep } = await import("@/db/billing.ts");
+  const { assignPlan } = await import("@/db/plans.ts");
+  const { updateProjectSettings } = await import("@/db/project_settings.ts");
+  const { applyMethodCallback, recordMethodLinkAnswer, startMethodLink } = await import(
+    "@/db/linked_methods.ts"
+  );
+  const { nextRenewalCharge, recordRenewalCharge } = await import("@/db/renewal_charges.ts");
+  const sub = await seedUser(t.db.sql, p, "auto-renew@example.com");
+  const paidThrough = new Date("2035-07-01T00:00:00Z");
+  const now = new Date(paidThrough.getTime() - 6 * 86_400_000);
+  await asApp(t.db.sql, p, async (tx) => {
+    await updateProjectSettings(tx, p, { linked_methods: { enabled: true } });
+    await assignPlan(tx, p, sub, "pro", "payment", {
+      start: new Date(paidThrough.getTime() - 30 * 86_400_000).toISOString(),
+      end: paidThrough.toISOString(),
+    });
+    const method = await startMethodLink(tx, p, sub, {
+      channel: "DANA",
+      xendit_account: "simulator",
+      environment: "sandbox",
+    });
+    await recordMethodLinkAnswer(tx, p, method.method_id, { provider_id: "pm-portal-charges" });
+    await applyMethodCallback(tx, p, method.method_id, {
+      event: "payment_method.activated",
+      provider_id: "pm-portal-charges",
+    });
+  });
+  const session = await sessionFor(p, sub);
+  assert.doesNotMatch((await openPortal(session)).html, /Automatic renewal charges/, "none made yet");
+  await asApp(t.db.sql, p, async (tx) => {
+    // The shop's other subscriptions are due in 2035 too: step until this user's renewal is opened.
+    let step = await renewalStep(tx, p, now, "simulator");
+    while (step && step.sub !== sub) step = await renewalStep(tx, p, now, "simulator");
+    assert.ok(step?.linked_charge, "this user's renewal opened a charge to their DANA");
+    const work = await nextRenewalCharge(tx, p, now, 600);
+    await recordRenewalCharge(tx, p, work!.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now);
+  });
+  const en = (await openPortal(session)).html;
+  assert.match(
+    en,
+    /Automatic renewal charges[\s\S]*data-charge-status="failed"[\s\S]*DANA[\s\S]*IDR 99\.000[\s\S]*not charged: the pay link was mailed/,
+  );
+  const id = (await openPortal(session, "&lang=id")).html;
+  assert.match(
+    id,
+    /Penagihan perpanjangan otomatis[\s\S]*tidak tertagih: tautan pembayaran dikirim lewat email/,
+  );
+  // Another user's portal shows none of it.
+  assert.doesNotMatch((await openPortal(await sessionFor(p, shop.userId))).html, /data-charge-status/);
+});

@@ -168,3 +168,54 @@ Deno.test("organization billing portal — a member, another person's method, an
   assert.equal(stale.status, 403, "a form without this browser's CSRF token");
   assert.match(await stale.text(), /This form has expired or came from another site/);
 });
+
+Deno.test("Platform API — an organization's chosen renewal method and charges are read, and stopped (never chosen) by the project", async () => {
+  const ownerMethod = await asApp(
+    t.db.sql,
+    project.id,
+    async (tx) =>
+      (await tx`select public_id from astapa.linked_methods where user_id = ${owner.id} and status = 'active'`)[
+        0
+      ]
+        ?.public_id as string | undefined,
+  ) ?? await linkDana(owner.id);
+  const page = await (await owner.browser.get(url)).text();
+  assert.equal((await choose(owner.browser, page, { method: ownerMethod })).notice, "method_set");
+
+  const read = await api("GET", `/organizations/${org.id}/billing`);
+  assert.equal(read.status, 200);
+  assert.deepEqual(
+    [read.body.organization_id, read.body.billing_method?.method_id, read.body.billing_method?.sub],
+    [org.id, ownerMethod, owner.id],
+  );
+  assert.deepEqual([read.body.billing_method.label, read.body.billing_method.charged], ["DANA", true]);
+  assert.deepEqual(read.body.renewal_charges, []);
+  assert.equal(
+    (await api("GET", "/organizations/kopi/billing?limit=5")).body.organization_id,
+    org.id,
+    "by slug",
+  );
+  assert.equal((await api("GET", `/organizations/${org.id}/billing?limit=0`)).status, 400);
+  assert.equal((await api("GET", `/organizations/${org.id}/billing`, undefined, other)).status, 404);
+  assert.equal(
+    (await api("DELETE", `/organizations/${org.id}/billing-method`, undefined, other)).status,
+    404,
+  );
+  assert.equal(await chosen(org.id), ownerMethod, "another project changed nothing");
+
+  const stopped = await api("DELETE", `/organizations/${org.id}/billing-method`);
+  assert.equal(stopped.status, 200);
+  assert.deepEqual([stopped.body.cleared, stopped.body.method_id], [ownerMethod, null]);
+  assert.equal(await chosen(org.id), null);
+  assert.equal((await api("DELETE", `/organizations/${org.id}/billing-method`)).body.cleared, null, "again");
+  assert.equal((await api("GET", `/organizations/${org.id}/billing`)).body.billing_method, null);
+  // Choosing is not offered on the API: the chooser pays.
+  assert.equal(
+    (await api("PUT", `/organizations/${org.id}/billing-method`, { method_id: ownerMethod })).status,
+    405,
+  );
+  const [audit] = await t.db.sql`
+    select count(*)::int as n from astapa.audit_log
+    where project_id = ${project.id} and action = 'organization.billing_method_set' and details ->> 'cleared' = ${ownerMethod}`;
+  assert.equal(audit.n, 1);
+});

@@ -290,3 +290,69 @@ Deno.test("sdk — billing: settings read and changed; receipts listed for one u
   const theirs = await astapa.billing.receipts.list({ user: other });
   assert.deepEqual(theirs.map((r) => r.sub), [other]);
 });
+
+Deno.test("sdk — billing: a user's renewal charges; an organization's chosen renewal method read, then stopped", async () => {
+  const { renewalStep } = await import("@/db/billing.ts");
+  const { assignPlan } = await import("@/db/plans.ts");
+  const { updateProjectSettings } = await import("@/db/project_settings.ts");
+  const { applyMethodCallback, recordMethodLinkAnswer, startMethodLink } = await import(
+    "@/db/linked_methods.ts"
+  );
+  const { setOrganizationBillingMethod } = await import("@/db/organization_renewals.ts");
+  const shop = await seedShop(t.db.sql, { email: "sdk-renewals@example.com" });
+  const p = shop.project.id;
+  const paidThrough = new Date("2035-05-01T00:00:00Z");
+  const methodId = await asApp(t.db.sql, p, async (tx) => {
+    await updateProjectSettings(tx, p, { linked_methods: { enabled: true } });
+    await assignPlan(tx, p, shop.userId, "pro", "payment", {
+      start: new Date(paidThrough.getTime() - 30 * 86_400_000).toISOString(),
+      end: paidThrough.toISOString(),
+    });
+    const method = await startMethodLink(tx, p, shop.userId, {
+      channel: "DANA",
+      xendit_account: "simulator",
+      environment: "sandbox",
+    });
+    await recordMethodLinkAnswer(tx, p, method.method_id, { provider_id: "pm-sdk-renewals" });
+    await applyMethodCallback(tx, p, method.method_id, {
+      event: "payment_method.activated",
+      provider_id: "pm-sdk-renewals",
+    });
+    return method.method_id;
+  });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  assert.deepEqual(await astapa.billing.renewalCharges(shop.userId), []);
+  const step = await asApp(
+    t.db.sql,
+    p,
+    (tx) => renewalStep(tx, p, new Date(paidThrough.getTime() - 6 * 86_400_000), "simulator"),
+  );
+  const [charge] = await astapa.billing.renewalCharges(shop.userId);
+  assert.deepEqual(
+    [charge.purpose, charge.status, charge.checkout_id, charge.amount, charge.method_id, charge.method_label],
+    ["renewal", "charging", step!.checkout!.checkout_id, 99_000, methodId, "DANA"],
+  );
+  assert.deepEqual((await astapa.billing.account(shop.userId)).renewal_charges, [charge]);
+
+  // The same person, owner of an organization, chooses that method for it.
+  const org = await asApp(t.db.sql, p, async (tx) => {
+    const [{ org }] = await tx`select api.create_organization('Tim', 'tim-sdk', ${shop.userId}) as org`;
+    await setOrganizationBillingMethod(tx, p, shop.userId, org.id, methodId);
+    return org.id as string;
+  });
+  const renewal = await astapa.billing.organizationRenewal(org);
+  assert.deepEqual(
+    [renewal.billing_method?.method_id, renewal.billing_method?.sub, renewal.billing_method?.charged],
+    [methodId, shop.userId, true],
+  );
+  assert.deepEqual(renewal.renewal_charges, []);
+  assert.deepEqual((await astapa.billing.stopOrganizationAutoRenewal("tim-sdk")).cleared, methodId);
+  assert.equal((await astapa.billing.organizationRenewal(org, 10)).billing_method, null);
+  const missing = await astapa.billing.organizationRenewal("org_unknown").then(() => null, (e) => e);
+  assert.ok(missing instanceof AstapaError);
+  assert.equal(missing.code, "not_found");
+});

@@ -14,6 +14,13 @@ import {
   unlinkMethod,
 } from "@/db/linked_methods.ts";
 import { organizationRenewalStep, setOrganizationBillingMethod } from "@/db/organization_renewals.ts";
+import {
+  clearOrganizationBillingMethod,
+  organizationRenewalBilling,
+} from "@/db/organization_renewal_billing.ts";
+import { billingAccount } from "@/db/billing_portal.ts";
+import { userBilling } from "@/db/user_billing.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { currentSubscription, updatePlan } from "@/db/plans.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
@@ -253,6 +260,11 @@ Deno.test("api.set_organization_billing_method — an owner or admin chooses one
   });
   await rejectsAs(set(t.member, memberMethod), "not_found", /organization/);
   await rejectsAs(set(t.owner, adminMethod), "not_found", /linked method/);
+  // Each refusal names its field (the org billing page tells them apart by it, not by the message).
+  const fieldsOf = (promise: Promise<unknown>) =>
+    promise.then(() => assert.fail("refused"), (error) => Object.keys(toAppError(error).fields ?? {}));
+  assert.deepEqual(await fieldsOf(set(t.member, memberMethod)), ["organization"]);
+  assert.deepEqual(await fieldsOf(set(t.owner, adminMethod)), ["method_id"]);
   await rejectsAs(set(t.admin, adminMethod, "org_unknown"), "not_found");
   await as(t.p, (tx) => unlinkMethod(tx, t.p, t.member, memberMethod));
   await as(
@@ -400,4 +412,107 @@ Deno.test("api.organization_renewal_step — no charge when the chooser is no lo
     "a personal method is not the team's",
   );
   assert.equal((await as(personal.p, (tx) => tx`select 1 from astapa.renewal_charges`)).length, 0);
+});
+
+Deno.test("api.organization_renewal_billing — the chosen method (whose, charged) and the team's charges; the payer's own billing lists them too", async () => {
+  const t = await payingTeam("renewal-read");
+  const none = await as(t.p, (tx) => organizationRenewalBilling(tx, t.p, t.org));
+  assert.deepEqual([none.organization_id, none.plan, none.billing_method, none.renewal_charges], [
+    t.org,
+    "seat",
+    null,
+    [],
+  ]);
+  const method = await linkedDana(t.p, t.admin);
+  await as(t.p, (tx) => setOrganizationBillingMethod(tx, t.p, t.admin, t.org, method));
+  const now = at(t.through, -3);
+  const remind = await orgStep(t.p, now);
+  const work = await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600));
+  await as(
+    t.p,
+    (tx) => recordRenewalCharge(tx, t.p, work!.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now),
+  );
+  // By slug as well as id.
+  const seen = await as(t.p, (tx) => organizationRenewalBilling(tx, t.p, "renewal-read"));
+  assert.deepEqual(
+    [seen.billing_method?.method_id, seen.billing_method?.sub, seen.billing_method?.label],
+    [method, t.admin, "DANA"],
+  );
+  assert.equal(seen.billing_method?.charged, true);
+  assert.deepEqual(
+    seen.renewal_charges.map((
+      c,
+    ) => [c.charge_id, c.purpose, c.checkout_id, c.amount, c.status, c.failure_code]),
+    [[
+      work!.charge_id,
+      "organization",
+      remind!.checkout!.checkout_id,
+      150_000,
+      "failed",
+      "INSUFFICIENT_BALANCE",
+    ]],
+  );
+  assert.equal(seen.renewal_charges[0].organization_id, t.org);
+  assert.equal(seen.renewal_charges[0].method_label, "DANA");
+  // The chooser pays: their portal and their dashboard page list the team's charge; the owner's do not.
+  const payer = await as(t.p, (tx) => billingAccount(tx, t.p, t.admin));
+  assert.deepEqual(payer.renewal_charges.map((c) => [c.charge_id, c.purpose]), [[
+    work!.charge_id,
+    "organization",
+  ]]);
+  assert.deepEqual(
+    (await as(t.p, (tx) => userBilling(tx, t.p, t.admin))).renewal_charges.map((c) => c.charge_id),
+    [work!.charge_id],
+  );
+  assert.deepEqual((await as(t.p, (tx) => billingAccount(tx, t.p, t.owner))).renewal_charges, []);
+  // Demoted, the chooser's method is still named but no longer charged.
+  await as(t.p, (tx) => tx`select api.set_organization_member_role(${t.org}, ${t.admin}, 'member')`);
+  assert.equal(
+    (await as(t.p, (tx) => organizationRenewalBilling(tx, t.p, t.org))).billing_method?.charged,
+    false,
+  );
+  // Only this project's organizations.
+  const stranger = await seedProject(db.sql, { name: "stranger" });
+  await rejectsAs(as(t.p, (tx) => organizationRenewalBilling(tx, t.p, "org_unknown")), "not_found");
+  await rejectsAs(
+    as(stranger.id, (tx) => organizationRenewalBilling(tx, stranger.id, t.org)),
+    "not_found",
+  );
+  await rejectsAs(as(stranger.id, (tx) => organizationRenewalBilling(tx, t.p, t.org)), "not_found");
+});
+
+Deno.test("api.clear_organization_billing_method — the project stops the chosen method (audited once), the next renewal mails the pay link", async () => {
+  const t = await payingTeam("renewal-clear");
+  const method = await linkedDana(t.p, t.owner);
+  await as(t.p, (tx) => setOrganizationBillingMethod(tx, t.p, t.owner, t.org, method));
+  assert.deepEqual(await as(t.p, (tx) => clearOrganizationBillingMethod(tx, t.p, t.org)), {
+    organization: t.org,
+    method_id: null,
+    label: null,
+    payer: null,
+    cleared: method,
+  });
+  assert.equal((await as(t.p, (tx) => organizationRenewalBilling(tx, t.p, t.org))).billing_method, null);
+  assert.equal(
+    (await as(t.p, (tx) => clearOrganizationBillingMethod(tx, t.p, "renewal-clear"))).cleared,
+    null,
+    "again: nothing to clear",
+  );
+  const audit = await as(
+    t.p,
+    async (tx) =>
+      rows(
+        await tx`select details from astapa.audit_log where action = 'organization.billing_method_set'
+                 order by id`,
+      ),
+  );
+  assert.deepEqual(audit.map((a) => a.details.cleared ?? null), [null, method], "the choice, then the clear");
+  const remind = await orgStep(t.p, at(t.through, -3));
+  assert.deepEqual([remind?.action, remind?.linked_charge ?? null], ["remind", null]);
+  const stranger = await seedProject(db.sql, { name: "stranger-clear" });
+  await rejectsAs(as(t.p, (tx) => clearOrganizationBillingMethod(tx, t.p, "org_unknown")), "not_found");
+  await rejectsAs(
+    as(stranger.id, (tx) => clearOrganizationBillingMethod(tx, stranger.id, t.org)),
+    "not_found",
+  );
 });

@@ -265,3 +265,134 @@ Deno.test("api.requeue_payment_event — putting a failed event back in line NOT
   assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "paid");
   assert.deepEqual(await ledger(shop), paidOnce);
 });
+
+Deno.test("astapa.requeue_early_callbacks — puts back only this payment's unknown_payment callbacks of this project, with a NOTIFY", async () => {
+  const shop = await seedShop(db.sql, { email: "requeue-early@example.com" });
+  const other = await seedShop(db.sql, { email: "requeue-early-other@example.com" });
+  const p = shop.project.id;
+  const checkout = await openCheckout(shop);
+  const otherCheckout = await openCheckout(other);
+  // Applied before any charge was recorded: each is kept as unknown_payment.
+  const early = await storeCallback(p, "pr-early", checkout.checkout_id);
+  const unrelated = await storeCallback(p, "pr-early-unrelated", checkout.checkout_id);
+  const elsewhere = await storeCallback(other.project.id, "pr-early", otherCheckout.checkout_id);
+  while (await as(p, (tx) => applyPaymentEvent(tx, p)));
+  while (await as(other.project.id, (tx) => applyPaymentEvent(tx, other.project.id)));
+  const listening = await listenForEvents();
+  try {
+    const [row] = await as(
+      p,
+      async (tx) => rows(await tx`select astapa.requeue_early_callbacks(${p}, 'pr-early') as requeued`),
+    );
+    assert.equal(row.requeued, 1);
+    await listening.heard(early.event_id!);
+    const state = async (projectId: string) =>
+      await as(projectId, async (tx) =>
+        rows(
+          await tx`select id::int, provider_id, outcome, processed_at is null as waiting
+                   from astapa.payment_events order by id`,
+        ));
+    assert.deepEqual((await state(p)).map((e) => [e.id, e.outcome, e.waiting]), [
+      [early.event_id, null, true],
+      [unrelated.event_id, "unknown_payment", false],
+    ]);
+    assert.deepEqual((await state(other.project.id)).map((e) => [e.id, e.outcome, e.waiting]), [
+      [elsewhere.event_id, "unknown_payment", false],
+    ], "another project's callback of the same id stays");
+    // Again: nothing left to put back (processed_at is null, outcome null), and another project sees none of it.
+    const again = await as(
+      p,
+      async (tx) => rows(await tx`select astapa.requeue_early_callbacks(${p}, 'pr-early') as requeued`),
+    );
+    assert.equal(again[0].requeued, 0);
+    const foreign = await as(
+      other.project.id,
+      async (tx) =>
+        rows(await tx`select astapa.requeue_early_callbacks(${p}, 'pr-early-unrelated') as requeued`),
+    );
+    assert.equal(foreign[0].requeued, 0, "RLS: the other project cannot touch this one's events");
+  } finally {
+    await listening.stop();
+  }
+});
+
+/** A renewal past its grace with a charge on its pay link, and that charge's SUCCEEDED callback stored. */
+async function expiringRenewal(email: string, providerId: string) {
+  const shop = await seedShop(db.sql, { email });
+  const p = shop.project.id;
+  const paidThrough = new Date("2035-03-01T00:00:00Z");
+  await as(p, (tx) =>
+    assignPlan(tx, p, shop.userId, "pro", "payment", {
+      start: new Date(paidThrough.getTime() - 30 * 86_400_000).toISOString(),
+      end: paidThrough.toISOString(),
+    }));
+  const renewal = await as(
+    p,
+    (tx) => renewalStep(tx, p, new Date(paidThrough.getTime() - 6 * 86_400_000), "simulator"),
+  );
+  const checkoutId = renewal!.checkout!.checkout_id;
+  await as(p, (tx) => recordPayment(tx, p, checkoutId, qris(providerId)));
+  await storeCallback(p, providerId, checkoutId);
+  // Grace is 3 days: at paid-through + 4 the pass expires the subscription and closes its pay link.
+  return { shop, p, checkoutId, paidThrough, expireAt: new Date(paidThrough.getTime() + 4 * 86_400_000) };
+}
+
+Deno.test("api.renewal_step — an expiry racing a success callback takes the callback's lock order: it waits, no deadlock, paid once", async () => {
+  const race = await expiringRenewal("lock-order@example.com", "pr-lock-order");
+  const { p } = race;
+  // The callback's worker has taken what it takes first (the payment id's lock, the charge, the checkout) and
+  // has not yet reached the subscription when the pass starts expiring it.
+  let callbackHolds!: () => void;
+  const holding = new Promise<void>((resolve) => callbackHolds = resolve);
+  let goOn!: () => void;
+  const proceed = new Promise<void>((resolve) => goOn = resolve);
+  const worker = as(p, async (tx) => {
+    await tx`select astapa.lock_payment_provider_id(${p}, 'pr-lock-order')`;
+    await tx`select 1 from astapa.payments where provider_id = 'pr-lock-order' for update`;
+    await tx`select 1 from astapa.checkouts where public_id = ${race.checkoutId} for update`;
+    callbackHolds();
+    await proceed;
+    // Then the whole callback in the same transaction: on to the subscription (api.assign_plan).
+    return await applyPaymentEvent(tx, p);
+  });
+  await holding;
+  // Settled either way, so a deadlock (the old lock order) fails this test rather than the run.
+  const pass = as(p, (tx) => renewalStep(tx, p, race.expireAt, "simulator")).then(
+    (step) => ({ step, error: null }),
+    (error: Error) => ({ step: null, error }),
+  );
+  await someoneWaits("the pass to wait for the callback's locks");
+  goOn();
+  assert.equal((await worker)?.outcome, "paid");
+  const { step, error } = await pass;
+  assert.equal(error, null, "the pass does not deadlock with the callback");
+  assert.ok(
+    step === null || step.action === "none",
+    `the pass finds nothing to expire: ${JSON.stringify(step)}`,
+  );
+  const sub = await as(p, (tx) => currentSubscription(tx, p, race.shop.userId));
+  const expected = new Date(race.paidThrough);
+  expected.setUTCMonth(expected.getUTCMonth() + 1);
+  assert.equal(
+    new Date(sub.subscription!.paid_through!).getTime(),
+    expected.getTime(),
+    "the renewal's period",
+  );
+  assert.deepEqual(await ledger(race.shop), paidOnce);
+});
+
+Deno.test("api.renewal_step — a success callback arriving while the pass expires waits for it, then pays once", async () => {
+  const race = await expiringRenewal("lock-order-pass@example.com", "pr-lock-order-pass");
+  const { p } = race;
+  const pass = heldOpen(p, (tx) => renewalStep(tx, p, race.expireAt, "simulator"));
+  assert.equal((await pass.ran)?.action, "expire");
+  const worker = as(p, (tx) => applyPaymentEvent(tx, p));
+  await someoneWaits("the callback to wait for the pass");
+  pass.release();
+  await pass.committed;
+  // The charge was made on the pay link before it closed: the money buys the period it was for.
+  assert.equal((await worker)?.outcome, "paid");
+  const sub = await as(p, (tx) => currentSubscription(tx, p, race.shop.userId));
+  assert.deepEqual([sub.subscription?.plan, sub.subscription?.status], ["pro", "active"]);
+  assert.deepEqual(await ledger(race.shop), paidOnce);
+});

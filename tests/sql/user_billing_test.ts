@@ -11,6 +11,8 @@ import { changePlan } from "@/db/plan_changes.ts";
 import { assignPlan, createPlan, updatePlan } from "@/db/plans.ts";
 import { billingSettings, updateBillingSettings, updateProjectSettings } from "@/db/project_settings.ts";
 import { listReceipts } from "@/db/receipts.ts";
+import { requestRefund } from "@/db/refunds.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { startTrial } from "@/db/trials.ts";
 import { userBilling } from "@/db/user_billing.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
@@ -100,7 +102,8 @@ Deno.test("api.user_billing — a trial's state, the linked method, its renewal 
     ],
     [99_000, "pro", 0, []],
   );
-  assert.match(theirs.payments[0].receipt_id, /^rcp_[a-z2-7]{24}$/);
+  assert.match(theirs.payments[0].receipt_id ?? "", /^rcp_[a-z2-7]{24}$/);
+  assert.equal(theirs.payments[0].status, "paid");
   assert.deepEqual([theirs.trials, theirs.linked_methods, theirs.renewal_charges], [[], [], []]);
   assert.deepEqual((await as(p, (tx) => userBilling(tx, p, user))).payments, []);
   const receipt = await as(p, (tx) => listReceipts(tx, p, 50, null, other));
@@ -108,6 +111,73 @@ Deno.test("api.user_billing — a trial's state, the linked method, its renewal 
   assert.equal(receipt[0].checkout_id ?? checkout.checkout_id, checkout.checkout_id);
   assert.deepEqual(await as(p, (tx) => listReceipts(tx, p, 50, null, user)), []);
   assert.equal((await as(p, (tx) => listReceipts(tx, p))).length, 1);
+});
+
+Deno.test("api.user_billing — payments of every status: pending, failed, expired, paid and refunded, newest first", async () => {
+  const shop = await seedShop(db.sql, { email: "billing-statuses@example.com" });
+  const p = shop.project.id;
+  const paid = await paidCheckout(db.sql, p, shop.userId);
+  const open = await as(
+    p,
+    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+  );
+  // Three charges on one checkout: a declined one, one left to expire, and one still waiting.
+  for (
+    const [providerId, status] of [["pr-st-failed", "FAILED"], ["pr-st-expired", "EXPIRED"], [
+      "pr-st-pending",
+      null,
+    ]]
+  ) {
+    await as(p, async (tx) => {
+      await recordPayment(tx, p, open.checkout_id, {
+        kind: "payment_request",
+        provider_id: providerId!,
+        method: "qris",
+        details: {},
+        expires_at: null,
+      });
+      if (status) {
+        await recordPaymentEvent(tx, p, {
+          providerId: providerId!,
+          status,
+          checkoutId: open.checkout_id,
+          body: { data: { amount: 99_000, currency: "IDR", status } },
+        });
+        while (await applyPaymentEvent(tx, p));
+      }
+    });
+  }
+  // The paid one given back in part: a refund asked for, then (as Xendit's callback would) succeeded.
+  const [receipt] = await as(p, (tx) => listReceipts(tx, p, 50, null, shop.userId));
+  const refund = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receipt.receipt_id, amount: 40_000, plan_effect: "none" }),
+  );
+  await db.sql`update astapa.refunds set status = 'succeeded', succeeded_at = now()
+               where project_id = ${p} and public_id = ${refund.refund_id}`;
+  const seen = await as(p, (tx) => userBilling(tx, p, shop.userId));
+  assert.deepEqual(
+    seen.payments.map((y) => [y.status, y.checkout_id, y.amount, y.receipt_id !== null, y.refunded_idr]),
+    [
+      ["pending", open.checkout_id, 99_000, false, 0],
+      ["expired", open.checkout_id, 99_000, false, 0],
+      ["failed", open.checkout_id, 99_000, false, 0],
+      ["paid", paid.checkout_id, 99_000, true, 40_000],
+    ],
+  );
+  assert.deepEqual(seen.payments.slice(0, 3).map((y) => y.provider_id), [
+    "pr-st-pending",
+    "pr-st-expired",
+    "pr-st-failed",
+  ]);
+  assert.deepEqual(seen.payments[3].refunds.map((f) => [f.refund_id, f.amount, f.status, f.plan_effect]), [[
+    refund.refund_id,
+    40_000,
+    "succeeded",
+    "none",
+  ]]);
+  assert.equal(seen.payments[0].number, null);
+  assert.match(seen.payments[3].number ?? "", /R-\d{4}-\d{6}/);
 });
 
 Deno.test("api.user_billing — an unknown user, another project's user and another project are not found", async () => {
