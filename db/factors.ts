@@ -40,14 +40,19 @@ export async function signInOrChallenge(
   sql: Sql,
   projectId: string,
   userId: string,
-  challenge: { tokenHash: Uint8Array; required: boolean; remembered: Uint8Array | null },
+  challenge: {
+    tokenHash: Uint8Array;
+    required: boolean;
+    remembered: Uint8Array | null;
+    firstFactor: "phone" | null;
+  },
   code: CodeRequest | null,
   session: NewSession | null,
   method: SignInMethod,
 ): Promise<boolean> {
   return await asApp(sql, projectId, async (tx) => {
     const [row] = await tx`select api.start_mfa_challenge(${userId}, ${challenge.tokenHash}, ${method.amr},
-      ${challenge.required}, ${challenge.remembered}) as started`;
+      ${challenge.required}, ${challenge.remembered}, ${challenge.firstFactor}) as started`;
     if (row.started) return true;
     await writeSignIn(tx, userId, code, session, method);
     return false;

@@ -837,14 +837,17 @@ create table astapa.mfa_challenges (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  first_factor text,
   constraint mfa_challenges_pkey PRIMARY KEY (project_id, token_hash),
   constraint mfa_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint mfa_challenges_first_factor_check CHECK (first_factor = 'phone'::text),
   constraint mfa_challenges_lifetime_check CHECK (expires_at > created_at),
   constraint mfa_challenges_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.mfa_challenges enable row level security;
 alter table astapa.mfa_challenges force row level security;
 comment on table astapa.mfa_challenges is 'A first factor passed (amr so far: pwd, or an upstream provider''s) and a second one still owed: the browser holds the token (SHA-256 here) for 10 minutes, single use. No session or code exists until it is met.';
+comment on column astapa.mfa_challenges.first_factor is 'phone when the first factor was a code sent to the person''s phone (it cannot be the second too); null otherwise.';
 CREATE INDEX mfa_challenges_user_idx ON astapa.mfa_challenges USING btree (project_id, user_id);
 grant insert, select on astapa.mfa_challenges to astapa_app;
 grant update (used_at) on astapa.mfa_challenges to astapa_app;
@@ -7212,9 +7215,11 @@ AS $function$
     select u.phone_number into previous from astapa.users u
     where u.project_id = project and u.id = challenge.user_id;
     -- A code to a number typed at this step (astapa.phone_factor_addable), not to the person's verified one.
-    adding := coalesce(astapa.phone_factor_addable(project, challenge.user_id), false);
-    enrolling := adding or coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
-    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)))
+    adding := challenge.first_factor is null
+      and coalesce(astapa.phone_factor_addable(project, challenge.user_id), false);
+    enrolling := adding or astapa.challenge_phone_enrollable(challenge);
+    if not (enrolling
+            or 'phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor)))
        or (not adding and pending.phone_number is distinct from previous) then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;
@@ -7321,15 +7326,15 @@ AS $function$
       'enrolled', f.confirmed_at is not null,
       -- The sealed secret (hex), useless without the master key.
       'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
-      'factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(c.project_id, c.user_id)),
+      'factors', pg_catalog.to_jsonb(astapa.challenge_factor_kinds(c.project_id, c.user_id, c.first_factor)),
       -- The number a second-step code goes to, while the phone factor counts (the page shows it masked).
-      'phone_number', case when 'phone' = any(astapa.second_factor_kinds(c.project_id, c.user_id))
-          or astapa.phone_factor_enrollable(c.project_id, c.user_id)
+      'phone_number', case when 'phone' = any(astapa.challenge_factor_kinds(c.project_id, c.user_id, c.first_factor))
+          or astapa.challenge_phone_enrollable(c)
         then u.phone_number end,
       -- No factor yet, but a verified number: the phone may be set up here, by its first code.
-      'phone_enrol', coalesce(astapa.phone_factor_enrollable(c.project_id, c.user_id), false),
+      'phone_enrol', astapa.challenge_phone_enrollable(c),
       -- No factor and no verified number: a number may be typed here and proven by its first code.
-      'phone_add', coalesce(astapa.phone_factor_addable(c.project_id, c.user_id), false),
+      'phone_add', c.first_factor is null and coalesce(astapa.phone_factor_addable(c.project_id, c.user_id), false),
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -11360,35 +11365,36 @@ comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking 
 grant execute on function api.start_method_link(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea)
+CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea, first_factor text DEFAULT NULL::text)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    kinds text[] := astapa.challenge_factor_kinds(astapa.current_project_id(), user_id, first_factor);
   begin
     if amr is null or pg_catalog.cardinality(amr) = 0 then
       raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
     end if;
-    -- Someone with any second factor (an app, a passkey, a phone factor) is asked for one.
-    if not required and pg_catalog.cardinality(
-        astapa.second_factor_kinds(astapa.current_project_id(), start_mfa_challenge.user_id)) = 0 then
+    -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
+    if not required and pg_catalog.cardinality(kinds) = 0 then
       return false;
     end if;
     -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
     if remembered is not null and exists (select from astapa.remembered_browsers b
         where b.project_id = astapa.current_project_id() and b.token_hash = remembered
           and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
-       and pg_catalog.cardinality(
-        astapa.second_factor_kinds(astapa.current_project_id(), start_mfa_challenge.user_id)) > 0 then
+       and pg_catalog.cardinality(kinds) > 0 then
       return false;
     end if;
-    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
-    values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes');
+    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at, first_factor)
+    values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes',
+            first_factor);
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) is 'After a first factor (amr): when the user has a second factor (astapa.second_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
-grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea) to astapa_app;
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
+grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_mfa_new_phone_code(challenge_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
@@ -11406,7 +11412,8 @@ AS $function$
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if not coalesce(astapa.phone_factor_addable(project, challenge.user_id), false) then
+    if challenge.first_factor is not null
+       or not coalesce(astapa.phone_factor_addable(project, challenge.user_id), false) then
       raise exception 'this person cannot add a phone number at this step' using errcode = 'AS409';
     end if;
     -- Whether another account holds the number is told only once its code is typed back
@@ -11436,8 +11443,8 @@ AS $function$
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if not ('phone' = any(astapa.second_factor_kinds(project, challenge.user_id))
-            or coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false)) then
+    if not ('phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor))
+            or astapa.challenge_phone_enrollable(challenge)) then
       raise exception 'this person has no phone factor here' using errcode = 'AS409';
     end if;
     select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
@@ -13716,6 +13723,33 @@ AS $function$
   $function$;
 comment on function astapa.carry_coupon(astapa.checkouts) is 'A renewal checkout keeps the user''s repeating coupon (while periods are left) or forever coupon, without a new redemption; returns the (maybe discounted) checkout.';
 grant execute on function astapa.carry_coupon(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.challenge_factor_kinds(project_id text, user_id bigint, first_factor text)
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case when first_factor = 'phone'
+      then pg_catalog.array_remove(astapa.second_factor_kinds(project_id, user_id), 'phone')
+      else astapa.second_factor_kinds(project_id, user_id) end
+  $function$;
+comment on function astapa.challenge_factor_kinds(text,bigint,text) is 'The second factors that may meet a challenge: the person''s (astapa.second_factor_kinds) less the phone when the first factor was a code to that phone (first_factor phone) — one device proven once is one factor.';
+grant execute on function astapa.challenge_factor_kinds(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.challenge_phone_enrollable(challenge astapa.mfa_challenges)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select challenge.first_factor is null
+      and coalesce(astapa.phone_factor_enrollable(challenge.project_id, challenge.user_id), false)
+  $function$;
+comment on function astapa.challenge_phone_enrollable(astapa.mfa_challenges) is 'Whether the phone may be set up at this challenge (astapa.phone_factor_enrollable), never when the first factor was already a code to that phone.';
+grant execute on function astapa.challenge_phone_enrollable(astapa.mfa_challenges) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.checkout_json(c astapa.checkouts)

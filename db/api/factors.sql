@@ -81,43 +81,62 @@ create policy "a project forgets its own remembered browsers" on astapa.remember
   with check (project_id = (select astapa.current_project_id()));
 
 create or replace function api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean,
-  remembered bytea default null)
+  remembered bytea default null, first_factor text default null)
   returns boolean
   language plpgsql
   volatile
   set search_path = ''
   as $$
+  declare
+    kinds text[] := astapa.challenge_factor_kinds(astapa.current_project_id(), user_id, first_factor);
   begin
     if amr is null or pg_catalog.cardinality(amr) = 0 then
       raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
     end if;
-    -- Someone with any second factor (an app, a passkey, a phone factor) is asked for one.
-    if not required and pg_catalog.cardinality(
-        astapa.second_factor_kinds(astapa.current_project_id(), start_mfa_challenge.user_id)) = 0 then
+    -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
+    if not required and pg_catalog.cardinality(kinds) = 0 then
       return false;
     end if;
     -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
     if remembered is not null and exists (select from astapa.remembered_browsers b
         where b.project_id = astapa.current_project_id() and b.token_hash = remembered
           and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
-       and pg_catalog.cardinality(
-        astapa.second_factor_kinds(astapa.current_project_id(), start_mfa_challenge.user_id)) > 0 then
+       and pg_catalog.cardinality(kinds) > 0 then
       return false;
     end if;
-    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
-    values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes');
+    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at, first_factor)
+    values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes',
+            first_factor);
     return true;
   end
   $$;
 
-comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea) is
-  'After a first factor (amr): when the user has a second factor (astapa.second_factor_kinds: app, passkey or '
-  'phone), or one is required (the project''s policy, or the '
-  'app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 '
-  'minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its '
-  'token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
+comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text) is
+  'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user '
+  'has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is '
+  'required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; '
+  'the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live '
+  'remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until '
+  'api.meet_mfa_challenge.';
 
-grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea) to astapa_app;
+grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text) to astapa_app;
+
+create or replace function astapa.challenge_factor_kinds(project_id text, user_id bigint, first_factor text)
+  returns text[]
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select case when first_factor = 'phone'
+      then pg_catalog.array_remove(astapa.second_factor_kinds(project_id, user_id), 'phone')
+      else astapa.second_factor_kinds(project_id, user_id) end
+  $$;
+
+comment on function astapa.challenge_factor_kinds(text, bigint, text) is
+  'The second factors that may meet a challenge: the person''s (astapa.second_factor_kinds) less the phone when '
+  'the first factor was a code to that phone (first_factor phone) — one device proven once is one factor.';
+
+grant execute on function astapa.challenge_factor_kinds(text, bigint, text) to astapa_app;
 
 create or replace function astapa.phone_factor_enrollable(project_id text, user_id bigint) returns boolean
   language sql
@@ -162,6 +181,21 @@ comment on function astapa.phone_factor_addable(text, bigint) is
 
 grant execute on function astapa.phone_factor_addable(text, bigint) to astapa_app;
 
+create or replace function astapa.challenge_phone_enrollable(challenge astapa.mfa_challenges) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select challenge.first_factor is null
+      and coalesce(astapa.phone_factor_enrollable(challenge.project_id, challenge.user_id), false)
+  $$;
+
+comment on function astapa.challenge_phone_enrollable(astapa.mfa_challenges) is
+  'Whether the phone may be set up at this challenge (astapa.phone_factor_enrollable), never when the first '
+  'factor was already a code to that phone.';
+
+grant execute on function astapa.challenge_phone_enrollable(astapa.mfa_challenges) to astapa_app;
+
 create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
   language sql
   stable
@@ -174,15 +208,15 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
       'enrolled', f.confirmed_at is not null,
       -- The sealed secret (hex), useless without the master key.
       'secret_sealed', pg_catalog.encode(f.secret_sealed, 'hex'),
-      'factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(c.project_id, c.user_id)),
+      'factors', pg_catalog.to_jsonb(astapa.challenge_factor_kinds(c.project_id, c.user_id, c.first_factor)),
       -- The number a second-step code goes to, while the phone factor counts (the page shows it masked).
-      'phone_number', case when 'phone' = any(astapa.second_factor_kinds(c.project_id, c.user_id))
-          or astapa.phone_factor_enrollable(c.project_id, c.user_id)
+      'phone_number', case when 'phone' = any(astapa.challenge_factor_kinds(c.project_id, c.user_id, c.first_factor))
+          or astapa.challenge_phone_enrollable(c)
         then u.phone_number end,
       -- No factor yet, but a verified number: the phone may be set up here, by its first code.
-      'phone_enrol', coalesce(astapa.phone_factor_enrollable(c.project_id, c.user_id), false),
+      'phone_enrol', astapa.challenge_phone_enrollable(c),
       -- No factor and no verified number: a number may be typed here and proven by its first code.
-      'phone_add', coalesce(astapa.phone_factor_addable(c.project_id, c.user_id), false),
+      'phone_add', c.first_factor is null and coalesce(astapa.phone_factor_addable(c.project_id, c.user_id), false),
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -565,8 +599,8 @@ create or replace function api.start_mfa_phone_code(challenge_hash bytea, countr
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if not ('phone' = any(astapa.second_factor_kinds(project, challenge.user_id))
-            or coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false)) then
+    if not ('phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor))
+            or astapa.challenge_phone_enrollable(challenge)) then
       raise exception 'this person has no phone factor here' using errcode = 'AS409';
     end if;
     select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
@@ -606,7 +640,8 @@ create or replace function api.start_mfa_new_phone_code(challenge_hash bytea, ph
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if not coalesce(astapa.phone_factor_addable(project, challenge.user_id), false) then
+    if challenge.first_factor is not null
+       or not coalesce(astapa.phone_factor_addable(project, challenge.user_id), false) then
       raise exception 'this person cannot add a phone number at this step' using errcode = 'AS409';
     end if;
     -- Whether another account holds the number is told only once its code is typed back
@@ -659,9 +694,11 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
     select u.phone_number into previous from astapa.users u
     where u.project_id = project and u.id = challenge.user_id;
     -- A code to a number typed at this step (astapa.phone_factor_addable), not to the person's verified one.
-    adding := coalesce(astapa.phone_factor_addable(project, challenge.user_id), false);
-    enrolling := adding or coalesce(astapa.phone_factor_enrollable(project, challenge.user_id), false);
-    if not (enrolling or 'phone' = any(astapa.second_factor_kinds(project, challenge.user_id)))
+    adding := challenge.first_factor is null
+      and coalesce(astapa.phone_factor_addable(project, challenge.user_id), false);
+    enrolling := adding or astapa.challenge_phone_enrollable(challenge);
+    if not (enrolling
+            or 'phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor)))
        or (not adding and pending.phone_number is distinct from previous) then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;

@@ -231,3 +231,36 @@ Deno.test("phone — a phone-only user under a required second factor is sent to
   assert.equal(enrol.status, 200);
   assert.match(await enrol.text(), /Set up two-step verification/);
 });
+
+Deno.test("phone — signed in by a phone code, the second step is never that phone again (one device proven once)", async () => {
+  const strict = await seedProject(t.db.sql, {
+    name: "Toko Dua Langkah",
+    settings: { phone: { enabled: true }, mfa: { policy: "required", phone: true } },
+  });
+  const sent = await submitForm(t, strict, "/auth/phone", { phone: "0812 7777 0020" });
+  const [logged] = await listPhoneMessages(t.db.sql, strict.id);
+  const code = /: (\d{6})$/.exec(logged.sandbox_text ?? "")![1];
+  const res = await postCode(strict, pendingCookie(sent, strict)!, { code });
+  assert.equal(res.status, 303);
+  assert.match(res.headers.get("location")!, /^\/auth\/mfa\?/);
+  const challenge = res.headers.getSetCookie().map((c) => c.split(";")[0])
+    .find((c) => c.startsWith(`astapa_mfa_${strict.id}=`))!;
+  const page = await t.app.request(res.headers.get("location")!, { headers: { cookie: challenge } });
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  // The verified number that just signed them in is not offered as the second step: an app is set up instead.
+  assert.match(html, /Set up two-step verification/);
+  assert.doesNotMatch(html, /Send code by WhatsApp|get a code on your phone/);
+  const messages = (await listPhoneMessages(t.db.sql, strict.id)).length;
+  const asked = await t.app.request(`/auth/mfa?${query(strict)}&lang=en`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: challenge, origin: t.origin },
+    body: new URLSearchParams({ action: "phone_send", channel: "whatsapp" }),
+  });
+  assert.ok(asked.status < 500, `never a 5xx: ${asked.status}`);
+  assert.equal(
+    (await listPhoneMessages(t.db.sql, strict.id)).length,
+    messages,
+    "no code is sent to that phone",
+  );
+});

@@ -448,3 +448,53 @@ Deno.test("api.start_mfa_new_phone_code — only for a live challenge of a perso
   }, "10.8.200.1");
   assert.deepEqual(abroad, { sent: false, reason: "country" });
 });
+
+Deno.test("api.start_mfa_challenge — a first factor that was a code to the phone: the phone is not the second step too", async () => {
+  const phoneFirst = (user: string, token: string, required = false) =>
+    appValue<boolean>(
+      db.sql,
+      project.id,
+      async (tx) =>
+        tx`select api.start_mfa_challenge(${user}, ${await sha256(
+          token,
+        )}, '{otp}', ${required}, null, 'phone')`,
+    );
+  const seen = (token: string) =>
+    appValue<Record<string, unknown>>(
+      db.sql,
+      project.id,
+      async (tx) => tx`select api.mfa_challenge(${await sha256(token)})`,
+    );
+  // Only the phone as second factor: signing in by its code is one factor, and nothing else is owed.
+  const ina = await person("ina.phonefirst@example.com");
+  await setOwnPhoneFactor(db.sql, project.id, ina.session, true, 600);
+  assert.equal(await phoneFirst(ina.user, "ina-optional"), false);
+  assert.equal(await challenge(ina.user, "ina-password"), true, "after a password the phone still counts");
+  // When a second step is required anyway, the phone is not offered, set up or added there.
+  assert.equal(await phoneFirst(ina.user, "ina-required", true), true);
+  const required = await seen("ina-required");
+  assert.deepEqual(required.factors, []);
+  assert.equal(required.phone_number, null);
+  assert.equal(required.phone_enrol, false);
+  assert.equal(required.phone_add, false);
+  await rejectsAs(sendCode("ina-required", "ina-code"), "conflict");
+  // Even a phone code of the right purpose sent before (to the password challenge) does not meet it.
+  await sendCode("ina-password", "ina-early");
+  assert.equal((await meet("ina-required", "ina-early", "246810")).accepted, false);
+  // With an app as well, the challenge asks for the app only.
+  await db.sql`insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at)
+               values (${project.id}, ${ina.user}, 'totp', '\\x00', now())`;
+  assert.equal(await phoneFirst(ina.user, "ina-app"), true);
+  assert.deepEqual((await seen("ina-app")).factors, ["totp"]);
+  await rejectsAs(sendCode("ina-app", "ina-app-code"), "conflict");
+  // A person with no factor and a verified number who signed in by it is not offered to set the phone up.
+  const joko = await person("joko.phonefirst@example.com");
+  assert.equal(await phoneFirst(joko.user, "joko-required", true), true);
+  assert.equal((await seen("joko-required")).phone_enrol, false);
+  await rejectsAs(sendCode("joko-required", "joko-code"), "conflict");
+  // Nor to add another number at that step.
+  const tia = await person("tia.phonefirst@example.com", project.id, false);
+  assert.equal(await phoneFirst(tia.user, "tia-required", true), true);
+  assert.equal((await seen("tia-required")).phone_add, false);
+  await rejectsAs(sendToNew("tia-required", "tia-code", freshNumber()), "conflict");
+});

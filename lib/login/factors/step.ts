@@ -62,6 +62,7 @@ export function writeChallenge(c: Ctx, projectId: string, token: string | null):
  * page first when `consentFirst`), or a challenge starts and the browser goes to the second-factor page.
  * `stepUp`: a signed-in person must present a factor whatever they have (acr_values on a live session).
  * `onward`: where a sign-in that needs no second factor goes instead of the app (no code is issued).
+ * `firstFactor` "phone": the first factor was a code to the person's phone, which cannot then be the second.
  */
 export function afterFirstFactor(
   c: Ctx,
@@ -69,7 +70,7 @@ export function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  options?: { stepUp?: boolean; onward?: string },
+  options?: { stepUp?: boolean; onward?: string; firstFactor?: "phone" },
 ): Promise<Response>;
 export function afterFirstFactor(
   c: Ctx,
@@ -85,10 +86,11 @@ export async function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  { consentFirst = false, stepUp = false, onward }: {
+  { consentFirst = false, stepUp = false, onward, firstFactor }: {
     consentFirst?: boolean;
     stepUp?: boolean;
     onward?: string;
+    firstFactor?: "phone";
   } = {},
 ): Promise<Response | PageResult<AuthPageData>> {
   const code = randomSecret();
@@ -116,6 +118,7 @@ export async function afterFirstFactor(
       tokenHash,
       required,
       remembered: remembered && !asked ? await sha256(remembered) : null,
+      firstFactor: firstFactor ?? null,
     };
     if (
       await signInOrChallenge(sql, request.project.id, userId, challenge, codeRecord, session.record, { amr })

@@ -84,7 +84,7 @@ export const handler: Handlers<AuthPageData> = {
     // RFC 8176: "sms" for a code by SMS; a WhatsApp code is a one-time password ("otp").
     return await afterFirstFactor(c, request, query, result.user_id, [
       result.channel === "sms" ? "sms" : "otp",
-    ]);
+    ], { firstFactor: "phone" });
   },
 };
 
