@@ -23,7 +23,7 @@ type PasskeyButtonProps = {
   cancelled: string;
   /** Said when the server refuses the options for too many requests from here (429); else `cancelled`. */
   rateLimited?: string;
-  /** Said when the options cannot be had (another refusal, a network failure) or the browser errs; else `cancelled`. */
+  /** Said when the options cannot be had (another refusal, a network failure) or the browser errs. */
   unavailable?: string;
   /** register, sign_up: said when the authenticator already holds one of the person's passkeys. */
   alreadyAdded?: string;
