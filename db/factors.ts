@@ -128,10 +128,12 @@ export async function meetChallengeByPasskey(
   proof: PasskeyProof,
   code: CodeRequest | null,
   session: NewSession,
+  remember: { tokenHash: Uint8Array; days: number } | null = null,
 ): Promise<{ userId: string; amr: string[] } | { refused: string }> {
   return await asApp(sql, projectId, async (tx) => {
     const [row] = await tx`select api.meet_mfa_challenge_by_passkey(${tokenHash}, ${proof.credentialId},
-      ${proof.signCount}, ${proof.backedUp}, ${proof.userVerified}) as r`;
+      ${proof.signCount}, ${proof.backedUp}, ${proof.userVerified}, ${remember?.tokenHash ?? null},
+      ${remember?.days ?? 0}) as r`;
     const met = PasskeyMet.parse(row.r);
     if (!met.accepted) return { refused: met.reason };
     await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });

@@ -23,11 +23,17 @@ type PasskeyButtonProps = {
   cancelled: string;
   /** Said when the server refuses the options for too many requests from here (429); else `cancelled`. */
   rateLimited?: string;
+  /** Said when the options cannot be had (another refusal, a network failure) or the browser errs. */
+  unavailable?: string;
+  /** register, sign_up: said when the authenticator already holds one of the person's passkeys. */
+  alreadyAdded?: string;
   /** sign_up: the attempt's token, sent with the options request and the result. */
   signUp?: string;
   /** Said instead of the button in a browser without WebAuthn (where there is no other way on); else hidden. */
   unsupported?: string;
   autofill?: boolean;
+  /** second_factor: "Remember this browser for N days", where the project offers it (a box in the form). */
+  remember?: string;
   /** register: the name field's label and first value. */
   nameLabel?: string;
   defaultName?: string;
@@ -35,6 +41,18 @@ type PasskeyButtonProps = {
 
 /** The options request was refused for too many from this address: the person is told to wait. */
 class RateLimited extends Error {}
+/** The options could not be had (a refusal other than 429, a network failure, an answer that is not JSON). */
+class Unavailable extends Error {}
+
+/** What the person is told when a ceremony ends without a result: why, in their words (the props). */
+function explain(error: unknown, props: PasskeyButtonProps): string {
+  if (error instanceof RateLimited) return props.rateLimited ?? props.cancelled;
+  const name = error instanceof Error ? error.name : "";
+  // @simplewebauthn/browser keeps the DOMException's name: NotAllowedError is a closed prompt or a timeout.
+  if (name === "NotAllowedError" || name === "AbortError") return props.cancelled;
+  if (name === "InvalidStateError" && props.alreadyAdded) return props.alreadyAdded;
+  return props.unavailable ?? props.cancelled;
+}
 
 /**
  * The browser half of a passkey ceremony (@simplewebauthn/browser): fetches options from
@@ -57,26 +75,28 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
     try {
       const body = new URLSearchParams({ request: props.request, csrf: props.csrf, purpose: props.purpose });
       if (props.signUp) body.set("sign_up", props.signUp);
-      const answer = await fetch("/auth/passkey/options", { method: "POST", body });
+      let answer: Response;
+      try {
+        answer = await fetch("/auth/passkey/options", { method: "POST", body });
+      } catch (failure) {
+        throw new Unavailable(String(failure));
+      }
       if (answer.status === 429) throw new RateLimited();
-      if (!answer.ok) throw new Error(`options: ${answer.status}`);
-      const optionsJSON = await answer.json();
+      if (!answer.ok) throw new Unavailable(`options: ${answer.status}`);
+      const optionsJSON = await answer.json().catch(() => {
+        throw new Unavailable("options: not JSON");
+      });
       const result = registering
         ? await startRegistration({ optionsJSON })
         : await startAuthentication({ optionsJSON, useBrowserAutofill: autofill });
       credential.current!.value = JSON.stringify(result);
       form.current!.submit();
     } catch (error) {
-      // Too many requests from here: said even for the autofill request, which would otherwise end unseen.
-      if (error instanceof RateLimited) {
-        problem.value = props.rateLimited ?? props.cancelled;
-        busy.value = false;
-        return;
-      }
-      // An autofill request ends quietly when the button starts another one (or the person never picks it).
-      if (autofill) return;
+      // Options refused (too many, or otherwise): said even for the autofill request, which would otherwise
+      // end unseen. Any other autofill ending is quiet: the button started another one, or nobody picked it.
+      if (autofill && !(error instanceof RateLimited || error instanceof Unavailable)) return;
       console.info("passkey ceremony ended", error);
-      problem.value = props.cancelled;
+      problem.value = explain(error, props);
       busy.value = false;
     }
   }
@@ -105,6 +125,13 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
           {/* /auth/mfa's form: the assertion stands in for the code. */}
           <input type="hidden" name="method" value="passkey" />
           <input type="hidden" name="code" value="" />
+          {props.remember && (
+            <p class="field checkbox">
+              <label>
+                <input type="checkbox" name="remember" value="on" /> {props.remember}
+              </label>
+            </p>
+          )}
         </>
       )}
       {props.signUp && <input type="hidden" name="sign_up" value={props.signUp} />}

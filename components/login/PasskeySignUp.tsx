@@ -93,14 +93,23 @@ export function PasskeySignUp({ data }: { data: PasskeySignUpData }) {
               label: t.passkeyAdd,
               cancelled: t.passkeyCancelled,
               rateLimited: t.passkeyRateLimited,
+              unavailable: t.passkeyUnavailable,
+              alreadyAdded: t.passkeyAlreadyAdded,
               nameLabel: t.passkeyName,
               defaultName: t.passkeyDefaultName,
               unsupported: t.passkeySignUpNoWebAuthn,
             }}
           />
           <noscript>
-            <p>{t.passkeySignUpNoWebAuthn}</p>
+            <p role="alert" class="error">{t.passkeySignUpNoScript}</p>
           </noscript>
+          {data.emailCodes && (
+            // The address is proven and the account exists: where codes sign in, that is a way in without a
+            // passkey (and without JavaScript).
+            <p>
+              <a href={flowHref("/auth/email-code", data)}>{t.passkeySignUpByCode}</a>
+            </p>
+          )}
         </>
       )}
       {mode === "expired" && (

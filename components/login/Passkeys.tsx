@@ -106,6 +106,8 @@ export function Passkeys({ data }: { data: PasskeysData }) {
                   label: t.passkeyAdd,
                   cancelled: t.passkeyCancelled,
                   rateLimited: t.passkeyRateLimited,
+                  unavailable: t.passkeyUnavailable,
+                  alreadyAdded: t.passkeyAlreadyAdded,
                   nameLabel: t.passkeyName,
                   defaultName: t.passkeyDefaultName,
                 }}

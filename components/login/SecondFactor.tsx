@@ -212,6 +212,8 @@ function UsePasskey({ data }: { data: SecondFactorData }) {
         label: t.mfaUsePasskey,
         cancelled: t.passkeyCancelled,
         rateLimited: t.passkeyRateLimited,
+        unavailable: t.passkeyUnavailable,
+        remember: data.rememberDays ? t.mfaRemember.replace("{days}", String(data.rememberDays)) : undefined,
       }}
     />
   );

@@ -336,7 +336,8 @@ comment on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, by
 grant execute on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, bytea[], jsonb, bytea, integer) to astapa_app;
 
 create or replace function api.meet_mfa_challenge_by_passkey(token_hash bytea, credential_id bytea,
-  sign_count bigint, backed_up boolean, user_verified boolean)
+  sign_count bigint, backed_up boolean, user_verified boolean, remember bytea default null,
+  remember_days integer default 0)
   returns jsonb
   language plpgsql
   volatile
@@ -374,21 +375,29 @@ create or replace function api.meet_mfa_challenge_by_passkey(token_hash bytea, c
     end if;
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = project and c.token_hash = challenge.token_hash;
+    -- "Remember this browser", as after a code: the passkey met the step the policy or the person's set-up asks.
+    if remember is not null and remember_days between 1 and 90 then
+      insert into astapa.remembered_browsers (project_id, token_hash, user_id, expires_at)
+      values (project, remember, challenge.user_id,
+              pg_catalog.now() + pg_catalog.make_interval(days => remember_days));
+    end if;
     return pg_catalog.jsonb_build_object('accepted', true, 'user_id', challenge.user_id::text,
       'amr', pg_catalog.to_jsonb(array(select distinct a from pg_catalog.unnest(challenge.amr
         || array[case when (used ->> 'synced')::boolean then 'swk' else 'hwk' end, 'mfa']) a order by a)));
   end
   $$;
 
-comment on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, boolean, boolean) is
+comment on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, boolean, boolean, bytea,
+  integer) is
   'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, '
   'challenge): the credential must be the challenged user''s and user_verified true; its sign counter is '
-  'recorded by api.use_passkey (a clone is marked there). Returns {accepted, user_id, amr} (the first factor''s '
+  'recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days '
+  '1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s '
   'amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|'
   'unknown_credential} with the challenge left open; AS4G0 for a dead challenge.';
 
-grant execute on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, boolean, boolean)
-  to astapa_app;
+grant execute on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, boolean, boolean, bytea,
+  integer) to astapa_app;
 
 create or replace function api.user_factors(project_id text, user_id bigint) returns jsonb
   language sql

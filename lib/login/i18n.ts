@@ -87,6 +87,11 @@ const en = {
   passkeyFailed: "That passkey did not work here. Try again, or sign in another way.",
   passkeyCancelled: "The passkey prompt closed before it finished. Try again when you are ready.",
   passkeyRateLimited: "Too many passkey attempts from this network. Wait a minute, then try again.",
+  passkeyUnavailable:
+    "Passkeys could not be started just now. Reload the page and try again, or sign in another way.",
+  passkeyAlreadyAdded: "This device already holds a passkey for your account: sign in with it.",
+  passkeyNoScript:
+    "Signing in with a passkey needs JavaScript. Turn it on for this site, or open this page in a browser that has it.",
   passkeysTitle: "Passkeys",
   passkeysFor: "Your account at",
   passkeysIntro:
@@ -137,6 +142,9 @@ const en = {
     "Your email is confirmed. Now add the passkey you will sign in with: your account is ready once it is stored.",
   passkeySignUpNoWebAuthn:
     "This browser cannot make passkeys. Open this page in a browser that can to finish signing up.",
+  passkeySignUpNoScript:
+    "Adding a passkey needs JavaScript. Turn it on for this site (or use a browser that has it), then sign up again with the same email: the new code brings you straight back to this step.",
+  passkeySignUpByCode: "Or sign in with a code by email instead",
   passkeySignUpExpired: "This sign-up has expired. Start again: we will send a new code.",
   passkeySignUpAgain: "Start again",
   passkeySignUpClosed: "This app does not sign people up this way. Start again from its sign-up page.",
@@ -293,6 +301,11 @@ const id: Messages = {
   passkeyCancelled: "Jendela passkey tertutup sebelum selesai. Coba lagi jika Anda sudah siap.",
   passkeyRateLimited:
     "Terlalu banyak percobaan passkey dari jaringan ini. Tunggu satu menit, lalu coba lagi.",
+  passkeyUnavailable:
+    "Passkey tidak bisa dimulai saat ini. Muat ulang halaman lalu coba lagi, atau masuk dengan cara lain.",
+  passkeyAlreadyAdded: "Perangkat ini sudah menyimpan passkey untuk akun Anda: masuklah dengan passkey itu.",
+  passkeyNoScript:
+    "Masuk dengan passkey memerlukan JavaScript. Aktifkan untuk situs ini, atau buka halaman ini di browser yang memilikinya.",
   passkeysTitle: "Passkey",
   passkeysFor: "Akun Anda di",
   passkeysIntro:
@@ -343,6 +356,9 @@ const id: Messages = {
     "Email Anda sudah dikonfirmasi. Sekarang tambahkan passkey yang akan Anda pakai untuk masuk: akun Anda siap setelah passkey tersimpan.",
   passkeySignUpNoWebAuthn:
     "Browser ini tidak bisa membuat passkey. Buka halaman ini di browser yang bisa untuk menyelesaikan pendaftaran.",
+  passkeySignUpNoScript:
+    "Menambahkan passkey memerlukan JavaScript. Aktifkan untuk situs ini (atau pakai browser yang memilikinya), lalu daftar lagi dengan email yang sama: kode baru langsung membawa Anda kembali ke langkah ini.",
+  passkeySignUpByCode: "Atau masuk dengan kode lewat email",
   passkeySignUpExpired: "Pendaftaran ini sudah kedaluwarsa. Mulai lagi: kami akan mengirim kode baru.",
   passkeySignUpAgain: "Mulai lagi",
   passkeySignUpClosed:

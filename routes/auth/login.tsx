@@ -156,10 +156,17 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
                 label: t.passkeySignIn,
                 cancelled: t.passkeyCancelled,
                 rateLimited: t.passkeyRateLimited,
+                unavailable: t.passkeyUnavailable,
                 // Not again after a refusal: the page would otherwise offer the same passkey in a loop.
                 autofill: data.error !== "passkeyFailed",
               }}
             />
+          )}
+          {data.passkeys && data.passwordsOff && !data.emailCodes && (
+            // A passkey is the only way in here, and the island needs a script: say so instead of a dead form.
+            <noscript>
+              <p role="alert" class="error">{t.passkeyNoScript}</p>
+            </noscript>
           )}
           {data.emailCodes && !data.passwordsOff && (
             <p>

@@ -192,7 +192,7 @@ export const handler: Handlers<SecondFactorData> = {
     const issueCode = decision !== null && !("redirect" in decision);
     const session = await newBrowserSession(c, request);
     const days = rememberDays(request.project);
-    const remembered = form.remember && days > 0 && !passkey ? randomSecret() : null;
+    const remembered = form.remember && days > 0 ? randomSecret() : null;
     const rememberRecord = remembered ? { tokenHash: await sha256(remembered), days } : null;
     const codeRecord = issueCode
       ? await codeRequest({ ...request, organization: decision.organization }, code)
@@ -222,6 +222,7 @@ export const handler: Handlers<SecondFactorData> = {
         passkey,
         codeRecord,
         session.record,
+        rememberRecord,
       );
       if ("refused" in met) {
         await passkeyFactorRefused(c, request.project.id, met.refused);

@@ -47,6 +47,12 @@ const codesAndKeys = await seedProject(t.db.sql, {
   redirectUri,
   settings: { passwords: false, passkeys: true, email_codes: true, email_code_sign_up: true },
 });
+// Password-free with passkeys, and codes that sign in but do not create accounts: sign-up is by passkey.
+const keysAndCodes = await seedProject(t.db.sql, {
+  name: "Kunci Kode",
+  redirectUri,
+  settings: { passwords: false, passkeys: true, email_codes: true },
+});
 type Seeded = typeof keysOnly;
 
 const pageUrl = (p: Seeded, path: string, lang = "en") =>
@@ -209,6 +215,129 @@ Deno.test("passkey sign-up e2e — a rate-limited options request (429) shows th
       .waitFor();
   } finally {
     await t.db.sql`delete from astapa.rate_limits where bucket like 'passkey_options:address:%'`;
+    await authenticator.remove();
+    await close();
+  }
+});
+
+Deno.test("passkey sign-up e2e — in Indonesian: email, mailed code, passkey, then the app", async () => {
+  const { page, problems, close } = await openPage({ locale: "id-ID" });
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);
+  });
+  const authenticator = await addVirtualAuthenticator(page);
+  try {
+    await page.goto(pageUrl(keysOnly, "/auth/signup", "id"));
+    await page.getByLabel("Email", { exact: true }).fill("sekar@example.com");
+    await page.getByRole("button", { name: "Kirimi saya kode" }).click();
+    await page.getByRole("status").filter({ hasText: "kode sedang dikirim" }).waitFor();
+    const code = await mailedCode("sekar@example.com", /Subject: Kode Anda untuk membuat akun di Kunci Saja/);
+    await page.getByLabel("Kode dari email").fill(code);
+    await page.getByRole("button", { name: "Lanjutkan" }).click();
+    await page.getByText("Email Anda sudah dikonfirmasi").waitFor();
+    await screenshot(page, "passkey-sign-up-id");
+    assert.deepEqual(await seriousAxeViolations(page), []);
+    await page.getByRole("button", { name: "Tambah passkey" }).click();
+    assert.deepEqual(await amrAtApp(page, keysOnly), ["otp", "hwk", "mfa"]);
+    assert.equal((await authenticator.credentials()).length, 1);
+    assert.deepEqual(problems, []);
+  } finally {
+    await authenticator.remove();
+    await close();
+  }
+});
+
+for (const lang of ["en", "id"] as const) {
+  const words = {
+    en: {
+      send: "Email me a code",
+      subject: /Subject: Your code to create an account on Kunci Saja/,
+      codeLabel: "Code from the email",
+      next: "Continue",
+      needsScript: "Adding a passkey needs JavaScript",
+      signInNeedsScript: "Signing in with a passkey needs JavaScript",
+    },
+    id: {
+      send: "Kirimi saya kode",
+      subject: /Subject: Kode Anda untuk membuat akun di Kunci Saja/,
+      codeLabel: "Kode dari email",
+      next: "Lanjutkan",
+      needsScript: "Menambahkan passkey memerlukan JavaScript",
+      signInNeedsScript: "Masuk dengan passkey memerlukan JavaScript",
+    },
+  }[lang];
+  Deno.test(`passkey sign-up e2e — without JavaScript (${lang}): the code step works, the passkey step says it needs JavaScript`, async () => {
+    const { page, close } = await openPage({ javaScriptEnabled: false });
+    try {
+      await page.goto(pageUrl(keysOnly, "/auth/login", lang));
+      await page.getByRole("alert").filter({ hasText: words.signInNeedsScript }).waitFor();
+      await page.goto(pageUrl(keysOnly, "/auth/signup", lang));
+      const email = `tanpa-skrip-${lang}@example.com`;
+      await page.getByLabel("Email", { exact: true }).fill(email);
+      await page.getByRole("button", { name: words.send }).click();
+      await page.getByLabel(words.codeLabel).fill(await mailedCode(email, words.subject));
+      await page.getByRole("button", { name: words.next }).click();
+      await page.getByRole("alert").filter({ hasText: words.needsScript }).waitFor();
+      await screenshot(page, `passkey-sign-up-no-javascript-${lang}`);
+      assert.equal(await page.locator("form.passkey-form:visible").count(), 0, "no dead passkey form");
+      assert.equal(
+        (await t.db.sql`select 1 from astapa.login_sessions where project_id = ${keysOnly.id}
+          and user_id = (select id from astapa.users where project_id = ${keysOnly.id} and email = ${email})`)
+          .length,
+        0,
+        "nobody is signed in without a passkey",
+      );
+    } finally {
+      await close();
+    }
+  });
+}
+
+Deno.test("passkey sign-up e2e — without JavaScript, where codes sign in, the passkey step links to a sign-in by code", async () => {
+  const { page, close } = await openPage({ javaScriptEnabled: false });
+  try {
+    await page.goto(pageUrl(keysAndCodes, "/auth/login"));
+    assert.equal(await page.getByText("Signing in with a passkey needs JavaScript").count(), 0, "codes work");
+    await page.goto(pageUrl(keysAndCodes, "/auth/signup"));
+    await page.getByLabel("Email", { exact: true }).fill("wulan@example.com");
+    await page.getByRole("button", { name: "Email me a code" }).click();
+    const made = await mailedCode(
+      "wulan@example.com",
+      /Subject: Your code to create an account on Kunci Kode/,
+    );
+    await page.getByLabel("Code from the email").fill(made);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByRole("alert").filter({ hasText: "Adding a passkey needs JavaScript" }).waitFor();
+    await page.getByRole("link", { name: "Or sign in with a code by email instead" }).click();
+    await page.getByLabel("Email", { exact: true }).fill("wulan@example.com");
+    await page.getByRole("button", { name: "Email me a code" }).click();
+    const code = await mailedCode("wulan@example.com", /Subject: Your sign-in code for Kunci Kode/);
+    await page.getByLabel("Code from the email").fill(code);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    assert.deepEqual(await amrAtApp(page, keysAndCodes), ["otp"]);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test('passkey e2e — options that fail otherwise (500, network) say so readably, en and id, not "prompt closed"', async () => {
+  const { page, close } = await openPage();
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);
+  });
+  const authenticator = await addVirtualAuthenticator(page);
+  try {
+    await page.route("**/auth/passkey/options", (route) => route.fulfill({ status: 500, body: "{}" }));
+    await page.goto(pageUrl(keysOnly, "/auth/login"));
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.getByRole("alert").filter({ hasText: "Passkeys could not be started just now" }).waitFor();
+    assert.equal(await page.getByText("The passkey prompt closed").count(), 0);
+    await page.unroute("**/auth/passkey/options");
+    await page.route("**/auth/passkey/options", (route) => route.abort("connectionrefused"));
+    await page.goto(pageUrl(keysOnly, "/auth/login", "id"));
+    await page.getByRole("button", { name: "Masuk dengan passkey" }).click();
+    await page.getByRole("alert").filter({ hasText: "Passkey tidak bisa dimulai saat ini" }).waitFor();
+  } finally {
     await authenticator.remove();
     await close();
   }

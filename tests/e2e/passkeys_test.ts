@@ -360,3 +360,26 @@ Deno.test("passkeys e2e — a browser without WebAuthn sees no passkey button, a
     await close();
   }
 });
+
+Deno.test("passkeys e2e — adding a second passkey on the same device says it already holds one", async () => {
+  const { page, close } = await openPage();
+  const authenticator = await addVirtualAuthenticator(page);
+  try {
+    await page.goto(loginUrl());
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByLabel("Email").fill("sekali@example.com");
+    await page.getByLabel("Password").fill("kopi tubruk panas");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await page.getByText("Your passkey was added.").waitFor();
+    // The options exclude her passkeys: the authenticator holding one refuses (InvalidStateError).
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await page.getByRole("alert").filter({ hasText: "This device already holds a passkey for your account" })
+      .waitFor();
+    assert.equal(await page.getByText("The passkey prompt closed").count(), 0);
+    assert.equal((await authenticator.credentials()).length, 1);
+  } finally {
+    await authenticator.remove();
+    await close();
+  }
+});

@@ -5,11 +5,16 @@
  * says whether an address has an account.
  */
 import assert from "node:assert/strict";
-import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { mailText } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
+import { createPool } from "@/db/client.ts";
+import { createApp } from "@/lib/app.ts";
+import { createDeps } from "@/lib/deps.ts";
+import { ATTEMPTS } from "@/lib/login/flow.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
+import { TEST_MASTER_KEY, testApp } from "../helpers/app.ts";
 
 const t = await testApp();
 const sink = startSmtpSink();
@@ -252,4 +257,54 @@ Deno.test("email codes — where passkeys are on too, a person a code just signe
   });
   assert.equal(again.status, 303);
   assert.ok(again.headers.get("location")!.startsWith(`${redirectUri}?code=`));
+});
+
+Deno.test("email codes — guesses spread over two instances share the five tries, and sending shares its limit", async () => {
+  // A second instance: its own app and its own connections to the same database.
+  const pool = createPool(t.db.url, { max: 2 });
+  const deps = await createDeps({
+    config: t.config,
+    sql: pool,
+    masterKeys: await deriveMasterKeys(TEST_MASTER_KEY),
+    assets: t.deps.assets,
+  });
+  const second = await createApp(deps);
+  try {
+    const page = await t.app.request(`/auth/email-code?${request}`);
+    const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+    const instances = [t.app, second];
+    const post = async (i: number, fields: Record<string, string>) => {
+      const res = await instances[i % 2].request("/auth/email-code?lang=en", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+        body: new URLSearchParams({ request: request.toString(), csrf, ...fields }),
+      });
+      await res.body?.cancel();
+      return res.status;
+    };
+    await seedUser(t.db.sql, project.id, "fajar@example.com");
+    assert.equal(await post(0, { action: "send", email: "fajar@example.com" }), 200);
+    const { code } = await mailed("fajar@example.com");
+    const wrong = code === "000000" ? "111111" : "000000";
+    for (let i = 0; i < 5; i++) {
+      assert.equal(await post(i, { action: "verify", email: "fajar@example.com", code: wrong }), 422);
+    }
+    assert.equal(
+      await post(1, { action: "verify", email: "fajar@example.com", code }),
+      422,
+      "five wrong tries over two instances spend the code",
+    );
+
+    // Mail to one address, asked of the two instances in turn: one limit, not one per instance.
+    let sent = 0;
+    while (sent < 100 && await post(sent, { action: "send", email: "gita@example.com" }) === 200) sent++;
+    assert.ok(
+      [ATTEMPTS.production.perEmail, ATTEMPTS.sandbox.perEmail].includes(sent),
+      `${sent} sent before the limit`,
+    );
+  } finally {
+    deps.close();
+    await pool.end();
+  }
 });

@@ -70,6 +70,7 @@ function browser() {
   };
   const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
   return {
+    cookies,
     async get(path: string) {
       const res = keep(await t.app.request(path, { headers: { cookie: cookie(), accept: "text/html" } }));
       const html = await res.text();
@@ -168,4 +169,45 @@ Deno.test("/auth/passkey/options — second_factor needs this browser's live cha
   const res = await b.post("/auth/passkey/options", { purpose: "second_factor" });
   assert.equal(res.status, 403);
   await res.body?.cancel();
+});
+
+Deno.test('/auth/mfa — after a passkey, "Remember this browser" is offered; the next password sign-in skips the step', async () => {
+  await t.db.sql`update astapa.projects set settings = jsonb_set(settings, '{mfa,remember_days}', '30')
+    where id = ${project.id}`;
+  try {
+    const { b, userId, key } = await signedUpWithPasskey("rina@example.com");
+    const page = await b.get(`/auth/mfa?${request}&lang=en`);
+    assert.match(page.html, /name="remember" value="on"[^>]*\/?> Remember this browser for 30 days/);
+    const idPage = await b.get(`/auth/mfa?${request}&lang=id`);
+    assert.match(idPage.html, /Ingat browser ini selama 30 hari/);
+    const met = await b.post("/auth/mfa?lang=en", {
+      method: "passkey",
+      code: "",
+      remember: "on",
+      credential: JSON.stringify(
+        await signedAssertion(key, {
+          ...rp,
+          challenge: (await secondFactorChallenge(b)).challenge,
+          signCount: 1,
+        }),
+      ),
+    });
+    assert.equal(met.status, 303);
+    assert.ok(b.cookies.has(`astapa_mfa_remember_${project.id}`), "the browser is remembered");
+    const [row] = await t.db.sql`select count(*)::int as n from astapa.remembered_browsers
+      where project_id = ${project.id} and user_id = ${userId}`;
+    assert.equal(row.n, 1);
+
+    b.cookies.delete(`astapa_session_${project.id}`); // signed out
+    await b.get(`/auth/login?${request}`);
+    const again = await b.post("/auth/login?lang=en", {
+      email: "rina@example.com",
+      password: "correct horse",
+    });
+    assert.equal(again.status, 303);
+    assert.ok(again.headers.get("location")!.startsWith(`${project.redirectUri}?code=`), "no second step");
+  } finally {
+    await t.db.sql`update astapa.projects set settings = settings #- '{mfa,remember_days}'
+      where id = ${project.id}`;
+  }
 });

@@ -96,6 +96,31 @@ Deno.test("api.meet_mfa_challenge_by_passkey — meets it once, amr pwd + hwk/sw
   assert.deepEqual((await meet("synced", 4, 0)).amr, ["mfa", "pwd", "swk"]);
 });
 
+Deno.test("api.meet_mfa_challenge_by_passkey — remembers the browser when asked (1-90 days), not when refused", async () => {
+  const user = await withPasskey("remember@example.com", 11);
+  const remembered = async (token: string) =>
+    await db.sql`select user_id::text, round(extract(epoch from expires_at - now()) / 86400)::int as days
+      from astapa.remembered_browsers where token_hash = ${await sha256(token)}`.then((rows) =>
+      rows.map((r) => ({ ...r }))
+    );
+  const meetRemembering = (token: string, signCount: number, userVerified: boolean, days: number) =>
+    appValue<Met>(
+      db.sql,
+      project.id,
+      async (tx) =>
+        tx`select api.meet_mfa_challenge_by_passkey(${await sha256(token)}, ${credential(11)}, ${signCount},
+          false, ${userVerified}, ${await sha256(`${token}-browser`)}, ${days})`,
+    );
+  await challenged(user, "remember-refused");
+  assert.equal((await meetRemembering("remember-refused", 1, false, 30)).accepted, false);
+  assert.deepEqual(await remembered("remember-refused-browser"), [], "a refusal remembers nothing");
+  assert.equal((await meetRemembering("remember-refused", 2, true, 0)).accepted, true);
+  assert.deepEqual(await remembered("remember-refused-browser"), [], "0 days: not remembered");
+  await challenged(user, "remember");
+  assert.equal((await meetRemembering("remember", 3, true, 30)).accepted, true);
+  assert.deepEqual(await remembered("remember-browser"), [{ user_id: user, days: 30 }]);
+});
+
 Deno.test("api.meet_mfa_challenge_by_passkey — refuses without user verification, another's key, a clone", async () => {
   const user = await withPasskey("refuse@example.com", 5);
   await withPasskey("refuse-other@example.com", 6);
