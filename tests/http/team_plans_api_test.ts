@@ -194,7 +194,8 @@ Deno.test("organization billing portal — an admin sees the team plan and seats
   assert.match(html, /2 members, no seat limit\./);
   const bought = await admin.browser.post(html, { client_id: project.clientId, plan: "studio", seats: "3" });
   assert.equal(bought.status, 303);
-  const checkoutId = bought.headers.get("location")!.split("/").pop()!;
+  // The checkout page, in the portal's language (?lang=en).
+  const checkoutId = new URL(bought.headers.get("location")!, t.origin).pathname.split("/").pop()!;
   const { body: checkout } = await api("GET", `/organizations/${org.id}`);
   assert.equal(checkout.plan, null, "not before paying");
   await pay(checkoutId, 90_000);
