@@ -56,6 +56,8 @@ export const ReceiptSchema = z.object({
   tax_base_idr: Idr.nullable(),
   ppn_idr: Idr,
   environment: z.enum(["sandbox", "production"]),
+  /** A team plan's receipt: the organization it is made out to (buyer.email is the owner or admin who paid). */
+  organization: z.object({ id: z.string(), name: z.string() }).nullable().default(null),
   /** What succeeded refunds gave back of this payment. */
   refunded_idr: Idr,
 });

@@ -1577,6 +1577,8 @@ create table astapa.receipts (
   tax_base_idr bigint,
   ppn_idr bigint not null,
   environment text not null,
+  organization_id text,
+  organization_name text,
   constraint receipts_pkey PRIMARY KEY (project_id, id),
   constraint receipts_number_key UNIQUE (project_id, environment, year, sequence),
   constraint receipts_payment_key UNIQUE (project_id, payment_id),
@@ -1586,6 +1588,7 @@ create table astapa.receipts (
   constraint receipts_amount_check CHECK (amount >= 1),
   constraint receipts_discount_check CHECK (discount_idr >= 0),
   constraint receipts_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint receipts_organization_check CHECK ((organization_id IS NULL) = (organization_name IS NULL)),
   constraint receipts_public_id_check CHECK (public_id ~ '^rcp_[a-z2-7]{24}$'::text),
   constraint receipts_sequence_check CHECK (sequence >= 1),
   constraint receipts_tax_check CHECK ((price_before_tax_idr + ppn_idr) = amount AND ppn_idr >= 0 AND (pkp OR ppn_idr = 0))
@@ -1593,6 +1596,8 @@ create table astapa.receipts (
 alter table astapa.receipts enable row level security;
 alter table astapa.receipts force row level security;
 comment on table astapa.receipts is 'One receipt per paid payment, numbered per project, environment and year without gaps (number = R-<year>-<sequence>, TEST-R-… in sandbox). A snapshot taken when the payment was applied: seller, buyer (email, name, NPWP/NIK), plan, amount paid (tax-inclusive), and for a PKP the price before PPN, the tax base (DPP) and the PPN; later changes to the settings, the plan or the user do not alter an issued receipt. discount_idr/coupon_code are copied from the checkout when it has them. public_id is the capability in the receipt page''s URL.';
+comment on column astapa.receipts.organization_id is 'The organization a team plan payment was for (org_…; no foreign key: the receipt outlives it); null for a person''s plan.';
+comment on column astapa.receipts.organization_name is 'The organization''s name when the receipt was issued; buyer_email is then the owner or admin who paid.';
 CREATE INDEX receipts_checkout_idx ON astapa.receipts USING btree (project_id, checkout_id);
 CREATE INDEX receipts_user_idx ON astapa.receipts USING btree (project_id, user_id, id);
 grant insert, select on astapa.receipts to astapa_app;
@@ -4560,7 +4565,8 @@ AS $function$
       || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
     update astapa.checkouts as c
     set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
-        updated_at = pg_catalog.now()
+        buyer_name = last.buyer_name, buyer_tax_id = last.buyer_tax_id, updated_at = pg_catalog.now()
+    from astapa.organization_last_buyer(o) as last
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     perform astapa.audit(o.project_id, 'organization.checkout', o.id, pg_catalog.jsonb_build_object(
       'checkout', opened ->> 'checkout_id', 'plan', chosen.key, 'seats', bought_seats, 'seats_from', paid_seats,
@@ -7711,7 +7717,9 @@ AS $function$
     end;
     update astapa.checkouts as c
     set organization_id = o.id, seats = renewal_seats, updated_at = pg_catalog.now(),
-        amount = chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then renewal_seats else 1 end
+        amount = chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then renewal_seats else 1 end,
+        buyer_name = last.buyer_name, buyer_tax_id = last.buyer_tax_id
+    from astapa.organization_last_buyer(o) as last
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     update astapa.organizations as x set plan_reminded_for = o.plan_paid_through
     where x.project_id = o.project_id and x.id = o.id;
@@ -14943,7 +14951,7 @@ AS $function$
     insert into astapa.receipts (project_id, payment_id, checkout_id, user_id, year, sequence, number, issued_at,
       seller, buyer_email, buyer_name, buyer_tax_id, plan_key, plan_name, period_start, period_end, method, bank,
       discount_idr, coupon_code, amount, pkp, ppn_rate, tax_base_numerator, tax_base_denominator,
-      price_before_tax_idr, tax_base_idr, ppn_idr, environment)
+      price_before_tax_idr, tax_base_idr, ppn_idr, environment, organization_id, organization_name)
     values (pay.project_id, pay.id, target.id, target.user_id, receipt_year, next_sequence,
       -- Sandbox receipts are numbered apart and marked, so test payments never leave a gap in the real sequence.
       pg_catalog.format('%sR-%s-%s', case when target.environment = 'sandbox' then 'TEST-' else '' end, receipt_year,
@@ -14963,12 +14971,17 @@ AS $function$
       case when (tax ->> 'pkp')::boolean then (tax ->> 'tax_base_numerator')::integer end,
       case when (tax ->> 'pkp')::boolean then (tax ->> 'tax_base_denominator')::integer end,
       (split ->> 'price_before_tax_idr')::bigint, (split ->> 'tax_base_idr')::bigint, (split ->> 'ppn_idr')::bigint,
-      target.environment)
+      target.environment,
+      -- A team plan's receipt is made out to the organization, paid by the owner or admin (buyer_email).
+      (select o.id from astapa.organizations as o
+       where o.project_id = target.project_id and o.id = checkout_fields ->> 'organization_id'),
+      (select o.name from astapa.organizations as o
+       where o.project_id = target.project_id and o.id = checkout_fields ->> 'organization_id'))
     returning * into issued;
     return issued;
   end
   $function$;
-comment on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) is 'Issues the receipt of a paid payment (once: again returns the same one) with the next number of the project''s environment and year in Asia/Jakarta (TEST-R-… in sandbox), snapshotting seller, buyer, plan, the period it bought (null for a second payment of a paid checkout) and the PPN split. Called by astapa.apply_payment_event_row inside the transaction that marks the payment paid.';
+comment on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) is 'Issues the receipt of a paid payment (once: again returns the same one) with the next number of the project''s environment and year in Asia/Jakarta (TEST-R-… in sandbox), snapshotting seller, buyer, plan, the period it bought (null for a second payment of a paid checkout), the organization a team plan was bought for (its id and name) and the PPN split. Called by astapa.apply_payment_event_row inside the transaction that marks the payment paid.';
 grant execute on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -15399,6 +15412,21 @@ AS $function$
   $function$;
 comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), plan_paid_through (when bought through Astapa), plan_canceled_at (canceled: ends at plan_paid_through), seat_limit (in force now), next_seat_limit and next_seat_limit_from (fewer seats paid for a later period, from its start; else null), members (a count), timestamps.';
 grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_last_buyer(o astapa.organizations, OUT buyer_name text, OUT buyer_tax_id text)
+ RETURNS record
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select c.buyer_name, c.buyer_tax_id from astapa.checkouts as c
+    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'paid'
+    order by c.paid_at desc nulls last, c.id desc
+    limit 1
+  $function$;
+comment on function astapa.organization_last_buyer(astapa.organizations) is 'The name and NPWP its last paid team checkout''s receipt was made out to (both null for none): a new team checkout of the organization starts with them, so its receipts keep the company''s tax details without the payer entering them again (the checkout page can still change them before paying).';
+grant execute on function astapa.organization_last_buyer(astapa.organizations) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.organization_plan_actor(o astapa.organizations, sub text, verb text)
@@ -16000,6 +16028,9 @@ AS $function$
       'tax_base_numerator', r.tax_base_numerator, 'tax_base_denominator', r.tax_base_denominator,
       'price_before_tax_idr', r.price_before_tax_idr, 'tax_base_idr', r.tax_base_idr, 'ppn_idr', r.ppn_idr,
       'environment', r.environment,
+      -- A team plan's receipt: the organization it is made out to; buyer.email is the owner or admin who paid.
+      'organization', case when r.organization_id is not null then
+        pg_catalog.jsonb_build_object('id', r.organization_id, 'name', r.organization_name) end,
       -- Refunds that succeeded (db/api/refunds.sql): amount - refunded_idr is what the buyer kept paying.
       'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id))
   $function$;

@@ -20,6 +20,8 @@ export type Receipt = {
   ppn_idr: number;
   refunded_idr: number;
   buyer: { email: string | null; name: string | null; tax_id: string | null };
+  /** A team plan's receipt: the organization it is made out to; `buyer.email` is the owner or admin who paid. */
+  organization: { id: string; name: string } | null;
   [key: string]: unknown;
 };
 

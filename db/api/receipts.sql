@@ -290,7 +290,7 @@ create or replace function astapa.issue_receipt(pay astapa.payments, period_star
     insert into astapa.receipts (project_id, payment_id, checkout_id, user_id, year, sequence, number, issued_at,
       seller, buyer_email, buyer_name, buyer_tax_id, plan_key, plan_name, period_start, period_end, method, bank,
       discount_idr, coupon_code, amount, pkp, ppn_rate, tax_base_numerator, tax_base_denominator,
-      price_before_tax_idr, tax_base_idr, ppn_idr, environment)
+      price_before_tax_idr, tax_base_idr, ppn_idr, environment, organization_id, organization_name)
     values (pay.project_id, pay.id, target.id, target.user_id, receipt_year, next_sequence,
       -- Sandbox receipts are numbered apart and marked, so test payments never leave a gap in the real sequence.
       pg_catalog.format('%sR-%s-%s', case when target.environment = 'sandbox' then 'TEST-' else '' end, receipt_year,
@@ -310,7 +310,12 @@ create or replace function astapa.issue_receipt(pay astapa.payments, period_star
       case when (tax ->> 'pkp')::boolean then (tax ->> 'tax_base_numerator')::integer end,
       case when (tax ->> 'pkp')::boolean then (tax ->> 'tax_base_denominator')::integer end,
       (split ->> 'price_before_tax_idr')::bigint, (split ->> 'tax_base_idr')::bigint, (split ->> 'ppn_idr')::bigint,
-      target.environment)
+      target.environment,
+      -- A team plan's receipt is made out to the organization, paid by the owner or admin (buyer_email).
+      (select o.id from astapa.organizations as o
+       where o.project_id = target.project_id and o.id = checkout_fields ->> 'organization_id'),
+      (select o.name from astapa.organizations as o
+       where o.project_id = target.project_id and o.id = checkout_fields ->> 'organization_id'))
     returning * into issued;
     return issued;
   end
@@ -319,7 +324,7 @@ create or replace function astapa.issue_receipt(pay astapa.payments, period_star
 comment on function astapa.issue_receipt(astapa.payments, timestamptz, timestamptz) is
   'Issues the receipt of a paid payment (once: again returns the same one) with the next number of the '
   'project''s environment and year in Asia/Jakarta (TEST-R-… in sandbox), snapshotting seller, buyer, plan, the period it bought (null for a second '
-  'payment of a paid checkout) and the PPN split. Called by astapa.apply_payment_event_row inside the '
+  'payment of a paid checkout), the organization a team plan was bought for (its id and name) and the PPN split. Called by astapa.apply_payment_event_row inside the '
   'transaction that marks the payment paid.';
 
 grant execute on function astapa.issue_receipt(astapa.payments, timestamptz, timestamptz) to astapa_app;
@@ -344,6 +349,9 @@ create or replace function astapa.receipt_json(r astapa.receipts) returns jsonb
       'tax_base_numerator', r.tax_base_numerator, 'tax_base_denominator', r.tax_base_denominator,
       'price_before_tax_idr', r.price_before_tax_idr, 'tax_base_idr', r.tax_base_idr, 'ppn_idr', r.ppn_idr,
       'environment', r.environment,
+      -- A team plan's receipt: the organization it is made out to; buyer.email is the owner or admin who paid.
+      'organization', case when r.organization_id is not null then
+        pg_catalog.jsonb_build_object('id', r.organization_id, 'name', r.organization_name) end,
       -- Refunds that succeeded (db/api/refunds.sql): amount - refunded_idr is what the buyer kept paying.
       'refunded_idr', astapa.refunded_amount(r.project_id, r.payment_id))
   $$;

@@ -105,6 +105,25 @@ comment on function astapa.team_period(timestamptz, text) is
 
 grant execute on function astapa.team_period(timestamptz, text) to astapa_app;
 
+create or replace function astapa.organization_last_buyer(o astapa.organizations,
+                                                          out buyer_name text, out buyer_tax_id text)
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select c.buyer_name, c.buyer_tax_id from astapa.checkouts as c
+    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'paid'
+    order by c.paid_at desc nulls last, c.id desc
+    limit 1
+  $$;
+
+comment on function astapa.organization_last_buyer(astapa.organizations) is
+  'The name and NPWP its last paid team checkout''s receipt was made out to (both null for none): a new team '
+  'checkout of the organization starts with them, so its receipts keep the company''s tax details without the '
+  'payer entering them again (the checkout page can still change them before paying).';
+
+grant execute on function astapa.organization_last_buyer(astapa.organizations) to astapa_app;
+
 create or replace function api.create_organization_checkout(project_id text, organization_id text, checkout jsonb)
   returns jsonb
   language plpgsql
@@ -176,7 +195,8 @@ create or replace function api.create_organization_checkout(project_id text, org
       || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
     update astapa.checkouts as c
     set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
-        updated_at = pg_catalog.now()
+        buyer_name = last.buyer_name, buyer_tax_id = last.buyer_tax_id, updated_at = pg_catalog.now()
+    from astapa.organization_last_buyer(o) as last
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     perform astapa.audit(o.project_id, 'organization.checkout', o.id, pg_catalog.jsonb_build_object(
       'checkout', opened ->> 'checkout_id', 'plan', chosen.key, 'seats', bought_seats, 'seats_from', paid_seats,
@@ -464,7 +484,9 @@ create or replace function api.organization_renewal_step(project_id text, now ti
     end;
     update astapa.checkouts as c
     set organization_id = o.id, seats = renewal_seats, updated_at = pg_catalog.now(),
-        amount = chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then renewal_seats else 1 end
+        amount = chosen.price_idr * case when chosen.seat_pricing = 'per_seat' then renewal_seats else 1 end,
+        buyer_name = last.buyer_name, buyer_tax_id = last.buyer_tax_id
+    from astapa.organization_last_buyer(o) as last
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
     update astapa.organizations as x set plan_reminded_for = o.plan_paid_through
     where x.project_id = o.project_id and x.id = o.id;

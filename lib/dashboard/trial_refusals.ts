@@ -39,3 +39,17 @@ export function wordTrialRefusal(thrown: unknown, plan: string): never {
   const worded = match[1](plan);
   throw new AppError(error.code, { description: `${worded.en} — ${worded.id}` });
 }
+
+/**
+ * api.assign_plan's refusal of a team plan, worded for the user page in both languages (the dashboard's plan
+ * form lists every plan; a team plan is an organization's: Organizations → its plan). Anything else as is.
+ */
+export function wordAssignRefusal(thrown: unknown, plan: string): never {
+  const error = toAppError(thrown);
+  if (!/is a team plan/.test(error.description)) throw thrown;
+  throw new AppError(error.code, {
+    description: `${plan} is a team plan: an organization buys it (or gets it on Organizations), ` +
+      `not a person. — ${plan} adalah paket tim: dibeli oleh organisasi (atau dipasang di Organisasi), ` +
+      `bukan perorangan.`,
+  });
+}

@@ -28,6 +28,9 @@ type PortalWords = {
   methodPickNone: string;
   methodSave: string;
   methodNoneLinked: string;
+  /** A per-seat plan's price is for one seat; a flat plan's for its own number of seats. */
+  perSeat: string;
+  flatSeats: (seats: number) => string;
   notices: Record<OrgPortalNotice, string>;
 };
 
@@ -37,6 +40,13 @@ export const ORG_PORTAL_NOTICES = [
   "method_not_admin",
   "method_not_yours",
   "method_not_active",
+  "plan_canceled",
+  "plan_resumed",
+  "cancel_refused",
+  "resume_refused",
+  "not_admin",
+  "too_few_seats",
+  "plan_unavailable",
 ] as const;
 export type OrgPortalNotice = typeof ORG_PORTAL_NOTICES[number];
 
@@ -70,12 +80,22 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
     methodSave: "Save payment method",
     methodNoneLinked:
       "You have no active linked method. Link one on your billing account page to choose it here.",
+    perSeat: "/ seat",
+    flatSeats: (seats) => `up to ${seats} members`,
     notices: {
       method_set: "Saved: renewals are charged to the chosen method.",
       method_cleared: "Saved: renewals are sent as pay links.",
       method_not_admin: "Refused: only an owner or admin of this organization chooses how it pays.",
       method_not_yours: "Refused: you can only choose one of your own linked methods.",
       method_not_active: "Refused: this method is not active. Link it again first.",
+      plan_canceled: "Canceled: the plan ends at the end of the paid period and is not renewed.",
+      plan_resumed: "Resumed: the plan renews at the end of the period.",
+      cancel_refused: "Refused: this organization has no running paid team plan to cancel.",
+      resume_refused: "Refused: there is no canceled plan still running to resume.",
+      not_admin: "Refused: only an owner or admin of this organization manages its plan.",
+      too_few_seats:
+        "Refused: the organization has more members than these seats. Buy more seats or remove members.",
+      plan_unavailable: "Refused: this team plan is not on sale any more. Choose another one.",
     },
   },
   id: {
@@ -108,12 +128,23 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
     methodSave: "Simpan metode pembayaran",
     methodNoneLinked:
       "Anda belum punya metode tertaut yang aktif. Tautkan di halaman akun tagihan Anda agar bisa dipilih di sini.",
+    perSeat: "/ kursi",
+    flatSeats: (seats) => `hingga ${seats} anggota`,
     notices: {
       method_set: "Tersimpan: perpanjangan ditagihkan ke metode yang dipilih.",
       method_cleared: "Tersimpan: perpanjangan dikirim sebagai tautan pembayaran.",
       method_not_admin: "Ditolak: hanya pemilik atau admin organisasi ini yang memilih cara membayarnya.",
       method_not_yours: "Ditolak: Anda hanya bisa memilih metode tertaut milik Anda sendiri.",
       method_not_active: "Ditolak: metode ini tidak aktif. Tautkan lagi terlebih dahulu.",
+      plan_canceled: "Dibatalkan: paket berakhir di akhir periode yang sudah dibayar dan tidak diperpanjang.",
+      plan_resumed: "Dilanjutkan: paket diperpanjang di akhir periode.",
+      cancel_refused:
+        "Ditolak: organisasi ini tidak punya paket tim berbayar yang sedang berjalan untuk dibatalkan.",
+      resume_refused: "Ditolak: tidak ada paket yang dibatalkan dan masih berjalan untuk dilanjutkan.",
+      not_admin: "Ditolak: hanya pemilik atau admin organisasi ini yang mengelola paketnya.",
+      too_few_seats:
+        "Ditolak: anggota organisasi lebih banyak dari jumlah kursi ini. Beli lebih banyak kursi atau keluarkan anggota.",
+      plan_unavailable: "Ditolak: paket tim ini tidak dijual lagi. Pilih paket lain.",
     },
   },
 };

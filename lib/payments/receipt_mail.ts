@@ -14,7 +14,9 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.ch
 function part(lang: "en" | "id", receipt: Receipt): string[] {
   const text = RECEIPT_TEXT[lang];
   const values = { amount: rupiah(receipt.amount), plan: receipt.plan_name, number: receipt.number };
-  const lines = [fill(text.mailIntro, values)];
+  const lines = receipt.organization
+    ? [fill(text.mailIntroTeam, { ...values, organization: receipt.organization.name })]
+    : [fill(text.mailIntro, values)];
   if (receipt.discount_idr) lines.push(`${text.discount}: -${rupiah(receipt.discount_idr)}`);
   if (receipt.pkp && receipt.tax_base_idr !== null) {
     const labels = taxLabels(text, receipt);

@@ -11,6 +11,7 @@ const en = {
   issued: "Date",
   seller: "From",
   buyer: "Billed to",
+  paidBy: "Paid by",
   npwp: "NPWP",
   taxId: "NPWP / NIK",
   item: "Item",
@@ -29,6 +30,7 @@ const en = {
   printHint: "Print this page or save it as PDF from your browser.",
   mailSubject: "Receipt {number} for {plan}",
   mailIntro: "Thank you for your payment of {amount} for {plan}. Your receipt {number}:",
+  mailIntroTeam: "Thank you for your payment of {amount} for {plan} of {organization}. Its receipt {number}:",
 };
 export type ReceiptText = typeof en;
 
@@ -38,6 +40,7 @@ const id: ReceiptText = {
   issued: "Tanggal",
   seller: "Dari",
   buyer: "Ditagihkan kepada",
+  paidBy: "Dibayar oleh",
   npwp: "NPWP",
   taxId: "NPWP / NIK",
   item: "Item",
@@ -56,6 +59,8 @@ const id: ReceiptText = {
   printHint: "Cetak halaman ini atau simpan sebagai PDF dari peramban Anda.",
   mailSubject: "Kuitansi {number} untuk {plan}",
   mailIntro: "Terima kasih atas pembayaran {amount} untuk {plan}. Kuitansi Anda {number}:",
+  mailIntroTeam:
+    "Terima kasih atas pembayaran {amount} untuk {plan} bagi {organization}. Kuitansinya {number}:",
 };
 
 export const RECEIPT_TEXT: Record<Lang, ReceiptText> = { en, id };

@@ -35,8 +35,11 @@ const Query = z.object({
   client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…)."),
   notice: z.enum(ORG_PORTAL_NOTICES).optional(),
 });
+/** Every form carries the page's language, so the answer (this page, the checkout page) is in that language. */
+const FormLang = { lang: z.enum(["en", "id"]).optional() };
 const Buy = z.object({
   ...CsrfField,
+  ...FormLang,
   client_id: Query.shape.client_id,
   organization: z.string().regex(/^org_[a-z2-7]{24}$/),
   plan: z.string().regex(/^[a-z0-9_-]{1,64}$/),
@@ -44,6 +47,7 @@ const Buy = z.object({
 });
 const Change = z.object({
   ...CsrfField,
+  ...FormLang,
   client_id: Query.shape.client_id,
   organization: Buy.shape.organization,
   intent: z.enum(["cancel", "resume"]),
@@ -54,8 +58,7 @@ const ChooseMethod = z.object({
   client_id: Query.shape.client_id,
   organization: Buy.shape.organization,
   method: z.union([z.literal("none"), z.string().regex(/^lpm_[a-z2-7]{24}$/)]),
-  /** The page's language rides along, so the answer is in the language the form was in. */
-  lang: z.enum(["en", "id"]).optional(),
+  ...FormLang,
 });
 
 type PortalData = {
@@ -97,17 +100,17 @@ export const handler: Handlers<PortalData> = {
     const form = await readPageBody(c, z.union([Change, ChooseMethod, Buy]));
     const who = await signedIn(c, form.client_id);
     if (!who.userId) return signInFirst(c, form.client_id, "organizations");
+    const back = (notice: OrgPortalNotice) =>
+      c.redirect(
+        `/billing/organizations?${new URLSearchParams({
+          client_id: form.client_id,
+          notice,
+          ...(form.lang ? { lang: form.lang } : {}),
+        })}`,
+        303,
+      );
     if ("method" in form) {
       const method = form.method === "none" ? null : form.method;
-      const back = (notice: OrgPortalNotice) =>
-        c.redirect(
-          `/billing/organizations?${new URLSearchParams({
-            client_id: form.client_id,
-            notice,
-            ...(form.lang ? { lang: form.lang } : {}),
-          })}`,
-          303,
-        );
       try {
         await asApp(
           c.var.deps.sql,
@@ -127,12 +130,23 @@ export const handler: Handlers<PortalData> = {
     }
     if ("intent" in form) {
       const change = form.intent === "cancel" ? cancelOrganizationPlan : resumeOrganizationPlan;
-      await asApp(
-        c.var.deps.sql,
-        who.projectId,
-        (tx) => change(tx, who.projectId, form.organization, who.userId!),
-      );
-      return c.redirect(`/billing/organizations?client_id=${encodeURIComponent(form.client_id)}`, 303);
+      try {
+        await asApp(
+          c.var.deps.sql,
+          who.projectId,
+          (tx) => change(tx, who.projectId, form.organization, who.userId!),
+        );
+      } catch (error) {
+        // No longer an owner or admin (or another project's organization), or nothing left to cancel or resume
+        // (the period ended meanwhile, another admin did it first): said on the page, in its language.
+        const refused = toAppError(error);
+        if (refused.code === "forbidden" || refused.code === "not_found") return back("not_admin");
+        if (refused.code === "conflict") {
+          return back(form.intent === "cancel" ? "cancel_refused" : "resume_refused");
+        }
+        throw error;
+      }
+      return back(form.intent === "cancel" ? "plan_canceled" : "plan_resumed");
     }
     // The seats field is for per-seat plans; a flat plan comes with its own seats.
     const { team_plans } = await asApp(
@@ -141,12 +155,26 @@ export const handler: Handlers<PortalData> = {
       (tx) => organizationBilling(tx, who.userId!),
     );
     const perSeat = team_plans.find((plan) => plan.key === form.plan)?.seat_pricing !== "flat";
-    const checkout = await openOrganizationCheckout(c.var.deps, who.projectId, form.organization, {
-      sub: who.userId,
-      plan: form.plan,
-      ...(perSeat && form.seats !== undefined ? { seats: form.seats } : {}),
-    });
-    return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
+    let checkoutId: string;
+    try {
+      const checkout = await openOrganizationCheckout(c.var.deps, who.projectId, form.organization, {
+        sub: who.userId,
+        plan: form.plan,
+        ...(perSeat && form.seats !== undefined ? { seats: form.seats } : {}),
+      });
+      checkoutId = checkout.checkout_id;
+    } catch (error) {
+      // Fewer seats than members, no longer an owner or admin, a plan taken off sale meanwhile: on the page.
+      const refused = toAppError(error);
+      if (refused.code === "conflict") return back("too_few_seats");
+      if (refused.code === "forbidden" || refused.code === "not_found") return back("not_admin");
+      if (refused.code === "validation_failed") return back("plan_unavailable");
+      throw error;
+    }
+    return c.redirect(
+      `/billing/checkout/${checkoutId}${form.lang ? `?${new URLSearchParams({ lang: form.lang })}` : ""}`,
+      303,
+    );
   },
 };
 
@@ -186,6 +214,7 @@ export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
               <input type="hidden" name="csrf" value={data.csrf} />
               <input type="hidden" name="client_id" value={data.clientId} />
               <input type="hidden" name="organization" value={org.id} />
+              <input type="hidden" name="lang" value={data.lang} />
               <button
                 type="submit"
                 class="button secondary"
@@ -204,6 +233,7 @@ export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
                 <input type="hidden" name="csrf" value={data.csrf} />
                 <input type="hidden" name="client_id" value={data.clientId} />
                 <input type="hidden" name="organization" value={org.id} />
+                <input type="hidden" name="lang" value={data.lang} />
                 {team_plans.map((plan, i) => (
                   <label key={plan.key}>
                     <input
@@ -212,8 +242,9 @@ export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
                       value={plan.key}
                       checked={plan.key === org.plan || (!org.plan && i === 0)}
                     />{" "}
-                    {plan.name} · {rupiah(plan.price_idr)}{" "}
-                    {plan.seat_pricing === "per_seat" ? "/ seat " : `(${plan.included_seats}) `}
+                    {plan.name} · {rupiah(plan.price_idr)} {plan.seat_pricing === "per_seat"
+                      ? `${text.perSeat} `
+                      : `(${text.flatSeats(plan.included_seats ?? 0)}) `}
                     {intervalText(BILLING_TEXT[data.lang], plan.interval)}
                   </label>
                 ))}

@@ -58,6 +58,17 @@ Deno.test("users — a user's page shows the plan and claims; assigning a plan c
   const unknown = await postAs(t, owner, `${base}/users/${ayu}/plan`, { plan: "gold" });
   assert.equal(unknown.status, 422);
   assert.match(await unknown.text(), /There is no plan gold in this project/);
+  // A team plan is an organization's: refused in English and Indonesian, the user's plan unchanged.
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.create_plan(${project.id}, '{"key": "crew", "name": "Crew", "price_idr": 90000}')`;
+    await tx`select api.set_plan_seats(${project.id}, 'crew', 'per_seat')`;
+  });
+  const team = await postAs(t, owner, `${base}/users/${ayu}/plan`, { plan: "crew" });
+  assert.equal(team.status, 422);
+  const teamText = await team.text();
+  assert.match(teamText, /crew is a team plan: an organization buys it/);
+  assert.match(teamText, /crew adalah paket tim: dibeli oleh organisasi/);
+  assert.equal((await asApp(t.db.sql, project.id, (tx) => tokenClaims(tx, project.id, ayu))).plan, "pro");
 });
 
 Deno.test("users — disabling a user shows it and withholds claims; enabling brings them back", async () => {

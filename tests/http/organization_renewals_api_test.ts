@@ -112,9 +112,10 @@ Deno.test("organization billing portal — an admin cancels and resumes; the pag
   assert.match(page, /Cancel at the end of the period/);
   const canceled = await team.admin.browser.post(page, { client_id: project.clientId, intent: "cancel" });
   assert.equal(canceled.status, 303);
-  assert.equal(canceled.headers.get("location"), url);
-  const after = await (await team.admin.browser.get(url)).text();
+  assert.equal(canceled.headers.get("location"), `${url}&notice=plan_canceled&lang=en`);
+  const after = await (await team.admin.browser.get(canceled.headers.get("location")!)).text();
   assert.match(after, /Canceled: the plan ends on .+ and is not renewed\./);
+  assert.match(after, /data-notice="plan_canceled">Canceled: the plan ends at the end of the paid period/);
   assert.match(after, /Keep the plan \(resume renewals\)/);
   assert.ok((await api("GET", `/organizations/${team.id}`)).body.plan_canceled_at);
   assert.equal(
@@ -156,4 +157,45 @@ Deno.test("organization billing portal — an admin cancels and resumes; the pag
   const indonesian = await (await team.admin.browser.get(`${url}&lang=id`)).text();
   assert.match(indonesian, /Batalkan di akhir periode/);
   assert.match(indonesian, /kursi \(sudah dibayar\)/);
+});
+
+Deno.test("organization billing portal — forms keep the page's language through their redirects; refusals are notices, not errors", async () => {
+  const team = await paidTeam("susu");
+  const url = `/billing/organizations?client_id=${project.clientId}&lang=id`;
+  const page = await (await team.admin.browser.get(url)).text();
+  assert.match(page, /IDR 30\.000 \/ kursi/, "the price per seat in Indonesian");
+  const canceled = await team.admin.browser.post(page, { intent: "cancel" });
+  const location = new URL(canceled.headers.get("location")!, t.origin);
+  assert.deepEqual([location.searchParams.get("lang"), location.searchParams.get("notice")], [
+    "id",
+    "plan_canceled",
+  ]);
+  const after = await (await team.admin.browser.get(location.pathname + location.search)).text();
+  assert.match(after, /<html lang="id"/);
+  assert.match(after, /Dibatalkan: paket berakhir di akhir periode yang sudah dibayar/);
+  const resumed = await team.admin.browser.post(after, { intent: "resume" });
+  assert.match(resumed.headers.get("location")!, /notice=plan_resumed&lang=id$/);
+  // A second resume from the stale page (another admin resumed first): a notice in Indonesian, not an error page.
+  const again = await team.admin.browser.post(after, { intent: "resume" });
+  assert.equal(again.status, 303);
+  const refused = await (await team.admin.browser.get(again.headers.get("location")!)).text();
+  assert.match(refused, /data-notice="resume_refused">Ditolak: tidak ada paket yang dibatalkan/);
+
+  // Buying: the checkout page opens in Indonesian; fewer seats than members is a notice on the portal.
+  const buyForm = (html: string) =>
+    html.slice(html.indexOf('<form method="post" action="/billing/organizations" class="stack">'));
+  const bought = await team.admin.browser.post(buyForm(page), { plan: "studio", seats: "4" });
+  assert.match(bought.headers.get("location")!, /^\/billing\/checkout\/chk_[a-z2-7]{24}\?lang=id$/);
+  const checkout = await (await team.admin.browser.get(bought.headers.get("location")!)).text();
+  assert.match(checkout, /<html lang="id"/);
+  const tooFew = await team.admin.browser.post(buyForm(page), { plan: "studio", seats: "2" });
+  assert.match(tooFew.headers.get("location")!, /notice=too_few_seats&lang=id$/);
+  const notice = await (await team.admin.browser.get(tooFew.headers.get("location")!)).text();
+  assert.match(notice, /Ditolak: anggota organisasi lebih banyak dari jumlah kursi ini/);
+
+  // A member demoted after the page was loaded: refused, said on the page.
+  await api("PATCH", `/organizations/${team.id}/members/${team.admin.id}`, { role: "member" });
+  const demoted = await team.admin.browser.post(page, { intent: "cancel" });
+  assert.match(demoted.headers.get("location")!, /notice=not_admin&lang=id$/);
+  assert.equal((await api("GET", `/organizations/${team.id}`)).body.plan_canceled_at, null);
 });

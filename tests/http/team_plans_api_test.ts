@@ -111,6 +111,30 @@ Deno.test("team plans API — per-seat plan, an admin's checkout, paying sets pl
   const paid = await api("GET", "/organizations/biz");
   assert.deepEqual([paid.body.plan, paid.body.seat_limit], ["business", 3]);
   assert.ok(Date.parse(paid.body.plan_paid_through) > Date.now());
+  // The receipt is made out to the organization and says which admin paid, on the page in en and id.
+  const receipt = (await api("GET", "/receipts")).body.receipts
+    .find((r: { checkout_id: string }) => r.checkout_id === opened.body.checkout_id);
+  assert.deepEqual([receipt.organization, receipt.buyer.email], [
+    { id: org.id, name: "Biz" },
+    "admin@biz.example",
+  ]);
+  for (
+    const [lang, billed, paidBy] of [["en", "Billed to", "Paid by"], [
+      "id",
+      "Ditagihkan kepada",
+      "Dibayar oleh",
+    ]]
+  ) {
+    const printable = await (await t.app.request(`/billing/receipts/${receipt.receipt_id}?lang=${lang}`))
+      .text();
+    assert.match(
+      printable,
+      new RegExp(
+        `<dt>${billed}</dt><dd data-buyer="true"><strong data-organization="true">Biz</strong></dd>`,
+      ),
+    );
+    assert.match(printable, new RegExp(`<dt>${paidBy}</dt><dd data-paid-by="true">admin@biz.example</dd>`));
+  }
   const full = await api("POST", `/organizations/${org.id}/invitations`, {
     email: "fourth@biz.example",
     accept_url: "https://toko.example/join",
@@ -170,7 +194,8 @@ Deno.test("organization billing portal — an admin sees the team plan and seats
   assert.match(html, /2 members, no seat limit\./);
   const bought = await admin.browser.post(html, { client_id: project.clientId, plan: "studio", seats: "3" });
   assert.equal(bought.status, 303);
-  const checkoutId = bought.headers.get("location")!.split("/").pop()!;
+  // The checkout page, in the portal's language (?lang=en).
+  const checkoutId = new URL(bought.headers.get("location")!, t.origin).pathname.split("/").pop()!;
   const { body: checkout } = await api("GET", `/organizations/${org.id}`);
   assert.equal(checkout.plan, null, "not before paying");
   await pay(checkoutId, 90_000);

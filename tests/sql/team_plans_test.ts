@@ -297,3 +297,64 @@ Deno.test("a seat limit the app sets replaces a lower limit paid for the next pe
     null,
   ]);
 });
+
+Deno.test("a team plan's receipt — made out to the organization, paid by the owner; the next checkout keeps its tax details", async () => {
+  const t = await team("cokelat");
+  const first = await checkout(t.id, { sub: t.admin, plan: "seat", seats: 3 });
+  assert.deepEqual(
+    [first.buyer_name ?? null, first.buyer_tax_id ?? null],
+    [null, null],
+    "nothing to carry yet",
+  );
+  await asApp(db.sql, a.id, (tx) =>
+    tx`select api.set_checkout_buyer(${a.id}, ${first.checkout_id as string},
+         '{"name": "PT Cokelat Nusantara", "tax_id": "01.234.567.8-901.000"}')`);
+  await pay(first.checkout_id as string, 150_000);
+  const receipt = await call(
+    a.id,
+    (tx) =>
+      tx`select astapa.receipt_json(r) from astapa.receipts as r join astapa.checkouts as c
+         on c.project_id = r.project_id and c.id = r.checkout_id where c.public_id = ${first
+        .checkout_id as string}`,
+  );
+  assert.deepEqual(receipt.organization, { id: t.id, name: "cokelat" });
+  assert.deepEqual(receipt.buyer, {
+    email: "admin@cokelat.example",
+    name: "PT Cokelat Nusantara",
+    tax_id: "012345678901000",
+  }, "the payer's email, the company's name and NPWP");
+  // The next checkout — a renewal for other seats — starts with the company's details; renaming the
+  // organization later does not rewrite the issued receipt.
+  const next = await checkout(t.id, { sub: t.owner, plan: "seat", seats: 4 });
+  const carried = await call(
+    a.id,
+    (tx) =>
+      tx`select to_jsonb(c) from astapa.checkouts as c where c.project_id = ${a.id}
+         and c.public_id = ${next.checkout_id as string}`,
+  );
+  assert.deepEqual([carried.buyer_name, carried.buyer_tax_id], ["PT Cokelat Nusantara", "012345678901000"]);
+  await call(a.id, (tx) => tx`select api.update_organization(${t.id}, '{"name": "Cokelat Baru"}')`);
+  const again = await call(
+    a.id,
+    (tx) => tx`select api.get_receipt(${a.id}, ${receipt.receipt_id as string})`,
+  );
+  assert.deepEqual(again.organization, { id: t.id, name: "cokelat" });
+  // A person's receipt names no organization.
+  const person = await seedUser(db.sql, a.id, "solo@cokelat.example");
+  const own = await call(
+    a.id,
+    (tx) =>
+      tx`select api.create_checkout(${a.id}, ${
+        tx.json({ sub: person, plan: "solo", xendit_account: "simulator" } as never)
+      })`,
+  );
+  await pay(own.checkout_id as string, 20_000);
+  const personal = await call(
+    a.id,
+    (tx) =>
+      tx`select astapa.receipt_json(r) from astapa.receipts as r join astapa.checkouts as c
+         on c.project_id = r.project_id and c.id = r.checkout_id where c.public_id = ${own
+        .checkout_id as string}`,
+  );
+  assert.equal(personal.organization, null);
+});

@@ -6,6 +6,7 @@ import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, methodLabel } from "@/lib/payments/page_text.ts";
 import { RECEIPT_TEXT, receiptDate, rupiah, taxLabels } from "@/lib/payments/receipt_text.ts";
 import { useProjectBrand } from "@/lib/branding/use_brand.ts";
+import { Fragment } from "preact";
 
 type ReceiptData = { lang: Lang; receipt: Receipt };
 
@@ -21,7 +22,10 @@ export const handler: Handlers<ReceiptData> = {
   },
 };
 
-/** The printable receipt: seller, buyer (with NPWP/NIK when given), the item, and the PPN lines for a PKP. */
+/**
+ * The printable receipt: seller, buyer (with NPWP/NIK when given; a team plan's is the organization, paid by
+ * the owner or admin), the item, and the PPN lines for a PKP.
+ */
 export default function ReceiptPage({ data }: PageProps<ReceiptData>) {
   const { receipt, lang } = data;
   const text = RECEIPT_TEXT[lang];
@@ -45,21 +49,21 @@ export default function ReceiptPage({ data }: PageProps<ReceiptData>) {
         <dt>{text.issued}</dt>
         <dd>{receiptDate(receipt.issued_at, lang)}</dd>
         <dt>{text.buyer}</dt>
-        <dd>
-          {receipt.buyer.name && (
-            <>
-              {receipt.buyer.name}
-              <br />
-            </>
-          )}
-          {receipt.buyer.email}
-          {receipt.buyer.tax_id && (
-            <>
-              <br />
-              {text.taxId}: {receipt.buyer.tax_id}
-            </>
-          )}
+        <dd data-buyer>
+          {billedTo(receipt, text.taxId).map((line, i) => (
+            <Fragment key={i}>
+              {i > 0 && <br />}
+              {i === 0 && receipt.organization ? <strong data-organization>{line}</strong> : line}
+            </Fragment>
+          ))}
         </dd>
+        {receipt.organization && (
+          <>
+            {/* A team plan: made out to the organization, paid by one of its owners or admins. */}
+            <dt>{text.paidBy}</dt>
+            <dd data-paid-by>{receipt.buyer.email}</dd>
+          </>
+        )}
         <dt>{text.method}</dt>
         <dd>
           {methodLabel(BILLING_TEXT[lang], receipt.method as Parameters<typeof methodLabel>[1])}
@@ -127,4 +131,14 @@ export default function ReceiptPage({ data }: PageProps<ReceiptData>) {
       <p class="note no-print">{text.printHint}</p>
     </section>
   );
+}
+
+/** "Billed to", one line each: the organization (a team plan), the name given, the email (a person's), NPWP/NIK. */
+function billedTo(receipt: Receipt, taxId: string): string[] {
+  return [
+    receipt.organization?.name,
+    receipt.buyer.name,
+    receipt.organization ? null : receipt.buyer.email,
+    receipt.buyer.tax_id && `${taxId}: ${receipt.buyer.tax_id}`,
+  ].filter((line): line is string => !!line);
 }

@@ -3,17 +3,23 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { assignPlan } from "@/db/plans.ts";
+import { wordAssignRefusal } from "@/lib/dashboard/trial_refusals.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 const PlanForm = z.object({ csrf: z.string(), plan: z.string().trim().min(1).max(100) });
 
-/** POST …/users/:sub/plan: puts the user on a plan through api.assign_plan (source "dashboard"). */
+/**
+ * POST …/users/:sub/plan: puts the user on a plan through api.assign_plan (source "dashboard"); a team plan is
+ * refused in English and Indonesian.
+ */
 export const handler: Handlers<UserViewData> = {
   POST: async (c) => {
     const form = await readBody(c, PlanForm, ["form"]);
     return userAction(c, async (tx, projectId, userId) => {
-      await assignPlan(tx, projectId, userId, form.plan, "dashboard");
+      await assignPlan(tx, projectId, userId, form.plan, "dashboard").catch((thrown) =>
+        wordAssignRefusal(thrown, form.plan)
+      );
       return "plan_assigned";
     });
   },
