@@ -15,10 +15,13 @@ export const CORS_PATHS = [
   "/api/platform/userinfo",
 ];
 
+/** Response headers a cross-origin caller may read (also set by the public documents' fast path). */
+export const EXPOSE_HEADERS = ["www-authenticate", "retry-after"];
+
 export const oauthCors = cors({
   origin: "*",
   allowMethods: ["GET", "POST", "OPTIONS"],
   allowHeaders: ["authorization", "content-type", "mcp-protocol-version"],
-  exposeHeaders: ["www-authenticate", "retry-after"],
+  exposeHeaders: EXPOSE_HEADERS,
   maxAge: 600,
 });
