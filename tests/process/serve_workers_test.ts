@@ -24,7 +24,7 @@ Deno.test("serve workers — ASTAPA_WORKERS=2: two listeners on one port, every 
         ASTAPA_WORKERS: "2",
         HOSTNAME: "127.0.0.1",
       },
-      60_000,
+      180_000, // two isolates load the whole module graph on two shared cores
       { args: ["run", "-A", "--unstable-net", "main.ts"] },
     );
     try {
