@@ -75,10 +75,18 @@ async function main(): Promise<void> {
     },
   }, app.fetch);
 
-  // ASTAPA_WORKERS: more threads serving the same port (SO_REUSEPORT); background work stays here.
+  // ASTAPA_WORKERS: more threads serving the same port (SO_REUSEPORT); background work stays here. Not
+  // awaited: this thread serves (and stops on a signal) while they load; one that fails ends the process.
   const serveWorkers = config.workers > 1
-    ? await startServeWorkers(config.workers - 1, assets, server.addr.port)
+    ? startServeWorkers(config.workers - 1, assets, server.addr.port)
     : null;
+  serveWorkers?.then(
+    () => log("info", "serving threads ready", { threads: config.workers }),
+    (error) => {
+      log("error", "a serving thread failed to start", { error });
+      Deno.exit(1);
+    },
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -88,7 +96,7 @@ async function main(): Promise<void> {
     stopRotation();
     stopSweep();
     await server.shutdown();
-    await serveWorkers?.stop();
+    await (await serveWorkers)?.stop();
     await webhooks.stop();
     await billing.stop();
     deps.close();

@@ -28,6 +28,10 @@ Deno.test("serve workers — ASTAPA_WORKERS=2: two listeners on one port, every 
       { args: ["run", "-A", "--unstable-net", "main.ts"] },
     );
     try {
+      // The main thread announces itself first; the worker says when it serves too.
+      while (!server.output.some((line) => line.includes('"msg":"serving threads ready"'))) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const port = Number(new URL(server.url).port);
       const origin = `http://127.0.0.1:${port}`;
       assert.equal(await listeners(port), 2, "the main thread and one worker listen");
