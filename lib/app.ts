@@ -61,7 +61,9 @@ export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
   // JWKS and discovery GETs are answered before the router, with the same headers and log line.
   const documents = publicDocuments(deps);
   const honoFetch = app.fetch;
-  app.fetch = (request, env, executionCtx) => documents(request) ?? honoFetch(request, env, executionCtx);
+  app.fetch = (request, env, executionCtx) =>
+    documents(request, () => honoFetch(request, env, executionCtx)) ??
+      honoFetch(request, env, executionCtx);
   return app;
 }
 

@@ -36,8 +36,14 @@ export const PUBLIC_DOCUMENTS: Record<string, (deps: Deps) => Promise<Prepared>>
   "/.well-known/oauth-authorization-server": discoveryDocument,
 };
 
-/** Answers a GET of a public document, or returns null for every other request (Hono's to answer). */
-export function publicDocuments(deps: Deps): (request: Request) => Promise<Response> | null {
+/**
+ * Answers a GET of a public document, or returns null for every other request (Hono's to answer). A document
+ * that cannot be built (the keys unreadable) is handed to `fallback` too, so the error is the catalogue's
+ * page with every header, as through the route.
+ */
+export function publicDocuments(
+  deps: Deps,
+): (request: Request, fallback: () => Response | Promise<Response>) => Promise<Response> | null {
   const security = securityHeaderList(deps.config.baseUrl);
   const cors: [string, string][] = [["access-control-expose-headers", EXPOSE_HEADERS.join(",")]];
   /** Per version of a document: its 200's and 304's headers, all but the request id. */
@@ -53,10 +59,20 @@ export function publicDocuments(deps: Deps): (request: Request) => Promise<Respo
     return headers;
   };
 
-  const answer = async (request: Request, path: string, document: (deps: Deps) => Promise<Prepared>) => {
+  const answer = async (
+    request: Request,
+    path: string,
+    document: (deps: Deps) => Promise<Prepared>,
+    fallback: () => Response | Promise<Response>,
+  ) => {
     const started = performance.now();
     const requestId = requestIdOf(request.headers.get("x-request-id"));
-    const prepared = await document(deps);
+    let prepared: Prepared;
+    try {
+      prepared = await document(deps);
+    } catch {
+      return await fallback();
+    }
     const headers = headersOf(prepared);
     const fresh = notModified(request.headers.get("if-none-match"), prepared.etag);
     const status = fresh ? 304 : 200;
@@ -75,10 +91,12 @@ export function publicDocuments(deps: Deps): (request: Request) => Promise<Respo
     return response;
   };
 
-  return (request) => {
+  return (request, fallback) => {
     if (request.method !== "GET") return null;
     const path = pathOf(request.url);
-    return Object.hasOwn(PUBLIC_DOCUMENTS, path) ? answer(request, path, PUBLIC_DOCUMENTS[path]) : null;
+    return Object.hasOwn(PUBLIC_DOCUMENTS, path)
+      ? answer(request, path, PUBLIC_DOCUMENTS[path], fallback)
+      : null;
   };
 }
 

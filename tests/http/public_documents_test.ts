@@ -73,3 +73,18 @@ Deno.test("public documents — other methods, spellings and queries still go th
   assert.equal(query.status, 200);
   assert.ok(Array.isArray((await query.json()).keys));
 });
+
+Deno.test("public documents — keys that cannot be read give the router's error page, with every header", async () => {
+  const keys = t.deps.keys;
+  const jwks = keys.jwks;
+  keys.jwks = () => Promise.reject(new Error("the keys are unreadable"));
+  try {
+    const res = await t.app.request("/.well-known/jwks.json", { headers: { accept: "application/json" } });
+    assert.equal(res.status, 500);
+    assert.ok(res.headers.get("content-security-policy"));
+    assert.ok(res.headers.get("x-request-id"));
+    assert.equal((await res.json()).error, "internal_error");
+  } finally {
+    keys.jwks = jwks;
+  }
+});
