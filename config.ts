@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   ),
   ASTAPA_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default("./.astapa")),
   ASTAPA_DB_POOL_SIZE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(100).default(10)),
+  ASTAPA_WORKERS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(16).default(1)),
   ASTAPA_CLIENT_CACHE_SECONDS: z.preprocess(
     emptyAsUnset,
     z.coerce.number().int().min(0).max(3600).default(30),
@@ -80,6 +81,8 @@ export type Config = {
   databaseUrl: string | undefined;
   /** Connections this process keeps to Postgres (postgres.js pipelines queries on them when all are busy). */
   databasePoolSize: number;
+  /** Threads serving HTTP on the same port (SO_REUSEPORT); 1 by default (docs/performance.md). */
+  workers: number;
   /** Maximum age of a cached verified client credential (lib/oauth/verified_clients.ts); 0 turns it off. */
   clientCacheSeconds: number;
   dataDir: string;
@@ -133,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     baseUrlConfigured: e.ASTAPA_BASE_URL !== undefined,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.ASTAPA_DB_POOL_SIZE,
+    workers: e.ASTAPA_WORKERS,
     clientCacheSeconds: e.ASTAPA_CLIENT_CACHE_SECONDS,
     dataDir: e.ASTAPA_DATA_DIR,
     masterKey: e.ASTAPA_MASTER_KEY,

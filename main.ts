@@ -16,16 +16,21 @@ import { MailSender } from "./lib/mail/sender.ts";
 import { BillingScheduler } from "./lib/payments/billing_scheduler.ts";
 import { WebhookWorker } from "./lib/webhooks/worker.ts";
 import { productionTargetCheck } from "./lib/webhooks/address_guard.ts";
+import { startServeWorkers } from "./lib/serve_workers.ts";
 import { resolve } from "node:path";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   configureLog(config.logLevel);
+  if (config.workers > 1 && !config.databaseUrl) {
+    throw new ConfigError("Invalid configuration:\n  ASTAPA_WORKERS: above 1 needs DATABASE_URL");
+  }
   const lock = config.databaseUrl ? null : await acquireInstanceLock(resolve(config.dataDir), config.baseUrl);
   const masterKeys = await loadMasterKeys(config);
   const database = await openDatabase(config, { asServer: lock !== null });
   const applied = await migrate(database.sql);
-  const deps = await createDeps({ config, sql: database.sql, masterKeys, assets: await buildIslands() });
+  const assets = await buildIslands();
+  const deps = await createDeps({ config, sql: database.sql, masterKeys, assets });
   const stopSweep = scheduleGrantSweep(database.sql);
   const stopRotation = config.keyRotationDays
     ? scheduleKeyRotation(deps.keys, config.keyRotationDays)
@@ -57,6 +62,7 @@ async function main(): Promise<void> {
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,
+    reusePort: config.workers > 1,
     onListen: ({ port }) => {
       const where = config.baseUrlConfigured ? config.baseUrl : `http://localhost:${port}`;
       log("info", "listening", {
@@ -69,6 +75,19 @@ async function main(): Promise<void> {
     },
   }, app.fetch);
 
+  // ASTAPA_WORKERS: more threads serving the same port (SO_REUSEPORT); background work stays here. Not
+  // awaited: this thread serves (and stops on a signal) while they load; one that fails ends the process.
+  const serveWorkers = config.workers > 1
+    ? startServeWorkers(config.workers - 1, assets, server.addr.port)
+    : null;
+  serveWorkers?.then(
+    () => log("info", "serving threads ready", { threads: config.workers }),
+    (error) => {
+      log("error", "a serving thread failed to start", { error });
+      Deno.exit(1);
+    },
+  );
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -77,6 +96,7 @@ async function main(): Promise<void> {
     stopRotation();
     stopSweep();
     await server.shutdown();
+    await (await serveWorkers)?.stop();
     await webhooks.stop();
     await billing.stop();
     deps.close();

@@ -71,6 +71,18 @@ export async function compare(other: string): Promise<void> {
       discovery: () => Promise.resolve({ url: "/.well-known/openid-configuration" }),
       client_credentials: () =>
         Promise.resolve({ ...token, form: { grant_type: "client_credentials", scope: SCOPE } }),
+      "hosted login page": () =>
+        Promise.resolve({
+          url: `/auth/login?${new URLSearchParams({
+            response_type: "code",
+            client_id: s.project.clientId,
+            redirect_uri: s.project.redirectUri,
+            scope: "openid",
+            state: "bench-state",
+            code_challenge: s.challenge,
+            code_challenge_method: "S256",
+          })}`,
+        }),
       refresh_token: async (server) => ({
         ...token,
         kind: "refresh",

@@ -1,6 +1,6 @@
 /** Typed calls for the hosted login (db/api/login.sql and the user API). */
 import { z } from "zod";
-import { asApp, type Sql, type Tx } from "./client.ts";
+import { asApp, asAppStatement, retrying, type Sql, type Tx } from "./client.ts";
 import { sha256 } from "../lib/secrets.ts";
 
 const AuthorizationClient = z.object({
@@ -12,9 +12,21 @@ const AuthorizationClient = z.object({
 });
 export type AuthorizationClient = z.infer<typeof AuthorizationClient>;
 
-/** The project a client id names, as the hosted login needs it, or null (before any project is known). */
+/**
+ * The project a client id names, as the hosted login needs it, or null (before any project is known). One
+ * statement, one round trip (no BEGIN/COMMIT): every sign-in page view starts with it.
+ */
 export async function authorizationClient(sql: Sql, clientId: string): Promise<AuthorizationClient | null> {
-  const [row] = await asApp(sql, null, (tx) => tx`select api.authorization_client(${clientId}) as c`);
+  const [row] = await retrying(
+    sql,
+    () =>
+      asAppStatement(
+        sql,
+        null,
+        (app) => sql`with ${app} select api.authorization_client(${clientId}) as c from app`,
+      ),
+    { read: true },
+  );
   return row.c === null ? null : AuthorizationClient.parse(row.c);
 }
 
@@ -27,10 +39,17 @@ export async function checkAuthorizationTarget(
   projectId: string,
   target: { scope: string | null; resource: string | null },
 ): Promise<void> {
-  await asApp(
+  // One statement, one round trip, as authorizationClient.
+  await retrying(
     sql,
-    projectId,
-    (tx) => tx`select api.check_authorization_target(${target.scope}, ${target.resource})`,
+    () =>
+      asAppStatement(
+        sql,
+        projectId,
+        (app) =>
+          sql`with ${app} select api.check_authorization_target(${target.scope}, ${target.resource}) from app`,
+      ),
+    { read: true },
   );
 }
 

@@ -13,6 +13,7 @@ import { registerRoutes } from "./router/routes.ts";
 import { SANDBOX_PATH } from "./payments/accounts.ts";
 import { enableMetrics } from "./metrics/metrics.ts";
 import { IMPORT_PATH, MAX_IMPORT_BYTES } from "./import/parse_input.ts";
+import { publicDocuments } from "./http/public_documents.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
@@ -57,6 +58,12 @@ export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
   await registerRoutes(app, ROUTES_DIR, { lazyFamilies: LAZY_ROUTE_FAMILIES });
   app.notFound((c) => errorResponse(c, new AppError("not_found")));
   app.onError((error, c) => errorResponse(c, error));
+  // JWKS and discovery GETs are answered before the router, with the same headers and log line.
+  const documents = publicDocuments(deps);
+  const honoFetch = app.fetch;
+  app.fetch = (request, env, executionCtx) =>
+    documents(request, () => honoFetch(request, env, executionCtx)) ??
+      honoFetch(request, env, executionCtx);
   return app;
 }
 

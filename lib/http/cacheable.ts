@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { hex } from "../secrets.ts";
 
-type Prepared = { text: string; etag: string };
+export type Prepared = { text: string; etag: string };
 
 /** Documents keyed by an object that changes with them (e.g. the key store's published key list). */
 const byObject = new WeakMap<object, Promise<Prepared>>();
@@ -28,6 +28,11 @@ export async function cachedJson(
   build: () => unknown,
   maxAgeSeconds = 300,
 ): Promise<Response> {
+  return respond(c, await preparedJson(version, build), maxAgeSeconds);
+}
+
+/** The body and ETag of `build()` for `version`, serialised and hashed once (see cachedJson). */
+export function preparedJson(version: object | string, build: () => unknown): Promise<Prepared> {
   let prepared = typeof version === "string" ? byString.get(version) : byObject.get(version);
   if (!prepared) {
     prepared = prepare(build());
@@ -39,7 +44,7 @@ export async function cachedJson(
       byObject.set(version, prepared);
     }
   }
-  return respond(c, await prepared, maxAgeSeconds);
+  return prepared;
 }
 
 function forget(version: object | string): void {
@@ -54,13 +59,25 @@ async function prepare(body: unknown): Promise<Prepared> {
   return { text, etag };
 }
 
-function respond(c: Context, { text, etag }: Prepared, maxAgeSeconds: number): Response {
-  const headers = {
-    "cache-control": `public, max-age=${maxAgeSeconds}`,
-    "access-control-allow-origin": "*",
-    etag,
-  };
-  const presented = c.req.header("if-none-match")?.split(",").map((tag) => tag.trim().replace(/^W\//, ""));
-  if (presented?.includes(etag)) return new Response(null, { status: 304, headers });
-  return new Response(text, { headers: { ...headers, "content-type": "application/json" } });
+/** A prepared document as a response (304 when the client has it). */
+export function respondPrepared(c: Context, prepared: Prepared, maxAgeSeconds = 300): Response {
+  return respond(c, prepared, maxAgeSeconds);
+}
+
+function respond(c: Context, prepared: Prepared, maxAgeSeconds: number): Response {
+  const headers = documentHeaders(prepared.etag, maxAgeSeconds);
+  if (notModified(c.req.header("if-none-match"), prepared.etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(prepared.text, { headers: { ...headers, "content-type": "application/json" } });
+}
+
+/** The caching headers of a public document (its 304 has the same, without content-type). */
+export function documentHeaders(etag: string, maxAgeSeconds: number): Record<string, string> {
+  return { "cache-control": `public, max-age=${maxAgeSeconds}`, "access-control-allow-origin": "*", etag };
+}
+
+/** True when an If-None-Match header names `etag` (weak or strong). */
+export function notModified(ifNoneMatch: string | null | undefined, etag: string): boolean {
+  return !!ifNoneMatch && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
 }

@@ -35,6 +35,11 @@ export function securityHeaderList(baseUrl: string): [string, string][] {
   ];
 }
 
+/** A sane incoming X-Request-Id, or a new one. */
+export function requestIdOf(incoming: string | null | undefined): string {
+  return incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+}
+
 /**
  * The one middleware every request passes: hands handlers the deps, adopts a sane incoming X-Request-Id or
  * makes one, and on the way out sets the security headers and the request id and logs one line. One layer
@@ -44,8 +49,7 @@ export function requestHandling(deps: Deps): MiddlewareHandler<AppEnv> {
   const headers = securityHeaderList(deps.config.baseUrl);
   return async (c, next) => {
     c.set("deps", deps);
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const requestId = requestIdOf(c.req.header("x-request-id"));
     c.set("requestId", requestId);
     const started = performance.now();
     await next();

@@ -1,13 +1,11 @@
 import type { Handlers } from "@/lib/router/routes.ts";
-import { cachedJson } from "@/lib/http/cacheable.ts";
+import { respondPrepared } from "@/lib/http/cacheable.ts";
+import { jwksDocument } from "@/lib/http/public_documents.ts";
 
 /**
- * The public keys that verify Astapa's tokens: next, active and recently retired. The key store hands out
- * the same key list until it reloads the keys, so the body and ETag are built once per load.
+ * The public keys that verify Astapa's tokens: next, active and recently retired. A plain GET is answered
+ * before the router (lib/http/public_documents.ts) from the same document; this serves HEAD and the rest.
  */
 export const handler: Handlers = {
-  GET: async (c) => {
-    const jwks = await c.var.deps.keys.jwks();
-    return cachedJson(c, jwks.keys, () => jwks);
-  },
+  GET: async (c) => respondPrepared(c, await jwksDocument(c.var.deps)),
 };

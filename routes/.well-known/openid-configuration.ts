@@ -1,11 +1,11 @@
 import type { Handlers } from "@/lib/router/routes.ts";
-import { cachedJson } from "@/lib/http/cacheable.ts";
-import { authorizationServerMetadata } from "@/lib/oauth/metadata.ts";
+import { respondPrepared } from "@/lib/http/cacheable.ts";
+import { discoveryDocument } from "@/lib/http/public_documents.ts";
 
-/** OpenID Provider metadata (OIDC Discovery 1.0): built once per issuer. */
+/**
+ * OpenID Provider metadata (OIDC Discovery 1.0): built once per issuer. A plain GET is answered before the
+ * router (lib/http/public_documents.ts) from the same document; this serves HEAD and the rest.
+ */
 export const handler: Handlers = {
-  GET: (c) => {
-    const issuer = c.var.deps.config.baseUrl;
-    return cachedJson(c, `discovery:${issuer}`, () => authorizationServerMetadata(issuer));
-  },
+  GET: async (c) => respondPrepared(c, await discoveryDocument(c.var.deps)),
 };

@@ -1,0 +1,78 @@
+/**
+ * Profiles one scenario at a time: a fresh Astapa per scenario with a V8 CPU profile, load from autocannon.
+ * Usage: deno run -A bench/loopback/profile_one.ts OUT_DIR [jwks|discovery|login|hello|healthz...]
+ */
+import { SCOPE, seed, startDatabase } from "./fixtures.ts";
+import { load } from "./drive.ts";
+import { ASTAPA_RUN_FLAGS, astapaEnv, freePort, startServer } from "./servers.ts";
+import { basic } from "../../tests/helpers/oauth.ts";
+
+const [out, ...names] = Deno.args;
+const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
+const db = await startDatabase();
+try {
+  const s = await seed(db.sql);
+  const login = new URLSearchParams({
+    response_type: "code",
+    client_id: s.project.clientId,
+    redirect_uri: s.project.redirectUri,
+    scope: "openid",
+    state: "bench-state",
+    code_challenge: s.challenge,
+    code_challenge_method: "S256",
+  });
+  const urls: Record<string, string> = {
+    jwks: "/.well-known/jwks.json",
+    discovery: "/.well-known/openid-configuration",
+    healthz: "/healthz",
+    login: `/auth/login?${login}`,
+    cc: "/api/platform/token",
+  };
+  for (const name of names) {
+    const port = freePort();
+    const profile = out === "-" ? [] : ["--cpu-prof", `--cpu-prof-dir=${out}/${name}`];
+    const server = await startServer({
+      name,
+      command: Deno.execPath(),
+      args: [
+        "run",
+        "-A",
+        ...ASTAPA_RUN_FLAGS,
+        ...profile,
+        new URL("../../main.ts", import.meta.url).pathname,
+      ],
+      port,
+      readyPath: "/.well-known/openid-configuration",
+      env: { ...astapaEnv(db.url, port), ...JSON.parse(Deno.env.get("PROFILE_ENV") ?? "{}") },
+    });
+    const cc = name === "cc";
+    const result = await load({
+      url: server.origin + urls[name],
+      method: cc ? "POST" : "GET",
+      headers: cc
+        ? {
+          authorization: basic(s.project.clientId, s.project.secret),
+          "content-type": "application/x-www-form-urlencoded",
+        }
+        : {},
+      form: cc ? { grant_type: "client_credentials", scope: SCOPE } : undefined,
+      kind: "static",
+      concurrency: 50,
+      durationMs: seconds * 1000,
+      warmupMs: 1000,
+    });
+    console.log(
+      name,
+      Math.round(result.rps),
+      "req/s p99",
+      result.p99,
+      "failures",
+      result.failures,
+      "rss",
+      Math.round(server.peakRssMb()),
+    );
+    await server.stop();
+  }
+} finally {
+  await db.stop();
+}
