@@ -2,7 +2,9 @@
  * Direct debit and cards on file for automatic renewal over HTTP (issue 23 item 6): with the project's switches
  * on, a customer links BRI direct debit on the portal — Xendit (the simulator, through the unmodified
  * xendit-node) sends an OTP, a wrong code is refused with a notice, the right one links it — and another links a
- * Visa card through its 3-D Secure page. Only masked labels are stored. The billing pass on the controllable
+ * Visa card tokenised by Xendit.js (the simulator's copy; the portal gets only the payment method's id, refuses a
+ * posted card number, and its CSP allows exactly Xendit's origin) through its 3-D Secure page. Only masked labels
+ * are stored. The billing pass on the controllable
  * clock then charges both renewals with a Payment Request naming each method: paid, recorded as direct_debit and
  * card, no pay-link mail. Unlinking expires the method at Xendit.
  */
@@ -20,7 +22,8 @@ import { testApp } from "../helpers/app.ts";
 import { rows } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
-import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_PUBLIC_KEY, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { setXenditPublicKey } from "@/db/linked_methods.ts";
 
 const served = serveSimulator();
 const t = await testApp({ listen: true, env: { XENDIT_BASE_URL: served.url } });
@@ -51,6 +54,7 @@ await as(p, async (tx) => {
       callbackToken: TEST_CALLBACK_TOKEN,
     }),
   );
+  await setXenditPublicKey(tx, p, "sandbox", TEST_PUBLIC_KEY);
   await updateProjectSettings(tx, p, { linked_methods: { enabled: true, direct_debit: true, cards: true } });
   for (const user of [shop.userId, cardUser]) {
     await assignPlan(tx, p, user, "pro", "payment", {
@@ -60,11 +64,16 @@ await as(p, async (tx) => {
   }
 });
 
-/** A signed-in portal for `userId`: posts a form to /billing/account/methods and answers the response. */
-async function portalFor(userId: string) {
+/** A signed-in session cookie for `userId` on the project. */
+async function sessionCookie(userId: string): Promise<string> {
   const token = randomSecret();
   await as(p, async (tx) => tx`select api.start_login_session(${userId}::bigint, ${await sha256(token)})`);
-  const session = `astapa_session_${p}=${token}`;
+  return `astapa_session_${p}=${token}`;
+}
+
+/** A signed-in portal for `userId`: posts a form to /billing/account/methods and answers the response. */
+async function portalFor(userId: string) {
+  const session = await sessionCookie(userId);
   const page = async () =>
     await (await t.app.request(`/billing/account?client_id=${shop.project.clientId}`, {
       headers: { cookie: session },
@@ -144,29 +153,121 @@ Deno.test("linked direct debit — BRI: the OTP step on the portal, a wrong code
   }, "one activation audited");
 });
 
-Deno.test("linked card — a card on file through 3-D Secure; the number is never stored; a bad number is refused", async () => {
-  const portal = await portalFor(cardUser);
-  const bad = await portal.post({
-    action: "link",
-    channel: "CARD",
-    card_number: "4000 0000 0000 1092",
-    expiry_month: "12",
-    expiry_year: "2030",
-    cvv: "123",
+/** What Xendit.js does in the browser: the card goes to Xendit with the publishable key, never to Astapa. */
+async function tokenise(number: string, key = TEST_PUBLIC_KEY, type = "CARD") {
+  return await fetch(`${served.url}/v2/payment_methods`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${btoa(`${key}:`)}`,
+      "content-type": "application/json",
+      origin: t.origin,
+    },
+    body: JSON.stringify({
+      type,
+      reusability: "MULTIPLE_USE",
+      country: "ID",
+      card: {
+        currency: "IDR",
+        channel_properties: {
+          success_return_url: `${t.origin}/billing/account?notice=linked`,
+          failure_return_url: `${t.origin}/billing/account?notice=link_failed`,
+          cardonfile_type: "RECURRING",
+        },
+        card_information: { card_number: number, expiry_month: "12", expiry_year: "2030", cvv: "123" },
+      },
+    }),
   });
-  assert.match(bad.headers.get("location")!, /notice=link_refused/, "a number failing the check digit");
-  const linked = await portal.post({
+}
+
+Deno.test("linked card — the portal offers Xendit.js with the public key, its CSP allows exactly the simulator's origin", async () => {
+  const response = await t.app.request(`/billing/account?client_id=${shop.project.clientId}&lang=id`, {
+    headers: { cookie: await sessionCookie(cardUser) },
+  });
+  const html = await response.text();
+  const csp = response.headers.get("content-security-policy")!;
+  const origin = new URL(served.url).origin;
+  for (const directive of ["script-src", "connect-src", "frame-src"]) {
+    const sources = csp.split("; ").find((d) => d.startsWith(`${directive} `))!.split(" ").slice(1);
+    assert.deepEqual(sources.filter((s) => s !== "'self'"), [origin], `${directive}: ${csp}`);
+  }
+  assert.match(html, /data-link-channel="CARD"/);
+  assert.ok(html.includes(`${served.url}/js/v3/xendit.min.js`), "the simulator's Xendit.js");
+  assert.ok(html.includes(TEST_PUBLIC_KEY), "the publishable key");
+  assert.ok(!html.includes(TEST_SECRET_KEY), "never the secret key");
+  // Without JavaScript the card says it needs it (the island's server render); the other methods are forms.
+  assert.match(html, /data-card-needs-js="true">Menautkan kartu memerlukan JavaScript/);
+  assert.ok(!/name="card_number"/.test(html), "no card field posts to Astapa");
+  assert.match(html, /<form[^>]+data-link-channel="BRI"/);
+  const english = await (await t.app.request(`/billing/account?client_id=${shop.project.clientId}&lang=en`, {
+    headers: { cookie: await sessionCookie(cardUser) },
+  })).text();
+  assert.match(english, /data-card-needs-js="true">Linking a card needs JavaScript/);
+  // Another page keeps the default policy.
+  const other = await t.app.request("/auth/login");
+  await other.body?.cancel();
+  assert.doesNotMatch(other.headers.get("content-security-policy") ?? "", /127\.0\.0\.1/);
+  // The script is served without a key, and the public key may tokenise a card and nothing else.
+  const script = await fetch(`${served.url}/js/v3/xendit.min.js`);
+  assert.match(await script.text(), /createPaymentMethod/);
+  const ewallet = await tokenise("4000000000001091", TEST_PUBLIC_KEY, "EWALLET");
+  assert.equal(ewallet.status, 403, await ewallet.text());
+  const read = await fetch(`${served.url}/v2/payment_methods/pm-x`, {
+    headers: { authorization: `Basic ${btoa(`${TEST_PUBLIC_KEY}:`)}` },
+  });
+  assert.equal(read.status, 403, await read.text());
+});
+
+Deno.test("linked card — a card number posted to Astapa is refused, never reaches Xendit and is never logged", async () => {
+  const portal = await portalFor(cardUser);
+  const before = served.sim.paymentMethods.size;
+  const logged = t.logs.length;
+  const posted = await portal.post({
     action: "link",
     channel: "CARD",
     card_number: "4000 0000 0000 1091",
     expiry_month: "12",
     expiry_year: "2030",
     cvv: "123",
-    cardholder_name: "Ayu Lestari",
   });
+  assert.equal(posted.status, 400);
+  const body = await posted.text();
+  assert.ok(!body.includes("1091"), "the answer does not echo it");
+  assert.equal(served.sim.paymentMethods.size, before, "nothing went to Xendit");
+  assert.equal(await methodRow(cardUser), undefined, "nothing was reserved");
+  const lines = JSON.stringify(t.logs.slice(logged));
+  assert.ok(!lines.replace(/\D/g, "").includes(CARD), "no log line holds the number");
+});
+
+Deno.test("linked card — tokenised by Xendit.js, linked by its id through 3-D Secure; the number is never stored", async () => {
+  const portal = await portalFor(cardUser);
+  const bad = await tokenise("4000000000001092");
+  assert.equal(bad.status, 400, "Xendit refuses a number failing the check digit, in the browser");
+  await bad.body?.cancel();
+  const made = await tokenise(CARD);
+  assert.equal(made.status, 201);
+  assert.equal(made.headers.get("access-control-allow-origin"), "*");
+  const pm = await made.json() as { id: string; status: string };
+  assert.equal(pm.status, "REQUIRES_ACTION");
+  const refused = await portal.post({
+    action: "link",
+    channel: "CARD",
+    payment_method_id: "pm-not-ours-123456",
+  });
+  assert.match(
+    refused.headers.get("location") ?? String(refused.status),
+    /notice=link_refused/,
+    "an unknown id",
+  );
+
+  const linked = await portal.post({ action: "link", channel: "CARD", payment_method_id: pm.id });
   assert.equal(linked.status, 303);
   const auth = linked.headers.get("location")!;
-  assert.ok(auth.startsWith(`${served.url}/web/payment_methods/pm-`), auth);
+  assert.equal(auth, `${served.url}/web/payment_methods/${pm.id}`);
+  const waiting = await methodRow(cardUser);
+  assert.equal(served.sim.paymentMethods.get(pm.id)?.referenceId, waiting.public_id, "named with our id");
+  // The same method cannot be claimed twice (by this user or anyone else).
+  const again = await portal.post({ action: "link", channel: "CARD", payment_method_id: pm.id });
+  assert.match(again.headers.get("location")!, /notice=link_refused/);
   assert.match(await (await fetch(auth)).text(), /3-D Secure: confirm your VISA card •••• 1091/);
   const approved = await fetch(`${auth}/approve`, { method: "POST", redirect: "manual" });
   await approved.body?.cancel();

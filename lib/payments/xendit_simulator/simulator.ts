@@ -271,6 +271,11 @@ export class XenditSimulator {
     return charge;
   }
 
+  /** The account of a business id (what a publishable key names), known already or found; null for none. */
+  accountById(businessId: string): Promise<SimulatorAccount | null> {
+    return this.#accountById(businessId);
+  }
+
   async #accountById(businessId: string): Promise<SimulatorAccount | null> {
     for (const account of this.accounts.values()) if (account.businessId === businessId) return account;
     const found = await this.#findAccountById?.(businessId) ?? null;
