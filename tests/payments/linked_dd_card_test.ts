@@ -6,7 +6,8 @@
  * posted card number, and its CSP allows exactly Xendit's origin) through its 3-D Secure page. Only masked labels
  * are stored. The billing pass on the controllable
  * clock then charges both renewals with a Payment Request naming each method: paid, recorded as direct_debit and
- * card, no pay-link mail. Unlinking expires the method at Xendit.
+ * card, no pay-link mail. Unlinking expires the method at Xendit. Both payments are then refunded through the
+ * Platform API (Xendit's Refund API with each linked charge's payment request; callbacks applied; the ledger).
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -18,7 +19,10 @@ import { sealXenditKeys } from "@/lib/payments/accounts.ts";
 import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { listReceipts } from "@/db/receipts.ts";
+import { listRefunds } from "@/db/refunds.ts";
 import { testApp } from "../helpers/app.ts";
+import { basic } from "../helpers/oauth.ts";
 import { rows } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
@@ -335,4 +339,64 @@ Deno.test("linked direct debit and card — the pass charges both renewals on th
   assert.match(unlinked.headers.get("location")!, /notice=unlinked/);
   assert.equal(served.sim.paymentMethods.get(card.provider_id as string)?.status, "EXPIRED");
   assert.equal(await methodRow(cardUser), undefined);
+});
+
+Deno.test("linked direct debit and card — refunds through the Platform API: the card in full, direct debit in part; ledger", async () => {
+  const auth = { authorization: basic(shop.project.clientId, shop.project.secret) };
+  const receipts = await as(p, (tx) => listReceipts(tx, p));
+  const paidBy = async (method: string) => {
+    const [row] = rows(
+      await as(
+        p,
+        (tx) =>
+          tx`select x.public_id from astapa.receipts as x join astapa.payments as y on y.id = x.payment_id
+           where y.method = ${method}`,
+      ),
+    );
+    return receipts.find((r) => r.receipt_id === row.public_id)!;
+  };
+  const card = await paidBy("card");
+  const debit = await paidBy("direct_debit");
+  const refund = async (body: Record<string, unknown>) => {
+    const res = await t.app.request("/api/platform/refunds", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth },
+      body: JSON.stringify(body),
+    });
+    return { res, body: await res.json() };
+  };
+  const full = await refund({ receipt: card.number, plan_effect: "end_now", reason: "CANCELLATION" });
+  assert.equal(full.res.status, 201, JSON.stringify(full.body));
+  assert.equal(full.body.amount, card.amount);
+  const part = await refund({ receipt: debit.receipt_id, amount: 20_000, plan_effect: "none" });
+  assert.equal(part.res.status, 201, JSON.stringify(part.body));
+  // Xendit's Refund API was asked with the linked charge's payment request, for each channel's type.
+  const atXendit = [...served.sim.refunds.values()].map((r) => [r.paymentMethodType, r.amount]).sort();
+  assert.deepEqual(atXendit, [["CARD", card.amount], ["DIRECT_DEBIT", 20_000]]);
+  for (const id of [full.body.refund_id, part.body.refund_id]) {
+    await waitFor(async () => {
+      const refunds = await as(p, (tx) => listRefunds(tx, p));
+      return refunds.find((r) => r.refund_id === id)?.status === "succeeded";
+    }, "the refund callback applied");
+  }
+  await waitFor(
+    async () => (await as(p, (tx) => currentSubscription(tx, p, cardUser))).plan !== "pro",
+    "end_now ends the card holder's plan",
+  );
+  assert.equal((await as(p, (tx) => currentSubscription(tx, p, shop.userId))).plan, "pro", "none keeps it");
+  const over = await refund({ receipt: debit.receipt_id, amount: debit.amount, plan_effect: "none" });
+  assert.equal(over.res.status, 409, "never more than is left");
+  // The ledger: payments − refunds = what the receipts say was kept.
+  const [ledger] = await as(
+    p,
+    (tx) =>
+      tx`select (select sum(amount) from astapa.payments where status = 'paid')::bigint as paid,
+              (select sum(amount) from astapa.refunds where status = 'succeeded')::bigint as refunded`,
+  );
+  const kept = (await as(p, (tx) => listReceipts(tx, p))).reduce(
+    (sum, r) => sum + r.amount - r.refunded_idr,
+    0,
+  );
+  assert.equal(Number(ledger.paid) - Number(ledger.refunded), kept);
+  assert.equal(kept, debit.amount - 20_000);
 });
