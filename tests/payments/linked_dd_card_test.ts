@@ -28,6 +28,7 @@ import { seedUser } from "../helpers/identity.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_PUBLIC_KEY, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { setXenditPublicKey } from "@/db/linked_methods.ts";
+import { simulatorPublicKey } from "@/lib/payments/xendit_simulator/xendit_js.ts";
 
 const served = serveSimulator();
 const t = await testApp({ listen: true, env: { XENDIT_BASE_URL: served.url } });
@@ -219,6 +220,21 @@ Deno.test("linked card — the portal offers Xendit.js with the public key, its 
     headers: { authorization: `Basic ${btoa(`${TEST_PUBLIC_KEY}:`)}` },
   });
   assert.equal(read.status, 403, await read.text());
+  // The built-in sandbox simulator: a publishable key naming a project without a simulator account (this one
+  // uses its own keys), or no project at all, reaches nothing and makes nothing.
+  for (const business of [p, "prj_nosuchproject"]) {
+    const guessed = await t.app.request("/sandbox/xendit/v2/payment_methods", {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${btoa(`${simulatorPublicKey(business)}:`)}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ type: "CARD" }),
+    });
+    assert.equal(guessed.status, 401, await guessed.text());
+  }
+  const [{ n }] = await as(p, (tx) => tx`select count(*)::int as n from astapa.sandbox_accounts`);
+  assert.equal(n, 0, "no simulator account was made for the project");
 });
 
 Deno.test("linked card — a card number posted to Astapa is refused, never reaches Xendit and is never logged", async () => {

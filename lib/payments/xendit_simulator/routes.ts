@@ -46,7 +46,7 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
       return c.json({ error_code: "INVALID_API_KEY", message: "A public key may only tokenise cards" }, 403);
     }
     const account = business !== null
-      ? await sim.accountById(business)
+      ? await sim.publishableAccount(business)
       : key === null
       ? null
       : await sim.account(key);
