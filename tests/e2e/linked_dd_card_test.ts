@@ -2,7 +2,8 @@
  * Direct debit and cards on file for automatic renewal in Chromium (issue 23 item 6): with the project's
  * switches on, Wulan (English) links BRI direct debit on the portal and confirms it with the code her bank sent;
  * Bayu (Bahasa Indonesia) links Mandiri direct debit on the bank's page and a Visa card through its 3-D Secure
- * page. The billing pass on the controllable clock charges both renewals — Wulan's to BRI, Bayu's to the card he
+ * page — the card form is Xendit.js's, so the number goes from Chromium to the simulator and the portal receives
+ * only the method's id. Without JavaScript the card says it needs it, and Mandiri still links. The billing pass on the controllable clock charges both renewals — Wulan's to BRI, Bayu's to the card he
  * linked last — and the portal shows each receipt, with no pay link asked for.
  */
 import assert from "node:assert/strict";
@@ -158,6 +159,39 @@ Deno.test("linked methods e2e — in Bahasa Indonesia: Mandiri on the bank's pag
     assert.match(await page.locator('[data-linked-method="CARD"]').innerText(), /VISA •••• 1091 — tertaut/);
     assert.match(await page.locator('[data-linked-method="MANDIRI"]').innerText(), /MANDIRI — tertaut/);
     assert.deepEqual(await seriousAxeViolations(page), [], "the Indonesian portal with a card is accessible");
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("linked methods e2e — without JavaScript the card says it needs it; Mandiri still links with plain forms", async () => {
+  const { page, problems, close } = await openPage({ javaScriptEnabled: false });
+  try {
+    await page.goto(portal);
+    await page.waitForURL(/\/auth\/login/);
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByLabel("Email").fill("tanpa-js@example.com");
+    await page.getByLabel("Password").fill("teh manis hangat sekali");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(portal);
+    await page.goto(`${portal}&lang=en`);
+    await page.getByText("Linking a card needs JavaScript").waitFor();
+    assert.equal(await page.locator('[data-link-channel="CARD"] input').count(), 0, "no card field at all");
+    await page.getByRole("button", { name: "Link Mandiri direct debit" }).click();
+    await page.waitForURL(/\/web\/payment_methods\/pm-/);
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL(/notice=linked/);
+    const [user] = rows(
+      await asApp(
+        t.db.sql,
+        p,
+        (tx) => tx`select id::text from astapa.users where email = 'tanpa-js@example.com'`,
+      ),
+    );
+    await activeMethod(user.id as string, "MANDIRI");
+    await page.goto(`${portal}&lang=id`);
+    await page.getByText("Menautkan kartu memerlukan JavaScript").waitFor();
     assert.deepEqual(problems, []);
   } finally {
     await close();
