@@ -3,8 +3,9 @@
  * switches on, Wulan (English) links BRI direct debit on the portal and confirms it with the code her bank sent;
  * Bayu (Bahasa Indonesia) links Mandiri direct debit on the bank's page and a Visa card through its 3-D Secure
  * page — the card form is Xendit.js's, so the number goes from Chromium to the simulator and the portal receives
- * only the method's id. Without JavaScript the card says it needs it, and Mandiri still links. The billing pass on the controllable clock charges both renewals — Wulan's to BRI, Bayu's to the card he
- * linked last — and the portal shows each receipt, with no pay link asked for.
+ * only the method's id. Without JavaScript the card says it needs it, and Mandiri still links. The billing pass
+ * on the controllable clock charges both renewals — Wulan's to BRI, Bayu's to the card he linked last — and the
+ * portal shows each receipt, with no pay link asked for.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";

@@ -4,9 +4,8 @@
  * xendit-node) sends an OTP, a wrong code is refused with a notice, the right one links it — and another links a
  * Visa card tokenised by Xendit.js (the simulator's copy; the portal gets only the payment method's id, refuses a
  * posted card number, and its CSP allows exactly Xendit's origin) through its 3-D Secure page. Only masked labels
- * are stored. The billing pass on the controllable
- * clock then charges both renewals with a Payment Request naming each method: paid, recorded as direct_debit and
- * card, no pay-link mail. Unlinking expires the method at Xendit. Both payments are then refunded through the
+ * are stored. The billing pass on the controllable clock then charges both renewals with a Payment Request naming
+ * each method: paid, recorded as direct_debit and card, no pay-link mail. Unlinking expires the method at Xendit. Both payments are then refunded through the
  * Platform API (Xendit's Refund API with each linked charge's payment request; callbacks applied; the ledger).
  */
 import assert from "node:assert/strict";
