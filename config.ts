@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   XENDIT_SECRET_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
   XENDIT_CALLBACK_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
   XENDIT_BASE_URL: z.preprocess(emptyAsUnset, optionalUrl),
+  XENDIT_PUBLIC_KEY: z.preprocess(emptyAsUnset, z.string().regex(/^xnd_public_\w+$/).optional()),
+  XENDIT_JS_URL: z.preprocess(emptyAsUnset, optionalUrl),
   GOOGLE_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
   GOOGLE_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
   GITHUB_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -100,7 +102,9 @@ export type Config = {
   mailFrom: string;
   /** Domains a project's own from address may use: MAIL_FROM's domain and MAIL_FROM_DOMAINS, lower case. */
   mailFromDomains: string[];
-  xendit: { secretKey?: string; callbackToken?: string; baseUrl?: string };
+  /** publicKey: the deployment account's publishable key (cards are tokenised in the browser with it); jsUrl:
+   * where Xendit.js is loaded from (Xendit's CDN, or the simulator's copy when XENDIT_BASE_URL points at one). */
+  xendit: { secretKey?: string; callbackToken?: string; baseUrl?: string; publicKey?: string; jsUrl: string };
   /** Deployment-wide sign-in credentials; `issuer` is overridable so tests can use a local fake. */
   google: { clientId?: string; clientSecret?: string; issuer: string };
   /** `baseUrl` serves authorize + access_token, `apiUrl` serves /user and /user/emails. */
@@ -154,6 +158,11 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       secretKey: e.XENDIT_SECRET_KEY,
       callbackToken: e.XENDIT_CALLBACK_TOKEN,
       baseUrl: e.XENDIT_BASE_URL,
+      publicKey: e.XENDIT_PUBLIC_KEY,
+      jsUrl: e.XENDIT_JS_URL ??
+        (e.XENDIT_BASE_URL
+          ? `${e.XENDIT_BASE_URL}/js/v3/xendit.min.js`
+          : "https://js.xendit.co/v3/xendit.min.js"),
     },
     google: {
       clientId: e.GOOGLE_CLIENT_ID,

@@ -1,11 +1,14 @@
 /**
  * The portal's linked methods (automatic renewal): each active or waiting method with Unlink (a waiting BRI
  * direct debit also asks for the code the bank sent), and one form per channel the project allows: OVO asks for
- * the account's number, BRI for the debit card's last digits, expiry, phone and email, a card for its number.
- * Plain forms to /billing/account/methods, so it works without JavaScript.
+ * the account's number, BRI for the debit card's last digits, expiry, phone and email. Plain forms to
+ * /billing/account/methods, so they work without JavaScript — except a card, which Xendit.js tokenises in the
+ * browser (islands/CardLinkForm.tsx): without JavaScript it says so, and the other methods still work.
  */
 import type { LinkChannel, LinkedMethod } from "@/db/linked_methods.ts";
 import type { Lang } from "@/lib/login/i18n.ts";
+import { Island } from "@/lib/islands/Island.tsx";
+import CardLinkForm from "@/islands/CardLinkForm.tsx";
 import {
   CHANNEL_NAMES,
   CHANNEL_NAMES_ID,
@@ -19,7 +22,11 @@ type Props = {
   csrf: string;
   methods: LinkedMethod[];
   channels: LinkChannel[];
+  /** How cards are tokenised in the browser (Xendit.js); null when the account has no publishable key. */
+  card: CardSetup | null;
 };
+
+export type CardSetup = { scriptUrl: string; publicKey: string; successUrl: string; failureUrl: string };
 
 function Hidden(props: Props & { action: string }) {
   return (
@@ -81,22 +88,6 @@ function ChannelFields({ channel, text }: { channel: LinkChannel; text: LinkedMe
       </>
     );
   }
-  if (channel === "CARD") {
-    return (
-      <>
-        <Field label={text.cardNumber} name="card_number" autocomplete="cc-number" pattern="[0-9 ]{12,23}" />
-        <Field
-          label={text.cardExpiryMonth}
-          name="expiry_month"
-          autocomplete="cc-exp-month"
-          pattern="[0-9]{2}"
-        />
-        <Field label={text.cardExpiryYear} name="expiry_year" autocomplete="cc-exp-year" pattern="[0-9]{4}" />
-        <Field label={text.cvv} name="cvv" autocomplete="cc-csc" pattern="[0-9]{3,4}" />
-        <Field label={text.cardHolder} name="cardholder_name" autocomplete="cc-name" hint={text.cardHint} />
-      </>
-    );
-  }
   return null;
 }
 
@@ -133,14 +124,50 @@ export function LinkedMethodsSection(props: Props) {
           ))}
         </ul>
       )}
-      {props.channels.filter((channel) => !linked.has(channel)).map((channel) => (
-        <form key={channel} method="post" action="/billing/account/methods" data-link-channel={channel}>
-          <Hidden {...props} action="link" />
-          <input type="hidden" name="channel" value={channel} />
-          <ChannelFields channel={channel} text={text} />
-          <button type="submit" class="button">{text.link(name(channel))}</button>
-        </form>
-      ))}
+      {props.channels.filter((channel) => !linked.has(channel)).map((channel) =>
+        channel === "CARD"
+          ? (
+            props.card && (
+              <div key={channel} data-link-channel={channel}>
+                <Island
+                  of={CardLinkForm}
+                  props={{
+                    ...props.card,
+                    csrf: props.csrf,
+                    clientId: props.clientId,
+                    lang: props.lang,
+                    text: { ...cardText(text), submit: text.link(name(channel)) },
+                  }}
+                />
+              </div>
+            )
+          )
+          : (
+            <form key={channel} method="post" action="/billing/account/methods" data-link-channel={channel}>
+              <Hidden {...props} action="link" />
+              <input type="hidden" name="channel" value={channel} />
+              <ChannelFields channel={channel} text={text} />
+              <button type="submit" class="button">{text.link(name(channel))}</button>
+            </form>
+          )
+      )}
     </section>
   );
+}
+
+/** The card form's words, from the section's. */
+function cardText(text: LinkedMethodText) {
+  const { cardNumber, cardExpiryMonth, cardExpiryYear, cvv, cardHolder, cardHint, cardNeedsJs, cardRefused } =
+    text;
+  return {
+    cardNumber,
+    cardExpiryMonth,
+    cardExpiryYear,
+    cvv,
+    cardHolder,
+    cardHint,
+    cardNeedsJs,
+    cardRefused,
+    cardSending: text.cardSending,
+  };
 }

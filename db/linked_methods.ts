@@ -117,3 +117,23 @@ export function unlinkMethod(
     LinkedMethodSchema,
   );
 }
+
+/** Stores (null: removes) the publishable key of the project's own Xendit account (api.set_xendit_public_key). */
+export async function setXenditPublicKey(
+  tx: Tx,
+  projectId: string,
+  environment: string,
+  publicKey: string | null,
+): Promise<void> {
+  await tx`select api.set_xendit_public_key(${projectId}, ${environment}, ${publicKey})`;
+}
+
+/** The publishable key of the project's own Xendit account for an environment, or null. */
+export async function xenditPublicKey(
+  tx: Tx,
+  projectId: string,
+  environment: string,
+): Promise<string | null> {
+  const [row] = await tx`select api.xendit_public_key(${projectId}, ${environment}) as result`;
+  return z.string().nullable().parse(row.result);
+}

@@ -2383,16 +2383,19 @@ create table astapa.xendit_keys (
   secret_key_sealed bytea not null,
   callback_token_sealed bytea not null,
   updated_at timestamp with time zone default now() not null,
+  public_key text,
   constraint xendit_keys_pkey PRIMARY KEY (project_id, environment),
   constraint xendit_keys_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
   constraint xendit_keys_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint xendit_keys_public_key_check CHECK (public_key ~ '^xnd_public_(development|production)_[A-Za-z0-9_+/=-]{1,200}$'::text),
   constraint xendit_keys_sealed_check CHECK (length(secret_key_sealed) >= 29 AND length(secret_key_sealed) <= 1024 AND length(callback_token_sealed) >= 29 AND length(callback_token_sealed) <= 1024)
 );
 alter table astapa.xendit_keys enable row level security;
 alter table astapa.xendit_keys force row level security;
 comment on table astapa.xendit_keys is 'A project''s own Xendit secret key and callback verification token per environment, sealed by the app (IV ‖ AES-GCM ciphertext, additional data names project, environment and field).';
+comment on column astapa.xendit_keys.public_key is 'The account''s publishable key (xnd_public_…), given to Xendit.js in the customer''s browser; null until set.';
 grant delete, insert, select on astapa.xendit_keys to astapa_app;
-grant update (secret_key_sealed, callback_token_sealed, updated_at) on astapa.xendit_keys to astapa_app;
+grant update (secret_key_sealed, callback_token_sealed, updated_at, public_key) on astapa.xendit_keys to astapa_app;
 create policy "a project reads its own xendit keys" on astapa.xendit_keys as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project removes its own xendit keys" on astapa.xendit_keys as permissive for delete to astapa_app, astapa_owner
@@ -11019,6 +11022,37 @@ comment on function api.set_xendit_keys(text,text,bytea,bytea) is 'Stores (or, g
 grant execute on function api.set_xendit_keys(text,text,bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_xendit_public_key(project_id text, environment text, public_key text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if public_key is not null
+       and public_key !~ '^xnd_public_(development|production)_[A-Za-z0-9_+/=-]{1,200}$' then
+      raise exception using errcode = 'AS400', detail = '{"public_key": ["A Xendit public key (xnd_public_…)."]}',
+        message = 'public_key must be a Xendit public key (xnd_public_…).';
+    end if;
+    if public_key is not null
+       and (public_key like 'xnd_public_development_%') <> (environment = 'sandbox') then
+      raise exception using errcode = 'AS400',
+        detail = '{"public_key": ["A development key for sandbox, a production key for production."]}',
+        message = 'public_key must be a development key for sandbox and a production key for production.';
+    end if;
+    update astapa.xendit_keys as k set public_key = set_xendit_public_key.public_key, updated_at = pg_catalog.now()
+    where k.project_id = set_xendit_public_key.project_id and k.environment = set_xendit_public_key.environment;
+    if not found then
+      raise exception using errcode = 'AS409',
+        message = 'Set the secret key and callback token of this environment first.';
+    end if;
+    perform astapa.audit(project_id, 'xendit_keys.set', 'project:' || project_id,
+      pg_catalog.jsonb_build_object('environment', environment, 'public_key', public_key));
+  end
+  $function$;
+comment on function api.set_xendit_public_key(text,text,text) is 'Stores (null: removes) the publishable key of a project''s own Xendit account for an environment, used by Xendit.js to tokenise cards in the browser. AS400 not a public key or the wrong environment''s; AS409 no secret key stored for that environment. Audited (xendit_keys.set).';
+grant execute on function api.set_xendit_public_key(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sign_in_with_identity(provider text, subject text, email text, email_verified boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12856,6 +12890,19 @@ AS $function$
   $function$;
 comment on function api.xendit_keys(text,text) is 'A project''s sealed Xendit keys for an environment (base64), or null when it has none.';
 grant execute on function api.xendit_keys(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.xendit_public_key(project_id text, environment text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select k.public_key from astapa.xendit_keys as k
+    where k.project_id = xendit_public_key.project_id and k.environment = xendit_public_key.environment
+  $function$;
+comment on function api.xendit_public_key(text,text) is 'The publishable key of a project''s own Xendit account for an environment, or null.';
+grant execute on function api.xendit_public_key(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.account_json(account_id bigint)

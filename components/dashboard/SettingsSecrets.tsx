@@ -110,6 +110,17 @@ export function XenditKeys({ data, base, canEdit }: SectionProps) {
               />
               <label for={`${env}-callback-token`}>{label} webhook verification token</label>
               <input id={`${env}-callback-token`} name="callback_token" type="password" autocomplete="off" />
+              <label for={`${env}-public-key`}>{label} public key (cards on file; optional)</label>
+              <input
+                id={`${env}-public-key`}
+                name="public_key"
+                type="text"
+                autocomplete="off"
+                placeholder={`xnd_public_${env === "production" ? "production" : "development"}_…`}
+              />
+              <p class="hint">
+                Xendit.js tokenises cards in the customer's browser with it; left empty, the stored one stays.
+              </p>
               <div class="actions">
                 <button type="submit" name="action" value="save" class="button">
                   Save {label.toLowerCase()} keys

@@ -341,3 +341,53 @@ comment on function api.unlink_method(text, bigint, text) is
   'one already ended changes nothing. AS404 not this user''s method.';
 
 grant execute on function api.unlink_method(text, bigint, text) to astapa_app;
+
+create or replace function api.set_xendit_public_key(project_id text, environment text, public_key text)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if public_key is not null
+       and public_key !~ '^xnd_public_(development|production)_[A-Za-z0-9_+/=-]{1,200}$' then
+      raise exception using errcode = 'AS400', detail = '{"public_key": ["A Xendit public key (xnd_public_…)."]}',
+        message = 'public_key must be a Xendit public key (xnd_public_…).';
+    end if;
+    if public_key is not null
+       and (public_key like 'xnd_public_development_%') <> (environment = 'sandbox') then
+      raise exception using errcode = 'AS400',
+        detail = '{"public_key": ["A development key for sandbox, a production key for production."]}',
+        message = 'public_key must be a development key for sandbox and a production key for production.';
+    end if;
+    update astapa.xendit_keys as k set public_key = set_xendit_public_key.public_key, updated_at = pg_catalog.now()
+    where k.project_id = set_xendit_public_key.project_id and k.environment = set_xendit_public_key.environment;
+    if not found then
+      raise exception using errcode = 'AS409',
+        message = 'Set the secret key and callback token of this environment first.';
+    end if;
+    perform astapa.audit(project_id, 'xendit_keys.set', 'project:' || project_id,
+      pg_catalog.jsonb_build_object('environment', environment, 'public_key', public_key));
+  end
+  $$;
+
+comment on function api.set_xendit_public_key(text, text, text) is
+  'Stores (null: removes) the publishable key of a project''s own Xendit account for an environment, used by '
+  'Xendit.js to tokenise cards in the browser. AS400 not a public key or the wrong environment''s; AS409 no '
+  'secret key stored for that environment. Audited (xendit_keys.set).';
+
+grant execute on function api.set_xendit_public_key(text, text, text) to astapa_app;
+
+create or replace function api.xendit_public_key(project_id text, environment text) returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select k.public_key from astapa.xendit_keys as k
+    where k.project_id = xendit_public_key.project_id and k.environment = xendit_public_key.environment
+  $$;
+
+comment on function api.xendit_public_key(text, text) is
+  'The publishable key of a project''s own Xendit account for an environment, or null.';
+
+grant execute on function api.xendit_public_key(text, text) to astapa_app;

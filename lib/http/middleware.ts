@@ -22,6 +22,26 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+/**
+ * The policy with third-party origins added to script-src, connect-src and frame-src: the billing portal's card
+ * form loads Xendit.js, which calls Xendit's API and may show the bank's 3-D Secure frame. A handler sets it as
+ * its response's content-security-policy; requestHandling then leaves it in place.
+ */
+export function contentSecurityPolicyWith(origins: string[]): string {
+  const extra = origins.join(" ");
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${extra}`,
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' ${extra}`,
+    `frame-src ${extra}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
 /** The security headers of every response, built once per app (HSTS only when served over https). */
 export function securityHeaderList(baseUrl: string): [string, string][] {
   return [
@@ -54,7 +74,10 @@ export function requestHandling(deps: Deps): MiddlewareHandler<AppEnv> {
     const started = performance.now();
     await next();
     const response = c.res.headers;
-    for (const [name, value] of headers) response.set(name, value);
+    for (const [name, value] of headers) {
+      // A page that widened its own policy (contentSecurityPolicyWith) keeps it; every other gets the default.
+      if (name !== "content-security-policy" || !response.has(name)) response.set(name, value);
+    }
     response.set("x-request-id", requestId);
     logRequest({
       request_id: requestId,

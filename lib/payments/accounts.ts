@@ -11,7 +11,7 @@ import { type XenditAccount, xenditKeys } from "@/db/payments.ts";
 import { open, seal } from "../tokens/master_key.ts";
 import type { XenditConnection } from "./xendit.ts";
 import { XenditSimulator } from "./xendit_simulator/simulator.ts";
-import { sandboxAccountForKey, sandboxKeys } from "./sandbox_accounts.ts";
+import { existingSandboxKeys, sandboxAccountForKey, sandboxKeys } from "./sandbox_accounts.ts";
 import { postgresSimulatorStorage } from "./sandbox_charges.ts";
 
 export const SANDBOX_PATH = "/sandbox/xendit";
@@ -46,6 +46,10 @@ export function createSandboxXendit(
       webhookUrl,
       businessId: projectId,
     }),
+    findPublishableAccount: async (projectId) => {
+      const keys = await existingSandboxKeys(deps, projectId);
+      return keys && { ...keys, webhookUrl, businessId: projectId };
+    },
     persistence: postgresSimulatorStorage(deps.sql),
   });
 }

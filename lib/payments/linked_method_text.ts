@@ -23,7 +23,11 @@ const en = {
   cardExpiryYear: "Expiry year (YYYY)",
   cvv: "Security code (CVV)",
   cardHolder: "Name on the card",
-  cardHint: "The card is sent to Xendit once to link it; Astapa keeps only its last four digits.",
+  cardHint: "Your browser sends the card straight to Xendit; Astapa only learns its last four digits.",
+  cardNeedsJs:
+    "Linking a card needs JavaScript: your browser sends the card to Xendit directly. Turn JavaScript on, or link another method.",
+  cardRefused: "Xendit refused the card:",
+  cardSending: "Sending the card to Xendit…",
 };
 export type LinkedMethodText = typeof en;
 
@@ -49,7 +53,11 @@ const id: LinkedMethodText = {
   cardExpiryYear: "Tahun kedaluwarsa (TTTT)",
   cvv: "Kode keamanan (CVV)",
   cardHolder: "Nama pada kartu",
-  cardHint: "Kartu dikirim sekali ke Xendit untuk ditautkan; Astapa hanya menyimpan 4 digit terakhirnya.",
+  cardHint: "Browser Anda mengirim kartu langsung ke Xendit; Astapa hanya mengetahui 4 digit terakhirnya.",
+  cardNeedsJs:
+    "Menautkan kartu memerlukan JavaScript: browser Anda mengirim kartu langsung ke Xendit. Aktifkan JavaScript, atau tautkan metode lain.",
+  cardRefused: "Xendit menolak kartu:",
+  cardSending: "Mengirim kartu ke Xendit…",
 };
 
 export const LINKED_METHOD_TEXT: Record<Lang, LinkedMethodText> = { en, id };

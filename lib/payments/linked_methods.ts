@@ -1,5 +1,6 @@
 /**
- * Linking and unlinking a customer's reusable method — e-wallet, direct debit (BRI, Mandiri) or card on file —
+ * Linking and unlinking a customer's reusable method — e-wallet, direct debit (BRI, Mandiri) or card on file
+ * (the card's own path, tokenised in the browser, is card_link.ts) —
  * for automatic renewal (docs/billing.md "Linked methods"): reserve the link in Postgres (api.start_method_link),
  * ask Xendit's Payment Method API through the unmodified xendit-node client (MULTIPLE_USE, reference_id = our
  * method id; the call takes no idempotency key, so a retry is a new link, which replaces the waiting one), record
@@ -21,6 +22,7 @@ import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { asChargeError, xenditClient } from "./xendit.ts";
+import { linkCard } from "./card_link.ts";
 
 export type LinkInput = {
   channel: string;
@@ -29,21 +31,15 @@ export type LinkInput = {
   failureUrl: string;
   /** Direct debit from a BRI debit card: its last four digits, MM/YY expiry and the account's email. */
   debitCard?: { lastFour: string; expiry: string; email: string };
-  /** A card on file: sent to Xendit once, never stored or logged; only its last four digits and network stay. */
-  card?: { number: string; expiryMonth: string; expiryYear: string; cvv: string; holder?: string };
+  /**
+   * A card on file: the `pm-…` id Xendit.js made in the customer's browser with the project's publishable key
+   * (lib/payments/card_link.ts). Astapa never receives the card number or CVN.
+   */
+  cardPaymentMethodId?: string;
 };
 
 /** Where the customer approves: a page (e-wallet, Mandiri, 3-D Secure), or a code sent to their phone (BRI). */
 export type LinkNext = { kind: "page"; url: string } | { kind: "otp" };
-
-/** The card network for the masked label ("VISA •••• 4242"), from the number's first digits. */
-export function cardNetwork(number: string): string {
-  if (number.startsWith("4")) return "VISA";
-  if (/^(5[1-5]|2[2-7])/.test(number)) return "MASTERCARD";
-  if (number.startsWith("35")) return "JCB";
-  if (/^3[47]/.test(number)) return "AMEX";
-  return "CARD";
-}
 
 /** xendit-node's createPaymentMethod data for the channel (MULTIPLE_USE; reference_id = our method id). */
 function methodRequest(method: LinkedMethod, projectId: string, userId: string, input: LinkInput) {
@@ -55,24 +51,6 @@ function methodRequest(method: LinkedMethod, projectId: string, userId: string, 
     metadata: { project_id: projectId, sub: userId },
   };
   const returns = { successReturnUrl: input.successUrl, failureReturnUrl: input.failureUrl };
-  if (method.channel === "CARD") {
-    const card = input.card!;
-    return {
-      ...common,
-      type: "CARD" as const,
-      card: {
-        currency: "IDR",
-        channelProperties: { ...returns, cardonfileType: "RECURRING" as const },
-        cardInformation: {
-          cardNumber: card.number,
-          expiryMonth: card.expiryMonth,
-          expiryYear: card.expiryYear,
-          cvv: card.cvv,
-          ...(card.holder ? { cardholderName: card.holder } : {}),
-        },
-      },
-    };
-  }
   if (method.channel === "BRI" || method.channel === "MANDIRI") {
     const debit = input.debitCard;
     return {
@@ -109,14 +87,21 @@ export async function linkMethod(
   const project = await asApp(deps.sql, projectId, (tx) => getProject(tx, projectId));
   const chosen = await chooseXendit(deps, projectId, project.mode);
   if (!chosen) throw new AppError("payments_not_configured");
-  if (input.channel === "CARD" && !input.card) throw new AppError("validation_failed");
+  if (input.channel === "CARD") {
+    if (!input.cardPaymentMethodId) throw new AppError("validation_failed");
+    return await linkCard(
+      deps,
+      { projectId, userId, environment: project.mode },
+      chosen,
+      input.cardPaymentMethodId,
+    );
+  }
   if (input.channel === "BRI" && !input.debitCard) throw new AppError("validation_failed");
   const method = await asApp(deps.sql, projectId, (tx) =>
     startMethodLink(tx, projectId, userId, {
       channel: input.channel,
       mobile_number: input.mobileNumber,
-      card_last_four: input.card?.number.slice(-4) ?? input.debitCard?.lastFour,
-      card_network: input.card ? cardNetwork(input.card.number) : undefined,
+      card_last_four: input.debitCard?.lastFour,
       xendit_account: chosen.account,
       environment: project.mode,
     }));

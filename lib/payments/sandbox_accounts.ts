@@ -38,6 +38,19 @@ export async function sandboxKeys(deps: Deps, projectId: string): Promise<Sandbo
   return await openAccount(deps, projectId, made);
 }
 
+/**
+ * The project's simulator keys when it already has them, else null (never made here): what a publishable key
+ * (Xendit.js, public) may reach, so guessing a project id makes nothing. Errors (no such project) are null too.
+ */
+export async function existingSandboxKeys(deps: Deps, projectId: string): Promise<SandboxKeys | null> {
+  try {
+    const existing = await asApp(deps.sql, projectId, (tx) => sandboxAccount(tx));
+    return existing ? await openAccount(deps, projectId, existing) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The project a simulator secret key belongs to, with its keys; null for any other key. */
 export async function sandboxAccountForKey(
   deps: Deps,

@@ -20,8 +20,30 @@ import { requestPlanChange } from "@/lib/payments/plan_change.ts";
 import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { PORTAL_TEXT, portalDate, type PortalNotice } from "@/lib/payments/portal_text.ts";
 import { rupiah } from "@/lib/payments/receipt_text.ts";
-import { LinkedMethodsSection } from "@/components/LinkedMethodsSection.tsx";
+import { type CardSetup, LinkedMethodsSection } from "@/components/LinkedMethodsSection.tsx";
 import { RenewalChargesSection } from "@/components/RenewalChargesSection.tsx";
+import { contentSecurityPolicyWith } from "@/lib/http/middleware.ts";
+import { cardTokenizer } from "@/lib/payments/card_link.ts";
+import { getProject } from "@/db/projects.ts";
+import type { PaymentDeps } from "@/lib/payments/accounts.ts";
+
+/** The card form's Xendit.js setup and the origins the page must allow, or null when cards cannot be linked. */
+async function portalCardSetup(deps: PaymentDeps, projectId: string, clientId: string, lang: Lang) {
+  const project = await asApp(deps.sql, projectId, (tx) => getProject(tx, projectId));
+  const tokenizer = await cardTokenizer(deps, projectId, project.mode);
+  if (!tokenizer) return null;
+  const portal = (notice: PortalNotice) =>
+    `${deps.config.baseUrl}/billing/account?${new URLSearchParams({ client_id: clientId, notice, lang })}`;
+  return {
+    origins: tokenizer.origins,
+    setup: {
+      scriptUrl: tokenizer.scriptUrl,
+      publicKey: tokenizer.publicKey,
+      successUrl: portal("linked"),
+      failureUrl: portal("link_failed"),
+    },
+  };
+}
 
 const NOTICES = [
   "canceled",
@@ -55,6 +77,7 @@ type AccountData = {
   account: BillingAccount;
   notice: PortalNotice | null;
   csrf: string;
+  card: CardSetup | null;
 };
 
 export const handler: Handlers<AccountData> = {
@@ -70,6 +93,10 @@ export const handler: Handlers<AccountData> = {
     const lang = pickLang(c);
     c.header("cache-control", "no-store");
     c.header("referrer-policy", "no-referrer");
+    const card = account.linkable_channels.includes("CARD")
+      ? await portalCardSetup(c.var.deps, who.projectId, query.client_id, lang)
+      : null;
+    if (card) c.header("content-security-policy", contentSecurityPolicyWith(card.origins));
     return page({
       lang,
       clientId: query.client_id,
@@ -78,6 +105,7 @@ export const handler: Handlers<AccountData> = {
       account,
       notice: query.notice ?? null,
       csrf: csrfToken(c),
+      card: card && card.setup,
     }, { title: `${PORTAL_TEXT[lang].title} · ${who.appName}`, lang });
   },
 
@@ -310,6 +338,7 @@ export default function AccountPage(props: PageProps<AccountData>) {
         csrf={data.csrf}
         methods={account.linked_methods}
         channels={account.linkable_channels}
+        card={data.card}
       />
       <RenewalChargesSection lang={data.lang} charges={account.renewal_charges} />
       <HistorySection {...props} />

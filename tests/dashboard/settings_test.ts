@@ -4,6 +4,7 @@ import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from 
 import { asApp } from "@/db/client.ts";
 import { getProject, verifyClientCredentials } from "@/db/projects.ts";
 import { xenditAccount } from "@/lib/payments/accounts.ts";
+import { xenditPublicKey } from "@/db/linked_methods.ts";
 import { providerCredentials } from "@/lib/login/social/providers.ts";
 import { ATTEMPTS } from "@/lib/login/flow.ts";
 import { CLIENT_FAILURES } from "@/lib/oauth/authenticate_client.ts";
@@ -234,8 +235,23 @@ Deno.test("settings — Xendit keys are sealed, shown only as set, checked for t
     action: "save",
     secret_key: "xnd_production_livekey_9876",
     callback_token: "live-token-abcdef",
+    public_key: "xnd_public_production_livepublic_1234",
   });
   assert.equal(ok.status, 303);
+  assert.equal(
+    await asApp(t.db.sql, projectId, (tx) => xenditPublicKey(tx, projectId, "production")),
+    "xnd_public_production_livepublic_1234",
+    "the publishable key Xendit.js tokenises cards with",
+  );
+  const wrongPublic = await postAs(t, admin, `${settings}/xendit`, {
+    environment: "production",
+    action: "save",
+    secret_key: "xnd_production_livekey_9876",
+    callback_token: "live-token-abcdef",
+    public_key: "xnd_public_development_testpublic_1",
+  });
+  assert.equal(wrongPublic.status, 422, "a test public key for production");
+  await wrongPublic.body?.cancel();
   const account = await xenditAccount(t.deps, projectId, "production", "project");
   assert.equal(account?.connection.secretKey, "xnd_production_livekey_9876");
   assert.equal(account?.callbackToken, "live-token-abcdef");

@@ -2,8 +2,10 @@
  * Direct debit and cards on file for automatic renewal in Chromium (issue 23 item 6): with the project's
  * switches on, Wulan (English) links BRI direct debit on the portal and confirms it with the code her bank sent;
  * Bayu (Bahasa Indonesia) links Mandiri direct debit on the bank's page and a Visa card through its 3-D Secure
- * page. The billing pass on the controllable clock charges both renewals — Wulan's to BRI, Bayu's to the card he
- * linked last — and the portal shows each receipt, with no pay link asked for.
+ * page — the card form is Xendit.js's, so the number goes from Chromium to the simulator and the portal receives
+ * only the method's id. Without JavaScript the card says it needs it, and Mandiri still links. The billing pass
+ * on the controllable clock charges both renewals — Wulan's to BRI, Bayu's to the card he linked last — and the
+ * portal shows each receipt, with no pay link asked for.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -20,7 +22,8 @@ import { seriousAxeViolations } from "../helpers/axe.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { rows } from "../helpers/db.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
-import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_PUBLIC_KEY, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { setXenditPublicKey } from "@/db/linked_methods.ts";
 
 const served = serveSimulator();
 const t = await testApp({ listen: true, env: { XENDIT_BASE_URL: served.url } });
@@ -47,6 +50,7 @@ await asApp(t.db.sql, p, async (tx) => {
       callbackToken: TEST_CALLBACK_TOKEN,
     }),
   );
+  await setXenditPublicKey(tx, p, "sandbox", TEST_PUBLIC_KEY);
   await updateProjectSettings(tx, p, { linked_methods: { enabled: true, direct_debit: true, cards: true } });
 });
 const portal = `${t.origin}/billing/account?client_id=${shop.project.clientId}`;
@@ -125,8 +129,16 @@ Deno.test("linked methods e2e — in Bahasa Indonesia: Mandiri on the bank's pag
     await page.waitForURL(/notice=linked/);
     await activeMethod(users.bayu, "MANDIRI");
 
+    // The card form is Xendit.js's (the simulator's copy, loaded from its own origin as the page's CSP allows):
+    // the number goes from the browser to Xendit, and the portal receives only the payment method's id.
+    const posted: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().startsWith(t.origin) && request.method() === "POST") {
+        posted.push(request.postData() ?? "");
+      }
+    });
     await page.goto(`${portal}&lang=id`);
-    const card = page.locator('form[data-link-channel="CARD"]');
+    const card = page.locator('[data-link-channel="CARD"] form');
     await card.getByLabel("Nomor kartu").fill("4000 0000 0000 1091");
     await card.getByLabel("Bulan kedaluwarsa (BB)").fill("12");
     await card.getByLabel("Tahun kedaluwarsa (TTTT)").fill("2030");
@@ -135,6 +147,11 @@ Deno.test("linked methods e2e — in Bahasa Indonesia: Mandiri on the bank's pag
     await card.getByRole("button", { name: "Tautkan kartu" }).click();
     await page.waitForURL(/\/web\/payment_methods\/pm-/);
     await page.getByRole("heading", { name: /3-D Secure: confirm your VISA card •••• 1091/ }).waitFor();
+    assert.ok(posted.some((body) => /payment_method_id=pm-/.test(body)), "the portal got the method's id");
+    assert.ok(
+      posted.every((body) => !body.replace(/\D/g, "").includes("4000000000001091")),
+      "no card number reached Astapa",
+    );
     await page.getByRole("button", { name: "Approve" }).click();
     await page.waitForURL(/notice=linked/);
     await activeMethod(users.bayu, "CARD");
@@ -143,6 +160,39 @@ Deno.test("linked methods e2e — in Bahasa Indonesia: Mandiri on the bank's pag
     assert.match(await page.locator('[data-linked-method="CARD"]').innerText(), /VISA •••• 1091 — tertaut/);
     assert.match(await page.locator('[data-linked-method="MANDIRI"]').innerText(), /MANDIRI — tertaut/);
     assert.deepEqual(await seriousAxeViolations(page), [], "the Indonesian portal with a card is accessible");
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("linked methods e2e — without JavaScript the card says it needs it; Mandiri still links with plain forms", async () => {
+  const { page, problems, close } = await openPage({ javaScriptEnabled: false });
+  try {
+    await page.goto(portal);
+    await page.waitForURL(/\/auth\/login/);
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByLabel("Email").fill("tanpa-js@example.com");
+    await page.getByLabel("Password").fill("teh manis hangat sekali");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(portal);
+    await page.goto(`${portal}&lang=en`);
+    await page.getByText("Linking a card needs JavaScript").waitFor();
+    assert.equal(await page.locator('[data-link-channel="CARD"] input').count(), 0, "no card field at all");
+    await page.getByRole("button", { name: "Link Mandiri direct debit" }).click();
+    await page.waitForURL(/\/web\/payment_methods\/pm-/);
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL(/notice=linked/);
+    const [user] = rows(
+      await asApp(
+        t.db.sql,
+        p,
+        (tx) => tx`select id::text from astapa.users where email = 'tanpa-js@example.com'`,
+      ),
+    );
+    await activeMethod(user.id as string, "MANDIRI");
+    await page.goto(`${portal}&lang=id`);
+    await page.getByText("Menautkan kartu memerlukan JavaScript").waitFor();
     assert.deepEqual(problems, []);
   } finally {
     await close();

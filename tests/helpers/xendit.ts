@@ -1,7 +1,11 @@
 /** The Xendit simulator on a loopback port, with an account whose callbacks go where the test says. */
 import { XenditSimulator } from "@/lib/payments/xendit_simulator/simulator.ts";
+import { simulatorPublicKey } from "@/lib/payments/xendit_simulator/xendit_js.ts";
 
 export const TEST_SECRET_KEY = "xnd_development_test_secret_key_0123456789";
+export const TEST_BUSINESS_ID = "5f27a14a9bf05c73dd040bc8";
+/** The test account's publishable key (Xendit.js tokenises cards with it). */
+export const TEST_PUBLIC_KEY = simulatorPublicKey(TEST_BUSINESS_ID);
 export const TEST_CALLBACK_TOKEN = "test-callback-token-0123456789abcdef";
 
 export type ServedSimulator = {
@@ -28,7 +32,7 @@ export function serveSimulator(
       secretKey: options.secretKey ?? TEST_SECRET_KEY,
       callbackToken: options.callbackToken ?? TEST_CALLBACK_TOKEN,
       webhookUrl: options.webhookUrl ?? "http://127.0.0.1:9/unset",
-      businessId: "5f27a14a9bf05c73dd040bc8",
+      businessId: TEST_BUSINESS_ID,
     }],
   });
   return {

@@ -3,7 +3,8 @@
  * each with its own built-in simulator on its own address. A customer links DANA through instance A, approves it
  * on instance B's simulator page, and B's renewal pass charges the method through B's simulator — the method
  * lives in Postgres (astapa.sandbox_payment_methods), not in A's memory, so every instance agrees on it; an
- * approval sent to both instances at once activates it once.
+ * approval sent to both instances at once activates it once. A card tokenised by the sandbox's Xendit.js with the
+ * project's simulator public key on A is linked through B.
  */
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
@@ -14,6 +15,7 @@ import { createApp } from "@/lib/app.ts";
 import { createDeps } from "@/lib/deps.ts";
 import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { linkMethod } from "@/lib/payments/linked_methods.ts";
+import { cardTokenizer } from "@/lib/payments/card_link.ts";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { TEST_MASTER_KEY, testApp } from "../helpers/app.ts";
@@ -117,5 +119,64 @@ Deno.test("sandbox linked methods — linked through A, approved on B, charged b
     charges,
     [{ pm: method.provider_id, status: "SUCCEEDED" }],
     "one charge, to the linked method",
+  );
+});
+
+Deno.test("sandbox linked methods — a card tokenised with the project's simulator public key on A, linked through B", async () => {
+  const shop = await seedShop(a.db.sql, { email: "sandbox-card@example.com" });
+  const p = shop.project.id;
+  await asApp(
+    a.db.sql,
+    p,
+    (tx) => updateProjectSettings(tx, p, { linked_methods: { enabled: true, cards: true } }),
+  );
+  const tokenizer = (await cardTokenizer(a.deps, p, "sandbox"))!;
+  assert.equal(tokenizer.scriptUrl, `${a.origin}/sandbox/xendit/js/v3/xendit.min.js`);
+  assert.deepEqual(tokenizer.origins, [a.origin], "the sandbox's Xendit is this origin");
+  assert.match(await (await fetch(tokenizer.scriptUrl)).text(), /createPaymentMethod/);
+  // What the island's Xendit.js does in the browser.
+  const made = await fetch(`${a.origin}/sandbox/xendit/v2/payment_methods`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${btoa(`${tokenizer.publicKey}:`)}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({
+      type: "CARD",
+      reusability: "MULTIPLE_USE",
+      card: {
+        currency: "IDR",
+        channel_properties: {
+          success_return_url: `${a.origin}/billing/account?notice=linked`,
+          failure_return_url: `${a.origin}/billing/account?notice=link_failed`,
+          cardonfile_type: "RECURRING",
+        },
+        card_information: {
+          card_number: "5200000000001096",
+          expiry_month: "11",
+          expiry_year: "2031",
+          cvv: "456",
+        },
+      },
+    }),
+  });
+  assert.equal(made.status, 201);
+  const pm = await made.json() as { id: string };
+  const { method, authUrl } = await linkMethod(bDeps, p, shop.userId, {
+    channel: "CARD",
+    cardPaymentMethodId: pm.id,
+    successUrl: `${bOrigin}/billing/account?notice=linked`,
+    failureUrl: `${bOrigin}/billing/account?notice=link_failed`,
+  });
+  assert.equal(method.label, "MASTERCARD •••• 1096");
+  const approved = await fetch(`${authUrl}/approve`, { method: "POST", redirect: "manual" });
+  await approved.body?.cancel();
+  await waitFor(
+    async () =>
+      rows(
+        await asApp(a.db.sql, p, (tx) =>
+          tx`select 1 from astapa.linked_methods where public_id = ${method.method_id} and status = 'active'`),
+      ).length === 1,
+    "the card to be active",
   );
 });

@@ -6,9 +6,12 @@ import {
   linkedMethodAccount,
   listLinkedMethods,
   recordMethodLinkAnswer,
+  setXenditPublicKey,
   startMethodLink,
   unlinkMethod,
+  xenditPublicKey,
 } from "@/db/linked_methods.ts";
+import { setXenditKeys } from "@/db/payments.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
@@ -322,4 +325,55 @@ Deno.test("api.billing_account — linkable channels follow the switches: direct
       updateProjectSettings(tx, p, { linked_methods: { enabled: true, direct_debit: true, cards: true } }),
   );
   assert.deepEqual(await channels(), ["OVO", "DANA", "BRI", "MANDIRI", "CARD"]);
+});
+
+Deno.test("api.set_xendit_public_key / api.xendit_public_key — beside the project's keys, per environment, checked", async () => {
+  const shop = await linkingShop("public-key@example.com");
+  const other = await linkingShop("public-key-other@example.com");
+  const p = shop.project.id;
+  const sealed = { secretKey: new Uint8Array(40).fill(1), callbackToken: new Uint8Array(40).fill(2) };
+  const key = "xnd_public_development_abcDEF123";
+  await rejectsAs(
+    as(p, (tx) => setXenditPublicKey(tx, p, "sandbox", key)),
+    "conflict",
+    /secret key and callback token of this environment first/,
+  );
+  await as(p, (tx) => setXenditKeys(tx, p, "sandbox", sealed));
+  assert.equal(await as(p, (tx) => xenditPublicKey(tx, p, "sandbox")), null, "none until set");
+  await as(p, (tx) => setXenditPublicKey(tx, p, "sandbox", key));
+  assert.equal(await as(p, (tx) => xenditPublicKey(tx, p, "sandbox")), key);
+  assert.equal(await as(p, (tx) => xenditPublicKey(tx, p, "production")), null);
+  await as(p, (tx) => setXenditKeys(tx, p, "sandbox", sealed));
+  assert.equal(await as(p, (tx) => xenditPublicKey(tx, p, "sandbox")), key, "replacing the secret keeps it");
+  assert.equal(
+    await as(other.project.id, (tx) => xenditPublicKey(tx, p, "sandbox")),
+    null,
+    "another project cannot read it",
+  );
+  await as(other.project.id, (tx) => setXenditKeys(tx, other.project.id, "sandbox", sealed));
+  await rejectsAs(
+    as(other.project.id, (tx) => setXenditPublicKey(tx, p, "sandbox", "xnd_public_development_x")),
+    "conflict",
+    /first/,
+  );
+  assert.equal(await as(p, (tx) => xenditPublicKey(tx, p, "sandbox")), key, "nor change it");
+  await rejectsAs(
+    as(p, (tx) => setXenditPublicKey(tx, p, "sandbox", "xnd_development_secret")),
+    "validation_failed",
+  );
+  await rejectsAs(
+    as(p, (tx) => setXenditPublicKey(tx, p, "sandbox", "xnd_public_production_abc")),
+    "validation_failed",
+    /development key for sandbox/,
+  );
+  const [audit] = rows(
+    await as(
+      p,
+      (tx) =>
+        tx`select details from astapa.audit_log where action = 'xendit_keys.set' and details ? 'public_key'`,
+    ),
+  );
+  assert.deepEqual(audit.details, { environment: "sandbox", public_key: key });
+  await as(p, (tx) => setXenditPublicKey(tx, p, "sandbox", null));
+  assert.equal(await as(p, (tx) => xenditPublicKey(tx, p, "sandbox")), null, "removed");
 });

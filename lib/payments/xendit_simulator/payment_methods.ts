@@ -117,6 +117,9 @@ export function paymentMethodRoutes(app: Hono<SimEnv>, sim: XenditSimulator): vo
     } catch {
       throw new SimulatorError(400, "API_VALIDATION_ERROR", "request body must be valid JSON");
     }
+    if (c.var.publishable && (raw as { type?: unknown } | null)?.type !== "CARD") {
+      throw new SimulatorError(403, "INVALID_API_KEY", "A public key may only tokenise cards");
+    }
     const parsed = PaymentMethodInput.safeParse(raw);
     if (!parsed.success) throw new SimulatorError(400, "API_VALIDATION_ERROR", firstIssue(parsed.error));
     const pm = newPaymentMethod(c.var.account, parsed.data, sim.approvedLinkingChannels);
@@ -124,6 +127,30 @@ export function paymentMethodRoutes(app: Hono<SimEnv>, sim: XenditSimulator): vo
     return c.json(paymentMethodBody(sim, pm), 201);
   });
   app.get("/v2/payment_methods/:id", async (c) => c.json(paymentMethodBody(sim, await ownMethod(sim, c))));
+  // The merchant names a method the browser made (Xendit.js) with its own reference_id.
+  app.patch("/v2/payment_methods/:id", async (c) => {
+    const pm = await ownMethod(sim, c);
+    const body = await c.req.json().catch(() => null) as
+      | { reference_id?: unknown; description?: unknown }
+      | null;
+    const text = (value: unknown) => typeof value === "string" && value.length <= 255;
+    if (
+      !body || (body.reference_id !== undefined && !text(body.reference_id)) ||
+      (body.description !== undefined && !text(body.description))
+    ) {
+      throw new SimulatorError(400, "API_VALIDATION_ERROR", "reference_id and description: text up to 255");
+    }
+    const next: PaymentMethodRecord = {
+      ...pm,
+      referenceId: (body.reference_id as string | undefined) ?? pm.referenceId,
+      description: (body.description as string | undefined) ?? pm.description,
+      updated: new Date().toISOString(),
+    };
+    if (!(await sim.moveMethod(next, [pm.status]))) {
+      throw new SimulatorError(409, "INVALID_PAYMENT_METHOD_STATUS", "the payment method changed meanwhile");
+    }
+    return c.json(paymentMethodBody(sim, next));
+  });
   app.post("/v2/payment_methods/:id/expire", async (c) => {
     const pm = await ownMethod(sim, c);
     return c.json(paymentMethodBody(sim, await settlePaymentMethod(sim, pm.id, "expire")));

@@ -9,8 +9,10 @@ import { channelProblem, firstIssue, InvoiceInput, PaymentRequestInput } from ".
 import { hex } from "@/lib/secrets.ts";
 import { refundRoutes } from "./refunds.ts";
 import { chargeLinkedMethod, paymentMethodPages, paymentMethodRoutes } from "./payment_methods.ts";
+import { publicKeyAllows, publicKeyBusiness, xenditJsRoutes } from "./xendit_js.ts";
 
-export type SimEnv = { Variables: { account: SimulatorAccount } };
+/** `publishable`: the call came with a publishable key (Xendit.js in a browser), which may only tokenise a card. */
+export type SimEnv = { Variables: { account: SimulatorAccount; publishable: boolean } };
 
 const HOUR = 3600_000;
 
@@ -35,9 +37,19 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
   });
 
   paymentMethodPages(app, sim);
+  xenditJsRoutes(app, sim);
 
   app.use("*", async (c, next) => {
-    const account = await accountFor(sim, c.req.header("authorization"));
+    const key = basicUser(c.req.header("authorization"));
+    const business = key === null ? null : publicKeyBusiness(key);
+    if (business !== null && !publicKeyAllows(c.req.method, c.req.path)) {
+      return c.json({ error_code: "INVALID_API_KEY", message: "A public key may only tokenise cards" }, 403);
+    }
+    const account = business !== null
+      ? await sim.publishableAccount(business)
+      : key === null
+      ? null
+      : await sim.account(key);
     if (!account) {
       return c.json({
         error_code: "INVALID_API_KEY",
@@ -45,7 +57,9 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
       }, 401);
     }
     c.set("account", account);
+    c.set("publishable", business !== null);
     await next();
+    if (business !== null) c.res.headers.set("access-control-allow-origin", "*");
   });
 
   app.post("/payment_requests", async (c) => {
@@ -162,10 +176,8 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
   return app;
 }
 
-async function accountFor(
-  sim: XenditSimulator,
-  header: string | undefined,
-): Promise<SimulatorAccount | null> {
+/** The key of a Basic authorization header (the user part; the password is empty), or null. */
+function basicUser(header: string | undefined): string | null {
   const match = header?.match(/^Basic ([A-Za-z0-9+/=]+)$/);
   if (!match) return null;
   let decoded: string;
@@ -175,7 +187,7 @@ async function accountFor(
     return null;
   }
   const colon = decoded.indexOf(":");
-  return colon < 0 ? null : await sim.account(decoded.slice(0, colon));
+  return colon < 0 ? null : decoded.slice(0, colon);
 }
 
 async function jsonBody(c: Context): Promise<unknown> {

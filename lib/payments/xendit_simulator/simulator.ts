@@ -40,6 +40,8 @@ export type SimulatorOptions = {
   findAccount?: (secretKey: string) => Promise<SimulatorAccount | null>;
   /** Finds an account by its businessId (for charges loaded from `persistence`). */
   findAccountById?: (businessId: string) => Promise<SimulatorAccount | null>;
+  /** Finds an existing account a publishable key names (never makes one); defaults to findAccountById. */
+  findPublishableAccount?: (businessId: string) => Promise<SimulatorAccount | null>;
   /** Shared storage for charges and idempotency keys (the offline sandbox: Postgres). */
   persistence?: SimulatorPersistence;
   retryDelaysMs?: number[];
@@ -67,12 +69,14 @@ export class XenditSimulator {
   readonly app: Hono<SimEnv>;
   readonly #findAccount: SimulatorOptions["findAccount"];
   readonly #findAccountById: SimulatorOptions["findAccountById"];
+  readonly #findPublishableAccount: SimulatorOptions["findPublishableAccount"];
   readonly persistence: SimulatorPersistence | undefined;
 
   constructor(options: SimulatorOptions) {
     this.baseUrl = options.baseUrl;
     this.#findAccount = options.findAccount;
     this.#findAccountById = options.findAccountById;
+    this.#findPublishableAccount = options.findPublishableAccount;
     this.persistence = options.persistence;
     for (const account of options.accounts ?? []) this.addAccount(account);
     this.webhooks = new WebhookSender({ retryDelaysMs: options.retryDelaysMs, deliver: options.deliver });
@@ -269,6 +273,15 @@ export class XenditSimulator {
     if (charge.kind === "invoice") this.invoices.set(charge.record.id, charge.record);
     else this.paymentRequests.set(charge.record.id, charge.record);
     return charge;
+  }
+
+  /** The account a publishable key's business id names, known already or existing; null for none. */
+  async publishableAccount(businessId: string): Promise<SimulatorAccount | null> {
+    for (const account of this.accounts.values()) if (account.businessId === businessId) return account;
+    if (!this.#findPublishableAccount) return await this.#accountById(businessId);
+    const found = await this.#findPublishableAccount(businessId);
+    if (found) this.addAccount(found);
+    return found;
   }
 
   async #accountById(businessId: string): Promise<SimulatorAccount | null> {

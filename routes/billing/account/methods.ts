@@ -4,7 +4,8 @@
  * acting on the session's own user only. Linking sends the customer to Xendit's approval page (the e-wallet's,
  * the bank's, or the card's 3-D Secure), which returns to the portal — or, for BRI, back to the portal to enter
  * the OTP the bank sent; a refused link (a wrong number, one already linked, a channel not enabled) or code comes
- * back with a worded notice.
+ * back with a worded notice. A card is tokenised in the browser by Xendit.js (islands/CardLinkForm.tsx): this
+ * route receives only the payment method's id, and refuses any card number or security code field (400).
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -13,6 +14,20 @@ import { CLIENT_ID, sameOrigin, signedIn, signInFirst } from "@/lib/payments/bil
 import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
 import { confirmMethodOtp, linkMethod, unlinkUserMethod } from "@/lib/payments/linked_methods.ts";
 import { LINK_CHANNELS } from "@/db/linked_methods.ts";
+import { CARD_METHOD_ID } from "@/lib/payments/card_link.ts";
+
+/** Names a card number, expiry or security code could come under: refused outright, whatever the channel. */
+const CARD_DATA_FIELDS = [
+  "card_number",
+  "cvv",
+  "cvn",
+  "card_cvn",
+  "expiry_month",
+  "expiry_year",
+  "cardholder_name",
+];
+const CARD_DATA_REFUSED =
+  "Astapa never takes card details: the card form sends them to Xendit from your browser.";
 import type { PortalNotice } from "@/lib/payments/portal_text.ts";
 
 /** 0812…, 62812… or +62812… (spaces and dashes allowed) as +62812…; anything else is left for SQL to refuse. */
@@ -39,12 +54,12 @@ const Action = z.discriminatedUnion("action", [
     card_last_four: Digits(4, 4).optional(),
     card_expiry: z.string().regex(/^(0[1-9]|1[0-2])\/\d{2}$/, "MM/YY.").optional(),
     email: z.string().email().max(255).optional(),
-    // A card on file: passed to Xendit once, never stored or logged.
-    card_number: Digits(12, 19).optional(),
-    expiry_month: z.string().regex(/^(0[1-9]|1[0-2])$/, "MM.").optional(),
-    expiry_year: z.string().regex(/^20\d{2}$/, "YYYY.").optional(),
-    cvv: Digits(3, 4).optional(),
-    cardholder_name: z.string().max(100).optional(),
+    // A card on file: only the id of the payment method Xendit.js made in the browser (lib/payments/card_link.ts).
+    payment_method_id: z.string().regex(CARD_METHOD_ID, "A Xendit payment method id (pm-…).").optional(),
+    // Card data is refused, never read further: Astapa must not receive it (PCI DSS; docs/billing.md).
+    ...Object.fromEntries(
+      CARD_DATA_FIELDS.map((name) => [name, z.undefined({ error: CARD_DATA_REFUSED }).optional()]),
+    ),
   }),
   z.object({ ...Common, action: z.literal("unlink"), method_id: z.string().max(64) }),
   z.object({ ...Common, action: z.literal("otp"), method_id: z.string().max(64), otp: Digits(6, 6) }),
@@ -53,20 +68,11 @@ type LinkForm = Extract<z.infer<typeof Action>, { action: "link" }>;
 
 /** The card or debit card details a channel needs, from the form (undefined when not given). */
 function linkDetails(form: LinkForm) {
-  const card =
-    form.channel === "CARD" && form.card_number && form.expiry_month && form.expiry_year && form.cvv
-      ? {
-        number: form.card_number,
-        expiryMonth: form.expiry_month,
-        expiryYear: form.expiry_year,
-        cvv: form.cvv,
-        holder: form.cardholder_name || undefined,
-      }
-      : undefined;
+  const cardPaymentMethodId = form.channel === "CARD" ? form.payment_method_id : undefined;
   const debitCard = form.channel === "BRI" && form.card_last_four && form.card_expiry && form.email
     ? { lastFour: form.card_last_four, expiry: form.card_expiry, email: form.email }
     : undefined;
-  return { card, debitCard };
+  return { cardPaymentMethodId, debitCard };
 }
 
 export const handler: Handlers = {

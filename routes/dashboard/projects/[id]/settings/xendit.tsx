@@ -4,6 +4,7 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { ModeSchema } from "@/db/projects.ts";
 import { setXenditKeys } from "@/db/payments.ts";
+import { setXenditPublicKey } from "@/db/linked_methods.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { sealXenditKeys } from "@/lib/payments/accounts.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
@@ -15,6 +16,8 @@ const XenditForm = z.object({
   action: z.enum(["save", "remove"]),
   secret_key: z.string().trim().max(500).default(""),
   callback_token: z.string().trim().max(500).default(""),
+  // Publishable: Xendit.js in the portal tokenises cards with it (docs/billing.md "Cards on file").
+  public_key: z.string().trim().max(300).default(""),
 });
 
 // Xendit's secret keys say which mode they are for; a test key in production would take no real money.
@@ -48,6 +51,7 @@ export const handler: Handlers<SettingsData> = {
         callbackToken: form.callback_token,
       });
       await setXenditKeys(tx, projectId, form.environment, sealed);
+      if (form.public_key) await setXenditPublicKey(tx, projectId, form.environment, form.public_key);
       return "xendit_saved";
     });
   },
