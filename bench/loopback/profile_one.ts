@@ -5,7 +5,7 @@
 import { SCOPE, seed, startDatabase } from "./fixtures.ts";
 import { load } from "./drive.ts";
 import { ASTAPA_RUN_FLAGS, astapaEnv, freePort, startServer } from "./servers.ts";
-import { basic } from "../../tests/helpers/oauth.ts";
+import { basic } from "@/tests/helpers/oauth.ts";
 
 const [out, ...names] = Deno.args;
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
