@@ -7,7 +7,7 @@
  * arguments for this tree's server, e.g. V8 flags, and BENCH_THIS_ENV its extra environment (compare with
  * `.` as the other checkout to try a flag or a setting).
  */
-import { issueUserCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
+import { issueUserCodes, loginPagePath, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import type { LoadResult, Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
 import {
@@ -71,18 +71,7 @@ export async function compare(other: string): Promise<void> {
       discovery: () => Promise.resolve({ url: "/.well-known/openid-configuration" }),
       client_credentials: () =>
         Promise.resolve({ ...token, form: { grant_type: "client_credentials", scope: SCOPE } }),
-      "hosted login page": () =>
-        Promise.resolve({
-          url: `/auth/login?${new URLSearchParams({
-            response_type: "code",
-            client_id: s.project.clientId,
-            redirect_uri: s.project.redirectUri,
-            scope: "openid",
-            state: "bench-state",
-            code_challenge: s.challenge,
-            code_challenge_method: "S256",
-          })}`,
-        }),
+      "hosted login page": () => Promise.resolve({ url: loginPagePath(s) }),
       refresh_token: async (server) => ({
         ...token,
         kind: "refresh",

@@ -11,7 +11,14 @@
  * Everything it starts (Postgres in a temp folder, servers, load processes) stops when it ends.
  */
 import { inProcessSignRates, opensslSpeed } from "./loopback/baselines.ts";
-import { issueCodes, issueUserCodes, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
+import {
+  issueCodes,
+  issueUserCodes,
+  loginPagePath,
+  SCOPE,
+  seed,
+  startDatabase,
+} from "./loopback/fixtures.ts";
 import type { Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
 import { baselineLines, type Baselines, type Row, scaling, table, targets } from "./loopback/report.ts";
@@ -224,21 +231,12 @@ async function loopback(): Promise<void> {
       form: redeem,
       credentials: codes,
     });
-    const login = new URLSearchParams({
-      response_type: "code",
-      client_id: s.project.clientId,
-      redirect_uri: s.project.redirectUri,
-      scope: "openid",
-      state: "bench-state",
-      code_challenge: s.challenge,
-      code_challenge_method: "S256",
-    });
-    const script = await loginPageScript(`${astapa.origin}/auth/login?${login}`);
+    const script = await loginPageScript(`${astapa.origin}${loginPagePath(s)}`);
     await measure(
       "hosted login page",
       `GET /auth/login (valid client and redirect URI), Preact SSR; ${script.note}`,
       astapa,
-      { url: `/auth/login?${login}` },
+      { url: loginPagePath(s) },
     );
     loginScriptKb = script.gzipKb;
     const webhook = "payment webhook → plan in refreshed JWT";

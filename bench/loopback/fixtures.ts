@@ -29,6 +29,19 @@ export async function startDatabase(): Promise<BenchDatabase> {
 
 export type Seed = { project: SeededProject; userId: string; verifier: string; challenge: string };
 
+/** The hosted login page of the seeded project's client (valid client and redirect URI), path and query. */
+export function loginPagePath(s: Seed): string {
+  return `/auth/login?${new URLSearchParams({
+    response_type: "code",
+    client_id: s.project.clientId,
+    redirect_uri: s.project.redirectUri,
+    scope: "openid",
+    state: "bench-state",
+    code_challenge: s.challenge,
+    code_challenge_method: "S256",
+  })}`;
+}
+
 export async function seed(sql: Sql): Promise<Seed> {
   const project = await seedProject(sql, {
     name: "Bench",

@@ -2,7 +2,7 @@
  * Profiles one scenario at a time: a fresh Astapa per scenario with a V8 CPU profile, load from autocannon.
  * Usage: deno run -A bench/loopback/profile_one.ts OUT_DIR [jwks|discovery|login|hello|healthz...]
  */
-import { SCOPE, seed, startDatabase } from "./fixtures.ts";
+import { loginPagePath, SCOPE, seed, startDatabase } from "./fixtures.ts";
 import { load } from "./drive.ts";
 import { ASTAPA_RUN_FLAGS, astapaEnv, freePort, startServer } from "./servers.ts";
 import { basic } from "@/tests/helpers/oauth.ts";
@@ -12,20 +12,11 @@ const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
 const db = await startDatabase();
 try {
   const s = await seed(db.sql);
-  const login = new URLSearchParams({
-    response_type: "code",
-    client_id: s.project.clientId,
-    redirect_uri: s.project.redirectUri,
-    scope: "openid",
-    state: "bench-state",
-    code_challenge: s.challenge,
-    code_challenge_method: "S256",
-  });
   const urls: Record<string, string> = {
     jwks: "/.well-known/jwks.json",
     discovery: "/.well-known/openid-configuration",
     healthz: "/healthz",
-    login: `/auth/login?${login}`,
+    login: loginPagePath(s),
     cc: "/api/platform/token",
   };
   for (const name of names) {
