@@ -4,6 +4,7 @@
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { CsrfField } from "./Frame.tsx";
+import { WholeNumberField } from "./WholeNumberField.tsx";
 
 export const BILLING_DAYS = [
   {
@@ -40,26 +41,20 @@ export function BillingDaysSettings(
       </p>
       <form method="post" action={`${base}/settings/billing-days`} class="form" data-form="billing-days">
         <CsrfField token={data.frame.csrf} />
-        {BILLING_DAYS.map(({ key, label, fallback, hint }) => {
-          const value = settings[key];
-          return (
-            <div class="field" key={key}>
-              <label for={key}>{label}</label>
-              <input
-                id={key}
-                name={key}
-                type="number"
-                min={0}
-                max={365}
-                step={1}
-                value={typeof value === "number" ? String(value) : ""}
-                placeholder={String(fallback)}
-                disabled={!canEdit}
-              />
-              <p class="hint">{hint} Default {fallback}.</p>
-            </div>
-          );
-        })}
+        {BILLING_DAYS.map(({ key, label, fallback, hint }) => (
+          <WholeNumberField
+            key={key}
+            name={key}
+            label={label}
+            min={0}
+            max={365}
+            value={settings[key]}
+            fallback={fallback}
+            disabled={!canEdit}
+          >
+            {hint} Default {fallback}.
+          </WholeNumberField>
+        ))}
         {canEdit && <button type="submit" class="button">Save renewal days</button>}
       </form>
     </section>

@@ -5,6 +5,7 @@ import { PhoneProviders } from "./PhoneProviders.tsx";
 import { MfaPolicy } from "./MfaPolicy.tsx";
 import { LinkedMethodsSettings } from "./LinkedMethodsSettings.tsx";
 import { BillingDaysSettings } from "./BillingDaysSettings.tsx";
+import { WholeNumberField } from "./WholeNumberField.tsx";
 import { SignInMethods } from "./SignInMethods.tsx";
 import { MailSettings } from "./MailSettings.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
@@ -72,27 +73,21 @@ export function SettingsView({ data }: { data: SettingsData }) {
           <CsrfField token={data.frame.csrf} />
           {LIFETIMES.map(({ key, label }) => {
             const limit = data.limits[key];
-            const value = settings[key];
             return (
-              <div class="field" key={key}>
-                <label for={key}>{label}</label>
-                <input
-                  id={key}
-                  name={key}
-                  type="number"
-                  min={limit.min}
-                  max={limit.max}
-                  step={1}
-                  value={typeof value === "number" ? String(value) : ""}
-                  placeholder={String(limit.default)}
-                  disabled={!canEdit}
-                />
-                <p class="hint">
-                  Default {limit.default} s ({humanSeconds(limit.default)}); from {limit.min} s to {limit.max}
-                  {" "}
-                  s ({humanSeconds(limit.min)}–{humanSeconds(limit.max)}).
-                </p>
-              </div>
+              <WholeNumberField
+                key={key}
+                name={key}
+                label={label}
+                min={limit.min}
+                max={limit.max}
+                value={settings[key]}
+                fallback={limit.default}
+                disabled={!canEdit}
+              >
+                Default {limit.default} s ({humanSeconds(limit.default)}); from {limit.min} s to {limit.max}
+                {" "}
+                s ({humanSeconds(limit.min)}–{humanSeconds(limit.max)}).
+              </WholeNumberField>
             );
           })}
           {canEdit && <button type="submit" class="button">Save lifetimes</button>}
