@@ -50,6 +50,40 @@ export class FormBrowser {
 }
 
 /**
+ * A FormBrowser that also posts to any hosted endpoint the way the pages' scripts do (e.g. /auth/passkey/options):
+ * the sign-in `request`, the CSRF token of the last page it read, and the deployment's Origin.
+ */
+export class HostedBrowser extends FormBrowser {
+  #csrf = "";
+  constructor(t: TestApp, readonly request: string) {
+    super(t);
+  }
+
+  /** Gets a page and remembers its CSRF token. */
+  async read(path: string): Promise<{ res: Response; html: string }> {
+    const res = await this.get(path);
+    const html = await res.text();
+    this.#csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? this.#csrf;
+    return { res, html };
+  }
+
+  /** Posts `fields` to `path` with the request and the CSRF token. */
+  async send(path: string, fields: Record<string, string>): Promise<Response> {
+    return this.keep(
+      await this.t.app.request(path, {
+        method: "POST",
+        headers: {
+          cookie: this.header(),
+          origin: this.t.origin,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ request: this.request, csrf: this.#csrf, ...fields }),
+      }),
+    );
+  }
+}
+
+/**
  * The page's first POST form: its action and the fields a browser submits with it (successful controls: named,
  * not disabled; checkboxes and radios when checked; a select's selected option; no buttons — `fields` names
  * the one pressed).

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { base64url } from "@/lib/secrets.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
+import { HostedBrowser } from "../helpers/form_browser.ts";
 import { signedAssertion, type VirtualCredential } from "../helpers/webauthn.ts";
 
 const t = await testApp();
@@ -58,46 +59,13 @@ async function passkeyOf(userId: string): Promise<VirtualCredential> {
 }
 
 /** One browser: its cookies, and the CSRF token of the last hosted page it read. */
-function browser() {
-  const cookies = new Map<string, string>();
-  let csrf = "";
-  const keep = (res: Response) => {
-    for (const cookie of res.headers.getSetCookie()) {
-      const pair = cookie.split(";")[0];
-      cookies.set(pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1));
-    }
-    return res;
-  };
-  const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  return {
-    cookies,
-    async get(path: string) {
-      const res = keep(await t.app.request(path, { headers: { cookie: cookie(), accept: "text/html" } }));
-      const html = await res.text();
-      csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? csrf;
-      return { res, html };
-    },
-    async post(path: string, fields: Record<string, string>) {
-      return keep(
-        await t.app.request(path, {
-          method: "POST",
-          headers: {
-            cookie: cookie(),
-            origin: t.origin,
-            "content-type": "application/x-www-form-urlencoded",
-          },
-          body: new URLSearchParams({ request, csrf, ...fields }),
-        }),
-      );
-    },
-  };
-}
+const browser = () => new HostedBrowser(t, request);
 
 /** Signs up with a password (the policy then owes a second factor) and gives the person a passkey. */
 async function signedUpWithPasskey(email: string) {
   const b = browser();
-  await b.get(`/auth/signup?${request}`);
-  const res = await b.post(`/auth/signup?lang=en`, { email, password: "correct horse" });
+  await b.read(`/auth/signup?${request}`);
+  const res = await b.send(`/auth/signup?lang=en`, { email, password: "correct horse" });
   assert.equal(res.status, 303, await res.text());
   assert.match(res.headers.get("location")!, /^\/auth\/mfa\?/);
   const [user] = await t.db.sql`select id::text from astapa.users where project_id = ${project.id}
@@ -106,7 +74,7 @@ async function signedUpWithPasskey(email: string) {
 }
 
 async function secondFactorChallenge(b: ReturnType<typeof browser>) {
-  const res = await b.post("/auth/passkey/options", { purpose: "second_factor" });
+  const res = await b.send("/auth/passkey/options", { purpose: "second_factor" });
   assert.equal(res.status, 200);
   return await res.json();
 }
@@ -118,7 +86,7 @@ const audited = async (action: string) =>
 Deno.test("/auth/mfa — a passkey with user verification meets the challenge; without it, or another's, refused", async () => {
   const { b, userId, key } = await signedUpWithPasskey("dewi@example.com");
   const someoneElse = await passkeyOf((await signedUpWithPasskey("eko@example.com")).userId);
-  const page = await b.get(`/auth/mfa?${request}&lang=en`);
+  const page = await b.read(`/auth/mfa?${request}&lang=en`);
   assert.equal(page.res.status, 200);
   assert.match(page.html, /Use a passkey/);
   assert.match(page.html, /Set up an authenticator app instead/, "an app stays optional");
@@ -130,7 +98,7 @@ Deno.test("/auth/mfa — a passkey with user verification meets the challenge; w
     base64url.encode(Uint8Array.from(atob(key.credentialId), (c) => c.charCodeAt(0))),
   ]);
   const submit = async (credential: VirtualCredential, userVerified = true, challenge?: string) =>
-    await b.post("/auth/mfa?lang=en", {
+    await b.send("/auth/mfa?lang=en", {
       method: "passkey",
       code: "",
       credential: JSON.stringify(
@@ -165,8 +133,8 @@ Deno.test("/auth/mfa — a passkey with user verification meets the challenge; w
 
 Deno.test("/auth/passkey/options — second_factor needs this browser's live challenge", async () => {
   const b = browser();
-  await b.get(`/auth/login?${request}`);
-  const res = await b.post("/auth/passkey/options", { purpose: "second_factor" });
+  await b.read(`/auth/login?${request}`);
+  const res = await b.send("/auth/passkey/options", { purpose: "second_factor" });
   assert.equal(res.status, 403);
   await res.body?.cancel();
 });
@@ -176,11 +144,11 @@ Deno.test('/auth/mfa — after a passkey, "Remember this browser" is offered; th
     where id = ${project.id}`;
   try {
     const { b, userId, key } = await signedUpWithPasskey("rina@example.com");
-    const page = await b.get(`/auth/mfa?${request}&lang=en`);
+    const page = await b.read(`/auth/mfa?${request}&lang=en`);
     assert.match(page.html, /name="remember" value="on"[^>]*\/?> Remember this browser for 30 days/);
-    const idPage = await b.get(`/auth/mfa?${request}&lang=id`);
+    const idPage = await b.read(`/auth/mfa?${request}&lang=id`);
     assert.match(idPage.html, /Ingat browser ini selama 30 hari/);
-    const met = await b.post("/auth/mfa?lang=en", {
+    const met = await b.send("/auth/mfa?lang=en", {
       method: "passkey",
       code: "",
       remember: "on",
@@ -199,8 +167,8 @@ Deno.test('/auth/mfa — after a passkey, "Remember this browser" is offered; th
     assert.equal(row.n, 1);
 
     b.cookies.delete(`astapa_session_${project.id}`); // signed out
-    await b.get(`/auth/login?${request}`);
-    const again = await b.post("/auth/login?lang=en", {
+    await b.read(`/auth/login?${request}`);
+    const again = await b.send("/auth/login?lang=en", {
       email: "rina@example.com",
       password: "correct horse",
     });

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { base64url } from "@/lib/secrets.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
+import { HostedBrowser } from "../helpers/form_browser.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -20,52 +21,20 @@ const requestOf = (p: Seeded) =>
 const text = (value: string) => base64url.encode(new TextEncoder().encode(value));
 
 /** One browser at one project: its cookies, and the CSRF token of the last hosted page it read. */
-function browser(p: Seeded) {
-  const cookies = new Map<string, string>();
-  let csrf = "";
-  const keep = (res: Response) => {
-    for (const cookie of res.headers.getSetCookie()) {
-      const pair = cookie.split(";")[0];
-      cookies.set(pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1));
-    }
-    return res;
-  };
-  const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  return {
-    async get(path: string) {
-      const res = keep(await t.app.request(path, { headers: { cookie: cookie(), accept: "text/html" } }));
-      const html = await res.text();
-      csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? csrf;
-      return { res, html };
-    },
-    async post(path: string, fields: Record<string, string>) {
-      return keep(
-        await t.app.request(path, {
-          method: "POST",
-          headers: {
-            cookie: cookie(),
-            origin: t.origin,
-            "content-type": "application/x-www-form-urlencoded",
-          },
-          body: new URLSearchParams({ request: requestOf(p), csrf, ...fields }),
-        }),
-      );
-    },
-  };
-}
+const browser = (p: Seeded) => new HostedBrowser(t, requestOf(p));
 
 /** A person who just signed up with a password (a recent sign-in), on their /auth/passkeys page. */
 async function signedUp(p: Seeded, email: string) {
   const b = browser(p);
-  await b.get(`/auth/signup?${requestOf(p)}`);
-  const res = await b.post("/auth/signup?lang=en", { email, password: "correct horse" });
+  await b.read(`/auth/signup?${requestOf(p)}`);
+  const res = await b.send("/auth/signup?lang=en", { email, password: "correct horse" });
   assert.equal(res.status, 303, await res.text());
-  await b.get(`/auth/passkeys?${requestOf(p)}&lang=en`);
+  await b.read(`/auth/passkeys?${requestOf(p)}&lang=en`);
   return b;
 }
 
 async function challengeFor(b: ReturnType<typeof browser>, purpose: "register" | "sign_in") {
-  const res = await b.post("/auth/passkey/options", { purpose });
+  const res = await b.send("/auth/passkey/options", { purpose });
   assert.equal(res.status, 200);
   return (await res.json()).challenge as string;
 }
@@ -101,7 +70,7 @@ const refusals = async (p: Seeded) =>
 Deno.test("passkey attacks — registrations: malformed JSON or CBOR, wrong origin, replayed or foreign challenge: 400, audited, nothing stored", async () => {
   const b = await signedUp(project, "tari@example.com");
   const add = async (credential: string) => {
-    const res = await b.post("/auth/passkeys?lang=en", { action: "add", name: "Laptop", credential });
+    const res = await b.send("/auth/passkeys?lang=en", { action: "add", name: "Laptop", credential });
     const html = await res.text();
     assert.equal(res.status, 400, html.slice(0, 200));
     assert.match(html, /The passkey was not added/);
@@ -156,7 +125,7 @@ Deno.test("passkey attacks — sign-ins: malformed base64 or binary data for a r
     transports, device_type, backed_up, name)
     values (${project.id}, ${credentialId}, ${user}, ${cose}, 0, '{internal}', 'singleDevice', false, 'Laptop')`;
   const b = browser(project);
-  await b.get(`/auth/login?${requestOf(project)}&lang=en`);
+  await b.read(`/auth/login?${requestOf(project)}&lang=en`);
   const id = base64url.encode(credentialId);
   const assertion = async (authenticatorData: Uint8Array, signature: Uint8Array, credential = id) =>
     JSON.stringify({
@@ -176,7 +145,7 @@ Deno.test("passkey attacks — sign-ins: malformed base64 or binary data for a r
       },
     });
   const signIn = async (credential: string) => {
-    const res = await b.post("/auth/passkey?lang=en", { credential });
+    const res = await b.send("/auth/passkey?lang=en", { credential });
     const html = await res.text();
     assert.equal(res.status, 400, html.slice(0, 200));
     assert.match(html, /That passkey did not work here/);
