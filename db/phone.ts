@@ -14,17 +14,20 @@ export const SendDecision = z.union([
 ]);
 export type SendDecision = z.infer<typeof SendDecision>;
 
+/** A code to send: the number (E.164), its country (from the caller's parser), the channel and both hashes. */
+export type PhoneCodeToSend = {
+  phoneNumber: string;
+  country: string;
+  channel: Channel;
+  tokenHash: Uint8Array;
+  codeHash: Uint8Array;
+};
+
 /** Stores a new code for the number unless a limit, the budget or the country list refuses it. */
 export async function startPhoneCode(
   sql: Sql,
   projectId: string,
-  code: {
-    phoneNumber: string;
-    country: string;
-    channel: Channel;
-    tokenHash: Uint8Array;
-    codeHash: Uint8Array;
-  },
+  code: PhoneCodeToSend,
   address: string,
 ): Promise<SendDecision> {
   const [row] = await asApp(

@@ -4,21 +4,14 @@
  */
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
-import { type Channel, SendDecision } from "./phone.ts";
+import { type PhoneCodeToSend, SendDecision } from "./phone.ts";
 
 /** Stores a code for the number the signed-in person is adding, unless a limit, the budget or the country list refuses it. */
 export async function accountStartPhoneCode(
   sql: Sql,
   projectId: string,
   sessionHash: Uint8Array,
-  code: {
-    phoneNumber: string;
-    country: string;
-    channel: Channel;
-    tokenHash: Uint8Array;
-    codeHash: Uint8Array;
-    freshSeconds: number;
-  },
+  code: PhoneCodeToSend & { freshSeconds: number },
   address: string,
 ): Promise<SendDecision> {
   const [row] = await asApp(

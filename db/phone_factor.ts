@@ -6,14 +6,14 @@
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { type CodeRequest, type NewSession, writeSignIn } from "./login.ts";
-import { type Channel, SendDecision } from "./phone.ts";
+import { type PhoneCodeToSend, SendDecision } from "./phone.ts";
 
 /** Stores a second-step code for the challenged person's verified number, unless a limit or the budget refuses. */
 export async function startMfaPhoneCode(
   sql: Sql,
   projectId: string,
   challengeHash: Uint8Array,
-  code: { country: string; channel: Channel; tokenHash: Uint8Array; codeHash: Uint8Array },
+  code: Omit<PhoneCodeToSend, "phoneNumber">,
   address: string,
 ): Promise<SendDecision> {
   const [row] = await asApp(
@@ -35,13 +35,7 @@ export async function startMfaNewPhoneCode(
   sql: Sql,
   projectId: string,
   challengeHash: Uint8Array,
-  code: {
-    phoneNumber: string;
-    country: string;
-    channel: Channel;
-    tokenHash: Uint8Array;
-    codeHash: Uint8Array;
-  },
+  code: PhoneCodeToSend,
   address: string,
 ): Promise<SendDecision> {
   const [row] = await asApp(
