@@ -7230,8 +7230,7 @@ AS $function$
     select u.phone_number into previous from astapa.users u
     where u.project_id = project and u.id = challenge.user_id;
     -- A code to a number typed at this step (astapa.phone_factor_addable), not to the person's verified one.
-    adding := challenge.first_factor is null
-      and coalesce(astapa.phone_factor_addable(project, challenge.user_id), false);
+    adding := astapa.challenge_phone_addable(challenge);
     enrolling := adding or astapa.challenge_phone_enrollable(challenge);
     if not (enrolling
             or 'phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor)))
@@ -7349,7 +7348,7 @@ AS $function$
       -- No factor yet, but a verified number: the phone may be set up here, by its first code.
       'phone_enrol', astapa.challenge_phone_enrollable(c),
       -- No factor and no verified number: a number may be typed here and proven by its first code.
-      'phone_add', c.first_factor is null and coalesce(astapa.phone_factor_addable(c.project_id, c.user_id), false),
+      'phone_add', astapa.challenge_phone_addable(c),
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -11460,8 +11459,7 @@ AS $function$
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if challenge.first_factor is not null
-       or not coalesce(astapa.phone_factor_addable(project, challenge.user_id), false) then
+    if not astapa.challenge_phone_addable(challenge) then
       raise exception 'this person cannot add a phone number at this step' using errcode = 'AS409';
     end if;
     -- Whether another account holds the number is told only once its code is typed back
@@ -13798,6 +13796,19 @@ AS $function$
   $function$;
 comment on function astapa.challenge_factor_kinds(text,bigint,text) is 'The second factors that may meet a challenge: the person''s (astapa.second_factor_kinds) less the phone when the first factor was a code to that phone (first_factor phone) — one device proven once is one factor.';
 grant execute on function astapa.challenge_factor_kinds(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.challenge_phone_addable(challenge astapa.mfa_challenges)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select challenge.first_factor is null
+      and coalesce(astapa.phone_factor_addable(challenge.project_id, challenge.user_id), false)
+  $function$;
+comment on function astapa.challenge_phone_addable(astapa.mfa_challenges) is 'Whether a number may be typed and proven at this challenge (astapa.phone_factor_addable), never when the first factor was already a code to a phone.';
+grant execute on function astapa.challenge_phone_addable(astapa.mfa_challenges) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.challenge_phone_enrollable(challenge astapa.mfa_challenges)

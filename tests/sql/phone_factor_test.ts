@@ -496,5 +496,54 @@ Deno.test("api.start_mfa_challenge — a first factor that was a code to the pho
   const tia = await person("tia.phonefirst@example.com", project.id, false);
   assert.equal(await phoneFirst(tia.user, "tia-required", true), true);
   assert.equal((await seen("tia-required")).phone_add, false);
+  // The three rules behind it, named directly: the kinds a challenge takes, and set-up or adding there.
+  const rules = async (token: string) =>
+    await appValue<Record<string, unknown>>(
+      db.sql,
+      project.id,
+      async (tx) =>
+        tx`select jsonb_build_object(
+             'kinds', astapa.challenge_factor_kinds(c.project_id, c.user_id, c.first_factor),
+             'all_kinds', astapa.challenge_factor_kinds(c.project_id, c.user_id, null),
+             'enrollable', astapa.challenge_phone_enrollable(c), 'addable', astapa.challenge_phone_addable(c))
+           from astapa.mfa_challenges c where c.token_hash = ${await sha256(token)}`,
+    );
+  assert.deepEqual(await rules("ina-app"), {
+    kinds: ["totp"],
+    all_kinds: ["phone", "totp"],
+    enrollable: false,
+    addable: false,
+  });
+  assert.deepEqual(await rules("joko-required"), {
+    kinds: [],
+    all_kinds: [],
+    enrollable: false,
+    addable: false,
+  });
+  assert.deepEqual(await rules("tia-required"), {
+    kinds: [],
+    all_kinds: [],
+    enrollable: false,
+    addable: false,
+  });
+  // The same people after a password: joko may set his verified phone up, tia may add a number.
+  assert.equal(
+    await challenge(joko.user, "joko-password"),
+    false,
+    "no factor, optional policy: nothing owed",
+  );
+  await appValue(
+    db.sql,
+    project.id,
+    async (tx) =>
+      tx`select api.start_mfa_challenge(${joko.user}, ${await sha256("joko-pwd")}, '{pwd}', true)`,
+  );
+  await appValue(
+    db.sql,
+    project.id,
+    async (tx) => tx`select api.start_mfa_challenge(${tia.user}, ${await sha256("tia-pwd")}, '{pwd}', true)`,
+  );
+  assert.deepEqual(await rules("joko-pwd"), { kinds: [], all_kinds: [], enrollable: true, addable: false });
+  assert.deepEqual(await rules("tia-pwd"), { kinds: [], all_kinds: [], enrollable: false, addable: true });
   await rejectsAs(sendToNew("tia-required", "tia-code", freshNumber()), "conflict");
 });
