@@ -7,7 +7,7 @@
  * arguments for this tree's server, e.g. V8 flags, and BENCH_THIS_ENV its extra environment (compare with
  * `.` as the other checkout to try a flag or a setting).
  */
-import { issueUserCodes, loginPagePath, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
+import { analyze, issueUserCodes, loginPagePath, SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import type { LoadResult, Scenario } from "./loopback/load.ts";
 import { load, refreshChains } from "./loopback/drive.ts";
 import {
@@ -95,6 +95,7 @@ export async function compare(other: string): Promise<void> {
         for (const server of round % 2 ? [b, a] : [a, b]) {
           server.resetRss();
           const chosen = await scenario(server);
+          await analyze(db.sql);
           const result = await load({
             method: "GET",
             headers: {},

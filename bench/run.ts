@@ -12,6 +12,7 @@
  */
 import { inProcessSignRates, opensslSpeed } from "./loopback/baselines.ts";
 import {
+  analyze,
   issueCodes,
   issueUserCodes,
   loginPagePath,
@@ -135,6 +136,7 @@ async function loopback(): Promise<void> {
     ) => {
       if (!ONLY.test(name)) return;
       const servers = Array.isArray(server) ? server : [server];
+      await analyze(db.sql);
       for (const one of servers) one.resetRss();
       const urls = servers.map((one) => one.origin + scenario.url);
       const result = await load({

@@ -1,0 +1,145 @@
+/**
+ * Where a grant's Postgres time goes: runs refresh_token (or authorization_code) under load against a fresh
+ * server with track_functions = all and prints each SQL function's calls and self time per request.
+ * Usage: deno run -A bench/loopback/sql_profile.ts [refresh|code]
+ */
+import { analyze, issueCodes, issueUserCodes, seed, startDatabase } from "./fixtures.ts";
+import { load, refreshChains } from "./drive.ts";
+import { ASTAPA_RUN_FLAGS, astapaEnv, freePort, startServer } from "./servers.ts";
+import { basic } from "@/tests/helpers/oauth.ts";
+
+/** User + system CPU seconds of these processes (from /proc; clock ticks of 100 Hz). */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch { /* gone */ }
+  }
+  return ticks / 100;
+}
+
+/** Every postgres process on the machine (the bench's cluster is the only one while it runs). */
+function postgresPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${entry.name}/comm`).trim() === "postgres") {
+        pids.push(Number(entry.name));
+      }
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+const which = Deno.args[0] ?? "refresh";
+const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
+const db = await startDatabase();
+try {
+  await db.sql`alter system set track_functions = 'all'`;
+  await db.sql`select pg_reload_conf()`;
+  const s = await seed(db.sql);
+  const port = freePort();
+  const server = await startServer({
+    name: "astapa",
+    command: Deno.execPath(),
+    args: [
+      "run",
+      "-A",
+      ...ASTAPA_RUN_FLAGS,
+      ...(Deno.env.get("PROFILE_CPU_DIR")
+        ? ["--cpu-prof", `--cpu-prof-dir=${Deno.env.get("PROFILE_CPU_DIR")}`]
+        : []),
+      new URL("../../main.ts", import.meta.url).pathname,
+    ],
+    port,
+    readyPath: "/.well-known/openid-configuration",
+    env: astapaEnv(db.url, port),
+  });
+  const headers = {
+    authorization: basic(s.project.clientId, s.project.secret),
+    "content-type": "application/x-www-form-urlencoded",
+  };
+  const redeem = {
+    grant_type: "authorization_code",
+    redirect_uri: s.project.redirectUri,
+    code_verifier: s.verifier,
+  };
+  const scenario = which === "refresh"
+    ? {
+      kind: "refresh" as const,
+      form: { grant_type: "refresh_token" },
+      credentials: await refreshChains(server, await issueUserCodes(db.sql, s, 50), headers, redeem),
+    }
+    : {
+      kind: "code" as const,
+      form: redeem,
+      credentials: await issueCodes(db.sql, s, 1500 * (seconds + 1), "openid"),
+    };
+  // An experiment, run as the owner once the data is in, before the load: PROFILE_SQL="drop index …".
+  const experiment = Deno.env.get("PROFILE_SQL");
+  if (experiment) await db.sql.unsafe(experiment);
+  await analyze(db.sql);
+  await db.sql`select pg_stat_reset()`;
+  const before = { server: cpuSeconds([server.pid]), postgres: cpuSeconds(postgresPids()) };
+  const result = await load({
+    url: server.origin + "/api/platform/token",
+    method: "POST",
+    headers,
+    concurrency: 50,
+    durationMs: seconds * 1000,
+    warmupMs: 0,
+    ...scenario,
+  });
+  const cpu = {
+    server: cpuSeconds([server.pid]) - before.server,
+    postgres: cpuSeconds(postgresPids()) - before.postgres,
+  };
+  console.log(
+    "CPU per request: server",
+    (cpu.server / result.requests * 1e6).toFixed(0),
+    "µs, postgres",
+    (cpu.postgres / result.requests * 1e6).toFixed(0),
+    "µs",
+  );
+  await new Promise((r) => setTimeout(r, 600)); // function statistics are flushed at most every 500 ms
+  const { requests } = result;
+  console.log(
+    which,
+    Math.round(result.rps),
+    "req/s",
+    "p50",
+    result.p50,
+    "p99",
+    result.p99,
+    "requests",
+    requests,
+  );
+  const rows = await db.sql`
+    select schemaname || '.' || funcname as name, calls, round(total_time::numeric, 1) as total_ms,
+           round(self_time::numeric, 1) as self_ms
+    from pg_stat_user_functions order by self_time desc limit 40`;
+  const total = rows.reduce((sum, r) => sum + Number(r.self_ms), 0);
+  console.log("self ms per request (top 40 sum):", (total / requests).toFixed(3));
+  for (const r of rows) {
+    console.log(
+      String(r.name).padEnd(50),
+      (Number(r.calls) / requests).toFixed(2).padStart(6),
+      (Number(r.self_ms) / requests * 1000).toFixed(0).padStart(6) + " µs self",
+      (Number(r.total_ms) / requests * 1000).toFixed(0).padStart(6) + " µs total",
+    );
+  }
+  const tables = await db.sql`
+    select relname, seq_scan, idx_scan, n_tup_ins, n_tup_upd from pg_stat_user_tables
+    where seq_scan > 0 or idx_scan > 0 order by coalesce(seq_scan,0) + coalesce(idx_scan,0) desc limit 15`;
+  for (const t of tables) console.log(t.relname, "seq", t.seq_scan, "idx", t.idx_scan, "ins", t.n_tup_ins);
+  const indexes = await db.sql`
+    select indexrelname, idx_scan, idx_tup_read from pg_stat_user_indexes where idx_scan > 0
+    order by idx_tup_read desc limit 12`;
+  for (const i of indexes) console.log(i.indexrelname, "scans", i.idx_scan, "entries read", i.idx_tup_read);
+  await server.stop();
+} finally {
+  await db.stop();
+}
