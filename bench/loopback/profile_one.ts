@@ -4,7 +4,7 @@
  */
 import { loginPagePath, SCOPE, seed, startDatabase } from "./fixtures.ts";
 import { load } from "./drive.ts";
-import { ASTAPA_RUN_FLAGS, astapaEnv, freePort, startServer } from "./servers.ts";
+import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startServer } from "./servers.ts";
 import { basic } from "@/tests/helpers/oauth.ts";
 
 const [out, ...names] = Deno.args;
@@ -37,6 +37,7 @@ try {
       env: { ...astapaEnv(db.url, port), ...JSON.parse(Deno.env.get("PROFILE_ENV") ?? "{}") },
     });
     const cc = name === "cc";
+    const cpuBefore = cpuSeconds([server.pid]);
     const result = await load({
       url: server.origin + urls[name],
       method: cc ? "POST" : "GET",
@@ -61,6 +62,8 @@ try {
       result.failures,
       "rss",
       Math.round(server.peakRssMb()),
+      "server CPU µs/request (warm-up included)",
+      Math.round((cpuSeconds([server.pid]) - cpuBefore) / result.requests * 1e6),
     );
     await server.stop();
   }

@@ -120,3 +120,15 @@ export function rssMb(pid: number): number {
     return 0;
   }
 }
+
+/** User + system CPU seconds of these processes (from /proc; clock ticks of 100 Hz). */
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch { /* gone */ }
+  }
+  return ticks / 100;
+}

@@ -5,20 +5,8 @@
  */
 import { analyze, issueCodes, issueUserCodes, seed, startDatabase } from "./fixtures.ts";
 import { load, refreshChains } from "./drive.ts";
-import { ASTAPA_RUN_FLAGS, astapaEnv, freePort, startServer } from "./servers.ts";
+import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startServer } from "./servers.ts";
 import { basic } from "@/tests/helpers/oauth.ts";
-
-/** User + system CPU seconds of these processes (from /proc; clock ticks of 100 Hz). */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch { /* gone */ }
-  }
-  return ticks / 100;
-}
 
 /** Every postgres process on the machine (the bench's cluster is the only one while it runs). */
 function postgresPids(): number[] {

@@ -68,7 +68,7 @@ export function log(level: LogLevel, msg: string, fields: LogFields = {}): void 
   );
 }
 
-/** The access-log line of every request: the fields log() would write, without its error replacer. */
+/** The access-log line of every request: the fields log() would write, in the same order, without its error replacer. */
 export function logRequest(fields: {
   request_id: string;
   method: string;
@@ -77,15 +77,32 @@ export function logRequest(fields: {
   duration_ms: number;
 }): void {
   if (LEVELS.info < threshold) return;
+  const trace = traceFields();
+  // Written out rather than JSON.stringify of a spread object: this line was 16 % of a cached GET's CPU. The
+  // strings are still escaped by JSON.stringify; the numbers are numbers.
   writeAccessLine(
-    JSON.stringify({
-      time: new Date().toISOString(),
-      level: "info",
-      msg: "request",
-      ...fields,
-      ...traceFields(),
-    }),
+    `{"time":"${isoNow()}","level":"info","msg":"request","request_id":${
+      JSON.stringify(fields.request_id)
+    },` +
+      `"method":${JSON.stringify(fields.method)},"path":${JSON.stringify(fields.path)},` +
+      `"status":${JSON.stringify(fields.status)},"duration_ms":${JSON.stringify(fields.duration_ms)}` +
+      (trace
+        ? `,"trace_id":${JSON.stringify(trace.trace_id)},"span_id":${JSON.stringify(trace.span_id)}}`
+        : "}"),
   );
+}
+
+let isoMs = NaN;
+let iso = "";
+
+/** new Date().toISOString(), made once per millisecond (thousands of requests share one). */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    iso = new Date(ms).toISOString();
+  }
+  return iso;
 }
 
 /** Errors serialise as name, message, SQLSTATE and stack, with their causes. */
