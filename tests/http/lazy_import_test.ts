@@ -73,3 +73,40 @@ Deno.test("lazy import — the real loaders give the libraries their callers use
     assert.deepEqual([logo.type, logo.width, logo.height], [type, 3, 2]);
   }
 });
+
+Deno.test("lazy import — no module imports a lazily loaded library's values at start-up", async () => {
+  const root = new URL("../../", import.meta.url);
+  const files: { path: string; text: string }[] = [];
+  const walk = async (dir: URL, prefix: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = `${prefix}${entry.name}`;
+      if (entry.isDirectory) await walk(new URL(`${entry.name}/`, dir), `${path}/`);
+      else if (/\.tsx?$/.test(entry.name)) {
+        files.push({ path, text: await Deno.readTextFile(new URL(entry.name, dir)) });
+      }
+    }
+  };
+  for (const dir of ["lib", "routes", "db"]) await walk(new URL(`${dir}/`, root), `${dir}/`);
+  for (const file of ["main.ts", "config.ts"]) {
+    files.push({ path: file, text: await Deno.readTextFile(new URL(file, root)) });
+  }
+  // The libraries are those named by a lazyImport("package", …) call; their loaders use import(), not import … from.
+  const lazy = new Set(
+    files.flatMap(({ text }) => [...text.matchAll(/lazyImport\(\s*"([@a-z0-9/._-]+)"/g)].map((m) => m[1])),
+  );
+  assert.ok(
+    lazy.has("@simplewebauthn/server") && lazy.has("nodemailer") && lazy.has("prom-client"),
+    [...lazy].join(),
+  );
+  const eager: string[] = [];
+  for (const { path, text } of files) {
+    for (const m of text.matchAll(/^\s*(import|export)\s+([^;]*?)\s*from\s+"([^"]+)"/gms)) {
+      const [, , what, from] = m;
+      if (!lazy.has(from) || what.startsWith("type ")) continue;
+      const names = /^\{([^}]*)\}$/s.exec(what.trim())?.[1].split(",").map((n) => n.trim()).filter(Boolean);
+      if (names?.every((name) => name.startsWith("type "))) continue;
+      eager.push(`${path}: ${m[0].trim().replace(/\s+/g, " ")}`);
+    }
+  }
+  assert.deepEqual(eager, [], "import type, or load through the module's lazyImport");
+});

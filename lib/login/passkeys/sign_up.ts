@@ -3,10 +3,8 @@
  * mailed code proved the address, the new person registers their first passkey. The attempt's token (from
  * the browser's form) names the person, so no session exists until the passkey is stored.
  */
-import {
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-} from "@simplewebauthn/server";
+import type { PublicKeyCredentialCreationOptionsJSON } from "@simplewebauthn/server";
+import { webauthn } from "./webauthn_library.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { finishPasskeySignUp, startPasskeySignUpChallenge } from "@/db/passkey_sign_ups.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
@@ -35,7 +33,7 @@ export async function signUpOptions(
       headers: { "retry-after": String(opened.wait) },
     });
   }
-  return await generateRegistrationOptions({
+  return await (await webauthn()).generateRegistrationOptions({
     rpName: project.name,
     rpID: relyingParty(c).rpID,
     userName: opened.user_name,
