@@ -60,7 +60,7 @@ export const handler: Handlers<PhoneCodePageData> = {
     if (!await sessionHash(c, target.project.id)) return signInToAccount(c, target, pickLang(c), false);
     const { found } = await pending(c, target);
     if (!found) return backToAccount(c, target, "expired");
-    return codePage(c, target, { masked: maskPhone(found.phone_number), channel: found.channel });
+    return codePage(c, target, { masked: await maskPhone(found.phone_number), channel: found.channel });
   },
 
   async POST(c) {
@@ -79,7 +79,7 @@ export const handler: Handlers<PhoneCodePageData> = {
       }
       if (form.action === "start") {
         if (!phoneEnabled(target.project)) return backToAccount(c, target, "unavailable");
-        const phone = parsePhone(form.phone);
+        const phone = await parsePhone(form.phone);
         if ("problem" in phone) {
           return backToAccount(c, target, phone.problem === "invalid" ? "invalidPhone" : "notMobile");
         }
@@ -105,7 +105,7 @@ export const handler: Handlers<PhoneCodePageData> = {
       }
       const { token, found } = await pending(c, target);
       if (!token || !found) return backToAccount(c, target, "expired");
-      const shown = { masked: maskPhone(found.phone_number), channel: found.channel };
+      const shown = { masked: await maskPhone(found.phone_number), channel: found.channel };
       if (form.action === "sms") {
         const resent = await resendBySms(c, target.project, token, pickLang(c));
         if (!resent.sent) {

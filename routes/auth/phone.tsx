@@ -35,7 +35,7 @@ export const handler: Handlers<AuthPageData> = {
     }
     const again = (extra: Partial<PhonePageData>, status: number) =>
       phonePage(c, request, query, "phoneTitle", { phone: form.phone, ...extra }, status);
-    const phone = parsePhone(form.phone);
+    const phone = await parsePhone(form.phone);
     if ("problem" in phone) {
       return again({ phoneError: phone.problem === "invalid" ? "invalidPhone" : "notMobile" }, 422);
     }

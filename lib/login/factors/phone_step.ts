@@ -50,9 +50,9 @@ async function pendingFactorCode(c: Ctx, projectId: string) {
 }
 
 /** The number the page shows masked: the person's own, or (adding) the one the pending code went to. */
-function shownNumber(challenge: Challenge, pending: { phone_number: string } | null): string {
-  if (!challenge.phone_add) return maskPhone(challenge.phone_number!);
-  return pending ? maskPhone(pending.phone_number) : "";
+async function shownNumber(challenge: Challenge, pending: { phone_number: string } | null): Promise<string> {
+  if (!challenge.phone_add) return await maskPhone(challenge.phone_number!);
+  return pending ? await maskPhone(pending.phone_number) : "";
 }
 
 /** The page's phone step for this challenge (null when not offered). */
@@ -64,7 +64,7 @@ export async function phoneFactorView(
   if (!phoneFactor(challenge)) return null;
   const { pending } = await pendingFactorCode(c, request.project.id);
   return {
-    masked: shownNumber(challenge, pending),
+    masked: await shownNumber(challenge, pending),
     ...(challenge.phone_add ? { adding: true } : {}),
     smsAvailable: await smsAvailable(c.var.deps, request.project),
     ...(pending ? { sent: pending.channel } : {}),
@@ -87,7 +87,7 @@ export async function sendPhoneFactorCode(
   const { token, pending } = await pendingFactorCode(c, request.project.id);
   const adding = challenge.phone_add;
   const base = {
-    masked: shownNumber(challenge, pending),
+    masked: await shownNumber(challenge, pending),
     ...(adding ? { adding: true } : {}),
     smsAvailable: await smsAvailable(c.var.deps, request.project),
   };
@@ -100,12 +100,12 @@ export async function sendPhoneFactorCode(
     status,
   });
   // A person adding a number types it; "by SMS instead" (no number posted) resends the pending code.
-  const typed = adding && send.typed.trim() !== "" ? parsePhone(send.typed) : null;
+  const typed = adding && send.typed.trim() !== "" ? await parsePhone(send.typed) : null;
   if (typed && "problem" in typed) {
     return refuse(typed.problem === "invalid" ? "invalidPhone" : "notMobile", 422);
   }
   if (adding && !typed && !(channel === "sms" && token && pending)) return refuse("invalidPhone", 422);
-  const phone = typed ?? (adding ? null : parsePhone(challenge.phone_number!));
+  const phone = typed ?? (adding ? null : await parsePhone(challenge.phone_number!));
   const result = phone && "problem" in phone
     ? { sent: false as const, reason: "not_sent" as const }
     : !typed && channel === "sms" && token && pending
@@ -127,7 +127,7 @@ export async function sendPhoneFactorCode(
     const { phoneError, status } = refusal(result.reason);
     return refuse(phoneError, status, result.wait);
   }
-  const masked = typed ? maskPhone(typed.e164) : base.masked;
+  const masked = typed ? await maskPhone(typed.e164) : base.masked;
   const fellBack = result.fellBack ? { notice: sayPhone(lang, "fellBackToSms", { phone: masked }) } : {};
   return { view: { ...base, masked, sent: result.channel, ...fellBack }, status: 200 };
 }

@@ -40,7 +40,7 @@ export const handler: Handlers<AuthPageData> = {
     const { found } = await pending(c, request);
     if (!found) return phonePage(c, request, query, "phoneCodeTitle", { phoneError: "expired" }, 400);
     return phonePage(c, request, query, "phoneCodeTitle", {
-      masked: maskPhone(found.phone_number),
+      masked: await maskPhone(found.phone_number),
       channel: found.channel,
       fellBack: query.get("sent") === "fallback",
     });
@@ -54,11 +54,9 @@ export const handler: Handlers<AuthPageData> = {
       return phonePage(c, request, query, "phoneTitle", { unavailable: true }, 404);
     }
     const { token, found } = await pending(c, request);
+    const shown = found ? { masked: await maskPhone(found.phone_number), channel: found.channel } : {};
     const show = (extra: Partial<PhonePageData>, status: number) =>
-      phonePage(c, request, query, "phoneCodeTitle", {
-        ...(found ? { masked: maskPhone(found.phone_number), channel: found.channel } : {}),
-        ...extra,
-      }, status);
+      phonePage(c, request, query, "phoneCodeTitle", { ...shown, ...extra }, status);
     if (!token || !found) return show({ phoneError: "expired" }, 400);
     if (form.action === "sms") {
       const resent = await resendBySms(c, request.project, token, pickLang(c));

@@ -28,7 +28,7 @@ export const handler: Handlers = {
     const asked = validate(Query, { email: c.req.query("email"), phone: c.req.query("phone") });
     if (asked.phone !== undefined) {
       const phone = asked.phone;
-      const parsed = parsePhone(phone);
+      const parsed = await parsePhone(phone);
       const user = "problem" in parsed
         ? null
         : await asClient(c, (tx, projectId) => findUserByPhone(tx, projectId, parsed.e164));

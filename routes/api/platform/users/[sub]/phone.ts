@@ -28,7 +28,7 @@ export const handler: Handlers = {
     const input = validate(PhoneSet, await bodyWithoutCredentials(c));
     let e164: string | null = null;
     if (input.phone_number !== null) {
-      const parsed = parsePhone(input.phone_number);
+      const parsed = await parsePhone(input.phone_number);
       if ("problem" in parsed) {
         throw new AppError("validation_failed", {
           fields: {
