@@ -15443,10 +15443,15 @@ CREATE OR REPLACE FUNCTION astapa.organization_grant(user_id bigint, organizatio
  STABLE
  SET search_path TO ''
 AS $function$
-    select case when claims is null then '{}'::jsonb
-                else pg_catalog.jsonb_build_object('organization', claims, 'organization_custom_claims',
-                                                   astapa.organization_plan_claims(organization_id)) end
-    from (select api.organization_claims(user_id, organization_id) as claims) as active
+    -- Most grants have no active organization: they read nothing here (a refresh's join saved, issue 24).
+    select case when organization_grant.organization_id is null then '{}'::jsonb
+                else (select case when claims is null then '{}'::jsonb
+                                  else pg_catalog.jsonb_build_object(
+                                    'organization', claims, 'organization_custom_claims',
+                                    astapa.organization_plan_claims(organization_grant.organization_id)) end
+                      from (select api.organization_claims(organization_grant.user_id,
+                                                           organization_grant.organization_id) as claims) as active)
+           end
   $function$;
 comment on function astapa.organization_grant(bigint,text) is 'What a grant adds for its active organization while the user is a member: {organization: {org_id, org_slug, org_role, org_permissions}, organization_custom_claims: its team plan''s {org_plan, org_feature_flags} or {}}; else {} (no active organization, removed, organization deleted).';
 grant execute on function astapa.organization_grant(bigint,text) to astapa_app;

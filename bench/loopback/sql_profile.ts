@@ -2,6 +2,7 @@
  * Where a grant's Postgres time goes: runs refresh_token (or authorization_code) under load against a fresh
  * server with track_functions = all and prints each SQL function's calls and self time per request.
  * Usage: deno run -A bench/loopback/sql_profile.ts [refresh|code]
+ * (PROFILE_ENV='{"ASTAPA_DB_POOL_SIZE":"4"}' for the server, PROFILE_CPU_DIR for its V8 profile, PROFILE_SQL for an experiment)
  */
 import { analyze, issueCodes, issueUserCodes, seed, startDatabase } from "./fixtures.ts";
 import { load, refreshChains } from "./drive.ts";
@@ -44,7 +45,7 @@ try {
     ],
     port,
     readyPath: "/.well-known/openid-configuration",
-    env: astapaEnv(db.url, port),
+    env: { ...astapaEnv(db.url, port), ...JSON.parse(Deno.env.get("PROFILE_ENV") ?? "{}") },
   });
   const headers = {
     authorization: basic(s.project.clientId, s.project.secret),

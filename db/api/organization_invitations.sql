@@ -502,10 +502,15 @@ create or replace function astapa.organization_grant(user_id bigint, organizatio
   stable
   set search_path = ''
   as $$
-    select case when claims is null then '{}'::jsonb
-                else pg_catalog.jsonb_build_object('organization', claims, 'organization_custom_claims',
-                                                   astapa.organization_plan_claims(organization_id)) end
-    from (select api.organization_claims(user_id, organization_id) as claims) as active
+    -- Most grants have no active organization: they read nothing here (a refresh's join saved, issue 24).
+    select case when organization_grant.organization_id is null then '{}'::jsonb
+                else (select case when claims is null then '{}'::jsonb
+                                  else pg_catalog.jsonb_build_object(
+                                    'organization', claims, 'organization_custom_claims',
+                                    astapa.organization_plan_claims(organization_grant.organization_id)) end
+                      from (select api.organization_claims(organization_grant.user_id,
+                                                           organization_grant.organization_id) as claims) as active)
+           end
   $$;
 
 comment on function astapa.organization_grant(bigint, text) is

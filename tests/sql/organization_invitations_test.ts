@@ -294,7 +294,7 @@ Deno.test("domains — joining by a verified domain follows organization_domain_
   await setting(null);
 });
 
-Deno.test("api.organization_claims — the member's org_id, role and permissions; null once they are removed", async () => {
+Deno.test("api.organization_claims / astapa.organization_grant — the member's org claims; nothing once removed or without an org", async () => {
   await call(a.id, (tx) => tx`select api.set_organization_role('auditor', 'Auditor', '{reports:read}')`);
   const owner = await seedUser(db.sql, a.id, "boss@claims.example");
   const member = await seedUser(db.sql, a.id, "m@claims.example");
@@ -307,11 +307,18 @@ Deno.test("api.organization_claims — the member's org_id, role and permissions
     org_permissions: ["reports:read"],
   });
   assert.equal(await call(b.id, (tx) => tx`select api.organization_claims(${member}, ${org})`), null);
+  assert.deepEqual(await call(a.id, (tx) => tx`select astapa.organization_grant(${member}, ${org})`), {
+    organization: { org_id: org, org_slug: "claims", org_role: "auditor", org_permissions: ["reports:read"] },
+    organization_custom_claims: {},
+  });
+  assert.deepEqual(await call(a.id, (tx) => tx`select astapa.organization_grant(${member}, null)`), {});
+  assert.deepEqual(await call(b.id, (tx) => tx`select astapa.organization_grant(${member}, ${org})`), {});
   const mine = await call(a.id, (tx) => tx`select api.user_organizations(${member})`);
   assert.deepEqual((mine.memberships as Json[]).map((m) => m.organization_slug), ["claims"]);
   await call(a.id, (tx) => tx`select api.remove_organization_member(${org}, ${member})`);
   assert.equal(await call(a.id, (tx) => tx`select api.organization_claims(${member}, ${org})`), null);
   assert.deepEqual((await call(a.id, (tx) => tx`select api.user_organizations(${member})`)).memberships, []);
+  assert.deepEqual(await call(a.id, (tx) => tx`select astapa.organization_grant(${member}, ${org})`), {});
 });
 
 Deno.test("api.invite_to_organization — a mailed invitation links only to the app: an origin of a project redirect URI", async () => {
