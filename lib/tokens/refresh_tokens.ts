@@ -3,13 +3,13 @@
  * HMAC(successor key, token): whoever presents the same token inside the grace window gets the same successor,
  * which is what lets concurrent refreshes (several tabs, server rendering) agree instead of logging out.
  */
+import { createHmac, type KeyObject } from "node:crypto";
 import { base64url, randomSecret } from "../secrets.ts";
 
 export function newRefreshToken(): string {
   return randomSecret();
 }
 
-export async function successorOf(successorKey: CryptoKey, token: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", successorKey, new TextEncoder().encode(token));
-  return base64url.encode(new Uint8Array(mac));
+export function successorOf(successorKey: KeyObject, token: string): Promise<string> {
+  return Promise.resolve(base64url.encode(createHmac("sha256", successorKey).update(token, "utf8").digest()));
 }
