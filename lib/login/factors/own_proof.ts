@@ -26,7 +26,7 @@ export async function ownProof(
       fromHex(own.secret_sealed),
       storedContext(projectId, own.user_id),
     );
-    const step = secret ? matchingStep(secret, digits) : null;
+    const step = secret ? await matchingStep(secret, digits) : null;
     return step === null ? null : { method: "totp", step };
   }
   const recovery = normaliseRecoveryCode(code);

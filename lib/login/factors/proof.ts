@@ -39,7 +39,9 @@ async function enrolmentFor(
     enrolmentContext(request.project.id, hex(tokenHash)),
   );
   return {
-    qr: qrDataUrl(otpauthUri(secret, request.project.name, challenge.email ?? `user ${challenge.user_id}`)),
+    qr: qrDataUrl(
+      await otpauthUri(secret, request.project.name, challenge.email ?? `user ${challenge.user_id}`),
+    ),
     key: groupedSecret(secret),
     sealed: base64url.encode(sealed),
   };
@@ -52,7 +54,7 @@ export async function newEnrolment(
   challenge: Challenge,
   tokenHash: Uint8Array,
 ): Promise<Enrolment> {
-  return await enrolmentFor(c, request, challenge, tokenHash, newTotpSecret());
+  return await enrolmentFor(c, request, challenge, tokenHash, await newTotpSecret());
 }
 
 export type ProofResult = {
@@ -90,7 +92,7 @@ export async function factorProof(
       fromHex(challenge.secret_sealed),
       storedContext(request.project.id, challenge.user_id),
     );
-    const step = secret ? matchingStep(secret, form.code) : null;
+    const step = secret ? await matchingStep(secret, form.code) : null;
     return step === null ? {} : { proof: { method: "totp", step } };
   }
   let sealed: Uint8Array;
@@ -103,7 +105,7 @@ export async function factorProof(
   // A form whose secret does not open (tampered, or from another challenge) starts over with a new one.
   if (!secret) return { enrolmentShown: await newEnrolment(c, request, challenge, tokenHash) };
   const shown = await enrolmentFor(c, request, challenge, tokenHash, secret);
-  const step = matchingStep(secret, form.code);
+  const step = await matchingStep(secret, form.code);
   if (step === null) return { enrolmentShown: shown };
   const recoveryCodes = newRecoveryCodes();
   const secretSealed = await sealTotpSecret(

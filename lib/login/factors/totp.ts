@@ -4,18 +4,22 @@
  * adds the sealing — a secret is only ever stored or put in a form AES-GCM-sealed under the master key, bound to
  * whom it belongs — and the time step a code was accepted for, which SQL refuses to accept twice.
  */
-import * as OTPAuth from "otpauth";
+import { lazyImport } from "@/lib/lazy_import.ts";
 import { open, seal } from "@/lib/tokens/master_key.ts";
 import { base64url } from "@/lib/secrets.ts";
 
 const PERIOD = 30;
 
+/** Loaded on the first second step by app (a server whose users never set one up does not hold it). */
+const otpauth = lazyImport("otpauth", () => import("otpauth"));
+
 /** A fresh 160-bit secret (RFC 4226 §4 recommends 160 bits), in base32 as authenticator apps take it. */
-export function newTotpSecret(): string {
-  return new OTPAuth.Secret({ size: 20 }).base32;
+export async function newTotpSecret(): Promise<string> {
+  return new (await otpauth()).Secret({ size: 20 }).base32;
 }
 
-function totp(secret: string, issuer = "", label = "") {
+async function totp(secret: string, issuer = "", label = "") {
+  const OTPAuth = await otpauth();
   return new OTPAuth.TOTP({
     issuer,
     label,
@@ -27,15 +31,15 @@ function totp(secret: string, issuer = "", label = "") {
 }
 
 /** The otpauth:// URI the QR code carries: issuer = the app's name, label = the person's email. */
-export function otpauthUri(secret: string, appName: string, email: string): string {
-  return totp(secret, appName, email).toString();
+export async function otpauthUri(secret: string, appName: string, email: string): Promise<string> {
+  return (await totp(secret, appName, email)).toString();
 }
 
 /** The time step a code is valid for (±1 step of clock drift), or null. Malformed input is simply null. */
-export function matchingStep(secret: string, code: string, now = Date.now()): number | null {
+export async function matchingStep(secret: string, code: string, now = Date.now()): Promise<number | null> {
   const token = code.replace(/\s+/g, "");
   if (!/^\d{6}$/.test(token)) return null;
-  const delta = totp(secret).validate({ token, timestamp: now, window: 1 });
+  const delta = (await totp(secret)).validate({ token, timestamp: now, window: 1 });
   return delta === null ? null : Math.floor(now / 1000 / PERIOD) + delta;
 }
 
