@@ -44,7 +44,8 @@ export async function seedPayments(sql: Sql, s: Seed, masterKeys: MasterKeys): P
 
 /**
  * `samples` sequential webhook → plan-in-JWT latencies, as a LoadResult (no rate: it is a latency), and how
- * many refreshes it took on average until the plan showed.
+ * many refreshes it took on average until the plan showed. The first WARMUP samples are not counted, as every
+ * other scenario has its warm-up: the first callback loads what the path loads lazily (80–100 ms, measured).
  */
 export async function webhookToPlan(options: {
   sql: Sql;
@@ -69,7 +70,9 @@ export async function webhookToPlan(options: {
   const answered: number[] = [];
   let failures = 0;
   let refreshes = 0;
-  for (let i = 0; i < options.samples; i++) {
+  const WARMUP = 5;
+  for (let i = 0; i < WARMUP + options.samples; i++) {
+    const counted = i >= WARMUP;
     const userId = await seedUser(sql, s.project.id, `payer-${i}-${crypto.randomUUID()}@example.com`, {
       verified: true,
     });
@@ -99,22 +102,23 @@ export async function webhookToPlan(options: {
       body,
     });
     await callback.body?.cancel();
-    answered.push(performance.now() - sent);
+    if (counted) answered.push(performance.now() - sent);
     if (!callback.ok) {
-      failures++;
+      if (counted) failures++;
       continue;
     }
     while (true) {
       tokens = await token({ grant_type: "refresh_token", refresh_token: tokens.refresh_token });
-      refreshes++;
+      if (counted) refreshes++;
       const plan = (claimsOf(tokens.access_token).custom_claims as { plan?: string } | undefined)?.plan;
       if (plan === PAID_PLAN) break;
       if (performance.now() - sent > 10_000) throw new Error("the plan did not show within 10 s");
     }
-    latencies.push(performance.now() - sent);
+    if (counted) latencies.push(performance.now() - sent);
   }
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  // Nearest rank: of 100 samples, p99 is the 99th (it was the 100th, the slowest, before).
+  const at = (q: number) => latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)];
   return {
     result: { requests: latencies.length, failures, rps: NaN, p50: at(0.5), p99: at(0.99), exhausted: false },
     refreshesPerSample: refreshes / Math.max(1, latencies.length),
