@@ -90,6 +90,8 @@ const en = {
   passkeyUnavailable:
     "Passkeys could not be started just now. Reload the page and try again, or sign in another way.",
   passkeyAlreadyAdded: "This device already holds a passkey for your account: sign in with it.",
+  passkeyUseIt:
+    "This app signs in with passkeys: choose yours from the suggestions under the email field, or press “Sign in with a passkey”.",
   passkeyNoScript:
     "Signing in with a passkey needs JavaScript. Turn it on for this site, or open this page in a browser that has it.",
   passkeysTitle: "Passkeys",
@@ -304,6 +306,8 @@ const id: Messages = {
   passkeyUnavailable:
     "Passkey tidak bisa dimulai saat ini. Muat ulang halaman lalu coba lagi, atau masuk dengan cara lain.",
   passkeyAlreadyAdded: "Perangkat ini sudah menyimpan passkey untuk akun Anda: masuklah dengan passkey itu.",
+  passkeyUseIt:
+    "Aplikasi ini masuk dengan passkey: pilih passkey Anda dari saran di bawah kolom email, atau tekan “Masuk dengan passkey”.",
   passkeyNoScript:
     "Masuk dengan passkey memerlukan JavaScript. Aktifkan untuk situs ini, atau buka halaman ini di browser yang memilikinya.",
   passkeysTitle: "Passkey",

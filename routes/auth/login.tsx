@@ -33,6 +33,8 @@ import PasskeyButton from "@/islands/PasskeyButton.tsx";
 import { PhoneLink } from "@/components/login/PhoneForms.tsx";
 import { formPath, PasswordFreeFields } from "@/components/login/PasswordFree.tsx";
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
+import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
+import { emailCodesEnabled } from "@/lib/login/email_codes.ts";
 
 // No password at all is a wrong one (a password-free project's page posts only the email: refused below).
 const SignInForm = AuthForm.extend({
@@ -106,7 +108,13 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, request, query, again } = posted;
     const { sql } = c.var.deps;
-    if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
+    if (!passwordsEnabled(request.project)) {
+      // A passkeys-only page posts here only when someone presses Enter in its email field (implicit
+      // submission): point at the passkey rather than refuse a password nobody typed.
+      const passkeyOnly = !form.password && passkeysEnabled(request.project) &&
+        !emailCodesEnabled(request.project);
+      return passkeyOnly ? again({ error: "passkeyUseIt" }, 400) : again({ error: "passwordsOff" }, 403);
+    }
     const wait = await signInWait(c, request.project, form.email, "password");
     if (wait > 0) {
       countSignIn("password", "failure", "locked_out");

@@ -89,3 +89,39 @@ Deno.test("passwords off — forgot and reset say why, in English and Indonesian
   assert.equal(reset.status, 403);
   assert.match(await reset.text(), /This app signs in without passwords/);
 });
+
+Deno.test("passwords off, passkeys only — Enter in the email field points at the passkey (en, id), not a 403", async () => {
+  const passkeysOnly = await seedProject(t.db.sql, {
+    name: "Kunci",
+    redirectUri,
+    settings: { passwords: false, email_codes: false, passkeys: true },
+  });
+  const query = new URLSearchParams({
+    client_id: passkeysOnly.clientId,
+    redirect_uri: redirectUri,
+    state: "s",
+  });
+  const page = await t.app.request(`/auth/login?${query}`);
+  const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
+  const text = await page.text();
+  assert.match(text, /<form method="post" action="\/auth\/login\?lang=en"/);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(text)?.[1] ?? "";
+  const post = (lang: string, fields: Record<string, string>) =>
+    t.app.request(`/auth/login?lang=${lang}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ request: query.toString(), csrf, ...fields }),
+    });
+  const entered = await post("en", { email: "ada@example.com" });
+  assert.equal(entered.status, 400);
+  assert.doesNotMatch(entered.headers.get("set-cookie") ?? "", /astapa_session/);
+  const html = await entered.text();
+  assert.match(html, /This app signs in with passkeys: choose yours from the suggestions/);
+  assert.match(html, /name="email"[^>]*value="ada@example.com"/, "what was typed stays");
+  const id = await post("id", { email: "ada@example.com" });
+  assert.equal(id.status, 400);
+  assert.match(await id.text(), /Aplikasi ini masuk dengan passkey/);
+  const password = await post("en", { email: "ada@example.com", password: "whatever-1" });
+  assert.equal(password.status, 403, "a password is still refused as before");
+  assert.match(await password.text(), /This app signs in without passwords/);
+});
