@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import { readBody } from "@/lib/http/body.ts";
-import { csrfValid } from "@/lib/login/browser.ts";
+import { formAccepted } from "@/lib/login/browser.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { type AccountTarget, accountTarget } from "./target.ts";
 
@@ -53,11 +53,7 @@ export async function readCheckedForm<S extends z.ZodType<{ request: string; csr
 ): Promise<{ form: z.infer<S>; target: AccountTarget } | Response> {
   const form = await readBody(c, schema, ["form"]);
   const target = await accountTarget(c, new URLSearchParams(form.request));
-  // A form posted from another site is refused even with a valid token (browsers send Origin on POST).
-  const origin = c.req.header("origin");
-  const foreign = origin !== undefined && origin !== "null" &&
-    origin !== new URL(c.var.deps.config.baseUrl).origin;
-  if (foreign || !csrfValid(c, form.csrf)) {
+  if (!formAccepted(c, form.csrf)) {
     const params = new URLSearchParams(target.query);
     params.set("lang", pickLang(c));
     params.set("problem", "staleForm");

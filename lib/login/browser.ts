@@ -46,6 +46,20 @@ export function csrfToken(c: Context): string {
   return token;
 }
 
+/**
+ * Whether a POST came from a page of another site. Browsers send Origin on every POST, so such a form is
+ * refused even with a valid CSRF token; no Origin (an old browser, a script) or "null" leaves it to the token.
+ */
+export function fromAnotherSite(c: Context): boolean {
+  const origin = c.req.header("origin");
+  return origin !== undefined && origin !== "null" && origin !== new URL(c.var.deps.config.baseUrl).origin;
+}
+
+/** A posted form may act: not from another site, and carrying this browser's CSRF token. */
+export function formAccepted(c: Context, submitted: unknown): boolean {
+  return !fromAnotherSite(c) && csrfValid(c, submitted);
+}
+
 export function csrfValid(c: Context, submitted: unknown): boolean {
   const expected = getCookie(c, cookieName(c, "astapa_csrf"));
   if (!expected || typeof submitted !== "string" || submitted.length !== expected.length) return false;

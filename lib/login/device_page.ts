@@ -21,7 +21,7 @@ import { clientAddress } from "../http/client_address.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import { consentCovers } from "@/db/consents.ts";
 import { displayUserCode, normalizeUserCode, USER_CODE_FAILURES } from "../oauth/device_codes.ts";
-import { csrfToken, csrfValid, readSession } from "./browser.ts";
+import { csrfToken, formAccepted, readSession } from "./browser.ts";
 import { DEVICE_MESSAGES, type DeviceMessage } from "./device_messages.ts";
 import { isMetadataDocumentClientId } from "../oauth/client_metadata_document.ts";
 import { mfaOwed } from "./factors/policy.ts";
@@ -114,10 +114,7 @@ export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData> | R
   const base = { lang: pickLang(c), csrf: csrfToken(c), userCode: form.user_code.trim().slice(0, 20) };
   const again = (step: DeviceStep, extra: Partial<DevicePageData>, status = 200) =>
     devicePage({ ...base, step, ...extra }, status);
-  const origin = c.req.header("origin");
-  const foreign = origin !== undefined && origin !== "null" &&
-    origin !== new URL(c.var.deps.config.baseUrl).origin;
-  if (foreign || !csrfValid(c, form.csrf)) return again("enter", { error: "staleForm" }, 403);
+  if (!formAccepted(c, form.csrf)) return again("enter", { error: "staleForm" }, 403);
 
   const code = normalizeUserCode(form.user_code) ?? "";
   const buckets = [{

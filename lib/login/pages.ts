@@ -14,7 +14,7 @@ import {
   redirectTo,
   requestQuery,
 } from "./authorize_request.ts";
-import { csrfToken, csrfValid } from "./browser.ts";
+import { csrfToken, formAccepted } from "./browser.ts";
 import { type Lang, type MessageKey, MESSAGES, pickLang } from "./i18n.ts";
 import { enabledProviders, type ProviderId } from "./social/providers.ts";
 import type { ThirdParty } from "./dynamic_client_target.ts";
@@ -152,10 +152,6 @@ export async function readAuthForm<S extends typeof AuthForm>(
       title,
       status,
     );
-  // A form posted from another site is refused even with a valid token (browsers send Origin on POST).
-  const origin = c.req.header("origin");
-  const foreign = origin !== undefined && origin !== "null" &&
-    origin !== new URL(c.var.deps.config.baseUrl).origin;
-  if (foreign || !csrfValid(c, form.csrf)) return again({ error: "staleForm" }, 403);
+  if (!formAccepted(c, form.csrf)) return again({ error: "staleForm" }, 403);
   return { form, query, request, again };
 }

@@ -5,7 +5,7 @@
 import { authorizationClient, sessionUser } from "@/db/login.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { AppError } from "@/lib/http/errors.ts";
-import { readSession } from "@/lib/login/browser.ts";
+import { fromAnotherSite, readSession } from "@/lib/login/browser.ts";
 import { useBrand } from "@/lib/branding/use_brand.ts";
 
 export const CLIENT_ID = /^cid_[a-z2-7]{24}$/;
@@ -45,8 +45,7 @@ export function signInFirst(c: Ctx, clientId: string, back: BillingPage = "plans
 
 /** A form posted from another site is refused even with a valid CSRF token (browsers send Origin on POST). */
 export function sameOrigin(c: Ctx): void {
-  const origin = c.req.header("origin");
-  if (origin !== undefined && origin !== "null" && origin !== new URL(c.var.deps.config.baseUrl).origin) {
+  if (fromAnotherSite(c)) {
     throw new AppError("forbidden", { description: "This form came from another site." });
   }
 }

@@ -5,7 +5,7 @@ import type { Ctx } from "@/lib/app_env.ts";
 import { confirmEmailChange, pendingEmailChange } from "@/db/account.ts";
 import { readBody } from "@/lib/http/body.ts";
 import { toAppError } from "@/lib/http/errors.ts";
-import { csrfToken, csrfValid } from "@/lib/login/browser.ts";
+import { csrfToken, formAccepted } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { type AccountKey, accountSay } from "@/lib/account/i18n.ts";
@@ -63,10 +63,7 @@ export const handler: Handlers<EmailData> = {
   async POST(c) {
     const form = await readBody(c, Confirm, ["form"]);
     const target = await accountTarget(c, new URLSearchParams({ client_id: form.client_id }));
-    const origin = c.req.header("origin");
-    const foreign = origin !== undefined && origin !== "null" &&
-      origin !== new URL(c.var.deps.config.baseUrl).origin;
-    if (foreign || !csrfValid(c, form.csrf)) return show(c, target, form.token, { error: "staleForm" }, 403);
+    if (!formAccepted(c, form.csrf)) return show(c, target, form.token, { error: "staleForm" }, 403);
     try {
       await confirmEmailChange(
         c.var.deps.sql,

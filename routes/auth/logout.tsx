@@ -5,7 +5,7 @@ import type { Ctx } from "@/lib/app_env.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { type AuthorizationClient, authorizationClient, endSession, sessionUser } from "@/db/login.ts";
 import { readBody } from "@/lib/http/body.ts";
-import { csrfToken, csrfValid, readSession, writeSession } from "@/lib/login/browser.ts";
+import { csrfToken, formAccepted, readSession, writeSession } from "@/lib/login/browser.ts";
 import { matchRedirectUri } from "@/lib/login/authorize_request.ts";
 import { type Lang, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
 import { AuthCard } from "@/components/login/AuthCard.tsx";
@@ -56,10 +56,7 @@ export const handler: Handlers<SignOutData> = {
     const client = await authorizationClient(c.var.deps.sql, form.client_id);
     if (client) useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
     if (!client) return signedOut(c, null, form);
-    const origin = c.req.header("origin");
-    const foreign = origin !== undefined && origin !== "null" &&
-      origin !== new URL(c.var.deps.config.baseUrl).origin;
-    if (foreign || !csrfValid(c, form.csrf)) return confirmPage(c, client, form, true);
+    if (!formAccepted(c, form.csrf)) return confirmPage(c, client, form, true);
     const session = readSession(c, client.project_id);
     if (session) await endSession(c.var.deps.sql, client.project_id, session);
     writeSession(c, client.project_id, null);

@@ -142,16 +142,28 @@ Deno.test("account — email change: link to the new address, GET changes nothin
   assert.match(await shown.text(), /after@example\.com/);
   const [still] = await t.db.sql`select email from astapa.users where id = ${b.user}`;
   assert.equal(still.email, "before@example.com");
-  const confirm = () =>
+  const confirm = (headers: Record<string, string> = {}, csrf = CSRF) =>
     t.app.request("/account/email", {
       method: "POST",
-      headers: { cookie: b.cookie, "content-type": "application/x-www-form-urlencoded" },
+      headers: { cookie: b.cookie, "content-type": "application/x-www-form-urlencoded", ...headers },
       body: new URLSearchParams({
         client_id: project.clientId,
         token: link.searchParams.get("token")!,
-        csrf: CSRF,
+        csrf,
       }),
     });
+  // A page of another site (even with the right token), or a stale token: the page says so, nothing changes.
+  for (
+    const refused of [
+      await confirm({ origin: "https://evil.example" }),
+      await confirm({}, "x".repeat(CSRF.length)),
+    ]
+  ) {
+    assert.equal(refused.status, 403);
+    assert.match(await refused.text(), /This form expired/);
+  }
+  const [unchanged] = await t.db.sql`select email from astapa.users where id = ${b.user}`;
+  assert.equal(unchanged.email, "before@example.com");
   assert.equal((await confirm()).status, 200);
   const [changed] = await t.db.sql`select email from astapa.users where id = ${b.user}`;
   assert.equal(changed.email, "after@example.com");
