@@ -18,8 +18,8 @@ const project = await seedProject(t.db.sql, {
 const request = new URLSearchParams({ client_id: project.clientId, redirect_uri: redirectUri, state: "s" });
 
 /** A browser on `path`: the page's text, and a way to post a form with its cookie and CSRF token. */
-async function open(path: string) {
-  const page = await t.app.request(`${path}?${request}`);
+async function open(path: string, query = request) {
+  const page = await t.app.request(`${path}?${query}`);
   const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
   const text = await page.text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(text)?.[1] ?? "";
@@ -27,7 +27,7 @@ async function open(path: string) {
     t.app.request(target, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", cookie },
-      body: new URLSearchParams({ request: request.toString(), csrf, ...fields }),
+      body: new URLSearchParams({ request: query.toString(), csrf, ...fields }),
     });
   return { status: page.status, text, post };
 }
@@ -101,17 +101,10 @@ Deno.test("passwords off, passkeys only — Enter in the email field points at t
     redirect_uri: redirectUri,
     state: "s",
   });
-  const page = await t.app.request(`/auth/login?${query}`);
-  const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
-  const text = await page.text();
-  assert.match(text, /<form method="post" action="\/auth\/login\?lang=en"/);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(text)?.[1] ?? "";
+  const signIn = await open("/auth/login", query);
+  assert.match(signIn.text, /<form method="post" action="\/auth\/login\?lang=en"/);
   const post = (lang: string, fields: Record<string, string>) =>
-    t.app.request(`/auth/login?lang=${lang}`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
-      body: new URLSearchParams({ request: query.toString(), csrf, ...fields }),
-    });
+    signIn.post(`/auth/login?lang=${lang}`, fields);
   const entered = await post("en", { email: "ada@example.com" });
   assert.equal(entered.status, 400);
   assert.doesNotMatch(entered.headers.get("set-cookie") ?? "", /astapa_session/);
