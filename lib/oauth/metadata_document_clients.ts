@@ -38,6 +38,25 @@ export function metadataFetchOptions(
 }
 
 /**
+ * Counts one fetch of a client's document or keys for `address` (metadata documents and registered clients'
+ * jwks_uri share the allowance); past METADATA_FETCHES, `refused` runs (an audit) and the request is 429
+ * rate_limited with Retry-After.
+ */
+export async function countFetchOrRefuse(
+  sql: Sql,
+  address: string,
+  refused: () => Promise<unknown> = () => Promise.resolve(),
+): Promise<void> {
+  const wait = await countMetadataFetch(sql, address, METADATA_FETCHES);
+  if (wait <= 0) return;
+  await refused();
+  throw new AppError("rate_limited", {
+    description: "Too many client metadata documents fetched for this address. Try again later.",
+    headers: { "Retry-After": String(wait) },
+  });
+}
+
+/**
  * The client a metadata document URL names, from the shared cache or fetched now. `resource`: the raw
  * resource parameter of the request, naming the project a refusal is audited in; `address`: the requester's,
  * whose fetches are counted (429 rate_limited past METADATA_FETCHES).
@@ -51,18 +70,12 @@ export async function metadataDocumentClient(
 ): Promise<DynamicClient> {
   const cached = await cachedMetadataDocument(sql, clientId);
   if (cached?.fresh) return DynamicClientSchema.parse(cached.document);
-  const wait = await countMetadataFetch(sql, address, METADATA_FETCHES);
-  if (wait > 0) {
-    await audit(sql, resource, {
+  await countFetchOrRefuse(sql, address, () =>
+    audit(sql, resource, {
       clientId,
       kind: "refused",
       reason: "too many document fetches from one address",
-    });
-    throw new AppError("rate_limited", {
-      description: "Too many client metadata documents fetched for this address. Try again later.",
-      headers: { "Retry-After": String(wait) },
-    });
-  }
+    }));
   let fetched;
   try {
     fetched = await fetchMetadataDocument(clientId, options);

@@ -8,13 +8,12 @@
 import { decodeProtectedHeader } from "jose";
 import type { Ctx, Deps } from "../app_env.ts";
 import type { Jwks } from "@/db/client_assertions.ts";
-import { countMetadataFetch } from "@/db/client_metadata_documents.ts";
 import { type DynamicClient, storeDynamicClientJwks } from "@/db/dynamic_clients.ts";
 import { AppError } from "../http/errors.ts";
 import { clientAddress } from "../http/client_address.ts";
 import { log } from "../http/log.ts";
 import { fetchClientJwks, MetadataDocumentRefused } from "./client_metadata_document.ts";
-import { METADATA_FETCHES, metadataFetchOptions } from "./metadata_document_clients.ts";
+import { countFetchOrRefuse, metadataFetchOptions } from "./metadata_document_clients.ts";
 
 /** Seconds: the least time between two fetches for an unknown kid; the most a stored set is trusted. */
 export const JWKS_URI_REFRESH = { unknownKidSeconds: 60, maxAgeSeconds: 3600, unreachableSeconds: 86400 };
@@ -28,13 +27,7 @@ export async function fetchJwksUri(
   uri: string,
   address: string,
 ): Promise<Jwks> {
-  const wait = await countMetadataFetch(deps.sql, address, METADATA_FETCHES);
-  if (wait > 0) {
-    throw new AppError("rate_limited", {
-      description: "Too many client documents fetched for this address. Try again later.",
-      headers: { "Retry-After": String(wait) },
-    });
-  }
+  await countFetchOrRefuse(deps.sql, address);
   return await fetchClientJwks(uri, metadataFetchOptions(deps));
 }
 
