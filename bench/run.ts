@@ -254,8 +254,8 @@ async function loopback(): Promise<void> {
       });
       rows.push({
         name: webhook,
-        note:
-          `latency, ${result.requests} sequential samples after 5 not counted: POST /api/webhooks/xendit (SUCCEEDED) until a ` +
+        note: `latency, ${result.requests} sequential samples after 5 not counted: ` +
+          `POST /api/webhooks/xendit (SUCCEEDED) until a ` +
           `refresh carries plan "pro" (callback answered in ${callbackP50.toFixed(1)} ms p50; ` +
           `${refreshesPerSample.toFixed(2)} refreshes per sample)`,
         result,

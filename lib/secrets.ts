@@ -38,8 +38,8 @@ export function newClientSecret(): string {
 
 /**
  * SHA-256 of the UTF-8 text: what the database stores and compares. node:crypto hashes in the calling thread,
- * about 4 µs for a token against WebCrypto's 30–60 µs (a promise and a hop to the blocking pool, docs/performance.md);
- * it stays async so that callers need not care.
+ * about 4 µs for a token against WebCrypto's 30–60 µs (a promise and a hop to the blocking pool;
+ * docs/performance.md); it stays async so that callers need not care.
  */
 export function sha256(text: string): Promise<Uint8Array<ArrayBuffer>> {
   // A copy: the Buffer may view a shared pool, and callers (postgres.js, base64url) take the bytes as their own.

@@ -2,7 +2,8 @@
  * Where a grant's Postgres time goes: runs refresh_token (or authorization_code) under load against a fresh
  * server with track_functions = all and prints each SQL function's calls and self time per request.
  * Usage: deno run -A bench/loopback/sql_profile.ts [refresh|code]
- * (PROFILE_ENV='{"ASTAPA_DB_POOL_SIZE":"4"}' for the server, PROFILE_CPU_DIR for its V8 profile, PROFILE_SQL for an experiment)
+ * PROFILE_ENV='{"ASTAPA_DB_POOL_SIZE":"4"}' adds to the server's environment, PROFILE_CPU_DIR writes its V8
+ * profile there, PROFILE_SQL runs an experiment (as the owner) before the load.
  */
 import { analyze, issueCodes, issueUserCodes, seed, startDatabase } from "./fixtures.ts";
 import { load, refreshChains } from "./drive.ts";

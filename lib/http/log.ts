@@ -68,7 +68,7 @@ export function log(level: LogLevel, msg: string, fields: LogFields = {}): void 
   );
 }
 
-/** The access-log line of every request: the fields log() would write, in the same order, without its error replacer. */
+/** The access-log line of every request: log()'s fields in log()'s order, without its error replacer. */
 export function logRequest(fields: {
   request_id: string;
   method: string;
@@ -78,7 +78,7 @@ export function logRequest(fields: {
 }): void {
   if (LEVELS.info < threshold) return;
   const trace = traceFields();
-  // Written out rather than JSON.stringify of a spread object: this line was 16 % of a cached GET's CPU. The
+  // Written out rather than JSON.stringify of a spread object: this line was 16 % of a cached GET's samples. The
   // strings are still escaped by JSON.stringify; the numbers are numbers.
   writeAccessLine(
     `{"time":"${isoNow()}","level":"info","msg":"request","request_id":${
