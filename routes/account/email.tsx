@@ -63,7 +63,17 @@ export const handler: Handlers<EmailData> = {
   async POST(c) {
     const form = await readBody(c, Confirm, ["form"]);
     const target = await accountTarget(c, new URLSearchParams({ client_id: form.client_id }));
-    if (!formAccepted(c, form.csrf)) return show(c, target, form.token, { error: "staleForm" }, 403);
+    if (!formAccepted(c, form.csrf)) {
+      // The link still works: the same page again with a fresh form, so trying again is one click.
+      const email = await pendingEmailChange(c.var.deps.sql, target.project.id, await sha256(form.token));
+      return show(
+        c,
+        target,
+        email ? form.token : "",
+        { error: "staleForm", ...(email ? { email } : {}) },
+        403,
+      );
+    }
     try {
       await confirmEmailChange(
         c.var.deps.sql,

@@ -160,7 +160,9 @@ Deno.test("account — email change: link to the new address, GET changes nothin
     ]
   ) {
     assert.equal(refused.status, 403);
-    assert.match(await refused.text(), /This form expired/);
+    const page = await refused.text();
+    assert.match(page, /This form expired/);
+    assert.match(page, /after@example\.com[\s\S]*name="csrf"/, "the same confirmation, ready to try again");
   }
   const [unchanged] = await t.db.sql`select email from astapa.users where id = ${b.user}`;
   assert.equal(unchanged.email, "before@example.com");
