@@ -31,7 +31,7 @@ export async function startDatabase(): Promise<BenchDatabase> {
  * Statistics as autovacuum keeps them in a deployment: run once a scenario's data is in, before its load. A
  * freshly seeded table has none, and Postgres then plans a refresh token's lookup on the (project, client)
  * index — reading every token of the client, about 2,500 entries a refresh in a 5-second round — which no
- * database that has run for a minute does (docs/performance.md, "Statistics").
+ * database that has run for a minute does (docs/performance.md "Session 11", statistics).
  */
 export async function analyze(sql: Sql): Promise<void> {
   await sql`analyze`;
