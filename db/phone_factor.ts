@@ -29,7 +29,7 @@ export async function startMfaPhoneCode(
 
 /**
  * Stores a second-step code for a number the challenged person typed (no factor and no verified number yet:
- * astapa.phone_factor_addable), unless a limit, the budget or the country list refuses it.
+ * astapa.phone_factor_offer 'add'), unless a limit, the budget or the country list refuses it.
  */
 export async function startMfaNewPhoneCode(
   sql: Sql,

@@ -138,48 +138,28 @@ comment on function astapa.challenge_factor_kinds(text, bigint, text) is
 
 grant execute on function astapa.challenge_factor_kinds(text, bigint, text) to astapa_app;
 
-create or replace function astapa.phone_factor_enrollable(project_id text, user_id bigint) returns boolean
+create or replace function astapa.phone_factor_offer(project_id text, user_id bigint) returns text
   language sql
   stable
   set search_path = ''
   as $$
-    select coalesce(pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
-      and u.phone_number is not null and u.phone_number_verified
-      and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
-      and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off', false)
+    select case when pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
+                     and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
+                     and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off'
+                then case when u.phone_number is not null and u.phone_number_verified then 'enrol' else 'add' end
+           end
     from astapa.users as u
     join astapa.projects as p on p.id = u.project_id
-    where u.project_id = phone_factor_enrollable.project_id and u.id = phone_factor_enrollable.user_id
+    where u.project_id = phone_factor_offer.project_id and u.id = phone_factor_offer.user_id
   $$;
 
-comment on function astapa.phone_factor_enrollable(text, bigint) is
-  'Whether a person asked for a second step may set up the phone factor there (issue 27): they have no second '
-  'factor yet, a verified number, and the project takes a phone as second factor. Their first phone code '
-  'meets the challenge and turns the factor on. False otherwise (null for an unknown user).';
+comment on function astapa.phone_factor_offer(text, bigint) is
+  'What a person asked for a second step, with no second factor yet, in a project that takes a phone as second '
+  'factor, may do with a phone there (issue 27): ''enrol'' with a verified number (their first phone code meets '
+  'the challenge and turns the factor on), ''add'' without one (they type a number; the first code to it proves '
+  'it, and it becomes theirs, verified, and their factor). Null otherwise, and for an unknown user.';
 
-grant execute on function astapa.phone_factor_enrollable(text, bigint) to astapa_app;
-
-create or replace function astapa.phone_factor_addable(project_id text, user_id bigint) returns boolean
-  language sql
-  stable
-  set search_path = ''
-  as $$
-    select coalesce(pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
-      and not (u.phone_number is not null and u.phone_number_verified)
-      and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
-      and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off', false)
-    from astapa.users as u
-    join astapa.projects as p on p.id = u.project_id
-    where u.project_id = phone_factor_addable.project_id and u.id = phone_factor_addable.user_id
-  $$;
-
-comment on function astapa.phone_factor_addable(text, bigint) is
-  'Whether a person asked for a second step may add a phone number there and make it their factor (issue 27): '
-  'no second factor yet, no verified number (one they have is used as it is: astapa.phone_factor_enrollable), '
-  'and the project takes a phone as second factor. The first code to the typed number proves it: the number '
-  'becomes theirs, verified, and the factor is on. False otherwise (null for an unknown user).';
-
-grant execute on function astapa.phone_factor_addable(text, bigint) to astapa_app;
+grant execute on function astapa.phone_factor_offer(text, bigint) to astapa_app;
 
 create or replace function astapa.challenge_phone_enrollable(challenge astapa.mfa_challenges) returns boolean
   language sql
@@ -187,11 +167,11 @@ create or replace function astapa.challenge_phone_enrollable(challenge astapa.mf
   set search_path = ''
   as $$
     select challenge.first_factor is null
-      and coalesce(astapa.phone_factor_enrollable(challenge.project_id, challenge.user_id), false)
+      and astapa.phone_factor_offer(challenge.project_id, challenge.user_id) is not distinct from 'enrol'
   $$;
 
 comment on function astapa.challenge_phone_enrollable(astapa.mfa_challenges) is
-  'Whether the phone may be set up at this challenge (astapa.phone_factor_enrollable), never when the first '
+  'Whether the phone may be set up at this challenge (astapa.phone_factor_offer ''enrol''), never when the first '
   'factor was already a code to that phone.';
 
 grant execute on function astapa.challenge_phone_enrollable(astapa.mfa_challenges) to astapa_app;
@@ -202,11 +182,11 @@ create or replace function astapa.challenge_phone_addable(challenge astapa.mfa_c
   set search_path = ''
   as $$
     select challenge.first_factor is null
-      and coalesce(astapa.phone_factor_addable(challenge.project_id, challenge.user_id), false)
+      and astapa.phone_factor_offer(challenge.project_id, challenge.user_id) is not distinct from 'add'
   $$;
 
 comment on function astapa.challenge_phone_addable(astapa.mfa_challenges) is
-  'Whether a number may be typed and proven at this challenge (astapa.phone_factor_addable), never when the '
+  'Whether a number may be typed and proven at this challenge (astapa.phone_factor_offer ''add''), never when the '
   'first factor was already a code to a phone.';
 
 grant execute on function astapa.challenge_phone_addable(astapa.mfa_challenges) to astapa_app;
@@ -252,7 +232,7 @@ comment on function api.mfa_challenge(bytea) is
   'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, '
   'whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a '
   'phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add '
-  'a number here and make it their factor (phone_add: astapa.phone_factor_addable), the unused recovery '
+  'a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery '
   'codes and the user''s usable passkeys '
   '(credential id in hex, transports: a passkey with user verification meets the challenge too); '
   'null when unknown, used, expired, or the user is disabled or of the other environment.';
@@ -642,7 +622,7 @@ comment on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, te
   'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose '
   'mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, '
   'from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead '
-  'challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_enrollable); AS403 '
+  'challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer); AS403 '
   'settings.mfa.phone off.';
 
 grant execute on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, text) to astapa_app;
@@ -675,7 +655,7 @@ create or replace function api.start_mfa_new_phone_code(challenge_hash bytea, ph
   $$;
 
 comment on function api.start_mfa_new_phone_code(bytea, text, text, text, bytea, bytea, text) is
-  'Someone at the second step with no factor and no verified number (astapa.phone_factor_addable) types a '
+  'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a '
   'number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the '
   'limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. '
   'AS4G0 dead challenge; AS409 not addable here; AS403 settings.mfa.phone off; AS400 malformed.';
@@ -716,7 +696,7 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
     end if;
     select u.phone_number into previous from astapa.users u
     where u.project_id = project and u.id = challenge.user_id;
-    -- A code to a number typed at this step (astapa.phone_factor_addable), not to the person's verified one.
+    -- A code to a number typed at this step (astapa.phone_factor_offer 'add'), not to the person's verified one.
     adding := astapa.challenge_phone_addable(challenge);
     enrolling := adding or astapa.challenge_phone_enrollable(challenge);
     if not (enrolling
@@ -774,9 +754,9 @@ comment on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, 
   'mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr '
   'with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the '
   'factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting '
-  'the phone up here (astapa.phone_factor_enrollable) the accepted code also turns the phone factor on '
+  'the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on '
   '(audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here '
-  '(astapa.phone_factor_addable) it first makes that number theirs, verified (audited user.profile_updated, '
+  '(astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, '
   'step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. '
   'remember/'
   'remember_days as api.meet_mfa_challenge.';

@@ -265,8 +265,15 @@ Deno.test("api.update_project_settings — mfa.phone is true or false", async ()
   assert.match((await problem({ policy: "optional", phone: "yes" }))!, /mfa.phone/);
 });
 
-Deno.test("astapa.phone_factor_enrollable — no factor but a verified number: the challenge's first phone code sets the phone up", async () => {
+Deno.test("astapa.phone_factor_offer 'enrol' — no factor but a verified number: the challenge's first phone code sets the phone up", async () => {
   const lina = await person("lina.factor@example.com");
+  const offer = (user: string, projectId = project.id) =>
+    appValue<string | null>(
+      db.sql,
+      projectId,
+      (tx) => tx`select astapa.phone_factor_offer(${projectId}, ${user})`,
+    );
+  assert.equal(await offer(lina.user), "enrol");
   assert.equal(
     await appValue<boolean>(
       db.sql,
@@ -302,14 +309,10 @@ Deno.test("astapa.phone_factor_enrollable — no factor but a verified number: t
     async (tx) => tx`select api.mfa_challenge(${await sha256("lina-again")})`,
   );
   assert.equal(again.phone_enrol, false);
+  assert.equal(await offer(lina.user), null, "a person with a factor is offered nothing");
   // A project that does not take a phone as second factor offers nothing to set up.
   const mira = await person("mira.factor@example.com", noPhoneFactor.id);
-  const enrollable = await appValue<boolean>(
-    db.sql,
-    noPhoneFactor.id,
-    (tx) => tx`select astapa.phone_factor_enrollable(${noPhoneFactor.id}, ${mira.user})`,
-  );
-  assert.equal(enrollable, false);
+  assert.equal(await offer(mira.user, noPhoneFactor.id), null);
 });
 
 /** A signed-in person with no number, asked for a second step they have not set up (required). */
@@ -343,8 +346,16 @@ const phoneOf = (user: string) =>
          from astapa.users where project_id = ${project.id} and id = ${user}`,
   );
 
-Deno.test("astapa.phone_factor_addable — no factor and no verified number: a number typed at the second step, once its code is back, is theirs and their factor", async () => {
+Deno.test("astapa.phone_factor_offer 'add' — no factor and no verified number: a number typed at the second step, once its code is back, is theirs and their factor", async () => {
   const rudi = await numberless("rudi.add@example.com");
+  assert.equal(
+    await appValue(
+      db.sql,
+      project.id,
+      (tx) => tx`select astapa.phone_factor_offer(${project.id}, ${rudi.user})`,
+    ),
+    "add",
+  );
   const seen = await appValue<Record<string, unknown>>(
     db.sql,
     project.id,
@@ -411,7 +422,7 @@ Deno.test("api.meet_mfa_challenge_by_phone — a number typed at the second step
 });
 
 Deno.test("api.start_mfa_new_phone_code — only for a live challenge of a person with no factor and no verified number, where the project takes a phone", async () => {
-  // A verified number is used as it is (astapa.phone_factor_enrollable), not replaced at this step.
+  // A verified number is used as it is (astapa.phone_factor_offer 'enrol'), not replaced at this step.
   const sari = await person("sari.add@example.com");
   const forced = await appValue<boolean>(
     db.sql,

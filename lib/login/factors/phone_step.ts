@@ -24,7 +24,7 @@ import type { AuthorizeRequest } from "../authorize_request.ts";
 export type PhoneFactorView = {
   /** Empty while a person adding a number (adding) has not had a code sent yet. */
   masked: string;
-  /** No verified number yet: the page asks for one (astapa.phone_factor_addable). */
+  /** No verified number yet: the page asks for one (astapa.phone_factor_offer 'add'). */
   adding?: boolean;
   smsAvailable: boolean;
   /** The channel of the live code this browser holds; absent before a code is sent. */
@@ -34,8 +34,8 @@ export type PhoneFactorView = {
 
 /**
  * Whether this challenge may be met with a phone code: a phone factor, or (someone with no second factor yet
- * and a verified number, astapa.phone_factor_enrollable) one that code sets up, or (no factor and no verified
- * number, astapa.phone_factor_addable) a number typed here that its code proves and sets up.
+ * and a verified number, astapa.phone_factor_offer 'enrol') one that code sets up, or (no factor and no verified
+ * number, astapa.phone_factor_offer 'add') a number typed here that its code proves and sets up.
  */
 export function phoneFactor(challenge: Challenge): boolean {
   return ((challenge.factors.includes("phone") || challenge.phone_enrol) && !!challenge.phone_number) ||
@@ -73,7 +73,7 @@ export async function phoneFactorView(
 
 /**
  * Sends (or, by SMS, sends again) the second step's code; the view says what happened, with a status. `typed`:
- * the number a person adding one typed (astapa.phone_factor_addable); ignored otherwise.
+ * the number a person adding one typed (astapa.phone_factor_offer 'add'); ignored otherwise.
  */
 export async function sendPhoneFactorCode(
   c: Ctx,
