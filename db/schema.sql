@@ -7207,6 +7207,7 @@ AS $function$
     project text := astapa.current_project_id();
     challenge astapa.mfa_challenges;
     pending astapa.phone_codes;
+    offer text;
     enrolling boolean;
     adding boolean;
     previous text;
@@ -7230,8 +7231,9 @@ AS $function$
     select u.phone_number into previous from astapa.users u
     where u.project_id = project and u.id = challenge.user_id;
     -- A code to a number typed at this step (astapa.phone_factor_offer 'add'), not to the person's verified one.
-    adding := astapa.challenge_phone_addable(challenge);
-    enrolling := adding or astapa.challenge_phone_enrollable(challenge);
+    offer := astapa.challenge_phone_offer(challenge);
+    adding := offer is not distinct from 'add';
+    enrolling := offer is not null; -- setting the verified phone up, or a typed number
     if not (enrolling
             or 'phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor)))
        or (not adding and pending.phone_number is distinct from previous) then
@@ -7343,12 +7345,12 @@ AS $function$
       'factors', pg_catalog.to_jsonb(astapa.challenge_factor_kinds(c.project_id, c.user_id, c.first_factor)),
       -- The number a second-step code goes to, while the phone factor counts (the page shows it masked).
       'phone_number', case when 'phone' = any(astapa.challenge_factor_kinds(c.project_id, c.user_id, c.first_factor))
-          or astapa.challenge_phone_enrollable(c)
+          or o.phone_offer is not distinct from 'enrol'
         then u.phone_number end,
       -- No factor yet, but a verified number: the phone may be set up here, by its first code.
-      'phone_enrol', astapa.challenge_phone_enrollable(c),
+      'phone_enrol', o.phone_offer is not distinct from 'enrol',
       -- No factor and no verified number: a number may be typed here and proven by its first code.
-      'phone_add', astapa.challenge_phone_addable(c),
+      'phone_add', o.phone_offer is not distinct from 'add',
       'recovery_codes_left', (select pg_catalog.count(*) from astapa.recovery_codes r
         where r.project_id = c.project_id and r.user_id = c.user_id and r.used_at is null),
       -- Passkeys that may meet the challenge instead of a code (never a key; cloned ones are refused anyway).
@@ -7361,6 +7363,7 @@ AS $function$
     join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
     left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
+    cross join lateral (select astapa.challenge_phone_offer(c) as phone_offer) as o
     where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $function$;
@@ -11459,7 +11462,7 @@ AS $function$
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if not astapa.challenge_phone_addable(challenge) then
+    if astapa.challenge_phone_offer(challenge) is distinct from 'add' then
       raise exception 'this person cannot add a phone number at this step' using errcode = 'AS409';
     end if;
     -- Whether another account holds the number is told only once its code is typed back
@@ -11490,7 +11493,7 @@ AS $function$
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
     if not ('phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor))
-            or astapa.challenge_phone_enrollable(challenge)) then
+            or astapa.challenge_phone_offer(challenge) is not distinct from 'enrol') then
       raise exception 'this person has no phone factor here' using errcode = 'AS409';
     end if;
     select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
@@ -13798,30 +13801,17 @@ comment on function astapa.challenge_factor_kinds(text,bigint,text) is 'The seco
 grant execute on function astapa.challenge_factor_kinds(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.challenge_phone_addable(challenge astapa.mfa_challenges)
- RETURNS boolean
+CREATE OR REPLACE FUNCTION astapa.challenge_phone_offer(challenge astapa.mfa_challenges)
+ RETURNS text
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-    select challenge.first_factor is null
-      and astapa.phone_factor_offer(challenge.project_id, challenge.user_id) is not distinct from 'add'
+    select case when challenge.first_factor is null
+                then astapa.phone_factor_offer(challenge.project_id, challenge.user_id) end
   $function$;
-comment on function astapa.challenge_phone_addable(astapa.mfa_challenges) is 'Whether a number may be typed and proven at this challenge (astapa.phone_factor_offer ''add''), never when the first factor was already a code to a phone.';
-grant execute on function astapa.challenge_phone_addable(astapa.mfa_challenges) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.challenge_phone_enrollable(challenge astapa.mfa_challenges)
- RETURNS boolean
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select challenge.first_factor is null
-      and astapa.phone_factor_offer(challenge.project_id, challenge.user_id) is not distinct from 'enrol'
-  $function$;
-comment on function astapa.challenge_phone_enrollable(astapa.mfa_challenges) is 'Whether the phone may be set up at this challenge (astapa.phone_factor_offer ''enrol''), never when the first factor was already a code to that phone.';
-grant execute on function astapa.challenge_phone_enrollable(astapa.mfa_challenges) to astapa_app;
+comment on function astapa.challenge_phone_offer(astapa.mfa_challenges) is 'What this challenge offers with a phone (astapa.phone_factor_offer): ''enrol'' (the verified number is set up by its first code), ''add'' (a number typed here is proven and set up), or null — always null when the first factor was already a code to a phone.';
+grant execute on function astapa.challenge_phone_offer(astapa.mfa_challenges) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.checkout_json(c astapa.checkouts)

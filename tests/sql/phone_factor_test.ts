@@ -507,7 +507,7 @@ Deno.test("api.start_mfa_challenge — a first factor that was a code to the pho
   const tia = await person("tia.phonefirst@example.com", project.id, false);
   assert.equal(await phoneFirst(tia.user, "tia-required", true), true);
   assert.equal((await seen("tia-required")).phone_add, false);
-  // The three rules behind it, named directly: the kinds a challenge takes, and set-up or adding there.
+  // The two rules behind it, named directly: the kinds a challenge takes, and what it offers with a phone.
   const rules = async (token: string) =>
     await appValue<Record<string, unknown>>(
       db.sql,
@@ -516,26 +516,23 @@ Deno.test("api.start_mfa_challenge — a first factor that was a code to the pho
         tx`select jsonb_build_object(
              'kinds', astapa.challenge_factor_kinds(c.project_id, c.user_id, c.first_factor),
              'all_kinds', astapa.challenge_factor_kinds(c.project_id, c.user_id, null),
-             'enrollable', astapa.challenge_phone_enrollable(c), 'addable', astapa.challenge_phone_addable(c))
+             'offer', astapa.challenge_phone_offer(c))
            from astapa.mfa_challenges c where c.token_hash = ${await sha256(token)}`,
     );
   assert.deepEqual(await rules("ina-app"), {
     kinds: ["totp"],
     all_kinds: ["phone", "totp"],
-    enrollable: false,
-    addable: false,
+    offer: null,
   });
   assert.deepEqual(await rules("joko-required"), {
     kinds: [],
     all_kinds: [],
-    enrollable: false,
-    addable: false,
+    offer: null,
   });
   assert.deepEqual(await rules("tia-required"), {
     kinds: [],
     all_kinds: [],
-    enrollable: false,
-    addable: false,
+    offer: null,
   });
   // The same people after a password: joko may set his verified phone up, tia may add a number.
   assert.equal(
@@ -554,7 +551,7 @@ Deno.test("api.start_mfa_challenge — a first factor that was a code to the pho
     project.id,
     async (tx) => tx`select api.start_mfa_challenge(${tia.user}, ${await sha256("tia-pwd")}, '{pwd}', true)`,
   );
-  assert.deepEqual(await rules("joko-pwd"), { kinds: [], all_kinds: [], enrollable: true, addable: false });
-  assert.deepEqual(await rules("tia-pwd"), { kinds: [], all_kinds: [], enrollable: false, addable: true });
+  assert.deepEqual(await rules("joko-pwd"), { kinds: [], all_kinds: [], offer: "enrol" });
+  assert.deepEqual(await rules("tia-pwd"), { kinds: [], all_kinds: [], offer: "add" });
   await rejectsAs(sendToNew("tia-required", "tia-code", freshNumber()), "conflict");
 });
