@@ -44,6 +44,11 @@ function show(c: Ctx, target: AccountTarget, token: string, extra: Partial<Email
   return page(data, { title: accountSay(lang, "confirmEmailTitle"), lang, status });
 }
 
+/** The address a mailed link's token would set, or null (no token, used, expired, another project's). */
+async function pendingAddress(c: Ctx, target: AccountTarget, token: string): Promise<string | null> {
+  return token ? await pendingEmailChange(c.var.deps.sql, target.project.id, await sha256(token)) : null;
+}
+
 /**
  * The link mailed to a new address. GET says what it would do (or that it is used or expired) and changes
  * nothing; the button POSTs (CSRF) and the change takes effect, the old address being told.
@@ -53,9 +58,7 @@ export const handler: Handlers<EmailData> = {
     const query = new URL(c.req.url).searchParams;
     const target = await accountTarget(c, new URLSearchParams({ client_id: query.get("client_id") ?? "" }));
     const token = (query.get("token") ?? "").slice(0, 100);
-    const email = token
-      ? await pendingEmailChange(c.var.deps.sql, target.project.id, await sha256(token))
-      : null;
+    const email = await pendingAddress(c, target, token);
     if (!email) return show(c, target, "", { error: "emailLinkExpired" }, 400);
     return show(c, target, token, { email });
   },
@@ -65,7 +68,7 @@ export const handler: Handlers<EmailData> = {
     const target = await accountTarget(c, new URLSearchParams({ client_id: form.client_id }));
     if (!formAccepted(c, form.csrf)) {
       // The link still works: the same page again with a fresh form, so trying again is one click.
-      const email = await pendingEmailChange(c.var.deps.sql, target.project.id, await sha256(form.token));
+      const email = await pendingAddress(c, target, form.token);
       return show(
         c,
         target,
