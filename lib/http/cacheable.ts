@@ -4,7 +4,7 @@
  * JWKS and discovery are the most requested URLs and change only when the keys or the issuer do.
  */
 import type { Context } from "hono";
-import { hex } from "../secrets.ts";
+import { hex, sha256 } from "../secrets.ts";
 
 export type Prepared = { text: string; etag: string };
 
@@ -54,7 +54,7 @@ function forget(version: object | string): void {
 
 async function prepare(body: unknown): Promise<Prepared> {
   const text = JSON.stringify(body);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  const digest = await sha256(text);
   const etag = `"${hex(digest.slice(0, 12))}"`;
   return { text, etag };
 }

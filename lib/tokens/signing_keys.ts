@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { asApp, type Sql } from "@/db/client.ts";
 import { log } from "../http/log.ts";
-import { base64url } from "../secrets.ts";
+import { base64url, sha256 } from "../secrets.ts";
 import { open, seal } from "./master_key.ts";
 import { importNativeRsaKey, type NativeRsaKey, openLibcrypto } from "./openssl_rsa.ts";
 
@@ -58,9 +58,7 @@ export async function generateKey(masterKey: CryptoKey): Promise<NewKey> {
 
 async function thumbprint(n: string, e: string): Promise<string> {
   const canonical = JSON.stringify({ e, kty: "RSA", n }); // RFC 7638: required members, sorted
-  return base64url.encode(
-    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical))),
-  );
+  return base64url.encode(await sha256(canonical));
 }
 
 /** The instance's view of the signing keys. */
