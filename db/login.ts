@@ -30,27 +30,33 @@ export async function authorizationClient(sql: Sql, clientId: string): Promise<A
   return row.c === null ? null : AuthorizationClient.parse(row.c);
 }
 
+const Refusal = z.object({ sqlstate: z.enum(["AS4S0", "AS4T0"]), message: z.string() });
+const AuthorizationRequestClient = AuthorizationClient.extend({ refusal: Refusal.nullable() });
+export type AuthorizationRequestClient = z.infer<typeof AuthorizationRequestClient>;
+
 /**
- * Raises invalid_scope / invalid_target unless every scope is declared by the project (or an OpenID one) and
- * the resource is registered by it: the authorization request's check before anyone signs in.
+ * The client of an authorization request, with why its project may not grant the scope and resource
+ * (invalid_scope / invalid_target as a SQLSTATE and message) or null: both in one statement, before anyone
+ * signs in. Null for an unknown client.
  */
-export async function checkAuthorizationTarget(
+export async function authorizationRequestClient(
   sql: Sql,
-  projectId: string,
+  clientId: string,
   target: { scope: string | null; resource: string | null },
-): Promise<void> {
-  // One statement, one round trip, as authorizationClient.
-  await retrying(
+): Promise<AuthorizationRequestClient | null> {
+  const [row] = await retrying(
     sql,
     () =>
       asAppStatement(
         sql,
-        projectId,
+        null,
         (app) =>
-          sql`with ${app} select api.check_authorization_target(${target.scope}, ${target.resource}) from app`,
+          sql`with ${app} select api.authorization_request_client(${clientId}, ${target.scope}, ${target.resource}) as c
+            from app`,
       ),
     { read: true },
   );
+  return row.c === null ? null : AuthorizationRequestClient.parse(row.c);
 }
 
 const SignInRecord = z.object({

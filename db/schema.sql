@@ -3432,6 +3432,29 @@ comment on function api.authorization_client(text) is 'For /auth/login: the proj
 grant execute on function api.authorization_client(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.authorization_request_client(client_id text, scope text, resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    found_client jsonb := api.authorization_client(client_id);
+    refusal jsonb;
+  begin
+    if found_client is null then
+      return null;
+    end if;
+    -- The app may act for any project it names; here it names the one the client belongs to, for this check only.
+    perform pg_catalog.set_config('astapa.project_id', found_client->>'project_id', true);
+    refusal := astapa.grant_target_refusal(scope, resource);
+    perform pg_catalog.set_config('astapa.project_id', '', true);
+    return found_client || pg_catalog.jsonb_build_object('refusal', refusal);
+  end
+  $function$;
+comment on function api.authorization_request_client(text,text,text) is 'For /auth/login, in one statement: api.authorization_client, plus under "refusal" why its project may not grant this scope and resource (astapa.grant_target_refusal) or null. Null for an unknown client. Runs before a project is chosen and leaves none chosen.';
+grant execute on function api.authorization_request_client(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.billing_account(project_id text, user_id bigint, now timestamp with time zone DEFAULT now())
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3800,18 +3823,6 @@ AS $function$
   $function$;
 comment on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) is 'Changes a paying user''s plan at `now`. Dearer on the same interval: an upgrade checkout for the prorated difference (rounded up), applied when paid, period unchanged. Monthly → yearly: a checkout for the year less the unused month, a new year from payment. Cheaper or yearly → monthly: scheduled for the period end. One open change per user (asking again for it answers it; another replaces it unless its charge is under way). AS400 unknown/free/one-time plan or a team plan (an organization''s); AS404 unknown user; AS409 no running paid subscription, the same plan, a charge under way, or an upgrade without payments configured.';
 grant execute on function api.change_plan(text,bigint,text,text,text,timestamp with time zone) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.check_authorization_target(scope text, resource text)
- RETURNS void
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select astapa.assert_grant_target(scope, resource)
-  $function$;
-comment on function api.check_authorization_target(text,text) is 'The authorization request''s check, before anyone signs in: see astapa.assert_grant_target.';
-grant execute on function api.check_authorization_target(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.check_phone_code(token_hash bytea, code_hash bytea)
@@ -13424,24 +13435,14 @@ CREATE OR REPLACE FUNCTION astapa.assert_grant_target(scope text, resource text)
  SET search_path TO ''
 AS $function$
   declare
-    undeclared text;
+    refusal jsonb := astapa.grant_target_refusal(scope, resource);
   begin
-    select pg_catalog.string_agg(s, ' ' order by s) into undeclared
-    from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) as s
-    where s <> '' and s not in ('openid', 'email', 'profile', 'phone', 'offline_access')
-      and not exists (select from astapa.scopes d
-                      where d.project_id = astapa.current_project_id() and d.name = s);
-    if undeclared is not null then
-      raise exception 'not a scope this project declares: %', undeclared using errcode = 'AS4S0';
-    end if;
-    if resource is not null and not exists (
-      select from astapa.resources r
-      where r.project_id = astapa.current_project_id() and r.uri = assert_grant_target.resource) then
-      raise exception 'the resource is not one this project registered' using errcode = 'AS4T0';
+    if refusal is not null then
+      raise exception using errcode = refusal->>'sqlstate', message = refusal->>'message';
     end if;
   end
   $function$;
-comment on function astapa.assert_grant_target(text,text) is 'Raises AS4S0 (invalid_scope) for a scope the current project did not declare (the OpenID user scopes are always allowed) and AS4T0 (invalid_target) for a resource it did not register. Every user grant calls it.';
+comment on function astapa.assert_grant_target(text,text) is 'Raises astapa.grant_target_refusal''s refusal: AS4S0 (invalid_scope) for a scope the current project did not declare, AS4T0 (invalid_target) for a resource it did not register. Every user grant calls it.';
 grant execute on function astapa.assert_grant_target(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -14638,6 +14639,37 @@ AS $function$
   $function$;
 comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) is 'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller already read (astapa.token_lifetimes).';
 grant execute on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.grant_target_refusal(scope text, resource text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    undeclared text;
+  begin
+    select pg_catalog.string_agg(s, ' ' order by s) into undeclared
+    from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) as s
+    where s <> '' and s not in ('openid', 'email', 'profile', 'phone', 'offline_access')
+      and not exists (select from astapa.scopes d
+                      where d.project_id = astapa.current_project_id() and d.name = s);
+    if undeclared is not null then
+      return pg_catalog.jsonb_build_object('sqlstate', 'AS4S0',
+        'message', 'not a scope this project declares: ' || undeclared);
+    end if;
+    if resource is not null and not exists (
+      select from astapa.resources r
+      where r.project_id = astapa.current_project_id() and r.uri = grant_target_refusal.resource) then
+      return pg_catalog.jsonb_build_object('sqlstate', 'AS4T0',
+        'message', 'the resource is not one this project registered');
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.grant_target_refusal(text,text) is 'Why the current project may not grant this scope and resource, as {sqlstate, message}, or null when it may: AS4S0 (invalid_scope) for a scope it did not declare (the OpenID user scopes are always allowed), AS4T0 (invalid_target) for a resource it did not register. Answers rather than raises so that the authorization request (api.authorization_request_client) keeps the client it found; grants raise it (assert_grant_target).';
+grant execute on function astapa.grant_target_refusal(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.grants_plan(s astapa.subscriptions)

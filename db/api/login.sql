@@ -36,6 +36,34 @@ comment on function api.authorization_client(text) is
 
 grant execute on function api.authorization_client(text) to astapa_app;
 
+create or replace function api.authorization_request_client(client_id text, scope text, resource text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    found_client jsonb := api.authorization_client(client_id);
+    refusal jsonb;
+  begin
+    if found_client is null then
+      return null;
+    end if;
+    -- The app may act for any project it names; here it names the one the client belongs to, for this check only.
+    perform pg_catalog.set_config('astapa.project_id', found_client->>'project_id', true);
+    refusal := astapa.grant_target_refusal(scope, resource);
+    perform pg_catalog.set_config('astapa.project_id', '', true);
+    return found_client || pg_catalog.jsonb_build_object('refusal', refusal);
+  end
+  $$;
+
+comment on function api.authorization_request_client(text, text, text) is
+  'For /auth/login, in one statement: api.authorization_client, plus under "refusal" why its project may not '
+  'grant this scope and resource (astapa.grant_target_refusal) or null. Null for an unknown client. Runs before '
+  'a project is chosen and leaves none chosen.';
+
+grant execute on function api.authorization_request_client(text, text, text) to astapa_app;
+
 drop policy if exists "a project reads its own login sessions" on astapa.login_sessions;
 create policy "a project reads its own login sessions" on astapa.login_sessions
   for select to astapa_app, astapa_owner

@@ -781,7 +781,7 @@ comment on function astapa.refresh_max_age() is
 
 grant execute on function astapa.refresh_max_age() to astapa_app;
 
-create or replace function astapa.assert_grant_target(scope text, resource text) returns void
+create or replace function astapa.grant_target_refusal(scope text, resource text) returns jsonb
   language plpgsql
   stable
   set search_path = ''
@@ -795,31 +795,43 @@ create or replace function astapa.assert_grant_target(scope text, resource text)
       and not exists (select from astapa.scopes d
                       where d.project_id = astapa.current_project_id() and d.name = s);
     if undeclared is not null then
-      raise exception 'not a scope this project declares: %', undeclared using errcode = 'AS4S0';
+      return pg_catalog.jsonb_build_object('sqlstate', 'AS4S0',
+        'message', 'not a scope this project declares: ' || undeclared);
     end if;
     if resource is not null and not exists (
       select from astapa.resources r
-      where r.project_id = astapa.current_project_id() and r.uri = assert_grant_target.resource) then
-      raise exception 'the resource is not one this project registered' using errcode = 'AS4T0';
+      where r.project_id = astapa.current_project_id() and r.uri = grant_target_refusal.resource) then
+      return pg_catalog.jsonb_build_object('sqlstate', 'AS4T0',
+        'message', 'the resource is not one this project registered');
+    end if;
+    return null;
+  end
+  $$;
+
+comment on function astapa.grant_target_refusal(text, text) is
+  'Why the current project may not grant this scope and resource, as {sqlstate, message}, or null when it may: '
+  'AS4S0 (invalid_scope) for a scope it did not declare (the OpenID user scopes are always allowed), AS4T0 '
+  '(invalid_target) for a resource it did not register. Answers rather than raises so that the authorization '
+  'request (api.authorization_request_client) keeps the client it found; grants raise it (assert_grant_target).';
+
+grant execute on function astapa.grant_target_refusal(text, text) to astapa_app;
+
+create or replace function astapa.assert_grant_target(scope text, resource text) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    refusal jsonb := astapa.grant_target_refusal(scope, resource);
+  begin
+    if refusal is not null then
+      raise exception using errcode = refusal->>'sqlstate', message = refusal->>'message';
     end if;
   end
   $$;
 
 comment on function astapa.assert_grant_target(text, text) is
-  'Raises AS4S0 (invalid_scope) for a scope the current project did not declare (the OpenID user scopes are '
-  'always allowed) and AS4T0 (invalid_target) for a resource it did not register. Every user grant calls it.';
+  'Raises astapa.grant_target_refusal''s refusal: AS4S0 (invalid_scope) for a scope the current project did not '
+  'declare, AS4T0 (invalid_target) for a resource it did not register. Every user grant calls it.';
 
 grant execute on function astapa.assert_grant_target(text, text) to astapa_app;
-
-create or replace function api.check_authorization_target(scope text, resource text) returns void
-  language sql
-  stable
-  set search_path = ''
-  as $$
-    select astapa.assert_grant_target(scope, resource)
-  $$;
-
-comment on function api.check_authorization_target(text, text) is
-  'The authorization request''s check, before anyone signs in: see astapa.assert_grant_target.';
-
-grant execute on function api.check_authorization_target(text, text) to astapa_app;

@@ -5,7 +5,7 @@
  */
 import { parseResource, parseScope } from "../oauth/scope.ts";
 import { AppError, toAppError } from "../http/errors.ts";
-import { authorizationClient, checkAuthorizationTarget } from "@/db/login.ts";
+import { authorizationRequestClient } from "@/db/login.ts";
 import { isSelfRegisteredClientId, selfRegisteredClient } from "../oauth/dynamic_client_auth.ts";
 import type { Deps } from "../app_env.ts";
 import { dynamicClientTarget, type ThirdParty } from "./dynamic_client_target.ts";
@@ -85,9 +85,29 @@ export async function parseAuthorizeRequest(
   const clientId = get("client_id");
   const redirectUri = get("redirect_uri");
   if (!clientId) throw new AppError("invalid_request", { description: "The link is missing its client_id." });
+  // Parsed before the client is read, so that its project's check of them comes in the same statement; a
+  // malformed one is answered below, in its turn.
+  let scope: string | null = null;
+  let resource: string | null = null;
+  let malformed: AppError | undefined;
+  try {
+    scope = parseScope(get("scope"));
+    resource = parseResource(get("resource"));
+  } catch (error) {
+    malformed = error as AppError;
+  }
   const dynamic = isSelfRegisteredClientId(clientId);
   const registered = dynamic ? await selfRegisteredClient(deps, clientId, get("resource"), address) : null;
-  const client = dynamic ? null : await authorizationClient(sql, clientId);
+  const client = dynamic ? null : await authorizationRequestClient(
+    sql,
+    clientId,
+    malformed
+      ? {
+        scope: null,
+        resource: null,
+      }
+      : { scope, resource },
+  );
   const redirectUris = registered?.redirect_uris ?? client?.redirect_uris;
   if (!redirectUris) {
     throw new AppError("invalid_client", { description: "This app is not registered with Astapa." });
@@ -116,14 +136,7 @@ export async function parseAuthorizeRequest(
   if (method !== undefined && challenge === undefined) {
     throw fail("invalid_request", "code_challenge is missing.");
   }
-  let scope: string | null;
-  let resource: string | null;
-  try {
-    scope = parseScope(get("scope"));
-    resource = parseResource(get("resource"));
-  } catch (error) {
-    throw fail((error as AppError).code, (error as AppError).description);
-  }
+  if (malformed) throw fail(malformed.code, malformed.description);
   const maxAge = get("max_age");
   if (maxAge !== undefined && !/^\d{1,9}$/.test(maxAge)) {
     throw fail("invalid_request", "max_age must be a whole number of seconds.");
@@ -163,11 +176,8 @@ export async function parseAuthorizeRequest(
   }
   if (!client) throw new Error("unreachable: a client was found above");
   // The project's own client may name only its project's resources and scopes (issue 17 #7).
-  try {
-    await checkAuthorizationTarget(sql, client.project_id, { scope, resource });
-  } catch (error) {
-    const refused = toAppError(error);
-    if (refused.code !== "invalid_scope" && refused.code !== "invalid_target") throw error;
+  if (client.refusal) {
+    const refused = toAppError({ code: client.refusal.sqlstate, message: client.refusal.message });
     throw fail(refused.code, refused.description);
   }
   return {

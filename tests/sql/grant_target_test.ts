@@ -29,16 +29,29 @@ await asApp(db.sql, other.id, async (tx) => {
   await declareScope(tx, "notes:write");
 });
 
+/** astapa.assert_grant_target raises what astapa.grant_target_refusal answers. */
 const check = (projectId: string | null, scope: string | null, resource: string | null) =>
-  asApp(db.sql, projectId, (tx) => tx`select api.check_authorization_target(${scope}, ${resource})`);
+  asApp(db.sql, projectId, (tx) => tx`select astapa.assert_grant_target(${scope}, ${resource})`);
 
-Deno.test("api.check_authorization_target — own resources, declared and OpenID scopes pass", async () => {
-  await check(project.id, "openid email profile offline_access notes:read", OWN);
-  await check(project.id, null, null);
-  await check(project.id, "", null);
+const refusal = async (projectId: string | null, scope: string | null, resource: string | null) =>
+  (await asApp(
+    db.sql,
+    projectId,
+    (tx) => tx`select astapa.grant_target_refusal(${scope}, ${resource}) as r`,
+  ))[0].r;
+
+Deno.test("astapa.grant_target_refusal — own resources, declared and OpenID scopes pass", async () => {
+  assert.equal(await refusal(project.id, "openid email profile offline_access notes:read", OWN), null);
+  assert.equal(await refusal(project.id, null, null), null);
+  assert.equal(await refusal(project.id, "", null), null);
+  await check(project.id, "openid notes:read", OWN);
 });
 
-Deno.test("api.check_authorization_target — another project's resource or scope, or none at all, is refused", async () => {
+Deno.test("astapa.grant_target_refusal — another project's resource or scope, or none at all, is refused", async () => {
+  assert.deepEqual(await refusal(project.id, "openid notes:write", OWN), {
+    sqlstate: "AS4S0",
+    message: "not a scope this project declares: notes:write",
+  });
   await rejectsAs(check(project.id, null, THEIRS), "invalid_target");
   await rejectsAs(check(project.id, null, "https://anything.example"), "invalid_target");
   await rejectsAs(check(project.id, "openid notes:write", null), "invalid_scope", /notes:write/);
@@ -49,6 +62,38 @@ Deno.test("api.check_authorization_target — another project's resource or scop
   );
   await rejectsAs(check(null, null, OWN), "invalid_target"); // no project: nothing is anyone's
   await rejectsAs(check(other.id, null, OWN), "invalid_target");
+});
+
+const requestClient = (clientId: string, scope: string | null, resource: string | null) =>
+  asApp(db.sql, null, async (tx) => {
+    const [row] = await tx`select api.authorization_request_client(${clientId}, ${scope}, ${resource}) as c,
+      current_setting('astapa.project_id', true) as chosen`;
+    return row;
+  });
+
+Deno.test("api.authorization_request_client — the client, its project's refusal, and no project left chosen", async () => {
+  const allowed = await requestClient(project.clientId, "openid notes:read", OWN);
+  assert.equal(allowed.c.project_id, project.id);
+  assert.ok(Array.isArray(allowed.c.redirect_uris));
+  assert.equal(allowed.c.refusal, null);
+  assert.equal(allowed.chosen, "");
+  const theirs = await requestClient(project.clientId, null, THEIRS);
+  assert.deepEqual(theirs.c.refusal, {
+    sqlstate: "AS4T0",
+    message: "the resource is not one this project registered",
+  });
+  // The other project's own scope is its own: the check runs under the client's project, not the caller's.
+  assert.equal((await requestClient(other.clientId, "notes:write", THEIRS)).c.refusal, null);
+  assert.equal((await requestClient("cid_" + "a".repeat(24), null, null)).c, null);
+  assert.equal((await requestClient("not-a-client-id", "openid", null)).c, null);
+  await rejectsAs(
+    asApp(
+      db.sql,
+      project.id,
+      (tx) => tx`select api.authorization_request_client(${project.clientId}, null, null)`,
+    ),
+    "forbidden",
+  );
 });
 
 Deno.test("api.issue_authorization_code — refuses what the project does not own", async () => {
