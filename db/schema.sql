@@ -1502,7 +1502,7 @@ create policy "definer functions list the projects an account is a member of" on
    FROM astapa.memberships m
   WHERE ((m.project_id = projects.id) AND (m.account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint)))));
 CREATE TRIGGER projects_create_free_plan AFTER INSERT ON astapa.projects FOR EACH ROW EXECUTE FUNCTION astapa.create_free_plan();
-CREATE TRIGGER projects_note_client_change AFTER DELETE OR UPDATE OF client_id, client_secret_hash, settings, deleted_at ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
+CREATE TRIGGER projects_note_client_change AFTER DELETE OR UPDATE OF client_id, client_secret_hash, name, mode, redirect_uris, settings, deleted_at ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER projects_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -15372,7 +15372,7 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.note_client_change() is 'Statement trigger on what a client_credentials grant depends on: records the change in astapa.client_changes, sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own session, so every instance drops its cached client credentials.';
+comment on function astapa.note_client_change() is 'Statement trigger on what a client_credentials grant or an authorization request''s client depends on: records the change in astapa.client_changes, sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own session, so every instance drops its cached client credentials and authorization clients.';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()

@@ -11,6 +11,7 @@ import type { DashboardSession } from "../db/dashboard.ts";
 import type { Caller } from "./router/callers.ts";
 import type { AuthenticatedClient } from "./oauth/authenticate_client.ts";
 import type { VerifiedClients } from "./oauth/verified_clients.ts";
+import type { AuthorizationClients } from "./login/authorization_clients.ts";
 import type { Brand } from "./branding/brand.ts";
 import type { MetadataFetchOptions } from "./oauth/client_metadata_document.ts";
 
@@ -26,6 +27,8 @@ export type Deps = {
   consoleClient: ConsoleClient;
   /** Verified client credentials of this instance (client_credentials without a round trip); absent: off. */
   verifiedClients?: VerifiedClients;
+  /** The hosted login's clients of this instance, invalidated with verifiedClients; absent: off. */
+  authorizationClients?: AuthorizationClients;
   /** Tests only: how Client ID Metadata Documents are fetched (a local host, its resolver and CA). */
   clientMetadataFetch?: Partial<MetadataFetchOptions>;
 };

@@ -9,12 +9,13 @@ import { KeyStore } from "./tokens/signing_keys.ts";
 import { ensureConsole } from "./dashboard/console.ts";
 import { CLIENT_FAILURES } from "./oauth/authenticate_client.ts";
 import { VerifiedClients } from "./oauth/verified_clients.ts";
+import { AuthorizationClients } from "./login/authorization_clients.ts";
 
 export type DepsInput = { config: Config; sql: Sql; masterKeys: MasterKeys; assets: IslandAssets };
 
 /**
  * Installs signing keys if the deployment has none (signing through OpenSSL when it can), starts the sandbox
- * Xendit simulator and the client-credential cache. close() frees the native keys and stops both.
+ * Xendit simulator and the client caches. close() frees the native keys and stops both.
  */
 export async function createDeps(input: DepsInput): Promise<Deps & { close(): void }> {
   const keys = new KeyStore(input.sql, input.masterKeys.sealing, input.config.signer);
@@ -29,6 +30,8 @@ export async function createDeps(input: DepsInput): Promise<Deps & { close(): vo
     xenditSandbox,
     consoleClient,
     verifiedClients,
+    authorizationClients: verifiedClients &&
+      new AuthorizationClients(verifiedClients, input.config.clientCacheSeconds),
     close() {
       verifiedClients?.stop();
       xenditSandbox.close();

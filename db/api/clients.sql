@@ -739,7 +739,8 @@ comment on function api.record_refused_client(text, text, text, text) is
 
 grant execute on function api.record_refused_client(text, text, text, text) to astapa_app;
 
--- The client-credential cache of each instance (lib/oauth/verified_clients.ts): what invalidates it.
+-- The client caches of each instance (lib/oauth/verified_clients.ts, lib/login/authorization_clients.ts): what
+-- invalidates them.
 
 create or replace function astapa.note_client_change() returns trigger
   language plpgsql
@@ -762,12 +763,13 @@ create or replace function astapa.note_client_change() returns trigger
   $$;
 
 comment on function astapa.note_client_change() is
-  'Statement trigger on what a client_credentials grant depends on: records the change in astapa.client_changes, '
-  'sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own '
-  'session, so every instance drops its cached client credentials.';
+  'Statement trigger on what a client_credentials grant or an authorization request''s client depends on: '
+  'records the change in astapa.client_changes, sends NOTIFY astapa_client_changes (payload: seq) and raises the '
+  'notice astapa_client_change for its own session, so every instance drops its cached client credentials and '
+  'authorization clients.';
 
 create or replace trigger projects_note_client_change
-  after update of client_id, client_secret_hash, settings, deleted_at or delete
+  after update of client_id, client_secret_hash, name, mode, redirect_uris, settings, deleted_at or delete
   on astapa.projects for each statement execute function astapa.note_client_change();
 
 create or replace trigger machine_clients_note_client_change after insert or update or delete or truncate

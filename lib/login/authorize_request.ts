@@ -70,7 +70,7 @@ const PARAMS = [
  * requester's, whose client metadata document fetches are rate limited.
  */
 export async function parseAuthorizeRequest(
-  deps: Pick<Deps, "sql" | "config" | "clientMetadataFetch">,
+  deps: Pick<Deps, "sql" | "config" | "clientMetadataFetch" | "authorizationClients">,
   query: URLSearchParams,
   ownRedirectUris: string[],
   address: string,
@@ -98,16 +98,10 @@ export async function parseAuthorizeRequest(
   }
   const dynamic = isSelfRegisteredClientId(clientId);
   const registered = dynamic ? await selfRegisteredClient(deps, clientId, get("resource"), address) : null;
-  const client = dynamic ? null : await authorizationRequestClient(
-    sql,
-    clientId,
-    malformed
-      ? {
-        scope: null,
-        resource: null,
-      }
-      : { scope, resource },
-  );
+  const target = malformed ? { scope: null, resource: null } : { scope, resource };
+  const read = () => authorizationRequestClient(sql, clientId, target);
+  const cache = deps.authorizationClients;
+  const client = dynamic ? null : await (cache ? cache.get(clientId, target, read) : read());
   const redirectUris = registered?.redirect_uris ?? client?.redirect_uris;
   if (!redirectUris) {
     throw new AppError("invalid_client", { description: "This app is not registered with Astapa." });

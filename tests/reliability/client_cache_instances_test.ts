@@ -1,7 +1,8 @@
 /**
- * The verified-client cache across three Astapa processes on one Postgres (issue 24, docs/performance.md): each
- * instance answers a known client_credentials request from memory, and a rotated, disabled or deleted client,
- * a settings change, or a lockout counted on another instance reaches every instance through NOTIFY. The
+ * The client caches across three Astapa processes on one Postgres (issue 24, docs/performance.md): each instance
+ * answers a known client_credentials request, and the hosted login's client, from memory; a rotated, disabled or
+ * deleted client, a settings change, a lockout counted on another instance, a removed redirect URI, a renamed
+ * project or a withdrawn resource reaches every instance through NOTIFY. The
  * cache's maximum age is an hour here, so only the notices can make these pass; each check waits for its
  * condition on every instance (the documented window), never for a fixed time.
  */
@@ -14,6 +15,7 @@ import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { basic, seedProject } from "../helpers/oauth.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";
 import { waitFor } from "../helpers/payments.ts";
+import { addResource, removeResource } from "@/db/resources.ts";
 
 const db = await testDatabase();
 const env = { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY, ASTAPA_CLIENT_CACHE_SECONDS: "3600" };
@@ -122,4 +124,82 @@ Deno.test("client cache — failures counted on one instance lock the right secr
   }
   assert.equal((await token(servers[0].url, agent)).status, 429, "the instance that counted them, at once");
   await untilEvery(agent, 429, "the locked pair waiting");
+});
+
+type Project = Awaited<ReturnType<typeof seedProject>>;
+
+/** The hosted login's first page for this project's client, as each instance answers it. */
+async function signInPage(origin: string, project: Project, params: Record<string, string> = {}) {
+  const query = new URLSearchParams({
+    client_id: project.clientId,
+    redirect_uri: project.redirectUri,
+    response_type: "code",
+    state: "s1",
+    ...params,
+  });
+  const res = await fetch(`${origin}/auth/login?${query}`, { redirect: "manual" });
+  return { status: res.status, location: res.headers.get("location"), body: await res.text() };
+}
+
+/** Waits until every instance's sign-in page passes `check`; returns their answers. */
+function untilEveryPage(
+  project: Project,
+  check: (page: Awaited<ReturnType<typeof signInPage>>) => boolean,
+  what: string,
+  params: Record<string, string> = {},
+) {
+  return Promise.all(servers.map((server) =>
+    waitFor(async () => {
+      const page = await signInPage(server.url, project, params);
+      return check(page) && page;
+    }, `${what} on ${server.url}`)
+  ));
+}
+
+Deno.test("login client cache — answered from memory; a removed redirect URI stops on every instance", async () => {
+  const project = await seedProject(db.sql);
+  for (const server of servers) assert.equal((await signInPage(server.url, project)).status, 200);
+  // Behind the caches' back (no notice), the redirect URI goes: every instance still shows the page from memory.
+  await db.sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    await tx`update astapa.projects set redirect_uris = '{}' where id = ${project.id}`;
+  });
+  for (const server of servers) assert.equal((await signInPage(server.url, project)).status, 200);
+
+  await db.sql`update astapa.projects set redirect_uris = '{https://elsewhere.example/cb}'
+               where id = ${project.id}`;
+  for (const page of await untilEveryPage(project, (page) => page.status === 400, "the old URI refused")) {
+    assert.match(page.body, /redirect_uri/);
+    assert.equal(page.location, null, "never redirected to a URI that is no longer registered");
+  }
+});
+
+Deno.test("login client cache — a renamed project shows its new name on every instance", async () => {
+  const project = await seedProject(db.sql, { name: "Warung Lama" });
+  for (const server of servers) assert.match((await signInPage(server.url, project)).body, /Warung Lama/);
+  await db.sql`update astapa.projects set name = 'Warung Baru' where id = ${project.id}`;
+  await untilEveryPage(project, (page) => page.body.includes("Warung Baru"), "the new name");
+});
+
+Deno.test("login client cache — a withdrawn resource is invalid_target on every instance", async () => {
+  const project = await seedProject(db.sql);
+  const resource = `https://mcp-${project.id.slice(5)}.example/mcp`;
+  await asApp(db.sql, project.id, (tx) => addResource(tx, resource));
+  for (const server of servers) {
+    assert.equal((await signInPage(server.url, project, { resource })).status, 200);
+  }
+  await asApp(db.sql, project.id, (tx) => removeResource(tx, resource));
+  for (
+    const page of await untilEveryPage(
+      project,
+      (page) => page.status === 303,
+      "the resource refused",
+      { resource },
+    )
+  ) {
+    const back = new URL(page.location!);
+    assert.equal(back.origin + back.pathname, project.redirectUri);
+    assert.equal(back.searchParams.get("error"), "invalid_target");
+    assert.equal(back.searchParams.get("state"), "s1");
+  }
 });
