@@ -79,6 +79,29 @@ export async function authenticateClientAnd(
   return { outcome: ClientAuthOutcomeSchema.parse(row.result), grant: row.grant };
 }
 
+/**
+ * The grant of a client whose credentials this instance verified already (lib/oauth/verified_clients.ts), acting
+ * for its project and kind as api.authenticate_client sets them: one statement, without the secret check and
+ * the lockout read. Null when the client's kind has no call.
+ */
+export async function grantForVerifiedClient(
+  sql: Sql,
+  client: { projectId: string; kind: "project" | "machine" },
+  grant: (sql: Sql, clientId: string) => GrantCalls,
+  clientId: string,
+): Promise<unknown> {
+  const call = grant(sql, clientId)[client.kind];
+  if (!call) return null;
+  const [row] = await retrying(sql, () =>
+    asAppStatement(
+      sql,
+      client.projectId,
+      (app) => sql`with ${app} select ${call} as grant from app`,
+      { clientKind: client.kind },
+    ));
+  return row.grant;
+}
+
 /** Audits a known client refused for its kind (client.refused in its project's audit log). */
 export async function recordRefusedClient(
   sql: Sql,

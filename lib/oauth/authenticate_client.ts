@@ -17,6 +17,7 @@ import {
   authenticateClientAnd,
   type FailureBucket,
   type GrantCalls,
+  grantForVerifiedClient,
   recordRefusedClient,
 } from "@/db/client_authentication.ts";
 import type { Caller, ClientKind } from "../router/callers.ts";
@@ -72,7 +73,8 @@ const NO_GRANT: GrantCalls = { project: null, machine: null };
  * calls the grant `grant` names for its kind. The grant runs only for an enabled client whose secret matched
  * and whose kind the route accepts; `grant` is null when the client's kind has no call (the caller decides
  * what that means). With `cacheKey` (a grant that only reads, named by everything it depends on besides the
- * client), the instance's verified-client cache may answer without Postgres (lib/oauth/verified_clients.ts).
+ * client), the instance's verified-client cache may answer without Postgres (lib/oauth/verified_clients.ts);
+ * without one, credentials the cache verified before run the grant alone.
  */
 export async function authenticateClientAndGrant(
   c: Ctx,
@@ -111,6 +113,24 @@ export async function authenticateClientAndGrant(
       machine: accepts.includes("machine") ? named.machine : null,
     };
   };
+  // Credentials verified before (with another grant key, or for a grant that writes): the grant alone.
+  const verified = cache?.verified(presented.clientId, secretHash, bucketNames);
+  if (verified && verified.kind !== "dynamic" && accepts.includes(verified.kind)) {
+    const kind = verified.kind;
+    const granted = await grantForVerifiedClient(
+      c.var.deps.sql,
+      { ...verified, kind },
+      calls,
+      presented.clientId,
+    );
+    if (cacheKey !== undefined && granted !== null && granted !== undefined) {
+      cache!.put(ticket, presented.clientId, secretHash, verified, cacheKey, granted);
+    }
+    return {
+      client: { ...verified, clientId: presented.clientId, method: presented.method },
+      grant: granted,
+    };
+  }
   // Failures are counted by api.authenticate_client and committed with the statement; the errors are thrown
   // after it, so a rejected attempt still counts.
   const { outcome, grant: granted } = await authenticateClientAnd(
@@ -148,16 +168,15 @@ export async function authenticateClientAndGrant(
     kind: outcome.client.kind,
     method: presented.method,
   };
-  if (cacheKey !== undefined && granted !== null && granted !== undefined) {
-    cache?.put(
-      ticket,
-      presented.clientId,
-      secretHash,
-      { projectId: client.projectId, kind: client.kind },
-      cacheKey,
-      granted,
-    );
-  }
+  const keep = cacheKey !== undefined && granted !== null && granted !== undefined;
+  cache?.put(
+    ticket,
+    presented.clientId,
+    secretHash,
+    { projectId: client.projectId, kind: client.kind },
+    keep ? cacheKey : undefined,
+    granted,
+  );
   return { client, grant: granted };
 }
 

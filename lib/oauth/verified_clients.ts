@@ -1,6 +1,7 @@
 /**
  * Verified client credentials, cached in each instance (issue 24), so that a client_credentials request whose
- * secret already matched needs no round trip to Postgres. An entry holds the client's project and kind, the
+ * secret already matched needs no round trip to Postgres, and other grants of that client skip the secret check
+ * and lockout read (their own statement still runs). An entry holds the client's project and kind, the
  * SHA-256 of the secret that matched (never the secret) and the grants SQL decided for it, per scope and
  * resource. Postgres stays the truth:
  *
@@ -92,6 +93,20 @@ export class VerifiedClients {
 
   /** The grant cached for this client, secret and grant key, or null: then ask Postgres. */
   get(clientId: string, secretHash: Uint8Array, buckets: string[], grantKey: string) {
+    const entry = this.#entry(clientId, secretHash, buckets);
+    if (!entry || !entry.grants.has(grantKey)) return null;
+    return { client: entry.client, grant: entry.grants.get(grantKey) };
+  }
+
+  /**
+   * The client these credentials were verified for, or null: then ask Postgres. For grants that write (they
+   * still run in Postgres, without the secret check and the lockout read before them).
+   */
+  verified(clientId: string, secretHash: Uint8Array, buckets: string[]): CachedClient | null {
+    return this.#entry(clientId, secretHash, buckets)?.client ?? null;
+  }
+
+  #entry(clientId: string, secretHash: Uint8Array, buckets: string[]): Entry | null {
     const now = Date.now();
     if (!this.#live || now < this.#offUntil) return null;
     for (const bucket of buckets) {
@@ -106,8 +121,7 @@ export class VerifiedClients {
       this.#entries.delete(clientId);
       return null;
     }
-    if (!sameBytes(entry.secretHash, secretHash) || !entry.grants.has(grantKey)) return null;
-    return { client: entry.client, grant: entry.grants.get(grantKey) };
+    return sameBytes(entry.secretHash, secretHash) ? entry : null;
   }
 
   /** Taken before asking Postgres; `put` stores only if nothing changed meanwhile. */
@@ -115,14 +129,14 @@ export class VerifiedClients {
     return this.#generation;
   }
 
-  /** Stores what Postgres just verified and granted. */
+  /** Stores what Postgres just verified and, with a grant key, granted. */
   put(
     ticket: number,
     clientId: string,
     secretHash: Uint8Array,
     client: CachedClient,
-    grantKey: string,
-    grant: unknown,
+    grantKey?: string,
+    grant?: unknown,
   ) {
     if (!this.#live || ticket !== this.#generation || this.maxAgeSeconds <= 0) return;
     let entry = this.#entries.get(clientId);
@@ -138,7 +152,9 @@ export class VerifiedClients {
       };
       this.#entries.set(clientId, entry);
     }
-    if (entry.grants.size < MAX_GRANTS_PER_CLIENT) entry.grants.set(grantKey, grant);
+    if (grantKey !== undefined && entry.grants.size < MAX_GRANTS_PER_CLIENT) {
+      entry.grants.set(grantKey, grant);
+    }
   }
 
   /** Failures counted for these buckets (here or, through NOTIFY, anywhere): Postgres answers them for a window. */

@@ -50,3 +50,13 @@ Deno.test("verified clients — failing buckets, counted here or before the star
   assert.equal(cache.get("cid_a", hash(1), [...clean, "client_auth:address:192.0.2.9"], "k1"), null);
   assert.deepEqual(cache.get("cid_a", hash(1), clean, "k1"), { client, grant }, "other callers still served");
 });
+
+Deno.test("verified clients — verified credentials serve any grant key, never another secret or a failing bucket", () => {
+  cache.put(cache.ticket(), "cid_v", hash(3), client);
+  assert.deepEqual(cache.verified("cid_v", hash(3), clean), client);
+  assert.equal(cache.get("cid_v", hash(3), clean, "k1"), null, "no grant stored with it");
+  assert.equal(cache.verified("cid_v", hash(4), clean), null);
+  assert.equal(cache.verified("cid_w", hash(3), clean), null);
+  cache.noteFailures(["client_auth:pair:cid_v:192.0.2.9"]);
+  assert.equal(cache.verified("cid_v", hash(3), ["client_auth:pair:cid_v:192.0.2.9"]), null);
+});

@@ -1,6 +1,7 @@
 /**
  * The client caches across three Astapa processes on one Postgres (issue 24, docs/performance.md): each instance
- * answers a known client_credentials request, and the hosted login's client, from memory; a rotated, disabled or
+ * answers a known client_credentials request, a known client's other grants' authentication, and the hosted
+ * login's client from memory; a rotated, disabled or
  * deleted client, a settings change, a lockout counted on another instance, a removed redirect URI, a renamed
  * project or a withdrawn resource reaches every instance through NOTIFY. The
  * cache's maximum age is an hour here, so only the notices can make these pass; each check waits for its
@@ -18,7 +19,13 @@ import { waitFor } from "../helpers/payments.ts";
 import { addResource, removeResource } from "@/db/resources.ts";
 
 const db = await testDatabase();
-const env = { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY, ASTAPA_CLIENT_CACHE_SECONDS: "3600" };
+const env = {
+  DATABASE_URL: db.url,
+  ASTAPA_MASTER_KEY: TEST_MASTER_KEY,
+  ASTAPA_CLIENT_CACHE_SECONDS: "3600",
+  // A test may come from its own address (X-Forwarded-For), clear of the failures other tests count.
+  ASTAPA_TRUST_PROXY: "1",
+};
 const servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
 
 Deno.test.afterAll(async () => {
@@ -26,7 +33,7 @@ Deno.test.afterAll(async () => {
   await db.close();
 });
 
-type Credentials = { clientId: string; secret: string };
+type Credentials = { clientId: string; secret: string; address?: string };
 
 async function token(origin: string, client: Credentials, params: Record<string, string> = {}) {
   const res = await fetch(`${origin}/api/platform/token`, {
@@ -34,6 +41,7 @@ async function token(origin: string, client: Credentials, params: Record<string,
     headers: {
       "content-type": "application/x-www-form-urlencoded",
       authorization: basic(client.clientId, client.secret),
+      ...(client.address ? { "x-forwarded-for": client.address } : {}),
     },
     body: new URLSearchParams({ grant_type: "client_credentials", ...params }),
   });
@@ -112,6 +120,29 @@ Deno.test("client cache — a settings change reaches every instance's cached gr
     const body of await untilEvery(client, 400, "the withdrawn scope refused", { scope: "reports:read" })
   ) {
     assert.equal(body.error, "invalid_scope");
+  }
+});
+
+Deno.test("client cache — a grant that writes runs alone for cached credentials; a rotated secret stops it everywhere", async () => {
+  const project = await seedProject(db.sql, { settings: { client_credentials_scopes: ["reports:read"] } });
+  // Other tests' refused secrets leave 127.0.0.1's bucket failing, which the cache leaves to Postgres.
+  const client = { clientId: project.clientId, secret: project.secret, address: "192.0.2.77" };
+  await cachedEverywhere(client, { scope: "reports:read" });
+  const refresh = { grant_type: "refresh_token", refresh_token: "not-a-token-of-this-project" };
+  // Behind the caches' back the secret changes: the refresh grant still authenticates from memory on every
+  // instance and reaches the rotation in Postgres, which refuses the token (invalid_grant, not invalid_client).
+  await db.sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    await tx`update astapa.projects set client_secret_hash = sha256('not the secret') where id = ${project.id}`;
+  });
+  for (const server of servers) {
+    const answer = await token(server.url, client, refresh);
+    assert.deepEqual([answer.status, answer.body.error], [400, "invalid_grant"]);
+  }
+  await db
+    .sql`update astapa.projects set client_secret_hash = sha256('the next secret') where id = ${project.id}`;
+  for (const body of await untilEvery(client, 401, "the old secret refused", refresh)) {
+    assert.equal(body.error, "invalid_client");
   }
 });
 
