@@ -1,5 +1,5 @@
 /**
- * SQL tests for what invalidates the client-credential caches (db/api/clients.sql, migration 3030): the trigger
+ * SQL tests for what invalidates the client caches (db/api/clients.sql, migration 3030): the trigger
  * astapa.note_client_change records each change in astapa.client_changes, notifies astapa_client_changes with
  * the row's seq and raises its notice for the session; astapa.count_client_failure notifies each bucket on
  * astapa_client_failures; api.failing_client_buckets lists the buckets holding a failure in their window.
@@ -58,10 +58,16 @@ Deno.test("astapa.note_client_change — each change to what a grant reads is re
   }
 });
 
-Deno.test("astapa.note_client_change — a project's other columns change nothing", async () => {
+Deno.test("astapa.note_client_change — what the hosted login shows of a project counts; its other columns do not", async () => {
   const before = await lastSeq();
-  await db.sql`update astapa.projects set name = 'Renamed', updated_at = now() where id = ${project.id}`;
+  await db.sql`update astapa.projects set updated_at = now() where id = ${project.id}`;
   assert.equal(await lastSeq(), before);
+  await db.sql`update astapa.projects set name = 'Renamed' where id = ${project.id}`;
+  await db.sql`update astapa.projects set mode = 'production' where id = ${project.id}`;
+  await db
+    .sql`update astapa.projects set redirect_uris = '{https://renamed.example/cb}' where id = ${project.id}`;
+  const rows = await db.sql`select source from astapa.client_changes where seq > ${before} order by seq`;
+  assert.deepEqual(rows.map((r) => r.source), ["projects", "projects", "projects"]);
 });
 
 Deno.test("astapa.count_client_failure — every bucket counted is announced by name", async () => {
