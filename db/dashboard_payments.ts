@@ -48,6 +48,8 @@ export type PaymentRow = z.infer<typeof PaymentRowSchema>;
 export type PaymentFilter = {
   status?: z.infer<typeof CheckoutStatusSchema>;
   method?: Method;
+  /** A user's id (the sub): their checkouts only. */
+  user?: string;
   /** A row's id: the rows older than it. */
   before?: string;
   size?: number;

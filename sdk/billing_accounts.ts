@@ -93,12 +93,23 @@ export type MrrMonth = {
   paying_at_start: number;
 };
 
+/** How a checkout or payment was paid (Xendit's channels, named as Astapa names them). */
+export type PaymentMethod =
+  | "qris"
+  | "bank_transfer"
+  | "ovo"
+  | "gopay"
+  | "dana"
+  | "shopeepay"
+  | "direct_debit"
+  | "card";
+
 /** One of the project's checkouts, as the dashboard's Payments list shows it. */
 export type PaymentRow = {
   id: string;
   checkout_id: string;
   status: "open" | "pending" | "paid" | "expired";
-  method: "qris" | "bank_transfer" | "ovo" | "gopay" | null;
+  method: PaymentMethod | null;
   bank: string | null;
   amount: number;
   currency: "IDR";
@@ -112,7 +123,7 @@ export type PaymentRow = {
 };
 
 export type MethodRevenue = {
-  method: "qris" | "gopay" | "ovo" | "bank_transfer";
+  method: PaymentMethod;
   amount: number;
   payments: number;
 };
@@ -209,11 +220,12 @@ export function billingAccounts(json: Json) {
     /** Undoes a cancel while the paid period still runs. */
     resume: (sub: string) => json<Subscription>(`${user(sub)}/subscription/resume`, "POST", {}),
     payments: {
-      /** The project's checkouts, newest first; page with `before` (the last row's `id`). */
+      /** The project's checkouts, newest first (one user's with `user`, a sub); page with `before` (the last row's `id`). */
       list: async (
         query: {
           status?: PaymentRow["status"];
           method?: NonNullable<PaymentRow["method"]>;
+          user?: string;
           before?: string;
           limit?: number;
         } = {},

@@ -36,6 +36,7 @@ export type {
   Checkout,
   MethodRevenue,
   MrrMonth,
+  PaymentMethod,
   PaymentRow,
   RenewalCharge,
   Subscription,

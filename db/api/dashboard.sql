@@ -64,8 +64,14 @@ create or replace function api.list_payments(project_id text, filter jsonb defau
     if filter ? 'status' and filter ->> 'status' not in ('open', 'pending', 'paid', 'expired') then
       problems := problems || '{"status": ["status must be open, pending, paid or expired."]}';
     end if;
-    if filter ? 'method' and filter ->> 'method' not in ('qris', 'bank_transfer', 'ovo', 'gopay') then
-      problems := problems || '{"method": ["method must be qris, bank_transfer, ovo or gopay."]}';
+    -- The methods astapa.checkouts takes (checkouts_method_check).
+    if filter ? 'method' and filter ->> 'method' not in (
+         'qris', 'bank_transfer', 'ovo', 'gopay', 'dana', 'shopeepay', 'direct_debit', 'card') then
+      problems := problems || '{"method": ["method must be qris, bank_transfer, ovo, gopay, dana, shopeepay, direct_debit or card."]}';
+    end if;
+    if filter ? 'user' and not coalesce(case when filter ->> 'user' ~ '^[1-9][0-9]{0,18}$'
+                                             then (filter ->> 'user')::numeric <= 9223372036854775807 end, false) then
+      problems := problems || '{"user": ["user must be a user''s id (sub)."]}';
     end if;
     if filter ? 'before' and coalesce(filter ->> 'before', '') !~ '^[0-9]{1,18}$' then
       problems := problems || '{"before": ["before must be a checkout''s id (a whole number)."]}';
@@ -81,6 +87,7 @@ create or replace function api.list_payments(project_id text, filter jsonb defau
             where c.project_id = list_payments.project_id and c.environment = mode
               and (not filter ? 'status' or c.status = filter ->> 'status')
               and (not filter ? 'method' or c.method = filter ->> 'method')
+              and (not filter ? 'user' or c.user_id = (filter ->> 'user')::bigint)
               and (not filter ? 'before' or c.id < (filter ->> 'before')::bigint)
             order by c.id desc
             limit page_size) as c), '[]');
@@ -88,8 +95,9 @@ create or replace function api.list_payments(project_id text, filter jsonb defau
   $$;
 
 comment on function api.list_payments(text, jsonb) is
-  'A page of the project''s checkouts in its current mode, newest first: filter {status?, method?, before? (a '
-  'row''s id: the rows older than it), size? (1-200, default 50)}. AS400 naming the bad filter field.';
+  'A page of the project''s checkouts in its current mode, newest first: filter {status?, method?, user? (a '
+  'user''s id, the sub), before? (a row''s id: the rows older than it), size? (1-200, default 50)}. AS400 '
+  'naming the bad filter field.';
 
 grant execute on function api.list_payments(text, jsonb) to astapa_app;
 
@@ -231,7 +239,9 @@ create or replace function api.revenue_by_method(project_id text, days integer d
              order by totals.position)
       from (select m.method, m.position, coalesce(pg_catalog.sum(paid.amount), 0)::bigint as amount,
                    pg_catalog.count(paid.id) as payments
-            from (values ('qris', 1), ('gopay', 2), ('ovo', 3), ('bank_transfer', 4)) as m(method, position)
+            -- Every method a payment takes (payments_method_check), the e-wallets after QRIS, cards last.
+            from (values ('qris', 1), ('gopay', 2), ('ovo', 3), ('dana', 4), ('shopeepay', 5), ('bank_transfer', 6),
+                         ('direct_debit', 7), ('card', 8)) as m(method, position)
             left join lateral (
               select y.id, y.amount from astapa.payments as y
               join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
@@ -242,7 +252,8 @@ create or replace function api.revenue_by_method(project_id text, days integer d
   $$;
 
 comment on function api.revenue_by_method(text, integer, timestamptz) is
-  '[{method, amount, payments}] for qris, gopay, ovo and bank_transfer: paid charges of the project''s current '
+  '[{method, amount, payments}] for qris, gopay, ovo, dana, shopeepay, bank_transfer, direct_debit and card: '
+  'paid charges of the project''s current '
   'mode paid in the days (UTC) days ending on until''s. AS400 unless 1 <= days <= 366.';
 
 grant execute on function api.revenue_by_method(text, integer, timestamptz) to astapa_app;

@@ -141,7 +141,7 @@ Deno.test("billing routes — each answer has the documented shape", async () =>
   );
   assert.equal(
     documented(A.revenue, await call("GET", "/api/platform/metrics/revenue"), "revenue").methods.length,
-    4,
+    8,
   );
   assert.ok(documented(A.plans, await call("GET", "/api/platform/plans"), "plans").plans.length >= 2);
   documented(A.plan, await call("GET", "/api/platform/plans/max"), "plan");

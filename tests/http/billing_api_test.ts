@@ -123,7 +123,11 @@ Deno.test("GET /api/platform/metrics/mrr and …/revenue — this month's paying
     "qris",
     "gopay",
     "ovo",
+    "dana",
+    "shopeepay",
     "bank_transfer",
+    "direct_debit",
+    "card",
   ]);
   const badDays = await call("GET", "/api/platform/metrics/revenue?days=400");
   assert.deepEqual([badDays.res.status, Object.keys(badDays.body.fields)], [400, ["days"]]);
@@ -223,9 +227,20 @@ Deno.test("GET /api/platform/payments — the project's checkouts, filtered and 
   assert.equal(next.body.payments[0].checkout_id, ids[0], "the page before the newest");
   const paid = await call("GET", "/api/platform/payments?status=paid&method=qris");
   assert.deepEqual(paid.body.payments, []);
+  const cards = await call("GET", "/api/platform/payments?method=card");
+  assert.deepEqual(
+    [cards.res.status, cards.body.payments],
+    [200, []],
+    "every method a checkout takes filters",
+  );
+  const firstUsers = await call("GET", `/api/platform/payments?user=${subs[0]}`);
+  assert.deepEqual(firstUsers.body.payments.map((p: { checkout_id: string }) => p.checkout_id), [ids[0]]);
   const neighbour = await call("GET", "/api/platform/payments", other);
   assert.deepEqual(neighbour.body.payments, [], "another project sees none of them");
-  for (const query of ["status=refunded", "method=cash", "limit=0", "limit=201", "before=abc"]) {
+  const theirUser = await call("GET", `/api/platform/payments?user=${subs[0]}`, other);
+  assert.deepEqual(theirUser.body.payments, [], "nor by naming one of its users");
+  const bads = ["status=refunded", "method=cash", "limit=0", "limit=201", "before=abc", "user=abc", "user=0"];
+  for (const query of bads) {
     const bad = await call("GET", `/api/platform/payments?${query}`);
     assert.deepEqual([bad.res.status, Object.keys(bad.body.fields)], [400, [query.split("=")[0]]], query);
   }

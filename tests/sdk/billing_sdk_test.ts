@@ -7,6 +7,7 @@ import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { AstapaError, createAstapa } from "@/sdk/mod.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedUser } from "../helpers/identity.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql);
@@ -211,7 +212,7 @@ Deno.test("sdk — billing.plans: a plan offered with a trial, changed, archived
   assert.ok((await astapa.billing.plans.list(true)).some((p) => p.key === "biz" && p.archived));
 });
 
-Deno.test("sdk — billing.payments.list: the project's checkouts by status, paged", async () => {
+Deno.test("sdk — billing.payments.list: the project's checkouts by status, method and user, paged", async () => {
   const shop = await seedShop(t.db.sql, { email: "sdk-payments@example.com", price: 60_000 });
   const astapa = createAstapa({
     baseUrl: t.origin,
@@ -227,6 +228,12 @@ Deno.test("sdk — billing.payments.list: the project's checkouts by status, pag
   );
   assert.deepEqual(await astapa.billing.payments.list({ status: "paid" }), []);
   assert.deepEqual(await astapa.billing.payments.list({ before: row.id }), []);
+  const other = await seedUser(t.db.sql, shop.project.id, "sdk-payments-2@example.com");
+  assert.deepEqual(
+    (await astapa.billing.payments.list({ user: shop.userId })).map((p) => p.checkout_id),
+    [opened.checkout_id],
+  );
+  assert.deepEqual(await astapa.billing.payments.list({ user: other, method: "card" }), []);
   const bad = await astapa.billing.payments.list({ limit: 500 }).then(() => null, (e) => e);
   assert.ok(bad instanceof AstapaError);
   assert.deepEqual(Object.keys(bad.fields ?? {}), ["limit"]);
@@ -267,7 +274,6 @@ Deno.test("sdk — billing.portalUrl and planPickerUrl: the hosted pages for thi
 
 Deno.test("sdk — billing: settings read and changed; receipts listed for one user", async () => {
   const { paidCheckout } = await import("../helpers/paid_checkouts.ts");
-  const { seedUser } = await import("../helpers/identity.ts");
   const shop = await seedShop(t.db.sql, { email: "sdk-settings@example.com" });
   const astapa = createAstapa({
     baseUrl: t.origin,

@@ -9,6 +9,7 @@ import { assignPlan } from "@/db/plans.ts";
 import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import {
   listPayments,
+  type Method,
   paymentFeed,
   paymentFeedCursor,
   planSubscriberCounts,
@@ -32,7 +33,7 @@ let providerSeq = 0;
 /** A checkout for the shop's user with a charge by `method`; paid through a SUCCEEDED callback when asked. */
 async function charge(
   shop: Shop,
-  method: "qris" | "gopay" | "ovo" | "bank_transfer",
+  method: Method,
   pay = true,
   userId?: string,
 ) {
@@ -125,6 +126,35 @@ Deno.test("api.list_payments — newest first, filtered, a page at a time, curre
   assert.deepEqual(await as(p, (tx) => listPayments(tx, p, {})), [], "sandbox checkouts stay in sandbox");
   await as(p, (tx) => updateProject(tx, p, { mode: "sandbox" }));
   assert.equal((await as(p, (tx) => listPayments(tx, p, {}))).length, 3);
+});
+
+Deno.test("api.list_payments — one user's checkouts; every method a checkout takes filters", async () => {
+  const shop = await seedShop(db.sql, { email: "list-user@example.com" });
+  const p = shop.project.id;
+  const second = await seedUser(db.sql, p, "list-user-2@example.com", { verified: true });
+  const firstsQris = await charge(shop, "qris");
+  const secondsDana = await charge(shop, "dana", true, second);
+  const firstsCard = await charge(shop, "card", false);
+  const ids = (rows: { checkout_id: string }[]) => rows.map((row) => row.checkout_id);
+  assert.deepEqual(
+    ids(await as(p, (tx) => listPayments(tx, p, { user: shop.userId }))),
+    [firstsCard.checkout_id, firstsQris.checkout_id],
+  );
+  assert.deepEqual(ids(await as(p, (tx) => listPayments(tx, p, { user: second }))), [
+    secondsDana.checkout_id,
+  ]);
+  assert.deepEqual(ids(await as(p, (tx) => listPayments(tx, p, { method: "dana" }))), [
+    secondsDana.checkout_id,
+  ]);
+  assert.deepEqual(
+    ids(await as(p, (tx) => listPayments(tx, p, { method: "card", user: shop.userId }))),
+    [firstsCard.checkout_id],
+  );
+  assert.deepEqual(await as(p, (tx) => listPayments(tx, p, { method: "card", user: second })), []);
+  assert.deepEqual(await as(p, (tx) => listPayments(tx, p, { user: "9223372036854775807" })), []);
+  for (const user of ["0", "12a", "9223372036854775808", "99999999999999999999", ""]) {
+    await rejectsAs(as(p, (tx) => listPayments(tx, p, { user })), "validation_failed", /user must be/);
+  }
 });
 
 Deno.test("api.list_payments — bad filters name their field; other projects and none see nothing", async () => {
@@ -250,11 +280,16 @@ Deno.test("api.revenue_by_method — paid charges per method in the window, ever
     ["qris", 0, 0],
     ["gopay", 0, 0],
     ["ovo", 0, 0],
+    ["dana", 0, 0],
+    ["shopeepay", 0, 0],
     ["bank_transfer", 0, 0],
+    ["direct_debit", 0, 0],
+    ["card", 0, 0],
   ]);
   await charge(shop, "qris");
   await charge(shop, "qris");
   await charge(shop, "bank_transfer");
+  await charge(shop, "card");
   await charge(shop, "ovo", false);
   const oldCheckout = await charge(shop, "gopay");
   await db.sql`update astapa.payments as y set paid_at = now() - interval '40 days' from astapa.checkouts as c
@@ -264,7 +299,11 @@ Deno.test("api.revenue_by_method — paid charges per method in the window, ever
     ["qris", 198_000, 2],
     ["gopay", 0, 0],
     ["ovo", 0, 0],
+    ["dana", 0, 0],
+    ["shopeepay", 0, 0],
     ["bank_transfer", 99_000, 1],
+    ["direct_debit", 0, 0],
+    ["card", 99_000, 1],
   ]);
   const longer = await as(p, (tx) => revenueByMethod(tx, p, 60));
   assert.equal(longer.find((r) => r.method === "gopay")!.amount, 99_000);

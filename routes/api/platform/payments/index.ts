@@ -12,6 +12,7 @@ import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 const Query = z.object({
   status: CheckoutStatusSchema.optional(),
   method: MethodSchema.optional(),
+  user: z.string().regex(/^[1-9]\d{0,18}$/, "A user's id (sub).").optional(),
   before: z.string().regex(/^[1-9]\d{0,17}$/, "The `id` of the last row of the previous page.").optional(),
   limit: z.coerce.number().int().min(1).max(200).optional().describe("Rows per page (50)."),
 });
@@ -25,6 +26,7 @@ export const handler: Handlers = {
     const query = validate(Query, {
       status: c.req.query("status"),
       method: c.req.query("method"),
+      user: c.req.query("user"),
       before: c.req.query("before"),
       limit: c.req.query("limit"),
     });
@@ -32,6 +34,7 @@ export const handler: Handlers = {
       listPayments(tx, projectId, {
         ...(query.status ? { status: query.status } : {}),
         ...(query.method ? { method: query.method } : {}),
+        ...(query.user ? { user: query.user } : {}),
         ...(query.before ? { before: query.before } : {}),
         size: query.limit ?? 50,
       }));
@@ -44,8 +47,8 @@ export const openapi: RouteDoc = {
     tag: "Payments",
     summary: "List the project's payments (checkouts), newest first",
     description:
-      "Each checkout with its status, method, amount, user (sub, email) and plan; filter by `status` and " +
-      "`method`, page with `before` (the last row's `id`). Paid ones also have a receipt (/api/platform/receipts).",
+      "Each checkout with its status, method, amount, user (sub, email) and plan; filter by `status`, " +
+      "`method` and `user` (a sub), page with `before` (the last row's `id`). Paid ones also have a receipt (/api/platform/receipts).",
     auth: "client",
     query: Query,
     responses: {
