@@ -30,8 +30,9 @@ export const openapi: RouteDoc = {
     tag: "Payments",
     summary: "Paid revenue by payment method (IDR)",
     description:
-      "`{methods: [{method, amount, payments}]}` for qris, gopay, ovo and bank_transfer: payments made in the " +
-      "last `days` UTC days, before refunds. Sandbox or live, as the project's current mode.",
+      "`{methods: [{method, amount, payments}]}` for every method (qris, gopay, ovo, dana, shopeepay, " +
+      "bank_transfer, direct_debit, card): payments made in the last `days` UTC days, before refunds. Sandbox or " +
+      "live, as the project's current mode.",
     auth: "client",
     query: Query,
     responses: {
