@@ -10,6 +10,7 @@ import { billingOrganizations } from "./billing_organizations.ts";
 import { billingPlans } from "./billing_plans.ts";
 import { billingReceipts } from "./billing_receipts.ts";
 import { phoneProviders } from "./phone_providers.ts";
+import { signInMethods } from "./sign_in_methods.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 
 export type {
@@ -347,6 +348,9 @@ export function createAstapa(options: AstapaOptions) {
 
     /** The project's own phone code provider accounts (docs/phone.md): write-only credentials. */
     phoneProviders: phoneProviders(json, call),
+
+    /** The project's ways to sign in: passwords, passkeys, email codes, sign-up by code (docs/passkeys.md). */
+    signInMethods: signInMethods(json),
   };
 }
 

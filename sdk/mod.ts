@@ -44,6 +44,7 @@ export type {
 export type { OrganizationRenewal } from "./billing_organizations.ts";
 export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields } from "./billing_plans.ts";
 export type { PhoneProvider, PhoneProviderFields, StoredPhoneProvider } from "./phone_providers.ts";
+export type { SignInMethods } from "./sign_in_methods.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export {
   ACR_MFA,

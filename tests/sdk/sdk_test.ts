@@ -333,3 +333,30 @@ Deno.test("sdk — phoneProviders: set answers a hint only, list never carries a
   await astapa.phoneProviders.clear("zenziva");
   assert.deepEqual(await astapa.phoneProviders.list(), []);
 });
+
+Deno.test("sdk — signInMethods: the four switches read and set; passwords off alone is a typed 400", async () => {
+  assert.deepEqual(await astapa.signInMethods.get(), {
+    passwords: true,
+    passkeys: false,
+    email_codes: false,
+    email_code_sign_up: false,
+  });
+  try {
+    const codes = await astapa.signInMethods.update({ email_codes: true, passwords: false });
+    assert.deepEqual(codes, {
+      passwords: false,
+      passkeys: false,
+      email_codes: true,
+      email_code_sign_up: false,
+    });
+    assert.deepEqual(await astapa.signInMethods.get(), codes);
+    await assert.rejects(
+      () => astapa.signInMethods.update({ email_codes: false }),
+      (error: AstapaError) => error.status === 400,
+    );
+    assert.equal((await astapa.signInMethods.get()).email_codes, true, "the refused change changed nothing");
+  } finally {
+    await astapa.signInMethods.update({ passwords: true, email_codes: false });
+  }
+  assert.equal((await astapa.signInMethods.get()).passwords, true);
+});
