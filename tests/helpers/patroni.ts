@@ -202,7 +202,20 @@ export async function startPatroniCluster(): Promise<PatroniCluster> {
         try {
           node.child?.kill("SIGTERM");
         } catch { /* gone */ }
-        await node.child?.status;
+        // Patroni stops a synchronous primary without a time limit (primary_stop_timeout 0): bounded here, then
+        // killed with its postmaster below, so a stuck shutdown cannot hold the test run.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const stopped = await Promise.race([
+          node.child?.status.then(() => true),
+          new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 30_000)),
+        ]).finally(() => clearTimeout(timer));
+        if (stopped === false) {
+          console.error(`patroni cluster: ${node.name} did not stop within 30 s of SIGTERM; killed`);
+          try {
+            node.child?.kill("SIGKILL");
+          } catch { /* gone */ }
+          await node.child?.status;
+        }
       }
       for (const node of nodes) {
         const pid = await Deno.readTextFile(`${dir}/${node.name}/postmaster.pid`).then(

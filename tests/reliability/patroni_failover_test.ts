@@ -28,6 +28,17 @@ if (unavailable) console.log(`patroni failover test skipped: ${unavailable}`);
 const RECOVERY_BOUND_S = 60;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const TIMED_OUT = Symbol("timed out");
+
+/** `step`'s result, or TIMED_OUT (said on stderr, with what was waited for) after `ms`. */
+async function within<T>(what: string, ms: number, step: Promise<T>): Promise<T | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof TIMED_OUT>((resolve) => timer = setTimeout(() => resolve(TIMED_OUT), ms));
+  const result = await Promise.race([step, late]).finally(() => clearTimeout(timer));
+  if (result === TIMED_OUT) console.error(`patroni failover teardown: ${what} took over ${ms / 1000} s`);
+  return result;
+}
+
 Deno.test({
   name: "patroni — primary killed, then switched over, under load: nothing lost, nothing doubled, 503 only",
   ignore: unavailable !== null,
@@ -111,11 +122,22 @@ Deno.test({
       console.error((await cluster.log()).slice(-6000));
       throw error;
     } finally {
-      await proxy.shutdown();
-      await xendit.close();
-      for (const server of servers) await server.stop();
+      // Each step of the teardown is bounded and named: a step that hangs is reported (and an Astapa process
+      // that does not stop on SIGTERM fails the test with its output) instead of holding the run until the
+      // harness's limit (seen once in CI: the body had passed, something after it never returned).
+      await within("the proxy's shutdown", 15_000, proxy.shutdown());
+      await within("the Xendit simulator's close", 15_000, xendit.close());
+      const stuck: string[] = [];
+      for (const server of servers) {
+        const stopped = await within(`Astapa ${server.url} stopping on SIGTERM`, 30_000, server.stop());
+        if (stopped === TIMED_OUT) {
+          stuck.push(server.output.slice(-40).join("\n"));
+          await server.stop("SIGKILL");
+        }
+      }
       await sql.end({ timeout: 1 });
       await cluster.stop();
+      assert.deepEqual(stuck, [], "every Astapa process stops on SIGTERM");
     }
   },
 });
