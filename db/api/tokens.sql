@@ -787,11 +787,17 @@ create or replace function astapa.grant_target_refusal(scope text, resource text
   set search_path = ''
   as $$
   declare
+    -- Every project grants these; a request for them alone, without a resource, reads nothing (most do).
+    openid_scopes constant text[] := '{openid,email,profile,phone,offline_access}';
+    asked text[] := pg_catalog.array_remove(pg_catalog.string_to_array(coalesce(scope, ''), ' '), '');
     undeclared text;
   begin
+    if resource is null and asked <@ openid_scopes then
+      return null;
+    end if;
     select pg_catalog.string_agg(s, ' ' order by s) into undeclared
-    from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) as s
-    where s <> '' and s not in ('openid', 'email', 'profile', 'phone', 'offline_access')
+    from pg_catalog.unnest(asked) as s
+    where s <> all (openid_scopes)
       and not exists (select from astapa.scopes d
                       where d.project_id = astapa.current_project_id() and d.name = s);
     if undeclared is not null then

@@ -44,6 +44,12 @@ Deno.test("astapa.grant_target_refusal — own resources, declared and OpenID sc
   assert.equal(await refusal(project.id, "openid email profile offline_access notes:read", OWN), null);
   assert.equal(await refusal(project.id, null, null), null);
   assert.equal(await refusal(project.id, "", null), null);
+  assert.equal(
+    await refusal(project.id, " openid  offline_access ", null),
+    null,
+    "extra spaces are no scope",
+  );
+  assert.equal(await refusal(null, "openid email phone", null), null, "OpenID scopes alone need no project");
   await check(project.id, "openid notes:read", OWN);
 });
 
@@ -61,6 +67,7 @@ Deno.test("astapa.grant_target_refusal — another project's resource or scope, 
     /admin:all billing:refund/,
   );
   await rejectsAs(check(null, null, OWN), "invalid_target"); // no project: nothing is anyone's
+  await rejectsAs(check(null, "openid notes:read", null), "invalid_scope", /notes:read/);
   await rejectsAs(check(other.id, null, OWN), "invalid_target");
 });
 
