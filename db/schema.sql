@@ -6472,10 +6472,9 @@ AS $function$
     if filter ? 'status' and filter ->> 'status' not in ('open', 'pending', 'paid', 'expired') then
       problems := problems || '{"status": ["status must be open, pending, paid or expired."]}';
     end if;
-    -- The methods astapa.checkouts takes (checkouts_method_check).
-    if filter ? 'method' and filter ->> 'method' not in (
-         'qris', 'bank_transfer', 'ovo', 'gopay', 'dana', 'shopeepay', 'direct_debit', 'card') then
-      problems := problems || '{"method": ["method must be qris, bank_transfer, ovo, gopay, dana, shopeepay, direct_debit or card."]}';
+    if filter ? 'method' and filter ->> 'method' <> all (astapa.payment_methods()) then
+      problems := problems || pg_catalog.jsonb_build_object('method', pg_catalog.jsonb_build_array(
+        'method must be one of ' || pg_catalog.array_to_string(astapa.payment_methods(), ', ') || '.'));
     end if;
     if filter ? 'user' and not coalesce(case when filter ->> 'user' ~ '^[1-9][0-9]{0,18}$'
                                              then (filter ->> 'user')::numeric <= 9223372036854775807 end, false) then
@@ -9759,9 +9758,7 @@ AS $function$
              order by totals.position)
       from (select m.method, m.position, coalesce(pg_catalog.sum(paid.amount), 0)::bigint as amount,
                    pg_catalog.count(paid.id) as payments
-            -- Every method a payment takes (payments_method_check), the e-wallets after QRIS, cards last.
-            from (values ('qris', 1), ('gopay', 2), ('ovo', 3), ('dana', 4), ('shopeepay', 5), ('bank_transfer', 6),
-                         ('direct_debit', 7), ('card', 8)) as m(method, position)
+            from pg_catalog.unnest(astapa.payment_methods()) with ordinality as m(method, position)
             left join lateral (
               select y.id, y.amount from astapa.payments as y
               join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
@@ -9770,7 +9767,7 @@ AS $function$
             group by m.method, m.position) as totals);
   end
   $function$;
-comment on function api.revenue_by_method(text,integer,timestamp with time zone) is '[{method, amount, payments}] for qris, gopay, ovo, dana, shopeepay, bank_transfer, direct_debit and card: paid charges of the project''s current mode paid in the days (UTC) days ending on until''s. AS400 unless 1 <= days <= 366.';
+comment on function api.revenue_by_method(text,integer,timestamp with time zone) is '[{method, amount, payments}] for every method of astapa.payment_methods(), in its order: paid charges of the project''s current mode paid in the days (UTC) days ending on until''s. AS400 unless 1 <= days <= 366.';
 grant execute on function api.revenue_by_method(text,integer,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -15674,6 +15671,19 @@ AS $function$
   $function$;
 comment on function astapa.payment_feed_horizon(text) is 'The id of the project''s oldest unapplied payment event (the feed stops before it), or null.';
 grant execute on function astapa.payment_feed_horizon(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.payment_methods()
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- QRIS, then the e-wallets, then banks, cards last: the order lists and charts show them in.
+    select '{qris,gopay,ovo,dana,shopeepay,bank_transfer,direct_debit,card}'::text[]
+  $function$;
+comment on function astapa.payment_methods() is 'Every method a checkout or payment takes (checkouts_method_check, payments_method_check), in the order the dashboard and the Platform API list them: the payments filter and revenue by method.';
+grant execute on function astapa.payment_methods() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.payment_status(provider_status text)

@@ -88,6 +88,17 @@ Deno.test("api.plan_subscriber_counts — active current subscriptions per plan,
   await rejectsAs(as(null, (tx) => planSubscriberCounts(tx, p)), "not_found");
 });
 
+Deno.test("astapa.payment_methods — exactly the methods checkouts and payments take", async () => {
+  const [{ methods }] = await db.sql`select astapa.payment_methods() as methods`;
+  const constraints = await db.sql`select conname, pg_get_constraintdef(oid) as def from pg_constraint
+    where conname in ('checkouts_method_check', 'payments_method_check') order by conname`;
+  assert.equal(constraints.length, 2);
+  for (const { conname, def } of constraints) {
+    const allowed = [...def.matchAll(/'([a-z_]+)'::text/g)].map((m: RegExpMatchArray) => m[1]);
+    assert.deepEqual([...allowed].sort(), [...methods].sort(), conname);
+  }
+});
+
 Deno.test("api.list_payments — newest first, filtered, a page at a time, current mode only", async () => {
   const shop = await seedShop(db.sql, { email: "list@example.com" });
   const p = shop.project.id;
