@@ -13,21 +13,11 @@ const AuthorizationClient = z.object({
 export type AuthorizationClient = z.infer<typeof AuthorizationClient>;
 
 /**
- * The project a client id names, as the hosted login needs it, or null (before any project is known). One
- * statement, one round trip (no BEGIN/COMMIT): every sign-in page view starts with it.
+ * The project a client id names, as the hosted login needs it, or null (before any project is known): the
+ * authorization request's client without a scope or resource to check.
  */
 export async function authorizationClient(sql: Sql, clientId: string): Promise<AuthorizationClient | null> {
-  const [row] = await retrying(
-    sql,
-    () =>
-      asAppStatement(
-        sql,
-        null,
-        (app) => sql`with ${app} select api.authorization_client(${clientId}) as c from app`,
-      ),
-    { read: true },
-  );
-  return row.c === null ? null : AuthorizationClient.parse(row.c);
+  return await authorizationRequestClient(sql, clientId, { scope: null, resource: null });
 }
 
 const Refusal = z.object({ sqlstate: z.enum(["AS4S0", "AS4T0"]), message: z.string() });
@@ -37,7 +27,8 @@ export type AuthorizationRequestClient = z.infer<typeof AuthorizationRequestClie
 /**
  * The client of an authorization request, with why its project may not grant the scope and resource
  * (invalid_scope / invalid_target as a SQLSTATE and message) or null: both in one statement, before anyone
- * signs in. Null for an unknown client.
+ * signs in. Null for an unknown client. One statement, one round trip (no BEGIN/COMMIT): every sign-in page
+ * view starts with it.
  */
 export async function authorizationRequestClient(
   sql: Sql,
