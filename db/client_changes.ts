@@ -14,18 +14,22 @@ export const CLIENT_CHANGES_CHANNEL = "astapa_client_changes";
 /** NOTIFY channel of astapa.count_client_failure; payload: the failing bucket's name. */
 export const CLIENT_FAILURES_CHANNEL = "astapa_client_failures";
 
-const changeListeners = new Set<() => void>();
+const changeListeners = new Set<(seq: number) => void>();
 
-/** Calls `fn` whenever a session of this process changes client credentials; returns the unsubscribe. */
-export function onLocalClientChange(fn: () => void): () => void {
+/**
+ * Calls `fn` with the change's astapa.client_changes seq whenever a session of this process changes client
+ * credentials; returns the unsubscribe.
+ */
+export function onLocalClientChange(fn: (seq: number) => void): () => void {
   changeListeners.add(fn);
   return () => changeListeners.delete(fn);
 }
 
 /** The pools' notice handler: passes the trigger's notice on, drops every other notice (as before). */
-export function handleNotice(notice: { message?: string }): void {
+export function handleNotice(notice: { message?: string; detail?: string }): void {
   if (notice.message !== "astapa_client_change") return;
-  for (const fn of changeListeners) fn();
+  const seq = Number(notice.detail);
+  for (const fn of changeListeners) fn(seq);
 }
 
 const FailingBucketsSchema = z.array(z.object({ bucket: z.string(), seconds: z.number().int().positive() }));

@@ -1,6 +1,6 @@
 /**
  * The gauges /metrics reads at scrape time: work waiting in Postgres (one api.metrics_backlog call), this
- * process's database transactions, and which RS256 signer is in use.
+ * process's database transactions, which RS256 signer is in use, and how current its client cache is.
  */
 import type Client from "prom-client";
 import type { Deps } from "../app_env.ts";
@@ -52,13 +52,24 @@ function makeGauges(client: typeof Client) {
       labelNames: ["signer"] as const,
       registers,
     }),
+    clientCacheLive: new client.Gauge({
+      name: "astapa_client_cache_live",
+      help: "1 while this instance's client cache may answer (listening and caught up); 0 when off or down.",
+      registers,
+    }),
+    clientCacheChange: new client.Gauge({
+      name: "astapa_client_cache_heard_change",
+      help: "The last client change (astapa.client_changes seq) this instance's client cache heard.",
+      registers,
+    }),
   };
 }
 
 /** Reads the current values into the gauges; the registry's text is the response. */
 export async function readGauges(deps: Deps): Promise<void> {
   const [backlog, key] = await Promise.all([metricsBacklog(deps.sql), deps.keys.active()]);
-  const { mailOutbox, paymentWaiting, paymentLag, webhooksWaiting, pool, signer } = await registerGauges();
+  const gauges = await registerGauges();
+  const { mailOutbox, paymentWaiting, paymentLag, webhooksWaiting, pool, signer } = gauges;
   mailOutbox.set(backlog.mailWaiting);
   paymentWaiting.set(backlog.paymentEventsWaiting);
   paymentLag.set(backlog.paymentLagSeconds);
@@ -69,4 +80,6 @@ export async function readGauges(deps: Deps): Promise<void> {
   const inUse = key.native ? "openssl" : "webcrypto";
   signer.set({ signer: inUse }, 1);
   signer.set({ signer: inUse === "openssl" ? "webcrypto" : "openssl" }, 0);
+  gauges.clientCacheLive.set(deps.verifiedClients?.live ? 1 : 0);
+  gauges.clientCacheChange.set(deps.verifiedClients?.heardChange ?? 0);
 }

@@ -53,6 +53,8 @@ export class VerifiedClients {
   /** Bumped by every change, loss and re-listen: a lookup that started before one may not store. */
   #generation = 0;
   #losses = 0;
+  /** The largest astapa.client_changes seq heard (NOTIFY or this process's notice); 0 before any. */
+  #heard = 0;
   #stops: (() => unknown)[] = [];
 
   /** `failurePrefix` starts every bucket name the cache watches; `failureWindowSeconds` is their longest window. */
@@ -64,7 +66,7 @@ export class VerifiedClients {
 
   /** Listens for changes and failures, catches up with the failing buckets, then serves. */
   async start(sql: Sql): Promise<void> {
-    this.#stops.push(onLocalClientChange(() => this.#changed()));
+    this.#stops.push(onLocalClientChange((seq) => this.#changed(seq)));
     const listen = sql.listen as unknown as ListenWithLoss;
     // Failures first: the catch-up (onlisten of the second channel) runs once both channels listen.
     const failures = await listen(CLIENT_FAILURES_CHANNEL, (bucket) => this.noteFailures([bucket]));
@@ -72,7 +74,7 @@ export class VerifiedClients {
     let caughtUp: Promise<void> | undefined;
     const changes = await listen(
       CLIENT_CHANGES_CHANNEL,
-      () => this.#changed(),
+      (seq) => this.#changed(Number(seq)),
       () => caughtUp = this.#catchUp(sql),
       () => this.#lost(),
     );
@@ -89,6 +91,14 @@ export class VerifiedClients {
   /** Whether lookups may be answered now (listening and caught up). */
   get live(): boolean {
     return this.#live;
+  }
+
+  /**
+   * The last client change this instance heard (its astapa.client_changes seq). Notices arrive in commit order,
+   * so an instance that heard seq n has dropped everything cached before every change up to n.
+   */
+  get heardChange(): number {
+    return this.#heard;
   }
 
   /** The grant cached for this client, secret and grant key, or null: then ask Postgres. */
@@ -174,7 +184,8 @@ export class VerifiedClients {
     this.#offUntil = now + this.failureWindowSeconds * 1000;
   }
 
-  #changed(): void {
+  #changed(seq?: number): void {
+    if (seq !== undefined && Number.isSafeInteger(seq) && seq > this.#heard) this.#heard = seq;
     this.#generation++;
     this.#entries.clear();
   }

@@ -8,6 +8,7 @@ import { pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { submitForm } from "../helpers/login.ts";
 import { type Family, parsePrometheus, samples, total } from "../helpers/prometheus.ts";
+import { waitFor } from "../helpers/payments.ts";
 
 const TOKEN = "metrics-token-0123456789abcdef";
 
@@ -98,6 +99,17 @@ Deno.test("metrics — a scripted session shows in requests, sign-ins, tokens an
   assert.equal(total(after, "astapa_payment_worker_lag_seconds"), 0);
   assert.equal(total(after, "astapa_db_pool_connections", { state: "max" }), t.config.databasePoolSize);
   assert.equal(total(after, "astapa_signer_info"), 1, "exactly one signer is in use");
+});
+
+Deno.test("metrics — the client cache says it serves, and which client change it heard last", async () => {
+  await t.db.sql`update astapa.projects set name = 'Renamed for the metrics' where id = ${project.id}`;
+  const [{ latest }] = await t.db.sql`select max(seq)::integer as latest from astapa.client_changes`;
+  assert.ok(latest > 0);
+  const after = await waitFor(async () => {
+    const families = await scrape();
+    return total(families, "astapa_client_cache_heard_change") === latest && families;
+  }, "the rename heard by the cache");
+  assert.equal(total(after, "astapa_client_cache_live"), 1);
 });
 
 Deno.test("metrics — label sets stay bounded across many users and paths; no email, id or path leaks", async () => {

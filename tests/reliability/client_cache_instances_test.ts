@@ -5,7 +5,9 @@
  * deleted client, a settings change, a lockout counted on another instance, a removed redirect URI, a renamed
  * project or a withdrawn resource reaches every instance through NOTIFY. The
  * cache's maximum age is an hour here, so only the notices can make these pass; each check waits for its
- * condition on every instance (the documented window), never for a fixed time.
+ * condition on every instance (the documented window), never for a fixed time. Before a test caches what it
+ * then changes behind the caches' back, every instance has heard every change made so far (`settled`): a
+ * notice of the seeding heard late would empty a cache the test relies on.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -17,6 +19,7 @@ import { basic, seedProject } from "../helpers/oauth.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";
 import { waitFor } from "../helpers/payments.ts";
 import { addResource, removeResource } from "@/db/resources.ts";
+import { parsePrometheus, total } from "../helpers/prometheus.ts";
 
 const db = await testDatabase();
 const env = {
@@ -25,6 +28,7 @@ const env = {
   ASTAPA_CLIENT_CACHE_SECONDS: "3600",
   // A test may come from its own address (X-Forwarded-For), clear of the failures other tests count.
   ASTAPA_TRUST_PROXY: "1",
+  ASTAPA_METRICS: "1",
 };
 const servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
 
@@ -48,8 +52,24 @@ async function token(origin: string, client: Credentials, params: Record<string,
   return { status: res.status, body: await res.json() };
 }
 
-/** Every instance answers 200 (and so has the client cached). */
+/**
+ * Waits until every instance has heard the latest client change (notices arrive in commit order, so each has
+ * then dropped its cache for every change so far and no earlier notice can empty it later).
+ */
+async function settled() {
+  const [{ latest }] = await db
+    .sql`select coalesce(max(seq), 0)::integer as latest from astapa.client_changes`;
+  await Promise.all(servers.map((server) =>
+    waitFor(async () => {
+      const families = await parsePrometheus(await (await fetch(`${server.url}/metrics`)).text());
+      return total(families, "astapa_client_cache_heard_change") >= latest;
+    }, `change ${latest} heard on ${server.url}`)
+  ));
+}
+
+/** Every instance answers 200 (and so has the client cached), after every change so far reached it. */
 async function cachedEverywhere(client: Credentials, params: Record<string, string> = {}) {
+  await settled();
   for (const server of servers) {
     const answer = await token(server.url, client, params);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -189,6 +209,7 @@ function untilEveryPage(
 
 Deno.test("login client cache — answered from memory; a removed redirect URI stops on every instance", async () => {
   const project = await seedProject(db.sql);
+  await settled();
   for (const server of servers) assert.equal((await signInPage(server.url, project)).status, 200);
   // Behind the caches' back (no notice), the redirect URI goes: every instance still shows the page from memory.
   await db.sql.begin(async (tx) => {

@@ -34,12 +34,16 @@ const lastSeq = async () =>
 
 Deno.test("astapa.note_client_change — each change to what a grant reads is recorded, notified and noticed", async () => {
   const changes = await hear("astapa_client_changes");
-  let noticed = 0;
-  const stop = onLocalClientChange(() => noticed++);
+  const noticed: number[] = [];
+  const stop = onLocalClientChange((seq) => noticed.push(seq));
   try {
     const agent = await seedMachineClient(db.sql, project.id);
     const afterCreate = await lastSeq();
-    assert.ok(noticed >= 1, "this process heard the insert's notice before the statement returned");
+    assert.deepEqual(
+      noticed,
+      [Number(afterCreate)],
+      "the insert's notice, with its seq, before the statement returned",
+    );
     await asApp(db.sql, project.id, (tx) => updateMachineClient(tx, agent.clientId, { enabled: false }));
     await db.sql`update astapa.projects set settings = '{"grant_types": ["client_credentials"]}'
                  where id = ${project.id}`;
@@ -51,7 +55,7 @@ Deno.test("astapa.note_client_change — each change to what a grant reads is re
       () => Promise.resolve(rows.every((r) => changes.heard.includes(r.seq))),
       "the notifications",
     );
-    assert.ok(noticed >= 4);
+    assert.deepEqual(noticed.slice(1), rows.map((r) => Number(r.seq)));
   } finally {
     stop();
     await changes.unlisten();
