@@ -5288,7 +5288,6 @@ AS $function$
     if subject_sub !~ '^[0-9]{1,18}$' then
       raise exception 'the subject token is not a person''s' using errcode = 'AS4G0';
     end if;
-    perform astapa.assert_user_may_sign_in(subject_sub::bigint);
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
     -- The subject token's active organization stays active while the person is still its member.
     return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
@@ -5675,7 +5674,6 @@ AS $function$
         pg_catalog.jsonb_build_object('issuer', pg_catalog.left(issuer, 500), 'reason', refusal));
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description', refusal);
     end if;
-    perform astapa.assert_user_may_sign_in(user_id);
     perform astapa.assert_grant_target(scope, resource);
     perform astapa.audit(astapa.current_project_id(), 'identity_assertion.accepted', pg_catalog.left(client_id, 200),
       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('issuer', issuer,
@@ -8068,7 +8066,6 @@ AS $function$
       return pg_catalog.jsonb_build_object('error', 'authorization_pending', 'error_description',
         'The person has not decided yet: keep polling at the interval.');
     end if;
-    perform astapa.assert_user_may_sign_in(request.user_id);
     perform astapa.assert_grant_target(request.scope, request.resource);
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => (select p.refresh_ttl from astapa.token_policy() as p));
     update astapa.device_authorizations a set status = 'redeemed', refresh_family = family
@@ -8856,7 +8853,6 @@ AS $function$
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'code_verifier does not match the code_challenge; the authorization code is now void.');
     end if;
-    perform astapa.assert_user_may_sign_in(code.user_id);
     perform astapa.assert_grant_target(code.scope, code.resource);
 
     select * into policy from astapa.token_policy();
@@ -9959,7 +9955,6 @@ AS $function$
       pg_catalog.string_to_array(requested_scope, ' ') <@ pg_catalog.string_to_array(presented.scope, ' ')) then
       raise exception 'the requested scope exceeds the scope originally granted' using errcode = 'AS4S0';
     end if;
-    perform astapa.assert_user_may_sign_in(presented.user_id);
     -- A sign-in keeps only what its project still owns: a resource or scope withdrawn (or never the project's,
     -- from before this check) ends it here.
     perform astapa.assert_grant_target(presented.scope, presented.resource);
@@ -11831,10 +11826,6 @@ CREATE OR REPLACE FUNCTION api.token_claims(project_id text, user_id bigint)
 AS $function$
   declare
     user_disabled boolean;
-    claims astapa.user_claims;
-    plan_key text;
-    trial_ends_at bigint;
-    granted jsonb;
   begin
     select u.disabled into user_disabled
     from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id
@@ -11844,34 +11835,7 @@ AS $function$
     elsif user_disabled then
       raise exception using errcode = 'AS403', message = 'This user is disabled, so no token may describe them.';
     end if;
-    select * into claims
-    from astapa.user_claims as c where c.project_id = token_claims.project_id and c.user_id = token_claims.user_id;
-    plan_key := astapa.user_plan(project_id, user_id);
-    select pg_catalog.floor(pg_catalog.date_part('epoch', s.current_period_end))::bigint into trial_ends_at
-    from astapa.subscriptions as s
-    where s.project_id = token_claims.project_id and s.user_id = token_claims.user_id and s.ended_at is null
-      and s.status = 'trialing';
-    granted := coalesce((select p.claims from astapa.plans as p
-                         where p.project_id = token_claims.project_id and p.key = plan_key), '{}');
-    -- Custom keys: the plan's, then the user's over them. plan, role, feature_flags last, so nothing shadows them.
-    return (granted - 'feature_flags') || coalesce(claims.extra, '{}') || pg_catalog.jsonb_strip_nulls(
-      pg_catalog.jsonb_build_object(
-        'plan', plan_key,
-        'role', claims.role,
-        -- While the plan is a free trial: when it ends, as a NumericDate (seconds, like exp).
-        'trial_ends_at', trial_ends_at,
-        -- The plan's flags, then the user's own, each once, in that order.
-        'feature_flags', coalesce((
-          select pg_catalog.jsonb_agg(f.flag order by f.position)
-          from (select flag, min(position) as position
-                from (select g.flag, g.position
-                      from pg_catalog.jsonb_array_elements_text(coalesce(granted -> 'feature_flags', '[]'))
-                        with ordinality as g(flag, position)
-                      union all
-                      select u.flag, 1000 + u.position
-                      from pg_catalog.unnest(coalesce(claims.feature_flags, '{}'::text[]))
-                        with ordinality as u(flag, position)) as both_flags
-                group by flag) as f), '[]')));
+    return astapa.custom_claims(project_id, user_id);
   end
   $function$;
 comment on function api.token_claims(text,bigint) is 'Exactly the access token''s custom_claims: plan (the current subscription''s, else the default plan), role (when set), feature_flags (the plan''s and the user''s, always, maybe []), trial_ends_at (seconds, only while the plan is a trial), and custom claims at the top level (the user''s over the plan''s). AS404 unknown user, AS403 disabled user.';
@@ -13627,26 +13591,11 @@ CREATE OR REPLACE FUNCTION astapa.assert_user_may_sign_in(user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
-  declare
-    candidate record;
   begin
-    select u.disabled, u.environment, p.mode into candidate
-    from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.id = user_id;
-    if not found then
-      raise exception 'the user no longer exists' using errcode = 'AS4G0';
-    end if;
-    if candidate.disabled then
-      raise exception 'the user is disabled' using errcode = 'AS4G0';
-    end if;
-    -- Sandbox and production data never mix: once a project goes live, its sandbox users get no tokens.
-    if candidate.environment <> candidate.mode then
-      raise exception 'this user belongs to the project''s % data, and the project is in % mode',
-        candidate.environment, candidate.mode using errcode = 'AS4G0';
-    end if;
+    perform astapa.sign_in_user_claims(user_id);
   end
   $function$;
-comment on function astapa.assert_user_may_sign_in(bigint) is 'Raises AS4G0 unless the user exists, is enabled, and belongs to the environment the project is in now.';
+comment on function astapa.assert_user_may_sign_in(bigint) is 'Raises AS4G0 unless the user exists (not deleted), is enabled, and belongs to the environment the project is in now (astapa.sign_in_user_claims).';
 grant execute on function astapa.assert_user_may_sign_in(bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -14247,6 +14196,53 @@ comment on function astapa.custom_claim_name_problem(text) is 'Why a name cannot
 grant execute on function astapa.custom_claim_name_problem(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.custom_claims(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- One statement, each row read once (issue 24): the subscription that grants a plan (astapa.user_plan's
+    -- first choice, here beside its status for trial_ends_at), that plan or else the default one, the user's
+    -- own claims. The LIMITs keep each lateral a subquery of its own, so its reads are not repeated for each
+    -- place its columns are used.
+    select (coalesce(chosen.claims, '{}') - 'feature_flags') || coalesce(own.extra, '{}')
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'plan', coalesce(subscribed.plan_key, chosen.key, 'free'),
+        'role', own.role,
+        -- While the plan is a free trial: when it ends, as a NumericDate (seconds, like exp).
+        'trial_ends_at', case when subscribed.status = 'trialing'
+          then pg_catalog.floor(pg_catalog.date_part('epoch', subscribed.current_period_end))::bigint end,
+        -- The plan's flags, then the user's own, each once, in that order.
+        'feature_flags', coalesce((
+          select pg_catalog.jsonb_agg(f.flag order by f.position)
+          from (select flag, min(position) as position
+                from (select g.flag, g.position
+                      from pg_catalog.jsonb_array_elements_text(coalesce(chosen.claims -> 'feature_flags', '[]'))
+                        with ordinality as g(flag, position)
+                      union all
+                      select u.flag, 1000 + u.position
+                      from pg_catalog.unnest(coalesce(own.feature_flags, '{}'::text[]))
+                        with ordinality as u(flag, position)) as both_flags
+                group by flag) as f), '[]')))
+    from (select) as one
+    left join lateral (
+      select s.plan_key, s.status, s.current_period_end from astapa.subscriptions as s
+      where s.project_id = custom_claims.project_id and s.user_id = custom_claims.user_id and s.ended_at is null
+        and astapa.grants_plan(s)
+      limit 1) as subscribed on true
+    left join lateral (
+      select p.key, p.claims from astapa.plans as p
+      where p.project_id = custom_claims.project_id
+        and case when subscribed.plan_key is null then p.is_default else p.key = subscribed.plan_key end
+      limit 1) as chosen on true
+    left join astapa.user_claims as own
+      on own.project_id = custom_claims.project_id and own.user_id = custom_claims.user_id
+  $function$;
+comment on function astapa.custom_claims(text,bigint) is 'Exactly the access token''s custom_claims (see api.token_claims), without checking the user: for callers that have (astapa.grant_result).';
+grant execute on function astapa.custom_claims(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.dashboard_payment_json(c astapa.checkouts)
  RETURNS jsonb
  LANGUAGE sql
@@ -14613,7 +14609,7 @@ AS $function$
     select astapa.grant_result(user_id, scope, resource, auth_time, nonce, refresh_expires_at,
                                (select p.access_ttl from astapa.token_policy() as p))
   $function$;
-comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone) is 'The claims and metadata a successful grant returns for signing.';
+comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone) is 'The claims and metadata a successful grant returns for signing; AS4G0 unless the user may sign in.';
 grant execute on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -14623,27 +14619,19 @@ CREATE OR REPLACE FUNCTION astapa.grant_result(user_id bigint, scope text, resou
  STABLE
  SET search_path TO ''
 AS $function$
-    -- Everything the token endpoint signs, read fresh: a plan or role change shows in the next token.
-    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'sub', u.id::text,
-      'email', u.email,
-      'email_verified', case when u.email is not null then u.email_verified end,
-      'phone_number', u.phone_number,
-      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
-      'project_id', u.project_id,
-      -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
-      'environment', nullif(u.environment, 'production'),
-      'custom_claims', api.token_claims(u.project_id, u.id),
+    -- Everything the token endpoint signs, read fresh (a plan or role change shows in the next token), the user
+    -- read once and checked here: no grant signs for a user who may not sign in (issue 24: the grants had read
+    -- the user three times, in their own check, here and in the claims).
+    select pg_catalog.jsonb_strip_nulls(astapa.sign_in_user_claims(user_id) || pg_catalog.jsonb_build_object(
+      'custom_claims', astapa.custom_claims(astapa.current_project_id(), user_id),
       'scope', scope,
       'resource', resource,
       'auth_time', pg_catalog.floor(extract(epoch from auth_time))::bigint,
       'nonce', nonce,
       'access_ttl', access_ttl,
       'refresh_expires_in', pg_catalog.floor(extract(epoch from refresh_expires_at - pg_catalog.now()))::bigint))
-    from astapa.users u
-    where u.project_id = astapa.current_project_id() and u.id = user_id
   $function$;
-comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) is 'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller already read (astapa.token_lifetimes).';
+comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) is 'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller already read (astapa.token_lifetimes). Raises AS4G0 unless the user may sign in (astapa.sign_in_user_claims).';
 grant execute on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -16792,6 +16780,46 @@ comment on function astapa.settle_plan_changes(text,bigint,text) is 'Called by a
 grant execute on function astapa.settle_plan_changes(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sign_in_user_claims(user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    candidate record;
+  begin
+    select u.id, u.project_id, u.email, u.email_verified, u.phone_number, u.phone_number_verified, u.disabled,
+           u.environment, p.mode
+      into candidate
+    from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = astapa.current_project_id() and u.id = user_id and u.deleted_at is null;
+    if not found then
+      raise exception 'the user no longer exists' using errcode = 'AS4G0';
+    end if;
+    if candidate.disabled then
+      raise exception 'the user is disabled' using errcode = 'AS4G0';
+    end if;
+    -- Sandbox and production data never mix: once a project goes live, its sandbox users get no tokens.
+    if candidate.environment <> candidate.mode then
+      raise exception 'this user belongs to the project''s % data, and the project is in % mode',
+        candidate.environment, candidate.mode using errcode = 'AS4G0';
+    end if;
+    return pg_catalog.jsonb_build_object(
+      'sub', candidate.id::text,
+      'email', candidate.email,
+      'email_verified', case when candidate.email is not null then candidate.email_verified end,
+      'phone_number', candidate.phone_number,
+      'phone_number_verified', case when candidate.phone_number is not null then candidate.phone_number_verified end,
+      'project_id', candidate.project_id,
+      -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
+      'environment', nullif(candidate.environment, 'production'));
+  end
+  $function$;
+comment on function astapa.sign_in_user_claims(bigint) is 'The standard claims (sub, email, phone_number, their *_verified, project_id; environment when sandbox; null when absent) of the current project''s user, read once; raises AS4G0 unless they exist (not deleted), are enabled, and belong to the environment the project is in now.';
+grant execute on function astapa.sign_in_user_claims(bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.social_provider_problem(provider text, entry jsonb)
  RETURNS text
  LANGUAGE sql
@@ -17050,7 +17078,7 @@ AS $function$
       (select p.key from astapa.plans as p where p.project_id = user_plan.project_id and p.is_default),
       'free')
   $function$;
-comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens name: their current subscription''s while it grants it, else the project''s default plan.';
+comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens name: their current subscription''s while it grants it, else the project''s default plan. astapa.custom_claims makes the same choice inside its own statement (tested against this).';
 grant execute on function astapa.user_plan(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

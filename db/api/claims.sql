@@ -53,9 +53,58 @@ create or replace function astapa.user_plan(project_id text, user_id bigint) ret
 
 comment on function astapa.user_plan(text, bigint) is
   'The plan a user''s tokens name: their current subscription''s while it grants it, else the project''s '
-  'default plan.';
+  'default plan. astapa.custom_claims makes the same choice inside its own statement (tested against this).';
 
 grant execute on function astapa.user_plan(text, bigint) to astapa_app;
+
+create or replace function astapa.custom_claims(project_id text, user_id bigint) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- One statement, each row read once (issue 24): the subscription that grants a plan (astapa.user_plan's
+    -- first choice, here beside its status for trial_ends_at), that plan or else the default one, the user's
+    -- own claims. The LIMITs keep each lateral a subquery of its own, so its reads are not repeated for each
+    -- place its columns are used.
+    select (coalesce(chosen.claims, '{}') - 'feature_flags') || coalesce(own.extra, '{}')
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'plan', coalesce(subscribed.plan_key, chosen.key, 'free'),
+        'role', own.role,
+        -- While the plan is a free trial: when it ends, as a NumericDate (seconds, like exp).
+        'trial_ends_at', case when subscribed.status = 'trialing'
+          then pg_catalog.floor(pg_catalog.date_part('epoch', subscribed.current_period_end))::bigint end,
+        -- The plan's flags, then the user's own, each once, in that order.
+        'feature_flags', coalesce((
+          select pg_catalog.jsonb_agg(f.flag order by f.position)
+          from (select flag, min(position) as position
+                from (select g.flag, g.position
+                      from pg_catalog.jsonb_array_elements_text(coalesce(chosen.claims -> 'feature_flags', '[]'))
+                        with ordinality as g(flag, position)
+                      union all
+                      select u.flag, 1000 + u.position
+                      from pg_catalog.unnest(coalesce(own.feature_flags, '{}'::text[]))
+                        with ordinality as u(flag, position)) as both_flags
+                group by flag) as f), '[]')))
+    from (select) as one
+    left join lateral (
+      select s.plan_key, s.status, s.current_period_end from astapa.subscriptions as s
+      where s.project_id = custom_claims.project_id and s.user_id = custom_claims.user_id and s.ended_at is null
+        and astapa.grants_plan(s)
+      limit 1) as subscribed on true
+    left join lateral (
+      select p.key, p.claims from astapa.plans as p
+      where p.project_id = custom_claims.project_id
+        and case when subscribed.plan_key is null then p.is_default else p.key = subscribed.plan_key end
+      limit 1) as chosen on true
+    left join astapa.user_claims as own
+      on own.project_id = custom_claims.project_id and own.user_id = custom_claims.user_id
+  $$;
+
+comment on function astapa.custom_claims(text, bigint) is
+  'Exactly the access token''s custom_claims (see api.token_claims), without checking the user: for callers '
+  'that have (astapa.grant_result).';
+
+grant execute on function astapa.custom_claims(text, bigint) to astapa_app;
 
 create or replace function api.token_claims(project_id text, user_id bigint) returns jsonb
   language plpgsql
@@ -64,10 +113,6 @@ create or replace function api.token_claims(project_id text, user_id bigint) ret
   as $$
   declare
     user_disabled boolean;
-    claims astapa.user_claims;
-    plan_key text;
-    trial_ends_at bigint;
-    granted jsonb;
   begin
     select u.disabled into user_disabled
     from astapa.users as u where u.project_id = token_claims.project_id and u.id = token_claims.user_id
@@ -77,34 +122,7 @@ create or replace function api.token_claims(project_id text, user_id bigint) ret
     elsif user_disabled then
       raise exception using errcode = 'AS403', message = 'This user is disabled, so no token may describe them.';
     end if;
-    select * into claims
-    from astapa.user_claims as c where c.project_id = token_claims.project_id and c.user_id = token_claims.user_id;
-    plan_key := astapa.user_plan(project_id, user_id);
-    select pg_catalog.floor(pg_catalog.date_part('epoch', s.current_period_end))::bigint into trial_ends_at
-    from astapa.subscriptions as s
-    where s.project_id = token_claims.project_id and s.user_id = token_claims.user_id and s.ended_at is null
-      and s.status = 'trialing';
-    granted := coalesce((select p.claims from astapa.plans as p
-                         where p.project_id = token_claims.project_id and p.key = plan_key), '{}');
-    -- Custom keys: the plan's, then the user's over them. plan, role, feature_flags last, so nothing shadows them.
-    return (granted - 'feature_flags') || coalesce(claims.extra, '{}') || pg_catalog.jsonb_strip_nulls(
-      pg_catalog.jsonb_build_object(
-        'plan', plan_key,
-        'role', claims.role,
-        -- While the plan is a free trial: when it ends, as a NumericDate (seconds, like exp).
-        'trial_ends_at', trial_ends_at,
-        -- The plan's flags, then the user's own, each once, in that order.
-        'feature_flags', coalesce((
-          select pg_catalog.jsonb_agg(f.flag order by f.position)
-          from (select flag, min(position) as position
-                from (select g.flag, g.position
-                      from pg_catalog.jsonb_array_elements_text(coalesce(granted -> 'feature_flags', '[]'))
-                        with ordinality as g(flag, position)
-                      union all
-                      select u.flag, 1000 + u.position
-                      from pg_catalog.unnest(coalesce(claims.feature_flags, '{}'::text[]))
-                        with ordinality as u(flag, position)) as both_flags
-                group by flag) as f), '[]')));
+    return astapa.custom_claims(project_id, user_id);
   end
   $$;
 

@@ -267,7 +267,6 @@ create or replace function api.poll_device_authorization(
       return pg_catalog.jsonb_build_object('error', 'authorization_pending', 'error_description',
         'The person has not decided yet: keep polling at the interval.');
     end if;
-    perform astapa.assert_user_may_sign_in(request.user_id);
     perform astapa.assert_grant_target(request.scope, request.resource);
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => (select p.refresh_ttl from astapa.token_policy() as p));
     update astapa.device_authorizations a set status = 'redeemed', refresh_family = family

@@ -165,7 +165,6 @@ create or replace function api.identity_assertion_grant(
         pg_catalog.jsonb_build_object('issuer', pg_catalog.left(issuer, 500), 'reason', refusal));
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description', refusal);
     end if;
-    perform astapa.assert_user_may_sign_in(user_id);
     perform astapa.assert_grant_target(scope, resource);
     perform astapa.audit(astapa.current_project_id(), 'identity_assertion.accepted', pg_catalog.left(client_id, 200),
       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('issuer', issuer,

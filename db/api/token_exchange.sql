@@ -135,7 +135,6 @@ create or replace function api.exchange_token(
     if subject_sub !~ '^[0-9]{1,18}$' then
       raise exception 'the subject token is not a person''s' using errcode = 'AS4G0';
     end if;
-    perform astapa.assert_user_may_sign_in(subject_sub::bigint);
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
     -- The subject token's active organization stays active while the person is still its member.
     return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),

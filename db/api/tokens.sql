@@ -133,7 +133,7 @@ comment on function astapa.assert_grant_allowed(text, jsonb) is
 
 grant execute on function astapa.assert_grant_allowed(text, jsonb) to astapa_app;
 
-create or replace function astapa.assert_user_may_sign_in(user_id bigint) returns void
+create or replace function astapa.sign_in_user_claims(user_id bigint) returns jsonb
   language plpgsql
   stable
   set search_path = ''
@@ -141,9 +141,11 @@ create or replace function astapa.assert_user_may_sign_in(user_id bigint) return
   declare
     candidate record;
   begin
-    select u.disabled, u.environment, p.mode into candidate
+    select u.id, u.project_id, u.email, u.email_verified, u.phone_number, u.phone_number_verified, u.disabled,
+           u.environment, p.mode
+      into candidate
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.id = user_id;
+    where u.project_id = astapa.current_project_id() and u.id = user_id and u.deleted_at is null;
     if not found then
       raise exception 'the user no longer exists' using errcode = 'AS4G0';
     end if;
@@ -155,11 +157,38 @@ create or replace function astapa.assert_user_may_sign_in(user_id bigint) return
       raise exception 'this user belongs to the project''s % data, and the project is in % mode',
         candidate.environment, candidate.mode using errcode = 'AS4G0';
     end if;
+    return pg_catalog.jsonb_build_object(
+      'sub', candidate.id::text,
+      'email', candidate.email,
+      'email_verified', case when candidate.email is not null then candidate.email_verified end,
+      'phone_number', candidate.phone_number,
+      'phone_number_verified', case when candidate.phone_number is not null then candidate.phone_number_verified end,
+      'project_id', candidate.project_id,
+      -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
+      'environment', nullif(candidate.environment, 'production'));
+  end
+  $$;
+
+comment on function astapa.sign_in_user_claims(bigint) is
+  'The standard claims (sub, email, phone_number, their *_verified, project_id; environment when sandbox; null '
+  'when absent) of the current project''s user, read once; raises AS4G0 unless they exist (not deleted), are '
+  'enabled, and belong to the environment the project is in now.';
+
+grant execute on function astapa.sign_in_user_claims(bigint) to astapa_app;
+
+create or replace function astapa.assert_user_may_sign_in(user_id bigint) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.sign_in_user_claims(user_id);
   end
   $$;
 
 comment on function astapa.assert_user_may_sign_in(bigint) is
-  'Raises AS4G0 unless the user exists, is enabled, and belongs to the environment the project is in now.';
+  'Raises AS4G0 unless the user exists (not deleted), is enabled, and belongs to the environment the project is '
+  'in now (astapa.sign_in_user_claims).';
 
 grant execute on function astapa.assert_user_may_sign_in(bigint) to astapa_app;
 
@@ -171,30 +200,22 @@ create or replace function astapa.grant_result(
   stable
   set search_path = ''
   as $$
-    -- Everything the token endpoint signs, read fresh: a plan or role change shows in the next token.
-    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'sub', u.id::text,
-      'email', u.email,
-      'email_verified', case when u.email is not null then u.email_verified end,
-      'phone_number', u.phone_number,
-      'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
-      'project_id', u.project_id,
-      -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
-      'environment', nullif(u.environment, 'production'),
-      'custom_claims', api.token_claims(u.project_id, u.id),
+    -- Everything the token endpoint signs, read fresh (a plan or role change shows in the next token), the user
+    -- read once and checked here: no grant signs for a user who may not sign in (issue 24: the grants had read
+    -- the user three times, in their own check, here and in the claims).
+    select pg_catalog.jsonb_strip_nulls(astapa.sign_in_user_claims(user_id) || pg_catalog.jsonb_build_object(
+      'custom_claims', astapa.custom_claims(astapa.current_project_id(), user_id),
       'scope', scope,
       'resource', resource,
       'auth_time', pg_catalog.floor(extract(epoch from auth_time))::bigint,
       'nonce', nonce,
       'access_ttl', access_ttl,
       'refresh_expires_in', pg_catalog.floor(extract(epoch from refresh_expires_at - pg_catalog.now()))::bigint))
-    from astapa.users u
-    where u.project_id = astapa.current_project_id() and u.id = user_id
   $$;
 
 comment on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz, integer) is
   'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller '
-  'already read (astapa.token_lifetimes).';
+  'already read (astapa.token_lifetimes). Raises AS4G0 unless the user may sign in (astapa.sign_in_user_claims).';
 
 grant execute on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz, integer) to astapa_app;
 
@@ -210,7 +231,7 @@ create or replace function astapa.grant_result(
   $$;
 
 comment on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz) is
-  'The claims and metadata a successful grant returns for signing.';
+  'The claims and metadata a successful grant returns for signing; AS4G0 unless the user may sign in.';
 
 grant execute on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz) to astapa_app;
 
@@ -638,7 +659,6 @@ create or replace function api.redeem_authorization_code(
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'code_verifier does not match the code_challenge; the authorization code is now void.');
     end if;
-    perform astapa.assert_user_may_sign_in(code.user_id);
     perform astapa.assert_grant_target(code.scope, code.resource);
 
     select * into policy from astapa.token_policy();
@@ -709,7 +729,6 @@ create or replace function api.rotate_refresh_token(
       pg_catalog.string_to_array(requested_scope, ' ') <@ pg_catalog.string_to_array(presented.scope, ' ')) then
       raise exception 'the requested scope exceeds the scope originally granted' using errcode = 'AS4S0';
     end if;
-    perform astapa.assert_user_may_sign_in(presented.user_id);
     -- A sign-in keeps only what its project still owns: a resource or scope withdrawn (or never the project's,
     -- from before this check) ends it here.
     perform astapa.assert_grant_target(presented.scope, presented.resource);
