@@ -8798,12 +8798,14 @@ AS $function$
   declare
     code astapa.authorization_codes;
     family uuid := pg_catalog.gen_random_uuid();
+    -- The project's settings, read once: the grant check, the client's kind and the lifetimes (issue 24).
+    project_settings jsonb := (select p.settings from astapa.projects p where p.id = astapa.current_project_id());
     policy record;
     refresh_expires timestamptz;
     revoked integer;
   begin
-    perform astapa.assert_grant_allowed('authorization_code');
-    perform astapa.assert_dynamic_client_allowed(client_id);
+    perform astapa.assert_grant_allowed('authorization_code', project_settings);
+    perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     select * into code from astapa.authorization_codes c
     where c.project_id = astapa.current_project_id() and c.code_hash = redeem_authorization_code.code_hash
     for update;
@@ -8855,7 +8857,7 @@ AS $function$
     end if;
     perform astapa.assert_grant_target(code.scope, code.resource);
 
-    select * into policy from astapa.token_policy();
+    select * into policy from astapa.token_lifetimes(project_settings);
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
@@ -9935,7 +9937,7 @@ AS $function$
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
-    perform astapa.assert_dynamic_client_allowed(client_id);
+    perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
     select * into presented from astapa.refresh_tokens r
     where r.project_id = acting_project and r.token_hash = rotate_refresh_token.token_hash
@@ -13333,7 +13335,25 @@ CREATE OR REPLACE FUNCTION astapa.assert_dynamic_client_allowed(client_id text)
  SET search_path TO ''
 AS $function$
   begin
-    if astapa.dynamic_client_allowed(client_id) then
+    -- Only a dynamic or metadata-document client needs the settings.
+    if not astapa.client_kind_allowed(client_id, null) then
+      perform astapa.assert_dynamic_client_allowed(client_id,
+        (select p.settings from astapa.projects p where p.id = astapa.current_project_id()));
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_dynamic_client_allowed(text) is 'Raises AS4U0 (unauthorized_client) unless the current project accepts this client''s kind (astapa.client_kind_allowed on its settings).';
+grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_dynamic_client_allowed(client_id text, settings jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.client_kind_allowed(client_id, settings) then
       return;
     end if;
     if pg_catalog.starts_with(client_id, 'dcl_') then
@@ -13342,8 +13362,8 @@ AS $function$
     raise exception 'this project does not accept clients known by a metadata document URL' using errcode = 'AS4U0';
   end
   $function$;
-comment on function astapa.assert_dynamic_client_allowed(text) is 'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s settings.dynamic_clients is true, and for a client known by its metadata document URL unless settings.client_metadata_documents is true.';
-grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
+comment on function astapa.assert_dynamic_client_allowed(text,jsonb) is 'Raises AS4U0 (unauthorized_client) unless a project with these settings accepts this client''s kind (astapa.client_kind_allowed), for grants that read the settings once for every check.';
+grant execute on function astapa.assert_dynamic_client_allowed(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_email(email text)
@@ -13364,18 +13384,12 @@ grant execute on function astapa.assert_email(text) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_grant_allowed(grant_type text)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-  begin
-    -- settings.grant_types, when present, lists the grants the project's client may use; absent means all.
-    if exists (select from astapa.projects p
-               where p.id = astapa.current_project_id() and p.settings ? 'grant_types'
-                 and not (p.settings -> 'grant_types') ? grant_type) then
-      raise exception 'this client may not use the % grant', grant_type using errcode = 'AS4U0';
-    end if;
-  end
+    select astapa.assert_grant_allowed(grant_type, p.settings)
+    from astapa.projects p where p.id = astapa.current_project_id()
   $function$;
 comment on function astapa.assert_grant_allowed(text) is 'Raises AS4U0 (unauthorized_client) when the current project''s settings.grant_types leaves out this grant.';
 grant execute on function astapa.assert_grant_allowed(text) to astapa_app;
@@ -13388,13 +13402,13 @@ CREATE OR REPLACE FUNCTION astapa.assert_grant_allowed(grant_type text, settings
  SET search_path TO ''
 AS $function$
   begin
-    -- The check above on settings the caller already read (the refresh grant reads them once).
+    -- settings.grant_types, when present, lists the grants the project's client may use; absent means all.
     if settings ? 'grant_types' and not (settings -> 'grant_types') ? grant_type then
       raise exception 'this client may not use the % grant', grant_type using errcode = 'AS4U0';
     end if;
   end
   $function$;
-comment on function astapa.assert_grant_allowed(text,jsonb) is 'Raises AS4U0 (unauthorized_client) when these project settings'' grant_types leave out this grant.';
+comment on function astapa.assert_grant_allowed(text,jsonb) is 'Raises AS4U0 (unauthorized_client) when these project settings'' grant_types leave out this grant (for grants that read the settings once for every check).';
 grant execute on function astapa.assert_grant_allowed(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -13907,6 +13921,24 @@ comment on function astapa.clamp_setting(jsonb,text) is 'A token lifetime settin
 grant execute on function astapa.clamp_setting(jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.client_kind_allowed(client_id text, settings jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select case
+      when pg_catalog.starts_with(client_id, 'dcl_') then
+        coalesce(settings -> 'dynamic_clients' = 'true'::jsonb, false)
+      when astapa.is_metadata_document_client_id(client_id) then
+        coalesce(settings -> 'client_metadata_documents' = 'true'::jsonb, false)
+      else true
+    end
+  $function$;
+comment on function astapa.client_kind_allowed(text,jsonb) is 'Whether a project with these settings accepts this client''s kind: a dynamic client (dcl_…) only while settings.dynamic_clients is true, a client known by its metadata document URL only while settings.client_metadata_documents is true; every other client id is true.';
+grant execute on function astapa.client_kind_allowed(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.client_lockout_wait(buckets jsonb)
  RETURNS integer
  LANGUAGE plpgsql
@@ -14323,17 +14355,12 @@ CREATE OR REPLACE FUNCTION astapa.dynamic_client_allowed(client_id text)
  STABLE
  SET search_path TO ''
 AS $function$
-    select case
-      when pg_catalog.starts_with(client_id, 'dcl_') then exists (
-        select from astapa.projects p
-        where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb)
-      when astapa.is_metadata_document_client_id(client_id) then exists (
-        select from astapa.projects p
-        where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb)
-      else true
-    end
+    -- Only a dynamic or metadata-document client needs the settings.
+    select astapa.client_kind_allowed(client_id, null) or coalesce((
+      select astapa.client_kind_allowed(dynamic_client_allowed.client_id, p.settings)
+      from astapa.projects p where p.id = astapa.current_project_id()), false)
   $function$;
-comment on function astapa.dynamic_client_allowed(text) is 'Whether the current project accepts this client''s kind: a dynamic client (dcl_…) only while settings.dynamic_clients is true, a client known by its metadata document URL only while settings.client_metadata_documents is true; every other client id is true.';
+comment on function astapa.dynamic_client_allowed(text) is 'Whether the current project accepts this client''s kind (astapa.client_kind_allowed on its settings).';
 grant execute on function astapa.dynamic_client_allowed(text) to astapa_app;
 
 -- owner: astapa_owner

@@ -96,18 +96,12 @@ comment on function astapa.token_policy() is
 grant execute on function astapa.token_policy() to astapa_app;
 
 create or replace function astapa.assert_grant_allowed(grant_type text) returns void
-  language plpgsql
+  language sql
   stable
   set search_path = ''
   as $$
-  begin
-    -- settings.grant_types, when present, lists the grants the project's client may use; absent means all.
-    if exists (select from astapa.projects p
-               where p.id = astapa.current_project_id() and p.settings ? 'grant_types'
-                 and not (p.settings -> 'grant_types') ? grant_type) then
-      raise exception 'this client may not use the % grant', grant_type using errcode = 'AS4U0';
-    end if;
-  end
+    select astapa.assert_grant_allowed(grant_type, p.settings)
+    from astapa.projects p where p.id = astapa.current_project_id()
   $$;
 
 comment on function astapa.assert_grant_allowed(text) is
@@ -121,7 +115,7 @@ create or replace function astapa.assert_grant_allowed(grant_type text, settings
   set search_path = ''
   as $$
   begin
-    -- The check above on settings the caller already read (the refresh grant reads them once).
+    -- settings.grant_types, when present, lists the grants the project's client may use; absent means all.
     if settings ? 'grant_types' and not (settings -> 'grant_types') ? grant_type then
       raise exception 'this client may not use the % grant', grant_type using errcode = 'AS4U0';
     end if;
@@ -129,7 +123,8 @@ create or replace function astapa.assert_grant_allowed(grant_type text, settings
   $$;
 
 comment on function astapa.assert_grant_allowed(text, jsonb) is
-  'Raises AS4U0 (unauthorized_client) when these project settings'' grant_types leave out this grant.';
+  'Raises AS4U0 (unauthorized_client) when these project settings'' grant_types leave out this grant (for '
+  'grants that read the settings once for every check).';
 
 grant execute on function astapa.assert_grant_allowed(text, jsonb) to astapa_app;
 
@@ -525,36 +520,50 @@ comment on function api.sweep_grants() is
 
 grant execute on function api.sweep_grants() to astapa_app;
 
+create or replace function astapa.client_kind_allowed(client_id text, settings jsonb) returns boolean
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    select case
+      when pg_catalog.starts_with(client_id, 'dcl_') then
+        coalesce(settings -> 'dynamic_clients' = 'true'::jsonb, false)
+      when astapa.is_metadata_document_client_id(client_id) then
+        coalesce(settings -> 'client_metadata_documents' = 'true'::jsonb, false)
+      else true
+    end
+  $$;
+
+comment on function astapa.client_kind_allowed(text, jsonb) is
+  'Whether a project with these settings accepts this client''s kind: a dynamic client (dcl_…) only while '
+  'settings.dynamic_clients is true, a client known by its metadata document URL only while '
+  'settings.client_metadata_documents is true; every other client id is true.';
+
+grant execute on function astapa.client_kind_allowed(text, jsonb) to astapa_app;
+
 create or replace function astapa.dynamic_client_allowed(client_id text) returns boolean
   language sql
   stable
   set search_path = ''
   as $$
-    select case
-      when pg_catalog.starts_with(client_id, 'dcl_') then exists (
-        select from astapa.projects p
-        where p.id = astapa.current_project_id() and p.settings -> 'dynamic_clients' = 'true'::jsonb)
-      when astapa.is_metadata_document_client_id(client_id) then exists (
-        select from astapa.projects p
-        where p.id = astapa.current_project_id() and p.settings -> 'client_metadata_documents' = 'true'::jsonb)
-      else true
-    end
+    -- Only a dynamic or metadata-document client needs the settings.
+    select astapa.client_kind_allowed(client_id, null) or coalesce((
+      select astapa.client_kind_allowed(dynamic_client_allowed.client_id, p.settings)
+      from astapa.projects p where p.id = astapa.current_project_id()), false)
   $$;
 
 comment on function astapa.dynamic_client_allowed(text) is
-  'Whether the current project accepts this client''s kind: a dynamic client (dcl_…) only while '
-  'settings.dynamic_clients is true, a client known by its metadata document URL only while '
-  'settings.client_metadata_documents is true; every other client id is true.';
+  'Whether the current project accepts this client''s kind (astapa.client_kind_allowed on its settings).';
 
 grant execute on function astapa.dynamic_client_allowed(text) to astapa_app;
 
-create or replace function astapa.assert_dynamic_client_allowed(client_id text) returns void
+create or replace function astapa.assert_dynamic_client_allowed(client_id text, settings jsonb) returns void
   language plpgsql
-  stable
+  immutable
   set search_path = ''
   as $$
   begin
-    if astapa.dynamic_client_allowed(client_id) then
+    if astapa.client_kind_allowed(client_id, settings) then
       return;
     end if;
     if pg_catalog.starts_with(client_id, 'dcl_') then
@@ -564,10 +573,29 @@ create or replace function astapa.assert_dynamic_client_allowed(client_id text) 
   end
   $$;
 
+comment on function astapa.assert_dynamic_client_allowed(text, jsonb) is
+  'Raises AS4U0 (unauthorized_client) unless a project with these settings accepts this client''s kind '
+  '(astapa.client_kind_allowed), for grants that read the settings once for every check.';
+
+grant execute on function astapa.assert_dynamic_client_allowed(text, jsonb) to astapa_app;
+
+create or replace function astapa.assert_dynamic_client_allowed(client_id text) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    -- Only a dynamic or metadata-document client needs the settings.
+    if not astapa.client_kind_allowed(client_id, null) then
+      perform astapa.assert_dynamic_client_allowed(client_id,
+        (select p.settings from astapa.projects p where p.id = astapa.current_project_id()));
+    end if;
+  end
+  $$;
+
 comment on function astapa.assert_dynamic_client_allowed(text) is
-  'Raises AS4U0 (unauthorized_client) for a dynamic client (dcl_…) unless the current project''s '
-  'settings.dynamic_clients is true, and for a client known by its metadata document URL unless '
-  'settings.client_metadata_documents is true.';
+  'Raises AS4U0 (unauthorized_client) unless the current project accepts this client''s kind '
+  '(astapa.client_kind_allowed on its settings).';
 
 grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
 
@@ -604,12 +632,14 @@ create or replace function api.redeem_authorization_code(
   declare
     code astapa.authorization_codes;
     family uuid := pg_catalog.gen_random_uuid();
+    -- The project's settings, read once: the grant check, the client's kind and the lifetimes (issue 24).
+    project_settings jsonb := (select p.settings from astapa.projects p where p.id = astapa.current_project_id());
     policy record;
     refresh_expires timestamptz;
     revoked integer;
   begin
-    perform astapa.assert_grant_allowed('authorization_code');
-    perform astapa.assert_dynamic_client_allowed(client_id);
+    perform astapa.assert_grant_allowed('authorization_code', project_settings);
+    perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     select * into code from astapa.authorization_codes c
     where c.project_id = astapa.current_project_id() and c.code_hash = redeem_authorization_code.code_hash
     for update;
@@ -661,7 +691,7 @@ create or replace function api.redeem_authorization_code(
     end if;
     perform astapa.assert_grant_target(code.scope, code.resource);
 
-    select * into policy from astapa.token_policy();
+    select * into policy from astapa.token_lifetimes(project_settings);
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
@@ -709,7 +739,7 @@ create or replace function api.rotate_refresh_token(
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
-    perform astapa.assert_dynamic_client_allowed(client_id);
+    perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
     select * into presented from astapa.refresh_tokens r
     where r.project_id = acting_project and r.token_hash = rotate_refresh_token.token_hash

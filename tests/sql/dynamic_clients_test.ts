@@ -306,6 +306,53 @@ Deno.test("astapa.assert_dynamic_client_allowed — dynamic clients need the pro
   await rejectsAs(check("", publicClient.client_id), "unauthorized_client");
 });
 
+Deno.test("astapa.client_kind_allowed — the one rule: dcl_ needs dynamic_clients, a URL client_metadata_documents", async () => {
+  const allowed = (clientId: string, settings: Record<string, unknown> | null) =>
+    appValue<boolean>(
+      db.sql,
+      null,
+      (tx) =>
+        tx`select astapa.client_kind_allowed(${clientId}, ${
+          settings && JSON.stringify(settings)
+        }::text::jsonb)`,
+    );
+  const url = "https://agent.example/client.json";
+  const cases: [string, Record<string, unknown> | null, boolean][] = [
+    ["dcl_abc", null, false],
+    ["dcl_abc", {}, false],
+    ["dcl_abc", { dynamic_clients: "true" }, false],
+    ["dcl_abc", { dynamic_clients: true }, true],
+    ["dcl_abc", { client_metadata_documents: true }, false],
+    [url, { dynamic_clients: true }, false],
+    [url, { client_metadata_documents: true }, true],
+    ["http://localhost:3000/client.json", {}, false],
+    [b.clientId, null, true],
+  ];
+  for (const [clientId, settings, expected] of cases) {
+    assert.equal(await allowed(clientId, settings), expected, `${clientId} ${JSON.stringify(settings)}`);
+  }
+  // Both forms of the check and the boolean apply it: with settings given, and with the project's own.
+  const assertWith = (clientId: string, settings: Record<string, unknown>) =>
+    asApp(
+      db.sql,
+      null,
+      (tx) =>
+        tx`select astapa.assert_dynamic_client_allowed(${clientId}, ${
+          JSON.stringify(settings)
+        }::text::jsonb)`,
+    );
+  await assertWith("dcl_abc", { dynamic_clients: true });
+  await rejectsAs(assertWith("dcl_abc", {}), "unauthorized_client", /dynamically registered/);
+  await rejectsAs(assertWith(url, {}), "unauthorized_client", /metadata document URL/);
+  const kindAllowed = (project: string, clientId: string) =>
+    appValue<boolean>(db.sql, project, (tx) => tx`select astapa.dynamic_client_allowed(${clientId})`);
+  assert.equal(await kindAllowed(a.id, publicClient.client_id), true);
+  assert.equal(await kindAllowed(b.id, publicClient.client_id), false);
+  assert.equal(await kindAllowed(b.id, b.clientId), true);
+  assert.equal(await kindAllowed("", publicClient.client_id), false, "no project accepts no dynamic client");
+  assert.equal(await kindAllowed("", b.clientId), true);
+});
+
 async function issue(
   project: string,
   userId: string,
