@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { base64url, sha256 } from "@/lib/secrets.ts";
 
 /** What WebCrypto (the earlier implementation, and the standard's) gives for the UTF-8 of the text. */
@@ -25,4 +26,24 @@ Deno.test("sha256 — each digest owns exactly its 32 bytes (nothing else shares
   assert.notEqual(a.buffer, b.buffer);
   a.fill(0);
   assert.deepEqual(b, await webCryptoSha256("two"));
+});
+
+Deno.test("base64url — RFC 4648 vectors, node's base64url for every length, strict decoding", () => {
+  const text = (s: string) => new TextEncoder().encode(s);
+  // RFC 4648 §10, in the URL-safe alphabet without padding.
+  const vectors = ["", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"];
+  vectors.forEach((encoded, n) => {
+    assert.equal(base64url.encode(text("foobar".slice(0, n))), encoded);
+    assert.deepEqual(base64url.decode(encoded), text("foobar".slice(0, n)));
+  });
+  for (let length = 0; length <= 70; length++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(length));
+    const encoded = base64url.encode(bytes);
+    assert.equal(encoded, Buffer.from(bytes).toString("base64url"), `length ${length}`);
+    assert.deepEqual(base64url.decode(encoded), bytes);
+  }
+  assert.equal(base64url.encode(Uint8Array.of(0xfb, 0xff)), "-_8", "the URL-safe characters");
+  for (const bad of ["Zg==", "Z g", "Zm9v\n", "+/8", "Zm9v!", "Z"]) {
+    assert.throws(() => base64url.decode(bad), `${JSON.stringify(bad)} refused`);
+  }
 });
