@@ -4330,12 +4330,12 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = 'This project was not found.';
     end if;
-    if coalesce(checkout ->> 'sub', '') !~ '^[0-9]{1,18}$' then
+    if astapa.user_id_of(checkout ->> 'sub') is null then
       raise exception using errcode = 'AS400', detail = '{"user": ["A user id (sub) is required."]}',
         message = 'user must be a user id (the sub).';
     end if;
     select u.id into target_user from astapa.users as u
-    where u.project_id = create_checkout.project_id and u.id = (checkout ->> 'sub')::bigint and not u.disabled;
+    where u.project_id = create_checkout.project_id and u.id = astapa.user_id_of(checkout ->> 'sub') and not u.disabled;
     if not found then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
@@ -5285,14 +5285,14 @@ AS $function$
     if refusal is not null then
       return pg_catalog.jsonb_build_object('error', code, 'error_description', refusal);
     end if;
-    if subject_sub !~ '^[0-9]{1,18}$' then
+    if astapa.user_id_of(subject_sub) is null then
       raise exception 'the subject token is not a person''s' using errcode = 'AS4G0';
     end if;
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
     -- The subject token's active organization stays active while the person is still its member.
-    return astapa.grant_result(subject_sub::bigint, nullif(pg_catalog.array_to_string(granted, ' '), ''),
+    return astapa.grant_result(astapa.user_id_of(subject_sub), nullif(pg_catalog.array_to_string(granted, ' '), ''),
                                resource, null, null, pg_catalog.now())
-      || astapa.organization_grant(subject_sub::bigint, subject_organization);
+      || astapa.organization_grant(astapa.user_id_of(subject_sub), subject_organization);
   end
   $function$;
 comment on function api.exchange_token(text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
@@ -6176,7 +6176,7 @@ AS $function$
     if max_rows is null or max_rows not between 1 and 200 then
       raise exception using errcode = 'AS400', message = 'A page holds 1 to 200 audit entries.';
     end if;
-    if wanted_user is not null and wanted_user !~ '^[0-9]{1,18}$' then
+    if wanted_user is not null and astapa.user_id_of(wanted_user) is null then
       raise exception using errcode = 'AS400', message = 'Filter by user with their sub (digits only).';
     end if;
     if wanted_action is not null and wanted_action !~ '^[a-z_]+(\.[a-z_]*)?$' then
@@ -6474,8 +6474,7 @@ AS $function$
       problems := problems || pg_catalog.jsonb_build_object('method', pg_catalog.jsonb_build_array(
         'method must be one of ' || pg_catalog.array_to_string(astapa.payment_methods(), ', ') || '.'));
     end if;
-    if filter ? 'user' and not coalesce(case when filter ->> 'user' ~ '^[1-9][0-9]{0,18}$'
-                                             then (filter ->> 'user')::numeric <= 9223372036854775807 end, false) then
+    if filter ? 'user' and astapa.user_id_of(filter ->> 'user') is null then
       problems := problems || '{"user": ["user must be a user''s id (sub)."]}';
     end if;
     if filter ? 'before' and coalesce(filter ->> 'before', '') !~ '^[0-9]{1,18}$' then
@@ -10311,13 +10310,13 @@ AS $function$
     if q = '' or pg_catalog.length(q) > 254 then
       raise exception using errcode = 'AS400', message = 'Search for 1 to 254 characters.';
     end if;
-    if q ~ '^[0-9]{1,19}$' and q::numeric <= 9223372036854775807 then
+    if astapa.user_id_of(q) is not null then
       -- A sub: that one user.
       return coalesce((
         select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
         from astapa.users as u
         where u.project_id = search_environment_users.project_id and u.environment = current_mode
-          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null
+          and u.id = astapa.user_id_of(q) and u.id > coalesce(after_id, 0) and u.deleted_at is null
           and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)), '[]');
     end if;
     if q like '@%' then
@@ -13630,7 +13629,7 @@ CREATE OR REPLACE FUNCTION astapa.audit_user_id(target text)
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
-AS $function$ select case when target ~ '^user:[0-9]{1,18}$' then pg_catalog.substr(target, 6)::bigint end $function$;
+AS $function$ select case when pg_catalog.starts_with(target, 'user:') then astapa.user_id_of(pg_catalog.substr(target, 6)) end $function$;
 comment on function astapa.audit_user_id(text) is 'The user an audit target names (user:<id>), or null.';
 grant execute on function astapa.audit_user_id(text) to astapa_app;
 
@@ -17071,6 +17070,20 @@ AS $function$
   $function$;
 comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address, audits sign_in.email_code ({created: true} for a new account); returns {user_id, created}.';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.user_id_of(sub text)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- Only the form ids are issued in (astapa.new_user_id: up to 19 digits since mid-2027), so one user has
+    -- one spelling: no sign, no leading zero, at most 2^63 - 1.
+    select case when sub ~ '^[1-9][0-9]{0,18}$' and sub::numeric <= 9223372036854775807 then sub::bigint end
+  $function$;
+comment on function astapa.user_id_of(text) is 'The user id a sub names (decimal, no leading zero, 1 to 2^63 - 1), or null for any other text. The one reading of a sub from text (lib/http/user_id.ts is its TypeScript twin).';
+grant execute on function astapa.user_id_of(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.user_json(project_id text, user_id bigint)

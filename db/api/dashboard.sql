@@ -84,8 +84,7 @@ create or replace function api.list_payments(project_id text, filter jsonb defau
       problems := problems || pg_catalog.jsonb_build_object('method', pg_catalog.jsonb_build_array(
         'method must be one of ' || pg_catalog.array_to_string(astapa.payment_methods(), ', ') || '.'));
     end if;
-    if filter ? 'user' and not coalesce(case when filter ->> 'user' ~ '^[1-9][0-9]{0,18}$'
-                                             then (filter ->> 'user')::numeric <= 9223372036854775807 end, false) then
+    if filter ? 'user' and astapa.user_id_of(filter ->> 'user') is null then
       problems := problems || '{"user": ["user must be a user''s id (sub)."]}';
     end if;
     if filter ? 'before' and coalesce(filter ->> 'before', '') !~ '^[0-9]{1,18}$' then
@@ -275,7 +274,7 @@ create or replace function astapa.audit_user_id(target text) returns bigint
   immutable
   parallel safe
   set search_path = ''
-  as $$ select case when target ~ '^user:[0-9]{1,18}$' then pg_catalog.substr(target, 6)::bigint end $$;
+  as $$ select case when pg_catalog.starts_with(target, 'user:') then astapa.user_id_of(pg_catalog.substr(target, 6)) end $$;
 
 comment on function astapa.audit_user_id(text) is 'The user an audit target names (user:<id>), or null.';
 
@@ -300,7 +299,7 @@ create or replace function api.list_audit(project_id text, filters jsonb default
     if max_rows is null or max_rows not between 1 and 200 then
       raise exception using errcode = 'AS400', message = 'A page holds 1 to 200 audit entries.';
     end if;
-    if wanted_user is not null and wanted_user !~ '^[0-9]{1,18}$' then
+    if wanted_user is not null and astapa.user_id_of(wanted_user) is null then
       raise exception using errcode = 'AS400', message = 'Filter by user with their sub (digits only).';
     end if;
     if wanted_action is not null and wanted_action !~ '^[a-z_]+(\.[a-z_]*)?$' then

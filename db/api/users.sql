@@ -361,13 +361,13 @@ create or replace function api.search_environment_users(project_id text, query t
     if q = '' or pg_catalog.length(q) > 254 then
       raise exception using errcode = 'AS400', message = 'Search for 1 to 254 characters.';
     end if;
-    if q ~ '^[0-9]{1,19}$' and q::numeric <= 9223372036854775807 then
+    if astapa.user_id_of(q) is not null then
       -- A sub: that one user.
       return coalesce((
         select pg_catalog.jsonb_agg(astapa.user_json(u.project_id, u.id))
         from astapa.users as u
         where u.project_id = search_environment_users.project_id and u.environment = current_mode
-          and u.id = q::bigint and u.id > coalesce(after_id, 0) and u.deleted_at is null
+          and u.id = astapa.user_id_of(q) and u.id > coalesce(after_id, 0) and u.deleted_at is null
           and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)), '[]');
     end if;
     if q like '@%' then
@@ -583,6 +583,23 @@ comment on function api.user_own_claims(text, bigint) is
   'the dashboard''s claims form edits. AS404 unknown user.';
 
 grant execute on function api.user_own_claims(text, bigint) to astapa_app;
+
+create or replace function astapa.user_id_of(sub text) returns bigint
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- Only the form ids are issued in (astapa.new_user_id: up to 19 digits since mid-2027), so one user has
+    -- one spelling: no sign, no leading zero, at most 2^63 - 1.
+    select case when sub ~ '^[1-9][0-9]{0,18}$' and sub::numeric <= 9223372036854775807 then sub::bigint end
+  $$;
+
+comment on function astapa.user_id_of(text) is
+  'The user id a sub names (decimal, no leading zero, 1 to 2^63 - 1), or null for any other text. The one '
+  'reading of a sub from text (lib/http/user_id.ts is its TypeScript twin).';
+
+grant execute on function astapa.user_id_of(text) to astapa_app;
 
 create or replace function astapa.new_user_id() returns bigint
   language sql

@@ -1,4 +1,5 @@
 /** `astapa plan …`: a project's plans, and putting a user on one. */
+import { isUserId } from "../http/user_id.ts";
 import { asApp, type Sql } from "@/db/client.ts";
 import {
   assignPlan,
@@ -83,7 +84,7 @@ export async function planCommand(sql: Sql, args: ParsedArgs, out: Output): Prom
       allowFlags(args, ["project"]);
       const project = flag(args, "project", true);
       const [sub, key] = operands(args, 2, ["SUB", "KEY"]);
-      if (!/^[1-9]\d{0,18}$/.test(sub)) throw new UsageError(`A user's SUB is a number, not "${sub}"`);
+      if (!isUserId(sub)) throw new UsageError(`A user's SUB is a number, not "${sub}"`);
       const subscription = await asApp(sql, project, (tx) => assignPlan(tx, project, sub, key, "cli"), CLI);
       out.result(
         subscription,

@@ -1,4 +1,5 @@
 /** `astapa user …`: look at a project's users and set their token claims. */
+import { isUserId } from "../http/user_id.ts";
 import { asApp, type Sql } from "@/db/client.ts";
 import { type ClaimsPatch, getUser, listUsers, patchUserClaims, tokenClaims, type User } from "@/db/users.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
@@ -59,7 +60,7 @@ export async function userCommand(sql: Sql, args: ParsedArgs, out: Output): Prom
 }
 
 function userId(value: string): string {
-  if (!/^[1-9]\d{0,18}$/.test(value)) throw new UsageError(`A user's SUB is a number, not "${value}"`);
+  if (!isUserId(value)) throw new UsageError(`A user's SUB is a number, not "${value}"`);
   return value;
 }
 

@@ -4,6 +4,7 @@
  * the Platform API, and the PPN settings form. Loaded for GETs and for re-rendering a refused form with its
  * reason.
  */
+import { UserIdSchema } from "../http/user_id.ts";
 import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
@@ -46,9 +47,7 @@ export type ReceiptsData = {
 };
 
 /** A `?user=` that is no sub shows every receipt rather than an error page. */
-const UserFilter = z.string().regex(/^[1-9]\d{0,18}$/).refine((sub) =>
-  /^\d{1,19}$/.test(sub) && BigInt(sub) <= 9223372036854775807n
-);
+const UserFilter = UserIdSchema;
 
 export function receiptsView(c: Ctx): Loader<ReceiptsData> {
   const wanted = UserFilter.safeParse(c.req.query("user"));

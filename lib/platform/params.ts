@@ -1,11 +1,12 @@
 /** Path parameters and headers shared by the Platform management API's routes. */
+import { isUserId } from "../http/user_id.ts";
 import type { Ctx } from "../app_env.ts";
 import { AppError } from "../http/errors.ts";
 
 /** A user's `sub` from the path: anything that cannot be one is simply not found. */
 export function subParam(c: Ctx): string {
   const sub = c.req.param("sub") ?? "";
-  if (!/^[1-9]\d{0,18}$/.test(sub) || BigInt(sub) > 9223372036854775807n) throw new AppError("not_found");
+  if (!isUserId(sub)) throw new AppError("not_found");
   return sub;
 }
 

@@ -127,7 +127,7 @@ Deno.test("api.redeem_authorization_code and api.rotate_refresh_token — a dele
       )}, ${project.clientId}, ${project.redirectUri},
        null, ${await sha256(refresh)})`,
   );
-  const rotate = async () =>
+  const rotate = () =>
     asApp(
       db.sql,
       project.id,

@@ -1,4 +1,5 @@
 /** The Platform API's organizations: list them (?search=), create one (with its first owner). */
+import { UserIdSchema } from "@/lib/http/user_id.ts";
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { createOrganization, listOrganizations } from "@/db/organizations.ts";
@@ -12,7 +13,7 @@ import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 const NewOrganization = z.strictObject({
   name: z.string(),
   slug: z.string(),
-  owner: z.string().regex(/^[1-9]\d{0,18}$/).optional().describe("The sub of the first owner."),
+  owner: UserIdSchema.optional().describe("The sub of the first owner."),
   metadata: z.record(z.string(), z.json()).optional(),
 });
 const Search = z.object({ search: z.string().max(200).optional() });

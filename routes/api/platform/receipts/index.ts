@@ -1,3 +1,4 @@
+import { UserIdSchema } from "@/lib/http/user_id.ts";
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { listReceipts } from "@/db/receipts.ts";
@@ -11,9 +12,7 @@ import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 const Query = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
   before: z.string().regex(/^rcp_[a-z2-7]{24}$/).optional(),
-  user: z.string().regex(/^[1-9]\d{0,18}$/, "A user's sub (digits).")
-    .refine((sub) => /^\d{1,19}$/.test(sub) && BigInt(sub) <= 9223372036854775807n, "A user's sub (digits).")
-    .optional()
+  user: UserIdSchema.optional()
     .describe("Only this user's receipts (their sub)."),
 });
 

@@ -1,4 +1,5 @@
 /** The Platform API's team plan checkout: an owner or admin pays for the organization's plan and seats. */
+import { UserIdSchema } from "@/lib/http/user_id.ts";
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { validate } from "@/lib/http/body.ts";
@@ -11,7 +12,7 @@ import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const TeamCheckout = z.strictObject({
-  user: z.string().regex(/^[1-9]\d{0,18}$/).describe("The sub of the owner or admin who pays."),
+  user: UserIdSchema.describe("The sub of the owner or admin who pays."),
   plan: z.string().regex(/^[a-z0-9_-]{1,64}$/).describe("A team plan (seat_pricing per_seat or flat)."),
   seats: z.number().int().min(1).max(100_000).optional().describe("Seats to buy (per-seat plans)."),
   success_url: z.url().max(2000).optional(),

@@ -2,6 +2,7 @@
  * The Platform API's cancel of an organization's team plan at the end of its paid period (POST) and its undo
  * while the period runs (DELETE). `user` names the owner or admin asking (checked); without it, the app asks.
  */
+import { UserIdSchema } from "@/lib/http/user_id.ts";
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { cancelOrganizationPlan, resumeOrganizationPlan } from "@/db/organization_renewals.ts";
@@ -12,7 +13,7 @@ import { organizationParam } from "@/lib/organizations/params.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
-const SUB = z.string().regex(/^[1-9]\d{0,18}$/).describe(
+const SUB = UserIdSchema.describe(
   "The owner or admin asking; omitted: the app itself.",
 );
 const Cancel = z.strictObject({ user: SUB.optional() });

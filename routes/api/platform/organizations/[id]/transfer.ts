@@ -1,4 +1,5 @@
 /** The Platform API's ownership transfer: one owner makes another member owner and becomes admin. */
+import { UserIdSchema } from "@/lib/http/user_id.ts";
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { transferOwnership } from "@/db/organizations.ts";
@@ -9,7 +10,7 @@ import { organizationParam } from "@/lib/organizations/params.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
-const SUB = z.string().regex(/^[1-9]\d{0,18}$/);
+const SUB = UserIdSchema;
 const Transfer = z.strictObject({
   from: SUB.describe("The giving owner's sub."),
   to: SUB.describe("The new owner."),

@@ -3,6 +3,7 @@
  * invitation (en or id) with the app's `accept_url` plus `invitation=<token>`; the app starts its sign-in with
  * that parameter and the hosted login accepts it (docs/organizations.md). The token is also returned once.
  */
+import { UserIdSchema } from "@/lib/http/user_id.ts";
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { inviteWithMail, listInvitations } from "@/db/organizations.ts";
@@ -23,7 +24,7 @@ const NewInvitation = z.strictObject({
       "it with invitation=<token> added.",
   ),
   ttl_seconds: z.number().int().default(604800).describe("How long the invitation works (60 s to 30 days)."),
-  invited_by: z.string().regex(/^[1-9]\d{0,18}$/).optional().describe(
+  invited_by: UserIdSchema.optional().describe(
     "The inviting member (owner or admin).",
   ),
   lang: z.enum(["en", "id"]).default("en").describe("The mail's language."),

@@ -1,4 +1,5 @@
 /** The Platform API's members of an organization: list them, add a user of the project with a role. */
+import { UserIdSchema } from "@/lib/http/user_id.ts";
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { addMember, listMembers } from "@/db/organizations.ts";
@@ -10,7 +11,7 @@ import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const NewMember = z.strictObject({
-  user_id: z.string().regex(/^[1-9]\d{0,18}$/).describe("The user's sub."),
+  user_id: UserIdSchema.describe("The user's sub."),
   role: z.string().max(64).default("member"),
 });
 
