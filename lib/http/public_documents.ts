@@ -46,17 +46,24 @@ export function publicDocuments(
 ): (request: Request, fallback: () => Response | Promise<Response>) => Promise<Response> | null {
   const security = securityHeaderList(deps.config.baseUrl);
   const cors: [string, string][] = [["access-control-expose-headers", EXPOSE_HEADERS.join(",")]];
-  /** Per version of a document: its 200's and 304's headers, all but the request id. */
-  const built = new WeakMap<Prepared, { ok: [string, string][]; notModified: [string, string][] }>();
-  const headersOf = (prepared: Prepared) => {
-    let headers = built.get(prepared);
-    if (!headers) {
+  /**
+   * Per version of a document: its 200 and 304 responses with every header but the request id. Each request
+   * answers with a clone, which copies the header list as it is (about 1 µs) where a new Response validates
+   * every header again (about 15 µs, most of what these requests cost).
+   */
+  const built = new WeakMap<Prepared, { ok: Response; notModified: Response }>();
+  const responsesOf = (prepared: Prepared) => {
+    let responses = built.get(prepared);
+    if (!responses) {
       const caching = Object.entries(documentHeaders(prepared.etag, MAX_AGE_SECONDS));
       const notModified = [...caching, ...cors, ...security];
-      headers = { ok: [["content-type", "application/json"], ...notModified], notModified };
-      built.set(prepared, headers);
+      responses = {
+        ok: new Response(prepared.text, { headers: [["content-type", "application/json"], ...notModified] }),
+        notModified: new Response(null, { status: 304, headers: notModified }),
+      };
+      built.set(prepared, responses);
     }
-    return headers;
+    return responses;
   };
 
   const answer = async (
@@ -73,12 +80,11 @@ export function publicDocuments(
     } catch {
       return await fallback();
     }
-    const headers = headersOf(prepared);
+    const responses = responsesOf(prepared);
     const fresh = notModified(request.headers.get("if-none-match"), prepared.etag);
     const status = fresh ? 304 : 200;
-    const response = fresh
-      ? new Response(null, { status, headers: [...headers.notModified, ["x-request-id", requestId]] })
-      : new Response(prepared.text, { headers: [...headers.ok, ["x-request-id", requestId]] });
+    const response = (fresh ? responses.notModified : responses.ok).clone();
+    response.headers.set("x-request-id", requestId);
     const seconds = (performance.now() - started) / 1000;
     logRequest({
       request_id: requestId,

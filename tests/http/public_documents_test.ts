@@ -39,6 +39,28 @@ Deno.test("public documents — a GET answered before the router has the router'
   }
 });
 
+Deno.test("public documents — each answer is its own copy: its request id, the whole body, nothing shared", async () => {
+  for (const path of PATHS) {
+    const answers = await Promise.all(
+      ["copy-0001", "copy-0002", "copy-0003"].map((id) =>
+        t.app.request(path, { headers: { "x-request-id": id } })
+      ),
+    );
+    assert.deepEqual(answers.map((res) => res.headers.get("x-request-id")), [
+      "copy-0001",
+      "copy-0002",
+      "copy-0003",
+    ]);
+    const bodies = await Promise.all(answers.map((res) => res.text()));
+    assert.equal(new Set(bodies).size, 1, path);
+    assert.ok(bodies[0].length > 50, path);
+    for (const res of answers) assert.deepEqual(headersOf(res), headersOf(answers[0]));
+    const later = await t.app.request(path);
+    assert.match(later.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/, "no earlier request's id");
+    assert.equal(await later.text(), bodies[0]);
+  }
+});
+
 Deno.test("public documents — If-None-Match gets the same 304 before and through the router", async () => {
   for (const path of PATHS) {
     const etag = (await t.app.request(path)).headers.get("etag")!;
