@@ -33,6 +33,23 @@ export async function issueCode(sql: Sql, project: SeededProject, options: CodeO
   return code;
 }
 
+/** Redeems a code (issueCode's, no PKCE) through the SQL API for the project's client; `refresh` starts its family. */
+export async function redeemCode(
+  sql: Sql,
+  project: SeededProject,
+  code: string,
+  refresh: string,
+): Promise<Record<string, unknown>> {
+  const [codeHash, refreshHash] = [await sha256(code), await sha256(refresh)];
+  return await asApp(
+    sql,
+    project.id,
+    async (tx) =>
+      (await tx`select api.redeem_authorization_code(${codeHash}, ${project.clientId}, ${project.redirectUri},
+              null, ${refreshHash}) as grant`)[0].grant,
+  );
+}
+
 /** A PKCE pair (RFC 7636): a random verifier and its S256 challenge. */
 export async function pkcePair(): Promise<{ verifier: string; challenge: string }> {
   const verifier = randomSecret();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
+import { issueCode, redeemCode, seedProject, seedUser } from "../helpers/oauth.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -19,16 +19,7 @@ Deno.test("api.sweep_grants — old expired codes and week-dead families go; liv
                  expires_at = now() - interval '3 days' + interval '60 seconds' where code_hash = ${await sha256(
     oldCode,
   )}`;
-  const redeem = async (code: string, refresh: string) =>
-    await asApp(
-      db.sql,
-      project.id,
-      async (tx) =>
-        tx`select api.redeem_authorization_code(${await sha256(
-          code,
-        )}, ${project.clientId}, ${project.redirectUri},
-                                              null, ${await sha256(refresh)})`,
-    );
+  const redeem = (code: string, refresh: string) => redeemCode(db.sql, project, code, refresh);
   await redeem(freshCode, "live-family");
   const deadCode = await issueCode(db.sql, project, { userId: user });
   await redeem(deadCode, "dead-family");

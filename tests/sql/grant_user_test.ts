@@ -11,7 +11,7 @@ import { patchUserClaims } from "@/db/users.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
-import { issueCode } from "../helpers/oauth.ts";
+import { issueCode, redeemCode } from "../helpers/oauth.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -118,15 +118,7 @@ Deno.test("api.redeem_authorization_code and api.rotate_refresh_token — a dele
   const citra = await seedUser(db.sql, project.id, "citra@example.com");
   const code = await issueCode(db.sql, project, { userId: citra });
   const refresh = "refresh-of-citra";
-  await asApp(
-    db.sql,
-    project.id,
-    async (tx) =>
-      tx`select api.redeem_authorization_code(${await sha256(
-        code,
-      )}, ${project.clientId}, ${project.redirectUri},
-       null, ${await sha256(refresh)})`,
-  );
+  await redeemCode(db.sql, project, code, refresh);
   const rotate = () =>
     asApp(
       db.sql,
@@ -146,13 +138,7 @@ Deno.test("api.redeem_authorization_code and api.rotate_refresh_token — a dele
   const second = await issueCode(db.sql, project, { userId: dewi });
   await db.sql`update astapa.users set deleted_at = now() where id = ${dewi}`;
   await rejectsAs(
-    asApp(
-      db.sql,
-      project.id,
-      async (tx) =>
-        tx`select api.redeem_authorization_code(${await sha256(second)}, ${project.clientId},
-         ${project.redirectUri}, null, ${await sha256("refresh-of-dewi")})`,
-    ),
+    redeemCode(db.sql, project, second, "refresh-of-dewi"),
     "invalid_grant",
     /no longer exists/,
   );

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
+import { issueCode, redeemCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import type { SeededProject } from "../helpers/identity.ts";
 import { sha256 } from "@/lib/secrets.ts";
 
@@ -13,15 +13,7 @@ Deno.test.afterAll(() => db.close());
 async function signIn(project: SeededProject, refresh: string, signedInAgo: string, keepAuthTime = true) {
   const user = await seedUser(db.sql, project.id, `${refresh}@example.com`);
   const code = await issueCode(db.sql, project, { userId: user });
-  await asApp(
-    db.sql,
-    project.id,
-    async (tx) =>
-      tx`select api.redeem_authorization_code(${await sha256(
-        code,
-      )}, ${project.clientId}, ${project.redirectUri},
-         null, ${await sha256(refresh)})`,
-  );
+  await redeemCode(db.sql, project, code, refresh);
   await db.sql`update astapa.refresh_tokens
     set auth_time = ${keepAuthTime ? db.sql`now() - ${signedInAgo}::interval` : null},
         created_at = now() - ${signedInAgo}::interval
