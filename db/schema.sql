@@ -14265,7 +14265,8 @@ AS $function$
     left join lateral (
       select p.key, p.claims from astapa.plans as p
       where p.project_id = custom_claims.project_id
-        and case when subscribed.plan_key is null then p.is_default else p.key = subscribed.plan_key end
+        and p.key = coalesce(subscribed.plan_key, (select d.key from astapa.plans as d
+                                                   where d.project_id = custom_claims.project_id and d.is_default))
       limit 1) as chosen on true
     left join astapa.user_claims as own
       on own.project_id = custom_claims.project_id and own.user_id = custom_claims.user_id
