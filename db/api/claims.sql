@@ -37,34 +37,14 @@ create policy "a project changes its own users' claims" on astapa.user_claims
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
 
-create or replace function astapa.user_plan(project_id text, user_id bigint) returns text
-  language sql
-  stable
-  set search_path = ''
-  as $$
-    select coalesce(
-      (select s.plan_key from astapa.subscriptions as s
-       where s.project_id = user_plan.project_id and s.user_id = user_plan.user_id and s.ended_at is null
-         and astapa.grants_plan(s)),
-      -- astapa.default_plan_key's query, written out: a call of it cost a refresh more than the query (issue 24).
-      (select p.key from astapa.plans as p where p.project_id = user_plan.project_id and p.is_default),
-      'free')
-  $$;
-
-comment on function astapa.user_plan(text, bigint) is
-  'The plan a user''s tokens name: their current subscription''s while it grants it, else the project''s '
-  'default plan. astapa.custom_claims makes the same choice inside its own statement (tested against this).';
-
-grant execute on function astapa.user_plan(text, bigint) to astapa_app;
-
 create or replace function astapa.custom_claims(project_id text, user_id bigint) returns jsonb
   language sql
   stable
   set search_path = ''
   as $$
-    -- One statement, each row read once (issue 24): the subscription that grants a plan (astapa.user_plan's
-    -- first choice, here beside its status for trial_ends_at), that plan or else the default one, the user's
-    -- own claims. The LIMITs keep each lateral a subquery of its own, so its reads are not repeated for each
+    -- One statement, each row read once (issue 24): the subscription that grants a plan (beside its status,
+    -- for trial_ends_at), that plan or else the default one, the user's own claims; astapa.user_plan reads
+    -- the plan from here. The LIMITs keep each lateral a subquery of its own, so its reads are not repeated for each
     -- place its columns are used.
     select (coalesce(chosen.claims, '{}') - 'feature_flags') || coalesce(own.extra, '{}')
       || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -106,6 +86,21 @@ comment on function astapa.custom_claims(text, bigint) is
   'that have (astapa.grant_result).';
 
 grant execute on function astapa.custom_claims(text, bigint) to astapa_app;
+
+create or replace function astapa.user_plan(project_id text, user_id bigint) returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- The plan the user's tokens name, by the one rule that chooses it (astapa.custom_claims).
+    select astapa.custom_claims(project_id, user_id) ->> 'plan'
+  $$;
+
+comment on function astapa.user_plan(text, bigint) is
+  'The plan a user''s tokens name (astapa.custom_claims): their current subscription''s while it grants it, '
+  'else the project''s default plan, else free.';
+
+grant execute on function astapa.user_plan(text, bigint) to astapa_app;
 
 create or replace function api.token_claims(project_id text, user_id bigint) returns jsonb
   language plpgsql

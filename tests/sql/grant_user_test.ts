@@ -45,7 +45,7 @@ const customClaims = (user: string) =>
     project.id,
     (tx) => tx`select astapa.custom_claims(${project.id}, ${user}::bigint)`,
   );
-/** astapa.user_plan, which custom_claims' own choice of plan must agree with. */
+/** astapa.user_plan: the plan custom_claims names, read on its own (billing portal, plan changes). */
 const userPlan = (user: string) =>
   appValue<string>(db.sql, project.id, (tx) => tx`select astapa.user_plan(${project.id}, ${user}::bigint)`);
 const tokenClaims = (user: string) =>
