@@ -276,12 +276,13 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
     if not found then
       raise exception using errcode = 'AS404', message = 'This project was not found.';
     end if;
-    if astapa.user_id_of(checkout ->> 'sub') is null then
+    target_user := astapa.user_id_of(checkout ->> 'sub');
+    if target_user is null then
       raise exception using errcode = 'AS400', detail = '{"user": ["A user id (sub) is required."]}',
         message = 'user must be a user id (the sub).';
     end if;
     select u.id into target_user from astapa.users as u
-    where u.project_id = create_checkout.project_id and u.id = astapa.user_id_of(checkout ->> 'sub') and not u.disabled;
+    where u.project_id = create_checkout.project_id and u.id = target_user and not u.disabled;
     if not found then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');

@@ -100,6 +100,7 @@ create or replace function api.exchange_token(
     granted text[];
     refusal text;
     code text;
+    subject_user bigint := astapa.user_id_of(subject_sub);
   begin
     -- Refusals are returned, not raised, so that their audit entry survives.
     if subject_project is distinct from astapa.current_project_id() then
@@ -132,14 +133,14 @@ create or replace function api.exchange_token(
     if refusal is not null then
       return pg_catalog.jsonb_build_object('error', code, 'error_description', refusal);
     end if;
-    if astapa.user_id_of(subject_sub) is null then
+    if subject_user is null then
       raise exception 'the subject token is not a person''s' using errcode = 'AS4G0';
     end if;
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
     -- The subject token's active organization stays active while the person is still its member.
-    return astapa.grant_result(astapa.user_id_of(subject_sub), nullif(pg_catalog.array_to_string(granted, ' '), ''),
+    return astapa.grant_result(subject_user, nullif(pg_catalog.array_to_string(granted, ' '), ''),
                                resource, null, null, pg_catalog.now())
-      || astapa.organization_grant(astapa.user_id_of(subject_sub), subject_organization);
+      || astapa.organization_grant(subject_user, subject_organization);
   end
   $$;
 
