@@ -4330,12 +4330,13 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = 'This project was not found.';
     end if;
-    if astapa.user_id_of(checkout ->> 'sub') is null then
+    target_user := astapa.user_id_of(checkout ->> 'sub');
+    if target_user is null then
       raise exception using errcode = 'AS400', detail = '{"user": ["A user id (sub) is required."]}',
         message = 'user must be a user id (the sub).';
     end if;
     select u.id into target_user from astapa.users as u
-    where u.project_id = create_checkout.project_id and u.id = astapa.user_id_of(checkout ->> 'sub') and not u.disabled;
+    where u.project_id = create_checkout.project_id and u.id = target_user and not u.disabled;
     if not found then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
@@ -5253,6 +5254,7 @@ AS $function$
     granted text[];
     refusal text;
     code text;
+    subject_user bigint := astapa.user_id_of(subject_sub);
   begin
     -- Refusals are returned, not raised, so that their audit entry survives.
     if subject_project is distinct from astapa.current_project_id() then
@@ -5285,14 +5287,14 @@ AS $function$
     if refusal is not null then
       return pg_catalog.jsonb_build_object('error', code, 'error_description', refusal);
     end if;
-    if astapa.user_id_of(subject_sub) is null then
+    if subject_user is null then
       raise exception 'the subject token is not a person''s' using errcode = 'AS4G0';
     end if;
     perform astapa.assert_grant_target(pg_catalog.array_to_string(granted, ' '), resource);
     -- The subject token's active organization stays active while the person is still its member.
-    return astapa.grant_result(astapa.user_id_of(subject_sub), nullif(pg_catalog.array_to_string(granted, ' '), ''),
+    return astapa.grant_result(subject_user, nullif(pg_catalog.array_to_string(granted, ' '), ''),
                                resource, null, null, pg_catalog.now())
-      || astapa.organization_grant(astapa.user_id_of(subject_sub), subject_organization);
+      || astapa.organization_grant(subject_user, subject_organization);
   end
   $function$;
 comment on function api.exchange_token(text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
@@ -14233,9 +14235,9 @@ CREATE OR REPLACE FUNCTION astapa.custom_claims(project_id text, user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
-    -- One statement, each row read once (issue 24): the subscription that grants a plan (astapa.user_plan's
-    -- first choice, here beside its status for trial_ends_at), that plan or else the default one, the user's
-    -- own claims. The LIMITs keep each lateral a subquery of its own, so its reads are not repeated for each
+    -- One statement, each row read once (issue 24): the subscription that grants a plan (beside its status,
+    -- for trial_ends_at), that plan or else the default one, the user's own claims; astapa.user_plan reads
+    -- the plan from here. The LIMITs keep each lateral a subquery of its own, so its reads are not repeated for each
     -- place its columns are used.
     select (coalesce(chosen.claims, '{}') - 'feature_flags') || coalesce(own.extra, '{}')
       || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -17111,15 +17113,10 @@ CREATE OR REPLACE FUNCTION astapa.user_plan(project_id text, user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
-    select coalesce(
-      (select s.plan_key from astapa.subscriptions as s
-       where s.project_id = user_plan.project_id and s.user_id = user_plan.user_id and s.ended_at is null
-         and astapa.grants_plan(s)),
-      -- astapa.default_plan_key's query, written out: a call of it cost a refresh more than the query (issue 24).
-      (select p.key from astapa.plans as p where p.project_id = user_plan.project_id and p.is_default),
-      'free')
+    -- The plan the user's tokens name, by the one rule that chooses it (astapa.custom_claims).
+    select astapa.custom_claims(project_id, user_id) ->> 'plan'
   $function$;
-comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens name: their current subscription''s while it grants it, else the project''s default plan. astapa.custom_claims makes the same choice inside its own statement (tested against this).';
+comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens name (astapa.custom_claims): their current subscription''s while it grants it, else the project''s default plan, else free.';
 grant execute on function astapa.user_plan(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -68,8 +68,16 @@ function makeGauges(client: typeof Client) {
 /** Reads the current values into the gauges; the registry's text is the response. */
 export async function readGauges(deps: Deps): Promise<void> {
   const [backlog, key] = await Promise.all([metricsBacklog(deps.sql), deps.keys.active()]);
-  const gauges = await registerGauges();
-  const { mailOutbox, paymentWaiting, paymentLag, webhooksWaiting, pool, signer } = gauges;
+  const {
+    mailOutbox,
+    paymentWaiting,
+    paymentLag,
+    webhooksWaiting,
+    pool,
+    signer,
+    clientCacheLive,
+    clientCacheChange,
+  } = await registerGauges();
   mailOutbox.set(backlog.mailWaiting);
   paymentWaiting.set(backlog.paymentEventsWaiting);
   paymentLag.set(backlog.paymentLagSeconds);
@@ -80,6 +88,6 @@ export async function readGauges(deps: Deps): Promise<void> {
   const inUse = key.native ? "openssl" : "webcrypto";
   signer.set({ signer: inUse }, 1);
   signer.set({ signer: inUse === "openssl" ? "webcrypto" : "openssl" }, 0);
-  gauges.clientCacheLive.set(deps.verifiedClients?.live ? 1 : 0);
-  gauges.clientCacheChange.set(deps.verifiedClients?.heardChange ?? 0);
+  clientCacheLive.set(deps.verifiedClients?.live ? 1 : 0);
+  clientCacheChange.set(deps.verifiedClients?.heardChange ?? 0);
 }
