@@ -1663,7 +1663,7 @@ create table astapa.refresh_tokens (
   amr text[] default '{pwd}'::text[] not null,
   organization_id text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
-  constraint refresh_tokens_token_hash_key UNIQUE (project_id, token_hash),
+  constraint refresh_tokens_token_hash_key UNIQUE (token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint refresh_tokens_revoked_reason_fkey FOREIGN KEY (revoked_reason) REFERENCES astapa.refresh_token_revocation_reasons(reason),
@@ -1678,7 +1678,6 @@ comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s activ
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens USING btree (project_id, client_id);
-CREATE INDEX refresh_tokens_token_hash_idx ON astapa.refresh_tokens USING btree (token_hash);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
 grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;

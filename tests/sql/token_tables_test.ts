@@ -1,6 +1,6 @@
 /** Authorization codes and refresh tokens as SQL: tenant isolation by RLS, and the rules the functions keep. */
 import assert from "node:assert/strict";
-import { asApp } from "@/db/client.ts";
+import { asApp, type Tx } from "@/db/client.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import { sha256 } from "@/lib/secrets.ts";
@@ -88,6 +88,46 @@ Deno.test("api.rotate_refresh_token — unknown tokens raise AS4G0 (invalid_gran
       ),
     (e: { code?: string }) => e.code === "AS4G0",
   );
+});
+
+Deno.test("refresh_tokens — one unique index on the hash serves the project's lookup and the hash-only one (migration 4153)", async () => {
+  // A hash of 256 random bits names one token in the deployment: one B-tree of hashes, not one per lookup.
+  const hashIndexes = await db.sql`
+    select c.relname as name, i.indisunique as unique, pg_catalog.pg_get_indexdef(i.indexrelid) as definition
+    from pg_catalog.pg_index i join pg_catalog.pg_class c on c.oid = i.indexrelid
+    join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
+    where i.indrelid = 'astapa.refresh_tokens'::regclass and a.attname = 'token_hash'`;
+  assert.deepEqual(rows(hashIndexes).map((r) => [r.name, r.unique]), [["refresh_tokens_token_hash_key", true]]);
+  assert.match(String(hashIndexes[0].definition), /\(token_hash\)$/);
+
+  // Not a timing: the plans of the rotation's lookup (as the app role, under the policies) and of the
+  // self-registered client's (hash alone), with the sequential scan priced out.
+  const [issued] = await db.sql`select token_hash from astapa.refresh_tokens where project_id = ${a.id} limit 1`;
+  const hash = issued.token_hash as Uint8Array;
+  const plan = (tx: Tx, query: string) =>
+    tx.unsafe(`explain ${query}`, [hash]).then((r) => r.map((row) => row["QUERY PLAN"] as string).join("\n"));
+  const projectLookup = await asApp(db.sql, a.id, async (tx) => {
+    await tx`set local enable_seqscan = off`;
+    return plan(tx, `select * from astapa.refresh_tokens r where r.project_id = '${a.id}' and r.token_hash = $1
+      for update`);
+  });
+  assert.match(projectLookup, /Index Scan using refresh_tokens_token_hash_key/);
+  const hashLookup = await db.sql.begin(async (tx) => {
+    await tx`set local enable_seqscan = off`;
+    return plan(tx, `select r.project_id from astapa.refresh_tokens r where r.token_hash = $1 limit 1`);
+  });
+  assert.match(hashLookup, /Index Scan using refresh_tokens_token_hash_key/);
+
+  // The same hash cannot be issued again, in this project or another.
+  const userB = await seedUser(db.sql, b.id);
+  for (const [project, person] of [[a.id, userA], [b.id, userB]]) {
+    await assert.rejects(
+      db.sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id,
+        expires_at) values (${project}, ${hash}, gen_random_uuid(), ${person}, 'c', now() + interval '1 day')`,
+      (e: { code?: string; constraint_name?: string }) =>
+        e.code === "23505" && e.constraint_name === "refresh_tokens_token_hash_key",
+    );
+  }
 });
 
 Deno.test("astapa.pkce_s256 — matches RFC 7636 appendix B", async () => {
