@@ -97,19 +97,26 @@ Deno.test("refresh_tokens — one unique index on the hash serves the project's 
     from pg_catalog.pg_index i join pg_catalog.pg_class c on c.oid = i.indexrelid
     join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
     where i.indrelid = 'astapa.refresh_tokens'::regclass and a.attname = 'token_hash'`;
-  assert.deepEqual(rows(hashIndexes).map((r) => [r.name, r.unique]), [["refresh_tokens_token_hash_key", true]]);
+  assert.deepEqual(rows(hashIndexes).map((r) => [r.name, r.unique]), [[
+    "refresh_tokens_token_hash_key",
+    true,
+  ]]);
   assert.match(String(hashIndexes[0].definition), /\(token_hash\)$/);
 
   // Not a timing: the plans of the rotation's lookup (as the app role, under the policies) and of the
   // self-registered client's (hash alone), with the sequential scan priced out.
-  const [issued] = await db.sql`select token_hash from astapa.refresh_tokens where project_id = ${a.id} limit 1`;
+  const [issued] = await db
+    .sql`select token_hash from astapa.refresh_tokens where project_id = ${a.id} limit 1`;
   const hash = issued.token_hash as Uint8Array;
   const plan = (tx: Tx, query: string) =>
     tx.unsafe(`explain ${query}`, [hash]).then((r) => r.map((row) => row["QUERY PLAN"] as string).join("\n"));
   const projectLookup = await asApp(db.sql, a.id, async (tx) => {
     await tx`set local enable_seqscan = off`;
-    return plan(tx, `select * from astapa.refresh_tokens r where r.project_id = '${a.id}' and r.token_hash = $1
-      for update`);
+    return plan(
+      tx,
+      `select * from astapa.refresh_tokens r where r.project_id = '${a.id}' and r.token_hash = $1
+      for update`,
+    );
   });
   assert.match(projectLookup, /Index Scan using refresh_tokens_token_hash_key/);
   const hashLookup = await db.sql.begin(async (tx) => {
