@@ -4,20 +4,10 @@
  */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
+import { type StoredMethod, StoredMethodSchema } from "./payments.ts";
 import { result } from "./result.ts";
 
 export const CheckoutStatusSchema = z.enum(["open", "pending", "paid", "expired"]);
-export const MethodSchema = z.enum([
-  "qris",
-  "bank_transfer",
-  "ovo",
-  "gopay",
-  "dana",
-  "shopeepay",
-  "direct_debit",
-  "card",
-]);
-export type Method = z.infer<typeof MethodSchema>;
 
 /** Plan key → active subscribers in the project's current mode. */
 export function planSubscriberCounts(tx: Tx, projectId: string): Promise<Record<string, number>> {
@@ -31,7 +21,7 @@ export const PaymentRowSchema = z.object({
   id: z.string(),
   checkout_id: z.string(),
   status: CheckoutStatusSchema,
-  method: MethodSchema.nullable(),
+  method: StoredMethodSchema.nullable(),
   bank: z.string().nullable(),
   amount: z.number().int(),
   currency: z.literal("IDR"),
@@ -47,7 +37,7 @@ export type PaymentRow = z.infer<typeof PaymentRowSchema>;
 
 export type PaymentFilter = {
   status?: z.infer<typeof CheckoutStatusSchema>;
-  method?: Method;
+  method?: StoredMethod;
   /** A user's id (the sub): their checkouts only. */
   user?: string;
   /** A row's id: the rows older than it. */
@@ -102,7 +92,7 @@ export function signupsPerDay(tx: Tx, projectId: string, days = 30, until?: Date
 }
 
 export const MethodRevenueSchema = z.object({
-  method: MethodSchema,
+  method: StoredMethodSchema,
   amount: z.number().int(),
   payments: z.number().int(),
 });

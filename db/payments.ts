@@ -6,17 +6,21 @@ import { result } from "./result.ts";
 export const XenditAccountSchema = z.enum(["project", "deployment", "simulator"]);
 export type XenditAccount = z.infer<typeof XenditAccountSchema>;
 
-/** How a payment was made: the methods of the checkout page, and linked DANA or ShopeePay accounts. */
+/**
+ * How a payment was made: the methods of the checkout page, and linked DANA or ShopeePay accounts. In
+ * astapa.payment_methods()'s order (QRIS, the e-wallets, banks, cards), the order lists and filters show them in.
+ */
 export const StoredMethodSchema = z.enum([
   "qris",
-  "bank_transfer",
-  "ovo",
   "gopay",
+  "ovo",
   "dana",
   "shopeepay",
+  "bank_transfer",
   "direct_debit",
   "card",
 ]);
+export type StoredMethod = z.infer<typeof StoredMethodSchema>;
 
 export const PaymentSchema = z.object({
   kind: z.enum(["payment_request", "invoice"]),

@@ -96,11 +96,11 @@ export type MrrMonth = {
 /** How a checkout or payment was paid (Xendit's channels, named as Astapa names them). */
 export type PaymentMethod =
   | "qris"
-  | "bank_transfer"
-  | "ovo"
   | "gopay"
+  | "ovo"
   | "dana"
   | "shopeepay"
+  | "bank_transfer"
   | "direct_debit"
   | "card";
 

@@ -6,10 +6,17 @@
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { assignPlan } from "@/db/plans.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import {
+  applyPaymentEvent,
+  createCheckout,
+  recordPayment,
+  recordPaymentEvent,
+  type StoredMethod,
+  StoredMethodSchema,
+} from "@/db/payments.ts";
+import type { PaymentMethod } from "@/sdk/mod.ts";
 import {
   listPayments,
-  type Method,
   paymentFeed,
   paymentFeedCursor,
   planSubscriberCounts,
@@ -33,7 +40,7 @@ let providerSeq = 0;
 /** A checkout for the shop's user with a charge by `method`; paid through a SUCCEEDED callback when asked. */
 async function charge(
   shop: Shop,
-  method: Method,
+  method: StoredMethod,
   pay = true,
   userId?: string,
 ) {
@@ -97,6 +104,12 @@ Deno.test("astapa.payment_methods — exactly the methods checkouts and payments
     const allowed = [...def.matchAll(/'([a-z_]+)'::text/g)].map((m: RegExpMatchArray) => m[1]);
     assert.deepEqual([...allowed].sort(), [...methods].sort(), conname);
   }
+  // The TypeScript list (the Platform API's filter and answers, the dashboard's filter) is the same, in order.
+  assert.deepEqual(StoredMethodSchema.options, methods);
+  // The SDK's type names the same methods (checked when this file is type-checked, both ways).
+  type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+  const sdkNamesTheSame: Same<PaymentMethod, StoredMethod> = true;
+  assert.ok(sdkNamesTheSame);
 });
 
 Deno.test("api.list_payments — newest first, filtered, a page at a time, current mode only", async () => {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { revenueByMethod } from "@/db/dashboard_payments.ts";
+import { StoredMethodSchema } from "@/db/payments.ts";
 import { validate } from "@/lib/http/body.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
@@ -30,9 +31,10 @@ export const openapi: RouteDoc = {
     tag: "Payments",
     summary: "Paid revenue by payment method (IDR)",
     description:
-      "`{methods: [{method, amount, payments}]}` for every method (qris, gopay, ovo, dana, shopeepay, " +
-      "bank_transfer, direct_debit, card): payments made in the last `days` UTC days, before refunds. Sandbox or " +
-      "live, as the project's current mode.",
+      `\`{methods: [{method, amount, payments}]}\` for every method (${
+        StoredMethodSchema.options.join(", ")
+      }): ` +
+      "payments made in the last `days` UTC days, before refunds. Sandbox or live, as the project's current mode.",
     auth: "client",
     query: Query,
     responses: {

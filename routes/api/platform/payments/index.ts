@@ -1,7 +1,8 @@
 /** The Platform API's payments list: every checkout of the project (open, pending, paid, expired), newest first. */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { CheckoutStatusSchema, listPayments, MethodSchema } from "@/db/dashboard_payments.ts";
+import { CheckoutStatusSchema, listPayments } from "@/db/dashboard_payments.ts";
+import { StoredMethodSchema } from "@/db/payments.ts";
 import { validate } from "@/lib/http/body.ts";
 import { UserIdSchema } from "@/lib/http/user_id.ts";
 import { asClient } from "@/lib/platform/caller.ts";
@@ -12,7 +13,7 @@ import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const Query = z.object({
   status: CheckoutStatusSchema.optional(),
-  method: MethodSchema.optional(),
+  method: StoredMethodSchema.optional(),
   user: UserIdSchema.optional().describe("Only this user's checkouts (their sub)."),
   before: z.string().regex(/^[1-9]\d{0,17}$/, "The `id` of the last row of the previous page.").optional(),
   limit: z.coerce.number().int().min(1).max(200).optional().describe("Rows per page (50)."),

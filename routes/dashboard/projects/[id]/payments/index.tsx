@@ -7,13 +7,13 @@ import {
   CheckoutStatusSchema,
   listPayments,
   type MethodRevenue,
-  MethodSchema,
   paymentFeedCursor,
   type PaymentRow,
   revenueByMethod,
   type SignupDay,
   signupsPerDay,
 } from "@/db/dashboard_payments.ts";
+import { StoredMethodSchema } from "@/db/payments.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { METHOD_LABELS } from "@/lib/dashboard/rupiah.ts";
@@ -32,7 +32,7 @@ const CHART_DAYS = 30;
 const blankIsAbsent = (value: unknown) => value === "" ? undefined : value;
 const Query = z.object({
   status: z.preprocess(blankIsAbsent, CheckoutStatusSchema.optional()),
-  method: z.preprocess(blankIsAbsent, MethodSchema.optional()),
+  method: z.preprocess(blankIsAbsent, StoredMethodSchema.optional()),
   before: z.string().regex(/^\d{1,18}$/).optional(),
 });
 type Filter = z.infer<typeof Query>;
@@ -131,7 +131,7 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
         <label for="method">Method</label>
         <select id="method" name="method">
           <option value="">any</option>
-          {MethodSchema.options.map((method) => (
+          {StoredMethodSchema.options.map((method) => (
             <option key={method} value={method} selected={filter.method === method}>
               {METHOD_LABELS[method]}
             </option>
