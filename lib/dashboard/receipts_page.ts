@@ -46,11 +46,9 @@ export type ReceiptsData = {
   error?: string;
 };
 
-/** A `?user=` that is no sub shows every receipt rather than an error page. */
-const UserFilter = UserIdSchema;
-
 export function receiptsView(c: Ctx): Loader<ReceiptsData> {
-  const wanted = UserFilter.safeParse(c.req.query("user"));
+  // A `?user=` that is no sub shows every receipt rather than an error page.
+  const wanted = UserIdSchema.safeParse(c.req.query("user"));
   const user = wanted.success ? wanted.data : null;
   return async (tx: Tx, role, projectId, extra) => ({
     frame: frameOf(c),
