@@ -1,7 +1,10 @@
 /**
  * The gauges /metrics reads at scrape time: work waiting in Postgres (one api.metrics_backlog call), this
- * process's database transactions, which RS256 signer is in use, and how current its client cache is.
+ * process's database transactions, which RS256 signer is in use, how current its client cache is, and the
+ * process's memory and CPU under the names Prometheus's process and Node.js collectors use (so the usual
+ * dashboards read them), without their label-per-resource series.
  */
+import { cpuUsage } from "node:process";
 import type Client from "prom-client";
 import type { Deps } from "../app_env.ts";
 import { transactions } from "@/db/client.ts";
@@ -62,8 +65,41 @@ function makeGauges(client: typeof Client) {
       help: "The last client change (astapa.client_changes seq) this instance's client cache heard.",
       registers,
     }),
+    residentMemory: new client.Gauge({
+      name: "process_resident_memory_bytes",
+      help: "Resident memory size in bytes.",
+      registers,
+    }),
+    heapTotal: new client.Gauge({
+      name: "nodejs_heap_size_total_bytes",
+      help: "Process heap size from V8 in bytes.",
+      registers,
+    }),
+    heapUsed: new client.Gauge({
+      name: "nodejs_heap_size_used_bytes",
+      help: "Process heap size used from V8 in bytes.",
+      registers,
+    }),
+    externalMemory: new client.Gauge({
+      name: "nodejs_external_memory_bytes",
+      help: "V8 external memory (buffers held by JavaScript objects) in bytes.",
+      registers,
+    }),
+    cpuSeconds: new client.Counter({
+      name: "process_cpu_seconds_total",
+      help: "Total user and system CPU time spent in seconds.",
+      registers,
+    }),
+    startTime: new client.Gauge({
+      name: "process_start_time_seconds",
+      help: "Start time of the process since the Unix epoch in seconds.",
+      registers,
+    }),
   };
 }
+
+/** The CPU seconds already counted (the counter grows by what was spent since the last scrape). */
+let cpuCounted = 0;
 
 /** Reads the current values into the gauges; the registry's text is the response. */
 export async function readGauges(deps: Deps): Promise<void> {
@@ -77,6 +113,12 @@ export async function readGauges(deps: Deps): Promise<void> {
     signer,
     clientCacheLive,
     clientCacheChange,
+    residentMemory,
+    heapTotal,
+    heapUsed,
+    externalMemory,
+    cpuSeconds,
+    startTime,
   } = await registerGauges();
   mailOutbox.set(backlog.mailWaiting);
   paymentWaiting.set(backlog.paymentEventsWaiting);
@@ -90,4 +132,14 @@ export async function readGauges(deps: Deps): Promise<void> {
   signer.set({ signer: inUse === "openssl" ? "webcrypto" : "openssl" }, 0);
   clientCacheLive.set(deps.verifiedClients?.live ? 1 : 0);
   clientCacheChange.set(deps.verifiedClients?.heardChange ?? 0);
+  const memory = Deno.memoryUsage();
+  residentMemory.set(memory.rss);
+  heapTotal.set(memory.heapTotal);
+  heapUsed.set(memory.heapUsed);
+  externalMemory.set(memory.external);
+  const cpu = cpuUsage();
+  const spent = (cpu.user + cpu.system) / 1e6;
+  cpuSeconds.inc(Math.max(0, spent - cpuCounted));
+  cpuCounted = Math.max(cpuCounted, spent);
+  startTime.set(Math.round(performance.timeOrigin / 1000));
 }

@@ -112,6 +112,30 @@ Deno.test("metrics — the client cache says it serves, and which client change 
   assert.equal(total(after, "astapa_client_cache_live"), 1);
 });
 
+Deno.test("metrics — the process's memory and CPU under the standard names, as the process reads them", async () => {
+  const first = await scrape();
+  const rss = total(first, "process_resident_memory_bytes");
+  // The test runs in the server's process: its own reading of the resident set is the same order.
+  const own = Deno.memoryUsage().rss;
+  assert.ok(rss > 10e6 && rss < own * 2 && rss > own / 2, `rss ${rss} against ${own}`);
+  const [heapUsed, heapTotal] = [
+    total(first, "nodejs_heap_size_used_bytes"),
+    total(first, "nodejs_heap_size_total_bytes"),
+  ];
+  assert.ok(heapUsed > 1e6 && heapUsed <= heapTotal && heapTotal < rss, `heap ${heapUsed} of ${heapTotal}`);
+  assert.ok(total(first, "nodejs_external_memory_bytes") > 0);
+  const start = total(first, "process_start_time_seconds");
+  assert.ok(start <= Date.now() / 1000 && start > Date.now() / 1000 - 3600, `started ${start}`);
+  // CPU time is a counter: it grows with work and never goes back.
+  const cpuBefore = total(first, "process_cpu_seconds_total");
+  assert.ok(cpuBefore > 0);
+  const until = performance.now() + 30;
+  while (performance.now() < until) crypto.getRandomValues(new Uint8Array(1024));
+  const cpuAfter = total(await scrape(), "process_cpu_seconds_total");
+  assert.ok(cpuAfter > cpuBefore, `${cpuAfter} after ${cpuBefore}`);
+  assert.equal(first.find((f) => f.name === "process_cpu_seconds")?.type, "counter");
+});
+
 Deno.test("metrics — label sets stay bounded across many users and paths; no email, id or path leaks", async () => {
   const series = (families: Family[]) =>
     new Set(
