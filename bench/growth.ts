@@ -1,54 +1,98 @@
 /**
- * `deno task bench growth`: how the token path's cost grows with the data. Times refresh rotation and code
- * redemption (the SQL of the token endpoint, one statement each as the server runs it) on a fresh database,
- * then again after seeding GROWTH_TOKENS refresh tokens (default 1,000,000) and as many used authorization
- * codes across GROWTH_PROJECTS projects and GROWTH_USERS users with generate_series, and prints the
- * EXPLAIN ANALYZE of every statement inside api.rotate_refresh_token and api.redeem_authorization_code
- * (auto_explain of nested statements) plus table and index sizes.
+ * `deno task bench growth`: how the token path's cost grows with the data. Seeds GROWTH_TOKENS refresh tokens
+ * (default 1,000,000) and as many used authorization codes across GROWTH_PROJECTS projects and GROWTH_USERS
+ * users with generate_series, then times refresh rotation and code redemption (the SQL of the token endpoint,
+ * one statement each as the server runs it) on that database and on an empty one in the same cluster, in
+ * GROWTH_ROUNDS alternating rounds, and prints the EXPLAIN ANALYZE of every statement inside
+ * api.rotate_refresh_token and api.redeem_authorization_code on both (auto_explain of nested statements)
+ * plus table and index sizes.
  */
 import postgres from "postgres";
-import { asApp, asAppStatement, type Sql } from "../db/client.ts";
+import { asApp, asAppStatement, createPool, type Sql } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
 import { redeemAuthorizationCodeCall, rotateRefreshTokenCall } from "../db/tokens.ts";
 import { randomSecret, sha256 } from "../lib/secrets.ts";
-import { issueCodes, type Seed, seed, startDatabase } from "./loopback/fixtures.ts";
+import { analyze, issueCodes, type Seed, seed, startDatabase } from "./loopback/fixtures.ts";
 
 const TOKENS = Number(Deno.env.get("GROWTH_TOKENS") ?? 1_000_000);
 const PROJECTS = Number(Deno.env.get("GROWTH_PROJECTS") ?? 100);
 const USERS = Number(Deno.env.get("GROWTH_USERS") ?? 100_000);
 const SAMPLES = Number(Deno.env.get("GROWTH_SAMPLES") ?? 500);
+const ROUNDS = Number(Deno.env.get("GROWTH_ROUNDS") ?? 3);
 
 export async function growth(): Promise<void> {
   const db = await startDatabase();
+  const fresh = await freshDatabase(db.url);
   try {
     const s = await seed(db.sql);
-    console.log(`\nHow cost grows: ${SAMPLES} sequential calls per measurement, one statement each.`);
-    const fresh = await measure(db.sql, s);
     const started = performance.now();
     await grow(db.sql, s);
     const seeded = `${((performance.now() - started) / 1000).toFixed(0)} s`;
-    const grown = await measure(db.sql, s);
+    const f = await seed(fresh.sql);
+    // Both databases measured in turns at the same moment, so that the machine's own drift over the seeding
+    // (a quarter either way on the shared 2-core machines) is not read as growth.
+    const rounds: { fresh: Timings; grown: Timings }[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // Statistics as autovacuum keeps them: each round adds a thousand rows, which is most of the empty
+      // database and nothing to the grown one (bench/loopback/fixtures.ts analyze()).
+      await analyze(fresh.sql);
+      rounds.push({ fresh: await measure(fresh.sql, f), grown: await measure(db.sql, s) });
+    }
     const sizes = await tableSizes(db.sql);
     const plans = await explained(db.url, s);
+    const freshPlans = await explained(fresh.url, f);
     console.log(
       `\nSeeded ${TOKENS} refresh tokens and ${TOKENS} used codes over ${PROJECTS} projects and ` +
-        `${USERS} users in ${seeded} (then VACUUM ANALYZE).\n`,
+        `${USERS} users in ${seeded} (then VACUUM ANALYZE). ${ROUNDS} rounds of ${SAMPLES} sequential calls ` +
+        "per call and database, one statement each, alternating an empty database and the grown one in the " +
+        "same cluster; medians of the rounds.\n",
     );
-    console.log("| call | fresh p50 ms | fresh p99 ms | grown p50 ms | grown p99 ms |");
-    console.log("| --- | ---: | ---: | ---: | ---: |");
-    for (const name of Object.keys(fresh) as (keyof typeof fresh)[]) {
-      const [a, b] = [fresh[name], grown[name]];
+    console.log("| call | fresh p50 ms | fresh p99 ms | grown p50 ms | grown p99 ms | grown ÷ fresh (p50) |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (const name of CALLS) {
+      const median = (side: "fresh" | "grown", at: "p50" | "p99") =>
+        rounds.map((r) => r[side][name][at]).sort((a, b) => a - b)[Math.floor(rounds.length / 2)];
+      const [a50, a99, b50, b99] = [
+        median("fresh", "p50"),
+        median("fresh", "p99"),
+        median("grown", "p50"),
+        median("grown", "p99"),
+      ];
       console.log(
-        `| ${name} | ${a.p50.toFixed(2)} | ${a.p99.toFixed(2)} | ${b.p50.toFixed(2)} | ${b.p99.toFixed(2)} |`,
+        `| ${name} | ${a50.toFixed(2)} | ${a99.toFixed(2)} | ${b50.toFixed(2)} | ${b99.toFixed(2)} | ` +
+          `${(b50 / a50).toFixed(2)} |`,
       );
     }
-    console.log(`\n${sizes}\n\n${plans}`);
+    const perRound = rounds.map((r, i) =>
+      `round ${i + 1}: ` +
+      CALLS.map((name) => `${name} ${r.fresh[name].p50.toFixed(2)} → ${r.grown[name].p50.toFixed(2)}`)
+        .join(", ")
+    );
+    console.log(`\np50 ms, fresh → grown, per round:\n${perRound.join("\n")}`);
+    console.log(`\n${sizes}\n\n## Grown\n\n${plans}\n\n## Fresh\n\n${freshPlans}`);
   } finally {
+    await fresh.stop();
     await db.stop();
   }
 }
 
+const CALLS = ["api.rotate_refresh_token", "api.redeem_authorization_code"] as const;
+type Timings = Record<typeof CALLS[number], { p50: number; p99: number }>;
+
+/** An empty, migrated database beside the one that grows, in the same cluster. */
+async function freshDatabase(clusterUrl: string) {
+  const admin = postgres(clusterUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe("create database astapa_growth_fresh");
+  await admin.end();
+  const url = new URL(clusterUrl);
+  url.pathname = "/astapa_growth_fresh";
+  const sql = createPool(url.href, { max: 4, applicationName: "astapa-bench" });
+  await migrate(sql);
+  return { url: url.href, sql, stop: () => sql.end({ timeout: 5 }) };
+}
+
 /** Rotation (a chain, as a client refreshes) and redemption, timed one call at a time. */
-async function measure(sql: Sql, s: Seed) {
+async function measure(sql: Sql, s: Seed): Promise<Timings> {
   const codes = await issueCodes(sql, s, SAMPLES + 1, "");
   let refresh = randomSecret();
   // The chain starts from a real redemption.
