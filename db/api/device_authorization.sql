@@ -214,7 +214,7 @@ create or replace function api.poll_device_authorization(
   as $$
   declare
     request astapa.device_authorizations;
-    family uuid := pg_catalog.gen_random_uuid();
+    family uuid := astapa.new_family_id();
     refresh_expires timestamptz;
     revoked integer;
   begin

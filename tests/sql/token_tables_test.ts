@@ -137,6 +137,32 @@ Deno.test("refresh_tokens — one unique index on the hash serves the project's 
   }
 });
 
+Deno.test("astapa.new_family_id — a UUID version 7: the time in milliseconds first, random bits after", async () => {
+  const before = Date.now();
+  const ids = await asApp(
+    db.sql,
+    a.id,
+    async (tx) =>
+      (await tx`select astapa.new_family_id()::text as id from generate_series(1, 1000)`).map((r) =>
+        r.id as string
+      ),
+  );
+  const after = Date.now();
+  assert.equal(new Set(ids).size, 1000);
+  for (const id of ids) {
+    assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, id);
+    const ms = parseInt(id.replaceAll("-", "").slice(0, 12), 16);
+    assert.ok(ms >= before - 1000 && ms <= after + 1000, `${id}: ${ms} outside ${before}..${after}`);
+  }
+  // Within one millisecond the order is random; across milliseconds it is the clock's.
+  const stamps = ids.map((id) => id.slice(0, 13));
+  assert.deepEqual(stamps, stamps.toSorted());
+  // A redemption starts its family with one.
+  const [{ family }] = await db.sql`select family_id::text as family from astapa.refresh_tokens
+    where project_id = ${a.id} and parent_id is null order by id limit 1`;
+  assert.match(family, /^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+});
+
 Deno.test("astapa.pkce_s256 — matches RFC 7636 appendix B", async () => {
   const [row] = await db
     .sql`select astapa.pkce_s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk') as challenge`;
