@@ -1,11 +1,18 @@
 /** Server processes for the loopback benchmarks: start, wait until they answer, sample RSS, stop. */
 
+import denoJson from "@/deno.json" with { type: "json" };
+
 /**
- * How `deno task start` runs Astapa (deno.json): V8's young generation capped at 4 MB semi-spaces, which
- * keeps about 25 MB less resident under load, and an old-space ceiling of 512 MB, which makes V8 size its
- * heap growth by that ceiling instead of the machine's memory (docs/performance.md, "3. RSS").
+ * How `deno task start` runs Astapa, read from the task in deno.json: glibc's malloc arenas capped at 2
+ * (MALLOC_ARENA_MAX), V8's young generation capped at 4 MB semi-spaces, which keeps about 25 MB less resident
+ * under load, and an old-space ceiling of 512 MB, which makes V8 size its heap growth by that ceiling instead
+ * of the machine's memory (docs/performance.md, "3. RSS").
  */
-export const ASTAPA_RUN_FLAGS = ["--v8-flags=--max-semi-space-size=4,--max-old-space-size=512"];
+const START_WORDS = denoJson.tasks.start.split(/\s+/);
+export const ASTAPA_RUN_ENV: Record<string, string> = Object.fromEntries(
+  START_WORDS.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => word.split("=", 2)),
+);
+export const ASTAPA_RUN_FLAGS = START_WORDS.filter((word) => word.startsWith("--v8-flags="));
 
 /** The master key every benchmarked Astapa shares (they share one database). */
 export const BENCH_MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
@@ -13,6 +20,7 @@ export const BENCH_MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
 /** The environment of an Astapa instance under test on 127.0.0.1:port. */
 export function astapaEnv(databaseUrl: string, port: number): Record<string, string> {
   return {
+    ...ASTAPA_RUN_ENV,
     DATABASE_URL: databaseUrl,
     ASTAPA_MASTER_KEY: BENCH_MASTER_KEY,
     PORT: String(port),
