@@ -22,8 +22,9 @@ const ROUNDS = Number(Deno.env.get("GROWTH_ROUNDS") ?? 3);
 
 export async function growth(): Promise<void> {
   const db = await startDatabase();
-  const fresh = await freshDatabase(db.url);
+  let fresh: Awaited<ReturnType<typeof freshDatabase>> | undefined;
   try {
+    fresh = await freshDatabase(db.url);
     const s = await seed(db.sql);
     const started = performance.now();
     await grow(db.sql, s);
@@ -71,7 +72,7 @@ export async function growth(): Promise<void> {
     console.log(`\np50 ms, fresh → grown, per round:\n${perRound.join("\n")}`);
     console.log(`\n${sizes}\n\n## Grown\n\n${plans}\n\n## Fresh\n\n${freshPlans}`);
   } finally {
-    await fresh.stop();
+    await fresh?.stop();
     await db.stop();
   }
 }
