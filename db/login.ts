@@ -12,14 +12,6 @@ const AuthorizationClient = z.object({
 });
 export type AuthorizationClient = z.infer<typeof AuthorizationClient>;
 
-/**
- * The project a client id names, as the hosted login needs it, or null (before any project is known): the
- * authorization request's client without a scope or resource to check.
- */
-export async function authorizationClient(sql: Sql, clientId: string): Promise<AuthorizationClient | null> {
-  return await authorizationRequestClient(sql, clientId, { scope: null, resource: null });
-}
-
 const Refusal = z.object({ sqlstate: z.enum(["AS4S0", "AS4T0"]), message: z.string() });
 const AuthorizationRequestClient = AuthorizationClient.extend({ refusal: Refusal.nullable() });
 export type AuthorizationRequestClient = z.infer<typeof AuthorizationRequestClient>;

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
-import { authorizationClient } from "@/db/login.ts";
+import { requestClient } from "@/lib/login/authorization_clients.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { validate } from "@/lib/http/body.ts";
 import { matchRedirectUri } from "@/lib/login/authorize_request.ts";
@@ -40,7 +40,7 @@ export async function accountTarget(c: Ctx, params: URLSearchParams): Promise<Ac
     client_id: params.get("client_id") ?? undefined,
     return_to: params.get("return_to") || undefined,
   });
-  const client = await authorizationClient(c.var.deps.sql, parsed.client_id);
+  const client = await requestClient(c.var.deps, parsed.client_id);
   if (!client) throw new AppError("not_found", { description: "This app is not registered with Astapa." });
   if (parsed.return_to !== undefined && !matchRedirectUri(client.redirect_uris, parsed.return_to)) {
     throw new AppError("invalid_request", {

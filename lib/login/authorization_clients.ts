@@ -10,7 +10,8 @@
  * others), and an entry is served only in the generation it was stored in, only while that cache listens, and
  * for at most its maximum age. Unknown client ids are not stored (anyone can make up as many as they like).
  */
-import type { AuthorizationRequestClient } from "@/db/login.ts";
+import { type AuthorizationRequestClient, authorizationRequestClient } from "@/db/login.ts";
+import type { Deps } from "@/lib/app_env.ts";
 
 /** What tells this cache that its entries may be stale: VerifiedClients. */
 export type ClientChangeSignal = { readonly live: boolean; ticket(): number };
@@ -51,6 +52,22 @@ export class AuthorizationClients {
     }
     return client;
   }
+}
+
+const NO_TARGET = { scope: null, resource: null };
+
+/**
+ * The client of an authorization request, from this instance's cache when it may answer: the sign-in pages
+ * ask with their scope and resource; the account, billing, verification and sign-out pages with none (the
+ * project a client id names, its name, mode, redirect URIs and settings). Entries are frozen.
+ */
+export function requestClient(
+  deps: Pick<Deps, "sql" | "authorizationClients">,
+  clientId: string,
+  target: { scope: string | null; resource: string | null } = NO_TARGET,
+): Promise<AuthorizationRequestClient | null> {
+  const read = () => authorizationRequestClient(deps.sql, clientId, target);
+  return deps.authorizationClients ? deps.authorizationClients.get(clientId, target, read) : read();
 }
 
 /** Requests share an entry: one that changed it would change it for the next (a TypeError instead). */

@@ -5,7 +5,7 @@
  */
 import { parseResource, parseScope } from "../oauth/scope.ts";
 import { AppError, toAppError } from "../http/errors.ts";
-import { authorizationRequestClient } from "@/db/login.ts";
+import { requestClient } from "@/lib/login/authorization_clients.ts";
 import { isSelfRegisteredClientId, selfRegisteredClient } from "../oauth/dynamic_client_auth.ts";
 import type { Deps } from "../app_env.ts";
 import { dynamicClientTarget, type ThirdParty } from "./dynamic_client_target.ts";
@@ -99,9 +99,7 @@ export async function parseAuthorizeRequest(
   const dynamic = isSelfRegisteredClientId(clientId);
   const registered = dynamic ? await selfRegisteredClient(deps, clientId, get("resource"), address) : null;
   const target = malformed ? { scope: null, resource: null } : { scope, resource };
-  const read = () => authorizationRequestClient(sql, clientId, target);
-  const cache = deps.authorizationClients;
-  const client = dynamic ? null : await (cache ? cache.get(clientId, target, read) : read());
+  const client = dynamic ? null : await requestClient(deps, clientId, target);
   const redirectUris = registered?.redirect_uris ?? client?.redirect_uris;
   if (!redirectUris) {
     throw new AppError("invalid_client", { description: "This app is not registered with Astapa." });

@@ -2,7 +2,8 @@
  * Who is using the hosted billing pages (/billing, /billing/account): the project a client id names and the
  * signed-in user of this browser there, or a trip through the hosted login that comes back to the same page.
  */
-import { authorizationClient, sessionUser } from "@/db/login.ts";
+import { sessionUser } from "@/db/login.ts";
+import { requestClient } from "@/lib/login/authorization_clients.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { fromAnotherSite, readSession } from "@/lib/login/browser.ts";
@@ -20,7 +21,7 @@ export type BillingPage = keyof typeof BILLING_PAGES;
 
 /** The project a client id names, and the signed-in user of this browser there (null: not signed in). */
 export async function signedIn(c: Ctx, clientId: string) {
-  const client = await authorizationClient(c.var.deps.sql, clientId);
+  const client = await requestClient(c.var.deps, clientId);
   if (!client) throw new AppError("not_found", { description: "This app is not registered with Astapa." });
   useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
   const session = readSession(c, client.project_id);

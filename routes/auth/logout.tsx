@@ -3,7 +3,8 @@ import { useBrand } from "@/lib/branding/use_brand.ts";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { type AuthorizationClient, authorizationClient, endSession, sessionUser } from "@/db/login.ts";
+import { type AuthorizationClient, endSession, sessionUser } from "@/db/login.ts";
+import { requestClient } from "@/lib/login/authorization_clients.ts";
 import { readBody } from "@/lib/http/body.ts";
 import { csrfToken, formAccepted, readSession, writeSession } from "@/lib/login/browser.ts";
 import { matchRedirectUri } from "@/lib/login/authorize_request.ts";
@@ -42,7 +43,7 @@ type SignOutData = {
 export const handler: Handlers<SignOutData> = {
   async GET(c) {
     const request = LogoutRequest.catch({ client_id: "" }).parse(c.req.query());
-    const client = await authorizationClient(c.var.deps.sql, request.client_id);
+    const client = await requestClient(c.var.deps, request.client_id);
     if (client) useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
     const session = client ? readSession(c, client.project_id) : undefined;
     if (client && session && await sessionUser(c.var.deps.sql, client.project_id, session)) {
@@ -53,7 +54,7 @@ export const handler: Handlers<SignOutData> = {
 
   async POST(c) {
     const form = await readBody(c, LogoutForm, ["form"]);
-    const client = await authorizationClient(c.var.deps.sql, form.client_id);
+    const client = await requestClient(c.var.deps, form.client_id);
     if (client) useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
     if (!client) return signedOut(c, null, form);
     if (!formAccepted(c, form.csrf)) return confirmPage(c, client, form, true);

@@ -1,6 +1,7 @@
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { authorizationClient, verifyEmail } from "@/db/login.ts";
+import { verifyEmail } from "@/db/login.ts";
+import { requestClient } from "@/lib/login/authorization_clients.ts";
 import { AppError, toAppError } from "@/lib/http/errors.ts";
 import { type Lang, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
 import type { Ctx } from "@/lib/app_env.ts";
@@ -23,7 +24,7 @@ export const handler: Handlers<VerifyData> = {
   async GET(c) {
     const clientId = c.req.query("client_id") ?? "";
     const token = c.req.query("token") ?? "";
-    const client = await authorizationClient(c.var.deps.sql, clientId);
+    const client = await requestClient(c.var.deps, clientId);
     if (!client) throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
     useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
     const shown = (verified: boolean, lang: Lang) =>

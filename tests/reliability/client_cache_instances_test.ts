@@ -1,7 +1,7 @@
 /**
  * The client caches across three Astapa processes on one Postgres (issue 24, docs/performance.md): each instance
  * answers a known client_credentials request, a known client's other grants' authentication, and the hosted
- * login's client from memory; a rotated, disabled or
+ * login's client (sign-in, sign-out, verification and account pages) from memory; a rotated, disabled or
  * deleted client, a settings change, a lockout counted on another instance, a removed redirect URI, a renamed
  * project or a withdrawn resource reaches every instance through NOTIFY. The
  * cache's maximum age is an hour here, so only the notices can make these pass; each check waits for its
@@ -254,4 +254,45 @@ Deno.test("login client cache — a withdrawn resource is invalid_target on ever
     assert.equal(back.searchParams.get("error"), "invalid_target");
     assert.equal(back.searchParams.get("state"), "s1");
   }
+});
+
+Deno.test("login client cache — the sign-out, verification and account pages answer from it too", async () => {
+  const project = await seedProject(db.sql, { name: "Kedai Lama" });
+  await settled();
+  const page = async (origin: string, path: string) => {
+    const res = await fetch(`${origin}${path}`, { redirect: "manual" });
+    return { status: res.status, body: await res.text() };
+  };
+  const signOut = `/auth/logout?client_id=${project.clientId}&lang=en`;
+  const verified = `/auth/verify?client_id=${project.clientId}&confirmed=1&lang=en`;
+  const account = `/account?${new URLSearchParams({
+    client_id: project.clientId,
+    return_to: project.redirectUri,
+  })}`;
+  const shows = async (origin: string, name: string) => {
+    const [out, done, acct] = await Promise.all(
+      [signOut, verified, account].map((path) => page(origin, path)),
+    );
+    return out.body.includes(name) && done.body.includes(name) && acct.status === 303;
+  };
+  for (const server of servers) assert.ok(await shows(server.url, "Kedai Lama"), server.url);
+  // Behind the caches' back (no notice): every instance still answers from memory.
+  await db.sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    await tx`update astapa.projects set name = 'Kedai Baru', redirect_uris = '{}' where id = ${project.id}`;
+  });
+  for (const server of servers) assert.ok(await shows(server.url, "Kedai Lama"), server.url);
+
+  await db
+    .sql`update astapa.projects set name = 'Kedai Sejahtera', redirect_uris = '{https://elsewhere.example/cb}'
+               where id = ${project.id}`;
+  await Promise.all(servers.map((server) =>
+    waitFor(async () => {
+      const [out, done, acct] = await Promise.all(
+        [signOut, verified, account].map((path) => page(server.url, path)),
+      );
+      return out.body.includes("Kedai Sejahtera") && done.body.includes("Kedai Sejahtera") &&
+        acct.status === 400 && /return_to/.test(acct.body);
+    }, `the new name and the removed return_to on ${server.url}`)
+  ));
 });
