@@ -14236,8 +14236,8 @@ CREATE OR REPLACE FUNCTION astapa.custom_claims(project_id text, user_id bigint)
 AS $function$
     -- One statement, each row read once (issue 24): the subscription that grants a plan (beside its status,
     -- for trial_ends_at), that plan or else the default one, the user's own claims; astapa.user_plan reads
-    -- the plan from here. The LIMITs keep each lateral a subquery of its own, so its reads are not repeated for each
-    -- place its columns are used.
+    -- the plan from here. The LIMITs keep each lateral a subquery of its own, so its reads are not repeated
+    -- for each place its columns are used.
     select (coalesce(chosen.claims, '{}') - 'feature_flags') || coalesce(own.extra, '{}')
       || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'plan', coalesce(subscribed.plan_key, chosen.key, 'free'),

@@ -26,15 +26,15 @@ export const handler: Handlers = {
   },
 };
 
+const METHODS = StoredMethodSchema.options.join(", ");
+
 export const openapi: RouteDoc = {
   get: {
     tag: "Payments",
     summary: "Paid revenue by payment method (IDR)",
     description:
-      `\`{methods: [{method, amount, payments}]}\` for every method (${
-        StoredMethodSchema.options.join(", ")
-      }): ` +
-      "payments made in the last `days` UTC days, before refunds. Sandbox or live, as the project's current mode.",
+      `\`{methods: [{method, amount, payments}]}\` for every method (${METHODS}): payments made in ` +
+      "the last `days` UTC days, before refunds. Sandbox or live, as the project's current mode.",
     auth: "client",
     query: Query,
     responses: {
