@@ -2882,7 +2882,7 @@ AS $function$
       'account');
   end
   $function$;
-comment on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) is 'The signed-in person (a fresh session: a number becomes a way to sign in) asks to add or change their phone number: a code for it, bound to their account, under the same limits, budget and countries as sign-in codes (astapa.insert_phone_code). AS4G0 no session; AS403 not fresh or phone codes off.';
+comment on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) is 'The signed-in person (a fresh session: a number becomes a way to sign in or a second factor) asks to add or change their phone number: a code for it, bound to their account, under the same limits, budget and countries as sign-in codes (astapa.insert_phone_code). AS4G0 no session; AS403 not fresh, or the project offers neither phone sign-in nor the phone as second factor.';
 grant execute on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -14813,6 +14813,7 @@ AS $function$
   declare
     project text := astapa.current_project_id();
     settings jsonb := astapa.phone_settings(project);
+    factor_offered boolean;
     refused jsonb;
   begin
     if project is null or settings is null then
@@ -14822,14 +14823,17 @@ AS $function$
        or (purpose = 'sign_in') <> (insert_phone_code.user_id is null) then
       raise exception using errcode = 'AS400', message = 'A phone code is for sign_in (no user), account or mfa.';
     end if;
-    -- A second-step code needs the phone factor on (settings.mfa.phone), not phone sign-in.
-    if purpose = 'mfa' then
-      if not coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
-                       where p.id = project), false) then
-        raise exception using errcode = 'AS403', message = 'This project does not offer a phone as second factor.';
-      end if;
-    elsif not (settings ->> 'enabled')::boolean then
+    -- A second-step code needs the phone factor on (settings.mfa.phone), not phone sign-in; a number added on
+    -- the account page serves either, so either lets a person add one.
+    factor_offered := coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
+                                where p.id = project), false);
+    if purpose = 'mfa' and not factor_offered then
+      raise exception using errcode = 'AS403', message = 'This project does not offer a phone as second factor.';
+    elsif purpose = 'sign_in' and not (settings ->> 'enabled')::boolean then
       raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
+    elsif purpose = 'account' and not ((settings ->> 'enabled')::boolean or factor_offered) then
+      raise exception using errcode = 'AS403',
+        message = 'This project does not offer phone numbers: neither sign-in nor a second factor by phone.';
     end if;
     if phone_number is null or phone_number !~ '^\+[1-9][0-9]{6,14}$' then
       raise exception using errcode = 'AS400', message = 'A phone number is given in E.164, e.g. +6281234567890.';
@@ -14851,7 +14855,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
   end
   $function$;
-comment on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint,text) is 'Stores a new code for a number of the current project unless phone codes are off (AS403: settings.phone.enabled, or settings.mfa.phone for purpose mfa), the input is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). purpose: sign_in (user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the person whose second step it is).';
+comment on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint,text) is 'Stores a new code for a number of the current project unless phone codes are off (AS403: settings.phone.enabled for sign_in, settings.mfa.phone for mfa, either for account), the input is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). purpose: sign_in (user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the person whose second step it is).';
 grant execute on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner

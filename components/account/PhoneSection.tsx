@@ -38,7 +38,7 @@ export function PhoneSection({ lang, query, csrf, phone }: Props) {
           </p>
         </form>
       )}
-      {phone.enabled && (
+      {phone.addable && (
         <form method="post" action={`/account/phone?lang=${lang}`}>
           <input type="hidden" name="request" value={query} />
           <input type="hidden" name="csrf" value={csrf} />

@@ -38,9 +38,17 @@ export function backToAccount(c: Ctx, target: AccountTarget, outcome: PhoneOutco
   return c.redirect(`/account?${params}#phone`, 303);
 }
 
+/**
+ * Whether a person may add a number: the project offers phone sign-in (settings.phone.enabled) or the phone as
+ * a second factor (settings.mfa.phone), which needs a verified number of its own.
+ */
+export function numberAddable(project: AccountTarget["project"]): boolean {
+  return phoneEnabled(project) || phoneFactorOffered(project);
+}
+
 export type PhoneSectionData = {
-  /** The project offers phone codes (settings.phone.enabled): otherwise the section only shows the number. */
-  enabled: boolean;
+  /** numberAddable(): otherwise the section only shows the number. */
+  addable: boolean;
   current: string | null;
   smsAvailable: boolean;
   outcome?: PhoneOutcome;
@@ -63,7 +71,7 @@ export async function phoneSection(
 ): Promise<PhoneSectionData> {
   const shown = Shown.parse({ phone: query.get("phone") ?? undefined, wait: query.get("wait") ?? undefined });
   return {
-    enabled: phoneEnabled(target.project),
+    addable: numberAddable(target.project),
     current: account.user.phone_number,
     smsAvailable: await smsAvailable(c.var.deps, target.project),
     outcome: shown.phone,

@@ -15,6 +15,11 @@ const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql, { name: "Warung HP", settings: { phone: { enabled: true } } });
 const off = await seedProject(t.db.sql, { name: "Warung Email" });
+// Phone sign-in off, the phone as second factor on: a person needs a verified number of their own for it.
+const factorOnly = await seedProject(t.db.sql, {
+  name: "Warung Dua Langkah",
+  settings: { mfa: { policy: "optional", phone: true } },
+});
 const CSRF = randomSecret();
 
 /** A browser signed in as a new user of the project, keeping the cookies the app sets. */
@@ -48,8 +53,8 @@ async function browser(email: string, p: SeededProject = project) {
   return { user, token, get, post, jar };
 }
 /** The code the sandbox "sent" to a number: the newest message log line for it. */
-async function sandboxCode(phone: string) {
-  const logged = (await listPhoneMessages(t.db.sql, project.id)).find((m) => m.phone_number === phone)!;
+async function sandboxCode(phone: string, p: SeededProject = project) {
+  const logged = (await listPhoneMessages(t.db.sql, p.id)).find((m) => m.phone_number === phone)!;
   return /: (\d{6})$/.exec(logged.sandbox_text ?? "")![1];
 }
 const storedPhone = async (user: string) =>
@@ -87,6 +92,36 @@ Deno.test("account phone — add a number: a code to it, counted only once typed
   // The code is spent and its cookie cleared: the code page sends the person back with a message.
   const gone = await b.get(`/account/phone?client_id=${project.clientId}&lang=en`);
   assert.match(gone.headers.get("location")!, /phone=expired/);
+});
+
+Deno.test("account phone — with only the phone factor offered, a number is added here and then turned on as the second step", async () => {
+  const b = await browser("factor.only@example.com", factorOnly);
+  const page = await (await b.get(`/account?client_id=${factorOnly.clientId}&lang=en`)).text();
+  assert.match(page, /No phone number yet/);
+  assert.match(page, /autocomplete="tel"/, "the form to add a number, though phone sign-in is off");
+  assert.doesNotMatch(
+    page,
+    /Use this number for two-step verification/,
+    "the factor waits for a verified number",
+  );
+  const sent = await b.post("/account/phone?lang=en", { action: "start", phone: "0812 5555 0606" });
+  assert.match(sent.headers.get("location")!, /^\/account\/phone\?client_id=/);
+  const right = await b.post("/account/phone?lang=en", {
+    action: "verify",
+    code: await sandboxCode("+6281255550606", factorOnly),
+  });
+  assert.match(right.headers.get("location")!, /phone=phoneSaved#phone$/);
+  assert.deepEqual({ ...(await storedPhone(b.user)) }, {
+    phone_number: "+6281255550606",
+    phone_number_verified: true,
+  });
+  const saved = await (await b.get(right.headers.get("location")!)).text();
+  assert.match(saved, /Use this number for two-step verification/);
+  const on = await b.post("/account/phone?lang=en", { action: "factor_on" });
+  assert.match(on.headers.get("location")!, /phone=phoneFactorOn#phone$/);
+  const [factor] = await t.db.sql`select kind from astapa.user_factors
+    where project_id = ${factorOnly.id} and user_id = ${b.user} and confirmed_at is not null`;
+  assert.equal(factor?.kind, "phone");
 });
 
 Deno.test("account phone — a number another account holds is refused, in English and Indonesian", async () => {

@@ -144,6 +144,29 @@ Deno.test("api.account_start_phone_code — a stale or ended session, phone code
   assert.equal(n, 0);
 });
 
+Deno.test("api.account_start_phone_code — the phone factor alone lets a person add a number, not sign in by phone", async () => {
+  const factorOnly = await seedProject(db.sql, { settings: { mfa: { policy: "optional", phone: true } } });
+  const p = await person("factor.phone@example.com", factorOnly.id);
+  const phone = freshNumber();
+  assert.deepEqual(await start(p.session, "a-factor", phone, factorOnly.id), { sent: true, sandbox: true });
+  const [{ purpose }] = await db.sql`select purpose from astapa.phone_codes where token_hash = ${await sha256(
+    "a-factor",
+  )}`;
+  assert.equal(purpose, "account");
+  // Sign-in codes still need phone sign-in.
+  await rejectsAs(
+    asApp(
+      db.sql,
+      factorOnly.id,
+      async (tx) =>
+        tx`select astapa.insert_phone_code(${freshNumber()}, 'ID', 'whatsapp', ${await sha256("s-factor")},
+        ${await sha256("s-factor:123456")}, '10.3.3.3', null, 'sign_in')`,
+    ),
+    "forbidden",
+    /does not offer sign-in by phone/,
+  );
+});
+
 Deno.test("api.set_user_phone and api.find_user_by_phone — the app's own setting, checked in SQL", async () => {
   const { user } = await person("platform.phone@example.com");
   const phone = freshNumber();
