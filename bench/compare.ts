@@ -44,6 +44,7 @@ export async function compare(other: string): Promise<void> {
         args: ["run", "-A", ...ASTAPA_RUN_FLAGS, ...extra, main],
         port,
         readyPath: "/.well-known/openid-configuration",
+        cwd: new URL(".", `file://${main}`).pathname, // each side with its own deno.json
         env: {
           ...astapaEnv(db.url, port),
           ...env,

@@ -56,11 +56,14 @@ export async function startServer(options: {
   port: number;
   env?: Record<string, string>;
   readyPath: string;
+  /** Where Deno finds its deno.json (its compiler options and imports): the server's own checkout. */
+  cwd?: string;
 }): Promise<ServerProcess> {
   const origin = `http://127.0.0.1:${options.port}`;
   const child = new Deno.Command(options.command, {
     args: options.args,
     env: options.env,
+    cwd: options.cwd,
     stdout: "null", // request logs stay on (as in production) but are not kept
     stderr: "piped",
   }).spawn();
