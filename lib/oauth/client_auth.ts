@@ -53,6 +53,8 @@ export function presentedClient(authorization: string | undefined, params: OAuth
   return { clientId, secret, method: secret === null ? "none" : "client_secret_post" };
 }
 
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded before base64, so decode both. */
 function decodeBasic(encoded: string): { clientId: string; secret: string } {
   const fail = () =>
@@ -62,9 +64,8 @@ function decodeBasic(encoded: string): { clientId: string; secret: string } {
     });
   let decoded: string;
   try {
-    decoded = new TextDecoder("utf-8", { fatal: true }).decode(
-      Uint8Array.from(atob(encoded), (ch) => ch.charCodeAt(0)),
-    );
+    // The engine's codec: as lenient as atob (whitespace, missing padding), without a string per byte.
+    decoded = STRICT_UTF8.decode(Uint8Array.fromBase64(encoded));
   } catch {
     throw fail();
   }

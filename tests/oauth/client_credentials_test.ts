@@ -132,10 +132,14 @@ Deno.test("token errors — a wrong secret is 401 invalid_client, with a Basic c
   });
   assert.equal(viaBasic.res.status, 401);
   assert.match(viaBasic.res.headers.get("www-authenticate") ?? "", /^Basic realm="astapa"/);
-  const garbled = await postForm(t, TOKEN, { grant_type: "client_credentials" }, {
-    authorization: "Basic %%%",
-  });
-  assert.equal(garbled.res.status, 401);
+  for (
+    const authorization of ["Basic %%%", `Basic ${btoa("\xff\xfe:secret")}`, `Basic ${btoa("no colon")}`]
+  ) {
+    const garbled = await postForm(t, TOKEN, { grant_type: "client_credentials" }, { authorization });
+    assert.equal(garbled.res.status, 401, authorization);
+    assert.equal(garbled.body.error, "invalid_client", authorization);
+    assert.match(garbled.body.error_description, /Authorization header is malformed/, authorization);
+  }
 });
 
 Deno.test("token errors — Basic credentials are form-decoded (RFC 6749 §2.3.1)", async () => {
