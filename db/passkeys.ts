@@ -1,6 +1,9 @@
-/** Typed calls for passkeys (db/api/passkeys.sql): challenges, credentials, and a person's own list. */
+/**
+ * Typed calls for passkeys (db/api/passkeys.sql): challenges, credentials, a person's own list, and a user's
+ * passkeys on the dashboard (listed; an admin removes one).
+ */
 import { z } from "zod";
-import { asApp, type Sql } from "./client.ts";
+import { asApp, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 
 export type PasskeyPurpose = "register" | "sign_in";
@@ -174,5 +177,45 @@ export async function changeOwnPasskey(
         ? tx`select api.remove_passkey(${sessionHash}, ${credentialId})`
         : tx`select api.rename_passkey(${sessionHash}, ${credentialId}, ${name})`,
     { actor: "hosted_login" },
+  );
+}
+
+const UserPasskey = z.object({
+  /** The credential id, hex. */
+  id: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  /** A multi-device (synced) passkey; else bound to one authenticator. */
+  synced: z.boolean(),
+  backed_up: z.boolean(),
+  /** When a sign counter went backwards: the key is refused at sign-in from then on. */
+  cloned_at: z.string().nullable(),
+});
+export type UserPasskey = z.infer<typeof UserPasskey>;
+
+/** A user's passkeys for their dashboard page, oldest first (never a public key); not_found for another's user. */
+export function userPasskeys(tx: Tx, projectId: string, userId: string): Promise<UserPasskey[]> {
+  return result(
+    tx`select api.user_passkeys(${projectId}, ${userId}::bigint) as result`,
+    z.array(UserPasskey),
+  );
+}
+
+/**
+ * An admin removes one of the user's passkeys: audited, the app told, `mail` queued to the user (`mailed`: they
+ * have an address); not_found when the credential is not this user's.
+ */
+export function removeUserPasskey(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  credentialId: Uint8Array,
+  mail: { template: string; subject: string; text: string },
+): Promise<{ name: string; mailed: boolean }> {
+  return result(
+    tx`select api.remove_user_passkey(${projectId}, ${userId}::bigint, ${credentialId}, ${tx.json(mail)})
+      as result`,
+    z.object({ name: z.string(), mailed: z.boolean() }),
   );
 }

@@ -9227,6 +9227,44 @@ comment on function api.remove_scope(text) is 'Withdraws a scope of the current 
 grant execute on function api.remove_scope(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_user_passkey(project_id text, user_id bigint, credential_id bytea, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person jsonb;
+    removed text;
+    mailed bigint;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    person := api.get_environment_user(project_id, user_id);
+    delete from astapa.passkeys k
+    where k.project_id = remove_user_passkey.project_id and k.user_id = remove_user_passkey.user_id
+      and k.credential_id = remove_user_passkey.credential_id
+    returning k.name into removed;
+    if removed is null then
+      raise exception using errcode = 'AS404',
+        message = 'This user has no such passkey (it may have been removed already).';
+    end if;
+    -- As the person's own removal (api.remove_passkey), with who did it: the actor is the developer's account.
+    perform astapa.audit(project_id, 'user.passkey_removed', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('name', removed, 'by', 'admin'));
+    perform astapa.emit_event(project_id, 'user.passkey_removed', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(project_id, user_id), 'passkey', pg_catalog.jsonb_build_object('name', removed)));
+    if mail is not null then
+      -- A phone-only user has no address: queue_mail then queues nothing and answers null.
+      mailed := api.queue_mail(project_id, mail || pg_catalog.jsonb_build_object('to', person ->> 'email'));
+    end if;
+    return pg_catalog.jsonb_build_object('name', removed, 'mailed', mailed is not null);
+  end
+  $function$;
+comment on function api.remove_user_passkey(text,bigint,bytea,jsonb) is 'An admin removes one of a user''s passkeys (the dashboard''s user page): audited user.passkey_removed with by admin, user.passkey_removed emitted as when the person removes it, and, with mail ({template, subject, text}), the user told when they have an email address. Returns {name, mailed}. AS404 for a user not of the current project''s current environment, or a credential that is not this user''s.';
+grant execute on function api.remove_user_passkey(text,bigint,bytea,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_webhook_endpoint(project_id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -12641,6 +12679,34 @@ AS $function$
   $function$;
 comment on function api.user_own_claims(text,bigint) is 'The claims set on the user themself (role, feature_flags, extra custom claims), without the plan''s: what the dashboard''s claims form edits. AS404 unknown user.';
 grant execute on function api.user_own_claims(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_passkeys(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- The user page's rule: a user of the project's current environment only (AS404 otherwise).
+    perform api.get_environment_user(project_id, user_id);
+    return coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'id', pg_catalog.encode(k.credential_id, 'hex'),
+        'name', k.name,
+        'created_at', k.created_at,
+        'last_used_at', k.last_used_at,
+        'synced', k.device_type = 'multiDevice',
+        'backed_up', k.backed_up,
+        'cloned_at', k.cloned_at) order by k.created_at, k.credential_id)
+      from astapa.passkeys k
+      where k.project_id = user_passkeys.project_id and k.user_id = user_passkeys.user_id), '[]'::jsonb);
+  end
+  $function$;
+comment on function api.user_passkeys(text,bigint) is 'A user''s passkeys for the dashboard''s user page, oldest first: credential id (hex), name, added, last used, synced (multiDevice) and backed up, cloned_at (a sign counter went backwards: refused at sign-in). Never the public key. AS404 unless a user of the current project''s current environment.';
+grant execute on function api.user_passkeys(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_sign_in_methods(project_id text, user_id bigint)

@@ -3,14 +3,16 @@ import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import { ClaimsForm, Sessions, SignInMethods, SubscriptionFacts, UserAudit } from "./UserSections.tsx";
 import type { UserViewData } from "@/lib/dashboard/page_data.ts";
 import { UserFactorsSection } from "./UserFactorsSection.tsx";
+import { UserPasskeysSection } from "./UserPasskeysSection.tsx";
 import { ConsentsSection } from "./ConsentsSection.tsx";
 import { UserBillingSection } from "./UserBillingSection.tsx";
 export type { UserViewData };
 
 /**
- * One user: who they are, how they sign in, their sessions, plan, subscription and its history, token claims
- * billing (trials, plan changes, linked e-wallets, renewal charges, payments) and audit entries; admins assign a
- * plan, start a trial, cancel/resume, unlink an e-wallet, edit claims, unlink, sign out everywhere, disable.
+ * One user: who they are, how they sign in, their passkeys, sessions, plan, subscription and its history, token
+ * claims, billing (trials, plan changes, linked e-wallets, renewal charges, payments) and audit entries; admins
+ * assign a plan, start a trial, cancel/resume, unlink an e-wallet, edit claims, unlink, remove a passkey, sign out
+ * everywhere, disable.
  */
 export function UserView({ data }: { data: UserViewData }) {
   const { project, user } = data;
@@ -74,6 +76,12 @@ export function UserView({ data }: { data: UserViewData }) {
         )}
       </section>
       <SignInMethods methods={data.methods} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <UserPasskeysSection
+        passkeys={data.passkeys}
+        action={action}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+      />
       <Sessions sessions={data.sessions} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
       <UserFactorsSection factors={data.factors} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
       <ConsentsSection consents={data.consents} action={action} csrf={data.frame.csrf} canEdit={canEdit} />

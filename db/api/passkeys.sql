@@ -2,7 +2,8 @@
 -- attestations and assertions in TypeScript (origin, RP ID, challenge, signature); these functions keep what
 -- every instance must agree on: a challenge is open once and briefly, a credential belongs to one user of one
 -- project, and its sign counter only goes forwards (checked here under a row lock, so two instances given the
--- same assertion cannot both accept it).
+-- same assertion cannot both accept it). The dashboard's user page lists a user's passkeys and lets an admin
+-- remove one.
 -- The current definition of each function, trigger and policy of this area: edit it here, in place.
 -- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
 -- change also needs a versioned `drop` migration. See docs/database.md.
@@ -350,3 +351,78 @@ comment on function api.remove_passkey(bytea, bytea) is
   'else''s. Audited; emits user.passkey_removed.';
 
 grant execute on function api.remove_passkey(bytea, bytea) to astapa_app;
+
+create or replace function api.user_passkeys(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- The user page's rule: a user of the project's current environment only (AS404 otherwise).
+    perform api.get_environment_user(project_id, user_id);
+    return coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'id', pg_catalog.encode(k.credential_id, 'hex'),
+        'name', k.name,
+        'created_at', k.created_at,
+        'last_used_at', k.last_used_at,
+        'synced', k.device_type = 'multiDevice',
+        'backed_up', k.backed_up,
+        'cloned_at', k.cloned_at) order by k.created_at, k.credential_id)
+      from astapa.passkeys k
+      where k.project_id = user_passkeys.project_id and k.user_id = user_passkeys.user_id), '[]'::jsonb);
+  end
+  $$;
+
+comment on function api.user_passkeys(text, bigint) is
+  'A user''s passkeys for the dashboard''s user page, oldest first: credential id (hex), name, added, last '
+  'used, synced (multiDevice) and backed up, cloned_at (a sign counter went backwards: refused at sign-in). '
+  'Never the public key. AS404 unless a user of the current project''s current environment.';
+
+grant execute on function api.user_passkeys(text, bigint) to astapa_app;
+
+create or replace function api.remove_user_passkey(project_id text, user_id bigint, credential_id bytea,
+  mail jsonb default null) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    person jsonb;
+    removed text;
+    mailed bigint;
+  begin
+    if project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    person := api.get_environment_user(project_id, user_id);
+    delete from astapa.passkeys k
+    where k.project_id = remove_user_passkey.project_id and k.user_id = remove_user_passkey.user_id
+      and k.credential_id = remove_user_passkey.credential_id
+    returning k.name into removed;
+    if removed is null then
+      raise exception using errcode = 'AS404',
+        message = 'This user has no such passkey (it may have been removed already).';
+    end if;
+    -- As the person's own removal (api.remove_passkey), with who did it: the actor is the developer's account.
+    perform astapa.audit(project_id, 'user.passkey_removed', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('name', removed, 'by', 'admin'));
+    perform astapa.emit_event(project_id, 'user.passkey_removed', pg_catalog.jsonb_build_object(
+      'user', astapa.user_json(project_id, user_id), 'passkey', pg_catalog.jsonb_build_object('name', removed)));
+    if mail is not null then
+      -- A phone-only user has no address: queue_mail then queues nothing and answers null.
+      mailed := api.queue_mail(project_id, mail || pg_catalog.jsonb_build_object('to', person ->> 'email'));
+    end if;
+    return pg_catalog.jsonb_build_object('name', removed, 'mailed', mailed is not null);
+  end
+  $$;
+
+comment on function api.remove_user_passkey(text, bigint, bytea, jsonb) is
+  'An admin removes one of a user''s passkeys (the dashboard''s user page): audited user.passkey_removed with '
+  'by admin, user.passkey_removed emitted as when the person removes it, and, with mail ({template, subject, '
+  'text}), the user told when they have an email address. Returns {name, mailed}. AS404 for a user not of the current project''s current environment, '
+  'or a credential that is not this user''s.';
+
+grant execute on function api.remove_user_passkey(text, bigint, bytea, jsonb) to astapa_app;

@@ -9,6 +9,7 @@ import { currentSubscription, listPlans } from "@/db/plans.ts";
 import { getEnvironmentUser, listLoginSessions, signInMethods, userOwnClaims } from "@/db/user_admin.ts";
 import { listAudit } from "@/db/project_logs.ts";
 import { userFactors } from "@/db/factors.ts";
+import { userPasskeys } from "@/db/passkeys.ts";
 import { userConsents } from "@/db/consents.ts";
 import { userBilling } from "@/db/user_billing.ts";
 import type { UserViewData } from "./page_data.ts";
@@ -35,6 +36,10 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   trial_started: "Trial started: the user has the plan until the trial ends, and is reminded to pay before.",
   method_unlinked: "E-wallet unlinked: it is never charged again; renewals go back to the pay-link mail.",
   consent_revoked: "Consent revoked: the app's refresh tokens for that resource ended; it must ask again.",
+  passkey_removed:
+    "Passkey removed: it no longer signs the user in. The user was mailed and can add a new one.",
+  passkey_removed_unmailed:
+    "Passkey removed: it no longer signs the user in. The user has no email address to tell.",
 };
 
 /** The `:sub` in the URL, or not_found. */
@@ -67,6 +72,7 @@ export function userView(c: Ctx): Loader<UserViewData> {
       methods: await signInMethods(tx, projectId, userId),
       sessions: await listLoginSessions(tx, projectId, userId),
       factors: await userFactors(tx, projectId, userId),
+      passkeys: await userPasskeys(tx, projectId, userId),
       audit: await listAudit(tx, projectId, { filters: { user: userId }, size: USER_AUDIT_ROWS }),
       consents: await userConsents(tx, userId),
       billing: await userBilling(tx, projectId, userId),

@@ -201,7 +201,28 @@ Deno.test("accessibility — dashboard pages have no serious or critical axe vio
     const base = `/dashboard/projects/${project.id}`;
     const found: string[] = [];
     const ayu = (await t.db.sql`select id::text from astapa.users where email = 'ayu@example.com'`)[0].id;
-    const tabs = ["users", `users/${ayu}`, "plans", "payments", "machine-clients", "webhooks", "mail"];
+    // A user with passkeys, one flagged as cloned: the user page's Passkeys table, its warning and remove forms.
+    const keyed = await seedUser(t.db.sql, project.id, "keys@example.com", { verified: true });
+    const [synced, cloned] = [await sha256("a11y-key-1"), await sha256("a11y-key-2")];
+    await asApp(
+      t.db.sql,
+      project.id,
+      (tx) =>
+        tx`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name,
+          cloned_at)
+        values (${project.id}, ${synced}, ${keyed}, '\\x01', 'multiDevice', true, 'iCloud', null),
+          (${project.id}, ${cloned}, ${keyed}, '\\x01', 'singleDevice', false, 'YubiKey', now())`,
+    );
+    const tabs = [
+      "users",
+      `users/${ayu}`,
+      `users/${keyed}`,
+      "plans",
+      "payments",
+      "machine-clients",
+      "webhooks",
+    ];
+    tabs.push("mail");
     tabs.push(
       "sandbox-inbox",
       "audit",

@@ -1,0 +1,192 @@
+/**
+ * db/api/passkeys.sql for the dashboard's user page: api.user_passkeys lists one user's passkeys of the current
+ * project and environment (never a public key); api.remove_user_passkey removes one of that user's, audited as
+ * the developer with by admin, emitted as the person's own removal is, and mailed; another user's, another
+ * project's or another environment's credential is refused (AS404) and left alone.
+ */
+import assert from "node:assert/strict";
+import { asApp, type Tx } from "@/db/client.ts";
+import { removeUserPasskey, userPasskeys } from "@/db/passkeys.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+const project = await seedProject(db.sql, { name: "Toko" });
+const other = await seedProject(db.sql, { name: "Other" });
+
+const MAIL = { template: "passkey_removed", subject: "A passkey was removed", text: "Hello" };
+const credential = (n: number) => new Uint8Array(16).fill(n);
+const hex = (n: number) => n.toString(16).padStart(2, "0").repeat(16);
+
+/** A passkey row as the sign-up ceremony stores it, inserted as the project (the seeding the tests need). */
+async function seedPasskey(
+  projectId: string,
+  userId: string,
+  n: number,
+  fields: { name?: string; deviceType?: string; backedUp?: boolean; ageDays?: number } = {},
+) {
+  await asApp(
+    db.sql,
+    projectId,
+    (tx) =>
+      tx`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name,
+        created_at)
+      values (${projectId}, ${credential(n)}, ${userId}, '\\xdeadbeef', ${
+        fields.deviceType ?? "singleDevice"
+      },
+        ${fields.backedUp ?? false}, ${fields.name ?? `Key ${n}`},
+        now() - make_interval(days => ${fields.ageDays ?? 0}))`,
+  );
+}
+
+const asProject = <T>(projectId: string, work: (tx: Tx) => Promise<T>) =>
+  asApp(db.sql, projectId, work, { actor: "account:42" });
+
+const stored = async (n: number) =>
+  Number(
+    (await db.sql`select count(*) from astapa.passkeys where credential_id = ${credential(n)}`)[0].count,
+  );
+
+Deno.test("api.user_passkeys — the user's own passkeys, oldest first, with their state and never a key", async () => {
+  const user = await seedUser(db.sql, project.id, "list@example.com");
+  const neighbour = await seedUser(db.sql, project.id, "neighbour@example.com");
+  await seedPasskey(project.id, user, 1, { name: "Laptop", ageDays: 3 });
+  await seedPasskey(project.id, user, 2, {
+    name: "Phone",
+    deviceType: "multiDevice",
+    backedUp: true,
+    ageDays: 1,
+  });
+  await seedPasskey(project.id, neighbour, 3);
+  await db.sql`update astapa.passkeys set last_used_at = now(), cloned_at = now()
+    where credential_id = ${credential(2)}`;
+  const listed = await asProject(project.id, (tx) => userPasskeys(tx, project.id, user));
+  assert.deepEqual(listed.map((k) => [k.id, k.name, k.synced, k.backed_up]), [
+    [hex(1), "Laptop", false, false],
+    [hex(2), "Phone", true, true],
+  ]);
+  assert.equal(listed[0].last_used_at, null);
+  assert.equal(listed[0].cloned_at, null);
+  assert.ok(listed[1].last_used_at && listed[1].cloned_at);
+  assert.ok(new Date(listed[0].created_at) < new Date(listed[1].created_at));
+  assert.doesNotMatch(JSON.stringify(listed), /deadbeef|public_key|sign_count/);
+  const none = await seedUser(db.sql, project.id, "none@example.com");
+  assert.deepEqual(await asProject(project.id, (tx) => userPasskeys(tx, project.id, none)), []);
+});
+
+Deno.test("api.user_passkeys — another project's user, or acting for another project, is AS404", async () => {
+  const foreign = await seedUser(db.sql, other.id, "foreign@example.com");
+  await seedPasskey(other.id, foreign, 4);
+  const mine = await seedUser(db.sql, project.id, "mine@example.com");
+  await seedPasskey(project.id, mine, 5);
+  // Naming the other project's user from this project: RLS hides it.
+  await rejectsAs(asProject(project.id, (tx) => userPasskeys(tx, other.id, foreign)), "not_found");
+  await rejectsAs(asProject(project.id, (tx) => userPasskeys(tx, project.id, foreign)), "not_found");
+  // Acting for the other project and naming this one's user.
+  await rejectsAs(asProject(other.id, (tx) => userPasskeys(tx, project.id, mine)), "not_found");
+  await rejectsAs(asProject(other.id, (tx) => userPasskeys(tx, other.id, mine)), "not_found");
+  // No project at all.
+  await rejectsAs(asApp(db.sql, null, (tx) => userPasskeys(tx, project.id, mine)), "not_found");
+});
+
+Deno.test("api.user_passkeys — a user of the other environment is AS404, like the rest of the user page", async () => {
+  const live = await seedUser(db.sql, project.id, "live@example.com");
+  await seedPasskey(project.id, live, 6);
+  await db.sql`update astapa.users set environment = 'production' where project_id = ${project.id}
+    and id = ${live}::bigint`;
+  await rejectsAs(asProject(project.id, (tx) => userPasskeys(tx, project.id, live)), "not_found");
+  await rejectsAs(
+    asProject(project.id, (tx) => removeUserPasskey(tx, project.id, live, credential(6), MAIL)),
+    "not_found",
+  );
+  assert.equal(await stored(6), 1);
+});
+
+Deno.test("api.remove_user_passkey — removes the user's passkey; audited by admin, emitted, mailed", async () => {
+  const user = await seedUser(db.sql, project.id, "remove@example.com");
+  await seedPasskey(project.id, user, 7, { name: "YubiKey" });
+  await seedPasskey(project.id, user, 8, { name: "Spare" });
+  const removed = await asProject(
+    project.id,
+    (tx) => removeUserPasskey(tx, project.id, user, credential(7), MAIL),
+  );
+  assert.deepEqual(removed, { name: "YubiKey", mailed: true });
+  assert.deepEqual(
+    (await asProject(project.id, (tx) => userPasskeys(tx, project.id, user))).map((k) => k.name),
+    ["Spare"],
+  );
+  const [audit] = await db.sql`select actor, details from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.passkey_removed' and target = ${`user:${user}`}`;
+  assert.deepEqual({ ...audit }, { actor: "account:42", details: { name: "YubiKey", by: "admin" } });
+  const events = await db.sql`select data from astapa.events where project_id = ${project.id}
+    and type = 'user.passkey_removed' and data -> 'user' ->> 'id' = ${user}`;
+  assert.deepEqual(events.map((e) => [e.data.passkey, e.data.user.email]), [
+    [{ name: "YubiKey" }, "remove@example.com"],
+  ]);
+  const mail = await db.sql`select to_address, kind, subject from astapa.mail_outbox
+    where project_id = ${project.id} and to_address = 'remove@example.com'`;
+  assert.deepEqual(mail.map((m) => ({ ...m })), [
+    { to_address: "remove@example.com", kind: "passkey_removed", subject: "A passkey was removed" },
+  ]);
+  // Gone means gone: a second removal is refused with the reason.
+  await rejectsAs(
+    asProject(project.id, (tx) => removeUserPasskey(tx, project.id, user, credential(7), MAIL)),
+    "not_found",
+    /no such passkey/,
+  );
+});
+
+Deno.test("api.remove_user_passkey — another user's, another project's or an unknown credential is AS404 and stays", async () => {
+  const owner = await seedUser(db.sql, project.id, "keyowner@example.com");
+  const bystander = await seedUser(db.sql, project.id, "bystander@example.com");
+  await seedPasskey(project.id, owner, 9);
+  const foreign = await seedUser(db.sql, other.id, "foreign.owner@example.com");
+  await seedPasskey(other.id, foreign, 10);
+  const audited = async () =>
+    Number(
+      (await db.sql`select count(*) from astapa.audit_log where action = 'user.passkey_removed'`)[0].count,
+    );
+  const before = await audited();
+  // The right project, the wrong user: the credential is another person's.
+  await rejectsAs(
+    asProject(project.id, (tx) => removeUserPasskey(tx, project.id, bystander, credential(9), MAIL)),
+    "not_found",
+    /no such passkey/,
+  );
+  // Another project's credential named for this project's user, and its user named from here.
+  await rejectsAs(
+    asProject(project.id, (tx) => removeUserPasskey(tx, project.id, owner, credential(10), MAIL)),
+    "not_found",
+  );
+  await rejectsAs(
+    asProject(project.id, (tx) => removeUserPasskey(tx, other.id, foreign, credential(10), MAIL)),
+    "not_found",
+  );
+  // Acting for the other project against this one's user.
+  await rejectsAs(
+    asProject(other.id, (tx) => removeUserPasskey(tx, project.id, owner, credential(9), MAIL)),
+    "not_found",
+  );
+  await rejectsAs(
+    asProject(project.id, (tx) => removeUserPasskey(tx, project.id, owner, credential(99), MAIL)),
+    "not_found",
+  );
+  assert.equal(await stored(9), 1);
+  assert.equal(await stored(10), 1);
+  assert.equal(await audited(), before, "nothing audited");
+});
+
+Deno.test("api.remove_user_passkey — a user without an email address is not mailed (mailed: false)", async () => {
+  const user = await seedUser(db.sql, project.id, "phone.only@example.com");
+  await db.sql`update astapa.users set email = null, phone_number = '+6281234500001'
+    where project_id = ${project.id} and id = ${user}::bigint`;
+  await seedPasskey(project.id, user, 11);
+  const outbox = async () => Number((await db.sql`select count(*) from astapa.mail_outbox`)[0].count);
+  const before = await outbox();
+  assert.deepEqual(
+    await asProject(project.id, (tx) => removeUserPasskey(tx, project.id, user, credential(11), MAIL)),
+    { name: "Key 11", mailed: false },
+  );
+  assert.equal(await outbox(), before);
+});
