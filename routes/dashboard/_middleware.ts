@@ -1,7 +1,8 @@
 /**
  * Everything under /dashboard needs a signed-in developer (except the sign-in round trip itself), every
- * mutating request must carry the session's CSRF token in its form, and a project's pages are for its members
- * (viewers read only) — checked here, before any handler reads a form. Answers are never cached.
+ * mutating request must carry the session's CSRF token in its form and, when the browser names its Origin,
+ * come from Astapa's own; a project's pages are for its members (viewers read only) — checked here, before any
+ * handler reads a form. Answers are never cached.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "@/lib/app_env.ts";
@@ -9,6 +10,7 @@ import { AppError } from "@/lib/http/errors.ts";
 import { bodyKind, formToObject } from "@/lib/http/body.ts";
 import { constantTimeEqual, readSession } from "@/lib/dashboard/session.ts";
 import { assertMayReachProject } from "@/lib/dashboard/access.ts";
+import { fromAnotherSite } from "@/lib/login/browser.ts";
 
 const SIGN_IN_PATHS = new Set(["/dashboard/login", "/dashboard/callback"]);
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
@@ -28,6 +30,11 @@ export const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
         description:
           "Dashboard forms send application/x-www-form-urlencoded (or multipart/form-data with a file).",
       });
+    }
+    // A browser names the page a form came from: another site's is refused even with a valid token (the token
+    // is the defence; the Origin check covers a token that leaked into another site's hands).
+    if (fromAnotherSite(c)) {
+      throw new AppError("forbidden", { description: "Dashboard forms are posted from the dashboard only." });
     }
     // Hono keeps the body, so the handler reads the same form again.
     const sent = multipart ? await multipartCsrf(c) : formToObject(await c.req.text()).csrf;

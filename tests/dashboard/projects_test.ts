@@ -187,6 +187,28 @@ Deno.test("CSRF — a mutating POST without the token, or with another session's
   assert.equal((await postAs(t, owner, "/dashboard/projects/new", { name: "x" }, null)).status, 403);
 });
 
+Deno.test("CSRF — a form from another site's page is 403 even with the token; the dashboard's own origin passes", async () => {
+  const { projectId } = await createProject("Origin");
+  const path = `/dashboard/projects/${projectId}/redirect-uris`;
+  const post = (origin: string | null, uri: string) =>
+    t.app.request(path, {
+      method: "POST",
+      headers: {
+        cookie: owner.cookie,
+        "content-type": "application/x-www-form-urlencoded",
+        ...(origin ? { origin } : {}),
+      },
+      body: new URLSearchParams({ csrf: owner.csrf, action: "add", uri }),
+    });
+  const crossSite = await post("https://evil.example", "https://evil.example/cb");
+  assert.equal(crossSite.status, 403);
+  assert.match(await crossSite.text(), /posted from the dashboard only/);
+  assert.equal((await post(t.origin, "https://own.example/cb")).status, 303, "the dashboard's own origin");
+  assert.equal((await post(null, "https://noorigin.example/cb")).status, 303, "no Origin: the token decides");
+  const html = await (await getAs(t, owner, `/dashboard/projects/${projectId}`)).text();
+  assert.ok(!html.includes("evil.example"), "nothing was added from the other site");
+});
+
 Deno.test("members — owners invite by email; the invitee signs in and sees the project; admins cannot invite", async () => {
   const { projectId } = await createProject("Team");
   const path = `/dashboard/projects/${projectId}/members`;

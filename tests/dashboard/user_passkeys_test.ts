@@ -1,8 +1,9 @@
 /**
  * The user page's passkeys: each one's name, when added and last used, synced or on one device, a warning for
- * one that looked cloned, an empty state, never a public key; an admin removes one (audited as the developer with
- * by admin, the app's webhook told, the user mailed in English and Indonesian). Viewers, a missing or wrong CSRF
- * token, another project's developer, another user's credential and a malformed id change nothing.
+ * one that looked cloned, an empty state, never a public key; an admin removes one (audited as the developer
+ * with by admin, the app's webhook told, the user mailed in English and Indonesian). Viewers, a missing or wrong
+ * CSRF token, another site's form, another project's developer, another user's credential and a malformed id
+ * change nothing.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -132,7 +133,7 @@ Deno.test("user page — an admin removes a passkey: audited by admin, the webho
   assert.match(await again.text(), /This user has no such passkey/);
 });
 
-Deno.test("user page — removing a passkey is refused for a viewer, without or with a wrong CSRF token, and for an outsider", async () => {
+Deno.test("user page — removing a passkey is refused for a viewer, without or with a wrong CSRF token, from another site, and for an outsider", async () => {
   const user = await seedUser(sql, project.id, "guarded@example.com");
   await seedPasskey(project.id, user, 6);
   const path = `${base}/users/${user}/passkeys`;
@@ -141,6 +142,17 @@ Deno.test("user page — removing a passkey is refused for a viewer, without or 
   assert.equal((await postAs(t, admin, path, fields, null)).status, 403, "no CSRF token");
   assert.equal((await postAs(t, admin, path, fields, viewer.csrf)).status, 403, "another session's token");
   assert.equal((await postAs(t, outsider, path, fields)).status, 404, "another project's developer");
+  // A page on another site that somehow holds the token (a leaked page, a browser extension): its Origin is refused.
+  const crossSite = await t.app.request(path, {
+    method: "POST",
+    headers: {
+      cookie: admin.cookie,
+      origin: "https://evil.example",
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ csrf: admin.csrf, ...fields }),
+  });
+  assert.equal(crossSite.status, 403, "another site's form");
   assert.equal(await stored(6), 1);
   assert.equal(
     Number(
