@@ -9238,7 +9238,8 @@ AS $function$
     mailed bigint;
   begin
     if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     person := api.get_environment_user(project_id, user_id);
     delete from astapa.passkeys k
@@ -12689,7 +12690,8 @@ CREATE OR REPLACE FUNCTION api.user_passkeys(project_id text, user_id bigint)
 AS $function$
   begin
     if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     -- The user page's rule: a user of the project's current environment only (AS404 otherwise).
     perform api.get_environment_user(project_id, user_id);

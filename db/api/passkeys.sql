@@ -359,7 +359,8 @@ create or replace function api.user_passkeys(project_id text, user_id bigint) re
   as $$
   begin
     if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     -- The user page's rule: a user of the project's current environment only (AS404 otherwise).
     perform api.get_environment_user(project_id, user_id);
@@ -395,7 +396,8 @@ create or replace function api.remove_user_passkey(project_id text, user_id bigi
     mailed bigint;
   begin
     if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     person := api.get_environment_user(project_id, user_id);
     delete from astapa.passkeys k
@@ -422,7 +424,7 @@ create or replace function api.remove_user_passkey(project_id text, user_id bigi
 comment on function api.remove_user_passkey(text, bigint, bytea, jsonb) is
   'An admin removes one of a user''s passkeys (the dashboard''s user page): audited user.passkey_removed with '
   'by admin, user.passkey_removed emitted as when the person removes it, and, with mail ({template, subject, '
-  'text}), the user told when they have an email address. Returns {name, mailed}. AS404 for a user not of the current project''s current environment, '
-  'or a credential that is not this user''s.';
+  'text}), the user told when they have an email address. Returns {name, mailed}. AS404 for a user not of the '
+  'current project''s current environment, or a credential that is not this user''s.';
 
 grant execute on function api.remove_user_passkey(text, bigint, bytea, jsonb) to astapa_app;

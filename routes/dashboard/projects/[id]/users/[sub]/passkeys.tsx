@@ -12,7 +12,7 @@ const RemoveForm = z.object({
   csrf: z.string(),
   // The credential id as the page lists it (hex; WebAuthn ids are 16 to 1023 bytes).
   credential_id: z.string().regex(/^([0-9a-f]{2}){16,1023}$/, "A passkey's id is hex, as the page lists it.")
-    .transform((hex) => Uint8Array.from(hex.match(/../g)!, (byte) => parseInt(byte, 16))),
+    .transform((hex) => Uint8Array.fromHex(hex)),
 });
 
 /**
