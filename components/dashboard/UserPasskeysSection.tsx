@@ -32,7 +32,7 @@ export function UserPasskeysSection(
                 <th scope="col">Name</th>
                 <th scope="col">Added</th>
                 <th scope="col">Last used</th>
-                <th scope="col">Kept</th>
+                <th scope="col">Stored</th>
                 {canEdit && <th scope="col">Action</th>}
               </tr>
             </thead>
