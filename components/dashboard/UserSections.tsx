@@ -10,12 +10,22 @@ type Editable = { action: string; csrf: string; canEdit: boolean };
 
 const PROVIDER_NAMES = { password: "Password", google: "Google", github: "GitHub" } as const;
 
-export function SignInMethods({ methods, action, csrf, canEdit }: Editable & { methods: SignInMethod[] }) {
+/** `passkey`: the user holds a working passkey (astapa.has_usable_passkey), itself a way in. */
+export function SignInMethods(
+  { methods, passkey, action, csrf, canEdit }: Editable & { methods: SignInMethod[]; passkey: boolean },
+) {
+  const lastWayIn = methods.length === 1 && !passkey;
   return (
     <section class="card" aria-labelledby="methods-heading">
       <h2 id="methods-heading">Ways to sign in</h2>
       {methods.length === 0
-        ? <p class="muted">None: this user cannot sign in until they reset their password.</p>
+        ? (
+          <p class="muted">
+            {passkey
+              ? "A passkey only (below): no password or linked account."
+              : "None: this user cannot sign in until they reset their password."}
+          </p>
+        )
         : (
           <table class="list">
             <thead>
@@ -40,7 +50,7 @@ export function SignInMethods({ methods, action, csrf, canEdit }: Editable & { m
                         <CsrfField token={csrf} />
                         <input type="hidden" name="provider" value={method.provider} />
                         {method.subject && <input type="hidden" name="subject" value={method.subject} />}
-                        <button type="submit" class="link danger" disabled={methods.length === 1}>
+                        <button type="submit" class="link danger" disabled={lastWayIn}>
                           {method.provider === "password" ? "Remove password" : "Unlink"}
                         </button>
                       </form>
@@ -51,9 +61,7 @@ export function SignInMethods({ methods, action, csrf, canEdit }: Editable & { m
             </tbody>
           </table>
         )}
-      {canEdit && methods.length === 1 && (
-        <p class="muted">The only way this user can sign in cannot be removed.</p>
-      )}
+      {canEdit && lastWayIn && <p class="muted">The only way this user can sign in cannot be removed.</p>}
     </section>
   );
 }

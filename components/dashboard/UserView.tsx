@@ -75,7 +75,13 @@ export function UserView({ data }: { data: UserViewData }) {
           </form>
         )}
       </section>
-      <SignInMethods methods={data.methods} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <SignInMethods
+        methods={data.methods}
+        passkey={data.factors.second_factors.includes("passkey")}
+        action={action}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+      />
       <UserPasskeysSection
         passkeys={data.passkeys}
         action={action}

@@ -34,6 +34,27 @@ create policy "a project unlinks its own identities" on astapa.identities
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
+create or replace function astapa.has_usable_passkey(project_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- A passkey signs its person in (and meets the second step) while the project offers passkeys and the key is
+    -- not marked cloned (api.use_passkey refuses those).
+    select exists (select from astapa.passkeys k
+                   where k.project_id = has_usable_passkey.project_id and k.user_id = has_usable_passkey.user_id
+                     and k.cloned_at is null)
+      and coalesce((select p.settings -> 'passkeys' = 'true'::jsonb from astapa.projects p
+                    where p.id = has_usable_passkey.project_id), false)
+  $$;
+
+comment on function astapa.has_usable_passkey(text, bigint) is
+  'Whether the user holds a passkey that works now: one not marked cloned, in a project that offers passkeys. '
+  'The one rule for a passkey as a second factor (astapa.second_factor_kinds) and as a way in '
+  '(api.unlink_sign_in_method never removes the last one).';
+
+grant execute on function astapa.has_usable_passkey(text, bigint) to astapa_app;
+
 create or replace function astapa.second_factor_kinds(project_id text, user_id bigint) returns text[]
   language sql
   stable
@@ -42,9 +63,7 @@ create or replace function astapa.second_factor_kinds(project_id text, user_id b
     -- One definition of "has a second factor" for the sign-in policy, mfa_enrolled, /account and the dashboard:
     -- each kind counts only while the project lets it meet the challenge on /auth/mfa.
     select pg_catalog.array_remove(array[
-      case when exists (select from astapa.passkeys k
-          where k.project_id = u.project_id and k.user_id = u.id and k.cloned_at is null)
-        and p.settings -> 'passkeys' = 'true'::jsonb then 'passkey' end,
+      case when astapa.has_usable_passkey(u.project_id, u.id) then 'passkey' end,
       case when exists (select from astapa.user_factors f
           where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'phone' and f.confirmed_at is not null)
         and u.phone_number is not null and u.phone_number_verified
@@ -477,7 +496,8 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
         then 'This user has no password to remove.'
         else pg_catalog.format('This user has no %s identity %s.', provider, coalesce(subject, '(none given)')) end;
     end if;
-    if pg_catalog.jsonb_array_length(methods) = 1 then
+    -- A working passkey is a way in too: with one, the password or the last identity may go.
+    if pg_catalog.jsonb_array_length(methods) = 1 and not astapa.has_usable_passkey(project_id, user_id) then
       raise exception using errcode = 'AS409',
         message = 'This is the only way this user can sign in: link another method (or let them set a password) first.';
     end if;
@@ -496,10 +516,10 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
   $$;
 
 comment on function api.unlink_sign_in_method(text, bigint, text, text) is
-  'Removes one way to sign in (the password, or a google/github identity by subject), never the last one, and '
-  'audits identity.unlink. Security definer because it must see whether a password is set (the app role '
-  'cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; '
-  'AS409 the last method.';
+  'Removes one way to sign in (the password, or a google/github identity by subject), never the last one (a '
+  'working passkey counts: astapa.has_usable_passkey), and audits identity.unlink. Security definer because it '
+  'must see whether a password is set (the app role cannot); the guard refuses any project but the current one. '
+  'AS400 unknown provider; AS404 no such method; AS409 the last method.';
 
 grant execute on function api.unlink_sign_in_method(text, bigint, text, text) to astapa_app;
 

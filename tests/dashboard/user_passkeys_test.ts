@@ -203,3 +203,27 @@ Deno.test("user page — a user of the other environment: the page and the remov
   );
   assert.equal(await stored(9), 1);
 });
+
+Deno.test("user page — a working passkey is a way in: 'a passkey only', and the last password may be removed", async () => {
+  const keyed = await seedProject(sql, { name: "Toko Kunci", settings: { passkeys: true } });
+  await addDeveloperTo(t, keyed.id, admin.accountId, "admin");
+  const page = `/dashboard/projects/${keyed.id}/users`;
+
+  const passkeyOnly = await seedUser(sql, keyed.id, "passkey.only@example.com");
+  await seedPasskey(keyed.id, passkeyOnly, 40);
+  const only = await (await getAs(t, admin, `${page}/${passkeyOnly}`)).text();
+  assert.match(only, /A passkey only \(below\): no password or linked account\./);
+  assert.doesNotMatch(only, /cannot sign in until they reset their password/);
+
+  const both = await seedUser(sql, keyed.id, "password.and.key@example.com");
+  await sql`update astapa.users set password_hash = ${"$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"}
+            where id = ${both}`;
+  await seedPasskey(keyed.id, both, 41);
+  const html = await (await getAs(t, admin, `${page}/${both}`)).text();
+  assert.match(html, /<button type="submit" class="link danger">Remove password<\/button>/);
+  assert.doesNotMatch(html, /The only way this user can sign in cannot be removed/);
+  const removed = await postAs(t, admin, `${page}/${both}/identities`, { provider: "password" });
+  assert.equal(removed.status, 303, await removed.clone().text());
+  const [{ has }] = await sql`select password_hash is not null as has from astapa.users where id = ${both}`;
+  assert.equal(has, false, "the passkey is left to sign in with");
+});

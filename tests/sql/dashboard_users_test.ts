@@ -99,6 +99,35 @@ Deno.test("api.user_sign_in_methods — password and identities, oldest first; o
   await rejectsAs(in_(null, (tx) => signInMethods(tx, p.id, ayu)), "forbidden");
 });
 
+Deno.test("api.unlink_sign_in_method — a working passkey is a way in: the last password may go; a cloned one or passkeys off do not count", async () => {
+  const p = await seedProject(sql, { settings: { passkeys: true } });
+  const addPasskey = (userId: string, cloned = false) =>
+    sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name,
+                                     cloned_at)
+        values (${p.id}, ${
+      crypto.getRandomValues(new Uint8Array(16))
+    }, ${userId}, '\\xdeadbeef', 'multiDevice',
+                true, 'Phone', ${cloned ? new Date() : null})`;
+  const only = (userId: string) =>
+    in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, userId, { provider: "password" }));
+
+  const cloned = await passwordUser(p.id, "cloned.key@example.com");
+  await addPasskey(cloned, true);
+  await rejectsAs(only(cloned), "conflict", /only way this user can sign in/);
+
+  const keyed = await passwordUser(p.id, "keyed@example.com");
+  await addPasskey(keyed);
+  assert.deepEqual(await only(keyed), [], "the passkey is left");
+  const [{ has }] = await sql`select password_hash is not null as has from astapa.users where id = ${keyed}`;
+  assert.equal(has, false);
+
+  // The project turns passkeys off: they sign no one in, so the last password stays.
+  const off = await passwordUser(p.id, "keyed.off@example.com");
+  await addPasskey(off);
+  await sql`update astapa.projects set settings = settings - 'passkeys' where id = ${p.id}`;
+  await rejectsAs(only(off), "conflict", /only way this user can sign in/);
+});
+
 Deno.test("api.unlink_sign_in_method — removes one, never the last; audited; each refusal", async () => {
   const p = await seedProject(sql);
   const ayu = await passwordUser(p.id, "ayu@example.com");
