@@ -155,16 +155,19 @@ export function userFactors(tx: Tx, projectId: string, userId: string): Promise<
   return result(tx`select api.user_factors(${projectId}, ${userId}::bigint) as result`, UserFactors);
 }
 
-/** An admin's reset: the user's factors and recovery codes removed; audited, event, and `mail` queued. */
+/**
+ * An admin's reset: the user's factors and recovery codes removed; audited, event, and `mail` queued (`mailed`:
+ * the user has an email address).
+ */
 export function resetUserFactors(
   tx: Tx,
   projectId: string,
   userId: string,
   mail: { template: string; subject: string; text: string },
-): Promise<{ removed: number }> {
+): Promise<{ removed: number; mailed: boolean }> {
   return result(
     tx`select api.reset_user_factors(${projectId}, ${userId}::bigint, ${tx.json(mail)}) as result`,
-    z.object({ removed: z.number() }),
+    z.object({ removed: z.number(), mailed: z.boolean() }),
   );
 }
 

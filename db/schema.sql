@@ -9632,10 +9632,12 @@ AS $function$
     removed integer;
     kinds text[];
     email text;
+    mailed bigint;
   begin
     select u.email into email from astapa.users u
     where u.project_id = reset_user_factors.project_id and u.id = reset_user_factors.user_id;
-    if email is null then
+    -- A phone-only user (no email) has factors to reset too; they are not mailed.
+    if not found then
       raise exception 'no such user' using errcode = 'AS404';
     end if;
     select pg_catalog.array_agg(f.kind order by f.kind desc) into kinds from astapa.user_factors f
@@ -9659,13 +9661,13 @@ AS $function$
         -- The app's factor when there was one (as before phones), else the phone; factors lists them all.
         'factor', kinds[1], 'factors', pg_catalog.to_jsonb(kinds)));
       if mail is not null then
-        perform api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
+        mailed := api.queue_mail(reset_user_factors.project_id, mail || pg_catalog.jsonb_build_object('to', email));
       end if;
     end if;
-    return pg_catalog.jsonb_build_object('removed', removed);
+    return pg_catalog.jsonb_build_object('removed', removed, 'mailed', mailed is not null);
   end
   $function$;
-comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set up, else phone; factors: every kind removed) and, with mail, the user told. AS404 for an unknown user.';
+comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set up, else phone; factors: every kind removed) and, with mail, the user told when they have an email address. Returns {removed, mailed}. AS404 for an unknown user.';
 grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner

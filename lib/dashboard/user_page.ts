@@ -30,6 +30,9 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   signed_out: "Signed out everywhere: every session ended and every refresh token revoked.",
   factors_reset:
     "Second factor reset: the user was mailed, and sets up a new one at their next sign-in if required.",
+  factors_reset_unmailed:
+    "Second factor reset: the user has no email address to tell, and sets up a new one at their next sign-in if " +
+    "required.",
   factors_none: "The user had no second factor to reset.",
   subscription_canceled: "Subscription canceled: the plan stays until the end of the paid period.",
   subscription_resumed: "Subscription resumed: it renews again.",

@@ -141,3 +141,19 @@ Deno.test("user page — a phone factor and a passkey are second factors too; th
   // The passkey stays (it is managed with the passkeys) and still counts.
   assert.match(after, /<dt>Passkey<\/dt>/);
 });
+
+Deno.test("user page — a phone-only user's second factor is reset too, and the page says no one was mailed", async () => {
+  const [{ id }] = await t.db.sql`
+    insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
+    values (${project.id}, '+6281399990002', true, 'sandbox') returning id::text`;
+  await t.db.sql`insert into astapa.user_factors (project_id, user_id, kind, confirmed_at)
+                 values (${project.id}, ${id}, 'phone', now())`;
+  const res = await postAs(t, owner, `${base}/users/${id}/factors`, {});
+  assert.equal(res.status, 303, await res.clone().text());
+  assert.match(
+    await (await getAs(t, owner, res.headers.get("location")!)).text(),
+    /Second factor reset: the user has no email address to tell/,
+  );
+  const [left] = await t.db.sql`select count(*)::int as n from astapa.user_factors where user_id = ${id}`;
+  assert.equal(left.n, 0);
+});

@@ -145,7 +145,7 @@ Deno.test("api.reset_user_factors — removes factors and codes, audited, event 
       tx`select api.reset_user_factors(${project.id}, ${user},
       ${tx.json({ template: "mfa_removed", subject: "s", text: "t" })})`,
   );
-  assert.equal(result.removed, 1);
+  assert.deepEqual(result, { removed: 1, mailed: true });
   const view = await appValue<Record<string, unknown>>(
     db.sql,
     project.id,
@@ -165,6 +165,29 @@ Deno.test("api.reset_user_factors — removes factors and codes, audited, event 
     asApp(db.sql, project.id, (tx) => tx`select api.reset_user_factors(${project.id}, 999999999)`),
     "not_found",
   );
+});
+
+Deno.test("api.reset_user_factors — a phone-only user's factor is reset too; there is no one to mail", async () => {
+  const [{ id }] = await db.sql`
+    insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
+    values (${project.id}, '+6281399990001', true, 'sandbox') returning id::text`;
+  await db.sql`insert into astapa.user_factors (project_id, user_id, kind, confirmed_at)
+               values (${project.id}, ${id}, 'phone', now())`;
+  const mailsBefore = await db
+    .sql`select count(*)::int as n from astapa.mail_outbox where kind = 'mfa_removed'`;
+  const result = await appValue<{ removed: number; mailed: boolean }>(
+    db.sql,
+    project.id,
+    (tx) =>
+      tx`select api.reset_user_factors(${project.id}, ${id},
+      ${tx.json({ template: "mfa_removed", subject: "s", text: "t" })})`,
+  );
+  assert.deepEqual(result, { removed: 1, mailed: false });
+  const [left] = await db.sql`select count(*)::int as n from astapa.user_factors where user_id = ${id}`;
+  assert.equal(left.n, 0);
+  const mailsAfter = await db
+    .sql`select count(*)::int as n from astapa.mail_outbox where kind = 'mfa_removed'`;
+  assert.equal(mailsAfter[0].n, mailsBefore[0].n);
 });
 
 Deno.test("factor tables — each project sees only its own rows; no project sees none", async () => {

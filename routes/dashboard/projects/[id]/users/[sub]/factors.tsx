@@ -23,8 +23,9 @@ export const handler: Handlers<UserViewData> = {
       const en = factorsRemovedMail("en", project.name);
       const id = factorsRemovedMail("id", project.name);
       const mail = { template: en.template, subject: en.subject, text: `${en.text}\n---\n\n${id.text}` };
-      const { removed } = await resetUserFactors(tx, projectId, userId, mail);
-      return removed > 0 ? "factors_reset" : "factors_none";
+      const { removed, mailed } = await resetUserFactors(tx, projectId, userId, mail);
+      if (removed === 0) return "factors_none";
+      return mailed ? "factors_reset" : "factors_reset_unmailed";
     });
   },
 };
