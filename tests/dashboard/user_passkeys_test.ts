@@ -8,8 +8,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
-import { seedProject, seedUser } from "../helpers/identity.ts";
-import { asApp } from "@/db/client.ts";
+import { seedPasskey as seedKey, seedProject, seedUser } from "../helpers/identity.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 
 const t = await testApp();
@@ -37,26 +36,8 @@ const USED = "2026-02-07T08:30:00Z";
 const credential = (n: number) => new Uint8Array(16).fill(n);
 const hex = (n: number) => n.toString(16).padStart(2, "0").repeat(16);
 
-/** A passkey row as the hosted login stores it (inserted as the project, the way tests seed them). */
-async function seedPasskey(
-  projectId: string,
-  userId: string,
-  n: number,
-  fields: { name?: string; synced?: boolean; usedAt?: string; clonedAt?: string } = {},
-) {
-  await asApp(
-    sql,
-    projectId,
-    (tx) =>
-      tx`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name,
-        created_at, last_used_at, cloned_at)
-      values (${projectId}, ${credential(n)}, ${userId}, '\\xc0ffee00c0ffee',
-        ${fields.synced ? "multiDevice" : "singleDevice"}, ${fields.synced ?? false}, ${
-        fields.name ?? `Key ${n}`
-      },
-        ${ADDED}, ${fields.usedAt ?? null}, ${fields.clonedAt ?? null})`,
-  );
-}
+const seedPasskey = (projectId: string, userId: string, n: number, fields?: Parameters<typeof seedKey>[4]) =>
+  seedKey(sql, projectId, userId, n, { addedAt: ADDED, ...fields });
 
 const stored = async (n: number) =>
   Number((await sql`select count(*) from astapa.passkeys where credential_id = ${credential(n)}`)[0].count);

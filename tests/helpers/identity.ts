@@ -61,3 +61,45 @@ export async function rejectsAs(promise: Promise<unknown>, code: ErrorCode, mess
   assert.equal(mapped.code, code, `expected ${code}, got ${mapped.code}: ${(error as Error).message}`);
   if (message) assert.match(mapped.description, message);
 }
+
+/**
+ * A passkey row as the ceremonies store it, inserted as the project (tests that need a real ceremony use
+ * tests/helpers/webauthn.ts): credential id `n` repeated 16 times, no real public key.
+ */
+export async function seedPasskey(
+  sql: Sql,
+  projectId: string,
+  userId: string,
+  n: number,
+  fields: {
+    name?: string;
+    /** multiDevice and backed up: a synced passkey (the default is one held by a single device). */
+    synced?: boolean;
+    /** multiDevice but not backed up yet. */
+    syncable?: boolean;
+    /** When it was added (default: `ageDays` ago, or now). */
+    addedAt?: string;
+    ageDays?: number;
+    usedAt?: string;
+    clonedAt?: string;
+  } = {},
+): Promise<Uint8Array> {
+  const credentialId = new Uint8Array(16).fill(n);
+  await asApp(
+    sql,
+    projectId,
+    (tx) =>
+      tx`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name,
+                                      created_at, last_used_at, cloned_at)
+         values (${projectId}, ${credentialId}, ${userId}, '\\xdeadbeef',
+                 ${fields.synced || fields.syncable ? "multiDevice" : "singleDevice"}, ${
+        fields.synced ?? false
+      },
+                 ${fields.name ?? `Key ${n}`},
+                 coalesce(${fields.addedAt ?? null}::timestamptz, now() - make_interval(days => ${
+        fields.ageDays ?? 0
+      })),
+                 ${fields.usedAt ?? null}, ${fields.clonedAt ?? null})`,
+  );
+  return credentialId;
+}

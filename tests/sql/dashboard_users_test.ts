@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { appValue, rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp, type Sql } from "@/db/client.ts";
 import {
   getEnvironmentUser,
@@ -101,13 +101,12 @@ Deno.test("api.user_sign_in_methods — password and identities, oldest first; o
 
 Deno.test("api.unlink_sign_in_method — a working passkey is a way in: the last password may go; a cloned one or passkeys off do not count", async () => {
   const p = await seedProject(sql, { settings: { passkeys: true } });
+  let keys = 60;
   const addPasskey = (userId: string, cloned = false) =>
-    sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name,
-                                     cloned_at)
-        values (${p.id}, ${
-      crypto.getRandomValues(new Uint8Array(16))
-    }, ${userId}, '\\xdeadbeef', 'multiDevice',
-                true, 'Phone', ${cloned ? new Date() : null})`;
+    seedPasskey(sql, p.id, userId, keys++, {
+      synced: true,
+      clonedAt: cloned ? new Date().toISOString() : undefined,
+    });
   const only = (userId: string) =>
     in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, userId, { provider: "password" }));
 

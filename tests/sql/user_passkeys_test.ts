@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
 import { removeUserPasskey, userPasskeys } from "@/db/passkeys.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { rejectsAs, seedPasskey as seedKey, seedProject, seedUser } from "../helpers/identity.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -19,26 +19,8 @@ const MAIL = { template: "passkey_removed", subject: "A passkey was removed", te
 const credential = (n: number) => new Uint8Array(16).fill(n);
 const hex = (n: number) => n.toString(16).padStart(2, "0").repeat(16);
 
-/** A passkey row as the sign-up ceremony stores it, inserted as the project (the seeding the tests need). */
-async function seedPasskey(
-  projectId: string,
-  userId: string,
-  n: number,
-  fields: { name?: string; deviceType?: string; backedUp?: boolean; ageDays?: number } = {},
-) {
-  await asApp(
-    db.sql,
-    projectId,
-    (tx) =>
-      tx`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name,
-        created_at)
-      values (${projectId}, ${credential(n)}, ${userId}, '\\xdeadbeef', ${
-        fields.deviceType ?? "singleDevice"
-      },
-        ${fields.backedUp ?? false}, ${fields.name ?? `Key ${n}`},
-        now() - make_interval(days => ${fields.ageDays ?? 0}))`,
-  );
-}
+const seedPasskey = (projectId: string, userId: string, n: number, fields?: Parameters<typeof seedKey>[4]) =>
+  seedKey(db.sql, projectId, userId, n, fields);
 
 const asProject = <T>(projectId: string, work: (tx: Tx) => Promise<T>) =>
   asApp(db.sql, projectId, work, { actor: "account:42" });
@@ -52,12 +34,7 @@ Deno.test("api.user_passkeys — the user's own passkeys, oldest first, with the
   const user = await seedUser(db.sql, project.id, "list@example.com");
   const neighbour = await seedUser(db.sql, project.id, "neighbour@example.com");
   await seedPasskey(project.id, user, 1, { name: "Laptop", ageDays: 3 });
-  await seedPasskey(project.id, user, 2, {
-    name: "Phone",
-    deviceType: "multiDevice",
-    backedUp: true,
-    ageDays: 1,
-  });
+  await seedPasskey(project.id, user, 2, { name: "Phone", synced: true, ageDays: 1 });
   await seedPasskey(project.id, neighbour, 3);
   await db.sql`update astapa.passkeys set last_used_at = now(), cloned_at = now()
     where credential_id = ${credential(2)}`;
