@@ -51,6 +51,7 @@ Deno.test("auto-renewal e2e — link DANA on the portal, approve it, and the pas
     await page.goto(portal);
     await page.waitForURL(/\/auth\/login/);
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("wulan@example.com");
     await page.getByLabel("Password").fill("teh manis hangat sekali");
     await page.getByRole("button", { name: "Create account" }).click();

@@ -35,6 +35,7 @@ Deno.test("portal e2e — buy, see the receipt and a refund, change and cancel, 
     await page.goto(portal);
     await page.waitForURL(/\/auth\/login/);
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("intan@example.com");
     await page.getByLabel("Password").fill("kopi susu gula aren");
     await page.getByRole("button", { name: "Create account" }).click();
@@ -135,6 +136,7 @@ Deno.test("portal e2e — the forms work with JavaScript off", async () => {
   try {
     await page.goto(portal);
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("nojs@example.com");
     await page.getByLabel("Password").fill("teh tarik tanpa gula");
     await page.getByRole("button", { name: "Create account" }).click();

@@ -37,6 +37,7 @@ Deno.test("billing page — sign in, pick a plan in IDR, pay by QRIS in the sand
     await page.goto(`${t.origin}/billing?client_id=${project.clientId}`);
     await page.waitForURL(/\/auth\/login/);
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("sari@example.com");
     await page.getByLabel("Password").fill("nasi goreng kampung");
     await page.getByRole("button", { name: "Create account" }).click();

@@ -51,6 +51,7 @@ Deno.test("billing — trial from the picker → pay its reminder → prorated u
     await page.goto(`${t.origin}/billing?client_id=${project.clientId}`);
     await page.waitForURL(/\/auth\/login/);
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("tia@example.com");
     await page.getByLabel("Password").fill("es teh manis dingin");
     await page.getByRole("button", { name: "Create account" }).click();

@@ -33,6 +33,7 @@ Deno.test("dashboard story — sign up as the first developer, ship an app, assi
     await dev.goto(`${t.origin}/dashboard`);
     await dev.waitForURL(/\/auth\/login/);
     await dev.getByRole("link", { name: "Create an account" }).click();
+    await dev.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await dev.getByLabel("Email").fill("founder@kopi.example");
     await dev.getByLabel("Password").fill("a long founder password");
     await dev.getByRole("button", { name: "Create account" }).click();
@@ -63,6 +64,7 @@ Deno.test("dashboard story — sign up as the first developer, ship an app, assi
     await person.goto(shopOrigin);
     await person.click("#sign-in");
     await person.getByRole("link", { name: "Create an account" }).click();
+    await person.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await person.getByLabel("Email").fill("sari@example.com");
     await person.getByLabel("Password").fill("sari's long password");
     await person.getByRole("button", { name: "Create account" }).click();

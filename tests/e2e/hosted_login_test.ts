@@ -58,6 +58,7 @@ Deno.test("hosted login — with JavaScript off, sign-up and sign-in still work 
     await page.goto(loginUrl());
     await screenshot(page, "login-en-nojs");
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("nojs@example.com");
     await page.getByLabel("Password").fill("no scripts needed here");
     await page.getByRole("button", { name: "Create account" }).click();

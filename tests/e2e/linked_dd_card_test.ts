@@ -61,6 +61,7 @@ async function signUpPaying(page: Page, email: string): Promise<string> {
   await page.goto(portal);
   await page.waitForURL(/\/auth\/login/);
   await page.getByRole("link", { name: "Create an account" }).click();
+  await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("teh manis hangat sekali");
   await page.getByRole("button", { name: "Create account" }).click();
@@ -172,6 +173,7 @@ Deno.test("linked methods e2e — without JavaScript the card says it needs it; 
     await page.goto(portal);
     await page.waitForURL(/\/auth\/login/);
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("tanpa-js@example.com");
     await page.getByLabel("Password").fill("teh manis hangat sekali");
     await page.getByRole("button", { name: "Create account" }).click();

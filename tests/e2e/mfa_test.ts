@@ -85,6 +85,7 @@ Deno.test("mfa e2e — policy required: sign-up sets up an authenticator app wit
   try {
     await page.goto(loginUrl(strict));
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("ani@example.com");
     await page.getByLabel("Password").fill("kopi tubruk panas");
     await page.getByRole("button", { name: "Create account" }).click();
@@ -140,6 +141,7 @@ Deno.test("mfa e2e — step-up: acr_values makes a signed-in person set up and p
   try {
     await page.goto(loginUrl(relaxed));
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("budi@example.com");
     await page.getByLabel("Password").fill("kopi tubruk panas");
     await page.getByRole("button", { name: "Create account" }).click();

@@ -77,6 +77,7 @@ Deno.test("organization story — invite, sign up through it, pick the org, pay 
     // Sign up through the invitation: the organization is joined and active at once.
     await page.goto(loginUrl({ invitation: invited.body.token }));
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("rina@kantor.example");
     await page.getByLabel("Password").fill("kopi susu gula aren");
     await page.getByRole("button", { name: "Create account" }).click();

@@ -84,6 +84,7 @@ Deno.test("passkeys e2e — add one right after sign-up, sign out, sign in with 
   try {
     await page.goto(loginUrl());
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("kartika@example.com");
     await page.getByLabel("Password").fill("kopi tubruk panas");
     await page.getByRole("button", { name: "Create account" }).click();
@@ -367,6 +368,7 @@ Deno.test("passkeys e2e — adding a second passkey on the same device says it a
   try {
     await page.goto(loginUrl());
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("sekali@example.com");
     await page.getByLabel("Password").fill("kopi tubruk panas");
     await page.getByRole("button", { name: "Create account" }).click();

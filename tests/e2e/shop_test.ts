@@ -50,6 +50,7 @@ Deno.test("shop — sign up through the hosted login, upgrade in the sandbox, th
     await page.waitForURL(/\/auth\/login/);
     assert.match(await page.locator("#auth-heading").innerText(), /Sign in/);
     await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("budi@example.com");
     await page.getByLabel("Password").fill("kopi susu gula aren");
     await page.getByRole("button", { name: "Create account" }).click();
