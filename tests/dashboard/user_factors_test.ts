@@ -63,7 +63,10 @@ Deno.test("user page — shows the second factor; an admin's reset removes it, a
   );
   assert.equal(row.actor, `account:${owner.accountId}`);
   assert.equal(row.events, 1);
-  assert.match(row.subject, /Two-step verification was removed/);
+  assert.match(
+    row.subject,
+    /^Two-step verification was removed .* \/ Verifikasi dua langkah dihapus dari akun Shop Anda$/,
+  );
   assert.equal(row.factors.mfa_enrolled, false);
   const after = await (await getAs(t, owner, `${base}/users/${user}`)).text();
   assert.match(after, /No second factor is set up/);

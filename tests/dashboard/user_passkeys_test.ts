@@ -105,7 +105,10 @@ Deno.test("user page — an admin removes a passkey: audited by admin, the webho
   const [mail] = await sql`select kind, subject, body_text from astapa.mail_outbox
     where project_id = ${project.id} and to_address = 'remove@example.com'`;
   assert.equal(mail.kind, "passkey_removed");
-  assert.equal(mail.subject, "A passkey was removed from your Toko account");
+  assert.equal(
+    mail.subject,
+    "A passkey was removed from your Toko account / Sebuah passkey dihapus dari akun Toko Anda",
+  );
   assert.match(mail.body_text, /An administrator of Toko removed one of your passkeys/);
   assert.match(mail.body_text, /Administrator Toko menghapus salah satu passkey/);
   // Removed already: the page again with the reason, 422.

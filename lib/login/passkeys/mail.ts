@@ -4,6 +4,7 @@
  * dashboard does not know the person's language.
  */
 import type { Lang } from "../i18n.ts";
+import { inBothLanguages } from "@/lib/mail/both_languages.ts";
 
 export type PasskeyMail = { template: string; subject: string; text: string };
 
@@ -25,7 +26,5 @@ const REMOVED_BY_ADMIN: Record<Lang, (app: string) => { subject: string; text: s
 
 /** Sent when an administrator removes one of a person's passkeys (English, then Indonesian). */
 export function passkeyRemovedByAdminMail(appName: string): PasskeyMail {
-  const en = REMOVED_BY_ADMIN.en(appName);
-  const id = REMOVED_BY_ADMIN.id(appName);
-  return { template: "passkey_removed", subject: en.subject, text: `${en.text}\n---\n\n${id.text}` };
+  return inBothLanguages("passkey_removed", REMOVED_BY_ADMIN.en(appName), REMOVED_BY_ADMIN.id(appName));
 }

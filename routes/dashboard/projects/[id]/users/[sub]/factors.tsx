@@ -6,6 +6,7 @@ import { resetUserFactors } from "@/db/factors.ts";
 import { getProject } from "@/db/projects.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { factorsRemovedMail } from "@/lib/login/factors/mail.ts";
+import { inBothLanguages } from "@/lib/mail/both_languages.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 const ResetForm = z.object({ csrf: z.string() });
@@ -21,8 +22,7 @@ export const handler: Handlers<UserViewData> = {
     return userAction(c, async (tx, projectId, userId) => {
       const project = await getProject(tx, projectId);
       const en = factorsRemovedMail("en", project.name);
-      const id = factorsRemovedMail("id", project.name);
-      const mail = { template: en.template, subject: en.subject, text: `${en.text}\n---\n\n${id.text}` };
+      const mail = inBothLanguages(en.template, en, factorsRemovedMail("id", project.name));
       const { removed, mailed } = await resetUserFactors(tx, projectId, userId, mail);
       if (removed === 0) return "factors_none";
       return mailed ? "factors_reset" : "factors_reset_unmailed";
