@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
+import { ListedPasskeySchema } from "./passkeys.ts";
 
 /** The mail a change sends (subject and text in the person's language); SQL adds the address. */
 export type AccountMail = { template: string; subject: string; text: string };
@@ -56,12 +57,7 @@ export const AccountOverview = z.object({
       granted_at: z.string(),
     })),
   })),
-  passkeys: z.array(z.object({
-    name: z.string(),
-    created_at: z.string(),
-    last_used_at: z.string().nullable(),
-    synced: z.boolean(),
-  })),
+  passkeys: z.array(ListedPasskeySchema),
   organizations: z.array(z.object({
     organization_id: z.string(),
     organization_name: z.string(),

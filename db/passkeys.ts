@@ -133,18 +133,27 @@ export async function passkeyRefused(
   });
 }
 
+/** A passkey as every list shows it (astapa.passkey_json): never the public key or the sign counter. */
+export const ListedPasskeySchema = z.object({
+  /** The credential id, hex. */
+  id: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  /** A multi-device (synced) passkey; else bound to one authenticator. */
+  synced: z.boolean(),
+  backed_up: z.boolean(),
+  /** When a sign counter went backwards: the key is refused at sign-in from then on. */
+  cloned_at: z.string().nullable(),
+  transports: z.array(z.string()),
+});
+export type ListedPasskey = z.infer<typeof ListedPasskeySchema>;
+
 const OwnPasskeys = z.object({
   user_id: z.string(),
   user_name: z.string(),
   recent: z.boolean(),
-  passkeys: z.array(z.object({
-    id: z.string(),
-    name: z.string(),
-    created_at: z.string(),
-    last_used_at: z.string().nullable(),
-    synced: z.boolean(),
-    transports: z.array(z.string()),
-  })),
+  passkeys: z.array(ListedPasskeySchema),
 });
 export type OwnPasskeys = z.infer<typeof OwnPasskeys>;
 
@@ -180,25 +189,11 @@ export async function changeOwnPasskey(
   );
 }
 
-const UserPasskey = z.object({
-  /** The credential id, hex. */
-  id: z.string(),
-  name: z.string(),
-  created_at: z.string(),
-  last_used_at: z.string().nullable(),
-  /** A multi-device (synced) passkey; else bound to one authenticator. */
-  synced: z.boolean(),
-  backed_up: z.boolean(),
-  /** When a sign counter went backwards: the key is refused at sign-in from then on. */
-  cloned_at: z.string().nullable(),
-});
-export type UserPasskey = z.infer<typeof UserPasskey>;
-
 /** A user's passkeys for their dashboard page, oldest first (never a public key); not_found for another's user. */
-export function userPasskeys(tx: Tx, projectId: string, userId: string): Promise<UserPasskey[]> {
+export function userPasskeys(tx: Tx, projectId: string, userId: string): Promise<ListedPasskey[]> {
   return result(
     tx`select api.user_passkeys(${projectId}, ${userId}::bigint) as result`,
-    z.array(UserPasskey),
+    z.array(ListedPasskeySchema),
   );
 }
 

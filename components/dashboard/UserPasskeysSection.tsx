@@ -1,9 +1,9 @@
-import type { UserPasskey } from "@/db/passkeys.ts";
+import type { ListedPasskey } from "@/db/passkeys.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { CsrfField } from "./Frame.tsx";
 
 /** Where a passkey lives: synced by a passkey manager, or held by one authenticator. */
-function kept(key: UserPasskey): string {
+function kept(key: ListedPasskey): string {
   if (!key.synced) return "On one device";
   return key.backed_up ? "Synced across devices" : "Can sync, not backed up yet";
 }
@@ -14,7 +14,7 @@ function kept(key: UserPasskey): string {
  */
 export function UserPasskeysSection(
   { passkeys, action, csrf, canEdit }: {
-    passkeys: UserPasskey[];
+    passkeys: ListedPasskey[];
     action: string;
     csrf: string;
     canEdit: boolean;

@@ -120,9 +120,8 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
           from astapa.login_sessions s
           where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
         'apps', api.account_apps(person),
-        'passkeys', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', k.name,
-            'created_at', k.created_at, 'last_used_at', k.last_used_at, 'synced', k.device_type = 'multiDevice')
-            order by k.created_at, k.credential_id), '[]')
+        'passkeys', (select coalesce(pg_catalog.jsonb_agg(astapa.passkey_json(k) order by k.created_at,
+            k.credential_id), '[]')
           from astapa.passkeys k where k.project_id = project and k.user_id = person),
         -- Listing them joins them first where the project joins by domain automatically, as the sign-in does.
         'organizations', api.user_organizations(person) -> 'memberships',

@@ -70,6 +70,29 @@ comment on function astapa.passkey_session_user(bytea, boolean) is
 
 grant execute on function astapa.passkey_session_user(bytea, boolean) to astapa_app;
 
+create or replace function astapa.passkey_json(passkey astapa.passkeys) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'id', pg_catalog.encode(passkey.credential_id, 'hex'),
+      'name', passkey.name,
+      'created_at', passkey.created_at,
+      'last_used_at', passkey.last_used_at,
+      'synced', passkey.device_type = 'multiDevice',
+      'backed_up', passkey.backed_up,
+      'cloned_at', passkey.cloned_at,
+      'transports', pg_catalog.to_jsonb(passkey.transports))
+  $$;
+
+comment on function astapa.passkey_json(astapa.passkeys) is
+  'A passkey as every list shows it (the person''s own, the account page, the dashboard): credential id (hex), '
+  'name, added, last used, synced (multiDevice), backed up, cloned_at (a sign counter went backwards: refused '
+  'at sign-in), transports. Never the public key or the sign counter.';
+
+grant execute on function astapa.passkey_json(astapa.passkeys) to astapa_app;
+
 create or replace function api.own_passkeys(session_hash bytea) returns jsonb
   language sql
   stable
@@ -80,13 +103,8 @@ create or replace function api.own_passkeys(session_hash bytea) returns jsonb
       -- The account name a passkey manager shows: a person who signed up by phone has no email.
       'user_name', coalesce(u.email, u.phone_number, u.id::text),
       'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
-      'passkeys', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-          'id', pg_catalog.encode(k.credential_id, 'hex'),
-          'name', k.name,
-          'created_at', k.created_at,
-          'last_used_at', k.last_used_at,
-          'synced', k.device_type = 'multiDevice',
-          'transports', pg_catalog.to_jsonb(k.transports)) order by k.created_at, k.credential_id)
+      'passkeys', coalesce((select pg_catalog.jsonb_agg(astapa.passkey_json(k)
+          order by k.created_at, k.credential_id)
         from astapa.passkeys k
         where k.project_id = u.project_id and k.user_id = u.id), '[]'::jsonb))
     from astapa.users u
@@ -318,6 +336,35 @@ comment on function api.rename_passkey(bytea, bytea, text) is
 
 grant execute on function api.rename_passkey(bytea, bytea, text) to astapa_app;
 
+create or replace function astapa.forget_passkey(project text, person bigint, credential_id bytea,
+  details jsonb default '{}') returns text
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    removed text;
+  begin
+    delete from astapa.passkeys k
+    where k.project_id = project and k.user_id = person and k.credential_id = forget_passkey.credential_id
+    returning k.name into removed;
+    if removed is not null then
+      perform astapa.audit(project, 'user.passkey_removed', 'user:' || person,
+        pg_catalog.jsonb_build_object('name', removed) || details);
+      perform astapa.emit_event(project, 'user.passkey_removed', pg_catalog.jsonb_build_object(
+        'user', astapa.user_json(project, person), 'passkey', pg_catalog.jsonb_build_object('name', removed)));
+    end if;
+    return removed;
+  end
+  $$;
+
+comment on function astapa.forget_passkey(text, bigint, bytea, jsonb) is
+  'The one removal of a passkey: deletes the person''s credential, audits user.passkey_removed ({name} and '
+  'details, e.g. {by: admin}) and emits user.passkey_removed ({user, passkey: {name}}). Returns its name, or '
+  'null when the person has no such credential (nothing audited).';
+
+grant execute on function astapa.forget_passkey(text, bigint, bytea, jsonb) to astapa_app;
+
 create or replace function api.remove_passkey(session_hash bytea, credential_id bytea) returns void
   language plpgsql
   volatile
@@ -331,18 +378,10 @@ create or replace function api.remove_passkey(session_hash bytea, credential_id 
       raise exception using errcode = 'AS403',
         message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
     end if;
-    delete from astapa.passkeys k
-    where k.project_id = astapa.current_project_id() and k.credential_id = remove_passkey.credential_id
-      and k.user_id = person
-    returning k.name into removed;
+    removed := astapa.forget_passkey(astapa.current_project_id(), person, credential_id);
     if removed is null then
       raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
     end if;
-    perform astapa.audit(astapa.current_project_id(), 'user.passkey_removed', 'user:' || person,
-      pg_catalog.jsonb_build_object('name', removed));
-    perform astapa.emit_event(astapa.current_project_id(), 'user.passkey_removed', pg_catalog.jsonb_build_object(
-      'user', astapa.user_json(astapa.current_project_id(), person), 'passkey',
-      pg_catalog.jsonb_build_object('name', removed)));
   end
   $$;
 
@@ -358,29 +397,18 @@ create or replace function api.user_passkeys(project_id text, user_id bigint) re
   set search_path = ''
   as $$
   begin
-    if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    -- The user page's rule: a user of the project's current environment only (AS404 otherwise).
+    -- The user page's rule: a user of the current project's current environment only (AS404 otherwise; row
+    -- security hides every other project's users).
     perform api.get_environment_user(project_id, user_id);
-    return coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'id', pg_catalog.encode(k.credential_id, 'hex'),
-        'name', k.name,
-        'created_at', k.created_at,
-        'last_used_at', k.last_used_at,
-        'synced', k.device_type = 'multiDevice',
-        'backed_up', k.backed_up,
-        'cloned_at', k.cloned_at) order by k.created_at, k.credential_id)
+    return coalesce((select pg_catalog.jsonb_agg(astapa.passkey_json(k) order by k.created_at, k.credential_id)
       from astapa.passkeys k
       where k.project_id = user_passkeys.project_id and k.user_id = user_passkeys.user_id), '[]'::jsonb);
   end
   $$;
 
 comment on function api.user_passkeys(text, bigint) is
-  'A user''s passkeys for the dashboard''s user page, oldest first: credential id (hex), name, added, last '
-  'used, synced (multiDevice) and backed up, cloned_at (a sign counter went backwards: refused at sign-in). '
-  'Never the public key. AS404 unless a user of the current project''s current environment.';
+  'A user''s passkeys for the dashboard''s user page, oldest first (astapa.passkey_json: never the public key). '
+  'AS404 unless a user of the current project''s current environment.';
 
 grant execute on function api.user_passkeys(text, bigint) to astapa_app;
 
@@ -395,24 +423,13 @@ create or replace function api.remove_user_passkey(project_id text, user_id bigi
     removed text;
     mailed bigint;
   begin
-    if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
     person := api.get_environment_user(project_id, user_id);
-    delete from astapa.passkeys k
-    where k.project_id = remove_user_passkey.project_id and k.user_id = remove_user_passkey.user_id
-      and k.credential_id = remove_user_passkey.credential_id
-    returning k.name into removed;
+    -- As the person's own removal, with who did it: the actor is the developer's account.
+    removed := astapa.forget_passkey(project_id, user_id, credential_id, '{"by": "admin"}');
     if removed is null then
       raise exception using errcode = 'AS404',
         message = 'This user has no such passkey (it may have been removed already).';
     end if;
-    -- As the person's own removal (api.remove_passkey), with who did it: the actor is the developer's account.
-    perform astapa.audit(project_id, 'user.passkey_removed', 'user:' || user_id,
-      pg_catalog.jsonb_build_object('name', removed, 'by', 'admin'));
-    perform astapa.emit_event(project_id, 'user.passkey_removed', pg_catalog.jsonb_build_object(
-      'user', astapa.user_json(project_id, user_id), 'passkey', pg_catalog.jsonb_build_object('name', removed)));
     if mail is not null then
       -- A phone-only user has no address: queue_mail then queues nothing and answers null.
       mailed := api.queue_mail(project_id, mail || pg_catalog.jsonb_build_object('to', person ->> 'email'));

@@ -6,7 +6,7 @@ import type { MemberRole } from "@/db/accounts.ts";
 import type { Consent, ThirdPartyClient } from "@/db/consents.ts";
 import type { UserFactors } from "@/db/factors.ts";
 import type { MachineClient, MachineClientWithSecret } from "@/db/machine_clients.ts";
-import type { UserPasskey } from "@/db/passkeys.ts";
+import type { ListedPasskey } from "@/db/passkeys.ts";
 import type { Plan, Subscription } from "@/db/plans.ts";
 import type { AuditEntry } from "@/db/project_logs.ts";
 import type { TokenLifetimeLimits } from "@/db/project_settings.ts";
@@ -106,7 +106,7 @@ export type UserViewData = {
   /** The user's second factors (docs/mfa.md). */
   factors: UserFactors;
   /** The user's passkeys (never a public key). */
-  passkeys: UserPasskey[];
+  passkeys: ListedPasskey[];
   /** The user's latest audit entries. */
   audit: AuditEntry[];
   /** What the user allowed third-party clients (remembered consent). */

@@ -48,6 +48,21 @@ Deno.test("api.user_passkeys — the user's own passkeys, oldest first, with the
   assert.ok(listed[1].last_used_at && listed[1].cloned_at);
   assert.ok(new Date(listed[0].created_at) < new Date(listed[1].created_at));
   assert.doesNotMatch(JSON.stringify(listed), /deadbeef|public_key|sign_count/);
+  // astapa.passkey_json, as SQL answers it (before any parsing): these fields and no other.
+  const [raw] = await asProject(
+    project.id,
+    (tx) => tx`select api.user_passkeys(${project.id}, ${user}) as list`,
+  );
+  assert.deepEqual(Object.keys(raw.list[0]).sort(), [
+    "backed_up",
+    "cloned_at",
+    "created_at",
+    "id",
+    "last_used_at",
+    "name",
+    "synced",
+    "transports",
+  ]);
   const none = await seedUser(db.sql, project.id, "none@example.com");
   assert.deepEqual(await asProject(project.id, (tx) => userPasskeys(tx, project.id, none)), []);
 });
