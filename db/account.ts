@@ -5,16 +5,10 @@
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { ListedPasskeySchema } from "./passkeys.ts";
+import { SignInMethodSchema } from "./user_admin.ts";
 
 /** The mail a change sends (subject and text in the person's language); SQL adds the address. */
 export type AccountMail = { template: string; subject: string; text: string };
-
-const Method = z.object({
-  provider: z.enum(["password", "google", "github"]),
-  subject: z.string().nullable(),
-  email: z.string().nullable(),
-  linked_at: z.string(),
-});
 
 export const AccountOverview = z.object({
   user: z.object({
@@ -27,7 +21,7 @@ export const AccountOverview = z.object({
     created_at: z.string(),
   }),
   auth_time: z.number(),
-  methods: z.array(Method),
+  methods: z.array(SignInMethodSchema),
   /** enrolled: an authenticator app; phone: the phone factor is on; second_factors: what counts now. */
   factor: z.object({
     enrolled: z.boolean(),

@@ -7,11 +7,19 @@ import type { Tx } from "./client.ts";
 import { type User, UserSchema } from "./users.ts";
 import { result } from "./result.ts";
 
+/**
+ * One way a user signs in (api.user_sign_in_methods). password, google and github can be removed (`removable`:
+ * while another way in stays); phone and email_code are read-only, there while the project offers them and the
+ * number or address is verified, with `linked_at` null (nothing records since when).
+ */
 export const SignInMethodSchema = z.object({
-  provider: z.enum(["password", "google", "github"]),
+  provider: z.enum(["password", "google", "github", "phone", "email_code"]),
   subject: z.string().nullable(),
   email: z.string().nullable(),
-  linked_at: z.string(),
+  /** The E.164 number of a phone way in. */
+  phone_number: z.string().optional(),
+  linked_at: z.string().nullable(),
+  removable: z.boolean(),
 });
 export type SignInMethod = z.infer<typeof SignInMethodSchema>;
 
@@ -51,7 +59,7 @@ export function listEnvironmentUsers(
   );
 }
 
-/** The user's password (whether set) and linked Google/GitHub identities, oldest first. */
+/** Every way the user signs in but a passkey: password, Google/GitHub identities, oldest first; phone, email code. */
 export function signInMethods(tx: Tx, projectId: string, userId: string): Promise<SignInMethod[]> {
   return result(
     tx`select api.user_sign_in_methods(${projectId}, ${userId}::bigint) as result`,

@@ -49,6 +49,14 @@ function Hidden({ data, action }: { data: AccountPageData; action: string }) {
   );
 }
 
+const METHOD_WORDS = {
+  password: "methodPassword",
+  google: "methodGoogle",
+  github: "methodGithub",
+  phone: "methodPhone",
+  email_code: "methodEmailCode",
+} as const satisfies Record<AccountOverview["methods"][number]["provider"], AccountKey>;
+
 /** The second factors other than an app, in words: "a passkey, a code to your phone". */
 const otherFactors = (kinds: string[], t: (key: AccountKey) => string) =>
   kinds.filter((k) => k !== "totp").map((k) => t(k === "passkey" ? "factorPasskey" : "factorPhone")).join(
@@ -145,12 +153,11 @@ export function AccountPage({ data }: { data: AccountPageData }) {
             <ul class="account-list">
               {a.methods.map((m) => (
                 <li>
-                  {m.provider === "password"
-                    ? t("methodPassword")
-                    : t(m.provider === "google" ? "methodGoogle" : "methodGithub")}
-                  {m.email && m.provider !== "password" ? ` (${m.email})` : ""} —{" "}
-                  {t("linkedSince", { date: date(lang, m.linked_at) })}
-                  {m.provider !== "password" && (
+                  {t(METHOD_WORDS[m.provider])}
+                  {m.email && m.provider !== "password" ? ` (${m.email})` : ""}
+                  {m.phone_number ? ` (${m.phone_number})` : ""}
+                  {m.linked_at && <>{" — "}{t("linkedSince", { date: date(lang, m.linked_at) })}</>}
+                  {(m.provider === "google" || m.provider === "github") && (
                     <form method="post" action={post} class="inline">
                       <Hidden data={data} action="unlink" />
                       <input type="hidden" name="provider" value={m.provider} />

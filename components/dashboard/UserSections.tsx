@@ -8,13 +8,25 @@ import { CsrfField } from "./Frame.tsx";
 
 type Editable = { action: string; csrf: string; canEdit: boolean };
 
-const PROVIDER_NAMES = { password: "Password", google: "Google", github: "GitHub" } as const;
+const PROVIDER_NAMES = {
+  password: "Password",
+  google: "Google",
+  github: "GitHub",
+  phone: "Phone code",
+  email_code: "Email code",
+} as const;
 
-/** `passkey`: the user holds a working passkey (astapa.has_usable_passkey), itself a way in. */
+/** Phone and email code are there while the project offers them: read-only here, never unlinked. */
+const unlinkable = (method: SignInMethod) => method.provider !== "phone" && method.provider !== "email_code";
+
+/**
+ * `passkey`: the user holds a working passkey (astapa.has_usable_passkey), itself a way in. Whether a method
+ * may go is SQL's `removable` (api.user_sign_in_methods), the rule its unlink applies.
+ */
 export function SignInMethods(
   { methods, passkey, action, csrf, canEdit }: Editable & { methods: SignInMethod[]; passkey: boolean },
 ) {
-  const lastWayIn = methods.length === 1 && !passkey;
+  const lastWayIn = methods.some((method) => unlinkable(method) && !method.removable);
   return (
     <section class="card" aria-labelledby="methods-heading">
       <h2 id="methods-heading">Ways to sign in</h2>
@@ -41,19 +53,24 @@ export function SignInMethods(
                 <tr key={`${method.provider}:${method.subject ?? ""}`}>
                   <td>{PROVIDER_NAMES[method.provider]}</td>
                   <td>
-                    {method.subject && <code>{method.subject}</code>} {method.email ?? ""}
+                    {method.subject && <code>{method.subject}</code>}{" "}
+                    {method.phone_number ?? method.email ?? ""}
                   </td>
-                  <td>{shortTime(method.linked_at)}</td>
+                  <td>{method.linked_at ? shortTime(method.linked_at) : "—"}</td>
                   {canEdit && (
                     <td>
-                      <form method="post" action={`${action}/identities`} class="inline">
-                        <CsrfField token={csrf} />
-                        <input type="hidden" name="provider" value={method.provider} />
-                        {method.subject && <input type="hidden" name="subject" value={method.subject} />}
-                        <button type="submit" class="link danger" disabled={lastWayIn}>
-                          {method.provider === "password" ? "Remove password" : "Unlink"}
-                        </button>
-                      </form>
+                      {unlinkable(method)
+                        ? (
+                          <form method="post" action={`${action}/identities`} class="inline">
+                            <CsrfField token={csrf} />
+                            <input type="hidden" name="provider" value={method.provider} />
+                            {method.subject && <input type="hidden" name="subject" value={method.subject} />}
+                            <button type="submit" class="link danger" disabled={!method.removable}>
+                              {method.provider === "password" ? "Remove password" : "Unlink"}
+                            </button>
+                          </form>
+                        )
+                        : <span class="muted">while the project offers it</span>}
                     </td>
                   )}
                 </tr>

@@ -435,36 +435,62 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
   set search_path = ''
   as $$
   declare
-    has_password boolean;
-    registered_email text;
-    registered_at timestamptz;
+    person record;
+    ways jsonb;
+    spare boolean;
   begin
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are listed for the project the request acts for.';
     end if;
-    select u.password_hash is not null, u.email, u.created_at into has_password, registered_email, registered_at
+    select u.password_hash is not null as has_password, u.email, u.email_verified, u.phone_number,
+           u.phone_number_verified, u.created_at
+    into person
     from astapa.users as u where u.project_id = user_sign_in_methods.project_id and u.id = user_sign_in_methods.user_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    select coalesce(pg_catalog.jsonb_agg(m.method order by m.linked_at, m.method ->> 'provider'), '[]') into ways
+    from (
+      select pg_catalog.jsonb_build_object('provider', 'password', 'subject', null, 'email', person.email,
+               'linked_at', person.created_at) as method, person.created_at as linked_at
+      where person.has_password
+      union all
+      select pg_catalog.jsonb_build_object('provider', i.provider, 'subject', i.subject, 'email', i.email,
+               'linked_at', i.created_at), i.created_at
+      from astapa.identities as i
+      where i.project_id = user_sign_in_methods.project_id and i.user_id = user_sign_in_methods.user_id
+      union all
+      -- A code to what the person holds signs them in too, while the project offers it: only a proven number
+      -- or address counts (an unverified one may not be theirs). Nothing records since when: linked_at null.
+      select pg_catalog.jsonb_build_object('provider', 'phone', 'subject', null, 'email', null,
+               'phone_number', person.phone_number, 'linked_at', null), null
+      where person.phone_number is not null and person.phone_number_verified
+        and (astapa.phone_settings(user_sign_in_methods.project_id) ->> 'enabled')::boolean
+      union all
+      select pg_catalog.jsonb_build_object('provider', 'email_code', 'subject', null, 'email', person.email,
+               'linked_at', null), null
+      where person.email is not null and person.email_verified
+        and exists (select from astapa.projects as p
+                    where p.id = user_sign_in_methods.project_id and p.settings -> 'email_codes' = 'true'::jsonb)
+    ) as m;
+    -- The one rule for "never the last way in" (the dashboard disables its button from it, and
+    -- api.unlink_sign_in_method refuses by it): a password or identity may go while another way stays.
+    spare := pg_catalog.jsonb_array_length(ways) > 1 or astapa.has_usable_passkey(project_id, user_id);
     return (
-      select coalesce(pg_catalog.jsonb_agg(m.method order by m.linked_at, m.method ->> 'provider'), '[]')
-      from (
-        select pg_catalog.jsonb_build_object('provider', 'password', 'subject', null, 'email', registered_email,
-                 'linked_at', registered_at) as method, registered_at as linked_at
-        where has_password
-        union all
-        select pg_catalog.jsonb_build_object('provider', i.provider, 'subject', i.subject, 'email', i.email,
-                 'linked_at', i.created_at), i.created_at
-        from astapa.identities as i
-        where i.project_id = user_sign_in_methods.project_id and i.user_id = user_sign_in_methods.user_id) as m);
+      select coalesce(pg_catalog.jsonb_agg(w.method || pg_catalog.jsonb_build_object('removable',
+               spare and w.method ->> 'provider' in ('password', 'google', 'github')) order by w.position), '[]')
+      from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
   end
   $$;
 
 comment on function api.user_sign_in_methods(text, bigint) is
-  'A user''s ways to sign in: {provider: password|google|github, subject, email, linked_at}, oldest first. '
-  'Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS '
-  'still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
+  'Every way a user can sign in but a passkey: {provider: password|google|github|phone|email_code, subject, '
+  'email, linked_at, removable} (phone also phone_number), oldest first, the read-only phone (a verified number, '
+  'settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. '
+  'removable: a password or identity while another way in stays (a working passkey counts: '
+  'astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns '
+  'only whether one is set); RLS still applies and the guard refuses any project but the one the transaction '
+  'acts for. AS404 unknown user.';
 
 grant execute on function api.user_sign_in_methods(text, bigint) to astapa_app;
 
@@ -476,7 +502,7 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
   set search_path = ''
   as $$
   declare
-    methods jsonb;
+    target jsonb;
   begin
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are changed for the project the request acts for.';
@@ -488,16 +514,14 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
     perform from astapa.users as u
     where u.project_id = unlink_sign_in_method.project_id and u.id = unlink_sign_in_method.user_id
     for no key update;
-    methods := api.user_sign_in_methods(project_id, user_id);
-    if not exists (select from pg_catalog.jsonb_array_elements(methods) as m
-                   where m ->> 'provider' = provider
-                     and (provider = 'password' or m ->> 'subject' = unlink_sign_in_method.subject)) then
+    select m into target from pg_catalog.jsonb_array_elements(api.user_sign_in_methods(project_id, user_id)) as m
+    where m ->> 'provider' = provider and (provider = 'password' or m ->> 'subject' = unlink_sign_in_method.subject);
+    if target is null then
       raise exception using errcode = 'AS404', message = case when provider = 'password'
         then 'This user has no password to remove.'
         else pg_catalog.format('This user has no %s identity %s.', provider, coalesce(subject, '(none given)')) end;
     end if;
-    -- A working passkey is a way in too: with one, the password or the last identity may go.
-    if pg_catalog.jsonb_array_length(methods) = 1 and not astapa.has_usable_passkey(project_id, user_id) then
+    if not (target ->> 'removable')::boolean then
       raise exception using errcode = 'AS409',
         message = 'This is the only way this user can sign in: link another method (or let them set a password) first.';
     end if;
@@ -516,10 +540,11 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
   $$;
 
 comment on function api.unlink_sign_in_method(text, bigint, text, text) is
-  'Removes one way to sign in (the password, or a google/github identity by subject), never the last one (a '
-  'working passkey counts: astapa.has_usable_passkey), and audits identity.unlink. Security definer because it '
-  'must see whether a password is set (the app role cannot); the guard refuses any project but the current one. '
-  'AS400 unknown provider; AS404 no such method; AS409 the last method.';
+  'Removes one way to sign in (the password, or a google/github identity by subject) when '
+  'api.user_sign_in_methods calls it removable: never the last way in (a verified number with phone sign-in, '
+  'a verified address with email codes, a working passkey all count), and audits identity.unlink. Security '
+  'definer because it must see whether a password is set (the app role cannot); the guard refuses any project '
+  'but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
 
 grant execute on function api.unlink_sign_in_method(text, bigint, text, text) to astapa_app;
 

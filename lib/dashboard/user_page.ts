@@ -6,7 +6,13 @@ import type { MemberRole } from "@/db/accounts.ts";
 import { getProject } from "@/db/projects.ts";
 import { tokenClaims } from "@/db/users.ts";
 import { currentSubscription, listPlans } from "@/db/plans.ts";
-import { getEnvironmentUser, listLoginSessions, signInMethods, userOwnClaims } from "@/db/user_admin.ts";
+import {
+  getEnvironmentUser,
+  listLoginSessions,
+  type SignInMethod,
+  signInMethods,
+  userOwnClaims,
+} from "@/db/user_admin.ts";
 import { listAudit } from "@/db/project_logs.ts";
 import { userFactors } from "@/db/factors.ts";
 import { userPasskeys } from "@/db/passkeys.ts";
@@ -16,6 +22,7 @@ import type { UserViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
 import { formAction, type Loader } from "./form_action.ts";
+import { maskPhone } from "../phone/number.ts";
 import type { PageResult } from "../router/page.tsx";
 
 /** How many of the user's audit entries their page shows (the audit page has the rest). */
@@ -45,6 +52,13 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
     "Passkey removed: it no longer signs the user in. The user has no email address to tell.",
 };
 
+/** A phone way in shows its number masked, as sign-in pages show it: the list is about how, not which. */
+async function maskedNumbers(methods: SignInMethod[]): Promise<SignInMethod[]> {
+  return await Promise.all(
+    methods.map(async (m) => m.phone_number ? { ...m, phone_number: await maskPhone(m.phone_number) } : m),
+  );
+}
+
 /** The `:sub` in the URL, or not_found. */
 export function userIdOf(c: Ctx): string {
   const sub = c.req.param("sub") ?? "";
@@ -72,7 +86,7 @@ export function userView(c: Ctx): Loader<UserViewData> {
       plans: await listPlans(tx, projectId),
       claims: user.disabled ? null : await tokenClaims(tx, projectId, userId),
       ownClaims: await userOwnClaims(tx, projectId, userId),
-      methods: await signInMethods(tx, projectId, userId),
+      methods: await maskedNumbers(await signInMethods(tx, projectId, userId)),
       sessions: await listLoginSessions(tx, projectId, userId),
       factors: await userFactors(tx, projectId, userId),
       passkeys: await userPasskeys(tx, projectId, userId),

@@ -164,6 +164,63 @@ Deno.test("user page — unlinking a sign-in method; the last one is refused wit
   );
 });
 
+Deno.test("user page — phone sign-in and email codes are read-only ways in (number masked); with them the last password may go", async () => {
+  const coded = await seedProject(t.db.sql, {
+    name: "Toko Kode",
+    settings: { phone: { enabled: true }, email_codes: true },
+  });
+  await addDeveloperTo(t, coded.id, owner.accountId, "admin");
+  const page = `/dashboard/projects/${coded.id}/users`;
+  const methodsOf = (html: string) =>
+    html.slice(
+      html.indexOf('id="methods-heading"'),
+      html.indexOf("</section>", html.indexOf('id="methods-heading"')),
+    );
+
+  const [{ id: rani }] = await asApp(
+    t.db.sql,
+    coded.id,
+    (tx) => tx`select api.create_user(${coded.id}, 'rani@example.com', ${ARGON}, true) ->> 'id' as id`,
+  );
+  await t.db.sql`update astapa.users set phone_number = '+6281234567890', phone_number_verified = true
+    where id = ${rani}`;
+  const section = methodsOf(await (await getAs(t, owner, `${page}/${rani}`)).text());
+  assert.match(section, /<td>Phone code<\/td>\s*<td>\s*\+62 •••• 7890<\/td>/);
+  assert.doesNotMatch(section, /81234567890/, "the list shows the number masked");
+  assert.match(section, /<td>Email code<\/td>\s*<td>\s*rani@example\.com<\/td>/);
+  assert.equal(
+    section.match(/name="provider"/g)?.length,
+    1,
+    "only the password has a form: the others are read-only",
+  );
+  assert.match(section, /<button type="submit" class="link danger">Remove password<\/button>/);
+  assert.doesNotMatch(section, /The only way this user can sign in cannot be removed/);
+  // The read-only rows cannot be posted either.
+  assert.equal((await postAs(t, owner, `${page}/${rani}/identities`, { provider: "phone" })).status, 400);
+  const removed = await postAs(t, owner, `${page}/${rani}/identities`, { provider: "password" });
+  assert.equal(removed.status, 303, await removed.clone().text());
+  const [{ has }] = await t.db
+    .sql`select password_hash is not null as has from astapa.users where id = ${rani}`;
+  assert.equal(has, false, "a code by phone or email still signs her in");
+
+  // An unproven address and no number: the password is the only way in, its button disabled.
+  const [{ id: sari }] = await asApp(
+    t.db.sql,
+    coded.id,
+    (tx) => tx`select api.create_user(${coded.id}, 'sari@example.com', ${ARGON}, false) ->> 'id' as id`,
+  );
+  const alone = methodsOf(await (await getAs(t, owner, `${page}/${sari}`)).text());
+  assert.doesNotMatch(alone, /Email code|Phone code/);
+  assert.match(
+    alone,
+    /<button type="submit" class="link danger" disabled>Remove password<\/button>/,
+  );
+  assert.match(alone, /The only way this user can sign in cannot be removed/);
+  const refused = await postAs(t, owner, `${page}/${sari}/identities`, { provider: "password" });
+  assert.equal(refused.status, 422);
+  assert.match(await refused.text(), /only way this user can sign in/);
+});
+
 Deno.test("user page — sign out everywhere ends sessions and revokes refresh tokens (the token endpoint refuses)", async () => {
   const eka = await passwordUser("eka@example.com");
   await asApp(

@@ -1,6 +1,6 @@
 /**
- * /account's later sections through the real app: passkeys (listed, linked to /auth/passkeys when the project
- * offers them), organizations (listed with the role; leaving, never as the last owner; an automatic-membership
+ * /account's later sections through the real app: sign-in methods (a code by email or phone listed read-only, a
+ * way in that lets the last identity go), passkeys (listed, linked to /auth/passkeys when the project offers them), organizations (listed with the role; leaving, never as the last owner; an automatic-membership
  * organization does not take back someone who left) and connected apps and agents (remembered consents
  * revocable with their refresh tokens, one entry per client).
  */
@@ -58,6 +58,35 @@ Deno.test("account sections — passkeys listed with name and last use; the link
   const params = new URL(link, "http://x").searchParams;
   assert.equal(params.get("client_id"), on.clientId);
   assert.equal(params.get("redirect_uri"), `${t.origin}/account/callback`);
+});
+
+Deno.test("account sections — a code by email or to the phone is listed, read-only; with it the last Google identity may go", async () => {
+  const coded = await seedProject(t.db.sql, { name: "Kode", settings: { email_codes: true } });
+  const b = await browser(coded, "coded@example.com");
+  await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id)
+                 values (${coded.id}, 'google', 'g-coded', ${b.user})`;
+  const html = await b.get();
+  const methods = html.slice(
+    html.indexOf('id="methods-heading"'),
+    html.indexOf("</ul>", html.indexOf('id="methods-heading"')),
+  );
+  assert.match(methods, /A code by email \(coded@example\.com\)/);
+  assert.equal(methods.match(/name="provider"/g)?.length, 1, "only the Google identity has a Remove form");
+  const unlinked = await b.post({ action: "unlink", provider: "google", subject: "g-coded" });
+  assert.equal(unlinked.status, 303);
+  assert.match(unlinked.headers.get("location")!, /done=unlinked/);
+  assert.doesNotMatch(await b.get(), /value="g-coded"/);
+
+  // Without email codes the identity is the person's only way in: refused, kept.
+  const plain = await seedProject(t.db.sql, { name: "Biasa" });
+  const p = await browser(plain, "plain@example.com");
+  await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id)
+                 values (${plain.id}, 'google', 'g-plain', ${p.user})`;
+  assert.doesNotMatch(await p.get(), /A code by email/);
+  const refused = await p.post({ action: "unlink", provider: "google", subject: "g-plain" });
+  assert.match(refused.headers.get("location")!, /problem=lastMethod/);
+  const [{ n }] = await t.db.sql`select count(*)::int as n from astapa.identities where subject = 'g-plain'`;
+  assert.equal(n, 1);
 });
 
 Deno.test("account sections — organizations with the role; leaving, and the last owner told why not", async () => {

@@ -127,6 +127,70 @@ Deno.test("api.unlink_sign_in_method — a working passkey is a way in: the last
   await rejectsAs(only(off), "conflict", /only way this user can sign in/);
 });
 
+Deno.test("api.user_sign_in_methods — a verified number with phone sign-in and a verified address with email codes are read-only ways in", async () => {
+  const p = await seedProject(sql, { settings: { phone: { enabled: true }, email_codes: true } });
+  const ayu = await passwordUser(p.id, "ayu.codes@example.com");
+  await sql`update astapa.users set phone_number = '+6281234567890', phone_number_verified = true where id = ${ayu}`;
+  const methods = await in_(p.id, (tx) => signInMethods(tx, p.id, ayu));
+  assert.deepEqual(
+    methods.map((m) => [m.provider, m.email, m.phone_number ?? null, m.linked_at === null, m.removable]),
+    [
+      ["password", "ayu.codes@example.com", null, false, true],
+      ["email_code", "ayu.codes@example.com", null, true, false],
+      ["phone", null, "+6281234567890", true, false],
+    ],
+  );
+  // An unproven number or address may not be theirs: not a way in.
+  await sql`update astapa.users set phone_number_verified = false, email_verified = false where id = ${ayu}`;
+  assert.deepEqual(
+    (await in_(p.id, (tx) => signInMethods(tx, p.id, ayu))).map((m) => [m.provider, m.removable]),
+    [
+      ["password", false],
+    ],
+  );
+  // Proven, but the project offers neither: not a way in either.
+  await sql`update astapa.users set phone_number_verified = true, email_verified = true where id = ${ayu}`;
+  await sql`update astapa.projects set settings = '{"phone": {"enabled": false}}' where id = ${p.id}`;
+  assert.deepEqual((await in_(p.id, (tx) => signInMethods(tx, p.id, ayu))).map((m) => m.provider), [
+    "password",
+  ]);
+});
+
+Deno.test("api.unlink_sign_in_method — phone sign-in or an email code is a way in: the last password or identity may go, never leaving none", async () => {
+  const p = await seedProject(sql, { settings: { phone: { enabled: true } } });
+  const byPhone = await passwordUser(p.id, "by.phone@example.com");
+  await sql`update astapa.users set phone_number = '+6281234500001', phone_number_verified = true
+            where id = ${byPhone}`;
+  const left = await in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, byPhone, { provider: "password" }));
+  assert.deepEqual(left.map((m) => [m.provider, m.removable]), [["phone", false]]);
+  // The phone row is read-only: nothing here removes it.
+  await rejectsAs(
+    in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, byPhone, { provider: "phone" })),
+    "validation_failed",
+  );
+
+  // A number never proven by a code signs no one in, so the last identity stays.
+  const unproven = await seedUser(sql, p.id, "unproven@example.com");
+  await linkIdentity(sql, p.id, unproven, "google", "g-unproven");
+  await sql`update astapa.users set phone_number = '+6281234500002' where id = ${unproven}`;
+  await rejectsAs(
+    in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, unproven, { provider: "google", subject: "g-unproven" })),
+    "conflict",
+    /only way this user can sign in/,
+  );
+
+  // Email codes on and the address proven: the identity may go; the email code stays as the way in.
+  await sql`update astapa.projects set settings = settings || '{"email_codes": true}' where id = ${p.id}`;
+  await sql`update astapa.users set email_verified = true where id = ${unproven}`;
+  const byCode = await in_(
+    p.id,
+    (tx) => unlinkSignInMethod(tx, p.id, unproven, { provider: "google", subject: "g-unproven" }),
+  );
+  assert.deepEqual(byCode.map((m) => m.provider), ["email_code"]);
+  const [{ n }] = await sql`select count(*)::int as n from astapa.identities where user_id = ${unproven}`;
+  assert.equal(n, 0);
+});
+
 Deno.test("api.unlink_sign_in_method — removes one, never the last; audited; each refusal", async () => {
   const p = await seedProject(sql);
   const ayu = await passwordUser(p.id, "ayu@example.com");
