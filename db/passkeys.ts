@@ -170,23 +170,60 @@ export async function ownPasskeys(
   );
 }
 
-/** Renames (name given) or removes (null) one of the signed-in person's passkeys. */
-export async function changeOwnPasskey(
+/** Renames one of the signed-in person's passkeys. */
+export async function renameOwnPasskey(
   sql: Sql,
   projectId: string,
   sessionHash: Uint8Array,
   credentialId: Uint8Array,
-  name: string | null,
+  name: string,
 ): Promise<void> {
   await asApp(
     sql,
     projectId,
-    (tx) =>
-      name === null
-        ? tx`select api.remove_passkey(${sessionHash}, ${credentialId})`
-        : tx`select api.rename_passkey(${sessionHash}, ${credentialId}, ${name})`,
+    (tx) => tx`select api.rename_passkey(${sessionHash}, ${credentialId}, ${name})`,
     { actor: "hosted_login" },
   );
+}
+
+/** The notice of a removed passkey, made from the key's name once SQL has said which key went. */
+export type PasskeyRemovalMail = (
+  name: string,
+) => { template: string; subject: string; text: string; html?: string };
+
+const RemovedPasskey = z.object({ name: z.string(), email: z.string().nullable() });
+
+/**
+ * Queues the removal's notice to the key's owner in the removal's transaction (a rolled-back removal mails
+ * nothing); false for an owner without an address (signed up by phone).
+ */
+async function tellOwner(
+  tx: Tx,
+  projectId: string,
+  removed: z.infer<typeof RemovedPasskey>,
+  mailFor: PasskeyRemovalMail,
+): Promise<boolean> {
+  if (removed.email === null) return false;
+  await tx`select api.queue_mail(${projectId}, ${tx.json({ ...mailFor(removed.name), to: removed.email })})`;
+  return true;
+}
+
+/** Removes one of the signed-in person's passkeys and mails them `mailFor(its name)`; answers the name. */
+export async function removeOwnPasskey(
+  sql: Sql,
+  projectId: string,
+  sessionHash: Uint8Array,
+  credentialId: Uint8Array,
+  mailFor: PasskeyRemovalMail,
+): Promise<string> {
+  return await asApp(sql, projectId, async (tx) => {
+    const removed = await result(
+      tx`select api.remove_passkey(${sessionHash}, ${credentialId}) as result`,
+      RemovedPasskey,
+    );
+    await tellOwner(tx, projectId, removed, mailFor);
+    return removed.name;
+  }, { actor: "hosted_login" });
 }
 
 /** A user's passkeys for their dashboard page, oldest first (never a public key); not_found for another's user. */
@@ -198,19 +235,19 @@ export function userPasskeys(tx: Tx, projectId: string, userId: string): Promise
 }
 
 /**
- * An admin removes one of the user's passkeys: audited, the app told, `mail` queued to the user (`mailed`: they
- * have an address); not_found when the credential is not this user's.
+ * An admin removes one of the user's passkeys: audited, the app told, `mailFor(its name)` queued to the user
+ * (`mailed`: they have an address); not_found when the credential is not this user's.
  */
-export function removeUserPasskey(
+export async function removeUserPasskey(
   tx: Tx,
   projectId: string,
   userId: string,
   credentialId: Uint8Array,
-  mail: { template: string; subject: string; text: string },
+  mailFor: PasskeyRemovalMail,
 ): Promise<{ name: string; mailed: boolean }> {
-  return result(
-    tx`select api.remove_user_passkey(${projectId}, ${userId}::bigint, ${credentialId}, ${tx.json(mail)})
-      as result`,
-    z.object({ name: z.string(), mailed: z.boolean() }),
+  const removed = await result(
+    tx`select api.remove_user_passkey(${projectId}, ${userId}::bigint, ${credentialId}) as result`,
+    RemovedPasskey,
   );
+  return { name: removed.name, mailed: await tellOwner(tx, projectId, removed, mailFor) };
 }

@@ -9104,7 +9104,7 @@ grant execute on function api.remove_organization_member(text,bigint,boolean) to
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_passkey(session_hash bytea, credential_id bytea)
- RETURNS void
+ RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
@@ -9120,9 +9120,12 @@ AS $function$
     if removed is null then
       raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
     end if;
+    -- The name, for the mail that tells the person which key went (composed only once it is known).
+    return pg_catalog.jsonb_build_object('name', removed, 'email',
+      (select u.email from astapa.users u where u.project_id = astapa.current_project_id() and u.id = person));
   end
   $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited; emits user.passkey_removed.';
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s address (null: none) for the notice.';
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -9213,7 +9216,7 @@ comment on function api.remove_scope(text) is 'Withdraws a scope of the current 
 grant execute on function api.remove_scope(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.remove_user_passkey(project_id text, user_id bigint, credential_id bytea, mail jsonb DEFAULT NULL::jsonb)
+CREATE OR REPLACE FUNCTION api.remove_user_passkey(project_id text, user_id bigint, credential_id bytea)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -9221,7 +9224,6 @@ AS $function$
   declare
     person jsonb;
     removed text;
-    mailed bigint;
   begin
     person := api.get_environment_user(project_id, user_id);
     -- As the person's own removal, with who did it: the actor is the developer's account.
@@ -9230,15 +9232,12 @@ AS $function$
       raise exception using errcode = 'AS404',
         message = 'This user has no such passkey (it may have been removed already).';
     end if;
-    if mail is not null then
-      -- A phone-only user has no address: queue_mail then queues nothing and answers null.
-      mailed := api.queue_mail(project_id, mail || pg_catalog.jsonb_build_object('to', person ->> 'email'));
-    end if;
-    return pg_catalog.jsonb_build_object('name', removed, 'mailed', mailed is not null);
+    -- The name, for the mail that tells the user which key went (composed only once it is known).
+    return pg_catalog.jsonb_build_object('name', removed, 'email', person -> 'email');
   end
   $function$;
-comment on function api.remove_user_passkey(text,bigint,bytea,jsonb) is 'An admin removes one of a user''s passkeys (the dashboard''s user page): audited user.passkey_removed with by admin, user.passkey_removed emitted as when the person removes it, and, with mail ({template, subject, text}), the user told when they have an email address. Returns {name, mailed}. AS404 for a user not of the current project''s current environment, or a credential that is not this user''s.';
-grant execute on function api.remove_user_passkey(text,bigint,bytea,jsonb) to astapa_app;
+comment on function api.remove_user_passkey(text,bigint,bytea) is 'An admin removes one of a user''s passkeys (the dashboard''s user page): audited user.passkey_removed with by admin, user.passkey_removed emitted as when the person removes it. Returns {name, email}: the key''s name and the user''s address (null: a phone-only user) for the notice. AS404 for a user not of the current project''s current environment, or a credential that is not this user''s.';
+grant execute on function api.remove_user_passkey(text,bigint,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_webhook_endpoint(project_id text)

@@ -365,7 +365,7 @@ comment on function astapa.forget_passkey(text, bigint, bytea, jsonb) is
 
 grant execute on function astapa.forget_passkey(text, bigint, bytea, jsonb) to astapa_app;
 
-create or replace function api.remove_passkey(session_hash bytea, credential_id bytea) returns void
+create or replace function api.remove_passkey(session_hash bytea, credential_id bytea) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -382,12 +382,16 @@ create or replace function api.remove_passkey(session_hash bytea, credential_id 
     if removed is null then
       raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
     end if;
+    -- The name, for the mail that tells the person which key went (composed only once it is known).
+    return pg_catalog.jsonb_build_object('name', removed, 'email',
+      (select u.email from astapa.users u where u.project_id = astapa.current_project_id() and u.id = person));
   end
   $$;
 
 comment on function api.remove_passkey(bytea, bytea) is
   'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone '
-  'else''s. Audited; emits user.passkey_removed.';
+  'else''s. Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s '
+  'address (null: none) for the notice.';
 
 grant execute on function api.remove_passkey(bytea, bytea) to astapa_app;
 
@@ -412,8 +416,8 @@ comment on function api.user_passkeys(text, bigint) is
 
 grant execute on function api.user_passkeys(text, bigint) to astapa_app;
 
-create or replace function api.remove_user_passkey(project_id text, user_id bigint, credential_id bytea,
-  mail jsonb default null) returns jsonb
+create or replace function api.remove_user_passkey(project_id text, user_id bigint, credential_id bytea)
+  returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -421,7 +425,6 @@ create or replace function api.remove_user_passkey(project_id text, user_id bigi
   declare
     person jsonb;
     removed text;
-    mailed bigint;
   begin
     person := api.get_environment_user(project_id, user_id);
     -- As the person's own removal, with who did it: the actor is the developer's account.
@@ -430,18 +433,15 @@ create or replace function api.remove_user_passkey(project_id text, user_id bigi
       raise exception using errcode = 'AS404',
         message = 'This user has no such passkey (it may have been removed already).';
     end if;
-    if mail is not null then
-      -- A phone-only user has no address: queue_mail then queues nothing and answers null.
-      mailed := api.queue_mail(project_id, mail || pg_catalog.jsonb_build_object('to', person ->> 'email'));
-    end if;
-    return pg_catalog.jsonb_build_object('name', removed, 'mailed', mailed is not null);
+    -- The name, for the mail that tells the user which key went (composed only once it is known).
+    return pg_catalog.jsonb_build_object('name', removed, 'email', person -> 'email');
   end
   $$;
 
-comment on function api.remove_user_passkey(text, bigint, bytea, jsonb) is
+comment on function api.remove_user_passkey(text, bigint, bytea) is
   'An admin removes one of a user''s passkeys (the dashboard''s user page): audited user.passkey_removed with '
-  'by admin, user.passkey_removed emitted as when the person removes it, and, with mail ({template, subject, '
-  'text}), the user told when they have an email address. Returns {name, mailed}. AS404 for a user not of the '
-  'current project''s current environment, or a credential that is not this user''s.';
+  'by admin, user.passkey_removed emitted as when the person removes it. Returns {name, email}: the key''s '
+  'name and the user''s address (null: a phone-only user) for the notice. AS404 for a user not of the current '
+  'project''s current environment, or a credential that is not this user''s.';
 
-grant execute on function api.remove_user_passkey(text, bigint, bytea, jsonb) to astapa_app;
+grant execute on function api.remove_user_passkey(text, bigint, bytea) to astapa_app;

@@ -1,8 +1,8 @@
 /**
  * /auth/passkeys?client_id=…&redirect_uri=… — a signed-in person's passkeys on the hosted login (the account
- * page can link here): add one (the island posts the new credential), rename one, remove one. Adding and
- * removing need a sign-in within the last 10 minutes (Postgres checks it again), so a stolen session cookie
- * alone cannot plant or delete a key. The same authorization request as /auth/login; en+id; CSRF.
+ * page can link here): add one (the island posts the new credential), rename one, remove one (the person is
+ * mailed, naming it). Adding and removing need a sign-in within the last 10 minutes (Postgres checks it again),
+ * so a stolen session cookie alone cannot plant or delete a key. The same authorization request as /auth/login; en+id; CSRF.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -13,11 +13,12 @@ import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { readSession } from "@/lib/login/browser.ts";
 import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { verifyRegistration } from "@/lib/login/passkeys/ceremony.ts";
-import { changeOwnPasskey, ownPasskeys, passkeyRefused } from "@/db/passkeys.ts";
+import { ownPasskeys, passkeyRefused, removeOwnPasskey, renameOwnPasskey } from "@/db/passkeys.ts";
+import { passkeyRemovedMail } from "@/lib/login/passkeys/mail.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { sha256 } from "@/lib/secrets.ts";
-import type { MessageKey } from "@/lib/login/i18n.ts";
+import { type MessageKey, pickLang } from "@/lib/login/i18n.ts";
 import { Passkeys, type PasskeysData } from "@/components/login/Passkeys.tsx";
 
 const PasskeysForm = AuthForm.extend({
@@ -98,9 +99,20 @@ export const handler: Handlers<PasskeysData> = {
       }
       if (!form.id) return await show(c, request, query, { error: "passkeyUnknown" }, 404);
       const id = Uint8Array.from(form.id.match(/../g)!, (b) => parseInt(b, 16));
-      const renamed = form.action === "rename" ? name(form.name, "Passkey") : null;
-      await changeOwnPasskey(sql, projectId, person.sessionHash, id, renamed);
-      return await show(c, request, query, { done: renamed === null ? "passkeyRemoved" : "passkeyRenamed" });
+      if (form.action === "rename") {
+        await renameOwnPasskey(sql, projectId, person.sessionHash, id, name(form.name, "Passkey"));
+        return await show(c, request, query, { done: "passkeyRenamed" });
+      }
+      // Told by mail, naming the key: someone with this browser's session may not be the person.
+      const lang = pickLang(c);
+      await removeOwnPasskey(
+        sql,
+        projectId,
+        person.sessionHash,
+        id,
+        (removed) => passkeyRemovedMail(lang, request.project.name, removed),
+      );
+      return await show(c, request, query, { done: "passkeyRemoved" });
     } catch (error) {
       const code = toAppError(error).code;
       if (code === "forbidden") return await show(c, request, query, { error: "passkeysNotRecent" }, 403);

@@ -109,8 +109,9 @@ Deno.test("user page — an admin removes a passkey: audited by admin, the webho
     mail.subject,
     "A passkey was removed from your Toko account / Sebuah passkey dihapus dari akun Toko Anda",
   );
-  assert.match(mail.body_text, /An administrator of Toko removed one of your passkeys/);
-  assert.match(mail.body_text, /Administrator Toko menghapus salah satu passkey/);
+  assert.match(mail.body_text, /An administrator of Toko removed your passkey “YubiKey”/);
+  assert.match(mail.body_text, /Administrator Toko menghapus passkey Anda “YubiKey”/);
+  assert.doesNotMatch(mail.body_text, /Spare/, "only the key that went");
   // Removed already: the page again with the reason, 422.
   const again = await postAs(t, admin, `${base}/users/${user}/passkeys`, { credential_id: hex(4) });
   assert.equal(again.status, 422);

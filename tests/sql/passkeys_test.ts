@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import {
   addPasskey,
-  changeOwnPasskey,
   type NewPasskey,
   ownPasskeys,
   passkeyForSignIn,
   passkeyRefused,
+  removeOwnPasskey,
+  renameOwnPasskey,
   startPasskeyChallenge,
   takePasskeyChallenge,
   usePasskey,
@@ -25,6 +26,12 @@ const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 const project = await seedProject(db.sql);
 const other = await seedProject(db.sql);
+/** The removal's notice as these tests compose it: the name SQL answered, where the mail would put it. */
+const NOTICE = (name: string) => ({
+  template: "passkey_removed",
+  subject: "Removed",
+  text: `Removed: ${name}`,
+});
 
 /** A live session for `user`; `minutesAgo` makes it that old (adding and removing need one under 10). */
 async function session(user: string, name: string, minutesAgo = 0, projectId = project.id) {
@@ -183,23 +190,27 @@ Deno.test("api.use_passkey — the counter only moves forwards; a clone is marke
   assert.deepEqual(entry.details, { name: "Laptop", stored_count: 7, presented_count: 7 });
 });
 
-Deno.test("api.rename_passkey and api.remove_passkey — one's own only; removing needs a recent sign-in", async () => {
+Deno.test("api.rename_passkey and api.remove_passkey — one's own only; removing needs a recent sign-in and answers the name", async () => {
   const { user, hash } = await registered("change@example.com", 4);
   const intruder = await registered("intruder@example.com", 5);
   const id = key(4).credentialId;
-  await rejectsAs(changeOwnPasskey(db.sql, project.id, intruder.hash, id, "Mine now"), "not_found");
-  await rejectsAs(changeOwnPasskey(db.sql, project.id, intruder.hash, id, null), "not_found");
-  await changeOwnPasskey(db.sql, project.id, hash, id, "Kantor");
+  await rejectsAs(renameOwnPasskey(db.sql, project.id, intruder.hash, id, "Mine now"), "not_found");
+  await rejectsAs(removeOwnPasskey(db.sql, project.id, intruder.hash, id, NOTICE), "not_found");
+  await renameOwnPasskey(db.sql, project.id, hash, id, "Kantor");
   const later = await session(user, "change-later", 30);
-  await changeOwnPasskey(db.sql, project.id, later, id, "Rumah");
-  await rejectsAs(changeOwnPasskey(db.sql, project.id, later, id, null), "forbidden", /10 minutes/);
+  await renameOwnPasskey(db.sql, project.id, later, id, "Rumah");
+  await rejectsAs(removeOwnPasskey(db.sql, project.id, later, id, NOTICE), "forbidden", /10 minutes/);
   assert.deepEqual((await ownPasskeys(db.sql, project.id, hash))?.passkeys.map((k) => k.name), ["Rumah"]);
-  await changeOwnPasskey(db.sql, project.id, hash, id, null);
+  assert.equal(await removeOwnPasskey(db.sql, project.id, hash, id, NOTICE), "Rumah");
   assert.deepEqual((await ownPasskeys(db.sql, project.id, hash))?.passkeys, []);
-  await rejectsAs(changeOwnPasskey(db.sql, project.id, hash, id, null), "not_found");
+  await rejectsAs(removeOwnPasskey(db.sql, project.id, hash, id, NOTICE), "not_found");
   const [entry] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.passkey_removed' and target = ${`user:${user}`}`;
   assert.deepEqual(entry.details, { name: "Rumah" });
+  // Mailed once, for the removal that happened (the refused ones queued nothing), naming the key.
+  const mails = await db.sql`select kind, body_text from astapa.mail_outbox where project_id = ${project.id}
+    and to_address = 'change@example.com'`;
+  assert.deepEqual(mails.map((m) => [m.kind, m.body_text]), [["passkey_removed", "Removed: Rumah"]]);
 });
 
 Deno.test("api.passkey_refused — audits the reason and the address in the current project", async () => {
@@ -211,7 +222,7 @@ Deno.test("api.passkey_refused — audits the reason and the address in the curr
 
 Deno.test("api.add_passkey and api.remove_passkey — the app hears user.passkey_added and user.passkey_removed", async () => {
   const { user, hash } = await registered("events@example.com", 8);
-  await changeOwnPasskey(db.sql, project.id, hash, new Uint8Array(16).fill(8), null);
+  await removeOwnPasskey(db.sql, project.id, hash, new Uint8Array(16).fill(8), NOTICE);
   const events = await db.sql`select type, data from astapa.events where project_id = ${project.id}
     and type like 'user.passkey_%' and data -> 'user' ->> 'id' = ${user} order by id`;
   assert.deepEqual(events.map((e) => [e.type, e.data.passkey, e.data.user.email]), [

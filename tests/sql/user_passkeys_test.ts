@@ -15,7 +15,12 @@ Deno.test.afterAll(() => db.close());
 const project = await seedProject(db.sql, { name: "Toko" });
 const other = await seedProject(db.sql, { name: "Other" });
 
-const MAIL = { template: "passkey_removed", subject: "A passkey was removed", text: "Hello" };
+/** The notice as these tests compose it from the name SQL answers. */
+const MAIL = (name: string) => ({
+  template: "passkey_removed",
+  subject: "A passkey was removed",
+  text: `Gone: ${name}`,
+});
 const credential = (n: number) => new Uint8Array(16).fill(n);
 const hex = (n: number) => n.toString(16).padStart(2, "0").repeat(16);
 
@@ -116,10 +121,15 @@ Deno.test("api.remove_user_passkey — removes the user's passkey; audited by ad
   assert.deepEqual(events.map((e) => [e.data.passkey, e.data.user.email]), [
     [{ name: "YubiKey" }, "remove@example.com"],
   ]);
-  const mail = await db.sql`select to_address, kind, subject from astapa.mail_outbox
+  const mail = await db.sql`select to_address, kind, subject, body_text from astapa.mail_outbox
     where project_id = ${project.id} and to_address = 'remove@example.com'`;
   assert.deepEqual(mail.map((m) => ({ ...m })), [
-    { to_address: "remove@example.com", kind: "passkey_removed", subject: "A passkey was removed" },
+    {
+      to_address: "remove@example.com",
+      kind: "passkey_removed",
+      subject: "A passkey was removed",
+      body_text: "Gone: YubiKey",
+    },
   ]);
   // Gone means gone: a second removal is refused with the reason.
   await rejectsAs(

@@ -17,15 +17,21 @@ const RemoveForm = z.object({
 
 /**
  * POST …/users/:sub/passkeys: an admin removes one of the user's passkeys (audited as user.passkey_removed by
- * admin, the app's webhook told as when the person removes it, the user mailed in English and Indonesian).
+ * admin, the app's webhook told as when the person removes it, the user mailed in English and Indonesian,
+ * naming the key).
  */
 export const handler: Handlers<UserViewData> = {
   POST: async (c) => {
     const form = await readBody(c, RemoveForm, ["form"]);
     return userAction(c, async (tx, projectId, userId) => {
       const project = await getProject(tx, projectId);
-      const mail = passkeyRemovedByAdminMail(project.name);
-      const { mailed } = await removeUserPasskey(tx, projectId, userId, form.credential_id, mail);
+      const { mailed } = await removeUserPasskey(
+        tx,
+        projectId,
+        userId,
+        form.credential_id,
+        (name) => passkeyRemovedByAdminMail(project.name, name),
+      );
       return mailed ? "passkey_removed" : "passkey_removed_unmailed";
     });
   },
