@@ -22,6 +22,8 @@ export const AccountOverview = z.object({
   }),
   auth_time: z.number(),
   methods: z.array(SignInMethodSchema),
+  /** addable: a number may be added here (astapa.phone_number_addable); second_factor: the phone is offered as one. */
+  phone: z.object({ addable: z.boolean(), second_factor: z.boolean() }),
   /** enrolled: an authenticator app; phone: the phone factor is on; second_factors: what counts now. */
   factor: z.object({
     enrolled: z.boolean(),

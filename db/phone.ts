@@ -8,7 +8,8 @@ export const SendDecision = z.union([
   z.object({ sent: z.literal(true), sandbox: z.boolean(), phone_number: z.string().optional() }),
   z.object({
     sent: z.literal(false),
-    reason: z.enum(["country", "rate_limited", "budget", "expired"]),
+    /** unavailable: the project does not offer what the code was for (api.account_start_phone_code). */
+    reason: z.enum(["country", "rate_limited", "budget", "expired", "unavailable"]),
     wait: z.number().int().optional(),
   }),
 ]);

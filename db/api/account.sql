@@ -102,6 +102,10 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
+        -- What the phone section offers: the form for a number, the switch for the phone second factor.
+        'phone', (select pg_catalog.jsonb_build_object('addable', astapa.phone_number_addable(s),
+                                                      'second_factor', s -> 'second_factor')
+                  from astapa.phone_settings(project) as s),
         'factor', pg_catalog.jsonb_build_object(
           'enrolled', exists (select from astapa.user_factors f
             where f.project_id = project and f.user_id = person and f.kind = 'totp' and f.confirmed_at is not null),
@@ -136,8 +140,9 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
   $$;
 
 comment on function api.account_overview(bytea, text) is
-  'Everything the account page shows the person behind a live session: profile, sign-in methods, second '
-  'factor, a pending email change, live sessions (the current one first, with user agents), connected apps, '
+  'Everything the account page shows the person behind a live session: profile, sign-in methods, what the '
+  'phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending '
+  'email change, live sessions (the current one first, with user agents), connected apps, '
   'passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current '
   'subscription; marks this session used now with this user agent. Null without a live session.';
 

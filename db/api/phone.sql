@@ -72,21 +72,44 @@ create or replace function astapa.phone_settings(project_id text) returns jsonb
   stable
   set search_path = ''
   as $$
-    -- Defaults first, the project's choices over them: Indonesia only, a budget that caps a day's cost.
+    -- Defaults first, the project's choices over them: Indonesia only, a budget that caps a day's cost. Then
+    -- what the project row says elsewhere, so a caller reads the row once: its mode, and whether a phone may
+    -- be the second factor (settings.mfa.phone, while the MFA policy is not off: nobody is asked then).
     select pg_catalog.jsonb_build_object(
       'enabled', false, 'signup', true, 'countries', pg_catalog.jsonb_build_array('ID'),
       'daily_budget', case when p.mode = 'production' then 1000 else 200 end,
-      'hourly_limit', case when p.mode = 'production' then 200 else 100 end,
-      'mode', p.mode) || coalesce(p.settings -> 'phone', '{}'::jsonb)
+      'hourly_limit', case when p.mode = 'production' then 200 else 100 end)
+      || coalesce(p.settings -> 'phone', '{}'::jsonb)
+      || pg_catalog.jsonb_build_object('mode', p.mode,
+           'second_factor', coalesce(p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
+                                     and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off', false))
     from astapa.projects p
     where p.id = phone_settings.project_id
   $$;
 
 comment on function astapa.phone_settings(text) is
   'A project''s phone sign-in settings with the defaults filled in (off; sign-up allowed; countries ["ID"]; '
-  'daily_budget 1000 messages in production, 200 in sandbox; hourly_limit 200 / 100), plus its mode.';
+  'daily_budget 1000 messages in production, 200 in sandbox; hourly_limit 200 / 100), plus its mode and '
+  'second_factor (settings.mfa.phone on and the MFA policy not off).';
 
 grant execute on function astapa.phone_settings(text) to astapa_app;
+
+create or replace function astapa.phone_number_addable(phone_settings jsonb) returns boolean
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    -- A number added on the account page serves phone sign-in or the phone second factor, so either lets a
+    -- person add one (the factor uses a verified number of the person's own).
+    select coalesce((phone_settings ->> 'enabled')::boolean or (phone_settings ->> 'second_factor')::boolean, false)
+  $$;
+
+comment on function astapa.phone_number_addable(jsonb) is
+  'Whether a person may add a phone number to their account, given the project''s astapa.phone_settings: it '
+  'offers phone sign-in or the phone as second factor. The one rule for astapa.insert_phone_code (purpose '
+  'account), api.account_start_phone_code and the account page''s form (api.account_overview).';
+
+grant execute on function astapa.phone_number_addable(jsonb) to astapa_app;
 
 create or replace function astapa.phone_budget_day_start() returns timestamptz
   language sql
@@ -199,7 +222,6 @@ create or replace function astapa.insert_phone_code(phone_number text, country t
   declare
     project text := astapa.current_project_id();
     settings jsonb := astapa.phone_settings(project);
-    factor_offered boolean;
     refused jsonb;
   begin
     if project is null or settings is null then
@@ -209,15 +231,12 @@ create or replace function astapa.insert_phone_code(phone_number text, country t
        or (purpose = 'sign_in') <> (insert_phone_code.user_id is null) then
       raise exception using errcode = 'AS400', message = 'A phone code is for sign_in (no user), account or mfa.';
     end if;
-    -- A second-step code needs the phone factor on (settings.mfa.phone), not phone sign-in; a number added on
-    -- the account page serves either, so either lets a person add one.
-    factor_offered := coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
-                                where p.id = project), false);
-    if purpose = 'mfa' and not factor_offered then
+    -- A second-step code needs the phone factor on, not phone sign-in.
+    if purpose = 'mfa' and not (settings ->> 'second_factor')::boolean then
       raise exception using errcode = 'AS403', message = 'This project does not offer a phone as second factor.';
     elsif purpose = 'sign_in' and not (settings ->> 'enabled')::boolean then
       raise exception using errcode = 'AS403', message = 'This project does not offer sign-in by phone.';
-    elsif purpose = 'account' and not ((settings ->> 'enabled')::boolean or factor_offered) then
+    elsif purpose = 'account' and not astapa.phone_number_addable(settings) then
       raise exception using errcode = 'AS403',
         message = 'This project does not offer phone numbers: neither sign-in nor a second factor by phone.';
     end if;
@@ -244,7 +263,7 @@ create or replace function astapa.insert_phone_code(phone_number text, country t
 
 comment on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint, text) is
   'Stores a new code for a number of the current project unless phone codes are off (AS403: settings.phone.'
-  'enabled for sign_in, settings.mfa.phone for mfa, either for account), the input is malformed (AS400), the '
+  'enabled for sign_in, the phone second factor for mfa, astapa.phone_number_addable for account), the input is malformed (AS400), the '
   'country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it '
   '(astapa.phone_send_wait). purpose: '
   'sign_in (user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the '
@@ -472,8 +491,14 @@ create or replace function api.account_start_phone_code(session_hash bytea, phon
   set search_path = ''
   as $$
   declare
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    person bigint;
   begin
+    -- The page's own refusal, before the session is looked at (the form is shown only where a number can be
+    -- added: a stale or forged one lands here).
+    if not astapa.phone_number_addable(astapa.phone_settings(astapa.current_project_id())) then
+      return pg_catalog.jsonb_build_object('sent', false, 'reason', 'unavailable');
+    end if;
+    person := astapa.account_user(session_hash, fresh_seconds);
     -- Whether another account holds the number is told only once the code proves the person holds it
     -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
     return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person,
@@ -484,8 +509,9 @@ create or replace function api.account_start_phone_code(session_hash bytea, phon
 comment on function api.account_start_phone_code(bytea, text, text, text, bytea, bytea, text, integer) is
   'The signed-in person (a fresh session: a number becomes a way to sign in or a second factor) asks to add or '
   'change their phone number: a code for it, bound to their account, under the same limits, budget and '
-  'countries as sign-in codes (astapa.insert_phone_code). AS4G0 no session; AS403 not fresh, or the project '
-  'offers neither phone sign-in nor the phone as second factor.';
+  'countries as sign-in codes (astapa.insert_phone_code). {sent: false, reason: unavailable} where the project '
+  'offers neither phone sign-in nor the phone as second factor (astapa.phone_number_addable); AS4G0 no session; '
+  'AS403 not fresh.';
 
 grant execute on function api.account_start_phone_code(bytea, text, text, text, bytea, bytea, text, integer)
   to astapa_app;

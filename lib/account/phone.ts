@@ -7,8 +7,6 @@ import type { Ctx } from "@/lib/app_env.ts";
 import type { AccountOverview } from "@/db/account.ts";
 import { readCheckedForm } from "./form.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import { phoneEnabled } from "@/lib/phone/enabled.ts";
-import { phoneFactorOffered } from "@/lib/login/factors/policy.ts";
 import { smsAvailable } from "@/lib/phone/channels.ts";
 import { PHONE_OUTCOMES, type PhoneOutcome } from "./phone_i18n.ts";
 import type { AccountTarget } from "./target.ts";
@@ -38,16 +36,8 @@ export function backToAccount(c: Ctx, target: AccountTarget, outcome: PhoneOutco
   return c.redirect(`/account?${params}#phone`, 303);
 }
 
-/**
- * Whether a person may add a number: the project offers phone sign-in (settings.phone.enabled) or the phone as
- * a second factor (settings.mfa.phone), which needs a verified number of its own.
- */
-export function numberAddable(project: AccountTarget["project"]): boolean {
-  return phoneEnabled(project) || phoneFactorOffered(project);
-}
-
 export type PhoneSectionData = {
-  /** numberAddable(): otherwise the section only shows the number. */
+  /** A number may be added (SQL's astapa.phone_number_addable): otherwise the section only shows the number. */
   addable: boolean;
   current: string | null;
   smsAvailable: boolean;
@@ -71,11 +61,11 @@ export async function phoneSection(
 ): Promise<PhoneSectionData> {
   const shown = Shown.parse({ phone: query.get("phone") ?? undefined, wait: query.get("wait") ?? undefined });
   return {
-    addable: numberAddable(target.project),
+    addable: account.phone.addable,
     current: account.user.phone_number,
     smsAvailable: await smsAvailable(c.var.deps, target.project),
     outcome: shown.phone,
     wait: shown.wait,
-    ...(phoneFactorOffered(target.project) ? { factor: { on: account.factor.phone } } : {}),
+    ...(account.phone.second_factor ? { factor: { on: account.factor.phone } } : {}),
   };
 }

@@ -71,7 +71,11 @@ export function writePendingToken(
 type Project = { id: string; name: string };
 export type SendResult =
   | { sent: true; channel: Channel; fellBack: boolean }
-  | { sent: false; reason: "country" | "rate_limited" | "budget" | "expired" | "not_sent"; wait?: number };
+  | {
+    sent: false;
+    reason: "country" | "rate_limited" | "budget" | "expired" | "not_sent" | "unavailable";
+    wait?: number;
+  };
 
 /** Starts a sign-in code for the number by `channel` and sends it (falling back to SMS). */
 export function startAndSend(

@@ -27,7 +27,7 @@ export async function phonePage(
 
 /** Why a code was not sent, as the page's message and status: limits 429, the rest 422 or 400, never a 5xx. */
 export function refusal(
-  reason: "country" | "rate_limited" | "budget" | "expired" | "not_sent",
+  reason: "country" | "rate_limited" | "budget" | "expired" | "not_sent" | "unavailable",
 ): { phoneError: PhoneMessageKey; status: number } {
   switch (reason) {
     case "country":
@@ -40,5 +40,7 @@ export function refusal(
       return { phoneError: "expired", status: 400 };
     case "not_sent":
       return { phoneError: "notSent", status: 422 };
+    case "unavailable":
+      return { phoneError: "unavailable", status: 403 };
   }
 }

@@ -14,7 +14,7 @@ import { maskPhone, parsePhone } from "@/lib/phone/number.ts";
 import { codeHash, readPendingToken, resendBySms, sendNewCode, writePendingToken } from "@/lib/phone/flow.ts";
 import { smsAvailable } from "@/lib/phone/channels.ts";
 import { refusal } from "@/lib/phone/page.ts";
-import { backToAccount, numberAddable, readPhoneForm } from "@/lib/account/phone.ts";
+import { backToAccount, readPhoneForm } from "@/lib/account/phone.ts";
 import { accountPhoneSay, type PhoneOutcome } from "@/lib/account/phone_i18n.ts";
 import {
   type AccountTarget,
@@ -77,7 +77,6 @@ export const handler: Handlers<PhoneCodePageData> = {
         return backToAccount(c, target, on ? "phoneFactorOn" : "phoneFactorOff");
       }
       if (form.action === "start") {
-        if (!numberAddable(target.project)) return backToAccount(c, target, "unavailable");
         const phone = await parsePhone(form.phone);
         if ("problem" in phone) {
           return backToAccount(c, target, phone.problem === "invalid" ? "invalidPhone" : "notMobile");

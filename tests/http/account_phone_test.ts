@@ -172,6 +172,19 @@ Deno.test("account phone — bad numbers, stale or foreign forms, and a project 
   assert.match(refused.headers.get("location")!, /phone=unavailable/);
 });
 
+Deno.test("account phone — the phone factor with the MFA policy off offers no number: no form, and a forged start is unavailable", async () => {
+  const policyOff = await seedProject(t.db.sql, {
+    name: "Warung Tanpa Langkah",
+    settings: { mfa: { policy: "off", phone: true } },
+  });
+  const b = await browser("policy.off.phone@example.com", policyOff);
+  const page = await (await b.get(`/account?client_id=${policyOff.clientId}&lang=en`)).text();
+  assert.doesNotMatch(page, /action="\/account\/phone/);
+  const refused = await b.post("/account/phone?lang=en", { action: "start", phone: "081255550505" });
+  assert.match(refused.headers.get("location")!, /phone=unavailable/);
+  assert.equal((await listPhoneMessages(t.db.sql, policyOff.id)).length, 0);
+});
+
 Deno.test("account phone — a session older than 10 minutes signs in again first; no session goes to sign-in", async () => {
   const b = await browser("fresh.phone@example.com");
   await t.db.sql`update astapa.login_sessions set created_at = now() - interval '11 minutes'

@@ -9,6 +9,7 @@ import { asApp } from "@/db/client.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { checkPhoneCode, startPhoneCode } from "@/db/phone.ts";
 import { accountConfirmPhone, accountStartPhoneCode } from "@/db/phone_account.ts";
+import { accountOverview } from "@/db/account.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 
@@ -128,7 +129,30 @@ Deno.test("api.account_start_phone_code — a stale or ended session, phone code
   await rejectsAs(start(p.session, "a-stale", freshNumber()), "forbidden", /fresh sign-in/);
   await rejectsAs(start(await sha256("no session"), "a-none", freshNumber()), "invalid_grant");
   const elsewhere = await person("off.phone@example.com", off.id);
-  await rejectsAs(start(elsewhere.session, "a-off", freshNumber(), off.id), "forbidden", /does not offer/);
+  // The page's refusal, an answer rather than an error: the account page says "unavailable".
+  assert.deepEqual(await start(elsewhere.session, "a-off", freshNumber(), off.id), {
+    sent: false,
+    reason: "unavailable",
+  });
+  // Before the session is looked at, as the page checked it: an ended session is told the same.
+  assert.deepEqual(await start(await sha256("no session"), "a-off-none", freshNumber(), off.id), {
+    sent: false,
+    reason: "unavailable",
+  });
+  // astapa.insert_phone_code itself still refuses an account code there.
+  await rejectsAs(
+    asApp(
+      db.sql,
+      off.id,
+      async (tx) =>
+        tx`select astapa.insert_phone_code(${freshNumber()}, 'ID', 'whatsapp', ${await sha256(
+          "a-off-direct",
+        )},
+        ${await sha256("a-off-direct:123456")}, '10.3.3.4', ${elsewhere.user}::bigint, 'account')`,
+    ),
+    "forbidden",
+    /does not offer phone numbers/,
+  );
   const fresh = await person("country.phone@example.com");
   const abroad = await accountStartPhoneCode(db.sql, project.id, fresh.session, {
     phoneNumber: "+6591234567",
@@ -165,6 +189,36 @@ Deno.test("api.account_start_phone_code — the phone factor alone lets a person
     "forbidden",
     /does not offer sign-in by phone/,
   );
+});
+
+Deno.test("astapa.phone_number_addable — phone sign-in or the phone second factor (not with the MFA policy off); api.account_overview says it", async () => {
+  const cases: [Record<string, unknown>, boolean, boolean][] = [
+    [{}, false, false],
+    [{ phone: { enabled: true } }, true, false],
+    [{ mfa: { policy: "optional", phone: true } }, true, true],
+    [{ mfa: { policy: "required", phone: true } }, true, true],
+    // Nobody is asked for a second factor with the policy off: the phone is no factor there.
+    [{ mfa: { policy: "off", phone: true } }, false, false],
+    [{ mfa: { policy: "optional", phone: false } }, false, false],
+    [{ phone: { enabled: true }, mfa: { policy: "off", phone: true } }, true, false],
+  ];
+  for (const [settings, addable, secondFactor] of cases) {
+    const p = await seedProject(db.sql, { settings });
+    const rule = await appValue<Record<string, boolean>>(
+      db.sql,
+      p.id,
+      (tx) =>
+        tx`select jsonb_build_object('addable', astapa.phone_number_addable(s), 'second_factor', s -> 'second_factor')
+           from astapa.phone_settings(${p.id}) as s`,
+    );
+    assert.deepEqual(rule, { addable, second_factor: secondFactor }, JSON.stringify(settings));
+    const someone = await person(`overview.${counter++}@example.com`, p.id);
+    const overview = await accountOverview(db.sql, p.id, someone.session, null);
+    assert.deepEqual(overview?.phone, { addable, second_factor: secondFactor }, JSON.stringify(settings));
+    const started = await start(someone.session, `a-rule-${counter}`, freshNumber(), p.id);
+    assert.equal(started.sent || started.reason !== "unavailable", addable, JSON.stringify(settings));
+  }
+  assert.equal(await appValue(db.sql, null, (tx) => tx`select astapa.phone_number_addable(null)`), false);
 });
 
 Deno.test("api.set_user_phone and api.find_user_by_phone — the app's own setting, checked in SQL", async () => {
