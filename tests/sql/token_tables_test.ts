@@ -137,11 +137,11 @@ Deno.test("refresh_tokens — one unique index on the hash serves the project's 
   }
 });
 
-Deno.test("a sign-in's writes leave the project's row unlocked; the user's key still keeps them in a project (migration 4081)", async () => {
+Deno.test("a sign-in's writes leave the project's row unlocked; the user's key still keeps them in a project (migration 4082)", async () => {
   const person = await seedUser(db.sql, a.id, "lock-test@example.com");
   const code = await issueCode(db.sql, a, { userId: person });
   // While a redemption (a new refresh token) and a new code are uncommitted, another session can still lock
-  // the project's row outright: nothing holds a KEY SHARE on it (before 4081 each insert's foreign key did, and
+  // the project's row outright: nothing holds a KEY SHARE on it (before 4082 each insert's foreign key did, and
   // concurrent sign-ins of one project shared it through a new multixact).
   const locked = await asApp(db.sql, a.id, async (tx) => {
     await tx`select api.redeem_authorization_code(${await sha256(
