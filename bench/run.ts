@@ -13,7 +13,7 @@
 import { inProcessSignRates, opensslSpeed } from "./loopback/baselines.ts";
 import {
   analyze,
-  issueCodes,
+  issueCodesAcrossPeople,
   issueUserCodes,
   loginPagePath,
   SCOPE,
@@ -224,7 +224,7 @@ async function loopback(): Promise<void> {
     });
     await measure("refresh_token", "rotation (DB write), 1 signature", astapa, await refreshing());
     await twoInstances();
-    const codes = await issueCodes(db.sql, s, Math.max(2000, 1500 * (SECONDS + 1)), "openid");
+    const codes = await issueCodesAcrossPeople(db.sql, s, Math.max(2000, 1500 * (SECONDS + 1)), "openid");
     await measure("authorization_code", "PKCE S256, scope openid: access + id token (2 signatures)", astapa, {
       url: "/api/platform/token",
       method: "POST",

@@ -77,7 +77,6 @@ create table astapa.authorization_codes (
   amr text[] default '{pwd}'::text[] not null,
   organization_id text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
-  constraint authorization_codes_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_code_hash_check CHECK (length(code_hash) = 32),
   constraint authorization_codes_lifetime_check CHECK (expires_at <= (created_at + '00:10:00'::interval)),
@@ -239,7 +238,6 @@ create table astapa.consents (
   granted_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   constraint consents_pkey PRIMARY KEY (project_id, user_id, client_id, resource),
-  constraint consents_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint consents_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint consents_client_id_check CHECK (length(client_id) >= 1 AND length(client_id) <= 1000),
   constraint consents_resource_check CHECK (length(resource) >= 1 AND length(resource) <= 2000),
@@ -1665,7 +1663,6 @@ create table astapa.refresh_tokens (
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_token_hash_key UNIQUE (token_hash),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
-  constraint refresh_tokens_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint refresh_tokens_revoked_reason_fkey FOREIGN KEY (revoked_reason) REFERENCES astapa.refresh_token_revocation_reasons(reason),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)

@@ -102,3 +102,28 @@ export async function issueUserCodes(sql: Sql, s: Seed, count: number): Promise<
   }
   return codes;
 }
+
+/**
+ * `count` codes (issueCodes') for `people` new users, interleaved so that the codes redeemed at the same moment
+ * belong to different people, as at a real token endpoint: a redemption updates its user's row (the last
+ * sign-in), and codes of one person redeemed 50 at a time would queue on that row's lock.
+ */
+export async function issueCodesAcrossPeople(
+  sql: Sql,
+  s: Seed,
+  count: number,
+  scope: string,
+  people = 200,
+): Promise<string[]> {
+  const batch = crypto.randomUUID().slice(0, 8);
+  const each = Math.ceil(count / people);
+  const perPerson: string[][] = [];
+  for (let i = 0; i < people; i++) {
+    const userId = await seedUser(sql, s.project.id, `signer-${batch}-${i}@example.com`, { verified: true });
+    perPerson.push(await issueCodesFor(sql, s, userId, each, scope));
+  }
+  return Array.from({ length: each }, (_, round) => perPerson.map((codes) => codes[round])).flat().slice(
+    0,
+    count,
+  );
+}

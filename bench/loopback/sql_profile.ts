@@ -5,7 +5,14 @@
  * PROFILE_ENV='{"ASTAPA_DB_POOL_SIZE":"4"}' adds to the server's environment, PROFILE_CPU_DIR writes its V8
  * profile there, PROFILE_SQL runs an experiment (as the owner) before the load.
  */
-import { analyze, issueCodes, issueUserCodes, seed, startDatabase } from "./fixtures.ts";
+import {
+  analyze,
+  issueCodes,
+  issueCodesAcrossPeople,
+  issueUserCodes,
+  seed,
+  startDatabase,
+} from "./fixtures.ts";
 import { load, refreshChains } from "./drive.ts";
 import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startServer } from "./servers.ts";
 import { basic } from "@/tests/helpers/oauth.ts";
@@ -66,13 +73,16 @@ try {
     : {
       kind: "code" as const,
       form: redeem,
-      credentials: await issueCodes(db.sql, s, 1500 * (seconds + 1), "openid"),
+      credentials: Deno.env.get("PROFILE_ONE_PERSON")
+        ? await issueCodes(db.sql, s, 1500 * (seconds + 1), "openid")
+        : await issueCodesAcrossPeople(db.sql, s, 1500 * (seconds + 1), "openid"),
     };
   // An experiment, run as the owner once the data is in, before the load: PROFILE_SQL="drop index …".
   const experiment = Deno.env.get("PROFILE_SQL");
   if (experiment) await db.sql.unsafe(experiment);
   await analyze(db.sql);
   await db.sql`select pg_stat_reset()`;
+  await db.sql`select pg_stat_reset_slru()`;
   const before = { server: cpuSeconds([server.pid]), postgres: cpuSeconds(postgresPids()) };
   const result = await load({
     url: server.origin + "/api/platform/token",
@@ -122,13 +132,32 @@ try {
     );
   }
   const tables = await db.sql`
-    select relname, seq_scan, idx_scan, n_tup_ins, n_tup_upd from pg_stat_user_tables
+    select relname, seq_scan, idx_scan, n_tup_ins, n_tup_upd, n_tup_hot_upd from pg_stat_user_tables
     where seq_scan > 0 or idx_scan > 0 order by coalesce(seq_scan,0) + coalesce(idx_scan,0) desc limit 15`;
-  for (const t of tables) console.log(t.relname, "seq", t.seq_scan, "idx", t.idx_scan, "ins", t.n_tup_ins);
+  for (const t of tables) {
+    console.log(
+      t.relname,
+      "seq",
+      t.seq_scan,
+      "idx",
+      t.idx_scan,
+      "ins",
+      t.n_tup_ins,
+      "upd",
+      t.n_tup_upd,
+      "hot",
+      t.n_tup_hot_upd,
+    );
+  }
   const indexes = await db.sql`
     select indexrelname, idx_scan, idx_tup_read from pg_stat_user_indexes where idx_scan > 0
     order by idx_tup_read desc limit 12`;
   for (const i of indexes) console.log(i.indexrelname, "scans", i.idx_scan, "entries read", i.idx_tup_read);
+  const slru = await db
+    .sql`select name, blks_zeroed, blks_hit, blks_read, blks_written from pg_stat_slru where name ilike 'multi%'`;
+  for (const r of slru) {
+    console.log(r.name, "zeroed", r.blks_zeroed, "hit", r.blks_hit, "written", r.blks_written);
+  }
   await server.stop();
 } finally {
   await db.stop();

@@ -137,6 +137,51 @@ Deno.test("refresh_tokens — one unique index on the hash serves the project's 
   }
 });
 
+Deno.test("a sign-in's writes leave the project's row unlocked; the user's key still keeps them in a project (migration 4082)", async () => {
+  const person = await seedUser(db.sql, a.id, "lock-test@example.com");
+  const code = await issueCode(db.sql, a, { userId: person });
+  // While a redemption (a new refresh token) and a new code are uncommitted, another session can still lock
+  // the project's row outright: nothing holds a KEY SHARE on it (before 4082 each insert's foreign key did, and
+  // concurrent sign-ins of one project shared it through a new multixact).
+  const locked = await asApp(db.sql, a.id, async (tx) => {
+    await tx`select api.redeem_authorization_code(${await sha256(
+      code,
+    )}, ${a.clientId}, ${a.redirectUri}, null,
+                                                  ${await sha256(crypto.randomUUID())})`;
+    await tx`select api.issue_authorization_code(${await sha256(
+      crypto.randomUUID(),
+    )}, ${a.clientId}, ${person},
+               ${a.redirectUri}, '', null, null, null, null, now(), 60, '{pwd}', null)`;
+    await tx`insert into astapa.consents (project_id, user_id, client_id, resource, scopes)
+             values (${a.id}, ${person}, 'dcl_lock_test', 'https://api.example.com', '{read}')`;
+    return await db.sql.begin(async (other) =>
+      rows(await other`select id from astapa.projects where id = ${a.id} for update nowait`).length
+    );
+  });
+  assert.equal(locked, 1);
+
+  // A token, code or consent for a user that is not the project's own is still refused, by the user's key.
+  const userB = await seedUser(db.sql, b.id, "lock-test@example.com");
+  const inserts = [
+    db.sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, expires_at)
+           values (${a.id}, ${await sha256(
+      "lock-test",
+    )}, gen_random_uuid(), ${userB}, 'c', now() + interval '1 day')`,
+    db.sql`insert into astapa.authorization_codes (project_id, code_hash, client_id, user_id, redirect_uri,
+           auth_time, expires_at) values ('no_such_project', ${await sha256("lock-test")}, 'c', ${userB},
+           'https://x.example/cb', now(), now() + interval '1 minute')`,
+    db.sql`insert into astapa.consents (project_id, user_id, client_id, resource, scopes)
+           values ('no_such_project', ${userB}, 'dcl_x', 'https://api.example.com', '{read}')`,
+  ];
+  for (const insert of inserts) {
+    await assert.rejects(
+      insert,
+      (e: { code?: string; constraint_name?: string }) =>
+        e.code === "23503" && /_user(_id)?_fkey$/.test(e.constraint_name ?? ""),
+    );
+  }
+});
+
 Deno.test("astapa.new_family_id — a UUID version 7: the time in milliseconds first, random bits after", async () => {
   const before = Date.now();
   const ids = await asApp(
