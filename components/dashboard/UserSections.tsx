@@ -5,6 +5,7 @@ import type { Subscription } from "@/db/plans.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { AuditTable } from "./AuditTable.tsx";
 import { CsrfField } from "./Frame.tsx";
+import { RowAction } from "./RowAction.tsx";
 
 type Editable = { action: string; csrf: string; canEdit: boolean };
 
@@ -46,14 +47,14 @@ export function SignInMethods(
                   <td>{shortTime(method.linked_at)}</td>
                   {canEdit && (
                     <td>
-                      <form method="post" action={`${action}/identities`} class="inline">
-                        <CsrfField token={csrf} />
-                        <input type="hidden" name="provider" value={method.provider} />
-                        {method.subject && <input type="hidden" name="subject" value={method.subject} />}
-                        <button type="submit" class="link danger" disabled={lastWayIn}>
-                          {method.provider === "password" ? "Remove password" : "Unlink"}
-                        </button>
-                      </form>
+                      <RowAction
+                        action={`${action}/identities`}
+                        csrf={csrf}
+                        fields={{ provider: method.provider, subject: method.subject || undefined }}
+                        disabled={lastWayIn}
+                      >
+                        {method.provider === "password" ? "Remove password" : "Unlink"}
+                      </RowAction>
                     </td>
                   )}
                 </tr>
