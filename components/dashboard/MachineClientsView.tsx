@@ -1,6 +1,7 @@
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { allows } from "@/lib/dashboard/access.ts";
 import { CsrfField, Frame, Notice } from "./Frame.tsx";
+import { RowAction } from "./RowAction.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
 import type { MachineClientsData } from "@/lib/dashboard/page_data.ts";
 import { EmptyState } from "./EmptyState.tsx";
@@ -153,12 +154,13 @@ function ScopesSection({ data, page, canEdit }: SectionProps) {
             <li key={scope.name}>
               <code>{scope.name}</code> <span class="muted">{scope.description}</span>
               {canEdit && (
-                <form method="post" action={`${page}/scopes`} class="inline">
-                  <CsrfField token={data.frame.csrf} />
-                  <input type="hidden" name="intent" value="remove" />
-                  <input type="hidden" name="name" value={scope.name} />
-                  <button type="submit" class="link danger">Remove</button>
-                </form>
+                <RowAction
+                  action={`${page}/scopes`}
+                  csrf={data.frame.csrf}
+                  fields={{ intent: "remove", name: scope.name }}
+                >
+                  Remove
+                </RowAction>
               )}
             </li>
           ))}
@@ -189,12 +191,13 @@ function ResourcesSection({ data, page, canEdit }: SectionProps) {
             <li key={resource.uri}>
               <code>{resource.uri}</code> <span class="muted">{resource.name}</span>
               {canEdit && (
-                <form method="post" action={`${page}/resources`} class="inline">
-                  <CsrfField token={data.frame.csrf} />
-                  <input type="hidden" name="intent" value="remove" />
-                  <input type="hidden" name="uri" value={resource.uri} />
-                  <button type="submit" class="link danger">Remove</button>
-                </form>
+                <RowAction
+                  action={`${page}/resources`}
+                  csrf={data.frame.csrf}
+                  fields={{ intent: "remove", uri: resource.uri }}
+                >
+                  Remove
+                </RowAction>
               )}
             </li>
           ))}

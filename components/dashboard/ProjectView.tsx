@@ -1,6 +1,7 @@
 import { Island } from "@/lib/islands/Island.tsx";
 import CopyButton from "@/islands/CopyButton.tsx";
 import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
+import { RowAction } from "./RowAction.tsx";
 import { Credentials } from "./Credentials.tsx";
 import { Snippets } from "./Snippets.tsx";
 import type { ProjectViewData } from "@/lib/dashboard/page_data.ts";
@@ -58,12 +59,13 @@ export function ProjectView({ data }: { data: ProjectViewData }) {
                 <li>
                   <code>{uri}</code>
                   {canEdit && (
-                    <form method="post" action={`${base}/redirect-uris`} class="inline">
-                      <CsrfField token={data.frame.csrf} />
-                      <input type="hidden" name="action" value="remove" />
-                      <input type="hidden" name="uri" value={uri} />
-                      <button type="submit" class="link danger">Remove</button>
-                    </form>
+                    <RowAction
+                      action={`${base}/redirect-uris`}
+                      csrf={data.frame.csrf}
+                      fields={{ action: "remove", uri }}
+                    >
+                      Remove
+                    </RowAction>
                   )}
                 </li>
               ))}

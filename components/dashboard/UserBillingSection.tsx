@@ -7,6 +7,7 @@ import type { Plan } from "@/db/plans.ts";
 import type { UserBilling } from "@/db/user_billing.ts";
 import { formatRupiah, formatWhen, methodLabel } from "@/lib/dashboard/rupiah.ts";
 import { CsrfField } from "./Frame.tsx";
+import { RowAction } from "./RowAction.tsx";
 
 type Props = {
   billing: UserBilling;
@@ -157,11 +158,13 @@ export function UserBillingSection(
                   {canEdit && (
                     <td>
                       {(method.status === "active" || method.status === "requires_action") && (
-                        <form method="post" action={`${action}/linked-methods`} class="inline">
-                          <CsrfField token={csrf} />
-                          <input type="hidden" name="method" value={method.method_id} />
-                          <button type="submit" class="link danger">Unlink</button>
-                        </form>
+                        <RowAction
+                          action={`${action}/linked-methods`}
+                          csrf={csrf}
+                          fields={{ method: method.method_id }}
+                        >
+                          Unlink
+                        </RowAction>
                       )}
                     </td>
                   )}

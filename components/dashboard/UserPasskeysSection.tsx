@@ -1,6 +1,6 @@
 import type { ListedPasskey } from "@/db/passkeys.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
-import { CsrfField } from "./Frame.tsx";
+import { RowAction } from "./RowAction.tsx";
 
 /** Where a passkey lives: synced by a passkey manager, or held by one authenticator. */
 function kept(key: ListedPasskey): string {
@@ -55,13 +55,14 @@ export function UserPasskeysSection(
                   <td>{kept(key)}</td>
                   {canEdit && (
                     <td>
-                      <form method="post" action={`${action}/passkeys`} class="inline">
-                        <CsrfField token={csrf} />
-                        <input type="hidden" name="credential_id" value={key.id} />
-                        <button type="submit" class="link danger" aria-label={`Remove passkey ${key.name}`}>
-                          Remove
-                        </button>
-                      </form>
+                      <RowAction
+                        action={`${action}/passkeys`}
+                        csrf={csrf}
+                        fields={{ credential_id: key.id }}
+                        ariaLabel={`Remove passkey ${key.name}`}
+                      >
+                        Remove
+                      </RowAction>
                     </td>
                   )}
                 </tr>

@@ -5,6 +5,7 @@ import type { Subscription } from "@/db/plans.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { AuditTable } from "./AuditTable.tsx";
 import { CsrfField } from "./Frame.tsx";
+import { RowAction } from "./RowAction.tsx";
 
 type Editable = { action: string; csrf: string; canEdit: boolean };
 
@@ -61,14 +62,14 @@ export function SignInMethods(
                     <td>
                       {unlinkable(method)
                         ? (
-                          <form method="post" action={`${action}/identities`} class="inline">
-                            <CsrfField token={csrf} />
-                            <input type="hidden" name="provider" value={method.provider} />
-                            {method.subject && <input type="hidden" name="subject" value={method.subject} />}
-                            <button type="submit" class="link danger" disabled={!method.removable}>
-                              {method.provider === "password" ? "Remove password" : "Unlink"}
-                            </button>
-                          </form>
+                          <RowAction
+                            action={`${action}/identities`}
+                            csrf={csrf}
+                            fields={{ provider: method.provider, subject: method.subject || undefined }}
+                            disabled={!method.removable}
+                          >
+                            {method.provider === "password" ? "Remove password" : "Unlink"}
+                          </RowAction>
                         )
                         : <span class="muted">while the project offers it</span>}
                     </td>

@@ -4,6 +4,7 @@ import { testApp } from "../helpers/app.ts";
 import { issueCode } from "../helpers/oauth.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { inviteDeveloper } from "../helpers/dashboard.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 import { asApp } from "@/db/client.ts";
 
 const t = await testApp({ env: { ASTAPA_BASE_URL: "https://astapa.test" } });
@@ -72,11 +73,11 @@ Deno.test("sign-in — the callback sets a Secure HttpOnly Lax session cookie th
   const page = await t.app.request("/dashboard", { headers: { cookie: session.split(";")[0] } });
   assert.equal(page.status, 200);
   assert.match(await page.text(), /first@dev\.example/);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(
+  const csrf = csrfOf(
     await (await t.app.request("/dashboard", {
       headers: { cookie: session.split(";")[0] },
     })).text(),
-  )![1];
+  );
   const out = await t.app.request("/dashboard/logout", {
     method: "POST",
     headers: { cookie: session.split(";")[0], "content-type": "application/x-www-form-urlencoded" },

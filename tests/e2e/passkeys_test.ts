@@ -13,6 +13,7 @@ import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { addVirtualAuthenticator, signedAssertion, type VirtualCredential } from "../helpers/webauthn.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const t = await testApp({ listen: true, localhost: true });
 const app = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
@@ -179,7 +180,7 @@ async function formSession(p = project) {
   const res = await fetch(`${t.origin}/auth/login?${requestOf(p)}`);
   const html = await res.text();
   const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  return { p, cookie, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1] };
+  return { p, cookie, csrf: csrfOf(html) };
 }
 type FormSession = Awaited<ReturnType<typeof formSession>>;
 

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
 import { hashPassword } from "@/lib/passwords.ts";
+import { csrfOf } from "./csrf.ts";
 
 /** A user with a password, in `projectId`'s current environment; returns its id (the sub). */
 export async function seedPasswordUser(
@@ -25,10 +26,10 @@ export type HostedForm = { html: string; csrf: string; request: string; action: 
 
 /** Reads the hosted form a response carries: its CSRF token, the request it keeps, where it posts. */
 export function hostedForm(res: { html: string; cookie: string }): HostedForm {
-  const csrf = /name="csrf" value="([^"]+)"/.exec(res.html)?.[1];
+  const csrf = csrfOf(res.html);
   const request = /name="request" value="([^"]*)"/.exec(res.html)?.[1];
   const action = /<form method="post" action="([^"]+)"/.exec(res.html)?.[1];
-  assert.ok(csrf && request !== undefined && action, `a hosted form: ${res.html.slice(0, 300)}`);
+  assert.ok(request !== undefined && action, `a hosted form: ${res.html.slice(0, 300)}`);
   return { ...res, csrf, request: unescape(request), action: unescape(action) };
 }
 

@@ -4,6 +4,7 @@
  * with `fields` filled in over them.
  */
 import type { TestApp } from "./app.ts";
+import { csrfOf } from "./csrf.ts";
 
 export class FormBrowser {
   cookies = new Map<string, string>();
@@ -63,7 +64,7 @@ export class HostedBrowser extends FormBrowser {
   async read(path: string): Promise<{ res: Response; html: string }> {
     const res = await this.get(path);
     const html = await res.text();
-    this.#csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? this.#csrf;
+    this.#csrf = csrfOf(html);
     return { res, html };
   }
 

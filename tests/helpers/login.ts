@@ -1,6 +1,7 @@
 /** Drives the hosted login's forms the way a browser does: fetch the form (CSRF cookie + token), post it. */
 import type { TestApp } from "./app.ts";
 import type { SeededProject } from "./identity.ts";
+import { csrfOf } from "./csrf.ts";
 
 export async function submitForm(
   t: TestApp,
@@ -18,8 +19,7 @@ export async function submitForm(
   const form = await t.app.request(`${path}?${query}${extraQuery}`);
   const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
   const html = await form.text();
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!csrf) throw new Error(`no form at ${path}: ${form.status} ${html.slice(0, 200)}`);
+  const csrf = csrfOf(html);
   const hidden = Object.fromEntries(
     [...html.matchAll(/<input type="hidden" name="(token)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]),
   );

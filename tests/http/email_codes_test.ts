@@ -15,6 +15,7 @@ import { createDeps } from "@/lib/deps.ts";
 import { ATTEMPTS } from "@/lib/login/flow.ts";
 import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { TEST_MASTER_KEY, testApp } from "../helpers/app.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const t = await testApp();
 const sink = startSmtpSink();
@@ -41,7 +42,7 @@ async function browser(lang = "en") {
   const page = await t.app.request(`/auth/email-code?${request}`);
   assert.equal(page.status, 200);
   const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+  const csrf = csrfOf(await page.text());
   return (fields: Record<string, string>) =>
     t.app.request(`/auth/email-code?lang=${lang}`, {
       method: "POST",
@@ -176,7 +177,7 @@ Deno.test("email codes — where codes create accounts, sign-up by email only: s
   const cookie = (signUp.headers.get("set-cookie") ?? "").split(";")[0];
   const html = await signUp.text();
   assert.match(html, /action="\/auth\/email-code\?lang=en"/, "the sign-up form sends a code");
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1];
+  const csrf = csrfOf(html);
   const post = (fields: Record<string, string>) =>
     t.app.request("/auth/email-code?lang=en", {
       method: "POST",
@@ -231,7 +232,7 @@ Deno.test("email codes — where passkeys are on too, a person a code just signe
   });
   const page = await t.app.request(`/auth/email-code?${keysRequest}`);
   const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+  const csrf = csrfOf(await page.text());
   const post = (fields: Record<string, string>) =>
     t.app.request("/auth/email-code?lang=en", {
       method: "POST",
@@ -272,7 +273,7 @@ Deno.test("email codes — guesses spread over two instances share the five trie
   try {
     const page = await t.app.request(`/auth/email-code?${request}`);
     const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
-    const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+    const csrf = csrfOf(await page.text());
     const instances = [t.app, second];
     const post = async (i: number, fields: Record<string, string>) => {
       const res = await instances[i % 2].request("/auth/email-code?lang=en", {

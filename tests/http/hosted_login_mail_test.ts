@@ -5,6 +5,7 @@ import { seedProject } from "../helpers/identity.ts";
 import { mailText, openMailedLink, submitForm } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { postForm } from "../helpers/token_client.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
 import { asApp } from "@/db/client.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
@@ -192,7 +193,7 @@ Deno.test("require_verified_email — sign-up waits for the link; sign-in too; r
   const query = new URLSearchParams({ client_id: strict.clientId, redirect_uri: strict.redirectUri });
   const form = await t.app.request(`/auth/login?${query}`);
   const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1];
+  const csrf = csrfOf(await form.text());
   const resent = await t.app.request("/auth/resend", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie },

@@ -5,6 +5,7 @@ import { pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { sessionCookie, submitForm } from "../helpers/login.ts";
 import { takeLive } from "../helpers/live_keys.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -236,7 +237,7 @@ Deno.test("sign-in — a form posted from another origin is refused, token or no
   const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
   const form = await t.app.request(`/auth/login?${query}`);
   const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1];
+  const csrf = csrfOf(await form.text());
   const res = await t.app.request("/auth/login", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: "https://evil.example" },

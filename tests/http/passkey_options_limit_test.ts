@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 import { OPTIONS_PER_MINUTE } from "@/lib/login/passkeys/ceremony.ts";
 
 const t = await testApp();
@@ -16,7 +17,7 @@ const request = new URLSearchParams({ client_id: project.clientId, redirect_uri:
 Deno.test("passkey options — the 31st request in a minute from one address is 429 and opens nothing", async () => {
   const page = await t.app.request(`/auth/login?${request}`);
   const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+  const csrf = csrfOf(await page.text());
   const ask = () =>
     t.app.request("/auth/passkey/options", {
       method: "POST",

@@ -11,6 +11,7 @@ import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { mailText } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
 
 const t = await testApp();
@@ -35,7 +36,7 @@ async function browser(p = project, lang = "en") {
   const page = await t.app.request(`/auth/signup?${query}&lang=${lang}`);
   const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
   const text = await page.text();
-  const csrf = /name="csrf" value="([^"]+)"/.exec(text)![1];
+  const csrf = csrfOf(text);
   const post = (path: string, fields: Record<string, string>) =>
     t.app.request(path, {
       method: "POST",

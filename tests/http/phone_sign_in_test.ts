@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { type SeededProject, seedProject } from "../helpers/identity.ts";
 import { submitForm } from "../helpers/login.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 import { listPhoneMessages } from "@/db/phone.ts";
 import { startFakeWhatsApp } from "../fakes/whatsapp.ts";
 import { startFakeTwilio } from "../fakes/twilio.ts";
@@ -49,7 +50,7 @@ const delivered = () => whatsapp.inbox.length + twilio.inbox.length;
 async function postCode(p: SeededProject, cookie: string, fields: Record<string, string>) {
   const page = await t.app.request(`/auth/phone/code?${query(p)}`, { headers: { cookie } });
   const csrfCookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+  const csrf = csrfOf(await page.text());
   return await t.app.request(`/auth/phone/code?lang=en`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: `${cookie}; ${csrfCookie}` },
@@ -92,7 +93,7 @@ Deno.test("phone — without a valid CSRF token, or from another origin, nothing
   await noCsrf.body?.cancel();
   const page = await t.app.request(`/auth/phone?${query(live)}`);
   const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+  const csrf = csrfOf(await page.text());
   const foreign = await t.app.request("/auth/phone?lang=en", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: "https://evil.example" },

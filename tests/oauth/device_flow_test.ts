@@ -14,6 +14,7 @@ import { mergeCookies, seedPasswordUser } from "../helpers/dynamic_clients.ts";
 import { seedRegistry } from "../helpers/machine_clients.ts";
 import { seedProject } from "../helpers/oauth.ts";
 import { claimsOf } from "../helpers/token_client.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(() => t.close());
@@ -92,7 +93,6 @@ async function visit(userCode: string, steps: Record<string, string>[], cookie =
     cookie = mergeCookies(cookie, res);
     return res;
   };
-  const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
   let page = await get(`/device?user_code=${userCode}&lang=en`);
   let html = await page.text();
   for (const { step, ...fields } of steps) {
@@ -335,7 +335,7 @@ Deno.test("device flow — signing in goes through the hosted login: a person's 
     headers: { "content-type": "application/x-www-form-urlencoded", cookie },
     body: new URLSearchParams({
       request: login.searchParams.toString(),
-      csrf: /name="csrf" value="([^"]+)"/.exec(html)![1],
+      csrf: csrfOf(html),
       email: "dewi@example.com",
       password: PASSWORD,
     }),

@@ -13,6 +13,7 @@ import { testApp } from "../helpers/app.ts";
 import { basic, issueCode } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { claimsOf, postForm, postJson } from "../helpers/token_client.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql);
@@ -171,7 +172,7 @@ Deno.test("checkout page — choose QRIS by form, QR and simulate button shown, 
   assert.equal(first.status, 200);
   const cookie = first.headers.get("set-cookie")!.split(";")[0];
   const html = await first.text();
-  const csrf = html.match(/name="csrf" value="([^"]+)"/)![1];
+  const csrf = csrfOf(html);
   for (const label of ["QRIS", "Bank transfer", "OVO", "GoPay"]) assert.ok(html.includes(label), label);
 
   const form = (path: string, body: string, withCookie = true) =>

@@ -11,6 +11,7 @@ import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql);
@@ -109,7 +110,7 @@ Deno.test("hosted checkout coupon field — JSON discounts; forms need the CSRF 
   const page = await t.app.request(path);
   const html = await page.text();
   assert.match(html, /action="[^"]*\/coupon"/);
-  const csrf = html.match(/name="csrf" value="([^"]+)"/)![1];
+  const csrf = csrfOf(html);
   const cookie = page.headers.get("set-cookie")!.split(";")[0];
   const forged = await t.app.request(`${path}/coupon`, {
     method: "POST",
@@ -164,7 +165,7 @@ Deno.test("hosted checkout coupon field — guessing is limited per checkout and
   assert.ok(Number(blocked.headers.get("retry-after")) > 0);
   assert.equal((await blocked.json()).error, "rate_limited");
   const page = await t.app.request(first);
-  const csrf = (await page.text()).match(/name="csrf" value="([^"]+)"/)![1];
+  const csrf = csrfOf(await page.text());
   const form = await t.app.request(`${first}/coupon`, {
     method: "POST",
     headers: {

@@ -26,6 +26,7 @@ import { rows } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_PUBLIC_KEY, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 import { setXenditPublicKey } from "@/db/linked_methods.ts";
 import { simulatorPublicKey } from "@/lib/payments/xendit_simulator/xendit_js.ts";
 
@@ -89,7 +90,7 @@ async function portalFor(userId: string) {
   const csrfCookie = first.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) =>
     c.startsWith("astapa_csrf=")
   )!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? csrfCookie.split("=")[1];
+  const csrf = csrfOf(html);
   const post = (fields: Record<string, string>) =>
     t.app.request("/billing/account/methods", {
       method: "POST",

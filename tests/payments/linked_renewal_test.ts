@@ -27,6 +27,7 @@ import { mailText } from "../helpers/login.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const served = serveSimulator();
 const t = await testApp({ listen: true, env: { XENDIT_BASE_URL: served.url } });
@@ -84,7 +85,7 @@ async function linkDana(shop: Awaited<ReturnType<typeof shopWithPayers>>["shop"]
   const csrfCookie = portal.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) =>
     c.startsWith("astapa_csrf=")
   )!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? csrfCookie.split("=")[1];
+  const csrf = csrfOf(html);
   const linked = await t.app.request("/billing/account/methods", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: `${session}; ${csrfCookie}` },

@@ -12,6 +12,7 @@ import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
@@ -180,7 +181,7 @@ Deno.test("receipts — the hosted checkout's NPWP/NIK field: worded refusals, s
   const page = await t.app.request(`${path}?lang=id`);
   const html = await page.text();
   assert.match(html, /Kuitansi atas nama \(opsional\)/);
-  const csrf = html.match(/name="csrf" value="([^"]+)"/)![1];
+  const csrf = csrfOf(html);
   const cookie = page.headers.get("set-cookie")!.split(";")[0];
   const send = (fields: Record<string, string>, withCookie = true) =>
     t.app.request(`${path}/buyer`, {

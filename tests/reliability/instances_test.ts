@@ -20,6 +20,7 @@ import type { SeededProject } from "../helpers/identity.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { claimsOf } from "../helpers/token_client.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const db = await testDatabase({ empty: true });
 const xendit = serveSimulator();
@@ -92,8 +93,7 @@ async function submitForm(
   const form = await fetch(`${origin}${path}?${query}`);
   const cookie = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   const html = await form.text();
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!csrf) throw new Error(`no form at ${path}: ${form.status} ${html.slice(0, 200)}`);
+  const csrf = csrfOf(html);
   const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&") ?? path;
   const res = await fetch(`${origin}${action}`, {
     method: "POST",

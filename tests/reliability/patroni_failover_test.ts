@@ -21,6 +21,7 @@ import type { SeededProject } from "../helpers/identity.ts";
 import { waitFor } from "../helpers/payments.ts";
 import { claimsOf } from "../helpers/token_client.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const unavailable = await patroniUnavailable();
 if (unavailable) console.log(`patroni failover test skipped: ${unavailable}`);
@@ -303,7 +304,7 @@ class Load {
     const html = await form.text();
     if (form.status !== 200) return form.status;
     const cookie = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-    const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+    const csrf = csrfOf(html);
     const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&") ??
       "/auth/signup";
     const res = await fetch(`${this.origin}${action}`, {

@@ -10,6 +10,7 @@ import { formAction, type Loader } from "@/lib/dashboard/form_action.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { CsrfField, Frame, type FrameData, Notice } from "@/components/dashboard/Frame.tsx";
+import { RowAction } from "@/components/dashboard/RowAction.tsx";
 
 const InviteForm = z.object({
   csrf: z.string(),
@@ -139,13 +140,14 @@ function MemberControls({ base, csrf, member }: { base: string; csrf: string; me
         </select>{" "}
         <button type="submit" name="change" value="role" class="button secondary">Change role</button>
       </form>{" "}
-      <form method="post" action={`${base}/members/change`} class="inline">
-        <CsrfField token={csrf} />
-        <input type="hidden" name="email" value={member.email} />
-        <button type="submit" name="change" value="remove" class="link danger">
-          Remove<span class="visually-hidden">{` ${member.email}`}</span>
-        </button>
-      </form>
+      <RowAction
+        action={`${base}/members/change`}
+        csrf={csrf}
+        fields={{ email: member.email }}
+        pressed={{ name: "change", value: "remove" }}
+      >
+        Remove<span class="visually-hidden">{` ${member.email}`}</span>
+      </RowAction>
     </div>
   );
 }
