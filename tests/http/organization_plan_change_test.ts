@@ -1,0 +1,160 @@
+/**
+ * The organizations' billing portal changing a team plan from the next period (issue 28's leftover): an admin
+ * schedules another team plan (the page shows it, in English and Indonesian) and withdraws it; fewer seats than
+ * members, a plain member and another organization's admin are refused as notices, and nothing changes.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { listOrganizationPlanChanges } from "@/db/organization_plan_changes.ts";
+import { testApp } from "../helpers/app.ts";
+import { basic, seedProject } from "../helpers/oauth.ts";
+import { FormBrowser } from "../helpers/form_browser.ts";
+import { payCheckout } from "../helpers/paid_checkouts.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+const project = await seedProject(t.db.sql, { name: "Toko", redirectUri: "https://toko.example/callback" });
+
+async function api(method: string, path: string, body?: unknown) {
+  const res = await t.app.request(`/api/platform${path}`, {
+    method,
+    headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function signUp(email: string) {
+  const browser = new FormBrowser(t);
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  await browser.submit(`/auth/signup?${query}`, { email, password: "correct horse battery" });
+  const [{ id }] = await t.db.sql`select id::text from astapa.users where email = ${email}`;
+  return { browser, id: id as string };
+}
+
+await api("POST", "/plans", { key: "studio", name: "Studio", price_idr: 30_000, interval: "month" });
+await api("PUT", "/plans/studio/seats", { seat_pricing: "per_seat" });
+await api("POST", "/plans", { key: "crew", name: "Crew", price_idr: 100_000, interval: "month" });
+await api("PUT", "/plans/crew/seats", { seat_pricing: "flat", included_seats: 5 });
+await api("POST", "/plans", { key: "duo", name: "Duo", price_idr: 50_000, interval: "month" });
+await api("PUT", "/plans/duo/seats", { seat_pricing: "flat", included_seats: 2 });
+await api("POST", "/plans", { key: "atelier", name: "Atelier", price_idr: 20_000, interval: "month" });
+await api("PUT", "/plans/atelier/seats", { seat_pricing: "per_seat" });
+
+/** An organization with an owner, an admin and a member, paying 3 seats of studio. */
+async function paidTeam(slug: string) {
+  const owner = await signUp(`owner@${slug}.example`);
+  const admin = await signUp(`admin@${slug}.example`);
+  const member = await signUp(`member@${slug}.example`);
+  const { body: org } = await api("POST", "/organizations", { name: slug, slug, owner: owner.id });
+  await api("POST", `/organizations/${org.id}/members`, { user_id: admin.id, role: "admin" });
+  await api("POST", `/organizations/${org.id}/members`, { user_id: member.id, role: "member" });
+  const { body: checkout } = await api("POST", `/organizations/${org.id}/checkout`, {
+    user: owner.id,
+    plan: "studio",
+    seats: 3,
+  });
+  assert.equal(await payCheckout(t.db.sql, project.id, checkout.checkout_id, 90_000), "paid");
+  return { id: org.id as string, owner, admin, member };
+}
+
+const url = `/billing/organizations?client_id=${project.clientId}`;
+const changes = (org: string) =>
+  asApp(t.db.sql, project.id, (tx) => listOrganizationPlanChanges(tx, project.id, org));
+/** The page from its form with `marker` on (FormBrowser posts a page's first form). */
+const formOf = (html: string, marker: string) => html.slice(html.lastIndexOf("<form", html.indexOf(marker)));
+
+Deno.test("organization billing portal — an admin changes the team plan from the next period, sees it (en, id) and withdraws it", async () => {
+  const team = await paidTeam("kopi");
+  const page = await (await team.admin.browser.get(url)).text();
+  assert.match(page, /Change the plan from the next period/);
+  assert.match(page, /The new plan starts on .+, with the next period/);
+  const scheduled = await team.admin.browser.post(formOf(page, "data-change-form"), { plan: "crew" });
+  assert.equal(scheduled.status, 303);
+  assert.equal(scheduled.headers.get("location"), `${url}&notice=change_scheduled&lang=en`);
+  const [change] = await changes(team.id);
+  assert.deepEqual([change.to_plan, change.seats, change.status], ["crew", 5, "scheduled"]);
+  assert.equal(
+    (await api("GET", `/organizations/${team.id}`)).body.plan,
+    "studio",
+    "not before the period ends",
+  );
+
+  const after = await (await team.admin.browser.get(scheduled.headers.get("location")!)).text();
+  assert.match(after, /data-notice="change_scheduled">Scheduled: the new plan starts with the next period\./);
+  assert.match(after, /data-plan-change="crew"/);
+  assert.match(after, /Scheduled: from .+, plan Crew with 5 seats \(the renewal charges its price\)\./);
+  const indonesian = await (await team.owner.browser.get(`${url}&lang=id`)).text();
+  assert.match(indonesian, /Ganti paket mulai periode berikutnya/);
+  assert.match(indonesian, /Terjadwal: mulai .+, paket Crew dengan 5 kursi/);
+  assert.match(indonesian, /Batalkan perubahan/);
+
+  // Withdrawn from the Indonesian page: the answer stays in Indonesian.
+  const withdrawn = await team.owner.browser.post(formOf(indonesian, "data-plan-change="), {});
+  assert.match(withdrawn.headers.get("location")!, /notice=change_withdrawn&lang=id$/);
+  const back = await (await team.owner.browser.get(withdrawn.headers.get("location")!)).text();
+  assert.match(back, /data-notice="change_withdrawn">Dibatalkan: paket diperpanjang seperti sekarang\./);
+  assert.doesNotMatch(back, /data-plan-change=/);
+  assert.equal((await changes(team.id))[0].status, "canceled");
+  // Again from the stale page (another admin withdrew it first): a notice, not an error page.
+  const again = await team.admin.browser.post(formOf(after, "data-plan-change="), {});
+  assert.match(again.headers.get("location")!, /notice=change_refused&lang=en$/);
+
+  // A per-seat plan takes the seats chosen.
+  const fresh = await (await team.admin.browser.get(url)).text();
+  await team.admin.browser.post(formOf(fresh, "data-change-form"), { plan: "atelier", seats: "4" });
+  assert.deepEqual((await changes(team.id)).map((c) => [c.to_plan, c.seats, c.status])[0], [
+    "atelier",
+    4,
+    "scheduled",
+  ]);
+});
+
+Deno.test("organization billing portal — fewer seats than members, a member and another organization's admin are refused", async () => {
+  const team = await paidTeam("teh");
+  const other = await paidTeam("susu");
+  const page = await (await team.admin.browser.get(url)).text();
+  const tooFew = await team.admin.browser.post(formOf(page, "data-change-form"), { plan: "duo" });
+  assert.match(tooFew.headers.get("location")!, /notice=change_too_few_seats&lang=en$/);
+  const notice = await (await team.admin.browser.get(tooFew.headers.get("location")!)).text();
+  assert.match(notice, /Refused: the organization has more members than that plan would have seats\./);
+  const fewSeats = await team.admin.browser.post(formOf(page, "data-change-form"), {
+    plan: "crew",
+    seats: "2",
+  });
+  assert.match(fewSeats.headers.get("location")!, /notice=change_scheduled/, "a flat plan's own seats");
+
+  // Another organization's admin, with their own page's form (and CSRF token), naming this organization.
+  const theirs = await (await other.admin.browser.get(url)).text();
+  const foreign = await other.admin.browser.post(formOf(theirs, "data-change-form"), {
+    organization: team.id,
+    plan: "atelier",
+  });
+  assert.match(foreign.headers.get("location")!, /notice=not_admin&lang=en$/);
+  const foreignWithdraw = await other.admin.browser.post(formOf(theirs, "data-change-form"), {
+    organization: team.id,
+    intent: "withdraw_change",
+  });
+  assert.match(foreignWithdraw.headers.get("location")!, /notice=not_admin/);
+
+  // A plain member sees no organization; with a form of their own page (an organization they own, no plan).
+  await api("POST", "/organizations", { name: "Sendiri", slug: "sendiri", owner: team.member.id });
+  const mine = await (await team.member.browser.get(url)).text();
+  assert.doesNotMatch(mine, /data-organization="teh"/);
+  const member = await team.member.browser.post(mine, {
+    organization: team.id,
+    intent: "change_plan",
+    plan: "atelier",
+  });
+  assert.match(member.headers.get("location")!, /notice=not_admin&lang=en$/);
+  const memberWithdraw = await team.member.browser.post(mine, {
+    organization: team.id,
+    intent: "withdraw_change",
+  });
+  assert.match(memberWithdraw.headers.get("location")!, /notice=not_admin/);
+  assert.deepEqual((await changes(team.id)).map((c) => [c.to_plan, c.status]), [["crew", "scheduled"]]);
+  const refused = await t.db.sql`select count(*)::int as n from astapa.audit_log
+    where target = ${team.id} and action like 'organization.plan_change%'`;
+  assert.equal(refused[0].n, 1, "only the admin's change was recorded");
+});
