@@ -1,7 +1,9 @@
 /**
- * The organizations' billing portal changing a team plan from the next period (issue 28's leftover): an admin
- * schedules another team plan (the page shows it, in English and Indonesian) and withdraws it; fewer seats than
- * members, a plain member and another organization's admin are refused as notices, and nothing changes.
+ * Changing an organization's team plan from the next period (issue 28's leftover). On the organizations'
+ * billing portal an admin schedules another team plan (the page shows it, in English and Indonesian) and
+ * withdraws it; fewer seats than members, a plain member and another organization's admin are refused as
+ * notices, and nothing changes. The Platform API (`GET|POST|DELETE /api/platform/organizations/{org}/plan-change`)
+ * answers the same rules with readable 4xx.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -14,11 +16,12 @@ import { payCheckout } from "../helpers/paid_checkouts.ts";
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql, { name: "Toko", redirectUri: "https://toko.example/callback" });
+const another = await seedProject(t.db.sql, { name: "Lain" });
 
-async function api(method: string, path: string, body?: unknown) {
+async function api(method: string, path: string, body?: unknown, as = project) {
   const res = await t.app.request(`/api/platform${path}`, {
     method,
-    headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
+    headers: { authorization: basic(as.clientId, as.secret), "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -157,4 +160,42 @@ Deno.test("organization billing portal — fewer seats than members, a member an
   const refused = await t.db.sql`select count(*)::int as n from astapa.audit_log
     where target = ${team.id} and action like 'organization.plan_change%'`;
   assert.equal(refused[0].n, 1, "only the admin's change was recorded");
+});
+
+Deno.test("POST|GET|DELETE /api/platform/organizations/{org}/plan-change — the app or an owner/admin; 400, 403, 404, 409 otherwise", async () => {
+  const team = await paidTeam("jamu");
+  const path = `/organizations/${team.id}/plan-change`;
+  const member = await api("POST", path, { plan: "crew", user: team.member.id });
+  assert.equal(member.status, 403);
+  assert.equal(member.body.error_description, "Only an owner or admin of jamu can change its plan.");
+  assert.equal((await api("POST", path, { plan: "crew", extra: 1 })).status, 400);
+  assert.equal((await api("POST", path, { plan: "crew" }, another)).status, 404);
+  const tooFew = await api("POST", path, { plan: "duo", user: team.admin.id });
+  assert.equal(tooFew.status, 409);
+  assert.match(
+    tooFew.body.error_description,
+    /^jamu has 3 members, more than the 2 seats it would have on plan Duo/,
+  );
+  assert.deepEqual(tooFew.body.fields, { seats: ["Fewer seats than members."] });
+  const same = await api("POST", path, { plan: "studio" });
+  assert.deepEqual([same.status, same.body.error_description], [409, "jamu already has plan studio."]);
+  const flat = await api("POST", path, { plan: "crew", seats: 3 });
+  assert.equal(flat.status, 400);
+  const scheduled = await api("POST", path, { plan: "atelier", seats: 4, user: team.owner.id });
+  assert.equal(scheduled.status, 201);
+  assert.deepEqual(
+    [scheduled.body.organization_id, scheduled.body.to_plan, scheduled.body.seats, scheduled.body.status],
+    [team.id, "atelier", 4, "scheduled"],
+  );
+  const listed = await api("GET", path);
+  assert.deepEqual(listed.body.changes.map((c: { to_plan: string }) => c.to_plan), ["atelier"]);
+  assert.equal((await api("DELETE", `${path}?user=${team.member.id}`)).status, 403);
+  const withdrawn = await api("DELETE", path);
+  assert.deepEqual([withdrawn.status, withdrawn.body.status], [200, "canceled"]);
+  const again = await api("DELETE", path);
+  assert.deepEqual([again.status, again.body.error_description], [
+    409,
+    "jamu has no scheduled plan change to withdraw.",
+  ]);
+  assert.equal((await api("GET", path, undefined, another)).status, 404);
 });
