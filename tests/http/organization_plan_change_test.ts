@@ -199,3 +199,34 @@ Deno.test("POST|GET|DELETE /api/platform/organizations/{org}/plan-change — the
   ]);
   assert.equal((await api("GET", path, undefined, another)).status, 404);
 });
+
+Deno.test("organization billing portal — a plan change posted from another site or with another session's CSRF token changes nothing", async () => {
+  const team = await paidTeam("gula");
+  const page = await (await team.admin.browser.get(url)).text();
+  const form = formOf(page, "data-change-form");
+  const fields = new URLSearchParams({
+    csrf: /name="csrf" value="([^"]+)"/.exec(form)![1],
+    client_id: project.clientId,
+    organization: team.id,
+    intent: "change_plan",
+    plan: "crew",
+  });
+  const crossSite = await t.app.request("/billing/organizations", {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: team.admin.browser.header(),
+      origin: "https://evil.example",
+    },
+    body: fields,
+  });
+  assert.equal(crossSite.status, 403);
+  const forged = await team.admin.browser.post(
+    form.replace(/name="csrf" value="[^"]*"/, 'name="csrf" value="x"'),
+    {
+      plan: "crew",
+    },
+  );
+  assert.equal(forged.status, 403);
+  assert.deepEqual(await changes(team.id), []);
+});
