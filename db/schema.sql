@@ -3642,8 +3642,7 @@ AS $function$
     end if;
     perform astapa.audit(o.project_id, 'organization.plan_change_cancel', o.id, pg_catalog.jsonb_build_object(
       'to_plan', canceled.to_plan, 'by', coalesce(sub, 'app')));
-    perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
-      'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(canceled)));
+    perform astapa.emit_organization_plan_change(o, canceled);
     return astapa.plan_change_json(canceled);
   end
   $function$;
@@ -3778,9 +3777,7 @@ AS $function$
           '%s has %s members, more than the %s seats it would have on plan %s: remove members first, or choose '
           'more seats or a plan with more seats.', o.name, members, new_seats, to_plan.name);
     end if;
-    select * into open_change from astapa.plan_changes as c
-    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'
-    for update;
+    open_change := astapa.scheduled_plan_change(o);
     -- Asking again for the change that is already scheduled answers it (a double click, a retried request).
     if open_change.id is not null and open_change.to_plan = to_plan.key and open_change.seats = new_seats then
       return astapa.plan_change_json(open_change);
@@ -3795,8 +3792,7 @@ AS $function$
     perform astapa.audit(o.project_id, 'organization.plan_change', o.id, pg_catalog.jsonb_build_object(
       'from_plan', o.plan_key, 'to_plan', to_plan.key, 'seats', new_seats, 'effective_at', o.plan_paid_through,
       'by', coalesce(sub, 'app')));
-    perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
-      'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(change)));
+    perform astapa.emit_organization_plan_change(o, change);
     return astapa.plan_change_json(change);
   end
   $function$;
@@ -7836,8 +7832,7 @@ AS $function$
       -- A change scheduled for a period that will not come is moot.
       settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
       if settled.id is not null then
-        perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
-          'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(settled)));
+        perform astapa.emit_organization_plan_change(o, settled);
       end if;
       perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
         'organization', astapa.organization_json(o), 'plan', ended_plan,
@@ -7853,8 +7848,7 @@ AS $function$
     -- next period will have, paid by whoever chose a linked method for the organization (still an owner or
     -- admin; it is charged below), else by the longest-standing owner (anyone owner or admin may pay it: the
     -- link is mailed to them all).
-    select * into scheduled from astapa.plan_changes as c
-    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled';
+    scheduled := astapa.scheduled_plan_change(o);
     select * into chosen from astapa.plans as p
     where p.project_id = o.project_id and p.key = coalesce(scheduled.to_plan, o.plan_key);
     select lm.user_id into payer from astapa.linked_methods as lm
@@ -13185,8 +13179,7 @@ AS $function$
     select * into chosen from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key;
     one_period := case chosen.interval when 'year' then interval '1 year' else interval '1 month' end;
     seats_now := astapa.organization_seat_limit(o);
-    select * into scheduled from astapa.plan_changes as c
-    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled';
+    scheduled := astapa.scheduled_plan_change(o);
     if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
       -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
       -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
@@ -13238,8 +13231,7 @@ AS $function$
     perform astapa.emit_event(o.project_id, 'organization.updated',
       pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
     if settled.id is not null then
-      perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
-        'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(settled)));
+      perform astapa.emit_organization_plan_change(o, settled);
     end if;
     perform astapa.audit(o.project_id, 'organization.plan_paid', o.id, pg_catalog.jsonb_build_object(
       'checkout', target.public_id, 'plan', o.plan_key, 'seat_limit', o.seat_limit,
@@ -13739,12 +13731,10 @@ AS $function$
   declare
     taken integer;
     seats integer := astapa.organization_seat_limit(o);
-    scheduled astapa.plan_changes;
-  begin
     -- A plan change scheduled for the next period (api.change_organization_plan) was allowed for the members of
     -- then: nobody joins past its seats meanwhile, so the renewal never starts with more members than seats.
-    select * into scheduled from astapa.plan_changes as c
-    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled';
+    scheduled astapa.plan_changes := astapa.scheduled_plan_change(o);
+  begin
     if seats is null and scheduled.seats is null then
       return;
     end if;
@@ -14661,6 +14651,20 @@ AS $function$
   $function$;
 comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, domain, role, transfer, removed, left).';
 grant execute on function astapa.emit_membership(text,astapa.organization_memberships,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.emit_organization_plan_change(o astapa.organizations, change astapa.plan_changes)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
+      'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(change)));
+  end
+  $function$;
+comment on function astapa.emit_organization_plan_change(astapa.organizations,astapa.plan_changes) is 'The organization.plan_change webhook: {organization, change}, when a change is scheduled, withdrawn, applied or made moot.';
+grant execute on function astapa.emit_organization_plan_change(astapa.organizations,astapa.plan_changes) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_user_created()
@@ -15717,9 +15721,7 @@ CREATE OR REPLACE FUNCTION astapa.next_period_plan(o astapa.organizations)
  STABLE
  SET search_path TO ''
 AS $function$
-    select coalesce((select c.to_plan from astapa.plan_changes as c
-                     where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'),
-                    o.plan_key)
+    select coalesce((astapa.scheduled_plan_change(o)).to_plan, o.plan_key)
   $function$;
 comment on function astapa.next_period_plan(astapa.organizations) is 'The team plan an organization''s next period renews into: a scheduled change''s, else its own.';
 grant execute on function astapa.next_period_plan(astapa.organizations) to astapa_app;
@@ -16995,6 +16997,19 @@ AS $function$
   $function$;
 comment on function astapa.retire_client_id(text) is 'Gives a deleted project a new random client id, so the old one names nothing (hosted login, billing). Security definer because the app role may never change a client id; guard: only the project the transaction acts for, and only once api.delete_project has marked it deleted.';
 grant execute on function astapa.retire_client_id(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scheduled_plan_change(o astapa.organizations)
+ RETURNS astapa.plan_changes
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select * from astapa.plan_changes as c
+    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'
+  $function$;
+comment on function astapa.scheduled_plan_change(astapa.organizations) is 'The plan change scheduled for an organization''s next period (at most one), or null.';
+grant execute on function astapa.scheduled_plan_change(astapa.organizations) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.second_factor_kinds(project_id text, user_id bigint)

@@ -256,12 +256,10 @@ create or replace function astapa.assert_organization_seat(o astapa.organization
   declare
     taken integer;
     seats integer := astapa.organization_seat_limit(o);
-    scheduled astapa.plan_changes;
-  begin
     -- A plan change scheduled for the next period (api.change_organization_plan) was allowed for the members of
     -- then: nobody joins past its seats meanwhile, so the renewal never starts with more members than seats.
-    select * into scheduled from astapa.plan_changes as c
-    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled';
+    scheduled astapa.plan_changes := astapa.scheduled_plan_change(o);
+  begin
     if seats is null and scheduled.seats is null then
       return;
     end if;

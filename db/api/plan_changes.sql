@@ -358,14 +358,26 @@ comment on function astapa.next_period_plan(astapa.subscriptions) is
 
 grant execute on function astapa.next_period_plan(astapa.subscriptions) to astapa_app;
 
+create or replace function astapa.scheduled_plan_change(o astapa.organizations) returns astapa.plan_changes
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select * from astapa.plan_changes as c
+    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'
+  $$;
+
+comment on function astapa.scheduled_plan_change(astapa.organizations) is
+  'The plan change scheduled for an organization''s next period (at most one), or null.';
+
+grant execute on function astapa.scheduled_plan_change(astapa.organizations) to astapa_app;
+
 create or replace function astapa.next_period_plan(o astapa.organizations) returns text
   language sql
   stable
   set search_path = ''
   as $$
-    select coalesce((select c.to_plan from astapa.plan_changes as c
-                     where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'),
-                    o.plan_key)
+    select coalesce((astapa.scheduled_plan_change(o)).to_plan, o.plan_key)
   $$;
 
 comment on function astapa.next_period_plan(astapa.organizations) is

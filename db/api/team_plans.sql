@@ -239,8 +239,7 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
     select * into chosen from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key;
     one_period := case chosen.interval when 'year' then interval '1 year' else interval '1 month' end;
     seats_now := astapa.organization_seat_limit(o);
-    select * into scheduled from astapa.plan_changes as c
-    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled';
+    scheduled := astapa.scheduled_plan_change(o);
     if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
       -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
       -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
@@ -292,8 +291,7 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
     perform astapa.emit_event(o.project_id, 'organization.updated',
       pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
     if settled.id is not null then
-      perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
-        'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(settled)));
+      perform astapa.emit_organization_plan_change(o, settled);
     end if;
     perform astapa.audit(o.project_id, 'organization.plan_paid', o.id, pg_catalog.jsonb_build_object(
       'checkout', target.public_id, 'plan', o.plan_key, 'seat_limit', o.seat_limit,
@@ -471,8 +469,7 @@ create or replace function api.organization_renewal_step(project_id text, now ti
       -- A change scheduled for a period that will not come is moot.
       settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
       if settled.id is not null then
-        perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
-          'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(settled)));
+        perform astapa.emit_organization_plan_change(o, settled);
       end if;
       perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
         'organization', astapa.organization_json(o), 'plan', ended_plan,
@@ -488,8 +485,7 @@ create or replace function api.organization_renewal_step(project_id text, now ti
     -- next period will have, paid by whoever chose a linked method for the organization (still an owner or
     -- admin; it is charged below), else by the longest-standing owner (anyone owner or admin may pay it: the
     -- link is mailed to them all).
-    select * into scheduled from astapa.plan_changes as c
-    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled';
+    scheduled := astapa.scheduled_plan_change(o);
     select * into chosen from astapa.plans as p
     where p.project_id = o.project_id and p.key = coalesce(scheduled.to_plan, o.plan_key);
     select lm.user_id into payer from astapa.linked_methods as lm
@@ -837,6 +833,25 @@ grant execute on function api.resume_organization_plan(text, text, text) to asta
 -- An organization's team plan changed from the next period (migration 4154): the same rows and rules as a
 -- person's scheduled change (db/api/plan_changes.sql), with the seats the new plan will have.
 
+create or replace function astapa.emit_organization_plan_change(o astapa.organizations, change astapa.plan_changes)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
+      'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(change)));
+  end
+  $$;
+
+comment on function astapa.emit_organization_plan_change(astapa.organizations, astapa.plan_changes) is
+  'The organization.plan_change webhook: {organization, change}, when a change is scheduled, withdrawn, applied '
+  'or made moot.';
+
+grant execute on function astapa.emit_organization_plan_change(astapa.organizations, astapa.plan_changes)
+  to astapa_app;
+
 create or replace function astapa.expire_organization_renewal_checkouts(project_id text, organization_id text,
                                                                         plan_key text)
   returns void
@@ -936,9 +951,7 @@ create or replace function api.change_organization_plan(project_id text, organiz
           '%s has %s members, more than the %s seats it would have on plan %s: remove members first, or choose '
           'more seats or a plan with more seats.', o.name, members, new_seats, to_plan.name);
     end if;
-    select * into open_change from astapa.plan_changes as c
-    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'
-    for update;
+    open_change := astapa.scheduled_plan_change(o);
     -- Asking again for the change that is already scheduled answers it (a double click, a retried request).
     if open_change.id is not null and open_change.to_plan = to_plan.key and open_change.seats = new_seats then
       return astapa.plan_change_json(open_change);
@@ -953,8 +966,7 @@ create or replace function api.change_organization_plan(project_id text, organiz
     perform astapa.audit(o.project_id, 'organization.plan_change', o.id, pg_catalog.jsonb_build_object(
       'from_plan', o.plan_key, 'to_plan', to_plan.key, 'seats', new_seats, 'effective_at', o.plan_paid_through,
       'by', coalesce(sub, 'app')));
-    perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
-      'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(change)));
+    perform astapa.emit_organization_plan_change(o, change);
     return astapa.plan_change_json(change);
   end
   $$;
@@ -995,8 +1007,7 @@ create or replace function api.cancel_organization_plan_change(project_id text, 
     end if;
     perform astapa.audit(o.project_id, 'organization.plan_change_cancel', o.id, pg_catalog.jsonb_build_object(
       'to_plan', canceled.to_plan, 'by', coalesce(sub, 'app')));
-    perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
-      'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(canceled)));
+    perform astapa.emit_organization_plan_change(o, canceled);
     return astapa.plan_change_json(canceled);
   end
   $$;

@@ -9,32 +9,15 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { listOrganizationPlanChanges } from "@/db/organization_plan_changes.ts";
 import { testApp } from "../helpers/app.ts";
-import { basic, seedProject } from "../helpers/oauth.ts";
-import { FormBrowser } from "../helpers/form_browser.ts";
-import { payCheckout } from "../helpers/paid_checkouts.ts";
+import { seedProject } from "../helpers/oauth.ts";
+import { formWith, organizationPortal } from "../helpers/organization_portal.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql, { name: "Toko", redirectUri: "https://toko.example/callback" });
 const another = await seedProject(t.db.sql, { name: "Lain" });
 
-async function api(method: string, path: string, body?: unknown, as = project) {
-  const res = await t.app.request(`/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(as.clientId, as.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function signUp(email: string) {
-  const browser = new FormBrowser(t);
-  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
-  await browser.submit(`/auth/signup?${query}`, { email, password: "correct horse battery" });
-  const [{ id }] = await t.db.sql`select id::text from astapa.users where email = ${email}`;
-  return { browser, id: id as string };
-}
+const { api, paidTeam } = organizationPortal(t, project);
 
 await api("POST", "/plans", { key: "studio", name: "Studio", price_idr: 30_000, interval: "month" });
 await api("PUT", "/plans/studio/seats", { seat_pricing: "per_seat" });
@@ -45,35 +28,16 @@ await api("PUT", "/plans/duo/seats", { seat_pricing: "flat", included_seats: 2 }
 await api("POST", "/plans", { key: "atelier", name: "Atelier", price_idr: 20_000, interval: "month" });
 await api("PUT", "/plans/atelier/seats", { seat_pricing: "per_seat" });
 
-/** An organization with an owner, an admin and a member, paying 3 seats of studio. */
-async function paidTeam(slug: string) {
-  const owner = await signUp(`owner@${slug}.example`);
-  const admin = await signUp(`admin@${slug}.example`);
-  const member = await signUp(`member@${slug}.example`);
-  const { body: org } = await api("POST", "/organizations", { name: slug, slug, owner: owner.id });
-  await api("POST", `/organizations/${org.id}/members`, { user_id: admin.id, role: "admin" });
-  await api("POST", `/organizations/${org.id}/members`, { user_id: member.id, role: "member" });
-  const { body: checkout } = await api("POST", `/organizations/${org.id}/checkout`, {
-    user: owner.id,
-    plan: "studio",
-    seats: 3,
-  });
-  assert.equal(await payCheckout(t.db.sql, project.id, checkout.checkout_id, 90_000), "paid");
-  return { id: org.id as string, owner, admin, member };
-}
-
 const url = `/billing/organizations?client_id=${project.clientId}`;
 const changes = (org: string) =>
   asApp(t.db.sql, project.id, (tx) => listOrganizationPlanChanges(tx, project.id, org));
-/** The page from its form with `marker` on (FormBrowser posts a page's first form). */
-const formOf = (html: string, marker: string) => html.slice(html.lastIndexOf("<form", html.indexOf(marker)));
 
 Deno.test("organization billing portal — an admin changes the team plan from the next period, sees it (en, id) and withdraws it", async () => {
   const team = await paidTeam("kopi");
   const page = await (await team.admin.browser.get(url)).text();
   assert.match(page, /Change the plan from the next period/);
   assert.match(page, /The new plan starts on .+, with the next period/);
-  const scheduled = await team.admin.browser.post(formOf(page, "data-change-form"), { plan: "crew" });
+  const scheduled = await team.admin.browser.post(formWith(page, "data-change-form"), { plan: "crew" });
   assert.equal(scheduled.status, 303);
   assert.equal(scheduled.headers.get("location"), `${url}&notice=change_scheduled&lang=en`);
   const [change] = await changes(team.id);
@@ -94,19 +58,19 @@ Deno.test("organization billing portal — an admin changes the team plan from t
   assert.match(indonesian, /Batalkan perubahan/);
 
   // Withdrawn from the Indonesian page: the answer stays in Indonesian.
-  const withdrawn = await team.owner.browser.post(formOf(indonesian, "data-plan-change="), {});
+  const withdrawn = await team.owner.browser.post(formWith(indonesian, "data-plan-change="), {});
   assert.match(withdrawn.headers.get("location")!, /notice=change_withdrawn&lang=id$/);
   const back = await (await team.owner.browser.get(withdrawn.headers.get("location")!)).text();
   assert.match(back, /data-notice="change_withdrawn">Dibatalkan: paket diperpanjang seperti sekarang\./);
   assert.doesNotMatch(back, /data-plan-change=/);
   assert.equal((await changes(team.id))[0].status, "canceled");
   // Again from the stale page (another admin withdrew it first): a notice, not an error page.
-  const again = await team.admin.browser.post(formOf(after, "data-plan-change="), {});
+  const again = await team.admin.browser.post(formWith(after, "data-plan-change="), {});
   assert.match(again.headers.get("location")!, /notice=change_refused&lang=en$/);
 
   // A per-seat plan takes the seats chosen.
   const fresh = await (await team.admin.browser.get(url)).text();
-  await team.admin.browser.post(formOf(fresh, "data-change-form"), { plan: "atelier", seats: "4" });
+  await team.admin.browser.post(formWith(fresh, "data-change-form"), { plan: "atelier", seats: "4" });
   assert.deepEqual((await changes(team.id)).map((c) => [c.to_plan, c.seats, c.status])[0], [
     "atelier",
     4,
@@ -118,11 +82,11 @@ Deno.test("organization billing portal — fewer seats than members, a member an
   const team = await paidTeam("teh");
   const other = await paidTeam("susu");
   const page = await (await team.admin.browser.get(url)).text();
-  const tooFew = await team.admin.browser.post(formOf(page, "data-change-form"), { plan: "duo" });
+  const tooFew = await team.admin.browser.post(formWith(page, "data-change-form"), { plan: "duo" });
   assert.match(tooFew.headers.get("location")!, /notice=change_too_few_seats&lang=en$/);
   const notice = await (await team.admin.browser.get(tooFew.headers.get("location")!)).text();
   assert.match(notice, /Refused: the organization has more members than that plan would have seats\./);
-  const fewSeats = await team.admin.browser.post(formOf(page, "data-change-form"), {
+  const fewSeats = await team.admin.browser.post(formWith(page, "data-change-form"), {
     plan: "crew",
     seats: "2",
   });
@@ -130,12 +94,12 @@ Deno.test("organization billing portal — fewer seats than members, a member an
 
   // Another organization's admin, with their own page's form (and CSRF token), naming this organization.
   const theirs = await (await other.admin.browser.get(url)).text();
-  const foreign = await other.admin.browser.post(formOf(theirs, "data-change-form"), {
+  const foreign = await other.admin.browser.post(formWith(theirs, "data-change-form"), {
     organization: team.id,
     plan: "atelier",
   });
   assert.match(foreign.headers.get("location")!, /notice=not_admin&lang=en$/);
-  const foreignWithdraw = await other.admin.browser.post(formOf(theirs, "data-change-form"), {
+  const foreignWithdraw = await other.admin.browser.post(formWith(theirs, "data-change-form"), {
     organization: team.id,
     intent: "withdraw_change",
   });
@@ -203,7 +167,7 @@ Deno.test("POST|GET|DELETE /api/platform/organizations/{org}/plan-change — the
 Deno.test("organization billing portal — a plan change posted from another site or with another session's CSRF token changes nothing", async () => {
   const team = await paidTeam("gula");
   const page = await (await team.admin.browser.get(url)).text();
-  const form = formOf(page, "data-change-form");
+  const form = formWith(page, "data-change-form");
   const fields = new URLSearchParams({
     csrf: /name="csrf" value="([^"]+)"/.exec(form)![1],
     client_id: project.clientId,
