@@ -2,7 +2,7 @@
  * The organization billing portal's plan change from the next period (api.change_organization_plan): the change
  * scheduled, with a button to withdraw it, and a form to choose another team plan (and, per seat, its seats).
  * Shown for a running team plan that renews; the forms post to /billing/organizations as the signed-in owner or
- * admin, in the page's language.
+ * admin, in the page's language. TeamPlanChoices (the plans and seats to choose) serves the buy form too.
  */
 import type { OrganizationBilling } from "@/db/team_plans.ts";
 import type { Lang } from "@/lib/login/i18n.ts";
@@ -66,34 +66,45 @@ export function OrganizationPlanChange(props: Props) {
           <p class="hint">{text.changeHint(portalDate(org.plan_paid_through!, lang))}</p>
           <Hidden {...props} />
           <input type="hidden" name="intent" value="change_plan" />
-          {others.map((plan, i) => (
-            <label key={plan.key}>
-              <input
-                type="radio"
-                name="plan"
-                value={plan.key}
-                checked={scheduled ? plan.key === scheduled.to_plan : i === 0}
-                required
-              />{" "}
-              {plan.name} · {rupiah(plan.price_idr)} {plan.seat_pricing === "per_seat"
-                ? `${text.perSeat} `
-                : `(${text.flatSeats(plan.included_seats ?? 0)}) `}
-              {intervalText(BILLING_TEXT[lang], plan.interval)}
-            </label>
-          ))}
-          <label>
-            {text.seatsLabel}{" "}
-            <input
-              type="number"
-              name="seats"
-              min={Math.max(1, org.members)}
-              max={100000}
-              value={scheduled?.seats ?? org.next_seat_limit ?? org.seat_limit ?? Math.max(1, org.members)}
-            />
-          </label>
+          <TeamPlanChoices
+            lang={lang}
+            plans={others}
+            checked={(plan, i) =>
+              scheduled ? plan.key === scheduled.to_plan : i === 0}
+            members={org.members}
+            seats={scheduled?.seats ?? org.next_seat_limit ?? org.seat_limit ?? Math.max(1, org.members)}
+          />
           <button type="submit" class="button secondary">{text.changeSubmit}</button>
         </form>
       )}
     </section>
+  );
+}
+
+/** The team plans to choose from (price per seat, or flat with its seats) and the seats field of per-seat plans. */
+export function TeamPlanChoices(props: {
+  lang: Lang;
+  plans: OrganizationBilling["team_plans"];
+  checked: (plan: OrganizationBilling["team_plans"][number], index: number) => boolean;
+  members: number;
+  seats: number;
+}) {
+  const text = ORG_PORTAL_TEXT[props.lang];
+  return (
+    <>
+      {props.plans.map((plan, i) => (
+        <label key={plan.key}>
+          <input type="radio" name="plan" value={plan.key} checked={props.checked(plan, i)} required />{" "}
+          {plan.name} · {rupiah(plan.price_idr)} {plan.seat_pricing === "per_seat"
+            ? `${text.perSeat} `
+            : `(${text.flatSeats(plan.included_seats ?? 0)}) `}
+          {intervalText(BILLING_TEXT[props.lang], plan.interval)}
+        </label>
+      ))}
+      <label>
+        {text.seatsLabel}{" "}
+        <input type="number" name="seats" min={Math.max(1, props.members)} max={100000} value={props.seats} />
+      </label>
+    </>
   );
 }

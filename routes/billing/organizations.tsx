@@ -16,14 +16,13 @@ import {
   setOrganizationBillingMethod,
 } from "@/db/organization_renewals.ts";
 import { cancelOrganizationPlanChange, changeOrganizationPlan } from "@/db/organization_plan_changes.ts";
-import { OrganizationPlanChange } from "@/components/OrganizationPlanChange.tsx";
+import { OrganizationPlanChange, TeamPlanChoices } from "@/components/OrganizationPlanChange.tsx";
 import { validate } from "@/lib/http/body.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { CLIENT_ID, sameOrigin, signedIn, signInFirst } from "@/lib/payments/billing_session.ts";
 import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
-import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { portalDate } from "@/lib/payments/portal_text.ts";
 import { rupiah } from "@/lib/payments/receipt_text.ts";
 import { openOrganizationCheckout } from "@/lib/organizations/team_checkout.ts";
@@ -275,30 +274,13 @@ export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
                 <input type="hidden" name="client_id" value={data.clientId} />
                 <input type="hidden" name="organization" value={org.id} />
                 <input type="hidden" name="lang" value={data.lang} />
-                {team_plans.map((plan, i) => (
-                  <label key={plan.key}>
-                    <input
-                      type="radio"
-                      name="plan"
-                      value={plan.key}
-                      checked={plan.key === org.plan || (!org.plan && i === 0)}
-                    />{" "}
-                    {plan.name} · {rupiah(plan.price_idr)} {plan.seat_pricing === "per_seat"
-                      ? `${text.perSeat} `
-                      : `(${text.flatSeats(plan.included_seats ?? 0)}) `}
-                    {intervalText(BILLING_TEXT[data.lang], plan.interval)}
-                  </label>
-                ))}
-                <label>
-                  {text.seatsLabel}{" "}
-                  <input
-                    type="number"
-                    name="seats"
-                    min={Math.max(1, org.members)}
-                    max={100000}
-                    value={org.seat_limit ?? Math.max(1, org.members)}
-                  />
-                </label>
+                <TeamPlanChoices
+                  lang={data.lang}
+                  plans={team_plans}
+                  checked={(plan, i) => plan.key === org.plan || (!org.plan && i === 0)}
+                  members={org.members}
+                  seats={org.seat_limit ?? Math.max(1, org.members)}
+                />
                 <button type="submit" class="button">{text.pay}</button>
               </form>
             )}
