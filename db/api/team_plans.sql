@@ -57,13 +57,16 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
     elsif seat_pricing is null and changed.seat_pricing is not null then
       held := (select count(*) from astapa.organizations as o
                where o.project_id = set_plan_seats.project_id and o.plan_key = set_plan_seats.plan_key)
+            + (select count(*) from astapa.plan_changes as c
+               where c.project_id = set_plan_seats.project_id and c.to_plan = set_plan_seats.plan_key
+                 and c.organization_id is not null and c.status = 'scheduled')
             + (select count(*) from astapa.checkouts as c
                where c.project_id = set_plan_seats.project_id and c.plan_key = set_plan_seats.plan_key
                  and c.organization_id is not null and c.status in ('open', 'pending'));
       if held > 0 then
         raise exception using errcode = 'AS409', message = pg_catalog.format(
-          'Plan %s is held by organizations (%s plans or unpaid checkouts): it stays a team plan; create a new '
-          'plan for people.', plan_key, held);
+          'Plan %s is held by organizations (%s plans, scheduled changes or unpaid checkouts): it stays a team '
+          'plan; create a new plan for people.', plan_key, held);
       end if;
     end if;
     update astapa.plans as p
@@ -86,7 +89,7 @@ comment on function api.set_plan_seats(text, text, text, integer) is
   'or a personal one again (null); audited. AS400 bad pricing or seats, or a one_time plan; AS404 unknown plan; '
   'AS409 making a plan '
   'people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a '
-  'team plan organizations hold (plan, unpaid checkout) a personal one.';
+  'team plan organizations hold (plan, scheduled change, unpaid checkout) a personal one.';
 
 grant execute on function api.set_plan_seats(text, text, text, integer) to astapa_app;
 

@@ -305,3 +305,23 @@ Deno.test("moot changes — paying the old plan's next period, the plan running 
     /kemiri has no running paid team plan to change/,
   );
 });
+
+Deno.test("the plan scheduled into stays a team plan; deleting the organization takes its changes with it", async () => {
+  const t = await paying("kayu");
+  await as(a.id, async (tx) => {
+    await tx`select api.create_plan(${a.id}, '{"key": "later", "name": "Later", "price_idr": 40000}')`;
+    await tx`select api.set_plan_seats(${a.id}, 'later', 'per_seat')`;
+  });
+  await change(t.id, t.owner, "later");
+  await rejectsAs(
+    call((tx) => tx`select api.set_plan_seats(${a.id}, 'later', null)`),
+    "conflict",
+    /^Plan later is held by organizations \(1 plans, scheduled changes or unpaid checkouts\)/,
+  );
+  await call((tx) => tx`select api.delete_organization(${t.id})`);
+  const left = await call<number>((tx) =>
+    tx`select count(*)::int from astapa.plan_changes where organization_id = ${t.id}`
+  );
+  assert.equal(left, 0);
+  await call((tx) => tx`select api.set_plan_seats(${a.id}, 'later', null)`);
+});
