@@ -1335,7 +1335,7 @@ create policy "a project stores its own phone provider credentials" on astapa.ph
 create table astapa.plan_changes (
   project_id text not null,
   id bigint generated always as identity not null,
-  user_id bigint not null,
+  user_id bigint,
   from_plan text not null,
   to_plan text not null,
   kind text not null,
@@ -1347,18 +1347,27 @@ create table astapa.plan_changes (
   effective_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
   resolved_at timestamp with time zone,
+  organization_id text,
+  seats integer,
   constraint plan_changes_pkey PRIMARY KEY (project_id, id),
   constraint plan_changes_from_plan_fkey FOREIGN KEY (project_id, from_plan) REFERENCES astapa.plans(project_id, key),
+  constraint plan_changes_organization_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
   constraint plan_changes_to_plan_fkey FOREIGN KEY (project_id, to_plan) REFERENCES astapa.plans(project_id, key),
   constraint plan_changes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint plan_changes_amounts_check CHECK (list_amount >= 0 AND credit_idr >= 0 AND amount_idr >= 0 AND amount_idr <= '1000000000000'::bigint AND list_amount <= '1000000000000'::bigint),
   constraint plan_changes_kind_check CHECK (kind = ANY (ARRAY['upgrade'::text, 'scheduled'::text])),
+  constraint plan_changes_owner_check CHECK ((user_id IS NULL) <> (organization_id IS NULL)),
+  constraint plan_changes_seats_check CHECK (seats IS NULL OR organization_id IS NOT NULL AND seats >= 1 AND seats <= 100000),
   constraint plan_changes_status_check CHECK (status = ANY (ARRAY['awaiting_payment'::text, 'scheduled'::text, 'applied'::text, 'canceled'::text]))
 );
 alter table astapa.plan_changes enable row level security;
 alter table astapa.plan_changes force row level security;
 comment on table astapa.plan_changes is 'Requested plan changes and their history. kind upgrade: charged now (amount_idr = list_amount − credit_idr, the unused share of the current plan), status awaiting_payment until its checkout (checkouts.plan_change_id) is paid, then applied; period_end is where the new plan''s period ends (same interval: the current one). kind scheduled: takes effect at effective_at (the period end) when the renewal for to_plan is paid.';
+comment on column astapa.plan_changes.organization_id is 'The organization whose team plan changes (user_id null); null for a person''s change.';
+comment on column astapa.plan_changes.seats is 'An organization''s change: the seat limit of the new plan''s first period (a flat plan''s own seats, or the seats to buy of a per-seat plan); null for a person''s.';
 CREATE UNIQUE INDEX plan_changes_open_key ON astapa.plan_changes USING btree (project_id, user_id) WHERE (status = ANY (ARRAY['awaiting_payment'::text, 'scheduled'::text]));
+CREATE UNIQUE INDEX plan_changes_open_organization_key ON astapa.plan_changes USING btree (project_id, organization_id) WHERE ((organization_id IS NOT NULL) AND (status = ANY (ARRAY['awaiting_payment'::text, 'scheduled'::text])));
+CREATE INDEX plan_changes_organization_idx ON astapa.plan_changes USING btree (project_id, organization_id, id) WHERE (organization_id IS NOT NULL);
 CREATE INDEX plan_changes_user_idx ON astapa.plan_changes USING btree (project_id, user_id, id);
 grant insert, select on astapa.plan_changes to astapa_app;
 grant update (status, resolved_at) on astapa.plan_changes to astapa_app;
@@ -3307,7 +3316,7 @@ AS $function$
             coalesce(pg_catalog.lower(period), changed_at),
             pg_catalog.upper(period), new_paid_through)
     returning * into started;
-    perform astapa.settle_plan_changes(project_id, user_id, chosen.key);
+    perform astapa.settle_plan_changes(project_id, user_id, null, chosen.key);
     perform astapa.audit(project_id, 'subscription.assign', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', chosen.key, 'previous_plan', previous_plan, 'source', source));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -3616,6 +3625,38 @@ comment on function api.cancel_organization_plan(text,text,text) is 'Cancels an 
 grant execute on function api.cancel_organization_plan(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.cancel_organization_plan_change(project_id text, organization_id text, sub text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    canceled_id bigint;
+    canceled astapa.plan_changes;
+  begin
+    if o.project_id is distinct from cancel_organization_plan_change.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    end if;
+    perform astapa.organization_plan_actor(o, sub, 'change');
+    canceled_id := astapa.close_open_plan_change(o.project_id, null, o.id);
+    -- A new statement, so the row is read as the close left it.
+    select * into canceled from astapa.plan_changes as c
+    where c.project_id = o.project_id and c.id = canceled_id;
+    if not found then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s has no scheduled plan change to withdraw.', o.name);
+    end if;
+    perform astapa.audit(o.project_id, 'organization.plan_change_cancel', o.id, pg_catalog.jsonb_build_object(
+      'to_plan', canceled.to_plan, 'by', coalesce(sub, 'app')));
+    perform astapa.emit_organization_plan_change(o, canceled);
+    return astapa.plan_change_json(canceled);
+  end
+  $function$;
+comment on function api.cancel_organization_plan_change(text,text,text) is 'Withdraws an organization''s scheduled plan change: the next period renews the plan it has. sub: the owner or admin asking, null for the app. Audited and emitted (organization.plan_change). AS403 sub no owner or admin; AS404 unknown organization; AS409 nothing scheduled.';
+grant execute on function api.cancel_organization_plan_change(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_plan_change(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3631,7 +3672,7 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    canceled_id := astapa.close_open_plan_change(project_id, user_id);
+    canceled_id := astapa.close_open_plan_change(project_id, user_id, null);
     -- A new statement, so the row is read as the cancel left it.
     select * into canceled from astapa.plan_changes as c
     where c.project_id = cancel_plan_change.project_id and c.id = canceled_id;
@@ -3686,6 +3727,84 @@ AS $function$
   $function$;
 comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.change_organization_plan(project_id text, organization_id text, sub text, plan_key text, seats integer DEFAULT NULL::integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    to_plan astapa.plans;
+    open_change astapa.plan_changes;
+    change astapa.plan_changes;
+    members integer;
+    new_seats integer;
+  begin
+    -- The organization's row lock serialises its plan changes (and its members joining meanwhile).
+    if o.project_id is distinct from change_organization_plan.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    end if;
+    perform astapa.organization_plan_actor(o, sub, 'change');
+    if o.plan_key is null or o.plan_paid_through is null or o.plan_paid_through <= pg_catalog.now() then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s has no running paid team plan to change: buy the plan instead.', o.name);
+    elsif o.plan_canceled_at is not null then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s''s plan is canceled and will not renew: resume it first to change it for the next period.', o.name);
+    end if;
+    -- Shared lock: api.set_plan_seats cannot make the plan a personal one while a change is scheduled into it.
+    perform from astapa.plans as p
+    where p.project_id = o.project_id and p.key = change_organization_plan.plan_key
+    for share;
+    to_plan := astapa.plan_change_target(o.project_id, plan_key, o.plan_key, o.name);
+    if to_plan.seat_pricing is null then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["Not a team plan of this project."]}',
+        message = pg_catalog.format('Plan %s is a personal plan: an organization takes a team plan.', to_plan.key);
+    end if;
+    select count(*) into members from astapa.organization_memberships as m
+    where m.project_id = o.project_id and m.organization_id = o.id;
+    if seats is not null and seats not between 1 and 100000 then
+      raise exception using errcode = 'AS400', detail = '{"seats": ["A whole number from 1 to 100000."]}',
+        message = 'seats must be a whole number from 1 to 100000.';
+    elsif to_plan.seat_pricing = 'flat' and seats is distinct from to_plan.included_seats and seats is not null then
+      raise exception using errcode = 'AS400', detail = '{"seats": ["A flat plan has its own seats."]}',
+        message = pg_catalog.format('Plan %s comes with %s seats; it cannot be bought for another number.',
+          to_plan.key, to_plan.included_seats);
+    end if;
+    -- A per-seat plan keeps the seats the next period would have had (as the renewal pass counts them).
+    new_seats := case when to_plan.seat_pricing = 'flat' then to_plan.included_seats
+                      else coalesce(seats,
+                                    case when o.next_seat_limit_from <= o.plan_paid_through then o.next_seat_limit end,
+                                    o.seat_limit, greatest(members, 1)) end;
+    if new_seats < members then
+      raise exception using errcode = 'AS409', detail = '{"seats": ["Fewer seats than members."]}',
+        message = pg_catalog.format(
+          '%s has %s members, more than the %s seats it would have on plan %s: remove members first, or choose '
+          'more seats or a plan with more seats.', o.name, members, new_seats, to_plan.name);
+    end if;
+    open_change := astapa.scheduled_plan_change(o);
+    -- Asking again for the change that is already scheduled answers it (a double click, a retried request).
+    if open_change.id is not null and open_change.to_plan = to_plan.key and open_change.seats = new_seats then
+      return astapa.plan_change_json(open_change);
+    end if;
+    perform astapa.close_open_plan_change(o.project_id, null, o.id);
+    insert into astapa.plan_changes (project_id, organization_id, from_plan, to_plan, kind, status, seats,
+                                     effective_at)
+    values (o.project_id, o.id, o.plan_key, to_plan.key, 'scheduled', 'scheduled', new_seats, o.plan_paid_through)
+    returning * into change;
+    -- A pay link already opened for the old plan's next period is replaced by one for the new plan.
+    perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+    perform astapa.audit(o.project_id, 'organization.plan_change', o.id, pg_catalog.jsonb_build_object(
+      'from_plan', o.plan_key, 'to_plan', to_plan.key, 'seats', new_seats, 'effective_at', o.plan_paid_through,
+      'by', coalesce(sub, 'app')));
+    perform astapa.emit_organization_plan_change(o, change);
+    return astapa.plan_change_json(change);
+  end
+  $function$;
+comment on function api.change_organization_plan(text,text,text,text,integer) is 'Schedules an organization''s move to another team plan from its next period (the end of plan_paid_through): the renewal pass opens that period''s checkout for the new plan and seats, and paying it applies the change. seats: a per-seat plan''s (default: the seats the next period would have had); a flat plan has its own. sub: the owner or admin asking, null for the app. One open change per organization (asking again answers it; another replaces it). Audited and emitted (organization.plan_change). AS400 no such paid team plan, bad seats; AS403 sub no owner or admin; AS404 unknown organization; AS409 no running paid plan, a canceled one, the same plan, or fewer seats than members.';
+grant execute on function api.change_organization_plan(text,text,text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.change_plan(project_id text, user_id bigint, plan_key text, xendit_account text, success_url text DEFAULT NULL::text, now timestamp with time zone DEFAULT now())
@@ -3751,15 +3870,7 @@ AS $function$
       raise exception using errcode = 'AS409',
         message = 'There is no running paid subscription to change: open a checkout for the plan instead.';
     end if;
-    select * into to_plan from astapa.plans as p
-    where p.project_id = change_plan.project_id and p.key = change_plan.plan_key and p.archived_at is null;
-    if not found or to_plan.price_idr < 1 or to_plan.interval not in ('month', 'year') then
-      raise exception using errcode = 'AS400', detail = '{"plan": ["No such paid monthly or yearly plan."]}',
-        message = pg_catalog.format('There is no paid monthly or yearly plan %s to change to.', plan_key);
-    end if;
-    if to_plan.key = from_plan.key then
-      raise exception using errcode = 'AS409', message = pg_catalog.format('The user already has plan %s.', to_plan.key);
-    end if;
+    to_plan := astapa.plan_change_target(project_id, plan_key, from_plan.key, 'The user');
     select * into open_change from astapa.plan_changes as c
     where c.project_id = change_plan.project_id and c.user_id = change_plan.user_id
       and c.status in ('awaiting_payment', 'scheduled');
@@ -3770,7 +3881,7 @@ AS $function$
                      where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
                      order by k.id desc limit 1));
     end if;
-    perform astapa.close_open_plan_change(project_id, user_id);
+    perform astapa.close_open_plan_change(project_id, user_id, null);
     -- The unused share of the current period, by time (exact numerics: amounts are multiplied before dividing).
     period_seconds := greatest(extract(epoch from current.paid_through - current.current_period_start), 1);
     left_seconds := least(greatest(extract(epoch from current.paid_through - now), 0), period_seconds);
@@ -7539,6 +7650,12 @@ AS $function$
           'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
           'members', (select count(*) from astapa.organization_memberships as x
                       where x.project_id = o.project_id and x.organization_id = o.id),
+          -- The team plan scheduled for the next period (api.change_organization_plan), with its name.
+          'plan_change', (
+            select astapa.plan_change_json(c) || pg_catalog.jsonb_build_object('to_plan_name', p.name)
+            from astapa.plan_changes as c
+            join astapa.plans as p on p.project_id = c.project_id and p.key = c.to_plan
+            where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'),
           -- The linked method chosen to pay the renewals (its label is masked), whoever of the admins chose it.
           'billing_method', (
             select pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label,
@@ -7571,7 +7688,7 @@ AS $function$
         where l.project_id = astapa.current_project_id() and l.user_id = organization_billing.user_id
           and l.status = 'active'), '[]'))
   $function$;
-comment on function api.organization_billing(bigint) is 'The organization billing portal of a user: the organizations they are owner or admin of, each with its team plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel and grace, the linked method chosen to pay its renewals (masked label, active, mine) and paid team checkouts; the team plans on sale; and the user''s own active linked methods (those they may choose). Members who are neither owner nor admin see none (they do not pay).';
+comment on function api.organization_billing(bigint) is 'The organization billing portal of a user: the organizations they are owner or admin of, each with its team plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel and grace, the team plan scheduled for the next period (plan_change), the linked method chosen to pay its renewals (masked label, active, mine) and paid team checkouts; the team plans on sale; and the user''s own active linked methods (those they may choose). Members who are neither owner nor admin see none (they do not pay).';
 grant execute on function api.organization_billing(bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -7604,6 +7721,31 @@ AS $function$
   $function$;
 comment on function api.organization_invitation(bytea) is 'The invitation a link''s token (by its SHA-256) names in the current project, whatever its status (the hosted login says why one cannot be accepted); null for an unknown token or another project''s.';
 grant execute on function api.organization_invitation(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.organization_plan_changes(project_id text, organization_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = organization_plan_changes.project_id
+      and (x.id = organization_plan_changes.organization_id or x.slug = organization_plan_changes.organization_id);
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Organization %s was not found in this project.', organization_id);
+    end if;
+    return coalesce((select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
+                     from astapa.plan_changes as c
+                     where c.project_id = o.project_id and c.organization_id = o.id), '[]');
+  end
+  $function$;
+comment on function api.organization_plan_changes(text,text) is 'An organization''s plan changes, newest first (by id or slug). AS404 unknown organization.';
+grant execute on function api.organization_plan_changes(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.organization_renewal_billing(project_id text, organization_id text, max_count integer DEFAULT 50)
@@ -7656,6 +7798,8 @@ AS $function$
     o astapa.organizations;
     action text;
     ended_plan text;
+    scheduled astapa.plan_changes;
+    settled astapa.plan_changes;
     chosen astapa.plans;
     payer bigint;
     renewal_seats integer;
@@ -7692,6 +7836,11 @@ AS $function$
           plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
+      -- A change scheduled for a period that will not come is moot.
+      settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
+      if settled.id is not null then
+        perform astapa.emit_organization_plan_change(o, settled);
+      end if;
       perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
         'organization', astapa.organization_json(o), 'plan', ended_plan,
         'reason', case action when 'end' then 'canceled' else 'unpaid' end));
@@ -7702,10 +7851,13 @@ AS $function$
       return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
         'plan', ended_plan);
     end if;
-    -- remind: the next period's checkout for the seats the next period will have, paid by whoever chose a linked
-    -- method for the organization (still an owner or admin; it is charged below), else by the longest-standing
-    -- owner (anyone owner or admin may pay it: the link is mailed to them all).
-    select * into chosen from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key;
+    -- remind: the next period's checkout — of the plan scheduled for it, else the same plan — for the seats the
+    -- next period will have, paid by whoever chose a linked method for the organization (still an owner or
+    -- admin; it is charged below), else by the longest-standing owner (anyone owner or admin may pay it: the
+    -- link is mailed to them all).
+    scheduled := astapa.scheduled_plan_change(o);
+    select * into chosen from astapa.plans as p
+    where p.project_id = o.project_id and p.key = coalesce(scheduled.to_plan, o.plan_key);
     select lm.user_id into payer from astapa.linked_methods as lm
     join astapa.organization_memberships as m
       on m.project_id = lm.project_id and m.organization_id = o.id and m.user_id = lm.user_id
@@ -7720,6 +7872,7 @@ AS $function$
       limit 1;
     end if;
     renewal_seats := case when chosen.seat_pricing = 'flat' then chosen.included_seats
+                          when scheduled.id is not null then scheduled.seats
                           else coalesce(case when o.next_seat_limit_from <= o.plan_paid_through then o.next_seat_limit end,
                                         o.seat_limit,
                                         (select count(*) from astapa.organization_memberships as m
@@ -7774,7 +7927,7 @@ AS $function$
           and not u.disabled and u.email is not null), '[]'));
   end
   $function$;
-comment on function api.organization_renewal_step(text,timestamp with time zone,text) is 'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' addresses for the pay-link mail (remind; with the organization''s chosen linked method, linked_charge: its owner pays, the method is charged and the mail waits); or, when a canceled plan''s period is over (end) or an unpaid one''s grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for the period (audited organization.renewal_skipped; action none). Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
+comment on function api.organization_renewal_step(text,timestamp with time zone,text) is 'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout of a team plan (a scheduled change''s plan and seats, else the same plan; xendit_account; null: payments not configured, none) for the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' addresses for the pay-link mail (remind; with the organization''s chosen linked method, linked_charge: its owner pays, the method is charged and the mail waits); or, when a canceled plan''s period is over (end) or an unpaid one''s grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for the period (audited organization.renewal_skipped; action none). Settings billing_grace_days (3) and billing_renewal_notice_days (7). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.organization_renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10763,13 +10916,16 @@ AS $function$
     elsif seat_pricing is null and changed.seat_pricing is not null then
       held := (select count(*) from astapa.organizations as o
                where o.project_id = set_plan_seats.project_id and o.plan_key = set_plan_seats.plan_key)
+            + (select count(*) from astapa.plan_changes as c
+               where c.project_id = set_plan_seats.project_id and c.to_plan = set_plan_seats.plan_key
+                 and c.organization_id is not null and c.status = 'scheduled')
             + (select count(*) from astapa.checkouts as c
                where c.project_id = set_plan_seats.project_id and c.plan_key = set_plan_seats.plan_key
                  and c.organization_id is not null and c.status in ('open', 'pending'));
       if held > 0 then
         raise exception using errcode = 'AS409', message = pg_catalog.format(
-          'Plan %s is held by organizations (%s plans or unpaid checkouts): it stays a team plan; create a new '
-          'plan for people.', plan_key, held);
+          'Plan %s is held by organizations (%s plans, scheduled changes or unpaid checkouts): it stays a team '
+          'plan; create a new plan for people.', plan_key, held);
       end if;
     end if;
     update astapa.plans as p
@@ -10786,7 +10942,7 @@ AS $function$
       'included_seats', changed.included_seats, 'price_idr', changed.price_idr, 'interval', changed.interval);
   end
   $function$;
-comment on function api.set_plan_seats(text,text,text,integer) is 'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) or a personal one again (null); audited. AS400 bad pricing or seats, or a one_time plan; AS404 unknown plan; AS409 making a plan people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a team plan organizations hold (plan, unpaid checkout) a personal one.';
+comment on function api.set_plan_seats(text,text,text,integer) is 'Makes a plan a team plan (seat_pricing per_seat: price_idr per seat; flat: price_idr for up to included_seats) or a personal one again (null); audited. AS400 bad pricing or seats, or a one_time plan; AS404 unknown plan; AS409 making a plan people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a team plan organizations hold (plan, scheduled change, unpaid checkout) a personal one.';
 grant execute on function api.set_plan_seats(text,text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -12169,6 +12325,10 @@ AS $function$
           '%s has %s members, more than %s seats: remove members first.', o.name, members, patch ->> 'seat_limit');
       end if;
     end if;
+    if patch ? 'plan' then
+      -- A plan the app sets itself replaces one scheduled for the next period (applied if it is that plan).
+      perform astapa.settle_plan_changes(o.project_id, null, o.id, patch ->> 'plan');
+    end if;
     update astapa.organizations x set
       name = coalesce(pg_catalog.btrim(patch ->> 'name'), x.name),
       slug = coalesce(patch ->> 'slug', x.slug),
@@ -13033,7 +13193,10 @@ AS $function$
   declare
     o astapa.organizations;
     chosen astapa.plans;
+    scheduled astapa.plan_changes;
+    settled astapa.plan_changes;
     period_start timestamptz;
+    one_period interval;
     seats_now integer;
   begin
     select * into o from astapa.organizations as x
@@ -13043,7 +13206,9 @@ AS $function$
       return null;  -- deleted since: the payment is kept (and receipted) for a refund
     end if;
     select * into chosen from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key;
+    one_period := case chosen.interval when 'year' then interval '1 year' else interval '1 month' end;
     seats_now := astapa.organization_seat_limit(o);
+    scheduled := astapa.scheduled_plan_change(o);
     if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
       -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
       -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
@@ -13059,35 +13224,52 @@ AS $function$
       update astapa.organizations as x
       set seat_limit = seats_now, next_seat_limit = target.seats, next_seat_limit_from = o.plan_paid_through,
           plan_canceled_at = null, updated_at = pg_catalog.now(),
-          plan_paid_through = case chosen.interval when 'year' then o.plan_paid_through + interval '1 year'
-                                   else o.plan_paid_through + interval '1 month' end
+          plan_paid_through = o.plan_paid_through + one_period
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    elsif scheduled.to_plan = target.plan_key and o.plan_paid_through + one_period > pg_catalog.now() then
+      -- The next period on the plan scheduled for it (api.change_organization_plan): from the paid-through date,
+      -- also when paid in the grace days. Like a person's scheduled change, the plan switches when its period is
+      -- paid; the seats paid for the running period hold until it ends, the new plan's from then.
+      update astapa.organizations as x
+      set plan_key = target.plan_key, plan_canceled_at = null, updated_at = pg_catalog.now(),
+          seat_limit = case when o.plan_paid_through > pg_catalog.now() then seats_now else target.seats end,
+          next_seat_limit = case when o.plan_paid_through > pg_catalog.now() then target.seats end,
+          next_seat_limit_from = case when o.plan_paid_through > pg_catalog.now() then o.plan_paid_through end,
+          plan_paid_through = o.plan_paid_through + one_period
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     else
       -- A period of the plan: from the end of the one paid for the same plan — also when paid in the grace days
       -- after it (the plan was kept meanwhile, api.organization_renewal_step) — else from now.
       period_start := case when o.plan_key = target.plan_key and o.plan_paid_through is not null
-                                and o.plan_paid_through + case chosen.interval when 'year' then interval '1 year'
-                                                                else interval '1 month' end > pg_catalog.now()
+                                and o.plan_paid_through + one_period > pg_catalog.now()
                            then o.plan_paid_through else pg_catalog.now() end;
       update astapa.organizations as x
       set plan_key = target.plan_key, seat_limit = target.seats, next_seat_limit = null,
           next_seat_limit_from = null, plan_canceled_at = null, updated_at = pg_catalog.now(),
-          plan_paid_through = case chosen.interval when 'year' then period_start + interval '1 year'
-                                   else period_start + interval '1 month' end
+          plan_paid_through = period_start + one_period
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     end if;
+    if target.seats_from is null then
+      -- A period was paid for: a scheduled change to its plan is applied, to another plan canceled (the next
+      -- period is paid on this one). Added seats leave it be.
+      settled := astapa.settle_plan_changes(o.project_id, null, o.id, target.plan_key);
+    end if;
     perform astapa.emit_event(o.project_id, 'organization.updated',
       pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    if settled.id is not null then
+      perform astapa.emit_organization_plan_change(o, settled);
+    end if;
     perform astapa.audit(o.project_id, 'organization.plan_paid', o.id, pg_catalog.jsonb_build_object(
       'checkout', target.public_id, 'plan', o.plan_key, 'seat_limit', o.seat_limit,
       'next_seat_limit', o.next_seat_limit, 'next_seat_limit_from', o.next_seat_limit_from,
-      'paid_through', o.plan_paid_through));
+      'paid_through', o.plan_paid_through, 'plan_change', settled.id, 'plan_change_status', settled.status));
     return o.plan_paid_through;
   end
   $function$;
-comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the grace days); other seats for the next period of the running plan become next_seat_limit from that period''s start (the running one keeps its seats); a checkout adding seats only raises seat_limit. Paying undoes a cancel. Returns the paid-through date; null when the organization was deleted.';
+comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the grace days); other seats for the next period of the running plan become next_seat_limit from that period''s start (the running one keeps its seats); the plan a change is scheduled to (api.change_organization_plan) takes over with the next period (its seats from that period''s start), the change applied; a period of another plan cancels a scheduled change; a checkout adding seats only raises seat_limit. Paying undoes a cancel. Returns the paid-through date; null when the organization was deleted.';
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
@@ -13578,8 +13760,11 @@ AS $function$
   declare
     taken integer;
     seats integer := astapa.organization_seat_limit(o);
+    -- A plan change scheduled for the next period (api.change_organization_plan) was allowed for the members of
+    -- then: nobody joins past its seats meanwhile, so the renewal never starts with more members than seats.
+    scheduled astapa.plan_changes := astapa.scheduled_plan_change(o);
   begin
-    if seats is null then
+    if seats is null and scheduled.seats is null then
       return;
     end if;
     select count(*) into taken from astapa.organization_memberships m
@@ -13594,10 +13779,17 @@ AS $function$
         'Organization %s has all of its %s seats taken%s: remove a member%s or move to a plan with more seats.',
         o.name, seats, case when counting_invitations then ' (members and open invitations)' else '' end,
         case when counting_invitations then ', revoke an invitation' else '' end);
+    elsif taken >= scheduled.seats then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Organization %s moves to plan %s with %s seats on %s, and they are all taken%s: withdraw or change the '
+        'plan change, or remove a member%s.', o.name, scheduled.to_plan, scheduled.seats,
+        pg_catalog.to_char(scheduled.effective_at at time zone 'UTC', 'YYYY-MM-DD'),
+        case when counting_invitations then ' (members and open invitations)' else '' end,
+        case when counting_invitations then ' or revoke an invitation' else '' end);
     end if;
   end
   $function$;
-comment on function astapa.assert_organization_seat(astapa.organizations,boolean) is 'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting.';
+comment on function astapa.assert_organization_seat(astapa.organizations,boolean) is 'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting; under the limit in force and under the seats of a plan change scheduled for its next period.';
 grant execute on function astapa.assert_organization_seat(astapa.organizations,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -14038,7 +14230,7 @@ comment on function astapa.client_lockout_wait(jsonb) is 'Seconds to wait before
 grant execute on function astapa.client_lockout_wait(jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.close_open_plan_change(project_id text, user_id bigint)
+CREATE OR REPLACE FUNCTION astapa.close_open_plan_change(project_id text, user_id bigint, organization_id text)
  RETURNS bigint
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -14046,8 +14238,10 @@ AS $function$
   declare
     open_change astapa.plan_changes;
   begin
+    -- A person's (user_id) or an organization's (organization_id): the other argument is null and matches nothing.
     select * into open_change from astapa.plan_changes as c
-    where c.project_id = close_open_plan_change.project_id and c.user_id = close_open_plan_change.user_id
+    where c.project_id = close_open_plan_change.project_id
+      and (c.user_id = close_open_plan_change.user_id or c.organization_id = close_open_plan_change.organization_id)
       and c.status in ('awaiting_payment', 'scheduled')
     for update;
     if not found then
@@ -14064,14 +14258,18 @@ AS $function$
     where c.project_id = open_change.project_id and c.id = open_change.id;
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = open_change.project_id and k.plan_change_id = open_change.id and k.status = 'open';
-    if open_change.kind = 'scheduled' then
-      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    -- A renewal already opened for the withdrawn plan is replaced by the right one on the next pass.
+    if open_change.kind = 'scheduled' and open_change.user_id is not null then
+      perform astapa.expire_open_renewal_checkouts(project_id, open_change.user_id);
+    elsif open_change.kind = 'scheduled' then
+      perform astapa.expire_organization_renewal_checkouts(project_id, open_change.organization_id,
+                                                           open_change.to_plan);
     end if;
     return open_change.id;
   end
   $function$;
-comment on function astapa.close_open_plan_change(text,bigint) is 'Cancels a user''s open plan change (its unpaid checkout expires) and answers its id, or null when none is open. AS409 when its charge is under way.';
-grant execute on function astapa.close_open_plan_change(text,bigint) to astapa_app;
+comment on function astapa.close_open_plan_change(text,bigint,text) is 'Cancels the open plan change of a user (user_id) or an organization (organization_id; the other null), its unpaid checkout and the renewal pay link opened for it expiring, and answers its id, or null when none is open. AS409 when its charge is under way.';
+grant execute on function astapa.close_open_plan_change(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.contrast_with_white(color text)
@@ -14484,6 +14682,20 @@ comment on function astapa.emit_membership(text,astapa.organization_memberships,
 grant execute on function astapa.emit_membership(text,astapa.organization_memberships,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.emit_organization_plan_change(o astapa.organizations, change astapa.plan_changes)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
+      'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(change)));
+  end
+  $function$;
+comment on function astapa.emit_organization_plan_change(astapa.organizations,astapa.plan_changes) is 'The organization.plan_change webhook: {organization, change}, when a change is scheduled, withdrawn, applied or made moot.';
+grant execute on function astapa.emit_organization_plan_change(astapa.organizations,astapa.plan_changes) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_user_created()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -14628,6 +14840,43 @@ AS $function$
   $function$;
 comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet: the next period''s plan or price changed, and the renewal pass opens the right one again.';
 grant execute on function astapa.expire_open_renewal_checkouts(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.expire_organization_renewal_checkouts(project_id text, organization_id text, plan_key text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    expired_id text;
+    expired boolean := false;
+  begin
+    -- Full periods of the plan the next period no longer renews into, without a charge (one being paid now, or
+    -- a linked method being charged, is left to finish: paid wins, and settles the change).
+    for expired_id in
+      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+      where k.project_id = expire_organization_renewal_checkouts.project_id
+        and k.organization_id = expire_organization_renewal_checkouts.organization_id
+        and k.plan_key = expire_organization_renewal_checkouts.plan_key
+        and k.status = 'open' and k.seats_from is null
+        and not exists (select from astapa.renewal_charges as r
+                        where r.project_id = k.project_id and r.checkout_id = k.id
+                          and r.status in ('charging', 'pending'))
+      returning k.public_id
+    loop
+      expired := true;
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+    if expired then
+      -- The renewal pass opens the right pay link (and mails it) again for this period.
+      update astapa.organizations as x set plan_reminded_for = null
+      where x.project_id = expire_organization_renewal_checkouts.project_id
+        and x.id = expire_organization_renewal_checkouts.organization_id;
+    end if;
+  end
+  $function$;
+comment on function astapa.expire_organization_renewal_checkouts(text,text,text) is 'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way (the plan its next period renews into changed), and lets the renewal pass open and mail the right one.';
+grant execute on function astapa.expire_organization_renewal_checkouts(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_renewal_checkouts(project_id text, user_id bigint)
@@ -15491,6 +15740,18 @@ comment on function astapa.new_user_id() is 'A new user''s id: milliseconds sinc
 grant execute on function astapa.new_user_id() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.next_period_plan(o astapa.organizations)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((astapa.scheduled_plan_change(o)).to_plan, o.plan_key)
+  $function$;
+comment on function astapa.next_period_plan(astapa.organizations) is 'The team plan an organization''s next period renews into: a scheduled change''s, else its own.';
+grant execute on function astapa.next_period_plan(astapa.organizations) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.next_period_plan(s astapa.subscriptions)
  RETURNS text
  LANGUAGE sql
@@ -15725,7 +15986,7 @@ AS $function$
       when can_renew and o.plan_paid_through - notice <= now
         and o.plan_reminded_for is distinct from o.plan_paid_through
         and exists (select from astapa.plans as p
-                    where p.project_id = o.project_id and p.key = o.plan_key and p.archived_at is null
+                    where p.project_id = o.project_id and p.key = astapa.next_period_plan(o) and p.archived_at is null
                       and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is not null)
         and exists (select from astapa.organization_memberships as m
                     join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
@@ -15734,7 +15995,7 @@ AS $function$
         then 'remind'
     end
   $function$;
-comment on function astapa.organization_renewal_action(astapa.organizations,timestamp with time zone,interval,interval,boolean) is 'What the renewal pass must do with an organization''s paid team plan at `now`: end (canceled, period over), expire (unpaid, grace over), remind (the next period''s pay link is due and was not sent for this period; only with payments configured, a plan on sale and an owner who can pay), or null.';
+comment on function astapa.organization_renewal_action(astapa.organizations,timestamp with time zone,interval,interval,boolean) is 'What the renewal pass must do with an organization''s paid team plan at `now`: end (canceled, period over), expire (unpaid, grace over), remind (the next period''s pay link is due and was not sent for this period; only with payments configured, the plan renewed into — a scheduled change''s, else its own — on sale and an owner who can pay), or null.';
 grant execute on function astapa.organization_renewal_action(astapa.organizations,timestamp with time zone,interval,interval,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -16066,15 +16327,41 @@ CREATE OR REPLACE FUNCTION astapa.plan_change_json(c astapa.plan_changes)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object(
-      'id', c.id, 'sub', c.user_id::text, 'from_plan', c.from_plan, 'to_plan', c.to_plan, 'kind', c.kind,
+      'id', c.id, 'sub', c.user_id::text, 'organization_id', c.organization_id, 'seats', c.seats,
+      'from_plan', c.from_plan, 'to_plan', c.to_plan, 'kind', c.kind,
       'status', c.status, 'list_amount', c.list_amount, 'credit_idr', c.credit_idr, 'amount_idr', c.amount_idr,
       'period_end', c.period_end, 'effective_at', c.effective_at, 'created_at', c.created_at,
       'resolved_at', c.resolved_at,
       'checkout_id', (select k.public_id from astapa.checkouts as k
                       where k.project_id = c.project_id and k.plan_change_id = c.id order by k.id desc limit 1))
   $function$;
-comment on function astapa.plan_change_json(astapa.plan_changes) is 'A plan change as the API and events show it.';
+comment on function astapa.plan_change_json(astapa.plan_changes) is 'A plan change as the API and events show it: a person''s (sub) or an organization''s (organization_id, seats).';
 grant execute on function astapa.plan_change_json(astapa.plan_changes) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.plan_change_target(project_id text, plan_key text, from_plan text, holder text)
+ RETURNS astapa.plans
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    to_plan astapa.plans;
+  begin
+    select * into to_plan from astapa.plans as p
+    where p.project_id = plan_change_target.project_id and p.key = plan_change_target.plan_key and p.archived_at is null;
+    if not found or to_plan.price_idr < 1 or to_plan.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["No such paid monthly or yearly plan."]}',
+        message = pg_catalog.format('There is no paid monthly or yearly plan %s to change to.', plan_key);
+    end if;
+    if to_plan.key = from_plan then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('%s already has plan %s.', holder, to_plan.key);
+    end if;
+    return to_plan;
+  end
+  $function$;
+comment on function astapa.plan_change_target(text,text,text,text) is 'The plan a person''s or an organization''s plan may change to (not archived, paid, monthly or yearly, not the plan held: from_plan); holder names who holds it in the refusal. AS400 no such plan; AS409 the same plan.';
+grant execute on function astapa.plan_change_target(text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.plan_json(project_id text, key text)
@@ -16756,6 +17043,19 @@ comment on function astapa.retire_client_id(text) is 'Gives a deleted project a 
 grant execute on function astapa.retire_client_id(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scheduled_plan_change(o astapa.organizations)
+ RETURNS astapa.plan_changes
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select * from astapa.plan_changes as c
+    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'
+  $function$;
+comment on function astapa.scheduled_plan_change(astapa.organizations) is 'The plan change scheduled for an organization''s next period (at most one), or null.';
+grant execute on function astapa.scheduled_plan_change(astapa.organizations) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.second_factor_kinds(project_id text, user_id bigint)
  RETURNS text[]
  LANGUAGE sql
@@ -16951,22 +17251,27 @@ comment on function astapa.setting_seconds(jsonb,text) is 'A whole number of sec
 grant execute on function astapa.setting_seconds(jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.settle_plan_changes(project_id text, user_id bigint, plan_key text)
- RETURNS void
+CREATE OR REPLACE FUNCTION astapa.settle_plan_changes(project_id text, user_id bigint, organization_id text, plan_key text)
+ RETURNS astapa.plan_changes
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    settled astapa.plan_changes;
   begin
     -- The plan changed (a paid renewal, an expiry, an assignment): a scheduled change is now done or moot.
     update astapa.plan_changes as c
     set status = case when c.to_plan = settle_plan_changes.plan_key then 'applied' else 'canceled' end,
         resolved_at = pg_catalog.now()
-    where c.project_id = settle_plan_changes.project_id and c.user_id = settle_plan_changes.user_id
-      and c.status = 'scheduled';
+    where c.project_id = settle_plan_changes.project_id
+      and (c.user_id = settle_plan_changes.user_id or c.organization_id = settle_plan_changes.organization_id)
+      and c.status = 'scheduled'
+    returning * into settled;
+    return settled;
   end
   $function$;
-comment on function astapa.settle_plan_changes(text,bigint,text) is 'Called by api.assign_plan: a scheduled change to the plan just assigned is applied, any other canceled.';
-grant execute on function astapa.settle_plan_changes(text,bigint,text) to astapa_app;
+comment on function astapa.settle_plan_changes(text,bigint,text,text) is 'The plan of a user (user_id) or an organization (organization_id; the other null) became plan_key (null: none): a scheduled change to it is applied, any other canceled. Answers the settled change, or null. Called by api.assign_plan and by what changes an organization''s plan (db/api/team_plans.sql).';
+grant execute on function astapa.settle_plan_changes(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sign_in_user_claims(user_id bigint)
@@ -17306,7 +17611,7 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'membership.created', 'membership.updated', 'membership.deleted',
                      'user.passkey_added', 'user.passkey_removed',
                      'phone.budget_reached',
-                     'organization.renewal_due', 'organization.plan_ended'] $function$;
+                     'organization.renewal_due', 'organization.plan_ended', 'organization.plan_change'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { CheckoutSchema, type XenditAccount } from "./payments.ts";
+import { OrganizationPlanChange } from "./organization_plan_changes.ts";
 import { result } from "./result.ts";
 
 export const PlanSeats = z.object({
@@ -73,6 +74,8 @@ export const OrganizationBilling = z.object({
     next_seat_limit: z.number().int().nullable(),
     next_seat_limit_from: z.string().nullable(),
     members: z.number().int(),
+    /** The team plan scheduled for the next period (api.change_organization_plan), or null. */
+    plan_change: OrganizationPlanChange.extend({ to_plan_name: z.string() }).nullable(),
     /** The linked method chosen to pay the renewals (masked label); `mine` when this user chose it. */
     billing_method: z.object({
       method_id: z.string(),

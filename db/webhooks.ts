@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   "phone.budget_reached",
   "organization.renewal_due",
   "organization.plan_ended",
+  "organization.plan_change",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

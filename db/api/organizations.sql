@@ -256,8 +256,11 @@ create or replace function astapa.assert_organization_seat(o astapa.organization
   declare
     taken integer;
     seats integer := astapa.organization_seat_limit(o);
+    -- A plan change scheduled for the next period (api.change_organization_plan) was allowed for the members of
+    -- then: nobody joins past its seats meanwhile, so the renewal never starts with more members than seats.
+    scheduled astapa.plan_changes := astapa.scheduled_plan_change(o);
   begin
-    if seats is null then
+    if seats is null and scheduled.seats is null then
       return;
     end if;
     select count(*) into taken from astapa.organization_memberships m
@@ -272,12 +275,20 @@ create or replace function astapa.assert_organization_seat(o astapa.organization
         'Organization %s has all of its %s seats taken%s: remove a member%s or move to a plan with more seats.',
         o.name, seats, case when counting_invitations then ' (members and open invitations)' else '' end,
         case when counting_invitations then ', revoke an invitation' else '' end);
+    elsif taken >= scheduled.seats then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Organization %s moves to plan %s with %s seats on %s, and they are all taken%s: withdraw or change the '
+        'plan change, or remove a member%s.', o.name, scheduled.to_plan, scheduled.seats,
+        pg_catalog.to_char(scheduled.effective_at at time zone 'UTC', 'YYYY-MM-DD'),
+        case when counting_invitations then ' (members and open invitations)' else '' end,
+        case when counting_invitations then ' or revoke an invitation' else '' end);
     end if;
   end
   $$;
 
 comment on function astapa.assert_organization_seat(astapa.organizations, boolean) is
-  'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting.';
+  'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting; under '
+  'the limit in force and under the seats of a plan change scheduled for its next period.';
 
 grant execute on function astapa.assert_organization_seat(astapa.organizations, boolean) to astapa_app;
 
@@ -442,6 +453,10 @@ create or replace function api.update_organization(organization_id text, patch j
         raise exception using errcode = 'AS409', message = pg_catalog.format(
           '%s has %s members, more than %s seats: remove members first.', o.name, members, patch ->> 'seat_limit');
       end if;
+    end if;
+    if patch ? 'plan' then
+      -- A plan the app sets itself replaces one scheduled for the next period (applied if it is that plan).
+      perform astapa.settle_plan_changes(o.project_id, null, o.id, patch ->> 'plan');
     end if;
     update astapa.organizations x set
       name = coalesce(pg_catalog.btrim(patch ->> 'name'), x.name),

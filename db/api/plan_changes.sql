@@ -1,6 +1,9 @@
 -- Plan changes (issue 23): upgrades priced by proration and applied when paid, downgrades and cheaper
 -- intervals scheduled for the period end, their history. The renewal pass (db/api/billing.sql) renews into a
 -- scheduled plan; paying (db/api/payments.sql) applies an upgrade; api.assign_plan settles scheduled changes.
+-- An organization's team plan changes from its next period through the same rows and helpers (one open change
+-- per person or organization, closing, settling, the plan renewed into); its own entry points, seats and
+-- renewal are in db/api/team_plans.sql (migration 4154).
 -- The current definition of each function, trigger and policy of this area: edit it here, in place.
 -- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
 -- change also needs a versioned `drop` migration. See docs/database.md.
@@ -27,7 +30,8 @@ create or replace function astapa.plan_change_json(c astapa.plan_changes) return
   set search_path = ''
   as $$
     select pg_catalog.jsonb_build_object(
-      'id', c.id, 'sub', c.user_id::text, 'from_plan', c.from_plan, 'to_plan', c.to_plan, 'kind', c.kind,
+      'id', c.id, 'sub', c.user_id::text, 'organization_id', c.organization_id, 'seats', c.seats,
+      'from_plan', c.from_plan, 'to_plan', c.to_plan, 'kind', c.kind,
       'status', c.status, 'list_amount', c.list_amount, 'credit_idr', c.credit_idr, 'amount_idr', c.amount_idr,
       'period_end', c.period_end, 'effective_at', c.effective_at, 'created_at', c.created_at,
       'resolved_at', c.resolved_at,
@@ -35,7 +39,8 @@ create or replace function astapa.plan_change_json(c astapa.plan_changes) return
                       where k.project_id = c.project_id and k.plan_change_id = c.id order by k.id desc limit 1))
   $$;
 
-comment on function astapa.plan_change_json(astapa.plan_changes) is 'A plan change as the API and events show it.';
+comment on function astapa.plan_change_json(astapa.plan_changes) is
+  'A plan change as the API and events show it: a person''s (sub) or an organization''s (organization_id, seats).';
 
 grant execute on function astapa.plan_change_json(astapa.plan_changes) to astapa_app;
 
@@ -65,7 +70,8 @@ comment on function astapa.expire_open_renewal_checkouts(text, bigint) is
 
 grant execute on function astapa.expire_open_renewal_checkouts(text, bigint) to astapa_app;
 
-create or replace function astapa.close_open_plan_change(project_id text, user_id bigint) returns bigint
+create or replace function astapa.close_open_plan_change(project_id text, user_id bigint, organization_id text)
+  returns bigint
   language plpgsql
   volatile
   set search_path = ''
@@ -73,8 +79,10 @@ create or replace function astapa.close_open_plan_change(project_id text, user_i
   declare
     open_change astapa.plan_changes;
   begin
+    -- A person's (user_id) or an organization's (organization_id): the other argument is null and matches nothing.
     select * into open_change from astapa.plan_changes as c
-    where c.project_id = close_open_plan_change.project_id and c.user_id = close_open_plan_change.user_id
+    where c.project_id = close_open_plan_change.project_id
+      and (c.user_id = close_open_plan_change.user_id or c.organization_id = close_open_plan_change.organization_id)
       and c.status in ('awaiting_payment', 'scheduled')
     for update;
     if not found then
@@ -91,18 +99,51 @@ create or replace function astapa.close_open_plan_change(project_id text, user_i
     where c.project_id = open_change.project_id and c.id = open_change.id;
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = open_change.project_id and k.plan_change_id = open_change.id and k.status = 'open';
-    if open_change.kind = 'scheduled' then
-      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    -- A renewal already opened for the withdrawn plan is replaced by the right one on the next pass.
+    if open_change.kind = 'scheduled' and open_change.user_id is not null then
+      perform astapa.expire_open_renewal_checkouts(project_id, open_change.user_id);
+    elsif open_change.kind = 'scheduled' then
+      perform astapa.expire_organization_renewal_checkouts(project_id, open_change.organization_id,
+                                                           open_change.to_plan);
     end if;
     return open_change.id;
   end
   $$;
 
-comment on function astapa.close_open_plan_change(text, bigint) is
-  'Cancels a user''s open plan change (its unpaid checkout expires) and answers its id, or null when none is '
+comment on function astapa.close_open_plan_change(text, bigint, text) is
+  'Cancels the open plan change of a user (user_id) or an organization (organization_id; the other null), its '
+  'unpaid checkout and the renewal pay link opened for it expiring, and answers its id, or null when none is '
   'open. AS409 when its charge is under way.';
 
-grant execute on function astapa.close_open_plan_change(text, bigint) to astapa_app;
+grant execute on function astapa.close_open_plan_change(text, bigint, text) to astapa_app;
+
+create or replace function astapa.plan_change_target(project_id text, plan_key text, from_plan text, holder text)
+  returns astapa.plans
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    to_plan astapa.plans;
+  begin
+    select * into to_plan from astapa.plans as p
+    where p.project_id = plan_change_target.project_id and p.key = plan_change_target.plan_key and p.archived_at is null;
+    if not found or to_plan.price_idr < 1 or to_plan.interval not in ('month', 'year') then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["No such paid monthly or yearly plan."]}',
+        message = pg_catalog.format('There is no paid monthly or yearly plan %s to change to.', plan_key);
+    end if;
+    if to_plan.key = from_plan then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('%s already has plan %s.', holder, to_plan.key);
+    end if;
+    return to_plan;
+  end
+  $$;
+
+comment on function astapa.plan_change_target(text, text, text, text) is
+  'The plan a person''s or an organization''s plan may change to (not archived, paid, monthly or yearly, not the '
+  'plan held: from_plan); holder names who holds it in the refusal. AS400 no such plan; AS409 the same plan.';
+
+grant execute on function astapa.plan_change_target(text, text, text, text) to astapa_app;
 
 create or replace function api.change_plan(project_id text, user_id bigint, plan_key text, xendit_account text,
                                 success_url text default null, now timestamptz default pg_catalog.now())
@@ -169,15 +210,7 @@ create or replace function api.change_plan(project_id text, user_id bigint, plan
       raise exception using errcode = 'AS409',
         message = 'There is no running paid subscription to change: open a checkout for the plan instead.';
     end if;
-    select * into to_plan from astapa.plans as p
-    where p.project_id = change_plan.project_id and p.key = change_plan.plan_key and p.archived_at is null;
-    if not found or to_plan.price_idr < 1 or to_plan.interval not in ('month', 'year') then
-      raise exception using errcode = 'AS400', detail = '{"plan": ["No such paid monthly or yearly plan."]}',
-        message = pg_catalog.format('There is no paid monthly or yearly plan %s to change to.', plan_key);
-    end if;
-    if to_plan.key = from_plan.key then
-      raise exception using errcode = 'AS409', message = pg_catalog.format('The user already has plan %s.', to_plan.key);
-    end if;
+    to_plan := astapa.plan_change_target(project_id, plan_key, from_plan.key, 'The user');
     select * into open_change from astapa.plan_changes as c
     where c.project_id = change_plan.project_id and c.user_id = change_plan.user_id
       and c.status in ('awaiting_payment', 'scheduled');
@@ -188,7 +221,7 @@ create or replace function api.change_plan(project_id text, user_id bigint, plan
                      where k.project_id = open_change.project_id and k.plan_change_id = open_change.id
                      order by k.id desc limit 1));
     end if;
-    perform astapa.close_open_plan_change(project_id, user_id);
+    perform astapa.close_open_plan_change(project_id, user_id, null);
     -- The unused share of the current period, by time (exact numerics: amounts are multiplied before dividing).
     period_seconds := greatest(extract(epoch from current.paid_through - current.current_period_start), 1);
     left_seconds := least(greatest(extract(epoch from current.paid_through - now), 0), period_seconds);
@@ -270,7 +303,7 @@ create or replace function api.cancel_plan_change(project_id text, user_id bigin
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    canceled_id := astapa.close_open_plan_change(project_id, user_id);
+    canceled_id := astapa.close_open_plan_change(project_id, user_id, null);
     -- A new statement, so the row is read as the cancel left it.
     select * into canceled from astapa.plan_changes as c
     where c.project_id = cancel_plan_change.project_id and c.id = canceled_id;
@@ -325,25 +358,61 @@ comment on function astapa.next_period_plan(astapa.subscriptions) is
 
 grant execute on function astapa.next_period_plan(astapa.subscriptions) to astapa_app;
 
-create or replace function astapa.settle_plan_changes(project_id text, user_id bigint, plan_key text) returns void
+create or replace function astapa.scheduled_plan_change(o astapa.organizations) returns astapa.plan_changes
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select * from astapa.plan_changes as c
+    where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'
+  $$;
+
+comment on function astapa.scheduled_plan_change(astapa.organizations) is
+  'The plan change scheduled for an organization''s next period (at most one), or null.';
+
+grant execute on function astapa.scheduled_plan_change(astapa.organizations) to astapa_app;
+
+create or replace function astapa.next_period_plan(o astapa.organizations) returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce((astapa.scheduled_plan_change(o)).to_plan, o.plan_key)
+  $$;
+
+comment on function astapa.next_period_plan(astapa.organizations) is
+  'The team plan an organization''s next period renews into: a scheduled change''s, else its own.';
+
+grant execute on function astapa.next_period_plan(astapa.organizations) to astapa_app;
+
+create or replace function astapa.settle_plan_changes(project_id text, user_id bigint, organization_id text,
+                                                      plan_key text)
+  returns astapa.plan_changes
   language plpgsql
   volatile
   set search_path = ''
   as $$
+  declare
+    settled astapa.plan_changes;
   begin
     -- The plan changed (a paid renewal, an expiry, an assignment): a scheduled change is now done or moot.
     update astapa.plan_changes as c
     set status = case when c.to_plan = settle_plan_changes.plan_key then 'applied' else 'canceled' end,
         resolved_at = pg_catalog.now()
-    where c.project_id = settle_plan_changes.project_id and c.user_id = settle_plan_changes.user_id
-      and c.status = 'scheduled';
+    where c.project_id = settle_plan_changes.project_id
+      and (c.user_id = settle_plan_changes.user_id or c.organization_id = settle_plan_changes.organization_id)
+      and c.status = 'scheduled'
+    returning * into settled;
+    return settled;
   end
   $$;
 
-comment on function astapa.settle_plan_changes(text, bigint, text) is
-  'Called by api.assign_plan: a scheduled change to the plan just assigned is applied, any other canceled.';
+comment on function astapa.settle_plan_changes(text, bigint, text, text) is
+  'The plan of a user (user_id) or an organization (organization_id; the other null) became plan_key (null: '
+  'none): a scheduled change to it is applied, any other canceled. Answers the settled change, or null. Called '
+  'by api.assign_plan and by what changes an organization''s plan (db/api/team_plans.sql).';
 
-grant execute on function astapa.settle_plan_changes(text, bigint, text) to astapa_app;
+grant execute on function astapa.settle_plan_changes(text, bigint, text, text) to astapa_app;
 
 create or replace function astapa.apply_paid_plan_change(target astapa.checkouts) returns timestamptz
   language plpgsql

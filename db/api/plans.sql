@@ -431,7 +431,7 @@ create or replace function api.assign_plan(project_id text, user_id bigint, plan
             coalesce(pg_catalog.lower(period), changed_at),
             pg_catalog.upper(period), new_paid_through)
     returning * into started;
-    perform astapa.settle_plan_changes(project_id, user_id, chosen.key);
+    perform astapa.settle_plan_changes(project_id, user_id, null, chosen.key);
     perform astapa.audit(project_id, 'subscription.assign', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', chosen.key, 'previous_plan', previous_plan, 'source', source));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(

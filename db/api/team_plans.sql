@@ -57,13 +57,16 @@ create or replace function api.set_plan_seats(project_id text, plan_key text, se
     elsif seat_pricing is null and changed.seat_pricing is not null then
       held := (select count(*) from astapa.organizations as o
                where o.project_id = set_plan_seats.project_id and o.plan_key = set_plan_seats.plan_key)
+            + (select count(*) from astapa.plan_changes as c
+               where c.project_id = set_plan_seats.project_id and c.to_plan = set_plan_seats.plan_key
+                 and c.organization_id is not null and c.status = 'scheduled')
             + (select count(*) from astapa.checkouts as c
                where c.project_id = set_plan_seats.project_id and c.plan_key = set_plan_seats.plan_key
                  and c.organization_id is not null and c.status in ('open', 'pending'));
       if held > 0 then
         raise exception using errcode = 'AS409', message = pg_catalog.format(
-          'Plan %s is held by organizations (%s plans or unpaid checkouts): it stays a team plan; create a new '
-          'plan for people.', plan_key, held);
+          'Plan %s is held by organizations (%s plans, scheduled changes or unpaid checkouts): it stays a team '
+          'plan; create a new plan for people.', plan_key, held);
       end if;
     end if;
     update astapa.plans as p
@@ -86,7 +89,7 @@ comment on function api.set_plan_seats(text, text, text, integer) is
   'or a personal one again (null); audited. AS400 bad pricing or seats, or a one_time plan; AS404 unknown plan; '
   'AS409 making a plan '
   'people hold (current subscription, scheduled change, unpaid checkout) or the default plan a team plan, or a '
-  'team plan organizations hold (plan, unpaid checkout) a personal one.';
+  'team plan organizations hold (plan, scheduled change, unpaid checkout) a personal one.';
 
 grant execute on function api.set_plan_seats(text, text, text, integer) to astapa_app;
 
@@ -224,7 +227,10 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
   declare
     o astapa.organizations;
     chosen astapa.plans;
+    scheduled astapa.plan_changes;
+    settled astapa.plan_changes;
     period_start timestamptz;
+    one_period interval;
     seats_now integer;
   begin
     select * into o from astapa.organizations as x
@@ -234,7 +240,9 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
       return null;  -- deleted since: the payment is kept (and receipted) for a refund
     end if;
     select * into chosen from astapa.plans as p where p.project_id = target.project_id and p.key = target.plan_key;
+    one_period := case chosen.interval when 'year' then interval '1 year' else interval '1 month' end;
     seats_now := astapa.organization_seat_limit(o);
+    scheduled := astapa.scheduled_plan_change(o);
     if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
       -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
       -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
@@ -250,31 +258,48 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
       update astapa.organizations as x
       set seat_limit = seats_now, next_seat_limit = target.seats, next_seat_limit_from = o.plan_paid_through,
           plan_canceled_at = null, updated_at = pg_catalog.now(),
-          plan_paid_through = case chosen.interval when 'year' then o.plan_paid_through + interval '1 year'
-                                   else o.plan_paid_through + interval '1 month' end
+          plan_paid_through = o.plan_paid_through + one_period
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    elsif scheduled.to_plan = target.plan_key and o.plan_paid_through + one_period > pg_catalog.now() then
+      -- The next period on the plan scheduled for it (api.change_organization_plan): from the paid-through date,
+      -- also when paid in the grace days. Like a person's scheduled change, the plan switches when its period is
+      -- paid; the seats paid for the running period hold until it ends, the new plan's from then.
+      update astapa.organizations as x
+      set plan_key = target.plan_key, plan_canceled_at = null, updated_at = pg_catalog.now(),
+          seat_limit = case when o.plan_paid_through > pg_catalog.now() then seats_now else target.seats end,
+          next_seat_limit = case when o.plan_paid_through > pg_catalog.now() then target.seats end,
+          next_seat_limit_from = case when o.plan_paid_through > pg_catalog.now() then o.plan_paid_through end,
+          plan_paid_through = o.plan_paid_through + one_period
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     else
       -- A period of the plan: from the end of the one paid for the same plan — also when paid in the grace days
       -- after it (the plan was kept meanwhile, api.organization_renewal_step) — else from now.
       period_start := case when o.plan_key = target.plan_key and o.plan_paid_through is not null
-                                and o.plan_paid_through + case chosen.interval when 'year' then interval '1 year'
-                                                                else interval '1 month' end > pg_catalog.now()
+                                and o.plan_paid_through + one_period > pg_catalog.now()
                            then o.plan_paid_through else pg_catalog.now() end;
       update astapa.organizations as x
       set plan_key = target.plan_key, seat_limit = target.seats, next_seat_limit = null,
           next_seat_limit_from = null, plan_canceled_at = null, updated_at = pg_catalog.now(),
-          plan_paid_through = case chosen.interval when 'year' then period_start + interval '1 year'
-                                   else period_start + interval '1 month' end
+          plan_paid_through = period_start + one_period
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     end if;
+    if target.seats_from is null then
+      -- A period was paid for: a scheduled change to its plan is applied, to another plan canceled (the next
+      -- period is paid on this one). Added seats leave it be.
+      settled := astapa.settle_plan_changes(o.project_id, null, o.id, target.plan_key);
+    end if;
     perform astapa.emit_event(o.project_id, 'organization.updated',
       pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    if settled.id is not null then
+      perform astapa.emit_organization_plan_change(o, settled);
+    end if;
     perform astapa.audit(o.project_id, 'organization.plan_paid', o.id, pg_catalog.jsonb_build_object(
       'checkout', target.public_id, 'plan', o.plan_key, 'seat_limit', o.seat_limit,
       'next_seat_limit', o.next_seat_limit, 'next_seat_limit_from', o.next_seat_limit_from,
-      'paid_through', o.plan_paid_through));
+      'paid_through', o.plan_paid_through, 'plan_change', settled.id, 'plan_change_status', settled.status));
     return o.plan_paid_through;
   end
   $$;
@@ -283,7 +308,9 @@ comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is
   'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the '
   'plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the '
   'grace days); other seats for the next period of the running plan become next_seat_limit from that period''s '
-  'start (the running one keeps its seats); a checkout adding seats only raises seat_limit. Paying undoes a '
+  'start (the running one keeps its seats); the plan a change is scheduled to (api.change_organization_plan) '
+  'takes over with the next period (its seats from that period''s start), the change applied; a period of '
+  'another plan cancels a scheduled change; a checkout adding seats only raises seat_limit. Paying undoes a '
   'cancel. Returns the paid-through date; null when the organization was deleted.';
 
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
@@ -308,6 +335,12 @@ create or replace function api.organization_billing(user_id bigint) returns json
           'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
           'members', (select count(*) from astapa.organization_memberships as x
                       where x.project_id = o.project_id and x.organization_id = o.id),
+          -- The team plan scheduled for the next period (api.change_organization_plan), with its name.
+          'plan_change', (
+            select astapa.plan_change_json(c) || pg_catalog.jsonb_build_object('to_plan_name', p.name)
+            from astapa.plan_changes as c
+            join astapa.plans as p on p.project_id = c.project_id and p.key = c.to_plan
+            where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'),
           -- The linked method chosen to pay the renewals (its label is masked), whoever of the admins chose it.
           'billing_method', (
             select pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label,
@@ -344,7 +377,7 @@ create or replace function api.organization_billing(user_id bigint) returns json
 comment on function api.organization_billing(bigint) is
   'The organization billing portal of a user: the organizations they are owner or admin of, each with its team '
   'plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel '
-  'and grace, the linked method chosen to pay its renewals (masked label, active, mine) and paid team checkouts; '
+  'and grace, the team plan scheduled for the next period (plan_change), the linked method chosen to pay its renewals (masked label, active, mine) and paid team checkouts; '
   'the team plans on sale; and the user''s own active linked methods (those they may choose). '
   'Members who are neither owner nor admin see none (they do not pay).';
 
@@ -366,7 +399,7 @@ create or replace function astapa.organization_renewal_action(o astapa.organizat
       when can_renew and o.plan_paid_through - notice <= now
         and o.plan_reminded_for is distinct from o.plan_paid_through
         and exists (select from astapa.plans as p
-                    where p.project_id = o.project_id and p.key = o.plan_key and p.archived_at is null
+                    where p.project_id = o.project_id and p.key = astapa.next_period_plan(o) and p.archived_at is null
                       and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is not null)
         and exists (select from astapa.organization_memberships as m
                     join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
@@ -379,7 +412,8 @@ create or replace function astapa.organization_renewal_action(o astapa.organizat
 comment on function astapa.organization_renewal_action(astapa.organizations, timestamptz, interval, interval, boolean) is
   'What the renewal pass must do with an organization''s paid team plan at `now`: end (canceled, period over), '
   'expire (unpaid, grace over), remind (the next period''s pay link is due and was not sent for this period; '
-  'only with payments configured, a plan on sale and an owner who can pay), or null.';
+  'only with payments configured, the plan renewed into — a scheduled change''s, else its own — on sale and an '
+  'owner who can pay), or null.';
 
 grant execute on function astapa.organization_renewal_action(astapa.organizations, timestamptz, interval, interval, boolean)
   to astapa_app;
@@ -397,6 +431,8 @@ create or replace function api.organization_renewal_step(project_id text, now ti
     o astapa.organizations;
     action text;
     ended_plan text;
+    scheduled astapa.plan_changes;
+    settled astapa.plan_changes;
     chosen astapa.plans;
     payer bigint;
     renewal_seats integer;
@@ -433,6 +469,11 @@ create or replace function api.organization_renewal_step(project_id text, now ti
           plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
+      -- A change scheduled for a period that will not come is moot.
+      settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
+      if settled.id is not null then
+        perform astapa.emit_organization_plan_change(o, settled);
+      end if;
       perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
         'organization', astapa.organization_json(o), 'plan', ended_plan,
         'reason', case action when 'end' then 'canceled' else 'unpaid' end));
@@ -443,10 +484,13 @@ create or replace function api.organization_renewal_step(project_id text, now ti
       return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
         'plan', ended_plan);
     end if;
-    -- remind: the next period's checkout for the seats the next period will have, paid by whoever chose a linked
-    -- method for the organization (still an owner or admin; it is charged below), else by the longest-standing
-    -- owner (anyone owner or admin may pay it: the link is mailed to them all).
-    select * into chosen from astapa.plans as p where p.project_id = o.project_id and p.key = o.plan_key;
+    -- remind: the next period's checkout — of the plan scheduled for it, else the same plan — for the seats the
+    -- next period will have, paid by whoever chose a linked method for the organization (still an owner or
+    -- admin; it is charged below), else by the longest-standing owner (anyone owner or admin may pay it: the
+    -- link is mailed to them all).
+    scheduled := astapa.scheduled_plan_change(o);
+    select * into chosen from astapa.plans as p
+    where p.project_id = o.project_id and p.key = coalesce(scheduled.to_plan, o.plan_key);
     select lm.user_id into payer from astapa.linked_methods as lm
     join astapa.organization_memberships as m
       on m.project_id = lm.project_id and m.organization_id = o.id and m.user_id = lm.user_id
@@ -461,6 +505,7 @@ create or replace function api.organization_renewal_step(project_id text, now ti
       limit 1;
     end if;
     renewal_seats := case when chosen.seat_pricing = 'flat' then chosen.included_seats
+                          when scheduled.id is not null then scheduled.seats
                           else coalesce(case when o.next_seat_limit_from <= o.plan_paid_through then o.next_seat_limit end,
                                         o.seat_limit,
                                         (select count(*) from astapa.organization_memberships as m
@@ -518,8 +563,8 @@ create or replace function api.organization_renewal_step(project_id text, now ti
 
 comment on function api.organization_renewal_step(text, timestamptz, text) is
   'One step of the organizations'' renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): '
-  'opens the next period''s checkout of a team plan (xendit_account; null: payments not configured, none) for '
-  'the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' '
+  'opens the next period''s checkout of a team plan (a scheduled change''s plan and seats, else the same plan; '
+  'xendit_account; null: payments not configured, none) for the seats of the next period, paid by an owner, once per period, and answers the owners'' and admins'' '
   'addresses for the pay-link mail (remind; with the organization''s chosen linked method, linked_charge: '
   'its owner pays, the method is charged and the mail waits); or, when a canceled plan''s period is over (end) or an unpaid one''s '
   'grace days are (expire), takes the plan and seat limit away. A pay link that cannot be opened is skipped for '
@@ -787,3 +832,218 @@ comment on function api.resume_organization_plan(text, text, text) is
   'for the app. AS403 sub no owner or admin; AS404 unknown organization; AS409 not canceled, or already over.';
 
 grant execute on function api.resume_organization_plan(text, text, text) to astapa_app;
+
+-- An organization's team plan changed from the next period (migration 4154): the same rows and rules as a
+-- person's scheduled change (db/api/plan_changes.sql), with the seats the new plan will have.
+
+create or replace function astapa.emit_organization_plan_change(o astapa.organizations, change astapa.plan_changes)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.emit_event(o.project_id, 'organization.plan_change', pg_catalog.jsonb_build_object(
+      'organization', astapa.organization_json(o), 'change', astapa.plan_change_json(change)));
+  end
+  $$;
+
+comment on function astapa.emit_organization_plan_change(astapa.organizations, astapa.plan_changes) is
+  'The organization.plan_change webhook: {organization, change}, when a change is scheduled, withdrawn, applied '
+  'or made moot.';
+
+grant execute on function astapa.emit_organization_plan_change(astapa.organizations, astapa.plan_changes)
+  to astapa_app;
+
+create or replace function astapa.expire_organization_renewal_checkouts(project_id text, organization_id text,
+                                                                        plan_key text)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    expired_id text;
+    expired boolean := false;
+  begin
+    -- Full periods of the plan the next period no longer renews into, without a charge (one being paid now, or
+    -- a linked method being charged, is left to finish: paid wins, and settles the change).
+    for expired_id in
+      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+      where k.project_id = expire_organization_renewal_checkouts.project_id
+        and k.organization_id = expire_organization_renewal_checkouts.organization_id
+        and k.plan_key = expire_organization_renewal_checkouts.plan_key
+        and k.status = 'open' and k.seats_from is null
+        and not exists (select from astapa.renewal_charges as r
+                        where r.project_id = k.project_id and r.checkout_id = k.id
+                          and r.status in ('charging', 'pending'))
+      returning k.public_id
+    loop
+      expired := true;
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
+    if expired then
+      -- The renewal pass opens the right pay link (and mails it) again for this period.
+      update astapa.organizations as x set plan_reminded_for = null
+      where x.project_id = expire_organization_renewal_checkouts.project_id
+        and x.id = expire_organization_renewal_checkouts.organization_id;
+    end if;
+  end
+  $$;
+
+comment on function astapa.expire_organization_renewal_checkouts(text, text, text) is
+  'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way '
+  '(the plan its next period renews into changed), and lets the renewal pass open and mail the right one.';
+
+grant execute on function astapa.expire_organization_renewal_checkouts(text, text, text) to astapa_app;
+
+create or replace function api.change_organization_plan(project_id text, organization_id text, sub text,
+                                                        plan_key text, seats integer default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    to_plan astapa.plans;
+    open_change astapa.plan_changes;
+    change astapa.plan_changes;
+    members integer;
+    new_seats integer;
+  begin
+    -- The organization's row lock serialises its plan changes (and its members joining meanwhile).
+    if o.project_id is distinct from change_organization_plan.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    end if;
+    perform astapa.organization_plan_actor(o, sub, 'change');
+    if o.plan_key is null or o.plan_paid_through is null or o.plan_paid_through <= pg_catalog.now() then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s has no running paid team plan to change: buy the plan instead.', o.name);
+    elsif o.plan_canceled_at is not null then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s''s plan is canceled and will not renew: resume it first to change it for the next period.', o.name);
+    end if;
+    -- Shared lock: api.set_plan_seats cannot make the plan a personal one while a change is scheduled into it.
+    perform from astapa.plans as p
+    where p.project_id = o.project_id and p.key = change_organization_plan.plan_key
+    for share;
+    to_plan := astapa.plan_change_target(o.project_id, plan_key, o.plan_key, o.name);
+    if to_plan.seat_pricing is null then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["Not a team plan of this project."]}',
+        message = pg_catalog.format('Plan %s is a personal plan: an organization takes a team plan.', to_plan.key);
+    end if;
+    select count(*) into members from astapa.organization_memberships as m
+    where m.project_id = o.project_id and m.organization_id = o.id;
+    if seats is not null and seats not between 1 and 100000 then
+      raise exception using errcode = 'AS400', detail = '{"seats": ["A whole number from 1 to 100000."]}',
+        message = 'seats must be a whole number from 1 to 100000.';
+    elsif to_plan.seat_pricing = 'flat' and seats is distinct from to_plan.included_seats and seats is not null then
+      raise exception using errcode = 'AS400', detail = '{"seats": ["A flat plan has its own seats."]}',
+        message = pg_catalog.format('Plan %s comes with %s seats; it cannot be bought for another number.',
+          to_plan.key, to_plan.included_seats);
+    end if;
+    -- A per-seat plan keeps the seats the next period would have had (as the renewal pass counts them).
+    new_seats := case when to_plan.seat_pricing = 'flat' then to_plan.included_seats
+                      else coalesce(seats,
+                                    case when o.next_seat_limit_from <= o.plan_paid_through then o.next_seat_limit end,
+                                    o.seat_limit, greatest(members, 1)) end;
+    if new_seats < members then
+      raise exception using errcode = 'AS409', detail = '{"seats": ["Fewer seats than members."]}',
+        message = pg_catalog.format(
+          '%s has %s members, more than the %s seats it would have on plan %s: remove members first, or choose '
+          'more seats or a plan with more seats.', o.name, members, new_seats, to_plan.name);
+    end if;
+    open_change := astapa.scheduled_plan_change(o);
+    -- Asking again for the change that is already scheduled answers it (a double click, a retried request).
+    if open_change.id is not null and open_change.to_plan = to_plan.key and open_change.seats = new_seats then
+      return astapa.plan_change_json(open_change);
+    end if;
+    perform astapa.close_open_plan_change(o.project_id, null, o.id);
+    insert into astapa.plan_changes (project_id, organization_id, from_plan, to_plan, kind, status, seats,
+                                     effective_at)
+    values (o.project_id, o.id, o.plan_key, to_plan.key, 'scheduled', 'scheduled', new_seats, o.plan_paid_through)
+    returning * into change;
+    -- A pay link already opened for the old plan's next period is replaced by one for the new plan.
+    perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+    perform astapa.audit(o.project_id, 'organization.plan_change', o.id, pg_catalog.jsonb_build_object(
+      'from_plan', o.plan_key, 'to_plan', to_plan.key, 'seats', new_seats, 'effective_at', o.plan_paid_through,
+      'by', coalesce(sub, 'app')));
+    perform astapa.emit_organization_plan_change(o, change);
+    return astapa.plan_change_json(change);
+  end
+  $$;
+
+comment on function api.change_organization_plan(text, text, text, text, integer) is
+  'Schedules an organization''s move to another team plan from its next period (the end of plan_paid_through): '
+  'the renewal pass opens that period''s checkout for the new plan and seats, and paying it applies the change. '
+  'seats: a per-seat plan''s (default: the seats the next period would have had); a flat plan has its own. '
+  'sub: the owner or admin asking, null for the app. One open change per organization (asking again answers '
+  'it; another replaces it). Audited and emitted (organization.plan_change). AS400 no such paid team plan, bad '
+  'seats; AS403 sub no owner or admin; AS404 unknown organization; AS409 no running paid plan, a canceled one, '
+  'the same plan, or fewer seats than members.';
+
+grant execute on function api.change_organization_plan(text, text, text, text, integer) to astapa_app;
+
+create or replace function api.cancel_organization_plan_change(project_id text, organization_id text, sub text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    canceled_id bigint;
+    canceled astapa.plan_changes;
+  begin
+    if o.project_id is distinct from cancel_organization_plan_change.project_id then
+      raise exception using errcode = 'AS404', message = 'This organization was not found in this project.';
+    end if;
+    perform astapa.organization_plan_actor(o, sub, 'change');
+    canceled_id := astapa.close_open_plan_change(o.project_id, null, o.id);
+    -- A new statement, so the row is read as the close left it.
+    select * into canceled from astapa.plan_changes as c
+    where c.project_id = o.project_id and c.id = canceled_id;
+    if not found then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        '%s has no scheduled plan change to withdraw.', o.name);
+    end if;
+    perform astapa.audit(o.project_id, 'organization.plan_change_cancel', o.id, pg_catalog.jsonb_build_object(
+      'to_plan', canceled.to_plan, 'by', coalesce(sub, 'app')));
+    perform astapa.emit_organization_plan_change(o, canceled);
+    return astapa.plan_change_json(canceled);
+  end
+  $$;
+
+comment on function api.cancel_organization_plan_change(text, text, text) is
+  'Withdraws an organization''s scheduled plan change: the next period renews the plan it has. sub: the owner or '
+  'admin asking, null for the app. Audited and emitted (organization.plan_change). AS403 sub no owner or admin; '
+  'AS404 unknown organization; AS409 nothing scheduled.';
+
+grant execute on function api.cancel_organization_plan_change(text, text, text) to astapa_app;
+
+create or replace function api.organization_plan_changes(project_id text, organization_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = organization_plan_changes.project_id
+      and (x.id = organization_plan_changes.organization_id or x.slug = organization_plan_changes.organization_id);
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Organization %s was not found in this project.', organization_id);
+    end if;
+    return coalesce((select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
+                     from astapa.plan_changes as c
+                     where c.project_id = o.project_id and c.organization_id = o.id), '[]');
+  end
+  $$;
+
+comment on function api.organization_plan_changes(text, text) is
+  'An organization''s plan changes, newest first (by id or slug). AS404 unknown organization.';
+
+grant execute on function api.organization_plan_changes(text, text) to astapa_app;

@@ -1,10 +1,12 @@
 /**
- * `astapa plan seats|cancel-team|resume-team …`: making a plan a team plan (per seat or flat) or a personal one
- * again, and cancelling or resuming an organization's team plan at the end of its period (issue 28).
+ * `astapa plan seats|cancel-team|resume-team|change-team|withdraw-team-change …`: making a plan a team plan (per
+ * seat or flat) or a personal one again, cancelling or resuming an organization's team plan at the end of its
+ * period, and changing it to another team plan from its next period or withdrawing that (issue 28).
  */
 import { asApp, type Sql } from "@/db/client.ts";
 import { cancelOrganizationPlan, resumeOrganizationPlan } from "@/db/organization_renewals.ts";
 import { setPlanSeats } from "@/db/team_plans.ts";
+import { cancelOrganizationPlanChange, changeOrganizationPlan } from "@/db/organization_plan_changes.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
@@ -14,12 +16,23 @@ export const TEAM_PLAN_USAGE = `  plan seats --project ID KEY (--per-seat | --fl
   plan cancel-team --project ID ORG
                              cancel an organization's team plan at the end of its paid period
   plan resume-team --project ID ORG
-                             undo that cancel while the period runs`;
+                             undo that cancel while the period runs
+  plan change-team --project ID ORG PLAN [--seats N]
+                             move an organization to another team plan from its next period
+                             (--seats: a per-seat plan's seats)
+  plan withdraw-team-change --project ID ORG
+                             withdraw that change: the plan renews as it is`;
 
 /** Boolean options of these commands (no value follows them). */
 export const TEAM_PLAN_BOOLEANS = ["per-seat", "personal"];
 
-export const TEAM_PLAN_ACTIONS = ["seats", "cancel-team", "resume-team"];
+export const TEAM_PLAN_ACTIONS = [
+  "seats",
+  "cancel-team",
+  "resume-team",
+  "change-team",
+  "withdraw-team-change",
+];
 
 const CLI = { actor: "cli" };
 
@@ -55,6 +68,9 @@ export async function teamPlanCommand(sql: Sql, args: ParsedArgs, out: Output): 
     );
     return 0;
   }
+  if (action === "change-team" || action === "withdraw-team-change") {
+    return await teamPlanChangeCommand(sql, args, out);
+  }
   allowFlags(args, ["project"]);
   const project = flag(args, "project", true);
   const [org] = operands(args, 2, ["ORG"]);
@@ -67,6 +83,39 @@ export async function teamPlanCommand(sql: Sql, args: ParsedArgs, out: Output): 
       ["plan", o.plan ?? "-"],
       ["paid_through", o.plan_paid_through ?? "-"],
       ["canceled", o.plan_canceled_at ? `yes, ends at ${o.plan_paid_through}` : "no, renews"],
+    ]),
+  );
+  return 0;
+}
+
+/** `plan change-team` / `plan withdraw-team-change`, as the app (no owner or admin named). */
+async function teamPlanChangeCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
+  const changing = args.positionals[1] === "change-team";
+  allowFlags(args, changing ? ["project", "seats"] : ["project"]);
+  const project = flag(args, "project", true);
+  const [org, plan] = operands(args, 2, changing ? ["ORG", "PLAN"] : ["ORG"]);
+  const seats = flag(args, "seats");
+  if (seats !== undefined && !/^[1-9]\d{0,5}$/.test(seats)) {
+    throw new UsageError(`--seats is a whole number from 1 to 100000, not "${seats}"`);
+  }
+  const change = await asApp(
+    sql,
+    project,
+    (tx) =>
+      changing
+        ? changeOrganizationPlan(tx, project, org, null, plan, seats === undefined ? null : Number(seats))
+        : cancelOrganizationPlanChange(tx, project, org, null),
+    CLI,
+  );
+  out.result(
+    change,
+    table([
+      ["organization", change.organization_id],
+      ["from_plan", change.from_plan],
+      ["to_plan", change.to_plan],
+      ["seats", String(change.seats)],
+      ["effective_at", change.effective_at ?? "-"],
+      ["status", change.status],
     ]),
   );
   return 0;

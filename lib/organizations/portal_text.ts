@@ -31,6 +31,12 @@ type PortalWords = {
   /** A per-seat plan's price is for one seat; a flat plan's for its own number of seats. */
   perSeat: string;
   flatSeats: (seats: number) => string;
+  /** Another team plan from the next period (api.change_organization_plan), and the one scheduled. */
+  changeTitle: string;
+  changeHint: (date: string) => string;
+  changeSubmit: string;
+  scheduledChange: (plan: string, seats: number, date: string) => string;
+  withdrawChange: string;
   notices: Record<OrgPortalNotice, string>;
 };
 
@@ -47,6 +53,10 @@ export const ORG_PORTAL_NOTICES = [
   "not_admin",
   "too_few_seats",
   "plan_unavailable",
+  "change_scheduled",
+  "change_withdrawn",
+  "change_refused",
+  "change_too_few_seats",
 ] as const;
 export type OrgPortalNotice = typeof ORG_PORTAL_NOTICES[number];
 
@@ -82,6 +92,14 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
       "You have no active linked method. Link one on your billing account page to choose it here.",
     perSeat: "/ seat",
     flatSeats: (seats) => `up to ${seats} members`,
+    changeTitle: "Change the plan from the next period",
+    changeHint: (date) =>
+      `The new plan starts on ${date}, with the next period: its renewal charges the new price. Until then ` +
+      "the organization keeps its plan and seats.",
+    changeSubmit: "Change from the next period",
+    scheduledChange: (plan, seats, date) =>
+      `Scheduled: from ${date}, plan ${plan} with ${seats} seats (the renewal charges its price).`,
+    withdrawChange: "Withdraw the change",
     notices: {
       method_set: "Saved: renewals are charged to the chosen method.",
       method_cleared: "Saved: renewals are sent as pay links.",
@@ -96,6 +114,12 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
       too_few_seats:
         "Refused: the organization has more members than these seats. Buy more seats or remove members.",
       plan_unavailable: "Refused: this team plan is not on sale any more. Choose another one.",
+      change_scheduled: "Scheduled: the new plan starts with the next period.",
+      change_withdrawn: "Withdrawn: the plan renews as it is.",
+      change_refused:
+        "Refused: there is no running, renewing team plan to change (or it is already this plan), or nothing to withdraw.",
+      change_too_few_seats:
+        "Refused: the organization has more members than that plan would have seats. Choose more seats or remove members.",
     },
   },
   id: {
@@ -130,6 +154,14 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
       "Anda belum punya metode tertaut yang aktif. Tautkan di halaman akun tagihan Anda agar bisa dipilih di sini.",
     perSeat: "/ kursi",
     flatSeats: (seats) => `hingga ${seats} anggota`,
+    changeTitle: "Ganti paket mulai periode berikutnya",
+    changeHint: (date) =>
+      `Paket baru mulai pada ${date}, bersama periode berikutnya: perpanjangannya menagih harga baru. Sampai ` +
+      "saat itu organisasi tetap memakai paket dan kursinya.",
+    changeSubmit: "Ganti mulai periode berikutnya",
+    scheduledChange: (plan, seats, date) =>
+      `Terjadwal: mulai ${date}, paket ${plan} dengan ${seats} kursi (perpanjangan menagih harganya).`,
+    withdrawChange: "Batalkan perubahan",
     notices: {
       method_set: "Tersimpan: perpanjangan ditagihkan ke metode yang dipilih.",
       method_cleared: "Tersimpan: perpanjangan dikirim sebagai tautan pembayaran.",
@@ -145,6 +177,12 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
       too_few_seats:
         "Ditolak: anggota organisasi lebih banyak dari jumlah kursi ini. Beli lebih banyak kursi atau keluarkan anggota.",
       plan_unavailable: "Ditolak: paket tim ini tidak dijual lagi. Pilih paket lain.",
+      change_scheduled: "Terjadwal: paket baru mulai bersama periode berikutnya.",
+      change_withdrawn: "Dibatalkan: paket diperpanjang seperti sekarang.",
+      change_refused:
+        "Ditolak: tidak ada paket tim berbayar yang berjalan dan diperpanjang untuk diganti (atau paketnya sudah ini), atau tidak ada perubahan untuk dibatalkan.",
+      change_too_few_seats:
+        "Ditolak: anggota organisasi lebih banyak dari kursi paket itu. Pilih lebih banyak kursi atau keluarkan anggota.",
     },
   },
 };

@@ -1,8 +1,8 @@
 /**
  * The organization billing portal: a signed-in owner or admin of an app's organizations sees each one's team
  * plan, seats and payments, and buys, renews or adds seats (a team plan checkout, then the usual checkout page),
- * or cancels the plan at the end of its period and resumes it, or chooses one of their own active linked methods
- * to pay its renewals. Plain forms, CSRF and same-origin checked; the payer (or the one cancelling or choosing)
+ * or cancels the plan at the end of its period and resumes it, or changes it to another team plan from the next
+ * period and withdraws that, or chooses one of their own active linked methods to pay its renewals. Plain forms, CSRF and same-origin checked; the payer (or the one cancelling or choosing)
  * is always the session's own user.
  */
 import { z } from "zod";
@@ -15,13 +15,14 @@ import {
   resumeOrganizationPlan,
   setOrganizationBillingMethod,
 } from "@/db/organization_renewals.ts";
+import { cancelOrganizationPlanChange, changeOrganizationPlan } from "@/db/organization_plan_changes.ts";
+import { OrganizationPlanChange, TeamPlanChoices } from "@/components/OrganizationPlanChange.tsx";
 import { validate } from "@/lib/http/body.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { CLIENT_ID, sameOrigin, signedIn, signInFirst } from "@/lib/payments/billing_session.ts";
 import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
-import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { portalDate } from "@/lib/payments/portal_text.ts";
 import { rupiah } from "@/lib/payments/receipt_text.ts";
 import { openOrganizationCheckout } from "@/lib/organizations/team_checkout.ts";
@@ -51,6 +52,16 @@ const Change = z.object({
   client_id: Query.shape.client_id,
   organization: Buy.shape.organization,
   intent: z.enum(["cancel", "resume"]),
+});
+/** Another team plan from the next period (its seats, per seat), or withdrawing the one scheduled. */
+const PlanChange = z.object({
+  ...CsrfField,
+  ...FormLang,
+  client_id: Query.shape.client_id,
+  organization: Buy.shape.organization,
+  intent: z.enum(["change_plan", "withdraw_change"]),
+  plan: Buy.shape.plan.optional(),
+  seats: Buy.shape.seats,
 });
 /** The linked method that pays the renewals: one of the chooser's own (lpm_…), or "none". */
 const ChooseMethod = z.object({
@@ -97,7 +108,8 @@ export const handler: Handlers<PortalData> = {
    */
   async POST(c) {
     sameOrigin(c);
-    const form = await readPageBody(c, z.union([Change, ChooseMethod, Buy]));
+    // PlanChange first: its change_plan form also has the fields of Buy.
+    const form = await readPageBody(c, z.union([PlanChange, Change, ChooseMethod, Buy]));
     const who = await signedIn(c, form.client_id);
     if (!who.userId) return signInFirst(c, form.client_id, "organizations");
     const back = (notice: OrgPortalNotice) =>
@@ -128,6 +140,40 @@ export const handler: Handlers<PortalData> = {
       }
       return back(method ? "method_set" : "method_cleared");
     }
+    // The seats field is for per-seat plans; a flat plan comes with its own seats.
+    const seatsFor = async (plan: string, seats: number | undefined) => {
+      const { team_plans } = await asApp(
+        c.var.deps.sql,
+        who.projectId,
+        (tx) => organizationBilling(tx, who.userId!),
+      );
+      return team_plans.find((p) => p.key === plan)?.seat_pricing === "flat" ? undefined : seats;
+    };
+    if ("intent" in form && (form.intent === "change_plan" || form.intent === "withdraw_change")) {
+      const { intent, plan, organization } = form;
+      const seats = plan ? await seatsFor(plan, form.seats) : undefined;
+      try {
+        await asApp(
+          c.var.deps.sql,
+          who.projectId,
+          (tx) =>
+            intent === "withdraw_change" || !plan
+              ? cancelOrganizationPlanChange(tx, who.projectId, organization, who.userId!)
+              : changeOrganizationPlan(tx, who.projectId, organization, who.userId!, plan, seats ?? null),
+        );
+      } catch (error) {
+        // Not an owner or admin (any more), fewer seats than members, nothing to change or withdraw (another
+        // admin did it first, the period ended), a plan taken off sale: said on the page, in its language.
+        const refused = toAppError(error);
+        if (refused.code === "forbidden" || refused.code === "not_found") return back("not_admin");
+        if (refused.code === "conflict") {
+          return back(refused.fields?.seats ? "change_too_few_seats" : "change_refused");
+        }
+        if (refused.code === "validation_failed") return back("plan_unavailable");
+        throw error;
+      }
+      return back(intent === "change_plan" && plan ? "change_scheduled" : "change_withdrawn");
+    }
     if ("intent" in form) {
       const change = form.intent === "cancel" ? cancelOrganizationPlan : resumeOrganizationPlan;
       try {
@@ -148,19 +194,13 @@ export const handler: Handlers<PortalData> = {
       }
       return back(form.intent === "cancel" ? "plan_canceled" : "plan_resumed");
     }
-    // The seats field is for per-seat plans; a flat plan comes with its own seats.
-    const { team_plans } = await asApp(
-      c.var.deps.sql,
-      who.projectId,
-      (tx) => organizationBilling(tx, who.userId!),
-    );
-    const perSeat = team_plans.find((plan) => plan.key === form.plan)?.seat_pricing !== "flat";
+    const seats = await seatsFor(form.plan, form.seats);
     let checkoutId: string;
     try {
       const checkout = await openOrganizationCheckout(c.var.deps, who.projectId, form.organization, {
         sub: who.userId,
         plan: form.plan,
-        ...(perSeat && form.seats !== undefined ? { seats: form.seats } : {}),
+        ...(seats !== undefined ? { seats } : {}),
       });
       checkoutId = checkout.checkout_id;
     } catch (error) {
@@ -234,33 +274,23 @@ export default function OrganizationsPortal({ data }: PageProps<PortalData>) {
                 <input type="hidden" name="client_id" value={data.clientId} />
                 <input type="hidden" name="organization" value={org.id} />
                 <input type="hidden" name="lang" value={data.lang} />
-                {team_plans.map((plan, i) => (
-                  <label key={plan.key}>
-                    <input
-                      type="radio"
-                      name="plan"
-                      value={plan.key}
-                      checked={plan.key === org.plan || (!org.plan && i === 0)}
-                    />{" "}
-                    {plan.name} · {rupiah(plan.price_idr)} {plan.seat_pricing === "per_seat"
-                      ? `${text.perSeat} `
-                      : `(${text.flatSeats(plan.included_seats ?? 0)}) `}
-                    {intervalText(BILLING_TEXT[data.lang], plan.interval)}
-                  </label>
-                ))}
-                <label>
-                  {text.seatsLabel}{" "}
-                  <input
-                    type="number"
-                    name="seats"
-                    min={Math.max(1, org.members)}
-                    max={100000}
-                    value={org.seat_limit ?? Math.max(1, org.members)}
-                  />
-                </label>
+                <TeamPlanChoices
+                  lang={data.lang}
+                  plans={team_plans}
+                  checked={(plan, i) => plan.key === org.plan || (!org.plan && i === 0)}
+                  members={org.members}
+                  seats={org.seat_limit ?? Math.max(1, org.members)}
+                />
                 <button type="submit" class="button">{text.pay}</button>
               </form>
             )}
+          <OrganizationPlanChange
+            lang={data.lang}
+            clientId={data.clientId}
+            csrf={data.csrf}
+            org={org}
+            teamPlans={team_plans}
+          />
           <MethodForm data={data} org={org} />
           {org.payments.length > 0 && (
             <>

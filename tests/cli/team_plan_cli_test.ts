@@ -1,4 +1,7 @@
-/** `deno task astapa plan seats|cancel-team|resume-team …` as an operator runs it: a subprocess against this file's database. */
+/**
+ * `deno task astapa plan seats|cancel-team|resume-team|change-team|withdraw-team-change …` as an operator runs
+ * it: a subprocess against this file's database.
+ */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { assignPlan, createPlan } from "@/db/plans.ts";
@@ -72,4 +75,46 @@ Deno.test("cli plan cancel-team / resume-team — as the app; an organization wi
   const resumed = await astapa(["plan", "resume-team", "--project", p, org]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /canceled +no, renews/);
+});
+
+Deno.test("cli plan change-team / withdraw-team-change — as the app; fewer seats than members and bad options refused", async () => {
+  const project = await seedProject(db.sql);
+  const p = project.id;
+  const owner = await seedUser(db.sql, p, "owner@example.com");
+  const admin = await seedUser(db.sql, p, "admin@example.com");
+  await asApp(db.sql, p, async (tx) => {
+    await createPlan(tx, p, { key: "team", name: "Team", price_idr: 50_000 });
+    await createPlan(tx, p, { key: "solo", name: "Solo", price_idr: 20_000 });
+    await createPlan(tx, p, { key: "small", name: "Small", price_idr: 30_000 });
+    await tx`select api.set_plan_seats(${p}, 'team', 'per_seat')`;
+    await tx`select api.set_plan_seats(${p}, 'small', 'per_seat')`;
+    await tx`select api.set_plan_seats(${p}, 'solo', 'flat', 1)`;
+    const [row] = await tx`select api.create_organization('Kopi', 'kopi', ${owner}) as result`;
+    const org = (row.result as { id: string }).id;
+    await tx`select api.add_organization_member(${org}, ${admin}, 'admin')`;
+    // Paid for a month (as a paid checkout leaves it).
+    await tx`update astapa.organizations set plan_key = 'team', seat_limit = 3,
+             plan_paid_through = now() + interval '1 month' where id = ${org}`;
+  });
+  const solo = await astapa(["plan", "change-team", "--project", p, "kopi", "solo"]);
+  assert.equal(solo.code, 1);
+  assert.match(
+    solo.stderr,
+    /^conflict: Kopi has 2 members, more than the 1 seats it would have on plan Solo/,
+  );
+  for (const bad of [["--seats", "0"], ["--seats", "x"], ["--flat", "2"]]) {
+    const run = await astapa(["plan", "change-team", "--project", p, "kopi", "small", ...bad]);
+    assert.equal(run.code, 2, `${bad.join(" ")} → ${run.stderr}`);
+  }
+  const changed = await astapa(["plan", "change-team", "--project", p, "kopi", "small", "--seats", "2"]);
+  assert.equal(changed.code, 0, changed.stderr);
+  assert.match(changed.stdout, /to_plan +small/);
+  assert.match(changed.stdout, /seats +2/);
+  assert.match(changed.stdout, /status +scheduled/);
+  const withdrawn = await astapa(["plan", "withdraw-team-change", "--project", p, "kopi"]);
+  assert.equal(withdrawn.code, 0, withdrawn.stderr);
+  assert.match(withdrawn.stdout, /status +canceled/);
+  const again = await astapa(["plan", "withdraw-team-change", "--project", p, "kopi"]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /Kopi has no scheduled plan change to withdraw\./);
 });

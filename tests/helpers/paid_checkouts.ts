@@ -34,3 +34,24 @@ export async function paidCheckout(
   });
   return checkout;
 }
+
+/** Pays an open checkout (a team plan's, a renewal's) the same way: its charge, a SUCCEEDED callback, applied. */
+export async function payCheckout(sql: Sql, projectId: string, checkoutId: string, amount: number) {
+  const providerId = `pr-${crypto.randomUUID()}`;
+  await asApp(sql, projectId, async (tx) => {
+    await recordPayment(tx, projectId, checkoutId, {
+      kind: "payment_request",
+      provider_id: providerId,
+      method: "qris",
+      details: {},
+      expires_at: null,
+    });
+    await recordPaymentEvent(tx, projectId, {
+      providerId,
+      status: "SUCCEEDED",
+      checkoutId,
+      body: { data: { amount, currency: "IDR", status: "SUCCEEDED" } },
+    });
+  });
+  return (await asApp(sql, projectId, (tx) => applyPaymentEvent(tx, projectId)))?.outcome;
+}

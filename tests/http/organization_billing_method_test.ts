@@ -14,8 +14,9 @@ import {
 } from "@/db/linked_methods.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { testApp } from "../helpers/app.ts";
-import { basic, seedProject } from "../helpers/oauth.ts";
-import { FormBrowser } from "../helpers/form_browser.ts";
+import { seedProject } from "../helpers/oauth.ts";
+import type { FormBrowser } from "../helpers/form_browser.ts";
+import { formWith, organizationPortal } from "../helpers/organization_portal.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -23,23 +24,7 @@ const project = await seedProject(t.db.sql, { name: "Toko", redirectUri: "https:
 const other = await seedProject(t.db.sql, { name: "Lain" });
 const url = `/billing/organizations?client_id=${project.clientId}`;
 
-async function api(method: string, path: string, body?: unknown, as = project) {
-  const res = await t.app.request(`/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(as.clientId, as.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function signUp(email: string) {
-  const browser = new FormBrowser(t);
-  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
-  await browser.submit(`/auth/signup?${query}`, { email, password: "correct horse battery" });
-  const [{ id }] = await t.db.sql`select id::text from astapa.users where email = ${email}`;
-  return { browser, id: id as string };
-}
+const { api, signUp } = organizationPortal(t, project);
 
 /** Links an active DANA for `userId` through the simulator; answers its public id. */
 async function linkDana(userId: string): Promise<string> {
@@ -70,7 +55,7 @@ async function chosen(org: string) {
 }
 
 /** The page from its method form on, so the form browser posts that form (not the cancel or buy one). */
-const methodForm = (html: string) => html.slice(html.lastIndexOf("<form", html.indexOf("data-method-form")));
+const methodForm = (html: string) => formWith(html, "data-method-form");
 
 /** Posts the method form of `html` and follows the redirect: the notice the page then shows. */
 async function choose(browser: FormBrowser, html: string, fields: Record<string, string>) {

@@ -5,77 +5,20 @@
  * 4xx for members, organizations without a paid plan and other projects.
  */
 import assert from "node:assert/strict";
-import { asApp } from "@/db/client.ts";
-import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { testApp } from "../helpers/app.ts";
-import { basic, seedProject } from "../helpers/oauth.ts";
-import { FormBrowser } from "../helpers/form_browser.ts";
+import { seedProject } from "../helpers/oauth.ts";
+import { payCheckout } from "../helpers/paid_checkouts.ts";
+import { organizationPortal } from "../helpers/organization_portal.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql, { name: "Toko", redirectUri: "https://toko.example/callback" });
 const other = await seedProject(t.db.sql, { name: "Lain" });
 
-async function api(method: string, path: string, body?: unknown, as = project) {
-  const res = await t.app.request(`/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(as.clientId, as.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-/** Pays a checkout as the Xendit callback does: its charge, a SUCCEEDED event, the worker applying it. */
-async function pay(checkoutId: string, amount: number) {
-  await asApp(t.db.sql, project.id, async (tx) => {
-    await recordPayment(tx, project.id, checkoutId, {
-      kind: "payment_request",
-      provider_id: `pr-${checkoutId}`,
-      method: "qris",
-      details: {},
-      expires_at: null,
-    });
-    await recordPaymentEvent(tx, project.id, {
-      providerId: `pr-${checkoutId}`,
-      status: "SUCCEEDED",
-      checkoutId,
-      body: { data: { amount, status: "SUCCEEDED" } },
-    });
-  });
-  assert.equal(
-    (await asApp(t.db.sql, project.id, (tx) => applyPaymentEvent(tx, project.id)))?.outcome,
-    "paid",
-  );
-}
-
-async function signUp(email: string) {
-  const browser = new FormBrowser(t);
-  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
-  await browser.submit(`/auth/signup?${query}`, { email, password: "correct horse battery" });
-  const [{ id }] = await t.db.sql`select id::text from astapa.users where email = ${email}`;
-  return { browser, id: id as string };
-}
+const { api, paidTeam } = organizationPortal(t, project);
 
 await api("POST", "/plans", { key: "studio", name: "Studio", price_idr: 30_000, interval: "month" });
 await api("PUT", "/plans/studio/seats", { seat_pricing: "per_seat" });
-
-/** An organization with an owner, an admin and a member, paying 3 seats of studio. */
-async function paidTeam(slug: string) {
-  const owner = await signUp(`owner@${slug}.example`);
-  const admin = await signUp(`admin@${slug}.example`);
-  const member = await signUp(`member@${slug}.example`);
-  const { body: org } = await api("POST", "/organizations", { name: slug, slug, owner: owner.id });
-  await api("POST", `/organizations/${org.id}/members`, { user_id: admin.id, role: "admin" });
-  await api("POST", `/organizations/${org.id}/members`, { user_id: member.id, role: "member" });
-  const { body: checkout } = await api("POST", `/organizations/${org.id}/checkout`, {
-    user: owner.id,
-    plan: "studio",
-    seats: 3,
-  });
-  await pay(checkout.checkout_id, 90_000);
-  return { id: org.id as string, owner, admin, member };
-}
 
 Deno.test("POST|DELETE /api/platform/organizations/{org}/plan-cancel — the app or an owner/admin; 403, 409, 404 otherwise", async () => {
   const team = await paidTeam("kopi");
@@ -143,14 +86,14 @@ Deno.test("organization billing portal — an admin cancels and resumes; the pag
     plan: "studio",
     seats: 3,
   });
-  await pay(next.checkout_id, 90_000);
+  assert.equal(await payCheckout(t.db.sql, project.id, next.checkout_id, 90_000), "paid");
   await api("PATCH", `/organizations/${team.id}`, { seat_limit: 4 });
   const { body: fewer } = await api("POST", `/organizations/${team.id}/checkout`, {
     user: team.owner.id,
     plan: "studio",
     seats: 3,
   });
-  await pay(fewer.checkout_id, 90_000);
+  assert.equal(await payCheckout(t.db.sql, project.id, fewer.checkout_id, 90_000), "paid");
   const seats = await (await team.admin.browser.get(url)).text();
   assert.match(seats, /3 of 4 seats taken\./);
   assert.match(seats, /From .+: 3 seats \(paid\)\./);

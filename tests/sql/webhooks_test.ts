@@ -61,6 +61,7 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "phone.budget_reached",
     "organization.renewal_due",
     "organization.plan_ended",
+    "organization.plan_change",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 
