@@ -5,14 +5,16 @@ import denoJson from "@/deno.json" with { type: "json" };
 /**
  * How `deno task start` runs Astapa, read from the task in deno.json: glibc's malloc arenas capped at 2
  * (MALLOC_ARENA_MAX), V8's young generation capped at 4 MB semi-spaces, which keeps about 25 MB less resident
- * under load, and an old-space ceiling of 512 MB, which makes V8 size its heap growth by that ceiling instead
- * of the machine's memory (docs/performance.md, "3. RSS").
+ * under load, an old-space ceiling of 512 MB, which makes V8 size its heap growth by that ceiling instead
+ * of the machine's memory (docs/performance.md, "3. RSS"), and no V8 code cache (its file stays mapped, about
+ * 6 MB resident, for no faster start: "Session 16").
  */
 const START_WORDS = denoJson.tasks.start.split(/\s+/);
 export const ASTAPA_RUN_ENV: Record<string, string> = Object.fromEntries(
   START_WORDS.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => word.split("=", 2)),
 );
-export const ASTAPA_RUN_FLAGS = START_WORDS.filter((word) => word.startsWith("--v8-flags="));
+/** Every `deno run` flag of the task but `-A`, which the bench gives each server itself. */
+export const ASTAPA_RUN_FLAGS = START_WORDS.filter((word) => word.startsWith("--"));
 
 /** The master key every benchmarked Astapa shares (they share one database). */
 export const BENCH_MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
