@@ -17611,7 +17611,8 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'membership.created', 'membership.updated', 'membership.deleted',
                      'user.passkey_added', 'user.passkey_removed',
                      'phone.budget_reached',
-                     'organization.renewal_due', 'organization.plan_ended', 'organization.plan_change'] $function$;
+                     'organization.renewal_due', 'organization.plan_ended', 'organization.plan_change',
+                     'subscription.renewal_due', 'subscription.trial_will_end', 'subscription.plan_change'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

@@ -25,6 +25,9 @@ export const EVENT_TYPES = [
   "organization.renewal_due",
   "organization.plan_ended",
   "organization.plan_change",
+  "subscription.renewal_due",
+  "subscription.trial_will_end",
+  "subscription.plan_change",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

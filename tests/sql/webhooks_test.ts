@@ -62,6 +62,9 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "organization.renewal_due",
     "organization.plan_ended",
     "organization.plan_change",
+    "subscription.renewal_due",
+    "subscription.trial_will_end",
+    "subscription.plan_change",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 
@@ -132,6 +135,22 @@ Deno.test("api.claim_webhook_deliveries — claims once per lease, only the proj
   assert.equal(claimed.url, URL_A);
   assert.deepEqual(await claimWebhookDeliveries(db.sql, project.id, 10, 60), [], "the lease holds");
   await rejectsAs(claimWebhookDeliveries(db.sql, project.id, 0, 60), "validation_failed");
+});
+
+Deno.test("a person's renewal, trial and plan-change events reach an endpoint that subscribes to them", async () => {
+  const project = await seedProject(db.sql);
+  const types = [
+    "subscription.renewal_due",
+    "subscription.trial_will_end",
+    "subscription.plan_change",
+  ] as const;
+  await setEndpoint(db.sql, sealing, project.id, URL_A, [...types]);
+  await db.sql`select astapa.emit_event(${project.id}, t, '{}'::jsonb) from unnest(${[
+    ...types,
+    "user.created",
+  ]}::text[]) t`;
+  const claimed = await claimWebhookDeliveries(db.sql, project.id, 10, 60);
+  assert.deepEqual(claimed.map((d) => d.event.type).sort(), [...types].sort(), "only the subscribed ones");
 });
 
 Deno.test("api.list_webhook_deliveries — newest first, by status; removing the endpoint fails what waits", async () => {
