@@ -164,16 +164,30 @@ export function retrying<T>(
   return retryNotApplied(once, (error) => failover.recheck(error));
 }
 
+/** What the deployment's configuration offers that SQL cannot read: see setDeploymentSocial. */
+const deploymentSocial = new WeakMap<Sql, string>();
+
 /**
- * The settings asApp makes, as select-list items: role astapa_app (so RLS applies), the project, the actor and
- * the client kind, all transaction-local.
+ * Tells SQL, through every asApp transaction on `sql`, which social providers have the deployment's own
+ * credentials (GOOGLE_* / GITHUB_*): a project without its own app offers those (lib/login/social/providers.ts),
+ * and astapa.social_provider_offered counts an identity as a way in only while its provider is offered.
+ */
+export function setDeploymentSocial(sql: Sql, providers: readonly string[]): void {
+  deploymentSocial.set(sql, providers.join(","));
+}
+
+/**
+ * The settings asApp makes, as select-list items: role astapa_app (so RLS applies), the project, the actor,
+ * the client kind and the deployment's social providers, all transaction-local (a transaction-mode pooler
+ * keeps nothing between transactions).
  */
 export function appSettings(sql: Sql, projectId: string | null, context: AppContext = {}): Fragment {
   return sql`set_config('role', 'astapa_app', true), set_config('astapa.project_id', ${
     projectId ?? ""
   }, true),
     set_config('astapa.actor', ${context.actor ?? ""}, true),
-    set_config('astapa.client_kind', ${context.clientKind ?? actingClient.getStore() ?? ""}, true)`;
+    set_config('astapa.client_kind', ${context.clientKind ?? actingClient.getStore() ?? ""}, true),
+    set_config('astapa.deployment_social', ${deploymentSocial.get(sql) ?? ""}, true)`;
 }
 
 /**

@@ -10797,8 +10797,7 @@ AS $function$
       raise exception 'enabled is true or false' using errcode = 'AS400';
     end if;
     if enabled then
-      if not coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
-                       where p.id = project), false) then
+      if not astapa.phone_second_factor(project) then
         raise exception 'this project does not offer a phone as second factor' using errcode = 'AS403';
       end if;
       -- The number was proven by a code when it was added (api.account_confirm_phone): no second code here.
@@ -10830,7 +10829,7 @@ AS $function$
       'second_factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(project, person)));
   end
   $function$;
-comment on function api.set_own_phone_factor(bytea,boolean,integer) is 'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified number and settings.mfa.phone; audited and emitted user.mfa_enrolled, factor phone) or off (audited and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 not fresh or not offered, AS409 no verified number.';
+comment on function api.set_own_phone_factor(bytea,boolean,integer) is 'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified number and astapa.phone_second_factor; audited and emitted user.mfa_enrolled, factor phone) or off (audited and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 not fresh or not offered, AS409 no verified number.';
 grant execute on function api.set_own_phone_factor(bytea,boolean,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -11081,6 +11080,7 @@ AS $function$
   declare
     previous text;
     has_email boolean;
+    had_way_in boolean;
   begin
     if verified is null then
       raise exception using errcode = 'AS400',
@@ -11100,6 +11100,7 @@ AS $function$
       raise exception using errcode = 'AS409',
         message = 'This user has no email: their phone number is how they sign in, so it cannot be removed.';
     end if;
+    had_way_in := astapa.has_way_in(project_id, user_id);
     begin
       update astapa.users u
       set phone_number = set_user_phone.phone_number,
@@ -11109,13 +11110,22 @@ AS $function$
       raise exception using errcode = 'AS409',
         message = 'Another user of this project already has this phone number.';
     end;
+    -- Never the last way in (the rule of api.user_sign_in_methods): removing the number, or replacing a verified
+    -- one by one nobody proved, must leave another way; the error undoes the update. Someone with no way in
+    -- before loses nothing.
+    if had_way_in and not astapa.has_way_in(project_id, user_id) then
+      raise exception using errcode = 'AS409',
+        message = 'A code to this verified number is the only way this user can sign in: give them another way '
+          '(a password, a linked account, or a verified email with email codes on) before removing it or '
+          'replacing it with an unverified one.';
+    end if;
     perform astapa.audit(set_user_phone.project_id, 'user.profile_updated', 'user:' || user_id,
       pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'platform_api',
         'previous', previous, 'verified', set_user_phone.phone_number is not null and verified));
     return astapa.user_json(set_user_phone.project_id, user_id);
   end
   $function$;
-comment on function api.set_user_phone(text,bigint,text,boolean) is 'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user of the project and environment holds it, or when removing it would leave a user without email or phone; AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
+comment on function api.set_user_phone(text,bigint,text,boolean) is 'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user of the project and environment holds it, when removing it would leave a user without email or phone, or when the change would take their last way in (astapa.has_way_in); AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
 grant execute on function api.set_user_phone(text,bigint,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -11663,7 +11673,7 @@ AS $function$
       challenge.user_id, 'mfa');
   end
   $function$;
-comment on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) is 'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 not addable here; AS403 settings.mfa.phone off; AS400 malformed.';
+comment on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) is 'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 not addable here; AS403 no phone second factor (astapa.phone_second_factor); AS400 malformed.';
 grant execute on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11698,7 +11708,7 @@ AS $function$
     return decision;
   end
   $function$;
-comment on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) is 'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer); AS403 settings.mfa.phone off.';
+comment on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) is 'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer); AS403 no phone second factor here (astapa.phone_second_factor).';
 grant execute on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11940,7 +11950,9 @@ AS $function$
     get diagnostics documents = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
-    -- for its project the while. Its address may sign up afresh.
+    -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
+    -- code to the address the sign-up proved counts while the project offers codes); a stored passkey or
+    -- identity the project does not offer now still keeps them, as an erasure cannot be undone.
     for abandoned in
       select u.project_id, u.id from astapa.users u
       where u.awaiting_passkey_since < pg_catalog.now() - interval '7 days'
@@ -11951,6 +11963,7 @@ AS $function$
       if not exists (select from astapa.passkeys k where k.project_id = abandoned.project_id and k.user_id = abandoned.id)
          and not exists (select from astapa.identities i
                          where i.project_id = abandoned.project_id and i.user_id = abandoned.id)
+         and not astapa.has_way_in(abandoned.project_id, abandoned.id)
          and astapa.erase_user(abandoned.id, 'sweeper') then
         sign_ups := sign_ups + 1;
       else
@@ -11965,7 +11978,7 @@ AS $function$
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in. Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -12202,7 +12215,7 @@ AS $function$
     return api.user_sign_in_methods(project_id, user_id);
   end
   $function$;
-comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github identity by subject) when api.user_sign_in_methods calls it removable: never the last way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
+comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
 grant execute on function api.unlink_sign_in_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12852,52 +12865,63 @@ AS $function$
   declare
     person record;
     ways jsonb;
-    spare boolean;
+    usable_ways integer;
+    passkey boolean;
   begin
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are listed for the project the request acts for.';
     end if;
     select u.password_hash is not null as has_password, u.email, u.email_verified, u.phone_number,
-           u.phone_number_verified, u.created_at
+           u.phone_number_verified, u.created_at, p.settings -> 'passwords' is distinct from 'false'::jsonb as passwords
     into person
-    from astapa.users as u where u.project_id = user_sign_in_methods.project_id and u.id = user_sign_in_methods.user_id;
+    from astapa.users as u join astapa.projects as p on p.id = u.project_id
+    where u.project_id = user_sign_in_methods.project_id and u.id = user_sign_in_methods.user_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     select coalesce(pg_catalog.jsonb_agg(m.method order by m.linked_at, m.method ->> 'provider'), '[]') into ways
     from (
+      -- A password or identity stays listed while the project does not offer it (usable false: the dashboard
+      -- greys it), as it works again once the project does; a password is typed beside an email address.
       select pg_catalog.jsonb_build_object('provider', 'password', 'subject', null, 'email', person.email,
-               'linked_at', person.created_at) as method, person.created_at as linked_at
+               'linked_at', person.created_at, 'usable', person.passwords and person.email is not null) as method,
+             person.created_at as linked_at
       where person.has_password
       union all
       select pg_catalog.jsonb_build_object('provider', i.provider, 'subject', i.subject, 'email', i.email,
-               'linked_at', i.created_at), i.created_at
+               'linked_at', i.created_at,
+               'usable', astapa.social_provider_offered(user_sign_in_methods.project_id, i.provider)), i.created_at
       from astapa.identities as i
       where i.project_id = user_sign_in_methods.project_id and i.user_id = user_sign_in_methods.user_id
       union all
       -- A code to what the person holds signs them in too, while the project offers it: only a proven number
       -- or address counts (an unverified one may not be theirs). Nothing records since when: linked_at null.
       select pg_catalog.jsonb_build_object('provider', 'phone', 'subject', null, 'email', null,
-               'phone_number', person.phone_number, 'linked_at', null), null
+               'phone_number', person.phone_number, 'linked_at', null, 'usable', true), null
       where person.phone_number is not null and person.phone_number_verified
         and (astapa.phone_settings(user_sign_in_methods.project_id) ->> 'enabled')::boolean
       union all
       select pg_catalog.jsonb_build_object('provider', 'email_code', 'subject', null, 'email', person.email,
-               'linked_at', null), null
+               'linked_at', null, 'usable', true), null
       where person.email is not null and person.email_verified
         and exists (select from astapa.projects as p
                     where p.id = user_sign_in_methods.project_id and p.settings -> 'email_codes' = 'true'::jsonb)
     ) as m;
-    -- The one rule for "never the last way in" (the dashboard disables its button from it, and
-    -- api.unlink_sign_in_method refuses by it): a password or identity may go while another way stays.
-    spare := pg_catalog.jsonb_array_length(ways) > 1 or astapa.has_usable_passkey(project_id, user_id);
+    -- The one rule for "never the last way in" (the dashboard disables its button from it,
+    -- api.unlink_sign_in_method refuses by it, astapa.has_way_in answers it): a password or identity may go while
+    -- another usable way stays. One the project does not offer now counts for nothing, but goes only beside one
+    -- that works (it would sign them in again once offered).
+    select count(*) into usable_ways from pg_catalog.jsonb_array_elements(ways) as w where (w ->> 'usable')::boolean;
+    passkey := astapa.has_usable_passkey(project_id, user_id);
     return (
       select coalesce(pg_catalog.jsonb_agg(w.method || pg_catalog.jsonb_build_object('removable',
-               spare and w.method ->> 'provider' in ('password', 'google', 'github')) order by w.position), '[]')
+               w.method ->> 'provider' in ('password', 'google', 'github')
+               and (passkey or usable_ways - case when (w.method ->> 'usable')::boolean then 1 else 0 end > 0))
+               order by w.position), '[]')
       from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
   end
   $function$;
-comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|phone|email_code, subject, email, linked_at, removable} (phone also phone_number), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. removable: a password or identity while another way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
+comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|phone|email_code, subject, email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. usable: it signs them in now (a password with settings.passwords not false and an email address; an identity while astapa.social_provider_offered; phone and email_code always). removable: a password or identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
 grant execute on function api.user_sign_in_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -15066,6 +15090,21 @@ comment on function astapa.has_usable_passkey(text,bigint) is 'Whether the user 
 grant execute on function astapa.has_usable_passkey(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.has_way_in(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.has_usable_passkey(has_way_in.project_id, has_way_in.user_id)
+      or exists (select from pg_catalog.jsonb_array_elements(
+                   api.user_sign_in_methods(has_way_in.project_id, has_way_in.user_id)) as w
+                 where (w ->> 'usable')::boolean)
+  $function$;
+comment on function astapa.has_way_in(text,bigint) is 'Whether the user can sign in now by some way (a usable row of api.user_sign_in_methods, or a working passkey): the rule api.set_user_phone and astapa.import_user keep and the grant sweeper reads for abandoned passkey sign-ups. AS404 unknown user; AS403 outside the acting project.';
+grant execute on function astapa.has_way_in(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)
  RETURNS text
  LANGUAGE plpgsql
@@ -15084,6 +15123,7 @@ AS $function$
     external_disabled boolean;
     email_disabled boolean;
     was_disabled boolean;
+    had_way_in boolean;
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -15109,6 +15149,11 @@ AS $function$
                                    r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
       outcome := 'created';
     else
+      -- Only email_verified false can take a way in (an email code to a proven address): then, never the last
+      -- one (astapa.has_way_in), as the Platform API's other changes.
+      if (r ->> 'email_verified')::boolean is false then
+        had_way_in := astapa.has_way_in(project_id, target);
+      end if;
       update astapa.users as u set
         email = wanted_email,
         email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
@@ -15149,13 +15194,18 @@ AS $function$
           'The %s identity %s already signs in another user of this project.', identity ->> 'provider', identity ->> 'subject');
       end if;
     end loop;
+    -- After the row's password and identities, which may be the other way in.
+    if had_way_in and not astapa.has_way_in(project_id, target) then
+      raise exception using errcode = 'AS409', message = 'An email code to this verified address is the only '
+        'way this user can sign in: give them another way before importing them with email_verified false.';
+    end if;
     if coalesce((r ->> 'disabled')::boolean, was_disabled) then
       update astapa.users as u set disabled = true where u.project_id = import_user.project_id and u.id = target;
     end if;
     return outcome;
   end
   $function$;
-comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone).';
+comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone), and AS409 when email_verified false would take an existing user''s last way in (astapa.has_way_in).';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.insert_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint, purpose text)
@@ -16166,15 +16216,13 @@ CREATE OR REPLACE FUNCTION astapa.phone_factor_offer(project_id text, user_id bi
  SET search_path TO ''
 AS $function$
     select case when pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
-                     and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
-                     and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off'
+                     and astapa.phone_second_factor(u.project_id)
                 then case when u.phone_number is not null and u.phone_number_verified then 'enrol' else 'add' end
            end
     from astapa.users as u
-    join astapa.projects as p on p.id = u.project_id
     where u.project_id = phone_factor_offer.project_id and u.id = phone_factor_offer.user_id
   $function$;
-comment on function astapa.phone_factor_offer(text,bigint) is 'What a person asked for a second step, with no second factor yet, in a project that takes a phone as second factor, may do with a phone there (issue 27): ''enrol'' with a verified number (their first phone code meets the challenge and turns the factor on), ''add'' without one (they type a number; the first code to it proves it, and it becomes theirs, verified, and their factor). Null otherwise, and for an unknown user.';
+comment on function astapa.phone_factor_offer(text,bigint) is 'What a person asked for a second step, with no second factor yet, in a project that takes a phone as second factor (astapa.phone_second_factor), may do with a phone there (issue 27): ''enrol'' with a verified number (their first phone code meets the challenge and turns the factor on), ''add'' without one (they type a number; the first code to it proves it, and it becomes theirs, verified, and their factor). Null otherwise, and for an unknown user.';
 grant execute on function astapa.phone_factor_offer(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -16190,6 +16238,18 @@ AS $function$
   $function$;
 comment on function astapa.phone_number_addable(jsonb) is 'Whether a person may add a phone number to their account, given the project''s astapa.phone_settings: it offers phone sign-in or the phone as second factor. The one rule for astapa.insert_phone_code (purpose account), api.account_start_phone_code and the account page''s form (api.account_overview).';
 grant execute on function astapa.phone_number_addable(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.phone_second_factor(project_id text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce((astapa.phone_settings(phone_second_factor.project_id) ->> 'second_factor')::boolean, false)
+  $function$;
+comment on function astapa.phone_second_factor(text) is 'Whether a code to a verified phone may be the project''s second factor now (astapa.phone_settings second_factor: settings.mfa.phone on, the MFA policy not off). The one rule for turning the factor on (api.set_own_phone_factor), counting it (astapa.second_factor_kinds) and offering it at the second step (astapa.phone_factor_offer). False for an unknown project.';
+grant execute on function astapa.phone_second_factor(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)
@@ -17064,20 +17124,21 @@ CREATE OR REPLACE FUNCTION astapa.second_factor_kinds(project_id text, user_id b
 AS $function$
     -- One definition of "has a second factor" for the sign-in policy, mfa_enrolled, /account and the dashboard:
     -- each kind counts only while the project lets it meet the challenge on /auth/mfa.
+    -- The phone counts by astapa.phone_second_factor, so not with the MFA policy off, as it is neither turned
+    -- on nor offered then; read only for someone with a phone factor (user_json runs this for every user).
     select pg_catalog.array_remove(array[
       case when astapa.has_usable_passkey(u.project_id, u.id) then 'passkey' end,
       case when exists (select from astapa.user_factors f
           where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'phone' and f.confirmed_at is not null)
         and u.phone_number is not null and u.phone_number_verified
-        and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb then 'phone' end,
+        then case when astapa.phone_second_factor(u.project_id) then 'phone' end end,
       case when exists (select from astapa.user_factors f
           where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'totp' and f.confirmed_at is not null)
         then 'totp' end], null)
     from astapa.users as u
-    join astapa.projects as p on p.id = u.project_id
     where u.project_id = second_factor_kinds.project_id and u.id = second_factor_kinds.user_id
   $function$;
-comment on function astapa.second_factor_kinds(text,bigint) is 'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers passkeys), phone (a phone factor, a verified number, and settings.mfa.phone on), totp (a confirmed app). Empty: no second factor. Null for an unknown user.';
+comment on function astapa.second_factor_kinds(text,bigint) is 'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers passkeys), phone (a phone factor, a verified number, and astapa.phone_second_factor), totp (a confirmed app). Empty: no second factor. Null for an unknown user.';
 grant execute on function astapa.second_factor_kinds(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -17312,6 +17373,28 @@ AS $function$
   $function$;
 comment on function astapa.sign_in_user_claims(bigint) is 'The standard claims (sub, email, phone_number, their *_verified, project_id; environment when sandbox; null when absent) of the current project''s user, read once; raises AS4G0 unless they exist (not deleted), are enabled, and belong to the environment the project is in now.';
 grant execute on function astapa.sign_in_user_claims(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.social_provider_offered(project_id text, provider text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- As lib/login/social/providers.ts decides it: the project's own switch or app, else the deployment's
+    -- credentials, which only the app can see (db/client.ts setDeploymentSocial; unset: none).
+    select coalesce((
+      select case
+        when own -> 'enabled' = 'false'::jsonb then false
+        when own ? 'client_id' and own ? 'client_secret_sealed' then true
+        else social_provider_offered.provider = any(pg_catalog.string_to_array(
+          coalesce(pg_catalog.current_setting('astapa.deployment_social', true), ''), ','))
+      end
+      from (select p.settings -> 'social_login' -> social_provider_offered.provider as own
+            from astapa.projects as p where p.id = social_provider_offered.project_id) as s), false)
+  $function$;
+comment on function astapa.social_provider_offered(text,text) is 'Whether the project''s sign-in pages offer this social provider now: not turned off, and its own OAuth app or the deployment''s credentials (astapa.deployment_social, set per transaction by the app). A linked identity is a way in only then (api.user_sign_in_methods).';
+grant execute on function astapa.social_provider_offered(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.social_provider_problem(provider text, entry jsonb)

@@ -9,8 +9,10 @@ import { result } from "./result.ts";
 
 /**
  * One way a user signs in (api.user_sign_in_methods). password, google and github can be removed (`removable`:
- * while another way in stays); phone and email_code are read-only, there while the project offers them and the
- * number or address is verified, with `linked_at` null (nothing records since when).
+ * while another usable way in stays) and are listed even while the project does not offer them (`usable`
+ * false: passwords off, the provider off or not configured); phone and email_code are read-only, there while
+ * the project offers them and the number or address is verified, with `linked_at` null (nothing records since
+ * when).
  */
 export const SignInMethodSchema = z.object({
   provider: z.enum(["password", "google", "github", "phone", "email_code"]),
@@ -19,6 +21,8 @@ export const SignInMethodSchema = z.object({
   /** The E.164 number of a phone way in. */
   phone_number: z.string().optional(),
   linked_at: z.string().nullable(),
+  /** It signs the user in now; false rows count for nothing in `removable`. */
+  usable: z.boolean(),
   removable: z.boolean(),
 });
 export type SignInMethod = z.infer<typeof SignInMethodSchema>;

@@ -1,6 +1,6 @@
 /** Builds what handlers share (lib/app_env.ts Deps) once the database is open: the server, tests and benches. */
 import type { Config } from "../config.ts";
-import type { Sql } from "../db/client.ts";
+import { setDeploymentSocial, type Sql } from "../db/client.ts";
 import type { Deps } from "./app_env.ts";
 import type { IslandAssets } from "./islands/build.ts";
 import { createSandboxXendit } from "./payments/accounts.ts";
@@ -10,14 +10,18 @@ import { ensureConsole } from "./dashboard/console.ts";
 import { CLIENT_FAILURES } from "./oauth/authenticate_client.ts";
 import { VerifiedClients } from "./oauth/verified_clients.ts";
 import { AuthorizationClients } from "./login/authorization_clients.ts";
+import { deploymentProviders } from "./login/social/providers.ts";
 
 export type DepsInput = { config: Config; sql: Sql; masterKeys: MasterKeys; assets: IslandAssets };
 
 /**
- * Installs signing keys if the deployment has none (signing through OpenSSL when it can), starts the sandbox
- * Xendit simulator and the client caches. close() frees the native keys and stops both.
+ * Tells SQL which social providers the deployment serves, installs signing keys if the deployment has none
+ * (signing through OpenSSL when it can), starts the sandbox Xendit simulator and the client caches. close()
+ * frees the native keys and stops both.
  */
 export async function createDeps(input: DepsInput): Promise<Deps & { close(): void }> {
+  // SQL's "ways in" count an identity only while its provider is offered, which needs the env's credentials.
+  setDeploymentSocial(input.sql, deploymentProviders(input.config));
   const keys = new KeyStore(input.sql, input.masterKeys.sealing, input.config.signer);
   await keys.ensureKeys();
   const xenditSandbox = createSandboxXendit(input.config, input);

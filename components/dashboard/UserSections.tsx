@@ -22,12 +22,14 @@ const unlinkable = (method: SignInMethod) => method.provider !== "phone" && meth
 
 /**
  * `passkey`: the user holds a working passkey (astapa.has_usable_passkey), itself a way in. Whether a method
- * may go is SQL's `removable` (api.user_sign_in_methods), the rule its unlink applies.
+ * may go is SQL's `removable` (api.user_sign_in_methods), the rule its unlink applies; one the project does not
+ * offer now (`usable` false) is greyed: it counts for nothing until the project offers it again.
  */
 export function SignInMethods(
   { methods, passkey, action, csrf, canEdit }: Editable & { methods: SignInMethod[]; passkey: boolean },
 ) {
-  const lastWayIn = methods.some((method) => unlinkable(method) && !method.removable);
+  const noWayIn = methods.length > 0 && !passkey && !methods.some((method) => method.usable);
+  const lastWayIn = !noWayIn && methods.some((method) => unlinkable(method) && !method.removable);
   return (
     <section class="card" aria-labelledby="methods-heading">
       <h2 id="methods-heading">Ways to sign in</h2>
@@ -51,8 +53,14 @@ export function SignInMethods(
             </thead>
             <tbody>
               {methods.map((method) => (
-                <tr key={`${method.provider}:${method.subject ?? ""}`}>
-                  <td>{PROVIDER_NAMES[method.provider]}</td>
+                <tr
+                  key={`${method.provider}:${method.subject ?? ""}`}
+                  class={method.usable ? undefined : "muted"}
+                >
+                  <td>
+                    {PROVIDER_NAMES[method.provider]}
+                    {!method.usable && " (not offered by the project now)"}
+                  </td>
                   <td>
                     {method.subject && <code>{method.subject}</code>}{" "}
                     {method.phone_number ?? method.email ?? ""}
@@ -79,6 +87,12 @@ export function SignInMethods(
             </tbody>
           </table>
         )}
+      {noWayIn && (
+        <p class="muted">
+          None of these signs the user in now: the project does not offer them (Settings: ways to sign in,
+          social sign-in).
+        </p>
+      )}
       {canEdit && lastWayIn && <p class="muted">The only way this user can sign in cannot be removed.</p>}
     </section>
   );

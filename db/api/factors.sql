@@ -144,20 +144,19 @@ create or replace function astapa.phone_factor_offer(project_id text, user_id bi
   set search_path = ''
   as $$
     select case when pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
-                     and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb
-                     and coalesce(p.settings -> 'mfa' ->> 'policy', 'optional') <> 'off'
+                     and astapa.phone_second_factor(u.project_id)
                 then case when u.phone_number is not null and u.phone_number_verified then 'enrol' else 'add' end
            end
     from astapa.users as u
-    join astapa.projects as p on p.id = u.project_id
     where u.project_id = phone_factor_offer.project_id and u.id = phone_factor_offer.user_id
   $$;
 
 comment on function astapa.phone_factor_offer(text, bigint) is
   'What a person asked for a second step, with no second factor yet, in a project that takes a phone as second '
-  'factor, may do with a phone there (issue 27): ''enrol'' with a verified number (their first phone code meets '
-  'the challenge and turns the factor on), ''add'' without one (they type a number; the first code to it proves '
-  'it, and it becomes theirs, verified, and their factor). Null otherwise, and for an unknown user.';
+  'factor (astapa.phone_second_factor), may do with a phone there (issue 27): ''enrol'' with a verified number '
+  '(their first phone code meets the challenge and turns the factor on), ''add'' without one (they type a '
+  'number; the first code to it proves it, and it becomes theirs, verified, and their factor). Null otherwise, '
+  'and for an unknown user.';
 
 grant execute on function astapa.phone_factor_offer(text, bigint) to astapa_app;
 
@@ -612,7 +611,7 @@ comment on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, te
   'mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, '
   'from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead '
   'challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer); AS403 '
-  'settings.mfa.phone off.';
+  'no phone second factor here (astapa.phone_second_factor).';
 
 grant execute on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, text) to astapa_app;
 
@@ -647,7 +646,8 @@ comment on function api.start_mfa_new_phone_code(bytea, text, text, text, bytea,
   'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a '
   'number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the '
   'limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. '
-  'AS4G0 dead challenge; AS409 not addable here; AS403 settings.mfa.phone off; AS400 malformed.';
+  'AS4G0 dead challenge; AS409 not addable here; AS403 no phone second factor (astapa.phone_second_factor); '
+  'AS400 malformed.';
 
 grant execute on function api.start_mfa_new_phone_code(bytea, text, text, text, bytea, bytea, text)
   to astapa_app;
@@ -770,8 +770,7 @@ create or replace function api.set_own_phone_factor(session_hash bytea, enabled 
       raise exception 'enabled is true or false' using errcode = 'AS400';
     end if;
     if enabled then
-      if not coalesce((select p.settings -> 'mfa' -> 'phone' = 'true'::jsonb from astapa.projects p
-                       where p.id = project), false) then
+      if not astapa.phone_second_factor(project) then
         raise exception 'this project does not offer a phone as second factor' using errcode = 'AS403';
       end if;
       -- The number was proven by a code when it was added (api.account_confirm_phone): no second code here.
@@ -806,8 +805,8 @@ create or replace function api.set_own_phone_factor(session_hash bytea, enabled 
 
 comment on function api.set_own_phone_factor(bytea, boolean, integer) is
   'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified '
-  'number and settings.mfa.phone; audited and emitted user.mfa_enrolled, factor phone) or off (audited and '
-  'emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 '
-  'not fresh or not offered, AS409 no verified number.';
+  'number and astapa.phone_second_factor; audited and emitted user.mfa_enrolled, factor phone) or off (audited '
+  'and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, '
+  'AS403 not fresh or not offered, AS409 no verified number.';
 
 grant execute on function api.set_own_phone_factor(bytea, boolean, integer) to astapa_app;

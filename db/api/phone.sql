@@ -94,6 +94,22 @@ comment on function astapa.phone_settings(text) is
 
 grant execute on function astapa.phone_settings(text) to astapa_app;
 
+create or replace function astapa.phone_second_factor(project_id text) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce((astapa.phone_settings(phone_second_factor.project_id) ->> 'second_factor')::boolean, false)
+  $$;
+
+comment on function astapa.phone_second_factor(text) is
+  'Whether a code to a verified phone may be the project''s second factor now (astapa.phone_settings '
+  'second_factor: settings.mfa.phone on, the MFA policy not off). The one rule for turning the factor on '
+  '(api.set_own_phone_factor), counting it (astapa.second_factor_kinds) and offering it at the second step '
+  '(astapa.phone_factor_offer). False for an unknown project.';
+
+grant execute on function astapa.phone_second_factor(text) to astapa_app;
+
 create or replace function astapa.phone_number_addable(phone_settings jsonb) returns boolean
   language sql
   immutable
@@ -578,6 +594,7 @@ create or replace function api.set_user_phone(project_id text, user_id bigint, p
   declare
     previous text;
     has_email boolean;
+    had_way_in boolean;
   begin
     if verified is null then
       raise exception using errcode = 'AS400',
@@ -597,6 +614,7 @@ create or replace function api.set_user_phone(project_id text, user_id bigint, p
       raise exception using errcode = 'AS409',
         message = 'This user has no email: their phone number is how they sign in, so it cannot be removed.';
     end if;
+    had_way_in := astapa.has_way_in(project_id, user_id);
     begin
       update astapa.users u
       set phone_number = set_user_phone.phone_number,
@@ -606,6 +624,15 @@ create or replace function api.set_user_phone(project_id text, user_id bigint, p
       raise exception using errcode = 'AS409',
         message = 'Another user of this project already has this phone number.';
     end;
+    -- Never the last way in (the rule of api.user_sign_in_methods): removing the number, or replacing a verified
+    -- one by one nobody proved, must leave another way; the error undoes the update. Someone with no way in
+    -- before loses nothing.
+    if had_way_in and not astapa.has_way_in(project_id, user_id) then
+      raise exception using errcode = 'AS409',
+        message = 'A code to this verified number is the only way this user can sign in: give them another way '
+          '(a password, a linked account, or a verified email with email codes on) before removing it or '
+          'replacing it with an unverified one.';
+    end if;
     perform astapa.audit(set_user_phone.project_id, 'user.profile_updated', 'user:' || user_id,
       pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('phone_number'), 'by', 'platform_api',
         'previous', previous, 'verified', set_user_phone.phone_number is not null and verified));
@@ -616,8 +643,9 @@ create or replace function api.set_user_phone(project_id text, user_id bigint, p
 comment on function api.set_user_phone(text, bigint, text, boolean) is
   'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: '
   'a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user '
-  'of the project and environment holds it, or when removing it would leave a user without email or phone; '
-  'AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
+  'of the project and environment holds it, when removing it would leave a user without email or phone, or '
+  'when the change would take their last way in (astapa.has_way_in); AS404 unknown user. Audited '
+  'user.profile_updated (by platform_api). Returns the user.';
 
 grant execute on function api.set_user_phone(text, bigint, text, boolean) to astapa_app;
 

@@ -485,7 +485,9 @@ create or replace function api.sweep_grants() returns jsonb
     get diagnostics documents = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
-    -- for its project the while. Its address may sign up afresh.
+    -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
+    -- code to the address the sign-up proved counts while the project offers codes); a stored passkey or
+    -- identity the project does not offer now still keeps them, as an erasure cannot be undone.
     for abandoned in
       select u.project_id, u.id from astapa.users u
       where u.awaiting_passkey_since < pg_catalog.now() - interval '7 days'
@@ -496,6 +498,7 @@ create or replace function api.sweep_grants() returns jsonb
       if not exists (select from astapa.passkeys k where k.project_id = abandoned.project_id and k.user_id = abandoned.id)
          and not exists (select from astapa.identities i
                          where i.project_id = abandoned.project_id and i.user_id = abandoned.id)
+         and not astapa.has_way_in(abandoned.project_id, abandoned.id)
          and astapa.erase_user(abandoned.id, 'sweeper') then
         sign_ups := sign_ups + 1;
       else
@@ -514,7 +517,8 @@ create or replace function api.sweep_grants() returns jsonb
 comment on function api.sweep_grants() is
   'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across '
   'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and '
-  'erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in. '
+  'erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in '
+  '(astapa.has_way_in, nor a stored passkey or identity). '
   'Security definer because the app role may not delete grants at all; it runs only with no project '
   'set and sees other projects through owner-only policies switched on for its own duration.';
 

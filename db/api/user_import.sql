@@ -20,6 +20,7 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     external_disabled boolean;
     email_disabled boolean;
     was_disabled boolean;
+    had_way_in boolean;
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -45,6 +46,11 @@ create or replace function astapa.import_user(project_id text, mode text, r json
                                    r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
       outcome := 'created';
     else
+      -- Only email_verified false can take a way in (an email code to a proven address): then, never the last
+      -- one (astapa.has_way_in), as the Platform API's other changes.
+      if (r ->> 'email_verified')::boolean is false then
+        had_way_in := astapa.has_way_in(project_id, target);
+      end if;
       update astapa.users as u set
         email = wanted_email,
         email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
@@ -85,6 +91,11 @@ create or replace function astapa.import_user(project_id text, mode text, r json
           'The %s identity %s already signs in another user of this project.', identity ->> 'provider', identity ->> 'subject');
       end if;
     end loop;
+    -- After the row's password and identities, which may be the other way in.
+    if had_way_in and not astapa.has_way_in(project_id, target) then
+      raise exception using errcode = 'AS409', message = 'An email code to this verified address is the only '
+        'way this user can sign in: give them another way before importing them with email_verified false.';
+    end if;
     if coalesce((r ->> 'disabled')::boolean, was_disabled) then
       update astapa.users as u set disabled = true where u.project_id = import_user.project_id and u.id = target;
     end if;
@@ -95,7 +106,8 @@ create or replace function astapa.import_user(project_id text, mode text, r json
 comment on function astapa.import_user(text, text, jsonb, text) is
   'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment '
   'given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a '
-  'bad row (the caller rolls that row back alone).';
+  'bad row (the caller rolls that row back alone), and AS409 when email_verified false would take an existing '
+  'user''s last way in (astapa.has_way_in).';
 
 create or replace function astapa.refresh_user_statistics() returns boolean
   language plpgsql

@@ -62,23 +62,24 @@ create or replace function astapa.second_factor_kinds(project_id text, user_id b
   as $$
     -- One definition of "has a second factor" for the sign-in policy, mfa_enrolled, /account and the dashboard:
     -- each kind counts only while the project lets it meet the challenge on /auth/mfa.
+    -- The phone counts by astapa.phone_second_factor, so not with the MFA policy off, as it is neither turned
+    -- on nor offered then; read only for someone with a phone factor (user_json runs this for every user).
     select pg_catalog.array_remove(array[
       case when astapa.has_usable_passkey(u.project_id, u.id) then 'passkey' end,
       case when exists (select from astapa.user_factors f
           where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'phone' and f.confirmed_at is not null)
         and u.phone_number is not null and u.phone_number_verified
-        and p.settings -> 'mfa' -> 'phone' = 'true'::jsonb then 'phone' end,
+        then case when astapa.phone_second_factor(u.project_id) then 'phone' end end,
       case when exists (select from astapa.user_factors f
           where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'totp' and f.confirmed_at is not null)
         then 'totp' end], null)
     from astapa.users as u
-    join astapa.projects as p on p.id = u.project_id
     where u.project_id = second_factor_kinds.project_id and u.id = second_factor_kinds.user_id
   $$;
 
 comment on function astapa.second_factor_kinds(text, bigint) is
   'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers '
-  'passkeys), phone (a phone factor, a verified number, and settings.mfa.phone on), totp (a confirmed app). '
+  'passkeys), phone (a phone factor, a verified number, and astapa.phone_second_factor), totp (a confirmed app). '
   'Empty: no second factor. Null for an unknown user.';
 
 grant execute on function astapa.second_factor_kinds(text, bigint) to astapa_app;
@@ -428,6 +429,31 @@ comment on function api.search_environment_users(text, text, integer, bigint) is
 
 grant execute on function api.search_environment_users(text, text, integer, bigint) to astapa_app;
 
+create or replace function astapa.social_provider_offered(project_id text, provider text) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- As lib/login/social/providers.ts decides it: the project's own switch or app, else the deployment's
+    -- credentials, which only the app can see (db/client.ts setDeploymentSocial; unset: none).
+    select coalesce((
+      select case
+        when own -> 'enabled' = 'false'::jsonb then false
+        when own ? 'client_id' and own ? 'client_secret_sealed' then true
+        else social_provider_offered.provider = any(pg_catalog.string_to_array(
+          coalesce(pg_catalog.current_setting('astapa.deployment_social', true), ''), ','))
+      end
+      from (select p.settings -> 'social_login' -> social_provider_offered.provider as own
+            from astapa.projects as p where p.id = social_provider_offered.project_id) as s), false)
+  $$;
+
+comment on function astapa.social_provider_offered(text, text) is
+  'Whether the project''s sign-in pages offer this social provider now: not turned off, and its own OAuth app '
+  'or the deployment''s credentials (astapa.deployment_social, set per transaction by the app). A linked '
+  'identity is a way in only then (api.user_sign_in_methods).';
+
+grant execute on function astapa.social_provider_offered(text, text) to astapa_app;
+
 create or replace function api.user_sign_in_methods(project_id text, user_id bigint) returns jsonb
   language plpgsql
   stable
@@ -437,62 +463,92 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
   declare
     person record;
     ways jsonb;
-    spare boolean;
+    usable_ways integer;
+    passkey boolean;
   begin
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are listed for the project the request acts for.';
     end if;
     select u.password_hash is not null as has_password, u.email, u.email_verified, u.phone_number,
-           u.phone_number_verified, u.created_at
+           u.phone_number_verified, u.created_at, p.settings -> 'passwords' is distinct from 'false'::jsonb as passwords
     into person
-    from astapa.users as u where u.project_id = user_sign_in_methods.project_id and u.id = user_sign_in_methods.user_id;
+    from astapa.users as u join astapa.projects as p on p.id = u.project_id
+    where u.project_id = user_sign_in_methods.project_id and u.id = user_sign_in_methods.user_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     select coalesce(pg_catalog.jsonb_agg(m.method order by m.linked_at, m.method ->> 'provider'), '[]') into ways
     from (
+      -- A password or identity stays listed while the project does not offer it (usable false: the dashboard
+      -- greys it), as it works again once the project does; a password is typed beside an email address.
       select pg_catalog.jsonb_build_object('provider', 'password', 'subject', null, 'email', person.email,
-               'linked_at', person.created_at) as method, person.created_at as linked_at
+               'linked_at', person.created_at, 'usable', person.passwords and person.email is not null) as method,
+             person.created_at as linked_at
       where person.has_password
       union all
       select pg_catalog.jsonb_build_object('provider', i.provider, 'subject', i.subject, 'email', i.email,
-               'linked_at', i.created_at), i.created_at
+               'linked_at', i.created_at,
+               'usable', astapa.social_provider_offered(user_sign_in_methods.project_id, i.provider)), i.created_at
       from astapa.identities as i
       where i.project_id = user_sign_in_methods.project_id and i.user_id = user_sign_in_methods.user_id
       union all
       -- A code to what the person holds signs them in too, while the project offers it: only a proven number
       -- or address counts (an unverified one may not be theirs). Nothing records since when: linked_at null.
       select pg_catalog.jsonb_build_object('provider', 'phone', 'subject', null, 'email', null,
-               'phone_number', person.phone_number, 'linked_at', null), null
+               'phone_number', person.phone_number, 'linked_at', null, 'usable', true), null
       where person.phone_number is not null and person.phone_number_verified
         and (astapa.phone_settings(user_sign_in_methods.project_id) ->> 'enabled')::boolean
       union all
       select pg_catalog.jsonb_build_object('provider', 'email_code', 'subject', null, 'email', person.email,
-               'linked_at', null), null
+               'linked_at', null, 'usable', true), null
       where person.email is not null and person.email_verified
         and exists (select from astapa.projects as p
                     where p.id = user_sign_in_methods.project_id and p.settings -> 'email_codes' = 'true'::jsonb)
     ) as m;
-    -- The one rule for "never the last way in" (the dashboard disables its button from it, and
-    -- api.unlink_sign_in_method refuses by it): a password or identity may go while another way stays.
-    spare := pg_catalog.jsonb_array_length(ways) > 1 or astapa.has_usable_passkey(project_id, user_id);
+    -- The one rule for "never the last way in" (the dashboard disables its button from it,
+    -- api.unlink_sign_in_method refuses by it, astapa.has_way_in answers it): a password or identity may go while
+    -- another usable way stays. One the project does not offer now counts for nothing, but goes only beside one
+    -- that works (it would sign them in again once offered).
+    select count(*) into usable_ways from pg_catalog.jsonb_array_elements(ways) as w where (w ->> 'usable')::boolean;
+    passkey := astapa.has_usable_passkey(project_id, user_id);
     return (
       select coalesce(pg_catalog.jsonb_agg(w.method || pg_catalog.jsonb_build_object('removable',
-               spare and w.method ->> 'provider' in ('password', 'google', 'github')) order by w.position), '[]')
+               w.method ->> 'provider' in ('password', 'google', 'github')
+               and (passkey or usable_ways - case when (w.method ->> 'usable')::boolean then 1 else 0 end > 0))
+               order by w.position), '[]')
       from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
   end
   $$;
 
 comment on function api.user_sign_in_methods(text, bigint) is
   'Every way a user can sign in but a passkey: {provider: password|google|github|phone|email_code, subject, '
-  'email, linked_at, removable} (phone also phone_number), oldest first, the read-only phone (a verified number, '
-  'settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. '
-  'removable: a password or identity while another way in stays (a working passkey counts: '
-  'astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns '
-  'only whether one is set); RLS still applies and the guard refuses any project but the one the transaction '
-  'acts for. AS404 unknown user.';
+  'email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified '
+  'number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at '
+  'null. usable: it signs them in now (a password with settings.passwords not false and an email address; an '
+  'identity while astapa.social_provider_offered; phone and email_code always). removable: a password or '
+  'identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security '
+  'definer because the app role cannot read password hashes (it learns only whether one is set); RLS still '
+  'applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
 
 grant execute on function api.user_sign_in_methods(text, bigint) to astapa_app;
+
+create or replace function astapa.has_way_in(project_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.has_usable_passkey(has_way_in.project_id, has_way_in.user_id)
+      or exists (select from pg_catalog.jsonb_array_elements(
+                   api.user_sign_in_methods(has_way_in.project_id, has_way_in.user_id)) as w
+                 where (w ->> 'usable')::boolean)
+  $$;
+
+comment on function astapa.has_way_in(text, bigint) is
+  'Whether the user can sign in now by some way (a usable row of api.user_sign_in_methods, or a working passkey): '
+  'the rule api.set_user_phone and astapa.import_user keep and the grant sweeper reads for abandoned passkey '
+  'sign-ups. AS404 unknown user; AS403 outside the acting project.';
+
+grant execute on function astapa.has_way_in(text, bigint) to astapa_app;
 
 create or replace function api.unlink_sign_in_method(project_id text, user_id bigint, provider text, subject text default null)
   returns jsonb
@@ -541,8 +597,9 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
 
 comment on function api.unlink_sign_in_method(text, bigint, text, text) is
   'Removes one way to sign in (the password, or a google/github identity by subject) when '
-  'api.user_sign_in_methods calls it removable: never the last way in (a verified number with phone sign-in, '
-  'a verified address with email codes, a working passkey all count), and audits identity.unlink. Security '
+  'api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone '
+  'sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or '
+  'an identity whose provider is not offered do not), and audits identity.unlink. Security '
   'definer because it must see whether a password is set (the app role cannot); the guard refuses any project '
   'but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
 

@@ -16,7 +16,8 @@ import { tokenClaims } from "@/db/users.ts";
 import { sessionUser } from "@/db/login.ts";
 import { sha256 } from "@/lib/secrets.ts";
 
-const t = await testApp();
+// The deployment has GitHub credentials, not Google's: a project without its own Google app offers no Google.
+const t = await testApp({ env: { GITHUB_CLIENT_ID: "gh-deployment", GITHUB_CLIENT_SECRET: "gh-secret" } });
 Deno.test.afterAll(() => t.close());
 
 const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
@@ -219,6 +220,36 @@ Deno.test("user page — phone sign-in and email codes are read-only ways in (nu
   const refused = await postAs(t, owner, `${page}/${sari}/identities`, { provider: "password" });
   assert.equal(refused.status, 422);
   assert.match(await refused.text(), /only way this user can sign in/);
+});
+
+Deno.test("user page — a way the project does not offer now is greyed and counts for nothing", async () => {
+  const methodsOf = (html: string) =>
+    html.slice(
+      html.indexOf('id="methods-heading"'),
+      html.indexOf("</section>", html.indexOf('id="methods-heading"')),
+    );
+  // Google: no credentials in this deployment and no app of the project's own.
+  const fitri = await passwordUser("fitri.greyed@example.com");
+  await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id)
+    values (${project.id}, 'google', 'g-fitri', ${fitri})`;
+  const section = methodsOf(await (await getAs(t, owner, `${base}/users/${fitri}`)).text());
+  assert.match(section, /<tr class="muted"><td>Google \(not offered by the project now\)<\/td>/);
+  assert.match(section, /<tr><td>Password<\/td>/);
+  assert.match(section, /<button type="submit" class="link danger" disabled>Remove password<\/button>/);
+  assert.match(section, /<button type="submit" class="link danger">Unlink<\/button>/);
+  assert.match(section, /The only way this user can sign in cannot be removed/);
+  const refused = await postAs(t, owner, `${base}/users/${fitri}/identities`, { provider: "password" });
+  assert.equal(refused.status, 422);
+  assert.match(await refused.text(), /only way this user can sign in/);
+
+  // Only Google: nothing signs Gita in now; the identity stays (it works again once Google is offered).
+  const gita = await seedUser(t.db.sql, project.id, "gita.greyed@example.com");
+  await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id)
+    values (${project.id}, 'google', 'g-gita', ${gita})`;
+  const none = methodsOf(await (await getAs(t, owner, `${base}/users/${gita}`)).text());
+  assert.match(none, /None of these signs the user in now/);
+  assert.match(none, /<button type="submit" class="link danger" disabled>Unlink<\/button>/);
+  assert.doesNotMatch(none, /The only way this user can sign in cannot be removed/);
 });
 
 Deno.test("user page — sign out everywhere ends sessions and revokes refresh tokens (the token endpoint refuses)", async () => {

@@ -1,7 +1,8 @@
 /**
  * The Platform API and a user's phone number (issue 27): PUT /users/{sub}/phone sets it (Indonesian habits
- * accepted, stored E.164) with `verified` explicit, removes it with null unless it is the user's only contact,
- * refuses a number another user holds (409) and bad input (400), never another project's user (404);
+ * accepted, stored E.164) with `verified` explicit, removes it with null unless it is the user's only contact
+ * or their last way in (409), refuses a number another user holds (409) and bad input (400), never another
+ * project's user (404);
  * GET /users?phone= finds a user by number. A verified number set this way signs in by phone code.
  */
 import assert from "node:assert/strict";
@@ -25,8 +26,12 @@ async function api(method: string, path: string, body?: unknown, p = project) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+
 Deno.test("users API — set a phone with verified explicit; find the user by it; it signs in by code", async () => {
   const sub = await seedUser(t.db.sql, project.id, "sari@toko.example");
+  // A password too, so the number is not her only way in and may be unverified or removed below.
+  await t.db.sql`update astapa.users set password_hash = ${ARGON} where id = ${sub}`;
   const set = await api("PUT", `/users/${sub}/phone`, { phone_number: "0812 6666 0101", verified: true });
   assert.equal(set.status, 200, JSON.stringify(set.body));
   assert.equal(set.body.phone_number, "+6281266660101");
@@ -115,4 +120,35 @@ Deno.test("users API — another user's number is 409; a phone-only user keeps t
   assert.equal(row.phone_number, null);
   assert.equal((await api("GET", "/users?email=a@b.c&phone=0812")).status, 400);
   assert.equal((await api("GET", "/users")).status, 400);
+});
+
+Deno.test("users API — the number that is someone's only way in is neither removed nor unverified (409)", async () => {
+  // Email, unproven; no password; email codes off: a code to the number is how Wulan signs in.
+  const sub = await seedUser(t.db.sql, project.id, "wulan@toko.example");
+  assert.equal(
+    (await api("PUT", `/users/${sub}/phone`, { phone_number: "081266660301", verified: true })).status,
+    200,
+  );
+  for (
+    const body of [{ phone_number: null, verified: false }, { phone_number: "081266660301", verified: false }]
+  ) {
+    const res = await api("PUT", `/users/${sub}/phone`, body);
+    assert.equal(res.status, 409, JSON.stringify(body));
+    assert.equal(res.body.error, "conflict");
+    assert.match(res.body.error_description, /only way this user can sign in: give them another way/);
+  }
+  const [row] = await t.db
+    .sql`select phone_number, phone_number_verified from astapa.users where id = ${sub}`;
+  assert.deepEqual([row.phone_number, row.phone_number_verified], ["+6281266660301", true]);
+  // Once she proves her address with email codes on, the number may go.
+  await t.db.sql`update astapa.users set email_verified = true where id = ${sub}`;
+  await t.db
+    .sql`update astapa.projects set settings = settings || '{"email_codes": true}' where id = ${project.id}`;
+  try {
+    const removed = await api("PUT", `/users/${sub}/phone`, { phone_number: null, verified: false });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.equal(removed.body.phone_number, null);
+  } finally {
+    await t.db.sql`update astapa.projects set settings = settings - 'email_codes' where id = ${project.id}`;
+  }
 });

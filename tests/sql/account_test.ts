@@ -5,7 +5,7 @@
  * email_changes policies as the owner project, another project and no project.
  */
 import assert from "node:assert/strict";
-import { asApp } from "@/db/client.ts";
+import { asApp, setDeploymentSocial } from "@/db/client.ts";
 import {
   accountOverview,
   changeAccount,
@@ -19,6 +19,8 @@ import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
+// As a deployment with Google and GitHub credentials: the identities below are ways in.
+setDeploymentSocial(db.sql, ["google", "github"]);
 const project = await seedProject(db.sql);
 const other = await seedProject(db.sql);
 const mail = { template: "account_notice", subject: "s", text: "t" };

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
-import { asApp, type Sql } from "@/db/client.ts";
+import { asApp, setDeploymentSocial, type Sql } from "@/db/client.ts";
 import {
   getEnvironmentUser,
   listEnvironmentUsers,
@@ -23,6 +23,9 @@ import { updateProject } from "@/db/projects.ts";
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 const { sql } = db;
+// As a deployment with Google and GitHub credentials (db/client.ts): identities are ways in unless a test says.
+const BOTH_PROVIDERS = ["google", "github"];
+setDeploymentSocial(sql, BOTH_PROVIDERS);
 
 const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
 
@@ -189,6 +192,122 @@ Deno.test("api.unlink_sign_in_method — phone sign-in or an email code is a way
   assert.deepEqual(byCode.map((m) => m.provider), ["email_code"]);
   const [{ n }] = await sql`select count(*)::int as n from astapa.identities where user_id = ${unproven}`;
   assert.equal(n, 0);
+});
+
+Deno.test("astapa.social_provider_offered — the project's own switch or app first, else the deployment's credentials", async () => {
+  const sealed = "s".repeat(43);
+  const cases: [Record<string, unknown>, string[], boolean, boolean][] = [
+    // [settings, deployment providers, google offered, github offered]
+    [{}, [], false, false],
+    [{}, ["google"], true, false],
+    [{ social_login: { google: { enabled: true } } }, ["google", "github"], true, true],
+    [{ social_login: { google: { enabled: false } } }, ["google", "github"], false, true],
+    [{ social_login: { github: { client_id: "own", client_secret_sealed: sealed } } }, [], false, true],
+    [
+      { social_login: { github: { enabled: false, client_id: "own", client_secret_sealed: sealed } } },
+      [
+        "github",
+      ],
+      false,
+      false,
+    ],
+  ];
+  try {
+    for (const [settings, deployment, google, github] of cases) {
+      const p = await seedProject(sql, { settings });
+      setDeploymentSocial(sql, deployment);
+      const offered = await appValue<boolean[]>(
+        sql,
+        p.id,
+        (tx) =>
+          tx`select array[astapa.social_provider_offered(${p.id}, 'google'),
+                          astapa.social_provider_offered(${p.id}, 'github')]`,
+      );
+      assert.deepEqual(offered, [google, github], JSON.stringify([settings, deployment]));
+    }
+    assert.equal(
+      await appValue(sql, null, (tx) => tx`select astapa.social_provider_offered('nope', 'google')`),
+      false,
+    );
+  } finally {
+    setDeploymentSocial(sql, BOTH_PROVIDERS);
+  }
+});
+
+Deno.test("api.user_sign_in_methods — passwords off or a provider not offered: listed, not usable, and counted for nothing", async () => {
+  const p = await seedProject(sql, { settings: { social_login: { google: { enabled: false } } } });
+  const ayu = await passwordUser(p.id, "ayu.dormant@example.com");
+  await linkIdentity(sql, p.id, ayu, "google", "g-dormant");
+  const listed = () =>
+    in_(p.id, (tx) => signInMethods(tx, p.id, ayu)).then((ms) =>
+      ms.map((m) => [m.provider, m.usable, m.removable])
+    );
+  const wayIn = () =>
+    appValue<boolean>(sql, p.id, (tx) => tx`select astapa.has_way_in(${p.id}, ${ayu}::bigint)`);
+  // Google is off: the password is the only way in, so it stays; the dormant identity may go beside it.
+  assert.deepEqual(await listed(), [["password", true, false], ["google", false, true]]);
+  assert.equal(await wayIn(), true);
+  await rejectsAs(
+    in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, ayu, { provider: "password" })),
+    "conflict",
+    /only way this user can sign in/,
+  );
+
+  // Passwords off too: nothing signs Ayu in; nothing listed may go (each would still work once offered again).
+  await sql`update astapa.projects set settings = settings || '{"passwords": false, "passkeys": true}'
+            where id = ${p.id}`;
+  assert.deepEqual(await listed(), [["password", false, false], ["google", false, false]]);
+  assert.equal(await wayIn(), false);
+  await rejectsAs(
+    in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, ayu, { provider: "google", subject: "g-dormant" })),
+    "conflict",
+  );
+
+  // The deployment has no Google credentials: a project that turns Google back on without its own app offers
+  // no Google either.
+  await sql`update astapa.projects set settings = settings - 'social_login' where id = ${p.id}`;
+  setDeploymentSocial(sql, ["github"]);
+  try {
+    assert.equal(await wayIn(), false);
+    setDeploymentSocial(sql, BOTH_PROVIDERS);
+    assert.deepEqual(await listed(), [["password", false, true], ["google", true, false]]);
+    assert.equal(await wayIn(), true);
+  } finally {
+    setDeploymentSocial(sql, BOTH_PROVIDERS);
+  }
+
+  // Email codes on, and Ayu's address proven: a way in; both may go now, one at a time.
+  await sql`update astapa.projects set settings = settings || '{"email_codes": true}' where id = ${p.id}`;
+  assert.deepEqual(await listed(), [["password", false, true], ["google", true, true], [
+    "email_code",
+    true,
+    false,
+  ]]);
+  const left = await in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, ayu, { provider: "password" }));
+  assert.deepEqual(left.map((m) => [m.provider, m.removable]), [["google", true], ["email_code", false]]);
+  // A password set on a user without an email address is typed nowhere.
+  const [{ id: phoneOnly }] =
+    await sql`insert into astapa.users (project_id, phone_number, environment, password_hash)
+    values (${p.id}, '+6281234500077', 'sandbox', ${ARGON}) returning id::text`;
+  await sql`update astapa.projects set settings = settings - 'passwords' where id = ${p.id}`;
+  assert.deepEqual(
+    (await in_(p.id, (tx) => signInMethods(tx, p.id, phoneOnly))).map((m) => [m.provider, m.usable]),
+    [["password", false]],
+  );
+});
+
+Deno.test("astapa.has_way_in — a usable listed way or a working passkey; refusals as api.user_sign_in_methods", async () => {
+  const p = await seedProject(sql, { settings: { passkeys: true } });
+  const nobody = await seedUser(sql, p.id, "no.way@example.com");
+  const way = (projectId: string | null, user: string) =>
+    appValue<boolean>(sql, projectId, (tx) => tx`select astapa.has_way_in(${p.id}, ${user}::bigint)`);
+  assert.equal(await way(p.id, nobody), false);
+  await seedPasskey(sql, p.id, nobody, 90, { synced: true });
+  assert.equal(await way(p.id, nobody), true);
+  const withPassword = await passwordUser(p.id, "with.password@example.com");
+  assert.equal(await way(p.id, withPassword), true);
+  await rejectsAs(way(p.id, "999999"), "not_found");
+  await rejectsAs(way(null, withPassword), "forbidden");
 });
 
 Deno.test("api.unlink_sign_in_method — removes one, never the last; audited; each refusal", async () => {

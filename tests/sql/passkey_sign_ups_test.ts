@@ -297,3 +297,32 @@ Deno.test("api.sweep_grants — erases passkey sign-ups abandoned 7 days ago wit
   const again = (await prove("t-s4", "151515"))!;
   assert.notEqual(again.user_id, gone);
 });
+
+Deno.test("api.sweep_grants — an abandoned passkey sign-up that can sign in by email code, or by a verified number with phone sign-in, is kept (astapa.has_way_in)", async () => {
+  const codes = await seedProject(db.sql, { settings: { ...settings, email_codes: true } });
+  const phone = await seedProject(db.sql, { settings: { ...settings, phone: { enabled: true } } });
+  const made = async (email: string, token: string, projectId: string) => {
+    await send(email, token, "161616", projectId);
+    return (await prove(token, "161616", projectId))!.user_id;
+  };
+  // The sign-up proved the address: with email codes on, a code to it signs them in.
+  const byCode = await made("kode@example.com", "t-k1", codes.id);
+  const byPhone = await made("nomor@example.com", "t-k2", phone.id);
+  await db.sql`update astapa.users set phone_number = '+6281299990001', phone_number_verified = true
+    where id = ${byPhone}`;
+  // The same number unverified is no way in: that sign-up is abandoned.
+  const unproven = await made("belum@example.com", "t-k3", phone.id);
+  await db.sql`update astapa.users set phone_number = '+6281299990002' where id = ${unproven}`;
+  await db.sql`update astapa.users set awaiting_passkey_since = now() - interval '8 days'
+    where id in (${byCode}, ${byPhone}, ${unproven})`;
+
+  const swept = await sweep();
+  assert.equal(swept.abandoned_sign_ups, 1);
+  const rows = await db
+    .sql`select id::text, deleted_at is not null as deleted, awaiting_passkey_since is null as settled
+    from astapa.users where id in (${byCode}, ${byPhone}, ${unproven})`;
+  const byId = Object.fromEntries(rows.map((r) => [r.id, [r.deleted, r.settled]]));
+  assert.deepEqual(byId[byCode], [false, true], "an email code is a way in: a user like any other");
+  assert.deepEqual(byId[byPhone], [false, true], "so is a verified number with phone sign-in");
+  assert.deepEqual(byId[unproven], [true, false]);
+});

@@ -17,6 +17,7 @@ const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 const project = await seedProject(db.sql, { settings: { phone: { enabled: true } } });
 const off = await seedProject(db.sql);
+const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
 
 const codeHash = (token: string, code: string) => sha256(`${token}:${code}`);
 let counter = 0;
@@ -270,4 +271,43 @@ Deno.test("api.set_user_phone and api.find_user_by_phone — the app's own setti
     /verified must be true or false/,
   );
   assert.deepEqual(await phoneOf(user), { phone, verified: false });
+});
+
+Deno.test("api.set_user_phone — never takes the last way in: removing or unverifying the number that signs someone in is refused", async () => {
+  const setPhone = (user: string, phone: string | null, verified: boolean, projectId = project.id) =>
+    asApp(
+      db.sql,
+      projectId,
+      (tx) => tx`select api.set_user_phone(${projectId}, ${user}::bigint, ${phone}, ${verified}) as u`,
+    ).then((rows) => rows[0].u);
+  // Rina has an email (unproven, no password, no email codes): a code to her number is her only way in.
+  const { user: rina } = await person("rina.by.phone@example.com");
+  const number = freshNumber();
+  await setPhone(rina, number, true);
+  for (const [phone, verified] of [[null, false], [number, false], [freshNumber(), false]] as const) {
+    await rejectsAs(setPhone(rina, phone, verified), "conflict", /only way this user can sign in/);
+  }
+  assert.deepEqual(await phoneOf(rina), { phone: number, verified: true }, "the refusal changed nothing");
+  // Another verified number is still a way in.
+  const next = freshNumber();
+  assert.equal((await setPhone(rina, next, true)).phone_number, next);
+  const audits = await db.sql`select count(*)::int as n from astapa.audit_log
+    where target = ${"user:" + rina} and action = 'user.profile_updated'`;
+  assert.equal(audits[0].n, 2, "only the two changes made are audited");
+
+  // A password beside it: the number may go.
+  await db.sql`update astapa.users set password_hash = ${ARGON} where id = ${rina}`;
+  assert.equal((await setPhone(rina, null, false)).phone_number, null);
+
+  // Email codes and a proven address are a way in too.
+  const codes = await seedProject(db.sql, { settings: { phone: { enabled: true }, email_codes: true } });
+  const byCode = await seedUser(db.sql, codes.id, "by.code@example.com", { verified: true });
+  await setPhone(byCode, freshNumber(), true, codes.id);
+  assert.equal((await setPhone(byCode, null, false, codes.id)).phone_number, null);
+
+  // Nobody signs in by phone where phone sign-in is off: the number was no way in, and someone with none
+  // before loses nothing.
+  const { user: offUser } = await person("phone.off@example.com", off.id);
+  await setPhone(offUser, freshNumber(), true, off.id);
+  assert.equal((await setPhone(offUser, null, false, off.id)).phone_number, null);
 });

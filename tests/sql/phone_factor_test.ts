@@ -144,6 +144,57 @@ Deno.test("astapa.second_factor_kinds — a phone factor stops counting while th
   }
 });
 
+Deno.test("astapa.phone_second_factor — one rule: with the MFA policy off the phone is neither turned on, counted nor offered", async () => {
+  const cases: [Record<string, unknown>, boolean][] = [
+    [{}, false],
+    [{ mfa: { policy: "optional" } }, false],
+    [{ mfa: { policy: "optional", phone: true } }, true],
+    [{ mfa: { policy: "required", phone: true } }, true],
+    [{ mfa: { policy: "off", phone: true } }, false],
+  ];
+  for (const [settings, offered] of cases) {
+    const p = await seedProject(db.sql, { settings });
+    const rule = await appValue<boolean>(
+      db.sql,
+      p.id,
+      (tx) => tx`select astapa.phone_second_factor(${p.id})`,
+    );
+    assert.equal(rule, offered, JSON.stringify(settings));
+  }
+  assert.equal(await appValue(db.sql, null, (tx) => tx`select astapa.phone_second_factor('nope')`), false);
+
+  // Policy off, mfa.phone left on. These three used to read mfa.phone alone: turning the factor on and counting
+  // it did not look at the policy (an "off" project kept a phone factor nobody was asked for).
+  const off = await seedProject(db.sql, { settings: { mfa: { policy: "off", phone: true } } });
+  const fajar = await person("fajar.factor@example.com", off.id);
+  await rejectsAs(setOwnPhoneFactor(db.sql, off.id, fajar.session, true, 600), "forbidden", /does not offer/);
+  // One set up while the policy was on stays stored, counted again once the policy is.
+  await db.sql`insert into astapa.user_factors (project_id, user_id, kind, confirmed_at)
+    values (${off.id}, ${fajar.user}, 'phone', now())`;
+  const offer = () =>
+    appValue<string | null>(
+      db.sql,
+      off.id,
+      (tx) => tx`select astapa.phone_factor_offer(${off.id}, ${fajar.user})`,
+    );
+  assert.deepEqual(await kinds(fajar.user, off.id), []);
+  assert.equal(await offer(), null);
+  const enrolled = await appValue<boolean>(
+    db.sql,
+    off.id,
+    (tx) => tx`select (astapa.user_json(${off.id}, ${fajar.user}) ->> 'mfa_enrolled')::boolean`,
+  );
+  assert.equal(enrolled, false);
+  await db.sql`update astapa.projects set settings = ${
+    db.sql.json({ mfa: { policy: "optional", phone: true } })
+  }
+    where id = ${off.id}`;
+  assert.deepEqual(await kinds(fajar.user, off.id), ["phone"]);
+  assert.equal(await offer(), null, "a factor already: nothing to set up");
+  await db.sql`delete from astapa.user_factors where project_id = ${off.id} and user_id = ${fajar.user}`;
+  assert.equal(await offer(), "enrol");
+});
+
 Deno.test("api.start_mfa_challenge — a passkey-only person is asked (optional policy) where the project offers passkeys; mfa_enrolled says so", async () => {
   const user = await seedUser(db.sql, withPasskeys.id, "fajar.passkey@example.com");
   assert.equal(await challenge(user, "fajar-none", withPasskeys.id), false);

@@ -321,3 +321,39 @@ Deno.test("astapa.refresh_user_statistics — analyzes, counting this transactio
     holder.release();
   }
 });
+
+Deno.test("api.import_users — email_verified false never takes an existing user's last way in (an email code)", async () => {
+  const p = await seedProject(db.sql, { settings: { email_codes: true, passwords: false, passkeys: true } });
+  await run(db.sql, p.id, [{ row: 1, email: "code.only@example.com", email_verified: true }]);
+  const refused = await run(db.sql, p.id, [{
+    row: 1,
+    email: "code.only@example.com",
+    email_verified: false,
+  }]);
+  assert.equal(refused.updated, 0);
+  assert.equal(refused.refused.length, 1);
+  assert.match(refused.refused[0].reason, /only way this user can sign in/);
+  assert.equal(
+    (await stored(db.sql, p.id, "code.only@example.com")).email_verified,
+    true,
+    "the row rolled back",
+  );
+  // With a Google identity in the same row (the deployment's defaults unknown here: the project's own app),
+  // another way stays.
+  const ownGoogle = { social_login: { google: { client_id: "own", client_secret_sealed: "s".repeat(43) } } };
+  await db.sql`update astapa.projects set settings = settings || ${db.sql.json(ownGoogle)}
+               where id = ${p.id}`;
+  const withGoogle = await run(db.sql, p.id, [{
+    row: 1,
+    email: "code.only@example.com",
+    email_verified: false,
+    identities: [{ provider: "google", subject: "g-code-only" }],
+  }]);
+  assert.deepEqual([withGoogle.updated, withGoogle.refused], [1, []]);
+  assert.equal((await stored(db.sql, p.id, "code.only@example.com")).email_verified, false);
+  // Someone with no way in before (email codes off) is imported as the row says.
+  const q = await seedProject(db.sql);
+  await run(db.sql, q.id, [{ row: 1, email: "no.way@example.com", email_verified: true }]);
+  const plain = await run(db.sql, q.id, [{ row: 1, email: "no.way@example.com", email_verified: false }]);
+  assert.deepEqual([plain.updated, plain.refused], [1, []]);
+});

@@ -54,6 +54,11 @@ export async function providerCredentials(
   return clientId && clientSecret ? { clientId, clientSecret } : null;
 }
 
+/** The providers the deployment's own GOOGLE_* / GITHUB_* credentials serve (projects without their own app). */
+export function deploymentProviders(config: Deps["config"]): ProviderId[] {
+  return PROVIDERS.filter((provider) => config[provider].clientId && config[provider].clientSecret);
+}
+
 /** The providers whose buttons the project's sign-in pages show, in display order. */
 export async function enabledProviders(
   deps: Pick<Deps, "config" | "masterKeys">,

@@ -20,7 +20,8 @@ export const callers = clients("project");
 
 /**
  * PUT sets the number (as people type it, Indonesian habits accepted, stored E.164) with `verified` explicit,
- * or removes it with null (not the only contact of a user without email). 409 when another user has it.
+ * or removes it with null (not the only contact of a user without email, nor their last way in: SQL's rule,
+ * astapa.has_way_in). 409 when another user has it.
  */
 export const handler: Handlers = {
   async PUT(c) {
@@ -55,7 +56,8 @@ export const openapi: RouteDoc = {
     tag: "Users",
     summary: "Set or remove a user's phone number, saying whether it is verified",
     description: "A verified number signs in by a code (docs/phone.md); `null` removes it. " +
-      "409 when another user of the project has the number, or when the user has no email to fall back on.",
+      "409 when another user of the project has the number, when the user has no email to fall back on, or " +
+      "when removing it (or replacing it by an unverified one) would leave them no way to sign in.",
     auth: "client",
     body: { schema: PhoneSet, media: ["json"] },
     responses: { 200: { description: "The user" }, ...COMMON_ERRORS },
