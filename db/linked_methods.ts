@@ -105,6 +105,19 @@ export function listLinkedMethods(tx: Tx, projectId: string, userId: string): Pr
   );
 }
 
+/** One of a user's methods, locked until `tx` ends (api.hold_linked_method): an unlink holds it across Xendit. */
+export function holdLinkedMethod(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  methodId: string,
+): Promise<LinkedMethod> {
+  return result(
+    tx`select api.hold_linked_method(${projectId}, ${userId}::bigint, ${methodId}) as result`,
+    LinkedMethodSchema,
+  );
+}
+
 /** Marks a user's method unlinked (after it was expired at Xendit). */
 export function unlinkMethod(
   tx: Tx,

@@ -5750,6 +5750,31 @@ comment on function api.get_webhook_endpoint(text) is 'The project''s webhook en
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.hold_linked_method(project_id text, user_id bigint, method_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+  begin
+    -- Locked until the caller's transaction ends: an unlink holds the method while it asks Xendit to expire it,
+    -- so Xendit's payment_method.expired callback, which can arrive before Xendit's answer does, waits and then
+    -- finds the method unlinked, and the unlink is the change audited, with who asked for it.
+    select * into target from astapa.linked_methods as m
+    where m.project_id = hold_linked_method.project_id and m.user_id = hold_linked_method.user_id
+      and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    return astapa.linked_method_json(target);
+  end
+  $function$;
+comment on function api.hold_linked_method(text,bigint,text) is 'One of a user''s linked methods, whatever its status, locked for the rest of the transaction (an unlink holds it across the call to Xendit; lib/payments/linked_methods.ts). AS404 not this user''s method.';
+grant execute on function api.hold_linked_method(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.identity_assertion_grant(issuer text, subject text, jti text, expires_at timestamp with time zone, email text, client_id text, scope text, resource text)
  RETURNS jsonb
  LANGUAGE plpgsql

@@ -8,10 +8,11 @@
  * (confirmMethodOtp). The method becomes active when the payment_method.activated callback arrives
  * (lib/payments/method_callbacks.ts). Unlinking expires it at Xendit first, then in Postgres.
  */
-import { asApp } from "@/db/client.ts";
+import { asApp, type Tx } from "@/db/client.ts";
 import { getProject } from "@/db/projects.ts";
 import {
   applyMethodCallback,
+  holdLinkedMethod,
   type LinkedMethod,
   recordMethodLinkAnswer,
   startMethodLink,
@@ -180,36 +181,43 @@ export async function confirmMethodOtp(
   return active;
 }
 
+/** Runs an unlink's work in one transaction: the caller's own (the dashboard's, so the audit names the developer). */
+export type InTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
+
 /**
- * Unlinks one of the user's methods: expired at Xendit (when it got that far), then never charged again.
- * `record` unlinks it here; the dashboard passes its own transaction's so the audit names the developer.
+ * Unlinks one of the user's methods: expired at Xendit (when it got that far), then never charged again. The
+ * method stays locked from before the call to Xendit until it is unlinked here, so Xendit's expiry callback
+ * cannot end it first and leave the unlink unaudited.
  */
 export async function unlinkUserMethod(
   deps: PaymentDeps,
   projectId: string,
   userId: string,
   methodId: string,
-  record: (methodId: string) => Promise<LinkedMethod> = (id) =>
-    asApp(deps.sql, projectId, (tx) => unlinkMethod(tx, projectId, userId, id)),
+  inTransaction: InTransaction = (work) => asApp(deps.sql, projectId, work),
 ): Promise<LinkedMethod> {
-  const method = (await asApp(deps.sql, projectId, (tx) => listLinkedMethods(tx, projectId, userId)))
-    .find((m) => m.method_id === methodId);
-  if (method?.provider_id) {
-    // Without the keys that linked it, Xendit cannot be asked, and nothing can charge the method either.
-    const account = await xenditAccount(deps, projectId, method.environment, method.xendit_account);
-    if (account) {
-      try {
-        const xendit = await xenditClient(account.connection);
-        await xendit.PaymentMethod.expirePaymentMethod({ paymentMethodId: method.provider_id });
-      } catch (error) {
-        const failure = asChargeError(error);
-        // Already expired or gone at Xendit: unlinked there, so unlink here too. Anything else: keep it linked.
-        if (failure.status !== 404 && failure.status !== 409 && failure.status !== 400) {
-          log("warn", "xendit_unlink_failed", { project_id: projectId, method_id: methodId });
-          throw new AppError("payment_provider_error", { cause: error });
-        }
-      }
+  return await inTransaction(async (tx) => {
+    const method = await holdLinkedMethod(tx, projectId, userId, methodId);
+    const live = method.status === "active" || method.status === "requires_action";
+    if (live && method.provider_id) await expireAtXendit(deps, projectId, method);
+    return await unlinkMethod(tx, projectId, userId, methodId);
+  });
+}
+
+/** Asks Xendit to expire a linked method; already expired or gone there counts as done. */
+async function expireAtXendit(deps: PaymentDeps, projectId: string, method: LinkedMethod): Promise<void> {
+  // Without the keys that linked it, Xendit cannot be asked, and nothing can charge the method either.
+  const account = await xenditAccount(deps, projectId, method.environment, method.xendit_account);
+  if (!account) return;
+  try {
+    const xendit = await xenditClient(account.connection);
+    await xendit.PaymentMethod.expirePaymentMethod({ paymentMethodId: method.provider_id! });
+  } catch (error) {
+    const failure = asChargeError(error);
+    // Already expired or gone at Xendit: unlinked there, so unlink here too. Anything else: keep it linked.
+    if (failure.status !== 404 && failure.status !== 409 && failure.status !== 400) {
+      log("warn", "xendit_unlink_failed", { project_id: projectId, method_id: method.method_id });
+      throw new AppError("payment_provider_error", { cause: error });
     }
   }
-  return await record(methodId);
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import {
   applyMethodCallback,
+  holdLinkedMethod,
   linkedMethodAccount,
   listLinkedMethods,
   recordMethodLinkAnswer,
@@ -16,6 +17,7 @@ import { updateProjectSettings } from "@/db/project_settings.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";
+import { lockRace } from "../helpers/lock_race.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -211,6 +213,53 @@ Deno.test("api.unlink_method — the user's own method only; expired, listed no 
   assert.equal(gone.status, "expired");
   assert.deepEqual(await as(p, (tx) => listLinkedMethods(tx, p, shop.userId)), []);
   assert.equal((await as(p, (tx) => unlinkMethod(tx, p, shop.userId, m.method_id))).status, "expired");
+});
+
+Deno.test("api.hold_linked_method — Xendit's expiry callback waits for the unlink that holds the method; the unlink is audited", async () => {
+  const shop = await linkingShop("hold@example.com");
+  const p = shop.project.id;
+  const m = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
+  await as(
+    p,
+    (tx) =>
+      applyMethodCallback(tx, p, m.method_id, { event: "payment_method.activated", provider_id: "pm-hold" }),
+  );
+  const otherUser = await linkingShop("hold-other@example.com");
+  await rejectsAs(as(p, (tx) => holdLinkedMethod(tx, p, otherUser.userId, m.method_id)), "not_found");
+
+  // The unlink holds the method across its call to Xendit; the callback Xendit sends meanwhile queues behind it.
+  const [unlink, callback] = await lockRace(
+    db.sql,
+    p,
+    async (tx) => {
+      assert.equal((await holdLinkedMethod(tx, p, shop.userId, m.method_id)).status, "active");
+      return await unlinkMethod(tx, p, shop.userId, m.method_id);
+    },
+    () =>
+      as(
+        p,
+        (tx) =>
+          applyMethodCallback(tx, p, m.method_id, {
+            event: "payment_method.expired",
+            provider_id: "pm-hold",
+          }),
+      ),
+  );
+  assert.equal(unlink.status, "fulfilled");
+  assert.equal(callback.status, "fulfilled");
+  assert.equal(
+    (callback as PromiseFulfilledResult<{ changed: boolean }>).value.changed,
+    false,
+    "already unlinked",
+  );
+  const audited = rows(
+    await db.sql`select action from astapa.audit_log where project_id = ${p}
+                 and target = ${"linked_method:" + m.method_id} order by id`,
+  ).map((r) => r.action);
+  assert.deepEqual(audited.filter((a) => a !== "billing.method_active"), ["billing.method_unlinked"]);
+
+  // An ended method is still held and answered (the unlink then skips Xendit and changes nothing).
+  assert.equal((await as(p, (tx) => holdLinkedMethod(tx, p, shop.userId, m.method_id))).status, "expired");
 });
 
 Deno.test("linked methods — policies: a project sees only its own; api.linked_method_account only outside a project", async () => {
