@@ -19,6 +19,9 @@ import { productionTargetCheck } from "./lib/webhooks/address_guard.ts";
 import { startServeWorkers } from "./lib/serve_workers.ts";
 import { resolve } from "node:path";
 
+/** How long a stop may take before the process ends anyway (docs/self-hosting.md, "Stopping"). */
+const STOP_DEADLINE_MS = 15_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   configureLog(config.logLevel);
@@ -93,17 +96,34 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log("info", "stopping", { signal });
-    stopRotation();
-    stopSweep();
-    await server.shutdown();
-    await (await serveWorkers)?.stop();
-    await webhooks.stop();
-    await billing.stop();
-    deps.close();
-    await paymentWorker.stop();
-    await mailSender?.stop();
-    await database.close();
-    await lock?.release();
+    let step = "serving";
+    // Every step is bounded together: one waiting on a database that is gone (a failover under way), or a
+    // response that never ends (an event stream), must not hold the process past a process manager's grace
+    // period, whose SIGKILL would also lose this line naming the step (seen once in CI, during a failover).
+    let databaseClosed = false;
+    const deadline = setTimeout(async () => {
+      log("error", "stop_timed_out", { step, after_ms: STOP_DEADLINE_MS });
+      // The embedded cluster is this process's to stop, even when the steps before it did not finish.
+      if (!databaseClosed) await Promise.race([database.close(), new Promise((r) => setTimeout(r, 8_000))]);
+      Deno.exit(1);
+    }, STOP_DEADLINE_MS);
+    const steps: [string, () => unknown][] = [
+      ["timers", () => (stopRotation(), stopSweep())],
+      ["requests in flight", () => server.shutdown()],
+      ["serving threads", async () => await (await serveWorkers)?.stop()],
+      ["webhook worker", () => webhooks.stop()],
+      ["billing worker", () => billing.stop()],
+      ["caches", () => deps.close()],
+      ["payment worker", () => paymentWorker.stop()],
+      ["mail sender", () => mailSender?.stop()],
+      ["database", () => (databaseClosed = true, database.close())],
+      ["embedded database lock", () => lock?.release()],
+    ];
+    for (const [name, run] of steps) {
+      step = name;
+      await run();
+    }
+    clearTimeout(deadline);
     log("info", "stopped", {});
     Deno.exit(0);
   };

@@ -108,3 +108,31 @@ Deno.test("server — bad configuration stops boot with a readable message", asy
   assert.equal(base.code, 1);
   assert.match(base.stderr, /ASTAPA_BASE_URL: must be an origin without a path/);
 });
+
+Deno.test("server — a stop that cannot finish (a request whose body never ends) is cut at its deadline, naming the step; Postgres still stops", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "astapa-stop-" });
+  try {
+    const server = await startServer({ ASTAPA_DATA_DIR: dataDir });
+    // A client that starts a request and never finishes its body: the request stays in flight.
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode("grant_type=client_")),
+    });
+    const hanging = fetch(`${server.url}/api/platform/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+      // @ts-ignore: a streamed request body needs duplex: "half" (not yet in Deno's RequestInit type)
+      duplex: "half",
+    }).catch(() => null);
+    await new Promise((r) => setTimeout(r, 300));
+    const code = await server.stop("SIGTERM");
+    assert.equal(code, 1, "a stop cut short says so");
+    const cut = server.output.find((line) => line.includes('"msg":"stop_timed_out"'));
+    assert.ok(cut, server.output.slice(-10).join("\n"));
+    assert.equal(JSON.parse(cut).step, "requests in flight");
+    assert.equal(await runningPostmaster(join(dataDir, "pg")), null, "Postgres stopped with the server");
+    await hanging;
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
