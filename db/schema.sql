@@ -5752,24 +5752,13 @@ grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.hold_linked_method(project_id text, user_id bigint, method_id text)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    target astapa.linked_methods;
-  begin
     -- Locked until the caller's transaction ends: an unlink holds the method while it asks Xendit to expire it,
     -- so Xendit's payment_method.expired callback, which can arrive before Xendit's answer does, waits and then
     -- finds the method unlinked, and the unlink is the change audited, with who asked for it.
-    select * into target from astapa.linked_methods as m
-    where m.project_id = hold_linked_method.project_id and m.user_id = hold_linked_method.user_id
-      and m.public_id = method_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
-    end if;
-    return astapa.linked_method_json(target);
-  end
+    select astapa.linked_method_json(astapa.held_linked_method(project_id, user_id, method_id))
   $function$;
 comment on function api.hold_linked_method(text,bigint,text) is 'One of a user''s linked methods, whatever its status, locked for the rest of the transaction (an unlink holds it across the call to Xendit; lib/payments/linked_methods.ts). AS404 not this user''s method.';
 grant execute on function api.hold_linked_method(text,bigint,text) to astapa_app;
@@ -12176,13 +12165,7 @@ AS $function$
   declare
     target astapa.linked_methods;
   begin
-    select * into target from astapa.linked_methods as m
-    where m.project_id = unlink_method.project_id and m.user_id = unlink_method.user_id
-      and m.public_id = method_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
-    end if;
+    target := astapa.held_linked_method(project_id, user_id, method_id);
     if target.status in ('requires_action', 'active') then
       update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
       where m.project_id = target.project_id and m.id = target.id
@@ -15128,6 +15111,28 @@ AS $function$
   $function$;
 comment on function astapa.has_way_in(text,bigint) is 'Whether the user can sign in now by some way (a usable row of api.user_sign_in_methods, or a working passkey): the rule api.set_user_phone and astapa.import_user keep and the grant sweeper reads for abandoned passkey sign-ups. AS404 unknown user; AS403 outside the acting project.';
 grant execute on function astapa.has_way_in(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.held_linked_method(project_id text, user_id bigint, method_id text)
+ RETURNS astapa.linked_methods
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+  begin
+    select * into target from astapa.linked_methods as m
+    where m.project_id = held_linked_method.project_id and m.user_id = held_linked_method.user_id
+      and m.public_id = method_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
+    end if;
+    return target;
+  end
+  $function$;
+comment on function astapa.held_linked_method(text,bigint,text) is 'One of a user''s linked methods, locked until the transaction ends (api.hold_linked_method, api.unlink_method). AS404 not this user''s method.';
+grant execute on function astapa.held_linked_method(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)

@@ -310,7 +310,8 @@ comment on function api.list_linked_methods(text, bigint) is
 
 grant execute on function api.list_linked_methods(text, bigint) to astapa_app;
 
-create or replace function api.hold_linked_method(project_id text, user_id bigint, method_id text) returns jsonb
+create or replace function astapa.held_linked_method(project_id text, user_id bigint, method_id text)
+  returns astapa.linked_methods
   language plpgsql
   volatile
   set search_path = ''
@@ -318,18 +319,32 @@ create or replace function api.hold_linked_method(project_id text, user_id bigin
   declare
     target astapa.linked_methods;
   begin
-    -- Locked until the caller's transaction ends: an unlink holds the method while it asks Xendit to expire it,
-    -- so Xendit's payment_method.expired callback, which can arrive before Xendit's answer does, waits and then
-    -- finds the method unlinked, and the unlink is the change audited, with who asked for it.
     select * into target from astapa.linked_methods as m
-    where m.project_id = hold_linked_method.project_id and m.user_id = hold_linked_method.user_id
+    where m.project_id = held_linked_method.project_id and m.user_id = held_linked_method.user_id
       and m.public_id = method_id
     for update;
     if not found then
       raise exception using errcode = 'AS404', message = 'This linked method was not found.';
     end if;
-    return astapa.linked_method_json(target);
+    return target;
   end
+  $$;
+
+comment on function astapa.held_linked_method(text, bigint, text) is
+  'One of a user''s linked methods, locked until the transaction ends (api.hold_linked_method, '
+  'api.unlink_method). AS404 not this user''s method.';
+
+grant execute on function astapa.held_linked_method(text, bigint, text) to astapa_app;
+
+create or replace function api.hold_linked_method(project_id text, user_id bigint, method_id text) returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    -- Locked until the caller's transaction ends: an unlink holds the method while it asks Xendit to expire it,
+    -- so Xendit's payment_method.expired callback, which can arrive before Xendit's answer does, waits and then
+    -- finds the method unlinked, and the unlink is the change audited, with who asked for it.
+    select astapa.linked_method_json(astapa.held_linked_method(project_id, user_id, method_id))
   $$;
 
 comment on function api.hold_linked_method(text, bigint, text) is
@@ -346,13 +361,7 @@ create or replace function api.unlink_method(project_id text, user_id bigint, me
   declare
     target astapa.linked_methods;
   begin
-    select * into target from astapa.linked_methods as m
-    where m.project_id = unlink_method.project_id and m.user_id = unlink_method.user_id
-      and m.public_id = method_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This linked method was not found.';
-    end if;
+    target := astapa.held_linked_method(project_id, user_id, method_id);
     if target.status in ('requires_action', 'active') then
       update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
       where m.project_id = target.project_id and m.id = target.id
