@@ -15153,6 +15153,7 @@ AS $function$
     external_disabled boolean;
     email_disabled boolean;
     was_disabled boolean;
+    verified boolean := (r ->> 'email_verified')::boolean;
     had_way_in boolean;
   begin
     perform astapa.assert_email(wanted_email);
@@ -15179,14 +15180,19 @@ AS $function$
                                    r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
       outcome := 'created';
     else
+      -- A new address is unproven unless the row says so: an omitted email_verified keeps the old flag only for
+      -- the address it was about (a user found by external_id alone comes with another address).
+      if verified is null and by_email is null then
+        verified := false;
+      end if;
       -- Only email_verified false can take a way in (an email code to a proven address): then, never the last
       -- one (astapa.has_way_in), as the Platform API's other changes.
-      if (r ->> 'email_verified')::boolean is false then
+      if verified is false then
         had_way_in := astapa.has_way_in(project_id, target);
       end if;
       update astapa.users as u set
         email = wanted_email,
-        email_verified = coalesce((r ->> 'email_verified')::boolean, u.email_verified),
+        email_verified = coalesce(verified, u.email_verified),
         external_id = coalesce(external, u.external_id),
         created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
         -- Enabled until the end of this row: astapa.write_set_user_claims refuses a disabled user (no one sees this
@@ -15227,7 +15233,8 @@ AS $function$
     -- After the row's password and identities, which may be the other way in.
     if had_way_in and not astapa.has_way_in(project_id, target) then
       raise exception using errcode = 'AS409', message = 'An email code to this verified address is the only '
-        'way this user can sign in: give them another way before importing them with email_verified false.';
+        'way this user can sign in: give them another way before importing them with an unproven address '
+        '(email_verified false, or a new address without email_verified true).';
     end if;
     if coalesce((r ->> 'disabled')::boolean, was_disabled) then
       update astapa.users as u set disabled = true where u.project_id = import_user.project_id and u.id = target;

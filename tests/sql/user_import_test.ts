@@ -83,6 +83,19 @@ Deno.test("api.import_users — a re-run updates by external_id, then email; nev
   assert.equal(count, 2);
 });
 
+Deno.test("api.import_users — a new address is unproven unless the row says so; the same address keeps its flag", async () => {
+  const p = await seedProject(db.sql);
+  await run(db.sql, p.id, [{ row: 1, email: "kept@example.com", external_id: "v1", email_verified: true }]);
+  // The same person found by external_id with another address and no email_verified: the new one is unproven.
+  await run(db.sql, p.id, [{ row: 1, email: "moved@example.com", external_id: "v1" }]);
+  assert.equal((await stored(db.sql, p.id, "moved@example.com")).email_verified, false);
+  // The same address (any case) with no email_verified keeps what it had.
+  await run(db.sql, p.id, [{ row: 1, email: "moved@example.com", external_id: "v1", email_verified: true }]);
+  await run(db.sql, p.id, [{ row: 1, email: "MOVED@example.com", external_id: "v1", name: "V" }]);
+  await run(db.sql, p.id, [{ row: 1, email: "moved@example.com", name: "V" }]);
+  assert.equal((await stored(db.sql, p.id, "moved@example.com")).email_verified, true);
+});
+
 Deno.test("api.import_users — a disabled user stays disabled unless the row says otherwise, found by external_id or email", async () => {
   const p = await seedProject(db.sql);
   await run(db.sql, p.id, [
