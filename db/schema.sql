@@ -9285,21 +9285,29 @@ AS $function$
   declare
     person bigint := astapa.passkey_session_user(session_hash, true);
     removed text;
+    had_way_in boolean;
   begin
     if person is null then
       raise exception using errcode = 'AS403',
         message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
     end if;
+    had_way_in := astapa.has_way_in(astapa.current_project_id(), person);
     removed := astapa.forget_passkey(astapa.current_project_id(), person, credential_id);
     if removed is null then
       raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
+    end if;
+    -- A person does not lock themselves out: the last way in stays (the error undoes the removal). An admin
+    -- still can (api.remove_user_passkey: a key reported stolen goes even when it is the only one).
+    if had_way_in and not astapa.has_way_in(astapa.current_project_id(), person) then
+      raise exception using errcode = 'AS409',
+        message = 'This passkey is the only way you can sign in: add another passkey or a password first.';
     end if;
     -- The name, for the mail that tells the person which key went (composed only once it is known).
     return pg_catalog.jsonb_build_object('name', removed, 'email',
       (select u.email from astapa.users u where u.project_id = astapa.current_project_id() and u.id = person));
   end
   $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s. Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s address (null: none) for the notice.';
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s; AS409 when it is their last way in (astapa.has_way_in). Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s address (null: none) for the notice.';
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner

@@ -117,7 +117,10 @@ export const handler: Handlers<PasskeysData> = {
       const code = toAppError(error).code;
       if (code === "forbidden") return await show(c, request, query, { error: "passkeysNotRecent" }, 403);
       if (code === "not_found") return await show(c, request, query, { error: "passkeyUnknown" }, 404);
-      if (code === "conflict") return await show(c, request, query, { error: "passkeyNotAdded" }, 409);
+      if (code === "conflict") {
+        const error = form.action === "remove" ? "passkeyLastWayIn" : "passkeyNotAdded";
+        return await show(c, request, query, { error }, 409);
+      }
       throw error;
     }
   },

@@ -125,3 +125,30 @@ Deno.test("passkey removed — an admin removes a key on the dashboard: both lan
   assert.doesNotMatch(text, /YubiKey/, "only the key that went");
   assertHarmless(mail, headers, text, html);
 });
+
+Deno.test("passkey removed — not the person's last way in: the page says why (409, en and id), the key stays", async () => {
+  const b = new HostedBrowser(t, requestOf);
+  await b.read(`/auth/signup?${requestOf}`);
+  const signedUp = await b.send("/auth/signup?lang=en", {
+    email: "sari@example.com",
+    password: "teh manis hangat",
+  });
+  assert.equal(signedUp.status, 303, await signedUp.text());
+  // The password goes (as an admin's unlink would leave it): the passkey is then the only way in.
+  const [{ id: user }] = await sql`update astapa.users set password_hash = null
+    where email = 'sari@example.com' returning id::text`;
+  const credential = await seedPasskey(sql, project.id, user, 24, { name: "Only key" });
+  for (
+    const [lang, message] of [["en", /the only way you can sign in here/], [
+      "id",
+      /satu-satunya cara Anda masuk/,
+    ]]
+  ) {
+    await b.read(`/auth/passkeys?${requestOf}&lang=${lang}`);
+    const refused = await b.send(`/auth/passkeys?lang=${lang}`, { action: "remove", id: credential.toHex() });
+    assert.equal(refused.status, 409);
+    assert.match(await refused.text(), message as RegExp);
+  }
+  const [{ count }] = await sql`select count(*)::int from astapa.passkeys where user_id = ${user}`;
+  assert.equal(count, 1);
+});

@@ -213,6 +213,25 @@ Deno.test("api.rename_passkey and api.remove_passkey — one's own only; removin
   assert.deepEqual(mails.map((m) => [m.kind, m.body_text]), [["passkey_removed", "Removed: Rumah"]]);
 });
 
+Deno.test("api.remove_passkey — a person's last way in stays: refused with AS409, the key kept, nothing mailed", async () => {
+  const keyed = await seedProject(db.sql, { settings: { passkeys: true } });
+  const user = await seedUser(db.sql, keyed.id, "last-key@example.com");
+  const hash = await session(user, "last-key-session", 0, keyed.id);
+  await addPasskey(db.sql, keyed.id, hash, user, key(21, "Phone"));
+  await addPasskey(db.sql, keyed.id, hash, user, key(22, "Laptop"));
+  const names = async () => (await ownPasskeys(db.sql, keyed.id, hash))?.passkeys.map((k) => k.name).sort();
+  // Two keys: either may go. The last one (no password, no email code) may not.
+  assert.equal(await removeOwnPasskey(db.sql, keyed.id, hash, key(22).credentialId, NOTICE), "Laptop");
+  await rejectsAs(
+    removeOwnPasskey(db.sql, keyed.id, hash, key(21).credentialId, NOTICE),
+    "conflict",
+    /only way you can sign in/,
+  );
+  assert.deepEqual(await names(), ["Phone"]);
+  const mails = await db.sql`select body_text from astapa.mail_outbox where project_id = ${keyed.id}`;
+  assert.deepEqual(mails.map((m) => m.body_text), ["Removed: Laptop"], "the refused removal mailed nothing");
+});
+
 Deno.test("api.passkey_refused — audits the reason and the address in the current project", async () => {
   await passkeyRefused(db.sql, project.id, "challenge_not_open", { address: "203.0.113.9" });
   const [entry] = await db.sql`select actor, details from astapa.audit_log where project_id = ${project.id}
