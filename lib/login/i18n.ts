@@ -120,7 +120,8 @@ const en = {
     "To add or remove a passkey, sign in again first. This keeps someone who finds your open session from adding their own.",
   passkeysOff: "This app does not use passkeys.",
   passkeyUnknown: "That passkey is not one of yours.",
-  passkeyLastWayIn: "This passkey is the only way you can sign in here. Add another passkey or a password first.",
+  passkeyLastWayIn:
+    "This passkey is the only way you can sign in here. Add another passkey or a password first.",
   emailCodeOffer: "Email me a code",
   emailCodeTitle: "Sign in with an email code",
   emailCodeIntro: "We will email you a 6-digit code and a sign-in link. No password needed.",
@@ -337,7 +338,8 @@ const id: Messages = {
     "Untuk menambah atau menghapus passkey, masuk lagi dulu. Ini mencegah orang yang menemukan sesi Anda yang terbuka menambahkan passkey miliknya.",
   passkeysOff: "Aplikasi ini tidak memakai passkey.",
   passkeyUnknown: "Passkey itu bukan milik Anda.",
-  passkeyLastWayIn: "Passkey ini satu-satunya cara Anda masuk ke sini. Tambahkan passkey lain atau kata sandi dulu.",
+  passkeyLastWayIn:
+    "Passkey ini satu-satunya cara Anda masuk ke sini. Tambahkan passkey lain atau kata sandi dulu.",
   emailCodeOffer: "Kirimi saya kode lewat email",
   emailCodeTitle: "Masuk dengan kode email",
   emailCodeIntro: "Kami akan mengirim kode 6 digit dan tautan masuk ke email Anda. Tanpa kata sandi.",
