@@ -157,14 +157,17 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                   {m.email && m.provider !== "password" ? ` (${m.email})` : ""}
                   {m.phone_number ? ` (${m.phone_number})` : ""}
                   {m.linked_at && <>{" — "}{t("linkedSince", { date: date(lang, m.linked_at) })}</>}
-                  {(m.provider === "google" || m.provider === "github") && (
-                    <form method="post" action={post} class="inline">
-                      <Hidden data={data} action="unlink" />
-                      <input type="hidden" name="provider" value={m.provider} />
-                      <input type="hidden" name="subject" value={m.subject ?? ""} />
-                      <button type="submit">{t("unlink")}</button>
-                    </form>
-                  )}
+                  {!m.usable && <span class="muted">{" — "}{t("methodNotOffered")}</span>}
+                  {(m.provider === "google" || m.provider === "github") && (m.removable
+                    ? (
+                      <form method="post" action={post} class="inline">
+                        <Hidden data={data} action="unlink" />
+                        <input type="hidden" name="provider" value={m.provider} />
+                        <input type="hidden" name="subject" value={m.subject ?? ""} />
+                        <button type="submit">{t("unlink")}</button>
+                      </form>
+                    )
+                    : m.usable && <span class="muted">{" — "}{t("methodOnlyWay")}</span>)}
                 </li>
               ))}
             </ul>

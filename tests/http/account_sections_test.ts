@@ -82,7 +82,17 @@ Deno.test("account sections — a code by email or to the phone is listed, read-
   const p = await browser(plain, "plain@example.com");
   await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id)
                  values (${plain.id}, 'google', 'g-plain', ${p.user})`;
-  assert.doesNotMatch(await p.get(), /A code by email/);
+  const plainPage = await p.get();
+  assert.doesNotMatch(plainPage, /A code by email/);
+  assert.doesNotMatch(plainPage, /value="g-plain"/, "no Remove form for what cannot go");
+  assert.match(plainPage, /not offered by this app now/, "no Google app here: the identity signs no one in");
+  // With the project's own Google app the identity works, and is the only way in: said, not offered to remove.
+  await t.db.sql`update astapa.projects set settings = settings || ${
+    t.db.sql.json({ social_login: { google: { client_id: "own-app", client_secret_sealed: "sealed" } } })
+  } where id = ${plain.id}`;
+  const ownApp = await p.get();
+  assert.match(ownApp, /your only way to sign in: add another before removing it/);
+  assert.doesNotMatch(ownApp, /value="g-plain"|not offered by this app now/);
   const refused = await p.post({ action: "unlink", provider: "google", subject: "g-plain" });
   assert.match(refused.headers.get("location")!, /problem=lastMethod/);
   const [{ n }] = await t.db.sql`select count(*)::int as n from astapa.identities where subject = 'g-plain'`;
