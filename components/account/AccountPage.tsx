@@ -157,7 +157,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                   {m.email && m.provider !== "password" ? ` (${m.email})` : ""}
                   {m.phone_number ? ` (${m.phone_number})` : ""}
                   {m.linked_at && <>{" — "}{t("linkedSince", { date: date(lang, m.linked_at) })}</>}
-                  {!m.usable && <span class="muted">{" — "}{t("methodNotOffered")}</span>}
+                  {!m.usable && <span class="muted">— {t("methodNotOffered")}</span>}
                   {(m.provider === "google" || m.provider === "github") && (m.removable
                     ? (
                       <form method="post" action={post} class="inline">
@@ -167,7 +167,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                         <button type="submit">{t("unlink")}</button>
                       </form>
                     )
-                    : m.usable && <span class="muted">{" — "}{t("methodOnlyWay")}</span>)}
+                    : m.usable && <span class="muted">— {t("methodOnlyWay")}</span>)}
                 </li>
               ))}
             </ul>
