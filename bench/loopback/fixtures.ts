@@ -8,7 +8,13 @@ import { pkcePair } from "@/tests/helpers/oauth.ts";
 
 export const SCOPE = "reports:read";
 
-export type BenchDatabase = { url: string; sql: Sql; stop(): Promise<void> };
+export type BenchDatabase = {
+  url: string;
+  sql: Sql;
+  /** The cluster's postmaster and its children (backends, background workers): whose CPU is this bench's. */
+  processes(): number[];
+  stop(): Promise<void>;
+};
 
 /** Starts Postgres in a temp folder (no fsync: a benchmark, not a deployment) and migrates it. */
 export async function startDatabase(): Promise<BenchDatabase> {
@@ -19,12 +25,28 @@ export async function startDatabase(): Promise<BenchDatabase> {
   return {
     url: cluster.url,
     sql,
+    processes: () => clusterProcesses(cluster.dataDir),
     async stop() {
       await sql.end({ timeout: 5 });
       await cluster.stop();
       await Deno.remove(dir, { recursive: true });
     },
   };
+}
+
+/** The postmaster named in the data directory's postmaster.pid, and every process it started. */
+function clusterProcesses(dataDir: string): number[] {
+  const postmaster = Number(Deno.readTextFileSync(`${dataDir}/postmaster.pid`).split("\n")[0]);
+  const pids = [postmaster];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      // The parent's pid is the second field after the command, which is in parentheses.
+      const parent = Number(Deno.readTextFileSync(`/proc/${entry.name}/stat`).split(") ")[1].split(" ")[1]);
+      if (parent === postmaster) pids.push(Number(entry.name));
+    } catch { /* gone */ }
+  }
+  return pids;
 }
 
 /**

@@ -17,20 +17,6 @@ import { load, refreshChains } from "./drive.ts";
 import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startServer } from "./servers.ts";
 import { basic } from "@/tests/helpers/oauth.ts";
 
-/** Every postgres process on the machine (the bench's cluster is the only one while it runs). */
-function postgresPids(): number[] {
-  const pids: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      if (Deno.readTextFileSync(`/proc/${entry.name}/comm`).trim() === "postgres") {
-        pids.push(Number(entry.name));
-      }
-    } catch { /* gone */ }
-  }
-  return pids;
-}
-
 const which = Deno.args[0] ?? "refresh";
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
 const db = await startDatabase();
@@ -83,7 +69,7 @@ try {
   await analyze(db.sql);
   await db.sql`select pg_stat_reset()`;
   await db.sql`select pg_stat_reset_slru()`;
-  const before = { server: cpuSeconds([server.pid]), postgres: cpuSeconds(postgresPids()) };
+  const before = { server: cpuSeconds([server.pid]), postgres: cpuSeconds(db.processes()) };
   const result = await load({
     url: server.origin + "/api/platform/token",
     method: "POST",
@@ -95,7 +81,7 @@ try {
   });
   const cpu = {
     server: cpuSeconds([server.pid]) - before.server,
-    postgres: cpuSeconds(postgresPids()) - before.postgres,
+    postgres: cpuSeconds(db.processes()) - before.postgres,
   };
   console.log(
     "CPU per request: server",
