@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createPool } from "@/db/client.ts";
-import { migrate, MigrationError, migrationStatus, readMigrations } from "@/db/migrate.ts";
+import { migrate, MigrationError, MIGRATIONS_DIR, migrationStatus, readMigrations } from "@/db/migrate.ts";
 import { testDatabase } from "../helpers/db.ts";
 
 /** A private copy of db/migrations that a test may edit. */
@@ -88,16 +88,74 @@ Deno.test("migrate — a failing migration rolls back whole and names itself", a
   }
 });
 
-Deno.test("migrate — a database newer than this build, or a file slotted in before applied ones, is refused", async () => {
+Deno.test("migrate — a database newer than this build is refused", async () => {
   const db = await testDatabase({ empty: true });
   const dir = await copyOfMigrations();
   try {
     await Deno.writeTextFile(new URL("9991_create_later.sql", dir), "select 1;");
     await migrate(db.sql, dir);
     await assert.rejects(() => migrate(db.sql), /has migration 9991_create_later, which this build lacks/);
+  } finally {
+    await Deno.remove(dir.pathname, { recursive: true });
+    await db.close();
+  }
+});
 
-    await Deno.writeTextFile(new URL("9000_create_earlier.sql", dir), "select 1;");
-    await assert.rejects(() => migrate(db.sql, dir), /9000_create_earlier.sql is older than 9991/);
+Deno.test("migrate — migrations numbered below applied ones are applied, in number order (an upgrade)", async () => {
+  // The release before session 16 ended at 4153; 4081 and 4082 came after it. A database it migrated upgrades.
+  const db = await testDatabase({ empty: true });
+  const dir = await copyOfMigrations();
+  try {
+    for (
+      const name of ["4081_drop_old_passkey_removals.sql", "4082_drop_project_keys_implied_by_users.sql"]
+    ) {
+      await Deno.remove(new URL(name, dir));
+    }
+    await Deno.writeTextFile(new URL("9991_create_later.sql", dir), "create table astapa.later (id int);");
+    await migrate(db.sql, dir);
+    const tokenKeyToProjects = async () =>
+      (await db.sql`
+        select count(*)::int as n from pg_constraint
+        where conrelid = 'astapa.refresh_tokens'::regclass and conname = 'refresh_tokens_project_id_fkey'`)[0]
+        .n;
+    assert.equal(await tokenKeyToProjects(), 1, "the older release's key is there");
+    for (
+      const file of ["4081_drop_old_passkey_removals.sql", "4082_drop_project_keys_implied_by_users.sql"]
+    ) {
+      await Deno.copyFile(new URL(file, MIGRATIONS_DIR), new URL(file, dir));
+    }
+    await Deno.writeTextFile(
+      new URL("9000_create_earlier.sql", dir),
+      "create table astapa.earlier (id int);",
+    );
+    const status = await migrationStatus(db.sql, dir);
+    assert.deepEqual(status.problems, []);
+    assert.deepEqual(status.pending.map((m) => m.version), ["4081", "4082", "9000"]);
+
+    const applied = await migrate(db.sql, dir);
+    assert.deepEqual(applied.map((m) => m.version), ["4081", "4082", "9000"]);
+    const [tables] = await db.sql`
+      select to_regclass('astapa.earlier') is not null as earlier, to_regclass('astapa.later') is not null as later`;
+    assert.deepEqual({ ...tables }, { earlier: true, later: true });
+    assert.equal(await tokenKeyToProjects(), 0, "4082 ran");
+    assert.deepEqual(await migrate(db.sql, dir), [], "a second run applies nothing");
+  } finally {
+    await Deno.remove(dir.pathname, { recursive: true });
+    await db.close();
+  }
+});
+
+Deno.test("migrate — a history file slotted in below applied migrations is refused", async () => {
+  const db = await testDatabase({ empty: true });
+  const dir = await copyOfMigrations();
+  try {
+    await migrate(db.sql, dir);
+    await Deno.mkdir(new URL("history/", dir));
+    await Deno.writeTextFile(new URL("history/0999_create_late_history.sql", dir), "select 1;");
+    await assert.rejects(
+      () => migrate(db.sql, dir),
+      /history\/0999_create_late_history.sql is older than \d{4}, which is already applied: the history is read-only/,
+    );
   } finally {
     await Deno.remove(dir.pathname, { recursive: true });
     await db.close();
