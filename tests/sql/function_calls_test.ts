@@ -200,8 +200,18 @@ Deno.test("api.import_users — writes each row's claims without computing token
     result = await run([...rows(0), ...rows(5)].map((r, i) => ({ ...r, row: i + 1 })))
   );
   assert.deepEqual(result, { created: 5, updated: 5, dry_run: false, refused: [] });
-  for (const calls of [created, mixed]) {
+  // [calls, rows imported, rows that updated a user]
+  for (const [calls, imported, updated] of [[created, 5, 0], [mixed, 10, 5]] as const) {
     const shown = JSON.stringify(calls, null, 1);
+    // Each row's claims are judged once (issue 22's leftover): by astapa.claims_problems in write_user_claims;
+    // the shape check before it no longer judges the values again. The rest of the flag checks are the table's
+    // check constraint: on the inserted row, and on an upsert's proposed and updated rows.
+    assert.equal(calls["astapa.claims_problems"], imported, `claims checked once a row: ${shown}`);
+    assert.equal(
+      calls["astapa.are_valid_feature_flags"],
+      imported + (imported + updated),
+      `flags checked once a row besides the table's check: ${shown}`,
+    );
     assert.equal(calls["api.token_claims"], undefined, `no token claims computed: ${shown}`);
     assert.equal(calls["api.set_user_claims"], undefined, shown);
     // The user.created event describes each new user from the inserted row (astapa.emit_user_created): the
