@@ -136,7 +136,7 @@ create or replace function astapa.claims_update_shape_problem(claims jsonb) retu
   set search_path = ''
   as $$
     -- Only what the flattened patch no longer shows (its keys, extra as one object): the values are checked
-    -- once, by astapa.claims_problems in astapa.write_user_claims (an import row used to pay for both passes).
+    -- once, by astapa.claims_problems in astapa.write_user_claims, not here again.
     select case
       when pg_catalog.jsonb_typeof(claims) is distinct from 'object' then
         'Claims must be a JSON object with any of: plan, role, feature_flags, extra.'
