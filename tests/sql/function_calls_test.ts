@@ -249,7 +249,7 @@ Deno.test("api.account_start_phone_code — the project's phone settings are rea
   assert.deepEqual(decision, { sent: true, sandbox: true });
   const shown = JSON.stringify(calls, null, 1);
   // The page's refusal, astapa.insert_phone_code and astapa.phone_send_wait judge one read of the project row
-  // (migration 4083): read again, a settings change committed in between could pass one check and fail the next.
+  // (migration 4156): read again, a settings change committed in between could pass one check and fail the next.
   assert.equal(calls["astapa.phone_settings"], 1, `phone settings read once: ${shown}`);
   assert.equal(calls["astapa.insert_phone_code"], 1, "the code was stored (and counted)");
 });
