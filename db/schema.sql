@@ -2883,18 +2883,20 @@ CREATE OR REPLACE FUNCTION api.account_start_phone_code(session_hash bytea, phon
  SET search_path TO ''
 AS $function$
   declare
+    -- Read once: the page's refusal and astapa.insert_phone_code judge the same settings.
+    settings jsonb := astapa.phone_settings(astapa.current_project_id());
     person bigint;
   begin
     -- The page's own refusal, before the session is looked at (the form is shown only where a number can be
     -- added: a stale or forged one lands here).
-    if not astapa.phone_number_addable(astapa.phone_settings(astapa.current_project_id())) then
+    if not astapa.phone_number_addable(settings) then
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'unavailable');
     end if;
     person := astapa.account_user(session_hash, fresh_seconds);
     -- Whether another account holds the number is told only once the code proves the person holds it
     -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
-    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person,
-      'account');
+    return astapa.insert_phone_code(settings, phone_number, country, channel, token_hash, code_hash, address,
+      person, 'account');
   end
   $function$;
 comment on function api.account_start_phone_code(bytea,text,text,text,bytea,bytea,text,integer) is 'The signed-in person (a fresh session: a number becomes a way to sign in or a second factor) asks to add or change their phone number: a code for it, bound to their account, under the same limits, budget and countries as sign-in codes (astapa.insert_phone_code). {sent: false, reason: unavailable} where the project offers neither phone sign-in nor the phone as second factor (astapa.phone_number_addable); AS4G0 no session; AS403 not fresh.';
@@ -9661,6 +9663,7 @@ CREATE OR REPLACE FUNCTION api.resend_phone_code(token_hash bytea, channel text,
 AS $function$
   declare
     project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
     pending astapa.phone_codes;
     refused jsonb;
   begin
@@ -9674,7 +9677,7 @@ AS $function$
        or pending.attempts >= 5 then
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'expired');
     end if;
-    refused := astapa.phone_send_wait(pending.phone_number, address);
+    refused := astapa.phone_send_wait(settings, pending.phone_number, address);
     if refused is not null then
       return refused;
     end if;
@@ -9684,7 +9687,7 @@ AS $function$
         expires_at = pg_catalog.now() + interval '5 minutes'
     where c.project_id = project and c.token_hash = resend_phone_code.token_hash;
     return pg_catalog.jsonb_build_object('sent', true, 'phone_number', pending.phone_number,
-      'sandbox', astapa.phone_settings(project) ->> 'mode' = 'sandbox');
+      'sandbox', settings ->> 'mode' = 'sandbox');
   end
   $function$;
 comment on function api.resend_phone_code(bytea,text,bytea,text) is 'A new code for a live pending one, by another channel (SMS when WhatsApp failed or the person asks): the same limits and budget as a first send; attempts already made still count. {sent: true, phone_number, sandbox}, or {sent: false, reason: expired | rate_limited | budget, wait}.';
@@ -11691,8 +11694,8 @@ AS $function$
     end if;
     -- Whether another account holds the number is told only once its code is typed back
     -- (api.meet_mfa_challenge_by_phone), as on the account page: asking answers the same for every number.
-    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address,
-      challenge.user_id, 'mfa');
+    return astapa.insert_phone_code(astapa.phone_settings(project), phone_number, country, channel, token_hash,
+      code_hash, address, challenge.user_id, 'mfa');
   end
   $function$;
 comment on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) is 'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 not addable here; AS403 no phone second factor (astapa.phone_second_factor); AS400 malformed.';
@@ -11722,8 +11725,8 @@ AS $function$
     end if;
     select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
     -- The same limits, budget and countries as every phone code (astapa.insert_phone_code).
-    decision := astapa.insert_phone_code(number, country, channel, token_hash, code_hash, address,
-      challenge.user_id, 'mfa');
+    decision := astapa.insert_phone_code(astapa.phone_settings(project), number, country, channel, token_hash,
+      code_hash, address, challenge.user_id, 'mfa');
     if (decision ->> 'sent')::boolean then
       decision := decision || pg_catalog.jsonb_build_object('phone_number', number);
     end if;
@@ -11805,7 +11808,8 @@ CREATE OR REPLACE FUNCTION api.start_phone_code(phone_number text, country text,
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null, 'sign_in')
+    select astapa.insert_phone_code(astapa.phone_settings(astapa.current_project_id()), phone_number, country,
+      channel, token_hash, code_hash, address, null, 'sign_in')
   $function$;
 comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
 grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
@@ -14109,39 +14113,6 @@ comment on function astapa.checkout_json(astapa.checkouts) is 'A checkout as the
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.claims_problem(claims jsonb)
- RETURNS text
- LANGUAGE sql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-    select case
-      when pg_catalog.jsonb_typeof(claims) is distinct from 'object' then
-        'Claims must be a JSON object with any of: plan, role, feature_flags, extra.'
-      when exists (select from pg_catalog.jsonb_object_keys(claims) as k
-                   where k not in ('plan', 'role', 'feature_flags', 'extra')) then
-        'Unknown claim: only plan, role, feature_flags and extra can be set.'
-      when claims ? 'plan' and pg_catalog.jsonb_typeof(claims -> 'plan') <> 'null'
-           and (pg_catalog.jsonb_typeof(claims -> 'plan') <> 'string' or claims ->> 'plan' !~ '^[a-z0-9_-]{1,64}$') then
-        'plan must be null or 1 to 64 characters of a-z, 0-9, _ and -.'
-      when claims ? 'role' and pg_catalog.jsonb_typeof(claims -> 'role') <> 'null'
-           and (pg_catalog.jsonb_typeof(claims -> 'role') <> 'string' or claims ->> 'role' !~ '^[^[:cntrl:]]{1,64}$') then
-        'role must be null or a string of 1 to 64 characters.'
-      when claims ? 'feature_flags' and (pg_catalog.jsonb_typeof(claims -> 'feature_flags') <> 'array'
-           or exists (select from pg_catalog.jsonb_array_elements(claims -> 'feature_flags') as f
-                      where pg_catalog.jsonb_typeof(f) <> 'string')
-           or not astapa.are_valid_feature_flags(array(
-                select pg_catalog.jsonb_array_elements_text(claims -> 'feature_flags')))) then
-        'feature_flags must be an array of at most 50 distinct strings of 1 to 64 characters.'
-      when claims ? 'extra' and (pg_catalog.jsonb_typeof(claims -> 'extra') <> 'object'
-           or pg_catalog.octet_length((claims -> 'extra')::text) > 4096) then
-        'extra must be a JSON object of at most 4 KiB.'
-    end
-  $function$;
-comment on function astapa.claims_problem(jsonb) is 'Why a claims update is invalid, in words, or null when it is valid. The table''s checks back it up.';
-grant execute on function astapa.claims_problem(jsonb) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.claims_problems(claims jsonb, for_plan boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -14199,6 +14170,29 @@ AS $function$
   $function$;
 comment on function astapa.claims_problems(jsonb,boolean) is 'Field → list of problems for claims sent by a caller (a plan''s grants when for_plan, else a user patch), or null when they are valid. Callers raise AS400 with the result as DETAIL, which the API returns as fields.';
 grant execute on function astapa.claims_problems(jsonb,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.claims_update_shape_problem(claims jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    -- Only what the flattened patch no longer shows (its keys, extra as one object): the values are checked
+    -- once, by astapa.claims_problems in astapa.write_user_claims, not here again.
+    select case
+      when pg_catalog.jsonb_typeof(claims) is distinct from 'object' then
+        'Claims must be a JSON object with any of: plan, role, feature_flags, extra.'
+      when exists (select from pg_catalog.jsonb_object_keys(claims) as k
+                   where k not in ('plan', 'role', 'feature_flags', 'extra')) then
+        'Unknown claim: only plan, role, feature_flags and extra can be set.'
+      when claims ? 'extra' and (pg_catalog.jsonb_typeof(claims -> 'extra') <> 'object'
+           or pg_catalog.octet_length((claims -> 'extra')::text) > 4096) then
+        'extra must be a JSON object of at most 4 KiB.'
+    end
+  $function$;
+comment on function astapa.claims_update_shape_problem(jsonb) is 'Why a claims update ({plan, role, feature_flags, extra}) has the wrong shape, in words, or null: not an object, another key, or extra not an object of at most 4 KiB. Its values are astapa.claims_problems''s to judge (astapa.write_user_claims); the table''s checks back both up.';
+grant execute on function astapa.claims_update_shape_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.clamp_setting(settings jsonb, key text)
@@ -15253,16 +15247,17 @@ AS $function$
 comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone), and AS409 when email_verified false would take an existing user''s last way in (astapa.has_way_in).';
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.insert_phone_code(phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint, purpose text)
+CREATE OR REPLACE FUNCTION astapa.insert_phone_code(settings jsonb, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint, purpose text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
     refused jsonb;
   begin
+    -- settings come from the caller, who may have judged them already (api.account_start_phone_code): one
+    -- read of the project row, so its refusal and these checks cannot see two versions of it.
     if project is null or settings is null then
       raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
     end if;
@@ -15288,7 +15283,7 @@ AS $function$
     if country is null or not (settings -> 'countries') ? country then
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
     end if;
-    refused := astapa.phone_send_wait(phone_number, address);
+    refused := astapa.phone_send_wait(settings, phone_number, address);
     if refused is not null then
       return refused;
     end if;
@@ -15299,8 +15294,8 @@ AS $function$
     return pg_catalog.jsonb_build_object('sent', true, 'sandbox', settings ->> 'mode' = 'sandbox');
   end
   $function$;
-comment on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint,text) is 'Stores a new code for a number of the current project unless phone codes are off (AS403: settings.phone.enabled for sign_in, the phone second factor for mfa, astapa.phone_number_addable for account), the input is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). purpose: sign_in (user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the person whose second step it is).';
-grant execute on function astapa.insert_phone_code(text,text,text,bytea,bytea,text,bigint,text) to astapa_app;
+comment on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,text,bigint,text) is 'Stores a new code for a number of the current project unless phone codes are off (AS403: settings.phone.enabled for sign_in, the phone second factor for mfa, astapa.phone_number_addable for account), the input is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it (astapa.phone_send_wait). settings: the project''s astapa.phone_settings as the caller read them (null: AS403), so a caller that judged them first and this function see one version. purpose: sign_in (user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the person whose second step it is).';
+grant execute on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -16297,14 +16292,13 @@ comment on function astapa.phone_second_factor(text) is 'Whether a code to a ver
 grant execute on function astapa.phone_second_factor(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.phone_send_wait(phone_number text, address text)
+CREATE OR REPLACE FUNCTION astapa.phone_send_wait(settings jsonb, phone_number text, address text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
     sandbox boolean := settings ->> 'mode' = 'sandbox';
     -- SMS pumping walks a number range: the number without its last four digits is its range.
     prefix text := pg_catalog.left(phone_number, pg_catalog.length(phone_number) - 4);
@@ -16333,8 +16327,8 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.phone_send_wait(text,text) is 'Counts one code message for the current project against its limits (per number 5, per address 10, per number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and its daily budget. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached budget is audited as phone.budget_reached).';
-grant execute on function astapa.phone_send_wait(text,text) to astapa_app;
+comment on function astapa.phone_send_wait(jsonb,text,text) is 'Counts one code message for the current project against its limits (per number 5, per address 10, per number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and its daily budget, as settings (the project''s astapa.phone_settings, read by the caller) say. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached budget is audited as phone.budget_reached).';
+grant execute on function astapa.phone_send_wait(jsonb,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_sent_today(project_id text)
@@ -17751,7 +17745,7 @@ CREATE OR REPLACE FUNCTION astapa.write_set_user_claims(project_id text, user_id
  SET search_path TO ''
 AS $function$
   declare
-    problem text := astapa.claims_problem(claims);
+    problem text := astapa.claims_update_shape_problem(claims);
     patch jsonb;
   begin
     if problem is not null then

@@ -597,8 +597,8 @@ create or replace function api.start_mfa_phone_code(challenge_hash bytea, countr
     end if;
     select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
     -- The same limits, budget and countries as every phone code (astapa.insert_phone_code).
-    decision := astapa.insert_phone_code(number, country, channel, token_hash, code_hash, address,
-      challenge.user_id, 'mfa');
+    decision := astapa.insert_phone_code(astapa.phone_settings(project), number, country, channel, token_hash,
+      code_hash, address, challenge.user_id, 'mfa');
     if (decision ->> 'sent')::boolean then
       decision := decision || pg_catalog.jsonb_build_object('phone_number', number);
     end if;
@@ -637,8 +637,8 @@ create or replace function api.start_mfa_new_phone_code(challenge_hash bytea, ph
     end if;
     -- Whether another account holds the number is told only once its code is typed back
     -- (api.meet_mfa_challenge_by_phone), as on the account page: asking answers the same for every number.
-    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address,
-      challenge.user_id, 'mfa');
+    return astapa.insert_phone_code(astapa.phone_settings(project), phone_number, country, channel, token_hash,
+      code_hash, address, challenge.user_id, 'mfa');
   end
   $$;
 

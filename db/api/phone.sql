@@ -183,14 +183,14 @@ comment on function astapa.phone_budget_alert(text, integer, integer) is
 
 grant execute on function astapa.phone_budget_alert(text, integer, integer) to astapa_app;
 
-create or replace function astapa.phone_send_wait(phone_number text, address text) returns jsonb
+create or replace function astapa.phone_send_wait(settings jsonb, phone_number text, address text)
+  returns jsonb
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
     project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
     sandbox boolean := settings ->> 'mode' = 'sandbox';
     -- SMS pumping walks a number range: the number without its last four digits is its range.
     prefix text := pg_catalog.left(phone_number, pg_catalog.length(phone_number) - 4);
@@ -220,26 +220,28 @@ create or replace function astapa.phone_send_wait(phone_number text, address tex
   end
   $$;
 
-comment on function astapa.phone_send_wait(text, text) is
+comment on function astapa.phone_send_wait(jsonb, text, text) is
   'Counts one code message for the current project against its limits (per number 5, per address 10, per '
   'number range 20 an hour in production; 20/50/100 in sandbox; settings.phone.hourly_limit per project) and '
-  'its daily budget. Null when it may go, else {sent: false, reason: rate_limited | budget, wait} (a reached '
-  'budget is audited as phone.budget_reached).';
+  'its daily budget, as settings (the project''s astapa.phone_settings, read by the caller) say. Null when it '
+  'may go, else {sent: false, reason: rate_limited | budget, wait} (a reached budget is audited as '
+  'phone.budget_reached).';
 
-grant execute on function astapa.phone_send_wait(text, text) to astapa_app;
+grant execute on function astapa.phone_send_wait(jsonb, text, text) to astapa_app;
 
-create or replace function astapa.insert_phone_code(phone_number text, country text, channel text,
-                                                   token_hash bytea, code_hash bytea, address text,
-                                                   user_id bigint, purpose text) returns jsonb
+create or replace function astapa.insert_phone_code(settings jsonb, phone_number text, country text,
+                                                   channel text, token_hash bytea, code_hash bytea,
+                                                   address text, user_id bigint, purpose text) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
     project text := astapa.current_project_id();
-    settings jsonb := astapa.phone_settings(project);
     refused jsonb;
   begin
+    -- settings come from the caller, who may have judged them already (api.account_start_phone_code): one
+    -- read of the project row, so its refusal and these checks cannot see two versions of it.
     if project is null or settings is null then
       raise exception using errcode = 'AS403', message = 'Phone codes act for one project.';
     end if;
@@ -265,7 +267,7 @@ create or replace function astapa.insert_phone_code(phone_number text, country t
     if country is null or not (settings -> 'countries') ? country then
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'country');
     end if;
-    refused := astapa.phone_send_wait(phone_number, address);
+    refused := astapa.phone_send_wait(settings, phone_number, address);
     if refused is not null then
       return refused;
     end if;
@@ -277,15 +279,16 @@ create or replace function astapa.insert_phone_code(phone_number text, country t
   end
   $$;
 
-comment on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint, text) is
+comment on function astapa.insert_phone_code(jsonb, text, text, text, bytea, bytea, text, bigint, text) is
   'Stores a new code for a number of the current project unless phone codes are off (AS403: settings.phone.'
-  'enabled for sign_in, the phone second factor for mfa, astapa.phone_number_addable for account), the input is malformed (AS400), the '
-  'country is not allowed ({sent: false, reason: country}) or a limit or the budget refuses it '
-  '(astapa.phone_send_wait). purpose: '
-  'sign_in (user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the '
-  'person whose second step it is).';
+  'enabled for sign_in, the phone second factor for mfa, astapa.phone_number_addable for account), the input '
+  'is malformed (AS400), the country is not allowed ({sent: false, reason: country}) or a limit or the budget '
+  'refuses it (astapa.phone_send_wait). settings: the project''s astapa.phone_settings as the caller read them '
+  '(null: AS403), so a caller that judged them first and this function see one version. purpose: sign_in '
+  '(user_id null), account (user_id: the account the number is being added to) or mfa (user_id: the person '
+  'whose second step it is).';
 
-grant execute on function astapa.insert_phone_code(text, text, text, bytea, bytea, text, bigint, text)
+grant execute on function astapa.insert_phone_code(jsonb, text, text, text, bytea, bytea, text, bigint, text)
   to astapa_app;
 
 create or replace function api.start_phone_code(phone_number text, country text, channel text, token_hash bytea,
@@ -294,7 +297,8 @@ create or replace function api.start_phone_code(phone_number text, country text,
   volatile
   set search_path = ''
   as $$
-    select astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, null, 'sign_in')
+    select astapa.insert_phone_code(astapa.phone_settings(astapa.current_project_id()), phone_number, country,
+      channel, token_hash, code_hash, address, null, 'sign_in')
   $$;
 
 comment on function api.start_phone_code(text, text, text, bytea, bytea, text) is
@@ -314,6 +318,7 @@ create or replace function api.resend_phone_code(token_hash bytea, channel text,
   as $$
   declare
     project text := astapa.current_project_id();
+    settings jsonb := astapa.phone_settings(project);
     pending astapa.phone_codes;
     refused jsonb;
   begin
@@ -327,7 +332,7 @@ create or replace function api.resend_phone_code(token_hash bytea, channel text,
        or pending.attempts >= 5 then
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'expired');
     end if;
-    refused := astapa.phone_send_wait(pending.phone_number, address);
+    refused := astapa.phone_send_wait(settings, pending.phone_number, address);
     if refused is not null then
       return refused;
     end if;
@@ -337,7 +342,7 @@ create or replace function api.resend_phone_code(token_hash bytea, channel text,
         expires_at = pg_catalog.now() + interval '5 minutes'
     where c.project_id = project and c.token_hash = resend_phone_code.token_hash;
     return pg_catalog.jsonb_build_object('sent', true, 'phone_number', pending.phone_number,
-      'sandbox', astapa.phone_settings(project) ->> 'mode' = 'sandbox');
+      'sandbox', settings ->> 'mode' = 'sandbox');
   end
   $$;
 
@@ -507,18 +512,20 @@ create or replace function api.account_start_phone_code(session_hash bytea, phon
   set search_path = ''
   as $$
   declare
+    -- Read once: the page's refusal and astapa.insert_phone_code judge the same settings.
+    settings jsonb := astapa.phone_settings(astapa.current_project_id());
     person bigint;
   begin
     -- The page's own refusal, before the session is looked at (the form is shown only where a number can be
     -- added: a stale or forged one lands here).
-    if not astapa.phone_number_addable(astapa.phone_settings(astapa.current_project_id())) then
+    if not astapa.phone_number_addable(settings) then
       return pg_catalog.jsonb_build_object('sent', false, 'reason', 'unavailable');
     end if;
     person := astapa.account_user(session_hash, fresh_seconds);
     -- Whether another account holds the number is told only once the code proves the person holds it
     -- (api.account_confirm_phone): asking here must not tell anyone whose number it is.
-    return astapa.insert_phone_code(phone_number, country, channel, token_hash, code_hash, address, person,
-      'account');
+    return astapa.insert_phone_code(settings, phone_number, country, channel, token_hash, code_hash, address,
+      person, 'account');
   end
   $$;
 

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { asApp, createPool, type Sql } from "@/db/client.ts";
 import { authenticateClientAnd } from "@/db/client_authentication.ts";
 import { importUsers } from "@/db/user_import.ts";
+import { accountStartPhoneCode } from "@/db/phone_account.ts";
 import { redeemAuthorizationCodeCall, rotateRefreshTokenCall } from "@/db/tokens.ts";
 import { lockoutBuckets } from "@/lib/http/lockout_buckets.ts";
 import { sha256 } from "@/lib/secrets.ts";
@@ -199,8 +200,18 @@ Deno.test("api.import_users — writes each row's claims without computing token
     result = await run([...rows(0), ...rows(5)].map((r, i) => ({ ...r, row: i + 1 })))
   );
   assert.deepEqual(result, { created: 5, updated: 5, dry_run: false, refused: [] });
-  for (const calls of [created, mixed]) {
+  // [calls, rows imported, rows that updated a user]
+  for (const [calls, imported, updated] of [[created, 5, 0], [mixed, 10, 5]] as const) {
     const shown = JSON.stringify(calls, null, 1);
+    // Each row's claims are judged once (issue 22's leftover): by astapa.claims_problems in write_user_claims;
+    // the shape check before it no longer judges the values again. The rest of the flag checks are the table's
+    // check constraint: on the inserted row, and on an upsert's proposed and updated rows.
+    assert.equal(calls["astapa.claims_problems"], imported, `claims checked once a row: ${shown}`);
+    assert.equal(
+      calls["astapa.are_valid_feature_flags"],
+      imported + (imported + updated),
+      `flags checked once a row besides the table's check: ${shown}`,
+    );
     assert.equal(calls["api.token_claims"], undefined, `no token claims computed: ${shown}`);
     assert.equal(calls["api.set_user_claims"], undefined, shown);
     // The user.created event describes each new user from the inserted row (astapa.emit_user_created): the
@@ -217,4 +228,28 @@ Deno.test("api.import_users — writes each row's claims without computing token
     feature_flags: ["beta"],
     extra: { team: "t2", name: "Person 2" },
   });
+});
+
+Deno.test("api.account_start_phone_code — the project's phone settings are read once, for its refusal and the code", async () => {
+  const phones = await seedProject(db.sql, { settings: { phone: { enabled: true } } });
+  const adder = await seedUser(db.sql, phones.id, "phone.adder@example.com");
+  const session = await sha256("phone-adder-session");
+  await asApp(db.sql, phones.id, (tx) => tx`select api.start_login_session(${adder}, ${session})`);
+  let decision: unknown;
+  const calls = await callsOf(async () =>
+    decision = await accountStartPhoneCode(counted, phones.id, session, {
+      phoneNumber: "+6281355500001",
+      country: "ID",
+      channel: "whatsapp",
+      tokenHash: await sha256("phone-adder-token"),
+      codeHash: await sha256("phone-adder-token:123456"),
+      freshSeconds: 600,
+    }, "10.4.4.4")
+  );
+  assert.deepEqual(decision, { sent: true, sandbox: true });
+  const shown = JSON.stringify(calls, null, 1);
+  // The page's refusal, astapa.insert_phone_code and astapa.phone_send_wait judge one read of the project row
+  // (migration 4156): read again, a settings change committed in between could pass one check and fail the next.
+  assert.equal(calls["astapa.phone_settings"], 1, `phone settings read once: ${shown}`);
+  assert.equal(calls["astapa.insert_phone_code"], 1, "the code was stored (and counted)");
 });

@@ -6,7 +6,6 @@
  * a pay link of the old plan expiring, and what makes a change moot. Audit and organization.plan_change events.
  */
 import assert from "node:assert/strict";
-import { asApp, type Tx } from "@/db/client.ts";
 import { cancelOrganizationPlan, organizationRenewalStep } from "@/db/organization_renewals.ts";
 import {
   cancelOrganizationPlanChange,
@@ -14,64 +13,27 @@ import {
   listOrganizationPlanChanges,
 } from "@/db/organization_plan_changes.ts";
 import { organizationBilling } from "@/db/team_plans.ts";
-import { payCheckout } from "../helpers/paid_checkouts.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
-import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { rejectsAs, seedUser } from "../helpers/identity.ts";
+import { at, type Json, teamPlans } from "../helpers/team_plans.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
-type Json = Record<string, unknown>;
-const DAY = 86_400_000;
-const at = (base: Date, days: number) => new Date(base.getTime() + days * DAY);
-const a = await seedProject(db.sql, { name: "A", redirectUri: "https://team.example/callback" });
-const b = await seedProject(db.sql, { name: "B" });
-const as = <T>(project: string | null, work: (tx: Tx) => Promise<T>) => asApp(db.sql, project, work);
-const call = <T = Json>(query: (tx: Tx) => PromiseLike<readonly Record<string, unknown>[]>) =>
-  appValue<T>(db.sql, a.id, query);
+const { a, b, as, call, organization, pay, paying } = await teamPlans(db);
 
-// seat: 50,000 a seat; small: 30,000 a seat; duo: 80,000 flat for 2; crew: 200,000 flat for 5; pro: personal.
+// Beside the per-seat "seat" (50,000 a seat): small: 30,000 a seat; duo: 80,000 flat for 2; crew: 200,000 flat
+// for 5; pro: personal.
 await as(a.id, async (tx) => {
-  await tx`select api.create_plan(${a.id}, '{"key": "seat", "name": "Seat", "price_idr": 50000}')`;
   await tx`select api.create_plan(${a.id}, '{"key": "small", "name": "Small", "price_idr": 30000}')`;
   await tx`select api.create_plan(${a.id}, '{"key": "duo", "name": "Duo", "price_idr": 80000}')`;
   await tx`select api.create_plan(${a.id}, '{"key": "crew", "name": "Crew", "price_idr": 200000}')`;
   await tx`select api.create_plan(${a.id}, '{"key": "pro", "name": "Pro", "price_idr": 99000}')`;
-  await tx`select api.set_plan_seats(${a.id}, 'seat', 'per_seat')`;
   await tx`select api.set_plan_seats(${a.id}, 'small', 'per_seat')`;
   await tx`select api.set_plan_seats(${a.id}, 'duo', 'flat', 2)`;
   await tx`select api.set_plan_seats(${a.id}, 'crew', 'flat', 5)`;
 });
 
-/** An organization (owner, admin, member) paying `seats` seats of the per-seat plan, and its paid-through date. */
-async function paying(slug: string, seats = 3) {
-  const owner = await seedUser(db.sql, a.id, `owner@${slug}.example`);
-  const admin = await seedUser(db.sql, a.id, `admin@${slug}.example`);
-  const member = await seedUser(db.sql, a.id, `member@${slug}.example`);
-  const org = await call((tx) => tx`select api.create_organization(${slug}, ${slug}, ${owner})`);
-  const id = org.id as string;
-  await as(a.id, async (tx) => {
-    await tx`select api.add_organization_member(${id}, ${admin}, 'admin')`;
-    await tx`select api.add_organization_member(${id}, ${member}, 'member')`;
-  });
-  const opened = await call((tx) =>
-    tx`select api.create_organization_checkout(${a.id}, ${id}, ${
-      tx.json({ xendit_account: "simulator", sub: owner, plan: "seat", seats } as never)
-    })`
-  );
-  assert.equal(await payCheckout(db.sql, a.id, opened.checkout_id as string, seats * 50_000), "paid");
-  // Whole seconds, so that the test's Dates (milliseconds) name the paid-through moment exactly.
-  await as(
-    a.id,
-    (tx) =>
-      tx`update astapa.organizations set plan_paid_through = date_trunc('second', plan_paid_through)
-       where id = ${id}`,
-  );
-  const through = new Date((await organization(id)).plan_paid_through as string);
-  return { id, owner, admin, member, through };
-}
-
-const organization = (id: string) => call((tx) => tx`select api.get_organization(${id})`);
 const change = (org: string, sub: string | null, plan: string, seats: number | null = null, project = a.id) =>
   as(project, (tx) => changeOrganizationPlan(tx, project, org, sub, plan, seats));
 const withdraw = (org: string, sub: string | null) =>
@@ -219,7 +181,7 @@ Deno.test("renewal — the pass opens the new plan's pay link; paying it charges
     5,
     200_000,
   ]);
-  assert.equal(await payCheckout(db.sql, a.id, reminder.checkout!.checkout_id, 200_000), "paid");
+  await pay(reminder.checkout!.checkout_id, 200_000);
   const o = await organization(t.id);
   assert.equal(o.plan, "crew");
   assert.deepEqual([o.seat_limit, o.next_seat_limit, Date.parse(o.next_seat_limit_from as string)], [
@@ -269,10 +231,7 @@ Deno.test("moot changes — paying the old plan's next period, the plan running 
         tx.json({ xendit_account: "simulator", sub: t.owner, plan: "seat", seats } as never)
       })`
     );
-    assert.equal(
-      await payCheckout(db.sql, a.id, opened.checkout_id as string, opened.amount as number),
-      "paid",
-    );
+    await pay(opened.checkout_id as string, opened.amount as number);
     return opened;
   };
   assert.equal((await buy(4)).seats_from, 3, "prorated: more seats now");

@@ -6,93 +6,21 @@
  * every step, so the clock is the test's.
  */
 import assert from "node:assert/strict";
-import { asApp, type Tx } from "@/db/client.ts";
 import {
   cancelOrganizationPlan,
   organizationRenewalStep,
   projectsWithOrganizationRenewals,
   resumeOrganizationPlan,
 } from "@/db/organization_renewals.ts";
-import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
-import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { rejectsAs } from "../helpers/identity.ts";
+import { at, type Json, teamPlans } from "../helpers/team_plans.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
-type Json = Record<string, unknown>;
-const DAY = 86_400_000;
-const at = (base: Date, days: number) => new Date(base.getTime() + days * DAY);
-const a = await seedProject(db.sql, { name: "A", redirectUri: "https://team.example/callback" });
-const b = await seedProject(db.sql, { name: "B" });
-const as = <T>(project: string | null, work: (tx: Tx) => Promise<T>) => asApp(db.sql, project, work);
-const call = <T = Json>(query: (tx: Tx) => PromiseLike<readonly Record<string, unknown>[]>) =>
-  appValue<T>(db.sql, a.id, query);
+const { a, b, as, call, organization, checkout, pay, paying } = await teamPlans(db);
 
-await as(a.id, async (tx) => {
-  await tx`select api.create_plan(${a.id}, '{"key": "seat", "name": "Seat", "price_idr": 50000}')`;
-  await tx`select api.set_plan_seats(${a.id}, 'seat', 'per_seat')`;
-});
-
-async function team(slug: string) {
-  const owner = await seedUser(db.sql, a.id, `owner@${slug}.example`);
-  const admin = await seedUser(db.sql, a.id, `admin@${slug}.example`);
-  const member = await seedUser(db.sql, a.id, `member@${slug}.example`);
-  const org = await call((tx) => tx`select api.create_organization(${slug}, ${slug}, ${owner})`);
-  await as(a.id, async (tx) => {
-    await tx`select api.add_organization_member(${org.id as string}, ${admin}, 'admin')`;
-    await tx`select api.add_organization_member(${org.id as string}, ${member}, 'member')`;
-  });
-  return { id: org.id as string, owner, admin, member };
-}
-
-const checkout = (org: string, body: Json) =>
-  call((tx) =>
-    tx`select api.create_organization_checkout(${a.id}, ${org}, ${
-      tx.json({ xendit_account: "simulator", ...body } as never)
-    })`
-  );
-
-/** Pays a checkout the way the Xendit callback does: a charge, its SUCCEEDED event, the worker applying it. */
-async function pay(checkoutId: string, amount: number) {
-  const providerId = `pr-${checkoutId}`;
-  await as(a.id, async (tx) => {
-    await recordPayment(tx, a.id, checkoutId, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method: "qris",
-      details: {},
-      expires_at: null,
-    });
-    await recordPaymentEvent(tx, a.id, {
-      providerId,
-      status: "SUCCEEDED",
-      checkoutId,
-      body: { data: { amount, status: "SUCCEEDED" } },
-    });
-  });
-  assert.equal((await as(a.id, (tx) => applyPaymentEvent(tx, a.id)))?.outcome, "paid");
-}
-
-/** An organization of `slug` paying `seats` seats of the per-seat plan; answers it and its paid-through date. */
-async function paying(slug: string, seats = 3) {
-  const t = await team(slug);
-  await pay(
-    (await checkout(t.id, { sub: t.owner, plan: "seat", seats })).checkout_id as string,
-    seats * 50_000,
-  );
-  // Whole seconds, so that the test's Dates (milliseconds) name the paid-through moment exactly.
-  await as(
-    a.id,
-    (tx) =>
-      tx`update astapa.organizations set plan_paid_through = date_trunc('second', plan_paid_through)
-       where id = ${t.id}`,
-  );
-  const through = new Date((await organization(t.id)).plan_paid_through as string);
-  return { ...t, through };
-}
-
-const organization = (id: string) => call((tx) => tx`select api.get_organization(${id})`);
 const step = (now: Date, account: "simulator" | null = "simulator", project = a.id) =>
   as(project, (tx) => organizationRenewalStep(tx, project, now, account));
 /** Runs steps at `now` until nothing is left; answers the steps about `org`. */

@@ -146,9 +146,8 @@ Deno.test("api.account_start_phone_code — a stale or ended session, phone code
       db.sql,
       off.id,
       async (tx) =>
-        tx`select astapa.insert_phone_code(${freshNumber()}, 'ID', 'whatsapp', ${await sha256(
-          "a-off-direct",
-        )},
+        tx`select astapa.insert_phone_code(astapa.phone_settings(${off.id}), ${freshNumber()}, 'ID', 'whatsapp',
+        ${await sha256("a-off-direct")},
         ${await sha256("a-off-direct:123456")}, '10.3.3.4', ${elsewhere.user}::bigint, 'account')`,
     ),
     "forbidden",
@@ -184,12 +183,41 @@ Deno.test("api.account_start_phone_code — the phone factor alone lets a person
       db.sql,
       factorOnly.id,
       async (tx) =>
-        tx`select astapa.insert_phone_code(${freshNumber()}, 'ID', 'whatsapp', ${await sha256("s-factor")},
+        tx`select astapa.insert_phone_code(astapa.phone_settings(${factorOnly.id}), ${freshNumber()}, 'ID',
+        'whatsapp', ${await sha256("s-factor")},
         ${await sha256("s-factor:123456")}, '10.3.3.3', null, 'sign_in')`,
     ),
     "forbidden",
     /does not offer sign-in by phone/,
   );
+});
+
+Deno.test("api.account_start_phone_code — each call judges the project's settings as they are then", async () => {
+  const changing = await seedProject(db.sql, { settings: { phone: { enabled: true } } });
+  const p = await person("changing.phone@example.com", changing.id);
+  const setTo = (settings: Record<string, unknown>) =>
+    db.sql`update astapa.projects set settings = ${db.sql.json(settings as never)} where id = ${changing.id}`;
+  // Every step's answer comes from the settings of that moment: a refusal where nothing is offered, never an
+  // AS403 from astapa.insert_phone_code after the page's own check let the call through.
+  const steps: [Record<string, unknown>, Record<string, unknown>][] = [
+    [{ phone: { enabled: true } }, { sent: true, sandbox: true }],
+    [{}, { sent: false, reason: "unavailable" }],
+    [{ mfa: { policy: "optional", phone: true } }, { sent: true, sandbox: true }],
+    [{ mfa: { policy: "off", phone: true } }, { sent: false, reason: "unavailable" }],
+    [{ phone: { enabled: true, countries: ["SG"] } }, { sent: false, reason: "country" }],
+  ];
+  for (const [index, [settings, expected]] of steps.entries()) {
+    await setTo(settings);
+    const token = `a-changing-${index}`;
+    assert.deepEqual(
+      await start(p.session, token, freshNumber(), changing.id),
+      expected,
+      JSON.stringify(settings),
+    );
+    const [{ n }] = await db.sql`select count(*)::int as n from astapa.phone_codes
+      where token_hash = ${await sha256(token)}`;
+    assert.equal(n, expected.sent ? 1 : 0, `a code stored only when sent: ${JSON.stringify(settings)}`);
+  }
 });
 
 Deno.test("astapa.phone_number_addable — phone sign-in or the phone second factor (not with the MFA policy off); api.account_overview says it", async () => {
