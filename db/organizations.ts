@@ -1,6 +1,7 @@
 /** Typed wrappers around the organization functions (db/api/organizations.sql, organization_invitations.sql). */
 import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
+import { OrganizationPlanChange } from "./organization_plan_changes.ts";
 import { sha256 } from "@/lib/secrets.ts";
 
 export const Membership = z.object({
@@ -87,6 +88,8 @@ export const Organization = z.object({
   next_seat_limit: z.number().int().nullable(),
   next_seat_limit_from: z.string().nullable(),
   members: z.number().int(),
+  /** The team plan change scheduled for its next period (as a person's billing `open_change`), or null. */
+  open_change: OrganizationPlanChange.nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

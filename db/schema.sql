@@ -15996,9 +15996,12 @@ AS $function$
       'next_seat_limit_from', case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit_from end,
       'members', (select count(*) from astapa.organization_memberships m
                   where m.project_id = o.project_id and m.organization_id = o.id),
+      -- As api.billing_account's open_change for a person: the change the next period renews into, or null.
+      'open_change', (select astapa.plan_change_json(c) from astapa.scheduled_plan_change(o) as c
+                      where c.id is not null),
       'created_at', o.created_at, 'updated_at', o.updated_at)
   $function$;
-comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), plan_paid_through (when bought through Astapa), plan_canceled_at (canceled: ends at plan_paid_through), seat_limit (in force now), next_seat_limit and next_seat_limit_from (fewer seats paid for a later period, from its start; else null), members (a count), timestamps.';
+comment on function astapa.organization_json(astapa.organizations) is 'An organization as the API shows it: id, name, slug, metadata, plan (its team plan''s key or null), plan_paid_through (when bought through Astapa), plan_canceled_at (canceled: ends at plan_paid_through), seat_limit (in force now), next_seat_limit and next_seat_limit_from (fewer seats paid for a later period, from its start; else null), members (a count), open_change (the plan change scheduled for its next period, else null), timestamps.';
 grant execute on function astapa.organization_json(astapa.organizations) to astapa_app;
 
 -- owner: astapa_owner

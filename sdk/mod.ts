@@ -41,7 +41,11 @@ export type {
   RenewalCharge,
   Subscription,
 } from "./billing_accounts.ts";
-export type { OrganizationRenewal } from "./billing_organizations.ts";
+export type {
+  OrganizationPlanChange,
+  OrganizationPlanChangeOptions,
+  OrganizationRenewal,
+} from "./billing_organizations.ts";
 export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields } from "./billing_plans.ts";
 export type { PhoneProvider, PhoneProviderFields, StoredPhoneProvider } from "./phone_providers.ts";
 export type { SignInMethods } from "./sign_in_methods.ts";

@@ -4,7 +4,7 @@
  */
 import type { Consent, ThirdPartyClient } from "@/db/consents.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
-import { CsrfField } from "./Frame.tsx";
+import { RowAction } from "./RowAction.tsx";
 
 /** Who a third-party client says it is, and (for a metadata-document client) the host that vouches for it. */
 function ClientLabel({ name, id, host }: { name?: string; id: string; host?: string }) {
@@ -58,12 +58,15 @@ export function ConsentsSection(
                   <td>{shortTime(consent.updated_at)}</td>
                   {canEdit && (
                     <td>
-                      <form method="post" action={`${action}/consents`} class="inline-form">
-                        <CsrfField token={csrf} />
-                        <input type="hidden" name="client_id" value={consent.client_id} />
-                        <input type="hidden" name="resource" value={consent.resource} />
-                        <button type="submit" class="button danger">Revoke</button>
-                      </form>
+                      <RowAction
+                        action={`${action}/consents`}
+                        csrf={csrf}
+                        fields={{ client_id: consent.client_id, resource: consent.resource }}
+                        look="danger-button"
+                        ariaLabel={`Revoke ${consent.client_name ?? consent.client_id} (${consent.resource})`}
+                      >
+                        Revoke
+                      </RowAction>
                     </td>
                   )}
                 </tr>

@@ -84,13 +84,14 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
                           {csrf}
                           <button type="submit" class="link">Rotate secret</button>
                         </form>{" "}
-                        <form method="post" action={`${page}/${client.client_id}/enabled`} class="inline">
-                          {csrf}
-                          <input type="hidden" name="enabled" value={client.enabled ? "false" : "true"} />
-                          <button type="submit" class={client.enabled ? "link danger" : "link"}>
-                            {client.enabled ? "Disable" : "Enable"}
-                          </button>
-                        </form>
+                        <RowAction
+                          action={`${page}/${client.client_id}/enabled`}
+                          csrf={data.frame.csrf}
+                          fields={{ enabled: client.enabled ? "false" : "true" }}
+                          look={client.enabled ? "danger-link" : "link"}
+                        >
+                          {client.enabled ? "Disable" : "Enable"}
+                        </RowAction>
                       </td>
                     )}
                   </tr>

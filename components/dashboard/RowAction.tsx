@@ -1,10 +1,13 @@
 /**
- * A list row's one-button action (remove a passkey, unlink a method, remove a member, …): a small form with the
- * CSRF field and the hidden fields naming the row, submitted by a danger-styled link, so every row's action
- * looks and posts alike.
+ * A list row's one-button action (remove a passkey, unlink a method, remove a member, revoke a consent, disable
+ * or enable a machine client, …): a small form with the CSRF field and the hidden fields naming the row, so every
+ * row's action posts alike; by default a danger-styled link, so they look alike too.
  */
 import type { ComponentChildren } from "preact";
 import { CsrfField } from "./Frame.tsx";
+
+/** The button's classes by look: what is lost is red; an act that loses nothing (Enable) is a plain link. */
+const LOOKS = { "danger-link": "link danger", link: "link", "danger-button": "button danger" } as const;
 
 /** An inline form posting `fields` (in order; an undefined value is left out) with a danger link button. */
 export function RowAction(props: {
@@ -16,6 +19,8 @@ export function RowAction(props: {
   /** A name for the button when its text alone does not say which row it acts on. */
   ariaLabel?: string;
   disabled?: boolean;
+  /** How the button looks (default: a danger link). */
+  look?: keyof typeof LOOKS;
   children: ComponentChildren;
 }) {
   return (
@@ -28,7 +33,7 @@ export function RowAction(props: {
         type="submit"
         name={props.pressed?.name}
         value={props.pressed?.value}
-        class="link danger"
+        class={LOOKS[props.look ?? "danger-link"]}
         disabled={props.disabled}
         aria-label={props.ariaLabel}
       >

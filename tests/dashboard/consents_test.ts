@@ -46,6 +46,13 @@ Deno.test("dashboard consents — listed on the user page and the clients list; 
   assert.match(page, /Apps this user allowed/);
   assert.match(page, /“Desk agent”/);
   assert.match(page, new RegExp(`value="${CLIENT}"`));
+  // A row action (RowAction) kept a danger button, named for the app and resource it revokes.
+  assert.match(
+    page,
+    new RegExp(
+      `<button type="submit" class="button danger" aria-label="Revoke Desk agent \\(${RESOURCE}\\)">Revoke</button>`,
+    ),
+  );
   const clients = await (await getAs(t, owner, `${base}/machine-clients`)).text();
   assert.match(clients, /Registered clients people allowed/);
   assert.match(clients, /Last used/);

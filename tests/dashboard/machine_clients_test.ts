@@ -155,8 +155,19 @@ Deno.test("machine clients — rotating shows a new secret once; disabling refus
   assert.equal((await clientCredentials(clientId, secret)).res.status, 401, "the old secret stops");
   assert.equal((await clientCredentials(clientId, fresh)).res.status, 200);
 
+  // The toggle is a row action: a red Disable while enabled, a plain Enable once disabled, posting the opposite.
+  const toggle = (html: string) =>
+    html.match(new RegExp(`<form method="post" action="${page}/${clientId}/enabled"[^]*?</form>`))?.[0];
+  assert.match(
+    toggle(html)!,
+    /<input type="hidden" name="enabled" value="false"\/><button type="submit" class="link danger">Disable</,
+  );
   const off = await followed(await postAs(t, owner, `${page}/${clientId}/enabled`, { enabled: "false" }));
   assert.match(off, /Machine client disabled/);
+  assert.match(
+    toggle(off)!,
+    /<input type="hidden" name="enabled" value="true"\/><button type="submit" class="link">Enable</,
+  );
   const refused = await clientCredentials(clientId, fresh);
   assert.equal(refused.res.status, 401);
   assert.match(JSON.stringify(refused.body), /disabled/);

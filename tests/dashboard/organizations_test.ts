@@ -4,6 +4,7 @@ import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
+import { cancelOrganizationPlanChange, changeOrganizationPlan } from "@/db/organization_plan_changes.ts";
 import { sha256 } from "@/lib/secrets.ts";
 
 const t = await testApp();
@@ -74,6 +75,32 @@ Deno.test("organizations page — an organization's team plan, until when it is 
   assert.match(canceled, /canceled, ends 2031-05-06/);
   const plain = html.match(/<tr data-organization="kedai">[\s\S]*?<\/tr>/)?.[0] ?? "";
   assert.match(plain, /<span class="muted">none<\/span>[\s\S]*no limit/);
+});
+
+Deno.test("organizations page — the team plan change scheduled for the next period: plan, seats and from when; gone once withdrawn", async () => {
+  const boss = await seedUser(t.db.sql, project.id, "lead@kopi.example");
+  const org = await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.create_plan(${project.id}, '{"key": "pax", "name": "Pax", "price_idr": 40000}')`;
+    await tx`select api.create_plan(${project.id}, '{"key": "squad", "name": "Squad", "price_idr": 150000}')`;
+    await tx`select api.set_plan_seats(${project.id}, 'pax', 'per_seat')`;
+    await tx`select api.set_plan_seats(${project.id}, 'squad', 'flat', 6)`;
+    const [{ id }] = await tx`select api.create_organization('Roastery', 'roastery', ${boss}) ->> 'id' as id`;
+    await tx`select api.update_organization(${id}, '{"plan": "pax", "seat_limit": 2}')`;
+    // Paid through a later day, as a paid checkout leaves it: a plan change needs a running paid period.
+    await tx`update astapa.organizations set plan_paid_through = '2031-07-08T00:00:00Z' where id = ${id}`;
+    return id as string;
+  });
+  const row = async () =>
+    (await (await getAs(t, viewer, `${base}/organizations`)).text())
+      .match(/<tr data-organization="roastery">[\s\S]*?<\/tr>/)?.[0] ?? "";
+  assert.doesNotMatch(await row(), /scheduled:/, "nothing scheduled yet");
+  await asApp(t.db.sql, project.id, (tx) => changeOrganizationPlan(tx, project.id, org, boss, "squad"));
+  assert.match(
+    await row(),
+    /data-plan-change="squad">scheduled: from 2031-07-08, Squad <code>squad<\/code> with 6 seats</,
+  );
+  await asApp(t.db.sql, project.id, (tx) => cancelOrganizationPlanChange(tx, project.id, org, null));
+  assert.doesNotMatch(await row(), /data-plan-change=/, "a withdrawn change is not shown");
 });
 
 Deno.test("organizations page — an admin sets a team plan on an organization; a personal plan is refused with its reason", async () => {

@@ -153,9 +153,16 @@ Deno.test("POST|GET|DELETE /api/platform/organizations/{org}/plan-change — the
   );
   const listed = await api("GET", path);
   assert.deepEqual(listed.body.changes.map((c: { to_plan: string }) => c.to_plan), ["atelier"]);
+  // The organization's own answer carries the scheduled change, as a person's billing carries open_change.
+  const organization = (await api("GET", `/organizations/${team.id}`)).body;
+  assert.deepEqual(organization.open_change, scheduled.body);
+  assert.equal(organization.open_change.effective_at, organization.plan_paid_through);
+  const [inList] = (await api("GET", "/organizations?search=jamu")).body;
+  assert.deepEqual(inList.open_change, scheduled.body);
   assert.equal((await api("DELETE", `${path}?user=${team.member.id}`)).status, 403);
   const withdrawn = await api("DELETE", path);
   assert.deepEqual([withdrawn.status, withdrawn.body.status], [200, "canceled"]);
+  assert.equal((await api("GET", `/organizations/${team.id}`)).body.open_change, null);
   const again = await api("DELETE", path);
   assert.deepEqual([again.status, again.body.error_description], [
     409,

@@ -30,7 +30,8 @@ Deno.test("organizations API — create, read, list, change, roles, members, tra
   const created = await api("POST", "/organizations", { name: "Toko Maju", slug: "maju", owner });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id as string;
-  assert.equal((await api("GET", "/organizations/maju")).body.id, id);
+  const read = (await api("GET", "/organizations/maju")).body;
+  assert.deepEqual([read.id, read.open_change], [id, null], "no plan change scheduled");
   assert.equal((await api("GET", `/organizations/${id}`, undefined, other)).status, 404);
   assert.deepEqual(
     (await api("GET", "/organizations?search=maj")).body.map((o: { slug: string }) => o.slug),

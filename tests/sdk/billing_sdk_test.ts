@@ -362,3 +362,69 @@ Deno.test("sdk — billing: a user's renewal charges; an organization's chosen r
   assert.ok(missing instanceof AstapaError);
   assert.equal(missing.code, "not_found");
 });
+
+Deno.test("sdk — billing: an organization's team plan changed from the next period, listed, shown, withdrawn; refusals typed", async () => {
+  const { payCheckout } = await import("../helpers/paid_checkouts.ts");
+  const shop = await seedShop(t.db.sql, { email: "sdk-team-owner@example.com" });
+  const p = shop.project.id;
+  const member = await seedUser(t.db.sql, p, "sdk-team-member@example.com");
+  const { org, checkout } = await asApp(t.db.sql, p, async (tx) => {
+    await tx`select api.create_plan(${p}, '{"key": "seat", "name": "Seat", "price_idr": 50000}')`;
+    await tx`select api.create_plan(${p}, '{"key": "crew", "name": "Crew", "price_idr": 200000}')`;
+    await tx`select api.set_plan_seats(${p}, 'seat', 'per_seat')`;
+    await tx`select api.set_plan_seats(${p}, 'crew', 'flat', 5)`;
+    const [{ org }] = await tx`select api.create_organization('Tim', 'tim-change', ${shop.userId}) as org`;
+    await tx`select api.add_organization_member(${org.id}, ${member}, 'member')`;
+    const [{ checkout }] = await tx`select api.create_organization_checkout(${p}, ${org.id}, ${
+      tx.json({ xendit_account: "simulator", sub: shop.userId, plan: "seat", seats: 2 } as never)
+    }) as checkout`;
+    return { org: org.id as string, checkout: checkout.checkout_id as string };
+  });
+  assert.equal(await payCheckout(t.db.sql, p, checkout, 100_000), "paid");
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  assert.deepEqual((await astapa.billing.organizationPlanChanges(org)).changes, []);
+
+  const scheduled = await astapa.billing.changeOrganizationPlan("tim-change", "crew", { user: shop.userId });
+  assert.deepEqual(
+    [scheduled.organization_id, scheduled.from_plan, scheduled.to_plan, scheduled.seats, scheduled.status],
+    [org, "seat", "crew", 5, "scheduled"],
+  );
+  const again = await astapa.billing.changeOrganizationPlan(org, "crew");
+  assert.equal(again.id, scheduled.id, "asking again answers the open change");
+  const [listed] = (await astapa.billing.organizationPlanChanges(org)).changes;
+  assert.deepEqual([listed.id, listed.to_plan, listed.effective_at], [
+    scheduled.id,
+    "crew",
+    scheduled.effective_at,
+  ]);
+
+  // A plain member may not; a per-seat plan's own seats are refused for a flat plan (typed errors).
+  const refused = await astapa.billing.changeOrganizationPlan(org, "seat", { user: member }).then(
+    () => null,
+    (e) => e,
+  );
+  assert.ok(refused instanceof AstapaError);
+  assert.deepEqual([refused.status, refused.code], [403, "forbidden"]);
+  const flat = await astapa.billing.changeOrganizationPlan(org, "crew", { seats: 3 }).then(
+    () => null,
+    (e) => e,
+  );
+  assert.deepEqual([flat?.status, flat?.code], [400, "validation_failed"]);
+  const memberWithdraw = await astapa.billing.cancelOrganizationPlanChange(org, member).then(
+    () => null,
+    (e) => e,
+  );
+  assert.equal(memberWithdraw?.status, 403);
+
+  const withdrawn = await astapa.billing.cancelOrganizationPlanChange(org, shop.userId);
+  assert.deepEqual([withdrawn.id, withdrawn.status], [scheduled.id, "canceled"]);
+  const nothing = await astapa.billing.cancelOrganizationPlanChange(org).then(() => null, (e) => e);
+  assert.ok(nothing instanceof AstapaError);
+  assert.deepEqual([nothing.status, nothing.code], [409, "conflict"]);
+  const unknown = await astapa.billing.organizationPlanChanges("org_unknown").then(() => null, (e) => e);
+  assert.equal(unknown?.code, "not_found");
+});

@@ -70,6 +70,12 @@ Deno.test("api.change_organization_plan — an owner or admin schedules another 
   assert.equal(Date.parse(scheduled.effective_at!), t.through.getTime(), "from the end of the paid period");
   const o = await organization(t.id);
   assert.deepEqual([o.plan, o.seat_limit], ["seat", 3], "nothing changes before then");
+  const open = o.open_change as Json;
+  assert.deepEqual(
+    [open.id, open.to_plan, open.seats, open.status, open.effective_at],
+    [scheduled.id, "crew", 5, "scheduled", scheduled.effective_at],
+    "the organization carries the scheduled change (astapa.organization_json)",
+  );
   assert.deepEqual((await change(t.id, t.owner, "crew")).id, scheduled.id, "asking again answers it");
   assert.deepEqual(await audited(t.id), ["organization.plan_change"]);
   assert.deepEqual((await events(t.id)).map((c) => [c.to_plan, c.status]), [["crew", "scheduled"]]);
@@ -154,6 +160,7 @@ Deno.test("api.cancel_organization_plan_change — withdraws it (audited, emitte
   await change(t.id, t.owner, "crew");
   const withdrawn = await withdraw(t.id, t.admin);
   assert.deepEqual([withdrawn.to_plan, withdrawn.status], ["crew", "canceled"]);
+  assert.equal((await organization(t.id)).open_change, null, "a withdrawn change is not open");
   await rejectsAs(withdraw(t.id, null), "conflict");
   assert.deepEqual(await audited(t.id), ["organization.plan_change", "organization.plan_change_cancel"]);
   assert.deepEqual((await events(t.id)).map((c) => c.status), ["scheduled", "canceled"]);
@@ -238,7 +245,7 @@ Deno.test("moot changes — paying the old plan's next period, the plan running 
   assert.equal((await as(a.id, (tx) => listOrganizationPlanChanges(tx, a.id, t.id)))[0].status, "scheduled");
   assert.equal((await buy(3)).seats_from, null, "the next period, for fewer seats");
   assert.equal((await as(a.id, (tx) => listOrganizationPlanChanges(tx, a.id, t.id)))[0].status, "canceled");
-  assert.equal((await organization(t.id)).plan, "seat");
+  assert.deepEqual([(await organization(t.id)).plan, (await organization(t.id)).open_change], ["seat", null]);
 
   // Unpaid through the grace days: the plan falls back and the change with it.
   const u = await paying("merica");
@@ -258,6 +265,7 @@ Deno.test("moot changes — paying the old plan's next period, the plan running 
   await change(d.id, null, "crew");
   await call((tx) => tx`select api.update_organization(${d.id}, '{"plan": "crew"}')`);
   assert.equal((await as(a.id, (tx) => listOrganizationPlanChanges(tx, a.id, d.id)))[0].status, "applied");
+  assert.equal((await organization(d.id)).open_change, null, "an applied change is not open");
   await rejectsAs(
     change(d.id, d.owner, "small"),
     "conflict",

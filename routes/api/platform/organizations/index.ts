@@ -2,7 +2,7 @@
 import { UserIdSchema } from "@/lib/http/user_id.ts";
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { createOrganization, listOrganizations } from "@/db/organizations.ts";
+import { createOrganization, listOrganizations, Organization } from "@/db/organizations.ts";
 import { validate } from "@/lib/http/body.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
@@ -37,13 +37,16 @@ export const openapi: RouteDoc = {
     tag: "Organizations",
     summary: "The project's organizations by name (?search= matches name or slug)",
     auth: "client",
-    responses: { 200: { description: "Organizations" }, 401: COMMON_ERRORS[401] },
+    responses: {
+      200: { description: "Organizations", schema: z.array(Organization) },
+      401: COMMON_ERRORS[401],
+    },
   },
   post: {
     tag: "Organizations",
     summary: "Create an organization, with `owner` (a sub) as its first owner",
     auth: "client",
     body: { schema: NewOrganization, media: ["json"] },
-    responses: { 201: { description: "The organization" }, ...COMMON_ERRORS },
+    responses: { 201: { description: "The organization", schema: Organization }, ...COMMON_ERRORS },
   },
 };

@@ -1,7 +1,13 @@
 /** The Platform API's organization (by id or slug): read it with its domains, change it, delete it. */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { deleteOrganization, getOrganization, updateOrganization } from "@/db/organizations.ts";
+import {
+  deleteOrganization,
+  getOrganization,
+  Organization,
+  OrganizationDetail,
+  updateOrganization,
+} from "@/db/organizations.ts";
 import { validate } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
@@ -44,15 +50,22 @@ export const openapi: RouteDoc = {
   get: {
     tag: "Organizations",
     summary: "One organization (by id or slug) with its domains",
+    description:
+      "`open_change`: the team plan change scheduled for its next period (as `POST …/plan-change` " +
+      "answered it: `to_plan`, `seats`, `effective_at`), or null; every change is at `GET …/plan-change`.",
     auth: "client",
-    responses: { 200: { description: "The organization" }, 401: COMMON_ERRORS[401], 404: COMMON_ERRORS[404] },
+    responses: {
+      200: { description: "The organization", schema: OrganizationDetail },
+      401: COMMON_ERRORS[401],
+      404: COMMON_ERRORS[404],
+    },
   },
   patch: {
     tag: "Organizations",
     summary: "Change an organization's name, slug, metadata, team plan or seat limit",
     auth: "client",
     body: { schema: OrganizationPatch, media: ["json"] },
-    responses: { 200: { description: "The organization" }, ...COMMON_ERRORS },
+    responses: { 200: { description: "The organization", schema: Organization }, ...COMMON_ERRORS },
   },
   delete: {
     tag: "Organizations",

@@ -33,10 +33,19 @@ export const handler: Handlers<OrganizationsData> = {
   },
 };
 
-/** GET /dashboard/projects/:id/organizations: the project's organizations, members and open invitations. */
+/**
+ * GET /dashboard/projects/:id/organizations: the project's organizations, members and open invitations, each
+ * with its team plan, the change scheduled for its next period (as a person's Billing section lists theirs) and
+ * its seats.
+ */
 export default function OrganizationsPage({ data }: PageProps<OrganizationsData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   const admin = data.role !== "viewer";
+  // A plan taken off sale since the change was scheduled is no longer among the choices: its key alone.
+  const teamPlanName = (key: string) => {
+    const name = data.teamPlans.find((p) => p.key === key)?.name;
+    return name ? `${name} ` : "";
+  };
   return (
     <Frame
       frame={data.frame}
@@ -110,6 +119,16 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                     <span class="muted">
                       {org.plan_canceled_at ? "canceled, ends" : "paid through"}{" "}
                       {org.plan_paid_through.slice(0, 10)}
+                    </span>
+                  </>
+                )}
+                {org.open_change && (
+                  <>
+                    <br />
+                    <span class="muted" data-plan-change={org.open_change.to_plan}>
+                      scheduled: from {org.open_change.effective_at?.slice(0, 10)},{" "}
+                      {teamPlanName(org.open_change.to_plan)}
+                      <code>{org.open_change.to_plan}</code> with {org.open_change.seats} seats
                     </span>
                   </>
                 )}
