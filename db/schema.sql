@@ -14499,8 +14499,10 @@ CREATE OR REPLACE FUNCTION astapa.current_project_id()
  RETURNS text
  LANGUAGE sql
  STABLE PARALLEL SAFE
- SET search_path TO ''
-AS $function$ select nullif(pg_catalog.current_setting('astapa.project_id', true), '') $function$;
+AS $function$
+    select case when pg_catalog.texteq(pg_catalog.current_setting('astapa.project_id', true), '') then null
+                else pg_catalog.current_setting('astapa.project_id', true) end
+  $function$;
 comment on function astapa.current_project_id() is 'The project the current transaction acts for, or null when none is set (tenant tables then show no rows). Policies call it as (select astapa.current_project_id()) so Postgres evaluates it once per statement.';
 grant execute on function astapa.current_project_id() to astapa_app;
 
