@@ -324,7 +324,8 @@ create or replace function astapa.claims_problems(claims jsonb, for_plan boolean
       elsif astapa.custom_claim_name_problem(key) is not null then
         problems := problems || pg_catalog.jsonb_build_object(key, pg_catalog.jsonb_build_array(
           astapa.custom_claim_name_problem(key)));
-      else
+      elsif for_plan or pg_catalog.jsonb_typeof(value) <> 'null' then
+        -- In a user's patch null removes the key: only what would be stored counts toward the limits below.
         custom := custom || pg_catalog.jsonb_build_object(key, value);
       end if;
     end loop;

@@ -33,7 +33,8 @@ export const ImportRow = z.strictObject({
   name: z.string().max(200).nullish(),
   plan: z.string().max(64).nullish(),
   role: z.string().max(64).nullish(),
-  feature_flags: z.array(z.string().max(64)).max(100).optional(),
+  // The rule astapa.are_valid_feature_flags holds too (at most 50 distinct, 1 to 64 characters).
+  feature_flags: z.array(z.string().min(1).max(64)).max(50).optional(),
   custom_claims: z.record(z.string(), z.json()).optional(),
   identities: z.array(Identity).max(10).optional(),
   password_hash: z.string().max(1024).nullish(),

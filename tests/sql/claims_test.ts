@@ -77,6 +77,18 @@ Deno.test("api.set_user_claims — refuses unknown keys, long roles, too many fl
   await rejectsAs(set("999999", { role: "x" }), "not_found");
 });
 
+Deno.test("api.set_user_claims — the keys an extra replaces do not count toward the 50-key limit", async () => {
+  const user = await seedUser(db.sql, project.id, "many-claims@example.com");
+  const keys = (prefix: string, n: number) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i]));
+  assert.equal(Object.keys(await set(user, { extra: keys("old", 40) }) as object).length, 42);
+  // Replacing extra removes the 40 old keys (null in the merge) while adding 20: 20 remain, well under 50.
+  const replaced = await set(user, { extra: keys("new", 20) }) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(replaced).filter((k) => k.startsWith("old")), []);
+  assert.equal(Object.keys(replaced).filter((k) => k.startsWith("new")).length, 20);
+  await rejectsAs(set(user, { extra: keys("big", 51) }), "validation_failed", /50 keys/);
+});
+
 Deno.test("user_claims — the table's checks hold even for writes that skip the function", async () => {
   const user = await seedUser(db.sql, project.id, "direct@example.com");
   await rejectsAs(
