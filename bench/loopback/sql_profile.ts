@@ -4,7 +4,8 @@
  * Usage: deno run -A bench/loopback/sql_profile.ts [refresh|code]
  * PROFILE_ENV='{"ASTAPA_DB_POOL_SIZE":"4"}' adds to the server's environment, PROFILE_CPU_DIR writes its V8
  * profile there, PROFILE_SQL runs an experiment (as the owner) before the load, PROFILE_TRACK=none leaves
- * track_functions off (CPU without the counting's cost).
+ * track_functions off (CPU without the counting's cost), PROFILE_PERF=FILE records Linux perf samples of the
+ * cluster's processes during the load and prints its top symbols.
  */
 import {
   analyze,
@@ -73,6 +74,28 @@ try {
   await db.sql`select pg_stat_reset()`;
   await db.sql`select pg_stat_reset_slru()`;
   const before = { server: cpuSeconds([server.pid]), postgres: cpuSeconds(db.processes()) };
+  // PROFILE_PERF=FILE: Linux perf samples the whole machine during the load; the report keeps this cluster's.
+  const perfFile = Deno.env.get("PROFILE_PERF");
+  const perf = perfFile
+    ? new Deno.Command("perf", {
+      args: [
+        "record",
+        "-e",
+        "cpu-clock",
+        "-F",
+        "999",
+        "-g",
+        "-a",
+        "-o",
+        perfFile,
+        "--",
+        "sleep",
+        String(seconds),
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn()
+    : null;
   const result = await load({
     url: server.origin + "/api/platform/token",
     method: "POST",
@@ -93,6 +116,29 @@ try {
     (cpu.postgres / result.requests * 1e6).toFixed(0),
     "µs",
   );
+  if (perf && perfFile) {
+    await perf.status;
+    const report = await new Deno.Command("perf", {
+      args: [
+        "report",
+        "-i",
+        perfFile,
+        "--pid",
+        db.processes().join(","),
+        "--no-children",
+        "-g",
+        "none",
+        "--percentage",
+        "relative",
+        "--sort",
+        "symbol",
+        "--stdio",
+      ],
+      stderr: "null",
+    }).output();
+    const lines = new TextDecoder().decode(report.stdout).split("\n").filter((line) => line.includes("%"));
+    console.log("Postgres's own CPU samples, top 25 symbols:\n" + lines.slice(0, 25).join("\n"));
+  }
   await new Promise((r) => setTimeout(r, 600)); // function statistics are flushed at most every 500 ms
   const { requests } = result;
   console.log(
