@@ -93,6 +93,7 @@ export const Organization = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
+export type Organization = z.infer<typeof Organization>;
 export const Domain = z.object({
   domain: z.string(),
   verified: z.boolean(),

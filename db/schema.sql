@@ -11681,6 +11681,8 @@ CREATE OR REPLACE FUNCTION api.start_mfa_new_phone_code(challenge_hash bytea, ph
 AS $function$
   declare
     project text := astapa.current_project_id();
+    -- Read once: the refusal below and astapa.insert_phone_code judge the same settings.
+    settings jsonb := astapa.phone_settings(project);
     challenge astapa.mfa_challenges;
   begin
     select * into challenge from astapa.mfa_challenges c
@@ -11689,16 +11691,16 @@ AS $function$
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if astapa.challenge_phone_offer(challenge) is distinct from 'add' then
+    if astapa.challenge_phone_offer(challenge, settings) is distinct from 'add' then
       raise exception 'this person cannot add a phone number at this step' using errcode = 'AS409';
     end if;
     -- Whether another account holds the number is told only once its code is typed back
     -- (api.meet_mfa_challenge_by_phone), as on the account page: asking answers the same for every number.
-    return astapa.insert_phone_code(astapa.phone_settings(project), phone_number, country, channel, token_hash,
-      code_hash, address, challenge.user_id, 'mfa');
+    return astapa.insert_phone_code(settings, phone_number, country, channel, token_hash, code_hash, address,
+      challenge.user_id, 'mfa');
   end
   $function$;
-comment on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) is 'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 not addable here; AS403 no phone second factor (astapa.phone_second_factor); AS400 malformed.';
+comment on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) is 'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 not addable here, also where the project takes no phone as second factor (astapa.phone_second_factor); AS400 malformed. The project''s phone settings are read once, for that refusal and the code (astapa.insert_phone_code).';
 grant execute on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11709,6 +11711,8 @@ CREATE OR REPLACE FUNCTION api.start_mfa_phone_code(challenge_hash bytea, countr
 AS $function$
   declare
     project text := astapa.current_project_id();
+    -- Read once: the refusal below and astapa.insert_phone_code judge the same settings.
+    settings jsonb := astapa.phone_settings(project);
     challenge astapa.mfa_challenges;
     number text;
     decision jsonb;
@@ -11719,21 +11723,21 @@ AS $function$
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if not ('phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor))
-            or astapa.challenge_phone_offer(challenge) is not distinct from 'enrol') then
+    if not ('phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor, settings))
+            or astapa.challenge_phone_offer(challenge, settings) is not distinct from 'enrol') then
       raise exception 'this person has no phone factor here' using errcode = 'AS409';
     end if;
     select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
     -- The same limits, budget and countries as every phone code (astapa.insert_phone_code).
-    decision := astapa.insert_phone_code(astapa.phone_settings(project), number, country, channel, token_hash,
-      code_hash, address, challenge.user_id, 'mfa');
+    decision := astapa.insert_phone_code(settings, number, country, channel, token_hash, code_hash, address,
+      challenge.user_id, 'mfa');
     if (decision ->> 'sent')::boolean then
       decision := decision || pg_catalog.jsonb_build_object('phone_number', number);
     end if;
     return decision;
   end
   $function$;
-comment on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) is 'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer); AS403 no phone second factor here (astapa.phone_second_factor).';
+comment on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) is 'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer), also where the project takes no phone as second factor (astapa.phone_second_factor). The project''s phone settings are read once, for that refusal and the code (astapa.insert_phone_code).';
 grant execute on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -14055,31 +14059,31 @@ comment on function astapa.carry_coupon(astapa.checkouts) is 'A renewal checkout
 grant execute on function astapa.carry_coupon(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.challenge_factor_kinds(project_id text, user_id bigint, first_factor text)
+CREATE OR REPLACE FUNCTION astapa.challenge_factor_kinds(project_id text, user_id bigint, first_factor text, phone_settings jsonb DEFAULT NULL::jsonb)
  RETURNS text[]
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
     select case when first_factor = 'phone'
-      then pg_catalog.array_remove(astapa.second_factor_kinds(project_id, user_id), 'phone')
-      else astapa.second_factor_kinds(project_id, user_id) end
+      then pg_catalog.array_remove(astapa.second_factor_kinds(project_id, user_id, phone_settings), 'phone')
+      else astapa.second_factor_kinds(project_id, user_id, phone_settings) end
   $function$;
-comment on function astapa.challenge_factor_kinds(text,bigint,text) is 'The second factors that may meet a challenge: the person''s (astapa.second_factor_kinds) less the phone when the first factor was a code to that phone (first_factor phone) — one device proven once is one factor.';
-grant execute on function astapa.challenge_factor_kinds(text,bigint,text) to astapa_app;
+comment on function astapa.challenge_factor_kinds(text,bigint,text,jsonb) is 'The second factors that may meet a challenge: the person''s (astapa.second_factor_kinds) less the phone when the first factor was a code to that phone (first_factor phone) — one device proven once is one factor. phone_settings: the project''s astapa.phone_settings when the caller read them (null: read if needed).';
+grant execute on function astapa.challenge_factor_kinds(text,bigint,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.challenge_phone_offer(challenge astapa.mfa_challenges)
+CREATE OR REPLACE FUNCTION astapa.challenge_phone_offer(challenge astapa.mfa_challenges, phone_settings jsonb DEFAULT NULL::jsonb)
  RETURNS text
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
     select case when challenge.first_factor is null
-                then astapa.phone_factor_offer(challenge.project_id, challenge.user_id) end
+                then astapa.phone_factor_offer(challenge.project_id, challenge.user_id, phone_settings) end
   $function$;
-comment on function astapa.challenge_phone_offer(astapa.mfa_challenges) is 'What this challenge offers with a phone (astapa.phone_factor_offer): ''enrol'' (the verified number is set up by its first code), ''add'' (a number typed here is proven and set up), or null — always null when the first factor was already a code to a phone.';
-grant execute on function astapa.challenge_phone_offer(astapa.mfa_challenges) to astapa_app;
+comment on function astapa.challenge_phone_offer(astapa.mfa_challenges,jsonb) is 'What this challenge offers with a phone (astapa.phone_factor_offer): ''enrol'' (the verified number is set up by its first code), ''add'' (a number typed here is proven and set up), or null — always null when the first factor was already a code to a phone. phone_settings: the project''s astapa.phone_settings when the caller read them (null: read if needed).';
+grant execute on function astapa.challenge_phone_offer(astapa.mfa_challenges,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.checkout_json(c astapa.checkouts)
@@ -16255,21 +16259,22 @@ comment on function astapa.phone_budget_day_start() is 'When the daily message b
 grant execute on function astapa.phone_budget_day_start() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.phone_factor_offer(project_id text, user_id bigint)
+CREATE OR REPLACE FUNCTION astapa.phone_factor_offer(project_id text, user_id bigint, phone_settings jsonb DEFAULT NULL::jsonb)
  RETURNS text
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-    select case when pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
-                     and astapa.phone_second_factor(u.project_id)
+    select case when pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id,
+                                                                       phone_factor_offer.phone_settings)) = 0
+                     and astapa.phone_second_factor(u.project_id, phone_factor_offer.phone_settings)
                 then case when u.phone_number is not null and u.phone_number_verified then 'enrol' else 'add' end
            end
     from astapa.users as u
     where u.project_id = phone_factor_offer.project_id and u.id = phone_factor_offer.user_id
   $function$;
-comment on function astapa.phone_factor_offer(text,bigint) is 'What a person asked for a second step, with no second factor yet, in a project that takes a phone as second factor (astapa.phone_second_factor), may do with a phone there (issue 27): ''enrol'' with a verified number (their first phone code meets the challenge and turns the factor on), ''add'' without one (they type a number; the first code to it proves it, and it becomes theirs, verified, and their factor). Null otherwise, and for an unknown user.';
-grant execute on function astapa.phone_factor_offer(text,bigint) to astapa_app;
+comment on function astapa.phone_factor_offer(text,bigint,jsonb) is 'What a person asked for a second step, with no second factor yet, in a project that takes a phone as second factor (astapa.phone_second_factor), may do with a phone there (issue 27): ''enrol'' with a verified number (their first phone code meets the challenge and turns the factor on), ''add'' without one (they type a number; the first code to it proves it, and it becomes theirs, verified, and their factor). Null otherwise, and for an unknown user. phone_settings: the project''s astapa.phone_settings when the caller read them (null: read if needed).';
+grant execute on function astapa.phone_factor_offer(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_number_addable(phone_settings jsonb)
@@ -16286,16 +16291,19 @@ comment on function astapa.phone_number_addable(jsonb) is 'Whether a person may 
 grant execute on function astapa.phone_number_addable(jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.phone_second_factor(project_id text)
+CREATE OR REPLACE FUNCTION astapa.phone_second_factor(project_id text, phone_settings jsonb DEFAULT NULL::jsonb)
  RETURNS boolean
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-    select coalesce((astapa.phone_settings(phone_second_factor.project_id) ->> 'second_factor')::boolean, false)
+    -- Settings the caller read already are judged as they are (coalesce reads the row only without them).
+    select coalesce((coalesce(phone_second_factor.phone_settings,
+                              astapa.phone_settings(phone_second_factor.project_id)) ->> 'second_factor')::boolean,
+                    false)
   $function$;
-comment on function astapa.phone_second_factor(text) is 'Whether a code to a verified phone may be the project''s second factor now (astapa.phone_settings second_factor: settings.mfa.phone on, the MFA policy not off). The one rule for turning the factor on (api.set_own_phone_factor), counting it (astapa.second_factor_kinds) and offering it at the second step (astapa.phone_factor_offer). False for an unknown project.';
-grant execute on function astapa.phone_second_factor(text) to astapa_app;
+comment on function astapa.phone_second_factor(text,jsonb) is 'Whether a code to a verified phone may be the project''s second factor now (astapa.phone_settings second_factor: settings.mfa.phone on, the MFA policy not off). The one rule for turning the factor on (api.set_own_phone_factor), counting it (astapa.second_factor_kinds) and offering it at the second step (astapa.phone_factor_offer). phone_settings: the project''s astapa.phone_settings as the caller read them (null: read here), so a caller that judges them again (astapa.insert_phone_code) sees the same version. False for an unknown project.';
+grant execute on function astapa.phone_second_factor(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_send_wait(settings jsonb, phone_number text, address text)
@@ -17161,7 +17169,7 @@ comment on function astapa.scheduled_plan_change(astapa.organizations) is 'The p
 grant execute on function astapa.scheduled_plan_change(astapa.organizations) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.second_factor_kinds(project_id text, user_id bigint)
+CREATE OR REPLACE FUNCTION astapa.second_factor_kinds(project_id text, user_id bigint, phone_settings jsonb DEFAULT NULL::jsonb)
  RETURNS text[]
  LANGUAGE sql
  STABLE
@@ -17176,15 +17184,16 @@ AS $function$
       case when exists (select from astapa.user_factors f
           where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'phone' and f.confirmed_at is not null)
         and u.phone_number is not null and u.phone_number_verified
-        then case when astapa.phone_second_factor(u.project_id) then 'phone' end end,
+        then case when astapa.phone_second_factor(u.project_id, second_factor_kinds.phone_settings)
+          then 'phone' end end,
       case when exists (select from astapa.user_factors f
           where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'totp' and f.confirmed_at is not null)
         then 'totp' end], null)
     from astapa.users as u
     where u.project_id = second_factor_kinds.project_id and u.id = second_factor_kinds.user_id
   $function$;
-comment on function astapa.second_factor_kinds(text,bigint) is 'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers passkeys), phone (a phone factor, a verified number, and astapa.phone_second_factor), totp (a confirmed app). Empty: no second factor. Null for an unknown user.';
-grant execute on function astapa.second_factor_kinds(text,bigint) to astapa_app;
+comment on function astapa.second_factor_kinds(text,bigint,jsonb) is 'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers passkeys), phone (a phone factor, a verified number, and astapa.phone_second_factor, judged on phone_settings when the caller read them), totp (a confirmed app). Empty: no second factor. Null for an unknown user.';
+grant execute on function astapa.second_factor_kinds(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.set_mail_environment()

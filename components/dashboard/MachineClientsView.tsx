@@ -80,10 +80,14 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
                     <td>{shortTime(client.created_at)}</td>
                     {canEdit && (
                       <td class="actions">
-                        <form method="post" action={`${page}/${client.client_id}/secret`} class="inline">
-                          {csrf}
-                          <button type="submit" class="link">Rotate secret</button>
-                        </form>{" "}
+                        <RowAction
+                          action={`${page}/${client.client_id}/secret`}
+                          csrf={data.frame.csrf}
+                          fields={{}}
+                          look="link"
+                        >
+                          Rotate secret
+                        </RowAction>{" "}
                         <RowAction
                           action={`${page}/${client.client_id}/enabled`}
                           csrf={data.frame.csrf}

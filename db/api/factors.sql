@@ -121,60 +121,69 @@ comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, byte
 
 grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text) to astapa_app;
 
-create or replace function astapa.challenge_factor_kinds(project_id text, user_id bigint, first_factor text)
+create or replace function astapa.challenge_factor_kinds(project_id text, user_id bigint, first_factor text,
+  phone_settings jsonb default null)
   returns text[]
   language sql
   stable
   set search_path = ''
   as $$
     select case when first_factor = 'phone'
-      then pg_catalog.array_remove(astapa.second_factor_kinds(project_id, user_id), 'phone')
-      else astapa.second_factor_kinds(project_id, user_id) end
+      then pg_catalog.array_remove(astapa.second_factor_kinds(project_id, user_id, phone_settings), 'phone')
+      else astapa.second_factor_kinds(project_id, user_id, phone_settings) end
   $$;
 
-comment on function astapa.challenge_factor_kinds(text, bigint, text) is
+comment on function astapa.challenge_factor_kinds(text, bigint, text, jsonb) is
   'The second factors that may meet a challenge: the person''s (astapa.second_factor_kinds) less the phone when '
-  'the first factor was a code to that phone (first_factor phone) — one device proven once is one factor.';
+  'the first factor was a code to that phone (first_factor phone) — one device proven once is one factor. '
+  'phone_settings: the project''s astapa.phone_settings when the caller read them (null: read if needed).';
 
-grant execute on function astapa.challenge_factor_kinds(text, bigint, text) to astapa_app;
+grant execute on function astapa.challenge_factor_kinds(text, bigint, text, jsonb) to astapa_app;
 
-create or replace function astapa.phone_factor_offer(project_id text, user_id bigint) returns text
+create or replace function astapa.phone_factor_offer(project_id text, user_id bigint,
+  phone_settings jsonb default null)
+  returns text
   language sql
   stable
   set search_path = ''
   as $$
-    select case when pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) = 0
-                     and astapa.phone_second_factor(u.project_id)
+    select case when pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id,
+                                                                       phone_factor_offer.phone_settings)) = 0
+                     and astapa.phone_second_factor(u.project_id, phone_factor_offer.phone_settings)
                 then case when u.phone_number is not null and u.phone_number_verified then 'enrol' else 'add' end
            end
     from astapa.users as u
     where u.project_id = phone_factor_offer.project_id and u.id = phone_factor_offer.user_id
   $$;
 
-comment on function astapa.phone_factor_offer(text, bigint) is
+comment on function astapa.phone_factor_offer(text, bigint, jsonb) is
   'What a person asked for a second step, with no second factor yet, in a project that takes a phone as second '
   'factor (astapa.phone_second_factor), may do with a phone there (issue 27): ''enrol'' with a verified number '
   '(their first phone code meets the challenge and turns the factor on), ''add'' without one (they type a '
   'number; the first code to it proves it, and it becomes theirs, verified, and their factor). Null otherwise, '
-  'and for an unknown user.';
+  'and for an unknown user. phone_settings: the project''s astapa.phone_settings when the caller read them '
+  '(null: read if needed).';
 
-grant execute on function astapa.phone_factor_offer(text, bigint) to astapa_app;
+grant execute on function astapa.phone_factor_offer(text, bigint, jsonb) to astapa_app;
 
-create or replace function astapa.challenge_phone_offer(challenge astapa.mfa_challenges) returns text
+create or replace function astapa.challenge_phone_offer(challenge astapa.mfa_challenges,
+  phone_settings jsonb default null)
+  returns text
   language sql
   stable
   set search_path = ''
   as $$
     select case when challenge.first_factor is null
-                then astapa.phone_factor_offer(challenge.project_id, challenge.user_id) end
+                then astapa.phone_factor_offer(challenge.project_id, challenge.user_id, phone_settings) end
   $$;
 
-comment on function astapa.challenge_phone_offer(astapa.mfa_challenges) is
+comment on function astapa.challenge_phone_offer(astapa.mfa_challenges, jsonb) is
   'What this challenge offers with a phone (astapa.phone_factor_offer): ''enrol'' (the verified number is set up '
   'by its first code), ''add'' (a number typed here is proven and set up), or null — always null when the first '
-  'factor was already a code to a phone.';
+  'factor was already a code to a phone. phone_settings: the project''s astapa.phone_settings when the caller '
+  'read them (null: read if needed).';
 
-grant execute on function astapa.challenge_phone_offer(astapa.mfa_challenges) to astapa_app;
+grant execute on function astapa.challenge_phone_offer(astapa.mfa_challenges, jsonb) to astapa_app;
 
 create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
   language sql
@@ -581,6 +590,8 @@ create or replace function api.start_mfa_phone_code(challenge_hash bytea, countr
   as $$
   declare
     project text := astapa.current_project_id();
+    -- Read once: the refusal below and astapa.insert_phone_code judge the same settings.
+    settings jsonb := astapa.phone_settings(project);
     challenge astapa.mfa_challenges;
     number text;
     decision jsonb;
@@ -591,14 +602,14 @@ create or replace function api.start_mfa_phone_code(challenge_hash bytea, countr
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if not ('phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor))
-            or astapa.challenge_phone_offer(challenge) is not distinct from 'enrol') then
+    if not ('phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor, settings))
+            or astapa.challenge_phone_offer(challenge, settings) is not distinct from 'enrol') then
       raise exception 'this person has no phone factor here' using errcode = 'AS409';
     end if;
     select u.phone_number into number from astapa.users u where u.project_id = project and u.id = challenge.user_id;
     -- The same limits, budget and countries as every phone code (astapa.insert_phone_code).
-    decision := astapa.insert_phone_code(astapa.phone_settings(project), number, country, channel, token_hash,
-      code_hash, address, challenge.user_id, 'mfa');
+    decision := astapa.insert_phone_code(settings, number, country, channel, token_hash, code_hash, address,
+      challenge.user_id, 'mfa');
     if (decision ->> 'sent')::boolean then
       decision := decision || pg_catalog.jsonb_build_object('phone_number', number);
     end if;
@@ -610,8 +621,9 @@ comment on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, te
   'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose '
   'mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, '
   'from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead '
-  'challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer); AS403 '
-  'no phone second factor here (astapa.phone_second_factor).';
+  'challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer), also where the '
+  'project takes no phone as second factor (astapa.phone_second_factor). The project''s phone settings are read '
+  'once, for that refusal and the code (astapa.insert_phone_code).';
 
 grant execute on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, text) to astapa_app;
 
@@ -624,6 +636,8 @@ create or replace function api.start_mfa_new_phone_code(challenge_hash bytea, ph
   as $$
   declare
     project text := astapa.current_project_id();
+    -- Read once: the refusal below and astapa.insert_phone_code judge the same settings.
+    settings jsonb := astapa.phone_settings(project);
     challenge astapa.mfa_challenges;
   begin
     select * into challenge from astapa.mfa_challenges c
@@ -632,13 +646,13 @@ create or replace function api.start_mfa_new_phone_code(challenge_hash bytea, ph
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
-    if astapa.challenge_phone_offer(challenge) is distinct from 'add' then
+    if astapa.challenge_phone_offer(challenge, settings) is distinct from 'add' then
       raise exception 'this person cannot add a phone number at this step' using errcode = 'AS409';
     end if;
     -- Whether another account holds the number is told only once its code is typed back
     -- (api.meet_mfa_challenge_by_phone), as on the account page: asking answers the same for every number.
-    return astapa.insert_phone_code(astapa.phone_settings(project), phone_number, country, channel, token_hash,
-      code_hash, address, challenge.user_id, 'mfa');
+    return astapa.insert_phone_code(settings, phone_number, country, channel, token_hash, code_hash, address,
+      challenge.user_id, 'mfa');
   end
   $$;
 
@@ -646,8 +660,9 @@ comment on function api.start_mfa_new_phone_code(bytea, text, text, text, bytea,
   'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a '
   'number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the '
   'limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. '
-  'AS4G0 dead challenge; AS409 not addable here; AS403 no phone second factor (astapa.phone_second_factor); '
-  'AS400 malformed.';
+  'AS4G0 dead challenge; AS409 not addable here, also where the project takes no phone as second factor '
+  '(astapa.phone_second_factor); AS400 malformed. The project''s phone settings are read once, for that '
+  'refusal and the code (astapa.insert_phone_code).';
 
 grant execute on function api.start_mfa_new_phone_code(bytea, text, text, text, bytea, bytea, text)
   to astapa_app;

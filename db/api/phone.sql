@@ -94,21 +94,27 @@ comment on function astapa.phone_settings(text) is
 
 grant execute on function astapa.phone_settings(text) to astapa_app;
 
-create or replace function astapa.phone_second_factor(project_id text) returns boolean
+create or replace function astapa.phone_second_factor(project_id text, phone_settings jsonb default null)
+  returns boolean
   language sql
   stable
   set search_path = ''
   as $$
-    select coalesce((astapa.phone_settings(phone_second_factor.project_id) ->> 'second_factor')::boolean, false)
+    -- Settings the caller read already are judged as they are (coalesce reads the row only without them).
+    select coalesce((coalesce(phone_second_factor.phone_settings,
+                              astapa.phone_settings(phone_second_factor.project_id)) ->> 'second_factor')::boolean,
+                    false)
   $$;
 
-comment on function astapa.phone_second_factor(text) is
+comment on function astapa.phone_second_factor(text, jsonb) is
   'Whether a code to a verified phone may be the project''s second factor now (astapa.phone_settings '
   'second_factor: settings.mfa.phone on, the MFA policy not off). The one rule for turning the factor on '
   '(api.set_own_phone_factor), counting it (astapa.second_factor_kinds) and offering it at the second step '
-  '(astapa.phone_factor_offer). False for an unknown project.';
+  '(astapa.phone_factor_offer). phone_settings: the project''s astapa.phone_settings as the caller read them '
+  '(null: read here), so a caller that judges them again (astapa.insert_phone_code) sees the same version. '
+  'False for an unknown project.';
 
-grant execute on function astapa.phone_second_factor(text) to astapa_app;
+grant execute on function astapa.phone_second_factor(text, jsonb) to astapa_app;
 
 create or replace function astapa.phone_number_addable(phone_settings jsonb) returns boolean
   language sql

@@ -55,7 +55,9 @@ comment on function astapa.has_usable_passkey(text, bigint) is
 
 grant execute on function astapa.has_usable_passkey(text, bigint) to astapa_app;
 
-create or replace function astapa.second_factor_kinds(project_id text, user_id bigint) returns text[]
+create or replace function astapa.second_factor_kinds(project_id text, user_id bigint,
+  phone_settings jsonb default null)
+  returns text[]
   language sql
   stable
   set search_path = ''
@@ -69,7 +71,8 @@ create or replace function astapa.second_factor_kinds(project_id text, user_id b
       case when exists (select from astapa.user_factors f
           where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'phone' and f.confirmed_at is not null)
         and u.phone_number is not null and u.phone_number_verified
-        then case when astapa.phone_second_factor(u.project_id) then 'phone' end end,
+        then case when astapa.phone_second_factor(u.project_id, second_factor_kinds.phone_settings)
+          then 'phone' end end,
       case when exists (select from astapa.user_factors f
           where f.project_id = u.project_id and f.user_id = u.id and f.kind = 'totp' and f.confirmed_at is not null)
         then 'totp' end], null)
@@ -77,12 +80,12 @@ create or replace function astapa.second_factor_kinds(project_id text, user_id b
     where u.project_id = second_factor_kinds.project_id and u.id = second_factor_kinds.user_id
   $$;
 
-comment on function astapa.second_factor_kinds(text, bigint) is
+comment on function astapa.second_factor_kinds(text, bigint, jsonb) is
   'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers '
-  'passkeys), phone (a phone factor, a verified number, and astapa.phone_second_factor), totp (a confirmed app). '
-  'Empty: no second factor. Null for an unknown user.';
+  'passkeys), phone (a phone factor, a verified number, and astapa.phone_second_factor, judged on phone_settings '
+  'when the caller read them), totp (a confirmed app). Empty: no second factor. Null for an unknown user.';
 
-grant execute on function astapa.second_factor_kinds(text, bigint) to astapa_app;
+grant execute on function astapa.second_factor_kinds(text, bigint, jsonb) to astapa_app;
 
 create or replace function astapa.user_json(project_id text, user_id bigint) returns jsonb
   language sql

@@ -12,6 +12,7 @@ import {
   listMembers,
   listOrganizationRoles,
   listOrganizations,
+  type Organization,
   removeMember,
   revokeInvitation,
   setMemberRole,
@@ -19,6 +20,7 @@ import {
   transferOwnership,
   verifyDomain,
 } from "@/db/organizations.ts";
+import { listPlans } from "@/db/plans.ts";
 import { invitationLink, invitationMail } from "../organizations/invitation_mail.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
@@ -60,11 +62,16 @@ export async function organizationCommand(
   };
   switch (action) {
     case "list": {
-      const list = await run(["search"], (tx) => listOrganizations(tx, flag(args, "search") ?? null));
+      const [list, names] = await run(["search"], async (tx, project) => {
+        const list = await listOrganizations(tx, flag(args, "search") ?? null);
+        return [list, await planNames(tx, project, list)] as const;
+      });
       return show(
         list,
-        list.map((o) => `${o.id}  ${o.slug.padEnd(20)}  ${o.members} members  ${o.name}`).join("\n") ||
-          "No organizations.",
+        list.map((o) =>
+          `${o.id}  ${o.slug.padEnd(20)}  ${o.members} members  ${o.name}` +
+          (o.open_change ? `\n    scheduled: ${scheduled(o.open_change, names)}` : "")
+        ).join("\n") || "No organizations.",
       );
     }
     case "create": {
@@ -76,7 +83,10 @@ export async function organizationCommand(
       return show(org, table([["id", org.id], ["slug", org.slug], ["name", org.name]]));
     }
     case "show": {
-      const org = await run(["org"], (tx) => getOrganization(tx, need("org")));
+      const [org, names] = await run(["org"], async (tx, project) => {
+        const org = await getOrganization(tx, need("org"));
+        return [org, await planNames(tx, project, org ? [org] : [])] as const;
+      });
       if (!org) throw new UsageError(`No organization ${flag(args, "org")} in this project`);
       return show(
         org,
@@ -86,6 +96,8 @@ export async function organizationCommand(
           ["name", org.name],
           ["members", String(org.members)],
           ["seat_limit", org.seat_limit === null ? "none" : String(org.seat_limit)],
+          ["plan", org.plan ?? "none"],
+          ["scheduled", org.open_change ? scheduled(org.open_change, names) : "none"],
           [
             "domains",
             org.domains.map((d) => `${d.domain}${d.verified ? "" : " (unverified)"}`).join(", ") || "none",
@@ -156,6 +168,21 @@ export async function organizationCommand(
     }
   }
   throw new UsageError(`Unknown org command "${action ?? ""}"`);
+}
+
+type PlanChange = NonNullable<Organization["open_change"]>;
+
+/** The plans' names by key, read only when an organization has a change scheduled (archived ones too). */
+async function planNames(tx: Tx, project: string, orgs: Organization[]): Promise<Map<string, string>> {
+  if (!orgs.some((o) => o.open_change)) return new Map();
+  return new Map((await listPlans(tx, project, true)).map((p) => [p.key, p.name]));
+}
+
+/** "from 2027-01-05, Duo (duo) with 2 seats", as the dashboard's Organizations page words it. */
+function scheduled(change: PlanChange, names: Map<string, string>): string {
+  const name = names.get(change.to_plan);
+  const plan = name ? `${name} (${change.to_plan})` : change.to_plan;
+  return `from ${change.effective_at?.slice(0, 10) ?? "its next period"}, ${plan} with ${change.seats} seats`;
 }
 
 async function invite(

@@ -22,7 +22,12 @@ async function astapa(args: string[]) {
     stderr: "piped",
   }).output();
   const stdout = new TextDecoder().decode(output.stdout);
-  return { code: output.code, stdout, stderr: new TextDecoder().decode(output.stderr) };
+  return {
+    code: output.code,
+    stdout,
+    stderr: new TextDecoder().decode(output.stderr),
+    json: () => JSON.parse(stdout),
+  };
 }
 
 Deno.test("cli plan seats — per seat, flat, personal again; bad options and a plan a person holds refused", async () => {
@@ -77,7 +82,7 @@ Deno.test("cli plan cancel-team / resume-team — as the app; an organization wi
   assert.match(resumed.stdout, /canceled +no, renews/);
 });
 
-Deno.test("cli plan change-team / withdraw-team-change — as the app; fewer seats than members and bad options refused", async () => {
+Deno.test("cli plan change-team / withdraw-team-change — as the app; org show and list carry it; fewer seats than members and bad options refused", async () => {
   const project = await seedProject(db.sql);
   const p = project.id;
   const owner = await seedUser(db.sql, p, "owner@example.com");
@@ -111,9 +116,37 @@ Deno.test("cli plan change-team / withdraw-team-change — as the app; fewer sea
   assert.match(changed.stdout, /to_plan +small/);
   assert.match(changed.stdout, /seats +2/);
   assert.match(changed.stdout, /status +scheduled/);
+  // The organization itself shows the change: by name and key in the human output, as open_change in JSON.
+  const effective = (await asApp(
+    db.sql,
+    p,
+    (tx) =>
+      tx`select to_char(plan_paid_through, 'YYYY-MM-DD') as day from astapa.organizations where slug = 'kopi'`,
+  ))[0].day as string;
+  const change = `from ${effective}, Small (small) with 2 seats`;
+  const shown = await astapa(["org", "show", "--project", p, "--org", "kopi"]);
+  assert.equal(shown.code, 0, shown.stderr);
+  const row = (name: string) => shown.stdout.split("\n").find((l) => l.startsWith(`${name} `));
+  assert.match(row("plan") ?? "", /^plan +team$/);
+  assert.equal(row("scheduled")?.replace(/^scheduled +/, ""), change, shown.stdout);
+  const list = await astapa(["org", "list", "--project", p]);
+  assert.equal(list.stdout.split("\n")[1], `    scheduled: ${change}`, list.stdout);
+  const json = (await astapa(["org", "show", "--project", p, "--org", "kopi", "--json"])).json();
+  assert.deepEqual(
+    [json.open_change.to_plan, json.open_change.seats, json.open_change.status],
+    ["small", 2, "scheduled"],
+  );
+  const listed = (await astapa(["org", "list", "--project", p, "--json"])).json();
+  assert.equal(listed[0].open_change.to_plan, "small");
   const withdrawn = await astapa(["plan", "withdraw-team-change", "--project", p, "kopi"]);
   assert.equal(withdrawn.code, 0, withdrawn.stderr);
   assert.match(withdrawn.stdout, /status +canceled/);
+  const after = await astapa(["org", "show", "--project", p, "--org", "kopi"]);
+  assert.match(after.stdout, /^scheduled +none$/m);
+  assert.equal(
+    (await astapa(["org", "show", "--project", p, "--org", "kopi", "--json"])).json().open_change,
+    null,
+  );
   const again = await astapa(["plan", "withdraw-team-change", "--project", p, "kopi"]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /Kopi has no scheduled plan change to withdraw\./);

@@ -155,6 +155,11 @@ Deno.test("machine clients — rotating shows a new secret once; disabling refus
   assert.equal((await clientCredentials(clientId, secret)).res.status, 401, "the old secret stops");
   assert.equal((await clientCredentials(clientId, fresh)).res.status, 200);
 
+  // Rotating is a row action too: a plain link posting nothing but the CSRF token.
+  assert.match(
+    html.match(new RegExp(`<form method="post" action="${page}/${clientId}/secret"[^]*?</form>`))?.[0] ?? "",
+    /^<form [^>]+ class="inline"><input type="hidden" name="csrf" value="[^"]+"\/><button type="submit" class="link">Rotate secret<\/button><\/form>$/,
+  );
   // The toggle is a row action: a red Disable while enabled, a plain Enable once disabled, posting the opposite.
   const toggle = (html: string) =>
     html.match(new RegExp(`<form method="post" action="${page}/${clientId}/enabled"[^]*?</form>`))?.[0];

@@ -10,6 +10,7 @@ import { asApp, createPool, type Sql } from "@/db/client.ts";
 import { authenticateClientAnd } from "@/db/client_authentication.ts";
 import { importUsers } from "@/db/user_import.ts";
 import { accountStartPhoneCode } from "@/db/phone_account.ts";
+import { setOwnPhoneFactor, startMfaNewPhoneCode, startMfaPhoneCode } from "@/db/phone_factor.ts";
 import { redeemAuthorizationCodeCall, rotateRefreshTokenCall } from "@/db/tokens.ts";
 import { lockoutBuckets } from "@/lib/http/lockout_buckets.ts";
 import { sha256 } from "@/lib/secrets.ts";
@@ -255,4 +256,60 @@ Deno.test("api.account_start_phone_code — the project's phone settings are rea
   // (migration 4156): read again, a settings change committed in between could pass one check and fail the next.
   assert.equal(calls["astapa.phone_settings"], 1, `phone settings read once: ${shown}`);
   assert.equal(calls["astapa.insert_phone_code"], 1, "the code was stored (and counted)");
+});
+
+Deno.test("api.start_mfa_phone_code and api.start_mfa_new_phone_code — the project's phone settings are read once, for the refusal and the code", async () => {
+  const mfa = await seedProject(db.sql, { settings: { mfa: { policy: "optional", phone: true } } });
+  /** A person with a second step owed (required: also without a factor), and maybe a (verified) number. */
+  const challenged = async (email: string, number: string | null, factor = false) => {
+    const user = await seedUser(db.sql, mfa.id, email);
+    const session = await sha256(`${email}-session`);
+    await asApp(db.sql, mfa.id, async (tx) => {
+      if (number) await tx`select api.set_user_phone(${mfa.id}, ${user}, ${number}, true)`;
+      await tx`select api.start_login_session(${user}, ${session})`;
+    });
+    if (factor) await setOwnPhoneFactor(db.sql, mfa.id, session, true, 600);
+    const challenge = await sha256(`${email}-challenge`);
+    await asApp(
+      db.sql,
+      mfa.id,
+      (tx) => tx`select api.start_mfa_challenge(${user}, ${challenge}, '{pwd}', true)`,
+    );
+    return challenge;
+  };
+  const code = async (name: string) => ({
+    country: "ID",
+    channel: "sms" as const,
+    tokenHash: await sha256(name),
+    codeHash: await sha256(`${name}:123456`),
+  });
+  // Each path judges the phone second factor: a phone factor that counts, one to set up by its first code
+  // ('enrol'), a number typed at the step ('add').
+  const factor = await challenged("mfa.factor@example.com", "+6281355500011", true);
+  const enrol = await challenged("mfa.enrol@example.com", "+6281355500012");
+  const add = await challenged("mfa.add@example.com", null);
+  const paths = {
+    factor: async () => startMfaPhoneCode(counted, mfa.id, factor, await code("factor-code"), "10.5.5.1"),
+    enrol: async () => startMfaPhoneCode(counted, mfa.id, enrol, await code("enrol-code"), "10.5.5.2"),
+    add: async () =>
+      startMfaNewPhoneCode(counted, mfa.id, add, {
+        ...await code("add-code"),
+        phoneNumber: "+6281355500013",
+      }, "10.5.5.3"),
+  };
+  const reads: Record<string, unknown> = {};
+  for (const [path, send] of Object.entries(paths)) {
+    let decision: { sent: boolean } | undefined;
+    const calls = await callsOf(async () => decision = await send());
+    reads[path] = {
+      settings: calls["astapa.phone_settings"],
+      sent: decision?.sent,
+      stored: calls["astapa.insert_phone_code"],
+    };
+  }
+  // The challenge's checks (astapa.phone_second_factor through the factor kinds or the offer) and
+  // astapa.insert_phone_code judge one read: read twice, a settings change committed in between could pass the
+  // check and refuse the code (AS403), or the other way round.
+  const once = { settings: 1, sent: true, stored: 1 };
+  assert.deepEqual(reads, { factor: once, enrol: once, add: once }, "phone settings read once on each path");
 });
