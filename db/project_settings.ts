@@ -46,10 +46,20 @@ export function deleteProject(tx: Tx, projectId: string, confirmName: string): P
 }
 
 export const BillingSettingsSchema = z.object({
-  linked_methods: z.object({ enabled: z.boolean(), shopeepay: z.boolean(), gopay_recurring: z.boolean() }),
+  linked_methods: z.object({
+    enabled: z.boolean(),
+    shopeepay: z.boolean(),
+    gopay_recurring: z.boolean(),
+    direct_debit: z.boolean(),
+    cards: z.boolean(),
+  }),
   billing_grace_days: z.number().int(),
   billing_renewal_notice_days: z.number().int(),
   billing_trial_reminder_days: z.number().int(),
+  xendit_public_keys: z.object({ sandbox: z.string().nullable(), production: z.string().nullable() })
+    .describe(
+      "The publishable keys of the project's own Xendit account (null: unset); the secret key is never answered.",
+    ),
 });
 export type BillingSettings = z.infer<typeof BillingSettingsSchema>;
 
@@ -58,7 +68,10 @@ export function billingSettings(tx: Tx, projectId: string): Promise<BillingSetti
   return result(tx`select api.billing_settings(${projectId}) as result`, BillingSettingsSchema);
 }
 
-/** Changes billing settings only, through api.update_project_settings (null restores a default). */
+/**
+ * Changes billing settings only, through api.update_project_settings (null restores a default), and the
+ * publishable keys through api.set_xendit_public_key.
+ */
 export function updateBillingSettings(
   tx: Tx,
   projectId: string,

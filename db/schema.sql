@@ -3583,15 +3583,21 @@ AS $function$
       'linked_methods', pg_catalog.jsonb_build_object(
         'enabled', coalesce((settings #>> '{linked_methods,enabled}')::boolean, false),
         'shopeepay', coalesce((settings #>> '{linked_methods,shopeepay}')::boolean, false),
-        'gopay_recurring', coalesce((settings #>> '{linked_methods,gopay_recurring}')::boolean, false)),
+        'gopay_recurring', coalesce((settings #>> '{linked_methods,gopay_recurring}')::boolean, false),
+        'direct_debit', coalesce((settings #>> '{linked_methods,direct_debit}')::boolean, false),
+        'cards', coalesce((settings #>> '{linked_methods,cards}')::boolean, false)),
       'billing_grace_days', pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_grace_days', 3))::integer,
       'billing_renewal_notice_days',
         pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_renewal_notice_days', 7))::integer,
       'billing_trial_reminder_days',
-        pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_trial_reminder_days', 3))::integer);
+        pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_trial_reminder_days', 3))::integer,
+      -- Publishable, so readable; the secret key and callback token beside them never leave the database.
+      'xendit_public_keys', pg_catalog.jsonb_build_object(
+        'sandbox', api.xendit_public_key(project_id, 'sandbox'),
+        'production', api.xendit_public_key(project_id, 'production')));
   end
   $function$;
-comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3). AS404 unknown project.';
+comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
 grant execute on function api.billing_settings(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11256,17 +11262,12 @@ CREATE OR REPLACE FUNCTION api.set_xendit_public_key(project_id text, environmen
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    problem text := astapa.xendit_public_key_problem(environment, public_key);
   begin
-    if public_key is not null
-       and public_key !~ '^xnd_public_(development|production)_[A-Za-z0-9_+/=-]{1,200}$' then
-      raise exception using errcode = 'AS400', detail = '{"public_key": ["A Xendit public key (xnd_public_…)."]}',
-        message = 'public_key must be a Xendit public key (xnd_public_…).';
-    end if;
-    if public_key is not null
-       and (public_key like 'xnd_public_development_%') <> (environment = 'sandbox') then
-      raise exception using errcode = 'AS400',
-        detail = '{"public_key": ["A development key for sandbox, a production key for production."]}',
-        message = 'public_key must be a development key for sandbox and a production key for production.';
+    if problem is not null then
+      perform astapa.raise_problems(
+        pg_catalog.jsonb_build_object('public_key', pg_catalog.jsonb_build_array(problem)));
     end if;
     update astapa.xendit_keys as k set public_key = set_xendit_public_key.public_key, updated_at = pg_catalog.now()
     where k.project_id = set_xendit_public_key.project_id and k.environment = set_xendit_public_key.environment;
@@ -12248,13 +12249,55 @@ CREATE OR REPLACE FUNCTION api.update_billing_settings(project_id text, changes 
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    public_keys jsonb;
+    environment text;
+    problem text;
+    problems jsonb := '{}';
   begin
+    -- The project's own client only: the tables' triggers refuse other clients' writes, but a change that writes
+    -- nothing (a key as it already is) must be refused to them as well.
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception using errcode = 'AS4U3',
+        message = 'Only the project''s own client may change its billing settings.';
+    end if;
+    perform astapa.require_project(project_id);
     if pg_catalog.jsonb_typeof(changes) = 'object' and exists (
          select from pg_catalog.jsonb_object_keys(changes) as k
          where k not in ('linked_methods', 'billing_grace_days', 'billing_renewal_notice_days',
-                         'billing_trial_reminder_days')) then
+                         'billing_trial_reminder_days', 'xendit_public_keys')) then
       raise exception using errcode = 'AS400', message = 'Billing settings are linked_methods, billing_grace_days, '
-        'billing_renewal_notice_days and billing_trial_reminder_days.';
+        'billing_renewal_notice_days, billing_trial_reminder_days and xendit_public_keys.';
+    end if;
+    if pg_catalog.jsonb_typeof(changes) = 'object' and changes ? 'xendit_public_keys' then
+      public_keys := changes -> 'xendit_public_keys';
+      changes := changes - 'xendit_public_keys';
+      if pg_catalog.jsonb_typeof(public_keys) <> 'object' or public_keys = '{}' or exists (
+           select from pg_catalog.jsonb_object_keys(public_keys) as k where k not in ('sandbox', 'production')) then
+        perform astapa.raise_problems(pg_catalog.jsonb_build_object('xendit_public_keys',
+          pg_catalog.jsonb_build_array('An object with a sandbox key, a production key or both (null removes one).')));
+      end if;
+      -- Every key is checked before any is stored, each error named by the field the request used.
+      for environment in select k from pg_catalog.jsonb_object_keys(public_keys) as k loop
+        problem := case when pg_catalog.jsonb_typeof(public_keys -> environment) in ('string', 'null')
+          then astapa.xendit_public_key_problem(environment, public_keys ->> environment)
+          else 'Must be a Xendit public key (xnd_public_…).' end;
+        if problem is not null then
+          problems := problems || pg_catalog.jsonb_build_object('xendit_public_keys.' || environment,
+            pg_catalog.jsonb_build_array(problem));
+        end if;
+      end loop;
+      perform astapa.raise_problems(nullif(problems, '{}'));
+      -- The dashboard's setter (AS409 without the environment's secret key; audited xendit_keys.set), only for
+      -- a real change: answering back what GET read stores nothing.
+      for environment in select k from pg_catalog.jsonb_object_keys(public_keys) as k loop
+        if public_keys ->> environment is distinct from api.xendit_public_key(project_id, environment) then
+          perform api.set_xendit_public_key(project_id, environment, public_keys ->> environment);
+        end if;
+      end loop;
+      if changes = '{}' then
+        return api.billing_settings(project_id);
+      end if;
     end if;
     -- linked_methods merges switch by switch, so turning ShopeePay on leaves the others as they were.
     if pg_catalog.jsonb_typeof(changes -> 'linked_methods') = 'object' then
@@ -12268,7 +12311,7 @@ AS $function$
     return api.billing_settings(project_id);
   end
   $function$;
-comment on function api.update_billing_settings(text,jsonb) is 'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; null restores a default) through api.update_project_settings, and answers api.billing_settings. AS400 another key or a refused value; AS404 unknown project.';
+comment on function api.update_billing_settings(text,jsonb) is 'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; null restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys {sandbox, production}, null removes one) through api.set_xendit_public_key, then answers api.billing_settings. The project''s own client only (AS4U3). AS400 another key or a refused value, naming the field for a key; AS409 a key for an environment without its secret key; AS404 unknown project.';
 grant execute on function api.update_billing_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -17836,6 +17879,25 @@ AS $function$
   $function$;
 comment on function astapa.write_user_claims(text,bigint,jsonb,text,boolean) is 'What api.patch_user_claims changes, without computing the resulting token claims (an import discards them: issue 24). new_user skips the existence check and the read of stored claims for a user created just now.';
 grant execute on function astapa.write_user_claims(text,bigint,jsonb,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.xendit_public_key_problem(environment text, public_key text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    -- A test key in production (or a live one in the sandbox) would make Xendit.js tokenise in the wrong account.
+    select case
+      when public_key is null then null
+      when public_key !~ '^xnd_public_(development|production)_[A-Za-z0-9_+/=-]{1,200}$'
+        then 'Must be a Xendit public key (xnd_public_…).'
+      when (public_key like 'xnd_public_development_%') is distinct from (environment = 'sandbox')
+        then 'Must be a development key for sandbox and a production key for production.'
+    end
+  $function$;
+comment on function astapa.xendit_public_key_problem(text,text) is 'What is wrong with a publishable key for an environment, or null (a null key, which removes it, is fine): the one check behind the field errors of api.set_xendit_public_key and api.update_billing_settings.';
+grant execute on function astapa.xendit_public_key_problem(text,text) to astapa_app;
 
 -- default privileges of astapa_owner in schema - on functions: {astapa_owner=X/astapa_owner}
 

@@ -45,15 +45,19 @@ export type TaxSettings = {
 };
 
 export type BillingSettings = {
-  /** Linking e-wallets on the portal; ShopeePay and GoPay recurring only once Xendit approved them. */
+  /** Linking on the portal; ShopeePay, GoPay recurring, direct debit and cards only once Xendit activated them. */
   linked_methods: {
     enabled: boolean;
     shopeepay: boolean;
     gopay_recurring: boolean;
+    direct_debit: boolean;
+    cards: boolean;
   };
   billing_grace_days: number;
   billing_renewal_notice_days: number;
   billing_trial_reminder_days: number;
+  /** The publishable keys of the project's own Xendit account (the portal's card form); null when unset. */
+  xendit_public_keys: { sandbox: string | null; production: string | null };
 };
 
 /** What `billing.settings.set` takes: switches merge one by one; null restores a default. */
@@ -62,6 +66,8 @@ export type BillingSettingsChanges = {
   billing_grace_days?: number | null;
   billing_renewal_notice_days?: number | null;
   billing_trial_reminder_days?: number | null;
+  /** xnd_public_development_… for sandbox, xnd_public_production_… for production; null removes one. */
+  xendit_public_keys?: { sandbox?: string | null; production?: string | null };
 };
 
 /** The helpers, given the client's authenticated JSON call and the server's origin. */
@@ -121,7 +127,7 @@ export function billingReceipts(json: Json, issuer: string) {
       ) => json<TaxSettings>("/api/platform/tax-settings", "PATCH", changes),
     },
     settings: {
-      /** Linked-method switches and the renewal pass's days, defaults filled in. */
+      /** Linked-method switches, the renewal pass's days and the Xendit public keys, defaults filled in. */
       get: () => json<BillingSettings>("/api/platform/billing-settings"),
       /** Changes some billing settings (the dashboard's setter, audited). */
       set: (changes: BillingSettingsChanges) =>

@@ -379,23 +379,39 @@ comment on function api.unlink_method(text, bigint, text) is
 
 grant execute on function api.unlink_method(text, bigint, text) to astapa_app;
 
+create or replace function astapa.xendit_public_key_problem(environment text, public_key text) returns text
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    -- A test key in production (or a live one in the sandbox) would make Xendit.js tokenise in the wrong account.
+    select case
+      when public_key is null then null
+      when public_key !~ '^xnd_public_(development|production)_[A-Za-z0-9_+/=-]{1,200}$'
+        then 'Must be a Xendit public key (xnd_public_…).'
+      when (public_key like 'xnd_public_development_%') is distinct from (environment = 'sandbox')
+        then 'Must be a development key for sandbox and a production key for production.'
+    end
+  $$;
+
+comment on function astapa.xendit_public_key_problem(text, text) is
+  'What is wrong with a publishable key for an environment, or null (a null key, which removes it, is fine): '
+  'the one check behind the field errors of api.set_xendit_public_key and api.update_billing_settings.';
+
+grant execute on function astapa.xendit_public_key_problem(text, text) to astapa_app;
+
 create or replace function api.set_xendit_public_key(project_id text, environment text, public_key text)
   returns void
   language plpgsql
   volatile
   set search_path = ''
   as $$
+  declare
+    problem text := astapa.xendit_public_key_problem(environment, public_key);
   begin
-    if public_key is not null
-       and public_key !~ '^xnd_public_(development|production)_[A-Za-z0-9_+/=-]{1,200}$' then
-      raise exception using errcode = 'AS400', detail = '{"public_key": ["A Xendit public key (xnd_public_…)."]}',
-        message = 'public_key must be a Xendit public key (xnd_public_…).';
-    end if;
-    if public_key is not null
-       and (public_key like 'xnd_public_development_%') <> (environment = 'sandbox') then
-      raise exception using errcode = 'AS400',
-        detail = '{"public_key": ["A development key for sandbox, a production key for production."]}',
-        message = 'public_key must be a development key for sandbox and a production key for production.';
+    if problem is not null then
+      perform astapa.raise_problems(
+        pg_catalog.jsonb_build_object('public_key', pg_catalog.jsonb_build_array(problem)));
     end if;
     update astapa.xendit_keys as k set public_key = set_xendit_public_key.public_key, updated_at = pg_catalog.now()
     where k.project_id = set_xendit_public_key.project_id and k.environment = set_xendit_public_key.environment;

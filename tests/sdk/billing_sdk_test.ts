@@ -280,7 +280,11 @@ Deno.test("sdk — billing: settings read and changed; receipts listed for one u
     clientId: shop.project.clientId,
     clientSecret: shop.project.secret,
   });
-  assert.equal((await astapa.billing.settings.get()).billing_grace_days, 3);
+  const read = await astapa.billing.settings.get();
+  assert.deepEqual([read.billing_grace_days, read.xendit_public_keys], [3, {
+    sandbox: null,
+    production: null,
+  }]);
   const changed = await astapa.billing.settings.set({
     linked_methods: { enabled: true },
     billing_grace_days: 1,

@@ -10,12 +10,14 @@ import { applyMethodCallback, recordMethodLinkAnswer, startMethodLink } from "@/
 import { changePlan } from "@/db/plan_changes.ts";
 import { assignPlan, createPlan, updatePlan } from "@/db/plans.ts";
 import { billingSettings, updateBillingSettings, updateProjectSettings } from "@/db/project_settings.ts";
+import { setXenditKeys } from "@/db/payments.ts";
 import { listReceipts } from "@/db/receipts.ts";
 import { requestRefund } from "@/db/refunds.ts";
 import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { startTrial } from "@/db/trials.ts";
 import { userBilling } from "@/db/user_billing.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";
 import { paidCheckout } from "../helpers/paid_checkouts.ts";
@@ -195,7 +197,14 @@ Deno.test("api.billing_settings — defaults, merged switches, day counts, null 
   const shop = await seedShop(db.sql, { email: "billing-settings@example.com" });
   const p = shop.project.id;
   assert.deepEqual(await as(p, (tx) => billingSettings(tx, p)), {
-    linked_methods: { enabled: false, shopeepay: false, gopay_recurring: false },
+    linked_methods: {
+      enabled: false,
+      shopeepay: false,
+      gopay_recurring: false,
+      direct_debit: false,
+      cards: false,
+    },
+    xendit_public_keys: { sandbox: null, production: null },
     billing_grace_days: 3,
     billing_renewal_notice_days: 7,
     billing_trial_reminder_days: 3,
@@ -210,7 +219,14 @@ Deno.test("api.billing_settings — defaults, merged switches, day counts, null 
       updateBillingSettings(tx, p, { linked_methods: { shopeepay: true }, billing_trial_reminder_days: 0 }),
   );
   assert.deepEqual(changed, {
-    linked_methods: { enabled: true, shopeepay: true, gopay_recurring: false },
+    linked_methods: {
+      enabled: true,
+      shopeepay: true,
+      gopay_recurring: false,
+      direct_debit: false,
+      cards: false,
+    },
+    xendit_public_keys: { sandbox: null, production: null },
     billing_grace_days: 5,
     billing_renewal_notice_days: 7,
     billing_trial_reminder_days: 0,
@@ -264,4 +280,69 @@ Deno.test("api.billing_settings — defaults, merged switches, day counts, null 
     as(p, (tx) => updateBillingSettings(tx, other.project.id, { billing_grace_days: 1 })),
     "not_found",
   );
+});
+
+Deno.test("api.update_billing_settings — xendit_public_keys: checked per field before any is stored, a no-op writes nothing, own client only", async () => {
+  const shop = await seedShop(db.sql, { email: "billing-public-keys@example.com" });
+  const p = shop.project.id;
+  const sealed = { secretKey: new Uint8Array(40).fill(1), callbackToken: new Uint8Array(40).fill(2) };
+  await as(p, (tx) => setXenditKeys(tx, p, "sandbox", sealed));
+  const key = "xnd_public_development_sqlKey_123";
+  const keys = (changes: Record<string, unknown>) =>
+    as(p, (tx) => updateBillingSettings(tx, p, { xendit_public_keys: changes }));
+  const fieldsOf = async (changes: Record<string, unknown>) => {
+    const error = await keys(changes).then(() => assert.fail("expected AS400"), (e: unknown) => e);
+    assert.equal(toAppError(error).code, "validation_failed");
+    return toAppError(error).fields;
+  };
+
+  // A good sandbox key beside a bad production one: both named, neither stored.
+  assert.deepEqual(await fieldsOf({ sandbox: key, production: "xnd_production_secret_key_1" }), {
+    "xendit_public_keys.production": ["Must be a Xendit public key (xnd_public_…)."],
+  });
+  assert.deepEqual(await fieldsOf({ sandbox: "xnd_public_production_live_1", production: 7 }), {
+    "xendit_public_keys.sandbox": [
+      "Must be a development key for sandbox and a production key for production.",
+    ],
+    "xendit_public_keys.production": ["Must be a Xendit public key (xnd_public_…)."],
+  });
+  assert.deepEqual(Object.keys((await fieldsOf({ secret_key: "xnd_development_x" }))!), [
+    "xendit_public_keys",
+  ]);
+  assert.deepEqual(Object.keys((await fieldsOf({}))!), ["xendit_public_keys"]);
+  assert.equal(
+    (await as(p, (tx) => billingSettings(tx, p))).xendit_public_keys.sandbox,
+    null,
+    "nothing stored",
+  );
+
+  const set = await keys({ sandbox: key });
+  assert.deepEqual(set.xendit_public_keys, { sandbox: key, production: null });
+  await rejectsAs(keys({ production: "xnd_public_production_live_1" }), "conflict", /secret key/);
+  // What GET answered, sent back: nothing written, nothing audited, no 409 for the unset production key.
+  await keys({ sandbox: key, production: null });
+  const audited = await as(
+    p,
+    async (tx) =>
+      rows(
+        await tx`select details from astapa.audit_log where project_id = ${p} and action = 'xendit_keys.set'
+                    and details ? 'public_key' order by id`,
+      ),
+  );
+  assert.deepEqual(audited.map((a) => a.details), [{ environment: "sandbox", public_key: key }]);
+
+  // A machine client's transaction is refused even for a change that would write nothing.
+  await rejectsAs(
+    asApp(db.sql, p, (tx) => updateBillingSettings(tx, p, { xendit_public_keys: { sandbox: key } }), {
+      clientKind: "machine",
+    }),
+    "unauthorized_client",
+  );
+  // Another project's key is out of reach: RLS hides its row, so there is nothing to set.
+  const other = await seedShop(db.sql, { email: "billing-public-keys-b@example.com" });
+  await rejectsAs(
+    as(p, (tx) => updateBillingSettings(tx, other.project.id, { xendit_public_keys: { sandbox: key } })),
+    "not_found",
+  );
+  assert.deepEqual((await keys({ sandbox: null })).xendit_public_keys, { sandbox: null, production: null });
 });
