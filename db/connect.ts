@@ -29,7 +29,7 @@ export async function openDatabase(
     };
   }
   const cluster = await startEmbeddedPostgres(config.dataDir);
-  const sql = createPool(cluster.url, {
+  const sql = createPool(cluster.localUrl, {
     max: config.databasePoolSize,
     applicationName: options.applicationName,
   });
@@ -55,6 +55,10 @@ export function redact(url: string): string {
     if (parsed.password) parsed.password = "***";
     return parsed.toString();
   } catch {
+    // A Unix socket's URL has an empty host (`postgres://u:p@/db?host=/run/postgresql`), which WHATWG refuses.
+    if (/^postgres(?:ql)?:\/\/[^/?#]*@(?::\d+)?\//.test(url)) {
+      return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/, "$1***@");
+    }
     return "(unparseable DATABASE_URL)";
   }
 }

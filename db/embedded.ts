@@ -18,8 +18,13 @@ const SUPERUSER = "postgres";
 const CredentialsSchema = z.object({ user: z.string(), password: z.string(), database: z.string() });
 
 export type EmbeddedCluster = {
-  /** postgres:// URL of the application database. */
+  /** postgres:// URL of the application database, over TCP on 127.0.0.1. */
   url: string;
+  /**
+   * The same database through the cluster's Unix socket (libpq's `host=` form, db/pool.ts), which costs less
+   * per statement than loopback TCP; the TCP URL when the cluster has no socket (see socketDirectory).
+   */
+  localUrl: string;
   /** Folder holding the cluster files. */
   dataDir: string;
   /**
@@ -67,8 +72,10 @@ export async function startEmbeddedPostgres(
 
   const running = await runningPostmaster(clusterDir);
   if (running) {
+    const url = urlFor(credentials, running.port);
     return {
-      url: urlFor(credentials, running.port),
+      url,
+      localUrl: running.socketDir ? viaSocket(url, running.socketDir) : url,
       dataDir: clusterDir,
       stop: async ({ asServer = false } = {}) => {
         if (asServer) await smartShutdown(clusterDir, running.pid);
@@ -77,6 +84,7 @@ export async function startEmbeddedPostgres(
   }
 
   const port = options.port ?? freePort();
+  const socketDir = socketDirectory(clusterDir, port);
   const durabilityFlags = options.durable === false
     ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     : [];
@@ -94,7 +102,7 @@ export async function startEmbeddedPostgres(
     "-c",
     "listen_addresses=127.0.0.1",
     "-c",
-    "unix_socket_directories=",
+    `unix_socket_directories=${socketDir ?? ""}`,
     "-c",
     `max_connections=${options.maxConnections ?? 100}`,
     ...durabilityFlags,
@@ -127,6 +135,7 @@ export async function startEmbeddedPostgres(
   await ensureDatabase(url);
   return {
     url,
+    localUrl: socketDir ? viaSocket(url, socketDir) : url,
     dataDir: clusterDir,
     stop: async ({ asServer = false } = {}) => {
       if (!asServer && (await serverHolding(root))) return; // it stops the cluster when it stops
@@ -162,18 +171,36 @@ export function takeOverSignals(): void {
 }
 
 /** A cluster whose postmaster.pid names a live process belongs to another Astapa process: reuse it. */
-export async function runningPostmaster(clusterDir: string): Promise<{ pid: number; port: number } | null> {
+export async function runningPostmaster(
+  clusterDir: string,
+): Promise<{ pid: number; port: number; socketDir: string | null } | null> {
   let text: string;
   try {
     text = await Deno.readTextFile(join(clusterDir, "postmaster.pid"));
   } catch {
     return null;
   }
-  const [pidLine, , , portLine] = text.split("\n");
+  // postmaster.pid: pid, data directory, start time, port, first socket directory (empty when none), …
+  const [pidLine, , , portLine, socketLine = ""] = text.split("\n");
   const pid = Number(pidLine);
   const port = Number(portLine);
   if (!Number.isInteger(pid) || !Number.isInteger(port)) return null;
-  return (await exists(`/proc/${pid}`)) ? { pid, port } : null;
+  return (await exists(`/proc/${pid}`)) ? { pid, port, socketDir: socketLine.trim() || null } : null;
+}
+
+/**
+ * The cluster's own folder as its Unix socket's directory, or null when the socket's path would not fit a
+ * socket address (107 bytes) or the folder's name would need quoting in unix_socket_directories (a list):
+ * the cluster then listens on TCP only, as before. Only the folder's owner can reach the socket (0700).
+ */
+export function socketDirectory(clusterDir: string, port: number): string | null {
+  const socket = new TextEncoder().encode(`${clusterDir}/.s.PGSQL.${port}`);
+  return socket.length <= 107 && !/[,"\s\\]/.test(clusterDir) ? clusterDir : null;
+}
+
+/** `url` through the Unix socket in `dir`, in libpq's form (db/pool.ts splitHosts reads it). */
+function viaSocket(url: string, dir: string): string {
+  return `${url}?${new URLSearchParams({ host: dir })}`;
 }
 
 /** Whether another live process holds the data folder's instance lock (a server runs on it). */

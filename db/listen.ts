@@ -9,12 +9,13 @@
  */
 import postgres from "postgres";
 import { log } from "../lib/http/log.ts";
+import { type Target, targetOptions } from "./target.ts";
 
 type Listener = { fn: (payload: string) => void; onlisten?: () => void; onlost?: () => void };
 
 export type ListenHubOptions = {
-  /** The URL of the primary right now (the failover pool's current host). */
-  url: () => string;
+  /** The primary right now (the failover pool's current host). */
+  target: () => Target;
   /** Asked to re-find the primary before each reconnect attempt. */
   recheck: (error: unknown) => Promise<void>;
   /** Waits between reconnect attempts, growing; the last repeats. */
@@ -81,24 +82,28 @@ export class ListenHub {
   #open(): Promise<postgres.Sql> {
     if (this.#session) return Promise.resolve(this.#session);
     this.#opening ??= (async () => {
-      const session: postgres.Sql = postgres(this.options.url(), {
-        max: 1,
-        idle_timeout: 0,
-        max_lifetime: 0,
-        fetch_types: false,
-        connect_timeout: this.options.connectTimeoutSeconds ?? 3,
-        onnotice: () => {},
-        connection: { application_name: "astapa-listen" },
-        onnotify: (channel: string, payload: string) => {
-          for (const listener of this.#channels.get(channel) ?? []) listener.fn(payload);
-        },
-        onclose: () => {
-          if (this.#session !== session) return;
-          this.#session = null;
-          void session.end().catch(() => {});
-          this.#lost(null);
-        },
-      } as postgres.Options<Record<string, never>>);
+      const target = this.options.target();
+      const session: postgres.Sql = postgres(
+        target.url,
+        targetOptions(target, {
+          max: 1,
+          idle_timeout: 0,
+          max_lifetime: 0,
+          fetch_types: false,
+          connect_timeout: this.options.connectTimeoutSeconds ?? 3,
+          onnotice: () => {},
+          connection: { application_name: "astapa-listen" },
+          onnotify: (channel: string, payload: string) => {
+            for (const listener of this.#channels.get(channel) ?? []) listener.fn(payload);
+          },
+          onclose: () => {
+            if (this.#session !== session) return;
+            this.#session = null;
+            void session.end().catch(() => {});
+            this.#lost(null);
+          },
+        } as postgres.Options<Record<string, never>>),
+      );
       try {
         await session`select 1`;
       } catch (error) {

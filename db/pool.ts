@@ -13,6 +13,7 @@
 import postgres from "postgres";
 import { failureKind, NoPrimaryError } from "./failover.ts";
 import { ListenHub } from "./listen.ts";
+import { type Target, targetOptions } from "./target.ts";
 import { log } from "../lib/http/log.ts";
 
 export type PoolSettings = postgres.Options<Record<string, postgres.PostgresType>>;
@@ -27,9 +28,11 @@ export type Failover = {
   current(): string;
 };
 
-type Target = { url: string; address: string };
-
-/** Splits a libpq-style URL into one URL per host. Throws on a URL it cannot read. */
+/**
+ * Splits a libpq-style URL into one URL per host. Throws on a URL it cannot read. libpq's `host` parameter
+ * naming a directory (`postgres://astapa@/astapa?host=/var/run/postgresql`) is a Unix socket there, on the
+ * URL's port (5432 by default): cheaper than TCP for a Postgres on the same machine (docs/self-hosting.md).
+ */
 export function splitHosts(url: string): { targets: Target[]; wantsPrimary: boolean } {
   const match = /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]*)(.*)$/.exec(url);
   if (!match) throw new Error("DATABASE_URL is not a postgres:// URL");
@@ -43,14 +46,25 @@ export function splitHosts(url: string): { targets: Target[]; wantsPrimary: bool
     );
   }
   params.delete("target_session_attrs"); // checked here; postgres.js's own check would loop on a standby
+  const wantsPrimary = attrs === "read-write" || attrs === "primary";
+  const socketDir = params.get("host");
+  params.delete("host"); // libpq's, not a setting for the server's session
   const search = params.size ? `?${params}` : "";
+  if (socketDir !== null) {
+    if (!socketDir.startsWith("/")) throw new Error("DATABASE_URL: host= must name a socket directory (/…)");
+    if (hostList.includes(",")) throw new Error("DATABASE_URL: host= (a Unix socket) names one server");
+    const port = /:(\d+)$/.exec(hostList)?.[1] ?? "5432";
+    const socket = `${socketDir.replace(/\/+$/, "")}/.s.PGSQL.${port}`;
+    const target = { address: socket, socket, url: `${scheme}${userinfo}localhost:${port}${path}${search}` };
+    return { targets: [target], wantsPrimary };
+  }
   const hosts = hostList.split(",").filter(Boolean);
   if (!hosts.length) throw new Error("DATABASE_URL names no host");
   const targets = hosts.map((address) => ({
     address,
     url: `${scheme}${userinfo}${address}${path}${search}`,
   }));
-  return { targets, wantsPrimary: hosts.length > 1 || attrs === "read-write" || attrs === "primary" };
+  return { targets, wantsPrimary: hosts.length > 1 || wantsPrimary };
 }
 
 const SESSION_CLOSED = Object.assign(new Error("a pooled session closed"), { code: "CONNECTION_CLOSED" });
@@ -64,7 +78,7 @@ export function createFailoverPool(url: string, settings: PoolSettings): postgre
     ? { ...settings, onclose: () => void failover.recheck(SESSION_CLOSED) }
     : settings;
   let target = targets[0];
-  let pool = postgres(target.url, poolSettings);
+  let pool = postgres(target.url, targetOptions(target, poolSettings));
   let probing: Promise<void> | null = null;
   let lastProbe = 0;
   let again: ReturnType<typeof setTimeout> | undefined;
@@ -74,7 +88,7 @@ export function createFailoverPool(url: string, settings: PoolSettings): postgre
     const old = pool;
     const oldTarget = target;
     target = next;
-    pool = postgres(next.url, poolSettings);
+    pool = postgres(next.url, targetOptions(next, poolSettings));
     log("warn", next === oldTarget ? "database_sessions_renewed" : "database_primary_changed", {
       primary: next.address,
     });
@@ -108,7 +122,7 @@ export function createFailoverPool(url: string, settings: PoolSettings): postgre
     },
   };
 
-  const hub = new ListenHub({ url: () => target.url, recheck: (error) => failover.recheck(error) });
+  const hub = new ListenHub({ target: () => target, recheck: (error) => failover.recheck(error) });
 
   const renew = () => swapTo(target);
   renewals.add(renew);
@@ -184,14 +198,17 @@ export function installConnectionRejectionGuard(): void {
 /** The first host (in URL order) that is writable now, or null. */
 async function findPrimary(targets: Target[], settings: PoolSettings): Promise<Target | null> {
   const answers = await Promise.all(targets.map(async (target) => {
-    const probe = postgres(target.url, {
-      ...settings,
-      max: 1,
-      fetch_types: false,
-      prepare: false,
-      connect_timeout: 2,
-      connection: { application_name: "astapa-probe" },
-    });
+    const probe = postgres(
+      target.url,
+      targetOptions(target, {
+        ...settings,
+        max: 1,
+        fetch_types: false,
+        prepare: false,
+        connect_timeout: 2,
+        connection: { application_name: "astapa-probe" },
+      }),
+    );
     try {
       const [row] = await probe<{ standby: boolean; read_only: string }[]>`
         select pg_catalog.pg_is_in_recovery() as standby,

@@ -23,7 +23,9 @@ export async function startDatabase(): Promise<BenchDatabase> {
   const sql = createPool(cluster.url, { max: 4, applicationName: "astapa-bench" });
   await migrate(sql);
   return {
-    url: cluster.url,
+    // The servers reach it as the embedded default does, through its Unix socket; BENCH_TCP=1 over loopback
+    // TCP, as a Postgres on another machine is reached (docs/performance.md, "Session 17").
+    url: Deno.env.get("BENCH_TCP") ? cluster.url : cluster.localUrl,
     sql,
     processes: () => clusterProcesses(cluster.dataDir),
     async stop() {

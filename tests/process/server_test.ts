@@ -43,6 +43,12 @@ Deno.test("server — embedded Postgres: starts, refuses a second start, stops c
     const postmaster = await runningPostmaster(join(dataDir, "pg"));
     assert.ok(postmaster, "the cluster is running");
     const sql = postgres({ ...credentials, host: "127.0.0.1", port: postmaster.port, max: 1 });
+    // The server reaches its own cluster through the cluster's Unix socket (postmaster.pid names its folder).
+    assert.equal(postmaster.socketDir, join(dataDir, "pg"));
+    const sessions = await sql`
+      select count(*)::int as all, count(*) filter (where client_addr is null)::int as local
+      from pg_stat_activity where application_name like 'astapa%' and backend_type = 'client backend'`;
+    assert.ok(sessions[0].all > 0 && sessions[0].local === sessions[0].all, JSON.stringify(sessions[0]));
     await sql`create table public.kept (note text)`;
     await sql`insert into public.kept values ('still here')`;
     await sql.end();

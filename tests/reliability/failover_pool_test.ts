@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { asApp, createPool, retrying, type Sql } from "@/db/client.ts";
 import { failureKind, OutcomeUnknownError } from "@/db/failover.ts";
 import { FAILOVER, failoverOf, splitHosts } from "@/db/pool.ts";
+import { redact } from "@/db/connect.ts";
 import { freePort } from "@/db/embedded.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { configureLog } from "@/lib/http/log.ts";
@@ -43,6 +44,55 @@ Deno.test("failover pool — a libpq multi-host URL splits per host; target_sess
   assert.equal(wantsPrimary, true);
   assert.equal(splitHosts("postgres://u@h1/astapa").wantsPrimary, false);
   assert.throws(() => splitHosts("postgres://h1/db?target_session_attrs=standby"), /not supported/);
+});
+
+Deno.test("failover pool — libpq's host= naming a directory is a Unix socket there, on the URL's port", () => {
+  const { targets, wantsPrimary } = splitHosts(
+    "postgres://u:p@:6543/astapa?host=%2Fvar%2Frun%2Fpg&sslmode=disable",
+  );
+  assert.deepEqual(targets, [{
+    address: "/var/run/pg/.s.PGSQL.6543",
+    socket: "/var/run/pg/.s.PGSQL.6543",
+    url: "postgres://u:p@localhost:6543/astapa?sslmode=disable",
+  }]);
+  assert.equal(wantsPrimary, false);
+  assert.equal(splitHosts("postgres://u@/astapa?host=/tmp/").targets[0].socket, "/tmp/.s.PGSQL.5432");
+  assert.throws(() => splitHosts("postgres://u@/astapa?host=db.internal"), /socket directory/);
+  assert.throws(() => splitHosts("postgres://u@h1,h2/astapa?host=/tmp"), /one server/);
+});
+
+Deno.test("failover pool — a socket URL is shown without its password", () => {
+  assert.equal(
+    redact("postgres://u:secret@/astapa?host=/var/run/pg"),
+    "postgres://u:***@/astapa?host=/var/run/pg",
+  );
+  assert.equal(
+    redact("postgres://u:secret@:6543/astapa?host=%2Ftmp"),
+    "postgres://u:***@:6543/astapa?host=%2Ftmp",
+  );
+  assert.equal(
+    redact("postgresql:///astapa?host=/run/postgresql"),
+    "postgresql:///astapa?host=/run/postgresql",
+  );
+  assert.equal(redact("not a url"), "(unparseable DATABASE_URL)");
+});
+
+Deno.test("failover pool — a pool on the socket URL reaches the server through its socket", async () => {
+  const admin = new URL(testEnv("ASTAPA_TEST_ADMIN_URL"));
+  const [where] = await db.sql`select current_setting('unix_socket_directories') as dirs`;
+  const dir = String(where.dirs).split(",")[0].trim();
+  assert.ok(dir.startsWith("/"), `the test cluster has a socket directory: ${where.dirs}`);
+  const url = new URL(db.url);
+  const viaSocket = `postgres://${url.username}:${url.password}@:${admin.port}${url.pathname}?host=${
+    encodeURIComponent(dir)
+  }`;
+  const sql = createPool(viaSocket, { max: 1 });
+  try {
+    const [row] = await sql`select inet_client_addr() as address, current_database() as name`;
+    assert.deepEqual({ ...row }, { address: null, name: db.name });
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 });
 
 Deno.test("failover pool — the first host refuses: the pool finds the primary among the others by itself", async () => {
