@@ -7362,6 +7362,8 @@ AS $function$
     challenge astapa.mfa_challenges;
     pending astapa.phone_codes;
     offer text;
+    -- Read once: the offer and the factor kinds judge the same settings (as api.start_mfa_phone_code does).
+    settings jsonb;
     enrolling boolean;
     adding boolean;
     previous text;
@@ -7385,11 +7387,12 @@ AS $function$
     select u.phone_number into previous from astapa.users u
     where u.project_id = project and u.id = challenge.user_id;
     -- A code to a number typed at this step (astapa.phone_factor_offer 'add'), not to the person's verified one.
-    offer := astapa.challenge_phone_offer(challenge);
+    settings := astapa.phone_settings(project);
+    offer := astapa.challenge_phone_offer(challenge, settings);
     adding := offer is not distinct from 'add';
     enrolling := offer is not null; -- setting the verified phone up, or a typed number
     if not (enrolling
-            or 'phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor)))
+            or 'phone' = any(astapa.challenge_factor_kinds(project, challenge.user_id, challenge.first_factor, settings)))
        or (not adding and pending.phone_number is distinct from previous) then
       return pg_catalog.jsonb_build_object('accepted', false, 'expired', true);
     end if;

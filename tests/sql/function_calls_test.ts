@@ -312,4 +312,26 @@ Deno.test("api.start_mfa_phone_code and api.start_mfa_new_phone_code — the pro
   // check and refuse the code (AS403), or the other way round.
   const once = { settings: 1, sent: true, stored: 1 };
   assert.deepEqual(reads, { factor: once, enrol: once, add: once }, "phone settings read once on each path");
+
+  // Meeting the step with the code judges the offer and the factor kinds on one read as well.
+  const met: Record<string, unknown> = {};
+  for (const [path, challenge] of Object.entries({ factor, enrol, add })) {
+    const { tokenHash, codeHash } = await code(`${path}-code`);
+    let answer: { accepted?: boolean } | undefined;
+    const calls = await callsOf(async () => {
+      [{ answer }] = await asApp(
+        counted,
+        mfa.id,
+        (tx) => tx`select api.meet_mfa_challenge_by_phone(${challenge}, ${tokenHash}, ${codeHash}) as answer`,
+      );
+    });
+    // Setting the factor up also sends user.mfa_enrolled, whose user (astapa.user_json) reads them for itself.
+    const judged = (calls["astapa.phone_settings"] ?? 0) - (calls["astapa.user_json"] ?? 0);
+    met[path] = { judged, enrolled: calls["astapa.user_json"] ?? 0, accepted: answer?.accepted };
+  }
+  assert.deepEqual(met, {
+    factor: { judged: 1, enrolled: 0, accepted: true },
+    enrol: { judged: 1, enrolled: 1, accepted: true },
+    add: { judged: 1, enrolled: 1, accepted: true },
+  }, "phone settings read once per meeting, besides the event's user");
 });
