@@ -27,6 +27,25 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
         using these credentials, limited to the scopes and resources below.
       </p>
       <Notice notice={data.notice} error={data.error} />
+      {data.confirmRotation && (
+        <section class="card" aria-labelledby="confirm-rotation-heading">
+          <h2 id="confirm-rotation-heading">Rotate the secret of {data.confirmRotation.name}?</h2>
+          <p>
+            Its current secret stops working at once: its token requests are refused until it has the new one,
+            which is shown once after this.
+          </p>
+          <form
+            method="post"
+            action={`${page}/${data.confirmRotation.client_id}/secret`}
+            class="form inline-form"
+          >
+            {csrf}
+            <input type="hidden" name="confirm" value="yes" />
+            <button type="submit" class="button danger">Rotate secret</button>{" "}
+            <a href={page} class="button secondary">Cancel</a>
+          </form>
+        </section>
+      )}
       {data.issued && (
         <SecretOnce
           heading={`Credentials for ${data.issued.name}`}

@@ -29,7 +29,7 @@ export async function machineClientsView(
   tx: Tx,
   projectId: string,
   role: MemberRole,
-  extra: Partial<Pick<MachineClientsData, "error" | "notice" | "issued">> = {},
+  extra: Partial<Pick<MachineClientsData, "error" | "notice" | "issued" | "confirmRotation">> = {},
 ): Promise<MachineClientsData> {
   return {
     frame: frameOf(c),

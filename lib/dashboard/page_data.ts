@@ -70,6 +70,8 @@ export type MachineClientsData = {
   thirdPartyClients: ThirdPartyClient[];
   /** A secret just created or rotated: on this one answer only. */
   issued?: MachineClientWithSecret;
+  /** The client whose secret the row's Rotate asks to replace: confirmed on this answer, then rotated. */
+  confirmRotation?: { client_id: string; name: string };
   notice?: string;
   error?: string;
 };

@@ -147,7 +147,18 @@ Deno.test("machine clients — created with scopes and a resource; the secret is
 
 Deno.test("machine clients — rotating shows a new secret once; disabling refuses tokens; enabling restores", async () => {
   const { clientId, secret } = await createClient("Rotator");
-  const rotated = await postAs(t, owner, `${page}/${clientId}/secret`, {});
+  // The row's Rotate asks first, as the project's and webhooks' rotations do: nothing changes until confirmed.
+  const asked = await postAs(t, owner, `${page}/${clientId}/secret`, {});
+  assert.equal(asked.status, 200);
+  const question = await asked.text();
+  assert.match(question, /Rotate the secret of Rotator\?/);
+  assert.match(
+    question,
+    /<input type="hidden" name="confirm" value="yes"\/><button type="submit" class="button danger">/,
+  );
+  assert.ok(!question.includes("data-credential"), "no new secret before the confirmation");
+  assert.equal((await clientCredentials(clientId, secret)).res.status, 200, "the old secret still works");
+  const rotated = await postAs(t, owner, `${page}/${clientId}/secret`, { confirm: "yes" });
   const html = await rotated.text();
   assert.equal(rotated.status, 200);
   const fresh = /data-credential="client_secret">(acs_[A-Za-z0-9_-]+)</.exec(html)![1];
@@ -185,8 +196,10 @@ Deno.test("machine clients — rotating shows a new secret once; disabling refus
       tx`select actor from astapa.audit_log where action = 'machine_client.rotate_secret' and target = ${clientId}`,
   );
   assert.equal(audit?.actor, `account:${owner.accountId}`);
-  const unknown = await postAs(t, owner, `${page}/mcl_aaaaaaaaaaaaaaaaaaaaaaaa/secret`, {});
-  assert.equal(unknown.status, 422);
+  for (const fields of [{}, { confirm: "yes" }] as Record<string, string>[]) {
+    const unknown = await postAs(t, owner, `${page}/mcl_aaaaaaaaaaaaaaaaaaaaaaaa/secret`, fields);
+    assert.equal(unknown.status, 422, JSON.stringify(fields));
+  }
 });
 
 Deno.test("machine clients — bad input is 422 with the reason: no name, undeclared scope, lifetime", async () => {
@@ -254,6 +267,7 @@ Deno.test("machine clients — viewers read but every change is 403; strangers g
   const posts: [string, Record<string, string>][] = [
     [page, { name: "sneaky" }],
     [`${page}/${clientId}/secret`, {}],
+    [`${page}/${clientId}/secret`, { confirm: "yes" }],
     [`${page}/${clientId}/enabled`, { enabled: "false" }],
     [`${page}/scopes`, { intent: "add", name: "sneaky:read" }],
     [`${page}/resources`, { intent: "add", uri: "https://sneaky.example" }],
