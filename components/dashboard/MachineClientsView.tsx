@@ -104,6 +104,7 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
                           csrf={data.frame.csrf}
                           fields={{}}
                           look="link"
+                          ariaLabel={`Rotate secret of ${client.name}`}
                         >
                           Rotate secret
                         </RowAction>{" "}
@@ -112,6 +113,7 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
                           csrf={data.frame.csrf}
                           fields={{ enabled: client.enabled ? "false" : "true" }}
                           look={client.enabled ? "danger-link" : "link"}
+                          ariaLabel={`${client.enabled ? "Disable" : "Enable"} ${client.name}`}
                         >
                           {client.enabled ? "Disable" : "Enable"}
                         </RowAction>

@@ -169,20 +169,20 @@ Deno.test("machine clients — rotating shows a new secret once; disabling refus
   // Rotating is a row action too: a plain link posting nothing but the CSRF token.
   assert.match(
     html.match(new RegExp(`<form method="post" action="${page}/${clientId}/secret"[^]*?</form>`))?.[0] ?? "",
-    /^<form [^>]+ class="inline"><input type="hidden" name="csrf" value="[^"]+"\/><button type="submit" class="link">Rotate secret<\/button><\/form>$/,
+    /^<form [^>]+ class="inline"><input type="hidden" name="csrf" value="[^"]+"\/><button type="submit" class="link" aria-label="Rotate secret of Rotator">Rotate secret<\/button><\/form>$/,
   );
   // The toggle is a row action: a red Disable while enabled, a plain Enable once disabled, posting the opposite.
   const toggle = (html: string) =>
     html.match(new RegExp(`<form method="post" action="${page}/${clientId}/enabled"[^]*?</form>`))?.[0];
   assert.match(
     toggle(html)!,
-    /<input type="hidden" name="enabled" value="false"\/><button type="submit" class="link danger">Disable</,
+    /<input type="hidden" name="enabled" value="false"\/><button type="submit" class="link danger" aria-label="Disable Rotator">Disable</,
   );
   const off = await followed(await postAs(t, owner, `${page}/${clientId}/enabled`, { enabled: "false" }));
   assert.match(off, /Machine client disabled/);
   assert.match(
     toggle(off)!,
-    /<input type="hidden" name="enabled" value="true"\/><button type="submit" class="link">Enable</,
+    /<input type="hidden" name="enabled" value="true"\/><button type="submit" class="link" aria-label="Enable Rotator">Enable</,
   );
   const refused = await clientCredentials(clientId, fresh);
   assert.equal(refused.res.status, 401);
