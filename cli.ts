@@ -19,6 +19,7 @@ import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_cl
 import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
 import { WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
+import { XENDIT_USAGE, xenditCommand } from "./lib/cli/xendit_commands.ts";
 import { ORGANIZATION_USAGE, organizationCommand } from "./lib/cli/organization_commands.ts";
 import type { Config } from "./config.ts";
 import type { Sql } from "./db/client.ts";
@@ -35,6 +36,7 @@ ${SOCIAL_USAGE}
 ${USER_USAGE}
 ${PLAN_USAGE}
 ${WEBHOOK_USAGE}
+${XENDIT_USAGE}
 ${ORGANIZATION_USAGE}
 ${ACCOUNT_USAGE}
 ${MEMBER_USAGE}
@@ -54,6 +56,7 @@ const COMMANDS: Record<string, Command> = {
   user: userCommand,
   plan: planCommand,
   webhook: webhookCommand,
+  xendit: xenditCommand,
   org: organizationCommand,
   account: accountCommand,
   member: memberCommand,
