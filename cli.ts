@@ -18,7 +18,9 @@ import { USER_IMPORT_BOOLEANS } from "./lib/cli/user_import_commands.ts";
 import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_client_commands.ts";
 import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
+import { SUBSCRIPTION_USAGE, subscriptionCommand } from "./lib/cli/subscription_commands.ts";
 import { WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
+import { XENDIT_USAGE, xenditCommand } from "./lib/cli/xendit_commands.ts";
 import { ORGANIZATION_USAGE, organizationCommand } from "./lib/cli/organization_commands.ts";
 import type { Config } from "./config.ts";
 import type { Sql } from "./db/client.ts";
@@ -34,7 +36,9 @@ ${PROJECT_USAGE}
 ${SOCIAL_USAGE}
 ${USER_USAGE}
 ${PLAN_USAGE}
+${SUBSCRIPTION_USAGE}
 ${WEBHOOK_USAGE}
+${XENDIT_USAGE}
 ${ORGANIZATION_USAGE}
 ${ACCOUNT_USAGE}
 ${MEMBER_USAGE}
@@ -53,7 +57,9 @@ const COMMANDS: Record<string, Command> = {
   social: socialCommand,
   user: userCommand,
   plan: planCommand,
+  subscription: subscriptionCommand,
   webhook: webhookCommand,
+  xendit: xenditCommand,
   org: organizationCommand,
   account: accountCommand,
   member: memberCommand,

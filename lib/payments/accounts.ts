@@ -100,6 +100,27 @@ export async function xenditAccount(
   };
 }
 
+// Xendit's secret keys say which mode they are for; a test key in production would take no real money.
+const SECRET_KEY = {
+  sandbox: /^xnd_development_[A-Za-z0-9_-]{8,}$/,
+  production: /^xnd_production_[A-Za-z0-9_-]{8,}$/,
+};
+
+/** Why keys cannot be a project's for the environment (the dashboard's and the CLI's one check), or null. */
+export function xenditKeysProblem(
+  environment: "sandbox" | "production",
+  keys: { secretKey: string; callbackToken: string },
+): string | null {
+  if (!SECRET_KEY[environment].test(keys.secretKey)) {
+    const kind = environment === "production" ? "live (xnd_production_…)" : "test (xnd_development_…)";
+    return `The ${environment} secret key must be a Xendit ${kind} secret key.`;
+  }
+  if (keys.callbackToken.length < 8) {
+    return "Enter the webhook verification token from Xendit's dashboard (Settings → Webhooks).";
+  }
+  return null;
+}
+
 /** Seals a project's keys for api.set_xendit_keys. */
 export async function sealXenditKeys(
   key: CryptoKey,

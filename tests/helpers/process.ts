@@ -68,17 +68,26 @@ export async function startServer(
   };
 }
 
-/** Runs a one-shot command (`main.ts` or `cli.ts …`) to completion. */
+/** Runs a one-shot command (`main.ts` or `cli.ts …`) to completion; `stdin`, when given, is piped to it. */
 export async function run(
   args: string[],
   env: Record<string, string>,
+  stdin?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-  }).output();
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code, stdout: decode(stdout), stderr: decode(stderr) };
 }

@@ -6,7 +6,7 @@ import { ModeSchema } from "@/db/projects.ts";
 import { setXenditKeys } from "@/db/payments.ts";
 import { setXenditPublicKey } from "@/db/linked_methods.ts";
 import { AppError } from "@/lib/http/errors.ts";
-import { sealXenditKeys } from "@/lib/payments/accounts.ts";
+import { sealXenditKeys, xenditKeysProblem } from "@/lib/payments/accounts.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
 
@@ -20,12 +20,6 @@ const XenditForm = z.object({
   public_key: z.string().trim().max(300).default(""),
 });
 
-// Xendit's secret keys say which mode they are for; a test key in production would take no real money.
-const KEY = {
-  sandbox: /^xnd_development_[A-Za-z0-9_-]{8,}$/,
-  production: /^xnd_production_[A-Za-z0-9_-]{8,}$/,
-};
-
 /** POST /dashboard/projects/:id/settings/xendit: a project's test or live keys, sealed; or removes them. */
 export const handler: Handlers<SettingsData> = {
   POST: async (c) => {
@@ -35,21 +29,10 @@ export const handler: Handlers<SettingsData> = {
         await setXenditKeys(tx, projectId, form.environment, null);
         return "xendit_removed";
       }
-      const kind = form.environment === "production" ? "live (xnd_production_…)" : "test (xnd_development_…)";
-      if (!KEY[form.environment].test(form.secret_key)) {
-        throw new AppError("validation_failed", {
-          description: `The ${form.environment} secret key must be a Xendit ${kind} secret key.`,
-        });
-      }
-      if (form.callback_token.length < 8) {
-        throw new AppError("validation_failed", {
-          description: "Enter the webhook verification token from Xendit's dashboard (Settings → Webhooks).",
-        });
-      }
-      const sealed = await sealXenditKeys(c.var.deps.masterKeys.payments, projectId, form.environment, {
-        secretKey: form.secret_key,
-        callbackToken: form.callback_token,
-      });
+      const keys = { secretKey: form.secret_key, callbackToken: form.callback_token };
+      const problem = xenditKeysProblem(form.environment, keys);
+      if (problem) throw new AppError("validation_failed", { description: problem });
+      const sealed = await sealXenditKeys(c.var.deps.masterKeys.payments, projectId, form.environment, keys);
       await setXenditKeys(tx, projectId, form.environment, sealed);
       if (form.public_key) await setXenditPublicKey(tx, projectId, form.environment, form.public_key);
       return "xendit_saved";
