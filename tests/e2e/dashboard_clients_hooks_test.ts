@@ -68,8 +68,16 @@ Deno.test("dashboard e2e — machine clients, signing keys and webhooks", async 
     await screenshot(page, "dashboard-machine-client-created");
     await page.goto(`${base}/machine-clients`);
     assert.ok(!(await page.content()).includes(secret), "the secret is shown once");
-    await page.getByRole("cell", { name: "Support agent" }).waitFor();
+    await page.getByRole("cell", { name: "Support agent", exact: true }).waitFor();
     await screenshot(page, "dashboard-machine-clients");
+    // Rotating asks first (the old secret stops at once); confirmed, the new secret is shown once.
+    await page.getByRole("button", { name: "Rotate secret of Support agent" }).click();
+    await page.getByRole("heading", { name: "Rotate the secret of Support agent?" }).waitFor();
+    await page.getByRole("button", { name: "Rotate secret", exact: true }).click();
+    await page.getByRole("heading", { name: "Credentials for Support agent" }).waitFor();
+    const rotated = await page.locator('[data-credential="client_secret"]').innerText();
+    assert.match(rotated, /^acs_[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(rotated, secret);
 
     // Signing keys: linked from /dashboard for the owner; rotate after confirming.
     await page.goto(`${t.origin}/dashboard`);
