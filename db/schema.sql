@@ -5468,9 +5468,7 @@ AS $function$
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'An export is for the project the request acts for.';
     end if;
-    if astapa.current_client_kind() in ('machine', 'dynamic') then
-      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may export users.';
-    end if;
+    perform astapa.assert_own_client('export users');
     if page_size is null or page_size not between 1 and 1000 or after_id is null then
       raise exception using errcode = 'AS400', message = 'An export page is 1 to 1000 users after an id.';
     end if;
@@ -5861,9 +5859,7 @@ AS $function$
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'An import is for the project the request acts for.';
     end if;
-    if astapa.current_client_kind() in ('machine', 'dynamic') then
-      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may import users.';
-    end if;
+    perform astapa.assert_own_client('import users');
     if pg_catalog.jsonb_typeof(rows) is distinct from 'array' or pg_catalog.jsonb_array_length(rows) > 10000 then
       raise exception using errcode = 'AS400', message = 'An import is a JSON array of at most 10,000 users.';
     end if;
@@ -12260,10 +12256,7 @@ AS $function$
   begin
     -- The project's own client only: the tables' triggers refuse other clients' writes, but a change that writes
     -- nothing (a key as it already is) must be refused to them as well.
-    if astapa.current_client_kind() in ('machine', 'dynamic') then
-      raise exception using errcode = 'AS4U3',
-        message = 'Only the project''s own client may change its billing settings.';
-    end if;
+    perform astapa.assert_own_client('change its billing settings');
     perform astapa.require_project(project_id);
     if pg_catalog.jsonb_typeof(changes) = 'object' and exists (
          select from pg_catalog.jsonb_object_keys(changes) as k
@@ -13885,6 +13878,23 @@ AS $function$
   $function$;
 comment on function astapa.assert_organization_seat(astapa.organizations,boolean) is 'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting; under the limit in force and under the seats of a plan change scheduled for its next period.';
 grant execute on function astapa.assert_organization_seat(astapa.organizations,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_own_client(action text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception using errcode = 'AS4U3',
+        message = pg_catalog.format('Only the project''s own client may %s.', action);
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_own_client(text) is 'Raises AS4U3 ("Only the project''s own client may <action>.") when the transaction acts for a machine or self-registered client: for calls the management tables'' triggers do not cover (a read, or a change that writes nothing). Developers, the CLI and workers (no client kind) pass.';
+grant execute on function astapa.assert_own_client(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_public_jwks(jwks jsonb)

@@ -656,6 +656,26 @@ comment on function astapa.current_client_kind() is
 
 grant execute on function astapa.current_client_kind() to astapa_app;
 
+create or replace function astapa.assert_own_client(action text) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    if astapa.current_client_kind() in ('machine', 'dynamic') then
+      raise exception using errcode = 'AS4U3',
+        message = pg_catalog.format('Only the project''s own client may %s.', action);
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_own_client(text) is
+  'Raises AS4U3 ("Only the project''s own client may <action>.") when the transaction acts for a machine or '
+  'self-registered client: for calls the management tables'' triggers do not cover (a read, or a change that '
+  'writes nothing). Developers, the CLI and workers (no client kind) pass.';
+
+grant execute on function astapa.assert_own_client(text) to astapa_app;
+
 create or replace function astapa.refuse_foreign_client_writes() returns trigger
   language plpgsql
   volatile

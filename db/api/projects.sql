@@ -782,10 +782,7 @@ create or replace function api.update_billing_settings(project_id text, changes 
   begin
     -- The project's own client only: the tables' triggers refuse other clients' writes, but a change that writes
     -- nothing (a key as it already is) must be refused to them as well.
-    if astapa.current_client_kind() in ('machine', 'dynamic') then
-      raise exception using errcode = 'AS4U3',
-        message = 'Only the project''s own client may change its billing settings.';
-    end if;
+    perform astapa.assert_own_client('change its billing settings');
     perform astapa.require_project(project_id);
     if pg_catalog.jsonb_typeof(changes) = 'object' and exists (
          select from pg_catalog.jsonb_object_keys(changes) as k

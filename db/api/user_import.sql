@@ -160,9 +160,7 @@ create or replace function api.import_users(project_id text, rows jsonb, plan_so
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'An import is for the project the request acts for.';
     end if;
-    if astapa.current_client_kind() in ('machine', 'dynamic') then
-      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may import users.';
-    end if;
+    perform astapa.assert_own_client('import users');
     if pg_catalog.jsonb_typeof(rows) is distinct from 'array' or pg_catalog.jsonb_array_length(rows) > 10000 then
       raise exception using errcode = 'AS400', message = 'An import is a JSON array of at most 10,000 users.';
     end if;
@@ -275,9 +273,7 @@ create or replace function api.export_users(project_id text, after_id bigint def
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'An export is for the project the request acts for.';
     end if;
-    if astapa.current_client_kind() in ('machine', 'dynamic') then
-      raise exception using errcode = 'AS4U3', message = 'Only the project''s own client may export users.';
-    end if;
+    perform astapa.assert_own_client('export users');
     if page_size is null or page_size not between 1 and 1000 or after_id is null then
       raise exception using errcode = 'AS400', message = 'An export page is 1 to 1000 users after an id.';
     end if;

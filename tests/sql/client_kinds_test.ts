@@ -1,7 +1,7 @@
 /**
  * SQL tests for the client kinds (db/api/clients.sql): the transaction knows which kind of client it acts for
  * (astapa.current_client_kind, set by api.authenticate_client and asApp), the management tables refuse machine
- * and self-registered clients (astapa.refuse_foreign_client_writes), refusals are audited
+ * and self-registered clients (astapa.refuse_foreign_client_writes, astapa.assert_own_client for the rest), refusals are audited
  * (api.record_refused_client), and a lockout bucket can spare clean callers (astapa.client_lockout_wait).
  */
 import assert from "node:assert/strict";
@@ -27,6 +27,15 @@ Deno.test("astapa.current_client_kind — what asApp's clientKind sets, null whe
   assert.equal(await kind(), null);
   assert.equal(await kind("machine"), "machine");
   assert.equal(await kind("project"), "project");
+});
+
+Deno.test("astapa.assert_own_client — AS4U3 for machine and self-registered clients, nothing otherwise", async () => {
+  const check = (clientKind?: "project" | "machine" | "dynamic") =>
+    asApp(db.sql, a.id, (tx) => tx`select astapa.assert_own_client('export users')`, { clientKind });
+  for (const kind of ["machine", "dynamic"] as const) {
+    await rejectsAs(check(kind), "unauthorized_client", /Only the project's own client may export users\./);
+  }
+  for (const kind of [undefined, "project"] as const) await check(kind);
 });
 
 Deno.test("api.authenticate_client — an enabled client's kind is set with its project", async () => {
