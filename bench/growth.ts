@@ -1,7 +1,7 @@
 /**
  * `deno task bench growth`: how the token path's cost grows with the data. Seeds GROWTH_TOKENS refresh tokens
- * (default 1,000,000) and as many used authorization codes across GROWTH_PROJECTS projects and GROWTH_USERS
- * users with generate_series, then times refresh rotation and code redemption (the SQL of the token endpoint,
+ * (default 1,000,000) and GROWTH_CODES used authorization codes (default one per user: the hourly sweep keeps a
+ * day of them) across GROWTH_PROJECTS projects and GROWTH_USERS users with generate_series, then times refresh rotation and code redemption (the SQL of the token endpoint,
  * one statement each as the server runs it) on that database and on an empty one in the same cluster, in
  * GROWTH_ROUNDS alternating rounds, and prints the EXPLAIN ANALYZE of every statement inside
  * api.rotate_refresh_token and api.redeem_authorization_code on both (auto_explain of nested statements)
@@ -10,6 +10,8 @@
 import postgres from "postgres";
 import { asApp, asAppStatement, createPool, type Sql } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
+import { type PoolSettings, splitHosts } from "../db/pool.ts";
+import { targetOptions } from "../db/target.ts";
 import { redeemAuthorizationCodeCall, rotateRefreshTokenCall } from "../db/tokens.ts";
 import { randomSecret, sha256 } from "../lib/secrets.ts";
 import { analyze, issueCodes, type Seed, seed, startDatabase } from "./loopback/fixtures.ts";
@@ -17,6 +19,9 @@ import { analyze, issueCodes, type Seed, seed, startDatabase } from "./loopback/
 const TOKENS = Number(Deno.env.get("GROWTH_TOKENS") ?? 1_000_000);
 const PROJECTS = Number(Deno.env.get("GROWTH_PROJECTS") ?? 100);
 const USERS = Number(Deno.env.get("GROWTH_USERS") ?? 100_000);
+// api.sweep_grants deletes a code a day after it expired, so a deployment holds a day of sign-ins' codes, not
+// one per refresh token: every user signing in once that day is already more than a real day's.
+const CODES = Number(Deno.env.get("GROWTH_CODES") ?? USERS);
 const SAMPLES = Number(Deno.env.get("GROWTH_SAMPLES") ?? 500);
 const ROUNDS = Number(Deno.env.get("GROWTH_ROUNDS") ?? 3);
 
@@ -39,11 +44,13 @@ export async function growth(): Promise<void> {
       await analyze(fresh.sql);
       rounds.push({ fresh: await measure(fresh.sql, f), grown: await measure(db.sql, s) });
     }
+    // The hourly sweep reads every refresh token to find dead families: its cost grows with the table.
+    const sweeps = { fresh: await sweepMs(fresh.sql), grown: await sweepMs(db.sql) };
     const sizes = await tableSizes(db.sql);
     const plans = await explained(db.url, s);
     const freshPlans = await explained(fresh.url, f);
     console.log(
-      `\nSeeded ${TOKENS} refresh tokens and ${TOKENS} used codes over ${PROJECTS} projects and ` +
+      `\nSeeded ${TOKENS} refresh tokens and ${CODES} used codes over ${PROJECTS} projects and ` +
         `${USERS} users in ${seeded} (then VACUUM ANALYZE). ${ROUNDS} rounds of ${SAMPLES} sequential calls ` +
         "per call and database, one statement each, alternating an empty database and the grown one in the " +
         "same cluster; medians of the rounds.\n",
@@ -70,6 +77,10 @@ export async function growth(): Promise<void> {
         .join(", ")
     );
     console.log(`\np50 ms, fresh → grown, per round:\n${perRound.join("\n")}`);
+    const [sweptFresh, sweptGrown] = [sweeps.fresh.toFixed(0), sweeps.grown.toFixed(0)];
+    console.log(
+      `\nThe hourly grant sweep (nothing to delete): fresh ${sweptFresh} ms, grown ${sweptGrown} ms.`,
+    );
     console.log(`\n${sizes}\n\n## Grown\n\n${plans}\n\n## Fresh\n\n${freshPlans}`);
   } finally {
     await fresh?.stop();
@@ -80,9 +91,15 @@ export async function growth(): Promise<void> {
 const CALLS = ["api.rotate_refresh_token", "api.redeem_authorization_code"] as const;
 type Timings = Record<typeof CALLS[number], { p50: number; p99: number }>;
 
+/** One connection of its own, over the socket when the URL names one (`?host=/dir`, as the bench's cluster). */
+function oneSession(url: string, settings: PoolSettings) {
+  const [target] = splitHosts(url).targets;
+  return postgres(target.url, targetOptions(target, { ...settings, max: 1 }));
+}
+
 /** An empty, migrated database beside the one that grows, in the same cluster. */
 async function freshDatabase(clusterUrl: string) {
-  const admin = postgres(clusterUrl, { max: 1, onnotice: () => {} });
+  const admin = oneSession(clusterUrl, { onnotice: () => {} });
   await admin.unsafe("create database astapa_growth_fresh");
   await admin.end();
   const url = new URL(clusterUrl);
@@ -152,6 +169,12 @@ async function measure(sql: Sql, s: Seed): Promise<Timings> {
   };
 }
 
+async function sweepMs(sql: Sql): Promise<number> {
+  const t0 = performance.now();
+  await asApp(sql, null, (tx) => tx`select api.sweep_grants()`);
+  return performance.now() - t0;
+}
+
 function stats(samples: number[]) {
   samples.sort((a, b) => a - b);
   return { p50: samples[Math.floor(samples.length / 2)], p99: samples[Math.floor(samples.length * 0.99)] };
@@ -159,7 +182,7 @@ function stats(samples: number[]) {
 
 /**
  * Projects, users and TOKENS refresh tokens (families of 10: one live token, nine used ones, as rotation
- * leaves them) plus TOKENS used codes, spread evenly; a tenth of the users belong to the benchmark project.
+ * leaves them) plus CODES used codes, spread evenly; a tenth of the users belong to the benchmark project.
  */
 async function grow(sql: Sql, s: Seed): Promise<void> {
   // Ids in the alphabet their checks allow: digits spelled as letters.
@@ -186,7 +209,7 @@ async function grow(sql: Sql, s: Seed): Promise<void> {
                                                     auth_time, expires_at, redeemed_at)
     select u.project_id, sha256(convert_to('code' || g, 'UTF8')), 'cid_growth', u.id,
            'https://growth.example/callback', now(), now() + interval '10 minutes', now()
-    from generate_series(0, ${TOKENS - 1}) g
+    from generate_series(0, ${CODES - 1}) g
     join growth_users u on u.n = 1 + g % ${USERS}`;
   await sql`vacuum analyze`;
 }
@@ -208,7 +231,7 @@ async function tableSizes(sql: Sql): Promise<string> {
 /** EXPLAIN ANALYZE of the statements inside one rotation and one redemption, via auto_explain. */
 async function explained(url: string, s: Seed): Promise<string> {
   const notices: string[] = [];
-  const one = postgres(url, { max: 1, onnotice: (n) => notices.push(n.message) });
+  const one = oneSession(url, { onnotice: (n) => notices.push(n.message) });
   try {
     await one`load 'auto_explain'`;
     await one`select set_config('auto_explain.log_min_duration', '0', false),

@@ -8526,7 +8526,7 @@ AS $function$
     insert into astapa.mail_outbox (project_id, to_address, kind, subject, body_text, body_html)
     values (project_id, mail ->> 'to', mail ->> 'template', mail ->> 'subject', mail ->> 'text', mail ->> 'html')
     returning id into new_id;
-    perform pg_catalog.pg_notify('astapa_mail', project_id);
+    perform pg_catalog.pg_notify('astapa_mail', pg_catalog.jsonb_build_object('project_id', project_id)::text);
     return new_id;
   end
   $function$;
@@ -8549,8 +8549,9 @@ AS $function$
     insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
     values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
     returning id into new_id;
-    -- Delivered on commit: a rolled-back change sends nothing.
-    perform pg_catalog.pg_notify('astapa_mail', astapa.current_project_id());
+    -- Delivered on commit: a rolled-back change sends nothing. The sender goes straight to the project named.
+    perform pg_catalog.pg_notify('astapa_mail',
+      pg_catalog.jsonb_build_object('project_id', astapa.current_project_id())::text);
     return new_id;
   end
   $function$;
@@ -15947,12 +15948,14 @@ CREATE OR REPLACE FUNCTION astapa.notify_payment_event()
  SET search_path TO ''
 AS $function$
   begin
-    -- Delivered at commit: a worker never wakes for a row it cannot see yet.
-    perform pg_catalog.pg_notify('astapa_payment_events', new.id::text);
+    -- Delivered at commit: a worker never wakes for a row it cannot see yet. The project lets the worker go
+    -- straight to it (lib/payments/worker.ts) instead of first asking which projects have events waiting.
+    perform pg_catalog.pg_notify('astapa_payment_events',
+      pg_catalog.jsonb_build_object('project_id', new.project_id, 'event_id', new.id)::text);
     return null;
   end
   $function$;
-comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with the id of an event stored or put back in line (processed_at back to null): workers wake for every event they have to apply, whoever queued it.';
+comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with {project_id, event_id} of an event stored or put back in line (processed_at back to null): workers wake for every event they have to apply, whoever queued it.';
 grant execute on function astapa.notify_payment_event() to astapa_app;
 
 -- owner: astapa_owner

@@ -40,8 +40,9 @@ create or replace function api.queue_mail(to_address text, subject text, body_te
     insert into astapa.mail_outbox (project_id, to_address, subject, body_text, body_html, kind)
     values (astapa.current_project_id(), to_address, subject, body_text, body_html, kind)
     returning id into new_id;
-    -- Delivered on commit: a rolled-back change sends nothing.
-    perform pg_catalog.pg_notify('astapa_mail', astapa.current_project_id());
+    -- Delivered on commit: a rolled-back change sends nothing. The sender goes straight to the project named.
+    perform pg_catalog.pg_notify('astapa_mail',
+      pg_catalog.jsonb_build_object('project_id', astapa.current_project_id())::text);
     return new_id;
   end
   $$;
@@ -146,7 +147,7 @@ create or replace function api.queue_mail(project_id text, mail jsonb) returns b
     insert into astapa.mail_outbox (project_id, to_address, kind, subject, body_text, body_html)
     values (project_id, mail ->> 'to', mail ->> 'template', mail ->> 'subject', mail ->> 'text', mail ->> 'html')
     returning id into new_id;
-    perform pg_catalog.pg_notify('astapa_mail', project_id);
+    perform pg_catalog.pg_notify('astapa_mail', pg_catalog.jsonb_build_object('project_id', project_id)::text);
     return new_id;
   end
   $$;

@@ -136,15 +136,17 @@ create or replace function astapa.notify_payment_event() returns trigger
   set search_path = ''
   as $$
   begin
-    -- Delivered at commit: a worker never wakes for a row it cannot see yet.
-    perform pg_catalog.pg_notify('astapa_payment_events', new.id::text);
+    -- Delivered at commit: a worker never wakes for a row it cannot see yet. The project lets the worker go
+    -- straight to it (lib/payments/worker.ts) instead of first asking which projects have events waiting.
+    perform pg_catalog.pg_notify('astapa_payment_events',
+      pg_catalog.jsonb_build_object('project_id', new.project_id, 'event_id', new.id)::text);
     return null;
   end
   $$;
 
 comment on function astapa.notify_payment_event() is
-  'Trigger: NOTIFY astapa_payment_events with the id of an event stored or put back in line (processed_at '
-  'back to null): workers wake for every event they have to apply, whoever queued it.';
+  'Trigger: NOTIFY astapa_payment_events with {project_id, event_id} of an event stored or put back in line '
+  '(processed_at back to null): workers wake for every event they have to apply, whoever queued it.';
 
 grant execute on function astapa.notify_payment_event() to astapa_app;
 

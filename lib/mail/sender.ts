@@ -5,6 +5,7 @@
 import type { Sql } from "@/db/client.ts";
 import { asApp } from "@/db/client.ts";
 import { log } from "../http/log.ts";
+import { payloadProject, ProjectWakeups } from "@/lib/project_wakeups.ts";
 import { projectBranding } from "@/db/branding.ts";
 import { type Brand, brandOf } from "@/lib/branding/brand.ts";
 import { brandMail } from "@/lib/branding/mail.ts";
@@ -39,6 +40,7 @@ export class MailSender {
   #listening?: { unlisten(): Promise<void> };
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
+  #wakeups = new ProjectWakeups();
   #baseUrl?: string;
 
   /**
@@ -60,7 +62,11 @@ export class MailSender {
 
   async start(): Promise<void> {
     // The third callback runs again after every re-listen (a failover): send what was queued meanwhile.
-    this.#listening = await this.#sql.listen("astapa_mail", () => this.drain(), () => void this.drain());
+    this.#listening = await this.#sql.listen(
+      "astapa_mail",
+      (payload) => void this.#wake(payloadProject(payload)),
+      () => void this.drain(),
+    );
     this.#timer = setInterval(() => this.drain(), SWEEP_MS);
     await this.drain();
   }
@@ -76,6 +82,12 @@ export class MailSender {
    * after it, so a burst of notifications costs two passes and every caller's mail is covered when it resolves.
    */
   drain(): Promise<void> {
+    return this.#wake(null);
+  }
+
+  /** A pass over `projectId`'s mail (null: every project's), shared with a pass queued and not yet started. */
+  #wake(projectId: string | null): Promise<void> {
+    this.#wakeups.add(projectId);
     if (this.#queued) return this.#queued;
     const after = this.#running ?? Promise.resolve();
     const pass: Promise<void> = after.then(() => {
@@ -92,7 +104,7 @@ export class MailSender {
 
   async #pass(): Promise<void> {
     try {
-      const projects: string[] = await asApp(
+      const projects: string[] = this.#wakeups.take() ?? await asApp(
         this.#sql,
         null,
         async (tx) => (await tx`select api.projects_with_mail() as ids`)[0].ids,

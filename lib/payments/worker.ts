@@ -11,6 +11,7 @@ import { applyPaymentEvent, projectsWithPaymentEvents } from "@/db/payments.ts";
 import { log } from "../http/log.ts";
 import { queueReceiptMail } from "./receipt_mail.ts";
 import { countPaymentEvent } from "../metrics/metrics.ts";
+import { payloadProject, ProjectWakeups } from "@/lib/project_wakeups.ts";
 
 export type AppliedEvent = { projectId: string; eventId: number; outcome: string; error?: string };
 
@@ -30,6 +31,7 @@ export type WorkerOptions = {
 export class PaymentEventWorker {
   #draining: Promise<void> | null = null;
   #again = false;
+  #wakeups = new ProjectWakeups();
   #stopped = false;
   #unlisten: (() => Promise<void>) | null = null;
   #retry: ReturnType<typeof setTimeout> | undefined;
@@ -41,7 +43,7 @@ export class PaymentEventWorker {
   async start(): Promise<void> {
     const listener = await this.sql.listen(
       "astapa_payment_events",
-      () => void this.drain(),
+      (payload) => void this.#wake(payloadProject(payload)),
       () => void this.drain(),
     );
     this.#unlisten = () => listener.unlisten();
@@ -51,6 +53,12 @@ export class PaymentEventWorker {
 
   /** Applies every unprocessed event; concurrent calls coalesce into one more pass. */
   drain(): Promise<void> {
+    return this.#wake(null);
+  }
+
+  /** A pass over `projectId`'s events (null: every project's), coalesced with any pass already running. */
+  #wake(projectId: string | null): Promise<void> {
+    this.#wakeups.add(projectId);
     if (this.#draining) {
       this.#again = true;
       return this.#draining;
@@ -65,6 +73,7 @@ export class PaymentEventWorker {
         // The list of projects could not be read (a failover outlasting the retry budget): the wake-up calls
         // coalesced into this drain — a re-listen's catch-up among them — must not be lost with it.
         if (!this.#stopped) {
+          this.#wakeups.addEveryProject();
           log("error", "payment_worker_failed", { error: String(error) });
           this.#retryLater();
         }
@@ -84,7 +93,8 @@ export class PaymentEventWorker {
   }
 
   async #pass(): Promise<void> {
-    const projects = await asApp(this.sql, null, (tx) => projectsWithPaymentEvents(tx));
+    const projects = this.#wakeups.take() ??
+      await asApp(this.sql, null, (tx) => projectsWithPaymentEvents(tx));
     for (const projectId of projects) {
       try {
         await this.#applyAll(projectId);

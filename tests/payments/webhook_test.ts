@@ -11,7 +11,7 @@ import { currentSubscription } from "@/db/plans.ts";
 import { setXenditKeys } from "@/db/payments.ts";
 import { sealXenditKeys } from "@/lib/payments/accounts.ts";
 import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
+import { type AppliedEvent, PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
@@ -105,6 +105,27 @@ Deno.test("webhook — duplicate ×5 is stored once and extends the subscription
       0,
       "one payment subscription row",
     );
+  } finally {
+    await worker.stop();
+  }
+});
+
+Deno.test("worker — a stored callback's notification names its project: applied on that wake-up alone", async () => {
+  const [a, b] = [await shopWithKeys("named-a@example.com"), await shopWithKeys("named-b@example.com")];
+  const applied: AppliedEvent[] = [];
+  // No sweep within the test: after its first pass only the notifications can wake the worker.
+  const worker = new PaymentEventWorker(t.db.sql, { sweepMs: 3_600_000, onApplied: (e) => applied.push(e) });
+  await worker.start();
+  try {
+    for (const shop of [a, b]) served.sim.pay((await qrisCharge(shop)).prId);
+    await served.sim.webhooks.idle();
+    await waitFor(() => Promise.resolve(applied.length >= 2), "both projects' events applied");
+    assert.deepEqual(
+      applied.map((e) => [e.projectId, e.outcome]).sort(),
+      [[a.project.id, "paid"], [b.project.id, "paid"]].sort(),
+    );
+    assert.equal((await subscription(a)).plan, "pro");
+    assert.equal((await subscription(b)).plan, "pro");
   } finally {
     await worker.stop();
   }

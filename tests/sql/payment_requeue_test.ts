@@ -113,7 +113,7 @@ const openCheckout = (shop: Shop) =>
       createCheckout(tx, shop.project.id, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
   );
 
-/** Listens on astapa_payment_events; `heard(id)` resolves once a NOTIFY names the event. */
+/** Listens on astapa_payment_events; `heard(project, id)` resolves once a NOTIFY names the event. */
 async function listenForEvents() {
   const heard: string[] = [];
   let wake = () => {};
@@ -122,8 +122,15 @@ async function listenForEvents() {
     wake();
   });
   return {
-    async heard(eventId: number) {
-      while (!heard.includes(String(eventId))) await new Promise<void>((resolve) => wake = resolve);
+    async heard(projectId: string, eventId: number) {
+      // The payload names the project too: a worker goes straight to it (lib/payments/worker.ts).
+      const names = (payload: string) => {
+        const named = JSON.parse(payload);
+        return named.project_id === projectId && named.event_id === eventId;
+      };
+      while (!heard.some(names)) {
+        await new Promise<void>((resolve) => wake = resolve);
+      }
     },
     stop: () => listener.unlisten(),
   };
@@ -144,7 +151,7 @@ Deno.test("api.record_payment — a callback a worker is applying meanwhile is w
     worker.release();
     await worker.committed;
     assert.equal((await recording).status, "pending");
-    await listening.heard(stored.event_id!);
+    await listening.heard(p, stored.event_id!);
     const applied = await as(p, (tx) => applyPaymentEvent(tx, p));
     assert.deepEqual([applied?.event_id, applied?.outcome], [stored.event_id, "paid"]);
     assert.equal(await as(p, (tx) => applyPaymentEvent(tx, p)), null);
@@ -258,7 +265,7 @@ Deno.test("api.requeue_payment_event — putting a failed event back in line NOT
   const listening = await listenForEvents();
   try {
     await as(p, (tx) => requeuePaymentEvent(tx, p, stored.event_id!));
-    await listening.heard(stored.event_id!);
+    await listening.heard(p, stored.event_id!);
   } finally {
     await listening.stop();
   }
@@ -285,7 +292,7 @@ Deno.test("astapa.requeue_early_callbacks — puts back only this payment's unkn
       async (tx) => rows(await tx`select astapa.requeue_early_callbacks(${p}, 'pr-early') as requeued`),
     );
     assert.equal(row.requeued, 1);
-    await listening.heard(early.event_id!);
+    await listening.heard(p, early.event_id!);
     const state = async (projectId: string) =>
       await as(projectId, async (tx) =>
         rows(
