@@ -85,22 +85,28 @@ create or replace function api.claim_mail(batch integer default 20)
   volatile
   set search_path = ''
   as $$
-    -- SKIP LOCKED: senders in several instances share the work without sending a message twice.
-    update astapa.mail_outbox m
-    set attempts = m.attempts + 1,
-        next_attempt_at = pg_catalog.now() + pg_catalog.make_interval(secs => least(3600, 30 * power(2, m.attempts)))
-    where (m.project_id, m.id) in (
+    -- SKIP LOCKED: senders in several instances share the work without sending a message twice. The batch is
+    -- chosen once, in a CTE: as `where … in (select … limit batch for update skip locked)` the planner re-ran the
+    -- subquery as the update went, and one claim took every due mail however many there were.
+    with due as (
       select o.project_id, o.id from astapa.mail_outbox o
       where o.project_id = astapa.current_project_id() and o.sent_at is null
         and o.next_attempt_at <= pg_catalog.now() and o.attempts < 8
       order by o.id limit batch
-      for update skip locked)
-    returning m.*
+      for update skip locked),
+    claimed as (
+      update astapa.mail_outbox m
+      set attempts = m.attempts + 1,
+          next_attempt_at = pg_catalog.now() + pg_catalog.make_interval(secs => least(3600, 30 * power(2, m.attempts)))
+      from due
+      where m.project_id = due.project_id and m.id = due.id
+      returning m.*)
+    select * from claimed order by claimed.id
   $$;
 
 comment on function api.claim_mail(integer) is
-  'Claims due mail of the current project for one delivery attempt (the next attempt backs off: 30 s, 1 min, …, '
-  '1 h; 8 attempts at most).';
+  'Claims at most `batch` of the current project''s due mails, oldest first, for one delivery attempt (the next '
+  'attempt backs off: 30 s, 1 min, …, 1 h; 8 attempts at most).';
 
 grant execute on function api.claim_mail(integer) to astapa_app;
 
@@ -154,7 +160,7 @@ create or replace function api.queue_mail(project_id text, mail jsonb) returns b
 
 comment on function api.queue_mail(text, jsonb) is
   'Queues {to, template, subject, text, html?} in the outbox (inside the caller''s transaction) and NOTIFYs '
-  'astapa_mail with the project id. AS400 without an address, template, subject or text; "to": null (a '
+  'astapa_mail naming the project ({project_id}). AS400 without an address, template, subject or text; "to": null (a '
   'phone-only user) queues nothing and returns null.';
 
 grant execute on function api.queue_mail(text, jsonb) to astapa_app;

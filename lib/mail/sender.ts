@@ -15,6 +15,8 @@ import { lazyImport } from "@/lib/lazy_import.ts";
 const nodemailer = lazyImport("nodemailer", () => import("nodemailer"));
 
 const SWEEP_MS = 30_000;
+/** Mails claimed per project and pass: projects take turns, 20 at a time, however much one has queued. */
+const BATCH = 20;
 
 export type MailRow = {
   project_id: string;
@@ -42,17 +44,25 @@ export class MailSender {
   #queued: Promise<void> | null = null;
   #wakeups = new ProjectWakeups();
   #baseUrl?: string;
+  #sweepMs: number;
+  #stopped = false;
 
   /**
    * `fromDomains`: the domains a project's own From address may use (MAIL_FROM_DOMAINS); `baseUrl` (the
-   * deployment's address) makes the project's logo in the mail an absolute URL.
+   * deployment's address) makes the project's logo in the mail an absolute URL; `sweepMs`: how often a pass
+   * runs without a notification (retries, a lost wake-up).
    */
   constructor(
     sql: Sql,
     smtpUrl: string,
     from: string,
-    { fromDomains = [], baseUrl }: { fromDomains?: string[]; baseUrl?: string } = {},
+    { fromDomains = [], baseUrl, sweepMs = SWEEP_MS }: {
+      fromDomains?: string[];
+      baseUrl?: string;
+      sweepMs?: number;
+    } = {},
   ) {
+    this.#sweepMs = sweepMs;
     this.#sql = sql;
     this.#baseUrl = baseUrl;
     this.#smtpUrl = smtpUrl;
@@ -67,11 +77,12 @@ export class MailSender {
       (payload) => void this.#wake(payloadProject(payload)),
       () => void this.drain(),
     );
-    this.#timer = setInterval(() => this.drain(), SWEEP_MS);
+    this.#timer = setInterval(() => this.drain(), this.#sweepMs);
     await this.drain();
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     await this.#listening?.unlisten();
     await this.#running;
@@ -111,10 +122,12 @@ export class MailSender {
       );
       for (const projectId of projects) {
         const { batch, brand } = await asApp(this.#sql, projectId, async (tx) => {
-          const batch = await tx<MailRow[]>`select * from api.claim_mail(20)`;
+          const batch = await tx<MailRow[]>`select * from api.claim_mail(${BATCH})`;
           return { batch, brand: batch.length ? await projectBranding(tx, projectId) : null };
         });
         if (batch.length === 0) continue;
+        // A full batch may have more behind it: the project's turn comes again in the next pass.
+        if (batch.length === BATCH && !this.#stopped) void this.#wake(projectId);
         // Every mail of the project carries its brand, whichever code composed it.
         const branded = brand
           ? brandOf({ id: projectId, name: brand.name, settings: { branding: brand.branding } })

@@ -75,6 +75,16 @@ Deno.test("api.claim_mail — claims due mail once and backs off; another projec
   assert.equal((await claim(mine.id)).length, 0, "eight attempts at most");
 });
 
+Deno.test("api.claim_mail — claims at most a batch, oldest first; the rest stays due for the next claim", async () => {
+  const project = await seedProject(db.sql);
+  const ids: string[] = [];
+  for (let i = 0; i < 45; i++) ids.push(await queue(project.id, `batch-${i}@example.com`));
+  const turns = [await claim(project.id), await claim(project.id), await claim(project.id)];
+  assert.deepEqual(turns.map((rows) => rows.length), [20, 20, 5]);
+  assert.deepEqual(turns.flat().map((row) => row.id), ids, "each mail once, in the order queued");
+  assert.equal((await claim(project.id)).length, 0);
+});
+
 Deno.test("api.mail_delivered — success erases the body and keeps the envelope; an error keeps both", async () => {
   const project = await seedProject(db.sql);
   const failed = await queue(project.id, "retry@example.com");
