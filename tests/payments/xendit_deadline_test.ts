@@ -3,7 +3,7 @@
  * set the way the server reads it: the unmodified xendit-node client gives up with ChargeError "timeout"; a
  * charge over the Platform API answers payment_provider_error; an unlink — which holds its row lock across the
  * call — answers the same error, leaves the method linked and releases the lock and connection, so the same
- * unlink succeeds once Xendit answers again.
+ * unlink succeeds once Xendit answers again; the hosted checkout page shows the error page, in en and id.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -12,6 +12,7 @@ import { linkMethod } from "@/lib/payments/linked_methods.ts";
 import { ChargeError, chargeLinkedMethod, createCharge, fetchCharge } from "@/lib/payments/xendit.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 import { seedShop } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
@@ -40,7 +41,7 @@ await asApp(
 );
 
 /** Runs `work` while the simulator accepts requests and never answers them. */
-async function whileXenditHangs<T>(work: () => Promise<T>): Promise<T> {
+async function whileXenditHangs<T>(work: () => T | Promise<T>): Promise<T> {
   served.hang = true;
   try {
     return await work();
@@ -115,6 +116,31 @@ Deno.test("Xendit deadline — a checkout charge over the Platform API answers p
   });
   assert.equal(answered.res.status, 201, JSON.stringify(answered.json));
   assert.ok(answered.json.payment?.qr_string, "once Xendit answers, the charge is made");
+});
+
+Deno.test("Xendit deadline — the checkout page's method form shows the error page, in English and Indonesian", async () => {
+  const opened = await call("POST", "/api/platform/checkout", { user: shop.userId, plan: "pro" });
+  const url = `/billing/checkout/${opened.json.checkout_id}`;
+  const first = await t.app.request(url);
+  const cookie = first.headers.get("set-cookie")!.split(";")[0];
+  const csrf = csrfOf(await first.text());
+  for (
+    const [lang, message] of [
+      ["en", "The payment provider did not accept the charge. Try again shortly."],
+      ["id", "Penyedia pembayaran tidak menerima tagihan ini. Coba lagi sebentar lagi."],
+    ]
+  ) {
+    const res = await whileXenditHangs(() =>
+      t.app.request(`${url}/method?lang=${lang}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html", cookie },
+        body: `method=qris&csrf=${csrf}`,
+      })
+    );
+    assert.equal(res.status, 502);
+    const page = await res.text();
+    assert.ok(page.includes(message), page);
+  }
 });
 
 Deno.test("Xendit deadline — an unlink Xendit never answers fails, stays linked and lets go of its lock", async () => {
