@@ -4,6 +4,8 @@ import { z } from "zod";
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.url().optional();
 const emptyAsUnset = (value: unknown) => value === "" ? undefined : value;
+/** How long a call to a service Astapa does not control may take, in milliseconds. */
+const timeoutMs = z.coerce.number().int().min(100).max(600_000);
 
 const EnvSchema = z.object({
   PORT: z.preprocess(emptyAsUnset, port.default(8000)),
@@ -40,6 +42,7 @@ const EnvSchema = z.object({
   XENDIT_BASE_URL: z.preprocess(emptyAsUnset, optionalUrl),
   XENDIT_PUBLIC_KEY: z.preprocess(emptyAsUnset, z.string().regex(/^xnd_public_\w+$/).optional()),
   XENDIT_JS_URL: z.preprocess(emptyAsUnset, optionalUrl),
+  XENDIT_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(30_000)),
   GOOGLE_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
   GOOGLE_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
   GITHUB_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -47,6 +50,7 @@ const EnvSchema = z.object({
   GOOGLE_ISSUER: z.preprocess(emptyAsUnset, z.url().default("https://accounts.google.com")),
   GITHUB_BASE_URL: z.preprocess(emptyAsUnset, z.url().default("https://github.com")),
   GITHUB_API_URL: z.preprocess(emptyAsUnset, z.url().default("https://api.github.com")),
+  SOCIAL_LOGIN_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(10_000)),
   WHATSAPP_ACCESS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
   WHATSAPP_PHONE_NUMBER_ID: z.preprocess(emptyAsUnset, z.string().regex(/^\d{1,30}$/).optional()),
   WHATSAPP_TEMPLATE: z.preprocess(
@@ -103,12 +107,22 @@ export type Config = {
   /** Domains a project's own from address may use: MAIL_FROM's domain and MAIL_FROM_DOMAINS, lower case. */
   mailFromDomains: string[];
   /** publicKey: the deployment account's publishable key (cards are tokenised in the browser with it); jsUrl:
-   * where Xendit.js is loaded from (Xendit's CDN, or the simulator's copy when XENDIT_BASE_URL points at one). */
-  xendit: { secretKey?: string; callbackToken?: string; baseUrl?: string; publicKey?: string; jsUrl: string };
+   * where Xendit.js is loaded from (Xendit's CDN, or the simulator's copy when XENDIT_BASE_URL points at one);
+   * timeoutMs: each request's deadline (lib/payments/xendit_deadline.ts). */
+  xendit: {
+    secretKey?: string;
+    callbackToken?: string;
+    baseUrl?: string;
+    publicKey?: string;
+    jsUrl: string;
+    timeoutMs: number;
+  };
   /** Deployment-wide sign-in credentials; `issuer` is overridable so tests can use a local fake. */
   google: { clientId?: string; clientSecret?: string; issuer: string };
   /** `baseUrl` serves authorize + access_token, `apiUrl` serves /user and /user/emails. */
   github: { clientId?: string; clientSecret?: string; baseUrl: string; apiUrl: string };
+  /** Each request to Google or GitHub during a sign-in gives up after this long (a readable error page). */
+  socialTimeoutMs: number;
   /** Phone codes: WhatsApp Cloud API and Twilio Verify credentials (lib/phone/providers); URLs for fakes. */
   phone: {
     whatsapp: { accessToken?: string; phoneNumberId?: string; template: string; apiUrl: string };
@@ -163,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
         (e.XENDIT_BASE_URL
           ? `${e.XENDIT_BASE_URL}/js/v3/xendit.min.js`
           : "https://js.xendit.co/v3/xendit.min.js"),
+      timeoutMs: e.XENDIT_TIMEOUT_MS,
     },
     google: {
       clientId: e.GOOGLE_CLIENT_ID,
@@ -175,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       baseUrl: e.GITHUB_BASE_URL.replace(/\/$/, ""),
       apiUrl: e.GITHUB_API_URL.replace(/\/$/, ""),
     },
+    socialTimeoutMs: e.SOCIAL_LOGIN_TIMEOUT_MS,
     phone: {
       whatsapp: {
         accessToken: e.WHATSAPP_ACCESS_TOKEN,

@@ -29,6 +29,14 @@ export const COMMON_ERRORS = {
   404: { description: "not_found (also for another project's ids)", schema: ErrorResponse },
 };
 
+/** What routes that call Xendit add: its refusal, no connection, or no answer within XENDIT_TIMEOUT_MS. */
+export const PROVIDER_ERRORS = {
+  502: {
+    description: "payment_provider_error: Xendit refused, could not be reached or did not answer in time",
+    schema: ErrorResponse,
+  },
+};
+
 export type RouteDoc = Partial<Record<"get" | "post" | "put" | "patch" | "delete", Operation>>;
 
 const MEDIA = { json: "application/json", form: "application/x-www-form-urlencoded" } as const;

@@ -18,6 +18,15 @@ const SWEEP_MS = 30_000;
 /** Mails claimed per project and pass: projects take turns, 20 at a time, however much one has queued. */
 const BATCH = 20;
 
+/**
+ * nodemailer waits minutes by default (2 min to connect, 10 min of a silent socket). Mail goes out one at a
+ * time from this worker, never inside a request or a transaction, but api.claim_mail lets another instance
+ * claim a mail again 30 s after this one did: a stalled server would hold up every later mail (sign-in codes
+ * among them) and let the same mail go twice. These keep an attempt inside that window in practice; SMTP_URL's
+ * own query parameters (nodemailer reads them as options) win.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
+
 export type MailRow = {
   project_id: string;
   id: string;
@@ -149,7 +158,7 @@ export class MailSender {
       ? brandMail(mail, brand, this.#baseUrl)
       : { text: mail.body_text, html: mail.body_html };
     // Outside the try: a library that fails to load fails the pass (logged), not this one mail's delivery.
-    const transport = this.#transport ??= (await nodemailer()).default.createTransport(this.#smtpUrl);
+    const transport = this.#transport ??= await smtpTransport(this.#smtpUrl);
     try {
       await transport.sendMail({
         from: fromHeader(this.#from, mail.from_name, mail.from_address, this.#fromDomains),
@@ -165,6 +174,21 @@ export class MailSender {
     }
     await asApp(this.#sql, projectId, (tx) => tx`select api.mail_delivered(${mail.id}, ${failure})`);
   }
+}
+
+/** nodemailer's transport for SMTP_URL, with SMTP_TIMEOUTS where the URL sets none. */
+export async function smtpTransport(smtpUrl: string): Promise<Transport> {
+  return (await nodemailer()).default.createTransport(withSmtpTimeouts(smtpUrl));
+}
+
+/** SMTP_URL plus the timeouts it does not set, appended as text so its user and password stay as written. */
+export function withSmtpTimeouts(smtpUrl: string): string {
+  const own = new URL(smtpUrl).searchParams;
+  const added = Object.entries(SMTP_TIMEOUTS).filter(([name]) => !own.has(name)).map(([name, ms]) =>
+    `${name}=${ms}`
+  );
+  if (added.length === 0) return smtpUrl;
+  return `${smtpUrl}${smtpUrl.includes("?") ? "&" : "?"}${added.join("&")}`;
 }
 
 /**

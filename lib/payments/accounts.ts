@@ -95,6 +95,7 @@ export async function xenditAccount(
     connection: {
       secretKey: await text(sealed.secretKeySealed, "secret_key"),
       baseUrl: deps.config.xendit.baseUrl,
+      timeoutMs: deps.config.xendit.timeoutMs,
     },
     callbackToken: await text(sealed.callbackTokenSealed, "callback_token"),
   };
@@ -144,9 +145,9 @@ function sealContext(projectId: string, environment: string, field: string): str
 }
 
 function xenditDeployment(deps: PaymentDeps, environment: string): ResolvedXendit | null {
-  const { secretKey, callbackToken, baseUrl } = deps.config.xendit;
+  const { secretKey, callbackToken, baseUrl, timeoutMs } = deps.config.xendit;
   if (!secretKey || !callbackToken || isTestKey(secretKey) !== (environment === "sandbox")) return null;
-  return { account: "deployment", connection: { secretKey, baseUrl }, callbackToken };
+  return { account: "deployment", connection: { secretKey, baseUrl, timeoutMs }, callbackToken };
 }
 
 /** The project's own simulator account (made on first use). */
@@ -154,7 +155,11 @@ async function xenditSimulator(deps: PaymentDeps, projectId: string): Promise<Re
   const keys = await sandboxKeys(deps, projectId);
   return {
     account: "simulator",
-    connection: { secretKey: keys.secretKey, baseUrl: deps.xenditSandbox.baseUrl },
+    connection: {
+      secretKey: keys.secretKey,
+      baseUrl: deps.xenditSandbox.baseUrl,
+      timeoutMs: deps.config.xendit.timeoutMs,
+    },
     callbackToken: keys.callbackToken,
   };
 }

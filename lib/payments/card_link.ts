@@ -73,7 +73,7 @@ export async function linkCard(
     } catch (error) {
       const failure = asChargeError(error);
       if (failure.status === null || failure.status >= 500) {
-        throw new AppError("payment_provider_error", { cause: error });
+        throw new AppError("payment_provider_error", { cause: failure });
       }
       throw refused(failure.message);
     }

@@ -122,7 +122,7 @@ export async function linkMethod(
         failure: `${failure.code}: ${failure.message}`,
       }));
     if (failure.status === null || failure.status >= 500) {
-      throw new AppError("payment_provider_error", { cause: error });
+      throw new AppError("payment_provider_error", { cause: failure });
     }
     throw new AppError("conflict", { description: `Xendit refused the link: ${failure.message}` });
   }
@@ -167,7 +167,7 @@ export async function confirmMethodOtp(
   } catch (error) {
     const failure = asChargeError(error);
     if (failure.status === null || failure.status >= 500) {
-      throw new AppError("payment_provider_error", { cause: error });
+      throw new AppError("payment_provider_error", { cause: failure });
     }
     throw new AppError("conflict", { description: `Xendit refused the code: ${failure.message}` });
   }
@@ -216,8 +216,12 @@ async function expireAtXendit(deps: PaymentDeps, projectId: string, method: Link
     const failure = asChargeError(error);
     // Already expired or gone at Xendit: unlinked there, so unlink here too. Anything else: keep it linked.
     if (failure.status !== 404 && failure.status !== 409 && failure.status !== 400) {
-      log("warn", "xendit_unlink_failed", { project_id: projectId, method_id: method.method_id });
-      throw new AppError("payment_provider_error", { cause: error });
+      log("warn", "xendit_unlink_failed", {
+        project_id: projectId,
+        method_id: method.method_id,
+        code: failure.code,
+      });
+      throw new AppError("payment_provider_error", { cause: failure });
     }
   }
 }

@@ -4,13 +4,16 @@
  * Invoice API, whose create call has no idempotency key — so the external_id is unique per billing period and
  * looked up before creating. Amounts are whole rupiah and checked against the method's limits first.
  */
+import { isDeadlineError } from "../http/deadline.ts";
 import { log } from "../http/log.ts";
 import type { Xendit, XenditSdkError } from "xendit-node";
 import type { Invoice } from "xendit-node/invoice/models/index.js";
 import type { PaymentRequest } from "xendit-node/payment_request/models/index.js";
 import { type Bank, limitProblem, type Method } from "./methods.ts";
+import { withDeadline } from "./xendit_deadline.ts";
 
-export type XenditConnection = { secretKey: string; baseUrl?: string };
+/** timeoutMs: each request's deadline (XENDIT_TIMEOUT_MS). */
+export type XenditConnection = { secretKey: string; baseUrl?: string; timeoutMs: number };
 
 export type ChargeRequest = {
   method: Method;
@@ -66,7 +69,10 @@ type Sdk = { Xendit: typeof Xendit; XenditSdkError: typeof XenditSdkError };
  */
 let sdk: Sdk | undefined;
 
-/** One client per key and URL (the SDK logs a line each time one is made with a test key). */
+/**
+ * One client per key, URL and deadline (the SDK logs a line each time one is made with a test key); every
+ * request it makes gives up after the connection's timeoutMs.
+ */
 export async function xenditClient(connection: XenditConnection): Promise<Xendit> {
   if (!sdk) {
     // Typed through the static names: the CommonJS module's dynamic-import type differs, its values do not.
@@ -74,11 +80,15 @@ export async function xenditClient(connection: XenditConnection): Promise<Xendit
     sdk = { Xendit: module.Xendit, XenditSdkError: module.XenditSdkError };
   }
   const xenditURL = connection.baseUrl?.replace(/\/+$/, "");
-  const cacheKey = `${connection.secretKey}\0${xenditURL ?? ""}`;
+  const cacheKey = `${connection.secretKey}\0${xenditURL ?? ""}\0${connection.timeoutMs}`;
   let client = clients.get(cacheKey);
   if (!client) {
     if (clients.size > 1000) clients.clear();
-    clients.set(cacheKey, client = new sdk.Xendit({ secretKey: connection.secretKey, xenditURL }));
+    client = withDeadline(
+      new sdk.Xendit({ secretKey: connection.secretKey, xenditURL }),
+      connection.timeoutMs,
+    );
+    clients.set(cacheKey, client);
   }
   return client;
 }
@@ -295,7 +305,11 @@ function invoiceCharge(invoice: Invoice): Charge {
   };
 }
 
-/** Xendit's refusal (status + code) or unreachability, as a ChargeError. */
+/**
+ * Xendit's refusal (status + code), no answer before the deadline ("timeout") or unreachability, as a
+ * ChargeError. The last two have no status: callers treat them alike (payment_provider_error, or try later),
+ * and Xendit may have acted on a request it did not answer (docs/payments.md "When Xendit does not answer").
+ */
 export function asChargeError(error: unknown): ChargeError {
   if (error instanceof ChargeError) return error;
   // The SDK is loaded whenever one of its errors exists (a client was made first).
@@ -308,6 +322,9 @@ export function asChargeError(error: unknown): ChargeError {
         cause: error,
       },
     );
+  }
+  if (isDeadlineError(error)) {
+    return new ChargeError("Xendit did not answer in time.", "timeout", null, { cause: error });
   }
   return new ChargeError("Xendit could not be reached.", "unreachable", null, { cause: error });
 }

@@ -1,14 +1,38 @@
 /** A loopback HTTP server for a provider fake, plus the small protocol helpers the fakes share. */
 import { base64url, randomSecret } from "@/lib/secrets.ts";
 
-export type FakeServer = { origin: string; close(): Promise<void> };
+export type FakeServer = {
+  origin: string;
+  /**
+   * Paths whose requests are accepted and get no answer until the caller gives up (a provider that stalls);
+   * close() releases any still waiting.
+   */
+  hangPaths: Set<string>;
+  close(): Promise<void>;
+};
 
 export function serveFake(handle: (req: Request, url: URL) => Response | Promise<Response>): FakeServer {
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    async (req) => await handle(req, new URL(req.url)),
-  );
-  return { origin: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+  const hangPaths = new Set<string>();
+  const hung: (() => void)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const url = new URL(req.url);
+    if (hangPaths.has(url.pathname)) {
+      await new Promise<void>((resolve) => {
+        hung.push(resolve);
+        req.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      return new Response(null, { status: 504 });
+    }
+    return await handle(req, url);
+  });
+  return {
+    origin: `http://127.0.0.1:${server.addr.port}`,
+    hangPaths,
+    close: () => {
+      for (const release of hung.splice(0)) release();
+      return server.shutdown();
+    },
+  };
 }
 
 export const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>

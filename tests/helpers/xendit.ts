@@ -12,6 +12,11 @@ export type ServedSimulator = {
   sim: XenditSimulator;
   /** Give this to xendit-node as xenditURL. */
   url: string;
+  /**
+   * When set, requests are accepted and get no answer until the caller gives up (a Xendit that stalls);
+   * close() releases any still waiting.
+   */
+  hang: boolean;
   close(): Promise<void>;
 };
 
@@ -19,11 +24,18 @@ export type ServedSimulator = {
 export function serveSimulator(
   options: { webhookUrl?: string; retryDelaysMs?: number[]; secretKey?: string; callbackToken?: string } = {},
 ): ServedSimulator {
-  const holder: { sim?: XenditSimulator } = {};
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    (request) => holder.sim!.app.fetch(request),
-  );
+  const holder: { sim?: XenditSimulator; served?: ServedSimulator } = {};
+  const hung: (() => void)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    if (holder.served?.hang) {
+      await new Promise<void>((resolve) => {
+        hung.push(resolve);
+        request.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      return new Response(null, { status: 504 });
+    }
+    return holder.sim!.app.fetch(request);
+  });
   const url = `http://127.0.0.1:${server.addr.port}`;
   const sim = holder.sim = new XenditSimulator({
     baseUrl: url,
@@ -35,10 +47,12 @@ export function serveSimulator(
       businessId: TEST_BUSINESS_ID,
     }],
   });
-  return {
+  return holder.served = {
     sim,
     url,
+    hang: false,
     async close() {
+      for (const release of hung.splice(0)) release();
       sim.close();
       await server.shutdown();
     },

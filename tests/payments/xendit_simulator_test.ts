@@ -8,7 +8,7 @@ import { serveReceiver, serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } f
 
 const receiver = serveReceiver();
 const served = serveSimulator({ webhookUrl: receiver.url });
-const connection = { secretKey: TEST_SECRET_KEY, baseUrl: served.url };
+const connection = { secretKey: TEST_SECRET_KEY, baseUrl: served.url, timeoutMs: 30_000 };
 Deno.test.afterAll(async () => {
   await served.close();
   await receiver.close();

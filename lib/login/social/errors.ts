@@ -1,5 +1,6 @@
 /** What can go wrong in a social sign-in, as the message the hosted page shows and its status. */
 import * as oauth from "oauth4webapi";
+import { isDeadlineError } from "../../http/deadline.ts";
 import type { MessageKey } from "../i18n.ts";
 
 export class SocialSignInError extends Error {
@@ -16,6 +17,8 @@ export function upstreamFailure(error: unknown): SocialSignInError {
       ? new SocialSignInError("socialDenied", 403, error)
       : new SocialSignInError("socialFailed", 400, error);
   }
+  // Google or GitHub gave no answer before SOCIAL_LOGIN_TIMEOUT_MS: a page like any other stop, never a 5xx.
+  if (isDeadlineError(error)) return new SocialSignInError("socialTimeout", 400, error);
   // Network trouble, an expired or reused code, a token or ID token that fails validation.
   return new SocialSignInError("socialFailed", 400, error);
 }

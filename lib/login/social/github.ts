@@ -9,17 +9,18 @@ import { z } from "zod";
 import type { ProviderIdentity } from "@/db/social.ts";
 import { SocialSignInError } from "./errors.ts";
 import type { Upstream } from "./upstream.ts";
+import { requestOptions } from "./request_options.ts";
 
 const GitHubUser = z.object({ id: z.number().int() });
 const GitHubEmails = z.array(z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }));
 
-export function github(baseUrl: string, apiUrl: string): Upstream {
+/** `timeoutMs`: each request's deadline (access token, /user, /user/emails). */
+export function github(baseUrl: string, apiUrl: string, timeoutMs: number): Upstream {
   const as: oauth.AuthorizationServer = {
     issuer: baseUrl,
     authorization_endpoint: `${baseUrl}/login/oauth/authorize`,
     token_endpoint: `${baseUrl}/login/oauth/access_token`,
   };
-  const insecure = (url: string) => ({ [oauth.allowInsecureRequests]: url.startsWith("http://") });
 
   async function api(accessToken: string, path: string): Promise<unknown> {
     const headers = new Headers({
@@ -33,7 +34,7 @@ export function github(baseUrl: string, apiUrl: string): Upstream {
       new URL(`${apiUrl}${path}`),
       headers,
       null,
-      insecure(apiUrl),
+      requestOptions(apiUrl, timeoutMs),
     );
     if (!response.ok) throw new Error(`GitHub ${path} answered ${response.status}`);
     return await response.json();
@@ -64,7 +65,7 @@ export function github(baseUrl: string, apiUrl: string): Upstream {
         params,
         redirectUri,
         flow.verifier,
-        insecure(baseUrl),
+        requestOptions(baseUrl, timeoutMs),
       );
       const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
       const user = GitHubUser.parse(await api(tokens.access_token, "/user"));

@@ -8,20 +8,20 @@ import type { ProviderIdentity } from "@/db/social.ts";
 import type { ProviderCredentials } from "./providers.ts";
 import { SocialSignInError } from "./errors.ts";
 import type { Upstream } from "./upstream.ts";
+import { requestOptions } from "./request_options.ts";
 
 // Discovery documents per issuer, kept for an hour; a failed fetch is not kept.
 const discovered = new Map<string, { at: number; as: Promise<oauth.AuthorizationServer> }>();
 
-function insecure(url: string) {
-  return { [oauth.allowInsecureRequests]: url.startsWith("http://") };
-}
-
-function discover(issuer: string): Promise<oauth.AuthorizationServer> {
+function discover(issuer: string, timeoutMs: number): Promise<oauth.AuthorizationServer> {
   const cached = discovered.get(issuer);
   if (cached && Date.now() - cached.at < 3600_000) return cached.as;
   const as = (async () => {
     const url = new URL(issuer);
-    const response = await oauth.discoveryRequest(url, { algorithm: "oidc", ...insecure(issuer) });
+    const response = await oauth.discoveryRequest(url, {
+      algorithm: "oidc",
+      ...requestOptions(issuer, timeoutMs),
+    });
     return await oauth.processDiscoveryResponse(url, response);
   })();
   discovered.set(issuer, { at: Date.now(), as });
@@ -29,10 +29,12 @@ function discover(issuer: string): Promise<oauth.AuthorizationServer> {
   return as;
 }
 
-export function google(issuer: string): Upstream {
+/** `timeoutMs`: each request's deadline (discovery, token, JWKS). */
+export function google(issuer: string, timeoutMs: number): Upstream {
+  const options = requestOptions(issuer, timeoutMs);
   return {
     async authorizationUrl(credentials, redirectUri, flow) {
-      const as = await discover(issuer);
+      const as = await discover(issuer, timeoutMs);
       const url = new URL(as.authorization_endpoint!);
       url.search = new URLSearchParams({
         client_id: credentials.clientId,
@@ -48,7 +50,7 @@ export function google(issuer: string): Upstream {
     },
 
     async identity(credentials: ProviderCredentials, redirectUri, callback, flow): Promise<ProviderIdentity> {
-      const as = await discover(issuer);
+      const as = await discover(issuer, timeoutMs);
       const client: oauth.Client = { client_id: credentials.clientId };
       const auth = oauth.ClientSecretPost(credentials.clientSecret);
       const params = oauth.validateAuthResponse(as, client, callback, flow.state);
@@ -59,13 +61,13 @@ export function google(issuer: string): Upstream {
         params,
         redirectUri,
         flow.verifier,
-        insecure(issuer),
+        options,
       );
       const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
         expectedNonce: flow.nonce,
         requireIdToken: true,
       });
-      await oauth.validateApplicationLevelSignature(as, response, insecure(issuer));
+      await oauth.validateApplicationLevelSignature(as, response, options);
       const claims = oauth.getValidatedIdTokenClaims(result)!;
       if (typeof claims.email !== "string" || !claims.email) {
         throw new SocialSignInError("socialNoEmail", 422);

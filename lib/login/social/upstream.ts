@@ -21,8 +21,8 @@ export type Upstream = {
 
 export function upstream(config: Config, provider: ProviderId): Upstream {
   return provider === "google"
-    ? google(config.google.issuer)
-    : github(config.github.baseUrl, config.github.apiUrl);
+    ? google(config.google.issuer, config.socialTimeoutMs)
+    : github(config.github.baseUrl, config.github.apiUrl, config.socialTimeoutMs);
 }
 
 /** The one callback URL per provider registered with Google / GitHub. */

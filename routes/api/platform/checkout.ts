@@ -6,7 +6,7 @@ import { validate } from "@/lib/http/body.ts";
 import { chargeCheckout, checkoutResponse, openCheckout } from "@/lib/payments/checkout.ts";
 import { BANKS, METHODS } from "@/lib/payments/methods.ts";
 import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
-import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+import { COMMON_ERRORS, PROVIDER_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 import { clientOf } from "@/lib/platform/caller.ts";
 import { clients } from "@/lib/router/callers.ts";
 
@@ -67,6 +67,10 @@ export const openapi: RouteDoc = {
       "With `method`, the charge is created at once; otherwise the user picks one at checkout_url.",
     auth: "client",
     body: { schema: CheckoutParams, media: ["json", "form"] },
-    responses: { 201: { description: "The checkout", schema: BILLING_ANSWERS.checkout }, ...COMMON_ERRORS },
+    responses: {
+      201: { description: "The checkout", schema: BILLING_ANSWERS.checkout },
+      ...COMMON_ERRORS,
+      ...PROVIDER_ERRORS,
+    },
   },
 };

@@ -7,7 +7,7 @@ import { NO_STORE } from "@/lib/platform/params.ts";
 import { refundPayment } from "@/lib/payments/refunds.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
-import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+import { COMMON_ERRORS, PROVIDER_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const NewRefund = z.strictObject({
   receipt: z.string().regex(
@@ -52,6 +52,7 @@ export const openapi: RouteDoc = {
     responses: {
       201: { description: "The refund (pending)", schema: BILLING_ANSWERS.refund },
       ...COMMON_ERRORS,
+      ...PROVIDER_ERRORS,
     },
   },
   get: {

@@ -7,7 +7,7 @@ import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { unlinkUserMethod } from "@/lib/payments/linked_methods.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
-import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+import { COMMON_ERRORS, PROVIDER_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const Params = z.object({ method: z.string().regex(/^lpm_[a-z2-7]{24}$/, "A linked method id (lpm_…).") });
 
@@ -34,6 +34,7 @@ export const openapi: RouteDoc = {
     responses: {
       200: { description: "The method, expired", schema: BILLING_ANSWERS.linkedMethod },
       ...COMMON_ERRORS,
+      ...PROVIDER_ERRORS,
     },
   },
 };

@@ -1,0 +1,168 @@
+/**
+ * A Xendit that accepts each request and never answers (the simulator, hung), with XENDIT_TIMEOUT_MS at 300 ms
+ * set the way the server reads it: the unmodified xendit-node client gives up with ChargeError "timeout"; a
+ * charge over the Platform API answers payment_provider_error; an unlink — which holds its row lock across the
+ * call — answers the same error, leaves the method linked and releases the lock and connection, so the same
+ * unlink succeeds once Xendit answers again; the hosted checkout page shows the error page, in en and id.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { linkMethod } from "@/lib/payments/linked_methods.ts";
+import { ChargeError, chargeLinkedMethod, createCharge, fetchCharge } from "@/lib/payments/xendit.ts";
+import { testApp } from "../helpers/app.ts";
+import { basic } from "../helpers/oauth.ts";
+import { csrfOf } from "../helpers/csrf.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+
+const TIMEOUT_MS = "300";
+const served = serveSimulator();
+const t = await testApp({
+  listen: true,
+  env: {
+    XENDIT_BASE_URL: served.url,
+    XENDIT_SECRET_KEY: TEST_SECRET_KEY,
+    XENDIT_CALLBACK_TOKEN: TEST_CALLBACK_TOKEN,
+    XENDIT_TIMEOUT_MS: TIMEOUT_MS,
+  },
+});
+served.sim.accounts.get(TEST_SECRET_KEY)!.webhookUrl = `${t.origin}/api/webhooks/xendit`;
+Deno.test.afterAll(async () => {
+  await served.close();
+  await t.close();
+});
+
+const shop = await seedShop(t.db.sql, { email: "deadline@example.com" });
+await asApp(
+  t.db.sql,
+  shop.project.id,
+  (tx) => updateProjectSettings(tx, shop.project.id, { linked_methods: { enabled: true } }),
+);
+
+/** Runs `work` while the simulator accepts requests and never answers them. */
+async function whileXenditHangs<T>(work: () => T | Promise<T>): Promise<T> {
+  served.hang = true;
+  try {
+    return await work();
+  } finally {
+    served.hang = false;
+  }
+}
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${t.origin}${path}`, {
+    method,
+    headers: {
+      authorization: basic(shop.project.clientId, shop.project.secret),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { res, json: await res.json() };
+}
+
+function assertProviderError(answer: { res: Response; json: Record<string, unknown> }) {
+  assert.equal(answer.res.status, 502, JSON.stringify(answer.json));
+  assert.match(answer.res.headers.get("content-type") ?? "", /^application\/json/);
+  assert.equal(answer.json.error, "payment_provider_error");
+  assert.equal(typeof answer.json.error_description, "string");
+}
+
+Deno.test("Xendit deadline — every client call Xendit never answers is ChargeError 'timeout'", async () => {
+  const connection = { secretKey: TEST_SECRET_KEY, baseUrl: served.url, timeoutMs: Number(TIMEOUT_MS) };
+  const request = {
+    amount: 50_000,
+    reference: "chk_deadline",
+    idempotencyKey: "chk_deadline:qris:",
+    description: "Pro",
+    customerName: "Ayu",
+    expiresAt: new Date(Date.now() + 3600_000),
+    metadata: {},
+  };
+  const failures = await whileXenditHangs(() =>
+    Promise.all([
+      createCharge(connection, { ...request, method: "qris" }).catch((e) => e),
+      // GoPay goes through the Invoice API (a lookup, then a create).
+      createCharge(connection, { ...request, method: "gopay" }).catch((e) => e),
+      fetchCharge(connection, "payment_request", "pr-00000000-0000-0000-0000-000000000000").catch((e) => e),
+      chargeLinkedMethod(connection, { ...request, paymentMethodId: "pm-deadline" }).catch((e) => e),
+    ])
+  );
+  for (const failure of failures) {
+    assert.ok(failure instanceof ChargeError, String(failure));
+    assert.deepEqual([failure.code, failure.message, failure.status], [
+      "timeout",
+      "Xendit did not answer in time.",
+      null,
+    ]);
+  }
+});
+
+Deno.test("Xendit deadline — a checkout charge over the Platform API answers payment_provider_error", async () => {
+  const hung = await whileXenditHangs(() =>
+    call("POST", "/api/platform/checkout", { user: shop.userId, plan: "pro", method: "qris" })
+  );
+  assertProviderError(hung);
+  const logged = t.logs.filter((line) =>
+    line.msg === "request failed" && line.code === "payment_provider_error"
+  );
+  assert.match(JSON.stringify(logged.at(-1)), /Xendit did not answer in time/);
+
+  const answered = await call("POST", "/api/platform/checkout", {
+    user: shop.userId,
+    plan: "pro",
+    method: "qris",
+  });
+  assert.equal(answered.res.status, 201, JSON.stringify(answered.json));
+  assert.ok(answered.json.payment?.qr_string, "once Xendit answers, the charge is made");
+});
+
+Deno.test("Xendit deadline — the checkout page's method form shows the error page, in English and Indonesian", async () => {
+  const opened = await call("POST", "/api/platform/checkout", { user: shop.userId, plan: "pro" });
+  const url = `/billing/checkout/${opened.json.checkout_id}`;
+  const first = await t.app.request(url);
+  const cookie = first.headers.get("set-cookie")!.split(";")[0];
+  const csrf = csrfOf(await first.text());
+  for (
+    const [lang, message] of [
+      ["en", "The payment provider did not accept the charge. Try again shortly."],
+      ["id", "Penyedia pembayaran tidak menerima tagihan ini. Coba lagi sebentar lagi."],
+    ]
+  ) {
+    const res = await whileXenditHangs(() =>
+      t.app.request(`${url}/method?lang=${lang}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html", cookie },
+        body: `method=qris&csrf=${csrf}`,
+      })
+    );
+    assert.equal(res.status, 502);
+    const page = await res.text();
+    assert.ok(page.includes(message), page);
+  }
+});
+
+Deno.test("Xendit deadline — an unlink Xendit never answers fails, stays linked and lets go of its lock", async () => {
+  const { method } = await linkMethod(t.deps, shop.project.id, shop.userId, {
+    channel: "OVO",
+    mobileNumber: "+6281234567890",
+    successUrl: `${t.origin}/linked`,
+    failureUrl: `${t.origin}/not-linked`,
+  });
+  const path = `/api/platform/users/${shop.userId}/linked-methods/${method.method_id}`;
+
+  assertProviderError(await whileXenditHangs(() => call("DELETE", path)));
+  const listed = await call("GET", `/api/platform/users/${shop.userId}/linked-methods`);
+  const kept = listed.json.linked_methods.find((m: { method_id: string }) =>
+    m.method_id === method.method_id
+  );
+  assert.equal(kept?.status, "requires_action", "Xendit did not expire it, so it stays linked here");
+  assert.equal(served.sim.paymentMethods.get(method.provider_id!)?.status, "REQUIRES_ACTION");
+
+  // The first unlink's transaction ended with its error: the row is free, so this one takes it and finishes.
+  const unlinked = await call("DELETE", path);
+  assert.equal(unlinked.res.status, 200, JSON.stringify(unlinked.json));
+  assert.equal(unlinked.json.status, "expired");
+  assert.equal(served.sim.paymentMethods.get(method.provider_id!)?.status, "EXPIRED");
+});
