@@ -28,7 +28,9 @@ Deno.test("ProjectWakeups — a wake-up naming no project, or a sweep, makes the
 
 Deno.test("payloadProject — the project of a JSON payload; anything else names none", () => {
   assert.equal(payloadProject('{"project_id":"proj_a","event_id":7}'), "proj_a");
-  for (const payload of ["", "7", "proj_a", "{", "null", "[]", '{"project_id":7}', '{"project_id":""}', "{}"]) {
+  for (
+    const payload of ["", "7", "proj_a", "{", "null", "[]", '{"project_id":7}', '{"project_id":""}', "{}"]
+  ) {
     assert.equal(payloadProject(payload), null, payload);
   }
 });
