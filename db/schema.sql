@@ -797,6 +797,15 @@ create policy "definer functions see which projects have mail to send" on astapa
 CREATE TRIGGER mail_outbox_set_environment BEFORE INSERT ON astapa.mail_outbox FOR EACH ROW EXECUTE FUNCTION astapa.set_mail_environment();
 
 -- owner: astapa_owner
+create table astapa.maintenance_runs (
+  job text not null,
+  last_started_at timestamp with time zone not null,
+  constraint maintenance_runs_pkey PRIMARY KEY (job),
+  constraint maintenance_runs_job_check CHECK (job = 'sweep_grants'::text)
+);
+comment on table astapa.maintenance_runs is 'Deployment-wide maintenance jobs and when each last started (api.sweep_grants_when_due). No RLS: no tenant data; the app role has no grant, only the owner''s definer functions read and stamp it.';
+
+-- owner: astapa_owner
 create table astapa.memberships (
   project_id text not null,
   account_id bigint not null,
@@ -12017,6 +12026,43 @@ AS $function$
   $function$;
 comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sweep_grants_when_due(every interval DEFAULT '00:50:00'::interval)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    last_started timestamptz;
+  begin
+    -- Definer: astapa.maintenance_runs is the owner's (the app role has no grant on it). Deployment-wide, so
+    -- outside any project, as api.sweep_grants itself.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
+    end if;
+    if every is null or every < interval '0' then
+      raise exception using errcode = 'AS400', message = 'The sweep''s interval must be zero or more.';
+    end if;
+    -- Every instance asks at start and hourly; the sweep reads every refresh token (about 19 s at 10 million,
+    -- docs/performance.md), so one instance sweeps once in `every` and the others skip instead of queueing
+    -- behind it. The job's row is held until this transaction ends: that is the "running elsewhere" signal.
+    select r.last_started_at into last_started from astapa.maintenance_runs r
+    where r.job = 'sweep_grants'
+    for update skip locked;
+    if not found then
+      return pg_catalog.jsonb_build_object('skipped', 'running elsewhere');
+    end if;
+    if last_started > pg_catalog.now() - every then
+      return pg_catalog.jsonb_build_object('skipped', 'not due', 'last_started_at', last_started);
+    end if;
+    update astapa.maintenance_runs r set last_started_at = pg_catalog.now() where r.job = 'sweep_grants';
+    return api.sweep_grants();
+  end
+  $function$;
+comment on function api.sweep_grants_when_due(interval) is 'Definer: runs api.sweep_grants unless another instance is running it now or one started less than `every` ago (default 50 minutes, under the instances'' hourly timers), then {skipped: "running elsewhere" | "not due", last_started_at}. Outside any project only (AS403).';
+grant execute on function api.sweep_grants_when_due(interval) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.take_passkey_challenge(challenge_hash bytea, purpose text)

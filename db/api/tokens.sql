@@ -524,6 +524,49 @@ comment on function api.sweep_grants() is
 
 grant execute on function api.sweep_grants() to astapa_app;
 
+create or replace function api.sweep_grants_when_due(every interval default interval '50 minutes') returns jsonb
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    last_started timestamptz;
+  begin
+    -- Definer: astapa.maintenance_runs is the owner's (the app role has no grant on it). Deployment-wide, so
+    -- outside any project, as api.sweep_grants itself.
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
+    end if;
+    if every is null or every < interval '0' then
+      raise exception using errcode = 'AS400', message = 'The sweep''s interval must be zero or more.';
+    end if;
+    -- Every instance asks at start and hourly; the sweep reads every refresh token (about 19 s at 10 million,
+    -- docs/performance.md), so one instance sweeps once in `every` and the others skip instead of queueing
+    -- behind it. The job's row is held until this transaction ends: that is the "running elsewhere" signal.
+    select r.last_started_at into last_started from astapa.maintenance_runs r
+    where r.job = 'sweep_grants'
+    for update skip locked;
+    if not found then
+      return pg_catalog.jsonb_build_object('skipped', 'running elsewhere');
+    end if;
+    if last_started > pg_catalog.now() - every then
+      return pg_catalog.jsonb_build_object('skipped', 'not due', 'last_started_at', last_started);
+    end if;
+    update astapa.maintenance_runs r set last_started_at = pg_catalog.now() where r.job = 'sweep_grants';
+    return api.sweep_grants();
+  end
+  $$;
+
+comment on function api.sweep_grants_when_due(interval) is
+  'Definer: runs api.sweep_grants unless another instance is running it now or one started less than `every` '
+  'ago (default 50 minutes, under the instances'' hourly timers), then {skipped: "running elsewhere" | "not '
+  'due", last_started_at}. Outside any project only (AS403).';
+
+revoke execute on function api.sweep_grants_when_due(interval) from public;
+
+grant execute on function api.sweep_grants_when_due(interval) to astapa_app;
+
 create or replace function astapa.client_kind_allowed(client_id text, settings jsonb) returns boolean
   language sql
   immutable

@@ -1,4 +1,8 @@
-/** Hourly sweep of grants that can never be used again (api.sweep_grants); every instance may run it. */
+/**
+ * Hourly sweep of grants that can never be used again. Every instance schedules it; api.sweep_grants_when_due
+ * lets one of them run api.sweep_grants once an hour and tells the others to skip (a sweep reads every refresh
+ * token: a rolling restart of ten instances must not start ten of them).
+ */
 import { asApp, type Sql } from "@/db/client.ts";
 import { log } from "../http/log.ts";
 
@@ -7,8 +11,13 @@ const EVERY_MS = 60 * 60 * 1000;
 /** Starts the sweep (now, then hourly); returns a function that stops it. */
 export function scheduleGrantSweep(sql: Sql): () => void {
   const sweep = () =>
-    asApp(sql, null, async (tx) => (await tx`select api.sweep_grants() as swept`)[0].swept).then(
-      (swept) => log("info", "expired grants swept", swept),
+    asApp(sql, null, async (tx) => (await tx`select api.sweep_grants_when_due() as swept`)[0].swept).then(
+      (swept) =>
+        log(
+          swept.skipped ? "debug" : "info",
+          swept.skipped ? "grant sweep skipped" : "expired grants swept",
+          swept,
+        ),
       (error) => log("warn", "grant sweep failed", { error }),
     );
   sweep();

@@ -53,3 +53,56 @@ Deno.test("api.sweep_grants — refused while acting for a project (AS403); the 
     /permission denied/,
   );
 });
+
+const whenDue = (every?: string) =>
+  asApp(
+    db.sql,
+    null,
+    async (tx) =>
+      (every === undefined
+        ? await tx`select api.sweep_grants_when_due() as swept`
+        : await tx`select api.sweep_grants_when_due(${every}::interval) as swept`)[0].swept,
+  );
+
+Deno.test("api.sweep_grants_when_due — one sweep in its interval: the next asks are not due; a zero interval sweeps", async () => {
+  const first = await whenDue();
+  assert.equal(first.skipped, undefined, "never swept: this one sweeps");
+  assert.equal(typeof first.refresh_tokens, "number");
+  const [{ at }] = await db
+    .sql`select last_started_at as at from astapa.maintenance_runs where job = 'sweep_grants'`;
+  const second = await whenDue();
+  assert.equal(second.skipped, "not due");
+  assert.equal(new Date(second.last_started_at).getTime(), at.getTime(), "when the one that ran started");
+  assert.equal((await whenDue("1 minute")).skipped, "not due");
+  assert.equal((await whenDue("0")).skipped, undefined, "due again after its interval");
+});
+
+Deno.test("api.sweep_grants_when_due — while another instance sweeps, it skips at once instead of waiting", async () => {
+  await db.sql.begin(async (running) => {
+    // The other instance's sweep holds the job's row until its transaction ends.
+    await running`select from astapa.maintenance_runs where job = 'sweep_grants' for update`;
+    assert.deepEqual(await whenDue("0"), { skipped: "running elsewhere" });
+  });
+  assert.equal((await whenDue("0")).skipped, undefined, "free again once it committed");
+});
+
+Deno.test("api.sweep_grants_when_due — refused inside a project (AS403) or with a negative interval (AS400); the app role cannot touch its table", async () => {
+  const project = await seedProject(db.sql);
+  await assert.rejects(
+    () => asApp(db.sql, project.id, (tx) => tx`select api.sweep_grants_when_due()`),
+    (e: { code?: string }) => e.code === "AS403",
+  );
+  await assert.rejects(() => whenDue("-1 hour"), (e: { code?: string }) => e.code === "AS400");
+  for (
+    const statement of [
+      "select * from astapa.maintenance_runs",
+      "update astapa.maintenance_runs set job = job",
+    ]
+  ) {
+    await assert.rejects(
+      () => asApp(db.sql, null, (tx) => tx.unsafe(statement)),
+      /permission denied/,
+      statement,
+    );
+  }
+});
