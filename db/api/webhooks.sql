@@ -23,13 +23,16 @@ create or replace function astapa.emit_event(project_id text, type text, data js
   begin
     insert into astapa.events (project_id, type, data) values (project_id, type, data) returning id into new_id;
     -- Delivered at commit, and not at all on rollback: listeners never hear of an event that did not happen.
-    perform pg_catalog.pg_notify('astapa_events', new_id::text);
+    -- The project lets a delivery worker go straight to it (lib/webhooks/worker.ts).
+    perform pg_catalog.pg_notify('astapa_events',
+      pg_catalog.jsonb_build_object('project_id', project_id, 'event_id', new_id)::text);
     return new_id;
   end
   $$;
 
 comment on function astapa.emit_event(text, text, jsonb) is
-  'Records an event and notifies astapa_events with its id. Called inside the transaction that made the change.';
+  'Records an event and notifies astapa_events with {project_id, event_id}. Called inside the transaction that '
+  'made the change.';
 
 grant execute on function astapa.emit_event(text, text, jsonb) to astapa_app;
 
@@ -510,7 +513,7 @@ create or replace function api.resend_webhook_delivery(project_id text, delivery
     where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id;
     perform astapa.audit(project_id, 'webhook.resend', delivery_id::text);
     -- A wake-up call for the delivery workers (they LISTEN on the events channel); the row is the truth.
-    perform pg_catalog.pg_notify('astapa_events', '');
+    perform pg_catalog.pg_notify('astapa_events', pg_catalog.jsonb_build_object('project_id', project_id)::text);
     return (select pg_catalog.jsonb_build_object('id', d.id::text, 'status', d.status, 'attempts', d.attempts)
             from astapa.webhook_deliveries as d
             where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id);

@@ -19,6 +19,7 @@ import { openWebhookSecret, signatureHeaders } from "./signature.ts";
 import type { TargetDecision } from "./address_guard.ts";
 import { postPinned } from "./pinned_request.ts";
 import { countWebhookAttempt } from "../metrics/metrics.ts";
+import { payloadProject, ProjectWakeups } from "../project_wakeups.ts";
 
 /** Seconds before retry n (n = attempts so far): 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then give up. */
 export const RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600, 43200];
@@ -52,6 +53,7 @@ export class WebhookWorker {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #retryAt = Infinity;
   #unlisten: (() => Promise<void>) | null = null;
+  #wakeups = new ProjectWakeups();
 
   constructor(options: WebhookWorkerOptions) {
     this.#options = {
@@ -73,7 +75,11 @@ export class WebhookWorker {
   async start(): Promise<void> {
     this.#stopping = false;
     // The third callback runs again after every re-listen (a failover): catch up on what was missed meanwhile.
-    const listener = await this.#options.sql.listen("astapa_events", () => this.wake(), () => this.wake());
+    const listener = await this.#options.sql.listen(
+      "astapa_events",
+      (payload) => this.wake(payloadProject(payload)),
+      () => this.wake(),
+    );
     this.#unlisten = () => listener.unlisten();
     this.#sweep = setInterval(() => this.wake(), this.#options.sweepSeconds * 1000);
     await this.settle();
@@ -90,13 +96,19 @@ export class WebhookWorker {
     await this.#running;
   }
 
-  /** Asks for a pass over due deliveries (coalesced with one in progress). */
-  wake(): void {
-    void this.settle().catch((error) => log("error", "webhook worker failed", { error }));
+  /** Asks for a pass over `projectId`'s due deliveries (null: every project's), coalesced with one in progress. */
+  wake(projectId: string | null = null): void {
+    this.#wakeups.add(projectId);
+    void this.#settle().catch((error) => log("error", "webhook worker failed", { error }));
   }
 
-  /** Runs a pass (or joins the one in progress and runs another after it) and resolves when work is done. */
+  /** Runs a pass over every project (or joins the one in progress and runs another after it); resolves when done. */
   settle(): Promise<void> {
+    this.#wakeups.addEveryProject();
+    return this.#settle();
+  }
+
+  #settle(): Promise<void> {
     if (this.#stopping) return this.#running ?? Promise.resolve();
     if (this.#running) {
       this.#again = true;
@@ -117,9 +129,11 @@ export class WebhookWorker {
 
   async #drain(): Promise<void> {
     const { sql, batchSize, leaseSeconds } = this.#options;
+    // The projects the wake-ups named, or (null) every project with due deliveries, listed on each round.
+    const named = this.#wakeups.take();
     while (!this.#stopping) {
       let claimed = 0;
-      for (const projectId of await projectsWithDueWebhooks(sql)) {
+      for (const projectId of named ?? await projectsWithDueWebhooks(sql)) {
         if (this.#stopping) return;
         const batch = await claimWebhookDeliveries(sql, projectId, batchSize, leaseSeconds);
         claimed += batch.length;
@@ -180,12 +194,13 @@ export class WebhookWorker {
       outcome,
     });
     countWebhookAttempt(delivered ? "delivered" : outcome === "failed" ? "failed" : "retry");
-    if (outcome === "pending" && retryIn !== null) this.#wakeIn(retryIn);
+    if (outcome === "pending" && retryIn !== null) this.#wakeIn(retryIn, projectId);
   }
 
   /** A retry is due in `seconds`: make sure a pass runs then, not only at the next sweep. */
-  #wakeIn(seconds: number): void {
+  #wakeIn(seconds: number, projectId: string): void {
     if (seconds <= 0) {
+      this.#wakeups.add(projectId);
       this.#again = true;
       return;
     }

@@ -246,7 +246,7 @@ Deno.test("api.patch_user_claims — reserved names, wrong types, oversized: 400
   );
 });
 
-Deno.test("events — a new user is a user.created event; NOTIFY astapa_events carries the event's id only", async () => {
+Deno.test("events — a new user is a user.created event; NOTIFY astapa_events names the event and its project only", async () => {
   const heard: string[] = [];
   let wake = () => {};
   const listener = await db.sql.listen("astapa_events", (payload) => {
@@ -256,10 +256,14 @@ Deno.test("events — a new user is a user.created event; NOTIFY astapa_events c
   try {
     const user = await seedUser(db.sql, project.id, "new-event@example.com");
     while (heard.length === 0) await new Promise<void>((resolve) => wake = resolve);
+    const named = JSON.parse(heard[0]);
+    assert.deepEqual(Object.keys(named).sort(), ["event_id", "project_id"], "no event data in the payload");
+    assert.equal(named.project_id, project.id);
     const [event] = await asApp(
       db.sql,
       project.id,
-      (tx) => tx`select id::text, public_id, type, data from astapa.events where id = ${heard[0]}::bigint`,
+      (tx) =>
+        tx`select id::text, public_id, type, data from astapa.events where id = ${named.event_id}::bigint`,
     );
     assert.equal(event.type, "user.created");
     assert.match(event.public_id, /^evt_[a-z2-7]{24}$/);

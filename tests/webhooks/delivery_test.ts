@@ -58,6 +58,25 @@ async function verifyByHand(secret: string, request: Received): Promise<boolean>
   );
 }
 
+Deno.test("webhooks — each event's notification names its project: two projects' events both go out, no sweep", async () => {
+  const [a, b] = [await seedProject(db.sql), await seedProject(db.sql)];
+  const [appA, appB] = [receiver(), receiver()];
+  await setEndpoint(db.sql, sealing, a.id, appA.url);
+  await setEndpoint(db.sql, sealing, b.id, appB.url);
+  const w = worker({ sweepSeconds: 3600 });
+  await w.start();
+  try {
+    await seedUser(db.sql, a.id, "named-a@example.com");
+    await seedUser(db.sql, b.id, "named-b@example.com");
+    await appA.waitFor(1);
+    await appB.waitFor(1);
+    assert.equal(appA.received[0].json.project_id, a.id);
+    assert.equal(appB.received[0].json.project_id, b.id);
+  } finally {
+    await w.stop();
+  }
+});
+
 Deno.test("webhooks — a new user reaches the app signed (Standard Webhooks), woken by NOTIFY alone", async () => {
   const project = await seedProject(db.sql);
   const app = receiver();
