@@ -1,6 +1,6 @@
 /** What can go wrong in a social sign-in, as the message the hosted page shows and its status. */
 import * as oauth from "oauth4webapi";
-import { isDeadlineError } from "../../http/deadline.ts";
+import { isDeadlineError } from "@/lib/http/deadline.ts";
 import type { MessageKey } from "../i18n.ts";
 
 export class SocialSignInError extends Error {
