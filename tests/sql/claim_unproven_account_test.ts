@@ -2,11 +2,13 @@
  * astapa.claim_unproven_account (db/api/users.sql): proving an address or number the account had not proven
  * leaves only what was proven on it — every kind of way in is removed and counted in the audit, another user's
  * and another project's rows stay, an account that had proven it changes nothing, and a second claim does
- * nothing. The three callers (email codes, phone codes, password reset) claim through it.
+ * nothing. The callers (email codes, phone codes, password reset, a passkey sign-up's mailed code) claim
+ * through it.
  */
 import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
+import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
 
@@ -228,4 +230,24 @@ Deno.test("api.reset_password — an unverified account's passkeys, factors and 
     "+6281200000032",
   ]);
   assert.deepEqual([kept.sessions, kept.refresh_tokens], [0, 0], "a reset signs everyone out, as before");
+});
+
+Deno.test("api.prove_passkey_sign_up — proving the mailbox of an existing unverified account claims it", async () => {
+  const passkeysOnly = await seedProject(db.sql, { settings: { passwords: false, passkeys: true } });
+  const user = await seedUser(db.sql, passkeysOnly.id, "claim-passkey@example.com");
+  await db.sql`update astapa.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA'
+    where project_id = ${passkeysOnly.id} and id = ${user}`;
+  await db.sql`insert into astapa.identities (project_id, provider, subject, user_id, email)
+    values (${passkeysOnly.id}, 'google', 'g-claim', ${user}, 'claim-passkey@example.com')`;
+  const mail = { kind: "passkey_sign_up", subject: "Your code", body: "123456", html: "<p>123456</p>" };
+  const hashes = { token: await sha256("claim-t"), code: await sha256("424242") };
+  assert.equal(
+    await mailPasskeySignUpCode(db.sql, passkeysOnly.id, "claim-passkey@example.com", hashes, mail),
+    true,
+  );
+  assert.deepEqual(await provePasskeySignUp(db.sql, passkeysOnly.id, hashes.token, hashes.code), {
+    user_id: user,
+  });
+  const after = await left(db.sql, passkeysOnly.id, user);
+  assert.deepEqual([after.email_verified, after.password, after.identities], [true, false, 0]);
 });
