@@ -83,7 +83,7 @@ async function passwordSignIn(email: string, password: string) {
 }
 
 /** Lands at the app with a code that redeems: signed in, with no second step in between. */
-async function landsSignedIn(res: Response) {
+async function landsSignedIn(res: Response): Promise<string> {
   assert.equal(res.status, 303);
   const location = res.headers.get("location")!;
   assert.ok(location.startsWith(`${redirectUri}?code=`), `to the app, not ${location}`);
@@ -96,6 +96,7 @@ async function landsSignedIn(res: Response) {
     client_secret: project.secret,
   });
   assert.equal(tokens.res.status, 200);
+  return sessionCookie(res, project.id)!;
 }
 
 async function account(user: string) {
@@ -103,7 +104,9 @@ async function account(user: string) {
       password_hash is not null as password,
       (select count(*)::int from astapa.passkeys k where k.project_id = u.project_id and k.user_id = u.id) as passkeys,
       (select count(*)::int from astapa.user_factors f where f.project_id = u.project_id and f.user_id = u.id)
-        as factors
+        as factors,
+      (select count(*)::int from astapa.login_sessions s where s.project_id = u.project_id and s.user_id = u.id
+        and s.ended_at is null) as live_sessions
     from astapa.users u where u.project_id = ${project.id} and u.id = ${user}`;
   return { ...row };
 }
@@ -130,7 +133,7 @@ async function signInByEmailCode(email: string) {
 Deno.test("pre-account hijacking — an email code claims the account: the attacker's password, token, passkey and app stop working", async () => {
   const attacker = await attackerSignsUp("korban@example.com", "attacker knows this");
   await attackerAddsFactors(attacker.user, 41);
-  await landsSignedIn(await signInByEmailCode("korban@example.com"));
+  const session = await landsSignedIn(await signInByEmailCode("korban@example.com"));
   assert.deepEqual(await account(attacker.user), {
     email: "korban@example.com",
     email_verified: true,
@@ -139,6 +142,7 @@ Deno.test("pre-account hijacking — an email code claims the account: the attac
     password: false,
     passkeys: 0,
     factors: 0,
+    live_sessions: 1, // the owner's, started after the claim; the attacker's ended
   });
   assert.equal(await passwordSignIn("korban@example.com", "attacker knows this"), 422);
   await refreshRefused(attacker.refreshToken);
@@ -148,6 +152,14 @@ Deno.test("pre-account hijacking — an email code claims the account: the attac
   assert.equal(claimed.details.removed.password, 1);
   assert.equal(claimed.details.removed.passkeys, 1);
   assert.equal(claimed.details.removed.factors, 1);
+  // Their account page works and simply shows no password, offering to set one.
+  const page = await t.app.request(`/account?client_id=${project.clientId}&lang=en`, {
+    headers: { cookie: session },
+  });
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /You have no password: you sign in without one/);
+  assert.match(html, /Set a password/);
 });
 
 Deno.test("pre-account hijacking — a verified account's email-code sign-in changes nothing", async () => {
@@ -206,6 +218,7 @@ Deno.test("pre-account hijacking — a phone code claims an account whose number
     password: false,
     passkeys: 0,
     factors: 0,
+    live_sessions: 1, // the owner's, started after the claim; the attacker's ended
   });
   assert.equal(await passwordSignIn("penyerang@example.com", "attacker knows this"), 422);
   await refreshRefused(attacker.refreshToken);
@@ -240,7 +253,10 @@ Deno.test("pre-account hijacking — a password reset claims the account: the pa
   // Straight back to the app: the authenticator app that would have been asked for is gone.
   await landsSignedIn(reset);
   const after = await account(attacker.user);
-  assert.deepEqual([after.email_verified, after.password, after.passkeys, after.factors], [true, true, 0, 0]);
+  assert.deepEqual(
+    [after.email_verified, after.password, after.passkeys, after.factors, after.live_sessions],
+    [true, true, 0, 0, 1],
+  );
   assert.equal(await passwordSignIn("dicuri@example.com", "attacker knows this"), 422);
   await refreshRefused(attacker.refreshToken);
   assert.equal(await passwordSignIn("dicuri@example.com", "the owner's password"), 303);
