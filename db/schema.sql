@@ -14198,6 +14198,7 @@ AS $function$
     recovery_codes integer;
     factors integer;
     passkeys integer := 0;
+    consents integer;
     sessions integer;
     refresh_tokens integer;
     other_channel boolean;
@@ -14239,6 +14240,13 @@ AS $function$
     -- names and keeps the last way in, which here is the proof just made.
     delete from astapa.identities i
     where i.project_id = claim_unproven_account.project_id and i.user_id = claim_unproven_account.user_id;
+    -- A consent remembered for a third-party client lets it get a code without asking: one allowed before the
+    -- proof may be the client of whoever set up the rest, waiting for the owner's next sign-in through it.
+    with forgotten as (
+      delete from astapa.consents c
+      where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
+      returning 1)
+    select pg_catalog.count(*)::integer into consents from forgotten;
     for credential in select k.credential_id from astapa.passkeys k
                where k.project_id = claim_unproven_account.project_id and k.user_id = claim_unproven_account.user_id
                order by k.created_at loop
@@ -14287,7 +14295,7 @@ AS $function$
     select pg_catalog.count(*)::integer into sessions from ended;
     refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
-      'recovery_codes', recovery_codes, 'identities', identities, 'sessions', sessions,
+      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents, 'sessions', sessions,
       'refresh_tokens', refresh_tokens,
       case when proven = 'email' then 'phone_number' else 'email' end, case when other_channel then 1 else 0 end);
     perform astapa.audit(project_id, 'user.claimed', 'user:' || user_id,
@@ -14295,7 +14303,7 @@ AS $function$
     return removed;
   end
   $function$;
-comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token. A verified other channel stays. Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token. A verified other channel stays. Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
 grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner

@@ -43,6 +43,8 @@ async function setUpEverything(sql: Sql, projectId: string, user: string, phone:
     await sql`insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
       values (${projectId}, ${bytes()}, ${user}, now() + interval '1 day')`;
   }
+  await sql`insert into astapa.consents (project_id, user_id, client_id, resource, scopes)
+    values (${projectId}, ${user}, ${`dcl_${"a".repeat(24)}`}, 'https://mcp.example/', '{mcp:read}')`;
   await sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, expires_at)
     values (${projectId}, ${bytes()}, gen_random_uuid(), ${user}, 'cid_x', now() + interval '1 day')`;
   await sql`insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
@@ -66,6 +68,7 @@ async function left(sql: Sql, projectId: string, user: string) {
     (select count(*)::int from astapa.recovery_codes where project_id = ${projectId} and user_id = ${user})
       as recovery_codes,
     (select count(*)::int from astapa.identities where project_id = ${projectId} and user_id = ${user}) as identities,
+    (select count(*)::int from astapa.consents where project_id = ${projectId} and user_id = ${user}) as consents,
     (select count(*)::int from astapa.login_sessions where project_id = ${projectId} and user_id = ${user}
       and ended_at is null) as sessions,
     (select count(*)::int from astapa.refresh_tokens where project_id = ${projectId} and user_id = ${user}
@@ -92,6 +95,7 @@ const nothingLeft = {
   factors: 0,
   recovery_codes: 0,
   identities: 0,
+  consents: 0,
   sessions: 0,
   refresh_tokens: 0,
   email_tokens: 0,
@@ -119,6 +123,7 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
     factors: 1,
     recovery_codes: 3,
     identities: 1,
+    consents: 1,
     sessions: 2,
     refresh_tokens: 1,
     phone_number: 1,
@@ -223,8 +228,9 @@ Deno.test("api.reset_password — an unverified account's passkeys, factors and 
     phone_verified: false,
   });
   const kept = await left(db.sql, project.id, owner);
-  assert.deepEqual([kept.passkeys, kept.factors, kept.identities, kept.phone_number], [
+  assert.deepEqual([kept.passkeys, kept.factors, kept.identities, kept.consents, kept.phone_number], [
     2,
+    1,
     1,
     1,
     "+6281200000032",
