@@ -17863,11 +17863,18 @@ AS $function$
     perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
       case when created then '{"created": true}'::jsonb
            when claimed is not null then '{"claimed": true}'::jsonb else '{}'::jsonb end);
-    -- created: the page offers a new person a passkey next, as after a password sign-up.
-    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created);
+    -- created: the page offers a new person a passkey next, as after a password sign-up. claimed: what the claim
+    -- removed and the address, so the caller can tell the person in their language (in this transaction); only
+    -- when it removed something (an account with nothing on it has nothing to tell).
+    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created)
+      || case when claimed is null
+                or not exists (select from pg_catalog.jsonb_each(claimed) as e where (e.value)::integer > 0)
+              then '{}'::jsonb
+              else pg_catalog.jsonb_build_object('claimed', claimed, 'email',
+                (select u.email from astapa.users u where u.project_id = live.project_id and u.id = person)) end;
   end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}.';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something.';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner

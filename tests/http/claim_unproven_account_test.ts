@@ -152,6 +152,12 @@ Deno.test("pre-account hijacking — an email code claims the account: the attac
   assert.equal(claimed.details.removed.password, 1);
   assert.equal(claimed.details.removed.passkeys, 1);
   assert.equal(claimed.details.removed.factors, 1);
+  // Told, in the mailbox just proven, what went and why.
+  const notice = mailText(
+    (await sink.waitFor("korban@example.com", /Subject: Your email is confirmed for Pasar/)).data,
+  );
+  assert.match(notice, /- its password\n- a passkey\n- two-step verification\n- every other sign-in/);
+  assert.match(notice, /add them again from your account page/);
   // Their account page works and simply shows no password, offering to set one.
   const page = await t.app.request(`/account?client_id=${project.clientId}&lang=en`, {
     headers: { cookie: session },
@@ -183,6 +189,10 @@ Deno.test("pre-account hijacking — a verified account's email-code sign-in cha
     client_secret: project.secret,
   });
   assert.equal(refresh.res.status, 200, "and so does the refresh token");
+  const [told] = await t.db
+    .sql`select count(*)::int as n from astapa.mail_outbox where project_id = ${project.id}
+    and kind = 'account_claimed'`;
+  assert.equal(told.n, 1, "only the claimed account's owner (the test before) was told anything");
 });
 
 Deno.test("pre-account hijacking — a phone code claims an account whose number the app set unverified", async () => {
