@@ -14247,9 +14247,11 @@ AS $function$
       where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
       returning 1)
     select pg_catalog.count(*)::integer into consents from forgotten;
+    -- Each key through the one removal, so the app hears of each as when a person or an admin removes it.
     for credential in select k.credential_id from astapa.passkeys k
-               where k.project_id = claim_unproven_account.project_id and k.user_id = claim_unproven_account.user_id
-               order by k.created_at loop
+                      where k.project_id = claim_unproven_account.project_id
+                        and k.user_id = claim_unproven_account.user_id
+                      order by k.created_at loop
       if astapa.forget_passkey(project_id, user_id, credential, '{"by": "claim"}') is not null then
         passkeys := passkeys + 1;
       end if;

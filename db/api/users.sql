@@ -616,9 +616,11 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
       where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
       returning 1)
     select pg_catalog.count(*)::integer into consents from forgotten;
+    -- Each key through the one removal, so the app hears of each as when a person or an admin removes it.
     for credential in select k.credential_id from astapa.passkeys k
-               where k.project_id = claim_unproven_account.project_id and k.user_id = claim_unproven_account.user_id
-               order by k.created_at loop
+                      where k.project_id = claim_unproven_account.project_id
+                        and k.user_id = claim_unproven_account.user_id
+                      order by k.created_at loop
       if astapa.forget_passkey(project_id, user_id, credential, '{"by": "claim"}') is not null then
         passkeys := passkeys + 1;
       end if;
@@ -678,9 +680,9 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   'number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account '
   'becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, '
   'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
-  '(api.reset_user_factors), the other channel '
-  'when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email '
-  'changes and second-step challenges, every session and refresh token. A verified other channel stays. '
+  '(api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed '
+  'links, email and phone codes, pending email changes and second-step challenges, every session and refresh '
+  'token. A verified other channel stays. '
   'Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number '
   'was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor '
   'phone.';
