@@ -1,8 +1,9 @@
 /** Typed calls for sign-in by emailed code or magic link (db/api/email_codes.sql). */
 import { z } from "zod";
-import { asApp, type Sql } from "./client.ts";
+import { asApp, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 import type { Mail } from "@/lib/login/mail.ts";
+import { Removed } from "@/lib/login/claimed_mail.ts";
 
 /** Mails a code and link to the user behind `email`; silent (false) when there is nobody. */
 export async function mailEmailCode(
@@ -21,25 +22,75 @@ export async function mailEmailCode(
     ), { actor: "hosted_login" });
 }
 
-/** `created`: the code made the account (a sign-up), so the page may offer a passkey next. */
-const Redeemed = z.object({ user_id: z.string(), created: z.boolean() }).nullable();
+/**
+ * `created`: the code made the account (a sign-up), so the page may offer a passkey next. `claimed`: the code
+ * claimed an account whose address nobody had proven (what was removed), `email` the address to tell.
+ */
+const Redeemed = z.object({
+  user_id: z.string(),
+  created: z.boolean(),
+  claimed: Removed.optional(),
+  email: z.string().optional(),
+}).nullable();
+
+/** The notice a claim sends, composed by the page in the person's language from what was removed. */
+export type ClaimNotice = (removed: Removed) => Mail;
+
+/** Queues the claim's notice in the redeeming transaction, so it goes out exactly when the claim commits. */
+async function told(tx: Tx, projectId: string, redeemed: z.infer<typeof Redeemed>, notice?: ClaimNotice) {
+  const mail = redeemed?.claimed && redeemed.email && notice ? notice(redeemed.claimed) : null;
+  if (mail && redeemed?.email) {
+    const queued = {
+      to: redeemed.email,
+      template: mail.kind,
+      subject: mail.subject,
+      text: mail.body,
+      html: mail.html,
+    };
+    await tx`select api.queue_mail(${projectId}, ${JSON.stringify(queued)}::text::jsonb)`;
+  }
+  return redeemed;
+}
 
 /** The user a code for `email` signs in (their address now verified), or null; a wrong code spends a try. */
-export async function redeemEmailCode(sql: Sql, projectId: string, email: string, codeHash: Uint8Array) {
+export async function redeemEmailCode(
+  sql: Sql,
+  projectId: string,
+  email: string,
+  codeHash: Uint8Array,
+  notice?: ClaimNotice,
+) {
   return await asApp(
     sql,
     projectId,
-    (tx) => result(tx`select api.redeem_email_code(${email}, ${codeHash}) as result`, Redeemed),
+    async (tx) =>
+      await told(
+        tx,
+        projectId,
+        await result(tx`select api.redeem_email_code(${email}, ${codeHash}) as result`, Redeemed),
+        notice,
+      ),
     { actor: "hosted_login" },
   );
 }
 
 /** The user a magic link signs in, or null (used, expired, voided, unknown). */
-export async function redeemEmailCodeLink(sql: Sql, projectId: string, linkHash: Uint8Array) {
+export async function redeemEmailCodeLink(
+  sql: Sql,
+  projectId: string,
+  linkHash: Uint8Array,
+  notice?: ClaimNotice,
+) {
   return await asApp(
     sql,
     projectId,
-    (tx) => result(tx`select api.redeem_email_code_link(${linkHash}) as result`, Redeemed),
+    async (tx) =>
+      await told(
+        tx,
+        projectId,
+        await result(tx`select api.redeem_email_code_link(${linkHash}) as result`, Redeemed),
+        notice,
+      ),
     { actor: "hosted_login" },
   );
 }

@@ -3997,8 +3997,9 @@ AS $function$
       if found_user.disabled then
         return pg_catalog.jsonb_build_object('accepted', false, 'disabled', true);
       end if;
-      update astapa.users u set phone_number_verified = true
-      where u.project_id = project and u.id = found_user.id and not u.phone_number_verified;
+      -- The code proved the number: an account that had not proven it becomes the person's, with only what was
+      -- proven left on it (astapa.claim_unproven_account verifies it).
+      perform astapa.claim_unproven_account(project, found_user.id, 'phone');
       return pg_catalog.jsonb_build_object('accepted', true, 'user_id', found_user.id::text, 'created', false,
         'channel', pending.channel);
     end if;
@@ -4029,7 +4030,7 @@ AS $function$
       'channel', pending.channel);
   end
   $function$;
-comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that verified number (marking it verified), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
+comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
 grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -8502,8 +8503,9 @@ AS $function$
       where s.project_id = live.project_id and s.token_hash = live.token_hash;
       return null;
     end if;
-    update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    -- The mailbox answered: an existing account that had not proven the address becomes the person's, with only
+    -- what was proven left on it (astapa.claim_unproven_account verifies it).
+    perform astapa.claim_unproven_account(live.project_id, person, 'email');
     -- A user this sign-up made is left out of user lists, and swept 7 days on, until its first passkey
     -- (migration 4070); one awaiting it from an earlier attempt starts its 7 days again.
     update astapa.users u set awaiting_passkey_since = pg_catalog.now()
@@ -8516,7 +8518,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('user_id', person::text);
   end
   $function$;
-comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new, awaiting its passkey: users.awaiting_passkey_since) and the attempt has 15 minutes to register a passkey: {user_id}; wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
+comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a passkey: {user_id}; wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -9789,8 +9791,11 @@ AS $function$
     if owner is null then
       raise exception 'this reset link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
-    -- The mailbox proved ownership, and whoever knew the old password is now out everywhere.
-    update astapa.users u set password_hash = reset_password.password_hash, email_verified = true
+    -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
+    -- what was proven left on it (astapa.claim_unproven_account verifies it). And whoever knew the old password
+    -- is now out everywhere.
+    perform astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
+    update astapa.users u set password_hash = reset_password.password_hash
     where u.project_id = astapa.current_project_id() and u.id = owner;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
     where s.project_id = astapa.current_project_id() and s.user_id = owner and s.ended_at is null;
@@ -9799,7 +9804,7 @@ AS $function$
     return owner;
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and revokes every refresh token of the user.';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and revokes every refresh token of the user. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -14226,6 +14231,130 @@ comment on function astapa.checkout_json(astapa.checkouts) is 'A checkout as the
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.claim_unproven_account(project_id text, user_id bigint, proven text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    -- Whatever the account had beside the proof, counted before it goes (for the audit).
+    methods jsonb;
+    passwords integer;
+    identities integer;
+    recovery_codes integer;
+    factors integer;
+    passkeys integer := 0;
+    consents integer;
+    sessions integer;
+    refresh_tokens integer;
+    other_channel boolean;
+    credential bytea;
+    removed jsonb;
+  begin
+    if claim_unproven_account.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'An account is claimed in the project the request acts for.';
+    end if;
+    if proven is null or proven not in ('email', 'phone') then
+      raise exception using errcode = 'AS400', message = 'What was proven is the email or the phone.';
+    end if;
+    -- The proof verifies the address or number; only the call that finds it unverified claims the account. The
+    -- row lock makes a second proof at the same moment wait and then find it verified: nothing to claim twice.
+    if proven = 'email' then
+      update astapa.users u set email_verified = true
+      where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+        and u.email is not null and not u.email_verified;
+    else
+      update astapa.users u set phone_number_verified = true
+      where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+        and u.phone_number is not null and not u.phone_number_verified;
+    end if;
+    if not found then
+      return null;
+    end if;
+    -- Until now nobody had proven this address or number, so anyone may have set up the rest: a password, keys,
+    -- factors, linked accounts and sessions of someone who typed another person's address ("pre-account
+    -- hijacking", docs/security.md). The person who proved it keeps only what is proven.
+    methods := api.user_sign_in_methods(project_id, user_id);
+    select pg_catalog.count(*) filter (where m ->> 'provider' = 'password'),
+           pg_catalog.count(*) filter (where m ->> 'provider' in ('google', 'github'))
+      into passwords, identities
+    from pg_catalog.jsonb_array_elements(methods) as m;
+    update astapa.users u set password_hash = null
+    where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+      and passwords > 0;
+    -- Every identity at once, as astapa.erase_user removes them: api.unlink_sign_in_method removes one an admin
+    -- names and keeps the last way in, which here is the proof just made.
+    delete from astapa.identities i
+    where i.project_id = claim_unproven_account.project_id and i.user_id = claim_unproven_account.user_id;
+    -- A consent remembered for a third-party client lets it get a code without asking: one allowed before the
+    -- proof may be the client of whoever set up the rest, waiting for the owner's next sign-in through it.
+    with forgotten as (
+      delete from astapa.consents c
+      where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
+      returning 1)
+    select pg_catalog.count(*)::integer into consents from forgotten;
+    -- Each key through the one removal, so the app hears of each as when a person or an admin removes it.
+    for credential in select k.credential_id from astapa.passkeys k
+                      where k.project_id = claim_unproven_account.project_id
+                        and k.user_id = claim_unproven_account.user_id
+                      order by k.created_at loop
+      if astapa.forget_passkey(project_id, user_id, credential, '{"by": "claim"}') is not null then
+        passkeys := passkeys + 1;
+      end if;
+    end loop;
+    select pg_catalog.count(*)::integer into recovery_codes from astapa.recovery_codes r
+    where r.project_id = claim_unproven_account.project_id and r.user_id = claim_unproven_account.user_id
+      and r.used_at is null;
+    -- The admin's reset: factors, recovery codes and remembered browsers go (user.mfa_removed told to the app).
+    factors := (api.reset_user_factors(project_id, user_id) ->> 'removed')::integer;
+    -- The other channel stays only if someone proved it; an unproven one is a way back in for whoever typed it.
+    if proven = 'email' then
+      update astapa.users u set phone_number = null
+      where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+        and u.phone_number is not null and not u.phone_number_verified;
+    else
+      update astapa.users u set email = null
+      where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+        and u.email is not null and not u.email_verified;
+    end if;
+    other_channel := found;
+    -- Links, codes and challenges started before the proof are someone else's ways in too: a reset link, an email
+    -- code or an address change mailed earlier, a number being added, a second step half done.
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = claim_unproven_account.project_id and t.user_id = claim_unproven_account.user_id
+      and t.used_at is null;
+    update astapa.email_codes c set used_at = pg_catalog.now()
+    where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
+      and c.used_at is null;
+    delete from astapa.email_changes e
+    where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
+      and c.used_at is null;
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
+      and c.used_at is null;
+    -- Signed out everywhere (the sign-in under way starts its session after this).
+    with ended as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = claim_unproven_account.project_id and s.user_id = claim_unproven_account.user_id
+        and s.ended_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer into sessions from ended;
+    refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
+    removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
+      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents, 'sessions', sessions,
+      'refresh_tokens', refresh_tokens,
+      case when proven = 'email' then 'phone_number' else 'email' end, case when other_channel then 1 else 0 end);
+    perform astapa.audit(project_id, 'user.claimed', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('proven', proven, 'removed', removed));
+    return removed;
+  end
+  $function$;
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token. A verified other channel stays. Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.claims_problems(claims jsonb, for_plan boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -17759,6 +17888,7 @@ AS $function$
   declare
     person bigint := live.user_id;
     created boolean := false;
+    claimed jsonb;
   begin
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
@@ -17777,16 +17907,24 @@ AS $function$
         end if;
       end;
     end if;
-    -- The mailbox answered: the address is the person's.
-    update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    -- The mailbox answered: the address is the person's, and so is an account that had not proven it, with only
+    -- what was proven left on it (astapa.claim_unproven_account).
+    claimed := astapa.claim_unproven_account(live.project_id, person, 'email');
     perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
-      case when created then '{"created": true}'::jsonb else '{}'::jsonb end);
-    -- created: the page offers a new person a passkey next, as after a password sign-up.
-    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created);
+      case when created then '{"created": true}'::jsonb
+           when claimed is not null then '{"claimed": true}'::jsonb else '{}'::jsonb end);
+    -- created: the page offers a new person a passkey next, as after a password sign-up. claimed: what the claim
+    -- removed and the address, so the caller can tell the person in their language (in this transaction); only
+    -- when it removed something (an account with nothing on it has nothing to tell).
+    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created)
+      || case when claimed is null
+                or not exists (select from pg_catalog.jsonb_each(claimed) as e where (e.value)::integer > 0)
+              then '{}'::jsonb
+              else pg_catalog.jsonb_build_object('claimed', claimed, 'email',
+                (select u.email from astapa.users u where u.project_id = live.project_id and u.id = person)) end;
   end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address, audits sign_in.email_code ({created: true} for a new account); returns {user_id, created}.';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something.';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner

@@ -128,7 +128,19 @@ export function AccountPage({ data }: { data: AccountPageData }) {
             </form>
             <form method="post" action={post}>
               <Hidden data={data} action="password" />
-              {!a.methods.some((m) => m.provider === "password") && <p class="muted">{t("noPassword")}</p>}
+              {
+                /* Without a password: signed in by Google/GitHub, or by a code (an account claimed by proving its
+                  address or number keeps none, docs/security.md). */
+              }
+              {!a.methods.some((m) => m.provider === "password") && (
+                <p class="muted">
+                  {t(
+                    a.methods.some((m) => m.provider === "google" || m.provider === "github")
+                      ? "noPassword"
+                      : "noPasswordYet",
+                  )}
+                </p>
+              )}
               <p class="field">
                 <label for="password">{t("newPassword")}</label>
                 <input

@@ -139,6 +139,7 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
   declare
     person bigint := live.user_id;
     created boolean := false;
+    claimed jsonb;
   begin
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
@@ -157,19 +158,30 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
         end if;
       end;
     end if;
-    -- The mailbox answered: the address is the person's.
-    update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    -- The mailbox answered: the address is the person's, and so is an account that had not proven it, with only
+    -- what was proven left on it (astapa.claim_unproven_account).
+    claimed := astapa.claim_unproven_account(live.project_id, person, 'email');
     perform astapa.audit(live.project_id, 'sign_in.email_code', 'user:' || person,
-      case when created then '{"created": true}'::jsonb else '{}'::jsonb end);
-    -- created: the page offers a new person a passkey next, as after a password sign-up.
-    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created);
+      case when created then '{"created": true}'::jsonb
+           when claimed is not null then '{"claimed": true}'::jsonb else '{}'::jsonb end);
+    -- created: the page offers a new person a passkey next, as after a password sign-up. claimed: what the claim
+    -- removed and the address, so the caller can tell the person in their language (in this transaction); only
+    -- when it removed something (an account with nothing on it has nothing to tell).
+    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created)
+      || case when claimed is null
+                or not exists (select from pg_catalog.jsonb_each(claimed) as e where (e.value)::integer > 0)
+              then '{}'::jsonb
+              else pg_catalog.jsonb_build_object('claimed', claimed, 'email',
+                (select u.email from astapa.users u where u.project_id = live.project_id and u.id = person)) end;
   end
   $$;
 
 comment on function astapa.use_email_code(astapa.email_codes) is
   'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the '
-  'address, audits sign_in.email_code ({created: true} for a new account); returns {user_id, created}.';
+  'address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits '
+  'sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns '
+  '{user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the '
+  'account and removed something.';
 
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 

@@ -246,8 +246,11 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     if owner is null then
       raise exception 'this reset link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
-    -- The mailbox proved ownership, and whoever knew the old password is now out everywhere.
-    update astapa.users u set password_hash = reset_password.password_hash, email_verified = true
+    -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
+    -- what was proven left on it (astapa.claim_unproven_account verifies it). And whoever knew the old password
+    -- is now out everywhere.
+    perform astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
+    update astapa.users u set password_hash = reset_password.password_hash
     where u.project_id = astapa.current_project_id() and u.id = owner;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
     where s.project_id = astapa.current_project_id() and s.user_id = owner and s.ended_at is null;
@@ -259,7 +262,8 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
 
 comment on function api.reset_password(bytea, text) is
   'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and '
-  'revokes every refresh token of the user.';
+  'revokes every refresh token of the user. An account whose address was unverified is claimed first '
+  '(astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too).';
 
 grant execute on function api.reset_password(bytea, text) to astapa_app;
 

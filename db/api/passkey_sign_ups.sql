@@ -136,8 +136,9 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
       where s.project_id = live.project_id and s.token_hash = live.token_hash;
       return null;
     end if;
-    update astapa.users u set email_verified = true
-    where u.project_id = live.project_id and u.id = person and not u.email_verified;
+    -- The mailbox answered: an existing account that had not proven the address becomes the person's, with only
+    -- what was proven left on it (astapa.claim_unproven_account verifies it).
+    perform astapa.claim_unproven_account(live.project_id, person, 'email');
     -- A user this sign-up made is left out of user lists, and swept 7 days on, until its first passkey
     -- (migration 4070); one awaiting it from an earlier attempt starts its 7 days again.
     update astapa.users u set awaiting_passkey_since = pg_catalog.now()
@@ -153,7 +154,8 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
 
 comment on function api.prove_passkey_sign_up(bytea, bytea) is
   'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, '
-  'when new, awaiting its passkey: users.awaiting_passkey_since) and the attempt has 15 minutes to register a '
+  'when new, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is '
+  'claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a '
   'passkey: {user_id}; wrong (one of 5 tries spent), '
   'used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
 

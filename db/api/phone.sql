@@ -451,8 +451,9 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
       if found_user.disabled then
         return pg_catalog.jsonb_build_object('accepted', false, 'disabled', true);
       end if;
-      update astapa.users u set phone_number_verified = true
-      where u.project_id = project and u.id = found_user.id and not u.phone_number_verified;
+      -- The code proved the number: an account that had not proven it becomes the person's, with only what was
+      -- proven left on it (astapa.claim_unproven_account verifies it).
+      perform astapa.claim_unproven_account(project, found_user.id, 'phone');
       return pg_catalog.jsonb_build_object('accepted', true, 'user_id', found_user.id::text, 'created', false,
         'channel', pending.channel);
     end if;
@@ -486,8 +487,8 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
 
 comment on function api.check_phone_code(bytea, bytea) is
   'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five '
-  'attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that verified '
-  'number (marking it verified), or creates one with only the phone when settings.phone.signup allows. '
+  'attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that '
+  'number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. '
   '{accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
 
 grant execute on function api.check_phone_code(bytea, bytea) to astapa_app;

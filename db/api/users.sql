@@ -553,6 +553,142 @@ comment on function astapa.has_way_in(text, bigint) is
 
 grant execute on function astapa.has_way_in(text, bigint) to astapa_app;
 
+create or replace function astapa.claim_unproven_account(project_id text, user_id bigint, proven text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    -- Whatever the account had beside the proof, counted before it goes (for the audit).
+    methods jsonb;
+    passwords integer;
+    identities integer;
+    recovery_codes integer;
+    factors integer;
+    passkeys integer := 0;
+    consents integer;
+    sessions integer;
+    refresh_tokens integer;
+    other_channel boolean;
+    credential bytea;
+    removed jsonb;
+  begin
+    if claim_unproven_account.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'An account is claimed in the project the request acts for.';
+    end if;
+    if proven is null or proven not in ('email', 'phone') then
+      raise exception using errcode = 'AS400', message = 'What was proven is the email or the phone.';
+    end if;
+    -- The proof verifies the address or number; only the call that finds it unverified claims the account. The
+    -- row lock makes a second proof at the same moment wait and then find it verified: nothing to claim twice.
+    if proven = 'email' then
+      update astapa.users u set email_verified = true
+      where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+        and u.email is not null and not u.email_verified;
+    else
+      update astapa.users u set phone_number_verified = true
+      where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+        and u.phone_number is not null and not u.phone_number_verified;
+    end if;
+    if not found then
+      return null;
+    end if;
+    -- Until now nobody had proven this address or number, so anyone may have set up the rest: a password, keys,
+    -- factors, linked accounts and sessions of someone who typed another person's address ("pre-account
+    -- hijacking", docs/security.md). The person who proved it keeps only what is proven.
+    methods := api.user_sign_in_methods(project_id, user_id);
+    select pg_catalog.count(*) filter (where m ->> 'provider' = 'password'),
+           pg_catalog.count(*) filter (where m ->> 'provider' in ('google', 'github'))
+      into passwords, identities
+    from pg_catalog.jsonb_array_elements(methods) as m;
+    update astapa.users u set password_hash = null
+    where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+      and passwords > 0;
+    -- Every identity at once, as astapa.erase_user removes them: api.unlink_sign_in_method removes one an admin
+    -- names and keeps the last way in, which here is the proof just made.
+    delete from astapa.identities i
+    where i.project_id = claim_unproven_account.project_id and i.user_id = claim_unproven_account.user_id;
+    -- A consent remembered for a third-party client lets it get a code without asking: one allowed before the
+    -- proof may be the client of whoever set up the rest, waiting for the owner's next sign-in through it.
+    with forgotten as (
+      delete from astapa.consents c
+      where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
+      returning 1)
+    select pg_catalog.count(*)::integer into consents from forgotten;
+    -- Each key through the one removal, so the app hears of each as when a person or an admin removes it.
+    for credential in select k.credential_id from astapa.passkeys k
+                      where k.project_id = claim_unproven_account.project_id
+                        and k.user_id = claim_unproven_account.user_id
+                      order by k.created_at loop
+      if astapa.forget_passkey(project_id, user_id, credential, '{"by": "claim"}') is not null then
+        passkeys := passkeys + 1;
+      end if;
+    end loop;
+    select pg_catalog.count(*)::integer into recovery_codes from astapa.recovery_codes r
+    where r.project_id = claim_unproven_account.project_id and r.user_id = claim_unproven_account.user_id
+      and r.used_at is null;
+    -- The admin's reset: factors, recovery codes and remembered browsers go (user.mfa_removed told to the app).
+    factors := (api.reset_user_factors(project_id, user_id) ->> 'removed')::integer;
+    -- The other channel stays only if someone proved it; an unproven one is a way back in for whoever typed it.
+    if proven = 'email' then
+      update astapa.users u set phone_number = null
+      where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+        and u.phone_number is not null and not u.phone_number_verified;
+    else
+      update astapa.users u set email = null
+      where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+        and u.email is not null and not u.email_verified;
+    end if;
+    other_channel := found;
+    -- Links, codes and challenges started before the proof are someone else's ways in too: a reset link, an email
+    -- code or an address change mailed earlier, a number being added, a second step half done.
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = claim_unproven_account.project_id and t.user_id = claim_unproven_account.user_id
+      and t.used_at is null;
+    update astapa.email_codes c set used_at = pg_catalog.now()
+    where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
+      and c.used_at is null;
+    delete from astapa.email_changes e
+    where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
+    update astapa.phone_codes c set used_at = pg_catalog.now()
+    where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
+      and c.used_at is null;
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
+      and c.used_at is null;
+    -- Signed out everywhere (the sign-in under way starts its session after this).
+    with ended as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = claim_unproven_account.project_id and s.user_id = claim_unproven_account.user_id
+        and s.ended_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer into sessions from ended;
+    refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
+    removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
+      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents, 'sessions', sessions,
+      'refresh_tokens', refresh_tokens,
+      case when proven = 'email' then 'phone_number' else 'email' end, case when other_channel then 1 else 0 end);
+    perform astapa.audit(project_id, 'user.claimed', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('proven', proven, 'removed', removed));
+    return removed;
+  end
+  $$;
+
+comment on function astapa.claim_unproven_account(text, bigint, text) is
+  'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone '
+  'number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account '
+  'becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, '
+  'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
+  '(api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed '
+  'links, email and phone codes, pending email changes and second-step challenges, every session and refresh '
+  'token. A verified other channel stays. '
+  'Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number '
+  'was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor '
+  'phone.';
+
+grant execute on function astapa.claim_unproven_account(text, bigint, text) to astapa_app;
+
 create or replace function api.unlink_sign_in_method(project_id text, user_id bigint, provider text, subject text default null)
   returns jsonb
   language plpgsql

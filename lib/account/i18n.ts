@@ -33,6 +33,8 @@ const en = {
   changePassword: "Change password",
   setPassword: "Set a password",
   noPassword: "You sign in with Google or GitHub only. Set a password to sign in with your email too.",
+  noPasswordYet:
+    "You have no password: you sign in without one. Set one to sign in with your email and a password.",
   passwordSaved: "Your password was saved. Your other browsers were signed out.",
   weakPassword: "Use at least 8 characters.",
   commonPassword: "That password is one of the most common ones. Choose another.",
@@ -129,6 +131,8 @@ const id: Record<AccountKey, string> = {
   setPassword: "Buat kata sandi",
   noPassword:
     "Anda masuk hanya dengan Google atau GitHub. Buat kata sandi untuk bisa masuk dengan email juga.",
+  noPasswordYet:
+    "Anda belum punya kata sandi: Anda masuk tanpa kata sandi. Buat kata sandi untuk masuk dengan email dan kata sandi.",
   passwordSaved: "Kata sandi Anda disimpan. Peramban Anda yang lain telah dikeluarkan.",
   weakPassword: "Gunakan minimal 8 karakter.",
   commonPassword: "Kata sandi itu termasuk yang paling umum. Pilih yang lain.",

@@ -23,7 +23,8 @@ import {
   typedCode,
 } from "@/lib/login/email_codes.ts";
 import { emailCodeMail } from "@/lib/login/email_code_mail.ts";
-import { mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_codes.ts";
+import { type ClaimNotice, mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_codes.ts";
+import { claimedMail } from "@/lib/login/claimed_mail.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { EmailCode, type EmailCodeData } from "@/components/login/EmailCode.tsx";
@@ -74,6 +75,14 @@ function signedIn(
   return afterFirstFactor(c, request, query, redeemed.user_id, ["otp"], { onward });
 }
 
+/**
+ * The mail that tells a person their code claimed an account nobody had proven the address of, and what it
+ * removed (docs/security.md, "Pre-account hijacking"). Postgres reports a claim only when it removed something.
+ */
+function claimNotice(c: Ctx, request: AuthorizeRequest): ClaimNotice {
+  return (removed) => claimedMail(pickLang(c), request.project.name, removed);
+}
+
 export const handler: Handlers<EmailCodeData> = {
   async GET(c) {
     const query = new URL(c.req.url).searchParams;
@@ -92,7 +101,12 @@ export const handler: Handlers<EmailCodeData> = {
     const email = form.email.trim();
     if (form.action === "link") {
       const redeemed = /^[A-Za-z0-9_-]{43}$/.test(form.token)
-        ? await redeemEmailCodeLink(sql, request.project.id, await sha256(form.token))
+        ? await redeemEmailCodeLink(
+          sql,
+          request.project.id,
+          await sha256(form.token),
+          claimNotice(c, request),
+        )
         : null;
       if (!redeemed) return show(c, request, query, { mode: "expired" }, 400);
       return await signedIn(c, request, query, redeemed);
@@ -115,7 +129,9 @@ export const handler: Handlers<EmailCodeData> = {
       return show(c, request, query, { mode: "code", email, error: "tooMany", waitSeconds: wait }, 429);
     }
     const code = typedCode(form.code);
-    const redeemed = code ? await redeemEmailCode(sql, request.project.id, email, await sha256(code)) : null;
+    const redeemed = code
+      ? await redeemEmailCode(sql, request.project.id, email, await sha256(code), claimNotice(c, request))
+      : null;
     if (!redeemed) {
       await countAttempt(c, request.project, email, "sign_in.failed");
       countSignIn("email_code", "failure", "wrong_credentials");

@@ -1,0 +1,280 @@
+/**
+ * Pre-account hijacking through the hosted pages (docs/security.md): an attacker registers someone else's
+ * address (or has the app put someone else's number on their account) with a password, signs in, keeps a
+ * refresh token and sets up a passkey and an authenticator app. The real owner then proves the address or
+ * number — an email code, a phone code, a password reset — and lands signed in, with no second step asked for
+ * a factor that was not theirs; everything the attacker held stops working. A verified account's code sign-in
+ * changes nothing.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { type SeededProject, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
+import { mailText, openMailedLink, sessionCookie, submitForm } from "../helpers/login.ts";
+import { startSmtpSink } from "../helpers/smtp_sink.ts";
+import { postForm } from "../helpers/token_client.ts";
+import { csrfOf } from "../helpers/csrf.ts";
+import { MailSender } from "@/lib/mail/sender.ts";
+import { asApp } from "@/db/client.ts";
+import { listPhoneMessages } from "@/db/phone.ts";
+
+const t = await testApp();
+const sink = startSmtpSink();
+const sender = new MailSender(t.db.sql, sink.url, "Astapa <no-reply@astapa.test>");
+await sender.start();
+Deno.test.afterAll(async () => {
+  await sender.stop();
+  sink.close();
+  await t.close();
+});
+const redirectUri = "https://pasar.example/cb";
+const project = await seedProject(t.db.sql, {
+  name: "Pasar",
+  redirectUri,
+  settings: { email_codes: true, passkeys: true, phone: { enabled: true } },
+});
+const query = (p: SeededProject) =>
+  new URLSearchParams({ client_id: p.clientId, redirect_uri: p.redirectUri });
+
+/** The attacker's sign-up with a password they know: the user id and a refresh token from the code it gave. */
+async function attackerSignsUp(email: string, password: string) {
+  const signedUp = await submitForm(t, project, "/auth/signup", { email, password });
+  assert.equal(signedUp.status, 303, "signed up (and offered a passkey)");
+  await signedUp.body?.cancel();
+  // Signed in with the password: the project does not make people confirm their address first.
+  const signedIn = await submitForm(t, project, "/auth/login", { email, password });
+  assert.equal(signedIn.status, 303);
+  const code = new URL(signedIn.headers.get("location")!).searchParams.get("code")!;
+  const tokens = await postForm(t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: project.redirectUri,
+    client_id: project.clientId,
+    client_secret: project.secret,
+  });
+  assert.equal(tokens.res.status, 200);
+  assert.ok(tokens.body.refresh_token);
+  const [user] = await t.db.sql`select id::text from astapa.users where project_id = ${project.id}
+    and email_lower = ${email.toLowerCase()}`;
+  return { user: user.id as string, refreshToken: tokens.body.refresh_token as string };
+}
+
+/** A passkey and a confirmed authenticator app (which a sign-in would then ask for), as the attacker's. */
+async function attackerAddsFactors(user: string, n: number) {
+  await seedPasskey(t.db.sql, project.id, user, n);
+  await t.db.sql`insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at)
+    values (${project.id}, ${user}, 'totp', '\\x01', now())`;
+}
+
+async function refreshRefused(refreshToken: string) {
+  const refresh = await postForm(t, "/api/platform/token", {
+    grant_type: "refresh_token",
+    refresh_token: refreshToken,
+    client_id: project.clientId,
+    client_secret: project.secret,
+  });
+  assert.equal(refresh.res.status, 400);
+  assert.equal(refresh.body.error, "invalid_grant", "the attacker's refresh token is refused");
+}
+
+async function passwordSignIn(email: string, password: string) {
+  const res = await submitForm(t, project, "/auth/login", { email, password });
+  await res.body?.cancel();
+  return res.status;
+}
+
+/** Lands at the app with a code that redeems: signed in, with no second step in between. */
+async function landsSignedIn(res: Response): Promise<string> {
+  assert.equal(res.status, 303);
+  const location = res.headers.get("location")!;
+  assert.ok(location.startsWith(`${redirectUri}?code=`), `to the app, not ${location}`);
+  assert.ok(sessionCookie(res, project.id), "a session for the browser");
+  const tokens = await postForm(t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code: new URL(location).searchParams.get("code")!,
+    redirect_uri: project.redirectUri,
+    client_id: project.clientId,
+    client_secret: project.secret,
+  });
+  assert.equal(tokens.res.status, 200);
+  return sessionCookie(res, project.id)!;
+}
+
+async function account(user: string) {
+  const [row] = await t.db.sql`select email, email_verified, phone_number, phone_number_verified,
+      password_hash is not null as password,
+      (select count(*)::int from astapa.passkeys k where k.project_id = u.project_id and k.user_id = u.id) as passkeys,
+      (select count(*)::int from astapa.user_factors f where f.project_id = u.project_id and f.user_id = u.id)
+        as factors,
+      (select count(*)::int from astapa.login_sessions s where s.project_id = u.project_id and s.user_id = u.id
+        and s.ended_at is null) as live_sessions
+    from astapa.users u where u.project_id = ${project.id} and u.id = ${user}`;
+  return { ...row };
+}
+
+/** The victim's browser on the code page: sends a code to `email` and types it in. */
+async function signInByEmailCode(email: string) {
+  const page = await t.app.request(`/auth/email-code?${query(project)}`);
+  const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
+  const csrf = csrfOf(await page.text());
+  const post = (fields: Record<string, string>) =>
+    t.app.request(`/auth/email-code?lang=en`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ request: query(project).toString(), csrf, ...fields }),
+    });
+  const sent = await post({ action: "send", email });
+  assert.equal(sent.status, 200);
+  await sent.body?.cancel();
+  const text = mailText((await sink.waitFor(email, /Subject: Your sign-in code for Pasar/)).data);
+  const code = /^\s+(\d{6})$/m.exec(text)![1];
+  return await post({ action: "verify", email, code });
+}
+
+Deno.test("pre-account hijacking — an email code claims the account: the attacker's password, token, passkey and app stop working", async () => {
+  const attacker = await attackerSignsUp("korban@example.com", "attacker knows this");
+  await attackerAddsFactors(attacker.user, 41);
+  const session = await landsSignedIn(await signInByEmailCode("korban@example.com"));
+  assert.deepEqual(await account(attacker.user), {
+    email: "korban@example.com",
+    email_verified: true,
+    phone_number: null,
+    phone_number_verified: false,
+    password: false,
+    passkeys: 0,
+    factors: 0,
+    live_sessions: 1, // the owner's, started after the claim; the attacker's ended
+  });
+  assert.equal(await passwordSignIn("korban@example.com", "attacker knows this"), 422);
+  await refreshRefused(attacker.refreshToken);
+  const [claimed] = await t.db.sql`select details from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.claimed' and target = ${`user:${attacker.user}`}`;
+  assert.equal(claimed.details.proven, "email");
+  assert.equal(claimed.details.removed.password, 1);
+  assert.equal(claimed.details.removed.passkeys, 1);
+  assert.equal(claimed.details.removed.factors, 1);
+  // Told, in the mailbox just proven, what went and why.
+  const notice = mailText(
+    (await sink.waitFor("korban@example.com", /Subject: Your email is confirmed for Pasar/)).data,
+  );
+  assert.match(notice, /- its password\n- a passkey\n- two-step verification\n- every other sign-in/);
+  assert.match(notice, /add them again from your account page/);
+  // Their account page works and simply shows no password, offering to set one.
+  const page = await t.app.request(`/account?client_id=${project.clientId}&lang=en`, {
+    headers: { cookie: session },
+  });
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /You have no password: you sign in without one/);
+  assert.match(html, /Set a password/);
+});
+
+Deno.test("pre-account hijacking — a verified account's email-code sign-in changes nothing", async () => {
+  const owner = await attackerSignsUp("pemilik@example.com", "my own password");
+  await t.db.sql`update astapa.users set email_verified = true where id = ${owner.user}`;
+  await seedPasskey(t.db.sql, project.id, owner.user, 42);
+  // Their own passkey stays, and still guards the account as a second step.
+  const signedIn = await signInByEmailCode("pemilik@example.com");
+  assert.equal(signedIn.status, 303);
+  assert.match(signedIn.headers.get("location")!, /^\/auth\/mfa\?/);
+  assert.equal((await account(owner.user)).passkeys, 1);
+  assert.equal(
+    await passwordSignIn("pemilik@example.com", "my own password"),
+    303,
+    "the password still works",
+  );
+  const refresh = await postForm(t, "/api/platform/token", {
+    grant_type: "refresh_token",
+    refresh_token: owner.refreshToken,
+    client_id: project.clientId,
+    client_secret: project.secret,
+  });
+  assert.equal(refresh.res.status, 200, "and so does the refresh token");
+  const [told] = await t.db
+    .sql`select count(*)::int as n from astapa.mail_outbox where project_id = ${project.id}
+    and kind = 'account_claimed'`;
+  assert.equal(told.n, 1, "only the claimed account's owner (the test before) was told anything");
+});
+
+Deno.test("pre-account hijacking — a phone code claims an account whose number the app set unverified", async () => {
+  const attacker = await attackerSignsUp("penyerang@example.com", "attacker knows this");
+  await attackerAddsFactors(attacker.user, 43);
+  // The app put the victim's number on the attacker's account without checking it (Platform API).
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => tx`select api.set_user_phone(${project.id}, ${attacker.user}, '+6281288880001', false)`,
+  );
+  const sent = await submitForm(t, project, "/auth/phone", { phone: "0812 8888 0001", channel: "whatsapp" });
+  assert.equal(sent.status, 303);
+  const [logged] = await listPhoneMessages(t.db.sql, project.id);
+  const code = /: (\d{6})$/.exec(logged.sandbox_text ?? "")![1];
+  const pending = sent.headers.getSetCookie().map((c) => c.split(";")[0])
+    .find((c) => c.startsWith(`astapa_phone_${project.id}=`))!;
+  const page = await t.app.request(`/auth/phone/code?${query(project)}`, { headers: { cookie: pending } });
+  const csrfCookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
+  const csrf = csrfOf(await page.text());
+  const signedIn = await t.app.request(`/auth/phone/code?lang=en`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: `${pending}; ${csrfCookie}` },
+    body: new URLSearchParams({ request: query(project).toString(), csrf, code }),
+  });
+  await landsSignedIn(signedIn);
+  // The address nobody proved went with the rest: it was the attacker's way back in (a reset link, a code).
+  assert.deepEqual(await account(attacker.user), {
+    email: null,
+    email_verified: false,
+    phone_number: "+6281288880001",
+    phone_number_verified: true,
+    password: false,
+    passkeys: 0,
+    factors: 0,
+    live_sessions: 1, // the owner's, started after the claim; the attacker's ended
+  });
+  assert.equal(await passwordSignIn("penyerang@example.com", "attacker knows this"), 422);
+  await refreshRefused(attacker.refreshToken);
+});
+
+Deno.test("pre-account hijacking — a password reset claims the account: the passkey and app set up before it are gone", async () => {
+  const attacker = await attackerSignsUp("dicuri@example.com", "attacker knows this");
+  await attackerAddsFactors(attacker.user, 44);
+  const asked = await submitForm(t, project, "/auth/forgot", { email: "dicuri@example.com" });
+  assert.equal(asked.status, 200);
+  await asked.body?.cancel();
+  const text = mailText(
+    (await sink.waitFor("dicuri@example.com", /Subject: Reset your Pasar password/)).data,
+  );
+  const link = await openMailedLink(t, text);
+  const form = await t.app.request(link);
+  assert.equal(form.status, 200);
+  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
+  const html = await form.text();
+  const field = (name: string) =>
+    new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1].replace(/&amp;/g, "&");
+  const reset = await t.app.request("/auth/reset", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({
+      request: field("request"),
+      csrf: field("csrf"),
+      token: field("token"),
+      password: "the owner's password",
+    }),
+  });
+  // Straight back to the app: the authenticator app that would have been asked for is gone.
+  await landsSignedIn(reset);
+  const after = await account(attacker.user);
+  assert.deepEqual(
+    [after.email_verified, after.password, after.passkeys, after.factors, after.live_sessions],
+    [true, true, 0, 0, 1],
+  );
+  assert.equal(await passwordSignIn("dicuri@example.com", "attacker knows this"), 422);
+  await refreshRefused(attacker.refreshToken);
+  assert.equal(await passwordSignIn("dicuri@example.com", "the owner's password"), 303);
+});
+
+Deno.test("pre-account hijacking — a user created unverified by the app is claimed by a code the same way", async () => {
+  const user = await seedUser(t.db.sql, project.id, "impor@example.com");
+  await attackerAddsFactors(user, 45);
+  await landsSignedIn(await signInByEmailCode("impor@example.com"));
+  assert.deepEqual([(await account(user)).passkeys, (await account(user)).factors], [0, 0]);
+});

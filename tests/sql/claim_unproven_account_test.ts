@@ -1,0 +1,259 @@
+/**
+ * astapa.claim_unproven_account (db/api/users.sql): proving an address or number the account had not proven
+ * leaves only what was proven on it — every kind of way in is removed and counted in the audit, another user's
+ * and another project's rows stay, an account that had proven it changes nothing, and a second claim does
+ * nothing. The callers (email codes, phone codes, password reset, a passkey sign-up's mailed code) claim
+ * through it.
+ */
+import assert from "node:assert/strict";
+import { asApp, type Sql } from "@/db/client.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+const project = await seedProject(db.sql, { settings: { passkeys: true, email_codes: true } });
+const other = await seedProject(db.sql, { settings: { passkeys: true } });
+
+let seed = 0;
+/** A fresh 32-byte value (token hashes must be unique across tests). */
+function bytes(): Uint8Array {
+  seed += 1;
+  const out = new Uint8Array(32);
+  new DataView(out.buffer).setUint32(0, seed);
+  return out;
+}
+
+/** Everything another person could set up on an account without proving its address or number. */
+async function setUpEverything(sql: Sql, projectId: string, user: string, phone: string | null, n: number) {
+  await sql`update astapa.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+    phone_number = ${phone}, phone_number_verified = false where project_id = ${projectId} and id = ${user}`;
+  await seedPasskey(sql, projectId, user, n);
+  await seedPasskey(sql, projectId, user, n + 1);
+  await sql`insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at)
+    values (${projectId}, ${user}, 'totp', '\\x01', now())`;
+  for (let i = 0; i < 3; i++) {
+    await sql`insert into astapa.recovery_codes (project_id, user_id, code_hash) values (${projectId}, ${user}, ${bytes()})`;
+  }
+  await sql`insert into astapa.identities (project_id, provider, subject, user_id, email)
+    values (${projectId}, 'github', ${`gh-${n}`}, ${user}, 'someone@example.com')`;
+  for (let i = 0; i < 2; i++) {
+    await sql`insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+      values (${projectId}, ${bytes()}, ${user}, now() + interval '1 day')`;
+  }
+  await sql`insert into astapa.consents (project_id, user_id, client_id, resource, scopes)
+    values (${projectId}, ${user}, ${`dcl_${"a".repeat(24)}`}, 'https://mcp.example/', '{mcp:read}')`;
+  await sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, expires_at)
+    values (${projectId}, ${bytes()}, gen_random_uuid(), ${user}, 'cid_x', now() + interval '1 day')`;
+  await sql`insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+    values (${projectId}, ${bytes()}, ${user}, 'reset_password', now() + interval '1 hour')`;
+  await sql`insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
+    values (${projectId}, ${bytes()}, ${user}, '{pwd}', now() + interval '10 minutes')`;
+  await sql`insert into astapa.email_changes (project_id, token_hash, user_id, new_email, expires_at)
+    values (${projectId}, ${bytes()}, ${user}, 'attacker@example.com', now() + interval '1 hour')`;
+}
+
+/** What is left of each kind, counted as the owner sees it. */
+async function left(sql: Sql, projectId: string, user: string) {
+  const [row] = await sql`select
+    (select password_hash is not null from astapa.users where project_id = ${projectId} and id = ${user}) as password,
+    (select email from astapa.users where project_id = ${projectId} and id = ${user}) as email,
+    (select email_verified from astapa.users where project_id = ${projectId} and id = ${user}) as email_verified,
+    (select phone_number from astapa.users where project_id = ${projectId} and id = ${user}) as phone_number,
+    (select phone_number_verified from astapa.users where project_id = ${projectId} and id = ${user}) as phone_verified,
+    (select count(*)::int from astapa.passkeys where project_id = ${projectId} and user_id = ${user}) as passkeys,
+    (select count(*)::int from astapa.user_factors where project_id = ${projectId} and user_id = ${user}) as factors,
+    (select count(*)::int from astapa.recovery_codes where project_id = ${projectId} and user_id = ${user})
+      as recovery_codes,
+    (select count(*)::int from astapa.identities where project_id = ${projectId} and user_id = ${user}) as identities,
+    (select count(*)::int from astapa.consents where project_id = ${projectId} and user_id = ${user}) as consents,
+    (select count(*)::int from astapa.login_sessions where project_id = ${projectId} and user_id = ${user}
+      and ended_at is null) as sessions,
+    (select count(*)::int from astapa.refresh_tokens where project_id = ${projectId} and user_id = ${user}
+      and revoked_at is null) as refresh_tokens,
+    (select count(*)::int from astapa.email_tokens where project_id = ${projectId} and user_id = ${user}
+      and used_at is null) as email_tokens,
+    (select count(*)::int from astapa.mfa_challenges where project_id = ${projectId} and user_id = ${user}
+      and used_at is null) as challenges,
+    (select count(*)::int from astapa.email_changes where project_id = ${projectId} and user_id = ${user})
+      as email_changes`;
+  return { ...row };
+}
+
+function claim(projectId: string, user: string, proven: string, actingFor = projectId) {
+  return asApp(db.sql, actingFor, async (tx) => {
+    const [row] = await tx`select astapa.claim_unproven_account(${projectId}, ${user}, ${proven}) as result`;
+    return row.result as Record<string, number> | null;
+  });
+}
+
+const nothingLeft = {
+  password: false,
+  passkeys: 0,
+  factors: 0,
+  recovery_codes: 0,
+  identities: 0,
+  consents: 0,
+  sessions: 0,
+  refresh_tokens: 0,
+  email_tokens: 0,
+  challenges: 0,
+  email_changes: 0,
+};
+
+Deno.test("astapa.claim_unproven_account — email: every way in another person set up goes, counted in the audit", async () => {
+  const victim = await seedUser(db.sql, project.id, "claim-victim@example.com");
+  await setUpEverything(db.sql, project.id, victim, "+6281200000001", 10);
+  // Another user of the project and a user of another project, set up the same way, are left alone.
+  const neighbour = await seedUser(db.sql, project.id, "claim-neighbour@example.com");
+  await setUpEverything(db.sql, project.id, neighbour, "+6281200000002", 20);
+  const stranger = await seedUser(db.sql, other.id, "claim-victim@example.com");
+  await setUpEverything(db.sql, other.id, stranger, "+6281200000001", 30);
+  const before = {
+    neighbour: await left(db.sql, project.id, neighbour),
+    stranger: await left(db.sql, other.id, stranger),
+  };
+
+  const removed = await claim(project.id, victim, "email");
+  assert.deepEqual(removed, {
+    password: 1,
+    passkeys: 2,
+    factors: 1,
+    recovery_codes: 3,
+    identities: 1,
+    consents: 1,
+    sessions: 2,
+    refresh_tokens: 1,
+    phone_number: 1,
+  });
+  assert.deepEqual(await left(db.sql, project.id, victim), {
+    ...nothingLeft,
+    email: "claim-victim@example.com",
+    email_verified: true,
+    phone_number: null,
+    phone_verified: false,
+  });
+  assert.deepEqual(await left(db.sql, project.id, neighbour), before.neighbour);
+  assert.deepEqual(await left(db.sql, other.id, stranger), before.stranger);
+  const audit = await db.sql`select action, details from astapa.audit_log where project_id = ${project.id}
+    and target = ${`user:${victim}`} order by id`;
+  const claimed = audit.filter((a) => a.action === "user.claimed");
+  assert.equal(claimed.length, 1);
+  assert.deepEqual(claimed[0].details, { proven: "email", removed });
+  // The removals that tell the app on their own do so here too.
+  assert.equal(audit.filter((a) => a.action === "user.passkey_removed").length, 2);
+  assert.ok(audit.some((a) => a.action === "user.mfa_removed"));
+  const events = await db.sql`select type from astapa.events where project_id = ${project.id}
+    and data -> 'user' ->> 'id' = ${victim} and type <> 'user.created' order by id`;
+  assert.deepEqual(events.map((e) => e.type).sort(), [
+    "user.mfa_removed",
+    "user.passkey_removed",
+    "user.passkey_removed",
+  ]);
+
+  assert.equal(await claim(project.id, victim, "email"), null, "a second claim finds the address proven");
+  const [again] = await db
+    .sql`select count(*)::int as n from astapa.audit_log where project_id = ${project.id}
+    and target = ${`user:${victim}`} and action = 'user.claimed'`;
+  assert.equal(again.n, 1);
+});
+
+Deno.test("astapa.claim_unproven_account — phone: an unverified email goes, a verified one stays", async () => {
+  const numberOnly = await seedUser(db.sql, project.id, "claim-phone@example.com");
+  await setUpEverything(db.sql, project.id, numberOnly, "+6281200000011", 40);
+  const removed = await claim(project.id, numberOnly, "phone");
+  assert.equal(removed?.email, 1);
+  assert.equal(removed?.passkeys, 2);
+  assert.deepEqual(await left(db.sql, project.id, numberOnly), {
+    ...nothingLeft,
+    email: null,
+    email_verified: false,
+    phone_number: "+6281200000011",
+    phone_verified: true,
+  });
+
+  const proven = await seedUser(db.sql, project.id, "claim-proven@example.com", { verified: true });
+  await setUpEverything(db.sql, project.id, proven, "+6281200000012", 50);
+  assert.equal((await claim(project.id, proven, "phone"))?.email, 0);
+  const after = await left(db.sql, project.id, proven);
+  assert.equal(after.email, "claim-proven@example.com");
+  assert.equal(after.email_verified, true);
+  assert.equal(after.password, false);
+});
+
+Deno.test("astapa.claim_unproven_account — an account that had proven it changes nothing", async () => {
+  const owner = await seedUser(db.sql, project.id, "claim-owner@example.com", { verified: true });
+  await setUpEverything(db.sql, project.id, owner, "+6281200000021", 60);
+  const before = await left(db.sql, project.id, owner);
+  assert.equal(await claim(project.id, owner, "email"), null);
+  assert.deepEqual(await left(db.sql, project.id, owner), before);
+  // An account without a phone number has none to prove.
+  assert.equal(
+    await claim(project.id, await seedUser(db.sql, project.id, "claim-nophone@example.com"), "phone"),
+    null,
+  );
+});
+
+Deno.test("astapa.claim_unproven_account — only for the acting project; email or phone", async () => {
+  const user = await seedUser(db.sql, project.id, "claim-guard@example.com");
+  await rejectsAs(claim(project.id, user, "email", other.id), "forbidden");
+  await rejectsAs(claim(project.id, user, "password"), "validation_failed");
+  // Row security hides the user from another project even when it names itself.
+  assert.equal(await claim(other.id, user, "email"), null);
+  const [row] = await db.sql`select email_verified from astapa.users where id = ${user}`;
+  assert.equal(row.email_verified, false);
+});
+
+Deno.test("api.reset_password — an unverified account's passkeys, factors and identities go; a verified one keeps them", async () => {
+  const victim = await seedUser(db.sql, project.id, "claim-reset@example.com");
+  await setUpEverything(db.sql, project.id, victim, "+6281200000031", 70);
+  const owner = await seedUser(db.sql, project.id, "claim-reset-owner@example.com", { verified: true });
+  await setUpEverything(db.sql, project.id, owner, "+6281200000032", 80);
+  const hash = "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3";
+  for (const user of [victim, owner]) {
+    const token = await sha256(`reset-${user}`);
+    await asApp(db.sql, project.id, async (tx) => {
+      await tx`select api.issue_email_token(${user}, 'reset_password', ${token})`;
+      await tx`select api.reset_password(${token}, ${hash})`;
+    });
+  }
+  assert.deepEqual(await left(db.sql, project.id, victim), {
+    ...nothingLeft,
+    password: true,
+    email: "claim-reset@example.com",
+    email_verified: true,
+    phone_number: null,
+    phone_verified: false,
+  });
+  const kept = await left(db.sql, project.id, owner);
+  assert.deepEqual([kept.passkeys, kept.factors, kept.identities, kept.consents, kept.phone_number], [
+    2,
+    1,
+    1,
+    1,
+    "+6281200000032",
+  ]);
+  assert.deepEqual([kept.sessions, kept.refresh_tokens], [0, 0], "a reset signs everyone out, as before");
+});
+
+Deno.test("api.prove_passkey_sign_up — proving the mailbox of an existing unverified account claims it", async () => {
+  const passkeysOnly = await seedProject(db.sql, { settings: { passwords: false, passkeys: true } });
+  const user = await seedUser(db.sql, passkeysOnly.id, "claim-passkey@example.com");
+  await db.sql`update astapa.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA'
+    where project_id = ${passkeysOnly.id} and id = ${user}`;
+  await db.sql`insert into astapa.identities (project_id, provider, subject, user_id, email)
+    values (${passkeysOnly.id}, 'google', 'g-claim', ${user}, 'claim-passkey@example.com')`;
+  const mail = { kind: "passkey_sign_up", subject: "Your code", body: "123456", html: "<p>123456</p>" };
+  const hashes = { token: await sha256("claim-t"), code: await sha256("424242") };
+  assert.equal(
+    await mailPasskeySignUpCode(db.sql, passkeysOnly.id, "claim-passkey@example.com", hashes, mail),
+    true,
+  );
+  assert.deepEqual(await provePasskeySignUp(db.sql, passkeysOnly.id, hashes.token, hashes.code), {
+    user_id: user,
+  });
+  const after = await left(db.sql, passkeysOnly.id, user);
+  assert.deepEqual([after.email_verified, after.password, after.identities], [true, false, 0]);
+});
