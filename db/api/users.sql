@@ -598,17 +598,18 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     -- factors, linked accounts and sessions of someone who typed another person's address ("pre-account
     -- hijacking", docs/security.md). The person who proved it keeps only what is proven.
     methods := api.user_sign_in_methods(project_id, user_id);
-    select pg_catalog.count(*) filter (where m ->> 'provider' = 'password'),
-           pg_catalog.count(*) filter (where m ->> 'provider' in ('google', 'github'))
-      into passwords, identities
+    select pg_catalog.count(*) filter (where m ->> 'provider' = 'password') into passwords
     from pg_catalog.jsonb_array_elements(methods) as m;
     update astapa.users u set password_hash = null
     where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
       and passwords > 0;
     -- Every identity at once, as astapa.erase_user removes them: api.unlink_sign_in_method removes one an admin
     -- names and keeps the last way in, which here is the proof just made.
-    delete from astapa.identities i
-    where i.project_id = claim_unproven_account.project_id and i.user_id = claim_unproven_account.user_id;
+    with unlinked as (
+      delete from astapa.identities i
+      where i.project_id = claim_unproven_account.project_id and i.user_id = claim_unproven_account.user_id
+      returning 1)
+    select pg_catalog.count(*)::integer into identities from unlinked;
     -- A consent remembered for a third-party client lets it get a code without asking: one allowed before the
     -- proof may be the client of whoever set up the rest, waiting for the owner's next sign-in through it.
     with forgotten as (
