@@ -54,6 +54,7 @@ export async function growth(): Promise<void> {
     // The hourly sweep reads every refresh token to find dead families: its cost grows with the table.
     const sweeps = { fresh: await sweepMs(fresh.sql), grown: await sweepMs(db.sql) };
     const sizes = await tableSizes(db.sql);
+    const hot = { fresh: await hotUpdates(fresh.sql), grown: await hotUpdates(db.sql) };
     const plans = await explained(db.url, s);
     const freshPlans = await explained(fresh.url, f);
     console.log(
@@ -94,6 +95,9 @@ export async function growth(): Promise<void> {
     const [sweptFresh, sweptGrown] = [sweeps.fresh.toFixed(0), sweeps.grown.toFixed(0)];
     console.log(
       `\nThe hourly grant sweep (nothing to delete): fresh ${sweptFresh} ms, grown ${sweptGrown} ms.`,
+    );
+    console.log(
+      `Updates that were HOT (no index entries written), fresh / grown: ${hot.fresh} / ${hot.grown}.`,
     );
     console.log(`\n${sizes}\n\n## Grown\n\n${plans}\n\n## Fresh\n\n${freshPlans}`);
   } finally {
@@ -181,6 +185,15 @@ async function measure(sql: Sql, s: Seed): Promise<Timings> {
     "api.rotate_refresh_token": stats(rotations),
     "api.redeem_authorization_code": stats(redemptions),
   };
+}
+
+/** Per table the sign-ins update, HOT updates of all updates: a full page makes an update write every index. */
+async function hotUpdates(sql: Sql): Promise<string> {
+  const rows = await sql`
+    select relname, n_tup_hot_upd as hot, n_tup_upd as all from pg_stat_user_tables
+    where schemaname = 'astapa' and relname in ('users', 'authorization_codes', 'refresh_tokens')
+    order by relname`;
+  return rows.map((r) => `${r.relname} ${r.hot}/${r.all}`).join(", ");
 }
 
 async function sweepMs(sql: Sql): Promise<number> {
