@@ -285,11 +285,12 @@ create or replace function api.mail_email_link(email text, purpose text, token_h
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
-    -- Silence, not an error, when there is nobody to mail: the pages answer the same either way. A reset is a
-    -- way in: none to an address left unverified beside a verified number (astapa.proof_signs_in).
+    -- Silence, not an error, when there is nobody to mail: the pages answer the same either way. Neither link goes
+    -- to an address left unverified beside a verified number (astapa.proof_signs_in): a reset is a way in, and
+    -- a confirmation asked for on the public page by whoever holds the mailbox would make it one. Its owner (the
+    -- number's) confirms it from the account page (api.account_request_email_change).
     if not found or (purpose = 'verify_email' and found_user.email_verified)
-       or (purpose = 'reset_password'
-           and not astapa.proof_signs_in(astapa.current_project_id(), found_user.id, 'email')) then
+       or not astapa.proof_signs_in(astapa.current_project_id(), found_user.id, 'email') then
       return false;
     end if;
     perform api.issue_email_token(found_user.id, purpose, token_hash, sign_in_request);
@@ -300,9 +301,9 @@ create or replace function api.mail_email_link(email text, purpose text, token_h
   $$;
 
 comment on function api.mail_email_link(text, text, bytea, text, text, text, text, text) is
-  'Issues a mailed link (verify_email: only while unverified; reset_password: only where the address signs in, '
-  'astapa.proof_signs_in) for the enabled user behind an '
-  'email in the current project and environment, stores the sign-in request its short link opens, and queues '
+  'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an '
+  'email in the current project and environment whose address signs in (astapa.proof_signs_in: not an '
+  'unverified one beside a verified number), stores the sign-in request its short link opens, and queues '
   'its mail. Returns false, silently, when nobody qualifies.';
 
 grant execute on function api.mail_email_link(text, text, bytea, text, text, text, text, text) to astapa_app;

@@ -158,6 +158,22 @@ Deno.test("proven owner — an email the app attached unverified to a phone-firs
   const reset = await submitForm(t, project, "/auth/forgot", { email: "lama@example.com" });
   assert.equal(reset.status, 200);
   await reset.body?.cancel();
+  // Nor a confirmation link from the public "send the link again" (the mailbox's holder would confirm it).
+  const login = await t.app.request(`/auth/login?${query(project)}`);
+  const resent = await t.app.request(`/auth/resend?lang=en`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: (login.headers.get("set-cookie") ?? "").split(";")[0],
+    },
+    body: new URLSearchParams({
+      request: query(project).toString(),
+      csrf: csrfOf(await login.text()),
+      email: "lama@example.com",
+    }),
+  });
+  assert.equal(resent.status, 200, "the same answer as for anybody");
+  await resent.body?.cancel();
   assert.deepEqual(await outbox(), ["email_code"], "nothing mailed since the number was proven");
   assert.deepEqual(await account(owner), before);
   assert.deepEqual([before.email_verified, before.passkeys, before.claims], [false, 1, 0]);

@@ -14,6 +14,7 @@ import { mailEmailLink, resetLinkUsable, resetPassword, verifyEmail } from "@/db
 import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { checkPhoneCode, startPhoneCode } from "@/db/phone.ts";
 import { accountConfirmPhone, accountStartPhoneCode } from "@/db/phone_account.ts";
+import { changeAccount, confirmEmailChange } from "@/db/account.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
 
@@ -58,7 +59,8 @@ async function state(projectId: string, user: string) {
 }
 
 const outbox = async (to: string) =>
-  (await db.sql`select kind from astapa.mail_outbox where project_id = ${project.id} and to_address = ${to}`)
+  (await db
+    .sql`select kind from astapa.mail_outbox where project_id = ${project.id} and lower(to_address) = lower(${to})`)
     .map((m) => m.kind);
 
 const signsIn = (user: string, channel: string) =>
@@ -160,17 +162,72 @@ Deno.test("api.mail_email_link, api.reset_password — no reset to an unverified
   );
   assert.deepEqual(await state(project.id, user), before);
 
-  // The sign-up confirmation link is how the owner confirms the address: it still goes, and confirms it, after
-  // which the address signs in (and the reset goes) as any verified one.
-  const confirmation = randomSecret();
+  // Nor a confirmation link from the public "send the link again": whoever holds the mailbox could confirm the
+  // address and then sign in with it. The owner confirms it from the account page (the next test).
   await mailEmailLink(db.sql, project.id, email, "verify_email", {
+    tokenHash: await sha256(randomSecret()),
+    mail: { kind: "verify_email", subject: "Confirm", body: "link" },
+  });
+  assert.deepEqual(await outbox(email), ["reset_password"]);
+  assert.deepEqual(await state(project.id, user), before);
+
+  // An account with nothing verified still gets its confirmation link (sign-up, "send the link again").
+  const fresh = await seedUser(db.sql, project.id, "psi-fresh@example.com");
+  const confirmation = randomSecret();
+  await mailEmailLink(db.sql, project.id, "psi-fresh@example.com", "verify_email", {
     tokenHash: await sha256(confirmation),
     mail: { kind: "verify_email", subject: "Confirm", body: "link" },
   });
-  assert.deepEqual(await outbox(email), ["reset_password", "verify_email"]);
-  assert.equal(await verifyEmail(db.sql, project.id, confirmation), user);
+  assert.deepEqual(await outbox("psi-fresh@example.com"), ["verify_email"]);
+  assert.equal(await verifyEmail(db.sql, project.id, confirmation), fresh);
+});
+
+Deno.test("api.account_request_email_change — the owner confirms an address left unverified beside their number from the account page", async () => {
+  const email = "phone-first-confirm@example.com";
+  const user = await owner(db.sql, project.id, email, freshNumber(), { email: false, phone: true });
+  const session = await sha256(randomSecret());
+  await asApp(db.sql, project.id, (tx) => tx`select api.start_login_session(${user}, ${session})`);
+  const notice = { template: "account_notice", subject: "s", text: "t" };
+  const token = await sha256("psi-confirm-own");
+  assert.equal(
+    await changeAccount(db.sql, project.id, session, {
+      kind: "email",
+      newEmail: email.toUpperCase(),
+      tokenHash: token,
+      freshSeconds: 600,
+      mail: notice,
+    }),
+    true,
+  );
+  await confirmEmailChange(db.sql, project.id, token, { ...notice, template: "email_changed" });
+  const after = await state(project.id, user);
+  assert.deepEqual([after.email, after.email_verified, after.password, after.passkeys, after.claims], [
+    email,
+    true,
+    true,
+    2,
+    0,
+  ]);
+  assert.deepEqual(
+    await outbox(email),
+    ["account_notice"],
+    'the link only: no "your address changed" notice',
+  );
+  const [audited] = await db.sql`select action, details from astapa.audit_log where project_id = ${project.id}
+    and target = ${"user:" + user} and action in ('user.email_verified', 'user.email_changed')`;
+  assert.deepEqual([audited.action, audited.details], ["user.email_verified", { by: "user" }]);
+  // Now it signs in like any verified address; a verified one is not asked for again.
   assert.equal(await signsIn(user, "email"), true);
-  assert.deepEqual({ ...await state(project.id, user), email_verified: false }, before, "nothing removed");
+  await rejectsAs(
+    changeAccount(db.sql, project.id, session, {
+      kind: "email",
+      newEmail: email,
+      tokenHash: await sha256("psi-confirm-again"),
+      freshSeconds: 600,
+      mail: notice,
+    }),
+    "validation_failed",
+  );
 });
 
 Deno.test("api.mail_passkey_sign_up_code, api.prove_passkey_sign_up — an unverified address beside a verified number opens no passkey sign-up", async () => {
