@@ -198,14 +198,15 @@ create or replace function api.email_code_link(link_hash bytea) returns jsonb
   set search_path = ''
   as $$
     select pg_catalog.jsonb_build_object('sign_in_request', c.sign_in_request,
-      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5)
+      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
+        and (c.user_id is null or astapa.proof_signs_in(c.project_id, c.user_id, 'email')))
     from astapa.email_codes c
     where c.project_id = astapa.current_project_id() and c.link_hash = email_code_link.link_hash
   $$;
 
 comment on function api.email_code_link(bytea) is
-  'What a magic link opens (its authorization request) and whether it still signs in; null for an unknown '
-  'token. Reading it changes nothing: the page asks for a button press first.';
+  'What a magic link opens (its authorization request) and whether it still signs in (not when its address '
+  'does not: astapa.proof_signs_in); null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
 
 grant execute on function api.email_code_link(bytea) to astapa_app;
 

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
-import { mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_codes.ts";
+import { emailCodeLink, mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_codes.ts";
 import { mailEmailLink, resetLinkUsable, resetPassword, verifyEmail } from "@/db/login.ts";
 import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { checkPhoneCode, startPhoneCode } from "@/db/phone.ts";
@@ -129,6 +129,11 @@ Deno.test("api.mail_email_code, api.redeem_email_code(_link) — an unverified a
   const link = { code: await sha256("700003"), link: await sha256("late-link") };
   assert.equal(await mailEmailCode(db.sql, project.id, email, link, "r=1", codeMail), true);
   await db.sql`update astapa.users set phone_number_verified = true where id = ${user}`;
+  assert.equal(
+    (await emailCodeLink(db.sql, project.id, link.link))?.usable,
+    false,
+    "the page says so on opening",
+  );
   assert.equal(await redeemEmailCodeLink(db.sql, project.id, link.link), null);
   assert.deepEqual(await state(project.id, user), before);
 });
