@@ -112,6 +112,8 @@ const CodeCheck = z.object({
   channel: z.enum(["whatsapp", "sms"]).optional(),
   expired: z.boolean().optional(),
   disabled: z.boolean().optional(),
+  /** The number is on an account whose email is verified, unconfirmed: not a way in (astapa.proof_signs_in). */
+  unconfirmed: z.boolean().optional(),
   attempts_left: z.number().int().optional(),
 });
 export type CodeCheck = z.infer<typeof CodeCheck>;

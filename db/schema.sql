@@ -2737,8 +2737,10 @@ AS $function$
     held boolean;
   begin
     perform astapa.assert_email(wanted);
+    -- Their own address may be asked for again while unverified: that is how someone whose number is verified
+    -- confirms an address the app attached (it signs in only once confirmed: astapa.proof_signs_in).
     if exists (select from astapa.users u where u.project_id = project and u.id = person
-               and u.email_lower = pg_catalog.lower(wanted)) then
+               and u.email_lower = pg_catalog.lower(wanted) and u.email_verified) then
       raise exception 'that is already your email address' using errcode = 'AS400';
     end if;
     -- At most 5 links an hour per person: the page cannot be used to flood someone's mailbox. Over the limit
@@ -2751,7 +2753,7 @@ AS $function$
     update astapa.email_changes e set used_at = pg_catalog.now()
     where e.project_id = project and e.user_id = person and e.used_at is null;
     held := exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
-                    where u.project_id = project and u.environment = p.mode
+                    where u.project_id = project and u.environment = p.mode and u.id <> person
                       and u.email_lower = pg_catalog.lower(wanted));
     perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
       pg_catalog.jsonb_build_object('sent', not held));
@@ -2765,7 +2767,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Audited user.email_change_requested. AS400 bad or unchanged address; AS4G0; AS403.';
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4G0; AS403.';
 grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -3997,6 +3999,12 @@ AS $function$
       if found_user.disabled then
         return pg_catalog.jsonb_build_object('accepted', false, 'disabled', true);
       end if;
+      -- A number an app attached unverified to an account whose email is verified is not a way in
+      -- (astapa.proof_signs_in): it may be a typo, or someone's old number. The address's owner confirms it from
+      -- inside the account (api.account_confirm_phone); the code is spent.
+      if not astapa.proof_signs_in(project, found_user.id, 'phone') then
+        return pg_catalog.jsonb_build_object('accepted', false, 'unconfirmed', true);
+      end if;
       -- The code proved the number: an account that had not proven it becomes the person's, with only what was
       -- proven left on it (astapa.claim_unproven_account verifies it).
       perform astapa.claim_unproven_account(project, found_user.id, 'phone');
@@ -4030,7 +4038,7 @@ AS $function$
       'channel', pending.channel);
   end
   $function$;
-comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
+comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}; {accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified on an account whose email is verified).';
 grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -4338,6 +4346,13 @@ AS $function$
                  and u.email_lower = pg_catalog.lower(change.new_email)) then
       raise exception 'another account uses this address now' using errcode = 'AS409';
     end if;
+    -- Their own unverified address, asked for again: confirmed as it is written, not changed (nobody to tell).
+    if pg_catalog.lower(old_email) = pg_catalog.lower(change.new_email) then
+      update astapa.users u set email_verified = true where u.project_id = project and u.id = change.user_id;
+      perform astapa.audit(project, 'user.email_verified', 'user:' || change.user_id,
+        pg_catalog.jsonb_build_object('by', 'user'));
+      return change.user_id;
+    end if;
     update astapa.users u set email = change.new_email, email_verified = true
     where u.project_id = project and u.id = change.user_id;
     perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
@@ -4349,7 +4364,7 @@ AS $function$
     return change.user_id;
   end
   $function$;
-comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
 grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5294,11 +5309,12 @@ CREATE OR REPLACE FUNCTION api.email_code_link(link_hash bytea)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object('sign_in_request', c.sign_in_request,
-      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5)
+      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
+        and (c.user_id is null or astapa.proof_signs_in(c.project_id, c.user_id, 'email')))
     from astapa.email_codes c
     where c.project_id = astapa.current_project_id() and c.link_hash = email_code_link.link_hash
   $function$;
-comment on function api.email_code_link(bytea) is 'What a magic link opens (its authorization request) and whether it still signs in; null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
+comment on function api.email_code_link(bytea) is 'What a magic link opens (its authorization request) and whether it still signs in (not when its address does not: astapa.proof_signs_in); null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
 grant execute on function api.email_code_link(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7059,8 +7075,9 @@ AS $function$
     where u.project_id = astapa.current_project_id() and u.environment = p.mode
       and u.email_lower = pg_catalog.lower(address);
     if found then
-      -- Silence, not an error, for a disabled account: the page answers the same either way.
-      if found_user.disabled then
+      -- Silence, not an error, for a disabled account, or one whose unverified address sits beside a verified
+      -- number (astapa.proof_signs_in: the number's owner confirms it from inside): the page answers the same.
+      if found_user.disabled or not astapa.proof_signs_in(astapa.current_project_id(), found_user.id, 'email') then
         return false;
       end if;
       -- One live code per person: a new one voids the ones before it.
@@ -7087,7 +7104,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, when nobody qualifies.';
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, when nobody qualifies (a disabled user; one whose address does not sign in: astapa.proof_signs_in).';
 grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7104,8 +7121,12 @@ AS $function$
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
-    -- Silence, not an error, when there is nobody to mail: the pages answer the same either way.
-    if not found or (purpose = 'verify_email' and found_user.email_verified) then
+    -- Silence, not an error, when there is nobody to mail: the pages answer the same either way. Neither link goes
+    -- to an address left unverified beside a verified number (astapa.proof_signs_in): a reset is a way in, and
+    -- a confirmation asked for on the public page by whoever holds the mailbox would make it one. Its owner (the
+    -- number's) confirms it from the account page (api.account_request_email_change).
+    if not found or (purpose = 'verify_email' and found_user.email_verified)
+       or not astapa.proof_signs_in(astapa.current_project_id(), found_user.id, 'email') then
       return false;
     end if;
     perform api.issue_email_token(found_user.id, purpose, token_hash, sign_in_request);
@@ -7114,7 +7135,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment, stores the sign-in request its short link opens, and queues its mail. Returns false, silently, when nobody qualifies.';
+comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment whose address signs in (astapa.proof_signs_in: not an unverified one beside a verified number), stores the sign-in request its short link opens, and queues its mail. Returns false, silently, when nobody qualifies.';
 grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7134,8 +7155,8 @@ AS $function$
     select u.id into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = project and u.environment = p.mode and u.email_lower = pg_catalog.lower(address);
-    -- Someone who has a passkey signs in with it; a disabled account, or one with a second factor, gets
-    -- nothing. Silence, not an error: the page answers the same for every address. An account with no way in
+    -- Someone who has a passkey signs in with it; a disabled account, one with a second factor, or one whose
+    -- unverified address sits beside a verified number (astapa.proof_signs_in), gets nothing. Silence, not an error: the page answers the same for every address. An account with no way in
     -- yet (an abandoned sign-up, one from before passwords were turned off) may prove the address and add its
     -- first passkey.
     if found and not astapa.passkey_sign_up_open(project, found_user.id) then
@@ -7154,7 +7175,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.mail_passkey_sign_up_code(text,bytea,bytea,text,text,text) is 'Starts a sign-up on a passkeys-only project: mails the code (10 minutes, 5 tries) to an address without an account, or to an enabled account with no passkey, voiding the address''s earlier attempts. Returns false, silently, for a malformed address, a disabled account or one that has a passkey.';
+comment on function api.mail_passkey_sign_up_code(text,bytea,bytea,text,text,text) is 'Starts a sign-up on a passkeys-only project: mails the code (10 minutes, 5 tries) to an address without an account, or to an enabled account with no passkey, voiding the address''s earlier attempts. Returns false, silently, for a malformed address, a disabled account, one that has a passkey, or one the address does not sign in to (astapa.passkey_sign_up_open).';
 grant execute on function api.mail_passkey_sign_up_code(text,bytea,bytea,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9767,9 +9788,10 @@ AS $function$
       select from astapa.email_tokens t
       where t.project_id = astapa.current_project_id() and t.token_hash = reset_link_usable.token_hash
         and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
+        and astapa.proof_signs_in(t.project_id, t.user_id, 'email')
     )
   $function$;
-comment on function api.reset_link_usable(bytea) is 'True while a reset link of the current project is unused and unexpired (the same test api.reset_password makes); it does not use the link.';
+comment on function api.reset_link_usable(bytea) is 'True while a reset link of the current project is unused and unexpired and its address signs in (the same test api.reset_password makes); it does not use the link.';
 grant execute on function api.reset_link_usable(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -9788,7 +9810,9 @@ AS $function$
     where t.project_id = astapa.current_project_id() and t.token_hash = reset_password.token_hash
       and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
     returning t.user_id into owner;
-    if owner is null then
+    -- A link mailed before the account's number was proven, to an address still unverified, is not a way in
+    -- any more (astapa.proof_signs_in): refused as an expired one.
+    if owner is null or not astapa.proof_signs_in(astapa.current_project_id(), owner, 'email') then
       raise exception 'this reset link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
     -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
@@ -9804,7 +9828,7 @@ AS $function$
     return owner;
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and revokes every refresh token of the user. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too).';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and revokes every refresh token of the user. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11176,7 +11200,7 @@ AS $function$
     return astapa.user_json(set_user_phone.project_id, user_id);
   end
   $function$;
-comment on function api.set_user_phone(text,bigint,text,boolean) is 'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user of the project and environment holds it, when removing it would leave a user without email or phone, or when the change would take their last way in (astapa.has_way_in); AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
+comment on function api.set_user_phone(text,bigint,text,boolean) is 'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: a verified number signs in by code; an unverified one only once a code proves it, and never beside a verified email: astapa.proof_signs_in). AS409 when another user of the project and environment holds it, when removing it would leave a user without email or phone, or when the change would take their last way in (astapa.has_way_in); AS404 unknown user. Audited user.profile_updated (by platform_api). Returns the user.';
 grant execute on function api.set_user_phone(text,bigint,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -11836,7 +11860,7 @@ AS $function$
     select astapa.insert_phone_code(astapa.phone_settings(astapa.current_project_id()), phone_number, country,
       channel, token_hash, code_hash, address, null, 'sign_in')
   $function$;
-comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in is off.';
+comment on function api.start_phone_code(text,text,text,bytea,bytea,text) is 'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, sandbox}: the caller then sends it and logs the message (api.log_phone_message). Whose number it is is not looked at: an unknown one, a disabled user''s or one that does not sign in (astapa.proof_signs_in) gets its code too, and api.check_phone_code refuses it once the code proves the number, so asking tells nobody whose it is. AS403 when phone sign-in is off.';
 grant execute on function api.start_phone_code(text,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -14257,6 +14281,18 @@ AS $function$
     if proven is null or proven not in ('email', 'phone') then
       raise exception using errcode = 'AS400', message = 'What was proven is the email or the phone.';
     end if;
+    -- Each caller asks astapa.proof_signs_in first; asked again under the user's row lock, a proof of the other
+    -- channel that landed meanwhile (which verified it, or removed this one) refuses this one.
+    perform from astapa.users u
+    where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+    for update;
+    if not found then
+      return null;
+    end if;
+    if not astapa.proof_signs_in(project_id, user_id, proven) then
+      raise exception using errcode = 'AS409',
+        message = 'The account''s other channel is proven: this one is confirmed from inside the account.';
+    end if;
     -- The proof verifies the address or number; only the call that finds it unverified claims the account. The
     -- row lock makes a second proof at the same moment wait and then find it verified: nothing to claim twice.
     if proven = 'email' then
@@ -14352,7 +14388,7 @@ AS $function$
     return removed;
   end
   $function$;
-comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token. A verified other channel stays. Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token. A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS409. Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
 grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -16415,11 +16451,12 @@ AS $function$
       select from astapa.users u join astapa.projects p on p.id = u.project_id
       where u.project_id = passkey_sign_up_open.project and u.id = passkey_sign_up_open.user_id
         and u.environment = p.mode and not u.disabled
+        and astapa.proof_signs_in(u.project_id, u.id, 'email')
         and not exists (select from astapa.passkeys k where k.project_id = u.project_id and k.user_id = u.id)
         and not exists (select from astapa.user_factors f where f.project_id = u.project_id
                         and f.user_id = u.id and f.confirmed_at is not null))
   $function$;
-comment on function astapa.passkey_sign_up_open(text,bigint) is 'Whether an existing account may gain its first passkey by proving its mailbox (passkey sign-up): enabled, in the project''s current environment, with no passkey and no confirmed second factor (a mailbox alone must not get past either).';
+comment on function astapa.passkey_sign_up_open(text,bigint) is 'Whether an existing account may gain its first passkey by proving its mailbox (passkey sign-up): enabled, in the project''s current environment, with no passkey and no confirmed second factor (a mailbox alone must not get past either), and an address that signs in (astapa.proof_signs_in: not an unverified one beside a verified number).';
 grant execute on function astapa.passkey_sign_up_open(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -16853,6 +16890,30 @@ AS $function$
   $function$;
 comment on function astapa.project_json(text) is 'A project as the API returns it (never the secret hash); null when the project is not visible.';
 grant execute on function astapa.project_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.proof_signs_in(project_id text, user_id bigint, channel text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- A proven channel signs in; an unproven one only while nothing on the account is proven (the proof then
+    -- claims it: astapa.claim_unproven_account). Beside a proven other channel it belongs to whoever proved that
+    -- one, who confirms it from inside the account: a number or address an app attached unverified may be a
+    -- typo, or someone else's now.
+    select coalesce((
+      select case proof_signs_in.channel
+               when 'email' then (u.email is not null and u.email_verified)
+                 or not (u.phone_number is not null and u.phone_number_verified)
+               when 'phone' then (u.phone_number is not null and u.phone_number_verified)
+                 or not (u.email is not null and u.email_verified)
+             end
+      from astapa.users u
+      where u.project_id = proof_signs_in.project_id and u.id = proof_signs_in.user_id), false)
+  $function$;
+comment on function astapa.proof_signs_in(text,bigint,text) is 'Whether proving the user''s email (channel ''email'': a mailed code, magic link, reset link or passkey sign-up code) or phone number (''phone'': a sign-in code) signs in to the account: yes when that channel is verified, or when neither is (the proof claims the account: astapa.claim_unproven_account); no when it is unverified (or absent) beside a verified other channel, and for a user it cannot see. Every such path asks it before sending and again before accepting (docs/security.md, "Pre-account hijacking").';
+grant execute on function astapa.proof_signs_in(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.proven_passkey_sign_up(token_hash bytea)
@@ -17908,6 +17969,11 @@ AS $function$
         end if;
       end;
     end if;
+    -- An address left unverified beside a verified number is not a way in (the code may have been mailed before
+    -- the number was proven): refused as a used code.
+    if not astapa.proof_signs_in(live.project_id, person, 'email') then
+      return null;
+    end if;
     -- The mailbox answered: the address is the person's, and so is an account that had not proven it, with only
     -- what was proven left on it (astapa.claim_unproven_account).
     claimed := astapa.claim_unproven_account(live.project_id, person, 'email');
@@ -17925,7 +17991,7 @@ AS $function$
                 (select u.email from astapa.users u where u.project_id = live.project_id and u.id = person)) end;
   end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something.';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number).';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner

@@ -277,8 +277,10 @@ create or replace function api.account_request_email_change(session_hash bytea, 
     held boolean;
   begin
     perform astapa.assert_email(wanted);
+    -- Their own address may be asked for again while unverified: that is how someone whose number is verified
+    -- confirms an address the app attached (it signs in only once confirmed: astapa.proof_signs_in).
     if exists (select from astapa.users u where u.project_id = project and u.id = person
-               and u.email_lower = pg_catalog.lower(wanted)) then
+               and u.email_lower = pg_catalog.lower(wanted) and u.email_verified) then
       raise exception 'that is already your email address' using errcode = 'AS400';
     end if;
     -- At most 5 links an hour per person: the page cannot be used to flood someone's mailbox. Over the limit
@@ -291,7 +293,7 @@ create or replace function api.account_request_email_change(session_hash bytea, 
     update astapa.email_changes e set used_at = pg_catalog.now()
     where e.project_id = project and e.user_id = person and e.used_at is null;
     held := exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
-                    where u.project_id = project and u.environment = p.mode
+                    where u.project_id = project and u.environment = p.mode and u.id <> person
                       and u.email_lower = pg_catalog.lower(wanted));
     perform astapa.audit(project, 'user.email_change_requested', 'user:' || person,
       pg_catalog.jsonb_build_object('sent', not held));
@@ -309,8 +311,9 @@ create or replace function api.account_request_email_change(session_hash bytea, 
 comment on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) is
   'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new '
   'address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth '
-  'request within an hour, gets no link (false), silently. Audited user.email_change_requested. AS400 bad or '
-  'unchanged address; AS4G0; AS403.';
+  'request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: '
+  'confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified '
+  'one; AS4G0; AS403.';
 
 grant execute on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) to astapa_app;
 
@@ -358,6 +361,13 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
                  and u.email_lower = pg_catalog.lower(change.new_email)) then
       raise exception 'another account uses this address now' using errcode = 'AS409';
     end if;
+    -- Their own unverified address, asked for again: confirmed as it is written, not changed (nobody to tell).
+    if pg_catalog.lower(old_email) = pg_catalog.lower(change.new_email) then
+      update astapa.users u set email_verified = true where u.project_id = project and u.id = change.user_id;
+      perform astapa.audit(project, 'user.email_verified', 'user:' || change.user_id,
+        pg_catalog.jsonb_build_object('by', 'user'));
+      return change.user_id;
+    end if;
     update astapa.users u set email = change.new_email, email_verified = true
     where u.project_id = project and u.id = change.user_id;
     perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
@@ -372,7 +382,8 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
 
 comment on function api.confirm_email_change(bytea, jsonb) is
   'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old '
-  'address gets old_mail. Audited user.email_changed. AS4G0 unknown, used or expired link; AS409 the address '
+  'address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it '
+  '(audited user.email_verified, no old_mail). AS4G0 unknown, used or expired link; AS409 the address '
   'was taken meanwhile.';
 
 grant execute on function api.confirm_email_change(bytea, jsonb) to astapa_app;

@@ -51,8 +51,9 @@ create or replace function api.mail_email_code(email text, code_hash bytea, link
     where u.project_id = astapa.current_project_id() and u.environment = p.mode
       and u.email_lower = pg_catalog.lower(address);
     if found then
-      -- Silence, not an error, for a disabled account: the page answers the same either way.
-      if found_user.disabled then
+      -- Silence, not an error, for a disabled account, or one whose unverified address sits beside a verified
+      -- number (astapa.proof_signs_in: the number's owner confirms it from inside): the page answers the same.
+      if found_user.disabled or not astapa.proof_signs_in(astapa.current_project_id(), found_user.id, 'email') then
         return false;
       end if;
       -- One live code per person: a new one voids the ones before it.
@@ -84,7 +85,7 @@ comment on function api.mail_email_code(text, bytea, bytea, text, text, text, te
   'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), '
   'voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where '
   'settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, '
-  'when nobody qualifies.';
+  'when nobody qualifies (a disabled user; one whose address does not sign in: astapa.proof_signs_in).';
 
 grant execute on function api.mail_email_code(text, bytea, bytea, text, text, text, text) to astapa_app;
 
@@ -158,6 +159,11 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
         end if;
       end;
     end if;
+    -- An address left unverified beside a verified number is not a way in (the code may have been mailed before
+    -- the number was proven): refused as a used code.
+    if not astapa.proof_signs_in(live.project_id, person, 'email') then
+      return null;
+    end if;
     -- The mailbox answered: the address is the person's, and so is an account that had not proven it, with only
     -- what was proven left on it (astapa.claim_unproven_account).
     claimed := astapa.claim_unproven_account(live.project_id, person, 'email');
@@ -181,7 +187,8 @@ comment on function astapa.use_email_code(astapa.email_codes) is
   'address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits '
   'sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns '
   '{user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the '
-  'account and removed something.';
+  'account and removed something; null (the code used up) when the address does not sign in '
+  '(astapa.proof_signs_in: unverified beside a verified number).';
 
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
@@ -191,14 +198,15 @@ create or replace function api.email_code_link(link_hash bytea) returns jsonb
   set search_path = ''
   as $$
     select pg_catalog.jsonb_build_object('sign_in_request', c.sign_in_request,
-      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5)
+      'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
+        and (c.user_id is null or astapa.proof_signs_in(c.project_id, c.user_id, 'email')))
     from astapa.email_codes c
     where c.project_id = astapa.current_project_id() and c.link_hash = email_code_link.link_hash
   $$;
 
 comment on function api.email_code_link(bytea) is
-  'What a magic link opens (its authorization request) and whether it still signs in; null for an unknown '
-  'token. Reading it changes nothing: the page asks for a button press first.';
+  'What a magic link opens (its authorization request) and whether it still signs in (not when its address '
+  'does not: astapa.proof_signs_in); null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
 
 grant execute on function api.email_code_link(bytea) to astapa_app;
 

@@ -243,7 +243,9 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     where t.project_id = astapa.current_project_id() and t.token_hash = reset_password.token_hash
       and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
     returning t.user_id into owner;
-    if owner is null then
+    -- A link mailed before the account's number was proven, to an address still unverified, is not a way in
+    -- any more (astapa.proof_signs_in): refused as an expired one.
+    if owner is null or not astapa.proof_signs_in(astapa.current_project_id(), owner, 'email') then
       raise exception 'this reset link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
     -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
@@ -263,7 +265,8 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
 comment on function api.reset_password(bytea, text) is
   'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and '
   'revokes every refresh token of the user. An account whose address was unverified is claimed first '
-  '(astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too).';
+  '(astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an '
+  'unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 
 grant execute on function api.reset_password(bytea, text) to astapa_app;
 
@@ -282,8 +285,12 @@ create or replace function api.mail_email_link(email text, purpose text, token_h
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
-    -- Silence, not an error, when there is nobody to mail: the pages answer the same either way.
-    if not found or (purpose = 'verify_email' and found_user.email_verified) then
+    -- Silence, not an error, when there is nobody to mail: the pages answer the same either way. Neither link goes
+    -- to an address left unverified beside a verified number (astapa.proof_signs_in): a reset is a way in, and
+    -- a confirmation asked for on the public page by whoever holds the mailbox would make it one. Its owner (the
+    -- number's) confirms it from the account page (api.account_request_email_change).
+    if not found or (purpose = 'verify_email' and found_user.email_verified)
+       or not astapa.proof_signs_in(astapa.current_project_id(), found_user.id, 'email') then
       return false;
     end if;
     perform api.issue_email_token(found_user.id, purpose, token_hash, sign_in_request);
@@ -295,7 +302,8 @@ create or replace function api.mail_email_link(email text, purpose text, token_h
 
 comment on function api.mail_email_link(text, text, bytea, text, text, text, text, text) is
   'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an '
-  'email in the current project and environment, stores the sign-in request its short link opens, and queues '
+  'email in the current project and environment whose address signs in (astapa.proof_signs_in: not an '
+  'unverified one beside a verified number), stores the sign-in request its short link opens, and queues '
   'its mail. Returns false, silently, when nobody qualifies.';
 
 grant execute on function api.mail_email_link(text, text, bytea, text, text, text, text, text) to astapa_app;
@@ -416,12 +424,13 @@ create or replace function api.reset_link_usable(token_hash bytea) returns boole
       select from astapa.email_tokens t
       where t.project_id = astapa.current_project_id() and t.token_hash = reset_link_usable.token_hash
         and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
+        and astapa.proof_signs_in(t.project_id, t.user_id, 'email')
     )
   $$;
 
 comment on function api.reset_link_usable(bytea) is
-  'True while a reset link of the current project is unused and unexpired (the same test api.reset_password '
-  'makes); it does not use the link.';
+  'True while a reset link of the current project is unused and unexpired and its address signs in (the same '
+  'test api.reset_password makes); it does not use the link.';
 
 revoke execute on function api.reset_link_usable(bytea) from public;
 

@@ -36,6 +36,7 @@ create or replace function astapa.passkey_sign_up_open(project text, user_id big
       select from astapa.users u join astapa.projects p on p.id = u.project_id
       where u.project_id = passkey_sign_up_open.project and u.id = passkey_sign_up_open.user_id
         and u.environment = p.mode and not u.disabled
+        and astapa.proof_signs_in(u.project_id, u.id, 'email')
         and not exists (select from astapa.passkeys k where k.project_id = u.project_id and k.user_id = u.id)
         and not exists (select from astapa.user_factors f where f.project_id = u.project_id
                         and f.user_id = u.id and f.confirmed_at is not null))
@@ -44,7 +45,8 @@ create or replace function astapa.passkey_sign_up_open(project text, user_id big
 comment on function astapa.passkey_sign_up_open(text, bigint) is
   'Whether an existing account may gain its first passkey by proving its mailbox (passkey sign-up): enabled, '
   'in the project''s current environment, with no passkey and no confirmed second factor (a mailbox alone '
-  'must not get past either).';
+  'must not get past either), and an address that signs in (astapa.proof_signs_in: not an unverified one '
+  'beside a verified number).';
 
 grant execute on function astapa.passkey_sign_up_open(text, bigint) to astapa_app;
 
@@ -66,8 +68,8 @@ create or replace function api.mail_passkey_sign_up_code(email text, token_hash 
     select u.id into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = project and u.environment = p.mode and u.email_lower = pg_catalog.lower(address);
-    -- Someone who has a passkey signs in with it; a disabled account, or one with a second factor, gets
-    -- nothing. Silence, not an error: the page answers the same for every address. An account with no way in
+    -- Someone who has a passkey signs in with it; a disabled account, one with a second factor, or one whose
+    -- unverified address sits beside a verified number (astapa.proof_signs_in), gets nothing. Silence, not an error: the page answers the same for every address. An account with no way in
     -- yet (an abandoned sign-up, one from before passwords were turned off) may prove the address and add its
     -- first passkey.
     if found and not astapa.passkey_sign_up_open(project, found_user.id) then
@@ -90,7 +92,8 @@ create or replace function api.mail_passkey_sign_up_code(email text, token_hash 
 comment on function api.mail_passkey_sign_up_code(text, bytea, bytea, text, text, text) is
   'Starts a sign-up on a passkeys-only project: mails the code (10 minutes, 5 tries) to an address without '
   'an account, or to an enabled account with no passkey, voiding the address''s earlier attempts. Returns '
-  'false, silently, for a malformed address, a disabled account or one that has a passkey.';
+  'false, silently, for a malformed address, a disabled account, one that has a passkey, or one the address '
+  'does not sign in to (astapa.passkey_sign_up_open).';
 
 grant execute on function api.mail_passkey_sign_up_code(text, bytea, bytea, text, text, text) to astapa_app;
 

@@ -311,8 +311,10 @@ comment on function api.start_phone_code(text, text, text, bytea, bytea, text) i
   'Starts a sign-in code for a phone number (E.164, its country from the caller''s parser) of the current '
   'project: refused with {sent: false, reason: country} outside settings.phone.countries, or rate_limited / '
   'budget with a wait (astapa.phone_send_wait). Else stores the code (5 minutes) and returns {sent: true, '
-  'sandbox}: the caller then sends it and logs the message (api.log_phone_message). AS403 when phone sign-in '
-  'is off.';
+  'sandbox}: the caller then sends it and logs the message (api.log_phone_message). Whose number it is is not '
+  'looked at: an unknown one, a disabled user''s or one that does not sign in (astapa.proof_signs_in) gets its '
+  'code too, and api.check_phone_code refuses it once the code proves the number, so asking tells nobody '
+  'whose it is. AS403 when phone sign-in is off.';
 
 grant execute on function api.start_phone_code(text, text, text, bytea, bytea, text) to astapa_app;
 
@@ -451,6 +453,12 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
       if found_user.disabled then
         return pg_catalog.jsonb_build_object('accepted', false, 'disabled', true);
       end if;
+      -- A number an app attached unverified to an account whose email is verified is not a way in
+      -- (astapa.proof_signs_in): it may be a typo, or someone's old number. The address's owner confirms it from
+      -- inside the account (api.account_confirm_phone); the code is spent.
+      if not astapa.proof_signs_in(project, found_user.id, 'phone') then
+        return pg_catalog.jsonb_build_object('accepted', false, 'unconfirmed', true);
+      end if;
       -- The code proved the number: an account that had not proven it becomes the person's, with only what was
       -- proven left on it (astapa.claim_unproven_account verifies it).
       perform astapa.claim_unproven_account(project, found_user.id, 'phone');
@@ -489,7 +497,9 @@ comment on function api.check_phone_code(bytea, bytea) is
   'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five '
   'attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that '
   'number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. '
-  '{accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}.';
+  '{accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}; '
+  '{accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified '
+  'on an account whose email is verified).';
 
 grant execute on function api.check_phone_code(bytea, bytea) to astapa_app;
 
@@ -656,7 +666,8 @@ create or replace function api.set_user_phone(project_id text, user_id bigint, p
 
 comment on function api.set_user_phone(text, bigint, text, boolean) is
   'The app sets (or, null, removes) a user''s phone number (E.164) and says whether it is verified (required: '
-  'a verified number signs in by code; an unverified one only once a code proves it). AS409 when another user '
+  'a verified number signs in by code; an unverified one only once a code proves it, and never beside a verified '
+  'email: astapa.proof_signs_in). AS409 when another user '
   'of the project and environment holds it, when removing it would leave a user without email or phone, or '
   'when the change would take their last way in (astapa.has_way_in); AS404 unknown user. Audited '
   'user.profile_updated (by platform_api). Returns the user.';

@@ -553,6 +553,35 @@ comment on function astapa.has_way_in(text, bigint) is
 
 grant execute on function astapa.has_way_in(text, bigint) to astapa_app;
 
+create or replace function astapa.proof_signs_in(project_id text, user_id bigint, channel text) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- A proven channel signs in; an unproven one only while nothing on the account is proven (the proof then
+    -- claims it: astapa.claim_unproven_account). Beside a proven other channel it belongs to whoever proved that
+    -- one, who confirms it from inside the account: a number or address an app attached unverified may be a
+    -- typo, or someone else's now.
+    select coalesce((
+      select case proof_signs_in.channel
+               when 'email' then (u.email is not null and u.email_verified)
+                 or not (u.phone_number is not null and u.phone_number_verified)
+               when 'phone' then (u.phone_number is not null and u.phone_number_verified)
+                 or not (u.email is not null and u.email_verified)
+             end
+      from astapa.users u
+      where u.project_id = proof_signs_in.project_id and u.id = proof_signs_in.user_id), false)
+  $$;
+
+comment on function astapa.proof_signs_in(text, bigint, text) is
+  'Whether proving the user''s email (channel ''email'': a mailed code, magic link, reset link or passkey '
+  'sign-up code) or phone number (''phone'': a sign-in code) signs in to the account: yes when that channel is '
+  'verified, or when neither is (the proof claims the account: astapa.claim_unproven_account); no when it is '
+  'unverified (or absent) beside a verified other channel, and for a user it cannot see. Every such path asks '
+  'it before sending and again before accepting (docs/security.md, "Pre-account hijacking").';
+
+grant execute on function astapa.proof_signs_in(text, bigint, text) to astapa_app;
+
 create or replace function astapa.claim_unproven_account(project_id text, user_id bigint, proven text)
   returns jsonb
   language plpgsql
@@ -579,6 +608,18 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     end if;
     if proven is null or proven not in ('email', 'phone') then
       raise exception using errcode = 'AS400', message = 'What was proven is the email or the phone.';
+    end if;
+    -- Each caller asks astapa.proof_signs_in first; asked again under the user's row lock, a proof of the other
+    -- channel that landed meanwhile (which verified it, or removed this one) refuses this one.
+    perform from astapa.users u
+    where u.project_id = claim_unproven_account.project_id and u.id = claim_unproven_account.user_id
+    for update;
+    if not found then
+      return null;
+    end if;
+    if not astapa.proof_signs_in(project_id, user_id, proven) then
+      raise exception using errcode = 'AS409',
+        message = 'The account''s other channel is proven: this one is confirmed from inside the account.';
     end if;
     -- The proof verifies the address or number; only the call that finds it unverified claims the account. The
     -- row lock makes a second proof at the same moment wait and then find it verified: nothing to claim twice.
@@ -683,7 +724,8 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
   '(api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed '
   'links, email and phone codes, pending email changes and second-step challenges, every session and refresh '
-  'token. A verified other channel stays. '
+  'token. A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is '
+  'unverified beside a verified other channel) is refused, AS409. '
   'Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number '
   'was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor '
   'phone.';

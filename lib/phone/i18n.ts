@@ -26,6 +26,8 @@ const en = {
   expired: "This code has expired or was used too many times. Ask for a new one.",
   noAccount: "There is no account with this phone number, and this app does not create accounts by phone.",
   disabled: "This account is disabled.",
+  unconfirmed:
+    "This number has not been confirmed on its account, so it cannot be used to sign in. Sign in another way, then confirm the number on your account page.",
   unavailable: "This app does not offer sign-in by phone.",
 };
 
@@ -54,6 +56,8 @@ const id: typeof en = {
   expired: "Kode ini sudah kedaluwarsa atau terlalu sering salah. Minta kode baru.",
   noAccount: "Tidak ada akun dengan nomor HP ini, dan aplikasi ini tidak membuat akun lewat nomor HP.",
   disabled: "Akun ini dinonaktifkan.",
+  unconfirmed:
+    "Nomor ini belum dikonfirmasi di akunnya, jadi tidak dapat dipakai untuk masuk. Masuk dengan cara lain, lalu konfirmasi nomor ini di halaman akun Anda.",
   unavailable: "Aplikasi ini tidak menyediakan masuk dengan nomor HP.",
 };
 

@@ -74,6 +74,7 @@ export const handler: Handlers<AuthPageData> = {
     );
     if (!result.accepted) {
       if (result.disabled) return show({ phoneError: "disabled" }, 403);
+      if (result.unconfirmed) return show({ phoneError: "unconfirmed" }, 403);
       if (result.expired) return show({ phoneError: "expired" }, 400);
       return show({ phoneError: "wrongCode", left: result.attempts_left }, 422);
     }
