@@ -1,11 +1,11 @@
 /**
  * `deno task bench growth`: how the token path's cost grows with the data. Seeds GROWTH_TOKENS refresh tokens
  * (default 1,000,000) and GROWTH_CODES used authorization codes (default one per user: the hourly sweep keeps a
- * day of them) across GROWTH_PROJECTS projects and GROWTH_USERS users with generate_series, then times refresh rotation and code redemption (the SQL of the token endpoint,
- * one statement each as the server runs it) on that database and on an empty one in the same cluster, in
- * GROWTH_ROUNDS alternating rounds, and prints the EXPLAIN ANALYZE of every statement inside
+ * day of them) across GROWTH_PROJECTS projects and GROWTH_USERS users with generate_series, then times refresh
+ * rotation and code redemption (the SQL of the token endpoint, one statement each as the server runs it) on
+ * that database and on an empty one in the same cluster, in GROWTH_ROUNDS alternating rounds, and prints the EXPLAIN ANALYZE of every statement inside
  * api.rotate_refresh_token and api.redeem_authorization_code on both (auto_explain of nested statements)
- * plus table and index sizes.
+ * plus table and index sizes. GROWTH_HOLD=1 keeps both databases up afterwards, for a closer look.
  */
 import postgres from "postgres";
 import { asApp, asAppStatement, createPool, type Sql } from "../db/client.ts";
@@ -100,10 +100,19 @@ export async function growth(): Promise<void> {
       `Updates that were HOT (no index entries written), fresh / grown: ${hot.fresh} / ${hot.grown}.`,
     );
     console.log(`\n${sizes}\n\n## Grown\n\n${plans}\n\n## Fresh\n\n${freshPlans}`);
+    if (Deno.env.get("GROWTH_HOLD")) await hold(db.url, fresh?.url);
   } finally {
     await fresh?.stop();
     await db.stop();
   }
+}
+
+/** GROWTH_HOLD=1: both databases stay up for a look (psql, a profile) until Enter or Ctrl-C. */
+async function hold(grown: string, freshUrl: string | undefined): Promise<void> {
+  console.log(`\nHolding the databases: grown ${grown}\nfresh ${freshUrl}\nEnter or Ctrl-C ends.`);
+  const interrupted = new Promise<void>((resolve) => Deno.addSignalListener("SIGINT", resolve));
+  const entered = Deno.stdin.read(new Uint8Array(1)).then(() => {});
+  await Promise.race([interrupted, entered]);
 }
 
 const CALLS = ["api.rotate_refresh_token", "api.redeem_authorization_code"] as const;

@@ -206,7 +206,8 @@ create or replace function api.email_code_link(link_hash bytea) returns jsonb
 
 comment on function api.email_code_link(bytea) is
   'What a magic link opens (its authorization request) and whether it still signs in (not when its address '
-  'does not: astapa.proof_signs_in); null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
+  'does not: astapa.proof_signs_in); null for an unknown token. Reading it changes nothing: the page asks for '
+  'a button press first.';
 
 grant execute on function api.email_code_link(bytea) to astapa_app;
 

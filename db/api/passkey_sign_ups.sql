@@ -69,7 +69,8 @@ create or replace function api.mail_passkey_sign_up_code(email text, token_hash 
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = project and u.environment = p.mode and u.email_lower = pg_catalog.lower(address);
     -- Someone who has a passkey signs in with it; a disabled account, one with a second factor, or one whose
-    -- unverified address sits beside a verified number (astapa.proof_signs_in), gets nothing. Silence, not an error: the page answers the same for every address. An account with no way in
+    -- unverified address sits beside a verified number (astapa.proof_signs_in), gets nothing. Silence, not an
+    -- error: the page answers the same for every address. An account with no way in
     -- yet (an abandoned sign-up, one from before passwords were turned off) may prove the address and add its
     -- first passkey.
     if found and not astapa.passkey_sign_up_open(project, found_user.id) then

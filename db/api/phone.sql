@@ -496,7 +496,8 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
 comment on function api.check_phone_code(bytea, bytea) is
   'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five '
   'attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that '
-  'number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. '
+  'number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates '
+  'one with only the phone when settings.phone.signup allows. '
   '{accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}; '
   '{accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified '
   'on an account whose email is verified).';
