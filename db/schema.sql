@@ -2434,7 +2434,8 @@ AS $function$
     membership jsonb;
   begin
     select * into i from astapa.organization_invitations x
-    where x.project_id = astapa.current_project_id() and x.token_hash = accept_organization_invitation.token_hash;
+    where x.project_id = (select astapa.current_project_id())
+          and x.token_hash = accept_organization_invitation.token_hash;
     if i.id is null then
       raise exception using errcode = 'AS404', message = 'This invitation link is not one of this app''s.';
     end if;
@@ -2480,7 +2481,7 @@ AS $function$
       and (access_token_active.user_id is null or exists (
         select from astapa.users u
         join astapa.projects p on p.id = u.project_id
-        where u.project_id = astapa.current_project_id() and u.id = access_token_active.user_id
+        where u.project_id = (select astapa.current_project_id()) and u.id = access_token_active.user_id
           and not u.disabled and u.environment = p.mode))
   $function$;
 comment on function api.access_token_active(bigint,text) is 'Whether a signature-valid access token of the current project is still active for introspection (RFC 7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents) and, for a person''s token (user_id not null), the person is enabled and in the project''s current environment.';
@@ -2496,7 +2497,7 @@ AS $function$
     with tokens as (
       select r.client_id, pg_catalog.min(r.created_at) as since, pg_catalog.string_agg(distinct r.scope, ' ') as scope
       from astapa.refresh_tokens r
-      where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
+      where r.project_id = (select astapa.current_project_id()) and r.user_id = account_apps.user_id
         and astapa.is_third_party_client_id(r.client_id) and r.revoked_at is null and r.used_at is null
         and r.expires_at > pg_catalog.now()
       group by r.client_id),
@@ -2507,7 +2508,7 @@ AS $function$
                                  where x.project_id = c.project_id and x.uri = c.resource),
                'scopes', pg_catalog.to_jsonb(c.scopes), 'granted_at', c.granted_at)) order by c.resource) as consents
       from astapa.consents c
-      where c.project_id = astapa.current_project_id() and c.user_id = account_apps.user_id
+      where c.project_id = (select astapa.current_project_id()) and c.user_id = account_apps.user_id
       group by c.client_id),
     -- One entry per client: what it holds (live tokens) and what the person allowed it (consents).
     clients as (
@@ -3070,14 +3071,14 @@ AS $function$
     if pg_catalog.length(coalesce(name, '')) > 100 then
       raise exception using errcode = 'AS400', message = 'A resource name is at most 100 characters.';
     end if;
-    select p.mode into project_mode from astapa.projects p where p.id = astapa.current_project_id();
+    select p.mode into project_mode from astapa.projects p where p.id = (select astapa.current_project_id());
     if project_mode = 'production' and not coalesce(proven, false) then
       raise exception using errcode = 'AS403', message = pg_catalog.format(
         'Resource %s needs proof of control before a production project may register it: serve its '
         'protected-resource metadata naming this issuer and the project (docs/mcp.md).', uri);
     end if;
     if exists (select 1 from astapa.resources r
-               where r.project_id = astapa.current_project_id()
+               where r.project_id = (select astapa.current_project_id())
                  and astapa.resource_key(r.uri) = astapa.resource_key(add_resource.uri)) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         'Resource %s is already registered for this project.', uri);
@@ -3117,7 +3118,8 @@ AS $function$
       raise exception 'client_id must be a client id (cid_, mcl_ or dcl_)' using errcode = 'AS400';
     end if;
     if not exists (select from astapa.resources r
-                   where r.project_id = astapa.current_project_id() and r.uri = allow_token_exchange.resource) then
+                   where r.project_id = (select astapa.current_project_id())
+                         and r.uri = allow_token_exchange.resource) then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('Resource %s is not registered in this project.', resource);
     end if;
@@ -4082,7 +4084,7 @@ AS $function$
     -- subquery as the update went, and one claim took every due mail however many there were.
     with due as (
       select o.project_id, o.id from astapa.mail_outbox o
-      where o.project_id = astapa.current_project_id() and o.sent_at is null
+      where o.project_id = (select astapa.current_project_id()) and o.sent_at is null
         and o.next_attempt_at <= pg_catalog.now() and o.attempts < 8
       order by o.id limit batch
       for update skip locked),
@@ -4257,7 +4259,7 @@ AS $function$
     granted text[];
   begin
     perform astapa.assert_grant_allowed('client_credentials');
-    select p.settings into settings from astapa.projects p where p.id = astapa.current_project_id();
+    select p.settings into settings from astapa.projects p where p.id = (select astapa.current_project_id());
     if not found then
       raise exception 'no project is set for this transaction' using errcode = 'AS404';
     end if;
@@ -4279,7 +4281,8 @@ AS $function$
     if resource is not null and not (
       resource = any (allowed_resources)
       and exists (select from astapa.resources r
-                  where r.project_id = astapa.current_project_id() and r.uri = client_credentials_grant.resource)) then
+                  where r.project_id = (select astapa.current_project_id())
+                        and r.uri = client_credentials_grant.resource)) then
       raise exception 'the requested resource is not registered for this project' using errcode = 'AS4T0';
     end if;
     return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -4376,7 +4379,7 @@ CREATE OR REPLACE FUNCTION api.consent_covers(user_id bigint, client_id text, re
 AS $function$
     select exists (
       select from astapa.consents c
-      where c.project_id = astapa.current_project_id() and c.user_id = consent_covers.user_id
+      where c.project_id = (select astapa.current_project_id()) and c.user_id = consent_covers.user_id
         and c.client_id = consent_covers.client_id and c.resource = consent_covers.resource
         and array(select s from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) s
                   where s <> '') <@ c.scopes)
@@ -4644,7 +4647,7 @@ AS $function$
           or pg_catalog.octet_length(metadata::text) > 4096 then
       raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
     elsif exists (select from astapa.organizations x
-                  where x.project_id = astapa.current_project_id() and x.slug = create_organization.slug) then
+                  where x.project_id = (select astapa.current_project_id()) and x.slug = create_organization.slug) then
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('Another organization of this project has the slug %s.', slug);
     end if;
@@ -4920,7 +4923,7 @@ AS $function$
     request astapa.device_authorizations;
   begin
     select * into request from astapa.device_authorizations a
-    where a.project_id = astapa.current_project_id() and a.user_code = decide_device_authorization.user_code
+    where a.project_id = (select astapa.current_project_id()) and a.user_code = decide_device_authorization.user_code
       and a.status = 'pending' and a.expires_at > pg_catalog.now()
     for update;
     if not found then
@@ -4987,7 +4990,7 @@ CREATE OR REPLACE FUNCTION api.delete_machine_client(client_id text)
 AS $function$
   begin
     delete from astapa.machine_clients m
-    where m.project_id = astapa.current_project_id() and m.client_id = delete_machine_client.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = delete_machine_client.client_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
     end if;
@@ -5024,14 +5027,17 @@ CREATE OR REPLACE FUNCTION api.delete_organization_role(key text)
 AS $function$
   begin
     if key not in ('owner', 'admin', 'member') and exists (
-        select from astapa.organization_memberships m where m.project_id = astapa.current_project_id() and m.role = key
+        select from astapa.organization_memberships m where m.project_id = (select astapa.current_project_id())
+                                                            and m.role = key
         union all
-        select from astapa.organization_invitations i where i.project_id = astapa.current_project_id() and i.role = key
+        select from astapa.organization_invitations i where i.project_id = (select astapa.current_project_id())
+                                                            and i.role = key
           and i.accepted_at is null and i.revoked_at is null) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         'Members or open invitations hold role %s: give them another role first.', key);
     end if;
-    delete from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = delete_organization_role.key;
+    delete from astapa.organization_roles r where r.project_id = (select astapa.current_project_id())
+                                                  and r.key = delete_organization_role.key;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('This project defines no role %s.', key);
     end if;
@@ -5144,7 +5150,7 @@ CREATE OR REPLACE FUNCTION api.describe_login_session(token_hash bytea, user_age
  SET search_path TO ''
 AS $function$
     update astapa.login_sessions s set user_agent = pg_catalog.left(describe_login_session.user_agent, 512)
-    where s.project_id = astapa.current_project_id() and s.token_hash = describe_login_session.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = describe_login_session.token_hash
   $function$;
 comment on function api.describe_login_session(bytea,text) is 'Records which browser (User-Agent, cut to 512 characters) a new hosted-login session is, for the account page''s list of sessions.';
 grant execute on function api.describe_login_session(bytea,text) to astapa_app;
@@ -5235,7 +5241,7 @@ CREATE OR REPLACE FUNCTION api.disallow_token_exchange(client_id text, resource 
 AS $function$
   begin
     delete from astapa.token_exchange_policies t
-    where t.project_id = astapa.current_project_id() and t.client_id = disallow_token_exchange.client_id
+    where t.project_id = (select astapa.current_project_id()) and t.client_id = disallow_token_exchange.client_id
       and t.resource = disallow_token_exchange.resource;
     if not found then
       raise exception using errcode = 'AS404', message = 'No such token exchange permission.';
@@ -5255,7 +5261,7 @@ CREATE OR REPLACE FUNCTION api.distrust_identity_provider(issuer text)
 AS $function$
   begin
     delete from astapa.trusted_identity_providers i
-    where i.project_id = astapa.current_project_id() and i.issuer = distrust_identity_provider.issuer;
+    where i.project_id = (select astapa.current_project_id()) and i.issuer = distrust_identity_provider.issuer;
     if not found then
       raise exception using errcode = 'AS404', message = 'This project does not trust that identity provider.';
     end if;
@@ -5295,7 +5301,7 @@ CREATE OR REPLACE FUNCTION api.email_change_pending(token_hash bytea)
 AS $function$
     select e.new_email from astapa.email_changes e
     join astapa.users u on u.project_id = e.project_id and u.id = e.user_id
-    where e.project_id = astapa.current_project_id() and e.token_hash = email_change_pending.token_hash
+    where e.project_id = (select astapa.current_project_id()) and e.token_hash = email_change_pending.token_hash
       and e.used_at is null and e.expires_at > pg_catalog.now() and u.deleted_at is null
   $function$;
 comment on function api.email_change_pending(bytea) is 'The new address an unused, unexpired email-change link would set, or null: what the link''s page says on GET.';
@@ -5312,7 +5318,7 @@ AS $function$
       'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
         and (c.user_id is null or astapa.proof_signs_in(c.project_id, c.user_id, 'email')))
     from astapa.email_codes c
-    where c.project_id = astapa.current_project_id() and c.link_hash = email_code_link.link_hash
+    where c.project_id = (select astapa.current_project_id()) and c.link_hash = email_code_link.link_hash
   $function$;
 comment on function api.email_code_link(bytea) is 'What a magic link opens (its authorization request) and whether it still signs in (not when its address does not: astapa.proof_signs_in); null for an unknown token. Reading it changes nothing: the page asks for a button press first.';
 grant execute on function api.email_code_link(bytea) to astapa_app;
@@ -5325,7 +5331,7 @@ CREATE OR REPLACE FUNCTION api.email_link_request(token_hash bytea)
  SET search_path TO ''
 AS $function$
     select t.sign_in_request from astapa.email_tokens as t
-    where t.project_id = astapa.current_project_id() and t.token_hash = email_link_request.token_hash
+    where t.project_id = (select astapa.current_project_id()) and t.token_hash = email_link_request.token_hash
   $function$;
 comment on function api.email_link_request(bytea) is 'The sign-in request (hosted-login path and query) a short mailed link opens, or null for an unknown token. Used and expired links lead on too: the page they open says what became of the link.';
 grant execute on function api.email_link_request(bytea) to astapa_app;
@@ -5352,7 +5358,7 @@ CREATE OR REPLACE FUNCTION api.end_login_session(token_hash bytea)
  SET search_path TO ''
 AS $function$
     update astapa.login_sessions s set ended_at = pg_catalog.now()
-    where s.project_id = astapa.current_project_id() and s.token_hash = end_login_session.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = end_login_session.token_hash
       and s.ended_at is null
   $function$;
 comment on function api.end_login_session(bytea) is 'Signs the browser out of the current project.';
@@ -5420,7 +5426,7 @@ AS $function$
       refusal := 'a token exchange must name the resource it wants a token for';
       code := 'invalid_target';
     elsif not exists (select from astapa.token_exchange_policies t
-                      where t.project_id = astapa.current_project_id()
+                      where t.project_id = (select astapa.current_project_id())
                         and t.client_id = exchange_token.actor_client and t.resource = exchange_token.resource) then
       refusal := 'this client may not exchange tokens for this resource (the project''s token exchange policy)';
       code := 'invalid_target';
@@ -5591,7 +5597,7 @@ AS $function$
     proven astapa.passkey_sign_ups;
   begin
     select s.* into proven from astapa.passkey_sign_ups s
-    where s.project_id = astapa.current_project_id() and s.token_hash = finish_passkey_sign_up.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = finish_passkey_sign_up.token_hash
     for update;
     proven := astapa.proven_passkey_sign_up(token_hash);
     if proven.user_id is distinct from finish_passkey_sign_up.user_id then
@@ -5705,7 +5711,7 @@ AS $function$
           'verification_token', d.verification_token) order by d.domain)
         from astapa.organization_domains d where d.project_id = o.project_id and d.organization_id = o.id), '[]'))
     from astapa.organizations o
-    where o.project_id = astapa.current_project_id() and (o.id = organization_id or o.slug = organization_id)
+    where o.project_id = (select astapa.current_project_id()) and (o.id = organization_id or o.slug = organization_id)
   $function$;
 comment on function api.get_organization(text) is 'One organization of the current project by id or slug, with its domains; null when there is none.';
 grant execute on function api.get_organization(text) to astapa_app;
@@ -5814,14 +5820,14 @@ AS $function$
     perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:jwt-bearer');
     perform astapa.assert_dynamic_client_allowed(client_id);
     if not exists (select from astapa.trusted_identity_providers i
-                   where i.project_id = astapa.current_project_id()
+                   where i.project_id = (select astapa.current_project_id())
                      and i.issuer = identity_assertion_grant.issuer) then
       refusal := 'the assertion''s issuer is not an identity provider this project trusts';
     elsif jti is null or pg_catalog.length(jti) not between 1 and 200 or expires_at is null then
       refusal := 'the assertion needs a jti and an exp';
     else
       delete from astapa.identity_assertion_jtis j
-      where j.project_id = astapa.current_project_id() and j.expires_at < pg_catalog.now();
+      where j.project_id = (select astapa.current_project_id()) and j.expires_at < pg_catalog.now();
       insert into astapa.identity_assertion_jtis (project_id, issuer, jti, expires_at)
       values (astapa.current_project_id(), issuer, jti, expires_at)
       on conflict on constraint identity_assertion_jtis_pkey do nothing;
@@ -5832,7 +5838,7 @@ AS $function$
     if refusal is null then
       select u.id into user_id from astapa.users u
       join astapa.projects p on p.id = u.project_id and p.mode = u.environment
-      where u.project_id = astapa.current_project_id()
+      where u.project_id = (select astapa.current_project_id())
         and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(identity_assertion_grant.email));
       if user_id is null then
         refusal := 'no user of this project has the assertion''s email';
@@ -5863,7 +5869,7 @@ CREATE OR REPLACE FUNCTION api.identity_provider_keys(issuer text)
  SET search_path TO ''
 AS $function$
     select i.jwks from astapa.trusted_identity_providers i
-    where i.project_id = astapa.current_project_id() and i.issuer = identity_provider_keys.issuer
+    where i.project_id = (select astapa.current_project_id()) and i.issuer = identity_provider_keys.issuer
   $function$;
 comment on function api.identity_provider_keys(text) is 'The public keys of an identity provider the current project trusts, or null when it trusts no such issuer.';
 grant execute on function api.identity_provider_keys(text) to astapa_app;
@@ -5992,7 +5998,7 @@ AS $function$
     from astapa.refresh_tokens r
     join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
     join astapa.projects p on p.id = r.project_id
-    where r.project_id = astapa.current_project_id() and r.token_hash = introspect_refresh_token.token_hash
+    where r.project_id = (select astapa.current_project_id()) and r.token_hash = introspect_refresh_token.token_hash
       and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
       -- A sandbox user's token after going live (or the reverse) can no longer be refreshed: not active.
       and u.environment = p.mode
@@ -6171,7 +6177,7 @@ AS $function$
   begin
     if purpose = 'reset_password' then
       update astapa.email_tokens t set used_at = pg_catalog.now()
-      where t.project_id = astapa.current_project_id() and t.user_id = issue_email_token.user_id
+      where t.project_id = (select astapa.current_project_id()) and t.user_id = issue_email_token.user_id
         and t.purpose = 'reset_password' and t.used_at is null;
     end if;
     insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at, sign_in_request)
@@ -6471,7 +6477,7 @@ AS $function$
     select coalesce(pg_catalog.jsonb_agg(astapa.machine_client_json(m.client_id) order by m.created_at, m.client_id),
                     '[]')
     from astapa.machine_clients m
-    where m.project_id = astapa.current_project_id()
+    where m.project_id = (select astapa.current_project_id())
   $function$;
 comment on function api.list_machine_clients() is 'The current project''s machine clients, oldest first.';
 grant execute on function api.list_machine_clients() to astapa_app;
@@ -6560,7 +6566,7 @@ AS $function$
     select coalesce(pg_catalog.jsonb_agg(astapa.invitation_json(i) order by i.created_at desc, i.id), '[]')
     from astapa.organization_invitations i
     join astapa.organizations o on o.project_id = i.project_id and o.id = i.organization_id
-    where i.project_id = astapa.current_project_id()
+    where i.project_id = (select astapa.current_project_id())
       and (o.id = list_organization_invitations.organization_id or o.slug = list_organization_invitations.organization_id)
   $function$;
 comment on function api.list_organization_invitations(text) is 'An organization''s (id or slug) invitations, newest first.';
@@ -6576,7 +6582,7 @@ AS $function$
     select coalesce(pg_catalog.jsonb_agg(astapa.membership_json(m) order by m.created_at, m.user_id), '[]')
     from astapa.organization_memberships m
     join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
-    where m.project_id = astapa.current_project_id()
+    where m.project_id = (select astapa.current_project_id())
       and (o.id = list_organization_members.organization_id or o.slug = list_organization_members.organization_id)
   $function$;
 comment on function api.list_organization_members(text) is 'An organization''s (id or slug) members, oldest first.';
@@ -6593,12 +6599,13 @@ AS $function$
     from (select pg_catalog.jsonb_build_object('key', b.key, 'name', coalesce(r.name, b.name), 'built_in', true,
                    'permissions', pg_catalog.to_jsonb(coalesce(r.permissions, '{}'))) as r
           from (values ('owner', 'Owner'), ('admin', 'Admin'), ('member', 'Member')) as b(key, name)
-          left join astapa.organization_roles r on r.project_id = astapa.current_project_id() and r.key = b.key
+          left join astapa.organization_roles r on r.project_id = (select astapa.current_project_id()) and r.key = b.key
           union all
           select pg_catalog.jsonb_build_object('key', r.key, 'name', r.name, 'built_in', false,
                    'permissions', pg_catalog.to_jsonb(r.permissions))
           from astapa.organization_roles r
-          where r.project_id = astapa.current_project_id() and r.key not in ('owner', 'admin', 'member')) as all_roles
+          where r.project_id = (select astapa.current_project_id())
+                and r.key not in ('owner', 'admin', 'member')) as all_roles
   $function$;
 comment on function api.list_organization_roles() is 'The roles members of the current project''s organizations may hold: owner, admin and member (built in) and the project''s own, each with its permissions, by key.';
 grant execute on function api.list_organization_roles() to astapa_app;
@@ -6612,7 +6619,7 @@ CREATE OR REPLACE FUNCTION api.list_organizations(search text DEFAULT NULL::text
 AS $function$
     select coalesce(pg_catalog.jsonb_agg(astapa.organization_json(o) order by o.name, o.id), '[]')
     from (select * from astapa.organizations o
-          where o.project_id = astapa.current_project_id()
+          where o.project_id = (select astapa.current_project_id())
             and (search is null or o.name ilike '%' || search || '%' or o.slug ilike '%' || search || '%')
           order by o.name, o.id
           limit least(greatest(coalesce(max_rows, 100), 1), 1000)) as o
@@ -6679,7 +6686,7 @@ AS $function$
       'id', m.id::text, 'phone_number', m.phone_number, 'channel', m.channel, 'provider', m.provider,
       'status', m.status, 'provider_message_id', m.provider_message_id, 'cost', m.cost, 'currency', m.currency,
       'error', m.error, 'sandbox_text', m.sandbox_text, 'created_at', m.created_at)) order by m.id desc), '[]')
-    from (select * from astapa.phone_messages x where x.project_id = astapa.current_project_id()
+    from (select * from astapa.phone_messages x where x.project_id = (select astapa.current_project_id())
           order by x.id desc limit least(greatest(max_rows, 1), 500)) m
   $function$;
 comment on function api.list_phone_messages(integer) is 'The current project''s latest code messages (at most 500), newest first: the dashboard''s message log.';
@@ -6779,7 +6786,7 @@ CREATE OR REPLACE FUNCTION api.list_resources()
 AS $function$
     select coalesce(pg_catalog.jsonb_agg(astapa.resource_json(r) order by r.uri), '[]')
     from astapa.resources r
-    where r.project_id = astapa.current_project_id()
+    where r.project_id = (select astapa.current_project_id())
   $function$;
 comment on function api.list_resources() is 'The current project''s protected resources, by URI.';
 grant execute on function api.list_resources() to astapa_app;
@@ -6794,7 +6801,7 @@ AS $function$
     select coalesce(pg_catalog.jsonb_agg(
       pg_catalog.jsonb_build_object('name', s.name, 'description', s.description) order by s.name), '[]')
     from astapa.scopes s
-    where s.project_id = astapa.current_project_id()
+    where s.project_id = (select astapa.current_project_id())
   $function$;
 comment on function api.list_scopes() is 'The current project''s declared scopes, by name.';
 grant execute on function api.list_scopes() to astapa_app;
@@ -6824,7 +6831,7 @@ AS $function$
       'client_id', t.client_id, 'resource', t.resource, 'created_at', t.created_at)
       order by t.client_id, t.resource), '[]')
     from astapa.token_exchange_policies t
-    where t.project_id = astapa.current_project_id()
+    where t.project_id = (select astapa.current_project_id())
   $function$;
 comment on function api.list_token_exchange_policies() is 'The current project''s token exchange policy: [{client_id, resource, created_at}].';
 grant execute on function api.list_token_exchange_policies() to astapa_app;
@@ -6840,7 +6847,7 @@ AS $function$
              'issuer', i.issuer, 'jwks', i.jwks, 'created_at', i.created_at, 'updated_at', i.updated_at)
              order by i.issuer), '[]'::jsonb)
     from astapa.trusted_identity_providers i
-    where i.project_id = astapa.current_project_id()
+    where i.project_id = (select astapa.current_project_id())
   $function$;
 comment on function api.list_trusted_identity_providers() is 'The enterprise identity providers the current project trusts: issuer, public JWK Set, when added and changed.';
 grant execute on function api.list_trusted_identity_providers() to astapa_app;
@@ -6941,7 +6948,7 @@ AS $function$
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = login_session.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
       and not u.disabled and u.environment = p.mode
   $function$;
@@ -6959,7 +6966,7 @@ AS $function$
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = login_session_user.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session_user.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
       and not u.disabled and u.environment = p.mode
   $function$;
@@ -6980,14 +6987,14 @@ AS $function$
   begin
     select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
     from astapa.machine_clients m
-    where m.project_id = astapa.current_project_id() and m.client_id = machine_client_grant.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_grant.client_id;
     if not found or not client.enabled then
       raise exception 'this machine client is unknown or disabled' using errcode = 'AS4U0';
     end if;
     -- Only scopes the project still declares count, so withdrawing a scope takes effect at once.
     allowed := array(select s from pg_catalog.unnest(client.scopes) as s
                      where exists (select from astapa.scopes d
-                                   where d.project_id = astapa.current_project_id() and d.name = s)
+                                   where d.project_id = (select astapa.current_project_id()) and d.name = s)
                      order by s);
     -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
     -- Asked for more: grant the part the client may have, in the order asked (§3.3 lets the server narrow; the
@@ -7002,7 +7009,8 @@ AS $function$
     if resource is not null and not (
       resource = any (client.resources)
       and exists (select from astapa.resources r
-                  where r.project_id = astapa.current_project_id() and r.uri = machine_client_grant.resource)) then
+                  where r.project_id = (select astapa.current_project_id())
+                        and r.uri = machine_client_grant.resource)) then
       raise exception 'the requested resource is not one this client may ask for' using errcode = 'AS4T0';
     end if;
     return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -7055,7 +7063,7 @@ AS $function$
         -- A deleted account's goodbye keeps no address once it is out (astapa.erase_user).
         to_address = case when error is null and m.kind = 'account_deleted' then 'deleted@deleted.invalid'
                           else m.to_address end
-    where m.project_id = astapa.current_project_id() and m.id = mail_delivered.id
+    where m.project_id = (select astapa.current_project_id()) and m.id = mail_delivered.id
   $function$;
 comment on function api.mail_delivered(bigint,text) is 'Records a delivery attempt: sent (the body is erased; it may hold single-use links; a deleted account''s goodbye also loses its address), or the error to retry after (the body is kept).';
 grant execute on function api.mail_delivered(bigint,text) to astapa_app;
@@ -7072,7 +7080,7 @@ AS $function$
   begin
     select u.id, u.email, u.disabled into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode
+    where u.project_id = (select astapa.current_project_id()) and u.environment = p.mode
       and u.email_lower = pg_catalog.lower(address);
     if found then
       -- Silence, not an error, for a disabled account, or one whose unverified address sits beside a verified
@@ -7082,7 +7090,7 @@ AS $function$
       end if;
       -- One live code per person: a new one voids the ones before it.
       update astapa.email_codes c set used_at = pg_catalog.now()
-      where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+      where c.project_id = (select astapa.current_project_id()) and c.user_id = found_user.id and c.used_at is null;
       insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
       values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
         pg_catalog.now() + interval '10 minutes');
@@ -7095,7 +7103,7 @@ AS $function$
       return false;
     end if;
     update astapa.email_codes c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.user_id is null
+    where c.project_id = (select astapa.current_project_id()) and c.user_id is null
       and pg_catalog.lower(c.email) = pg_catalog.lower(address) and c.used_at is null;
     insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at)
     values (astapa.current_project_id(), link_hash, address, code_hash, sign_in_request,
@@ -7119,7 +7127,7 @@ AS $function$
     -- The enabled user of this project's current environment behind the address, in any letter case.
     select u.id, u.email, u.email_verified into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
+    where u.project_id = (select astapa.current_project_id()) and u.environment = p.mode and not u.disabled
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
     -- Silence, not an error, when there is nobody to mail: the pages answer the same either way. Neither link goes
     -- to an address left unverified beside a verified number (astapa.proof_signs_in): a reset is a way in, and
@@ -7555,7 +7563,7 @@ AS $function$
     join astapa.projects p on p.id = c.project_id
     left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
     cross join lateral (select astapa.challenge_phone_offer(c) as phone_offer) as o
-    where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
+    where c.project_id = (select astapa.current_project_id()) and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $function$;
 comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
@@ -7730,21 +7738,22 @@ AS $function$
           order by o.name)
         from astapa.organization_memberships as m
         join astapa.organizations as o on o.project_id = m.project_id and o.id = m.organization_id
-        where m.project_id = astapa.current_project_id() and m.user_id = organization_billing.user_id
+        where m.project_id = (select astapa.current_project_id()) and m.user_id = organization_billing.user_id
           and m.role in ('owner', 'admin')), '[]'),
       'team_plans', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
           'key', p.key, 'name', p.name, 'price_idr', p.price_idr, 'interval', p.interval,
           'seat_pricing', p.seat_pricing, 'included_seats', p.included_seats) order by p.sort_order, p.price_idr)
         from astapa.plans as p
-        where p.project_id = astapa.current_project_id() and p.seat_pricing is not null and p.archived_at is null
+        where p.project_id = (select astapa.current_project_id())
+              and p.seat_pricing is not null and p.archived_at is null
           and p.price_idr > 0), '[]'),
       -- The user's own active linked methods: the ones they may choose for an organization.
       'linked_methods', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label)
                                     order by l.id)
         from astapa.linked_methods as l
-        where l.project_id = astapa.current_project_id() and l.user_id = organization_billing.user_id
+        where l.project_id = (select astapa.current_project_id()) and l.user_id = organization_billing.user_id
           and l.status = 'active'), '[]'))
   $function$;
 comment on function api.organization_billing(bigint) is 'The organization billing portal of a user: the organizations they are owner or admin of, each with its team plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel and grace, the team plan scheduled for the next period (plan_change), the linked method chosen to pay its renewals (masked label, active, mine) and paid team checkouts; the team plans on sale; and the user''s own active linked methods (those they may choose). Members who are neither owner nor admin see none (they do not pay).';
@@ -7762,7 +7771,7 @@ AS $function$
       'org_permissions', pg_catalog.to_jsonb(astapa.organization_role_permissions(m.role)))
     from astapa.organization_memberships m
     join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
-    where m.project_id = astapa.current_project_id() and m.user_id = organization_claims.user_id
+    where m.project_id = (select astapa.current_project_id()) and m.user_id = organization_claims.user_id
       and m.organization_id = organization_claims.organization_id
   $function$;
 comment on function api.organization_claims(bigint,text) is 'The active organization''s claims for a token: {org_id, org_slug, org_role, org_permissions}, read fresh; null once the user is no member (removed, left, organization deleted), so a refresh drops them.';
@@ -7776,7 +7785,7 @@ CREATE OR REPLACE FUNCTION api.organization_invitation(token_hash bytea)
  SET search_path TO ''
 AS $function$
     select astapa.invitation_json(i) from astapa.organization_invitations i
-    where i.project_id = astapa.current_project_id() and i.token_hash = organization_invitation.token_hash
+    where i.project_id = (select astapa.current_project_id()) and i.token_hash = organization_invitation.token_hash
   $function$;
 comment on function api.organization_invitation(bytea) is 'The invitation a link''s token (by its SHA-256) names in the current project, whatever its status (the hosted login says why one cannot be accepted); null for an unknown token or another project''s.';
 grant execute on function api.organization_invitation(bytea) to astapa_app;
@@ -8009,7 +8018,7 @@ AS $function$
     join astapa.projects p on p.id = s.project_id
     left join astapa.user_factors f on f.project_id = s.project_id and f.user_id = s.user_id and f.kind = 'totp'
       and f.confirmed_at is not null
-    where s.project_id = astapa.current_project_id() and s.token_hash = own_factor.session_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = own_factor.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $function$;
 comment on function api.own_factor(bytea) is 'The signed-in person''s own factor, for the hosted "manage two-step verification" page: the user behind a live session (its token''s hash), whether an app is set up, its sealed secret and unused recovery codes; null without a live session (the same liveness rules as api.login_session).';
@@ -8032,7 +8041,7 @@ AS $function$
         from astapa.passkeys k
         where k.project_id = u.project_id and k.user_id = u.id), '[]'::jsonb))
     from astapa.users u
-    where u.project_id = astapa.current_project_id()
+    where u.project_id = (select astapa.current_project_id())
       and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
   $function$;
 comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash (user_name: their email, else phone number), their passkeys (never a key) and whether they signed in recently enough to add or remove one; null without a live session.';
@@ -8050,7 +8059,7 @@ AS $function$
     from astapa.passkeys k
     join astapa.users u on u.project_id = k.project_id and u.id = k.user_id
     join astapa.projects p on p.id = k.project_id
-    where k.project_id = astapa.current_project_id() and k.credential_id = passkey_for_sign_in.credential_id
+    where k.project_id = (select astapa.current_project_id()) and k.credential_id = passkey_for_sign_in.credential_id
       and not u.disabled and u.environment = p.mode
   $function$;
 comment on function api.passkey_for_sign_in(bytea) is 'The public key and user of a credential of this project, to check an assertion with; null for a credential of another project, a removed one, or a disabled user or one of the other environment.';
@@ -8153,7 +8162,7 @@ AS $function$
     select pg_catalog.jsonb_build_object('phone_number', c.phone_number, 'channel', c.channel,
       'attempts_left', 5 - c.attempts, 'expires_at', c.expires_at)
     from astapa.phone_codes c
-    where c.project_id = astapa.current_project_id() and c.token_hash = pending_phone_code.token_hash
+    where c.project_id = (select astapa.current_project_id()) and c.token_hash = pending_phone_code.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
   $function$;
 comment on function api.pending_phone_code(bytea) is 'The live code a browser''s token names (number, channel, attempts left, expiry), or null.';
@@ -8234,7 +8243,7 @@ AS $function$
     perform astapa.assert_dynamic_client_allowed(client_id);
     -- FOR UPDATE: polls of one device code from several instances queue here, so the interval holds.
     select * into request from astapa.device_authorizations a
-    where a.project_id = astapa.current_project_id()
+    where a.project_id = (select astapa.current_project_id())
       and a.device_code_hash = poll_device_authorization.device_code_hash
     for update;
     if not found then
@@ -8345,13 +8354,13 @@ AS $function$
                        where x.project_id = c.project_id and x.client_id = c.client_id order by 1) as resources,
                  pg_catalog.max(c.updated_at) as last_granted_at
           from astapa.consents c
-          where c.project_id = astapa.current_project_id()
+          where c.project_id = (select astapa.current_project_id())
           group by c.project_id, c.client_id) g
     -- Last use: the latest refresh token issued to it or rotated by it here (a code is a grant: last_granted_at).
     left join lateral (
       select pg_catalog.max(greatest(r.created_at, r.used_at)) as last_token_at
       from astapa.refresh_tokens r
-      where r.project_id = astapa.current_project_id() and r.client_id = g.client_id) u on true
+      where r.project_id = (select astapa.current_project_id()) and r.client_id = g.client_id) u on true
   $function$;
 comment on function api.project_third_party_clients() is 'The self-registered and metadata-document clients people of the current project allowed: id, own name, kind, how many users, which resources, last granted, last used (a grant, or a refresh token issued or rotated), most recently used first. For the dashboard''s list of registered clients.';
 grant execute on function api.project_third_party_clients() to astapa_app;
@@ -8495,7 +8504,7 @@ AS $function$
   begin
     -- Locked: two instances given guesses for one attempt count them one after the other.
     select s.* into live from astapa.passkey_sign_ups s
-    where s.project_id = astapa.current_project_id() and s.token_hash = prove_passkey_sign_up.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = prove_passkey_sign_up.token_hash
       and s.proven_at is null and s.expires_at > pg_catalog.now() and s.tries < 5
     for update;
     if not found then
@@ -9014,7 +9023,8 @@ AS $function$
     code astapa.authorization_codes;
     family uuid := astapa.new_family_id();
     -- The project's settings, read once: the grant check, the client's kind and the lifetimes (issue 24).
-    project_settings jsonb := (select p.settings from astapa.projects p where p.id = astapa.current_project_id());
+    project_settings jsonb :=
+      (select p.settings from astapa.projects p where p.id = (select astapa.current_project_id()));
     policy record;
     refresh_expires timestamptz;
     revoked integer;
@@ -9022,7 +9032,7 @@ AS $function$
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     select * into code from astapa.authorization_codes c
-    where c.project_id = astapa.current_project_id() and c.code_hash = redeem_authorization_code.code_hash
+    where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash
     for update;
     if not found then
       raise exception 'the authorization code is unknown' using errcode = 'AS4G0';
@@ -9105,14 +9115,14 @@ AS $function$
     select c.* into live from astapa.email_codes c
     join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
-    where c.project_id = astapa.current_project_id() and c.used_at is null and c.expires_at > pg_catalog.now()
+    where c.project_id = (select astapa.current_project_id()) and c.used_at is null and c.expires_at > pg_catalog.now()
       and c.tries < 5 and not u.disabled and u.environment = p.mode
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
     for update of c;
     if not found then
       -- Or the address's live sign-up code (the project lets codes create accounts).
       select c.* into live from astapa.email_codes c
-      where c.project_id = astapa.current_project_id() and c.user_id is null and c.used_at is null
+      where c.project_id = (select astapa.current_project_id()) and c.user_id is null and c.used_at is null
         and c.expires_at > pg_catalog.now() and c.tries < 5 and astapa.email_code_sign_up()
         and pg_catalog.lower(c.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
       for update of c;
@@ -9143,7 +9153,7 @@ AS $function$
     select c.* into live from astapa.email_codes c
     left join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
-    where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
+    where c.project_id = (select astapa.current_project_id()) and c.link_hash = redeem_email_code_link.link_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
       and (case when c.user_id is null then astapa.email_code_sign_up()
                 else not u.disabled and u.environment = p.mode end)
@@ -9165,7 +9175,7 @@ CREATE OR REPLACE FUNCTION api.refresh_token_owner(token_hash bytea)
  SET search_path TO ''
 AS $function$
     select r.user_id from astapa.refresh_tokens r
-    where r.project_id = astapa.current_project_id() and r.token_hash = refresh_token_owner.token_hash
+    where r.project_id = (select astapa.current_project_id()) and r.token_hash = refresh_token_owner.token_hash
   $function$;
 comment on function api.refresh_token_owner(bytea) is 'The user a refresh token (live or not) belongs to in the current project, or null.';
 grant execute on function api.refresh_token_owner(bytea) to astapa_app;
@@ -9278,7 +9288,7 @@ AS $function$
     o astapa.organizations := astapa.lock_organization(organization_id);
   begin
     delete from astapa.organization_domains x
-    where x.project_id = astapa.current_project_id() and x.organization_id = o.id
+    where x.project_id = (select astapa.current_project_id()) and x.organization_id = o.id
       and x.domain = pg_catalog.lower(remove_organization_domain.domain);
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format(
@@ -9351,7 +9361,7 @@ AS $function$
     end if;
     -- The name, for the mail that tells the person which key went (composed only once it is known).
     return pg_catalog.jsonb_build_object('name', removed, 'email',
-      (select u.email from astapa.users u where u.project_id = astapa.current_project_id() and u.id = person));
+      (select u.email from astapa.users u where u.project_id = (select astapa.current_project_id()) and u.id = person));
   end
   $function$;
 comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s; AS409 when it is their last way in (astapa.has_way_in). Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s address (null: none) for the notice.';
@@ -9410,14 +9420,15 @@ CREATE OR REPLACE FUNCTION api.remove_resource(uri text)
  SET search_path TO ''
 AS $function$
   begin
-    delete from astapa.resources r where r.project_id = astapa.current_project_id() and r.uri = remove_resource.uri;
+    delete from astapa.resources r where r.project_id = (select astapa.current_project_id())
+                                         and r.uri = remove_resource.uri;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Resource %s is not registered.', uri);
     end if;
     -- Clients stop being allowed it at once (the grant checks the registry too; this keeps listings honest).
     update astapa.machine_clients m
     set resources = pg_catalog.array_remove(m.resources, remove_resource.uri), updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and remove_resource.uri = any (m.resources);
+    where m.project_id = (select astapa.current_project_id()) and remove_resource.uri = any (m.resources);
     perform astapa.audit(astapa.current_project_id(), 'resource.remove', uri);
   end
   $function$;
@@ -9431,13 +9442,14 @@ CREATE OR REPLACE FUNCTION api.remove_scope(name text)
  SET search_path TO ''
 AS $function$
   begin
-    delete from astapa.scopes s where s.project_id = astapa.current_project_id() and s.name = remove_scope.name;
+    delete from astapa.scopes s where s.project_id = (select astapa.current_project_id())
+                                and s.name = remove_scope.name;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Scope %s is not declared.', name);
     end if;
     update astapa.machine_clients m
     set scopes = pg_catalog.array_remove(m.scopes, remove_scope.name), updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and remove_scope.name = any (m.scopes);
+    where m.project_id = (select astapa.current_project_id()) and remove_scope.name = any (m.scopes);
     perform astapa.audit(astapa.current_project_id(), 'scope.remove', name);
   end
   $function$;
@@ -9496,7 +9508,7 @@ CREATE OR REPLACE FUNCTION api.rename_passkey(session_hash bytea, credential_id 
 AS $function$
   begin
     update astapa.passkeys k set name = rename_passkey.name
-    where k.project_id = astapa.current_project_id() and k.credential_id = rename_passkey.credential_id
+    where k.project_id = (select astapa.current_project_id()) and k.credential_id = rename_passkey.credential_id
       and k.user_id = astapa.passkey_session_user(session_hash, false);
     if not found then
       raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
@@ -9787,7 +9799,7 @@ CREATE OR REPLACE FUNCTION api.reset_link_usable(token_hash bytea)
 AS $function$
     select exists (
       select from astapa.email_tokens t
-      where t.project_id = astapa.current_project_id() and t.token_hash = reset_link_usable.token_hash
+      where t.project_id = (select astapa.current_project_id()) and t.token_hash = reset_link_usable.token_hash
         and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
         and astapa.proof_signs_in(t.project_id, t.user_id, 'email')
     )
@@ -9808,7 +9820,7 @@ AS $function$
       raise exception 'password hashes must be argon2id' using errcode = 'AS400';
     end if;
     update astapa.email_tokens t set used_at = pg_catalog.now()
-    where t.project_id = astapa.current_project_id() and t.token_hash = reset_password.token_hash
+    where t.project_id = (select astapa.current_project_id()) and t.token_hash = reset_password.token_hash
       and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
     returning t.user_id into owner;
     -- A link mailed before the account's number was proven, to an address still unverified, is not a way in
@@ -9821,9 +9833,9 @@ AS $function$
     -- is now out everywhere.
     perform astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
     update astapa.users u set password_hash = reset_password.password_hash
-    where u.project_id = astapa.current_project_id() and u.id = owner;
+    where u.project_id = (select astapa.current_project_id()) and u.id = owner;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
-    where s.project_id = astapa.current_project_id() and s.user_id = owner and s.ended_at is null;
+    where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
     perform api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner);
     return owner;
@@ -10029,7 +10041,7 @@ AS $function$
     tokens integer;
   begin
     delete from astapa.consents c
-    where c.project_id = astapa.current_project_id() and c.user_id = revoke_consent.user_id
+    where c.project_id = (select astapa.current_project_id()) and c.user_id = revoke_consent.user_id
       and c.client_id = revoke_consent.client_id and c.resource = revoke_consent.resource;
     if not found then
       raise exception using errcode = 'AS404', message = 'There is no such consent to revoke.';
@@ -10038,7 +10050,7 @@ AS $function$
     update astapa.refresh_tokens r
     set revoked_at = pg_catalog.now(),
         revoked_reason = case when by_admin then 'revoked_by_admin' else 'consent_revoked' end
-    where r.project_id = astapa.current_project_id() and r.user_id = revoke_consent.user_id
+    where r.project_id = (select astapa.current_project_id()) and r.user_id = revoke_consent.user_id
       and r.client_id = revoke_consent.client_id and r.resource = revoke_consent.resource
       and r.revoked_at is null;
     get diagnostics tokens = row_count;
@@ -10062,7 +10074,7 @@ AS $function$
     i astapa.organization_invitations;
   begin
     update astapa.organization_invitations x set revoked_at = pg_catalog.now()
-    where x.project_id = astapa.current_project_id() and x.id = invitation_id
+    where x.project_id = (select astapa.current_project_id()) and x.id = invitation_id
       and x.accepted_at is null and x.revoked_at is null
     returning * into i;
     if i.id is null then
@@ -10089,17 +10101,17 @@ AS $function$
     if token_hash is not null then
       -- A refresh token: its whole family (the one sign-in's chain of rotations), RFC 7009 §2.1.
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+      where r.project_id = (select astapa.current_project_id()) and r.revoked_at is null
         and r.client_id = revoke_self_registered_tokens.client_id
         and r.family_id in (
           select f.family_id from astapa.refresh_tokens f
-          where f.project_id = astapa.current_project_id()
+          where f.project_id = (select astapa.current_project_id())
             and f.token_hash = revoke_self_registered_tokens.token_hash
             and f.client_id = revoke_self_registered_tokens.client_id);
     else
       -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+      where r.project_id = (select astapa.current_project_id()) and r.revoked_at is null
         and r.client_id = revoke_self_registered_tokens.client_id
         and r.user_id = revoke_self_registered_tokens.user_id
         and r.resource is not distinct from revoke_self_registered_tokens.resource;
@@ -10119,7 +10131,7 @@ CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason
 AS $function$
     with revoked as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = reason
-      where r.project_id = astapa.current_project_id() and r.user_id = revoke_user_refresh_tokens.user_id
+      where r.project_id = (select astapa.current_project_id()) and r.user_id = revoke_user_refresh_tokens.user_id
         and r.revoked_at is null
       returning 1)
     select count(*)::integer from revoked
@@ -10157,7 +10169,7 @@ AS $function$
     update astapa.machine_clients m
     set secret_hash = rotate_machine_client_secret.secret_hash, secret_rotated_at = pg_catalog.now(),
         updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and m.client_id = rotate_machine_client_secret.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = rotate_machine_client_secret.client_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
     end if;
@@ -10332,7 +10344,7 @@ AS $function$
       'secret_key_sealed', pg_catalog.encode(a.secret_key_sealed, 'base64'),
       'callback_token_sealed', pg_catalog.encode(a.callback_token_sealed, 'base64'))
     from astapa.sandbox_accounts a
-    where a.project_id = astapa.current_project_id()
+    where a.project_id = (select astapa.current_project_id())
   $function$;
 comment on function api.sandbox_account() is 'The current project''s sealed simulator key and callback token (base64), or null when it has none yet.';
 grant execute on function api.sandbox_account() to astapa_app;
@@ -10371,7 +10383,7 @@ CREATE OR REPLACE FUNCTION api.sandbox_charge(id text)
 AS $function$
     select pg_catalog.jsonb_build_object('kind', c.kind, 'record', c.record)
     from astapa.sandbox_charges c
-    where c.project_id = astapa.current_project_id() and c.id = sandbox_charge.id
+    where c.project_id = (select astapa.current_project_id()) and c.id = sandbox_charge.id
   $function$;
 comment on function api.sandbox_charge(text) is 'One simulator charge of the current project, or null.';
 grant execute on function api.sandbox_charge(text) to astapa_app;
@@ -10407,7 +10419,7 @@ CREATE OR REPLACE FUNCTION api.sandbox_idempotency(key text)
 AS $function$
     select pg_catalog.jsonb_build_object('request_hash', i.request_hash, 'status', i.status, 'body', i.body)
     from astapa.sandbox_idempotency i
-    where i.project_id = astapa.current_project_id() and i.key = sandbox_idempotency.key
+    where i.project_id = (select astapa.current_project_id()) and i.key = sandbox_idempotency.key
   $function$;
 comment on function api.sandbox_idempotency(text) is 'What an idempotency key of the current project was used with.';
 grant execute on function api.sandbox_idempotency(text) to astapa_app;
@@ -10448,7 +10460,7 @@ CREATE OR REPLACE FUNCTION api.sandbox_invoices(external_id text, max_count inte
 AS $function$
     select coalesce(pg_catalog.jsonb_agg(x.record order by x.created_at desc), '[]')
     from (select c.record, c.created_at from astapa.sandbox_charges c
-          where c.project_id = astapa.current_project_id() and c.kind = 'invoice'
+          where c.project_id = (select astapa.current_project_id()) and c.kind = 'invoice'
             and (sandbox_invoices.external_id is null or c.external_id = sandbox_invoices.external_id)
           order by c.created_at desc
           limit least(greatest(coalesce(max_count, 10), 1), 100)) x
@@ -10464,7 +10476,7 @@ CREATE OR REPLACE FUNCTION api.sandbox_payment_method(id text)
  SET search_path TO ''
 AS $function$
     select m.record from astapa.sandbox_payment_methods m
-    where m.project_id = astapa.current_project_id() and m.id = sandbox_payment_method.id
+    where m.project_id = (select astapa.current_project_id()) and m.id = sandbox_payment_method.id
   $function$;
 comment on function api.sandbox_payment_method(text) is 'One simulator payment method of the current project, or null.';
 grant execute on function api.sandbox_payment_method(text) to astapa_app;
@@ -10716,7 +10728,7 @@ AS $function$
     end if;
     update astapa.machine_clients m
     set jwks = set_machine_client_jwks.jwks, updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and m.client_id = set_machine_client_jwks.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = set_machine_client_jwks.client_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
     end if;
@@ -11553,7 +11565,7 @@ AS $function$
     -- Expired requests free their user codes.
     delete from astapa.device_authorizations a
     where a.ctid in (select e.ctid from astapa.device_authorizations e
-                     where e.project_id = astapa.current_project_id() and e.expires_at < pg_catalog.now()
+                     where e.project_id = (select astapa.current_project_id()) and e.expires_at < pg_catalog.now()
                      limit 100);
     insert into astapa.device_authorizations (
       project_id, device_code_hash, user_code, client_id, scope, resource, expires_at)
@@ -11585,7 +11597,7 @@ AS $function$
     values (astapa.current_project_id(), token_hash, user_id,
             pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
     update astapa.users u set last_sign_in_at = pg_catalog.now()
-    where u.project_id = astapa.current_project_id() and u.id = start_login_session.user_id;
+    where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id;
     perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id,
       pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
@@ -11705,7 +11717,7 @@ AS $function$
     end if;
     -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
     if remembered is not null and exists (select from astapa.remembered_browsers b
-        where b.project_id = astapa.current_project_id() and b.token_hash = remembered
+        where b.project_id = (select astapa.current_project_id()) and b.token_hash = remembered
           and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
        and pg_catalog.cardinality(kinds) > 0 then
       return false;
@@ -11815,7 +11827,7 @@ AS $function$
     end if;
     -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
     delete from astapa.webauthn_challenges c
-    where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
+    where c.project_id = (select astapa.current_project_id()) and c.expires_at < pg_catalog.now() - interval '1 hour';
     insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
     values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
     return 0;
@@ -12101,7 +12113,8 @@ CREATE OR REPLACE FUNCTION api.take_passkey_challenge(challenge_hash bytea, purp
  SET search_path TO ''
 AS $function$
     update astapa.webauthn_challenges c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.challenge_hash = take_passkey_challenge.challenge_hash
+    where c.project_id = (select astapa.current_project_id())
+          and c.challenge_hash = take_passkey_challenge.challenge_hash
       and c.purpose = take_passkey_challenge.purpose and c.used_at is null and c.expires_at > pg_catalog.now()
     returning pg_catalog.jsonb_build_object('user_id', c.user_id::text)
   $function$;
@@ -12205,7 +12218,7 @@ AS $function$
       update astapa.sandbox_charges c
       set status = transition_sandbox_charge.status, record = transition_sandbox_charge.record,
           updated_at = pg_catalog.now()
-      where c.project_id = astapa.current_project_id() and c.id = transition_sandbox_charge.id
+      where c.project_id = (select astapa.current_project_id()) and c.id = transition_sandbox_charge.id
         and c.status = any (from_statuses)
       returning 1)
     select exists (select 1 from changed)
@@ -12223,7 +12236,7 @@ AS $function$
       update astapa.sandbox_payment_methods m
       set status = transition_sandbox_payment_method.status, record = transition_sandbox_payment_method.record,
           updated_at = pg_catalog.now()
-      where m.project_id = astapa.current_project_id() and m.id = transition_sandbox_payment_method.id
+      where m.project_id = (select astapa.current_project_id()) and m.id = transition_sandbox_payment_method.id
         and m.status = any (from_statuses)
       returning 1)
     select exists (select 1 from changed)
@@ -12414,7 +12427,7 @@ AS $function$
                                 else nullif(update_machine_client.access_token_ttl, 0) end,
         enabled = coalesce(update_machine_client.enabled, m.enabled),
         updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and m.client_id = update_machine_client.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = update_machine_client.client_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
     end if;
@@ -12846,7 +12859,7 @@ AS $function$
              'granted_at', c.granted_at,
              'updated_at', c.updated_at)) order by c.updated_at desc), '[]'::jsonb)
     from astapa.consents c
-    where c.project_id = astapa.current_project_id() and c.user_id = user_consents.user_id
+    where c.project_id = (select astapa.current_project_id()) and c.user_id = user_consents.user_id
   $function$;
 comment on function api.user_consents(bigint) is 'The consents a user of the current project gave third-party clients: client (id, its own unverified name, and the host of a metadata-document URL), resource, scopes, when granted and last widened. For the dashboard user page and the person''s own account page.';
 grant execute on function api.user_consents(bigint) to astapa_app;
@@ -12914,7 +12927,7 @@ AS $function$
       'custom_claims', api.token_claims(u.project_id, u.id))
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.id = user_info.user_id and not u.disabled
+    where u.project_id = (select astapa.current_project_id()) and u.id = user_info.user_id and not u.disabled
       and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
   $function$;
 comment on function api.user_info(bigint,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id; null when the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
@@ -12934,7 +12947,8 @@ AS $function$
       -- Never back into one they left or were removed from (organization_departures): that is offered only.
       for joinable in select d from astapa.domain_organizations(user_id) d
                       where not exists (select from astapa.organization_departures x
-                                        where x.project_id = astapa.current_project_id() and x.organization_id = d
+                                        where x.project_id = (select astapa.current_project_id())
+                                              and x.organization_id = d
                                           and x.user_id = user_organizations.user_id) loop
         begin
           perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
@@ -12949,12 +12963,13 @@ AS $function$
                  'organization_name', o.name, 'organization_slug', o.slug) order by o.name, o.id)
         from astapa.organization_memberships m
         join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
-        where m.project_id = astapa.current_project_id() and m.user_id = user_organizations.user_id), '[]'),
+        where m.project_id = (select astapa.current_project_id()) and m.user_id = user_organizations.user_id), '[]'),
       'joinable', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'slug', o.slug)
                  order by o.name, o.id)
         from astapa.organizations o
-        where o.project_id = astapa.current_project_id() and o.id in (select astapa.domain_organizations(user_id))), '[]'));
+        where o.project_id = (select astapa.current_project_id())
+              and o.id in (select astapa.domain_organizations(user_id))), '[]'));
   end
   $function$;
 comment on function api.user_organizations(bigint) is 'A user''s own organizations (memberships with role, permissions and the organization''s name) and those they may join by their verified domain; with organization_domain_join automatic, joins them first (a full organization, or one they left or were removed from, stays joinable). What the org picker and the account page list.';
@@ -13161,14 +13176,14 @@ AS $function$
     owner bigint;
   begin
     update astapa.email_tokens t set used_at = pg_catalog.now()
-    where t.project_id = astapa.current_project_id() and t.token_hash = verify_email.token_hash
+    where t.project_id = (select astapa.current_project_id()) and t.token_hash = verify_email.token_hash
       and t.purpose = 'verify_email' and t.used_at is null and t.expires_at > pg_catalog.now()
     returning t.user_id into owner;
     if owner is null then
       raise exception 'this verification link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
     update astapa.users u set email_verified = true
-    where u.project_id = astapa.current_project_id() and u.id = owner;
+    where u.project_id = (select astapa.current_project_id()) and u.id = owner;
     perform astapa.audit(astapa.current_project_id(), 'user.email_verified', 'user:' || owner);
     return owner;
   end
@@ -13187,14 +13202,15 @@ AS $function$
     o astapa.organizations := astapa.lock_organization(organization_id);
   begin
     if exists (select from astapa.organization_domains x
-               where x.project_id = astapa.current_project_id() and x.domain = pg_catalog.lower(verify_organization_domain.domain)
+               where x.project_id = (select astapa.current_project_id())
+                     and x.domain = pg_catalog.lower(verify_organization_domain.domain)
                  and x.organization_id <> o.id and x.verified_at is not null) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
     end if;
     begin
       update astapa.organization_domains x set verified_at = coalesce(x.verified_at, pg_catalog.now())
-      where x.project_id = astapa.current_project_id() and x.organization_id = o.id
+      where x.project_id = (select astapa.current_project_id()) and x.organization_id = o.id
         and x.domain = pg_catalog.lower(verify_organization_domain.domain)
       returning * into d;
     exception when unique_violation then
@@ -13310,7 +13326,7 @@ AS $function$
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = account_user.session_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = account_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
       and not u.disabled and u.deleted_at is null and u.environment = p.mode;
     if person is null then
@@ -13752,7 +13768,7 @@ AS $function$
     -- Only a dynamic or metadata-document client needs the settings.
     if not astapa.client_kind_allowed(client_id, null) then
       perform astapa.assert_dynamic_client_allowed(client_id,
-        (select p.settings from astapa.projects p where p.id = astapa.current_project_id()));
+        (select p.settings from astapa.projects p where p.id = (select astapa.current_project_id())));
     end if;
   end
   $function$;
@@ -13803,7 +13819,7 @@ CREATE OR REPLACE FUNCTION astapa.assert_grant_allowed(grant_type text)
  SET search_path TO ''
 AS $function$
     select astapa.assert_grant_allowed(grant_type, p.settings)
-    from astapa.projects p where p.id = astapa.current_project_id()
+    from astapa.projects p where p.id = (select astapa.current_project_id())
   $function$;
 comment on function astapa.assert_grant_allowed(text) is 'Raises AS4U0 (unauthorized_client) when the current project''s settings.grant_types leaves out this grant.';
 grant execute on function astapa.assert_grant_allowed(text) to astapa_app;
@@ -13862,14 +13878,16 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'A machine client has at most 50 scopes and 50 resources.';
     end if;
     select s into missing from pg_catalog.unnest(scopes) as s
-    where not exists (select from astapa.scopes d where d.project_id = astapa.current_project_id() and d.name = s)
+    where not exists (select from astapa.scopes d where d.project_id = (select astapa.current_project_id())
+          and d.name = s)
     limit 1;
     if missing is not null then
       raise exception using errcode = 'AS400', message = pg_catalog.format(
         'Scope %s is not declared for this project: declare it first.', missing);
     end if;
     select r into missing from pg_catalog.unnest(resources) as r
-    where not exists (select from astapa.resources d where d.project_id = astapa.current_project_id() and d.uri = r)
+    where not exists (select from astapa.resources d where d.project_id = (select astapa.current_project_id())
+          and d.uri = r)
     limit 1;
     if missing is not null then
       raise exception using errcode = 'AS400', message = pg_catalog.format(
@@ -13892,7 +13910,7 @@ CREATE OR REPLACE FUNCTION astapa.assert_organization_keeps_an_owner(organizatio
 AS $function$
   begin
     if not exists (select from astapa.organization_memberships m
-                   where m.project_id = astapa.current_project_id()
+                   where m.project_id = (select astapa.current_project_id())
                      and m.organization_id = assert_organization_keeps_an_owner.organization_id and m.role = 'owner') then
       raise exception using errcode = 'AS409', message = 'An organization keeps at least one owner: '
         'make another member owner first (transfer the ownership), or delete the organization.';
@@ -13911,7 +13929,8 @@ CREATE OR REPLACE FUNCTION astapa.assert_organization_role(role text)
 AS $function$
   begin
     if role is null or not (role in ('owner', 'admin', 'member') or exists (
-        select from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = role)) then
+        select from astapa.organization_roles r where r.project_id = (select astapa.current_project_id())
+                                                      and r.key = role)) then
       raise exception using errcode = 'AS400', message = pg_catalog.format(
         'Role %s is neither owner, admin, member nor one this project defined.', coalesce(role, '(none)'));
     end if;
@@ -14903,7 +14922,7 @@ CREATE OR REPLACE FUNCTION astapa.domain_join_mode()
 AS $function$
     select coalesce((select case when p.settings ->> 'organization_domain_join' in ('suggest', 'automatic')
                                  then p.settings ->> 'organization_domain_join' end
-                     from astapa.projects p where p.id = astapa.current_project_id()), 'off')
+                     from astapa.projects p where p.id = (select astapa.current_project_id())), 'off')
   $function$;
 comment on function astapa.domain_join_mode() is 'The current project''s organization_domain_join setting: off (default), suggest (people at a verified domain may join its organization) or automatic (they are joined when they sign in with a verified address).';
 grant execute on function astapa.domain_join_mode() to astapa_app;
@@ -14918,7 +14937,7 @@ AS $function$
     select d.organization_id from astapa.users u
     join astapa.organization_domains d on d.project_id = u.project_id and d.verified_at is not null
       and d.domain = pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2))
-    where u.project_id = astapa.current_project_id() and u.id = user_id and u.email_verified
+    where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.email_verified
       and astapa.domain_join_mode() <> 'off'
       and not exists (select from astapa.organization_memberships m where m.project_id = u.project_id
                         and m.organization_id = d.organization_id and m.user_id = u.id)
@@ -14936,7 +14955,7 @@ AS $function$
     -- Only a dynamic or metadata-document client needs the settings.
     select astapa.client_kind_allowed(client_id, null) or coalesce((
       select astapa.client_kind_allowed(dynamic_client_allowed.client_id, p.settings)
-      from astapa.projects p where p.id = astapa.current_project_id()), false)
+      from astapa.projects p where p.id = (select astapa.current_project_id())), false)
   $function$;
 comment on function astapa.dynamic_client_allowed(text) is 'Whether the current project accepts this client''s kind (astapa.client_kind_allowed on its settings).';
 grant execute on function astapa.dynamic_client_allowed(text) to astapa_app;
@@ -14949,7 +14968,7 @@ CREATE OR REPLACE FUNCTION astapa.email_code_sign_up()
  SET search_path TO ''
 AS $function$
     select coalesce((select p.settings -> 'email_code_sign_up' = 'true'::jsonb
-                     from astapa.projects p where p.id = astapa.current_project_id()), false)
+                     from astapa.projects p where p.id = (select astapa.current_project_id())), false)
   $function$;
 comment on function astapa.email_code_sign_up() is 'Whether the current project lets an email code create an account (settings.email_code_sign_up).';
 grant execute on function astapa.email_code_sign_up() to astapa_app;
@@ -15336,14 +15355,14 @@ AS $function$
     from pg_catalog.unnest(asked) as s
     where s <> all (openid_scopes)
       and not exists (select from astapa.scopes d
-                      where d.project_id = astapa.current_project_id() and d.name = s);
+                      where d.project_id = (select astapa.current_project_id()) and d.name = s);
     if undeclared is not null then
       return pg_catalog.jsonb_build_object('sqlstate', 'AS4S0',
         'message', 'not a scope this project declares: ' || undeclared);
     end if;
     if resource is not null and not exists (
       select from astapa.resources r
-      where r.project_id = astapa.current_project_id() and r.uri = grant_target_refusal.resource) then
+      where r.project_id = (select astapa.current_project_id()) and r.uri = grant_target_refusal.resource) then
       return pg_catalog.jsonb_build_object('sqlstate', 'AS4T0',
         'message', 'the resource is not one this project registered');
     end if;
@@ -15893,7 +15912,7 @@ AS $function$
     o astapa.organizations;
   begin
     select * into o from astapa.organizations as x
-    where x.project_id = astapa.current_project_id()
+    where x.project_id = (select astapa.current_project_id())
       and (x.id = lock_organization.organization_id or x.slug = lock_organization.organization_id)
     for update;
     if o.id is null then
@@ -15960,7 +15979,7 @@ AS $function$
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
       'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
     from astapa.machine_clients m
-    where m.project_id = astapa.current_project_id() and m.client_id = machine_client_json.client_id
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_json.client_id
   $function$;
 comment on function astapa.machine_client_json(text) is 'A machine client as the API returns it (never the secret hash); null when not visible.';
 grant execute on function astapa.machine_client_json(text) to astapa_app;
@@ -16053,7 +16072,7 @@ AS $function$
     select o.id into found_id from astapa.organizations o
     join astapa.organization_memberships m on m.project_id = o.project_id and m.organization_id = o.id
       and m.user_id = member_organization.user_id
-    where o.project_id = astapa.current_project_id() and (o.id = organization or o.slug = organization);
+    where o.project_id = (select astapa.current_project_id()) and (o.id = organization or o.slug = organization);
     if found_id is null then
       raise exception using errcode = 'AS403', message = pg_catalog.format(
         'You are not a member of the organization %s in this app.', organization);
@@ -16339,7 +16358,7 @@ AS $function$
         'org_feature_flags', coalesce(p.claims -> 'feature_flags', '[]'::jsonb))
       from astapa.organizations o
       join astapa.plans p on p.project_id = o.project_id and p.key = o.plan_key
-      where o.project_id = astapa.current_project_id() and o.id = organization_plan_claims.organization_id
+      where o.project_id = (select astapa.current_project_id()) and o.id = organization_plan_claims.organization_id
         -- A team plan bought through Astapa lapses when its paid period ends — after the grace days when unpaid
         -- (the renewal pass then takes it away, api.organization_renewal_step), at once when canceled.
         and (o.plan_paid_through is null or o.plan_paid_through > pg_catalog.now()
@@ -16386,7 +16405,7 @@ CREATE OR REPLACE FUNCTION astapa.organization_role_permissions(role text)
  SET search_path TO ''
 AS $function$
     select coalesce((select r.permissions from astapa.organization_roles r
-                     where r.project_id = astapa.current_project_id() and r.key = role), '{}')
+                     where r.project_id = (select astapa.current_project_id()) and r.key = role), '{}')
   $function$;
 comment on function astapa.organization_role_permissions(text) is 'The permissions a role carries in the current project (its organization_roles row''s; none otherwise).';
 grant execute on function astapa.organization_role_permissions(text) to astapa_app;
@@ -16434,7 +16453,7 @@ AS $function$
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = passkey_session_user.session_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = passkey_session_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
       and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
   $function$;
@@ -16924,7 +16943,7 @@ CREATE OR REPLACE FUNCTION astapa.proven_passkey_sign_up(token_hash bytea)
  SET search_path TO ''
 AS $function$
     select s.* from astapa.passkey_sign_ups s
-    where s.project_id = astapa.current_project_id() and s.token_hash = proven_passkey_sign_up.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = proven_passkey_sign_up.token_hash
       and s.proven_at is not null and s.finished_at is null and s.expires_at > pg_catalog.now()
       and astapa.passkey_sign_up_open(s.project_id, s.user_id)
   $function$;
@@ -17098,7 +17117,7 @@ CREATE OR REPLACE FUNCTION astapa.refresh_max_age()
  SET search_path TO ''
 AS $function$
     select astapa.clamp_setting(p.settings, 'refresh_token_max_age')
-    from astapa.projects p where p.id = astapa.current_project_id()
+    from astapa.projects p where p.id = (select astapa.current_project_id())
   $function$;
 comment on function astapa.refresh_max_age() is 'How long a sign-in of the current project lasts at most, in seconds: settings.refresh_token_max_age clamped to astapa.token_lifetime_limits() (1 h–10 years, default 90 days).';
 grant execute on function astapa.refresh_max_age() to astapa_app;
@@ -17449,7 +17468,7 @@ CREATE OR REPLACE FUNCTION astapa.retire_client_id(project_id text)
 AS $function$
   begin
     if not exists (select from astapa.projects as p
-                   where p.id = retire_client_id.project_id and p.id = astapa.current_project_id()
+                   where p.id = retire_client_id.project_id and p.id = (select astapa.current_project_id())
                      and p.deleted_at is not null) then
       raise exception using errcode = 'AS403', message = 'Only a deleted project''s client id is retired.';
     end if;
@@ -17707,7 +17726,7 @@ AS $function$
            u.environment, p.mode
       into candidate
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.id = user_id and u.deleted_at is null;
+    where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.deleted_at is null;
     if not found then
       raise exception 'the user no longer exists' using errcode = 'AS4G0';
     end if;
@@ -17927,7 +17946,7 @@ AS $function$
     -- number is ignored rather than failing every token request of the project.
     select l.access_ttl, l.refresh_ttl, l.refresh_grace
     from astapa.projects p cross join astapa.token_lifetimes(p.settings) as l
-    where p.id = astapa.current_project_id()
+    where p.id = (select astapa.current_project_id())
   $function$;
 comment on function astapa.token_policy() is 'Token lifetimes of the current project from its settings, each clamped to astapa.token_lifetime_limits().';
 grant execute on function astapa.token_policy() to astapa_app;

@@ -40,7 +40,7 @@ create or replace function astapa.account_user(session_hash bytea, fresh_seconds
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = account_user.session_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = account_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
       and not u.disabled and u.deleted_at is null and u.environment = p.mode;
     if person is null then
@@ -66,7 +66,7 @@ create or replace function api.describe_login_session(token_hash bytea, user_age
   set search_path = ''
   as $$
     update astapa.login_sessions s set user_agent = pg_catalog.left(describe_login_session.user_agent, 512)
-    where s.project_id = astapa.current_project_id() and s.token_hash = describe_login_session.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = describe_login_session.token_hash
   $$;
 
 comment on function api.describe_login_session(bytea, text) is
@@ -156,7 +156,7 @@ create or replace function api.account_apps(user_id bigint) returns jsonb
     with tokens as (
       select r.client_id, pg_catalog.min(r.created_at) as since, pg_catalog.string_agg(distinct r.scope, ' ') as scope
       from astapa.refresh_tokens r
-      where r.project_id = astapa.current_project_id() and r.user_id = account_apps.user_id
+      where r.project_id = (select astapa.current_project_id()) and r.user_id = account_apps.user_id
         and astapa.is_third_party_client_id(r.client_id) and r.revoked_at is null and r.used_at is null
         and r.expires_at > pg_catalog.now()
       group by r.client_id),
@@ -167,7 +167,7 @@ create or replace function api.account_apps(user_id bigint) returns jsonb
                                  where x.project_id = c.project_id and x.uri = c.resource),
                'scopes', pg_catalog.to_jsonb(c.scopes), 'granted_at', c.granted_at)) order by c.resource) as consents
       from astapa.consents c
-      where c.project_id = astapa.current_project_id() and c.user_id = account_apps.user_id
+      where c.project_id = (select astapa.current_project_id()) and c.user_id = account_apps.user_id
       group by c.client_id),
     -- One entry per client: what it holds (live tokens) and what the person allowed it (consents).
     clients as (
@@ -324,7 +324,7 @@ create or replace function api.email_change_pending(token_hash bytea) returns te
   as $$
     select e.new_email from astapa.email_changes e
     join astapa.users u on u.project_id = e.project_id and u.id = e.user_id
-    where e.project_id = astapa.current_project_id() and e.token_hash = email_change_pending.token_hash
+    where e.project_id = (select astapa.current_project_id()) and e.token_hash = email_change_pending.token_hash
       and e.used_at is null and e.expires_at > pg_catalog.now() and u.deleted_at is null
   $$;
 

@@ -42,7 +42,7 @@ create or replace function api.set_machine_client_jwks(client_id text, jwks json
     end if;
     update astapa.machine_clients m
     set jwks = set_machine_client_jwks.jwks, updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and m.client_id = set_machine_client_jwks.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = set_machine_client_jwks.client_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
     end if;

@@ -40,7 +40,7 @@ create or replace function astapa.machine_client_json(client_id text) returns js
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
       'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
     from astapa.machine_clients m
-    where m.project_id = astapa.current_project_id() and m.client_id = machine_client_json.client_id
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_json.client_id
   $$;
 
 comment on function astapa.machine_client_json(text) is
@@ -66,14 +66,16 @@ create or replace function astapa.assert_machine_client_fields(name text, scopes
       raise exception using errcode = 'AS400', message = 'A machine client has at most 50 scopes and 50 resources.';
     end if;
     select s into missing from pg_catalog.unnest(scopes) as s
-    where not exists (select from astapa.scopes d where d.project_id = astapa.current_project_id() and d.name = s)
+    where not exists (select from astapa.scopes d where d.project_id = (select astapa.current_project_id())
+          and d.name = s)
     limit 1;
     if missing is not null then
       raise exception using errcode = 'AS400', message = pg_catalog.format(
         'Scope %s is not declared for this project: declare it first.', missing);
     end if;
     select r into missing from pg_catalog.unnest(resources) as r
-    where not exists (select from astapa.resources d where d.project_id = astapa.current_project_id() and d.uri = r)
+    where not exists (select from astapa.resources d where d.project_id = (select astapa.current_project_id())
+          and d.uri = r)
     limit 1;
     if missing is not null then
       raise exception using errcode = 'AS400', message = pg_catalog.format(
@@ -136,7 +138,7 @@ create or replace function api.list_machine_clients() returns jsonb
     select coalesce(pg_catalog.jsonb_agg(astapa.machine_client_json(m.client_id) order by m.created_at, m.client_id),
                     '[]')
     from astapa.machine_clients m
-    where m.project_id = astapa.current_project_id()
+    where m.project_id = (select astapa.current_project_id())
   $$;
 
 comment on function api.list_machine_clients() is 'The current project''s machine clients, oldest first.';
@@ -185,7 +187,7 @@ create or replace function api.update_machine_client(
                                 else nullif(update_machine_client.access_token_ttl, 0) end,
         enabled = coalesce(update_machine_client.enabled, m.enabled),
         updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and m.client_id = update_machine_client.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = update_machine_client.client_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
     end if;
@@ -211,7 +213,7 @@ create or replace function api.rotate_machine_client_secret(client_id text, secr
     update astapa.machine_clients m
     set secret_hash = rotate_machine_client_secret.secret_hash, secret_rotated_at = pg_catalog.now(),
         updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and m.client_id = rotate_machine_client_secret.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = rotate_machine_client_secret.client_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
     end if;
@@ -232,7 +234,7 @@ create or replace function api.delete_machine_client(client_id text) returns voi
   as $$
   begin
     delete from astapa.machine_clients m
-    where m.project_id = astapa.current_project_id() and m.client_id = delete_machine_client.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = delete_machine_client.client_id;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
     end if;
@@ -298,14 +300,14 @@ create or replace function api.machine_client_grant(client_id text, requested_sc
   begin
     select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
     from astapa.machine_clients m
-    where m.project_id = astapa.current_project_id() and m.client_id = machine_client_grant.client_id;
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_grant.client_id;
     if not found or not client.enabled then
       raise exception 'this machine client is unknown or disabled' using errcode = 'AS4U0';
     end if;
     -- Only scopes the project still declares count, so withdrawing a scope takes effect at once.
     allowed := array(select s from pg_catalog.unnest(client.scopes) as s
                      where exists (select from astapa.scopes d
-                                   where d.project_id = astapa.current_project_id() and d.name = s)
+                                   where d.project_id = (select astapa.current_project_id()) and d.name = s)
                      order by s);
     -- No scope asked: grant everything the client may have (RFC 6749 §3.3 lets the server pick a default).
     -- Asked for more: grant the part the client may have, in the order asked (§3.3 lets the server narrow; the
@@ -320,7 +322,8 @@ create or replace function api.machine_client_grant(client_id text, requested_sc
     if resource is not null and not (
       resource = any (client.resources)
       and exists (select from astapa.resources r
-                  where r.project_id = astapa.current_project_id() and r.uri = machine_client_grant.resource)) then
+                  where r.project_id = (select astapa.current_project_id())
+                        and r.uri = machine_client_grant.resource)) then
       raise exception 'the requested resource is not one this client may ask for' using errcode = 'AS4T0';
     end if;
     return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(

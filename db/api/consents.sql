@@ -79,7 +79,7 @@ create or replace function api.consent_covers(user_id bigint, client_id text, re
   as $$
     select exists (
       select from astapa.consents c
-      where c.project_id = astapa.current_project_id() and c.user_id = consent_covers.user_id
+      where c.project_id = (select astapa.current_project_id()) and c.user_id = consent_covers.user_id
         and c.client_id = consent_covers.client_id and c.resource = consent_covers.resource
         and array(select s from pg_catalog.unnest(pg_catalog.string_to_array(coalesce(scope, ''), ' ')) s
                   where s <> '') <@ c.scopes)
@@ -124,7 +124,7 @@ create or replace function api.user_consents(user_id bigint) returns jsonb
              'granted_at', c.granted_at,
              'updated_at', c.updated_at)) order by c.updated_at desc), '[]'::jsonb)
     from astapa.consents c
-    where c.project_id = astapa.current_project_id() and c.user_id = user_consents.user_id
+    where c.project_id = (select astapa.current_project_id()) and c.user_id = user_consents.user_id
   $$;
 
 comment on function api.user_consents(bigint) is
@@ -144,7 +144,7 @@ create or replace function api.revoke_consent(user_id bigint, client_id text, re
     tokens integer;
   begin
     delete from astapa.consents c
-    where c.project_id = astapa.current_project_id() and c.user_id = revoke_consent.user_id
+    where c.project_id = (select astapa.current_project_id()) and c.user_id = revoke_consent.user_id
       and c.client_id = revoke_consent.client_id and c.resource = revoke_consent.resource;
     if not found then
       raise exception using errcode = 'AS404', message = 'There is no such consent to revoke.';
@@ -153,7 +153,7 @@ create or replace function api.revoke_consent(user_id bigint, client_id text, re
     update astapa.refresh_tokens r
     set revoked_at = pg_catalog.now(),
         revoked_reason = case when by_admin then 'revoked_by_admin' else 'consent_revoked' end
-    where r.project_id = astapa.current_project_id() and r.user_id = revoke_consent.user_id
+    where r.project_id = (select astapa.current_project_id()) and r.user_id = revoke_consent.user_id
       and r.client_id = revoke_consent.client_id and r.resource = revoke_consent.resource
       and r.revoked_at is null;
     get diagnostics tokens = row_count;
@@ -192,13 +192,13 @@ create or replace function api.project_third_party_clients() returns jsonb
                        where x.project_id = c.project_id and x.client_id = c.client_id order by 1) as resources,
                  pg_catalog.max(c.updated_at) as last_granted_at
           from astapa.consents c
-          where c.project_id = astapa.current_project_id()
+          where c.project_id = (select astapa.current_project_id())
           group by c.project_id, c.client_id) g
     -- Last use: the latest refresh token issued to it or rotated by it here (a code is a grant: last_granted_at).
     left join lateral (
       select pg_catalog.max(greatest(r.created_at, r.used_at)) as last_token_at
       from astapa.refresh_tokens r
-      where r.project_id = astapa.current_project_id() and r.client_id = g.client_id) u on true
+      where r.project_id = (select astapa.current_project_id()) and r.client_id = g.client_id) u on true
   $$;
 
 comment on function api.project_third_party_clients() is

@@ -72,7 +72,7 @@ create or replace function api.start_device_authorization(
     -- Expired requests free their user codes.
     delete from astapa.device_authorizations a
     where a.ctid in (select e.ctid from astapa.device_authorizations e
-                     where e.project_id = astapa.current_project_id() and e.expires_at < pg_catalog.now()
+                     where e.project_id = (select astapa.current_project_id()) and e.expires_at < pg_catalog.now()
                      limit 100);
     insert into astapa.device_authorizations (
       project_id, device_code_hash, user_code, client_id, scope, resource, expires_at)
@@ -173,7 +173,7 @@ create or replace function api.decide_device_authorization(user_code text, user_
     request astapa.device_authorizations;
   begin
     select * into request from astapa.device_authorizations a
-    where a.project_id = astapa.current_project_id() and a.user_code = decide_device_authorization.user_code
+    where a.project_id = (select astapa.current_project_id()) and a.user_code = decide_device_authorization.user_code
       and a.status = 'pending' and a.expires_at > pg_catalog.now()
     for update;
     if not found then
@@ -222,7 +222,7 @@ create or replace function api.poll_device_authorization(
     perform astapa.assert_dynamic_client_allowed(client_id);
     -- FOR UPDATE: polls of one device code from several instances queue here, so the interval holds.
     select * into request from astapa.device_authorizations a
-    where a.project_id = astapa.current_project_id()
+    where a.project_id = (select astapa.current_project_id())
       and a.device_code_hash = poll_device_authorization.device_code_hash
     for update;
     if not found then

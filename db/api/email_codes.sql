@@ -27,7 +27,7 @@ create or replace function astapa.email_code_sign_up() returns boolean
   set search_path = ''
   as $$
     select coalesce((select p.settings -> 'email_code_sign_up' = 'true'::jsonb
-                     from astapa.projects p where p.id = astapa.current_project_id()), false)
+                     from astapa.projects p where p.id = (select astapa.current_project_id())), false)
   $$;
 
 comment on function astapa.email_code_sign_up() is
@@ -48,7 +48,7 @@ create or replace function api.mail_email_code(email text, code_hash bytea, link
   begin
     select u.id, u.email, u.disabled into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode
+    where u.project_id = (select astapa.current_project_id()) and u.environment = p.mode
       and u.email_lower = pg_catalog.lower(address);
     if found then
       -- Silence, not an error, for a disabled account, or one whose unverified address sits beside a verified
@@ -58,7 +58,7 @@ create or replace function api.mail_email_code(email text, code_hash bytea, link
       end if;
       -- One live code per person: a new one voids the ones before it.
       update astapa.email_codes c set used_at = pg_catalog.now()
-      where c.project_id = astapa.current_project_id() and c.user_id = found_user.id and c.used_at is null;
+      where c.project_id = (select astapa.current_project_id()) and c.user_id = found_user.id and c.used_at is null;
       insert into astapa.email_codes (project_id, link_hash, user_id, code_hash, sign_in_request, expires_at)
       values (astapa.current_project_id(), link_hash, found_user.id, code_hash, sign_in_request,
         pg_catalog.now() + interval '10 minutes');
@@ -71,7 +71,7 @@ create or replace function api.mail_email_code(email text, code_hash bytea, link
       return false;
     end if;
     update astapa.email_codes c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.user_id is null
+    where c.project_id = (select astapa.current_project_id()) and c.user_id is null
       and pg_catalog.lower(c.email) = pg_catalog.lower(address) and c.used_at is null;
     insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at)
     values (astapa.current_project_id(), link_hash, address, code_hash, sign_in_request,
@@ -101,14 +101,14 @@ create or replace function api.redeem_email_code(email text, code_hash bytea) re
     select c.* into live from astapa.email_codes c
     join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
-    where c.project_id = astapa.current_project_id() and c.used_at is null and c.expires_at > pg_catalog.now()
+    where c.project_id = (select astapa.current_project_id()) and c.used_at is null and c.expires_at > pg_catalog.now()
       and c.tries < 5 and not u.disabled and u.environment = p.mode
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
     for update of c;
     if not found then
       -- Or the address's live sign-up code (the project lets codes create accounts).
       select c.* into live from astapa.email_codes c
-      where c.project_id = astapa.current_project_id() and c.user_id is null and c.used_at is null
+      where c.project_id = (select astapa.current_project_id()) and c.user_id is null and c.used_at is null
         and c.expires_at > pg_catalog.now() and c.tries < 5 and astapa.email_code_sign_up()
         and pg_catalog.lower(c.email) = pg_catalog.lower(pg_catalog.btrim(redeem_email_code.email))
       for update of c;
@@ -201,7 +201,7 @@ create or replace function api.email_code_link(link_hash bytea) returns jsonb
       'usable', c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
         and (c.user_id is null or astapa.proof_signs_in(c.project_id, c.user_id, 'email')))
     from astapa.email_codes c
-    where c.project_id = astapa.current_project_id() and c.link_hash = email_code_link.link_hash
+    where c.project_id = (select astapa.current_project_id()) and c.link_hash = email_code_link.link_hash
   $$;
 
 comment on function api.email_code_link(bytea) is
@@ -222,7 +222,7 @@ create or replace function api.redeem_email_code_link(link_hash bytea) returns j
     select c.* into live from astapa.email_codes c
     left join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
     join astapa.projects p on p.id = c.project_id
-    where c.project_id = astapa.current_project_id() and c.link_hash = redeem_email_code_link.link_hash
+    where c.project_id = (select astapa.current_project_id()) and c.link_hash = redeem_email_code_link.link_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and c.tries < 5
       and (case when c.user_id is null then astapa.email_code_sign_up()
                 else not u.disabled and u.environment = p.mode end)

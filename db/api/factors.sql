@@ -99,7 +99,7 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
     end if;
     -- A browser this person let skip the factor (only offered when the request itself does not ask for MFA).
     if remembered is not null and exists (select from astapa.remembered_browsers b
-        where b.project_id = astapa.current_project_id() and b.token_hash = remembered
+        where b.project_id = (select astapa.current_project_id()) and b.token_hash = remembered
           and b.user_id = start_mfa_challenge.user_id and b.revoked_at is null and b.expires_at > pg_catalog.now())
        and pg_catalog.cardinality(kinds) > 0 then
       return false;
@@ -219,7 +219,7 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
     join astapa.projects p on p.id = c.project_id
     left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
     cross join lateral (select astapa.challenge_phone_offer(c) as phone_offer) as o
-    where c.project_id = astapa.current_project_id() and c.token_hash = mfa_challenge.token_hash
+    where c.project_id = (select astapa.current_project_id()) and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $$;
 
@@ -487,7 +487,7 @@ create or replace function api.own_factor(session_hash bytea) returns jsonb
     join astapa.projects p on p.id = s.project_id
     left join astapa.user_factors f on f.project_id = s.project_id and f.user_id = s.user_id and f.kind = 'totp'
       and f.confirmed_at is not null
-    where s.project_id = astapa.current_project_id() and s.token_hash = own_factor.session_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = own_factor.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
   $$;
 

@@ -51,7 +51,7 @@ create or replace function api.list_trusted_identity_providers() returns jsonb
              'issuer', i.issuer, 'jwks', i.jwks, 'created_at', i.created_at, 'updated_at', i.updated_at)
              order by i.issuer), '[]'::jsonb)
     from astapa.trusted_identity_providers i
-    where i.project_id = astapa.current_project_id()
+    where i.project_id = (select astapa.current_project_id())
   $$;
 
 comment on function api.list_trusted_identity_providers() is
@@ -93,7 +93,7 @@ create or replace function api.distrust_identity_provider(issuer text) returns v
   as $$
   begin
     delete from astapa.trusted_identity_providers i
-    where i.project_id = astapa.current_project_id() and i.issuer = distrust_identity_provider.issuer;
+    where i.project_id = (select astapa.current_project_id()) and i.issuer = distrust_identity_provider.issuer;
     if not found then
       raise exception using errcode = 'AS404', message = 'This project does not trust that identity provider.';
     end if;
@@ -112,7 +112,7 @@ create or replace function api.identity_provider_keys(issuer text) returns jsonb
   set search_path = ''
   as $$
     select i.jwks from astapa.trusted_identity_providers i
-    where i.project_id = astapa.current_project_id() and i.issuer = identity_provider_keys.issuer
+    where i.project_id = (select astapa.current_project_id()) and i.issuer = identity_provider_keys.issuer
   $$;
 
 comment on function api.identity_provider_keys(text) is
@@ -135,14 +135,14 @@ create or replace function api.identity_assertion_grant(
     perform astapa.assert_grant_allowed('urn:ietf:params:oauth:grant-type:jwt-bearer');
     perform astapa.assert_dynamic_client_allowed(client_id);
     if not exists (select from astapa.trusted_identity_providers i
-                   where i.project_id = astapa.current_project_id()
+                   where i.project_id = (select astapa.current_project_id())
                      and i.issuer = identity_assertion_grant.issuer) then
       refusal := 'the assertion''s issuer is not an identity provider this project trusts';
     elsif jti is null or pg_catalog.length(jti) not between 1 and 200 or expires_at is null then
       refusal := 'the assertion needs a jti and an exp';
     else
       delete from astapa.identity_assertion_jtis j
-      where j.project_id = astapa.current_project_id() and j.expires_at < pg_catalog.now();
+      where j.project_id = (select astapa.current_project_id()) and j.expires_at < pg_catalog.now();
       insert into astapa.identity_assertion_jtis (project_id, issuer, jti, expires_at)
       values (astapa.current_project_id(), issuer, jti, expires_at)
       on conflict on constraint identity_assertion_jtis_pkey do nothing;
@@ -153,7 +153,7 @@ create or replace function api.identity_assertion_grant(
     if refusal is null then
       select u.id into user_id from astapa.users u
       join astapa.projects p on p.id = u.project_id and p.mode = u.environment
-      where u.project_id = astapa.current_project_id()
+      where u.project_id = (select astapa.current_project_id())
         and pg_catalog.lower(u.email) = pg_catalog.lower(pg_catalog.btrim(identity_assertion_grant.email));
       if user_id is null then
         refusal := 'no user of this project has the assertion''s email';

@@ -95,7 +95,7 @@ create or replace function api.start_login_session(user_id bigint, token_hash by
     values (astapa.current_project_id(), token_hash, user_id,
             pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
     update astapa.users u set last_sign_in_at = pg_catalog.now()
-    where u.project_id = astapa.current_project_id() and u.id = start_login_session.user_id;
+    where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id;
     perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id,
       pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
@@ -117,7 +117,7 @@ create or replace function api.login_session(token_hash bytea) returns jsonb
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = login_session.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
       and not u.disabled and u.environment = p.mode
   $$;
@@ -137,7 +137,7 @@ create or replace function api.login_session_user(token_hash bytea) returns bigi
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = login_session_user.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session_user.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
       and not u.disabled and u.environment = p.mode
   $$;
@@ -153,7 +153,7 @@ create or replace function api.end_login_session(token_hash bytea) returns void
   set search_path = ''
   as $$
     update astapa.login_sessions s set ended_at = pg_catalog.now()
-    where s.project_id = astapa.current_project_id() and s.token_hash = end_login_session.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = end_login_session.token_hash
       and s.ended_at is null
   $$;
 
@@ -186,7 +186,7 @@ create or replace function api.issue_email_token(user_id bigint, purpose text, t
   begin
     if purpose = 'reset_password' then
       update astapa.email_tokens t set used_at = pg_catalog.now()
-      where t.project_id = astapa.current_project_id() and t.user_id = issue_email_token.user_id
+      where t.project_id = (select astapa.current_project_id()) and t.user_id = issue_email_token.user_id
         and t.purpose = 'reset_password' and t.used_at is null;
     end if;
     insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at, sign_in_request)
@@ -211,14 +211,14 @@ create or replace function api.verify_email(token_hash bytea) returns bigint
     owner bigint;
   begin
     update astapa.email_tokens t set used_at = pg_catalog.now()
-    where t.project_id = astapa.current_project_id() and t.token_hash = verify_email.token_hash
+    where t.project_id = (select astapa.current_project_id()) and t.token_hash = verify_email.token_hash
       and t.purpose = 'verify_email' and t.used_at is null and t.expires_at > pg_catalog.now()
     returning t.user_id into owner;
     if owner is null then
       raise exception 'this verification link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
     update astapa.users u set email_verified = true
-    where u.project_id = astapa.current_project_id() and u.id = owner;
+    where u.project_id = (select astapa.current_project_id()) and u.id = owner;
     perform astapa.audit(astapa.current_project_id(), 'user.email_verified', 'user:' || owner);
     return owner;
   end
@@ -240,7 +240,7 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
       raise exception 'password hashes must be argon2id' using errcode = 'AS400';
     end if;
     update astapa.email_tokens t set used_at = pg_catalog.now()
-    where t.project_id = astapa.current_project_id() and t.token_hash = reset_password.token_hash
+    where t.project_id = (select astapa.current_project_id()) and t.token_hash = reset_password.token_hash
       and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
     returning t.user_id into owner;
     -- A link mailed before the account's number was proven, to an address still unverified, is not a way in
@@ -253,9 +253,9 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     -- is now out everywhere.
     perform astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
     update astapa.users u set password_hash = reset_password.password_hash
-    where u.project_id = astapa.current_project_id() and u.id = owner;
+    where u.project_id = (select astapa.current_project_id()) and u.id = owner;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
-    where s.project_id = astapa.current_project_id() and s.user_id = owner and s.ended_at is null;
+    where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
     perform api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner);
     return owner;
@@ -283,7 +283,7 @@ create or replace function api.mail_email_link(email text, purpose text, token_h
     -- The enabled user of this project's current environment behind the address, in any letter case.
     select u.id, u.email, u.email_verified into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.environment = p.mode and not u.disabled
+    where u.project_id = (select astapa.current_project_id()) and u.environment = p.mode and not u.disabled
       and u.email_lower = pg_catalog.lower(pg_catalog.btrim(mail_email_link.email));
     -- Silence, not an error, when there is nobody to mail: the pages answer the same either way. Neither link goes
     -- to an address left unverified beside a verified number (astapa.proof_signs_in): a reset is a way in, and
@@ -314,7 +314,7 @@ create or replace function api.email_link_request(token_hash bytea) returns text
   set search_path = ''
   as $$
     select t.sign_in_request from astapa.email_tokens as t
-    where t.project_id = astapa.current_project_id() and t.token_hash = email_link_request.token_hash
+    where t.project_id = (select astapa.current_project_id()) and t.token_hash = email_link_request.token_hash
   $$;
 
 comment on function api.email_link_request(bytea) is
@@ -422,7 +422,7 @@ create or replace function api.reset_link_usable(token_hash bytea) returns boole
   as $$
     select exists (
       select from astapa.email_tokens t
-      where t.project_id = astapa.current_project_id() and t.token_hash = reset_link_usable.token_hash
+      where t.project_id = (select astapa.current_project_id()) and t.token_hash = reset_link_usable.token_hash
         and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
         and astapa.proof_signs_in(t.project_id, t.user_id, 'email')
     )

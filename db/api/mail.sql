@@ -90,7 +90,7 @@ create or replace function api.claim_mail(batch integer default 20)
     -- subquery as the update went, and one claim took every due mail however many there were.
     with due as (
       select o.project_id, o.id from astapa.mail_outbox o
-      where o.project_id = astapa.current_project_id() and o.sent_at is null
+      where o.project_id = (select astapa.current_project_id()) and o.sent_at is null
         and o.next_attempt_at <= pg_catalog.now() and o.attempts < 8
       order by o.id limit batch
       for update skip locked),
@@ -123,7 +123,7 @@ create or replace function api.mail_delivered(id bigint, error text default null
         -- A deleted account's goodbye keeps no address once it is out (astapa.erase_user).
         to_address = case when error is null and m.kind = 'account_deleted' then 'deleted@deleted.invalid'
                           else m.to_address end
-    where m.project_id = astapa.current_project_id() and m.id = mail_delivered.id
+    where m.project_id = (select astapa.current_project_id()) and m.id = mail_delivered.id
   $$;
 
 comment on function api.mail_delivered(bigint, text) is

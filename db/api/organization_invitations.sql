@@ -95,7 +95,7 @@ create or replace function api.list_organization_invitations(organization_id tex
     select coalesce(pg_catalog.jsonb_agg(astapa.invitation_json(i) order by i.created_at desc, i.id), '[]')
     from astapa.organization_invitations i
     join astapa.organizations o on o.project_id = i.project_id and o.id = i.organization_id
-    where i.project_id = astapa.current_project_id()
+    where i.project_id = (select astapa.current_project_id())
       and (o.id = list_organization_invitations.organization_id or o.slug = list_organization_invitations.organization_id)
   $$;
 
@@ -113,7 +113,7 @@ create or replace function api.revoke_organization_invitation(invitation_id text
     i astapa.organization_invitations;
   begin
     update astapa.organization_invitations x set revoked_at = pg_catalog.now()
-    where x.project_id = astapa.current_project_id() and x.id = invitation_id
+    where x.project_id = (select astapa.current_project_id()) and x.id = invitation_id
       and x.accepted_at is null and x.revoked_at is null
     returning * into i;
     if i.id is null then
@@ -137,7 +137,7 @@ create or replace function api.organization_invitation(token_hash bytea) returns
   set search_path = ''
   as $$
     select astapa.invitation_json(i) from astapa.organization_invitations i
-    where i.project_id = astapa.current_project_id() and i.token_hash = organization_invitation.token_hash
+    where i.project_id = (select astapa.current_project_id()) and i.token_hash = organization_invitation.token_hash
   $$;
 
 comment on function api.organization_invitation(bytea) is
@@ -158,7 +158,8 @@ create or replace function api.accept_organization_invitation(token_hash bytea, 
     membership jsonb;
   begin
     select * into i from astapa.organization_invitations x
-    where x.project_id = astapa.current_project_id() and x.token_hash = accept_organization_invitation.token_hash;
+    where x.project_id = (select astapa.current_project_id())
+          and x.token_hash = accept_organization_invitation.token_hash;
     if i.id is null then
       raise exception using errcode = 'AS404', message = 'This invitation link is not one of this app''s.';
     end if;
@@ -237,14 +238,15 @@ create or replace function api.verify_organization_domain(organization_id text, 
     o astapa.organizations := astapa.lock_organization(organization_id);
   begin
     if exists (select from astapa.organization_domains x
-               where x.project_id = astapa.current_project_id() and x.domain = pg_catalog.lower(verify_organization_domain.domain)
+               where x.project_id = (select astapa.current_project_id())
+                     and x.domain = pg_catalog.lower(verify_organization_domain.domain)
                  and x.organization_id <> o.id and x.verified_at is not null) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         '%s is already verified for another organization of this project.', pg_catalog.lower(domain));
     end if;
     begin
       update astapa.organization_domains x set verified_at = coalesce(x.verified_at, pg_catalog.now())
-      where x.project_id = astapa.current_project_id() and x.organization_id = o.id
+      where x.project_id = (select astapa.current_project_id()) and x.organization_id = o.id
         and x.domain = pg_catalog.lower(verify_organization_domain.domain)
       returning * into d;
     exception when unique_violation then
@@ -279,7 +281,7 @@ create or replace function api.remove_organization_domain(organization_id text, 
     o astapa.organizations := astapa.lock_organization(organization_id);
   begin
     delete from astapa.organization_domains x
-    where x.project_id = astapa.current_project_id() and x.organization_id = o.id
+    where x.project_id = (select astapa.current_project_id()) and x.organization_id = o.id
       and x.domain = pg_catalog.lower(remove_organization_domain.domain);
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format(
@@ -302,7 +304,7 @@ create or replace function astapa.domain_join_mode() returns text
   as $$
     select coalesce((select case when p.settings ->> 'organization_domain_join' in ('suggest', 'automatic')
                                  then p.settings ->> 'organization_domain_join' end
-                     from astapa.projects p where p.id = astapa.current_project_id()), 'off')
+                     from astapa.projects p where p.id = (select astapa.current_project_id())), 'off')
   $$;
 
 comment on function astapa.domain_join_mode() is
@@ -340,7 +342,7 @@ create or replace function astapa.domain_organizations(user_id bigint) returns s
     select d.organization_id from astapa.users u
     join astapa.organization_domains d on d.project_id = u.project_id and d.verified_at is not null
       and d.domain = pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2))
-    where u.project_id = astapa.current_project_id() and u.id = user_id and u.email_verified
+    where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.email_verified
       and astapa.domain_join_mode() <> 'off'
       and not exists (select from astapa.organization_memberships m where m.project_id = u.project_id
                         and m.organization_id = d.organization_id and m.user_id = u.id)
@@ -387,7 +389,8 @@ create or replace function api.user_organizations(user_id bigint) returns jsonb
       -- Never back into one they left or were removed from (organization_departures): that is offered only.
       for joinable in select d from astapa.domain_organizations(user_id) d
                       where not exists (select from astapa.organization_departures x
-                                        where x.project_id = astapa.current_project_id() and x.organization_id = d
+                                        where x.project_id = (select astapa.current_project_id())
+                                              and x.organization_id = d
                                           and x.user_id = user_organizations.user_id) loop
         begin
           perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
@@ -402,12 +405,13 @@ create or replace function api.user_organizations(user_id bigint) returns jsonb
                  'organization_name', o.name, 'organization_slug', o.slug) order by o.name, o.id)
         from astapa.organization_memberships m
         join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
-        where m.project_id = astapa.current_project_id() and m.user_id = user_organizations.user_id), '[]'),
+        where m.project_id = (select astapa.current_project_id()) and m.user_id = user_organizations.user_id), '[]'),
       'joinable', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', o.id, 'name', o.name, 'slug', o.slug)
                  order by o.name, o.id)
         from astapa.organizations o
-        where o.project_id = astapa.current_project_id() and o.id in (select astapa.domain_organizations(user_id))), '[]'));
+        where o.project_id = (select astapa.current_project_id())
+              and o.id in (select astapa.domain_organizations(user_id))), '[]'));
   end
   $$;
 
@@ -428,7 +432,7 @@ create or replace function api.organization_claims(user_id bigint, organization_
       'org_permissions', pg_catalog.to_jsonb(astapa.organization_role_permissions(m.role)))
     from astapa.organization_memberships m
     join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
-    where m.project_id = astapa.current_project_id() and m.user_id = organization_claims.user_id
+    where m.project_id = (select astapa.current_project_id()) and m.user_id = organization_claims.user_id
       and m.organization_id = organization_claims.organization_id
   $$;
 
@@ -452,7 +456,7 @@ create or replace function astapa.member_organization(user_id bigint, organizati
     select o.id into found_id from astapa.organizations o
     join astapa.organization_memberships m on m.project_id = o.project_id and m.organization_id = o.id
       and m.user_id = member_organization.user_id
-    where o.project_id = astapa.current_project_id() and (o.id = organization or o.slug = organization);
+    where o.project_id = (select astapa.current_project_id()) and (o.id = organization or o.slug = organization);
     if found_id is null then
       raise exception using errcode = 'AS403', message = pg_catalog.format(
         'You are not a member of the organization %s in this app.', organization);
@@ -478,7 +482,7 @@ create or replace function astapa.organization_plan_claims(organization_id text)
         'org_feature_flags', coalesce(p.claims -> 'feature_flags', '[]'::jsonb))
       from astapa.organizations o
       join astapa.plans p on p.project_id = o.project_id and p.key = o.plan_key
-      where o.project_id = astapa.current_project_id() and o.id = organization_plan_claims.organization_id
+      where o.project_id = (select astapa.current_project_id()) and o.id = organization_plan_claims.organization_id
         -- A team plan bought through Astapa lapses when its paid period ends — after the grace days when unpaid
         -- (the renewal pass then takes it away, api.organization_renewal_step), at once when canceled.
         and (o.plan_paid_through is null or o.plan_paid_through > pg_catalog.now()

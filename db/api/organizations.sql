@@ -149,7 +149,7 @@ create or replace function astapa.lock_organization(organization_id text) return
     o astapa.organizations;
   begin
     select * into o from astapa.organizations as x
-    where x.project_id = astapa.current_project_id()
+    where x.project_id = (select astapa.current_project_id())
       and (x.id = lock_organization.organization_id or x.slug = lock_organization.organization_id)
     for update;
     if o.id is null then
@@ -172,7 +172,7 @@ create or replace function astapa.organization_role_permissions(role text) retur
   set search_path = ''
   as $$
     select coalesce((select r.permissions from astapa.organization_roles r
-                     where r.project_id = astapa.current_project_id() and r.key = role), '{}')
+                     where r.project_id = (select astapa.current_project_id()) and r.key = role), '{}')
   $$;
 
 comment on function astapa.organization_role_permissions(text) is
@@ -187,7 +187,8 @@ create or replace function astapa.assert_organization_role(role text) returns vo
   as $$
   begin
     if role is null or not (role in ('owner', 'admin', 'member') or exists (
-        select from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = role)) then
+        select from astapa.organization_roles r where r.project_id = (select astapa.current_project_id())
+                                                      and r.key = role)) then
       raise exception using errcode = 'AS400', message = pg_catalog.format(
         'Role %s is neither owner, admin, member nor one this project defined.', coalesce(role, '(none)'));
     end if;
@@ -223,7 +224,7 @@ create or replace function astapa.assert_organization_keeps_an_owner(organizatio
   as $$
   begin
     if not exists (select from astapa.organization_memberships m
-                   where m.project_id = astapa.current_project_id()
+                   where m.project_id = (select astapa.current_project_id())
                      and m.organization_id = assert_organization_keeps_an_owner.organization_id and m.role = 'owner') then
       raise exception using errcode = 'AS409', message = 'An organization keeps at least one owner: '
         'make another member owner first (transfer the ownership), or delete the organization.';
@@ -377,7 +378,7 @@ create or replace function api.create_organization(
           or pg_catalog.octet_length(metadata::text) > 4096 then
       raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 4 KiB.';
     elsif exists (select from astapa.organizations x
-                  where x.project_id = astapa.current_project_id() and x.slug = create_organization.slug) then
+                  where x.project_id = (select astapa.current_project_id()) and x.slug = create_organization.slug) then
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('Another organization of this project has the slug %s.', slug);
     end if;
@@ -523,7 +524,7 @@ create or replace function api.get_organization(organization_id text) returns js
           'verification_token', d.verification_token) order by d.domain)
         from astapa.organization_domains d where d.project_id = o.project_id and d.organization_id = o.id), '[]'))
     from astapa.organizations o
-    where o.project_id = astapa.current_project_id() and (o.id = organization_id or o.slug = organization_id)
+    where o.project_id = (select astapa.current_project_id()) and (o.id = organization_id or o.slug = organization_id)
   $$;
 
 comment on function api.get_organization(text) is
@@ -539,7 +540,7 @@ create or replace function api.list_organizations(search text default null, max_
   as $$
     select coalesce(pg_catalog.jsonb_agg(astapa.organization_json(o) order by o.name, o.id), '[]')
     from (select * from astapa.organizations o
-          where o.project_id = astapa.current_project_id()
+          where o.project_id = (select astapa.current_project_id())
             and (search is null or o.name ilike '%' || search || '%' or o.slug ilike '%' || search || '%')
           order by o.name, o.id
           limit least(greatest(coalesce(max_rows, 100), 1), 1000)) as o
@@ -558,7 +559,7 @@ create or replace function api.list_organization_members(organization_id text) r
     select coalesce(pg_catalog.jsonb_agg(astapa.membership_json(m) order by m.created_at, m.user_id), '[]')
     from astapa.organization_memberships m
     join astapa.organizations o on o.project_id = m.project_id and o.id = m.organization_id
-    where m.project_id = astapa.current_project_id()
+    where m.project_id = (select astapa.current_project_id())
       and (o.id = list_organization_members.organization_id or o.slug = list_organization_members.organization_id)
   $$;
 
@@ -696,12 +697,13 @@ create or replace function api.list_organization_roles() returns jsonb
     from (select pg_catalog.jsonb_build_object('key', b.key, 'name', coalesce(r.name, b.name), 'built_in', true,
                    'permissions', pg_catalog.to_jsonb(coalesce(r.permissions, '{}'))) as r
           from (values ('owner', 'Owner'), ('admin', 'Admin'), ('member', 'Member')) as b(key, name)
-          left join astapa.organization_roles r on r.project_id = astapa.current_project_id() and r.key = b.key
+          left join astapa.organization_roles r on r.project_id = (select astapa.current_project_id()) and r.key = b.key
           union all
           select pg_catalog.jsonb_build_object('key', r.key, 'name', r.name, 'built_in', false,
                    'permissions', pg_catalog.to_jsonb(r.permissions))
           from astapa.organization_roles r
-          where r.project_id = astapa.current_project_id() and r.key not in ('owner', 'admin', 'member')) as all_roles
+          where r.project_id = (select astapa.current_project_id())
+                and r.key not in ('owner', 'admin', 'member')) as all_roles
   $$;
 
 comment on function api.list_organization_roles() is
@@ -750,14 +752,17 @@ create or replace function api.delete_organization_role(key text) returns void
   as $$
   begin
     if key not in ('owner', 'admin', 'member') and exists (
-        select from astapa.organization_memberships m where m.project_id = astapa.current_project_id() and m.role = key
+        select from astapa.organization_memberships m where m.project_id = (select astapa.current_project_id())
+                                                            and m.role = key
         union all
-        select from astapa.organization_invitations i where i.project_id = astapa.current_project_id() and i.role = key
+        select from astapa.organization_invitations i where i.project_id = (select astapa.current_project_id())
+                                                            and i.role = key
           and i.accepted_at is null and i.revoked_at is null) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         'Members or open invitations hold role %s: give them another role first.', key);
     end if;
-    delete from astapa.organization_roles r where r.project_id = astapa.current_project_id() and r.key = delete_organization_role.key;
+    delete from astapa.organization_roles r where r.project_id = (select astapa.current_project_id())
+                                                  and r.key = delete_organization_role.key;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('This project defines no role %s.', key);
     end if;

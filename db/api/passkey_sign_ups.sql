@@ -110,7 +110,7 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
   begin
     -- Locked: two instances given guesses for one attempt count them one after the other.
     select s.* into live from astapa.passkey_sign_ups s
-    where s.project_id = astapa.current_project_id() and s.token_hash = prove_passkey_sign_up.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = prove_passkey_sign_up.token_hash
       and s.proven_at is null and s.expires_at > pg_catalog.now() and s.tries < 5
     for update;
     if not found then
@@ -171,7 +171,7 @@ create or replace function astapa.proven_passkey_sign_up(token_hash bytea) retur
   set search_path = ''
   as $$
     select s.* from astapa.passkey_sign_ups s
-    where s.project_id = astapa.current_project_id() and s.token_hash = proven_passkey_sign_up.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = proven_passkey_sign_up.token_hash
       and s.proven_at is not null and s.finished_at is null and s.expires_at > pg_catalog.now()
       and astapa.passkey_sign_up_open(s.project_id, s.user_id)
   $$;
@@ -227,7 +227,7 @@ create or replace function api.finish_passkey_sign_up(token_hash bytea, user_id 
     proven astapa.passkey_sign_ups;
   begin
     select s.* into proven from astapa.passkey_sign_ups s
-    where s.project_id = astapa.current_project_id() and s.token_hash = finish_passkey_sign_up.token_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = finish_passkey_sign_up.token_hash
     for update;
     proven := astapa.proven_passkey_sign_up(token_hash);
     if proven.user_id is distinct from finish_passkey_sign_up.user_id then

@@ -59,7 +59,7 @@ create or replace function astapa.passkey_session_user(session_hash bytea, recen
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     join astapa.projects p on p.id = s.project_id
-    where s.project_id = astapa.current_project_id() and s.token_hash = passkey_session_user.session_hash
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = passkey_session_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
       and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
   $$;
@@ -108,7 +108,7 @@ create or replace function api.own_passkeys(session_hash bytea) returns jsonb
         from astapa.passkeys k
         where k.project_id = u.project_id and k.user_id = u.id), '[]'::jsonb))
     from astapa.users u
-    where u.project_id = astapa.current_project_id()
+    where u.project_id = (select astapa.current_project_id())
       and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
   $$;
 
@@ -148,7 +148,7 @@ create or replace function api.start_passkey_challenge(challenge_hash bytea, pur
     end if;
     -- Old challenges go as new ones come: the table holds minutes of ceremonies, not history.
     delete from astapa.webauthn_challenges c
-    where c.project_id = astapa.current_project_id() and c.expires_at < pg_catalog.now() - interval '1 hour';
+    where c.project_id = (select astapa.current_project_id()) and c.expires_at < pg_catalog.now() - interval '1 hour';
     insert into astapa.webauthn_challenges (project_id, challenge_hash, purpose, user_id, expires_at)
     values (astapa.current_project_id(), challenge_hash, purpose, person, pg_catalog.now() + interval '5 minutes');
     return 0;
@@ -169,7 +169,8 @@ create or replace function api.take_passkey_challenge(challenge_hash bytea, purp
   set search_path = ''
   as $$
     update astapa.webauthn_challenges c set used_at = pg_catalog.now()
-    where c.project_id = astapa.current_project_id() and c.challenge_hash = take_passkey_challenge.challenge_hash
+    where c.project_id = (select astapa.current_project_id())
+          and c.challenge_hash = take_passkey_challenge.challenge_hash
       and c.purpose = take_passkey_challenge.purpose and c.used_at is null and c.expires_at > pg_catalog.now()
     returning pg_catalog.jsonb_build_object('user_id', c.user_id::text)
   $$;
@@ -247,7 +248,7 @@ create or replace function api.passkey_for_sign_in(credential_id bytea) returns 
     from astapa.passkeys k
     join astapa.users u on u.project_id = k.project_id and u.id = k.user_id
     join astapa.projects p on p.id = k.project_id
-    where k.project_id = astapa.current_project_id() and k.credential_id = passkey_for_sign_in.credential_id
+    where k.project_id = (select astapa.current_project_id()) and k.credential_id = passkey_for_sign_in.credential_id
       and not u.disabled and u.environment = p.mode
   $$;
 
@@ -323,7 +324,7 @@ create or replace function api.rename_passkey(session_hash bytea, credential_id 
   as $$
   begin
     update astapa.passkeys k set name = rename_passkey.name
-    where k.project_id = astapa.current_project_id() and k.credential_id = rename_passkey.credential_id
+    where k.project_id = (select astapa.current_project_id()) and k.credential_id = rename_passkey.credential_id
       and k.user_id = astapa.passkey_session_user(session_hash, false);
     if not found then
       raise exception using errcode = 'AS404', message = 'No such passkey for the signed-in person.';
@@ -392,7 +393,7 @@ create or replace function api.remove_passkey(session_hash bytea, credential_id 
     end if;
     -- The name, for the mail that tells the person which key went (composed only once it is known).
     return pg_catalog.jsonb_build_object('name', removed, 'email',
-      (select u.email from astapa.users u where u.project_id = astapa.current_project_id() and u.id = person));
+      (select u.email from astapa.users u where u.project_id = (select astapa.current_project_id()) and u.id = person));
   end
   $$;
 

@@ -785,7 +785,7 @@ create or replace function api.sandbox_account() returns jsonb
       'secret_key_sealed', pg_catalog.encode(a.secret_key_sealed, 'base64'),
       'callback_token_sealed', pg_catalog.encode(a.callback_token_sealed, 'base64'))
     from astapa.sandbox_accounts a
-    where a.project_id = astapa.current_project_id()
+    where a.project_id = (select astapa.current_project_id())
   $$;
 
 comment on function api.sandbox_account() is
@@ -947,7 +947,7 @@ create or replace function api.transition_sandbox_charge(id text, from_statuses 
       update astapa.sandbox_charges c
       set status = transition_sandbox_charge.status, record = transition_sandbox_charge.record,
           updated_at = pg_catalog.now()
-      where c.project_id = astapa.current_project_id() and c.id = transition_sandbox_charge.id
+      where c.project_id = (select astapa.current_project_id()) and c.id = transition_sandbox_charge.id
         and c.status = any (from_statuses)
       returning 1)
     select exists (select 1 from changed)
@@ -968,7 +968,7 @@ create or replace function api.sandbox_charge(id text) returns jsonb
   as $$
     select pg_catalog.jsonb_build_object('kind', c.kind, 'record', c.record)
     from astapa.sandbox_charges c
-    where c.project_id = astapa.current_project_id() and c.id = sandbox_charge.id
+    where c.project_id = (select astapa.current_project_id()) and c.id = sandbox_charge.id
   $$;
 
 comment on function api.sandbox_charge(text) is 'One simulator charge of the current project, or null.';
@@ -984,7 +984,7 @@ create or replace function api.sandbox_invoices(external_id text, max_count inte
   as $$
     select coalesce(pg_catalog.jsonb_agg(x.record order by x.created_at desc), '[]')
     from (select c.record, c.created_at from astapa.sandbox_charges c
-          where c.project_id = astapa.current_project_id() and c.kind = 'invoice'
+          where c.project_id = (select astapa.current_project_id()) and c.kind = 'invoice'
             and (sandbox_invoices.external_id is null or c.external_id = sandbox_invoices.external_id)
           order by c.created_at desc
           limit least(greatest(coalesce(max_count, 10), 1), 100)) x
@@ -1033,7 +1033,7 @@ create or replace function api.sandbox_idempotency(key text) returns jsonb
   as $$
     select pg_catalog.jsonb_build_object('request_hash', i.request_hash, 'status', i.status, 'body', i.body)
     from astapa.sandbox_idempotency i
-    where i.project_id = astapa.current_project_id() and i.key = sandbox_idempotency.key
+    where i.project_id = (select astapa.current_project_id()) and i.key = sandbox_idempotency.key
   $$;
 
 comment on function api.sandbox_idempotency(text) is 'What an idempotency key of the current project was used with.';

@@ -405,7 +405,7 @@ create or replace function api.pending_phone_code(token_hash bytea) returns json
     select pg_catalog.jsonb_build_object('phone_number', c.phone_number, 'channel', c.channel,
       'attempts_left', 5 - c.attempts, 'expires_at', c.expires_at)
     from astapa.phone_codes c
-    where c.project_id = astapa.current_project_id() and c.token_hash = pending_phone_code.token_hash
+    where c.project_id = (select astapa.current_project_id()) and c.token_hash = pending_phone_code.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
   $$;
 
@@ -513,7 +513,7 @@ create or replace function api.list_phone_messages(max_rows integer default 100)
       'id', m.id::text, 'phone_number', m.phone_number, 'channel', m.channel, 'provider', m.provider,
       'status', m.status, 'provider_message_id', m.provider_message_id, 'cost', m.cost, 'currency', m.currency,
       'error', m.error, 'sandbox_text', m.sandbox_text, 'created_at', m.created_at)) order by m.id desc), '[]')
-    from (select * from astapa.phone_messages x where x.project_id = astapa.current_project_id()
+    from (select * from astapa.phone_messages x where x.project_id = (select astapa.current_project_id())
           order by x.id desc limit least(greatest(max_rows, 1), 500)) m
   $$;
 

@@ -867,7 +867,7 @@ create or replace function astapa.retire_client_id(project_id text) returns void
   as $$
   begin
     if not exists (select from astapa.projects as p
-                   where p.id = retire_client_id.project_id and p.id = astapa.current_project_id()
+                   where p.id = retire_client_id.project_id and p.id = (select astapa.current_project_id())
                      and p.deleted_at is not null) then
       raise exception using errcode = 'AS403', message = 'Only a deleted project''s client id is retired.';
     end if;

@@ -93,14 +93,15 @@ create or replace function api.remove_resource(uri text) returns void
   set search_path = ''
   as $$
   begin
-    delete from astapa.resources r where r.project_id = astapa.current_project_id() and r.uri = remove_resource.uri;
+    delete from astapa.resources r where r.project_id = (select astapa.current_project_id())
+                                         and r.uri = remove_resource.uri;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Resource %s is not registered.', uri);
     end if;
     -- Clients stop being allowed it at once (the grant checks the registry too; this keeps listings honest).
     update astapa.machine_clients m
     set resources = pg_catalog.array_remove(m.resources, remove_resource.uri), updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and remove_resource.uri = any (m.resources);
+    where m.project_id = (select astapa.current_project_id()) and remove_resource.uri = any (m.resources);
     perform astapa.audit(astapa.current_project_id(), 'resource.remove', uri);
   end
   $$;
@@ -117,7 +118,7 @@ create or replace function api.list_resources() returns jsonb
   as $$
     select coalesce(pg_catalog.jsonb_agg(astapa.resource_json(r) order by r.uri), '[]')
     from astapa.resources r
-    where r.project_id = astapa.current_project_id()
+    where r.project_id = (select astapa.current_project_id())
   $$;
 
 comment on function api.list_resources() is 'The current project''s protected resources, by URI.';
@@ -163,13 +164,14 @@ create or replace function api.remove_scope(name text) returns void
   set search_path = ''
   as $$
   begin
-    delete from astapa.scopes s where s.project_id = astapa.current_project_id() and s.name = remove_scope.name;
+    delete from astapa.scopes s where s.project_id = (select astapa.current_project_id())
+                                and s.name = remove_scope.name;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('Scope %s is not declared.', name);
     end if;
     update astapa.machine_clients m
     set scopes = pg_catalog.array_remove(m.scopes, remove_scope.name), updated_at = pg_catalog.now()
-    where m.project_id = astapa.current_project_id() and remove_scope.name = any (m.scopes);
+    where m.project_id = (select astapa.current_project_id()) and remove_scope.name = any (m.scopes);
     perform astapa.audit(astapa.current_project_id(), 'scope.remove', name);
   end
   $$;
@@ -187,7 +189,7 @@ create or replace function api.list_scopes() returns jsonb
     select coalesce(pg_catalog.jsonb_agg(
       pg_catalog.jsonb_build_object('name', s.name, 'description', s.description) order by s.name), '[]')
     from astapa.scopes s
-    where s.project_id = astapa.current_project_id()
+    where s.project_id = (select astapa.current_project_id())
   $$;
 
 comment on function api.list_scopes() is 'The current project''s declared scopes, by name.';
@@ -283,14 +285,14 @@ create or replace function api.add_resource(uri text, name text default '', prov
     if pg_catalog.length(coalesce(name, '')) > 100 then
       raise exception using errcode = 'AS400', message = 'A resource name is at most 100 characters.';
     end if;
-    select p.mode into project_mode from astapa.projects p where p.id = astapa.current_project_id();
+    select p.mode into project_mode from astapa.projects p where p.id = (select astapa.current_project_id());
     if project_mode = 'production' and not coalesce(proven, false) then
       raise exception using errcode = 'AS403', message = pg_catalog.format(
         'Resource %s needs proof of control before a production project may register it: serve its '
         'protected-resource metadata naming this issuer and the project (docs/mcp.md).', uri);
     end if;
     if exists (select 1 from astapa.resources r
-               where r.project_id = astapa.current_project_id()
+               where r.project_id = (select astapa.current_project_id())
                  and astapa.resource_key(r.uri) = astapa.resource_key(add_resource.uri)) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
         'Resource %s is already registered for this project.', uri);

@@ -60,7 +60,7 @@ create or replace function api.transition_sandbox_payment_method(id text, from_s
       update astapa.sandbox_payment_methods m
       set status = transition_sandbox_payment_method.status, record = transition_sandbox_payment_method.record,
           updated_at = pg_catalog.now()
-      where m.project_id = astapa.current_project_id() and m.id = transition_sandbox_payment_method.id
+      where m.project_id = (select astapa.current_project_id()) and m.id = transition_sandbox_payment_method.id
         and m.status = any (from_statuses)
       returning 1)
     select exists (select 1 from changed)
@@ -80,7 +80,7 @@ create or replace function api.sandbox_payment_method(id text) returns jsonb
   set search_path = ''
   as $$
     select m.record from astapa.sandbox_payment_methods m
-    where m.project_id = astapa.current_project_id() and m.id = sandbox_payment_method.id
+    where m.project_id = (select astapa.current_project_id()) and m.id = sandbox_payment_method.id
   $$;
 
 comment on function api.sandbox_payment_method(text) is 'One simulator payment method of the current project, or null.';

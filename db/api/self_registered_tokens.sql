@@ -56,17 +56,17 @@ create or replace function api.revoke_self_registered_tokens(
     if token_hash is not null then
       -- A refresh token: its whole family (the one sign-in's chain of rotations), RFC 7009 §2.1.
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+      where r.project_id = (select astapa.current_project_id()) and r.revoked_at is null
         and r.client_id = revoke_self_registered_tokens.client_id
         and r.family_id in (
           select f.family_id from astapa.refresh_tokens f
-          where f.project_id = astapa.current_project_id()
+          where f.project_id = (select astapa.current_project_id())
             and f.token_hash = revoke_self_registered_tokens.token_hash
             and f.client_id = revoke_self_registered_tokens.client_id);
     else
       -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = astapa.current_project_id() and r.revoked_at is null
+      where r.project_id = (select astapa.current_project_id()) and r.revoked_at is null
         and r.client_id = revoke_self_registered_tokens.client_id
         and r.user_id = revoke_self_registered_tokens.user_id
         and r.resource is not distinct from revoke_self_registered_tokens.resource;

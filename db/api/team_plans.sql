@@ -356,21 +356,22 @@ create or replace function api.organization_billing(user_id bigint) returns json
           order by o.name)
         from astapa.organization_memberships as m
         join astapa.organizations as o on o.project_id = m.project_id and o.id = m.organization_id
-        where m.project_id = astapa.current_project_id() and m.user_id = organization_billing.user_id
+        where m.project_id = (select astapa.current_project_id()) and m.user_id = organization_billing.user_id
           and m.role in ('owner', 'admin')), '[]'),
       'team_plans', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
           'key', p.key, 'name', p.name, 'price_idr', p.price_idr, 'interval', p.interval,
           'seat_pricing', p.seat_pricing, 'included_seats', p.included_seats) order by p.sort_order, p.price_idr)
         from astapa.plans as p
-        where p.project_id = astapa.current_project_id() and p.seat_pricing is not null and p.archived_at is null
+        where p.project_id = (select astapa.current_project_id())
+              and p.seat_pricing is not null and p.archived_at is null
           and p.price_idr > 0), '[]'),
       -- The user's own active linked methods: the ones they may choose for an organization.
       'linked_methods', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label)
                                     order by l.id)
         from astapa.linked_methods as l
-        where l.project_id = astapa.current_project_id() and l.user_id = organization_billing.user_id
+        where l.project_id = (select astapa.current_project_id()) and l.user_id = organization_billing.user_id
           and l.status = 'active'), '[]'))
   $$;
 

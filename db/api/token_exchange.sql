@@ -28,7 +28,7 @@ create or replace function api.list_token_exchange_policies() returns jsonb
       'client_id', t.client_id, 'resource', t.resource, 'created_at', t.created_at)
       order by t.client_id, t.resource), '[]')
     from astapa.token_exchange_policies t
-    where t.project_id = astapa.current_project_id()
+    where t.project_id = (select astapa.current_project_id())
   $$;
 
 comment on function api.list_token_exchange_policies() is
@@ -46,7 +46,8 @@ create or replace function api.allow_token_exchange(client_id text, resource tex
       raise exception 'client_id must be a client id (cid_, mcl_ or dcl_)' using errcode = 'AS400';
     end if;
     if not exists (select from astapa.resources r
-                   where r.project_id = astapa.current_project_id() and r.uri = allow_token_exchange.resource) then
+                   where r.project_id = (select astapa.current_project_id())
+                         and r.uri = allow_token_exchange.resource) then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('Resource %s is not registered in this project.', resource);
     end if;
@@ -72,7 +73,7 @@ create or replace function api.disallow_token_exchange(client_id text, resource 
   as $$
   begin
     delete from astapa.token_exchange_policies t
-    where t.project_id = astapa.current_project_id() and t.client_id = disallow_token_exchange.client_id
+    where t.project_id = (select astapa.current_project_id()) and t.client_id = disallow_token_exchange.client_id
       and t.resource = disallow_token_exchange.resource;
     if not found then
       raise exception using errcode = 'AS404', message = 'No such token exchange permission.';
@@ -110,7 +111,7 @@ create or replace function api.exchange_token(
       refusal := 'a token exchange must name the resource it wants a token for';
       code := 'invalid_target';
     elsif not exists (select from astapa.token_exchange_policies t
-                      where t.project_id = astapa.current_project_id()
+                      where t.project_id = (select astapa.current_project_id())
                         and t.client_id = exchange_token.actor_client and t.resource = exchange_token.resource) then
       refusal := 'this client may not exchange tokens for this resource (the project''s token exchange policy)';
       code := 'invalid_target';

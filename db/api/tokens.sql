@@ -87,7 +87,7 @@ create or replace function astapa.token_policy(
     -- number is ignored rather than failing every token request of the project.
     select l.access_ttl, l.refresh_ttl, l.refresh_grace
     from astapa.projects p cross join astapa.token_lifetimes(p.settings) as l
-    where p.id = astapa.current_project_id()
+    where p.id = (select astapa.current_project_id())
   $$;
 
 comment on function astapa.token_policy() is
@@ -101,7 +101,7 @@ create or replace function astapa.assert_grant_allowed(grant_type text) returns 
   set search_path = ''
   as $$
     select astapa.assert_grant_allowed(grant_type, p.settings)
-    from astapa.projects p where p.id = astapa.current_project_id()
+    from astapa.projects p where p.id = (select astapa.current_project_id())
   $$;
 
 comment on function astapa.assert_grant_allowed(text) is
@@ -140,7 +140,7 @@ create or replace function astapa.sign_in_user_claims(user_id bigint) returns js
            u.environment, p.mode
       into candidate
     from astapa.users u join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.id = user_id and u.deleted_at is null;
+    where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.deleted_at is null;
     if not found then
       raise exception 'the user no longer exists' using errcode = 'AS4G0';
     end if;
@@ -289,7 +289,7 @@ create or replace function api.revoke_user_refresh_tokens(user_id bigint, reason
   as $$
     with revoked as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = reason
-      where r.project_id = astapa.current_project_id() and r.user_id = revoke_user_refresh_tokens.user_id
+      where r.project_id = (select astapa.current_project_id()) and r.user_id = revoke_user_refresh_tokens.user_id
         and r.revoked_at is null
       returning 1)
     select count(*)::integer from revoked
@@ -306,7 +306,7 @@ create or replace function api.refresh_token_owner(token_hash bytea) returns big
   set search_path = ''
   as $$
     select r.user_id from astapa.refresh_tokens r
-    where r.project_id = astapa.current_project_id() and r.token_hash = refresh_token_owner.token_hash
+    where r.project_id = (select astapa.current_project_id()) and r.token_hash = refresh_token_owner.token_hash
   $$;
 
 comment on function api.refresh_token_owner(bytea) is
@@ -331,7 +331,7 @@ create or replace function api.introspect_refresh_token(token_hash bytea) return
     from astapa.refresh_tokens r
     join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
     join astapa.projects p on p.id = r.project_id
-    where r.project_id = astapa.current_project_id() and r.token_hash = introspect_refresh_token.token_hash
+    where r.project_id = (select astapa.current_project_id()) and r.token_hash = introspect_refresh_token.token_hash
       and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
       -- A sandbox user's token after going live (or the reverse) can no longer be refreshed: not active.
       and u.environment = p.mode
@@ -361,7 +361,7 @@ create or replace function api.user_info(user_id bigint, client_id text) returns
       'custom_claims', api.token_claims(u.project_id, u.id))
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
-    where u.project_id = astapa.current_project_id() and u.id = user_info.user_id and not u.disabled
+    where u.project_id = (select astapa.current_project_id()) and u.id = user_info.user_id and not u.disabled
       and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
   $$;
 
@@ -384,7 +384,7 @@ create or replace function api.client_credentials_grant(requested_scope text, re
     granted text[];
   begin
     perform astapa.assert_grant_allowed('client_credentials');
-    select p.settings into settings from astapa.projects p where p.id = astapa.current_project_id();
+    select p.settings into settings from astapa.projects p where p.id = (select astapa.current_project_id());
     if not found then
       raise exception 'no project is set for this transaction' using errcode = 'AS404';
     end if;
@@ -406,7 +406,8 @@ create or replace function api.client_credentials_grant(requested_scope text, re
     if resource is not null and not (
       resource = any (allowed_resources)
       and exists (select from astapa.resources r
-                  where r.project_id = astapa.current_project_id() and r.uri = client_credentials_grant.resource)) then
+                  where r.project_id = (select astapa.current_project_id())
+                        and r.uri = client_credentials_grant.resource)) then
       raise exception 'the requested resource is not registered for this project' using errcode = 'AS4T0';
     end if;
     return pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -596,7 +597,7 @@ create or replace function astapa.dynamic_client_allowed(client_id text) returns
     -- Only a dynamic or metadata-document client needs the settings.
     select astapa.client_kind_allowed(client_id, null) or coalesce((
       select astapa.client_kind_allowed(dynamic_client_allowed.client_id, p.settings)
-      from astapa.projects p where p.id = astapa.current_project_id()), false)
+      from astapa.projects p where p.id = (select astapa.current_project_id())), false)
   $$;
 
 comment on function astapa.dynamic_client_allowed(text) is
@@ -635,7 +636,7 @@ create or replace function astapa.assert_dynamic_client_allowed(client_id text) 
     -- Only a dynamic or metadata-document client needs the settings.
     if not astapa.client_kind_allowed(client_id, null) then
       perform astapa.assert_dynamic_client_allowed(client_id,
-        (select p.settings from astapa.projects p where p.id = astapa.current_project_id()));
+        (select p.settings from astapa.projects p where p.id = (select astapa.current_project_id())));
     end if;
   end
   $$;
@@ -657,7 +658,7 @@ create or replace function api.access_token_active(user_id bigint, client_id tex
       and (access_token_active.user_id is null or exists (
         select from astapa.users u
         join astapa.projects p on p.id = u.project_id
-        where u.project_id = astapa.current_project_id() and u.id = access_token_active.user_id
+        where u.project_id = (select astapa.current_project_id()) and u.id = access_token_active.user_id
           and not u.disabled and u.environment = p.mode))
   $$;
 
@@ -704,7 +705,8 @@ create or replace function api.redeem_authorization_code(
     code astapa.authorization_codes;
     family uuid := astapa.new_family_id();
     -- The project's settings, read once: the grant check, the client's kind and the lifetimes (issue 24).
-    project_settings jsonb := (select p.settings from astapa.projects p where p.id = astapa.current_project_id());
+    project_settings jsonb :=
+      (select p.settings from astapa.projects p where p.id = (select astapa.current_project_id()));
     policy record;
     refresh_expires timestamptz;
     revoked integer;
@@ -712,7 +714,7 @@ create or replace function api.redeem_authorization_code(
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     select * into code from astapa.authorization_codes c
-    where c.project_id = astapa.current_project_id() and c.code_hash = redeem_authorization_code.code_hash
+    where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash
     for update;
     if not found then
       raise exception 'the authorization code is unknown' using errcode = 'AS4G0';
@@ -892,7 +894,7 @@ create or replace function astapa.refresh_max_age() returns integer
   set search_path = ''
   as $$
     select astapa.clamp_setting(p.settings, 'refresh_token_max_age')
-    from astapa.projects p where p.id = astapa.current_project_id()
+    from astapa.projects p where p.id = (select astapa.current_project_id())
   $$;
 
 comment on function astapa.refresh_max_age() is
@@ -919,14 +921,14 @@ create or replace function astapa.grant_target_refusal(scope text, resource text
     from pg_catalog.unnest(asked) as s
     where s <> all (openid_scopes)
       and not exists (select from astapa.scopes d
-                      where d.project_id = astapa.current_project_id() and d.name = s);
+                      where d.project_id = (select astapa.current_project_id()) and d.name = s);
     if undeclared is not null then
       return pg_catalog.jsonb_build_object('sqlstate', 'AS4S0',
         'message', 'not a scope this project declares: ' || undeclared);
     end if;
     if resource is not null and not exists (
       select from astapa.resources r
-      where r.project_id = astapa.current_project_id() and r.uri = grant_target_refusal.resource) then
+      where r.project_id = (select astapa.current_project_id()) and r.uri = grant_target_refusal.resource) then
       return pg_catalog.jsonb_build_object('sqlstate', 'AS4T0',
         'message', 'the resource is not one this project registered');
     end if;

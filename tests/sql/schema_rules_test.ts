@@ -84,6 +84,19 @@ Deno.test("schema — the functions kept without a SET clause are inlined, whate
   }
 });
 
+Deno.test("schema — a column is compared with (select astapa.current_project_id()), evaluated once per statement", async () => {
+  // Inlined, the function is an expression of two current_setting calls: bare in a predicate on a table the
+  // planner scans (a hundred projects fit three pages), it was evaluated for every row (docs/performance.md,
+  // "Session 18"). As a scalar subquery it is computed once and compared as a parameter, in an index condition
+  // as in a filter — as the row policies have always written it.
+  const rows = await db.sql`
+    select p.oid::regprocedure::text as name
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname in ('astapa', 'api') and p.prokind = 'f'
+      and p.prosrc ~ '[a-z_]+\.[a-z_]+ = astapa\.current_project_id\(\)'`;
+  assert.deepEqual(rows.map((row) => row.name), []);
+});
+
 Deno.test("roles — the app role owns nothing, cannot bypass RLS, and is not a superuser", async () => {
   const [role] = await db.sql`
     select rolsuper, rolbypassrls, rolcanlogin from pg_roles where rolname = 'astapa_app'`;
