@@ -1,6 +1,7 @@
 /** A paid checkout made through the stored-callback path (as the webhook and the worker do): one receipt. */
 import { asApp, type Sql } from "@/db/client.ts";
 import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { waitFor } from "./payments.ts";
 
 /** Opens a QRIS checkout of `plan` for `userId`, records its charge and success callback, applies it. */
 export async function paidCheckout(
@@ -38,7 +39,7 @@ export async function paidCheckout(
 /** Pays an open checkout (a team plan's, a renewal's) the same way: its charge, a SUCCEEDED callback, applied. */
 export async function payCheckout(sql: Sql, projectId: string, checkoutId: string, amount: number) {
   const providerId = `pr-${crypto.randomUUID()}`;
-  await asApp(sql, projectId, async (tx) => {
+  const stored = await asApp(sql, projectId, async (tx) => {
     await recordPayment(tx, projectId, checkoutId, {
       kind: "payment_request",
       provider_id: providerId,
@@ -46,12 +47,24 @@ export async function payCheckout(sql: Sql, projectId: string, checkoutId: strin
       details: {},
       expires_at: null,
     });
-    await recordPaymentEvent(tx, projectId, {
+    return await recordPaymentEvent(tx, projectId, {
       providerId,
       status: "SUCCEEDED",
       checkoutId,
       body: { data: { amount, currency: "IDR", status: "SUCCEEDED" } },
     });
   });
-  return (await asApp(sql, projectId, (tx) => applyPaymentEvent(tx, projectId)))?.outcome;
+  const applied = await asApp(sql, projectId, (tx) => applyPaymentEvent(tx, projectId));
+  if (applied) return applied.outcome;
+  // A payment worker the test runs took the event first (its NOTIFY sends it straight to this project): the
+  // outcome is the one it recorded.
+  return await waitFor(async () => {
+    const [event] = await asApp(
+      sql,
+      projectId,
+      (tx) =>
+        tx`select outcome from astapa.payment_events where id = ${stored.event_id} and processed_at is not null`,
+    );
+    return event?.outcome as string | undefined;
+  }, "the worker to apply the payment event");
 }
