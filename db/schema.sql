@@ -12087,7 +12087,7 @@ AS $function$
     if every is null or every < interval '0' then
       raise exception using errcode = 'AS400', message = 'The sweep''s interval must be zero or more.';
     end if;
-    -- Every instance asks at start and hourly; the sweep reads every refresh token (about 19 s at 10 million,
+    -- Every instance asks at start and hourly; the sweep reads every refresh token (14–23 s at 10 million,
     -- docs/performance.md), so one instance sweeps once in `every` and the others skip instead of queueing
     -- behind it. The job's row is held until this transaction ends: that is the "running elsewhere" signal.
     select r.last_started_at into last_started from astapa.maintenance_runs r
