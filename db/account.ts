@@ -160,17 +160,24 @@ export async function pendingEmailChange(
   return row.e as string | null;
 }
 
-/** Uses an email-change link: the new address replaces the old, which is told (oldMail). */
+/** What an email-change link did: a new address replaced the old, or the person's own one was confirmed. */
+export type EmailChangeOutcome = "changed" | "confirmed";
+
+/**
+ * Uses an email-change link: the new address replaces the old, which is told (oldMail); a link to the
+ * person's own unverified address only confirms it.
+ */
 export async function confirmEmailChange(
   sql: Sql,
   projectId: string,
   tokenHash: Uint8Array,
   oldMail: AccountMail,
-): Promise<void> {
-  await asApp(
+): Promise<EmailChangeOutcome> {
+  const [row] = await asApp(
     sql,
     projectId,
-    (tx) => tx`select api.confirm_email_change(${tokenHash}, ${tx.json(oldMail)})`,
+    (tx) => tx`select api.confirm_email_change(${tokenHash}, ${tx.json(oldMail)}) as outcome`,
     { actor: "account_page" },
   );
+  return z.enum(["changed", "confirmed"]).parse(row.outcome);
 }

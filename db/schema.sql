@@ -4322,7 +4322,7 @@ grant execute on function api.client_metadata_document(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.confirm_email_change(token_hash bytea, old_mail jsonb DEFAULT NULL::jsonb)
- RETURNS bigint
+ RETURNS text
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
@@ -4354,7 +4354,7 @@ AS $function$
       update astapa.users u set email_verified = true where u.project_id = project and u.id = change.user_id;
       perform astapa.audit(project, 'user.email_verified', 'user:' || change.user_id,
         pg_catalog.jsonb_build_object('by', 'user'));
-      return change.user_id;
+      return 'confirmed';
     end if;
     update astapa.users u set email = change.new_email, email_verified = true
     where u.project_id = project and u.id = change.user_id;
@@ -4364,10 +4364,10 @@ AS $function$
     if old_mail is not null then
       perform api.queue_mail(project, old_mail || pg_catalog.jsonb_build_object('to', old_email));
     end if;
-    return change.user_id;
+    return 'changed';
   end
   $function$;
-comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
 grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner

@@ -333,7 +333,7 @@ comment on function api.email_change_pending(bytea) is
 
 grant execute on function api.email_change_pending(bytea) to astapa_app;
 
-create or replace function api.confirm_email_change(token_hash bytea, old_mail jsonb default null) returns bigint
+create or replace function api.confirm_email_change(token_hash bytea, old_mail jsonb default null) returns text
   language plpgsql
   volatile
   set search_path = ''
@@ -366,7 +366,7 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
       update astapa.users u set email_verified = true where u.project_id = project and u.id = change.user_id;
       perform astapa.audit(project, 'user.email_verified', 'user:' || change.user_id,
         pg_catalog.jsonb_build_object('by', 'user'));
-      return change.user_id;
+      return 'confirmed';
     end if;
     update astapa.users u set email = change.new_email, email_verified = true
     where u.project_id = project and u.id = change.user_id;
@@ -376,15 +376,15 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
     if old_mail is not null then
       perform api.queue_mail(project, old_mail || pg_catalog.jsonb_build_object('to', old_email));
     end if;
-    return change.user_id;
+    return 'changed';
   end
   $$;
 
 comment on function api.confirm_email_change(bytea, jsonb) is
   'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old '
   'address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it '
-  '(audited user.email_verified, no old_mail). AS4G0 unknown, used or expired link; AS409 the address '
-  'was taken meanwhile.';
+  '(audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or '
+  '''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
 
 grant execute on function api.confirm_email_change(bytea, jsonb) to astapa_app;
 

@@ -94,6 +94,7 @@ const en = {
   confirmEmailBody: "Use {email} as the email address of your account?",
   confirmEmailButton: "Confirm",
   emailChanged: "Your email address was changed. Use it to sign in from now on.",
+  emailConfirmed: "Your email address is confirmed.",
   emailLinkExpired: "This link is unknown, already used or expired. Ask for a new one on your account page.",
   emailTaken: "Another account uses this address now, so it could not be changed.",
   language: "Bahasa Indonesia",
@@ -192,6 +193,7 @@ const id: Record<AccountKey, string> = {
   confirmEmailBody: "Gunakan {email} sebagai alamat email akun Anda?",
   confirmEmailButton: "Konfirmasi",
   emailChanged: "Alamat email Anda telah diubah. Gunakan alamat itu untuk masuk mulai sekarang.",
+  emailConfirmed: "Alamat email Anda sudah terkonfirmasi.",
   emailLinkExpired:
     "Tautan ini tidak dikenal, sudah dipakai atau kedaluwarsa. Minta yang baru di halaman akun Anda.",
   emailTaken: "Akun lain memakai alamat ini sekarang, jadi tidak dapat diubah.",

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
-import { confirmEmailChange, pendingEmailChange } from "@/db/account.ts";
+import { confirmEmailChange, type EmailChangeOutcome, pendingEmailChange } from "@/db/account.ts";
 import { readBody } from "@/lib/http/body.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken, formAccepted } from "@/lib/login/browser.ts";
@@ -27,7 +27,8 @@ type EmailData = {
   /** The address the link would set (the confirm form), or what became of it. */
   email?: string;
   error?: AccountKey;
-  done?: boolean;
+  /** What the confirmed link did: the page says a change and a confirmation differently. */
+  done?: EmailChangeOutcome;
 };
 
 function show(c: Ctx, target: AccountTarget, token: string, extra: Partial<EmailData>, status = 200) {
@@ -77,8 +78,9 @@ export const handler: Handlers<EmailData> = {
         403,
       );
     }
+    let done: EmailChangeOutcome;
     try {
-      await confirmEmailChange(
+      done = await confirmEmailChange(
         c.var.deps.sql,
         target.project.id,
         await sha256(form.token),
@@ -90,7 +92,7 @@ export const handler: Handlers<EmailData> = {
       if (code === "conflict") return show(c, target, "", { error: "emailTaken" }, 409);
       throw error;
     }
-    return show(c, target, "", { done: true });
+    return show(c, target, "", { done });
   },
 };
 
@@ -101,7 +103,7 @@ export default function ConfirmEmail({ data }: PageProps<EmailData>) {
       <p class="eyebrow">{t("at")} {data.appName}</p>
       <h1 id="email-heading">{t("confirmEmailTitle")}</h1>
       {data.error && <p class="alert" role="alert">{t(data.error)}</p>}
-      {data.done && <p role="status">{t("emailChanged")}</p>}
+      {data.done && <p role="status">{t(data.done === "confirmed" ? "emailConfirmed" : "emailChanged")}</p>}
       {data.email && data.token && (
         <form method="post" action={`/account/email?lang=${data.lang}`}>
           <p>{t("confirmEmailBody", { email: data.email })}</p>

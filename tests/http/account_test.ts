@@ -1,7 +1,8 @@
 /**
  * /account through the real app: signing in through the hosted login and back (callback, return_to only to
  * registered URIs), CSRF and Origin on every form, the fresh sign-in for sensitive changes, each change, the
- * email-change link (GET changes nothing; single use; the old address told), another person's apps
+ * email-change link (GET changes nothing; single use; the old address told; the page says whether it changed
+ * the address or confirmed the person's own), another person's apps
  * untouchable, the data download, and deletion (idempotent, gone from the Platform API).
  */
 import assert from "node:assert/strict";
@@ -18,8 +19,8 @@ const CSRF = randomSecret();
 const accountQuery = `client_id=${project.clientId}`;
 
 /** A browser signed in as a new user: its cookies (session + CSRF) and the user's id. */
-async function browser(email: string) {
-  const user = await seedUser(t.db.sql, project.id, email, { verified: true });
+async function browser(email: string, verified = true) {
+  const user = await seedUser(t.db.sql, project.id, email, { verified });
   const token = randomSecret();
   await asApp(
     t.db.sql,
@@ -175,6 +176,46 @@ Deno.test("account — email change: link to the new address, GET changes nothin
   const again = await confirm();
   assert.equal(again.status, 400);
   await again.body?.cancel();
+});
+
+Deno.test("account — a used link says what it did: an address changed, or one's own confirmed (en, id)", async () => {
+  const says = {
+    en: { changed: /Your email address was changed\./, confirmed: /Your email address is confirmed\./ },
+    id: { changed: /Alamat email Anda telah diubah\./, confirmed: /Alamat email Anda sudah terkonfirmasi\./ },
+  };
+  for (const lang of ["en", "id"] as const) {
+    const moving = await browser(`moving-${lang}@example.com`);
+    // Their own address, left unverified: asking for it again mails a link that confirms it.
+    const own = await browser(`own-${lang}@example.com`, false);
+    for (
+      const [b, wanted, outcome] of [
+        [moving, `moved-${lang}@example.com`, "changed"],
+        [own, `own-${lang}@example.com`, "confirmed"],
+      ] as const
+    ) {
+      const sent = await b.post("/account", { action: "email", email: wanted });
+      assert.match(sent.headers.get("location")!, /done=emailSent/);
+      const [mail] = await t.db.sql`select body_text from astapa.mail_outbox where project_id = ${project.id}
+                                    and kind = 'email_change' and to_address = ${wanted}`;
+      const link = new URL(/https?:\/\/\S+\/account\/email\?\S+/.exec(mail.body_text)![0]);
+      const res = await t.app.request(`/account/email?lang=${lang}`, {
+        method: "POST",
+        headers: { cookie: b.cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          client_id: project.clientId,
+          token: link.searchParams.get("token")!,
+          csrf: CSRF,
+        }),
+      });
+      assert.equal(res.status, 200);
+      const page = await res.text();
+      const other = outcome === "changed" ? "confirmed" : "changed";
+      assert.match(page, says[lang][outcome], `${lang} ${outcome}`);
+      assert.doesNotMatch(page, says[lang][other], `${lang} ${outcome}`);
+      const [row] = await t.db.sql`select email, email_verified from astapa.users where id = ${b.user}`;
+      assert.deepEqual([row.email, row.email_verified], [wanted, true]);
+    }
+  }
 });
 
 Deno.test("account — sign out other sessions; another person's connected app cannot be revoked", async () => {

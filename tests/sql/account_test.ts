@@ -108,7 +108,7 @@ Deno.test("api.account_request_email_change / confirm — verified by the new ma
   assert.equal(await ask("new@example.com"), true);
   assert.equal(await pendingEmailChange(db.sql, project.id, token), "new@example.com");
   assert.equal(await pendingEmailChange(db.sql, other.id, token), null);
-  await confirmEmailChange(db.sql, project.id, token, mail);
+  assert.equal(await confirmEmailChange(db.sql, project.id, token, mail), "changed");
   const [row] = await db.sql`select email, email_verified from astapa.users where id = ${user}`;
   assert.deepEqual([row.email, row.email_verified], ["new@example.com", true]);
   const told = await db.sql`select to_address from astapa.mail_outbox where project_id = ${project.id}

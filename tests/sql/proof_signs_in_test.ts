@@ -204,7 +204,10 @@ Deno.test("api.account_request_email_change — the owner confirms an address le
     }),
     true,
   );
-  await confirmEmailChange(db.sql, project.id, token, { ...notice, template: "email_changed" });
+  assert.equal(
+    await confirmEmailChange(db.sql, project.id, token, { ...notice, template: "email_changed" }),
+    "confirmed",
+  );
   const after = await state(project.id, user);
   assert.deepEqual([after.email, after.email_verified, after.password, after.passkeys, after.claims], [
     email,
