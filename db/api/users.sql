@@ -617,9 +617,13 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     if not found then
       return null;
     end if;
+    -- AS4C9 (account_changed_during_sign_in): the message is the catalogue's, which the hosted pages show
+    -- (lib/http/errors.ts; Indonesian in lib/http/error_text.ts).
     if not astapa.proof_signs_in(project_id, user_id, proven) then
-      raise exception using errcode = 'AS409',
-        message = 'The account''s other channel is proven: this one is confirmed from inside the account.';
+      raise exception using errcode = 'AS4C9',
+        message = 'This account changed while you were signing in: its other email address or phone number was '
+          'confirmed a moment ago, so this code or link no longer signs you in. Sign in again, with the one that '
+          'was confirmed.';
     end if;
     -- The proof verifies the address or number; only the call that finds it unverified claims the account. The
     -- row lock makes a second proof at the same moment wait and then find it verified: nothing to claim twice.
@@ -725,7 +729,8 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   '(api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed '
   'links, email and phone codes, pending email changes and second-step challenges, every session and refresh '
   'token. A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is '
-  'unverified beside a verified other channel) is refused, AS409. '
+  'unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between '
+  'the caller''s check and this one). '
   'Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number '
   'was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor '
   'phone.';

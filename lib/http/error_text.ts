@@ -60,6 +60,9 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
   not_found: "Tidak ada apa pun di alamat ini.",
   method_not_allowed: "Alamat ini tidak menerima metode tersebut.",
   conflict: "Permintaan ini bertentangan dengan keadaan saat ini.",
+  account_changed_during_sign_in:
+    "Akun ini berubah saat Anda sedang masuk: alamat email atau nomor telepon lainnya baru saja dikonfirmasi, " +
+    "sehingga kode atau tautan ini tidak lagi dapat dipakai untuk masuk. Masuk lagi dengan yang sudah dikonfirmasi.",
   payload_too_large: "Isi permintaan lebih dari 1 MiB.",
   unsupported_media_type: "Kirim isi sebagai application/json atau application/x-www-form-urlencoded.",
   rate_limited: "Terlalu banyak permintaan. Coba lagi sebentar lagi.",

@@ -27,6 +27,15 @@ export const ERRORS = {
       "The database connection was lost while this change was being saved: it may or may not have been " +
       "applied. Check before repeating it, unless repeating it is harmless.",
   },
+  // astapa.claim_unproven_account's second look, under the user's row lock: a proof of the account's other
+  // channel landed after the sign-in's own check (docs/security.md, "Pre-account hijacking"). SQL raises this
+  // text as AS4C9, so an Indonesian page shows only MESSAGES_ID's.
+  account_changed_during_sign_in: {
+    status: 409,
+    message: "This account changed while you were signing in: its other email address or phone number was " +
+      "confirmed a moment ago, so this code or link no longer signs you in. Sign in again, with the one that " +
+      "was confirmed.",
+  },
   payments_not_configured: {
     status: 409,
     message:
@@ -131,6 +140,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS403: "forbidden",
   AS404: "not_found",
   AS409: "conflict",
+  AS4C9: "account_changed_during_sign_in", // astapa.claim_unproven_account: the other channel proven meanwhile
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
   AS4S0: "invalid_scope",

@@ -4,7 +4,7 @@
  * refresh token and sets up a passkey and an authenticator app. The real owner then proves the address or
  * number — an email code, a phone code, a password reset — and lands signed in, with no second step asked for
  * a factor that was not theirs; everything the attacker held stops working. A verified account's code sign-in
- * changes nothing.
+ * changes nothing. A code overtaken by a proof of the other channel gets a page saying so (en, id).
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -15,6 +15,7 @@ import { postForm } from "../helpers/token_client.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
 import { asApp } from "@/db/client.ts";
+import { ERRORS } from "@/lib/http/errors.ts";
 import { listPhoneMessages } from "@/db/phone.ts";
 
 const t = await testApp();
@@ -111,15 +112,15 @@ async function account(user: string) {
   return { ...row };
 }
 
-/** The victim's browser on the code page: sends a code to `email` and types it in. */
-async function signInByEmailCode(email: string) {
+/** The victim's browser on the code page: sends a code to `email`; the function returned types it in. */
+async function emailCodeSent(email: string) {
   const page = await t.app.request(`/auth/email-code?${query(project)}`);
   const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
   const csrf = csrfOf(await page.text());
-  const post = (fields: Record<string, string>) =>
-    t.app.request(`/auth/email-code?lang=en`, {
+  const post = (fields: Record<string, string>, lang = "en") =>
+    t.app.request(`/auth/email-code?lang=${lang}`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html", cookie },
       body: new URLSearchParams({ request: query(project).toString(), csrf, ...fields }),
     });
   const sent = await post({ action: "send", email });
@@ -127,7 +128,12 @@ async function signInByEmailCode(email: string) {
   await sent.body?.cancel();
   const text = mailText((await sink.waitFor(email, /Subject: Your sign-in code for Pasar/)).data);
   const code = /^\s+(\d{6})$/m.exec(text)![1];
-  return await post({ action: "verify", email, code });
+  return (lang = "en") => post({ action: "verify", email, code }, lang);
+}
+
+/** The victim's browser on the code page: sends a code to `email` and types it in. */
+async function signInByEmailCode(email: string) {
+  return await (await emailCodeSent(email))();
 }
 
 Deno.test("pre-account hijacking — an email code claims the account: the attacker's password, token, passkey and app stop working", async () => {
@@ -278,3 +284,46 @@ Deno.test("pre-account hijacking — a user created unverified by the app is cla
   await landsSignedIn(await signInByEmailCode("impor@example.com"));
   assert.deepEqual([(await account(user)).passkeys, (await account(user)).factors], [0, 0]);
 });
+
+Deno.test("pre-account hijacking — a code whose account's number is proven meanwhile: the page says what happened and to sign in again (en, id)", async () => {
+  const says = {
+    en: ERRORS.account_changed_during_sign_in.message,
+    id:
+      "Akun ini berubah saat Anda sedang masuk: alamat email atau nomor telepon lainnya baru saja dikonfirmasi, " +
+      "sehingga kode atau tautan ini tidak lagi dapat dipakai untuk masuk. Masuk lagi dengan yang sudah dikonfirmasi.",
+  };
+  for (const [n, lang] of (["en", "id"] as const).entries()) {
+    const email = `disalip-${lang}@example.com`;
+    const user = await seedUser(t.db.sql, project.id, email);
+    await t.db.sql`update astapa.users set phone_number = ${`+62812888800${n + 10}`} where id = ${user}`;
+    const verify = await emailCodeSent(email);
+    // The number is proven (uncommitted) after the page's own check could still pass: the code's sign-in checks,
+    // then waits on the user's row in astapa.claim_unproven_account, and looks again once this commits.
+    const { answer } = await t.db.sql.begin(async (tx) => {
+      await tx`update astapa.users set phone_number_verified = true where id = ${user}`;
+      const [{ pid }] = await tx`select pg_backend_pid() as pid`;
+      let answered = false;
+      const answer = Promise.resolve(verify(lang)).finally(() => answered = true);
+      await waitUntilBlockedBy(pid, () => answered);
+      return { answer }; // not awaited here: it waits for this commit
+    });
+    const res = await answer;
+    assert.equal(res.status, 409);
+    const html = await res.text();
+    assert.ok(html.includes(`<p>${says[lang]}</p>`), `${lang}: ${html}`);
+    assert.doesNotMatch(html, /<p lang="en">/, "no English detail under the Indonesian message");
+    // Nothing was claimed: the account is the one the number's proof left.
+    const after = await account(user);
+    assert.deepEqual([after.email_verified, after.phone_number_verified], [false, true]);
+  }
+});
+
+/** Returns once another backend waits for a lock the backend `pid` holds; fails if `finished` first. */
+async function waitUntilBlockedBy(pid: number, finished: () => boolean) {
+  for (;;) {
+    assert.ok(!finished(), "the sign-in finished without waiting for the user's row");
+    const [blocked] = await t.db.sql`select count(*)::int as n from pg_catalog.pg_stat_activity
+      where ${pid} = any(pg_catalog.pg_blocking_pids(pid))`;
+    if (blocked.n > 0) return;
+  }
+}

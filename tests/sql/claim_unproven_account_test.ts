@@ -179,7 +179,7 @@ Deno.test("astapa.claim_unproven_account — phone: an unverified email goes; be
   const proven = await seedUser(db.sql, project.id, "claim-proven@example.com", { verified: true });
   await setUpEverything(db.sql, project.id, proven, "+6281200000012", 50);
   const before = await left(db.sql, project.id, proven);
-  await rejectsAs(claim(project.id, proven, "phone"), "conflict");
+  await rejectsAs(claim(project.id, proven, "phone"), "account_changed_during_sign_in", /Sign in again/);
   assert.deepEqual(await left(db.sql, project.id, proven), before);
   assert.equal(before.password, true);
   assert.equal(before.phone_verified, false);
