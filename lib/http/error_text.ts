@@ -4,7 +4,7 @@
  * code, and a more specific (English) description below it, marked lang="en".
  */
 import type { Lang } from "../login/i18n.ts";
-import { type ErrorCode, ERRORS } from "./errors.ts";
+import { type DescriptionKey, DESCRIPTIONS, type ErrorCode, ERRORS } from "./errors.ts";
 
 type ErrorText = {
   error: string;
@@ -72,6 +72,11 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
   payment_provider_error: "Penyedia pembayaran tidak menerima tagihan ini. Coba lagi sebentar lagi.",
 };
 
+/** The catalogue's specific descriptions in Indonesian. */
+const DESCRIPTIONS_ID: Record<DescriptionKey, string> = {
+  payment_provider_timeout: "Penyedia pembayaran tidak menjawab tepat waktu. Coba lagi sebentar lagi.",
+};
+
 /** The page's message for `code` and, when the description says more than the catalogue, that too. */
 export function errorMessages(
   lang: Lang,
@@ -79,6 +84,10 @@ export function errorMessages(
   description: string,
 ): { message: string; detail?: string } {
   if (lang === "en") return { message: description };
+  const known = (Object.keys(DESCRIPTIONS) as DescriptionKey[]).find((key) =>
+    DESCRIPTIONS[key] === description
+  );
+  if (known) return { message: DESCRIPTIONS_ID[known] };
   const message = MESSAGES_ID[code] ?? ERRORS[code].message;
   return description === ERRORS[code].message ? { message } : { message, detail: description };
 }

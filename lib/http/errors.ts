@@ -75,6 +75,17 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/**
+ * Public descriptions more specific than their code's message, for failures a person meets on a page too: the
+ * API body says them as error_description, and the pages say them in the person's language (error_text.ts).
+ */
+export const DESCRIPTIONS = {
+  // payment_provider_error when Xendit took the request and did not answer by XENDIT_TIMEOUT_MS: not a refusal.
+  payment_provider_timeout: "The payment provider did not answer in time. Try again shortly.",
+} as const satisfies Record<string, string>;
+
+export type DescriptionKey = keyof typeof DESCRIPTIONS;
+
 export type ErrorBody = {
   error: string;
   error_description: string;

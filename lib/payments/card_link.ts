@@ -17,7 +17,7 @@ import {
 } from "@/db/linked_methods.ts";
 import { AppError } from "../http/errors.ts";
 import { chooseXendit, type PaymentDeps, type ResolvedXendit } from "./accounts.ts";
-import { asChargeError, xenditClient } from "./xendit.ts";
+import { asChargeError, providerError, xenditClient } from "./xendit.ts";
 import { simulatorPublicKey } from "./xendit_simulator/xendit_js.ts";
 
 /** What the card island needs: where Xendit.js comes from, the key it uses, and the origins the page allows. */
@@ -73,7 +73,7 @@ export async function linkCard(
     } catch (error) {
       const failure = asChargeError(error);
       if (failure.status === null || failure.status >= 500) {
-        throw new AppError("payment_provider_error", { cause: failure });
+        throw providerError(failure);
       }
       throw refused(failure.message);
     }

@@ -11,7 +11,7 @@ import { getUser } from "@/db/users.ts";
 import { AppError } from "../http/errors.ts";
 import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
 import type { Bank, Method } from "./methods.ts";
-import { ChargeError, createCharge } from "./xendit.ts";
+import { ChargeError, createCharge, providerError } from "./xendit.ts";
 
 export type CheckoutRequest = {
   sub: string;
@@ -91,7 +91,7 @@ export async function chargeCheckout(
         fields: { method: [error.message] },
       });
     }
-    throw new AppError("payment_provider_error", { cause: error });
+    throw providerError(error);
   }
   return await asApp(deps.sql, projectId, (tx) =>
     recordPayment(tx, projectId, checkout.checkout_id, {

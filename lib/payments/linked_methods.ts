@@ -22,7 +22,7 @@ import { listLinkedMethods } from "@/db/linked_methods.ts";
 import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { asChargeError, xenditClient } from "./xendit.ts";
+import { asChargeError, providerError, xenditClient } from "./xendit.ts";
 import { linkCard } from "./card_link.ts";
 
 export type LinkInput = {
@@ -122,7 +122,7 @@ export async function linkMethod(
         failure: `${failure.code}: ${failure.message}`,
       }));
     if (failure.status === null || failure.status >= 500) {
-      throw new AppError("payment_provider_error", { cause: failure });
+      throw providerError(failure);
     }
     throw new AppError("conflict", { description: `Xendit refused the link: ${failure.message}` });
   }
@@ -167,7 +167,7 @@ export async function confirmMethodOtp(
   } catch (error) {
     const failure = asChargeError(error);
     if (failure.status === null || failure.status >= 500) {
-      throw new AppError("payment_provider_error", { cause: failure });
+      throw providerError(failure);
     }
     throw new AppError("conflict", { description: `Xendit refused the code: ${failure.message}` });
   }
@@ -221,7 +221,7 @@ async function expireAtXendit(deps: PaymentDeps, projectId: string, method: Link
         method_id: method.method_id,
         code: failure.code,
       });
-      throw new AppError("payment_provider_error", { cause: failure });
+      throw providerError(failure);
     }
   }
 }

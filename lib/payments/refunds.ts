@@ -9,7 +9,7 @@ import { recordRefundAnswer, type Refund, type RefundRequest, requestRefund } fr
 import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { asChargeError, ChargeError, xenditClient } from "./xendit.ts";
+import { asChargeError, ChargeError, providerError, xenditClient } from "./xendit.ts";
 
 /** Refunds (part of) the payment a receipt is for; answers the refund, pending until Xendit's callback. */
 export async function refundPayment(
@@ -50,7 +50,7 @@ export async function refundPayment(
       // No answer: Xendit may have made it. The amount stays reserved; its callback (reference_id = our
       // refund id) still applies it, and the same request again would be replayed by the idempotency key.
       log("warn", "xendit_refund_unanswered", { project_id: projectId, refund_id: refund.refund_id });
-      throw new AppError("payment_provider_error", { cause: failure });
+      throw providerError(failure);
     }
     await asApp(
       deps.sql,

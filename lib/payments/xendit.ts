@@ -6,6 +6,7 @@
  */
 import { isDeadlineError } from "../http/deadline.ts";
 import { log } from "../http/log.ts";
+import { AppError, DESCRIPTIONS } from "../http/errors.ts";
 import type { Xendit, XenditSdkError } from "xendit-node";
 import type { Invoice } from "xendit-node/invoice/models/index.js";
 import type { PaymentRequest } from "xendit-node/payment_request/models/index.js";
@@ -327,4 +328,16 @@ export function asChargeError(error: unknown): ChargeError {
     return new ChargeError("Xendit did not answer in time.", "timeout", null, { cause: error });
   }
   return new ChargeError("Xendit could not be reached.", "unreachable", null, { cause: error });
+}
+
+/**
+ * payment_provider_error (502) for a call Xendit gave no usable answer to; one past the deadline says so
+ * instead of reading as a refusal (the cause, logged, says which).
+ */
+export function providerError(failure: unknown): AppError {
+  const timedOut = failure instanceof ChargeError && failure.code === "timeout";
+  return new AppError("payment_provider_error", {
+    cause: failure,
+    ...(timedOut ? { description: DESCRIPTIONS.payment_provider_timeout } : {}),
+  });
 }
