@@ -142,32 +142,38 @@ async function measure(sql: Sql, s: Seed): Promise<Timings> {
   let refresh = randomSecret();
   // The chain starts from a real redemption.
   const first = codes.pop()!;
-  await asApp(sql, s.project.id, async (tx) =>
-    tx`select ${
-      redeemAuthorizationCodeCall(sql, {
-        codeHash: await sha256(first),
-        clientId: s.project.clientId,
-        redirectUri: s.project.redirectUri,
-        codeVerifier: s.verifier,
-        refreshHash: await sha256(refresh),
-      })
-    }`);
+  const [started] = await asApp(
+    sql,
+    s.project.id,
+    async (tx) =>
+      tx`select ${
+        redeemAuthorizationCodeCall(sql, {
+          codeHash: await sha256(first),
+          clientId: s.project.clientId,
+          redirectUri: s.project.redirectUri,
+          codeVerifier: s.verifier,
+          refreshHash: await sha256(refresh),
+        })
+      } as result`,
+  );
+  let lookupId: string = started.result.refresh_token_id;
   const rotations: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
     const successor = randomSecret();
-    const [tokenHash, successorHash] = [await sha256(refresh), await sha256(successor)];
+    const presented = { lookupId, secretHash: await sha256(refresh) };
+    const successorHash = await sha256(successor);
     const t0 = performance.now();
     const [row] = await asAppStatement(
       sql,
       s.project.id,
       (app) =>
         sql`with ${app} select ${
-          rotateRefreshTokenCall(sql, { tokenHash, clientId: s.project.clientId, successorHash, scope: null })
+          rotateRefreshTokenCall(sql, { presented, clientId: s.project.clientId, successorHash, scope: null })
         } as result from app`,
     );
     rotations.push(performance.now() - t0);
     if (row.result?.error) throw new Error(JSON.stringify(row.result));
-    refresh = successor;
+    [refresh, lookupId] = [successor, row.result.refresh_token_id];
   }
   const redemptions: number[] = [];
   for (const code of codes) {
@@ -234,9 +240,14 @@ async function grow(sql: Sql, s: Seed): Promise<void> {
     from generate_series(1, ${USERS}) g`;
   await sql`create temporary table growth_users as
     select project_id, id, row_number() over () as n from astapa.users where email like '%@growth.example'`;
-  await sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, expires_at,
-                                               used_at)
-    select u.project_id, sha256(convert_to('rt' || g, 'UTF8')),
+  // Lookup ids as the grants make them (UUID version 7), their times spread over the 30 days the tokens live.
+  await sql`insert into astapa.refresh_tokens (project_id, lookup_id, token_hash, family_id, user_id, client_id,
+                                               expires_at, used_at)
+    select u.project_id,
+           encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+             placing substr(int8send(((extract(epoch from now()) - 2592000 + g * (2592000.0 / ${TOKENS})) * 1000)
+                                     ::bigint), 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid,
+           sha256(convert_to('rt' || g, 'UTF8')),
            md5('family' || (g / 10))::uuid, u.id, 'cid_growth', now() + interval '30 days',
            case when g % 10 <> 9 then now() end
     from generate_series(0, ${TOKENS - 1}) g
@@ -283,7 +294,7 @@ async function explained(url: string, s: Seed): Promise<string> {
       await sha256(code),
       await sha256(randomSecret()),
     ];
-    await asAppStatement(
+    const [redeemed] = await asAppStatement(
       one as unknown as Sql,
       s.project.id,
       (app) =>
@@ -295,16 +306,17 @@ async function explained(url: string, s: Seed): Promise<string> {
             codeVerifier: s.verifier,
             refreshHash,
           })
-        } from app`,
+        } as result from app`,
     );
     const redemption = notices.splice(0);
+    const lookupId = redeemed.result.refresh_token_id;
     await asAppStatement(
       one as unknown as Sql,
       s.project.id,
       (app) =>
         one`with ${app} select ${
           rotateRefreshTokenCall(one as unknown as Sql, {
-            tokenHash: refreshHash,
+            presented: { lookupId, secretHash: refreshHash },
             clientId: s.project.clientId,
             successorHash,
             scope: null,

@@ -1678,8 +1678,9 @@ create table astapa.refresh_tokens (
   revoked_reason text,
   amr text[] default '{pwd}'::text[] not null,
   organization_id text,
+  lookup_id uuid,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
-  constraint refresh_tokens_token_hash_key UNIQUE (token_hash),
+  constraint refresh_tokens_lookup_id_key UNIQUE (lookup_id),
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_revoked_reason_fkey FOREIGN KEY (revoked_reason) REFERENCES astapa.refresh_token_revocation_reasons(reason),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -1690,9 +1691,11 @@ alter table astapa.refresh_tokens force row level security;
 comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family per sign-in). A used token keeps its row: within the grace window its holder gets the same successor again; after it, presenting it revokes the whole family (RFC 9700 §4.14).';
 comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
 comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
+comment on column astapa.refresh_tokens.lookup_id is 'The id the token carries beside its secret (UUID version 7: time-ordered, 74 random bits); null for tokens issued before migration 4160, which are found by token_hash alone.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens USING btree (project_id, client_id);
+CREATE UNIQUE INDEX refresh_tokens_token_hash_without_lookup_id_key ON astapa.refresh_tokens USING btree (token_hash) WHERE (lookup_id IS NULL);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
 grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
@@ -5980,7 +5983,7 @@ comment on function api.install_signing_keys(text,jsonb,bytea,text,jsonb,bytea) 
 grant execute on function api.install_signing_keys(text,jsonb,bytea,text,jsonb,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.introspect_refresh_token(token_hash bytea)
+CREATE OR REPLACE FUNCTION api.introspect_refresh_token(token_hash bytea, lookup_id uuid DEFAULT NULL::uuid)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
@@ -5998,18 +6001,20 @@ AS $function$
     from astapa.refresh_tokens r
     join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
     join astapa.projects p on p.id = r.project_id
-    where r.project_id = (select astapa.current_project_id()) and r.token_hash = introspect_refresh_token.token_hash
+    where r.project_id = (select astapa.current_project_id())
+      and r.id = astapa.presented_refresh_token_id(introspect_refresh_token.lookup_id,
+                                                   introspect_refresh_token.token_hash)
       and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
       -- A sandbox user's token after going live (or the reverse) can no longer be refreshed: not active.
       and u.environment = p.mode
       -- Nor one of a client whose kind the project has turned off (dynamic clients, metadata documents).
       and astapa.dynamic_client_allowed(r.client_id)
   $function$;
-comment on function api.introspect_refresh_token(bytea) is 'RFC 7662 fields for a live refresh token of the current project, or null when it is not active (revoked, used, expired, its user disabled or outside the project''s current environment, its client''s kind turned off by the project).';
-grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
+comment on function api.introspect_refresh_token(bytea,uuid) is 'RFC 7662 fields for a live refresh token of the current project (lookup_id: the one it carries), or null when it is not active (revoked, used, expired, its user disabled or outside the project''s current environment, its client''s kind turned off by the project).';
+grant execute on function api.introspect_refresh_token(bytea,uuid) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.introspect_self_registered_refresh_token(client_id text, token_hash bytea)
+CREATE OR REPLACE FUNCTION api.introspect_self_registered_refresh_token(client_id text, token_hash bytea, lookup_id uuid DEFAULT NULL::uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
@@ -6024,15 +6029,15 @@ AS $function$
     exception when sqlstate 'AS4U0' then
       return null;
     end;
-    result := api.introspect_refresh_token(token_hash);
+    result := api.introspect_refresh_token(token_hash, lookup_id);
     if result ->> 'client_id' is distinct from client_id then
       return null;
     end if;
     return result;
   end
   $function$;
-comment on function api.introspect_self_registered_refresh_token(text,bytea) is 'RFC 7662 fields for a live refresh token of the current project issued to this self-registered or metadata-document client while the project still accepts its kind; null otherwise (not active).';
-grant execute on function api.introspect_self_registered_refresh_token(text,bytea) to astapa_app;
+comment on function api.introspect_self_registered_refresh_token(text,bytea,uuid) is 'RFC 7662 fields for a live refresh token of the current project issued to this self-registered or metadata-document client while the project still accepts its kind; null otherwise (not active).';
+grant execute on function api.introspect_self_registered_refresh_token(text,bytea,uuid) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.invite_account(email text)
@@ -8235,7 +8240,8 @@ CREATE OR REPLACE FUNCTION api.poll_device_authorization(device_code_hash bytea,
 AS $function$
   declare
     request astapa.device_authorizations;
-    family uuid := astapa.new_family_id();
+    family uuid := astapa.new_time_ordered_uuid();
+    refresh_lookup_id uuid := astapa.new_time_ordered_uuid();
     refresh_expires timestamptz;
     revoked integer;
   begin
@@ -8293,16 +8299,17 @@ AS $function$
     update astapa.device_authorizations a set status = 'redeemed', refresh_family = family
     where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
-    values (request.project_id, refresh_hash, family, request.user_id, request.client_id, request.scope,
-            request.resource, request.auth_time, refresh_expires);
+      project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+    values (request.project_id, refresh_lookup_id, refresh_hash, family, request.user_id, request.client_id,
+            request.scope, request.resource, request.auth_time, refresh_expires);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = request.project_id and u.id = request.user_id;
     return astapa.grant_result(request.user_id, nullif(request.scope, ''), request.resource, request.auth_time, null,
-                               refresh_expires);
+                               refresh_expires)
+      || pg_catalog.jsonb_build_object('refresh_token_id', refresh_lookup_id);
   end
   $function$;
-comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family, once. A second redemption revokes that family (invalid_grant).';
+comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that family (invalid_grant).';
 grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9021,7 +9028,8 @@ CREATE OR REPLACE FUNCTION api.redeem_authorization_code(code_hash bytea, client
 AS $function$
   declare
     code astapa.authorization_codes;
-    family uuid := astapa.new_family_id();
+    family uuid := astapa.new_time_ordered_uuid();
+    refresh_lookup_id uuid := astapa.new_time_ordered_uuid();
     -- The project's settings, read once: the grant check, the client's kind and the lifetimes (issue 24).
     project_settings jsonb :=
       (select p.settings from astapa.projects p where p.id = (select astapa.current_project_id()));
@@ -9087,19 +9095,19 @@ AS $function$
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
       organization_id)
-    values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires, code.amr, code.organization_id);
+    values (code.project_id, refresh_lookup_id, refresh_hash, family, code.user_id, code.client_id, code.scope,
+            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr))
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
       || astapa.organization_grant(code.user_id, code.organization_id);
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9168,17 +9176,18 @@ comment on function api.redeem_email_code_link(bytea) is 'Signs in with the magi
 grant execute on function api.redeem_email_code_link(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.refresh_token_owner(token_hash bytea)
+CREATE OR REPLACE FUNCTION api.refresh_token_owner(token_hash bytea, lookup_id uuid DEFAULT NULL::uuid)
  RETURNS bigint
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
     select r.user_id from astapa.refresh_tokens r
-    where r.project_id = (select astapa.current_project_id()) and r.token_hash = refresh_token_owner.token_hash
+    where r.project_id = (select astapa.current_project_id())
+      and r.id = astapa.presented_refresh_token_id(refresh_token_owner.lookup_id, refresh_token_owner.token_hash)
   $function$;
-comment on function api.refresh_token_owner(bytea) is 'The user a refresh token (live or not) belongs to in the current project, or null.';
-grant execute on function api.refresh_token_owner(bytea) to astapa_app;
+comment on function api.refresh_token_owner(bytea,uuid) is 'The user a refresh token (live or not) belongs to in the current project, or null; lookup_id is the one the token carries (null for tokens from before lookup ids).';
+grant execute on function api.refresh_token_owner(bytea,uuid) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.refund_account(refund_id text)
@@ -10090,7 +10099,7 @@ comment on function api.revoke_organization_invitation(text) is 'Revokes an open
 grant execute on function api.revoke_organization_invitation(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.revoke_self_registered_tokens(client_id text, token_hash bytea, user_id bigint, resource text)
+CREATE OR REPLACE FUNCTION api.revoke_self_registered_tokens(client_id text, token_hash bytea, user_id bigint, resource text, lookup_id uuid DEFAULT NULL::uuid)
  RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -10106,7 +10115,8 @@ AS $function$
         and r.family_id in (
           select f.family_id from astapa.refresh_tokens f
           where f.project_id = (select astapa.current_project_id())
-            and f.token_hash = revoke_self_registered_tokens.token_hash
+            and f.id = astapa.presented_refresh_token_id(revoke_self_registered_tokens.lookup_id,
+                                                         revoke_self_registered_tokens.token_hash)
             and f.client_id = revoke_self_registered_tokens.client_id);
     else
       -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
@@ -10120,8 +10130,8 @@ AS $function$
     return revoked;
   end
   $function$;
-comment on function api.revoke_self_registered_tokens(text,bytea,bigint,text) is 'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document client: the family of the refresh token with token_hash, or (token_hash null) the tokens it holds for the user and resource an access token named. Never another client''s tokens, never the user''s other sessions. Returns how many.';
-grant execute on function api.revoke_self_registered_tokens(text,bytea,bigint,text) to astapa_app;
+comment on function api.revoke_self_registered_tokens(text,bytea,bigint,text,uuid) is 'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document client: the family of the refresh token with token_hash (and the lookup_id it carries), or (token_hash null) the tokens it holds for the user and resource an access token named. Never another client''s tokens, never the user''s other sessions. Returns how many.';
+grant execute on function api.revoke_self_registered_tokens(text,bytea,bigint,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
@@ -10181,7 +10191,7 @@ comment on function api.rotate_machine_client_secret(text,bytea) is 'Replaces a 
 grant execute on function api.rotate_machine_client_secret(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.rotate_refresh_token(token_hash bytea, client_id text, successor_hash bytea, requested_scope text, resource text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.rotate_refresh_token(token_hash bytea, client_id text, successor_hash bytea, requested_scope text, resource text DEFAULT NULL::text, lookup_id uuid DEFAULT NULL::uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -10196,15 +10206,24 @@ AS $function$
     refresh_expires timestamptz;
     signed_in_at timestamptz;
     sign_in_ends timestamptz;
+    successor_lookup_id uuid;
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
-    select * into presented from astapa.refresh_tokens r
-    where r.project_id = acting_project and r.token_hash = rotate_refresh_token.token_hash
-    for update;
+    -- As astapa.presented_refresh_token_id finds it, written out here: the refresh's one lookup, not two.
+    if lookup_id is not null then
+      select * into presented from astapa.refresh_tokens r
+      where r.lookup_id = rotate_refresh_token.lookup_id and r.token_hash = rotate_refresh_token.token_hash
+        and r.project_id = acting_project
+      for update;
+    else
+      select * into presented from astapa.refresh_tokens r
+      where r.lookup_id is null and r.token_hash = rotate_refresh_token.token_hash and r.project_id = acting_project
+      for update;
+    end if;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
     end if;
@@ -10241,7 +10260,8 @@ AS $function$
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
-          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
+                                           'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
@@ -10253,21 +10273,23 @@ AS $function$
     refresh_expires := least(pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl), sign_in_ends);
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
+    successor_lookup_id := astapa.new_time_ordered_uuid();
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id)
-    values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
-            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
-            presented.amr, presented.organization_id);
+      project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
+      expires_at, amr, organization_id)
+    values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
+            presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
+            refresh_expires, presented.amr, presented.organization_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
+                                       'refresh_token_id', successor_lookup_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id);
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text) is 'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
-grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text) to astapa_app;
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
+grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.rotate_signing_keys(new_next_kid text, new_next_jwk jsonb, new_next_private bytea)
@@ -10618,7 +10640,7 @@ comment on function api.search_environment_users(text,text,integer,bigint) is 'A
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.self_registered_token_project(client_id text, token_hash bytea)
+CREATE OR REPLACE FUNCTION api.self_registered_token_project(client_id text, token_hash bytea, lookup_id uuid DEFAULT NULL::uuid)
  RETURNS text
  LANGUAGE plpgsql
  SECURITY DEFINER
@@ -10635,16 +10657,24 @@ AS $function$
       return null;
     end if;
     perform pg_catalog.set_config('astapa.lookup_refresh_token_client', client_id, true);
-    select r.project_id into found_project from astapa.refresh_tokens r
-    where r.token_hash = self_registered_token_project.token_hash
-      and r.client_id = self_registered_token_project.client_id
-    limit 1;
+    -- By the lookup id a token carries; a token from before lookup ids by its hash alone (indexed for those).
+    if lookup_id is not null then
+      select r.project_id into found_project from astapa.refresh_tokens r
+      where r.lookup_id = self_registered_token_project.lookup_id
+        and r.token_hash = self_registered_token_project.token_hash
+        and r.client_id = self_registered_token_project.client_id;
+    else
+      select r.project_id into found_project from astapa.refresh_tokens r
+      where r.lookup_id is null and r.token_hash = self_registered_token_project.token_hash
+        and r.client_id = self_registered_token_project.client_id
+      limit 1;
+    end if;
     perform pg_catalog.set_config('astapa.lookup_refresh_token_client', '', true);
     return found_project;
   end
   $function$;
-comment on function api.self_registered_token_project(text,bytea) is 'The project of a refresh token (live or not) issued to this self-registered or metadata-document client, or null. Security definer because such a client belongs to no project and the app role sees refresh tokens only inside one: it runs only with no project set, for third-party client ids, and sees just that client''s tokens through an owner-only policy switched on for its one query.';
-grant execute on function api.self_registered_token_project(text,bytea) to astapa_app;
+comment on function api.self_registered_token_project(text,bytea,uuid) is 'The project of a refresh token (live or not) issued to this self-registered or metadata-document client, or null. Security definer because such a client belongs to no project and the app role sees refresh tokens only inside one: it runs only with no project set, for third-party client ids, and sees just that client''s tokens through an owner-only policy switched on for its one query.';
+grant execute on function api.self_registered_token_project(text,bytea,uuid) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id text, buyer jsonb)
@@ -16104,7 +16134,7 @@ comment on function astapa.membership_json(astapa.organization_memberships) is '
 grant execute on function astapa.membership_json(astapa.organization_memberships) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.new_family_id()
+CREATE OR REPLACE FUNCTION astapa.new_time_ordered_uuid()
  RETURNS uuid
  LANGUAGE sql
  PARALLEL SAFE
@@ -16120,8 +16150,8 @@ AS $function$
           1, 6),
         52, 1), 53, 1), 'hex')::uuid
   $function$;
-comment on function astapa.new_family_id() is 'A new refresh-token family''s id: a UUID version 7 (RFC 9562; uuidv7() exists only from Postgres 18). Ordered by time, so a sign-in''s entry lands at the right edge of refresh_tokens_family_idx instead of on a random page of it (issue 24, growth); the 74 random bits keep it unguessable.';
-grant execute on function astapa.new_family_id() to astapa_app;
+comment on function astapa.new_time_ordered_uuid() is 'A UUID version 7 (RFC 9562; uuidv7() exists only from Postgres 18): a refresh-token family''s id and a refresh token''s lookup id. Ordered by time, so a sign-in''s or a rotation''s entry lands at the right edge of its index instead of on a random page of it (issue 24, growth); the 74 random bits keep it unguessable.';
+grant execute on function astapa.new_time_ordered_uuid() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.new_user_id()
@@ -16897,6 +16927,27 @@ AS $function$
   $function$;
 comment on function astapa.ppn_breakdown(bigint,boolean,numeric,integer,integer) is 'Splits a tax-inclusive amount into the price before PPN, the tax base (DPP = price × numerator/denominator) and PPN (rate % of the DPP), in whole rupiah that add up to the amount. Not a PKP: no PPN.';
 grant execute on function astapa.ppn_breakdown(bigint,boolean,numeric,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.presented_refresh_token_id(lookup_id uuid, token_hash bytea)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- A token issued since migration 4160 names its row by lookup_id; an older one only by its hash, indexed for
+    -- those alone. The second branch runs only when there is no lookup id (a one-time filter in the plan).
+    select r.id from astapa.refresh_tokens r
+    where r.lookup_id = presented_refresh_token_id.lookup_id and r.token_hash = presented_refresh_token_id.token_hash
+      and r.project_id = (select astapa.current_project_id())
+    union all
+    select r.id from astapa.refresh_tokens r
+    where presented_refresh_token_id.lookup_id is null
+      and r.lookup_id is null and r.token_hash = presented_refresh_token_id.token_hash
+      and r.project_id = (select astapa.current_project_id())
+  $function$;
+comment on function astapa.presented_refresh_token_id(uuid,bytea) is 'The id of the current project''s refresh token (live or not) whose lookup id and secret''s hash were presented (lookup_id null: a token from before lookup ids, found by its hash), or null.';
+grant execute on function astapa.presented_refresh_token_id(uuid,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.project_json(project_id text)

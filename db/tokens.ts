@@ -3,6 +3,7 @@ import { z } from "zod";
 import { asApp, type Fragment, type Sql } from "./client.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
 import { GrantRefused, UserClaims } from "./token_claims.ts";
+import type { PresentedRefreshToken } from "../lib/tokens/refresh_tokens.ts";
 
 const UserGrantSchema = UserClaims.extend({
   environment: z.literal("sandbox").optional(),
@@ -13,6 +14,7 @@ const UserGrantSchema = UserClaims.extend({
   nonce: z.string().optional(),
   access_ttl: z.number().int(),
   refresh_expires_in: z.number().int().optional(),
+  refresh_token_id: z.uuid().nullable().optional(),
   organization: z.object({
     org_id: z.string(),
     org_slug: z.string(),
@@ -63,7 +65,7 @@ export function redeemAuthorizationCodeCall(sql: Sql, r: CodeRedemption): Fragme
 }
 
 export type RefreshRotation = {
-  tokenHash: Uint8Array;
+  presented: PresentedRefreshToken;
   clientId: string;
   successorHash: Uint8Array;
   scope: string | null;
@@ -73,8 +75,8 @@ export type RefreshRotation = {
 
 /** api.rotate_refresh_token as a call to place in a statement acting for the project (userGrant reads it). */
 export function rotateRefreshTokenCall(sql: Sql, r: RefreshRotation): Fragment {
-  return sql`api.rotate_refresh_token(${r.tokenHash}, ${r.clientId}, ${r.successorHash}, ${r.scope},
-                                      ${r.resource ?? null})`;
+  return sql`api.rotate_refresh_token(${r.presented.secretHash}, ${r.clientId}, ${r.successorHash}, ${r.scope},
+                                      ${r.resource ?? null}, ${r.presented.lookupId})`;
 }
 
 const ClientGrantSchema = z.object({
@@ -102,12 +104,15 @@ export function clientGrant(result: unknown): ClientGrant {
 export async function revokeUserRefreshTokens(
   sql: Sql,
   projectId: string,
-  by: { refreshHash: Uint8Array } | { userId: string },
+  by: { refreshToken: PresentedRefreshToken } | { userId: string },
 ): Promise<number> {
   return await asApp(sql, projectId, async (tx) => {
     const userId = "userId" in by
       ? by.userId
-      : (await tx`select api.refresh_token_owner(${by.refreshHash}) as user_id`)[0].user_id;
+      : (await tx`select api.refresh_token_owner(${by.refreshToken.secretHash}, ${by.refreshToken.lookupId}) as user_id`)[
+        0
+      ]
+        .user_id;
     if (userId === null) return 0;
     const [row] = await tx`select api.revoke_user_refresh_tokens(${userId}) as revoked`;
     return row.revoked as number;
@@ -117,12 +122,12 @@ export async function revokeUserRefreshTokens(
 export async function introspectRefreshToken(
   sql: Sql,
   projectId: string,
-  tokenHash: Uint8Array,
+  token: PresentedRefreshToken,
 ): Promise<Record<string, unknown> | null> {
   const [row] = await asApp(
     sql,
     projectId,
-    (tx) => tx`select api.introspect_refresh_token(${tokenHash}) as result`,
+    (tx) => tx`select api.introspect_refresh_token(${token.secretHash}, ${token.lookupId}) as result`,
   );
   return row.result;
 }

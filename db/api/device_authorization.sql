@@ -214,7 +214,8 @@ create or replace function api.poll_device_authorization(
   as $$
   declare
     request astapa.device_authorizations;
-    family uuid := astapa.new_family_id();
+    family uuid := astapa.new_time_ordered_uuid();
+    refresh_lookup_id uuid := astapa.new_time_ordered_uuid();
     refresh_expires timestamptz;
     revoked integer;
   begin
@@ -272,13 +273,14 @@ create or replace function api.poll_device_authorization(
     update astapa.device_authorizations a set status = 'redeemed', refresh_family = family
     where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
-    values (request.project_id, refresh_hash, family, request.user_id, request.client_id, request.scope,
-            request.resource, request.auth_time, refresh_expires);
+      project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at)
+    values (request.project_id, refresh_lookup_id, refresh_hash, family, request.user_id, request.client_id,
+            request.scope, request.resource, request.auth_time, refresh_expires);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = request.project_id and u.id = request.user_id;
     return astapa.grant_result(request.user_id, nullif(request.scope, ''), request.resource, request.auth_time, null,
-                               refresh_expires);
+                               refresh_expires)
+      || pg_catalog.jsonb_build_object('refresh_token_id', refresh_lookup_id);
   end
   $$;
 
@@ -286,6 +288,6 @@ comment on function api.poll_device_authorization(bytea, text, bytea, text) is
   'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: '
   'authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is '
   'nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token '
-  'family, once. A second redemption revokes that family (invalid_grant).';
+  'family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that family (invalid_grant).';
 
 grant execute on function api.poll_device_authorization(bytea, text, bytea, text) to astapa_app;

@@ -6,7 +6,8 @@ create policy "a client that registered itself finds its own refresh tokens" on 
   for select to astapa_owner
   using (client_id = nullif(pg_catalog.current_setting('astapa.lookup_refresh_token_client', true), ''));
 
-create or replace function api.self_registered_token_project(client_id text, token_hash bytea) returns text
+create or replace function api.self_registered_token_project(client_id text, token_hash bytea,
+  lookup_id uuid default null) returns text
   language plpgsql
   volatile
   security definer
@@ -23,28 +24,37 @@ create or replace function api.self_registered_token_project(client_id text, tok
       return null;
     end if;
     perform pg_catalog.set_config('astapa.lookup_refresh_token_client', client_id, true);
-    select r.project_id into found_project from astapa.refresh_tokens r
-    where r.token_hash = self_registered_token_project.token_hash
-      and r.client_id = self_registered_token_project.client_id
-    limit 1;
+    -- By the lookup id a token carries; a token from before lookup ids by its hash alone (indexed for those).
+    if lookup_id is not null then
+      select r.project_id into found_project from astapa.refresh_tokens r
+      where r.lookup_id = self_registered_token_project.lookup_id
+        and r.token_hash = self_registered_token_project.token_hash
+        and r.client_id = self_registered_token_project.client_id;
+    else
+      select r.project_id into found_project from astapa.refresh_tokens r
+      where r.lookup_id is null and r.token_hash = self_registered_token_project.token_hash
+        and r.client_id = self_registered_token_project.client_id
+      limit 1;
+    end if;
     perform pg_catalog.set_config('astapa.lookup_refresh_token_client', '', true);
     return found_project;
   end
   $$;
 
-comment on function api.self_registered_token_project(text, bytea) is
+comment on function api.self_registered_token_project(text, bytea, uuid) is
   'The project of a refresh token (live or not) issued to this self-registered or metadata-document client, or '
   'null. Security definer because such a client belongs to no project and the app role sees refresh tokens '
   'only inside one: it runs only with no project set, for third-party client ids, and sees just that client''s '
   'tokens through an owner-only policy switched on for its one query.';
 
-grant execute on function api.self_registered_token_project(text, bytea) to astapa_app;
+grant execute on function api.self_registered_token_project(text, bytea, uuid) to astapa_app;
 
 create or replace function api.revoke_self_registered_tokens(
   client_id text,
   token_hash bytea,
   user_id bigint,
-  resource text
+  resource text,
+  lookup_id uuid default null
 ) returns integer
   language plpgsql
   volatile
@@ -61,7 +71,8 @@ create or replace function api.revoke_self_registered_tokens(
         and r.family_id in (
           select f.family_id from astapa.refresh_tokens f
           where f.project_id = (select astapa.current_project_id())
-            and f.token_hash = revoke_self_registered_tokens.token_hash
+            and f.id = astapa.presented_refresh_token_id(revoke_self_registered_tokens.lookup_id,
+                                                         revoke_self_registered_tokens.token_hash)
             and f.client_id = revoke_self_registered_tokens.client_id);
     else
       -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
@@ -76,15 +87,16 @@ create or replace function api.revoke_self_registered_tokens(
   end
   $$;
 
-comment on function api.revoke_self_registered_tokens(text, bytea, bigint, text) is
+comment on function api.revoke_self_registered_tokens(text, bytea, bigint, text, uuid) is
   'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document '
-  'client: the family of the refresh token with token_hash, or (token_hash null) the tokens it holds for the '
+  'client: the family of the refresh token with token_hash (and the lookup_id it carries), or (token_hash null) the tokens it holds for the '
   'user and resource an access token named. Never another client''s tokens, never the user''s other sessions. '
   'Returns how many.';
 
-grant execute on function api.revoke_self_registered_tokens(text, bytea, bigint, text) to astapa_app;
+grant execute on function api.revoke_self_registered_tokens(text, bytea, bigint, text, uuid) to astapa_app;
 
-create or replace function api.introspect_self_registered_refresh_token(client_id text, token_hash bytea)
+create or replace function api.introspect_self_registered_refresh_token(client_id text, token_hash bytea,
+  lookup_id uuid default null)
   returns jsonb
   language plpgsql
   stable
@@ -99,7 +111,7 @@ create or replace function api.introspect_self_registered_refresh_token(client_i
     exception when sqlstate 'AS4U0' then
       return null;
     end;
-    result := api.introspect_refresh_token(token_hash);
+    result := api.introspect_refresh_token(token_hash, lookup_id);
     if result ->> 'client_id' is distinct from client_id then
       return null;
     end if;
@@ -107,8 +119,8 @@ create or replace function api.introspect_self_registered_refresh_token(client_i
   end
   $$;
 
-comment on function api.introspect_self_registered_refresh_token(text, bytea) is
+comment on function api.introspect_self_registered_refresh_token(text, bytea, uuid) is
   'RFC 7662 fields for a live refresh token of the current project issued to this self-registered or '
   'metadata-document client while the project still accepts its kind; null otherwise (not active).';
 
-grant execute on function api.introspect_self_registered_refresh_token(text, bytea) to astapa_app;
+grant execute on function api.introspect_self_registered_refresh_token(text, bytea, uuid) to astapa_app;

@@ -300,21 +300,47 @@ comment on function api.revoke_user_refresh_tokens(bigint, text) is
 
 grant execute on function api.revoke_user_refresh_tokens(bigint, text) to astapa_app;
 
-create or replace function api.refresh_token_owner(token_hash bytea) returns bigint
+create or replace function astapa.presented_refresh_token_id(lookup_id uuid, token_hash bytea) returns bigint
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- A token issued since migration 4160 names its row by lookup_id; an older one only by its hash, indexed for
+    -- those alone. The second branch runs only when there is no lookup id (a one-time filter in the plan).
+    select r.id from astapa.refresh_tokens r
+    where r.lookup_id = presented_refresh_token_id.lookup_id and r.token_hash = presented_refresh_token_id.token_hash
+      and r.project_id = (select astapa.current_project_id())
+    union all
+    select r.id from astapa.refresh_tokens r
+    where presented_refresh_token_id.lookup_id is null
+      and r.lookup_id is null and r.token_hash = presented_refresh_token_id.token_hash
+      and r.project_id = (select astapa.current_project_id())
+  $$;
+
+comment on function astapa.presented_refresh_token_id(uuid, bytea) is
+  'The id of the current project''s refresh token (live or not) whose lookup id and secret''s hash were '
+  'presented (lookup_id null: a token from before lookup ids, found by its hash), or null.';
+
+grant execute on function astapa.presented_refresh_token_id(uuid, bytea) to astapa_app;
+
+create or replace function api.refresh_token_owner(token_hash bytea, lookup_id uuid default null) returns bigint
   language sql
   stable
   set search_path = ''
   as $$
     select r.user_id from astapa.refresh_tokens r
-    where r.project_id = (select astapa.current_project_id()) and r.token_hash = refresh_token_owner.token_hash
+    where r.project_id = (select astapa.current_project_id())
+      and r.id = astapa.presented_refresh_token_id(refresh_token_owner.lookup_id, refresh_token_owner.token_hash)
   $$;
 
-comment on function api.refresh_token_owner(bytea) is
-  'The user a refresh token (live or not) belongs to in the current project, or null.';
+comment on function api.refresh_token_owner(bytea, uuid) is
+  'The user a refresh token (live or not) belongs to in the current project, or null; lookup_id is the one the '
+  'token carries (null for tokens from before lookup ids).';
 
-grant execute on function api.refresh_token_owner(bytea) to astapa_app;
+grant execute on function api.refresh_token_owner(bytea, uuid) to astapa_app;
 
-create or replace function api.introspect_refresh_token(token_hash bytea) returns jsonb
+create or replace function api.introspect_refresh_token(token_hash bytea, lookup_id uuid default null)
+  returns jsonb
   language sql
   stable
   set search_path = ''
@@ -331,7 +357,9 @@ create or replace function api.introspect_refresh_token(token_hash bytea) return
     from astapa.refresh_tokens r
     join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
     join astapa.projects p on p.id = r.project_id
-    where r.project_id = (select astapa.current_project_id()) and r.token_hash = introspect_refresh_token.token_hash
+    where r.project_id = (select astapa.current_project_id())
+      and r.id = astapa.presented_refresh_token_id(introspect_refresh_token.lookup_id,
+                                                   introspect_refresh_token.token_hash)
       and r.revoked_at is null and r.used_at is null and r.expires_at > pg_catalog.now() and not u.disabled
       -- A sandbox user's token after going live (or the reverse) can no longer be refreshed: not active.
       and u.environment = p.mode
@@ -339,12 +367,12 @@ create or replace function api.introspect_refresh_token(token_hash bytea) return
       and astapa.dynamic_client_allowed(r.client_id)
   $$;
 
-comment on function api.introspect_refresh_token(bytea) is
-  'RFC 7662 fields for a live refresh token of the current project, or null when it is not active (revoked, '
+comment on function api.introspect_refresh_token(bytea, uuid) is
+  'RFC 7662 fields for a live refresh token of the current project (lookup_id: the one it carries), or null when it is not active (revoked, '
   'used, expired, its user disabled or outside the project''s current environment, its client''s kind turned '
   'off by the project).';
 
-grant execute on function api.introspect_refresh_token(bytea) to astapa_app;
+grant execute on function api.introspect_refresh_token(bytea, uuid) to astapa_app;
 
 create or replace function api.user_info(user_id bigint, client_id text) returns jsonb
   language sql
@@ -669,7 +697,7 @@ comment on function api.access_token_active(bigint, text) is
 
 grant execute on function api.access_token_active(bigint, text) to astapa_app;
 
-create or replace function astapa.new_family_id() returns uuid
+create or replace function astapa.new_time_ordered_uuid() returns uuid
   language sql
   volatile
   parallel safe
@@ -686,12 +714,12 @@ create or replace function astapa.new_family_id() returns uuid
         52, 1), 53, 1), 'hex')::uuid
   $$;
 
-comment on function astapa.new_family_id() is
-  'A new refresh-token family''s id: a UUID version 7 (RFC 9562; uuidv7() exists only from Postgres 18). '
-  'Ordered by time, so a sign-in''s entry lands at the right edge of refresh_tokens_family_idx instead of on '
-  'a random page of it (issue 24, growth); the 74 random bits keep it unguessable.';
+comment on function astapa.new_time_ordered_uuid() is
+  'A UUID version 7 (RFC 9562; uuidv7() exists only from Postgres 18): a refresh-token family''s id and a '
+  'refresh token''s lookup id. Ordered by time, so a sign-in''s or a rotation''s entry lands at the right edge of '
+  'its index instead of on a random page of it (issue 24, growth); the 74 random bits keep it unguessable.';
 
-grant execute on function astapa.new_family_id() to astapa_app;
+grant execute on function astapa.new_time_ordered_uuid() to astapa_app;
 
 create or replace function api.redeem_authorization_code(
   code_hash bytea, client_id text, redirect_uri text, code_verifier text, refresh_hash bytea,
@@ -703,7 +731,8 @@ create or replace function api.redeem_authorization_code(
   as $$
   declare
     code astapa.authorization_codes;
-    family uuid := astapa.new_family_id();
+    family uuid := astapa.new_time_ordered_uuid();
+    refresh_lookup_id uuid := astapa.new_time_ordered_uuid();
     -- The project's settings, read once: the grant check, the client's kind and the lifetimes (issue 24).
     project_settings jsonb :=
       (select p.settings from astapa.projects p where p.id = (select astapa.current_project_id()));
@@ -769,22 +798,23 @@ create or replace function api.redeem_authorization_code(
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
+      project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
       organization_id)
-    values (code.project_id, refresh_hash, family, code.user_id, code.client_id, code.scope, code.resource,
-            code.auth_time, refresh_expires, code.amr, code.organization_id);
+    values (code.project_id, refresh_lookup_id, refresh_hash, family, code.user_id, code.client_id, code.scope,
+            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id);
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id;
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr))
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
       || astapa.organization_grant(code.user_id, code.organization_id);
   end
   $$;
 
 comment on function api.redeem_authorization_code(bytea, text, text, text, bytea, text) is
   'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; '
-  'scope and resource still the project''s own) and starts a refresh-token family. A second redemption revokes '
+  'scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup '
+  'id the first token carries beside refresh_hash''s secret). A second redemption revokes '
   'that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic '
   'clients need PKCE and a project that accepts them.';
 
@@ -792,7 +822,7 @@ grant execute on function api.redeem_authorization_code(bytea, text, text, text,
 
 create or replace function api.rotate_refresh_token(
   token_hash bytea, client_id text, successor_hash bytea, requested_scope text,
-  resource text default null)
+  resource text default null, lookup_id uuid default null)
   returns jsonb
   language plpgsql
   volatile
@@ -808,15 +838,24 @@ create or replace function api.rotate_refresh_token(
     refresh_expires timestamptz;
     signed_in_at timestamptz;
     sign_in_ends timestamptz;
+    successor_lookup_id uuid;
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
-    select * into presented from astapa.refresh_tokens r
-    where r.project_id = acting_project and r.token_hash = rotate_refresh_token.token_hash
-    for update;
+    -- As astapa.presented_refresh_token_id finds it, written out here: the refresh's one lookup, not two.
+    if lookup_id is not null then
+      select * into presented from astapa.refresh_tokens r
+      where r.lookup_id = rotate_refresh_token.lookup_id and r.token_hash = rotate_refresh_token.token_hash
+        and r.project_id = acting_project
+      for update;
+    else
+      select * into presented from astapa.refresh_tokens r
+      where r.lookup_id is null and r.token_hash = rotate_refresh_token.token_hash and r.project_id = acting_project
+      for update;
+    end if;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
     end if;
@@ -853,7 +892,8 @@ create or replace function api.rotate_refresh_token(
         -- A concurrent retry (another tab, a server render) inside the grace window: same successor, no logout.
         return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
-          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+          || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
+                                           'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
@@ -865,28 +905,32 @@ create or replace function api.rotate_refresh_token(
     refresh_expires := least(pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl), sign_in_ends);
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
+    successor_lookup_id := astapa.new_time_ordered_uuid();
     insert into astapa.refresh_tokens (
-      project_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id)
-    values (presented.project_id, successor_hash, presented.family_id, presented.id, presented.user_id,
-            presented.client_id, presented.scope, presented.resource, presented.auth_time, refresh_expires,
-            presented.amr, presented.organization_id);
+      project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
+      expires_at, amr, organization_id)
+    values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
+            presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
+            refresh_expires, presented.amr, presented.organization_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
-      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr))
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
+                                       'refresh_token_id', successor_lookup_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id);
   end
   $$;
 
-comment on function api.rotate_refresh_token(bytea, text, bytea, text, text) is
-  'Exchanges a refresh token for its successor (whose hash the caller derives from the token, so a retry '
-  'yields the same one), keeping its resource (a different one is invalid_target). Reuse after the grace '
+comment on function api.rotate_refresh_token(bytea, text, bytea, text, text, uuid) is
+  'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its '
+  'successor, whose secret''s hash the caller derives from the token, so a retry yields the same one '
+  '(refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). '
+  'Reuse after the grace '
   'window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after '
   'auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the '
   'project''s own (AS4S0 / AS4T0).';
 
-grant execute on function api.rotate_refresh_token(bytea, text, bytea, text, text) to astapa_app;
+grant execute on function api.rotate_refresh_token(bytea, text, bytea, text, text, uuid) to astapa_app;
 
 create or replace function astapa.refresh_max_age() returns integer
   language sql

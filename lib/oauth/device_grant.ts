@@ -10,7 +10,7 @@ import { pollDeviceAuthorizationAs, pollDeviceAuthorizationCall } from "@/db/dev
 import { userGrant } from "@/db/tokens.ts";
 import { AppError } from "../http/errors.ts";
 import { sha256 } from "../secrets.ts";
-import { newRefreshToken } from "../tokens/refresh_tokens.ts";
+import { newRefreshSecret } from "../tokens/refresh_tokens.ts";
 import { countTokenIssued } from "../metrics/metrics.ts";
 import { authenticateClient, authenticateClientAndGrant } from "./authenticate_client.ts";
 import { presentedClient } from "./client_auth.ts";
@@ -30,14 +30,14 @@ const WAITING = z.object({
 
 /** The grant; a function declaration, so grants.ts may list it whichever module loads first. */
 export async function deviceCodeGrant(c: Ctx, params: OAuthParams): Promise<TokenResponse> {
-  const refreshToken = newRefreshToken();
+  const refreshSecret = newRefreshSecret();
   let request: { deviceCodeHash: Uint8Array; refreshHash: Uint8Array; resource: string | null } | null = null;
   let problem: unknown = null;
   try {
     const parsed = parseParams(DeviceCodeRequest, params);
     request = {
       deviceCodeHash: await sha256(parsed.device_code),
-      refreshHash: await sha256(refreshToken),
+      refreshHash: await sha256(refreshSecret),
       resource: parseResource(parsed.resource),
     };
   } catch (error) {
@@ -67,7 +67,7 @@ export async function deviceCodeGrant(c: Ctx, params: OAuthParams): Promise<Toke
     throw new AppError(waiting.data.error, { description: waiting.data.error_description });
   }
   const grant = userGrant(result);
-  const tokens = await userTokens(c, client, grant, refreshToken);
+  const tokens = await userTokens(c, client, grant, refreshSecret);
   countTokenIssued("device_code", grant.environment ?? "live");
   return tokens;
 }

@@ -22,7 +22,12 @@ import {
   type UserGrant,
 } from "../tokens/access_tokens.ts";
 import { sha256 } from "../secrets.ts";
-import { newRefreshToken, successorOf } from "../tokens/refresh_tokens.ts";
+import {
+  newRefreshSecret,
+  readRefreshToken,
+  refreshTokenText,
+  successorOf,
+} from "../tokens/refresh_tokens.ts";
 import {
   authenticateClient,
   authenticateClientAndGrant,
@@ -117,14 +122,14 @@ async function userGrantFor<R>(
 }
 
 const authorizationCode: TokenGrant = async (c, params) => {
-  const refreshToken = newRefreshToken();
+  const refreshSecret = newRefreshSecret();
   const request = await prepare(async () => {
     const request = parseParams(AuthorizationCodeRequest, params);
     return {
       codeHash: await sha256(request.code),
       redirectUri: request.redirect_uri,
       codeVerifier: request.code_verifier ?? null,
-      refreshHash: await sha256(refreshToken),
+      refreshHash: await sha256(refreshSecret),
       resource: parseResource(request.resource),
     };
   });
@@ -135,7 +140,7 @@ const authorizationCode: TokenGrant = async (c, params) => {
     request,
     redeemAuthorizationCodeCall,
   );
-  const tokens = await userTokens(c, client, grant, refreshToken);
+  const tokens = await userTokens(c, client, grant, refreshSecret);
   countTokenIssued("authorization_code", grant.environment ?? "live");
   return tokens;
 };
@@ -146,7 +151,7 @@ const refreshToken: TokenGrant = async (c, params) => {
     const successor = await successorOf(c.var.deps.masterKeys.successor, request.refresh_token);
     return {
       successor,
-      tokenHash: await sha256(request.refresh_token),
+      presented: await readRefreshToken(request.refresh_token),
       successorHash: await sha256(successor),
       scope: parseScope(request.scope),
       resource: parseResource(request.resource),
@@ -203,12 +208,15 @@ const clientCredentials: TokenGrant = async (c, params) => {
   };
 };
 
-/** The tokens of a user grant (also the device_code grant's, lib/oauth/device_grant.ts). */
+/**
+ * The tokens of a user grant (also the device_code grant's, lib/oauth/device_grant.ts); the refresh token is
+ * the secret whose hash the grant stored, behind the lookup id the grant returned.
+ */
 export async function userTokens(
   c: Ctx,
   client: AuthenticatedClient,
   grant: UserGrant,
-  refresh: string,
+  refreshSecret: string,
 ): Promise<TokenResponse> {
   const ctx = await issueContext(c, client);
   const scopes = grant.scope?.split(" ") ?? [];
@@ -216,7 +224,7 @@ export async function userTokens(
     access_token: await userAccessToken(grant, ctx),
     token_type: "Bearer",
     expires_in: grant.access_ttl,
-    refresh_token: refresh,
+    refresh_token: refreshTokenText(grant.refresh_token_id, refreshSecret),
     ...(grant.scope ? { scope: grant.scope } : {}),
     ...(scopes.includes("openid") ? { id_token: await idToken(grant, ctx) } : {}),
   };

@@ -27,6 +27,8 @@ export type UserGrant = {
   nonce?: string;
   access_ttl: number;
   refresh_expires_in?: number;
+  /** The lookup id of the refresh token the grant created (null: a retry answered with an older token). */
+  refresh_token_id?: string | null;
   /** The active organization while the person is its member (docs/organizations.md). */
   organization?: OrganizationClaims;
   /** Its team plan's {org_plan, org_feature_flags}, added to custom_claims (docs/organizations.md). */

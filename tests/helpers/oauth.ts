@@ -50,6 +50,17 @@ export async function redeemCode(
   );
 }
 
+/**
+ * The lookup id of the refresh token whose secret is `secret` (these tests name tokens by their secret; the
+ * token endpoint hands out the id beside it), or null for a row stored without one, as older tokens are.
+ */
+export async function lookupIdOf(sql: Sql, secret: string): Promise<string | null> {
+  const [row] = await sql`select lookup_id from astapa.refresh_tokens where token_hash = ${await sha256(
+    secret,
+  )}`;
+  return row?.lookup_id ?? null;
+}
+
 /** A PKCE pair (RFC 7636): a random verifier and its S256 challenge. */
 export async function pkcePair(): Promise<{ verifier: string; challenge: string }> {
   const verifier = randomSecret();

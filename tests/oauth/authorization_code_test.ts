@@ -30,7 +30,8 @@ Deno.test("authorization_code — the product page's JSON exchange returns the p
   assert.deepEqual(Object.keys(body).sort(), ["access_token", "expires_in", "refresh_token", "token_type"]);
   assert.equal(body.token_type, "Bearer");
   assert.equal(body.expires_in, 3600);
-  assert.match(body.refresh_token, /^[A-Za-z0-9_-]{43}$/);
+  // Its row's lookup id (22 characters) and a 256-bit secret (43): tests/oauth/refresh_token_lookup_test.ts.
+  assert.match(body.refresh_token, /^[A-Za-z0-9_-]{65}$/);
 
   const jwks = createLocalJWKSet(await (await t.app.request("/.well-known/jwks.json")).json());
   const { payload, protectedHeader } = await jwtVerify(body.access_token, jwks, {

@@ -4,7 +4,7 @@ import { asApp } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { seedRegistry } from "../helpers/machine_clients.ts";
-import { newRefreshToken } from "@/lib/tokens/refresh_tokens.ts";
+import { newRefreshSecret } from "@/lib/tokens/refresh_tokens.ts";
 import { pkcePair } from "../helpers/oauth.ts";
 import { sha256 } from "@/lib/secrets.ts";
 
@@ -380,7 +380,7 @@ async function redeem(
   verifier: string | null,
   resource?: string,
 ) {
-  const refresh = newRefreshToken();
+  const refresh = newRefreshSecret();
   const result = await appValue<Record<string, unknown>>(
     db.sql,
     project,
@@ -428,14 +428,15 @@ Deno.test("api.rotate_refresh_token — keeps the resource; naming another is in
   const pkce = await pkcePair();
   const RESOURCE = "https://mcp.a.example/mcp";
   const code = await issue(a.id, userA, publicClient.client_id, RESOURCE, pkce.challenge);
-  const { refresh } = await redeem(a.id, code, publicClient.client_id, pkce.verifier, RESOURCE);
+  const { result, refresh } = await redeem(a.id, code, publicClient.client_id, pkce.verifier, RESOURCE);
   const rotate = (resource: string | null, project = a.id) =>
     appValue<Record<string, unknown>>(
       db.sql,
       project,
       async (tx) =>
         tx`select api.rotate_refresh_token(${await digest(refresh)}, ${publicClient.client_id},
-                                           ${await digest(newRefreshToken())}, null, ${resource})`,
+                                           ${await digest(newRefreshSecret())}, null, ${resource},
+                                           ${result.refresh_token_id as string})`,
     );
   await rejectsAs(
     rotate("https://mcp.b.example"),

@@ -243,7 +243,7 @@ Deno.test("amr — a session's amr goes into its codes and refresh tokens, and a
     project.id,
     async (tx) =>
       tx`select api.rotate_refresh_token(${await sha256("amr-refresh")}, ${project.clientId},
-      ${await sha256("amr-refresh-2")}, null)`,
+      ${await sha256("amr-refresh-2")}, null, null, ${grant.refresh_token_id as string})`,
   );
   assert.deepEqual(rotated.amr, ["mfa", "otp", "pwd"]);
 });

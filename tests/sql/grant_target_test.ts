@@ -140,7 +140,7 @@ Deno.test("api.redeem_authorization_code — a wrong verifier voids the code (th
 Deno.test("api.redeem_authorization_code / rotate_refresh_token — check the target again", async () => {
   const user = await seedUser(db.sql, project.id, "again@example.com");
   const code = await issueCode(db.sql, project, { userId: user, scope: "notes:read", resource: OWN });
-  await redeem(code, null, "again-1");
+  const { refresh_token_id: lookupId } = await redeem(code, null, "again-1");
   // The project gives the resource up: the sign-in that named it ends at its next refresh.
   await asApp(db.sql, project.id, (tx) => tx`select api.remove_resource(${OWN})`);
   const rotate = asApp(
@@ -148,7 +148,7 @@ Deno.test("api.redeem_authorization_code / rotate_refresh_token — check the ta
     project.id,
     async (tx) =>
       tx`select api.rotate_refresh_token(${await sha256("again-1")}, ${project.clientId},
-      ${await sha256("again-2")}, null)`,
+      ${await sha256("again-2")}, null, null, ${lookupId})`,
   );
   await rejectsAs(rotate, "invalid_target");
   await asApp(db.sql, project.id, (tx) => addResource(tx, OWN));
@@ -168,12 +168,13 @@ Deno.test("api.client_credentials_grant — a resource in settings must also be 
 Deno.test("api.introspect_refresh_token — a sandbox user's token is inactive once the project is live", async () => {
   const user = await seedUser(db.sql, project.id, "sandbox@example.com");
   const code = await issueCode(db.sql, project, { userId: user });
-  await redeem(code, null, "sandbox-1");
+  const { refresh_token_id: lookupId } = await redeem(code, null, "sandbox-1");
   const introspect = () =>
     asApp(
       db.sql,
       project.id,
-      async (tx) => (await tx`select api.introspect_refresh_token(${await sha256("sandbox-1")}) as r`)[0].r,
+      async (tx) =>
+        (await tx`select api.introspect_refresh_token(${await sha256("sandbox-1")}, ${lookupId}) as r`)[0].r,
     );
   assert.equal((await introspect()).active, true);
   await db.sql`update astapa.projects set mode = 'production' where id = ${project.id}`;

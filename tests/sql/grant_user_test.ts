@@ -11,7 +11,7 @@ import { patchUserClaims } from "@/db/users.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
-import { issueCode, redeemCode } from "../helpers/oauth.ts";
+import { issueCode, lookupIdOf, redeemCode } from "../helpers/oauth.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -125,7 +125,7 @@ Deno.test("api.redeem_authorization_code and api.rotate_refresh_token — a dele
       project.id,
       async (tx) =>
         tx`select api.rotate_refresh_token(${await sha256(refresh)}, ${project.clientId},
-         ${await sha256("successor-of-citra")}, null)`,
+         ${await sha256("successor-of-citra")}, null, null, ${await lookupIdOf(db.sql, refresh)})`,
     );
   await db.sql`update astapa.users set deleted_at = now() where id = ${citra}`;
   await rejectsAs(rotate(), "invalid_grant", /no longer exists/);

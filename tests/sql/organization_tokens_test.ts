@@ -8,7 +8,7 @@ import { asApp, type Sql } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { issueCode } from "../helpers/oauth.ts";
+import { issueCode, lookupIdOf } from "../helpers/oauth.ts";
 import { seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
 
 const db = await testDatabase();
@@ -29,11 +29,15 @@ async function redeem(sql: Sql, code: string, refresh: string): Promise<Grant> {
 }
 
 async function rotate(sql: Sql, refresh: string, successor: string): Promise<Grant> {
-  const [hash, next] = [await sha256(refresh), await sha256(successor)];
+  const [hash, next, lookupId] = [
+    await sha256(refresh),
+    await sha256(successor),
+    await lookupIdOf(db.sql, refresh),
+  ];
   return appValue<Grant>(
     sql,
     a.id,
-    (tx) => tx`select api.rotate_refresh_token(${hash}, ${a.clientId}, ${next}, null)`,
+    (tx) => tx`select api.rotate_refresh_token(${hash}, ${a.clientId}, ${next}, null, null, ${lookupId})`,
   );
 }
 

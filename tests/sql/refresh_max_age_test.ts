@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { issueCode, redeemCode, seedProject, seedUser } from "../helpers/oauth.ts";
+import { issueCode, lookupIdOf, redeemCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import type { SeededProject } from "../helpers/identity.ts";
 import { sha256 } from "@/lib/secrets.ts";
 
@@ -26,7 +26,8 @@ const rotate = (project: SeededProject, refresh: string, successor: string) =>
     project.id,
     async (tx) =>
       (await tx`select api.rotate_refresh_token(${await sha256(refresh)}, ${project.clientId},
-               ${await sha256(successor)}, null) as grant`)[0].grant,
+               ${await sha256(successor)}, null, null, ${await lookupIdOf(db.sql, refresh)}) as grant`)[0]
+        .grant,
   );
 
 const expiresIn = async (refresh: string) =>
@@ -84,11 +85,11 @@ Deno.test("astapa.refresh_max_age — clamped to 1 hour–10 years; a non-number
   );
 });
 
-Deno.test("api.rotate_refresh_token — one function, the resource-aware signature (no stale overload left)", async () => {
+Deno.test("api.rotate_refresh_token — one function, the resource- and lookup-id-aware signature (no stale overload left)", async () => {
   const rows = await db.sql`select pg_catalog.pg_get_function_identity_arguments(p.oid) as args
     from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
     where n.nspname = 'api' and p.proname = 'rotate_refresh_token'`;
   assert.deepEqual(rows.map((row) => row.args), [
-    "token_hash bytea, client_id text, successor_hash bytea, requested_scope text, resource text",
+    "token_hash bytea, client_id text, successor_hash bytea, requested_scope text, resource text, lookup_id uuid",
   ]);
 });

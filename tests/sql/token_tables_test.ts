@@ -90,49 +90,111 @@ Deno.test("api.rotate_refresh_token — unknown tokens raise AS4G0 (invalid_gran
   );
 });
 
-Deno.test("refresh_tokens — one unique index on the hash serves the project's lookup and the hash-only one (migration 4153)", async () => {
-  // A hash of 256 random bits names one token in the deployment: one B-tree of hashes, not one per lookup.
-  const hashIndexes = await db.sql`
+Deno.test("refresh_tokens — found by the lookup id a token carries; the hash indexed only for older tokens (migration 4160)", async () => {
+  const indexes = await db.sql`
     select c.relname as name, i.indisunique as unique, pg_catalog.pg_get_indexdef(i.indexrelid) as definition
     from pg_catalog.pg_index i join pg_catalog.pg_class c on c.oid = i.indexrelid
     join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
-    where i.indrelid = 'astapa.refresh_tokens'::regclass and a.attname = 'token_hash'`;
-  assert.deepEqual(rows(hashIndexes).map((r) => [r.name, r.unique]), [[
-    "refresh_tokens_token_hash_key",
-    true,
-  ]]);
-  assert.match(String(hashIndexes[0].definition), /\(token_hash\)$/);
+    where i.indrelid = 'astapa.refresh_tokens'::regclass and a.attname in ('token_hash', 'lookup_id')
+    order by c.relname`;
+  assert.deepEqual(rows(indexes).map((r) => [r.name, r.unique]), [
+    ["refresh_tokens_lookup_id_key", true],
+    ["refresh_tokens_token_hash_without_lookup_id_key", true],
+  ]);
+  assert.match(String(indexes[0].definition), /\(lookup_id\)$/);
+  assert.match(String(indexes[1].definition), /\(token_hash\) WHERE \(lookup_id IS NULL\)$/);
 
-  // Not a timing: the plans of the rotation's lookup (as the app role, under the policies) and of the
-  // self-registered client's (hash alone), with the sequential scan priced out.
-  const [issued] = await db
-    .sql`select token_hash from astapa.refresh_tokens where project_id = ${a.id} limit 1`;
-  const hash = issued.token_hash as Uint8Array;
-  const plan = (tx: Tx, query: string) =>
-    tx.unsafe(`explain ${query}`, [hash]).then((r) => r.map((row) => row["QUERY PLAN"] as string).join("\n"));
-  const projectLookup = await asApp(db.sql, a.id, async (tx) => {
-    await tx`set local enable_seqscan = off`;
-    return plan(
-      tx,
-      `select * from astapa.refresh_tokens r where r.project_id = '${a.id}' and r.token_hash = $1
-      for update`,
+  // A redemption's token carries a lookup id; an older one (stored without) is found by its hash.
+  const person = await seedUser(db.sql, a.id, "lookup@example.com");
+  const grant = await asApp(
+    db.sql,
+    a.id,
+    async (tx) =>
+      (await tx`select api.redeem_authorization_code(${await sha256(
+        await issueCode(db.sql, a, { userId: person }),
+      )},
+      ${a.clientId}, ${a.redirectUri}, null, ${await sha256("lookup-new")}) as g`)[0].g,
+  );
+  const lookupId = grant.refresh_token_id as string;
+  assert.match(lookupId, /^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+  const older = await sha256("lookup-old");
+  await db
+    .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, expires_at)
+    values (${a.id}, ${older}, gen_random_uuid(), ${person}, ${a.clientId}, now() + interval '1 day')`;
+  const found = (id: string | null, hash: Uint8Array) =>
+    asApp(
+      db.sql,
+      a.id,
+      async (tx) =>
+        (await tx`select astapa.presented_refresh_token_id(${id}::uuid, ${hash}) as id`)[0].id as
+          | string
+          | null,
     );
-  });
-  assert.match(projectLookup, /Index Scan using refresh_tokens_token_hash_key/);
-  const hashLookup = await db.sql.begin(async (tx) => {
-    await tx`set local enable_seqscan = off`;
-    return plan(tx, `select r.project_id from astapa.refresh_tokens r where r.token_hash = $1 limit 1`);
-  });
-  assert.match(hashLookup, /Index Scan using refresh_tokens_token_hash_key/);
+  const [newRow] = await db.sql`select id from astapa.refresh_tokens where lookup_id = ${lookupId}`;
+  const [oldRow] = await db.sql`select id from astapa.refresh_tokens where token_hash = ${older}`;
+  assert.equal(await found(lookupId, await sha256("lookup-new")), newRow.id);
+  assert.equal(await found(null, older), oldRow.id);
+  assert.equal(await found(lookupId, older), null, "the lookup id with another secret finds nothing");
+  assert.equal(
+    await found(null, await sha256("lookup-new")),
+    null,
+    "a new token's secret alone finds nothing",
+  );
+  assert.equal(
+    await asApp(
+      db.sql,
+      b.id,
+      async (tx) =>
+        (await tx`select astapa.presented_refresh_token_id(${lookupId}::uuid, ${await sha256(
+          "lookup-new",
+        )}) as id`)[0]
+          .id,
+    ),
+    null,
+    "another project finds nothing",
+  );
 
-  // The same hash cannot be issued again, in this project or another.
+  // Not a timing: the plans of the lookups (as the app role, under the policies), the sequential scan priced out.
+  const plan = (tx: Tx, query: string, params: unknown[]) =>
+    tx.unsafe(`explain ${query}`, params as never[]).then((r) =>
+      r.map((row) => row["QUERY PLAN"] as string).join("\n")
+    );
+  const [byId, byHash] = await asApp(db.sql, a.id, async (tx) => {
+    await tx`set local enable_seqscan = off`;
+    return [
+      await plan(
+        tx,
+        `select * from astapa.refresh_tokens r where r.lookup_id = $1 and r.token_hash = $2 and r.project_id = '${a.id}'
+        for update`,
+        [lookupId, await sha256("lookup-new")],
+      ),
+      await plan(
+        tx,
+        `select * from astapa.refresh_tokens r where r.lookup_id is null and r.token_hash = $1
+          and r.project_id = '${a.id}' for update`,
+        [older],
+      ),
+    ];
+  });
+  assert.match(byId, /Index Scan using refresh_tokens_lookup_id_key/);
+  assert.match(byHash, /Index Scan using refresh_tokens_token_hash_without_lookup_id_key/);
+
+  // An older token's hash cannot be stored again without a lookup id, in this project or another; a lookup id
+  // names one token in the deployment.
   const userB = await seedUser(db.sql, b.id);
-  for (const [project, person] of [[a.id, userA], [b.id, userB]]) {
+  for (const [project, owner] of [[a.id, person], [b.id, userB]]) {
     await assert.rejects(
       db.sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id,
-        expires_at) values (${project}, ${hash}, gen_random_uuid(), ${person}, 'c', now() + interval '1 day')`,
+        expires_at) values (${project}, ${older}, gen_random_uuid(), ${owner}, 'c', now() + interval '1 day')`,
       (e: { code?: string; constraint_name?: string }) =>
-        e.code === "23505" && e.constraint_name === "refresh_tokens_token_hash_key",
+        e.code === "23505" && e.constraint_name === "refresh_tokens_token_hash_without_lookup_id_key",
+    );
+    await assert.rejects(
+      db.sql`insert into astapa.refresh_tokens (project_id, lookup_id, token_hash, family_id, user_id, client_id,
+        expires_at) values (${project}, ${lookupId}, ${await sha256(crypto.randomUUID())}, gen_random_uuid(),
+        ${owner}, 'c', now() + interval '1 day')`,
+      (e: { code?: string; constraint_name?: string }) =>
+        e.code === "23505" && e.constraint_name === "refresh_tokens_lookup_id_key",
     );
   }
 });
@@ -182,13 +244,13 @@ Deno.test("a sign-in's writes leave the project's row unlocked; the user's key s
   }
 });
 
-Deno.test("astapa.new_family_id — a UUID version 7: the time in milliseconds first, random bits after", async () => {
+Deno.test("astapa.new_time_ordered_uuid — a UUID version 7: the time in milliseconds first, random bits after", async () => {
   const before = Date.now();
   const ids = await asApp(
     db.sql,
     a.id,
     async (tx) =>
-      (await tx`select astapa.new_family_id()::text as id from generate_series(1, 1000)`).map((r) =>
+      (await tx`select astapa.new_time_ordered_uuid()::text as id from generate_series(1, 1000)`).map((r) =>
         r.id as string
       ),
   );

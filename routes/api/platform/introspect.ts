@@ -7,7 +7,7 @@ import {
   TokenHandleRequest,
 } from "@/lib/oauth/schemas.ts";
 import { accessTokenActive, introspectRefreshToken } from "@/db/tokens.ts";
-import { sha256 } from "@/lib/secrets.ts";
+import { readRefreshToken } from "@/lib/tokens/refresh_tokens.ts";
 import { isUserToken, verifyAccessToken } from "@/lib/tokens/verify_access_token.ts";
 import type { RouteDoc } from "@/lib/openapi.ts";
 import { confidentialClientsInHandler } from "@/lib/router/callers.ts";
@@ -38,10 +38,10 @@ export const handler: Handlers = {
     const headers = { "cache-control": "no-store" };
     const own = client.kind === "self_registered";
 
-    const tokenHash = await sha256(token);
+    const presented = await readRefreshToken(token);
     const refresh = own
-      ? await introspectSelfRegisteredRefreshToken(sql, client.clientId, tokenHash)
-      : await introspectRefreshToken(sql, client.projectId, tokenHash);
+      ? await introspectSelfRegisteredRefreshToken(sql, client.clientId, presented)
+      : await introspectRefreshToken(sql, client.projectId, presented);
     if (refresh) return c.json(refresh, 200, headers);
 
     const claims = await verifyAccessToken(keys, config.baseUrl, token);

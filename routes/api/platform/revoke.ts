@@ -3,7 +3,7 @@ import type { Deps } from "@/lib/app_env.ts";
 import { readOAuthParams } from "@/lib/oauth/params.ts";
 import { OAuthErrorResponse, parseParams, TokenHandleRequest } from "@/lib/oauth/schemas.ts";
 import { revokeUserRefreshTokens } from "@/db/tokens.ts";
-import { sha256 } from "@/lib/secrets.ts";
+import { readRefreshToken } from "@/lib/tokens/refresh_tokens.ts";
 import { isUserToken, verifyAccessToken } from "@/lib/tokens/verify_access_token.ts";
 import type { RouteDoc } from "@/lib/openapi.ts";
 import { clientsInHandler } from "@/lib/router/callers.ts";
@@ -32,7 +32,7 @@ export const handler: Handlers = {
     // Machine clients hold no user tokens; what they present is treated as unknown (RFC 7009 §2.2: 200).
     if (client.kind !== "project") return c.body(null, 200, { "cache-control": "no-store" });
     const revoked = await revokeUserRefreshTokens(sql, client.projectId, {
-      refreshHash: await sha256(token),
+      refreshToken: await readRefreshToken(token),
     });
     if (revoked === 0 && token_type_hint !== "refresh_token") {
       const claims = await verifyAccessToken(keys, config.baseUrl, token);
@@ -51,7 +51,9 @@ async function revokeOwnGrant(
   token: string,
   hint: string | undefined,
 ): Promise<void> {
-  const revoked = await revokeSelfRegisteredTokens(deps.sql, clientId, { tokenHash: await sha256(token) });
+  const revoked = await revokeSelfRegisteredTokens(deps.sql, clientId, {
+    refreshToken: await readRefreshToken(token),
+  });
   if (revoked > 0 || hint === "refresh_token") return;
   const claims = await verifyAccessToken(deps.keys, deps.config.baseUrl, token);
   if (!claims || claims.client_id !== clientId || !isUserToken(claims)) return;
