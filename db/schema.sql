@@ -11584,7 +11584,7 @@ comment on function api.start_device_authorization(bytea,text,text,text,text,int
 grant execute on function api.start_device_authorization(bytea,text,text,text,text,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800, amr text[] DEFAULT '{pwd}'::text[])
+CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800, amr text[] DEFAULT '{pwd}'::text[], password_hash text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11592,6 +11592,11 @@ AS $function$
   begin
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
+    end if;
+    -- A password sign-in checked the password in an earlier transaction: a reset, a claim, a change or a disable
+    -- that committed since must not let that old password in (astapa.lock_password_sign_in).
+    if password_hash is not null then
+      perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
     end if;
     insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
     values (astapa.current_project_id(), token_hash, user_id,
@@ -11602,8 +11607,8 @@ AS $function$
       pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer,text[]) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time.';
-grant execute on function api.start_login_session(bigint,bytea,integer,text[]) to astapa_app;
+comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session.';
+grant execute on function api.start_login_session(bigint,bytea,integer,text[],text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_method_link(project_id text, user_id bigint, link jsonb)
@@ -11700,7 +11705,7 @@ comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking 
 grant execute on function api.start_method_link(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea, first_factor text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea, first_factor text DEFAULT NULL::text, password_hash text DEFAULT NULL::text)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11710,6 +11715,11 @@ AS $function$
   begin
     if amr is null or pg_catalog.cardinality(amr) = 0 then
       raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
+    end if;
+    -- As api.start_login_session: a password checked before a reset, a claim (which leaves an account with no
+    -- factor, whose challenge would let a new one be set up) or a disable starts nothing.
+    if password_hash is not null then
+      perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
     end if;
     -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
     if not required and pg_catalog.cardinality(kinds) = 0 then
@@ -11728,8 +11738,8 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
-grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text) to astapa_app;
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in).';
+grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_mfa_new_phone_code(challenge_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
@@ -15924,6 +15934,34 @@ AS $function$
   $function$;
 comment on function astapa.lock_organization(text) is 'The current project''s organization (by id or slug: a slug never contains _), locked for the rest of the transaction so that membership changes to it happen one after another; AS404 when there is none.';
 grant execute on function astapa.lock_organization(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.lock_password_sign_in(project_id text, user_id bigint, password_hash text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  begin
+    if lock_password_sign_in.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'A sign-in is checked for the project the request acts for.';
+    end if;
+    -- Locked until the caller's transaction ends: a reset, a claim (astapa.claim_unproven_account), a password
+    -- change or removal, or a disable committed since the app read the hash is seen here (read committed
+    -- re-reads the row it waited for), and one that comes later waits for the session and then ends it.
+    perform from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = lock_password_sign_in.project_id and u.id = lock_password_sign_in.user_id
+      and u.password_hash = lock_password_sign_in.password_hash and not u.disabled
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS4C0',
+        message = 'The password or the account changed after the password was checked: sign in again.';
+    end if;
+  end
+  $function$;
+comment on function astapa.lock_password_sign_in(text,bigint,text) is 'For the step that starts a password sign-in''s session or second-step challenge: locks the user''s row and raises AS4C0 unless password_hash (the stored hash the app verified the password against, read by api.user_for_sign_in in an earlier transaction) is still the hash of an enabled user of the project''s current environment. Security definer because the app role cannot read password_hash (the compare); it refuses any project but the one the transaction acts for, AS403.';
+grant execute on function astapa.lock_password_sign_in(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.lock_payment_provider_id(project_id text, provider_id text)

@@ -311,6 +311,43 @@ comment on function api.user_for_sign_in(text, text) is
 
 grant execute on function api.user_for_sign_in(text, text) to astapa_app;
 
+create or replace function astapa.lock_password_sign_in(project_id text, user_id bigint, password_hash text)
+  returns void
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  begin
+    if lock_password_sign_in.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'A sign-in is checked for the project the request acts for.';
+    end if;
+    -- Locked until the caller's transaction ends: a reset, a claim (astapa.claim_unproven_account), a password
+    -- change or removal, or a disable committed since the app read the hash is seen here (read committed
+    -- re-reads the row it waited for), and one that comes later waits for the session and then ends it.
+    perform from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = lock_password_sign_in.project_id and u.id = lock_password_sign_in.user_id
+      and u.password_hash = lock_password_sign_in.password_hash and not u.disabled
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS4C0',
+        message = 'The password or the account changed after the password was checked: sign in again.';
+    end if;
+  end
+  $$;
+
+comment on function astapa.lock_password_sign_in(text, bigint, text) is
+  'For the step that starts a password sign-in''s session or second-step challenge: locks the user''s row and '
+  'raises AS4C0 unless password_hash (the stored hash the app verified the password against, read by '
+  'api.user_for_sign_in in an earlier transaction) is still the hash of an enabled user of the project''s '
+  'current environment. Security definer because the app role cannot read password_hash (the compare); it '
+  'refuses any project but the one the transaction acts for, AS403.';
+
+revoke execute on function astapa.lock_password_sign_in(text, bigint, text) from public;
+
+grant execute on function astapa.lock_password_sign_in(text, bigint, text) to astapa_app;
+
 create or replace function api.get_environment_user(project_id text, user_id bigint) returns jsonb
   language plpgsql
   stable
