@@ -10126,17 +10126,28 @@ grant execute on function api.revoke_self_registered_tokens(text,bytea,bigint,te
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
  RETURNS integer
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-    with revoked as (
+  declare
+    revoked integer;
+  begin
+    -- The user's row first, for update: it waits for a rotation under way (api.rotate_refresh_token holds the row
+    -- for key share while it inserts the successor), and the scan below, a statement of its own, then sees that
+    -- successor. Without it a successor committed after the scan began stayed live.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = revoke_user_refresh_tokens.user_id
+    for update of u;
+    with revoked_tokens as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = reason
       where r.project_id = (select astapa.current_project_id()) and r.user_id = revoke_user_refresh_tokens.user_id
         and r.revoked_at is null
       returning 1)
-    select count(*)::integer from revoked
+    select pg_catalog.count(*)::integer into revoked from revoked_tokens;
+    return revoked;
+  end
   $function$;
-comment on function api.revoke_user_refresh_tokens(bigint,text) is 'Revokes every live refresh token of a user in the current project; returns how many.';
+comment on function api.revoke_user_refresh_tokens(bigint,text) is 'Revokes every live refresh token of a user in the current project; returns how many. Locks the user''s row first, so a rotation under way (api.rotate_refresh_token) has its successor revoked too, and one that comes after finds its token revoked.';
 grant execute on function api.revoke_user_refresh_tokens(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10201,6 +10212,14 @@ AS $function$
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
+    -- The owner's row first, for key share (rotations do not wait for each other; the successor's foreign key
+    -- takes this lock anyway, but later): a revocation of every token of the user (api.revoke_user_refresh_tokens)
+    -- locks it before its scan, so it either waits for this successor and revokes it, or this rotation waits and
+    -- finds the token revoked. Always user, then token: the two never wait for each other in a circle.
+    perform from astapa.users u
+    where u.project_id = acting_project and u.id = (select r.user_id from astapa.refresh_tokens r
+      where r.project_id = acting_project and r.token_hash = rotate_refresh_token.token_hash)
+    for key share of u;
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
     select * into presented from astapa.refresh_tokens r
     where r.project_id = acting_project and r.token_hash = rotate_refresh_token.token_hash
@@ -11437,6 +11456,11 @@ AS $function$
     if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- The user's row first, for update: a session or refresh token being created for the user (its foreign key
+    -- holds the row for key share) commits before the scans below, which then end or revoke it too.
+    perform from astapa.users as u
+    where u.project_id = sign_out_everywhere.project_id and u.id = sign_out_everywhere.user_id
+    for update of u;
     with ended as (
       update astapa.login_sessions as s set ended_at = pg_catalog.now()
       where s.project_id = sign_out_everywhere.project_id and s.user_id = sign_out_everywhere.user_id
@@ -11450,7 +11474,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens);
   end
   $function$;
-comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin); audits user.sign_out_everywhere with the counts. AS404 unknown user.';
+comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin); audits user.sign_out_everywhere with the counts. The user''s row is locked first, so a session or refresh token being created meanwhile is ended or revoked too. AS404 unknown user.';
 grant execute on function api.sign_out_everywhere(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -861,6 +861,11 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
     if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- The user's row first, for update: a session or refresh token being created for the user (its foreign key
+    -- holds the row for key share) commits before the scans below, which then end or revoke it too.
+    perform from astapa.users as u
+    where u.project_id = sign_out_everywhere.project_id and u.id = sign_out_everywhere.user_id
+    for update of u;
     with ended as (
       update astapa.login_sessions as s set ended_at = pg_catalog.now()
       where s.project_id = sign_out_everywhere.project_id and s.user_id = sign_out_everywhere.user_id
@@ -877,7 +882,8 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
 
 comment on function api.sign_out_everywhere(text, bigint) is
   'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, '
-  'reason revoked_by_admin); audits user.sign_out_everywhere with the counts. AS404 unknown user.';
+  'reason revoked_by_admin); audits user.sign_out_everywhere with the counts. The user''s row is locked first, '
+  'so a session or refresh token being created meanwhile is ended or revoked too. AS404 unknown user.';
 
 grant execute on function api.sign_out_everywhere(text, bigint) to astapa_app;
 

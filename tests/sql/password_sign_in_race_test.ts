@@ -10,6 +10,7 @@ import { asApp } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject } from "../helpers/identity.ts";
+import { lockRace } from "../helpers/lock_race.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -105,14 +106,20 @@ Deno.test("api.start_login_session — a password changed or a user disabled aft
 
 Deno.test("api.start_login_session — a reset in flight when the session starts: the start waits for its row lock and refuses", async () => {
   const { id, hash } = await signingIn("inflight.race@example.com");
-  let start: Promise<unknown> = Promise.resolve();
-  await asApp(db.sql, project.id, async (tx) => {
-    await tx`select api.issue_email_token(${id}, 'reset_password', ${await sha256("inflight-link")})`;
-    await tx`select api.reset_password(${await sha256("inflight-link")}, ${NEW})`;
-    // Started while the reset holds the user's row: whenever it reaches the lock, it judges the committed row.
-    start = startSession(id, hash, "inflight").then(() => "started", (error) => error);
-  });
-  await rejectsAs(start.then((outcome) => Promise.reject(outcome)), "credentials_changed");
+  const [resetting, start] = await lockRace(
+    db.sql,
+    project.id,
+    async (tx) => {
+      await tx`select api.issue_email_token(${id}, 'reset_password', ${await sha256("inflight-link")})`;
+      await tx`select api.reset_password(${await sha256("inflight-link")}, ${NEW})`;
+    },
+    () => startSession(id, hash, "inflight"),
+  );
+  assert.equal(resetting.status, "fulfilled");
+  await rejectsAs(
+    start.status === "rejected" ? Promise.reject(start.reason) : Promise.resolve(),
+    "credentials_changed",
+  );
   assert.equal(await sessions(id), 0);
 });
 
