@@ -51,8 +51,9 @@ export async function signInOrChallenge(
   method: SignInMethod,
 ): Promise<boolean> {
   return await asApp(sql, projectId, async (tx) => {
+    const verified = method.passwordHash ?? null;
     const [row] = await tx`select api.start_mfa_challenge(${userId}, ${challenge.tokenHash}, ${method.amr},
-      ${challenge.required}, ${challenge.remembered}, ${challenge.firstFactor}) as started`;
+      ${challenge.required}, ${challenge.remembered}, ${challenge.firstFactor}, ${verified}) as started`;
     if (row.started) return true;
     await writeSignIn(tx, userId, code, session, method);
     return false;

@@ -176,8 +176,12 @@ export type NewSession = {
   userAgent?: string;
 };
 
-/** How and when the person signed in: RFC 8176 amr values, and auth_time (now, unless a session is reused). */
-export type SignInMethod = { amr: string[]; authTime?: Date };
+/**
+ * How and when the person signed in: RFC 8176 amr values, and auth_time (now, unless a session is reused).
+ * `passwordHash`: after a password, the stored hash it was verified against; the session (or challenge) starts
+ * only while it is still the enabled user's, else Postgres raises AS4C0 (credentials_changed).
+ */
+export type SignInMethod = { amr: string[]; authTime?: Date; passwordHash?: string };
 
 /**
  * Starts a session (when a new sign-in gives one, ending the browser's previous one) and issues the
@@ -202,11 +206,12 @@ export async function writeSignIn(
   userId: string,
   code: CodeRequest | null,
   session: NewSession | null,
-  { amr, authTime }: SignInMethod,
+  { amr, authTime, passwordHash }: SignInMethod,
 ): Promise<void> {
   if (session?.replaces) await tx`select api.end_login_session(${session.replaces})`;
   if (session) {
-    await tx`select api.start_login_session(${userId}, ${session.tokenHash}, ${session.ttlSeconds}, ${amr})`;
+    await tx`select api.start_login_session(${userId}, ${session.tokenHash}, ${session.ttlSeconds}, ${amr},
+      ${passwordHash ?? null})`;
     if (session.userAgent) {
       await tx`select api.describe_login_session(${session.tokenHash}, ${session.userAgent})`;
     }

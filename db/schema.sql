@@ -10136,17 +10136,28 @@ grant execute on function api.revoke_self_registered_tokens(text,bytea,bigint,te
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_user_refresh_tokens(user_id bigint, reason text DEFAULT 'revoked_by_client'::text)
  RETURNS integer
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-    with revoked as (
+  declare
+    revoked integer;
+  begin
+    -- The user's row first, for update: it waits for a rotation under way (api.rotate_refresh_token holds the row
+    -- for key share while it inserts the successor), and the scan below, a statement of its own, then sees that
+    -- successor. Without it a successor committed after the scan began stayed live.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = revoke_user_refresh_tokens.user_id
+    for update of u;
+    with revoked_tokens as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = reason
       where r.project_id = (select astapa.current_project_id()) and r.user_id = revoke_user_refresh_tokens.user_id
         and r.revoked_at is null
       returning 1)
-    select count(*)::integer from revoked
+    select pg_catalog.count(*)::integer into revoked from revoked_tokens;
+    return revoked;
+  end
   $function$;
-comment on function api.revoke_user_refresh_tokens(bigint,text) is 'Revokes every live refresh token of a user in the current project; returns how many.';
+comment on function api.revoke_user_refresh_tokens(bigint,text) is 'Revokes every live refresh token of a user in the current project; returns how many. Locks the user''s row first, so a rotation under way (api.rotate_refresh_token) has its successor revoked too, and one that comes after finds its token revoked.';
 grant execute on function api.revoke_user_refresh_tokens(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10206,24 +10217,28 @@ AS $function$
     refresh_expires timestamptz;
     signed_in_at timestamptz;
     sign_in_ends timestamptz;
+    presented_id bigint;
     successor_lookup_id uuid;
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
+    -- The token as astapa.presented_refresh_token_id finds it: by the lookup id it carries (an older one by its
+    -- hash alone).
+    presented_id := astapa.presented_refresh_token_id(rotate_refresh_token.lookup_id, rotate_refresh_token.token_hash);
+    -- Its owner's row first, for key share (rotations do not wait for each other; the successor's foreign key
+    -- takes this lock anyway, but later): a revocation of every token of the user (api.revoke_user_refresh_tokens)
+    -- locks it before its scan, so it either waits for this successor and revokes it, or this rotation waits and
+    -- finds the token revoked. Always user, then token: the two never wait for each other in a circle.
+    perform from astapa.users u
+    where u.project_id = acting_project and u.id = (select r.user_id from astapa.refresh_tokens r
+      where r.project_id = acting_project and r.id = presented_id)
+    for key share of u;
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
-    -- As astapa.presented_refresh_token_id finds it, written out here: the refresh's one lookup, not two.
-    if lookup_id is not null then
-      select * into presented from astapa.refresh_tokens r
-      where r.lookup_id = rotate_refresh_token.lookup_id and r.token_hash = rotate_refresh_token.token_hash
-        and r.project_id = acting_project
-      for update;
-    else
-      select * into presented from astapa.refresh_tokens r
-      where r.lookup_id is null and r.token_hash = rotate_refresh_token.token_hash and r.project_id = acting_project
-      for update;
-    end if;
+    select * into presented from astapa.refresh_tokens r
+    where r.project_id = acting_project and r.id = presented_id
+    for update;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
     end if;
@@ -11467,6 +11482,11 @@ AS $function$
     if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- The user's row first, for update: a session or refresh token being created for the user (its foreign key
+    -- holds the row for key share) commits before the scans below, which then end or revoke it too.
+    perform from astapa.users as u
+    where u.project_id = sign_out_everywhere.project_id and u.id = sign_out_everywhere.user_id
+    for update of u;
     with ended as (
       update astapa.login_sessions as s set ended_at = pg_catalog.now()
       where s.project_id = sign_out_everywhere.project_id and s.user_id = sign_out_everywhere.user_id
@@ -11480,7 +11500,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens);
   end
   $function$;
-comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin); audits user.sign_out_everywhere with the counts. AS404 unknown user.';
+comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin); audits user.sign_out_everywhere with the counts. The user''s row is locked first, so a session or refresh token being created meanwhile is ended or revoked too. AS404 unknown user.';
 grant execute on function api.sign_out_everywhere(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -11614,7 +11634,7 @@ comment on function api.start_device_authorization(bytea,text,text,text,text,int
 grant execute on function api.start_device_authorization(bytea,text,text,text,text,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800, amr text[] DEFAULT '{pwd}'::text[])
+CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer DEFAULT 604800, amr text[] DEFAULT '{pwd}'::text[], password_hash text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11622,6 +11642,11 @@ AS $function$
   begin
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
+    end if;
+    -- A password sign-in checked the password in an earlier transaction: a reset, a claim, a change or a disable
+    -- that committed since must not let that old password in (astapa.lock_password_sign_in).
+    if password_hash is not null then
+      perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
     end if;
     insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
     values (astapa.current_project_id(), token_hash, user_id,
@@ -11632,8 +11657,8 @@ AS $function$
       pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer,text[]) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time.';
-grant execute on function api.start_login_session(bigint,bytea,integer,text[]) to astapa_app;
+comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session.';
+grant execute on function api.start_login_session(bigint,bytea,integer,text[],text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_method_link(project_id text, user_id bigint, link jsonb)
@@ -11730,7 +11755,7 @@ comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking 
 grant execute on function api.start_method_link(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea, first_factor text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea, first_factor text DEFAULT NULL::text, password_hash text DEFAULT NULL::text)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11740,6 +11765,11 @@ AS $function$
   begin
     if amr is null or pg_catalog.cardinality(amr) = 0 then
       raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
+    end if;
+    -- As api.start_login_session: a password checked before a reset, a claim (which leaves an account with no
+    -- factor, whose challenge would let a new one be set up) or a disable starts nothing.
+    if password_hash is not null then
+      perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
     end if;
     -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
     if not required and pg_catalog.cardinality(kinds) = 0 then
@@ -11758,8 +11788,8 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge.';
-grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text) to astapa_app;
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in).';
+grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_mfa_new_phone_code(challenge_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
@@ -15958,6 +15988,34 @@ AS $function$
   $function$;
 comment on function astapa.lock_organization(text) is 'The current project''s organization (by id or slug: a slug never contains _), locked for the rest of the transaction so that membership changes to it happen one after another; AS404 when there is none.';
 grant execute on function astapa.lock_organization(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.lock_password_sign_in(project_id text, user_id bigint, password_hash text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  begin
+    if lock_password_sign_in.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'A sign-in is checked for the project the request acts for.';
+    end if;
+    -- Locked until the caller's transaction ends: a reset, a claim (astapa.claim_unproven_account), a password
+    -- change or removal, or a disable committed since the app read the hash is seen here (read committed
+    -- re-reads the row it waited for), and one that comes later waits for the session and then ends it.
+    perform from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = lock_password_sign_in.project_id and u.id = lock_password_sign_in.user_id
+      and u.password_hash = lock_password_sign_in.password_hash and not u.disabled
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS4C0',
+        message = 'The password or the account changed after the password was checked: sign in again.';
+    end if;
+  end
+  $function$;
+comment on function astapa.lock_password_sign_in(text,bigint,text) is 'For the step that starts a password sign-in''s session or second-step challenge: locks the user''s row and raises AS4C0 unless password_hash (the stored hash the app verified the password against, read by api.user_for_sign_in in an earlier transaction) is still the hash of an enabled user of the project''s current environment. Security definer because the app role cannot read password_hash (the compare); it refuses any project but the one the transaction acts for, AS403.';
+grant execute on function astapa.lock_password_sign_in(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.lock_payment_provider_id(project_id text, provider_id text)

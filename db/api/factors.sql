@@ -81,7 +81,7 @@ create policy "a project forgets its own remembered browsers" on astapa.remember
   with check (project_id = (select astapa.current_project_id()));
 
 create or replace function api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean,
-  remembered bytea default null, first_factor text default null)
+  remembered bytea default null, first_factor text default null, password_hash text default null)
   returns boolean
   language plpgsql
   volatile
@@ -92,6 +92,11 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
   begin
     if amr is null or pg_catalog.cardinality(amr) = 0 then
       raise exception 'a factor challenge follows a first factor (amr)' using errcode = 'AS400';
+    end if;
+    -- As api.start_login_session: a password checked before a reset, a claim (which leaves an account with no
+    -- factor, whose challenge would let a new one be set up) or a disable starts nothing.
+    if password_hash is not null then
+      perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
     end if;
     -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
     if not required and pg_catalog.cardinality(kinds) = 0 then
@@ -111,15 +116,17 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
   end
   $$;
 
-comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text) is
+comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text, text) is
   'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user '
   'has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is '
   'required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; '
   'the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live '
   'remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until '
-  'api.meet_mfa_challenge.';
+  'api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), '
+  'AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s '
+  '(astapa.lock_password_sign_in).';
 
-grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text) to astapa_app;
+grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text, text) to astapa_app;
 
 create or replace function astapa.challenge_factor_kinds(project_id text, user_id bigint, first_factor text,
   phone_settings jsonb default null)

@@ -81,7 +81,7 @@ create policy "a project ends its own login sessions" on astapa.login_sessions
   with check (project_id = (select astapa.current_project_id()));
 
 create or replace function api.start_login_session(user_id bigint, token_hash bytea, ttl_seconds integer default 604800,
-  amr text[] default '{pwd}')
+  amr text[] default '{pwd}', password_hash text default null)
   returns void
   language plpgsql
   volatile
@@ -90,6 +90,11 @@ create or replace function api.start_login_session(user_id bigint, token_hash by
   begin
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
+    end if;
+    -- A password sign-in checked the password in an earlier transaction: a reset, a claim, a change or a disable
+    -- that committed since must not let that old password in (astapa.lock_password_sign_in).
+    if password_hash is not null then
+      perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
     end if;
     insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
     values (astapa.current_project_id(), token_hash, user_id,
@@ -101,11 +106,13 @@ create or replace function api.start_login_session(user_id bigint, token_hash by
   end
   $$;
 
-comment on function api.start_login_session(bigint, bytea, integer, text[]) is
+comment on function api.start_login_session(bigint, bytea, integer, text[], text) is
   'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, '
-  'RFC 8176) and the sign-in time.';
+  'RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it '
+  'against), only while that hash is still the enabled user''s, checked under the user''s row lock '
+  '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session.';
 
-grant execute on function api.start_login_session(bigint, bytea, integer, text[]) to astapa_app;
+grant execute on function api.start_login_session(bigint, bytea, integer, text[], text) to astapa_app;
 
 create or replace function api.login_session(token_hash bytea) returns jsonb
   language sql

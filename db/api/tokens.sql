@@ -283,20 +283,33 @@ grant execute on function api.issue_authorization_code(bytea, text, bigint, text
 
 create or replace function api.revoke_user_refresh_tokens(user_id bigint, reason text default 'revoked_by_client')
   returns integer
-  language sql
+  language plpgsql
   volatile
   set search_path = ''
   as $$
-    with revoked as (
+  declare
+    revoked integer;
+  begin
+    -- The user's row first, for update: it waits for a rotation under way (api.rotate_refresh_token holds the row
+    -- for key share while it inserts the successor), and the scan below, a statement of its own, then sees that
+    -- successor. Without it a successor committed after the scan began stayed live.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = revoke_user_refresh_tokens.user_id
+    for update of u;
+    with revoked_tokens as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = reason
       where r.project_id = (select astapa.current_project_id()) and r.user_id = revoke_user_refresh_tokens.user_id
         and r.revoked_at is null
       returning 1)
-    select count(*)::integer from revoked
+    select pg_catalog.count(*)::integer into revoked from revoked_tokens;
+    return revoked;
+  end
   $$;
 
 comment on function api.revoke_user_refresh_tokens(bigint, text) is
-  'Revokes every live refresh token of a user in the current project; returns how many.';
+  'Revokes every live refresh token of a user in the current project; returns how many. Locks the user''s row '
+  'first, so a rotation under way (api.rotate_refresh_token) has its successor revoked too, and one that comes '
+  'after finds its token revoked.';
 
 grant execute on function api.revoke_user_refresh_tokens(bigint, text) to astapa_app;
 
@@ -838,24 +851,28 @@ create or replace function api.rotate_refresh_token(
     refresh_expires timestamptz;
     signed_in_at timestamptz;
     sign_in_ends timestamptz;
+    presented_id bigint;
     successor_lookup_id uuid;
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
+    -- The token as astapa.presented_refresh_token_id finds it: by the lookup id it carries (an older one by its
+    -- hash alone).
+    presented_id := astapa.presented_refresh_token_id(rotate_refresh_token.lookup_id, rotate_refresh_token.token_hash);
+    -- Its owner's row first, for key share (rotations do not wait for each other; the successor's foreign key
+    -- takes this lock anyway, but later): a revocation of every token of the user (api.revoke_user_refresh_tokens)
+    -- locks it before its scan, so it either waits for this successor and revokes it, or this rotation waits and
+    -- finds the token revoked. Always user, then token: the two never wait for each other in a circle.
+    perform from astapa.users u
+    where u.project_id = acting_project and u.id = (select r.user_id from astapa.refresh_tokens r
+      where r.project_id = acting_project and r.id = presented_id)
+    for key share of u;
     -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
-    -- As astapa.presented_refresh_token_id finds it, written out here: the refresh's one lookup, not two.
-    if lookup_id is not null then
-      select * into presented from astapa.refresh_tokens r
-      where r.lookup_id = rotate_refresh_token.lookup_id and r.token_hash = rotate_refresh_token.token_hash
-        and r.project_id = acting_project
-      for update;
-    else
-      select * into presented from astapa.refresh_tokens r
-      where r.lookup_id is null and r.token_hash = rotate_refresh_token.token_hash and r.project_id = acting_project
-      for update;
-    end if;
+    select * into presented from astapa.refresh_tokens r
+    where r.project_id = acting_project and r.id = presented_id
+    for update;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
     end if;

@@ -311,6 +311,43 @@ comment on function api.user_for_sign_in(text, text) is
 
 grant execute on function api.user_for_sign_in(text, text) to astapa_app;
 
+create or replace function astapa.lock_password_sign_in(project_id text, user_id bigint, password_hash text)
+  returns void
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  begin
+    if lock_password_sign_in.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'A sign-in is checked for the project the request acts for.';
+    end if;
+    -- Locked until the caller's transaction ends: a reset, a claim (astapa.claim_unproven_account), a password
+    -- change or removal, or a disable committed since the app read the hash is seen here (read committed
+    -- re-reads the row it waited for), and one that comes later waits for the session and then ends it.
+    perform from astapa.users as u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+    where u.project_id = lock_password_sign_in.project_id and u.id = lock_password_sign_in.user_id
+      and u.password_hash = lock_password_sign_in.password_hash and not u.disabled
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS4C0',
+        message = 'The password or the account changed after the password was checked: sign in again.';
+    end if;
+  end
+  $$;
+
+comment on function astapa.lock_password_sign_in(text, bigint, text) is
+  'For the step that starts a password sign-in''s session or second-step challenge: locks the user''s row and '
+  'raises AS4C0 unless password_hash (the stored hash the app verified the password against, read by '
+  'api.user_for_sign_in in an earlier transaction) is still the hash of an enabled user of the project''s '
+  'current environment. Security definer because the app role cannot read password_hash (the compare); it '
+  'refuses any project but the one the transaction acts for, AS403.';
+
+revoke execute on function astapa.lock_password_sign_in(text, bigint, text) from public;
+
+grant execute on function astapa.lock_password_sign_in(text, bigint, text) to astapa_app;
+
 create or replace function api.get_environment_user(project_id text, user_id bigint) returns jsonb
   language plpgsql
   stable
@@ -829,6 +866,11 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
     if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- The user's row first, for update: a session or refresh token being created for the user (its foreign key
+    -- holds the row for key share) commits before the scans below, which then end or revoke it too.
+    perform from astapa.users as u
+    where u.project_id = sign_out_everywhere.project_id and u.id = sign_out_everywhere.user_id
+    for update of u;
     with ended as (
       update astapa.login_sessions as s set ended_at = pg_catalog.now()
       where s.project_id = sign_out_everywhere.project_id and s.user_id = sign_out_everywhere.user_id
@@ -845,7 +887,8 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
 
 comment on function api.sign_out_everywhere(text, bigint) is
   'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, '
-  'reason revoked_by_admin); audits user.sign_out_everywhere with the counts. AS404 unknown user.';
+  'reason revoked_by_admin); audits user.sign_out_everywhere with the counts. The user''s row is locked first, '
+  'so a session or refresh token being created meanwhile is ended or revoked too. AS404 unknown user.';
 
 grant execute on function api.sign_out_everywhere(text, bigint) to astapa_app;
 

@@ -68,6 +68,7 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
   rate_limited: "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
   internal_error: "Terjadi kesalahan di pihak kami.",
   service_unavailable: "Layanan belum siap. Coba lagi sebentar lagi.",
+  credentials_changed: "Kata sandi atau akun berubah saat Anda sedang masuk. Silakan masuk lagi.",
   payments_not_configured: "Pembayaran belum diatur untuk proyek ini.",
   payment_provider_error: "Penyedia pembayaran tidak menerima tagihan ini. Coba lagi sebentar lagi.",
 };

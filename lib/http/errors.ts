@@ -36,6 +36,12 @@ export const ERRORS = {
       "confirmed a moment ago, so this code or link no longer signs you in. Sign in again, with the one that " +
       "was confirmed.",
   },
+  // A password sign-in whose password was reset, removed or changed, or whose user was disabled, after the
+  // password was checked (astapa.lock_password_sign_in): the hosted login shows it as a wrong password.
+  credentials_changed: {
+    status: 409,
+    message: "The password or the account changed while you were signing in. Sign in again.",
+  },
   payments_not_configured: {
     status: 409,
     message:
@@ -152,6 +158,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS404: "not_found",
   AS409: "conflict",
   AS4C9: "account_changed_during_sign_in", // astapa.claim_unproven_account: the other channel proven meanwhile
+  AS4C0: "credentials_changed", // a password sign-in's hash is no longer the user's (astapa.lock_password_sign_in)
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
   AS4S0: "invalid_scope",

@@ -7,20 +7,25 @@ import { upgradeImportedPassword } from "@/db/user_import.ts";
 import { hashPassword } from "@/lib/passwords.ts";
 import { needsRehash } from "./hash_formats.ts";
 
-/** Re-hashes `stored` (already verified against `password`) unless it is Astapa's own argon2id. */
+/**
+ * Re-hashes `stored` (already verified against `password`) unless it is Astapa's own argon2id. Returns the hash
+ * the user now has as far as this sign-in knows: the new one, or `stored` when nothing was replaced (the
+ * session start then finds out whether it is still current).
+ */
 export async function rehashIfImported(
   sql: Sql,
   projectId: string,
   userId: string,
   stored: string,
   password: string,
-): Promise<void> {
-  if (!needsRehash(stored)) return;
+): Promise<string> {
+  if (!needsRehash(stored)) return stored;
   const newHash = await hashPassword(password);
-  await asApp(
+  const replaced = await asApp(
     sql,
     projectId,
     (tx) => upgradeImportedPassword(tx, projectId, { id: userId, oldHash: stored, newHash }),
     { actor: "hosted_login" },
   );
+  return replaced ? newHash : stored;
 }

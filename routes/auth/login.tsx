@@ -23,6 +23,7 @@ import {
 } from "@/lib/login/pages.ts";
 import { MESSAGES } from "@/lib/login/i18n.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 import { redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
 import { Field } from "@/components/login/AuthCard.tsx";
 import { enabledProviders } from "@/lib/login/social/providers.ts";
@@ -128,13 +129,27 @@ export const handler: Handlers<AuthPageData> = {
       countSignIn("password", "failure", "wrong_credentials");
       return again({ error: "wrongCredentials" }, 422);
     }
-    await rehashIfImported(sql, request.project.id, user.id, user.password_hash, form.password);
+    const passwordHash = await rehashIfImported(
+      sql,
+      request.project.id,
+      user.id,
+      user.password_hash,
+      form.password,
+    );
     if (requiresVerifiedEmail(request) && !user.email_verified) {
       countSignIn("password", "failure", "email_unverified");
       return again({ notice: "verifyFirst" }, 403);
     }
-    countSignIn("password", "success", "none");
-    return await afterFirstFactor(c, request, query, user.id, ["pwd"]);
+    try {
+      // Nothing starts unless the hash just verified is still the user's (a reset, claim or disable may have won).
+      const response = await afterFirstFactor(c, request, query, user.id, ["pwd"], { passwordHash });
+      countSignIn("password", "success", "none");
+      return response;
+    } catch (error) {
+      if (toAppError(error).code !== "credentials_changed") throw error;
+      countSignIn("password", "failure", "credentials_changed");
+      return again({ error: "wrongCredentials" }, 422);
+    }
   },
 };
 

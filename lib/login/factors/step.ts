@@ -63,6 +63,8 @@ export function writeChallenge(c: Ctx, projectId: string, token: string | null):
  * `stepUp`: a signed-in person must present a factor whatever they have (acr_values on a live session).
  * `onward`: where a sign-in that needs no second factor goes instead of the app (no code is issued).
  * `firstFactor` "phone": the first factor was a code to the person's phone, which cannot then be the second.
+ * `passwordHash`: the first factor was a password, verified against this stored hash; nothing starts unless it
+ * is still the enabled user's (Postgres raises AS4C0, credentials_changed: a reset, claim or disable won).
  */
 export function afterFirstFactor(
   c: Ctx,
@@ -70,7 +72,7 @@ export function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  options?: { stepUp?: boolean; onward?: string; firstFactor?: "phone" },
+  options?: { stepUp?: boolean; onward?: string; firstFactor?: "phone"; passwordHash?: string },
 ): Promise<Response>;
 export function afterFirstFactor(
   c: Ctx,
@@ -86,11 +88,12 @@ export async function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  { consentFirst = false, stepUp = false, onward, firstFactor }: {
+  { consentFirst = false, stepUp = false, onward, firstFactor, passwordHash }: {
     consentFirst?: boolean;
     stepUp?: boolean;
     onward?: string;
     firstFactor?: "phone";
+    passwordHash?: string;
   } = {},
 ): Promise<Response | PageResult<AuthPageData>> {
   const code = randomSecret();
@@ -107,7 +110,7 @@ export async function afterFirstFactor(
   if (mfaPolicy(request.project) === "off" || amr.includes("mfa")) {
     // Nobody is asked for a second factor in this project, or the first one was two already (a passkey that
     // verified the person): sign in as before factors existed.
-    await completeSignIn(sql, request.project.id, userId, codeRecord, session.record, { amr });
+    await completeSignIn(sql, request.project.id, userId, codeRecord, session.record, { amr, passwordHash });
   } else {
     const tokenHash = await sha256(token);
     // A remembered browser skips the factor the project or the user's own set-up would ask for, never one the
@@ -121,7 +124,10 @@ export async function afterFirstFactor(
       firstFactor: firstFactor ?? null,
     };
     if (
-      await signInOrChallenge(sql, request.project.id, userId, challenge, codeRecord, session.record, { amr })
+      await signInOrChallenge(sql, request.project.id, userId, challenge, codeRecord, session.record, {
+        amr,
+        passwordHash,
+      })
     ) {
       writeChallenge(c, request.project.id, token);
       // The person's language goes along (requestQuery keeps only the authorization request).
