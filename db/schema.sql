@@ -10279,8 +10279,13 @@ AS $function$
                                            'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
-      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
-      where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
+      -- Until a pass finds nothing: a pass waits for a rotation of the family's newest token under way, and that
+      -- rotation's successor, committed meanwhile, is only visible to the next statement.
+      loop
+        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
+        where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
+        exit when not found;
+      end loop;
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The refresh token was already used; every token of this sign-in is revoked.');
     end if;
