@@ -102,13 +102,16 @@ Deno.test("api.sign_out_everywhere — during a session start: it waits, and end
 Deno.test("api.rotate_refresh_token — reuse detected during a rotation of the family's newest token: its successor is revoked too", async () => {
   const reused = await seedProject(db.sql, { settings: { refresh_grace_seconds: 0 } });
   const user = await seedUser(db.sql, reused.id, "reused.family@example.com", { verified: true });
-  await db.sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
+  await db
+    .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
       expires_at, auth_time)
     values (${reused.id}, ${await sha256("rt-d0")}, gen_random_uuid(), ${user}, ${reused.clientId}, 'openid',
       now() + interval '1 day', now())`;
   const rotateIn = async (tx: Parameters<Parameters<typeof asApp>[2]>[0], from: string, to: string) =>
     (await tx`select api.rotate_refresh_token(${await sha256(from)}, ${reused.clientId}, ${await sha256(to)},
-      null, null, (select r.lookup_id from astapa.refresh_tokens r where r.token_hash = ${await sha256(from)}))
+      null, null, (select r.lookup_id from astapa.refresh_tokens r where r.token_hash = ${await sha256(
+      from,
+    )}))
       as grant`)[0].grant as Record<string, unknown>;
   await asApp(db.sql, reused.id, (tx) => rotateIn(tx, "rt-d0", "rt-d1"));
   // The newest token rotates (its successor inserted, not yet committed) while the first one is presented again.
@@ -125,4 +128,3 @@ Deno.test("api.rotate_refresh_token — reuse detected during a rotation of the 
     where project_id = ${reused.id} and user_id = ${user} and revoked_at is null`;
   assert.equal(row.live, 0, "no token of the family survives, the successor committed meanwhile included");
 });
-
