@@ -1,6 +1,6 @@
 /** Typed calls to the token functions in SQL (db/api/tokens.sql). */
 import { z } from "zod";
-import { asApp, type Fragment, type Sql } from "./client.ts";
+import { asApp, type Fragment, type Sql, type Tx } from "./client.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
 import { GrantRefused, UserClaims } from "./token_claims.ts";
 import type { PresentedRefreshToken } from "../lib/tokens/refresh_tokens.ts";
@@ -107,16 +107,17 @@ export async function revokeUserRefreshTokens(
   by: { refreshToken: PresentedRefreshToken } | { userId: string },
 ): Promise<number> {
   return await asApp(sql, projectId, async (tx) => {
-    const userId = "userId" in by
-      ? by.userId
-      : (await tx`select api.refresh_token_owner(${by.refreshToken.secretHash}, ${by.refreshToken.lookupId}) as user_id`)[
-        0
-      ]
-        .user_id;
+    const userId = "userId" in by ? by.userId : await refreshTokenOwner(tx, by.refreshToken);
     if (userId === null) return 0;
     const [row] = await tx`select api.revoke_user_refresh_tokens(${userId}) as revoked`;
     return row.revoked as number;
   });
+}
+
+/** The user a refresh token (live or not) belongs to in the acting project, or null. */
+async function refreshTokenOwner(tx: Tx, token: PresentedRefreshToken): Promise<string | null> {
+  const [row] = await tx`select api.refresh_token_owner(${token.secretHash}, ${token.lookupId}) as user_id`;
+  return row.user_id;
 }
 
 export async function introspectRefreshToken(
