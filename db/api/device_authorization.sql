@@ -288,6 +288,7 @@ comment on function api.poll_device_authorization(bytea, text, bytea, text) is
   'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: '
   'authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is '
   'nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token '
-  'family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that family (invalid_grant).';
+  'family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that '
+  'family (invalid_grant).';
 
 grant execute on function api.poll_device_authorization(bytea, text, bytea, text) to astapa_app;

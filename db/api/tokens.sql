@@ -381,9 +381,9 @@ create or replace function api.introspect_refresh_token(token_hash bytea, lookup
   $$;
 
 comment on function api.introspect_refresh_token(bytea, uuid) is
-  'RFC 7662 fields for a live refresh token of the current project (lookup_id: the one it carries), or null when it is not active (revoked, '
-  'used, expired, its user disabled or outside the project''s current environment, its client''s kind turned '
-  'off by the project).';
+  'RFC 7662 fields for a live refresh token of the current project (lookup_id: the one it carries), or null when '
+  'it is not active (revoked, used, expired, its user disabled or outside the project''s current environment, its '
+  'client''s kind turned off by the project).';
 
 grant execute on function api.introspect_refresh_token(bytea, uuid) to astapa_app;
 

@@ -12,7 +12,7 @@ import { base64url, randomSecret, sha256 } from "../secrets.ts";
 const LOOKUP_ID_LENGTH = 22;
 const TOKEN_LENGTH = LOOKUP_ID_LENGTH + 43;
 
-/** What a presented refresh token is looked up by: the id it carries (null: an older token) and its secret's hash. */
+/** What a presented refresh token is looked up by: the id it carries (null: an older token), its secret's hash. */
 export type PresentedRefreshToken = { lookupId: string | null; secretHash: Uint8Array };
 
 /** A new token's secret; its lookup id comes from the row the grant creates. */
