@@ -91,6 +91,7 @@ comment on table astapa.authorization_codes is 'Single-use codes from the hosted
 comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
 comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
+CREATE INDEX authorization_codes_user_idx ON astapa.authorization_codes USING btree (project_id, user_id);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
 create policy "a project issues its own authorization codes" on astapa.authorization_codes as permissive for insert to astapa_app, astapa_owner
@@ -9039,6 +9040,14 @@ AS $function$
   begin
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
+    -- Its user's row first, for key share, as a rotation takes it (api.rotate_refresh_token): a voiding of the
+    -- user's codes (astapa.void_authorization_codes) locks that row before the codes, so it either waits for this
+    -- redemption or this one waits and finds the code void. Always user, then code: never a circle.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = (select c.user_id
+      from astapa.authorization_codes c
+      where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash)
+    for key share of u;
     select * into code from astapa.authorization_codes c
     where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash
     for update;
@@ -9047,7 +9056,8 @@ AS $function$
     end if;
     if code.redeemed_at is not null and code.refresh_family is null then
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
-        'The authorization code is void: a code_verifier that did not match was presented for it.');
+        'The authorization code is void: a code_verifier that did not match was presented for it, or every way '
+        'into the account was ended since it was issued (a sign-out everywhere, a password reset, a claim).');
     end if;
     if code.redeemed_at is not null then
       -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued.
@@ -9107,7 +9117,7 @@ AS $function$
       || astapa.organization_grant(code.user_id, code.organization_id);
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code: both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them.';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_authorization_codes does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row for key share before the code.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9846,11 +9856,16 @@ AS $function$
     update astapa.login_sessions s set ended_at = pg_catalog.now()
     where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
     perform api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
+    -- A code issued to one of those sessions a moment ago would still start a refresh token, and a second step
+    -- begun with the old password would still end in a session for its 10 minutes.
+    perform astapa.void_authorization_codes(owner);
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner);
     return owner;
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and revokes every refresh token of the user. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and every open second-step challenge of the user. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11483,6 +11498,7 @@ AS $function$
   declare
     sessions integer;
     refresh_tokens integer;
+    counts jsonb;
   begin
     if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
@@ -11500,12 +11516,14 @@ AS $function$
     select pg_catalog.count(*)::integer into sessions from ended;
     -- The same revocation POST /api/platform/revoke performs.
     refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id,
-      pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens));
-    return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens);
+    -- A code issued to an ended session a moment ago would still start a refresh token.
+    counts := pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
+      'authorization_codes', astapa.void_authorization_codes(user_id));
+    perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id, counts);
+    return counts;
   end
   $function$;
-comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin); audits user.sign_out_everywhere with the counts. The user''s row is locked first, so a session or refresh token being created meanwhile is ended or revoked too. AS404 unknown user.';
+comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes); returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes}. The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
 grant execute on function api.sign_out_everywhere(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -14356,6 +14374,7 @@ AS $function$
     consents integer;
     sessions integer;
     refresh_tokens integer;
+    authorization_codes integer;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -14468,16 +14487,18 @@ AS $function$
       returning 1)
     select pg_catalog.count(*)::integer into sessions from ended;
     refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
+    -- And a code issued to one of those sessions a moment ago, not yet redeemed for its refresh token.
+    authorization_codes := astapa.void_authorization_codes(user_id);
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
       'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents, 'sessions', sessions,
-      'refresh_tokens', refresh_tokens,
+      'refresh_tokens', refresh_tokens, 'authorization_codes', authorization_codes,
       case when proven = 'email' then 'phone_number' else 'email' end, case when other_channel then 1 else 0 end);
     perform astapa.audit(project_id, 'user.claimed', 'user:' || user_id,
       pg_catalog.jsonb_build_object('proven', proven, 'removed', removed));
     return removed;
   end
   $function$;
-comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token. A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token, unredeemed authorization codes (astapa.void_authorization_codes). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
 grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18176,6 +18197,35 @@ AS $function$
   $function$;
 comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens name (astapa.custom_claims): their current subscription''s while it grants it, else the project''s default plan, else free.';
 grant execute on function astapa.user_plan(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.void_authorization_codes(user_id bigint)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    voided integer;
+  begin
+    -- The user's row first, for update, as api.revoke_user_refresh_tokens takes it: a redemption under way holds
+    -- it for key share before it locks its code (api.redeem_authorization_code), so this waits for that one and
+    -- its refresh token is revoked by the caller's revocation, or the redemption waits and finds its code void.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = void_authorization_codes.user_id
+    for update of u;
+    -- Redeemed without a refresh family: what api.redeem_authorization_code answers invalid_grant for, revoking
+    -- nothing. Kept, not deleted: the sweeper removes them with the rest a day after they expire.
+    with void as (
+      update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
+      where c.project_id = (select astapa.current_project_id()) and c.user_id = void_authorization_codes.user_id
+        and c.redeemed_at is null and c.expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into voided from void;
+    return voided;
+  end
+  $function$;
+comment on function astapa.void_authorization_codes(bigint) is 'Voids every unredeemed, unexpired authorization code of a user in the current project (redeemed_at set, no refresh family: a redemption answers invalid_grant); returns how many. For the callers that end every way in (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account): a code issued to a session they end would otherwise still start a refresh token for its 60 s. Locks the user''s row first.';
+grant execute on function astapa.void_authorization_codes(bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_json(project_id text)

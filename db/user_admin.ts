@@ -42,7 +42,11 @@ export const OwnClaimsSchema = z.object({
 });
 export type OwnClaims = z.infer<typeof OwnClaimsSchema>;
 
-const SignOutSchema = z.object({ sessions: z.number().int(), refresh_tokens: z.number().int() });
+const SignOutSchema = z.object({
+  sessions: z.number().int(),
+  refresh_tokens: z.number().int(),
+  authorization_codes: z.number().int(),
+});
 
 /** The user when they belong to the project's current environment; not_found otherwise. */
 export function getEnvironmentUser(tx: Tx, projectId: string, userId: string): Promise<User> {

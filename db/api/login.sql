@@ -264,14 +264,20 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     update astapa.login_sessions s set ended_at = pg_catalog.now()
     where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
     perform api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
+    -- A code issued to one of those sessions a moment ago would still start a refresh token, and a second step
+    -- begun with the old password would still end in a session for its 10 minutes.
+    perform astapa.void_authorization_codes(owner);
+    update astapa.mfa_challenges c set used_at = pg_catalog.now()
+    where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner);
     return owner;
   end
   $$;
 
 comment on function api.reset_password(bytea, text) is
-  'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session and '
-  'revokes every refresh token of the user. An account whose address was unverified is claimed first '
+  'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes '
+  'every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and '
+  'every open second-step challenge of the user. An account whose address was unverified is claimed first '
   '(astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an '
   'unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 

@@ -636,6 +636,7 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     consents integer;
     sessions integer;
     refresh_tokens integer;
+    authorization_codes integer;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -748,9 +749,11 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
       returning 1)
     select pg_catalog.count(*)::integer into sessions from ended;
     refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
+    -- And a code issued to one of those sessions a moment ago, not yet redeemed for its refresh token.
+    authorization_codes := astapa.void_authorization_codes(user_id);
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
       'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents, 'sessions', sessions,
-      'refresh_tokens', refresh_tokens,
+      'refresh_tokens', refresh_tokens, 'authorization_codes', authorization_codes,
       case when proven = 'email' then 'phone_number' else 'email' end, case when other_channel then 1 else 0 end);
     perform astapa.audit(project_id, 'user.claimed', 'user:' || user_id,
       pg_catalog.jsonb_build_object('proven', proven, 'removed', removed));
@@ -765,7 +768,7 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
   '(api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed '
   'links, email and phone codes, pending email changes and second-step challenges, every session and refresh '
-  'token. A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is '
+  'token, unredeemed authorization codes (astapa.void_authorization_codes). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is '
   'unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between '
   'the caller''s check and this one). '
   'Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number '
@@ -862,6 +865,7 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
   declare
     sessions integer;
     refresh_tokens integer;
+    counts jsonb;
   begin
     if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
@@ -879,16 +883,20 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
     select pg_catalog.count(*)::integer into sessions from ended;
     -- The same revocation POST /api/platform/revoke performs.
     refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id,
-      pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens));
-    return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens);
+    -- A code issued to an ended session a moment ago would still start a refresh token.
+    counts := pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
+      'authorization_codes', astapa.void_authorization_codes(user_id));
+    perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id, counts);
+    return counts;
   end
   $$;
 
 comment on function api.sign_out_everywhere(text, bigint) is
-  'Ends every hosted-login session of the user and revokes every refresh token (api.revoke_user_refresh_tokens, '
-  'reason revoked_by_admin); audits user.sign_out_everywhere with the counts. The user''s row is locked first, '
-  'so a session or refresh token being created meanwhile is ended or revoked too. AS404 unknown user.';
+  'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, '
+  'reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes); '
+  'returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes}. '
+  'The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, '
+  'revoked or voided too. AS404 unknown user.';
 
 grant execute on function api.sign_out_everywhere(text, bigint) to astapa_app;
 

@@ -34,7 +34,8 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   enabled: "User enabled again.",
   claims_saved: "Claims saved: the user's next token carries them.",
   identity_unlinked: "Sign-in method removed.",
-  signed_out: "Signed out everywhere: every session ended and every refresh token revoked.",
+  signed_out:
+    "Signed out everywhere: every session ended, every refresh token revoked, every unused sign-in code voided.",
   factors_reset:
     "Second factor reset: the user was mailed, and sets up a new one at their next sign-in if required.",
   factors_reset_unmailed:

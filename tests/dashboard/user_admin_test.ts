@@ -283,6 +283,7 @@ Deno.test("user page — sign out everywhere ends sessions and revokes refresh t
   assert.deepEqual([audit.actor, audit.details], [`account:${owner.accountId}`, {
     sessions: 1,
     refresh_tokens: 1,
+    authorization_codes: 0,
   }]);
 });
 

@@ -53,6 +53,10 @@ async function setUpEverything(sql: Sql, projectId: string, user: string, phone:
     values (${projectId}, ${bytes()}, ${user}, '{pwd}', now() + interval '10 minutes')`;
   await sql`insert into astapa.email_changes (project_id, token_hash, user_id, new_email, expires_at)
     values (${projectId}, ${bytes()}, ${user}, 'attacker@example.com', now() + interval '1 hour')`;
+  await sql`insert into astapa.authorization_codes (project_id, code_hash, client_id, user_id, redirect_uri,
+      auth_time, expires_at)
+    values (${projectId}, ${bytes()}, 'cid_x', ${user}, 'https://app.example/callback', now(),
+      now() + interval '60 seconds')`;
 }
 
 /** What is left of each kind, counted as the owner sees it. */
@@ -78,7 +82,9 @@ async function left(sql: Sql, projectId: string, user: string) {
     (select count(*)::int from astapa.mfa_challenges where project_id = ${projectId} and user_id = ${user}
       and used_at is null) as challenges,
     (select count(*)::int from astapa.email_changes where project_id = ${projectId} and user_id = ${user})
-      as email_changes`;
+      as email_changes,
+    (select count(*)::int from astapa.authorization_codes where project_id = ${projectId} and user_id = ${user}
+      and redeemed_at is null) as authorization_codes`;
   return { ...row };
 }
 
@@ -101,6 +107,7 @@ const nothingLeft = {
   email_tokens: 0,
   challenges: 0,
   email_changes: 0,
+  authorization_codes: 0,
 };
 
 Deno.test("astapa.claim_unproven_account — email: every way in another person set up goes, counted in the audit", async () => {
@@ -126,6 +133,7 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
     consents: 1,
     sessions: 2,
     refresh_tokens: 1,
+    authorization_codes: 1,
     phone_number: 1,
   });
   assert.deepEqual(await left(db.sql, project.id, victim), {
@@ -237,7 +245,11 @@ Deno.test("api.reset_password — an unverified account's passkeys, factors and 
     1,
     "+6281200000032",
   ]);
-  assert.deepEqual([kept.sessions, kept.refresh_tokens], [0, 0], "a reset signs everyone out, as before");
+  assert.deepEqual(
+    [kept.sessions, kept.refresh_tokens, kept.authorization_codes],
+    [0, 0, 0],
+    "a reset signs everyone out, as before, and voids codes not yet redeemed",
+  );
 });
 
 Deno.test("api.prove_passkey_sign_up — proving the mailbox of an existing unverified account claims it", async () => {

@@ -108,6 +108,28 @@ Deno.test("api.meet_mfa_challenge — a time step is accepted once, never an ear
   assert.equal((await meet("s2", "totp", { step: 1001 })).accepted, false, "a replay");
 });
 
+Deno.test("api.reset_password — a second step begun before the reset is void; one begun after works", async () => {
+  const user = await enrolled("reset-mid-step@example.com");
+  await db.sql`update astapa.users set email_verified = true where id = ${user}`;
+  assert.equal(await start(user, "before-reset"), true);
+  const token = await sha256("reset-mid-step");
+  await asApp(db.sql, project.id, async (tx) => {
+    await tx`select api.issue_email_token(${user}, 'reset_password', ${token})`;
+    await tx`select api.reset_password(${token}, '$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3')`;
+  });
+  assert.equal(
+    await appValue(
+      db.sql,
+      project.id,
+      async (tx) => tx`select api.mfa_challenge(${await sha256("before-reset")})`,
+    ),
+    null,
+  );
+  await rejectsAs(meet("before-reset", "totp", { step: 1001 }), "invalid_grant");
+  assert.equal(await start(user, "after-reset"), true);
+  assert.equal((await meet("after-reset", "totp", { step: 1001 })).accepted, true);
+});
+
 Deno.test("api.meet_mfa_challenge — a recovery code works once and queues the mail", async () => {
   const user = await enrolled("recovery@example.com");
   await start(user, "r1");

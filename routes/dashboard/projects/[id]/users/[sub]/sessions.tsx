@@ -9,8 +9,9 @@ import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx
 const SignOutForm = z.object({ csrf: z.string() });
 
 /**
- * POST …/users/:sub/sessions: signs the user out everywhere — every hosted-login session ends and every
- * refresh token is revoked (the revocation POST /api/platform/revoke performs).
+ * POST …/users/:sub/sessions: signs the user out everywhere — every hosted-login session ends, every refresh
+ * token is revoked (the revocation POST /api/platform/revoke performs) and every unredeemed authorization code
+ * is voided.
  */
 export const handler: Handlers<UserViewData> = {
   POST: async (c) => {
