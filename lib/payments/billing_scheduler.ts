@@ -2,8 +2,10 @@
  * The billing pass every instance runs periodically: for each project with billing work, renewals (next
  * period's checkout + mail, past_due, expiry to the default plan, cancel at period end), charges of linked
  * e-wallets for those renewals (lib/payments/renewal_charges.ts), then reconciliation
- * of stale charges and expiry of old checkouts. Instances share the work safely: each step locks its
- * subscription or charge with FOR UPDATE SKIP LOCKED, and a renewal checkout is unique per period.
+ * of stale charges and expiry of old checkouts. Each pass has its own Xendit breaker (xendit_breaker.ts):
+ * after a call with an account goes unanswered, the pass makes no more calls with it and the skipped work
+ * waits for the next pass. Instances share the work safely: each step locks its subscription or charge with
+ * FOR UPDATE SKIP LOCKED, and a renewal checkout is unique per period.
  * The clock is injectable, so tests move time instead of sleeping.
  */
 import { asApp } from "@/db/client.ts";
@@ -18,6 +20,7 @@ import { reconcileProject } from "./reconcile.ts";
 import { renewProject, type StepHook } from "./renewals.ts";
 import { type ChargeOutcome, chargeRenewals } from "./renewal_charges.ts";
 import { renewOrganizations } from "./organization_renewals.ts";
+import { XenditBreaker } from "./xendit_breaker.ts";
 
 export type Clock = () => Date;
 
@@ -39,6 +42,11 @@ export type PassReport = {
   organizationRenewals?: (OrganizationRenewalStep & { projectId: string })[];
   reconciled: number;
   expired: number;
+  /**
+   * Xendit calls not made because their account stopped answering earlier in the pass (still due). A project's
+   * held-back renewal charges count one: the first is not claimed, and the rest are not reached.
+   */
+  skipped: number;
 };
 
 export class BillingScheduler {
@@ -74,12 +82,16 @@ export class BillingScheduler {
     if (this.#stopped || this.#running) return;
     try {
       const report = await this.pass();
-      if (report.renewals.length || report.charges.length || report.reconciled || report.expired) {
+      if (
+        report.renewals.length || report.charges.length || report.reconciled || report.expired ||
+        report.skipped
+      ) {
         log("info", "billing_pass", {
           renewals: report.renewals.length,
           charges: report.charges.length,
           reconciled: report.reconciled,
           expired: report.expired,
+          skipped: report.skipped,
         });
       }
     } catch (error) {
@@ -88,7 +100,8 @@ export class BillingScheduler {
   }
 
   async #pass(now: Date): Promise<PassReport> {
-    const report: PassReport = { renewals: [], charges: [], reconciled: 0, expired: 0 };
+    const report: PassReport = { renewals: [], charges: [], reconciled: 0, expired: 0, skipped: 0 };
+    const breaker = new XenditBreaker();
     const projects = await asApp(this.deps.sql, null, async (tx) => [
       ...new Set([...await projectsWithBillingWork(tx), ...await projectsWithOrganizationRenewals(tx)]),
     ]);
@@ -100,12 +113,13 @@ export class BillingScheduler {
         const teams = await renewOrganizations(this.deps, projectId, now);
         (report.organizationRenewals ??= []).push(...teams.map((step) => ({ ...step, projectId })));
         // After both steps: the linked-method charges they opened (people's and organizations') go out now.
-        report.charges.push(...await chargeRenewals(this.deps, projectId, now));
+        report.charges.push(...await chargeRenewals(this.deps, projectId, now, breaker));
         const reconciled = await reconcileProject(
           this.deps,
           projectId,
           now,
           this.options.staleSeconds ?? 900,
+          breaker,
         );
         report.reconciled += reconciled.recorded;
         report.expired += reconciled.expired;
@@ -114,6 +128,7 @@ export class BillingScheduler {
         log("error", "billing_project_failed", { project_id: projectId, error: String(error) });
       }
     }
+    report.skipped = breaker.skipped;
     return report;
   }
 }

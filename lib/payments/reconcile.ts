@@ -3,7 +3,8 @@
  * an answer other than pending is stored as a payment event (marked `reconciled`) and applied by the payment
  * worker exactly like a callback — a callback arriving later with the same status is a duplicate. Then
  * checkouts past their expires_at are marked expired, and refunds whose callback never came are asked about
- * (lib/payments/refund_reconcile.ts).
+ * (lib/payments/refund_reconcile.ts). A charge whose account's breaker is open in this pass (xendit_breaker.ts)
+ * is not asked about: like one Xendit did not answer, it is asked again once older_than_seconds have passed.
  */
 import { asApp } from "@/db/client.ts";
 import { claimStalePayments, expireCheckouts } from "@/db/billing.ts";
@@ -12,6 +13,7 @@ import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { type ChargeStatus, fetchCharge } from "./xendit.ts";
 import { reconcileRefunds } from "./refund_reconcile.ts";
+import { XenditBreaker } from "./xendit_breaker.ts";
 
 const PROVIDER_STATUS: Record<
   Exclude<ChargeStatus, "pending">,
@@ -29,6 +31,7 @@ export async function reconcileProject(
   projectId: string,
   now: Date,
   staleSeconds: number,
+  breaker = new XenditBreaker(),
 ): Promise<ReconcileResult> {
   const stale = await asApp(
     deps.sql,
@@ -37,10 +40,16 @@ export async function reconcileProject(
   );
   let recorded = 0;
   for (const payment of stale) {
+    const ref = { projectId, environment: payment.environment, account: payment.xendit_account };
+    if (!breaker.allows(ref)) continue;
     try {
       const account = await xenditAccount(deps, projectId, payment.environment, payment.xendit_account);
       if (!account) continue;
-      const charge = await fetchCharge(account.connection, payment.kind, payment.provider_id);
+      const charge = await fetchCharge(account.connection, payment.kind, payment.provider_id)
+        .catch((error) => {
+          breaker.failed(ref, error, "reconcile charge");
+          throw error;
+        });
       if (charge.status === "pending") continue;
       const status = PROVIDER_STATUS[charge.status][payment.kind];
       const stored = await asApp(deps.sql, projectId, (tx) =>
@@ -66,6 +75,6 @@ export async function reconcileProject(
     }
   }
   const expired = await asApp(deps.sql, projectId, (tx) => expireCheckouts(tx, projectId, now));
-  recorded += await reconcileRefunds(deps, projectId, now, staleSeconds);
+  recorded += await reconcileRefunds(deps, projectId, now, staleSeconds, breaker);
   return { checked: stale.length, recorded, expired };
 }

@@ -3,14 +3,16 @@
  * GET /refunds/{id}; a refund Xendit never answered (still `requested`) by sending the same request again under
  * the same idempotency key (Xendit answers the refund it made, or makes it now). A final answer is stored as a
  * refund callback (marked `reconciled`) in the durable events table and applied by the payment worker exactly
- * like one — a callback arriving later is a duplicate, and succeeded and failed stay final.
+ * like one — a callback arriving later is a duplicate, and succeeded and failed stay final. A refund whose
+ * account's breaker is open in this pass (xendit_breaker.ts) is not asked about: it waits like an unanswered one.
  */
 import { asApp } from "@/db/client.ts";
 import { recordPaymentEvent } from "@/db/payments.ts";
 import { claimStaleRefunds, recordRefundAnswer, type Refund } from "@/db/refunds.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { xenditClient } from "./xendit.ts";
+import { asChargeError, xenditClient } from "./xendit.ts";
+import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 import type { Xendit } from "xendit-node";
 
 /** Xendit's refund as sent (snake_case): xendit-node 7's Refund model has no `status`, so it is read raw. */
@@ -25,15 +27,26 @@ type RawRefunds = {
   createRefundRaw(request: Parameters<Xendit["Refund"]["createRefund"]>[0]): Promise<{ raw: Response }>;
 };
 
-async function askXendit(deps: PaymentDeps, projectId: string, refund: Refund): Promise<XenditRefund | null> {
-  const account = await xenditAccount(
-    deps,
-    projectId,
-    refund.checkout.environment,
-    refund.checkout.xendit_account,
-  );
+async function askXendit(
+  deps: PaymentDeps,
+  ref: AccountRef,
+  refund: Refund,
+  breaker: XenditBreaker,
+): Promise<XenditRefund | null> {
+  const { projectId } = ref;
+  const account = await xenditAccount(deps, projectId, ref.environment, ref.account);
   if (!account) return null;
   const refunds = (await xenditClient(account.connection)).Refund as unknown as RawRefunds;
+  try {
+    return await askRefunds(refunds, projectId, refund);
+  } catch (error) {
+    // Classified here, around the calls alone: a database error later must not read as Xendit's silence.
+    breaker.failed(ref, asChargeError(error), "reconcile refund");
+    throw error;
+  }
+}
+
+async function askRefunds(refunds: RawRefunds, projectId: string, refund: Refund): Promise<XenditRefund> {
   if (refund.provider_id) {
     return await (await refunds.getRefundRaw({ refundID: refund.provider_id })).raw.json();
   }
@@ -60,12 +73,19 @@ export async function reconcileRefunds(
   projectId: string,
   now: Date,
   staleSeconds: number,
+  breaker = new XenditBreaker(),
 ): Promise<number> {
   const stale = await asApp(deps.sql, projectId, (tx) => claimStaleRefunds(tx, projectId, now, staleSeconds));
   let recorded = 0;
   for (const refund of stale) {
+    const ref = {
+      projectId,
+      environment: refund.checkout.environment,
+      account: refund.checkout.xendit_account,
+    };
+    if (!breaker.allows(ref)) continue;
     try {
-      const answer = await askXendit(deps, projectId, refund);
+      const answer = await askXendit(deps, ref, refund, breaker);
       if (!answer?.id) continue;
       const status = String(answer.status ?? "");
       if (status !== "SUCCEEDED" && status !== "FAILED") {

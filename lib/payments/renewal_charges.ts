@@ -4,7 +4,10 @@
  * for a Payment Request naming the method (idempotency key = the charge id, so a retry after no answer is the
  * same charge) and record the answer. The callback then pays the checkout like any other payment. A charge that
  * fails — refused at once, failed or expired later, or never answered — falls back to the pay-link mail, queued
- * in the transaction that marks it failed, so it goes out exactly once.
+ * in the transaction that marks it failed, so it goes out exactly once. While the pass's breaker is open for a
+ * charge's account (xendit_breaker.ts), its claim is rolled back — no try counted, nothing failed or mailed —
+ * and the project's remaining charges wait for the next pass (claims come in order, so there is no skipping
+ * past one).
  */
 import { asApp } from "@/db/client.ts";
 import { queueMail } from "@/db/billing.ts";
@@ -21,6 +24,7 @@ import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { organizationRenewalMail } from "./organization_renewal_mail.ts";
 import { renewalMail, trialReminderMail } from "./renewal_mail.ts";
 import { asChargeError, chargeLinkedMethod } from "./xendit.ts";
+import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 
 /** A charge Xendit did not answer is asked again (same idempotency key) after this long. */
 export const RETRY_SECONDS = 600;
@@ -31,20 +35,28 @@ export type ChargeOutcome = {
   outcome: "pending" | "mailed" | "paid" | "none" | "retry";
 };
 
+/** Thrown inside a claim's transaction to roll it back: its account's breaker is open. */
+const HELD_BACK = Symbol("held back");
+
 /** Works through the project's linked-method renewal charges at `now`; returns what happened to each. */
 export async function chargeRenewals(
   deps: PaymentDeps,
   projectId: string,
   now: Date,
+  breaker = new XenditBreaker(),
 ): Promise<ChargeOutcome[]> {
   const outcomes: ChargeOutcome[] = [];
   for (let guard = 0; guard < 10_000; guard++) {
     const work = await asApp(deps.sql, projectId, async (tx) => {
       const work = await nextRenewalCharge(tx, projectId, now, RETRY_SECONDS);
+      if (work?.action === "charge" && !breaker.allows(accountOf(projectId, work))) throw HELD_BACK;
       if (work && work.action !== "charge") await mailIfDue(tx, deps, projectId, work);
       return work;
-    }, { actor: "billing" });
-    if (!work) break;
+    }, { actor: "billing" }).catch((error): typeof HELD_BACK => {
+      if (error === HELD_BACK) return HELD_BACK;
+      throw error;
+    });
+    if (!work || work === HELD_BACK) break;
     if (work.action !== "charge") {
       outcomes.push({
         projectId,
@@ -53,7 +65,7 @@ export async function chargeRenewals(
       });
       continue;
     }
-    const answer = await askXendit(deps, projectId, work);
+    const answer = await askXendit(deps, projectId, work, breaker);
     if (!answer) {
       outcomes.push({ projectId, chargeId: work.charge_id, outcome: "retry" });
       continue;
@@ -72,11 +84,20 @@ export async function chargeRenewals(
   return outcomes;
 }
 
+type ChargeWork = Extract<RenewalChargeWork, { action: "charge" }>;
+
+const accountOf = (projectId: string, work: ChargeWork): AccountRef => ({
+  projectId,
+  environment: work.checkout.environment,
+  account: work.checkout.xendit_account,
+});
+
 /** Xendit's answer; null when it could not be had (unreachable, 5xx): the charge is asked again later. */
 async function askXendit(
   deps: PaymentDeps,
   projectId: string,
-  work: Extract<RenewalChargeWork, { action: "charge" }>,
+  work: ChargeWork,
+  breaker: XenditBreaker,
 ): Promise<RenewalChargeAnswer | null> {
   const { checkout } = work;
   const account = await xenditAccount(deps, projectId, checkout.environment, checkout.xendit_account);
@@ -97,6 +118,7 @@ async function askXendit(
     return { provider_id: charged.providerId, amount: charged.amount, status: charged.status };
   } catch (error) {
     const failure = asChargeError(error);
+    breaker.failed(accountOf(projectId, work), failure, "renewal charge");
     if (failure.status === null || failure.status >= 500) {
       log("warn", "renewal_charge_retry", { project_id: projectId, charge_id: work.charge_id });
       return null;

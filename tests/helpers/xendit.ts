@@ -17,8 +17,18 @@ export type ServedSimulator = {
    * close() releases any still waiting.
    */
   hang: boolean;
+  /** Secret keys whose requests stall like `hang` while other accounts' are answered. */
+  stalled: Set<string>;
+  /** Every request received (answered or not), by the secret key it authenticated with. */
+  requests: { secretKey: string; method: string; path: string }[];
   close(): Promise<void>;
 };
+
+/** The secret key of a request's Basic auth (the SDK sends `key:`), or "". */
+function secretKeyOf(request: Request): string {
+  const basic = /^Basic (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
+  return basic ? atob(basic).split(":")[0] : "";
+}
 
 /** Serves a simulator; callbacks go to `webhookUrl` (settable later through sim.accounts). */
 export function serveSimulator(
@@ -27,7 +37,9 @@ export function serveSimulator(
   const holder: { sim?: XenditSimulator; served?: ServedSimulator } = {};
   const hung: (() => void)[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
-    if (holder.served?.hang) {
+    const secretKey = secretKeyOf(request);
+    holder.served?.requests.push({ secretKey, method: request.method, path: new URL(request.url).pathname });
+    if (holder.served?.hang || holder.served?.stalled.has(secretKey)) {
       await new Promise<void>((resolve) => {
         hung.push(resolve);
         request.signal.addEventListener("abort", () => resolve(), { once: true });
@@ -51,6 +63,8 @@ export function serveSimulator(
     sim,
     url,
     hang: false,
+    stalled: new Set(),
+    requests: [],
     async close() {
       for (const release of hung.splice(0)) release();
       sim.close();

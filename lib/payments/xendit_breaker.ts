@@ -1,0 +1,55 @@
+/**
+ * A circuit breaker for one billing pass (docs/payments.md "When Xendit does not answer"): once a call with a
+ * Xendit account times out or finds Xendit unreachable, the rest of the pass makes no more calls with that
+ * account — otherwise a stalled Xendit costs the full deadline per renewal, charge and refund, and holds up
+ * every other project's pass behind it. Skipped work is left as it was (still due); the next pass, with a new
+ * breaker, tries again. Other accounts — other projects' keys, the other mode — are not affected.
+ */
+import type { XenditAccount } from "@/db/payments.ts";
+import { log } from "../http/log.ts";
+import { ChargeError } from "./xendit.ts";
+
+/** Which account a call goes through: what a checkout records (its environment and xendit_account). */
+export type AccountRef = {
+  projectId: string;
+  environment: "sandbox" | "production";
+  account: XenditAccount;
+};
+
+/** The deployment's keys are one account for every project; a project's own keys and simulator are its own. */
+function keyOf(ref: AccountRef): string {
+  return ref.account === "deployment"
+    ? `deployment:${ref.environment}`
+    : `${ref.projectId}:${ref.environment}:${ref.account}`;
+}
+
+export class XenditBreaker {
+  readonly #open = new Set<string>();
+  /** Xendit calls this pass did not make because their account's breaker was open. */
+  skipped = 0;
+
+  /** Whether a call with this account may go out; a call held back is counted as skipped. */
+  allows(ref: AccountRef): boolean {
+    if (!this.#open.has(keyOf(ref))) return true;
+    this.skipped++;
+    return false;
+  }
+
+  /** Notes a failed call: no answer in time or no connection (not a refusal) opens the account's breaker. */
+  failed(ref: AccountRef, error: unknown, call: string): void {
+    const noAnswer = error instanceof ChargeError &&
+      (error.code === "timeout" || error.code === "unreachable");
+    const key = keyOf(ref);
+    if (!noAnswer || this.#open.has(key)) return;
+    this.#open.add(key);
+    log("warn", "xendit_breaker_open", {
+      project_id: ref.projectId,
+      mode: ref.environment === "production" ? "live" : "sandbox",
+      account: ref.account,
+      call,
+      error: error.code,
+      skipped:
+        "this pass's remaining Xendit calls with this account (renewal charges, reconciliation, refunds)",
+    });
+  }
+}
