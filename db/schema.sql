@@ -2481,7 +2481,7 @@ CREATE OR REPLACE FUNCTION api.access_token_active(user_id bigint, client_id tex
 AS $function$
     -- A project that turned the client's kind off has stopped its tokens; a person's token ends with the
     -- person (disabled, or outside the project's current environment). user_id is null for a machine token.
-    select astapa.dynamic_client_allowed(client_id)
+    select astapa.dynamic_client_allowed(access_token_active.client_id)
       and (access_token_active.user_id is null or exists (
         select from astapa.users u
         join astapa.projects p on p.id = u.project_id
@@ -5715,7 +5715,8 @@ AS $function$
           'verification_token', d.verification_token) order by d.domain)
         from astapa.organization_domains d where d.project_id = o.project_id and d.organization_id = o.id), '[]'))
     from astapa.organizations o
-    where o.project_id = (select astapa.current_project_id()) and (o.id = organization_id or o.slug = organization_id)
+    where o.project_id = (select astapa.current_project_id())
+      and (o.id = get_organization.organization_id or o.slug = get_organization.organization_id)
   $function$;
 comment on function api.get_organization(text) is 'One organization of the current project by id or slug, with its domains; null when there is none.';
 grant execute on function api.get_organization(text) to astapa_app;
@@ -15027,7 +15028,8 @@ AS $function$
     select d.organization_id from astapa.users u
     join astapa.organization_domains d on d.project_id = u.project_id and d.verified_at is not null
       and d.domain = pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2))
-    where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.email_verified
+    where u.project_id = (select astapa.current_project_id()) and u.id = domain_organizations.user_id
+      and u.email_verified
       and astapa.domain_join_mode() <> 'off'
       and not exists (select from astapa.organization_memberships m where m.project_id = u.project_id
                         and m.organization_id = d.organization_id and m.user_id = u.id)
@@ -15043,7 +15045,7 @@ CREATE OR REPLACE FUNCTION astapa.dynamic_client_allowed(client_id text)
  SET search_path TO ''
 AS $function$
     -- Only a dynamic or metadata-document client needs the settings.
-    select astapa.client_kind_allowed(client_id, null) or coalesce((
+    select astapa.client_kind_allowed(dynamic_client_allowed.client_id, null) or coalesce((
       select astapa.client_kind_allowed(dynamic_client_allowed.client_id, p.settings)
       from astapa.projects p where p.id = (select astapa.current_project_id())), false)
   $function$;

@@ -342,7 +342,8 @@ create or replace function astapa.domain_organizations(user_id bigint) returns s
     select d.organization_id from astapa.users u
     join astapa.organization_domains d on d.project_id = u.project_id and d.verified_at is not null
       and d.domain = pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2))
-    where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.email_verified
+    where u.project_id = (select astapa.current_project_id()) and u.id = domain_organizations.user_id
+      and u.email_verified
       and astapa.domain_join_mode() <> 'off'
       and not exists (select from astapa.organization_memberships m where m.project_id = u.project_id
                         and m.organization_id = d.organization_id and m.user_id = u.id)

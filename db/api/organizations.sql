@@ -524,7 +524,8 @@ create or replace function api.get_organization(organization_id text) returns js
           'verification_token', d.verification_token) order by d.domain)
         from astapa.organization_domains d where d.project_id = o.project_id and d.organization_id = o.id), '[]'))
     from astapa.organizations o
-    where o.project_id = (select astapa.current_project_id()) and (o.id = organization_id or o.slug = organization_id)
+    where o.project_id = (select astapa.current_project_id())
+      and (o.id = get_organization.organization_id or o.slug = get_organization.organization_id)
   $$;
 
 comment on function api.get_organization(text) is

@@ -670,7 +670,7 @@ create or replace function astapa.dynamic_client_allowed(client_id text) returns
   set search_path = ''
   as $$
     -- Only a dynamic or metadata-document client needs the settings.
-    select astapa.client_kind_allowed(client_id, null) or coalesce((
+    select astapa.client_kind_allowed(dynamic_client_allowed.client_id, null) or coalesce((
       select astapa.client_kind_allowed(dynamic_client_allowed.client_id, p.settings)
       from astapa.projects p where p.id = (select astapa.current_project_id())), false)
   $$;
@@ -729,7 +729,7 @@ create or replace function api.access_token_active(user_id bigint, client_id tex
   as $$
     -- A project that turned the client's kind off has stopped its tokens; a person's token ends with the
     -- person (disabled, or outside the project's current environment). user_id is null for a machine token.
-    select astapa.dynamic_client_allowed(client_id)
+    select astapa.dynamic_client_allowed(access_token_active.client_id)
       and (access_token_active.user_id is null or exists (
         select from astapa.users u
         join astapa.projects p on p.id = u.project_id

@@ -97,6 +97,44 @@ Deno.test("schema — a column is compared with (select astapa.current_project_i
   assert.deepEqual(rows.map((row) => row.name), []);
 });
 
+Deno.test("schema — a SQL function names its parameters with the function's name where a table it reads has such a column", async () => {
+  // In a `language sql` body a column wins over a parameter of the same name, silently: a bare `lookup_id`
+  // beside astapa.refresh_tokens was the column, and the function matched every row (session 19). PL/pgSQL
+  // refuses the ambiguity itself (plpgsql.variable_conflict = error), so only SQL bodies are read here: a bare
+  // use of a parameter is refused when any table the body names has a column of that name, whatever the scope
+  // (a reader cannot tell at a glance either). The left side of a SET list is the column, and is skipped.
+  const functions = await db.sql`
+    select p.oid::regprocedure::text as name, p.prosrc as body, coalesce(p.proargnames, '{}') as args
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+    where n.nspname in ('astapa', 'api') and p.prokind = 'f' and l.lanname = 'sql'`;
+  const columns = await db.sql`
+    select c.relname as table, a.attname as column
+    from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'astapa' and c.relkind in ('r', 'p', 'v') and a.attnum > 0 and not a.attisdropped`;
+  const columnsOf = new Map<string, Set<string>>();
+  for (const { table, column } of columns) {
+    if (!columnsOf.has(table)) columnsOf.set(table, new Set());
+    columnsOf.get(table)!.add(column);
+  }
+  const bare: string[] = [];
+  for (const f of functions) {
+    const body = String(f.body).replace(/--[^\n]*/g, "").replace(/'(?:[^']|'')*'/g, "''");
+    const tables = [...body.matchAll(/astapa\.([a-z_]+)\b(?!\s*\()/g)].map((m) => m[1]);
+    for (const arg of (f.args as string[]).filter(Boolean)) {
+      if (!tables.some((table) => columnsOf.get(table)?.has(arg))) continue;
+      const uses = new RegExp(`(?<![.\\w"])${arg}(?![\\w"]|\\s*\\.|\\s*=>|\\s*\\()`, "g");
+      const assigned = new RegExp(`(?:\\bset|,)\\s*$`);
+      for (const use of body.matchAll(uses)) {
+        const before = body.slice(0, use.index);
+        const after = body.slice(use.index! + arg.length);
+        if (assigned.test(before) && /^\s*=(?!=)/.test(after)) continue;
+        bare.push(`${f.name}: ${arg}`);
+      }
+    }
+  }
+  assert.deepEqual([...new Set(bare)], [], "qualify each with the function's name, e.g. f.user_id");
+});
+
 Deno.test("roles — the app role owns nothing, cannot bypass RLS, and is not a superuser", async () => {
   const [role] = await db.sql`
     select rolsuper, rolbypassrls, rolcanlogin from pg_roles where rolname = 'astapa_app'`;
