@@ -90,8 +90,8 @@ create or replace function api.revoke_self_registered_tokens(
 comment on function api.revoke_self_registered_tokens(text, bytea, bigint, text, uuid) is
   'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document '
   'client: the family of the refresh token with token_hash (and the lookup_id it carries), or (token_hash null) '
-  'the tokens it holds for the user and resource an access token named. Never another client''s tokens, never the user''s other sessions. '
-  'Returns how many.';
+  'the tokens it holds for the user and resource an access token named. Never another client''s tokens, never '
+  'the user''s other sessions. Returns how many.';
 
 grant execute on function api.revoke_self_registered_tokens(text, bytea, bigint, text, uuid) to astapa_app;
 

@@ -768,9 +768,9 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
   '(api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed '
   'links, email and phone codes, pending email changes and second-step challenges, every session and refresh '
-  'token, unredeemed authorization codes (astapa.void_authorization_codes). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is '
-  'unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between '
-  'the caller''s check and this one). '
+  'token, unredeemed authorization codes (astapa.void_authorization_codes). A verified other channel stays; a '
+  'proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) '
+  'is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). '
   'Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number '
   'was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor '
   'phone.';

@@ -20,7 +20,7 @@ export function newRefreshSecret(): string {
   return randomSecret();
 }
 
-/** The token handed to the client: the lookup id the grant returned, then the secret (the secret alone for an older row). */
+/** The token handed to the client: the grant's lookup id, then the secret (the secret alone for an older row). */
 export function refreshTokenText(lookupId: string | null | undefined, secret: string): string {
   return lookupId ? base64url.encode(uuidBytes(lookupId)) + secret : secret;
 }
