@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import { credentials, postForm, postJson } from "../helpers/token_client.ts";
-import { base64url, randomSecret, sha256 } from "@/lib/secrets.ts";
-import { successorOf } from "@/lib/tokens/refresh_tokens.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { readRefreshToken, successorOf } from "@/lib/tokens/refresh_tokens.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -40,10 +40,8 @@ async function olderToken(userId: string, fields: { used?: boolean; family?: str
   return token;
 }
 
-const uuidOf = (token: string) => {
-  const hex = base64url.decode(token.slice(0, 22)).toHex();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-};
+/** The lookup id a token carries, as the token endpoint reads it (the encoding: refresh_token_format_test). */
+const uuidOf = async (token: string) => (await readRefreshToken(token)).lookupId;
 
 Deno.test("refresh token — carries its row's time-ordered lookup id; the row keeps only the secret's hash", async () => {
   const userId = await seedUser(t.db.sql, project.id, "lookup-1@example.com");
@@ -51,7 +49,7 @@ Deno.test("refresh token — carries its row's time-ordered lookup id; the row k
   const rows = await t.db
     .sql`select lookup_id, token_hash from astapa.refresh_tokens where user_id = ${userId}`;
   assert.equal(rows.length, 1);
-  assert.equal(rows[0].lookup_id, uuidOf(token));
+  assert.equal(await uuidOf(token), rows[0].lookup_id, "the token carries its row's lookup id");
   assert.match(rows[0].lookup_id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/, "a UUID version 7");
   assert.deepEqual(new Uint8Array(rows[0].token_hash), await sha256(token.slice(22)));
   const [stored] = await t.db.sql`select count(*)::int as n from astapa.refresh_tokens
@@ -62,7 +60,7 @@ Deno.test("refresh token — carries its row's time-ordered lookup id; the row k
   assert.equal(res.status, 200, JSON.stringify(body));
   const [successor] = await t.db.sql`select lookup_id from astapa.refresh_tokens
     where user_id = ${userId} and parent_id is not null`;
-  assert.equal(successor.lookup_id, uuidOf(body.refresh_token));
+  assert.equal(await uuidOf(body.refresh_token), successor.lookup_id);
   assert.ok(successor.lookup_id > rows[0].lookup_id, "later ids sort after earlier ones");
 });
 
