@@ -15,6 +15,7 @@ import {
   astapaEnv,
   freePort,
   type ServerProcess,
+  startEntry,
   startServer,
 } from "./loopback/servers.ts";
 import { basic } from "../tests/helpers/oauth.ts";
@@ -30,8 +31,10 @@ const THIS_ENV = Object.fromEntries(
 );
 
 export async function compare(other: string): Promise<void> {
-  const mainOf = (dir: string) => new URL("main.ts", new URL(`file://${Deno.realPathSync(dir)}/`)).pathname;
-  const sides = { this: mainOf(new URL("..", import.meta.url).pathname), other: mainOf(other) };
+  const sides = {
+    this: await startEntry(new URL("..", import.meta.url).pathname),
+    other: await startEntry(other),
+  };
   const db = await startDatabase();
   const servers: ServerProcess[] = [];
   try {

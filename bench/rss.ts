@@ -7,7 +7,7 @@
  * machine weighs on both alike. BENCH_ROUNDS (default 3). Numbers, not assertions.
  */
 import { SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
-import { ASTAPA_RUN_FLAGS, astapaEnv, freePort, rssMb, startServer } from "./loopback/servers.ts";
+import { ASTAPA_RUN_FLAGS, astapaEnv, freePort, rssMb, startEntry, startServer } from "./loopback/servers.ts";
 import { basic } from "../tests/helpers/oauth.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
@@ -17,9 +17,8 @@ const SETTLE_MS = Number(Deno.env.get("BENCH_RSS_SETTLE_MS") ?? 3000);
 type Sample = { idle: number; after: number; peak: number };
 
 export async function rss(other?: string): Promise<void> {
-  const mainOf = (dir: string) => new URL("main.ts", new URL(`file://${Deno.realPathSync(dir)}/`)).pathname;
-  const sides: [string, string][] = [["this", mainOf(new URL("..", import.meta.url).pathname)]];
-  if (other) sides.push(["other", mainOf(other)]);
+  const sides: [string, string][] = [["this", await startEntry(new URL("..", import.meta.url).pathname)]];
+  if (other) sides.push(["other", await startEntry(other)]);
   const db = await startDatabase();
   try {
     const s = await seed(db.sql);

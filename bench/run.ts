@@ -29,6 +29,7 @@ import {
   BENCH_MASTER_KEY,
   freePort,
   type ServerProcess,
+  startEntry,
   startServer,
 } from "./loopback/servers.ts";
 import { seedPayments, startXendit, webhookToPlan } from "./loopback/payments.ts";
@@ -87,6 +88,7 @@ async function loopback(): Promise<void> {
     stops.push(() => xendit.close());
     const auth = { authorization: basic(s.project.clientId, s.project.secret) };
     const form = { "content-type": "application/x-www-form-urlencoded" };
+    const entry = await startEntry(here(".."));
 
     const start = async (name: string, command: string, args: (port: number) => string[], extra = {}) => {
       const port = freePort();
@@ -115,12 +117,12 @@ async function loopback(): Promise<void> {
     const astapa = await start(
       "astapa",
       deno,
-      () => ["run", "-A", ...ASTAPA_RUN_FLAGS, ...profile, here("../main.ts")],
+      () => ["run", "-A", ...ASTAPA_RUN_FLAGS, ...profile, entry],
     );
     const webcrypto = await start(
       "astapa-webcrypto",
       deno,
-      () => ["run", "-A", ...ASTAPA_RUN_FLAGS, here("../main.ts")],
+      () => ["run", "-A", ...ASTAPA_RUN_FLAGS, entry],
       {
         ASTAPA_RS256_SIGNER: "webcrypto",
       },
@@ -199,7 +201,7 @@ async function loopback(): Promise<void> {
       const second = await start(
         "astapa-2",
         deno,
-        () => ["run", "-A", ...ASTAPA_RUN_FLAGS, here("../main.ts")],
+        () => ["run", "-A", ...ASTAPA_RUN_FLAGS, entry],
       );
       const both = [astapa, second];
       await measure(names[0], "the load split between them", both, clientCredentials);

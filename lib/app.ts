@@ -14,6 +14,7 @@ import { SANDBOX_PATH } from "./payments/accounts.ts";
 import { enableMetrics } from "./metrics/metrics.ts";
 import { IMPORT_PATH, MAX_IMPORT_BYTES } from "./import/parse_input.ts";
 import { publicDocuments } from "./http/public_documents.ts";
+import { moduleFile } from "./built.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const ROUTES_DIR = new URL("../routes", import.meta.url).pathname;
@@ -69,7 +70,7 @@ export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
 
 async function loadIslands(): Promise<void> {
   for (const name of await islandNames()) {
-    const mod = await import(new URL(`${name}.tsx`, ISLANDS_DIR).href);
+    const mod = await import(new URL(moduleFile(name, ".tsx"), ISLANDS_DIR).href);
     if (typeof mod.default !== "function") {
       throw new Error(`islands/${name}.tsx must default-export a component`);
     }

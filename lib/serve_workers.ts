@@ -6,6 +6,7 @@
  * is the main thread's alone.
  */
 import type { IslandAssets } from "./islands/build.ts";
+import { moduleFile } from "./built.ts";
 
 export type ServeWorkers = { stop(): Promise<void> };
 
@@ -17,7 +18,7 @@ export async function startServeWorkers(
 ): Promise<ServeWorkers> {
   const workers = Array.from(
     { length: count },
-    () => new Worker(new URL("./serve_worker.ts", import.meta.url), { type: "module" }),
+    () => new Worker(new URL(moduleFile("./serve_worker", ".ts"), import.meta.url), { type: "module" }),
   );
   await Promise.all(workers.map((worker) => ask(worker, { assets, port }, "listening")));
   return {

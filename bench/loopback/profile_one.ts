@@ -4,7 +4,7 @@
  */
 import { loginPagePath, SCOPE, seed, startDatabase } from "./fixtures.ts";
 import { load } from "./drive.ts";
-import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startServer } from "./servers.ts";
+import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startEntry, startServer } from "./servers.ts";
 import { basic } from "@/tests/helpers/oauth.ts";
 
 const [out, ...names] = Deno.args;
@@ -30,7 +30,7 @@ try {
         "-A",
         ...ASTAPA_RUN_FLAGS,
         ...profile,
-        new URL("../../main.ts", import.meta.url).pathname,
+        await startEntry(new URL("../..", import.meta.url).pathname),
       ],
       port,
       readyPath: "/.well-known/openid-configuration",

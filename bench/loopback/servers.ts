@@ -16,6 +16,22 @@ export const ASTAPA_RUN_ENV: Record<string, string> = Object.fromEntries(
 /** Every `deno run` flag of the task but `-A`, which the bench gives each server itself. */
 export const ASTAPA_RUN_FLAGS = START_WORDS.filter((word) => word.startsWith("--"));
 
+/**
+ * The module `deno task start` runs in the checkout at `dir` (absolute): since session 20 the JavaScript
+ * that `deno task build` writes to _build/, built here first; main.ts in older checkouts (`bench compare`).
+ */
+export async function startEntry(dir: string): Promise<string> {
+  const root = Deno.realPathSync(dir);
+  const task: string = JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).tasks.start;
+  const entry = task.split(/\s+/).findLast((word) => /\.(ts|js)$/.test(word))!;
+  if (/\bdeno task build\b/.test(task)) {
+    const { success } = await new Deno.Command(Deno.execPath(), { args: ["task", "-q", "build"], cwd: root })
+      .spawn().status;
+    if (!success) throw new Error(`deno task build failed in ${root}`);
+  }
+  return `${root}/${entry}`;
+}
+
 /** The master key every benchmarked Astapa shares (they share one database). */
 export const BENCH_MASTER_KEY = "bench-master-key-bench-master-key-0123456789";
 

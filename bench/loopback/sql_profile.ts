@@ -16,7 +16,7 @@ import {
   startDatabase,
 } from "./fixtures.ts";
 import { load, refreshChains } from "./drive.ts";
-import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startServer } from "./servers.ts";
+import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startEntry, startServer } from "./servers.ts";
 import { basic } from "@/tests/helpers/oauth.ts";
 
 const which = Deno.args[0] ?? "refresh";
@@ -39,7 +39,7 @@ try {
       ...(Deno.env.get("PROFILE_CPU_DIR")
         ? ["--cpu-prof", `--cpu-prof-dir=${Deno.env.get("PROFILE_CPU_DIR")}`]
         : []),
-      new URL("../../main.ts", import.meta.url).pathname,
+      await startEntry(new URL("../..", import.meta.url).pathname),
     ],
     port,
     readyPath: "/.well-known/openid-configuration",

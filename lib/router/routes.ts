@@ -34,6 +34,9 @@ export type RouteModule = {
 /** One method of one route and who may call it (undefined outside families that authorize). */
 export type DeclaredRoute = { file: string; path: string; method: Method; caller?: Caller };
 
+/** A route module: TypeScript in a checkout, JavaScript in the build (lib/build/server_build.ts). */
+const ROUTE_MODULE = /\.(ts|tsx|js)$/;
+
 export type RouteFile = { file: string; path: string; kind: "route" | "middleware" };
 
 /** Lists route files under `dir` with their URL patterns, static before dynamic, middleware first. */
@@ -43,9 +46,9 @@ export async function scanRoutes(dir: string): Promise<RouteFile[]> {
     for await (const entry of Deno.readDir(folder)) {
       const full = `${folder}/${entry.name}`;
       if (entry.isDirectory) await walk(full);
-      else if (/\.(ts|tsx)$/.test(entry.name) && !/_test\.tsx?$/.test(entry.name)) {
+      else if (ROUTE_MODULE.test(entry.name) && !/_test\.tsx?$/.test(entry.name)) {
         const rel = relative(dir, full).split(sep).join("/");
-        const isMiddleware = /(^|\/)_middleware\.tsx?$/.test(rel);
+        const isMiddleware = /(^|\/)_middleware\.(tsx?|js)$/.test(rel);
         files.push({ file: full, path: toUrlPattern(rel), kind: isMiddleware ? "middleware" : "route" });
       }
     }
@@ -61,7 +64,7 @@ export async function scanRoutes(dir: string): Promise<RouteFile[]> {
 
 /** routes/api/[id].ts → /api/:id; index files serve their folder; _middleware serves its folder. */
 export function toUrlPattern(relativeFile: string): string {
-  const segments = relativeFile.replace(/\.(ts|tsx)$/, "").split("/");
+  const segments = relativeFile.replace(ROUTE_MODULE, "").split("/");
   const last = segments.at(-1);
   if (last === "index" || last === "_middleware") segments.pop();
   const path = segments.map((s) => s.replace(/^\[([A-Za-z_][A-Za-z0-9_]*)\]$/, ":$1")).join("/");

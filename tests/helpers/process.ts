@@ -1,5 +1,25 @@
 /** Runs Astapa's own entry points (main.ts, cli.ts) as child processes, the way a person would. */
+import assert from "node:assert/strict";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Copies the checkout as `git clone` would see it now: tracked files plus new, not ignored ones. */
+export async function copyCheckout(target: string): Promise<void> {
+  const files = await new Deno.Command("git", {
+    args: ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    cwd: ROOT,
+  }).output();
+  assert.equal(files.code, 0);
+  const tar = new Deno.Command("sh", {
+    args: ["-c", `tar --null -T - -cf - | tar -xf - -C '${target}'`],
+    cwd: ROOT,
+    stdin: "piped",
+  }).spawn();
+  const writer = tar.stdin.getWriter();
+  await writer.write(files.stdout);
+  await writer.close();
+  assert.equal((await tar.status).code, 0);
+}
 
 export type ServerProcess = {
   url: string;

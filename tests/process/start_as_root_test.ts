@@ -5,28 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { run, startServer } from "../helpers/process.ts";
+import { copyCheckout, run, startServer } from "../helpers/process.ts";
 import { runningPostmaster } from "@/db/embedded.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-/** Copies the checkout as `git clone` would see it now: tracked files plus new, not ignored ones. */
-async function copyCheckout(target: string): Promise<void> {
-  const files = await new Deno.Command("git", {
-    args: ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-    cwd: ROOT,
-  }).output();
-  assert.equal(files.code, 0);
-  const tar = new Deno.Command("sh", {
-    args: ["-c", `tar --null -T - -cf - | tar -xf - -C '${target}'`],
-    cwd: ROOT,
-    stdin: "piped",
-  }).spawn();
-  const writer = tar.stdin.getWriter();
-  await writer.write(files.stdout);
-  await writer.close();
-  assert.equal((await tar.status).code, 0);
-}
 
 Deno.test({
   name:
