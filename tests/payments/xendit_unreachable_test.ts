@@ -113,7 +113,7 @@ Deno.test("Xendit unreachable — every client call to a closed port is ChargeEr
   }
 });
 
-Deno.test("Xendit unreachable — a checkout charge over the Platform API says the provider could not be reached", async () => {
+Deno.test("Xendit unreachable — a checkout charge over the Platform API says Xendit could not be reached", async () => {
   const refused = await whileXenditUnreachable(() =>
     call("POST", "/api/platform/checkout", { user: shop.userId, plan: "pro", method: "qris" })
   );
