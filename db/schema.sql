@@ -12785,30 +12785,40 @@ grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.upgrade_imported_password(project_id text, user_id bigint, old_hash text, new_hash text)
- RETURNS boolean
+ RETURNS text
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
+  declare
+    current_hash text;
   begin
     if project_id is distinct from astapa.current_project_id() then
-      raise exception using errcode = 'AS403', message = 'A password is re-hashed for the project the request acts for.';
+      raise exception using errcode = 'AS403',
+        message = 'A password is re-hashed for the project the request acts for.';
     end if;
     if new_hash is null or new_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    update astapa.users as u set password_hash = new_hash
+    -- Compare-and-set: only the hash the sign-in verified is replaced, never one a reset or claim put there.
+    update astapa.users as u set password_hash = upgrade_imported_password.new_hash
     where u.project_id = upgrade_imported_password.project_id and u.id = upgrade_imported_password.user_id
-      and u.password_hash = old_hash;
+      and u.password_hash = upgrade_imported_password.old_hash;
     if not found then
-      return false; -- another sign-in re-hashed it first, or the password changed meanwhile
+      -- Another sign-in re-hashed it first, or the password changed meanwhile: the hash the user has now, for
+      -- the caller to verify the same password against once (a re-hash alone must not fail a right password).
+      select u.password_hash into current_hash
+      from astapa.users as u
+      join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
+      where u.project_id = upgrade_imported_password.project_id and u.id = upgrade_imported_password.user_id;
+      return current_hash;
     end if;
     perform astapa.audit(project_id, 'user.rehash_password', 'user:' || user_id,
       pg_catalog.jsonb_build_object('from', pg_catalog.substring(old_hash, '^\$?([a-z0-9_-]+)')));
-    return true;
+    return new_hash;
   end
   $function$;
-comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash; true when replaced. Security definer because the app role cannot read password_hash (the compare); refuses any project but the one the transaction acts for.';
+comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash. Returns the user''s hash after the call: new_hash when replaced, else the one stored now (null: none), which another sign-in''s re-hash may have put there. Security definer because the app role cannot read or compare password_hash; refuses any project but the one the transaction acts for.';
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner

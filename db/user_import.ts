@@ -49,15 +49,18 @@ export function exportUsersPage(
   );
 }
 
-/** Replaces a verified imported hash with argon2id, only while it is still `oldHash`; true when replaced. */
+/**
+ * Replaces a verified imported hash with argon2id, only while it is still `oldHash`. Returns the user's hash
+ * after the call: `newHash` when replaced, else the one stored now (null: none).
+ */
 export function upgradeImportedPassword(
   tx: Tx,
   projectId: string,
   user: { id: string; oldHash: string; newHash: string },
-): Promise<boolean> {
+): Promise<string | null> {
   return result(
     tx`select api.upgrade_imported_password(${projectId}, ${user.id}::bigint, ${user.oldHash}, ${user.newHash})
       as result`,
-    z.boolean(),
+    z.string().nullable(),
   );
 }

@@ -88,6 +88,8 @@ export type ErrorCode = keyof typeof ERRORS;
 export const DESCRIPTIONS = {
   // payment_provider_error when Xendit took the request and did not answer by XENDIT_TIMEOUT_MS: not a refusal.
   payment_provider_timeout: "The payment provider did not answer in time. Try again shortly.",
+  // payment_provider_error when no connection to Xendit could be made (refused, DNS, network): not a refusal.
+  payment_provider_unreachable: "The payment provider could not be reached. Try again shortly.",
 } as const satisfies Record<string, string>;
 
 export type DescriptionKey = keyof typeof DESCRIPTIONS;

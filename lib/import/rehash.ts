@@ -4,13 +4,14 @@
  */
 import { asApp, type Sql } from "@/db/client.ts";
 import { upgradeImportedPassword } from "@/db/user_import.ts";
-import { hashPassword } from "@/lib/passwords.ts";
+import { hashPassword, verifyPassword } from "@/lib/passwords.ts";
 import { needsRehash } from "./hash_formats.ts";
 
 /**
  * Re-hashes `stored` (already verified against `password`) unless it is Astapa's own argon2id. Returns the hash
- * the user now has as far as this sign-in knows: the new one, or `stored` when nothing was replaced (the
- * session start then finds out whether it is still current).
+ * the user now has as far as this sign-in knows: the new one; or, when another sign-in of the same person
+ * re-hashed it first, theirs (verified once against the same password, so a re-hash alone never fails a right
+ * password); else `stored`, and the session start refuses it (a reset, claim or removal won: credentials_changed).
  */
 export async function rehashIfImported(
   sql: Sql,
@@ -21,11 +22,15 @@ export async function rehashIfImported(
 ): Promise<string> {
   if (!needsRehash(stored)) return stored;
   const newHash = await hashPassword(password);
-  const replaced = await asApp(
+  const current = await asApp(
     sql,
     projectId,
     (tx) => upgradeImportedPassword(tx, projectId, { id: userId, oldHash: stored, newHash }),
     { actor: "hosted_login" },
   );
-  return replaced ? newHash : stored;
+  if (current === newHash) return newHash;
+  // Not replaced. A hash the same password verifies against is another sign-in's re-hash (or a reset to that
+  // very password): the password is right now. Anything else is a real change, refused at the session start.
+  if (current !== null && await verifyPassword(current, password)) return current;
+  return stored;
 }

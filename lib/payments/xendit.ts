@@ -331,13 +331,15 @@ export function asChargeError(error: unknown): ChargeError {
 }
 
 /**
- * payment_provider_error (502) for a call Xendit gave no usable answer to; one past the deadline says so
- * instead of reading as a refusal (the cause, logged, says which).
+ * payment_provider_error (502) for a call Xendit gave no usable answer to; one past the deadline or one that
+ * never reached Xendit says so instead of reading as a refusal (the cause, logged, says which).
  */
 export function providerError(failure: unknown): AppError {
-  const timedOut = failure instanceof ChargeError && failure.code === "timeout";
-  return new AppError("payment_provider_error", {
-    cause: failure,
-    ...(timedOut ? { description: DESCRIPTIONS.payment_provider_timeout } : {}),
-  });
+  const code = failure instanceof ChargeError ? failure.code : undefined;
+  const description = code === "timeout"
+    ? DESCRIPTIONS.payment_provider_timeout
+    : code === "unreachable"
+    ? DESCRIPTIONS.payment_provider_unreachable
+    : undefined;
+  return new AppError("payment_provider_error", { cause: failure, ...(description ? { description } : {}) });
 }

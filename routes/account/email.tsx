@@ -42,7 +42,12 @@ function show(c: Ctx, target: AccountTarget, token: string, extra: Partial<Email
     csrf: csrfToken(c),
     ...extra,
   };
-  return page(data, { title: accountSay(lang, "confirmEmailTitle"), lang, status });
+  return page(data, { title: accountSay(lang, titleOf(data.done)), lang, status });
+}
+
+/** Confirming one's own current address changes nothing, so its page does not ask to confirm a new one. */
+function titleOf(done: EmailChangeOutcome | undefined): AccountKey {
+  return done === "confirmed" ? "emailConfirmedTitle" : "confirmEmailTitle";
 }
 
 /** The address a mailed link's token would set, or null (no token, used, expired, another project's). */
@@ -101,7 +106,7 @@ export default function ConfirmEmail({ data }: PageProps<EmailData>) {
   return (
     <section class="card auth" lang={data.lang} aria-labelledby="email-heading">
       <p class="eyebrow">{t("at")} {data.appName}</p>
-      <h1 id="email-heading">{t("confirmEmailTitle")}</h1>
+      <h1 id="email-heading">{t(titleOf(data.done))}</h1>
       {data.error && <p class="alert" role="alert">{t(data.error)}</p>}
       {data.done && <p role="status">{t(data.done === "confirmed" ? "emailConfirmed" : "emailChanged")}</p>}
       {data.email && data.token && (

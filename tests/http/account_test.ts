@@ -178,10 +178,15 @@ Deno.test("account — email change: link to the new address, GET changes nothin
   await again.body?.cancel();
 });
 
-Deno.test("account — a used link says what it did: an address changed, or one's own confirmed (en, id)", async () => {
+Deno.test("account — a used link's title and text say what it did: address changed, or own one confirmed", async () => {
   const says = {
     en: { changed: /Your email address was changed\./, confirmed: /Your email address is confirmed\./ },
     id: { changed: /Alamat email Anda telah diubah\./, confirmed: /Alamat email Anda sudah terkonfirmasi\./ },
+  };
+  // Confirming one's own address is not confirming a new one: the title says what happened.
+  const titles = {
+    en: { changed: "Confirm your new email", confirmed: "Your email is confirmed" },
+    id: { changed: "Konfirmasi email baru Anda", confirmed: "Email Anda sudah terkonfirmasi" },
   };
   for (const lang of ["en", "id"] as const) {
     const moving = await browser(`moving-${lang}@example.com`);
@@ -212,6 +217,9 @@ Deno.test("account — a used link says what it did: an address changed, or one'
       const other = outcome === "changed" ? "confirmed" : "changed";
       assert.match(page, says[lang][outcome], `${lang} ${outcome}`);
       assert.doesNotMatch(page, says[lang][other], `${lang} ${outcome}`);
+      const title = titles[lang][outcome];
+      assert.match(page, new RegExp(`<title>${title}\\b`), `${lang} ${outcome}: the title`);
+      assert.ok(page.includes(`<h1 id="email-heading">${title}</h1>`), `${lang} ${outcome}: the heading`);
       const [row] = await t.db.sql`select email, email_verified from astapa.users where id = ${b.user}`;
       assert.deepEqual([row.email, row.email_verified], [wanted, true]);
     }

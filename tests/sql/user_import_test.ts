@@ -11,6 +11,7 @@ Deno.test.afterAll(() => db.close());
 
 const BCRYPT = "$2b$10$abcdefghijklmnopqrstuuCQs.1lBLSzJtTd5UG1sV1DkL4HqNNHq";
 const ASTAPA = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+const OTHER_ASTAPA = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0$b3RoZXJoYXNob3RoZXJoYXNo";
 
 function run(sql: Sql, projectId: string, rows: object[], dryRun = false, kind?: "machine") {
   return asApp(
@@ -187,7 +188,7 @@ Deno.test("api.import_users — refusals: another project, a machine client, mor
   await rejectsAs(run(db.sql, p.id, many), "validation_failed", /10,000/);
 });
 
-Deno.test("api.upgrade_imported_password — replaces only the hash it verified; argon2id only", async () => {
+Deno.test("api.upgrade_imported_password — replaces only the hash it verified, else answers the current", async () => {
   const p = await seedProject(db.sql);
   await run(db.sql, p.id, [{ row: 1, email: "r@example.com", password_hash: BCRYPT }]);
   const user = await stored(db.sql, p.id, "r@example.com");
@@ -196,10 +197,12 @@ Deno.test("api.upgrade_imported_password — replaces only the hash it verified;
   await rejectsAs(upgrade(BCRYPT, BCRYPT), "validation_failed", /argon2id/);
   const q = await seedProject(db.sql);
   await rejectsAs(upgrade(BCRYPT, ASTAPA, q.id), "forbidden");
-  assert.equal(await upgrade("$2b$10$stale", ASTAPA), false);
-  assert.equal(await upgrade(BCRYPT, ASTAPA), true);
+  assert.equal(await upgrade("$2b$10$stale", ASTAPA), BCRYPT, "not replaced: the hash stored now");
+  assert.equal(await upgrade(BCRYPT, ASTAPA), ASTAPA, "replaced: the new hash");
   assert.equal((await stored(db.sql, p.id, "r@example.com")).password_hash, ASTAPA);
-  assert.equal(await upgrade(BCRYPT, ASTAPA), false); // the second of two racing sign-ins
+  // The second of two racing sign-ins: nothing replaced, and the first one's hash to verify against.
+  assert.equal(await upgrade(BCRYPT, OTHER_ASTAPA), ASTAPA);
+  assert.equal((await stored(db.sql, p.id, "r@example.com")).password_hash, ASTAPA);
   const audit = await appValue(
     db.sql,
     p.id,

@@ -17,8 +17,9 @@ export function upstreamFailure(error: unknown): SocialSignInError {
       ? new SocialSignInError("socialDenied", 403, error)
       : new SocialSignInError("socialFailed", 400, error);
   }
-  // Google or GitHub gave no answer before SOCIAL_LOGIN_TIMEOUT_MS: a page like any other stop, never a 5xx.
-  if (isDeadlineError(error)) return new SocialSignInError("socialTimeout", 400, error);
+  // Google or GitHub gave no answer before SOCIAL_LOGIN_TIMEOUT_MS: a page like any other stop, but a 504 —
+  // Astapa waited on an upstream in vain, and the person did nothing wrong (the same click may work later).
+  if (isDeadlineError(error)) return new SocialSignInError("socialTimeout", 504, error);
   // Network trouble, an expired or reused code, a token or ID token that fails validation.
   return new SocialSignInError("socialFailed", 400, error);
 }

@@ -1,4 +1,7 @@
-/** The page a stopped social sign-in renders: readable, in the person's language, never a 5xx. */
+/**
+ * The page a stopped social sign-in renders: readable, in the person's language, never a crash (only a provider
+ * that did not answer in time is a 5xx: 504).
+ */
 import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
 import { page } from "@/lib/router/page.tsx";

@@ -1,0 +1,187 @@
+/**
+ * A Xendit that cannot be reached: while a test says so, the deployment's XENDIT_BASE_URL points at a closed
+ * loopback port, so the unmodified xendit-node client's connections are refused. Every client call is
+ * ChargeError "unreachable"; a charge, an unlink and a refund over the Platform API answer
+ * payment_provider_error whose error_description says Xendit could not be reached, and the hosted checkout page
+ * says so in en and id — none of them reads as Xendit refusing the charge (xendit_deadline_test.ts is the
+ * stalled Xendit's twin of this file).
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { listReceipts } from "@/db/receipts.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { linkMethod } from "@/lib/payments/linked_methods.ts";
+import { ChargeError, chargeLinkedMethod, createCharge, fetchCharge } from "@/lib/payments/xendit.ts";
+import { PaymentEventWorker } from "@/lib/payments/worker.ts";
+import { testApp } from "../helpers/app.ts";
+import { basic } from "../helpers/oauth.ts";
+import { csrfOf } from "../helpers/csrf.ts";
+import { seedShop, waitFor } from "../helpers/payments.ts";
+import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+
+const served = serveSimulator();
+const t = await testApp({
+  listen: true,
+  env: {
+    XENDIT_BASE_URL: served.url,
+    XENDIT_SECRET_KEY: TEST_SECRET_KEY,
+    XENDIT_CALLBACK_TOKEN: TEST_CALLBACK_TOKEN,
+    XENDIT_TIMEOUT_MS: "5000",
+  },
+});
+served.sim.accounts.get(TEST_SECRET_KEY)!.webhookUrl = `${t.origin}/api/webhooks/xendit`;
+const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
+await worker.start();
+Deno.test.afterAll(async () => {
+  await worker.stop();
+  await served.close();
+  await t.close();
+});
+
+/** A loopback port nothing listens on: connecting to it is refused at once. */
+function closedPortUrl(): string {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return `http://127.0.0.1:${port}`;
+}
+const CLOSED = closedPortUrl();
+
+const shop = await seedShop(t.db.sql, { email: "unreachable@example.com" });
+await asApp(
+  t.db.sql,
+  shop.project.id,
+  (tx) => updateProjectSettings(tx, shop.project.id, { linked_methods: { enabled: true } }),
+);
+
+/** Runs `work` while the deployment's Xendit address is a closed port. */
+async function whileXenditUnreachable<T>(work: () => T | Promise<T>): Promise<T> {
+  t.deps.config.xendit.baseUrl = CLOSED;
+  try {
+    return await work();
+  } finally {
+    t.deps.config.xendit.baseUrl = served.url;
+  }
+}
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${t.origin}${path}`, {
+    method,
+    headers: {
+      authorization: basic(shop.project.clientId, shop.project.secret),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { res, json: await res.json() };
+}
+
+/** 502 payment_provider_error, whose description says Xendit could not be reached (not that it refused). */
+function assertUnreachable(answer: { res: Response; json: Record<string, unknown> }) {
+  assert.equal(answer.res.status, 502, JSON.stringify(answer.json));
+  assert.match(answer.res.headers.get("content-type") ?? "", /^application\/json/);
+  assert.deepEqual(answer.json, {
+    error: "payment_provider_error",
+    error_description: "The payment provider could not be reached. Try again shortly.",
+  });
+}
+
+Deno.test("Xendit unreachable — every client call to a closed port is ChargeError 'unreachable'", async () => {
+  const connection = { secretKey: TEST_SECRET_KEY, baseUrl: CLOSED, timeoutMs: 5000 };
+  const request = {
+    amount: 50_000,
+    reference: "chk_unreachable",
+    idempotencyKey: "chk_unreachable:qris:",
+    description: "Pro",
+    customerName: "Ayu",
+    expiresAt: new Date(Date.now() + 3600_000),
+    metadata: {},
+  };
+  const failures = await Promise.all([
+    createCharge(connection, { ...request, method: "qris" }).catch((e) => e),
+    createCharge(connection, { ...request, method: "gopay" }).catch((e) => e),
+    fetchCharge(connection, "payment_request", "pr-00000000-0000-0000-0000-000000000000").catch((e) => e),
+    chargeLinkedMethod(connection, { ...request, paymentMethodId: "pm-unreachable" }).catch((e) => e),
+  ]);
+  for (const failure of failures) {
+    assert.ok(failure instanceof ChargeError, String(failure));
+    assert.deepEqual([failure.code, failure.message, failure.status], [
+      "unreachable",
+      "Xendit could not be reached.",
+      null,
+    ]);
+  }
+});
+
+Deno.test("Xendit unreachable — a checkout charge over the Platform API says Xendit could not be reached", async () => {
+  const refused = await whileXenditUnreachable(() =>
+    call("POST", "/api/platform/checkout", { user: shop.userId, plan: "pro", method: "qris" })
+  );
+  assertUnreachable(refused);
+  const logged = t.logs.filter((line) =>
+    line.msg === "request failed" && line.code === "payment_provider_error"
+  );
+  assert.match(JSON.stringify(logged.at(-1)), /Xendit could not be reached/);
+});
+
+Deno.test("Xendit unreachable — the checkout page's method form says so, in English and Indonesian", async () => {
+  const opened = await call("POST", "/api/platform/checkout", { user: shop.userId, plan: "pro" });
+  const url = `/billing/checkout/${opened.json.checkout_id}`;
+  const first = await t.app.request(url);
+  const cookie = first.headers.get("set-cookie")!.split(";")[0];
+  const csrf = csrfOf(await first.text());
+  for (
+    const [lang, message] of [
+      ["en", "The payment provider could not be reached. Try again shortly."],
+      ["id", "Penyedia pembayaran tidak dapat dihubungi. Coba lagi sebentar lagi."],
+    ]
+  ) {
+    const res = await whileXenditUnreachable(() =>
+      t.app.request(`${url}/method?lang=${lang}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html", cookie },
+        body: `method=qris&csrf=${csrf}`,
+      })
+    );
+    assert.equal(res.status, 502);
+    const page = await res.text();
+    assert.ok(page.includes(`<p>${message}</p>`), page);
+    assert.doesNotMatch(page, /did not accept|tidak menerima|<p lang="en">/, "no refusal, no English detail");
+  }
+});
+
+Deno.test("Xendit unreachable — an unlink says the provider could not be reached and stays linked", async () => {
+  const { method } = await linkMethod(t.deps, shop.project.id, shop.userId, {
+    channel: "OVO",
+    mobileNumber: "+6281234567890",
+    successUrl: `${t.origin}/linked`,
+    failureUrl: `${t.origin}/not-linked`,
+  });
+  const path = `/api/platform/users/${shop.userId}/linked-methods/${method.method_id}`;
+  assertUnreachable(await whileXenditUnreachable(() => call("DELETE", path)));
+  const unlinked = await call("DELETE", path);
+  assert.equal(unlinked.res.status, 200, JSON.stringify(unlinked.json));
+  assert.equal(unlinked.json.status, "expired");
+});
+
+Deno.test("Xendit unreachable — a refund says the provider could not be reached", async () => {
+  const charged = await call("POST", "/api/platform/checkout", {
+    user: shop.userId,
+    plan: "pro",
+    method: "qris",
+  });
+  assert.equal(charged.res.status, 201, JSON.stringify(charged.json));
+  const pr = [...served.sim.paymentRequests.values()].find((p) =>
+    p.referenceId === charged.json.checkout_id
+  )!;
+  served.sim.pay(pr.id);
+  const receipt = await waitFor(async () => {
+    const receipts = await asApp(t.db.sql, shop.project.id, (tx) => listReceipts(tx, shop.project.id));
+    return receipts.find((r) => r.checkout_id === charged.json.checkout_id);
+  }, "the receipt");
+  assertUnreachable(
+    await whileXenditUnreachable(() =>
+      call("POST", "/api/platform/refunds", { receipt: receipt.number, amount: 10_000, plan_effect: "none" })
+    ),
+  );
+});
